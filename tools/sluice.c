@@ -1,0 +1,76 @@
+/*
+ * tools/sluice.c - the sluice command-line program.
+ *
+ *   sluice --help | --version
+ *   sluice kernels        the SIMD level chosen on this CPU and what each level needs
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/simd.h"
+
+static const char sl_usage[] =
+    "usage: sluice [--help] [--version] COMMAND [ARGS]\n"
+    "\n"
+    "sluice is a vectorized, batch-at-a-time stream processing engine.\n"
+    "\n"
+    "commands:\n"
+    "  kernels     show the SIMD level chosen for the compute kernels on this CPU\n"
+    "\n"
+    "environment:\n"
+    "  SLUICE_SIMD=scalar|avx2|avx512   force a kernel level (an error if the CPU lacks it)\n"
+    "\n"
+    "Run 'sluice COMMAND --help' for a command's options.\n";
+
+static const char sl_kernels_usage[] =
+    "usage: sluice kernels\n"
+    "\n"
+    "Prints the SIMD levels this CPU supports and the one the kernels use. The level is the\n"
+    "best the CPU supports unless SLUICE_SIMD names another.\n";
+
+static int sl_cmd_kernels(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(sl_kernels_usage, stdout);
+            return 0;
+        }
+        fprintf(stderr, "sluice kernels: unknown argument '%s'\n%s", argv[i], sl_kernels_usage);
+        return 2;
+    }
+    for (int l = 0; l < SL_SIMD_COUNT; l++)
+        printf("%-8s %s\n", sl_simd_name((sl_simd_level)l),
+               sl_simd_supported((sl_simd_level)l) ? "supported" : "not supported");
+    printf("detected: %s\n", sl_simd_name(sl_simd_detect()));
+    printf("active:   %s\n", sl_simd_name(sl_simd_active()));
+    printf("batch capacity: %d rows\n", SL_BATCH_CAP);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(sl_usage, stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(sl_usage, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("sluice %s\n", SLUICE_VERSION);
+        return 0;
+    }
+    if (sl_simd_init() != 0) {
+        fprintf(stderr, "sluice: SLUICE_SIMD='%s' is not a level this CPU supports "
+                        "(scalar, avx2, avx512; see 'sluice kernels')\n",
+                getenv("SLUICE_SIMD"));
+        return 2;
+    }
+    if (strcmp(argv[1], "kernels") == 0)
+        return sl_cmd_kernels(argc - 1, argv + 1);
+    fprintf(stderr, "sluice: unknown command '%s'\n%s", argv[1], sl_usage);
+    return 2;
+}
