@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# tools/setup.sh - installs what sluice needs on a fresh Debian 12 machine, then configures
+# and builds it.
+#
+#   tools/setup.sh [release|asan|cap2|all]...     (default: release)
+#
+# Idempotent and quick when everything is present: `apt-get update` runs only when a package
+# is missing. Build directories:
+#   build/release   -O3, batch capacity 2048, mimalloc, benchmarks
+#   build/asan      AddressSanitizer + UndefinedBehaviorSanitizer, libc memory
+#   build/cap2      batch capacity 2, to shake out batch-boundary bugs
+# Warnings are errors in every build (-DSLUICE_WERROR=ON).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  librdkafka-dev libzookeeper-mt-dev liburing-dev libmimalloc-dev libhwloc-dev
+  libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev
+  kcat zookeeper default-jre-headless
+)
+
+sl_sudo() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sl_sudo apt-get update -qq
+  sl_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+sl_build() {
+  local name=$1; shift
+  cmake -S . -B "build/$name" -G Ninja -DSLUICE_WERROR=ON "$@" >/dev/null
+  ninja -C "build/$name" -j "$jobs" >/dev/null || ninja -C "build/$name" -j 1
+}
+
+configs=("$@")
+[ ${#configs[@]} -gt 0 ] || configs=(release)
+for c in "${configs[@]}"; do
+  case "$c" in
+    release) sl_build release -DCMAKE_BUILD_TYPE=Release ;;
+    asan)    sl_build asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_BENCH=OFF ;;
+    cap2)    sl_build cap2 -DCMAKE_BUILD_TYPE=Release -DSLUICE_BATCH_CAP=2 -DSLUICE_BENCH=OFF ;;
+    all)     "$0" release asan cap2 ;;
+    *) echo "setup: unknown build '$c' (release, asan, cap2, all)" >&2; exit 2 ;;
+  esac
+done

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# tools/test.sh - the test command: installs what is missing, builds the three builds
+# (release, ASan+UBSan, batch capacity 2) with warnings as errors, and runs the whole suite
+# in each. Exits non-zero if anything fails. The last line is "tests: N passed, N failed".
+#
+#   tools/test.sh [ctest arguments...]     e.g. tools/test.sh -R kernels
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+
+if ! tools/setup.sh release asan cap2; then
+  echo "tests: 0 passed, 1 failed (the build failed)"
+  exit 1
+fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+passed=0
+failed=0
+status=0
+for b in release asan cap2; do
+  echo "=== build/$b ==="
+  log=$(mktemp)
+  (cd "build/$b" && ctest --output-on-failure -j 2 "$@") 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' "$log" | tail -1)
+  nfail=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
+  rm -f "$log"
+  if [ -z "$total" ]; then
+    failed=$((failed + 1))
+    status=1
+    continue
+  fi
+  passed=$((passed + total - nfail))
+  failed=$((failed + nfail))
+  [ "$rc" -eq 0 ] || status=1
+done
+echo "tests: $passed passed, $failed failed"
+exit $status
