@@ -1,0 +1,409 @@
+/*
+ * engine/sql/lexer.c - placeholder expansion and the tokenizer (see lexer.h).
+ */
+#include "engine/sql/lexer.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One expansion: expanded bytes [exp_pos, exp_pos + exp_len) came from original bytes
+ * [orig_pos, orig_pos + orig_len) ("${NAME}"). */
+struct sl_sql_subst {
+    size_t exp_pos, exp_len;
+    size_t orig_pos, orig_len;
+};
+
+struct sl_sql_source {
+    char *path;
+    char *orig;
+    size_t orig_len;
+    char *text;
+    size_t len;
+    struct sl_sql_subst *subst;
+    size_t nsubst;
+};
+
+static int sl_buf_append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t ncap = (*cap ? *cap * 2 : 256);
+        while (ncap < *len + n + 1)
+            ncap *= 2;
+        char *nb = realloc(*buf, ncap);
+        if (!nb)
+            return SL_ENOMEM;
+        *buf = nb;
+        *cap = ncap;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static void sl_orig_position(const struct sl_sql_source *src, size_t opos, uint32_t *line,
+                             uint32_t *col)
+{
+    uint32_t l = 1, c = 1;
+    for (size_t i = 0; i < opos && i < src->orig_len; i++) {
+        if (src->orig[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
+                         int code, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
+                         int code, const char *fmt, va_list ap)
+{
+    if (!err)
+        return code;
+    uint32_t line, col;
+    sl_orig_position(src, opos, &line, &col);
+    char msg[256];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    /* the source line and a caret under the column */
+    size_t start = opos > src->orig_len ? src->orig_len : opos;
+    while (start > 0 && src->orig[start - 1] != '\n')
+        start--;
+    size_t end = start;
+    while (end < src->orig_len && src->orig[end] != '\n' && src->orig[end] != '\r')
+        end++;
+    int linelen = (int)(end - start > 200 ? 200 : end - start);
+    char caret[210];
+    int ncaret = 0;
+    for (uint32_t i = 1; i < col && ncaret < 200; i++)
+        caret[ncaret++] = src->orig[start + i - 1] == '\t' ? '\t' : ' ';
+    caret[ncaret++] = '^';
+    caret[ncaret] = '\0';
+    return sl_error_set(err, code, "%s:%u:%u: %s\n  %.*s\n  %s", src->path, line, col, msg,
+                        linelen, src->orig + start, caret);
+}
+
+static size_t sl_exp_to_orig(const struct sl_sql_source *src, size_t pos)
+{
+    /* shift by the expansions before pos; a position inside an expansion maps to its ${ */
+    ptrdiff_t delta = 0;
+    for (size_t i = 0; i < src->nsubst; i++) {
+        const struct sl_sql_subst *s = &src->subst[i];
+        if (pos < s->exp_pos)
+            break;
+        if (pos < s->exp_pos + s->exp_len)
+            return s->orig_pos;
+        delta += (ptrdiff_t)s->orig_len - (ptrdiff_t)s->exp_len;
+    }
+    return (size_t)((ptrdiff_t)pos + delta);
+}
+
+void sl_sql_source_position(const struct sl_sql_source *src, size_t pos, uint32_t *line,
+                            uint32_t *col)
+{
+    sl_orig_position(src, sl_exp_to_orig(src, pos), line, col);
+}
+
+int sl_sql_error_at(const struct sl_sql_source *src, size_t pos, struct sl_error *err, int code,
+                    const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sl_orig_error(src, sl_exp_to_orig(src, pos), err, code, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int sl_src_err(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
+                      int code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int sl_src_err(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
+                      int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sl_orig_error(src, opos, err, code, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+struct sl_sql_source *sl_sql_source_new(const char *path, const char *text, size_t len,
+                                        const struct sl_sql_param *params, size_t nparams,
+                                        struct sl_error *err)
+{
+    struct sl_sql_source *src = calloc(1, sizeof(*src));
+    if (!src)
+        goto out_nomem;
+    src->path = strdup(path ? path : "<sql>");
+    src->orig = malloc(len + 1);
+    if (!src->path || !src->orig)
+        goto out_nomem;
+    memcpy(src->orig, text, len);
+    src->orig[len] = '\0';
+    src->orig_len = len;
+
+    size_t cap = 0, nsubst_cap = 0;
+    size_t i = 0;
+    if (sl_buf_append(&src->text, &src->len, &cap, "", 0))
+        goto out_nomem;
+    while (i < len) {
+        if (text[i] == '$' && i + 1 < len && text[i + 1] == '{') {
+            size_t j = i + 2;
+            while (j < len && text[j] != '}' && text[j] != '\n')
+                j++;
+            if (j >= len || text[j] != '}') {
+                sl_src_err(src, i, err, SL_EPARSE, "unterminated placeholder: '${' without '}'");
+                goto out_free;
+            }
+            size_t nlen = j - (i + 2);
+            const char *value = NULL;
+            for (size_t p = 0; p < nparams; p++)
+                if (strlen(params[p].name) == nlen &&
+                    memcmp(params[p].name, text + i + 2, nlen) == 0)
+                    value = params[p].value;
+            if (!value) {
+                sl_src_err(src, i, err, SL_EPARSE, "${%.*s} is not set; pass --set %.*s=VALUE",
+                           (int)nlen, text + i + 2, (int)nlen, text + i + 2);
+                goto out_free;
+            }
+            if (src->nsubst == nsubst_cap) {
+                nsubst_cap = nsubst_cap ? nsubst_cap * 2 : 8;
+                struct sl_sql_subst *ns = realloc(src->subst, nsubst_cap * sizeof(*ns));
+                if (!ns)
+                    goto out_nomem;
+                src->subst = ns;
+            }
+            struct sl_sql_subst *s = &src->subst[src->nsubst++];
+            s->exp_pos = src->len;
+            s->exp_len = strlen(value);
+            s->orig_pos = i;
+            s->orig_len = j + 1 - i;
+            if (sl_buf_append(&src->text, &src->len, &cap, value, s->exp_len))
+                goto out_nomem;
+            i = j + 1;
+            continue;
+        }
+        size_t k = i;
+        while (k < len && !(text[k] == '$' && k + 1 < len && text[k + 1] == '{'))
+            k++;
+        if (sl_buf_append(&src->text, &src->len, &cap, text + i, k - i))
+            goto out_nomem;
+        i = k;
+    }
+    return src;
+out_nomem:
+    sl_error_set(err, SL_ENOMEM, "out of memory reading %s", path ? path : "<sql>");
+out_free:
+    sl_sql_source_free(src);
+    return NULL;
+}
+
+void sl_sql_source_free(struct sl_sql_source *src)
+{
+    if (!src)
+        return;
+    free(src->path);
+    free(src->orig);
+    free(src->text);
+    free(src->subst);
+    free(src);
+}
+
+const char *sl_sql_source_text(const struct sl_sql_source *src) { return src->text; }
+size_t sl_sql_source_len(const struct sl_sql_source *src) { return src->len; }
+const char *sl_sql_source_path(const struct sl_sql_source *src) { return src->path; }
+
+/* ---- tokens -------------------------------------------------------------------------------- */
+
+void sl_lexer_init(struct sl_lexer *lx, const struct sl_sql_source *src)
+{
+    lx->src = src;
+    lx->text = src->text;
+    lx->len = src->len;
+    lx->pos = 0;
+}
+
+static const char *const sl_tok_names[] = {
+    [SL_TOK_EOF] = "end of input",   [SL_TOK_IDENT] = "identifier",
+    [SL_TOK_QIDENT] = "identifier",  [SL_TOK_STRING] = "string literal",
+    [SL_TOK_INTEGER] = "number",     [SL_TOK_DECIMAL] = "number",
+    [SL_TOK_LPAREN] = "'('",         [SL_TOK_RPAREN] = "')'",
+    [SL_TOK_COMMA] = "','",          [SL_TOK_DOT] = "'.'",
+    [SL_TOK_SEMI] = "';'",           [SL_TOK_STAR] = "'*'",
+    [SL_TOK_PLUS] = "'+'",           [SL_TOK_MINUS] = "'-'",
+    [SL_TOK_SLASH] = "'/'",          [SL_TOK_PERCENT] = "'%'",
+    [SL_TOK_CONCAT] = "'||'",        [SL_TOK_EQ] = "'='",
+    [SL_TOK_NE] = "'<>'",            [SL_TOK_LT] = "'<'",
+    [SL_TOK_LE] = "'<='",            [SL_TOK_GT] = "'>'",
+    [SL_TOK_GE] = "'>='",
+};
+
+const char *sl_tok_name(sl_tok_kind kind)
+{
+    return (unsigned)kind < sizeof(sl_tok_names) / sizeof(sl_tok_names[0]) && sl_tok_names[kind]
+               ? sl_tok_names[kind]
+               : "token";
+}
+
+static int sl_lex_skip_space(struct sl_lexer *lx, struct sl_error *err)
+{
+    const char *t = lx->text;
+    for (;;) {
+        while (lx->pos < lx->len && isspace((unsigned char)t[lx->pos]))
+            lx->pos++;
+        if (lx->pos + 1 < lx->len && t[lx->pos] == '-' && t[lx->pos + 1] == '-') {
+            while (lx->pos < lx->len && t[lx->pos] != '\n')
+                lx->pos++;
+            continue;
+        }
+        if (lx->pos + 1 < lx->len && t[lx->pos] == '/' && t[lx->pos + 1] == '*') {
+            size_t start = lx->pos;
+            lx->pos += 2;
+            while (lx->pos + 1 < lx->len && !(t[lx->pos] == '*' && t[lx->pos + 1] == '/'))
+                lx->pos++;
+            if (lx->pos + 1 >= lx->len)
+                return sl_sql_error_at(lx->src, start, err, SL_EPARSE,
+                                       "unterminated comment: '/*' without '*/'");
+            lx->pos += 2;
+            continue;
+        }
+        return 0;
+    }
+}
+
+int sl_lexer_next(struct sl_lexer *lx, struct sl_token *tok, struct sl_error *err)
+{
+    int rc = sl_lex_skip_space(lx, err);
+    if (rc)
+        return rc;
+    const char *t = lx->text;
+    size_t p = lx->pos;
+    tok->pos = p;
+    if (p >= lx->len) {
+        tok->kind = SL_TOK_EOF;
+        tok->len = 0;
+        return 0;
+    }
+    unsigned char c = (unsigned char)t[p];
+    if (isalpha(c) || c == '_') {
+        while (p < lx->len && (isalnum((unsigned char)t[p]) || t[p] == '_' || t[p] == '$'))
+            p++;
+        tok->kind = SL_TOK_IDENT;
+    } else if (c == '`') {
+        p++;
+        for (;;) {
+            if (p >= lx->len || t[p] == '\n')
+                return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
+                                       "unterminated quoted identifier: '`' without its closing '`'");
+            if (t[p] == '`') {
+                if (p + 1 < lx->len && t[p + 1] == '`') {
+                    p += 2;
+                    continue;
+                }
+                break;
+            }
+            p++;
+        }
+        p++;
+        if (p - tok->pos == 2)
+            return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE, "empty quoted identifier");
+        tok->kind = SL_TOK_QIDENT;
+    } else if (c == '\'') {
+        p++;
+        for (;;) {
+            if (p >= lx->len)
+                return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
+                                       "unterminated string literal: ' without its closing '");
+            if (t[p] == '\'') {
+                if (p + 1 < lx->len && t[p + 1] == '\'') {
+                    p += 2;
+                    continue;
+                }
+                break;
+            }
+            p++;
+        }
+        p++;
+        tok->kind = SL_TOK_STRING;
+    } else if (isdigit(c) || (c == '.' && p + 1 < lx->len && isdigit((unsigned char)t[p + 1]))) {
+        bool dec = false;
+        while (p < lx->len && isdigit((unsigned char)t[p]))
+            p++;
+        if (p < lx->len && t[p] == '.') {
+            dec = true;
+            p++;
+            while (p < lx->len && isdigit((unsigned char)t[p]))
+                p++;
+        }
+        if (p < lx->len && (t[p] == 'e' || t[p] == 'E')) {
+            size_t q = p + 1;
+            if (q < lx->len && (t[q] == '+' || t[q] == '-'))
+                q++;
+            if (q < lx->len && isdigit((unsigned char)t[q])) {
+                dec = true;
+                p = q;
+                while (p < lx->len && isdigit((unsigned char)t[p]))
+                    p++;
+            }
+        }
+        if (p < lx->len && (isalpha((unsigned char)t[p]) || t[p] == '_'))
+            return sl_sql_error_at(lx->src, p, err, SL_EPARSE,
+                                   "unexpected '%c' right after a number", t[p]);
+        tok->kind = dec ? SL_TOK_DECIMAL : SL_TOK_INTEGER;
+    } else {
+        p++;
+        char n = p < lx->len ? t[p] : '\0';
+        switch (c) {
+        case '(': tok->kind = SL_TOK_LPAREN; break;
+        case ')': tok->kind = SL_TOK_RPAREN; break;
+        case ',': tok->kind = SL_TOK_COMMA; break;
+        case '.': tok->kind = SL_TOK_DOT; break;
+        case ';': tok->kind = SL_TOK_SEMI; break;
+        case '*': tok->kind = SL_TOK_STAR; break;
+        case '+': tok->kind = SL_TOK_PLUS; break;
+        case '-': tok->kind = SL_TOK_MINUS; break;
+        case '/': tok->kind = SL_TOK_SLASH; break;
+        case '%': tok->kind = SL_TOK_PERCENT; break;
+        case '=': tok->kind = SL_TOK_EQ; break;
+        case '|':
+            if (n != '|')
+                return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
+                                       "unexpected '|' (did you mean '||'?)");
+            p++;
+            tok->kind = SL_TOK_CONCAT;
+            break;
+        case '!':
+            if (n != '=')
+                return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
+                                       "unexpected '!' (did you mean '<>' or NOT?)");
+            p++;
+            tok->kind = SL_TOK_NE;
+            break;
+        case '<':
+            if (n == '=') { p++; tok->kind = SL_TOK_LE; }
+            else if (n == '>') { p++; tok->kind = SL_TOK_NE; }
+            else tok->kind = SL_TOK_LT;
+            break;
+        case '>':
+            if (n == '=') { p++; tok->kind = SL_TOK_GE; }
+            else tok->kind = SL_TOK_GT;
+            break;
+        default:
+            if (c >= 0x20 && c < 0x7f)
+                return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE, "unexpected character '%c'", c);
+            return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
+                                   "unexpected byte 0x%02x (non-ASCII text belongs in a string "
+                                   "literal or a `quoted identifier`)", c);
+        }
+    }
+    tok->len = p - tok->pos;
+    lx->pos = p;
+    return 0;
+}
