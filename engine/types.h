@@ -6,7 +6,9 @@
  *   INT           int32_t                                 4
  *   BIGINT        int64_t                                 8
  *   DOUBLE        double                                  8
- *   DECIMAL(p,s)  int64_t, the value times 10^s, p <= 18  8
+ *   DECIMAL(p,s)  int64_t, the value times 10^s          8
+ *                 (p up to 38 is accepted, as in Flink, but values are kept in 64 bits:
+ *                 a value beyond +-9.2e18 / 10^s is an overflow error, never wrapped)
  *   TIMESTAMP(3)  int64_t, milliseconds since the epoch   8
  *   VARCHAR       sl_str, a 16-byte string view           16
  *
@@ -32,11 +34,12 @@ typedef enum sl_type_id {
     SL_TYPE_COUNT
 } sl_type_id;
 
-#define SL_DECIMAL_MAX_PRECISION 18
+#define SL_DECIMAL_MAX_PRECISION 38 /* declared precision, as Flink allows */
+#define SL_DECIMAL_EXACT_PRECISION 18 /* every value of this precision fits in 64 bits */
 
 struct sl_type {
     uint8_t id;        /* sl_type_id */
-    uint8_t precision; /* DECIMAL: total digits (1..18); TIMESTAMP: 3 */
+    uint8_t precision; /* DECIMAL: total digits (1..38); TIMESTAMP: 3 */
     uint8_t scale;     /* DECIMAL: digits after the point (0..precision) */
     bool nullable;     /* whether the column carries a validity bitmap */
 };

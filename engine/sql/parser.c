@@ -301,12 +301,9 @@ static int sl_p_type(struct sl_parser *p, struct sl_ast_type **out)
         if (p->cur.kind == SL_TOK_LPAREN) {
             TRY(sl_p_advance(p));
             size_t ppos = p->cur.pos;
-            TRY(sl_p_uint(p, &prec, 38, "a precision"));
-            if (prec < 1 || prec > SL_DECIMAL_MAX_PRECISION)
-                return sl_p_error(p, ppos,
-                                  "DECIMAL precision %u is not supported yet (sluice keeps "
-                                  "DECIMAL in 64 bits: precision 1 to %d)",
-                                  prec, SL_DECIMAL_MAX_PRECISION);
+            TRY(sl_p_uint(p, &prec, SL_DECIMAL_MAX_PRECISION, "a DECIMAL precision"));
+            if (prec < 1)
+                return sl_p_error(p, ppos, "DECIMAL precision must be at least 1");
             if (p->cur.kind == SL_TOK_COMMA) {
                 TRY(sl_p_advance(p));
                 size_t spos = p->cur.pos;

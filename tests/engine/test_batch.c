@@ -30,7 +30,8 @@ static void test_types(void **state)
     assert_string_equal(buf, "DECIMAL(10, 2)");
     sl_type_format(sl_type_make(SL_TYPE_TIMESTAMP, false), buf, sizeof(buf));
     assert_string_equal(buf, "TIMESTAMP(3) NOT NULL");
-    assert_int_equal(sl_type_decimal(19, 2, true).id, SL_TYPE_COUNT);
+    assert_int_equal(sl_type_decimal(39, 2, true).id, SL_TYPE_COUNT);
+    assert_int_equal(sl_type_decimal(23, 3, true).id, SL_TYPE_DECIMAL);
     assert_int_equal(sl_type_decimal(5, 6, true).id, SL_TYPE_COUNT);
     assert_int_equal(sl_type_width(SL_TYPE_VARCHAR), 16);
     assert_int_equal(sl_type_width(SL_TYPE_INT), 4);

@@ -198,8 +198,10 @@ static void test_errors_name_the_place(void **state)
     expect_error("SELECT a FROM s", "q.sql:1:1: a bare query has nowhere to go", "INSERT");
     expect_error("INSERT INTO t SELECT a FROM s ORDER BY a", "q.sql:1:31:",
                  "ORDER is not supported yet");
-    expect_error("CREATE TABLE t (a DECIMAL(30, 2)) WITH ('x' = 'y')", "q.sql:1:27:",
-                 "DECIMAL precision 30 is not supported yet");
+    expect_error("CREATE TABLE t (a DECIMAL(39, 2)) WITH ('x' = 'y')", "q.sql:1:27:",
+                 "a DECIMAL precision must be at most 38");
+    expect_error("CREATE TABLE t (a DECIMAL(5, 6)) WITH ('x' = 'y')", "q.sql:1:30:",
+                 "DECIMAL scale 6 is larger than its precision 5");
     expect_error("CREATE TABLE t (a TIMESTAMP(6)) WITH ('x' = 'y')", "q.sql:1:29:",
                  "TIMESTAMP(6) is not supported yet");
     expect_error("CREATE TABLE t (a INT, a BIGINT) WITH ('x' = 'y')", "q.sql:1:24:",
