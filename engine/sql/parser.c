@@ -851,6 +851,7 @@ static int sl_p_window_tvf(struct sl_parser *p, struct sl_ast **out, size_t pos)
     if (!n)
         return SL_ENOMEM;
     size_t fpos = p->cur.pos;
+    n->pos = fpos; /* errors about the window point at its function */
     TRY(sl_p_ident(p, &n->func, "a window function (TUMBLE, HOP, CUMULATE)"));
     if (strcasecmp(n->func, "TUMBLE") && strcasecmp(n->func, "HOP") &&
         strcasecmp(n->func, "CUMULATE") && strcasecmp(n->func, "SESSION"))

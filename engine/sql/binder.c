@@ -1,0 +1,1978 @@
+/*
+ * engine/sql/binder.c - names, types and plans (see binder.h).
+ *
+ * HOW IT WORKS
+ * Statements are bound in file order: CREATE TABLE adds a table (ROW columns flattened to
+ * "row.field" columns, computed columns bound over the physical ones, the WATERMARK checked),
+ * CREATE VIEW stores its query (bound afresh at every use, like a macro, so each use gets its
+ * own plan), SET records a setting, and INSERT INTO binds its query into a plan rooted at a
+ * sink.
+ *
+ * A query binds bottom-up: FROM (table scan, view, subquery, window TVF, lookup join), WHERE
+ * (filter), GROUP BY and aggregates (a projection of keys and aggregate inputs, the
+ * aggregation, HAVING as a filter), then the select list (a projection).
+ *
+ * Types follow Flink (LogicalTypeMerging): exact integer literals are INT or BIGINT, decimal
+ * literals DECIMAL(p, s), literals with an exponent DOUBLE. Arithmetic widens INT < BIGINT <
+ * DECIMAL < DOUBLE; INT and BIGINT count as DECIMAL(10, 0) and DECIMAL(19, 0) next to a
+ * DECIMAL; + and - give DECIMAL(max(p1-s1, p2-s2) + max(s1, s2) + 1, max(s1, s2)), * gives
+ * DECIMAL(p1 + p2 + 1, s1 + s2), / gives scale max(6, s1 + p2 + 1) and precision
+ * p1 - s1 + s2 + scale, MOD of integers has the divisor's type; precision is capped at 38
+ * keeping at least min(scale, 6) digits of scale. Integer division is integer division (INT /
+ * INT is INT). COUNT is BIGINT NOT NULL; SUM keeps INT / BIGINT / DOUBLE and makes DECIMAL(38,
+ * s); AVG keeps the input type (integer division for integers) and makes DECIMAL(38, max(s,
+ * 6)); MIN / MAX keep the type.
+ *
+ * Operands are cast explicitly (SL_FN_CAST nodes) to the type an operator computes in, so the
+ * executor never guesses: comparisons, + - MOD, CASE branches and IN lists see one type;
+ * for * and / on DECIMAL each side keeps its own scale and the result type says the scale.
+ */
+#include "engine/sql/binder.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct sl_binder {
+    struct sl_job *job;
+    const struct sl_sql_source *src;
+    struct sl_error *err;
+    int view_depth;
+};
+
+/* What expressions resolve against: a relation, and in an aggregation also the keys and the
+ * aggregate calls (the select list and HAVING of a GROUP BY query). */
+struct sl_agg_scope {
+    const struct sl_rel *pre;   /* the relation before aggregation */
+    uint32_t nkeys;
+    struct sl_expr **keys;      /* bound over `pre` */
+    uint32_t naggs;
+    struct sl_ast **agg_asts;   /* the aggregate calls, in agg-column order */
+};
+
+struct sl_scope {
+    const struct sl_rel *rel;
+    const struct sl_agg_scope *agg; /* NULL outside an aggregation */
+    const char *clause;             /* "WHERE", "the select list", ... for messages */
+};
+
+#define TRY(x)                                                                             \
+    do {                                                                                   \
+        int rc_ = (x);                                                                     \
+        if (rc_)                                                                           \
+            return rc_;                                                                    \
+    } while (0)
+
+#define TRYP(x)                                                                            \
+    do {                                                                                   \
+        if (!(x))                                                                          \
+            return SL_ENOMEM;                                                              \
+    } while (0)
+
+static int sl_b_err(struct sl_binder *b, size_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int sl_b_err(struct sl_binder *b, size_t pos, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return sl_sql_error_at(b->src, pos, b->err, SL_EPARSE, "%s", msg);
+}
+
+static void *sl_b_alloc(struct sl_binder *b, size_t size)
+{
+    void *p = sl_arena_alloc(&b->job->arena, size);
+    if (!p)
+        sl_error_set(b->err, SL_ENOMEM, "out of memory binding SQL");
+    return p;
+}
+
+static const char *sl_b_strdup(struct sl_binder *b, const char *s)
+{
+    char *p = sl_arena_strndup(&b->job->arena, s, strlen(s));
+    if (!p)
+        sl_error_set(b->err, SL_ENOMEM, "out of memory binding SQL");
+    return p;
+}
+
+static void sl_type_str(struct sl_type t, char *buf, size_t len)
+{
+    t.nullable = true; /* messages talk about types, not nullability */
+    sl_type_format(t, buf, len);
+}
+
+/* ---- relations ----------------------------------------------------------------------------- */
+
+static int sl_rel_alloc(struct sl_binder *b, struct sl_rel *rel, uint32_t ncols)
+{
+    rel->ncols = ncols;
+    rel->cols = sl_b_alloc(b, (ncols ? ncols : 1) * sizeof(*rel->cols));
+    return rel->cols ? 0 : SL_ENOMEM;
+}
+
+static struct sl_plan *sl_plan_new(struct sl_binder *b, sl_plan_kind kind, struct sl_plan *input,
+                                   size_t pos)
+{
+    struct sl_plan *p = sl_b_alloc(b, sizeof(*p));
+    if (p) {
+        p->kind = kind;
+        p->input = input;
+        p->pos = pos;
+    }
+    return p;
+}
+
+/* Gives every column of `rel` the qualifier `qual`. */
+static void sl_rel_requalify(struct sl_rel *rel, const char *qual)
+{
+    for (uint32_t i = 0; i < rel->ncols; i++)
+        rel->cols[i].qual = qual;
+}
+
+/* Levenshtein distance, capped: for "did you mean" suggestions. */
+static unsigned sl_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    unsigned d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (unsigned)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned c = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            unsigned m = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < m)
+                m = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + c < m)
+                m = d[i - 1][j - 1] + c;
+            d[i][j] = m;
+        }
+    return d[la][lb];
+}
+
+static void sl_join_path(const struct sl_ast *col, uint32_t from, char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (uint32_t i = from; i < col->npath; i++)
+        k += (size_t)snprintf(buf + (k < len ? k : len), k < len ? len - k : 0, "%s%s",
+                              i > from ? "." : "", col->path[i]);
+}
+
+/* Resolves a column reference against `rel`: its index, or an error naming it. */
+static int sl_b_resolve(struct sl_binder *b, const struct sl_rel *rel, const struct sl_ast *col,
+                        int *out)
+{
+    char full[256], rest[256];
+    sl_join_path(col, 0, full, sizeof(full));
+    sl_join_path(col, 1, rest, sizeof(rest));
+    int found = -1, nfound = 0;
+    for (uint32_t i = 0; i < rel->ncols; i++) {
+        const struct sl_rel_col *c = &rel->cols[i];
+        bool match = strcmp(c->name, full) == 0 ||
+                     (col->npath >= 2 && c->qual && strcmp(c->qual, col->path[0]) == 0 &&
+                      strcmp(c->name, rest) == 0);
+        if (match) {
+            if (nfound && found >= 0) {
+                /* the same column reachable twice is ambiguous only if they differ */
+                nfound++;
+                continue;
+            }
+            found = (int)i;
+            nfound++;
+        }
+    }
+    if (nfound == 1) {
+        *out = found;
+        return 0;
+    }
+    if (nfound > 1)
+        return sl_b_err(b, col->pos, "column '%s' is ambiguous: qualify it with its table name "
+                                     "or alias",
+                        full);
+    /* a suggestion: same name but for case, or a near name */
+    const char *best = NULL;
+    unsigned best_d = 3;
+    for (uint32_t i = 0; i < rel->ncols; i++) {
+        unsigned d = sl_edit_distance(rel->cols[i].name, col->npath >= 2 ? rest : full);
+        unsigned d2 = sl_edit_distance(rel->cols[i].name, full);
+        if (d2 < d)
+            d = d2;
+        if (d < best_d) {
+            best_d = d;
+            best = rel->cols[i].name;
+        }
+    }
+    if (best)
+        return sl_b_err(b, col->pos, "unknown column '%s' (did you mean '%s'?)", full, best);
+    char avail[200];
+    size_t k = 0;
+    avail[0] = '\0';
+    for (uint32_t i = 0; i < rel->ncols && k < sizeof(avail) - 40; i++)
+        k += (size_t)snprintf(avail + k, sizeof(avail) - k, "%s%s", i ? ", " : "",
+                              rel->cols[i].name);
+    if (k >= sizeof(avail) - 40)
+        snprintf(avail + k, sizeof(avail) - k, ", ...");
+    return sl_b_err(b, col->pos, "unknown column '%s' (available: %s)", full, avail);
+}
+
+/* ---- expression construction --------------------------------------------------------------- */
+
+static struct sl_expr *sl_expr_new(struct sl_binder *b, sl_expr_kind kind, struct sl_type type,
+                                   size_t pos)
+{
+    struct sl_expr *e = sl_b_alloc(b, sizeof(*e));
+    if (e) {
+        e->kind = kind;
+        e->type = type;
+        e->pos = pos;
+    }
+    return e;
+}
+
+static struct sl_expr *sl_expr_call(struct sl_binder *b, sl_fn fn, struct sl_type type, size_t pos,
+                                    uint32_t nargs, struct sl_expr **args)
+{
+    struct sl_expr *e = sl_expr_new(b, SL_EXPR_CALL, type, pos);
+    if (!e)
+        return NULL;
+    e->fn = fn;
+    e->nargs = nargs;
+    e->args = sl_b_alloc(b, (nargs ? nargs : 1) * sizeof(*e->args));
+    if (!e->args)
+        return NULL;
+    memcpy(e->args, args, nargs * sizeof(*args));
+    return e;
+}
+
+static struct sl_expr *sl_expr_col(struct sl_binder *b, const struct sl_rel *rel, int col,
+                                   size_t pos)
+{
+    struct sl_expr *e = sl_expr_new(b, SL_EXPR_COL, rel->cols[col].type, pos);
+    if (e)
+        e->col = col;
+    return e;
+}
+
+static bool sl_is_numeric(struct sl_type t)
+{
+    return t.id == SL_TYPE_INT || t.id == SL_TYPE_BIGINT || t.id == SL_TYPE_DECIMAL ||
+           t.id == SL_TYPE_DOUBLE;
+}
+
+static bool sl_is_null_lit(const struct sl_expr *e)
+{
+    return e->kind == SL_EXPR_LIT && e->lit_null;
+}
+
+/* An integer type seen as a DECIMAL. */
+static struct sl_type sl_as_decimal(struct sl_type t)
+{
+    if (t.id == SL_TYPE_INT)
+        return sl_type_decimal(10, 0, t.nullable);
+    if (t.id == SL_TYPE_BIGINT)
+        return sl_type_decimal(19, 0, t.nullable);
+    return t;
+}
+
+static struct sl_type sl_decimal_adjust(int precision, int scale, bool nullable)
+{
+    if (precision > SL_DECIMAL_MAX_PRECISION) {
+        int int_digits = precision - scale;
+        int min_scale = scale < 6 ? scale : 6;
+        scale = SL_DECIMAL_MAX_PRECISION - int_digits;
+        if (scale < min_scale)
+            scale = min_scale;
+        precision = SL_DECIMAL_MAX_PRECISION;
+    }
+    return sl_type_decimal((unsigned)precision, (unsigned)scale, nullable);
+}
+
+/*
+ * The common type of a and b (comparison, CASE, IN, + -, sink); returns false when there is
+ * none. Nullability is the OR of both.
+ */
+static bool sl_common_type(struct sl_type a, struct sl_type b, struct sl_type *out)
+{
+    bool nullable = a.nullable || b.nullable;
+    if (a.id == b.id && a.id != SL_TYPE_DECIMAL) {
+        *out = a;
+        out->nullable = nullable;
+        return true;
+    }
+    if (!sl_is_numeric(a) || !sl_is_numeric(b))
+        return false;
+    if (a.id == SL_TYPE_DOUBLE || b.id == SL_TYPE_DOUBLE) {
+        *out = sl_type_make(SL_TYPE_DOUBLE, nullable);
+        return true;
+    }
+    if (a.id != SL_TYPE_DECIMAL && b.id != SL_TYPE_DECIMAL) {
+        *out = sl_type_make(SL_TYPE_BIGINT, nullable); /* INT with BIGINT */
+        return true;
+    }
+    struct sl_type da = sl_as_decimal(a), db = sl_as_decimal(b);
+    int scale = da.scale > db.scale ? da.scale : db.scale;
+    int ia = da.precision - da.scale, ib = db.precision - db.scale;
+    *out = sl_decimal_adjust((ia > ib ? ia : ib) + scale, scale, nullable);
+    return true;
+}
+
+/* Wraps `e` in a CAST to `t` unless it already has that type (nullability aside). A NULL
+ * literal simply takes the type. */
+static struct sl_expr *sl_b_cast(struct sl_binder *b, struct sl_expr *e, struct sl_type t)
+{
+    t.nullable = e->type.nullable;
+    if (sl_is_null_lit(e)) {
+        e->type = t;
+        e->type.nullable = true;
+        return e;
+    }
+    if (sl_type_equal(e->type, t))
+        return e;
+    struct sl_expr *args[1] = {e};
+    return sl_expr_call(b, SL_FN_CAST, t, e->pos, 1, args);
+}
+
+static bool sl_castable(struct sl_type from, struct sl_type to)
+{
+    if (from.id == to.id)
+        return true;
+    if (sl_is_numeric(from) && sl_is_numeric(to))
+        return true;
+    if (to.id == SL_TYPE_VARCHAR || from.id == SL_TYPE_VARCHAR)
+        return true; /* to text always; from text parsed at run time (errors name the row) */
+    if (from.id == SL_TYPE_BOOLEAN && sl_is_numeric(to))
+        return true;
+    return false;
+}
+
+/* ---- literals ------------------------------------------------------------------------------ */
+
+static int sl_b_int_lit(struct sl_binder *b, const struct sl_ast *a, struct sl_expr **out)
+{
+    errno = 0;
+    char *end;
+    long long v = strtoll(a->lit, &end, 10);
+    if (errno == ERANGE || *end)
+        return sl_b_err(b, a->pos, "integer literal %s is out of range for BIGINT", a->lit);
+    bool small = v >= INT32_MIN && v <= INT32_MAX;
+    struct sl_expr *e =
+        sl_expr_new(b, SL_EXPR_LIT, sl_type_make(small ? SL_TYPE_INT : SL_TYPE_BIGINT, false),
+                    a->pos);
+    TRYP(e);
+    e->lit.i = v;
+    *out = e;
+    return 0;
+}
+
+static int sl_b_dec_lit(struct sl_binder *b, const struct sl_ast *a, struct sl_expr **out)
+{
+    const char *s = a->lit;
+    if (strchr(s, 'e') || strchr(s, 'E')) {
+        struct sl_expr *e = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_DOUBLE, false),
+                                        a->pos);
+        TRYP(e);
+        e->lit.d = strtod(s, NULL);
+        *out = e;
+        return 0;
+    }
+    /* digits[.digits]: an exact DECIMAL(p, s) */
+    uint64_t v = 0;
+    int digits = 0, scale = 0;
+    bool after = false, leading = true;
+    for (const char *c = s; *c; c++) {
+        if (*c == '.') {
+            after = true;
+            continue;
+        }
+        if (after)
+            scale++;
+        if (leading && *c == '0' && !after)
+            continue;
+        leading = false;
+        digits++;
+        if (v > (uint64_t)(INT64_MAX - 9) / 10)
+            return sl_b_err(b, a->pos, "decimal literal %s has more digits than sluice keeps "
+                                       "(18)", s);
+        v = v * 10 + (uint64_t)(*c - '0');
+    }
+    int precision = digits > scale ? digits : scale;
+    if (precision < 1)
+        precision = 1;
+    struct sl_expr *e =
+        sl_expr_new(b, SL_EXPR_LIT, sl_type_decimal((unsigned)precision, (unsigned)scale, false),
+                    a->pos);
+    TRYP(e);
+    e->lit.i = (int64_t)v;
+    *out = e;
+    return 0;
+}
+
+/* 'yyyy-MM-dd HH:mm:ss[.fff]' (or with 'T') to milliseconds since the epoch, UTC. */
+static bool sl_parse_ts_literal(const char *s, int64_t *ms)
+{
+    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+        return false;
+    s += n;
+    if (*s == ' ' || *s == 'T') {
+        if (sscanf(s + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3)
+            return false;
+        s += 1 + n;
+    }
+    int frac = 0, fd = 0;
+    if (*s == '.') {
+        s++;
+        while (isdigit((unsigned char)*s)) {
+            if (fd < 3) {
+                frac = frac * 10 + (*s - '0');
+                fd++;
+            }
+            s++;
+        }
+        while (fd < 3) {
+            frac *= 10;
+            fd++;
+        }
+    }
+    if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
+        return false;
+    /* days from civil (Howard Hinnant's algorithm) */
+    int yy = y - (mo <= 2);
+    int era = (yy >= 0 ? yy : yy - 399) / 400;
+    unsigned yoe = (unsigned)(yy - era * 400);
+    unsigned doy = (unsigned)((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = (int64_t)era * 146097 + (int64_t)doe - 719468;
+    *ms = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + frac;
+    return true;
+}
+
+/* ---- expressions --------------------------------------------------------------------------- */
+
+static int sl_b_expr(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                     struct sl_expr **out);
+
+static bool sl_is_agg_name(const char *name)
+{
+    return strcasecmp(name, "COUNT") == 0 || strcasecmp(name, "SUM") == 0 ||
+           strcasecmp(name, "MIN") == 0 || strcasecmp(name, "MAX") == 0 ||
+           strcasecmp(name, "AVG") == 0;
+}
+
+static bool sl_ast_has_agg(const struct sl_ast *a)
+{
+    if (!a)
+        return false;
+    switch (a->kind) {
+    case SL_AST_CALL:
+        if (sl_is_agg_name(a->name))
+            return true;
+        /* fall through */
+    case SL_AST_BETWEEN:
+    case SL_AST_IN:
+    case SL_AST_CASE:
+        for (uint32_t i = 0; i < a->args.n; i++)
+            if (sl_ast_has_agg(a->args.items[i]))
+                return true;
+        return sl_ast_has_agg(a->left) || sl_ast_has_agg(a->right);
+    case SL_AST_UNARY:
+    case SL_AST_BINARY:
+    case SL_AST_IS_NULL:
+    case SL_AST_LIKE:
+    case SL_AST_CAST:
+        return sl_ast_has_agg(a->left) || sl_ast_has_agg(a->right);
+    default:
+        return false;
+    }
+}
+
+static bool sl_expr_equal(const struct sl_expr *x, const struct sl_expr *y)
+{
+    if (x->kind != y->kind || !sl_type_equal(x->type, y->type))
+        return false;
+    switch (x->kind) {
+    case SL_EXPR_COL:
+        return x->col == y->col;
+    case SL_EXPR_LIT:
+        if (x->lit_null != y->lit_null)
+            return false;
+        if (x->type.id == SL_TYPE_VARCHAR)
+            return x->lit.slen == y->lit.slen && memcmp(x->lit.s, y->lit.s, x->lit.slen) == 0;
+        if (x->type.id == SL_TYPE_DOUBLE)
+            return memcmp(&x->lit.d, &y->lit.d, sizeof(double)) == 0;
+        return x->lit.i == y->lit.i;
+    case SL_EXPR_CALL:
+        if (x->fn != y->fn || x->nargs != y->nargs)
+            return false;
+        for (uint32_t i = 0; i < x->nargs; i++)
+            if (!sl_expr_equal(x->args[i], y->args[i]))
+                return false;
+        return true;
+    }
+    return false;
+}
+
+static int sl_b_need_bool(struct sl_binder *b, struct sl_expr *e, const char *what)
+{
+    if (sl_is_null_lit(e)) {
+        e->type = sl_type_make(SL_TYPE_BOOLEAN, true);
+        return 0;
+    }
+    if (e->type.id != SL_TYPE_BOOLEAN) {
+        char t[64];
+        sl_type_str(e->type, t, sizeof(t));
+        return sl_b_err(b, e->pos, "%s needs a BOOLEAN, found %s", what, t);
+    }
+    return 0;
+}
+
+/* Comparison of two bound operands: cast to their common type. */
+static int sl_b_compare(struct sl_binder *b, sl_fn fn, struct sl_expr *l, struct sl_expr *r,
+                        size_t pos, struct sl_expr **out)
+{
+    struct sl_type t;
+    if (sl_is_null_lit(l) && sl_is_null_lit(r))
+        t = sl_type_make(SL_TYPE_BOOLEAN, true);
+    else if (sl_is_null_lit(l))
+        t = r->type;
+    else if (sl_is_null_lit(r))
+        t = l->type;
+    else if (!sl_common_type(l->type, r->type, &t)) {
+        char lt[64], rt[64];
+        sl_type_str(l->type, lt, sizeof(lt));
+        sl_type_str(r->type, rt, sizeof(rt));
+        return sl_b_err(b, pos, "cannot compare %s with %s", lt, rt);
+    }
+    struct sl_expr *args[2] = {sl_b_cast(b, l, t), sl_b_cast(b, r, t)};
+    TRYP(args[0] && args[1]);
+    *out = sl_expr_call(b, fn, sl_type_make(SL_TYPE_BOOLEAN, l->type.nullable || r->type.nullable),
+                        pos, 2, args);
+    TRYP(*out);
+    return 0;
+}
+
+static int sl_b_arith(struct sl_binder *b, sl_fn fn, struct sl_expr *l, struct sl_expr *r,
+                      size_t pos, struct sl_expr **out)
+{
+    static const char *const op_names[] = {[SL_FN_ADD] = "+", [SL_FN_SUB] = "-",
+                                           [SL_FN_MUL] = "*", [SL_FN_DIV] = "/",
+                                           [SL_FN_MOD] = "MOD"};
+    bool nullable = l->type.nullable || r->type.nullable;
+    if (sl_is_null_lit(l))
+        l->type = r->type;
+    if (sl_is_null_lit(r))
+        r->type = l->type;
+    /* timestamp arithmetic: TIMESTAMP +- INTERVAL */
+    if ((fn == SL_FN_ADD || fn == SL_FN_SUB) && l->type.id == SL_TYPE_TIMESTAMP && r->interval) {
+        struct sl_expr *args[2] = {l, r};
+        *out = sl_expr_call(b, fn, sl_type_make(SL_TYPE_TIMESTAMP, nullable), pos, 2, args);
+        TRYP(*out);
+        return 0;
+    }
+    if (fn == SL_FN_ADD && r->type.id == SL_TYPE_TIMESTAMP && l->interval) {
+        struct sl_expr *args[2] = {r, l};
+        *out = sl_expr_call(b, fn, sl_type_make(SL_TYPE_TIMESTAMP, nullable), pos, 2, args);
+        TRYP(*out);
+        return 0;
+    }
+    if (l->interval || r->interval || !sl_is_numeric(l->type) || !sl_is_numeric(r->type)) {
+        char lt[64], rt[64];
+        sl_type_str(l->type, lt, sizeof(lt));
+        sl_type_str(r->type, rt, sizeof(rt));
+        if (l->interval)
+            snprintf(lt, sizeof(lt), "INTERVAL");
+        if (r->interval)
+            snprintf(rt, sizeof(rt), "INTERVAL");
+        return sl_b_err(b, pos, "cannot apply '%s' to %s and %s", op_names[fn], lt, rt);
+    }
+    struct sl_type t;
+    struct sl_expr *args[2] = {l, r};
+    bool dec = l->type.id == SL_TYPE_DECIMAL || r->type.id == SL_TYPE_DECIMAL;
+    bool dbl = l->type.id == SL_TYPE_DOUBLE || r->type.id == SL_TYPE_DOUBLE;
+    if (dbl || !dec) {
+        if (fn == SL_FN_MOD && !dbl)
+            t = r->type; /* Flink: MOD of integers has the divisor's type */
+        else
+            sl_common_type(l->type, r->type, &t);
+        if (fn == SL_FN_MOD && !dbl) {
+            struct sl_type w;
+            sl_common_type(l->type, r->type, &w);
+            args[0] = sl_b_cast(b, l, w); /* computed in the wider type, then narrowed */
+            args[1] = sl_b_cast(b, r, w);
+            TRYP(args[0] && args[1]);
+            w.nullable = nullable;
+            struct sl_expr *m = sl_expr_call(b, fn, w, pos, 2, args);
+            TRYP(m);
+            t.nullable = nullable;
+            *out = sl_b_cast(b, m, t);
+            TRYP(*out);
+            return 0;
+        }
+        args[0] = sl_b_cast(b, l, t);
+        args[1] = sl_b_cast(b, r, t);
+    } else {
+        struct sl_type dl = sl_as_decimal(l->type), dr = sl_as_decimal(r->type);
+        int p1 = dl.precision, s1 = dl.scale, p2 = dr.precision, s2 = dr.scale;
+        switch (fn) {
+        case SL_FN_ADD:
+        case SL_FN_SUB: {
+            int s = s1 > s2 ? s1 : s2;
+            int i = (p1 - s1 > p2 - s2 ? p1 - s1 : p2 - s2);
+            t = sl_decimal_adjust(i + s + 1, s, nullable);
+            /* both operands at the result's scale */
+            args[0] = sl_b_cast(b, l, sl_type_decimal(t.precision, t.scale, false));
+            args[1] = sl_b_cast(b, r, sl_type_decimal(t.precision, t.scale, false));
+            break;
+        }
+        case SL_FN_MUL:
+            t = sl_decimal_adjust(p1 + p2 + 1, s1 + s2, nullable);
+            args[0] = sl_b_cast(b, l, dl);
+            args[1] = sl_b_cast(b, r, dr);
+            break;
+        case SL_FN_DIV: {
+            int s = 6 > s1 + p2 + 1 ? 6 : s1 + p2 + 1;
+            t = sl_decimal_adjust(p1 - s1 + s2 + s, s, nullable);
+            args[0] = sl_b_cast(b, l, dl);
+            args[1] = sl_b_cast(b, r, dr);
+            break;
+        }
+        default: { /* MOD */
+            int s = s1 > s2 ? s1 : s2;
+            int i = (p1 - s1 < p2 - s2 ? p1 - s1 : p2 - s2);
+            t = sl_decimal_adjust(i + s, s, nullable);
+            args[0] = sl_b_cast(b, l, sl_type_decimal(SL_DECIMAL_MAX_PRECISION, t.scale, false));
+            args[1] = sl_b_cast(b, r, sl_type_decimal(SL_DECIMAL_MAX_PRECISION, t.scale, false));
+            break;
+        }
+        }
+    }
+    TRYP(args[0] && args[1]);
+    t.nullable = nullable;
+    *out = sl_expr_call(b, fn, t, pos, 2, args);
+    TRYP(*out);
+    return 0;
+}
+
+static int sl_b_case(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                     struct sl_expr **out)
+{
+    uint32_t nwhen = a->args.n / 2;
+    uint32_t nargs = nwhen * 2 + 1;
+    struct sl_expr **args = sl_b_alloc(b, nargs * sizeof(*args));
+    TRYP(args);
+    struct sl_expr *operand = NULL;
+    if (a->left)
+        TRY(sl_b_expr(b, sc, a->left, &operand));
+    struct sl_type t;
+    bool have_t = false, nullable = false;
+    for (uint32_t i = 0; i < nwhen; i++) {
+        struct sl_expr *w, *v;
+        TRY(sl_b_expr(b, sc, a->args.items[2 * i], &w));
+        if (operand)
+            TRY(sl_b_compare(b, SL_FN_EQ, operand, w, w->pos, &w));
+        TRY(sl_b_need_bool(b, w, "WHEN"));
+        TRY(sl_b_expr(b, sc, a->args.items[2 * i + 1], &v));
+        args[2 * i] = w;
+        args[2 * i + 1] = v;
+    }
+    struct sl_expr *els = NULL;
+    if (a->right)
+        TRY(sl_b_expr(b, sc, a->right, &els));
+    /* the result type: common type of every branch */
+    for (uint32_t i = 0; i <= nwhen; i++) {
+        struct sl_expr *v = i < nwhen ? args[2 * i + 1] : els;
+        if (!v || sl_is_null_lit(v)) {
+            nullable = true;
+            continue;
+        }
+        if (!have_t) {
+            t = v->type;
+            have_t = true;
+        } else if (!sl_common_type(t, v->type, &t)) {
+            char tt[64], vt[64];
+            sl_type_str(t, tt, sizeof(tt));
+            sl_type_str(v->type, vt, sizeof(vt));
+            return sl_b_err(b, v->pos, "CASE branches have incompatible types %s and %s", tt,
+                            vt);
+        }
+        nullable |= v->type.nullable;
+    }
+    if (!have_t)
+        return sl_b_err(b, a->pos, "CASE whose every branch is NULL has no type: CAST one");
+    for (uint32_t i = 0; i < nwhen; i++) {
+        args[2 * i + 1] = sl_b_cast(b, args[2 * i + 1], t);
+        TRYP(args[2 * i + 1]);
+    }
+    if (!els) {
+        els = sl_expr_new(b, SL_EXPR_LIT, t, a->pos);
+        TRYP(els);
+        els->lit_null = true;
+        els->type.nullable = true;
+    }
+    args[nargs - 1] = sl_b_cast(b, els, t);
+    TRYP(args[nargs - 1]);
+    t.nullable = nullable;
+    *out = sl_expr_call(b, SL_FN_CASE, t, a->pos, nargs, args);
+    TRYP(*out);
+    return 0;
+}
+
+static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                     struct sl_expr **out)
+{
+    if (sl_is_agg_name(a->name)) {
+        if (!sc->agg)
+            return sl_b_err(b, a->pos, "aggregate function %s is not allowed in %s", a->name,
+                            sc->clause);
+        return sl_b_err(b, a->pos, "aggregate function %s cannot be nested in another", a->name);
+    }
+    if (strcasecmp(a->name, "MOD") == 0) {
+        if (a->args.n != 2)
+            return sl_b_err(b, a->pos, "MOD takes 2 arguments, found %u", a->args.n);
+        struct sl_expr *l, *r;
+        TRY(sl_b_expr(b, sc, a->args.items[0], &l));
+        TRY(sl_b_expr(b, sc, a->args.items[1], &r));
+        return sl_b_arith(b, SL_FN_MOD, l, r, a->pos, out);
+    }
+    static const char *const later[] = {"SESSION", "TUMBLE", "HOP", "CUMULATE",
+                                        "TUMBLE_START", "TUMBLE_END", "HOP_START", "HOP_END"};
+    for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
+        if (strcasecmp(a->name, later[i]) == 0)
+            return sl_b_err(b, a->pos, "%s() as a group window function is not supported; use "
+                                       "the window table functions: FROM TABLE(%s(TABLE t, "
+                                       "DESCRIPTOR(col), ...))",
+                            a->name, strncasecmp(a->name, "HOP", 3) == 0 ? "HOP" : "TUMBLE");
+    return sl_b_err(b, a->pos, "function %s is not supported yet", a->name);
+}
+
+static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                           struct sl_expr **out)
+{
+    struct sl_expr *l = NULL, *r = NULL, *e;
+    switch (a->kind) {
+    case SL_AST_INT:
+        return sl_b_int_lit(b, a, out);
+    case SL_AST_DEC:
+        return sl_b_dec_lit(b, a, out);
+    case SL_AST_STR:
+        e = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_VARCHAR, false), a->pos);
+        TRYP(e);
+        e->lit.s = a->lit;
+        e->lit.slen = (uint32_t)strlen(a->lit);
+        *out = e;
+        return 0;
+    case SL_AST_BOOL:
+        e = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_BOOLEAN, false), a->pos);
+        TRYP(e);
+        e->lit.i = a->ival;
+        *out = e;
+        return 0;
+    case SL_AST_NULL:
+        e = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_BOOLEAN, true), a->pos);
+        TRYP(e);
+        e->lit_null = true;
+        *out = e;
+        return 0;
+    case SL_AST_INTERVAL:
+        e = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_BIGINT, false), a->pos);
+        TRYP(e);
+        e->lit.i = a->ival;
+        e->interval = true;
+        *out = e;
+        return 0;
+    case SL_AST_TS_LIT: {
+        int64_t ms;
+        if (!sl_parse_ts_literal(a->lit, &ms))
+            return sl_b_err(b, a->pos, "invalid TIMESTAMP literal '%s' (expected "
+                                       "'yyyy-MM-dd HH:mm:ss.SSS')",
+                            a->lit);
+        e = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_TIMESTAMP, false), a->pos);
+        TRYP(e);
+        e->lit.i = ms;
+        *out = e;
+        return 0;
+    }
+    case SL_AST_COLUMN: {
+        if (sc->agg) {
+            char full[256];
+            sl_join_path(a, 0, full, sizeof(full));
+            return sl_b_err(b, a->pos, "column '%s' is neither in GROUP BY nor in an aggregate "
+                                       "function",
+                            full);
+        }
+        int col;
+        TRY(sl_b_resolve(b, sc->rel, a, &col));
+        *out = sl_expr_col(b, sc->rel, col, a->pos);
+        TRYP(*out);
+        return 0;
+    }
+    case SL_AST_STAR:
+        return sl_b_err(b, a->pos, "'*' is only allowed in the select list and in COUNT(*)");
+    case SL_AST_UNARY:
+        TRY(sl_b_expr(b, sc, a->left, &l));
+        if (a->op == SL_OP_PLUS) {
+            if (!sl_is_numeric(l->type))
+                return sl_b_err(b, a->pos, "unary '+' needs a number");
+            *out = l;
+            return 0;
+        }
+        if (a->op == SL_OP_NOT) {
+            TRY(sl_b_need_bool(b, l, "NOT"));
+            *out = sl_expr_call(b, SL_FN_NOT, l->type, a->pos, 1, &l);
+            TRYP(*out);
+            return 0;
+        }
+        if (!sl_is_numeric(l->type))
+            return sl_b_err(b, a->pos, "unary '-' needs a number");
+        if (l->kind == SL_EXPR_LIT && !l->lit_null && l->type.id != SL_TYPE_DOUBLE &&
+            l->lit.i != INT64_MIN) {
+            l->lit.i = -l->lit.i; /* fold negative literals */
+            l->pos = a->pos;
+            *out = l;
+            return 0;
+        }
+        if (l->kind == SL_EXPR_LIT && !l->lit_null && l->type.id == SL_TYPE_DOUBLE) {
+            l->lit.d = -l->lit.d;
+            l->pos = a->pos;
+            *out = l;
+            return 0;
+        }
+        *out = sl_expr_call(b, SL_FN_NEG, l->type, a->pos, 1, &l);
+        TRYP(*out);
+        return 0;
+    case SL_AST_BINARY: {
+        TRY(sl_b_expr(b, sc, a->left, &l));
+        TRY(sl_b_expr(b, sc, a->right, &r));
+        switch (a->op) {
+        case SL_OP_AND:
+        case SL_OP_OR: {
+            TRY(sl_b_need_bool(b, l, a->op == SL_OP_AND ? "AND" : "OR"));
+            TRY(sl_b_need_bool(b, r, a->op == SL_OP_AND ? "AND" : "OR"));
+            struct sl_expr *args[2] = {l, r};
+            *out = sl_expr_call(b, a->op == SL_OP_AND ? SL_FN_AND : SL_FN_OR,
+                                sl_type_make(SL_TYPE_BOOLEAN, l->type.nullable || r->type.nullable),
+                                a->pos, 2, args);
+            TRYP(*out);
+            return 0;
+        }
+        case SL_OP_EQ: return sl_b_compare(b, SL_FN_EQ, l, r, a->pos, out);
+        case SL_OP_NE: return sl_b_compare(b, SL_FN_NE, l, r, a->pos, out);
+        case SL_OP_LT: return sl_b_compare(b, SL_FN_LT, l, r, a->pos, out);
+        case SL_OP_LE: return sl_b_compare(b, SL_FN_LE, l, r, a->pos, out);
+        case SL_OP_GT: return sl_b_compare(b, SL_FN_GT, l, r, a->pos, out);
+        case SL_OP_GE: return sl_b_compare(b, SL_FN_GE, l, r, a->pos, out);
+        case SL_OP_ADD: return sl_b_arith(b, SL_FN_ADD, l, r, a->pos, out);
+        case SL_OP_SUB: return sl_b_arith(b, SL_FN_SUB, l, r, a->pos, out);
+        case SL_OP_MUL: return sl_b_arith(b, SL_FN_MUL, l, r, a->pos, out);
+        case SL_OP_DIV: return sl_b_arith(b, SL_FN_DIV, l, r, a->pos, out);
+        case SL_OP_MOD: return sl_b_arith(b, SL_FN_MOD, l, r, a->pos, out);
+        case SL_OP_CONCAT: {
+            if (sl_is_null_lit(l))
+                l->type = sl_type_make(SL_TYPE_VARCHAR, true);
+            if (sl_is_null_lit(r))
+                r->type = sl_type_make(SL_TYPE_VARCHAR, true);
+            if (l->type.id != SL_TYPE_VARCHAR || r->type.id != SL_TYPE_VARCHAR)
+                return sl_b_err(b, a->pos, "'||' needs two strings: CAST the other operand "
+                                           "to VARCHAR");
+            struct sl_expr *args[2] = {l, r};
+            *out = sl_expr_call(b, SL_FN_CONCAT,
+                                sl_type_make(SL_TYPE_VARCHAR, l->type.nullable || r->type.nullable),
+                                a->pos, 2, args);
+            TRYP(*out);
+            return 0;
+        }
+        default:
+            return sl_b_err(b, a->pos, "unknown operator");
+        }
+    }
+    case SL_AST_IS_NULL:
+        TRY(sl_b_expr(b, sc, a->left, &l));
+        *out = sl_expr_call(b, a->negated ? SL_FN_IS_NOT_NULL : SL_FN_IS_NULL,
+                            sl_type_make(SL_TYPE_BOOLEAN, false), a->pos, 1, &l);
+        TRYP(*out);
+        return 0;
+    case SL_AST_BETWEEN: {
+        /* x BETWEEN lo AND hi  ==  x >= lo AND x <= hi  (NOT: x < lo OR x > hi) */
+        struct sl_expr *x, *lo, *hi, *c1, *c2;
+        TRY(sl_b_expr(b, sc, a->left, &x));
+        TRY(sl_b_expr(b, sc, a->args.items[0], &lo));
+        TRY(sl_b_expr(b, sc, a->args.items[1], &hi));
+        TRY(sl_b_compare(b, a->negated ? SL_FN_LT : SL_FN_GE, x, lo, a->pos, &c1));
+        TRY(sl_b_compare(b, a->negated ? SL_FN_GT : SL_FN_LE, x, hi, a->pos, &c2));
+        struct sl_expr *args[2] = {c1, c2};
+        *out = sl_expr_call(b, a->negated ? SL_FN_OR : SL_FN_AND,
+                            sl_type_make(SL_TYPE_BOOLEAN, c1->type.nullable || c2->type.nullable),
+                            a->pos, 2, args);
+        TRYP(*out);
+        return 0;
+    }
+    case SL_AST_IN: {
+        uint32_t n = a->args.n + 1;
+        struct sl_expr **args = sl_b_alloc(b, n * sizeof(*args));
+        TRYP(args);
+        TRY(sl_b_expr(b, sc, a->left, &args[0]));
+        struct sl_type t = args[0]->type;
+        bool nullable = t.nullable;
+        for (uint32_t i = 1; i < n; i++) {
+            TRY(sl_b_expr(b, sc, a->args.items[i - 1], &args[i]));
+            if (sl_is_null_lit(args[i])) {
+                nullable = true;
+                continue;
+            }
+            if (!sl_common_type(t, args[i]->type, &t)) {
+                char lt[64], rt[64];
+                sl_type_str(args[0]->type, lt, sizeof(lt));
+                sl_type_str(args[i]->type, rt, sizeof(rt));
+                return sl_b_err(b, args[i]->pos, "IN list value of type %s cannot be compared "
+                                                 "with %s",
+                                rt, lt);
+            }
+            nullable |= args[i]->type.nullable;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            args[i] = sl_b_cast(b, args[i], t);
+            TRYP(args[i]);
+        }
+        struct sl_expr *in = sl_expr_call(b, SL_FN_IN, sl_type_make(SL_TYPE_BOOLEAN, nullable),
+                                          a->pos, n, args);
+        TRYP(in);
+        if (a->negated) {
+            *out = sl_expr_call(b, SL_FN_NOT, in->type, a->pos, 1, &in);
+            TRYP(*out);
+        } else {
+            *out = in;
+        }
+        return 0;
+    }
+    case SL_AST_LIKE: {
+        TRY(sl_b_expr(b, sc, a->left, &l));
+        TRY(sl_b_expr(b, sc, a->right, &r));
+        if (l->type.id != SL_TYPE_VARCHAR)
+            return sl_b_err(b, a->left->pos, "LIKE needs a string on its left");
+        if (r->kind != SL_EXPR_LIT || r->type.id != SL_TYPE_VARCHAR || r->lit_null)
+            return sl_b_err(b, a->right->pos, "LIKE needs a constant string pattern");
+        struct sl_expr *args[2] = {l, r};
+        struct sl_expr *like = sl_expr_call(b, SL_FN_LIKE,
+                                            sl_type_make(SL_TYPE_BOOLEAN, l->type.nullable),
+                                            a->pos, 2, args);
+        TRYP(like);
+        if (a->negated) {
+            *out = sl_expr_call(b, SL_FN_NOT, like->type, a->pos, 1, &like);
+            TRYP(*out);
+        } else {
+            *out = like;
+        }
+        return 0;
+    }
+    case SL_AST_CASE:
+        return sl_b_case(b, sc, a, out);
+    case SL_AST_CAST: {
+        TRY(sl_b_expr(b, sc, a->left, &l));
+        if (a->type->is_row)
+            return sl_b_err(b, a->type->pos, "CAST to ROW is not supported yet");
+        struct sl_type t = a->type->scalar;
+        if (!sl_is_null_lit(l) && !sl_castable(l->type, t)) {
+            char lt[64], tt[64];
+            sl_type_str(l->type, lt, sizeof(lt));
+            sl_type_str(t, tt, sizeof(tt));
+            return sl_b_err(b, a->pos, "cannot CAST %s to %s", lt, tt);
+        }
+        t.nullable = l->type.nullable || l->type.id == SL_TYPE_VARCHAR;
+        if (sl_is_null_lit(l)) {
+            l->type = t;
+            l->type.nullable = true;
+            *out = l;
+            return 0;
+        }
+        if (sl_type_equal(l->type, t)) {
+            *out = l;
+            return 0;
+        }
+        *out = sl_expr_call(b, SL_FN_CAST, t, a->pos, 1, &l);
+        TRYP(*out);
+        return 0;
+    }
+    case SL_AST_CALL:
+        return sl_b_call(b, sc, a, out);
+    default:
+        return sl_b_err(b, a->pos, "not an expression");
+    }
+}
+
+static int sl_b_expr(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                     struct sl_expr **out)
+{
+    const struct sl_agg_scope *agg = sc->agg;
+    if (agg) {
+        /* an aggregate call: its output column */
+        if (a->kind == SL_AST_CALL && sl_is_agg_name(a->name)) {
+            for (uint32_t i = 0; i < agg->naggs; i++)
+                if (agg->agg_asts[i] == a) {
+                    const struct sl_rel *rel = sc->rel;
+                    *out = sl_expr_col(b, rel, (int)(agg->nkeys + i), a->pos);
+                    TRYP(*out);
+                    return 0;
+                }
+            return sl_b_err(b, a->pos, "aggregate function %s is not allowed here", a->name);
+        }
+        /* an expression without aggregates that is a grouping key: the key's column */
+        if (!sl_ast_has_agg(a) && a->kind != SL_AST_INT && a->kind != SL_AST_DEC &&
+            a->kind != SL_AST_STR && a->kind != SL_AST_BOOL && a->kind != SL_AST_NULL &&
+            a->kind != SL_AST_INTERVAL && a->kind != SL_AST_TS_LIT) {
+            struct sl_scope pre = {agg->pre, NULL, sc->clause};
+            struct sl_expr *e;
+            TRY(sl_b_expr(b, &pre, a, &e));
+            for (uint32_t k = 0; k < agg->nkeys; k++)
+                if (sl_expr_equal(e, agg->keys[k])) {
+                    *out = sl_expr_col(b, sc->rel, (int)k, a->pos);
+                    TRYP(*out);
+                    return 0;
+                }
+        }
+    }
+    return sl_b_expr_plain(b, sc, a, out);
+}
+
+/* ---- queries ------------------------------------------------------------------------------- */
+
+static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_plan **out);
+
+static struct sl_table *sl_b_find_table(struct sl_binder *b, const char *name)
+{
+    for (uint32_t i = 0; i < b->job->ntables; i++)
+        if (strcmp(b->job->tables[i]->name, name) == 0)
+            return b->job->tables[i];
+    return NULL;
+}
+
+static struct sl_view *sl_b_find_view(struct sl_binder *b, const char *name)
+{
+    for (uint32_t i = 0; i < b->job->nviews; i++)
+        if (strcmp(b->job->views[i].name, name) == 0)
+            return &b->job->views[i];
+    return NULL;
+}
+
+static int sl_b_unknown_table(struct sl_binder *b, const char *name, size_t pos)
+{
+    const char *best = NULL;
+    unsigned best_d = 3;
+    for (uint32_t i = 0; i < b->job->ntables; i++) {
+        unsigned d = sl_edit_distance(b->job->tables[i]->name, name);
+        if (d < best_d) {
+            best_d = d;
+            best = b->job->tables[i]->name;
+        }
+    }
+    for (uint32_t i = 0; i < b->job->nviews; i++) {
+        unsigned d = sl_edit_distance(b->job->views[i].name, name);
+        if (d < best_d) {
+            best_d = d;
+            best = b->job->views[i].name;
+        }
+    }
+    if (best)
+        return sl_b_err(b, pos, "unknown table or view '%s' (did you mean '%s'?)", name, best);
+    return sl_b_err(b, pos, "unknown table or view '%s': declare it with CREATE TABLE or "
+                            "CREATE VIEW before its use",
+                    name);
+}
+
+/* A table's scan: physical columns, computed columns, watermark assignment. */
+static int sl_b_scan(struct sl_binder *b, const struct sl_table *t, const char *qual, size_t pos,
+                     struct sl_plan **out)
+{
+    struct sl_plan *scan = sl_plan_new(b, SL_PLAN_SCAN, NULL, pos);
+    TRYP(scan);
+    scan->scan.table = t;
+    TRY(sl_rel_alloc(b, &scan->out, t->physical.ncols));
+    memcpy(scan->out.cols, t->physical.cols, t->physical.ncols * sizeof(*scan->out.cols));
+    sl_rel_requalify(&scan->out, qual);
+    struct sl_plan *top = scan;
+    if (t->ncomputed) {
+        uint32_t n = t->physical.ncols + t->ncomputed;
+        struct sl_plan *pr = sl_plan_new(b, SL_PLAN_PROJECT, scan, pos);
+        TRYP(pr);
+        pr->note = "computed columns";
+        TRY(sl_rel_alloc(b, &pr->out, n));
+        pr->project.nexprs = n;
+        pr->project.exprs = sl_b_alloc(b, n * sizeof(*pr->project.exprs));
+        TRYP(pr->project.exprs);
+        for (uint32_t i = 0; i < t->physical.ncols; i++) {
+            pr->out.cols[i] = scan->out.cols[i];
+            pr->project.exprs[i] = sl_expr_col(b, &scan->out, (int)i, pos);
+            TRYP(pr->project.exprs[i]);
+        }
+        for (uint32_t i = 0; i < t->ncomputed; i++) {
+            pr->out.cols[t->physical.ncols + i] = t->computed_cols[i];
+            pr->out.cols[t->physical.ncols + i].qual = qual;
+            pr->project.exprs[t->physical.ncols + i] = t->computed[i];
+        }
+        top = pr;
+    }
+    if (t->rowtime >= 0) {
+        struct sl_plan *wm = sl_plan_new(b, SL_PLAN_WATERMARK, top, pos);
+        TRYP(wm);
+        wm->out = top->out;
+        wm->watermark.rowtime = t->rowtime;
+        wm->watermark.delay_ms = t->wm_delay_ms;
+        top = wm;
+    }
+    *out = top;
+    return 0;
+}
+
+static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out)
+{
+    struct sl_plan *in;
+    const struct sl_ast *tref = a->wtable;
+    /* the windowed table: a table or a view */
+    struct sl_table *t = sl_b_find_table(b, tref->table);
+    if (t) {
+        TRY(sl_b_scan(b, t, tref->table, tref->pos, &in));
+    } else {
+        struct sl_view *v = sl_b_find_view(b, tref->table);
+        if (!v)
+            return sl_b_unknown_table(b, tref->table, tref->pos);
+        if (++b->view_depth > 32)
+            return sl_b_err(b, tref->pos, "views nest deeper than 32 (a view that uses itself?)");
+        TRY(sl_b_query(b, v->query, &in));
+        b->view_depth--;
+        sl_rel_requalify(&in->out, v->name);
+    }
+    const char *fn = a->func;
+    sl_window_kind kind;
+    if (strcasecmp(fn, "TUMBLE") == 0)
+        kind = SL_WINDOW_TUMBLE;
+    else if (strcasecmp(fn, "HOP") == 0)
+        kind = SL_WINDOW_HOP;
+    else if (strcasecmp(fn, "CUMULATE") == 0)
+        return sl_b_err(b, a->pos, "CUMULATE windows are not supported yet");
+    else
+        return sl_b_err(b, a->pos, "SESSION windows are not supported yet");
+    /* the time attribute */
+    struct sl_ast col = {.kind = SL_AST_COLUMN, .pos = a->pos, .npath = 1,
+                         .path = (const char **)&a->descriptor};
+    int tc;
+    TRY(sl_b_resolve(b, &in->out, &col, &tc));
+    if (!in->out.cols[tc].rowtime)
+        return sl_b_err(b, a->pos, "column '%s' is not a time attribute: window functions need "
+                                   "a column with a WATERMARK (or derived from one unchanged)",
+                        a->descriptor);
+    uint32_t want = kind == SL_WINDOW_TUMBLE ? 1 : 2;
+    if (a->wargs.n < want || a->wargs.n > want + 1)
+        return sl_b_err(b, a->pos, "%s takes TABLE, DESCRIPTOR and %s%s", fn,
+                        kind == SL_WINDOW_TUMBLE ? "a size" : "a slide and a size",
+                        " (and an optional offset)");
+    int64_t iv[3] = {0, 0, 0};
+    for (uint32_t i = 0; i < a->wargs.n; i++) {
+        const struct sl_ast *x = a->wargs.items[i];
+        if (x->kind != SL_AST_INTERVAL)
+            return sl_b_err(b, x->pos, "%s needs INTERVAL arguments here", fn);
+        iv[i] = x->ival;
+    }
+    struct sl_plan *w = sl_plan_new(b, SL_PLAN_WINDOW, in, a->pos);
+    TRYP(w);
+    w->window.kind = kind;
+    w->window.time_col = tc;
+    if (kind == SL_WINDOW_TUMBLE) {
+        w->window.size_ms = w->window.slide_ms = iv[0];
+        w->window.offset_ms = iv[1];
+    } else {
+        w->window.slide_ms = iv[0];
+        w->window.size_ms = iv[1];
+        w->window.offset_ms = iv[2];
+    }
+    if (w->window.size_ms <= 0 || w->window.slide_ms <= 0)
+        return sl_b_err(b, a->pos, "window size and slide must be positive");
+    if (kind == SL_WINDOW_HOP && w->window.size_ms % w->window.slide_ms != 0)
+        return sl_b_err(b, a->wargs.items[1]->pos,
+                        "HOP size (%lld ms) must be a whole multiple of its slide (%lld ms)",
+                        (long long)w->window.size_ms, (long long)w->window.slide_ms);
+    if (w->window.offset_ms >= w->window.slide_ms)
+        return sl_b_err(b, a->pos, "window offset must be smaller than the %s",
+                        kind == SL_WINDOW_TUMBLE ? "size" : "slide");
+    uint32_t n = in->out.ncols + 3;
+    TRY(sl_rel_alloc(b, &w->out, n));
+    memcpy(w->out.cols, in->out.cols, in->out.ncols * sizeof(*w->out.cols));
+    static const char *const names[3] = {"window_start", "window_end", "window_time"};
+    for (int i = 0; i < 3; i++) {
+        struct sl_rel_col *c = &w->out.cols[in->out.ncols + (uint32_t)i];
+        c->name = names[i];
+        c->qual = NULL;
+        c->type = sl_type_make(SL_TYPE_TIMESTAMP, false);
+        c->rowtime = i == 2;
+    }
+    /* the input's time attribute stops being one after windowing (as in Flink) */
+    w->out.cols[tc].rowtime = false;
+    *out = w;
+    return 0;
+}
+
+static int sl_b_from(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out);
+
+static int sl_b_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out)
+{
+    const struct sl_ast *r = a->jright;
+    struct sl_table *bt = r->kind == SL_AST_TABLE_REF ? sl_b_find_table(b, r->table) : NULL;
+    if (a->join == SL_JOIN_CROSS || a->join == SL_JOIN_RIGHT || a->join == SL_JOIN_FULL || !bt ||
+        !bt->bounded)
+        return sl_b_err(b, a->pos, "this join is not supported yet: sluice joins a stream with a "
+                                   "bounded table ('connector' = 'filesystem') on one equality "
+                                   "key (INNER or LEFT JOIN ... ON s.k = t.k)");
+    struct sl_plan *left;
+    TRY(sl_b_from(b, a->jleft, &left));
+    const char *rq = r->alias ? r->alias : r->table;
+    struct sl_rel right = bt->physical;
+    struct sl_rel rq_rel;
+    TRY(sl_rel_alloc(b, &rq_rel, right.ncols));
+    memcpy(rq_rel.cols, right.cols, right.ncols * sizeof(*right.cols));
+    sl_rel_requalify(&rq_rel, rq);
+    for (uint32_t i = 0; i < rq_rel.ncols; i++)
+        rq_rel.cols[i].rowtime = false;
+    struct sl_plan *j = sl_plan_new(b, SL_PLAN_LOOKUP_JOIN, left, a->pos);
+    TRYP(j);
+    j->lookup.table = bt;
+    j->lookup.left_outer = a->join == SL_JOIN_LEFT;
+    uint32_t n = left->out.ncols + rq_rel.ncols;
+    TRY(sl_rel_alloc(b, &j->out, n));
+    memcpy(j->out.cols, left->out.cols, left->out.ncols * sizeof(*j->out.cols));
+    memcpy(j->out.cols + left->out.ncols, rq_rel.cols, rq_rel.ncols * sizeof(*j->out.cols));
+    if (j->lookup.left_outer)
+        for (uint32_t i = left->out.ncols; i < n; i++)
+            j->out.cols[i].type.nullable = true;
+    /* ON: one equality between a left and a right column; the rest filters after the join */
+    const struct sl_ast *cond = a->cond;
+    const struct sl_ast *eq = cond;
+    const struct sl_ast *rest = NULL;
+    if (cond->kind == SL_AST_BINARY && cond->op == SL_OP_AND) {
+        eq = cond->left;
+        rest = cond->right;
+        while (eq->kind == SL_AST_BINARY && eq->op == SL_OP_AND) {
+            /* left-deep ANDs: take the first equality */
+            return sl_b_err(b, cond->pos, "a lookup join condition is one equality "
+                                          "(s.k = t.k) optionally AND one more condition");
+        }
+    }
+    if (eq->kind != SL_AST_BINARY || eq->op != SL_OP_EQ || eq->left->kind != SL_AST_COLUMN ||
+        eq->right->kind != SL_AST_COLUMN)
+        return sl_b_err(b, eq->pos, "a lookup join needs an equality of two columns, one from "
+                                    "each side (s.k = t.k)");
+    int lc, rc;
+    TRY(sl_b_resolve(b, &j->out, eq->left, &lc));
+    TRY(sl_b_resolve(b, &j->out, eq->right, &rc));
+    if (lc >= (int)left->out.ncols && rc < (int)left->out.ncols) {
+        int tmp = lc;
+        lc = rc;
+        rc = tmp;
+    }
+    if (lc >= (int)left->out.ncols || rc < (int)left->out.ncols)
+        return sl_b_err(b, eq->pos, "a lookup join needs one column from each side");
+    struct sl_type ct;
+    if (!sl_common_type(j->out.cols[lc].type, j->out.cols[rc].type, &ct) ||
+        j->out.cols[lc].type.id != j->out.cols[rc].type.id) {
+        char lt[64], rt[64];
+        sl_type_str(j->out.cols[lc].type, lt, sizeof(lt));
+        sl_type_str(j->out.cols[rc].type, rt, sizeof(rt));
+        return sl_b_err(b, eq->pos, "join keys have different types %s and %s", lt, rt);
+    }
+    j->lookup.probe_col = lc;
+    j->lookup.build_col = rc - (int)left->out.ncols;
+    struct sl_plan *top = j;
+    if (rest) {
+        struct sl_scope sc = {&j->out, NULL, "a join condition"};
+        struct sl_expr *pred;
+        TRY(sl_b_expr(b, &sc, rest, &pred));
+        TRY(sl_b_need_bool(b, pred, "a join condition"));
+        struct sl_plan *f = sl_plan_new(b, SL_PLAN_FILTER, j, rest->pos);
+        TRYP(f);
+        f->out = j->out;
+        f->filter.pred = pred;
+        top = f;
+    }
+    *out = top;
+    return 0;
+}
+
+static int sl_b_from(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out)
+{
+    struct sl_plan *p = NULL;
+    switch (a->kind) {
+    case SL_AST_TABLE_REF: {
+        const char *qual = a->alias ? a->alias : a->table;
+        struct sl_table *t = sl_b_find_table(b, a->table);
+        if (t) {
+            TRY(sl_b_scan(b, t, qual, a->pos, &p));
+            break;
+        }
+        struct sl_view *v = sl_b_find_view(b, a->table);
+        if (!v)
+            return sl_b_unknown_table(b, a->table, a->pos);
+        if (++b->view_depth > 32)
+            return sl_b_err(b, a->pos, "views nest deeper than 32 (a view that uses itself?)");
+        TRY(sl_b_query(b, v->query, &p));
+        b->view_depth--;
+        sl_rel_requalify(&p->out, qual);
+        if (!p->note)
+            p->note = v->name;
+        break;
+    }
+    case SL_AST_SUBQUERY:
+        TRY(sl_b_query(b, a->query, &p));
+        sl_rel_requalify(&p->out, a->alias);
+        break;
+    case SL_AST_WINDOW:
+        TRY(sl_b_window(b, a, &p));
+        if (a->alias)
+            sl_rel_requalify(&p->out, a->alias);
+        break;
+    case SL_AST_JOIN:
+        TRY(sl_b_join(b, a, &p));
+        break;
+    default:
+        return sl_b_err(b, a->pos, "not a table");
+    }
+    *out = p;
+    return 0;
+}
+
+static int sl_b_collect_aggs(struct sl_binder *b, const struct sl_ast *a, struct sl_ast ***list,
+                             uint32_t *n, uint32_t *cap)
+{
+    if (!a)
+        return 0;
+    if (a->kind == SL_AST_CALL && sl_is_agg_name(a->name)) {
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 8;
+            struct sl_ast **nl = sl_b_alloc(b, *cap * sizeof(*nl));
+            TRYP(nl);
+            if (*n)
+                memcpy(nl, *list, *n * sizeof(*nl));
+            *list = nl;
+        }
+        (*list)[(*n)++] = (struct sl_ast *)a;
+        return 0; /* nested aggregates are an error when the argument is bound */
+    }
+    for (uint32_t i = 0; i < a->args.n && (a->kind == SL_AST_CALL || a->kind == SL_AST_CASE ||
+                                          a->kind == SL_AST_IN || a->kind == SL_AST_BETWEEN);
+         i++)
+        TRY(sl_b_collect_aggs(b, a->args.items[i], list, n, cap));
+    if (a->kind == SL_AST_UNARY || a->kind == SL_AST_BINARY || a->kind == SL_AST_IS_NULL ||
+        a->kind == SL_AST_LIKE || a->kind == SL_AST_CAST || a->kind == SL_AST_CASE ||
+        a->kind == SL_AST_IN || a->kind == SL_AST_BETWEEN) {
+        TRY(sl_b_collect_aggs(b, a->left, list, n, cap));
+        TRY(sl_b_collect_aggs(b, a->right, list, n, cap));
+    }
+    return 0;
+}
+
+static const char *sl_b_item_name(struct sl_binder *b, const struct sl_ast *item, uint32_t i)
+{
+    if (item->alias)
+        return item->alias;
+    if (item->kind == SL_AST_COLUMN)
+        return item->path[item->npath - 1];
+    char buf[32];
+    snprintf(buf, sizeof(buf), "EXPR$%u", i);
+    return sl_b_strdup(b, buf);
+}
+
+/* GROUP BY: pre-projection of keys and aggregate inputs, the aggregation, HAVING. */
+static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl_plan *in,
+                          struct sl_agg_scope *agg, struct sl_plan **out)
+{
+    const struct sl_ast_select *s = &q->select;
+    struct sl_scope plain = {&in->out, NULL, "GROUP BY"};
+    uint32_t nkeys = s->group_by.n;
+    struct sl_ast **agg_asts = NULL;
+    uint32_t naggs = 0, cap = 0;
+    for (uint32_t i = 0; i < s->items.n; i++)
+        TRY(sl_b_collect_aggs(b, s->items.items[i], &agg_asts, &naggs, &cap));
+    TRY(sl_b_collect_aggs(b, s->having, &agg_asts, &naggs, &cap));
+    for (uint32_t i = 0; i < nkeys; i++)
+        if (sl_ast_has_agg(s->group_by.items[i]))
+            return sl_b_err(b, s->group_by.items[i]->pos, "aggregate functions are not allowed "
+                                                          "in GROUP BY");
+    /* keys and aggregate inputs, bound over the input */
+    struct sl_expr **keys = sl_b_alloc(b, (nkeys ? nkeys : 1) * sizeof(*keys));
+    struct sl_expr **ins = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*ins));
+    struct sl_agg *aggs = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*aggs));
+    TRYP(keys && ins && aggs);
+    for (uint32_t i = 0; i < nkeys; i++)
+        TRY(sl_b_expr(b, &plain, s->group_by.items[i], &keys[i]));
+    struct sl_scope argscope = {&in->out, NULL, "an aggregate function's argument"};
+    for (uint32_t i = 0; i < naggs; i++) {
+        const struct sl_ast *c = agg_asts[i];
+        const char *fn = c->name;
+        struct sl_agg *g = &aggs[i];
+        g->distinct = c->distinct;
+        if (c->distinct)
+            return sl_b_err(b, c->pos, "%s(DISTINCT ...) is not supported yet", fn);
+        if (c->star) {
+            if (strcasecmp(fn, "COUNT") != 0)
+                return sl_b_err(b, c->pos, "%s(*) is not valid; only COUNT(*)", fn);
+            g->fn = SL_AGG_COUNT_STAR;
+            g->col = -1;
+            g->type = sl_type_make(SL_TYPE_BIGINT, false);
+            ins[i] = NULL;
+            continue;
+        }
+        if (c->args.n != 1)
+            return sl_b_err(b, c->pos, "%s takes one argument, found %u", fn, c->args.n);
+        TRY(sl_b_expr(b, &argscope, c->args.items[0], &ins[i]));
+        struct sl_type t = ins[i]->type;
+        if (strcasecmp(fn, "COUNT") == 0) {
+            g->fn = SL_AGG_COUNT;
+            g->type = sl_type_make(SL_TYPE_BIGINT, false);
+            continue;
+        }
+        if (strcasecmp(fn, "MIN") == 0 || strcasecmp(fn, "MAX") == 0) {
+            g->fn = strcasecmp(fn, "MIN") == 0 ? SL_AGG_MIN : SL_AGG_MAX;
+            if (t.id == SL_TYPE_BOOLEAN)
+                return sl_b_err(b, c->pos, "%s of BOOLEAN is not supported yet", fn);
+            g->type = t;
+            g->type.nullable = true;
+            continue;
+        }
+        if (!sl_is_numeric(t)) {
+            char tt[64];
+            sl_type_str(t, tt, sizeof(tt));
+            return sl_b_err(b, c->args.items[0]->pos, "%s needs a number, found %s", fn, tt);
+        }
+        g->fn = strcasecmp(fn, "SUM") == 0 ? SL_AGG_SUM : SL_AGG_AVG;
+        g->type = t;
+        if (t.id == SL_TYPE_DECIMAL)
+            g->type = sl_type_decimal(SL_DECIMAL_MAX_PRECISION,
+                                      g->fn == SL_AGG_AVG && t.scale < 6 ? 6 : t.scale, true);
+        g->type.nullable = true;
+    }
+    /* the pre-projection: keys then aggregate inputs */
+    uint32_t npre = nkeys;
+    for (uint32_t i = 0; i < naggs; i++)
+        npre += ins[i] != NULL;
+    struct sl_plan *pre = sl_plan_new(b, SL_PLAN_PROJECT, in, q->pos);
+    TRYP(pre);
+    pre->note = "group keys and aggregate inputs";
+    TRY(sl_rel_alloc(b, &pre->out, npre));
+    pre->project.nexprs = npre;
+    pre->project.exprs = sl_b_alloc(b, (npre ? npre : 1) * sizeof(*pre->project.exprs));
+    TRYP(pre->project.exprs);
+    int wstart = -1, wend = -1;
+    for (uint32_t i = 0; i < nkeys; i++) {
+        pre->project.exprs[i] = keys[i];
+        struct sl_rel_col *c = &pre->out.cols[i];
+        if (keys[i]->kind == SL_EXPR_COL) {
+            *c = in->out.cols[keys[i]->col];
+            if (strcmp(c->name, "window_start") == 0 && c->type.id == SL_TYPE_TIMESTAMP)
+                wstart = (int)i;
+            if (strcmp(c->name, "window_end") == 0 && c->type.id == SL_TYPE_TIMESTAMP)
+                wend = (int)i;
+        } else {
+            char buf[32];
+            snprintf(buf, sizeof(buf), "KEY$%u", i);
+            c->name = sl_b_strdup(b, buf);
+            TRYP(c->name);
+            c->type = keys[i]->type;
+        }
+    }
+    uint32_t k = nkeys;
+    for (uint32_t i = 0; i < naggs; i++) {
+        if (!ins[i])
+            continue;
+        pre->project.exprs[k] = ins[i];
+        char buf[32];
+        snprintf(buf, sizeof(buf), "AGGIN$%u", i);
+        pre->out.cols[k].name = sl_b_strdup(b, buf);
+        TRYP(pre->out.cols[k].name);
+        pre->out.cols[k].type = ins[i]->type;
+        aggs[i].col = (int)k++;
+    }
+    /* windowed or not */
+    bool has_window = false;
+    for (uint32_t i = 0; i < in->out.ncols; i++)
+        if (strcmp(in->out.cols[i].name, "window_start") == 0)
+            has_window = true;
+    if (wstart < 0 || wend < 0) {
+        if (has_window)
+            return sl_b_err(b, s->group_by.n ? s->group_by.items[0]->pos : q->pos,
+                            "a window aggregation must GROUP BY both window_start and "
+                            "window_end");
+        return sl_b_err(b, s->group_by.n ? s->group_by.items[0]->pos : q->pos,
+                        "aggregation without a window produces updates, which sluice does not "
+                        "support yet: aggregate over TABLE(TUMBLE(...)) or TABLE(HOP(...)) and "
+                        "GROUP BY window_start, window_end");
+    }
+    struct sl_plan *ag = sl_plan_new(b, SL_PLAN_AGG, pre, q->pos);
+    TRYP(ag);
+    ag->agg.nkeys = nkeys;
+    ag->agg.keys = sl_b_alloc(b, (nkeys ? nkeys : 1) * sizeof(int));
+    TRYP(ag->agg.keys);
+    for (uint32_t i = 0; i < nkeys; i++)
+        ag->agg.keys[i] = (int)i;
+    ag->agg.naggs = naggs;
+    ag->agg.aggs = aggs;
+    ag->agg.window_start = wstart;
+    ag->agg.window_end = wend;
+    TRY(sl_rel_alloc(b, &ag->out, nkeys + naggs));
+    for (uint32_t i = 0; i < nkeys; i++) {
+        ag->out.cols[i] = pre->out.cols[i];
+        ag->out.cols[i].rowtime = false;
+    }
+    for (uint32_t i = 0; i < naggs; i++) {
+        char buf[32];
+        snprintf(buf, sizeof(buf), "AGG$%u", i);
+        ag->out.cols[nkeys + i].name = sl_b_strdup(b, buf);
+        TRYP(ag->out.cols[nkeys + i].name);
+        ag->out.cols[nkeys + i].type = aggs[i].type;
+    }
+    agg->pre = &in->out;
+    agg->nkeys = nkeys;
+    agg->keys = keys;
+    agg->naggs = naggs;
+    agg->agg_asts = agg_asts;
+    struct sl_plan *top = ag;
+    if (s->having) {
+        struct sl_scope hs = {&ag->out, agg, "HAVING"};
+        struct sl_expr *pred;
+        TRY(sl_b_expr(b, &hs, s->having, &pred));
+        TRY(sl_b_need_bool(b, pred, "HAVING"));
+        struct sl_plan *f = sl_plan_new(b, SL_PLAN_FILTER, ag, s->having->pos);
+        TRYP(f);
+        f->out = ag->out;
+        f->filter.pred = pred;
+        top = f;
+    }
+    *out = top;
+    return 0;
+}
+
+static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_plan **out)
+{
+    const struct sl_ast_select *s = &q->select;
+    if (s->distinct)
+        return sl_b_err(b, q->pos, "SELECT DISTINCT is not supported yet");
+    if (!s->from)
+        return sl_b_err(b, q->pos, "SELECT without FROM is not supported yet");
+    struct sl_plan *p;
+    TRY(sl_b_from(b, s->from, &p));
+    if (s->where) {
+        if (sl_ast_has_agg(s->where))
+            return sl_b_err(b, s->where->pos, "aggregate functions are not allowed in WHERE");
+        struct sl_scope sc = {&p->out, NULL, "WHERE"};
+        struct sl_expr *pred;
+        TRY(sl_b_expr(b, &sc, s->where, &pred));
+        TRY(sl_b_need_bool(b, pred, "WHERE"));
+        struct sl_plan *f = sl_plan_new(b, SL_PLAN_FILTER, p, s->where->pos);
+        TRYP(f);
+        f->out = p->out;
+        f->filter.pred = pred;
+        p = f;
+    }
+    bool aggregating = s->group_by.n > 0 || s->having;
+    for (uint32_t i = 0; i < s->items.n && !aggregating; i++)
+        aggregating = sl_ast_has_agg(s->items.items[i]);
+    struct sl_agg_scope agg;
+    memset(&agg, 0, sizeof(agg));
+    if (aggregating)
+        TRY(sl_b_aggregate(b, q, p, &agg, &p));
+    /* the select list; '*' expands */
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->items.n; i++) {
+        const struct sl_ast *it = s->items.items[i];
+        if (it->kind != SL_AST_STAR) {
+            n++;
+            continue;
+        }
+        if (aggregating)
+            return sl_b_err(b, it->pos, "'*' cannot be used with GROUP BY");
+        for (uint32_t c = 0; c < p->out.ncols; c++)
+            n += !it->npath || (p->out.cols[c].qual && strcmp(p->out.cols[c].qual, it->path[0]) == 0);
+    }
+    struct sl_plan *pr = sl_plan_new(b, SL_PLAN_PROJECT, p, q->pos);
+    TRYP(pr);
+    TRY(sl_rel_alloc(b, &pr->out, n));
+    pr->project.nexprs = n;
+    pr->project.exprs = sl_b_alloc(b, (n ? n : 1) * sizeof(*pr->project.exprs));
+    TRYP(pr->project.exprs);
+    struct sl_scope sc = {&p->out, aggregating ? &agg : NULL, "the select list"};
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < s->items.n; i++) {
+        const struct sl_ast *it = s->items.items[i];
+        if (it->kind == SL_AST_STAR) {
+            bool any = false;
+            for (uint32_t c = 0; c < p->out.ncols; c++) {
+                if (it->npath && !(p->out.cols[c].qual && strcmp(p->out.cols[c].qual, it->path[0]) == 0))
+                    continue;
+                pr->project.exprs[k] = sl_expr_col(b, &p->out, (int)c, it->pos);
+                TRYP(pr->project.exprs[k]);
+                pr->out.cols[k++] = p->out.cols[c];
+                any = true;
+            }
+            if (!any)
+                return sl_b_err(b, it->pos, "no table named '%s' for '%s.*'", it->path[0],
+                                it->path[0]);
+            continue;
+        }
+        struct sl_expr *e;
+        TRY(sl_b_expr(b, &sc, it, &e));
+        pr->project.exprs[k] = e;
+        struct sl_rel_col *c = &pr->out.cols[k];
+        c->name = sl_b_item_name(b, it, k);
+        TRYP(c->name);
+        c->type = e->type;
+        if (e->kind == SL_EXPR_COL) {
+            c->rowtime = p->out.cols[e->col].rowtime;
+            c->qual = p->out.cols[e->col].qual;
+        }
+        if (sl_is_null_lit(e))
+            return sl_b_err(b, it->pos, "a bare NULL has no type: CAST(NULL AS type)");
+        k++;
+    }
+    *out = pr;
+    return 0;
+}
+
+/* ---- statements ---------------------------------------------------------------------------- */
+
+static int sl_b_flatten(struct sl_binder *b, const char *prefix, const char *name,
+                        const struct sl_ast_type *t, struct sl_rel_col **cols, uint32_t *n,
+                        uint32_t *cap)
+{
+    char full[512];
+    snprintf(full, sizeof(full), "%s%s%s", prefix ? prefix : "", prefix ? "." : "", name);
+    if (t->is_row) {
+        for (uint32_t i = 0; i < t->nfields; i++)
+            TRY(sl_b_flatten(b, full, t->field_names[i], t->field_types[i], cols, n, cap));
+        return 0;
+    }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        struct sl_rel_col *nc = sl_b_alloc(b, *cap * sizeof(*nc));
+        TRYP(nc);
+        if (*n)
+            memcpy(nc, *cols, *n * sizeof(*nc));
+        *cols = nc;
+    }
+    struct sl_rel_col *c = &(*cols)[(*n)++];
+    c->name = sl_b_strdup(b, full);
+    TRYP(c->name);
+    c->type = t->scalar;
+    /* a field of a ROW is nullable: the whole ROW can be NULL */
+    if (prefix)
+        c->type.nullable = true;
+    return 0;
+}
+
+static const char *const sl_connectors[] = {"kafka", "nexmark", "filesystem", "print",
+                                            "blackhole"};
+
+static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
+{
+    const struct sl_ast_create_table *ct = &a->create_table;
+    if (sl_b_find_table(b, ct->name) || sl_b_find_view(b, ct->name)) {
+        if (ct->if_not_exists)
+            return 0;
+        return sl_b_err(b, a->pos, "table or view '%s' is already declared", ct->name);
+    }
+    struct sl_table *t = sl_b_alloc(b, sizeof(*t));
+    TRYP(t);
+    t->name = ct->name;
+    t->pos = a->pos;
+    t->rowtime = -1;
+    uint32_t cap = 0;
+    for (uint32_t i = 0; i < ct->ncols; i++)
+        if (ct->cols[i].type)
+            TRY(sl_b_flatten(b, NULL, ct->cols[i].name, ct->cols[i].type, &t->physical.cols,
+                             &t->physical.ncols, &cap));
+    for (uint32_t i = 0; i < t->physical.ncols; i++)
+        t->physical.cols[i].qual = t->name;
+    /* computed columns over the physical ones */
+    for (uint32_t i = 0; i < ct->ncols; i++)
+        t->ncomputed += ct->cols[i].expr != NULL;
+    if (t->ncomputed) {
+        t->computed_cols = sl_b_alloc(b, t->ncomputed * sizeof(*t->computed_cols));
+        t->computed = sl_b_alloc(b, t->ncomputed * sizeof(*t->computed));
+        TRYP(t->computed_cols && t->computed);
+        struct sl_scope sc = {&t->physical, NULL, "a computed column"};
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < ct->ncols; i++) {
+            if (!ct->cols[i].expr)
+                continue;
+            if (sl_ast_has_agg(ct->cols[i].expr))
+                return sl_b_err(b, ct->cols[i].expr->pos, "aggregate functions are not allowed "
+                                                          "in a computed column");
+            TRY(sl_b_expr(b, &sc, ct->cols[i].expr, &t->computed[k]));
+            t->computed_cols[k].name = ct->cols[i].name;
+            t->computed_cols[k].qual = t->name;
+            t->computed_cols[k].type = t->computed[k]->type;
+            k++;
+        }
+    }
+    /* the watermark: WATERMARK FOR c AS c [- INTERVAL ...] */
+    if (ct->wm_column) {
+        struct sl_rel all;
+        TRY(sl_rel_alloc(b, &all, t->physical.ncols + t->ncomputed));
+        memcpy(all.cols, t->physical.cols, t->physical.ncols * sizeof(*all.cols));
+        if (t->ncomputed)
+            memcpy(all.cols + t->physical.ncols, t->computed_cols,
+                   t->ncomputed * sizeof(*all.cols));
+        struct sl_ast col = {.kind = SL_AST_COLUMN, .pos = ct->wm_pos, .npath = 1,
+                             .path = (const char **)&ct->wm_column};
+        int rc;
+        TRY(sl_b_resolve(b, &all, &col, &rc));
+        if (all.cols[rc].type.id != SL_TYPE_TIMESTAMP)
+            return sl_b_err(b, ct->wm_pos, "the WATERMARK column '%s' must be TIMESTAMP(3)",
+                            ct->wm_column);
+        const struct sl_ast *w = ct->wm_expr;
+        int64_t delay = 0;
+        bool ok = false;
+        if (w->kind == SL_AST_COLUMN && w->npath == 1 && strcmp(w->path[0], ct->wm_column) == 0) {
+            ok = true;
+        } else if (w->kind == SL_AST_BINARY && w->op == SL_OP_SUB &&
+                   w->left->kind == SL_AST_COLUMN && w->left->npath == 1 &&
+                   strcmp(w->left->path[0], ct->wm_column) == 0 &&
+                   w->right->kind == SL_AST_INTERVAL) {
+            delay = w->right->ival;
+            ok = true;
+        }
+        if (!ok)
+            return sl_b_err(b, w->pos, "a WATERMARK must be '%s' or '%s - INTERVAL ...' "
+                                       "(bounded out-of-orderness); other strategies are not "
+                                       "supported yet",
+                            ct->wm_column, ct->wm_column);
+        t->rowtime = rc;
+        t->wm_delay_ms = delay;
+        if (rc < (int)t->physical.ncols)
+            t->physical.cols[rc].rowtime = true;
+        else
+            t->computed_cols[rc - (int)t->physical.ncols].rowtime = true;
+    }
+    t->nopts = ct->nopts;
+    t->opts = sl_b_alloc(b, (ct->nopts ? ct->nopts : 1) * sizeof(*t->opts));
+    TRYP(t->opts);
+    for (uint32_t i = 0; i < ct->nopts; i++) {
+        t->opts[i].key = ct->opts[i].key;
+        t->opts[i].value = ct->opts[i].value;
+        t->opts[i].pos = ct->opts[i].pos;
+    }
+    t->connector = sl_table_option(t, "connector");
+    if (!t->connector)
+        return sl_b_err(b, a->pos, "table '%s' has no 'connector' option (kafka, nexmark, "
+                                   "filesystem, print or blackhole)",
+                        t->name);
+    bool known = false;
+    for (size_t i = 0; i < sizeof(sl_connectors) / sizeof(sl_connectors[0]); i++)
+        known |= strcmp(t->connector, sl_connectors[i]) == 0;
+    if (!known) {
+        size_t pos = a->pos;
+        for (uint32_t i = 0; i < t->nopts; i++)
+            if (strcmp(t->opts[i].key, "connector") == 0)
+                pos = t->opts[i].pos;
+        return sl_b_err(b, pos, "connector '%s' is not supported (kafka, nexmark, filesystem, "
+                                "print, blackhole)",
+                        t->connector);
+    }
+    const char *bm = sl_table_option(t, "scan.bounded.mode");
+    const char *en = sl_table_option(t, "events.num");
+    t->bounded = strcmp(t->connector, "filesystem") == 0 ||
+                 (strcmp(t->connector, "kafka") == 0 && bm && strcmp(bm, "unbounded") != 0) ||
+                 (strcmp(t->connector, "nexmark") == 0 && en && atoll(en) > 0);
+    uint32_t n = b->job->ntables + 1;
+    struct sl_table **tables = sl_b_alloc(b, n * sizeof(*tables));
+    TRYP(tables);
+    if (b->job->ntables)
+        memcpy(tables, b->job->tables, b->job->ntables * sizeof(*tables));
+    tables[n - 1] = t;
+    b->job->tables = tables;
+    b->job->ntables = n;
+    return 0;
+}
+
+static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
+{
+    struct sl_table *t = sl_b_find_table(b, a->target);
+    if (!t) {
+        if (sl_b_find_view(b, a->target))
+            return sl_b_err(b, a->pos, "'%s' is a view; INSERT INTO needs a table", a->target);
+        return sl_b_unknown_table(b, a->target, a->pos);
+    }
+    struct sl_plan *q;
+    TRY(sl_b_query(b, a->query, &q));
+    if (q->out.ncols != t->physical.ncols)
+        return sl_b_err(b, a->query->pos, "the query has %u columns, table '%s' has %u",
+                        q->out.ncols, t->name, t->physical.ncols);
+    /* implicit casts to the sink's types where Flink allows them */
+    bool need = false;
+    for (uint32_t i = 0; i < q->out.ncols; i++) {
+        struct sl_type have = q->out.cols[i].type, want = t->physical.cols[i].type;
+        have.nullable = want.nullable = true;
+        if (sl_type_equal(have, want))
+            continue;
+        struct sl_type common;
+        bool widening = sl_common_type(have, want, &common) &&
+                        (common.id == want.id || (have.id == SL_TYPE_DECIMAL &&
+                                                  want.id == SL_TYPE_DECIMAL));
+        if (!widening) {
+            char ht[64], wt[64];
+            sl_type_str(have, ht, sizeof(ht));
+            sl_type_str(want, wt, sizeof(wt));
+            const struct sl_ast *item =
+                i < a->query->select.items.n ? a->query->select.items.items[i] : a->query;
+            return sl_b_err(b, item->pos, "column %u of the query is %s, but column '%s' of "
+                                          "table '%s' is %s",
+                            i + 1, ht, t->physical.cols[i].name, t->name, wt);
+        }
+        need = true;
+    }
+    struct sl_plan *top = q;
+    if (need) {
+        struct sl_plan *pr = sl_plan_new(b, SL_PLAN_PROJECT, q, a->pos);
+        TRYP(pr);
+        pr->note = "casts to the sink's types";
+        TRY(sl_rel_alloc(b, &pr->out, q->out.ncols));
+        pr->project.nexprs = q->out.ncols;
+        pr->project.exprs = sl_b_alloc(b, q->out.ncols * sizeof(*pr->project.exprs));
+        TRYP(pr->project.exprs);
+        for (uint32_t i = 0; i < q->out.ncols; i++) {
+            struct sl_expr *e = sl_expr_col(b, &q->out, (int)i, a->pos);
+            TRYP(e);
+            struct sl_type want = t->physical.cols[i].type;
+            pr->project.exprs[i] = sl_b_cast(b, e, want);
+            TRYP(pr->project.exprs[i]);
+            pr->out.cols[i] = q->out.cols[i];
+            pr->out.cols[i].type = pr->project.exprs[i]->type;
+        }
+        top = pr;
+    }
+    struct sl_plan *sink = sl_plan_new(b, SL_PLAN_SINK, top, a->pos);
+    TRYP(sink);
+    sink->sink.table = t;
+    sink->out = t->physical;
+    uint32_t n = b->job->ninserts + 1;
+    struct sl_plan **ins = sl_b_alloc(b, n * sizeof(*ins));
+    TRYP(ins);
+    if (b->job->ninserts)
+        memcpy(ins, b->job->inserts, b->job->ninserts * sizeof(*ins));
+    ins[n - 1] = sink;
+    b->job->inserts = ins;
+    b->job->ninserts = n;
+    return 0;
+}
+
+static int sl_b_statement(struct sl_binder *b, const struct sl_ast *a)
+{
+    switch (a->kind) {
+    case SL_AST_CREATE_TABLE:
+        return sl_b_create_table(b, a);
+    case SL_AST_CREATE_VIEW: {
+        if (sl_b_find_table(b, a->target) || sl_b_find_view(b, a->target))
+            return sl_b_err(b, a->pos, "table or view '%s' is already declared", a->target);
+        /* bind once now so errors show at the view, not at its first use */
+        struct sl_plan *check;
+        uint32_t nviews = b->job->nviews;
+        TRY(sl_b_query(b, a->query, &check));
+        struct sl_view *v = sl_b_alloc(b, (nviews + 1) * sizeof(*v));
+        TRYP(v);
+        if (nviews)
+            memcpy(v, b->job->views, nviews * sizeof(*v));
+        v[nviews].name = a->target;
+        v[nviews].pos = a->pos;
+        v[nviews].query = a->query;
+        b->job->views = v;
+        b->job->nviews = nviews + 1;
+        return 0;
+    }
+    case SL_AST_INSERT:
+        return sl_b_insert(b, a);
+    case SL_AST_SET: {
+        uint32_t n = b->job->nsets + 1;
+        struct sl_option *s = sl_b_alloc(b, n * sizeof(*s));
+        TRYP(s);
+        if (b->job->nsets)
+            memcpy(s, b->job->sets, b->job->nsets * sizeof(*s));
+        s[n - 1].key = a->set_key;
+        s[n - 1].value = a->set_value;
+        s[n - 1].pos = a->pos;
+        b->job->sets = s;
+        b->job->nsets = n;
+        return 0;
+    }
+    default:
+        return sl_b_err(b, a->pos, "not a statement");
+    }
+}
+
+struct sl_job *sl_job_bind(struct sl_sql_file *file, struct sl_error *err)
+{
+    struct sl_job *job = calloc(1, sizeof(*job));
+    if (!job) {
+        sl_error_set(err, SL_ENOMEM, "out of memory binding SQL");
+        return NULL;
+    }
+    struct sl_binder b = {.job = job, .src = file->src, .err = err};
+    for (uint32_t i = 0; i < file->stmts.n; i++) {
+        if (sl_b_statement(&b, file->stmts.items[i])) {
+            sl_job_free(job);
+            return NULL;
+        }
+    }
+    if (job->ninserts == 0) {
+        sl_sql_error_at(file->src, 0, err, SL_EPARSE,
+                        "nothing to run: the file has no INSERT INTO statement");
+        sl_job_free(job);
+        return NULL;
+    }
+    job->file = file;
+    return job;
+}
+
+struct sl_job *sl_job_from_sql(const char *path, const char *text, size_t len,
+                               const struct sl_sql_param *params, size_t nparams,
+                               struct sl_error *err)
+{
+    struct sl_sql_file *file = sl_sql_parse(path, text, len, params, nparams, err);
+    if (!file)
+        return NULL;
+    struct sl_job *job = sl_job_bind(file, err);
+    if (!job)
+        sl_sql_file_free(file);
+    return job;
+}
+
+void sl_job_free(struct sl_job *job)
+{
+    if (!job)
+        return;
+    sl_arena_free(&job->arena);
+    sl_sql_file_free(job->file);
+    free(job);
+}
+
+const char *sl_job_setting(const struct sl_job *job, const char *key)
+{
+    const char *v = NULL;
+    for (uint32_t i = 0; i < job->nsets; i++)
+        if (strcmp(job->sets[i].key, key) == 0)
+            v = job->sets[i].value;
+    return v;
+}
+
+const char *sl_table_option(const struct sl_table *t, const char *key)
+{
+    for (uint32_t i = 0; i < t->nopts; i++)
+        if (strcmp(t->opts[i].key, key) == 0)
+            return t->opts[i].value;
+    return NULL;
+}

@@ -1,0 +1,29 @@
+/*
+ * engine/sql/binder.h - from syntax to a typed logical plan.
+ *
+ * The binder resolves names (tables, views, columns, ROW fields, aliases), types every
+ * expression with Flink's rules (engine/sql/binder.c says which), expands views, checks
+ * what sluice can run, and builds one plan per INSERT INTO. Errors name the file, line and
+ * column with the source line and a caret: unknown table or column (with a suggestion when
+ * only the case differs or a near name exists), type mismatch, and what is not supported
+ * yet, by name.
+ */
+#ifndef SL_ENGINE_SQL_BINDER_H
+#define SL_ENGINE_SQL_BINDER_H
+
+#include "engine/catalog.h"
+#include "engine/error.h"
+#include "engine/sql/parser.h"
+
+/*
+ * Binds a parsed file. On success the job takes ownership of `file` (freed by sl_job_free);
+ * on failure returns NULL with `err` filled and `file` still the caller's.
+ */
+struct sl_job *sl_job_bind(struct sl_sql_file *file, struct sl_error *err);
+
+/* Parses and binds in one step; NULL with `err` filled on failure. */
+struct sl_job *sl_job_from_sql(const char *path, const char *text, size_t len,
+                               const struct sl_sql_param *params, size_t nparams,
+                               struct sl_error *err);
+
+#endif

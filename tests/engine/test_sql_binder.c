@@ -1,0 +1,249 @@
+/*
+ * tests/engine/test_sql_binder.c - names, types and plans: the Nexmark and YSB shapes bind
+ * into the expected plans with Flink's types, and bad SQL gets errors with line and column.
+ */
+#include "tests/util/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/sql/binder.h"
+
+static const char ddl[] =
+    "CREATE TABLE kafka (\n"
+    "    event_type int,\n"
+    "    person ROW<id BIGINT, name VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3)>,\n"
+    "    bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,\n"
+    "            `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"
+    "    `dateTime` AS CASE WHEN event_type = 0 THEN person.`dateTime`\n"
+    "                       ELSE bid.`dateTime` END,\n"
+    "    WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND\n"
+    ") WITH ('connector' = 'kafka', 'topic' = 'nexmark', 'format' = 'json');\n"
+    "CREATE VIEW bid AS SELECT bid.auction, bid.bidder, bid.price, bid.channel,\n"
+    "    `dateTime`, bid.extra FROM kafka WHERE event_type = 2;\n"
+    "CREATE TABLE out1 (auction BIGINT, bidder BIGINT, price DECIMAL(23, 3),\n"
+    "    `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n"
+    "CREATE TABLE out2 (auction BIGINT, price BIGINT) WITH ('connector' = 'print');\n"
+    "CREATE TABLE out5 (auction BIGINT, num BIGINT, ws TIMESTAMP(3), total BIGINT,\n"
+    "    mx BIGINT, av DOUBLE) WITH ('connector' = 'blackhole');\n"
+    "CREATE TABLE campaigns (ad_id VARCHAR, campaign_id VARCHAR)\n"
+    "    WITH ('connector' = 'filesystem', 'path' = 'c.csv', 'format' = 'csv');\n";
+
+static char *cat(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *s = malloc(la + lb + 1);
+    assert_non_null(s);
+    memcpy(s, a, la);
+    memcpy(s + la, b, lb + 1);
+    return s;
+}
+
+static struct sl_job *bind_ok(const char *query)
+{
+    char *sql = cat(ddl, query);
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_job *job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    if (!job)
+        fprintf(stderr, "%s\n", err.msg);
+    free(sql);
+    assert_non_null(job);
+    return job;
+}
+
+static char *explain(const struct sl_plan *p)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    sl_plan_explain(p, f);
+    fclose(f);
+    return buf;
+}
+
+/* The error of binding ddl + query: must contain every needle. */
+static void bind_err(const char *query, const char *n1, const char *n2)
+{
+    char *sql = cat(ddl, query);
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_job *job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    free(sql);
+    if (job || !strstr(err.msg, n1) || (n2 && !strstr(err.msg, n2))) {
+        fprintf(stderr, "query: %s\nwanted: %s / %s\ngot: %s\n", query, n1, n2 ? n2 : "",
+                job ? "(bound)" : err.msg);
+        sl_job_free(job);
+        fail();
+    }
+}
+
+static void test_q1_types(void **state)
+{
+    (void)state;
+    struct sl_job *job = bind_ok("INSERT INTO out1 SELECT auction, bidder, 0.908 * price AS "
+                                 "price, `dateTime`, extra FROM bid;");
+    assert_int_equal(job->ninserts, 1);
+    struct sl_plan *sink = job->inserts[0];
+    assert_int_equal(sink->kind, SL_PLAN_SINK);
+    struct sl_plan *pr = sink->input;
+    assert_int_equal(pr->kind, SL_PLAN_PROJECT);
+    /* 0.908 is DECIMAL(3, 3), price BIGINT = DECIMAL(19, 0): the product DECIMAL(23, 3) */
+    struct sl_type t = pr->out.cols[2].type;
+    assert_int_equal(t.id, SL_TYPE_DECIMAL);
+    assert_int_equal(t.precision, 23);
+    assert_int_equal(t.scale, 3);
+    assert_true(pr->out.cols[3].rowtime); /* dateTime stays a time attribute */
+    char *text = explain(sink);
+    assert_non_null(strstr(text, "Watermark dateTime - 4000 ms"));
+    assert_non_null(strstr(text, "Filter (event_type = 2)"));
+    assert_non_null(strstr(text, "(0.908 * CAST(price AS DECIMAL(19, 0)))"));
+    assert_non_null(strstr(text, "Scan kafka (connector kafka)"));
+    free(text);
+    sl_job_free(job);
+}
+
+static void test_q2_mod(void **state)
+{
+    (void)state;
+    struct sl_job *job =
+        bind_ok("INSERT INTO out2 SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0;");
+    char *text = explain(job->inserts[0]);
+    /* MOD of BIGINT and INT: computed in BIGINT, typed like the divisor (INT) */
+    assert_non_null(strstr(text, "Filter (CAST(MOD(auction, CAST(123 AS BIGINT)) AS INT) = 0)"));
+    free(text);
+    sl_job_free(job);
+}
+
+static void test_hop_window_agg(void **state)
+{
+    (void)state;
+    struct sl_job *job = bind_ok(
+        "INSERT INTO out5 SELECT auction, count(*) AS num, window_start, SUM(price),\n"
+        "  MAX(price), AVG(CAST(price AS DOUBLE))\n"
+        "  FROM TABLE(HOP(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND,\n"
+        "                 INTERVAL '10' SECOND))\n"
+        "  GROUP BY auction, window_start, window_end HAVING COUNT(*) > 1;");
+    struct sl_plan *p = job->inserts[0]->input; /* the select list */
+    assert_int_equal(p->kind, SL_PLAN_PROJECT);
+    struct sl_plan *f = p->input;
+    assert_int_equal(f->kind, SL_PLAN_FILTER); /* HAVING */
+    struct sl_plan *agg = f->input;
+    assert_int_equal(agg->kind, SL_PLAN_AGG);
+    assert_int_equal(agg->agg.nkeys, 3);
+    assert_int_equal(agg->agg.window_start, 1);
+    assert_int_equal(agg->agg.window_end, 2);
+    assert_int_equal(agg->agg.naggs, 5); /* count(*), SUM, MAX, AVG, and HAVING's COUNT(*) */
+    assert_int_equal(agg->agg.aggs[0].fn, SL_AGG_COUNT_STAR);
+    assert_int_equal(agg->agg.aggs[1].type.id, SL_TYPE_BIGINT);
+    assert_int_equal(agg->agg.aggs[3].type.id, SL_TYPE_DOUBLE);
+    struct sl_plan *w = agg->input->input;
+    assert_int_equal(w->kind, SL_PLAN_WINDOW);
+    assert_int_equal(w->window.kind, SL_WINDOW_HOP);
+    assert_int_equal(w->window.size_ms, 10000);
+    assert_int_equal(w->window.slide_ms, 2000);
+    /* the select list reads the aggregation's columns */
+    assert_int_equal(p->project.exprs[0]->kind, SL_EXPR_COL);
+    assert_int_equal(p->project.exprs[0]->col, 0);
+    assert_int_equal(p->project.exprs[1]->col, 3);
+    assert_int_equal(p->project.exprs[2]->col, 1);
+    sl_job_free(job);
+}
+
+static void test_lookup_join_tumble(void **state)
+{
+    (void)state;
+    struct sl_job *job = bind_ok(
+        "CREATE TABLE ev (ad_id VARCHAR, event_type VARCHAR, event_time TIMESTAMP(3),\n"
+        "  WATERMARK FOR event_time AS event_time) WITH ('connector' = 'kafka');\n"
+        "CREATE TABLE ysb (campaign_id VARCHAR, cnt BIGINT, ws TIMESTAMP(3))\n"
+        "  WITH ('connector' = 'print');\n"
+        "INSERT INTO ysb SELECT c.campaign_id, COUNT(*), window_start\n"
+        "  FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(event_time), INTERVAL '10' SECOND)) AS e\n"
+        "  JOIN campaigns AS c ON e.ad_id = c.ad_id\n"
+        "  WHERE e.event_type = 'view'\n"
+        "  GROUP BY c.campaign_id, window_start, window_end;");
+    char *text = explain(job->inserts[0]);
+    assert_non_null(strstr(text, "LookupJoin campaigns ON ad_id = campaigns.ad_id"));
+    assert_non_null(strstr(text, "Window TUMBLE(event_time, size 10000 ms"));
+    assert_non_null(strstr(text, "Filter (event_type = 'view')"));
+    free(text);
+    sl_job_free(job);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    /* the DDL is 18 lines; queries start on line 19 */
+    bind_err("INSERT INTO out2 SELECT auction, prise FROM bid;",
+             "q.sql:19:34: unknown column 'prise' (did you mean 'price'?)", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM bids;",
+             "q.sql:19:45: unknown table or view 'bids' (did you mean 'bid'?)", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM bid WHERE channel = 5;",
+             "q.sql:19:55: cannot compare VARCHAR with INT", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, channel FROM bid;",
+             "column 2 of the query is VARCHAR, but column 'price' of table 'out2' is BIGINT",
+             "q.sql:19:34:");
+    bind_err("INSERT INTO out2 SELECT auction FROM bid;", "q.sql:19:18:",
+             "the query has 1 columns, table 'out2' has 2");
+    bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM bid GROUP BY auction;",
+             "q.sql:19:61: aggregation without a window produces updates", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(SESSION(TABLE bid, "
+             "DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND));",
+             "q.sql:19:51: SESSION windows are not supported yet", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(TUMBLE(TABLE bid, "
+             "DESCRIPTOR(price), INTERVAL '1' SECOND));",
+             "column 'price' is not a time attribute", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM TABLE(TUMBLE(TABLE bid, "
+             "DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND)) GROUP BY auction, window_start;",
+             "must GROUP BY both window_start and window_end", NULL);
+    bind_err("INSERT INTO out2 SELECT bidder, COUNT(*) FROM TABLE(TUMBLE(TABLE bid, "
+             "DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND)) GROUP BY auction, window_start, "
+             "window_end;",
+             "q.sql:19:25: column 'bidder' is neither in GROUP BY nor in an aggregate", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM bid WHERE COUNT(*) > 1;",
+             "aggregate functions are not allowed in WHERE", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM bid b JOIN bid c ON b.auction = "
+             "c.auction;",
+             "this join is not supported yet", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(HOP(TABLE bid, "
+             "DESCRIPTOR(`dateTime`), INTERVAL '3' SECOND, INTERVAL '10' SECOND));",
+             "HOP size (10000 ms) must be a whole multiple of its slide (3000 ms)", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, UPPER(channel) FROM bid;",
+             "function UPPER is not supported yet", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price + 'x' FROM bid;",
+             "cannot apply '+' to BIGINT and VARCHAR", NULL);
+    bind_err("CREATE TABLE z (a INT) WITH ('connector' = 'jdbc');",
+             "q.sql:19:30: connector 'jdbc' is not supported", NULL);
+    bind_err("CREATE TABLE z (a INT, t TIMESTAMP(3), WATERMARK FOR t AS t + INTERVAL '1' "
+             "SECOND) WITH ('connector' = 'kafka');",
+             "a WATERMARK must be 't' or 't - INTERVAL ...'", NULL);
+    bind_err("CREATE VIEW v AS SELECT nope FROM bid;", "q.sql:19:25: unknown column 'nope'",
+             NULL);
+    bind_err("INSERT INTO bid SELECT auction, price FROM bid;",
+             "'bid' is a view; INSERT INTO needs a table", NULL);
+}
+
+static void test_nothing_to_run(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    struct sl_job *job = sl_job_from_sql("q.sql", ddl, strlen(ddl), NULL, 0, &err);
+    assert_null(job);
+    assert_non_null(strstr(err.msg, "no INSERT INTO"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_q1_types),
+        cmocka_unit_test(test_q2_mod),
+        cmocka_unit_test(test_hop_window_agg),
+        cmocka_unit_test(test_lookup_join_tumble),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nothing_to_run),
+    };
+    return cmocka_run_group_tests_name("engine/sql_binder", tests, NULL, NULL);
+}
