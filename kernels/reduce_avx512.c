@@ -52,7 +52,13 @@ static int64_t sl_reduce_sum_i64_avx512(const int64_t *restrict v, const uint64_
         }
     }
     a0 = _mm512_add_epi64(_mm512_add_epi64(a0, a1), _mm512_add_epi64(a2, a3));
-    uint64_t sum = (uint64_t)_mm512_reduce_add_epi64(a0);
+    /* lane by lane in unsigned arithmetic: _mm512_reduce_add_epi64 adds signed long longs,
+     * which wraps as intended but is undefined behaviour that UBSan reports at -O0 */
+    uint64_t lanes[8];
+    _mm512_storeu_si512(lanes, a0);
+    uint64_t sum = 0;
+    for (int l = 0; l < 8; l++)
+        sum += lanes[l];
     uint64_t tail_cnt = 0;
     for (; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
