@@ -54,9 +54,9 @@ static void test_simd_matches_scalar(void **state)
     (void)state;
     sl_simd_level levels[SL_SIMD_COUNT];
     int nl = sl_test_simd_levels(levels);
-    static int64_t v[SL_BATCH_CAP + 64];
-    static uint64_t valid[SL_VALID_WORDS(SL_BATCH_CAP) + 1];
-    static sl_sel_t sel[SL_BATCH_CAP];
+    static int64_t v[SL_TEST_MAXLEN];
+    static uint64_t valid[SL_VALID_WORDS(SL_TEST_MAXLEN)];
+    static sl_sel_t sel[SL_TEST_MAXLEN];
     uint64_t rs = 1234;
     for (int li = 0; li < nl; li++) {
         const struct sl_reduce_kernels *k = sl_reduce_kernels_for(levels[li]);

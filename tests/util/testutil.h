@@ -18,7 +18,10 @@
 #include "kernels/kcommon.h"
 #include "kernels/simd.h"
 
-/* Lengths every kernel test runs: 0, 1, capacity - 1, capacity, and a few odd ones. */
+/* Lengths every kernel test runs: 0, 1, capacity - 1, capacity, and a few odd ones up to 65
+ * (kernels take any n, so they run even when the batch capacity is 2). Arrays a test passes
+ * to kernels hold SL_TEST_MAXLEN values. */
+#define SL_TEST_MAXLEN (SL_BATCH_CAP > 128 ? SL_BATCH_CAP : 128)
 extern const uint32_t sl_test_lengths[];
 extern const size_t sl_test_nlengths;
 
