@@ -54,7 +54,9 @@
  *
  * CONVENTIONS: (v, valid, sel, n) as in kernels/kcommon.h; `hashes` and `gids` are indexed by
  * position (dense). Keys arrays passed to probe are indexed by row (through sel).
- * Every level gives bit-identical tables, group ids and states.
+ * Every level gives bit-identical tables, group ids and states, with one exception: a SUM
+ * DOUBLE that ends up NaN may be a NaN of either sign (x86 returns the first operand's NaN
+ * and compilers may swap the operands of an addition), so compare NaN sums as "is NaN".
  */
 #ifndef SL_KERNELS_HASHAGG_H
 #define SL_KERNELS_HASHAGG_H

@@ -390,7 +390,10 @@ static void test_updates_match_reference(void **state)
                     assert_int_equal(sum[g], (int64_t)rsum);
                     assert_int_equal(mn[g], rmn);
                     assert_int_equal(mx[g], rmx);
-                    assert_memory_equal(&dsum[g], &rdsum, 8);
+                    if (isnan(rdsum)) /* which NaN a sum returns is not defined */
+                        assert_true(isnan(dsum[g]));
+                    else
+                        assert_memory_equal(&dsum[g], &rdsum, 8);
                     assert_int_equal(f64_rank(dmn[g]), f64_rank(rdmn));
                     assert_int_equal(f64_rank(dmx[g]), f64_rank(rdmx));
                 }
