@@ -10,6 +10,9 @@
 
 #include "kernels/hash.h"
 
+/* Arrays hold the longest of sl_test_lengths (65 even when SL_BATCH_CAP is 2). */
+#define TMAX (SL_BATCH_CAP > 128 ? SL_BATCH_CAP : 128)
+
 static void test_reference_known(void **state)
 {
     (void)state;
@@ -96,7 +99,7 @@ static void check_level(const struct sl_hash_kernels *k, const int64_t *v, const
                         const sl_sel_t *sel, uint32_t n)
 {
     const struct sl_hash_kernels *ref = &sl_hash_scalar;
-    static uint64_t a[SL_BATCH_CAP], b[SL_BATCH_CAP];
+    static uint64_t a[TMAX], b[TMAX];
 #define SL_CMP(fn, data)                                                                   \
     do {                                                                                   \
         for (uint32_t i = 0; i < n; i++)                                                   \
@@ -121,13 +124,13 @@ static void test_simd_matches_scalar(void **state)
     (void)state;
     sl_simd_level levels[SL_SIMD_COUNT];
     int nl = sl_test_simd_levels(levels);
-    static int64_t v[SL_BATCH_CAP];
-    static int32_t v32[SL_BATCH_CAP];
-    static double d[SL_BATCH_CAP];
-    static sl_str s[SL_BATCH_CAP];
+    static int64_t v[TMAX];
+    static int32_t v32[TMAX];
+    static double d[TMAX];
+    static sl_str s[TMAX];
     static char text[64];
-    static uint64_t valid[SL_VALID_WORDS(SL_BATCH_CAP) + 1];
-    static sl_sel_t sel[SL_BATCH_CAP];
+    static uint64_t valid[SL_VALID_WORDS(TMAX) + 1];
+    static sl_sel_t sel[TMAX];
     for (int i = 0; i < 64; i++)
         text[i] = (char)('A' + i % 50);
     uint64_t rs = 99;

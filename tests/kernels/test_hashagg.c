@@ -12,6 +12,9 @@
 #include "kernels/hash.h"
 #include "kernels/hashagg.h"
 
+/* Arrays hold the longest of sl_test_lengths (65 even when SL_BATCH_CAP is 2). */
+#define TMAX (SL_BATCH_CAP > 128 ? SL_BATCH_CAP : 128)
+
 /* ---- a test-owned table that grows like the engine's ------------------------------------ */
 
 struct tt {
@@ -204,11 +207,11 @@ static void test_probe_matches_reference(void **state)
     enum { POOL = 300, ROUNDS = 3 };
     sl_simd_level levels[SL_SIMD_COUNT];
     int nl = sl_test_simd_levels(levels);
-    static uint64_t words[3][SL_BATCH_CAP];
+    static uint64_t words[3][TMAX];
     static uint64_t pool[POOL][3];
     static uint64_t seen[POOL * POOL][SL_HASHAGG_MAX_K];
-    static uint32_t want[SL_BATCH_CAP], got[SL_BATCH_CAP];
-    static sl_sel_t sel[SL_BATCH_CAP];
+    static uint32_t want[TMAX], got[TMAX];
+    static sl_sel_t sel[TMAX];
     uint64_t rs = 4242;
     for (int p = 0; p < POOL; p++)
         sl_test_fill_i64((int64_t *)pool[p], 3, &rs);
@@ -318,11 +321,11 @@ static void test_updates_match_reference(void **state)
 {
     (void)state;
     enum { G = 37 };
-    static int64_t v[SL_BATCH_CAP];
-    static double d[SL_BATCH_CAP];
-    static uint32_t gids[SL_BATCH_CAP];
-    static uint64_t valid[SL_VALID_WORDS(SL_BATCH_CAP) + 1];
-    static sl_sel_t sel[SL_BATCH_CAP];
+    static int64_t v[TMAX];
+    static double d[TMAX];
+    static uint32_t gids[TMAX];
+    static uint64_t valid[SL_VALID_WORDS(TMAX) + 1];
+    static sl_sel_t sel[TMAX];
     uint64_t rs = 777;
     for (int lv = 0; lv < SL_SIMD_COUNT; lv++) {
         if (!sl_simd_supported((sl_simd_level)lv))
