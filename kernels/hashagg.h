@@ -13,7 +13,8 @@
  *   2. probe-or-insert every position -> gids[i]; while probing position i, the slot of
  *      position i + SL_HASHAGG_PREFETCH is prefetched, so that with millions of groups (a
  *      table far beyond the caches) a dozen cache misses are in flight instead of one;
- *   3. one pass per aggregate: state[gids[i]] op= value, again prefetching ahead.
+ *   3. one pass per aggregate: state[gids[i]] op= value (no prefetch: it measured slower,
+ *      see hashagg_impl.h).
  *
  * SLOT LAYOUT (linear probing, capacity a power of two, slot i at slots + i * (K + 1))
  *
