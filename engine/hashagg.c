@@ -1,0 +1,909 @@
+/*
+ * engine/hashagg.c - hash aggregation over batches (see hashagg.h for the key encoding and
+ * the aggregates; kernels/hashagg.h for the table layout).
+ *
+ * Memory: every array comes from the hashagg's heap through sl_ha_alloc, which counts the
+ * bytes for sl_hashagg_memory. Arrays indexed by group id (key words, states, counts) are all
+ * `arrcap` long, which equals the table's max_groups; growth doubles the table, reallocates
+ * them and rebuilds the slots from the key words in group-id order (kernels' rehash).
+ * Trade-off: growth copies every array once per doubling (amortized under 2 copies per group)
+ * and briefly holds the old and new arrays together; in exchange there is no chaining and no
+ * pointer per group.
+ */
+#include "engine/hashagg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/hash.h"
+
+#define SL_HA_INIT_CAP 16u
+#define SL_HA_NULL_INT ((uint64_t)1 << 32)
+#define SL_HA_NULL_BOOL 2u
+#define SL_HA_NULL_F64 0x7ff0000000000001ull
+#define SL_HA_NULL_STR UINT64_MAX
+#define SL_HA_CHUNK (64u * 1024u)
+
+/* ---- memory ------------------------------------------------------------------------------ */
+
+/* Every block carries its size in front so that the hashagg can count what it holds. */
+struct sl_ha_mem {
+    struct sl_heap *heap;
+    size_t bytes;
+};
+
+static void *sl_ha_alloc(struct sl_ha_mem *m, size_t size, bool zero)
+{
+    size_t total = SL_MEM_ALIGN + size;
+    char *p = zero ? sl_mem_zalloc(m->heap, total) : sl_mem_alloc(m->heap, total);
+    if (!p)
+        return NULL;
+    memcpy(p, &total, sizeof(total));
+    m->bytes += total;
+    return p + SL_MEM_ALIGN;
+}
+
+static void sl_ha_free(struct sl_ha_mem *m, void *q)
+{
+    if (!q)
+        return;
+    char *p = (char *)q - SL_MEM_ALIGN;
+    size_t total;
+    memcpy(&total, p, sizeof(total));
+    m->bytes -= total;
+    sl_mem_free(p);
+}
+
+/* ---- string dictionary ------------------------------------------------------------------- */
+
+struct sl_ha_chunk {
+    struct sl_ha_chunk *next;
+    size_t size, used;
+};
+
+struct sl_ha_dict {
+    sl_str *strs;        /* by id: inline, or pointing into the arena */
+    uint64_t *hashes;    /* by id: XXH3 of the bytes (kernels/hash.h str) */
+    uint32_t n, cap;     /* ids in use, array length */
+    uint32_t *slots;     /* id + 1, 0 = empty; linear probing */
+    uint64_t mask;       /* slots - 1 */
+    struct sl_ha_chunk *arena;
+};
+
+static int sl_ha_dict_grow_slots(struct sl_ha_mem *m, struct sl_ha_dict *d)
+{
+    uint64_t nslots = d->slots ? (d->mask + 1) * 2 : 64;
+    uint32_t *slots = sl_ha_alloc(m, nslots * sizeof(uint32_t), true);
+    if (!slots)
+        return SL_ENOMEM;
+    for (uint32_t id = 0; id < d->n; id++) {
+        uint64_t i = d->hashes[id] & (nslots - 1);
+        while (slots[i])
+            i = (i + 1) & (nslots - 1);
+        slots[i] = id + 1;
+    }
+    sl_ha_free(m, d->slots);
+    d->slots = slots;
+    d->mask = nslots - 1;
+    return 0;
+}
+
+static int sl_ha_dict_grow_ids(struct sl_ha_mem *m, struct sl_ha_dict *d)
+{
+    uint32_t cap = d->cap ? d->cap * 2 : 64;
+    sl_str *strs = sl_ha_alloc(m, (size_t)cap * sizeof(sl_str), false);
+    uint64_t *hashes = sl_ha_alloc(m, (size_t)cap * sizeof(uint64_t), false);
+    if (!strs || !hashes) {
+        sl_ha_free(m, strs);
+        sl_ha_free(m, hashes);
+        return SL_ENOMEM;
+    }
+    if (d->n) {
+        memcpy(strs, d->strs, d->n * sizeof(sl_str));
+        memcpy(hashes, d->hashes, d->n * sizeof(uint64_t));
+    }
+    sl_ha_free(m, d->strs);
+    sl_ha_free(m, d->hashes);
+    d->strs = strs;
+    d->hashes = hashes;
+    d->cap = cap;
+    return 0;
+}
+
+/* A copy of `len` bytes in the arena; NULL when out of memory. */
+static const char *sl_ha_dict_copy(struct sl_ha_mem *m, struct sl_ha_dict *d, const char *s,
+                                   uint32_t len)
+{
+    struct sl_ha_chunk *c = d->arena;
+    if (!c || c->size - c->used < len) {
+        size_t size = len > SL_HA_CHUNK ? len : SL_HA_CHUNK;
+        c = sl_ha_alloc(m, sizeof(*c) + size, false);
+        if (!c)
+            return NULL;
+        c->size = size;
+        c->used = 0;
+        c->next = d->arena;
+        d->arena = c;
+    }
+    char *dst = (char *)(c + 1) + c->used;
+    memcpy(dst, s, len);
+    c->used += len;
+    return dst;
+}
+
+/* The id of string `s` with hash `h`, interned if new. */
+static int sl_ha_dict_intern(struct sl_ha_mem *m, struct sl_ha_dict *d, const sl_str *s,
+                             uint64_t h, uint64_t *id)
+{
+    if (!d->slots || (uint64_t)(d->n + 1) * 2 > d->mask + 1) {
+        int rc = sl_ha_dict_grow_slots(m, d);
+        if (rc)
+            return rc;
+    }
+    uint64_t i = h & d->mask;
+    for (;;) {
+        uint32_t e = d->slots[i];
+        if (!e)
+            break;
+        if (d->hashes[e - 1] == h && sl_str_eq(&d->strs[e - 1], s)) {
+            *id = e - 1;
+            return 0;
+        }
+        i = (i + 1) & d->mask;
+    }
+    if (d->n == d->cap) {
+        int rc = sl_ha_dict_grow_ids(m, d);
+        if (rc)
+            return rc;
+    }
+    sl_str v = *s;
+    if (s->len > SL_STR_INLINE_MAX) {
+        const char *copy = sl_ha_dict_copy(m, d, s->ptr, s->len);
+        if (!copy)
+            return SL_ENOMEM;
+        v = sl_str_make(copy, s->len);
+    }
+    d->strs[d->n] = v;
+    d->hashes[d->n] = h;
+    d->slots[i] = d->n + 1;
+    *id = d->n++;
+    return 0;
+}
+
+static void sl_ha_dict_clear(struct sl_ha_mem *m, struct sl_ha_dict *d, bool release)
+{
+    struct sl_ha_chunk *c = d->arena;
+    while (c) {
+        struct sl_ha_chunk *next = c->next;
+        sl_ha_free(m, c);
+        c = next;
+    }
+    d->arena = NULL;
+    d->n = 0;
+    if (release) {
+        sl_ha_free(m, d->strs);
+        sl_ha_free(m, d->hashes);
+        sl_ha_free(m, d->slots);
+        memset(d, 0, sizeof(*d));
+    } else if (d->slots) {
+        memset(d->slots, 0, (d->mask + 1) * sizeof(uint32_t));
+    }
+}
+
+/* ---- the hashagg ---------------------------------------------------------------------------- */
+
+struct sl_ha_key {
+    struct sl_type type;
+    uint32_t col;
+    int nullbit; /* bit in the null-mask word, or -1 */
+};
+
+struct sl_ha_agg {
+    uint8_t func;
+    uint32_t col;
+    struct sl_type input, output;
+    bool f64;       /* the state is double (else int64) */
+    void *state;    /* arrcap values, NULL for COUNT(*) / COUNT */
+    uint64_t *cnt;  /* arrcap counts, or NULL when not needed */
+};
+
+struct sl_hashagg {
+    struct sl_ha_mem mem;
+    uint32_t nkeys, nwords;
+    int nullword; /* index of the null-mask word, or -1 */
+    struct sl_ha_key keys[SL_HASHAGG_MAX_K];
+    uint32_t naggs;
+    struct sl_ha_agg *aggs;
+    struct sl_hashagg_table t;
+    uint32_t arrcap; /* length of every by-group array (= t.max_groups) */
+    struct sl_ha_dict dict;
+    /* scratch, SL_BATCH_CAP each */
+    uint64_t *words[SL_HASHAGG_MAX_K];
+    uint64_t *hashes, *rehashes, *strh;
+    uint32_t *gids;
+    int64_t *i64buf;
+};
+
+static bool sl_ha_is_word64(uint8_t id)
+{
+    return id == SL_TYPE_BIGINT || id == SL_TYPE_TIMESTAMP || id == SL_TYPE_DECIMAL;
+}
+
+static int sl_ha_agg_setup(struct sl_ha_agg *a, const struct sl_hashagg_agg *in, uint32_t idx,
+                           struct sl_error *err)
+{
+    a->func = in->func;
+    a->col = in->col;
+    a->input = in->input;
+    uint8_t id = in->input.id;
+    bool nullable = in->input.nullable;
+    switch ((sl_agg_func)in->func) {
+    case SL_AGG_COUNT_STAR:
+    case SL_AGG_COUNT:
+        if (in->func == SL_AGG_COUNT && id >= SL_TYPE_COUNT)
+            break;
+        a->output = sl_type_make(SL_TYPE_BIGINT, false);
+        return 0;
+    case SL_AGG_SUM:
+        if (id == SL_TYPE_INT || id == SL_TYPE_BIGINT || id == SL_TYPE_DOUBLE) {
+            a->output = sl_type_make((sl_type_id)id, nullable);
+        } else if (id == SL_TYPE_DECIMAL) {
+            a->output = sl_type_decimal(SL_DECIMAL_MAX_PRECISION, in->input.scale, nullable);
+        } else {
+            break;
+        }
+        a->f64 = id == SL_TYPE_DOUBLE;
+        return 0;
+    case SL_AGG_MIN:
+    case SL_AGG_MAX:
+        if (id != SL_TYPE_INT && id != SL_TYPE_DOUBLE && !sl_ha_is_word64(id))
+            break;
+        a->output = in->input;
+        a->f64 = id == SL_TYPE_DOUBLE;
+        return 0;
+    case SL_AGG_AVG:
+        if (id != SL_TYPE_INT && id != SL_TYPE_BIGINT && id != SL_TYPE_DOUBLE)
+            break;
+        a->output = sl_type_make((sl_type_id)id, nullable);
+        a->f64 = id == SL_TYPE_DOUBLE;
+        return 0;
+    default:
+        return sl_error_set(err, SL_EINVAL, "hashagg: aggregate %u: unknown function %u", idx,
+                            in->func);
+    }
+    return sl_error_set(err, SL_ENOTSUP, "hashagg: aggregate %u: function %u of %s", idx,
+                        in->func, sl_type_name((sl_type_id)id));
+}
+
+static bool sl_ha_agg_needs_cnt(const struct sl_ha_agg *a)
+{
+    return a->func == SL_AGG_COUNT_STAR || a->func == SL_AGG_COUNT || a->func == SL_AGG_AVG ||
+           a->input.nullable;
+}
+
+static void sl_ha_free_arrays(struct sl_hashagg *ha)
+{
+    sl_ha_free(&ha->mem, ha->t.slots);
+    ha->t.slots = NULL;
+    for (uint32_t w = 0; w < ha->nwords; w++) {
+        sl_ha_free(&ha->mem, ha->t.keys[w]);
+        ha->t.keys[w] = NULL;
+    }
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        sl_ha_free(&ha->mem, ha->aggs[i].state);
+        sl_ha_free(&ha->mem, ha->aggs[i].cnt);
+        ha->aggs[i].state = NULL;
+        ha->aggs[i].cnt = NULL;
+    }
+}
+
+/* A by-group array of `cap` words with the first `keep` copied from `old` (freed). */
+static void *sl_ha_regrow(struct sl_ha_mem *m, void *old, uint32_t keep, uint32_t cap)
+{
+    uint64_t *p = sl_ha_alloc(m, (size_t)cap * 8, false);
+    if (!p)
+        return NULL;
+    if (keep)
+        memcpy(p, old, (size_t)keep * 8);
+    memset(p + keep, 0, (size_t)(cap - keep) * 8);
+    return p;
+}
+
+/* Writes the initial states of groups first .. ha->t.ngroups - 1 (zero is already there). */
+static void sl_ha_init_groups(struct sl_hashagg *ha, uint32_t first)
+{
+    uint32_t last = ha->t.ngroups;
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        struct sl_ha_agg *a = &ha->aggs[i];
+        if (a->func != SL_AGG_MIN && a->func != SL_AGG_MAX)
+            continue;
+        bool min = a->func == SL_AGG_MIN;
+        if (a->f64) {
+            double *s = a->state;
+            double ident = min ? NAN : -INFINITY;
+            for (uint32_t g = first; g < last; g++)
+                s[g] = ident;
+        } else {
+            int64_t *s = a->state;
+            int64_t ident = min ? INT64_MAX : INT64_MIN;
+            for (uint32_t g = first; g < last; g++)
+                s[g] = ident;
+        }
+    }
+}
+
+/*
+ * Sets the table to `cap` slots (max_groups 3/4 of it) with all by-group arrays that long,
+ * keeping the groups, and rebuilds the slots. On failure nothing changes.
+ */
+static int sl_ha_resize(struct sl_hashagg *ha, uint64_t cap)
+{
+    if (cap > ((uint64_t)1 << 32))
+        return SL_ENOMEM;
+    uint32_t newmax = (uint32_t)(cap / 4 * 3);
+    uint32_t ng = ha->t.ngroups;
+    struct sl_ha_mem *m = &ha->mem;
+    uint64_t *slots = sl_ha_alloc(m, sl_hashagg_slot_bytes(cap, ha->nwords), true);
+    uint64_t *keys[SL_HASHAGG_MAX_K] = {0};
+    void *st[64] = {0}, *cn[64] = {0};
+    bool ok = slots != NULL;
+    for (uint32_t w = 0; ok && w < ha->nwords; w++)
+        ok = (keys[w] = sl_ha_regrow(m, ha->t.keys[w], ng, newmax)) != NULL;
+    for (uint32_t i = 0; ok && i < ha->naggs; i++) {
+        struct sl_ha_agg *a = &ha->aggs[i];
+        if (a->func != SL_AGG_COUNT_STAR && a->func != SL_AGG_COUNT)
+            ok = (st[i] = sl_ha_regrow(m, a->state, ng, newmax)) != NULL;
+        if (ok && sl_ha_agg_needs_cnt(a))
+            ok = (cn[i] = sl_ha_regrow(m, a->cnt, ng, newmax)) != NULL;
+    }
+    if (!ok) {
+        sl_ha_free(m, slots);
+        for (uint32_t w = 0; w < ha->nwords; w++)
+            sl_ha_free(m, keys[w]);
+        for (uint32_t i = 0; i < ha->naggs; i++) {
+            sl_ha_free(m, st[i]);
+            sl_ha_free(m, cn[i]);
+        }
+        return SL_ENOMEM;
+    }
+    sl_ha_free(m, ha->t.slots);
+    ha->t.slots = slots;
+    ha->t.mask = cap - 1;
+    ha->t.max_groups = newmax;
+    ha->arrcap = newmax;
+    for (uint32_t w = 0; w < ha->nwords; w++) {
+        sl_ha_free(m, ha->t.keys[w]);
+        ha->t.keys[w] = keys[w];
+    }
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        struct sl_ha_agg *a = &ha->aggs[i];
+        if (st[i]) {
+            sl_ha_free(m, a->state);
+            a->state = st[i];
+        }
+        if (cn[i]) {
+            sl_ha_free(m, a->cnt);
+            a->cnt = cn[i];
+        }
+    }
+    for (uint32_t base = 0; base < ng; base += SL_BATCH_CAP) {
+        uint32_t n = ng - base < SL_BATCH_CAP ? ng - base : SL_BATCH_CAP;
+        sl_hash->i64((const int64_t *)ha->t.keys[0] + base, NULL, NULL, n, ha->rehashes);
+        for (uint32_t w = 1; w < ha->nwords; w++)
+            sl_hash->combine_i64((const int64_t *)ha->t.keys[w] + base, NULL, NULL, n,
+                                 ha->rehashes);
+        sl_hashagg->rehash(&ha->t, ha->rehashes, base, n);
+    }
+    return 0;
+}
+
+int sl_hashagg_new(struct sl_heap *heap, const struct sl_hashagg_spec *spec,
+                   struct sl_hashagg **out, struct sl_error *err)
+{
+    *out = NULL;
+    if (!spec || spec->nkeys < 1 || spec->nkeys > SL_HASHAGG_MAX_K || spec->naggs > 64)
+        return sl_error_set(err, spec && spec->nkeys > SL_HASHAGG_MAX_K ? SL_ENOTSUP : SL_EINVAL,
+                            "hashagg: %u key columns (1 to %u) and %u aggregates (at most 64)",
+                            spec ? spec->nkeys : 0, SL_HASHAGG_MAX_K, spec ? spec->naggs : 0);
+    struct sl_hashagg *ha = calloc(1, sizeof(*ha));
+    if (!ha)
+        return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
+    ha->mem.heap = heap;
+    ha->nkeys = spec->nkeys;
+    ha->nullword = -1;
+    int rc = 0;
+    int nullbits = 0;
+    for (uint32_t i = 0; i < spec->nkeys; i++) {
+        struct sl_ha_key *k = &ha->keys[i];
+        k->type = spec->key_types[i];
+        k->col = spec->key_cols[i];
+        k->nullbit = -1;
+        if (k->type.id >= SL_TYPE_COUNT) {
+            rc = sl_error_set(err, SL_EINVAL, "hashagg: key %u: bad type", i);
+            goto out_free;
+        }
+        if (sl_ha_is_word64(k->type.id) && k->type.nullable)
+            k->nullbit = nullbits++;
+    }
+    ha->nwords = ha->nkeys + (nullbits ? 1u : 0u);
+    if (nullbits)
+        ha->nullword = (int)ha->nkeys;
+    if (ha->nwords > SL_HASHAGG_MAX_K) {
+        rc = sl_error_set(err, SL_ENOTSUP,
+                          "hashagg: %u key columns with nullable BIGINT / TIMESTAMP / DECIMAL "
+                          "keys need %u words, more than %u",
+                          ha->nkeys, ha->nwords, SL_HASHAGG_MAX_K);
+        goto out_free;
+    }
+    ha->naggs = spec->naggs;
+    ha->aggs = calloc(spec->naggs ? spec->naggs : 1, sizeof(*ha->aggs));
+    if (!ha->aggs) {
+        rc = sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
+        goto out_free;
+    }
+    for (uint32_t i = 0; i < spec->naggs; i++)
+        if ((rc = sl_ha_agg_setup(&ha->aggs[i], &spec->aggs[i], i, err)) != 0)
+            goto out_free;
+    ha->t.k = ha->nwords;
+    for (uint32_t w = 0; w < ha->nwords; w++)
+        if (!(ha->words[w] = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)))
+            goto out_nomem;
+    if (!(ha->hashes = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)) ||
+        !(ha->rehashes = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)) ||
+        !(ha->strh = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)) ||
+        !(ha->gids = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 4, false)) ||
+        !(ha->i64buf = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)))
+        goto out_nomem;
+    if (sl_ha_resize(ha, SL_HA_INIT_CAP) != 0)
+        goto out_nomem;
+    *out = ha;
+    return 0;
+out_nomem:
+    rc = sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
+out_free:
+    sl_hashagg_free(ha);
+    return rc;
+}
+
+void sl_hashagg_free(struct sl_hashagg *ha)
+{
+    if (!ha)
+        return;
+    if (ha->aggs)
+        sl_ha_free_arrays(ha);
+    sl_ha_dict_clear(&ha->mem, &ha->dict, true);
+    for (uint32_t w = 0; w < SL_HASHAGG_MAX_K; w++)
+        sl_ha_free(&ha->mem, ha->words[w]);
+    sl_ha_free(&ha->mem, ha->hashes);
+    sl_ha_free(&ha->mem, ha->rehashes);
+    sl_ha_free(&ha->mem, ha->strh);
+    sl_ha_free(&ha->mem, ha->gids);
+    sl_ha_free(&ha->mem, ha->i64buf);
+    free(ha->aggs);
+    free(ha);
+}
+
+/*
+ * Finds or inserts the keys (words[w] by row through sel, hashes by position) of n positions,
+ * growing the table as needed; gids by position into ha->gids.
+ */
+static int sl_ha_probe_all(struct sl_hashagg *ha, const uint64_t *const *words,
+                           const sl_sel_t *sel, uint32_t n)
+{
+    uint32_t done = 0;
+    while (done < n) {
+        const uint64_t *kp[SL_HASHAGG_MAX_K];
+        for (uint32_t w = 0; w < ha->nwords; w++)
+            kp[w] = sel ? words[w] : words[w] + done;
+        uint32_t first = ha->t.ngroups;
+        done += sl_hashagg->probe(&ha->t, kp, sel ? sel + done : NULL, ha->hashes + done,
+                                  n - done, ha->gids + done);
+        sl_ha_init_groups(ha, first);
+        if (done < n) {
+            int rc = sl_ha_resize(ha, (ha->t.mask + 1) * 2);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static void sl_ha_hash_words(struct sl_hashagg *ha, const uint64_t *const *words,
+                             const sl_sel_t *sel, uint32_t n)
+{
+    sl_hash->i64((const int64_t *)words[0], NULL, sel, n, ha->hashes);
+    for (uint32_t w = 1; w < ha->nwords; w++)
+        sl_hash->combine_i64((const int64_t *)words[w], NULL, sel, n, ha->hashes);
+}
+
+/* The key words of the active rows of b, by row; words[w] may point at b's data. */
+static int sl_ha_build_words(struct sl_hashagg *ha, struct sl_batch *b, const uint64_t **words,
+                             struct sl_error *err)
+{
+    const sl_sel_t *sel = b->sel;
+    uint32_t n = sl_batch_active(b);
+    uint64_t *nullw = ha->nullword >= 0 ? ha->words[ha->nullword] : NULL;
+    if (nullw) {
+        for (uint32_t i = 0; i < n; i++)
+            nullw[sel ? sel[i] : i] = 0;
+        words[ha->nullword] = nullw;
+    }
+    for (uint32_t k = 0; k < ha->nkeys; k++) {
+        const struct sl_ha_key *key = &ha->keys[k];
+        struct sl_column *c = &b->cols[key->col];
+        const uint64_t *valid = c->valid;
+        uint64_t *dst = ha->words[k];
+        switch (key->type.id) {
+        case SL_TYPE_BIGINT:
+        case SL_TYPE_TIMESTAMP:
+        case SL_TYPE_DECIMAL: {
+            const uint64_t *v = c->data;
+            if (!valid) {
+                words[k] = v;
+                continue;
+            }
+            uint64_t bit = (uint64_t)1 << key->nullbit;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                bool ok = sl_valid_get(valid, r);
+                dst[r] = ok ? v[r] : 0;
+                nullw[r] |= ok ? 0 : bit;
+            }
+            break;
+        }
+        case SL_TYPE_INT: {
+            const int32_t *v = c->data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                dst[r] = sl_valid_get(valid, r) ? (uint64_t)(int64_t)v[r] : SL_HA_NULL_INT;
+            }
+            break;
+        }
+        case SL_TYPE_BOOLEAN: {
+            const uint8_t *v = c->data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                dst[r] = sl_valid_get(valid, r) ? (uint64_t)(v[r] != 0) : SL_HA_NULL_BOOL;
+            }
+            break;
+        }
+        case SL_TYPE_DOUBLE: {
+            const double *v = c->data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                dst[r] = sl_valid_get(valid, r) ? sl_hash_f64_bits(v[r]) : SL_HA_NULL_F64;
+            }
+            break;
+        }
+        case SL_TYPE_VARCHAR: {
+            const sl_str *v = c->data;
+            sl_hash->str(v, valid, sel, n, ha->strh);
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                if (!sl_valid_get(valid, r)) {
+                    dst[r] = SL_HA_NULL_STR;
+                    continue;
+                }
+                int rc = sl_ha_dict_intern(&ha->mem, &ha->dict, &v[r], ha->strh[i], &dst[r]);
+                if (rc)
+                    return sl_error_set(err, rc, "hashagg: out of memory interning a string");
+            }
+            break;
+        }
+        default:
+            return sl_error_set(err, SL_EINVAL, "hashagg: key %u: bad type", k);
+        }
+        words[k] = dst;
+    }
+    return 0;
+}
+
+static int sl_ha_check_batch(const struct sl_hashagg *ha, const struct sl_batch *b,
+                             struct sl_error *err)
+{
+    for (uint32_t k = 0; k < ha->nkeys; k++) {
+        const struct sl_ha_key *key = &ha->keys[k];
+        if (key->col >= b->ncols || b->cols[key->col].type.id != key->type.id ||
+            (b->cols[key->col].valid && !key->type.nullable))
+            return sl_error_set(err, SL_EINVAL,
+                                "hashagg: key %u: batch column %u is not a %s%s column", k,
+                                key->col, key->type.nullable ? "" : "NOT NULL ",
+                                sl_type_name((sl_type_id)key->type.id));
+    }
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        const struct sl_ha_agg *a = &ha->aggs[i];
+        if (a->func == SL_AGG_COUNT_STAR)
+            continue;
+        if (a->col >= b->ncols || b->cols[a->col].type.id != a->input.id ||
+            (b->cols[a->col].valid && !a->input.nullable))
+            return sl_error_set(err, SL_EINVAL,
+                                "hashagg: aggregate %u: batch column %u is not a %s%s column", i,
+                                a->col, a->input.nullable ? "" : "NOT NULL ",
+                                sl_type_name((sl_type_id)a->input.id));
+    }
+    return 0;
+}
+
+/* Folds the values (by row through sel) into the states of ha->gids. */
+static void sl_ha_update_agg(struct sl_hashagg *ha, struct sl_ha_agg *a, const void *data,
+                             const uint64_t *valid, const sl_sel_t *sel, uint32_t n)
+{
+    const struct sl_hashagg_kernels *k = sl_hashagg;
+    const uint32_t *gids = ha->gids;
+    switch ((sl_agg_func)a->func) {
+    case SL_AGG_COUNT_STAR:
+        k->count_star(a->cnt, gids, n);
+        return;
+    case SL_AGG_COUNT:
+        k->count(a->cnt, gids, valid, sel, n);
+        return;
+    default:
+        break;
+    }
+    if (a->f64) {
+        sl_hashagg_upd_f64_fn f = a->func == SL_AGG_MIN   ? k->min_f64
+                                  : a->func == SL_AGG_MAX ? k->max_f64
+                                                          : k->sum_f64;
+        f(a->state, a->cnt, gids, data, valid, sel, n);
+        return;
+    }
+    const int64_t *v = data;
+    if (a->input.id == SL_TYPE_INT) {
+        const int32_t *v32 = data;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            ha->i64buf[r] = v32[r];
+        }
+        v = ha->i64buf;
+    }
+    sl_hashagg_upd_i64_fn f = a->func == SL_AGG_MIN   ? k->min_i64
+                              : a->func == SL_AGG_MAX ? k->max_i64
+                                                      : k->sum_i64;
+    f(a->state, a->cnt, gids, v, valid, sel, n);
+}
+
+int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error *err)
+{
+    int rc = sl_ha_check_batch(ha, b, err);
+    if (rc)
+        return rc;
+    uint32_t n = sl_batch_active(b);
+    if (n == 0)
+        return 0;
+    const uint64_t *words[SL_HASHAGG_MAX_K];
+    if ((rc = sl_ha_build_words(ha, b, words, err)) != 0)
+        return rc;
+    sl_ha_hash_words(ha, words, b->sel, n);
+    if ((rc = sl_ha_probe_all(ha, words, b->sel, n)) != 0)
+        return sl_error_set(err, rc, "hashagg: out of memory growing to %u groups",
+                            ha->t.ngroups);
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        struct sl_ha_agg *a = &ha->aggs[i];
+        struct sl_column *c = a->func == SL_AGG_COUNT_STAR ? NULL : &b->cols[a->col];
+        sl_ha_update_agg(ha, a, c ? c->data : NULL, c ? c->valid : NULL, b->sel, n);
+    }
+    return 0;
+}
+
+static bool sl_ha_same_spec(const struct sl_hashagg *a, const struct sl_hashagg *b)
+{
+    if (a->nkeys != b->nkeys || a->naggs != b->naggs)
+        return false;
+    for (uint32_t k = 0; k < a->nkeys; k++)
+        if (!sl_type_equal(a->keys[k].type, b->keys[k].type))
+            return false;
+    for (uint32_t i = 0; i < a->naggs; i++)
+        if (a->aggs[i].func != b->aggs[i].func ||
+            (a->aggs[i].func != SL_AGG_COUNT_STAR &&
+             !sl_type_equal(a->aggs[i].input, b->aggs[i].input)))
+            return false;
+    return true;
+}
+
+int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struct sl_error *err)
+{
+    if (dst == src || !sl_ha_same_spec(dst, src))
+        return sl_error_set(err, SL_EINVAL, "hashagg: merge of a hashagg with another spec");
+    const struct sl_hashagg_kernels *k = sl_hashagg;
+    for (uint32_t base = 0; base < src->t.ngroups; base += SL_BATCH_CAP) {
+        uint32_t n = src->t.ngroups - base < SL_BATCH_CAP ? src->t.ngroups - base : SL_BATCH_CAP;
+        const uint64_t *words[SL_HASHAGG_MAX_K];
+        for (uint32_t w = 0; w < dst->nwords; w++) {
+            const uint64_t *sw = src->t.keys[w] + base;
+            words[w] = sw;
+            if (w < dst->nkeys && dst->keys[w].type.id == SL_TYPE_VARCHAR) {
+                /* translate src's string ids into dst's */
+                for (uint32_t i = 0; i < n; i++) {
+                    if (sw[i] == SL_HA_NULL_STR) {
+                        dst->words[w][i] = SL_HA_NULL_STR;
+                        continue;
+                    }
+                    int rc = sl_ha_dict_intern(&dst->mem, &dst->dict, &src->dict.strs[sw[i]],
+                                               src->dict.hashes[sw[i]], &dst->words[w][i]);
+                    if (rc)
+                        return sl_error_set(err, rc, "hashagg: out of memory in merge");
+                }
+                words[w] = dst->words[w];
+            }
+        }
+        sl_ha_hash_words(dst, words, NULL, n);
+        int rc = sl_ha_probe_all(dst, words, NULL, n);
+        if (rc)
+            return sl_error_set(err, rc, "hashagg: out of memory in merge");
+        for (uint32_t i = 0; i < dst->naggs; i++) {
+            struct sl_ha_agg *a = &dst->aggs[i];
+            const struct sl_ha_agg *s = &src->aggs[i];
+            if (a->state) {
+                if (a->f64) {
+                    sl_hashagg_upd_f64_fn f = a->func == SL_AGG_MIN   ? k->min_f64
+                                              : a->func == SL_AGG_MAX ? k->max_f64
+                                                                      : k->sum_f64;
+                    f(a->state, NULL, dst->gids, (const double *)s->state + base, NULL, NULL, n);
+                } else {
+                    sl_hashagg_upd_i64_fn f = a->func == SL_AGG_MIN   ? k->min_i64
+                                              : a->func == SL_AGG_MAX ? k->max_i64
+                                                                      : k->sum_i64;
+                    f(a->state, NULL, dst->gids, (const int64_t *)s->state + base, NULL, NULL,
+                      n);
+                }
+            }
+            if (a->cnt)
+                k->add_u64(a->cnt, dst->gids, s->cnt + base, n);
+        }
+    }
+    return 0;
+}
+
+uint32_t sl_hashagg_groups(const struct sl_hashagg *ha)
+{
+    return ha->t.ngroups;
+}
+
+uint32_t sl_hashagg_out_ncols(const struct sl_hashagg *ha)
+{
+    return ha->nkeys + ha->naggs;
+}
+
+void sl_hashagg_out_types(const struct sl_hashagg *ha, struct sl_type *types)
+{
+    for (uint32_t k = 0; k < ha->nkeys; k++)
+        types[k] = ha->keys[k].type;
+    for (uint32_t i = 0; i < ha->naggs; i++)
+        types[ha->nkeys + i] = ha->aggs[i].output;
+}
+
+/* Writes the key column k of groups g0 .. g0+n-1 into c. */
+static int sl_ha_emit_key(const struct sl_hashagg *ha, uint32_t k, uint32_t g0, uint32_t n,
+                          struct sl_batch *out, struct sl_column *c)
+{
+    const struct sl_ha_key *key = &ha->keys[k];
+    const uint64_t *w = ha->t.keys[k] + g0;
+    const uint64_t *nullw = ha->nullword >= 0 ? ha->t.keys[ha->nullword] + g0 : NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        bool is_null;
+        switch (key->type.id) {
+        case SL_TYPE_INT:
+            is_null = w[i] == SL_HA_NULL_INT;
+            sl_col_i32(c)[i] = (int32_t)(int64_t)w[i];
+            break;
+        case SL_TYPE_BOOLEAN:
+            is_null = w[i] == SL_HA_NULL_BOOL;
+            sl_col_bool(c)[i] = (uint8_t)(w[i] == 1);
+            break;
+        case SL_TYPE_DOUBLE:
+            is_null = w[i] == SL_HA_NULL_F64;
+            memcpy(&sl_col_f64(c)[i], &w[i], 8);
+            break;
+        case SL_TYPE_VARCHAR:
+            is_null = w[i] == SL_HA_NULL_STR;
+            if (!is_null) {
+                const sl_str *s = &ha->dict.strs[w[i]];
+                sl_str v = sl_batch_str(out, sl_str_data(s), s->len);
+                if (!sl_str_ok(v))
+                    return SL_ENOMEM;
+                sl_col_str(c)[i] = v;
+            } else {
+                sl_col_str(c)[i] = sl_str_make("", 0);
+            }
+            break;
+        default:
+            is_null = key->nullbit >= 0 && ((nullw[i] >> key->nullbit) & 1u);
+            sl_col_i64(c)[i] = (int64_t)w[i];
+            break;
+        }
+        if (is_null) {
+            if (!c->valid)
+                return SL_EINVAL;
+            sl_col_set_null(c, i, true);
+        }
+    }
+    return 0;
+}
+
+static int sl_ha_emit_agg(const struct sl_ha_agg *a, uint32_t g0, uint32_t n,
+                          struct sl_column *c)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t g = g0 + i;
+        if (a->func == SL_AGG_COUNT_STAR || a->func == SL_AGG_COUNT) {
+            sl_col_i64(c)[i] = (int64_t)a->cnt[g];
+            continue;
+        }
+        if (a->cnt && a->cnt[g] == 0) {
+            if (!c->valid)
+                return SL_EINVAL;
+            sl_col_set_null(c, i, true);
+            memset((char *)c->data + (size_t)i * sl_type_width((sl_type_id)c->type.id), 0,
+                   sl_type_width((sl_type_id)c->type.id));
+            continue;
+        }
+        if (a->f64) {
+            double s = ((const double *)a->state)[g];
+            sl_col_f64(c)[i] = a->func == SL_AGG_AVG ? s / (double)a->cnt[g] : s;
+            continue;
+        }
+        int64_t s = ((const int64_t *)a->state)[g];
+        if (a->func == SL_AGG_AVG)
+            s = s / (int64_t)a->cnt[g]; /* Java's long division: truncates toward zero */
+        if (a->output.id == SL_TYPE_INT)
+            sl_col_i32(c)[i] = (int32_t)(uint32_t)(uint64_t)s; /* wraps like Java's int */
+        else
+            sl_col_i64(c)[i] = s;
+    }
+    return 0;
+}
+
+int sl_hashagg_emit(const struct sl_hashagg *ha, uint32_t *cursor, struct sl_batch *out,
+                    struct sl_error *err)
+{
+    if (out->ncols != ha->nkeys + ha->naggs || out->rows != 0)
+        return sl_error_set(err, SL_EINVAL, "hashagg: emit into a batch of %u columns "
+                            "(%u rows), want an empty one of %u", out->ncols, out->rows,
+                            ha->nkeys + ha->naggs);
+    struct sl_type types[SL_HASHAGG_MAX_K + 64];
+    sl_hashagg_out_types(ha, types);
+    for (uint32_t i = 0; i < out->ncols; i++)
+        if (out->cols[i].type.id != types[i].id)
+            return sl_error_set(err, SL_EINVAL, "hashagg: emit: column %u is %s, want %s", i,
+                                sl_type_name((sl_type_id)out->cols[i].type.id),
+                                sl_type_name((sl_type_id)types[i].id));
+    uint32_t g0 = *cursor;
+    if (g0 >= ha->t.ngroups)
+        return 0;
+    uint32_t n = ha->t.ngroups - g0 < SL_BATCH_CAP ? ha->t.ngroups - g0 : SL_BATCH_CAP;
+    for (uint32_t k = 0; k < ha->nkeys; k++) {
+        int rc = sl_ha_emit_key(ha, k, g0, n, out, &out->cols[k]);
+        if (rc)
+            return sl_error_set(err, rc, "hashagg: emit: key column %u: %s", k,
+                                rc == SL_EINVAL ? "NULL into a NOT NULL column"
+                                                : "out of memory");
+    }
+    for (uint32_t i = 0; i < ha->naggs; i++)
+        if (sl_ha_emit_agg(&ha->aggs[i], g0, n, &out->cols[ha->nkeys + i]) != 0)
+            return sl_error_set(err, SL_EINVAL,
+                                "hashagg: emit: aggregate column %u: NULL into a NOT NULL "
+                                "column", ha->nkeys + i);
+    out->rows = n;
+    *cursor = g0 + n;
+    return (int)n;
+}
+
+void sl_hashagg_clear(struct sl_hashagg *ha)
+{
+    uint32_t ng = ha->t.ngroups;
+    memset(ha->t.slots, 0, sl_hashagg_slot_bytes(ha->t.mask + 1, ha->nwords));
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        if (ha->aggs[i].state)
+            memset(ha->aggs[i].state, 0, (size_t)ng * 8);
+        if (ha->aggs[i].cnt)
+            memset(ha->aggs[i].cnt, 0, (size_t)ng * 8);
+    }
+    ha->t.ngroups = 0;
+    sl_ha_dict_clear(&ha->mem, &ha->dict, false);
+}
+
+size_t sl_hashagg_memory(const struct sl_hashagg *ha)
+{
+    return ha->mem.bytes + sizeof(*ha) + ha->naggs * sizeof(*ha->aggs);
+}

@@ -1,0 +1,566 @@
+/*
+ * tests/engine/test_hashagg.c - GROUP BY through engine/hashagg against a naive reference
+ * computed here (linear search over groups, in first-appearance order): nullable keys of
+ * every type, K = 2 and 4 key columns, -0.0 / NaN keys, empty and long strings, NULL inputs
+ * and all-NULL groups, selections, growth over many resizes, merge of partials, clear.
+ */
+#include "tests/util/testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine/batch.h"
+#include "engine/error.h"
+#include "engine/hashagg.h"
+
+enum { C_K1, C_K2, C_KD, C_KS, C_KB, C_V, C_VD, C_VI, NCOLS };
+
+struct row {
+    bool null[NCOLS];
+    int64_t k1, v;
+    int32_t k2, vi;
+    double kd, vd;
+    bool kb;
+    uint32_t slen;
+    char s[80];
+};
+
+static struct sl_schema *in_schema(void)
+{
+    const char *names[NCOLS] = {"k1", "k2", "kd", "ks", "kb", "v", "vd", "vi"};
+    struct sl_type t[NCOLS] = {
+        sl_type_make(SL_TYPE_BIGINT, true),  sl_type_make(SL_TYPE_INT, true),
+        sl_type_make(SL_TYPE_DOUBLE, true),  sl_type_make(SL_TYPE_VARCHAR, true),
+        sl_type_make(SL_TYPE_BOOLEAN, true), sl_type_make(SL_TYPE_BIGINT, true),
+        sl_type_make(SL_TYPE_DOUBLE, true),  sl_type_make(SL_TYPE_INT, true),
+    };
+    struct sl_schema *s = sl_schema_new(NCOLS, names, t);
+    assert_non_null(s);
+    return s;
+}
+
+static void gen_rows(struct row *rows, uint32_t n, uint32_t card, uint64_t *rs)
+{
+    static const int64_t k1s[] = {INT64_MIN, INT64_MAX, 0, -1, 1, 1000};
+    const double kds[] = {0.0, -0.0, NAN, -NAN, INFINITY, 1.5, -2.25, 3.0};
+    static const char *strs[] = {"", "a", "abcdefghijkl", "abcdefghijklm",
+                                 "a rather long string that does not fit inline, 40+"};
+    for (uint32_t i = 0; i < n; i++) {
+        struct row *r = &rows[i];
+        memset(r, 0, sizeof(*r));
+        for (int c = 0; c < NCOLS; c++)
+            r->null[c] = sl_test_rand(rs) % 10 == 0;
+        uint64_t x = sl_test_rand(rs);
+        r->k1 = x % 3 == 0 ? k1s[x % 6] : (int64_t)(x % card);
+        r->k2 = (int32_t)(sl_test_rand(rs) % 5) - 2;
+        if (x % 7 == 0)
+            r->k2 = INT32_MIN;
+        r->kd = kds[sl_test_rand(rs) % 8];
+        uint64_t y = sl_test_rand(rs);
+        if (y % 3 == 0)
+            r->slen = (uint32_t)snprintf(r->s, sizeof(r->s), "%s", strs[y % 5]);
+        else
+            r->slen = (uint32_t)snprintf(r->s, sizeof(r->s), "key-%u-%s", (unsigned)(y % card),
+                                         y & 8 ? "with a long tail past twelve bytes" : "");
+        r->kb = y & 16;
+        sl_test_fill_i64(&r->v, 1, rs);
+        sl_test_fill_f64(&r->vd, 1, rs);
+        sl_test_fill_i32(&r->vi, 1, rs);
+    }
+}
+
+/* Rows [off, off + n) into b, with a random selection when `selpct` < 100; returns the row
+ * indexes (into rows[]) of the active rows in active[]. */
+static uint32_t fill_batch(struct sl_batch *b, const struct row *rows, uint32_t off, uint32_t n,
+                           unsigned selpct, uint64_t *rs, uint32_t *active)
+{
+    sl_batch_reset(b);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct row *r = &rows[off + i];
+        sl_col_i64(&b->cols[C_K1])[i] = r->k1;
+        sl_col_i32(&b->cols[C_K2])[i] = r->k2;
+        sl_col_f64(&b->cols[C_KD])[i] = r->kd;
+        sl_col_str(&b->cols[C_KS])[i] = sl_batch_str(b, r->s, r->slen);
+        sl_col_bool(&b->cols[C_KB])[i] = r->kb;
+        sl_col_i64(&b->cols[C_V])[i] = r->v;
+        sl_col_f64(&b->cols[C_VD])[i] = r->vd;
+        sl_col_i32(&b->cols[C_VI])[i] = r->vi;
+        for (int c = 0; c < NCOLS; c++)
+            sl_col_set_null(&b->cols[c], i, r->null[c]);
+    }
+    b->rows = n;
+    uint32_t m = n;
+    if (selpct < 100) {
+        sl_sel_t *sel = sl_batch_sel_next(b);
+        m = sl_test_fill_sel(sel, n, selpct, rs);
+        sl_batch_sel_commit(b, sel, m);
+        for (uint32_t i = 0; i < m; i++)
+            active[i] = off + sel[i];
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            active[i] = off + i;
+    }
+    return m;
+}
+
+/* ---- the reference -------------------------------------------------------------------------- */
+
+static bool key_eq(const struct row *a, const struct row *b, const uint32_t *kc, uint32_t nk)
+{
+    for (uint32_t k = 0; k < nk; k++) {
+        int c = (int)kc[k];
+        if (a->null[c] != b->null[c])
+            return false;
+        if (a->null[c])
+            continue;
+        switch (c) {
+        case C_K1:
+            if (a->k1 != b->k1)
+                return false;
+            break;
+        case C_K2:
+            if (a->k2 != b->k2)
+                return false;
+            break;
+        case C_KD:
+            if (!(a->kd == b->kd || (isnan(a->kd) && isnan(b->kd))))
+                return false;
+            break;
+        case C_KS:
+            if (a->slen != b->slen || memcmp(a->s, b->s, a->slen) != 0)
+                return false;
+            break;
+        case C_KB:
+            if (a->kb != b->kb)
+                return false;
+            break;
+        }
+    }
+    return true;
+}
+
+/* The aggregates every run computes, on columns v, vd, vi. */
+static const struct sl_hashagg_agg aggs_all[] = {
+    {SL_AGG_COUNT_STAR, 0, {SL_TYPE_BIGINT, 0, 0, false}},
+    {SL_AGG_COUNT, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
+    {SL_AGG_SUM, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
+    {SL_AGG_MIN, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
+    {SL_AGG_MAX, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
+    {SL_AGG_AVG, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
+    {SL_AGG_SUM, C_VD, {SL_TYPE_DOUBLE, 0, 0, true}},
+    {SL_AGG_MIN, C_VD, {SL_TYPE_DOUBLE, 0, 0, true}},
+    {SL_AGG_MAX, C_VD, {SL_TYPE_DOUBLE, 0, 0, true}},
+    {SL_AGG_AVG, C_VD, {SL_TYPE_DOUBLE, 0, 0, true}},
+    {SL_AGG_SUM, C_VI, {SL_TYPE_INT, 0, 0, true}},
+    {SL_AGG_AVG, C_VI, {SL_TYPE_INT, 0, 0, true}},
+    {SL_AGG_MIN, C_VI, {SL_TYPE_INT, 0, 0, true}},
+    {SL_AGG_COUNT, C_KS, {SL_TYPE_VARCHAR, 0, 0, true}},
+};
+#define NAGGS (sizeof(aggs_all) / sizeof(aggs_all[0]))
+
+static int64_t f64_rank(double d)
+{
+    int64_t b;
+    if (isnan(d))
+        return INT64_MAX;
+    memcpy(&b, &d, 8);
+    return b < 0 ? (int64_t)((uint64_t)b ^ 0x7fffffffffffffffull) : b;
+}
+
+struct refgroup {
+    uint32_t first; /* a row of the group */
+    uint64_t cstar, cv, cvd, cvi, cks;
+    uint64_t sv;
+    int64_t mnv, mxv, svi, mnvi;
+    double svd, mnvd, mxvd;
+    double sabs; /* sum of |vd|: the rounding error bound of a reordered sum */
+    bool wild;   /* an Inf, NaN or near-DBL_MAX vd: a reordered sum may differ entirely */
+};
+
+static uint32_t ref_aggregate(const struct row *rows, const uint32_t *active, uint32_t m,
+                              const uint32_t *kc, uint32_t nk, struct refgroup *g)
+{
+    uint32_t ng = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        const struct row *r = &rows[active[i]];
+        uint32_t j = 0;
+        while (j < ng && !key_eq(&rows[g[j].first], r, kc, nk))
+            j++;
+        if (j == ng) {
+            memset(&g[j], 0, sizeof(g[j]));
+            g[j].first = active[i];
+            g[j].mnv = INT64_MAX;
+            g[j].mxv = INT64_MIN;
+            g[j].mnvi = INT64_MAX;
+            g[j].mnvd = NAN;
+            g[j].mxvd = -INFINITY;
+            ng++;
+        }
+        struct refgroup *x = &g[j];
+        x->cstar++;
+        if (!r->null[C_V]) {
+            x->cv++;
+            x->sv += (uint64_t)r->v;
+            x->mnv = r->v < x->mnv ? r->v : x->mnv;
+            x->mxv = r->v > x->mxv ? r->v : x->mxv;
+        }
+        if (!r->null[C_VD]) {
+            x->cvd++;
+            x->svd += r->vd;
+            x->sabs += fabs(r->vd);
+            x->wild |= !isfinite(r->vd) || fabs(r->vd) > 1e300;
+            if (f64_rank(r->vd) < f64_rank(x->mnvd))
+                x->mnvd = r->vd;
+            if (f64_rank(r->vd) > f64_rank(x->mxvd))
+                x->mxvd = r->vd;
+        }
+        if (!r->null[C_VI]) {
+            x->cvi++;
+            x->svi += r->vi;
+            x->mnvi = r->vi < x->mnvi ? r->vi : x->mnvi;
+        }
+        x->cks += !r->null[C_KS];
+    }
+    return ng;
+}
+
+/* ---- checking the output -------------------------------------------------------------------- */
+
+static void check_key(struct sl_column *c, uint32_t i, const struct row *r, int col)
+{
+    assert_int_equal(sl_col_is_null(c, i), r->null[col]);
+    if (r->null[col])
+        return;
+    switch (col) {
+    case C_K1:
+        assert_int_equal(sl_col_i64(c)[i], r->k1);
+        break;
+    case C_K2:
+        assert_int_equal(sl_col_i32(c)[i], r->k2);
+        break;
+    case C_KD: {
+        double d = sl_col_f64(c)[i];
+        if (isnan(r->kd))
+            assert_true(isnan(d));
+        else
+            assert_true(d == r->kd && !signbit(d) == !(signbit(r->kd) && r->kd != 0.0));
+        break;
+    }
+    case C_KS: {
+        sl_str s = sl_col_str(c)[i];
+        assert_int_equal(s.len, r->slen);
+        assert_memory_equal(sl_str_data(&s), r->s, r->slen + (r->slen == 0));
+        break;
+    }
+    case C_KB:
+        assert_int_equal(sl_col_bool(c)[i], r->kb);
+        break;
+    }
+}
+
+static void check_null_or(struct sl_column *c, uint32_t i, uint64_t cnt)
+{
+    assert_int_equal(sl_col_is_null(c, i), cnt == 0);
+}
+
+static void check_output(struct sl_hashagg *ha, const struct row *rows, const uint32_t *kc,
+                         uint32_t nk, const struct refgroup *g, uint32_t ng, bool exact)
+{
+    assert_int_equal(sl_hashagg_groups(ha), ng);
+    uint32_t nc = sl_hashagg_out_ncols(ha);
+    assert_int_equal(nc, nk + NAGGS);
+    struct sl_type types[32];
+    sl_hashagg_out_types(ha, types);
+    /* Flink's result types */
+    assert_int_equal(types[nk + 0].id, SL_TYPE_BIGINT);
+    assert_false(types[nk + 0].nullable);
+    assert_int_equal(types[nk + 5].id, SL_TYPE_BIGINT); /* AVG(BIGINT) */
+    assert_int_equal(types[nk + 9].id, SL_TYPE_DOUBLE);
+    assert_int_equal(types[nk + 10].id, SL_TYPE_INT); /* SUM(INT) */
+    assert_int_equal(types[nk + 11].id, SL_TYPE_INT); /* AVG(INT) */
+    const char *names[32];
+    char nbuf[32][16];
+    for (uint32_t i = 0; i < nc; i++) {
+        snprintf(nbuf[i], sizeof(nbuf[i]), "c%u", i);
+        names[i] = nbuf[i];
+    }
+    struct sl_schema *os = sl_schema_new(nc, names, types);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, os, 1);
+    uint32_t cursor = 0, seen = 0;
+    for (;;) {
+        struct sl_batch *out = sl_batch_pool_get(pool);
+        assert_non_null(out);
+        int n = sl_hashagg_emit(ha, &cursor, out, NULL);
+        assert_true(n >= 0);
+        if (n == 0) {
+            sl_batch_pool_put(out);
+            break;
+        }
+        for (uint32_t i = 0; i < (uint32_t)n; i++, seen++) {
+            const struct refgroup *x = &g[seen];
+            const struct row *r = &rows[x->first];
+            for (uint32_t k = 0; k < nk; k++)
+                check_key(&out->cols[k], i, r, (int)kc[k]);
+            struct sl_column *a = &out->cols[nk];
+            assert_int_equal(sl_col_i64(&a[0])[i], x->cstar);
+            assert_int_equal(sl_col_i64(&a[1])[i], x->cv);
+            for (int j = 2; j <= 5; j++)
+                check_null_or(&a[j], i, x->cv);
+            for (int j = 6; j <= 9; j++)
+                check_null_or(&a[j], i, x->cvd);
+            for (int j = 10; j <= 12; j++)
+                check_null_or(&a[j], i, x->cvi);
+            assert_int_equal(sl_col_i64(&a[13])[i], x->cks);
+            if (x->cv) {
+                assert_int_equal(sl_col_i64(&a[2])[i], (int64_t)x->sv);
+                assert_int_equal(sl_col_i64(&a[3])[i], x->mnv);
+                assert_int_equal(sl_col_i64(&a[4])[i], x->mxv);
+                assert_int_equal(sl_col_i64(&a[5])[i], (int64_t)x->sv / (int64_t)x->cv);
+            }
+            if (x->cvd) {
+                double s = sl_col_f64(&a[6])[i], want = x->svd;
+                /* one hashagg adds in row order: bit-identical; a merge adds the partial
+                 * sums, a different order: equal within rounding unless extremes are in */
+                if (isnan(want))
+                    assert_true(isnan(s)); /* the sign of a NaN sum is not defined */
+                else if (exact)
+                    assert_memory_equal(&s, &want, 8);
+                else if (!x->wild)
+                    assert_true(fabs(s - want) <= 1e-12 * x->sabs);
+                assert_int_equal(f64_rank(sl_col_f64(&a[7])[i]), f64_rank(x->mnvd));
+                assert_int_equal(f64_rank(sl_col_f64(&a[8])[i]), f64_rank(x->mxvd));
+            }
+            if (x->cvi) {
+                assert_int_equal(sl_col_i32(&a[10])[i], (int32_t)(uint32_t)(uint64_t)x->svi);
+                assert_int_equal(sl_col_i32(&a[11])[i], (int32_t)(x->svi / (int64_t)x->cvi));
+                assert_int_equal(sl_col_i32(&a[12])[i], (int32_t)x->mnvi);
+            }
+        }
+        sl_batch_pool_put(out);
+    }
+    assert_int_equal(seen, ng);
+    sl_batch_pool_free(pool);
+    sl_schema_free(os);
+}
+
+/* ---- runs ------------------------------------------------------------------------------------ */
+
+static struct sl_hashagg *make_ha(const struct sl_schema *s, const uint32_t *kc, uint32_t nk)
+{
+    struct sl_type kt[SL_HASHAGG_MAX_K];
+    for (uint32_t k = 0; k < nk; k++)
+        kt[k] = s->fields[kc[k]].type;
+    struct sl_hashagg_spec spec = {nk, kc, kt, NAGGS, aggs_all};
+    struct sl_hashagg *ha = NULL;
+    struct sl_error err;
+    int rc = sl_hashagg_new(NULL, &spec, &ha, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    return ha;
+}
+
+/* Aggregates n generated rows by the key columns kc, once in one hashagg and once split over
+ * two hashaggs merged, and checks both against the reference. */
+static void run_keys(const uint32_t *kc, uint32_t nk, uint32_t n, uint32_t card, unsigned selpct,
+                     uint64_t seed)
+{
+    uint64_t rs = seed;
+    struct row *rows = malloc(n * sizeof(*rows));
+    uint32_t *active = malloc(n * sizeof(uint32_t));
+    struct refgroup *g = malloc(n * sizeof(*g) + 1);
+    gen_rows(rows, n, card, &rs);
+    struct sl_schema *s = in_schema();
+    struct sl_heap *heap = sl_heap_new();
+    struct sl_batch_pool *pool = sl_batch_pool_new(heap, s, 2);
+    struct sl_hashagg *one = make_ha(s, kc, nk);
+    struct sl_hashagg *p1 = make_ha(s, kc, nk);
+    struct sl_hashagg *p2 = make_ha(s, kc, nk);
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    uint32_t m = 0;
+    const uint32_t step = SL_BATCH_CAP > 100 ? 100 : SL_BATCH_CAP; /* ragged batches */
+    for (uint32_t off = 0; off < n; off += step) {
+        uint32_t len = n - off < step ? n - off : step;
+        uint32_t got = fill_batch(b, rows, off, len, selpct, &rs, active + m);
+        m += got;
+        assert_int_equal(sl_hashagg_update(one, b, NULL), 0);
+        assert_int_equal(sl_hashagg_update(off < n / 2 ? p1 : p2, b, NULL), 0);
+    }
+    uint32_t ng = ref_aggregate(rows, active, m, kc, nk, g);
+    check_output(one, rows, kc, nk, g, ng, true);
+    assert_int_equal(sl_hashagg_merge(p1, p2, NULL), 0);
+    check_output(p1, rows, kc, nk, g, ng, false);
+    assert_int_equal(sl_hashagg_merge(p1, p1, NULL), SL_EINVAL);
+    assert_true(sl_hashagg_memory(one) > 0);
+    /* clear: empty, and reusable with the same answers */
+    sl_hashagg_clear(one);
+    assert_int_equal(sl_hashagg_groups(one), 0);
+    uint32_t m2 = 0;
+    rs = seed ^ 1;
+    for (uint32_t off = 0; off < n; off += step) {
+        uint32_t len = n - off < step ? n - off : step;
+        m2 += fill_batch(b, rows, off, len, 100, &rs, active + m2);
+        assert_int_equal(sl_hashagg_update(one, b, NULL), 0);
+    }
+    ng = ref_aggregate(rows, active, m2, kc, nk, g);
+    check_output(one, rows, kc, nk, g, ng, true);
+    sl_batch_pool_put(b);
+    sl_hashagg_free(one);
+    sl_hashagg_free(p1);
+    sl_hashagg_free(p2);
+    sl_batch_pool_free(pool);
+    sl_heap_free(heap);
+    sl_schema_free(s);
+    free(rows);
+    free(active);
+    free(g);
+}
+
+static void test_bigint_key(void **state)
+{
+    (void)state;
+    const uint32_t kc[] = {C_K1};
+    run_keys(kc, 1, 3000, 50, 100, 1);
+    run_keys(kc, 1, 3000, 400, 70, 2);
+}
+
+static void test_two_keys(void **state)
+{
+    (void)state;
+    const uint32_t kc[] = {C_K1, C_K2};
+    run_keys(kc, 2, 3000, 30, 100, 3);
+    run_keys(kc, 2, 2000, 30, 40, 4);
+}
+
+static void test_double_key(void **state)
+{
+    (void)state;
+    /* -0.0 and 0.0 are one group, every NaN is one group, NULL is one group */
+    const uint32_t kc[] = {C_KD};
+    run_keys(kc, 1, 2000, 10, 100, 5);
+}
+
+static void test_string_key(void **state)
+{
+    (void)state;
+    const uint32_t kc[] = {C_KS};
+    run_keys(kc, 1, 3000, 200, 100, 6);
+    run_keys(kc, 1, 3000, 200, 50, 7);
+}
+
+static void test_four_keys(void **state)
+{
+    (void)state;
+    const uint32_t kc[] = {C_KB, C_KS, C_K2, C_KD};
+    run_keys(kc, 4, 3000, 5, 100, 8);
+    const uint32_t kc3[] = {C_K2, C_K1, C_KS}; /* 3 keys + the null-mask word = 4 words */
+    run_keys(kc3, 3, 3000, 5, 80, 9);
+}
+
+/* 300 K distinct BIGINT keys from an empty table: many doublings; each key appears twice. */
+static void test_growth(void **state)
+{
+    (void)state;
+    enum { D = 300000 };
+    const char *names[] = {"k", "v"};
+    struct sl_type t[] = {sl_type_make(SL_TYPE_BIGINT, false), sl_type_make(SL_TYPE_BIGINT, false)};
+    struct sl_schema *s = sl_schema_new(2, names, t);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
+    uint32_t kc = 0;
+    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0]}, {SL_AGG_SUM, 1, t[1]}};
+    struct sl_hashagg_spec spec = {1, &kc, t, 2, aggs};
+    struct sl_hashagg *ha;
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, NULL), 0);
+    size_t mem0 = sl_hashagg_memory(ha);
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    for (uint32_t i = 0; i < 2 * D;) {
+        uint32_t n = 0;
+        for (; n < SL_BATCH_CAP && i < 2 * D; n++, i++) {
+            uint32_t key = i % D;
+            sl_col_i64(&b->cols[0])[n] = (int64_t)key * 1000003 - 5;
+            sl_col_i64(&b->cols[1])[n] = key;
+        }
+        b->rows = n;
+        assert_int_equal(sl_hashagg_update(ha, b, NULL), 0);
+    }
+    assert_int_equal(sl_hashagg_groups(ha), D);
+    assert_true(sl_hashagg_memory(ha) > mem0 + (size_t)D * 24);
+    const char *on[] = {"k", "c", "s"};
+    struct sl_type ot[3];
+    sl_hashagg_out_types(ha, ot);
+    struct sl_schema *os = sl_schema_new(3, on, ot);
+    struct sl_batch_pool *opool = sl_batch_pool_new(NULL, os, 1);
+    uint32_t cursor = 0, seen = 0;
+    int n;
+    struct sl_batch *out = sl_batch_pool_get(opool);
+    while ((n = sl_hashagg_emit(ha, &cursor, out, NULL)) > 0) {
+        for (int i = 0; i < n; i++, seen++) {
+            assert_int_equal(sl_col_i64(&out->cols[0])[i], (int64_t)seen * 1000003 - 5);
+            assert_int_equal(sl_col_i64(&out->cols[1])[i], 2);
+            assert_int_equal(sl_col_i64(&out->cols[2])[i], 2 * (int64_t)seen);
+        }
+        sl_batch_reset(out);
+    }
+    assert_int_equal(n, 0);
+    assert_int_equal(seen, D);
+    sl_batch_pool_put(out);
+    sl_batch_pool_put(b);
+    sl_hashagg_free(ha);
+    sl_batch_pool_free(opool);
+    sl_batch_pool_free(pool);
+    sl_schema_free(os);
+    sl_schema_free(s);
+}
+
+static void test_spec_errors(void **state)
+{
+    (void)state;
+    struct sl_type nb = sl_type_make(SL_TYPE_BIGINT, true);
+    struct sl_type kt[4] = {nb, nb, nb, nb};
+    uint32_t kc[4] = {0, 1, 2, 3};
+    struct sl_hashagg_spec spec = {4, kc, kt, 0, NULL};
+    struct sl_hashagg *ha = (struct sl_hashagg *)1;
+    struct sl_error err;
+    /* four nullable BIGINT keys need a fifth word */
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, &err), SL_ENOTSUP);
+    assert_null(ha);
+    spec.nkeys = 0;
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, &err), SL_EINVAL);
+    spec.nkeys = 1;
+    struct sl_hashagg_agg a = {SL_AGG_AVG, 0, sl_type_decimal(10, 2, true)};
+    spec.naggs = 1;
+    spec.aggs = &a;
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, &err), SL_ENOTSUP);
+    a.func = SL_AGG_SUM;
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, &err), 0);
+    struct sl_type out[2];
+    sl_hashagg_out_types(ha, out);
+    assert_int_equal(out[1].id, SL_TYPE_DECIMAL);
+    assert_int_equal(out[1].scale, 2);
+    /* a batch whose key column has the wrong type */
+    const char *names[] = {"x"};
+    struct sl_type t[] = {sl_type_make(SL_TYPE_INT, true)};
+    struct sl_schema *s = sl_schema_new(1, names, t);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    b->rows = 1;
+    assert_int_equal(sl_hashagg_update(ha, b, &err), SL_EINVAL);
+    sl_batch_pool_put(b);
+    sl_batch_pool_free(pool);
+    sl_schema_free(s);
+    sl_hashagg_free(ha);
+}
+
+int main(void)
+{
+    if (sl_simd_init() != 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bigint_key),  cmocka_unit_test(test_two_keys),
+        cmocka_unit_test(test_double_key),  cmocka_unit_test(test_string_key),
+        cmocka_unit_test(test_four_keys),   cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_spec_errors),
+    };
+    return cmocka_run_group_tests_name("engine/hashagg", tests, NULL, NULL);
+}
