@@ -51,8 +51,7 @@ int sl_kafka_mock_new(const struct sl_kafka_mock_config *cfg, struct sl_kafka_mo
 const char *sl_kafka_mock_bootstrap(const struct sl_kafka_mock *mock);
 
 /* Creates `topic` with `partitions` partitions (replication factor 1). SL_EINVAL for a bad
- * count, SL_EKAFKA with the mock's reason otherwise (an existing topic is not an error in
- * the mock: it keeps its partitions). */
+ * count, SL_EKAFKA with the mock's reason otherwise ("Topic already exists" when it does). */
 int sl_kafka_mock_topic_create(struct sl_kafka_mock *mock, const char *topic, int partitions,
                                struct sl_error *err);
 

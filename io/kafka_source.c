@@ -54,6 +54,10 @@ struct sl_kafka_worker {
 
 struct sl_kafka_source {
     rd_kafka_t *rk;
+    /* Held from start-up on, so that the partitions' leaders are known (from the metadata
+     * cache) before rd_kafka_assign; without it the first offset lookup of a partition
+     * often finds no leader and librdkafka retries it only after 500 ms. */
+    rd_kafka_topic_t *rkt;
     char *topic;
     bool bounded;
     int timeout_ms;
@@ -465,6 +469,14 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg,
     rc = sl_source_partitions(src, cfg, err);
     if (rc)
         goto fail;
+    /* Only now that the topic is known to exist: a topic handle makes librdkafka ask for
+     * the topic's metadata, which creates it on brokers that auto-create topics. */
+    src->rkt = rd_kafka_topic_new(src->rk, src->topic, NULL);
+    if (!src->rkt) {
+        rc = sl_error_set(err, SL_EKAFKA, "Kafka topic '%s': %s", src->topic,
+                          rd_kafka_err2str(rd_kafka_last_error()));
+        goto fail;
+    }
     start = calloc(src->nparts ? src->nparts : 1, sizeof(*start));
     if (!start) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
@@ -583,8 +595,18 @@ int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_reco
     }
     if (worker == 0)
         rd_kafka_poll(src->rk, 0); /* serve the client's own events (errors, logs) */
+    /* rd_kafka_consume_batch_queue waits until the array is full or the time is up, which
+     * would hold records that have arrived (and a bounded stream's last few) for the whole
+     * timeout. So: take what is there; if nothing is, wait for one, then take the rest. */
     rd_kafka_message_t **got = w->held + w->nheld;
-    ssize_t ngot = rd_kafka_consume_batch_queue(w->queue, timeout_ms, got, cap);
+    ssize_t ngot = rd_kafka_consume_batch_queue(w->queue, 0, got, cap);
+    if (ngot == 0 && timeout_ms != 0) {
+        ngot = rd_kafka_consume_batch_queue(w->queue, timeout_ms, got, 1);
+        if (ngot == 1 && cap > 1) {
+            ssize_t more = rd_kafka_consume_batch_queue(w->queue, 0, got + 1, cap - 1);
+            ngot = more < 0 ? more : 1 + more;
+        }
+    }
     if (ngot < 0)
         return sl_error_set(err, SL_EKAFKA, "Kafka topic '%s': consume: %s", src->topic,
                             rd_kafka_err2str(rd_kafka_last_error()));
@@ -697,6 +719,8 @@ void sl_kafka_source_free(struct sl_kafka_source *src)
         for (int w = 0; w < src->nworkers; w++)
             if (src->workers[w].queue)
                 rd_kafka_queue_destroy(src->workers[w].queue);
+        if (src->rkt)
+            rd_kafka_topic_destroy(src->rkt);
         rd_kafka_consumer_close(src->rk);
         rd_kafka_destroy(src->rk);
     }

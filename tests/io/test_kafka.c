@@ -708,6 +708,8 @@ static void test_mock_port(void **state)
     assert_int_equal(rc, 0);
     assert_int_equal(sl_kafka_mock_topic_create(m, "p", 4, &err), 0);
     assert_int_equal(sl_kafka_mock_topic_create(m, "bad", 0, &err), SL_EINVAL);
+    assert_int_equal(sl_kafka_mock_topic_create(m, "p", 2, &err), SL_EKAFKA);
+    assert_non_null(strstr(err.msg, "already exists"));
     int32_t n;
     assert_int_equal(sl_kafka_topic_partitions(sl_kafka_mock_bootstrap(m), "p", g_quiet, 1, 5000,
                                                &n, &err), 0);
