@@ -43,9 +43,11 @@ static const char *sl_bm_bootstrap(void)
 static int sl_bm_produce(const char *bs, const char *topic, int n, const char *const *props,
                          size_t nprops, struct sl_error *err)
 {
-    struct sl_kafka_sink_config cfg = {.bootstrap = bs, .topic = topic,
+    struct sl_kafka_sink_config cfg = {.bootstrap = bs,
+                                       .topic = topic,
                                        .partitioner = SL_KAFKA_PART_ROUND_ROBIN,
-                                       .props = props, .nprops = nprops};
+                                       .props = props,
+                                       .nprops = nprops};
     struct sl_kafka_sink *sink;
     int rc = sl_kafka_sink_new(&cfg, &sink, err);
     if (rc)
@@ -108,8 +110,10 @@ static void bm_consume(struct sl_bench *b, void *arg)
         filled = 1;
     }
     static struct sl_record recs[SL_BATCH_CAP];
-    struct sl_kafka_source_config cfg = {.bootstrap = bs, .topic = "bench-consume",
-                                         .startup = SL_KAFKA_START_EARLIEST, .bounded = true,
+    struct sl_kafka_source_config cfg = {.bootstrap = bs,
+                                         .topic = "bench-consume",
+                                         .startup = SL_KAFKA_START_EARLIEST,
+                                         .bounded = true,
                                          .nworkers = 1};
     int64_t total = 0, bytes = 0;
     while (sl_bench_running(b)) {

@@ -26,8 +26,8 @@ int sl_kafka_conf_set_strings(rd_kafka_conf_t *conf, const char *const *props, s
     for (size_t i = 0; i < n; i++) {
         const char *eq = strchr(props[i], '=');
         if (!eq || eq == props[i])
-            return sl_error_set(err, SL_EINVAL,
-                                "Kafka property '%s': expected key=value", props[i]);
+            return sl_error_set(err, SL_EINVAL, "Kafka property '%s': expected key=value",
+                                props[i]);
         size_t klen = (size_t)(eq - props[i]);
         char key[256];
         if (klen >= sizeof(key))
@@ -66,14 +66,14 @@ int sl_kafka_err_code(rd_kafka_resp_err_t kerr)
     }
 }
 
-int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
-                             int32_t *count, struct sl_error *err)
+int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t *count,
+                             struct sl_error *err)
 {
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t kerr = rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms);
     if (kerr)
-        return sl_error_set(err, sl_kafka_err_code(kerr),
-                            "Kafka metadata for topic '%s': %s", topic, rd_kafka_err2str(kerr));
+        return sl_error_set(err, sl_kafka_err_code(kerr), "Kafka metadata for topic '%s': %s",
+                            topic, rd_kafka_err2str(kerr));
     int rc = sl_error_set(err, SL_ENOTFOUND, "Kafka topic '%s' does not exist", topic);
     for (int i = 0; i < md->topic_cnt; i++) {
         const struct rd_kafka_metadata_topic *t = &md->topics[i];
@@ -95,9 +95,8 @@ int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
     return rc;
 }
 
-int sl_kafka_topic_partitions(const char *bootstrap, const char *topic,
-                              const char *const *props, size_t nprops, int timeout_ms,
-                              int32_t *count, struct sl_error *err)
+int sl_kafka_topic_partitions(const char *bootstrap, const char *topic, const char *const *props,
+                              size_t nprops, int timeout_ms, int32_t *count, struct sl_error *err)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int rc = sl_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err);

@@ -45,16 +45,15 @@ int sl_kafka_err_code(rd_kafka_resp_err_t kerr);
  * that does not create the topic). SL_ENOTFOUND naming the topic when it does not exist,
  * a Kafka error code when the request fails or times out. `rk` stays the caller's.
  */
-int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
-                             int32_t *count, struct sl_error *err);
+int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t *count,
+                             struct sl_error *err);
 
 /*
  * The same for a cluster given by its bootstrap address: makes a short-lived client with
  * the extra `props` (security settings, say), asks, and destroys it.
  */
-int sl_kafka_topic_partitions(const char *bootstrap, const char *topic,
-                              const char *const *props, size_t nprops, int timeout_ms,
-                              int32_t *count, struct sl_error *err);
+int sl_kafka_topic_partitions(const char *bootstrap, const char *topic, const char *const *props,
+                              size_t nprops, int timeout_ms, int32_t *count, struct sl_error *err);
 
 /* A librdkafka log callback that drops every line: for clients whose every problem is
  * reported through sluice's errors instead (tests, the mock's own handle). */

@@ -36,8 +36,8 @@
 #define SL_FWD_MAX 128
 
 struct sl_fwd_conn {
-    int fd[2];              /* 0: client, 1: broker */
-    size_t len[2], off[2];  /* bytes pending in buf[d], read from fd[d], for fd[1 - d] */
+    int fd[2];             /* 0: client, 1: broker */
+    size_t len[2], off[2]; /* bytes pending in buf[d], read from fd[d], for fd[1 - d] */
     char buf[2][SL_FWD_BUF];
 };
 

@@ -26,7 +26,7 @@ struct sl_kafka_sink {
     rd_kafka_topic_t *rkt;
     char *topic;
     enum sl_kafka_partitioner partitioner;
-    int32_t partition; /* FIXED */
+    int32_t partition;   /* FIXED */
     int32_t npartitions; /* ROUND_ROBIN, FIXED */
     uint64_t rr_next;
     struct sl_kafka_sink_stats stats;
@@ -44,8 +44,8 @@ static void sl_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque
     s->stats.failed++;
     if (!s->err.code)
         /* librdkafka has retried already: the record is lost, whatever the cause */
-        sl_error_set(&s->err, SL_EKAFKA, "Kafka topic '%s' partition %d: delivery failed: %s", s->topic,
-                     (int)m->partition, rd_kafka_err2str(m->err));
+        sl_error_set(&s->err, SL_EKAFKA, "Kafka topic '%s' partition %d: delivery failed: %s",
+                     s->topic, (int)m->partition, rd_kafka_err2str(m->err));
 }
 
 static void sl_sink_error_cb(rd_kafka_t *rk, int kerr, const char *reason, void *opaque)
@@ -55,8 +55,8 @@ static void sl_sink_error_cb(rd_kafka_t *rk, int kerr, const char *reason, void 
         return;
     char fatal[256];
     rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-    sl_error_set(&s->err, SL_EKAFKA, "Kafka topic '%s': producer failed: %s (%s)", s->topic,
-                 fatal, orig ? rd_kafka_err2name(orig) : reason);
+    sl_error_set(&s->err, SL_EKAFKA, "Kafka topic '%s': producer failed: %s (%s)", s->topic, fatal,
+                 orig ? rd_kafka_err2name(orig) : reason);
 }
 
 int sl_kafka_sink_new(const struct sl_kafka_sink_config *cfg, struct sl_kafka_sink **out,
@@ -110,9 +110,8 @@ int sl_kafka_sink_new(const struct sl_kafka_sink_config *cfg, struct sl_kafka_si
         goto fail;
     }
     if (s->partitioner != SL_KAFKA_PART_KEY_HASH) {
-        rc = sl_kafka_partition_count(s->rk, s->topic,
-                                      cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000,
-                                      &s->npartitions, err);
+        rc = sl_kafka_partition_count(
+            s->rk, s->topic, cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000, &s->npartitions, err);
         if (rc)
             goto fail;
         if (s->partitioner == SL_KAFKA_PART_FIXED &&
@@ -165,8 +164,8 @@ int sl_kafka_sink_write(struct sl_kafka_sink *s, const struct sl_record *recs, s
                 continue;
             }
             return sl_error_set(err, sl_kafka_err_code(kerr),
-                                "Kafka topic '%s' partition %d: produce: %s", s->topic,
-                                (int)part, rd_kafka_err2str(kerr));
+                                "Kafka topic '%s' partition %d: produce: %s", s->topic, (int)part,
+                                rd_kafka_err2str(kerr));
         }
         s->stats.produced++;
     }
@@ -185,8 +184,8 @@ int sl_kafka_sink_flush(struct sl_kafka_sink *s, int timeout_ms, struct sl_error
                             "Kafka topic '%s': %d records still unacknowledged after %d ms",
                             s->topic, rd_kafka_outq_len(s->rk), timeout_ms);
     if (kerr)
-        return sl_error_set(err, sl_kafka_err_code(kerr), "Kafka topic '%s': flush: %s",
-                            s->topic, rd_kafka_err2str(kerr));
+        return sl_error_set(err, sl_kafka_err_code(kerr), "Kafka topic '%s': flush: %s", s->topic,
+                            rd_kafka_err2str(kerr));
     return 0;
 }
 

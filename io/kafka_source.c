@@ -48,8 +48,8 @@ struct sl_kafka_worker {
     rd_kafka_queue_t *queue;   /* the partitions' queues forward here */
     rd_kafka_message_t **held; /* messages behind the records handed out, until release */
     size_t nheld, held_cap;
-    size_t live;               /* partitions not done (bounded) */
-    struct sl_error err;       /* sticky; code 0 while healthy */
+    size_t live;         /* partitions not done (bounded) */
+    struct sl_error err; /* sticky; code 0 while healthy */
 };
 
 struct sl_kafka_source {
@@ -144,15 +144,13 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
                                 (size_t)(at - text) + 1, text);
         if (part > INT32_MAX)
             return sl_error_set(err, SL_EINVAL,
-                                "scan.startup.specific-offsets: partition %" PRId64
-                                " is too large",
+                                "scan.startup.specific-offsets: partition %" PRId64 " is too large",
                                 part);
         for (size_t i = 0; i < k; i++)
             if (out[i].partition == (int32_t)part)
-                return sl_error_set(err, SL_EINVAL,
-                                    "scan.startup.specific-offsets: partition %" PRId64
-                                    " is listed twice",
-                                    part);
+                return sl_error_set(
+                    err, SL_EINVAL,
+                    "scan.startup.specific-offsets: partition %" PRId64 " is listed twice", part);
         if (k == cap)
             return sl_error_set(err, SL_EFULL,
                                 "scan.startup.specific-offsets: more than %zu partitions", cap);
@@ -209,8 +207,7 @@ static int sl_source_conf(const struct sl_kafka_source_config *cfg, rd_kafka_con
     if (strcmp(reset, "error") != 0 && strcmp(reset, "earliest") != 0 &&
         strcmp(reset, "latest") != 0)
         return sl_error_set(err, SL_EINVAL,
-                            "auto.offset.reset '%s' is not one of error, earliest, latest",
-                            reset);
+                            "auto.offset.reset '%s' is not one of error, earliest, latest", reset);
     rc = sl_kafka_conf_set(conf, "auto.offset.reset", reset, err);
     if (!rc)
         rc = sl_kafka_conf_set_strings(conf, cfg->props, cfg->nprops, err);
@@ -220,8 +217,8 @@ static int sl_source_conf(const struct sl_kafka_source_config *cfg, rd_kafka_con
 static int sl_source_watermarks(struct sl_kafka_source *src, int32_t partition, int64_t *lo,
                                 int64_t *hi, struct sl_error *err)
 {
-    rd_kafka_resp_err_t kerr = rd_kafka_query_watermark_offsets(src->rk, src->topic, partition,
-                                                                lo, hi, src->timeout_ms);
+    rd_kafka_resp_err_t kerr =
+        rd_kafka_query_watermark_offsets(src->rk, src->topic, partition, lo, hi, src->timeout_ms);
     if (kerr)
         return sl_error_set(err, sl_kafka_err_code(kerr),
                             "Kafka topic '%s' partition %d: cannot read its offsets: %s",
@@ -233,17 +230,14 @@ static int sl_source_watermarks(struct sl_kafka_source *src, int32_t partition, 
 static int sl_source_offsets_for_time(struct sl_kafka_source *src, int64_t ts, int64_t *out,
                                       struct sl_error *err)
 {
-    rd_kafka_topic_partition_list_t *list =
-        rd_kafka_topic_partition_list_new((int)src->nparts);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)src->nparts);
     for (size_t i = 0; i < src->nparts; i++)
-        rd_kafka_topic_partition_list_add(list, src->topic, src->parts[i].partition)->offset =
-            ts;
+        rd_kafka_topic_partition_list_add(list, src->topic, src->parts[i].partition)->offset = ts;
     int rc = 0;
     rd_kafka_resp_err_t kerr = rd_kafka_offsets_for_times(src->rk, list, src->timeout_ms);
     if (kerr) {
         rc = sl_error_set(err, sl_kafka_err_code(kerr),
-                          "Kafka topic '%s': cannot look up offsets for timestamp %" PRId64
-                          ": %s",
+                          "Kafka topic '%s': cannot look up offsets for timestamp %" PRId64 ": %s",
                           src->topic, ts, rd_kafka_err2str(kerr));
         goto out;
     }
@@ -340,8 +334,9 @@ static int sl_source_start_offsets(struct sl_kafka_source *src,
         break;
     case SL_KAFKA_START_TIMESTAMP:
         if (cfg->timestamp_ms < 0)
-            return sl_error_set(err, SL_EINVAL, "scan.startup.timestamp-millis %" PRId64
-                                " is negative", cfg->timestamp_ms);
+            return sl_error_set(err, SL_EINVAL,
+                                "scan.startup.timestamp-millis %" PRId64 " is negative",
+                                cfg->timestamp_ms);
         return sl_source_resolve_timestamps(src, cfg->timestamp_ms, start, err);
     case SL_KAFKA_START_GROUP:
     default:
@@ -363,8 +358,8 @@ static int sl_source_start_offsets(struct sl_kafka_source *src,
 static int sl_source_partitions(struct sl_kafka_source *src,
                                 const struct sl_kafka_source_config *cfg, struct sl_error *err)
 {
-    int rc = sl_kafka_partition_count(src->rk, src->topic, src->timeout_ms,
-                                      &src->topic_partitions, err);
+    int rc =
+        sl_kafka_partition_count(src->rk, src->topic, src->timeout_ms, &src->topic_partitions, err);
     if (rc)
         return rc;
     size_t n = cfg->partitions ? cfg->npartitions : (size_t)src->topic_partitions;
@@ -396,11 +391,9 @@ static int sl_source_partitions(struct sl_kafka_source *src,
 }
 
 /* Forwards each partition's queue to its worker's queue, then assigns from `start`. */
-static int sl_source_assign(struct sl_kafka_source *src, const int64_t *start,
-                            struct sl_error *err)
+static int sl_source_assign(struct sl_kafka_source *src, const int64_t *start, struct sl_error *err)
 {
-    rd_kafka_topic_partition_list_t *list =
-        rd_kafka_topic_partition_list_new((int)src->nparts);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)src->nparts);
     for (size_t i = 0; i < src->nparts; i++) {
         struct sl_kafka_part *p = &src->parts[i];
         rd_kafka_queue_t *pq = rd_kafka_queue_get_partition(src->rk, src->topic, p->partition);
@@ -423,8 +416,8 @@ static int sl_source_assign(struct sl_kafka_source *src, const int64_t *start,
     return 0;
 }
 
-int sl_kafka_source_new(const struct sl_kafka_source_config *cfg,
-                        struct sl_kafka_source **out, struct sl_error *err)
+int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafka_source **out,
+                        struct sl_error *err)
 {
     if (!cfg->bootstrap || !cfg->topic || cfg->nworkers < 1)
         return sl_error_set(err, SL_EINVAL,
@@ -558,8 +551,7 @@ static void sl_source_fail(struct sl_kafka_source *src, struct sl_kafka_worker *
                          ", so the %" PRId64 " records at offsets %" PRId64 "..%" PRId64
                          " were lost before they were read (set 'auto.offset.reset' to "
                          "'earliest' or 'latest' to skip them)",
-                         src->topic, (int)partition, want, lo, hi - 1, lo - want, want,
-                         lo - 1);
+                         src->topic, (int)partition, want, lo, hi - 1, lo - want, want, lo - 1);
         } else {
             sl_error_set(&w->err, SL_EKAFKA,
                          "Kafka topic '%s' partition %d: offset %" PRId64

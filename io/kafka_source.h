@@ -126,8 +126,8 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
  * `cfg` and everything it points to may be freed after the call. On success *out is the
  * caller's; free it with sl_kafka_source_free.
  */
-int sl_kafka_source_new(const struct sl_kafka_source_config *cfg,
-                        struct sl_kafka_source **out, struct sl_error *err);
+int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafka_source **out,
+                        struct sl_error *err);
 
 /*
  * Worker `worker` takes up to `cap` records, waiting at most `timeout_ms` for the first

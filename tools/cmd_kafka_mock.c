@@ -50,8 +50,8 @@ static int sl_parse_int(const char *opt, const char *text, int lo, int hi, int *
     char *end;
     long v = strtol(text, &end, 10);
     if (*text == '\0' || *end != '\0' || v < lo || v > hi) {
-        fprintf(stderr, "sluice kafka-mock: %s '%s' is not a number in %d..%d\n", opt, text,
-                lo, hi);
+        fprintf(stderr, "sluice kafka-mock: %s '%s' is not a number in %d..%d\n", opt, text, lo,
+                hi);
         return -1;
     }
     *out = (int)v;
@@ -98,8 +98,7 @@ int sl_cmd_kafka_mock(int argc, char **argv)
             }
             topics[ntopics++] = v;
         } else {
-            fprintf(stderr, "sluice kafka-mock: unknown option '%s'\n%s", a,
-                    sl_kafka_mock_usage);
+            fprintf(stderr, "sluice kafka-mock: unknown option '%s'\n%s", a, sl_kafka_mock_usage);
             goto out;
         }
     }

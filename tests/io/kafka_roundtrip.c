@@ -18,8 +18,8 @@
 
 static int produce(const char *bootstrap, const char *topic)
 {
-    struct sl_kafka_sink_config cfg = {.bootstrap = bootstrap, .topic = topic,
-                                       .partitioner = SL_KAFKA_PART_KEY_HASH};
+    struct sl_kafka_sink_config cfg = {
+        .bootstrap = bootstrap, .topic = topic, .partitioner = SL_KAFKA_PART_KEY_HASH};
     struct sl_error err;
     struct sl_kafka_sink *sink;
     if (sl_kafka_sink_new(&cfg, &sink, &err)) {
@@ -51,8 +51,10 @@ static int produce(const char *bootstrap, const char *topic)
 
 static int consume(const char *bootstrap, const char *topic)
 {
-    struct sl_kafka_source_config cfg = {.bootstrap = bootstrap, .topic = topic,
-                                         .startup = SL_KAFKA_START_EARLIEST, .bounded = true,
+    struct sl_kafka_source_config cfg = {.bootstrap = bootstrap,
+                                         .topic = topic,
+                                         .startup = SL_KAFKA_START_EARLIEST,
+                                         .bounded = true,
                                          .nworkers = 1};
     struct sl_error err;
     struct sl_kafka_source *src;

@@ -5,6 +5,7 @@
 #include "tests/util/testutil.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,11 +62,11 @@ static double now_s(void)
 }
 
 /* Writes records "k<i>" -> "v<i>" for i in [first, first + n) and waits for delivery. */
-static void produce(const char *topic, enum sl_kafka_partitioner part, int32_t partition,
-                    int first, int n, size_t value_pad)
+static void produce(const char *topic, enum sl_kafka_partitioner part, int32_t partition, int first,
+                    int n, size_t value_pad)
 {
-    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs, .topic = topic,
-                                       .partitioner = part, .partition = partition};
+    struct sl_kafka_sink_config cfg = {
+        .bootstrap = g_bs, .topic = topic, .partitioner = part, .partition = partition};
     struct sl_error err;
     struct sl_kafka_sink *sink;
     assert_int_equal(sl_kafka_sink_new(&cfg, &sink, &err), 0);
@@ -76,8 +77,11 @@ static void produce(const char *topic, enum sl_kafka_partitioner part, int32_t p
         int klen = snprintf(key, sizeof(key), "k%d", i);
         int vlen = snprintf(val, 32, "v%d", i);
         memset(val + vlen, 'x', value_pad);
-        struct sl_record r = {.key = key, .key_len = (size_t)klen, .value = val,
-                              .value_len = (size_t)vlen + value_pad, .timestamp = -1};
+        struct sl_record r = {.key = key,
+                              .key_len = (size_t)klen,
+                              .value = val,
+                              .value_len = (size_t)vlen + value_pad,
+                              .timestamp = -1};
         assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
     }
     free(val);
@@ -174,31 +178,36 @@ static void test_startup_parse(void **state)
 
     struct sl_kafka_offset o[4];
     size_t n;
-    assert_int_equal(sl_kafka_parse_specific_offsets(
-                         "partition:0,offset:42;partition:1,offset:300", o, 4, &n, &err), 0);
+    assert_int_equal(sl_kafka_parse_specific_offsets("partition:0,offset:42;partition:1,offset:300",
+                                                     o, 4, &n, &err),
+                     0);
     assert_int_equal(n, 2);
     assert_int_equal(o[0].partition, 0);
     assert_int_equal(o[0].offset, 42);
     assert_int_equal(o[1].partition, 1);
     assert_int_equal(o[1].offset, 300);
-    assert_int_equal(sl_kafka_parse_specific_offsets(" partition: 7 , offset: 9223372036854775807 ;",
-                                                     o, 4, &n, &err), 0);
+    assert_int_equal(sl_kafka_parse_specific_offsets(
+                         " partition: 7 , offset: 9223372036854775807 ;", o, 4, &n, &err),
+                     0);
     assert_int_equal(n, 1);
     assert_int_equal(o[0].partition, 7);
     assert_int_equal(o[0].offset, INT64_MAX);
-    assert_int_equal(sl_kafka_parse_specific_offsets("partition:0,offset:9223372036854775808",
-                                                     o, 4, &n, &err), SL_EPARSE);
+    assert_int_equal(
+        sl_kafka_parse_specific_offsets("partition:0,offset:9223372036854775808", o, 4, &n, &err),
+        SL_EPARSE);
     assert_int_equal(sl_kafka_parse_specific_offsets("partition:0;offset:1", o, 4, &n, &err),
                      SL_EPARSE);
     assert_non_null(strstr(err.msg, "character"));
     assert_int_equal(sl_kafka_parse_specific_offsets("", o, 4, &n, &err), SL_EPARSE);
     assert_int_equal(sl_kafka_parse_specific_offsets("partition:0,offset:-1", o, 4, &n, &err),
                      SL_EPARSE);
-    assert_int_equal(sl_kafka_parse_specific_offsets(
-                         "partition:1,offset:1;partition:1,offset:2", o, 4, &n, &err), SL_EINVAL);
+    assert_int_equal(sl_kafka_parse_specific_offsets("partition:1,offset:1;partition:1,offset:2", o,
+                                                     4, &n, &err),
+                     SL_EINVAL);
     assert_non_null(strstr(err.msg, "twice"));
-    assert_int_equal(sl_kafka_parse_specific_offsets(
-                         "partition:1,offset:1;partition:2,offset:2", o, 1, &n, &err), SL_EFULL);
+    assert_int_equal(sl_kafka_parse_specific_offsets("partition:1,offset:1;partition:2,offset:2", o,
+                                                     1, &n, &err),
+                     SL_EFULL);
 }
 
 static void test_properties(void **state)
@@ -222,13 +231,13 @@ static void test_properties(void **state)
     rd_kafka_conf_destroy(conf);
 
     /* a bad property reaches the user through the source and the sink */
-    struct sl_kafka_source_config cfg = {.bootstrap = g_bs, .topic = "x", .nworkers = 1,
-                                         .props = unknown, .nprops = 1};
+    struct sl_kafka_source_config cfg = {
+        .bootstrap = g_bs, .topic = "x", .nworkers = 1, .props = unknown, .nprops = 1};
     struct sl_kafka_source *src;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "no.such.property"));
-    struct sl_kafka_sink_config scfg = {.bootstrap = g_bs, .topic = "x", .props = unknown,
-                                        .nprops = 1};
+    struct sl_kafka_sink_config scfg = {
+        .bootstrap = g_bs, .topic = "x", .props = unknown, .nprops = 1};
     struct sl_kafka_sink *sink;
     assert_int_equal(sl_kafka_sink_new(&scfg, &sink, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "no.such.property"));
@@ -244,15 +253,15 @@ static void test_metadata(void **state)
     struct sl_error err;
     assert_int_equal(sl_kafka_topic_partitions(g_bs, topic, g_quiet, 1, 5000, &n, &err), 0);
     assert_int_equal(n, 5);
-    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n,
-                                               &err), SL_ENOTFOUND);
+    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n, &err),
+                     SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "'no-such-topic'"));
     /* asking did not create it */
-    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n,
-                                               &err), SL_ENOTFOUND);
+    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n, &err),
+                     SL_ENOTFOUND);
 
-    struct sl_kafka_source_config cfg = {.bootstrap = g_bs, .topic = "no-such-topic",
-                                         .nworkers = 1};
+    struct sl_kafka_source_config cfg = {
+        .bootstrap = g_bs, .topic = "no-such-topic", .nworkers = 1};
     struct sl_kafka_source *src;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "'no-such-topic'"));
@@ -266,8 +275,8 @@ static void test_metadata(void **state)
     cfg.npartitions = 2;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "no partition 5"));
-    struct sl_kafka_sink_config scfg = {.bootstrap = g_bs, .topic = topic,
-                                        .partitioner = SL_KAFKA_PART_FIXED, .partition = 5};
+    struct sl_kafka_sink_config scfg = {
+        .bootstrap = g_bs, .topic = topic, .partitioner = SL_KAFKA_PART_FIXED, .partition = 5};
     struct sl_kafka_sink *sink;
     assert_int_equal(sl_kafka_sink_new(&scfg, &sink, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "no partition 5"));
@@ -307,8 +316,8 @@ static void test_earliest_bounded(void **state)
     (void)state;
     const char *topic = fresh_topic(3);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 3000, 0);
-    struct sl_kafka_source_config cfg = {.topic = topic, .startup = SL_KAFKA_START_EARLIEST,
-                                         .bounded = true};
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
     struct sl_kafka_source *src = open_source(&cfg);
     assert_int_equal(sl_kafka_source_npartitions(src), 3);
     for (int32_t p = 0; p < 3; p++)
@@ -345,8 +354,8 @@ static void test_bounded_empty(void **state)
 {
     (void)state;
     const char *topic = fresh_topic(2);
-    struct sl_kafka_source_config cfg = {.topic = topic, .startup = SL_KAFKA_START_EARLIEST,
-                                         .bounded = true};
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
     struct sl_kafka_source *src = open_source(&cfg);
     assert_true(sl_kafka_source_finished(src, 0));
     sl_kafka_source_free(src);
@@ -389,8 +398,11 @@ static void test_specific(void **state)
     const char *topic = fresh_topic(3);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 300, 0); /* 100 per partition */
     struct sl_kafka_offset offs[] = {{0, 40}, {2, SL_KAFKA_OFFSET_LATEST}};
-    struct sl_kafka_source_config cfg = {.topic = topic, .startup = SL_KAFKA_START_SPECIFIC,
-                                         .offsets = offs, .noffsets = 2, .bounded = true};
+    struct sl_kafka_source_config cfg = {.topic = topic,
+                                         .startup = SL_KAFKA_START_SPECIFIC,
+                                         .offsets = offs,
+                                         .noffsets = 2,
+                                         .bounded = true};
     struct sl_kafka_source *src = open_source(&cfg);
     struct got g[400];
     size_t got = drain(src, 0, -1, g, 400);
@@ -443,9 +455,13 @@ static void test_two_workers(void **state)
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 2000, 0);
     int32_t parts[] = {0, 1, 2, 3};
     int owner[] = {1, 0, 0, 1};
-    struct sl_kafka_source_config cfg = {.topic = topic, .startup = SL_KAFKA_START_EARLIEST,
-                                         .bounded = true, .nworkers = 2, .partitions = parts,
-                                         .partition_worker = owner, .npartitions = 4};
+    struct sl_kafka_source_config cfg = {.topic = topic,
+                                         .startup = SL_KAFKA_START_EARLIEST,
+                                         .bounded = true,
+                                         .nworkers = 2,
+                                         .partitions = parts,
+                                         .partition_worker = owner,
+                                         .npartitions = 4};
     struct sl_kafka_source *src = open_source(&cfg);
     struct got *g = calloc(2000, sizeof(*g));
     size_t n0 = drain(src, 0, -1, g, 2000);
@@ -469,6 +485,47 @@ static void test_two_workers(void **state)
     free(g);
 }
 
+struct worker_arg {
+    struct sl_kafka_source *src;
+    int w;
+    struct got *g;
+    size_t n;
+};
+
+static void *worker_main(void *p)
+{
+    struct worker_arg *a = p;
+    a->n = drain(a->src, a->w, -1, a->g, 3000);
+    return NULL;
+}
+
+/* Two workers polling at once, each on its own thread, as the engine runs them. */
+static void test_two_workers_threads(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(6);
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 6000, 0);
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true, .nworkers = 2};
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct got *g = calloc(6000, sizeof(*g));
+    struct worker_arg a[2] = {{src, 0, g, 0}, {src, 1, g + 3000, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, worker_main, &a[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(a[0].n, 3000);
+    assert_int_equal(a[1].n, 3000);
+    for (size_t i = 0; i < 3000; i++) {
+        assert_int_equal(g[i].partition % 2, 0); /* partition i goes to worker i % 2 */
+        assert_int_equal(g[3000 + i].partition % 2, 1);
+    }
+    check_all(g, 6000, 0, 6000, 6, NULL);
+    sl_kafka_source_free(src);
+    free(g);
+}
+
 /* Kafka's murmur2 (the Java client's Utils.murmur2), written from the algorithm. */
 static uint32_t murmur2(const void *key, size_t len)
 {
@@ -476,8 +533,8 @@ static uint32_t murmur2(const void *key, size_t len)
     const unsigned char *p = key;
     uint32_t h = 0x9747b28cu ^ (uint32_t)len;
     while (len >= 4) {
-        uint32_t k = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                     (uint32_t)p[3] << 24;
+        uint32_t k =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
         k *= m;
         k ^= k >> 24;
         k *= m;
@@ -510,18 +567,23 @@ static void test_key_partitioning(void **state)
     static const struct {
         const char *key;
         uint32_t hash;
-    } vec[] = {{"kafka", 0xd067cf64u}, {"giberish123456789", 0x8f552b0cu},
-               {"1234", 0x9fc97b14u}, {"234", 0xe7c009cau}, {"34", 0x873930dau},
-               {"4", 0x5a4b5ca1u}, {"PreAmbleWillBeRemoved,ThePrePartThatIs", 0x78424f1cu},
-               {"AmbleWillBeRemoved,ThePrePartThatIs", 0x62b8b43fu}, {"", 0x106e08d9u}};
+    } vec[] = {{"kafka", 0xd067cf64u},
+               {"giberish123456789", 0x8f552b0cu},
+               {"1234", 0x9fc97b14u},
+               {"234", 0xe7c009cau},
+               {"34", 0x873930dau},
+               {"4", 0x5a4b5ca1u},
+               {"PreAmbleWillBeRemoved,ThePrePartThatIs", 0x78424f1cu},
+               {"AmbleWillBeRemoved,ThePrePartThatIs", 0x62b8b43fu},
+               {"", 0x106e08d9u}};
     for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++)
         assert_int_equal(murmur2(vec[i].key, strlen(vec[i].key)), vec[i].hash);
 
     const int32_t nparts = 7;
     const char *topic = fresh_topic(nparts);
     produce(topic, SL_KAFKA_PART_KEY_HASH, 0, 0, 700, 0);
-    struct sl_kafka_source_config cfg = {.topic = topic, .startup = SL_KAFKA_START_EARLIEST,
-                                         .bounded = true};
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
     struct sl_kafka_source *src = open_source(&cfg);
     struct got g[700];
     size_t got = drain(src, 0, -1, g, 700);
@@ -531,8 +593,7 @@ static void test_key_partitioning(void **state)
         size_t len = strlen(g[i].key);
         int32_t want = (int32_t)((murmur2(g[i].key, len) & 0x7fffffff) % (uint32_t)nparts);
         assert_int_equal(g[i].partition, want);
-        assert_int_equal(rd_kafka_msg_partitioner_murmur2(NULL, g[i].key, len, nparts, NULL,
-                                                          NULL),
+        assert_int_equal(rd_kafka_msg_partitioner_murmur2(NULL, g[i].key, len, nparts, NULL, NULL),
                          want);
         used[want] = 1;
     }
@@ -560,9 +621,12 @@ static void test_offset_out_of_range(void **state)
     assert_true(lo > 0); /* it did drop */
 
     struct sl_kafka_offset offs[] = {{0, 0}};
-    struct sl_kafka_source_config cfg = {.bootstrap = g_bs, .topic = topic,
-                                         .startup = SL_KAFKA_START_SPECIFIC, .offsets = offs,
-                                         .noffsets = 1, .nworkers = 1};
+    struct sl_kafka_source_config cfg = {.bootstrap = g_bs,
+                                         .topic = topic,
+                                         .startup = SL_KAFKA_START_SPECIFIC,
+                                         .offsets = offs,
+                                         .noffsets = 1,
+                                         .nworkers = 1};
     struct sl_kafka_source *src = open_source(&cfg);
     struct sl_record r[16];
     size_t n = 0;
@@ -603,8 +667,8 @@ static void test_timestamp(void **state)
 {
     (void)state;
     const char *topic = fresh_topic(2);
-    struct sl_kafka_source_config cfg = {.topic = topic, .startup = SL_KAFKA_START_TIMESTAMP,
-                                         .timestamp_ms = 1000};
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_TIMESTAMP, .timestamp_ms = 1000};
     /* empty partitions: nothing that recent, so start at the (empty) end */
     struct sl_kafka_source *src = open_source(&cfg);
     struct sl_kafka_offset pos[2];
@@ -629,9 +693,12 @@ static void test_delivery_error(void **state)
 {
     (void)state;
     const char *topic = fresh_topic(2);
-    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs, .topic = topic,
-                                       .partitioner = SL_KAFKA_PART_FIXED, .partition = 1,
-                                       .props = g_quiet, .nprops = 1};
+    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs,
+                                       .topic = topic,
+                                       .partitioner = SL_KAFKA_PART_FIXED,
+                                       .partition = 1,
+                                       .props = g_quiet,
+                                       .nprops = 1};
     struct sl_error err;
     struct sl_kafka_sink *sink;
     assert_int_equal(sl_kafka_sink_new(&cfg, &sink, &err), 0);
@@ -667,9 +734,11 @@ static void test_flush_timeout(void **state)
 {
     (void)state;
     const char *topic = fresh_topic(1);
-    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs, .topic = topic,
+    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs,
+                                       .topic = topic,
                                        .partitioner = SL_KAFKA_PART_KEY_HASH,
-                                       .props = g_quiet, .nprops = 1};
+                                       .props = g_quiet,
+                                       .nprops = 1};
     struct sl_error err;
     struct sl_kafka_sink *sink;
     assert_int_equal(sl_kafka_sink_new(&cfg, &sink, &err), 0);
@@ -711,8 +780,8 @@ static void test_mock_port(void **state)
     assert_int_equal(sl_kafka_mock_topic_create(m, "p", 2, &err), SL_EKAFKA);
     assert_non_null(strstr(err.msg, "already exists"));
     int32_t n;
-    assert_int_equal(sl_kafka_topic_partitions(sl_kafka_mock_bootstrap(m), "p", g_quiet, 1, 5000,
-                                               &n, &err), 0);
+    assert_int_equal(
+        sl_kafka_topic_partitions(sl_kafka_mock_bootstrap(m), "p", g_quiet, 1, 5000, &n, &err), 0);
     assert_int_equal(n, 4);
     /* the port is taken now */
     struct sl_kafka_mock *m2;
@@ -726,13 +795,21 @@ static void test_mock_port(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_startup_parse),   cmocka_unit_test(test_properties),
-        cmocka_unit_test(test_metadata),        cmocka_unit_test(test_earliest_bounded),
-        cmocka_unit_test(test_bounded_empty),   cmocka_unit_test(test_latest),
-        cmocka_unit_test(test_specific),        cmocka_unit_test(test_two_workers),
-        cmocka_unit_test(test_key_partitioning), cmocka_unit_test(test_offset_out_of_range),
-        cmocka_unit_test(test_timestamp),       cmocka_unit_test(test_delivery_error),
-        cmocka_unit_test(test_flush_timeout),   cmocka_unit_test(test_mock_port),
+        cmocka_unit_test(test_startup_parse),
+        cmocka_unit_test(test_properties),
+        cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_earliest_bounded),
+        cmocka_unit_test(test_bounded_empty),
+        cmocka_unit_test(test_latest),
+        cmocka_unit_test(test_specific),
+        cmocka_unit_test(test_two_workers),
+        cmocka_unit_test(test_two_workers_threads),
+        cmocka_unit_test(test_key_partitioning),
+        cmocka_unit_test(test_offset_out_of_range),
+        cmocka_unit_test(test_timestamp),
+        cmocka_unit_test(test_delivery_error),
+        cmocka_unit_test(test_flush_timeout),
+        cmocka_unit_test(test_mock_port),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
