@@ -28,6 +28,11 @@ extern "C" void sl_bench_def_min_time(struct sl_bench_def *def, double seconds)
     def->bm->MinTime(seconds);
 }
 
+extern "C" void sl_bench_def_real_time(struct sl_bench_def *def)
+{
+    def->bm->UseRealTime();
+}
+
 extern "C" void sl_bench_def_unit(struct sl_bench_def *def, char unit)
 {
     def->bm->Unit(unit == 'u' ? benchmark::kMicrosecond

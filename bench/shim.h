@@ -32,6 +32,9 @@ struct sl_bench_def;
 struct sl_bench_def *sl_bench_add(const char *name, sl_bench_fn fn, void *arg);
 /* Runs the benchmark for at least `seconds` (google-benchmark's MinTime). */
 void sl_bench_def_min_time(struct sl_bench_def *def, double seconds);
+/* Measures wall-clock time instead of the benchmark thread's CPU time: for benchmarks whose
+ * work happens partly on other threads (librdkafka's, the mock broker's). */
+void sl_bench_def_real_time(struct sl_bench_def *def);
 /* Reports the time of each iteration in this unit: 'n' ns, 'u' us, 'm' ms. */
 void sl_bench_def_unit(struct sl_bench_def *def, char unit);
 

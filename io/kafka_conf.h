@@ -1,0 +1,62 @@
+/*
+ * io/kafka_conf.h - what the Kafka source, sink and metadata calls share: building a
+ * librdkafka configuration from sluice's defaults plus the user's key=value properties,
+ * turning librdkafka error codes into sluice's, and the topic metadata lookup.
+ *
+ * PROPERTIES
+ * Every librdkafka property can be passed through as a "key=value" string (the WITH clause
+ * of a table, or --set on the command line). They are applied in order after sluice's
+ * defaults, so a user's value always wins; an unknown key or a bad value is an error that
+ * names the key and quotes librdkafka's reason.
+ *
+ * ERRORS
+ * librdkafka errors become SL_EKAFKA_RETRY when a later attempt may succeed (the broker is
+ * briefly away, a request timed out) and SL_EKAFKA otherwise; the message always carries
+ * librdkafka's own text, so nothing is lost in translation.
+ */
+#ifndef SL_IO_KAFKA_CONF_H
+#define SL_IO_KAFKA_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "engine/error.h"
+
+/*
+ * Sets `n` properties on `conf`, each given as "key=value" (the first '=' splits). Returns 0,
+ * or SL_EINVAL naming the property when a string has no '=', the key is unknown or the value
+ * is rejected. `conf` stays owned by the caller.
+ */
+int sl_kafka_conf_set_strings(rd_kafka_conf_t *conf, const char *const *props, size_t n,
+                              struct sl_error *err);
+
+/* Sets one property; SL_EINVAL naming it on failure. */
+int sl_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+                      struct sl_error *err);
+
+/* The sluice code for a librdkafka error: 0 for NO_ERROR, SL_ETIMEOUT for a timeout,
+ * SL_EKAFKA_RETRY for a retriable error, SL_EKAFKA otherwise. */
+int sl_kafka_err_code(rd_kafka_resp_err_t kerr);
+
+/*
+ * Number of partitions of `topic` as the cluster behind `rk` knows it (a Metadata request
+ * that does not create the topic). SL_ENOTFOUND naming the topic when it does not exist,
+ * a Kafka error code when the request fails or times out. `rk` stays the caller's.
+ */
+int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t *count,
+                             struct sl_error *err);
+
+/*
+ * The same for a cluster given by its bootstrap address: makes a short-lived client with
+ * the extra `props` (security settings, say), asks, and destroys it.
+ */
+int sl_kafka_topic_partitions(const char *bootstrap, const char *topic, const char *const *props,
+                              size_t nprops, int timeout_ms, int32_t *count, struct sl_error *err);
+
+/* A librdkafka log callback that drops every line: for clients whose every problem is
+ * reported through sluice's errors instead (tests, the mock's own handle). */
+void sl_kafka_log_quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf);
+
+#endif

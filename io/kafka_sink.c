@@ -1,0 +1,217 @@
+/*
+ * io/kafka_sink.c - the Kafka sink (see kafka_sink.h).
+ *
+ * Delivery reports arrive through dr_msg_cb, which librdkafka runs inside rd_kafka_poll /
+ * rd_kafka_flush on the calling thread - always the sink's own - so the counters and the
+ * error state need no lock. The producer's error callback runs there too; it turns a fatal
+ * error (an idempotent producer that lost its sequence) into the error state and leaves
+ * the transient ones (a broker briefly away), which librdkafka retries by itself, to the
+ * log.
+ *
+ * Records are produced with RD_KAFKA_MSG_F_COPY. Letting librdkafka point into the caller's
+ * batch would save a copy but tie the batch's lifetime to delivery, which happens long
+ * after the operator moved on; the copy is cheap next to the rest of the produce path.
+ */
+#include "io/kafka_sink.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "io/kafka_conf.h"
+
+struct sl_kafka_sink {
+    rd_kafka_t *rk;
+    rd_kafka_topic_t *rkt;
+    char *topic;
+    enum sl_kafka_partitioner partitioner;
+    int32_t partition;   /* FIXED */
+    int32_t npartitions; /* ROUND_ROBIN, FIXED */
+    uint64_t rr_next;
+    struct sl_kafka_sink_stats stats;
+    struct sl_error err; /* sticky; code 0 while healthy */
+};
+
+static void sl_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    struct sl_kafka_sink *s = opaque;
+    if (!m->err) {
+        s->stats.delivered++;
+        return;
+    }
+    s->stats.failed++;
+    if (!s->err.code)
+        /* librdkafka has retried already: the record is lost, whatever the cause */
+        sl_error_set(&s->err, SL_EKAFKA, "Kafka topic '%s' partition %d: delivery failed: %s",
+                     s->topic, (int)m->partition, rd_kafka_err2str(m->err));
+}
+
+static void sl_sink_error_cb(rd_kafka_t *rk, int kerr, const char *reason, void *opaque)
+{
+    struct sl_kafka_sink *s = opaque;
+    if (kerr != RD_KAFKA_RESP_ERR__FATAL || s->err.code)
+        return;
+    char fatal[256];
+    rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+    sl_error_set(&s->err, SL_EKAFKA, "Kafka topic '%s': producer failed: %s (%s)", s->topic, fatal,
+                 orig ? rd_kafka_err2name(orig) : reason);
+}
+
+int sl_kafka_sink_new(const struct sl_kafka_sink_config *cfg, struct sl_kafka_sink **out,
+                      struct sl_error *err)
+{
+    static const char *const defaults[][2] = {
+        {"client.id", "sluice"},
+        {"enable.idempotence", "true"},
+        {"partitioner", "murmur2_random"},
+        {"socket.nagle.disable", "true"},
+        {"linger.ms", "5"},
+        {"batch.num.messages", "10000"},
+        {"batch.size", "1000000"},
+        {"queue.buffering.max.messages", "1000000"},
+        {"queue.buffering.max.kbytes", "1048576"},
+        {"log.connection.close", "false"},
+    };
+    if (!cfg->bootstrap || !cfg->topic)
+        return sl_error_set(err, SL_EINVAL, "Kafka sink: bootstrap and topic needed");
+    struct sl_kafka_sink *s = calloc(1, sizeof(*s));
+    if (!s || !(s->topic = strdup(cfg->topic))) {
+        free(s);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    s->partitioner = cfg->partitioner;
+    s->partition = cfg->partition;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    int rc = sl_kafka_conf_set(conf, "bootstrap.servers", cfg->bootstrap, err);
+    for (size_t i = 0; !rc && i < sizeof(defaults) / sizeof(defaults[0]); i++)
+        rc = sl_kafka_conf_set(conf, defaults[i][0], defaults[i][1], err);
+    if (!rc)
+        rc = sl_kafka_conf_set_strings(conf, cfg->props, cfg->nprops, err);
+    if (rc) {
+        rd_kafka_conf_destroy(conf);
+        goto fail;
+    }
+    rd_kafka_conf_set_opaque(conf, s);
+    rd_kafka_conf_set_dr_msg_cb(conf, sl_sink_dr);
+    rd_kafka_conf_set_error_cb(conf, sl_sink_error_cb);
+    char why[256];
+    s->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+    if (!s->rk) {
+        rd_kafka_conf_destroy(conf);
+        rc = sl_error_set(err, SL_EKAFKA, "Kafka producer for %s: %s", cfg->bootstrap, why);
+        goto fail;
+    }
+    s->rkt = rd_kafka_topic_new(s->rk, s->topic, NULL);
+    if (!s->rkt) {
+        rc = sl_error_set(err, SL_EKAFKA, "Kafka topic '%s': %s", s->topic,
+                          rd_kafka_err2str(rd_kafka_last_error()));
+        goto fail;
+    }
+    if (s->partitioner != SL_KAFKA_PART_KEY_HASH) {
+        rc = sl_kafka_partition_count(
+            s->rk, s->topic, cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000, &s->npartitions, err);
+        if (rc)
+            goto fail;
+        if (s->partitioner == SL_KAFKA_PART_FIXED &&
+            (s->partition < 0 || s->partition >= s->npartitions)) {
+            rc = sl_error_set(err, SL_EINVAL,
+                              "Kafka topic '%s' has %d partitions: there is no partition %d",
+                              s->topic, (int)s->npartitions, (int)s->partition);
+            goto fail;
+        }
+    }
+    *out = s;
+    return 0;
+fail:
+    sl_kafka_sink_free(s, 0);
+    return rc;
+}
+
+static int sl_sink_state(struct sl_kafka_sink *s, struct sl_error *err)
+{
+    if (s->err.code && err)
+        *err = s->err;
+    return s->err.code;
+}
+
+int sl_kafka_sink_write(struct sl_kafka_sink *s, const struct sl_record *recs, size_t n,
+                        struct sl_error *err)
+{
+    if (s->err.code)
+        return sl_sink_state(s, err);
+    for (size_t i = 0; i < n; i++) {
+        const struct sl_record *r = &recs[i];
+        int32_t part = RD_KAFKA_PARTITION_UA;
+        if (s->partitioner == SL_KAFKA_PART_FIXED)
+            part = s->partition;
+        else if (s->partitioner == SL_KAFKA_PART_ROUND_ROBIN)
+            part = (int32_t)(s->rr_next++ % (uint64_t)s->npartitions);
+        for (;;) {
+            rd_kafka_resp_err_t kerr = rd_kafka_producev(
+                s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(part),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_KEY((void *)r->key, r->key ? r->key_len : 0),
+                RD_KAFKA_V_VALUE((void *)r->value, r->value ? r->value_len : 0),
+                RD_KAFKA_V_TIMESTAMP(r->timestamp >= 0 ? r->timestamp : 0), RD_KAFKA_V_END);
+            if (!kerr)
+                break;
+            if (kerr == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                rd_kafka_poll(s->rk, 10); /* make room: serve delivery reports */
+                if (s->err.code)
+                    return sl_sink_state(s, err);
+                continue;
+            }
+            return sl_error_set(err, sl_kafka_err_code(kerr),
+                                "Kafka topic '%s' partition %d: produce: %s", s->topic, (int)part,
+                                rd_kafka_err2str(kerr));
+        }
+        s->stats.produced++;
+    }
+    rd_kafka_poll(s->rk, 0);
+    return sl_sink_state(s, err);
+}
+
+int sl_kafka_sink_flush(struct sl_kafka_sink *s, int timeout_ms, struct sl_error *err)
+{
+    rd_kafka_resp_err_t kerr = rd_kafka_flush(s->rk, timeout_ms);
+    rd_kafka_poll(s->rk, 0);
+    if (s->err.code)
+        return sl_sink_state(s, err);
+    if (kerr == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        return sl_error_set(err, SL_ETIMEOUT,
+                            "Kafka topic '%s': %d records still unacknowledged after %d ms",
+                            s->topic, rd_kafka_outq_len(s->rk), timeout_ms);
+    if (kerr)
+        return sl_error_set(err, sl_kafka_err_code(kerr), "Kafka topic '%s': flush: %s", s->topic,
+                            rd_kafka_err2str(kerr));
+    return 0;
+}
+
+int sl_kafka_sink_poll(struct sl_kafka_sink *s, struct sl_error *err)
+{
+    rd_kafka_poll(s->rk, 0);
+    return sl_sink_state(s, err);
+}
+
+struct sl_kafka_sink_stats sl_kafka_sink_stats(const struct sl_kafka_sink *s)
+{
+    return s->stats;
+}
+
+void sl_kafka_sink_free(struct sl_kafka_sink *s, int timeout_ms)
+{
+    if (!s)
+        return;
+    if (s->rk) {
+        rd_kafka_flush(s->rk, timeout_ms);
+        rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(s->rk, 0);
+        if (s->rkt)
+            rd_kafka_topic_destroy(s->rkt);
+        rd_kafka_destroy(s->rk);
+    }
+    free(s->topic);
+    free(s);
+}

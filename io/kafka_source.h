@@ -1,0 +1,166 @@
+/*
+ * io/kafka_source.h - reading one Kafka topic into records, for N workers.
+ *
+ * HOW IT WORKS
+ * One librdkafka consumer per source (one per process in a job). Partitions are assigned
+ * explicitly with rd_kafka_assign: there is no consumer-group rebalancing, and offsets live
+ * in sluice's checkpoints (as in Flink), never in Kafka's committed offsets. Each assigned
+ * partition's queue is forwarded to the queue of the worker that owns the partition; a
+ * worker drains its own queue with rd_kafka_consume_batch_queue, straight into its array of
+ * rd_kafka_message_t, and gets back records (io/record.h) that point into those messages'
+ * keys and payloads: no byte is copied. The messages stay alive until the worker calls
+ * sl_kafka_source_release; then they go back to librdkafka.
+ *
+ * OFFSETS
+ * The source tracks, per partition, the next offset to read: the offset of the last record
+ * handed out plus one (or the position librdkafka reports at a partition EOF, which skips
+ * transaction markers). That is exactly what a checkpoint stores, and restoring means
+ * starting with SL_KAFKA_START_SPECIFIC at those offsets. Until a partition started at
+ * "earliest" has delivered anything its next offset stays SL_KAFKA_OFFSET_EARLIEST, which
+ * restores to the same start. A "latest" start is resolved at start-up to the partition's
+ * concrete end offset (a checkpoint taken before any record arrives must not say "latest",
+ * which would skip what was written in between).
+ *
+ * START-UP MODES (Flink's 'scan.startup.mode')
+ *   earliest-offset    each partition from its first retained record
+ *   latest-offset      from the end offset at start-up
+ *   specific-offsets   from given offsets; partitions not listed start from the earliest
+ *   timestamp          from the first record with a timestamp >= the given one (ListOffsets
+ *                      by time); the mock cluster cannot do this and says so
+ *   group-offsets      not supported: offsets live in sluice's checkpoints
+ *
+ * BOUNDED MODE ('scan.bounded.mode' = 'latest-offset')
+ * The end offsets are read at start-up (rd_kafka_query_watermark_offsets); records at or
+ * beyond them are never handed out, a partition that reaches its end is paused, and a
+ * worker's stream ends (sl_kafka_source_finished) when all its partitions have.
+ *
+ * ERRORS
+ * An offset out of range - the broker no longer holds records the source had not read - is
+ * an error that names the topic, the partition and the lost offsets, never a silent skip,
+ * unless the table sets 'auto.offset.reset' (earliest or latest), which is passed through to
+ * librdkafka. Any error a partition reports stops the worker that owns it: its next poll
+ * returns the error, and so does every poll after that. Records of the same batch that came
+ * before the error are handed out first.
+ *
+ * THREADS
+ * sl_kafka_source_new and _free run on one thread while no worker polls. Worker w's calls
+ * (poll, release, finished, positions with worker w) run on w's thread only; different
+ * workers poll in parallel.
+ */
+#ifndef SL_IO_KAFKA_SOURCE_H
+#define SL_IO_KAFKA_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/error.h"
+#include "io/record.h"
+
+/* The next offset of a partition that started at "earliest" and has not delivered yet
+ * (librdkafka's RD_KAFKA_OFFSET_BEGINNING); in a specific-offsets start it means the same. */
+#define SL_KAFKA_OFFSET_EARLIEST (-2)
+/* In a specific-offsets start only: the end offset at start-up (RD_KAFKA_OFFSET_END). */
+#define SL_KAFKA_OFFSET_LATEST (-1)
+
+enum sl_kafka_startup {
+    SL_KAFKA_START_EARLIEST,  /* 'earliest-offset' */
+    SL_KAFKA_START_LATEST,    /* 'latest-offset' */
+    SL_KAFKA_START_SPECIFIC,  /* 'specific-offsets' */
+    SL_KAFKA_START_TIMESTAMP, /* 'timestamp' */
+    SL_KAFKA_START_GROUP,     /* 'group-offsets': rejected by sl_kafka_source_new */
+};
+
+/* A partition and an offset: a start position or a tracked next offset. */
+struct sl_kafka_offset {
+    int32_t partition;
+    int64_t offset;
+};
+
+struct sl_kafka_source_config {
+    const char *bootstrap; /* "host:port,..." */
+    const char *topic;
+    enum sl_kafka_startup startup;
+    const struct sl_kafka_offset *offsets; /* SPECIFIC: start offsets (>= 0, or the two
+                                              logical offsets above) */
+    size_t noffsets;
+    int64_t timestamp_ms; /* TIMESTAMP: ms since the epoch */
+    bool bounded;         /* stop at the end offsets read at start-up */
+    /* NULL or "error": out-of-range offsets are errors; "earliest"/"latest": librdkafka
+     * resets to that end (records are skipped, as the table asked). */
+    const char *offset_reset;
+    int nworkers; /* >= 1 */
+    /* Partitions to read (NULL: every partition of the topic) and, for each, the worker
+     * that owns it (NULL: partitions[i] goes to worker i % nworkers). */
+    const int32_t *partitions;
+    const int *partition_worker;
+    size_t npartitions;
+    /* librdkafka properties, "key=value", applied after sluice's defaults. */
+    const char *const *props;
+    size_t nprops;
+    int timeout_ms; /* for start-up requests (metadata, offsets); 0 means 10 s */
+};
+
+struct sl_kafka_source;
+
+/*
+ * Parses Flink's 'scan.startup.mode' value. "group-offsets" is SL_ENOTSUP with a message
+ * that says why; anything else unknown is SL_EINVAL naming it.
+ */
+int sl_kafka_startup_parse(const char *text, enum sl_kafka_startup *out, struct sl_error *err);
+
+/*
+ * Parses Flink's 'scan.startup.specific-offsets' value, "partition:0,offset:42;partition:1,
+ * offset:300", into out[0 .. *n-1] (at most `cap`). SL_EPARSE naming the position of a
+ * syntax error, SL_EFULL when there are more than `cap` entries, SL_EINVAL for a partition
+ * listed twice or a negative number.
+ */
+int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *out, size_t cap,
+                                    size_t *n, struct sl_error *err);
+
+/*
+ * Creates the consumer, resolves start (and, bounded, end) offsets and assigns the
+ * partitions. SL_ENOTFOUND when the topic does not exist, SL_EINVAL for a bad
+ * configuration (a partition the topic lacks, a bad property), SL_ENOTSUP for group
+ * offsets or a cluster that cannot look up offsets by timestamp, Kafka codes otherwise.
+ * `cfg` and everything it points to may be freed after the call. On success *out is the
+ * caller's; free it with sl_kafka_source_free.
+ */
+int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafka_source **out,
+                        struct sl_error *err);
+
+/*
+ * Worker `worker` takes up to `cap` records, waiting at most `timeout_ms` for the first
+ * (0: no wait). *n is how many were written to recs[]; 0 on a timeout or when the worker
+ * has finished. The records point into messages the source keeps until
+ * sl_kafka_source_release(src, worker); several polls may precede one release. Returns 0 or
+ * the worker's error (sticky: see ERRORS above).
+ */
+int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_record *recs,
+                         size_t cap, int timeout_ms, size_t *n, struct sl_error *err);
+
+/* Gives every message that worker's polls returned back to librdkafka: the records they
+ * filled are invalid from here on. */
+void sl_kafka_source_release(struct sl_kafka_source *src, int worker);
+
+/* True once, in bounded mode, every partition of the worker has reached its end offset
+ * (always false when unbounded). */
+bool sl_kafka_source_finished(const struct sl_kafka_source *src, int worker);
+
+/*
+ * The next offset of each partition of `worker` (-1: of every partition, which is only
+ * safe while no worker polls), in partition order, into out[0 .. *n-1]. SL_EFULL when
+ * `cap` is too small (*n then says how many are needed).
+ */
+int sl_kafka_source_positions(const struct sl_kafka_source *src, int worker,
+                              struct sl_kafka_offset *out, size_t cap, size_t *n);
+
+/* Partitions assigned, and the end offset of one (bounded mode; -1 otherwise or when the
+ * partition is not assigned). */
+size_t sl_kafka_source_npartitions(const struct sl_kafka_source *src);
+int64_t sl_kafka_source_end_offset(const struct sl_kafka_source *src, int32_t partition);
+
+/* Releases every message, closes the consumer and frees the source; NULL is allowed. */
+void sl_kafka_source_free(struct sl_kafka_source *src);
+
+#endif

@@ -1,0 +1,815 @@
+/*
+ * tests/io/test_kafka.c - the Kafka source and sink against librdkafka's mock cluster, in
+ * this process. One mock serves the whole file; every test uses fresh topics.
+ */
+#include "tests/util/testutil.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "engine/error.h"
+#include "io/kafka_conf.h"
+#include "io/kafka_mock.h"
+#include "io/kafka_sink.h"
+#include "io/kafka_source.h"
+
+static struct sl_kafka_mock *g_mock;
+static const char *g_bs;
+static const char *const g_quiet[] = {"log_level=0"};
+
+static int group_setup(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    if (sl_kafka_mock_new(NULL, &g_mock, &err) != 0) {
+        fprintf(stderr, "mock: %s\n", err.msg);
+        return -1;
+    }
+    g_bs = sl_kafka_mock_bootstrap(g_mock);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    sl_kafka_mock_free(g_mock);
+    return 0;
+}
+
+static const char *fresh_topic(int partitions)
+{
+    static char name[64];
+    static int seq;
+    snprintf(name, sizeof(name), "t%d", ++seq);
+    struct sl_error err;
+    assert_int_equal(sl_kafka_mock_topic_create(g_mock, name, partitions, &err), 0);
+    return name;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Writes records "k<i>" -> "v<i>" for i in [first, first + n) and waits for delivery. */
+static void produce(const char *topic, enum sl_kafka_partitioner part, int32_t partition, int first,
+                    int n, size_t value_pad)
+{
+    struct sl_kafka_sink_config cfg = {
+        .bootstrap = g_bs, .topic = topic, .partitioner = part, .partition = partition};
+    struct sl_error err;
+    struct sl_kafka_sink *sink;
+    assert_int_equal(sl_kafka_sink_new(&cfg, &sink, &err), 0);
+    char *val = malloc(value_pad + 32);
+    assert_non_null(val);
+    for (int i = first; i < first + n; i++) {
+        char key[32];
+        int klen = snprintf(key, sizeof(key), "k%d", i);
+        int vlen = snprintf(val, 32, "v%d", i);
+        memset(val + vlen, 'x', value_pad);
+        struct sl_record r = {.key = key,
+                              .key_len = (size_t)klen,
+                              .value = val,
+                              .value_len = (size_t)vlen + value_pad,
+                              .timestamp = -1};
+        assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
+    }
+    free(val);
+    int rc = sl_kafka_sink_flush(sink, 30000, &err);
+    if (rc)
+        fprintf(stderr, "flush: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    struct sl_kafka_sink_stats st = sl_kafka_sink_stats(sink);
+    assert_int_equal(st.produced, (uint64_t)n);
+    assert_int_equal(st.delivered, (uint64_t)n);
+    assert_int_equal(st.failed, 0);
+    sl_kafka_sink_free(sink, 1000);
+}
+
+struct got {
+    int32_t partition;
+    int64_t offset;
+    int index; /* i of "v<i>" */
+    char key[16];
+};
+
+/* Polls worker w until `want` records came (want >= 0) or the worker finished (want < 0);
+ * fails the test after 20 s. Returns how many; out[] gets up to cap of them. */
+static size_t drain(struct sl_kafka_source *src, int w, long want, struct got *out, size_t cap)
+{
+    struct sl_record recs[97]; /* an odd size, so that polls end mid-batch */
+    size_t total = 0;
+    double deadline = now_s() + 20;
+    struct sl_error err;
+    for (;;) {
+        if (want < 0 && sl_kafka_source_finished(src, w))
+            break;
+        if (want >= 0 && total >= (size_t)want)
+            break;
+        assert_true(now_s() < deadline);
+        size_t n;
+        int rc = sl_kafka_source_poll(src, w, recs, 97, 50, &n, &err);
+        if (rc)
+            fprintf(stderr, "poll: %s\n", err.msg);
+        assert_int_equal(rc, 0);
+        for (size_t i = 0; i < n; i++) {
+            assert_string_equal(recs[i].topic, recs[0].topic);
+            assert_true(recs[i].timestamp > 0);
+            if (total < cap) {
+                out[total].partition = recs[i].partition;
+                out[total].offset = recs[i].offset;
+                assert_true(recs[i].value_len >= 2);
+                assert_memory_equal(recs[i].value, "v", 1);
+                out[total].index = atoi((const char *)recs[i].value + 1);
+                assert_true(recs[i].key_len < sizeof(out[total].key));
+                memcpy(out[total].key, recs[i].key, recs[i].key_len);
+                out[total].key[recs[i].key_len] = '\0';
+            }
+            total++;
+        }
+        sl_kafka_source_release(src, w);
+    }
+    return total;
+}
+
+static struct sl_kafka_source *open_source(struct sl_kafka_source_config *cfg)
+{
+    struct sl_error err;
+    struct sl_kafka_source *src;
+    cfg->bootstrap = g_bs;
+    if (cfg->nworkers == 0)
+        cfg->nworkers = 1;
+    int rc = sl_kafka_source_new(cfg, &src, &err);
+    if (rc)
+        fprintf(stderr, "source: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    return src;
+}
+
+/* ---- parsing -------------------------------------------------------------------------------- */
+
+static void test_startup_parse(void **state)
+{
+    (void)state;
+    enum sl_kafka_startup m;
+    struct sl_error err;
+    assert_int_equal(sl_kafka_startup_parse("earliest-offset", &m, &err), 0);
+    assert_int_equal(m, SL_KAFKA_START_EARLIEST);
+    assert_int_equal(sl_kafka_startup_parse("latest-offset", &m, &err), 0);
+    assert_int_equal(m, SL_KAFKA_START_LATEST);
+    assert_int_equal(sl_kafka_startup_parse("specific-offsets", &m, &err), 0);
+    assert_int_equal(m, SL_KAFKA_START_SPECIFIC);
+    assert_int_equal(sl_kafka_startup_parse("timestamp", &m, &err), 0);
+    assert_int_equal(m, SL_KAFKA_START_TIMESTAMP);
+    assert_int_equal(sl_kafka_startup_parse("group-offsets", &m, &err), SL_ENOTSUP);
+    assert_non_null(strstr(err.msg, "checkpoints"));
+    assert_int_equal(sl_kafka_startup_parse("earliest", &m, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "'earliest'"));
+
+    struct sl_kafka_offset o[4];
+    size_t n;
+    assert_int_equal(sl_kafka_parse_specific_offsets("partition:0,offset:42;partition:1,offset:300",
+                                                     o, 4, &n, &err),
+                     0);
+    assert_int_equal(n, 2);
+    assert_int_equal(o[0].partition, 0);
+    assert_int_equal(o[0].offset, 42);
+    assert_int_equal(o[1].partition, 1);
+    assert_int_equal(o[1].offset, 300);
+    assert_int_equal(sl_kafka_parse_specific_offsets(
+                         " partition: 7 , offset: 9223372036854775807 ;", o, 4, &n, &err),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(o[0].partition, 7);
+    assert_int_equal(o[0].offset, INT64_MAX);
+    assert_int_equal(
+        sl_kafka_parse_specific_offsets("partition:0,offset:9223372036854775808", o, 4, &n, &err),
+        SL_EPARSE);
+    assert_int_equal(sl_kafka_parse_specific_offsets("partition:0;offset:1", o, 4, &n, &err),
+                     SL_EPARSE);
+    assert_non_null(strstr(err.msg, "character"));
+    assert_int_equal(sl_kafka_parse_specific_offsets("", o, 4, &n, &err), SL_EPARSE);
+    assert_int_equal(sl_kafka_parse_specific_offsets("partition:0,offset:-1", o, 4, &n, &err),
+                     SL_EPARSE);
+    assert_int_equal(sl_kafka_parse_specific_offsets("partition:1,offset:1;partition:1,offset:2", o,
+                                                     4, &n, &err),
+                     SL_EINVAL);
+    assert_non_null(strstr(err.msg, "twice"));
+    assert_int_equal(sl_kafka_parse_specific_offsets("partition:1,offset:1;partition:2,offset:2", o,
+                                                     1, &n, &err),
+                     SL_EFULL);
+}
+
+static void test_properties(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *good[] = {"fetch.wait.max.ms=3", "client.id=a=b"};
+    assert_int_equal(sl_kafka_conf_set_strings(conf, good, 2, &err), 0);
+    char buf[64];
+    size_t len = sizeof(buf);
+    assert_int_equal(rd_kafka_conf_get(conf, "client.id", buf, &len), RD_KAFKA_CONF_OK);
+    assert_string_equal(buf, "a=b");
+    const char *nokey[] = {"=3"};
+    assert_int_equal(sl_kafka_conf_set_strings(conf, nokey, 1, &err), SL_EINVAL);
+    const char *noeq[] = {"fetch.wait.max.ms"};
+    assert_int_equal(sl_kafka_conf_set_strings(conf, noeq, 1, &err), SL_EINVAL);
+    const char *unknown[] = {"no.such.property=1"};
+    assert_int_equal(sl_kafka_conf_set_strings(conf, unknown, 1, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "no.such.property"));
+    rd_kafka_conf_destroy(conf);
+
+    /* a bad property reaches the user through the source and the sink */
+    struct sl_kafka_source_config cfg = {
+        .bootstrap = g_bs, .topic = "x", .nworkers = 1, .props = unknown, .nprops = 1};
+    struct sl_kafka_source *src;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "no.such.property"));
+    struct sl_kafka_sink_config scfg = {
+        .bootstrap = g_bs, .topic = "x", .props = unknown, .nprops = 1};
+    struct sl_kafka_sink *sink;
+    assert_int_equal(sl_kafka_sink_new(&scfg, &sink, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "no.such.property"));
+}
+
+/* ---- metadata ------------------------------------------------------------------------------- */
+
+static void test_metadata(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(5);
+    int32_t n = 0;
+    struct sl_error err;
+    assert_int_equal(sl_kafka_topic_partitions(g_bs, topic, g_quiet, 1, 5000, &n, &err), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n, &err),
+                     SL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "'no-such-topic'"));
+    /* asking did not create it */
+    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n, &err),
+                     SL_ENOTFOUND);
+
+    struct sl_kafka_source_config cfg = {
+        .bootstrap = g_bs, .topic = "no-such-topic", .nworkers = 1};
+    struct sl_kafka_source *src;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "'no-such-topic'"));
+    cfg.startup = SL_KAFKA_START_GROUP;
+    cfg.topic = topic;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTSUP);
+    /* partitions the topic lacks */
+    cfg.startup = SL_KAFKA_START_EARLIEST;
+    int32_t parts[] = {1, 5};
+    cfg.partitions = parts;
+    cfg.npartitions = 2;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "no partition 5"));
+    struct sl_kafka_sink_config scfg = {
+        .bootstrap = g_bs, .topic = topic, .partitioner = SL_KAFKA_PART_FIXED, .partition = 5};
+    struct sl_kafka_sink *sink;
+    assert_int_equal(sl_kafka_sink_new(&scfg, &sink, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "no partition 5"));
+}
+
+/* ---- source --------------------------------------------------------------------------------- */
+
+/* Every record exactly once, offsets dense per partition from 0, positions exact. */
+static void check_all(const struct got *g, size_t n, int first, int count, int32_t nparts,
+                      const int64_t *start_off)
+{
+    assert_int_equal(n, (size_t)count);
+    char *seen = calloc((size_t)count, 1);
+    int64_t *next = calloc((size_t)nparts, sizeof(*next));
+    assert_non_null(seen);
+    assert_non_null(next);
+    for (int32_t p = 0; p < nparts; p++)
+        next[p] = start_off ? start_off[p] : 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = g[i].index - first;
+        assert_true(k >= 0 && k < count);
+        assert_false(seen[k]);
+        seen[k] = 1;
+        char key[16];
+        snprintf(key, sizeof(key), "k%d", g[i].index);
+        assert_string_equal(g[i].key, key);
+        assert_true(g[i].partition >= 0 && g[i].partition < nparts);
+        assert_int_equal(g[i].offset, next[g[i].partition]); /* in order, no gaps */
+        next[g[i].partition]++;
+    }
+    free(seen);
+    free(next);
+}
+
+static void test_earliest_bounded(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(3);
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 3000, 0);
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
+    struct sl_kafka_source *src = open_source(&cfg);
+    assert_int_equal(sl_kafka_source_npartitions(src), 3);
+    for (int32_t p = 0; p < 3; p++)
+        assert_int_equal(sl_kafka_source_end_offset(src, p), 1000);
+    struct sl_kafka_offset pos[3];
+    size_t n;
+    assert_int_equal(sl_kafka_source_positions(src, 0, pos, 3, &n), 0);
+    assert_int_equal(n, 3);
+    for (int32_t p = 0; p < 3; p++) {
+        assert_int_equal(pos[p].partition, p);
+        assert_int_equal(pos[p].offset, SL_KAFKA_OFFSET_EARLIEST);
+    }
+    /* records written after the start are beyond the bounded end and never handed out */
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 3000, 300, 0);
+    struct got *g = calloc(4000, sizeof(*g));
+    size_t got = drain(src, 0, -1, g, 4000);
+    check_all(g, got, 0, 3000, 3, NULL);
+    assert_true(sl_kafka_source_finished(src, 0));
+    assert_int_equal(sl_kafka_source_positions(src, 0, pos, 3, &n), 0);
+    for (int32_t p = 0; p < 3; p++)
+        assert_int_equal(pos[p].offset, 1000);
+    assert_int_equal(sl_kafka_source_positions(src, 0, pos, 2, &n), SL_EFULL);
+    assert_int_equal(n, 3);
+    /* finished stays finished, and quiet */
+    struct sl_record r[4];
+    struct sl_error err;
+    assert_int_equal(sl_kafka_source_poll(src, 0, r, 4, 100, &n, &err), 0);
+    assert_int_equal(n, 0);
+    sl_kafka_source_free(src);
+    free(g);
+}
+
+static void test_bounded_empty(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(2);
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
+    struct sl_kafka_source *src = open_source(&cfg);
+    assert_true(sl_kafka_source_finished(src, 0));
+    sl_kafka_source_free(src);
+    /* latest on a full topic, bounded: nothing to read either */
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 10, 0);
+    cfg.startup = SL_KAFKA_START_LATEST;
+    src = open_source(&cfg);
+    assert_true(sl_kafka_source_finished(src, 0));
+    sl_kafka_source_free(src);
+}
+
+static void test_latest(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(2);
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 100, 0);
+    struct sl_kafka_source_config cfg = {.topic = topic, .startup = SL_KAFKA_START_LATEST};
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct sl_kafka_offset pos[2];
+    size_t n;
+    /* resolved at start-up: concrete offsets, not "latest" */
+    assert_int_equal(sl_kafka_source_positions(src, -1, pos, 2, &n), 0);
+    assert_int_equal(pos[0].offset, 50);
+    assert_int_equal(pos[1].offset, 50);
+    assert_false(sl_kafka_source_finished(src, 0));
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 100, 40, 0);
+    struct got g[64];
+    size_t got = drain(src, 0, 40, g, 64);
+    int64_t start[2] = {50, 50};
+    check_all(g, got, 100, 40, 2, start);
+    assert_int_equal(sl_kafka_source_positions(src, 0, pos, 2, &n), 0);
+    assert_int_equal(pos[0].offset, 70);
+    assert_int_equal(pos[1].offset, 70);
+    sl_kafka_source_free(src);
+}
+
+static void test_specific(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(3);
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 300, 0); /* 100 per partition */
+    struct sl_kafka_offset offs[] = {{0, 40}, {2, SL_KAFKA_OFFSET_LATEST}};
+    struct sl_kafka_source_config cfg = {.topic = topic,
+                                         .startup = SL_KAFKA_START_SPECIFIC,
+                                         .offsets = offs,
+                                         .noffsets = 2,
+                                         .bounded = true};
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct got g[400];
+    size_t got = drain(src, 0, -1, g, 400);
+    /* partition 0 from 40 (60 records), partition 1 unlisted: from the earliest (100),
+     * partition 2 from its end (none) */
+    assert_int_equal(got, 160);
+    int64_t next[3] = {40, 0, 100};
+    for (size_t i = 0; i < got; i++) {
+        assert_int_not_equal(g[i].partition, 2);
+        assert_int_equal(g[i].offset, next[g[i].partition]++);
+        assert_int_equal(g[i].index % 3, g[i].partition); /* round robin put it there */
+    }
+    struct sl_kafka_offset pos[3];
+    size_t n;
+    assert_int_equal(sl_kafka_source_positions(src, 0, pos, 3, &n), 0);
+    for (int p = 0; p < 3; p++)
+        assert_int_equal(pos[p].offset, 100);
+    sl_kafka_source_free(src);
+
+    /* restoring from those positions reads nothing more, bounded; and one more record
+     * written after them is exactly what an unbounded restore reads next */
+    cfg.offsets = pos;
+    cfg.noffsets = 3;
+    src = open_source(&cfg);
+    assert_true(sl_kafka_source_finished(src, 0));
+    sl_kafka_source_free(src);
+    produce(topic, SL_KAFKA_PART_FIXED, 1, 1000, 1, 0);
+    cfg.bounded = false;
+    src = open_source(&cfg);
+    got = drain(src, 0, 1, g, 4);
+    assert_int_equal(got, 1);
+    assert_int_equal(g[0].partition, 1);
+    assert_int_equal(g[0].offset, 100);
+    assert_int_equal(g[0].index, 1000);
+    sl_kafka_source_free(src);
+
+    /* an offset for a partition the source does not read */
+    struct sl_kafka_offset bad[] = {{3, 0}};
+    cfg.offsets = bad;
+    cfg.noffsets = 1;
+    struct sl_error err;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "partition 3"));
+}
+
+static void test_two_workers(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(4);
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 2000, 0);
+    int32_t parts[] = {0, 1, 2, 3};
+    int owner[] = {1, 0, 0, 1};
+    struct sl_kafka_source_config cfg = {.topic = topic,
+                                         .startup = SL_KAFKA_START_EARLIEST,
+                                         .bounded = true,
+                                         .nworkers = 2,
+                                         .partitions = parts,
+                                         .partition_worker = owner,
+                                         .npartitions = 4};
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct got *g = calloc(2000, sizeof(*g));
+    size_t n0 = drain(src, 0, -1, g, 2000);
+    size_t n1 = drain(src, 1, -1, g + n0, 2000 - n0);
+    assert_int_equal(n0, 1000);
+    assert_int_equal(n1, 1000);
+    for (size_t i = 0; i < n0; i++)
+        assert_true(g[i].partition == 1 || g[i].partition == 2);
+    for (size_t i = n0; i < n0 + n1; i++)
+        assert_true(g[i].partition == 0 || g[i].partition == 3);
+    check_all(g, n0 + n1, 0, 2000, 4, NULL);
+    struct sl_kafka_offset pos[4];
+    size_t n;
+    assert_int_equal(sl_kafka_source_positions(src, 1, pos, 4, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(pos[0].partition, 0);
+    assert_int_equal(pos[1].partition, 3);
+    assert_int_equal(pos[0].offset, 500);
+    assert_int_equal(pos[1].offset, 500);
+    sl_kafka_source_free(src);
+    free(g);
+}
+
+struct worker_arg {
+    struct sl_kafka_source *src;
+    int w;
+    struct got *g;
+    size_t n;
+};
+
+static void *worker_main(void *p)
+{
+    struct worker_arg *a = p;
+    a->n = drain(a->src, a->w, -1, a->g, 3000);
+    return NULL;
+}
+
+/* Two workers polling at once, each on its own thread, as the engine runs them. */
+static void test_two_workers_threads(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(6);
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 6000, 0);
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true, .nworkers = 2};
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct got *g = calloc(6000, sizeof(*g));
+    struct worker_arg a[2] = {{src, 0, g, 0}, {src, 1, g + 3000, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, worker_main, &a[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(a[0].n, 3000);
+    assert_int_equal(a[1].n, 3000);
+    for (size_t i = 0; i < 3000; i++) {
+        assert_int_equal(g[i].partition % 2, 0); /* partition i goes to worker i % 2 */
+        assert_int_equal(g[3000 + i].partition % 2, 1);
+    }
+    check_all(g, 6000, 0, 6000, 6, NULL);
+    sl_kafka_source_free(src);
+    free(g);
+}
+
+/* Kafka's murmur2 (the Java client's Utils.murmur2), written from the algorithm. */
+static uint32_t murmur2(const void *key, size_t len)
+{
+    const uint32_t m = 0x5bd1e995u;
+    const unsigned char *p = key;
+    uint32_t h = 0x9747b28cu ^ (uint32_t)len;
+    while (len >= 4) {
+        uint32_t k =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        k *= m;
+        k ^= k >> 24;
+        k *= m;
+        h *= m;
+        h ^= k;
+        p += 4;
+        len -= 4;
+    }
+    switch (len) {
+    case 3:
+        h ^= (uint32_t)p[2] << 16;
+        /* fall through */
+    case 2:
+        h ^= (uint32_t)p[1] << 8;
+        /* fall through */
+    case 1:
+        h ^= p[0];
+        h *= m;
+    }
+    h ^= h >> 13;
+    h *= m;
+    h ^= h >> 15;
+    return h;
+}
+
+static void test_key_partitioning(void **state)
+{
+    (void)state;
+    /* the reference hashes of librdkafka's and Kafka's own test suites */
+    static const struct {
+        const char *key;
+        uint32_t hash;
+    } vec[] = {{"kafka", 0xd067cf64u},
+               {"giberish123456789", 0x8f552b0cu},
+               {"1234", 0x9fc97b14u},
+               {"234", 0xe7c009cau},
+               {"34", 0x873930dau},
+               {"4", 0x5a4b5ca1u},
+               {"PreAmbleWillBeRemoved,ThePrePartThatIs", 0x78424f1cu},
+               {"AmbleWillBeRemoved,ThePrePartThatIs", 0x62b8b43fu},
+               {"", 0x106e08d9u}};
+    for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++)
+        assert_int_equal(murmur2(vec[i].key, strlen(vec[i].key)), vec[i].hash);
+
+    const int32_t nparts = 7;
+    const char *topic = fresh_topic(nparts);
+    produce(topic, SL_KAFKA_PART_KEY_HASH, 0, 0, 700, 0);
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct got g[700];
+    size_t got = drain(src, 0, -1, g, 700);
+    assert_int_equal(got, 700);
+    int used[7] = {0};
+    for (size_t i = 0; i < got; i++) {
+        size_t len = strlen(g[i].key);
+        int32_t want = (int32_t)((murmur2(g[i].key, len) & 0x7fffffff) % (uint32_t)nparts);
+        assert_int_equal(g[i].partition, want);
+        assert_int_equal(rd_kafka_msg_partitioner_murmur2(NULL, g[i].key, len, nparts, NULL, NULL),
+                         want);
+        used[want] = 1;
+    }
+    for (int p = 0; p < nparts; p++)
+        assert_true(used[p]); /* 700 keys spread over every partition */
+    sl_kafka_source_free(src);
+}
+
+static void test_offset_out_of_range(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(1);
+    /* 8 MiB into one partition: the mock keeps about 5 MiB and drops the oldest */
+    produce(topic, SL_KAFKA_PART_FIXED, 0, 0, 8192, 1000);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    struct sl_error err;
+    assert_int_equal(sl_kafka_conf_set(conf, "bootstrap.servers", g_bs, &err), 0);
+    char why[256];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+    assert_non_null(rk);
+    int64_t lo, hi;
+    assert_int_equal(rd_kafka_query_watermark_offsets(rk, topic, 0, &lo, &hi, 5000), 0);
+    rd_kafka_destroy(rk);
+    assert_int_equal(hi, 8192);
+    assert_true(lo > 0); /* it did drop */
+
+    struct sl_kafka_offset offs[] = {{0, 0}};
+    struct sl_kafka_source_config cfg = {.bootstrap = g_bs,
+                                         .topic = topic,
+                                         .startup = SL_KAFKA_START_SPECIFIC,
+                                         .offsets = offs,
+                                         .noffsets = 1,
+                                         .nworkers = 1};
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct sl_record r[16];
+    size_t n = 0;
+    int rc = 0;
+    double deadline = now_s() + 20;
+    while (rc == 0 && now_s() < deadline) {
+        rc = sl_kafka_source_poll(src, 0, r, 16, 100, &n, &err);
+        assert_int_equal(n, 0); /* nothing is skipped to */
+    }
+    assert_int_equal(rc, SL_EKAFKA);
+    fprintf(stderr, "expected error: %s\n", err.msg);
+    char want[256];
+    snprintf(want, sizeof(want), "topic '%s' partition 0", topic);
+    assert_non_null(strstr(err.msg, want));
+    snprintf(want, sizeof(want), "records at offsets 0..%" PRId64 " were lost", lo - 1);
+    assert_non_null(strstr(err.msg, want));
+    /* sticky */
+    assert_int_equal(sl_kafka_source_poll(src, 0, r, 16, 0, &n, &err), SL_EKAFKA);
+    sl_kafka_source_free(src);
+
+    /* unless the table says to skip */
+    cfg.offset_reset = "earliest";
+    src = open_source(&cfg);
+    deadline = now_s() + 20;
+    n = 0;
+    while (n == 0 && now_s() < deadline) {
+        assert_int_equal(sl_kafka_source_poll(src, 0, r, 16, 100, &n, &err), 0);
+    }
+    assert_true(n > 0);
+    assert_int_equal(r[0].offset, lo);
+    sl_kafka_source_release(src, 0);
+    sl_kafka_source_free(src);
+    cfg.offset_reset = "sometimes";
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+}
+
+static void test_timestamp(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(2);
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_TIMESTAMP, .timestamp_ms = 1000};
+    /* empty partitions: nothing that recent, so start at the (empty) end */
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct sl_kafka_offset pos[2];
+    size_t n;
+    assert_int_equal(sl_kafka_source_positions(src, 0, pos, 2, &n), 0);
+    assert_int_equal(pos[0].offset, 0);
+    sl_kafka_source_free(src);
+    /* with records, the mock's non-answer is an error that says so */
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 10, 0);
+    struct sl_error err;
+    cfg.bootstrap = g_bs;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTSUP);
+    fprintf(stderr, "expected error: %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "cannot look up offsets by timestamp"));
+    cfg.timestamp_ms = -5;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+}
+
+/* ---- sink ----------------------------------------------------------------------------------- */
+
+static void test_delivery_error(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(2);
+    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs,
+                                       .topic = topic,
+                                       .partitioner = SL_KAFKA_PART_FIXED,
+                                       .partition = 1,
+                                       .props = g_quiet,
+                                       .nprops = 1};
+    struct sl_error err;
+    struct sl_kafka_sink *sink;
+    assert_int_equal(sl_kafka_sink_new(&cfg, &sink, &err), 0);
+    struct sl_record r = {.key = "k", .key_len = 1, .value = "v", .value_len = 1};
+    /* warm up: the producer has its id and its connection */
+    assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(sink, 10000, &err), 0);
+    /* the broker rejects the next produce for good */
+    rd_kafka_mock_push_request_errors(sl_kafka_mock_cluster(g_mock), 0 /* ApiKey Produce */, 1,
+                                      RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
+    int rc = sl_kafka_sink_flush(sink, 10000, &err);
+    assert_int_equal(rc, SL_EKAFKA);
+    fprintf(stderr, "expected error: %s\n", err.msg);
+    char want[128];
+    snprintf(want, sizeof(want), "topic '%s' partition 1", topic);
+    assert_non_null(strstr(err.msg, want));
+    assert_non_null(strstr(err.msg, "delivery failed"));
+    struct sl_kafka_sink_stats st = sl_kafka_sink_stats(sink);
+    assert_int_equal(st.produced, 2);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(st.failed, 1);
+    /* the error state is sticky: every later call returns it */
+    struct sl_error err2;
+    assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err2), SL_EKAFKA);
+    assert_string_equal(err2.msg, err.msg);
+    assert_int_equal(sl_kafka_sink_poll(sink, &err2), SL_EKAFKA);
+    assert_int_equal(sl_kafka_sink_flush(sink, 0, &err2), SL_EKAFKA);
+    sl_kafka_sink_free(sink, 1000);
+}
+
+static void test_flush_timeout(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(1);
+    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs,
+                                       .topic = topic,
+                                       .partitioner = SL_KAFKA_PART_KEY_HASH,
+                                       .props = g_quiet,
+                                       .nprops = 1};
+    struct sl_error err;
+    struct sl_kafka_sink *sink;
+    assert_int_equal(sl_kafka_sink_new(&cfg, &sink, &err), 0);
+    struct sl_record r = {.value = "v", .value_len = 1};
+    assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(sink, 10000, &err), 0);
+    /* a broker that answers slowly: the flush gives up at its deadline, then succeeds */
+    rd_kafka_mock_broker_set_rtt(sl_kafka_mock_cluster(g_mock), 1, 1500);
+    assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(sink, 50, &err), SL_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "unacknowledged"));
+    assert_int_equal(sl_kafka_sink_flush(sink, 20000, &err), 0);
+    rd_kafka_mock_broker_set_rtt(sl_kafka_mock_cluster(g_mock), 1, 0);
+    struct sl_kafka_sink_stats st = sl_kafka_sink_stats(sink);
+    assert_int_equal(st.delivered, 2);
+    sl_kafka_sink_free(sink, 1000);
+}
+
+static void test_mock_port(void **state)
+{
+    (void)state;
+    /* a fixed port through the forwarder: pick one the kernel says is free */
+    struct sl_error err;
+    struct sl_kafka_mock *m = NULL;
+    int rc = SL_EIO;
+    int port = 20000 + (int)(getpid() % 20000);
+    for (int tries = 0; rc == SL_EIO && tries < 20; tries++, port++) {
+        struct sl_kafka_mock_config mc = {.brokers = 2, .port = port};
+        rc = sl_kafka_mock_new(&mc, &m, &err);
+        if (rc == 0) {
+            char want[32];
+            snprintf(want, sizeof(want), "127.0.0.1:%d", port);
+            assert_string_equal(sl_kafka_mock_bootstrap(m), want);
+        }
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(sl_kafka_mock_topic_create(m, "p", 4, &err), 0);
+    assert_int_equal(sl_kafka_mock_topic_create(m, "bad", 0, &err), SL_EINVAL);
+    assert_int_equal(sl_kafka_mock_topic_create(m, "p", 2, &err), SL_EKAFKA);
+    assert_non_null(strstr(err.msg, "already exists"));
+    int32_t n;
+    assert_int_equal(
+        sl_kafka_topic_partitions(sl_kafka_mock_bootstrap(m), "p", g_quiet, 1, 5000, &n, &err), 0);
+    assert_int_equal(n, 4);
+    /* the port is taken now */
+    struct sl_kafka_mock *m2;
+    const char *bs = sl_kafka_mock_bootstrap(m);
+    struct sl_kafka_mock_config mc2 = {.port = atoi(strchr(bs, ':') + 1)};
+    assert_int_equal(sl_kafka_mock_new(&mc2, &m2, &err), SL_EIO);
+    assert_non_null(strstr(err.msg, "cannot listen"));
+    sl_kafka_mock_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_startup_parse),
+        cmocka_unit_test(test_properties),
+        cmocka_unit_test(test_metadata),
+        cmocka_unit_test(test_earliest_bounded),
+        cmocka_unit_test(test_bounded_empty),
+        cmocka_unit_test(test_latest),
+        cmocka_unit_test(test_specific),
+        cmocka_unit_test(test_two_workers),
+        cmocka_unit_test(test_two_workers_threads),
+        cmocka_unit_test(test_key_partitioning),
+        cmocka_unit_test(test_offset_out_of_range),
+        cmocka_unit_test(test_timestamp),
+        cmocka_unit_test(test_delivery_error),
+        cmocka_unit_test(test_flush_timeout),
+        cmocka_unit_test(test_mock_port),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
