@@ -6,7 +6,9 @@
  *   - INT and BIGINT + - * wrap (two's complement); / truncates toward zero; MOD takes the sign
  *     of the dividend; MIN / -1 = MIN and MIN MOD -1 = 0, never a trap. A zero divisor at a
  *     valid selected row is an error (below).
- *   - DOUBLE follows IEEE 754: x / 0 = +-Inf or NaN; MOD is C's fmod (Java's %).
+ *   - DOUBLE follows IEEE 754: x / 0 = +-Inf or NaN; MOD is C's fmod (Java's %). A NaN result
+ *     of arithmetic is always the canonical quiet NaN 0x7ff8000000000000 (Java's Double.NaN,
+ *     which is what Flink's serializers turn every NaN into), whatever the operands' payloads.
  *   - DECIMAL(p, s) is an int64 holding value * 10^s, p <= 18. Rounding is ROUND_HALF_UP (away
  *     from zero on a tie), as Java's BigDecimal does in Flink's casts and divisions.
  *
@@ -27,8 +29,9 @@
  *     (the ranges are given per entry); they are not checked per row.
  *
  * Every SIMD variant returns bit-for-bit what the scalar reference returns, DOUBLE results
- * included: every level performs the same single IEEE operation per row with the operands in
- * the same order, so even NaN payloads agree (x86 propagates the first operand's payload).
+ * included: every level performs the same single correctly rounded IEEE operation per row,
+ * and NaN results are canonical (above), so payloads cannot differ; casts and blends copy or
+ * convert exactly.
  */
 #ifndef SL_KERNELS_ARITH_H
 #define SL_KERNELS_ARITH_H

@@ -128,24 +128,32 @@ SL_AI_FIND_ZERO(64, int64_t)
 SL_AI_INT_BINOP(32, int32_t)
 SL_AI_INT_BINOP(64, int64_t)
 
+/* Java's canonical NaN (Double.NaN, what doubleToLongBits and so Flink's serializers make of
+ * every NaN) in place of whatever payload the hardware propagated: compilers may swap the
+ * operands of a commutative operation, which changes which payload x86 keeps. */
+static inline double sl_ai_canon(double v)
+{
+    return v != v ? __builtin_nan("") : v;
+}
+
 static inline void sl_ai_binop_f64(sl_arith_op op, double *out, const double *a, double ca,
                                    const double *b, double cb, const sl_sel_t *sel, uint32_t n)
 {
     switch (op) {
     case SL_ARITH_ADD:
-        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = x + y);
+        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = sl_ai_canon(x + y));
         break;
     case SL_ARITH_SUB:
-        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = x - y);
+        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = sl_ai_canon(x - y));
         break;
     case SL_ARITH_MUL:
-        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = x * y);
+        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = sl_ai_canon(x * y));
         break;
     case SL_ARITH_DIV:
-        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = x / y);
+        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = sl_ai_canon(x / y));
         break;
     case SL_ARITH_MOD:
-        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = fmod(x, y));
+        SL_AI_BINARY(double, a, ca, b, cb, sel, n, out[r] = sl_ai_canon(fmod(x, y)));
         break;
     default:
         break;

@@ -144,6 +144,18 @@ static void test_f64_known(void **state)
     assert_true(o[0] == 0.5 && o[3] == -8.0);
     ref->binop_f64(SL_ARITH_ADD, o, a, 0, a, 0, NULL, 5);
     assert_true(o[4] == 15.0);
+    /* NaN results are Java's canonical NaN, whatever the payloads */
+    uint64_t pb = 0xfff0000000000abcull;
+    double pn;
+    memcpy(&pn, &pb, 8);
+    for (int op = 0; op < SL_ARITH_OP_COUNT; op++) {
+        ref->binop_f64(op, o, NULL, pn, b, 0, NULL, 2);
+        assert_int_equal(f64_bits(o[0]), 0x7ff8000000000000ull);
+        ref->binop_f64(op, o, a + 2, 0, NULL, pn, NULL, 1);
+        assert_int_equal(f64_bits(o[0]), 0x7ff8000000000000ull);
+    }
+    ref->binop_f64(SL_ARITH_MUL, o, NULL, INFINITY, NULL, 0.0, NULL, 1);
+    assert_int_equal(f64_bits(o[0]), 0x7ff8000000000000ull); /* not x86's negative NaN */
 }
 
 static void test_valid_and_known(void **state)
@@ -626,6 +638,19 @@ static void fill_round(uint32_t rows, int kind, uint64_t *rs)
     }
     sl_test_fill_f64(g.af, CAP, rs);
     sl_test_fill_f64(g.bf, CAP, rs);
+    /* the edges of double -> BIGINT, and NaNs with other payloads and signs */
+    uint64_t nan_bits = 0x7ff0000000000123ull, neg_nan_bits = 0xfff8000000000456ull;
+    double specials[9] = {9223372036854775808.0, -9223372036854775808.0, 9223372036854774784.0,
+                          -9223372036854774784.0, 0.5, -0.5, -0.0, 0, 0};
+    memcpy(&specials[7], &nan_bits, 8);
+    memcpy(&specials[8], &neg_nan_bits, 8);
+    for (uint32_t i = 0; i < CAP; i++) {
+        uint64_t r = sl_test_rand(rs);
+        if (r % 8 == 0)
+            g.af[i] = specials[(r >> 8) % 9];
+        if (r % 8 == 1)
+            g.bf[i] = specials[(r >> 16) % 9];
+    }
     for (uint32_t i = 0; i < CAP; i++) {
         uint64_t r = sl_test_rand(rs);
         g.cond[i] = (uint8_t)(r % 3 == 0 ? 0 : r % 3 == 1 ? 1 : (r >> 8) & 0xff);
