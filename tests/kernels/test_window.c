@@ -12,6 +12,7 @@
 
 #define CAP (SL_BATCH_CAP + 64)
 #define MAX_K 10
+#define BOUNDARY_OFFSET (-3600000ll)
 
 static const struct sl_window_kernels *ref = &sl_window_scalar;
 
@@ -115,8 +116,17 @@ static void fill_ts(int kind, uint64_t *rs)
     case 1: /* epoch milliseconds around now, and before 1970 */
         sl_test_fill_i64_range(g.ts, CAP, -2000000000000ll, 2000000000000ll, rs);
         break;
-    default: /* near the edge of the SIMD levels' exact range (2^51) */
+    case 2: /* near the edge of the SIMD levels' exact range (2^51) */
         sl_test_fill_i64_range(g.ts, CAP, -(1ll << 51) - 50000, (1ll << 51) + 50000, rs);
+        break;
+    default: /* on window boundaries (offset BOUNDARY_OFFSET, every size below divides a
+              * week), or one millisecond either side: where a quotient computed in double
+              * lands exactly on an integer */
+        for (uint32_t i = 0; i < CAP; i++) {
+            uint64_t r = sl_test_rand(rs);
+            int64_t j = (int64_t)(r % 6000001) - 3000000;
+            g.ts[i] = BOUNDARY_OFFSET + j * 604800000ll + (int64_t)((r >> 40) % 5) - 2;
+        }
         break;
     }
 }
@@ -128,10 +138,10 @@ static void test_simd_matches_scalar(void **state)
     int nl = sl_test_simd_levels(levels);
     static uint64_t valid[SL_VALID_WORDS(CAP)];
     static sl_sel_t sel[CAP];
-    static const int64_t sizes[] = {1, 3, 7, 1000, 10000, 86400000, 1ll << 40, (1ll << 51) - 1,
+    static const int64_t sizes[] = {1, 3, 7, 1000, 10000, 3600000, 86400000, 1ll << 40, (1ll << 51) - 1,
                                     1ll << 51, INT64_MAX};
     static const int64_t hops[][2] = {{10000, 2000}, {6, 2},   {7, 7},  {3, 1},
-                                      {86400000, 8640000},    {1ll << 52, 1ll << 52},
+                                      {86400000, 8640000},    {1ll << 52, 1ll << 52}, {36000000, 3600000},
                                       {INT64_MAX, INT64_MAX}, {(1ll << 50) * 4, 1ll << 50}};
     uint64_t rs = 777;
     for (int li = 0; li < nl; li++) {
@@ -139,10 +149,10 @@ static void test_simd_matches_scalar(void **state)
         const char *lname = sl_simd_name(levels[li]);
         for (size_t t = 0; t < sl_test_nlengths; t++) {
             uint32_t rows = sl_test_lengths[t];
-            for (int rep = 0; rep < 6; rep++) {
-                fill_ts(rep % 3, &rs);
-                sl_test_fill_valid(valid, rows, rep < 3 ? 10 : 60, &rs);
-                uint32_t ns = sl_test_fill_sel(sel, rows, rep < 3 ? 85 : 25, &rs);
+            for (int rep = 0; rep < 8; rep++) {
+                fill_ts(rep % 4, &rs);
+                sl_test_fill_valid(valid, rows, rep < 4 ? 10 : 60, &rs);
+                uint32_t ns = sl_test_fill_sel(sel, rows, rep < 4 ? 85 : 25, &rs);
                 for (int shape = 0; shape < 4; shape++) {
                     const uint64_t *v = shape & 1 ? valid : NULL;
                     const sl_sel_t *s = shape & 2 ? sel : NULL;
@@ -153,6 +163,8 @@ static void test_simd_matches_scalar(void **state)
                                                        ? sl_test_rand(&rs)
                                                        : sl_test_rand(&rs) % 20001) -
                                          10000;
+                        if (rep % 4 == 3)
+                            offset = BOUNDARY_OFFSET;
                         for (uint32_t r = 0; r < CAP; r++)
                             g.o[0][r] = g.o[1][r] = (int64_t)sl_test_rand(&rs);
                         assert_int_equal(ref->tumble(g.o[0], g.ts, size, offset, s, n), 0);
@@ -164,7 +176,9 @@ static void test_simd_matches_scalar(void **state)
                     }
                     for (size_t h = 0; h < sizeof(hops) / sizeof(hops[0]); h++) {
                         int64_t size = hops[h][0], slide = hops[h][1];
-                        int64_t offset = (int64_t)(sl_test_rand(&rs) % 20001) - 10000;
+                        int64_t offset = rep % 4 == 3
+                                             ? BOUNDARY_OFFSET
+                                             : (int64_t)(sl_test_rand(&rs) % 20001) - 10000;
                         int64_t c0 = ref->hop(g.rows[0], g.starts[0], g.ts, v, s, n, size,
                                               slide, offset);
                         int64_t c1 = k->hop(g.rows[1], g.starts[1], g.ts, v, s, n, size, slide,
