@@ -9,7 +9,10 @@
  *   - q = floor(d * (1 / size)): with |d / size| <= 2^51 the two roundings move the quotient
  *     by less than 1, so q is floor(d / size) or one off;
  *   - r = d - q * size in one FMA is exact (an integer below 2^53), and one correction step
- *     (r < 0: += size; r >= size: -= size) gives floor_mod; start = ts - r.
+ *     (r < 0: += size; r >= size: -= size) gives floor_mod; start = ts - r. (By the bounds,
+ *     q can only come out one too low, when d is an exact multiple of size and the rounded
+ *     reciprocal is low, as for size = 3600000; the r < 0 step is a guard that costs two
+ *     instructions.)
  * |d| < 2^51 ms is about 71,000 years around the offset; a vector with a lane outside that
  * range (or a size >= 2^51) goes through the scalar reference, so results are bit-for-bit
  * the reference's for every input.
