@@ -3,12 +3,14 @@
  *
  *   sluice --help | --version
  *   sluice kernels        the SIMD level chosen on this CPU and what each level needs
+ *   sluice gen ...        the Nexmark and YSB generators (tools/cmd_gen.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/simd.h"
+#include "tools/cmd_gen.h"
 
 static const char sl_usage[] =
     "usage: sluice [--help] [--version] COMMAND [ARGS]\n"
@@ -17,6 +19,7 @@ static const char sl_usage[] =
     "\n"
     "commands:\n"
     "  kernels     show the SIMD level chosen for the compute kernels on this CPU\n"
+    "  gen         write Nexmark or YSB benchmark events as JSON\n"
     "\n"
     "environment:\n"
     "  SLUICE_SIMD=scalar|avx2|avx512   force a kernel level (an error if the CPU lacks it)\n"
@@ -71,6 +74,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "kernels") == 0)
         return sl_cmd_kernels(argc - 1, argv + 1);
+    if (strcmp(argv[1], "gen") == 0)
+        return sl_cmd_gen(argc - 1, argv + 1);
     fprintf(stderr, "sluice: unknown command '%s'\n%s", argv[1], sl_usage);
     return 2;
 }
