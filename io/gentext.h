@@ -13,6 +13,7 @@
 #ifndef SL_IO_GENTEXT_H
 #define SL_IO_GENTEXT_H
 
+#include <emmintrin.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -27,11 +28,22 @@ static const char sl_gentext_digits2[201] = "00010203040506070809"
                                             "80818283848586878889"
                                             "90919293949596979899";
 
-/* Decimal digits of v, at most 20 bytes. */
+/* Number of decimal digits of v (1..20). */
+static inline unsigned sl_gentext_ndigits(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >= 10000) {
+        v /= 10000;
+        n += 4;
+    }
+    return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* Decimal digits of v, at most 20 bytes, written back to front in place. */
 static inline char *sl_gentext_u64(char *p, uint64_t v)
 {
-    char tmp[20];
-    char *t = tmp + sizeof(tmp);
+    unsigned n = sl_gentext_ndigits(v);
+    char *t = p + n;
     while (v >= 100) {
         unsigned d = (unsigned)(v % 100) * 2;
         v /= 100;
@@ -40,14 +52,11 @@ static inline char *sl_gentext_u64(char *p, uint64_t v)
         t[1] = sl_gentext_digits2[d + 1];
     }
     if (v >= 10) {
-        t -= 2;
-        t[0] = sl_gentext_digits2[v * 2];
-        t[1] = sl_gentext_digits2[v * 2 + 1];
+        t[-2] = sl_gentext_digits2[v * 2];
+        t[-1] = sl_gentext_digits2[v * 2 + 1];
     } else {
-        *--t = (char)('0' + v);
+        t[-1] = (char)('0' + v);
     }
-    size_t n = (size_t)(tmp + sizeof(tmp) - t);
-    memcpy(p, t, n);
     return p + n;
 }
 
@@ -120,29 +129,72 @@ static inline char *sl_gentext_timestamp(char *p, int64_t ms)
     return sl_gentext_2(p, f % 100);
 }
 
+static inline int sl_gentext_special(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* Bit i set when byte i of the 16 at `s` is below 0x20, '"' or '\\' (SSE2, in every x86-64). */
+static inline unsigned sl_gentext_special16(const char *s)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+    __m128i q = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+    __m128i b = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, _mm_or_si128(q, b)));
+}
+
 /*
  * The body of a JSON string (no quotes) for `len` bytes of `s`: '"' and '\\' get a backslash,
  * control bytes below 0x20 become \uXXXX (or \n, \t, ...), everything else is copied. At most
  * 6 * len bytes; for the generators' alphabets (the extra padding has '\\' among its
- * characters) at most 2 * len.
+ * characters) at most 2 * len. Clean runs are found and copied 16 bytes at a time, so the
+ * function may store up to 15 bytes past the end it returns (callers' bounds include that).
  */
 static inline char *sl_gentext_json_str(char *p, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0;
-    while (i < len) {
-        size_t run = i;
-        while (run < len) {
-            unsigned char c = (unsigned char)s[run];
-            if (c < 0x20 || c == '"' || c == '\\')
-                break;
-            run++;
+    for (;;) {
+        while (i + 16 <= len) {
+            unsigned m = sl_gentext_special16(s + i);
+            if (!m) {
+                _mm_storeu_si128((__m128i *)(void *)p,
+                                 _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+                p += 16;
+                i += 16;
+                continue;
+            }
+            unsigned k = (unsigned)__builtin_ctz(m);
+            _mm_storeu_si128((__m128i *)(void *)p,
+                             _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+            p += k;
+            i += k;
+            goto escape;
         }
-        memcpy(p, s + i, run - i);
-        p += run - i;
-        if (run == len)
-            break;
-        unsigned char c = (unsigned char)s[run];
+        if (len >= 16 && i < len) {
+            /* the last 16 bytes, overlapping what is done: only bytes from i on count; they
+             * go out through a local copy so that nothing past s + len is read */
+            unsigned off = (unsigned)(16 - (len - i));
+            unsigned m = sl_gentext_special16(s + len - 16) >> off;
+            char tmp[32];
+            memcpy(tmp, s + len - 16, 16);
+            memcpy(p, tmp + off, 16);
+            if (!m) {
+                p += len - i;
+                return p;
+            }
+            unsigned k = (unsigned)__builtin_ctz(m);
+            p += k;
+            i += k;
+            goto escape;
+        }
+        while (i < len && !sl_gentext_special((unsigned char)s[i]))
+            *p++ = s[i++];
+        if (i == len)
+            return p;
+    escape:;
+        unsigned char c = (unsigned char)s[i++];
         *p++ = '\\';
         switch (c) {
         case '"': *p++ = '"'; break;
@@ -159,9 +211,7 @@ static inline char *sl_gentext_json_str(char *p, const char *s, size_t len)
             *p++ = hex[c >> 4];
             *p++ = hex[c & 15];
         }
-        i = run + 1;
     }
-    return p;
 }
 
 /* Appends a string literal or known bytes. */

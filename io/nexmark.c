@@ -73,6 +73,7 @@ struct sl_nexmark_gen {
     int64_t events_for_auctions; /* events until num_in_flight_auctions more auctions */
     int64_t seed_mix;          /* xored into each event id before seeding */
     size_t extra_max;          /* longest `extra` any event can get */
+    uint32_t digits3[26 * 26 * 26]; /* base-26 digits of 0..17575, low digit in byte 0 */
     struct sl_nexmark_str hot_urls[4];
     struct sl_nexmark_str channel_names[NX_CHANNELS];
     struct sl_nexmark_str channel_urls[NX_CHANNELS];
@@ -460,36 +461,48 @@ static uint32_t nx_string(struct sl_jrandom *r, int32_t max_len, char special, c
     return (uint32_t)(e - s);
 }
 
-/* StringsGenerator.nextExactString (the per-character version): six characters per
- * nextInt(), (char)('a' + rnd % 26) with Java's signed remainder and division. */
-static void nx_exact_string(struct sl_jrandom *r, uint32_t len, char *out)
+/*
+ * StringsGenerator.nextExactString (the per-character version): six characters per
+ * nextInt(), (char)('a' + rnd % 26) then rnd /= 26, with Java's signed remainder and
+ * division. Those six are the low base-26 digits of |rnd| added to 'a' (rnd >= 0) or taken
+ * from it (rnd < 0), so a full group is two lookups of three digits in `digits3` and two
+ * 4-byte stores (the fourth byte is overwritten next; `out` has room past `len`).
+ */
+static void nx_exact_string(const struct sl_nexmark_gen *g, struct sl_jrandom *r, uint32_t len,
+                            char *out)
 {
+    const uint32_t base = 0x61616161u; /* "aaaa" */
+    struct sl_jrandom lr = *r; /* a local copy stays in a register: `out` may alias `r` */
     uint32_t i = 0;
     while (i + 6 <= len) {
-        int32_t rnd = sl_jrandom_int(r);
-        for (int k = 0; k < 6; k++) {
-            out[i++] = (char)('a' + rnd % 26);
-            rnd /= 26;
-        }
+        int32_t rnd = sl_jrandom_int(&lr);
+        uint32_t mag = rnd < 0 ? 0u - (uint32_t)rnd : (uint32_t)rnd;
+        uint32_t lo = g->digits3[mag % 17576u], hi = g->digits3[(mag / 17576u) % 17576u];
+        uint32_t w0 = rnd < 0 ? base - lo : base + lo, w1 = rnd < 0 ? base - hi : base + hi;
+        memcpy(out + i, &w0, 4);
+        memcpy(out + i + 3, &w1, 4);
+        i += 6;
     }
     if (i < len) {
-        int32_t rnd = sl_jrandom_int(r);
+        int32_t rnd = sl_jrandom_int(&lr);
         while (i < len) {
             out[i++] = (char)('a' + rnd % 26);
             rnd /= 26;
         }
     }
+    *r = lr;
 }
 
 /* StringsGenerator.nextExtra: the length of the padding (drawn), then its bytes. */
-static uint32_t nx_extra(struct sl_jrandom *r, int64_t current, int32_t avg, char *out)
+static uint32_t nx_extra(const struct sl_nexmark_gen *g, struct sl_jrandom *r, int64_t current,
+                         int32_t avg, char *out)
 {
     if (current > avg)
         return 0;
     int32_t desired = avg - (int32_t)current;
     int32_t delta = (int32_t)floor(desired * 0.2 + 0.5); /* (int) Math.round(desired * 0.2) */
     int32_t size = desired - delta + (delta == 0 ? 0 : sl_jrandom_int_bound(r, 2 * delta));
-    nx_exact_string(r, (uint32_t)size, out);
+    nx_exact_string(g, r, (uint32_t)size, out);
     return (uint32_t)size;
 }
 
@@ -528,7 +541,7 @@ static void nx_person(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
                       p->state.len;
     p->date_time = ev->timestamp;
     p->extra.ptr = ev->extra_buf;
-    p->extra.len = nx_extra(r, current, g->cfg.person_avg_size, ev->extra_buf);
+    p->extra.len = nx_extra(g, r, current, g->cfg.person_avg_size, ev->extra_buf);
 }
 
 static void nx_auction(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
@@ -561,7 +574,7 @@ static void nx_auction(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
     int64_t current = 8 + a->item_name.len + a->description.len + 8 + 8 + 8 + 8 + 8;
     a->date_time = ev->timestamp;
     a->extra.ptr = ev->extra_buf;
-    a->extra.len = nx_extra(r, current, g->cfg.auction_avg_size, ev->extra_buf);
+    a->extra.len = nx_extra(g, r, current, g->cfg.auction_avg_size, ev->extra_buf);
 }
 
 static void nx_bid(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
@@ -592,7 +605,7 @@ static void nx_bid(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
     b->bidder += SL_NEXMARK_FIRST_PERSON_ID; /* a second time, as the Java code does */
     b->date_time = ev->timestamp;
     b->extra.ptr = ev->extra_buf;
-    b->extra.len = nx_extra(r, 8 + 8 + 8 + 8, g->cfg.bid_avg_size, ev->extra_buf);
+    b->extra.len = nx_extra(g, r, 8 + 8 + 8 + 8, g->cfg.bid_avg_size, ev->extra_buf);
 }
 
 /* BidGenerator.getBaseUrl. */
@@ -678,6 +691,8 @@ int sl_nexmark_gen_new(const struct sl_nexmark_config *cfg, struct sl_nexmark_ge
         free(g);
         return sl_error_set(err, SL_ENOMEM, "nexmark: out of memory for the channel table");
     }
+    for (uint32_t v = 0; v < 26 * 26 * 26; v++)
+        g->digits3[v] = (v % 26) | (v / 26 % 26) << 8 | (v / 676) << 16;
     nx_build_channels(g);
     *out = g;
     return 0;
@@ -760,6 +775,17 @@ size_t sl_nexmark_json_max(const struct sl_nexmark_gen *gen)
     return 1024 + 2 * gen->extra_max;
 }
 
+/* A string the generator built from a safe alphabet (letters, digits, ' ', '_', '@', '.',
+ * ':', '/', '?', '=', '&', '-'): nothing to escape. Only `extra` needs nx_json_str. */
+static char *nx_json_raw(char *p, struct sl_nexmark_str s)
+{
+    *p++ = '"';
+    memcpy(p, s.ptr, s.len);
+    p += s.len;
+    *p++ = '"';
+    return p;
+}
+
 static char *nx_json_str(char *p, struct sl_nexmark_str s)
 {
     *p++ = '"';
@@ -785,15 +811,15 @@ size_t sl_nexmark_event_json(const struct sl_nexmark_event *ev, char *buf)
         p = SL_GENTEXT_LIT(p, "{\"event_type\":0,\"person\":{\"id\":");
         p = sl_gentext_i64(p, e->id);
         p = SL_GENTEXT_LIT(p, ",\"name\":");
-        p = nx_json_str(p, e->name);
+        p = nx_json_raw(p, e->name);
         p = SL_GENTEXT_LIT(p, ",\"emailAddress\":");
-        p = nx_json_str(p, e->email_address);
+        p = nx_json_raw(p, e->email_address);
         p = SL_GENTEXT_LIT(p, ",\"creditCard\":");
-        p = nx_json_str(p, e->credit_card);
+        p = nx_json_raw(p, e->credit_card);
         p = SL_GENTEXT_LIT(p, ",\"city\":");
-        p = nx_json_str(p, e->city);
+        p = nx_json_raw(p, e->city);
         p = SL_GENTEXT_LIT(p, ",\"state\":");
-        p = nx_json_str(p, e->state);
+        p = nx_json_raw(p, e->state);
         p = SL_GENTEXT_LIT(p, ",\"dateTime\":");
         p = nx_json_ts(p, e->date_time);
         p = SL_GENTEXT_LIT(p, ",\"extra\":");
@@ -806,9 +832,9 @@ size_t sl_nexmark_event_json(const struct sl_nexmark_event *ev, char *buf)
         p = SL_GENTEXT_LIT(p, "{\"event_type\":1,\"person\":null,\"auction\":{\"id\":");
         p = sl_gentext_i64(p, e->id);
         p = SL_GENTEXT_LIT(p, ",\"itemName\":");
-        p = nx_json_str(p, e->item_name);
+        p = nx_json_raw(p, e->item_name);
         p = SL_GENTEXT_LIT(p, ",\"description\":");
-        p = nx_json_str(p, e->description);
+        p = nx_json_raw(p, e->description);
         p = SL_GENTEXT_LIT(p, ",\"initialBid\":");
         p = sl_gentext_i64(p, e->initial_bid);
         p = SL_GENTEXT_LIT(p, ",\"reserve\":");
@@ -836,9 +862,9 @@ size_t sl_nexmark_event_json(const struct sl_nexmark_event *ev, char *buf)
         p = SL_GENTEXT_LIT(p, ",\"price\":");
         p = sl_gentext_i64(p, e->price);
         p = SL_GENTEXT_LIT(p, ",\"channel\":");
-        p = nx_json_str(p, e->channel);
+        p = nx_json_raw(p, e->channel);
         p = SL_GENTEXT_LIT(p, ",\"url\":");
-        p = nx_json_str(p, e->url);
+        p = nx_json_raw(p, e->url);
         p = SL_GENTEXT_LIT(p, ",\"dateTime\":");
         p = nx_json_ts(p, e->date_time);
         p = SL_GENTEXT_LIT(p, ",\"extra\":");
