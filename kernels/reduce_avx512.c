@@ -52,7 +52,13 @@ static int64_t sl_reduce_sum_i64_avx512(const int64_t *restrict v, const uint64_
         }
     }
     a0 = _mm512_add_epi64(_mm512_add_epi64(a0, a1), _mm512_add_epi64(a2, a3));
-    uint64_t sum = (uint64_t)_mm512_reduce_add_epi64(a0);
+    /* horizontal sum in uint64: _mm512_reduce_add_epi64 adds as signed long long in GCC's
+     * header, which UBSan flags on wrap-around */
+    uint64_t lanes[8];
+    _mm512_storeu_si512((void *)lanes, a0);
+    uint64_t sum = 0;
+    for (int k = 0; k < 8; k++)
+        sum += lanes[k];
     uint64_t tail_cnt = 0;
     for (; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
