@@ -4,6 +4,7 @@
  *   sluice --help | --version
  *   sluice kernels        the SIMD level chosen on this CPU and what each level needs
  *   sluice kafka-mock     an in-memory Kafka-protocol broker (tools/cmd_kafka_mock.c)
+ *   sluice gen ...        the Nexmark and YSB generators (tools/cmd_gen.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "kernels/simd.h"
 #include "tools/cmd_kafka_mock.h"
+#include "tools/cmd_gen.h"
 
 static const char sl_usage[] =
     "usage: sluice [--help] [--version] COMMAND [ARGS]\n"
@@ -20,6 +22,7 @@ static const char sl_usage[] =
     "commands:\n"
     "  kernels     show the SIMD level chosen for the compute kernels on this CPU\n"
     "  kafka-mock  run an in-memory Kafka-protocol broker for local use and tests\n"
+    "  gen         write Nexmark or YSB benchmark events as JSON\n"
     "\n"
     "environment:\n"
     "  SLUICE_SIMD=scalar|avx2|avx512   force a kernel level (an error if the CPU lacks it)\n"
@@ -76,6 +79,8 @@ int main(int argc, char **argv)
         return sl_cmd_kernels(argc - 1, argv + 1);
     if (strcmp(argv[1], "kafka-mock") == 0)
         return sl_cmd_kafka_mock(argc - 1, argv + 1);
+    if (strcmp(argv[1], "gen") == 0)
+        return sl_cmd_gen(argc - 1, argv + 1);
     fprintf(stderr, "sluice: unknown command '%s'\n%s", argv[1], sl_usage);
     return 2;
 }

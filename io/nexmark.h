@@ -1,0 +1,278 @@
+/*
+ * io/nexmark.h - the Nexmark event generator (people, auctions and bids).
+ *
+ * WHAT IT REPRODUCES
+ * The generator of the Flink community's Nexmark benchmark (github.com/nexmark/nexmark,
+ * nexmark-flink/.../generator: GeneratorConfig, NexmarkGenerator, model/PersonGenerator,
+ * AuctionGenerator, BidGenerator, StringsGenerator, PriceGenerator, LongGenerator), with the
+ * defaults of NexmarkConfiguration and the options of its 'nexmark' SQL connector
+ * (NexmarkSourceOptions; the table source builds GeneratorConfig with firstEventId = 1 and
+ * firstEventNumber = 1, so the first event id is 2 and the stream opens with two auctions).
+ *
+ * Event k of a stream (k = 0, 1, ...: "eventsCountSoFar" in Java) has
+ *   event number  n  = first_event_number + k
+ *   event id      id = first_event_id + n        (out-of-order group size 1, as configured)
+ *   kind          id % (p + a + b) < p: person, < p + a: auction, else bid (1 : 3 : 46)
+ *   timestamp     base_time + (long)(n * delay_us) / 1000,
+ *                 delay_us = 1e6 / first_event_rate * num_event_generators
+ * and its fields come from a java.util.Random seeded with the event id (io/jrandom.h), drawn
+ * in the order of the Java code: ids from the proportions (first person / auction id 1000),
+ * active people (1000) and in-flight auctions (100) with id leads of 10, hot sellers / bidders
+ * / auctions (1 in 100 ids is hot, chosen with probability 1 - 1/ratio), prices
+ * round(10^(6u) * 100), names, e-mails, credit cards, US cities and states, categories 10..14,
+ * auction lengths from the rate, channels ("Google", "Facebook", "Baidu", "Apple" half of the
+ * time, else "channel-<0..9999>") with their urls, and `extra` padding so that the Java size
+ * estimate (8 bytes per number plus the string lengths) averages person.avg-size /
+ * auction.avg-size / bid.avg-size (200 / 500 / 100 bytes).
+ *
+ * Because each event depends only on (config, k), the generator is a pure function of the
+ * event index: a source resumes from a checkpointed index, and workers split a stream by
+ * index ranges (or, as Flink does, by sl_nexmark_config_split's parallel timelines).
+ *
+ * WHERE IT DIFFERS FROM THE JAVA GENERATOR, AND WHY
+ * - Seeding. Nexmark's first Flink version (commit 558d931, like Apache Beam's generator it
+ *   came from) seeded java.util.Random with each event id; later versions draw from one
+ *   unseeded Random / SplittableRandom per source, so their events are not reproducible at
+ *   all. sluice seeds per event as the original did. With seed 0 (the default) a person or
+ *   an auction is exactly the one that generator makes for the same event id and config;
+ *   a bid matches it in auction, bidder, price and dateTime, then draws the channel and
+ *   url that the current Java version added (in its order), then `extra`.
+ * - A non-zero seed seeds event `id` with id ^ mix(seed) instead (mix: splitmix64's
+ *   finalizer): a different, equally deterministic stream.
+ * - Channel urls. Java builds the 4 hot urls and the 10000-channel url cache from an
+ *   unseeded random at class load; sluice builds them the same way from new Random(seed),
+ *   so they are deterministic but not the bytes of any particular Java run.
+ * - `extra` is drawn character by character (StringsGenerator.nextExactString, six
+ *   characters per nextInt()), as in the seeded version; the current Java version copies a
+ *   slice of a 1 MiB pre-drawn unseeded string instead. Either way the alphabet is Java's
+ *   (char)('a' + rnd % 26) with a signed rnd: 'H'..'z', which includes '\\', '[', ']', '^',
+ *   '_' and '`' (the JSON writer escapes the backslash).
+ * - Kept as in Java on purpose, although they look like slips: a bid's bidder gets
+ *   FIRST_PERSON_ID added twice (ids from 2000), and next-event.rate, rate.shape and
+ *   rate.period do not change timestamps (GeneratorConfig uses first-event.rate only).
+ * - The JSON writer always prints three fraction digits ("yyyy-MM-dd HH:mm:ss.SSS"); Flink's
+ *   JSON format writes 0-9 digits (trailing zeros dropped) and reads both.
+ *
+ * OWNERSHIP AND THREADS
+ * A generator (struct sl_nexmark_gen) is created by sl_nexmark_gen_new, owned by the caller
+ * and freed with sl_nexmark_gen_free. It is immutable after creation: any number of threads
+ * may generate from one generator at once, each with its own struct sl_nexmark_event. An
+ * event's strings point into the event's own buffer or into the generator (channel urls,
+ * city and state names): they are valid until the event is generated into again, freed, or
+ * the generator is freed.
+ */
+#ifndef SL_IO_NEXMARK_H
+#define SL_IO_NEXMARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/batch.h"
+#include "engine/error.h"
+
+/* ---- configuration ------------------------------------------------------------------------- */
+
+#define SL_NEXMARK_FIRST_PERSON_ID 1000
+#define SL_NEXMARK_FIRST_AUCTION_ID 1000
+#define SL_NEXMARK_FIRST_CATEGORY_ID 10
+
+struct sl_nexmark_config {
+    /* options of the 'nexmark' connector (names as in Flink's DDL), defaults in brackets */
+    int64_t first_event_rate;   /* first-event.rate, events/s [10000] */
+    int64_t next_event_rate;    /* next-event.rate [10000]; stored, unused (as in Java) */
+    int64_t events_num;         /* events.num: events in the stream, 0 = unbounded [0] */
+    int32_t person_avg_size;    /* person.avg-size, bytes [200] */
+    int32_t auction_avg_size;   /* auction.avg-size [500] */
+    int32_t bid_avg_size;       /* bid.avg-size [100] */
+    int32_t person_proportion;  /* person.proportion [1] */
+    int32_t auction_proportion; /* auction.proportion [3] */
+    int32_t bid_proportion;     /* bid.proportion [46] */
+    int32_t hot_auction_ratio;  /* bid.hot-ratio.auctions [2] */
+    int32_t hot_bidders_ratio;  /* bid.hot-ratio.bidders [4] */
+    int32_t hot_sellers_ratio;  /* auction.hot-ratio.sellers [4] */
+    int64_t stop_at;            /* stop-at: stop after this many events, -1 = never [-1] */
+    int32_t rate_period_sec;    /* rate.period [600]; stored, unused (as in Java) */
+    uint8_t rate_shape_sine;    /* rate.shape: 0 square, 1 sine [square]; stored, unused */
+    uint8_t rate_limited;       /* rate.limited [false]: for the source's pacing */
+    uint8_t keep_alive;         /* keep-alive [false]: for the source */
+    uint8_t max_emit_speed;     /* max-emit-speed [true]: false = pace to the timestamps */
+    /* NexmarkConfiguration fields that the connector does not expose */
+    int32_t num_active_people;      /* [1000] */
+    int32_t num_in_flight_auctions; /* [100] */
+    int32_t num_event_generators;   /* parallel timelines (Flink: the parallelism) [1] */
+    /* GeneratorConfig */
+    int64_t base_time;          /* ms since the epoch of event number 0 [now] */
+    int64_t first_event_id;     /* [1, as Flink's table source] */
+    int64_t first_event_number; /* [1] */
+    /* sluice */
+    uint64_t seed; /* 0 = java.util.Random(event id) exactly as in Java [0] */
+};
+
+/* Fills `cfg` with the defaults above; base_time is the current time. */
+void sl_nexmark_config_init(struct sl_nexmark_config *cfg);
+
+/*
+ * Sets one option by its connector name ("first-event.rate", "events.num",
+ * "person.avg-size", "bid.hot-ratio.bidders", ...) or one of sluice's own ("seed",
+ * "base-time", "first-event.id", "first-event.number", "active-people",
+ * "in-flight-auctions", "event-generators"). Sizes take a unit as Flink's MemorySize does
+ * ("200b", "1kb", "2 mb"); rate.period takes a duration ("600s", "10 min", "600000 ms").
+ * SL_ENOTFOUND for an unknown key, SL_EINVAL for a bad value; `err` names both.
+ */
+int sl_nexmark_config_set(struct sl_nexmark_config *cfg, const char *key, const char *value,
+                          struct sl_error *err);
+
+/* SL_EINVAL (with the reason in `err`) when the options cannot make a stream: proportions
+ * and ratios must be positive, the rate positive, sizes in 1..1 GiB and so on. */
+int sl_nexmark_config_check(const struct sl_nexmark_config *cfg, struct sl_error *err);
+
+/* GeneratorConfig.maxEvents: events_num, or when 0 Java's overflow-safe "unbounded". */
+int64_t sl_nexmark_config_max_events(const struct sl_nexmark_config *cfg);
+
+/* Events of the stream: max_events, cut at stop_at when that is >= 0. */
+int64_t sl_nexmark_config_stream_events(const struct sl_nexmark_config *cfg);
+
+/*
+ * Flink's way of splitting a source n ways (GeneratorConfig.split with numEventGenerators =
+ * n): sub-stream i gets its own block of event ids and its own timeline at 1/n of the rate.
+ * Writes sub-config i (0 <= i < n) to `out`. A plain index-range split of one timeline
+ * (worker w generates indexes [lo_w, hi_w) of the same config) needs no call at all.
+ */
+void sl_nexmark_config_split(const struct sl_nexmark_config *cfg, int32_t n, int32_t i,
+                             struct sl_nexmark_config *out);
+
+/* ---- events -------------------------------------------------------------------------------- */
+
+enum sl_nexmark_type {
+    SL_NEXMARK_PERSON = 0, /* event_type values of Flink's nexmark tables */
+    SL_NEXMARK_AUCTION = 1,
+    SL_NEXMARK_BID = 2,
+};
+
+struct sl_nexmark_str {
+    const char *ptr; /* not NUL-terminated */
+    uint32_t len;
+};
+
+struct sl_nexmark_person {
+    int64_t id;
+    struct sl_nexmark_str name, email_address, credit_card, city, state;
+    int64_t date_time; /* ms since the epoch */
+    struct sl_nexmark_str extra;
+};
+
+struct sl_nexmark_auction {
+    int64_t id;
+    struct sl_nexmark_str item_name, description;
+    int64_t initial_bid, reserve, date_time, expires, seller, category;
+    struct sl_nexmark_str extra;
+};
+
+struct sl_nexmark_bid {
+    int64_t auction, bidder, price;
+    struct sl_nexmark_str channel, url;
+    int64_t date_time;
+    struct sl_nexmark_str extra;
+};
+
+/* Byte room for the short strings of one event (names, e-mail, card, item name,
+ * description); the generator never needs more than 160. */
+#define SL_NEXMARK_SMALL 192
+
+struct sl_nexmark_event {
+    int32_t type;      /* enum sl_nexmark_type */
+    int64_t index;     /* k, the position in the stream */
+    int64_t event_id;  /* the id that seeded it */
+    int64_t timestamp; /* event time, ms (= the dateTime of its kind) */
+    union {
+        struct sl_nexmark_person person;
+        struct sl_nexmark_auction auction;
+        struct sl_nexmark_bid bid;
+    };
+    char small[SL_NEXMARK_SMALL];
+    char *extra_buf; /* owned, extra_cap bytes */
+    size_t extra_cap;
+};
+
+/* ---- the generator ------------------------------------------------------------------------- */
+
+struct sl_nexmark_gen;
+
+/* A generator for `cfg` (copied; checked with sl_nexmark_config_check). It builds the
+ * channel url table (about 1 MB); the caller owns it. 0, SL_EINVAL or SL_ENOMEM. */
+int sl_nexmark_gen_new(const struct sl_nexmark_config *cfg, struct sl_nexmark_gen **out,
+                       struct sl_error *err);
+void sl_nexmark_gen_free(struct sl_nexmark_gen *gen);
+
+/* The generator's configuration (owned by it). */
+const struct sl_nexmark_config *sl_nexmark_gen_config(const struct sl_nexmark_gen *gen);
+
+/* Prepares `ev` for events of `gen`: allocates its `extra` buffer once (the only
+ * allocation; generating never allocates). 0 or SL_ENOMEM. Free with sl_nexmark_event_free. */
+int sl_nexmark_event_init(struct sl_nexmark_event *ev, const struct sl_nexmark_gen *gen);
+void sl_nexmark_event_free(struct sl_nexmark_event *ev);
+
+/* Event `index` (>= 0) of the stream into `ev` (prepared for `gen`). Indexes past the
+ * stream's end are generated too; the caller decides where the stream ends. */
+void sl_nexmark_gen_event(const struct sl_nexmark_gen *gen, int64_t index,
+                          struct sl_nexmark_event *ev);
+
+/* The size Java's generator attributes to the event (8 per number plus the string lengths
+ * it counts), the measure that the *.avg-size options are averages of. */
+int64_t sl_nexmark_event_size(const struct sl_nexmark_event *ev);
+
+/* ---- JSON ---------------------------------------------------------------------------------- */
+
+/* An upper bound of sl_nexmark_event_json's output for events of `gen`. */
+size_t sl_nexmark_json_max(const struct sl_nexmark_gen *gen);
+
+/*
+ * Writes the event as the JSON object Flink's json format reads into the nexmark Kafka table
+ * (ddl_kafka.sql), fields in table order, absent kinds null:
+ *   {"event_type":2,"person":null,"auction":null,"bid":{"auction":1000,"bidder":2001,
+ *    "price":123,"channel":"Google","url":"https://...","dateTime":"2024-01-01 00:00:00.001",
+ *    "extra":"..."}}
+ * into `buf` (sl_nexmark_json_max bytes of room), no newline, no NUL. Returns the length.
+ */
+size_t sl_nexmark_event_json(const struct sl_nexmark_event *ev, char *buf);
+
+/* ---- batches ------------------------------------------------------------------------------- */
+
+/*
+ * The nexmark table's physical columns with the ROW fields flattened (26 columns):
+ *   0 event_type INT NOT NULL
+ *   1 person.id BIGINT, person.name, person.emailAddress, person.creditCard, person.city,
+ *     person.state VARCHAR, 7 person.dateTime TIMESTAMP(3), 8 person.extra VARCHAR
+ *   9 auction.id BIGINT, auction.itemName, auction.description VARCHAR, auction.initialBid,
+ *     auction.reserve BIGINT, 14 auction.dateTime, auction.expires TIMESTAMP(3),
+ *     16 auction.seller, auction.category BIGINT, 18 auction.extra VARCHAR
+ *   19 bid.auction, bid.bidder, bid.price BIGINT, 22 bid.channel, bid.url VARCHAR,
+ *     24 bid.dateTime TIMESTAMP(3), 25 bid.extra VARCHAR
+ * All but event_type are nullable: the fields of the two kinds an event is not are NULL.
+ * The computed `dateTime` column and the watermark of the DDL belong to the planner.
+ * The caller owns the schema (sl_schema_free). NULL when out of memory.
+ */
+struct sl_schema *sl_nexmark_schema_new(void);
+
+#define SL_NEXMARK_NCOLS 26
+
+/* Column indexes of the flattened schema. */
+enum sl_nexmark_col {
+    SL_NXC_EVENT_TYPE = 0,
+    SL_NXC_PERSON = 1,   /* 8 columns: id name emailAddress creditCard city state dateTime extra */
+    SL_NXC_AUCTION = 9,  /* 10: id itemName description initialBid reserve dateTime expires
+                            seller category extra */
+    SL_NXC_BID = 19,     /* 7: auction bidder price channel url dateTime extra */
+};
+
+/*
+ * Appends events first_index .. first_index + n - 1 to `b` as rows b->rows .. b->rows + n - 1
+ * (strings copied into the batch's string heap). `b` must have the layout of
+ * sl_nexmark_schema_new and room for n more rows; `ev` is scratch prepared for `gen`.
+ * 0, SL_EINVAL (wrong layout or no room; the batch is unchanged) or SL_ENOMEM (string heap;
+ * the batch keeps the rows appended before it).
+ */
+int sl_nexmark_fill(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *ev,
+                    int64_t first_index, uint32_t n, struct sl_batch *b);
+
+#endif
