@@ -21,7 +21,11 @@
  *
  * Invalid JSON, invalid UTF-8 (simdjson validates the whole record), content after the
  * object, a non-object record, a record over the size limit, an empty record and a Kafka
- * tombstone are bad records (io/badrec.h).
+ * tombstone are bad records (io/badrec.h). One limit comes from simdjson On-Demand, which
+ * validates what is read: the value of a key the schema does not know is skipped after
+ * stage 1's checks (UTF-8, string syntax, structure) and a count of nesting, so a wrong
+ * bracket kind or a misspelt literal *inside an ignored value* goes unnoticed; everything
+ * that reaches a column is fully validated.
  *
  * The encoder writes Flink's shape: nested objects from the dotted names, in schema order
  * of first appearance; a ROW whose fields are all NULL is written as null; TIMESTAMP(3) as
