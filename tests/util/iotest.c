@@ -180,3 +180,54 @@ char *sl_iot_slurp(FILE *f)
     s[got] = '\0';
     return s;
 }
+
+void sl_iot_round_trip(struct sl_iot *t, void *codec, sl_iot_enc_fn enc, sl_iot_dec_fn dec,
+                       uint64_t *rs)
+{
+    static sl_sel_t sel[SL_BATCH_CAP];
+    struct sl_batch *dst = sl_batch_pool_get(t->pool);
+    assert_non_null(dst);
+    for (size_t li = 0; li < sl_test_nlengths; li++) {
+        uint32_t n = sl_test_lengths[li];
+        if (n > SL_BATCH_CAP)
+            continue;
+        for (int rep = 0; rep < 3; rep++) {
+            struct sl_batch *src = t->b;
+            sl_batch_reset(src);
+            sl_iot_fill(src, n, rep == 0 ? 0 : rep == 1 ? 30 : 100, rs);
+            uint32_t ns = n;
+            if (rep == 1) {
+                ns = sl_test_fill_sel(sel, n, 60, rs);
+                sl_sel_t *s = sl_batch_sel_next(src);
+                memcpy(s, sel, ns * sizeof(*s));
+                sl_batch_sel_commit(src, s, ns);
+            }
+            struct sl_fmt_out out;
+            sl_fmt_out_init(&out);
+            struct sl_error err;
+            if (enc(codec, src, &out, &err))
+                fail_msg("encode: %s", err.msg);
+            assert_int_equal(out.nrec, ns);
+            struct sl_record *recs = calloc(ns + 1, sizeof(*recs));
+            assert_non_null(recs);
+            for (uint32_t i = 0; i < ns; i++) {
+                recs[i] = sl_iot_rec("", i);
+                recs[i].value = sl_fmt_out_rec(&out, i);
+                recs[i].value_len = sl_fmt_out_rec_len(&out, i);
+            }
+            sl_batch_reset(dst);
+            size_t consumed = 0;
+            if (dec(codec, recs, ns, dst, NULL, &consumed, &err))
+                fail_msg("decode: %s", err.msg);
+            assert_int_equal(consumed, ns);
+            assert_int_equal(dst->rows, ns);
+            for (uint32_t i = 0; i < ns; i++)
+                if (!sl_iot_row_equal(src, src->sel ? src->sel[i] : i, dst, i))
+                    fail_msg("row %u of %u differs after a round trip: '%.*s'", i, ns,
+                             (int)recs[i].value_len, (const char *)recs[i].value);
+            free(recs);
+            sl_fmt_out_free(&out);
+        }
+    }
+    sl_batch_pool_put(dst);
+}

@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #include "engine/batch.h"
+#include "io/badrec.h"
+#include "io/fmt.h"
 #include "io/record.h"
 
 /* Columns of sl_iot_schema(): */
@@ -65,3 +67,19 @@ int sl_iot_dlq_cb(void *ctx, const struct sl_record *rec, const char *msg);
 char *sl_iot_slurp(FILE *f);
 
 #endif
+
+/* ---- round trips ------------------------------------------------------------------------- */
+
+typedef int (*sl_iot_enc_fn)(void *codec, struct sl_batch *b, struct sl_fmt_out *out,
+                             struct sl_error *err);
+typedef int (*sl_iot_dec_fn)(void *codec, const struct sl_record *recs, size_t n,
+                             struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
+                             struct sl_error *err);
+
+/*
+ * For every length of sl_test_lengths that fits a batch, with no NULLs, some NULLs and a
+ * selection, and all NULLs: fills t->b at random, encodes it, decodes the records into
+ * another batch of the pool and checks decode(encode(x)) == x row by row.
+ */
+void sl_iot_round_trip(struct sl_iot *t, void *codec, sl_iot_enc_fn enc, sl_iot_dec_fn dec,
+                       uint64_t *rs);
