@@ -440,6 +440,23 @@ int sl_fmt_store_null(struct sl_batch *b, uint32_t col, uint32_t row, struct sl_
     return 0;
 }
 
+int sl_fmt_store_varchar(struct sl_batch *b, uint32_t col, uint32_t row, const char *s,
+                         size_t n, struct sl_error *err)
+{
+    struct sl_column *c = &b->cols[col];
+    if (n > UINT32_MAX - 1)
+        return sl_fmt_field_error(err, SL_ERANGE, &b->schema->fields[col], "string too long",
+                                  NULL, 0);
+    sl_str v = sl_batch_str(b, s, (uint32_t)n);
+    if (!sl_str_ok(v))
+        return sl_error_set(err, SL_ENOMEM, "field '%s': out of memory for a string",
+                            b->schema->fields[col].name);
+    sl_col_str(c)[row] = v;
+    if (c->valid)
+        sl_col_set_null(c, row, false);
+    return 0;
+}
+
 int sl_fmt_store_text(struct sl_batch *b, uint32_t col, uint32_t row, const char *s, size_t n,
                       struct sl_error *err)
 {

@@ -82,6 +82,12 @@ static inline bool sl_fmt_decimal_fits(int64_t v, unsigned precision)
 int sl_fmt_store_text(struct sl_batch *b, uint32_t col, uint32_t row, const char *s, size_t n,
                       struct sl_error *err);
 
+/* Stores n bytes as the VARCHAR value of row `row` (copied to the string heap), without a
+ * UTF-8 check: for text a parser has validated already (simdjson validates every record
+ * and rejects unpaired surrogate escapes). Returns 0 or SL_ENOMEM / SL_ERANGE. */
+int sl_fmt_store_varchar(struct sl_batch *b, uint32_t col, uint32_t row, const char *s,
+                         size_t n, struct sl_error *err);
+
 /* Marks row `row` of column `col` NULL, or fails with SL_EINVAL "missing/NULL value for NOT
  * NULL field" when the column is not nullable. */
 int sl_fmt_store_null(struct sl_batch *b, uint32_t col, uint32_t row, struct sl_error *err);

@@ -213,6 +213,14 @@ struct sl_json *sl_json_new(const struct sl_schema *schema, const struct sl_fmt_
         nd->key_json[w++] = ':';
         nd->key_json[w] = '\0';
         nd->key_json_len = (uint32_t)w;
+        if (nd->name_len < 16) {
+            unsigned char pat[16] = {0}, mask[16] = {0};
+            memcpy(pat, nd->name, nd->name_len);
+            pat[nd->name_len] = '"';
+            memset(mask, 0xff, nd->name_len + 1);
+            memcpy(nd->pat, pat, 16);
+            memcpy(nd->mask, mask, 16);
+        }
     }
     json->shim = sl_json_shim_new(&json->plan, json->max_bytes);
     if (!json->shim)

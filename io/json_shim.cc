@@ -165,6 +165,8 @@ struct walker {
             std::string_view sv;
             if (auto e = v.get_string().get(sv))
                 return fail_json(e, field(col)->name);
+            if (c->type.id == SL_TYPE_VARCHAR) // simdjson validated it
+                return sl_fmt_store_varchar(b, uint32_t(col), row, sv.data(), sv.size(), err);
             return store_str(col, sv);
         }
         case ondemand::json_type::number: {
@@ -238,6 +240,19 @@ struct walker {
         return fail_field(col, SL_EPARSE, "unexpected JSON value");
     }
 
+    // Whether the raw key at k (after its opening quote) is the node's name: the name's
+    // bytes followed by the closing quote. Short names compare as two 8-byte words against
+    // the precomputed name+quote pattern; the padded buffer makes the over-read safe.
+    static bool key_equal(const char *k, const sl_json_node &nd)
+    {
+        if (nd.name_len < 16) {
+            uint64_t w[2];
+            std::memcpy(w, k, 16);
+            return ((w[0] ^ nd.pat[0]) & nd.mask[0]) == 0 && ((w[1] ^ nd.pat[1]) & nd.mask[1]) == 0;
+        }
+        return std::memcmp(k, nd.name, nd.name_len) == 0 && k[nd.name_len] == '"';
+    }
+
     // Which child of `node` the key names, or -1 (an unknown key).
     int32_t match(sl_json_node *node, ondemand::field &f)
     {
@@ -246,7 +261,7 @@ struct walker {
         uint32_t h = node->hint < node->nchild ? node->hint : 0;
         for (uint32_t k = 0; k < node->nchild; k++) {
             uint32_t i = h + k < node->nchild ? h + k : h + k - node->nchild;
-            if (key.unsafe_is_equal(kids[i].name_len, std::string_view(kids[i].name, kids[i].name_len))) {
+            if (key_equal(key.raw(), kids[i])) {
                 node->hint = i + 1;
                 return int32_t(i);
             }
@@ -336,8 +351,10 @@ extern "C" int sl_json_shim_row(struct sl_json_shim *shim, struct sl_json_plan *
     // Fields the record did not have are NULL (an error for a NOT NULL field).
     for (uint32_t c = 0; c < plan->ncols; c++) {
         if (!((shim->seen[c >> 6] >> (c & 63)) & 1)) {
-            rc = sl_fmt_store_null(b, c, row, err);
-            if (rc)
+            sl_column *col = &b->cols[c];
+            if (SL_LIKELY(col->valid != nullptr))
+                col->valid[row >> 6] &= ~(uint64_t(1) << (row & 63));
+            else if ((rc = sl_fmt_store_null(b, c, row, err)) != 0)
                 return rc;
         }
     }

@@ -29,6 +29,8 @@ struct sl_json_node {
     uint32_t hint;     /* the child expected next (keys usually come in schema order) */
     char *key_json;    /* encoder: "\"name\":" JSON-escaped, NUL-terminated, owned by the plan */
     uint32_t key_json_len;
+    uint64_t pat[2];   /* decoder: name + '"' as 16 little-endian bytes (names < 16 bytes) */
+    uint64_t mask[2];  /* decoder: which bytes of pat count */
 };
 
 struct sl_json_plan {
