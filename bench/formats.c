@@ -1,0 +1,300 @@
+/*
+ * bench/formats.c - record formats: decode and encode throughput per core.
+ *
+ *   formats/decode/json/nexmark_bid   Nexmark bid events (~200 bytes) into the full Nexmark
+ *                                     table (event_type + person.* + auction.* + bid.*,
+ *                                     29 columns); person and auction are JSON null
+ *   formats/decode/json/ysb           YSB ad events (7 fields, uuids, ms time as a string)
+ *   formats/decode/csv/nexmark_bid    the bid fields as CSV
+ *   formats/decode/raw/nexmark_bid    the bid fields in the raw layout
+ *   formats/encode/{json,csv,raw}/nexmark_bid
+ *
+ * bytes_per_second is record bytes (JSON/CSV/raw text) per second; items_per_second is
+ * records per second. Each iteration decodes RECS records into batches (reset when full),
+ * as a worker would after rd_kafka_consume_batch_queue.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench_util.h"
+#include "bench/shim.h"
+#include "engine/batch.h"
+#include "io/csv.h"
+#include "io/json.h"
+#include "io/raw.h"
+
+#define RECS 16384
+
+enum { FMT_JSON, FMT_CSV, FMT_RAW };
+enum { SHAPE_NEXMARK, SHAPE_YSB };
+
+struct bm_fmt {
+    int fmt;
+    int shape;
+    int encode;
+};
+
+static struct sl_schema *nexmark_schema(bool bid_only)
+{
+    static const char *names[] = {
+        "event_type",     "person.id",          "person.name",      "person.emailAddress",
+        "person.creditCard", "person.city",      "person.state",     "person.dateTime",
+        "person.extra",   "auction.id",         "auction.itemName", "auction.description",
+        "auction.initialBid", "auction.reserve", "auction.dateTime", "auction.expires",
+        "auction.seller", "auction.category",   "auction.extra",    "bid.auction",
+        "bid.bidder",     "bid.price",          "bid.channel",      "bid.url",
+        "bid.dateTime",   "bid.extra"};
+    enum { NN = sizeof(names) / sizeof(names[0]) };
+    struct sl_type t[NN];
+    const char *n[NN];
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < NN; i++) {
+        if (bid_only && i != 0 && strncmp(names[i], "bid.", 4) != 0)
+            continue;
+        const char *f = strchr(names[i], '.') ? strchr(names[i], '.') + 1 : names[i];
+        sl_type_id id = SL_TYPE_VARCHAR;
+        if (!strcmp(f, "event_type"))
+            id = SL_TYPE_INT;
+        else if (!strcmp(f, "dateTime") || !strcmp(f, "expires"))
+            id = SL_TYPE_TIMESTAMP;
+        else if (!strcmp(f, "id") || !strcmp(f, "initialBid") || !strcmp(f, "reserve") ||
+                 !strcmp(f, "seller") || !strcmp(f, "category") || !strcmp(f, "auction") ||
+                 !strcmp(f, "bidder") || !strcmp(f, "price"))
+            id = SL_TYPE_BIGINT;
+        t[k] = sl_type_make(id, true);
+        n[k++] = names[i];
+    }
+    return sl_schema_new(k, n, t);
+}
+
+static struct sl_schema *ysb_schema(void)
+{
+    const char *n[] = {"user_id", "page_id", "ad_id", "ad_type", "event_type", "event_time",
+                       "ip_address"};
+    struct sl_type t[7];
+    for (int i = 0; i < 7; i++)
+        t[i] = sl_type_make(i == 5 ? SL_TYPE_BIGINT : SL_TYPE_VARCHAR, true);
+    return sl_schema_new(7, n, t);
+}
+
+static void uuid(char *out, uint64_t *rs)
+{
+    uint64_t a = sl_bench_rand(rs), b = sl_bench_rand(rs);
+    sprintf(out, "%08x-%04x-%04x-%04x-%012llx", (unsigned)a, (unsigned)(a >> 32) & 0xffff,
+            (unsigned)(a >> 48), (unsigned)b & 0xffff, (unsigned long long)(b >> 16));
+}
+
+/* RECS JSON records of the given shape, one after another in *buf; fills recs. */
+static void make_json(int shape, struct sl_record *recs, char **buf, size_t *total)
+{
+    static const char *channels[] = {"Google", "Facebook", "Baidu", "Apple"};
+    static const char *types[] = {"view", "click", "purchase"};
+    char *b = malloc((size_t)RECS * 512);
+    size_t pos = 0;
+    uint64_t rs = 17;
+    for (int i = 0; i < RECS; i++) {
+        char *p = b + pos;
+        int n;
+        if (shape == SHAPE_NEXMARK) {
+            uint64_t r = sl_bench_rand(&rs);
+            n = sprintf(p,
+                        "{\"event_type\":2,\"person\":null,\"auction\":null,\"bid\":{"
+                        "\"auction\":%llu,\"bidder\":%llu,\"price\":%llu,\"channel\":\"%s\","
+                        "\"url\":\"https://www.nexmark.com/%s/item.htm?query=1&channel_id=%u\","
+                        "\"dateTime\":\"2026-11-23 12:%02u:%02u.%03u\",\"extra\":\"%.*s\"}}",
+                        (unsigned long long)(1000 + r % 1000), (unsigned long long)(2000 + (r >> 10) % 10000),
+                        (unsigned long long)(100 + (r >> 24) % 100000),
+                        channels[r % 4], "vpkx/cgkc", (unsigned)(r >> 40) % 1000000,
+                        (unsigned)(i / 60000) % 60, (unsigned)(i / 1000) % 60, (unsigned)i % 1000,
+                        (int)(8 + r % 16), "abcdefghijklmnopqrstuvwxyz");
+        } else {
+            char u[3][40];
+            for (int k = 0; k < 3; k++)
+                uuid(u[k], &rs);
+            n = sprintf(p,
+                        "{\"user_id\":\"%s\",\"page_id\":\"%s\",\"ad_id\":\"%s\","
+                        "\"ad_type\":\"banner78\",\"event_type\":\"%s\","
+                        "\"event_time\":\"%lld\",\"ip_address\":\"1.2.3.4\"}",
+                        u[0], u[1], u[2], types[i % 3], 1700000000000ll + i);
+        }
+        recs[i] = (struct sl_record){"bench", 0, i, -1, NULL, 0, p, (size_t)n};
+        pos += (size_t)n;
+    }
+    *buf = b;
+    *total = pos;
+}
+
+struct bm_env {
+    struct sl_schema *schema;
+    struct sl_heap *heap;
+    struct sl_batch_pool *pool;
+    struct sl_batch *b;
+    void *codec;
+    struct sl_record recs[RECS];
+    char *json_buf;
+    size_t bytes;
+    struct sl_fmt_out out; /* the records in the benchmark's format */
+};
+
+static void *codec_new(int fmt, struct sl_schema *s)
+{
+    struct sl_error err;
+    void *c = fmt == FMT_JSON  ? (void *)sl_json_new(s, NULL, &err)
+              : fmt == FMT_CSV ? (void *)sl_csv_new(s, NULL, &err)
+                               : (void *)sl_raw_new(s, NULL, &err);
+    if (!c) {
+        fprintf(stderr, "formats bench: %s\n", err.msg);
+        abort();
+    }
+    return c;
+}
+
+static void codec_free(int fmt, void *c)
+{
+    if (fmt == FMT_JSON)
+        sl_json_free(c);
+    else if (fmt == FMT_CSV)
+        sl_csv_free(c);
+    else
+        sl_raw_free(c);
+}
+
+static int decode(int fmt, void *c, const struct sl_record *r, size_t n, struct sl_batch *b,
+                  size_t *consumed, struct sl_error *err)
+{
+    if (fmt == FMT_JSON)
+        return sl_json_decode(c, r, n, b, NULL, consumed, err);
+    if (fmt == FMT_CSV)
+        return sl_csv_decode(c, r, n, b, NULL, consumed, err);
+    return sl_raw_decode(c, r, n, b, NULL, consumed, err);
+}
+
+static int encode(int fmt, void *c, struct sl_batch *b, struct sl_fmt_out *o, struct sl_error *err)
+{
+    if (fmt == FMT_JSON)
+        return sl_json_encode(c, b, o, err);
+    if (fmt == FMT_CSV)
+        return sl_csv_encode(c, b, o, err);
+    return sl_raw_encode(c, b, o, err);
+}
+
+/* Sets up: JSON records of the shape, decoded, and re-encoded in the benchmark's format
+ * (so CSV and raw carry exactly the same rows). */
+static int env_open(struct bm_env *e, const struct bm_fmt *p, struct sl_error *err)
+{
+    memset(e, 0, sizeof(*e));
+    e->schema = p->shape == SHAPE_YSB ? ysb_schema() : nexmark_schema(p->fmt != FMT_JSON);
+    e->heap = sl_heap_new();
+    e->pool = sl_batch_pool_new(e->heap, e->schema, 4);
+    e->b = sl_batch_pool_get(e->pool);
+    struct sl_schema *js = p->shape == SHAPE_YSB ? ysb_schema() : nexmark_schema(p->fmt != FMT_JSON);
+    void *jc = codec_new(FMT_JSON, js);
+    make_json(p->shape, e->recs, &e->json_buf, &e->bytes);
+    e->codec = codec_new(p->fmt, e->schema);
+    sl_fmt_out_init(&e->out);
+    size_t done = 0;
+    int rc = 0;
+    while (done < RECS && !rc) {
+        size_t got;
+        sl_batch_reset(e->b);
+        rc = decode(FMT_JSON, jc, e->recs + done, RECS - done, e->b, &got, err);
+        if (!rc)
+            rc = encode(p->fmt, e->codec, e->b, &e->out, err);
+        done += got;
+    }
+    codec_free(FMT_JSON, jc);
+    sl_schema_free(js);
+    if (rc)
+        return rc;
+    if (p->fmt != FMT_JSON) { /* point the records at the re-encoded bytes */
+        e->bytes = e->out.len;
+        for (uint32_t i = 0; i < e->out.nrec; i++) {
+            e->recs[i].value = sl_fmt_out_rec(&e->out, i);
+            e->recs[i].value_len = sl_fmt_out_rec_len(&e->out, i);
+        }
+    }
+    return 0;
+}
+
+static void env_close(struct bm_env *e, int fmt)
+{
+    codec_free(fmt, e->codec);
+    sl_fmt_out_free(&e->out);
+    free(e->json_buf);
+    sl_batch_pool_put(e->b);
+    sl_batch_pool_free(e->pool);
+    sl_heap_free(e->heap);
+    sl_schema_free(e->schema);
+}
+
+static void bm_formats(struct sl_bench *bench, void *arg)
+{
+    const struct bm_fmt *p = arg;
+    static struct bm_env e;
+    struct sl_error err;
+    if (env_open(&e, p, &err)) {
+        sl_bench_error(bench, err.msg);
+        env_close(&e, p->fmt);
+        return;
+    }
+    /* for encoding: the rows of one full batch, re-encoded RECS / SL_BATCH_CAP times */
+    size_t got = 0;
+    sl_batch_reset(e.b);
+    decode(p->fmt, e.codec, e.recs, RECS, e.b, &got, &err);
+    struct sl_fmt_out o;
+    sl_fmt_out_init(&o);
+    int64_t enc_bytes = 0;
+    while (sl_bench_running(bench)) {
+        if (p->encode) {
+            enc_bytes = 0;
+            for (uint32_t k = 0; k < RECS / e.b->rows; k++) {
+                sl_fmt_out_clear(&o);
+                if (encode(p->fmt, e.codec, e.b, &o, &err)) {
+                    sl_bench_error(bench, err.msg);
+                    break;
+                }
+                enc_bytes += (int64_t)o.len;
+            }
+            sl_bench_keep(o.data);
+        } else {
+            size_t done = 0;
+            while (done < RECS) {
+                sl_batch_reset(e.b);
+                if (decode(p->fmt, e.codec, e.recs + done, RECS - done, e.b, &got, &err)) {
+                    sl_bench_error(bench, err.msg);
+                    break;
+                }
+                done += got;
+            }
+            sl_bench_keep(e.b->cols[0].data);
+        }
+    }
+    if (p->encode) {
+        sl_bench_items(bench, (RECS / e.b->rows) * e.b->rows);
+        sl_bench_bytes(bench, enc_bytes);
+    } else {
+        sl_bench_items(bench, RECS);
+        sl_bench_bytes(bench, (int64_t)e.bytes);
+    }
+    sl_bench_counter(bench, "bytes_per_record", (double)e.bytes / RECS);
+    sl_fmt_out_free(&o);
+    env_close(&e, p->fmt);
+}
+
+SL_BENCH_REGISTER(sl_bm_formats_register)
+{
+    static const char *fname[] = {"json", "csv", "raw"};
+    static struct bm_fmt args[] = {
+        {FMT_JSON, SHAPE_NEXMARK, 0}, {FMT_JSON, SHAPE_YSB, 0}, {FMT_CSV, SHAPE_NEXMARK, 0},
+        {FMT_RAW, SHAPE_NEXMARK, 0},  {FMT_JSON, SHAPE_NEXMARK, 1}, {FMT_CSV, SHAPE_NEXMARK, 1},
+        {FMT_RAW, SHAPE_NEXMARK, 1},
+    };
+    static char names[sizeof(args) / sizeof(args[0])][64];
+    for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+        snprintf(names[i], sizeof(names[i]), "formats/%s/%s/%s",
+                 args[i].encode ? "encode" : "decode", fname[args[i].fmt],
+                 args[i].shape == SHAPE_YSB ? "ysb" : "nexmark_bid");
+        sl_bench_def_unit(sl_bench_add(names[i], bm_formats, &args[i]), 'u');
+    }
+}

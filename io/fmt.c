@@ -1,0 +1,741 @@
+/*
+ * io/fmt.c - text <-> typed values, UTF-8 validation and output buffers (see fmt.h).
+ *
+ * The parsers are hand-written rather than strtol/strptime based: they take (pointer,
+ * length) without a terminating NUL (record bytes are not NUL-terminated), never read past
+ * the length, never allocate, and say precisely what was wrong. Only DOUBLE goes through
+ * strtod (on a bounded stack copy), since correct rounding of decimal to binary is subtle.
+ *
+ * Dates use the proleptic Gregorian calendar through the classic days-from-civil
+ * arithmetic (era of 400 years = 146097 days), valid for every int64 millisecond value;
+ * the millisecond arithmetic is done in 128 bits and range-checked.
+ */
+#include "io/fmt.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers -------------------------------------------------------------------------------- */
+
+static void sl_fmt_trim(const char **s, size_t *n)
+{
+    const char *p = *s;
+    size_t len = *n;
+    while (len && (*p == ' ' || *p == '\t')) {
+        p++;
+        len--;
+    }
+    while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+        len--;
+    *s = p;
+    *n = len;
+}
+
+static inline bool sl_isdigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool sl_fmt_ieq(const char *s, size_t n, const char *lit)
+{
+    size_t m = strlen(lit);
+    if (n != m)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c != lit[i])
+            return false;
+    }
+    return true;
+}
+
+/* ---- text -> values ------------------------------------------------------------------------- */
+
+int sl_fmt_parse_bool(const char *s, size_t n, uint8_t *out, const char **why)
+{
+    sl_fmt_trim(&s, &n);
+    if (sl_fmt_ieq(s, n, "true")) {
+        *out = 1;
+        return 0;
+    }
+    if (sl_fmt_ieq(s, n, "false")) {
+        *out = 0;
+        return 0;
+    }
+    *why = "not a boolean (true or false)";
+    return SL_EPARSE;
+}
+
+int sl_fmt_parse_i64(const char *s, size_t n, int64_t *out, const char **why)
+{
+    sl_fmt_trim(&s, &n);
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    if (i == n || !sl_isdigit(s[i])) {
+        *why = "not an integer";
+        return SL_EPARSE;
+    }
+    uint64_t acc = 0;
+    bool over = false;
+    for (; i < n && sl_isdigit(s[i]); i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (acc > (UINT64_MAX - d) / 10)
+            over = true;
+        else
+            acc = acc * 10 + d;
+    }
+    if (i < n) {
+        *why = (s[i] == '.' || s[i] == 'e' || s[i] == 'E') ? "not an integer (fraction or exponent)"
+                                                           : "not an integer";
+        return SL_EPARSE;
+    }
+    if (over || acc > (neg ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX)) {
+        *why = "integer out of range";
+        return SL_ERANGE;
+    }
+    *out = neg ? (int64_t)(0u - acc) : (int64_t)acc;
+    return 0;
+}
+
+int sl_fmt_parse_i32(const char *s, size_t n, int32_t *out, const char **why)
+{
+    int64_t v;
+    int rc = sl_fmt_parse_i64(s, n, &v, why);
+    if (rc == SL_ERANGE || (rc == 0 && (v < INT32_MIN || v > INT32_MAX))) {
+        *why = "integer out of range for INT";
+        return SL_ERANGE;
+    }
+    if (rc == 0)
+        *out = (int32_t)v;
+    return rc;
+}
+
+int sl_fmt_parse_f64(const char *s, size_t n, double *out, const char **why)
+{
+    sl_fmt_trim(&s, &n);
+    if (n == 3 && memcmp(s, "NaN", 3) == 0) {
+        *out = NAN;
+        return 0;
+    }
+    if ((n == 8 && memcmp(s, "Infinity", 8) == 0) || (n == 9 && memcmp(s, "+Infinity", 9) == 0)) {
+        *out = INFINITY;
+        return 0;
+    }
+    if (n == 9 && memcmp(s, "-Infinity", 9) == 0) {
+        *out = -INFINITY;
+        return 0;
+    }
+    /* syntax check first: strtod also takes hex, "inf", "nan(...)" and leading spaces */
+    size_t i = 0, digits = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    for (; i < n && sl_isdigit(s[i]); i++)
+        digits++;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && sl_isdigit(s[i]); i++)
+            digits++;
+    if (digits && i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            i++;
+        size_t ed = 0;
+        for (; i < n && sl_isdigit(s[i]); i++)
+            ed++;
+        if (!ed)
+            digits = 0;
+    }
+    if (!digits || i != n) {
+        *why = "not a number";
+        return SL_EPARSE;
+    }
+    char tmp[512];
+    if (n >= sizeof(tmp)) {
+        *why = "number too long";
+        return SL_EPARSE;
+    }
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    errno = 0;
+    double v = strtod(tmp, NULL);
+    if (errno == ERANGE && isinf(v)) {
+        *why = "number out of range for DOUBLE";
+        return SL_ERANGE;
+    }
+    *out = v;
+    return 0;
+}
+
+int sl_fmt_parse_decimal(const char *s, size_t n, unsigned precision, unsigned scale,
+                         int64_t *out, const char **why)
+{
+    sl_fmt_trim(&s, &n);
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    size_t i0 = i;
+    while (i < n && sl_isdigit(s[i]))
+        i++;
+    size_t nint = i - i0, f0 = i, nfrac = 0;
+    if (i < n && s[i] == '.') {
+        f0 = ++i;
+        while (i < n && sl_isdigit(s[i]))
+            i++;
+        nfrac = i - f0;
+    }
+    int64_t exp = 0;
+    if (nint + nfrac && i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        bool eneg = false;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            eneg = s[i++] == '-';
+        size_t e0 = i;
+        for (; i < n && sl_isdigit(s[i]); i++)
+            if (exp < 1000000)
+                exp = exp * 10 + (s[i] - '0');
+        if (i == e0) {
+            *why = "not a decimal number";
+            return SL_EPARSE;
+        }
+        if (eneg)
+            exp = -exp;
+    }
+    if (nint + nfrac == 0 || i != n) {
+        *why = "not a decimal number";
+        return SL_EPARSE;
+    }
+    /* value = D * 10^(exp - nfrac), D the digits without the point; keep the first `keep`
+     * digits of D * 10^scale and round half-up on the next one */
+    int64_t ndig = (int64_t)(nint + nfrac);
+    int64_t keep = ndig + exp - (int64_t)nfrac + (int64_t)scale;
+    uint64_t acc = 0;
+    const uint64_t lim = 1000000000000000000ull; /* 10^18 > any DECIMAL(18) */
+    for (int64_t j = 0; j < ndig && j < keep; j++) {
+        char c = j < (int64_t)nint ? s[i0 + j] : s[f0 + (size_t)(j - (int64_t)nint)];
+        acc = acc * 10 + (uint64_t)(c - '0');
+        if (acc >= lim)
+            goto out_range;
+    }
+    if (keep > ndig && acc) {
+        for (int64_t j = ndig; j < keep; j++) {
+            acc *= 10;
+            if (acc >= lim)
+                goto out_range;
+        }
+    }
+    if (keep >= 0 && keep < ndig) {
+        char c = keep < (int64_t)nint ? s[i0 + keep] : s[f0 + (size_t)(keep - (int64_t)nint)];
+        if (c >= '5')
+            acc++;
+    }
+    if (acc >= (uint64_t)sl_pow10_i64(precision))
+        goto out_range;
+    *out = neg ? -(int64_t)acc : (int64_t)acc;
+    return 0;
+out_range:
+    *why = "exceeds the DECIMAL precision";
+    return SL_ERANGE;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void sl_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static bool sl_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Reads exactly `w` digits at s[*i]; false if there are not that many. */
+static bool sl_fixed_digits(const char *s, size_t n, size_t *i, unsigned w, unsigned *v)
+{
+    unsigned acc = 0;
+    for (unsigned k = 0; k < w; k++) {
+        if (*i >= n || !sl_isdigit(s[*i]))
+            return false;
+        acc = acc * 10 + (unsigned)(s[(*i)++] - '0');
+    }
+    *v = acc;
+    return true;
+}
+
+int sl_fmt_parse_timestamp(const char *s, size_t n, int64_t *ms, const char **why)
+{
+    static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    sl_fmt_trim(&s, &n);
+    size_t i = 0;
+    bool neg = false;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    size_t y0 = i;
+    int64_t year = 0;
+    while (i < n && sl_isdigit(s[i]) && i - y0 < 9)
+        year = year * 10 + (s[i++] - '0');
+    unsigned mon, day, hh, mm, ss = 0, frac = 0;
+    if (i - y0 < 4 || i >= n || s[i] != '-')
+        goto out_syntax;
+    i++;
+    if (!sl_fixed_digits(s, n, &i, 2, &mon) || i >= n || s[i++] != '-' ||
+        !sl_fixed_digits(s, n, &i, 2, &day) || i >= n || (s[i] != ' ' && s[i] != 'T'))
+        goto out_syntax;
+    i++;
+    if (!sl_fixed_digits(s, n, &i, 2, &hh) || i >= n || s[i++] != ':' ||
+        !sl_fixed_digits(s, n, &i, 2, &mm))
+        goto out_syntax;
+    if (i < n && s[i] == ':') {
+        i++;
+        if (!sl_fixed_digits(s, n, &i, 2, &ss))
+            goto out_syntax;
+        if (i < n && s[i] == '.') {
+            i++;
+            size_t f0 = i;
+            while (i < n && sl_isdigit(s[i]) && i - f0 < 9) {
+                if (i - f0 < 3)
+                    frac = frac * 10 + (unsigned)(s[i] - '0');
+                i++;
+            }
+            size_t nf = i - f0;
+            if (nf == 0)
+                goto out_syntax;
+            for (; nf < 3; nf++)
+                frac *= 10;
+        }
+    }
+    if (i < n && s[i] == 'Z')
+        i++;
+    if (i != n)
+        goto out_syntax;
+    if (neg)
+        year = -year;
+    if (mon < 1 || mon > 12 || day < 1 ||
+        day > mdays[mon - 1] + (mon == 2 && sl_leap(year) ? 1u : 0u) || hh > 23 || mm > 59 ||
+        ss > 59) {
+        *why = "not a valid date or time";
+        return SL_ERANGE;
+    }
+    __int128 v = (__int128)sl_days_from_civil(year, mon, day) * 86400000 +
+                 (((int64_t)hh * 60 + mm) * 60 + ss) * 1000 + frac;
+    if (v > INT64_MAX || v < INT64_MIN) {
+        *why = "timestamp out of range";
+        return SL_ERANGE;
+    }
+    *ms = (int64_t)v;
+    return 0;
+out_syntax:
+    *why = "not a timestamp (yyyy-MM-dd HH:mm:ss.SSS)";
+    return SL_EPARSE;
+}
+
+bool sl_fmt_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        if (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0)
+                lo = 0xA0; /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F; /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0)
+                lo = 0x90;
+            else if (c == 0xF4)
+                hi = 0x8F; /* > U+10FFFF */
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
+/* ---- storing into a batch ------------------------------------------------------------------- */
+
+int sl_fmt_field_error(struct sl_error *err, int code, const struct sl_field *field,
+                       const char *why, const char *text, size_t n)
+{
+    char tname[48];
+    sl_type_format(field->type, tname, sizeof(tname));
+    if (!text)
+        return sl_error_set(err, code, "field '%s' (%s): %s", field->name, tname, why);
+    char shown[64 * 4 + 8];
+    size_t k = 0, lim = n > 64 ? 64 : n;
+    for (size_t i = 0; i < lim; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            shown[k++] = (char)c;
+        } else {
+            snprintf(shown + k, 5, "\\x%02x", c);
+            k += 4;
+        }
+    }
+    if (n > lim) {
+        memcpy(shown + k, "...", 3);
+        k += 3;
+    }
+    shown[k] = '\0';
+    return sl_error_set(err, code, "field '%s' (%s): %s: '%s'", field->name, tname, why, shown);
+}
+
+int sl_fmt_store_null(struct sl_batch *b, uint32_t col, uint32_t row, struct sl_error *err)
+{
+    struct sl_column *c = &b->cols[col];
+    if (!c->valid)
+        return sl_fmt_field_error(err, SL_EINVAL, &b->schema->fields[col],
+                                  "NULL or missing value for a NOT NULL field", NULL, 0);
+    sl_col_set_null(c, row, true);
+    return 0;
+}
+
+int sl_fmt_store_varchar(struct sl_batch *b, uint32_t col, uint32_t row, const char *s,
+                         size_t n, struct sl_error *err)
+{
+    struct sl_column *c = &b->cols[col];
+    if (n > UINT32_MAX - 1)
+        return sl_fmt_field_error(err, SL_ERANGE, &b->schema->fields[col], "string too long",
+                                  NULL, 0);
+    sl_str v = sl_batch_str(b, s, (uint32_t)n);
+    if (!sl_str_ok(v))
+        return sl_error_set(err, SL_ENOMEM, "field '%s': out of memory for a string",
+                            b->schema->fields[col].name);
+    sl_col_str(c)[row] = v;
+    if (c->valid)
+        sl_col_set_null(c, row, false);
+    return 0;
+}
+
+int sl_fmt_store_text(struct sl_batch *b, uint32_t col, uint32_t row, const char *s, size_t n,
+                      struct sl_error *err)
+{
+    struct sl_column *c = &b->cols[col];
+    const char *why = NULL;
+    int rc = 0;
+    switch (c->type.id) {
+    case SL_TYPE_BOOLEAN:
+        rc = sl_fmt_parse_bool(s, n, &sl_col_bool(c)[row], &why);
+        break;
+    case SL_TYPE_INT:
+        rc = sl_fmt_parse_i32(s, n, &sl_col_i32(c)[row], &why);
+        break;
+    case SL_TYPE_BIGINT:
+        rc = sl_fmt_parse_i64(s, n, &sl_col_i64(c)[row], &why);
+        break;
+    case SL_TYPE_DOUBLE:
+        rc = sl_fmt_parse_f64(s, n, &sl_col_f64(c)[row], &why);
+        break;
+    case SL_TYPE_DECIMAL:
+        rc = sl_fmt_parse_decimal(s, n, c->type.precision, c->type.scale, &sl_col_i64(c)[row],
+                                  &why);
+        break;
+    case SL_TYPE_TIMESTAMP:
+        rc = sl_fmt_parse_timestamp(s, n, &sl_col_i64(c)[row], &why);
+        break;
+    case SL_TYPE_VARCHAR: {
+        if (n > UINT32_MAX - 1) {
+            why = "string too long";
+            rc = SL_ERANGE;
+            break;
+        }
+        if (!sl_fmt_utf8_valid(s, n)) {
+            why = "invalid UTF-8";
+            rc = SL_EPARSE;
+            break;
+        }
+        sl_str v = sl_batch_str(b, s, (uint32_t)n);
+        if (!sl_str_ok(v))
+            return sl_error_set(err, SL_ENOMEM, "field '%s': out of memory for a string",
+                                b->schema->fields[col].name);
+        sl_col_str(c)[row] = v;
+        break;
+    }
+    default:
+        why = "unsupported type";
+        rc = SL_ENOTSUP;
+        break;
+    }
+    if (rc)
+        return sl_fmt_field_error(err, rc, &b->schema->fields[col], why, s, n);
+    if (c->valid)
+        sl_col_set_null(c, row, false);
+    return 0;
+}
+
+/* ---- the decode loop ------------------------------------------------------------------------ */
+
+int sl_fmt_check_record(const struct sl_record *rec, size_t max_bytes, struct sl_error *err)
+{
+    if (!rec->value)
+        return sl_error_set(err, SL_EINVAL, "tombstone (the record's value is NULL)");
+    if (rec->value_len == 0)
+        return sl_error_set(err, SL_EPARSE, "empty record");
+    if (rec->value_len > max_bytes)
+        return sl_error_set(err, SL_ERANGE, "record of %zu bytes exceeds the maximum of %zu",
+                            rec->value_len, max_bytes);
+    return 0;
+}
+
+int sl_fmt_decode_records(sl_fmt_row_fn fn, void *codec, size_t max_bytes,
+                          const struct sl_record *recs, size_t n, struct sl_batch *b,
+                          struct sl_badrec *bad, size_t *consumed, struct sl_error *err)
+{
+    size_t i = 0;
+    int rc = 0;
+    *consumed = 0;
+    if (b->sel)
+        return sl_error_set(err, SL_EINVAL, "decoding into a batch with a selection");
+    for (; i < n && b->rows < SL_BATCH_CAP; i++) {
+        struct sl_error why;
+        const struct sl_record *rec = &recs[i];
+        rc = sl_fmt_check_record(rec, max_bytes, &why);
+        if (rc == 0) {
+            rc = fn(codec, (const char *)rec->value, rec->value_len, b, b->rows, &why);
+            if (rc == 0) {
+                b->rows++;
+                continue;
+            }
+        }
+        if (rc == SL_ENOMEM) {
+            char where[256];
+            sl_badrec_where(rec, where, sizeof(where));
+            sl_error_set(err, rc, "decoding the record at %s: %s", where, why.msg);
+            break;
+        }
+        rc = sl_badrec_handle(bad, rec, rc, why.msg, err);
+        if (rc)
+            break;
+    }
+    *consumed = i;
+    return rc;
+}
+
+/* ---- values -> text ------------------------------------------------------------------------- */
+
+static size_t sl_fmt_u64(char *buf, uint64_t v)
+{
+    char tmp[24];
+    size_t k = 0;
+    do {
+        tmp[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < k; i++)
+        buf[i] = tmp[k - 1 - i];
+    return k;
+}
+
+size_t sl_fmt_i64(char *buf, int64_t v)
+{
+    if (v < 0) {
+        buf[0] = '-';
+        return 1 + sl_fmt_u64(buf + 1, 0u - (uint64_t)v);
+    }
+    return sl_fmt_u64(buf, (uint64_t)v);
+}
+
+size_t sl_fmt_decimal(char *buf, int64_t v, unsigned scale)
+{
+    size_t k = 0;
+    uint64_t a = (uint64_t)v;
+    if (v < 0) {
+        buf[k++] = '-';
+        a = 0u - a;
+    }
+    if (scale == 0)
+        return k + sl_fmt_u64(buf + k, a);
+    uint64_t p = (uint64_t)sl_pow10_i64(scale > 18 ? 18 : scale);
+    k += sl_fmt_u64(buf + k, a / p);
+    buf[k++] = '.';
+    uint64_t f = a % p;
+    for (unsigned i = scale; i-- > 0;) {
+        buf[k + i] = (char)('0' + f % 10);
+        f /= 10;
+    }
+    return k + scale;
+}
+
+size_t sl_fmt_f64(char *buf, double v)
+{
+    if (v == 0) {
+        if (signbit(v)) {
+            memcpy(buf, "-0.0", 4);
+            return 4;
+        }
+        memcpy(buf, "0.0", 3);
+        return 3;
+    }
+    char tmp[SL_FMT_VALUE_MAX];
+    int len = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        len = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    memcpy(buf, tmp, (size_t)len);
+    if (!memchr(tmp, '.', (size_t)len) && !memchr(tmp, 'e', (size_t)len)) {
+        memcpy(buf + len, ".0", 2);
+        len += 2;
+    }
+    return (size_t)len;
+}
+
+static inline void sl_put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+size_t sl_fmt_timestamp(char *buf, int64_t ms, bool iso)
+{
+    int64_t days = ms / 86400000, rem = ms % 86400000;
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
+    }
+    int64_t y;
+    unsigned m, d;
+    sl_civil_from_days(days, &y, &m, &d);
+    size_t k = 0;
+    uint64_t ay = (uint64_t)y;
+    if (y < 0) {
+        buf[k++] = '-';
+        ay = 0u - ay;
+    }
+    char yd[24];
+    size_t yl = sl_fmt_u64(yd, ay);
+    for (; yl < 4; yl++) {
+        memmove(yd + 1, yd, yl);
+        yd[0] = '0';
+    }
+    memcpy(buf + k, yd, yl);
+    k += yl;
+    unsigned msd = (unsigned)rem;
+    buf[k] = '-';
+    sl_put2(buf + k + 1, m);
+    buf[k + 3] = '-';
+    sl_put2(buf + k + 4, d);
+    buf[k + 6] = iso ? 'T' : ' ';
+    sl_put2(buf + k + 7, msd / 3600000);
+    buf[k + 9] = ':';
+    sl_put2(buf + k + 10, msd / 60000 % 60);
+    buf[k + 12] = ':';
+    sl_put2(buf + k + 13, msd / 1000 % 60);
+    buf[k + 15] = '.';
+    unsigned f = msd % 1000;
+    buf[k + 16] = (char)('0' + f / 100);
+    buf[k + 17] = (char)('0' + f / 10 % 10);
+    buf[k + 18] = (char)('0' + f % 10);
+    return k + 19;
+}
+
+/* ---- output buffers ------------------------------------------------------------------------- */
+
+void sl_fmt_out_init(struct sl_fmt_out *o)
+{
+    memset(o, 0, sizeof(*o));
+}
+
+void sl_fmt_out_free(struct sl_fmt_out *o)
+{
+    free(o->data);
+    free(o->off);
+    sl_fmt_out_init(o);
+}
+
+void sl_fmt_out_clear(struct sl_fmt_out *o)
+{
+    o->len = 0;
+    o->nrec = 0;
+    if (o->off)
+        o->off[0] = 0;
+}
+
+int sl_fmt_out_reserve(struct sl_fmt_out *o, size_t extra)
+{
+    if (!o->off) {
+        o->off = malloc(64 * sizeof(*o->off));
+        if (!o->off)
+            return SL_ENOMEM;
+        o->offcap = 64;
+        o->off[0] = 0;
+    }
+    if (o->cap - o->len >= extra)
+        return 0;
+    size_t cap = o->cap ? o->cap : 4096;
+    while (cap - o->len < extra)
+        cap *= 2;
+    char *d = realloc(o->data, cap);
+    if (!d)
+        return SL_ENOMEM;
+    o->data = d;
+    o->cap = cap;
+    return 0;
+}
+
+int sl_fmt_out_end_record(struct sl_fmt_out *o)
+{
+    int rc = sl_fmt_out_reserve(o, 0);
+    if (rc)
+        return rc;
+    if (o->nrec + 2 > o->offcap) {
+        size_t *n = realloc(o->off, (size_t)o->offcap * 2 * sizeof(*n));
+        if (!n)
+            return SL_ENOMEM;
+        o->off = n;
+        o->offcap *= 2;
+    }
+    o->off[++o->nrec] = o->len;
+    return 0;
+}

@@ -1,0 +1,393 @@
+/*
+ * io/json.c - the JSON format: the plan (schema tree), decoding through the simdjson shim,
+ * and the encoder (rules in json.h).
+ *
+ * THE PLAN
+ * Flattened names are split at dots and rebuilt into a tree of nodes; a node's children
+ * are contiguous in one array, in the order the schema first names them, so the encoder
+ * writes keys in schema order and the decoder's "next expected key" guess is right for
+ * records written in that order (Flink's and ours). The plan is built once per codec.
+ *
+ * The encoder is plain C: it writes straight into the output buffer after reserving the
+ * worst case of each value (6 bytes per string byte for \u escapes).
+ */
+#include "io/json.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/json_shim.h"
+
+struct sl_json {
+    const struct sl_schema *schema;
+    struct sl_json_plan plan;
+    struct sl_json_shim *shim;
+    size_t max_bytes;
+    bool line_end;
+};
+
+/* ---- the plan ------------------------------------------------------------------------------- */
+
+/* Segment `depth` of a dotted name: returns false when the name has fewer segments. */
+static bool sl_json_segment(const char *name, uint32_t depth, const char **seg, uint32_t *len)
+{
+    const char *p = name;
+    for (uint32_t d = 0; d < depth; d++) {
+        p = strchr(p, '.');
+        if (!p)
+            return false;
+        p++;
+    }
+    const char *e = strchr(p, '.');
+    *seg = p;
+    *len = (uint32_t)(e ? (size_t)(e - p) : strlen(p));
+    return true;
+}
+
+static bool sl_json_has_more(const char *name, uint32_t depth)
+{
+    const char *s;
+    uint32_t l;
+    return sl_json_segment(name, depth + 1, &s, &l);
+}
+
+struct sl_json_builder {
+    const struct sl_schema *schema;
+    struct sl_json_plan *plan;
+    uint32_t cap;
+    uint32_t *tmp; /* scratch for subsets, ncols per level */
+    struct sl_error *err;
+};
+
+static int sl_json_build(struct sl_json_builder *bl, uint32_t node, const uint32_t *fields,
+                         uint32_t nf, uint32_t depth)
+{
+    const struct sl_schema *schema = bl->schema;
+    struct sl_json_plan *plan = bl->plan;
+    /* distinct segments in order of first appearance */
+    uint32_t child0 = plan->nnodes, nchild = 0;
+    for (uint32_t i = 0; i < nf; i++) {
+        const char *seg = NULL;
+        uint32_t len = 0;
+        sl_json_segment(schema->fields[fields[i]].name, depth, &seg, &len);
+        if (len == 0)
+            return sl_error_set(bl->err, SL_EINVAL, "JSON: field '%s' has an empty name part",
+                                schema->fields[fields[i]].name);
+        bool known = false;
+        for (uint32_t k = 0; k < nchild && !known; k++) {
+            struct sl_json_node *c = &plan->nodes[child0 + k];
+            known = c->name_len == len && memcmp(c->name, seg, len) == 0;
+        }
+        if (known)
+            continue;
+        if (plan->nnodes == bl->cap)
+            return sl_error_set(bl->err, SL_EINVAL, "JSON: schema tree too large");
+        struct sl_json_node *c = &plan->nodes[plan->nnodes++];
+        memset(c, 0, sizeof(*c));
+        c->name = seg;
+        c->name_len = len;
+        c->col = -1;
+        if (len > plan->max_name)
+            plan->max_name = len;
+        nchild++;
+    }
+    plan->nodes[node].child0 = child0;
+    plan->nodes[node].nchild = nchild;
+    for (uint32_t k = 0; k < nchild; k++) {
+        struct sl_json_node *c = &plan->nodes[child0 + k];
+        uint32_t *sub = malloc((nf ? nf : 1) * sizeof(*sub));
+        if (!sub)
+            return sl_error_set(bl->err, SL_ENOMEM, "out of memory");
+        uint32_t ns = 0;
+        int32_t leaf = -1;
+        for (uint32_t i = 0; i < nf; i++) {
+            const char *seg = NULL;
+            uint32_t len = 0;
+            const char *name = schema->fields[fields[i]].name;
+            sl_json_segment(name, depth, &seg, &len);
+            if (len != c->name_len || memcmp(seg, c->name, len) != 0)
+                continue;
+            sub[ns++] = fields[i];
+            if (!sl_json_has_more(name, depth))
+                leaf = (int32_t)fields[i];
+        }
+        int rc = 0;
+        if (leaf >= 0 && ns > 1)
+            rc = sl_error_set(bl->err, SL_EINVAL,
+                              "JSON: field '%s' is named twice or is both a value and a ROW",
+                              schema->fields[leaf].name);
+        else if (leaf >= 0)
+            c->col = leaf;
+        else
+            rc = sl_json_build(bl, child0 + k, sub, ns, depth + 1);
+        free(sub);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Appends s[0 .. n) as a JSON string (with quotes) at p; returns the bytes written (at most
+ * 6 n + 2). */
+static size_t sl_json_put_string(char *p, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t w = 0;
+    p[w++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            p[w++] = (char)c;
+            continue;
+        }
+        p[w++] = '\\';
+        switch (c) {
+        case '"': p[w++] = '"'; break;
+        case '\\': p[w++] = '\\'; break;
+        case '\n': p[w++] = 'n'; break;
+        case '\r': p[w++] = 'r'; break;
+        case '\t': p[w++] = 't'; break;
+        case '\b': p[w++] = 'b'; break;
+        case '\f': p[w++] = 'f'; break;
+        default:
+            memcpy(p + w, "u00", 3);
+            p[w + 3] = hex[c >> 4];
+            p[w + 4] = hex[c & 15];
+            w += 5;
+        }
+    }
+    p[w++] = '"';
+    return w;
+}
+
+static void sl_json_plan_free(struct sl_json_plan *plan)
+{
+    if (plan->nodes)
+        for (uint32_t i = 0; i < plan->nnodes; i++)
+            free(plan->nodes[i].key_json);
+    free(plan->nodes);
+    memset(plan, 0, sizeof(*plan));
+}
+
+struct sl_json *sl_json_new(const struct sl_schema *schema, const struct sl_fmt_opts *opts,
+                            struct sl_error *err)
+{
+    struct sl_json *json = calloc(1, sizeof(*json));
+    uint32_t *all = NULL;
+    if (!json)
+        goto out_nomem;
+    json->schema = schema;
+    json->max_bytes = opts && opts->max_record_bytes ? opts->max_record_bytes
+                                                      : SL_FMT_DEFAULT_MAX_RECORD;
+    json->line_end = opts && opts->json_line_end;
+    uint32_t cap = 1;
+    for (uint32_t i = 0; i < schema->ncols; i++) {
+        if (schema->fields[i].type.id >= SL_TYPE_COUNT) {
+            sl_error_set(err, SL_ENOTSUP, "JSON: field '%s' has an unknown type",
+                         schema->fields[i].name);
+            goto out_free;
+        }
+        for (const char *p = schema->fields[i].name; *p; p++)
+            cap += *p == '.';
+        cap++;
+    }
+    json->plan.nodes = calloc(cap, sizeof(*json->plan.nodes));
+    all = malloc((schema->ncols ? schema->ncols : 1) * sizeof(*all));
+    if (!json->plan.nodes || !all)
+        goto out_nomem;
+    for (uint32_t i = 0; i < schema->ncols; i++)
+        all[i] = i;
+    json->plan.nnodes = 1;
+    json->plan.ncols = schema->ncols;
+    json->plan.nodes[0].col = -1;
+    struct sl_json_builder bl = {schema, &json->plan, cap, NULL, err};
+    if (sl_json_build(&bl, 0, all, schema->ncols, 0))
+        goto out_free;
+    for (uint32_t i = 1; i < json->plan.nnodes; i++) {
+        struct sl_json_node *nd = &json->plan.nodes[i];
+        nd->key_json = malloc(6 * (size_t)nd->name_len + 4);
+        if (!nd->key_json)
+            goto out_nomem;
+        size_t w = sl_json_put_string(nd->key_json, nd->name, nd->name_len);
+        nd->key_json[w++] = ':';
+        nd->key_json[w] = '\0';
+        nd->key_json_len = (uint32_t)w;
+        if (nd->name_len < 16) {
+            unsigned char pat[16] = {0}, mask[16] = {0};
+            memcpy(pat, nd->name, nd->name_len);
+            pat[nd->name_len] = '"';
+            memset(mask, 0xff, nd->name_len + 1);
+            memcpy(nd->pat, pat, 16);
+            memcpy(nd->mask, mask, 16);
+        }
+    }
+    json->shim = sl_json_shim_new(&json->plan, json->max_bytes);
+    if (!json->shim)
+        goto out_nomem;
+    free(all);
+    return json;
+out_nomem:
+    sl_error_set(err, SL_ENOMEM, "out of memory");
+out_free:
+    free(all);
+    sl_json_free(json);
+    return NULL;
+}
+
+void sl_json_free(struct sl_json *json)
+{
+    if (!json)
+        return;
+    sl_json_shim_free(json->shim);
+    sl_json_plan_free(&json->plan);
+    free(json);
+}
+
+/* ---- decoding ------------------------------------------------------------------------------- */
+
+static int sl_json_row(void *codec, const char *data, size_t len, struct sl_batch *b,
+                       uint32_t row, struct sl_error *err)
+{
+    struct sl_json *json = codec;
+    return sl_json_shim_row(json->shim, &json->plan, data, len, b, row, err);
+}
+
+int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n,
+                   struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
+                   struct sl_error *err)
+{
+    if (b->ncols != json->schema->ncols)
+        return sl_error_set(err, SL_EINVAL, "JSON decoder: batch has %u columns, schema %u",
+                            b->ncols, json->schema->ncols);
+    return sl_fmt_decode_records(sl_json_row, json, json->max_bytes, recs, n, b, bad, consumed,
+                                 err);
+}
+
+/* ---- encoding ------------------------------------------------------------------------------- */
+
+static bool sl_json_any_present(const struct sl_json_plan *plan, const struct sl_json_node *nd,
+                                struct sl_batch *b, uint32_t row)
+{
+    for (uint32_t k = 0; k < nd->nchild; k++) {
+        const struct sl_json_node *c = &plan->nodes[nd->child0 + k];
+        if (c->col >= 0 ? !sl_col_is_null(&b->cols[c->col], row)
+                        : sl_json_any_present(plan, c, b, row))
+            return true;
+    }
+    return false;
+}
+
+static int sl_json_put_value(struct sl_fmt_out *out, struct sl_column *c, uint32_t row)
+{
+    if (sl_col_is_null(c, row)) {
+        if (sl_fmt_out_reserve(out, 4))
+            return SL_ENOMEM;
+        memcpy(out->data + out->len, "null", 4);
+        out->len += 4;
+        return 0;
+    }
+    if (c->type.id == SL_TYPE_VARCHAR) {
+        const sl_str *s = &sl_col_str(c)[row];
+        if (sl_fmt_out_reserve(out, 6 * (size_t)s->len + 2))
+            return SL_ENOMEM;
+        out->len += sl_json_put_string(out->data + out->len, sl_str_data(s), s->len);
+        return 0;
+    }
+    if (sl_fmt_out_reserve(out, SL_FMT_VALUE_MAX + 2))
+        return SL_ENOMEM;
+    char *p = out->data + out->len;
+    size_t w = 0;
+    switch (c->type.id) {
+    case SL_TYPE_BOOLEAN:
+        w = sl_col_bool(c)[row] ? (memcpy(p, "true", 4), 4u) : (memcpy(p, "false", 5), 5u);
+        break;
+    case SL_TYPE_INT:
+        w = sl_fmt_i64(p, sl_col_i32(c)[row]);
+        break;
+    case SL_TYPE_BIGINT:
+        w = sl_fmt_i64(p, sl_col_i64(c)[row]);
+        break;
+    case SL_TYPE_DECIMAL:
+        w = sl_fmt_decimal(p, sl_col_i64(c)[row], c->type.scale);
+        break;
+    case SL_TYPE_TIMESTAMP:
+        p[0] = '"';
+        w = 1 + sl_fmt_timestamp(p + 1, sl_col_i64(c)[row], false);
+        p[w++] = '"';
+        break;
+    case SL_TYPE_DOUBLE: {
+        double v = sl_col_f64(c)[row];
+        const char *sp = isnan(v) ? "\"NaN\"" : isinf(v) ? (v > 0 ? "\"Infinity\"" : "\"-Infinity\"")
+                                                        : NULL;
+        if (sp) {
+            w = strlen(sp);
+            memcpy(p, sp, w);
+        } else {
+            w = sl_fmt_f64(p, v);
+        }
+        break;
+    }
+    default:
+        return SL_ENOTSUP;
+    }
+    out->len += w;
+    return 0;
+}
+
+static int sl_json_put_object(struct sl_json *json, const struct sl_json_node *nd,
+                              struct sl_batch *b, uint32_t row, struct sl_fmt_out *out)
+{
+    const struct sl_json_plan *plan = &json->plan;
+    if (sl_fmt_out_reserve(out, 1))
+        return SL_ENOMEM;
+    out->data[out->len++] = '{';
+    for (uint32_t k = 0; k < nd->nchild; k++) {
+        const struct sl_json_node *c = &plan->nodes[nd->child0 + k];
+        if (sl_fmt_out_reserve(out, (size_t)c->key_json_len + 5))
+            return SL_ENOMEM;
+        if (k)
+            out->data[out->len++] = ',';
+        memcpy(out->data + out->len, c->key_json, c->key_json_len);
+        out->len += c->key_json_len;
+        int rc;
+        if (c->col >= 0) {
+            rc = sl_json_put_value(out, &b->cols[c->col], row);
+        } else if (!sl_json_any_present(plan, c, b, row)) {
+            memcpy(out->data + out->len, "null", 4);
+            out->len += 4;
+            rc = 0;
+        } else {
+            rc = sl_json_put_object(json, c, b, row, out);
+        }
+        if (rc)
+            return rc;
+    }
+    if (sl_fmt_out_reserve(out, 1))
+        return SL_ENOMEM;
+    out->data[out->len++] = '}';
+    return 0;
+}
+
+int sl_json_encode(struct sl_json *json, struct sl_batch *b, struct sl_fmt_out *out,
+                   struct sl_error *err)
+{
+    if (b->ncols != json->schema->ncols)
+        return sl_error_set(err, SL_EINVAL, "JSON encoder: batch has %u columns, schema %u",
+                            b->ncols, json->schema->ncols);
+    uint32_t n = sl_batch_active(b);
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t row = b->sel ? b->sel[k] : k;
+        int rc = sl_json_put_object(json, &json->plan.nodes[0], b, row, out);
+        if (!rc && json->line_end) {
+            rc = sl_fmt_out_reserve(out, 1);
+            if (!rc)
+                out->data[out->len++] = '\n';
+        }
+        if (!rc)
+            rc = sl_fmt_out_end_record(out);
+        if (rc)
+            return sl_error_set(err, rc, "JSON encoder: %s", sl_strerror(rc));
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * io/json_shim.h - the C face of io/json_shim.cc, which walks JSON documents with
+ * simdjson's On-Demand API (C++). Internal to the JSON format: only io/json.c includes it.
+ *
+ * io/json.c turns the flattened schema back into a tree (the plan): one node per JSON
+ * object key the schema knows, leaves naming a column. The shim walks one record's object
+ * along the plan, converts each leaf it meets into its column, and leaves everything else
+ * to On-Demand's skipping (which is iterative, so deep nesting cannot overflow the stack).
+ */
+#ifndef SL_IO_JSON_SHIM_H
+#define SL_IO_JSON_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/batch.h"
+#include "engine/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sl_json_node {
+    const char *name;  /* the key (one segment of a dotted field name), not NUL-terminated */
+    uint32_t name_len;
+    int32_t col;       /* leaf: its column; a ROW: -1 */
+    uint32_t child0;   /* ROW: children are nodes[child0 .. child0 + nchild) */
+    uint32_t nchild;
+    uint32_t hint;     /* the child expected next (keys usually come in schema order) */
+    char *key_json;    /* encoder: "\"name\":" JSON-escaped, NUL-terminated, owned by the plan */
+    uint32_t key_json_len;
+    uint64_t pat[2];   /* decoder: name + '"' as 16 little-endian bytes (names < 16 bytes) */
+    uint64_t mask[2];  /* decoder: which bytes of pat count */
+};
+
+struct sl_json_plan {
+    struct sl_json_node *nodes; /* nodes[0] is the root object */
+    uint32_t nnodes;
+    uint32_t ncols;
+    uint32_t max_name; /* longest key, for the parser's read-ahead padding */
+};
+
+struct sl_json_shim;
+
+/* A parser for records of up to max_bytes; NULL when out of memory. */
+struct sl_json_shim *sl_json_shim_new(const struct sl_json_plan *plan, size_t max_bytes);
+void sl_json_shim_free(struct sl_json_shim *shim);
+
+/*
+ * Decodes one JSON document (data[0 .. len), copied into a padded buffer first) into row
+ * `row` of `b`: every column gets a value or NULL. Returns 0, or a negative code with err
+ * naming the field and what was wrong (no record position).
+ */
+int sl_json_shim_row(struct sl_json_shim *shim, struct sl_json_plan *plan, const char *data,
+                     size_t len, struct sl_batch *b, uint32_t row, struct sl_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
