@@ -1,10 +1,14 @@
 /*
- * tools/cmd_gen.c - `sluice gen nexmark|ysb`: writes benchmark events as newline-delimited
- * JSON to a file or stdout.
+ * tools/cmd_gen.c - `sluice gen nexmark|ysb`: writes benchmark events as JSON, CSV or raw
+ * records to a file, stdout or a Kafka topic.
  *
- * Events are written into a 1 MiB buffer and flushed with fwrite, so the cost per event is
- * the generator's. Every failure to write (a full disk, a closed pipe) ends the run with
- * status 1 and names the file. Progress goes to stderr once a second, only when stderr is a
+ * Events are produced a chunk at a time into a struct sl_fmt_out: JSON straight from the
+ * generator's writer (the fastest path), CSV and raw by filling a batch of the table's
+ * flattened schema and encoding it with the format's encoder (io/csv.h, io/raw.h), so the
+ * bytes are exactly what sluice's decoders read. A chunk then goes to the file through a
+ * 1 MiB buffer, or to Kafka through the idempotent sink (io/kafka_sink.h), which is flushed
+ * at the end: every record acknowledged, or an error. Every failure to write (a full disk, a
+ * closed pipe, a delivery error) ends the run with status 1 and names the file or topic. Progress goes to stderr once a second, only when stderr is a
  * terminal, so that scripts and pipes see nothing but errors.
  */
 #include "tools/cmd_gen.h"
@@ -17,16 +21,25 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/batch.h"
+#include "io/csv.h"
+#include "io/fmt.h"
+#include "io/kafka_sink.h"
 #include "io/nexmark.h"
+#include "io/raw.h"
 #include "io/ysb.h"
 
 static const char sl_gen_usage[] =
-    "usage: sluice gen nexmark|ysb --events N [--rate R] [--seed S] [--format json]\n"
-    "                  [--out FILE] [--start K] [--base-time MS]\n"
+    "usage: sluice gen nexmark|ysb --events N [--rate R] [--seed S]\n"
+    "                  [--format json|csv|raw] [--start K] [--base-time MS]\n"
+    "                  [--out FILE | --topic T --brokers HOST:PORT [--property K=V]...]\n"
     "                  [--set KEY=VALUE]...            (nexmark)\n"
     "                  [--campaigns-out FILE] [--skew] (ysb)\n"
     "\n"
-    "Writes benchmark events as JSON, one per line, to FILE or stdout.\n"
+    "Writes benchmark events to FILE, stdout or a Kafka topic (one record per message,\n"
+    "round robin over the topic's partitions). In files, JSON and CSV records are one per\n"
+    "line; raw records are each preceded by their length as 4 bytes little-endian\n"
+    "(docs/formats.md).\n"
     "\n"
     "  nexmark             people, auctions and bids of the Nexmark benchmark, in the shape\n"
     "                      Flink's nexmark Kafka table reads (ddl_kafka.sql)\n"
@@ -37,8 +50,14 @@ static const char sl_gen_usage[] =
     "                      first-event.rate and next-event.rate\n"
     "  --seed S            seed, an integer >= 0 (default 0: for nexmark, the events of the\n"
     "                      Java generator seeded per event id)\n"
-    "  --format json       output format (only json for now)\n"
+    "  --format F          json (default: the shape Flink's json format reads), csv (the\n"
+    "                      table's flattened columns in order) or raw (docs/formats.md)\n"
     "  --out FILE          write to FILE instead of stdout\n"
+    "  --topic T           write to Kafka topic T (created on first use where the broker\n"
+    "                      allows it, as the mock does; `sluice kafka-mock --topic T\n"
+    "                      --partitions N` creates it with N partitions)\n"
+    "  --brokers B         Kafka bootstrap servers, with --topic\n"
+    "  --property K=V      a librdkafka producer property, with --topic (repeatable)\n"
     "  --start K           first event index (resume a stream; default 0)\n"
     "  --base-time MS      event time of the start of the stream, ms since the epoch\n"
     "                      (default: now); give it to get the same bytes twice\n"
@@ -89,13 +108,18 @@ static int sl_gen_parse_i64(const char *flag, const char *v, int64_t min, int64_
     return 0;
 }
 
+enum sl_gen_fmt { SL_GEN_JSON, SL_GEN_CSV, SL_GEN_RAW };
+
 struct sl_gen_args {
     const char *kind;
     int64_t events, rate, seed, start, base_time;
     bool has_events, has_rate, has_base_time, skew;
-    const char *out, *campaigns_out;
+    enum sl_gen_fmt format;
+    const char *out, *campaigns_out, *topic, *brokers;
     const char *sets[64];
     int nsets;
+    const char *props[64];
+    int nprops;
 };
 
 /* 0 ok, 1 --help shown, 2 usage error (reported). */
@@ -135,9 +159,10 @@ static int sl_gen_parse(int argc, char **argv, struct sl_gen_args *a)
         }
         memcpy(name, arg, nlen);
         name[nlen] = '\0';
-        static const char *const valued[] = {"--events", "--rate", "--seed", "--format",
-                                             "--out", "--start", "--base-time", "--set",
-                                             "--campaigns-out"};
+        static const char *const valued[] = {"--events", "--rate",     "--seed",
+                                             "--format", "--out",      "--start",
+                                             "--base-time", "--set",   "--campaigns-out",
+                                             "--topic",  "--brokers",  "--property"};
         bool known = false;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
             known |= strcmp(name, valued[k]) == 0;
@@ -168,10 +193,27 @@ static int sl_gen_parse(int argc, char **argv, struct sl_gen_args *a)
             rc = sl_gen_parse_i64(name, val, 0, &a->base_time);
             a->has_base_time = true;
         } else if (strcmp(name, "--format") == 0) {
-            if (strcmp(val, "json") != 0) {
-                fprintf(stderr, "sluice gen: format '%s' is not supported (json)\n", val);
+            if (strcmp(val, "json") == 0) {
+                a->format = SL_GEN_JSON;
+            } else if (strcmp(val, "csv") == 0) {
+                a->format = SL_GEN_CSV;
+            } else if (strcmp(val, "raw") == 0) {
+                a->format = SL_GEN_RAW;
+            } else {
+                fprintf(stderr, "sluice gen: format '%s' is not supported (json, csv, raw)\n",
+                        val);
                 return 2;
             }
+        } else if (strcmp(name, "--topic") == 0) {
+            a->topic = val;
+        } else if (strcmp(name, "--brokers") == 0) {
+            a->brokers = val;
+        } else if (strcmp(name, "--property") == 0) {
+            if (!strchr(val, '=') || (size_t)a->nprops >= sizeof(a->props) / sizeof(a->props[0])) {
+                fprintf(stderr, "sluice gen: --property needs KEY=VALUE (at most 64 of them)\n");
+                return 2;
+            }
+            a->props[a->nprops++] = val;
         } else if (strcmp(name, "--out") == 0) {
             a->out = val;
         } else if (strcmp(name, "--campaigns-out") == 0) {
@@ -188,6 +230,18 @@ static int sl_gen_parse(int argc, char **argv, struct sl_gen_args *a)
     }
     if (!a->kind) {
         fprintf(stderr, "sluice gen: which generator? (nexmark or ysb)\n%s", sl_gen_usage);
+        return 2;
+    }
+    if (a->topic && a->out) {
+        fprintf(stderr, "sluice gen: --out and --topic exclude each other\n");
+        return 2;
+    }
+    if (!a->topic != !a->brokers) {
+        fprintf(stderr, "sluice gen: --topic and --brokers go together\n");
+        return 2;
+    }
+    if (a->nprops && !a->topic) {
+        fprintf(stderr, "sluice gen: --property is for Kafka output (--topic)\n");
         return 2;
     }
     bool nexmark = strcmp(a->kind, "nexmark") == 0;
@@ -254,45 +308,235 @@ static void sl_gen_progress(struct sl_gen_progress *p, int64_t done, bool last)
             rate / 1e6, last ? "\n" : "");
 }
 
-/* Writes events [start, start + n) produced by `one` (which writes event k's JSON at `dst`
- * and returns its length) into `o`, one per line. */
-typedef size_t (*sl_gen_one_fn)(void *ctx, int64_t k, char *dst);
+/* ---- records: a chunk of events at a time ---------------------------------------------- */
 
-static int sl_gen_run(struct sl_gen_out *o, sl_gen_one_fn one, void *ctx, size_t max,
-                      int64_t start, int64_t n)
+#define SL_GEN_CHUNK 1024u
+
+/* Appends the records of events [k, k + n) to `out`; 0 or an error code with `err` set. */
+typedef int (*sl_gen_chunk_fn)(void *ctx, int64_t k, uint32_t n, struct sl_fmt_out *out,
+                               struct sl_error *err);
+
+struct sl_gen_src {
+    enum sl_gen_fmt format;
+    /* JSON */
+    const struct sl_nexmark_gen *nexmark;
+    const struct sl_ysb_gen *ysb;
+    struct sl_nexmark_event ev;
+    size_t json_max;
+    /* CSV / raw: a batch of the table, and its encoder */
+    struct sl_schema *schema;
+    struct sl_batch_pool *pool;
+    struct sl_csv *csv;
+    struct sl_raw *raw;
+};
+
+static int sl_gen_json_chunk(struct sl_gen_src *g, int64_t k, uint32_t n, struct sl_fmt_out *out,
+                             struct sl_error *err)
 {
-    struct sl_gen_progress prog = {isatty(STDERR_FILENO) && n >= 1000000, sl_gen_now(), 0, n};
-    prog.next = prog.t0 + 1.0;
-    for (int64_t i = 0; i < n; i++) {
-        if (SL_GEN_BUF - o->used < max + 1 && sl_gen_flush(o))
-            return -1;
-        size_t len = one(ctx, start + i, o->buf + o->used);
-        o->buf[o->used + len] = '\n';
-        o->used += len + 1;
-        if ((i & 0xffff) == 0)
-            sl_gen_progress(&prog, i, false);
+    for (uint32_t i = 0; i < n; i++) {
+        if (sl_fmt_out_reserve(out, g->json_max))
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        size_t len;
+        if (g->nexmark) {
+            sl_nexmark_gen_event(g->nexmark, k + i, &g->ev);
+            len = sl_nexmark_event_json(&g->ev, out->data + out->len);
+        } else {
+            struct sl_ysb_event ev;
+            sl_ysb_gen_event(g->ysb, k + i, &ev);
+            len = sl_ysb_event_json(&ev, out->data + out->len);
+        }
+        out->len += len;
+        if (sl_fmt_out_end_record(out))
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
-    sl_gen_progress(&prog, n, true);
     return 0;
 }
 
-struct sl_gen_nexmark_ctx {
-    const struct sl_nexmark_gen *gen;
-    struct sl_nexmark_event ev;
-};
-
-static size_t sl_gen_nexmark_one(void *ctx, int64_t k, char *dst)
+static int sl_gen_batch_chunk(struct sl_gen_src *g, int64_t k, uint32_t n, struct sl_fmt_out *out,
+                              struct sl_error *err)
 {
-    struct sl_gen_nexmark_ctx *c = ctx;
-    sl_nexmark_gen_event(c->gen, k, &c->ev);
-    return sl_nexmark_event_json(&c->ev, dst);
+    struct sl_batch *b = sl_batch_pool_get(g->pool);
+    if (!b)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    int rc = 0;
+    for (uint32_t done = 0; !rc && done < n;) {
+        uint32_t m = n - done < SL_BATCH_CAP ? n - done : SL_BATCH_CAP;
+        sl_batch_reset(b);
+        rc = g->nexmark ? sl_nexmark_fill(g->nexmark, &g->ev, k + done, m, b)
+                        : sl_ysb_fill(g->ysb, k + done, m, b);
+        if (rc) {
+            sl_error_set(err, rc, "cannot build events: %s", sl_strerror(rc));
+            break;
+        }
+        rc = g->csv ? sl_csv_encode(g->csv, b, out, err) : sl_raw_encode(g->raw, b, out, err);
+        done += m;
+    }
+    sl_batch_pool_put(b);
+    return rc;
 }
 
-static size_t sl_gen_ysb_one(void *ctx, int64_t k, char *dst)
+static int sl_gen_chunk(void *ctx, int64_t k, uint32_t n, struct sl_fmt_out *out,
+                        struct sl_error *err)
 {
-    struct sl_ysb_event ev;
-    sl_ysb_gen_event(ctx, k, &ev);
-    return sl_ysb_event_json(&ev, dst);
+    struct sl_gen_src *g = ctx;
+    return g->format == SL_GEN_JSON ? sl_gen_json_chunk(g, k, n, out, err)
+                                    : sl_gen_batch_chunk(g, k, n, out, err);
+}
+
+/* Prepares the record source; 0, or -1 after saying why. */
+static int sl_gen_src_init(struct sl_gen_src *g, enum sl_gen_fmt format,
+                           const struct sl_nexmark_gen *nexmark, const struct sl_ysb_gen *ysb)
+{
+    struct sl_error err;
+    memset(g, 0, sizeof(*g));
+    g->format = format;
+    g->nexmark = nexmark;
+    g->ysb = ysb;
+    g->json_max = nexmark ? sl_nexmark_json_max(nexmark) : SL_YSB_JSON_MAX;
+    if (nexmark && sl_nexmark_event_init(&g->ev, nexmark))
+        goto out_nomem;
+    if (format == SL_GEN_JSON)
+        return 0;
+    g->schema = nexmark ? sl_nexmark_schema_new() : sl_ysb_schema_new();
+    if (!g->schema)
+        goto out_nomem;
+    g->pool = sl_batch_pool_new(NULL, g->schema, 1);
+    if (!g->pool)
+        goto out_nomem;
+    if (format == SL_GEN_CSV)
+        g->csv = sl_csv_new(g->schema, NULL, &err);
+    else
+        g->raw = sl_raw_new(g->schema, NULL, &err);
+    if (!g->csv && !g->raw) {
+        fprintf(stderr, "sluice gen: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+out_nomem:
+    fprintf(stderr, "sluice gen: out of memory\n");
+    return -1;
+}
+
+static void sl_gen_src_free(struct sl_gen_src *g)
+{
+    if (g->nexmark)
+        sl_nexmark_event_free(&g->ev);
+    sl_csv_free(g->csv);
+    sl_raw_free(g->raw);
+    sl_batch_pool_free(g->pool);
+    sl_schema_free(g->schema);
+}
+
+/* ---- destinations: a file or a Kafka topic ---------------------------------------------- */
+
+struct sl_gen_dest {
+    struct sl_gen_out file;
+    bool raw_framing;              /* files: 4-byte length before each record, else '\n' after */
+    struct sl_kafka_sink *kafka;   /* with --topic */
+    const char *topic;
+    struct sl_record recs[SL_GEN_CHUNK];
+};
+
+static int sl_gen_dest_open(struct sl_gen_dest *d, const struct sl_gen_args *a)
+{
+    memset(d, 0, sizeof(*d));
+    d->raw_framing = a->format == SL_GEN_RAW;
+    if (!a->topic)
+        return sl_gen_open(&d->file, a->out);
+    struct sl_error err;
+    struct sl_kafka_sink_config cfg = {.bootstrap = a->brokers,
+                                       .topic = a->topic,
+                                       .partitioner = SL_KAFKA_PART_ROUND_ROBIN,
+                                       .props = a->props,
+                                       .nprops = (size_t)a->nprops};
+    d->topic = a->topic;
+    if (sl_kafka_sink_new(&cfg, &d->kafka, &err)) {
+        fprintf(stderr, "sluice gen: %s%s\n", err.msg,
+                err.code == SL_ENOTFOUND ? " (create it first)" : "");
+        return -1;
+    }
+    return 0;
+}
+
+static int sl_gen_dest_write(struct sl_gen_dest *d, const struct sl_fmt_out *out)
+{
+    if (d->kafka) {
+        for (uint32_t i = 0; i < out->nrec; i++)
+            d->recs[i] = (struct sl_record){.value = sl_fmt_out_rec(out, i),
+                                            .value_len = sl_fmt_out_rec_len(out, i),
+                                            .timestamp = -1};
+        struct sl_error err;
+        if (sl_kafka_sink_write(d->kafka, d->recs, out->nrec, &err)) {
+            fprintf(stderr, "sluice gen: %s\n", err.msg);
+            return -1;
+        }
+        return 0;
+    }
+    struct sl_gen_out *o = &d->file;
+    for (uint32_t i = 0; i < out->nrec; i++) {
+        size_t len = sl_fmt_out_rec_len(out, i);
+        if (SL_GEN_BUF - o->used < len + 4 && sl_gen_flush(o))
+            return -1;
+        if (len + 4 > SL_GEN_BUF) {
+            fprintf(stderr, "sluice gen: a record of %zu bytes is larger than the buffer\n", len);
+            return -1;
+        }
+        if (d->raw_framing) {
+            uint32_t le = (uint32_t)len;
+            unsigned char hdr[4] = {(unsigned char)le, (unsigned char)(le >> 8),
+                                    (unsigned char)(le >> 16), (unsigned char)(le >> 24)};
+            memcpy(o->buf + o->used, hdr, 4);
+            o->used += 4;
+        }
+        memcpy(o->buf + o->used, sl_fmt_out_rec(out, i), len);
+        o->used += len;
+        if (!d->raw_framing)
+            o->buf[o->used++] = '\n';
+    }
+    return 0;
+}
+
+/* Flushes (Kafka: waits for every acknowledgement) and closes; 0 or -1 after saying why. */
+static int sl_gen_dest_close(struct sl_gen_dest *d, bool ok)
+{
+    if (!d->kafka)
+        return sl_gen_close(&d->file);
+    int rc = 0;
+    if (ok) {
+        struct sl_error err;
+        if (sl_kafka_sink_flush(d->kafka, 60000, &err)) {
+            fprintf(stderr, "sluice gen: %s\n", err.msg);
+            rc = -1;
+        }
+    }
+    sl_kafka_sink_free(d->kafka, ok ? 5000 : 0);
+    return rc;
+}
+
+/* Writes events [start, start + n) to `d`, a chunk at a time. */
+static int sl_gen_run(struct sl_gen_dest *d, sl_gen_chunk_fn chunk, void *ctx, int64_t start,
+                      int64_t n)
+{
+    struct sl_gen_progress prog = {isatty(STDERR_FILENO) && n >= 1000000, sl_gen_now(), 0, n};
+    prog.next = prog.t0 + 1.0;
+    struct sl_fmt_out out;
+    sl_fmt_out_init(&out);
+    struct sl_error err;
+    int rc = 0;
+    for (int64_t i = 0; !rc && i < n; i += SL_GEN_CHUNK) {
+        uint32_t m = n - i < SL_GEN_CHUNK ? (uint32_t)(n - i) : SL_GEN_CHUNK;
+        sl_fmt_out_clear(&out);
+        rc = chunk(ctx, start + i, m, &out, &err);
+        if (rc)
+            fprintf(stderr, "sluice gen: %s\n", err.msg);
+        else
+            rc = sl_gen_dest_write(d, &out);
+        sl_gen_progress(&prog, i + m, false);
+    }
+    sl_fmt_out_free(&out);
+    if (!rc)
+        sl_gen_progress(&prog, n, true);
+    return rc ? -1 : 0;
 }
 
 static int sl_gen_nexmark(const struct sl_gen_args *a)
@@ -328,26 +572,26 @@ static int sl_gen_nexmark(const struct sl_gen_args *a)
         if (n < 0)
             n = 0;
     }
-    struct sl_gen_nexmark_ctx ctx;
     struct sl_nexmark_gen *gen;
     if (sl_nexmark_gen_new(&cfg, &gen, &err)) {
         fprintf(stderr, "sluice gen: %s\n", err.msg);
         return err.code == SL_EINVAL ? 2 : 1;
     }
-    ctx.gen = gen;
     int status = 1;
-    struct sl_gen_out o = {0};
-    if (sl_nexmark_event_init(&ctx.ev, gen)) {
+    struct sl_gen_src src;
+    struct sl_gen_dest *d = malloc(sizeof(*d));
+    if (d && sl_gen_src_init(&src, a->format, gen, NULL) == 0) {
+        if (sl_gen_dest_open(d, a) == 0) {
+            bool ok = sl_gen_run(d, sl_gen_chunk, &src, a->start, n) == 0;
+            if (sl_gen_dest_close(d, ok) == 0 && ok)
+                status = 0;
+        }
+    } else if (!d) {
         fprintf(stderr, "sluice gen: out of memory\n");
-        goto out_gen;
     }
-    if (sl_gen_open(&o, a->out) == 0 &&
-        sl_gen_run(&o, sl_gen_nexmark_one, &ctx, sl_nexmark_json_max(gen), a->start, n) == 0)
-        status = 0;
-    if (sl_gen_close(&o))
-        status = 1;
-    sl_nexmark_event_free(&ctx.ev);
-out_gen:
+    if (d)
+        sl_gen_src_free(&src);
+    free(d);
     sl_nexmark_gen_free(gen);
     return status;
 }
@@ -394,12 +638,22 @@ static int sl_gen_ysb(const struct sl_gen_args *a)
         if (sl_gen_close(&c) || rc)
             goto out_gen;
     }
-    struct sl_gen_out o = {0};
-    if (sl_gen_open(&o, a->out) == 0 &&
-        sl_gen_run(&o, sl_gen_ysb_one, gen, SL_YSB_JSON_MAX, a->start, a->events) == 0)
-        status = 0;
-    if (sl_gen_close(&o))
-        status = 1;
+    {
+        struct sl_gen_src src;
+        struct sl_gen_dest *d = malloc(sizeof(*d));
+        if (d && sl_gen_src_init(&src, a->format, NULL, gen) == 0) {
+            if (sl_gen_dest_open(d, a) == 0) {
+                bool ok = sl_gen_run(d, sl_gen_chunk, &src, a->start, a->events) == 0;
+                if (sl_gen_dest_close(d, ok) == 0 && ok)
+                    status = 0;
+            }
+        } else if (!d) {
+            fprintf(stderr, "sluice gen: out of memory\n");
+        }
+        if (d)
+            sl_gen_src_free(&src);
+        free(d);
+    }
 out_gen:
     sl_ysb_gen_free(gen);
     return status;
