@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tools/test.sh - the test command: installs what is missing, builds the three builds
-# (release, ASan+UBSan, batch capacity 2) with warnings as errors, and runs the whole suite
-# in each. Exits non-zero if anything fails. The last line is "tests: N passed, N failed".
+# (release, ASan+UBSan, batch capacity 2) with warnings as errors, runs the whole suite in
+# each, then runs the libFuzzer targets briefly (SLUICE_FUZZ_SECONDS each, default 15; 0
+# skips them). Exits non-zero if anything fails. The last line is
+# "tests: N passed, N failed".
 #
 #   tools/test.sh [ctest arguments...]     e.g. tools/test.sh -R kernels
 set -uo pipefail
@@ -36,5 +38,21 @@ for b in release asan cap2; do
   failed=$((failed + nfail))
   [ "$rc" -eq 0 ] || status=1
 done
+fuzz_secs=${SLUICE_FUZZ_SECONDS:-15}
+if [ $# -eq 0 ] && [ "$fuzz_secs" != 0 ]; then
+  echo "=== fuzz (${fuzz_secs}s per target) ==="
+  flog=$(mktemp)
+  tools/fuzz.sh "$fuzz_secs" >"$flog" 2>&1
+  frc=$?
+  grep -E '^fuzz_|executed_runs|ERROR|SUMMARY|FAILED' "$flog"
+  [ "$frc" -eq 0 ] || tail -40 "$flog"
+  rm -f "$flog"
+  if [ "$frc" -eq 0 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    status=1
+  fi
+fi
 echo "tests: $passed passed, $failed failed"
 exit $status
