@@ -1,0 +1,92 @@
+/*
+ * engine/connector.h - sources and sinks of tables, by their 'connector' option.
+ *
+ *   connector    source                                   sink
+ *   kafka        io/kafka_source + a format decoder       io/kafka_sink + a format encoder
+ *   nexmark      io/nexmark (the generator)               -
+ *   filesystem   files of records (bounded)               part files in a directory
+ *   print        -                                        Flink's +I[...] rows on stdout
+ *   blackhole    -                                        counts and drops
+ *
+ * A source or sink is created once per table use and shared by the job's workers: every
+ * call names its worker, and calls of different workers may run at the same time (each
+ * worker touches only its own part). Options are checked when the connector is created;
+ * an error points at the option in the SQL file (file, line, column).
+ */
+#ifndef SL_ENGINE_CONNECTOR_H
+#define SL_ENGINE_CONNECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/batch.h"
+#include "engine/catalog.h"
+#include "engine/error.h"
+#include "engine/operator.h"
+
+/* What connectors get from the command line and the job. */
+struct sl_connector_env {
+    const struct sl_sql_source *sql; /* for errors that point at an option */
+    const char *brokers;     /* --brokers: overrides 'properties.bootstrap.servers' if set */
+    const char *const *kafka_props; /* extra librdkafka properties, "key=value" */
+    uint32_t nkafka_props;
+    FILE *print_out;         /* where 'print' writes (stdout) */
+    const struct sl_job *job; /* SET values (e.g. table.exec.source.idle-timeout) */
+};
+
+/* ---- sources ------------------------------------------------------------------------------- */
+
+/* What one poll produced. A batch holds rows of one split only. */
+struct sl_source_info {
+    int32_t split;     /* the split (Kafka partition, generator sub-stream, file) of the rows */
+    bool split_done;   /* that split has no more rows (bounded) */
+    bool worker_done;  /* every split of this worker is done: polls return no more rows */
+};
+
+struct sl_source;
+
+struct sl_source_ops {
+    /* Appends rows of one split to `b` (empty, the table's physical schema, flattened),
+     * waiting at most timeout_ms for the first. 0 rows and no flags on a timeout. */
+    int (*poll)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                int timeout_ms, struct sl_source_info *info, struct sl_error *err);
+    /* The ids of the splits worker `worker` reads, into ids[0 .. *n-1]; SL_EFULL if `cap` is
+     * too small (*n says how many). */
+    int (*splits)(struct sl_source *s, int worker, int32_t *ids, uint32_t cap, uint32_t *n);
+    void (*free)(struct sl_source *s);
+};
+
+struct sl_source {
+    const struct sl_source_ops *ops;
+    const struct sl_table *table;
+};
+
+/* Creates the source of `table` for `nworkers` workers (splits are assigned now). The
+ * caller owns it (s->ops->free). */
+int sl_source_open(const struct sl_table *table, const struct sl_connector_env *env,
+                   int nworkers, struct sl_source **out, struct sl_error *err);
+
+/* ---- sinks --------------------------------------------------------------------------------- */
+
+struct sl_sink;
+
+struct sl_sink_ops {
+    /* Writes the active rows of `b` (the table's physical schema; `b` stays the caller's). */
+    int (*write)(struct sl_sink *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                 struct sl_error *err);
+    /* This worker wrote everything: flush its buffers, wait for deliveries. */
+    int (*flush)(struct sl_sink *s, struct sl_worker_ctx *ctx, struct sl_error *err);
+    /* Every worker has flushed: make the output final (close files). */
+    int (*close)(struct sl_sink *s, struct sl_error *err);
+    void (*free)(struct sl_sink *s);
+};
+
+struct sl_sink {
+    const struct sl_sink_ops *ops;
+    const struct sl_table *table;
+};
+
+int sl_sink_open(const struct sl_table *table, const struct sl_connector_env *env, int nworkers,
+                 struct sl_sink **out, struct sl_error *err);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * engine/operator.h - the physical operators a worker runs, and what they see of the
+ * executor.
+ *
+ * HOW IT WORKS
+ * Each INSERT becomes a chain of operators per worker: source driver -> [computed columns]
+ * -> watermark -> filter / project / window / aggregate / lookup join ... -> sink. Batches
+ * are pushed down the chain one at a time (push-based, batch-at-a-time); an operator either
+ * narrows a batch's selection and passes it on, or builds new batches from its own pool.
+ * Event time moves forward through watermark(): "no row with a rowtime <= wm follows". The
+ * end of a bounded input is finish(). Operators of different workers talk only through
+ * messages (engine/ring.h) that the executor routes: sl_exec_send() to send, receive() to
+ * get them.
+ *
+ * OWNERSHIP: a batch passed to push() belongs to the callee from the call on; it passes it
+ * downstream or gives it back to its pool (sl_batch_pool_put). Nothing else is shared.
+ *
+ * THREADS: every call of an operator runs on its worker's thread.
+ */
+#ifndef SL_ENGINE_OPERATOR_H
+#define SL_ENGINE_OPERATOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/batch.h"
+#include "engine/error.h"
+#include "engine/mem.h"
+#include "engine/plan.h"
+#include "engine/ring.h"
+
+struct sl_sql_source;
+struct sl_exec;
+
+/* Counters of one worker; the executor sums them for the summary. */
+struct sl_worker_stats {
+    uint64_t rows_in;      /* rows the sources produced */
+    uint64_t rows_out;     /* rows the sinks took */
+    uint64_t late_rows;    /* rows dropped because their window had already fired */
+    uint64_t bad_records;  /* records skipped or dead-lettered by a bad-record policy */
+    int64_t watermark;     /* the worker's current watermark (INT64_MIN before the first) */
+};
+
+struct sl_worker_ctx {
+    int worker;                          /* 0 .. nworkers-1 */
+    int nworkers;
+    struct sl_heap *heap;                /* this worker's heap */
+    const struct sl_sql_source *sql;     /* for errors that point into the SQL file */
+    struct sl_exec *exec;                /* the executor (sl_exec_send) */
+    struct sl_worker_stats *stats;
+};
+
+struct sl_op;
+
+struct sl_op_ops {
+    const char *name;
+    /* Processes the active rows of `b` (owned by the callee from here on). */
+    int (*push)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                struct sl_error *err);
+    /* Event time reached `wm` on this operator's input: no row with a rowtime <= wm follows.
+     * INT64_MAX means the input has ended (bounded sources). Operators pass it on. */
+    int (*watermark)(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                     struct sl_error *err);
+    /* A message another worker's instance of this operator sent (sl_exec_send). NULL for
+     * operators that never exchange. */
+    int (*receive)(struct sl_op *op, struct sl_worker_ctx *ctx, int from_worker,
+                   struct sl_msg msg, struct sl_error *err);
+    /* The input ended and every message has been received: emit what is left, then call
+     * finish downstream. */
+    int (*finish)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
+    /* Frees the operator and everything it owns (not `next`). */
+    void (*free)(struct sl_op *op);
+};
+
+struct sl_op {
+    const struct sl_op_ops *ops;
+    struct sl_op *next;          /* downstream; NULL for the last operator (a sink) */
+    const struct sl_plan *plan;  /* the plan node it runs (NULL for drivers) */
+    uint32_t tag;                /* the executor's id for message routing */
+};
+
+/* Helpers that forward to the next operator (NULL next: nothing to do). */
+static inline int sl_op_push_next(struct sl_op *op, struct sl_worker_ctx *ctx,
+                                  struct sl_batch *b, struct sl_error *err)
+{
+    if (!op->next) {
+        sl_batch_pool_put(b);
+        return 0;
+    }
+    return op->next->ops->push(op->next, ctx, b, err);
+}
+
+static inline int sl_op_watermark_next(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                                       struct sl_error *err)
+{
+    return op->next ? op->next->ops->watermark(op->next, ctx, wm, err) : 0;
+}
+
+static inline int sl_op_finish_next(struct sl_op *op, struct sl_worker_ctx *ctx,
+                                    struct sl_error *err)
+{
+    return op->next ? op->next->ops->finish(op->next, ctx, err) : 0;
+}
+
+/*
+ * Sends `msg` to the instance of operator `op` (same tag) on worker `to` (which may be this
+ * worker). Never loses a message: when the ring is full it serves this worker's own inbound
+ * messages while it waits, so two workers sending to each other cannot deadlock. Ownership
+ * of msg.ptr moves to the receiver.
+ */
+int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, struct sl_msg msg,
+                 struct sl_error *err);
+
+/* A schema with the columns of `rel` (names and types); the caller owns it
+ * (sl_schema_free). NULL when out of memory. */
+struct sl_schema *sl_schema_from_rel(const struct sl_rel *rel);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * engine/ring.c - creation of SPSC rings (push and pop are inline in ring.h).
+ */
+#include "engine/ring.h"
+
+#include <string.h>
+
+struct sl_ring *sl_ring_new(struct sl_heap *heap, uint32_t capacity)
+{
+    uint64_t cap = 2;
+    while (cap < capacity)
+        cap <<= 1;
+    struct sl_ring *r = sl_mem_zalloc(heap, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->slots = sl_mem_zalloc(heap, cap * sizeof(*r->slots));
+    if (!r->slots) {
+        sl_mem_free(r);
+        return NULL;
+    }
+    r->mask = cap - 1;
+    return r;
+}
+
+void sl_ring_free(struct sl_ring *r)
+{
+    if (!r)
+        return;
+    sl_mem_free(r->slots);
+    sl_mem_free(r);
+}
