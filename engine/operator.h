@@ -48,6 +48,7 @@ struct sl_worker_ctx {
     const struct sl_sql_source *sql;     /* for errors that point into the SQL file */
     struct sl_exec *exec;                /* the executor (sl_exec_send) */
     struct sl_worker_stats *stats;
+    int32_t split;                       /* during a push from a source: the batch's split */
 };
 
 struct sl_op;

@@ -5,6 +5,7 @@
  *   sluice kernels        the SIMD level chosen on this CPU and what each level needs
  *   sluice kafka-mock     an in-memory Kafka-protocol broker (tools/cmd_kafka_mock.c)
  *   sluice gen ...        the Nexmark and YSB generators (tools/cmd_gen.c)
+ *   sluice run | explain  run or explain a Flink SQL file (tools/cmd_run.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "kernels/simd.h"
 #include "tools/cmd_kafka_mock.h"
 #include "tools/cmd_gen.h"
+#include "tools/cmd_run.h"
 
 static const char sl_usage[] =
     "usage: sluice [--help] [--version] COMMAND [ARGS]\n"
@@ -20,9 +22,11 @@ static const char sl_usage[] =
     "sluice is a vectorized, batch-at-a-time stream processing engine.\n"
     "\n"
     "commands:\n"
-    "  kernels     show the SIMD level chosen for the compute kernels on this CPU\n"
+    "  run         run the INSERT statements of a Flink SQL file\n"
+    "  explain     print the plans of a Flink SQL file\n"
+    "  gen         write Nexmark or YSB benchmark events (JSON, CSV, raw) to a file or Kafka\n"
     "  kafka-mock  run an in-memory Kafka-protocol broker for local use and tests\n"
-    "  gen         write Nexmark or YSB benchmark events as JSON\n"
+    "  kernels     show the SIMD level chosen for the compute kernels on this CPU\n"
     "\n"
     "environment:\n"
     "  SLUICE_SIMD=scalar|avx2|avx512   force a kernel level (an error if the CPU lacks it)\n"
@@ -81,6 +85,10 @@ int main(int argc, char **argv)
         return sl_cmd_kafka_mock(argc - 1, argv + 1);
     if (strcmp(argv[1], "gen") == 0)
         return sl_cmd_gen(argc - 1, argv + 1);
+    if (strcmp(argv[1], "run") == 0)
+        return sl_cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "explain") == 0)
+        return sl_cmd_explain(argc - 1, argv + 1);
     fprintf(stderr, "sluice: unknown command '%s'\n%s", argv[1], sl_usage);
     return 2;
 }

@@ -1,0 +1,652 @@
+/*
+ * engine/exec.c - workers, pipelines, message routing (see exec.h).
+ *
+ * A pipeline is one INSERT: the plan from its streaming scan up to its sink, as a list of
+ * nodes (scan first). Every worker builds its own chain of operators for it on its own
+ * thread (so their memory comes from its heap), tagged pipeline-by-pipeline so that a
+ * message names the operator it is for. Messages never block a sender: when the ring to a
+ * worker is full they wait in the sender's own queue for that worker and go out, in order,
+ * on a later turn of its loop - so two workers sending to each other cannot deadlock, and
+ * no operator is re-entered while it sends.
+ */
+#include "engine/exec.h"
+
+#include <hwloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/connector.h"
+#include "engine/op_basic.h"
+#include "engine/op_lookup.h"
+#include "engine/op_window.h"
+#include "engine/op_winagg.h"
+#include "engine/operator.h"
+#include "engine/ring.h"
+#include "engine/sql/parser.h"
+
+#define SL_RING_CAP 1024
+#define SL_MAX_SPLITS 4096
+
+/* A pipeline: one INSERT. */
+struct sl_pipe {
+    const struct sl_plan **nodes; /* scan first, sink last */
+    uint32_t nnodes;
+    struct sl_source *source;
+    struct sl_sink *sink;
+    struct sl_schema *scan_schema;
+    uint32_t tag_base; /* node i's operator has tag tag_base + i */
+};
+
+/* A pipeline's instance on one worker. */
+struct sl_wpipe {
+    struct sl_op **ops;       /* index = node index; [0] (the scan) is NULL */
+    struct sl_op *first;      /* the operator above the scan */
+    struct sl_op *wm;         /* the watermark operator, if the table has one */
+    struct sl_batch_pool *pool;
+    bool source_done;
+    bool finished;            /* the sink's finish() ran on this worker */
+};
+
+/* Messages waiting for room in the ring to one worker. */
+struct sl_pending {
+    struct sl_msg *msgs;
+    uint32_t head, len, cap;
+};
+
+struct sl_worker {
+    struct sl_exec *exec;
+    int id;
+    pthread_t thread;
+    bool started;
+    struct sl_worker_ctx ctx;
+    struct sl_worker_stats stats;
+    struct sl_wpipe *wp;
+    struct sl_op **by_tag;
+    struct sl_pending *pending; /* per destination worker */
+    int rc;
+    struct sl_error err;
+    _Atomic int done;
+};
+
+struct sl_exec {
+    const struct sl_job *job;
+    const struct sl_exec_opts *opts;
+    int n;
+    struct sl_pipe *pipes;
+    uint32_t npipes;
+    uint32_t ntags;
+    struct sl_worker *workers;
+    struct sl_ring **rings; /* rings[from * n + to] */
+    _Atomic int failed;
+    struct sl_connector_env env;
+    int64_t idle_ms;
+    hwloc_topology_t topo;
+    int ncores;
+};
+
+/* ---- schemas ------------------------------------------------------------------------------- */
+
+struct sl_schema *sl_schema_from_rel(const struct sl_rel *rel)
+{
+    const char **names = calloc(rel->ncols ? rel->ncols : 1, sizeof(*names));
+    struct sl_type *types = calloc(rel->ncols ? rel->ncols : 1, sizeof(*types));
+    struct sl_schema *s = NULL;
+    if (names && types) {
+        for (uint32_t i = 0; i < rel->ncols; i++) {
+            names[i] = rel->cols[i].name;
+            types[i] = rel->cols[i].type;
+        }
+        s = sl_schema_new(rel->ncols, names, types);
+    }
+    free(names);
+    free(types);
+    return s;
+}
+
+/* ---- messages ------------------------------------------------------------------------------ */
+
+static int sl_dispatch(struct sl_worker *w, int from, struct sl_msg m, struct sl_error *err)
+{
+    if (m.aux >= w->exec->ntags || !w->by_tag[m.aux] || !w->by_tag[m.aux]->ops->receive)
+        return sl_error_set(err, SL_ESTATE, "worker %d: a message for operator %u, which "
+                                            "takes none",
+                            w->id, m.aux);
+    struct sl_op *op = w->by_tag[m.aux];
+    return op->ops->receive(op, &w->ctx, from, m, err);
+}
+
+/* Serves the messages waiting for this worker; *got says whether there were any. */
+static int sl_serve_inbound(struct sl_worker *w, bool *got, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    for (int from = 0; from < x->n; from++) {
+        struct sl_ring *r = x->rings[from * x->n + w->id];
+        struct sl_msg m;
+        for (int k = 0; k < 256 && sl_ring_pop(r, &m); k++) {
+            *got = true;
+            int rc = sl_dispatch(w, from, m, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Moves queued messages into their rings while there is room. */
+static void sl_flush_pending(struct sl_worker *w, bool *left)
+{
+    struct sl_exec *x = w->exec;
+    for (int to = 0; to < x->n; to++) {
+        struct sl_pending *p = &w->pending[to];
+        struct sl_ring *r = x->rings[w->id * x->n + to];
+        while (p->len && sl_ring_push(r, p->msgs[p->head])) {
+            p->head = (p->head + 1) % p->cap;
+            p->len--;
+        }
+        if (p->len)
+            *left = true;
+    }
+}
+
+int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, struct sl_msg msg,
+                 struct sl_error *err)
+{
+    struct sl_exec *x = ctx->exec;
+    struct sl_worker *w = &x->workers[ctx->worker];
+    if (to < 0 || to >= x->n)
+        return sl_error_set(err, SL_EINVAL, "message to worker %d of %d", to, x->n);
+    msg.aux = op->tag;
+    struct sl_pending *p = &w->pending[to];
+    if (p->len == 0 && sl_ring_push(x->rings[ctx->worker * x->n + to], msg))
+        return 0;
+    if (p->len == p->cap) {
+        uint32_t ncap = p->cap ? p->cap * 2 : 64;
+        struct sl_msg *nm = malloc(ncap * sizeof(*nm));
+        if (!nm)
+            return sl_error_set(err, SL_ENOMEM, "out of memory queueing a message");
+        for (uint32_t i = 0; i < p->len; i++)
+            nm[i] = p->msgs[(p->head + i) % (p->cap ? p->cap : 1)];
+        free(p->msgs);
+        p->msgs = nm;
+        p->head = 0;
+        p->cap = ncap;
+    }
+    p->msgs[(p->head + p->len) % p->cap] = msg;
+    p->len++;
+    return 0;
+}
+
+/* ---- pipelines ----------------------------------------------------------------------------- */
+
+static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, struct sl_pipe *p,
+                        struct sl_error *err)
+{
+    uint32_t n = 0;
+    for (const struct sl_plan *q = sink; q; q = q->input)
+        n++;
+    p->nodes = calloc(n, sizeof(*p->nodes));
+    if (!p->nodes)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    p->nnodes = n;
+    uint32_t i = n;
+    for (const struct sl_plan *q = sink; q; q = q->input)
+        p->nodes[--i] = q;
+    if (p->nodes[0]->kind != SL_PLAN_SCAN)
+        return sl_error_set(err, SL_ESTATE, "a pipeline without a scan");
+    p->tag_base = x->ntags;
+    x->ntags += n;
+    int rc = sl_source_open(p->nodes[0]->scan.table, &x->env, x->n, &p->source, err);
+    if (rc)
+        return rc;
+    rc = sl_sink_open(sink->sink.table, &x->env, x->n, &p->sink, err);
+    if (rc)
+        return rc;
+    p->scan_schema = sl_schema_from_rel(&p->nodes[0]->out);
+    if (!p->scan_schema)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    return 0;
+}
+
+static void sl_pipe_free(struct sl_pipe *p)
+{
+    if (p->source)
+        p->source->ops->free(p->source);
+    if (p->sink)
+        p->sink->ops->free(p->sink);
+    sl_schema_free(p->scan_schema);
+    free(p->nodes);
+}
+
+/* Builds worker w's operators for pipeline p (on w's thread). */
+static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpipe *wp,
+                          struct sl_error *err)
+{
+    struct sl_worker_ctx *ctx = &w->ctx;
+    wp->ops = calloc(p->nnodes, sizeof(*wp->ops));
+    if (!wp->ops)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    wp->pool = sl_batch_pool_new(ctx->heap, p->scan_schema, 4);
+    if (!wp->pool)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    for (uint32_t i = 1; i < p->nnodes; i++) {
+        const struct sl_plan *node = p->nodes[i];
+        struct sl_op *op = NULL;
+        int rc;
+        switch (node->kind) {
+        case SL_PLAN_PROJECT:
+            rc = sl_op_project_new(node, ctx, &op, err);
+            break;
+        case SL_PLAN_FILTER:
+            rc = sl_op_filter_new(node, ctx, &op, err);
+            break;
+        case SL_PLAN_WATERMARK: {
+            int32_t ids[SL_MAX_SPLITS];
+            uint32_t nsplits = 0;
+            rc = p->source->ops->splits(p->source, w->id, ids, SL_MAX_SPLITS, &nsplits);
+            if (rc) {
+                sl_error_set(err, rc, "table '%s': more than %d splits per worker",
+                             p->nodes[0]->scan.table->name, SL_MAX_SPLITS);
+                break;
+            }
+            rc = sl_op_watermark_new(node, ctx, ids, nsplits, w->exec->idle_ms, &op, err);
+            wp->wm = op;
+            break;
+        }
+        case SL_PLAN_WINDOW:
+            rc = sl_op_window_new(node, ctx, &op, err);
+            break;
+        case SL_PLAN_AGG:
+            rc = sl_op_winagg_new(node, ctx, &op, err);
+            break;
+        case SL_PLAN_LOOKUP_JOIN:
+            rc = sl_op_lookup_new(node, ctx, &w->exec->env, &op, err);
+            break;
+        case SL_PLAN_SINK:
+            rc = sl_op_sink_new(node, p->sink, &wp->finished, &op, err);
+            break;
+        default:
+            rc = sl_error_set(err, SL_ENOTSUP, "plan node %d cannot run here", node->kind);
+        }
+        if (rc)
+            return rc;
+        op->tag = p->tag_base + i;
+        wp->ops[i] = op;
+        w->by_tag[op->tag] = op;
+        if (i > 1)
+            wp->ops[i - 1]->next = op;
+    }
+    wp->first = p->nnodes > 1 ? wp->ops[1] : NULL;
+    return 0;
+}
+
+static void sl_wpipe_free(struct sl_pipe *p, struct sl_wpipe *wp)
+{
+    if (wp->ops)
+        for (uint32_t i = 1; i < p->nnodes; i++)
+            if (wp->ops[i])
+                wp->ops[i]->ops->free(wp->ops[i]);
+    free(wp->ops);
+    sl_batch_pool_free(wp->pool);
+}
+
+/* ---- workers ------------------------------------------------------------------------------- */
+
+static void sl_stat_add(uint64_t *field, uint64_t n)
+{
+    __atomic_store_n(field, *field + n, __ATOMIC_RELAXED);
+}
+
+/* One poll of pipeline p's source on worker w; *busy when rows came or the state changed. */
+static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpipe *wp,
+                          int timeout_ms, bool *busy, struct sl_error *err)
+{
+    struct sl_batch *b = sl_batch_pool_get(wp->pool);
+    if (!b)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    struct sl_source_info info = {0};
+    int rc = p->source->ops->poll(p->source, &w->ctx, b, timeout_ms, &info, err);
+    if (rc) {
+        sl_batch_pool_put(b);
+        return rc;
+    }
+    if (b->rows) {
+        *busy = true;
+        sl_stat_add(&w->stats.rows_in, b->rows);
+        w->ctx.split = info.split;
+        rc = wp->first->ops->push(wp->first, &w->ctx, b, err);
+        if (rc)
+            return rc;
+    } else {
+        sl_batch_pool_put(b);
+    }
+    if (info.split_done && wp->wm) {
+        *busy = true;
+        rc = sl_op_watermark_split_done(wp->wm, &w->ctx, info.split, err);
+        if (rc)
+            return rc;
+    }
+    if (info.worker_done) {
+        *busy = true;
+        wp->source_done = true;
+        rc = wp->first->ops->watermark(wp->first, &w->ctx, INT64_MAX, err);
+        if (!rc)
+            rc = wp->first->ops->finish(wp->first, &w->ctx, err);
+    }
+    return rc;
+}
+
+static int sl_worker_loop(struct sl_worker *w)
+{
+    struct sl_exec *x = w->exec;
+    struct sl_error *err = &w->err;
+    int idle_turns = 0;
+    for (;;) {
+        if (atomic_load_explicit(&x->failed, memory_order_relaxed))
+            return 0;
+        bool stop = x->opts->stop && *x->opts->stop;
+        bool busy = false, left = false;
+        sl_flush_pending(w, &left);
+        int rc = sl_serve_inbound(w, &busy, err);
+        if (rc)
+            return rc;
+        bool all_finished = true;
+        for (uint32_t i = 0; i < x->npipes; i++) {
+            struct sl_wpipe *wp = &w->wp[i];
+            if (wp->finished)
+                continue;
+            all_finished = false;
+            if (stop)
+                continue;
+            if (!wp->source_done) {
+                rc = sl_worker_poll(w, &x->pipes[i], wp, idle_turns > 8 ? 2 : 0, &busy, err);
+                if (rc)
+                    return rc;
+            }
+            if (wp->wm && (idle_turns & 63) == 63) {
+                rc = sl_op_watermark_tick(wp->wm, &w->ctx, err);
+                if (rc)
+                    return rc;
+            }
+        }
+        if (stop) {
+            /* cancelled: flush what the sinks have and leave */
+            for (uint32_t i = 0; i < x->npipes; i++)
+                if (!w->wp[i].finished)
+                    x->pipes[i].sink->ops->flush(x->pipes[i].sink, &w->ctx, err);
+            return 0;
+        }
+        if (all_finished && !left)
+            return 0;
+        if (busy) {
+            idle_turns = 0;
+        } else if (++idle_turns > 8) {
+            /* nothing to do: the sources waited already; give the core away briefly */
+            sched_yield();
+        }
+    }
+}
+
+static void *sl_worker_main(void *arg)
+{
+    struct sl_worker *w = arg;
+    struct sl_exec *x = w->exec;
+    if (x->opts->pin && x->topo && x->ncores > 0) {
+        hwloc_obj_t core = hwloc_get_obj_by_type(x->topo, HWLOC_OBJ_CORE, (unsigned)(w->id % x->ncores));
+        if (core)
+            hwloc_set_cpubind(x->topo, core->cpuset, HWLOC_CPUBIND_THREAD);
+    }
+    w->ctx.heap = sl_heap_new();
+    if (!w->ctx.heap) {
+        w->rc = sl_error_set(&w->err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < x->npipes && !w->rc; i++)
+        w->rc = sl_wpipe_build(w, &x->pipes[i], &w->wp[i], &w->err);
+    if (!w->rc)
+        w->rc = sl_worker_loop(w);
+out:
+    if (w->rc)
+        atomic_store(&x->failed, 1);
+    atomic_store(&w->done, 1);
+    return NULL;
+}
+
+/* ---- the run ------------------------------------------------------------------------------- */
+
+int sl_exec_default_workers(void)
+{
+    hwloc_topology_t t;
+    if (hwloc_topology_init(&t) != 0)
+        return 1;
+    int n = 1;
+    if (hwloc_topology_load(t) == 0) {
+        int c = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE);
+        if (c > 0)
+            n = c;
+    }
+    hwloc_topology_destroy(t);
+    return n;
+}
+
+static double sl_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double sl_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec * 1e-6;
+}
+
+/* "5 s", "500 ms", "1 min", "2000" (ms) -> ms; -1 when unreadable. */
+static int64_t sl_parse_duration_ms(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return -1;
+    while (*end == ' ')
+        end++;
+    if (!*end || !strcmp(end, "ms") || !strcmp(end, "milli") || !strcmp(end, "millis"))
+        return (int64_t)v;
+    if (!strcmp(end, "s") || !strcmp(end, "sec") || !strcmp(end, "second") ||
+        !strcmp(end, "seconds"))
+        return (int64_t)(v * 1000);
+    if (!strcmp(end, "min") || !strcmp(end, "minute") || !strcmp(end, "minutes"))
+        return (int64_t)(v * 60000);
+    if (!strcmp(end, "h") || !strcmp(end, "hour") || !strcmp(end, "hours"))
+        return (int64_t)(v * 3600000);
+    return -1;
+}
+
+static void sl_progress(struct sl_exec *x, double t0, bool last)
+{
+    uint64_t in = 0, out = 0, late = 0;
+    int64_t wm = INT64_MAX;
+    for (int i = 0; i < x->n; i++) {
+        in += __atomic_load_n(&x->workers[i].stats.rows_in, __ATOMIC_RELAXED);
+        out += __atomic_load_n(&x->workers[i].stats.rows_out, __ATOMIC_RELAXED);
+        late += __atomic_load_n(&x->workers[i].stats.late_rows, __ATOMIC_RELAXED);
+        int64_t w = __atomic_load_n(&x->workers[i].stats.watermark, __ATOMIC_RELAXED);
+        if (w < wm)
+            wm = w;
+    }
+    double dt = sl_wall() - t0;
+    char wmbuf[48] = "-";
+    if (wm != INT64_MIN && wm != INT64_MAX) {
+        time_t secs = (time_t)(wm / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(wmbuf, sizeof(wmbuf), "%Y-%m-%d %H:%M:%S", &tm);
+    }
+    fprintf(stderr, "\r\033[Ksluice: %.1fs  in %llu (%.2f M/s)  out %llu  late %llu  watermark %s%s",
+            dt, (unsigned long long)in, dt > 0 ? in / dt / 1e6 : 0.0, (unsigned long long)out,
+            (unsigned long long)late, wmbuf, last ? "\n" : "");
+}
+
+int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
+                struct sl_exec_summary *sum, struct sl_error *err)
+{
+    struct sl_exec *x = calloc(1, sizeof(*x));
+    if (!x)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    int rc = 0;
+    x->job = job;
+    x->opts = opts;
+    x->n = opts->workers > 0 ? opts->workers : sl_exec_default_workers();
+    x->env.sql = job->file->src;
+    x->env.brokers = opts->brokers;
+    x->env.kafka_props = opts->kafka_props;
+    x->env.nkafka_props = opts->nkafka_props;
+    x->env.print_out = opts->print_out ? opts->print_out : stdout;
+    x->env.job = job;
+    const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");
+    if (idle) {
+        x->idle_ms = sl_parse_duration_ms(idle);
+        if (x->idle_ms < 0) {
+            rc = sl_error_set(err, SL_EINVAL, "SET 'table.exec.source.idle-timeout' = '%s': "
+                                              "not a duration (e.g. '5 s', '500 ms')",
+                              idle);
+            goto out;
+        }
+    }
+    if (opts->pin && hwloc_topology_init(&x->topo) == 0) {
+        if (hwloc_topology_load(x->topo) == 0)
+            x->ncores = hwloc_get_nbobjs_by_type(x->topo, HWLOC_OBJ_CORE);
+    }
+    x->npipes = job->ninserts;
+    x->pipes = calloc(x->npipes, sizeof(*x->pipes));
+    x->workers = calloc((size_t)x->n, sizeof(*x->workers));
+    x->rings = calloc((size_t)x->n * (size_t)x->n, sizeof(*x->rings));
+    if (!x->pipes || !x->workers || !x->rings) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < x->npipes && !rc; i++)
+        rc = sl_pipe_init(x, job->inserts[i], &x->pipes[i], err);
+    if (rc)
+        goto out;
+    for (int i = 0; i < x->n * x->n; i++) {
+        x->rings[i] = sl_ring_new(NULL, SL_RING_CAP);
+        if (!x->rings[i]) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    for (int i = 0; i < x->n; i++) {
+        struct sl_worker *w = &x->workers[i];
+        w->exec = x;
+        w->id = i;
+        w->ctx.worker = i;
+        w->ctx.nworkers = x->n;
+        w->ctx.sql = job->file->src;
+        w->ctx.exec = x;
+        w->ctx.stats = &w->stats;
+        w->stats.watermark = INT64_MIN;
+        w->wp = calloc(x->npipes, sizeof(*w->wp));
+        w->by_tag = calloc(x->ntags ? x->ntags : 1, sizeof(*w->by_tag));
+        w->pending = calloc((size_t)x->n, sizeof(*w->pending));
+        if (!w->wp || !w->by_tag || !w->pending) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    double t0 = sl_wall(), c0 = sl_cpu();
+    for (int i = 0; i < x->n; i++) {
+        if (pthread_create(&x->workers[i].thread, NULL, sl_worker_main, &x->workers[i]) != 0) {
+            atomic_store(&x->failed, 1);
+            rc = sl_error_set(err, SL_ENOMEM, "cannot start worker %d", i);
+            break;
+        }
+        x->workers[i].started = true;
+    }
+    /* the monitor: progress on stderr until every worker is done */
+    for (;;) {
+        bool all = true;
+        for (int i = 0; i < x->n; i++)
+            if (x->workers[i].started && !atomic_load(&x->workers[i].done))
+                all = false;
+        if (all)
+            break;
+        if (opts->progress)
+            sl_progress(x, t0, false);
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        for (int k = 0; k < 5; k++) {
+            nanosleep(&ts, NULL);
+            bool any_left = false;
+            for (int i = 0; i < x->n; i++)
+                if (x->workers[i].started && !atomic_load(&x->workers[i].done))
+                    any_left = true;
+            if (!any_left)
+                break;
+        }
+    }
+    for (int i = 0; i < x->n; i++)
+        if (x->workers[i].started)
+            pthread_join(x->workers[i].thread, NULL);
+    if (opts->progress)
+        sl_progress(x, t0, true);
+    for (int i = 0; i < x->n && !rc; i++) {
+        if (x->workers[i].rc) {
+            *err = x->workers[i].err;
+            rc = x->workers[i].rc;
+        }
+    }
+    for (uint32_t i = 0; i < x->npipes && !rc; i++)
+        rc = x->pipes[i].sink->ops->close(x->pipes[i].sink, err);
+    if (sum) {
+        memset(sum, 0, sizeof(*sum));
+        sum->workers = x->n;
+        sum->seconds = sl_wall() - t0;
+        sum->cpu_seconds = sl_cpu() - c0;
+        sum->watermark = INT64_MAX;
+        for (int i = 0; i < x->n; i++) {
+            sum->rows_in += x->workers[i].stats.rows_in;
+            sum->rows_out += x->workers[i].stats.rows_out;
+            sum->late_rows += x->workers[i].stats.late_rows;
+            sum->bad_records += x->workers[i].stats.bad_records;
+            if (x->workers[i].stats.watermark < sum->watermark)
+                sum->watermark = x->workers[i].stats.watermark;
+        }
+    }
+out:
+    if (x->workers) {
+        for (int i = 0; i < x->n; i++) {
+            struct sl_worker *w = &x->workers[i];
+            if (w->wp)
+                for (uint32_t p = 0; p < x->npipes; p++)
+                    sl_wpipe_free(&x->pipes[p], &w->wp[p]);
+            free(w->wp);
+            free(w->by_tag);
+            if (w->pending)
+                for (int d = 0; d < x->n; d++)
+                    free(w->pending[d].msgs);
+            free(w->pending);
+            sl_heap_free(w->ctx.heap);
+        }
+    }
+    if (x->rings)
+        for (int i = 0; i < x->n * x->n; i++)
+            sl_ring_free(x->rings[i]);
+    if (x->pipes)
+        for (uint32_t i = 0; i < x->npipes; i++)
+            sl_pipe_free(&x->pipes[i]);
+    if (x->topo)
+        hwloc_topology_destroy(x->topo);
+    free(x->rings);
+    free(x->workers);
+    free(x->pipes);
+    free(x);
+    return rc;
+}

@@ -1,0 +1,60 @@
+/*
+ * engine/exec.h - running a bound job: workers, pipelines, watermarks, exchange.
+ *
+ * HOW IT WORKS
+ * sl_exec_run() turns every INSERT's plan into a pipeline: one source shared by all workers
+ * (each worker reads its own splits: Kafka partitions, generator sub-streams, files) and,
+ * per worker, a chain of operators built from the plan nodes above the scan. N workers
+ * (default: the cores hwloc reports) run on their own threads, each pinned to a core, each
+ * allocating from its own mimalloc heap. A worker loops: serve the messages other workers
+ * sent it (engine/ring.h, one ring per ordered pair of workers), poll each of its sources
+ * once, push what came down the chain. Event time: the watermark operator keeps the largest
+ * rowtime per split; a worker's watermark is the minimum over its live splits (a split idle
+ * for longer than 'table.exec.source.idle-timeout' stops counting; a finished split stops
+ * counting), minus the table's out-of-orderness bound. A bounded run ends when every source
+ * is exhausted and every window has been emitted.
+ */
+#ifndef SL_ENGINE_EXEC_H
+#define SL_ENGINE_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/catalog.h"
+#include "engine/error.h"
+
+struct sl_exec_opts {
+    int workers;             /* 0: one per core hwloc reports */
+    bool pin;                /* pin worker w to core w % cores */
+    const char *brokers;     /* overrides every Kafka table's bootstrap servers */
+    const char *const *kafka_props; /* extra librdkafka properties, "key=value" */
+    uint32_t nkafka_props;
+    FILE *print_out;         /* the 'print' connector's output (NULL: stdout) */
+    bool progress;           /* a one-line progress display on stderr */
+    volatile int *stop;      /* set non-zero (a signal handler) to stop an unbounded run */
+};
+
+struct sl_exec_summary {
+    int workers;
+    double seconds;          /* wall time from start to the end of the last pipeline */
+    double cpu_seconds;      /* CPU time of the process over the run */
+    uint64_t rows_in;        /* rows the sources produced */
+    uint64_t rows_out;       /* rows the sinks took */
+    uint64_t late_rows;      /* rows dropped as late */
+    uint64_t bad_records;    /* records skipped or dead-lettered */
+    int64_t watermark;       /* the lowest worker watermark at the end */
+};
+
+/*
+ * Runs every INSERT of `job` until the sources end (bounded) or *opts->stop is set. Fills
+ * `sum` (may be NULL). Returns 0 or the first error of any worker (the others are stopped),
+ * with `err` naming what and where.
+ */
+int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
+                struct sl_exec_summary *sum, struct sl_error *err);
+
+/* The number of cores hwloc reports (at least 1). */
+int sl_exec_default_workers(void);
+
+#endif

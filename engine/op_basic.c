@@ -1,0 +1,363 @@
+/*
+ * engine/op_basic.c - projection, filter, watermark and sink operators (see op_basic.h).
+ */
+#include "engine/op_basic.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/eval.h"
+#include "kernels/reduce.h"
+
+static int64_t sl_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int sl_op_pass_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                                struct sl_error *err)
+{
+    return sl_op_watermark_next(op, ctx, wm, err);
+}
+
+static int sl_op_pass_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    return sl_op_finish_next(op, ctx, err);
+}
+
+/* ---- projection ---------------------------------------------------------------------------- */
+
+struct sl_op_project {
+    struct sl_op op;
+    struct sl_eval *ev;
+    struct sl_schema *schema;
+    struct sl_batch_pool *pool;
+};
+
+static int sl_op_project_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                              struct sl_error *err)
+{
+    struct sl_op_project *p = (struct sl_op_project *)op;
+    struct sl_batch *out = sl_batch_pool_get(p->pool);
+    if (!out) {
+        sl_batch_pool_put(b);
+        return sl_error_set(err, SL_ENOMEM, "out of memory in a projection");
+    }
+    int rc = sl_eval_project(p->ev, b, out, err);
+    sl_batch_pool_put(b);
+    if (rc) {
+        sl_batch_pool_put(out);
+        return rc;
+    }
+    if (out->rows == 0) {
+        sl_batch_pool_put(out);
+        return 0;
+    }
+    return sl_op_push_next(op, ctx, out, err);
+}
+
+static void sl_op_project_free(struct sl_op *op)
+{
+    struct sl_op_project *p = (struct sl_op_project *)op;
+    sl_eval_free(p->ev);
+    sl_batch_pool_free(p->pool);
+    sl_schema_free(p->schema);
+    free(p);
+}
+
+static const struct sl_op_ops sl_op_project_ops = {
+    .name = "project",
+    .push = sl_op_project_push,
+    .watermark = sl_op_pass_watermark,
+    .finish = sl_op_pass_finish,
+    .free = sl_op_project_free,
+};
+
+int sl_op_project_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
+                      struct sl_error *err)
+{
+    struct sl_op_project *p = calloc(1, sizeof(*p));
+    if (!p)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    p->op.ops = &sl_op_project_ops;
+    p->op.plan = node;
+    p->schema = sl_schema_from_rel(&node->out);
+    p->pool = p->schema ? sl_batch_pool_new(ctx->heap, p->schema, 4) : NULL;
+    if (!p->pool) {
+        sl_op_project_free(&p->op);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    p->ev = sl_eval_new(ctx->heap, &node->input->out, node->project.nexprs,
+                        node->project.exprs, ctx->sql, err);
+    if (!p->ev) {
+        sl_op_project_free(&p->op);
+        return err ? err->code : SL_ENOMEM;
+    }
+    *out = &p->op;
+    return 0;
+}
+
+/* ---- filter -------------------------------------------------------------------------------- */
+
+struct sl_op_filter {
+    struct sl_op op;
+    struct sl_eval *ev;
+};
+
+static int sl_op_filter_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                             struct sl_error *err)
+{
+    struct sl_op_filter *f = (struct sl_op_filter *)op;
+    int rc = sl_eval_filter(f->ev, b, err);
+    if (rc || sl_batch_active(b) == 0) {
+        sl_batch_pool_put(b);
+        return rc;
+    }
+    return sl_op_push_next(op, ctx, b, err);
+}
+
+static void sl_op_filter_free(struct sl_op *op)
+{
+    struct sl_op_filter *f = (struct sl_op_filter *)op;
+    sl_eval_free(f->ev);
+    free(f);
+}
+
+static const struct sl_op_ops sl_op_filter_ops = {
+    .name = "filter",
+    .push = sl_op_filter_push,
+    .watermark = sl_op_pass_watermark,
+    .finish = sl_op_pass_finish,
+    .free = sl_op_filter_free,
+};
+
+int sl_op_filter_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
+                     struct sl_error *err)
+{
+    struct sl_op_filter *f = calloc(1, sizeof(*f));
+    if (!f)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    f->op.ops = &sl_op_filter_ops;
+    f->op.plan = node;
+    struct sl_expr *pred = node->filter.pred;
+    f->ev = sl_eval_new(ctx->heap, &node->input->out, 1, &pred, ctx->sql, err);
+    if (!f->ev) {
+        free(f);
+        return err ? err->code : SL_ENOMEM;
+    }
+    *out = &f->op;
+    return 0;
+}
+
+/* ---- watermark ----------------------------------------------------------------------------- */
+
+struct sl_wm_split {
+    int32_t id;
+    bool done;
+    int64_t max_ts;      /* largest rowtime seen, INT64_MIN before the first */
+    int64_t last_active; /* monotonic ms of the last batch */
+};
+
+struct sl_op_wm {
+    struct sl_op op;
+    int col;
+    int64_t delay;
+    int64_t idle_ms;
+    uint32_t nsplits;
+    struct sl_wm_split *splits;
+    int64_t emitted; /* the last watermark sent downstream */
+};
+
+static struct sl_wm_split *sl_wm_find(struct sl_op_wm *w, int32_t id)
+{
+    for (uint32_t i = 0; i < w->nsplits; i++)
+        if (w->splits[i].id == id)
+            return &w->splits[i];
+    return NULL;
+}
+
+/* The watermark the splits allow now; INT64_MIN while some live split has no rows yet. */
+static int sl_wm_update(struct sl_op_wm *w, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    int64_t now = w->idle_ms > 0 ? sl_now_ms() : 0;
+    bool any = false;
+    int64_t wm = INT64_MAX;
+    for (uint32_t i = 0; i < w->nsplits; i++) {
+        const struct sl_wm_split *s = &w->splits[i];
+        if (s->done)
+            continue;
+        if (w->idle_ms > 0 && now - s->last_active >= w->idle_ms)
+            continue; /* idle: does not hold the watermark back */
+        any = true;
+        int64_t v = s->max_ts == INT64_MIN ? INT64_MIN : s->max_ts - w->delay;
+        if (v < wm)
+            wm = v;
+    }
+    if (!any)
+        return 0; /* all done (the executor sends the end) or all idle: nothing new */
+    if (wm > w->emitted && wm != INT64_MIN) {
+        w->emitted = wm;
+        ctx->stats->watermark = wm;
+        return sl_op_watermark_next(&w->op, ctx, wm, err);
+    }
+    return 0;
+}
+
+static int sl_op_wm_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                         struct sl_error *err)
+{
+    struct sl_op_wm *w = (struct sl_op_wm *)op;
+    struct sl_wm_split *s = sl_wm_find(w, ctx->split);
+    int64_t mx;
+    const struct sl_column *c = &b->cols[w->col];
+    bool have = sl_reduce->max_i64((const int64_t *)c->data, c->valid, b->sel,
+                                   sl_batch_active(b), &mx);
+    if (s) {
+        s->last_active = w->idle_ms > 0 ? sl_now_ms() : 0;
+        if (have && mx > s->max_ts)
+            s->max_ts = mx;
+    }
+    int rc = sl_op_push_next(op, ctx, b, err);
+    if (rc)
+        return rc;
+    return sl_wm_update(w, ctx, err);
+}
+
+static int sl_op_wm_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                              struct sl_error *err)
+{
+    struct sl_op_wm *w = (struct sl_op_wm *)op;
+    if (wm <= w->emitted)
+        return 0;
+    w->emitted = wm;
+    ctx->stats->watermark = wm;
+    return sl_op_watermark_next(op, ctx, wm, err);
+}
+
+static void sl_op_wm_free(struct sl_op *op)
+{
+    struct sl_op_wm *w = (struct sl_op_wm *)op;
+    free(w->splits);
+    free(w);
+}
+
+static const struct sl_op_ops sl_op_wm_ops = {
+    .name = "watermark",
+    .push = sl_op_wm_push,
+    .watermark = sl_op_wm_watermark,
+    .finish = sl_op_pass_finish,
+    .free = sl_op_wm_free,
+};
+
+int sl_op_watermark_new(const struct sl_plan *node, struct sl_worker_ctx *ctx,
+                        const int32_t *splits, uint32_t nsplits, int64_t idle_timeout_ms,
+                        struct sl_op **out, struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_wm *w = calloc(1, sizeof(*w));
+    if (w)
+        w->splits = calloc(nsplits ? nsplits : 1, sizeof(*w->splits));
+    if (!w || !w->splits) {
+        free(w);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    w->op.ops = &sl_op_wm_ops;
+    w->op.plan = node;
+    w->col = node->watermark.rowtime;
+    w->delay = node->watermark.delay_ms;
+    w->idle_ms = idle_timeout_ms;
+    w->nsplits = nsplits;
+    w->emitted = INT64_MIN;
+    int64_t now = idle_timeout_ms > 0 ? sl_now_ms() : 0;
+    for (uint32_t i = 0; i < nsplits; i++) {
+        w->splits[i].id = splits[i];
+        w->splits[i].max_ts = INT64_MIN;
+        w->splits[i].last_active = now;
+    }
+    *out = &w->op;
+    return 0;
+}
+
+int sl_op_watermark_split_done(struct sl_op *op, struct sl_worker_ctx *ctx, int32_t split,
+                               struct sl_error *err)
+{
+    struct sl_op_wm *w = (struct sl_op_wm *)op;
+    struct sl_wm_split *s = sl_wm_find(w, split);
+    if (s)
+        s->done = true;
+    return sl_wm_update(w, ctx, err);
+}
+
+int sl_op_watermark_tick(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    struct sl_op_wm *w = (struct sl_op_wm *)op;
+    return w->idle_ms > 0 ? sl_wm_update(w, ctx, err) : 0;
+}
+
+/* ---- sink ---------------------------------------------------------------------------------- */
+
+struct sl_op_sink {
+    struct sl_op op;
+    struct sl_sink *sink;
+    bool *finished;
+};
+
+static int sl_op_sink_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                           struct sl_error *err)
+{
+    struct sl_op_sink *s = (struct sl_op_sink *)op;
+    uint32_t n = sl_batch_active(b);
+    int rc = s->sink->ops->write(s->sink, ctx, b, err);
+    sl_batch_pool_put(b);
+    if (!rc)
+        __atomic_store_n(&ctx->stats->rows_out, ctx->stats->rows_out + n, __ATOMIC_RELAXED);
+    return rc;
+}
+
+static int sl_op_sink_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                                struct sl_error *err)
+{
+    (void)op;
+    (void)ctx;
+    (void)wm;
+    (void)err;
+    return 0;
+}
+
+static int sl_op_sink_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    struct sl_op_sink *s = (struct sl_op_sink *)op;
+    int rc = s->sink->ops->flush(s->sink, ctx, err);
+    *s->finished = true;
+    return rc;
+}
+
+static void sl_op_sink_free(struct sl_op *op)
+{
+    free(op);
+}
+
+static const struct sl_op_ops sl_op_sink_ops = {
+    .name = "sink",
+    .push = sl_op_sink_push,
+    .watermark = sl_op_sink_watermark,
+    .finish = sl_op_sink_finish,
+    .free = sl_op_sink_free,
+};
+
+int sl_op_sink_new(const struct sl_plan *node, struct sl_sink *sink, bool *finished,
+                   struct sl_op **out, struct sl_error *err)
+{
+    struct sl_op_sink *s = calloc(1, sizeof(*s));
+    if (!s)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    s->op.ops = &sl_op_sink_ops;
+    s->op.plan = node;
+    s->sink = sink;
+    s->finished = finished;
+    *out = &s->op;
+    return 0;
+}
