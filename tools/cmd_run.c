@@ -19,11 +19,12 @@
 #include "io/kafka_mock.h"
 
 static const char sl_run_usage[] =
-    "usage: sluice run FILE.sql [--set NAME=VALUE]... [--workers N] [--brokers HOST:PORT]\n"
+    "usage: sluice run FILE.sql... [--set NAME=VALUE]... [--workers N] [--brokers HOST:PORT]\n"
     "                  [--property KEY=VALUE]... [--no-pin] [--quiet]\n"
     "\n"
-    "Runs every INSERT INTO of FILE.sql (Flink SQL) until its sources end (bounded tables)\n"
-    "or until SIGINT / SIGTERM.\n"
+    "Runs every INSERT INTO of the Flink SQL files, read one after the other as one script\n"
+    "(e.g. ddl_gen.sql ddl_views.sql q5.sql), until the sources end (bounded tables) or\n"
+    "until SIGINT / SIGTERM.\n"
     "\n"
     "  --set NAME=VALUE     fills ${NAME} placeholders in the file (repeatable)\n"
     "  --workers N          worker threads (default: the cores hwloc reports)\n"
@@ -38,10 +39,10 @@ static const char sl_run_usage[] =
     "holding the watermark back (default: never, as in Flink).\n";
 
 static const char sl_explain_usage[] =
-    "usage: sluice explain FILE.sql [--set NAME=VALUE]...\n"
+    "usage: sluice explain FILE.sql... [--set NAME=VALUE]...\n"
     "\n"
-    "Parses and binds FILE.sql and prints the plan of every INSERT INTO: one operator per\n"
-    "line, its output columns and types. Nothing runs.\n";
+    "Parses and binds the SQL files (one script, in order) and prints the plan of every\n"
+    "INSERT INTO: one operator per line, its output columns and types. Nothing runs.\n";
 
 static volatile int sl_run_stop;
 
@@ -87,7 +88,8 @@ static char *sl_read_file(const char *path, size_t *len)
 }
 
 struct sl_run_args {
-    const char *file;
+    const char *files[32];
+    size_t nfiles;
     struct sl_sql_param params[128];
     size_t nparams;
     const char *props[64];
@@ -110,12 +112,11 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
             return 1;
         }
         if (strncmp(arg, "--", 2) != 0) {
-            if (a->file) {
-                fprintf(stderr, "sluice %s: one SQL file only ('%s' and '%s')\n", argv[0],
-                        a->file, arg);
+            if (a->nfiles == sizeof(a->files) / sizeof(a->files[0])) {
+                fprintf(stderr, "sluice %s: at most 32 SQL files\n", argv[0]);
                 return 2;
             }
-            a->file = arg;
+            a->files[a->nfiles++] = arg;
             continue;
         }
         if (run && !strcmp(arg, "--no-pin")) {
@@ -174,7 +175,7 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
             a->props[a->nprops++] = val;
         }
     }
-    if (!a->file) {
+    if (!a->nfiles) {
         fprintf(stderr, "sluice %s: which SQL file?\n%s", argv[0], usage);
         return 2;
     }
@@ -189,16 +190,23 @@ static void sl_run_args_free(struct sl_run_args *a)
 
 static struct sl_job *sl_run_load(const struct sl_run_args *a)
 {
-    size_t len;
-    char *text = sl_read_file(a->file, &len);
-    if (!text)
-        return NULL;
+    struct sl_sql_input in[32];
+    struct sl_job *job = NULL;
+    size_t n = 0;
+    for (; n < a->nfiles; n++) {
+        in[n].path = a->files[n];
+        in[n].text = sl_read_file(a->files[n], &in[n].len);
+        if (!in[n].text)
+            goto out;
+    }
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_job *job = sl_job_from_sql(a->file, text, len, a->params, a->nparams, &err);
-    free(text);
+    job = sl_job_from_sql_multi(in, n, a->params, a->nparams, &err);
     if (!job)
         fprintf(stderr, "%s\n", err.msg);
+out:
+    for (size_t i = 0; i < n; i++)
+        free((char *)in[i].text);
     return job;
 }
 

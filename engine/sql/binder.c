@@ -1951,6 +1951,19 @@ struct sl_job *sl_job_from_sql(const char *path, const char *text, size_t len,
     return job;
 }
 
+struct sl_job *sl_job_from_sql_multi(const struct sl_sql_input *in, size_t n,
+                                     const struct sl_sql_param *params, size_t nparams,
+                                     struct sl_error *err)
+{
+    struct sl_sql_file *file = sl_sql_parse_multi(in, n, params, nparams, err);
+    if (!file)
+        return NULL;
+    struct sl_job *job = sl_job_bind(file, err);
+    if (!job)
+        sl_sql_file_free(file);
+    return job;
+}
+
 void sl_job_free(struct sl_job *job)
 {
     if (!job)

@@ -26,4 +26,9 @@ struct sl_job *sl_job_from_sql(const char *path, const char *text, size_t len,
                                const struct sl_sql_param *params, size_t nparams,
                                struct sl_error *err);
 
+/* Parses and binds several files as one script, in order. */
+struct sl_job *sl_job_from_sql_multi(const struct sl_sql_input *in, size_t n,
+                                     const struct sl_sql_param *params, size_t nparams,
+                                     struct sl_error *err);
+
 #endif

@@ -16,8 +16,16 @@ struct sl_sql_subst {
     size_t orig_pos, orig_len;
 };
 
+/* A file of the source: its bytes start at `start` of the original text. */
+struct sl_sql_seg {
+    char *path;
+    size_t start;
+};
+
 struct sl_sql_source {
     char *path;
+    struct sl_sql_seg *segs;
+    size_t nsegs;
     char *orig;
     size_t orig_len;
     char *text;
@@ -44,11 +52,20 @@ static int sl_buf_append(char **buf, size_t *len, size_t *cap, const char *s, si
     return 0;
 }
 
+static const struct sl_sql_seg *sl_orig_seg(const struct sl_sql_source *src, size_t opos)
+{
+    const struct sl_sql_seg *seg = &src->segs[0];
+    for (size_t i = 1; i < src->nsegs; i++)
+        if (src->segs[i].start <= opos)
+            seg = &src->segs[i];
+    return seg;
+}
+
 static void sl_orig_position(const struct sl_sql_source *src, size_t opos, uint32_t *line,
                              uint32_t *col)
 {
     uint32_t l = 1, c = 1;
-    for (size_t i = 0; i < opos && i < src->orig_len; i++) {
+    for (size_t i = sl_orig_seg(src, opos)->start; i < opos && i < src->orig_len; i++) {
         if (src->orig[i] == '\n') {
             l++;
             c = 1;
@@ -74,7 +91,8 @@ static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl
     vsnprintf(msg, sizeof(msg), fmt, ap);
     /* the source line and a caret under the column */
     size_t start = opos > src->orig_len ? src->orig_len : opos;
-    while (start > 0 && src->orig[start - 1] != '\n')
+    size_t seg_start = sl_orig_seg(src, opos)->start;
+    while (start > seg_start && src->orig[start - 1] != '\n')
         start--;
     size_t end = start;
     while (end < src->orig_len && src->orig[end] != '\n' && src->orig[end] != '\r')
@@ -86,8 +104,8 @@ static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl
         caret[ncaret++] = src->orig[start + i - 1] == '\t' ? '\t' : ' ';
     caret[ncaret++] = '^';
     caret[ncaret] = '\0';
-    return sl_error_set(err, code, "%s:%u:%u: %s\n  %.*s\n  %s", src->path, line, col, msg,
-                        linelen, src->orig + start, caret);
+    return sl_error_set(err, code, "%s:%u:%u: %s\n  %.*s\n  %s", sl_orig_seg(src, opos)->path,
+                        line, col, msg, linelen, src->orig + start, caret);
 }
 
 static size_t sl_exp_to_orig(const struct sl_sql_source *src, size_t pos)
@@ -109,6 +127,11 @@ void sl_sql_source_position(const struct sl_sql_source *src, size_t pos, uint32_
                             uint32_t *col)
 {
     sl_orig_position(src, sl_exp_to_orig(src, pos), line, col);
+}
+
+const char *sl_sql_source_path_at(const struct sl_sql_source *src, size_t pos)
+{
+    return sl_orig_seg(src, sl_exp_to_orig(src, pos))->path;
 }
 
 int sl_sql_error_at(const struct sl_sql_source *src, size_t pos, struct sl_error *err, int code,
@@ -138,16 +161,47 @@ struct sl_sql_source *sl_sql_source_new(const char *path, const char *text, size
                                         const struct sl_sql_param *params, size_t nparams,
                                         struct sl_error *err)
 {
+    struct sl_sql_input in = {path, text, len};
+    return sl_sql_source_new_multi(&in, 1, params, nparams, err);
+}
+
+struct sl_sql_source *sl_sql_source_new_multi(const struct sl_sql_input *in, size_t nin,
+                                              const struct sl_sql_param *params, size_t nparams,
+                                              struct sl_error *err)
+{
+    const char *path = nin ? in[0].path : "<sql>";
     struct sl_sql_source *src = calloc(1, sizeof(*src));
     if (!src)
         goto out_nomem;
     src->path = strdup(path ? path : "<sql>");
+    src->segs = calloc(nin ? nin : 1, sizeof(*src->segs));
+    /* the files one after the other, a ';' line between them so that a file's last
+     * statement ends with its file */
+    size_t len = 0;
+    for (size_t i = 0; i < nin; i++)
+        len += in[i].len + 3;
     src->orig = malloc(len + 1);
-    if (!src->path || !src->orig)
+    if (!src->path || !src->orig || !src->segs)
         goto out_nomem;
-    memcpy(src->orig, text, len);
+    src->nsegs = nin ? nin : 1;
+    if (!nin)
+        src->segs[0].path = strdup("<sql>");
+    len = 0;
+    for (size_t i = 0; i < nin; i++) {
+        src->segs[i].path = strdup(in[i].path ? in[i].path : "<sql>");
+        if (!src->segs[i].path)
+            goto out_nomem;
+        src->segs[i].start = len;
+        memcpy(src->orig + len, in[i].text, in[i].len);
+        len += in[i].len;
+        if (i + 1 < nin) {
+            memcpy(src->orig + len, "\n;\n", 3);
+            len += 3;
+        }
+    }
     src->orig[len] = '\0';
     src->orig_len = len;
+    const char *text = src->orig;
 
     size_t cap = 0, nsubst_cap = 0;
     size_t i = 0;
@@ -210,6 +264,10 @@ void sl_sql_source_free(struct sl_sql_source *src)
     if (!src)
         return;
     free(src->path);
+    if (src->segs)
+        for (size_t i = 0; i < src->nsegs; i++)
+            free(src->segs[i].path);
+    free(src->segs);
     free(src->orig);
     free(src->text);
     free(src->subst);

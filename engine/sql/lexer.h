@@ -38,14 +38,32 @@ struct sl_sql_source *sl_sql_source_new(const char *path, const char *text, size
                                         struct sl_error *err);
 void sl_sql_source_free(struct sl_sql_source *src);
 
+/* One file of a multi-file source. */
+struct sl_sql_input {
+    const char *path;
+    const char *text;
+    size_t len;
+};
+
+/*
+ * Like sl_sql_source_new for several files read as one script, in order (as Flink's SQL
+ * client runs ddl.sql, views.sql and a query file one after the other): statements may not
+ * span files, and every position maps back to its own file, line and column.
+ */
+struct sl_sql_source *sl_sql_source_new_multi(const struct sl_sql_input *in, size_t n,
+                                              const struct sl_sql_param *params, size_t nparams,
+                                              struct sl_error *err);
+
 /* The expanded text (NUL-terminated) and its length. */
 const char *sl_sql_source_text(const struct sl_sql_source *src);
 size_t sl_sql_source_len(const struct sl_sql_source *src);
 const char *sl_sql_source_path(const struct sl_sql_source *src);
 
-/* Line and column (both from 1) in the original file of byte `pos` of the expanded text. */
+/* Line and column (both from 1) in the original file of byte `pos` of the expanded text;
+ * the file's path, if `path` is not NULL. */
 void sl_sql_source_position(const struct sl_sql_source *src, size_t pos, uint32_t *line,
                             uint32_t *col);
+const char *sl_sql_source_path_at(const struct sl_sql_source *src, size_t pos);
 
 /*
  * Fills `err` with "path:line:col: message", the original source line and a caret under the

@@ -1262,12 +1262,20 @@ struct sl_sql_file *sl_sql_parse(const char *path, const char *text, size_t len,
                                  const struct sl_sql_param *params, size_t nparams,
                                  struct sl_error *err)
 {
+    struct sl_sql_input in = {path, text, len};
+    return sl_sql_parse_multi(&in, 1, params, nparams, err);
+}
+
+struct sl_sql_file *sl_sql_parse_multi(const struct sl_sql_input *in, size_t nin,
+                                       const struct sl_sql_param *params, size_t nparams,
+                                       struct sl_error *err)
+{
     struct sl_sql_file *file = calloc(1, sizeof(*file));
     if (!file) {
-        sl_error_set(err, SL_ENOMEM, "out of memory parsing %s", path);
+        sl_error_set(err, SL_ENOMEM, "out of memory parsing SQL");
         return NULL;
     }
-    file->src = sl_sql_source_new(path, text, len, params, nparams, err);
+    file->src = sl_sql_source_new_multi(in, nin, params, nparams, err);
     if (!file->src)
         goto out_free;
     struct sl_parser p = {.file = file, .err = err};

@@ -24,6 +24,11 @@ struct sl_sql_file *sl_sql_parse(const char *path, const char *text, size_t len,
                                  const struct sl_sql_param *params, size_t nparams,
                                  struct sl_error *err);
 
+/* Parses several files as one script, in order (see sl_sql_source_new_multi). */
+struct sl_sql_file *sl_sql_parse_multi(const struct sl_sql_input *in, size_t n,
+                                       const struct sl_sql_param *params, size_t nparams,
+                                       struct sl_error *err);
+
 void sl_sql_file_free(struct sl_sql_file *file);
 
 #endif

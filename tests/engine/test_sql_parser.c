@@ -288,6 +288,28 @@ static void test_quoted_identifiers(void **state)
     expect_error("INSERT INTO t SELECT `abc FROM s", "q.sql:1:22:", "unterminated quoted");
 }
 
+static void test_multi_file_positions(void **state)
+{
+    (void)state;
+    const char *a = "CREATE TABLE t (a INT) WITH ('connector' = 'print')";   /* no ';' */
+    const char *b = "-- second file\nINSERT INTO t SELECT a FROM s WHERE a = 'x;\n";
+    struct sl_sql_input in[2] = {{"ddl.sql", a, strlen(a)}, {"q.sql", b, strlen(b)}};
+    struct sl_error err;
+    struct sl_sql_file *f = sl_sql_parse_multi(in, 2, NULL, 0, &err);
+    assert_null(f);
+    /* the error names the second file, its own line and column */
+    assert_non_null(strstr(err.msg, "q.sql:2:41: unterminated string literal"));
+    const char *good = "INSERT INTO t SELECT a FROM s";
+    in[1].text = good;
+    in[1].len = strlen(good);
+    f = sl_sql_parse_multi(in, 2, NULL, 0, &err);
+    assert_non_null(f);
+    assert_int_equal(f->stmts.n, 2); /* the first file's statement ends with its file */
+    assert_string_equal(sl_sql_source_path_at(f->src, f->stmts.items[1]->pos), "q.sql");
+    assert_string_equal(sl_sql_source_path_at(f->src, f->stmts.items[0]->pos), "ddl.sql");
+    sl_sql_file_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_placeholders),
         cmocka_unit_test(test_deep_nesting_is_an_error),
         cmocka_unit_test(test_quoted_identifiers),
+        cmocka_unit_test(test_multi_file_positions),
     };
     return cmocka_run_group_tests_name("engine/sql_parser", tests, NULL, NULL);
 }
