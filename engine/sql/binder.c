@@ -746,6 +746,39 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
         TRY(sl_b_expr(b, sc, a->args.items[1], &r));
         return sl_b_arith(b, SL_FN_MOD, l, r, a->pos, out);
     }
+    if (strcasecmp(a->name, "TO_TIMESTAMP_LTZ") == 0) {
+        /* TO_TIMESTAMP_LTZ(epoch, 3 | 0): sluice has no time zones; the result is a
+         * TIMESTAMP(3) in UTC */
+        if (a->args.n != 2 || a->args.items[1]->kind != SL_AST_INT ||
+            (strcmp(a->args.items[1]->lit, "3") && strcmp(a->args.items[1]->lit, "0")))
+            return sl_b_err(b, a->pos, "TO_TIMESTAMP_LTZ takes an epoch number and its "
+                                       "precision, 3 (milliseconds) or 0 (seconds)");
+        struct sl_expr *x;
+        TRY(sl_b_expr(b, sc, a->args.items[0], &x));
+        if (x->type.id != SL_TYPE_INT && x->type.id != SL_TYPE_BIGINT) {
+            char t[64];
+            sl_type_str(x->type, t, sizeof(t));
+            return sl_b_err(b, a->args.items[0]->pos, "TO_TIMESTAMP_LTZ needs an INT or "
+                                                      "BIGINT epoch, found %s",
+                            t);
+        }
+        x = sl_b_cast(b, x, sl_type_make(SL_TYPE_BIGINT, false));
+        TRYP(x);
+        if (!strcmp(a->args.items[1]->lit, "0")) {
+            struct sl_expr *k = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_BIGINT, false),
+                                            a->pos);
+            TRYP(k);
+            k->lit.i = 1000;
+            struct sl_expr *args[2] = {x, k};
+            x = sl_expr_call(b, SL_FN_MUL, sl_type_make(SL_TYPE_BIGINT, x->type.nullable),
+                             a->pos, 2, args);
+            TRYP(x);
+        }
+        *out = sl_expr_call(b, SL_FN_CAST, sl_type_make(SL_TYPE_TIMESTAMP, x->type.nullable),
+                            a->pos, 1, &x);
+        TRYP(*out);
+        return 0;
+    }
     static const char *const later[] = {"SESSION", "TUMBLE", "HOP", "CUMULATE",
                                         "TUMBLE_START", "TUMBLE_END", "HOP_START", "HOP_END"};
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
