@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""tests/sql/reference.py - the expected results of the test queries, computed from the
+generated events with plain Python, independently of sluice.
+
+    reference.py QUERY EVENTS.json [CAMPAIGNS.csv]   -> sorted CSV rows on stdout
+
+QUERY: q0 q1 q2 tumble_stats hop_count ysb. Rows are printed as sluice's CSV encoder writes
+them (docs/formats.md): BIGINT as digits, DECIMAL with its scale's digits, TIMESTAMP(3) as
+'yyyy-MM-dd HH:mm:ss.SSS' (UTC), strings as RFC 4180 fields.
+"""
+import csv
+import io
+import json
+import sys
+from collections import defaultdict
+from datetime import datetime, timezone
+from decimal import Decimal
+
+
+def ts_ms(text):
+    """'yyyy-MM-dd HH:mm:ss.SSS' (UTC) -> epoch milliseconds."""
+    d = datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=timezone.utc)
+    return int(d.timestamp() * 1000 + 0.5) if d.microsecond else int(d.timestamp()) * 1000
+
+
+def ts_text(ms):
+    d = datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc)
+    return d.strftime("%Y-%m-%d %H:%M:%S.") + "%03d" % (ms % 1000)
+
+
+def bids(path):
+    with open(path) as f:
+        for line in f:
+            e = json.loads(line)
+            if e["event_type"] == 2:
+                yield e["bid"]
+
+
+def tumble_start(ts, size):
+    return ts - (ts % size)
+
+
+def main():
+    query, events = sys.argv[1], sys.argv[2]
+    rows = []
+    if query == "q0":
+        for b in bids(events):
+            rows.append([b["auction"], b["bidder"], b["price"], b["dateTime"], b["extra"]])
+    elif query == "q1":
+        for b in bids(events):
+            price = (Decimal("0.908") * Decimal(b["price"])).quantize(Decimal("0.001"))
+            rows.append([b["auction"], b["bidder"], str(price), b["dateTime"], b["extra"]])
+    elif query == "q2":
+        for b in bids(events):
+            if b["auction"] % 123 == 0:
+                rows.append([b["auction"], b["price"]])
+    elif query == "tumble_stats":
+        acc = defaultdict(lambda: [0, 0, None])
+        for b in bids(events):
+            w = tumble_start(ts_ms(b["dateTime"]), 10000)
+            a = acc[(b["auction"], w)]
+            a[0] += 1
+            a[1] += b["price"]
+            a[2] = b["price"] if a[2] is None else max(a[2], b["price"])
+        for (auction, w), (n, s, m) in acc.items():
+            rows.append([auction, ts_text(w), n, s, m])
+    elif query == "hop_count":
+        size, slide = 10000, 2000
+        acc = defaultdict(int)
+        for b in bids(events):
+            ts = ts_ms(b["dateTime"])
+            last = ts - (ts % slide)
+            start = last
+            while start > ts - size:
+                acc[(b["auction"], start)] += 1
+                start -= slide
+        for (auction, w), n in acc.items():
+            rows.append([auction, n, ts_text(w), ts_text(w + size)])
+    elif query == "ysb":
+        campaign = {}
+        with open(sys.argv[3]) as f:
+            for ad, camp in csv.reader(f):
+                campaign[ad] = camp
+        acc = defaultdict(int)
+        with open(events) as f:
+            for line in f:
+                e = json.loads(line)
+                if e["event_type"] != "view" or e["ad_id"] not in campaign:
+                    continue
+                w = tumble_start(int(e["event_time"]), 10000)
+                acc[(campaign[e["ad_id"]], w)] += 1
+        for (camp, w), n in acc.items():
+            rows.append([camp, ts_text(w), n])
+    else:
+        sys.exit("unknown query " + query)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for r in rows:
+        writer.writerow([str(v) for v in r])
+    lines = out.getvalue().splitlines()
+    lines.sort()
+    sys.stdout.write("\n".join(lines) + ("\n" if lines else ""))
+
+
+if __name__ == "__main__":
+    main()
