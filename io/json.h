@@ -36,6 +36,7 @@
 #define SL_IO_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/batch.h"
 #include "engine/error.h"
@@ -59,6 +60,18 @@ void sl_json_free(struct sl_json *json);
 int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n,
                    struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
                    struct sl_error *err);
+
+/*
+ * How the records this codec decoded went: `fast` through the schema-specialised one-pass
+ * decoder, `fallback` through simdjson (which the fast path hands anything unusual to, so
+ * results never depend on the path). For metrics and tests; the fast path is disabled for a
+ * codec made with SLUICE_JSON_FAST=off in the environment.
+ */
+struct sl_json_stats {
+    uint64_t fast;
+    uint64_t fallback;
+};
+void sl_json_stats(const struct sl_json *json, struct sl_json_stats *stats);
 
 /* Appends one record per active row of `b` (its selection honoured) to `out`. */
 int sl_json_encode(struct sl_json *json, struct sl_batch *b, struct sl_fmt_out *out,
