@@ -37,6 +37,8 @@
  */
 #include "io/jsonfast.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,8 +320,16 @@ static inline bool jf_string(struct jf_ctx *x, const char **s, size_t *n, bool *
             if (end - p < 6)
                 return false;
             long u = jf_u4(p + 1);
-            if (u < 0 || (u >= 0xD800 && u <= 0xDFFF))
-                return false;
+            if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+                return false; /* a low surrogate first */
+            if (u >= 0xD800 && u <= 0xDBFF) { /* a high one: its low one must follow */
+                if (end - p < 12 || p[6] != '\\' || p[7] != 'u')
+                    return false;
+                long lo = jf_u4(p + 7);
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return false;
+                p += 6;
+            }
             p += 6;
             break;
         }
@@ -364,7 +374,15 @@ static bool jf_unescape(struct jf_ctx *x, const char *s, size_t n, const char **
         case 'u': {
             unsigned long u = (unsigned long)jf_u4(s + i - 1);
             i += 4;
-            if (u < 0x80) {
+            if (u >= 0xD800 && u <= 0xDBFF) { /* a pair (jf_string checked it) */
+                unsigned long lo = (unsigned long)jf_u4(s + i + 1);
+                i += 6;
+                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                *w++ = (char)(0xF0 | (u >> 18));
+                *w++ = (char)(0x80 | ((u >> 12) & 0x3F));
+                *w++ = (char)(0x80 | ((u >> 6) & 0x3F));
+                *w++ = (char)(0x80 | (u & 0x3F));
+            } else if (u < 0x80) {
                 *w++ = (char)u;
             } else if (u < 0x800) {
                 *w++ = (char)(0xC0 | (u >> 6));
@@ -463,7 +481,28 @@ static inline bool jf_small_int(const char *s, size_t n, int64_t *out)
     return true;
 }
 
-/* Clinger's fast path: the exactly rounded double of a number token, when it applies. */
+/*
+ * Beyond Clinger's fast path: strtod, which (glibc) rounds correctly, as simdjson's parser
+ * does, so both give the nearest double. Where simdjson might differ in kind - overflow to
+ * infinity (an error there), results in the subnormal range or zero - it is left to simdjson.
+ */
+static bool jf_double_slow(const char *s, size_t n, double *out)
+{
+    char tmp[128];
+    if (n >= sizeof(tmp))
+        return false;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    double v = strtod(tmp, NULL);
+    if (!(fabs(v) >= DBL_MIN && fabs(v) <= DBL_MAX))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The nearest double of a number token: Clinger's exact fast path (an integer of at most
+ * 2^53 times or divided by a power of ten up to 10^22, one correctly rounded operation),
+ * else jf_double_slow. */
 static bool jf_double(const char *s, size_t n, double *out)
 {
     static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -474,21 +513,22 @@ static bool jf_double(const char *s, size_t n, double *out)
     i += neg;
     uint64_t w = 0;
     int digits = 0, frac = 0;
+    bool lead = true; /* still in leading zeros (which do not count as digits) */
     for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
         w = w * 10 + (uint64_t)(s[i] - '0');
-        digits += w != 0;
+        lead = lead && s[i] == '0';
+        digits += !lead;
     }
     if (i < n && s[i] == '.') {
         for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
             w = w * 10 + (uint64_t)(s[i] - '0');
-            digits += w != 0;
+            lead = lead && s[i] == '0';
+            digits += !lead;
             frac++;
-            if (frac > 22)
-                return false;
         }
+        if (frac > 400)
+            return jf_double_slow(s, n, out);
     }
-    if (digits > 19)
-        return false;
     long e = 0;
     if (i < n) { /* 'e' or 'E' */
         i++;
@@ -496,7 +536,7 @@ static bool jf_double(const char *s, size_t n, double *out)
         if (s[i] == '+' || s[i] == '-')
             eneg = s[i++] == '-';
         if (n - i > 3)
-            return false;
+            return jf_double_slow(s, n, out);
         for (; i < n; i++)
             e = e * 10 + (s[i] - '0');
         if (eneg)
@@ -505,8 +545,13 @@ static bool jf_double(const char *s, size_t n, double *out)
     e -= frac;
     if (w == 0 && neg)
         return false; /* -0: left to simdjson */
-    if (w > (1ull << 53) || e < -22 || e > 22)
+    /* More than 19 significant digits: simdjson 3.0.1 misreads some of these (its overflow
+     * check, simdjson issue #2093: "0.95000000000000000000" gives 0.0277), and the fast
+     * path must give what the simdjson path gives, so they are left to it. */
+    if (digits > 19)
         return false;
+    if (w > (1ull << 53) || e < -22 || e > 22)
+        return jf_double_slow(s, n, out);
     double v = (double)w;
     v = e < 0 ? v / p10[-e] : v * p10[e];
     *out = neg ? -v : v;
@@ -606,14 +651,20 @@ static bool jf_leaf(struct jf_ctx *x, int32_t col)
             if (!jf_double(tok, n, &sl_col_f64(c)[row]))
                 return false;
             break;
-        case SL_TYPE_BIGINT:
-        case SL_TYPE_TIMESTAMP:
-            if (!is_int || !jf_small_int(tok, n, &sl_col_i64(c)[row]))
+        case SL_TYPE_TIMESTAMP: {
+            const char *why;
+            if (!is_int || (!jf_small_int(tok, n, &sl_col_i64(c)[row]) &&
+                            sl_fmt_parse_i64(tok, n, &sl_col_i64(c)[row], &why) != 0))
                 return false;
+            break;
+        }
+        case SL_TYPE_BIGINT:
+            if (!is_int || !jf_small_int(tok, n, &sl_col_i64(c)[row]))
+                return sl_fmt_store_text(b, (uint32_t)col, row, tok, n, &x->err) == 0;
             break;
         case SL_TYPE_INT:
             if (!is_int || !jf_small_int(tok, n, &v) || v < INT32_MIN || v > INT32_MAX)
-                return false;
+                return sl_fmt_store_text(b, (uint32_t)col, row, tok, n, &x->err) == 0;
             sl_col_i32(c)[row] = (int32_t)v;
             break;
         case SL_TYPE_DECIMAL:
