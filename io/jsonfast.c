@@ -49,13 +49,15 @@
 /* Deepest nesting inside an ignored value before giving up (simdjson allows 1024). */
 #define JF_MAX_SKIP_DEPTH 60
 
-typedef const char *(*jf_find_fn)(const char *begin, const char *p, const char *end);
+/* The specials ('"', '\\', bytes below 0x20) among the 64 bytes from p, as bits (bit i:
+ * p[i]); bytes at or past end give 0. [begin, end) is the record: only it is read. */
+typedef uint64_t (*jf_mask_fn)(const char *begin, const char *p, const char *end);
 typedef int (*jf_ascii_fn)(const char *p, size_t n);
 
 struct sl_jsonfast {
     struct sl_json_plan *plan;
     sl_simd_level level;
-    jf_find_fn find;
+    jf_mask_fn mask;
     jf_ascii_fn ascii;
     uint64_t *seen; /* columns written in this record */
     uint32_t seen_words;
@@ -73,12 +75,14 @@ static inline bool jf_special_byte(unsigned char c)
     return c == '"' || c == '\\' || c < 0x20;
 }
 
-static const char *jf_find_scalar(const char *begin, const char *p, const char *end)
+static uint64_t jf_mask_scalar(const char *begin, const char *p, const char *end)
 {
     (void)begin;
-    while (p < end && !jf_special_byte((unsigned char)*p))
-        p++;
-    return p;
+    uint64_t m = 0;
+    size_t n = end - p < 64 ? (size_t)(end - p) : 64;
+    for (size_t i = 0; i < n; i++)
+        m |= (uint64_t)jf_special_byte((unsigned char)p[i]) << i;
+    return m;
 }
 
 static int jf_ascii_scalar(const char *p, size_t n)
@@ -103,25 +107,24 @@ __attribute__((target("avx2,bmi"))) static inline uint32_t jf_special_mask32(__m
     return (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(q, bs), ctl));
 }
 
-__attribute__((target("avx2,bmi"))) static const char *jf_find_avx2(const char *begin,
-                                                                     const char *p,
-                                                                     const char *end)
+__attribute__((target("avx2,bmi"))) static inline uint64_t jf_special_mask64_avx2(const char *q)
 {
-    while (end - p >= 32) {
-        uint32_t m = jf_special_mask32(_mm256_loadu_si256((const __m256i *)(const void *)p));
-        if (m)
-            return p + _tzcnt_u32(m);
-        p += 32;
-    }
-    if (p >= end)
-        return end;
-    if (end - begin < 32)
-        return jf_find_scalar(begin, p, end);
-    /* the record's last 32 bytes, without those before p */
-    const char *q = end - 32;
-    uint32_t m = jf_special_mask32(_mm256_loadu_si256((const __m256i *)(const void *)q));
-    m >>= (unsigned)(p - q);
-    return m ? p + _tzcnt_u32(m) : end;
+    uint64_t lo = jf_special_mask32(_mm256_loadu_si256((const __m256i *)(const void *)q));
+    uint64_t hi = jf_special_mask32(_mm256_loadu_si256((const __m256i *)(const void *)(q + 32)));
+    return lo | hi << 32;
+}
+
+__attribute__((target("avx2,bmi"))) static uint64_t jf_mask_avx2(const char *begin,
+                                                                 const char *p, const char *end)
+{
+    if (end - p >= 64)
+        return jf_special_mask64_avx2(p);
+    if (end - begin >= 64) /* the record's last 64 bytes, without those before p */
+        return jf_special_mask64_avx2(end - 64) >> (unsigned)(p - (end - 64));
+    char tmp[64]; /* a short record: a copy, its bytes past end masked off */
+    memset(tmp, 'a', sizeof(tmp));
+    memcpy(tmp, p, (size_t)(end - p));
+    return jf_special_mask64_avx2(tmp) & (((uint64_t)1 << (end - p)) - 1);
 }
 
 __attribute__((target("avx2"))) static int jf_ascii_avx2(const char *p, size_t n)
@@ -148,23 +151,15 @@ __attribute__((target(JF_AVX512))) static inline uint64_t jf_special_mask64(__m5
     return (uint64_t)(q | bs | ctl);
 }
 
-__attribute__((target(JF_AVX512))) static const char *jf_find_avx512(const char *begin,
-                                                                     const char *p,
-                                                                     const char *end)
+__attribute__((target(JF_AVX512))) static uint64_t jf_mask_avx512(const char *begin,
+                                                                   const char *p, const char *end)
 {
     (void)begin;
-    while (end - p >= 64) {
-        uint64_t m = jf_special_mask64(_mm512_loadu_si512((const void *)p));
-        if (m)
-            return p + _tzcnt_u64(m);
-        p += 64;
-    }
-    if (p >= end)
-        return end;
+    if (end - p >= 64)
+        return jf_special_mask64(_mm512_loadu_si512((const void *)p));
     /* a masked load reads only the bytes before end (faults are suppressed) */
     __mmask64 live = _bzhi_u64(~0ull, (unsigned)(end - p));
-    uint64_t m = jf_special_mask64(_mm512_maskz_loadu_epi8(live, p)) & live;
-    return m ? p + _tzcnt_u64(m) : end;
+    return jf_special_mask64(_mm512_maskz_loadu_epi8(live, p)) & live;
 }
 
 __attribute__((target(JF_AVX512))) static int jf_ascii_avx512(const char *p, size_t n)
@@ -186,11 +181,11 @@ static sl_simd_level jf_level(sl_simd_level level)
     return level;
 }
 
-static jf_find_fn jf_find_for(sl_simd_level level)
+static jf_mask_fn jf_mask_for(sl_simd_level level)
 {
-    return level == SL_SIMD_AVX512 ? jf_find_avx512
-           : level == SL_SIMD_AVX2 ? jf_find_avx2
-                                   : jf_find_scalar;
+    return level == SL_SIMD_AVX512 ? jf_mask_avx512
+           : level == SL_SIMD_AVX2 ? jf_mask_avx2
+                                   : jf_mask_scalar;
 }
 
 static jf_ascii_fn jf_ascii_for(sl_simd_level level)
@@ -203,7 +198,13 @@ static jf_ascii_fn jf_ascii_for(sl_simd_level level)
 const char *sl_jsonfast_find_special(sl_simd_level level, const char *begin, const char *p,
                                      const char *end)
 {
-    return jf_find_for(jf_level(level))(begin, p, end);
+    jf_mask_fn mask = jf_mask_for(jf_level(level));
+    for (; p < end; p += 64) {
+        uint64_t m = mask(begin, p, end);
+        if (m)
+            return p + __builtin_ctzll(m);
+    }
+    return end;
 }
 
 int sl_jsonfast_is_ascii(sl_simd_level level, const char *p, size_t n)
@@ -225,7 +226,7 @@ int sl_jsonfast_new(struct sl_json_plan *plan, sl_simd_level level, struct sl_js
         return SL_ENOMEM;
     f->plan = plan;
     f->level = jf_level(level);
-    f->find = jf_find_for(f->level);
+    f->mask = jf_mask_for(f->level);
     f->ascii = jf_ascii_for(f->level);
     f->seen_words = (plan->ncols + 63) / 64 + 1;
     f->seen = calloc(f->seen_words, sizeof(*f->seen));
@@ -292,114 +293,133 @@ static inline long jf_u4(const char *s)
 }
 
 /*
- * Scans a string whose opening quote is just before x->p: on success x->p is after the
- * closing quote, [*s, *s + *n) the raw contents and *esc whether it holds escapes (all
- * valid; surrogate escapes give up).
+ * The escape at c (c[0] == '\\', before end): returns the byte after it, or NULL when it is
+ * invalid or one the fast path leaves to simdjson (a lone surrogate). With w, appends its
+ * bytes (UTF-8 for \u) at *w.
  */
-static inline bool jf_string(struct jf_ctx *x, const char **s, size_t *n, bool *esc)
+static inline const char *jf_escape(const char *c, const char *end, char **w)
 {
-    const char *p = x->p, *end = x->end;
-    *s = p;
-    *esc = false;
-    for (;;) {
-        p = x->f->find(x->begin, p, end);
-        if (p >= end)
-            return false;
-        if (*p == '"')
-            break;
-        if (*p != '\\')
-            return false; /* a raw control byte */
-        if (end - p < 2)
-            return false;
-        *esc = true;
-        switch (p[1]) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-            p += 2;
-            break;
-        case 'u': {
-            if (end - p < 6)
-                return false;
-            long u = jf_u4(p + 1);
-            if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
-                return false; /* a low surrogate first */
-            if (u >= 0xD800 && u <= 0xDBFF) { /* a high one: its low one must follow */
-                if (end - p < 12 || p[6] != '\\' || p[7] != 'u')
-                    return false;
-                long lo = jf_u4(p + 7);
-                if (lo < 0xDC00 || lo > 0xDFFF)
-                    return false;
-                p += 6;
-            }
-            p += 6;
-            break;
+    static const char simple[256] = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
+                                     ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
+    if (end - c < 2)
+        return NULL;
+    unsigned char e = (unsigned char)c[1];
+    if (simple[e]) {
+        if (w)
+            *(*w)++ = simple[e];
+        return c + 2;
+    }
+    if (e != 'u' || end - c < 6)
+        return NULL;
+    long u = jf_u4(c + 1);
+    if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+        return NULL; /* not hex, or a low surrogate first */
+    if (u >= 0xD800 && u <= 0xDBFF) { /* a high surrogate: its low one must follow */
+        if (end - c < 12 || c[6] != '\\' || c[7] != 'u')
+            return NULL;
+        long lo = jf_u4(c + 7);
+        if (lo < 0xDC00 || lo > 0xDFFF)
+            return NULL;
+        if (w) {
+            unsigned long cp = 0x10000 + ((unsigned long)(u - 0xD800) << 10) +
+                               (unsigned long)(lo - 0xDC00);
+            char *o = *w;
+            o[0] = (char)(0xF0 | (cp >> 18));
+            o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            o[3] = (char)(0x80 | (cp & 0x3F));
+            *w += 4;
         }
-        default:
-            return false;
+        return c + 12;
+    }
+    if (w) {
+        char *o = *w;
+        if (u < 0x80) {
+            o[0] = (char)u;
+            *w += 1;
+        } else if (u < 0x800) {
+            o[0] = (char)(0xC0 | (u >> 6));
+            o[1] = (char)(0x80 | (u & 0x3F));
+            *w += 2;
+        } else {
+            o[0] = (char)(0xE0 | (u >> 12));
+            o[1] = (char)(0x80 | ((u >> 6) & 0x3F));
+            o[2] = (char)(0x80 | (u & 0x3F));
+            *w += 3;
         }
     }
-    *n = (size_t)(p - *s);
-    x->p = p + 1;
-    return true;
+    return c + 6;
 }
 
-/* Unescapes a validated string (as jf_string accepted it) into the scratch buffer. */
-static bool jf_unescape(struct jf_ctx *x, const char *s, size_t n, const char **out,
-                        size_t *out_n)
+/*
+ * Scans a string whose opening quote is just before x->p, 64 bytes a mask: on success x->p
+ * is after the closing quote and [*out, *out + *n) its contents - unescaped into the
+ * scratch buffer when `unescape` and it has escapes (an unescaped string is never longer
+ * than its source), else the raw bytes (*esc tells whether there were escapes).
+ */
+static inline bool jf_string_impl(struct jf_ctx *x, const char **out, size_t *n, bool *esc,
+                                  bool unescape)
 {
-    struct sl_jsonfast *f = x->f;
-    if (f->scratch_cap < n) {
-        char *nb = realloc(f->scratch, n);
-        if (!nb)
+    const char *p = x->p, *end = x->end, *s = p, *from = p;
+    char *w = NULL;
+    *esc = false;
+    for (;;) {
+        if (p >= end)
             return false;
-        f->scratch = nb;
-        f->scratch_cap = n;
-    }
-    char *w = f->scratch;
-    size_t i = 0;
-    while (i < n) {
-        char c = s[i];
-        if (c != '\\') {
-            *w++ = c;
-            i++;
-            continue;
-        }
-        char e = s[i + 1];
-        i += 2;
-        switch (e) {
-        case 'b': *w++ = '\b'; break;
-        case 'f': *w++ = '\f'; break;
-        case 'n': *w++ = '\n'; break;
-        case 'r': *w++ = '\r'; break;
-        case 't': *w++ = '\t'; break;
-        case 'u': {
-            unsigned long u = (unsigned long)jf_u4(s + i - 1);
-            i += 4;
-            if (u >= 0xD800 && u <= 0xDBFF) { /* a pair (jf_string checked it) */
-                unsigned long lo = (unsigned long)jf_u4(s + i + 1);
-                i += 6;
-                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-                *w++ = (char)(0xF0 | (u >> 18));
-                *w++ = (char)(0x80 | ((u >> 12) & 0x3F));
-                *w++ = (char)(0x80 | ((u >> 6) & 0x3F));
-                *w++ = (char)(0x80 | (u & 0x3F));
-            } else if (u < 0x80) {
-                *w++ = (char)u;
-            } else if (u < 0x800) {
-                *w++ = (char)(0xC0 | (u >> 6));
-                *w++ = (char)(0x80 | (u & 0x3F));
-            } else {
-                *w++ = (char)(0xE0 | (u >> 12));
-                *w++ = (char)(0x80 | ((u >> 6) & 0x3F));
-                *w++ = (char)(0x80 | (u & 0x3F));
+        uint64_t m = x->f->mask(x->begin, p, end);
+        while (m) {
+            const char *c = p + __builtin_ctzll(m);
+            if (*c == '"') {
+                x->p = c + 1;
+                if (w) {
+                    memcpy(w, from, (size_t)(c - from));
+                    w += c - from;
+                    *out = x->f->scratch;
+                    *n = (size_t)(w - x->f->scratch);
+                } else {
+                    *out = s;
+                    *n = (size_t)(c - s);
+                }
+                return true;
             }
-            break;
+            if (*c != '\\')
+                return false; /* a raw control byte */
+            *esc = true;
+            if (unescape && !w) {
+                size_t need = (size_t)(end - s);
+                if (x->f->scratch_cap < need) {
+                    char *nb = realloc(x->f->scratch, need);
+                    if (!nb)
+                        return false;
+                    x->f->scratch = nb;
+                    x->f->scratch_cap = need;
+                }
+                w = x->f->scratch;
+            }
+            if (w) {
+                memcpy(w, from, (size_t)(c - from));
+                w += c - from;
+            }
+            const char *after = jf_escape(c, end, w ? &w : NULL);
+            if (!after)
+                return false;
+            from = after;
+            size_t skip = (size_t)(after - p);
+            if (skip >= 64) { /* the escape ran past this block */
+                p = after;
+                goto next_block;
+            }
+            m &= ~(uint64_t)0 << skip;
         }
-        default: *w++ = e; break; /* " \ / */
-        }
+        p += 64;
+    next_block:;
     }
-    *out = f->scratch;
-    *out_n = (size_t)(w - f->scratch);
-    return true;
+}
+
+/* A key or an ignored string: validated, not unescaped. */
+static inline bool jf_string(struct jf_ctx *x, const char **s, size_t *n, bool *esc)
+{
+    return jf_string_impl(x, s, n, esc, false);
 }
 
 /* The byte after a scalar must end it: whitespace, ',', '}' or ']' (not the record's end:
@@ -627,9 +647,7 @@ static bool jf_leaf(struct jf_ctx *x, int32_t col)
         size_t n;
         bool esc;
         x->p++;
-        if (!jf_string(x, &s, &n, &esc))
-            return false;
-        if (esc && !jf_unescape(x, s, n, &s, &n))
+        if (!jf_string_impl(x, &s, &n, &esc, true))
             return false;
         if (c->type.id == SL_TYPE_VARCHAR)
             return sl_fmt_store_varchar(b, (uint32_t)col, row, s, n, &x->err) == 0;
