@@ -27,6 +27,10 @@
  * bracket kind or a misspelt literal *inside an ignored value* goes unnoticed; everything
  * that reaches a column is fully validated.
  *
+ * Decoding takes one of two paths per record with the same results: a one-pass decoder
+ * specialised for the schema (io/jsonfast.h) for the common case, simdjson for the rest
+ * (and the reference for every value, error and message).
+ *
  * The encoder writes Flink's shape: nested objects from the dotted names, in schema order
  * of first appearance; a ROW whose fields are all NULL is written as null; TIMESTAMP(3) as
  * "yyyy-MM-dd HH:mm:ss.SSS"; DECIMAL as a plain number; DOUBLE NaN and infinities as the
