@@ -13,14 +13,17 @@
  *    value skipped by a strict, iterative validator (a bit stack of 60 levels). Unlike the
  *    simdjson path, ignored values are fully validated: being stricter only sends more
  *    records to the fallback, it never accepts what simdjson would reject.
- * 3. Strings: the closing quote, backslashes and control bytes are found with SIMD compares
- *    over 32 (AVX2) or 64 (AVX-512) bytes; the last short block of a record is read as the
- *    record's final 32 bytes (AVX2) or through a masked load (AVX-512), never past its end.
- *    Escapes are validated in place and a string with escapes is unescaped into a scratch
- *    buffer only when it reaches a column.
- * 4. Values go straight into the column: integers of up to 18 digits, DOUBLEs within
- *    Clinger's exact fast path (at most 2^53 as an integer scaled by 10^-22 .. 10^22, which
- *    is correctly rounded as simdjson's parser is), timestamps of the exact form
+ * 3. Strings: a 64-bit mask of the quotes, backslashes and control bytes of the next 64
+ *    bytes (AVX-512: one compare; AVX2: two of 32; scalar: a loop), whose bits are walked
+ *    until the closing quote, so an escape costs no new load. A block at the record's end
+ *    is read through a masked load (AVX-512) or as the record's last 64 bytes (AVX2), never
+ *    past the end. Escapes are validated in place; a string going to a column is unescaped
+ *    in the same pass into a scratch buffer (runs between escapes copied with memcpy).
+ * 4. Values go straight into the column: integers of up to 18 digits (longer ones through
+ *    io/fmt.h), DOUBLEs through Clinger's exact fast path (at most 2^53 scaled by 10^-22 ..
+ *    10^22: one correctly rounded operation) or else strtod (correctly rounded, as
+ *    simdjson's parser; only for normal-range results of at most 19 significant digits,
+ *    where the two provably agree), timestamps of the exact form
  *    'yyyy-MM-dd HH:mm:ss.SSS' (the date's day number cached between records); anything else
  *    goes through the same io/fmt.h functions the simdjson path calls, so the value is the
  *    same by construction.

@@ -8,10 +8,10 @@
  * (io/json_shim.cc) decodes the record and produces the result or the error. The fast path
  * accepts a strict subset of what the simdjson path accepts, and for that subset writes
  * exactly the same row: so results, errors and error messages are always the simdjson
- * path's. What it gives up on: anything that is not strict JSON, an escaped key, a \u
- * escape of a surrogate, a value that would be an error, a container going into a
- * VARCHAR, numbers it cannot convert exactly (DOUBLE beyond Clinger's exact fast path,
- * integers of 19+ digits), nesting deeper than 60 inside an ignored value.
+ * path's. What it gives up on: anything that is not strict JSON, an escaped key, a lone
+ * surrogate \u escape, a value that would be an error, a container going into a VARCHAR,
+ * a DOUBLE of more than 19 significant digits, -0 or outside the normal range, nesting
+ * deeper than 60 inside an ignored value.
  *
  * The SIMD level (scalar, AVX2, AVX-512) is fixed when the decoder is made; tests make one
  * per level the CPU has.
