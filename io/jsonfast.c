@@ -568,11 +568,11 @@ static bool jf_double(const char *s, size_t n, double *out)
     e -= frac;
     if (w == 0 && neg)
         return false; /* -0: left to simdjson */
-    /* More than 19 significant digits: simdjson 3.0.1 misreads some of these (its overflow
-     * check, simdjson issue #2093: "0.95000000000000000000" gives 0.0277), and the fast
-     * path must give what the simdjson path gives, so they are left to it. */
+    /* More than 19 significant digits: simdjson 3.0.1 misreads some of these (its issue
+     * #2093: "0.95000000000000000000" gives 0.0277), so both paths parse them with strtod,
+     * which rounds correctly. */
     if (digits > 19)
-        return false;
+        return jf_double_slow(s, n, out);
     if (w > (1ull << 53) || e < -22 || e > 22)
         return jf_double_slow(s, n, out);
     double v = (double)w;
