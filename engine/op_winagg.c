@@ -419,7 +419,8 @@ static int sl_wa_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
 out:
     /* windows fully sent leave `open` (a window whose send failed stays, its partials
      * still owned here and freed with the operator) */
-    memmove(a->open, a->open + done, (a->nopen - done) * sizeof(*a->open));
+    if (done)
+        memmove(a->open, a->open + done, (a->nopen - done) * sizeof(*a->open));
     a->nopen -= done;
     return rc;
 }
@@ -553,7 +554,8 @@ static int sl_wa_emit_fired(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
         if (rc)
             break;
     }
-    memmove(a->fin, a->fin + done, (a->nfin - done) * sizeof(*a->fin));
+    if (done)
+        memmove(a->fin, a->fin + done, (a->nfin - done) * sizeof(*a->fin));
     a->nfin -= done;
     return rc;
 }
