@@ -159,7 +159,8 @@ static void bm_winagg(struct sl_bench *b, void *arg)
     struct sl_schema *in_schema = schema_of(&win->input->out);
     struct sl_schema *pre_schema = schema_of(&agg->input->out);
     struct sl_batch_pool *in_pool = sl_batch_pool_new(ctx.heap, in_schema, 2);
-    struct pick pick = {{&pick_ops, NULL, agg->input, 0}, sl_batch_pool_new(ctx.heap, pre_schema, 2)};
+    struct pick pick = {{&pick_ops, NULL, agg->input, 0},
+                        sl_batch_pool_new(ctx.heap, pre_schema, 2)};
     struct sink sink = {{&sink_ops, NULL, agg, 0}, 0};
     int64_t *keys = sl_bench_alloc(KEYBUF * sizeof(*keys));
     sl_bench_fill_i64(keys, KEYBUF, 0, NKEYS - 1, 99);

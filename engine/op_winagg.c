@@ -53,17 +53,17 @@ struct sl_op_winagg {
     struct sl_heap *heap;
     int nworkers;
     uint32_t nkeys, naggs, nhidden;
-    uint32_t kws, kwe;        /* key index (= input column) of window_start, window_end */
-    uint32_t nroute;          /* routing key columns */
-    uint32_t *route;          /* their input columns */
+    uint32_t kws, kwe; /* key index (= input column) of window_start, window_end */
+    uint32_t nroute;   /* routing key columns */
+    uint32_t *route;   /* their input columns */
     struct sl_hashagg_spec spec;
     uint32_t *key_cols;
     struct sl_type *key_types;
     struct sl_hashagg_agg *ha_aggs;
     struct sl_wa_outcol *outcols;
     /* phase 1 */
-    int64_t wm1;              /* the last watermark() */
-    int64_t wm1_sent;         /* the last watermark sent to the owners */
+    int64_t wm1;      /* the last watermark() */
+    int64_t wm1_sent; /* the last watermark sent to the owners */
     struct sl_wa_open *open;
     uint32_t nopen, capopen;
     /* phase-1 scratch, SL_BATCH_CAP entries each */
@@ -76,7 +76,7 @@ struct sl_op_winagg {
     uint32_t capcounts;
     /* phase 2 */
     int64_t *sender_wm;
-    int64_t wm2;              /* the watermark passed downstream */
+    int64_t wm2; /* the watermark passed downstream */
     struct sl_wa_fin *fin;
     uint32_t nfin, capfin;
     struct sl_hashagg *spare[SL_WA_SPARES];
@@ -202,8 +202,7 @@ static int64_t sl_wa_open_find(struct sl_op_winagg *a, int64_t start, int64_t en
         else
             hi = mid;
     }
-    struct sl_winagg_partial **parts =
-        sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
+    struct sl_winagg_partial **parts = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
     if (!parts || sl_wa_grow(a->heap, (void **)&a->open, &a->capopen, a->nopen, a->nopen + 1,
                              sizeof(*a->open))) {
         sl_mem_free(parts);
@@ -221,8 +220,7 @@ static int sl_wa_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int6
 {
     int64_t w = sl_wa_open_find(a, start, end);
     if (w < 0)
-        return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
-                         "window aggregation: out of memory");
+        return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     struct sl_winagg_partial **pp = &a->open[w].parts[owner];
     if (!*pp) {
         struct sl_winagg_partial *p = sl_mem_zalloc(a->heap, sizeof(*p));
@@ -289,7 +287,8 @@ static int sl_wa_check(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, const 
         return sl_wa_err(ctx, a->op.plan->pos, err, SL_EINVAL,
                          "window aggregation: input batch does not have the keys and inputs "
                          "of the plan (%u columns, window_start / window_end NOT NULL "
-                         "TIMESTAMP)", need);
+                         "TIMESTAMP)",
+                         need);
     return 0;
 }
 
@@ -366,8 +365,7 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
         if (end == begin)
             continue;
         uint32_t w = k / N;
-        if ((rc = sl_wa_partial(a, ctx, a->lw_start[w], a->lw_end[w], (int)(k % N), &ha, err)) !=
-            0)
+        if ((rc = sl_wa_partial(a, ctx, a->lw_start[w], a->lw_end[w], (int)(k % N), &ha, err)) != 0)
             goto out_put;
         b->sel = a->sorted + begin;
         b->nsel = end - begin;
@@ -498,8 +496,8 @@ static int sl_wa_convert(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, stru
                 return sl_wa_err(ctx, a->op.plan->pos, err, SL_EOVERFLOW,
                                  "AVG: the average of a DECIMAL group (sum %lld at scale %u, "
                                  "%llu rows) does not fit in DECIMAL(18, %u)",
-                                 (long long)sl_col_i64(sum)[i], oc->in_scale,
-                                 (unsigned long long)k, oc->out_scale);
+                                 (long long)sl_col_i64(sum)[i], oc->in_scale, (unsigned long long)k,
+                                 oc->out_scale);
         }
     }
     o->rows = n;
@@ -567,8 +565,8 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
     if (sl_wa_fired(p->end, a->wm2)) {
         rc = sl_wa_err(ctx, a->op.plan->pos, err, SL_ESTATE,
                        "window aggregation: a partial of window [%lld, %lld) came after the "
-                       "watermark %lld that fired it", (long long)p->start, (long long)p->end,
-                       (long long)a->wm2);
+                       "watermark %lld that fired it",
+                       (long long)p->start, (long long)p->end, (long long)a->wm2);
         goto out;
     }
     uint32_t lo = 0, hi = a->nfin;
@@ -601,8 +599,8 @@ out:
     return rc;
 }
 
-static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from,
-                         struct sl_msg msg, struct sl_error *err)
+static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
+                         struct sl_error *err)
 {
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
     switch ((sl_msg_kind)msg.kind) {
@@ -638,7 +636,8 @@ static int sl_wa_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_e
     if (a->nopen)
         return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
                          "window aggregation: finish with %u windows not sent to their owners "
-                         "(the input's INT64_MAX watermark must come first)", a->nopen);
+                         "(the input's INT64_MAX watermark must come first)",
+                         a->nopen);
     int rc = sl_wa_emit_fired(a, ctx, INT64_MAX, err);
     if (rc)
         return rc;
@@ -724,8 +723,8 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
     for (uint32_t k = 0; k < a->nkeys; k++) {
         int c = node->agg.keys[k];
         if (c < 0 || (uint32_t)c >= in->ncols)
-            return sl_wa_err(ctx, node->pos, err, SL_EINVAL,
-                             "key %u: input column %d out of range", k, c);
+            return sl_wa_err(ctx, node->pos, err, SL_EINVAL, "key %u: input column %d out of range",
+                             k, c);
         a->key_cols[k] = (uint32_t)c;
         a->key_types[k] = in->cols[c].type;
         if ((int)k != node->agg.window_start && (int)k != node->agg.window_end)
@@ -757,8 +756,8 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
             oc->out_scale = g->type.scale;
             if (oc->out_scale < oc->in_scale || oc->out_scale - oc->in_scale > 18)
                 return sl_wa_err(ctx, node->pos, err, SL_ENOTSUP,
-                                 "aggregate %u: AVG from scale %u to scale %u", i,
-                                 oc->in_scale, oc->out_scale);
+                                 "aggregate %u: AVG from scale %u to scale %u", i, oc->in_scale,
+                                 oc->out_scale);
             hidden++;
         }
     }
@@ -785,8 +784,7 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
         a->ha_schema = sl_wa_schema(h, nout, NULL, types);
         a->ha_pool = a->ha_schema ? sl_batch_pool_new(h, a->ha_schema, 1) : NULL;
         if (!a->ha_pool)
-            return sl_wa_err(ctx, node->pos, err, SL_ENOMEM,
-                             "window aggregation: out of memory");
+            return sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     }
     return 0;
 }
@@ -799,8 +797,9 @@ int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
         node->agg.window_end < 0 || (uint32_t)node->agg.window_start >= node->agg.nkeys ||
         (uint32_t)node->agg.window_end >= node->agg.nkeys ||
         node->out.ncols != node->agg.nkeys + node->agg.naggs || ctx->nworkers < 1)
-        return sl_error_set(err, SL_EINVAL, "window aggregation: not a windowed aggregation "
-                                            "plan node");
+        return sl_error_set(err, SL_EINVAL,
+                            "window aggregation: not a windowed aggregation "
+                            "plan node");
     struct sl_op_winagg *a = sl_mem_zalloc(ctx->heap, sizeof(*a));
     if (!a)
         return sl_error_set(err, SL_ENOMEM, "window aggregation: out of memory");

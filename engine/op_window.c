@@ -21,14 +21,14 @@ struct sl_op_window {
     struct sl_op op;
     int time_col;
     int64_t size, slide, offset;
-    uint32_t per_row;   /* windows per row: size / slide */
-    uint32_t nin;       /* input columns */
-    uint32_t cap_pairs; /* scratch size in pairs: max(SL_BATCH_CAP, per_row) */
+    uint32_t per_row;         /* windows per row: size / slide */
+    uint32_t nin;             /* input columns */
+    uint32_t cap_pairs;       /* scratch size in pairs: max(SL_BATCH_CAP, per_row) */
     struct sl_schema *schema; /* of node->out, owned */
     struct sl_batch_pool *pool;
-    sl_sel_t *rows;     /* cap_pairs pair rows */
-    int64_t *starts;    /* cap_pairs pair window starts */
-    sl_sel_t *iota;     /* 0, 1, ..., SL_BATCH_CAP - 1: positions to chunk an unselected batch */
+    sl_sel_t *rows;  /* cap_pairs pair rows */
+    int64_t *starts; /* cap_pairs pair window starts */
+    sl_sel_t *iota;  /* 0, 1, ..., SL_BATCH_CAP - 1: positions to chunk an unselected batch */
 };
 
 /* An error at SQL position `pos` (plain when the worker has no SQL source). */
@@ -63,11 +63,10 @@ static int sl_opw_check(const struct sl_op_window *w, const struct sl_batch *b,
                         const struct sl_batch *out, struct sl_error *err)
 {
     if (b->ncols != w->nin)
-        return sl_error_set(err, SL_EINVAL, "window: input batch of %u columns, want %u",
-                            b->ncols, w->nin);
+        return sl_error_set(err, SL_EINVAL, "window: input batch of %u columns, want %u", b->ncols,
+                            w->nin);
     for (uint32_t c = 0; c < w->nin; c++)
-        if (b->cols[c].type.id != out->cols[c].type.id ||
-            (b->cols[c].valid && !out->cols[c].valid))
+        if (b->cols[c].type.id != out->cols[c].type.id || (b->cols[c].valid && !out->cols[c].valid))
             return sl_error_set(err, SL_EINVAL, "window: input column %u is %s%s, want %s", c,
                                 b->cols[c].valid ? "nullable " : "",
                                 sl_type_name((sl_type_id)b->cols[c].type.id),
@@ -106,8 +105,10 @@ static int sl_opw_fill(struct sl_op_window *w, const struct sl_batch *b, const s
                     continue;
                 sl_str v = sl_batch_str(out, d[j].ptr, d[j].len);
                 if (!sl_str_ok(v))
-                    return sl_error_set(err, SL_ENOMEM, "window: out of memory copying a "
-                                                        "string of %u bytes", d[j].len);
+                    return sl_error_set(err, SL_ENOMEM,
+                                        "window: out of memory copying a "
+                                        "string of %u bytes",
+                                        d[j].len);
                 d[j] = v;
             }
             break;
@@ -149,9 +150,9 @@ static int sl_opw_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_ba
         sel = w->iota;
     for (uint32_t p0 = 0; p0 < n; p0 += chunk) {
         uint32_t m = n - p0 < chunk ? n - p0 : chunk;
-        int64_t npairs = sl_window->hop(w->rows, w->starts, sl_col_i64((struct sl_column *)tcol),
-                                        tcol->valid, sel ? sel + p0 : NULL, m, w->size,
-                                        w->slide, w->offset);
+        int64_t npairs =
+            sl_window->hop(w->rows, w->starts, sl_col_i64((struct sl_column *)tcol), tcol->valid,
+                           sel ? sel + p0 : NULL, m, w->size, w->slide, w->offset);
         if (npairs < 0) {
             rc = sl_opw_err(ctx, op->plan->pos, err, SL_EINVAL, "window: bad window parameters");
             goto out_put;

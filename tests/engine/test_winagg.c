@@ -229,8 +229,7 @@ static void lines_compare(struct lines *got, struct lines *want)
     size_t n = got->n < want->n ? got->n : want->n;
     for (size_t i = 0; i < n; i++) {
         if (strcmp(got->v[i], want->v[i]) != 0) {
-            fprintf(stderr, "row %zu differs:\n  got  %s\n  want %s\n", i, got->v[i],
-                    want->v[i]);
+            fprintf(stderr, "row %zu differs:\n  got  %s\n  want %s\n", i, got->v[i], want->v[i]);
             fail();
         }
     }
@@ -253,7 +252,7 @@ struct collector {
     struct sl_op op;
     struct lines rows;
     bool fold[64];
-    int64_t wm;       /* the last watermark received */
+    int64_t wm; /* the last watermark received */
     int finished;
 };
 
@@ -359,8 +358,8 @@ static void noop_free(struct sl_op *op)
     (void)op;
 }
 
-static const struct sl_op_ops col_ops = {"collect", col_push, col_watermark, NULL, col_finish,
-                                         noop_free};
+static const struct sl_op_ops col_ops = {"collect", col_push,   col_watermark,
+                                         NULL,      col_finish, noop_free};
 
 /* The pre-projection: output column j is input column exprs[j]->col. */
 static int proj_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
@@ -400,8 +399,8 @@ static int proj_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_er
     return sl_op_finish_next(op, ctx, err);
 }
 
-static const struct sl_op_ops proj_ops = {"pre", proj_push, proj_watermark, NULL, proj_finish,
-                                          noop_free};
+static const struct sl_op_ops proj_ops = {"pre", proj_push,   proj_watermark,
+                                          NULL,  proj_finish, noop_free};
 
 static void sim_init(struct sim *s, int n, const struct query *q, uint32_t ring_cap)
 {
@@ -483,8 +482,8 @@ struct stream { /* one worker's input */
     uint32_t nev;
 };
 
-static const char *const strs[] = {"", "a", "bb", "twelve-bytes", "thirteen-byte",
-                                   "a-long-key-that-lives-in-the-heap"};
+static const char *const strs[] = {
+    "", "a", "bb", "twelve-bytes", "thirteen-byte", "a-long-key-that-lives-in-the-heap"};
 
 static void gen_stream(struct stream *st, uint32_t nrows, int64_t t0, uint64_t *rng)
 {
@@ -656,8 +655,7 @@ static int64_t div_half_up(int64_t num, int64_t den)
     return -((2 * -num + den) / (2 * den));
 }
 
-static uint64_t reference(const struct query *q, struct stream *st, int nstreams,
-                          struct lines *out)
+static uint64_t reference(const struct query *q, struct stream *st, int nstreams, struct lines *out)
 {
     const struct sl_plan *win = q->window, *pre = q->pre, *agg = q->agg;
     const uint32_t nkeys = agg->agg.nkeys, naggs = agg->agg.naggs;
@@ -730,11 +728,11 @@ static uint64_t reference(const struct query *q, struct stream *st, int nstreams
                         A->cnt[a]++;
                         A->sum_i[a] += (uint64_t)v->i;
                         A->sum_d[a] += v->d;
-                        if (A->mn[a].null || (t == SL_TYPE_DOUBLE ? jcmp(v->d, A->mn[a].d) < 0
-                                                                  : v->i < A->mn[a].i))
+                        if (A->mn[a].null ||
+                            (t == SL_TYPE_DOUBLE ? jcmp(v->d, A->mn[a].d) < 0 : v->i < A->mn[a].i))
                             A->mn[a] = *v;
-                        if (A->mx[a].null || (t == SL_TYPE_DOUBLE ? jcmp(v->d, A->mx[a].d) > 0
-                                                                  : v->i > A->mx[a].i))
+                        if (A->mx[a].null ||
+                            (t == SL_TYPE_DOUBLE ? jcmp(v->d, A->mx[a].d) > 0 : v->i > A->mx[a].i))
                             A->mx[a] = *v;
                     }
                 }
@@ -779,8 +777,7 @@ static uint64_t reference(const struct query *q, struct stream *st, int nstreams
                     v->i = (int64_t)A->sum_i[a];
                 } else if (t == SL_TYPE_DECIMAL) {
                     unsigned up = ag->type.scale - pre->out.cols[ag->col].type.scale;
-                    v->i = div_half_up((int64_t)A->sum_i[a] * sl_pow10_i64(up),
-                                       (int64_t)A->cnt[a]);
+                    v->i = div_half_up((int64_t)A->sum_i[a] * sl_pow10_i64(up), (int64_t)A->cnt[a]);
                 } else {
                     v->i = (int64_t)A->sum_i[a] / (int64_t)A->cnt[a];
                 }
@@ -937,7 +934,9 @@ static void test_hand_computed(void **state)
         hrow(5, false, 9, 9.0, false, 9, false, 5000), /* late after the watermark 9999 */
     };
     struct event ev[] = {
-        {.first = 0, .n = 10}, {.is_wm = true, .wm = 9999}, {.first = 10, .n = 1},
+        {.first = 0, .n = 10},
+        {.is_wm = true, .wm = 9999},
+        {.first = 10, .n = 1},
         {.is_wm = true, .wm = INT64_MAX},
     };
     struct stream st = {rows, 11, ev, 4};
