@@ -53,16 +53,13 @@
 #include "engine/batch.h"
 #include "engine/error.h"
 #include "engine/mem.h"
+#include "engine/plan.h"
 #include "kernels/hashagg.h"
 
-typedef enum sl_agg_func {
-    SL_AGG_COUNT_STAR = 0,
-    SL_AGG_COUNT,
-    SL_AGG_SUM,
-    SL_AGG_MIN,
-    SL_AGG_MAX,
-    SL_AGG_AVG,
-} sl_agg_func;
+/* The aggregate functions are the plan's (engine/plan.h, enum sl_agg_fn: SL_AGG_COUNT_STAR,
+ * SL_AGG_COUNT, SL_AGG_SUM, SL_AGG_MIN, SL_AGG_MAX, SL_AGG_AVG), so that an operator can
+ * include both headers. */
+typedef sl_agg_fn sl_agg_func;
 
 struct sl_hashagg_agg {
     uint8_t func;         /* sl_agg_func */
