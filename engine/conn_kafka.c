@@ -641,7 +641,7 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     struct sl_error e;
     sl_error_clear(&e);
     if (part == 2 &&
-        (rc = sl_kafka_topic_partitions(pr.bootstrap, topic, pr.p, pr.n, 0, &count, &e))) {
+        (rc = sl_kafka_topic_partitions(pr.bootstrap, topic, pr.p, pr.n, 10000, &count, &e))) {
         rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
         goto out_props;
     }

@@ -118,8 +118,7 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
             ctx->stats->rows_in += (uint64_t)i;
             return sl_error_set(err, rc, "nexmark: cannot fill event %lld into the batch: %s",
                                 (long long)index, sl_strerror(rc));
-        }
-        b->rows++;
+        } /* sl_nexmark_fill advanced b->rows */
     }
     w->emitted += n;
     ctx->stats->rows_in += (uint64_t)n;

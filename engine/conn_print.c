@@ -12,8 +12,9 @@
  *            DOUBLE          Java's Double.toString: plain with at least one fraction digit
  *                            for 1e-3 <= |x| < 1e7 ("1.0", "-0.0", "0.001"), otherwise
  *                            computerized scientific ("1.0E7", "1.234E-5"); NaN, Infinity,
- *                            -Infinity; the shortest digits that read back exactly (as
- *                            Java 19 and later print; older Javas sometimes print more)
+ *                            -Infinity; the shortest digits (at least two: d.d) that read
+ *                            back exactly, the closest such when several (as Java 19 and
+ *                            later print; older Javas sometimes print more digits)
  *            DECIMAL(p,s)    BigDecimal.toString: s fraction digits ("5.00"); scientific
  *                            when the adjusted exponent is below -6 ("1E-8", "0E-8")
  *            TIMESTAMP(3)    LocalDateTime.toString: 2024-01-01T10:20 (seconds and
@@ -89,7 +90,7 @@ static size_t pr_double(char *out, double v)
     if (v == 0)
         return (size_t)sprintf(out, signbit(v) ? "-0.0" : "0.0");
     char e[40];
-    for (int prec = 0; prec < 17; prec++) {
+    for (int prec = 1; prec < 17; prec++) { /* Java: at least 2 digits, d.d */
         snprintf(e, sizeof(e), "%.*e", prec, v);
         if (strtod(e, NULL) == v)
             break;
