@@ -74,6 +74,8 @@ static int pr_reserve(struct pr_buf *b, size_t extra)
 
 static void pr_put(struct pr_buf *b, const char *s, size_t n)
 {
+    if (!n)
+        return;
     memcpy(b->data + b->len, s, n);
     b->len += n;
 }
