@@ -157,8 +157,8 @@ static int fs_open_file(struct fs_source *src, struct fs_worker *w, const char *
 
 /* Frames up to `room` records from w->pos; returns how many (ends[] set). A truncated raw
  * frame is handled as a bad record right here (*rc set when the policy fails). */
-static size_t fs_frame(struct fs_source *src, struct fs_worker *w, const char *path,
-                       size_t room, int *rc, struct sl_error *err)
+static size_t fs_frame(struct fs_source *src, struct fs_worker *w, const char *path, size_t room,
+                       int *rc, struct sl_error *err)
 {
     size_t n = 0, pos = w->pos;
     *rc = 0;
@@ -234,8 +234,8 @@ static int fs_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     while (b->rows < SL_BATCH_CAP && w->pos < w->len) {
         if (src->spec.format == SL_CONN_CSV) {
             size_t used = 0;
-            rc = sl_csv_decode_stream(w->codec.codec, w->map + w->pos, w->len - w->pos, true,
-                                      path, (int64_t)w->pos, b, &w->bad, &used, err);
+            rc = sl_csv_decode_stream(w->codec.codec, w->map + w->pos, w->len - w->pos, true, path,
+                                      (int64_t)w->pos, b, &w->bad, &used, err);
             w->pos += used;
             if (rc)
                 break;
@@ -304,8 +304,8 @@ static const struct sl_source_ops fs_source_ops = {fs_poll, fs_splits, fs_free};
 
 static const char *const fs_source_keys[] = {"path", NULL};
 
-int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *env,
-                      int nworkers, struct sl_source **out, struct sl_error *err)
+int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                      struct sl_source **out, struct sl_error *err)
 {
     const char *const *lists[2] = {fs_source_keys, sl_conn_format_keys};
     const char *keys[16];
@@ -367,8 +367,8 @@ out_free:
 struct fs_part {
     struct sl_conn_codec codec;
     struct sl_fmt_out out;
-    int fd;             /* -1 until the first row */
-    char *tmp, *final;  /* the in-progress and final names */
+    int fd;            /* -1 until the first row */
+    char *tmp, *final; /* the in-progress and final names */
     char pad[64];
 };
 
@@ -459,9 +459,9 @@ static int fs_fsync_dir(const char *dir, struct sl_error *err)
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return sl_error_set(err, SL_EIO, "directory '%s': %s", dir, strerror(errno));
-    int rc = fsync(fd) != 0 ? sl_error_set(err, SL_EIO, "directory '%s': fsync: %s", dir,
-                                           strerror(errno))
-                            : 0;
+    int rc = fsync(fd) != 0
+                 ? sl_error_set(err, SL_EIO, "directory '%s': fsync: %s", dir, strerror(errno))
+                 : 0;
     close(fd);
     return rc;
 }
@@ -518,8 +518,8 @@ static const struct sl_sink_ops fs_sink_ops = {fs_sink_write, fs_sink_flush, fs_
 int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                     struct sl_sink **out, struct sl_error *err)
 {
-    static const char *const keys[] = {"path", "format", "value.format", "csv.field-delimiter",
-                                       "csv.null-literal", NULL};
+    static const char *const keys[] = {
+        "path", "format", "value.format", "csv.field-delimiter", "csv.null-literal", NULL};
     int rc = sl_conn_check_options(t, env, keys, NULL, err);
     if (rc)
         return rc;

@@ -52,13 +52,12 @@ int sl_conn_check_options(const struct sl_table *t, const struct sl_connector_en
 
 /* Integer option: absent -> *out = dflt. Error (at the option) when not an integer in
  * [lo, hi]. */
-int sl_conn_opt_i64(const struct sl_table *t, const struct sl_connector_env *env,
-                    const char *key, int64_t dflt, int64_t lo, int64_t hi, int64_t *out,
-                    struct sl_error *err);
+int sl_conn_opt_i64(const struct sl_table *t, const struct sl_connector_env *env, const char *key,
+                    int64_t dflt, int64_t lo, int64_t hi, int64_t *out, struct sl_error *err);
 
 /* Boolean option ('true' / 'false', any case). */
-int sl_conn_opt_bool(const struct sl_table *t, const struct sl_connector_env *env,
-                     const char *key, bool dflt, bool *out, struct sl_error *err);
+int sl_conn_opt_bool(const struct sl_table *t, const struct sl_connector_env *env, const char *key,
+                     bool dflt, bool *out, struct sl_error *err);
 
 /* Required string option: error at the table when absent or empty. */
 int sl_conn_opt_required(const struct sl_table *t, const struct sl_connector_env *env,
@@ -76,9 +75,9 @@ enum sl_conn_format { SL_CONN_JSON, SL_CONN_CSV, SL_CONN_RAW };
 /* The format part of a table's options. */
 struct sl_conn_fmtspec {
     enum sl_conn_format format;
-    struct sl_fmt_opts opts;       /* csv_null_literal points into the table's options */
+    struct sl_fmt_opts opts; /* csv_null_literal points into the table's options */
     enum sl_badrec_policy policy;
-    const char *dead_letter_path;  /* the table's option value, or NULL */
+    const char *dead_letter_path; /* the table's option value, or NULL */
 };
 
 /* The option keys sl_conn_fmtspec_parse reads (for sl_conn_check_options lists). */
@@ -128,16 +127,16 @@ void sl_conn_badrec_init(struct sl_badrec *bad, const struct sl_conn_fmtspec *sp
 
 int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_env *env,
                            int nworkers, struct sl_source **out, struct sl_error *err);
-int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env *env,
-                         int nworkers, struct sl_source **out, struct sl_error *err);
-int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *env,
-                      int nworkers, struct sl_source **out, struct sl_error *err);
-int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env,
-                       int nworkers, struct sl_sink **out, struct sl_error *err);
+int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                         struct sl_source **out, struct sl_error *err);
+int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                      struct sl_source **out, struct sl_error *err);
+int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                       struct sl_sink **out, struct sl_error *err);
 int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                     struct sl_sink **out, struct sl_error *err);
-int sl_conn_print_sink(const struct sl_table *t, const struct sl_connector_env *env,
-                       int nworkers, struct sl_sink **out, struct sl_error *err);
+int sl_conn_print_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                       struct sl_sink **out, struct sl_error *err);
 int sl_conn_blackhole_sink(const struct sl_table *t, const struct sl_connector_env *env,
                            int nworkers, struct sl_sink **out, struct sl_error *err);
 

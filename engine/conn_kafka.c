@@ -171,8 +171,7 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
         w->held = false;
         w->n = w->pos = 0;
         size_t n = 0;
-        rc = sl_kafka_source_poll(src->ks, ctx->worker, w->recs, SL_BATCH_CAP, timeout_ms, &n,
-                                  err);
+        rc = sl_kafka_source_poll(src->ks, ctx->worker, w->recs, SL_BATCH_CAP, timeout_ms, &n, err);
         w->n = n;
         w->held = n > 0;
         if (rc && !n)
@@ -190,8 +189,8 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
     uint32_t rows0 = b->rows;
     size_t consumed = 0;
-    rc = sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed,
-                              err);
+    rc =
+        sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed, err);
     w->pos += consumed;
     ctx->stats->rows_in += b->rows - rows0;
     ctx->stats->bad_records += w->bad.skipped + w->bad.dead_lettered - bad0;
@@ -244,8 +243,8 @@ static const struct sl_source_ops ka_source_ops = {ka_poll, ka_splits, ka_free};
 
 #define KA_MAX_OFFSETS 1024
 
-int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env *env,
-                         int nworkers, struct sl_source **out, struct sl_error *err)
+int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                         struct sl_source **out, struct sl_error *err)
 {
     int rc = sl_conn_check_options(t, env, ka_keys, ka_prefixes, err);
     if (rc)
@@ -268,8 +267,7 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     o = sl_conn_opt(t, "scan.startup.specific-offsets");
     if (cfg.startup == SL_KAFKA_START_SPECIFIC) {
         if (!o)
-            return sl_conn_err_at(env, t, sl_conn_opt(t, "scan.startup.mode")->pos, err,
-                                  SL_EINVAL,
+            return sl_conn_err_at(env, t, sl_conn_opt(t, "scan.startup.mode")->pos, err, SL_EINVAL,
                                   "'scan.startup.mode' = 'specific-offsets' needs the option "
                                   "'scan.startup.specific-offsets'");
         offs = malloc(KA_MAX_OFFSETS * sizeof(*offs));
@@ -443,7 +441,9 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
     if (rc)
         return rc;
     for (uint32_t i = 0; i < n; i++) {
-        p->recs[i] = (struct sl_record){.topic = "", .partition = -1, .offset = -1,
+        p->recs[i] = (struct sl_record){.topic = "",
+                                        .partition = -1,
+                                        .offset = -1,
                                         .timestamp = 0,
                                         .value = sl_fmt_out_rec(&p->vout, i),
                                         .value_len = sl_fmt_out_rec_len(&p->vout, i)};
@@ -527,8 +527,8 @@ static int ka_key_fields(struct ka_sink *s, const struct sl_table *t,
     if (!kf) {
         const struct sl_option *o = kfmt ? kfmt : inc;
         if (o)
-            return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
-                                  "option '%s' needs 'key.fields'", o->key);
+            return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL, "option '%s' needs 'key.fields'",
+                                  o->key);
         return 0;
     }
     if (!kfmt)
@@ -554,9 +554,8 @@ static int ka_key_fields(struct ka_sink *s, const struct sl_table *t,
             if (strcmp(s->schema->fields[i].name, name) == 0)
                 c = (int)i;
         if (c < 0 || is_key[c])
-            rc = sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL,
-                                "option 'key.fields': '%s' is %s", name,
-                                c < 0 ? "not a column of the table" : "listed twice");
+            rc = sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL, "option 'key.fields': '%s' is %s",
+                                name, c < 0 ? "not a column of the table" : "listed twice");
         else if (s->nkey < nc) {
             is_key[c] = true;
             s->key_idx[s->nkey++] = c;
@@ -585,8 +584,8 @@ static int ka_key_fields(struct ka_sink *s, const struct sl_table *t,
     return rc;
 }
 
-int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env,
-                       int nworkers, struct sl_sink **out, struct sl_error *err)
+int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                       struct sl_sink **out, struct sl_error *err)
 {
     int rc = sl_conn_check_options(t, env, ka_keys, ka_prefixes, err);
     if (rc)
@@ -662,8 +661,7 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
             goto out_props;
         }
         sl_error_clear(&e);
-        if ((rc = sl_conn_codec_init(&p->vcodec, &spec, s->vschema ? s->vschema : s->schema,
-                                     &e)) ||
+        if ((rc = sl_conn_codec_init(&p->vcodec, &spec, s->vschema ? s->vschema : s->schema, &e)) ||
             (s->kschema && (rc = sl_conn_codec_init(&p->kcodec, &kspec, s->kschema, &e)))) {
             rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
             goto out_props;

@@ -44,9 +44,9 @@
 struct nx_worker {
     struct sl_nexmark_event ev;
     bool ev_ready;
-    int64_t emitted;     /* events this worker handed out */
-    int64_t total;       /* events of this worker; INT64_MAX when unbounded */
-    int64_t start_ns;    /* monotonic time of the first poll, 0 before */
+    int64_t emitted;  /* events this worker handed out */
+    int64_t total;    /* events of this worker; INT64_MAX when unbounded */
+    int64_t start_ns; /* monotonic time of the first poll, 0 before */
     char pad[64];
 };
 
@@ -192,12 +192,27 @@ static int nx_check_schema(const struct sl_table *t, const struct sl_connector_e
     return rc;
 }
 
-static const char *const nx_keys[] = {
-    "first-event.rate", "next-event.rate", "events.num", "person.avg-size", "auction.avg-size",
-    "bid.avg-size", "person.proportion", "auction.proportion", "bid.proportion",
-    "bid.hot-ratio.auctions", "bid.hot-ratio.bidders", "auction.hot-ratio.sellers", "stop-at",
-    "rate.period", "rate.shape", "rate.limited", "keep-alive", "max-emit-speed",
-    "sluice.base-time", "sluice.seed", NULL};
+static const char *const nx_keys[] = {"first-event.rate",
+                                      "next-event.rate",
+                                      "events.num",
+                                      "person.avg-size",
+                                      "auction.avg-size",
+                                      "bid.avg-size",
+                                      "person.proportion",
+                                      "auction.proportion",
+                                      "bid.proportion",
+                                      "bid.hot-ratio.auctions",
+                                      "bid.hot-ratio.bidders",
+                                      "auction.hot-ratio.sellers",
+                                      "stop-at",
+                                      "rate.period",
+                                      "rate.shape",
+                                      "rate.limited",
+                                      "keep-alive",
+                                      "max-emit-speed",
+                                      "sluice.base-time",
+                                      "sluice.seed",
+                                      NULL};
 
 int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_env *env,
                            int nworkers, struct sl_source **out, struct sl_error *err)
@@ -243,7 +258,7 @@ int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_e
     int64_t events = sl_nexmark_config_stream_events(&cfg);
     bool bounded = cfg.events_num > 0 || cfg.stop_at >= 0;
     for (int i = 0; i < nworkers; i++)
-        src->w[i].total = !bounded ? INT64_MAX
+        src->w[i].total = !bounded     ? INT64_MAX
                           : events > i ? (events - i + nworkers - 1) / nworkers
                                        : 0;
     *out = &src->base;

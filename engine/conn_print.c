@@ -386,8 +386,8 @@ static void pr_free(struct sl_sink *sk)
 
 static const struct sl_sink_ops pr_ops = {pr_write, pr_flush, pr_close, pr_free};
 
-int sl_conn_print_sink(const struct sl_table *t, const struct sl_connector_env *env,
-                       int nworkers, struct sl_sink **out, struct sl_error *err)
+int sl_conn_print_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                       struct sl_sink **out, struct sl_error *err)
 {
     static const char *const keys[] = {"print-identifier", "standard-error", NULL};
     int rc = sl_conn_check_options(t, env, keys, NULL, err);

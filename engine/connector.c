@@ -33,8 +33,8 @@ static int sl_conn_no_connector(const struct sl_table *t, const struct sl_connec
                           t->connector ? t->connector : "", what, what, valid);
 }
 
-int sl_source_open(const struct sl_table *table, const struct sl_connector_env *env,
-                   int nworkers, struct sl_source **out, struct sl_error *err)
+int sl_source_open(const struct sl_table *table, const struct sl_connector_env *env, int nworkers,
+                   struct sl_source **out, struct sl_error *err)
 {
     *out = NULL;
     if (nworkers < 1)
@@ -122,15 +122,14 @@ int sl_conn_check_options(const struct sl_table *t, const struct sl_connector_en
         for (const char *const *p = prefixes; p && *p && len < sizeof(list); p++)
             len += (size_t)snprintf(list + len, sizeof(list) - len, ", '%s*'", *p);
         return sl_conn_err_at(env, t, t->opts[i].pos, err, SL_EINVAL,
-                              "unknown option '%s' for connector '%s' (valid: %s)", k,
-                              t->connector, list);
+                              "unknown option '%s' for connector '%s' (valid: %s)", k, t->connector,
+                              list);
     }
     return 0;
 }
 
-int sl_conn_opt_i64(const struct sl_table *t, const struct sl_connector_env *env,
-                    const char *key, int64_t dflt, int64_t lo, int64_t hi, int64_t *out,
-                    struct sl_error *err)
+int sl_conn_opt_i64(const struct sl_table *t, const struct sl_connector_env *env, const char *key,
+                    int64_t dflt, int64_t lo, int64_t hi, int64_t *out, struct sl_error *err)
 {
     const struct sl_option *o = sl_conn_opt(t, key);
     if (!o) {
@@ -146,18 +145,18 @@ int sl_conn_opt_i64(const struct sl_table *t, const struct sl_connector_env *env
     while (end && *end == ' ')
         end++;
     if (end == s || *end || errno)
-        return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
-                              "option '%s': not an integer: '%s'", key, o->value);
+        return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL, "option '%s': not an integer: '%s'",
+                              key, o->value);
     if (v < lo || v > hi)
         return sl_conn_err_at(env, t, o->pos, err, SL_ERANGE,
-                              "option '%s': %lld is out of range [%" PRId64 ", %" PRId64 "]",
-                              key, v, lo, hi);
+                              "option '%s': %lld is out of range [%" PRId64 ", %" PRId64 "]", key,
+                              v, lo, hi);
     *out = v;
     return 0;
 }
 
-int sl_conn_opt_bool(const struct sl_table *t, const struct sl_connector_env *env,
-                     const char *key, bool dflt, bool *out, struct sl_error *err)
+int sl_conn_opt_bool(const struct sl_table *t, const struct sl_connector_env *env, const char *key,
+                     bool dflt, bool *out, struct sl_error *err)
 {
     const struct sl_option *o = sl_conn_opt(t, key);
     if (!o)
@@ -204,15 +203,20 @@ int sl_conn_opt_choice(const struct sl_table *t, const struct sl_connector_env *
             len += (size_t)snprintf(list + len, sizeof(list) - len, "%s'%s'", i ? ", " : "",
                                     choices[i]);
     }
-    return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL, "option '%s': '%s' is not one of %s",
-                          key, o->value, list);
+    return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL, "option '%s': '%s' is not one of %s", key,
+                          o->value, list);
 }
 
 /* ---- formats ------------------------------------------------------------------------------- */
 
-const char *const sl_conn_format_keys[] = {
-    "format",         "value.format",          "csv.field-delimiter",     "csv.null-literal",
-    "json.ignore-parse-errors", "sluice.bad-records", "sluice.dead-letter.path", NULL};
+const char *const sl_conn_format_keys[] = {"format",
+                                           "value.format",
+                                           "csv.field-delimiter",
+                                           "csv.null-literal",
+                                           "json.ignore-parse-errors",
+                                           "sluice.bad-records",
+                                           "sluice.dead-letter.path",
+                                           NULL};
 
 int sl_conn_format_from_name(const char *name)
 {

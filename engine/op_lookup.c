@@ -36,20 +36,20 @@ struct lk_slot {
 
 struct lk_op {
     struct sl_op base;
-    uint32_t nprobe;          /* probe columns (the input's) */
+    uint32_t nprobe; /* probe columns (the input's) */
     int probe_col, build_col;
     struct sl_type probe_type, build_type;
     bool left;
     struct sl_schema *tschema, *oschema;
     struct sl_batch_pool *tpool, *opool;
-    struct sl_batch **tb;     /* the table */
+    struct sl_batch **tb; /* the table */
     uint32_t ntb;
     uint64_t trows;
     struct lk_entry *e;
     uint32_t ne;
     struct lk_slot *slots;
     uint32_t mask;
-    uint32_t *pr;             /* pairs: probe row, entry (SL_BATCH_CAP each) */
+    uint32_t *pr; /* pairs: probe row, entry (SL_BATCH_CAP each) */
     uint32_t *pe;
 };
 
@@ -293,8 +293,8 @@ static int lk_push(struct sl_op *base, struct sl_worker_ctx *ctx, struct sl_batc
                 h = XXH3_64bits(sl_str_data(ks), ks->len);
             } else if (is_dec) {
                 int64_t v = 0;
-                can = lk_rescale(sl_col_i64(kc)[row], op->probe_type.scale,
-                                 op->build_type.scale, &v);
+                can =
+                    lk_rescale(sl_col_i64(kc)[row], op->probe_type.scale, op->build_type.scale, &v);
                 k = (uint64_t)v;
                 h = lk_hash64(k);
             } else {
@@ -357,8 +357,8 @@ static void lk_free(struct sl_op *base)
     free(op);
 }
 
-static const struct sl_op_ops lk_ops = {"LookupJoin", lk_push, lk_watermark, NULL, lk_finish,
-                                        lk_free};
+static const struct sl_op_ops lk_ops = {"LookupJoin", lk_push,   lk_watermark,
+                                        NULL,         lk_finish, lk_free};
 
 uint64_t sl_op_lookup_table_rows(const struct sl_op *op)
 {

@@ -19,18 +19,18 @@
 #include "tests/util/conntest.h"
 #include "tests/util/iotest.h"
 
-#define NX_COLS                                                                                \
-    "event_type int,\n"                                                                        \
-    "person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR,\n"          \
-    "  city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"                \
-    "auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,\n"      \
-    "  reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT,\n"         \
-    "  category BIGINT, extra VARCHAR>,\n"                                                     \
-    "bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,\n"     \
+#define NX_COLS                                                                            \
+    "event_type int,\n"                                                                    \
+    "person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR,\n"      \
+    "  city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"            \
+    "auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,\n"   \
+    "  reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT,\n"    \
+    "  category BIGINT, extra VARCHAR>,\n"                                                 \
+    "bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,\n" \
     "  `dateTime` TIMESTAMP(3), extra VARCHAR>\n"
 
-#define ALL_COLS                                                                               \
-    "b BOOLEAN, i INT, l BIGINT, d DOUBLE, m DECIMAL(18, 4), n DECIMAL(5, 2),\n"              \
+#define ALL_COLS                                                                 \
+    "b BOOLEAN, i INT, l BIGINT, d DOUBLE, m DECIMAL(18, 4), n DECIMAL(5, 2),\n" \
     "t TIMESTAMP(3), s VARCHAR, r ROW<x BIGINT, y ROW<z VARCHAR>>, k BIGINT NOT NULL"
 
 /* The error of opening `table` of `sql` as a source (sink when !source); must contain n1, n2. */
@@ -261,8 +261,7 @@ static void pr_set_str(struct sl_batch *b, int col, uint32_t row, const char *s)
     sl_col_str(&b->cols[col])[row] = sl_batch_str(b, s, (uint32_t)strlen(s));
 }
 
-static char *print_rows(const char *extra, int nworkers, int worker, uint32_t first,
-                        uint32_t n)
+static char *print_rows(const char *extra, int nworkers, int worker, uint32_t first, uint32_t n)
 {
     char sql[1024];
     snprintf(sql, sizeof(sql), pr_sql, extra);
@@ -358,12 +357,21 @@ static void test_print_double(void **state)
         double v;
         const char *s;
     } cases[] = {
-        {0.0, "0.0"},         {-0.0, "-0.0"},           {1.0, "1.0"},
-        {-2.5, "-2.5"},       {0.1 + 0.2, "0.30000000000000004"},
-        {1e-3, "0.001"},      {9.99e-4, "9.99E-4"},     {1234567.0, "1234567.0"},
-        {1e7, "1.0E7"},       {12345678.9, "1.23456789E7"},
-        {1e100, "1.0E100"},   {5e-324, "4.9E-324"},     {1.7976931348623157e308, "1.7976931348623157E308"},
-        {100.0, "100.0"},     {0.5, "0.5"},
+        {0.0, "0.0"},
+        {-0.0, "-0.0"},
+        {1.0, "1.0"},
+        {-2.5, "-2.5"},
+        {0.1 + 0.2, "0.30000000000000004"},
+        {1e-3, "0.001"},
+        {9.99e-4, "9.99E-4"},
+        {1234567.0, "1234567.0"},
+        {1e7, "1.0E7"},
+        {12345678.9, "1.23456789E7"},
+        {1e100, "1.0E100"},
+        {5e-324, "4.9E-324"},
+        {1.7976931348623157e308, "1.7976931348623157E308"},
+        {100.0, "100.0"},
+        {0.5, "0.5"},
     };
     struct sl_job *job = sl_ct_job("CREATE TABLE p (d DOUBLE) WITH ('connector' = 'print');");
     const struct sl_table *t = sl_ct_table(job, "p");
@@ -509,7 +517,8 @@ static void fs_round_trip(const char *format)
         sl_ct_ctx_init(&c, w, 2, job);
         for (int i = 0; i < 3; i++) {
             struct sl_batch *b = want[w][i] = sl_batch_pool_get(pool);
-            uint32_t rows = i == 2 ? SL_BATCH_CAP : 1 + (uint32_t)(sl_test_rand(&rs) % SL_BATCH_CAP);
+            uint32_t rows =
+                i == 2 ? SL_BATCH_CAP : 1 + (uint32_t)(sl_test_rand(&rs) % SL_BATCH_CAP);
             sl_iot_fill(b, rows, 20, &rs);
             if (i == 1) { /* a selection: only odd rows are written */
                 sl_sel_t *sel = sl_batch_sel_next(b);
@@ -963,10 +972,10 @@ static void test_kafka_key_fields(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_option_errors),   cmocka_unit_test(test_nexmark_split),
-        cmocka_unit_test(test_nexmark_rate),    cmocka_unit_test(test_print),
-        cmocka_unit_test(test_print_double),    cmocka_unit_test(test_blackhole),
-        cmocka_unit_test(test_fs_round_trip),   cmocka_unit_test(test_fs_bad_records),
+        cmocka_unit_test(test_option_errors), cmocka_unit_test(test_nexmark_split),
+        cmocka_unit_test(test_nexmark_rate),  cmocka_unit_test(test_print),
+        cmocka_unit_test(test_print_double),  cmocka_unit_test(test_blackhole),
+        cmocka_unit_test(test_fs_round_trip), cmocka_unit_test(test_fs_bad_records),
     };
     const struct CMUnitTest ktests[] = {
         cmocka_unit_test(test_kafka_round_trip),

@@ -199,8 +199,8 @@ static void test_inner(void **state)
 static void test_left(void **state)
 {
     (void)state;
-    char *t = run("INSERT INTO o SELECT * FROM s LEFT JOIN dim ON s.k = dim.id;", K, V, D, 6,
-                  false);
+    char *t =
+        run("INSERT INTO o SELECT * FROM s LEFT JOIN dim ON s.k = dim.id;", K, V, D, 6, false);
     assert_string_equal(t, "2|a|150|2|two|1500\n"
                            "2|a|150|2|deux|1250\n"
                            "1|two|125|1|one|1000\n"
@@ -216,8 +216,7 @@ static void test_left(void **state)
 static void test_left_selection(void **state)
 {
     (void)state;
-    char *t = run("INSERT INTO o SELECT * FROM s LEFT JOIN dim ON s.k = dim.id;", K, V, D, 6,
-                  true);
+    char *t = run("INSERT INTO o SELECT * FROM s LEFT JOIN dim ON s.k = dim.id;", K, V, D, 6, true);
     /* the even rows of each batch: with a capacity of 2, rows 0, 2, 4 of the input */
     assert_string_equal(t, "2|a|150|2|two|1500\n"
                            "2|a|150|2|deux|1250\n"
@@ -231,8 +230,8 @@ static void test_varchar_key(void **state)
 {
     (void)state;
     /* 'nullkey' matches the row whose id is NULL: only the build key decides */
-    char *t = run("INSERT INTO o SELECT * FROM s JOIN dim AS t ON t.name = s.v;", K, V, D, 6,
-                  false);
+    char *t =
+        run("INSERT INTO o SELECT * FROM s JOIN dim AS t ON t.name = s.v;", K, V, D, 6, false);
     assert_string_equal(t, "1|two|125|2|two|1500\n"
                            "4|nullkey|999|null|nullkey|null\n"
                            "2|deux|126|2|deux|1250\n");
