@@ -9,12 +9,13 @@
  * times advance together (their watermarks stay close). Split id = worker id.
  *
  * RATE
- * As in the Java source function (which sleeps until each event's wall-clock time), the
- * source emits first-event.rate events per second of wall-clock time in total, each worker
- * rate / N, from its first poll on. A poll hands out the events that are due (at most a
- * batch) and, when none is, sleeps until the next one is or the poll's timeout passes.
- * With a rate far above what a worker can generate nothing ever sleeps. 'max-emit-speed'
- * and 'rate.limited' are accepted and do not change this.
+ * The rates set the events' timestamps (the generator's timeline). Emission in wall-clock
+ * time follows the Java source reader: with 'max-emit-speed' = 'true' (its default) events
+ * go out as fast as they can be made; with 'false' the source emits first-event.rate events
+ * per second of wall-clock time in total, each worker rate / N, from its first poll on (the
+ * Java reader sleeps until each event's wall-clock time). A pacing poll hands out the events
+ * that are due (at most a batch) and, when none is, sleeps until the next one is or the
+ * poll's timeout passes. 'rate.limited' is accepted and changes nothing.
  *
  * BOUNDS
  * 'events.num' > 0 (or 'stop-at' >= 0) bounds the stream: the worker is done once its
@@ -55,6 +56,7 @@ struct nx_source {
     struct sl_nexmark_gen *gen;
     int nworkers;
     double rate_per_worker; /* events per second */
+    bool pace;              /* 'max-emit-speed' = 'false': emit at the rate in wall time */
     struct nx_worker *w;
 };
 
@@ -87,7 +89,7 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     /* events due by now: those with emitted / rate <= elapsed */
     double elapsed = (double)(now - w->start_ns) / 1e9;
     double due_f = elapsed * src->rate_per_worker + 1.0;
-    int64_t due = due_f > 9.0e18 ? INT64_MAX : (int64_t)due_f;
+    int64_t due = !src->pace || due_f > 9.0e18 ? INT64_MAX : (int64_t)due_f;
     if (due <= w->emitted) {
         double wait_s = (double)w->emitted / src->rate_per_worker - elapsed;
         double max_s = timeout_ms > 0 ? timeout_ms / 1000.0 : 0.0;
@@ -246,6 +248,7 @@ int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_e
     src->base.table = t;
     src->nworkers = nworkers;
     src->rate_per_worker = (double)cfg.first_event_rate / nworkers;
+    src->pace = !cfg.max_emit_speed;
     src->w = calloc((size_t)nworkers, sizeof(*src->w));
     if (!src->w) {
         nx_free(&src->base);
