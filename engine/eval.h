@@ -24,7 +24,13 @@
  * Evaluation is lazy where SQL (and Flink's generated code) is: CASE evaluates a branch only
  * at the rows its WHEN selects, AND evaluates its right side only where the left is not
  * FALSE, OR only where it is not TRUE. So `CASE WHEN b <> 0 THEN a / b END` and
- * `b <> 0 AND a / b > 1` never divide by zero.
+ * `b <> 0 AND a / b > 1` never divide by zero. As a filter (WHERE, a WHEN condition) AND is a
+ * chain of selections: its right side runs only where the left is TRUE, since a row whose
+ * left side is NULL is dropped whatever the right side says (so an error the right side would
+ * raise at such a row is not raised; Flink's generated code would evaluate it there).
+ *
+ * Not done yet: CASE always splits selections and scatters; the arith blend kernels (a
+ * two-branch CASE of columns and constants in one pass) are not used.
  *
  * SEMANTICS (Flink SQL 1.17, which is Java for numbers)
  *   - INT / BIGINT + - * wrap; / truncates; MOD takes the dividend's sign; a zero divisor is a
