@@ -1219,12 +1219,10 @@ static int ev_cast_from_varchar(struct sl_eval *ev, struct sl_enode *nd, const s
         case SL_TYPE_DOUBLE:
             rc = sl_fmt_parse_f64(s, len, &((double *)nd->buf)[r], &why);
             break;
-        case SL_TYPE_DECIMAL: {
-            /* sl_fmt_parse_decimal keeps values below 10^18, whatever the precision */
-            unsigned p = nd->type.precision > 18 ? 18 : nd->type.precision;
-            rc = sl_fmt_parse_decimal(s, len, p, nd->type.scale, &((int64_t *)nd->buf)[r], &why);
+        case SL_TYPE_DECIMAL:
+            rc = sl_fmt_parse_decimal(s, len, nd->type.precision, nd->type.scale,
+                                      &((int64_t *)nd->buf)[r], &why);
             break;
-        }
         case SL_TYPE_TIMESTAMP:
             rc = sl_fmt_parse_timestamp(s, len, &((int64_t *)nd->buf)[r], &why);
             break;
