@@ -11,6 +11,10 @@
 
 #include "kernels/hash.h"
 
+#ifndef SL_HASH_STREAM_PF
+#define SL_HASH_STREAM_PF 256
+#endif
+
 static inline __m512i sl_mix_avx512(__m512i x)
 {
     const __m512i m = _mm512_set1_epi64((long long)SL_HASH_MUL);
@@ -74,6 +78,8 @@ static inline __m512i sl_load8_f64(const double *v, const sl_sel_t *sel, uint32_
         const __m512i null = _mm512_set1_epi64((long long)SL_HASH_NULL);                   \
         uint32_t i = 0;                                                                    \
         for (; i + 8 <= n; i += 8) {                                                       \
+            if (!sel)                                                                      \
+                __builtin_prefetch(v + i + SL_HASH_STREAM_PF, 0, 3);                       \
             __m512i x = sl_mix_avx512(_mm512_xor_si512(LOAD(v, sel, i), seed));            \
             if (valid)                                                                     \
                 x = _mm512_mask_mov_epi64(null, sl_valid8_avx512(valid, sel, i), x);       \

@@ -29,60 +29,80 @@
 
 /* ---- probe, K = 1 -------------------------------------------------------------------------- */
 
+/* Finds or inserts one key from its home slot: its group id, or UINT32_MAX when it is new and
+ * the table is at max_groups. The scalar probe of every level (the SIMD levels come here only
+ * when their window does not decide). */
+static SL_ALWAYS_INLINE uint32_t sl_ha_k1_find(struct sl_hashagg_table *restrict t, uint64_t h,
+                                               uint64_t key)
+{
+    uint64_t *restrict slots = t->slots;
+    const uint64_t mask = t->mask;
+    uint64_t idx = sl_hashagg_home(h, mask, 1);
+    for (;;) {
+        uint64_t *s = slots + (idx << 1);
+        const uint64_t hdr = s[0];
+        if (SL_LIKELY(hdr != 0)) {
+            if (s[1] == key)
+                return (uint32_t)hdr - 1u;
+            idx = (idx + 1) & mask;
+            continue;
+        }
+        const uint32_t ng = t->ngroups;
+        if (SL_UNLIKELY(ng >= t->max_groups))
+            return UINT32_MAX;
+        s[1] = key;
+        s[0] = sl_hashagg_header(h, ng);
+        t->keys[0][ng] = key;
+        t->ngroups = ng + 1u;
+        return ng;
+    }
+}
+
+#ifdef SL_HA_WINDOW
+/* Out of line: keeps the registers of the windowed loop free for its fast path. */
+static __attribute__((noinline)) uint32_t sl_ha_k1_find_slow(struct sl_hashagg_table *t,
+                                                             uint64_t h, uint64_t key)
+{
+    return sl_ha_k1_find(t, h, key);
+}
+#endif
+
 static SL_ALWAYS_INLINE uint32_t sl_ha_probe_k1_body(struct sl_hashagg_table *restrict t,
                                                      const uint64_t *restrict key0,
                                                      const sl_sel_t *restrict sel,
                                                      const uint64_t *restrict hashes, uint32_t n,
                                                      uint32_t *restrict gids, bool pf)
 {
-    uint64_t *restrict slots = t->slots;
-    uint64_t *restrict out_keys = t->keys[0];
+    const uint64_t *restrict slots = t->slots;
     const uint64_t *rows = pf ? t->rows : NULL;
     const uint64_t stride = t->stride;
     const uint64_t mask = t->mask;
-    uint32_t ng = t->ngroups;
-    const uint32_t maxg = t->max_groups;
     uint32_t i = 0;
     for (; i < n; i++) {
         if (pf && i + SL_HASHAGG_PREFETCH < n)
             SL_PF_W(slots + (sl_hashagg_home(hashes[i + SL_HASHAGG_PREFETCH], mask, 1) << 1));
         const uint64_t h = hashes[i];
         const uint64_t key = key0[sel ? sel[i] : i];
-        uint64_t idx = sl_hashagg_home(h, mask, 1);
         uint32_t gid;
 #ifdef SL_HA_WINDOW
-        const uint64_t whdr = SL_HA_WINDOW(slots + (idx << 1), key);
+        const uint64_t whdr = SL_HA_WINDOW(slots + (sl_hashagg_home(h, mask, 1) << 1), key);
         if (SL_LIKELY(whdr != 0)) {
             gid = (uint32_t)whdr - 1u;
-            goto found;
+            gids[i] = gid;
+            if (pf && rows)
+                SL_PF_W(rows + gid * stride);
+            continue;
         }
+        gid = sl_ha_k1_find_slow(t, h, key);
+#else
+        gid = sl_ha_k1_find(t, h, key);
 #endif
-        for (;;) {
-            uint64_t *s = slots + (idx << 1);
-            const uint64_t hdr = s[0];
-            if (SL_LIKELY(hdr != 0)) {
-                if (s[1] == key) {
-                    gid = (uint32_t)hdr - 1u;
-                    goto found;
-                }
-                idx = (idx + 1) & mask;
-                continue;
-            }
-            if (SL_UNLIKELY(ng >= maxg))
-                goto out;
-            s[1] = key;
-            s[0] = sl_hashagg_header(h, ng);
-            out_keys[ng] = key;
-            gid = ng++;
-            goto found;
-        }
-    found:
+        if (SL_UNLIKELY(gid == UINT32_MAX))
+            break;
         gids[i] = gid;
         if (pf && rows)
             SL_PF_W(rows + gid * stride);
     }
-out:
-    t->ngroups = ng;
     return i;
 }
 
@@ -225,6 +245,11 @@ static void sl_ha_add_u64(uint64_t *restrict dst, uint32_t stride,
     }
 }
 
+/* The input column of an update without selection is read in order: prefetching it 2 KiB ahead
+ * (once per 8 values, one cache line) hides the DRAM latency where the hardware prefetcher
+ * restarts at each 4 KiB page, when a batch's columns are not in cache. */
+#define SL_HA_STREAM_PF(p) __builtin_prefetch((p) + 256, 0, 3)
+
 /*
  * One body per update: OP(state, g, x) folds the value x into state[g] (g already multiplied
  * by the stride). The count, when there is one, is updated in the same loop (one pass, and
@@ -240,11 +265,25 @@ static void sl_ha_add_u64(uint64_t *restrict dst, uint32_t stride,
                      uint32_t n)                                                           \
     {                                                                                      \
         if (!valid && !sel && !cnt) {                                                      \
-            for (uint32_t i = 0; i < n; i++) {                                             \
-                OP(state, (size_t)gids[i] * stride, v[i]);                                 \
+            uint32_t i = 0;                                                                \
+            for (; i + 8 <= n; i += 8) {                                                   \
+                SL_HA_STREAM_PF(v + i);                                                    \
+                for (uint32_t j = i; j < i + 8; j++)                                       \
+                    OP(state, (size_t)gids[j] * stride, v[j]);                             \
             }                                                                              \
+            for (; i < n; i++)                                                             \
+                OP(state, (size_t)gids[i] * stride, v[i]);                                 \
         } else if (!valid && !sel) {                                                       \
-            for (uint32_t i = 0; i < n; i++) {                                             \
+            uint32_t i = 0;                                                                \
+            for (; i + 8 <= n; i += 8) {                                                   \
+                SL_HA_STREAM_PF(v + i);                                                    \
+                for (uint32_t j = i; j < i + 8; j++) {                                     \
+                    const size_t g = (size_t)gids[j] * stride;                             \
+                    OP(state, g, v[j]);                                                    \
+                    cnt[g]++;                                                              \
+                }                                                                          \
+            }                                                                              \
+            for (; i < n; i++) {                                                           \
                 const size_t g = (size_t)gids[i] * stride;                                 \
                 OP(state, g, v[i]);                                                        \
                 cnt[g]++;                                                                  \
