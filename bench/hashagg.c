@@ -92,8 +92,6 @@ static void bm_hashagg_kernels(struct sl_bench *b, const struct sl_bm_ha *p)
     uint64_t *rows = sl_bench_alloc((size_t)groups * 16);
     memset(t.slots, 0, sl_hashagg_slot_bytes(cap, 1));
     memset(rows, 0, (size_t)groups * 16);
-    t.rows = rows;
-    t.stride = 2;
     static uint64_t h[SL_BATCH_CAP] __attribute__((aligned(64)));
     static uint32_t gids[SL_BATCH_CAP] __attribute__((aligned(64)));
     static int64_t warm[SL_BATCH_CAP] __attribute__((aligned(64)));

@@ -309,8 +309,6 @@ static void sl_ha_point_aggs(struct sl_hashagg *ha)
         a->state = ha->rows && a->state_off >= 0 ? ha->rows + a->state_off : NULL;
         a->cnt = ha->rows && a->cnt_off >= 0 ? ha->rows + a->cnt_off : NULL;
     }
-    ha->t.rows = ha->rows;
-    ha->t.stride = ha->stride;
 }
 
 static void sl_ha_free_arrays(struct sl_hashagg *ha)

@@ -74,8 +74,6 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_probe_k1_body(struct sl_hashagg_table *re
                                                      uint32_t *restrict gids, bool pf)
 {
     const uint64_t *restrict slots = t->slots;
-    const uint64_t *rows = pf ? t->rows : NULL;
-    const uint64_t stride = t->stride;
     const uint64_t mask = t->mask;
     uint32_t i = 0;
     for (; i < n; i++) {
@@ -87,10 +85,7 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_probe_k1_body(struct sl_hashagg_table *re
 #ifdef SL_HA_WINDOW
         const uint64_t whdr = SL_HA_WINDOW(slots + (sl_hashagg_home(h, mask, 1) << 1), key);
         if (SL_LIKELY(whdr != 0)) {
-            gid = (uint32_t)whdr - 1u;
-            gids[i] = gid;
-            if (pf && rows)
-                SL_PF_W(rows + gid * stride);
+            gids[i] = (uint32_t)whdr - 1u;
             continue;
         }
         gid = sl_ha_k1_find_slow(t, h, key);
@@ -100,8 +95,6 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_probe_k1_body(struct sl_hashagg_table *re
         if (SL_UNLIKELY(gid == UINT32_MAX))
             break;
         gids[i] = gid;
-        if (pf && rows)
-            SL_PF_W(rows + gid * stride);
     }
     return i;
 }
@@ -115,8 +108,6 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_probe_kn_body(struct sl_hashagg_table *re
                                                      uint32_t *restrict gids, bool pf)
 {
     uint64_t *restrict slots = t->slots;
-    const uint64_t *rows = pf ? t->rows : NULL;
-    const uint64_t row_stride = t->stride;
     const uint64_t mask = t->mask;
     const uint32_t k = t->k;
     const uint64_t stride = k + 1u;
@@ -162,8 +153,6 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_probe_kn_body(struct sl_hashagg_table *re
             break;
         }
         gids[i] = gid;
-        if (pf && rows)
-            SL_PF_W(rows + gid * row_stride);
     }
 out:
     t->ngroups = ng;
@@ -197,7 +186,7 @@ static void sl_ha_rehash(struct sl_hashagg_table *restrict t, const uint64_t *re
     const uint64_t stride = k + 1u;
     for (uint32_t i = 0; i < n; i++) {
         if (i + SL_HASHAGG_PREFETCH < n)
-            SL_PF_W(slots + (hashes[i + SL_HASHAGG_PREFETCH] & mask) * stride);
+            SL_PF_W(slots + sl_hashagg_home(hashes[i + SL_HASHAGG_PREFETCH], mask, k) * stride);
         const uint64_t h = hashes[i];
         const uint32_t gid = first + i;
         uint64_t idx = sl_hashagg_home(h, mask, k);
@@ -212,9 +201,8 @@ static void sl_ha_rehash(struct sl_hashagg_table *restrict t, const uint64_t *re
 
 /* ---- aggregate updates ---------------------------------------------------------------------- */
 
-/* The updates do not prefetch: in a table beyond the caches the probe has already
- * prefetched the state row of every position's group (t->rows), and in a small one the rows
- * sit in L1. Scattered stores do not stall the core (they retire into the store buffer). */
+/* The updates do not prefetch their state rows (see kernels/hashagg.h: it measured slower);
+ * only the input column is prefetched, below. */
 
 static void sl_ha_count_star(uint64_t *restrict cnt, uint32_t stride,
                              const uint32_t *restrict gids, uint32_t n)
