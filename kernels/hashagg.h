@@ -41,7 +41,7 @@
  * the scalar loop would reach. Only a key that overflowed its bucket, a new key, or the key 0
  * seen in an empty slot's zero word fall back to the scalar loop. This removes the
  * data-dependent branch of the scalar loop (a misprediction for every key not in its home
- * slot, which at load 3/4 is one key in two).
+ * slot: about half of them at load 3/4, one in eight at load 1/4).
  *
  * LOAD: sl_hashagg_max_groups() is the policy that the engine and the benchmarks size tables
  * by: load at most 1/4 while the slots take at most SL_HASHAGG_LOW_LOAD_BYTES (cache-resident
@@ -64,8 +64,11 @@
  * the keys are distinct), and calls probe again from the position where it stopped.
  *
  * AGGREGATES
- * `cnt` arrays count non-NULL inputs per group; SUM / MIN / MAX take one (NULL if the input
- * cannot be NULL), so that a group whose inputs were all NULL ends up NULL (count 0). MIN and
+ * `cnt` words count non-NULL inputs per group; SUM / MIN / MAX take one (NULL if the input
+ * cannot be NULL), so that a group whose inputs were all NULL ends up NULL (count 0), and
+ * update it in the same loop as the state (one pass; with state rows, one cache line). Given
+ * a COUNT(*)'s word for an input without NULLs, the count is a row count: that is how the
+ * engine folds COUNT(*) into a SUM's pass (engine/hashagg.c). MIN and
  * MAX states must start at the identity the caller writes when a group is created:
  *   MIN BIGINT INT64_MAX, MAX BIGINT INT64_MIN, MIN DOUBLE NaN, MAX DOUBLE -Inf
  * DOUBLE MIN / MAX order values as Java's Double.compare does (a total order: -0.0 < 0.0,
