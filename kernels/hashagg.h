@@ -41,7 +41,7 @@
  * the scalar loop would reach. Only a key that overflowed its bucket, a new key, or the key 0
  * seen in an empty slot's zero word fall back to the scalar loop. This removes the
  * data-dependent branch of the scalar loop (a misprediction for every key not in its home
- * slot: about half of them at load 3/4, one in eight at load 1/4).
+ * slot: about half of them at load 3/4, one in seven at load 1/4).
  *
  * LOAD: sl_hashagg_max_groups() is the policy that the engine and the benchmarks size tables
  * by: load at most 1/4 while the slots take at most SL_HASHAGG_LOW_LOAD_BYTES (cache-resident
