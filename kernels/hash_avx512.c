@@ -11,6 +11,9 @@
 
 #include "kernels/hash.h"
 
+/* The column is read in order: prefetching it 2 KiB ahead (once per cache line) hides the
+ * DRAM latency where the hardware prefetcher restarts at each 4 KiB page, when a batch is not
+ * in cache (bench/hashagg.c: the hash pass 1.16 -> 0.88 ns per row from DRAM). */
 #ifndef SL_HASH_STREAM_PF
 #define SL_HASH_STREAM_PF 256
 #endif
