@@ -22,9 +22,12 @@
  * itself (no copy).
  *
  * update(): build the key words of the active rows, hash them (kernels/hash.h), probe (the
- * table grows by doubling when the kernel stops at its maximum load, 3/4, and the probe
- * resumes where it stopped), give new groups their initial states, then one kernel pass per
- * aggregate. States are arrays by group id, grown with the table.
+ * table grows by doubling when the kernel stops at its maximum load - sl_hashagg_max_groups:
+ * 1/4 while the slots fit in about 1 MiB, 3/4 beyond - and the probe resumes where it
+ * stopped), give new groups their initial states, then one kernel pass per aggregate (a
+ * COUNT(*) beside a SUM / MIN / MAX of a NOT NULL input is counted by that aggregate's pass).
+ * The states of a group are one row of words (all aggregates side by side, see
+ * engine/hashagg.c), rows by group id, grown with the table.
  *
  * AGGREGATES and their result types (as Flink types them, with DECIMAL capped at 18 digits):
  *   COUNT(*), COUNT(x)     BIGINT NOT NULL (any input type for COUNT(x))
