@@ -1,10 +1,15 @@
 /*
  * bench/formats.c - record formats: decode and encode throughput per core.
  *
- *   formats/decode/json/nexmark_bid   Nexmark bid events (~200 bytes) into the full Nexmark
+ *   formats/decode/json/nexmark_bid   Nexmark bid events (~255 bytes) into the full Nexmark
  *                                     table (event_type + person.* + auction.* + bid.*,
- *                                     29 columns); person and auction are JSON null
+ *                                     26 columns); person and auction are JSON null
+ *   formats/decode/json/nexmark_person  Nexmark person / auction events from the generator
+ *   formats/decode/json/nexmark_auction (io/nexmark.h), same table
  *   formats/decode/json/ysb           YSB ad events (7 fields, uuids, ms time as a string)
+ *   formats/decode/json_simdjson/...  the same JSON records with the fast path turned off
+ *                                     (SLUICE_JSON_FAST=off): simdjson On-Demand for every
+ *                                     record, for comparison
  *   formats/decode/csv/nexmark_bid    the bid fields as CSV
  *   formats/decode/raw/nexmark_bid    the bid fields in the raw layout
  *   formats/encode/{json,csv,raw}/nexmark_bid
@@ -22,17 +27,19 @@
 #include "engine/batch.h"
 #include "io/csv.h"
 #include "io/json.h"
+#include "io/nexmark.h"
 #include "io/raw.h"
 
 #define RECS 16384
 
 enum { FMT_JSON, FMT_CSV, FMT_RAW };
-enum { SHAPE_NEXMARK, SHAPE_YSB };
+enum { SHAPE_NEXMARK, SHAPE_YSB, SHAPE_PERSON, SHAPE_AUCTION };
 
 struct bm_fmt {
     int fmt;
     int shape;
     int encode;
+    int simdjson_only; /* JSON decoding with the fast path off */
 };
 
 static struct sl_schema *nexmark_schema(bool bid_only)
@@ -90,13 +97,31 @@ static void make_json(int shape, struct sl_record *recs, char **buf, size_t *tot
 {
     static const char *channels[] = {"Google", "Facebook", "Baidu", "Apple"};
     static const char *types[] = {"view", "click", "purchase"};
-    char *b = malloc((size_t)RECS * 512);
+    struct sl_nexmark_gen *gen = NULL;
+    struct sl_nexmark_event ev;
+    size_t room = 512;
+    if (shape == SHAPE_PERSON || shape == SHAPE_AUCTION) {
+        struct sl_nexmark_config cfg;
+        struct sl_error err;
+        sl_nexmark_config_init(&cfg);
+        if (sl_nexmark_gen_new(&cfg, &gen, &err) || sl_nexmark_event_init(&ev, gen))
+            abort();
+        room = sl_nexmark_json_max(gen);
+    }
+    char *b = malloc((size_t)RECS * room);
     size_t pos = 0;
     uint64_t rs = 17;
+    int64_t next_ev = 0;
     for (int i = 0; i < RECS; i++) {
         char *p = b + pos;
         int n;
-        if (shape == SHAPE_NEXMARK) {
+        if (gen) {
+            int want = shape == SHAPE_PERSON ? SL_NEXMARK_PERSON : SL_NEXMARK_AUCTION;
+            do
+                sl_nexmark_gen_event(gen, next_ev++, &ev);
+            while (ev.type != want);
+            n = (int)sl_nexmark_event_json(&ev, p);
+        } else if (shape == SHAPE_NEXMARK) {
             uint64_t r = sl_bench_rand(&rs);
             n = sprintf(p,
                         "{\"event_type\":2,\"person\":null,\"auction\":null,\"bid\":{"
@@ -121,6 +146,10 @@ static void make_json(int shape, struct sl_record *recs, char **buf, size_t *tot
         recs[i] = (struct sl_record){"bench", 0, i, -1, NULL, 0, p, (size_t)n};
         pos += (size_t)n;
     }
+    if (gen) {
+        sl_nexmark_event_free(&ev);
+        sl_nexmark_gen_free(gen);
+    }
     *buf = b;
     *total = pos;
 }
@@ -137,12 +166,16 @@ struct bm_env {
     struct sl_fmt_out out; /* the records in the benchmark's format */
 };
 
-static void *codec_new(int fmt, struct sl_schema *s)
+static void *codec_new(int fmt, struct sl_schema *s, bool simdjson_only)
 {
     struct sl_error err;
+    if (simdjson_only)
+        setenv("SLUICE_JSON_FAST", "off", 1);
     void *c = fmt == FMT_JSON  ? (void *)sl_json_new(s, NULL, &err)
               : fmt == FMT_CSV ? (void *)sl_csv_new(s, NULL, &err)
                                : (void *)sl_raw_new(s, NULL, &err);
+    if (simdjson_only)
+        unsetenv("SLUICE_JSON_FAST");
     if (!c) {
         fprintf(stderr, "formats bench: %s\n", err.msg);
         abort();
@@ -189,9 +222,9 @@ static int env_open(struct bm_env *e, const struct bm_fmt *p, struct sl_error *e
     e->pool = sl_batch_pool_new(e->heap, e->schema, 4);
     e->b = sl_batch_pool_get(e->pool);
     struct sl_schema *js = p->shape == SHAPE_YSB ? ysb_schema() : nexmark_schema(p->fmt != FMT_JSON);
-    void *jc = codec_new(FMT_JSON, js);
+    void *jc = codec_new(FMT_JSON, js, true);
     make_json(p->shape, e->recs, &e->json_buf, &e->bytes);
-    e->codec = codec_new(p->fmt, e->schema);
+    e->codec = codec_new(p->fmt, e->schema, p->simdjson_only);
     sl_fmt_out_init(&e->out);
     size_t done = 0;
     int rc = 0;
@@ -285,16 +318,21 @@ static void bm_formats(struct sl_bench *bench, void *arg)
 SL_BENCH_REGISTER(sl_bm_formats_register)
 {
     static const char *fname[] = {"json", "csv", "raw"};
+    static const char *sname[] = {"nexmark_bid", "ysb", "nexmark_person", "nexmark_auction"};
     static struct bm_fmt args[] = {
-        {FMT_JSON, SHAPE_NEXMARK, 0}, {FMT_JSON, SHAPE_YSB, 0}, {FMT_CSV, SHAPE_NEXMARK, 0},
-        {FMT_RAW, SHAPE_NEXMARK, 0},  {FMT_JSON, SHAPE_NEXMARK, 1}, {FMT_CSV, SHAPE_NEXMARK, 1},
-        {FMT_RAW, SHAPE_NEXMARK, 1},
+        {FMT_JSON, SHAPE_NEXMARK, 0, 0}, {FMT_JSON, SHAPE_PERSON, 0, 0},
+        {FMT_JSON, SHAPE_AUCTION, 0, 0}, {FMT_JSON, SHAPE_YSB, 0, 0},
+        {FMT_JSON, SHAPE_NEXMARK, 0, 1}, {FMT_JSON, SHAPE_PERSON, 0, 1},
+        {FMT_JSON, SHAPE_AUCTION, 0, 1}, {FMT_JSON, SHAPE_YSB, 0, 1},
+        {FMT_CSV, SHAPE_NEXMARK, 0, 0},  {FMT_RAW, SHAPE_NEXMARK, 0, 0},
+        {FMT_JSON, SHAPE_NEXMARK, 1, 0}, {FMT_CSV, SHAPE_NEXMARK, 1, 0},
+        {FMT_RAW, SHAPE_NEXMARK, 1, 0},
     };
     static char names[sizeof(args) / sizeof(args[0])][64];
     for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
-        snprintf(names[i], sizeof(names[i]), "formats/%s/%s/%s",
+        snprintf(names[i], sizeof(names[i]), "formats/%s/%s%s/%s",
                  args[i].encode ? "encode" : "decode", fname[args[i].fmt],
-                 args[i].shape == SHAPE_YSB ? "ysb" : "nexmark_bid");
+                 args[i].simdjson_only ? "_simdjson" : "", sname[args[i].shape]);
         sl_bench_def_unit(sl_bench_add(names[i], bm_formats, &args[i]), 'u');
     }
 }

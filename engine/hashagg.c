@@ -3,12 +3,24 @@
  * the aggregates; kernels/hashagg.h for the table layout).
  *
  * Memory: every array comes from the hashagg's heap through sl_ha_alloc, which counts the
- * bytes for sl_hashagg_memory. Arrays indexed by group id (key words, states, counts) are all
+ * bytes for sl_hashagg_memory. Arrays indexed by group id (key words, state rows) are all
  * `arrcap` long, which equals the table's max_groups; growth doubles the table, reallocates
  * them and rebuilds the slots from the key words in group-id order (kernels' rehash).
  * Trade-off: growth copies every array once per doubling (amortized under 2 copies per group)
  * and briefly holds the old and new arrays together; in exchange there is no chaining and no
  * pointer per group.
+ *
+ * STATE ROWS: the states of one group are one row of `stride` 64-bit words (kernels/hashagg.h):
+ * each aggregate has a state word (not COUNT(*) / COUNT) and a count word where it needs one
+ * (COUNT(*), COUNT, AVG, nullable inputs), at fixed offsets in the row. The stride is rounded
+ * up to 1, 2, 4 or 8 words (then to a multiple of 8), so that a row never straddles two cache
+ * lines: in a table beyond the caches a row costs one miss for all the aggregates of a group.
+ * The price is up to 3 unused words per group for odd layouts.
+ *
+ * COUNT(*) FOLDING: COUNT(*) with a SUM / MIN / MAX of a NOT NULL input (the common
+ * `COUNT(*), SUM(x)`) takes no pass of its own: the SUM's update kernel is given COUNT(*)'s
+ * count word as its count (every row has a value, so counting the values is counting the
+ * rows), and both words of the row are updated in one loop.
  */
 #include "engine/hashagg.h"
 
@@ -204,8 +216,12 @@ struct sl_ha_agg {
     uint32_t col;
     struct sl_type input, output;
     bool f64;       /* the state is double (else int64) */
-    void *state;    /* arrcap values, NULL for COUNT(*) / COUNT */
-    uint64_t *cnt;  /* arrcap counts, or NULL when not needed */
+    int state_off;  /* word of the state in a row, -1 for COUNT(*) / COUNT */
+    int cnt_off;    /* word of the count in a row, -1 when not needed */
+    int fold;       /* COUNT(*): index of the aggregate whose update counts for it, or -1;
+                     * other aggregates: the count word they update for a COUNT(*), or -1 */
+    void *state;    /* ha->rows + state_off (row 0), NULL without a state */
+    uint64_t *cnt;  /* ha->rows + cnt_off (row 0), NULL without a count */
 };
 
 struct sl_hashagg {
@@ -217,12 +233,15 @@ struct sl_hashagg {
     struct sl_ha_agg *aggs;
     struct sl_hashagg_table t;
     uint32_t arrcap; /* length of every by-group array (= t.max_groups) */
+    uint64_t *rows;  /* arrcap state rows of `stride` words (NULL when stride is 0) */
+    uint32_t stride; /* words per state row */
     struct sl_ha_dict dict;
     /* scratch, SL_BATCH_CAP each */
     uint64_t *words[SL_HASHAGG_MAX_K];
     uint64_t *hashes, *rehashes, *strh;
     uint32_t *gids;
     int64_t *i64buf;
+    void *mbuf; /* merge: one state or count column of src, dense */
 };
 
 static bool sl_ha_is_word64(uint8_t id)
@@ -282,6 +301,16 @@ static bool sl_ha_agg_needs_cnt(const struct sl_ha_agg *a)
            a->input.nullable;
 }
 
+/* Points every aggregate's state and cnt at its words in row 0 of ha->rows. */
+static void sl_ha_point_aggs(struct sl_hashagg *ha)
+{
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        struct sl_ha_agg *a = &ha->aggs[i];
+        a->state = ha->rows && a->state_off >= 0 ? ha->rows + a->state_off : NULL;
+        a->cnt = ha->rows && a->cnt_off >= 0 ? ha->rows + a->cnt_off : NULL;
+    }
+}
+
 static void sl_ha_free_arrays(struct sl_hashagg *ha)
 {
     sl_ha_free(&ha->mem, ha->t.slots);
@@ -290,23 +319,22 @@ static void sl_ha_free_arrays(struct sl_hashagg *ha)
         sl_ha_free(&ha->mem, ha->t.keys[w]);
         ha->t.keys[w] = NULL;
     }
-    for (uint32_t i = 0; i < ha->naggs; i++) {
-        sl_ha_free(&ha->mem, ha->aggs[i].state);
-        sl_ha_free(&ha->mem, ha->aggs[i].cnt);
-        ha->aggs[i].state = NULL;
-        ha->aggs[i].cnt = NULL;
-    }
+    sl_ha_free(&ha->mem, ha->rows);
+    ha->rows = NULL;
+    sl_ha_point_aggs(ha);
 }
 
-/* A by-group array of `cap` words with the first `keep` copied from `old` (freed). */
-static void *sl_ha_regrow(struct sl_ha_mem *m, void *old, uint32_t keep, uint32_t cap)
+/* A by-group array of `cap` elements of `width` words with the first `keep` copied from `old`
+ * (not freed), the rest zeroed. */
+static void *sl_ha_regrow(struct sl_ha_mem *m, const void *old, uint32_t keep, uint32_t cap,
+                          uint32_t width)
 {
-    uint64_t *p = sl_ha_alloc(m, (size_t)cap * 8, false);
+    uint64_t *p = sl_ha_alloc(m, (size_t)cap * width * 8, false);
     if (!p)
         return NULL;
     if (keep)
-        memcpy(p, old, (size_t)keep * 8);
-    memset(p + keep, 0, (size_t)(cap - keep) * 8);
+        memcpy(p, old, (size_t)keep * width * 8);
+    memset(p + (size_t)keep * width, 0, (size_t)(cap - keep) * width * 8);
     return p;
 }
 
@@ -319,16 +347,17 @@ static void sl_ha_init_groups(struct sl_hashagg *ha, uint32_t first)
         if (a->func != SL_AGG_MIN && a->func != SL_AGG_MAX)
             continue;
         bool min = a->func == SL_AGG_MIN;
+        const size_t stride = ha->stride;
         if (a->f64) {
             double *s = a->state;
             double ident = min ? NAN : -INFINITY;
             for (uint32_t g = first; g < last; g++)
-                s[g] = ident;
+                s[g * stride] = ident;
         } else {
             int64_t *s = a->state;
             int64_t ident = min ? INT64_MAX : INT64_MIN;
             for (uint32_t g = first; g < last; g++)
-                s[g] = ident;
+                s[g * stride] = ident;
         }
     }
 }
@@ -341,30 +370,22 @@ static int sl_ha_resize(struct sl_hashagg *ha, uint64_t cap)
 {
     if (cap > ((uint64_t)1 << 32))
         return SL_ENOMEM;
-    uint32_t newmax = (uint32_t)(cap / 4 * 3);
+    uint32_t newmax = sl_hashagg_max_groups(cap, ha->nwords);
     uint32_t ng = ha->t.ngroups;
     struct sl_ha_mem *m = &ha->mem;
     uint64_t *slots = sl_ha_alloc(m, sl_hashagg_slot_bytes(cap, ha->nwords), true);
     uint64_t *keys[SL_HASHAGG_MAX_K] = {0};
-    void *st[64] = {0}, *cn[64] = {0};
+    uint64_t *rows = NULL;
     bool ok = slots != NULL;
     for (uint32_t w = 0; ok && w < ha->nwords; w++)
-        ok = (keys[w] = sl_ha_regrow(m, ha->t.keys[w], ng, newmax)) != NULL;
-    for (uint32_t i = 0; ok && i < ha->naggs; i++) {
-        struct sl_ha_agg *a = &ha->aggs[i];
-        if (a->func != SL_AGG_COUNT_STAR && a->func != SL_AGG_COUNT)
-            ok = (st[i] = sl_ha_regrow(m, a->state, ng, newmax)) != NULL;
-        if (ok && sl_ha_agg_needs_cnt(a))
-            ok = (cn[i] = sl_ha_regrow(m, a->cnt, ng, newmax)) != NULL;
-    }
+        ok = (keys[w] = sl_ha_regrow(m, ha->t.keys[w], ng, newmax, 1)) != NULL;
+    if (ok && ha->stride)
+        ok = (rows = sl_ha_regrow(m, ha->rows, ng, newmax, ha->stride)) != NULL;
     if (!ok) {
         sl_ha_free(m, slots);
         for (uint32_t w = 0; w < ha->nwords; w++)
             sl_ha_free(m, keys[w]);
-        for (uint32_t i = 0; i < ha->naggs; i++) {
-            sl_ha_free(m, st[i]);
-            sl_ha_free(m, cn[i]);
-        }
+        sl_ha_free(m, rows);
         return SL_ENOMEM;
     }
     sl_ha_free(m, ha->t.slots);
@@ -376,17 +397,9 @@ static int sl_ha_resize(struct sl_hashagg *ha, uint64_t cap)
         sl_ha_free(m, ha->t.keys[w]);
         ha->t.keys[w] = keys[w];
     }
-    for (uint32_t i = 0; i < ha->naggs; i++) {
-        struct sl_ha_agg *a = &ha->aggs[i];
-        if (st[i]) {
-            sl_ha_free(m, a->state);
-            a->state = st[i];
-        }
-        if (cn[i]) {
-            sl_ha_free(m, a->cnt);
-            a->cnt = cn[i];
-        }
-    }
+    sl_ha_free(m, ha->rows);
+    ha->rows = rows;
+    sl_ha_point_aggs(ha);
     for (uint32_t base = 0; base < ng; base += SL_BATCH_CAP) {
         uint32_t n = ng - base < SL_BATCH_CAP ? ng - base : SL_BATCH_CAP;
         sl_hash->i64((const int64_t *)ha->t.keys[0] + base, NULL, NULL, n, ha->rehashes);
@@ -396,6 +409,40 @@ static int sl_ha_resize(struct sl_hashagg *ha, uint64_t cap)
         sl_hashagg->rehash(&ha->t, ha->rehashes, base, n);
     }
     return 0;
+}
+
+/* Lays out the state rows: offsets of every state and count word, the stride, and which
+ * COUNT(*) folds into which update (see the file comment). */
+static void sl_ha_layout(struct sl_hashagg *ha)
+{
+    uint32_t words = 0;
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        struct sl_ha_agg *a = &ha->aggs[i];
+        a->state_off = a->func == SL_AGG_COUNT_STAR || a->func == SL_AGG_COUNT ? -1
+                                                                               : (int)words++;
+        a->cnt_off = sl_ha_agg_needs_cnt(a) ? (int)words++ : -1;
+        a->fold = -1;
+    }
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        struct sl_ha_agg *c = &ha->aggs[i];
+        if (c->func != SL_AGG_COUNT_STAR)
+            continue;
+        for (uint32_t j = 0; j < ha->naggs; j++) {
+            struct sl_ha_agg *a = &ha->aggs[j];
+            if (a->state_off >= 0 && a->cnt_off < 0 && a->fold < 0 && !a->input.nullable) {
+                a->fold = c->cnt_off;
+                c->fold = (int)j;
+                break;
+            }
+        }
+    }
+    uint32_t stride = words;
+    if (stride > 8)
+        stride = (stride + 7u) & ~7u;
+    else
+        while (stride & (stride - 1u))
+            stride++;
+    ha->stride = stride;
 }
 
 int sl_hashagg_new(struct sl_heap *heap, const struct sl_hashagg_spec *spec,
@@ -445,11 +492,13 @@ int sl_hashagg_new(struct sl_heap *heap, const struct sl_hashagg_spec *spec,
     for (uint32_t i = 0; i < spec->naggs; i++)
         if ((rc = sl_ha_agg_setup(&ha->aggs[i], &spec->aggs[i], i, err)) != 0)
             goto out_free;
+    sl_ha_layout(ha);
     ha->t.k = ha->nwords;
     for (uint32_t w = 0; w < ha->nwords; w++)
         if (!(ha->words[w] = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)))
             goto out_nomem;
     if (!(ha->hashes = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)) ||
+        !(ha->mbuf = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)) ||
         !(ha->rehashes = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)) ||
         !(ha->strh = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)) ||
         !(ha->gids = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 4, false)) ||
@@ -476,6 +525,7 @@ void sl_hashagg_free(struct sl_hashagg *ha)
     for (uint32_t w = 0; w < SL_HASHAGG_MAX_K; w++)
         sl_ha_free(&ha->mem, ha->words[w]);
     sl_ha_free(&ha->mem, ha->hashes);
+    sl_ha_free(&ha->mem, ha->mbuf);
     sl_ha_free(&ha->mem, ha->rehashes);
     sl_ha_free(&ha->mem, ha->strh);
     sl_ha_free(&ha->mem, ha->gids);
@@ -631,21 +681,25 @@ static void sl_ha_update_agg(struct sl_hashagg *ha, struct sl_ha_agg *a, const v
 {
     const struct sl_hashagg_kernels *k = sl_hashagg;
     const uint32_t *gids = ha->gids;
+    const uint32_t stride = ha->stride;
     switch ((sl_agg_func)a->func) {
     case SL_AGG_COUNT_STAR:
-        k->count_star(a->cnt, gids, n);
+        if (a->fold < 0) /* else counted by the update of aggregate a->fold */
+            k->count_star(a->cnt, stride, gids, n);
         return;
     case SL_AGG_COUNT:
-        k->count(a->cnt, gids, valid, sel, n);
+        k->count(a->cnt, stride, gids, valid, sel, n);
         return;
     default:
         break;
     }
+    /* the count: its own, or a folded COUNT(*)'s (then the input has no NULLs) */
+    uint64_t *cnt = a->cnt ? a->cnt : a->fold >= 0 ? ha->rows + a->fold : NULL;
     if (a->f64) {
         sl_hashagg_upd_f64_fn f = a->func == SL_AGG_MIN   ? k->min_f64
                                   : a->func == SL_AGG_MAX ? k->max_f64
                                                           : k->sum_f64;
-        f(a->state, a->cnt, gids, data, valid, sel, n);
+        f(a->state, cnt, stride, gids, data, valid, sel, n);
         return;
     }
     const int64_t *v = data;
@@ -660,7 +714,7 @@ static void sl_ha_update_agg(struct sl_hashagg *ha, struct sl_ha_agg *a, const v
     sl_hashagg_upd_i64_fn f = a->func == SL_AGG_MIN   ? k->min_i64
                               : a->func == SL_AGG_MAX ? k->max_i64
                                                       : k->sum_i64;
-    f(a->state, a->cnt, gids, v, valid, sel, n);
+    f(a->state, cnt, stride, gids, v, valid, sel, n);
 }
 
 int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error *err)
@@ -731,25 +785,38 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
         int rc = sl_ha_probe_all(dst, words, NULL, n);
         if (rc)
             return sl_error_set(err, rc, "hashagg: out of memory in merge");
+        const size_t sstride = src->stride;
         for (uint32_t i = 0; i < dst->naggs; i++) {
             struct sl_ha_agg *a = &dst->aggs[i];
             const struct sl_ha_agg *s = &src->aggs[i];
+            /* src's state and count columns are copied out of its rows, dense, into mbuf */
             if (a->state) {
+                const uint64_t *sw = src->rows + base * sstride + s->state_off;
                 if (a->f64) {
+                    double *col = dst->mbuf;
+                    for (uint32_t g = 0; g < n; g++)
+                        memcpy(&col[g], &sw[g * sstride], 8);
                     sl_hashagg_upd_f64_fn f = a->func == SL_AGG_MIN   ? k->min_f64
                                               : a->func == SL_AGG_MAX ? k->max_f64
                                                                       : k->sum_f64;
-                    f(a->state, NULL, dst->gids, (const double *)s->state + base, NULL, NULL, n);
+                    f(a->state, NULL, dst->stride, dst->gids, col, NULL, NULL, n);
                 } else {
+                    int64_t *col = dst->mbuf;
+                    for (uint32_t g = 0; g < n; g++)
+                        col[g] = (int64_t)sw[g * sstride];
                     sl_hashagg_upd_i64_fn f = a->func == SL_AGG_MIN   ? k->min_i64
                                               : a->func == SL_AGG_MAX ? k->max_i64
                                                                       : k->sum_i64;
-                    f(a->state, NULL, dst->gids, (const int64_t *)s->state + base, NULL, NULL,
-                      n);
+                    f(a->state, NULL, dst->stride, dst->gids, col, NULL, NULL, n);
                 }
             }
-            if (a->cnt)
-                k->add_u64(a->cnt, dst->gids, s->cnt + base, n);
+            if (a->cnt) {
+                const uint64_t *sw = src->rows + base * sstride + s->cnt_off;
+                uint64_t *col = dst->mbuf;
+                for (uint32_t g = 0; g < n; g++)
+                    col[g] = sw[g * sstride];
+                k->add_u64(a->cnt, dst->stride, dst->gids, col, n);
+            }
         }
     }
     return 0;
@@ -821,11 +888,11 @@ static int sl_ha_emit_key(const struct sl_hashagg *ha, uint32_t k, uint32_t g0, 
     return 0;
 }
 
-static int sl_ha_emit_agg(const struct sl_ha_agg *a, uint32_t g0, uint32_t n,
+static int sl_ha_emit_agg(const struct sl_ha_agg *a, size_t stride, uint32_t g0, uint32_t n,
                           struct sl_column *c)
 {
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t g = g0 + i;
+        size_t g = (size_t)(g0 + i) * stride;
         if (a->func == SL_AGG_COUNT_STAR || a->func == SL_AGG_COUNT) {
             sl_col_i64(c)[i] = (int64_t)a->cnt[g];
             continue;
@@ -880,7 +947,7 @@ int sl_hashagg_emit(const struct sl_hashagg *ha, uint32_t *cursor, struct sl_bat
                                                 : "out of memory");
     }
     for (uint32_t i = 0; i < ha->naggs; i++)
-        if (sl_ha_emit_agg(&ha->aggs[i], g0, n, &out->cols[ha->nkeys + i]) != 0)
+        if (sl_ha_emit_agg(&ha->aggs[i], ha->stride, g0, n, &out->cols[ha->nkeys + i]) != 0)
             return sl_error_set(err, SL_EINVAL,
                                 "hashagg: emit: aggregate column %u: NULL into a NOT NULL "
                                 "column", ha->nkeys + i);
@@ -893,12 +960,8 @@ void sl_hashagg_clear(struct sl_hashagg *ha)
 {
     uint32_t ng = ha->t.ngroups;
     memset(ha->t.slots, 0, sl_hashagg_slot_bytes(ha->t.mask + 1, ha->nwords));
-    for (uint32_t i = 0; i < ha->naggs; i++) {
-        if (ha->aggs[i].state)
-            memset(ha->aggs[i].state, 0, (size_t)ng * 8);
-        if (ha->aggs[i].cnt)
-            memset(ha->aggs[i].cnt, 0, (size_t)ng * 8);
-    }
+    if (ha->rows)
+        memset(ha->rows, 0, (size_t)ng * ha->stride * 8);
     ha->t.ngroups = 0;
     sl_ha_dict_clear(&ha->mem, &ha->dict, false);
 }

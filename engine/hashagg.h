@@ -22,9 +22,12 @@
  * itself (no copy).
  *
  * update(): build the key words of the active rows, hash them (kernels/hash.h), probe (the
- * table grows by doubling when the kernel stops at its maximum load, 3/4, and the probe
- * resumes where it stopped), give new groups their initial states, then one kernel pass per
- * aggregate. States are arrays by group id, grown with the table.
+ * table grows by doubling when the kernel stops at its maximum load - sl_hashagg_max_groups:
+ * 1/4 while the slots fit in about 1 MiB, 3/4 beyond - and the probe resumes where it
+ * stopped), give new groups their initial states, then one kernel pass per aggregate (a
+ * COUNT(*) beside a SUM / MIN / MAX of a NOT NULL input is counted by that aggregate's pass).
+ * The states of a group are one row of words (all aggregates side by side, see
+ * engine/hashagg.c), rows by group id, grown with the table.
  *
  * AGGREGATES and their result types (as Flink types them, with DECIMAL capped at 18 digits):
  *   COUNT(*), COUNT(x)     BIGINT NOT NULL (any input type for COUNT(x))
@@ -53,16 +56,13 @@
 #include "engine/batch.h"
 #include "engine/error.h"
 #include "engine/mem.h"
+#include "engine/plan.h"
 #include "kernels/hashagg.h"
 
-typedef enum sl_agg_func {
-    SL_AGG_COUNT_STAR = 0,
-    SL_AGG_COUNT,
-    SL_AGG_SUM,
-    SL_AGG_MIN,
-    SL_AGG_MAX,
-    SL_AGG_AVG,
-} sl_agg_func;
+/* The aggregate functions are the plan's (engine/plan.h, enum sl_agg_fn: SL_AGG_COUNT_STAR,
+ * SL_AGG_COUNT, SL_AGG_SUM, SL_AGG_MIN, SL_AGG_MAX, SL_AGG_AVG), so that an operator can
+ * include both headers. */
+typedef sl_agg_fn sl_agg_func;
 
 struct sl_hashagg_agg {
     uint8_t func;         /* sl_agg_func */

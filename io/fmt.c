@@ -216,29 +216,38 @@ int sl_fmt_parse_decimal(const char *s, size_t n, unsigned precision, unsigned s
     int64_t ndig = (int64_t)(nint + nfrac);
     int64_t keep = ndig + exp - (int64_t)nfrac + (int64_t)scale;
     uint64_t acc = 0;
-    const uint64_t lim = 1000000000000000000ull; /* 10^18 > any DECIMAL(18) */
+    /* every value must fit in an int64; DECIMAL(p <= 18) must also stay below 10^p */
+    const uint64_t lim = (uint64_t)INT64_MAX;
     for (int64_t j = 0; j < ndig && j < keep; j++) {
         char c = j < (int64_t)nint ? s[i0 + j] : s[f0 + (size_t)(j - (int64_t)nint)];
+        if (acc > (lim - (uint64_t)(c - '0')) / 10)
+            goto out_wide;
         acc = acc * 10 + (uint64_t)(c - '0');
-        if (acc >= lim)
-            goto out_range;
     }
     if (keep > ndig && acc) {
         for (int64_t j = ndig; j < keep; j++) {
+            if (acc > lim / 10)
+                goto out_wide;
             acc *= 10;
-            if (acc >= lim)
-                goto out_range;
         }
     }
     if (keep >= 0 && keep < ndig) {
         char c = keep < (int64_t)nint ? s[i0 + keep] : s[f0 + (size_t)(keep - (int64_t)nint)];
-        if (c >= '5')
+        if (c >= '5') {
+            if (acc == lim)
+                goto out_wide;
             acc++;
+        }
     }
-    if (acc >= (uint64_t)sl_pow10_i64(precision))
+    if (precision <= 18 && acc >= (uint64_t)sl_pow10_i64(precision))
         goto out_range;
     *out = neg ? -(int64_t)acc : (int64_t)acc;
     return 0;
+out_wide:
+    if (precision <= 18)
+        goto out_range;
+    *why = "does not fit in 64 bits (sluice keeps DECIMAL values in 64 bits)";
+    return SL_ERANGE;
 out_range:
     *why = "exceeds the DECIMAL precision";
     return SL_ERANGE;
@@ -595,10 +604,11 @@ size_t sl_fmt_decimal(char *buf, int64_t v, unsigned scale)
     }
     if (scale == 0)
         return k + sl_fmt_u64(buf + k, a);
+    /* scale > 18: every int64 is below 10^19 <= 10^scale, so the integer part is 0 */
     uint64_t p = (uint64_t)sl_pow10_i64(scale > 18 ? 18 : scale);
-    k += sl_fmt_u64(buf + k, a / p);
+    k += sl_fmt_u64(buf + k, scale > 18 ? 0 : a / p);
     buf[k++] = '.';
-    uint64_t f = a % p;
+    uint64_t f = scale > 18 ? a : a % p;
     for (unsigned i = scale; i-- > 0;) {
         buf[k + i] = (char)('0' + f % 10);
         f /= 10;

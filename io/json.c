@@ -8,6 +8,14 @@
  * writes keys in schema order and the decoder's "next expected key" guess is right for
  * records written in that order (Flink's and ours). The plan is built once per codec.
  *
+ * DECODING
+ * Each record first goes to the schema-specialised fast path (io/jsonfast.c), which decodes
+ * the common case - strict JSON, keys the plan knows, values it converts exactly - in one
+ * pass; anything else it hands, untouched, to the simdjson path (io/json_shim.cc), whose
+ * results and errors are the reference. SLUICE_JSON_FAST=off in the environment (read when
+ * a codec is made) sends every record to simdjson; the fast path's SIMD level is the one
+ * in use (kernels/simd.h) when the codec is made.
+ *
  * The encoder is plain C: it writes straight into the output buffer after reserving the
  * worst case of each value (6 bytes per string byte for \u escapes).
  */
@@ -18,11 +26,14 @@
 #include <string.h>
 
 #include "io/json_shim.h"
+#include "io/jsonfast.h"
 
 struct sl_json {
     const struct sl_schema *schema;
     struct sl_json_plan plan;
     struct sl_json_shim *shim;
+    struct sl_jsonfast *fast; /* NULL: every record goes to the shim */
+    struct sl_json_stats stats;
     size_t max_bytes;
     bool line_end;
 };
@@ -225,6 +236,10 @@ struct sl_json *sl_json_new(const struct sl_schema *schema, const struct sl_fmt_
     json->shim = sl_json_shim_new(&json->plan, json->max_bytes);
     if (!json->shim)
         goto out_nomem;
+    const char *fast_env = getenv("SLUICE_JSON_FAST");
+    bool fast_off = fast_env && (!strcmp(fast_env, "off") || !strcmp(fast_env, "0"));
+    if (!fast_off && sl_jsonfast_new(&json->plan, sl_simd_active(), &json->fast))
+        goto out_nomem;
     free(all);
     return json;
 out_nomem:
@@ -240,6 +255,7 @@ void sl_json_free(struct sl_json *json)
     if (!json)
         return;
     sl_json_shim_free(json->shim);
+    sl_jsonfast_free(json->fast);
     sl_json_plan_free(&json->plan);
     free(json);
 }
@@ -250,6 +266,11 @@ static int sl_json_row(void *codec, const char *data, size_t len, struct sl_batc
                        uint32_t row, struct sl_error *err)
 {
     struct sl_json *json = codec;
+    if (json->fast && sl_jsonfast_row(json->fast, data, len, b, row) == 0) {
+        json->stats.fast++;
+        return 0;
+    }
+    json->stats.fallback++;
     return sl_json_shim_row(json->shim, &json->plan, data, len, b, row, err);
 }
 
@@ -262,6 +283,11 @@ int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n,
                             b->ncols, json->schema->ncols);
     return sl_fmt_decode_records(sl_json_row, json, json->max_bytes, recs, n, b, bad, consumed,
                                  err);
+}
+
+void sl_json_stats(const struct sl_json *json, struct sl_json_stats *stats)
+{
+    *stats = json->stats;
 }
 
 /* ---- encoding ------------------------------------------------------------------------------- */

@@ -27,6 +27,10 @@
  * bracket kind or a misspelt literal *inside an ignored value* goes unnoticed; everything
  * that reaches a column is fully validated.
  *
+ * Decoding takes one of two paths per record with the same results: a one-pass decoder
+ * specialised for the schema (io/jsonfast.h) for the common case, simdjson for the rest
+ * (and the reference for every value, error and message).
+ *
  * The encoder writes Flink's shape: nested objects from the dotted names, in schema order
  * of first appearance; a ROW whose fields are all NULL is written as null; TIMESTAMP(3) as
  * "yyyy-MM-dd HH:mm:ss.SSS"; DECIMAL as a plain number; DOUBLE NaN and infinities as the
@@ -36,6 +40,7 @@
 #define SL_IO_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/batch.h"
 #include "engine/error.h"
@@ -59,6 +64,18 @@ void sl_json_free(struct sl_json *json);
 int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n,
                    struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
                    struct sl_error *err);
+
+/*
+ * How the records this codec decoded went: `fast` through the schema-specialised one-pass
+ * decoder, `fallback` through simdjson (which the fast path hands anything unusual to, so
+ * results never depend on the path). For metrics and tests; the fast path is disabled for a
+ * codec made with SLUICE_JSON_FAST=off in the environment.
+ */
+struct sl_json_stats {
+    uint64_t fast;
+    uint64_t fallback;
+};
+void sl_json_stats(const struct sl_json *json, struct sl_json_stats *stats);
 
 /* Appends one record per active row of `b` (its selection honoured) to `out`. */
 int sl_json_encode(struct sl_json *json, struct sl_batch *b, struct sl_fmt_out *out,

@@ -1,6 +1,7 @@
 /*
  * io/json_shim.h - the C face of io/json_shim.cc, which walks JSON documents with
- * simdjson's On-Demand API (C++). Internal to the JSON format: only io/json.c includes it.
+ * simdjson's On-Demand API (C++). Internal to the JSON format: only io/json.c and
+ * io/jsonfast.c include it.
  *
  * io/json.c turns the flattened schema back into a tree (the plan): one node per JSON
  * object key the schema knows, leaves naming a column. The shim walks one record's object

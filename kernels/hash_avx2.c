@@ -11,6 +11,12 @@
 
 #include "kernels/hash.h"
 
+/* The column is read in order: prefetching it 2 KiB ahead hides the DRAM latency where the
+ * hardware prefetcher restarts at each 4 KiB page (a batch not in cache). */
+#ifndef SL_HASH_STREAM_PF
+#define SL_HASH_STREAM_PF 256
+#endif
+
 static inline __m256i sl_mul_m_avx2(__m256i x)
 {
     const __m256i ml = _mm256_set1_epi64x((long long)(SL_HASH_MUL & 0xffffffffu));
@@ -90,6 +96,8 @@ static inline __m256i sl_load4_f64(const double *v, const sl_sel_t *sel, uint32_
         const __m256i null = _mm256_set1_epi64x((long long)SL_HASH_NULL);                  \
         uint32_t i = 0;                                                                    \
         for (; i + 4 <= n; i += 4) {                                                       \
+            if (!sel)                                                                      \
+                __builtin_prefetch(v + i + SL_HASH_STREAM_PF, 0, 3);                       \
             __m256i x = sl_mix_avx2(_mm256_xor_si256(LOAD(v, sel, i), seed));              \
             if (valid)                                                                     \
                 x = _mm256_blendv_epi8(null, x, sl_valid4_avx2(valid, sel, i));            \

@@ -11,6 +11,12 @@
  * in flight (prefetching) and keeping the loops free of branches that depend on the data.
  * The hashing itself, where SIMD does pay, is kernels/hash.h.
  *
+ * The one place where a level has its own code is the K = 1 probe's window compare: a level
+ * file may define SL_HA_WINDOW(s, key) before including this file, returning the header of
+ * the first non-empty slot among s[0 .. 3] (the four 16-byte slots of a bucket, one cache
+ * line) whose key word is `key`, or 0 when there is none (then the scalar loop decides, from
+ * the same home slot).
+ *
  * Every function here is `static` and builds one level's table through SL_HASHAGG_TABLE.
  */
 #ifndef SL_KERNELS_HASHAGG_IMPL_H
@@ -23,46 +29,73 @@
 
 /* ---- probe, K = 1 -------------------------------------------------------------------------- */
 
+/* Finds or inserts one key from its home slot: its group id, or UINT32_MAX when it is new and
+ * the table is at max_groups. The scalar probe of every level (the SIMD levels come here only
+ * when their window does not decide). */
+static SL_ALWAYS_INLINE uint32_t sl_ha_k1_find(struct sl_hashagg_table *restrict t, uint64_t h,
+                                               uint64_t key)
+{
+    uint64_t *restrict slots = t->slots;
+    const uint64_t mask = t->mask;
+    uint64_t idx = sl_hashagg_home(h, mask, 1);
+    for (;;) {
+        uint64_t *s = slots + (idx << 1);
+        const uint64_t hdr = s[0];
+        if (SL_LIKELY(hdr != 0)) {
+            if (s[1] == key)
+                return (uint32_t)hdr - 1u;
+            idx = (idx + 1) & mask;
+            continue;
+        }
+        const uint32_t ng = t->ngroups;
+        if (SL_UNLIKELY(ng >= t->max_groups))
+            return UINT32_MAX;
+        s[1] = key;
+        s[0] = sl_hashagg_header(h, ng);
+        t->keys[0][ng] = key;
+        t->ngroups = ng + 1u;
+        return ng;
+    }
+}
+
+#ifdef SL_HA_WINDOW
+/* Out of line: keeps the registers of the windowed loop free for its fast path. */
+static __attribute__((noinline)) uint32_t sl_ha_k1_find_slow(struct sl_hashagg_table *t,
+                                                             uint64_t h, uint64_t key)
+{
+    return sl_ha_k1_find(t, h, key);
+}
+#endif
+
 static SL_ALWAYS_INLINE uint32_t sl_ha_probe_k1_body(struct sl_hashagg_table *restrict t,
                                                      const uint64_t *restrict key0,
                                                      const sl_sel_t *restrict sel,
                                                      const uint64_t *restrict hashes, uint32_t n,
                                                      uint32_t *restrict gids, bool pf)
 {
-    uint64_t *restrict slots = t->slots;
-    uint64_t *restrict out_keys = t->keys[0];
+    const uint64_t *restrict slots = t->slots;
     const uint64_t mask = t->mask;
-    uint32_t ng = t->ngroups;
-    const uint32_t maxg = t->max_groups;
     uint32_t i = 0;
     for (; i < n; i++) {
         if (pf && i + SL_HASHAGG_PREFETCH < n)
-            SL_PF_W(slots + ((hashes[i + SL_HASHAGG_PREFETCH] & mask) << 1));
+            SL_PF_W(slots + (sl_hashagg_home(hashes[i + SL_HASHAGG_PREFETCH], mask, 1) << 1));
         const uint64_t h = hashes[i];
         const uint64_t key = key0[sel ? sel[i] : i];
-        uint64_t idx = h & mask;
-        for (;;) {
-            uint64_t *s = slots + (idx << 1);
-            const uint64_t hdr = s[0];
-            if (SL_LIKELY(hdr != 0)) {
-                if (s[1] == key) {
-                    gids[i] = (uint32_t)hdr - 1u;
-                    break;
-                }
-                idx = (idx + 1) & mask;
-                continue;
-            }
-            if (SL_UNLIKELY(ng >= maxg))
-                goto out;
-            s[1] = key;
-            s[0] = sl_hashagg_header(h, ng);
-            out_keys[ng] = key;
-            gids[i] = ng++;
-            break;
+        uint32_t gid;
+#ifdef SL_HA_WINDOW
+        const uint64_t whdr = SL_HA_WINDOW(slots + (sl_hashagg_home(h, mask, 1) << 1), key);
+        if (SL_LIKELY(whdr != 0)) {
+            gids[i] = (uint32_t)whdr - 1u;
+            continue;
         }
+        gid = sl_ha_k1_find_slow(t, h, key);
+#else
+        gid = sl_ha_k1_find(t, h, key);
+#endif
+        if (SL_UNLIKELY(gid == UINT32_MAX))
+            break;
+        gids[i] = gid;
     }
-out:
-    t->ngroups = ng;
     return i;
 }
 
@@ -91,6 +124,7 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_probe_kn_body(struct sl_hashagg_table *re
         const uint64_t tag = h & 0xffffffff00000000ull;
         const uint32_t row = sel ? sel[i] : i;
         uint64_t idx = h & mask;
+        uint32_t gid;
         for (;;) {
             uint64_t *s = slots + idx * stride;
             const uint64_t hdr = s[0];
@@ -100,7 +134,7 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_probe_kn_body(struct sl_hashagg_table *re
                     for (uint32_t w = 0; w < k; w++)
                         diff |= s[1 + w] ^ keys[w][row];
                     if (diff == 0) {
-                        gids[i] = (uint32_t)hdr - 1u;
+                        gid = (uint32_t)hdr - 1u;
                         break;
                     }
                 }
@@ -115,9 +149,10 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_probe_kn_body(struct sl_hashagg_table *re
                 t->keys[w][ng] = x;
             }
             s[0] = sl_hashagg_header(h, ng);
-            gids[i] = ng++;
+            gid = ng++;
             break;
         }
+        gids[i] = gid;
     }
 out:
     t->ngroups = ng;
@@ -151,10 +186,10 @@ static void sl_ha_rehash(struct sl_hashagg_table *restrict t, const uint64_t *re
     const uint64_t stride = k + 1u;
     for (uint32_t i = 0; i < n; i++) {
         if (i + SL_HASHAGG_PREFETCH < n)
-            SL_PF_W(slots + (hashes[i + SL_HASHAGG_PREFETCH] & mask) * stride);
+            SL_PF_W(slots + sl_hashagg_home(hashes[i + SL_HASHAGG_PREFETCH], mask, k) * stride);
         const uint64_t h = hashes[i];
         const uint32_t gid = first + i;
-        uint64_t idx = h & mask;
+        uint64_t idx = sl_hashagg_home(h, mask, k);
         while (slots[idx * stride] != 0)
             idx = (idx + 1) & mask;
         uint64_t *s = slots + idx * stride;
@@ -166,66 +201,102 @@ static void sl_ha_rehash(struct sl_hashagg_table *restrict t, const uint64_t *re
 
 /* ---- aggregate updates ---------------------------------------------------------------------- */
 
-/* The updates do not prefetch: measured on bench/hashagg.c (COUNT + SUM, AVX-512 machine),
- * prefetching state[gids[i + 16]] made 100 groups about 10 % slower and 10 M groups no
- * faster - the scattered stores do not stall the core (they retire into the store buffer)
- * and the probe has already pulled the slot lines in. */
+/* The updates do not prefetch their state rows (see kernels/hashagg.h: it measured slower);
+ * only the input column is prefetched, below. */
 
-static void sl_ha_count_star(uint64_t *restrict cnt, const uint32_t *restrict gids, uint32_t n)
+static void sl_ha_count_star(uint64_t *restrict cnt, uint32_t stride,
+                             const uint32_t *restrict gids, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        cnt[gids[i]]++;
+        cnt[(size_t)gids[i] * stride]++;
     }
 }
 
-static void sl_ha_count(uint64_t *restrict cnt, const uint32_t *restrict gids,
+static void sl_ha_count(uint64_t *restrict cnt, uint32_t stride, const uint32_t *restrict gids,
                         const uint64_t *restrict valid, const sl_sel_t *restrict sel, uint32_t n)
 {
     if (!valid) {
-        sl_ha_count_star(cnt, gids, n);
+        sl_ha_count_star(cnt, stride, gids, n);
         return;
     }
     for (uint32_t i = 0; i < n; i++) {
-        cnt[gids[i]] += sl_valid_get(valid, sel ? sel[i] : i);
+        cnt[(size_t)gids[i] * stride] += sl_valid_get(valid, sel ? sel[i] : i);
     }
 }
 
-static void sl_ha_add_u64(uint64_t *restrict dst, const uint32_t *restrict gids,
-                          const uint64_t *restrict src, uint32_t n)
+static void sl_ha_add_u64(uint64_t *restrict dst, uint32_t stride,
+                          const uint32_t *restrict gids, const uint64_t *restrict src,
+                          uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        dst[gids[i]] += src[i];
+        dst[(size_t)gids[i] * stride] += src[i];
     }
 }
 
+/* The input column of an update without selection is read in order: prefetching it 2 KiB ahead
+ * (once per 8 values, one cache line) hides the DRAM latency where the hardware prefetcher
+ * restarts at each 4 KiB page, when a batch's columns are not in cache. */
+#define SL_HA_STREAM_PF(p) __builtin_prefetch((p) + 256, 0, 3)
+
 /*
- * One body per update: OP(state, g, x) folds the value x into state[g]. With NULLs the
- * value is skipped by a branch (the state stays untouched: a MIN must not see a dummy value)
- * and the count takes the validity bit.
+ * One body per update: OP(state, g, x) folds the value x into state[g] (g already multiplied
+ * by the stride). The count, when there is one, is updated in the same loop (one pass, and
+ * with state rows one cache line per position for both). With NULLs the value is skipped by a
+ * branch (the state stays untouched: a MIN must not see a dummy value) and the count takes
+ * the validity bit. The four loops are the combinations of (sel, cnt) without NULLs, where
+ * nothing but the addresses varies, and one loop with NULLs.
  */
 #define SL_HA_UPDATE(name, T, OP)                                                          \
-    static void name(T *restrict state, uint64_t *restrict cnt,                            \
+    static void name(T *restrict state, uint64_t *restrict cnt, uint32_t stride,           \
                      const uint32_t *restrict gids, const T *restrict v,                   \
                      const uint64_t *restrict valid, const sl_sel_t *restrict sel,         \
                      uint32_t n)                                                           \
     {                                                                                      \
-        if (!valid && !sel) {                                                              \
+        if (!valid && !sel && !cnt) {                                                      \
+            uint32_t i = 0;                                                                \
+            for (; i + 8 <= n; i += 8) {                                                   \
+                SL_HA_STREAM_PF(v + i);                                                    \
+                for (uint32_t j = i; j < i + 8; j++)                                       \
+                    OP(state, (size_t)gids[j] * stride, v[j]);                             \
+            }                                                                              \
+            for (; i < n; i++)                                                             \
+                OP(state, (size_t)gids[i] * stride, v[i]);                                 \
+        } else if (!valid && !sel) {                                                       \
+            uint32_t i = 0;                                                                \
+            for (; i + 8 <= n; i += 8) {                                                   \
+                SL_HA_STREAM_PF(v + i);                                                    \
+                for (uint32_t j = i; j < i + 8; j++) {                                     \
+                    const size_t g = (size_t)gids[j] * stride;                             \
+                    OP(state, g, v[j]);                                                    \
+                    cnt[g]++;                                                              \
+                }                                                                          \
+            }                                                                              \
+            for (; i < n; i++) {                                                           \
+                const size_t g = (size_t)gids[i] * stride;                                 \
+                OP(state, g, v[i]);                                                        \
+                cnt[g]++;                                                                  \
+            }                                                                              \
+        } else if (!valid && !cnt) {                                                       \
             for (uint32_t i = 0; i < n; i++) {                                             \
-                OP(state, gids[i], v[i]);                                                  \
+                OP(state, (size_t)gids[i] * stride, v[sel[i]]);                            \
             }                                                                              \
         } else if (!valid) {                                                               \
             for (uint32_t i = 0; i < n; i++) {                                             \
-                OP(state, gids[i], v[sel[i]]);                                             \
+                const size_t g = (size_t)gids[i] * stride;                                 \
+                OP(state, g, v[sel[i]]);                                                   \
+                cnt[g]++;                                                                  \
             }                                                                              \
         } else {                                                                           \
             for (uint32_t i = 0; i < n; i++) {                                             \
                 const uint32_t r = sel ? sel[i] : i;                                       \
-                if (sl_valid_get(valid, r))                                                \
-                    OP(state, gids[i], v[r]);                                              \
+                const size_t g = (size_t)gids[i] * stride;                                 \
+                const bool ok = sl_valid_get(valid, r);                                    \
+                if (ok)                                                                    \
+                    OP(state, g, v[r]);                                                    \
+                if (cnt)                                                                   \
+                    cnt[g] += ok;                                                          \
             }                                                                              \
         }                                                                                  \
-        if (cnt)                                                                           \
-            sl_ha_count(cnt, gids, valid, sel, n);                                         \
     }
 
 #define SL_OP_SUM_I64(s, g, x) ((s)[g] = (int64_t)((uint64_t)(s)[g] + (uint64_t)(x)))

@@ -1024,9 +1024,12 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
         }
         t.nullable = l->type.nullable || l->type.id == SL_TYPE_VARCHAR;
         if (sl_is_null_lit(l)) {
+            /* CAST(NULL AS t): a typed NULL (a CAST node, so it is no bare NULL) */
             l->type = t;
             l->type.nullable = true;
-            *out = l;
+            t.nullable = true;
+            *out = sl_expr_call(b, SL_FN_CAST, t, a->pos, 1, &l);
+            TRYP(*out);
             return 0;
         }
         if (sl_type_equal(l->type, t)) {

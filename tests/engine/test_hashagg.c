@@ -513,6 +513,98 @@ static void test_growth(void **state)
     sl_schema_free(s);
 }
 
+/* COUNT(*) folded into the pass of a SUM / MIN of a NOT NULL input (two COUNT(*)s, one before
+ * its host), with an AVG beside them (a state row of 6 words, stride 8), through selections,
+ * growth and a merge of two partials: every count, sum, min and average against per-key
+ * answers computed here. */
+static void test_count_star_folding(void **state)
+{
+    (void)state;
+    enum { D = 5000, ROWS = 40000 };
+    const char *names[] = {"k", "v"};
+    struct sl_type t[] = {sl_type_make(SL_TYPE_BIGINT, false), sl_type_make(SL_TYPE_BIGINT, false)};
+    struct sl_schema *s = sl_schema_new(2, names, t);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
+    uint32_t kc = 0;
+    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0]}, {SL_AGG_SUM, 1, t[1]},
+                                    {SL_AGG_MIN, 1, t[1]},        {SL_AGG_COUNT_STAR, 0, t[0]},
+                                    {SL_AGG_AVG, 1, t[1]}};
+    struct sl_hashagg_spec spec = {1, &kc, t, 5, aggs};
+    struct sl_hashagg *ha[2];
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &ha[0], NULL), 0);
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &ha[1], NULL), 0);
+    uint64_t *cnt = calloc(D, 8);
+    int64_t *sum = calloc(D, 8), *mn = malloc(D * 8);
+    for (uint32_t k = 0; k < D; k++)
+        mn[k] = INT64_MAX;
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    uint64_t rs = 99;
+    for (uint32_t i = 0; i < ROWS;) {
+        uint32_t n = 0;
+        sl_batch_reset(b);
+        for (; n < SL_BATCH_CAP && i < ROWS; n++, i++) {
+            uint64_t r = sl_test_rand(&rs);
+            sl_col_i64(&b->cols[0])[n] = (int64_t)(r % D) * 7919;
+            sl_col_i64(&b->cols[1])[n] = (int64_t)(r >> 40) - (1 << 23);
+        }
+        b->rows = n;
+        if (i % 3 == 0) { /* every third batch through a selection of about half its rows */
+            sl_sel_t *sel = sl_batch_sel_next(b);
+            uint32_t m = 0;
+            for (uint32_t j = 0; j < n; j++)
+                if (sl_test_rand(&rs) & 1)
+                    sel[m++] = j;
+            sl_batch_sel_commit(b, sel, m);
+        }
+        uint32_t act = sl_batch_active(b);
+        for (uint32_t j = 0; j < act; j++) {
+            uint32_t row = b->sel ? b->sel[j] : j;
+            uint32_t k = (uint32_t)(sl_col_i64(&b->cols[0])[row] / 7919);
+            int64_t v = sl_col_i64(&b->cols[1])[row];
+            cnt[k]++;
+            sum[k] += v;
+            mn[k] = v < mn[k] ? v : mn[k];
+        }
+        assert_int_equal(sl_hashagg_update(ha[(i / SL_BATCH_CAP) & 1], b, NULL), 0);
+    }
+    assert_int_equal(sl_hashagg_merge(ha[0], ha[1], NULL), 0);
+    struct sl_type ot[6];
+    sl_hashagg_out_types(ha[0], ot);
+    const char *on[] = {"k", "c1", "s", "m", "c2", "a"};
+    struct sl_schema *os = sl_schema_new(6, on, ot);
+    struct sl_batch_pool *opool = sl_batch_pool_new(NULL, os, 1);
+    struct sl_batch *out = sl_batch_pool_get(opool);
+    uint32_t cursor = 0, seen = 0;
+    int n;
+    while ((n = sl_hashagg_emit(ha[0], &cursor, out, NULL)) > 0) {
+        for (int j = 0; j < n; j++, seen++) {
+            uint32_t k = (uint32_t)(sl_col_i64(&out->cols[0])[j] / 7919);
+            assert_true(cnt[k] > 0);
+            assert_int_equal(sl_col_i64(&out->cols[1])[j], (int64_t)cnt[k]);
+            assert_int_equal(sl_col_i64(&out->cols[2])[j], sum[k]);
+            assert_int_equal(sl_col_i64(&out->cols[3])[j], mn[k]);
+            assert_int_equal(sl_col_i64(&out->cols[4])[j], (int64_t)cnt[k]);
+            assert_int_equal(sl_col_i64(&out->cols[5])[j], sum[k] / (int64_t)cnt[k]);
+        }
+        sl_batch_reset(out);
+    }
+    uint32_t groups = 0;
+    for (uint32_t k = 0; k < D; k++)
+        groups += cnt[k] > 0;
+    assert_int_equal(seen, groups);
+    sl_batch_pool_put(out);
+    sl_batch_pool_put(b);
+    sl_hashagg_free(ha[0]);
+    sl_hashagg_free(ha[1]);
+    sl_batch_pool_free(opool);
+    sl_batch_pool_free(pool);
+    sl_schema_free(os);
+    sl_schema_free(s);
+    free(cnt);
+    free(sum);
+    free(mn);
+}
+
 static void test_spec_errors(void **state)
 {
     (void)state;
@@ -560,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_bigint_key),  cmocka_unit_test(test_two_keys),
         cmocka_unit_test(test_double_key),  cmocka_unit_test(test_string_key),
         cmocka_unit_test(test_four_keys),   cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_count_star_folding),
         cmocka_unit_test(test_spec_errors),
     };
     return cmocka_run_group_tests_name("engine/hashagg", tests, NULL, NULL);

@@ -3,12 +3,21 @@
  *
  * The input is one record (a Kafka message) and also, split at newlines, a run of records
  * decoded under 'skip' into a small batch; whatever decodes goes through the round-trip
- * oracle of fuzz_common.h. Built with -DSLUICE_FUZZ=ON and clang; run by tools/fuzz.sh.
+ * oracle of fuzz_common.h. A second oracle compares the decoder's two paths: the one-record
+ * decode is done by a fast-path codec per SIMD level the CPU has and by one without the
+ * fast path (SLUICE_JSON_FAST=off: simdjson only), and the return code, the error message
+ * and every cell must be the same. The
+ * input is copied into a buffer of exactly its size, so ASan sees any read past the record.
+ * Built with -DSLUICE_FUZZ=ON and clang; run by tools/fuzz.sh.
  */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "io/json.h"
+#include "kernels/simd.h"
 #include "tests/fuzz/fuzz_common.h"
+#include "tests/fuzz/fuzz_equal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,21 +36,56 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct sl_schema *schema;
     static struct sl_batch_pool *pool;
-    static struct sl_json *json;
+    static struct sl_json *json, *slow, *levels[SL_SIMD_COUNT];
     if (!schema) {
         struct sl_error err;
         struct sl_fmt_opts opts = {.max_record_bytes = 1 << 16};
         schema = sl_fuzz_schema();
-        pool = sl_batch_pool_new(NULL, schema, 2);
-        json = sl_json_new(schema, &opts, &err);
-        sl_fuzz_check(schema && pool && json, "set-up", "");
+        pool = sl_batch_pool_new(NULL, schema, 3);
+        /* a fast-path codec per SIMD level this CPU has; `json` is the best of them */
+        for (int l = 0; l < SL_SIMD_COUNT; l++) {
+            if (sl_simd_use((sl_simd_level)l) != 0)
+                continue;
+            levels[l] = sl_json_new(schema, &opts, &err);
+            sl_fuzz_check(levels[l] != NULL, "set-up", "");
+            json = levels[l];
+        }
+        sl_simd_init();
+        setenv("SLUICE_JSON_FAST", "off", 1);
+        slow = sl_json_new(schema, &opts, &err);
+        unsetenv("SLUICE_JSON_FAST");
+        sl_fuzz_check(schema && pool && json && slow, "set-up", "");
     }
     struct sl_batch *b = sl_batch_pool_get(pool), *spare = sl_batch_pool_get(pool);
-    struct sl_error err;
-    size_t consumed;
-    /* the whole input as one record */
-    struct sl_record one = {"fuzz", 0, 0, -1, NULL, 0, data, size};
-    if (sl_json_decode(json, &one, 1, b, NULL, &consumed, &err) == 0 && b->rows)
+    struct sl_batch *ref = sl_batch_pool_get(pool);
+    struct sl_error err, rerr;
+    size_t consumed, rconsumed;
+    /* the whole input as one record, from a buffer of exactly its size */
+    uint8_t *copy = malloc(size ? size : 1);
+    sl_fuzz_check(copy != NULL, "malloc", "");
+    if (size)
+        memcpy(copy, data, size);
+    struct sl_record one = {"fuzz", 0, 0, -1, NULL, 0, copy, size};
+    sl_error_clear(&rerr);
+    int rrc = sl_json_decode(slow, &one, 1, ref, NULL, &rconsumed, &rerr);
+    int rc = 0;
+    for (int l = 0; l < SL_SIMD_COUNT; l++) {
+        if (!levels[l])
+            continue;
+        sl_batch_reset(b);
+        sl_error_clear(&err);
+        rc = sl_json_decode(levels[l], &one, 1, b, NULL, &consumed, &err);
+        sl_fuzz_check(rc == rrc && consumed == rconsumed,
+                      "fast and simdjson paths disagree on the outcome", rc ? err.msg : rerr.msg);
+        sl_fuzz_check(rc == 0 || strcmp(err.msg, rerr.msg) == 0,
+                      "fast and simdjson paths give different errors", err.msg);
+        if (rc == 0)
+            sl_fuzz_check(sl_fuzz_rows_equal(b, 0, ref, 0),
+                          "fast and simdjson paths give different rows", "");
+    }
+    free(copy);
+    sl_batch_pool_put(ref);
+    if (rc == 0 && b->rows)
         sl_fuzz_round_trip(json, enc, dec, b, spare);
     /* lines as records, bad ones skipped */
     struct sl_record recs[64];

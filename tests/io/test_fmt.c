@@ -125,6 +125,23 @@ static void test_decimals(void **state)
     assert_int_equal(v, 999999999999999999ll);
     assert_int_equal(sl_fmt_parse_decimal(S("1000000000000000000"), 18, 0, &v, &why), SL_ERANGE);
     assert_int_equal(sl_fmt_parse_decimal(S("12"), 2, 0, &v, &why), 0);
+    /* DECIMAL(p > 18): any value that fits in 64 bits */
+    assert_int_equal(sl_fmt_parse_decimal(S("1000000000000000000"), 23, 0, &v, &why), 0);
+    assert_int_equal(v, 1000000000000000000ll);
+    assert_int_equal(sl_fmt_parse_decimal(S("-9223372036854775.807"), 23, 3, &v, &why), 0);
+    assert_int_equal(v, -9223372036854775807ll);
+    assert_int_equal(sl_fmt_parse_decimal(S("9223372036854775.808"), 23, 3, &v, &why),
+                     SL_ERANGE);
+    assert_non_null(strstr(why, "64 bits"));
+    assert_int_equal(sl_fmt_parse_decimal(S("11209.26"), 23, 3, &v, &why), 0);
+    assert_int_equal(v, 11209260);
+    char dbuf[64];
+    dbuf[sl_fmt_decimal(dbuf, 11209260, 3)] = '\0';
+    assert_string_equal(dbuf, "11209.260");
+    dbuf[sl_fmt_decimal(dbuf, -5, 20)] = '\0';
+    assert_string_equal(dbuf, "-0.00000000000000000005");
+    dbuf[sl_fmt_decimal(dbuf, INT64_MAX, 19)] = '\0';
+    assert_string_equal(dbuf, "0.9223372036854775807");
     assert_int_equal(sl_fmt_parse_decimal(S("."), 5, 2, &v, &why), SL_EPARSE);
     assert_int_equal(sl_fmt_parse_decimal(S("1.2.3"), 5, 2, &v, &why), SL_EPARSE);
     assert_int_equal(sl_fmt_parse_decimal(S("abc"), 5, 2, &v, &why), SL_EPARSE);

@@ -1,7 +1,8 @@
 /*
  * tests/kernels/test_hashagg.c - the hashagg kernels: a hand-worked example, probe-or-insert
  * with growth against an independent first-occurrence grouping (K = 1, 2, 3), large tables
- * (the prefetching loops), aggregate updates against per-group answers computed here, and
+ * (the prefetching loops), the K = 1 SIMD window, aggregate updates (plain arrays and state
+ * rows) against per-group answers computed here, and
  * every SIMD level against the scalar one (identical group ids, slots and states).
  */
 #include "tests/util/testutil.h"
@@ -29,7 +30,7 @@ static void tt_alloc(struct tt *x, uint32_t k, uint64_t cap, uint32_t keycap)
     x->cap = cap;
     x->t.mask = cap - 1;
     x->t.max_groups = (uint32_t)(cap * 3 / 4);
-    x->t.slots = calloc(cap * (k + 1), 8);
+    x->t.slots = calloc(1, sl_hashagg_slot_bytes(cap, k));
     assert_non_null(x->t.slots);
     for (uint32_t w = 0; w < k; w++) {
         x->t.keys[w] = calloc(keycap, 8);
@@ -62,7 +63,7 @@ static void tt_grow(struct tt *x, const struct sl_hashagg_kernels *ak, uint32_t 
     x->t.mask = cap - 1;
     x->t.max_groups = (uint32_t)(cap * 3 / 4);
     assert_true(x->t.max_groups <= keycap);
-    x->t.slots = calloc(cap * (k + 1), 8);
+    x->t.slots = calloc(1, sl_hashagg_slot_bytes(cap, k));
     assert_non_null(x->t.slots);
     uint64_t *h = malloc((ng + 1) * 8);
     const uint64_t *w[SL_HASHAGG_MAX_K] = {0};
@@ -146,10 +147,10 @@ static void test_reference_known(void **state)
     uint64_t cnt[3] = {0}, cstar[3] = {0};
     int64_t sum[3] = {0}, mn[3] = {INT64_MAX, INT64_MAX, INT64_MAX},
             mx[3] = {INT64_MIN, INT64_MIN, INT64_MIN};
-    ak->count_star(cstar, g, 6);
-    ak->sum_i64(sum, cnt, g, v, valid, NULL, 6);
-    ak->min_i64(mn, NULL, g, v, valid, NULL, 6);
-    ak->max_i64(mx, NULL, g, v, valid, NULL, 6);
+    ak->count_star(cstar, 1, g, 6);
+    ak->sum_i64(sum, cnt, 1, g, v, valid, NULL, 6);
+    ak->min_i64(mn, NULL, 1, g, v, valid, NULL, 6);
+    ak->max_i64(mx, NULL, 1, g, v, valid, NULL, 6);
     assert_int_equal(cstar[0], 3);
     assert_int_equal(cstar[1], 2);
     assert_int_equal(cstar[2], 1);
@@ -164,12 +165,12 @@ static void test_reference_known(void **state)
     assert_int_equal(mx[1], INT64_MAX);
     assert_int_equal(mn[2], INT64_MAX); /* untouched identity */
     uint64_t c2[3] = {0};
-    ak->count(c2, g, valid, NULL, 6);
+    ak->count(c2, 1, g, valid, NULL, 6);
     assert_int_equal(c2[0], 2);
     assert_int_equal(c2[2], 0);
     uint64_t add[2] = {5, 6};
     const uint32_t g2[2] = {2, 2};
-    ak->add_u64(c2, g2, add, 2);
+    ak->add_u64(c2, 1, g2, add, 2);
     assert_int_equal(c2[2], 11);
 
     /* DOUBLE MIN / MAX: Double.compare order */
@@ -177,9 +178,9 @@ static void test_reference_known(void **state)
     const uint32_t gz[5] = {0, 0, 1, 1, 2};
     double dmn[3] = {NAN, NAN, NAN}, dmx[3] = {-INFINITY, -INFINITY, -INFINITY};
     double dsum[3] = {0, 0, 0};
-    ak->min_f64(dmn, NULL, gz, d, NULL, NULL, 5);
-    ak->max_f64(dmx, NULL, gz, d, NULL, NULL, 5);
-    ak->sum_f64(dsum, NULL, gz, d, NULL, NULL, 5);
+    ak->min_f64(dmn, NULL, 1, gz, d, NULL, NULL, 5);
+    ak->max_f64(dmx, NULL, 1, gz, d, NULL, NULL, 5);
+    ak->sum_f64(dsum, NULL, 1, gz, d, NULL, NULL, 5);
     assert_true(dmn[0] == 0.0 && signbit(dmn[0])); /* -0.0 < 0.0 */
     assert_true(dmx[0] == 0.0 && !signbit(dmx[0]));
     assert_true(dmn[1] == 1.0);
@@ -304,6 +305,57 @@ static void test_large_table(void **state)
     free(gids);
 }
 
+/* K = 1 at load 3/4 in 16 slots (four buckets: keys overflow their home bucket, which the
+ * SIMD window must hand to the scalar loop) with the key 0 absent, then present (an empty
+ * slot's word is 0 too): every level's group ids and slots equal the scalar ones. */
+static void test_probe_k1_window(void **state)
+{
+    (void)state;
+    uint64_t keys[2][24];
+    for (uint32_t i = 0; i < 12; i++) {
+        keys[0][i] = i + 1;                   /* 1 .. 12, then 0 as a 13th new key */
+        keys[1][i] = (uint64_t)(11 - i) << 40; /* 0 is among them */
+    }
+    for (uint32_t i = 12; i < 24; i++) {
+        keys[0][i] = i == 12 ? 0 : keys[0][23 - i];
+        keys[1][i] = keys[1][23 - i];
+    }
+    for (int set = 0; set < 2; set++) {
+        const uint64_t *w[1] = {keys[set]};
+        uint64_t h[24];
+        hash_words(w, 1, NULL, 24, h);
+        struct tt ref;
+        tt_alloc(&ref, 1, 16, 16);
+        ref.t.max_groups = 13;
+        uint32_t want[24], got[24];
+        assert_int_equal(sl_hashagg_scalar.probe(&ref.t, w, NULL, h, 24, want), 24);
+        for (uint32_t i = 12; i < 24; i++) /* the repeats found their first occurrence */
+            if (!(set == 0 && i == 12))
+                assert_int_equal(keys[set][want[i]], keys[set][i]);
+        for (int lv = 0; lv < SL_SIMD_COUNT; lv++) {
+            if (!sl_simd_supported((sl_simd_level)lv))
+                continue;
+            struct tt x;
+            tt_alloc(&x, 1, 16, 16);
+            x.t.max_groups = 13;
+            const struct sl_hashagg_kernels *ak = sl_hashagg_kernels_for((sl_simd_level)lv);
+            assert_int_equal(ak->probe(&x.t, w, NULL, h, 24, got), 24);
+            assert_memory_equal(got, want, sizeof(want));
+            assert_memory_equal(x.t.slots, ref.t.slots, sl_hashagg_slot_bytes(16, 1));
+            /* again, all hits now */
+            assert_int_equal(ak->probe(&x.t, w, NULL, h, 24, got), 24);
+            assert_memory_equal(got, want, sizeof(want));
+            tt_free(&x);
+        }
+        tt_free(&ref);
+    }
+    /* the load policy: 1/4 while small, 3/4 beyond SL_HASHAGG_LOW_LOAD_BYTES */
+    assert_int_equal(sl_hashagg_max_groups(16, 1), 4);
+    assert_int_equal(sl_hashagg_max_groups(1u << 26, 1), (1u << 26) / 4 * 3);
+    assert_int_equal(sl_hashagg_home(0x1237, 0xff, 1), 0x34);
+    assert_int_equal(sl_hashagg_home(0x1237, 0xff, 2), 0x37);
+}
+
 /* ---- updates against per-group answers ------------------------------------------------------ */
 
 /* Double.compare(a, b) < 0, written independently of the kernel's version: order the
@@ -353,14 +405,27 @@ static void test_updates_match_reference(void **state)
                     dmx[g] = -INFINITY;
                 }
                 uint64_t c2[G] = {0}, c3[G] = {0}, c4[G] = {0}, c5[G] = {0};
-                ak->count_star(cstar, gids, m);
-                ak->count(cnn, gids, vp, s, m);
-                ak->sum_i64(sum, cnt, gids, v, vp, s, m);
-                ak->min_i64(mn, c2, gids, v, vp, s, m);
-                ak->max_i64(mx, NULL, gids, v, vp, s, m);
-                ak->sum_f64(dsum, c3, gids, d, vp, s, m);
-                ak->min_f64(dmn, c4, gids, d, vp, s, m);
-                ak->max_f64(dmx, c5, gids, d, vp, s, m);
+                ak->count_star(cstar, 1, gids, m);
+                ak->count(cnn, 1, gids, vp, s, m);
+                ak->sum_i64(sum, cnt, 1, gids, v, vp, s, m);
+                ak->min_i64(mn, c2, 1, gids, v, vp, s, m);
+                ak->max_i64(mx, NULL, 1, gids, v, vp, s, m);
+                ak->sum_f64(dsum, c3, 1, gids, d, vp, s, m);
+                ak->min_f64(dmn, c4, 1, gids, d, vp, s, m);
+                ak->max_f64(dmx, c5, 1, gids, d, vp, s, m);
+                /* the same updates into state rows: stride 4 (word 0 a SUM, 1 its count, 2
+                 * untouched, 3 a COUNT(*)) and stride 2 (word 0 a DOUBLE MIN, 1 untouched) */
+                uint64_t rows[G * 4];
+                double drows[G * 2];
+                for (int g = 0; g < G; g++) {
+                    rows[g * 4 + 0] = rows[g * 4 + 1] = rows[g * 4 + 3] = 0;
+                    rows[g * 4 + 2] = 0x5a5a;
+                    drows[g * 2] = NAN;
+                    drows[g * 2 + 1] = 7.0;
+                }
+                ak->sum_i64((int64_t *)rows, rows + 1, 4, gids, v, vp, s, m);
+                ak->count_star(rows + 3, 4, gids, m);
+                ak->min_f64(drows, NULL, 2, gids, d, vp, s, m);
                 for (int g = 0; g < G; g++) {
                     uint64_t rc = 0, rcs = 0;
                     uint64_t rsum = 0;
@@ -399,6 +464,12 @@ static void test_updates_match_reference(void **state)
                         assert_memory_equal(&dsum[g], &rdsum, 8);
                     assert_int_equal(f64_rank(dmn[g]), f64_rank(rdmn));
                     assert_int_equal(f64_rank(dmx[g]), f64_rank(rdmx));
+                    assert_int_equal(rows[g * 4 + 0], (uint64_t)rsum);
+                    assert_int_equal(rows[g * 4 + 1], rc);
+                    assert_int_equal(rows[g * 4 + 2], 0x5a5a);
+                    assert_int_equal(rows[g * 4 + 3], rcs);
+                    assert_int_equal(f64_rank(drows[g * 2]), f64_rank(rdmn));
+                    assert_true(drows[g * 2 + 1] == 7.0);
                 }
             }
         }
@@ -420,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_reference_known),
         cmocka_unit_test(test_probe_matches_reference),
         cmocka_unit_test(test_large_table),
+        cmocka_unit_test(test_probe_k1_window),
         cmocka_unit_test(test_updates_match_reference),
         cmocka_unit_test(test_dispatch),
     };
