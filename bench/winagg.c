@@ -9,9 +9,8 @@
  * between Window and aggregation (keys and aggregate inputs, column references only) is a
  * small column-copying operator of this file, standing in for the executor's projection;
  * its copy is part of the figure. With one worker the exchange is a direct call:
- * sl_exec_send below hands the message straight to the operator's receive().
- * NOTE: this file defines sl_exec_send for the benchmark; once the executor (engine/exec.c)
- * provides it in libsluice, this benchmark must drive the operators through it instead.
+ * Without an executor, sl_exec_send hands a message straight to the sending operator's
+ * receive() on the same worker (engine/exec.c), which is what one worker needs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,14 +27,6 @@
 #define NKEYS 10000
 #define KEYBUF (SL_BATCH_CAP * 64)
 
-int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, struct sl_msg msg,
-                 struct sl_error *err)
-{
-    struct sl_op *self = (struct sl_op *)op;
-    if (to != ctx->worker)
-        return sl_error_set(err, SL_EINVAL, "bench: one worker only");
-    return self->ops->receive(self, ctx, to, msg, err);
-}
 
 struct pick {
     struct sl_op op;
@@ -154,7 +145,8 @@ static void bm_winagg(struct sl_bench *b, void *arg)
             win = p;
     }
     struct sl_worker_stats stats = {0};
-    struct sl_worker_ctx ctx = {0, 1, sl_heap_new(), job->file->src, NULL, &stats};
+    struct sl_worker_ctx ctx = {.worker = 0, .nworkers = 1, .heap = sl_heap_new(),
+                                .sql = job->file->src, .stats = &stats};
     struct sl_op *w = NULL, *a = NULL;
     struct sl_schema *in_schema = schema_of(&win->input->out);
     struct sl_schema *pre_schema = schema_of(&agg->input->out);

@@ -1110,7 +1110,8 @@ static bool ev_cast_supported(sl_type_id from, sl_type_id to)
         return true;
     if ((ev_is_num(from) || from == SL_TYPE_BOOLEAN) && ev_is_num(to))
         return true;
-    return false;
+    /* TO_TIMESTAMP_LTZ(epoch ms, 3): both are int64 milliseconds */
+    return from == SL_TYPE_BIGINT && to == SL_TYPE_TIMESTAMP;
 }
 
 /* "CAST overflow: VALUE does not fit TYPE" for the operand's value at `row`. */
@@ -1283,8 +1284,9 @@ static int ev_cast(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
     SL_TRY(ev_value(ev, a, sel, n, err));
     sl_type_id from = a->type.id, to = nd->type.id;
     nd->valid = a->valid;
-    if (from == to && from != SL_TYPE_DECIMAL) {
-        nd->data = a->data; /* only the nullability differs */
+    if ((from == to && from != SL_TYPE_DECIMAL) ||
+        (from == SL_TYPE_BIGINT && to == SL_TYPE_TIMESTAMP)) {
+        nd->data = a->data; /* the same int64 values; only the type or nullability differs */
         return 0;
     }
     nd->data = nd->buf;

@@ -158,6 +158,14 @@ int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, stru
                  struct sl_error *err)
 {
     struct sl_exec *x = ctx->exec;
+    if (!x) {
+        if (ctx->send_hook)
+            return ctx->send_hook(ctx, op, to, msg, err);
+        if (to != ctx->worker)
+            return sl_error_set(err, SL_EINVAL, "message to worker %d without an executor", to);
+        msg.aux = op->tag;
+        return op->ops->receive((struct sl_op *)op, ctx, to, msg, err);
+    }
     struct sl_worker *w = &x->workers[ctx->worker];
     if (to < 0 || to >= x->n)
         return sl_error_set(err, SL_EINVAL, "message to worker %d of %d", to, x->n);
@@ -265,7 +273,7 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             rc = sl_op_winagg_new(node, ctx, &op, err);
             break;
         case SL_PLAN_LOOKUP_JOIN:
-            rc = sl_op_lookup_new(node, ctx, &w->exec->env, &op, err);
+            rc = sl_op_lookup_new(node, &w->exec->env, ctx->heap, &op, err);
             break;
         case SL_PLAN_SINK:
             rc = sl_op_sink_new(node, p->sink, &wp->finished, &op, err);
@@ -297,11 +305,6 @@ static void sl_wpipe_free(struct sl_pipe *p, struct sl_wpipe *wp)
 
 /* ---- workers ------------------------------------------------------------------------------- */
 
-static void sl_stat_add(uint64_t *field, uint64_t n)
-{
-    __atomic_store_n(field, *field + n, __ATOMIC_RELAXED);
-}
-
 /* One poll of pipeline p's source on worker w; *busy when rows came or the state changed. */
 static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpipe *wp,
                           int timeout_ms, bool *busy, struct sl_error *err)
@@ -316,8 +319,7 @@ static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
         return rc;
     }
     if (b->rows) {
-        *busy = true;
-        sl_stat_add(&w->stats.rows_in, b->rows);
+        *busy = true; /* the source counted the rows (rows_in) */
         w->ctx.split = info.split;
         rc = wp->first->ops->push(wp->first, &w->ctx, b, err);
         if (rc)
@@ -413,6 +415,12 @@ static void *sl_worker_main(void *arg)
 out:
     if (w->rc)
         atomic_store(&x->failed, 1);
+    /* the worker's operators and heap go with it: a mimalloc heap is deleted by its thread */
+    for (uint32_t i = 0; i < x->npipes; i++)
+        sl_wpipe_free(&x->pipes[i], &w->wp[i]);
+    memset(w->wp, 0, x->npipes * sizeof(*w->wp));
+    sl_heap_free(w->ctx.heap);
+    w->ctx.heap = NULL;
     atomic_store(&w->done, 1);
     return NULL;
 }
@@ -624,16 +632,12 @@ out:
     if (x->workers) {
         for (int i = 0; i < x->n; i++) {
             struct sl_worker *w = &x->workers[i];
-            if (w->wp)
-                for (uint32_t p = 0; p < x->npipes; p++)
-                    sl_wpipe_free(&x->pipes[p], &w->wp[p]);
-            free(w->wp);
+            free(w->wp); /* its operators went with the worker thread */
             free(w->by_tag);
             if (w->pending)
                 for (int d = 0; d < x->n; d++)
                     free(w->pending[d].msgs);
             free(w->pending);
-            sl_heap_free(w->ctx.heap);
         }
     }
     if (x->rings)

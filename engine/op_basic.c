@@ -309,11 +309,8 @@ static int sl_op_sink_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
                            struct sl_error *err)
 {
     struct sl_op_sink *s = (struct sl_op_sink *)op;
-    uint32_t n = sl_batch_active(b);
-    int rc = s->sink->ops->write(s->sink, ctx, b, err);
+    int rc = s->sink->ops->write(s->sink, ctx, b, err); /* counts rows_out */
     sl_batch_pool_put(b);
-    if (!rc)
-        __atomic_store_n(&ctx->stats->rows_out, ctx->stats->rows_out + n, __ATOMIC_RELAXED);
     return rc;
 }
 

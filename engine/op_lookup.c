@@ -183,7 +183,8 @@ static int lk_load(struct lk_op *op, const struct sl_connector_env *env, struct 
     if (rc)
         return rc;
     struct sl_worker_stats stats = {0};
-    struct sl_worker_ctx ctx = {0, 1, heap, env ? env->sql : NULL, NULL, &stats};
+    struct sl_worker_ctx ctx = {.worker = 0, .nworkers = 1, .heap = heap,
+                                .sql = env ? env->sql : NULL, .stats = &stats};
     uint32_t cap = 0;
     for (;;) {
         struct sl_batch *b = sl_batch_pool_get(op->tpool);

@@ -76,6 +76,8 @@ struct sl_op_winagg {
     uint32_t capcounts;
     /* phase 2 */
     int64_t *sender_wm;
+    bool input_done; /* finish() came from upstream: this worker's input has ended */
+    bool finished;   /* finish() went downstream */
     int64_t wm2; /* the watermark passed downstream */
     struct sl_wa_fin *fin;
     uint32_t nfin, capfin;
@@ -161,7 +163,10 @@ static int sl_wa_new_table(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
         *out = a->spare[--a->nspare];
         return 0;
     }
-    int rc = sl_hashagg_new(a->heap, &a->spec, out, err);
+    /* tables travel between workers (and are reused by their receivers): they allocate from
+     * whichever thread grows them (NULL heap = that thread's default mimalloc heap), never
+     * from one worker's heap, which only its own thread may allocate from */
+    int rc = sl_hashagg_new(NULL, &a->spec, out, err);
     if (rc)
         return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
                          err ? err->msg : sl_strerror(rc));
@@ -223,11 +228,11 @@ static int sl_wa_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int6
         return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     struct sl_winagg_partial **pp = &a->open[w].parts[owner];
     if (!*pp) {
-        struct sl_winagg_partial *p = sl_mem_zalloc(a->heap, sizeof(*p));
+        struct sl_winagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p)); /* travels */
         if (!p)
             return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
                              "window aggregation: out of memory");
-        int rc = sl_hashagg_new(a->heap, &a->spec, &p->ha, err);
+        int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err); /* see sl_wa_new_table */
         if (rc) {
             sl_mem_free(p);
             return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
@@ -621,9 +626,15 @@ static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
             return 0;
         a->wm2 = m;
         int rc = sl_wa_emit_fired(a, ctx, m, err);
-        if (rc)
-            return rc;
-        return sl_op_watermark_next(op, ctx, m, err);
+        if (!rc)
+            rc = sl_op_watermark_next(op, ctx, m, err);
+        if (!rc && m == INT64_MAX && a->input_done && !a->finished) {
+            /* every sender has ended and so has this worker's input: the last windows went
+             * out above; the end goes downstream */
+            a->finished = true;
+            rc = sl_op_finish_next(op, ctx, err);
+        }
+        return rc;
     }
     default:
         return 0; /* barriers and END: nothing to do yet */
@@ -638,6 +649,12 @@ static int sl_wa_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_e
                          "window aggregation: finish with %u windows not sent to their owners "
                          "(the input's INT64_MAX watermark must come first)",
                          a->nopen);
+    /* The output ends only when every sender has sent its INT64_MAX watermark (receive()
+     * then emits the rest and finishes downstream); until then partials may still come. */
+    a->input_done = true;
+    if (a->wm2 != INT64_MAX || a->finished)
+        return 0;
+    a->finished = true;
     int rc = sl_wa_emit_fired(a, ctx, INT64_MAX, err);
     if (rc)
         return rc;

@@ -23,8 +23,10 @@
  * advances, every window it fires is emitted downstream (batches of the node's out rel, the
  * windows in order of (end, start), the groups of one window in the table's order), its
  * table is cleared for reuse, and then the minimum is passed downstream with
- * sl_op_watermark_next - never further than the windows emitted before it. finish() (after
- * every sender's INT64_MAX watermark) emits what is left and calls finish downstream.
+ * sl_op_watermark_next - never further than the windows emitted before it. finish() from
+ * upstream says this worker's input has ended (after its INT64_MAX watermark); the output
+ * ends - what is left is emitted and finish goes downstream - once that has happened and
+ * every sender's INT64_MAX watermark has arrived, in whichever order the two come.
  *
  * SEMANTICS (Flink 1.17 window TVF aggregation, SlicingWindowOperator / TimeWindowUtil):
  *   - a window [start, end) fires when the watermark reaches end - 1 (its last

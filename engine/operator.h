@@ -31,6 +31,7 @@
 
 struct sl_sql_source;
 struct sl_exec;
+struct sl_op;
 
 /* Counters of one worker; the executor sums them for the summary. */
 struct sl_worker_stats {
@@ -49,6 +50,10 @@ struct sl_worker_ctx {
     struct sl_exec *exec;                /* the executor (sl_exec_send) */
     struct sl_worker_stats *stats;
     int32_t split;                       /* during a push from a source: the batch's split */
+    /* Without an executor (exec == NULL: tests, benchmarks), how sl_exec_send delivers; NULL
+     * means straight to the sending operator's receive() on this same worker. */
+    int (*send_hook)(struct sl_worker_ctx *ctx, const struct sl_op *op, int to,
+                     struct sl_msg msg, struct sl_error *err);
 };
 
 struct sl_op;

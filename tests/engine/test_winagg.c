@@ -1,8 +1,9 @@
 /*
  * tests/engine/test_winagg.c - the Window and window aggregation operators, driven with
  * plans the binder builds from SQL, on 1, 2 and 4 fake workers that exchange partials
- * through real engine/ring.h rings (sl_exec_send below; the test is single-threaded and
- * interleaves the workers at random, draining a full ring into its receiver).
+ * through real engine/ring.h rings (sim_send below, the contexts' send_hook; the test is
+ * single-threaded and interleaves the workers at random, draining a full ring into its
+ * receiver).
  *
  * Each worker's pipeline is Window -> pre-projection (a tiny column-picking operator of
  * this file: the binder's pre-projection is column references only) -> window aggregation
@@ -296,8 +297,8 @@ static void deliver(int to)
     }
 }
 
-int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, struct sl_msg msg,
-                 struct sl_error *err)
+static int sim_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, struct sl_msg msg,
+                    struct sl_error *err)
 {
     (void)err;
     struct sim *s = g_sim;
@@ -415,6 +416,7 @@ static void sim_init(struct sim *s, int n, const struct query *q, uint32_t ring_
         assert_non_null(w->ctx.heap);
         w->ctx.sql = q->job->file->src;
         w->ctx.stats = &w->stats;
+        w->ctx.send_hook = sim_send;
         w->stats.watermark = INT64_MIN;
         struct sl_error err;
         sl_error_clear(&err);
@@ -1011,7 +1013,8 @@ static void test_window_op(void **state)
     struct query q;
     bind_query(&q, q_hop);
     struct sl_worker_stats stats = {0};
-    struct sl_worker_ctx ctx = {0, 1, sl_heap_new(), q.job->file->src, NULL, &stats};
+    struct sl_worker_ctx ctx = {.worker = 0, .nworkers = 1, .heap = sl_heap_new(),
+                                .sql = q.job->file->src, .stats = &stats};
     struct sl_op *w;
     struct sl_error err;
     assert_int_equal(sl_op_window_new(q.window, &ctx, &w, &err), 0);

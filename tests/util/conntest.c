@@ -13,23 +13,6 @@
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 
-__attribute__((weak)) struct sl_schema *sl_schema_from_rel(const struct sl_rel *rel)
-{
-    const char **names = calloc(rel->ncols ? rel->ncols : 1, sizeof(*names));
-    struct sl_type *types = calloc(rel->ncols ? rel->ncols : 1, sizeof(*types));
-    struct sl_schema *s = NULL;
-    if (names && types) {
-        for (uint32_t i = 0; i < rel->ncols; i++) {
-            names[i] = rel->cols[i].name;
-            types[i] = rel->cols[i].type;
-        }
-        s = sl_schema_new(rel->ncols, names, types);
-    }
-    free(names);
-    free(types);
-    return s;
-}
-
 struct sl_job *sl_ct_job(const char *sql)
 {
     /* the binder wants something to run: a dummy INSERT after the tables keeps their
