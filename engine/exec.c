@@ -579,26 +579,18 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         }
         x->workers[i].started = true;
     }
-    /* the monitor: progress on stderr until every worker is done */
-    for (;;) {
+    /* the monitor: progress on stderr (every 500 ms) until every worker is done */
+    for (int tick = 0;; tick++) {
         bool all = true;
         for (int i = 0; i < x->n; i++)
             if (x->workers[i].started && !atomic_load(&x->workers[i].done))
                 all = false;
         if (all)
             break;
-        if (opts->progress)
+        if (opts->progress && tick % 50 == 49)
             sl_progress(x, t0, false);
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        for (int k = 0; k < 5; k++) {
-            nanosleep(&ts, NULL);
-            bool any_left = false;
-            for (int i = 0; i < x->n; i++)
-                if (x->workers[i].started && !atomic_load(&x->workers[i].done))
-                    any_left = true;
-            if (!any_left)
-                break;
-        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
     }
     for (int i = 0; i < x->n; i++)
         if (x->workers[i].started)

@@ -26,4 +26,46 @@ check "unknown command exits 2" test $rc -eq 2
 check "unknown command is named" grep -q "unknown command 'frobnicate'" <<<"$err"
 "$bin" >/dev/null 2>&1; rc=$?
 check "no command exits 2" test $rc -eq 2
+
+# run and explain
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf 'CREATE TABLE t (a INT) WITH (\n  \x27connector\x27 = \x27print\x27;\n' > "$tmp/bad.sql"
+err=$("$bin" run "$tmp/bad.sql" 2>&1 >/dev/null); rc=$?
+check "run: a syntax error exits 2" test $rc -eq 2
+check "run: the error names file, line and column" grep -q "bad.sql:2:24: expected ')'" <<<"$err"
+check "run: the error shows the line with a caret" grep -q '^ *\^$' <<<"$err"
+err=$("$bin" run "$tmp/missing.sql" 2>&1 >/dev/null); rc=$?
+check "run: a missing file exits 2" test $rc -eq 2
+check "run: a missing file is named" grep -q "cannot open $tmp/missing.sql" <<<"$err"
+"$bin" run >/dev/null 2>&1; rc=$?
+check "run: no file exits 2" test $rc -eq 2
+"$bin" run "$tmp/bad.sql" --workers 0 >/dev/null 2>&1; rc=$?
+check "run: --workers 0 exits 2" test $rc -eq 2
+out=$("$bin" run --help); check "run --help" grep -q 'usage: sluice run' <<<"$out"
+out=$("$bin" explain --help); check "explain --help" grep -q 'usage: sluice explain' <<<"$out"
+cat > "$tmp/ok.sql" <<'SQL'
+CREATE TABLE g (event_type INT,
+  person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR, city VARCHAR,
+             state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,
+  auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,
+              reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT,
+              category BIGINT, extra VARCHAR>,
+  bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+          `dateTime` TIMESTAMP(3), extra VARCHAR>)
+  WITH ('connector' = 'nexmark', 'events.num' = '${N}', 'sluice.base-time' = '0');
+CREATE TABLE p (t INT, n BIGINT) WITH ('connector' = 'print');
+INSERT INTO p SELECT event_type, person.id FROM g WHERE event_type = 0;
+SQL
+out=$("$bin" explain "$tmp/ok.sql" --set N=100); rc=$?
+check "explain exits 0" test $rc -eq 0
+check "explain prints the plan" grep -q 'Sink p (connector print)' <<<"$out"
+out=$("$bin" run "$tmp/ok.sql" --set N=100 --workers 1 2>"$tmp/err"); rc=$?
+check "run exits 0" test $rc -eq 0
+check "run prints Flink's +I rows" grep -q '^+I\[0, 1001\]$' <<<"$out"
+check "run prints one row per person (2 of 100 events)" test "$(wc -l <<<"$out")" -eq 2
+check "run ends with a summary" grep -q 'sluice run: done in .* 100 rows in' "$tmp/err"
+err=$("$bin" run "$tmp/ok.sql" 2>&1 >/dev/null); rc=$?
+check "run: an unset placeholder exits 2" test $rc -eq 2
+check "run: an unset placeholder is named" grep -q 'ok.sql:9:.*\${N} is not set; pass --set N=VALUE' <<<"$err"
 exit $fail
