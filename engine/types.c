@@ -3,6 +3,8 @@
  */
 #include "engine/types.h"
 
+#include "kernels/arith.h"
+
 #include <stdio.h>
 
 static const struct {
@@ -52,24 +54,5 @@ bool sl_type_equal(struct sl_type a, struct sl_type b)
 
 int64_t sl_pow10_i64(unsigned k)
 {
-    static const int64_t p[19] = {1,
-                                  10,
-                                  100,
-                                  1000,
-                                  10000,
-                                  100000,
-                                  1000000,
-                                  10000000,
-                                  100000000,
-                                  1000000000,
-                                  10000000000,
-                                  100000000000,
-                                  1000000000000,
-                                  10000000000000,
-                                  100000000000000,
-                                  1000000000000000,
-                                  10000000000000000,
-                                  100000000000000000,
-                                  1000000000000000000};
-    return k <= 18 ? p[k] : 0;
+    return k <= 18 ? sl_arith_pow10[k] : 0; /* the kernels' table: one copy */
 }
