@@ -491,12 +491,17 @@ static void sl_progress(struct sl_exec *x, double t0, bool last)
             wm = w;
     }
     double dt = sl_wall() - t0;
-    char wmbuf[48] = "-";
+    char wmbuf[96] = "-";
     if (wm != INT64_MIN && wm != INT64_MAX) {
+        /* event-time lag: how far the slowest worker's watermark is behind the clock */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        double lag = (double)now.tv_sec - (double)wm / 1000.0 + now.tv_nsec * 1e-9;
         time_t secs = (time_t)(wm / 1000);
         struct tm tm;
         gmtime_r(&secs, &tm);
-        strftime(wmbuf, sizeof(wmbuf), "%Y-%m-%d %H:%M:%S", &tm);
+        size_t k = strftime(wmbuf, sizeof(wmbuf), "%Y-%m-%d %H:%M:%S", &tm);
+        snprintf(wmbuf + k, sizeof(wmbuf) - k, " (lag %.1f s)", lag);
     }
     fprintf(stderr, "\r\033[Ksluice: %.1fs  in %llu (%.2f M/s)  out %llu  late %llu  watermark %s%s",
             dt, (unsigned long long)in, dt > 0 ? in / dt / 1e6 : 0.0, (unsigned long long)out,
