@@ -632,8 +632,16 @@ out:
             free(w->wp); /* its operators went with the worker thread */
             free(w->by_tag);
             if (w->pending)
-                for (int d = 0; d < x->n; d++)
-                    free(w->pending[d].msgs);
+                for (int d = 0; d < x->n; d++) {
+                    struct sl_pending *p = &w->pending[d];
+                    for (uint32_t k = 0; k < p->len; k++) { /* never sent: a failed run */
+                        struct sl_msg m = p->msgs[(p->head + k) % p->cap];
+                        struct sl_msg_payload *pl = m.ptr;
+                        if (m.kind == SL_MSG_DATA && pl && pl->free_fn)
+                            pl->free_fn(pl);
+                    }
+                    free(p->msgs);
+                }
             free(w->pending);
         }
     }

@@ -191,6 +191,11 @@ static void sl_wa_partial_free(struct sl_winagg_partial *p)
     sl_mem_free(p);
 }
 
+static void sl_wa_partial_free_payload(void *p)
+{
+    sl_wa_partial_free(p);
+}
+
 /* ---- phase 1 ------------------------------------------------------------------------------- */
 
 /* Index of window (start, end) in `open`, inserted if absent; -1 when out of memory. */
@@ -232,6 +237,7 @@ static int sl_wa_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int6
         if (!p)
             return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
                              "window aggregation: out of memory");
+        p->hdr.free_fn = sl_wa_partial_free_payload;
         int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err); /* see sl_wa_new_table */
         if (rc) {
             sl_mem_free(p);

@@ -61,6 +61,7 @@
  * aggregation of window [start, end) for the receiving owner. Allocated on the sender's
  * heap; the receiver owns it and frees it (sl_hashagg_free, then sl_mem_free). */
 struct sl_winagg_partial {
+    struct sl_msg_payload hdr; /* first: the ring can free an unreceived partial */
     int64_t start, end;
     struct sl_hashagg *ha;
 };

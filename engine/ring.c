@@ -26,6 +26,12 @@ void sl_ring_free(struct sl_ring *r)
 {
     if (!r)
         return;
+    struct sl_msg m;
+    while (sl_ring_pop(r, &m)) {
+        struct sl_msg_payload *p = m.ptr;
+        if (m.kind == SL_MSG_DATA && p && p->free_fn)
+            p->free_fn(p);
+    }
     sl_mem_free(r->slots);
     sl_mem_free(r);
 }

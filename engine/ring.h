@@ -11,6 +11,8 @@
  *
  * Messages carry a kind and a payload: a pointer (a batch, a partial aggregation) whose
  * ownership moves to the consumer with the message, or a number (a watermark, an epoch).
+ * A DATA payload begins with a struct sl_msg_payload, so that messages nobody received
+ * (a run stopped by an error) can still be freed.
  * Barriers and watermarks travel through the same ring as data, so they stay in order with
  * it.
  *
@@ -34,6 +36,11 @@ typedef enum sl_msg_kind {
     SL_MSG_BARRIER,   /* .num: checkpoint epoch */
     SL_MSG_END,       /* the sender sends nothing more */
 } sl_msg_kind;
+
+/* The first member of every SL_MSG_DATA payload. */
+struct sl_msg_payload {
+    void (*free_fn)(void *payload); /* frees the whole payload */
+};
 
 struct sl_msg {
     uint32_t kind; /* sl_msg_kind */
@@ -59,7 +66,7 @@ struct sl_ring {
  * NULL when out of memory. Free with sl_ring_free. */
 struct sl_ring *sl_ring_new(struct sl_heap *heap, uint32_t capacity);
 
-/* Frees the ring; messages still in it are not freed (drain it first). */
+/* Frees the ring and the payloads of the DATA messages still in it. */
 void sl_ring_free(struct sl_ring *r);
 
 /* Producer: appends `m`; false (and nothing written) when the ring is full. */
