@@ -473,9 +473,9 @@ static void test_magic_version(void **state)
     assert_int_equal(open_verify(bad, &err), SL_ECORRUPT);
     assert_non_null(strstr(err.msg, "format version 0"));
     /* not a snapshot at all */
-    write_file(bad, (const unsigned char *)"hello world, this is a text file that is long "
-                                           "enough to have a header and a footer .........",
-               100);
+    static const char text[] = "hello world, this is a text file that is long enough to "
+                               "have a header and a footer ........";
+    write_file(bad, (const unsigned char *)text, sizeof(text) - 1);
     assert_int_equal(open_verify(bad, &err), SL_ECORRUPT);
     free(f);
 }
