@@ -139,12 +139,13 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
             snprintf(pred, sizeof(pred), "%s/%s", l->dir, names[me - 1]);
         sl_zk_names_free(names, n);
         if (me == n) {
-            char gone[SL_ZK_PATH_MAX];
-            strcpy(gone, l->node);
+            /* deleted by someone else while the session lives on (an operator fencing this
+             * process): join again, at the back of the line */
             l->node[0] = '\0';
-            return sl_error_set(err, SL_EFENCED,
-                                "latch: own node %s is gone (session expired or deleted)",
-                                gone);
+            if ((rc = sl_latch_join(l, deadline, err)) != 0)
+                return rc;
+            own = strrchr(l->node, '/') + 1;
+            continue;
         }
         if (me == 0) {
             l->leader = true;

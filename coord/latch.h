@@ -33,7 +33,8 @@ int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out,
  * Joins (creating this process's node if it has none) and waits up to timeout_ms (< 0:
  * forever) until it is the leader. 0 when leader; SL_ETIMEOUT while still a standby (the
  * node stays: call again to keep waiting); SL_EFENCED when the session expired (the node
- * is gone; after sl_zk_reopen a new call joins afresh, at the back of the line).
+ * is gone; after sl_zk_reopen a new call joins afresh, at the back of the line). A node
+ * deleted by someone else while the session lives is replaced by a new one, at the back.
  */
 int sl_latch_acquire(struct sl_latch *latch, int timeout_ms, struct sl_error *err);
 

@@ -560,7 +560,22 @@ int sl_zk_kill_session(const char *connect, struct sl_zk *victim, int timeout_ms
     int rc = sl_zk_new(connect, victim->session_ms, &zk, err);
     if (rc)
         return rc;
-    rc = sl_zk_start(zk, &cid, timeout_ms, err);
-    sl_zk_close(zk); /* closing the shared session ends it for the victim too */
+    /* Closing the shared session ends it for the victim too - unless the victim
+     * reconnected in between and took the session back, so that this client was cut off
+     * and its close never reached the server. So: connect with the session until the
+     * server says it expired. */
+    for (int attempt = 0; attempt < 50; attempt++) {
+        rc = sl_zk_start(zk, &cid, timeout_ms, err);
+        sl_zk_stop(zk);
+        if (rc == SL_EFENCED) {
+            rc = 0;
+            break;
+        }
+        if (rc)
+            break;
+        rc = sl_error_set(err, SL_EZK, "zookeeper %s: session %016llx outlived 50 closes",
+                          zk->hosts, (unsigned long long)cid.client_id);
+    }
+    sl_zk_close(zk);
     return rc;
 }
