@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -111,6 +112,12 @@ static int sl_zkserver_spawn(struct sl_zkserver *zs, struct sl_error *err)
     if (pid < 0)
         return sl_error_set(err, SL_EIO, "zookeeper server: fork: %s", strerror(errno));
     if (pid == 0) {
+        /* the server goes with the program that started it, even when that one crashes
+         * (the signal comes when the forking thread ends: tests and benchmarks start the
+         * server from their main thread) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1)
+            _exit(127);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         int nul = open("/dev/null", O_RDONLY);
         if (fd >= 0) {

@@ -14,7 +14,8 @@
  * sl_zkserver_stop ends it (SIGTERM, then SIGKILL after 5 s); sl_zkserver_restart stops and
  * starts it on the same port, keeping the data (sessions and nodes survive, as with a real
  * restart) or wiping it (every session is then unknown to the server: clients see expiry).
- * sl_zkserver_free stops it and removes the directory.
+ * sl_zkserver_free stops it and removes the directory. The server is killed when the thread
+ * that started it ends (PR_SET_PDEATHSIG), so a crashed test leaves no Java process behind.
  *
  * ERRORS: SL_ENOTSUP when java or the zookeeper jars are missing (tests skip then), SL_EIO
  * when the server does not come up within 30 s (the message points at server.log).
