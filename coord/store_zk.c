@@ -163,8 +163,10 @@ static void sl_zs_hist_add(struct sl_zk_store *zs, int64_t epoch)
     }
 }
 
-static int sl_zs_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
-                     struct sl_error *err)
+/* One put; reload_ok: when a history operation fails (the history is not as this process
+ * remembers it), list it again and try once more. */
+static int sl_zs_put_try(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
+                         int reload_ok, struct sl_error *err)
 {
     struct sl_zk_store *zs = (struct sl_zk_store *)s;
     const char *latch = sl_latch_node(zs->latch);
@@ -213,7 +215,6 @@ static int sl_zs_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
     assert(sl_zk_multi_size(zs->zk, ops, n) < SL_ZK_REQUEST_MAX);
 
     double deadline = sl_zs_now() + zs->op_timeout_ms / 1000.0;
-    int reloaded = 0;
     for (;;) {
         int failed;
         sl_crash_point("zk.before_multi");
@@ -235,11 +236,10 @@ static int sl_zs_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
                                 "zookeeper store %s: the epoch node moved past version %d: "
                                 "another process wrote it",
                                 zs->job_dir, (int)zs->version);
-        if (failed >= 2 && !reloaded) { /* the history is not as remembered: look again */
-            reloaded = 1;
+        if (failed >= 2 && reload_ok) { /* the history is not as remembered: look again */
             if ((rc = sl_zs_load_history(zs, err)) != 0)
                 return rc;
-            return sl_zs_put(s, rec, err);
+            return sl_zs_put_try(s, rec, 0, err);
         }
         if (rc == SL_EFENCED)
             return sl_error_set(err, SL_EFENCED,
@@ -288,6 +288,12 @@ static int sl_zs_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
                                 zs->job_dir, rec->epoch);
         /* not applied: send it again */
     }
+}
+
+static int sl_zs_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
+                     struct sl_error *err)
+{
+    return sl_zs_put_try(s, rec, 1, err);
 }
 
 static int sl_zs_history(struct sl_commit_store *s, struct sl_epoch_rec *out, size_t cap,
