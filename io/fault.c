@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -129,17 +130,32 @@ static int sl_fault_parse(const char *spec, int crash, struct sl_fault_list *out
 }
 
 /* Reads the environment once. Called with the mutex held. */
+/* The environment values parsed last (copies): the variables are re-read when they change,
+ * so a test that sets SLUICE_CRASH_AT in a forked child needs no explicit reload. */
+static char *sl_env_fault, *sl_env_crash;
+
+static bool sl_env_changed(const char *now, char **seen)
+{
+    if ((!now && !*seen) || (now && *seen && strcmp(now, *seen) == 0))
+        return false;
+    free(*seen);
+    *seen = now ? strdup(now) : NULL;
+    return true;
+}
+
 static void sl_fault_load(void)
 {
-    if (sl_fault_loaded)
-        return;
+    const char *f = getenv("SLUICE_FAULT"), *c = getenv("SLUICE_CRASH_AT");
+    bool first = !sl_fault_loaded;
+    bool fchanged = sl_env_changed(f, &sl_env_fault);
+    bool cchanged = sl_env_changed(c, &sl_env_crash);
     sl_fault_loaded = 1;
     struct sl_error err;
-    if (sl_fault_parse(getenv("SLUICE_FAULT"), 0, &sl_faults, &err) < 0) {
+    if ((first || fchanged) && sl_fault_parse(f, 0, &sl_faults, &err) < 0) {
         fprintf(stderr, "sluice: SLUICE_FAULT ignored: %s\n", err.msg);
         sl_faults.n = 0;
     }
-    if (sl_fault_parse(getenv("SLUICE_CRASH_AT"), 1, &sl_crashes, &err) < 0) {
+    if ((first || cchanged) && sl_fault_parse(c, 1, &sl_crashes, &err) < 0) {
         fprintf(stderr, "sluice: SLUICE_CRASH_AT ignored: %s\n", err.msg);
         sl_crashes.n = 0;
     }

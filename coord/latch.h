@@ -1,0 +1,54 @@
+/*
+ * coord/latch.h - a leader latch on ZooKeeper.
+ *
+ * HOW IT WORKS (ZooKeeper's leader-election recipe)
+ * Each contender creates an ephemeral sequential node "<dir>/n-<10 digits>" whose data
+ * names it ("host pid"). The contender with the lowest sequence number is the leader. A
+ * standby watches only its predecessor (the next lower node), so a leader's end wakes one
+ * process, not the whole herd; when the predecessor goes, the standby lists the children
+ * again (the predecessor may have been a standby that left, not the leader).
+ *
+ * The node is the leader's fencing token: the commit multi checks that it still exists
+ * (coord/store_zk.c), so a leader whose session expired - its node deleted by the server -
+ * or whose node an operator removed cannot commit, even if it has not noticed yet.
+ *
+ * THREADS: one thread per latch; the sl_zk handle may be shared.
+ */
+#ifndef SL_COORD_LATCH_H
+#define SL_COORD_LATCH_H
+
+#include <stdbool.h>
+
+#include "coord/zk.h"
+#include "engine/error.h"
+
+struct sl_latch;
+
+/* A latch in `dir` (under zk's chroot, created if missing); zk is borrowed and must outlive
+ * the latch. *out is the caller's (sl_latch_free). Nothing is created in ZooKeeper yet. */
+int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out,
+                 struct sl_error *err);
+
+/*
+ * Joins (creating this process's node if it has none) and waits up to timeout_ms (< 0:
+ * forever) until it is the leader. 0 when leader; SL_ETIMEOUT while still a standby (the
+ * node stays: call again to keep waiting); SL_EFENCED when the session expired (the node
+ * is gone; after sl_zk_reopen a new call joins afresh, at the back of the line). A node
+ * deleted by someone else while the session lives is replaced by a new one, at the back.
+ */
+int sl_latch_acquire(struct sl_latch *latch, int timeout_ms, struct sl_error *err);
+
+/* Whether the last sl_latch_acquire made this process the leader. */
+bool sl_latch_is_leader(const struct sl_latch *latch);
+
+/* This process's node ("<dir>/n-0000000003", under the chroot) or "" before joining;
+ * owned by the latch. */
+const char *sl_latch_node(const struct sl_latch *latch);
+
+/* Deletes this process's node (leaving the line or giving up leadership). */
+int sl_latch_release(struct sl_latch *latch, struct sl_error *err);
+
+/* Releases (ignoring errors) and frees; NULL is fine. */
+void sl_latch_free(struct sl_latch *latch);
+
+#endif

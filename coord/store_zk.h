@@ -1,0 +1,57 @@
+/*
+ * coord/store_zk.h - the commit store on ZooKeeper (multi-process jobs and HA).
+ *
+ * LAYOUT under the chroot of `connect` (default "/sluice"), for job J:
+ *   /J/latch/n-0000000007     ephemeral sequential: the leader latch (coord/latch.h)
+ *   /J/epoch                  the current epoch record (coord/commit.h text, < 1.5 KiB);
+ *                             empty before the first put
+ *   /J/history/e-<20 digits>  the last SL_COMMIT_HISTORY committed records, by epoch
+ *
+ * A PUT is one zoo_multi:
+ *   check /J/latch/<own node>          fencing: a deposed leader's put fails
+ *   set   /J/epoch at expected version the version this process last read or wrote
+ *   COMMITTED only: create /J/history/e-N, delete the oldest beyond SL_COMMIT_HISTORY
+ * so the history can never disagree with the epoch node. The request is a few KiB, far
+ * below ZooKeeper's 1 MiB limit (checked before sending, SL_ERANGE).
+ *
+ * OUTCOMES of a put:
+ *   applied                             0
+ *   latch node gone / epoch node moved  SL_EFENCED (deposed: another process leads)
+ *   session expired                     SL_EFENCED: stop committing; whether the put
+ *                                       landed is for the next leader's read to say
+ *   connection lost                     unknown outcome: wait for the session to come
+ *                                       back, sync, read /J/epoch back: the expected
+ *                                       version + 1 with this record (same nonce and
+ *                                       phase) means applied; the expected version means
+ *                                       not applied, and the multi is sent again; anything
+ *                                       else means another writer: SL_EFENCED
+ *   ZooKeeper away beyond op_timeout_ms SL_EZK_RETRY (outcome unknown)
+ * Crash points: zk.before_multi, zk.after_multi (coord/crash.h).
+ */
+#ifndef SL_COORD_STORE_ZK_H
+#define SL_COORD_STORE_ZK_H
+
+#include "coord/commit.h"
+#include "coord/zk.h"
+
+struct sl_zk_store_config {
+    const char *connect; /* "host:port[,host:port][/chroot]" */
+    const char *job;     /* job id: letters, digits, '.', '_', '-' */
+    int session_ms;      /* ZooKeeper session timeout; 0 means 10000 */
+    int op_timeout_ms;   /* patience for a lost connection during a put or read; 0 means
+                          * session_ms */
+};
+
+/* Connects (waiting up to op_timeout_ms for the first session) and makes the store; *out
+ * is the caller's (sl_commit_free). Not the leader yet: sl_commit_acquire. */
+int sl_zk_store_new(const struct sl_zk_store_config *cfg, struct sl_commit_store **out,
+                    struct sl_error *err);
+
+/* The store's ZooKeeper handle (for tests and tools: hooks, session id); owned by the
+ * store. */
+struct sl_zk *sl_zk_store_handle(struct sl_commit_store *s);
+
+/* The store's latch node ("" when not in the line); owned by the store. */
+const char *sl_zk_store_latch_node(struct sl_commit_store *s);
+
+#endif
