@@ -26,8 +26,9 @@
  * push. For stateless queries that is each batch's time in the engine; for windows it is the
  * delay from the batch that moved the watermark past a window's end to that window's output
  * (the watermark's own out-of-orderness bound is event time and not part of it). Rows
- * written with no such batch (windows fired at the end of the input, or on another worker
- * after an exchange) are counted as unattributed, never guessed. Latency means something
+ * written with no such batch (windows fired at the end of the input, or output made while
+ * serving exchanged messages - window aggregation exchanges even at 1 worker, so window
+ * output is unattributed today) are counted as unattributed, never guessed. Latency means something
  * only at a fixed offered load: `--paced` makes the generator emit at the event rate in wall
  * time ('max-emit-speed' = 'false'); pre-loaded Kafka and file inputs cannot be paced, and
  * their figures are processing latency under saturation (said in the output).
@@ -232,9 +233,8 @@ struct sl_bench_result {
 
 /* Per-worker latency state, a cache line apart. */
 struct sl_bench_lat {
-    struct sl_hist h;
+    _Alignas(64) struct sl_hist h; /* the size rounds up to a multiple of 64 too */
     uint64_t unattributed;
-    char pad[64 - sizeof(uint64_t)];
 };
 
 static uint64_t sl_bench_now_ns(void)
@@ -956,8 +956,9 @@ static void sl_bench_table(FILE *f, const struct sl_bench_args *a,
                      : "per batch from poll to sink write, under saturation (not at a fixed "
                        "offered load: use --paced for the generator workloads)");
     fputs("  windows: from the batch that moved the watermark past the window end to the "
-          "window's output;\n  n/a: no output row had such a batch (e.g. every window fired "
-          "at the end of the input, or on another worker)\n",
+          "window's output;\n  n/a: no output row had such a batch - window output is made "
+          "while serving exchanged messages\n  (even at 1 worker) or at the end of the input, "
+          "so window latency is not measured yet\n",
           f);
     if (m->membw > 0)
         fputs("  (memory bandwidth is the ceiling of a streaming read; compare bytes moved per "
