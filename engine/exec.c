@@ -71,6 +71,7 @@ struct sl_worker {
     struct sl_pending *pending; /* per destination worker */
     int rc;
     struct sl_error err;
+    double end;           /* wall time its loop ended (the summary's clock) */
     _Atomic int done;
 };
 
@@ -305,6 +306,13 @@ static void sl_wpipe_free(struct sl_pipe *p, struct sl_wpipe *wp)
 
 /* ---- workers ------------------------------------------------------------------------------- */
 
+static uint64_t sl_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* One poll of pipeline p's source on worker w; *busy when rows came or the state changed. */
 static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpipe *wp,
                           int timeout_ms, bool *busy, struct sl_error *err)
@@ -321,7 +329,10 @@ static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
     if (b->rows) {
         *busy = true; /* the source counted the rows (rows_in) */
         w->ctx.split = info.split;
+        if (w->ctx.on_emit) /* latency: sinks written during this push date from now */
+            w->ctx.ingest_ns = sl_now_ns();
         rc = wp->first->ops->push(wp->first, &w->ctx, b, err);
+        w->ctx.ingest_ns = 0;
         if (rc)
             return rc;
     } else {
@@ -394,6 +405,8 @@ static int sl_worker_loop(struct sl_worker *w)
     }
 }
 
+static double sl_wall(void);
+
 static void *sl_worker_main(void *arg)
 {
     struct sl_worker *w = arg;
@@ -421,6 +434,7 @@ out:
     memset(w->wp, 0, x->npipes * sizeof(*w->wp));
     sl_heap_free(w->ctx.heap);
     w->ctx.heap = NULL;
+    w->end = sl_wall();
     atomic_store(&w->done, 1);
     return NULL;
 }
@@ -566,6 +580,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         w->ctx.sql = job->file->src;
         w->ctx.exec = x;
         w->ctx.stats = &w->stats;
+        w->ctx.on_emit = opts->on_emit;
+        w->ctx.on_emit_arg = opts->on_emit_arg;
         w->stats.watermark = INT64_MIN;
         w->wp = calloc(x->npipes, sizeof(*w->wp));
         w->by_tag = calloc(x->ntags ? x->ntags : 1, sizeof(*w->by_tag));
@@ -608,12 +624,19 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             rc = x->workers[i].rc;
         }
     }
+    /* The run's wall time: to the last worker's end, plus the sinks' close (their final
+     * flush), but not the monitor's wake-up delay of up to 100 ms. */
+    double t_end = t0;
+    for (int i = 0; i < x->n; i++)
+        if (x->workers[i].started && x->workers[i].end > t_end)
+            t_end = x->workers[i].end;
+    double t_close = sl_wall();
     for (uint32_t i = 0; i < x->npipes && !rc; i++)
         rc = x->pipes[i].sink->ops->close(x->pipes[i].sink, err);
     if (sum) {
         memset(sum, 0, sizeof(*sum));
         sum->workers = x->n;
-        sum->seconds = sl_wall() - t0;
+        sum->seconds = t_end - t0 + (sl_wall() - t_close);
         sum->cpu_seconds = sl_cpu() - c0;
         sum->watermark = INT64_MAX;
         for (int i = 0; i < x->n; i++) {

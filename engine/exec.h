@@ -33,6 +33,16 @@ struct sl_exec_opts {
     FILE *print_out;         /* the 'print' connector's output (NULL: stdout) */
     bool progress;           /* a one-line progress display on stderr */
     volatile int *stop;      /* set non-zero (a signal handler) to stop an unbounded run */
+    /* Latency (sluice bench): when set, called on the worker's thread right after each sink
+     * write, with `ingest_ns` = the CLOCK_MONOTONIC time (ns) at which the source batch whose
+     * push led to this write came out of its source's poll, and `rows` the rows written. For
+     * a stateless pipeline that is the batch's time in the engine; for a window it is the
+     * delay from the batch that moved the watermark past the window's end to the window's
+     * output. `ingest_ns` is 0 when the write has no such batch: output made while serving
+     * another worker's messages (exchanged windows at N > 1 workers), at the end of the
+     * input, or on an idle-timeout tick. Must be cheap and thread-safe per worker. */
+    void (*on_emit)(void *arg, int worker, uint64_t ingest_ns, uint64_t rows);
+    void *on_emit_arg;
 };
 
 struct sl_exec_summary {

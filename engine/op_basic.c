@@ -309,8 +309,11 @@ static int sl_op_sink_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
                            struct sl_error *err)
 {
     struct sl_op_sink *s = (struct sl_op_sink *)op;
+    uint64_t before = ctx->stats ? ctx->stats->rows_out : 0;
     int rc = s->sink->ops->write(s->sink, ctx, b, err); /* counts rows_out */
     sl_batch_pool_put(b);
+    if (!rc && ctx->on_emit && ctx->stats)
+        ctx->on_emit(ctx->on_emit_arg, ctx->worker, ctx->ingest_ns, ctx->stats->rows_out - before);
     return rc;
 }
 

@@ -54,6 +54,12 @@ struct sl_worker_ctx {
      * means straight to the sending operator's receive() on this same worker. */
     int (*send_hook)(struct sl_worker_ctx *ctx, const struct sl_op *op, int to,
                      struct sl_msg msg, struct sl_error *err);
+    /* Latency measurement (engine/exec.h, sl_exec_opts.on_emit): the CLOCK_MONOTONIC time in
+     * ns at which the source batch now being pushed was polled, 0 outside such a push; and
+     * the hook a sink operator calls after each write (NULL: none). */
+    uint64_t ingest_ns;
+    void (*on_emit)(void *arg, int worker, uint64_t ingest_ns, uint64_t rows);
+    void *on_emit_arg;
 };
 
 struct sl_op;

@@ -19,6 +19,7 @@ PACKAGES=(
   librdkafka-dev libzookeeper-mt-dev liburing-dev libmimalloc-dev libhwloc-dev
   libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev
   kcat zookeeper default-jre-headless python3
+  valgrind # `sluice bench run --instructions` (callgrind; perf does not work in this VM)
 )
 
 sl_sudo() {

@@ -6,12 +6,14 @@
  *   sluice kafka-mock     an in-memory Kafka-protocol broker (tools/cmd_kafka_mock.c)
  *   sluice gen ...        the Nexmark and YSB generators (tools/cmd_gen.c)
  *   sluice run | explain  run or explain a Flink SQL file (tools/cmd_run.c)
+ *   sluice bench ...      end-to-end benchmarks and the regression gate (tools/cmd_bench.c)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/simd.h"
+#include "tools/cmd_bench.h"
 #include "tools/cmd_kafka_mock.h"
 #include "tools/cmd_gen.h"
 #include "tools/cmd_run.h"
@@ -24,6 +26,7 @@ static const char sl_usage[] =
     "commands:\n"
     "  run         run the INSERT statements of a Flink SQL file\n"
     "  explain     print the plans of a Flink SQL file\n"
+    "  bench       end-to-end benchmarks (Nexmark, YSB, your SQL), compare, plot\n"
     "  gen         write Nexmark or YSB benchmark events (JSON, CSV, raw) to a file or Kafka\n"
     "  kafka-mock  run an in-memory Kafka-protocol broker for local use and tests\n"
     "  kernels     show the SIMD level chosen for the compute kernels on this CPU\n"
@@ -87,6 +90,8 @@ int main(int argc, char **argv)
         return sl_cmd_gen(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return sl_cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "bench") == 0)
+        return sl_cmd_bench(argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
         return sl_cmd_explain(argc - 1, argv + 1);
     fprintf(stderr, "sluice: unknown command '%s'\n%s", argv[1], sl_usage);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# tests/tools/test_bench.sh - `sluice bench` end to end, functional only (tiny event counts,
+# no timing thresholds): every built-in workload runs once (generator, Kafka mock json and
+# raw, YSB file) and reads all its events; a user SQL script runs with --set; the JSON is
+# compared with itself (passes) and with a copy whose times are doubled (a regression,
+# exit 1); plot writes an SVG; the instruction-count mode runs where valgrind or perf can.
+set -u
+bin=${SLUICE_BIN:?}
+src=${SLUICE_SOURCE_DIR:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { if "$@"; then :; else echo "FAIL: $*"; fail=1; fi; }
+
+"$bin" bench run --events 2000 --reps 2 --warmup 0 --no-membw --json "$tmp/all.json" \
+    > "$tmp/table" 2> "$tmp/err"
+rc=$?
+if [ $rc -ne 0 ]; then echo "FAIL: bench run exit $rc"; cat "$tmp/err"; exit 1; fi
+for w in $("$bin" bench list); do
+  n=$(grep -c "\"name\": \"$w\"," "$tmp/all.json")
+  [ "$n" -eq 2 ] || { echo "FAIL: $w has $n repetitions in the JSON"; fail=1; }
+  grep -q "^$w " "$tmp/table" || { echo "FAIL: $w not in the table"; fail=1; }
+done
+check grep -q "checkpoints are not implemented" "$tmp/table"
+
+# a user script: the Nexmark repository's files, with a blackhole sink (q0)
+ex=$src/docs/examples/nexmark
+check "$bin" bench run "$ex/ddl_gen.sql" "$ex/ddl_views.sql" "$ex/q0.sql" --events 1000 \
+    --reps 1 --warmup 0 --no-membw --quiet --json "$tmp/sql.json" --set TPS=1000 \
+    --set EVENTS_NUM=3000 --set PERSON_PROPORTION=1 --set AUCTION_PROPORTION=3 \
+    --set BID_PROPORTION=46 --set NEXMARK_TABLE=datagen
+check grep -q '"name": "sql/q0"' "$tmp/sql.json"
+check grep -q '"rows_in": 3000,' "$tmp/sql.json"
+
+# the gate
+"$bin" bench compare "$tmp/all.json" "$tmp/all.json" > "$tmp/cmp" || { echo "FAIL: self-compare"; cat "$tmp/cmp"; fail=1; }
+python3 - "$tmp/all.json" "$tmp/slow.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for b in d["benchmarks"]:
+    if b["run_type"] == "iteration":
+        b["real_time"] *= 2
+        b["cpu_time"] *= 2
+json.dump(d, open(sys.argv[2], "w"), indent=1)
+PY
+"$bin" bench compare "$tmp/all.json" "$tmp/slow.json" --threshold 10 > "$tmp/cmp"
+rc=$?
+[ $rc -eq 1 ] && grep -q REGRESSION "$tmp/cmp" || { echo "FAIL: doubled times: exit $rc"; cat "$tmp/cmp"; fail=1; }
+echo '{"context": {}, "benchmarks": [' > "$tmp/broken.json"
+"$bin" bench compare "$tmp/all.json" "$tmp/broken.json" > /dev/null 2>&1
+[ $? -eq 2 ] || { echo "FAIL: malformed JSON is not exit 2"; fail=1; }
+
+# the fields google-benchmark's compare.py reads, checked with Python's own JSON parser
+python3 - "$tmp/all.json" <<'PY' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert isinstance(d["context"], dict)
+for b in d["benchmarks"]:
+    for k in ("name", "run_name", "run_type", "real_time", "cpu_time", "time_unit",
+              "iterations", "repetitions"):
+        assert k in b, (b["name"], k)
+    assert b["time_unit"] in ("ns", "us", "ms", "s")
+    if b["run_type"] == "aggregate":
+        assert b["aggregate_name"] in ("mean", "median", "stddev", "cv"), b
+    else:
+        assert b["items_per_second"] > 0, b
+        assert b["rows_in"] == 2000, b  # every repetition read every event
+PY
+
+check "$bin" bench plot "$tmp/all.json" "$tmp/slow.json" -o "$tmp/chart.svg"
+check grep -q "<svg" "$tmp/chart.svg"
+
+# instruction counts: valgrind cannot run an ASan binary; skip that part there
+if ldd "$bin" 2>/dev/null | grep -q libasan; then
+  echo "skip: --instructions under ASan"
+elif command -v valgrind > /dev/null || command -v perf > /dev/null; then
+  "$bin" bench run nexmark/q2/gen --events 500 --reps 1 --warmup 0 --no-membw --instructions \
+      --json "$tmp/instr.json" > "$tmp/itable" 2>&1 || { echo "FAIL: --instructions"; cat "$tmp/itable"; fail=1; }
+  check grep -q '"instructions_per_event":' "$tmp/instr.json"
+fi
+[ $fail -eq 0 ] && echo "ok: sluice bench"
+exit $fail

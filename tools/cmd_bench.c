@@ -1,0 +1,1349 @@
+/*
+ * tools/cmd_bench.c - `sluice bench run`: end-to-end benchmarks of whole pipelines.
+ *
+ * WHAT A RUN IS
+ * A workload is a SQL job built here in memory (the Nexmark queries q0, q1, q2, hop_count and
+ * tumble_stats over the bid view, and the Yahoo streaming benchmark's windowed join), over
+ * one of three inputs: the built-in generator (engine cost alone: 'nexmark' connector,
+ * blackhole sink), a Kafka topic in an in-process mock cluster (ingest included), or a file
+ * (YSB). Kafka topics are filled first, untimed, by a job that writes the generator's events
+ * with the kafka sink; the timed job then reads them back with 'scan.bounded.mode' =
+ * 'latest-offset'. The mock keeps about 5 MiB per partition and drops the oldest beyond, so a
+ * topic gets one partition per 4 MiB of expected data, and every run checks that it read
+ * every event (an error otherwise, never a silently smaller figure). User SQL files run as
+ * one script, like `sluice run`.
+ *
+ * Each workload runs `warm-up` times untimed, then `repetitions` times; every repetition is a
+ * fresh job (bind, open, run, close), and its figures are those of sl_exec_run's summary:
+ * wall and process CPU time from the workers' start to the last sink's close. Throughput is
+ * source rows (events) per wall second; per core it is events per CPU second, which is the
+ * Nexmark runner's "cores = CPU time / wall time" definition.
+ *
+ * LATENCY
+ * Rows carry no ingestion timestamps, so latency is measured per batch through the
+ * executor's on_emit hook (engine/exec.h): the time from the moment a source batch left its
+ * source's poll to the moment a sink finished writing output made during that batch's
+ * push. For stateless queries that is each batch's time in the engine; for windows it is the
+ * delay from the batch that moved the watermark past a window's end to that window's output
+ * (the watermark's own out-of-orderness bound is event time and not part of it). Rows
+ * written with no such batch (windows fired at the end of the input, or output made while
+ * serving exchanged messages - window aggregation exchanges even at 1 worker, so window
+ * output is unattributed today) are counted as unattributed, never guessed. Latency means something
+ * only at a fixed offered load: `--paced` makes the generator emit at the event rate in wall
+ * time ('max-emit-speed' = 'false'); pre-loaded Kafka and file inputs cannot be paced, and
+ * their figures are processing latency under saturation (said in the output).
+ *
+ * Checkpoints do not exist yet: --checkpoint-interval is accepted and recorded, and the
+ * output says it had no effect.
+ */
+#include "tools/cmd_bench.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/exec.h"
+#include "engine/hist.h"
+#include "engine/sql/binder.h"
+#include "io/kafka_mock.h"
+#include "kernels/simd.h"
+#include "tools/cmd_gen.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#endif
+#endif
+#ifndef CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#endif
+
+static const char sl_bench_usage[] =
+    "usage: sluice bench run [WORKLOAD...] [FILE.sql...] [options]\n"
+    "       sluice bench list\n"
+    "       sluice bench compare BASE.json NEW.json [--threshold PCT]\n"
+    "       sluice bench plot RESULTS.json... -o chart.svg\n"
+    "\n"
+    "run: end-to-end benchmarks of whole pipelines. WORKLOAD is a name from 'sluice bench\n"
+    "list' or a shell pattern ('nexmark/q1/*', '*/gen'); a prefix selects everything under\n"
+    "it ('ysb'). Without workloads and files, every built-in workload runs. FILE.sql are run\n"
+    "as one script, as 'sluice run' does (benchmark 'sql/<last file>').\n"
+    "\n"
+    "  --events N            events per run (default 1000000)\n"
+    "  --rate R              events per second of event time (default 10000)\n"
+    "  --paced               the generator emits R events per second of wall time\n"
+    "                        ('max-emit-speed' = 'false'): a fixed offered load for latency\n"
+    "  --workers N           worker threads (default 1)\n"
+    "  --checkpoint-interval D  recorded only: checkpoints are not implemented yet\n"
+    "  --warmup N            untimed runs before the measured ones (default 1)\n"
+    "  --reps N              measured repetitions (default 5)\n"
+    "  --json FILE           results in google-benchmark's JSON format ('-': stdout)\n"
+    "  --instructions        also count instructions of one run per workload (perf stat\n"
+    "                        where it works, else valgrind --tool=callgrind)\n"
+    "  --set NAME=VALUE      fills ${NAME} in FILE.sql (repeatable)\n"
+    "  --no-membw            skip the memory bandwidth measurement\n"
+    "  --no-pin              do not pin workers to cores\n"
+    "  --quiet               no table on the terminal\n"
+    "\n"
+    "compare: exits 1 when a benchmark is slower than BASE beyond PCT percent (default 5)\n"
+    "and beyond the repetitions' spread, or is missing from NEW; 2 on unreadable input.\n"
+    "plot: an SVG chart of throughput (and p99 latency) over the result files, in order.\n";
+
+/* ---- workloads ------------------------------------------------------------------------------ */
+
+enum sl_bw_src { SL_BW_GEN, SL_BW_KAFKA, SL_BW_FILE, SL_BW_SQL };
+
+struct sl_bw {
+    const char *name;
+    bool ysb;
+    enum sl_bw_src src;
+    const char *format; /* kafka: json | raw */
+    const char *query;  /* nexmark: the sink table and INSERT over the view `bid` */
+};
+
+#define SL_Q0                                                                                  \
+    "CREATE TABLE nexmark_q0 (auction BIGINT, bidder BIGINT, price BIGINT,\n"                  \
+    "  `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n"            \
+    "INSERT INTO nexmark_q0 SELECT auction, bidder, price, `dateTime`, extra FROM bid;\n"
+#define SL_Q1                                                                                  \
+    "CREATE TABLE nexmark_q1 (auction BIGINT, bidder BIGINT, price DECIMAL(23, 3),\n"          \
+    "  `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n"            \
+    "INSERT INTO nexmark_q1 SELECT auction, bidder, 0.908 * price AS price, `dateTime`,\n"     \
+    "  extra FROM bid;\n"
+#define SL_Q2                                                                                  \
+    "CREATE TABLE nexmark_q2 (auction BIGINT, price BIGINT)\n"                                 \
+    "  WITH ('connector' = 'blackhole');\n"                                                    \
+    "INSERT INTO nexmark_q2 SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0;\n"
+#define SL_QHOP                                                                                \
+    "CREATE TABLE nexmark_hop_count (auction BIGINT, num BIGINT, starttime TIMESTAMP(3),\n"    \
+    "  endtime TIMESTAMP(3)) WITH ('connector' = 'blackhole');\n"                              \
+    "INSERT INTO nexmark_hop_count\n"                                                          \
+    "SELECT auction, count(*) AS num, window_start AS starttime, window_end AS endtime\n"      \
+    "FROM TABLE(HOP(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND,\n"                 \
+    "  INTERVAL '10' SECOND))\n"                                                               \
+    "GROUP BY auction, window_start, window_end;\n"
+#define SL_QTUMBLE                                                                             \
+    "CREATE TABLE nexmark_tumble_stats (auction BIGINT, window_start TIMESTAMP(3),\n"          \
+    "  bids BIGINT, total BIGINT, top BIGINT) WITH ('connector' = 'blackhole');\n"             \
+    "INSERT INTO nexmark_tumble_stats\n"                                                       \
+    "SELECT auction, window_start, COUNT(*), SUM(price), MAX(price)\n"                         \
+    "FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))\n"            \
+    "GROUP BY auction, window_start, window_end;\n"
+
+#define SL_NX3(q, Q)                                                                           \
+    {"nexmark/" q "/gen", false, SL_BW_GEN, NULL, Q},                                          \
+        {"nexmark/" q "/kafka-json", false, SL_BW_KAFKA, "json", Q},                           \
+        {"nexmark/" q "/kafka-raw", false, SL_BW_KAFKA, "raw", Q}
+
+static const struct sl_bw sl_bw_all[] = {
+    SL_NX3("q0", SL_Q0),
+    SL_NX3("q1", SL_Q1),
+    SL_NX3("q2", SL_Q2),
+    SL_NX3("hop_count", SL_QHOP),
+    SL_NX3("tumble_stats", SL_QTUMBLE),
+    {"ysb/file", true, SL_BW_FILE, "json", NULL},
+    {"ysb/kafka-json", true, SL_BW_KAFKA, "json", NULL},
+    {"ysb/kafka-raw", true, SL_BW_KAFKA, "raw", NULL},
+};
+#define SL_BW_COUNT (sizeof(sl_bw_all) / sizeof(sl_bw_all[0]))
+
+#define SL_NX_COLS                                                                             \
+    "  event_type INT,\n"                                                                      \
+    "  person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR,\n"        \
+    "    city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"              \
+    "  auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,\n"     \
+    "    reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT,\n"      \
+    "    category BIGINT, extra VARCHAR>,\n"                                                   \
+    "  bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,\n"   \
+    "    `dateTime` TIMESTAMP(3), extra VARCHAR>"
+/* The columns of SL_NX_COLS as the binder exposes them: ROW fields flattened. */
+#define SL_NX_FLAT                                                                             \
+    "  event_type, person.id, person.name, person.emailAddress, person.creditCard,\n"        \
+    "  person.city, person.state, person.`dateTime`, person.extra, auction.id,\n"            \
+    "  auction.itemName, auction.description, auction.initialBid, auction.reserve,\n"        \
+    "  auction.`dateTime`, auction.expires, auction.seller, auction.category, auction.extra,\n" \
+    "  bid.auction, bid.bidder, bid.price, bid.channel, bid.url, bid.`dateTime`, bid.extra"
+#define SL_NX_TIME                                                                             \
+    ",\n  `dateTime` AS CASE WHEN event_type = 0 THEN person.`dateTime`\n"                     \
+    "    WHEN event_type = 1 THEN auction.`dateTime` ELSE bid.`dateTime` END,\n"               \
+    "  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND"
+#define SL_NX_BID_VIEW                                                                         \
+    "CREATE VIEW bid AS SELECT bid.auction, bid.bidder, bid.price, bid.channel, bid.url,\n"    \
+    "  `dateTime`, bid.extra FROM nexmark WHERE event_type = 2;\n"
+#define SL_YSB_COLS                                                                            \
+    "  user_id VARCHAR, page_id VARCHAR, ad_id VARCHAR, ad_type VARCHAR,\n"                    \
+    "  event_type VARCHAR, event_time BIGINT, ip_address VARCHAR"
+#define SL_YSB_QUERY                                                                           \
+    "CREATE TABLE ysb_counts (campaign_id VARCHAR, window_start TIMESTAMP(3), views BIGINT)\n" \
+    "  WITH ('connector' = 'blackhole');\n"                                                    \
+    "INSERT INTO ysb_counts\n"                                                                 \
+    "SELECT c.campaign_id, window_start, COUNT(*) AS views\n"                                  \
+    "FROM TABLE(TUMBLE(TABLE ysb_events, DESCRIPTOR(ts), INTERVAL '10' SECOND)) AS e\n"        \
+    "JOIN campaigns AS c ON e.ad_id = c.ad_id\n"                                               \
+    "WHERE e.event_type = 'view'\n"                                                            \
+    "GROUP BY c.campaign_id, window_start, window_end;\n"
+
+/* Event time of Nexmark event 0: fixed, so that every run sees the same events. */
+#define SL_BENCH_BASE_TIME 1700000000000LL
+/* Bytes of a topic per mock partition: below the mock's ~5 MiB retention. */
+#define SL_BENCH_PART_BYTES (4u << 20)
+
+/* ---- options -------------------------------------------------------------------------------- */
+
+struct sl_bench_args {
+    const char *patterns[64];
+    size_t npatterns;
+    const char *files[32];
+    size_t nfiles;
+    struct sl_sql_param params[128];
+    size_t nparams;
+    int64_t events, rate;
+    bool paced, instructions, membw, pin, quiet, child;
+    int workers, warmup, reps;
+    const char *checkpoint;
+    const char *json;
+};
+
+/* ---- one repetition ------------------------------------------------------------------------- */
+
+struct sl_bench_rep {
+    double wall, cpu;
+    uint64_t rows_in, rows_out, late;
+    uint64_t lat_rows, lat_unattributed;
+    double p50_us, p99_us, p999_us;
+};
+
+struct sl_bench_result {
+    const char *name;
+    const char *label; /* what the latency is, or why there is none */
+    int nreps;
+    struct sl_bench_rep reps[64];
+    double instructions; /* per run, < 0 when not measured */
+    const char *instr_tool;
+};
+
+/* Per-worker latency state, a cache line apart. */
+struct sl_bench_lat {
+    _Alignas(64) struct sl_hist h; /* the size rounds up to a multiple of 64 too */
+    uint64_t unattributed;
+};
+
+static uint64_t sl_bench_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sl_bench_on_emit(void *arg, int worker, uint64_t ingest_ns, uint64_t rows)
+{
+    struct sl_bench_lat *l = (struct sl_bench_lat *)arg + worker;
+    if (!ingest_ns) {
+        l->unattributed += rows;
+        return;
+    }
+    uint64_t now = sl_bench_now_ns();
+    sl_hist_add(&l->h, now > ingest_ns ? now - ingest_ns : 0, rows);
+}
+
+/* ---- the environment: mock broker, temporary files, loaded data sets ------------------------- */
+
+struct sl_bench_env {
+    const struct sl_bench_args *a;
+    struct sl_kafka_mock *mock;
+    char tmp[64]; /* "" until made */
+    bool ysb_files;
+    bool loaded[4]; /* nexmark-json, nexmark-raw, ysb-json, ysb-raw topics */
+    FILE *devnull;
+};
+
+static char *sl_bench_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "sluice bench: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (!nb)
+            free(buf);
+        buf = nb;
+    }
+    fclose(f);
+    if (!buf)
+        fprintf(stderr, "sluice bench: out of memory reading %s\n", path);
+    *len = n;
+    return buf;
+}
+
+static int sl_bench_mock(struct sl_bench_env *e)
+{
+    if (e->mock)
+        return 0;
+    struct sl_error err;
+    sl_error_clear(&err);
+    if (sl_kafka_mock_new(NULL, &e->mock, &err)) {
+        fprintf(stderr, "sluice bench: cannot start the mock broker: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int sl_bench_tmpdir(struct sl_bench_env *e)
+{
+    if (e->tmp[0])
+        return 0;
+    const char *base = getenv("TMPDIR");
+    snprintf(e->tmp, sizeof(e->tmp), "%s/sluice-bench-XXXXXX",
+             base && *base && strlen(base) < 32 ? base : "/tmp");
+    if (!mkdtemp(e->tmp)) {
+        fprintf(stderr, "sluice bench: cannot make a temporary directory: %s\n",
+                strerror(errno));
+        e->tmp[0] = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Binds and runs `nin` SQL texts as one job. With `rep`, measures: summary, latency and
+ * (under callgrind) instructions. Returns 0 or -1 (said).
+ */
+static int sl_bench_exec(struct sl_bench_env *e, const struct sl_sql_input *in, size_t nin,
+                         const struct sl_sql_param *params, size_t nparams,
+                         struct sl_bench_rep *rep, int workers)
+{
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_job *job = sl_job_from_sql_multi(in, nin, params, nparams, &err);
+    if (!job) {
+        fprintf(stderr, "sluice bench: %s\n", err.msg);
+        return -1;
+    }
+    int n = workers > 0 ? workers : sl_exec_default_workers();
+    struct sl_bench_lat *lat = NULL;
+    if (rep) {
+        lat = aligned_alloc(64, (size_t)n * sizeof(*lat));
+        if (!lat) {
+            fprintf(stderr, "sluice bench: out of memory\n");
+            sl_job_free(job);
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            sl_hist_reset(&lat[i].h);
+            lat[i].unattributed = 0;
+        }
+    }
+    bool kafka = false;
+    for (uint32_t i = 0; i < job->ntables; i++)
+        if (!strcmp(job->tables[i]->connector, "kafka") &&
+            !sl_table_option(job->tables[i], "properties.bootstrap.servers"))
+            kafka = true;
+    if (kafka && sl_bench_mock(e)) {
+        free(lat);
+        sl_job_free(job);
+        return -1;
+    }
+    struct sl_exec_opts opts = {.workers = n,
+                                .pin = e->a->pin,
+                                .brokers = e->mock ? sl_kafka_mock_bootstrap(e->mock) : NULL,
+                                .print_out = e->devnull,
+                                .on_emit = rep ? sl_bench_on_emit : NULL,
+                                .on_emit_arg = lat};
+    struct sl_exec_summary sum;
+    if (rep)
+        CALLGRIND_START_INSTRUMENTATION;
+    int rc = sl_exec_run(job, &opts, &sum, &err);
+    if (rep)
+        CALLGRIND_STOP_INSTRUMENTATION;
+    sl_job_free(job);
+    if (rc) {
+        fprintf(stderr, "sluice bench: %s\n", err.msg);
+        free(lat);
+        return -1;
+    }
+    if (rep) {
+        memset(rep, 0, sizeof(*rep));
+        rep->wall = sum.seconds;
+        rep->cpu = sum.cpu_seconds;
+        rep->rows_in = sum.rows_in;
+        rep->rows_out = sum.rows_out;
+        rep->late = sum.late_rows;
+        for (int i = 1; i < n; i++)
+            sl_hist_merge(&lat[0].h, &lat[i].h);
+        for (int i = 0; i < n; i++)
+            rep->lat_unattributed += lat[i].unattributed;
+        rep->lat_rows = lat[0].h.n;
+        rep->p50_us = (double)sl_hist_quantile(&lat[0].h, 0.5) / 1e3;
+        rep->p99_us = (double)sl_hist_quantile(&lat[0].h, 0.99) / 1e3;
+        rep->p999_us = (double)sl_hist_quantile(&lat[0].h, 0.999) / 1e3;
+        free(lat);
+    }
+    return 0;
+}
+
+static int sl_bench_exec_text(struct sl_bench_env *e, const char *name, const char *sql,
+                              struct sl_bench_rep *rep)
+{
+    struct sl_sql_input in = {.path = name, .text = sql, .len = strlen(sql)};
+    return sl_bench_exec(e, &in, 1, NULL, 0, rep, e->a->workers);
+}
+
+/* The Nexmark generator table, named `nexmark`. */
+static void sl_bench_nx_gen_ddl(FILE *f, const struct sl_bench_args *a, bool paced, bool timed)
+{
+    fprintf(f,
+            "CREATE TABLE nexmark (\n" SL_NX_COLS "%s\n) WITH (\n"
+            "  'connector' = 'nexmark',\n"
+            "  'first-event.rate' = '%lld',\n"
+            "  'next-event.rate' = '%lld',\n"
+            "  'events.num' = '%lld',\n"
+            "  'sluice.base-time' = '%lld',\n"
+            "  'max-emit-speed' = '%s'\n);\n",
+            timed ? SL_NX_TIME : "", (long long)a->rate, (long long)a->rate,
+            (long long)a->events, (long long)SL_BENCH_BASE_TIME, paced ? "false" : "true");
+}
+
+static uint32_t sl_bench_partitions(const struct sl_bench_args *a, double bytes_per_event)
+{
+    double bytes = (double)a->events * bytes_per_event;
+    uint32_t p = (uint32_t)(bytes / SL_BENCH_PART_BYTES) + 1;
+    if (p < (uint32_t)a->workers)
+        p = (uint32_t)a->workers;
+    return p;
+}
+
+/* Fills the YSB event and campaign files (once). */
+static int sl_bench_ysb_files(struct sl_bench_env *e)
+{
+    if (e->ysb_files)
+        return 0;
+    if (sl_bench_tmpdir(e))
+        return -1;
+    char ev[128], camp[128], num[32], rate[32];
+    snprintf(ev, sizeof(ev), "%s/ysb.json", e->tmp);
+    snprintf(camp, sizeof(camp), "%s/campaigns.csv", e->tmp);
+    snprintf(num, sizeof(num), "%lld", (long long)e->a->events);
+    snprintf(rate, sizeof(rate), "%lld", (long long)e->a->rate);
+    char *argv[] = {"gen", "ysb", "--events", num, "--rate", rate, "--out", ev,
+                    "--campaigns-out", camp, NULL};
+    if (sl_cmd_gen(10, argv) != 0) {
+        fprintf(stderr, "sluice bench: cannot write the YSB events\n");
+        return -1;
+    }
+    e->ysb_files = true;
+    return 0;
+}
+
+/* Writes the events of workload `w` into its topic (once per topic), untimed. */
+static int sl_bench_load_topic(struct sl_bench_env *e, const struct sl_bw *w, const char *topic)
+{
+    int slot = (w->ysb ? 2 : 0) + (strcmp(w->format, "raw") == 0);
+    if (e->loaded[slot])
+        return 0;
+    if (sl_bench_mock(e))
+        return -1;
+    const struct sl_bench_args *a = e->a;
+    struct sl_error err;
+    sl_error_clear(&err);
+    /* measured: about 330 bytes per Nexmark event and 250 per YSB event, in either format */
+    uint32_t parts = sl_bench_partitions(a, w->ysb ? 400 : 500);
+    if (sl_kafka_mock_topic_create(e->mock, topic, (int)parts, &err)) {
+        fprintf(stderr, "sluice bench: topic %s: %s\n", topic, err.msg);
+        return -1;
+    }
+    char *sql = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&sql, &len);
+    if (!f)
+        return -1;
+    if (w->ysb) {
+        if (sl_bench_ysb_files(e)) {
+            fclose(f);
+            free(sql);
+            return -1;
+        }
+        fprintf(f,
+                "CREATE TABLE ysb_file (\n" SL_YSB_COLS "\n) WITH ('connector' = "
+                "'filesystem', 'path' = '%s/ysb.json', 'format' = 'json');\n"
+                "CREATE TABLE ysb_topic (\n" SL_YSB_COLS "\n) WITH ('connector' = 'kafka', "
+                "'topic' = '%s', 'format' = '%s', 'sink.partitioner' = 'round-robin');\n"
+                "INSERT INTO ysb_topic SELECT user_id, page_id, ad_id, ad_type, event_type,\n"
+                "  event_time, ip_address FROM ysb_file;\n",
+                e->tmp, topic, w->format);
+    } else {
+        sl_bench_nx_gen_ddl(f, a, false, false);
+        fprintf(f,
+                "CREATE TABLE nexmark_topic (\n" SL_NX_COLS "\n) WITH ('connector' = 'kafka', "
+                "'topic' = '%s', 'format' = '%s', 'sink.partitioner' = 'round-robin');\n"
+                "INSERT INTO nexmark_topic SELECT\n" SL_NX_FLAT " FROM nexmark;\n",
+                topic, w->format);
+    }
+    fclose(f);
+    if (!a->quiet && !a->child)
+        fprintf(stderr, "sluice bench: writing %lld events into topic %s (%u partitions)...\n",
+                (long long)a->events, topic, parts);
+    int rc = sl_bench_exec_text(e, "load.sql", sql, NULL);
+    free(sql);
+    if (!rc)
+        e->loaded[slot] = true;
+    return rc;
+}
+
+/* The SQL of built-in workload `w` (after any untimed loading); the caller frees it. */
+static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w)
+{
+    const struct sl_bench_args *a = e->a;
+    char topic[64];
+    snprintf(topic, sizeof(topic), "%s-%s", w->ysb ? "ysb" : "nexmark",
+             w->format ? w->format : "");
+    if (w->src == SL_BW_KAFKA && sl_bench_load_topic(e, w, topic))
+        return NULL;
+    if (w->ysb && sl_bench_ysb_files(e))
+        return NULL;
+    char *sql = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&sql, &len);
+    if (!f)
+        return NULL;
+    char src[256];
+    if (w->src == SL_BW_KAFKA)
+        snprintf(src, sizeof(src),
+                 "'connector' = 'kafka', 'topic' = '%s', 'format' = '%s',\n"
+                 "  'scan.startup.mode' = 'earliest-offset', "
+                 "'scan.bounded.mode' = 'latest-offset'",
+                 topic, w->format);
+    if (w->ysb) {
+        if (w->src == SL_BW_FILE)
+            snprintf(src, sizeof(src),
+                     "'connector' = 'filesystem', 'path' = '%s/ysb.json', 'format' = 'json'",
+                     e->tmp);
+        fprintf(f,
+                "CREATE TABLE ysb_events (\n" SL_YSB_COLS ",\n"
+                "  ts AS TO_TIMESTAMP_LTZ(event_time, 3),\n"
+                "  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND\n) WITH (%s);\n"
+                "CREATE TABLE campaigns (ad_id VARCHAR, campaign_id VARCHAR) WITH (\n"
+                "  'connector' = 'filesystem', 'path' = '%s/campaigns.csv', 'format' = 'csv');\n"
+                SL_YSB_QUERY,
+                src, e->tmp);
+    } else {
+        if (w->src == SL_BW_GEN)
+            sl_bench_nx_gen_ddl(f, a, a->paced, true);
+        else
+            fprintf(f, "CREATE TABLE nexmark (\n" SL_NX_COLS SL_NX_TIME "\n) WITH (%s);\n",
+                    src);
+        fputs(SL_NX_BID_VIEW, f);
+        fputs(w->query, f);
+    }
+    fclose(f);
+    return sql;
+}
+
+/* ---- instruction counts ------------------------------------------------------------------- */
+
+static bool sl_bench_perf_works(void)
+{
+    int rc = system("perf stat -x, -e instructions:u true 2>&1 | grep -q '^[0-9][0-9]*,'");
+    return rc == 0;
+}
+
+/*
+ * Counts the instructions of one measured run of `name` in a child process. perf stat counts
+ * the whole child (start-up and untimed loading included: said in the label); callgrind
+ * counts only the timed run (the child brackets it with CALLGRIND_START/STOP_INSTRUMENTATION).
+ * Returns the count or -1.
+ */
+static double sl_bench_instructions(struct sl_bench_env *e, const char *name, const char **tool)
+{
+    if (sl_bench_tmpdir(e))
+        return -1;
+    const struct sl_bench_args *a = e->a;
+    char self[4096];
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (sl <= 0)
+        return -1;
+    self[sl] = 0;
+    char out[160], cmd[8192];
+    snprintf(out, sizeof(out), "%s/instr.out", e->tmp);
+    bool perf = sl_bench_perf_works();
+    *tool = perf ? "perf stat -e instructions:u (whole process)"
+                 : "valgrind --tool=callgrind (timed run only)";
+    int n = perf ? snprintf(cmd, sizeof(cmd), "perf stat -x, -e instructions:u -o '%s' -- ", out)
+                 : snprintf(cmd, sizeof(cmd),
+                            "valgrind --tool=callgrind --instr-atstart=no "
+                            "--callgrind-out-file='%s' -q -- ",
+                            out);
+    n += snprintf(cmd + n, sizeof(cmd) - (size_t)n,
+                  "'%s' bench run '%s' --events %lld --rate %lld --workers %d --warmup 0 "
+                  "--reps 1 --no-membw --quiet --child%s%s",
+                  self, name, (long long)a->events, (long long)a->rate, a->workers,
+                  a->paced ? " --paced" : "", a->pin ? "" : " --no-pin");
+    for (size_t i = 0; i < a->nfiles && !strncmp(name, "sql/", 4); i++)
+        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " '%s'", a->files[i]);
+    for (size_t i = 0; i < a->nparams; i++)
+        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --set '%s=%s'", a->params[i].name,
+                      a->params[i].value);
+    if ((size_t)n >= sizeof(cmd) - 32)
+        return -1;
+    snprintf(cmd + n, sizeof(cmd) - (size_t)n, " > /dev/null");
+    int rc = system(cmd);
+    if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
+        fprintf(stderr, "sluice bench: instruction count of %s failed (%s)\n", name, cmd);
+        unlink(out);
+        return -1;
+    }
+    FILE *f = fopen(out, "r");
+    double count = -1;
+    char line[1024];
+    while (f && fgets(line, sizeof(line), f)) {
+        if (perf && strstr(line, "instructions") && line[0] >= '0' && line[0] <= '9')
+            count = strtod(line, NULL);
+        else if (!perf && (!strncmp(line, "summary:", 8) || !strncmp(line, "totals:", 7)))
+            count = strtod(strchr(line, ':') + 1, NULL);
+    }
+    if (f)
+        fclose(f);
+    unlink(out);
+    return count;
+}
+
+/* ---- the machine -------------------------------------------------------------------------- */
+
+struct sl_bench_machine {
+    char cpu[128];
+    double mhz;
+    int cpus, cores;
+    const char *simd;
+    double membw; /* bytes per second of a streaming read; 0 when not measured */
+    double load[3];
+    char host[128];
+    char date[64];
+};
+
+#define SL_MEMBW_BYTES (256u << 20)
+
+__attribute__((target("avx2"), noinline)) static uint64_t sl_bench_xor_avx2(const uint64_t *v,
+                                                                             size_t n)
+{
+    __attribute__((vector_size(32))) uint64_t acc[8] = {{0}};
+    typedef uint64_t v4 __attribute__((vector_size(32)));
+    const v4 *p = (const v4 *)v;
+    for (size_t i = 0; i + 32 <= n; i += 32, p += 8)
+        for (int k = 0; k < 8; k++)
+            acc[k] ^= p[k];
+    for (int k = 1; k < 8; k++)
+        acc[0] ^= acc[k];
+    return acc[0][0] ^ acc[0][1] ^ acc[0][2] ^ acc[0][3];
+}
+
+static uint64_t sl_bench_xor_scalar(const uint64_t *v, size_t n)
+{
+    uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (size_t i = 0; i + 4 <= n; i += 4) {
+        a0 ^= v[i];
+        a1 ^= v[i + 1];
+        a2 ^= v[i + 2];
+        a3 ^= v[i + 3];
+    }
+    return a0 ^ a1 ^ a2 ^ a3;
+}
+
+/* Best of 5 streaming reads of 256 MiB (beyond any cache), as bench/membw.c measures. */
+static double sl_bench_membw(void)
+{
+    uint64_t *v = aligned_alloc(64, SL_MEMBW_BYTES);
+    if (!v)
+        return 0;
+    size_t n = SL_MEMBW_BYTES / 8;
+    for (size_t i = 0; i < n; i++)
+        v[i] = i * 0x9E3779B97F4A7C15ull;
+    bool avx2 = sl_simd_supported(SL_SIMD_AVX2);
+    double best = 0;
+    volatile uint64_t sink = 0;
+    for (int r = 0; r < 5; r++) {
+        uint64_t t0 = sl_bench_now_ns();
+        sink ^= avx2 ? sl_bench_xor_avx2(v, n) : sl_bench_xor_scalar(v, n);
+        double s = (double)(sl_bench_now_ns() - t0) / 1e9;
+        if (s > 0 && SL_MEMBW_BYTES / s > best)
+            best = SL_MEMBW_BYTES / s;
+    }
+    (void)sink;
+    free(v);
+    return best;
+}
+
+static void sl_bench_machine(struct sl_bench_machine *m, bool membw)
+{
+    memset(m, 0, sizeof(*m));
+    snprintf(m->cpu, sizeof(m->cpu), "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[512];
+    while (f && fgets(line, sizeof(line), f)) {
+        char *c = strchr(line, ':');
+        if (!c)
+            continue;
+        if (!strncmp(line, "model name", 10) && !strcmp(m->cpu, "unknown")) {
+            snprintf(m->cpu, sizeof(m->cpu), "%s", c + 2);
+            m->cpu[strcspn(m->cpu, "\n")] = 0;
+        } else if (!strncmp(line, "cpu MHz", 7) && m->mhz == 0) {
+            m->mhz = strtod(c + 1, NULL);
+        }
+    }
+    if (f)
+        fclose(f);
+    m->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    m->cores = sl_exec_default_workers();
+    m->simd = sl_simd_name(sl_simd_active());
+    if (getloadavg(m->load, 3) < 0)
+        m->load[0] = m->load[1] = m->load[2] = -1;
+    if (gethostname(m->host, sizeof(m->host) - 1) != 0)
+        snprintf(m->host, sizeof(m->host), "unknown");
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(m->date, sizeof(m->date), "%Y-%m-%dT%H:%M:%S%z", &tm);
+    if (membw)
+        m->membw = sl_bench_membw();
+}
+
+/* ---- statistics and output ---------------------------------------------------------------- */
+
+static int sl_bench_cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+struct sl_bench_stats {
+    double mean, median, stddev, min, max;
+};
+
+static struct sl_bench_stats sl_bench_stats_of(const double *v, int n)
+{
+    struct sl_bench_stats s = {0, 0, 0, 0, 0};
+    if (n <= 0)
+        return s;
+    double sorted[64];
+    memcpy(sorted, v, (size_t)n * sizeof(double));
+    qsort(sorted, (size_t)n, sizeof(double), sl_bench_cmp_double);
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += v[i];
+    s.mean = sum / n;
+    s.median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    s.min = sorted[0];
+    s.max = sorted[n - 1];
+    double ss = 0;
+    for (int i = 0; i < n; i++)
+        ss += (v[i] - s.mean) * (v[i] - s.mean);
+    s.stddev = n > 1 ? sqrt(ss / (n - 1)) : 0;
+    return s;
+}
+
+/* The figures of a repetition, in the order of sl_bench_fig_names. */
+enum { SL_FIG_REAL, SL_FIG_CPU, SL_FIG_IPS, SL_FIG_PERCORE, SL_FIG_CORES, SL_FIG_ROWS_IN,
+       SL_FIG_ROWS_OUT, SL_FIG_LATE, SL_FIG_P50, SL_FIG_P99, SL_FIG_P999, SL_FIG_LAT_ROWS,
+       SL_FIG_LAT_UNATTR, SL_FIG_COUNT };
+static const char *const sl_bench_fig_names[SL_FIG_COUNT] = {
+    "real_time", "cpu_time", "items_per_second", "events_per_second_per_core", "cores",
+    "rows_in", "rows_out", "late_rows", "latency_p50_us", "latency_p99_us",
+    "latency_p999_us", "latency_rows", "latency_unattributed_rows"};
+
+static void sl_bench_figs(const struct sl_bench_rep *r, double *f)
+{
+    f[SL_FIG_REAL] = r->wall * 1e3;
+    f[SL_FIG_CPU] = r->cpu * 1e3;
+    f[SL_FIG_IPS] = r->wall > 0 ? (double)r->rows_in / r->wall : 0;
+    f[SL_FIG_PERCORE] = r->cpu > 0 ? (double)r->rows_in / r->cpu : 0;
+    f[SL_FIG_CORES] = r->wall > 0 ? r->cpu / r->wall : 0;
+    f[SL_FIG_ROWS_IN] = (double)r->rows_in;
+    f[SL_FIG_ROWS_OUT] = (double)r->rows_out;
+    f[SL_FIG_LATE] = (double)r->late;
+    f[SL_FIG_P50] = r->p50_us;
+    f[SL_FIG_P99] = r->p99_us;
+    f[SL_FIG_P999] = r->p999_us;
+    f[SL_FIG_LAT_ROWS] = (double)r->lat_rows;
+    f[SL_FIG_LAT_UNATTR] = (double)r->lat_unattributed;
+}
+
+static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int family,
+                                const char *agg, int rep_index, const double *fig, bool lat,
+                                double instr, bool first)
+{
+    fprintf(f, "%s    {\n      \"name\": ", first ? "" : ",\n");
+    char name[256];
+    snprintf(name, sizeof(name), "%s%s%s", res->name, agg ? "_" : "", agg ? agg : "");
+    sl_bench_json_write_str(f, name);
+    fprintf(f, ",\n      \"family_index\": %d,\n      \"per_family_instance_index\": 0,\n",
+            family);
+    fputs("      \"run_name\": ", f);
+    sl_bench_json_write_str(f, res->name);
+    fprintf(f, ",\n      \"run_type\": \"%s\",\n      \"repetitions\": %d,\n",
+            agg ? "aggregate" : "iteration", res->nreps);
+    if (!agg)
+        fprintf(f, "      \"repetition_index\": %d,\n", rep_index);
+    fprintf(f, "      \"threads\": 1,\n");
+    if (agg)
+        fprintf(f, "      \"aggregate_name\": \"%s\",\n      \"aggregate_unit\": \"%s\",\n", agg,
+                strcmp(agg, "cv") ? "time" : "percentage");
+    fprintf(f, "      \"iterations\": %d,\n", agg ? res->nreps : 1);
+    for (int k = 0; k < SL_FIG_COUNT; k++) {
+        if (!lat && k >= SL_FIG_P50 && k <= SL_FIG_P999)
+            continue;
+        fprintf(f, "      \"%s\": %.17g,\n", sl_bench_fig_names[k], fig[k]);
+        if (k == SL_FIG_CPU)
+            fputs("      \"time_unit\": \"ms\",\n", f);
+    }
+    if (instr >= 0 && (!agg || strcmp(agg, "stddev")))
+        fprintf(f, "      \"instructions\": %.17g,\n      \"instructions_per_event\": %.17g,\n",
+                instr, fig[SL_FIG_ROWS_IN] > 0 ? instr / fig[SL_FIG_ROWS_IN] : 0);
+    fputs("      \"label\": ", f);
+    sl_bench_json_write_str(f, res->label);
+    fputs("\n    }", f);
+}
+
+static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
+                                const struct sl_bench_machine *m,
+                                const struct sl_bench_result *res, size_t nres)
+{
+    fputs("{\n  \"context\": {\n    \"date\": ", f);
+    sl_bench_json_write_str(f, m->date);
+    fputs(",\n    \"host_name\": ", f);
+    sl_bench_json_write_str(f, m->host);
+    fprintf(f,
+            ",\n    \"executable\": \"sluice bench\",\n    \"num_cpus\": %d,\n"
+            "    \"mhz_per_cpu\": %d,\n    \"cpu_scaling_enabled\": false,\n"
+            "    \"caches\": [],\n    \"load_avg\": [%g, %g, %g],\n"
+            "    \"library_build_type\": \"%s\",\n",
+            m->cpus, (int)m->mhz, m->load[0], m->load[1], m->load[2],
+#ifdef NDEBUG
+            "release"
+#else
+            "debug"
+#endif
+    );
+    fputs("    \"cpu_model\": ", f);
+    sl_bench_json_write_str(f, m->cpu);
+    fprintf(f,
+            ",\n    \"physical_cores\": %d,\n    \"simd_level\": \"%s\",\n"
+            "    \"batch_capacity\": %d,\n    \"sluice_version\": \"%s\",\n"
+            "    \"memory_bandwidth_bytes_per_second\": %.17g,\n"
+            "    \"events\": %lld,\n    \"event_rate\": %lld,\n    \"paced\": %s,\n"
+            "    \"workers\": %d,\n    \"warmup_runs\": %d,\n    \"repetitions\": %d,\n",
+            m->cores, m->simd, SL_BATCH_CAP, SLUICE_VERSION, m->membw, (long long)a->events,
+            (long long)a->rate, a->paced ? "true" : "false", a->workers, a->warmup, a->reps);
+    fputs("    \"checkpoint_interval\": ", f);
+    sl_bench_json_write_str(f, a->checkpoint ? a->checkpoint : "none");
+    fputs(",\n    \"checkpoints\": \"not implemented yet: the interval is recorded and has no "
+          "effect\",\n    \"latency_method\": \"per batch: from a source batch's poll to the "
+          "sink write made during its push (windows: from the batch that moved the watermark "
+          "past the window end); rows without such a batch are counted as unattributed\"\n"
+          "  },\n  \"benchmarks\": [\n",
+          f);
+    bool first = true;
+    for (size_t i = 0; i < nres; i++) {
+        const struct sl_bench_result *r = &res[i];
+        double figs[64][SL_FIG_COUNT];
+        bool lat = true;
+        for (int k = 0; k < r->nreps; k++) {
+            sl_bench_figs(&r->reps[k], figs[k]);
+            if (!r->reps[k].lat_rows)
+                lat = false;
+        }
+        for (int k = 0; k < r->nreps; k++) {
+            sl_bench_json_entry(f, r, (int)i, NULL, k, figs[k], lat, r->instructions, first);
+            first = false;
+        }
+        if (r->nreps < 2)
+            continue;
+        static const char *const aggs[] = {"mean", "median", "stddev", "cv"};
+        for (int g = 0; g < 4; g++) {
+            double agg[SL_FIG_COUNT];
+            for (int c = 0; c < SL_FIG_COUNT; c++) {
+                double col[64];
+                for (int k = 0; k < r->nreps; k++)
+                    col[k] = figs[k][c];
+                struct sl_bench_stats s = sl_bench_stats_of(col, r->nreps);
+                agg[c] = g == 0   ? s.mean
+                         : g == 1 ? s.median
+                         : g == 2 ? s.stddev
+                                  : (s.mean != 0 ? s.stddev / s.mean : 0);
+            }
+            sl_bench_json_entry(f, r, (int)i, aggs[g], 0, agg, lat, g == 3 ? -1 : r->instructions,
+                                false);
+        }
+    }
+    fputs("\n  ]\n}\n", f);
+}
+
+static void sl_bench_table(FILE *f, const struct sl_bench_args *a,
+                           const struct sl_bench_machine *m, const struct sl_bench_result *res,
+                           size_t nres)
+{
+    fprintf(f, "machine: %s, %d CPUs (%d cores), SIMD %s, batch %d rows", m->cpu, m->cpus,
+            m->cores, m->simd, SL_BATCH_CAP);
+    if (m->membw > 0)
+        fprintf(f, ", memory bandwidth %.1f GB/s (streaming read)", m->membw / 1e9);
+    fprintf(f, "\nload average %.2f at the start%s\n", m->load[0],
+            m->load[0] > 0.5 * m->cpus ? " - the machine is busy: figures are not final" : "");
+    fprintf(f,
+            "runs: %lld events, event rate %lld/s%s, %d workers, %d warm-up + %d measured; "
+            "checkpoint interval %s (checkpoints are not implemented yet: no effect)\n\n",
+            (long long)a->events, (long long)a->rate,
+            a->paced ? " paced in wall time" : " (unpaced: as fast as possible)", a->workers,
+            a->warmup, a->reps, a->checkpoint ? a->checkpoint : "none");
+    fprintf(f, "%-32s %10s %10s %10s %7s %10s %5s %9s %9s %9s\n", "benchmark", "events/s",
+            "min", "max", "spread", "per core", "cores", "p50 ms", "p99 ms", "p99.9 ms");
+    char warn[4096] = "";
+    size_t wn = 0;
+    for (size_t i = 0; i < nres; i++) {
+        const struct sl_bench_result *r = &res[i];
+        double ips[64], pc[64], cores[64], p50[64], p99[64], p999[64];
+        bool lat = r->nreps > 0;
+        for (int k = 0; k < r->nreps; k++) {
+            double fig[SL_FIG_COUNT];
+            sl_bench_figs(&r->reps[k], fig);
+            ips[k] = fig[SL_FIG_IPS];
+            pc[k] = fig[SL_FIG_PERCORE];
+            cores[k] = fig[SL_FIG_CORES];
+            p50[k] = fig[SL_FIG_P50];
+            p99[k] = fig[SL_FIG_P99];
+            p999[k] = fig[SL_FIG_P999];
+            if (!r->reps[k].lat_rows)
+                lat = false;
+        }
+        struct sl_bench_stats s = sl_bench_stats_of(ips, r->nreps);
+        double spread = s.median > 0 ? (s.max - s.min) / s.median : 0;
+        fprintf(f, "%-32s %9.3fM %9.3fM %9.3fM %6.1f%% %9.3fM %5.2f", r->name, s.median / 1e6,
+                s.min / 1e6, s.max / 1e6, spread * 100,
+                sl_bench_stats_of(pc, r->nreps).median / 1e6,
+                sl_bench_stats_of(cores, r->nreps).median);
+        if (lat)
+            fprintf(f, " %9.3f %9.3f %9.3f\n", sl_bench_stats_of(p50, r->nreps).median / 1e3,
+                    sl_bench_stats_of(p99, r->nreps).median / 1e3,
+                    sl_bench_stats_of(p999, r->nreps).median / 1e3);
+        else
+            fprintf(f, " %9s %9s %9s\n", "n/a", "n/a", "n/a");
+        if (r->instructions >= 0 && r->nreps)
+            fprintf(f, "%-32s %.0f instructions, %.1f per event (%s)\n", "",
+                    r->instructions, r->instructions / (double)r->reps[0].rows_in,
+                    r->instr_tool);
+        if (spread > 0.10 && r->nreps > 1 && wn < sizeof(warn) - 256)
+            wn += (size_t)snprintf(warn + wn, sizeof(warn) - wn,
+                                   "WARNING: %s: max - min is %.0f%% of the median over %d runs: "
+                                   "a busy machine or too short a run; use more events or "
+                                   "repetitions\n",
+                                   r->name, spread * 100, r->nreps);
+    }
+    fprintf(f, "\nlatency: %s\n",
+            a->paced ? "at the paced offered load, per batch from poll to sink write"
+                     : "per batch from poll to sink write, under saturation (not at a fixed "
+                       "offered load: use --paced for the generator workloads)");
+    fputs("  windows: from the batch that moved the watermark past the window end to the "
+          "window's output;\n  n/a: no output row had such a batch - window output is made "
+          "while serving exchanged messages\n  (even at 1 worker) or at the end of the input, "
+          "so window latency is not measured yet\n",
+          f);
+    if (m->membw > 0)
+        fputs("  (memory bandwidth is the ceiling of a streaming read; compare bytes moved per "
+              "second with it)\n",
+              f);
+    if (wn)
+        fprintf(f, "\n%s", warn);
+}
+
+/* ---- command line --------------------------------------------------------------------------- */
+
+static int sl_bench_num(const char *flag, const char *v, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || *end || end == v || n < min || n > max) {
+        fprintf(stderr, "sluice bench: %s needs a number from %lld to %lld, not '%s'\n", flag,
+                (long long)min, (long long)max, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static bool sl_bench_is_sql(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 4 && !strcmp(s + n - 4, ".sql");
+}
+
+/* 0 ok, 1 help shown, 2 usage error (said). */
+static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->events = 1000000;
+    a->rate = 10000;
+    a->workers = 1;
+    a->warmup = 1;
+    a->reps = 5;
+    a->membw = true;
+    a->pin = true;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            fputs(sl_bench_usage, stdout);
+            return 1;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            if (sl_bench_is_sql(arg)) {
+                if (a->nfiles == 32) {
+                    fprintf(stderr, "sluice bench: at most 32 SQL files\n");
+                    return 2;
+                }
+                a->files[a->nfiles++] = arg;
+            } else {
+                if (a->npatterns == 64) {
+                    fprintf(stderr, "sluice bench: at most 64 workload patterns\n");
+                    return 2;
+                }
+                a->patterns[a->npatterns++] = arg;
+            }
+            continue;
+        }
+        static const char *const flags[] = {"--paced", "--instructions", "--no-membw",
+                                            "--no-pin", "--quiet", "--child"};
+        bool *const fv[] = {&a->paced, &a->instructions, &a->membw,
+                            &a->pin, &a->quiet, &a->child};
+        bool done = false;
+        for (int k = 0; k < 6; k++)
+            if (!strcmp(arg, flags[k])) {
+                *fv[k] = k == 2 || k == 3 ? false : true;
+                done = true;
+            }
+        if (done)
+            continue;
+        const char *eq = strchr(arg, '=');
+        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+        static const char *const valued[] = {"--events", "--rate", "--workers",
+                                             "--checkpoint-interval", "--warmup", "--reps",
+                                             "--json", "--set"};
+        int which = -1;
+        for (int k = 0; k < 8; k++)
+            if (strlen(valued[k]) == nlen && !strncmp(arg, valued[k], nlen))
+                which = k;
+        if (which < 0) {
+            fprintf(stderr, "sluice bench: unknown option '%s'\n%s", arg, sl_bench_usage);
+            return 2;
+        }
+        if (!val) {
+            fprintf(stderr, "sluice bench: %s needs a value\n", valued[which]);
+            return 2;
+        }
+        if (!eq)
+            i++;
+        int64_t n = 0;
+        switch (which) {
+        case 0:
+            if (sl_bench_num("--events", val, 1, INT64_MAX / 4, &a->events))
+                return 2;
+            break;
+        case 1:
+            if (sl_bench_num("--rate", val, 1, 1000000000000LL, &a->rate))
+                return 2;
+            break;
+        case 2:
+            if (sl_bench_num("--workers", val, 1, 1024, &n))
+                return 2;
+            a->workers = (int)n;
+            break;
+        case 3:
+            a->checkpoint = val;
+            break;
+        case 4:
+            if (sl_bench_num("--warmup", val, 0, 100, &n))
+                return 2;
+            a->warmup = (int)n;
+            break;
+        case 5:
+            if (sl_bench_num("--reps", val, 1, 64, &n))
+                return 2;
+            a->reps = (int)n;
+            break;
+        case 6:
+            a->json = val;
+            break;
+        default: {
+            const char *e = strchr(val, '=');
+            if (!e || e == val || a->nparams == 128) {
+                fprintf(stderr, "sluice bench: --set needs NAME=VALUE, not '%s'\n", val);
+                return 2;
+            }
+            char *name = strndup(val, (size_t)(e - val));
+            if (!name)
+                return 2;
+            a->params[a->nparams].name = name;
+            a->params[a->nparams++].value = e + 1;
+        }
+        }
+    }
+    return 0;
+}
+
+static bool sl_bench_selected(const struct sl_bench_args *a, const char *name)
+{
+    if (!a->npatterns)
+        return a->nfiles == 0;
+    for (size_t i = 0; i < a->npatterns; i++) {
+        const char *p = a->patterns[i];
+        size_t n = strlen(p);
+        if (!fnmatch(p, name, 0) || (!strncmp(name, p, n) && name[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+static void sl_bench_env_free(struct sl_bench_env *e)
+{
+    sl_kafka_mock_free(e->mock);
+    if (e->devnull)
+        fclose(e->devnull);
+    if (e->tmp[0]) {
+        static const char *const files[] = {"ysb.json", "campaigns.csv", "instr.out"};
+        char p[160];
+        for (int i = 0; i < 3; i++) {
+            snprintf(p, sizeof(p), "%s/%s", e->tmp, files[i]);
+            unlink(p);
+        }
+        rmdir(e->tmp);
+    }
+}
+
+/* Runs one workload's warm-ups and repetitions into `r`. 0 or -1 (said). */
+static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl_bench_result *r)
+{
+    const struct sl_bench_args *a = e->a;
+    struct sl_sql_input in[32];
+    size_t nin = 0;
+    char *sql = NULL;
+    int rc = -1;
+    if (w) {
+        sql = sl_bench_workload_sql(e, w);
+        if (!sql)
+            return -1;
+        in[0].path = w->name;
+        in[0].text = sql;
+        in[0].len = strlen(sql);
+        nin = 1;
+    } else {
+        for (; nin < a->nfiles; nin++) {
+            in[nin].path = a->files[nin];
+            in[nin].text = sl_bench_read_file(a->files[nin], &in[nin].len);
+            if (!in[nin].text)
+                goto out;
+        }
+    }
+    bool lat_meaningful = w && w->src == SL_BW_GEN && a->paced;
+    r->label = lat_meaningful ? "latency at the paced offered load"
+               : w && w->src == SL_BW_GEN
+                   ? "unpaced: latency under saturation"
+                   : "pre-loaded input: latency under saturation";
+    for (int k = 0; k < a->warmup + a->reps; k++) {
+        struct sl_bench_rep rep;
+        bool measured = k >= a->warmup;
+        if (sl_bench_exec(e, in, nin, w ? NULL : a->params, w ? 0 : a->nparams, &rep,
+                          a->workers))
+            goto out;
+        if (w && rep.rows_in != (uint64_t)a->events) {
+            fprintf(stderr,
+                    "sluice bench: %s read %llu of %lld events%s\n", w->name,
+                    (unsigned long long)rep.rows_in, (long long)a->events,
+                    w->src == SL_BW_KAFKA ? " (the mock broker keeps about 5 MiB per "
+                                            "partition and drops the oldest beyond)"
+                                          : "");
+            goto out;
+        }
+        if (measured)
+            r->reps[r->nreps++] = rep;
+        if (!a->quiet && !a->child)
+            fprintf(stderr, "sluice bench: %s %s %d: %.3f s, %.3f M events/s\n", r->name,
+                    measured ? "run" : "warm-up", measured ? k - a->warmup + 1 : k + 1,
+                    rep.wall, rep.wall > 0 ? (double)rep.rows_in / rep.wall / 1e6 : 0.0);
+    }
+    rc = 0;
+out:
+    if (w)
+        free(sql);
+    else
+        for (size_t i = 0; i < nin; i++)
+            free((char *)in[i].text);
+    return rc;
+}
+
+static int sl_bench_list(void)
+{
+    for (size_t i = 0; i < SL_BW_COUNT; i++)
+        printf("%s\n", sl_bw_all[i].name);
+    return 0;
+}
+
+static int sl_bench_run(int argc, char **argv)
+{
+    struct sl_bench_args a;
+    int rc = sl_bench_parse(argc, argv, &a);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    int status = 1;
+    struct sl_bench_env e = {.a = &a};
+    struct sl_bench_result *res = calloc(SL_BW_COUNT + 1, sizeof(*res));
+    size_t nres = 0;
+    char sqlname[160];
+    e.devnull = fopen("/dev/null", "w");
+    if (!res || !e.devnull)
+        goto out;
+    for (size_t i = 0; i < a.npatterns; i++) {
+        bool any = false;
+        for (size_t k = 0; k < SL_BW_COUNT; k++) {
+            const char *p = a.patterns[i];
+            size_t n = strlen(p);
+            if (!fnmatch(p, sl_bw_all[k].name, 0) ||
+                (!strncmp(sl_bw_all[k].name, p, n) && sl_bw_all[k].name[n] == '/'))
+                any = true;
+        }
+        if (!any && !(a.nfiles && !strncmp(a.patterns[i], "sql/", 4))) {
+            fprintf(stderr, "sluice bench: no workload matches '%s' (see 'sluice bench list')\n",
+                    a.patterns[i]);
+            status = 2;
+            goto out;
+        }
+    }
+    struct sl_bench_machine m;
+    sl_bench_machine(&m, a.membw && !a.child);
+    for (size_t i = 0; i < SL_BW_COUNT; i++) {
+        if (!sl_bench_selected(&a, sl_bw_all[i].name))
+            continue;
+        res[nres].name = sl_bw_all[i].name;
+        res[nres].instructions = -1;
+        if (sl_bench_one(&e, &sl_bw_all[i], &res[nres]))
+            goto out;
+        nres++;
+    }
+    if (a.nfiles) {
+        const char *last = strrchr(a.files[a.nfiles - 1], '/');
+        last = last ? last + 1 : a.files[a.nfiles - 1];
+        snprintf(sqlname, sizeof(sqlname), "sql/%.*s", (int)(strlen(last) - 4), last);
+        res[nres].name = sqlname;
+        res[nres].instructions = -1;
+        if (sl_bench_one(&e, NULL, &res[nres]))
+            goto out;
+        nres++;
+    }
+    if (a.instructions && !a.child)
+        for (size_t i = 0; i < nres; i++)
+            res[i].instructions = sl_bench_instructions(&e, res[i].name, &res[i].instr_tool);
+    if (a.json) {
+        FILE *f = strcmp(a.json, "-") ? fopen(a.json, "w") : stdout;
+        if (!f) {
+            fprintf(stderr, "sluice bench: cannot write %s: %s\n", a.json, strerror(errno));
+            goto out;
+        }
+        sl_bench_write_json(f, &a, &m, res, nres);
+        if (f != stdout && fclose(f) != 0) {
+            fprintf(stderr, "sluice bench: cannot write %s\n", a.json);
+            goto out;
+        }
+    }
+    if (!a.quiet)
+        sl_bench_table(a.json && !strcmp(a.json, "-") ? stderr : stdout, &a, &m, res, nres);
+    status = 0;
+out:
+    sl_bench_env_free(&e);
+    free(res);
+    for (size_t i = 0; i < a.nparams; i++)
+        free((char *)a.params[i].name);
+    return status;
+}
+
+int sl_cmd_bench(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(sl_bench_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "run"))
+        return sl_bench_run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "list"))
+        return sl_bench_list();
+    if (!strcmp(argv[1], "compare")) {
+        const char *files[2];
+        int nf = 0;
+        double thr = 5;
+        for (int i = 2; i < argc; i++) {
+            if (!strcmp(argv[i], "--threshold") && i + 1 < argc) {
+                char *end;
+                thr = strtod(argv[++i], &end);
+                if (*end || thr < 0) {
+                    fprintf(stderr, "sluice bench compare: --threshold needs a percentage\n");
+                    return 2;
+                }
+            } else if (argv[i][0] != '-' && nf < 2) {
+                files[nf++] = argv[i];
+            } else {
+                fprintf(stderr, "sluice bench compare: unexpected '%s'\n%s", argv[i],
+                        sl_bench_usage);
+                return 2;
+            }
+        }
+        if (nf != 2) {
+            fprintf(stderr, "sluice bench compare: needs BASE.json and NEW.json\n");
+            return 2;
+        }
+        struct sl_error err;
+        sl_error_clear(&err);
+        int rc = sl_bench_compare_files(files[0], files[1], thr, stdout, &err);
+        if (rc == 2)
+            fprintf(stderr, "sluice bench compare: %s\n", err.msg);
+        return rc;
+    }
+    if (!strcmp(argv[1], "plot")) {
+        const char *files[256];
+        size_t nf = 0;
+        const char *out = NULL;
+        for (int i = 2; i < argc; i++) {
+            if (!strcmp(argv[i], "-o") && i + 1 < argc)
+                out = argv[++i];
+            else if (argv[i][0] != '-' && nf < 256)
+                files[nf++] = argv[i];
+            else {
+                fprintf(stderr, "sluice bench plot: unexpected '%s'\n", argv[i]);
+                return 2;
+            }
+        }
+        if (!nf || !out) {
+            fprintf(stderr, "sluice bench plot: needs RESULTS.json... -o chart.svg\n");
+            return 2;
+        }
+        struct sl_error err;
+        sl_error_clear(&err);
+        if (sl_bench_plot_files(files, nf, out, &err)) {
+            fprintf(stderr, "sluice bench plot: %s\n", err.msg);
+            return 2;
+        }
+        return 0;
+    }
+    fprintf(stderr, "sluice bench: unknown subcommand '%s'\n%s", argv[1], sl_bench_usage);
+    return 2;
+}
