@@ -582,6 +582,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         w->ctx.stats = &w->stats;
         w->ctx.on_emit = opts->on_emit;
         w->ctx.on_emit_arg = opts->on_emit_arg;
+        w->ctx.on_window = opts->on_window;
+        w->ctx.on_window_arg = opts->on_window_arg;
         w->stats.watermark = INT64_MIN;
         w->wp = calloc(x->npipes, sizeof(*w->wp));
         w->by_tag = calloc(x->ntags ? x->ntags : 1, sizeof(*w->by_tag));

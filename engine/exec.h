@@ -43,6 +43,14 @@ struct sl_exec_opts {
      * input, or on an idle-timeout tick. Must be cheap and thread-safe per worker. */
     void (*on_emit)(void *arg, int worker, uint64_t ingest_ns, uint64_t rows);
     void *on_emit_arg;
+    /* Window delay (sluice bench): when set, called on the worker's thread right after a
+     * window's rows were written downstream, with `fired_ns` = the CLOCK_MONOTONIC time (ns)
+     * at which the first worker's watermark passed the window's end (the moment the window
+     * could first be closed) and `rows` the window's rows. now - fired_ns is the delay of
+     * the window's output after the watermark passed its end: the exchange, the wait for
+     * the slowest worker's watermark, the merge and the write. */
+    void (*on_window)(void *arg, int worker, uint64_t fired_ns, uint64_t rows);
+    void *on_window_arg;
 };
 
 struct sl_exec_summary {

@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/sql/lexer.h"
 #include "kernels/hash.h"
@@ -40,6 +41,7 @@ struct sl_wa_open { /* a phase-1 window */
 struct sl_wa_fin { /* a phase-2 window */
     int64_t start, end;
     struct sl_hashagg *ha;
+    uint64_t fired_ns; /* the earliest sender's fire time (for ctx->on_window) */
 };
 
 struct sl_wa_outcol { /* how output aggregate i comes out of the hashagg */
@@ -194,6 +196,13 @@ static void sl_wa_partial_free(struct sl_winagg_partial *p)
 static void sl_wa_partial_free_payload(void *p)
 {
     sl_wa_partial_free(p);
+}
+
+static uint64_t sl_wa_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- phase 1 ------------------------------------------------------------------------------- */
@@ -405,11 +414,13 @@ static int sl_wa_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
         nf++;
     int rc = 0;
     uint32_t done = 0;
+    uint64_t fired_ns = nf && ctx->on_window ? sl_wa_now_ns() : 0;
     for (; done < nf; done++) {
         struct sl_wa_open *w = &a->open[done];
         for (int o = 0; o < a->nworkers; o++) {
             if (!w->parts[o])
                 continue;
+            w->parts[o]->fired_ns = fired_ns;
             struct sl_msg m = {.kind = SL_MSG_DATA, .aux = op->tag, .ptr = w->parts[o]};
             if ((rc = sl_exec_send(ctx, op, o, m, err)) != 0)
                 goto out;
@@ -557,7 +568,10 @@ static int sl_wa_emit_fired(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
     int rc = 0;
     while (done < a->nfin && sl_wa_fired(a->fin[done].end, wm)) {
         struct sl_wa_fin *f = &a->fin[done];
+        uint64_t rows = sl_hashagg_groups(f->ha);
         rc = sl_wa_emit(a, ctx, f->ha, err);
+        if (!rc && ctx->on_window && f->fired_ns)
+            ctx->on_window(ctx->on_window_arg, ctx->worker, f->fired_ns, rows);
         sl_wa_drop_table(a, f->ha);
         done++;
         if (rc)
@@ -598,9 +612,11 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
         if ((rc = sl_wa_new_table(a, ctx, &ha, err)) != 0)
             goto out;
         memmove(a->fin + lo + 1, a->fin + lo, (a->nfin - lo) * sizeof(*a->fin));
-        a->fin[lo] = (struct sl_wa_fin){p->start, p->end, ha};
+        a->fin[lo] = (struct sl_wa_fin){p->start, p->end, ha, p->fired_ns};
         a->nfin++;
     }
+    if (p->fired_ns && (!a->fin[lo].fired_ns || p->fired_ns < a->fin[lo].fired_ns))
+        a->fin[lo].fired_ns = p->fired_ns;
     rc = sl_hashagg_merge(a->fin[lo].ha, p->ha, err);
     if (rc)
         rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",

@@ -63,6 +63,7 @@
 struct sl_winagg_partial {
     struct sl_msg_payload hdr; /* first: the ring can free an unreceived partial */
     int64_t start, end;
+    uint64_t fired_ns; /* CLOCK_MONOTONIC when the sender's watermark passed `end` */
     struct sl_hashagg *ha;
 };
 

@@ -60,6 +60,11 @@ struct sl_worker_ctx {
     uint64_t ingest_ns;
     void (*on_emit)(void *arg, int worker, uint64_t ingest_ns, uint64_t rows);
     void *on_emit_arg;
+    /* Window delay (engine/exec.h, sl_exec_opts.on_window): called by the window
+     * aggregation right after a window's rows went downstream, with the CLOCK_MONOTONIC
+     * time (ns) at which the first worker's watermark passed the window's end. */
+    void (*on_window)(void *arg, int worker, uint64_t fired_ns, uint64_t rows);
+    void *on_window_arg;
 };
 
 struct sl_op;

@@ -65,7 +65,17 @@ for b in d["benchmarks"]:
     else:
         assert b["items_per_second"] > 0, b
         assert b["rows_in"] == 2000, b  # every repetition read every event
+        # window workloads report a window delay for every window they emitted; the
+        # others report none
+        windowed = "hop_count" in b["name"] or "tumble" in b["name"] or "ysb" in b["name"]
+        if windowed:
+            assert b["windows"] > 0 and b["windows"] <= b["rows_out"], b
+            assert 0 <= b["window_delay_p50_us"] <= b["window_delay_p99_us"] \
+                <= b["window_delay_p999_us"], b
+        else:
+            assert "windows" not in b and "window_delay_p50_us" not in b, b
 PY
+check grep -q "window delay after the watermark passed the end" "$tmp/table"
 
 check "$bin" bench plot "$tmp/all.json" "$tmp/slow.json" -o "$tmp/chart.svg"
 check grep -q "<svg" "$tmp/chart.svg"
