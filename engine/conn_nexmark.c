@@ -112,15 +112,16 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     if (n > (int64_t)(SL_BATCH_CAP - b->rows))
         n = SL_BATCH_CAP - b->rows;
     int64_t stride = src->nworkers;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t index = ctx->worker + (w->emitted + i) * stride;
-        int rc = sl_nexmark_fill(src->gen, &w->ev, index, 1, b);
-        if (rc) {
-            w->emitted += i;
-            ctx->stats->rows_in += (uint64_t)i;
-            return sl_error_set(err, rc, "nexmark: cannot fill event %lld into the batch: %s",
-                                (long long)index, sl_strerror(rc));
-        } /* sl_nexmark_fill advanced b->rows */
+    int64_t first = ctx->worker + w->emitted * stride;
+    uint32_t before = b->rows;
+    int rc = sl_nexmark_fill_stride(src->gen, &w->ev, first, stride, (uint32_t)n, b);
+    if (rc) {
+        /* the rows filled before the failure stay (sl_nexmark_fill_stride keeps them) */
+        int64_t done = (int64_t)(b->rows - before);
+        w->emitted += done;
+        ctx->stats->rows_in += (uint64_t)done;
+        return sl_error_set(err, rc, "nexmark: cannot fill event %lld into the batch: %s",
+                            (long long)(first + done * stride), sl_strerror(rc));
     }
     w->emitted += n;
     ctx->stats->rows_in += (uint64_t)n;

@@ -937,13 +937,20 @@ static void nx_valid_word(struct sl_batch *b, int c0, int nc, uint32_t w, uint64
 int sl_nexmark_fill(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *ev,
                     int64_t first_index, uint32_t n, struct sl_batch *b)
 {
-    if (!nx_layout_ok(b) || n > SL_BATCH_CAP - b->rows)
+    return sl_nexmark_fill_stride(gen, ev, first_index, 1, n, b);
+}
+
+int sl_nexmark_fill_stride(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *ev,
+                           int64_t first_index, int64_t stride, uint32_t n,
+                           struct sl_batch *b)
+{
+    if (!nx_layout_ok(b) || n > SL_BATCH_CAP - b->rows || stride < 1)
         return SL_EINVAL;
     uint32_t row = b->rows, end = b->rows + n;
     uint64_t mp = 0, ma = 0, mb = 0, range = 0;
     int32_t *types = sl_col_i32(&b->cols[SL_NXC_EVENT_TYPE]);
     for (; row < end; row++) {
-        sl_nexmark_gen_event(gen, first_index + (row - b->rows), ev);
+        sl_nexmark_gen_event(gen, first_index + (int64_t)(row - b->rows) * stride, ev);
         uint64_t bit = (uint64_t)1 << (row & 63);
         types[row] = ev->type;
         switch (ev->type) {

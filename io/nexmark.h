@@ -275,4 +275,10 @@ enum sl_nexmark_col {
 int sl_nexmark_fill(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *ev,
                     int64_t first_index, uint32_t n, struct sl_batch *b);
 
+/* Like sl_nexmark_fill for the events first_index, first_index + stride, ...,
+ * first_index + (n - 1) * stride (stride >= 1): worker w of N generates w, w + N, ... */
+int sl_nexmark_fill_stride(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *ev,
+                           int64_t first_index, int64_t stride, uint32_t n,
+                           struct sl_batch *b);
+
 #endif
