@@ -300,7 +300,7 @@ static void fs_free(struct sl_source *s)
     free(src);
 }
 
-static const struct sl_source_ops fs_source_ops = {fs_poll, fs_splits, fs_free};
+static const struct sl_source_ops fs_source_ops = {fs_poll, fs_splits, fs_free, NULL};
 
 static const char *const fs_source_keys[] = {"path", NULL};
 

@@ -239,7 +239,7 @@ static void ka_free(struct sl_source *s)
     free(src);
 }
 
-static const struct sl_source_ops ka_source_ops = {ka_poll, ka_splits, ka_free};
+static const struct sl_source_ops ka_source_ops = {ka_poll, ka_splits, ka_free, NULL};
 
 #define KA_MAX_OFFSETS 1024
 

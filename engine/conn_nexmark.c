@@ -57,6 +57,7 @@ struct nx_source {
     int nworkers;
     double rate_per_worker; /* events per second */
     bool pace;              /* 'max-emit-speed' = 'false': emit at the rate in wall time */
+    uint32_t skip;          /* columns nobody reads (nx_prune): left NULL */
     struct nx_worker *w;
 };
 
@@ -114,7 +115,7 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     int64_t stride = src->nworkers;
     int64_t first = ctx->worker + w->emitted * stride;
     uint32_t before = b->rows;
-    int rc = sl_nexmark_fill_stride(src->gen, &w->ev, first, stride, (uint32_t)n, b);
+    int rc = sl_nexmark_fill_skip(src->gen, &w->ev, first, stride, (uint32_t)n, src->skip, b);
     if (rc) {
         /* the rows filled before the failure stay (sl_nexmark_fill_stride keeps them) */
         int64_t done = (int64_t)(b->rows - before);
@@ -154,7 +155,17 @@ static void nx_free(struct sl_source *s)
     free(src);
 }
 
-static const struct sl_source_ops nx_ops = {nx_poll, nx_splits, nx_free};
+/* Projection pushdown: VARCHAR columns nobody reads are not copied into batches. */
+static void nx_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
+{
+    struct nx_source *src = (struct nx_source *)s;
+    src->skip = 0;
+    for (uint32_t c = 0; c < ncols && c < SL_NEXMARK_NCOLS; c++)
+        if (!needed[c])
+            src->skip |= 1u << c;
+}
+
+static const struct sl_source_ops nx_ops = {nx_poll, nx_splits, nx_free, nx_prune};
 
 /* The table's columns against the generator's. */
 static int nx_check_schema(const struct sl_table *t, const struct sl_connector_env *env,

@@ -54,6 +54,10 @@ struct sl_source_ops {
      * too small (*n says how many). */
     int (*splits)(struct sl_source *s, int worker, int32_t *ids, uint32_t cap, uint32_t *n);
     void (*free)(struct sl_source *s);
+    /* Optional (NULL: every column is produced). Projection pushdown: the pipeline reads
+     * only the physical columns with needed[i] true; the source may leave the others NULL.
+     * Called once, before any poll. */
+    void (*prune)(struct sl_source *s, const bool *needed, uint32_t ncols);
 };
 
 struct sl_source {

@@ -193,6 +193,71 @@ int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, stru
 
 /* ---- pipelines ----------------------------------------------------------------------------- */
 
+static void sl_expr_cols(const struct sl_expr *e, bool *need, uint32_t n)
+{
+    if (e->kind == SL_EXPR_COL && e->col >= 0 && (uint32_t)e->col < n)
+        need[e->col] = true;
+    for (uint32_t i = 0; i < e->nargs; i++)
+        sl_expr_cols(e->args[i], need, n);
+}
+
+/*
+ * Projection pushdown: which columns of the scan (nodes[0]) the rest of the pipeline reads,
+ * into need_scan[0 .. nodes[0]->out.ncols - 1]. Walks from the sink down: a node's needed
+ * outputs give its needed inputs. 0, or SL_ENOMEM.
+ */
+static int sl_pipe_needed(const struct sl_pipe *p, bool *need_scan)
+{
+    bool *need = NULL; /* the needed outputs of the node being looked at */
+    for (uint32_t i = p->nnodes - 1; i >= 1; i--) {
+        const struct sl_plan *node = p->nodes[i];
+        uint32_t nin = node->input->out.ncols, nout = node->out.ncols;
+        bool *in = calloc(nin ? nin : 1, sizeof(*in));
+        if (!in) {
+            free(need);
+            return SL_ENOMEM;
+        }
+        switch (node->kind) {
+        case SL_PLAN_SINK:
+        case SL_PLAN_AGG: /* keys and aggregate inputs are all its input */
+            for (uint32_t c = 0; c < nin; c++)
+                in[c] = true;
+            break;
+        case SL_PLAN_PROJECT:
+            for (uint32_t c = 0; c < nout && c < node->project.nexprs; c++)
+                if (need[c])
+                    sl_expr_cols(node->project.exprs[c], in, nin);
+            break;
+        case SL_PLAN_FILTER:
+            memcpy(in, need, nin * sizeof(*in));
+            sl_expr_cols(node->filter.pred, in, nin);
+            break;
+        case SL_PLAN_WATERMARK:
+            memcpy(in, need, nin * sizeof(*in));
+            in[node->watermark.rowtime] = true;
+            break;
+        case SL_PLAN_WINDOW: /* the input columns, then window_start / end / time */
+            memcpy(in, need, nin * sizeof(*in));
+            in[node->window.time_col] = true;
+            break;
+        case SL_PLAN_LOOKUP_JOIN: /* the probe columns, then the table's */
+            memcpy(in, need, nin * sizeof(*in));
+            in[node->lookup.probe_col] = true;
+            break;
+        default: /* anything else: keep every column */
+            for (uint32_t c = 0; c < nin; c++)
+                in[c] = true;
+        }
+        free(need);
+        need = in;
+        if (i == 1)
+            break;
+    }
+    memcpy(need_scan, need, p->nodes[0]->out.ncols * sizeof(*need_scan));
+    free(need);
+    return 0;
+}
+
 static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, struct sl_pipe *p,
                         struct sl_error *err)
 {
@@ -219,6 +284,16 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, struct sl
     p->scan_schema = sl_schema_from_rel(&p->nodes[0]->out);
     if (!p->scan_schema)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
+    if (p->source->ops->prune && n > 1) {
+        uint32_t ncols = p->nodes[0]->out.ncols;
+        bool *need = calloc(ncols ? ncols : 1, sizeof(*need));
+        if (!need || sl_pipe_needed(p, need)) {
+            free(need);
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+        p->source->ops->prune(p->source, need, ncols);
+        free(need);
+    }
     return 0;
 }
 

@@ -928,6 +928,8 @@ static void nx_valid_word(struct sl_batch *b, int c0, int nc, uint32_t w, uint64
 
 #define NX_PUT_STR(col, s)                                                                     \
     do {                                                                                       \
+        if (skip & (1u << (col)))                                                              \
+            break; /* pushed down: NULL (validity cleared at the end) */                       \
         sl_str v_ = sl_batch_str(b, (s).ptr, (s).len);                                          \
         if (!sl_str_ok(v_))                                                                    \
             goto out_nomem;                                                                    \
@@ -944,8 +946,29 @@ int sl_nexmark_fill_stride(const struct sl_nexmark_gen *gen, struct sl_nexmark_e
                            int64_t first_index, int64_t stride, uint32_t n,
                            struct sl_batch *b)
 {
+    return sl_nexmark_fill_skip(gen, ev, first_index, stride, n, 0, b);
+}
+
+/* Rows [from, to) of a skipped column: NULL. */
+static void nx_clear_skipped(struct sl_batch *b, uint32_t skip, uint32_t from, uint32_t to)
+{
+    for (uint32_t c = 0; skip && c < SL_NEXMARK_NCOLS; c++) {
+        if (!(skip & (1u << c)) || !b->cols[c].valid)
+            continue;
+        for (uint32_t r = from; r < to; r++)
+            sl_valid_set(b->cols[c].valid, r, false);
+    }
+}
+
+int sl_nexmark_fill_skip(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *ev,
+                         int64_t first_index, int64_t stride, uint32_t n, uint32_t skip,
+                         struct sl_batch *b)
+{
     if (!nx_layout_ok(b) || n > SL_BATCH_CAP - b->rows || stride < 1)
         return SL_EINVAL;
+    for (uint32_t c = 0; c < SL_NEXMARK_NCOLS; c++) /* only VARCHAR columns are skipped */
+        if (b->cols[c].type.id != SL_TYPE_VARCHAR)
+            skip &= ~(1u << c);
     uint32_t row = b->rows, end = b->rows + n;
     uint64_t mp = 0, ma = 0, mb = 0, range = 0;
     int32_t *types = sl_col_i32(&b->cols[SL_NXC_EVENT_TYPE]);
@@ -1004,6 +1027,7 @@ int sl_nexmark_fill_stride(const struct sl_nexmark_gen *gen, struct sl_nexmark_e
             mp = ma = mb = range = 0;
         }
     }
+    nx_clear_skipped(b, skip, b->rows, end);
     b->rows = end;
     return 0;
 out_nomem:
@@ -1015,6 +1039,7 @@ out_nomem:
         nx_valid_word(b, SL_NXC_AUCTION, 10, w, range, ma);
         nx_valid_word(b, SL_NXC_BID, 7, w, range, mb);
     }
+    nx_clear_skipped(b, skip, b->rows, row);
     b->rows = row;
     return SL_ENOMEM;
 }

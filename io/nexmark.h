@@ -281,4 +281,11 @@ int sl_nexmark_fill_stride(const struct sl_nexmark_gen *gen, struct sl_nexmark_e
                            int64_t first_index, int64_t stride, uint32_t n,
                            struct sl_batch *b);
 
+/* Like sl_nexmark_fill_stride, but the VARCHAR columns whose bit (1 << column index) is set
+ * in `skip` are not copied into the batch: they come out NULL (projection pushdown - a
+ * query that never reads a column does not pay for its bytes). */
+int sl_nexmark_fill_skip(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *ev,
+                         int64_t first_index, int64_t stride, uint32_t n, uint32_t skip,
+                         struct sl_batch *b);
+
 #endif
