@@ -41,6 +41,7 @@ struct sl_pipe {
     struct sl_sink *sink;
     struct sl_schema *scan_schema;
     uint32_t tag_base; /* node i's operator has tag tag_base + i */
+    bool **need;       /* need[i][c]: column c of node i's output is read downstream */
 };
 
 /* A pipeline's instance on one worker. */
@@ -202,21 +203,25 @@ static void sl_expr_cols(const struct sl_expr *e, bool *need, uint32_t n)
 }
 
 /*
- * Projection pushdown: which columns of the scan (nodes[0]) the rest of the pipeline reads,
- * into need_scan[0 .. nodes[0]->out.ncols - 1]. Walks from the sink down: a node's needed
- * outputs give its needed inputs. 0, or SL_ENOMEM.
+ * Projection pushdown: which output columns of every node the rest of the pipeline reads,
+ * into p->need[i] (node i's out rel; need[0] is the scan's). Walks from the sink down: a
+ * node's needed outputs give its needed inputs. 0, or SL_ENOMEM.
  */
-static int sl_pipe_needed(const struct sl_pipe *p, bool *need_scan)
+static int sl_pipe_needed(struct sl_pipe *p)
 {
-    bool *need = NULL; /* the needed outputs of the node being looked at */
+    p->need = calloc(p->nnodes, sizeof(*p->need));
+    if (!p->need)
+        return SL_ENOMEM;
+    for (uint32_t i = 0; i < p->nnodes; i++) {
+        p->need[i] = calloc(p->nodes[i]->out.ncols ? p->nodes[i]->out.ncols : 1, sizeof(bool));
+        if (!p->need[i])
+            return SL_ENOMEM;
+    }
     for (uint32_t i = p->nnodes - 1; i >= 1; i--) {
         const struct sl_plan *node = p->nodes[i];
         uint32_t nin = node->input->out.ncols, nout = node->out.ncols;
-        bool *in = calloc(nin ? nin : 1, sizeof(*in));
-        if (!in) {
-            free(need);
-            return SL_ENOMEM;
-        }
+        const bool *need = p->need[i];
+        bool *in = p->need[i - 1];
         switch (node->kind) {
         case SL_PLAN_SINK:
         case SL_PLAN_AGG: /* keys and aggregate inputs are all its input */
@@ -248,13 +253,7 @@ static int sl_pipe_needed(const struct sl_pipe *p, bool *need_scan)
             for (uint32_t c = 0; c < nin; c++)
                 in[c] = true;
         }
-        free(need);
-        need = in;
-        if (i == 1)
-            break;
     }
-    memcpy(need_scan, need, p->nodes[0]->out.ncols * sizeof(*need_scan));
-    free(need);
     return 0;
 }
 
@@ -284,16 +283,10 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, struct sl
     p->scan_schema = sl_schema_from_rel(&p->nodes[0]->out);
     if (!p->scan_schema)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    if (p->source->ops->prune && n > 1) {
-        uint32_t ncols = p->nodes[0]->out.ncols;
-        bool *need = calloc(ncols ? ncols : 1, sizeof(*need));
-        if (!need || sl_pipe_needed(p, need)) {
-            free(need);
-            return sl_error_set(err, SL_ENOMEM, "out of memory");
-        }
-        p->source->ops->prune(p->source, need, ncols);
-        free(need);
-    }
+    if (n > 1 && sl_pipe_needed(p))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    if (p->source->ops->prune && p->need)
+        p->source->ops->prune(p->source, p->need[0], p->nodes[0]->out.ncols);
     return 0;
 }
 
@@ -304,6 +297,10 @@ static void sl_pipe_free(struct sl_pipe *p)
     if (p->sink)
         p->sink->ops->free(p->sink);
     sl_schema_free(p->scan_schema);
+    if (p->need)
+        for (uint32_t i = 0; i < p->nnodes; i++)
+            free(p->need[i]);
+    free(p->need);
     free(p->nodes);
 }
 
@@ -344,6 +341,8 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
         }
         case SL_PLAN_WINDOW:
             rc = sl_op_window_new(node, ctx, &op, err);
+            if (!rc && p->need)
+                sl_op_window_prune(op, p->need[i]);
             break;
         case SL_PLAN_AGG:
             rc = sl_op_winagg_new(node, ctx, &op, err);

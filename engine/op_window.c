@@ -11,6 +11,7 @@
  */
 #include "engine/op_window.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/sql/lexer.h"
@@ -29,6 +30,7 @@ struct sl_op_window {
     sl_sel_t *rows;  /* cap_pairs pair rows */
     int64_t *starts; /* cap_pairs pair window starts */
     sl_sel_t *iota;  /* 0, 1, ..., SL_BATCH_CAP - 1: positions to chunk an unselected batch */
+    bool *skip;      /* NULL, or per input column: not read downstream, not copied */
 };
 
 /* An error at SQL position `pos` (plain when the worker has no SQL source). */
@@ -86,6 +88,14 @@ static int sl_opw_fill(struct sl_op_window *w, const struct sl_batch *b, const s
     for (uint32_t c = 0; c < w->nin; c++) {
         const struct sl_column *src = &b->cols[c];
         struct sl_column *dst = &out->cols[c];
+        if (w->skip && w->skip[c]) { /* pushed down: nobody reads it */
+            if (dst->type.id == SL_TYPE_VARCHAR)
+                memset(dst->data, 0, m * sizeof(sl_str)); /* safe empty views */
+            if (dst->valid)
+                for (uint32_t j = 0; j < m; j++)
+                    sl_valid_set(dst->valid, j, false);
+            continue;
+        }
         switch (src->type.id) {
         case SL_TYPE_BOOLEAN: {
             const uint8_t *s = src->data;
@@ -189,6 +199,17 @@ static int sl_opw_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     return sl_op_finish_next(op, ctx, err);
 }
 
+void sl_op_window_prune(struct sl_op *op, const bool *needed)
+{
+    struct sl_op_window *w = (struct sl_op_window *)op;
+    free(w->skip);
+    w->skip = calloc(w->nin ? w->nin : 1, sizeof(*w->skip));
+    if (!w->skip)
+        return; /* no pruning: every column is copied, which is always right */
+    for (uint32_t c = 0; c < w->nin; c++)
+        w->skip[c] = !needed[c];
+}
+
 static void sl_opw_free(struct sl_op *op)
 {
     struct sl_op_window *w = (struct sl_op_window *)op;
@@ -200,6 +221,7 @@ static void sl_opw_free(struct sl_op *op)
     sl_mem_free(w->rows);
     sl_mem_free(w->starts);
     sl_mem_free(w->iota);
+    free(w->skip);
     sl_mem_free(w);
 }
 

@@ -41,6 +41,11 @@
  * a window node, or its rels do not match), SL_ENOTSUP (CUMULATE, too many windows per row)
  * or SL_ENOMEM, with a message in err that points into the SQL.
  */
+/* Projection pushdown: only the output columns with needed[c] true (of node->out) are read
+ * downstream; the others are not copied (NULL, or an empty string, or unspecified values
+ * in a NOT NULL numeric column). Call before the first push. */
+void sl_op_window_prune(struct sl_op *op, const bool *needed);
+
 int sl_op_window_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
                      struct sl_error *err);
 

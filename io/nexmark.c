@@ -928,8 +928,10 @@ static void nx_valid_word(struct sl_batch *b, int c0, int nc, uint32_t w, uint64
 
 #define NX_PUT_STR(col, s)                                                                     \
     do {                                                                                       \
-        if (skip & (1u << (col)))                                                              \
-            break; /* pushed down: NULL (validity cleared at the end) */                       \
+        if (skip & (1u << (col))) { /* pushed down: NULL (validity cleared at the end), and */ \
+            memset(&sl_col_str(&b->cols[(col)])[row], 0, sizeof(sl_str)); /* an empty view */  \
+            break;                                                                             \
+        }                                                                                      \
         sl_str v_ = sl_batch_str(b, (s).ptr, (s).len);                                          \
         if (!sl_str_ok(v_))                                                                    \
             goto out_nomem;                                                                    \
