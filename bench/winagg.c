@@ -27,7 +27,6 @@
 #define NKEYS 10000
 #define KEYBUF (SL_BATCH_CAP * 64)
 
-
 struct pick {
     struct sl_op op;
     struct sl_batch_pool *pool;
@@ -74,7 +73,11 @@ static void nop_free(struct sl_op *op)
     (void)op;
 }
 
-static const struct sl_op_ops pick_ops = {"pick", pick_push, pick_wm, NULL, pick_finish, nop_free};
+static const struct sl_op_ops pick_ops = {.name = "pick",
+                                          .push = pick_push,
+                                          .watermark = pick_wm,
+                                          .finish = pick_finish,
+                                          .free = nop_free};
 
 struct sink {
     struct sl_op op;
@@ -100,7 +103,8 @@ static int sink_wm(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm, stru
     return 0;
 }
 
-static const struct sl_op_ops sink_ops = {"sink", sink_push, sink_wm, NULL, NULL, nop_free};
+static const struct sl_op_ops sink_ops = {
+    .name = "sink", .push = sink_push, .watermark = sink_wm, .free = nop_free};
 
 static const char *const sql_tumble =
     "CREATE TABLE t (k BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)"
@@ -145,8 +149,8 @@ static void bm_winagg(struct sl_bench *b, void *arg)
             win = p;
     }
     struct sl_worker_stats stats = {0};
-    struct sl_worker_ctx ctx = {.worker = 0, .nworkers = 1, .heap = sl_heap_new(),
-                                .sql = job->file->src, .stats = &stats};
+    struct sl_worker_ctx ctx = {
+        .worker = 0, .nworkers = 1, .heap = sl_heap_new(), .sql = job->file->src, .stats = &stats};
     struct sl_op *w = NULL, *a = NULL;
     struct sl_schema *in_schema = schema_of(&win->input->out);
     struct sl_schema *pre_schema = schema_of(&agg->input->out);

@@ -37,7 +37,8 @@ static int bh_close(struct sl_sink *sk, struct sl_error *err)
     return 0;
 }
 
-static const struct sl_sink_ops bh_ops = {bh_write, bh_flush, bh_close, bh_free};
+static const struct sl_sink_ops bh_ops = {
+    .write = bh_write, .flush = bh_flush, .close = bh_close, .free = bh_free};
 
 int sl_conn_blackhole_sink(const struct sl_table *t, const struct sl_connector_env *env,
                            int nworkers, struct sl_sink **out, struct sl_error *err)

@@ -300,7 +300,8 @@ static void fs_free(struct sl_source *s)
     free(src);
 }
 
-static const struct sl_source_ops fs_source_ops = {fs_poll, fs_splits, fs_free, NULL};
+static const struct sl_source_ops fs_source_ops = {
+    .poll = fs_poll, .splits = fs_splits, .free = fs_free};
 
 static const char *const fs_source_keys[] = {"path", NULL};
 
@@ -512,8 +513,8 @@ static void fs_sink_free(struct sl_sink *sk)
     free(s);
 }
 
-static const struct sl_sink_ops fs_sink_ops = {fs_sink_write, fs_sink_flush, fs_sink_close,
-                                               fs_sink_free};
+static const struct sl_sink_ops fs_sink_ops = {
+    .write = fs_sink_write, .flush = fs_sink_flush, .close = fs_sink_close, .free = fs_sink_free};
 
 int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                     struct sl_sink **out, struct sl_error *err)

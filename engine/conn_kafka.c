@@ -239,7 +239,8 @@ static void ka_free(struct sl_source *s)
     free(src);
 }
 
-static const struct sl_source_ops ka_source_ops = {ka_poll, ka_splits, ka_free, NULL};
+static const struct sl_source_ops ka_source_ops = {
+    .poll = ka_poll, .splits = ka_splits, .free = ka_free};
 
 #define KA_MAX_OFFSETS 1024
 
@@ -496,8 +497,8 @@ static void ka_sink_free(struct sl_sink *sk)
     free(s);
 }
 
-static const struct sl_sink_ops ka_sink_ops = {ka_sink_write, ka_sink_flush, ka_sink_close,
-                                               ka_sink_free};
+static const struct sl_sink_ops ka_sink_ops = {
+    .write = ka_sink_write, .flush = ka_sink_flush, .close = ka_sink_close, .free = ka_sink_free};
 
 /* A schema of some columns of `schema`. */
 static struct sl_schema *ka_subschema(const struct sl_schema *schema, const int *idx, uint32_t n)

@@ -165,7 +165,8 @@ static void nx_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
             src->skip |= 1u << c;
 }
 
-static const struct sl_source_ops nx_ops = {nx_poll, nx_splits, nx_free, nx_prune};
+static const struct sl_source_ops nx_ops = {
+    .poll = nx_poll, .splits = nx_splits, .free = nx_free, .prune = nx_prune};
 
 /* The table's columns against the generator's. */
 static int nx_check_schema(const struct sl_table *t, const struct sl_connector_env *env,

@@ -384,7 +384,8 @@ static void pr_free(struct sl_sink *sk)
     free(s);
 }
 
-static const struct sl_sink_ops pr_ops = {pr_write, pr_flush, pr_close, pr_free};
+static const struct sl_sink_ops pr_ops = {
+    .write = pr_write, .flush = pr_flush, .close = pr_close, .free = pr_free};
 
 int sl_conn_print_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                        struct sl_sink **out, struct sl_error *err)

@@ -23,6 +23,7 @@
 #include "engine/catalog.h"
 #include "engine/error.h"
 #include "engine/operator.h"
+#include "engine/state.h"
 
 /* What connectors get from the command line and the job. */
 struct sl_connector_env {
@@ -32,6 +33,8 @@ struct sl_connector_env {
     uint32_t nkafka_props;
     FILE *print_out;         /* where 'print' writes (stdout) */
     const struct sl_job *job; /* SET values (e.g. table.exec.source.idle-timeout) */
+    bool checkpoints;         /* the job takes checkpoints: sinks write per-epoch parts that
+                                 only commit() makes visible */
 };
 
 /* ---- sources ------------------------------------------------------------------------------- */
@@ -58,6 +61,21 @@ struct sl_source_ops {
      * only the physical columns with needed[i] true; the source may leave the others NULL.
      * Called once, before any poll. */
     void (*prune)(struct sl_source *s, const bool *needed, uint32_t ncols);
+    /* Checkpoints (both NULL: the source cannot resume, and a job with checkpoints refuses
+     * it with an error naming the table).
+     * save: appends to `out` the position of worker `worker`'s splits - where its next poll
+     * continues, i.e. just after every row its polls have returned - plus whatever the
+     * source needs to go on identically (a generator's base time); and to `summary` a short
+     * human text of the offsets, "split=offset" pairs separated by ',' (no spaces, no
+     * newline), e.g. "0=1200,1=1187". Runs on that worker's thread between two polls.
+     * restore: puts worker `worker`'s splits back where `in` (bytes save wrote, possibly by
+     * another process) says; runs on that worker's thread before its first poll. A split
+     * that save marked done stays done (its next poll reports split_done again). Errors:
+     * SL_ECORRUPT for bytes that do not fit this table, with what and where. */
+    int (*save)(struct sl_source *s, int worker, struct sl_sbuf *out, struct sl_sbuf *summary,
+                struct sl_error *err);
+    int (*restore)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                   struct sl_error *err);
 };
 
 struct sl_source {
@@ -83,6 +101,25 @@ struct sl_sink_ops {
     /* Every worker has flushed: make the output final (close files). */
     int (*close)(struct sl_sink *s, struct sl_error *err);
     void (*free)(struct sl_sink *s);
+    /* ---- checkpoints (all optional) ----
+     * prepare: a checkpoint barrier of epoch `epoch` reached this worker: the rows it wrote
+     * so far belong to that epoch. An exactly-once sink makes them durable but not visible
+     * (the filesystem sink: fsync and close the epoch's in-progress part file; later rows
+     * go to a new one); an at-least-once sink makes them durable (Kafka: wait for every
+     * delivery). NULL: flush() is called instead. Runs on the worker's thread.
+     * commit: epoch `epoch` is committed: make every prepared part of an epoch <= `epoch`
+     * visible (rename into place, fsync the directory). Idempotent. Runs on the checkpoint
+     * coordinator's thread, while workers may write rows of later epochs.
+     * recover: before any write of a job that resumes (committed = the last committed
+     * epoch) or starts with checkpoints (committed = 0): commit the prepared parts of epochs
+     * <= committed that are not visible yet (a crash between the commit and the rename) and
+     * delete everything of later epochs (never committed: the restored job writes those rows
+     * again). Runs once, before the workers start.
+     * With checkpoints on, close() must not make visible anything that commit() did not. */
+    int (*prepare)(struct sl_sink *s, struct sl_worker_ctx *ctx, uint64_t epoch,
+                   struct sl_error *err);
+    int (*commit)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
+    int (*recover)(struct sl_sink *s, uint64_t committed, struct sl_error *err);
 };
 
 struct sl_sink {

@@ -57,6 +57,7 @@
 #include "engine/error.h"
 #include "engine/mem.h"
 #include "engine/plan.h"
+#include "engine/state.h"
 #include "kernels/hashagg.h"
 
 /* The aggregate functions are the plan's (engine/plan.h, enum sl_agg_fn: SL_AGG_COUNT_STAR,
@@ -130,6 +131,21 @@ int sl_hashagg_emit(const struct sl_hashagg *ha, uint32_t *cursor, struct sl_bat
 
 /* Forgets every group and string; the table keeps its size for reuse. */
 void sl_hashagg_clear(struct sl_hashagg *ha);
+
+/*
+ * Checkpoints: appends the hashagg's groups (keys, strings and aggregate states) to `out`
+ * (engine/state.h), in a form sl_hashagg_load reads back into a hashagg of the same spec
+ * in another process. Does not change `ha`. 0, or SL_ENOMEM.
+ */
+int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_error *err);
+
+/*
+ * Loads groups that sl_hashagg_save wrote into `ha` (same spec, empty: new or cleared).
+ * Afterwards `ha` emits, merges and updates exactly as the saved one did (same groups in the
+ * same order, same states). SL_ECORRUPT (with in->what and the offset) for bytes that do not
+ * fit this spec; SL_ENOMEM.
+ */
+int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error *err);
 
 /* Bytes of heap memory the hashagg holds. */
 size_t sl_hashagg_memory(const struct sl_hashagg *ha);

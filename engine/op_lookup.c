@@ -183,8 +183,8 @@ static int lk_load(struct lk_op *op, const struct sl_connector_env *env, struct 
     if (rc)
         return rc;
     struct sl_worker_stats stats = {0};
-    struct sl_worker_ctx ctx = {.worker = 0, .nworkers = 1, .heap = heap,
-                                .sql = env ? env->sql : NULL, .stats = &stats};
+    struct sl_worker_ctx ctx = {
+        .worker = 0, .nworkers = 1, .heap = heap, .sql = env ? env->sql : NULL, .stats = &stats};
     uint32_t cap = 0;
     for (;;) {
         struct sl_batch *b = sl_batch_pool_get(op->tpool);
@@ -358,8 +358,11 @@ static void lk_free(struct sl_op *base)
     free(op);
 }
 
-static const struct sl_op_ops lk_ops = {"LookupJoin", lk_push,   lk_watermark,
-                                        NULL,         lk_finish, lk_free};
+static const struct sl_op_ops lk_ops = {.name = "LookupJoin",
+                                        .push = lk_push,
+                                        .watermark = lk_watermark,
+                                        .finish = lk_finish,
+                                        .free = lk_free};
 
 uint64_t sl_op_lookup_table_rows(const struct sl_op *op)
 {

@@ -28,6 +28,7 @@
 #include "engine/mem.h"
 #include "engine/plan.h"
 #include "engine/ring.h"
+#include "engine/state.h"
 
 struct sl_sql_source;
 struct sl_exec;
@@ -87,6 +88,16 @@ struct sl_op_ops {
     int (*finish)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
     /* Frees the operator and everything it owns (not `next`). */
     void (*free)(struct sl_op *op);
+    /* Checkpoints (both NULL: the operator keeps no state across batches).
+     * save: appends the operator's state on this worker to `out` (engine/state.h). Called at
+     * a consistent cut: after this worker's last pre-checkpoint batch and after every
+     * message other workers sent before their own cut; nothing is in flight to it.
+     * restore: the operator was just built, nothing was pushed yet: load what save wrote
+     * (possibly by another process). SL_ECORRUPT for bytes that do not fit. */
+    int (*save)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
+                struct sl_error *err);
+    int (*restore)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                   struct sl_error *err);
 };
 
 struct sl_op {

@@ -73,7 +73,11 @@ static void col_free(struct sl_op *op)
     (void)op;
 }
 
-static const struct sl_op_ops col_ops = {"collect", col_push, col_wm, NULL, col_finish, col_free};
+static const struct sl_op_ops col_ops = {.name = "collect",
+                                         .push = col_push,
+                                         .watermark = col_wm,
+                                         .finish = col_finish,
+                                         .free = col_free};
 
 /* ---- fixture ------------------------------------------------------------------------------- */
 

@@ -359,8 +359,11 @@ static void noop_free(struct sl_op *op)
     (void)op;
 }
 
-static const struct sl_op_ops col_ops = {"collect", col_push,   col_watermark,
-                                         NULL,      col_finish, noop_free};
+static const struct sl_op_ops col_ops = {.name = "collect",
+                                         .push = col_push,
+                                         .watermark = col_watermark,
+                                         .finish = col_finish,
+                                         .free = noop_free};
 
 /* The pre-projection: output column j is input column exprs[j]->col. */
 static int proj_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
@@ -400,8 +403,11 @@ static int proj_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_er
     return sl_op_finish_next(op, ctx, err);
 }
 
-static const struct sl_op_ops proj_ops = {"pre", proj_push,   proj_watermark,
-                                          NULL,  proj_finish, noop_free};
+static const struct sl_op_ops proj_ops = {.name = "pre",
+                                          .push = proj_push,
+                                          .watermark = proj_watermark,
+                                          .finish = proj_finish,
+                                          .free = noop_free};
 
 static void sim_init(struct sim *s, int n, const struct query *q, uint32_t ring_cap)
 {
@@ -1005,7 +1011,8 @@ static int grab_wm(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm, stru
     return 0;
 }
 
-static const struct sl_op_ops grab_ops = {"grab", grab_push, grab_wm, NULL, NULL, noop_free};
+static const struct sl_op_ops grab_ops = {
+    .name = "grab", .push = grab_push, .watermark = grab_wm, .free = noop_free};
 
 static void test_window_op(void **state)
 {
@@ -1013,8 +1020,11 @@ static void test_window_op(void **state)
     struct query q;
     bind_query(&q, q_hop);
     struct sl_worker_stats stats = {0};
-    struct sl_worker_ctx ctx = {.worker = 0, .nworkers = 1, .heap = sl_heap_new(),
-                                .sql = q.job->file->src, .stats = &stats};
+    struct sl_worker_ctx ctx = {.worker = 0,
+                                .nworkers = 1,
+                                .heap = sl_heap_new(),
+                                .sql = q.job->file->src,
+                                .stats = &stats};
     struct sl_op *w;
     struct sl_error err;
     assert_int_equal(sl_op_window_new(q.window, &ctx, &w, &err), 0);
