@@ -93,7 +93,7 @@ int sl_commit_check_transition(const struct sl_epoch_rec *cur, const struct sl_e
     switch (next->phase) {
     case SL_EPOCH_PREPARED:
         if (cur->phase == SL_EPOCH_NONE ||
-            (cur->phase == SL_EPOCH_COMMITTED && next->epoch == cur->epoch + 1) ||
+            (cur->phase == SL_EPOCH_COMMITTED && next->epoch > cur->epoch) ||
             (cur->phase == SL_EPOCH_PREPARED && next->epoch == cur->epoch))
             return 0;
         return sl_error_set(err, SL_ESTATE, "cannot prepare epoch %" PRId64 " after %s %" PRId64,

@@ -14,7 +14,8 @@
  *     PREPARED N   (snapshot durable, Kafka transaction T_N not yet committed)
  *     COMMITTED N  (T_N committed; N joins the history)
  * The rules (sl_commit_check_transition) are checked here, before the store is asked:
- *   - PREPARED N follows nothing (N >= 1), COMMITTED N-1, or PREPARED N itself (a leader
+ *   - PREPARED N follows nothing (N >= 1), COMMITTED M < N (the numbers of epochs that failed
+ *     before their PREPARED are not reused), or PREPARED N itself (a leader
  *     that rolled a PREPARED N back redoes epoch N with a fresh nonce);
  *   - COMMITTED N follows only PREPARED N with the same nonce, manifest and checksum.
  * Only the leader puts: sl_commit_acquire makes this process the leader (or waits as a

@@ -20,7 +20,9 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
+#include "engine/checkpoint.h"
 #include "engine/connector.h"
 #include "engine/op_basic.h"
 #include "engine/op_lookup.h"
@@ -29,6 +31,7 @@
 #include "engine/operator.h"
 #include "engine/ring.h"
 #include "engine/sql/parser.h"
+#include "io/fault.h"
 
 #define SL_RING_CAP 1024
 #define SL_MAX_SPLITS 4096
@@ -46,12 +49,12 @@ struct sl_pipe {
 
 /* A pipeline's instance on one worker. */
 struct sl_wpipe {
-    struct sl_op **ops;       /* index = node index; [0] (the scan) is NULL */
-    struct sl_op *first;      /* the operator above the scan */
-    struct sl_op *wm;         /* the watermark operator, if the table has one */
+    struct sl_op **ops;  /* index = node index; [0] (the scan) is NULL */
+    struct sl_op *first; /* the operator above the scan */
+    struct sl_op *wm;    /* the watermark operator, if the table has one */
     struct sl_batch_pool *pool;
     bool source_done;
-    bool finished;            /* the sink's finish() ran on this worker */
+    bool finished; /* the sink's finish() ran on this worker */
 };
 
 /* Messages waiting for room in the ring to one worker. */
@@ -72,8 +75,18 @@ struct sl_worker {
     struct sl_pending *pending; /* per destination worker */
     int rc;
     struct sl_error err;
-    double end;           /* wall time its loop ended (the summary's clock) */
+    double end; /* wall time its loop ended (the summary's clock) */
     _Atomic int done;
+    /* checkpoints (see "checkpoints" below) */
+    uint64_t ck_epoch;               /* the epoch being aligned; 0 when none */
+    uint64_t ck_done;                /* the last epoch this worker took its snapshot of */
+    bool *ck_blocked;                /* per sender: its barrier of ck_epoch arrived */
+    int ck_nbar;                     /* how many have */
+    struct sl_ckpt_wstate *ck_state; /* x->ck_states[id]: read by the coordinator */
+    int ck_rc;                       /* the snapshot's outcome, with ck_err */
+    struct sl_error ck_err;
+    _Atomic uint64_t ck_ready; /* ck_state holds this epoch's snapshot */
+    _Atomic int idle_done;     /* every pipeline finished: only barriers are left to serve */
 };
 
 struct sl_exec {
@@ -90,6 +103,11 @@ struct sl_exec {
     int64_t idle_ms;
     hwloc_topology_t topo;
     int ncores;
+    /* checkpoints: NULL ck when off */
+    struct sl_ckpt *ck;
+    struct sl_ckpt_wstate *ck_states; /* n entries */
+    _Atomic uint64_t ck_req;          /* the latest epoch the coordinator triggered */
+    _Atomic int ck_shutdown;          /* the final epoch committed: workers leave */
 };
 
 /* ---- schemas ------------------------------------------------------------------------------- */
@@ -116,23 +134,36 @@ struct sl_schema *sl_schema_from_rel(const struct sl_rel *rel)
 static int sl_dispatch(struct sl_worker *w, int from, struct sl_msg m, struct sl_error *err)
 {
     if (m.aux >= w->exec->ntags || !w->by_tag[m.aux] || !w->by_tag[m.aux]->ops->receive)
-        return sl_error_set(err, SL_ESTATE, "worker %d: a message for operator %u, which "
-                                            "takes none",
+        return sl_error_set(err, SL_ESTATE,
+                            "worker %d: a message for operator %u, which "
+                            "takes none",
                             w->id, m.aux);
     struct sl_op *op = w->by_tag[m.aux];
     return op->ops->receive(op, &w->ctx, from, m, err);
 }
 
-/* Serves the messages waiting for this worker; *got says whether there were any. */
+static int sl_ck_barrier(struct sl_worker *w, int from, uint64_t epoch, struct sl_error *err);
+
+/* Serves the messages waiting for this worker; *got says whether there were any. A sender
+ * whose checkpoint barrier arrived is not read again until this worker's snapshot. */
 static int sl_serve_inbound(struct sl_worker *w, bool *got, struct sl_error *err)
 {
     struct sl_exec *x = w->exec;
     for (int from = 0; from < x->n; from++) {
+        if (w->ck_blocked && w->ck_blocked[from])
+            continue;
         struct sl_ring *r = x->rings[from * x->n + w->id];
         struct sl_msg m;
         for (int k = 0; k < 256 && sl_ring_pop(r, &m); k++) {
             *got = true;
-            int rc = sl_dispatch(w, from, m, err);
+            int rc;
+            if (m.kind == SL_MSG_BARRIER) {
+                rc = sl_ck_barrier(w, from, (uint64_t)m.num, err);
+                if (rc)
+                    return rc;
+                break;
+            }
+            rc = sl_dispatch(w, from, m, err);
             if (rc)
                 return rc;
         }
@@ -156,24 +187,12 @@ static void sl_flush_pending(struct sl_worker *w, bool *left)
     }
 }
 
-int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, struct sl_msg msg,
-                 struct sl_error *err)
+/* Sends msg to worker `to` through the ring, or this worker's queue for it when full. */
+static int sl_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_error *err)
 {
-    struct sl_exec *x = ctx->exec;
-    if (!x) {
-        if (ctx->send_hook)
-            return ctx->send_hook(ctx, op, to, msg, err);
-        if (to != ctx->worker)
-            return sl_error_set(err, SL_EINVAL, "message to worker %d without an executor", to);
-        msg.aux = op->tag;
-        return op->ops->receive((struct sl_op *)op, ctx, to, msg, err);
-    }
-    struct sl_worker *w = &x->workers[ctx->worker];
-    if (to < 0 || to >= x->n)
-        return sl_error_set(err, SL_EINVAL, "message to worker %d of %d", to, x->n);
-    msg.aux = op->tag;
+    struct sl_exec *x = w->exec;
     struct sl_pending *p = &w->pending[to];
-    if (p->len == 0 && sl_ring_push(x->rings[ctx->worker * x->n + to], msg))
+    if (p->len == 0 && sl_ring_push(x->rings[w->id * x->n + to], msg))
         return 0;
     if (p->len == p->cap) {
         uint32_t ncap = p->cap ? p->cap * 2 : 64;
@@ -190,6 +209,24 @@ int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, stru
     p->msgs[(p->head + p->len) % p->cap] = msg;
     p->len++;
     return 0;
+}
+
+int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, struct sl_msg msg,
+                 struct sl_error *err)
+{
+    struct sl_exec *x = ctx->exec;
+    if (!x) {
+        if (ctx->send_hook)
+            return ctx->send_hook(ctx, op, to, msg, err);
+        if (to != ctx->worker)
+            return sl_error_set(err, SL_EINVAL, "message to worker %d without an executor", to);
+        msg.aux = op->tag;
+        return op->ops->receive((struct sl_op *)op, ctx, to, msg, err);
+    }
+    if (to < 0 || to >= x->n)
+        return sl_error_set(err, SL_EINVAL, "message to worker %d of %d", to, x->n);
+    msg.aux = op->tag;
+    return sl_send_raw(&x->workers[ctx->worker], to, msg, err);
 }
 
 /* ---- pipelines ----------------------------------------------------------------------------- */
@@ -428,6 +465,167 @@ static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
     return rc;
 }
 
+/* ---- checkpoints: barriers, snapshots, restore ---------------------------------------------
+ *
+ * Aligned barriers (Chandy-Lamport over FIFO rings). A worker starts epoch E when it sees
+ * the coordinator's request or the first barrier of E from another worker, whichever comes
+ * first, and always between two source polls: it sends a barrier of E to every other worker
+ * (behind every message it sent before, in the same rings and queues) and stops polling its
+ * sources. It keeps serving each sender until that sender's barrier arrives - those messages
+ * were sent before the sender's cut and belong to E - and leaves the rest in the ring. When
+ * every barrier is in, its state is exactly "its own input up to its cut, plus every
+ * message sent before the senders' cuts": it saves it (sink prepare, source positions,
+ * operator states) into its sl_ckpt_wstate for the coordinator, and goes on. An operator's
+ * receive() never sends (the exchange is one hop), so nothing a worker sends after its own
+ * barrier was caused by pre-cut input.
+ */
+
+static int sl_ck_begin(struct sl_worker *w, uint64_t epoch, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    w->ck_epoch = epoch;
+    w->ck_nbar = 0;
+    for (int to = 0; to < x->n; to++) {
+        w->ck_blocked[to] = false;
+        if (to == w->id)
+            continue;
+        struct sl_msg m = {.kind = SL_MSG_BARRIER, .num = (int64_t)epoch};
+        int rc = sl_send_raw(w, to, m, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int sl_ck_barrier(struct sl_worker *w, int from, uint64_t epoch, struct sl_error *err)
+{
+    if (!w->ck_epoch) {
+        int rc = sl_ck_begin(w, epoch, err);
+        if (rc)
+            return rc;
+    } else if (epoch != w->ck_epoch) {
+        return sl_error_set(err, SL_ESTATE,
+                            "worker %d: a barrier of epoch %llu from worker %d while aligning "
+                            "epoch %llu",
+                            w->id, (unsigned long long)epoch, from,
+                            (unsigned long long)w->ck_epoch);
+    }
+    w->ck_blocked[from] = true;
+    w->ck_nbar++;
+    return 0;
+}
+
+/* Every barrier is in: saves this worker's state of epoch ck_epoch and resumes. The outcome
+ * goes to the coordinator (ck_rc), which fails the epoch; the worker goes on either way. */
+static void sl_ck_snapshot(struct sl_worker *w)
+{
+    struct sl_exec *x = w->exec;
+    uint64_t e = w->ck_epoch;
+    struct sl_ckpt_wstate *ws = w->ck_state;
+    struct sl_error *err = &w->ck_err;
+    sl_ckpt_wstate_reset(ws);
+    int rc = 0;
+    for (uint32_t i = 0; i < x->npipes && !rc; i++) {
+        struct sl_pipe *p = &x->pipes[i];
+        struct sl_wpipe *wp = &w->wp[i];
+        rc = p->sink->ops->prepare ? p->sink->ops->prepare(p->sink, &w->ctx, e, err)
+                                   : p->sink->ops->flush(p->sink, &w->ctx, err);
+        if (rc)
+            break;
+        size_t off = ws->data.len;
+        sl_sbuf_put_u8(&ws->data, wp->source_done);
+        sl_sbuf_put_u8(&ws->data, wp->finished);
+        if ((rc = sl_ckpt_wstate_add(ws, SL_CKPT_PIPE, i, 0, off, err)))
+            break;
+        off = ws->data.len;
+        if (ws->summary.len)
+            sl_sbuf_put(&ws->summary, ",", 1);
+        sl_sbuf_put(&ws->summary, p->nodes[0]->scan.table->name,
+                    strlen(p->nodes[0]->scan.table->name));
+        sl_sbuf_put(&ws->summary, ":", 1);
+        size_t before = ws->summary.len;
+        rc = p->source->ops->save(p->source, w->id, &ws->data, &ws->summary, err);
+        if (rc || (rc = sl_ckpt_wstate_add(ws, SL_CKPT_SOURCE, i, 0, off, err)))
+            break;
+        if (ws->summary.len == before)
+            sl_sbuf_put(&ws->summary, "-", 1);
+        for (uint32_t k = 1; k < p->nnodes && !rc; k++) {
+            struct sl_op *op = wp->ops[k];
+            if (!op->ops->save)
+                continue;
+            off = ws->data.len;
+            rc = op->ops->save(op, &w->ctx, &ws->data, err);
+            if (!rc)
+                rc = sl_ckpt_wstate_add(ws, SL_CKPT_OP, i, k, off, err);
+        }
+    }
+    if (!rc)
+        rc = sl_sbuf_check(&ws->data, err);
+    if (!rc)
+        rc = sl_sbuf_check(&ws->summary, err);
+    if (rc && err->code == 0)
+        sl_error_set(err, rc, "worker %d: snapshot failed", w->id);
+    w->ck_rc = rc;
+    w->ck_done = e;
+    w->ck_epoch = 0;
+    w->ck_nbar = 0;
+    for (int i = 0; i < x->n; i++)
+        w->ck_blocked[i] = false;
+    atomic_store_explicit(&w->ck_ready, e, memory_order_release);
+}
+
+/* Restores this worker's pipelines from the state of the restored epoch. */
+static int sl_ck_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    char what[256];
+    for (uint32_t i = 0; i < x->npipes; i++) {
+        struct sl_pipe *p = &x->pipes[i];
+        struct sl_wpipe *wp = &w->wp[i];
+        const char *table = p->nodes[0]->scan.table->name;
+        const struct sl_ckpt_block *b = sl_ckpt_wstate_find(ws, SL_CKPT_PIPE, i, 0);
+        struct sl_sread r;
+        snprintf(what, sizeof(what), "worker %d: pipeline %u (INSERT INTO %s)", w->id, i,
+                 p->sink->table->name);
+        if (!b)
+            return sl_error_set(err, SL_ECORRUPT, "%s: no state in the snapshot", what);
+        sl_sread_init(&r, ws->data.p + b->off, b->len, what);
+        uint8_t sd, fin;
+        int rc;
+        if ((rc = sl_sread_u8(&r, &sd, err)) || (rc = sl_sread_u8(&r, &fin, err)) ||
+            (rc = sl_sread_end(&r, err)))
+            return rc;
+        wp->source_done = sd != 0;
+        wp->finished = fin != 0;
+        b = sl_ckpt_wstate_find(ws, SL_CKPT_SOURCE, i, 0);
+        snprintf(what, sizeof(what), "worker %d: source table '%s'", w->id, table);
+        if (!b)
+            return sl_error_set(err, SL_ECORRUPT, "%s: no position in the snapshot", what);
+        sl_sread_init(&r, ws->data.p + b->off, b->len, what);
+        if ((rc = p->source->ops->restore(p->source, &w->ctx, &r, err)) ||
+            (rc = sl_sread_end(&r, err)))
+            return rc;
+        for (uint32_t k = 1; k < p->nnodes; k++) {
+            struct sl_op *op = wp->ops[k];
+            b = sl_ckpt_wstate_find(ws, SL_CKPT_OP, i, k);
+            snprintf(what, sizeof(what), "worker %d: pipeline %u operator %u (%s)", w->id, i, k,
+                     op->ops->name);
+            if (!op->ops->restore) {
+                if (b)
+                    return sl_error_set(err, SL_ECORRUPT, "%s: state for a stateless operator",
+                                        what);
+                continue;
+            }
+            if (!b)
+                return sl_error_set(err, SL_ECORRUPT, "%s: no state in the snapshot", what);
+            sl_sread_init(&r, ws->data.p + b->off, b->len, what);
+            if ((rc = op->ops->restore(op, &w->ctx, &r, err)) || (rc = sl_sread_end(&r, err)))
+                return rc;
+        }
+    }
+    return 0;
+}
+
 static int sl_worker_loop(struct sl_worker *w)
 {
     struct sl_exec *x = w->exec;
@@ -438,17 +636,27 @@ static int sl_worker_loop(struct sl_worker *w)
             return 0;
         bool stop = x->opts->stop && *x->opts->stop;
         bool busy = false, left = false;
+        int rc;
+        if (x->ck && !w->ck_epoch) {
+            uint64_t req = atomic_load_explicit(&x->ck_req, memory_order_acquire);
+            if (req > w->ck_done && (rc = sl_ck_begin(w, req, err)) != 0)
+                return rc;
+        }
         sl_flush_pending(w, &left);
-        int rc = sl_serve_inbound(w, &busy, err);
+        rc = sl_serve_inbound(w, &busy, err);
         if (rc)
             return rc;
+        if (w->ck_epoch && w->ck_nbar == x->n - 1) {
+            sl_ck_snapshot(w);
+            busy = true;
+        }
         bool all_finished = true;
         for (uint32_t i = 0; i < x->npipes; i++) {
             struct sl_wpipe *wp = &w->wp[i];
             if (wp->finished)
                 continue;
             all_finished = false;
-            if (stop)
+            if (stop || w->ck_epoch) /* stopped, or aligning a checkpoint: no input */
                 continue;
             if (!wp->source_done) {
                 rc = sl_worker_poll(w, &x->pipes[i], wp, idle_turns > 8 ? 2 : 0, &busy, err);
@@ -461,15 +669,22 @@ static int sl_worker_loop(struct sl_worker *w)
                     return rc;
             }
         }
-        if (stop) {
+        if (x->ck) {
+            /* with checkpoints a worker leaves only after the final epoch committed (it
+             * takes part in every epoch until then, finished or stopped) */
+            if ((all_finished && !left) || stop)
+                atomic_store(&w->idle_done, 1);
+            if (atomic_load(&x->ck_shutdown) && !w->ck_epoch && !left)
+                return 0;
+        } else if (stop) {
             /* cancelled: flush what the sinks have and leave */
             for (uint32_t i = 0; i < x->npipes; i++)
                 if (!w->wp[i].finished)
                     x->pipes[i].sink->ops->flush(x->pipes[i].sink, &w->ctx, err);
             return 0;
-        }
-        if (all_finished && !left)
+        } else if (all_finished && !left) {
             return 0;
+        }
         if (busy) {
             idle_turns = 0;
         } else if (++idle_turns > 8) {
@@ -486,7 +701,8 @@ static void *sl_worker_main(void *arg)
     struct sl_worker *w = arg;
     struct sl_exec *x = w->exec;
     if (x->opts->pin && x->topo && x->ncores > 0) {
-        hwloc_obj_t core = hwloc_get_obj_by_type(x->topo, HWLOC_OBJ_CORE, (unsigned)(w->id % x->ncores));
+        hwloc_obj_t core =
+            hwloc_get_obj_by_type(x->topo, HWLOC_OBJ_CORE, (unsigned)(w->id % x->ncores));
         if (core)
             hwloc_set_cpubind(x->topo, core->cpuset, HWLOC_CPUBIND_THREAD);
     }
@@ -497,6 +713,10 @@ static void *sl_worker_main(void *arg)
     }
     for (uint32_t i = 0; i < x->npipes && !w->rc; i++)
         w->rc = sl_wpipe_build(w, &x->pipes[i], &w->wp[i], &w->err);
+    if (!w->rc && x->ck && sl_ckpt_restored_state(x->ck, w->id))
+        w->rc = sl_ck_restore(w, sl_ckpt_restored_state(x->ck, w->id), &w->err);
+    if (x->ck)
+        sl_ckpt_drop_restored(x->ck, w->id);
     if (!w->rc)
         w->rc = sl_worker_loop(w);
 out:
@@ -545,8 +765,7 @@ static double sl_cpu(void)
            ru.ru_stime.tv_usec * 1e-6;
 }
 
-/* "5 s", "500 ms", "1 min", "2000" (ms) -> ms; -1 when unreadable. */
-static int64_t sl_parse_duration_ms(const char *s)
+int64_t sl_exec_parse_duration_ms(const char *s)
 {
     char *end;
     double v = strtod(s, &end);
@@ -591,9 +810,132 @@ static void sl_progress(struct sl_exec *x, double t0, bool last)
         size_t k = strftime(wmbuf, sizeof(wmbuf), "%Y-%m-%d %H:%M:%S", &tm);
         snprintf(wmbuf + k, sizeof(wmbuf) - k, " (lag %.1f s)", lag);
     }
-    fprintf(stderr, "\r\033[Ksluice: %.1fs  in %llu (%.2f M/s)  out %llu  late %llu  watermark %s%s",
-            dt, (unsigned long long)in, dt > 0 ? in / dt / 1e6 : 0.0, (unsigned long long)out,
+    fprintf(stderr,
+            "\r\033[Ksluice: %.1fs  in %llu (%.2f M/s)  out %llu  late %llu  watermark %s%s", dt,
+            (unsigned long long)in, dt > 0 ? in / dt / 1e6 : 0.0, (unsigned long long)out,
             (unsigned long long)late, wmbuf, last ? "\n" : "");
+}
+
+/* ---- the checkpoint coordinator ------------------------------------------------------------ */
+
+struct sl_ck_coord {
+    uint64_t epoch;    /* the last epoch number used */
+    uint64_t inflight; /* the epoch triggered and not yet done, 0 when none */
+    bool final;        /* it is the last one: the workers leave after it */
+    double t_trigger, next_at, interval_s;
+    int failed_in_row;
+    uint64_t committed; /* the last committed epoch */
+    uint32_t ncommitted, nfailed;
+    double *dur, *align; /* ms per committed epoch */
+    uint32_t ndur, capdur;
+    uint64_t bytes, state_bytes;
+};
+
+/* The plan's identity: a checkpoint restores only into the same pipelines. */
+static uint64_t sl_ck_fingerprint(const struct sl_job *job)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return 0;
+    for (uint32_t i = 0; i < job->ninserts; i++)
+        sl_plan_explain(job->inserts[i], f);
+    fclose(f);
+    uint64_t h = XXH64(text, len, 0x51u);
+    free(text);
+    return h;
+}
+
+static int sl_dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One turn of the coordinator (the monitor thread): triggers epochs, and completes the one
+ * in flight once every worker took its snapshot: commit, sinks' commit, cleanup. 0, or an
+ * error that fails the run. */
+static int sl_ck_turn(struct sl_exec *x, struct sl_ck_coord *cc, struct sl_error *err)
+{
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    double now = sl_wall();
+    if (!cc->inflight) {
+        bool stopping = x->opts->stop && *x->opts->stop;
+        bool all_idle = true;
+        for (int i = 0; i < x->n; i++)
+            all_idle &= atomic_load(&x->workers[i].idle_done) != 0;
+        if (!all_idle && !stopping && now < cc->next_at)
+            return 0;
+        cc->inflight = ++cc->epoch;
+        cc->final = all_idle || stopping;
+        cc->t_trigger = now;
+        atomic_store_explicit(&x->ck_req, cc->inflight, memory_order_release);
+        return 0;
+    }
+    int rc = 0;
+    for (int i = 0; i < x->n; i++)
+        if (atomic_load_explicit(&x->workers[i].ck_ready, memory_order_acquire) != cc->inflight)
+            return 0;
+    double t_aligned = sl_wall();
+    uint64_t e = cc->inflight;
+    for (int i = 0; i < x->n && !rc; i++)
+        if (x->workers[i].ck_rc) {
+            rc = x->workers[i].ck_rc;
+            sl_error_set(err, rc, "checkpoint %llu failed (nothing of it was committed): %s",
+                         (unsigned long long)e, x->workers[i].ck_err.msg);
+        }
+    struct sl_ckpt_stats st;
+    if (!rc)
+        rc = sl_ckpt_commit_epoch(x->ck, e, x->ck_states, &st, err);
+    if (!rc) {
+        /* committed: the sinks make the epoch's output visible */
+        for (uint32_t i = 0; i < x->npipes && !rc; i++)
+            if (x->pipes[i].sink->ops->commit)
+                rc = x->pipes[i].sink->ops->commit(x->pipes[i].sink, e, err);
+        if (rc) /* committed, but not visible yet: the restart's recover() finishes it */
+            return rc;
+        sl_crash_point("ckpt.after_sink_commit");
+        struct sl_error cerr;
+        if (sl_ckpt_cleanup(x->ck, &cerr) != 0 && o->log)
+            fprintf(o->log, "\nsluice: checkpoint cleanup: %s\n", cerr.msg);
+        sl_crash_point("ckpt.after_cleanup");
+        double t_end = sl_wall();
+        if (cc->ndur == cc->capdur) {
+            uint32_t ncap = cc->capdur ? cc->capdur * 2 : 64;
+            double *nd = realloc(cc->dur, ncap * sizeof(*nd));
+            double *na = nd ? realloc(cc->align, ncap * sizeof(*na)) : NULL;
+            if (nd)
+                cc->dur = nd;
+            if (na)
+                cc->align = na;
+            if (nd && na)
+                cc->capdur = ncap;
+        }
+        if (cc->ndur < cc->capdur) {
+            cc->dur[cc->ndur] = (t_end - cc->t_trigger) * 1e3;
+            cc->align[cc->ndur++] = (t_aligned - cc->t_trigger) * 1e3;
+        }
+        cc->committed = e;
+        cc->ncommitted++;
+        cc->bytes = st.bytes;
+        cc->state_bytes = st.state_bytes;
+        cc->failed_in_row = 0;
+    } else {
+        cc->nfailed++;
+        if (o->log)
+            fprintf(o->log, "\nsluice: %s\n", err->msg);
+        if (rc == SL_EFENCED)
+            return rc; /* another process leads the job now: stop at once */
+        if (++cc->failed_in_row > o->tolerable_failures || cc->final)
+            return rc;
+        rc = 0;
+    }
+    cc->inflight = 0;
+    cc->next_at = sl_wall() + cc->interval_s;
+    if (cc->final && !rc)
+        atomic_store(&x->ck_shutdown, 1);
+    return rc;
 }
 
 int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
@@ -612,12 +954,16 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->env.nkafka_props = opts->nkafka_props;
     x->env.print_out = opts->print_out ? opts->print_out : stdout;
     x->env.job = job;
+    x->env.checkpoints = opts->ckpt != NULL;
+    struct sl_ck_coord cc = {0};
+    double restore_ms = 0;
     const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");
     if (idle) {
-        x->idle_ms = sl_parse_duration_ms(idle);
+        x->idle_ms = sl_exec_parse_duration_ms(idle);
         if (x->idle_ms < 0) {
-            rc = sl_error_set(err, SL_EINVAL, "SET 'table.exec.source.idle-timeout' = '%s': "
-                                              "not a duration (e.g. '5 s', '500 ms')",
+            rc = sl_error_set(err, SL_EINVAL,
+                              "SET 'table.exec.source.idle-timeout' = '%s': "
+                              "not a duration (e.g. '5 s', '500 ms')",
                               idle);
             goto out;
         }
@@ -638,6 +984,48 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         rc = sl_pipe_init(x, job->inserts[i], &x->pipes[i], err);
     if (rc)
         goto out;
+    if (opts->ckpt) {
+        struct sl_ckpt_opts co = *opts->ckpt;
+        if (co.interval_ms <= 0) {
+            const char *iv = sl_job_setting(job, "execution.checkpointing.interval");
+            co.interval_ms = iv ? sl_exec_parse_duration_ms(iv) : 1000;
+            if (co.interval_ms <= 0) {
+                rc = sl_error_set(err, SL_EINVAL,
+                                  "SET 'execution.checkpointing.interval' = "
+                                  "'%s': not a positive duration (e.g. '1 s')",
+                                  iv);
+                goto out;
+            }
+        }
+        cc.interval_s = (double)co.interval_ms / 1e3;
+        for (uint32_t i = 0; i < x->npipes; i++) {
+            const struct sl_source *src = x->pipes[i].source;
+            if (!src->ops->save || !src->ops->restore) {
+                rc = sl_error_set(err, SL_ENOTSUP,
+                                  "table '%s': its connector cannot resume "
+                                  "from a checkpoint",
+                                  src->table->name);
+                goto out;
+            }
+        }
+        double tr = sl_wall();
+        rc = sl_ckpt_open(&co, x->n, sl_ck_fingerprint(job), &x->ck, err);
+        if (rc)
+            goto out;
+        cc.epoch = sl_ckpt_restored_epoch(x->ck);
+        cc.committed = cc.epoch;
+        for (uint32_t i = 0; i < x->npipes && !rc; i++)
+            if (x->pipes[i].sink->ops->recover)
+                rc = x->pipes[i].sink->ops->recover(x->pipes[i].sink, cc.epoch, err);
+        if (rc)
+            goto out;
+        restore_ms = (sl_wall() - tr) * 1e3;
+        x->ck_states = calloc((size_t)x->n, sizeof(*x->ck_states));
+        if (!x->ck_states) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
     for (int i = 0; i < x->n * x->n; i++) {
         x->rings[i] = sl_ring_new(NULL, SL_RING_CAP);
         if (!x->rings[i]) {
@@ -662,12 +1050,19 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         w->wp = calloc(x->npipes, sizeof(*w->wp));
         w->by_tag = calloc(x->ntags ? x->ntags : 1, sizeof(*w->by_tag));
         w->pending = calloc((size_t)x->n, sizeof(*w->pending));
-        if (!w->wp || !w->by_tag || !w->pending) {
+        w->ck_blocked = calloc((size_t)x->n, sizeof(*w->ck_blocked));
+        if (x->ck_states) {
+            w->ck_state = &x->ck_states[i];
+            w->ck_done = cc.epoch;
+            atomic_store(&w->ck_ready, cc.epoch);
+        }
+        if (!w->wp || !w->by_tag || !w->pending || !w->ck_blocked) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out;
         }
     }
     double t0 = sl_wall(), c0 = sl_cpu();
+    cc.next_at = t0 + cc.interval_s;
     for (int i = 0; i < x->n; i++) {
         if (pthread_create(&x->workers[i].thread, NULL, sl_worker_main, &x->workers[i]) != 0) {
             atomic_store(&x->failed, 1);
@@ -676,17 +1071,27 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         }
         x->workers[i].started = true;
     }
-    /* the monitor: progress on stderr (every 500 ms) until every worker is done */
-    for (int tick = 0;; tick++) {
+    /* the monitor: progress on stderr (every 500 ms) and the checkpoint coordinator, until
+     * every worker is done */
+    double next_progress = t0 + 0.5;
+    for (;;) {
         bool all = true;
         for (int i = 0; i < x->n; i++)
             if (x->workers[i].started && !atomic_load(&x->workers[i].done))
                 all = false;
         if (all)
             break;
-        if (opts->progress && tick % 50 == 49)
+        if (opts->progress && sl_wall() >= next_progress) {
             sl_progress(x, t0, false);
-        struct timespec ts = {0, 10 * 1000 * 1000};
+            next_progress += 0.5;
+        }
+        if (x->ck && !rc && !atomic_load(&x->failed)) {
+            rc = sl_ck_turn(x, &cc, err);
+            if (rc)
+                atomic_store(&x->failed, 1);
+        }
+        /* an epoch in flight is polled every 0.2 ms: its commit waits for this loop */
+        struct timespec ts = {0, cc.inflight ? 200 * 1000 : 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     for (int i = 0; i < x->n; i++)
@@ -715,6 +1120,21 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         sum->seconds = t_end - t0 + (sl_wall() - t_close);
         sum->cpu_seconds = sl_cpu() - c0;
         sum->watermark = INT64_MAX;
+        sum->restored_epoch = x->ck ? sl_ckpt_restored_epoch(x->ck) : 0;
+        sum->last_epoch = cc.committed;
+        sum->checkpoints = cc.ncommitted;
+        sum->checkpoints_failed = cc.nfailed;
+        sum->ckpt_bytes = cc.bytes;
+        sum->ckpt_state_bytes = cc.state_bytes;
+        sum->restore_ms = restore_ms;
+        if (cc.ndur) {
+            qsort(cc.dur, cc.ndur, sizeof(double), sl_dbl_cmp);
+            qsort(cc.align, cc.ndur, sizeof(double), sl_dbl_cmp);
+            sum->ckpt_p50_ms = cc.dur[cc.ndur / 2];
+            sum->ckpt_p99_ms = cc.dur[(cc.ndur * 99) / 100];
+            sum->ckpt_max_ms = cc.dur[cc.ndur - 1];
+            sum->ckpt_align_p50_ms = cc.align[cc.ndur / 2];
+        }
         for (int i = 0; i < x->n; i++) {
             sum->rows_in += x->workers[i].stats.rows_in;
             sum->rows_out += x->workers[i].stats.rows_out;
@@ -742,8 +1162,16 @@ out:
                     free(p->msgs);
                 }
             free(w->pending);
+            free(w->ck_blocked);
         }
     }
+    if (x->ck_states)
+        for (int i = 0; i < x->n; i++)
+            sl_ckpt_wstate_free(&x->ck_states[i]);
+    free(x->ck_states);
+    sl_ckpt_free(x->ck);
+    free(cc.dur);
+    free(cc.align);
     if (x->rings)
         for (int i = 0; i < x->n * x->n; i++)
             sl_ring_free(x->rings[i]);

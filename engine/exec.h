@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "engine/catalog.h"
+#include "engine/checkpoint.h"
 #include "engine/error.h"
 
 struct sl_exec_opts {
@@ -51,6 +52,12 @@ struct sl_exec_opts {
      * the slowest worker's watermark, the merge and the write. */
     void (*on_window)(void *arg, int worker, uint64_t fired_ns, uint64_t rows);
     void *on_window_arg;
+    /* Checkpoints (engine/checkpoint.h; docs/checkpoint-protocol.md), or NULL: none. With
+     * them the run resumes from the job's last committed epoch, takes an epoch every
+     * ckpt->interval_ms (0: SET 'execution.checkpointing.interval', else 1 s), and ends a
+     * bounded run - or one stopped through *stop - with a final epoch, so that everything
+     * the sinks wrote is committed. */
+    const struct sl_ckpt_opts *ckpt;
 };
 
 struct sl_exec_summary {
@@ -62,6 +69,16 @@ struct sl_exec_summary {
     uint64_t late_rows;      /* rows dropped as late */
     uint64_t bad_records;    /* records skipped or dead-lettered */
     int64_t watermark;       /* the lowest worker watermark at the end */
+    /* checkpoints */
+    uint64_t restored_epoch; /* the epoch the run resumed from (0: none) */
+    uint64_t last_epoch;     /* the last epoch committed (0: none) */
+    uint32_t checkpoints;    /* epochs committed by this run */
+    uint32_t checkpoints_failed;
+    double ckpt_p50_ms, ckpt_p99_ms, ckpt_max_ms; /* trigger to commit, sinks committed */
+    double ckpt_align_p50_ms; /* trigger to the last worker's snapshot */
+    uint64_t ckpt_bytes;     /* snapshot bytes of the last epoch */
+    uint64_t ckpt_state_bytes; /* state bytes of the last epoch */
+    double restore_ms;       /* reading and restoring the state at start */
 };
 
 /*
@@ -71,6 +88,9 @@ struct sl_exec_summary {
  */
 int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 struct sl_exec_summary *sum, struct sl_error *err);
+
+/* "5 s", "500 ms", "1 min", "2000" (ms) -> ms; -1 when unreadable. */
+int64_t sl_exec_parse_duration_ms(const char *s);
 
 /* The number of cores hwloc reports (at least 1). */
 int sl_exec_default_workers(void);

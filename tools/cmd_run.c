@@ -21,6 +21,8 @@
 static const char sl_run_usage[] =
     "usage: sluice run FILE.sql... [--set NAME=VALUE]... [--workers N] [--brokers HOST:PORT]\n"
     "                  [--property KEY=VALUE]... [--no-pin] [--quiet]\n"
+    "                  [--job ID] [--state-dir DIR] [--zk HOSTS[/chroot]]\n"
+    "                  [--checkpoint-interval MS]\n"
     "\n"
     "Runs every INSERT INTO of the Flink SQL files, read one after the other as one script\n"
     "(e.g. ddl_gen.sql ddl_views.sql q5.sql), until the sources end (bounded tables) or\n"
@@ -34,6 +36,23 @@ static const char sl_run_usage[] =
     "  --property K=V       a librdkafka property for every Kafka client (repeatable)\n"
     "  --no-pin             do not pin workers to cores\n"
     "  --quiet              no progress line and no summary on stderr\n"
+    "\n"
+    "Checkpoints (exactly-once; docs/checkpoint-protocol.md) are on when any of these four\n"
+    "is given, or the SQL sets 'execution.checkpointing.interval':\n"
+    "  --job ID             the job's id (default: the last SQL file's name without .sql)\n"
+    "  --state-dir DIR      where snapshots and manifests go (default: ./sluice-state);\n"
+    "                       DIR/ID/ holds the job's files\n"
+    "  --zk HOSTS[/chroot]  commit epochs in ZooKeeper (e.g. 127.0.0.1:2181/sluice); a\n"
+    "                       second process with the same job waits as a standby; without\n"
+    "                       it, a commit file in the state directory (one process)\n"
+    "  --checkpoint-interval MS  between epochs (default: the SQL's SET, else 1000)\n"
+    "Running the same command again (same job and state directory) resumes from the last\n"
+    "committed epoch; filesystem sinks make each epoch's part files visible only once it\n"
+    "is committed. SIGINT / SIGTERM take a final epoch, then stop. SQL settings:\n"
+    "'state.checkpoints.num-retained' (epochs kept, default 3),\n"
+    "'execution.checkpointing.tolerable-failed-checkpoints' (default 0: a failed epoch\n"
+    "fails the run), 'sluice.checkpoint.full-every' (a full snapshot every N epochs,\n"
+    "incremental in between; default 10). `sluice checkpoints` lists committed epochs.\n"
     "\n"
     "Event time: SET 'table.exec.source.idle-timeout' = '5 s' lets an idle split stop\n"
     "holding the watermark back (default: never, as in Flink).\n";
@@ -97,11 +116,12 @@ struct sl_run_args {
     int workers;
     const char *brokers;
     bool pin, quiet;
+    const char *job, *state_dir, *zk;
+    int64_t interval_ms; /* 0: not given */
 };
 
 /* 0 ok, 1 help shown, 2 usage error (said). */
-static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char *usage,
-                        bool run)
+static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char *usage, bool run)
 {
     memset(a, 0, sizeof(*a));
     a->pin = true;
@@ -133,7 +153,11 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
         bool known = (nlen == 5 && !strncmp(arg, "--set", 5)) ||
                      (run && nlen == 9 && !strncmp(arg, "--workers", 9)) ||
                      (run && nlen == 9 && !strncmp(arg, "--brokers", 9)) ||
-                     (run && nlen == 10 && !strncmp(arg, "--property", 10));
+                     (run && nlen == 10 && !strncmp(arg, "--property", 10)) ||
+                     (run && nlen == 5 && !strncmp(arg, "--job", 5)) ||
+                     (run && nlen == 11 && !strncmp(arg, "--state-dir", 11)) ||
+                     (run && nlen == 4 && !strncmp(arg, "--zk", 4)) ||
+                     (run && nlen == 21 && !strncmp(arg, "--checkpoint-interval", 21));
         if (!known) {
             fprintf(stderr, "sluice %s: unknown option '%s'\n%s", argv[0], arg, usage);
             return 2;
@@ -159,14 +183,32 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
             char *end;
             long n = strtol(val, &end, 10);
             if (*end || n < 1 || n > 1024) {
-                fprintf(stderr, "sluice run: --workers needs a number from 1 to 1024, not "
-                                "'%s'\n",
+                fprintf(stderr,
+                        "sluice run: --workers needs a number from 1 to 1024, not "
+                        "'%s'\n",
                         val);
                 return 2;
             }
             a->workers = (int)n;
         } else if (!strncmp(arg, "--brokers", 9)) {
             a->brokers = val;
+        } else if (nlen == 5 && !strncmp(arg, "--job", 5)) {
+            a->job = val;
+        } else if (!strncmp(arg, "--state-dir", 11)) {
+            a->state_dir = val;
+        } else if (nlen == 4 && !strncmp(arg, "--zk", 4)) {
+            a->zk = val;
+        } else if (!strncmp(arg, "--checkpoint-interval", 21)) {
+            char *end;
+            long long ms = strtoll(val, &end, 10);
+            if (*end || ms < 1 || ms > 86400000) {
+                fprintf(stderr,
+                        "sluice run: --checkpoint-interval needs milliseconds from 1 "
+                        "to 86400000, not '%s'\n",
+                        val);
+                return 2;
+            }
+            a->interval_ms = ms;
         } else {
             if (!strchr(val, '=') || a->nprops == sizeof(a->props) / sizeof(a->props[0])) {
                 fprintf(stderr, "sluice run: --property needs KEY=VALUE, not '%s'\n", val);
@@ -241,8 +283,9 @@ int sl_cmd_run(int argc, char **argv)
         }
         a.brokers = sl_kafka_mock_bootstrap(mock);
         if (!a.quiet)
-            fprintf(stderr, "sluice run: no --brokers: Kafka tables use an embedded broker at "
-                            "%s (in memory, gone at exit)\n",
+            fprintf(stderr,
+                    "sluice run: no --brokers: Kafka tables use an embedded broker at "
+                    "%s (in memory, gone at exit)\n",
                     a.brokers);
     }
     struct sigaction sa;
@@ -258,6 +301,54 @@ int sl_cmd_run(int argc, char **argv)
                                 .print_out = stdout,
                                 .progress = !a.quiet && isatty(STDERR_FILENO),
                                 .stop = &sl_run_stop};
+    struct sl_ckpt_opts ck = {0};
+    char jobbuf[64];
+    if (a.job || a.state_dir || a.zk || a.interval_ms ||
+        sl_job_setting(job, "execution.checkpointing.interval")) {
+        if (!a.job) { /* the last file's name, as far as it is a valid id */
+            const char *base = strrchr(a.files[a.nfiles - 1], '/');
+            base = base ? base + 1 : a.files[a.nfiles - 1];
+            size_t k = 0;
+            for (; base[k] && k < 32 && strcmp(base + k, ".sql"); k++)
+                jobbuf[k] = strchr("._-", base[k]) || (base[k] >= '0' && base[k] <= '9') ||
+                                    ((base[k] | 32) >= 'a' && (base[k] | 32) <= 'z')
+                                ? base[k]
+                                : '_';
+            jobbuf[k] = 0;
+            a.job = jobbuf;
+        }
+        if (sl_ckpt_check_job(a.job, &err)) {
+            fprintf(stderr, "sluice run: --job: %s\n", err.msg);
+            status = 2;
+            goto out;
+        }
+        ck.job = a.job;
+        ck.state_dir = a.state_dir ? a.state_dir : "sluice-state";
+        ck.zk = a.zk;
+        ck.interval_ms = a.interval_ms;
+        ck.keep = 3;
+        ck.full_every = 10;
+        ck.tolerable_failures = 0;
+        ck.standby_timeout_ms = -1;
+        ck.log = stderr;
+        const char *v;
+        if ((v = sl_job_setting(job, "state.checkpoints.num-retained")))
+            ck.keep = atoi(v);
+        if ((v = sl_job_setting(job, "execution.checkpointing.tolerable-failed-checkpoints")))
+            ck.tolerable_failures = atoi(v);
+        if ((v = sl_job_setting(job, "sluice.checkpoint.full-every")))
+            ck.full_every = atoi(v);
+        if (ck.keep < 1 || ck.tolerable_failures < 0 || ck.full_every < 1) {
+            fprintf(stderr, "sluice run: a checkpoint setting out of range (num-retained >= 1, "
+                            "tolerable-failed-checkpoints >= 0, full-every >= 1)\n");
+            status = 2;
+            goto out;
+        }
+        opts.ckpt = &ck;
+        if (!a.quiet)
+            fprintf(stderr, "sluice run: checkpoints: job '%s', state in %s/%s, commits in %s\n",
+                    ck.job, ck.state_dir, ck.job, ck.zk ? ck.zk : "the state directory");
+    }
     struct sl_exec_summary sum;
     rc = sl_exec_run(job, &opts, &sum, &err);
     fflush(stdout);
@@ -277,6 +368,15 @@ int sl_cmd_run(int argc, char **argv)
                 (unsigned long long)sum.rows_out, (unsigned long long)sum.late_rows,
                 (unsigned long long)sum.bad_records);
         (void)cores;
+        if (opts.ckpt)
+            fprintf(stderr,
+                    "sluice run: checkpoints: resumed from epoch %llu, committed %u (last %llu, "
+                    "%u failed), duration p50 %.1f ms p99 %.1f ms max %.1f ms, last state %llu "
+                    "B (%llu B written), restore %.1f ms\n",
+                    (unsigned long long)sum.restored_epoch, sum.checkpoints,
+                    (unsigned long long)sum.last_epoch, sum.checkpoints_failed, sum.ckpt_p50_ms,
+                    sum.ckpt_p99_ms, sum.ckpt_max_ms, (unsigned long long)sum.ckpt_state_bytes,
+                    (unsigned long long)sum.ckpt_bytes, sum.restore_ms);
     }
     status = 0;
 out:
@@ -304,4 +404,54 @@ int sl_cmd_explain(int argc, char **argv)
     sl_job_free(job);
     sl_run_args_free(&a);
     return status;
+}
+
+static const char sl_checkpoints_usage[] =
+    "usage: sluice checkpoints --job ID [--state-dir DIR] [--zk HOSTS[/chroot]]\n"
+    "\n"
+    "Lists the job's committed checkpoint epochs, newest first: number, time, state size\n"
+    "and source offsets, and the phase of the current epoch record. Reads the commit store\n"
+    "(ZooKeeper with --zk, else DIR/ID/commit; DIR defaults to ./sluice-state) without\n"
+    "taking part in the job, so it works while the job runs.\n";
+
+int sl_cmd_checkpoints(int argc, char **argv)
+{
+    struct sl_ckpt_opts o = {.state_dir = "sluice-state"};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            fputs(sl_checkpoints_usage, stdout);
+            return 0;
+        }
+        const char *eq = strchr(arg, '=');
+        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+        const char **slot = nlen == 5 && !strncmp(arg, "--job", 5)           ? &o.job
+                            : nlen == 11 && !strncmp(arg, "--state-dir", 11) ? &o.state_dir
+                            : nlen == 4 && !strncmp(arg, "--zk", 4)          ? &o.zk
+                                                                             : NULL;
+        if (!slot) {
+            fprintf(stderr, "sluice checkpoints: unknown option '%s'\n%s", arg,
+                    sl_checkpoints_usage);
+            return 2;
+        }
+        if (!val) {
+            fprintf(stderr, "sluice checkpoints: %.*s needs a value\n", (int)nlen, arg);
+            return 2;
+        }
+        if (!eq)
+            i++;
+        *slot = val;
+    }
+    if (!o.job) {
+        fprintf(stderr, "sluice checkpoints: which job? (--job ID)\n%s", sl_checkpoints_usage);
+        return 2;
+    }
+    struct sl_error err;
+    sl_error_clear(&err);
+    if (sl_ckpt_list(&o, stdout, &err)) {
+        fprintf(stderr, "sluice checkpoints: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
 }

@@ -10,4 +10,7 @@ int sl_cmd_run(int argc, char **argv);
 /* argv[0] is "explain"; returns the process exit status. */
 int sl_cmd_explain(int argc, char **argv);
 
+/* `sluice checkpoints`: the committed epochs of a job. */
+int sl_cmd_checkpoints(int argc, char **argv);
+
 #endif

@@ -6,6 +6,7 @@
  *   sluice kafka-mock     an in-memory Kafka-protocol broker (tools/cmd_kafka_mock.c)
  *   sluice gen ...        the Nexmark and YSB generators (tools/cmd_gen.c)
  *   sluice run | explain  run or explain a Flink SQL file (tools/cmd_run.c)
+ *   sluice checkpoints    a job's committed checkpoint epochs (tools/cmd_run.c)
  *   sluice bench ...      end-to-end benchmarks and the regression gate (tools/cmd_bench.c)
  */
 #include <stdio.h>
@@ -26,6 +27,7 @@ static const char sl_usage[] =
     "commands:\n"
     "  run         run the INSERT statements of a Flink SQL file\n"
     "  explain     print the plans of a Flink SQL file\n"
+    "  checkpoints list a job's committed checkpoint epochs\n"
     "  bench       end-to-end benchmarks (Nexmark, YSB, your SQL), compare, plot\n"
     "  gen         write Nexmark or YSB benchmark events (JSON, CSV, raw) to a file or Kafka\n"
     "  kafka-mock  run an in-memory Kafka-protocol broker for local use and tests\n"
@@ -77,8 +79,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (sl_simd_init() != 0) {
-        fprintf(stderr, "sluice: SLUICE_SIMD='%s' is not a level this CPU supports "
-                        "(scalar, avx2, avx512; see 'sluice kernels')\n",
+        fprintf(stderr,
+                "sluice: SLUICE_SIMD='%s' is not a level this CPU supports "
+                "(scalar, avx2, avx512; see 'sluice kernels')\n",
                 getenv("SLUICE_SIMD"));
         return 2;
     }
@@ -92,6 +95,8 @@ int main(int argc, char **argv)
         return sl_cmd_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0)
         return sl_cmd_bench(argc - 1, argv + 1);
+    if (strcmp(argv[1], "checkpoints") == 0)
+        return sl_cmd_checkpoints(argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
         return sl_cmd_explain(argc - 1, argv + 1);
     fprintf(stderr, "sluice: unknown command '%s'\n%s", argv[1], sl_usage);
