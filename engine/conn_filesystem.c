@@ -14,12 +14,46 @@
  * little-endian length before each record. A truncated raw frame at the end of a file is a
  * bad record. Errors and dead letters name the file and the byte offset of the record.
  *
+ * Checkpoints (source): save records, per worker, the index of the file being read and the
+ * byte offset of its next record, plus the names and sizes of the worker's files, so that
+ * a restore against files that changed is refused (SL_ECORRUPT naming the file) instead of
+ * resuming at an offset that means something else. The state layout is at fs_save.
+ *
  * SINK
- * 'path' is a directory (created when missing). Each worker writes its own part file
- * part-<worker>-<n>.<ext> (n = 0 today; the checkpoint issue makes it one per epoch),
- * first under the hidden name .part-<worker>-<n>.<ext>.inprogress; close() fsyncs each
- * file, renames it into place and fsyncs the directory, so a reader never sees a partial
- * part file. A worker that wrote no row leaves no file. Records are framed as above.
+ * 'path' is a directory (created when missing). Records are framed as above.
+ *
+ * Without checkpoints (env->checkpoints false) each worker writes one part file,
+ * part-<worker>-0.<ext>, first under the hidden name .part-<worker>-0.<ext>.inprogress;
+ * close() fsyncs each file, renames it into place and fsyncs the directory, so a reader
+ * never sees a partial part file. A worker that wrote no row leaves no file.
+ *
+ * With checkpoints: exactly-once part files, as Flink's FileSink does it. A part file is
+ * one worker's rows of one epoch and goes through three names (E = the epoch as 10 digits,
+ * zero-padded, so that `ls` and `cat part-*` order a worker's parts by epoch; an epoch
+ * past 9999999999 simply gets longer):
+ *
+ *     .part-<worker>-E.<ext>.inprogress   rows being written (the epoch after the last
+ *                                         prepared one)
+ *     .part-<worker>-E.<ext>.pending      prepare(E): drained, fsynced, closed, renamed,
+ *                                         directory fsynced - durable, not visible
+ *     part-<worker>-E.<ext>               commit(E): every pending part of an epoch <= E
+ *                                         renamed, directory fsynced - visible
+ *
+ * Hidden names start with '.', which readers of the directory skip (sluice's own
+ * filesystem source does, like Flink's). A worker that wrote no row in an epoch leaves no
+ * file for it; its next rows open the next epoch's file. recover(C) before the job starts
+ * renames the pending parts of epochs <= C (committed, but the crash came before their
+ * rename) and deletes every in-progress part and the pending parts of epochs > C (their
+ * rows are written again by the restored job). close() only releases: whatever no commit
+ * made visible stays hidden (rows written after the last prepare are dropped with their
+ * in-progress file; the engine prepares and commits a final epoch before close).
+ *
+ * Crash points (io/fault.h) for the tests of this protocol:
+ *     fs_sink.before_prepare_rename   in prepare, the part fsynced and closed, not renamed
+ *     fs_sink.before_rename           in commit, before each pending -> visible rename
+ *     fs_sink.after_rename            in commit, after each rename (directory not fsynced)
+ * and one fault point: fs_sink.commit_rename (a commit rename fails; a later commit
+ * retries the parts it did not rename).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +66,7 @@
 
 #include "engine/conn_impl.h"
 #include "io/csv.h"
+#include "io/fault.h"
 
 /* ---- source -------------------------------------------------------------------------------- */
 
@@ -51,18 +86,27 @@ struct fs_source {
     int nworkers;
     uint32_t nfiles;
     char **files;
+    uint64_t *sizes;  /* each file's size when the source was opened */
+    size_t name_off;  /* files[i] + name_off is the name under 'path' (checkpoint state) */
+    char *path;       /* the 'path' option (errors) */
     struct sl_schema *schema;
     struct sl_conn_fmtspec spec;
     struct sl_conn_dlq dlq;
     struct fs_worker *w;
 };
 
+/* A listed file while sorting: name and size travel together. */
+struct fs_entry {
+    char *path;
+    uint64_t size;
+};
+
 static int fs_cmp(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const struct fs_entry *)a)->path, ((const struct fs_entry *)b)->path);
 }
 
-/* The files of `path` (sorted) into src->files. */
+/* The files of `path` (sorted) into src->files and src->sizes. */
 static int fs_list(struct fs_source *src, const char *path, const struct sl_connector_env *env,
                    const struct sl_table *t, size_t pos, struct sl_error *err)
 {
@@ -72,46 +116,68 @@ static int fs_list(struct fs_source *src, const char *path, const struct sl_conn
                               strerror(errno));
     if (!S_ISDIR(st.st_mode)) {
         src->files = malloc(sizeof(char *));
-        if (!src->files || !(src->files[0] = strdup(path)))
+        src->sizes = malloc(sizeof(uint64_t));
+        if (!src->files || !src->sizes || !(src->files[0] = strdup(path)))
             return sl_error_set(err, SL_ENOMEM, "out of memory");
+        src->sizes[0] = (uint64_t)st.st_size;
         src->nfiles = 1;
+        const char *slash = strrchr(path, '/');
+        src->name_off = slash ? (size_t)(slash + 1 - path) : 0;
         return 0;
     }
+    src->name_off = strlen(path) + 1;
     DIR *d = opendir(path);
     if (!d)
         return sl_conn_err_at(env, t, pos, err, SL_EIO, "path '%s': %s", path, strerror(errno));
-    uint32_t cap = 0;
+    struct fs_entry *ents = NULL;
+    uint32_t n = 0, cap = 0;
     struct dirent *de;
     int rc = 0;
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.' || de->d_name[0] == '_')
             continue;
-        size_t n = strlen(path) + strlen(de->d_name) + 2;
-        char *full = malloc(n);
+        size_t len = strlen(path) + strlen(de->d_name) + 2;
+        char *full = malloc(len);
         if (!full) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             break;
         }
-        snprintf(full, n, "%s/%s", path, de->d_name);
+        snprintf(full, len, "%s/%s", path, de->d_name);
         if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
             free(full);
             continue;
         }
-        if (src->nfiles == cap) {
+        if (n == cap) {
             cap = cap ? 2 * cap : 16;
-            char **nf = realloc(src->files, cap * sizeof(char *));
-            if (!nf) {
+            struct fs_entry *ne = realloc(ents, cap * sizeof(*ents));
+            if (!ne) {
                 free(full);
                 rc = sl_error_set(err, SL_ENOMEM, "out of memory");
                 break;
             }
-            src->files = nf;
+            ents = ne;
         }
-        src->files[src->nfiles++] = full;
+        ents[n++] = (struct fs_entry){full, (uint64_t)st.st_size};
     }
     closedir(d);
-    if (!rc && src->nfiles)
-        qsort(src->files, src->nfiles, sizeof(char *), fs_cmp);
+    if (!rc && n) {
+        qsort(ents, n, sizeof(*ents), fs_cmp);
+        src->files = malloc(n * sizeof(char *));
+        src->sizes = malloc(n * sizeof(uint64_t));
+        if (!src->files || !src->sizes)
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (rc) {
+            free(ents[i].path);
+            continue;
+        }
+        src->files[i] = ents[i].path;
+        src->sizes[i] = ents[i].size;
+    }
+    if (!rc)
+        src->nfiles = n;
+    free(ents);
     return rc;
 }
 
@@ -207,16 +273,20 @@ static size_t fs_frame(struct fs_source *src, struct fs_worker *w, const char *p
     return n;
 }
 
+/* How many files worker `worker` reads: files worker, worker + N, worker + 2N, ... */
+static uint32_t fs_mine(const struct fs_source *src, int worker)
+{
+    uint32_t w = (uint32_t)worker, n = (uint32_t)src->nworkers;
+    return src->nfiles > w ? (src->nfiles - w + n - 1) / n : 0;
+}
+
 static int fs_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
                    int timeout_ms, struct sl_source_info *info, struct sl_error *err)
 {
     (void)timeout_ms;
     struct fs_source *src = (struct fs_source *)s;
     struct fs_worker *w = &src->w[ctx->worker];
-    uint32_t mine = src->nfiles > (uint32_t)ctx->worker
-                        ? (src->nfiles - (uint32_t)ctx->worker + (uint32_t)src->nworkers - 1) /
-                              (uint32_t)src->nworkers
-                        : 0;
+    uint32_t mine = fs_mine(src, ctx->worker);
     info->split = -1;
     info->split_done = info->worker_done = false;
     if (w->next >= mine) {
@@ -295,13 +365,152 @@ static void fs_free(struct sl_source *s)
     for (uint32_t i = 0; i < src->nfiles; i++)
         free(src->files[i]);
     free(src->files);
+    free(src->sizes);
+    free(src->path);
     sl_conn_dlq_close(&src->dlq);
     sl_schema_free(src->schema);
     free(src);
 }
 
-static const struct sl_source_ops fs_source_ops = {
-    .poll = fs_poll, .splits = fs_splits, .free = fs_free};
+/* ---- source checkpoints ----
+ * State of one worker (little-endian, engine/state.h):
+ *   u8   version (1)
+ *   u32  files in the whole listing (all workers)
+ *   u32  this worker's files, then for each (in reading order):
+ *        str  its name under 'path' (the file name itself when 'path' is a file)
+ *        u64  its size when the source was opened
+ *   u32  next: index (into this worker's files) of the file being read or to read next
+ *   u64  the byte offset of the next record in that file (0 when it is not open yet)
+ *   u8   done: every file of this worker was read (next == its file count, offset 0)
+ * The names and sizes make a restore against a directory whose files changed fail with
+ * SL_ECORRUPT naming the file, instead of resuming at an offset that means something else.
+ * Offsets are exact: poll advances its position only past records it returned (or passed
+ * over as bad), so the next poll after restore starts at the record the saved run would
+ * have read next. */
+#define FS_STATE_VERSION 1
+
+static int fs_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct sl_sbuf *summary,
+                   struct sl_error *err)
+{
+    struct fs_source *src = (struct fs_source *)s;
+    const struct fs_worker *w = &src->w[worker];
+    uint32_t mine = fs_mine(src, worker);
+    uint64_t pos = w->open ? (uint64_t)w->pos : 0;
+    sl_sbuf_put_u8(out, FS_STATE_VERSION);
+    sl_sbuf_put_u32(out, src->nfiles);
+    sl_sbuf_put_u32(out, mine);
+    for (uint32_t i = 0; i < mine; i++) {
+        uint32_t f = (uint32_t)worker + i * (uint32_t)src->nworkers;
+        sl_sbuf_put_str(out, src->files[f] + src->name_off);
+        sl_sbuf_put_u64(out, src->sizes[f]);
+    }
+    sl_sbuf_put_u32(out, w->next);
+    sl_sbuf_put_u64(out, pos);
+    sl_sbuf_put_u8(out, w->next >= mine);
+    /* summary: the split being read and where; a worker that is done shows its last split
+     * at its end; a worker without files shows nothing */
+    char text[64];
+    int k = 0;
+    if (w->next < mine)
+        k = snprintf(text, sizeof(text), "%u=%llu", worker + w->next * (unsigned)src->nworkers,
+                     (unsigned long long)pos);
+    else if (mine)
+        k = snprintf(text, sizeof(text), "%u=%llu",
+                     worker + (mine - 1) * (unsigned)src->nworkers,
+                     (unsigned long long)src->sizes[worker + (mine - 1) * src->nworkers]);
+    if (k > 0)
+        sl_sbuf_put(summary, text, (size_t)k);
+    int rc = sl_sbuf_check(out, err);
+    return rc ? rc : sl_sbuf_check(summary, err);
+}
+
+static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                      struct sl_error *err)
+{
+    struct fs_source *src = (struct fs_source *)s;
+    struct fs_worker *w = &src->w[ctx->worker];
+    const char *what = in->what ? in->what : "filesystem source";
+    uint32_t mine = fs_mine(src, ctx->worker), nfiles, saved, next;
+    uint8_t version, done;
+    uint64_t pos;
+    int rc;
+    if ((rc = sl_sread_u8(in, &version, err)))
+        return rc;
+    if (version != FS_STATE_VERSION)
+        return sl_sread_fail(in, err, "unknown state version");
+    if ((rc = sl_sread_u32(in, &nfiles, err)) ||
+        (rc = sl_sread_count(in, &saved, 4 + 8, err)))
+        return rc;
+    for (uint32_t i = 0; i < saved; i++) {
+        const void *name;
+        uint32_t len;
+        uint64_t size;
+        if ((rc = sl_sread_bytes(in, &name, &len, err)) || (rc = sl_sread_u64(in, &size, err)))
+            return rc;
+        if (i >= mine)
+            return sl_error_set(err, SL_ECORRUPT,
+                                "%s: the checkpoint read file '%.*s' but path '%s' now holds "
+                                "only %u files for worker %d (of %d): the files changed",
+                                what, (int)(len > 200 ? 200 : len), (const char *)name,
+                                src->path, mine, ctx->worker, src->nworkers);
+        uint32_t f = (uint32_t)ctx->worker + i * (uint32_t)src->nworkers;
+        const char *have = src->files[f] + src->name_off;
+        if (strlen(have) != len || memcmp(have, name, len) != 0)
+            return sl_error_set(err, SL_ECORRUPT,
+                                "%s: file '%s' is not the file the checkpoint read there "
+                                "('%.*s'): the files of path '%s' changed",
+                                what, src->files[f], (int)(len > 200 ? 200 : len),
+                                (const char *)name, src->path);
+        if (size != src->sizes[f])
+            return sl_error_set(err, SL_ECORRUPT,
+                                "%s: file '%s' changed since the checkpoint (%llu bytes, then "
+                                "%llu)",
+                                what, src->files[f], (unsigned long long)src->sizes[f],
+                                (unsigned long long)size);
+    }
+    if (saved != mine || nfiles != src->nfiles) {
+        uint32_t f = (uint32_t)ctx->worker + saved * (uint32_t)src->nworkers;
+        if (saved < mine)
+            return sl_error_set(err, SL_ECORRUPT,
+                                "%s: file '%s' was not there when the checkpoint was taken",
+                                what, src->files[f]);
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: path '%s' holds %u files, the checkpoint was taken with %u: "
+                            "the files changed",
+                            what, src->path, src->nfiles, nfiles);
+    }
+    if ((rc = sl_sread_u32(in, &next, err)) || (rc = sl_sread_u64(in, &pos, err)) ||
+        (rc = sl_sread_u8(in, &done, err)))
+        return rc;
+    if (next > mine)
+        return sl_sread_fail(in, err, "file index past this worker's files");
+    if (done > 1 || (done != 0) != (next == mine))
+        return sl_sread_fail(in, err, "done flag does not match the file index");
+    uint32_t f = (uint32_t)ctx->worker + next * (uint32_t)src->nworkers;
+    if (next == mine ? pos != 0 : pos >= src->sizes[f] && pos != 0)
+        return sl_sread_fail(in, err, "byte offset past the end of its file");
+    if ((rc = sl_sread_end(in, err)))
+        return rc;
+    fs_close_file(w);
+    w->next = next;
+    if (pos) {
+        if ((rc = fs_open_file(src, w, src->files[f], err)))
+            return rc;
+        if (w->len != src->sizes[f]) {
+            fs_close_file(w);
+            return sl_error_set(err, SL_ECORRUPT, "%s: file '%s' changed while it was opened",
+                                what, src->files[f]);
+        }
+        w->pos = (size_t)pos;
+    }
+    return 0;
+}
+
+static const struct sl_source_ops fs_source_ops = {.poll = fs_poll,
+                                                   .splits = fs_splits,
+                                                   .free = fs_free,
+                                                   .save = fs_save,
+                                                   .restore = fs_restore};
 
 static const char *const fs_source_keys[] = {"path", NULL};
 
@@ -329,6 +538,10 @@ int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *e
     src->nworkers = nworkers;
     if ((rc = sl_conn_fmtspec_parse(t, env, &src->spec, err)))
         goto out_free;
+    if (!(src->path = strdup(path))) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out_free;
+    }
     if ((rc = fs_list(src, path, env, t, sl_conn_opt(t, "path")->pos, err)))
         goto out_free;
     src->schema = sl_schema_from_rel(&t->physical);
@@ -368,19 +581,107 @@ out_free:
 struct fs_part {
     struct sl_conn_codec codec;
     struct sl_fmt_out out;
-    int fd;            /* -1 until the first row */
-    char *tmp, *final; /* the in-progress and final names */
+    int fd;         /* -1 until the first row (of the epoch, with checkpoints) */
+    uint64_t epoch; /* checkpoints: the epoch this worker's rows go to (1 + the last one
+                       prepared or recovered) */
+    char *tmp;      /* the in-progress name of the open file */
+    char *final;    /* the final name (checkpoints: the pending name, a scratch buffer) */
     char pad[64];
+};
+
+/* A prepared part file not made visible yet: .part-<worker>-<epoch>.<ext>.pending. Nodes
+ * are allocated before the rename that creates the file, so that a prepared file is never
+ * left out of the list for want of memory. */
+struct fs_pending {
+    struct fs_pending *next;
+    int worker;
+    uint64_t epoch;
 };
 
 struct fs_sink {
     struct sl_sink base;
     int nworkers;
+    bool ckpt; /* env->checkpoints */
+    bool locks; /* the mutexes below are initialised */
     char *dir;
+    const char *ext;
+    size_t namecap; /* bytes of every part name buffer */
     struct sl_schema *schema;
     struct sl_conn_fmtspec spec;
     struct fs_part *p;
+    pthread_mutex_t lock;        /* guards pend (workers' prepare vs commit) */
+    pthread_mutex_t commit_lock; /* serialises commit and recover */
+    struct fs_pending *pend;
 };
+
+enum fs_kind { FS_INPROGRESS, FS_PENDING, FS_VISIBLE };
+
+/* The checkpoint name of a part file of `worker` and `epoch` into buf (s->namecap bytes). */
+static void fs_part_name(const struct fs_sink *s, char *buf, enum fs_kind kind, int worker,
+                         uint64_t epoch)
+{
+    unsigned long long e = (unsigned long long)epoch;
+    switch (kind) {
+    case FS_INPROGRESS:
+        snprintf(buf, s->namecap, "%s/.part-%d-%010llu.%s.inprogress", s->dir, worker, e, s->ext);
+        break;
+    case FS_PENDING:
+        snprintf(buf, s->namecap, "%s/.part-%d-%010llu.%s.pending", s->dir, worker, e, s->ext);
+        break;
+    case FS_VISIBLE:
+        snprintf(buf, s->namecap, "%s/part-%d-%010llu.%s", s->dir, worker, e, s->ext);
+        break;
+    }
+}
+
+/* Reads decimal digits at *q (at least one) into *v; false on none or overflow. */
+static bool fs_parse_u64(const char **q, uint64_t max, uint64_t *v)
+{
+    const char *c = *q;
+    uint64_t x = 0;
+    if (*c < '0' || *c > '9')
+        return false;
+    for (; *c >= '0' && *c <= '9'; c++) {
+        uint64_t d = (uint64_t)(*c - '0');
+        if (x > (max - d) / 10)
+            return false;
+        x = x * 10 + d;
+    }
+    *q = c;
+    *v = x;
+    return true;
+}
+
+/* Whether `name` (a directory entry) is a part file of this sink's format: which kind, of
+ * which worker and epoch. Epochs are read unpadded too ("part-0-0.json" of a run without
+ * checkpoints is epoch 0). */
+static bool fs_parse_part(const char *name, const char *ext, enum fs_kind *kind, int *worker,
+                          uint64_t *epoch)
+{
+    bool hidden = name[0] == '.';
+    const char *q = name + hidden;
+    uint64_t w;
+    if (strncmp(q, "part-", 5) != 0)
+        return false;
+    q += 5;
+    if (!fs_parse_u64(&q, INT32_MAX, &w) || *q++ != '-' || !fs_parse_u64(&q, UINT64_MAX, epoch) ||
+        *q++ != '.')
+        return false;
+    size_t el = strlen(ext);
+    if (strncmp(q, ext, el) != 0)
+        return false;
+    q += el;
+    *worker = (int)w;
+    if (!hidden && !*q)
+        *kind = FS_VISIBLE;
+    else if (hidden && !strcmp(q, ".inprogress"))
+        *kind = FS_INPROGRESS;
+    else if (hidden && !strcmp(q, ".pending"))
+        *kind = FS_PENDING;
+    else
+        return false;
+    return true;
+}
 
 static int fs_write_all(int fd, const char *data, size_t len, const char *path,
                         struct sl_error *err)
@@ -435,6 +736,8 @@ static int fs_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
     if (!n)
         return 0;
     if (p->fd < 0) {
+        if (s->ckpt)
+            fs_part_name(s, p->tmp, FS_INPROGRESS, ctx->worker, p->epoch);
         p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (p->fd < 0)
             return sl_error_set(err, SL_EIO, "file '%s': %s", p->tmp, strerror(errno));
@@ -467,9 +770,253 @@ static int fs_fsync_dir(const char *dir, struct sl_error *err)
     return rc;
 }
 
+/* ---- sink checkpoints ----
+ * THREADS: write, flush and prepare run on the worker's thread and touch only that
+ * worker's fs_part; prepare adds its pending file to s->pend under s->lock. commit runs on
+ * the coordinator's thread: it takes the pending files of epochs <= its epoch out of the
+ * list under s->lock, renames them without holding it (a worker's prepare of a later epoch
+ * goes on meanwhile), and puts back those it could not rename. s->commit_lock serialises
+ * commit and recover. */
+
+static int fs_sink_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t epoch,
+                           struct sl_error *err)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    struct fs_part *p = &s->p[ctx->worker];
+    if (!s->ckpt)
+        return fs_sink_flush(sk, ctx, err);
+    if (epoch < p->epoch)
+        return sl_error_set(err, SL_ESTATE,
+                            "filesystem sink '%s': worker %d prepares epoch %llu after epoch "
+                            "%llu",
+                            s->dir, ctx->worker, (unsigned long long)epoch,
+                            (unsigned long long)p->epoch - 1);
+    if (p->fd < 0) { /* no row in this epoch: no file */
+        p->epoch = epoch + 1;
+        return 0;
+    }
+    int rc = p->out.len ? fs_drain(s, p, err) : 0;
+    if (!rc && fsync(p->fd) != 0)
+        rc = sl_error_set(err, SL_EIO, "file '%s': fsync: %s", p->tmp, strerror(errno));
+    close(p->fd);
+    p->fd = -1;
+    if (rc)
+        return rc; /* the in-progress file stays: recover deletes it */
+    struct fs_pending *node = malloc(sizeof(*node));
+    if (!node)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    *node = (struct fs_pending){NULL, ctx->worker, epoch};
+    fs_part_name(s, p->final, FS_PENDING, ctx->worker, epoch);
+    sl_crash_point("fs_sink.before_prepare_rename");
+    if (rename(p->tmp, p->final) != 0) {
+        free(node);
+        return sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", p->tmp, p->final,
+                            strerror(errno));
+    }
+    pthread_mutex_lock(&s->lock);
+    node->next = s->pend;
+    s->pend = node;
+    pthread_mutex_unlock(&s->lock);
+    p->epoch = epoch + 1;
+    return fs_fsync_dir(s->dir, err);
+}
+
+static bool fs_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int fs_sink_commit(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    if (!s->ckpt)
+        return 0;
+    char *from = malloc(s->namecap), *to = malloc(s->namecap);
+    if (!from || !to) {
+        free(from);
+        free(to);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    pthread_mutex_lock(&s->commit_lock);
+    struct fs_pending *todo = NULL, **pp;
+    pthread_mutex_lock(&s->lock);
+    for (pp = &s->pend; *pp;) {
+        struct fs_pending *n = *pp;
+        if (n->epoch <= epoch) {
+            *pp = n->next;
+            n->next = todo;
+            todo = n;
+        } else {
+            pp = &n->next;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    int rc = 0;
+    bool renamed = false;
+    while (todo && !rc) {
+        struct fs_pending *n = todo;
+        fs_part_name(s, from, FS_PENDING, n->worker, n->epoch);
+        fs_part_name(s, to, FS_VISIBLE, n->worker, n->epoch);
+        sl_crash_point("fs_sink.before_rename");
+        int fault = sl_fault_hit("fs_sink.commit_rename");
+        int e = fault < 0 ? -fault : fault ? EIO : 0;
+        if (!e && rename(from, to) != 0)
+            e = errno;
+        if (e == ENOENT && fs_exists(to))
+            e = 0; /* made visible already (by recover) */
+        if (e) {
+            rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(e));
+            break;
+        }
+        sl_crash_point("fs_sink.after_rename");
+        renamed = true;
+        todo = n->next;
+        free(n);
+    }
+    if (todo) { /* not renamed: a later commit retries them */
+        pthread_mutex_lock(&s->lock);
+        while (todo) {
+            struct fs_pending *n = todo;
+            todo = n->next;
+            n->next = s->pend;
+            s->pend = n;
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+    if (renamed) {
+        struct sl_error e2;
+        int r2 = fs_fsync_dir(s->dir, rc ? &e2 : err);
+        rc = rc ? rc : r2;
+    }
+    pthread_mutex_unlock(&s->commit_lock);
+    free(from);
+    free(to);
+    return rc;
+}
+
+/* A part file found by recover. */
+struct fs_found {
+    enum fs_kind kind;
+    int worker;
+    uint64_t epoch;
+};
+
+static int fs_sink_recover(struct sl_sink *sk, uint64_t committed, struct sl_error *err)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    if (!s->ckpt)
+        return 0;
+    for (int i = 0; i < s->nworkers; i++)
+        if (s->p[i].fd >= 0)
+            return sl_error_set(err, SL_ESTATE,
+                                "filesystem sink '%s': recover after worker %d wrote rows",
+                                s->dir, i);
+    pthread_mutex_lock(&s->commit_lock);
+    int rc = 0;
+    struct fs_found *found = NULL;
+    size_t nfound = 0, cap = 0;
+    char *from = malloc(s->namecap), *to = malloc(s->namecap);
+    DIR *d = from && to ? opendir(s->dir) : NULL;
+    if (!from || !to) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (!d) {
+        rc = sl_error_set(err, SL_EIO, "directory '%s': %s", s->dir, strerror(errno));
+        goto out;
+    }
+    /* first the whole listing, so that a refusal changes nothing */
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        struct fs_found f;
+        if (!fs_parse_part(de->d_name, s->ext, &f.kind, &f.worker, &f.epoch))
+            continue;
+        /* A visible part of an epoch after the last committed one cannot come from this
+         * job: commit(e) runs only once the commit store holds e durably, and the commit
+         * store never goes back, so every visible part is of an epoch <= committed. One
+         * that is not means the directory holds another job's output, or the job's state
+         * (commit store) was reset or lost: resuming would write those rows a second time.
+         * Refuse rather than guess. */
+        if (f.kind == FS_VISIBLE && f.epoch > committed) {
+            rc = sl_error_set(err, SL_ECORRUPT,
+                              "filesystem sink: '%s/%s' is a part file of epoch %llu but the "
+                              "last committed epoch is %llu: the directory holds output this "
+                              "job's checkpoints do not know (another job's, or its state "
+                              "was reset); move it away or restore the matching state",
+                              s->dir, de->d_name, (unsigned long long)f.epoch,
+                              (unsigned long long)committed);
+            goto out;
+        }
+        if (f.kind == FS_VISIBLE)
+            continue;
+        if (nfound == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct fs_found *nf = realloc(found, cap * sizeof(*found));
+            if (!nf) {
+                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+                goto out;
+            }
+            found = nf;
+        }
+        found[nfound++] = f;
+    }
+    bool changed = false;
+    for (size_t i = 0; i < nfound && !rc; i++) {
+        const struct fs_found *f = &found[i];
+        fs_part_name(s, from, f->kind, f->worker, f->epoch);
+        if (f->kind == FS_PENDING && f->epoch <= committed) {
+            /* committed, but the crash came before its rename (or its directory fsync) */
+            fs_part_name(s, to, FS_VISIBLE, f->worker, f->epoch);
+            if (rename(from, to) != 0)
+                rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to,
+                                  strerror(errno));
+        } else if (unlink(from) != 0 && errno != ENOENT) {
+            /* in progress (never prepared) or prepared for an epoch never committed */
+            rc = sl_error_set(err, SL_EIO, "unlink '%s': %s", from, strerror(errno));
+        }
+        changed = true;
+    }
+    if (!rc && changed)
+        rc = fs_fsync_dir(s->dir, err);
+    if (!rc) {
+        pthread_mutex_lock(&s->lock);
+        while (s->pend) { /* the directory said it all */
+            struct fs_pending *n = s->pend;
+            s->pend = n->next;
+            free(n);
+        }
+        pthread_mutex_unlock(&s->lock);
+        for (int i = 0; i < s->nworkers; i++)
+            s->p[i].epoch = committed + 1;
+    }
+out:
+    if (d)
+        closedir(d);
+    free(found);
+    free(from);
+    free(to);
+    pthread_mutex_unlock(&s->commit_lock);
+    return rc;
+}
+
 static int fs_sink_close(struct sl_sink *sk, struct sl_error *err)
 {
     struct fs_sink *s = (struct fs_sink *)sk;
+    if (s->ckpt) {
+        /* Everything an epoch holds was prepared and committed (the engine takes a final
+         * epoch before close) or stays hidden for recover: rows written after the last
+         * prepare belong to no epoch and are dropped with their in-progress file. */
+        for (int i = 0; i < s->nworkers; i++) {
+            struct fs_part *p = &s->p[i];
+            if (p->fd < 0)
+                continue;
+            close(p->fd);
+            p->fd = -1;
+            unlink(p->tmp);
+        }
+        return 0;
+    }
     bool any = false;
     for (int i = 0; i < s->nworkers; i++) {
         struct fs_part *p = &s->p[i];
@@ -507,14 +1054,28 @@ static void fs_sink_free(struct sl_sink *sk)
             free(p->tmp);
             free(p->final);
         }
+    while (s->pend) { /* their files stay: recover commits or deletes them */
+        struct fs_pending *n = s->pend;
+        s->pend = n->next;
+        free(n);
+    }
+    if (s->locks) {
+        pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->commit_lock);
+    }
     free(s->p);
     free(s->dir);
     sl_schema_free(s->schema);
     free(s);
 }
 
-static const struct sl_sink_ops fs_sink_ops = {
-    .write = fs_sink_write, .flush = fs_sink_flush, .close = fs_sink_close, .free = fs_sink_free};
+static const struct sl_sink_ops fs_sink_ops = {.write = fs_sink_write,
+                                               .flush = fs_sink_flush,
+                                               .close = fs_sink_close,
+                                               .free = fs_sink_free,
+                                               .prepare = fs_sink_prepare,
+                                               .commit = fs_sink_commit,
+                                               .recover = fs_sink_recover};
 
 int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                     struct sl_sink **out, struct sl_error *err)
@@ -534,6 +1095,17 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
     s->base.ops = &fs_sink_ops;
     s->base.table = t;
     s->nworkers = nworkers;
+    s->ckpt = env->checkpoints;
+    if (pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s);
+        return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
+    }
+    if (pthread_mutex_init(&s->commit_lock, NULL) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
+    }
+    s->locks = true;
     if ((rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)))
         goto out_free;
     s->spec.opts.csv_line_end = s->spec.opts.json_line_end = true;
@@ -556,19 +1128,24 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_free;
     }
-    for (int i = 0; i < nworkers; i++)
+    for (int i = 0; i < nworkers; i++) {
         s->p[i].fd = -1;
-    const char *ext = sl_conn_format_ext(s->spec.format);
+        s->p[i].epoch = 1;
+    }
+    const char *ext = s->ext = sl_conn_format_ext(s->spec.format);
+    /* ".part-" worker "-" epoch "." ext ".inprogress": 6 + 11 + 1 + 20 + 1 + ext + 11 */
+    s->namecap = strlen(path) + strlen(ext) + 64;
     for (int i = 0; i < nworkers; i++) {
         struct fs_part *p = &s->p[i];
         sl_fmt_out_init(&p->out);
-        size_t n = strlen(path) + 64;
+        size_t n = s->namecap;
         p->tmp = malloc(n);
         p->final = malloc(n);
         if (!p->tmp || !p->final) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out_free;
         }
+        /* without checkpoints: one part per worker, epoch 0, made visible by close() */
         snprintf(p->tmp, n, "%s/.part-%d-0.%s.inprogress", path, i, ext);
         snprintf(p->final, n, "%s/part-%d-0.%s", path, i, ext);
         struct sl_error e;

@@ -28,12 +28,31 @@
  *                       to get the same timestamps on every run.
  *   'sluice.seed'       the generator's seed (0: Java's per-event seeding).
  *
+ * CHECKPOINTS
+ * save (per worker = per split): the next event index of the worker's sub-stream, whether
+ * it is done, the base time (event time of event 0: by default the open time, so without it
+ * a restarted process would shift every timestamp), and what fixes the continuation: the
+ * worker count, first-event.rate, the stream's event count, the seed and a fingerprint of
+ * every other generator option. Summary: "<split>=<next index>".
+ * restore: the worker continues at the saved index with the saved base time. A saved base
+ * time wins over a defaulted one; one set in the table ('sluice.base-time') that differs is
+ * an error naming both, and so is any other option that changed (the events would not be
+ * the uninterrupted run's). The generator is immutable and shared by the workers, which
+ * restore concurrently: the first worker that needs the saved base time builds a second
+ * generator with it (under a lock), which the others reuse. Pacing restarts its wall clock
+ * at the restored index (no burst catching up the time the job was down); a bounded stream
+ * emits exactly the events it had left.
+ *
  * SCHEMA
  * The table's physical columns must be the generator's (sl_nexmark_schema_new, the DDL of
  * the nexmark repository's ddl_gen.sql): same count, names (case-insensitive) and type ids
  * in the same order, and nullable wherever the generator's column is. The first mismatch is
  * the error.
  */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -45,19 +64,27 @@
 struct nx_worker {
     struct sl_nexmark_event ev;
     bool ev_ready;
-    int64_t emitted;  /* events this worker handed out */
-    int64_t total;    /* events of this worker; INT64_MAX when unbounded */
-    int64_t start_ns; /* monotonic time of the first poll, 0 before */
+    const struct sl_nexmark_gen *gen; /* src->gen, or src->rgen after a restore */
+    int64_t emitted;   /* events this worker handed out */
+    int64_t total;     /* events of this worker; INT64_MAX when unbounded */
+    int64_t start_ns;  /* monotonic time of the first poll (after a restore), 0 before */
+    int64_t pace_from; /* `emitted` when the pacing clock started (0, or the restored count) */
     char pad[64];
 };
 
 struct nx_source {
     struct sl_source base;
     struct sl_nexmark_gen *gen;
+    struct sl_nexmark_config cfg; /* the generator's, for a rebuilt base time */
+    bool base_set;                /* the table sets 'sluice.base-time' */
+    uint64_t fingerprint;         /* of cfg but base_time (nx_fingerprint) */
+    int64_t events;               /* events of the stream; -1 unbounded */
     int nworkers;
     double rate_per_worker; /* events per second */
     bool pace;              /* 'max-emit-speed' = 'false': emit at the rate in wall time */
     uint32_t skip;          /* columns nobody reads (nx_prune): left NULL */
+    pthread_mutex_t lock;   /* guards rgen */
+    struct sl_nexmark_gen *rgen; /* with the restored base time (NULL: none needed) */
     struct nx_worker *w;
 };
 
@@ -80,19 +107,19 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
         return 0;
     }
     if (!w->ev_ready) {
-        if (sl_nexmark_event_init(&w->ev, src->gen) != 0)
+        if (sl_nexmark_event_init(&w->ev, w->gen) != 0)
             return sl_error_set(err, SL_ENOMEM, "nexmark: out of memory");
         w->ev_ready = true;
     }
     int64_t now = nx_now_ns();
     if (!w->start_ns)
         w->start_ns = now;
-    /* events due by now: those with emitted / rate <= elapsed */
+    /* events due by now: those with (emitted - pace_from) / rate <= elapsed */
     double elapsed = (double)(now - w->start_ns) / 1e9;
-    double due_f = elapsed * src->rate_per_worker + 1.0;
+    double due_f = (double)w->pace_from + elapsed * src->rate_per_worker + 1.0;
     int64_t due = !src->pace || due_f > 9.0e18 ? INT64_MAX : (int64_t)due_f;
     if (due <= w->emitted) {
-        double wait_s = (double)w->emitted / src->rate_per_worker - elapsed;
+        double wait_s = (double)(w->emitted - w->pace_from) / src->rate_per_worker - elapsed;
         double max_s = timeout_ms > 0 ? timeout_ms / 1000.0 : 0.0;
         if (wait_s > max_s)
             wait_s = max_s;
@@ -102,7 +129,7 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
         }
         now = nx_now_ns();
         elapsed = (double)(now - w->start_ns) / 1e9;
-        due_f = elapsed * src->rate_per_worker + 1.0;
+        due_f = (double)w->pace_from + elapsed * src->rate_per_worker + 1.0;
         due = due_f > 9.0e18 ? INT64_MAX : (int64_t)due_f;
         if (due <= w->emitted)
             return 0;
@@ -115,7 +142,7 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     int64_t stride = src->nworkers;
     int64_t first = ctx->worker + w->emitted * stride;
     uint32_t before = b->rows;
-    int rc = sl_nexmark_fill_skip(src->gen, &w->ev, first, stride, (uint32_t)n, src->skip, b);
+    int rc = sl_nexmark_fill_skip(w->gen, &w->ev, first, stride, (uint32_t)n, src->skip, b);
     if (rc) {
         /* the rows filled before the failure stay (sl_nexmark_fill_stride keeps them) */
         int64_t done = (int64_t)(b->rows - before);
@@ -152,6 +179,8 @@ static void nx_free(struct sl_source *s)
                 sl_nexmark_event_free(&src->w[i].ev);
     free(src->w);
     sl_nexmark_gen_free(src->gen);
+    sl_nexmark_gen_free(src->rgen);
+    pthread_mutex_destroy(&src->lock);
     free(src);
 }
 
@@ -165,8 +194,176 @@ static void nx_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
             src->skip |= 1u << c;
 }
 
-static const struct sl_source_ops nx_ops = {
-    .poll = nx_poll, .splits = nx_splits, .free = nx_free, .prune = nx_prune};
+/* ---- checkpoints --------------------------------------------------------------------------- */
+
+#define NX_STATE_MAGIC 0x3153584eu /* "NXS1" */
+
+/* FNV-1a over the options that shape the events, base_time excepted (it is saved as such):
+ * a restore refuses a table whose generator would make other events. */
+static uint64_t nx_fingerprint(const struct sl_nexmark_config *c)
+{
+    const int64_t v[] = {c->first_event_rate,       c->events_num,
+                         c->person_avg_size,        c->auction_avg_size,
+                         c->bid_avg_size,           c->person_proportion,
+                         c->auction_proportion,     c->bid_proportion,
+                         c->hot_auction_ratio,      c->hot_bidders_ratio,
+                         c->hot_sellers_ratio,      c->stop_at,
+                         c->num_active_people,      c->num_in_flight_auctions,
+                         c->num_event_generators,   c->first_event_id,
+                         c->first_event_number,     (int64_t)c->seed};
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        for (int b = 0; b < 64; b += 8) {
+            h ^= (uint64_t)v[i] >> b & 0xff;
+            h *= 0x100000001b3u;
+        }
+    return h;
+}
+
+static int nx_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct sl_sbuf *summary,
+                   struct sl_error *err)
+{
+    struct nx_source *src = (struct nx_source *)s;
+    const struct nx_worker *w = &src->w[worker];
+    int64_t next = worker + w->emitted * src->nworkers;
+    sl_sbuf_put_u32(out, NX_STATE_MAGIC);
+    sl_sbuf_put_u32(out, (uint32_t)src->nworkers);
+    sl_sbuf_put_u32(out, (uint32_t)worker);
+    sl_sbuf_put_i64(out, next);
+    sl_sbuf_put_u8(out, w->emitted >= w->total);
+    sl_sbuf_put_i64(out, sl_nexmark_gen_config(w->gen)->base_time);
+    sl_sbuf_put_i64(out, src->cfg.first_event_rate);
+    sl_sbuf_put_i64(out, src->events);
+    sl_sbuf_put_u64(out, src->cfg.seed);
+    sl_sbuf_put_u64(out, src->fingerprint);
+    char text[48];
+    int len = snprintf(text, sizeof(text), "%d=%" PRId64, worker, next);
+    sl_sbuf_put(summary, text, (size_t)len);
+    int rc = sl_sbuf_check(out, err);
+    return rc ? rc : sl_sbuf_check(summary, err);
+}
+
+/* SL_ECORRUPT "<what>: <message> at byte <off>" with a formatted message. */
+static int nx_corrupt(struct sl_sread *r, struct sl_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int nx_corrupt(struct sl_sread *r, struct sl_error *err, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return sl_sread_fail(r, err, msg);
+}
+
+/* The generator with base time `base`: src->gen, or the one built for the restored base
+ * time (once, shared by the workers). */
+static int nx_gen_for_base(struct nx_source *src, struct sl_sread *in, int64_t base,
+                           const struct sl_nexmark_gen **out, struct sl_error *err)
+{
+    if (base == src->cfg.base_time) {
+        *out = src->gen;
+        return 0;
+    }
+    int rc = 0;
+    pthread_mutex_lock(&src->lock);
+    if (!src->rgen) {
+        struct sl_nexmark_config c = src->cfg;
+        c.base_time = base;
+        struct sl_error e;
+        sl_error_clear(&e);
+        if ((rc = sl_nexmark_gen_new(&c, &src->rgen, &e)))
+            rc = sl_error_set(err, rc, "nexmark: restoring base time %" PRId64 ": %s", base,
+                              e.msg);
+    } else if (sl_nexmark_gen_config(src->rgen)->base_time != base) {
+        rc = nx_corrupt(in, err,
+                        "base time %" PRId64 " differs from another worker's saved %" PRId64,
+                        base, sl_nexmark_gen_config(src->rgen)->base_time);
+    }
+    if (!rc)
+        *out = src->rgen;
+    pthread_mutex_unlock(&src->lock);
+    return rc;
+}
+
+static int nx_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                      struct sl_error *err)
+{
+    struct nx_source *src = (struct nx_source *)s;
+    int worker = ctx->worker;
+    struct nx_worker *w = &src->w[worker];
+    uint32_t magic, nworkers, split;
+    int64_t next, base, rate, events;
+    uint8_t done;
+    uint64_t seed, fp;
+    int rc;
+    if ((rc = sl_sread_u32(in, &magic, err)))
+        return rc;
+    if (magic != NX_STATE_MAGIC)
+        return sl_sread_fail(in, err, "not the state of a nexmark source");
+    if ((rc = sl_sread_u32(in, &nworkers, err)) || (rc = sl_sread_u32(in, &split, err)) ||
+        (rc = sl_sread_i64(in, &next, err)) || (rc = sl_sread_u8(in, &done, err)) ||
+        (rc = sl_sread_i64(in, &base, err)) || (rc = sl_sread_i64(in, &rate, err)) ||
+        (rc = sl_sread_i64(in, &events, err)) || (rc = sl_sread_u64(in, &seed, err)) ||
+        (rc = sl_sread_u64(in, &fp, err)) || (rc = sl_sread_end(in, err)))
+        return rc;
+    if (nworkers != (uint32_t)src->nworkers)
+        return nx_corrupt(in, err, "saved by %" PRIu32 " workers, restored into %d", nworkers,
+                          src->nworkers);
+    if (split != (uint32_t)worker)
+        return nx_corrupt(in, err, "the state of split %" PRIu32 " given to worker %d", split,
+                          worker);
+    if (rate != src->cfg.first_event_rate)
+        return nx_corrupt(in, err,
+                          "'first-event.rate' is %" PRId64 ", the checkpoint's is %" PRId64,
+                          src->cfg.first_event_rate, rate);
+    if (events != src->events)
+        return nx_corrupt(in, err,
+                          "the stream has %" PRId64 " events ('events.num', 'stop-at'; -1: "
+                          "unbounded), the checkpoint's had %" PRId64,
+                          src->events, events);
+    if (seed != src->cfg.seed)
+        return nx_corrupt(in, err, "'sluice.seed' is %" PRIu64 ", the checkpoint's is %" PRIu64,
+                          src->cfg.seed, seed);
+    if (fp != src->fingerprint)
+        return nx_corrupt(in, err,
+                          "the generator options differ from the checkpoint's (its events "
+                          "would not continue the saved stream)");
+    if (src->base_set && base != src->cfg.base_time)
+        return nx_corrupt(in, err,
+                          "'sluice.base-time' is %" PRId64 ", the checkpoint's base time is "
+                          "%" PRId64,
+                          src->cfg.base_time, base);
+    if (next < worker || (next - worker) % src->nworkers != 0)
+        return nx_corrupt(in, err, "event index %" PRId64 " is not one of worker %d's", next,
+                          worker);
+    int64_t emitted = (next - worker) / src->nworkers;
+    if (emitted > w->total)
+        return nx_corrupt(in, err, "event index %" PRId64 " is past the end of the stream",
+                          next);
+    if (done > 1 || (done != 0) != (emitted >= w->total))
+        return nx_corrupt(in, err, "done flag %u does not fit event index %" PRId64,
+                          (unsigned)done, next);
+    const struct sl_nexmark_gen *gen;
+    if ((rc = nx_gen_for_base(src, in, base, &gen, err)))
+        return rc;
+    if (w->ev_ready && gen != w->gen) { /* scratch sized for the old generator */
+        sl_nexmark_event_free(&w->ev);
+        w->ev_ready = false;
+    }
+    w->gen = gen;
+    w->emitted = emitted;
+    w->pace_from = emitted;
+    w->start_ns = 0;
+    return 0;
+}
+
+static const struct sl_source_ops nx_ops = {.poll = nx_poll,
+                                            .splits = nx_splits,
+                                            .free = nx_free,
+                                            .prune = nx_prune,
+                                            .save = nx_save,
+                                            .restore = nx_restore};
 
 /* The table's columns against the generator's. */
 static int nx_check_schema(const struct sl_table *t, const struct sl_connector_env *env,
@@ -257,9 +454,13 @@ int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_e
     struct nx_source *src = calloc(1, sizeof(*src));
     if (!src)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
+    pthread_mutex_init(&src->lock, NULL);
     src->base.ops = &nx_ops;
     src->base.table = t;
     src->nworkers = nworkers;
+    src->cfg = cfg;
+    src->base_set = sl_conn_opt(t, "sluice.base-time") != NULL;
+    src->fingerprint = nx_fingerprint(&cfg);
     src->rate_per_worker = (double)cfg.first_event_rate / nworkers;
     src->pace = !cfg.max_emit_speed;
     src->w = calloc((size_t)nworkers, sizeof(*src->w));
@@ -273,10 +474,13 @@ int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_e
     }
     int64_t events = sl_nexmark_config_stream_events(&cfg);
     bool bounded = cfg.events_num > 0 || cfg.stop_at >= 0;
-    for (int i = 0; i < nworkers; i++)
+    src->events = bounded ? events : -1;
+    for (int i = 0; i < nworkers; i++) {
+        src->w[i].gen = src->gen;
         src->w[i].total = !bounded     ? INT64_MAX
                           : events > i ? (events - i + nworkers - 1) / nworkers
                                        : 0;
+    }
     *out = &src->base;
     return 0;
 }

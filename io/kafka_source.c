@@ -14,6 +14,17 @@
  * once: data records become struct sl_record and stay held; EOF events and records past a
  * bounded end are destroyed on the spot and the survivors are compacted in place.
  *
+ * DEFERRED ASSIGNMENT
+ * sl_kafka_source_new resolves every start offset and forwards every partition's queue to
+ * its worker's, but assigns nothing: worker w's partitions are assigned (with
+ * rd_kafka_incremental_assign, at their start offsets) by w's first poll. Between the two,
+ * sl_kafka_source_restore may replace the worker's offsets with a checkpoint's, so that a
+ * restored partition is fetched from its saved offset from the very first fetch request
+ * (on a real cluster as on the mock): there is never a fetch from the start-up offset for
+ * a seek to race. Each worker assigns only its own partitions; librdkafka serializes the
+ * assignments of several workers on its own thread. The consumer joins no group (it never
+ * subscribes), so neither rebalance protocol applies and incremental assignment is allowed.
+ *
  * START OFFSETS
  * Everything is resolved before rd_kafka_assign: "latest" and bounded ends through one
  * watermark query per partition, timestamps through rd_kafka_offsets_for_times. librdkafka
@@ -49,6 +60,7 @@ struct sl_kafka_worker {
     rd_kafka_message_t **held; /* messages behind the records handed out, until release */
     size_t nheld, held_cap;
     size_t live;         /* partitions not done (bounded) */
+    bool started;        /* its partitions are assigned (its first poll) */
     struct sl_error err; /* sticky; code 0 while healthy */
 };
 
@@ -390,30 +402,46 @@ static int sl_source_partitions(struct sl_kafka_source *src,
     return 0;
 }
 
-/* Forwards each partition's queue to its worker's queue, then assigns from `start`. */
-static int sl_source_assign(struct sl_kafka_source *src, const int64_t *start, struct sl_error *err)
+/* Forwards each partition's queue to its worker's queue (nothing is fetched before a
+ * partition is assigned). */
+static int sl_source_forward(struct sl_kafka_source *src, struct sl_error *err)
 {
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)src->nparts);
     for (size_t i = 0; i < src->nparts; i++) {
         struct sl_kafka_part *p = &src->parts[i];
         rd_kafka_queue_t *pq = rd_kafka_queue_get_partition(src->rk, src->topic, p->partition);
-        if (!pq) {
-            rd_kafka_topic_partition_list_destroy(list);
+        if (!pq)
             return sl_error_set(err, SL_EKAFKA, "Kafka topic '%s' partition %d: no queue",
                                 src->topic, (int)p->partition);
-        }
         rd_kafka_queue_forward(pq, src->workers[p->worker].queue);
         rd_kafka_queue_destroy(pq);
-        if (p->done)
-            continue; /* bounded and already at its end: never fetched */
-        rd_kafka_topic_partition_list_add(list, src->topic, p->partition)->offset = start[i];
     }
-    rd_kafka_resp_err_t kerr = rd_kafka_assign(src->rk, list);
-    rd_kafka_topic_partition_list_destroy(list);
-    if (kerr)
-        return sl_error_set(err, sl_kafka_err_code(kerr), "Kafka topic '%s': assign: %s",
-                            src->topic, rd_kafka_err2str(kerr));
     return 0;
+}
+
+/* Assigns worker `worker`'s partitions that are not done, each at its next offset. */
+static int sl_source_start_worker(struct sl_kafka_source *src, int worker, struct sl_error *err)
+{
+    struct sl_kafka_worker *w = &src->workers[worker];
+    w->started = true;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(4);
+    for (size_t i = 0; i < src->nparts; i++) {
+        struct sl_kafka_part *p = &src->parts[i];
+        if (p->worker != worker || p->done)
+            continue; /* another worker's, or bounded and already at its end: never fetched */
+        rd_kafka_topic_partition_list_add(list, src->topic, p->partition)->offset = p->next;
+    }
+    rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (list->cnt > 0) {
+        rd_kafka_error_t *e = rd_kafka_incremental_assign(src->rk, list);
+        if (e) {
+            kerr = rd_kafka_error_code(e);
+            sl_error_set(err, sl_kafka_err_code(kerr), "Kafka topic '%s': assign: %s",
+                         src->topic, rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return kerr ? err->code : 0;
 }
 
 int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafka_source **out,
@@ -492,7 +520,7 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafk
         if (!p->done)
             src->workers[p->worker].live++;
     }
-    rc = sl_source_assign(src, start, err);
+    rc = sl_source_forward(src, err);
     if (rc)
         goto fail;
     free(start);
@@ -572,6 +600,8 @@ int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_reco
     struct sl_kafka_worker *w = &src->workers[worker];
     *n = 0;
     if (w->err.code)
+        goto error;
+    if (!w->started && sl_source_start_worker(src, worker, &w->err) != 0)
         goto error;
     if ((src->bounded && w->live == 0) || cap == 0)
         return 0;
@@ -681,6 +711,77 @@ int sl_kafka_source_positions(const struct sl_kafka_source *src, int worker,
     }
     *n = k;
     return k > cap ? SL_EFULL : 0;
+}
+
+int sl_kafka_source_state(const struct sl_kafka_source *src, int worker,
+                          struct sl_kafka_part_state *out, size_t cap, size_t *n)
+{
+    size_t k = 0;
+    for (int32_t pid = 0; pid < src->topic_partitions; pid++) {
+        int32_t i = src->part_index[pid];
+        if (i < 0 || src->parts[i].worker != worker)
+            continue;
+        const struct sl_kafka_part *p = &src->parts[i];
+        if (k < cap)
+            out[k] = (struct sl_kafka_part_state){pid, p->next, p->end, p->done};
+        k++;
+    }
+    *n = k;
+    return k > cap ? SL_EFULL : 0;
+}
+
+int sl_kafka_source_restore(struct sl_kafka_source *src, int worker,
+                            const struct sl_kafka_part_state *in, size_t n, struct sl_error *err)
+{
+    struct sl_kafka_worker *w = &src->workers[worker];
+    if (w->started)
+        return sl_error_set(err, SL_EINVAL,
+                            "Kafka topic '%s': worker %d restores after its first poll",
+                            src->topic, worker);
+    /* check everything before changing anything */
+    for (size_t k = 0; k < n; k++) {
+        const struct sl_kafka_part_state *s = &in[k];
+        if (s->partition < 0 || s->partition >= src->topic_partitions)
+            return sl_error_set(err, SL_ENOTFOUND,
+                                "Kafka topic '%s' partition %d is in the checkpoint, but the "
+                                "topic has %d partitions now",
+                                src->topic, (int)s->partition, (int)src->topic_partitions);
+        int32_t i = src->part_index[s->partition];
+        if (i < 0 || src->parts[i].worker != worker)
+            return sl_error_set(err, SL_EINVAL,
+                                "Kafka topic '%s' partition %d is in worker %d's checkpoint, but "
+                                "%s",
+                                src->topic, (int)s->partition, worker,
+                                i < 0 ? "the source does not read it now"
+                                      : "another worker reads it now");
+        if (s->next < SL_KAFKA_OFFSET_EARLIEST || s->next == SL_KAFKA_OFFSET_LATEST)
+            return sl_error_set(err, SL_EINVAL,
+                                "Kafka topic '%s' partition %d: checkpoint offset %" PRId64
+                                " is not valid",
+                                src->topic, (int)s->partition, s->next);
+        if (src->bounded && s->end < 0)
+            return sl_error_set(err, SL_EINVAL,
+                                "Kafka topic '%s' partition %d: the checkpoint has no end "
+                                "offset for the bounded source",
+                                src->topic, (int)s->partition);
+        for (size_t j = 0; j < k; j++)
+            if (in[j].partition == s->partition)
+                return sl_error_set(err, SL_EINVAL,
+                                    "Kafka topic '%s' partition %d is in the checkpoint twice",
+                                    src->topic, (int)s->partition);
+    }
+    for (size_t k = 0; k < n; k++) {
+        const struct sl_kafka_part_state *s = &in[k];
+        struct sl_kafka_part *p = &src->parts[src->part_index[s->partition]];
+        p->next = s->next;
+        p->end = src->bounded ? s->end : -1;
+        p->done = src->bounded && (s->done || (s->next >= 0 && s->next >= s->end));
+    }
+    w->live = 0;
+    for (size_t i = 0; i < src->nparts; i++)
+        if (src->parts[i].worker == worker && !src->parts[i].done)
+            w->live++;
+    return 0;
 }
 
 size_t sl_kafka_source_npartitions(const struct sl_kafka_source *src)

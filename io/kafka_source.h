@@ -21,6 +21,12 @@
  * concrete end offset (a checkpoint taken before any record arrives must not say "latest",
  * which would skip what was written in between).
  *
+ * ASSIGNMENT AND RESTORE
+ * Nothing is fetched until a worker polls: its first poll assigns its partitions at their
+ * start offsets. Before that poll, sl_kafka_source_restore may put a checkpoint's offsets
+ * (and, bounded, end offsets and done flags) in place of the start-up ones, so the first
+ * fetch of every partition is already at the restored offset - no seek racing a fetch.
+ *
  * START-UP MODES (Flink's 'scan.startup.mode')
  *   earliest-offset    each partition from its first retained record
  *   latest-offset      from the end offset at start-up
@@ -44,7 +50,8 @@
  *
  * THREADS
  * sl_kafka_source_new and _free run on one thread while no worker polls. Worker w's calls
- * (poll, release, finished, positions with worker w) run on w's thread only; different
+ * (poll, release, finished, positions, state and restore with worker w) run on w's thread
+ * only; different
  * workers poll in parallel.
  */
 #ifndef SL_IO_KAFKA_SOURCE_H
@@ -119,8 +126,8 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
                                     size_t *n, struct sl_error *err);
 
 /*
- * Creates the consumer, resolves start (and, bounded, end) offsets and assigns the
- * partitions. SL_ENOTFOUND when the topic does not exist, SL_EINVAL for a bad
+ * Creates the consumer and resolves start (and, bounded, end) offsets; each worker's
+ * partitions are assigned by its first poll. SL_ENOTFOUND when the topic does not exist, SL_EINVAL for a bad
  * configuration (a partition the topic lacks, a bad property), SL_ENOTSUP for group
  * offsets or a cluster that cannot look up offsets by timestamp, Kafka codes otherwise.
  * `cfg` and everything it points to may be freed after the call. On success *out is the
@@ -154,6 +161,34 @@ bool sl_kafka_source_finished(const struct sl_kafka_source *src, int worker);
  */
 int sl_kafka_source_positions(const struct sl_kafka_source *src, int worker,
                               struct sl_kafka_offset *out, size_t cap, size_t *n);
+
+/* One partition's position as a checkpoint keeps it. */
+struct sl_kafka_part_state {
+    int32_t partition;
+    int64_t next; /* next offset to hand out (>= 0, or SL_KAFKA_OFFSET_EARLIEST) */
+    int64_t end;  /* bounded: the end offset; -1 when unbounded */
+    bool done;    /* bounded: every record before `end` was handed out */
+};
+
+/*
+ * The state of each partition of `worker`, in partition order, into out[0 .. *n-1]:
+ * `next` is the offset after the last record its polls returned. SL_EFULL when `cap` is too
+ * small (*n then says how many are needed). Runs on the worker's thread.
+ */
+int sl_kafka_source_state(const struct sl_kafka_source *src, int worker,
+                          struct sl_kafka_part_state *out, size_t cap, size_t *n);
+
+/*
+ * Before worker `worker`'s first poll, on its thread: its partitions listed in in[0 .. n-1]
+ * start at their saved `next` (replacing the start-up mode's offset); bounded, they keep the
+ * saved end offset and done flag, so the restored source reads exactly the saved range.
+ * Partitions of the worker not listed keep the start-up mode's offset. Nothing is changed
+ * on an error: SL_ENOTFOUND for a partition the topic no longer has, SL_EINVAL for one this
+ * worker does not read (or listed twice, or a bad offset), or when the worker already
+ * polled. Each error names the topic and the partition.
+ */
+int sl_kafka_source_restore(struct sl_kafka_source *src, int worker,
+                            const struct sl_kafka_part_state *in, size_t n, struct sl_error *err);
 
 /* Partitions assigned, and the end offset of one (bounded mode; -1 otherwise or when the
  * partition is not assigned). */

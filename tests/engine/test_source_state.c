@@ -1,0 +1,450 @@
+/*
+ * tests/engine/test_source_state.c - checkpoints of sources and sinks at the connector
+ * level: a source polled part way, saved, a FRESH source restored from those bytes and
+ * polled to the end must hand out exactly what the first one (going on uninterrupted)
+ * does - every column of every row for nexmark (whose base time defaults to the open
+ * time, so a restore that lost it would shift every timestamp), every record exactly once
+ * for Kafka (several partitions and workers, unbounded and bounded, through the
+ * in-process mock cluster). Restore refuses bad bytes (truncated, bit-flipped: SL_ECORRUPT
+ * or a clean error, never a crash under ASan) and changed tables with messages naming what
+ * changed. The Kafka sink's prepare makes every record written before it visible to a
+ * consumer.
+ */
+#include "tests/util/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/connector.h"
+#include "engine/state.h"
+#include "io/kafka_mock.h"
+#include "io/kafka_sink.h"
+#include "io/kafka_source.h"
+#include "io/nexmark.h"
+#include "tests/util/conntest.h"
+#include "tests/util/iotest.h"
+
+#define NX_COLS                                                                            \
+    "event_type int,\n"                                                                    \
+    "person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR,\n"      \
+    "  city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"            \
+    "auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,\n"   \
+    "  reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT,\n"    \
+    "  category BIGINT, extra VARCHAR>,\n"                                                 \
+    "bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,\n" \
+    "  `dateTime` TIMESTAMP(3), extra VARCHAR>\n"
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- batches collected from polls ----------------------------------------------------------- */
+
+struct rows {
+    struct sl_batch **b;
+    size_t n, cap;
+    uint64_t count;
+};
+
+static void rows_add(struct rows *r, struct sl_batch *b)
+{
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 16;
+        r->b = realloc(r->b, r->cap * sizeof(*r->b));
+        assert_non_null(r->b);
+    }
+    r->b[r->n++] = b;
+    r->count += b->rows;
+}
+
+static void rows_free(struct rows *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        sl_batch_pool_put(r->b[i]);
+    free(r->b);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Row for row, every column. */
+static void rows_equal(struct rows *a, struct rows *b)
+{
+    assert_int_equal(a->count, b->count);
+    size_t ia = 0, ib = 0;
+    uint32_t ra = 0, rb = 0;
+    for (uint64_t k = 0; k < a->count; k++) {
+        while (ra == a->b[ia]->rows)
+            ia++, ra = 0;
+        while (rb == b->b[ib]->rows)
+            ib++, rb = 0;
+        if (!sl_iot_row_equal(a->b[ia], ra, b->b[ib], rb))
+            fail_msg("row %llu differs", (unsigned long long)k);
+        ra++, rb++;
+    }
+}
+
+/* Polls `src` as worker c up to `polls` times (or until the worker is done), keeping the
+ * non-empty batches; returns whether the worker is done. */
+static bool poll_some(struct sl_source *src, struct sl_ct_ctx *c, struct sl_batch_pool *pool,
+                      int polls, struct rows *out)
+{
+    for (int i = 0; i < polls; i++) {
+        struct sl_batch *b = sl_batch_pool_get(pool);
+        struct sl_source_info info;
+        struct sl_error err;
+        if (src->ops->poll(src, &c->ctx, b, 100, &info, &err))
+            fail_msg("%s", err.msg);
+        if (b->rows)
+            rows_add(out, b);
+        else
+            sl_batch_pool_put(b);
+        if (info.worker_done)
+            return true;
+    }
+    return false;
+}
+
+/* Saves worker w of `src` into st (reset first) and its summary into text. */
+static void save(struct sl_source *src, int w, struct sl_sbuf *st, char *text, size_t cap)
+{
+    struct sl_sbuf sum;
+    sl_sbuf_init(&sum);
+    sl_sbuf_reset(st);
+    struct sl_error err;
+    if (src->ops->save(src, w, st, &sum, &err))
+        fail_msg("save: %s", err.msg);
+    assert_true(sum.len < cap);
+    memcpy(text, sum.p, sum.len);
+    text[sum.len] = '\0';
+    assert_null(memchr(text, ' ', sum.len));
+    assert_null(memchr(text, '\n', sum.len));
+    sl_sbuf_free(&sum);
+}
+
+static int restore(struct sl_source *src, struct sl_ct_ctx *c, const void *p, size_t n,
+                   struct sl_error *err)
+{
+    struct sl_sread r;
+    sl_sread_init(&r, p, n, "test source");
+    return src->ops->restore(src, &c->ctx, &r, err);
+}
+
+/* ---- nexmark ------------------------------------------------------------------------------- */
+
+/* A nexmark table of `events` events at `rate` (no base time unless `extra` sets it: it
+ * defaults to the open time) */
+static struct sl_job *nx_job_rate(int64_t events, int rate, const char *extra)
+{
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE nx (" NX_COLS ") WITH ('connector' = 'nexmark',\n"
+             " 'first-event.rate' = '%d', 'events.num' = '%lld'%s);",
+             rate, (long long)events, extra);
+    return sl_ct_job(sql);
+}
+
+static struct sl_job *nx_job(int64_t events, const char *extra)
+{
+    return nx_job_rate(events, 1000, extra);
+}
+
+/* For 1, 2, 3 workers and cuts after 0, 1 and 3 polls: the events after the cut from a
+ * fresh restored source equal the uninterrupted source's, every column; both parts
+ * together are the worker's whole sub-stream. */
+static void test_nexmark_resume(void **state)
+{
+    (void)state;
+    for (int nw = 1; nw <= 3; nw++) {
+        int64_t events = 3 * nw * (int64_t)SL_BATCH_CAP + 7;
+        struct sl_job *job = nx_job(events, "");
+        const struct sl_table *t = sl_ct_table(job, "nx");
+        struct sl_connector_env env = sl_ct_env(job, stdout);
+        struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+        struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 8);
+        static const int cuts[] = {0, 1, 3, 5};
+        for (size_t ci = 0; ci < sizeof(cuts) / sizeof(cuts[0]); ci++) {
+            struct sl_source *a, *b;
+            struct sl_error err;
+            assert_int_equal(sl_source_open(t, &env, nw, &a, &err), 0);
+            struct sl_sbuf st[3];
+            struct rows before[3] = {0}, rest[3] = {0}, after[3] = {0};
+            for (int w = 0; w < nw; w++) {
+                struct sl_ct_ctx c;
+                sl_ct_ctx_init(&c, w, nw, job);
+                bool done = poll_some(a, &c, pool, cuts[ci], &before[w]);
+                sl_sbuf_init(&st[w]);
+                char text[64], want[64];
+                save(a, w, &st[w], text, sizeof(text));
+                snprintf(want, sizeof(want), "%d=%llu", w,
+                         (unsigned long long)(w + before[w].count * (uint64_t)nw));
+                assert_string_equal(text, want);
+                if (!done) /* the uninterrupted run goes on */
+                    assert_true(poll_some(a, &c, pool, 1 << 30, &rest[w]));
+                sl_ct_ctx_free(&c);
+            }
+            /* a later open: its default base time is another one */
+            sleep_ms(3);
+            assert_int_equal(sl_source_open(t, &env, nw, &b, &err), 0);
+            for (int w = nw - 1; w >= 0; w--) { /* restore order does not matter */
+                struct sl_ct_ctx c;
+                sl_ct_ctx_init(&c, w, nw, job);
+                if (restore(b, &c, st[w].p, st[w].len, &err))
+                    fail_msg("restore: %s", err.msg);
+                assert_true(poll_some(b, &c, pool, 1 << 30, &after[w]));
+                assert_int_equal(c.stats.rows_in, after[w].count);
+                sl_ct_ctx_free(&c);
+                rows_equal(&rest[w], &after[w]);
+                assert_int_equal(before[w].count + after[w].count,
+                                 (uint64_t)((events - w + nw - 1) / nw));
+                /* saved again at the end: done, and a restore of that stays done */
+                char text[64];
+                struct sl_sbuf end;
+                sl_sbuf_init(&end);
+                save(b, w, &end, text, sizeof(text));
+                struct sl_source *d;
+                assert_int_equal(sl_source_open(t, &env, nw, &d, &err), 0);
+                sl_ct_ctx_init(&c, w, nw, job);
+                assert_int_equal(restore(d, &c, end.p, end.len, &err), 0);
+                struct sl_batch *x = sl_batch_pool_get(pool);
+                struct sl_source_info info;
+                assert_int_equal(d->ops->poll(d, &c.ctx, x, 0, &info, &err), 0);
+                assert_int_equal(x->rows, 0);
+                assert_true(info.split_done && info.worker_done);
+                assert_int_equal(info.split, w);
+                sl_batch_pool_put(x);
+                sl_ct_ctx_free(&c);
+                d->ops->free(d);
+                sl_sbuf_free(&end);
+            }
+            if (cuts[ci] > 0) {
+                /* the test can fail: an unrestored later source has other timestamps */
+                struct sl_source *f;
+                assert_int_equal(sl_source_open(t, &env, nw, &f, &err), 0);
+                struct sl_ct_ctx c;
+                sl_ct_ctx_init(&c, 0, nw, job);
+                struct rows fresh = {0};
+                poll_some(f, &c, pool, 1, &fresh);
+                assert_true(fresh.count > 0 && before[0].count > 0);
+                assert_false(sl_iot_row_equal(fresh.b[0], 0, before[0].b[0], 0));
+                rows_free(&fresh);
+                sl_ct_ctx_free(&c);
+                f->ops->free(f);
+            }
+            for (int w = 0; w < nw; w++) {
+                rows_free(&before[w]);
+                rows_free(&rest[w]);
+                rows_free(&after[w]);
+                sl_sbuf_free(&st[w]);
+            }
+            a->ops->free(a);
+            b->ops->free(b);
+        }
+        sl_batch_pool_free(pool);
+        sl_schema_free(schema);
+        sl_job_free(job);
+    }
+}
+
+/* A table that sets 'sluice.base-time' differently, or another rate or event count,
+ * refuses the state with a message naming both values; a state of another worker too. */
+static void test_nexmark_mismatch(void **state)
+{
+    (void)state;
+    struct sl_job *job = nx_job(1000, ", 'sluice.base-time' = '1700000000000'");
+    const struct sl_table *t = sl_ct_table(job, "nx");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_source *a;
+    struct sl_error err;
+    assert_int_equal(sl_source_open(t, &env, 2, &a, &err), 0);
+    struct sl_sbuf st;
+    sl_sbuf_init(&st);
+    char text[64];
+    save(a, 1, &st, text, sizeof(text));
+    assert_string_equal(text, "1=1");
+    a->ops->free(a);
+    struct {
+        const char *extra;
+        int64_t events;
+        int rate;
+        const char *n1, *n2;
+    } cases[] = {
+        {", 'sluice.base-time' = '1700000000001'", 1000, 1000, "1700000000001",
+         "1700000000000"},
+        {", 'sluice.base-time' = '1700000000000'", 1000, 999, "999", "1000"},
+        {", 'sluice.base-time' = '1700000000000'", 1001, 1000, "1001", "1000"},
+        {", 'sluice.base-time' = '1700000000000', 'sluice.seed' = '5'", 1000, 1000, "seed",
+         "5"},
+        {", 'sluice.base-time' = '1700000000000', 'bid.proportion' = '45'", 1000, 1000,
+         "generator options", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sl_job *j2 = nx_job_rate(cases[i].events, cases[i].rate, cases[i].extra);
+        const struct sl_table *t2 = sl_ct_table(j2, "nx");
+        struct sl_connector_env e2 = sl_ct_env(j2, stdout);
+        struct sl_source *b;
+        assert_int_equal(sl_source_open(t2, &e2, 2, &b, &err), 0);
+        struct sl_ct_ctx c;
+        sl_ct_ctx_init(&c, 1, 2, j2);
+        assert_int_equal(restore(b, &c, st.p, st.len, &err), SL_ECORRUPT);
+        if (!strstr(err.msg, cases[i].n1) || (cases[i].n2 && !strstr(err.msg, cases[i].n2)) ||
+            !strstr(err.msg, "test source"))
+            fail_msg("case %zu: %s", i, err.msg);
+        sl_ct_ctx_free(&c);
+        b->ops->free(b);
+        sl_job_free(j2);
+    }
+    /* the same table restores, but not into worker 0 nor with another worker count */
+    struct sl_source *b;
+    assert_int_equal(sl_source_open(t, &env, 2, &b, &err), 0);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 2, job);
+    assert_int_equal(restore(b, &c, st.p, st.len, &err), SL_ECORRUPT);
+    assert_non_null(strstr(err.msg, "split 1 given to worker 0"));
+    sl_ct_ctx_free(&c);
+    sl_ct_ctx_init(&c, 1, 2, job);
+    assert_int_equal(restore(b, &c, st.p, st.len, &err), 0);
+    sl_ct_ctx_free(&c);
+    b->ops->free(b);
+    assert_int_equal(sl_source_open(t, &env, 3, &b, &err), 0);
+    sl_ct_ctx_init(&c, 1, 3, job);
+    assert_int_equal(restore(b, &c, st.p, st.len, &err), SL_ECORRUPT);
+    assert_non_null(strstr(err.msg, "saved by 2 workers, restored into 3"));
+    sl_ct_ctx_free(&c);
+    b->ops->free(b);
+    sl_sbuf_free(&st);
+    sl_job_free(job);
+}
+
+/* Every truncation is SL_ECORRUPT; every single bit flip is SL_ECORRUPT or a state that
+ * restores (a flipped base time is a valid base time) - never a crash. */
+static void test_nexmark_bad_bytes(void **state)
+{
+    (void)state;
+    struct sl_job *job = nx_job(100000, "");
+    const struct sl_table *t = sl_ct_table(job, "nx");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
+    struct sl_source *a;
+    struct sl_error err;
+    assert_int_equal(sl_source_open(t, &env, 2, &a, &err), 0);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 1, 2, job);
+    struct rows r = {0};
+    poll_some(a, &c, pool, 2, &r);
+    rows_free(&r);
+    struct sl_sbuf st;
+    sl_sbuf_init(&st);
+    char text[64];
+    save(a, 1, &st, text, sizeof(text));
+    a->ops->free(a);
+    struct sl_source *b;
+    assert_int_equal(sl_source_open(t, &env, 2, &b, &err), 0);
+    for (size_t n = 0; n < st.len; n++)
+        assert_int_equal(restore(b, &c, st.p, n, &err), SL_ECORRUPT);
+    uint8_t *copy = malloc(st.len + 1);
+    assert_non_null(copy);
+    memcpy(copy, st.p, st.len);
+    copy[st.len] = 0;
+    assert_int_equal(restore(b, &c, copy, st.len + 1, &err), SL_ECORRUPT); /* trailing */
+    unsigned ok = 0;
+    for (size_t i = 0; i < st.len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(copy, st.p, st.len);
+            copy[i] ^= (uint8_t)(1u << bit);
+            int rc = restore(b, &c, copy, st.len, &err);
+            if (rc == 0)
+                ok++;
+            else
+                assert_int_equal(rc, SL_ECORRUPT);
+        }
+    assert_true(ok > 0 && ok < st.len * 8);
+    /* the intact state still restores, and the source goes on from it */
+    assert_int_equal(restore(b, &c, st.p, st.len, &err), 0);
+    assert_false(poll_some(b, &c, pool, 1, &r));
+    assert_true(r.count > 0);
+    rows_free(&r);
+    b->ops->free(b);
+    free(copy);
+    sl_sbuf_free(&st);
+    sl_ct_ctx_free(&c);
+    sl_batch_pool_free(pool);
+    sl_schema_free(schema);
+    sl_job_free(job);
+}
+
+/* Pacing ('max-emit-speed' = 'false') restarts its clock at the restored index: the first
+ * poll hands out exactly one event (no burst for the time the job was down, no wait for
+ * the events before the index), and later polls keep to the rate. */
+static void test_nexmark_pacing(void **state)
+{
+    (void)state;
+    struct sl_job *job = sl_ct_job("CREATE TABLE nx (" NX_COLS ") WITH ('connector' = "
+                                   "'nexmark', 'first-event.rate' = '500', "
+                                   "'max-emit-speed' = 'false');");
+    const struct sl_table *t = sl_ct_table(job, "nx");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
+    struct sl_source *a;
+    struct sl_error err;
+    assert_int_equal(sl_source_open(t, &env, 1, &a, &err), 0);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 1, job);
+    struct rows r = {0};
+    while (r.count < 6)
+        poll_some(a, &c, pool, 1, &r);
+    uint64_t cut = r.count;
+    rows_free(&r);
+    struct sl_sbuf st;
+    sl_sbuf_init(&st);
+    char text[64], want[64];
+    save(a, 0, &st, text, sizeof(text));
+    snprintf(want, sizeof(want), "0=%llu", (unsigned long long)cut);
+    assert_string_equal(text, want);
+    a->ops->free(a);
+    sleep_ms(60); /* "down" for 30 events' worth of time */
+    struct sl_source *b;
+    assert_int_equal(sl_source_open(t, &env, 1, &b, &err), 0);
+    assert_int_equal(restore(b, &c, st.p, st.len, &err), 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct sl_batch *x = sl_batch_pool_get(pool);
+    struct sl_source_info info;
+    assert_int_equal(b->ops->poll(b, &c.ctx, x, 0, &info, &err), 0);
+    assert_int_equal(x->rows, 1);
+    sl_batch_pool_put(x);
+    uint64_t got = 1;
+    for (int i = 0; i < 5; i++) {
+        x = sl_batch_pool_get(pool);
+        assert_int_equal(b->ops->poll(b, &c.ctx, x, 20, &info, &err), 0);
+        got += x->rows;
+        sl_batch_pool_put(x);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double el = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true((double)got <= 500.0 * el + 1.0);
+    save(b, 0, &st, text, sizeof(text));
+    snprintf(want, sizeof(want), "0=%llu", (unsigned long long)(cut + got));
+    assert_string_equal(text, want);
+    b->ops->free(b);
+    sl_sbuf_free(&st);
+    sl_ct_ctx_free(&c);
+    sl_batch_pool_free(pool);
+    sl_schema_free(schema);
+    sl_job_free(job);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nexmark_resume),
+        cmocka_unit_test(test_nexmark_mismatch),
+        cmocka_unit_test(test_nexmark_bad_bytes),
+        cmocka_unit_test(test_nexmark_pacing),
+    };
+    return cmocka_run_group_tests_name("source state", tests, NULL, NULL);
+}
