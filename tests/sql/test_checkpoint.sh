@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# tests/sql/test_checkpoint.sh - exactly-once across crashes, end to end.
+#
+# A bounded Nexmark pipeline with a filesystem sink runs with checkpoints every few ms.
+#   1. crash points: for every named step of the checkpoint protocol (snapshot write, fsync,
+#      rename, manifest, both commit puts, sink renames, cleanup) the run is made to die
+#      there (SLUICE_CRASH_AT: _exit(137), like a power cut) in its 2nd or 3rd epoch, then
+#      the same command runs again and resumes. The visible output must equal a crash-free
+#      run's, row for row (sorted), and the reference.py rows: nothing missing, nothing
+#      twice. A crash point that never fired fails the test (it would prove nothing).
+#   2. SIGKILL at random moments, several times in a row on the same job, then a run to the
+#      end: the same comparison.
+# Queries: q1 (stateless, all rows) and tumble_stats (window aggregation: its state crosses
+# the restarts), at 2 workers.
+set -u
+bin=${SLUICE_BIN:?}
+src=${SLUICE_SOURCE_DIR:?}
+here=$src/tests/sql
+ex=$src/docs/examples/nexmark
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+events=${CKPT_EVENTS:-200000}
+base=1700000000000
+rate=1000
+"$bin" gen nexmark --events $events --base-time $base --rate $rate --out "$tmp/events.json" || exit 1
+common=(--set TPS=$rate --set EVENTS_NUM=$events --set BASE_TIME=$base --set NEXMARK_TABLE=datagen
+        --quiet --workers 2 --checkpoint-interval 5)
+
+want_rows() { # query -> $tmp/want-<query>
+  [ -f "$tmp/want-$1" ] || python3 "$here/reference.py" "$1" "$tmp/events.json" | LC_ALL=C sort > "$tmp/want-$1"
+}
+
+compare() { # label, query, outdir
+  cat "$3"/part-* 2>/dev/null | LC_ALL=C sort > "$tmp/got"
+  if cmp -s "$tmp/got" "$tmp/want-$2" && [ -s "$tmp/want-$2" ]; then
+    echo "ok   $1 ($(wc -l < "$tmp/got") rows)"
+  else
+    echo "FAIL $1: $(wc -l < "$tmp/got") rows, want $(wc -l < "$tmp/want-$2")"
+    diff "$tmp/got" "$tmp/want-$2" | head -6
+    fail=1
+  fi
+  if ls -A "$3" | grep -q '^\.'; then
+    echo "FAIL $1: hidden part files left after a completed run:"; ls -A "$3" | grep '^\.' | head -3
+    fail=1
+  fi
+}
+
+files() { # query -> the SQL files
+  echo "$here/nexmark_gen.sql $ex/ddl_views.sql $here/${1}_fs.sql"
+}
+
+# resume until the job completes (at most 5 runs); $1 = query, $2 = run dir
+finish() {
+  local q=$1 d=$2 k rc
+  for k in 1 2 3 4 5; do
+    # shellcheck disable=SC2046
+    "$bin" run $(files "$q") "${common[@]}" --set OUT="$d/out" --state-dir "$d/state" --job j \
+        >> "$d/log" 2>&1
+    rc=$?
+    [ $rc -eq 0 ] && return 0
+    echo "  (resume $k of $q exited $rc)" >> "$d/log"
+  done
+  return 1
+}
+
+crash_points=(
+  ckpt.before_snapshot@2 snapshot.after_open@3 snapshot.after_write@3 snapshot.before_fsync@3
+  snapshot.before_rename@3 snapshot.before_dirfsync@4 snapshot.after_dirfsync@3
+  ckpt.after_snapshot@2 ckpt.before_manifest_rename@2 ckpt.after_manifest@2
+  file.before_write@3 file.before_rename@3 file.after_rename@3 file.after_rename@4
+  ckpt.after_prepared@2 ckpt.after_committed@2 fs_sink.before_prepare_rename@3
+  fs_sink.before_rename@2 fs_sink.after_rename@2 ckpt.after_sink_commit@2 ckpt.after_cleanup@3
+)
+
+for q in q1 tumble_stats; do
+  want_rows $q
+  for cp in "${crash_points[@]}"; do
+    d="$tmp/$q-$cp"
+    mkdir -p "$d"
+    # shellcheck disable=SC2046
+    SLUICE_CRASH_AT=$cp "$bin" run $(files "$q") "${common[@]}" --set OUT="$d/out" \
+        --state-dir "$d/state" --job j > "$d/log" 2>&1
+    rc=$?
+    if [ $rc -ne 137 ]; then
+      echo "FAIL $q crash at $cp: exit $rc, the crash point did not fire"; tail -3 "$d/log"
+      fail=1; continue
+    fi
+    if ! finish "$q" "$d"; then
+      echo "FAIL $q crash at $cp: the restarted job did not complete"; tail -5 "$d/log"
+      fail=1; continue
+    fi
+    compare "$q crash at $cp, restarted" "$q" "$d/out"
+  done
+done
+
+# SIGKILL at random moments, 6 times in a row, then to the end: a paced source (5000 events
+# per second of wall time, 10 s in all) so that the kills land in the middle of the run
+seed=${CKPT_SEED:-$$}
+RANDOM=$seed
+echo "random kills: seed $seed"
+prate=5000
+pevents=50000
+"$bin" gen nexmark --events $pevents --base-time $base --rate $prate --out "$tmp/paced.json" || exit 1
+paced=(--set TPS=$prate --set EVENTS_NUM=$pevents --set BASE_TIME=$base --set NEXMARK_TABLE=datagen
+       --quiet --workers 2 --checkpoint-interval 50)
+for q in q1 hop_count; do
+  python3 "$here/reference.py" "$q" "$tmp/paced.json" | LC_ALL=C sort > "$tmp/want-paced-$q"
+  d="$tmp/$q-kill"
+  mkdir -p "$d"
+  kills=0
+  for k in 1 2 3 4 5 6; do
+    "$bin" run "$here/nexmark_paced.sql" "$ex/ddl_views.sql" "$here/${q}_fs.sql" "${paced[@]}" \
+        --set OUT="$d/out" --state-dir "$d/state" --job j >> "$d/log" 2>&1 &
+    pid=$!
+    sleep "0.$(printf '%03d' $((RANDOM % 400 + 20)))"
+    if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
+    wait $pid 2>/dev/null
+  done
+  if ! "$bin" run "$here/nexmark_paced.sql" "$ex/ddl_views.sql" "$here/${q}_fs.sql" "${paced[@]}" \
+        --set OUT="$d/out" --state-dir "$d/state" --job j >> "$d/log" 2>&1; then
+    echo "FAIL $q after $kills kills: the restarted job did not complete"; tail -5 "$d/log"
+    fail=1; continue
+  fi
+  if [ $kills -lt 6 ]; then
+    echo "FAIL $q: only $kills of 6 runs were still running when killed"; fail=1
+  fi
+  compare "$q after $kills random SIGKILLs" "paced-$q" "$d/out"
+done
+exit $fail
