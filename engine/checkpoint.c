@@ -349,7 +349,8 @@ static int sl_ckpt_store_open(const struct sl_ckpt_opts *o, const char *dir,
                               struct sl_commit_store **out, struct sl_error *err)
 {
     if (o->zk) {
-        struct sl_zk_store_config cfg = {.connect = o->zk, .job = o->job};
+        struct sl_zk_store_config cfg = {.connect = o->zk, .job = o->job,
+                                         .session_ms = o->zk_session_ms};
         return sl_zk_store_new(&cfg, out, err);
     }
     return sl_file_store_new(dir, out, err);

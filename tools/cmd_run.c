@@ -52,7 +52,8 @@ static const char sl_run_usage[] =
     "'state.checkpoints.num-retained' (epochs kept, default 3),\n"
     "'execution.checkpointing.tolerable-failed-checkpoints' (default 0: a failed epoch\n"
     "fails the run), 'sluice.checkpoint.full-every' (a full snapshot every N epochs,\n"
-    "incremental in between; default 10). `sluice checkpoints` lists committed epochs.\n"
+    "incremental in between; default 10), 'high-availability.zookeeper.client.session-\n"
+    "timeout' (default 10 s). `sluice checkpoints` lists committed epochs.\n"
     "\n"
     "Event time: SET 'table.exec.source.idle-timeout' = '5 s' lets an idle split stop\n"
     "holding the watermark back (default: never, as in Flink).\n";
@@ -338,6 +339,17 @@ int sl_cmd_run(int argc, char **argv)
             ck.tolerable_failures = atoi(v);
         if ((v = sl_job_setting(job, "sluice.checkpoint.full-every")))
             ck.full_every = atoi(v);
+        if ((v = sl_job_setting(job, "high-availability.zookeeper.client.session-timeout"))) {
+            int64_t ms = sl_exec_parse_duration_ms(v);
+            if (ms < 400 || ms > 40000) {
+                fprintf(stderr, "sluice run: SET 'high-availability.zookeeper.client."
+                                "session-timeout' = '%s': a duration from 400 ms to 40 s\n",
+                        v);
+                status = 2;
+                goto out;
+            }
+            ck.zk_session_ms = (int)ms;
+        }
         if (ck.keep < 1 || ck.tolerable_failures < 0 || ck.full_every < 1) {
             fprintf(stderr, "sluice run: a checkpoint setting out of range (num-retained >= 1, "
                             "tolerable-failed-checkpoints >= 0, full-every >= 1)\n");
