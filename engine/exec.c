@@ -393,6 +393,12 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
         default:
             rc = sl_error_set(err, SL_ENOTSUP, "plan node %d cannot run here", node->kind);
         }
+        if (!rc && w->exec->ck && !op->ops->stateless && (!op->ops->save || !op->ops->restore)) {
+            const char *name = op->ops->name;
+            op->ops->free(op);
+            rc = sl_error_set(err, SL_ENOTSUP, "operator '%s' cannot take part in checkpoints",
+                              name);
+        }
         if (rc)
             return rc;
         op->tag = p->tag_base + i;

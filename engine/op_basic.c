@@ -74,6 +74,7 @@ static const struct sl_op_ops sl_op_project_ops = {
     .watermark = sl_op_pass_watermark,
     .finish = sl_op_pass_finish,
     .free = sl_op_project_free,
+    .stateless = true,
 };
 
 int sl_op_project_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
@@ -132,6 +133,7 @@ static const struct sl_op_ops sl_op_filter_ops = {
     .watermark = sl_op_pass_watermark,
     .finish = sl_op_pass_finish,
     .free = sl_op_filter_free,
+    .stateless = true,
 };
 
 int sl_op_filter_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
@@ -346,6 +348,7 @@ static const struct sl_op_ops sl_op_sink_ops = {
     .watermark = sl_op_sink_watermark,
     .finish = sl_op_sink_finish,
     .free = sl_op_sink_free,
+    .stateless = true,
 };
 
 int sl_op_sink_new(const struct sl_plan *node, struct sl_sink *sink, bool *finished,

@@ -362,7 +362,8 @@ static const struct sl_op_ops lk_ops = {.name = "LookupJoin",
                                         .push = lk_push,
                                         .watermark = lk_watermark,
                                         .finish = lk_finish,
-                                        .free = lk_free};
+                                        .free = lk_free,
+                                        .stateless = true};
 
 uint64_t sl_op_lookup_table_rows(const struct sl_op *op)
 {

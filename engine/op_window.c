@@ -232,6 +232,7 @@ static const struct sl_op_ops sl_opw_ops = {
     .receive = NULL,
     .finish = sl_opw_finish,
     .free = sl_opw_free,
+    .stateless = true,
 };
 
 int sl_op_window_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,

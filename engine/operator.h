@@ -88,7 +88,8 @@ struct sl_op_ops {
     int (*finish)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
     /* Frees the operator and everything it owns (not `next`). */
     void (*free)(struct sl_op *op);
-    /* Checkpoints (both NULL: the operator keeps no state across batches).
+    /* Checkpoints: an operator either keeps no state across batches (stateless = true) or
+     * has both functions; a job with checkpoints refuses any other.
      * save: appends the operator's state on this worker to `out` (engine/state.h). Called at
      * a consistent cut: after this worker's last pre-checkpoint batch and after every
      * message other workers sent before their own cut; nothing is in flight to it.
@@ -98,6 +99,7 @@ struct sl_op_ops {
                 struct sl_error *err);
     int (*restore)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
                    struct sl_error *err);
+    bool stateless;
 };
 
 struct sl_op {
