@@ -1221,7 +1221,7 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
     if ((rc = sl_sread_count(in, &ng, min_group, err)) != 0)
         return rc;
     /* where each key column's section and the states begin */
-    size_t col_off[SL_HASHAGG_MAX_K];
+    size_t col_off[SL_HASHAGG_MAX_K], col_end[SL_HASHAGG_MAX_K];
     for (uint32_t w = 0; w < ha->nwords; w++) {
         if (w < ha->nkeys && ha->keys[w].type.id == SL_TYPE_VARCHAR) {
             uint64_t bytes;
@@ -1232,22 +1232,26 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
                                      (unsigned long long)bytes);
             col_off[w] = in->off;
             in->off += (size_t)bytes;
+            col_end[w] = in->off;
         } else {
             if ((size_t)ng * 8 > sl_sread_left(in))
                 return sl_sread_fail(in, err, "truncated key words");
             col_off[w] = in->off;
             in->off += (size_t)ng * 8;
+            col_end[w] = in->off;
         }
     }
     const size_t rows_off = in->off;
     if ((size_t)ng * used * 8 > sl_sread_left(in))
         return sl_sread_fail(in, err, "truncated state rows");
     const size_t end_off = rows_off + (size_t)ng * used * 8;
-    /* the table at its final size, so that loading does not grow it step by step */
+    /* the table at its final size: the key words and state rows go straight into their
+     * arrays and the slots are built with the kernels' rehash (no key comparisons) */
     uint64_t cap = ha->t.mask + 1;
-    while (sl_hashagg_max_groups(cap, ha->nwords) < ng && cap <= ((uint64_t)1 << 31))
+    while (sl_hashagg_max_groups(cap, ha->nwords) < ng && cap < ((uint64_t)1 << 32))
         cap *= 2;
-    if (cap > ha->t.mask + 1 && sl_ha_resize(ha, cap) != 0)
+    if (sl_hashagg_max_groups(cap, ha->nwords) < ng ||
+        (cap > ha->t.mask + 1 && sl_ha_resize(ha, cap) != 0))
         return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory loading %u groups", ng);
     sl_str *strs = NULL;
     for (uint32_t k = 0; k < ha->nkeys && !strs; k++)
@@ -1259,15 +1263,16 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
         if (ha->keys[k].nullbit >= 0)
             nullmask |= (uint64_t)1 << ha->keys[k].nullbit;
     const uint8_t *p = in->p;
+    uint32_t written = 0; /* groups whose state rows may be written (zeroed again on error) */
     for (uint32_t base = 0; base < ng && !rc; base += SL_BATCH_CAP) {
         uint32_t n = ng - base < SL_BATCH_CAP ? ng - base : SL_BATCH_CAP;
         const uint64_t *words[SL_HASHAGG_MAX_K];
         for (uint32_t w = 0; w < ha->nwords && !rc; w++) {
-            uint64_t *dst = ha->words[w];
+            uint64_t *dst = ha->t.keys[w] + base;
             words[w] = dst;
             if (w < ha->nkeys && ha->keys[w].type.id == SL_TYPE_VARCHAR) {
                 /* col_off[w] walks the string section; its end was checked above */
-                size_t sec_end = w + 1 < ha->nwords ? col_off[w + 1] : rows_off;
+                const size_t sec_end = col_end[w];
                 in->off = col_off[w];
                 for (uint32_t i = 0; i < n; i++) {
                     if (sec_end - in->off < 4) {
@@ -1349,21 +1354,8 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
             if (rc)
                 break;
         }
-        sl_ha_hash_words(ha, words, NULL, n);
-        if ((rc = sl_ha_probe_all(ha, words, NULL, n)) != 0) {
-            rc = sl_error_set(err, rc, "hashagg: out of memory loading %u groups", ng);
-            break;
-        }
-        for (uint32_t i = 0; i < n; i++)
-            if (ha->gids[i] != base + i) {
-                in->off = rows_off;
-                rc = sl_ha_corrupt(in, err, "group %u has the key of group %u", base + i,
-                                   ha->gids[i]);
-                break;
-            }
-        if (rc)
-            break;
         /* the state rows of these groups */
+        written = base + n;
         const uint8_t *q = p + rows_off + (size_t)base * used * 8;
         if (!used) {
             /* no state words (no aggregates) */
@@ -1386,17 +1378,24 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
             int off = ha->aggs[a].cnt_off;
             if (off < 0)
                 continue;
+            const uint64_t *c = ha->rows + (size_t)base * ha->stride + (size_t)off;
+            uint64_t any = 0;
             for (uint32_t i = 0; i < n; i++)
-                if (ha->rows[((size_t)base + i) * ha->stride + (size_t)off] > (uint64_t)INT64_MAX) {
-                    in->off = rows_off + (((size_t)base + i) * used) * 8;
-                    rc = sl_ha_corrupt(in, err, "group %u: aggregate %u: bad count", base + i,
-                                       a);
-                    break;
-                }
+                any |= c[(size_t)i * ha->stride];
+            if (any > (uint64_t)INT64_MAX) {
+                in->off = rows_off + (size_t)base * used * 8;
+                rc = sl_ha_corrupt(in, err, "groups %u..: aggregate %u: bad count", base, a);
+            }
         }
+        if (rc)
+            break;
+        sl_ha_hash_words(ha, words, NULL, n);
+        sl_hashagg->rehash(&ha->t, ha->hashes, base, n);
+        ha->t.ngroups = base + n;
     }
     sl_ha_free(&ha->mem, strs);
     if (rc) {
+        ha->t.ngroups = written; /* clear zeroes the state rows written so far */
         sl_hashagg_clear(ha);
         return rc;
     }

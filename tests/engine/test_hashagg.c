@@ -655,7 +655,7 @@ static size_t dump_ha(const struct sl_hashagg *ha, uint8_t **out)
     assert_true(nc <= 80);
     sl_hashagg_out_types(ha, types);
     const char *names[80];
-    char nbuf[80][8];
+    char nbuf[80][16];
     for (uint32_t i = 0; i < nc; i++) {
         snprintf(nbuf[i], sizeof(nbuf[i]), "c%u", i);
         names[i] = nbuf[i];
