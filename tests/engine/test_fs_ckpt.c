@@ -221,8 +221,8 @@ static void sk_expect(struct sk *w, int64_t n)
     sk_read(w, cnt);
     for (int64_t k = 0; k < MAXK; k++)
         if (cnt[k] != (k < n ? 1u : 0u))
-            fail_msg("%s: row %lld seen %u times (want rows 0..%lld once)", w->fmt,
-                     (long long)k, cnt[k], (long long)n - 1);
+            fail_msg("%s: row %lld seen %u times (want rows 0..%lld once)", w->fmt, (long long)k,
+                     cnt[k], (long long)n - 1);
 }
 
 static void sk_expect_files(struct sk *w, unsigned hidden, unsigned visible)
@@ -497,8 +497,9 @@ static void test_sink_commit_race(void **state)
 /* ---- sink crash points --------------------------------------------------------------------- */
 
 /* The job of a crash test: 2 workers, epoch e (1..3) has rows [ (e-1)*30, e*30 ): worker 0
- * the first 20, worker 1 the last 10; in epoch 2 worker 0 all 30 (worker 1 leaves no part). The "commit store" is the file
- * <dir>/_committed (a name the sink ignores), written before commit(e) as the engine does. */
+ * the first 20, worker 1 the last 10; in epoch 2 worker 0 all 30 (worker 1 leaves no part). The
+ * "commit store" is the file <dir>/_committed (a name the sink ignores), written before commit(e)
+ * as the engine does. */
 #define CR_EPOCHS 3
 
 static uint64_t cr_store_get(struct sk *w)
@@ -548,7 +549,7 @@ static void cr_run(struct sk *w, uint64_t from)
 
 struct cr_case {
     const char *spec;
-    uint64_t committed;   /* what the commit store says after the crash */
+    uint64_t committed;    /* what the commit store says after the crash */
     unsigned visible_rows; /* rows visible right after the crash, before recover */
 };
 
@@ -1012,10 +1013,10 @@ static void test_source_files_changed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sink_epochs),         cmocka_unit_test(test_sink_recover),
-        cmocka_unit_test(test_sink_commit_fault),   cmocka_unit_test(test_sink_no_checkpoints),
-        cmocka_unit_test(test_sink_commit_race),    cmocka_unit_test(test_sink_crash_points),
-        cmocka_unit_test(test_source_resume),       cmocka_unit_test(test_source_corrupt_state),
+        cmocka_unit_test(test_sink_epochs),          cmocka_unit_test(test_sink_recover),
+        cmocka_unit_test(test_sink_commit_fault),    cmocka_unit_test(test_sink_no_checkpoints),
+        cmocka_unit_test(test_sink_commit_race),     cmocka_unit_test(test_sink_crash_points),
+        cmocka_unit_test(test_source_resume),        cmocka_unit_test(test_source_corrupt_state),
         cmocka_unit_test(test_source_files_changed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
