@@ -14,6 +14,11 @@
  *                                 them; the copy from DRAM costs about 1 ns per row here);
  *   hashagg/engine-cold/<G>/<level>  zero-copy from an empty hashagg in every iteration (the
  *                                 growth included; creating and freeing it is not timed).
+ *   hashagg/save/1M, hashagg/load/1M   checkpoint state (sl_hashagg_save into a reused buffer;
+ *                                 sl_hashagg_load into a new hashagg, its creation not
+ *                                 timed) of 1 M groups of one BIGINT key with COUNT(*) and
+ *                                 SUM (bytes/s of state); .../1M-str the same by a VARCHAR
+ *                                 key of 8 to 24 bytes (each string interned on load).
  * The key stream is SL_BENCH_ROWS rows; every iteration aggregates all of them. The streams
  * are DRAM-resident (128 MiB each): the input of every batch comes from memory.
  */
@@ -220,8 +225,110 @@ static void bm_hashagg(struct sl_bench *b, void *arg)
         bm_hashagg_kernels(b, p);
 }
 
+/* ---- checkpoint state ---------------------------------------------------------------------- */
+
+struct sl_bm_ckpt {
+    bool load, str;
+};
+
+static void bm_hashagg_ckpt(struct sl_bench *b, void *arg)
+{
+    const struct sl_bm_ckpt *p = arg;
+    enum { G = 1000000 };
+    const char *names[] = {"k", "v"};
+    struct sl_type types[] = {sl_type_make(p->str ? SL_TYPE_VARCHAR : SL_TYPE_BIGINT, false),
+                              sl_type_make(SL_TYPE_BIGINT, false)};
+    struct sl_schema *schema = sl_schema_new(2, names, types);
+    struct sl_batch_pool *pool = schema ? sl_batch_pool_new(NULL, schema, 1) : NULL;
+    struct sl_batch *batch = pool ? sl_batch_pool_get(pool) : NULL;
+    uint32_t key_col = 0;
+    struct sl_hashagg_agg aggs[] = {
+        {SL_AGG_COUNT_STAR, 0, sl_type_make(SL_TYPE_BIGINT, false)},
+        {SL_AGG_SUM, 1, sl_type_make(SL_TYPE_BIGINT, false)},
+    };
+    struct sl_hashagg_spec spec = {1, &key_col, types, 2, aggs};
+    struct sl_hashagg *ha = NULL, *dst = NULL;
+    struct sl_sbuf sb;
+    sl_sbuf_init(&sb);
+    if (!batch || sl_hashagg_new(NULL, &spec, &ha, NULL) != 0) {
+        sl_bench_error(b, "set-up failed");
+        goto out;
+    }
+    for (uint32_t g = 0; g < G; g += SL_BATCH_CAP) {
+        uint32_t n = G - g < SL_BATCH_CAP ? G - g : SL_BATCH_CAP;
+        sl_batch_reset(batch);
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t k = (uint64_t)(g + i) * 0x9e3779b97f4a7c15ull;
+            if (p->str) {
+                char s[32];
+                int len = snprintf(s, sizeof(s), "%llx", (unsigned long long)k);
+                len = 8 + (int)(k % 17) < len ? 8 + (int)(k % 17) : len;
+                sl_col_str(&batch->cols[0])[i] = sl_batch_str(batch, s, (uint32_t)len);
+            } else {
+                sl_col_i64(&batch->cols[0])[i] = (int64_t)k;
+            }
+            sl_col_i64(&batch->cols[1])[i] = (int64_t)i;
+        }
+        batch->rows = n;
+        if (sl_hashagg_update(ha, batch, NULL) != 0) {
+            sl_bench_error(b, "update failed");
+            goto out;
+        }
+    }
+    if (sl_hashagg_save(ha, &sb, NULL) != 0) {
+        sl_bench_error(b, "save failed");
+        goto out;
+    }
+    size_t bytes = sb.len;
+    while (sl_bench_running(b)) {
+        if (!p->load) {
+            sl_sbuf_reset(&sb);
+            if (sl_hashagg_save(ha, &sb, NULL) != 0) {
+                sl_bench_error(b, "save failed");
+                goto out;
+            }
+            sl_bench_keep(sb.p);
+            continue;
+        }
+        sl_bench_pause(b);
+        sl_hashagg_free(dst);
+        dst = NULL;
+        if (sl_hashagg_new(NULL, &spec, &dst, NULL) != 0) {
+            sl_bench_error(b, "set-up failed");
+            goto out;
+        }
+        sl_bench_resume(b);
+        struct sl_sread r;
+        sl_sread_init(&r, sb.p, sb.len, "bench");
+        if (sl_hashagg_load(dst, &r, NULL) != 0) {
+            sl_bench_error(b, "load failed");
+            goto out;
+        }
+    }
+    if (dst && sl_hashagg_groups(dst) != sl_hashagg_groups(ha))
+        sl_bench_error(b, "load lost groups");
+    sl_bench_counter(b, "groups", sl_hashagg_groups(ha));
+    sl_bench_counter(b, "MiB", (double)bytes / (1024.0 * 1024.0));
+    sl_bench_bytes(b, (int64_t)bytes);
+    sl_bench_items(b, sl_hashagg_groups(ha));
+out:
+    sl_sbuf_free(&sb);
+    sl_hashagg_free(ha);
+    sl_hashagg_free(dst);
+    if (batch)
+        sl_batch_pool_put(batch);
+    sl_batch_pool_free(pool);
+    sl_schema_free(schema);
+}
+
 SL_BENCH_REGISTER(sl_bm_hashagg_register)
 {
+    static const struct sl_bm_ckpt ck[] = {{false, false}, {true, false}, {false, true},
+                                           {true, true}};
+    static const char *const cknames[] = {"hashagg/save/1M", "hashagg/load/1M",
+                                          "hashagg/save/1M-str", "hashagg/load/1M-str"};
+    for (int i = 0; i < 4; i++)
+        sl_bench_def_unit(sl_bench_add(cknames[i], bm_hashagg_ckpt, (void *)&ck[i]), 'm');
     static struct sl_bm_ha args[4][SL_BM_NGROUPS][SL_SIMD_COUNT];
     static char names[4][SL_BM_NGROUPS][SL_SIMD_COUNT][64];
     static const char *const gnames[] = {"100", "10K", "1M", "10M"};

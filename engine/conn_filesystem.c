@@ -86,9 +86,9 @@ struct fs_source {
     int nworkers;
     uint32_t nfiles;
     char **files;
-    uint64_t *sizes;  /* each file's size when the source was opened */
-    size_t name_off;  /* files[i] + name_off is the name under 'path' (checkpoint state) */
-    char *path;       /* the 'path' option (errors) */
+    uint64_t *sizes; /* each file's size when the source was opened */
+    size_t name_off; /* files[i] + name_off is the name under 'path' (checkpoint state) */
+    char *path;      /* the 'path' option (errors) */
     struct sl_schema *schema;
     struct sl_conn_fmtspec spec;
     struct sl_conn_dlq dlq;
@@ -415,8 +415,7 @@ static int fs_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct 
         k = snprintf(text, sizeof(text), "%u=%llu", worker + w->next * (unsigned)src->nworkers,
                      (unsigned long long)pos);
     else if (mine)
-        k = snprintf(text, sizeof(text), "%u=%llu",
-                     worker + (mine - 1) * (unsigned)src->nworkers,
+        k = snprintf(text, sizeof(text), "%u=%llu", worker + (mine - 1) * (unsigned)src->nworkers,
                      (unsigned long long)src->sizes[worker + (mine - 1) * src->nworkers]);
     if (k > 0)
         sl_sbuf_put(summary, text, (size_t)k);
@@ -438,8 +437,7 @@ static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
         return rc;
     if (version != FS_STATE_VERSION)
         return sl_sread_fail(in, err, "unknown state version");
-    if ((rc = sl_sread_u32(in, &nfiles, err)) ||
-        (rc = sl_sread_count(in, &saved, 4 + 8, err)))
+    if ((rc = sl_sread_u32(in, &nfiles, err)) || (rc = sl_sread_count(in, &saved, 4 + 8, err)))
         return rc;
     for (uint32_t i = 0; i < saved; i++) {
         const void *name;
@@ -451,8 +449,8 @@ static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
             return sl_error_set(err, SL_ECORRUPT,
                                 "%s: the checkpoint read file '%.*s' but path '%s' now holds "
                                 "only %u files for worker %d (of %d): the files changed",
-                                what, (int)(len > 200 ? 200 : len), (const char *)name,
-                                src->path, mine, ctx->worker, src->nworkers);
+                                what, (int)(len > 200 ? 200 : len), (const char *)name, src->path,
+                                mine, ctx->worker, src->nworkers);
         uint32_t f = (uint32_t)ctx->worker + i * (uint32_t)src->nworkers;
         const char *have = src->files[f] + src->name_off;
         if (strlen(have) != len || memcmp(have, name, len) != 0)
@@ -472,8 +470,8 @@ static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
         uint32_t f = (uint32_t)ctx->worker + saved * (uint32_t)src->nworkers;
         if (saved < mine)
             return sl_error_set(err, SL_ECORRUPT,
-                                "%s: file '%s' was not there when the checkpoint was taken",
-                                what, src->files[f]);
+                                "%s: file '%s' was not there when the checkpoint was taken", what,
+                                src->files[f]);
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: path '%s' holds %u files, the checkpoint was taken with %u: "
                             "the files changed",
@@ -498,19 +496,16 @@ static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
             return rc;
         if (w->len != src->sizes[f]) {
             fs_close_file(w);
-            return sl_error_set(err, SL_ECORRUPT, "%s: file '%s' changed while it was opened",
-                                what, src->files[f]);
+            return sl_error_set(err, SL_ECORRUPT, "%s: file '%s' changed while it was opened", what,
+                                src->files[f]);
         }
         w->pos = (size_t)pos;
     }
     return 0;
 }
 
-static const struct sl_source_ops fs_source_ops = {.poll = fs_poll,
-                                                   .splits = fs_splits,
-                                                   .free = fs_free,
-                                                   .save = fs_save,
-                                                   .restore = fs_restore};
+static const struct sl_source_ops fs_source_ops = {
+    .poll = fs_poll, .splits = fs_splits, .free = fs_free, .save = fs_save, .restore = fs_restore};
 
 static const char *const fs_source_keys[] = {"path", NULL};
 
@@ -601,7 +596,7 @@ struct fs_pending {
 struct fs_sink {
     struct sl_sink base;
     int nworkers;
-    bool ckpt; /* env->checkpoints */
+    bool ckpt;  /* env->checkpoints */
     bool locks; /* the mutexes below are initialised */
     char *dir;
     const char *ext;
@@ -910,8 +905,8 @@ static int fs_sink_recover(struct sl_sink *sk, uint64_t committed, struct sl_err
     for (int i = 0; i < s->nworkers; i++)
         if (s->p[i].fd >= 0)
             return sl_error_set(err, SL_ESTATE,
-                                "filesystem sink '%s': recover after worker %d wrote rows",
-                                s->dir, i);
+                                "filesystem sink '%s': recover after worker %d wrote rows", s->dir,
+                                i);
     pthread_mutex_lock(&s->commit_lock);
     int rc = 0;
     struct fs_found *found = NULL;
@@ -969,8 +964,8 @@ static int fs_sink_recover(struct sl_sink *sk, uint64_t committed, struct sl_err
             /* committed, but the crash came before its rename (or its directory fsync) */
             fs_part_name(s, to, FS_VISIBLE, f->worker, f->epoch);
             if (rename(from, to) != 0)
-                rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to,
-                                  strerror(errno));
+                rc =
+                    sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(errno));
         } else if (unlink(from) != 0 && errno != ENOENT) {
             /* in progress (never prepared) or prepared for an epoch never committed */
             rc = sl_error_set(err, SL_EIO, "unlink '%s': %s", from, strerror(errno));

@@ -38,7 +38,29 @@
  * SINK
  * One idempotent producer per worker; flush waits for every delivery and returns the
  * first delivery error. Records carry no timestamp (the broker's time).
+ *
+ * CHECKPOINTS
+ * Source save (per worker): the topic, whether the source is bounded, and per partition of
+ * the worker the next offset to read - just after the last record DECODED into a batch, so
+ * records fetched but not decoded yet (held for the next poll) are read again after a
+ * restore - its bounded end offset and done flag (done only when no fetched record of it
+ * is pending). Summary: "<topic>:<partition>=<offset>" joined by ',' ("earliest" for a
+ * partition started at the earliest offset that has delivered nothing yet).
+ * Source restore (before the worker's first poll): io/kafka_source starts each saved
+ * partition at its saved offset (replacing 'scan.startup.mode': nothing was fetched yet,
+ * the worker's first poll assigns at these offsets), bounded with the saved end offsets so
+ * a restart reads exactly the saved range; a partition the checkpoint does not list (new
+ * since) starts per the startup mode; a saved partition the topic no longer has is an error
+ * naming topic and partition; an offset the broker no longer holds is the poll's usual
+ * out-of-range error. A partition saved done reports split_done once on a following poll.
+ * Another topic or bounded mode than the checkpoint's is SL_ECORRUPT naming both.
+ * Sink prepare: waits for every delivery of the worker's records, as flush does (same
+ * sticky delivery errors): with checkpoints the Kafka sink is at-least-once (a restored job
+ * writes the records after the checkpoint again). No commit, no recover.
  */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,6 +166,8 @@ struct ka_worker {
     bool held;              /* messages not yet released */
     int32_t *parts;         /* the worker's partitions */
     uint32_t nparts;
+    int32_t *report;        /* restored done partitions whose split_done is still to come */
+    uint32_t nreport;
 };
 
 struct ka_source {
@@ -165,6 +189,12 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     info->split = -1;
     info->split_done = info->worker_done = false;
     int rc;
+    if (w->nreport > 0 && w->pos >= w->n) { /* a partition restored as done */
+        info->split = w->report[--w->nreport];
+        info->split_done = true;
+        info->worker_done = w->nreport == 0 && sl_kafka_source_finished(src->ks, ctx->worker);
+        return 0;
+    }
     if (w->pos >= w->n) {
         if (w->held)
             sl_kafka_source_release(src->ks, ctx->worker);
@@ -232,6 +262,7 @@ static void ka_free(struct sl_source *s)
             sl_conn_codec_destroy(&src->w[i].codec);
             free(src->w[i].recs);
             free(src->w[i].parts);
+            free(src->w[i].report);
         }
     free(src->w);
     sl_conn_dlq_close(&src->dlq);
@@ -239,8 +270,180 @@ static void ka_free(struct sl_source *s)
     free(src);
 }
 
-static const struct sl_source_ops ka_source_ops = {
-    .poll = ka_poll, .splits = ka_splits, .free = ka_free};
+/* ---- source checkpoints -------------------------------------------------------------------- */
+
+#define KA_STATE_MAGIC 0x3153414bu /* "KAS1" */
+#define KA_STATE_ENTRY (4 + 8 + 8 + 1)
+
+/* The worker's partition states, adjusted for fetched records not decoded yet; *out is the
+ * caller's (free). */
+static int ka_state(struct ka_source *src, int worker, struct sl_kafka_part_state **out,
+                    size_t *n, struct sl_error *err)
+{
+    struct ka_worker *w = &src->w[worker];
+    sl_kafka_source_state(src->ks, worker, NULL, 0, n);
+    struct sl_kafka_part_state *st = calloc(*n ? *n : 1, sizeof(*st));
+    if (!st)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    sl_kafka_source_state(src->ks, worker, st, *n, n);
+    for (size_t k = 0; k < *n; k++)
+        for (size_t i = w->pos; i < w->n; i++)
+            if (w->recs[i].partition == st[k].partition) {
+                /* the first pending record of the partition is the next to decode */
+                st[k].next = w->recs[i].offset;
+                st[k].done = false;
+                break;
+            }
+    *out = st;
+    return 0;
+}
+
+static int ka_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct sl_sbuf *summary,
+                   struct sl_error *err)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    struct sl_kafka_part_state *st = NULL;
+    size_t n;
+    int rc = ka_state(src, worker, &st, &n, err);
+    if (rc)
+        return rc;
+    const char *topic = sl_conn_opt(src->base.table, "topic")->value;
+    sl_sbuf_put_u32(out, KA_STATE_MAGIC);
+    sl_sbuf_put_str(out, topic);
+    sl_sbuf_put_u8(out, src->bounded);
+    sl_sbuf_put_u32(out, (uint32_t)n);
+    for (size_t k = 0; k < n; k++) {
+        sl_sbuf_put_u32(out, (uint32_t)st[k].partition);
+        sl_sbuf_put_i64(out, st[k].next);
+        sl_sbuf_put_i64(out, st[k].end);
+        sl_sbuf_put_u8(out, st[k].done);
+        char text[48];
+        int len = st[k].next == SL_KAFKA_OFFSET_EARLIEST
+                      ? snprintf(text, sizeof(text), ":%d=earliest", (int)st[k].partition)
+                      : snprintf(text, sizeof(text), ":%d=%" PRId64, (int)st[k].partition,
+                                 st[k].next);
+        if (k)
+            sl_sbuf_put(summary, ",", 1);
+        sl_sbuf_put(summary, topic, strlen(topic));
+        sl_sbuf_put(summary, text, (size_t)len);
+    }
+    free(st);
+    rc = sl_sbuf_check(out, err);
+    return rc ? rc : sl_sbuf_check(summary, err);
+}
+
+/* SL_ECORRUPT "<what>: <message> at byte <off>" with a formatted message. */
+static int ka_corrupt(struct sl_sread *r, struct sl_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int ka_corrupt(struct sl_sread *r, struct sl_error *err, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return sl_sread_fail(r, err, msg);
+}
+
+static int ka_read_state(struct ka_source *src, struct sl_sread *in,
+                         struct sl_kafka_part_state **out, uint32_t *n, struct sl_error *err)
+{
+    uint32_t magic;
+    int rc;
+    if ((rc = sl_sread_u32(in, &magic, err)))
+        return rc;
+    if (magic != KA_STATE_MAGIC)
+        return sl_sread_fail(in, err, "not the state of a kafka source");
+    const void *tp;
+    uint32_t tlen;
+    uint8_t bounded;
+    if ((rc = sl_sread_bytes(in, &tp, &tlen, err)) || (rc = sl_sread_u8(in, &bounded, err)))
+        return rc;
+    const char *topic = sl_conn_opt(src->base.table, "topic")->value;
+    if (tlen != strlen(topic) || memcmp(tp, topic, tlen) != 0)
+        return ka_corrupt(in, err, "the checkpoint read topic '%.*s', the table reads '%s'",
+                          (int)(tlen > 200 ? 200 : tlen), (const char *)tp, topic);
+    if (bounded > 1 || (bounded != 0) != src->bounded)
+        return ka_corrupt(in, err,
+                          "the checkpoint's source was %s, the table's 'scan.bounded.mode' is "
+                          "'%s'",
+                          bounded == 1 ? "bounded" : bounded ? "of unknown mode" : "unbounded",
+                          src->bounded ? "latest-offset" : "unbounded");
+    if ((rc = sl_sread_count(in, n, KA_STATE_ENTRY, err)))
+        return rc;
+    struct sl_kafka_part_state *st = calloc(*n ? *n : 1, sizeof(*st));
+    if (!st)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    for (uint32_t k = 0; k < *n && !rc; k++) {
+        uint32_t part;
+        uint8_t done;
+        if ((rc = sl_sread_u32(in, &part, err)) || (rc = sl_sread_i64(in, &st[k].next, err)) ||
+            (rc = sl_sread_i64(in, &st[k].end, err)) || (rc = sl_sread_u8(in, &done, err)))
+            break;
+        st[k].partition = (int32_t)part;
+        st[k].done = done != 0;
+        if (part > INT32_MAX)
+            rc = ka_corrupt(in, err, "partition %" PRIu32 " is not a partition", part);
+        else if (st[k].next < 0 && st[k].next != SL_KAFKA_OFFSET_EARLIEST)
+            rc = ka_corrupt(in, err, "topic '%s' partition %d: offset %" PRId64 " is not valid",
+                            topic, (int)part, st[k].next);
+        else if (src->bounded ? st[k].end < 0 : st[k].end != -1)
+            rc = ka_corrupt(in, err, "topic '%s' partition %d: end offset %" PRId64
+                            " does not fit the bounded mode", topic, (int)part, st[k].end);
+        else if (done > 1 || (done && !src->bounded))
+            rc = ka_corrupt(in, err, "topic '%s' partition %d: done flag %u is not valid", topic,
+                            (int)part, (unsigned)done);
+        for (uint32_t j = 0; j < k && !rc; j++)
+            if (st[j].partition == st[k].partition)
+                rc = ka_corrupt(in, err, "topic '%s' partition %d is listed twice", topic,
+                                (int)part);
+    }
+    if (!rc)
+        rc = sl_sread_end(in, err);
+    if (rc) {
+        free(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+static int ka_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                      struct sl_error *err)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    struct ka_worker *w = &src->w[ctx->worker];
+    struct sl_kafka_part_state *st = NULL;
+    uint32_t n;
+    int rc = ka_read_state(src, in, &st, &n, err);
+    if (rc)
+        return rc;
+    int32_t *report = calloc(n ? n : 1, sizeof(*report));
+    if (!report) {
+        free(st);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    rc = sl_kafka_source_restore(src->ks, ctx->worker, st, n, err);
+    if (!rc) {
+        uint32_t nr = 0;
+        for (uint32_t k = n; k-- > 0;) /* reported in partition order */
+            if (st[k].done)
+                report[nr++] = st[k].partition;
+        free(w->report);
+        w->report = report;
+        w->nreport = nr;
+        report = NULL;
+    }
+    free(report);
+    free(st);
+    return rc;
+}
+
+static const struct sl_source_ops ka_source_ops = {.poll = ka_poll,
+                                                   .splits = ka_splits,
+                                                   .free = ka_free,
+                                                   .save = ka_save,
+                                                   .restore = ka_restore};
 
 #define KA_MAX_OFFSETS 1024
 
@@ -497,8 +700,20 @@ static void ka_sink_free(struct sl_sink *sk)
     free(s);
 }
 
-static const struct sl_sink_ops ka_sink_ops = {
-    .write = ka_sink_write, .flush = ka_sink_flush, .close = ka_sink_close, .free = ka_sink_free};
+/* Checkpoint barrier: every record of this worker written so far is delivered (at least
+ * once: the records after the checkpoint are written again by a restored job). */
+static int ka_sink_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t epoch,
+                           struct sl_error *err)
+{
+    (void)epoch;
+    return ka_sink_flush(sk, ctx, err);
+}
+
+static const struct sl_sink_ops ka_sink_ops = {.write = ka_sink_write,
+                                               .flush = ka_sink_flush,
+                                               .close = ka_sink_close,
+                                               .free = ka_sink_free,
+                                               .prepare = ka_sink_prepare};
 
 /* A schema of some columns of `schema`. */
 static struct sl_schema *ka_subschema(const struct sl_schema *schema, const int *idx, uint32_t n)

@@ -25,6 +25,8 @@
 #include "engine/hashagg.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -969,4 +971,434 @@ void sl_hashagg_clear(struct sl_hashagg *ha)
 size_t sl_hashagg_memory(const struct sl_hashagg *ha)
 {
     return ha->mem.bytes + sizeof(*ha) + ha->naggs * sizeof(*ha->aggs);
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------------ */
+
+#define SL_HA_MAGIC 0x31414853u /* "SHA1" little-endian: format version 1 */
+#define SL_HA_STR_NULL UINT32_MAX
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SL_HA_LE 1
+#else
+#define SL_HA_LE 0
+#endif
+
+static inline void sl_ha_store_le64(uint8_t *p, uint64_t v)
+{
+#if SL_HA_LE
+    memcpy(p, &v, 8);
+#else
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+#endif
+}
+
+static inline uint64_t sl_ha_load_le64(const uint8_t *p)
+{
+#if SL_HA_LE
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+#else
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+#endif
+}
+
+/* n words, little-endian, one bulk copy on a little-endian machine. */
+static void sl_ha_put_words(struct sl_sbuf *b, const uint64_t *w, size_t n)
+{
+    if (!n || !sl_sbuf_reserve(b, n * 8))
+        return;
+    uint8_t *p = b->p + b->len;
+#if SL_HA_LE
+    memcpy(p, w, n * 8);
+#else
+    for (size_t i = 0; i < n; i++)
+        sl_ha_store_le64(p + 8 * i, w[i]);
+#endif
+    b->len += n * 8;
+}
+
+static void sl_ha_put_type(struct sl_sbuf *b, struct sl_type t)
+{
+    uint8_t x[4] = {t.id, t.nullable ? 1 : 0, t.precision, t.scale};
+    sl_sbuf_put(b, x, 4);
+}
+
+/* State words per group in the snapshot: per aggregate, its state word then its count word
+ * (where it has them) - the order sl_ha_layout gives them in a row, without the padding. */
+static uint32_t sl_ha_used_words(const struct sl_hashagg *ha)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ha->naggs; i++)
+        n += (ha->aggs[i].state_off >= 0) + (ha->aggs[i].cnt_off >= 0);
+    return n;
+}
+
+int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_error *err)
+{
+    const uint32_t ng = ha->t.ngroups;
+    sl_sbuf_put_u32(out, SL_HA_MAGIC);
+    sl_sbuf_put_u32(out, ha->nkeys);
+    for (uint32_t k = 0; k < ha->nkeys; k++)
+        sl_ha_put_type(out, ha->keys[k].type);
+    sl_sbuf_put_u32(out, ha->naggs);
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        const struct sl_ha_agg *a = &ha->aggs[i];
+        sl_sbuf_put_u8(out, a->func);
+        sl_ha_put_type(out, a->func == SL_AGG_COUNT_STAR ? (struct sl_type){0, 0, 0, false}
+                                                        : a->input);
+    }
+    const uint32_t used = sl_ha_used_words(ha);
+    sl_sbuf_put_u32(out, used);
+    sl_sbuf_put_u32(out, ng);
+    for (uint32_t w = 0; w < ha->nwords; w++) {
+        const uint64_t *kw = ha->t.keys[w];
+        if (w >= ha->nkeys || ha->keys[w].type.id != SL_TYPE_VARCHAR) {
+            sl_ha_put_words(out, kw, ng);
+            continue;
+        }
+        /* strings: u64 section length, then per group u32 length (NULL: UINT32_MAX) and
+         * the bytes */
+        uint64_t bytes = 0;
+        for (uint32_t g = 0; g < ng; g++)
+            bytes += 4 + (kw[g] == SL_HA_NULL_STR ? 0 : ha->dict.strs[kw[g]].len);
+        sl_sbuf_put_u64(out, bytes);
+        if (!sl_sbuf_reserve(out, bytes))
+            break;
+        uint8_t *p = out->p + out->len;
+        for (uint32_t g = 0; g < ng; g++) {
+            uint32_t len = SL_HA_STR_NULL;
+            const sl_str *s = kw[g] == SL_HA_NULL_STR ? NULL : &ha->dict.strs[kw[g]];
+            if (s)
+                len = s->len;
+            uint8_t l4[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+                             (uint8_t)(len >> 24)};
+            memcpy(p, l4, 4);
+            p += 4;
+            if (s && s->len) {
+                memcpy(p, sl_str_data(s), s->len);
+                p += s->len;
+            }
+        }
+        out->len += bytes;
+    }
+    if (used == ha->stride) {
+        sl_ha_put_words(out, ha->rows, (size_t)ng * used);
+    } else if (used && sl_sbuf_reserve(out, (size_t)ng * used * 8)) {
+        uint8_t *p = out->p + out->len;
+        for (uint32_t g = 0; g < ng; g++) {
+            const uint64_t *row = ha->rows + (size_t)g * ha->stride;
+            for (uint32_t j = 0; j < used; j++, p += 8)
+                sl_ha_store_le64(p, row[j]);
+        }
+        out->len += (size_t)ng * used * 8;
+    }
+    return sl_sbuf_check(out, err);
+}
+
+static int sl_ha_corrupt(struct sl_sread *in, struct sl_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int sl_ha_corrupt(struct sl_sread *in, struct sl_error *err, const char *fmt, ...)
+{
+    char msg[SL_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return sl_error_set(err, SL_ECORRUPT, "%s: hashagg state: %s at byte %zu of %zu", in->what,
+                        msg, in->off, in->len);
+}
+
+static int sl_ha_get_type(struct sl_sread *in, struct sl_type *t, struct sl_error *err)
+{
+    uint8_t x[4];
+    int rc = sl_sread_get(in, x, 4, err);
+    if (rc)
+        return rc;
+    if (x[1] > 1)
+        return sl_ha_corrupt(in, err, "bad nullability byte %u", x[1]);
+    *t = (struct sl_type){x[0], x[2], x[3], x[1] != 0};
+    return 0;
+}
+
+static bool sl_ha_same_type(struct sl_type a, struct sl_type b)
+{
+    return a.id == b.id && a.nullable == b.nullable && a.precision == b.precision &&
+           a.scale == b.scale;
+}
+
+/* Whether key word w is one this hashagg could have made (hashagg.h's encoding). */
+static bool sl_ha_word_ok(const struct sl_ha_key *key, uint64_t w)
+{
+    bool nul = key->type.nullable;
+    switch (key->type.id) {
+    case SL_TYPE_INT:
+        return (uint64_t)(int64_t)(int32_t)(uint32_t)w == w || (nul && w == SL_HA_NULL_INT);
+    case SL_TYPE_BOOLEAN:
+        return w <= 1 || (nul && w == SL_HA_NULL_BOOL);
+    case SL_TYPE_DOUBLE: {
+        double d;
+        memcpy(&d, &w, 8);
+        return sl_hash_f64_bits(d) == w || (nul && w == SL_HA_NULL_F64);
+    }
+    default:
+        return true;
+    }
+}
+
+/* Reads the spec part of the state and refuses one that is not this hashagg's. */
+static int sl_ha_load_spec(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error *err)
+{
+    uint32_t magic, nkeys, naggs, used;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_HA_MAGIC)
+        return sl_ha_corrupt(in, err, "bad magic 0x%08x (want 0x%08x)", magic, SL_HA_MAGIC);
+    if ((rc = sl_sread_u32(in, &nkeys, err)) != 0)
+        return rc;
+    if (nkeys != ha->nkeys)
+        return sl_ha_corrupt(in, err, "%u key columns, this aggregation has %u", nkeys,
+                             ha->nkeys);
+    for (uint32_t k = 0; k < nkeys; k++) {
+        struct sl_type t = {0, 0, 0, false};
+        if ((rc = sl_ha_get_type(in, &t, err)) != 0)
+            return rc;
+        if (!sl_ha_same_type(t, ha->keys[k].type))
+            return sl_ha_corrupt(in, err, "key %u is %s%s, this aggregation's is %s%s", k,
+                                 t.id < SL_TYPE_COUNT ? sl_type_name((sl_type_id)t.id) : "?",
+                                 t.nullable ? "" : " NOT NULL",
+                                 sl_type_name((sl_type_id)ha->keys[k].type.id),
+                                 ha->keys[k].type.nullable ? "" : " NOT NULL");
+    }
+    if ((rc = sl_sread_u32(in, &naggs, err)) != 0)
+        return rc;
+    if (naggs != ha->naggs)
+        return sl_ha_corrupt(in, err, "%u aggregates, this aggregation has %u", naggs,
+                             ha->naggs);
+    for (uint32_t i = 0; i < naggs; i++) {
+        const struct sl_ha_agg *a = &ha->aggs[i];
+        uint8_t func;
+        struct sl_type t = {0, 0, 0, false};
+        if ((rc = sl_sread_u8(in, &func, err)) != 0 || (rc = sl_ha_get_type(in, &t, err)) != 0)
+            return rc;
+        struct sl_type want =
+            a->func == SL_AGG_COUNT_STAR ? (struct sl_type){0, 0, 0, false} : a->input;
+        if (func != a->func || !sl_ha_same_type(t, want))
+            return sl_ha_corrupt(in, err,
+                                 "aggregate %u is function %u of type %u, this aggregation's "
+                                 "is function %u of type %u",
+                                 i, func, t.id, a->func, want.id);
+    }
+    if ((rc = sl_sread_u32(in, &used, err)) != 0)
+        return rc;
+    if (used != sl_ha_used_words(ha))
+        return sl_ha_corrupt(in, err, "%u state words per group, want %u", used,
+                             sl_ha_used_words(ha));
+    return 0;
+}
+
+int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error *err)
+{
+    if (ha->t.ngroups != 0)
+        return sl_error_set(err, SL_EINVAL, "hashagg: load into a hashagg that has %u groups",
+                            ha->t.ngroups);
+    int rc = sl_ha_load_spec(ha, in, err);
+    if (rc)
+        return rc;
+    const uint32_t used = sl_ha_used_words(ha);
+    /* the smallest a group can take: 8 bytes per key word (4 per string), the state words */
+    size_t min_group = (size_t)used * 8;
+    for (uint32_t w = 0; w < ha->nwords; w++)
+        min_group += w < ha->nkeys && ha->keys[w].type.id == SL_TYPE_VARCHAR ? 4 : 8;
+    uint32_t ng;
+    if ((rc = sl_sread_count(in, &ng, min_group, err)) != 0)
+        return rc;
+    /* where each key column's section and the states begin */
+    size_t col_off[SL_HASHAGG_MAX_K], col_end[SL_HASHAGG_MAX_K];
+    for (uint32_t w = 0; w < ha->nwords; w++) {
+        if (w < ha->nkeys && ha->keys[w].type.id == SL_TYPE_VARCHAR) {
+            uint64_t bytes;
+            if ((rc = sl_sread_u64(in, &bytes, err)) != 0)
+                return rc;
+            if (bytes > sl_sread_left(in) || bytes < (uint64_t)ng * 4)
+                return sl_ha_corrupt(in, err, "key %u: %llu bytes of strings", w,
+                                     (unsigned long long)bytes);
+            col_off[w] = in->off;
+            in->off += (size_t)bytes;
+            col_end[w] = in->off;
+        } else {
+            if ((size_t)ng * 8 > sl_sread_left(in))
+                return sl_sread_fail(in, err, "truncated key words");
+            col_off[w] = in->off;
+            in->off += (size_t)ng * 8;
+            col_end[w] = in->off;
+        }
+    }
+    const size_t rows_off = in->off;
+    if ((size_t)ng * used * 8 > sl_sread_left(in))
+        return sl_sread_fail(in, err, "truncated state rows");
+    const size_t end_off = rows_off + (size_t)ng * used * 8;
+    /* the table at its final size: the key words and state rows go straight into their
+     * arrays and the slots are built with the kernels' rehash (no key comparisons) */
+    uint64_t cap = ha->t.mask + 1;
+    while (sl_hashagg_max_groups(cap, ha->nwords) < ng && cap < ((uint64_t)1 << 32))
+        cap *= 2;
+    if (sl_hashagg_max_groups(cap, ha->nwords) < ng ||
+        (cap > ha->t.mask + 1 && sl_ha_resize(ha, cap) != 0))
+        return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory loading %u groups", ng);
+    sl_str *strs = NULL;
+    for (uint32_t k = 0; k < ha->nkeys && !strs; k++)
+        if (ha->keys[k].type.id == SL_TYPE_VARCHAR &&
+            !(strs = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * sizeof(sl_str), false)))
+            return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
+    uint64_t nullmask = 0;
+    for (uint32_t k = 0; k < ha->nkeys; k++)
+        if (ha->keys[k].nullbit >= 0)
+            nullmask |= (uint64_t)1 << ha->keys[k].nullbit;
+    const uint8_t *p = in->p;
+    uint32_t written = 0; /* groups whose state rows may be written (zeroed again on error) */
+    for (uint32_t base = 0; base < ng && !rc; base += SL_BATCH_CAP) {
+        uint32_t n = ng - base < SL_BATCH_CAP ? ng - base : SL_BATCH_CAP;
+        const uint64_t *words[SL_HASHAGG_MAX_K];
+        for (uint32_t w = 0; w < ha->nwords && !rc; w++) {
+            uint64_t *dst = ha->t.keys[w] + base;
+            words[w] = dst;
+            if (w < ha->nkeys && ha->keys[w].type.id == SL_TYPE_VARCHAR) {
+                /* col_off[w] walks the string section; its end was checked above */
+                const size_t sec_end = col_end[w];
+                in->off = col_off[w];
+                for (uint32_t i = 0; i < n; i++) {
+                    if (sec_end - in->off < 4) {
+                        rc = sl_ha_corrupt(in, err, "key %u: strings past their section", w);
+                        break;
+                    }
+                    const uint8_t *q = p + in->off;
+                    uint32_t len = (uint32_t)q[0] | (uint32_t)q[1] << 8 |
+                                   (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+                    in->off += 4;
+                    if (len == SL_HA_STR_NULL) {
+                        if (!ha->keys[w].type.nullable) {
+                            rc = sl_ha_corrupt(in, err, "key %u: NULL in a NOT NULL key", w);
+                            break;
+                        }
+                        dst[i] = SL_HA_NULL_STR;
+                        strs[i] = sl_str_make("", 0);
+                        continue;
+                    }
+                    if (len > sec_end - in->off) {
+                        rc = sl_ha_corrupt(in, err, "key %u: string past its section", w);
+                        break;
+                    }
+                    strs[i] = sl_str_make((const char *)p + in->off, len);
+                    dst[i] = 0;
+                    in->off += len;
+                }
+                col_off[w] = in->off;
+                if (rc)
+                    break;
+                sl_hash->str(strs, NULL, NULL, n, ha->strh);
+                for (uint32_t i = 0; i < n && !rc; i++)
+                    if (dst[i] != SL_HA_NULL_STR &&
+                        sl_ha_dict_intern(&ha->mem, &ha->dict, &strs[i], ha->strh[i], &dst[i]))
+                        rc = sl_error_set(err, SL_ENOMEM, "hashagg: out of memory loading "
+                                          "strings");
+                continue;
+            }
+            const uint8_t *q = p + col_off[w] + (size_t)base * 8;
+#if SL_HA_LE
+            memcpy(dst, q, (size_t)n * 8);
+#else
+            for (uint32_t i = 0; i < n; i++)
+                dst[i] = sl_ha_load_le64(q + 8 * i);
+#endif
+            if (w >= ha->nkeys) { /* the null-mask word: only nullable keys' bits */
+                for (uint32_t i = 0; i < n && !rc; i++)
+                    if (dst[i] & ~nullmask) {
+                        in->off = col_off[w] + ((size_t)base + i) * 8;
+                        rc = sl_ha_corrupt(in, err, "group %u: bad null mask", base + i);
+                    }
+                continue;
+            }
+            const struct sl_ha_key *key = &ha->keys[w];
+            if (key->type.id == SL_TYPE_INT || key->type.id == SL_TYPE_BOOLEAN ||
+                key->type.id == SL_TYPE_DOUBLE)
+                for (uint32_t i = 0; i < n && !rc; i++)
+                    if (!sl_ha_word_ok(key, dst[i])) {
+                        in->off = col_off[w] + ((size_t)base + i) * 8;
+                        rc = sl_ha_corrupt(in, err, "group %u: key %u: bad key word", base + i,
+                                           w);
+                    }
+        }
+        if (rc)
+            break;
+        if (ha->nullword >= 0) { /* a NULL 64-bit key's word is 0 */
+            const uint64_t *nw = words[ha->nullword];
+            for (uint32_t k = 0; k < ha->nkeys && !rc; k++) {
+                if (ha->keys[k].nullbit < 0)
+                    continue;
+                for (uint32_t i = 0; i < n; i++)
+                    if ((nw[i] >> ha->keys[k].nullbit & 1u) && words[k][i] != 0) {
+                        in->off = col_off[k] + ((size_t)base + i) * 8;
+                        rc = sl_ha_corrupt(in, err, "group %u: key %u: NULL with a value",
+                                           base + i, k);
+                        break;
+                    }
+            }
+            if (rc)
+                break;
+        }
+        /* the state rows of these groups */
+        written = base + n;
+        const uint8_t *q = p + rows_off + (size_t)base * used * 8;
+        if (!used) {
+            /* no state words (no aggregates) */
+        } else if (used == ha->stride) {
+#if SL_HA_LE
+            memcpy(ha->rows + (size_t)base * used, q, (size_t)n * used * 8);
+#else
+            for (size_t j = 0; j < (size_t)n * used; j++)
+                ha->rows[(size_t)base * used + j] = sl_ha_load_le64(q + 8 * j);
+#endif
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                uint64_t *row = ha->rows + ((size_t)base + i) * ha->stride;
+                for (uint32_t j = 0; j < used; j++, q += 8)
+                    row[j] = sl_ha_load_le64(q);
+            }
+        }
+        /* counts are row counts: never beyond INT64_MAX (AVG divides by them as int64) */
+        for (uint32_t a = 0; a < ha->naggs && !rc; a++) {
+            int off = ha->aggs[a].cnt_off;
+            if (off < 0)
+                continue;
+            const uint64_t *c = ha->rows + (size_t)base * ha->stride + (size_t)off;
+            uint64_t any = 0;
+            for (uint32_t i = 0; i < n; i++)
+                any |= c[(size_t)i * ha->stride];
+            if (any > (uint64_t)INT64_MAX) {
+                in->off = rows_off + (size_t)base * used * 8;
+                rc = sl_ha_corrupt(in, err, "groups %u..: aggregate %u: bad count", base, a);
+            }
+        }
+        if (rc)
+            break;
+        sl_ha_hash_words(ha, words, NULL, n);
+        sl_hashagg->rehash(&ha->t, ha->hashes, base, n);
+        ha->t.ngroups = base + n;
+    }
+    sl_ha_free(&ha->mem, strs);
+    if (rc) {
+        ha->t.ngroups = written; /* clear zeroes the state rows written so far */
+        sl_hashagg_clear(ha);
+        return rc;
+    }
+    in->off = end_off;
+    return 0;
 }

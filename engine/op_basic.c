@@ -246,12 +246,101 @@ static void sl_op_wm_free(struct sl_op *op)
     free(w);
 }
 
+/* Checkpoint state (see the file comment): the emitted watermark and per split its id,
+ * whether it is done and its largest rowtime. Idleness is not saved: every split restarts
+ * active now. */
+#define SL_WM_MAGIC 0x314d5753u /* "SWM1" little-endian: format version 1 */
+
+static int sl_op_wm_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
+                         struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_wm *w = (struct sl_op_wm *)op;
+    sl_sbuf_put_u32(out, SL_WM_MAGIC);
+    sl_sbuf_put_i64(out, w->emitted);
+    sl_sbuf_put_u32(out, w->nsplits);
+    for (uint32_t i = 0; i < w->nsplits; i++) {
+        sl_sbuf_put_u32(out, (uint32_t)w->splits[i].id);
+        sl_sbuf_put_u8(out, w->splits[i].done);
+        sl_sbuf_put_i64(out, w->splits[i].max_ts);
+    }
+    return sl_sbuf_check(out, err);
+}
+
+static int sl_op_wm_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                            struct sl_error *err)
+{
+    struct sl_op_wm *w = (struct sl_op_wm *)op;
+    uint32_t magic = 0, n = 0;
+    int64_t emitted = 0;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_WM_MAGIC)
+        return sl_sread_fail(in, err, "watermark: not a watermark operator's state");
+    if ((rc = sl_sread_i64(in, &emitted, err)) != 0 ||
+        (rc = sl_sread_count(in, &n, 13, err)) != 0)
+        return rc;
+    /* read everything before changing anything: a refused state leaves the operator new */
+    bool *seen = calloc(w->nsplits ? w->nsplits : 1, sizeof(*seen));
+    struct sl_wm_split *tmp = calloc(w->nsplits ? w->nsplits : 1, sizeof(*tmp));
+    if (!seen || !tmp) {
+        free(seen);
+        free(tmp);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    memcpy(tmp, w->splits, w->nsplits * sizeof(*tmp));
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        uint32_t id = 0;
+        uint8_t done = 0;
+        int64_t max_ts = 0;
+        if ((rc = sl_sread_u32(in, &id, err)) != 0 || (rc = sl_sread_u8(in, &done, err)) != 0 ||
+            (rc = sl_sread_i64(in, &max_ts, err)) != 0)
+            break;
+        uint32_t j = 0;
+        while (j < w->nsplits && w->splits[j].id != (int32_t)id)
+            j++;
+        if (j == w->nsplits)
+            rc = sl_error_set(err, SL_ECORRUPT,
+                              "%s: watermark state of split %d, which this worker does not "
+                              "read (at byte %zu)",
+                              in->what, (int32_t)id, in->off);
+        else if (seen[j])
+            rc = sl_sread_fail(in, err, "watermark: a split twice");
+        else if (done > 1)
+            rc = sl_sread_fail(in, err, "watermark: a flag byte that is neither 0 nor 1");
+        if (rc)
+            break;
+        seen[j] = true;
+        tmp[j].done = done != 0;
+        tmp[j].max_ts = max_ts;
+    }
+    free(seen);
+    if (rc) {
+        free(tmp);
+        return rc;
+    }
+    /* splits the state does not name (new ones) start from scratch; all are active now */
+    int64_t now = w->idle_ms > 0 ? sl_now_ms() : 0;
+    for (uint32_t j = 0; j < w->nsplits; j++) {
+        w->splits[j] = tmp[j];
+        w->splits[j].last_active = now;
+    }
+    free(tmp);
+    w->emitted = emitted;
+    if (ctx && ctx->stats && emitted != INT64_MIN)
+        ctx->stats->watermark = emitted;
+    return 0;
+}
+
 static const struct sl_op_ops sl_op_wm_ops = {
     .name = "watermark",
     .push = sl_op_wm_push,
     .watermark = sl_op_wm_watermark,
     .finish = sl_op_pass_finish,
     .free = sl_op_wm_free,
+    .save = sl_op_wm_save,
+    .restore = sl_op_wm_restore,
 };
 
 int sl_op_watermark_new(const struct sl_plan *node, struct sl_worker_ctx *ctx,

@@ -683,6 +683,159 @@ static int sl_wa_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_e
     return sl_op_finish_next(op, ctx, err);
 }
 
+/* ---- checkpoints --------------------------------------------------------------------------- */
+
+#define SL_WA_MAGIC 0x31415753u /* "SWA1" little-endian: format version 1 */
+
+static int sl_wa_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
+                      struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    sl_sbuf_put_u32(out, SL_WA_MAGIC);
+    sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
+    /* phase 1 */
+    sl_sbuf_put_i64(out, a->wm1);
+    sl_sbuf_put_i64(out, a->wm1_sent);
+    sl_sbuf_put_u32(out, a->nopen);
+    for (uint32_t w = 0; w < a->nopen; w++) {
+        sl_sbuf_put_i64(out, a->open[w].start);
+        sl_sbuf_put_i64(out, a->open[w].end);
+        for (int o = 0; o < a->nworkers; o++) {
+            const struct sl_winagg_partial *p = a->open[w].parts[o];
+            sl_sbuf_put_u8(out, p != NULL);
+            if (p) {
+                int rc = sl_hashagg_save(p->ha, out, err);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    /* phase 2 */
+    sl_sbuf_put_i64(out, a->wm2);
+    sl_sbuf_put_u8(out, a->input_done);
+    sl_sbuf_put_u8(out, a->finished);
+    for (int i = 0; i < a->nworkers; i++)
+        sl_sbuf_put_i64(out, a->sender_wm[i]);
+    sl_sbuf_put_u32(out, a->nfin);
+    for (uint32_t w = 0; w < a->nfin; w++) {
+        sl_sbuf_put_i64(out, a->fin[w].start);
+        sl_sbuf_put_i64(out, a->fin[w].end);
+        int rc = sl_hashagg_save(a->fin[w].ha, out, err);
+        if (rc)
+            return rc;
+    }
+    return sl_sbuf_check(out, err);
+}
+
+/* A flag byte: 0 or 1. */
+static int sl_wa_get_flag(struct sl_sread *in, bool *v, struct sl_error *err)
+{
+    uint8_t b = 0;
+    int rc = sl_sread_u8(in, &b, err);
+    if (rc)
+        return rc;
+    if (b > 1)
+        return sl_sread_fail(in, err, "window aggregation: a flag byte that is neither 0 nor 1");
+    *v = b != 0;
+    return 0;
+}
+
+/* Reads (start, end) that must come strictly after (*ps, *pe) in (end, start) order. */
+static int sl_wa_get_window(struct sl_sread *in, bool first, int64_t *ps, int64_t *pe,
+                            struct sl_error *err)
+{
+    int64_t s = 0, e = 0;
+    int rc = sl_sread_i64(in, &s, err);
+    if (!rc)
+        rc = sl_sread_i64(in, &e, err);
+    if (rc)
+        return rc;
+    if (!first && sl_wa_cmp(*ps, *pe, s, e) >= 0)
+        return sl_sread_fail(in, err, "window aggregation: windows out of order");
+    *ps = s;
+    *pe = e;
+    return 0;
+}
+
+static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                         struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    if (a->nopen || a->nfin || a->wm1 != INT64_MIN || a->wm2 != INT64_MIN || a->input_done)
+        return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
+                         "window aggregation: restore into an operator that has run");
+    uint32_t magic, nw;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_WA_MAGIC)
+        return sl_sread_fail(in, err, "window aggregation: not a window aggregation's state");
+    if ((rc = sl_sread_u32(in, &nw, err)) != 0)
+        return rc;
+    if (nw != (uint32_t)a->nworkers)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: window aggregation state of %u workers, this job runs %d",
+                            in->what, nw, a->nworkers);
+    if ((rc = sl_sread_i64(in, &a->wm1, err)) != 0 ||
+        (rc = sl_sread_i64(in, &a->wm1_sent, err)) != 0)
+        return rc;
+    uint32_t nopen;
+    /* a window takes 16 bytes and a flag per worker at least */
+    if ((rc = sl_sread_count(in, &nopen, 16 + (size_t)a->nworkers, err)) != 0)
+        return rc;
+    if (nopen && sl_wa_grow(a->heap, (void **)&a->open, &a->capopen, 0, nopen, sizeof(*a->open)))
+        return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    int64_t ps = 0, pe = 0;
+    for (uint32_t w = 0; w < nopen; w++) {
+        if ((rc = sl_wa_get_window(in, w == 0, &ps, &pe, err)) != 0)
+            return rc;
+        struct sl_winagg_partial **parts =
+            sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
+        if (!parts)
+            return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM,
+                             "window aggregation: out of memory");
+        /* in `open` from here on: freed with the operator whatever follows */
+        a->open[a->nopen++] = (struct sl_wa_open){ps, pe, parts};
+        for (int o = 0; o < a->nworkers; o++) {
+            bool present = false;
+            if ((rc = sl_wa_get_flag(in, &present, err)) != 0)
+                return rc;
+            if (!present)
+                continue;
+            struct sl_hashagg *ha;
+            if ((rc = sl_wa_partial(a, ctx, ps, pe, o, &ha, err)) != 0)
+                return rc;
+            if ((rc = sl_hashagg_load(ha, in, err)) != 0)
+                return rc;
+        }
+    }
+    if ((rc = sl_sread_i64(in, &a->wm2, err)) != 0 ||
+        (rc = sl_wa_get_flag(in, &a->input_done, err)) != 0 ||
+        (rc = sl_wa_get_flag(in, &a->finished, err)) != 0)
+        return rc;
+    for (int i = 0; i < a->nworkers; i++)
+        if ((rc = sl_sread_i64(in, &a->sender_wm[i], err)) != 0)
+            return rc;
+    uint32_t nfin;
+    if ((rc = sl_sread_count(in, &nfin, 16, err)) != 0)
+        return rc;
+    if (nfin && sl_wa_grow(a->heap, (void **)&a->fin, &a->capfin, 0, nfin, sizeof(*a->fin)))
+        return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    for (uint32_t w = 0; w < nfin; w++) {
+        if ((rc = sl_wa_get_window(in, w == 0, &ps, &pe, err)) != 0)
+            return rc;
+        struct sl_hashagg *ha;
+        if ((rc = sl_wa_new_table(a, ctx, &ha, err)) != 0)
+            return rc;
+        /* fired_ns is a latency measurement of this process: 0 after a restore */
+        a->fin[a->nfin++] = (struct sl_wa_fin){ps, pe, ha, 0};
+        if ((rc = sl_hashagg_load(ha, in, err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 static void sl_wa_free(struct sl_op *op)
@@ -730,6 +883,8 @@ static const struct sl_op_ops sl_wa_ops = {
     .receive = sl_wa_receive,
     .finish = sl_wa_finish,
     .free = sl_wa_free,
+    .save = sl_wa_save,
+    .restore = sl_wa_restore,
 };
 
 /* The hashagg spec, output mapping and routing keys from the plan node. */

@@ -644,6 +644,405 @@ static void test_spec_errors(void **state)
     sl_hashagg_free(ha);
 }
 
+/* ---- checkpoints: save / load -------------------------------------------------------------- */
+
+/* Everything a hashagg emits, as bytes: per row and column a NULL flag and the value (strings
+ * by content), so that two hashaggs compare with one memcmp. The caller frees *out. */
+static size_t dump_ha(const struct sl_hashagg *ha, uint8_t **out)
+{
+    uint32_t nc = sl_hashagg_out_ncols(ha);
+    struct sl_type types[80];
+    assert_true(nc <= 80);
+    sl_hashagg_out_types(ha, types);
+    const char *names[80];
+    char nbuf[80][16];
+    for (uint32_t i = 0; i < nc; i++) {
+        snprintf(nbuf[i], sizeof(nbuf[i]), "c%u", i);
+        names[i] = nbuf[i];
+        types[i].nullable = true;
+    }
+    struct sl_schema *os = sl_schema_new(nc, names, types);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, os, 1);
+    size_t len = 0, cap = 1024;
+    uint8_t *d = malloc(cap);
+    uint32_t cursor = 0;
+    int n;
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    while ((n = sl_hashagg_emit(ha, &cursor, b, NULL)) > 0) {
+        for (int i = 0; i < n; i++) {
+            for (uint32_t c = 0; c < nc; c++) {
+                struct sl_column *col = &b->cols[c];
+                uint8_t tmp[8 + 4 + 100];
+                size_t m = 1;
+                tmp[0] = sl_col_is_null(col, (uint32_t)i);
+                if (!tmp[0]) {
+                    if (types[c].id == SL_TYPE_VARCHAR) {
+                        sl_str v = sl_col_str(col)[i];
+                        assert_true(v.len <= 100);
+                        memcpy(tmp + 1, &v.len, 4);
+                        memcpy(tmp + 5, sl_str_data(&v), v.len);
+                        m = 5 + v.len;
+                    } else {
+                        size_t w = sl_type_width((sl_type_id)types[c].id);
+                        memcpy(tmp + 1, (char *)col->data + (size_t)i * w, w);
+                        m = 1 + w;
+                    }
+                }
+                if (len + m > cap) {
+                    cap *= 2;
+                    d = realloc(d, cap);
+                }
+                memcpy(d + len, tmp, m);
+                len += m;
+            }
+        }
+        sl_batch_reset(b);
+    }
+    assert_int_equal(n, 0);
+    assert_int_equal(cursor, sl_hashagg_groups(ha));
+    sl_batch_pool_put(b);
+    sl_batch_pool_free(pool);
+    sl_schema_free(os);
+    *out = d;
+    return len;
+}
+
+static void assert_same_output(const struct sl_hashagg *a, const struct sl_hashagg *b)
+{
+    assert_int_equal(sl_hashagg_groups(a), sl_hashagg_groups(b));
+    uint8_t *da, *db;
+    size_t la = dump_ha(a, &da), lb = dump_ha(b, &db);
+    assert_int_equal(la, lb);
+    assert_memory_equal(da, db, la);
+    free(da);
+    free(db);
+}
+
+static void load_ok(struct sl_hashagg *ha, const struct sl_sbuf *sb)
+{
+    struct sl_sread r;
+    struct sl_error err;
+    sl_sread_init(&r, sb->p, sb->len, "test");
+    int rc = sl_hashagg_load(ha, &r, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sl_sread_end(&r, NULL), 0);
+}
+
+static void save_ok(const struct sl_hashagg *ha, struct sl_sbuf *sb)
+{
+    sl_sbuf_reset(sb);
+    assert_int_equal(sl_hashagg_save(ha, sb, NULL), 0);
+}
+
+/* Feeds n generated rows to `one`; saves at half-way; then:
+ *   - a fresh hashagg loaded with the final state emits what `one` emits, and saves the
+ *     same bytes (strings are saved by content, not by dictionary id);
+ *   - a fresh hashagg loaded with the half-way state and fed the rest equals `one`;
+ *   - merges of the loaded one equal merges of the original;
+ *   - a cleared hashagg loads as a new one does. */
+static void run_save_load(const uint32_t *kc, uint32_t nk, uint32_t n, uint32_t card,
+                          unsigned selpct, uint64_t seed)
+{
+    uint64_t rs = seed;
+    struct row *rows = malloc((n + 1) * sizeof(*rows));
+    uint32_t *active = malloc((n + 1) * sizeof(uint32_t));
+    gen_rows(rows, n, card, &rs);
+    const uint64_t rs_gen = rs;
+    struct sl_schema *s = in_schema();
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
+    struct sl_hashagg *one = make_ha(s, kc, nk), *resumed = NULL;
+    struct sl_sbuf half, full, again;
+    sl_sbuf_init(&half);
+    sl_sbuf_init(&full);
+    sl_sbuf_init(&again);
+    save_ok(one, &half); /* n == 0: the empty state */
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    const uint32_t step = SL_BATCH_CAP > 100 ? 100 : SL_BATCH_CAP;
+    bool saved = false;
+    for (uint32_t off = 0; off < n; off += step) {
+        if (!saved && off >= n / 2) {
+            save_ok(one, &half);
+            resumed = make_ha(s, kc, nk);
+            load_ok(resumed, &half);
+            assert_same_output(one, resumed);
+            saved = true;
+        }
+        uint32_t len = n - off < step ? n - off : step;
+        uint64_t rs2 = rs;
+        fill_batch(b, rows, off, len, selpct, &rs, active);
+        assert_int_equal(sl_hashagg_update(one, b, NULL), 0);
+        if (resumed) {
+            fill_batch(b, rows, off, len, selpct, &rs2, active);
+            assert_int_equal(sl_hashagg_update(resumed, b, NULL), 0);
+        }
+    }
+    if (!resumed) { /* too few rows to split: resume from the empty state */
+        resumed = make_ha(s, kc, nk);
+        load_ok(resumed, &half);
+        rs = rs_gen;
+        for (uint32_t off = 0; off < n; off += step) {
+            uint32_t len = n - off < step ? n - off : step;
+            fill_batch(b, rows, off, len, selpct, &rs, active);
+            assert_int_equal(sl_hashagg_update(resumed, b, NULL), 0);
+        }
+    }
+    assert_same_output(one, resumed);
+    save_ok(one, &full);
+    struct sl_hashagg *loaded = make_ha(s, kc, nk);
+    load_ok(loaded, &full);
+    assert_same_output(one, loaded);
+    save_ok(loaded, &again);
+    assert_int_equal(again.len, full.len);
+    assert_memory_equal(again.p, full.p, full.len);
+    /* loading into a non-empty hashagg is refused */
+    if (sl_hashagg_groups(loaded)) {
+        struct sl_sread r;
+        sl_sread_init(&r, full.p, full.len, "test");
+        assert_int_equal(sl_hashagg_load(loaded, &r, NULL), SL_EINVAL);
+    }
+    /* merge: into a fresh hashagg, and of the loaded state into itself-like partials */
+    struct sl_hashagg *m1 = make_ha(s, kc, nk), *m2 = make_ha(s, kc, nk);
+    load_ok(m1, &half);
+    load_ok(m2, &half);
+    assert_int_equal(sl_hashagg_merge(m1, one, NULL), 0);
+    assert_int_equal(sl_hashagg_merge(m2, loaded, NULL), 0);
+    assert_same_output(m1, m2);
+    /* cleared, then loaded */
+    sl_hashagg_clear(loaded);
+    load_ok(loaded, &half);
+    save_ok(loaded, &again);
+    assert_int_equal(again.len, half.len);
+    assert_memory_equal(again.p, half.p, half.len);
+    sl_batch_pool_put(b);
+    sl_hashagg_free(one);
+    sl_hashagg_free(resumed);
+    sl_hashagg_free(loaded);
+    sl_hashagg_free(m1);
+    sl_hashagg_free(m2);
+    sl_sbuf_free(&half);
+    sl_sbuf_free(&full);
+    sl_sbuf_free(&again);
+    sl_batch_pool_free(pool);
+    sl_schema_free(s);
+    free(rows);
+    free(active);
+}
+
+static void test_save_load_keys(void **state)
+{
+    (void)state;
+    static const uint32_t k1[] = {C_K1}, k2[] = {C_K2}, kd[] = {C_KD}, ks[] = {C_KS},
+                          kb[] = {C_KB}, k12[] = {C_K1, C_K2}, k4[] = {C_KS, C_KD, C_K2, C_KB}, k3[] = {C_KS, C_KD, C_K1},
+                          k4b[] = {C_KB, C_K2, C_KS, C_KD};
+    static const struct {
+        const uint32_t *kc;
+        uint32_t nk;
+    } sets[] = {{k1, 1}, {k2, 1}, {kd, 1}, {ks, 1}, {kb, 1}, {k12, 2}, {k3, 3}, {k4, 4}, {k4b, 4}};
+    static const uint32_t sizes[][2] = {{0, 1}, {1, 1}, {2, 1}, {700, 40}, {3000, 100000}};
+    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+        for (size_t j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
+            run_save_load(sets[i].kc, sets[i].nk, sizes[j][0], sizes[j][1],
+                          j % 2 ? 100 : 70, 1000 + i * 10 + j);
+}
+
+/* Many groups (several table growths, beyond the low-load size) of one BIGINT key. */
+static void test_save_load_many(void **state)
+{
+    (void)state;
+    static const uint32_t k1[] = {C_K1}, k12[] = {C_K1, C_KS};
+    run_save_load(k1, 1, 60000, 1u << 30, 100, 77);
+    run_save_load(k12, 2, 20000, 1u << 30, 100, 78);
+}
+
+/* DECIMAL and TIMESTAMP keys (nullable: the null-mask word) and DECIMAL aggregates. */
+static struct sl_schema *dec_schema(void)
+{
+    const char *names[] = {"kdec", "kts", "vdec", "vdn"};
+    struct sl_type t[] = {sl_type_decimal(10, 2, true), sl_type_make(SL_TYPE_TIMESTAMP, true),
+                          sl_type_decimal(12, 3, true), sl_type_decimal(12, 3, false)};
+    return sl_schema_new(4, names, t);
+}
+
+static struct sl_hashagg *dec_ha(const struct sl_schema *s)
+{
+    static const uint32_t kc[] = {0, 1};
+    struct sl_type kt[] = {s->fields[0].type, s->fields[1].type};
+    struct sl_hashagg_agg aggs[] = {
+        {SL_AGG_COUNT_STAR, 0, {0, 0, 0, false}}, {SL_AGG_SUM, 2, s->fields[2].type},
+        {SL_AGG_MIN, 2, s->fields[2].type},       {SL_AGG_MAX, 2, s->fields[2].type},
+        {SL_AGG_COUNT, 2, s->fields[2].type},     {SL_AGG_SUM, 3, s->fields[3].type},
+        {SL_AGG_MAX, 3, s->fields[3].type},
+    };
+    struct sl_hashagg_spec spec = {2, kc, kt, 7, aggs};
+    struct sl_hashagg *ha;
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, NULL), 0);
+    return ha;
+}
+
+static void fill_dec(struct sl_batch *b, uint32_t n, uint64_t *rs)
+{
+    sl_batch_reset(b);
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t x = sl_test_rand(rs);
+        sl_col_i64(&b->cols[0])[i] = (int64_t)(x % 50) - 25;
+        sl_col_i64(&b->cols[1])[i] = (int64_t)((x >> 8) % 3) * 1000;
+        sl_col_i64(&b->cols[2])[i] = (int64_t)(x >> 16) % 1000000;
+        sl_col_i64(&b->cols[3])[i] = x & 1 ? INT64_MIN + (int64_t)(x >> 40) : (int64_t)(x >> 3);
+        sl_col_set_null(&b->cols[0], i, x % 11 == 0);
+        sl_col_set_null(&b->cols[1], i, x % 13 == 0);
+        sl_col_set_null(&b->cols[2], i, (x >> 20) % 4 == 0);
+    }
+    b->rows = n;
+}
+
+static void test_save_load_decimal(void **state)
+{
+    (void)state;
+    struct sl_schema *s = dec_schema();
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    struct sl_hashagg *one = dec_ha(s), *res = NULL, *full = dec_ha(s);
+    struct sl_sbuf sb;
+    sl_sbuf_init(&sb);
+    uint64_t rs = 5, rs_res = 0;
+    for (int it = 0; it < 40; it++) {
+        if (it == 20) {
+            save_ok(one, &sb);
+            res = dec_ha(s);
+            load_ok(res, &sb);
+            rs_res = rs;
+        }
+        fill_dec(b, SL_BATCH_CAP < 77 ? SL_BATCH_CAP : 77, &rs);
+        assert_int_equal(sl_hashagg_update(one, b, NULL), 0);
+    }
+    for (int it = 20; it < 40; it++) {
+        fill_dec(b, SL_BATCH_CAP < 77 ? SL_BATCH_CAP : 77, &rs_res);
+        assert_int_equal(sl_hashagg_update(res, b, NULL), 0);
+    }
+    assert_same_output(one, res);
+    save_ok(one, &sb);
+    load_ok(full, &sb);
+    assert_same_output(one, full);
+    sl_batch_pool_put(b);
+    sl_hashagg_free(one);
+    sl_hashagg_free(res);
+    sl_hashagg_free(full);
+    sl_sbuf_free(&sb);
+    sl_batch_pool_free(pool);
+    sl_schema_free(s);
+}
+
+/* A state for another spec is refused with SL_ECORRUPT, the hashagg left empty. */
+static void test_save_load_spec_mismatch(void **state)
+{
+    (void)state;
+    struct sl_schema *s = in_schema();
+    static const uint32_t k1[] = {C_K1}, k2[] = {C_K2}, k12[] = {C_K1, C_K2};
+    struct sl_hashagg *a = make_ha(s, k1, 1), *b2 = make_ha(s, k2, 1), *c = make_ha(s, k12, 2);
+    struct sl_type t = s->fields[C_K1].type;
+    struct sl_hashagg_agg one_agg = {SL_AGG_SUM, C_V, s->fields[C_V].type};
+    struct sl_hashagg_spec spec = {1, k1, &t, 1, &one_agg};
+    struct sl_hashagg *d;
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &d, NULL), 0);
+    one_agg.func = SL_AGG_MIN;
+    struct sl_hashagg *e;
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &e, NULL), 0);
+    struct sl_sbuf sb;
+    sl_sbuf_init(&sb);
+    save_ok(a, &sb);
+    struct sl_hashagg *others[] = {b2, c, d};
+    for (int i = 0; i < 3; i++) {
+        struct sl_sread r;
+        struct sl_error err;
+        sl_sread_init(&r, sb.p, sb.len, "mismatch");
+        assert_int_equal(sl_hashagg_load(others[i], &r, &err), SL_ECORRUPT);
+        assert_non_null(strstr(err.msg, "mismatch"));
+        assert_int_equal(sl_hashagg_groups(others[i]), 0);
+    }
+    save_ok(d, &sb);
+    struct sl_sread r;
+    sl_sread_init(&r, sb.p, sb.len, "mismatch");
+    assert_int_equal(sl_hashagg_load(e, &r, NULL), SL_ECORRUPT);
+    sl_hashagg_free(a);
+    sl_hashagg_free(b2);
+    sl_hashagg_free(c);
+    sl_hashagg_free(d);
+    sl_hashagg_free(e);
+    sl_sbuf_free(&sb);
+    sl_schema_free(s);
+}
+
+/* Truncated at every length: SL_ECORRUPT, the hashagg empty and still loadable; random bit
+ * flips: SL_ECORRUPT or a load whose output can be emitted (never a crash, under ASan). */
+static void test_save_load_corrupt(void **state)
+{
+    (void)state;
+    static const uint32_t kc[] = {C_KS, C_K1, C_KD};
+    uint32_t n = 12;
+    uint64_t rs = 4242;
+    struct row rows[12];
+    uint32_t active[12];
+    gen_rows(rows, n, 5, &rs);
+    struct sl_schema *s = in_schema();
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    struct sl_hashagg *one = make_ha(s, kc, 3), *ha = make_ha(s, kc, 3);
+    for (uint32_t off = 0; off < n; off += SL_BATCH_CAP) {
+        uint32_t len = n - off < SL_BATCH_CAP ? n - off : SL_BATCH_CAP;
+        fill_batch(b, rows, off, len, 100, &rs, active);
+        assert_int_equal(sl_hashagg_update(one, b, NULL), 0);
+    }
+    assert_true(sl_hashagg_groups(one) > 3);
+    struct sl_sbuf sb;
+    sl_sbuf_init(&sb);
+    save_ok(one, &sb);
+    for (size_t len = 0; len < sb.len; len++) {
+        uint8_t *copy = malloc(len + 1); /* exactly len bytes readable (ASan) */
+        memcpy(copy, sb.p, len);
+        struct sl_sread r;
+        sl_sread_init(&r, copy, len, "truncated");
+        assert_int_equal(sl_hashagg_load(ha, &r, NULL), SL_ECORRUPT);
+        assert_int_equal(sl_hashagg_groups(ha), 0);
+        free(copy);
+    }
+    load_ok(ha, &sb);
+    assert_same_output(one, ha);
+    uint8_t *copy = malloc(sb.len);
+    uint32_t ok = 0, bad = 0;
+    for (int t = 0; t < 3000; t++) {
+        memcpy(copy, sb.p, sb.len);
+        int flips = 1 + (int)(sl_test_rand(&rs) % 3);
+        for (int f = 0; f < flips; f++) {
+            uint64_t bit = sl_test_rand(&rs) % (sb.len * 8);
+            copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        }
+        sl_hashagg_clear(ha);
+        struct sl_sread r;
+        sl_sread_init(&r, copy, sb.len, "flipped");
+        int rc = sl_hashagg_load(ha, &r, NULL);
+        if (rc == 0) {
+            ok++;
+            uint8_t *d;
+            dump_ha(ha, &d);
+            free(d);
+        } else {
+            assert_int_equal(rc, SL_ECORRUPT);
+            assert_int_equal(sl_hashagg_groups(ha), 0);
+            bad++;
+        }
+    }
+    assert_true(bad > 0);
+    free(copy);
+    sl_batch_pool_put(b);
+    sl_hashagg_free(one);
+    sl_hashagg_free(ha);
+    sl_sbuf_free(&sb);
+    sl_batch_pool_free(pool);
+    sl_schema_free(s);
+}
+
 int main(void)
 {
     if (sl_simd_init() != 0)
@@ -654,6 +1053,11 @@ int main(void)
         cmocka_unit_test(test_four_keys),   cmocka_unit_test(test_growth),
         cmocka_unit_test(test_count_star_folding),
         cmocka_unit_test(test_spec_errors),
+        cmocka_unit_test(test_save_load_keys),
+        cmocka_unit_test(test_save_load_many),
+        cmocka_unit_test(test_save_load_decimal),
+        cmocka_unit_test(test_save_load_spec_mismatch),
+        cmocka_unit_test(test_save_load_corrupt),
     };
     return cmocka_run_group_tests_name("engine/hashagg", tests, NULL, NULL);
 }

@@ -438,6 +438,457 @@ static void test_nexmark_pacing(void **state)
     sl_job_free(job);
 }
 
+/* ---- kafka --------------------------------------------------------------------------------- */
+
+static struct sl_kafka_mock *g_mock;
+
+static int kafka_setup(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    if (sl_kafka_mock_new(NULL, &g_mock, &err) != 0) {
+        fprintf(stderr, "mock: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int kafka_teardown(void **state)
+{
+    (void)state;
+    sl_kafka_mock_free(g_mock);
+    return 0;
+}
+
+static const char *fresh_topic(int partitions)
+{
+    static char name[64];
+    static int seq;
+    snprintf(name, sizeof(name), "ss%d", ++seq);
+    struct sl_error err;
+    assert_int_equal(sl_kafka_mock_topic_create(g_mock, name, partitions, &err), 0);
+    return name;
+}
+
+#define KA_PARTS 3
+#define KA_N 50     /* records per partition before the checkpoint */
+#define KA_EXTRA 10 /* records per partition written after it */
+#define KA_KEYS (KA_PARTS * 1000)
+
+/* Writes {"k": partition * 1000 + i} for i in [from, from + n) to `partition`. */
+static void produce(const char *topic, int partition, int from, int n)
+{
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+                                       .topic = topic,
+                                       .partitioner = SL_KAFKA_PART_FIXED,
+                                       .partition = partition};
+    struct sl_error err;
+    struct sl_kafka_sink *ks;
+    assert_int_equal(sl_kafka_sink_new(&cfg, &ks, &err), 0);
+    char(*vals)[32] = malloc((size_t)n * sizeof(*vals));
+    struct sl_record *recs = malloc((size_t)n * sizeof(*recs));
+    assert_true(vals && recs);
+    for (int i = 0; i < n; i++) {
+        int len = snprintf(vals[i], sizeof(vals[i]), "{\"k\":%d}", partition * 1000 + from + i);
+        recs[i] = (struct sl_record){.value = vals[i], .value_len = (size_t)len};
+    }
+    assert_int_equal(sl_kafka_sink_write(ks, recs, (size_t)n, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
+    sl_kafka_sink_free(ks, 1000);
+    free(vals);
+    free(recs);
+}
+
+static struct sl_job *ka_job(const char *topic, bool bounded)
+{
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE k (k BIGINT NOT NULL) WITH ('connector' = 'kafka', 'topic' = '%s',"
+             " 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
+             " 'properties.log_level' = '0'%s);",
+             topic, sl_kafka_mock_bootstrap(g_mock),
+             bounded ? ", 'scan.bounded.mode' = 'latest-offset'" : "");
+    return sl_ct_job(sql);
+}
+
+/* One poll of worker c: counts the keys it returns in seen[]; notes split_done in
+ * split_done[]; returns worker_done. */
+static bool ka_poll_once(struct sl_source *src, struct sl_ct_ctx *c, struct sl_batch_pool *pool,
+                         int timeout_ms, int *seen, bool *split_done, uint64_t *rows)
+{
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    struct sl_source_info info;
+    struct sl_error err;
+    if (src->ops->poll(src, &c->ctx, b, timeout_ms, &info, &err))
+        fail_msg("%s", err.msg);
+    for (uint32_t r = 0; r < b->rows; r++) {
+        int64_t k = sl_col_i64(&b->cols[0])[r];
+        assert_true(k >= 0 && k < KA_KEYS);
+        assert_int_equal(info.split, (int32_t)(k / 1000));
+        seen[k]++;
+    }
+    *rows += b->rows;
+    if (info.split_done) {
+        assert_true(info.split >= 0 && info.split < KA_PARTS);
+        split_done[info.split] = true;
+    }
+    sl_batch_pool_put(b);
+    return info.worker_done;
+}
+
+/* Records of KA_PARTS partitions, polled `cut` times per worker, saved; more records are
+ * written; a fresh source restored from the bytes reads the rest: every record exactly once
+ * over both parts - bounded: exactly the range of the first source (not the records written
+ * after), unbounded: those too. */
+static void kafka_resume(bool bounded, int nw, int cut)
+{
+    const char *topic = fresh_topic(KA_PARTS);
+    for (int p = 0; p < KA_PARTS; p++)
+        produce(topic, p, 0, KA_N);
+    struct sl_job *job = ka_job(topic, bounded);
+    const struct sl_table *t = sl_ct_table(job, "k");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
+    int *seen = calloc(KA_KEYS, sizeof(*seen));
+    assert_non_null(seen);
+    struct sl_source *a, *b;
+    struct sl_error err;
+    if (sl_source_open(t, &env, nw, &a, &err))
+        fail_msg("%s", err.msg);
+    struct sl_sbuf st[2];
+    uint64_t rows = 0;
+    for (int w = 0; w < nw; w++) {
+        struct sl_ct_ctx c;
+        sl_ct_ctx_init(&c, w, nw, job);
+        bool sd[KA_PARTS] = {0};
+        for (int i = 0; i < cut; i++)
+            if (ka_poll_once(a, &c, pool, 200, seen, sd, &rows))
+                break;
+        sl_sbuf_init(&st[w]);
+        char text[256];
+        save(a, w, &st[w], text, sizeof(text));
+        /* "<topic>:<partition>=<offset>" for each partition of the worker */
+        char want[100];
+        for (int p = w; p < KA_PARTS; p += nw) {
+            snprintf(want, sizeof(want), "%s:%d=", topic, p);
+            if (!strstr(text, want))
+                fail_msg("summary '%s' lacks %s", text, want);
+        }
+        sl_ct_ctx_free(&c);
+    }
+    a->ops->free(a);
+    for (int p = 0; p < KA_PARTS; p++)
+        produce(topic, p, KA_N, KA_EXTRA);
+    uint64_t want_rows = KA_PARTS * (uint64_t)(bounded ? KA_N : KA_N + KA_EXTRA);
+    if (sl_source_open(t, &env, nw, &b, &err))
+        fail_msg("%s", err.msg);
+    for (int w = 0; w < nw; w++) {
+        struct sl_ct_ctx c;
+        sl_ct_ctx_init(&c, w, nw, job);
+        if (restore(b, &c, st[w].p, st[w].len, &err))
+            fail_msg("restore: %s", err.msg);
+        sl_ct_ctx_free(&c);
+    }
+    for (int w = 0; w < nw; w++) {
+        struct sl_ct_ctx c;
+        sl_ct_ctx_init(&c, w, nw, job);
+        bool sd[KA_PARTS] = {0};
+        uint64_t wrows = 0, wwant = 0;
+        for (int p = w; p < KA_PARTS; p += nw)
+            wwant += bounded ? KA_N : KA_N + KA_EXTRA;
+        bool done = false;
+        for (int tries = 0; !done && tries < 2000; tries++) {
+            done = ka_poll_once(b, &c, pool, 50, seen, sd, &wrows);
+            if (!bounded && tries > 0) { /* unbounded: until everything came, then a bit */
+                uint64_t have = 0;
+                for (int p = w; p < KA_PARTS; p += nw)
+                    for (int i = 0; i < KA_N + KA_EXTRA; i++)
+                        have += seen[p * 1000 + i] > 0;
+                if (have == wwant)
+                    break;
+            }
+        }
+        if (bounded) {
+            assert_true(done);
+            for (int p = w; p < KA_PARTS; p += nw)
+                assert_true(sd[p]); /* every partition reports its end, restored done or not */
+        } else {
+            for (int i = 0; i < 3; i++)
+                assert_false(ka_poll_once(b, &c, pool, 30, seen, sd, &wrows));
+        }
+        rows += wrows;
+        sl_ct_ctx_free(&c);
+    }
+    assert_int_equal(rows, want_rows);
+    for (int p = 0; p < KA_PARTS; p++)
+        for (int i = 0; i < KA_N + KA_EXTRA; i++) {
+            int expect = bounded && i >= KA_N ? 0 : 1;
+            if (seen[p * 1000 + i] != expect)
+                fail_msg("bounded %d, %d workers, cut %d: partition %d record %d seen %d times",
+                         bounded, nw, cut, p, i, seen[p * 1000 + i]);
+        }
+    b->ops->free(b);
+    for (int w = 0; w < nw; w++)
+        sl_sbuf_free(&st[w]);
+    free(seen);
+    sl_batch_pool_free(pool);
+    sl_schema_free(schema);
+    sl_job_free(job);
+}
+
+static void test_kafka_resume(void **state)
+{
+    (void)state;
+    static const int cuts[] = {0, 1, 2, 5, 1000};
+    for (int bounded = 0; bounded <= 1; bounded++)
+        for (int nw = 1; nw <= 2; nw++)
+            for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+                if (!bounded && cuts[i] == 1000)
+                    continue; /* an unbounded source never ends */
+                kafka_resume(bounded, nw, cuts[i]);
+            }
+}
+
+/* A state written by hand: topic, bounded flag, then (partition, next, end, done)... */
+static void ka_craft(struct sl_sbuf *b, const char *topic, bool bounded, uint32_t n,
+                     const int64_t (*e)[4])
+{
+    sl_sbuf_reset(b);
+    sl_sbuf_put_u32(b, 0x3153414bu);
+    sl_sbuf_put_str(b, topic);
+    sl_sbuf_put_u8(b, bounded);
+    sl_sbuf_put_u32(b, n);
+    for (uint32_t i = 0; i < n; i++) {
+        sl_sbuf_put_u32(b, (uint32_t)e[i][0]);
+        sl_sbuf_put_i64(b, e[i][1]);
+        sl_sbuf_put_i64(b, e[i][2]);
+        sl_sbuf_put_u8(b, (uint8_t)e[i][3]);
+    }
+}
+
+/* Reads worker 0 of a 1-worker source restored from `st` to its end (bounded) or for a
+ * while (unbounded); returns the poll error (0) and counts keys. */
+static int ka_read_restored(const struct sl_table *t, struct sl_job *job, struct sl_sbuf *st,
+                            int *seen, struct sl_error *err)
+{
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
+    struct sl_source *src;
+    if (sl_source_open(t, &env, 1, &src, err))
+        fail_msg("%s", err->msg);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 1, job);
+    int rc = restore(src, &c, st->p, st->len, err);
+    bool done = false;
+    for (int tries = 0; !rc && !done && tries < 40; tries++) {
+        struct sl_batch *b = sl_batch_pool_get(pool);
+        struct sl_source_info info;
+        rc = src->ops->poll(src, &c.ctx, b, 50, &info, err);
+        for (uint32_t r = 0; !rc && r < b->rows; r++)
+            seen[sl_col_i64(&b->cols[0])[r]]++;
+        done = info.worker_done;
+        sl_batch_pool_put(b);
+    }
+    sl_ct_ctx_free(&c);
+    src->ops->free(src);
+    sl_batch_pool_free(pool);
+    sl_schema_free(schema);
+    return rc;
+}
+
+static void test_kafka_restore_cases(void **state)
+{
+    (void)state;
+    const char *t1 = fresh_topic(KA_PARTS);
+    char topic[64];
+    snprintf(topic, sizeof(topic), "%s", t1);
+    for (int p = 0; p < KA_PARTS; p++)
+        produce(topic, p, 0, KA_N);
+    struct sl_job *jb = ka_job(topic, true), *ju = ka_job(topic, false);
+    const struct sl_table *tb = sl_ct_table(jb, "k"), *tu = sl_ct_table(ju, "k");
+    struct sl_sbuf st;
+    sl_sbuf_init(&st);
+    struct sl_error err;
+    int *seen = calloc(KA_KEYS, sizeof(*seen));
+    assert_non_null(seen);
+
+    /* a partition the checkpoint does not list starts per the startup mode (earliest); the
+     * listed one at its saved offset, up to its saved end */
+    const int64_t only0[1][4] = {{0, 30, 40, 0}};
+    ka_craft(&st, topic, true, 1, only0);
+    assert_int_equal(ka_read_restored(tb, jb, &st, seen, &err), 0);
+    for (int p = 0; p < KA_PARTS; p++)
+        for (int i = 0; i < KA_N; i++)
+            assert_int_equal(seen[p * 1000 + i], p == 0 ? (i >= 30 && i < 40) : 1);
+    memset(seen, 0, KA_KEYS * sizeof(*seen));
+    /* 'earliest' (nothing delivered yet) restores to the earliest offset */
+    const int64_t early[1][4] = {{1, SL_KAFKA_OFFSET_EARLIEST, -1, 0}};
+    ka_craft(&st, topic, false, 1, early);
+    assert_int_equal(ka_read_restored(tu, ju, &st, seen, &err), 0);
+    for (int p = 0; p < KA_PARTS; p++)
+        for (int i = 0; i < KA_N; i++)
+            assert_int_equal(seen[p * 1000 + i], 1);
+
+    /* a partition the topic no longer has */
+    const int64_t gone[2][4] = {{0, 3, -1, 0}, {7, 12, -1, 0}};
+    ka_craft(&st, topic, false, 2, gone);
+    assert_int_equal(ka_read_restored(tu, ju, &st, seen, &err), SL_ENOTFOUND);
+    char want[128];
+    snprintf(want, sizeof(want), "Kafka topic '%s' partition 7", topic);
+    if (!strstr(err.msg, want))
+        fail_msg("%s", err.msg);
+    /* an offset the broker does not hold: the poll's out-of-range error */
+    const int64_t far[1][4] = {{2, 100000, -1, 0}};
+    ka_craft(&st, topic, false, 1, far);
+    assert_int_not_equal(ka_read_restored(tu, ju, &st, seen, &err), 0);
+    snprintf(want, sizeof(want), "Kafka topic '%s' partition 2: offset 100000 is out of range",
+             topic);
+    if (!strstr(err.msg, want))
+        fail_msg("%s", err.msg);
+    /* another topic, another bounded mode: SL_ECORRUPT naming both */
+    ka_craft(&st, "elsewhere", false, 1, far);
+    assert_int_equal(ka_read_restored(tu, ju, &st, seen, &err), SL_ECORRUPT);
+    if (!strstr(err.msg, "'elsewhere'") || !strstr(err.msg, topic))
+        fail_msg("%s", err.msg);
+    ka_craft(&st, topic, false, 1, far);
+    assert_int_equal(ka_read_restored(tb, jb, &st, seen, &err), SL_ECORRUPT);
+    assert_non_null(strstr(err.msg, "unbounded"));
+    assert_non_null(strstr(err.msg, "latest-offset"));
+
+    /* truncations: SL_ECORRUPT; bit flips: SL_ECORRUPT or a clean error or a valid state -
+     * never a crash (restores into one source before its first poll: a failed restore
+     * changes nothing, a successful one may be replaced) */
+    const int64_t good[2][4] = {{0, 17, 50, 0}, {2, 50, 50, 1}};
+    ka_craft(&st, topic, true, 2, good);
+    struct sl_connector_env env = sl_ct_env(jb, stdout);
+    struct sl_source *src;
+    if (sl_source_open(tb, &env, 2, &src, &err))
+        fail_msg("%s", err.msg);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 2, jb);
+    for (size_t n = 0; n < st.len; n++)
+        assert_int_equal(restore(src, &c, st.p, n, &err), SL_ECORRUPT);
+    uint8_t *copy = malloc(st.len);
+    assert_non_null(copy);
+    unsigned ok = 0;
+    for (size_t i = 0; i < st.len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(copy, st.p, st.len);
+            copy[i] ^= (uint8_t)(1u << bit);
+            int rc = restore(src, &c, copy, st.len, &err);
+            if (rc == 0) {
+                ok++;
+                continue;
+            }
+            if (rc != SL_ECORRUPT && rc != SL_ENOTFOUND && rc != SL_EINVAL)
+                fail_msg("flip %zu.%d: %d %s", i, bit, rc, err.msg);
+            assert_true(err.msg[0] != '\0');
+        }
+    assert_true(ok > 0 && ok < st.len * 8);
+    /* the intact state still restores, and the worker reads from it: partition 0 from 17,
+     * partition 2 done (its split_done comes first) */
+    assert_int_equal(restore(src, &c, st.p, st.len, &err), 0);
+    struct sl_schema *schema = sl_schema_from_rel(&tb->physical);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
+    memset(seen, 0, KA_KEYS * sizeof(*seen));
+    bool sd[KA_PARTS] = {0}, done = false;
+    uint64_t rows = 0;
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    struct sl_source_info info;
+    assert_int_equal(src->ops->poll(src, &c.ctx, b, 0, &info, &err), 0);
+    assert_int_equal(b->rows, 0);
+    assert_true(info.split_done);
+    assert_int_equal(info.split, 2);
+    assert_false(info.worker_done);
+    sl_batch_pool_put(b);
+    for (int tries = 0; !done && tries < 200; tries++)
+        done = ka_poll_once(src, &c, pool, 50, seen, sd, &rows);
+    assert_true(done);
+    assert_int_equal(rows, KA_N - 17);
+    for (int i = 0; i < KA_N; i++)
+        assert_int_equal(seen[i], i >= 17);
+    /* restore after the first poll is refused */
+    assert_int_equal(restore(src, &c, st.p, st.len, &err), SL_EINVAL);
+    src->ops->free(src);
+    sl_ct_ctx_free(&c);
+    sl_batch_pool_free(pool);
+    sl_schema_free(schema);
+    free(copy);
+    free(seen);
+    sl_sbuf_free(&st);
+    sl_job_free(jb);
+    sl_job_free(ju);
+}
+
+/* The sink's prepare returns once every record written before it is delivered: a bounded
+ * source opened right after reads them all. commit and recover stay NULL. */
+static void test_kafka_sink_prepare(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(1);
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE k (k BIGINT NOT NULL) WITH ('connector' = 'kafka', 'topic' = '%s',"
+             " 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
+             " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset');",
+             topic, sl_kafka_mock_bootstrap(g_mock));
+    struct sl_job *job = sl_ct_job(sql);
+    const struct sl_table *t = sl_ct_table(job, "k");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
+    struct sl_sink *sink;
+    struct sl_error err;
+    if (sl_sink_open(t, &env, 1, &sink, &err))
+        fail_msg("%s", err.msg);
+    assert_non_null(sink->ops->prepare);
+    assert_null(sink->ops->commit);
+    assert_null(sink->ops->recover);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 1, job);
+    int *seen = calloc(KA_KEYS, sizeof(*seen));
+    assert_non_null(seen);
+    int written = 0;
+    for (uint64_t epoch = 1; epoch <= 3; epoch++) {
+        for (int n = 0; n < 40; n++) {
+            struct sl_batch *b = sl_batch_pool_get(pool);
+            sl_col_i64(&b->cols[0])[0] = written++;
+            b->rows = 1;
+            assert_int_equal(sink->ops->write(sink, &c.ctx, b, &err), 0);
+            sl_batch_pool_put(b);
+        }
+        assert_int_equal(sink->ops->prepare(sink, &c.ctx, epoch, &err), 0);
+        /* the bounded source's end offsets are read now: every record must be there */
+        struct sl_source *src;
+        if (sl_source_open(t, &env, 1, &src, &err))
+            fail_msg("%s", err.msg);
+        memset(seen, 0, KA_KEYS * sizeof(*seen));
+        bool sd[KA_PARTS] = {0}, done = false;
+        uint64_t rows = 0;
+        struct sl_ct_ctx rc;
+        sl_ct_ctx_init(&rc, 0, 1, job);
+        for (int tries = 0; !done && tries < 200; tries++)
+            done = ka_poll_once(src, &rc, pool, 50, seen, sd, &rows);
+        assert_true(done);
+        assert_int_equal(rows, (uint64_t)written);
+        for (int i = 0; i < written; i++)
+            assert_int_equal(seen[i], 1);
+        sl_ct_ctx_free(&rc);
+        src->ops->free(src);
+    }
+    assert_int_equal(c.stats.rows_out, (uint64_t)written);
+    assert_int_equal(sink->ops->flush(sink, &c.ctx, &err), 0);
+    assert_int_equal(sink->ops->close(sink, &err), 0);
+    sink->ops->free(sink);
+    free(seen);
+    sl_ct_ctx_free(&c);
+    sl_batch_pool_free(pool);
+    sl_schema_free(schema);
+    sl_job_free(job);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,5 +897,12 @@ int main(void)
         cmocka_unit_test(test_nexmark_bad_bytes),
         cmocka_unit_test(test_nexmark_pacing),
     };
-    return cmocka_run_group_tests_name("source state", tests, NULL, NULL);
+    const struct CMUnitTest ktests[] = {
+        cmocka_unit_test(test_kafka_resume),
+        cmocka_unit_test(test_kafka_restore_cases),
+        cmocka_unit_test(test_kafka_sink_prepare),
+    };
+    int rc = cmocka_run_group_tests_name("source state", tests, NULL, NULL);
+    rc += cmocka_run_group_tests_name("kafka state", ktests, kafka_setup, kafka_teardown);
+    return rc;
 }

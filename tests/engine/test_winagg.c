@@ -1110,6 +1110,313 @@ static void test_avg_decimal_overflow(void **state)
     sl_job_free(q.job);
 }
 
+/* ---- checkpoints: save / restore ----------------------------------------------------------- */
+
+/* What a cut carries over besides the operators' state bytes: the rows already collected
+ * (downstream of the cut), the collectors' watermarks and the late-row counts. */
+struct carry {
+    int64_t colwm[MAXW];
+};
+
+/* A checkpoint at a consistent cut and a restart: every message in flight is delivered (the
+ * engine saves after barrier alignment), every window aggregation saves, the whole
+ * simulation is freed and built again, and the fresh operators restore those bytes (which
+ * they then save identically). */
+static void cut_and_restore(struct sim *sim, const struct query *q, struct sl_batch_pool **pools,
+                            const struct sl_schema *in_schema, struct lines *got, uint64_t *late)
+{
+    int n = sim->n;
+    for (int i = 0; i < n; i++)
+        deliver(i);
+    struct sl_sbuf sb[MAXW];
+    struct carry c;
+    for (int i = 0; i < n; i++) {
+        struct worker *w = &sim->w[i];
+        struct sl_error err;
+        sl_error_clear(&err);
+        sl_sbuf_init(&sb[i]);
+        assert_non_null(w->agg->ops->save);
+        int rc = w->agg->ops->save(w->agg, &w->ctx, &sb[i], &err);
+        if (rc)
+            fprintf(stderr, "save: %s\n", err.msg);
+        assert_int_equal(rc, 0);
+        c.colwm[i] = w->col.wm;
+        assert_int_equal(w->col.finished, 0);
+        *late += w->stats.late_rows;
+        for (size_t r = 0; r < w->col.rows.n; r++)
+            lines_add(got, w->col.rows.v[r]);
+        w->col.rows.n = 0;
+        assert_int_equal(sl_batch_pool_outstanding(pools[i]), 0);
+        sl_batch_pool_free(pools[i]);
+    }
+    sim_free(sim);
+    sim_init(sim, n, q, 4);
+    for (int i = 0; i < n; i++) {
+        struct worker *w = &sim->w[i];
+        pools[i] = sl_batch_pool_new(w->ctx.heap, in_schema, 2);
+        assert_non_null(pools[i]);
+        w->col.wm = c.colwm[i];
+        struct sl_sread r;
+        struct sl_error err;
+        sl_error_clear(&err);
+        sl_sread_init(&r, sb[i].p, sb[i].len, "window aggregation state");
+        int rc = w->agg->ops->restore(w->agg, &w->ctx, &r, &err);
+        if (rc)
+            fprintf(stderr, "restore: %s\n", err.msg);
+        assert_int_equal(rc, 0);
+        assert_int_equal(sl_sread_end(&r, NULL), 0);
+        /* a second restore into the same operator is refused unless nothing was there */
+        struct sl_sbuf again;
+        sl_sbuf_init(&again);
+        assert_int_equal(w->agg->ops->save(w->agg, &w->ctx, &again, NULL), 0);
+        assert_int_equal(again.len, sb[i].len);
+        assert_memory_equal(again.p, sb[i].p, sb[i].len);
+        sl_sbuf_free(&again);
+        sl_sbuf_free(&sb[i]);
+    }
+}
+
+/* run_sim with checkpoints: a cut every `every` steps, and one right after the first
+ * watermark event that follows step `wm_cut_after`. Returns the number of cuts. */
+static int run_sim_cut(const struct query *q, int nworkers, struct stream *st, uint64_t seed,
+                       uint64_t every, uint64_t wm_cut_after, struct lines *got, uint64_t *late)
+{
+    struct sim sim;
+    sim_init(&sim, nworkers, q, 4);
+    struct sl_schema *in_schema = schema_of(&q->window->input->out);
+    struct sl_batch_pool *pools[MAXW];
+    uint32_t next[MAXW] = {0};
+    for (int i = 0; i < nworkers; i++) {
+        pools[i] = sl_batch_pool_new(sim.w[i].ctx.heap, in_schema, 2);
+        assert_non_null(pools[i]);
+    }
+    *late = 0;
+    uint64_t rng = seed, step = 0;
+    int cuts = 0;
+    bool wm_cut_done = false;
+    for (;;) {
+        int left = 0;
+        for (int i = 0; i < nworkers; i++)
+            left += next[i] < st[i].nev;
+        if (!left)
+            break;
+        int i = (int)(sl_test_rand(&rng) % (uint64_t)nworkers);
+        if (sl_test_rand(&rng) % 3 == 0) {
+            deliver(i);
+            continue;
+        }
+        if (next[i] == st[i].nev)
+            continue;
+        struct worker *w = &sim.w[i];
+        const struct event *e = &st[i].ev[next[i]++];
+        struct sl_error err;
+        sl_error_clear(&err);
+        int rc = e->is_wm ? w->win->ops->watermark(w->win, &w->ctx, e->wm, &err)
+                          : push_event(w->win, &w->ctx, pools[i], &st[i], e, &err);
+        if (rc)
+            fprintf(stderr, "%s\n", err.msg);
+        assert_int_equal(rc, 0);
+        step++;
+        bool cut = step % every == 0;
+        if (!wm_cut_done && step > wm_cut_after && e->is_wm && e->wm != INT64_MAX) {
+            wm_cut_done = true;
+            cut = true;
+        }
+        if (cut) {
+            cut_and_restore(&sim, q, pools, in_schema, got, late);
+            cuts++;
+        }
+    }
+    for (int i = 0; i < nworkers; i++)
+        deliver(i);
+    for (int i = 0; i < nworkers; i++) {
+        struct worker *w = &sim.w[i];
+        assert_int_equal(w->col.wm, INT64_MAX);
+        struct sl_error err;
+        assert_int_equal(w->win->ops->finish(w->win, &w->ctx, &err), 0);
+        assert_int_equal(w->col.finished, 1);
+        *late += w->stats.late_rows;
+        for (size_t r = 0; r < w->col.rows.n; r++)
+            lines_add(got, w->col.rows.v[r]);
+        w->col.rows.n = 0;
+        assert_int_equal(sl_batch_pool_outstanding(pools[i]), 0);
+        sl_batch_pool_free(pools[i]);
+    }
+    sim_free(&sim);
+    sl_schema_free(in_schema);
+    return cuts;
+}
+
+/* TUMBLE / HOP at 1 and 3 workers, interrupted at several points and restored each time:
+ * the output and the late-row count equal the uninterrupted run's and the reference. */
+static void check_cuts(const char *sql, uint32_t rows_per_worker)
+{
+    struct query q;
+    bind_query(&q, sql);
+    static const int counts[] = {1, 3};
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        for (size_t c = 0; c < 2; c++) {
+            int n = counts[c];
+            struct stream st[MAXW];
+            uint64_t rng = seed * 104729 + (uint64_t)n;
+            uint64_t nev = 0;
+            for (int i = 0; i < n; i++) {
+                gen_stream(&st[i], rows_per_worker / (uint32_t)n + 1,
+                           seed == 2 ? -40000 : 1700000000000ll, &rng);
+                nev += st[i].nev;
+            }
+            struct lines want = {0}, plain = {0};
+            uint64_t want_late = reference(&q, st, n, &want), plain_late = 0;
+            run_sim(&q, n, st, seed, &plain, &plain_late);
+            lines_compare(&plain, &want);
+            assert_int_equal(plain_late, want_late);
+            /* cuts: every few steps (many), every quarter, once after a watermark */
+            static const uint64_t div[] = {40, 4, 1};
+            for (size_t d = 0; d < 3; d++) {
+                struct lines got = {0};
+                uint64_t got_late = 0;
+                uint64_t every = nev / div[d] + 1;
+                if (div[d] == 1)
+                    every = nev * 10; /* no periodic cut: only the watermark one */
+                int cuts = run_sim_cut(&q, n, st, seed, every, nev / 3, &got, &got_late);
+                assert_true(cuts >= 1);
+                lines_compare(&got, &want);
+                assert_int_equal(got_late, want_late);
+                lines_free(&got);
+            }
+            lines_free(&want);
+            lines_free(&plain);
+            for (int i = 0; i < n; i++)
+                stream_free(&st[i]);
+        }
+    }
+    sl_job_free(q.job);
+}
+
+static void test_tumble_checkpoints(void **state)
+{
+    (void)state;
+    check_cuts(q_tumble, 1500);
+}
+
+static void test_hop_checkpoints(void **state)
+{
+    (void)state;
+    check_cuts(q_hop, 1000);
+}
+
+/* A state taken part-way through a 3-worker HOP (open windows with partials, final windows,
+ * sender watermarks): truncated at every length and with random bit flips, restore into a
+ * fresh operator gives SL_ECORRUPT or succeeds, never crashes, and the operator frees
+ * cleanly; a state of 3 workers is refused by a 1-worker operator, naming both counts. */
+static void test_restore_corrupt(void **state)
+{
+    (void)state;
+    struct query q;
+    bind_query(&q, q_hop);
+    const int n = 3;
+    struct stream st[MAXW];
+    uint64_t rng = 31337;
+    for (int i = 0; i < n; i++)
+        gen_stream(&st[i], 40, 1700000000000ll, &rng);
+    struct sim sim;
+    sim_init(&sim, n, &q, 4);
+    struct sl_schema *sch = schema_of(&q.window->input->out);
+    struct sl_batch_pool *pools[MAXW];
+    for (int i = 0; i < n; i++)
+        pools[i] = sl_batch_pool_new(sim.w[i].ctx.heap, sch, 2);
+    /* about two thirds of every worker's events, then everything delivered */
+    for (int i = 0; i < n; i++) {
+        struct worker *w = &sim.w[i];
+        for (uint32_t k = 0; k < st[i].nev * 2 / 3; k++) {
+            const struct event *e = &st[i].ev[k];
+            struct sl_error err;
+            int rc = e->is_wm ? w->win->ops->watermark(w->win, &w->ctx, e->wm, &err)
+                              : push_event(w->win, &w->ctx, pools[i], &st[i], e, &err);
+            assert_int_equal(rc, 0);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        deliver(i);
+    struct sl_sbuf sb;
+    sl_sbuf_init(&sb);
+    struct worker *w0 = &sim.w[1];
+    assert_int_equal(w0->agg->ops->save(w0->agg, &w0->ctx, &sb, NULL), 0);
+    assert_true(sb.len > 100);
+    size_t step = sb.len > 4000 ? sb.len / 2000 : 1;
+    uint8_t *copy = malloc(sb.len);
+    for (size_t len = 0; len < sb.len; len += (len < 200 ? 1 : step)) {
+        struct sl_op *op;
+        assert_int_equal(sl_op_winagg_new(q.agg, &w0->ctx, &op, NULL), 0);
+        uint8_t *t = malloc(len + 1);
+        memcpy(t, sb.p, len);
+        struct sl_sread r;
+        sl_sread_init(&r, t, len, "cut");
+        assert_int_equal(op->ops->restore(op, &w0->ctx, &r, NULL), SL_ECORRUPT);
+        op->ops->free(op);
+        free(t);
+    }
+    int ok = 0, bad = 0;
+    for (int t = 0; t < 1500; t++) {
+        memcpy(copy, sb.p, sb.len);
+        int flips = 1 + (int)(sl_test_rand(&rng) % 3);
+        for (int f = 0; f < flips; f++) {
+            uint64_t bit = sl_test_rand(&rng) % (sb.len * 8);
+            copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        }
+        struct sl_op *op;
+        assert_int_equal(sl_op_winagg_new(q.agg, &w0->ctx, &op, NULL), 0);
+        struct sl_sread r;
+        sl_sread_init(&r, copy, sb.len, "flipped");
+        int rc = op->ops->restore(op, &w0->ctx, &r, NULL);
+        if (rc == 0) {
+            ok++;
+            struct sl_sbuf again;
+            sl_sbuf_init(&again);
+            assert_int_equal(op->ops->save(op, &w0->ctx, &again, NULL), 0);
+            sl_sbuf_free(&again);
+        } else {
+            assert_int_equal(rc, SL_ECORRUPT);
+            bad++;
+        }
+        op->ops->free(op);
+    }
+    assert_true(bad > 0);
+    free(copy);
+    /* another worker count */
+    struct sl_worker_ctx one = w0->ctx;
+    one.nworkers = 1;
+    one.worker = 0;
+    struct sl_op *op;
+    assert_int_equal(sl_op_winagg_new(q.agg, &one, &op, NULL), 0);
+    struct sl_sread r;
+    struct sl_error err;
+    sl_sread_init(&r, sb.p, sb.len, "state");
+    assert_int_equal(op->ops->restore(op, &one, &r, &err), SL_ECORRUPT);
+    assert_non_null(strstr(err.msg, "3 workers"));
+    assert_non_null(strstr(err.msg, "runs 1"));
+    op->ops->free(op);
+    /* restore into an operator that has already run */
+    struct sl_sread r2;
+    sl_sread_init(&r2, sb.p, sb.len, "state");
+    assert_int_equal(w0->agg->ops->restore(w0->agg, &w0->ctx, &r2, NULL), SL_ESTATE);
+    sl_sbuf_free(&sb);
+    /* drain: finish the run so the simulation frees cleanly */
+    for (int i = 0; i < n; i++) {
+        struct worker *w = &sim.w[i];
+        assert_int_equal(w->win->ops->watermark(w->win, &w->ctx, INT64_MAX, NULL), 0);
+    }
+    for (int i = 0; i < n; i++)
+        deliver(i);
+    for (int i = 0; i < n; i++) {
+        sl_batch_pool_free(pools[i]);
+        stream_free(&st[i]);
+    }
+    sl_schema_free(sch);
+    sim_free(&sim);
+    sl_job_free(q.job);
+}
+
 int main(void)
 {
     if (sl_simd_init() != 0)
@@ -1121,6 +1428,9 @@ int main(void)
         cmocka_unit_test(test_tumble_random),
         cmocka_unit_test(test_hop_varchar_random),
         cmocka_unit_test(test_no_key_random),
+        cmocka_unit_test(test_tumble_checkpoints),
+        cmocka_unit_test(test_hop_checkpoints),
+        cmocka_unit_test(test_restore_corrupt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
