@@ -366,6 +366,10 @@ int sl_cmd_run(int argc, char **argv)
     fflush(stdout);
     if (rc) {
         fprintf(stderr, "sluice run: %s\n", err.msg);
+        if (opts.ckpt)
+            fprintf(stderr, "sluice run: job '%s' keeps its last committed epoch in %s/%s; run "
+                            "the same command again to resume from it\n",
+                    ck.job, ck.state_dir, ck.job);
         goto out;
     }
     if (!a.quiet) {

@@ -281,6 +281,8 @@ static void test_session_expiry(void **state)
         if (!log_has(d, "fenced") && !log_has(d, "expired"))
             print_log(d);
         assert_true(log_has(d, "fenced") || log_has(d, "expired"));
+        fprintf(stderr, "the frozen job said:\n");
+        print_log(d);
         pid = spawn_run(d, "expiry", true); /* the same command resumes */
         rc = wait_run(pid);
         if (rc != 0)
