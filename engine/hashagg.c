@@ -17,6 +17,31 @@
  * lines: in a table beyond the caches a row costs one miss for all the aggregates of a group.
  * The price is up to 3 unused words per group for odd layouts.
  *
+ * CHECKPOINT STATE (sl_hashagg_save / sl_hashagg_load, little-endian, engine/state.h): the
+ * spec, then the groups column by column in group-id order, so that the key words and the
+ * state rows go out and in as bulk copies (one memcpy each on a little-endian machine):
+ *
+ *   bytes          field
+ *   4              magic 0x31414853 ("SHA1", format 1)
+ *   4              nkeys, then per key 4 bytes: type id, nullable, precision, scale
+ *   4              naggs, then per aggregate 5 bytes: function, and its input type as above
+ *                  (all 0 for COUNT(*))
+ *   4              W, state words per group (checked against the spec's layout)
+ *   4              G, groups
+ *   per key word w (keys in spec order, then the null-mask word if there is one):
+ *     8 x G          the key words (hashagg.h's encoding), or for a VARCHAR key:
+ *     8 + ...        section bytes, then per group 4 bytes length (0xffffffff: NULL) and
+ *                    the string (by content: the dictionary is rebuilt on load)
+ *   8 x W x G      state rows without padding: per group, per aggregate in spec order its
+ *                  state word then its count word, where it has them
+ * Load checks the spec (SL_ECORRUPT naming what differs), every length against the bytes
+ * left, the key words' encoding (INT sign-extended, BOOLEAN 0/1, DOUBLE normalized, NULL
+ * markers only in nullable keys, a NULL 64-bit key's word 0, null-mask bits) and counts
+ * (<= INT64_MAX); it writes the words and rows straight into the arrays of a table sized
+ * once and builds the slots with the kernels' rehash. Keys are not compared on load: a
+ * corrupted state whose keys collide loads as two groups (wrong, never unsafe; snapshot
+ * files carry a CRC32C against such damage).
+ *
  * COUNT(*) FOLDING: COUNT(*) with a SUM / MIN / MAX of a NOT NULL input (the common
  * `COUNT(*), SUM(x)`) takes no pass of its own: the SUM's update kernel is given COUNT(*)'s
  * count word as its count (every row has a value, so counting the values is counting the

@@ -1,5 +1,20 @@
 /*
  * engine/op_basic.c - projection, filter, watermark and sink operators (see op_basic.h).
+ *
+ * Of these only the watermark operator keeps state across batches. Its checkpoint state
+ * (ops->save / ops->restore, little-endian, engine/state.h):
+ *
+ *   bytes   field
+ *   4       magic 0x314d5753 ("SWM1", format 1)
+ *   8       the last watermark sent downstream (INT64_MIN: none yet)
+ *   4       nsplits, then per split (13 bytes):
+ *     4       split id
+ *     1       done (0/1)
+ *     8       largest rowtime seen (INT64_MIN: none)
+ *
+ * Splits are matched by id: a split in the state that the restored operator does not read
+ * is SL_ECORRUPT; a split the state does not name starts from scratch. Idleness is not
+ * saved: every split restarts as active now (the idle timeout counts from the restore).
  */
 #include "engine/op_basic.h"
 

@@ -20,7 +20,9 @@ int sl_op_filter_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
  * the source gives this worker) and sends watermark = min over live splits of
  * (largest rowtime - delay) downstream whenever it rises. A split that has been idle for
  * idle_timeout_ms (0: never) or is done stops counting. The split of a pushed batch is
- * ctx->split.
+ * ctx->split. Checkpoints: ops->save / ops->restore keep the emitted watermark and per split
+ * its largest rowtime and done flag (layout in op_basic.c), so the watermarks after a
+ * restore are those of an uninterrupted run; splits restart active.
  */
 int sl_op_watermark_new(const struct sl_plan *node, struct sl_worker_ctx *ctx,
                         const int32_t *splits, uint32_t nsplits, int64_t idle_timeout_ms,

@@ -13,6 +13,24 @@
  *            most SL_WA_SPARES) for the next windows, so that a steady stream of windows
  *            does not reallocate.
  *
+ * CHECKPOINT STATE (ops->save / ops->restore, little-endian, engine/state.h): taken at a
+ * consistent cut, so no partial is in flight; partials still in `open` are saved per owner.
+ *
+ *   bytes      field
+ *   4          magic 0x31415753 ("SWA1", format 1)
+ *   4          nworkers (restore refuses another count: SL_ECORRUPT naming both)
+ *   8, 8       wm1, wm1_sent
+ *   4          nopen, then per open window in (end, start) order (strictly increasing):
+ *     8, 8       start, end
+ *     per owner 0 .. nworkers-1: 1 byte present (0/1), then if 1 a hashagg state
+ *   8          wm2
+ *   1, 1       input_done, finished (0/1)
+ *   8 x nw     sender_wm[]
+ *   4          nfin, then per final window in (end, start) order: 8, 8 start, end; hashagg
+ *              state
+ * A hashagg state is sl_hashagg_save's (engine/hashagg.c). fired_ns (a latency measurement
+ * of this process) is not saved: restored windows report no window delay.
+ *
  * A batch in phase 1: one pass gives every position its window (a small list of the
  * batch's distinct windows, searched linearly from the last hit: rows of one batch mostly
  * share a window; a batch spread over many windows costs O(rows * windows)) and its owner
@@ -659,7 +677,7 @@ static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
         return rc;
     }
     default:
-        return 0; /* barriers and END: nothing to do yet */
+        return 0; /* barriers are aligned by the executor; END carries nothing here */
     }
 }
 

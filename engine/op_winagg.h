@@ -46,7 +46,11 @@
  *     SUM / COUNT rounded HALF_UP to the result scale (DecimalDataUtils.divide); a result
  *     beyond the 64 bits sluice keeps for a DECIMAL is an SL_EOVERFLOW error. The hashagg
  *     keeps a SUM and a hidden COUNT for it and this operator divides at emission.
- *   - SL_MSG_BARRIER and SL_MSG_END from senders are ignored (no checkpoints here yet).
+ *   - checkpoint barriers are the executor's business, not this operator's: the executor
+ *     aligns them (engine/exec.c) and calls ops->save only at a consistent cut, when no
+ *     partial or watermark is in flight to this instance, and ops->restore on a fresh
+ *     instance before anything is pushed (the state layout is in op_winagg.c). An
+ *     SL_MSG_BARRIER or SL_MSG_END that reaches receive() anyway is ignored.
  *
  * THREADS: every call runs on the operator's worker thread; only partials cross threads,
  * through the messages.

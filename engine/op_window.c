@@ -8,6 +8,9 @@
  * repeats a row size / slide times for HOP) and computes the three window columns from the
  * starts. When size / slide is large the positions are fed to the kernel in chunks so the
  * scratch space stays max(SL_BATCH_CAP, size / slide) pairs.
+ *
+ * Checkpoints: the operator keeps nothing across batches (each push is done when it
+ * returns; watermarks pass straight through), so it has no save / restore.
  */
 #include "engine/op_window.h"
 
