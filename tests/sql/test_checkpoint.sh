@@ -55,8 +55,8 @@ finish() {
   local q=$1 d=$2 k rc
   for k in 1 2 3 4 5; do
     # shellcheck disable=SC2046
-    "$bin" run $(files "$q") "${common[@]}" --set OUT="$d/out" --state-dir "$d/state" --job j \
-        >> "$d/log" 2>&1
+    timeout -s ABRT 120 "$bin" run $(files "$q") "${common[@]}" --set OUT="$d/out" \
+        --state-dir "$d/state" --job j >> "$d/log" 2>&1
     rc=$?
     [ $rc -eq 0 ] && return 0
     echo "  (resume $k of $q exited $rc)" >> "$d/log"
@@ -79,7 +79,7 @@ for q in q1 tumble_stats; do
     d="$tmp/$q-$cp"
     mkdir -p "$d"
     # shellcheck disable=SC2046
-    SLUICE_CRASH_AT=$cp "$bin" run $(files "$q") "${common[@]}" --set OUT="$d/out" \
+    SLUICE_CRASH_AT=$cp timeout -s ABRT 120 "$bin" run $(files "$q") "${common[@]}" --set OUT="$d/out" \
         --state-dir "$d/state" --job j > "$d/log" 2>&1
     rc=$?
     if [ $rc -ne 137 ]; then
@@ -117,7 +117,7 @@ for q in q1 hop_count; do
     if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
     wait $pid 2>/dev/null
   done
-  if ! "$bin" run "$here/nexmark_paced.sql" "$ex/ddl_views.sql" "$here/${q}_fs.sql" "${paced[@]}" \
+  if ! timeout -s ABRT 120 "$bin" run "$here/nexmark_paced.sql" "$ex/ddl_views.sql" "$here/${q}_fs.sql" "${paced[@]}" \
         --set OUT="$d/out" --state-dir "$d/state" --job j >> "$d/log" 2>&1; then
     echo "FAIL $q after $kills kills: the restarted job did not complete"; tail -5 "$d/log"
     fail=1; continue
