@@ -643,7 +643,7 @@ static int sl_worker_loop(struct sl_worker *w)
         bool stop = x->opts->stop && *x->opts->stop;
         bool busy = false, left = false;
         int rc;
-        if (x->ck && !w->ck_epoch) {
+        if (x->ck && !w->ck_epoch && !atomic_load(&x->ck_shutdown)) {
             uint64_t req = atomic_load_explicit(&x->ck_req, memory_order_acquire);
             if (req > w->ck_done && (rc = sl_ck_begin(w, req, err)) != 0)
                 return rc;
@@ -866,6 +866,8 @@ static int sl_ck_turn(struct sl_exec *x, struct sl_ck_coord *cc, struct sl_error
 {
     const struct sl_ckpt_opts *o = x->opts->ckpt;
     double now = sl_wall();
+    if (atomic_load(&x->ck_shutdown))
+        return 0; /* the final epoch committed: no other may start */
     if (!cc->inflight) {
         bool stopping = x->opts->stop && *x->opts->stop;
         bool all_idle = true;
