@@ -694,8 +694,15 @@ static int sl_worker_loop(struct sl_worker *w)
         if (busy) {
             idle_turns = 0;
         } else if (++idle_turns > 8) {
-            /* nothing to do: the sources waited already; give the core away briefly */
-            sched_yield();
+            if (w->ck_epoch || atomic_load_explicit(&w->idle_done, memory_order_relaxed)) {
+                /* waiting for barriers or for the final epoch: no source polls wait here,
+                 * so sleep a little instead of spinning (others may need the core) */
+                struct timespec ts = {0, 20 * 1000};
+                nanosleep(&ts, NULL);
+            } else {
+                /* nothing to do: the sources waited already; give the core away briefly */
+                sched_yield();
+            }
         }
     }
 }
