@@ -225,8 +225,17 @@ int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, stru
     }
     if (to < 0 || to >= x->n)
         return sl_error_set(err, SL_EINVAL, "message to worker %d of %d", to, x->n);
+    struct sl_worker *w = &x->workers[ctx->worker];
+    if (w->ck_epoch && to != w->id)
+        /* while aligning, only received messages run operators: a send now would carry
+         * pre-checkpoint input behind this worker's barrier, i.e. into the next epoch */
+        return sl_error_set(err, SL_ENOTSUP,
+                            "operator '%s' sent a message while a checkpoint was aligning (an "
+                            "exchange of more than one hop): such pipelines cannot take "
+                            "checkpoints yet",
+                            op->ops->name);
     msg.aux = op->tag;
-    return sl_send_raw(&x->workers[ctx->worker], to, msg, err);
+    return sl_send_raw(w, to, msg, err);
 }
 
 /* ---- pipelines ----------------------------------------------------------------------------- */
