@@ -530,6 +530,30 @@ static int sl_ck_barrier(struct sl_worker *w, int from, uint64_t epoch, struct s
     return 0;
 }
 
+/* Serves every message this worker sent itself (its own ring and queue) - all sent before
+ * its cut, since it polls no source while aligning. */
+static int sl_ck_drain_self(struct sl_worker *w, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    struct sl_ring *r = x->rings[w->id * x->n + w->id];
+    struct sl_pending *p = &w->pending[w->id];
+    for (;;) {
+        while (p->len && sl_ring_push(r, p->msgs[p->head])) {
+            p->head = (p->head + 1) % p->cap;
+            p->len--;
+        }
+        struct sl_msg m;
+        if (!sl_ring_pop(r, &m)) {
+            if (!p->len)
+                return 0;
+            continue;
+        }
+        int rc = sl_dispatch(w, w->id, m, err);
+        if (rc)
+            return rc;
+    }
+}
+
 /* Every barrier is in: saves this worker's state of epoch ck_epoch and resumes. The outcome
  * goes to the coordinator (ck_rc), which fails the epoch; the worker goes on either way. */
 static void sl_ck_snapshot(struct sl_worker *w)
@@ -662,6 +686,9 @@ static int sl_worker_loop(struct sl_worker *w)
         if (rc)
             return rc;
         if (w->ck_epoch && w->ck_nbar == x->n - 1) {
+            /* messages to itself sent before the cut are still in its own ring or queue */
+            if ((rc = sl_ck_drain_self(w, err)) != 0)
+                return rc;
             sl_ck_snapshot(w);
             busy = true;
         }
