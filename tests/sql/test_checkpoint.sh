@@ -69,7 +69,7 @@ crash_points=(
   snapshot.before_rename@3 snapshot.before_dirfsync@4 snapshot.after_dirfsync@3
   ckpt.after_snapshot@2 ckpt.before_manifest_rename@2 ckpt.after_manifest@2
   file.before_write@3 file.before_rename@3 file.after_rename@3 file.after_rename@4
-  ckpt.after_prepared@2 ckpt.after_committed@2 fs_sink.before_prepare_rename@3
+  ckpt.after_prepared@2 ckpt.after_committed@2 fs_sink.before_prepare_rename@1
   fs_sink.before_rename@2 fs_sink.after_rename@2 ckpt.after_sink_commit@2 ckpt.after_cleanup@2
 )
 
