@@ -33,13 +33,24 @@
  * time ('max-emit-speed' = 'false'); pre-loaded Kafka and file inputs cannot be paced, and
  * their figures are processing latency under saturation (said in the output).
  *
- * Checkpoints do not exist yet: --checkpoint-interval is accepted and recorded, and the
- * output says it had no effect.
+ * CHECKPOINTS
+ * With --checkpoint-interval D every timed job (warm-ups and repetitions; not the untimed
+ * loading of a topic) takes checkpoints as `sluice run` does (engine/checkpoint.h, the file
+ * store): an epoch every D, and a final one at the end of the bounded input, which is inside
+ * the measured wall time. Each run gets a fresh state directory under $SLUICE_BENCH_DIR,
+ * else $TMPDIR, else /var/tmp (a disk, not a RAM /tmp), and its own job id, and the
+ * directory is removed after the run, so no run resumes another's state. Every repetition
+ * then reports the executor's checkpoint figures: epochs committed, the duration from the
+ * trigger to the sinks' commit (p50, p99, max), the alignment (trigger to the last
+ * worker's snapshot, p50), and the state and snapshot bytes of the last epoch. The
+ * throughput loss of checkpoints is `sluice bench compare` of a run without against a run
+ * with the option: the benchmark names are the same.
  */
 #include "tools/cmd_bench.h"
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -83,7 +94,12 @@ static const char sl_bench_usage[] =
     "  --paced               the generator emits R events per second of wall time\n"
     "                        ('max-emit-speed' = 'false'): a fixed offered load for latency\n"
     "  --workers N           worker threads (default 1)\n"
-    "  --checkpoint-interval D  recorded only: checkpoints are not implemented yet\n"
+    "  --checkpoint-interval D  take checkpoints every D ('1 s', '500 ms', '1000' = ms)\n"
+    "                        in every timed run, each with a fresh state directory under\n"
+    "                        $SLUICE_BENCH_DIR, $TMPDIR or /var/tmp (removed after the run);\n"
+    "                        adds per run: epochs committed, duration p50/p99/max and\n"
+    "                        alignment p50 (ms), state and snapshot bytes of the last epoch.\n"
+    "                        Compare with a run without it: 'sluice bench compare'\n"
     "  --warmup N            untimed runs before the measured ones (default 1)\n"
     "  --reps N              measured repetitions (default 5)\n"
     "  --json FILE           results in google-benchmark's JSON format ('-': stdout)\n"
@@ -209,7 +225,8 @@ struct sl_bench_args {
     int64_t events, rate;
     bool paced, instructions, membw, pin, quiet, child;
     int workers, warmup, reps;
-    const char *checkpoint;
+    const char *checkpoint; /* as given, or NULL */
+    int64_t checkpoint_ms;  /* > 0: take checkpoints that often */
     const char *json;
 };
 
@@ -222,6 +239,10 @@ struct sl_bench_rep {
     double p50_us, p99_us, p999_us;
     uint64_t windows;               /* windows emitted (window delay samples) */
     double wd50_us, wd99_us, wd999_us; /* window delay after the watermark passed the end */
+    /* checkpoints (sl_exec_summary), with --checkpoint-interval */
+    uint32_t ck_count, ck_failed;
+    double ck_p50_ms, ck_p99_ms, ck_max_ms, ck_align_p50_ms;
+    uint64_t ck_state_bytes, ck_bytes;
 };
 
 struct sl_bench_result {
@@ -332,6 +353,29 @@ static int sl_bench_tmpdir(struct sl_bench_env *e)
     return 0;
 }
 
+/* Where checkpointed runs keep their state: a disk, not a RAM /tmp. */
+static const char *sl_bench_state_base(void)
+{
+    const char *d = getenv("SLUICE_BENCH_DIR");
+    if (!d || !*d)
+        d = getenv("TMPDIR");
+    return d && *d ? d : "/var/tmp";
+}
+
+static int sl_bench_rm1(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes a run's state directory and everything in it. */
+static void sl_bench_rmtree(const char *dir)
+{
+    if (nftw(dir, sl_bench_rm1, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        fprintf(stderr, "sluice bench: could not remove all of %s\n", dir);
+}
+
 /*
  * Binds and runs `nin` SQL texts as one job. With `rep`, measures: summary, latency and
  * (under callgrind) instructions. Returns 0 or -1 (said).
@@ -380,6 +424,34 @@ static int sl_bench_exec(struct sl_bench_env *e, const struct sl_sql_input *in, 
                                 .on_emit_arg = lat,
                                 .on_window = rep ? sl_bench_on_window : NULL,
                                 .on_window_arg = lat};
+    /* checkpoints: a fresh state directory and job id per run, removed afterwards */
+    struct sl_ckpt_opts ck;
+    char sdir[512] = "", jobid[40];
+    static unsigned runs;
+    if (rep && e->a->checkpoint_ms > 0) {
+        snprintf(sdir, sizeof(sdir), "%s/sluice-bench-state-XXXXXX", sl_bench_state_base());
+        if (!mkdtemp(sdir)) {
+            fprintf(stderr, "sluice bench: cannot make a state directory %s: %s\n", sdir,
+                    strerror(errno));
+            free(lat);
+            sl_job_free(job);
+            return -1;
+        }
+        snprintf(jobid, sizeof(jobid), "bench-%d-%u", (int)getpid() % 1000000, ++runs);
+        ck = (struct sl_ckpt_opts){.state_dir = sdir,
+                                   .job = jobid,
+                                   .interval_ms = e->a->checkpoint_ms,
+                                   .keep = 3,
+                                   .full_every = 10,
+                                   .standby_timeout_ms = 0,
+                                   .log = e->a->quiet || e->a->child ? NULL : stderr};
+        const char *v; /* the settings `sluice run` reads, for SQL files */
+        if ((v = sl_job_setting(job, "state.checkpoints.num-retained")) && atoi(v) >= 1)
+            ck.keep = atoi(v);
+        if ((v = sl_job_setting(job, "sluice.checkpoint.full-every")) && atoi(v) >= 1)
+            ck.full_every = atoi(v);
+        opts.ckpt = &ck;
+    }
     struct sl_exec_summary sum;
     if (rep)
         CALLGRIND_START_INSTRUMENTATION;
@@ -387,6 +459,8 @@ static int sl_bench_exec(struct sl_bench_env *e, const struct sl_sql_input *in, 
     if (rep)
         CALLGRIND_STOP_INSTRUMENTATION;
     sl_job_free(job);
+    if (sdir[0])
+        sl_bench_rmtree(sdir);
     if (rc) {
         fprintf(stderr, "sluice bench: %s\n", err.msg);
         free(lat);
@@ -413,6 +487,14 @@ static int sl_bench_exec(struct sl_bench_env *e, const struct sl_sql_input *in, 
         rep->wd50_us = (double)sl_hist_quantile(&lat[0].wh, 0.5) / 1e3;
         rep->wd99_us = (double)sl_hist_quantile(&lat[0].wh, 0.99) / 1e3;
         rep->wd999_us = (double)sl_hist_quantile(&lat[0].wh, 0.999) / 1e3;
+        rep->ck_count = sum.checkpoints;
+        rep->ck_failed = sum.checkpoints_failed;
+        rep->ck_p50_ms = sum.ckpt_p50_ms;
+        rep->ck_p99_ms = sum.ckpt_p99_ms;
+        rep->ck_max_ms = sum.ckpt_max_ms;
+        rep->ck_align_p50_ms = sum.ckpt_align_p50_ms;
+        rep->ck_state_bytes = sum.ckpt_state_bytes;
+        rep->ck_bytes = sum.ckpt_bytes;
         free(lat);
     }
     return 0;
@@ -614,6 +696,9 @@ static double sl_bench_instructions(struct sl_bench_env *e, const char *name, co
                   "--reps 1 --no-membw --quiet --child%s%s",
                   self, name, (long long)a->events, (long long)a->rate, a->workers,
                   a->paced ? " --paced" : "", a->pin ? "" : " --no-pin");
+    if (a->checkpoint_ms > 0)
+        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --checkpoint-interval %lld",
+                      (long long)a->checkpoint_ms);
     for (size_t i = 0; i < a->nfiles && !strncmp(name, "sql/", 4); i++)
         n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " '%s'", a->files[i]);
     for (size_t i = 0; i < a->nparams; i++)
@@ -780,12 +865,15 @@ static struct sl_bench_stats sl_bench_stats_of(const double *v, int n)
 enum { SL_FIG_REAL, SL_FIG_CPU, SL_FIG_IPS, SL_FIG_PERCORE, SL_FIG_CORES, SL_FIG_ROWS_IN,
        SL_FIG_ROWS_OUT, SL_FIG_LATE, SL_FIG_P50, SL_FIG_P99, SL_FIG_P999, SL_FIG_LAT_ROWS,
        SL_FIG_LAT_UNATTR, SL_FIG_WINDOWS, SL_FIG_WD50, SL_FIG_WD99, SL_FIG_WD999,
-       SL_FIG_COUNT };
+       SL_FIG_CK_COUNT, SL_FIG_CK_FAILED, SL_FIG_CK_P50, SL_FIG_CK_P99, SL_FIG_CK_MAX,
+       SL_FIG_CK_ALIGN, SL_FIG_CK_STATE, SL_FIG_CK_BYTES, SL_FIG_COUNT };
 static const char *const sl_bench_fig_names[SL_FIG_COUNT] = {
     "real_time", "cpu_time", "items_per_second", "events_per_second_per_core", "cores",
     "rows_in", "rows_out", "late_rows", "latency_p50_us", "latency_p99_us",
     "latency_p999_us", "latency_rows", "latency_unattributed_rows", "windows",
-    "window_delay_p50_us", "window_delay_p99_us", "window_delay_p999_us"};
+    "window_delay_p50_us", "window_delay_p99_us", "window_delay_p999_us", "checkpoints",
+    "checkpoints_failed", "checkpoint_p50_ms", "checkpoint_p99_ms", "checkpoint_max_ms",
+    "checkpoint_align_p50_ms", "checkpoint_state_bytes", "checkpoint_bytes"};
 
 static void sl_bench_figs(const struct sl_bench_rep *r, double *f)
 {
@@ -806,11 +894,19 @@ static void sl_bench_figs(const struct sl_bench_rep *r, double *f)
     f[SL_FIG_WD50] = r->wd50_us;
     f[SL_FIG_WD99] = r->wd99_us;
     f[SL_FIG_WD999] = r->wd999_us;
+    f[SL_FIG_CK_COUNT] = r->ck_count;
+    f[SL_FIG_CK_FAILED] = r->ck_failed;
+    f[SL_FIG_CK_P50] = r->ck_p50_ms;
+    f[SL_FIG_CK_P99] = r->ck_p99_ms;
+    f[SL_FIG_CK_MAX] = r->ck_max_ms;
+    f[SL_FIG_CK_ALIGN] = r->ck_align_p50_ms;
+    f[SL_FIG_CK_STATE] = (double)r->ck_state_bytes;
+    f[SL_FIG_CK_BYTES] = (double)r->ck_bytes;
 }
 
 static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int family,
                                 const char *agg, int rep_index, const double *fig, bool lat,
-                                double instr, bool first)
+                                bool ck, double instr, bool first)
 {
     fprintf(f, "%s    {\n      \"name\": ", first ? "" : ",\n");
     char name[256];
@@ -832,8 +928,10 @@ static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int 
     for (int k = 0; k < SL_FIG_COUNT; k++) {
         if (!lat && k >= SL_FIG_P50 && k <= SL_FIG_P999)
             continue;
-        if (fig[SL_FIG_WINDOWS] == 0 && k >= SL_FIG_WINDOWS)
+        if (fig[SL_FIG_WINDOWS] == 0 && k >= SL_FIG_WINDOWS && k <= SL_FIG_WD999)
             continue; /* no windows: no window delay */
+        if (!ck && k >= SL_FIG_CK_COUNT)
+            continue; /* no checkpoints */
         fprintf(f, "      \"%s\": %.17g,\n", sl_bench_fig_names[k], fig[k]);
         if (k == SL_FIG_CPU)
             fputs("      \"time_unit\": \"ms\",\n", f);
@@ -878,8 +976,17 @@ static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
             (long long)a->rate, a->paced ? "true" : "false", a->workers, a->warmup, a->reps);
     fputs("    \"checkpoint_interval\": ", f);
     sl_bench_json_write_str(f, a->checkpoint ? a->checkpoint : "none");
-    fputs(",\n    \"checkpoints\": \"not implemented yet: the interval is recorded and has no "
-          "effect\",\n    \"latency_method\": \"per batch: from a source batch's poll to the "
+    fprintf(f, ",\n    \"checkpoint_interval_ms\": %lld,\n    \"checkpoints\": ",
+            (long long)a->checkpoint_ms);
+    sl_bench_json_write_str(
+        f, a->checkpoint_ms > 0
+               ? "on: every run takes epochs at the interval and a final one at the end, file "
+                 "commit store, a fresh state directory per run; per run: checkpoints, "
+                 "checkpoint_p50_ms/p99/max (trigger to sinks committed), "
+                 "checkpoint_align_p50_ms (trigger to the last worker's snapshot), "
+                 "checkpoint_state_bytes and checkpoint_bytes (written) of the last epoch"
+               : "off");
+    fputs(",\n    \"latency_method\": \"per batch: from a source batch's poll to the "
           "sink write made during its push (windows: from the batch that moved the watermark "
           "past the window end); rows without such a batch are counted as unattributed\"\n"
           "  },\n  \"benchmarks\": [\n",
@@ -895,7 +1002,8 @@ static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
                 lat = false;
         }
         for (int k = 0; k < r->nreps; k++) {
-            sl_bench_json_entry(f, r, (int)i, NULL, k, figs[k], lat, r->instructions, first);
+            sl_bench_json_entry(f, r, (int)i, NULL, k, figs[k], lat, a->checkpoint_ms > 0,
+                                r->instructions, first);
             first = false;
         }
         if (r->nreps < 2)
@@ -913,8 +1021,8 @@ static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
                          : g == 2 ? s.stddev
                                   : (s.mean != 0 ? s.stddev / s.mean : 0);
             }
-            sl_bench_json_entry(f, r, (int)i, aggs[g], 0, agg, lat, g == 3 ? -1 : r->instructions,
-                                false);
+            sl_bench_json_entry(f, r, (int)i, aggs[g], 0, agg, lat, a->checkpoint_ms > 0,
+                                g == 3 ? -1 : r->instructions, false);
         }
     }
     fputs("\n  ]\n}\n", f);
@@ -931,11 +1039,16 @@ static void sl_bench_table(FILE *f, const struct sl_bench_args *a,
     fprintf(f, "\nload average %.2f at the start%s\n", m->load[0],
             m->load[0] > 0.5 * m->cpus ? " - the machine is busy: figures are not final" : "");
     fprintf(f,
-            "runs: %lld events, event rate %lld/s%s, %d workers, %d warm-up + %d measured; "
-            "checkpoint interval %s (checkpoints are not implemented yet: no effect)\n\n",
+            "runs: %lld events, event rate %lld/s%s, %d workers, %d warm-up + %d measured; ",
             (long long)a->events, (long long)a->rate,
             a->paced ? " paced in wall time" : " (unpaced: as fast as possible)", a->workers,
-            a->warmup, a->reps, a->checkpoint ? a->checkpoint : "none");
+            a->warmup, a->reps);
+    if (a->checkpoint_ms > 0)
+        fprintf(f, "checkpoints every %lld ms (a fresh state directory per run, file commit "
+                   "store)\n\n",
+                (long long)a->checkpoint_ms);
+    else
+        fputs("no checkpoints\n\n", f);
     fprintf(f, "%-32s %10s %10s %10s %7s %10s %5s %9s %9s %9s\n", "benchmark", "events/s",
             "min", "max", "spread", "per core", "cores", "p50 ms", "p99 ms", "p99.9 ms");
     char warn[4096] = "";
@@ -986,6 +1099,23 @@ static void sl_bench_table(FILE *f, const struct sl_bench_args *a,
                     sl_bench_stats_of(wd99, r->nreps).median / 1e3,
                     sl_bench_stats_of(wd999, r->nreps).median / 1e3,
                     (unsigned long long)r->reps[0].windows);
+        if (a->checkpoint_ms > 0 && r->nreps) {
+            double c[8][64];
+            for (int k = 0; k < r->nreps; k++) {
+                double fig[SL_FIG_COUNT];
+                sl_bench_figs(&r->reps[k], fig);
+                for (int j = 0; j < 8; j++)
+                    c[j][k] = fig[SL_FIG_CK_COUNT + j];
+            }
+            double med[8];
+            for (int j = 0; j < 8; j++)
+                med[j] = sl_bench_stats_of(c[j], r->nreps).median;
+            fprintf(f,
+                    "%-32s checkpoints: %.0f per run (%.0f failed), duration p50 %.1f ms p99 "
+                    "%.1f ms max %.1f ms, alignment p50 %.1f ms, state %.0f B (%.0f B "
+                    "written) in the last epoch\n",
+                    "", med[0], med[1], med[2], med[3], med[4], med[5], med[6], med[7]);
+        }
         if (r->instructions >= 0 && r->nreps)
             fprintf(f, "%-32s %.0f instructions, %.1f per event (%s)\n", "",
                     r->instructions, r->instructions / (double)r->reps[0].rows_in,
@@ -1118,6 +1248,14 @@ static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
             break;
         case 3:
             a->checkpoint = val;
+            a->checkpoint_ms = sl_exec_parse_duration_ms(val);
+            if (a->checkpoint_ms <= 0) {
+                fprintf(stderr,
+                        "sluice bench: --checkpoint-interval needs a positive duration ('1 s', "
+                        "'500 ms', '1000'), not '%s'\n",
+                        val);
+                return 2;
+            }
             break;
         case 4:
             if (sl_bench_num("--warmup", val, 0, 100, &n))

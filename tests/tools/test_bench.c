@@ -7,6 +7,7 @@
  */
 #include "tests/util/testutil.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,7 +327,15 @@ static void test_run_json_shape(void **state)
     const char *argv[] = {"bench", "run", "nexmark/q2/gen", "--events", "3000", "--reps", "2",
                           "--warmup", "1", "--no-membw", "--quiet", "--workers", "1",
                           "--checkpoint-interval", "10 s", "--json", path};
+    /* checkpoints: each run's state directory goes here and must be gone afterwards */
+    assert_int_equal(setenv("SLUICE_BENCH_DIR", tmpdir, 1), 0);
     assert_int_equal(sl_cmd_bench(17, (char **)argv), 0);
+    unsetenv("SLUICE_BENCH_DIR");
+    DIR *d = opendir(tmpdir);
+    assert_non_null(d);
+    for (struct dirent *de; (de = readdir(d));)
+        assert_null(strstr(de->d_name, "sluice-bench-state-"));
+    closedir(d);
     struct sl_error err;
     sl_error_clear(&err);
     struct sl_bench_json *doc = sl_bench_json_load(path, &err);
@@ -334,7 +343,8 @@ static void test_run_json_shape(void **state)
     assert_int_equal(sl_bench_validate(doc, &err), 0);
     const struct sl_bench_json *ctx = sl_bench_json_get(doc, "context");
     assert_string_equal(sl_bench_json_str(ctx, "checkpoint_interval"), "10 s");
-    assert_non_null(strstr(sl_bench_json_str(ctx, "checkpoints"), "not implemented"));
+    assert_int_equal((int)sl_bench_json_num(ctx, "checkpoint_interval_ms", 0), 10000);
+    assert_non_null(strstr(sl_bench_json_str(ctx, "checkpoints"), "on:"));
     assert_non_null(sl_bench_json_str(ctx, "simd_level"));
     assert_true(sl_bench_json_num(ctx, "num_cpus", 0) >= 1);
     const struct sl_bench_json *bs = sl_bench_json_get(doc, "benchmarks");
@@ -350,6 +360,18 @@ static void test_run_json_shape(void **state)
         assert_true(sl_bench_json_num(b, "items_per_second", 0) > 0);
         assert_true(sl_bench_json_num(b, "events_per_second_per_core", 0) > 0);
         assert_string_equal(sl_bench_json_str(b, "time_unit"), "ms");
+        /* a 10 s interval over a run this short: only the final epoch of the bounded
+         * input, which holds at least the source's position */
+        assert_int_equal((int)sl_bench_json_num(b, "checkpoints", -1), 1);
+        assert_int_equal((int)sl_bench_json_num(b, "checkpoints_failed", -1), 0);
+        double p50 = sl_bench_json_num(b, "checkpoint_p50_ms", -1);
+        double p99 = sl_bench_json_num(b, "checkpoint_p99_ms", -1);
+        double mx = sl_bench_json_num(b, "checkpoint_max_ms", -1);
+        assert_true(p50 > 0 && p50 <= p99 && p99 <= mx);
+        double al = sl_bench_json_num(b, "checkpoint_align_p50_ms", -1);
+        assert_true(al >= 0 && al <= p50);
+        assert_true(sl_bench_json_num(b, "checkpoint_state_bytes", 0) > 0);
+        assert_true(sl_bench_json_num(b, "checkpoint_bytes", 0) > 0);
     }
     static const char *const aggs[] = {"mean", "median", "stddev", "cv"};
     for (size_t i = 0; i < 4; i++) {
@@ -389,6 +411,10 @@ static void test_usage_errors(void **state)
     assert_int_equal(sl_cmd_bench(3, (char **)a4), 2);
     const char *a5[] = {"bench", "run", "--bogus"};
     assert_int_equal(sl_cmd_bench(3, (char **)a5), 2);
+    const char *a6[] = {"bench", "run", "--checkpoint-interval", "soon"};
+    assert_int_equal(sl_cmd_bench(4, (char **)a6), 2);
+    const char *a7[] = {"bench", "run", "--checkpoint-interval", "0"};
+    assert_int_equal(sl_cmd_bench(4, (char **)a7), 2);
 }
 
 int main(void)
