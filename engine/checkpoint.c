@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -349,8 +350,8 @@ static int sl_ckpt_store_open(const struct sl_ckpt_opts *o, const char *dir,
                               struct sl_commit_store **out, struct sl_error *err)
 {
     if (o->zk) {
-        struct sl_zk_store_config cfg = {.connect = o->zk, .job = o->job,
-                                         .session_ms = o->zk_session_ms};
+        struct sl_zk_store_config cfg = {
+            .connect = o->zk, .job = o->job, .session_ms = o->zk_session_ms};
         return sl_zk_store_new(&cfg, out, err);
     }
     return sl_file_store_new(dir, out, err);
@@ -672,6 +673,31 @@ out:
     return sl_sbuf_check(line, err);
 }
 
+/* One worker's file of an epoch, on its own thread. */
+struct sl_ckpt_job {
+    struct sl_ckpt *c;
+    uint64_t epoch;
+    int w;
+    const struct sl_ckpt_wstate *ws;
+    bool full;
+    struct sl_ckpt_prev *next;
+    struct sl_sbuf line;
+    uint64_t bytes;
+    int rc;
+    struct sl_error err;
+    pthread_t thread;
+    bool started;
+};
+
+static void *sl_ckpt_job_main(void *arg)
+{
+    struct sl_ckpt_job *j = arg;
+    sl_error_clear(&j->err);
+    j->rc = sl_ckpt_write_worker(j->c, j->epoch, j->w, j->ws, j->full, j->next, &j->line, &j->bytes,
+                                 &j->err);
+    return NULL;
+}
+
 static void sl_ckpt_prev_free(struct sl_ckpt_prev *p)
 {
     free(p->types);
@@ -730,17 +756,44 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
     sl_crash_point("ckpt.before_snapshot");
     struct sl_sbuf lines;
     sl_sbuf_init(&lines);
-    for (int w = 0; w < c->nworkers && !rc; w++) {
-        uint64_t bytes = 0;
-        rc = sl_ckpt_write_worker(c, epoch, w, &ws[w], full, &next[w], &lines, &bytes, err);
-        st->bytes += bytes;
+    /* the workers' files are written at the same time (one thread each): their writes and
+     * fsyncs overlap instead of queueing one file behind the other */
+    struct sl_ckpt_job *jobs = calloc((size_t)c->nworkers, sizeof(*jobs));
+    if (!jobs) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (int w = 0; w < c->nworkers; w++) {
+        jobs[w] = (struct sl_ckpt_job){
+            .c = c, .epoch = epoch, .w = w, .ws = &ws[w], .full = full, .next = &next[w]};
+        sl_sbuf_init(&jobs[w].line);
+        jobs[w].started =
+            w > 0 && pthread_create(&jobs[w].thread, NULL, sl_ckpt_job_main, &jobs[w]) == 0;
+    }
+    for (int w = 0; w < c->nworkers; w++) {
+        if (w == 0 || !jobs[w].started)
+            sl_ckpt_job_main(&jobs[w]); /* worker 0's file on this thread */
+    }
+    for (int w = 0; w < c->nworkers; w++) {
+        if (jobs[w].started)
+            pthread_join(jobs[w].thread, NULL);
+    }
+    for (int w = 0; w < c->nworkers; w++) {
+        if (jobs[w].rc && !rc) {
+            rc = jobs[w].rc;
+            *err = jobs[w].err;
+        }
+        st->bytes += jobs[w].bytes;
         st->state_bytes += ws[w].data.len;
+        sl_sbuf_put(&lines, jobs[w].line.p, jobs[w].line.len);
+        sl_sbuf_free(&jobs[w].line);
         if (ws[w].summary.len) {
             if (offs.len)
                 sl_sbuf_put(&offs, ",", 1);
             sl_sbuf_put(&offs, ws[w].summary.p, ws[w].summary.len);
         }
     }
+    free(jobs);
     if (rc)
         goto out;
     sl_crash_point("ckpt.after_snapshot");
