@@ -416,7 +416,13 @@ static void bm_checkpoint(struct sl_bench *b, void *arg)
             }
             atexit(sl_bm_ck_server_stop);
         }
-        zk = sl_zkserver_address(sl_bm_ck_server);
+        /* a fresh chroot per call: each call has a fresh state directory, and the job's
+         * record must not point into an earlier one */
+        static int calls;
+        static char zkbuf[300];
+        snprintf(zkbuf, sizeof(zkbuf), "%s/bench%d", sl_zkserver_address(sl_bm_ck_server),
+                 ++calls);
+        zk = zkbuf;
     }
     char dir[512];
     if (sl_bm_ck_mkdir(b, p->bytes * 2, dir, sizeof(dir)))

@@ -415,6 +415,13 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
 {
     struct sl_manifest m;
     int rc = sl_manifest_load(c, rec->manifest, rec->manifest_crc, true, &m, err);
+    if (rc == SL_ENOTFOUND)
+        return sl_error_set(err, SL_ENOTFOUND,
+                            "job '%s': the commit store (%s) says epoch %" PRId64 " is %s with "
+                            "manifest '%s', which is not in %s: is --state-dir the job's? "
+                            "(to start the job over, use a new --job or remove its record)",
+                            c->o.job, c->store->ops->name, rec->epoch,
+                            sl_epoch_phase_name(rec->phase), rec->manifest, c->dir);
     if (rc)
         return rc;
     if (m.workers != c->nworkers) {
