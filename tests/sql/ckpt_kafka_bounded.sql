@@ -1,6 +1,7 @@
 -- ddl_kafka.sql bounded (test_checkpoint_kafka.sh): the same 'kafka' table, with
 -- 'scan.bounded.mode' = 'latest-offset' so that a run ends once it has read what the topic
--- held at its first start (a restored run reads up to the same end offsets).
+-- held at its first start (a restored run reads up to the same end offsets); the topic is
+-- ${TOPIC}.
 CREATE TABLE kafka (
     event_type int,
     person ROW<
@@ -40,7 +41,7 @@ CREATE TABLE kafka (
     WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
 ) WITH (
     'connector' = 'kafka',
-    'topic' = 'nexmark',
+    'topic' = '${TOPIC}',
     'properties.bootstrap.servers' = '${BOOTSTRAP_SERVERS}',
     'properties.group.id' = 'nexmark',
     'scan.startup.mode' = 'earliest-offset',

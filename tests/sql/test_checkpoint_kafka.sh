@@ -10,10 +10,10 @@
 #      command again until the job completes: the visible part files must hold exactly the
 #      reference.py rows of the same events, nothing missing, nothing twice. q1 (stateless)
 #      and tumble_stats (window state crossing the restarts).
-#   2. SIGKILL several times in a row, each time once this run committed a new epoch (plus
-#      a random delay), then a run to the end: the same comparison.
-#   3. the Kafka sink (at-least-once): q1 into a topic, killed once after a committed
-#      epoch, restarted to the end; every reference row is in the output topic (read back
+#   2. SIGKILL at random moments several times in a row, then a run to the end: the same
+#      comparison (on a bigger topic of 12 partitions, so that a run lasts a while).
+#   3. the Kafka sink (at-least-once): q1 from the bigger topic into another, killed once
+#      after its first committed epoch, restarted to the end; every reference row is in the output topic (read back
 #      with kcat), none that is not a reference row; duplicates are allowed.
 # Every run is wrapped in `timeout -k 5 120`: a hang shows as a failure with its log.
 set -u
@@ -23,10 +23,12 @@ here=$src/tests/sql
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 mock=
+mock2=
 bg=
 cleanup() {
   [ -n "$bg" ] && pkill -KILL -P "$bg" 2>/dev/null
   [ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
+  [ -n "$mock2" ] && kill "$mock2" 2>/dev/null && wait "$mock2" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -36,26 +38,43 @@ bad() { echo "FAIL $*"; fail=1; }
 events=${CKPT_KAFKA_EVENTS:-20000}
 base=1700000000000
 
-"$bin" kafka-mock --topic nexmark --partitions 3 --topic q1out > "$tmp/mock.out" 2> "$tmp/mock.err" &
+"$bin" kafka-mock --topic nexmark --partitions 3 > "$tmp/mock.out" 2> "$tmp/mock.err" &
 mock=$!
 for _ in $(seq 1 100); do [ -s "$tmp/mock.out" ] && break; sleep 0.1; done
 bs=$(head -1 "$tmp/mock.out")
 [ -n "$bs" ] || { echo "FAIL: kafka-mock printed no address"; cat "$tmp/mock.err"; exit 1; }
+# a second mock for the kills: a bigger topic (the mock keeps about 5 MiB per partition, so
+# 12 partitions for 100000 events of about 330 bytes), so that a run lasts long enough to be
+# killed several times
+"$bin" kafka-mock --topic big --topic q1out --partitions 12 > "$tmp/mock2.out" 2> "$tmp/mock2.err" &
+mock2=$!
+for _ in $(seq 1 100); do [ -s "$tmp/mock2.out" ] && break; sleep 0.1; done
+bs2=$(head -1 "$tmp/mock2.out")
+[ -n "$bs2" ] || { echo "FAIL: the second kafka-mock printed no address"; cat "$tmp/mock2.err"; exit 1; }
 
 "$bin" gen nexmark --events $events --base-time $base --rate 1000 --topic nexmark \
     --brokers "$bs" || { echo "FAIL: sluice gen to Kafka"; exit 1; }
 "$bin" gen nexmark --events $events --base-time $base --rate 1000 --out "$tmp/events.json" || exit 1
+big=${CKPT_KAFKA_BIG:-100000}
+"$bin" gen nexmark --events $big --base-time $base --rate 1000 --topic big --brokers "$bs2" ||
+    { echo "FAIL: sluice gen to Kafka (big)"; exit 1; }
+"$bin" gen nexmark --events $big --base-time $base --rate 1000 --out "$tmp/big.json" || exit 1
 for q in q1 tumble_stats; do
   python3 "$here/reference.py" $q "$tmp/events.json" | LC_ALL=C sort > "$tmp/want-$q"
+  python3 "$here/reference.py" $q "$tmp/big.json" | LC_ALL=C sort > "$tmp/want-big-$q"
 done
 
-common=(--set BOOTSTRAP_SERVERS="$bs" --set NEXMARK_TABLE=kafka --quiet --workers 2
-        --checkpoint-interval 20)
+common=(--set BOOTSTRAP_SERVERS="$bs" --set TOPIC=nexmark --set NEXMARK_TABLE=kafka --quiet
+        --workers 2 --checkpoint-interval 20)
+bigargs=(--set BOOTSTRAP_SERVERS="$bs2" --set TOPIC=big --set NEXMARK_TABLE=kafka --quiet
+         --workers 2 --checkpoint-interval 20)
 krun() { # query, dir, extra args...
   local q=$1 d=$2
   shift 2
+  local args=("${common[@]}")
+  [ "${BIG:-}" ] && args=("${bigargs[@]}")
   timeout -k 5 120 "$bin" run "$here/ckpt_kafka_bounded.sql" "$ex/ddl_views.sql" "$here/${q}_fs.sql" \
-      "${common[@]}" --set OUT="$d/out" --state-dir "$d/state" --job j "$@"
+      "${args[@]}" --set OUT="$d/out" --state-dir "$d/state" --job j "$@"
 }
 
 compare() { # label, query, outdir
@@ -115,30 +134,23 @@ for q in q1 tumble_stats; do
   d=$tmp/$q-kill
   mkdir -p "$d"
   kills=0
-  for k in 1 2 3 4 5; do
-    before=$(committed "$d")
-    timeout -k 5 120 "$bin" run "$here/ckpt_kafka_bounded.sql" "$ex/ddl_views.sql" \
-        "$here/${q}_fs.sql" "${common[@]}" --set OUT="$d/out" --state-dir "$d/state" --job j \
-        >> "$d/log" 2>&1 &
+  for k in 1 2 3 4 5 6; do
+    BIG=1 krun $q "$d" >> "$d/log" 2>&1 &
     bg=$!
-    t0=$SECONDS
-    while kill -0 $bg 2>/dev/null && [ "$(committed "$d")" -le "$before" ] &&
-          [ $((SECONDS - t0)) -lt 60 ]; do
-      sleep 0.01
-    done
-    sleep "0.0$((RANDOM % 10))"
-    pkill -KILL -P $bg 2>/dev/null
+    sleep "0.$(printf '%03d' $((RANDOM % 250 + 50)))"
+    timeout_pid=$(pgrep -P $bg -x timeout)
+    [ -n "$timeout_pid" ] && pkill -KILL -P "$timeout_pid" 2>/dev/null
     wait $bg
     rc=$?
     bg=
     [ $rc -eq 137 ] && kills=$((kills + 1))
     [ $rc -eq 0 ] && break # it ended before the kill
   done
-  if ! finish $q "$d"; then
+  if ! BIG=1 finish $q "$d"; then
     bad "$q after $kills kills: the restarted job did not complete"; tail -5 "$d/log"; continue
   fi
-  [ $kills -ge 2 ] || bad "$q: only $kills runs were killed while running (want 2 or more)"
-  compare "$q after $kills SIGKILLs (epoch $(committed "$d") last)" $q "$d/out"
+  [ $kills -ge 3 ] || bad "$q: only $kills runs were killed while running (want 3 or more)"
+  compare "$q after $kills SIGKILLs (epoch $(committed "$d") last)" big-$q "$d/out"
   rm -rf "$d"
 done
 
@@ -147,7 +159,7 @@ d=$tmp/sink
 mkdir -p "$d"
 ksink() {
   timeout -k 5 120 "$bin" run "$here/ckpt_kafka_bounded.sql" "$ex/ddl_views.sql" \
-      "$here/ckpt_q1_kafka.sql" "${common[@]}" --set OUT_TOPIC=q1out --state-dir "$d/state" \
+      "$here/ckpt_q1_kafka.sql" "${bigargs[@]}" --set OUT_TOPIC=q1out --state-dir "$d/state" \
       --job k >> "$d/log" 2>&1
 }
 ksink &
@@ -162,21 +174,22 @@ pkill -KILL -P $bg 2>/dev/null
 wait $bg
 rc=$?
 bg=
+at=$("$bin" checkpoints --job k --state-dir "$d/state" 2>/dev/null | sed -n '3p' | cut -c1-120)
 if [ $rc -ne 137 ]; then
   bad "kafka sink: the first run was not killed while running (exit $rc)"; tail -3 "$d/log"
 elif ! ksink; then
   bad "kafka sink: the restarted run failed"; tail -5 "$d/log"
 else
-  kcat -b "$bs" -X fetch.wait.max.ms=10 -X socket.nagle.disable=true -C -t q1out \
+  kcat -b "$bs2" -X fetch.wait.max.ms=10 -X socket.nagle.disable=true -C -t q1out \
       -o beginning -e -q -f '%s\n' > "$d/topic" 2> "$d/kcat.err" || bad "kafka sink: kcat -C failed"
   LC_ALL=C sort "$d/topic" > "$d/got"
   LC_ALL=C sort -u "$d/topic" > "$d/got-uniq"
-  LC_ALL=C sort -u "$tmp/want-q1" > "$d/want-uniq"
+  LC_ALL=C sort -u "$tmp/want-big-q1" > "$d/want-uniq"
   missing=$(LC_ALL=C comm -23 "$d/want-uniq" "$d/got-uniq" | wc -l)
   extra=$(LC_ALL=C comm -13 "$d/want-uniq" "$d/got-uniq" | wc -l)
   twice=$(( $(wc -l < "$d/got") - $(wc -l < "$d/got-uniq") ))
   if [ "$missing" -eq 0 ] && [ "$extra" -eq 0 ] && [ -s "$d/got" ]; then
-    echo "ok   kafka sink killed once, restarted: every one of $(wc -l < "$tmp/want-q1") rows in the topic ($twice written twice)"
+    echo "ok   kafka sink killed once, restarted: every one of $(wc -l < "$tmp/want-big-q1") rows in the topic ($twice written twice; killed at: $at)"
   else
     bad "kafka sink: $missing reference rows missing from the topic, $extra rows not in the reference ($twice written twice)"
     LC_ALL=C comm -3 "$d/want-uniq" "$d/got-uniq" | head -4
