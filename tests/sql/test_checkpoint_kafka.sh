@@ -99,6 +99,12 @@ finish() { # query, dir: resume until the job completes (at most 5 runs)
   return 1
 }
 
+kill_run() { # pid of a background `krun`: SIGKILL its sluice (bash may have exec'ed timeout)
+  local t
+  pkill -KILL -P "$1" -x sluice 2>/dev/null
+  for t in $(pgrep -P "$1" -x timeout); do pkill -KILL -P "$t" -x sluice 2>/dev/null; done
+}
+
 committed() { # dir -> the newest committed epoch, or 0
   local e
   e=$("$bin" checkpoints --job j --state-dir "$1/state" 2>/dev/null |
@@ -138,8 +144,7 @@ for q in q1 tumble_stats; do
     BIG=1 krun $q "$d" >> "$d/log" 2>&1 &
     bg=$!
     sleep "0.$(printf '%03d' $((RANDOM % 250 + 50)))"
-    timeout_pid=$(pgrep -P $bg -x timeout)
-    [ -n "$timeout_pid" ] && pkill -KILL -P "$timeout_pid" 2>/dev/null
+    kill_run $bg
     wait $bg
     rc=$?
     bg=
