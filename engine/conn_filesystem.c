@@ -1072,6 +1072,28 @@ static const struct sl_sink_ops fs_sink_ops = {.write = fs_sink_write,
                                                .commit = fs_sink_commit,
                                                .recover = fs_sink_recover};
 
+/* mkdir -p: the directory and its missing parents (as Flink's FileSink creates them). */
+static int fs_mkdirs(const char *path)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0)
+            continue;
+        char c = buf[i];
+        buf[i] = 0;
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        buf[i] = c;
+    }
+    return 0;
+}
+
 int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                     struct sl_sink **out, struct sl_error *err)
 {
@@ -1104,7 +1126,7 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
     if ((rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)))
         goto out_free;
     s->spec.opts.csv_line_end = s->spec.opts.json_line_end = true;
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+    if (fs_mkdirs(path) != 0) {
         rc = sl_conn_err_at(env, t, ppos, err, SL_EIO, "path '%s': %s", path, strerror(errno));
         goto out_free;
     }

@@ -974,13 +974,18 @@ static int sl_ck_turn(struct sl_exec *x, struct sl_ck_coord *cc, struct sl_error
         cc->failed_in_row = 0;
     } else {
         cc->nfailed++;
-        if (o->log)
-            fprintf(o->log, "\nsluice: %s\n", err->msg);
         if (rc == SL_EFENCED)
             return rc; /* another process leads the job now: stop at once */
-        if (++cc->failed_in_row > o->tolerable_failures || cc->final)
+        if (++cc->failed_in_row > o->tolerable_failures)
             return rc;
+        /* tolerated; a failed final epoch is simply taken again */
+        if (o->log)
+            fprintf(o->log, "\nsluice: %s (tolerated: %d of %d in a row)\n", err->msg,
+                    cc->failed_in_row, o->tolerable_failures);
         rc = 0;
+        cc->inflight = 0;
+        cc->next_at = sl_wall() + cc->interval_s;
+        return 0;
     }
     cc->inflight = 0;
     cc->next_at = sl_wall() + cc->interval_s;

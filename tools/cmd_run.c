@@ -367,8 +367,9 @@ int sl_cmd_run(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "sluice run: %s\n", err.msg);
         if (opts.ckpt)
-            fprintf(stderr, "sluice run: job '%s' keeps its last committed epoch in %s/%s; run "
-                            "the same command again to resume from it\n",
+            fprintf(stderr, "sluice run: job '%s': what was committed stays in %s/%s; once the "
+                            "cause is fixed, the same command resumes from the last committed "
+                            "epoch\n",
                     ck.job, ck.state_dir, ck.job);
         goto out;
     }
