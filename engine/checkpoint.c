@@ -418,10 +418,10 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
     if (rc == SL_ENOTFOUND)
         return sl_error_set(err, SL_ENOTFOUND,
                             "job '%s': the commit store (%s) says epoch %" PRId64 " is %s with "
-                            "manifest '%s', which is not in %s: is --state-dir the job's? "
+                            "manifest %s/%s, which does not exist: is --state-dir the job's? "
                             "(to start the job over, use a new --job or remove its record)",
                             c->o.job, c->store->ops->name, rec->epoch,
-                            sl_epoch_phase_name(rec->phase), rec->manifest, c->dir);
+                            sl_epoch_phase_name(rec->phase), c->dir, rec->manifest);
     if (rc)
         return rc;
     if (m.workers != c->nworkers) {

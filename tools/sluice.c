@@ -19,6 +19,15 @@
 #include "tools/cmd_gen.h"
 #include "tools/cmd_run.h"
 
+/* libzookeeper-mt 3.8.0 leaks the request of a multi that is lost with its connection (336
+ * bytes; its zoo_amulti). Under LeakSanitizer (the ASan build) that library frame alone is
+ * suppressed, so a leak of sluice's own still fails; without a sanitizer nothing calls it. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:zoo_amulti\n";
+}
+
 static const char sl_usage[] =
     "usage: sluice [--help] [--version] COMMAND [ARGS]\n"
     "\n"
