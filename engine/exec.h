@@ -78,7 +78,8 @@ struct sl_exec_summary {
     double ckpt_align_p50_ms; /* trigger to the last worker's snapshot */
     uint64_t ckpt_bytes;     /* snapshot bytes of the last epoch */
     uint64_t ckpt_state_bytes; /* state bytes of the last epoch */
-    double restore_ms;       /* reading and restoring the state at start */
+    double restore_ms;       /* resuming: from opening the commit store to the last worker's
+                                sources and operators restored (0: a fresh start) */
 };
 
 /*
