@@ -17,6 +17,7 @@
  *     state-bytes B               the state the epoch describes
  *     worker K FILE BYTES DEPS    DEPS: the epochs it references, ',' separated, or '-'
  *     offsets TEXT
+ *     finished 1                  only in the epoch a bounded job ended with
  *     end
  */
 #include "engine/checkpoint.h"
@@ -61,6 +62,8 @@ struct sl_ckpt {
     struct sl_ckpt_prev *prev;       /* nworkers entries */
     uint64_t kept[SL_CKPT_KEEP_MAX]; /* committed epochs to keep, newest first */
     uint32_t nkept;
+    uint64_t base;                   /* the last epoch committed before this run */
+    bool finishing;                  /* the next epoch is the job's last (sources ended) */
 };
 
 /* ---- worker states ------------------------------------------------------------------------- */
@@ -231,6 +234,7 @@ struct sl_manifest_worker {
 struct sl_manifest {
     uint64_t epoch, time_ms, state_bytes, fingerprint;
     int workers;
+    bool finished;
     char job[64];
     struct sl_manifest_worker *w; /* workers entries */
 };
@@ -291,6 +295,8 @@ static int sl_manifest_parse(const char *path, char *text, struct sl_manifest *m
                     w->deps[w->ndeps++] = strtoull(d, NULL, 10);
             }
             nw++;
+        } else if (!strcmp(key, "finished")) {
+            m->finished = !strcmp(v, "1");
         } else if (!strcmp(key, "end")) {
             seen_end = 1;
             break;
@@ -424,6 +430,20 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
                             sl_epoch_phase_name(rec->phase), c->dir, rec->manifest);
     if (rc)
         return rc;
+    if (m.finished && !c->o.restart) {
+        char when[64] = "";
+        time_t t = (time_t)(m.time_ms / 1000);
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+            strftime(when, sizeof(when), " (%Y-%m-%d %H:%M:%S UTC)", &tm);
+        rc = sl_error_set(err, SL_EFINISHED,
+                          "job '%s' (state in %s) already finished: its last epoch %" PRIu64
+                          "%s ended the bounded input, so there is nothing to resume. "
+                          "Run with --restart to start it anew (its checkpoints are "
+                          "replaced), or give it a new --job",
+                          c->o.job, c->dir, m.epoch, when);
+        goto out;
+    }
     if (m.workers != c->nworkers) {
         rc = sl_error_set(err, SL_EINVAL,
                           "job '%s': epoch %" PRIu64 " was taken with %d workers and this run "
@@ -512,7 +532,7 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, uint64_t fingerp
         c->kept[c->nkept++] = (uint64_t)hist[i].epoch;
     if (last.phase == SL_EPOCH_NONE)
         goto done;
-    if ((rc = sl_ckpt_restore(c, &last, err)))
+    if (!c->o.restart && (rc = sl_ckpt_restore(c, &last, err)))
         goto fail;
     if (last.phase == SL_EPOCH_PREPARED) {
         /* durable but not committed (a crash between the two puts): roll forward */
@@ -530,10 +550,19 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, uint64_t fingerp
                     "committed; committed it now\n",
                     opts->job, last.epoch);
     }
-    c->restored = (uint64_t)last.epoch;
+    c->base = (uint64_t)last.epoch;
     c->last_full = 0; /* the restored files may be dropped: the next epoch is written whole */
     for (int w = 0; w < nworkers; w++)
         c->prev[w].n = 0;
+    if (c->o.restart) {
+        if (c->o.log)
+            fprintf(c->o.log,
+                    "sluice: job '%s': --restart: starting anew (epoch %" PRIu64
+                    " and before are not restored; the next epoch is %" PRIu64 ")\n",
+                    opts->job, c->base, c->base + 1);
+        goto done;
+    }
+    c->restored = c->base;
     if (c->o.log)
         fprintf(c->o.log, "sluice: job '%s': resuming from epoch %" PRIu64 " (%s)\n", opts->job,
                 c->restored, last.offsets);
@@ -548,6 +577,16 @@ fail:
 uint64_t sl_ckpt_restored_epoch(const struct sl_ckpt *c)
 {
     return c->restored;
+}
+
+uint64_t sl_ckpt_base_epoch(const struct sl_ckpt *c)
+{
+    return c->base;
+}
+
+void sl_ckpt_mark_finished(struct sl_ckpt *c)
+{
+    c->finishing = true;
 }
 
 const struct sl_ckpt_wstate *sl_ckpt_restored_state(const struct sl_ckpt *c, int worker)
@@ -817,6 +856,8 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
     sl_sbuf_put(&man, lines.p, lines.len);
     sl_sbuf_put(&man, "offsets ", 8);
     sl_sbuf_put(&man, offs.len ? (const char *)offs.p : "-", offs.len ? offs.len : 1);
+    if (c->finishing)
+        sl_sbuf_put(&man, "\nfinished 1", 11);
     sl_sbuf_put(&man, "\nend\n", 5);
     if ((rc = sl_sbuf_check(&man, err)))
         goto out;
@@ -980,7 +1021,9 @@ int sl_ckpt_list(const struct sl_ckpt_opts *opts, FILE *out, struct sl_error *er
         struct sl_manifest m;
         struct sl_error e2;
         char when[40] = "-", size[32] = "-";
+        bool fin = false;
         if (opts->state_dir && sl_manifest_load(&c, hist[i].manifest, 0, false, &m, &e2) == 0) {
+            fin = m.finished;
             time_t secs = (time_t)(m.time_ms / 1000);
             struct tm tm;
             gmtime_r(&secs, &tm);
@@ -991,7 +1034,8 @@ int sl_ckpt_list(const struct sl_ckpt_opts *opts, FILE *out, struct sl_error *er
         } else if (opts->state_dir) {
             snprintf(when, sizeof(when), "(manifest deleted)");
         }
-        fprintf(out, "%-8" PRId64 " %-24s %12s  %s\n", hist[i].epoch, when, size, hist[i].offsets);
+        fprintf(out, "%-8" PRId64 " %-24s %12s  %s%s\n", hist[i].epoch, when, size, hist[i].offsets,
+                fin ? "  (finished: the bounded input ended)" : "");
     }
     return 0;
 }

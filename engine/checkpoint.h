@@ -24,7 +24,9 @@
  * manifests no longer needed by the last `keep` committed epochs.
  *
  * Recovery (sl_ckpt_open): become the leader (a second process with the same job waits as
- * a standby), read the store's record. NONE: a fresh start. COMMITTED N: restore N.
+ * a standby), read the store's record. NONE: a fresh start. COMMITTED N: restore N, unless
+ * N was the epoch a finished bounded job ended with: that is refused (SL_EFINISHED), and
+ * opts.restart starts the job anew instead (nothing restored, epochs numbered from N + 1).
  * PREPARED N (a crash between the two puts): everything of N is durable, so N is rolled
  * forward (COMMITTED N is put) and restored. Restoring reads the manifest (its CRC must
  * match the record's), checks the worker count and the plan fingerprint against this run
@@ -66,6 +68,7 @@ struct sl_ckpt_opts {
     int full_every;         /* a full snapshot every this many epochs (1: always full) */
     int tolerable_failures; /* consecutive failed epochs before the job fails (Flink: 0) */
     int standby_timeout_ms; /* how long to wait as a standby (< 0: forever) */
+    bool restart;           /* start the job anew: restore nothing (epoch numbers go on) */
     FILE *log;              /* progress messages (recovery, failures), or NULL */
 };
 
@@ -118,8 +121,20 @@ struct sl_ckpt;
 int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, uint64_t fingerprint,
                  struct sl_ckpt **out, struct sl_error *err);
 
-/* The epoch restored by sl_ckpt_open (0: a fresh start) and the next epoch to take. */
+/* The epoch restored by sl_ckpt_open (0: a fresh start or --restart). */
 uint64_t sl_ckpt_restored_epoch(const struct sl_ckpt *c);
+
+/* The last epoch the store committed before this run (0: none): the next epoch this run
+ * takes is one more (epoch numbers are never reused, so sink files never collide), and the
+ * sinks' recover() settles their files up to it. Equal to the restored epoch unless the
+ * run restarts the job (opts.restart). */
+uint64_t sl_ckpt_base_epoch(const struct sl_ckpt *c);
+
+/* The next epoch committed is the job's last: every source has ended (a bounded job ran to
+ * its end). Its manifest says so, and sl_ckpt_open then refuses to "resume" the finished
+ * job (SL_EFINISHED) unless opts.restart: resuming it would silently produce nothing. A run
+ * stopped by a signal is not finished: its final epoch is resumed as usual. */
+void sl_ckpt_mark_finished(struct sl_ckpt *c);
 
 /* Worker w's restored state (NULL on a fresh start, or once dropped); valid until
  * sl_ckpt_drop_restored(c, w) - which worker w's thread may call for its own entry - or

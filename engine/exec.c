@@ -87,6 +87,7 @@ struct sl_worker {
     struct sl_error ck_err;
     _Atomic uint64_t ck_ready; /* ck_state holds this epoch's snapshot */
     _Atomic int idle_done;     /* every pipeline finished: only barriers are left to serve */
+    _Atomic int input_ended;   /* every pipeline finished because its input ended (not a stop) */
     double restored_at;        /* wall time its operators were built and restored */
 };
 
@@ -715,6 +716,8 @@ static int sl_worker_loop(struct sl_worker *w)
         if (x->ck) {
             /* with checkpoints a worker leaves only after the final epoch committed (it
              * takes part in every epoch until then, finished or stopped) */
+            if (all_finished && !left)
+                atomic_store(&w->input_ended, 1);
             if ((all_finished && !left) || stop)
                 atomic_store(&w->idle_done, 1);
             if (atomic_load(&x->ck_shutdown) && !w->ck_epoch && !left)
@@ -915,13 +918,17 @@ static int sl_ck_turn(struct sl_exec *x, struct sl_ck_coord *cc, struct sl_error
         return 0; /* the final epoch committed: no other may start */
     if (!cc->inflight) {
         bool stopping = x->opts->stop && *x->opts->stop;
-        bool all_idle = true;
-        for (int i = 0; i < x->n; i++)
+        bool all_idle = true, all_ended = true;
+        for (int i = 0; i < x->n; i++) {
             all_idle &= atomic_load(&x->workers[i].idle_done) != 0;
+            all_ended &= atomic_load(&x->workers[i].input_ended) != 0;
+        }
         if (!all_idle && !stopping && now < cc->next_at)
             return 0;
         cc->inflight = ++cc->epoch;
         cc->final = all_idle || stopping;
+        if (all_ended) /* every source ended: the job is finished, not merely stopped */
+            sl_ckpt_mark_finished(x->ck);
         cc->t_trigger = now;
         atomic_store_explicit(&x->ck_req, cc->inflight, memory_order_release);
         return 0;
@@ -1070,7 +1077,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         rc = sl_ckpt_open(&co, x->n, sl_ck_fingerprint(job), &x->ck, err);
         if (rc)
             goto out;
-        cc.epoch = sl_ckpt_restored_epoch(x->ck);
+        cc.epoch = sl_ckpt_base_epoch(x->ck);
         cc.committed = cc.epoch;
         for (uint32_t i = 0; i < x->npipes && !rc; i++)
             if (x->pipes[i].sink->ops->recover)

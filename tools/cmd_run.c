@@ -37,18 +37,27 @@ static const char sl_run_usage[] =
     "  --no-pin             do not pin workers to cores\n"
     "  --quiet              no progress line and no summary on stderr\n"
     "\n"
-    "Checkpoints (exactly-once; docs/checkpoint-protocol.md) are on when any of these four\n"
-    "is given, or the SQL sets 'execution.checkpointing.interval':\n"
-    "  --job ID             the job's id (default: the last SQL file's name without .sql)\n"
-    "  --state-dir DIR      where snapshots and manifests go (default: ./sluice-state);\n"
-    "                       DIR/ID/ holds the job's files\n"
+    "Checkpoints (exactly-once; docs/checkpoint-protocol.md) need a place to keep them, as\n"
+    "in Flink: --state-dir DIR, or SET 'execution.checkpointing.dir' (Flink 2) or\n"
+    "'state.checkpoints.dir' (Flink 1) in the SQL ('file:///path' or a plain path). Nothing\n"
+    "is kept in the current folder unless you say so. An interval set in the SQL without\n"
+    "a directory runs without checkpoints (with a note on stderr).\n"
+    "  --state-dir DIR      where snapshots and manifests go; DIR/ID/ holds the job's files\n"
+    "  --job ID             the job's id (default: the last SQL file's name without .sql,\n"
+    "                       printed at start)\n"
     "  --zk HOSTS[/chroot]  commit epochs in ZooKeeper (e.g. 127.0.0.1:2181/sluice); a\n"
     "                       second process with the same job waits as a standby; without\n"
     "                       it, a commit file in the state directory (one process)\n"
     "  --checkpoint-interval MS  between epochs (default: the SQL's SET, else 1000)\n"
+    "  --restart            start the job anew: restore nothing from its checkpoints (the\n"
+    "                       epoch numbers go on, so earlier output files stay apart)\n"
+    "--job, --zk, --checkpoint-interval and --restart need a state directory.\n"
     "Running the same command again (same job and state directory) resumes from the last\n"
     "committed epoch; filesystem sinks make each epoch's part files visible only once it\n"
-    "is committed. SIGINT / SIGTERM take a final epoch, then stop. SQL settings:\n"
+    "is committed. SIGINT / SIGTERM take a final epoch, then stop; the same command\n"
+    "resumes. A job whose bounded input ended is finished: running it again is refused\n"
+    "(exit 3) instead of resuming into nothing; --restart or a new --job runs it again.\n"
+    "SQL settings:\n"
     "'state.checkpoints.num-retained' (epochs kept, default 3),\n"
     "'execution.checkpointing.tolerable-failed-checkpoints' (default 0: a failed epoch\n"
     "fails the run), 'sluice.checkpoint.full-every' (a full snapshot every N epochs,\n"
@@ -116,7 +125,7 @@ struct sl_run_args {
     uint32_t nprops;
     int workers;
     const char *brokers;
-    bool pin, quiet;
+    bool pin, quiet, restart;
     const char *job, *state_dir, *zk;
     int64_t interval_ms; /* 0: not given */
 };
@@ -146,6 +155,10 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
         }
         if (run && !strcmp(arg, "--quiet")) {
             a->quiet = true;
+            continue;
+        }
+        if (run && !strcmp(arg, "--restart")) {
+            a->restart = true;
             continue;
         }
         const char *eq = strchr(arg, '=');
@@ -304,8 +317,36 @@ int sl_cmd_run(int argc, char **argv)
                                 .stop = &sl_run_stop};
     struct sl_ckpt_opts ck = {0};
     char jobbuf[64];
-    if (a.job || a.state_dir || a.zk || a.interval_ms ||
-        sl_job_setting(job, "execution.checkpointing.interval")) {
+    /* Checkpoint storage, as Flink: an explicit directory (flag or SQL setting), never a
+     * folder chosen behind the user's back. */
+    const char *sdir = a.state_dir;
+    const char *sdir_from = "--state-dir";
+    if (!sdir && (sdir = sl_job_setting(job, "execution.checkpointing.dir")))
+        sdir_from = "SET 'execution.checkpointing.dir'";
+    if (!sdir && (sdir = sl_job_setting(job, "state.checkpoints.dir")))
+        sdir_from = "SET 'state.checkpoints.dir'";
+    if (sdir && !strncmp(sdir, "file://", 7))
+        sdir += 7;
+    if (sdir && !*sdir) {
+        fprintf(stderr, "sluice run: %s is empty: which directory?\n", sdir_from);
+        status = 2;
+        goto out;
+    }
+    if (!sdir && (a.job || a.zk || a.interval_ms || a.restart)) {
+        fprintf(stderr,
+                "sluice run: %s needs a place for the checkpoints: give --state-dir DIR (or "
+                "SET 'execution.checkpointing.dir' in the SQL)\n",
+                a.job ? "--job" : a.zk ? "--zk" : a.restart ? "--restart"
+                                                            : "--checkpoint-interval");
+        status = 2;
+        goto out;
+    }
+    if (!sdir && sl_job_setting(job, "execution.checkpointing.interval") && !a.quiet)
+        fprintf(stderr, "sluice run: note: the SQL sets 'execution.checkpointing.interval' but "
+                        "no checkpoint directory: running without checkpoints (nothing "
+                        "survives a crash); --state-dir DIR makes them durable\n");
+    if (sdir) {
+        bool job_defaulted = !a.job;
         if (!a.job) { /* the last file's name, as far as it is a valid id */
             const char *base = strrchr(a.files[a.nfiles - 1], '/');
             base = base ? base + 1 : a.files[a.nfiles - 1];
@@ -324,8 +365,9 @@ int sl_cmd_run(int argc, char **argv)
             goto out;
         }
         ck.job = a.job;
-        ck.state_dir = a.state_dir ? a.state_dir : "sluice-state";
+        ck.state_dir = sdir;
         ck.zk = a.zk;
+        ck.restart = a.restart;
         ck.interval_ms = a.interval_ms;
         ck.keep = 3;
         ck.full_every = 10;
@@ -358,14 +400,21 @@ int sl_cmd_run(int argc, char **argv)
         }
         opts.ckpt = &ck;
         if (!a.quiet)
-            fprintf(stderr, "sluice run: checkpoints: job '%s', state in %s/%s, commits in %s\n",
-                    ck.job, ck.state_dir, ck.job, ck.zk ? ck.zk : "the state directory");
+            fprintf(stderr,
+                    "sluice run: checkpoints: job '%s'%s, state in %s/%s (from %s), commits "
+                    "in %s\n",
+                    ck.job, job_defaulted ? " (from the file name; --job ID to choose)" : "",
+                    ck.state_dir, ck.job, sdir_from, ck.zk ? ck.zk : "the state directory");
     }
     struct sl_exec_summary sum;
     rc = sl_exec_run(job, &opts, &sum, &err);
     fflush(stdout);
     if (rc) {
         fprintf(stderr, "sluice run: %s\n", err.msg);
+        if (rc == SL_EFINISHED) {
+            status = 3;
+            goto out;
+        }
         if (opts.ckpt)
             fprintf(stderr, "sluice run: job '%s': what was committed stays in %s/%s; once the "
                             "cause is fixed, the same command resumes from the last committed "
@@ -385,12 +434,16 @@ int sl_cmd_run(int argc, char **argv)
                 (unsigned long long)sum.rows_out, (unsigned long long)sum.late_rows,
                 (unsigned long long)sum.bad_records);
         (void)cores;
+        char from[48] = "a fresh start";
+        if (sum.restored_epoch)
+            snprintf(from, sizeof(from), "resumed from epoch %llu",
+                     (unsigned long long)sum.restored_epoch);
         if (opts.ckpt)
             fprintf(stderr,
-                    "sluice run: checkpoints: resumed from epoch %llu, committed %u (last %llu, "
+                    "sluice run: checkpoints: %s, committed %u (last %llu, "
                     "%u failed), duration p50 %.1f ms p99 %.1f ms max %.1f ms, last state %llu "
                     "B (%llu B written), restore %.1f ms\n",
-                    (unsigned long long)sum.restored_epoch, sum.checkpoints,
+                    from, sum.checkpoints,
                     (unsigned long long)sum.last_epoch, sum.checkpoints_failed, sum.ckpt_p50_ms,
                     sum.ckpt_p99_ms, sum.ckpt_max_ms, (unsigned long long)sum.ckpt_state_bytes,
                     (unsigned long long)sum.ckpt_bytes, sum.restore_ms);
@@ -424,16 +477,16 @@ int sl_cmd_explain(int argc, char **argv)
 }
 
 static const char sl_checkpoints_usage[] =
-    "usage: sluice checkpoints --job ID [--state-dir DIR] [--zk HOSTS[/chroot]]\n"
+    "usage: sluice checkpoints --job ID --state-dir DIR [--zk HOSTS[/chroot]]\n"
     "\n"
     "Lists the job's committed checkpoint epochs, newest first: number, time, state size\n"
-    "and source offsets, and the phase of the current epoch record. Reads the commit store\n"
-    "(ZooKeeper with --zk, else DIR/ID/commit; DIR defaults to ./sluice-state) without\n"
-    "taking part in the job, so it works while the job runs.\n";
+    "and source offsets, and the phase of the current epoch record; a finished job (its\n"
+    "bounded input ended) is marked so. Reads the commit store (ZooKeeper with --zk, else\n"
+    "DIR/ID/commit) without taking part in the job, so it works while the job runs.\n";
 
 int sl_cmd_checkpoints(int argc, char **argv)
 {
-    struct sl_ckpt_opts o = {.state_dir = "sluice-state"};
+    struct sl_ckpt_opts o = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -460,8 +513,9 @@ int sl_cmd_checkpoints(int argc, char **argv)
             i++;
         *slot = val;
     }
-    if (!o.job) {
-        fprintf(stderr, "sluice checkpoints: which job? (--job ID)\n%s", sl_checkpoints_usage);
+    if (!o.job || !o.state_dir) {
+        fprintf(stderr, "sluice checkpoints: which %s? (%s)\n%s", o.job ? "state directory" : "job",
+                o.job ? "--state-dir DIR" : "--job ID", sl_checkpoints_usage);
         return 2;
     }
     struct sl_error err;
