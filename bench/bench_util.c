@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/mem.h"
+#include "engine/core/mem.h"
 
 void *sl_bench_alloc(size_t bytes)
 {

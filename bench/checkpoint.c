@@ -1,5 +1,5 @@
 /*
- * bench/checkpoint.c - what a checkpoint epoch costs (engine/checkpoint.h), beside what the
+ * bench/checkpoint.c - what a checkpoint epoch costs (engine/exec/checkpoint.h), beside what the
  * disk takes for the same bytes, in one run:
  *
  *   checkpoint/epoch/<size>        sl_ckpt_commit_epoch of <size> of state over 2 workers,
@@ -21,7 +21,7 @@
  *                                  DONTNEED, possible since they are clean); "warm": not.
  *                                  The operators' own restore() is not part of it.
  *   checkpoint/commit/zk           an epoch of a tiny state (a few hundred bytes) committed
- *                                  through a real ZooKeeper on loopback (coord/zkserver.h,
+ *                                  through a real ZooKeeper on loopback (tests/util/zkserver.h,
  *                                  started here; skipped with a message without Java or the
  *                                  zookeeper jars): the epoch latency is dominated by the
  *                                  manifest's fsync and the two puts
@@ -52,8 +52,8 @@
 
 #include "bench/bench_util.h"
 #include "bench/shim.h"
-#include "coord/zkserver.h"
-#include "engine/checkpoint.h"
+#include "tests/util/zkserver.h"
+#include "engine/exec/checkpoint.h"
 
 #define SL_BM_CK_WORKERS 2
 #define SL_BM_CK_BLOCKS 4                 /* large state blocks per worker */

@@ -1,5 +1,5 @@
 /*
- * bench/eval.c - expression evaluation (engine/eval.h) per SIMD level, on one cache-resident
+ * bench/eval.c - expression evaluation (engine/ops/eval.h) per SIMD level, on one cache-resident
  * batch of SL_BATCH_CAP Nexmark-like bids (no NULLs, no selection), plans bound from SQL:
  *   eval/q1_project   q1's select list: auction, bidder, 0.908 * price (DECIMAL), dateTime,
  *                     extra (strings copied into the output batch)
@@ -13,9 +13,9 @@
 
 #include "bench/bench_util.h"
 #include "bench/shim.h"
-#include "engine/batch.h"
-#include "engine/catalog.h"
-#include "engine/eval.h"
+#include "engine/core/batch.h"
+#include "engine/plan/catalog.h"
+#include "engine/ops/eval.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 

@@ -24,7 +24,7 @@
 
 #include "bench/bench_util.h"
 #include "bench/shim.h"
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/csv.h"
 #include "io/json.h"
 #include "io/nexmark.h"

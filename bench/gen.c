@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "bench/shim.h"
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/nexmark.h"
 #include "io/ysb.h"
 

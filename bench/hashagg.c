@@ -5,7 +5,7 @@
  *                                 rows of 2 words, as the engine does) per batch, on a table
  *                                 sized by sl_hashagg_max_groups and warmed with all G keys
  *                                 before the timing: the steady state;
- *   hashagg/engine/<G>/<level>    engine/hashagg.c from batches, warmed the same way (every G
+ *   hashagg/engine/<G>/<level>    engine/ops/hashagg.c from batches, warmed the same way (every G
  *                                 key fed once before the timing): the steady state of a
  *                                 long-running aggregation. The batch's columns point into
  *                                 the streams (no copy): what is timed is the engine's work;
@@ -27,8 +27,8 @@
 
 #include "bench/bench_util.h"
 #include "bench/shim.h"
-#include "engine/batch.h"
-#include "engine/hashagg.h"
+#include "engine/core/batch.h"
+#include "engine/ops/hashagg.h"
 #include "kernels/hash.h"
 #include "kernels/hashagg.h"
 

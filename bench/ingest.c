@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "bench/shim.h"
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/json.h"
 #include "io/kafka_mock.h"
 #include "io/kafka_sink.h"

@@ -9,18 +9,18 @@
  * between Window and aggregation (keys and aggregate inputs, column references only) is a
  * small column-copying operator of this file, standing in for the executor's projection;
  * its copy is part of the figure. With one worker the exchange is a direct call:
- * Without an executor, sl_exec_send hands a message straight to the sending operator's
- * receive() on the same worker (engine/exec.c), which is what one worker needs.
+ * Without an executor, sl_op_send hands a message straight to the sending operator's
+ * receive() on the same worker (engine/exec/exec.c), which is what one worker needs.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "bench/bench_util.h"
 #include "bench/shim.h"
-#include "engine/batch.h"
-#include "engine/catalog.h"
-#include "engine/op_window.h"
-#include "engine/op_winagg.h"
+#include "engine/core/batch.h"
+#include "engine/plan/catalog.h"
+#include "engine/ops/op_window.h"
+#include "engine/ops/op_winagg.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 

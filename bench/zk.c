@@ -1,7 +1,7 @@
 /*
  * bench/zk.c - the latency of one epoch put (one zoo_multi: latch check + epoch set, and for
  * COMMITTED the history create and trim) against a local ZooKeeper server on loopback,
- * started by the benchmark itself (coord/zkserver.h); and the same put on the embedded file
+ * started by the benchmark itself (tests/util/zkserver.h); and the same put on the embedded file
  * store (write, fsync, rename, fsync of the directory) in a temporary directory.
  *
  *   zk/commit_epoch     one iteration = PREPARED N + COMMITTED N (two round trips); the
@@ -22,7 +22,7 @@
 #include "coord/commit.h"
 #include "coord/store_file.h"
 #include "coord/store_zk.h"
-#include "coord/zkserver.h"
+#include "tests/util/zkserver.h"
 
 #define SL_BM_MAX_PUTS 200000
 

@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 
 enum sl_epoch_phase {
     SL_EPOCH_NONE = 0, /* no epoch was ever put */

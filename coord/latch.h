@@ -20,7 +20,7 @@
 #include <stdbool.h>
 
 #include "coord/zk.h"
-#include "engine/error.h"
+#include "engine/core/error.h"
 
 struct sl_latch;
 

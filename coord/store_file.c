@@ -21,7 +21,7 @@
 
 #include <xxhash.h>
 
-#include "coord/crash.h"
+#include "engine/core/fault.h"
 
 #define SL_FS_HEADER "sluice-commit 1\n"
 #define SL_FS_MAX (32 + (SL_COMMIT_HISTORY + 1) * SL_EPOCH_ENCODED_MAX + 32)

@@ -18,7 +18,7 @@
  *
  * A PUT writes the whole file to commit.tmp, fsyncs it, renames it over `commit` and
  * fsyncs the directory: after a crash the file is either the old one or the new one,
- * whole. Crash points (coord/crash.h): file.before_write, file.before_rename,
+ * whole. Crash points (engine/core/fault.h): file.before_write, file.before_rename,
  * file.after_rename. Errors: SL_EIO naming the file and the system's reason; SL_ECORRUPT
  * when `commit` fails its checksum or does not parse (never silently reset).
  */

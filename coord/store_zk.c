@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "coord/crash.h"
+#include "engine/core/fault.h"
 #include "coord/latch.h"
 
 struct sl_zk_store {

@@ -26,7 +26,7 @@
  *                                       not applied, and the multi is sent again; anything
  *                                       else means another writer: SL_EFENCED
  *   ZooKeeper away beyond op_timeout_ms SL_EZK_RETRY (outcome unknown)
- * Crash points: zk.before_multi, zk.after_multi (coord/crash.h).
+ * Crash points: zk.before_multi, zk.after_multi (engine/core/fault.h).
  */
 #ifndef SL_COORD_STORE_ZK_H
 #define SL_COORD_STORE_ZK_H

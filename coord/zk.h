@@ -18,7 +18,7 @@
  * sl_zk_reopen starts a new session on the same object (ephemeral nodes of the old one are
  * gone).
  *
- * ERRORS (ZooKeeper's code -> engine/error.h)
+ * ERRORS (ZooKeeper's code -> engine/core/error.h)
  *   ZCONNECTIONLOSS, ZOPERATIONTIMEOUT, ZTHROTTLEDOP, ZCLOSING     SL_EZK_RETRY
  *   ZSESSIONEXPIRED, ZSESSIONMOVED, ZINVALIDSTATE (expired handle) SL_EFENCED
  *   ZNONODE                                                         SL_ENOTFOUND
@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 
 /* ZooKeeper refuses requests above 1 MiB (jute.maxbuffer); sluice keeps every multi under
  * this much smaller bound, checked before sending. */

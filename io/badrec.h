@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 #include "io/record.h"
 
 enum sl_badrec_policy {

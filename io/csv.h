@@ -29,8 +29,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "engine/batch.h"
-#include "engine/error.h"
+#include "engine/core/batch.h"
+#include "engine/core/error.h"
 #include "io/badrec.h"
 #include "io/fmt.h"
 #include "io/record.h"

@@ -22,7 +22,7 @@
  * Formatting is the inverse and round-trips: a value formatted and parsed again is the same
  * value (DOUBLE uses the shortest of %.15g/%.16g/%.17g that reads back exactly).
  *
- * Errors are negative codes from engine/error.h with a message in `struct sl_error` that
+ * Errors are negative codes from engine/core/error.h with a message in `struct sl_error` that
  * names the field, its type and the offending text (cut to 64 bytes, non-printable bytes as
  * \xNN), e.g. "field 'bid.price' (BIGINT): out of range: '99999999999999999999'".
  */
@@ -33,9 +33,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/batch.h"
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/core/batch.h"
+#include "engine/core/error.h"
+#include "engine/core/types.h"
 #include "io/badrec.h"
 #include "io/record.h"
 

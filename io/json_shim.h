@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/batch.h"
-#include "engine/error.h"
+#include "engine/core/batch.h"
+#include "engine/core/error.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/json_shim.h"
 #include "kernels/simd.h"
 

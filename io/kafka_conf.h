@@ -22,7 +22,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 
 /*
  * Sets `n` properties on `conf`, each given as "key=value" (the first '=' splits). Returns 0,

@@ -29,7 +29,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 
 struct sl_kafka_mock;
 

@@ -61,7 +61,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 #include "io/record.h"
 
 /* The next offset of a partition that started at "earliest" and has not delivered yet

@@ -34,8 +34,8 @@
 
 #include <stddef.h>
 
-#include "engine/batch.h"
-#include "engine/error.h"
+#include "engine/core/batch.h"
+#include "engine/core/error.h"
 #include "io/badrec.h"
 #include "io/fmt.h"
 #include "io/record.h"

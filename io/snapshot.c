@@ -33,8 +33,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "io/crc32c.h"
-#include "io/fault.h"
+#include "engine/core/crc32c.h"
+#include "engine/core/le.h"
+#include "engine/core/fault.h"
 
 static const unsigned char sl_snap_magic[8] = {'S', 'L', 'U', 'I', 'C', 'E', 'S', 'N'};
 static const unsigned char sl_snap_end_magic[8] = {'S', 'L', 'S', 'N', 'E', 'N', 'D', 0};
@@ -47,41 +48,9 @@ static const unsigned char sl_snap_end_magic[8] = {'S', 'L', 'S', 'N', 'E', 'N',
 
 /* ---- little-endian helpers ------------------------------------------------------------- */
 
-static void sl_put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void sl_put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t sl_get32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++)
-        v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint64_t sl_get64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 static int sl_snap_code(int e)
 {
-    if (e == ENOSPC || e == EDQUOT)
-        return SL_EFULL;
-    if (e == ENOMEM)
-        return SL_ENOMEM;
-    return SL_EIO;
+    return sl_error_from_errno(e);
 }
 
 static const char *sl_snap_errname(int e)
@@ -404,12 +373,12 @@ static void sl_snap_encode_header(unsigned char h[SL_SNAPSHOT_HEADER_SIZE],
 {
     memset(h, 0, SL_SNAPSHOT_HEADER_SIZE);
     memcpy(h, sl_snap_magic, 8);
-    sl_put32(h + 8, SL_SNAPSHOT_VERSION);
-    sl_put32(h + 12, meta->flags);
-    sl_put64(h + 16, meta->epoch);
-    sl_put32(h + 24, meta->worker);
+    sl_le_put32(h + 8, SL_SNAPSHOT_VERSION);
+    sl_le_put32(h + 12, meta->flags);
+    sl_le_put64(h + 16, meta->epoch);
+    sl_le_put32(h + 24, meta->worker);
     memcpy(h + 28, meta->job, strnlen(meta->job, SL_SNAPSHOT_JOB_MAX));
-    sl_put32(h + 60, sl_crc32c(0, h, 60));
+    sl_le_put32(h + 60, sl_crc32c(0, h, 60));
 }
 
 /* Chooses the backend; fills w->uring, w->fixed, w->backend. */
@@ -569,11 +538,11 @@ static int sl_snap_add_block(struct sl_snapshot_writer *w, uint32_t type, uint32
         w->capblocks = cap;
     }
     unsigned char bh[SL_SNAPSHOT_BLOCK_HEADER_SIZE];
-    sl_put32(bh, type);
-    sl_put32(bh + 4, flags);
-    sl_put64(bh + 8, len);
-    sl_put32(bh + 16, crc);
-    sl_put32(bh + 20, sl_crc32c(0, bh, 20));
+    sl_le_put32(bh, type);
+    sl_le_put32(bh + 4, flags);
+    sl_le_put64(bh + 8, len);
+    sl_le_put32(bh + 16, crc);
+    sl_le_put32(bh + 20, sl_crc32c(0, bh, 20));
     struct sl_snap_index *e = &w->index[w->nblocks];
     *e = (struct sl_snap_index){sl_snap_pos(w), len, type, flags, crc};
     int rc = sl_snap_emit(w, bh, sizeof(bh), err);
@@ -612,10 +581,10 @@ int sl_snapshot_writer_append_ref(struct sl_snapshot_writer *w, uint32_t type,
                             w->path, (unsigned long long)target->epoch,
                             (unsigned long long)w->meta.epoch);
     unsigned char p[SL_SNAPSHOT_REF_SIZE];
-    sl_put64(p, target->epoch);
-    sl_put32(p + 8, target->index);
-    sl_put32(p + 12, target->crc);
-    sl_put64(p + 16, target->length);
+    sl_le_put64(p, target->epoch);
+    sl_le_put32(p + 8, target->index);
+    sl_le_put32(p + 12, target->crc);
+    sl_le_put64(p + 16, target->length);
     return sl_snap_add_block(w, type, SL_SNAPSHOT_B_REF, p, sizeof(p), sl_crc32c(0, p, sizeof(p)),
                              err);
 }
@@ -628,11 +597,11 @@ static int sl_snap_write_tail(struct sl_snapshot_writer *w, uint64_t *total, str
     for (uint32_t i = 0; i < w->nblocks; i++) {
         const struct sl_snap_index *e = &w->index[i];
         unsigned char ie[SL_SNAPSHOT_INDEX_ENTRY_SIZE] = {0};
-        sl_put64(ie, e->off);
-        sl_put64(ie + 8, e->len);
-        sl_put32(ie + 16, e->type);
-        sl_put32(ie + 20, e->flags);
-        sl_put32(ie + 24, e->crc);
+        sl_le_put64(ie, e->off);
+        sl_le_put64(ie + 8, e->len);
+        sl_le_put32(ie + 16, e->type);
+        sl_le_put32(ie + 20, e->flags);
+        sl_le_put32(ie + 24, e->crc);
         crc = sl_crc32c(crc, ie, sizeof(ie));
         int rc = sl_snap_emit(w, ie, sizeof(ie), err);
         if (rc < 0)
@@ -641,10 +610,10 @@ static int sl_snap_write_tail(struct sl_snapshot_writer *w, uint64_t *total, str
     unsigned char f[SL_SNAPSHOT_FOOTER_SIZE] = {0};
     *total = index_off + (uint64_t)w->nblocks * SL_SNAPSHOT_INDEX_ENTRY_SIZE +
              SL_SNAPSHOT_FOOTER_SIZE;
-    sl_put64(f, index_off);
-    sl_put64(f + 8, w->nblocks);
-    sl_put64(f + 16, *total);
-    sl_put32(f + 24, sl_crc32c(crc, f, 24));
+    sl_le_put64(f, index_off);
+    sl_le_put64(f + 8, w->nblocks);
+    sl_le_put64(f + 16, *total);
+    sl_le_put32(f + 24, sl_crc32c(crc, f, 24));
     memcpy(f + 32, sl_snap_end_magic, 8);
     return sl_snap_emit(w, f, sizeof(f), err);
 }
@@ -783,19 +752,19 @@ static int sl_snap_parse_header(struct sl_snapshot_reader *r, const unsigned cha
     if (memcmp(h, sl_snap_magic, 8) != 0)
         return sl_snap_bad(r, err, "header: wrong magic (not a sluice snapshot)");
     uint32_t crc = sl_crc32c(0, h, 60);
-    if (crc != sl_get32(h + 60))
+    if (crc != sl_le_get32(h + 60))
         return sl_snap_bad(r, err, "header: CRC32C 0x%08x does not match the stored 0x%08x",
-                           crc, sl_get32(h + 60));
-    uint32_t version = sl_get32(h + 8);
+                           crc, sl_le_get32(h + 60));
+    uint32_t version = sl_le_get32(h + 8);
     if (version != SL_SNAPSHOT_VERSION)
         return sl_error_set(err, version > SL_SNAPSHOT_VERSION ? SL_ENOTSUP : SL_ECORRUPT,
                             "snapshot %s: header: format version %u (this build reads %u)",
                             r->path, version, SL_SNAPSHOT_VERSION);
-    r->meta.flags = sl_get32(h + 12);
+    r->meta.flags = sl_le_get32(h + 12);
     if (r->meta.flags & SL_SNAPSHOT_F_RESERVED)
         return sl_snap_bad(r, err, "header: reserved flag bits set (0x%x)", r->meta.flags);
-    r->meta.epoch = sl_get64(h + 16);
-    r->meta.worker = sl_get32(h + 24);
+    r->meta.epoch = sl_le_get64(h + 16);
+    r->meta.worker = sl_le_get32(h + 24);
     memcpy(r->meta.job, h + 28, SL_SNAPSHOT_JOB_MAX);
     r->meta.job[SL_SNAPSHOT_JOB_MAX] = 0;
     size_t jl = strlen(r->meta.job);
@@ -817,12 +786,12 @@ static int sl_snap_load_index(struct sl_snapshot_reader *r, const unsigned char 
         return rc;
     if (memcmp(f + 32, sl_snap_end_magic, 8) != 0)
         return sl_snap_bad(r, err, "footer: wrong magic (file truncated or not complete)");
-    uint64_t index_off = sl_get64(f), count = sl_get64(f + 8), total = sl_get64(f + 16);
+    uint64_t index_off = sl_le_get64(f), count = sl_le_get64(f + 8), total = sl_le_get64(f + 16);
     if (total != r->size)
         return sl_snap_bad(r, err,
                            "footer: the file should have %llu bytes but has %llu (truncated?)",
                            (unsigned long long)total, (unsigned long long)r->size);
-    if (sl_get32(f + 28) != 0)
+    if (sl_le_get32(f + 28) != 0)
         return sl_snap_bad(r, err, "footer: reserved field is not zero");
     uint64_t room = r->size - SL_SNAPSHOT_FOOTER_SIZE - SL_SNAPSHOT_HEADER_SIZE;
     if (index_off < SL_SNAPSHOT_HEADER_SIZE || index_off - SL_SNAPSHOT_HEADER_SIZE > room ||
@@ -847,19 +816,19 @@ static int sl_snap_load_index(struct sl_snapshot_reader *r, const unsigned char 
     uint32_t crc = sl_crc32c(0, h, SL_SNAPSHOT_HEADER_SIZE);
     crc = sl_crc32c(crc, raw, ilen);
     crc = sl_crc32c(crc, f, 24);
-    if (crc != sl_get32(f + 24)) {
+    if (crc != sl_le_get32(f + 24)) {
         rc = sl_snap_bad(r, err,
                          "footer: CRC32C of header, index and footer 0x%08x does not match "
                          "the stored 0x%08x",
-                         crc, sl_get32(f + 24));
+                         crc, sl_le_get32(f + 24));
         goto out;
     }
     uint64_t expect = SL_SNAPSHOT_HEADER_SIZE;
     for (uint32_t i = 0; i < (uint32_t)count; i++) {
         const unsigned char *ie = raw + (size_t)i * SL_SNAPSHOT_INDEX_ENTRY_SIZE;
         struct sl_snap_index *e = &r->index[i];
-        *e = (struct sl_snap_index){sl_get64(ie), sl_get64(ie + 8), sl_get32(ie + 16),
-                                    sl_get32(ie + 20), sl_get32(ie + 24)};
+        *e = (struct sl_snap_index){sl_le_get64(ie), sl_le_get64(ie + 8), sl_le_get32(ie + 16),
+                                    sl_le_get32(ie + 20), sl_le_get32(ie + 24)};
         if (e->off != expect || e->len > index_off - e->off - SL_SNAPSHOT_BLOCK_HEADER_SIZE ||
             index_off - e->off < SL_SNAPSHOT_BLOCK_HEADER_SIZE) {
             rc = sl_snap_bad(r, err,
@@ -868,7 +837,7 @@ static int sl_snap_load_index(struct sl_snapshot_reader *r, const unsigned char 
                              i, (unsigned long long)e->off, (unsigned long long)e->len);
             goto out;
         }
-        if ((e->flags & ~SL_SNAPSHOT_B_REF) || sl_get32(ie + 28) != 0) {
+        if ((e->flags & ~SL_SNAPSHOT_B_REF) || sl_le_get32(ie + 28) != 0) {
             rc = sl_snap_bad(r, err, "index: block %u has unknown flags 0x%x", i, e->flags);
             goto out;
         }
@@ -976,17 +945,17 @@ static int sl_snap_block_header(struct sl_snapshot_reader *r, uint32_t i,
     if (rc < 0)
         return rc;
     uint32_t crc = sl_crc32c(0, bh, 20);
-    if (crc != sl_get32(bh + 20))
+    if (crc != sl_le_get32(bh + 20))
         return sl_snap_bad(r, err, "block %u at offset %llu: header CRC32C 0x%08x does not "
                                    "match the stored 0x%08x",
-                           i, (unsigned long long)e->off, crc, sl_get32(bh + 20));
-    if (sl_get32(bh) != e->type || sl_get32(bh + 4) != e->flags || sl_get64(bh + 8) != e->len ||
-        sl_get32(bh + 16) != e->crc)
+                           i, (unsigned long long)e->off, crc, sl_le_get32(bh + 20));
+    if (sl_le_get32(bh) != e->type || sl_le_get32(bh + 4) != e->flags || sl_le_get64(bh + 8) != e->len ||
+        sl_le_get32(bh + 16) != e->crc)
         return sl_snap_bad(r, err,
                            "block %u at offset %llu: header (type %u, %llu bytes, CRC32C "
                            "0x%08x) disagrees with the index",
-                           i, (unsigned long long)e->off, sl_get32(bh),
-                           (unsigned long long)sl_get64(bh + 8), sl_get32(bh + 16));
+                           i, (unsigned long long)e->off, sl_le_get32(bh),
+                           (unsigned long long)sl_le_get64(bh + 8), sl_le_get32(bh + 16));
     if (e->flags & SL_SNAPSHOT_B_REF) {
         const unsigned char *p = bh + SL_SNAPSHOT_BLOCK_HEADER_SIZE;
         crc = sl_crc32c(0, p, SL_SNAPSHOT_REF_SIZE);
@@ -994,8 +963,8 @@ static int sl_snap_block_header(struct sl_snapshot_reader *r, uint32_t i,
             return sl_snap_bad(r, err, "block %u (a reference): CRC32C 0x%08x does not match "
                                        "the stored 0x%08x",
                                i, crc, e->crc);
-        *ref = (struct sl_snapshot_ref){sl_get64(p), sl_get32(p + 8), sl_get32(p + 12),
-                                        sl_get64(p + 16)};
+        *ref = (struct sl_snapshot_ref){sl_le_get64(p), sl_le_get32(p + 8), sl_le_get32(p + 12),
+                                        sl_le_get64(p + 16)};
         if (ref->epoch >= r->meta.epoch)
             return sl_snap_bad(r, err, "block %u references epoch %llu, not an earlier one", i,
                                (unsigned long long)ref->epoch);
@@ -1261,7 +1230,7 @@ int sl_snapshot_reader_deps(struct sl_snapshot_reader *r, uint64_t **out, size_t
     for (uint32_t i = 0; i < r->nblocks; i++) {
         if (!(r->index[i].flags & SL_SNAPSHOT_B_REF))
             continue;
-        struct sl_snapshot_ref ref;
+        struct sl_snapshot_ref ref = {0};
         int rc = sl_snap_block_header(r, i, &ref, err);
         if (rc < 0) {
             free(v);

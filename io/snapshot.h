@@ -6,7 +6,7 @@
  * writer makes it durable the only way POSIX allows: write "<name>.tmp", wait for every
  * write, fsync it, rename it to "<name>", fsync the directory. A file under the final name
  * is therefore always complete; a crash leaves at most a ".tmp". The reader checks every
- * byte against a CRC32C (io/crc32c.h) and refuses a damaged or truncated file with an
+ * byte against a CRC32C (engine/core/crc32c.h) and refuses a damaged or truncated file with an
  * error that names the file, the block and what is wrong.
  *
  * ---- Format (version 1; every integer little-endian) -----------------------------------
@@ -97,7 +97,7 @@
  * ---- Faults and crashes --------------------------------------------------------------------
  *
  * All file I/O goes through struct sl_snapshot_io. The default table checks these fault
- * points (io/fault.h) before each call: snapshot.open, snapshot.write (also SHORT),
+ * points (engine/core/fault.h) before each call: snapshot.open, snapshot.write (also SHORT),
  * snapshot.fsync, snapshot.rename, snapshot.dirfsync, and snapshot.uring_init when the ring
  * is set up (a fault there makes the writer fall back to pwrite). Crash points, in order:
  * snapshot.after_open, snapshot.after_write (after each buffer write is submitted),
@@ -113,7 +113,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 
 #define SL_SNAPSHOT_VERSION 1
 #define SL_SNAPSHOT_HEADER_SIZE 64

@@ -1,11 +1,11 @@
 /*
  * kernels/hashagg.h - the kernels of hash aggregation (GROUP BY): an open-addressing hash
  * table that gives each distinct key a dense group id, and aggregate updates by group id.
- * The memory is the caller's (engine/hashagg.c owns it); the kernels never allocate.
+ * The memory is the caller's (engine/ops/hashagg.c owns it); the kernels never allocate.
  *
  * HOW IT WORKS
  * A key is K 64-bit words (1 <= K <= SL_HASHAGG_MAX_K; the engine turns each key column into
- * one word, see engine/hashagg.h). Groups get ids 0, 1, 2, ... in insertion order; the keys
+ * one word, see engine/ops/hashagg.h). Groups get ids 0, 1, 2, ... in insertion order; the keys
  * are arrays by group id (keys[w][gid] is word w of group gid's key) and the aggregate states
  * are ROWS by group id: group gid's states are the `stride` words at rows + gid * stride, all
  * aggregates of a group side by side, so that COUNT(*) + SUM of one group share a cache line
@@ -52,7 +52,7 @@
  *   slots      8 * (K + 1) * capacity / groups   K = 1: 21..43 bytes
  *   keys       8 * K                             K = 1: 8 bytes
  *   state row  8 * stride: one word per state (+ one for a non-NULL count where the input is
- *              nullable), rounded up by the engine (engine/hashagg.c)
+ *              nullable), rounded up by the engine (engine/ops/hashagg.c)
  * So COUNT(*) + SUM(BIGINT NOT NULL) by one BIGINT key takes 45..67 bytes per group:
  * 10 million groups in about 0.5 to 0.7 GB.
  *
@@ -68,7 +68,7 @@
  * cannot be NULL), so that a group whose inputs were all NULL ends up NULL (count 0), and
  * update it in the same loop as the state (one pass; with state rows, one cache line). Given
  * a COUNT(*)'s word for an input without NULLs, the count is a row count: that is how the
- * engine folds COUNT(*) into a SUM's pass (engine/hashagg.c). MIN and
+ * engine folds COUNT(*) into a SUM's pass (engine/ops/hashagg.c). MIN and
  * MAX states must start at the identity the caller writes when a group is created:
  *   MIN BIGINT INT64_MAX, MAX BIGINT INT64_MIN, MIN DOUBLE NaN, MAX DOUBLE -Inf
  * DOUBLE MIN / MAX order values as Java's Double.compare does (a total order: -0.0 < 0.0,

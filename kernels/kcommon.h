@@ -1,7 +1,7 @@
 /*
  * kernels/kcommon.h - what every kernel shares: selection vectors, validity bitmaps and
  * string views. Kernels include nothing but libc and intrinsics; the engine builds its data
- * model (engine/batch.h) on these definitions.
+ * model (engine/core/batch.h) on these definitions.
  *
  * Conventions of every kernel
  *   - `n` is the number of positions to process. With `sel == NULL` the positions are the

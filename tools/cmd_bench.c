@@ -21,7 +21,7 @@
  *
  * LATENCY
  * Rows carry no ingestion timestamps, so latency is measured per batch through the
- * executor's on_emit hook (engine/exec.h): the time from the moment a source batch left its
+ * executor's on_emit hook (engine/exec/exec.h): the time from the moment a source batch left its
  * source's poll to the moment a sink finished writing output made during that batch's
  * push. For stateless queries that is each batch's time in the engine; for windows it is the
  * delay from the batch that moved the watermark past a window's end to that window's output
@@ -35,7 +35,7 @@
  *
  * CHECKPOINTS
  * With --checkpoint-interval D every timed job (warm-ups and repetitions; not the untimed
- * loading of a topic) takes checkpoints as `sluice run` does (engine/checkpoint.h, the file
+ * loading of a topic) takes checkpoints as `sluice run` does (engine/exec/checkpoint.h, the file
  * store): an epoch every D, and a final one at the end of the bounded input, which is inside
  * the measured wall time. Each run gets a fresh state directory under $SLUICE_BENCH_DIR,
  * else $TMPDIR, else /var/tmp (a disk, not a RAM /tmp), and its own job id, and the
@@ -61,8 +61,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/exec.h"
-#include "engine/hist.h"
+#include "engine/exec/exec.h"
+#include "tools/cmd_bench_hist.h"
 #include "engine/sql/binder.h"
 #include "io/kafka_mock.h"
 #include "kernels/simd.h"

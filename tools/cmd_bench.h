@@ -15,7 +15,7 @@
 
 #include <stdio.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 #include "tools/cmd_bench_json.h"
 
 /* argv[0] is "bench"; returns the process exit status (0 ok, 1 a failed run or a

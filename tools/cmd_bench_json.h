@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 
 enum sl_bench_json_kind {
     SL_BJ_NULL,

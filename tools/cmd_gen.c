@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/csv.h"
 #include "io/fmt.h"
 #include "io/kafka_sink.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/exec.h"
+#include "engine/exec/exec.h"
 #include "engine/sql/binder.h"
 #include "io/kafka_mock.h"
 

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/arena.h"
-#include "engine/sql/lexer.h"
-#include "engine/types.h"
+#include "engine/core/arena.h"
+#include "engine/plan/sql_source.h"
+#include "engine/core/types.h"
 
 struct sl_ast;
 

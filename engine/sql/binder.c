@@ -29,6 +29,8 @@
  */
 #include "engine/sql/binder.h"
 
+#include "engine/conn/registry.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -1711,9 +1713,6 @@ static int sl_b_flatten(struct sl_binder *b, const char *prefix, const char *nam
     return 0;
 }
 
-static const char *const sl_connectors[] = {"kafka", "nexmark", "filesystem", "print",
-                                            "blackhole"};
-
 static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
 {
     const struct sl_ast_create_table *ct = &a->create_table;
@@ -1808,23 +1807,16 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
         return sl_b_err(b, a->pos, "table '%s' has no 'connector' option (kafka, nexmark, "
                                    "filesystem, print or blackhole)",
                         t->name);
-    bool known = false;
-    for (size_t i = 0; i < sizeof(sl_connectors) / sizeof(sl_connectors[0]); i++)
-        known |= strcmp(t->connector, sl_connectors[i]) == 0;
-    if (!known) {
+    const struct sl_connector *conn = sl_connector_find(t->connector);
+    if (!conn) {
         size_t pos = a->pos;
         for (uint32_t i = 0; i < t->nopts; i++)
             if (strcmp(t->opts[i].key, "connector") == 0)
                 pos = t->opts[i].pos;
-        return sl_b_err(b, pos, "connector '%s' is not supported (kafka, nexmark, filesystem, "
-                                "print, blackhole)",
-                        t->connector);
+        return sl_b_err(b, pos, "connector '%s' is not supported (%s)", t->connector,
+                        sl_connector_names());
     }
-    const char *bm = sl_table_option(t, "scan.bounded.mode");
-    const char *en = sl_table_option(t, "events.num");
-    t->bounded = strcmp(t->connector, "filesystem") == 0 ||
-                 (strcmp(t->connector, "kafka") == 0 && bm && strcmp(bm, "unbounded") != 0) ||
-                 (strcmp(t->connector, "nexmark") == 0 && en && atoll(en) > 0);
+    t->bounded = conn->bounded && conn->bounded(t);
     uint32_t n = b->job->ntables + 1;
     struct sl_table **tables = sl_b_alloc(b, n * sizeof(*tables));
     TRYP(tables);

@@ -7,6 +7,8 @@
  */
 #include "engine/sql/parser.h"
 
+#include "engine/sql/lexer.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

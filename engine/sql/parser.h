@@ -13,7 +13,7 @@
 #ifndef SL_ENGINE_SQL_PARSER_H
 #define SL_ENGINE_SQL_PARSER_H
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 #include "engine/sql/ast.h"
 
 /*

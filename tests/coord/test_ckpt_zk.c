@@ -1,7 +1,7 @@
 /*
  * tests/coord/test_ckpt_zk.c - checkpoints committed in a real ZooKeeper server while it
  * fails: `sluice run --zk` (a child process) against a server this program starts on a
- * loopback port (coord/zkserver.h).
+ * loopback port (tests/util/zkserver.h).
  *
  * Each case runs a paced bounded Nexmark HOP count (window state crosses every restart)
  * with an exactly-once filesystem sink and checks that the output equals a crash-free run's,
@@ -30,7 +30,7 @@
 
 #include "tests/util/testutil.h"
 
-#include "coord/zkserver.h"
+#include "tests/util/zkserver.h"
 
 static struct sl_zkserver *g_zk;
 static char g_tmp[256];

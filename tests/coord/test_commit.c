@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "coord/commit.h"
-#include "coord/crash.h"
+#include "engine/core/fault.h"
 #include "coord/store_file.h"
 #include "coord/store_zk.h"
-#include "coord/zkserver.h"
+#include "tests/util/zkserver.h"
 
 static struct sl_zkserver *g_zk;
 static char g_dir[256];

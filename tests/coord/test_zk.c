@@ -27,11 +27,11 @@
 #include <unistd.h>
 
 #include "coord/commit.h"
-#include "coord/crash.h"
+#include "engine/core/fault.h"
 #include "coord/latch.h"
 #include "coord/store_zk.h"
 #include "coord/zk.h"
-#include "coord/zkserver.h"
+#include "tests/util/zkserver.h"
 
 #ifdef SL_SANITIZE
 /* libzookeeper-mt 3.8.0 does not free the per-operation completion entries that zoo_amulti

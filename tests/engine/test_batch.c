@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/batch.h"
-#include "engine/error.h"
+#include "engine/core/batch.h"
+#include "engine/core/error.h"
 
 static struct sl_schema *make_schema(void)
 {

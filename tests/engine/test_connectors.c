@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/connector.h"
+#include "engine/conn/registry.h"
 #include "io/kafka_mock.h"
 #include "io/kafka_sink.h"
 #include "io/nexmark.h"
@@ -135,7 +135,7 @@ static void test_nexmark_split(void **state)
     struct sl_job *job = sl_ct_job(nx_sql);
     const struct sl_table *t = sl_ct_table(job, "nx");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_heap *heap = sl_heap_new();
     struct sl_batch_pool *pool = sl_batch_pool_new(heap, schema, 4);
     /* the reference generator, configured the same way */
@@ -248,7 +248,7 @@ static void test_nexmark_rate(void **state)
                                    "'nexmark', 'first-event.rate' = '400', 'max-emit-speed' = 'false');");
     const struct sl_table *t = sl_ct_table(job, "nx");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_ct_ctx c[2];
     sl_ct_ctx_init(&c[0], 0, 2, job);
     sl_ct_ctx_init(&c[1], 1, 2, job);
@@ -309,7 +309,7 @@ static char *print_rows(const char *extra, int nworkers, int worker, uint32_t fi
     struct sl_sink *sink;
     struct sl_error err;
     assert_int_equal(sl_sink_open(t, &env, nworkers, &sink, &err), 0);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_ct_ctx c;
     sl_ct_ctx_init(&c, worker, nworkers, job);
     struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
@@ -417,7 +417,7 @@ static void test_print_double(void **state)
     struct sl_sink *sink;
     struct sl_error err;
     assert_int_equal(sl_sink_open(t, &env, 1, &sink, &err), 0);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_ct_ctx c;
     sl_ct_ctx_init(&c, 0, 1, job);
     struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
@@ -454,7 +454,7 @@ static void test_blackhole(void **state)
     struct sl_sink *sink;
     struct sl_error err;
     assert_int_equal(sl_sink_open(t, &env, 1, &sink, &err), 0);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_ct_ctx c;
     sl_ct_ctx_init(&c, 0, 1, job);
     struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
@@ -537,7 +537,7 @@ static void fs_round_trip(const char *format)
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "f");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_heap *heap = sl_heap_new();
     struct sl_batch_pool *pool = sl_batch_pool_new(heap, schema, 8);
     struct sl_sink *sink;
@@ -613,7 +613,7 @@ static int fs_read_all(const char *sql, uint64_t *rows, uint64_t *bad, struct sl
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "f");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_ct_ctx c;
     sl_ct_ctx_init(&c, 0, 1, job);
     struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
@@ -755,7 +755,7 @@ static void kafka_round_trip(const char *format)
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "k");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_heap *heap = sl_heap_new();
     struct sl_batch_pool *pool = sl_batch_pool_new(heap, schema, 4);
     struct sl_sink *sink;
@@ -861,7 +861,7 @@ static int kafka_read(const char *topic, const char *extra, uint64_t *rows, uint
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "k");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_ct_ctx c;
     sl_ct_ctx_init(&c, 0, 1, job);
     struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
@@ -956,7 +956,7 @@ static void test_kafka_key_fields(void **state)
     struct sl_job *job = sl_ct_job(sql);
     struct sl_connector_env env = sl_ct_env(job, stdout);
     const struct sl_table *t = sl_ct_table(job, "k");
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_ct_ctx c;
     sl_ct_ctx_init(&c, 0, 1, job);
     struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
@@ -974,7 +974,7 @@ static void test_kafka_key_fields(void **state)
     sink->ops->free(sink);
     /* read the value back through a table without the key column */
     const struct sl_table *tv = sl_ct_table(job, "v");
-    struct sl_schema *vs = sl_schema_from_rel(&tv->physical);
+    struct sl_schema *vs = sl_plan_rel_schema(&tv->physical);
     struct sl_batch_pool *vpool = sl_batch_pool_new(c.ctx.heap, vs, 2);
     struct sl_source *src;
     if (sl_source_open(tv, &env, 1, &src, &err))

@@ -2,7 +2,7 @@
  * tests/engine/test_eval.c - the vectorized evaluator against a row-at-a-time reference.
  *
  * Plans come from the binder (CREATE TABLE + INSERT ... SELECT <exprs> FROM t [WHERE p]); the
- * SL_PLAN_PROJECT / SL_PLAN_FILTER nodes' expressions run through engine/eval.h over batches
+ * SL_PLAN_PROJECT / SL_PLAN_FILTER nodes' expressions run through engine/ops/eval.h over batches
  * of random data (extremes, NULLs, selections, every length of sl_test_lengths, at every SIMD
  * level), and every result is compared with an independent interpreter written here in plain
  * C (int64 / double / strings, NULL as a flag, DECIMAL in 128 bits). The reference itself is
@@ -20,9 +20,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "engine/batch.h"
-#include "engine/catalog.h"
-#include "engine/eval.h"
+#include "engine/core/batch.h"
+#include "engine/plan/catalog.h"
+#include "engine/ops/eval.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 
@@ -104,7 +104,7 @@ static struct bound bind(bool notnull, const char *sel, const char *types, const
     return b;
 }
 
-/* The schema of a relation (the executor's sl_schema_from_rel, which is not in this branch). */
+/* The schema of a relation (the executor's sl_plan_rel_schema, which is not in this branch). */
 static struct sl_schema *schema_of(const struct sl_rel *rel)
 {
     const char *names[64];

@@ -26,8 +26,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine/connector.h"
-#include "io/fault.h"
+#include "engine/conn/registry.h"
+#include "engine/core/fault.h"
 #include "io/json.h"
 #include "tests/util/conntest.h"
 #include "tests/util/iotest.h"
@@ -98,7 +98,7 @@ static void sk_open(struct sk *w, const char *fmt, int nw)
     w->t = sl_ct_table(w->job, "f");
     w->env = sl_ct_env(w->job, stdout);
     w->env.checkpoints = true;
-    w->schema = sl_schema_from_rel(&w->t->physical);
+    w->schema = sl_plan_rel_schema(&w->t->physical);
     w->nw = nw;
 }
 
@@ -666,7 +666,7 @@ static void src_open(struct src_world *sw, const char *fmt, uint64_t seed)
     sw->job = sl_ct_job(sql);
     sw->t = sl_ct_table(sw->job, "f");
     sw->env = sl_ct_env(sw->job, stdout);
-    sw->schema = sl_schema_from_rel(&sw->t->physical);
+    sw->schema = sl_plan_rel_schema(&sw->t->physical);
     struct sl_error err;
     sw->json = sl_json_new(sw->schema, NULL, &err);
     assert_non_null(sw->json);

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/batch.h"
-#include "engine/error.h"
-#include "engine/hashagg.h"
+#include "engine/core/batch.h"
+#include "engine/core/error.h"
+#include "engine/ops/hashagg.h"
 
 enum { C_K1, C_K2, C_KD, C_KS, C_KB, C_V, C_VD, C_VI, NCOLS };
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/op_lookup.h"
+#include "engine/ops/op_lookup.h"
 #include "tests/util/conntest.h"
 
 /* ---- a collecting operator ------------------------------------------------------------------ */
@@ -146,7 +146,7 @@ static char *run(const char *query, const int64_t *ks, const char *const *vs, co
     struct collect col = {.op = {.ops = &col_ops}};
     col.f = open_memstream(&col.text, &col.len);
     op->next = &col.op;
-    struct sl_schema *in = sl_schema_from_rel(&j->input->out);
+    struct sl_schema *in = sl_plan_rel_schema(&j->input->out);
     struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, in, 2);
     struct sl_batch *b = NULL;
     for (uint32_t i = 0; i < n; i++) {

@@ -1,6 +1,6 @@
 /*
  * tests/engine/test_opstate.c - checkpoint state of the watermark operator
- * (engine/op_basic.c, sl_op_watermark_new): random batches over several splits, splits that
+ * (engine/ops/op_basic.c, sl_op_watermark_new): random batches over several splits, splits that
  * end, cut at every point, saved, freed, a fresh operator restored and fed the rest: the
  * watermarks it sends downstream equal an uninterrupted run's. Truncated and bit-flipped
  * state, and a state of a split this worker does not read, are SL_ECORRUPT.
@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/batch.h"
-#include "engine/op_basic.h"
-#include "engine/operator.h"
-#include "engine/plan.h"
-#include "engine/state.h"
+#include "engine/core/batch.h"
+#include "engine/ops/op_basic.h"
+#include "engine/ops/operator.h"
+#include "engine/plan/plan.h"
+#include "engine/core/state.h"
 
 /* A downstream operator that records the watermarks and counts the rows. */
 struct rec {

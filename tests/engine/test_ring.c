@@ -6,7 +6,7 @@
 
 #include <pthread.h>
 
-#include "engine/ring.h"
+#include "engine/core/ring.h"
 
 static void test_single_thread(void **state)
 {

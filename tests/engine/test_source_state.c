@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/connector.h"
-#include "engine/state.h"
+#include "engine/conn/registry.h"
+#include "engine/core/state.h"
 #include "io/kafka_mock.h"
 #include "io/kafka_sink.h"
 #include "io/kafka_source.h"
@@ -162,7 +162,7 @@ static void test_nexmark_resume(void **state)
         struct sl_job *job = nx_job(events, "");
         const struct sl_table *t = sl_ct_table(job, "nx");
         struct sl_connector_env env = sl_ct_env(job, stdout);
-        struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+        struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
         struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 8);
         static const int cuts[] = {0, 1, 3, 5};
         for (size_t ci = 0; ci < sizeof(cuts) / sizeof(cuts[0]); ci++) {
@@ -330,7 +330,7 @@ static void test_nexmark_bad_bytes(void **state)
     struct sl_job *job = nx_job(100000, "");
     const struct sl_table *t = sl_ct_table(job, "nx");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
     struct sl_source *a;
     struct sl_error err;
@@ -391,7 +391,7 @@ static void test_nexmark_pacing(void **state)
                                    "'max-emit-speed' = 'false');");
     const struct sl_table *t = sl_ct_table(job, "nx");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
     struct sl_source *a;
     struct sl_error err;
@@ -552,7 +552,7 @@ static void kafka_resume(bool bounded, int nw, int cut)
     struct sl_job *job = ka_job(topic, bounded);
     const struct sl_table *t = sl_ct_table(job, "k");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
     int *seen = calloc(KA_KEYS, sizeof(*seen));
     assert_non_null(seen);
@@ -677,7 +677,7 @@ static int ka_read_restored(const struct sl_table *t, struct sl_job *job, struct
                             int *seen, struct sl_error *err)
 {
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
     struct sl_source *src;
     if (sl_source_open(t, &env, 1, &src, err))
@@ -798,7 +798,7 @@ static void test_kafka_restore_cases(void **state)
     /* the intact state still restores, and the worker reads from it: partition 0 from 17,
      * partition 2 done (its split_done comes first) */
     assert_int_equal(restore(src, &c, st.p, st.len, &err), 0);
-    struct sl_schema *schema = sl_schema_from_rel(&tb->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&tb->physical);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
     memset(seen, 0, KA_KEYS * sizeof(*seen));
     bool sd[KA_PARTS] = {0}, done = false;
@@ -845,7 +845,7 @@ static void test_kafka_sink_prepare(void **state)
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "k");
     struct sl_connector_env env = sl_ct_env(job, stdout);
-    struct sl_schema *schema = sl_schema_from_rel(&t->physical);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
     struct sl_sink *sink;
     struct sl_error err;

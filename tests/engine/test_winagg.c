@@ -1,7 +1,7 @@
 /*
  * tests/engine/test_winagg.c - the Window and window aggregation operators, driven with
  * plans the binder builds from SQL, on 1, 2 and 4 fake workers that exchange partials
- * through real engine/ring.h rings (sim_send below, the contexts' send_hook; the test is
+ * through real engine/core/ring.h rings (sim_send below, the contexts' send; the test is
  * single-threaded and interleaves the workers at random, draining a full ring into its
  * receiver).
  *
@@ -20,12 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/batch.h"
-#include "engine/catalog.h"
-#include "engine/op_window.h"
-#include "engine/op_winagg.h"
-#include "engine/operator.h"
-#include "engine/ring.h"
+#include "engine/core/batch.h"
+#include "engine/plan/catalog.h"
+#include "engine/ops/op_window.h"
+#include "engine/ops/op_winagg.h"
+#include "engine/ops/operator.h"
+#include "engine/core/ring.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 
@@ -422,7 +422,7 @@ static void sim_init(struct sim *s, int n, const struct query *q, uint32_t ring_
         assert_non_null(w->ctx.heap);
         w->ctx.sql = q->job->file->src;
         w->ctx.stats = &w->stats;
-        w->ctx.send_hook = sim_send;
+        w->ctx.send = sim_send;
         w->stats.watermark = INT64_MIN;
         struct sl_error err;
         sl_error_clear(&err);

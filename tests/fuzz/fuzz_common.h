@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/fmt.h"
 
 static struct sl_schema *sl_fuzz_schema(void)

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 
 /* Whether row ra of a and row rb of b hold the same NULLs and values (doubles bit for bit,
  * strings by content). */

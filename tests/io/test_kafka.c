@@ -15,7 +15,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "engine/error.h"
+#include "engine/core/error.h"
 #include "io/kafka_conf.h"
 #include "io/kafka_mock.h"
 #include "io/kafka_sink.h"

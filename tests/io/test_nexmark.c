@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/gentext.h"
 #include "io/jrandom.h"
 #include "io/nexmark.h"

@@ -26,8 +26,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "io/crc32c.h"
-#include "io/fault.h"
+#include "engine/core/crc32c.h"
+#include "engine/core/fault.h"
 #include "io/snapshot.h"
 
 static char tmpdir[256];

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/ysb.h"
 #include "tests/util/jsoncheck.h"
 

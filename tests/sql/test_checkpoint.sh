@@ -59,6 +59,8 @@ finish() {
         --state-dir "$d/state" --job j >> "$d/log" 2>&1
     rc=$?
     [ $rc -eq 0 ] && return 0
+    # 3: the job had completed before the kill (its finished marker was written)
+    [ $rc -eq 3 ] && tail -1 "$d/log" | grep -q "already finished" && return 0
     echo "  (resume $k of $q exited $rc)" >> "$d/log"
   done
   return 1

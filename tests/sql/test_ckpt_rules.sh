@@ -80,6 +80,25 @@ last=$("$bin" checkpoints --job fin --state-dir "$tmp/st" | awk 'NR == 3 {print 
 first=$("$bin" checkpoints --job fin --state-dir "$tmp/st" | awk 'END {print $1}')
 check "--restart numbers its epochs after the old ones" test "$last" -gt "$first"
 
+# crashes around the finished marker: before it, the rerun completes the job; after it, the
+# output is complete and a rerun is refused
+SLUICE_CRASH_AT=finished.before_rename "${run[@]}" --set OUT="$tmp/o6" --job c1 \
+  --state-dir "$tmp/st" --quiet; rc=$?
+check "a crash before the finished marker kills the run (137)" test $rc -eq 137
+"${run[@]}" --set OUT="$tmp/o6" --job c1 --state-dir "$tmp/st" --quiet; rc=$?
+check "after a crash before the marker, the rerun completes the job" test $rc -eq 0
+check "... with the reference's rows" \
+  test "$(cat "$tmp"/o6/part-* | LC_ALL=C sort | md5sum)" = "$rows"
+"${run[@]}" --set OUT="$tmp/o6" --job c1 --state-dir "$tmp/st" --quiet 2>/dev/null; rc=$?
+check "... and a third run is refused (3)" test $rc -eq 3
+SLUICE_CRASH_AT=ckpt.after_finished "${run[@]}" --set OUT="$tmp/o7" --job c2 \
+  --state-dir "$tmp/st" --quiet; rc=$?
+check "a crash after the finished marker kills the run (137)" test $rc -eq 137
+check "after a crash after the marker, the output is complete" \
+  test "$(cat "$tmp"/o7/part-* | LC_ALL=C sort | md5sum)" = "$rows"
+"${run[@]}" --set OUT="$tmp/o7" --job c2 --state-dir "$tmp/st" --quiet 2>/dev/null; rc=$?
+check "... and the rerun is refused (3)" test $rc -eq 3
+
 # a job stopped by SIGTERM is not finished: the same command resumes it
 slow=("$bin" run "$sql" --set RATE=100000 --set EVENTS=400000 --workers 2 --no-pin
       --set OUT="$tmp/o4" --job stopped --state-dir "$tmp/st")

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/hist.h"
+#include "tools/cmd_bench_hist.h"
 #include "tools/cmd_bench.h"
 
 static char tmpdir[64];

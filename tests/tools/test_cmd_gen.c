@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/csv.h"
 #include "io/kafka_mock.h"
 #include "io/kafka_source.h"

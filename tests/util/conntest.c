@@ -54,6 +54,7 @@ struct sl_connector_env sl_ct_env(const struct sl_job *job, FILE *out)
     env.sql = sl_ct_sql(job);
     env.print_out = out;
     env.job = job;
+    env.source_open = sl_source_open;
     return env;
 }
 

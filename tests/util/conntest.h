@@ -1,16 +1,16 @@
 /*
  * tests/util/conntest.h - helpers of the connector and lookup join tests: a job bound from
  * SQL, its tables, a connector environment, a fake worker context, and a weak stand-in for
- * the executor's sl_schema_from_rel (engine/exec.c's own definition wins when linked).
+ * the executor's sl_plan_rel_schema (engine/exec/exec.c's own definition wins when linked).
  */
 #ifndef SL_TESTS_CONNTEST_H
 #define SL_TESTS_CONNTEST_H
 
 #include <stdio.h>
 
-#include "engine/catalog.h"
-#include "engine/connector.h"
-#include "engine/operator.h"
+#include "engine/plan/catalog.h"
+#include "engine/conn/registry.h"
+#include "engine/ops/operator.h"
 
 /* Binds `sql` (file name "t.sql"); fails the test with the message when it does not bind. */
 struct sl_job *sl_ct_job(const char *sql);

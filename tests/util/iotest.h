@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "engine/batch.h"
+#include "engine/core/batch.h"
 #include "io/badrec.h"
 #include "io/fmt.h"
 #include "io/record.h"

@@ -1,0 +1,1197 @@
+/*
+ * engine/conn/filesystem.c - the 'filesystem' connector: files of records in, part files
+ * out.
+ *
+ * SOURCE (bounded)
+ * 'path' is a file or a directory; a directory's regular files are read (not its
+ * subdirectories), sorted by name, skipping hidden names that start with '.' or '_' (as
+ * Flink does: in-progress and marker files). One split per file; file i (in that order)
+ * belongs to worker i % N, and its split id is i. A worker reads its files one after the
+ * other; each file is mapped (mmap) and decoded straight from the mapping (decoders copy
+ * strings into the batch, so the mapping is dropped when the file is done). Framing is
+ * that of docs/formats.md: json and csv one record per line (csv quoted fields may hold
+ * newlines; an empty json line is no record and is passed over), raw a 4-byte
+ * little-endian length before each record. A truncated raw frame at the end of a file is a
+ * bad record. Errors and dead letters name the file and the byte offset of the record.
+ *
+ * Checkpoints (source): save records, per worker, the index of the file being read and the
+ * byte offset of its next record, plus the names and sizes of the worker's files, so that
+ * a restore against files that changed is refused (SL_ECORRUPT naming the file) instead of
+ * resuming at an offset that means something else. The state layout is at fs_save.
+ *
+ * SINK
+ * 'path' is a directory (created when missing). Records are framed as above.
+ *
+ * Without checkpoints (env->checkpoints false) each worker writes one part file,
+ * part-<worker>-0.<ext>, first under the hidden name .part-<worker>-0.<ext>.inprogress;
+ * close() fsyncs each file, renames it into place and fsyncs the directory, so a reader
+ * never sees a partial part file. A worker that wrote no row leaves no file.
+ *
+ * With checkpoints: exactly-once part files, as Flink's FileSink does it. A part file is
+ * one worker's rows of one epoch and goes through three names (E = the epoch as 10 digits,
+ * zero-padded, so that `ls` and `cat part-*` order a worker's parts by epoch; an epoch
+ * past 9999999999 simply gets longer):
+ *
+ *     .part-<worker>-E.<ext>.inprogress   rows being written (the epoch after the last
+ *                                         prepared one)
+ *     .part-<worker>-E.<ext>.pending      prepare(E): drained, fsynced, closed, renamed,
+ *                                         directory fsynced - durable, not visible
+ *     part-<worker>-E.<ext>               commit(E): every pending part of an epoch <= E
+ *                                         renamed, directory fsynced - visible
+ *
+ * Hidden names start with '.', which readers of the directory skip (sluice's own
+ * filesystem source does, like Flink's). A worker that wrote no row in an epoch leaves no
+ * file for it; its next rows open the next epoch's file. recover(C) before the job starts
+ * renames the pending parts of epochs <= C (committed, but the crash came before their
+ * rename) and deletes every in-progress part and the pending parts of epochs > C (their
+ * rows are written again by the restored job). close() only releases: whatever no commit
+ * made visible stays hidden (rows written after the last prepare are dropped with their
+ * in-progress file; the engine prepares and commits a final epoch before close).
+ *
+ * Crash points (engine/core/fault.h) for the tests of this protocol:
+ *     fs_sink.before_prepare_rename   in prepare, the part fsynced and closed, not renamed
+ *     fs_sink.before_rename           in commit, before each pending -> visible rename
+ *     fs_sink.after_rename            in commit, after each rename (directory not fsynced)
+ * and one fault point: fs_sink.commit_rename (a commit rename fails; a later commit
+ * retries the parts it did not rename).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/conn/conn_impl.h"
+#include "engine/conn/registry.h"
+#include "io/csv.h"
+#include "engine/core/durable.h"
+#include "engine/core/fault.h"
+
+/* ---- source -------------------------------------------------------------------------------- */
+
+struct fs_worker {
+    struct sl_conn_codec codec;
+    struct sl_badrec bad;
+    struct sl_record *recs; /* SL_BATCH_CAP records (json, raw framing) */
+    size_t *ends;           /* the byte after each framed record */
+    uint32_t next;          /* index into the worker's files (of src->files) */
+    const char *map;        /* the current file, or NULL */
+    size_t len, pos;
+    bool open;
+};
+
+struct fs_source {
+    struct sl_source base;
+    int nworkers;
+    uint32_t nfiles;
+    char **files;
+    uint64_t *sizes; /* each file's size when the source was opened */
+    size_t name_off; /* files[i] + name_off is the name under 'path' (checkpoint state) */
+    char *path;      /* the 'path' option (errors) */
+    struct sl_schema *schema;
+    struct sl_conn_fmtspec spec;
+    struct sl_conn_dlq dlq;
+    struct fs_worker *w;
+};
+
+/* A listed file while sorting: name and size travel together. */
+struct fs_entry {
+    char *path;
+    uint64_t size;
+};
+
+static int fs_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct fs_entry *)a)->path, ((const struct fs_entry *)b)->path);
+}
+
+/* The files of `path` (sorted) into src->files and src->sizes. */
+static int fs_list(struct fs_source *src, const char *path, const struct sl_connector_env *env,
+                   const struct sl_table *t, size_t pos, struct sl_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return sl_conn_err_at(env, t, pos, err, SL_ENOTFOUND, "path '%s': %s", path,
+                              strerror(errno));
+    if (!S_ISDIR(st.st_mode)) {
+        src->files = malloc(sizeof(char *));
+        src->sizes = malloc(sizeof(uint64_t));
+        if (!src->files || !src->sizes || !(src->files[0] = strdup(path)))
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        src->sizes[0] = (uint64_t)st.st_size;
+        src->nfiles = 1;
+        const char *slash = strrchr(path, '/');
+        src->name_off = slash ? (size_t)(slash + 1 - path) : 0;
+        return 0;
+    }
+    src->name_off = strlen(path) + 1;
+    DIR *d = opendir(path);
+    if (!d)
+        return sl_conn_err_at(env, t, pos, err, SL_EIO, "path '%s': %s", path, strerror(errno));
+    struct fs_entry *ents = NULL;
+    uint32_t n = 0, cap = 0;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || de->d_name[0] == '_')
+            continue;
+        size_t len = strlen(path) + strlen(de->d_name) + 2;
+        char *full = malloc(len);
+        if (!full) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(full, len, "%s/%s", path, de->d_name);
+        if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+            free(full);
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct fs_entry *ne = realloc(ents, cap * sizeof(*ents));
+            if (!ne) {
+                free(full);
+                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+                break;
+            }
+            ents = ne;
+        }
+        ents[n++] = (struct fs_entry){full, (uint64_t)st.st_size};
+    }
+    closedir(d);
+    if (!rc && n) {
+        qsort(ents, n, sizeof(*ents), fs_cmp);
+        src->files = malloc(n * sizeof(char *));
+        src->sizes = malloc(n * sizeof(uint64_t));
+        if (!src->files || !src->sizes)
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (rc) {
+            free(ents[i].path);
+            continue;
+        }
+        src->files[i] = ents[i].path;
+        src->sizes[i] = ents[i].size;
+    }
+    if (!rc)
+        src->nfiles = n;
+    free(ents);
+    return rc;
+}
+
+static void fs_close_file(struct fs_worker *w)
+{
+    if (w->map && w->len)
+        munmap((void *)w->map, w->len);
+    w->map = NULL;
+    w->len = w->pos = 0;
+    w->open = false;
+}
+
+static int fs_open_file(struct fs_source *src, struct fs_worker *w, const char *path,
+                        struct sl_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sl_error_set(err, SL_EIO, "file '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return sl_error_set(err, SL_EIO, "file '%s': %s", path, strerror(e));
+    }
+    w->len = (size_t)st.st_size;
+    w->pos = 0;
+    w->map = NULL;
+    if (w->len) {
+        void *m = mmap(NULL, w->len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            int e = errno;
+            close(fd);
+            return sl_error_set(err, SL_EIO, "file '%s': mmap: %s", path, strerror(e));
+        }
+        madvise(m, w->len, MADV_SEQUENTIAL);
+        w->map = m;
+    }
+    close(fd);
+    w->open = true;
+    (void)src;
+    return 0;
+}
+
+/* Frames up to `room` records from w->pos; returns how many (ends[] set). A truncated raw
+ * frame is handled as a bad record right here (*rc set when the policy fails). */
+static size_t fs_frame(struct fs_source *src, struct fs_worker *w, const char *path, size_t room,
+                       int *rc, struct sl_error *err)
+{
+    size_t n = 0, pos = w->pos;
+    *rc = 0;
+    while (n < room && pos < w->len) {
+        const char *p = w->map + pos;
+        size_t left = w->len - pos;
+        struct sl_record *r = &w->recs[n];
+        *r = (struct sl_record){path, -1, (int64_t)pos, -1, NULL, 0, NULL, 0};
+        if (src->spec.format == SL_CONN_RAW) {
+            uint32_t len = 0;
+            if (left >= 4)
+                len = (uint32_t)(uint8_t)p[0] | (uint32_t)(uint8_t)p[1] << 8 |
+                      (uint32_t)(uint8_t)p[2] << 16 | (uint32_t)(uint8_t)p[3] << 24;
+            if (left < 4 || len > left - 4) {
+                if (n)
+                    break; /* decode what came before first */
+                r->value = p;
+                r->value_len = left;
+                char what[96];
+                snprintf(what, sizeof(what), "truncated raw frame (%zu bytes left, %s)", left,
+                         left < 4 ? "no length" : "length past the end of the file");
+                *rc = sl_badrec_handle(&w->bad, r, SL_ECORRUPT, what, err);
+                if (!*rc)
+                    w->pos = w->len;
+                return 0;
+            }
+            r->value = p + 4;
+            r->value_len = len;
+            pos += 4 + (size_t)len;
+        } else {
+            const char *nl = memchr(p, '\n', left);
+            size_t ll = nl ? (size_t)(nl - p) : left;
+            pos += nl ? ll + 1 : ll;
+            if (ll && p[ll - 1] == '\r')
+                ll--;
+            if (!ll) {
+                if (!n)
+                    w->pos = pos; /* an empty line is no record */
+                continue;
+            }
+            r->value = p;
+            r->value_len = ll;
+        }
+        w->ends[n++] = pos;
+    }
+    return n;
+}
+
+/* How many files worker `worker` reads: files worker, worker + N, worker + 2N, ... */
+static uint32_t fs_mine(const struct fs_source *src, int worker)
+{
+    uint32_t w = (uint32_t)worker, n = (uint32_t)src->nworkers;
+    return src->nfiles > w ? (src->nfiles - w + n - 1) / n : 0;
+}
+
+static int fs_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                   int timeout_ms, struct sl_source_info *info, struct sl_error *err)
+{
+    (void)timeout_ms;
+    struct fs_source *src = (struct fs_source *)s;
+    struct fs_worker *w = &src->w[ctx->worker];
+    uint32_t mine = fs_mine(src, ctx->worker);
+    info->split = -1;
+    info->split_done = info->worker_done = false;
+    if (w->next >= mine) {
+        info->worker_done = true;
+        return 0;
+    }
+    uint32_t file = (uint32_t)ctx->worker + w->next * (uint32_t)src->nworkers;
+    const char *path = src->files[file];
+    info->split = (int32_t)file;
+    int rc = 0;
+    if (!w->open && (rc = fs_open_file(src, w, path, err)))
+        return rc;
+    uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
+    uint32_t rows0 = b->rows;
+    while (b->rows < SL_BATCH_CAP && w->pos < w->len) {
+        if (src->spec.format == SL_CONN_CSV) {
+            size_t used = 0;
+            rc = sl_csv_decode_stream(w->codec.codec, w->map + w->pos, w->len - w->pos, true, path,
+                                      (int64_t)w->pos, b, &w->bad, &used, err);
+            w->pos += used;
+            if (rc)
+                break;
+            continue;
+        }
+        size_t n = fs_frame(src, w, path, SL_BATCH_CAP - b->rows, &rc, err);
+        if (rc)
+            break;
+        if (!n)
+            continue;
+        size_t consumed = 0;
+        rc = sl_conn_codec_decode(&w->codec, w->recs, n, b, &w->bad, &consumed, err);
+        if (consumed)
+            w->pos = w->ends[consumed - 1];
+        if (rc)
+            break;
+    }
+    ctx->stats->rows_in += b->rows - rows0;
+    ctx->stats->bad_records += w->bad.skipped + w->bad.dead_lettered - bad0;
+    if (rc)
+        return rc;
+    if (w->pos >= w->len) {
+        fs_close_file(w);
+        w->next++;
+        info->split_done = true;
+        info->worker_done = w->next >= mine;
+    }
+    return 0;
+}
+
+static int fs_splits(struct sl_source *s, int worker, int32_t *ids, uint32_t cap, uint32_t *n)
+{
+    struct fs_source *src = (struct fs_source *)s;
+    uint32_t k = 0;
+    for (uint32_t f = (uint32_t)worker; f < src->nfiles; f += (uint32_t)src->nworkers) {
+        if (k < cap)
+            ids[k] = (int32_t)f;
+        k++;
+    }
+    *n = k;
+    return k > cap ? SL_EFULL : 0;
+}
+
+static void fs_free(struct sl_source *s)
+{
+    struct fs_source *src = (struct fs_source *)s;
+    if (!src)
+        return;
+    if (src->w)
+        for (int i = 0; i < src->nworkers; i++) {
+            fs_close_file(&src->w[i]);
+            sl_conn_codec_destroy(&src->w[i].codec);
+            free(src->w[i].recs);
+            free(src->w[i].ends);
+        }
+    free(src->w);
+    for (uint32_t i = 0; i < src->nfiles; i++)
+        free(src->files[i]);
+    free(src->files);
+    free(src->sizes);
+    free(src->path);
+    sl_conn_dlq_close(&src->dlq);
+    sl_schema_free(src->schema);
+    free(src);
+}
+
+/* ---- source checkpoints ----
+ * State of one worker (little-endian, engine/core/state.h):
+ *   u8   version (1)
+ *   u32  files in the whole listing (all workers)
+ *   u32  this worker's files, then for each (in reading order):
+ *        str  its name under 'path' (the file name itself when 'path' is a file)
+ *        u64  its size when the source was opened
+ *   u32  next: index (into this worker's files) of the file being read or to read next
+ *   u64  the byte offset of the next record in that file (0 when it is not open yet)
+ *   u8   done: every file of this worker was read (next == its file count, offset 0)
+ * The names and sizes make a restore against a directory whose files changed fail with
+ * SL_ECORRUPT naming the file, instead of resuming at an offset that means something else.
+ * Offsets are exact: poll advances its position only past records it returned (or passed
+ * over as bad), so the next poll after restore starts at the record the saved run would
+ * have read next. */
+#define FS_STATE_VERSION 1
+
+static int fs_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct sl_sbuf *summary,
+                   struct sl_error *err)
+{
+    struct fs_source *src = (struct fs_source *)s;
+    const struct fs_worker *w = &src->w[worker];
+    uint32_t mine = fs_mine(src, worker);
+    uint64_t pos = w->open ? (uint64_t)w->pos : 0;
+    sl_sbuf_put_u8(out, FS_STATE_VERSION);
+    sl_sbuf_put_u32(out, src->nfiles);
+    sl_sbuf_put_u32(out, mine);
+    for (uint32_t i = 0; i < mine; i++) {
+        uint32_t f = (uint32_t)worker + i * (uint32_t)src->nworkers;
+        sl_sbuf_put_str(out, src->files[f] + src->name_off);
+        sl_sbuf_put_u64(out, src->sizes[f]);
+    }
+    sl_sbuf_put_u32(out, w->next);
+    sl_sbuf_put_u64(out, pos);
+    sl_sbuf_put_u8(out, w->next >= mine);
+    /* summary: the split being read and where; a worker that is done shows its last split
+     * at its end; a worker without files shows nothing */
+    char text[64];
+    int k = 0;
+    if (w->next < mine)
+        k = snprintf(text, sizeof(text), "%u=%llu", worker + w->next * (unsigned)src->nworkers,
+                     (unsigned long long)pos);
+    else if (mine)
+        k = snprintf(text, sizeof(text), "%u=%llu", worker + (mine - 1) * (unsigned)src->nworkers,
+                     (unsigned long long)src->sizes[worker + (mine - 1) * src->nworkers]);
+    if (k > 0)
+        sl_sbuf_put(summary, text, (size_t)k);
+    int rc = sl_sbuf_check(out, err);
+    return rc ? rc : sl_sbuf_check(summary, err);
+}
+
+static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                      struct sl_error *err)
+{
+    struct fs_source *src = (struct fs_source *)s;
+    struct fs_worker *w = &src->w[ctx->worker];
+    const char *what = in->what ? in->what : "filesystem source";
+    uint32_t mine = fs_mine(src, ctx->worker), nfiles, saved, next;
+    uint8_t version, done;
+    uint64_t pos;
+    int rc;
+    if ((rc = sl_sread_u8(in, &version, err)))
+        return rc;
+    if (version != FS_STATE_VERSION)
+        return sl_sread_fail(in, err, "unknown state version");
+    if ((rc = sl_sread_u32(in, &nfiles, err)) || (rc = sl_sread_count(in, &saved, 4 + 8, err)))
+        return rc;
+    for (uint32_t i = 0; i < saved; i++) {
+        const void *name;
+        uint32_t len;
+        uint64_t size;
+        if ((rc = sl_sread_bytes(in, &name, &len, err)) || (rc = sl_sread_u64(in, &size, err)))
+            return rc;
+        if (i >= mine)
+            return sl_error_set(err, SL_ECORRUPT,
+                                "%s: the checkpoint read file '%.*s' but path '%s' now holds "
+                                "only %u files for worker %d (of %d): the files changed",
+                                what, (int)(len > 200 ? 200 : len), (const char *)name, src->path,
+                                mine, ctx->worker, src->nworkers);
+        uint32_t f = (uint32_t)ctx->worker + i * (uint32_t)src->nworkers;
+        const char *have = src->files[f] + src->name_off;
+        if (strlen(have) != len || memcmp(have, name, len) != 0)
+            return sl_error_set(err, SL_ECORRUPT,
+                                "%s: file '%s' is not the file the checkpoint read there "
+                                "('%.*s'): the files of path '%s' changed",
+                                what, src->files[f], (int)(len > 200 ? 200 : len),
+                                (const char *)name, src->path);
+        if (size != src->sizes[f])
+            return sl_error_set(err, SL_ECORRUPT,
+                                "%s: file '%s' changed since the checkpoint (%llu bytes, then "
+                                "%llu)",
+                                what, src->files[f], (unsigned long long)src->sizes[f],
+                                (unsigned long long)size);
+    }
+    if (saved != mine || nfiles != src->nfiles) {
+        uint32_t f = (uint32_t)ctx->worker + saved * (uint32_t)src->nworkers;
+        if (saved < mine)
+            return sl_error_set(err, SL_ECORRUPT,
+                                "%s: file '%s' was not there when the checkpoint was taken", what,
+                                src->files[f]);
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: path '%s' holds %u files, the checkpoint was taken with %u: "
+                            "the files changed",
+                            what, src->path, src->nfiles, nfiles);
+    }
+    if ((rc = sl_sread_u32(in, &next, err)) || (rc = sl_sread_u64(in, &pos, err)) ||
+        (rc = sl_sread_u8(in, &done, err)))
+        return rc;
+    if (next > mine)
+        return sl_sread_fail(in, err, "file index past this worker's files");
+    if (done > 1 || (done != 0) != (next == mine))
+        return sl_sread_fail(in, err, "done flag does not match the file index");
+    uint32_t f = (uint32_t)ctx->worker + next * (uint32_t)src->nworkers;
+    if (next == mine ? pos != 0 : pos >= src->sizes[f] && pos != 0)
+        return sl_sread_fail(in, err, "byte offset past the end of its file");
+    if ((rc = sl_sread_end(in, err)))
+        return rc;
+    fs_close_file(w);
+    w->next = next;
+    if (pos) {
+        if ((rc = fs_open_file(src, w, src->files[f], err)))
+            return rc;
+        if (w->len != src->sizes[f]) {
+            fs_close_file(w);
+            return sl_error_set(err, SL_ECORRUPT, "%s: file '%s' changed while it was opened", what,
+                                src->files[f]);
+        }
+        w->pos = (size_t)pos;
+    }
+    return 0;
+}
+
+static const struct sl_source_ops fs_source_ops = {
+    .poll = fs_poll, .splits = fs_splits, .free = fs_free, .save = fs_save, .restore = fs_restore};
+
+static const char *const fs_source_keys[] = {"path", NULL};
+
+int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                      struct sl_source **out, struct sl_error *err)
+{
+    const char *const *lists[2] = {fs_source_keys, sl_conn_format_keys};
+    const char *keys[16];
+    size_t nk = 0;
+    for (int l = 0; l < 2; l++)
+        for (const char *const *k = lists[l]; *k; k++)
+            keys[nk++] = *k;
+    keys[nk] = NULL;
+    int rc = sl_conn_check_options(t, env, keys, NULL, err);
+    if (rc)
+        return rc;
+    const char *path;
+    if ((rc = sl_conn_opt_required(t, env, "path", &path, err)))
+        return rc;
+    struct fs_source *src = calloc(1, sizeof(*src));
+    if (!src)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    src->base.ops = &fs_source_ops;
+    src->base.table = t;
+    src->nworkers = nworkers;
+    if ((rc = sl_conn_fmtspec_parse(t, env, &src->spec, err)))
+        goto out_free;
+    if (!(src->path = strdup(path))) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out_free;
+    }
+    if ((rc = fs_list(src, path, env, t, sl_conn_opt(t, "path")->pos, err)))
+        goto out_free;
+    src->schema = sl_plan_rel_schema(&t->physical);
+    src->w = calloc((size_t)nworkers, sizeof(*src->w));
+    if (!src->schema || !src->w) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out_free;
+    }
+    if (src->spec.policy == SL_BADREC_DEAD_LETTER &&
+        (rc = sl_conn_dlq_open(&src->dlq, src->spec.dead_letter_path, err)))
+        goto out_free;
+    for (int i = 0; i < nworkers; i++) {
+        struct fs_worker *w = &src->w[i];
+        struct sl_error e;
+        sl_error_clear(&e);
+        if ((rc = sl_conn_codec_init(&w->codec, &src->spec, src->schema, &e))) {
+            rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+            goto out_free;
+        }
+        sl_conn_badrec_init(&w->bad, &src->spec, &src->dlq);
+        w->recs = malloc(SL_BATCH_CAP * sizeof(*w->recs));
+        w->ends = malloc(SL_BATCH_CAP * sizeof(*w->ends));
+        if (!w->recs || !w->ends) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out_free;
+        }
+    }
+    *out = &src->base;
+    return 0;
+out_free:
+    fs_free(&src->base);
+    return rc;
+}
+
+/* ---- sink ---------------------------------------------------------------------------------- */
+
+struct fs_part {
+    struct sl_conn_codec codec;
+    struct sl_fmt_out out;
+    int fd;         /* -1 until the first row (of the epoch, with checkpoints) */
+    uint64_t epoch; /* checkpoints: the epoch this worker's rows go to (1 + the last one
+                       prepared or recovered) */
+    char *tmp;      /* the in-progress name of the open file */
+    char *final;    /* the final name (checkpoints: the pending name, a scratch buffer) */
+    char pad[64];
+};
+
+/* A prepared part file not made visible yet: .part-<worker>-<epoch>.<ext>.pending. Nodes
+ * are allocated before the rename that creates the file, so that a prepared file is never
+ * left out of the list for want of memory. */
+struct fs_pending {
+    struct fs_pending *next;
+    int worker;
+    uint64_t epoch;
+};
+
+struct fs_sink {
+    struct sl_sink base;
+    int nworkers;
+    bool ckpt;  /* env->checkpoints */
+    bool locks; /* the mutexes below are initialised */
+    char *dir;
+    const char *ext;
+    size_t namecap; /* bytes of every part name buffer */
+    struct sl_schema *schema;
+    struct sl_conn_fmtspec spec;
+    struct fs_part *p;
+    pthread_mutex_t lock;        /* guards pend (workers' prepare vs commit) */
+    pthread_mutex_t commit_lock; /* serialises commit and recover */
+    struct fs_pending *pend;
+};
+
+enum fs_kind { FS_INPROGRESS, FS_PENDING, FS_VISIBLE };
+
+/* The checkpoint name of a part file of `worker` and `epoch` into buf (s->namecap bytes). */
+static void fs_part_name(const struct fs_sink *s, char *buf, enum fs_kind kind, int worker,
+                         uint64_t epoch)
+{
+    unsigned long long e = (unsigned long long)epoch;
+    switch (kind) {
+    case FS_INPROGRESS:
+        snprintf(buf, s->namecap, "%s/.part-%d-%010llu.%s.inprogress", s->dir, worker, e, s->ext);
+        break;
+    case FS_PENDING:
+        snprintf(buf, s->namecap, "%s/.part-%d-%010llu.%s.pending", s->dir, worker, e, s->ext);
+        break;
+    case FS_VISIBLE:
+        snprintf(buf, s->namecap, "%s/part-%d-%010llu.%s", s->dir, worker, e, s->ext);
+        break;
+    }
+}
+
+/* Reads decimal digits at *q (at least one) into *v; false on none or overflow. */
+static bool fs_parse_u64(const char **q, uint64_t max, uint64_t *v)
+{
+    const char *c = *q;
+    uint64_t x = 0;
+    if (*c < '0' || *c > '9')
+        return false;
+    for (; *c >= '0' && *c <= '9'; c++) {
+        uint64_t d = (uint64_t)(*c - '0');
+        if (x > (max - d) / 10)
+            return false;
+        x = x * 10 + d;
+    }
+    *q = c;
+    *v = x;
+    return true;
+}
+
+/* Whether `name` (a directory entry) is a part file of this sink's format: which kind, of
+ * which worker and epoch. Epochs are read unpadded too ("part-0-0.json" of a run without
+ * checkpoints is epoch 0). */
+static bool fs_parse_part(const char *name, const char *ext, enum fs_kind *kind, int *worker,
+                          uint64_t *epoch)
+{
+    bool hidden = name[0] == '.';
+    const char *q = name + hidden;
+    uint64_t w;
+    if (strncmp(q, "part-", 5) != 0)
+        return false;
+    q += 5;
+    if (!fs_parse_u64(&q, INT32_MAX, &w) || *q++ != '-' || !fs_parse_u64(&q, UINT64_MAX, epoch) ||
+        *q++ != '.')
+        return false;
+    size_t el = strlen(ext);
+    if (strncmp(q, ext, el) != 0)
+        return false;
+    q += el;
+    *worker = (int)w;
+    if (!hidden && !*q)
+        *kind = FS_VISIBLE;
+    else if (hidden && !strcmp(q, ".inprogress"))
+        *kind = FS_INPROGRESS;
+    else if (hidden && !strcmp(q, ".pending"))
+        *kind = FS_PENDING;
+    else
+        return false;
+    return true;
+}
+
+static int fs_write_all(int fd, const char *data, size_t len, const char *path,
+                        struct sl_error *err)
+{
+    while (len) {
+        ssize_t k = write(fd, data, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return sl_error_set(err, SL_EIO, "file '%s': write: %s", path, strerror(errno));
+        data += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Writes the encoded records of p->out (raw: each behind its length) and clears it. */
+static int fs_drain(struct fs_sink *s, struct fs_part *p, struct sl_error *err)
+{
+    int rc = 0;
+    if (s->spec.format != SL_CONN_RAW) {
+        rc = fs_write_all(p->fd, p->out.data, p->out.len, p->tmp, err);
+    } else {
+        /* frame into a second pass buffer: length prefixes are 4 bytes per record */
+        size_t need = p->out.len + 4 * (size_t)p->out.nrec;
+        char *buf = malloc(need ? need : 1);
+        if (!buf)
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        size_t k = 0;
+        for (uint32_t i = 0; i < p->out.nrec; i++) {
+            size_t l = sl_fmt_out_rec_len(&p->out, i);
+            buf[k++] = (char)(l & 0xff);
+            buf[k++] = (char)((l >> 8) & 0xff);
+            buf[k++] = (char)((l >> 16) & 0xff);
+            buf[k++] = (char)((l >> 24) & 0xff);
+            memcpy(buf + k, sl_fmt_out_rec(&p->out, i), l);
+            k += l;
+        }
+        rc = fs_write_all(p->fd, buf, k, p->tmp, err);
+        free(buf);
+    }
+    sl_fmt_out_clear(&p->out);
+    return rc;
+}
+
+static int fs_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                         struct sl_error *err)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    struct fs_part *p = &s->p[ctx->worker];
+    uint32_t n = sl_batch_active(b);
+    if (!n)
+        return 0;
+    if (p->fd < 0) {
+        if (s->ckpt)
+            fs_part_name(s, p->tmp, FS_INPROGRESS, ctx->worker, p->epoch);
+        p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (p->fd < 0)
+            return sl_error_set(err, SL_EIO, "file '%s': %s", p->tmp, strerror(errno));
+    }
+    int rc = sl_conn_codec_encode(&p->codec, b, &p->out, err);
+    if (rc)
+        return rc;
+    ctx->stats->rows_out += n;
+    if (p->out.len >= (1u << 20))
+        return fs_drain(s, p, err);
+    return 0;
+}
+
+static int fs_sink_flush(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    struct fs_part *p = &s->p[ctx->worker];
+    return p->fd >= 0 ? fs_drain(s, p, err) : 0;
+}
+
+/* ---- sink checkpoints ----
+ * THREADS: write, flush and prepare run on the worker's thread and touch only that
+ * worker's fs_part; prepare adds its pending file to s->pend under s->lock. commit runs on
+ * the coordinator's thread: it takes the pending files of epochs <= its epoch out of the
+ * list under s->lock, renames them without holding it (a worker's prepare of a later epoch
+ * goes on meanwhile), and puts back those it could not rename. s->commit_lock serialises
+ * commit and recover. */
+
+static int fs_sink_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t epoch,
+                           struct sl_error *err)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    struct fs_part *p = &s->p[ctx->worker];
+    if (!s->ckpt)
+        return fs_sink_flush(sk, ctx, err);
+    if (epoch < p->epoch)
+        return sl_error_set(err, SL_ESTATE,
+                            "filesystem sink '%s': worker %d prepares epoch %llu after epoch "
+                            "%llu",
+                            s->dir, ctx->worker, (unsigned long long)epoch,
+                            (unsigned long long)p->epoch - 1);
+    if (p->fd < 0) { /* no row in this epoch: no file */
+        p->epoch = epoch + 1;
+        return 0;
+    }
+    int rc = p->out.len ? fs_drain(s, p, err) : 0;
+    if (!rc && fsync(p->fd) != 0)
+        rc = sl_error_set(err, SL_EIO, "file '%s': fsync: %s", p->tmp, strerror(errno));
+    close(p->fd);
+    p->fd = -1;
+    if (rc)
+        return rc; /* the in-progress file stays: recover deletes it */
+    struct fs_pending *node = malloc(sizeof(*node));
+    if (!node)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    *node = (struct fs_pending){NULL, ctx->worker, epoch};
+    fs_part_name(s, p->final, FS_PENDING, ctx->worker, epoch);
+    sl_crash_point("fs_sink.before_prepare_rename");
+    if (rename(p->tmp, p->final) != 0) {
+        free(node);
+        return sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", p->tmp, p->final,
+                            strerror(errno));
+    }
+    pthread_mutex_lock(&s->lock);
+    node->next = s->pend;
+    s->pend = node;
+    pthread_mutex_unlock(&s->lock);
+    p->epoch = epoch + 1;
+    return sl_durable_fsync_dir(s->dir, err);
+}
+
+static bool fs_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int fs_sink_commit(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    if (!s->ckpt)
+        return 0;
+    char *from = malloc(s->namecap), *to = malloc(s->namecap);
+    if (!from || !to) {
+        free(from);
+        free(to);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    pthread_mutex_lock(&s->commit_lock);
+    struct fs_pending *todo = NULL, **pp;
+    pthread_mutex_lock(&s->lock);
+    for (pp = &s->pend; *pp;) {
+        struct fs_pending *n = *pp;
+        if (n->epoch <= epoch) {
+            *pp = n->next;
+            n->next = todo;
+            todo = n;
+        } else {
+            pp = &n->next;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    int rc = 0;
+    bool renamed = false;
+    while (todo && !rc) {
+        struct fs_pending *n = todo;
+        fs_part_name(s, from, FS_PENDING, n->worker, n->epoch);
+        fs_part_name(s, to, FS_VISIBLE, n->worker, n->epoch);
+        sl_crash_point("fs_sink.before_rename");
+        int fault = sl_fault_hit("fs_sink.commit_rename");
+        int e = fault < 0 ? -fault : fault ? EIO : 0;
+        if (!e && rename(from, to) != 0)
+            e = errno;
+        if (e == ENOENT && fs_exists(to))
+            e = 0; /* made visible already (by recover) */
+        if (e) {
+            rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(e));
+            break;
+        }
+        sl_crash_point("fs_sink.after_rename");
+        renamed = true;
+        todo = n->next;
+        free(n);
+    }
+    if (todo) { /* not renamed: a later commit retries them */
+        pthread_mutex_lock(&s->lock);
+        while (todo) {
+            struct fs_pending *n = todo;
+            todo = n->next;
+            n->next = s->pend;
+            s->pend = n;
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+    if (renamed) {
+        struct sl_error e2;
+        int r2 = sl_durable_fsync_dir(s->dir, rc ? &e2 : err);
+        rc = rc ? rc : r2;
+    }
+    pthread_mutex_unlock(&s->commit_lock);
+    free(from);
+    free(to);
+    return rc;
+}
+
+/* A part file found by recover. */
+struct fs_found {
+    enum fs_kind kind;
+    int worker;
+    uint64_t epoch;
+};
+
+static int fs_sink_recover(struct sl_sink *sk, uint64_t committed, struct sl_error *err)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    if (!s->ckpt)
+        return 0;
+    for (int i = 0; i < s->nworkers; i++)
+        if (s->p[i].fd >= 0)
+            return sl_error_set(err, SL_ESTATE,
+                                "filesystem sink '%s': recover after worker %d wrote rows", s->dir,
+                                i);
+    pthread_mutex_lock(&s->commit_lock);
+    int rc = 0;
+    struct fs_found *found = NULL;
+    size_t nfound = 0, cap = 0;
+    char *from = malloc(s->namecap), *to = malloc(s->namecap);
+    DIR *d = from && to ? opendir(s->dir) : NULL;
+    if (!from || !to) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (!d) {
+        rc = sl_error_set(err, SL_EIO, "directory '%s': %s", s->dir, strerror(errno));
+        goto out;
+    }
+    /* first the whole listing, so that a refusal changes nothing */
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        struct fs_found f;
+        if (!fs_parse_part(de->d_name, s->ext, &f.kind, &f.worker, &f.epoch))
+            continue;
+        /* A visible part of an epoch after the last committed one cannot come from this
+         * job: commit(e) runs only once the commit store holds e durably, and the commit
+         * store never goes back, so every visible part is of an epoch <= committed. One
+         * that is not means the directory holds another job's output, or the job's state
+         * (commit store) was reset or lost: resuming would write those rows a second time.
+         * Refuse rather than guess. */
+        if (f.kind == FS_VISIBLE && f.epoch > committed) {
+            rc = sl_error_set(err, SL_ECORRUPT,
+                              "filesystem sink: '%s/%s' is a part file of epoch %llu but the "
+                              "last committed epoch is %llu: the directory holds output this "
+                              "job's checkpoints do not know (another job's, or its state "
+                              "was reset); move it away or restore the matching state",
+                              s->dir, de->d_name, (unsigned long long)f.epoch,
+                              (unsigned long long)committed);
+            goto out;
+        }
+        if (f.kind == FS_VISIBLE)
+            continue;
+        if (nfound == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct fs_found *nf = realloc(found, cap * sizeof(*found));
+            if (!nf) {
+                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+                goto out;
+            }
+            found = nf;
+        }
+        found[nfound++] = f;
+    }
+    bool changed = false;
+    for (size_t i = 0; i < nfound && !rc; i++) {
+        const struct fs_found *f = &found[i];
+        fs_part_name(s, from, f->kind, f->worker, f->epoch);
+        if (f->kind == FS_PENDING && f->epoch <= committed) {
+            /* committed, but the crash came before its rename (or its directory fsync) */
+            fs_part_name(s, to, FS_VISIBLE, f->worker, f->epoch);
+            if (rename(from, to) != 0)
+                rc =
+                    sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(errno));
+        } else if (unlink(from) != 0 && errno != ENOENT) {
+            /* in progress (never prepared) or prepared for an epoch never committed */
+            rc = sl_error_set(err, SL_EIO, "unlink '%s': %s", from, strerror(errno));
+        }
+        changed = true;
+    }
+    if (!rc && changed)
+        rc = sl_durable_fsync_dir(s->dir, err);
+    if (!rc) {
+        pthread_mutex_lock(&s->lock);
+        while (s->pend) { /* the directory said it all */
+            struct fs_pending *n = s->pend;
+            s->pend = n->next;
+            free(n);
+        }
+        pthread_mutex_unlock(&s->lock);
+        for (int i = 0; i < s->nworkers; i++)
+            s->p[i].epoch = committed + 1;
+    }
+out:
+    if (d)
+        closedir(d);
+    free(found);
+    free(from);
+    free(to);
+    pthread_mutex_unlock(&s->commit_lock);
+    return rc;
+}
+
+static int fs_sink_close(struct sl_sink *sk, struct sl_error *err)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    if (s->ckpt) {
+        /* Everything an epoch holds was prepared and committed (the engine takes a final
+         * epoch before close) or stays hidden for recover: rows written after the last
+         * prepare belong to no epoch and are dropped with their in-progress file. */
+        for (int i = 0; i < s->nworkers; i++) {
+            struct fs_part *p = &s->p[i];
+            if (p->fd < 0)
+                continue;
+            close(p->fd);
+            p->fd = -1;
+            unlink(p->tmp);
+        }
+        return 0;
+    }
+    bool any = false;
+    for (int i = 0; i < s->nworkers; i++) {
+        struct fs_part *p = &s->p[i];
+        if (p->fd < 0)
+            continue;
+        int rc = p->out.len ? fs_drain(s, p, err) : 0;
+        if (!rc && fsync(p->fd) != 0)
+            rc = sl_error_set(err, SL_EIO, "file '%s': fsync: %s", p->tmp, strerror(errno));
+        close(p->fd);
+        p->fd = -1;
+        if (!rc && rename(p->tmp, p->final) != 0)
+            rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", p->tmp, p->final,
+                              strerror(errno));
+        if (rc)
+            return rc;
+        any = true;
+    }
+    return any ? sl_durable_fsync_dir(s->dir, err) : 0;
+}
+
+static void fs_sink_free(struct sl_sink *sk)
+{
+    struct fs_sink *s = (struct fs_sink *)sk;
+    if (!s)
+        return;
+    if (s->p)
+        for (int i = 0; i < s->nworkers; i++) {
+            struct fs_part *p = &s->p[i];
+            if (p->fd >= 0) { /* never closed: the output is not final, leave no trace */
+                close(p->fd);
+                unlink(p->tmp);
+            }
+            sl_conn_codec_destroy(&p->codec);
+            sl_fmt_out_free(&p->out);
+            free(p->tmp);
+            free(p->final);
+        }
+    while (s->pend) { /* their files stay: recover commits or deletes them */
+        struct fs_pending *n = s->pend;
+        s->pend = n->next;
+        free(n);
+    }
+    if (s->locks) {
+        pthread_mutex_destroy(&s->lock);
+        pthread_mutex_destroy(&s->commit_lock);
+    }
+    free(s->p);
+    free(s->dir);
+    sl_schema_free(s->schema);
+    free(s);
+}
+
+static const struct sl_sink_ops fs_sink_ops = {.write = fs_sink_write,
+                                               .flush = fs_sink_flush,
+                                               .close = fs_sink_close,
+                                               .free = fs_sink_free,
+                                               .prepare = fs_sink_prepare,
+                                               .commit = fs_sink_commit,
+                                               .recover = fs_sink_recover};
+
+/* mkdir -p: the directory and its missing parents (as Flink's FileSink creates them). */
+static int fs_mkdirs(const char *path)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof(buf)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0)
+            continue;
+        char c = buf[i];
+        buf[i] = 0;
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        buf[i] = c;
+    }
+    return 0;
+}
+
+int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                    struct sl_sink **out, struct sl_error *err)
+{
+    static const char *const keys[] = {
+        "path", "format", "value.format", "csv.field-delimiter", "csv.null-literal", NULL};
+    int rc = sl_conn_check_options(t, env, keys, NULL, err);
+    if (rc)
+        return rc;
+    const char *path;
+    if ((rc = sl_conn_opt_required(t, env, "path", &path, err)))
+        return rc;
+    size_t ppos = sl_conn_opt(t, "path")->pos;
+    struct fs_sink *s = calloc(1, sizeof(*s));
+    if (!s)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    s->base.ops = &fs_sink_ops;
+    s->base.table = t;
+    s->nworkers = nworkers;
+    s->ckpt = env->checkpoints;
+    if (pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s);
+        return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
+    }
+    if (pthread_mutex_init(&s->commit_lock, NULL) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
+    }
+    s->locks = true;
+    if ((rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)))
+        goto out_free;
+    s->spec.opts.csv_line_end = s->spec.opts.json_line_end = true;
+    if (fs_mkdirs(path) != 0) {
+        rc = sl_conn_err_at(env, t, ppos, err, SL_EIO, "path '%s': %s", path, strerror(errno));
+        goto out_free;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        rc = sl_conn_err_at(env, t, ppos, err, SL_EINVAL,
+                            "path '%s' is not a directory (a filesystem sink writes part files "
+                            "into a directory)",
+                            path);
+        goto out_free;
+    }
+    s->dir = strdup(path);
+    s->schema = sl_plan_rel_schema(&t->physical);
+    s->p = calloc((size_t)nworkers, sizeof(*s->p));
+    if (!s->dir || !s->schema || !s->p) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out_free;
+    }
+    for (int i = 0; i < nworkers; i++) {
+        s->p[i].fd = -1;
+        s->p[i].epoch = 1;
+    }
+    const char *ext = s->ext = sl_conn_format_ext(s->spec.format);
+    /* ".part-" worker "-" epoch "." ext ".inprogress": 6 + 11 + 1 + 20 + 1 + ext + 11 */
+    s->namecap = strlen(path) + strlen(ext) + 64;
+    for (int i = 0; i < nworkers; i++) {
+        struct fs_part *p = &s->p[i];
+        sl_fmt_out_init(&p->out);
+        size_t n = s->namecap;
+        p->tmp = malloc(n);
+        p->final = malloc(n);
+        if (!p->tmp || !p->final) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out_free;
+        }
+        /* without checkpoints: one part per worker, epoch 0, made visible by close() */
+        snprintf(p->tmp, n, "%s/.part-%d-0.%s.inprogress", path, i, ext);
+        snprintf(p->final, n, "%s/part-%d-0.%s", path, i, ext);
+        struct sl_error e;
+        sl_error_clear(&e);
+        if ((rc = sl_conn_codec_init(&p->codec, &s->spec, s->schema, &e))) {
+            rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+            goto out_free;
+        }
+    }
+    *out = &s->base;
+    return 0;
+out_free:
+    fs_sink_free(&s->base);
+    return rc;
+}
+
+/* ---- the connector ------------------------------------------------------------------------ */
+
+static bool fs_bounded(const struct sl_table *t)
+{
+    (void)t;
+    return true; /* the files as they are when the job starts */
+}
+
+static const char *const fs_keys[] = {"path",
+                                      "format",
+                                      "value.format",
+                                      "csv.field-delimiter",
+                                      "csv.null-literal",
+                                      "json.ignore-parse-errors",
+                                      "sluice.bad-records",
+                                      "sluice.dead-letter.path",
+                                      NULL};
+
+const struct sl_connector sl_connector_filesystem = {
+    .name = "filesystem",
+    .summary = "files of records in (bounded), part files in a directory out",
+    .source = sl_conn_fs_source,
+    .sink = sl_conn_fs_sink,
+    .bounded = fs_bounded,
+    .options = fs_keys,
+};

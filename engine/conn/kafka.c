@@ -1,0 +1,921 @@
+/*
+ * engine/conn/kafka.c - the 'kafka' connector: io/kafka_source + a decoder in,
+ * a format encoder + io/kafka_sink out, with Flink's option names.
+ *
+ * OPTIONS (one list for both directions, as Flink's factory validates)
+ *   topic                          required (no topic lists or patterns)
+ *   properties.bootstrap.servers   the cluster; env->brokers (--brokers) wins when set
+ *   properties.group.id            accepted and ignored: offsets live in checkpoints
+ *   properties.auto.offset.reset   error (default) | earliest | latest: what an offset out
+ *                                  of range does (io/kafka_source.h)
+ *   properties.*                   passed to librdkafka as they are; env->kafka_props after
+ *   format / value.format, csv.*, json.ignore-parse-errors, sluice.bad-records,
+ *   sluice.dead-letter.path        engine/conn/conn_impl.h
+ *   scan.startup.mode              earliest-offset (sluice's default: Flink's default,
+ *                                  group-offsets, needs committed offsets, which sluice does
+ *                                  not keep) | latest-offset | specific-offsets | timestamp
+ *   scan.startup.specific-offsets  'partition:0,offset:42;partition:1,offset:7'
+ *   scan.startup.timestamp-millis  for 'timestamp'
+ *   scan.bounded.mode              unbounded (default) | latest-offset
+ *   sink.partitioner               Flink's meanings: 'default' = Kafka's default partitioner
+ *                                  (murmur2 of the key; without a key any partition),
+ *                                  'round-robin' = Kafka's round robin (per worker's
+ *                                  producer), 'fixed' = each sink subtask (worker w) writes
+ *                                  to partition w % partitions (FlinkFixedPartitioner)
+ *   key.fields, key.format,        sink only: the key is the named columns ('a;b') in
+ *   value.fields-include           key.format; the value holds ALL columns (default) or
+ *                                  EXCEPT_KEY. A source with key.fields is refused.
+ *
+ * SOURCE
+ * One consumer for the table, partitions spread over workers (partition p -> worker
+ * p % N), split id = partition. A poll decodes records of one partition only (a batch holds
+ * one split): it stops at a partition change and keeps the rest of the fetched records for
+ * the next poll. The fetched librdkafka messages are released when every record of them
+ * has been decoded (decoders copy strings into the batch's heap). split_done comes when a
+ * bounded partition's last record before its end offset has been decoded; a partition
+ * that is empty from the start never reports it, worker_done covers it.
+ *
+ * SINK
+ * One idempotent producer per worker; flush waits for every delivery and returns the
+ * first delivery error. Records carry no timestamp (the broker's time).
+ *
+ * CHECKPOINTS
+ * Source save (per worker): the topic, whether the source is bounded, and per partition of
+ * the worker the next offset to read - just after the last record DECODED into a batch, so
+ * records fetched but not decoded yet (held for the next poll) are read again after a
+ * restore - its bounded end offset and done flag (done only when no fetched record of it
+ * is pending). Summary: "<topic>:<partition>=<offset>" joined by ',' ("earliest" for a
+ * partition started at the earliest offset that has delivered nothing yet).
+ * Source restore (before the worker's first poll): io/kafka_source starts each saved
+ * partition at its saved offset (replacing 'scan.startup.mode': nothing was fetched yet,
+ * the worker's first poll assigns at these offsets), bounded with the saved end offsets so
+ * a restart reads exactly the saved range; a partition the checkpoint does not list (new
+ * since) starts per the startup mode; a saved partition the topic no longer has is an error
+ * naming topic and partition; an offset the broker no longer holds is the poll's usual
+ * out-of-range error. A partition saved done reports split_done once on a following poll.
+ * Another topic or bounded mode than the checkpoint's is SL_ECORRUPT naming both.
+ * Sink prepare: waits for every delivery of the worker's records, as flush does (same
+ * sticky delivery errors): with checkpoints the Kafka sink is at-least-once (a restored job
+ * writes the records after the checkpoint again). No commit, no recover.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/conn/conn_impl.h"
+#include "engine/conn/registry.h"
+#include "io/kafka_conf.h"
+#include "io/kafka_sink.h"
+#include "io/kafka_source.h"
+
+static const char *const ka_keys[] = {"topic",
+                                      "format",
+                                      "value.format",
+                                      "csv.field-delimiter",
+                                      "csv.null-literal",
+                                      "json.ignore-parse-errors",
+                                      "sluice.bad-records",
+                                      "sluice.dead-letter.path",
+                                      "scan.startup.mode",
+                                      "scan.startup.specific-offsets",
+                                      "scan.startup.timestamp-millis",
+                                      "scan.bounded.mode",
+                                      "sink.partitioner",
+                                      "key.fields",
+                                      "key.format",
+                                      "value.fields-include",
+                                      NULL};
+static const char *const ka_prefixes[] = {"properties.", NULL};
+
+#define KA_MAX_PROPS 64
+
+/* The librdkafka properties of a table: "key=value" strings (owned by *props). */
+struct ka_props {
+    char *s[KA_MAX_PROPS];
+    const char *p[KA_MAX_PROPS];
+    size_t n;
+    const char *bootstrap;
+    const char *offset_reset;
+};
+
+static void ka_props_free(struct ka_props *pr)
+{
+    for (size_t i = 0; i < pr->n; i++)
+        free(pr->s[i]);
+    pr->n = 0;
+}
+
+static int ka_props_add(struct ka_props *pr, const char *kv, const struct sl_table *t,
+                        const struct sl_connector_env *env, size_t pos, struct sl_error *err)
+{
+    if (pr->n == KA_MAX_PROPS)
+        return sl_conn_err_at(env, t, pos, err, SL_EFULL, "more than %d Kafka properties",
+                              KA_MAX_PROPS);
+    if (!(pr->s[pr->n] = strdup(kv)))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    pr->p[pr->n] = pr->s[pr->n];
+    pr->n++;
+    return 0;
+}
+
+static int ka_props_build(const struct sl_table *t, const struct sl_connector_env *env,
+                          struct ka_props *pr, struct sl_error *err)
+{
+    memset(pr, 0, sizeof(*pr));
+    int rc;
+    for (uint32_t i = 0; i < t->nopts; i++) {
+        const struct sl_option *o = &t->opts[i];
+        if (strncmp(o->key, "properties.", 11) != 0)
+            continue;
+        const char *k = o->key + 11;
+        if (strcmp(k, "group.id") == 0)
+            continue;
+        if (strcmp(k, "bootstrap.servers") == 0) {
+            pr->bootstrap = o->value;
+            continue;
+        }
+        if (strcmp(k, "auto.offset.reset") == 0) {
+            pr->offset_reset = o->value;
+            continue;
+        }
+        char kv[1024];
+        snprintf(kv, sizeof(kv), "%s=%s", k, o->value);
+        if ((rc = ka_props_add(pr, kv, t, env, o->pos, err)))
+            return rc;
+    }
+    for (uint32_t i = 0; env && i < env->nkafka_props; i++)
+        if ((rc = ka_props_add(pr, env->kafka_props[i], t, env, SIZE_MAX, err)))
+            return rc;
+    if (env && env->brokers && env->brokers[0])
+        pr->bootstrap = env->brokers;
+    if (!pr->bootstrap)
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
+                              "connector 'kafka' needs 'properties.bootstrap.servers' (or "
+                              "--brokers)");
+    return 0;
+}
+
+/* ---- source -------------------------------------------------------------------------------- */
+
+struct ka_worker {
+    struct sl_conn_codec codec;
+    struct sl_badrec bad;
+    struct sl_record *recs; /* SL_BATCH_CAP */
+    size_t n, pos;          /* fetched records, the next to decode */
+    bool held;              /* messages not yet released */
+    int32_t *parts;         /* the worker's partitions */
+    uint32_t nparts;
+    int32_t *report;        /* restored done partitions whose split_done is still to come */
+    uint32_t nreport;
+};
+
+struct ka_source {
+    struct sl_source base;
+    int nworkers;
+    bool bounded;
+    struct sl_kafka_source *ks;
+    struct sl_schema *schema;
+    struct sl_conn_fmtspec spec;
+    struct sl_conn_dlq dlq;
+    struct ka_worker *w;
+};
+
+static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                   int timeout_ms, struct sl_source_info *info, struct sl_error *err)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    struct ka_worker *w = &src->w[ctx->worker];
+    info->split = -1;
+    info->split_done = info->worker_done = false;
+    int rc;
+    if (w->nreport > 0 && w->pos >= w->n) { /* a partition restored as done */
+        info->split = w->report[--w->nreport];
+        info->split_done = true;
+        info->worker_done = w->nreport == 0 && sl_kafka_source_finished(src->ks, ctx->worker);
+        return 0;
+    }
+    if (w->pos >= w->n) {
+        if (w->held)
+            sl_kafka_source_release(src->ks, ctx->worker);
+        w->held = false;
+        w->n = w->pos = 0;
+        size_t n = 0;
+        rc = sl_kafka_source_poll(src->ks, ctx->worker, w->recs, SL_BATCH_CAP, timeout_ms, &n, err);
+        w->n = n;
+        w->held = n > 0;
+        if (rc && !n)
+            return rc;
+        if (!n) {
+            info->worker_done = sl_kafka_source_finished(src->ks, ctx->worker);
+            return 0;
+        }
+    }
+    int32_t part = w->recs[w->pos].partition;
+    size_t end = w->pos;
+    while (end < w->n && w->recs[end].partition == part)
+        end++;
+    info->split = part;
+    uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
+    uint32_t rows0 = b->rows;
+    size_t consumed = 0;
+    rc =
+        sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed, err);
+    w->pos += consumed;
+    ctx->stats->rows_in += b->rows - rows0;
+    ctx->stats->bad_records += w->bad.skipped + w->bad.dead_lettered - bad0;
+    if (rc)
+        return rc;
+    if (src->bounded && w->pos == end && consumed) {
+        int64_t eo = sl_kafka_source_end_offset(src->ks, part);
+        info->split_done = eo >= 0 && w->recs[end - 1].offset + 1 >= eo;
+    }
+    if (w->pos >= w->n) {
+        /* everything fetched is decoded: give the messages back now */
+        sl_kafka_source_release(src->ks, ctx->worker);
+        w->held = false;
+        w->n = w->pos = 0;
+        info->worker_done = sl_kafka_source_finished(src->ks, ctx->worker);
+    }
+    return 0;
+}
+
+static int ka_splits(struct sl_source *s, int worker, int32_t *ids, uint32_t cap, uint32_t *n)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    struct ka_worker *w = &src->w[worker];
+    *n = w->nparts;
+    if (w->nparts > cap)
+        return SL_EFULL;
+    memcpy(ids, w->parts, w->nparts * sizeof(*ids));
+    return 0;
+}
+
+static void ka_free(struct sl_source *s)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    if (!src)
+        return;
+    sl_kafka_source_free(src->ks);
+    if (src->w)
+        for (int i = 0; i < src->nworkers; i++) {
+            sl_conn_codec_destroy(&src->w[i].codec);
+            free(src->w[i].recs);
+            free(src->w[i].parts);
+            free(src->w[i].report);
+        }
+    free(src->w);
+    sl_conn_dlq_close(&src->dlq);
+    sl_schema_free(src->schema);
+    free(src);
+}
+
+/* ---- source checkpoints -------------------------------------------------------------------- */
+
+#define KA_STATE_MAGIC 0x3153414bu /* "KAS1" */
+#define KA_STATE_ENTRY (4 + 8 + 8 + 1)
+
+/* The worker's partition states, adjusted for fetched records not decoded yet; *out is the
+ * caller's (free). */
+static int ka_state(struct ka_source *src, int worker, struct sl_kafka_part_state **out,
+                    size_t *n, struct sl_error *err)
+{
+    struct ka_worker *w = &src->w[worker];
+    sl_kafka_source_state(src->ks, worker, NULL, 0, n);
+    struct sl_kafka_part_state *st = calloc(*n ? *n : 1, sizeof(*st));
+    if (!st)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    sl_kafka_source_state(src->ks, worker, st, *n, n);
+    for (size_t k = 0; k < *n; k++)
+        for (size_t i = w->pos; i < w->n; i++)
+            if (w->recs[i].partition == st[k].partition) {
+                /* the first pending record of the partition is the next to decode */
+                st[k].next = w->recs[i].offset;
+                st[k].done = false;
+                break;
+            }
+    *out = st;
+    return 0;
+}
+
+static int ka_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct sl_sbuf *summary,
+                   struct sl_error *err)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    struct sl_kafka_part_state *st = NULL;
+    size_t n;
+    int rc = ka_state(src, worker, &st, &n, err);
+    if (rc)
+        return rc;
+    const char *topic = sl_conn_opt(src->base.table, "topic")->value;
+    sl_sbuf_put_u32(out, KA_STATE_MAGIC);
+    sl_sbuf_put_str(out, topic);
+    sl_sbuf_put_u8(out, src->bounded);
+    sl_sbuf_put_u32(out, (uint32_t)n);
+    for (size_t k = 0; k < n; k++) {
+        sl_sbuf_put_u32(out, (uint32_t)st[k].partition);
+        sl_sbuf_put_i64(out, st[k].next);
+        sl_sbuf_put_i64(out, st[k].end);
+        sl_sbuf_put_u8(out, st[k].done);
+        char text[48];
+        int len = st[k].next == SL_KAFKA_OFFSET_EARLIEST
+                      ? snprintf(text, sizeof(text), ":%d=earliest", (int)st[k].partition)
+                      : snprintf(text, sizeof(text), ":%d=%" PRId64, (int)st[k].partition,
+                                 st[k].next);
+        if (k)
+            sl_sbuf_put(summary, ",", 1);
+        sl_sbuf_put(summary, topic, strlen(topic));
+        sl_sbuf_put(summary, text, (size_t)len);
+    }
+    free(st);
+    rc = sl_sbuf_check(out, err);
+    return rc ? rc : sl_sbuf_check(summary, err);
+}
+
+/* SL_ECORRUPT "<what>: <message> at byte <off>" with a formatted message. */
+static int ka_corrupt(struct sl_sread *r, struct sl_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int ka_corrupt(struct sl_sread *r, struct sl_error *err, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return sl_sread_fail(r, err, msg);
+}
+
+static int ka_read_state(struct ka_source *src, struct sl_sread *in,
+                         struct sl_kafka_part_state **out, uint32_t *n, struct sl_error *err)
+{
+    uint32_t magic;
+    int rc;
+    if ((rc = sl_sread_u32(in, &magic, err)))
+        return rc;
+    if (magic != KA_STATE_MAGIC)
+        return sl_sread_fail(in, err, "not the state of a kafka source");
+    const void *tp;
+    uint32_t tlen;
+    uint8_t bounded;
+    if ((rc = sl_sread_bytes(in, &tp, &tlen, err)) || (rc = sl_sread_u8(in, &bounded, err)))
+        return rc;
+    const char *topic = sl_conn_opt(src->base.table, "topic")->value;
+    if (tlen != strlen(topic) || memcmp(tp, topic, tlen) != 0)
+        return ka_corrupt(in, err, "the checkpoint read topic '%.*s', the table reads '%s'",
+                          (int)(tlen > 200 ? 200 : tlen), (const char *)tp, topic);
+    if (bounded > 1 || (bounded != 0) != src->bounded)
+        return ka_corrupt(in, err,
+                          "the checkpoint's source was %s, the table's 'scan.bounded.mode' is "
+                          "'%s'",
+                          bounded == 1 ? "bounded" : bounded ? "of unknown mode" : "unbounded",
+                          src->bounded ? "latest-offset" : "unbounded");
+    if ((rc = sl_sread_count(in, n, KA_STATE_ENTRY, err)))
+        return rc;
+    struct sl_kafka_part_state *st = calloc(*n ? *n : 1, sizeof(*st));
+    if (!st)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    for (uint32_t k = 0; k < *n && !rc; k++) {
+        uint32_t part;
+        uint8_t done;
+        if ((rc = sl_sread_u32(in, &part, err)) || (rc = sl_sread_i64(in, &st[k].next, err)) ||
+            (rc = sl_sread_i64(in, &st[k].end, err)) || (rc = sl_sread_u8(in, &done, err)))
+            break;
+        st[k].partition = (int32_t)part;
+        st[k].done = done != 0;
+        if (part > INT32_MAX)
+            rc = ka_corrupt(in, err, "partition %" PRIu32 " is not a partition", part);
+        else if (st[k].next < 0 && st[k].next != SL_KAFKA_OFFSET_EARLIEST)
+            rc = ka_corrupt(in, err, "topic '%s' partition %d: offset %" PRId64 " is not valid",
+                            topic, (int)part, st[k].next);
+        else if (src->bounded ? st[k].end < 0 : st[k].end != -1)
+            rc = ka_corrupt(in, err, "topic '%s' partition %d: end offset %" PRId64
+                            " does not fit the bounded mode", topic, (int)part, st[k].end);
+        else if (done > 1 || (done && !src->bounded))
+            rc = ka_corrupt(in, err, "topic '%s' partition %d: done flag %u is not valid", topic,
+                            (int)part, (unsigned)done);
+        for (uint32_t j = 0; j < k && !rc; j++)
+            if (st[j].partition == st[k].partition)
+                rc = ka_corrupt(in, err, "topic '%s' partition %d is listed twice", topic,
+                                (int)part);
+    }
+    if (!rc)
+        rc = sl_sread_end(in, err);
+    if (rc) {
+        free(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+static int ka_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                      struct sl_error *err)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    struct ka_worker *w = &src->w[ctx->worker];
+    struct sl_kafka_part_state *st = NULL;
+    uint32_t n;
+    int rc = ka_read_state(src, in, &st, &n, err);
+    if (rc)
+        return rc;
+    int32_t *report = calloc(n ? n : 1, sizeof(*report));
+    if (!report) {
+        free(st);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    rc = sl_kafka_source_restore(src->ks, ctx->worker, st, n, err);
+    if (!rc) {
+        uint32_t nr = 0;
+        for (uint32_t k = n; k-- > 0;) /* reported in partition order */
+            if (st[k].done)
+                report[nr++] = st[k].partition;
+        free(w->report);
+        w->report = report;
+        w->nreport = nr;
+        report = NULL;
+    }
+    free(report);
+    free(st);
+    return rc;
+}
+
+static const struct sl_source_ops ka_source_ops = {.poll = ka_poll,
+                                                   .splits = ka_splits,
+                                                   .free = ka_free,
+                                                   .save = ka_save,
+                                                   .restore = ka_restore};
+
+#define KA_MAX_OFFSETS 1024
+
+int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                         struct sl_source **out, struct sl_error *err)
+{
+    int rc = sl_conn_check_options(t, env, ka_keys, ka_prefixes, err);
+    if (rc)
+        return rc;
+    const struct sl_option *kf = sl_conn_opt(t, "key.fields");
+    if (kf)
+        return sl_conn_err_at(env, t, kf->pos, err, SL_ENOTSUP,
+                              "option 'key.fields' is supported by the kafka sink only; a "
+                              "kafka source reads the record values");
+    struct sl_kafka_source_config cfg = {0};
+    if ((rc = sl_conn_opt_required(t, env, "topic", &cfg.topic, err)))
+        return rc;
+    const struct sl_option *o = sl_conn_opt(t, "scan.startup.mode");
+    cfg.startup = SL_KAFKA_START_EARLIEST;
+    struct sl_error e;
+    sl_error_clear(&e);
+    if (o && (rc = sl_kafka_startup_parse(o->value, &cfg.startup, &e)))
+        return sl_conn_err_at(env, t, o->pos, err, rc, "option 'scan.startup.mode': %s", e.msg);
+    struct sl_kafka_offset *offs = NULL;
+    o = sl_conn_opt(t, "scan.startup.specific-offsets");
+    if (cfg.startup == SL_KAFKA_START_SPECIFIC) {
+        if (!o)
+            return sl_conn_err_at(env, t, sl_conn_opt(t, "scan.startup.mode")->pos, err, SL_EINVAL,
+                                  "'scan.startup.mode' = 'specific-offsets' needs the option "
+                                  "'scan.startup.specific-offsets'");
+        offs = malloc(KA_MAX_OFFSETS * sizeof(*offs));
+        if (!offs)
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        if ((rc = sl_kafka_parse_specific_offsets(o->value, offs, KA_MAX_OFFSETS, &cfg.noffsets,
+                                                  &e))) {
+            free(offs);
+            return sl_conn_err_at(env, t, o->pos, err, rc,
+                                  "option 'scan.startup.specific-offsets': %s", e.msg);
+        }
+        cfg.offsets = offs;
+    } else if (o) {
+        return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
+                              "option 'scan.startup.specific-offsets' needs "
+                              "'scan.startup.mode' = 'specific-offsets'");
+    }
+    o = sl_conn_opt(t, "scan.startup.timestamp-millis");
+    if (cfg.startup == SL_KAFKA_START_TIMESTAMP && !o) {
+        free(offs);
+        return sl_conn_err_at(env, t, sl_conn_opt(t, "scan.startup.mode")->pos, err, SL_EINVAL,
+                              "'scan.startup.mode' = 'timestamp' needs the option "
+                              "'scan.startup.timestamp-millis'");
+    }
+    if (o && cfg.startup != SL_KAFKA_START_TIMESTAMP) {
+        free(offs);
+        return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
+                              "option 'scan.startup.timestamp-millis' needs "
+                              "'scan.startup.mode' = 'timestamp'");
+    }
+    if ((rc = sl_conn_opt_i64(t, env, "scan.startup.timestamp-millis", 0, 0, INT64_MAX,
+                              &cfg.timestamp_ms, err))) {
+        free(offs);
+        return rc;
+    }
+    static const char *const bounded_modes[] = {"unbounded", "latest-offset", NULL};
+    int bm = 0;
+    if ((rc = sl_conn_opt_choice(t, env, "scan.bounded.mode", bounded_modes, 0, &bm, err))) {
+        free(offs);
+        return rc;
+    }
+    cfg.bounded = bm == 1;
+    struct ka_source *src = calloc(1, sizeof(*src));
+    if (!src) {
+        free(offs);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    src->base.ops = &ka_source_ops;
+    src->base.table = t;
+    src->nworkers = nworkers;
+    src->bounded = cfg.bounded;
+    struct ka_props pr;
+    if ((rc = sl_conn_fmtspec_parse(t, env, &src->spec, err)) ||
+        (rc = ka_props_build(t, env, &pr, err)))
+        goto out_free;
+    src->schema = sl_plan_rel_schema(&t->physical);
+    src->w = calloc((size_t)nworkers, sizeof(*src->w));
+    if (!src->schema || !src->w) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out_props;
+    }
+    if (src->spec.policy == SL_BADREC_DEAD_LETTER &&
+        (rc = sl_conn_dlq_open(&src->dlq, src->spec.dead_letter_path, err)))
+        goto out_props;
+    for (int i = 0; i < nworkers; i++) {
+        struct ka_worker *w = &src->w[i];
+        sl_error_clear(&e);
+        if ((rc = sl_conn_codec_init(&w->codec, &src->spec, src->schema, &e))) {
+            rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+            goto out_props;
+        }
+        sl_conn_badrec_init(&w->bad, &src->spec, &src->dlq);
+        if (!(w->recs = malloc(SL_BATCH_CAP * sizeof(*w->recs)))) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out_props;
+        }
+    }
+    cfg.bootstrap = pr.bootstrap;
+    cfg.offset_reset = pr.offset_reset;
+    cfg.nworkers = nworkers;
+    cfg.props = pr.p;
+    cfg.nprops = pr.n;
+    sl_error_clear(&e);
+    if ((rc = sl_kafka_source_new(&cfg, &src->ks, &e))) {
+        rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+        goto out_props;
+    }
+    for (int i = 0; i < nworkers; i++) {
+        struct ka_worker *w = &src->w[i];
+        size_t np = 0;
+        sl_kafka_source_positions(src->ks, i, NULL, 0, &np);
+        struct sl_kafka_offset *pos = calloc(np ? np : 1, sizeof(*pos));
+        w->parts = calloc(np ? np : 1, sizeof(*w->parts));
+        if (!pos || !w->parts) {
+            free(pos);
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out_props;
+        }
+        sl_kafka_source_positions(src->ks, i, pos, np, &np);
+        for (size_t k = 0; k < np; k++)
+            w->parts[k] = pos[k].partition;
+        w->nparts = (uint32_t)np;
+        free(pos);
+    }
+    ka_props_free(&pr);
+    free(offs);
+    *out = &src->base;
+    return 0;
+out_props:
+    ka_props_free(&pr);
+out_free:
+    free(offs);
+    ka_free(&src->base);
+    return rc;
+}
+
+/* ---- sink ---------------------------------------------------------------------------------- */
+
+struct ka_part {
+    struct sl_kafka_sink *ks;
+    struct sl_conn_codec vcodec, kcodec;
+    struct sl_fmt_out vout, kout;
+    struct sl_record *recs;
+    struct sl_column *kcols, *vcols; /* shallow column views (key; value with EXCEPT_KEY) */
+};
+
+struct ka_sink {
+    struct sl_sink base;
+    int nworkers;
+    struct sl_schema *schema, *kschema, *vschema; /* kschema / vschema: NULL if unused */
+    uint32_t nkey, nval;
+    int *key_idx, *val_idx;
+    struct ka_part *p;
+};
+
+/* A view of some columns of `b` (no copy): the encoders read only rows, sel and cols. */
+static void ka_view(const struct sl_batch *b, struct sl_batch *v, struct sl_column *cols,
+                    const int *idx, uint32_t n, const struct sl_schema *schema)
+{
+    *v = *b;
+    for (uint32_t i = 0; i < n; i++)
+        cols[i] = b->cols[idx[i]];
+    v->cols = cols;
+    v->ncols = n;
+    v->schema = schema;
+}
+
+static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                         struct sl_error *err)
+{
+    struct ka_sink *s = (struct ka_sink *)sk;
+    struct ka_part *p = &s->p[ctx->worker];
+    uint32_t n = sl_batch_active(b);
+    if (!n)
+        return 0;
+    sl_fmt_out_clear(&p->vout);
+    sl_fmt_out_clear(&p->kout);
+    int rc;
+    if (s->vschema) {
+        struct sl_batch v;
+        ka_view(b, &v, p->vcols, s->val_idx, s->nval, s->vschema);
+        rc = sl_conn_codec_encode(&p->vcodec, &v, &p->vout, err);
+    } else {
+        rc = sl_conn_codec_encode(&p->vcodec, b, &p->vout, err);
+    }
+    if (!rc && s->kschema) {
+        struct sl_batch k;
+        ka_view(b, &k, p->kcols, s->key_idx, s->nkey, s->kschema);
+        rc = sl_conn_codec_encode(&p->kcodec, &k, &p->kout, err);
+    }
+    if (rc)
+        return rc;
+    for (uint32_t i = 0; i < n; i++) {
+        p->recs[i] = (struct sl_record){.topic = "",
+                                        .partition = -1,
+                                        .offset = -1,
+                                        .timestamp = 0,
+                                        .value = sl_fmt_out_rec(&p->vout, i),
+                                        .value_len = sl_fmt_out_rec_len(&p->vout, i)};
+        if (s->kschema) {
+            p->recs[i].key = sl_fmt_out_rec(&p->kout, i);
+            p->recs[i].key_len = sl_fmt_out_rec_len(&p->kout, i);
+        }
+    }
+    if ((rc = sl_kafka_sink_write(p->ks, p->recs, n, err)))
+        return rc;
+    ctx->stats->rows_out += n;
+    return 0;
+}
+
+static int ka_sink_flush(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    struct ka_sink *s = (struct ka_sink *)sk;
+    return sl_kafka_sink_flush(s->p[ctx->worker].ks, 60000, err);
+}
+
+static int ka_sink_close(struct sl_sink *sk, struct sl_error *err)
+{
+    (void)sk;
+    (void)err;
+    return 0; /* each worker's flush waited for its deliveries */
+}
+
+static void ka_sink_free(struct sl_sink *sk)
+{
+    struct ka_sink *s = (struct ka_sink *)sk;
+    if (!s)
+        return;
+    for (int i = 0; s->p && i < s->nworkers; i++) {
+        struct ka_part *p = &s->p[i];
+        sl_kafka_sink_free(p->ks, 5000);
+        sl_conn_codec_destroy(&p->vcodec);
+        sl_conn_codec_destroy(&p->kcodec);
+        sl_fmt_out_free(&p->vout);
+        sl_fmt_out_free(&p->kout);
+        free(p->recs);
+        free(p->kcols);
+        free(p->vcols);
+    }
+    free(s->p);
+    free(s->key_idx);
+    free(s->val_idx);
+    sl_schema_free(s->schema);
+    sl_schema_free(s->kschema);
+    sl_schema_free(s->vschema);
+    free(s);
+}
+
+/* Checkpoint barrier: every record of this worker written so far is delivered (at least
+ * once: the records after the checkpoint are written again by a restored job). */
+static int ka_sink_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t epoch,
+                           struct sl_error *err)
+{
+    (void)epoch;
+    return ka_sink_flush(sk, ctx, err);
+}
+
+static const struct sl_sink_ops ka_sink_ops = {.write = ka_sink_write,
+                                               .flush = ka_sink_flush,
+                                               .close = ka_sink_close,
+                                               .free = ka_sink_free,
+                                               .prepare = ka_sink_prepare};
+
+/* A schema of some columns of `schema`. */
+static struct sl_schema *ka_subschema(const struct sl_schema *schema, const int *idx, uint32_t n)
+{
+    const char **names = calloc(n ? n : 1, sizeof(*names));
+    struct sl_type *types = calloc(n ? n : 1, sizeof(*types));
+    struct sl_schema *sub = NULL;
+    if (names && types) {
+        for (uint32_t i = 0; i < n; i++) {
+            names[i] = schema->fields[idx[i]].name;
+            types[i] = schema->fields[idx[i]].type;
+        }
+        sub = sl_schema_new(n, names, types);
+    }
+    free(names);
+    free(types);
+    return sub;
+}
+
+/* 'key.fields' ('a;b') into s->key_idx, and the value columns. */
+static int ka_key_fields(struct ka_sink *s, const struct sl_table *t,
+                         const struct sl_connector_env *env, struct sl_error *err)
+{
+    const struct sl_option *kf = sl_conn_opt(t, "key.fields");
+    const struct sl_option *kfmt = sl_conn_opt(t, "key.format");
+    const struct sl_option *inc = sl_conn_opt(t, "value.fields-include");
+    if (!kf) {
+        const struct sl_option *o = kfmt ? kfmt : inc;
+        if (o)
+            return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL, "option '%s' needs 'key.fields'",
+                                  o->key);
+        return 0;
+    }
+    if (!kfmt)
+        return sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL,
+                              "option 'key.fields' needs 'key.format'");
+    uint32_t nc = s->schema->ncols;
+    s->key_idx = calloc(nc, sizeof(int));
+    s->val_idx = calloc(nc, sizeof(int));
+    bool *is_key = calloc(nc, sizeof(bool));
+    if (!s->key_idx || !s->val_idx || !is_key) {
+        free(is_key);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    const char *p = kf->value;
+    int rc = 0;
+    while (!rc) {
+        const char *q = strchr(p, ';');
+        size_t len = q ? (size_t)(q - p) : strlen(p);
+        char name[256];
+        snprintf(name, sizeof(name), "%.*s", (int)(len < 255 ? len : 255), p);
+        int c = -1;
+        for (uint32_t i = 0; i < nc; i++)
+            if (strcmp(s->schema->fields[i].name, name) == 0)
+                c = (int)i;
+        if (c < 0 || is_key[c])
+            rc = sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL, "option 'key.fields': '%s' is %s",
+                                name, c < 0 ? "not a column of the table" : "listed twice");
+        else if (s->nkey < nc) {
+            is_key[c] = true;
+            s->key_idx[s->nkey++] = c;
+        }
+        if (!q)
+            break;
+        p = q + 1;
+    }
+    int vi = 0;
+    if (!rc && inc && strcmp(inc->value, "ALL") != 0 && strcmp(inc->value, "EXCEPT_KEY") != 0)
+        rc = sl_conn_err_at(env, t, inc->pos, err, SL_EINVAL,
+                            "option 'value.fields-include': '%s' is not one of 'ALL', "
+                            "'EXCEPT_KEY'",
+                            inc->value);
+    if (!rc && inc && strcmp(inc->value, "EXCEPT_KEY") == 0) {
+        for (uint32_t i = 0; i < nc; i++)
+            if (!is_key[i])
+                s->val_idx[vi++] = (int)i;
+        s->nval = (uint32_t)vi;
+        if (!(s->vschema = ka_subschema(s->schema, s->val_idx, s->nval)))
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    free(is_key);
+    if (!rc && !(s->kschema = ka_subschema(s->schema, s->key_idx, s->nkey)))
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+    return rc;
+}
+
+int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                       struct sl_sink **out, struct sl_error *err)
+{
+    int rc = sl_conn_check_options(t, env, ka_keys, ka_prefixes, err);
+    if (rc)
+        return rc;
+    const char *topic;
+    if ((rc = sl_conn_opt_required(t, env, "topic", &topic, err)))
+        return rc;
+    static const char *const parts[] = {"default", "round-robin", "fixed", NULL};
+    int part = 0;
+    if ((rc = sl_conn_opt_choice(t, env, "sink.partitioner", parts, 0, &part, err)))
+        return rc;
+    struct ka_sink *s = calloc(1, sizeof(*s));
+    if (!s)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    s->base.ops = &ka_sink_ops;
+    s->base.table = t;
+    s->nworkers = nworkers;
+    struct sl_conn_fmtspec spec, kspec;
+    struct ka_props pr = {0};
+    if ((rc = sl_conn_fmtspec_parse(t, env, &spec, err)))
+        goto out_free;
+    /* a bad-record policy is about decoding: harmless on a sink, as in Flink */
+    if (!(s->schema = sl_plan_rel_schema(&t->physical))) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out_free;
+    }
+    if ((rc = ka_key_fields(s, t, env, err)))
+        goto out_free;
+    kspec = spec;
+    if (s->kschema) {
+        const struct sl_option *kfmt = sl_conn_opt(t, "key.format");
+        int f = sl_conn_format_from_name(kfmt->value);
+        if (f < 0) {
+            rc = sl_conn_err_at(env, t, kfmt->pos, err, SL_ENOTSUP,
+                                "option 'key.format': format '%s' is not supported ('json', "
+                                "'csv' or 'raw')",
+                                kfmt->value);
+            goto out_free;
+        }
+        kspec.format = (enum sl_conn_format)f;
+    }
+    if ((rc = ka_props_build(t, env, &pr, err)))
+        goto out_props;
+    struct sl_kafka_sink_config cfg = {.bootstrap = pr.bootstrap,
+                                       .topic = topic,
+                                       .partitioner = part == 0   ? SL_KAFKA_PART_KEY_HASH
+                                                      : part == 1 ? SL_KAFKA_PART_ROUND_ROBIN
+                                                                  : SL_KAFKA_PART_FIXED,
+                                       .props = pr.p,
+                                       .nprops = pr.n};
+    int32_t count = 0;
+    struct sl_error e;
+    sl_error_clear(&e);
+    if (part == 2 &&
+        (rc = sl_kafka_topic_partitions(pr.bootstrap, topic, pr.p, pr.n, 10000, &count, &e))) {
+        rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+        goto out_props;
+    }
+    s->p = calloc((size_t)nworkers, sizeof(*s->p));
+    if (!s->p) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out_props;
+    }
+    for (int i = 0; i < nworkers; i++) {
+        struct ka_part *p = &s->p[i];
+        sl_fmt_out_init(&p->vout);
+        sl_fmt_out_init(&p->kout);
+        p->recs = malloc(SL_BATCH_CAP * sizeof(*p->recs));
+        p->kcols = calloc(s->schema->ncols ? s->schema->ncols : 1, sizeof(*p->kcols));
+        p->vcols = calloc(s->schema->ncols ? s->schema->ncols : 1, sizeof(*p->vcols));
+        if (!p->recs || !p->kcols || !p->vcols) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out_props;
+        }
+        sl_error_clear(&e);
+        if ((rc = sl_conn_codec_init(&p->vcodec, &spec, s->vschema ? s->vschema : s->schema, &e)) ||
+            (s->kschema && (rc = sl_conn_codec_init(&p->kcodec, &kspec, s->kschema, &e)))) {
+            rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+            goto out_props;
+        }
+        if (part == 2)
+            cfg.partition = i % count;
+        sl_error_clear(&e);
+        if ((rc = sl_kafka_sink_new(&cfg, &p->ks, &e))) {
+            rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+            goto out_props;
+        }
+    }
+    ka_props_free(&pr);
+    *out = &s->base;
+    return 0;
+out_props:
+    ka_props_free(&pr);
+out_free:
+    ka_sink_free(&s->base);
+    return rc;
+}
+
+/* ---- the connector ------------------------------------------------------------------------ */
+
+/* Bounded when 'scan.bounded.mode' says where to stop (Flink's option). */
+static bool ka_bounded(const struct sl_table *t)
+{
+    const char *bm = sl_table_option(t, "scan.bounded.mode");
+    return bm && strcmp(bm, "unbounded") != 0;
+}
+
+const struct sl_connector sl_connector_kafka = {
+    .name = "kafka",
+    .summary = "a Kafka topic: records decoded by a format in, encoded out",
+    .source = sl_conn_kafka_source,
+    .sink = sl_conn_kafka_sink,
+    .bounded = ka_bounded,
+    .options = ka_keys,
+    .prefixes = ka_prefixes,
+};

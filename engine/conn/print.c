@@ -1,0 +1,450 @@
+/*
+ * engine/conn/print.c - the 'print' sink (Flink's print connector).
+ *
+ * PRINT
+ * Each row is one line, as Flink's PrintSinkOutputWriter writes the external Row's
+ * toString():  [prefix] +I[v1, v2, ...]
+ *   prefix   'print-identifier' and, with more than one worker, the worker number + 1
+ *            (Flink's subtask index + 1): "id:2> ", "id> ", "2> ", or nothing.
+ *   values   NULL            null
+ *            BOOLEAN         true / false
+ *            INT, BIGINT     decimal digits
+ *            DOUBLE          Java's Double.toString: plain with at least one fraction digit
+ *                            for 1e-3 <= |x| < 1e7 ("1.0", "-0.0", "0.001"), otherwise
+ *                            computerized scientific ("1.0E7", "1.234E-5"); NaN, Infinity,
+ *                            -Infinity; the shortest digits (at least two: d.d) that read
+ *                            back exactly, the closest such when several (as Java 19 and
+ *                            later print; older Javas sometimes print more digits)
+ *            DECIMAL(p,s)    BigDecimal.toString: s fraction digits ("5.00"); scientific
+ *                            when the adjusted exponent is below -6 ("1E-8", "0E-8")
+ *            TIMESTAMP(3)    LocalDateTime.toString: 2024-01-01T10:20 (seconds and
+ *                            milliseconds only when not zero: 10:20:05, 10:20:05.100)
+ *            VARCHAR         the text as it is, no quotes
+ *            ROW             +I[...] nested; the flattened columns "r.a", "r.b" print as
+ *                            one nested row. A ROW whose fields are all NULL prints null
+ *                            (flattening cannot tell it from a row of NULLs; the JSON
+ *                            format makes the same choice).
+ *   rows are always +I (the pipelines sluice runs are append-only).
+ * 'standard-error' = 'true' prints to stderr instead of env->print_out.
+ * Each worker formats a batch into its own buffer and writes it with one locked fwrite
+ * + fflush, so lines of different workers never interleave mid-line.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/conn/conn_impl.h"
+#include "engine/conn/registry.h"
+
+#define PR_MAX_DEPTH 8
+
+struct pr_buf {
+    char *data;
+    size_t len, cap;
+    char pad[40];
+};
+
+struct pr_sink {
+    struct sl_sink base;
+    int nworkers;
+    FILE *out;
+    pthread_mutex_t lock;
+    const struct sl_rel *rel;
+    uint8_t *ndots;                   /* per column: dots in its name (nesting depth) */
+    uint16_t (*dotpos)[PR_MAX_DEPTH]; /* per column: index of each dot */
+    char **prefix;                    /* per worker */
+    struct pr_buf *buf;               /* per worker */
+};
+
+static int pr_reserve(struct pr_buf *b, size_t extra)
+{
+    if (b->len + extra <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra)
+        cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d)
+        return SL_ENOMEM;
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+static void pr_put(struct pr_buf *b, const char *s, size_t n)
+{
+    if (!n)
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+}
+
+/* ---- value formatting ---------------------------------------------------------------------- */
+
+/* Java's Double.toString of a finite or special value into out (>= 32 bytes); length. */
+static size_t pr_double(char *out, double v)
+{
+    if (isnan(v))
+        return (size_t)sprintf(out, "NaN");
+    if (isinf(v))
+        return (size_t)sprintf(out, v < 0 ? "-Infinity" : "Infinity");
+    if (v == 0)
+        return (size_t)sprintf(out, signbit(v) ? "-0.0" : "0.0");
+    char e[40];
+    for (int prec = 1; prec < 17; prec++) { /* Java: at least 2 digits, d.d */
+        snprintf(e, sizeof(e), "%.*e", prec, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    /* e = [-]d[.ddd]e[+-]xx */
+    char digits[24];
+    int nd = 0;
+    const char *p = e;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            digits[nd++] = *p;
+    int exp10 = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    size_t n = 0;
+    if (neg)
+        out[n++] = '-';
+    double a = fabs(v);
+    if (a >= 1e-3 && a < 1e7) {
+        if (exp10 >= 0) {
+            for (int i = 0; i <= exp10; i++)
+                out[n++] = i < nd ? digits[i] : '0';
+            out[n++] = '.';
+            if (nd > exp10 + 1)
+                for (int i = exp10 + 1; i < nd; i++)
+                    out[n++] = digits[i];
+            else
+                out[n++] = '0';
+        } else {
+            out[n++] = '0';
+            out[n++] = '.';
+            for (int i = 0; i < -exp10 - 1; i++)
+                out[n++] = '0';
+            for (int i = 0; i < nd; i++)
+                out[n++] = digits[i];
+        }
+        out[n] = '\0';
+        return n;
+    }
+    out[n++] = digits[0];
+    out[n++] = '.';
+    if (nd > 1)
+        for (int i = 1; i < nd; i++)
+            out[n++] = digits[i];
+    else
+        out[n++] = '0';
+    n += (size_t)sprintf(out + n, "E%d", exp10);
+    return n;
+}
+
+/* BigDecimal.toString of unscaled v with scale s. */
+static size_t pr_decimal(char *out, int64_t v, unsigned scale)
+{
+    char d[24];
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    int nd = sprintf(d, "%" PRIu64, u);
+    size_t n = 0;
+    if (v < 0)
+        out[n++] = '-';
+    int adjusted = -(int)scale + (nd - 1);
+    if (adjusted >= -6) {
+        if (scale == 0) {
+            memcpy(out + n, d, (size_t)nd);
+            n += (size_t)nd;
+        } else if (nd > (int)scale) {
+            memcpy(out + n, d, (size_t)nd - scale);
+            n += (size_t)nd - scale;
+            out[n++] = '.';
+            memcpy(out + n, d + nd - scale, scale);
+            n += scale;
+        } else {
+            out[n++] = '0';
+            out[n++] = '.';
+            for (int i = 0; i < (int)scale - nd; i++)
+                out[n++] = '0';
+            memcpy(out + n, d, (size_t)nd);
+            n += (size_t)nd;
+        }
+        out[n] = '\0';
+        return n;
+    }
+    out[n++] = d[0];
+    if (nd > 1) {
+        out[n++] = '.';
+        memcpy(out + n, d + 1, (size_t)nd - 1);
+        n += (size_t)nd - 1;
+    }
+    n += (size_t)sprintf(out + n, "E%d", adjusted);
+    return n;
+}
+
+/* LocalDateTime.toString of epoch milliseconds. */
+static size_t pr_timestamp(char *out, int64_t ms)
+{
+    int64_t days = ms / 86400000, rem = ms % 86400000;
+    if (rem < 0) {
+        rem += 86400000;
+        days--;
+    }
+    /* civil from days (H. Hinnant) */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    size_t n;
+    if (y > 9999)
+        n = (size_t)sprintf(out, "+%" PRId64, y);
+    else if (y < 0)
+        n = (size_t)sprintf(out, "-%04" PRId64, -y);
+    else
+        n = (size_t)sprintf(out, "%04" PRId64, y);
+    int hh = (int)(rem / 3600000), mi = (int)(rem / 60000 % 60), ss = (int)(rem / 1000 % 60),
+        mss = (int)(rem % 1000);
+    n += (size_t)sprintf(out + n, "-%02d-%02dT%02d:%02d", (int)m, (int)d, hh, mi);
+    if (ss || mss)
+        n += (size_t)sprintf(out + n, ":%02d", ss);
+    if (mss)
+        n += (size_t)sprintf(out + n, ".%03d", mss);
+    return n;
+}
+
+static int pr_value(struct pr_buf *o, struct sl_column *c, uint32_t row)
+{
+    if (c->valid && sl_col_is_null(c, row)) {
+        if (pr_reserve(o, 4))
+            return SL_ENOMEM;
+        pr_put(o, "null", 4);
+        return 0;
+    }
+    char tmp[64];
+    size_t n = 0;
+    switch ((sl_type_id)c->type.id) {
+    case SL_TYPE_BOOLEAN:
+        n = (size_t)sprintf(tmp, "%s", sl_col_bool(c)[row] ? "true" : "false");
+        break;
+    case SL_TYPE_INT:
+        n = (size_t)sprintf(tmp, "%" PRId32, sl_col_i32(c)[row]);
+        break;
+    case SL_TYPE_BIGINT:
+        n = (size_t)sprintf(tmp, "%" PRId64, sl_col_i64(c)[row]);
+        break;
+    case SL_TYPE_DOUBLE:
+        n = pr_double(tmp, sl_col_f64(c)[row]);
+        break;
+    case SL_TYPE_DECIMAL:
+        n = pr_decimal(tmp, sl_col_i64(c)[row], c->type.scale);
+        break;
+    case SL_TYPE_TIMESTAMP:
+        n = pr_timestamp(tmp, sl_col_i64(c)[row]);
+        break;
+    case SL_TYPE_VARCHAR: {
+        sl_str s = sl_col_str(c)[row];
+        if (pr_reserve(o, s.len))
+            return SL_ENOMEM;
+        pr_put(o, sl_str_data(&s), s.len);
+        return 0;
+    }
+    default:
+        return SL_EINVAL;
+    }
+    if (pr_reserve(o, n))
+        return SL_ENOMEM;
+    pr_put(o, tmp, n);
+    return 0;
+}
+
+/* ---- rows ---------------------------------------------------------------------------------- */
+
+/* Whether columns i and j have the same first depth+1 name segments and both go deeper. */
+static bool pr_same_row(const struct pr_sink *s, uint32_t i, uint32_t j, unsigned depth)
+{
+    if (s->ndots[i] <= depth || s->ndots[j] <= depth)
+        return false;
+    uint16_t li = s->dotpos[i][depth], lj = s->dotpos[j][depth];
+    return li == lj && memcmp(s->rel->cols[i].name, s->rel->cols[j].name, li) == 0;
+}
+
+static int pr_row(struct pr_sink *s, struct pr_buf *o, struct sl_batch *b, uint32_t row,
+                  uint32_t lo, uint32_t hi, unsigned depth)
+{
+    if (pr_reserve(o, 3))
+        return SL_ENOMEM;
+    pr_put(o, "+I[", 3);
+    for (uint32_t i = lo; i < hi;) {
+        if (i > lo) {
+            if (pr_reserve(o, 2))
+                return SL_ENOMEM;
+            pr_put(o, ", ", 2);
+        }
+        if (s->ndots[i] > depth && depth + 1 < PR_MAX_DEPTH) {
+            uint32_t j = i + 1;
+            while (j < hi && pr_same_row(s, i, j, depth))
+                j++;
+            bool all_null = true;
+            for (uint32_t k = i; k < j && all_null; k++)
+                all_null = b->cols[k].valid && sl_col_is_null(&b->cols[k], row);
+            int rc;
+            if (all_null) {
+                if ((rc = pr_reserve(o, 4)))
+                    return rc;
+                pr_put(o, "null", 4);
+            } else if ((rc = pr_row(s, o, b, row, i, j, depth + 1))) {
+                return rc;
+            }
+            i = j;
+        } else {
+            int rc = pr_value(o, &b->cols[i], row);
+            if (rc)
+                return rc;
+            i++;
+        }
+    }
+    if (pr_reserve(o, 1))
+        return SL_ENOMEM;
+    pr_put(o, "]", 1);
+    return 0;
+}
+
+static int pr_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                    struct sl_error *err)
+{
+    struct pr_sink *s = (struct pr_sink *)sk;
+    struct pr_buf *o = &s->buf[ctx->worker];
+    const char *prefix = s->prefix[ctx->worker];
+    size_t plen = strlen(prefix);
+    uint32_t n = sl_batch_active(b);
+    o->len = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t row = b->sel ? b->sel[k] : k;
+        if (pr_reserve(o, plen))
+            return sl_error_set(err, SL_ENOMEM, "print: out of memory");
+        pr_put(o, prefix, plen);
+        int rc = pr_row(s, o, b, row, 0, b->ncols, 0);
+        if (rc == 0 && (rc = pr_reserve(o, 1)) == 0)
+            pr_put(o, "\n", 1);
+        if (rc)
+            return sl_error_set(err, rc, "print: %s", sl_strerror(rc));
+    }
+    if (o->len) {
+        pthread_mutex_lock(&s->lock);
+        bool bad = fwrite(o->data, 1, o->len, s->out) != o->len || fflush(s->out) != 0;
+        pthread_mutex_unlock(&s->lock);
+        if (bad)
+            return sl_error_set(err, SL_EIO, "print: write failed");
+    }
+    ctx->stats->rows_out += n;
+    return 0;
+}
+
+static int pr_flush(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    (void)sk;
+    (void)ctx;
+    (void)err;
+    return 0; /* every write went out whole */
+}
+
+static int pr_close(struct sl_sink *sk, struct sl_error *err)
+{
+    (void)sk;
+    (void)err;
+    return 0;
+}
+
+static void pr_free(struct sl_sink *sk)
+{
+    struct pr_sink *s = (struct pr_sink *)sk;
+    if (!s)
+        return;
+    for (int i = 0; s->prefix && i < s->nworkers; i++)
+        free(s->prefix[i]);
+    for (int i = 0; s->buf && i < s->nworkers; i++)
+        free(s->buf[i].data);
+    free(s->prefix);
+    free(s->buf);
+    free(s->ndots);
+    free(s->dotpos);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+static const struct sl_sink_ops pr_ops = {
+    .write = pr_write, .flush = pr_flush, .close = pr_close, .free = pr_free};
+
+static const char *const pr_keys[] = {"print-identifier", "standard-error", NULL};
+
+int sl_conn_print_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                       struct sl_sink **out, struct sl_error *err)
+{
+    int rc = sl_conn_check_options(t, env, pr_keys, NULL, err);
+    bool to_stderr = false;
+    if (rc || (rc = sl_conn_opt_bool(t, env, "standard-error", false, &to_stderr, err)))
+        return rc;
+    const char *id = sl_table_option(t, "print-identifier");
+    struct pr_sink *s = calloc(1, sizeof(*s));
+    if (!s)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    pthread_mutex_init(&s->lock, NULL);
+    s->base.ops = &pr_ops;
+    s->base.table = t;
+    s->nworkers = nworkers;
+    s->out = to_stderr ? stderr : env && env->print_out ? env->print_out : stdout;
+    s->rel = &t->physical;
+    uint32_t nc = t->physical.ncols;
+    s->ndots = calloc(nc ? nc : 1, 1);
+    s->dotpos = calloc(nc ? nc : 1, sizeof(*s->dotpos));
+    s->prefix = calloc((size_t)nworkers, sizeof(char *));
+    s->buf = calloc((size_t)nworkers, sizeof(*s->buf));
+    if (!s->ndots || !s->dotpos || !s->prefix || !s->buf)
+        goto out_nomem;
+    for (uint32_t i = 0; i < nc; i++) {
+        const char *name = t->physical.cols[i].name;
+        for (size_t k = 0; name[k] && s->ndots[i] < PR_MAX_DEPTH && k < UINT16_MAX; k++)
+            if (name[k] == '.')
+                s->dotpos[i][s->ndots[i]++] = (uint16_t)k;
+    }
+    for (int w = 0; w < nworkers; w++) {
+        char p[256];
+        size_t n = 0;
+        p[0] = '\0';
+        if (id && id[0])
+            n += (size_t)snprintf(p, sizeof(p), "%s", id);
+        if (nworkers > 1 && n < sizeof(p))
+            n += (size_t)snprintf(p + n, sizeof(p) - n, "%s%d", n ? ":" : "", w + 1);
+        if (n && n < sizeof(p))
+            snprintf(p + n, sizeof(p) - n, "> ");
+        if (!(s->prefix[w] = strdup(p)))
+            goto out_nomem;
+    }
+    *out = &s->base;
+    return 0;
+out_nomem:
+    pr_free(&s->base);
+    return sl_error_set(err, SL_ENOMEM, "out of memory");
+}
+
+/* ---- the connector ------------------------------------------------------------------------ */
+
+const struct sl_connector sl_connector_print = {
+    .name = "print",
+    .summary = "rows printed as Flink's print connector prints them (+I[...])",
+    .sink = sl_conn_print_sink,
+    .options = pr_keys,
+};

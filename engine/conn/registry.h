@@ -1,0 +1,62 @@
+/*
+ * engine/conn/registry.h - the connectors sluice has, in one table: the SQL binder asks it
+ * whether a 'connector' exists and whether a table of it is bounded, the executor opens
+ * sources and sinks through it. A new connector is one file in engine/conn/ that defines its
+ * struct sl_connector, plus one line in the table (engine/conn/registry.c).
+ */
+#ifndef SL_ENGINE_CONN_REGISTRY_H
+#define SL_ENGINE_CONN_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/ops/connector.h"
+
+typedef int (*sl_source_open_fn)(const struct sl_table *t, const struct sl_connector_env *env,
+                                 int nworkers, struct sl_source **out, struct sl_error *err);
+typedef int (*sl_sink_open_fn)(const struct sl_table *t, const struct sl_connector_env *env,
+                               int nworkers, struct sl_sink **out, struct sl_error *err);
+
+struct sl_connector {
+    const char *name;             /* the value of the table's 'connector' option */
+    const char *summary;          /* one line: what it reads or writes */
+    sl_source_open_fn source;     /* NULL: cannot be read */
+    sl_sink_open_fn sink;         /* NULL: cannot be written */
+    /* Whether a table of this connector ends when read (a bounded source, usable as a
+     * lookup table); NULL: never. Reads only the table's options. */
+    bool (*bounded)(const struct sl_table *t);
+    /* The options it takes besides 'connector' (NULL-terminated), and option prefixes that
+     * pass through ('properties.'); the connector refuses others at open, naming them. */
+    const char *const *options;
+    const char *const *prefixes;
+};
+
+/* The connector named `name` (Flink's names: 'kafka', 'filesystem', ...), or NULL. */
+const struct sl_connector *sl_connector_find(const char *name);
+
+/* Every connector, in the table's order; *n gets the count. */
+const struct sl_connector *const *sl_connector_all(size_t *n);
+
+/* "kafka, nexmark, filesystem, print, blackhole": the names, for messages (static). */
+const char *sl_connector_names(void);
+
+/*
+ * Creates the source of `table` for `nworkers` workers (splits are assigned now) through
+ * its connector. The caller owns it (s->ops->free). SL_ENOTSUP naming the connector and
+ * the ones that can be read when it cannot be.
+ */
+int sl_source_open(const struct sl_table *table, const struct sl_connector_env *env,
+                   int nworkers, struct sl_source **out, struct sl_error *err);
+
+/* The sink of `table`, as above. */
+int sl_sink_open(const struct sl_table *table, const struct sl_connector_env *env, int nworkers,
+                 struct sl_sink **out, struct sl_error *err);
+
+/* The connectors' own descriptors (one per file in engine/conn/). */
+extern const struct sl_connector sl_connector_kafka;
+extern const struct sl_connector sl_connector_nexmark;
+extern const struct sl_connector sl_connector_filesystem;
+extern const struct sl_connector sl_connector_print;
+extern const struct sl_connector sl_connector_blackhole;
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * engine/exec/checkpoint.h - checkpoint epochs of a running job: the files in the state
+ * directory, the commit through coord/, and recovery. The executor (engine/exec/exec.c) runs
+ * the barriers and calls this module from its coordinator thread; docs/checkpoint-protocol.md
+ * is the whole protocol.
+ *
+ * HOW IT WORKS
+ * Every worker serializes its state at a consistent cut into a struct sl_ckpt_wstate: a list
+ * of blocks (the executor's per-pipeline flags, each source's position, each stateful
+ * operator's state; engine/core/state.h bytes) and a human summary of the source offsets. The
+ * coordinator then calls sl_ckpt_commit_epoch, which
+ *   1. writes one snapshot file per worker (io/snapshot.h: io_uring, CRC32C per block,
+ *      fsync, rename, directory fsync); a block equal (length and CRC32C) to the same
+ *      block of the previous epoch becomes a reference to it (incremental), except every
+ *      `full_every`-th epoch, which is written whole;
+ *   2. writes the manifest "manifest-<epoch>" (text: job, epoch, time, workers, plan
+ *      fingerprint, each worker's file with its size and CRC and the epochs it references,
+ *      the offsets) with write, fsync, rename, directory fsync;
+ *   3. puts PREPARED then COMMITTED <epoch> in the commit store (coord/commit.h: the file
+ *      store in the state directory, or ZooKeeper with --zk), the record holding the
+ *      manifest's name and CRC32C and the offsets.
+ * After it returns 0 the epoch is committed; the executor then lets the sinks commit it
+ * (rename part files) and calls sl_ckpt_cleanup, which deletes the snapshot files and
+ * manifests no longer needed by the last `keep` committed epochs.
+ *
+ * Recovery (sl_ckpt_open): become the leader (a second process with the same job waits as
+ * a standby), read the store's record. NONE: a fresh start. COMMITTED N: restore N, unless
+ * N was the epoch a finished bounded job ended with: that is refused (SL_EFINISHED), and
+ * opts.restart starts the job anew instead (nothing restored, epochs numbered from N + 1).
+ * PREPARED N (a crash between the two puts): everything of N is durable, so N is rolled
+ * forward (COMMITTED N is put) and restored. Restoring reads the manifest (its CRC must
+ * match the record's), checks the worker count and the plan fingerprint against this run
+ * (a different SQL or --workers is refused, naming both), and reads every worker's file
+ * completely, verifying every CRC and following references: a damaged state is refused
+ * with the file, block and reason - never half-restored.
+ *
+ * LAYOUT of the state directory (--state-dir DIR, job J):
+ *   DIR/J/commit, commit.lock          the file store (without --zk)
+ *   DIR/J/J-w<worker>-e<epoch>.snap    snapshot files
+ *   DIR/J/manifest-<epoch>             manifests
+ *   DIR/J/finished                     "finished <epoch>": the job ran to the end of its
+ *                                      bounded input and its output is complete
+ *
+ * CRASH POINTS (engine/core/fault.h), in order within an epoch: ckpt.before_snapshot,
+ * (snapshot.* of each file), ckpt.after_snapshot, ckpt.before_manifest_rename,
+ * ckpt.after_manifest, (file.* / zk.* of the PREPARED put), ckpt.after_prepared,
+ * (COMMITTED put), ckpt.after_committed; the executor adds ckpt.after_sink_commit and
+ * ckpt.after_cleanup. Fault points: snapshot.* (io/snapshot.h), manifest.write,
+ * manifest.fsync, manifest.rename.
+ *
+ * THREADS: one thread uses a struct sl_ckpt at a time (the executor's coordinator).
+ */
+#ifndef SL_ENGINE_CHECKPOINT_H
+#define SL_ENGINE_CHECKPOINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/core/error.h"
+#include "engine/core/state.h"
+
+struct sl_ckpt_opts {
+    const char *state_dir;  /* required */
+    const char *job;        /* required: letters, digits, '.', '_', '-'; at most 32 bytes */
+    const char *zk;         /* "host:port[,host:port][/chroot]", or NULL: the file store */
+    int zk_session_ms;      /* ZooKeeper session timeout (0: 10000) */
+    int64_t interval_ms;    /* between the end of one epoch and the trigger of the next */
+    int keep;               /* committed epochs whose files are kept (>= 1) */
+    int full_every;         /* a full snapshot every this many epochs (1: always full) */
+    int tolerable_failures; /* consecutive failed epochs before the job fails (Flink: 0) */
+    int standby_timeout_ms; /* how long to wait as a standby (< 0: forever) */
+    bool restart;           /* start the job anew: restore nothing (epoch numbers go on) */
+    FILE *log;              /* progress messages (recovery, failures), or NULL */
+};
+
+/* Block types in a worker's state. */
+enum {
+    SL_CKPT_PIPE = 1,   /* the executor's flags of one pipeline */
+    SL_CKPT_SOURCE = 2, /* a source's position */
+    SL_CKPT_OP = 3,     /* an operator's state (node = its index in the pipeline) */
+};
+
+struct sl_ckpt_block {
+    uint32_t type, pipe, node;
+    size_t off, len; /* in the wstate's data */
+};
+
+/* One worker's state at one epoch. The executor fills it on the worker's thread; the
+ * coordinator reads it. Owned by whoever embeds it; sl_ckpt_wstate_free frees the inside. */
+struct sl_ckpt_wstate {
+    struct sl_sbuf data;
+    struct sl_ckpt_block *blocks;
+    uint32_t nblocks, cap;
+    struct sl_sbuf summary; /* "table:split=offset,..." text, no NUL */
+};
+
+void sl_ckpt_wstate_reset(struct sl_ckpt_wstate *ws);
+void sl_ckpt_wstate_free(struct sl_ckpt_wstate *ws);
+/* Records that data[off .. data.len) is a block; SL_ENOMEM. */
+int sl_ckpt_wstate_add(struct sl_ckpt_wstate *ws, uint32_t type, uint32_t pipe, uint32_t node,
+                       size_t off, struct sl_error *err);
+/* The block of (type, pipe, node), or NULL. */
+const struct sl_ckpt_block *sl_ckpt_wstate_find(const struct sl_ckpt_wstate *ws, uint32_t type,
+                                                uint32_t pipe, uint32_t node);
+
+/* What one committed epoch cost. */
+struct sl_ckpt_stats {
+    uint64_t epoch;
+    uint64_t bytes;       /* snapshot bytes written (references are small) */
+    uint64_t state_bytes; /* state bytes the epoch describes (references counted whole) */
+    double write_s;       /* snapshot files durable */
+    double commit_s;      /* manifest + both puts */
+};
+
+struct sl_ckpt;
+
+/*
+ * Opens the job's checkpoint store and recovers: see above. `fingerprint` identifies the
+ * plan (a restored epoch must have the same). On success *out is the caller's
+ * (sl_ckpt_free) and sl_ckpt_restored_epoch says what was restored (0: none).
+ */
+int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, uint64_t fingerprint,
+                 struct sl_ckpt **out, struct sl_error *err);
+
+/* The epoch restored by sl_ckpt_open (0: a fresh start or --restart). */
+uint64_t sl_ckpt_restored_epoch(const struct sl_ckpt *c);
+
+/* The last epoch the store committed before this run (0: none): the next epoch this run
+ * takes is one more (epoch numbers are never reused, so sink files never collide), and the
+ * sinks' recover() settles their files up to it. Equal to the restored epoch unless the
+ * run restarts the job (opts.restart). */
+uint64_t sl_ckpt_base_epoch(const struct sl_ckpt *c);
+
+/* The next epoch committed is the job's last: every source has ended (a bounded job ran to
+ * its end). Its manifest says so ("finished 1"). A run stopped by a signal is not finished:
+ * its final epoch is resumed as usual. */
+void sl_ckpt_mark_finished(struct sl_ckpt *c);
+
+/* The finished job's last epoch `epoch` is committed and every sink has made its output
+ * visible: writes the marker DIR/J/finished durably. From then on sl_ckpt_open refuses to
+ * "resume" the job (SL_EFINISHED, naming the job, its state directory and the way out)
+ * unless opts.restart: resuming it would silently produce nothing. A process killed before
+ * the marker resumes as usual, so the restart completes what the sinks had left. */
+int sl_ckpt_finish(struct sl_ckpt *c, uint64_t epoch, struct sl_error *err);
+
+/* Worker w's restored state (NULL on a fresh start, or once dropped); valid until
+ * sl_ckpt_drop_restored(c, w) - which worker w's thread may call for its own entry - or
+ * sl_ckpt_free. */
+const struct sl_ckpt_wstate *sl_ckpt_restored_state(const struct sl_ckpt *c, int worker);
+void sl_ckpt_drop_restored(struct sl_ckpt *c, int worker);
+
+/* Makes `epoch` (restored + 1, + 2, ...) durable and committed from the workers' states
+ * (ws[nworkers]). 0: committed. Otherwise nothing of `epoch` counts: the last committed
+ * epoch stays the one to restore. SL_EFENCED: another process took over - stop at once. */
+int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt_wstate *ws,
+                         struct sl_ckpt_stats *st, struct sl_error *err);
+
+/* Deletes snapshot files and manifests that the last `keep` committed epochs do not need.
+ * Failures are reported (err) but harmless: they are retried after the next epoch. */
+int sl_ckpt_cleanup(struct sl_ckpt *c, struct sl_error *err);
+
+void sl_ckpt_free(struct sl_ckpt *c);
+
+/*
+ * `sluice checkpoints`: prints the committed epochs of the job (newest first): number,
+ * time, state size, offsets; and the current record's phase. Reads the store without
+ * becoming the leader (works beside a running job).
+ */
+int sl_ckpt_list(const struct sl_ckpt_opts *opts, FILE *out, struct sl_error *err);
+
+/* A job id's validity: 0, or SL_EINVAL with a message. */
+int sl_ckpt_check_job(const char *job, struct sl_error *err);
+
+#endif

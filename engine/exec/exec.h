@@ -1,0 +1,99 @@
+/*
+ * engine/exec/exec.h - running a bound job: workers, pipelines, watermarks, exchange.
+ *
+ * HOW IT WORKS
+ * sl_exec_run() turns every INSERT's plan into a pipeline: one source shared by all workers
+ * (each worker reads its own splits: Kafka partitions, generator sub-streams, files) and,
+ * per worker, a chain of operators built from the plan nodes above the scan. N workers
+ * (default: the cores hwloc reports) run on their own threads, each pinned to a core, each
+ * allocating from its own mimalloc heap. A worker loops: serve the messages other workers
+ * sent it (engine/core/ring.h, one ring per ordered pair of workers), poll each of its sources
+ * once, push what came down the chain. Event time: the watermark operator keeps the largest
+ * rowtime per split; a worker's watermark is the minimum over its live splits (a split idle
+ * for longer than 'table.exec.source.idle-timeout' stops counting; a finished split stops
+ * counting), minus the table's out-of-orderness bound. A bounded run ends when every source
+ * is exhausted and every window has been emitted.
+ */
+#ifndef SL_ENGINE_EXEC_H
+#define SL_ENGINE_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/plan/catalog.h"
+#include "engine/exec/checkpoint.h"
+#include "engine/core/error.h"
+
+struct sl_exec_opts {
+    int workers;             /* 0: one per core hwloc reports */
+    bool pin;                /* pin worker w to core w % cores */
+    const char *brokers;     /* overrides every Kafka table's bootstrap servers */
+    const char *const *kafka_props; /* extra librdkafka properties, "key=value" */
+    uint32_t nkafka_props;
+    FILE *print_out;         /* the 'print' connector's output (NULL: stdout) */
+    bool progress;           /* a one-line progress display on stderr */
+    volatile int *stop;      /* set non-zero (a signal handler) to stop an unbounded run */
+    /* Latency (sluice bench): when set, called on the worker's thread right after each sink
+     * write, with `ingest_ns` = the CLOCK_MONOTONIC time (ns) at which the source batch whose
+     * push led to this write came out of its source's poll, and `rows` the rows written. For
+     * a stateless pipeline that is the batch's time in the engine; for a window it is the
+     * delay from the batch that moved the watermark past the window's end to the window's
+     * output. `ingest_ns` is 0 when the write has no such batch: output made while serving
+     * another worker's messages (exchanged windows at N > 1 workers), at the end of the
+     * input, or on an idle-timeout tick. Must be cheap and thread-safe per worker. */
+    void (*on_emit)(void *arg, int worker, uint64_t ingest_ns, uint64_t rows);
+    void *on_emit_arg;
+    /* Window delay (sluice bench): when set, called on the worker's thread right after a
+     * window's rows were written downstream, with `fired_ns` = the CLOCK_MONOTONIC time (ns)
+     * at which the first worker's watermark passed the window's end (the moment the window
+     * could first be closed) and `rows` the window's rows. now - fired_ns is the delay of
+     * the window's output after the watermark passed its end: the exchange, the wait for
+     * the slowest worker's watermark, the merge and the write. */
+    void (*on_window)(void *arg, int worker, uint64_t fired_ns, uint64_t rows);
+    void *on_window_arg;
+    /* Checkpoints (engine/exec/checkpoint.h; docs/checkpoint-protocol.md), or NULL: none. With
+     * them the run resumes from the job's last committed epoch, takes an epoch every
+     * ckpt->interval_ms (0: SET 'execution.checkpointing.interval', else 1 s), and ends a
+     * bounded run - or one stopped through *stop - with a final epoch, so that everything
+     * the sinks wrote is committed. */
+    const struct sl_ckpt_opts *ckpt;
+};
+
+struct sl_exec_summary {
+    int workers;
+    double seconds;          /* wall time from start to the end of the last pipeline */
+    double cpu_seconds;      /* CPU time of the process over the run */
+    uint64_t rows_in;        /* rows the sources produced */
+    uint64_t rows_out;       /* rows the sinks took */
+    uint64_t late_rows;      /* rows dropped as late */
+    uint64_t bad_records;    /* records skipped or dead-lettered */
+    int64_t watermark;       /* the lowest worker watermark at the end */
+    /* checkpoints */
+    uint64_t restored_epoch; /* the epoch the run resumed from (0: none) */
+    uint64_t last_epoch;     /* the last epoch committed (0: none) */
+    uint32_t checkpoints;    /* epochs committed by this run */
+    uint32_t checkpoints_failed;
+    double ckpt_p50_ms, ckpt_p99_ms, ckpt_max_ms; /* trigger to commit, sinks committed */
+    double ckpt_align_p50_ms; /* trigger to the last worker's snapshot */
+    uint64_t ckpt_bytes;     /* snapshot bytes of the last epoch */
+    uint64_t ckpt_state_bytes; /* state bytes of the last epoch */
+    double restore_ms;       /* resuming: from opening the commit store to the last worker's
+                                sources and operators restored (0: a fresh start) */
+};
+
+/*
+ * Runs every INSERT of `job` until the sources end (bounded) or *opts->stop is set. Fills
+ * `sum` (may be NULL). Returns 0 or the first error of any worker (the others are stopped),
+ * with `err` naming what and where.
+ */
+int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
+                struct sl_exec_summary *sum, struct sl_error *err);
+
+/* "5 s", "500 ms", "1 min", "2000" (ms) -> ms; -1 when unreadable. */
+int64_t sl_exec_parse_duration_ms(const char *s);
+
+/* The number of cores hwloc reports (at least 1). */
+int sl_exec_default_workers(void);
+
+#endif

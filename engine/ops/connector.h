@@ -1,0 +1,135 @@
+/*
+ * engine/ops/connector.h - what a source and a sink are to the operators and the executor:
+ * the interface every connector implements. The implementations and the table of them are
+ * engine/conn/ (registry.h opens a table's source or sink by its 'connector' option):
+ *
+ *   connector    source                                   sink
+ *   kafka        io/kafka_source + a format decoder       io/kafka_sink + a format encoder
+ *   nexmark      io/nexmark (the generator)               -
+ *   filesystem   files of records (bounded)               part files in a directory
+ *   print        -                                        Flink's +I[...] rows on stdout
+ *   blackhole    -                                        counts and drops
+ *
+ * A source or sink is created once per table use and shared by the job's workers: every
+ * call names its worker, and calls of different workers may run at the same time (each
+ * worker touches only its own part). Options are checked when the connector is created;
+ * an error points at the option in the SQL file (file, line, column).
+ */
+#ifndef SL_ENGINE_CONNECTOR_H
+#define SL_ENGINE_CONNECTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/core/batch.h"
+#include "engine/plan/catalog.h"
+#include "engine/core/error.h"
+#include "engine/ops/operator.h"
+#include "engine/core/state.h"
+
+struct sl_source;
+
+/* What connectors get from the command line and the job. */
+struct sl_connector_env {
+    const struct sl_sql_source *sql; /* for errors that point at an option */
+    const char *brokers;     /* --brokers: overrides 'properties.bootstrap.servers' if set */
+    const char *const *kafka_props; /* extra librdkafka properties, "key=value" */
+    uint32_t nkafka_props;
+    FILE *print_out;         /* where 'print' writes (stdout) */
+    const struct sl_job *job; /* SET values (e.g. table.exec.source.idle-timeout) */
+    bool checkpoints;         /* the job takes checkpoints: sinks write per-epoch parts that
+                                 only commit() makes visible */
+    /* Opens a table's source (the lookup join loads its bounded table through it): the
+     * registry's sl_source_open, set by whoever builds the operators. */
+    int (*source_open)(const struct sl_table *table, const struct sl_connector_env *env,
+                       int nworkers, struct sl_source **out, struct sl_error *err);
+};
+
+/* ---- sources ------------------------------------------------------------------------------- */
+
+/* What one poll produced. A batch holds rows of one split only. */
+struct sl_source_info {
+    int32_t split;     /* the split (Kafka partition, generator sub-stream, file) of the rows */
+    bool split_done;   /* that split has no more rows (bounded) */
+    bool worker_done;  /* every split of this worker is done: polls return no more rows */
+};
+
+struct sl_source;
+
+struct sl_source_ops {
+    /* Appends rows of one split to `b` (empty, the table's physical schema, flattened),
+     * waiting at most timeout_ms for the first. 0 rows and no flags on a timeout. */
+    int (*poll)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                int timeout_ms, struct sl_source_info *info, struct sl_error *err);
+    /* The ids of the splits worker `worker` reads, into ids[0 .. *n-1]; SL_EFULL if `cap` is
+     * too small (*n says how many). */
+    int (*splits)(struct sl_source *s, int worker, int32_t *ids, uint32_t cap, uint32_t *n);
+    void (*free)(struct sl_source *s);
+    /* Optional (NULL: every column is produced). Projection pushdown: the pipeline reads
+     * only the physical columns with needed[i] true; the source may leave the others NULL.
+     * Called once, before any poll. */
+    void (*prune)(struct sl_source *s, const bool *needed, uint32_t ncols);
+    /* Checkpoints (both NULL: the source cannot resume, and a job with checkpoints refuses
+     * it with an error naming the table).
+     * save: appends to `out` the position of worker `worker`'s splits - where its next poll
+     * continues, i.e. just after every row its polls have returned - plus whatever the
+     * source needs to go on identically (a generator's base time); and to `summary` a short
+     * human text of the offsets, "split=offset" pairs separated by ',' (no spaces, no
+     * newline), e.g. "0=1200,1=1187". Runs on that worker's thread between two polls.
+     * restore: puts worker `worker`'s splits back where `in` (bytes save wrote, possibly by
+     * another process) says; runs on that worker's thread before its first poll. A split
+     * that save marked done stays done (its next poll reports split_done again). Errors:
+     * SL_ECORRUPT for bytes that do not fit this table, with what and where. */
+    int (*save)(struct sl_source *s, int worker, struct sl_sbuf *out, struct sl_sbuf *summary,
+                struct sl_error *err);
+    int (*restore)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                   struct sl_error *err);
+};
+
+struct sl_source {
+    const struct sl_source_ops *ops;
+    const struct sl_table *table;
+};
+
+
+/* ---- sinks --------------------------------------------------------------------------------- */
+
+struct sl_sink;
+
+struct sl_sink_ops {
+    /* Writes the active rows of `b` (the table's physical schema; `b` stays the caller's). */
+    int (*write)(struct sl_sink *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                 struct sl_error *err);
+    /* This worker wrote everything: flush its buffers, wait for deliveries. */
+    int (*flush)(struct sl_sink *s, struct sl_worker_ctx *ctx, struct sl_error *err);
+    /* Every worker has flushed: make the output final (close files). */
+    int (*close)(struct sl_sink *s, struct sl_error *err);
+    void (*free)(struct sl_sink *s);
+    /* ---- checkpoints (all optional) ----
+     * prepare: a checkpoint barrier of epoch `epoch` reached this worker: the rows it wrote
+     * so far belong to that epoch. An exactly-once sink makes them durable but not visible
+     * (the filesystem sink: fsync and close the epoch's in-progress part file; later rows
+     * go to a new one); an at-least-once sink makes them durable (Kafka: wait for every
+     * delivery). NULL: flush() is called instead. Runs on the worker's thread.
+     * commit: epoch `epoch` is committed: make every prepared part of an epoch <= `epoch`
+     * visible (rename into place, fsync the directory). Idempotent. Runs on the checkpoint
+     * coordinator's thread, while workers may write rows of later epochs.
+     * recover: before any write of a job that resumes (committed = the last committed
+     * epoch) or starts with checkpoints (committed = 0): commit the prepared parts of epochs
+     * <= committed that are not visible yet (a crash between the commit and the rename) and
+     * delete everything of later epochs (never committed: the restored job writes those rows
+     * again). Runs once, before the workers start.
+     * With checkpoints on, close() must not make visible anything that commit() did not. */
+    int (*prepare)(struct sl_sink *s, struct sl_worker_ctx *ctx, uint64_t epoch,
+                   struct sl_error *err);
+    int (*commit)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
+    int (*recover)(struct sl_sink *s, uint64_t committed, struct sl_error *err);
+};
+
+struct sl_sink {
+    const struct sl_sink_ops *ops;
+    const struct sl_table *table;
+};
+
+
+#endif

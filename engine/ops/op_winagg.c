@@ -1,0 +1,1045 @@
+/*
+ * engine/ops/op_winagg.c - two-phase window aggregation (see engine/ops/op_winagg.h for the design
+ * and the semantics).
+ *
+ * STATE
+ *   phase 1: `open`, the windows this worker has rows for and has not sent yet, sorted by
+ *            (end, start); each holds one partial per owner worker (NULL until a row for
+ *            that owner comes). Few windows are open at a time (a tumbling window or two,
+ *            size / slide hopping windows, plus the out-of-orderness), so the array is kept
+ *            sorted by insertion and searched by bisection.
+ *   phase 2: `fin`, the final tables of the windows not emitted yet, sorted likewise, and
+ *            the last watermark of every sender. Emitted tables are cleared and kept (at
+ *            most SL_WA_SPARES) for the next windows, so that a steady stream of windows
+ *            does not reallocate.
+ *
+ * CHECKPOINT STATE (ops->save / ops->restore, little-endian, engine/core/state.h): taken at a
+ * consistent cut, so no partial is in flight; partials still in `open` are saved per owner.
+ *
+ *   bytes      field
+ *   4          magic 0x31415753 ("SWA1", format 1)
+ *   4          nworkers (restore refuses another count: SL_ECORRUPT naming both)
+ *   8, 8       wm1, wm1_sent
+ *   4          nopen, then per open window in (end, start) order (strictly increasing):
+ *     8, 8       start, end
+ *     per owner 0 .. nworkers-1: 1 byte present (0/1), then if 1 a hashagg state
+ *   8          wm2
+ *   1, 1       input_done, finished (0/1)
+ *   8 x nw     sender_wm[]
+ *   4          nfin, then per final window in (end, start) order: 8, 8 start, end; hashagg
+ *              state
+ * A hashagg state is sl_hashagg_save's (engine/ops/hashagg.c). fired_ns (a latency measurement
+ * of this process) is not saved: restored windows report no window delay.
+ *
+ * A batch in phase 1: one pass gives every position its window (a small list of the
+ * batch's distinct windows, searched linearly from the last hit: rows of one batch mostly
+ * share a window; a batch spread over many windows costs O(rows * windows)) and its owner
+ * (the hash kernels over the non-window keys), and drops late rows. When everything falls
+ * into one (window, owner) the batch updates its partial as it is; otherwise a counting
+ * sort by (window, owner) lays the rows out as runs and each run updates its partial
+ * through a selection that temporarily replaces the batch's.
+ */
+#include "engine/ops/op_winagg.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/plan/sql_source.h"
+#include "kernels/hash.h"
+
+#define SL_WA_SPARES 2
+
+struct sl_wa_open { /* a phase-1 window */
+    int64_t start, end;
+    struct sl_winagg_partial **parts; /* nworkers entries */
+};
+
+struct sl_wa_fin { /* a phase-2 window */
+    int64_t start, end;
+    struct sl_hashagg *ha;
+    uint64_t fired_ns; /* the earliest sender's fire time (for ctx->on_window) */
+};
+
+struct sl_wa_outcol { /* how output aggregate i comes out of the hashagg */
+    bool avg_dec;     /* AVG of DECIMAL: hashagg SUM at .col, COUNT at .cnt_col */
+    uint32_t col, cnt_col;
+    uint8_t in_scale, out_scale;
+};
+
+struct sl_op_winagg {
+    struct sl_op op;
+    struct sl_heap *heap;
+    int nworkers;
+    uint32_t nkeys, naggs, nhidden;
+    uint32_t kws, kwe; /* key index (= input column) of window_start, window_end */
+    uint32_t nroute;   /* routing key columns */
+    uint32_t *route;   /* their input columns */
+    struct sl_hashagg_spec spec;
+    uint32_t *key_cols;
+    struct sl_type *key_types;
+    struct sl_hashagg_agg *ha_aggs;
+    struct sl_wa_outcol *outcols;
+    /* phase 1 */
+    int64_t wm1;      /* the last watermark() */
+    int64_t wm1_sent; /* the last watermark sent to the owners */
+    struct sl_wa_open *open;
+    uint32_t nopen, capopen;
+    /* phase-1 scratch, SL_BATCH_CAP entries each */
+    uint64_t *hashes;
+    int64_t *i64buf;
+    uint32_t *bucket;
+    sl_sel_t *sorted;
+    int64_t *lw_start, *lw_end;
+    uint32_t *counts;
+    uint32_t capcounts;
+    /* phase 2 */
+    int64_t *sender_wm;
+    bool input_done; /* finish() came from upstream: this worker's input has ended */
+    bool finished;   /* finish() went downstream */
+    int64_t wm2; /* the watermark passed downstream */
+    struct sl_wa_fin *fin;
+    uint32_t nfin, capfin;
+    struct sl_hashagg *spare[SL_WA_SPARES];
+    uint32_t nspare;
+    struct sl_schema *out_schema, *ha_schema;
+    struct sl_batch_pool *out_pool, *ha_pool; /* ha_pool: only with AVG of DECIMAL */
+};
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static int sl_wa_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int sl_wa_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
+                     const char *fmt, ...)
+{
+    char msg[SL_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (ctx && ctx->sql)
+        return sl_sql_error_at(ctx->sql, pos, err, code, "%s", msg);
+    return sl_error_set(err, code, "%s", msg);
+}
+
+/* Flink's TimeWindowUtil.isWindowFired: end - 1 (Java long) <= wm; INT64_MAX fires all. */
+static inline bool sl_wa_fired(int64_t end, int64_t wm)
+{
+    return wm == INT64_MAX || (int64_t)((uint64_t)end - 1) <= wm;
+}
+
+static inline int sl_wa_cmp(int64_t s1, int64_t e1, int64_t s2, int64_t e2)
+{
+    if (e1 != e2)
+        return e1 < e2 ? -1 : 1;
+    return s1 < s2 ? -1 : s1 > s2;
+}
+
+/* Grows *arr (elements of `size` bytes, *cap of them, `n` used) to hold `need`. */
+static int sl_wa_grow(struct sl_heap *heap, void **arr, uint32_t *cap, uint32_t n, uint32_t need,
+                      size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    uint32_t c = *cap ? *cap : 8;
+    while (c < need)
+        c *= 2;
+    void *a = sl_mem_alloc(heap, (size_t)c * size);
+    if (!a)
+        return SL_ENOMEM;
+    if (n)
+        memcpy(a, *arr, (size_t)n * size);
+    sl_mem_free(*arr);
+    *arr = a;
+    *cap = c;
+    return 0;
+}
+
+static struct sl_schema *sl_wa_schema(struct sl_heap *heap, uint32_t ncols,
+                                      const struct sl_rel *rel, const struct sl_type *types)
+{
+    const char **names = sl_mem_alloc(heap, (ncols + 1) * sizeof(*names));
+    struct sl_type *t = sl_mem_alloc(heap, (ncols + 1) * sizeof(*t));
+    struct sl_schema *s = NULL;
+    if (names && t) {
+        for (uint32_t i = 0; i < ncols; i++) {
+            names[i] = rel && i < rel->ncols ? rel->cols[i].name : "hidden";
+            t[i] = types ? types[i] : rel->cols[i].type;
+        }
+        s = sl_schema_new(ncols, names, t);
+    }
+    sl_mem_free(names);
+    sl_mem_free(t);
+    return s;
+}
+
+static int sl_wa_new_table(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
+                           struct sl_hashagg **out, struct sl_error *err)
+{
+    if (a->nspare) {
+        *out = a->spare[--a->nspare];
+        return 0;
+    }
+    /* tables travel between workers (and are reused by their receivers): they allocate from
+     * whichever thread grows them (NULL heap = that thread's default mimalloc heap), never
+     * from one worker's heap, which only its own thread may allocate from */
+    int rc = sl_hashagg_new(NULL, &a->spec, out, err);
+    if (rc)
+        return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                         err ? err->msg : sl_strerror(rc));
+    return 0;
+}
+
+static void sl_wa_drop_table(struct sl_op_winagg *a, struct sl_hashagg *ha)
+{
+    if (a->nspare < SL_WA_SPARES) {
+        sl_hashagg_clear(ha);
+        a->spare[a->nspare++] = ha;
+    } else {
+        sl_hashagg_free(ha);
+    }
+}
+
+static void sl_wa_partial_free(struct sl_winagg_partial *p)
+{
+    if (!p)
+        return;
+    sl_hashagg_free(p->ha);
+    sl_mem_free(p);
+}
+
+static void sl_wa_partial_free_payload(void *p)
+{
+    sl_wa_partial_free(p);
+}
+
+static uint64_t sl_wa_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- phase 1 ------------------------------------------------------------------------------- */
+
+/* Index of window (start, end) in `open`, inserted if absent; -1 when out of memory. */
+static int64_t sl_wa_open_find(struct sl_op_winagg *a, int64_t start, int64_t end)
+{
+    uint32_t lo = 0, hi = a->nopen;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        int c = sl_wa_cmp(a->open[mid].start, a->open[mid].end, start, end);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    struct sl_winagg_partial **parts = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
+    if (!parts || sl_wa_grow(a->heap, (void **)&a->open, &a->capopen, a->nopen, a->nopen + 1,
+                             sizeof(*a->open))) {
+        sl_mem_free(parts);
+        return -1;
+    }
+    memmove(a->open + lo + 1, a->open + lo, (a->nopen - lo) * sizeof(*a->open));
+    a->open[lo] = (struct sl_wa_open){start, end, parts};
+    a->nopen++;
+    return lo;
+}
+
+/* The partial of (start, end) for `owner`, created if absent. */
+static int sl_wa_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int64_t start,
+                         int64_t end, int owner, struct sl_hashagg **out, struct sl_error *err)
+{
+    int64_t w = sl_wa_open_find(a, start, end);
+    if (w < 0)
+        return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    struct sl_winagg_partial **pp = &a->open[w].parts[owner];
+    if (!*pp) {
+        struct sl_winagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p)); /* travels */
+        if (!p)
+            return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                             "window aggregation: out of memory");
+        p->hdr.free_fn = sl_wa_partial_free_payload;
+        int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err); /* see sl_wa_new_table */
+        if (rc) {
+            sl_mem_free(p);
+            return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                             err ? err->msg : sl_strerror(rc));
+        }
+        p->start = start;
+        p->end = end;
+        *pp = p;
+    }
+    *out = (*pp)->ha;
+    return 0;
+}
+
+/* hashes[i] = the routing hash of position i. */
+static void sl_wa_route_hash(struct sl_op_winagg *a, struct sl_batch *b, uint32_t n)
+{
+    const struct sl_hash_kernels *h = sl_hash;
+    for (uint32_t k = 0; k < a->nroute; k++) {
+        struct sl_column *c = &b->cols[a->route[k]];
+        const uint64_t *valid = c->valid;
+        switch (c->type.id) {
+        case SL_TYPE_INT:
+            (k ? h->combine_i32 : h->i32)(c->data, valid, b->sel, n, a->hashes);
+            break;
+        case SL_TYPE_DOUBLE:
+            (k ? h->combine_f64 : h->f64)(c->data, valid, b->sel, n, a->hashes);
+            break;
+        case SL_TYPE_VARCHAR:
+            (k ? h->combine_str : h->str)(c->data, valid, b->sel, n, a->hashes);
+            break;
+        case SL_TYPE_BOOLEAN: {
+            const uint8_t *v = c->data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = b->sel ? b->sel[i] : i;
+                a->i64buf[r] = v[r];
+            }
+            (k ? h->combine_i64 : h->i64)(a->i64buf, valid, b->sel, n, a->hashes);
+            break;
+        }
+        default:
+            (k ? h->combine_i64 : h->i64)(c->data, valid, b->sel, n, a->hashes);
+            break;
+        }
+    }
+}
+
+static int sl_wa_check(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, const struct sl_batch *b,
+                       struct sl_error *err)
+{
+    uint32_t need = a->nkeys;
+    for (uint32_t i = 0; i < a->spec.naggs; i++)
+        if (a->ha_aggs[i].func != SL_AGG_COUNT_STAR && a->ha_aggs[i].col + 1 > need)
+            need = a->ha_aggs[i].col + 1;
+    if (b->ncols < need || b->cols[a->kws].type.id != SL_TYPE_TIMESTAMP ||
+        b->cols[a->kwe].type.id != SL_TYPE_TIMESTAMP || b->cols[a->kws].valid ||
+        b->cols[a->kwe].valid)
+        return sl_wa_err(ctx, a->op.plan->pos, err, SL_EINVAL,
+                         "window aggregation: input batch does not have the keys and inputs "
+                         "of the plan (%u columns, window_start / window_end NOT NULL "
+                         "TIMESTAMP)",
+                         need);
+    return 0;
+}
+
+static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                      struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    uint32_t n = sl_batch_active(b);
+    sl_sel_t *bsel = b->sel;
+    uint32_t bnsel = b->nsel;
+    int rc = 0;
+    if (n == 0)
+        goto out_put;
+    if ((rc = sl_wa_check(a, ctx, b, err)) != 0)
+        goto out_put;
+    const int64_t *ws = sl_col_i64(&b->cols[a->kws]);
+    const int64_t *we = sl_col_i64(&b->cols[a->kwe]);
+    const uint32_t N = (uint32_t)a->nworkers;
+    if (N > 1)
+        sl_wa_route_hash(a, b, n);
+    /* window and owner of every position */
+    uint32_t nlw = 0, last = 0, late = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = bsel ? bsel[i] : i;
+        int64_t s = ws[r], e = we[r];
+        if (sl_wa_fired(e, a->wm1)) {
+            a->bucket[i] = UINT32_MAX;
+            late++;
+            continue;
+        }
+        if (nlw == 0 || a->lw_start[last] != s || a->lw_end[last] != e) {
+            uint32_t j = 0;
+            while (j < nlw && (a->lw_start[j] != s || a->lw_end[j] != e))
+                j++;
+            if (j == nlw) {
+                a->lw_start[nlw] = s;
+                a->lw_end[nlw] = e;
+                nlw++;
+            }
+            last = j;
+        }
+        a->bucket[i] = last * N + (N > 1 ? (uint32_t)(a->hashes[i] % N) : 0);
+    }
+    ctx->stats->late_rows += late;
+    if (nlw == 0)
+        goto out_put;
+    struct sl_hashagg *ha;
+    if (late == 0 && nlw == 1 && N == 1) {
+        /* one window, one owner: the batch as it is */
+        if ((rc = sl_wa_partial(a, ctx, a->lw_start[0], a->lw_end[0], 0, &ha, err)) != 0 ||
+            (rc = sl_hashagg_update(ha, b, err)) != 0)
+            goto out_put;
+        goto out_put;
+    }
+    uint32_t nb = nlw * N;
+    if ((rc = sl_wa_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, nb + 1,
+                         sizeof(*a->counts))) != 0) {
+        rc = sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        goto out_put;
+    }
+    memset(a->counts, 0, (nb + 1) * sizeof(*a->counts));
+    for (uint32_t i = 0; i < n; i++)
+        if (a->bucket[i] != UINT32_MAX)
+            a->counts[a->bucket[i] + 1]++;
+    for (uint32_t k = 0; k < nb; k++)
+        a->counts[k + 1] += a->counts[k];
+    /* counts[k] is now the start of run k; placing advances it to the start of run k + 1 */
+    for (uint32_t i = 0; i < n; i++)
+        if (a->bucket[i] != UINT32_MAX)
+            a->sorted[a->counts[a->bucket[i]]++] = bsel ? bsel[i] : i;
+    uint32_t begin = 0;
+    for (uint32_t k = 0; k < nb; k++) {
+        uint32_t end = a->counts[k];
+        if (end == begin)
+            continue;
+        uint32_t w = k / N;
+        if ((rc = sl_wa_partial(a, ctx, a->lw_start[w], a->lw_end[w], (int)(k % N), &ha, err)) != 0)
+            goto out_put;
+        b->sel = a->sorted + begin;
+        b->nsel = end - begin;
+        rc = sl_hashagg_update(ha, b, err);
+        b->sel = bsel;
+        b->nsel = bnsel;
+        if (rc)
+            goto out_put;
+        begin = end;
+    }
+out_put:
+    b->sel = bsel;
+    b->nsel = bnsel;
+    sl_batch_pool_put(b);
+    return rc;
+}
+
+static int sl_wa_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                           struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    if (wm > a->wm1)
+        a->wm1 = wm;
+    uint32_t nf = 0;
+    while (nf < a->nopen && sl_wa_fired(a->open[nf].end, a->wm1))
+        nf++;
+    int rc = 0;
+    uint32_t done = 0;
+    uint64_t fired_ns = nf && ctx->on_window ? sl_wa_now_ns() : 0;
+    for (; done < nf; done++) {
+        struct sl_wa_open *w = &a->open[done];
+        for (int o = 0; o < a->nworkers; o++) {
+            if (!w->parts[o])
+                continue;
+            w->parts[o]->fired_ns = fired_ns;
+            struct sl_msg m = {.kind = SL_MSG_DATA, .aux = op->tag, .ptr = w->parts[o]};
+            if ((rc = sl_op_send(ctx, op, o, m, err)) != 0)
+                goto out;
+            w->parts[o] = NULL;
+        }
+        sl_mem_free(w->parts);
+    }
+    if (a->wm1 > a->wm1_sent) {
+        a->wm1_sent = a->wm1;
+        for (int o = 0; o < a->nworkers; o++) {
+            struct sl_msg m = {.kind = SL_MSG_WATERMARK, .aux = op->tag, .num = a->wm1};
+            if ((rc = sl_op_send(ctx, op, o, m, err)) != 0)
+                goto out;
+        }
+    }
+out:
+    /* windows fully sent leave `open` (a window whose send failed stays, its partials
+     * still owned here and freed with the operator) */
+    if (done)
+        memmove(a->open, a->open + done, (a->nopen - done) * sizeof(*a->open));
+    a->nopen -= done;
+    return rc;
+}
+
+/* ---- phase 2 ------------------------------------------------------------------------------- */
+
+/* Copies column `src` (n rows) of scratch batch `s` into column `dst` of `o`. */
+static int sl_wa_copy_col(struct sl_batch *o, struct sl_column *dst, const struct sl_column *src,
+                          uint32_t n)
+{
+    size_t width = sl_type_width((sl_type_id)src->type.id);
+    memcpy(dst->data, src->data, n * width);
+    if (src->valid) {
+        if (!dst->valid)
+            return SL_EINVAL;
+        memcpy(dst->valid, src->valid, SL_VALID_WORDS(n) * sizeof(uint64_t));
+    }
+    if (src->type.id == SL_TYPE_VARCHAR) {
+        sl_str *d = dst->data;
+        for (uint32_t i = 0; i < n; i++) {
+            if (d[i].len <= SL_STR_INLINE_MAX)
+                continue;
+            d[i] = sl_batch_str(o, d[i].ptr, d[i].len);
+            if (!sl_str_ok(d[i]))
+                return SL_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+/* round_half_up(sum * 10^(out_scale - in_scale) / cnt) into *out; false on overflow. */
+static bool sl_wa_avg_dec(int64_t sum, uint64_t cnt, unsigned up, int64_t *out)
+{
+    __int128 num = (__int128)sum * sl_pow10_i64(up);
+    __int128 den = (__int128)cnt;
+    __int128 q = num / den, r = num % den;
+    if (r < 0)
+        r = -r;
+    if (2 * r >= den)
+        q += num < 0 ? -1 : 1;
+    if (q > INT64_MAX || q < INT64_MIN)
+        return false;
+    *out = (int64_t)q;
+    return true;
+}
+
+/* Fills `o` (node's out rel) from scratch `s` (the hashagg's out columns), n rows. */
+static int sl_wa_convert(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_batch *s,
+                         struct sl_batch *o, uint32_t n, struct sl_error *err)
+{
+    for (uint32_t c = 0; c < a->nkeys + a->naggs; c++) {
+        const struct sl_wa_outcol *oc = c >= a->nkeys ? &a->outcols[c - a->nkeys] : NULL;
+        if (!oc || !oc->avg_dec) {
+            int rc = sl_wa_copy_col(o, &o->cols[c], &s->cols[oc ? oc->col : c], n);
+            if (rc)
+                return sl_wa_err(ctx, a->op.plan->pos, err, rc,
+                                 "window aggregation: output column %u: %s", c,
+                                 rc == SL_ENOMEM ? "out of memory" : "NULL into NOT NULL");
+            continue;
+        }
+        struct sl_column *sum = &s->cols[oc->col], *cnt = &s->cols[oc->cnt_col];
+        struct sl_column *d = &o->cols[c];
+        if (!d->valid)
+            return sl_wa_err(ctx, a->op.plan->pos, err, SL_EINVAL,
+                             "window aggregation: AVG column %u is NOT NULL", c);
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t k = (uint64_t)sl_col_i64(cnt)[i];
+            if (k == 0) {
+                sl_col_set_null(d, i, true);
+                sl_col_i64(d)[i] = 0;
+                continue;
+            }
+            if (!sl_wa_avg_dec(sl_col_i64(sum)[i], k, oc->out_scale - oc->in_scale,
+                               &sl_col_i64(d)[i]))
+                return sl_wa_err(ctx, a->op.plan->pos, err, SL_EOVERFLOW,
+                                 "AVG: the average of a DECIMAL group (sum %lld at scale %u, "
+                                 "%llu rows) does not fit in DECIMAL(18, %u)",
+                                 (long long)sl_col_i64(sum)[i], oc->in_scale, (unsigned long long)k,
+                                 oc->out_scale);
+        }
+    }
+    o->rows = n;
+    return 0;
+}
+
+/* Emits the groups of `ha` downstream. */
+static int sl_wa_emit(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_hashagg *ha,
+                      struct sl_error *err)
+{
+    uint32_t cursor = 0;
+    for (;;) {
+        struct sl_batch *o = sl_batch_pool_get(a->out_pool);
+        struct sl_batch *s = a->ha_pool ? sl_batch_pool_get(a->ha_pool) : NULL;
+        if (!o || (a->ha_pool && !s)) {
+            if (o)
+                sl_batch_pool_put(o);
+            if (s)
+                sl_batch_pool_put(s);
+            return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                             "window aggregation: out of memory");
+        }
+        int n = sl_hashagg_emit(ha, &cursor, s ? s : o, err);
+        int rc = n < 0 ? n : 0;
+        if (n < 0)
+            rc = sl_wa_err(ctx, a->op.plan->pos, err, n, "window aggregation: %s",
+                           err ? err->msg : sl_strerror(n));
+        else if (n > 0 && s)
+            rc = sl_wa_convert(a, ctx, s, o, (uint32_t)n, err);
+        if (s)
+            sl_batch_pool_put(s);
+        if (n <= 0 || rc) {
+            sl_batch_pool_put(o);
+            return rc;
+        }
+        if ((rc = sl_op_push_next(&a->op, ctx, o, err)) != 0)
+            return rc;
+    }
+}
+
+/* Emits and retires every final window that `wm` fires, in order. */
+static int sl_wa_emit_fired(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int64_t wm,
+                            struct sl_error *err)
+{
+    uint32_t done = 0;
+    int rc = 0;
+    while (done < a->nfin && sl_wa_fired(a->fin[done].end, wm)) {
+        struct sl_wa_fin *f = &a->fin[done];
+        uint64_t rows = sl_hashagg_groups(f->ha);
+        rc = sl_wa_emit(a, ctx, f->ha, err);
+        if (!rc && ctx->on_window && f->fired_ns)
+            ctx->on_window(ctx->on_window_arg, ctx->worker, f->fired_ns, rows);
+        sl_wa_drop_table(a, f->ha);
+        done++;
+        if (rc)
+            break;
+    }
+    if (done)
+        memmove(a->fin, a->fin + done, (a->nfin - done) * sizeof(*a->fin));
+    a->nfin -= done;
+    return rc;
+}
+
+static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
+                       struct sl_winagg_partial *p, struct sl_error *err)
+{
+    int rc = 0;
+    if (sl_wa_fired(p->end, a->wm2)) {
+        rc = sl_wa_err(ctx, a->op.plan->pos, err, SL_ESTATE,
+                       "window aggregation: a partial of window [%lld, %lld) came after the "
+                       "watermark %lld that fired it",
+                       (long long)p->start, (long long)p->end, (long long)a->wm2);
+        goto out;
+    }
+    uint32_t lo = 0, hi = a->nfin;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (sl_wa_cmp(a->fin[mid].start, a->fin[mid].end, p->start, p->end) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == a->nfin || a->fin[lo].start != p->start || a->fin[lo].end != p->end) {
+        struct sl_hashagg *ha;
+        if ((rc = sl_wa_grow(a->heap, (void **)&a->fin, &a->capfin, a->nfin, a->nfin + 1,
+                             sizeof(*a->fin))) != 0) {
+            rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: out of memory");
+            goto out;
+        }
+        if ((rc = sl_wa_new_table(a, ctx, &ha, err)) != 0)
+            goto out;
+        memmove(a->fin + lo + 1, a->fin + lo, (a->nfin - lo) * sizeof(*a->fin));
+        a->fin[lo] = (struct sl_wa_fin){p->start, p->end, ha, p->fired_ns};
+        a->nfin++;
+    }
+    if (p->fired_ns && (!a->fin[lo].fired_ns || p->fired_ns < a->fin[lo].fired_ns))
+        a->fin[lo].fired_ns = p->fired_ns;
+    rc = sl_hashagg_merge(a->fin[lo].ha, p->ha, err);
+    if (rc)
+        rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                       err ? err->msg : sl_strerror(rc));
+out:
+    sl_wa_partial_free(p);
+    return rc;
+}
+
+static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
+                         struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    switch ((sl_msg_kind)msg.kind) {
+    case SL_MSG_DATA:
+        return sl_wa_merge(a, ctx, msg.ptr, err);
+    case SL_MSG_WATERMARK: {
+        if (from < 0 || from >= a->nworkers)
+            return sl_wa_err(ctx, op->plan->pos, err, SL_EINVAL,
+                             "window aggregation: watermark from worker %d of %d", from,
+                             a->nworkers);
+        if (msg.num > a->sender_wm[from])
+            a->sender_wm[from] = msg.num;
+        int64_t m = INT64_MAX;
+        for (int i = 0; i < a->nworkers; i++)
+            if (a->sender_wm[i] < m)
+                m = a->sender_wm[i];
+        if (m <= a->wm2)
+            return 0;
+        a->wm2 = m;
+        int rc = sl_wa_emit_fired(a, ctx, m, err);
+        if (!rc)
+            rc = sl_op_watermark_next(op, ctx, m, err);
+        if (!rc && m == INT64_MAX && a->input_done && !a->finished) {
+            /* every sender has ended and so has this worker's input: the last windows went
+             * out above; the end goes downstream */
+            a->finished = true;
+            rc = sl_op_finish_next(op, ctx, err);
+        }
+        return rc;
+    }
+    default:
+        return 0; /* barriers are aligned by the executor; END carries nothing here */
+    }
+}
+
+static int sl_wa_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    if (a->nopen)
+        return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
+                         "window aggregation: finish with %u windows not sent to their owners "
+                         "(the input's INT64_MAX watermark must come first)",
+                         a->nopen);
+    /* The output ends only when every sender has sent its INT64_MAX watermark (receive()
+     * then emits the rest and finishes downstream); until then partials may still come. */
+    a->input_done = true;
+    if (a->wm2 != INT64_MAX || a->finished)
+        return 0;
+    a->finished = true;
+    int rc = sl_wa_emit_fired(a, ctx, INT64_MAX, err);
+    if (rc)
+        return rc;
+    return sl_op_finish_next(op, ctx, err);
+}
+
+/* ---- checkpoints --------------------------------------------------------------------------- */
+
+#define SL_WA_MAGIC 0x31415753u /* "SWA1" little-endian: format version 1 */
+
+static int sl_wa_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
+                      struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    sl_sbuf_put_u32(out, SL_WA_MAGIC);
+    sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
+    /* phase 1 */
+    sl_sbuf_put_i64(out, a->wm1);
+    sl_sbuf_put_i64(out, a->wm1_sent);
+    sl_sbuf_put_u32(out, a->nopen);
+    for (uint32_t w = 0; w < a->nopen; w++) {
+        sl_sbuf_put_i64(out, a->open[w].start);
+        sl_sbuf_put_i64(out, a->open[w].end);
+        for (int o = 0; o < a->nworkers; o++) {
+            const struct sl_winagg_partial *p = a->open[w].parts[o];
+            sl_sbuf_put_u8(out, p != NULL);
+            if (p) {
+                int rc = sl_hashagg_save(p->ha, out, err);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    /* phase 2 */
+    sl_sbuf_put_i64(out, a->wm2);
+    sl_sbuf_put_u8(out, a->input_done);
+    sl_sbuf_put_u8(out, a->finished);
+    for (int i = 0; i < a->nworkers; i++)
+        sl_sbuf_put_i64(out, a->sender_wm[i]);
+    sl_sbuf_put_u32(out, a->nfin);
+    for (uint32_t w = 0; w < a->nfin; w++) {
+        sl_sbuf_put_i64(out, a->fin[w].start);
+        sl_sbuf_put_i64(out, a->fin[w].end);
+        int rc = sl_hashagg_save(a->fin[w].ha, out, err);
+        if (rc)
+            return rc;
+    }
+    return sl_sbuf_check(out, err);
+}
+
+/* A flag byte: 0 or 1. */
+static int sl_wa_get_flag(struct sl_sread *in, bool *v, struct sl_error *err)
+{
+    uint8_t b = 0;
+    int rc = sl_sread_u8(in, &b, err);
+    if (rc)
+        return rc;
+    if (b > 1)
+        return sl_sread_fail(in, err, "window aggregation: a flag byte that is neither 0 nor 1");
+    *v = b != 0;
+    return 0;
+}
+
+/* Reads (start, end) that must come strictly after (*ps, *pe) in (end, start) order. */
+static int sl_wa_get_window(struct sl_sread *in, bool first, int64_t *ps, int64_t *pe,
+                            struct sl_error *err)
+{
+    int64_t s = 0, e = 0;
+    int rc = sl_sread_i64(in, &s, err);
+    if (!rc)
+        rc = sl_sread_i64(in, &e, err);
+    if (rc)
+        return rc;
+    if (!first && sl_wa_cmp(*ps, *pe, s, e) >= 0)
+        return sl_sread_fail(in, err, "window aggregation: windows out of order");
+    *ps = s;
+    *pe = e;
+    return 0;
+}
+
+static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                         struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    if (a->nopen || a->nfin || a->wm1 != INT64_MIN || a->wm2 != INT64_MIN || a->input_done)
+        return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
+                         "window aggregation: restore into an operator that has run");
+    uint32_t magic, nw;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_WA_MAGIC)
+        return sl_sread_fail(in, err, "window aggregation: not a window aggregation's state");
+    if ((rc = sl_sread_u32(in, &nw, err)) != 0)
+        return rc;
+    if (nw != (uint32_t)a->nworkers)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: window aggregation state of %u workers, this job runs %d",
+                            in->what, nw, a->nworkers);
+    if ((rc = sl_sread_i64(in, &a->wm1, err)) != 0 ||
+        (rc = sl_sread_i64(in, &a->wm1_sent, err)) != 0)
+        return rc;
+    uint32_t nopen;
+    /* a window takes 16 bytes and a flag per worker at least */
+    if ((rc = sl_sread_count(in, &nopen, 16 + (size_t)a->nworkers, err)) != 0)
+        return rc;
+    if (nopen && sl_wa_grow(a->heap, (void **)&a->open, &a->capopen, 0, nopen, sizeof(*a->open)))
+        return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    int64_t ps = 0, pe = 0;
+    for (uint32_t w = 0; w < nopen; w++) {
+        if ((rc = sl_wa_get_window(in, w == 0, &ps, &pe, err)) != 0)
+            return rc;
+        struct sl_winagg_partial **parts =
+            sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
+        if (!parts)
+            return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM,
+                             "window aggregation: out of memory");
+        /* in `open` from here on: freed with the operator whatever follows */
+        a->open[a->nopen++] = (struct sl_wa_open){ps, pe, parts};
+        for (int o = 0; o < a->nworkers; o++) {
+            bool present = false;
+            if ((rc = sl_wa_get_flag(in, &present, err)) != 0)
+                return rc;
+            if (!present)
+                continue;
+            struct sl_hashagg *ha;
+            if ((rc = sl_wa_partial(a, ctx, ps, pe, o, &ha, err)) != 0)
+                return rc;
+            if ((rc = sl_hashagg_load(ha, in, err)) != 0)
+                return rc;
+        }
+    }
+    if ((rc = sl_sread_i64(in, &a->wm2, err)) != 0 ||
+        (rc = sl_wa_get_flag(in, &a->input_done, err)) != 0 ||
+        (rc = sl_wa_get_flag(in, &a->finished, err)) != 0)
+        return rc;
+    for (int i = 0; i < a->nworkers; i++)
+        if ((rc = sl_sread_i64(in, &a->sender_wm[i], err)) != 0)
+            return rc;
+    uint32_t nfin;
+    if ((rc = sl_sread_count(in, &nfin, 16, err)) != 0)
+        return rc;
+    if (nfin && sl_wa_grow(a->heap, (void **)&a->fin, &a->capfin, 0, nfin, sizeof(*a->fin)))
+        return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    for (uint32_t w = 0; w < nfin; w++) {
+        if ((rc = sl_wa_get_window(in, w == 0, &ps, &pe, err)) != 0)
+            return rc;
+        struct sl_hashagg *ha;
+        if ((rc = sl_wa_new_table(a, ctx, &ha, err)) != 0)
+            return rc;
+        /* fired_ns is a latency measurement of this process: 0 after a restore */
+        a->fin[a->nfin++] = (struct sl_wa_fin){ps, pe, ha, 0};
+        if ((rc = sl_hashagg_load(ha, in, err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+static void sl_wa_free(struct sl_op *op)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    if (!a)
+        return;
+    for (uint32_t w = 0; w < a->nopen; w++) {
+        for (int o = 0; o < a->nworkers; o++)
+            sl_wa_partial_free(a->open[w].parts[o]);
+        sl_mem_free(a->open[w].parts);
+    }
+    for (uint32_t w = 0; w < a->nfin; w++)
+        sl_hashagg_free(a->fin[w].ha);
+    for (uint32_t i = 0; i < a->nspare; i++)
+        sl_hashagg_free(a->spare[i]);
+    if (a->out_pool)
+        sl_batch_pool_free(a->out_pool);
+    if (a->ha_pool)
+        sl_batch_pool_free(a->ha_pool);
+    sl_schema_free(a->out_schema);
+    sl_schema_free(a->ha_schema);
+    sl_mem_free(a->open);
+    sl_mem_free(a->fin);
+    sl_mem_free(a->route);
+    sl_mem_free(a->key_cols);
+    sl_mem_free(a->key_types);
+    sl_mem_free(a->ha_aggs);
+    sl_mem_free(a->outcols);
+    sl_mem_free(a->hashes);
+    sl_mem_free(a->i64buf);
+    sl_mem_free(a->bucket);
+    sl_mem_free(a->sorted);
+    sl_mem_free(a->lw_start);
+    sl_mem_free(a->lw_end);
+    sl_mem_free(a->counts);
+    sl_mem_free(a->sender_wm);
+    sl_mem_free(a);
+}
+
+static const struct sl_op_ops sl_wa_ops = {
+    .name = "window-aggregate",
+    .push = sl_wa_push,
+    .watermark = sl_wa_watermark,
+    .receive = sl_wa_receive,
+    .finish = sl_wa_finish,
+    .free = sl_wa_free,
+    .save = sl_wa_save,
+    .restore = sl_wa_restore,
+};
+
+/* The hashagg spec, output mapping and routing keys from the plan node. */
+static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
+                       struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    const struct sl_rel *in = &node->input->out;
+    struct sl_heap *h = a->heap;
+    a->nkeys = node->agg.nkeys;
+    a->naggs = node->agg.naggs;
+    for (uint32_t i = 0; i < a->naggs; i++) {
+        const struct sl_agg *g = &node->agg.aggs[i];
+        if (g->distinct)
+            return sl_wa_err(ctx, node->pos, err, SL_ENOTSUP,
+                             "aggregate %u: DISTINCT is not supported yet", i);
+        if (g->fn != SL_AGG_COUNT_STAR && (g->col < 0 || (uint32_t)g->col >= in->ncols))
+            return sl_wa_err(ctx, node->pos, err, SL_EINVAL,
+                             "aggregate %u: input column %d out of range", i, g->col);
+        if (g->fn == SL_AGG_AVG && in->cols[g->col].type.id == SL_TYPE_DECIMAL)
+            a->nhidden++;
+    }
+    uint32_t nha = a->naggs + a->nhidden;
+    a->key_cols = sl_mem_alloc(h, (a->nkeys + 1) * sizeof(*a->key_cols));
+    a->key_types = sl_mem_alloc(h, (a->nkeys + 1) * sizeof(*a->key_types));
+    a->route = sl_mem_alloc(h, (a->nkeys + 1) * sizeof(*a->route));
+    a->ha_aggs = sl_mem_zalloc(h, (nha + 1) * sizeof(*a->ha_aggs));
+    a->outcols = sl_mem_zalloc(h, (a->naggs + 1) * sizeof(*a->outcols));
+    if (!a->key_cols || !a->key_types || !a->route || !a->ha_aggs || !a->outcols)
+        return sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    for (uint32_t k = 0; k < a->nkeys; k++) {
+        int c = node->agg.keys[k];
+        if (c < 0 || (uint32_t)c >= in->ncols)
+            return sl_wa_err(ctx, node->pos, err, SL_EINVAL, "key %u: input column %d out of range",
+                             k, c);
+        a->key_cols[k] = (uint32_t)c;
+        a->key_types[k] = in->cols[c].type;
+        if ((int)k != node->agg.window_start && (int)k != node->agg.window_end)
+            a->route[a->nroute++] = (uint32_t)c;
+    }
+    a->kws = a->key_cols[node->agg.window_start];
+    a->kwe = a->key_cols[node->agg.window_end];
+    if (a->nroute == 0)
+        a->route[a->nroute++] = a->kws;
+    uint32_t hidden = a->naggs;
+    for (uint32_t i = 0; i < a->naggs; i++) {
+        const struct sl_agg *g = &node->agg.aggs[i];
+        struct sl_hashagg_agg *x = &a->ha_aggs[i];
+        struct sl_wa_outcol *oc = &a->outcols[i];
+        x->func = (uint8_t)g->fn;
+        x->col = g->col < 0 ? 0 : (uint32_t)g->col;
+        if (g->col >= 0)
+            x->input = in->cols[g->col].type;
+        oc->col = a->nkeys + i;
+        if (g->fn == SL_AGG_AVG && x->input.id == SL_TYPE_DECIMAL) {
+            x->func = SL_AGG_SUM;
+            struct sl_hashagg_agg *c = &a->ha_aggs[hidden];
+            c->func = SL_AGG_COUNT;
+            c->col = x->col;
+            c->input = x->input;
+            oc->avg_dec = true;
+            oc->cnt_col = a->nkeys + hidden;
+            oc->in_scale = x->input.scale;
+            oc->out_scale = g->type.scale;
+            if (oc->out_scale < oc->in_scale || oc->out_scale - oc->in_scale > 18)
+                return sl_wa_err(ctx, node->pos, err, SL_ENOTSUP,
+                                 "aggregate %u: AVG from scale %u to scale %u", i, oc->in_scale,
+                                 oc->out_scale);
+            hidden++;
+        }
+    }
+    a->spec = (struct sl_hashagg_spec){a->nkeys, a->key_cols, a->key_types, nha, a->ha_aggs};
+    /* validates the spec, and is the first spare table */
+    struct sl_hashagg *ha;
+    int rc = sl_hashagg_new(h, &a->spec, &ha, err);
+    if (rc)
+        return sl_wa_err(ctx, node->pos, err, rc, "window aggregation: %s",
+                         err ? err->msg : sl_strerror(rc));
+    a->spare[a->nspare++] = ha;
+    /* output batches */
+    a->out_schema = sl_wa_schema(h, node->out.ncols, &node->out, NULL);
+    a->out_pool = a->out_schema ? sl_batch_pool_new(h, a->out_schema, 4) : NULL;
+    if (!a->out_pool)
+        return sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    if (a->nhidden) {
+        struct sl_type types[SL_HASHAGG_MAX_K + 64];
+        uint32_t nout = sl_hashagg_out_ncols(ha);
+        if (nout > sizeof(types) / sizeof(types[0]))
+            return sl_wa_err(ctx, node->pos, err, SL_ENOTSUP,
+                             "window aggregation: too many aggregates (%u)", nout);
+        sl_hashagg_out_types(ha, types);
+        a->ha_schema = sl_wa_schema(h, nout, NULL, types);
+        a->ha_pool = a->ha_schema ? sl_batch_pool_new(h, a->ha_schema, 1) : NULL;
+        if (!a->ha_pool)
+            return sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    }
+    return 0;
+}
+
+int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
+                     struct sl_error *err)
+{
+    *out = NULL;
+    if (!node || node->kind != SL_PLAN_AGG || !node->input || node->agg.window_start < 0 ||
+        node->agg.window_end < 0 || (uint32_t)node->agg.window_start >= node->agg.nkeys ||
+        (uint32_t)node->agg.window_end >= node->agg.nkeys ||
+        node->out.ncols != node->agg.nkeys + node->agg.naggs || ctx->nworkers < 1)
+        return sl_error_set(err, SL_EINVAL,
+                            "window aggregation: not a windowed aggregation "
+                            "plan node");
+    struct sl_op_winagg *a = sl_mem_zalloc(ctx->heap, sizeof(*a));
+    if (!a)
+        return sl_error_set(err, SL_ENOMEM, "window aggregation: out of memory");
+    a->op.ops = &sl_wa_ops;
+    a->op.plan = node;
+    a->heap = ctx->heap;
+    a->nworkers = ctx->nworkers;
+    a->wm1 = a->wm1_sent = a->wm2 = INT64_MIN;
+    int rc = sl_wa_setup(a, node, ctx, err);
+    if (rc)
+        goto out_free;
+    a->hashes = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->hashes));
+    a->i64buf = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->i64buf));
+    a->bucket = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->bucket));
+    a->sorted = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->sorted));
+    a->lw_start = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->lw_start));
+    a->lw_end = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->lw_end));
+    a->sender_wm = sl_mem_alloc(a->heap, (size_t)a->nworkers * sizeof(*a->sender_wm));
+    if (!a->hashes || !a->i64buf || !a->bucket || !a->sorted || !a->lw_start || !a->lw_end ||
+        !a->sender_wm) {
+        rc = sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        goto out_free;
+    }
+    for (int i = 0; i < a->nworkers; i++)
+        a->sender_wm[i] = INT64_MIN;
+    *out = &a->op;
+    return 0;
+out_free:
+    sl_wa_free(&a->op);
+    return rc;
+}

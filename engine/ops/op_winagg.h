@@ -1,0 +1,85 @@
+/*
+ * engine/ops/op_winagg.h - the window aggregation operator (plan node SL_PLAN_AGG with
+ * agg.window_start / agg.window_end >= 0): GROUP BY key, window_start, window_end over the
+ * rows of a window table function, aggregated in two phases across the workers.
+ *
+ * HOW IT WORKS
+ * Input rows have the node's input rel: the group keys (columns 0 .. nkeys-1, window_start and
+ * window_end among them), then the aggregate inputs. One instance runs on every worker and
+ * plays two parts:
+ *
+ * Phase 1 (push, watermark): per open window (start, end) and per owner worker a partial
+ * aggregation (engine/ops/hashagg.h) of the rows this worker saw. A row's owner is the hash
+ * (kernels/hash.h) of its keys other than window_start / window_end (of window_start when
+ * there are none) modulo the number of workers, so each owner gets exactly its keys. A batch
+ * is split into (window, owner) runs with a counting sort of its positions and each run
+ * updates its partial through a selection. On watermark(wm) every window that wm fires is
+ * closed: each owner gets its partial (sl_op_send, SL_MSG_DATA, ptr a struct
+ * sl_winagg_partial whose ownership moves to the receiver, who frees it on its thread),
+ * then every worker gets SL_MSG_WATERMARK wm. The watermark is not passed downstream here.
+ *
+ * Phase 2 (receive, finish): partials are merged (sl_hashagg_merge) into the final table of
+ * their window. The operator keeps the last watermark of each sender; when their minimum
+ * advances, every window it fires is emitted downstream (batches of the node's out rel, the
+ * windows in order of (end, start), the groups of one window in the table's order), its
+ * table is cleared for reuse, and then the minimum is passed downstream with
+ * sl_op_watermark_next - never further than the windows emitted before it. finish() from
+ * upstream says this worker's input has ended (after its INT64_MAX watermark); the output
+ * ends - what is left is emitted and finish goes downstream - once that has happened and
+ * every sender's INT64_MAX watermark has arrived, in whichever order the two come.
+ *
+ * SEMANTICS (Flink 1.17 window TVF aggregation, SlicingWindowOperator / TimeWindowUtil):
+ *   - a window [start, end) fires when the watermark reaches end - 1 (its last
+ *     millisecond): isWindowFired(end, wm) = end - 1 <= wm, end - 1 in Java's wrapping long.
+ *     The watermark INT64_MAX (end of input) fires every window. This is one millisecond
+ *     earlier than "end <= wm", and it is what makes forwarding wm correct: every row
+ *     emitted later has window_end - 1 > wm.
+ *   - late rows: a row whose window the operator's watermark has already fired is dropped
+ *     and counted in ctx->stats->late_rows (Flink's default: no allowed lateness, no side
+ *     output). For HOP the Window operator has made one row per window, so the count is of
+ *     (row, window) pairs, and a row late for its early windows still counts in the later
+ *     ones (as Flink's slicing assigner merges a late slice into the unfired windows).
+ *   - result types are the binder's (Flink's): COUNT BIGINT NOT NULL; SUM of INT / BIGINT
+ *     wraps like Java; SUM of DECIMAL(p, s) is DECIMAL(38, s); AVG of integers divides in
+ *     integer arithmetic (truncated), of DOUBLE in double; MIN / MAX of the input type.
+ *   - AVG of DECIMAL(p, s) is DECIMAL(38, max(s, 6)) (Flink's DecimalAvgAggFunction):
+ *     SUM / COUNT rounded HALF_UP to the result scale (DecimalDataUtils.divide); a result
+ *     beyond the 64 bits sluice keeps for a DECIMAL is an SL_EOVERFLOW error. The hashagg
+ *     keeps a SUM and a hidden COUNT for it and this operator divides at emission.
+ *   - checkpoint barriers are the executor's business, not this operator's: the executor
+ *     aligns them (engine/exec/exec.c) and calls ops->save only at a consistent cut, when no
+ *     partial or watermark is in flight to this instance, and ops->restore on a fresh
+ *     instance before anything is pushed (the state layout is in op_winagg.c). An
+ *     SL_MSG_BARRIER or SL_MSG_END that reaches receive() anyway is ignored.
+ *
+ * THREADS: every call runs on the operator's worker thread; only partials cross threads,
+ * through the messages.
+ */
+#ifndef SL_ENGINE_OP_WINAGG_H
+#define SL_ENGINE_OP_WINAGG_H
+
+#include "engine/ops/hashagg.h"
+#include "engine/ops/operator.h"
+
+/* The payload of an SL_MSG_DATA message between window aggregation instances: the partial
+ * aggregation of window [start, end) for the receiving owner. Allocated on the sender's
+ * heap; the receiver owns it and frees it (sl_hashagg_free, then sl_mem_free). */
+struct sl_winagg_partial {
+    struct sl_msg_payload hdr; /* first: the ring can free an unreceived partial */
+    int64_t start, end;
+    uint64_t fired_ns; /* CLOCK_MONOTONIC when the sender's watermark passed `end` */
+    struct sl_hashagg *ha;
+};
+
+/*
+ * A window aggregation operator for `node` (SL_PLAN_AGG with a window; not owned, it must
+ * outlive the operator) on worker ctx->worker of ctx->nworkers (memory from ctx->heap).
+ * On success *out is the caller's, freed through out->ops->free (which also frees partials
+ * and tables still held); its `next` is NULL for the caller to set. Returns 0, SL_EINVAL
+ * (not a windowed aggregation), SL_ENOTSUP (an aggregate or key the hashagg cannot hold,
+ * DISTINCT) or SL_ENOMEM, with a message in err that points into the SQL.
+ */
+int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
+                     struct sl_error *err);
+
+#endif

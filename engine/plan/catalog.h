@@ -1,0 +1,64 @@
+/*
+ * engine/plan/catalog.h - the tables and views a SQL file declares, and the job: what
+ * `sluice run` / `sluice explain` get from a file after binding (engine/sql/binder.h).
+ */
+#ifndef SL_ENGINE_CATALOG_H
+#define SL_ENGINE_CATALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/core/arena.h"
+#include "engine/plan/plan.h"
+
+struct sl_option {
+    const char *key;
+    const char *value;
+    size_t pos; /* of the key in the SQL source, for errors */
+};
+
+struct sl_table {
+    const char *name;
+    size_t pos;
+    struct sl_rel physical;      /* declared columns, ROWs flattened ("bid.price") */
+    uint32_t ncomputed;          /* computed columns (name AS expr), after the physical ones */
+    struct sl_rel_col *computed_cols;
+    struct sl_expr **computed;   /* bound over the physical columns */
+    int rowtime;                 /* WATERMARK column: index in physical ++ computed, or -1 */
+    int64_t wm_delay_ms;         /* WATERMARK FOR c AS c - INTERVAL ... */
+    uint32_t nopts;
+    struct sl_option *opts;
+    const char *connector;       /* 'connector' option */
+    bool bounded;                /* a source that ends (filesystem, bounded kafka/nexmark) */
+};
+
+/* The value of option `key` of a table, or NULL. */
+const char *sl_table_option(const struct sl_table *t, const char *key);
+
+struct sl_view {
+    const char *name;
+    size_t pos;
+    struct sl_ast *query; /* bound afresh at every use */
+};
+
+struct sl_sql_file;
+
+struct sl_job {
+    struct sl_sql_file *file;    /* owned: the parse tree and the source text */
+    struct sl_arena arena;       /* owns everything below */
+    uint32_t ntables;
+    struct sl_table **tables;
+    uint32_t nviews;
+    struct sl_view *views;
+    uint32_t nsets;              /* SET 'key' = 'value', in order */
+    struct sl_option *sets;
+    uint32_t ninserts;
+    struct sl_plan **inserts;    /* one plan per INSERT INTO, rooted at its SL_PLAN_SINK */
+};
+
+void sl_job_free(struct sl_job *job);
+
+/* The value of SET key (the last one wins), or NULL. */
+const char *sl_job_setting(const struct sl_job *job, const char *key);
+
+#endif

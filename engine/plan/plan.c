@@ -1,0 +1,248 @@
+/*
+ * engine/plan/plan.c - printing plans and expressions (sluice explain).
+ */
+#include "engine/plan/plan.h"
+
+#include <stdlib.h>
+
+#include "engine/core/batch.h"
+
+#include "engine/plan/catalog.h"
+
+static const char *const sl_fn_names[SL_FN_COUNT] = {
+    [SL_FN_NONE] = "?",        [SL_FN_ADD] = "+",          [SL_FN_SUB] = "-",
+    [SL_FN_MUL] = "*",         [SL_FN_DIV] = "/",          [SL_FN_MOD] = "MOD",
+    [SL_FN_NEG] = "-",         [SL_FN_EQ] = "=",           [SL_FN_NE] = "<>",
+    [SL_FN_LT] = "<",          [SL_FN_LE] = "<=",          [SL_FN_GT] = ">",
+    [SL_FN_GE] = ">=",         [SL_FN_AND] = "AND",        [SL_FN_OR] = "OR",
+    [SL_FN_NOT] = "NOT",       [SL_FN_IS_NULL] = "IS NULL", [SL_FN_IS_NOT_NULL] = "IS NOT NULL",
+    [SL_FN_CASE] = "CASE",     [SL_FN_CAST] = "CAST",      [SL_FN_IN] = "IN",
+    [SL_FN_LIKE] = "LIKE",     [SL_FN_CONCAT] = "||",
+};
+
+const char *sl_fn_name(sl_fn fn)
+{
+    return (unsigned)fn < SL_FN_COUNT ? sl_fn_names[fn] : "?";
+}
+
+static void sl_lit_print(const struct sl_expr *e, FILE *out)
+{
+    if (e->lit_null) {
+        fputs("NULL", out);
+        return;
+    }
+    if (e->interval) {
+        fprintf(out, "INTERVAL '%lld' MILLISECOND", (long long)e->lit.i);
+        return;
+    }
+    switch (e->type.id) {
+    case SL_TYPE_BOOLEAN:
+        fputs(e->lit.i ? "TRUE" : "FALSE", out);
+        break;
+    case SL_TYPE_DOUBLE:
+        fprintf(out, "%.17g", e->lit.d);
+        break;
+    case SL_TYPE_DECIMAL: {
+        int64_t p = sl_pow10_i64(e->type.scale);
+        uint64_t mag = e->lit.i < 0 ? 0 - (uint64_t)e->lit.i : (uint64_t)e->lit.i;
+        if (e->type.scale)
+            fprintf(out, "%s%llu.%0*llu", e->lit.i < 0 ? "-" : "",
+                    (unsigned long long)(mag / (uint64_t)p), e->type.scale,
+                    (unsigned long long)(mag % (uint64_t)p));
+        else
+            fprintf(out, "%lld", (long long)e->lit.i);
+        break;
+    }
+    case SL_TYPE_VARCHAR:
+        fputc('\'', out);
+        for (uint32_t i = 0; i < e->lit.slen; i++) {
+            if (e->lit.s[i] == '\'')
+                fputc('\'', out);
+            fputc(e->lit.s[i], out);
+        }
+        fputc('\'', out);
+        break;
+    case SL_TYPE_TIMESTAMP:
+        fprintf(out, "TIMESTAMP_MS(%lld)", (long long)e->lit.i);
+        break;
+    default:
+        fprintf(out, "%lld", (long long)e->lit.i);
+    }
+}
+
+void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
+{
+    switch (e->kind) {
+    case SL_EXPR_COL:
+        if (in && e->col >= 0 && (uint32_t)e->col < in->ncols)
+            fprintf(out, "%s", in->cols[e->col].name);
+        else
+            fprintf(out, "$%d", e->col);
+        return;
+    case SL_EXPR_LIT:
+        sl_lit_print(e, out);
+        return;
+    case SL_EXPR_CALL:
+        break;
+    }
+    char tbuf[64];
+    switch (e->fn) {
+    case SL_FN_NEG:
+    case SL_FN_NOT:
+        fprintf(out, "%s(", sl_fn_name(e->fn));
+        sl_expr_print(e->args[0], in, out);
+        fputc(')', out);
+        return;
+    case SL_FN_IS_NULL:
+    case SL_FN_IS_NOT_NULL:
+        fputc('(', out);
+        sl_expr_print(e->args[0], in, out);
+        fprintf(out, " %s)", sl_fn_name(e->fn));
+        return;
+    case SL_FN_CAST:
+        fputs("CAST(", out);
+        sl_expr_print(e->args[0], in, out);
+        {
+            struct sl_type t = e->type;
+            t.nullable = true; /* the cast's target type, not its nullability */
+            sl_type_format(t, tbuf, sizeof(tbuf));
+        }
+        fprintf(out, " AS %s)", tbuf);
+        return;
+    case SL_FN_MOD:
+        fputs("MOD(", out);
+        sl_expr_print(e->args[0], in, out);
+        fputs(", ", out);
+        sl_expr_print(e->args[1], in, out);
+        fputc(')', out);
+        return;
+    case SL_FN_CASE:
+        fputs("CASE", out);
+        for (uint32_t i = 0; i + 1 < e->nargs; i += 2) {
+            fputs(" WHEN ", out);
+            sl_expr_print(e->args[i], in, out);
+            fputs(" THEN ", out);
+            sl_expr_print(e->args[i + 1], in, out);
+        }
+        fputs(" ELSE ", out);
+        sl_expr_print(e->args[e->nargs - 1], in, out);
+        fputs(" END", out);
+        return;
+    case SL_FN_IN:
+        fputc('(', out);
+        sl_expr_print(e->args[0], in, out);
+        fputs(" IN (", out);
+        for (uint32_t i = 1; i < e->nargs; i++) {
+            if (i > 1)
+                fputs(", ", out);
+            sl_expr_print(e->args[i], in, out);
+        }
+        fputs("))", out);
+        return;
+    default:
+        fputc('(', out);
+        sl_expr_print(e->args[0], in, out);
+        fprintf(out, " %s ", sl_fn_name(e->fn));
+        sl_expr_print(e->args[1], in, out);
+        fputc(')', out);
+        return;
+    }
+}
+
+static const char *const sl_agg_names[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
+
+static void sl_rel_print(const struct sl_rel *rel, FILE *out)
+{
+    char t[64];
+    fputs(" -> [", out);
+    for (uint32_t i = 0; i < rel->ncols; i++) {
+        sl_type_format(rel->cols[i].type, t, sizeof(t));
+        fprintf(out, "%s%s %s%s", i ? ", " : "", rel->cols[i].name, t,
+                rel->cols[i].rowtime ? " *ROWTIME*" : "");
+    }
+    fputs("]\n", out);
+}
+
+static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
+{
+    fprintf(out, "%*s", depth * 2, "");
+    const struct sl_rel *in = p->input ? &p->input->out : NULL;
+    switch (p->kind) {
+    case SL_PLAN_SCAN:
+        fprintf(out, "Scan %s (connector %s)", p->scan.table->name, p->scan.table->connector);
+        break;
+    case SL_PLAN_FILTER:
+        fputs("Filter ", out);
+        sl_expr_print(p->filter.pred, in, out);
+        break;
+    case SL_PLAN_PROJECT:
+        fputs("Project ", out);
+        for (uint32_t i = 0; i < p->project.nexprs; i++) {
+            if (i)
+                fputs(", ", out);
+            sl_expr_print(p->project.exprs[i], in, out);
+        }
+        break;
+    case SL_PLAN_WATERMARK:
+        fprintf(out, "Watermark %s - %lld ms", in->cols[p->watermark.rowtime].name,
+                (long long)p->watermark.delay_ms);
+        break;
+    case SL_PLAN_WINDOW:
+        fprintf(out, "Window %s(%s, size %lld ms, slide %lld ms, offset %lld ms)",
+                p->window.kind == SL_WINDOW_TUMBLE ? "TUMBLE"
+                : p->window.kind == SL_WINDOW_HOP  ? "HOP"
+                                                   : "CUMULATE",
+                in->cols[p->window.time_col].name, (long long)p->window.size_ms,
+                (long long)p->window.slide_ms, (long long)p->window.offset_ms);
+        break;
+    case SL_PLAN_AGG:
+        fputs("WindowAggregate keys [", out);
+        for (uint32_t i = 0; i < p->agg.nkeys; i++)
+            fprintf(out, "%s%s", i ? ", " : "", in->cols[p->agg.keys[i]].name);
+        fputs("] aggs [", out);
+        for (uint32_t i = 0; i < p->agg.naggs; i++) {
+            const struct sl_agg *g = &p->agg.aggs[i];
+            if (g->fn == SL_AGG_COUNT_STAR)
+                fprintf(out, "%sCOUNT(*)", i ? ", " : "");
+            else
+                fprintf(out, "%s%s(%s)", i ? ", " : "", sl_agg_names[g->fn], in->cols[g->col].name);
+        }
+        fputc(']', out);
+        break;
+    case SL_PLAN_LOOKUP_JOIN:
+        fprintf(out, "LookupJoin %s%s ON %s = %s.%s", p->lookup.left_outer ? "LEFT " : "",
+                p->lookup.table->name, in->cols[p->lookup.probe_col].name,
+                p->lookup.table->name, p->lookup.table->physical.cols[p->lookup.build_col].name);
+        break;
+    case SL_PLAN_SINK:
+        fprintf(out, "Sink %s (connector %s)", p->sink.table->name, p->sink.table->connector);
+        break;
+    }
+    if (p->note)
+        fprintf(out, "  -- %s", p->note);
+    sl_rel_print(&p->out, out);
+    if (p->input)
+        sl_plan_print(p->input, depth + 1, out);
+}
+
+void sl_plan_explain(const struct sl_plan *plan, FILE *out)
+{
+    sl_plan_print(plan, 0, out);
+}
+
+struct sl_schema *sl_plan_rel_schema(const struct sl_rel *rel)
+{
+    const char **names = calloc(rel->ncols ? rel->ncols : 1, sizeof(*names));
+    struct sl_type *types = calloc(rel->ncols ? rel->ncols : 1, sizeof(*types));
+    struct sl_schema *s = NULL;
+    if (names && types) {
+        for (uint32_t i = 0; i < rel->ncols; i++) {
+            names[i] = rel->cols[i].name;
+            types[i] = rel->cols[i].type;
+        }
+        s = sl_schema_new(rel->ncols, names, types);
+    }
+    free(names);
+    free(types);
+    return s;
+}

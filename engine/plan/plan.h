@@ -1,0 +1,171 @@
+/*
+ * engine/plan/plan.h - the logical plan: bound, typed expressions and relational operators, as
+ * the binder (engine/sql/binder.h) builds them from the syntax tree and as the executor
+ * will run them.
+ *
+ * A relation is a list of typed columns. ROW columns of a table are flattened: the field
+ * `price` of ROW column `bid` is the column named "bid.price". Expressions refer to columns
+ * of their operator's input by index. Everything lives in the arena of the struct sl_job
+ * that owns the plan.
+ */
+#ifndef SL_ENGINE_PLAN_H
+#define SL_ENGINE_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/core/types.h"
+
+struct sl_rel_col {
+    const char *name;  /* "auction", "bid.price", "window_start" */
+    const char *qual;  /* the table or alias it is reachable through, NULL if none */
+    struct sl_type type;
+    bool rowtime;      /* an event-time attribute */
+};
+
+struct sl_rel {
+    uint32_t ncols;
+    struct sl_rel_col *cols;
+};
+
+struct sl_schema;
+/* A batch schema (engine/core/batch.h) with the columns of `rel` (names and types); the
+ * caller owns it (sl_schema_free). NULL when out of memory. */
+struct sl_schema *sl_plan_rel_schema(const struct sl_rel *rel);
+
+/* ---- expressions --------------------------------------------------------------------------- */
+
+typedef enum sl_expr_kind {
+    SL_EXPR_COL,  /* input column .col */
+    SL_EXPR_LIT,  /* constant .lit (or NULL when .lit_null) */
+    SL_EXPR_CALL, /* .fn(.args) */
+} sl_expr_kind;
+
+typedef enum sl_fn {
+    SL_FN_NONE = 0,
+    /* arithmetic: numeric operands already cast to the result type, except DECIMAL scales
+     * which the executor aligns; TIMESTAMP +- interval (BIGINT ms) is ADD / SUB */
+    SL_FN_ADD, SL_FN_SUB, SL_FN_MUL, SL_FN_DIV, SL_FN_MOD, SL_FN_NEG,
+    /* comparisons: both operands of one type */
+    SL_FN_EQ, SL_FN_NE, SL_FN_LT, SL_FN_LE, SL_FN_GT, SL_FN_GE,
+    SL_FN_AND, SL_FN_OR, SL_FN_NOT,
+    SL_FN_IS_NULL, SL_FN_IS_NOT_NULL,
+    SL_FN_CASE,   /* args: cond1, val1, cond2, val2, ..., else (always present, maybe NULL) */
+    SL_FN_CAST,   /* args[0] to .type */
+    SL_FN_IN,     /* args[0] IN (args[1..]) */
+    SL_FN_LIKE,   /* args[0] LIKE args[1] (a constant pattern) */
+    SL_FN_CONCAT, /* args[0] || args[1] */
+    SL_FN_COUNT
+} sl_fn;
+
+struct sl_expr {
+    sl_expr_kind kind;
+    struct sl_type type; /* nullable when it can be NULL */
+    size_t pos;          /* in the SQL source, for errors */
+    int col;             /* SL_EXPR_COL */
+    bool lit_null;       /* SL_EXPR_LIT: the constant NULL */
+    bool interval;       /* SL_EXPR_LIT: an INTERVAL, as BIGINT milliseconds */
+    union {              /* SL_EXPR_LIT, by type: BOOLEAN/INT/BIGINT/DECIMAL/TIMESTAMP in i */
+        int64_t i;
+        double d;
+        struct {
+            const char *s; /* VARCHAR: bytes, owned by the job's arena */
+            uint32_t slen;
+        };
+    } lit;
+    sl_fn fn;            /* SL_EXPR_CALL */
+    uint32_t nargs;
+    struct sl_expr **args;
+};
+
+const char *sl_fn_name(sl_fn fn);
+
+/* Writes the expression in SQL-like text, naming columns from `in`. */
+void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out);
+
+/* ---- operators ----------------------------------------------------------------------------- */
+
+typedef enum sl_plan_kind {
+    SL_PLAN_SCAN,    /* a table's flattened physical columns */
+    SL_PLAN_FILTER,  /* rows where .pred is TRUE */
+    SL_PLAN_PROJECT, /* .exprs over the input */
+    SL_PLAN_WATERMARK, /* assigns watermarks: .rowtime column minus .delay_ms; rows unchanged */
+    SL_PLAN_WINDOW,  /* input columns + window_start, window_end, window_time */
+    SL_PLAN_AGG,     /* GROUP BY .keys: key columns then aggregates */
+    SL_PLAN_LOOKUP_JOIN, /* input joined with a bounded table on one equality key */
+    SL_PLAN_SINK,    /* writes the input into .table */
+} sl_plan_kind;
+
+typedef enum sl_window_kind { SL_WINDOW_TUMBLE, SL_WINDOW_HOP, SL_WINDOW_CUMULATE } sl_window_kind;
+
+typedef enum sl_agg_fn {
+    SL_AGG_COUNT_STAR,
+    SL_AGG_COUNT,
+    SL_AGG_SUM,
+    SL_AGG_MIN,
+    SL_AGG_MAX,
+    SL_AGG_AVG,
+} sl_agg_fn;
+
+struct sl_agg {
+    sl_agg_fn fn;
+    int col;             /* input column, -1 for COUNT(*) */
+    bool distinct;
+    struct sl_type type; /* result type */
+};
+
+struct sl_table; /* engine/plan/catalog.h */
+
+struct sl_plan {
+    sl_plan_kind kind;
+    struct sl_rel out;
+    struct sl_plan *input;
+    size_t pos;
+    const char *note; /* e.g. "view bid" - shown by EXPLAIN */
+    union {
+        struct {
+            const struct sl_table *table;
+        } scan;
+        struct {
+            struct sl_expr *pred;
+        } filter;
+        struct {
+            uint32_t nexprs;
+            struct sl_expr **exprs;
+        } project;
+        struct {
+            int rowtime;      /* input column */
+            int64_t delay_ms; /* bounded out-of-orderness */
+        } watermark;
+        struct {
+            sl_window_kind kind;
+            int time_col;     /* input column (a rowtime attribute) */
+            int64_t size_ms;
+            int64_t slide_ms; /* HOP slide, CUMULATE step; = size for TUMBLE */
+            int64_t offset_ms;
+        } window;
+        struct {
+            uint32_t nkeys;
+            int *keys;        /* input columns */
+            uint32_t naggs;
+            struct sl_agg *aggs;
+            int window_start; /* index in keys of window_start, or -1: a windowed agg */
+            int window_end;
+        } agg;
+        struct {
+            const struct sl_table *table;
+            int probe_col;    /* input column */
+            int build_col;    /* column of the table */
+            bool left_outer;
+        } lookup;
+        struct {
+            const struct sl_table *table;
+        } sink;
+    };
+};
+
+/* Prints the plan as an indented tree (sluice explain). */
+void sl_plan_explain(const struct sl_plan *plan, FILE *out);
+
+#endif
