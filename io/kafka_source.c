@@ -62,6 +62,8 @@ struct sl_kafka_worker {
     size_t live;         /* partitions not done (bounded) */
     bool started;        /* its partitions are assigned (its first poll) */
     struct sl_error err; /* sticky; code 0 while healthy */
+    void (*wake)(void *); /* called when its queue turns non-empty (NULL: none) */
+    void *wake_arg;
 };
 
 struct sl_kafka_source {
@@ -592,6 +594,31 @@ static void sl_source_fail(struct sl_kafka_source *src, struct sl_kafka_worker *
     sl_error_set(&w->err, sl_kafka_err_code(m->err),
                  "Kafka topic '%s' partition %d at offset %" PRId64 ": %s", src->topic,
                  (int)partition, want, rd_kafka_message_errstr(m));
+}
+
+/* librdkafka's queue event: a message was enqueued on the worker's empty queue (on one of
+ * librdkafka's threads, with the queue's lock held: only the wake-up, nothing else). */
+static void sl_kafka_queue_event(rd_kafka_t *rk, void *opaque)
+{
+    (void)rk;
+    struct sl_kafka_worker *w = opaque;
+    if (w->wake)
+        w->wake(w->wake_arg);
+}
+
+void sl_kafka_source_set_waker(struct sl_kafka_source *src, int worker, void (*wake)(void *),
+                               void *arg)
+{
+    struct sl_kafka_worker *w = &src->workers[worker];
+    if (!wake) {
+        rd_kafka_queue_cb_event_enable(w->queue, NULL, NULL);
+        w->wake = NULL;
+        w->wake_arg = NULL;
+        return;
+    }
+    w->wake = wake;
+    w->wake_arg = arg;
+    rd_kafka_queue_cb_event_enable(w->queue, sl_kafka_queue_event, w);
 }
 
 int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_record *recs,

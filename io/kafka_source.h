@@ -146,6 +146,14 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafk
 int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_record *recs,
                          size_t cap, int timeout_ms, size_t *n, struct sl_error *err);
 
+/*
+ * Idle workers sleep: from now on `wake(arg)` is called - on one of librdkafka's threads,
+ * so it must only wake the worker - whenever a message arrives on worker `worker`'s empty
+ * queue. NULL switches it off (before whatever `arg` points to goes away).
+ */
+void sl_kafka_source_set_waker(struct sl_kafka_source *src, int worker, void (*wake)(void *),
+                               void *arg);
+
 /* Gives every message that worker's polls returned back to librdkafka: the records they
  * filled are invalid from here on. */
 void sl_kafka_source_release(struct sl_kafka_source *src, int worker);

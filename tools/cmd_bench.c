@@ -1248,7 +1248,7 @@ static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
             break;
         case 3:
             a->checkpoint = val;
-            a->checkpoint_ms = sl_exec_parse_duration_ms(val);
+            a->checkpoint_ms = sl_setting_duration_ms(val);
             if (a->checkpoint_ms <= 0) {
                 fprintf(stderr,
                         "sluice bench: --checkpoint-interval needs a positive duration ('1 s', "

@@ -382,7 +382,7 @@ int sl_cmd_run(int argc, char **argv)
         if ((v = sl_job_setting(job, "sluice.checkpoint.full-every")))
             ck.full_every = atoi(v);
         if ((v = sl_job_setting(job, "high-availability.zookeeper.client.session-timeout"))) {
-            int64_t ms = sl_exec_parse_duration_ms(v);
+            int64_t ms = sl_setting_duration_ms(v);
             if (ms < 400 || ms > 40000) {
                 fprintf(stderr, "sluice run: SET 'high-availability.zookeeper.client."
                                 "session-timeout' = '%s': a duration from 400 ms to 40 s\n",

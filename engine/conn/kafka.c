@@ -182,6 +182,12 @@ struct ka_source {
     struct ka_worker *w;
 };
 
+static void ka_set_waker(struct sl_source *s, int worker, void (*wake)(void *), void *arg)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    sl_kafka_source_set_waker(src->ks, worker, wake, arg);
+}
+
 static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
                    int timeout_ms, struct sl_source_info *info, struct sl_error *err)
 {
@@ -444,7 +450,8 @@ static const struct sl_source_ops ka_source_ops = {.poll = ka_poll,
                                                    .splits = ka_splits,
                                                    .free = ka_free,
                                                    .save = ka_save,
-                                                   .restore = ka_restore};
+                                                   .restore = ka_restore,
+                                                   .set_waker = ka_set_waker};
 
 #define KA_MAX_OFFSETS 1024
 

@@ -83,6 +83,7 @@ struct nx_source {
     int nworkers;
     double rate_per_worker; /* events per second */
     bool pace;              /* 'max-emit-speed' = 'false': emit at the rate in wall time */
+    int64_t buffer_ns;      /* paced: how long due events may wait to fill a batch */
     uint32_t skip;          /* columns nobody reads (nx_prune): left NULL */
     pthread_mutex_t lock;   /* guards rgen */
     struct sl_nexmark_gen *rgen; /* with the restored base time (NULL: none needed) */
@@ -99,6 +100,7 @@ static int64_t nx_now_ns(void)
 static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
                    int timeout_ms, struct sl_source_info *info, struct sl_error *err)
 {
+    (void)timeout_ms; /* a paced worker sleeps in the executor until info->wake_ns instead */
     struct nx_source *src = (struct nx_source *)s;
     struct nx_worker *w = &src->w[ctx->worker];
     info->split = ctx->worker;
@@ -119,27 +121,29 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     double elapsed = (double)(now - w->start_ns) / 1e9;
     double due_f = (double)w->pace_from + elapsed * src->rate_per_worker + 1.0;
     int64_t due = !src->pace || due_f > 9.0e18 ? INT64_MAX : (int64_t)due_f;
-    if (due <= w->emitted) {
-        double wait_s = (double)(w->emitted - w->pace_from) / src->rate_per_worker - elapsed;
-        double max_s = timeout_ms > 0 ? timeout_ms / 1000.0 : 0.0;
-        if (wait_s > max_s)
-            wait_s = max_s;
-        if (wait_s > 0) {
-            struct timespec ts = {(time_t)wait_s, (long)((wait_s - (double)(time_t)wait_s) * 1e9)};
-            nanosleep(&ts, NULL);
+    int64_t room = w->total - w->emitted;
+    if (room > (int64_t)(SL_BATCH_CAP - b->rows))
+        room = SL_BATCH_CAP - b->rows;
+    if (src->pace && (due <= w->emitted || due - w->emitted < room)) {
+        /* Paced, and not a full batch due: wait - the worker sleeps meanwhile - until the
+         * first event not yet emitted has been due for 'execution.buffer-timeout', or a
+         * full batch is due, whichever comes first. Event k is due (k - pace_from) / rate
+         * seconds after the start. */
+        double first_s = (double)(w->emitted - w->pace_from) / src->rate_per_worker;
+        double full_s = (double)(w->emitted + room - 1 - w->pace_from) / src->rate_per_worker;
+        double flush_s = first_s + (double)src->buffer_ns / 1e9;
+        double at_s = full_s < flush_s ? full_s : flush_s;
+        if (elapsed < at_s) {
+            double ns = (double)w->start_ns + at_s * 1e9;
+            info->wake_ns = ns > 9.0e18 ? INT64_MAX : (int64_t)ns + 1;
+            return 0;
         }
-        now = nx_now_ns();
-        elapsed = (double)(now - w->start_ns) / 1e9;
-        due_f = (double)w->pace_from + elapsed * src->rate_per_worker + 1.0;
-        due = due_f > 9.0e18 ? INT64_MAX : (int64_t)due_f;
         if (due <= w->emitted)
             return 0;
     }
     int64_t n = due - w->emitted;
-    if (n > w->total - w->emitted)
-        n = w->total - w->emitted;
-    if (n > (int64_t)(SL_BATCH_CAP - b->rows))
-        n = SL_BATCH_CAP - b->rows;
+    if (n > room)
+        n = room;
     int64_t stride = src->nworkers;
     int64_t first = ctx->worker + w->emitted * stride;
     uint32_t before = b->rows;
@@ -464,6 +468,19 @@ int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_e
     src->fingerprint = nx_fingerprint(&cfg);
     src->rate_per_worker = (double)cfg.first_event_rate / nworkers;
     src->pace = !cfg.max_emit_speed;
+    src->buffer_ns = 1000000; /* 1 ms */
+    const char *bt = sl_job_setting(env->job, "execution.buffer-timeout");
+    if (bt) {
+        int64_t ms = sl_setting_duration_ms(bt);
+        if (ms < 0 && strcmp(bt, "-1") != 0) {
+            nx_free(&src->base);
+            return sl_error_set(err, SL_EINVAL,
+                                "SET 'execution.buffer-timeout' = '%s': a duration ('1 ms', "
+                                "'0': no waiting, '-1': full batches only)",
+                                bt);
+        }
+        src->buffer_ns = ms < 0 ? INT64_MAX / 4 : ms * 1000000;
+    }
     src->w = calloc((size_t)nworkers, sizeof(*src->w));
     if (!src->w) {
         nx_free(&src->base);

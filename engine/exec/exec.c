@@ -32,6 +32,7 @@
 #include "engine/core/ring.h"
 #include "engine/sql/parser.h"
 #include "engine/core/fault.h"
+#include "engine/core/wake.h"
 
 #define SL_RING_CAP 1024
 #define SL_MAX_SPLITS 4096
@@ -53,6 +54,7 @@ struct sl_wpipe {
     struct sl_op *first; /* the operator above the scan */
     struct sl_op *wm;    /* the watermark operator, if the table has one */
     struct sl_batch_pool *pool;
+    int64_t wake_ns;     /* the source's last hint: its next rows are due then (0: none) */
     bool source_done;
     bool finished; /* the sink's finish() ran on this worker */
 };
@@ -89,6 +91,8 @@ struct sl_worker {
     _Atomic int idle_done;     /* every pipeline finished: only barriers are left to serve */
     _Atomic int input_ended;   /* every pipeline finished because its input ended (not a stop) */
     double restored_at;        /* wall time its operators were built and restored */
+    struct sl_wake wake;       /* where it sleeps when idle (engine/core/wake.h) */
+    int64_t last_tick_ns;      /* the last idle-timeout watermark tick */
 };
 
 struct sl_exec {
@@ -161,10 +165,13 @@ static void sl_flush_pending(struct sl_worker *w, bool *left)
     for (int to = 0; to < x->n; to++) {
         struct sl_pending *p = &w->pending[to];
         struct sl_ring *r = x->rings[w->id * x->n + to];
+        uint32_t before = p->len;
         while (p->len && sl_ring_push(r, p->msgs[p->head])) {
             p->head = (p->head + 1) % p->cap;
             p->len--;
         }
+        if (p->len != before && to != w->id)
+            sl_wake_notify(&x->workers[to].wake);
         if (p->len)
             *left = true;
     }
@@ -175,8 +182,11 @@ static int sl_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl
 {
     struct sl_exec *x = w->exec;
     struct sl_pending *p = &w->pending[to];
-    if (p->len == 0 && sl_ring_push(x->rings[w->id * x->n + to], msg))
+    if (p->len == 0 && sl_ring_push(x->rings[w->id * x->n + to], msg)) {
+        if (to != w->id)
+            sl_wake_notify(&x->workers[to].wake);
         return 0;
+    }
     if (p->len == p->cap) {
         uint32_t ncap = p->cap ? p->cap * 2 : 64;
         struct sl_msg *nm = malloc(ncap * sizeof(*nm));
@@ -428,6 +438,7 @@ static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
         sl_batch_pool_put(b);
         return rc;
     }
+    wp->wake_ns = b->rows ? 0 : info.wake_ns;
     if (b->rows) {
         *busy = true; /* the source counted the rows (rows_in) */
         w->ctx.split = info.split;
@@ -641,11 +652,103 @@ static int sl_ck_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws, s
     return 0;
 }
 
+/* ---- sleeping when idle ----------------------------------------------------------------------
+ *
+ * A worker that found nothing to do in a turn - no message, no rows, no checkpoint step -
+ * sleeps on its struct sl_wake (engine/core/wake.h) instead of spinning, until one of:
+ *   - a message in one of its rings (the sender wakes it),
+ *   - rows from a source that wakes it itself (set_waker: Kafka's queue callback),
+ *   - the time a source said its next rows are due (info.wake_ns: a paced generator),
+ *   - 1 ms, for a source that can do neither,
+ *   - the next idle-timeout watermark tick, when the table has one,
+ *   - a checkpoint request, the final epoch, a stop or a failure (the coordinator and the
+ *     monitor wake every worker), and at the latest 100 ms (a stop from a signal handler is
+ *     seen by then even if the monitor's wake-up were missed).
+ */
+
+#define SL_PARK_MAX_NS (100 * 1000000LL)
+#define SL_PARK_UNHINTED_NS (1000000LL)
+
+static void sl_wake_all(struct sl_exec *x)
+{
+    for (int i = 0; i < x->n; i++)
+        sl_wake_notify(&x->workers[i].wake);
+}
+
+static void sl_worker_wake_cb(void *arg)
+{
+    sl_wake_signal(arg);
+}
+
+/* The second look after sl_wake_prepare: true when there is something to do after all. */
+static bool sl_worker_has_work(struct sl_worker *w, bool stop)
+{
+    struct sl_exec *x = w->exec;
+    if (stop || atomic_load_explicit(&x->failed, memory_order_relaxed))
+        return true;
+    for (int from = 0; from < x->n; from++)
+        if ((!w->ck_blocked || !w->ck_blocked[from]) &&
+            sl_ring_count(x->rings[from * x->n + w->id]) > 0)
+            return true;
+    if (x->ck && !w->ck_epoch) {
+        if (atomic_load(&x->ck_shutdown))
+            return true;
+        if (atomic_load_explicit(&x->ck_req, memory_order_acquire) > w->ck_done)
+            return true;
+    }
+    return false;
+}
+
+/* Sleeps until there may be work (see above). `tick_ns`: the idle-timeout tick period, or
+ * 0 when no watermark needs ticks. */
+static void sl_worker_park(struct sl_worker *w, bool stop, int64_t tick_ns)
+{
+    struct sl_exec *x = w->exec;
+    int64_t now = sl_wake_now_ns();
+    int64_t deadline = now + SL_PARK_MAX_NS;
+    if (!stop && !w->ck_epoch) {
+        for (uint32_t i = 0; i < x->npipes; i++) {
+            struct sl_wpipe *wp = &w->wp[i];
+            if (wp->finished || wp->source_done)
+                continue;
+            int64_t due = wp->wake_ns;
+            if (due <= 0 && !x->pipes[i].source->ops->set_waker)
+                due = now + SL_PARK_UNHINTED_NS;
+            if (due > 0 && due < deadline)
+                deadline = due;
+        }
+        if (tick_ns > 0 && w->last_tick_ns + tick_ns < deadline)
+            deadline = w->last_tick_ns + tick_ns;
+    }
+    if (deadline <= now)
+        return;
+    sl_wake_prepare(&w->wake);
+    if (sl_worker_has_work(w, stop)) {
+        sl_wake_cancel(&w->wake);
+        return;
+    }
+    sl_wake_wait(&w->wake, deadline);
+}
+
 static int sl_worker_loop(struct sl_worker *w)
 {
     struct sl_exec *x = w->exec;
     struct sl_error *err = &w->err;
     int idle_turns = 0;
+    bool any_wm = false;
+    for (uint32_t i = 0; i < x->npipes; i++) {
+        any_wm |= w->wp[i].wm != NULL;
+        if (x->pipes[i].source->ops->set_waker)
+            x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->id, sl_worker_wake_cb,
+                                               &w->wake);
+    }
+    /* idle-timeout ticks: a tenth of the timeout, between 1 ms and 100 ms */
+    int64_t tick_ns = 0;
+    if (any_wm && x->idle_ms > 0) {
+        tick_ns = x->idle_ms * 100000LL;
+        tick_ns = tick_ns < 1000000LL ? 1000000LL : tick_ns > SL_PARK_MAX_NS ? SL_PARK_MAX_NS : tick_ns;
+    }
+    w->last_tick_ns = sl_wake_now_ns();
     for (;;) {
         if (atomic_load_explicit(&x->failed, memory_order_relaxed))
             return 0;
@@ -677,14 +780,21 @@ static int sl_worker_loop(struct sl_worker *w)
             if (stop || w->ck_epoch) /* stopped, or aligning a checkpoint: no input */
                 continue;
             if (!wp->source_done) {
-                rc = sl_worker_poll(w, &x->pipes[i], wp, idle_turns > 8 ? 2 : 0, &busy, err);
+                rc = sl_worker_poll(w, &x->pipes[i], wp, 0, &busy, err);
                 if (rc)
                     return rc;
             }
-            if (wp->wm && (idle_turns & 63) == 63) {
-                rc = sl_op_watermark_tick(wp->wm, &w->ctx, err);
-                if (rc)
-                    return rc;
+        }
+        if (tick_ns > 0 && !busy) {
+            int64_t now = sl_wake_now_ns();
+            if (now - w->last_tick_ns >= tick_ns) {
+                w->last_tick_ns = now;
+                for (uint32_t i = 0; i < x->npipes; i++) {
+                    struct sl_wpipe *wp = &w->wp[i];
+                    if (wp->wm && !wp->finished && !stop && !w->ck_epoch &&
+                        (rc = sl_op_watermark_tick(wp->wm, &w->ctx, err)) != 0)
+                        return rc;
+                }
             }
         }
         if (x->ck) {
@@ -707,16 +817,12 @@ static int sl_worker_loop(struct sl_worker *w)
         }
         if (busy) {
             idle_turns = 0;
-        } else if (++idle_turns > 8) {
-            if (w->ck_epoch || atomic_load_explicit(&w->idle_done, memory_order_relaxed)) {
-                /* waiting for barriers or for the final epoch: no source polls wait here,
-                 * so sleep a little instead of spinning (others may need the core) */
-                struct timespec ts = {0, 20 * 1000};
-                nanosleep(&ts, NULL);
-            } else {
-                /* nothing to do: the sources waited already; give the core away briefly */
-                sched_yield();
-            }
+        } else if (left) {
+            /* a ring to another worker is full: that worker is busy draining it */
+            sched_yield();
+        } else if (++idle_turns > 1) {
+            /* a whole turn found nothing: sleep until something arrives */
+            sl_worker_park(w, stop, tick_ns);
         }
     }
 }
@@ -747,9 +853,15 @@ static void *sl_worker_main(void *arg)
     w->restored_at = sl_wall();
     if (!w->rc)
         w->rc = sl_worker_loop(w);
+    /* no more wake-ups from the sources' threads: the wake goes away with the run */
+    for (uint32_t i = 0; i < x->npipes; i++)
+        if (x->pipes[i].source->ops->set_waker)
+            x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->id, NULL, NULL);
 out:
-    if (w->rc)
+    if (w->rc) {
         atomic_store(&x->failed, 1);
+        sl_wake_all(x); /* the others stop at their next turn */
+    }
     /* the worker's operators and heap go with it: a mimalloc heap is deleted by its thread */
     for (uint32_t i = 0; i < x->npipes; i++)
         sl_wpipe_free(&x->pipes[i], &w->wp[i]);
@@ -791,26 +903,6 @@ static double sl_cpu(void)
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
            ru.ru_stime.tv_usec * 1e-6;
-}
-
-int64_t sl_exec_parse_duration_ms(const char *s)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    while (*end == ' ')
-        end++;
-    if (!*end || !strcmp(end, "ms") || !strcmp(end, "milli") || !strcmp(end, "millis"))
-        return (int64_t)v;
-    if (!strcmp(end, "s") || !strcmp(end, "sec") || !strcmp(end, "second") ||
-        !strcmp(end, "seconds"))
-        return (int64_t)(v * 1000);
-    if (!strcmp(end, "min") || !strcmp(end, "minute") || !strcmp(end, "minutes"))
-        return (int64_t)(v * 60000);
-    if (!strcmp(end, "h") || !strcmp(end, "hour") || !strcmp(end, "hours"))
-        return (int64_t)(v * 3600000);
-    return -1;
 }
 
 static void sl_progress(struct sl_exec *x, double t0, bool last)
@@ -907,6 +999,7 @@ static int sl_ck_turn(struct sl_exec *x, struct sl_ck_coord *cc, struct sl_error
             sl_ckpt_mark_finished(x->ck);
         cc->t_trigger = now;
         atomic_store_explicit(&x->ck_req, cc->inflight, memory_order_release);
+        sl_wake_all(x);
         return 0;
     }
     int rc = 0;
@@ -981,8 +1074,10 @@ static int sl_ck_turn(struct sl_exec *x, struct sl_ck_coord *cc, struct sl_error
             return rc;
         sl_crash_point("ckpt.after_finished");
     }
-    if (cc->final && !rc)
+    if (cc->final && !rc) {
         atomic_store(&x->ck_shutdown, 1);
+        sl_wake_all(x);
+    }
     return rc;
 }
 
@@ -1008,7 +1103,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     double restore_ms = 0, restore_t0 = 0;
     const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");
     if (idle) {
-        x->idle_ms = sl_exec_parse_duration_ms(idle);
+        x->idle_ms = sl_setting_duration_ms(idle);
         if (x->idle_ms < 0) {
             rc = sl_error_set(err, SL_EINVAL,
                               "SET 'table.exec.source.idle-timeout' = '%s': "
@@ -1037,7 +1132,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         struct sl_ckpt_opts co = *opts->ckpt;
         if (co.interval_ms <= 0) {
             const char *iv = sl_job_setting(job, "execution.checkpointing.interval");
-            co.interval_ms = iv ? sl_exec_parse_duration_ms(iv) : 1000;
+            co.interval_ms = iv ? sl_setting_duration_ms(iv) : 1000;
             if (co.interval_ms <= 0) {
                 rc = sl_error_set(err, SL_EINVAL,
                                   "SET 'execution.checkpointing.interval' = "
@@ -1101,6 +1196,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         w->by_tag = calloc(x->ntags ? x->ntags : 1, sizeof(*w->by_tag));
         w->pending = calloc((size_t)x->n, sizeof(*w->pending));
         w->ck_blocked = calloc((size_t)x->n, sizeof(*w->ck_blocked));
+        if ((rc = sl_wake_init(&w->wake, err)) != 0)
+            goto out;
         if (x->ck_states) {
             w->ck_state = &x->ck_states[i];
             w->ck_done = cc.epoch;
@@ -1124,6 +1221,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     /* the monitor: progress on stderr (every 500 ms) and the checkpoint coordinator, until
      * every worker is done */
     double next_progress = t0 + 0.5;
+    bool stop_seen = false;
     for (;;) {
         bool all = true;
         for (int i = 0; i < x->n; i++)
@@ -1137,8 +1235,14 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         }
         if (x->ck && !rc && !atomic_load(&x->failed)) {
             rc = sl_ck_turn(x, &cc, err);
-            if (rc)
+            if (rc) {
                 atomic_store(&x->failed, 1);
+                sl_wake_all(x);
+            }
+        }
+        if (opts->stop && *opts->stop && !stop_seen) {
+            stop_seen = true; /* SIGINT / SIGTERM: wake the sleepers to see it */
+            sl_wake_all(x);
         }
         /* an epoch in flight is polled every 0.2 ms: its commit waits for this loop */
         struct timespec ts = {0, cc.inflight ? 200 * 1000 : 10 * 1000 * 1000};
@@ -1221,6 +1325,7 @@ out:
                 }
             free(w->pending);
             free(w->ck_blocked);
+            sl_wake_free(&w->wake);
         }
     }
     if (x->ck_states)

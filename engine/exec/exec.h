@@ -90,8 +90,6 @@ struct sl_exec_summary {
 int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 struct sl_exec_summary *sum, struct sl_error *err);
 
-/* "5 s", "500 ms", "1 min", "2000" (ms) -> ms; -1 when unreadable. */
-int64_t sl_exec_parse_duration_ms(const char *s);
 
 /* The number of cores hwloc reports (at least 1). */
 int sl_exec_default_workers(void);

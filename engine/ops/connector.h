@@ -52,6 +52,10 @@ struct sl_source_info {
     int32_t split;     /* the split (Kafka partition, generator sub-stream, file) of the rows */
     bool split_done;   /* that split has no more rows (bounded) */
     bool worker_done;  /* every split of this worker is done: polls return no more rows */
+    /* With no rows: the CLOCK_MONOTONIC time (ns) at which this worker's next rows are due
+     * (a paced generator knows it), so that an idle worker sleeps until then; 0 when the
+     * source cannot tell (then it has set_waker, or the worker looks again soon). */
+    int64_t wake_ns;
 };
 
 struct sl_source;
@@ -84,6 +88,11 @@ struct sl_source_ops {
                 struct sl_error *err);
     int (*restore)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
                    struct sl_error *err);
+    /* Optional: idle workers sleep (engine/core/wake.h). The source calls wake(arg) - from
+     * any thread, e.g. a client library's - when rows may have arrived for worker `worker`
+     * after one of its polls returned none. Called once per worker before its first poll. A
+     * source with neither this nor wake_ns hints is polled again after 1 ms of sleep. */
+    void (*set_waker)(struct sl_source *s, int worker, void (*wake)(void *arg), void *arg);
 };
 
 struct sl_source {

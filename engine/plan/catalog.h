@@ -61,4 +61,8 @@ void sl_job_free(struct sl_job *job);
 /* The value of SET key (the last one wins), or NULL. */
 const char *sl_job_setting(const struct sl_job *job, const char *key);
 
+/* A duration as settings write it, in ms: "5 s", "500 ms", "1 min", "2 h", "2000" (ms);
+ * -1 when unreadable or negative. */
+int64_t sl_setting_duration_ms(const char *s);
+
 #endif

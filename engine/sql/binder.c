@@ -2001,19 +2001,3 @@ void sl_job_free(struct sl_job *job)
     free(job);
 }
 
-const char *sl_job_setting(const struct sl_job *job, const char *key)
-{
-    const char *v = NULL;
-    for (uint32_t i = 0; i < job->nsets; i++)
-        if (strcmp(job->sets[i].key, key) == 0)
-            v = job->sets[i].value;
-    return v;
-}
-
-const char *sl_table_option(const struct sl_table *t, const char *key)
-{
-    for (uint32_t i = 0; i < t->nopts; i++)
-        if (strcmp(t->opts[i].key, key) == 0)
-            return t->opts[i].value;
-    return NULL;
-}

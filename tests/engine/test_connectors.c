@@ -262,7 +262,7 @@ static void test_nexmark_rate(void **state)
         for (int w = 0; w < 2; w++) {
             struct sl_batch *b = sl_batch_pool_get(pool);
             struct sl_source_info info;
-            assert_int_equal(src->ops->poll(src, &c[w].ctx, b, 20, &info, &err), 0);
+            assert_int_equal(sl_ct_poll(src, &c[w].ctx, b, 20, &info, &err), 0);
             assert_false(info.worker_done);
             rows[w] += b->rows;
             sl_batch_pool_put(b);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/sql/ast.h"
@@ -46,6 +47,25 @@ const struct sl_table *sl_ct_table(const struct sl_job *job, const char *name)
 const struct sl_sql_source *sl_ct_sql(const struct sl_job *job)
 {
     return job->file->src;
+}
+
+int sl_ct_poll(struct sl_source *src, struct sl_worker_ctx *ctx, struct sl_batch *b,
+               int timeout_ms, struct sl_source_info *info, struct sl_error *err)
+{
+    int rc = src->ops->poll(src, ctx, b, timeout_ms, info, err);
+    if (rc || b->rows || info->wake_ns <= 0)
+        return rc;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    int64_t wait = info->wake_ns - now_ns;
+    if (wait > (int64_t)timeout_ms * 1000000)
+        wait = (int64_t)timeout_ms * 1000000;
+    if (wait > 0) {
+        struct timespec ts = {(time_t)(wait / 1000000000), (long)(wait % 1000000000)};
+        nanosleep(&ts, NULL);
+    }
+    return src->ops->poll(src, ctx, b, timeout_ms, info, err);
 }
 
 struct sl_connector_env sl_ct_env(const struct sl_job *job, FILE *out)

@@ -18,6 +18,12 @@ struct sl_job *sl_ct_job(const char *sql);
 const struct sl_table *sl_ct_table(const struct sl_job *job, const char *name);
 
 /* An environment with the job's SQL source for positions, printing to `out`. */
+/* One poll as the executor does it: when the source returns no rows but says when its next
+ * are due (info->wake_ns, a paced generator), sleeps until then (at most timeout_ms) and
+ * polls once more. */
+int sl_ct_poll(struct sl_source *src, struct sl_worker_ctx *ctx, struct sl_batch *b,
+               int timeout_ms, struct sl_source_info *info, struct sl_error *err);
+
 struct sl_connector_env sl_ct_env(const struct sl_job *job, FILE *out);
 
 /* A worker context: worker w of n, its own heap (freed by sl_ct_ctx_free) and stats. */
