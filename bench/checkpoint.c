@@ -59,7 +59,7 @@
 #define SL_BM_CK_BLOCKS 4                 /* large state blocks per worker */
 #define SL_BM_CK_MAX_ITERS 100000
 #define SL_BM_CK_MIN_FREE (4ull << 30)    /* needed to run the 1 GB sizes */
-#define SL_BM_CK_FINGERPRINT 0x5eed0fc0ffeeull
+#define SL_BM_CK_LAYOUT "pipeline 0 node 0: benchmark state\n"
 
 enum { SL_BM_CK_EPOCH, SL_BM_CK_PLAIN, SL_BM_CK_INCR, SL_BM_CK_RECOVER_COLD,
        SL_BM_CK_RECOVER_WARM, SL_BM_CK_ZK, SL_BM_CK_FILE };
@@ -235,7 +235,7 @@ static int sl_bm_ck_open(struct sl_bench *b, const char *dir, const char *zk, in
                              .tolerable_failures = 0,
                              .standby_timeout_ms = 10000};
     struct sl_error err;
-    if (sl_ckpt_open(&o, SL_BM_CK_WORKERS, SL_BM_CK_FINGERPRINT, out, &err) != 0) {
+    if (sl_ckpt_open(&o, SL_BM_CK_WORKERS, SL_BM_CK_LAYOUT, out, &err) != 0) {
         sl_bench_error(b, err.msg);
         return -1;
     }

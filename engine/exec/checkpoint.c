@@ -13,7 +13,8 @@
  *     epoch N
  *     time-ms T                   wall clock when the epoch committed (ms since 1970)
  *     workers W
- *     fingerprint HEX16           the plan's
+ *     fingerprint HEX16           XXH64 of the layout lines (what the state depends on)
+ *     layout TEXT                 one per plan node: "pipeline P node K: ..." (coordinator.c)
  *     state-bytes B               the state the epoch describes
  *     worker K FILE BYTES DEPS    DEPS: the epochs it references, ',' separated, or '-'
  *     offsets TEXT
@@ -32,6 +33,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "coord/commit.h"
 #include "coord/store_file.h"
@@ -59,7 +61,8 @@ struct sl_ckpt {
     struct sl_ckpt_opts o;
     char dir[SL_CKPT_PATH];
     int nworkers;
-    uint64_t fingerprint;
+    uint64_t fingerprint;            /* XXH64 of layout */
+    char *layout;                    /* what the state depends on (sl_ckpt_open) */
     struct sl_commit_store *store;
     uint64_t restored;
     uint64_t last_full;              /* the last epoch written whole */
@@ -135,7 +138,17 @@ struct sl_manifest {
     bool finished;
     char job[64];
     struct sl_manifest_worker *w; /* workers entries */
+    char *layout;                 /* the "layout" lines joined, or NULL (older manifests) */
+    size_t layout_len;
 };
+
+static void sl_manifest_free(struct sl_manifest *m)
+{
+    free(m->w);
+    free(m->layout);
+    m->w = NULL;
+    m->layout = NULL;
+}
 
 static int sl_manifest_bad(const char *path, int line, const char *what, struct sl_error *err)
 {
@@ -193,6 +206,16 @@ static int sl_manifest_parse(const char *path, char *text, struct sl_manifest *m
                     w->deps[w->ndeps++] = strtoull(d, NULL, 10);
             }
             nw++;
+        } else if (!strcmp(key, "layout")) {
+            size_t n = strlen(v);
+            char *nl = realloc(m->layout, m->layout_len + n + 2);
+            if (!nl)
+                return sl_error_set(err, SL_ENOMEM, "out of memory");
+            memcpy(nl + m->layout_len, v, n);
+            nl[m->layout_len + n] = '\n';
+            nl[m->layout_len + n + 1] = 0;
+            m->layout = nl;
+            m->layout_len += n + 1;
         } else if (!strcmp(key, "finished")) {
             m->finished = !strcmp(v, "1");
         } else if (!strcmp(key, "end")) {
@@ -226,7 +249,7 @@ static int sl_manifest_load(struct sl_ckpt *c, const char *name, uint32_t want_c
     rc = sl_manifest_parse(path, text, m, err);
     free(text);
     if (rc)
-        free(m->w);
+        sl_manifest_free(m);
     return rc;
 }
 
@@ -315,6 +338,37 @@ out:
     return rc;
 }
 
+/* Says in `out` which line of two layouts (engine/exec/coordinator.c) differs first. */
+static void sl_ckpt_layout_diff(const char *was, const char *now, char *out, size_t cap)
+{
+    if (!was) {
+        snprintf(out, cap, "it was taken by an older sluice that did not record what its "
+                           "state depends on");
+        return;
+    }
+    const char *a = was, *b = now;
+    for (;;) {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+        if (!la && !lb) {
+            snprintf(out, cap, "the plans differ");
+            return;
+        }
+        if (la != lb || memcmp(a, b, la) != 0) {
+            if (!la)
+                snprintf(out, cap, "this job has more: '%.*s'", (int)(lb > 250 ? 250 : lb), b);
+            else if (!lb)
+                snprintf(out, cap, "this job lacks '%.*s'", (int)(la > 250 ? 250 : la), a);
+            else
+                snprintf(out, cap, "'%.*s' is now '%.*s'", (int)(la > 250 ? 250 : la), a,
+                         (int)(lb > 250 ? 250 : lb), b);
+            return;
+        }
+        a += la + (ea != NULL);
+        b += lb + (eb != NULL);
+    }
+}
+
 /* The epoch named by the job's "finished" marker (0: none, or unreadable). */
 static uint64_t sl_ckpt_finished_marker(const struct sl_ckpt *c)
 {
@@ -374,12 +428,13 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
         goto out;
     }
     if (m.fingerprint != c->fingerprint) {
+        char what[600];
+        sl_ckpt_layout_diff(m.layout, c->layout, what, sizeof(what));
         rc = sl_error_set(err, SL_EINVAL,
-                          "job '%s': epoch %" PRIu64 " was taken by a different plan (the SQL "
-                          "or its settings changed: fingerprint %016" PRIx64 ", now %016" PRIx64
-                          "); its state cannot be restored into this one - use another --job "
-                          "or --state-dir to start over",
-                          c->o.job, m.epoch, m.fingerprint, c->fingerprint);
+                          "job '%s': epoch %" PRIu64 " was taken by a plan whose state does not "
+                          "fit this one: %s; its state cannot be restored into this job - use "
+                          "--restart, another --job or another --state-dir to start over",
+                          c->o.job, m.epoch, what);
         goto out;
     }
     c->rstate = calloc((size_t)c->nworkers, sizeof(*c->rstate));
@@ -396,11 +451,11 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
         *err = e2;
     }
 out:
-    free(m.w);
+    sl_manifest_free(&m);
     return rc;
 }
 
-int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, uint64_t fingerprint,
+int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layout,
                  struct sl_ckpt **out, struct sl_error *err)
 {
     int rc = sl_ckpt_check_job(opts->job, err);
@@ -419,7 +474,12 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, uint64_t fingerp
     if (c->o.full_every < 1)
         c->o.full_every = 1;
     c->nworkers = nworkers;
-    c->fingerprint = fingerprint;
+    c->layout = strdup(layout ? layout : "");
+    if (!c->layout) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    c->fingerprint = XXH64(c->layout, strlen(c->layout), 0x51u);
     snprintf(c->dir, sizeof(c->dir), "%s/%s", opts->state_dir, opts->job);
     c->prev = calloc((size_t)nworkers, sizeof(*c->prev));
     if (!c->prev) {
@@ -547,6 +607,7 @@ void sl_ckpt_free(struct sl_ckpt *c)
         free(c->prev);
     }
     sl_commit_free(c->store);
+    free(c->layout);
     free(c);
 }
 
@@ -775,6 +836,14 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
                      "\nworkers %d\nfingerprint %016" PRIx64 "\nstate-bytes %" PRIu64 "\n",
                      c->o.job, epoch, time_ms, c->nworkers, c->fingerprint, st->state_bytes);
     sl_sbuf_put(&man, buf, (size_t)k);
+    for (const char *l = c->layout; *l;) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        sl_sbuf_put(&man, "layout ", 7);
+        sl_sbuf_put(&man, l, n);
+        sl_sbuf_put(&man, "\n", 1);
+        l += n + (e != NULL);
+    }
     sl_sbuf_put(&man, lines.p, lines.len);
     sl_sbuf_put(&man, "offsets ", 8);
     sl_sbuf_put(&man, offs.len ? (const char *)offs.p : "-", offs.len ? offs.len : 1);
@@ -877,7 +946,7 @@ int sl_ckpt_cleanup(struct sl_ckpt *c, struct sl_error *err)
         for (int w = 0; w < m.workers; w++)
             for (uint32_t d = 0; d < m.w[w].ndeps && nneed < sizeof(need) / sizeof(need[0]); d++)
                 need[nneed++] = m.w[w].deps[d];
-        free(m.w);
+        sl_manifest_free(&m);
     }
     DIR *d = opendir(c->dir);
     if (!d)
@@ -952,7 +1021,7 @@ int sl_ckpt_list(const struct sl_ckpt_opts *opts, FILE *out, struct sl_error *er
             size_t k = strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
             snprintf(when + k, sizeof(when) - k, ".%03u", (unsigned)(m.time_ms % 1000));
             snprintf(size, sizeof(size), "%" PRIu64 " B", m.state_bytes);
-            free(m.w);
+            sl_manifest_free(&m);
         } else if (opts->state_dir) {
             snprintf(when, sizeof(when), "(manifest deleted)");
         }

@@ -116,11 +116,12 @@ struct sl_ckpt_stats {
 struct sl_ckpt;
 
 /*
- * Opens the job's checkpoint store and recovers: see above. `fingerprint` identifies the
- * plan (a restored epoch must have the same). On success *out is the caller's
- * (sl_ckpt_free) and sl_ckpt_restored_epoch says what was restored (0: none).
+ * Opens the job's checkpoint store and recovers: see above. `layout` is what the state
+ * depends on, one line per plan node (engine/exec/coordinator.c): a restored epoch must
+ * have the same, else the refusal names the first line that changed. On success *out is
+ * the caller's (sl_ckpt_free) and sl_ckpt_restored_epoch says what was restored (0: none).
  */
-int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, uint64_t fingerprint,
+int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layout,
                  struct sl_ckpt **out, struct sl_error *err);
 
 /* The epoch restored by sl_ckpt_open (0: a fresh start or --restart). */

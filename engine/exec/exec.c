@@ -8,117 +8,30 @@
  * worker is full they wait in the sender's own queue for that worker and go out, in order,
  * on a later turn of its loop - so two workers sending to each other cannot deadlock, and
  * no operator is re-entered while it sends.
+ *
+ * Checkpoint epochs (barriers, snapshots, restore, the coordinator) are coordinator.c; the
+ * structures both files share are exec_int.h.
  */
 #include "engine/exec/exec.h"
 
-#include <hwloc.h>
-#include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
-#include <xxhash.h>
 
-#include "engine/exec/checkpoint.h"
-#include "engine/conn/registry.h"
+#include "engine/core/fault.h"
+#include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
 #include "engine/ops/op_lookup.h"
 #include "engine/ops/op_window.h"
 #include "engine/ops/op_winagg.h"
-#include "engine/ops/operator.h"
-#include "engine/core/ring.h"
 #include "engine/sql/parser.h"
-#include "engine/core/fault.h"
-#include "engine/core/wake.h"
-
-#define SL_RING_CAP 1024
-#define SL_MAX_SPLITS 4096
-
-/* A pipeline: one INSERT. */
-struct sl_pipe {
-    const struct sl_plan **nodes; /* scan first, sink last */
-    uint32_t nnodes;
-    struct sl_source *source;
-    struct sl_sink *sink;
-    struct sl_schema *scan_schema;
-    uint32_t tag_base; /* node i's operator has tag tag_base + i */
-    bool **need;       /* need[i][c]: column c of node i's output is read downstream */
-};
-
-/* A pipeline's instance on one worker. */
-struct sl_wpipe {
-    struct sl_op **ops;  /* index = node index; [0] (the scan) is NULL */
-    struct sl_op *first; /* the operator above the scan */
-    struct sl_op *wm;    /* the watermark operator, if the table has one */
-    struct sl_batch_pool *pool;
-    int64_t wake_ns;     /* the source's last hint: its next rows are due then (0: none) */
-    bool source_done;
-    bool finished; /* the sink's finish() ran on this worker */
-};
-
-/* Messages waiting for room in the ring to one worker. */
-struct sl_pending {
-    struct sl_msg *msgs;
-    uint32_t head, len, cap;
-};
-
-struct sl_worker {
-    struct sl_exec *exec;
-    int id;
-    pthread_t thread;
-    bool started;
-    struct sl_worker_ctx ctx;
-    struct sl_worker_stats stats;
-    struct sl_wpipe *wp;
-    struct sl_op **by_tag;
-    struct sl_pending *pending; /* per destination worker */
-    int rc;
-    struct sl_error err;
-    double end; /* wall time its loop ended (the summary's clock) */
-    _Atomic int done;
-    /* checkpoints (see "checkpoints" below) */
-    uint64_t ck_epoch;               /* the epoch being aligned; 0 when none */
-    uint64_t ck_done;                /* the last epoch this worker took its snapshot of */
-    bool *ck_blocked;                /* per sender: its barrier of ck_epoch arrived */
-    int ck_nbar;                     /* how many have */
-    struct sl_ckpt_wstate *ck_state; /* x->ck_states[id]: read by the coordinator */
-    int ck_rc;                       /* the snapshot's outcome, with ck_err */
-    struct sl_error ck_err;
-    _Atomic uint64_t ck_ready; /* ck_state holds this epoch's snapshot */
-    _Atomic int idle_done;     /* every pipeline finished: only barriers are left to serve */
-    _Atomic int input_ended;   /* every pipeline finished because its input ended (not a stop) */
-    double restored_at;        /* wall time its operators were built and restored */
-    struct sl_wake wake;       /* where it sleeps when idle (engine/core/wake.h) */
-    int64_t last_tick_ns;      /* the last idle-timeout watermark tick */
-};
-
-struct sl_exec {
-    const struct sl_job *job;
-    const struct sl_exec_opts *opts;
-    int n;
-    struct sl_pipe *pipes;
-    uint32_t npipes;
-    uint32_t ntags;
-    struct sl_worker *workers;
-    struct sl_ring **rings; /* rings[from * n + to] */
-    _Atomic int failed;
-    struct sl_connector_env env;
-    int64_t idle_ms;
-    hwloc_topology_t topo;
-    int ncores;
-    /* checkpoints: NULL ck when off */
-    struct sl_ckpt *ck;
-    struct sl_ckpt_wstate *ck_states; /* n entries */
-    _Atomic uint64_t ck_req;          /* the latest epoch the coordinator triggered */
-    _Atomic int ck_shutdown;          /* the final epoch committed: workers leave */
-};
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
-static int sl_dispatch(struct sl_worker *w, int from, struct sl_msg m, struct sl_error *err)
+int sl_exec_dispatch(struct sl_worker *w, int from, struct sl_msg m, struct sl_error *err)
 {
     if (m.aux >= w->exec->ntags || !w->by_tag[m.aux] || !w->by_tag[m.aux]->ops->receive)
         return sl_error_set(err, SL_ESTATE,
@@ -128,8 +41,6 @@ static int sl_dispatch(struct sl_worker *w, int from, struct sl_msg m, struct sl
     struct sl_op *op = w->by_tag[m.aux];
     return op->ops->receive(op, &w->ctx, from, m, err);
 }
-
-static int sl_ck_barrier(struct sl_worker *w, int from, uint64_t epoch, struct sl_error *err);
 
 /* Serves the messages waiting for this worker; *got says whether there were any. A sender
  * whose checkpoint barrier arrived is not read again until this worker's snapshot. */
@@ -145,12 +56,12 @@ static int sl_serve_inbound(struct sl_worker *w, bool *got, struct sl_error *err
             *got = true;
             int rc;
             if (m.kind == SL_MSG_BARRIER) {
-                rc = sl_ck_barrier(w, from, (uint64_t)m.num, err);
+                rc = sl_coordinator_barrier(w, from, (uint64_t)m.num, err);
                 if (rc)
                     return rc;
                 break;
             }
-            rc = sl_dispatch(w, from, m, err);
+            rc = sl_exec_dispatch(w, from, m, err);
             if (rc)
                 return rc;
         }
@@ -178,7 +89,7 @@ static void sl_flush_pending(struct sl_worker *w, bool *left)
 }
 
 /* Sends msg to worker `to` through the ring, or this worker's queue for it when full. */
-static int sl_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_error *err)
+int sl_exec_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_error *err)
 {
     struct sl_exec *x = w->exec;
     struct sl_pending *p = &w->pending[to];
@@ -221,7 +132,7 @@ static int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int t
                             "exchange of more than one hop): such pipelines cannot take "
                             "checkpoints yet",
                             op->ops->name);
-    return sl_send_raw(w, to, msg, err);
+    return sl_exec_send_raw(w, to, msg, err);
 }
 
 /* ---- pipelines ----------------------------------------------------------------------------- */
@@ -467,191 +378,6 @@ static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
     return rc;
 }
 
-/* ---- checkpoints: barriers, snapshots, restore ---------------------------------------------
- *
- * Aligned barriers (Chandy-Lamport over FIFO rings). A worker starts epoch E when it sees
- * the coordinator's request or the first barrier of E from another worker, whichever comes
- * first, and always between two source polls: it sends a barrier of E to every other worker
- * (behind every message it sent before, in the same rings and queues) and stops polling its
- * sources. It keeps serving each sender until that sender's barrier arrives - those messages
- * were sent before the sender's cut and belong to E - and leaves the rest in the ring. When
- * every barrier is in, its state is exactly "its own input up to its cut, plus every
- * message sent before the senders' cuts": it saves it (sink prepare, source positions,
- * operator states) into its sl_ckpt_wstate for the coordinator, and goes on. An operator's
- * receive() never sends (the exchange is one hop), so nothing a worker sends after its own
- * barrier was caused by pre-cut input.
- */
-
-static int sl_ck_begin(struct sl_worker *w, uint64_t epoch, struct sl_error *err)
-{
-    struct sl_exec *x = w->exec;
-    w->ck_epoch = epoch;
-    w->ck_nbar = 0;
-    for (int to = 0; to < x->n; to++) {
-        w->ck_blocked[to] = false;
-        if (to == w->id)
-            continue;
-        struct sl_msg m = {.kind = SL_MSG_BARRIER, .num = (int64_t)epoch};
-        int rc = sl_send_raw(w, to, m, err);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-static int sl_ck_barrier(struct sl_worker *w, int from, uint64_t epoch, struct sl_error *err)
-{
-    if (!w->ck_epoch) {
-        int rc = sl_ck_begin(w, epoch, err);
-        if (rc)
-            return rc;
-    } else if (epoch != w->ck_epoch) {
-        return sl_error_set(err, SL_ESTATE,
-                            "worker %d: a barrier of epoch %llu from worker %d while aligning "
-                            "epoch %llu",
-                            w->id, (unsigned long long)epoch, from,
-                            (unsigned long long)w->ck_epoch);
-    }
-    w->ck_blocked[from] = true;
-    w->ck_nbar++;
-    return 0;
-}
-
-/* Serves every message this worker sent itself (its own ring and queue) - all sent before
- * its cut, since it polls no source while aligning. */
-static int sl_ck_drain_self(struct sl_worker *w, struct sl_error *err)
-{
-    struct sl_exec *x = w->exec;
-    struct sl_ring *r = x->rings[w->id * x->n + w->id];
-    struct sl_pending *p = &w->pending[w->id];
-    for (;;) {
-        while (p->len && sl_ring_push(r, p->msgs[p->head])) {
-            p->head = (p->head + 1) % p->cap;
-            p->len--;
-        }
-        struct sl_msg m;
-        if (!sl_ring_pop(r, &m)) {
-            if (!p->len)
-                return 0;
-            continue;
-        }
-        int rc = sl_dispatch(w, w->id, m, err);
-        if (rc)
-            return rc;
-    }
-}
-
-/* Every barrier is in: saves this worker's state of epoch ck_epoch and resumes. The outcome
- * goes to the coordinator (ck_rc), which fails the epoch; the worker goes on either way. */
-static void sl_ck_snapshot(struct sl_worker *w)
-{
-    struct sl_exec *x = w->exec;
-    uint64_t e = w->ck_epoch;
-    struct sl_ckpt_wstate *ws = w->ck_state;
-    struct sl_error *err = &w->ck_err;
-    sl_ckpt_wstate_reset(ws);
-    int rc = 0;
-    for (uint32_t i = 0; i < x->npipes && !rc; i++) {
-        struct sl_pipe *p = &x->pipes[i];
-        struct sl_wpipe *wp = &w->wp[i];
-        rc = p->sink->ops->prepare ? p->sink->ops->prepare(p->sink, &w->ctx, e, err)
-                                   : p->sink->ops->flush(p->sink, &w->ctx, err);
-        if (rc)
-            break;
-        size_t off = ws->data.len;
-        sl_sbuf_put_u8(&ws->data, wp->source_done);
-        sl_sbuf_put_u8(&ws->data, wp->finished);
-        if ((rc = sl_ckpt_wstate_add(ws, SL_CKPT_PIPE, i, 0, off, err)))
-            break;
-        off = ws->data.len;
-        if (ws->summary.len)
-            sl_sbuf_put(&ws->summary, ",", 1);
-        sl_sbuf_put(&ws->summary, p->nodes[0]->scan.table->name,
-                    strlen(p->nodes[0]->scan.table->name));
-        sl_sbuf_put(&ws->summary, ":", 1);
-        size_t before = ws->summary.len;
-        rc = p->source->ops->save(p->source, w->id, &ws->data, &ws->summary, err);
-        if (rc || (rc = sl_ckpt_wstate_add(ws, SL_CKPT_SOURCE, i, 0, off, err)))
-            break;
-        if (ws->summary.len == before)
-            sl_sbuf_put(&ws->summary, "-", 1);
-        for (uint32_t k = 1; k < p->nnodes && !rc; k++) {
-            struct sl_op *op = wp->ops[k];
-            if (!op->ops->save)
-                continue;
-            off = ws->data.len;
-            rc = op->ops->save(op, &w->ctx, &ws->data, err);
-            if (!rc)
-                rc = sl_ckpt_wstate_add(ws, SL_CKPT_OP, i, k, off, err);
-        }
-    }
-    if (!rc)
-        rc = sl_sbuf_check(&ws->data, err);
-    if (!rc)
-        rc = sl_sbuf_check(&ws->summary, err);
-    if (rc && err->code == 0)
-        sl_error_set(err, rc, "worker %d: snapshot failed", w->id);
-    w->ck_rc = rc;
-    w->ck_done = e;
-    w->ck_epoch = 0;
-    w->ck_nbar = 0;
-    for (int i = 0; i < x->n; i++)
-        w->ck_blocked[i] = false;
-    atomic_store_explicit(&w->ck_ready, e, memory_order_release);
-}
-
-/* Restores this worker's pipelines from the state of the restored epoch. */
-static int sl_ck_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws, struct sl_error *err)
-{
-    struct sl_exec *x = w->exec;
-    char what[256];
-    for (uint32_t i = 0; i < x->npipes; i++) {
-        struct sl_pipe *p = &x->pipes[i];
-        struct sl_wpipe *wp = &w->wp[i];
-        const char *table = p->nodes[0]->scan.table->name;
-        const struct sl_ckpt_block *b = sl_ckpt_wstate_find(ws, SL_CKPT_PIPE, i, 0);
-        struct sl_sread r;
-        snprintf(what, sizeof(what), "worker %d: pipeline %u (INSERT INTO %s)", w->id, i,
-                 p->sink->table->name);
-        if (!b)
-            return sl_error_set(err, SL_ECORRUPT, "%s: no state in the snapshot", what);
-        sl_sread_init(&r, ws->data.p + b->off, b->len, what);
-        uint8_t sd, fin;
-        int rc;
-        if ((rc = sl_sread_u8(&r, &sd, err)) || (rc = sl_sread_u8(&r, &fin, err)) ||
-            (rc = sl_sread_end(&r, err)))
-            return rc;
-        wp->source_done = sd != 0;
-        wp->finished = fin != 0;
-        b = sl_ckpt_wstate_find(ws, SL_CKPT_SOURCE, i, 0);
-        snprintf(what, sizeof(what), "worker %d: source table '%s'", w->id, table);
-        if (!b)
-            return sl_error_set(err, SL_ECORRUPT, "%s: no position in the snapshot", what);
-        sl_sread_init(&r, ws->data.p + b->off, b->len, what);
-        if ((rc = p->source->ops->restore(p->source, &w->ctx, &r, err)) ||
-            (rc = sl_sread_end(&r, err)))
-            return rc;
-        for (uint32_t k = 1; k < p->nnodes; k++) {
-            struct sl_op *op = wp->ops[k];
-            b = sl_ckpt_wstate_find(ws, SL_CKPT_OP, i, k);
-            snprintf(what, sizeof(what), "worker %d: pipeline %u operator %u (%s)", w->id, i, k,
-                     op->ops->name);
-            if (!op->ops->restore) {
-                if (b)
-                    return sl_error_set(err, SL_ECORRUPT, "%s: state for a stateless operator",
-                                        what);
-                continue;
-            }
-            if (!b)
-                return sl_error_set(err, SL_ECORRUPT, "%s: no state in the snapshot", what);
-            sl_sread_init(&r, ws->data.p + b->off, b->len, what);
-            if ((rc = op->ops->restore(op, &w->ctx, &r, err)) || (rc = sl_sread_end(&r, err)))
-                return rc;
-        }
-    }
-    return 0;
-}
-
 /* ---- sleeping when idle ----------------------------------------------------------------------
  *
  * A worker that found nothing to do in a turn - no message, no rows, no checkpoint step -
@@ -669,7 +395,7 @@ static int sl_ck_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws, s
 #define SL_PARK_MAX_NS (100 * 1000000LL)
 #define SL_PARK_UNHINTED_NS (1000000LL)
 
-static void sl_wake_all(struct sl_exec *x)
+void sl_exec_wake_all(struct sl_exec *x)
 {
     for (int i = 0; i < x->n; i++)
         sl_wake_notify(&x->workers[i].wake);
@@ -757,7 +483,7 @@ static int sl_worker_loop(struct sl_worker *w)
         int rc;
         if (x->ck && !w->ck_epoch && !atomic_load(&x->ck_shutdown)) {
             uint64_t req = atomic_load_explicit(&x->ck_req, memory_order_acquire);
-            if (req > w->ck_done && (rc = sl_ck_begin(w, req, err)) != 0)
+            if (req > w->ck_done && (rc = sl_coordinator_begin(w, req, err)) != 0)
                 return rc;
         }
         sl_flush_pending(w, &left);
@@ -766,9 +492,9 @@ static int sl_worker_loop(struct sl_worker *w)
             return rc;
         if (w->ck_epoch && w->ck_nbar == x->n - 1) {
             /* messages to itself sent before the cut are still in its own ring or queue */
-            if ((rc = sl_ck_drain_self(w, err)) != 0)
+            if ((rc = sl_coordinator_drain_self(w, err)) != 0)
                 return rc;
-            sl_ck_snapshot(w);
+            sl_coordinator_snapshot(w);
             busy = true;
         }
         bool all_finished = true;
@@ -827,8 +553,6 @@ static int sl_worker_loop(struct sl_worker *w)
     }
 }
 
-static double sl_wall(void);
-
 static void *sl_worker_main(void *arg)
 {
     struct sl_worker *w = arg;
@@ -847,10 +571,10 @@ static void *sl_worker_main(void *arg)
     for (uint32_t i = 0; i < x->npipes && !w->rc; i++)
         w->rc = sl_wpipe_build(w, &x->pipes[i], &w->wp[i], &w->err);
     if (!w->rc && x->ck && sl_ckpt_restored_state(x->ck, w->id))
-        w->rc = sl_ck_restore(w, sl_ckpt_restored_state(x->ck, w->id), &w->err);
+        w->rc = sl_coordinator_restore(w, sl_ckpt_restored_state(x->ck, w->id), &w->err);
     if (x->ck)
         sl_ckpt_drop_restored(x->ck, w->id);
-    w->restored_at = sl_wall();
+    w->restored_at = sl_exec_wall();
     if (!w->rc)
         w->rc = sl_worker_loop(w);
     /* no more wake-ups from the sources' threads: the wake goes away with the run */
@@ -860,7 +584,7 @@ static void *sl_worker_main(void *arg)
 out:
     if (w->rc) {
         atomic_store(&x->failed, 1);
-        sl_wake_all(x); /* the others stop at their next turn */
+        sl_exec_wake_all(x); /* the others stop at their next turn */
     }
     /* the worker's operators and heap go with it: a mimalloc heap is deleted by its thread */
     for (uint32_t i = 0; i < x->npipes; i++)
@@ -868,7 +592,7 @@ out:
     memset(w->wp, 0, x->npipes * sizeof(*w->wp));
     sl_heap_free(w->ctx.heap);
     w->ctx.heap = NULL;
-    w->end = sl_wall();
+    w->end = sl_exec_wall();
     atomic_store(&w->done, 1);
     return NULL;
 }
@@ -890,7 +614,7 @@ int sl_exec_default_workers(void)
     return n;
 }
 
-static double sl_wall(void)
+double sl_exec_wall(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -917,7 +641,7 @@ static void sl_progress(struct sl_exec *x, double t0, bool last)
         if (w < wm)
             wm = w;
     }
-    double dt = sl_wall() - t0;
+    double dt = sl_exec_wall() - t0;
     char wmbuf[96] = "-";
     if (wm != INT64_MIN && wm != INT64_MAX) {
         /* event-time lag: how far the slowest worker's watermark is behind the clock */
@@ -934,151 +658,6 @@ static void sl_progress(struct sl_exec *x, double t0, bool last)
             "\r\033[Ksluice: %.1fs  in %llu (%.2f M/s)  out %llu  late %llu  watermark %s%s", dt,
             (unsigned long long)in, dt > 0 ? in / dt / 1e6 : 0.0, (unsigned long long)out,
             (unsigned long long)late, wmbuf, last ? "\n" : "");
-}
-
-/* ---- the checkpoint coordinator ------------------------------------------------------------ */
-
-struct sl_ck_coord {
-    uint64_t epoch;    /* the last epoch number used */
-    uint64_t inflight; /* the epoch triggered and not yet done, 0 when none */
-    bool final;        /* it is the last one: the workers leave after it */
-    bool ended;        /* ... because every source ended (the job is finished) */
-    double t_trigger, next_at, interval_s;
-    int failed_in_row;
-    uint64_t committed; /* the last committed epoch */
-    uint32_t ncommitted, nfailed;
-    double *dur, *align; /* ms per committed epoch */
-    uint32_t ndur, capdur;
-    uint64_t bytes, state_bytes;
-};
-
-/* The plan's identity: a checkpoint restores only into the same pipelines. */
-static uint64_t sl_ck_fingerprint(const struct sl_job *job)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return 0;
-    for (uint32_t i = 0; i < job->ninserts; i++)
-        sl_plan_explain(job->inserts[i], f);
-    fclose(f);
-    uint64_t h = XXH64(text, len, 0x51u);
-    free(text);
-    return h;
-}
-
-static int sl_dbl_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* One turn of the coordinator (the monitor thread): triggers epochs, and completes the one
- * in flight once every worker took its snapshot: commit, sinks' commit, cleanup. 0, or an
- * error that fails the run. */
-static int sl_ck_turn(struct sl_exec *x, struct sl_ck_coord *cc, struct sl_error *err)
-{
-    const struct sl_ckpt_opts *o = x->opts->ckpt;
-    double now = sl_wall();
-    if (atomic_load(&x->ck_shutdown))
-        return 0; /* the final epoch committed: no other may start */
-    if (!cc->inflight) {
-        bool stopping = x->opts->stop && *x->opts->stop;
-        bool all_idle = true, all_ended = true;
-        for (int i = 0; i < x->n; i++) {
-            all_idle &= atomic_load(&x->workers[i].idle_done) != 0;
-            all_ended &= atomic_load(&x->workers[i].input_ended) != 0;
-        }
-        if (!all_idle && !stopping && now < cc->next_at)
-            return 0;
-        cc->inflight = ++cc->epoch;
-        cc->final = all_idle || stopping;
-        cc->ended = all_ended;
-        if (all_ended) /* every source ended: the job is finished, not merely stopped */
-            sl_ckpt_mark_finished(x->ck);
-        cc->t_trigger = now;
-        atomic_store_explicit(&x->ck_req, cc->inflight, memory_order_release);
-        sl_wake_all(x);
-        return 0;
-    }
-    int rc = 0;
-    for (int i = 0; i < x->n; i++)
-        if (atomic_load_explicit(&x->workers[i].ck_ready, memory_order_acquire) != cc->inflight)
-            return 0;
-    double t_aligned = sl_wall();
-    uint64_t e = cc->inflight;
-    for (int i = 0; i < x->n && !rc; i++)
-        if (x->workers[i].ck_rc) {
-            rc = x->workers[i].ck_rc;
-            sl_error_set(err, rc, "checkpoint %llu failed (nothing of it was committed): %s",
-                         (unsigned long long)e, x->workers[i].ck_err.msg);
-        }
-    struct sl_ckpt_stats st;
-    if (!rc)
-        rc = sl_ckpt_commit_epoch(x->ck, e, x->ck_states, &st, err);
-    if (!rc) {
-        /* committed: the sinks make the epoch's output visible */
-        for (uint32_t i = 0; i < x->npipes && !rc; i++)
-            if (x->pipes[i].sink->ops->commit)
-                rc = x->pipes[i].sink->ops->commit(x->pipes[i].sink, e, err);
-        if (rc) /* committed, but not visible yet: the restart's recover() finishes it */
-            return rc;
-        sl_crash_point("ckpt.after_sink_commit");
-        struct sl_error cerr;
-        if (sl_ckpt_cleanup(x->ck, &cerr) != 0 && o->log)
-            fprintf(o->log, "\nsluice: checkpoint cleanup: %s\n", cerr.msg);
-        sl_crash_point("ckpt.after_cleanup");
-        double t_end = sl_wall();
-        if (cc->ndur == cc->capdur) {
-            uint32_t ncap = cc->capdur ? cc->capdur * 2 : 64;
-            double *nd = realloc(cc->dur, ncap * sizeof(*nd));
-            double *na = nd ? realloc(cc->align, ncap * sizeof(*na)) : NULL;
-            if (nd)
-                cc->dur = nd;
-            if (na)
-                cc->align = na;
-            if (nd && na)
-                cc->capdur = ncap;
-        }
-        if (cc->ndur < cc->capdur) {
-            cc->dur[cc->ndur] = (t_end - cc->t_trigger) * 1e3;
-            cc->align[cc->ndur++] = (t_aligned - cc->t_trigger) * 1e3;
-        }
-        cc->committed = e;
-        cc->ncommitted++;
-        cc->bytes = st.bytes;
-        cc->state_bytes = st.state_bytes;
-        cc->failed_in_row = 0;
-    } else {
-        cc->nfailed++;
-        if (rc == SL_EFENCED)
-            return rc; /* another process leads the job now: stop at once */
-        if (++cc->failed_in_row > o->tolerable_failures)
-            return rc;
-        /* tolerated; a failed final epoch is simply taken again */
-        if (o->log)
-            fprintf(o->log, "\nsluice: %s (tolerated: %d of %d in a row)\n", err->msg,
-                    cc->failed_in_row, o->tolerable_failures);
-        rc = 0;
-        cc->inflight = 0;
-        cc->next_at = sl_wall() + cc->interval_s;
-        return 0;
-    }
-    cc->inflight = 0;
-    cc->next_at = sl_wall() + cc->interval_s;
-    if (cc->final && !rc && cc->ended) {
-        /* the job is complete: later runs of it are refused rather than resumed */
-        rc = sl_ckpt_finish(x->ck, e, err);
-        if (rc)
-            return rc;
-        sl_crash_point("ckpt.after_finished");
-    }
-    if (cc->final && !rc) {
-        atomic_store(&x->ck_shutdown, 1);
-        sl_wake_all(x);
-    }
-    return rc;
 }
 
 int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
@@ -1099,7 +678,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->env.job = job;
     x->env.checkpoints = opts->ckpt != NULL;
     x->env.source_open = sl_source_open;
-    struct sl_ck_coord cc = {0};
+    struct sl_coordinator cc = {0};
     double restore_ms = 0, restore_t0 = 0;
     const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");
     if (idle) {
@@ -1152,8 +731,14 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 goto out;
             }
         }
-        double tr = sl_wall();
-        rc = sl_ckpt_open(&co, x->n, sl_ck_fingerprint(job), &x->ck, err);
+        double tr = sl_exec_wall();
+        char *layout = sl_coordinator_layout(job);
+        if (!layout) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out;
+        }
+        rc = sl_ckpt_open(&co, x->n, layout, &x->ck, err);
+        free(layout);
         if (rc)
             goto out;
         cc.epoch = sl_ckpt_base_epoch(x->ck);
@@ -1208,7 +793,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             goto out;
         }
     }
-    double t0 = sl_wall(), c0 = sl_cpu();
+    double t0 = sl_exec_wall(), c0 = sl_cpu();
     cc.next_at = t0 + cc.interval_s;
     for (int i = 0; i < x->n; i++) {
         if (pthread_create(&x->workers[i].thread, NULL, sl_worker_main, &x->workers[i]) != 0) {
@@ -1229,20 +814,20 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 all = false;
         if (all)
             break;
-        if (opts->progress && sl_wall() >= next_progress) {
+        if (opts->progress && sl_exec_wall() >= next_progress) {
             sl_progress(x, t0, false);
             next_progress += 0.5;
         }
         if (x->ck && !rc && !atomic_load(&x->failed)) {
-            rc = sl_ck_turn(x, &cc, err);
+            rc = sl_coordinator_turn(x, &cc, err);
             if (rc) {
                 atomic_store(&x->failed, 1);
-                sl_wake_all(x);
+                sl_exec_wake_all(x);
             }
         }
         if (opts->stop && *opts->stop && !stop_seen) {
             stop_seen = true; /* SIGINT / SIGTERM: wake the sleepers to see it */
-            sl_wake_all(x);
+            sl_exec_wake_all(x);
         }
         /* an epoch in flight is polled every 0.2 ms: its commit waits for this loop */
         struct timespec ts = {0, cc.inflight ? 200 * 1000 : 10 * 1000 * 1000};
@@ -1273,30 +858,18 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     for (int i = 0; i < x->n; i++)
         if (x->workers[i].started && x->workers[i].end > t_end)
             t_end = x->workers[i].end;
-    double t_close = sl_wall();
+    double t_close = sl_exec_wall();
     for (uint32_t i = 0; i < x->npipes && !rc; i++)
         rc = x->pipes[i].sink->ops->close(x->pipes[i].sink, err);
     if (sum) {
         memset(sum, 0, sizeof(*sum));
         sum->workers = x->n;
-        sum->seconds = t_end - t0 + (sl_wall() - t_close);
+        sum->seconds = t_end - t0 + (sl_exec_wall() - t_close);
         sum->cpu_seconds = sl_cpu() - c0;
         sum->watermark = INT64_MAX;
         sum->restored_epoch = x->ck ? sl_ckpt_restored_epoch(x->ck) : 0;
-        sum->last_epoch = cc.committed;
-        sum->checkpoints = cc.ncommitted;
-        sum->checkpoints_failed = cc.nfailed;
-        sum->ckpt_bytes = cc.bytes;
-        sum->ckpt_state_bytes = cc.state_bytes;
         sum->restore_ms = restore_ms;
-        if (cc.ndur) {
-            qsort(cc.dur, cc.ndur, sizeof(double), sl_dbl_cmp);
-            qsort(cc.align, cc.ndur, sizeof(double), sl_dbl_cmp);
-            sum->ckpt_p50_ms = cc.dur[cc.ndur / 2];
-            sum->ckpt_p99_ms = cc.dur[(cc.ndur * 99) / 100];
-            sum->ckpt_max_ms = cc.dur[cc.ndur - 1];
-            sum->ckpt_align_p50_ms = cc.align[cc.ndur / 2];
-        }
+        sl_coordinator_summary(&cc, sum);
         for (int i = 0; i < x->n; i++) {
             sum->rows_in += x->workers[i].stats.rows_in;
             sum->rows_out += x->workers[i].stats.rows_out;
@@ -1333,8 +906,7 @@ out:
             sl_ckpt_wstate_free(&x->ck_states[i]);
     free(x->ck_states);
     sl_ckpt_free(x->ck);
-    free(cc.dur);
-    free(cc.align);
+    sl_coordinator_free(&cc);
     if (x->rings)
         for (int i = 0; i < x->n * x->n; i++)
             sl_ring_free(x->rings[i]);

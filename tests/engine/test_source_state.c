@@ -420,9 +420,15 @@ static void test_nexmark_pacing(void **state)
     struct sl_batch *x = sl_batch_pool_get(pool);
     struct sl_source_info info;
     assert_int_equal(sl_ct_poll(b, &c.ctx, x, 20, &info, &err), 0);
-    assert_int_equal(x->rows, 1);
+    /* no burst: what comes first is what the rate allows since the restore (one event
+     * when the poll is on time; a late wake-up on a busy machine may allow one more), far
+     * from the 30 of the time the job was down */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double first = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(x->rows >= 1);
+    assert_true((double)x->rows <= 500.0 * first + 1.0);
+    uint64_t got = x->rows;
     sl_batch_pool_put(x);
-    uint64_t got = 1;
     for (int i = 0; i < 5; i++) {
         x = sl_batch_pool_get(pool);
         assert_int_equal(sl_ct_poll(b, &c.ctx, x, 20, &info, &err), 0);

@@ -1,0 +1,443 @@
+/*
+ * engine/exec/coordinator.c - checkpoint epochs of a running job: the workers' side of the
+ * barriers (begin, barrier, drain, snapshot, restore) and the coordinator on the run's
+ * monitor thread (trigger, complete, commit through engine/exec/checkpoint.h, the sinks'
+ * commit, cleanup). docs/checkpoint-protocol.md is the protocol.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/core/fault.h"
+#include "engine/exec/exec_int.h"
+#include "engine/ops/op_basic.h"
+
+/* ---- checkpoints: barriers, snapshots, restore ---------------------------------------------
+ *
+ * Aligned barriers (Chandy-Lamport over FIFO rings). A worker starts epoch E when it sees
+ * the coordinator's request or the first barrier of E from another worker, whichever comes
+ * first, and always between two source polls: it sends a barrier of E to every other worker
+ * (behind every message it sent before, in the same rings and queues) and stops polling its
+ * sources. It keeps serving each sender until that sender's barrier arrives - those messages
+ * were sent before the sender's cut and belong to E - and leaves the rest in the ring. When
+ * every barrier is in, its state is exactly "its own input up to its cut, plus every
+ * message sent before the senders' cuts": it saves it (sink prepare, source positions,
+ * operator states) into its sl_ckpt_wstate for the coordinator, and goes on. An operator's
+ * receive() never sends (the exchange is one hop), so nothing a worker sends after its own
+ * barrier was caused by pre-cut input.
+ */
+
+int sl_coordinator_begin(struct sl_worker *w, uint64_t epoch, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    w->ck_epoch = epoch;
+    w->ck_nbar = 0;
+    for (int to = 0; to < x->n; to++) {
+        w->ck_blocked[to] = false;
+        if (to == w->id)
+            continue;
+        struct sl_msg m = {.kind = SL_MSG_BARRIER, .num = (int64_t)epoch};
+        int rc = sl_exec_send_raw(w, to, m, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int sl_coordinator_barrier(struct sl_worker *w, int from, uint64_t epoch, struct sl_error *err)
+{
+    if (!w->ck_epoch) {
+        int rc = sl_coordinator_begin(w, epoch, err);
+        if (rc)
+            return rc;
+    } else if (epoch != w->ck_epoch) {
+        return sl_error_set(err, SL_ESTATE,
+                            "worker %d: a barrier of epoch %llu from worker %d while aligning "
+                            "epoch %llu",
+                            w->id, (unsigned long long)epoch, from,
+                            (unsigned long long)w->ck_epoch);
+    }
+    w->ck_blocked[from] = true;
+    w->ck_nbar++;
+    return 0;
+}
+
+/* Serves every message this worker sent itself (its own ring and queue) - all sent before
+ * its cut, since it polls no source while aligning. */
+int sl_coordinator_drain_self(struct sl_worker *w, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    struct sl_ring *r = x->rings[w->id * x->n + w->id];
+    struct sl_pending *p = &w->pending[w->id];
+    for (;;) {
+        while (p->len && sl_ring_push(r, p->msgs[p->head])) {
+            p->head = (p->head + 1) % p->cap;
+            p->len--;
+        }
+        struct sl_msg m;
+        if (!sl_ring_pop(r, &m)) {
+            if (!p->len)
+                return 0;
+            continue;
+        }
+        int rc = sl_exec_dispatch(w, w->id, m, err);
+        if (rc)
+            return rc;
+    }
+}
+
+/* Every barrier is in: saves this worker's state of epoch ck_epoch and resumes. The outcome
+ * goes to the coordinator (ck_rc), which fails the epoch; the worker goes on either way. */
+void sl_coordinator_snapshot(struct sl_worker *w)
+{
+    struct sl_exec *x = w->exec;
+    uint64_t e = w->ck_epoch;
+    struct sl_ckpt_wstate *ws = w->ck_state;
+    struct sl_error *err = &w->ck_err;
+    sl_ckpt_wstate_reset(ws);
+    int rc = 0;
+    for (uint32_t i = 0; i < x->npipes && !rc; i++) {
+        struct sl_pipe *p = &x->pipes[i];
+        struct sl_wpipe *wp = &w->wp[i];
+        rc = p->sink->ops->prepare ? p->sink->ops->prepare(p->sink, &w->ctx, e, err)
+                                   : p->sink->ops->flush(p->sink, &w->ctx, err);
+        if (rc)
+            break;
+        size_t off = ws->data.len;
+        sl_sbuf_put_u8(&ws->data, wp->source_done);
+        sl_sbuf_put_u8(&ws->data, wp->finished);
+        if ((rc = sl_ckpt_wstate_add(ws, SL_CKPT_PIPE, i, 0, off, err)))
+            break;
+        off = ws->data.len;
+        if (ws->summary.len)
+            sl_sbuf_put(&ws->summary, ",", 1);
+        sl_sbuf_put(&ws->summary, p->nodes[0]->scan.table->name,
+                    strlen(p->nodes[0]->scan.table->name));
+        sl_sbuf_put(&ws->summary, ":", 1);
+        size_t before = ws->summary.len;
+        rc = p->source->ops->save(p->source, w->id, &ws->data, &ws->summary, err);
+        if (rc || (rc = sl_ckpt_wstate_add(ws, SL_CKPT_SOURCE, i, 0, off, err)))
+            break;
+        if (ws->summary.len == before)
+            sl_sbuf_put(&ws->summary, "-", 1);
+        for (uint32_t k = 1; k < p->nnodes && !rc; k++) {
+            struct sl_op *op = wp->ops[k];
+            if (!op->ops->save)
+                continue;
+            off = ws->data.len;
+            rc = op->ops->save(op, &w->ctx, &ws->data, err);
+            if (!rc)
+                rc = sl_ckpt_wstate_add(ws, SL_CKPT_OP, i, k, off, err);
+        }
+    }
+    if (!rc)
+        rc = sl_sbuf_check(&ws->data, err);
+    if (!rc)
+        rc = sl_sbuf_check(&ws->summary, err);
+    if (rc && err->code == 0)
+        sl_error_set(err, rc, "worker %d: snapshot failed", w->id);
+    w->ck_rc = rc;
+    w->ck_done = e;
+    w->ck_epoch = 0;
+    w->ck_nbar = 0;
+    for (int i = 0; i < x->n; i++)
+        w->ck_blocked[i] = false;
+    atomic_store_explicit(&w->ck_ready, e, memory_order_release);
+}
+
+/* Restores this worker's pipelines from the state of the restored epoch. */
+int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    char what[256];
+    for (uint32_t i = 0; i < x->npipes; i++) {
+        struct sl_pipe *p = &x->pipes[i];
+        struct sl_wpipe *wp = &w->wp[i];
+        const char *table = p->nodes[0]->scan.table->name;
+        const struct sl_ckpt_block *b = sl_ckpt_wstate_find(ws, SL_CKPT_PIPE, i, 0);
+        struct sl_sread r;
+        snprintf(what, sizeof(what), "worker %d: pipeline %u (INSERT INTO %s)", w->id, i,
+                 p->sink->table->name);
+        if (!b)
+            return sl_error_set(err, SL_ECORRUPT, "%s: no state in the snapshot", what);
+        sl_sread_init(&r, ws->data.p + b->off, b->len, what);
+        uint8_t sd, fin;
+        int rc;
+        if ((rc = sl_sread_u8(&r, &sd, err)) || (rc = sl_sread_u8(&r, &fin, err)) ||
+            (rc = sl_sread_end(&r, err)))
+            return rc;
+        wp->source_done = sd != 0;
+        wp->finished = fin != 0;
+        b = sl_ckpt_wstate_find(ws, SL_CKPT_SOURCE, i, 0);
+        snprintf(what, sizeof(what), "worker %d: source table '%s'", w->id, table);
+        if (!b)
+            return sl_error_set(err, SL_ECORRUPT, "%s: no position in the snapshot", what);
+        sl_sread_init(&r, ws->data.p + b->off, b->len, what);
+        if ((rc = p->source->ops->restore(p->source, &w->ctx, &r, err)) ||
+            (rc = sl_sread_end(&r, err)))
+            return rc;
+        for (uint32_t k = 1; k < p->nnodes; k++) {
+            struct sl_op *op = wp->ops[k];
+            b = sl_ckpt_wstate_find(ws, SL_CKPT_OP, i, k);
+            snprintf(what, sizeof(what), "worker %d: pipeline %u operator %u (%s)", w->id, i, k,
+                     op->ops->name);
+            if (!op->ops->restore) {
+                if (b)
+                    return sl_error_set(err, SL_ECORRUPT, "%s: state for a stateless operator",
+                                        what);
+                continue;
+            }
+            if (!b)
+                return sl_error_set(err, SL_ECORRUPT, "%s: no state in the snapshot", what);
+            sl_sread_init(&r, ws->data.p + b->off, b->len, what);
+            if ((rc = op->ops->restore(op, &w->ctx, &r, err)) || (rc = sl_sread_end(&r, err)))
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- the checkpoint coordinator ------------------------------------------------------------ */
+
+
+/* ---- what state depends on ------------------------------------------------------------------
+ *
+ * A snapshot holds, per pipeline, its source's position, its sink's pending parts and one
+ * block per stateful operator, addressed by the node's index in the pipeline. It restores
+ * into a job whose pipelines have the same nodes at the same indexes, with the same state
+ * layouts: the layout text below says exactly that, one line per node, and nothing else -
+ * not the EXPLAIN text, so that a cosmetic change to EXPLAIN orphans no checkpoint, and a
+ * changed filter or projection above a window does not either (as in Flink, stateless
+ * operators may change). Its hash is the plan fingerprint in the manifest; the text itself
+ * goes there too, so that a refusal names the first line that differs.
+ *
+ *     pipeline 0 node 0: source 'datagen' (nexmark)
+ *     pipeline 0 node 1: watermark
+ *     pipeline 0 node 2: stateless
+ *     pipeline 0 node 3: window TUMBLE size 1000 slide 1000 offset 0
+ *     pipeline 0 node 4: window aggregation keys (BIGINT, TIMESTAMP(3), TIMESTAMP(3))
+ *                        aggregates (COUNT(*) BIGINT, MAX(BIGINT) BIGINT)
+ *     pipeline 0 node 5: sink 'auction_bids' (filesystem)
+ */
+
+static void sl_coordinator_type(struct sl_type t, FILE *f)
+{
+    char buf[64];
+    sl_type_format(t, buf, sizeof(buf));
+    fputs(buf, f);
+}
+
+static const char *const sl_coordinator_agg_names[] = {
+    [SL_AGG_COUNT_STAR] = "COUNT(*)", [SL_AGG_COUNT] = "COUNT", [SL_AGG_SUM] = "SUM",
+    [SL_AGG_MIN] = "MIN",             [SL_AGG_MAX] = "MAX",     [SL_AGG_AVG] = "AVG",
+};
+
+static const char *const sl_coordinator_window_names[] = {
+    [SL_WINDOW_TUMBLE] = "TUMBLE", [SL_WINDOW_HOP] = "HOP", [SL_WINDOW_CUMULATE] = "CUMULATE"};
+
+static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
+{
+    switch (n->kind) {
+    case SL_PLAN_SCAN:
+        fprintf(f, "source '%s' (%s)", n->scan.table->name, n->scan.table->connector);
+        break;
+    case SL_PLAN_SINK:
+        fprintf(f, "sink '%s' (%s)", n->sink.table->name, n->sink.table->connector);
+        break;
+    case SL_PLAN_WATERMARK:
+        fputs("watermark", f); /* per split: the largest rowtime; the bound may change */
+        break;
+    case SL_PLAN_WINDOW:
+        fprintf(f, "window %s size %lld slide %lld offset %lld",
+                sl_coordinator_window_names[n->window.kind], (long long)n->window.size_ms,
+                (long long)n->window.slide_ms, (long long)n->window.offset_ms);
+        break;
+    case SL_PLAN_AGG: {
+        const struct sl_rel *in = &n->input->out;
+        fputs(n->agg.window_start >= 0 ? "window aggregation keys (" : "aggregation keys (", f);
+        for (uint32_t k = 0; k < n->agg.nkeys; k++) {
+            fputs(k ? ", " : "", f);
+            sl_coordinator_type(in->cols[n->agg.keys[k]].type, f);
+        }
+        fputs(") aggregates (", f);
+        for (uint32_t k = 0; k < n->agg.naggs; k++) {
+            const struct sl_agg *a = &n->agg.aggs[k];
+            fprintf(f, "%s%s", k ? ", " : "", sl_coordinator_agg_names[a->fn]);
+            if (a->fn != SL_AGG_COUNT_STAR) {
+                fputs(a->distinct ? "(DISTINCT " : "(", f);
+                sl_coordinator_type(in->cols[a->col].type, f);
+                fputc(')', f);
+            }
+            fputc(' ', f);
+            sl_coordinator_type(a->type, f);
+        }
+        fputc(')', f);
+        break;
+    }
+    default: /* filter, projection, lookup join: no state across batches */
+        fputs("stateless", f);
+        break;
+    }
+}
+
+char *sl_coordinator_layout(const struct sl_job *job)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    for (uint32_t i = 0; i < job->ninserts; i++) {
+        const struct sl_plan *nodes[256];
+        uint32_t n = 0;
+        for (const struct sl_plan *p = job->inserts[i]; p && n < 256; p = p->input)
+            nodes[n++] = p;
+        for (uint32_t k = 0; k < n; k++) {
+            fprintf(f, "pipeline %u node %u: ", i, k);
+            sl_coordinator_node(nodes[n - 1 - k], f);
+            fputc('\n', f);
+        }
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static int sl_coordinator_dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One turn of the coordinator (the monitor thread): triggers epochs, and completes the one
+ * in flight once every worker took its snapshot: commit, sinks' commit, cleanup. 0, or an
+ * error that fails the run. */
+int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_error *err)
+{
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    double now = sl_exec_wall();
+    if (atomic_load(&x->ck_shutdown))
+        return 0; /* the final epoch committed: no other may start */
+    if (!cc->inflight) {
+        bool stopping = x->opts->stop && *x->opts->stop;
+        bool all_idle = true, all_ended = true;
+        for (int i = 0; i < x->n; i++) {
+            all_idle &= atomic_load(&x->workers[i].idle_done) != 0;
+            all_ended &= atomic_load(&x->workers[i].input_ended) != 0;
+        }
+        if (!all_idle && !stopping && now < cc->next_at)
+            return 0;
+        cc->inflight = ++cc->epoch;
+        cc->final = all_idle || stopping;
+        cc->ended = all_ended;
+        if (all_ended) /* every source ended: the job is finished, not merely stopped */
+            sl_ckpt_mark_finished(x->ck);
+        cc->t_trigger = now;
+        atomic_store_explicit(&x->ck_req, cc->inflight, memory_order_release);
+        sl_exec_wake_all(x);
+        return 0;
+    }
+    int rc = 0;
+    for (int i = 0; i < x->n; i++)
+        if (atomic_load_explicit(&x->workers[i].ck_ready, memory_order_acquire) != cc->inflight)
+            return 0;
+    double t_aligned = sl_exec_wall();
+    uint64_t e = cc->inflight;
+    for (int i = 0; i < x->n && !rc; i++)
+        if (x->workers[i].ck_rc) {
+            rc = x->workers[i].ck_rc;
+            sl_error_set(err, rc, "checkpoint %llu failed (nothing of it was committed): %s",
+                         (unsigned long long)e, x->workers[i].ck_err.msg);
+        }
+    struct sl_ckpt_stats st;
+    if (!rc)
+        rc = sl_ckpt_commit_epoch(x->ck, e, x->ck_states, &st, err);
+    if (!rc) {
+        /* committed: the sinks make the epoch's output visible */
+        for (uint32_t i = 0; i < x->npipes && !rc; i++)
+            if (x->pipes[i].sink->ops->commit)
+                rc = x->pipes[i].sink->ops->commit(x->pipes[i].sink, e, err);
+        if (rc) /* committed, but not visible yet: the restart's recover() finishes it */
+            return rc;
+        sl_crash_point("ckpt.after_sink_commit");
+        struct sl_error cerr;
+        if (sl_ckpt_cleanup(x->ck, &cerr) != 0 && o->log)
+            fprintf(o->log, "\nsluice: checkpoint cleanup: %s\n", cerr.msg);
+        sl_crash_point("ckpt.after_cleanup");
+        double t_end = sl_exec_wall();
+        if (cc->ndur == cc->capdur) {
+            uint32_t ncap = cc->capdur ? cc->capdur * 2 : 64;
+            double *nd = realloc(cc->dur, ncap * sizeof(*nd));
+            double *na = nd ? realloc(cc->align, ncap * sizeof(*na)) : NULL;
+            if (nd)
+                cc->dur = nd;
+            if (na)
+                cc->align = na;
+            if (nd && na)
+                cc->capdur = ncap;
+        }
+        if (cc->ndur < cc->capdur) {
+            cc->dur[cc->ndur] = (t_end - cc->t_trigger) * 1e3;
+            cc->align[cc->ndur++] = (t_aligned - cc->t_trigger) * 1e3;
+        }
+        cc->committed = e;
+        cc->ncommitted++;
+        cc->bytes = st.bytes;
+        cc->state_bytes = st.state_bytes;
+        cc->failed_in_row = 0;
+    } else {
+        cc->nfailed++;
+        if (rc == SL_EFENCED)
+            return rc; /* another process leads the job now: stop at once */
+        if (++cc->failed_in_row > o->tolerable_failures)
+            return rc;
+        /* tolerated; a failed final epoch is simply taken again */
+        if (o->log)
+            fprintf(o->log, "\nsluice: %s (tolerated: %d of %d in a row)\n", err->msg,
+                    cc->failed_in_row, o->tolerable_failures);
+        rc = 0;
+        cc->inflight = 0;
+        cc->next_at = sl_exec_wall() + cc->interval_s;
+        return 0;
+    }
+    cc->inflight = 0;
+    cc->next_at = sl_exec_wall() + cc->interval_s;
+    if (cc->final && !rc && cc->ended) {
+        /* the job is complete: later runs of it are refused rather than resumed */
+        rc = sl_ckpt_finish(x->ck, e, err);
+        if (rc)
+            return rc;
+        sl_crash_point("ckpt.after_finished");
+    }
+    if (cc->final && !rc) {
+        atomic_store(&x->ck_shutdown, 1);
+        sl_exec_wake_all(x);
+    }
+    return rc;
+}
+
+void sl_coordinator_summary(struct sl_coordinator *cc, struct sl_exec_summary *sum)
+{
+    sum->last_epoch = cc->committed;
+    sum->checkpoints = cc->ncommitted;
+    sum->checkpoints_failed = cc->nfailed;
+    sum->ckpt_bytes = cc->bytes;
+    sum->ckpt_state_bytes = cc->state_bytes;
+    if (cc->ndur) {
+        qsort(cc->dur, cc->ndur, sizeof(double), sl_coordinator_dbl_cmp);
+        qsort(cc->align, cc->ndur, sizeof(double), sl_coordinator_dbl_cmp);
+        sum->ckpt_p50_ms = cc->dur[cc->ndur / 2];
+        sum->ckpt_p99_ms = cc->dur[(cc->ndur * 99) / 100];
+        sum->ckpt_max_ms = cc->dur[cc->ndur - 1];
+        sum->ckpt_align_p50_ms = cc->align[cc->ndur / 2];
+    }
+}
+
+void sl_coordinator_free(struct sl_coordinator *cc)
+{
+    free(cc->dur);
+    free(cc->align);
+    cc->dur = cc->align = NULL;
+}

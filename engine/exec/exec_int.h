@@ -1,0 +1,163 @@
+/*
+ * engine/exec/exec_int.h - what the executor (exec.c, prefix sl_exec_) and the checkpoint
+ * coordinator (coordinator.c, prefix sl_coordinator_) share: the run, its workers and
+ * pipelines. Not for anything outside engine/exec/.
+ *
+ * THREADS: struct sl_worker belongs to its worker thread, except the fields marked
+ * _Atomic (read by the coordinator) and ck_state (handed over through ck_ready); struct
+ * sl_coordinator belongs to the run's monitor thread.
+ */
+#ifndef SL_ENGINE_EXEC_INT_H
+#define SL_ENGINE_EXEC_INT_H
+
+#include <hwloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "engine/conn/registry.h"
+#include "engine/core/ring.h"
+#include "engine/core/wake.h"
+#include "engine/exec/checkpoint.h"
+#include "engine/exec/exec.h"
+#include "engine/ops/operator.h"
+
+#define SL_RING_CAP 1024
+#define SL_MAX_SPLITS 4096
+
+/* A pipeline: one INSERT. */
+struct sl_pipe {
+    const struct sl_plan **nodes; /* scan first, sink last */
+    uint32_t nnodes;
+    struct sl_source *source;
+    struct sl_sink *sink;
+    struct sl_schema *scan_schema;
+    uint32_t tag_base; /* node i's operator has tag tag_base + i */
+    bool **need;       /* need[i][c]: column c of node i's output is read downstream */
+};
+
+/* A pipeline's instance on one worker. */
+struct sl_wpipe {
+    struct sl_op **ops;  /* index = node index; [0] (the scan) is NULL */
+    struct sl_op *first; /* the operator above the scan */
+    struct sl_op *wm;    /* the watermark operator, if the table has one */
+    struct sl_batch_pool *pool;
+    int64_t wake_ns;     /* the source's last hint: its next rows are due then (0: none) */
+    bool source_done;
+    bool finished; /* the sink's finish() ran on this worker */
+};
+
+/* Messages waiting for room in the ring to one worker. */
+struct sl_pending {
+    struct sl_msg *msgs;
+    uint32_t head, len, cap;
+};
+
+struct sl_worker {
+    struct sl_exec *exec;
+    int id;
+    pthread_t thread;
+    bool started;
+    struct sl_worker_ctx ctx;
+    struct sl_worker_stats stats;
+    struct sl_wpipe *wp;
+    struct sl_op **by_tag;
+    struct sl_pending *pending; /* per destination worker */
+    int rc;
+    struct sl_error err;
+    double end; /* wall time its loop ended (the summary's clock) */
+    _Atomic int done;
+    /* checkpoints (see "checkpoints" below) */
+    uint64_t ck_epoch;               /* the epoch being aligned; 0 when none */
+    uint64_t ck_done;                /* the last epoch this worker took its snapshot of */
+    bool *ck_blocked;                /* per sender: its barrier of ck_epoch arrived */
+    int ck_nbar;                     /* how many have */
+    struct sl_ckpt_wstate *ck_state; /* x->ck_states[id]: read by the coordinator */
+    int ck_rc;                       /* the snapshot's outcome, with ck_err */
+    struct sl_error ck_err;
+    _Atomic uint64_t ck_ready; /* ck_state holds this epoch's snapshot */
+    _Atomic int idle_done;     /* every pipeline finished: only barriers are left to serve */
+    _Atomic int input_ended;   /* every pipeline finished because its input ended (not a stop) */
+    double restored_at;        /* wall time its operators were built and restored */
+    struct sl_wake wake;       /* where it sleeps when idle (engine/core/wake.h) */
+    int64_t last_tick_ns;      /* the last idle-timeout watermark tick */
+};
+
+struct sl_exec {
+    const struct sl_job *job;
+    const struct sl_exec_opts *opts;
+    int n;
+    struct sl_pipe *pipes;
+    uint32_t npipes;
+    uint32_t ntags;
+    struct sl_worker *workers;
+    struct sl_ring **rings; /* rings[from * n + to] */
+    _Atomic int failed;
+    struct sl_connector_env env;
+    int64_t idle_ms;
+    hwloc_topology_t topo;
+    int ncores;
+    /* checkpoints: NULL ck when off */
+    struct sl_ckpt *ck;
+    struct sl_ckpt_wstate *ck_states; /* n entries */
+    _Atomic uint64_t ck_req;          /* the latest epoch the coordinator triggered */
+    _Atomic int ck_shutdown;          /* the final epoch committed: workers leave */
+};
+
+/* The checkpoint coordinator's state (the monitor thread's). */
+struct sl_coordinator {
+    uint64_t epoch;    /* the last epoch number used */
+    uint64_t inflight; /* the epoch triggered and not yet done, 0 when none */
+    bool final;        /* it is the last one: the workers leave after it */
+    bool ended;        /* ... because every source ended (the job is finished) */
+    double t_trigger, next_at, interval_s;
+    int failed_in_row;
+    uint64_t committed; /* the last committed epoch */
+    uint32_t ncommitted, nfailed;
+    double *dur, *align; /* ms per committed epoch */
+    uint32_t ndur, capdur;
+    uint64_t bytes, state_bytes;
+};
+
+/* ---- the executor, for the coordinator (exec.c) -------------------------------------------- */
+
+/* Runs a message from worker `from` through the operator it is for. */
+int sl_exec_dispatch(struct sl_worker *w, int from, struct sl_msg m, struct sl_error *err);
+/* Sends msg to worker `to` through the ring, or this worker's queue for it when full. */
+int sl_exec_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_error *err);
+/* Wakes every sleeping worker (a checkpoint request, the final epoch, a stop, a failure). */
+void sl_exec_wake_all(struct sl_exec *x);
+/* CLOCK_MONOTONIC seconds. */
+double sl_exec_wall(void);
+
+/* ---- checkpoints: the worker's side (coordinator.c, on the worker's thread) ------------- */
+
+/* Starts aligning epoch `epoch`: a barrier to every other worker, no more source polls. */
+int sl_coordinator_begin(struct sl_worker *w, uint64_t epoch, struct sl_error *err);
+/* The barrier of `epoch` from worker `from` arrived (starting the epoch if it had not). */
+int sl_coordinator_barrier(struct sl_worker *w, int from, uint64_t epoch, struct sl_error *err);
+/* Serves every message this worker sent itself before its cut. */
+int sl_coordinator_drain_self(struct sl_worker *w, struct sl_error *err);
+/* Every barrier is in: saves the worker's state of the epoch for the coordinator and goes
+ * on (the outcome is the coordinator's to judge, through ck_rc / ck_err). */
+void sl_coordinator_snapshot(struct sl_worker *w);
+/* Restores the worker's pipelines from the restored epoch's state, before its first poll. */
+int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
+                           struct sl_error *err);
+
+/* ---- checkpoints: the coordinator's side (coordinator.c, on the monitor thread) ---------- */
+
+/*
+ * What a checkpoint's state depends on, one line per plan node of every pipeline (see
+ * coordinator.c): a restore is refused, naming the first line that differs, when it
+ * changed. The caller frees the text. NULL when out of memory.
+ */
+char *sl_coordinator_layout(const struct sl_job *job);
+/* One turn: triggers epochs, and completes the one in flight once every worker took its
+ * snapshot (commit, the sinks' commit, cleanup). 0, or an error that fails the run. */
+int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_error *err);
+/* The checkpoint figures of the run into `sum`. */
+void sl_coordinator_summary(struct sl_coordinator *cc, struct sl_exec_summary *sum);
+/* Frees what the coordinator allocated (not cc itself). */
+void sl_coordinator_free(struct sl_coordinator *cc);
+
+#endif
