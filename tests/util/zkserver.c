@@ -137,8 +137,23 @@ static int sl_zkserver_spawn(struct sl_zkserver *zs, struct sl_error *err)
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
             zs->pid = 0;
-            return sl_error_set(err, SL_EIO, "zookeeper server exited at start-up (see %s)",
-                                log);
+            /* the log goes with the temporary directory: quote its end in the error */
+            char tail[1024] = "";
+            FILE *f = fopen(log, "r");
+            if (f) {
+                fseek(f, 0, SEEK_END);
+                long size = ftell(f);
+                fseek(f, size > (long)sizeof(tail) - 1 ? size - (long)sizeof(tail) + 1 : 0,
+                      SEEK_SET);
+                size_t n = fread(tail, 1, sizeof(tail) - 1, f);
+                tail[n] = 0;
+                fclose(f);
+            }
+            return sl_error_set(err,
+                                strstr(tail, "Address already in use") ? SL_EFULL : SL_EIO,
+                                "zookeeper server on port %d exited at start-up (status "
+                                "%d); the end of its log:\n%s",
+                                zs->port, WIFEXITED(status) ? WEXITSTATUS(status) : -1, tail);
         }
         if (sl_zkserver_ready(zs->port))
             return 0;
@@ -173,25 +188,33 @@ int sl_zkserver_start(struct sl_zkserver **out, struct sl_error *err)
         return sl_error_set(err, SL_EIO, "zookeeper server: mkdtemp in %s: %s", tmp,
                             strerror(e));
     }
-    zs->port = sl_zkserver_free_port();
-    snprintf(zs->address, sizeof(zs->address), "127.0.0.1:%d", zs->port);
-    char cfg[320];
-    snprintf(cfg, sizeof(cfg), "%s/zoo.cfg", zs->dir);
-    FILE *f = fopen(cfg, "w");
-    if (!f || zs->port < 0) {
-        if (f)
-            fclose(f);
-        sl_zkserver_free(zs);
-        return sl_error_set(err, SL_EIO, "zookeeper server: cannot write %s or find a port",
-                            cfg);
+    /* A free port is found by binding port 0 and closing it again, so another process may
+     * take it before the server binds it (tests start several servers at once): the server
+     * then exits with "Address already in use" (SL_EFULL above), and a new port is tried. */
+    int rc = SL_EIO;
+    for (int attempt = 0; attempt < 5; attempt++) {
+        zs->port = sl_zkserver_free_port();
+        snprintf(zs->address, sizeof(zs->address), "127.0.0.1:%d", zs->port);
+        char cfg[320];
+        snprintf(cfg, sizeof(cfg), "%s/zoo.cfg", zs->dir);
+        FILE *f = fopen(cfg, "w");
+        if (!f || zs->port < 0) {
+            if (f)
+                fclose(f);
+            sl_zkserver_free(zs);
+            return sl_error_set(err, SL_EIO, "zookeeper server: cannot write %s or find a port",
+                                cfg);
+        }
+        fprintf(f,
+                "tickTime=200\ndataDir=%s/data\nclientPort=%d\nclientPortAddress=127.0.0.1\n"
+                "minSessionTimeout=400\nmaxSessionTimeout=40000\nadmin.enableServer=false\n"
+                "4lw.commands.whitelist=srvr\n",
+                zs->dir, zs->port);
+        fclose(f);
+        rc = sl_zkserver_spawn(zs, err);
+        if (rc != SL_EFULL)
+            break;
     }
-    fprintf(f,
-            "tickTime=200\ndataDir=%s/data\nclientPort=%d\nclientPortAddress=127.0.0.1\n"
-            "minSessionTimeout=400\nmaxSessionTimeout=40000\nadmin.enableServer=false\n"
-            "4lw.commands.whitelist=srvr\n",
-            zs->dir, zs->port);
-    fclose(f);
-    int rc = sl_zkserver_spawn(zs, err);
     if (rc) {
         sl_zkserver_free(zs);
         return rc;
