@@ -12,6 +12,10 @@
  *     stop committing and exit with a clear message; the same command then resumes it;
  *   - two processes with the same job id: the second waits as a standby, takes over when
  *     the first is killed (SIGKILL) and finishes the job;
+ *   - commits whose answers or requests are lost (SLUICE_FAULT at coord/zk.h's fault
+ *     points), including the issue #11 path: the answer lost, the read-back and the
+ *     engine's own read failing too, so that the engine puts again with nothing settled -
+ *     never reported as another process's write, history intact;
  *   - `sluice checkpoints --zk` lists the committed epochs.
  * Skipped (with a message) when Java or the zookeeper package is missing.
  */
@@ -30,12 +34,15 @@
 
 #include "tests/util/testutil.h"
 
+#include "coord/commit.h"
+#include "coord/zk.h"
 #include "coord/zkserver.h"
 
 static struct sl_zkserver *g_zk;
 static char g_tmp[256];
 static const char *g_bin, *g_src;
 static char g_ref[512];
+static const char *g_fault; /* SLUICE_FAULT for the next spawn_run, or NULL */
 
 static void sleep_ms(int ms)
 {
@@ -88,6 +95,8 @@ static pid_t spawn_run(const char *dir, const char *job, bool ckpt)
     mkdir(dir, 0755);
     pid_t pid = fork();
     if (pid == 0) {
+        if (g_fault)
+            setenv("SLUICE_FAULT", g_fault, 1);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
@@ -324,6 +333,60 @@ static void test_two_processes(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void test_zk_lost_answers(void **state)
+{
+    (void)state;
+    NEED_ZK();
+    char d[400];
+    dir_for(d, sizeof(d), "lossy");
+    /* Every epoch is two puts, each one multi when nothing is lost. 3rd multi (PREPARED 2):
+     * answer lost, then the store's read-back and the engine's sl_commit_last both fail -
+     * the engine's next put has to settle it (the issue #11 path). 6th request (COMMITTED
+     * 3): lost before sending, settled inside the put (sent again). 8th answer (COMMITTED
+     * 4): lost and the read-back fails, settled by the engine's read, which must bring the
+     * history along. (zk.readback passes: 1, 2 and 3 for PREPARED 2, 4 for COMMITTED 3, 5
+     * for COMMITTED 4.) */
+    g_fault = "zk.multi_reply:ECONNRESET@3,zk.readback:ETIMEDOUT@1,zk.readback:ETIMEDOUT@2,"
+              "zk.multi_send:ECONNRESET@6,zk.multi_reply:ETIMEDOUT@8,zk.readback:ETIMEDOUT@5";
+    pid_t pid = spawn_run(d, "lossy", true);
+    g_fault = NULL;
+    int rc = wait_run(pid);
+    if (rc != 0 || log_has(d, "another process"))
+        print_log(d);
+    assert_int_equal(rc, 0);
+    assert_false(log_has(d, "another process"));
+    /* the engine saw both unknown outcomes and retried */
+    if (!log_has(d, "(PREPARED) outcome unknown") || !log_has(d, "(COMMITTED) outcome unknown"))
+        print_log(d);
+    assert_true(log_has(d, "(PREPARED) outcome unknown"));
+    assert_true(log_has(d, "(COMMITTED) outcome unknown"));
+    assert_true(log_has(d, "retrying (attempt 2)"));
+    check_output(d, "commits with lost answers");
+
+    /* the epoch node and the history agree: the newest SL_COMMIT_HISTORY epochs, in a row */
+    char addr[300], buf[SL_EPOCH_ENCODED_MAX + 1], want[64];
+    snprintf(addr, sizeof(addr), "%s/ckt", sl_zkserver_address(g_zk));
+    struct sl_zk *zk;
+    struct sl_error err;
+    assert_int_equal(sl_zk_open(addr, 5000, 5000, &zk, &err), 0);
+    size_t len, n;
+    struct sl_epoch_rec last;
+    assert_int_equal(sl_zk_get(zk, "/lossy/epoch", buf, sizeof(buf), &len, NULL, &err), 0);
+    assert_int_equal(sl_epoch_decode(buf, len, &last, NULL, &err), 0);
+    assert_int_equal(last.phase, SL_EPOCH_COMMITTED);
+    assert_true(last.epoch > SL_COMMIT_HISTORY);
+    char **names;
+    assert_int_equal(sl_zk_children(zk, "/lossy/history", &names, &n, &err), 0);
+    assert_int_equal(n, SL_COMMIT_HISTORY);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(want, sizeof(want), "e-%020lld",
+                 (long long)(last.epoch - SL_COMMIT_HISTORY + 1 + (int64_t)i));
+        assert_string_equal(names[i], want);
+    }
+    sl_zk_names_free(names, n);
+    sl_zk_close(zk);
+}
+
 /* ---- fixture ------------------------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -379,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_zk_unreachable),
         cmocka_unit_test(test_session_expiry),
         cmocka_unit_test(test_two_processes),
+        cmocka_unit_test(test_zk_lost_answers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
