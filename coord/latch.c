@@ -4,15 +4,16 @@
  * LOST CREATES (Curator's "protected mode"). A create that fails with connection loss may
  * still have created the node - under a sequence number this process never learned - and
  * one that was on its way may still land after the process looked. Each node's name
- * therefore carries a token, random per joining, in front of the sequence number:
- * "n-<16 hex>-0000000007". After a lost create the latch syncs, lists the directory and
- * adopts the node bearing its token (the lowest, should there be two) instead of creating
- * a second one; if none is there it creates again with the same token. The token and
- * "a create with it was lost" survive a failed call (the next sl_latch_acquire looks
- * first), and every later listing deletes a node with the token that is not the adopted
- * one - a late landing - so no orphan of this session ever sits in the line, where it
- * would block everyone behind it until the session ends. Nodes are ordered by the
- * sequence number after the last '-', which also orders names without a token.
+ * therefore carries a token, random per latch and session, in front of the sequence
+ * number: "n-<16 hex>-0000000007", so every node with the token is this latch's. After a
+ * lost create the latch syncs, lists the directory and adopts the node bearing its token
+ * (the lowest, should there be two) instead of creating a second one; if none is there it
+ * creates again. The token and "a create with it was lost" last as long as the session
+ * (through failed calls, releases and joins again), and every later listing, and the
+ * release, deletes a node with the token that is not the adopted one - a late landing -
+ * so no orphan of this session sits in the line, where it would block everyone behind it
+ * until the session ends. Nodes are ordered by the sequence number after the last '-',
+ * which also orders names without a token.
  */
 #include "coord/latch.h"
 
@@ -30,7 +31,7 @@ struct sl_latch {
     char dir[SL_ZK_PATH_MAX / 2];
     char node[SL_ZK_PATH_MAX]; /* "" before joining */
     char ident[128];           /* the node's data: "host pid session", for operators */
-    char token[24];            /* "n-<16 hex>-": this joining's name prefix; "" before */
+    char token[24];            /* "n-<16 hex>-": the name prefix in this session; "" before */
     bool lost;                 /* a create with `token` lost its answer: a node may exist */
     int64_t session;           /* the session that created node / token */
     bool leader;
@@ -144,7 +145,7 @@ static int sl_latch_join(struct sl_latch *l, double deadline, struct sl_error *e
 {
     int64_t session = sl_zk_session_id(l->zk);
     if (session != l->session || !l->token[0]) {
-        /* a new session: whatever the old one created went with it */
+        /* a new session: whatever the old one created went with it; a new token */
         l->session = session;
         sl_latch_new_token(l);
     }
@@ -295,9 +296,7 @@ int sl_latch_release(struct sl_latch *l, struct sl_error *err)
         if (rc)
             return rc;
     }
-    l->token[0] = '\0'; /* the next joining takes a fresh one */
-    l->lost = false;
-    return 0;
+    return 0; /* the token stays: a late landing is still recognised after joining again */
 }
 
 void sl_latch_free(struct sl_latch *l)

@@ -3,13 +3,13 @@
  *
  * HOW IT WORKS (ZooKeeper's leader-election recipe)
  * Each contender creates an ephemeral sequential node "<dir>/n-<16 hex>-<10 digits>" whose
- * data names it ("host pid session"); the hex is a token random per joining, by which a
- * create whose answer was lost is found again instead of being made twice (Curator's
- * protected mode; coord/latch.c). The contender with the lowest sequence number is the
- * leader. A
- * standby watches only its predecessor (the next lower node), so a leader's end wakes one
- * process, not the whole herd; when the predecessor goes, the standby lists the children
- * again (the predecessor may have been a standby that left, not the leader).
+ * data names it ("host pid session"); the hex is a token random per latch and session, by
+ * which a create whose answer was lost is found again instead of being made twice
+ * (Curator's protected mode; coord/latch.c). The contender with the lowest sequence number
+ * is the leader. A standby watches only its predecessor (the next lower node), so a
+ * leader's end wakes one process, not the whole herd; when the predecessor goes, the
+ * standby lists the children again (the predecessor may have been a standby that left, not
+ * the leader).
  *
  * The node is the leader's fencing token: the commit multi checks that it still exists
  * (coord/store_zk.c), so a leader whose session expired - its node deleted by the server -
