@@ -27,7 +27,9 @@
  *                  committing at once; the caller regains leadership (sl_commit_acquire) or
  *                  exits with the message
  *   SL_EZK_RETRY   ZooKeeper unreachable for longer than the store's patience; whether the
- *                  put happened is decided by the next sl_commit_last
+ *                  put happened is settled by the next sl_commit_last or sl_commit_put (the
+ *                  store remembers what it sent: a put that landed unseen is recognised as
+ *                  this process's own, never reported as another writer's)
  *   SL_ESTATE      a put that breaks the rules above; SL_EINVAL a malformed record
  *   SL_ECORRUPT    the stored record cannot be decoded
  *   SL_ETIMEOUT    sl_commit_acquire waited longer than asked

@@ -1,18 +1,28 @@
 /*
  * coord/latch.c - leader latch (see latch.h).
  *
- * A create that fails with connection loss may still have created the node: ZooKeeper's
- * recipe finds it again by a unique name part. Here the node's data names the process and
- * the session ("host pid session"), and after a lost create the latch lists the children and
- * adopts the one carrying its own session id, so a retry never leaves an orphan node that
- * would sit in the line ahead of everyone until the session ends.
+ * LOST CREATES (Curator's "protected mode"). A create that fails with connection loss may
+ * still have created the node - under a sequence number this process never learned - and
+ * one that was on its way may still land after the process looked. Each node's name
+ * therefore carries a token, random per latch and session, in front of the sequence
+ * number: "n-<16 hex>-0000000007", so every node with the token is this latch's. After a
+ * lost create the latch syncs, lists the directory and adopts the node bearing its token
+ * (the lowest, should there be two) instead of creating a second one; if none is there it
+ * creates again. The token and "a create with it was lost" last as long as the session
+ * (through failed calls, releases and joins again), and every later listing, and the
+ * release, deletes a node with the token that is not the adopted one - a late landing -
+ * so no orphan of this session sits in the line, where it would block everyone behind it
+ * until the session ends. Nodes are ordered by the sequence number after the last '-',
+ * which also orders names without a token.
  */
 #include "coord/latch.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,8 +30,10 @@ struct sl_latch {
     struct sl_zk *zk;
     char dir[SL_ZK_PATH_MAX / 2];
     char node[SL_ZK_PATH_MAX]; /* "" before joining */
-    char ident[128];           /* the node's data */
-    int64_t session;           /* the session that created node */
+    char ident[128];           /* the node's data: "host pid session", for operators */
+    char token[24];            /* "n-<16 hex>-": the name prefix in this session; "" before */
+    bool lost;                 /* a create with `token` lost its answer: a node may exist */
+    int64_t session;           /* the session that created node / token */
     bool leader;
 };
 
@@ -46,53 +58,123 @@ int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out,
     return 0;
 }
 
-/* Finds a child of the latch directory whose data is this session's ident (after a create
- * whose answer was lost). */
+/* A fresh token: 64 random bits (the clock, the pid and a counter if getrandom fails). */
+static void sl_latch_new_token(struct sl_latch *l)
+{
+    static _Atomic uint64_t counter;
+    uint64_t r;
+    if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        r = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^
+            (counter++ * 0x9E3779B97F4A7C15ull);
+    }
+    snprintf(l->token, sizeof(l->token), "n-%016" PRIx64 "-", r);
+    l->lost = false;
+}
+
+/* The sequence number of a latch node's name (the digits after the last '-'), -1 if none. */
+static long long sl_latch_seq(const char *name)
+{
+    const char *dash = strrchr(name, '-');
+    if (!dash || !dash[1])
+        return -1;
+    char *end;
+    long long v = strtoll(dash + 1, &end, 10);
+    return *end ? -1 : v;
+}
+
+static int sl_latch_cmp(const void *a, const void *b)
+{
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    long long sx = sl_latch_seq(x), sy = sl_latch_seq(y);
+    return sx != sy ? (sx < sy ? -1 : 1) : strcmp(x, y);
+}
+
+/* The children of the latch directory in line order; *names is the caller's. */
+static int sl_latch_list(struct sl_latch *l, char ***names, size_t *n, struct sl_error *err)
+{
+    int rc = sl_zk_children(l->zk, l->dir, names, n, err);
+    if (rc == 0)
+        qsort(*names, *n, sizeof(**names), sl_latch_cmp);
+    return rc;
+}
+
+/* Deletes every node in names[0..n) bearing this latch's token but `keep` (a create of it
+ * that landed late). SL_ENOTFOUND (gone already) is fine. */
+static int sl_latch_sweep(struct sl_latch *l, char **names, size_t n, const char *keep,
+                          struct sl_error *err)
+{
+    size_t tl = strlen(l->token);
+    for (size_t i = 0; tl > 0 && i < n; i++) {
+        if (strncmp(names[i], l->token, tl) != 0 || (keep && strcmp(names[i], keep) == 0))
+            continue;
+        char path[SL_ZK_PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s", l->dir, names[i]);
+        int rc = sl_zk_delete(l->zk, path, -1, err);
+        if (rc && rc != SL_ENOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+/* After a create whose answer was lost: syncs, lists the directory and adopts the first node
+ * bearing this latch's token (deleting any other), leaving node "" when there is none. */
 static int sl_latch_find_own(struct sl_latch *l, struct sl_error *err)
 {
     char **names;
     size_t n;
-    int rc = sl_zk_children(l->zk, l->dir, &names, &n, err);
+    int rc = sl_zk_sync(l->zk, l->dir, err);
+    if (rc == 0)
+        rc = sl_latch_list(l, &names, &n, err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < n && !l->node[0]; i++) {
-        char path[SL_ZK_PATH_MAX], data[sizeof(l->ident)];
-        size_t len;
-        snprintf(path, sizeof(path), "%s/%s", l->dir, names[i]);
-        if (sl_zk_get(l->zk, path, data, sizeof(data) - 1, &len, NULL, NULL) == 0) {
-            data[len] = '\0';
-            if (strcmp(data, l->ident) == 0)
-                strcpy(l->node, path);
+    size_t tl = strlen(l->token);
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(names[i], l->token, tl) == 0) {
+            snprintf(l->node, sizeof(l->node), "%s/%s", l->dir, names[i]);
+            rc = sl_latch_sweep(l, names, n, names[i], err);
+            break;
         }
     }
     sl_zk_names_free(names, n);
-    return 0;
+    return rc;
 }
 
 static int sl_latch_join(struct sl_latch *l, double deadline, struct sl_error *err)
 {
+    int64_t session = sl_zk_session_id(l->zk);
+    if (session != l->session || !l->token[0]) {
+        /* a new session: whatever the old one created went with it; a new token */
+        l->session = session;
+        sl_latch_new_token(l);
+    }
     char host[64] = "?";
     gethostname(host, sizeof(host) - 1);
     snprintf(l->ident, sizeof(l->ident), "%s %ld %016" PRIx64, host, (long)getpid(),
-             (uint64_t)sl_zk_session_id(l->zk));
+             (uint64_t)session);
     int rc = sl_zk_ensure(l->zk, l->dir, err);
     if (rc)
         return rc;
     char prefix[SL_ZK_PATH_MAX];
-    snprintf(prefix, sizeof(prefix), "%s/n-", l->dir);
-    l->session = sl_zk_session_id(l->zk);
+    snprintf(prefix, sizeof(prefix), "%s/%s", l->dir, l->token);
     for (;;) {
+        l->node[0] = '\0';
+        if (l->lost) { /* an earlier create with this token may have landed */
+            rc = sl_latch_find_own(l, err);
+            if (rc || l->node[0])
+                return rc;
+        }
         rc = sl_zk_create(l->zk, prefix, l->ident, strlen(l->ident),
                           SL_ZK_EPHEMERAL | SL_ZK_SEQUENTIAL, l->node, sizeof(l->node), err);
         if (rc != SL_EZK_RETRY)
             return rc;
         l->node[0] = '\0';
+        l->lost = true;
         double left = deadline - sl_latch_now();
-        rc = sl_zk_wait_connected(l->zk, left < 0 ? 0 : (int)(left * 1000), err);
+        rc = sl_zk_wait_connected(l->zk, left < 0 ? 0 : left > 1e6 ? -1 : (int)(left * 1000),
+                                  err);
         if (rc)
-            return rc;
-        rc = sl_latch_find_own(l, err);
-        if (rc || l->node[0])
             return rc;
     }
 }
@@ -115,7 +197,7 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
         uint64_t seen = sl_zk_events(l->zk);
         char **names;
         size_t n;
-        rc = sl_zk_children(l->zk, l->dir, &names, &n, err);
+        rc = sl_latch_list(l, &names, &n, err);
         if (rc == SL_EZK_RETRY) {
             double left = deadline - sl_latch_now();
             if (left <= 0)
@@ -129,11 +211,31 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
             l->node[0] = '\0';
         if (rc)
             return rc;
-        /* names are sorted and sequence numbers are zero-padded: the order is the line */
+        /* in sequence order: the line */
         size_t me = n;
         for (size_t i = 0; i < n; i++)
             if (strcmp(names[i], own) == 0)
                 me = i;
+        if (l->lost && me < n) {
+            /* a late landing of a lost create: out of the line, and look again */
+            size_t tl = strlen(l->token), dups = 0;
+            for (size_t i = 0; i < n; i++)
+                dups += i != me && strncmp(names[i], l->token, tl) == 0;
+            if (dups > 0) {
+                rc = sl_latch_sweep(l, names, n, own, err);
+                sl_zk_names_free(names, n);
+                if (rc == SL_EZK_RETRY) {
+                    double left = deadline - sl_latch_now();
+                    if (left <= 0)
+                        return sl_error_set(err, SL_ETIMEOUT, "latch %s: ZooKeeper unreachable",
+                                            l->dir);
+                    rc = sl_zk_wait_connected(l->zk, left > 1e6 ? -1 : (int)(left * 1000), err);
+                }
+                if (rc && rc != SL_EZK_RETRY)
+                    return rc;
+                continue;
+            }
+        }
         char pred[SL_ZK_PATH_MAX] = "";
         if (me < n && me > 0)
             snprintf(pred, sizeof(pred), "%s/%s", l->dir, names[me - 1]);
@@ -174,14 +276,27 @@ const char *sl_latch_node(const struct sl_latch *l) { return l->node; }
 int sl_latch_release(struct sl_latch *l, struct sl_error *err)
 {
     l->leader = false;
-    if (!l->node[0])
-        return 0;
-    int rc = sl_zk_delete(l->zk, l->node, -1, err);
-    if (rc == SL_ENOTFOUND)
-        rc = 0;
-    if (rc == 0)
+    int rc = 0;
+    if (l->node[0]) {
+        rc = sl_zk_delete(l->zk, l->node, -1, err);
+        if (rc == SL_ENOTFOUND)
+            rc = 0;
+        if (rc)
+            return rc;
         l->node[0] = '\0';
-    return rc;
+    }
+    if (l->lost && l->session == sl_zk_session_id(l->zk)) {
+        /* a lost create with this token may have landed unseen: leave none behind */
+        char **names;
+        size_t n;
+        if ((rc = sl_latch_list(l, &names, &n, err)) != 0)
+            return rc;
+        rc = sl_latch_sweep(l, names, n, NULL, err);
+        sl_zk_names_free(names, n);
+        if (rc)
+            return rc;
+    }
+    return 0; /* the token stays: a late landing is still recognised after joining again */
 }
 
 void sl_latch_free(struct sl_latch *l)

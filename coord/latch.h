@@ -2,11 +2,14 @@
  * coord/latch.h - a leader latch on ZooKeeper.
  *
  * HOW IT WORKS (ZooKeeper's leader-election recipe)
- * Each contender creates an ephemeral sequential node "<dir>/n-<10 digits>" whose data
- * names it ("host pid"). The contender with the lowest sequence number is the leader. A
- * standby watches only its predecessor (the next lower node), so a leader's end wakes one
- * process, not the whole herd; when the predecessor goes, the standby lists the children
- * again (the predecessor may have been a standby that left, not the leader).
+ * Each contender creates an ephemeral sequential node "<dir>/n-<16 hex>-<10 digits>" whose
+ * data names it ("host pid session"); the hex is a token random per latch and session, by
+ * which a create whose answer was lost is found again instead of being made twice
+ * (Curator's protected mode; coord/latch.c). The contender with the lowest sequence number
+ * is the leader. A standby watches only its predecessor (the next lower node), so a
+ * leader's end wakes one process, not the whole herd; when the predecessor goes, the
+ * standby lists the children again (the predecessor may have been a standby that left, not
+ * the leader).
  *
  * The node is the leader's fencing token: the commit multi checks that it still exists
  * (coord/store_zk.c), so a leader whose session expired - its node deleted by the server -
@@ -41,11 +44,12 @@ int sl_latch_acquire(struct sl_latch *latch, int timeout_ms, struct sl_error *er
 /* Whether the last sl_latch_acquire made this process the leader. */
 bool sl_latch_is_leader(const struct sl_latch *latch);
 
-/* This process's node ("<dir>/n-0000000003", under the chroot) or "" before joining;
- * owned by the latch. */
+/* This process's node ("<dir>/n-<token>-0000000003", under the chroot) or "" before
+ * joining; owned by the latch. */
 const char *sl_latch_node(const struct sl_latch *latch);
 
-/* Deletes this process's node (leaving the line or giving up leadership). */
+/* Deletes this process's node (leaving the line or giving up leadership), and any node a
+ * lost create of it left behind. */
 int sl_latch_release(struct sl_latch *latch, struct sl_error *err);
 
 /* Releases (ignoring errors) and frees; NULL is fine. */

@@ -5,6 +5,14 @@
  * of 1.5 KiB, and a rewrite plus rename is the one way to change a file atomically on
  * every filesystem. The cost is two fsyncs (file, directory) per put - the same durability
  * work ZooKeeper does for its transaction log.
+ *
+ * A RENAME THAT REPORTS FAILURE MAY HAVE HAPPENED: over NFS a retransmitted RENAME whose
+ * first copy succeeded answers ENOENT, and EIO leaves the journal's state open. So a failed
+ * rename reads `commit` back and compares it, byte for byte, with what was written: the
+ * same means the rename happened and the put goes on (the directory fsync); the previous
+ * content means it did not (SL_EIO, "not committed"); unreadable means the outcome is
+ * unknown (SL_EIO saying so). Fault points (engine/core/fault.h): file.rename - the rename fails
+ * without renaming; file.rename_reply - it renames, then reports the error.
  */
 #include "coord/store_file.h"
 
@@ -123,6 +131,54 @@ static int sl_fs_write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* Whether `commit` holds exactly buf[0..len): 1 yes, 0 no (or missing), -1 unreadable
+ * (errno set). */
+static int sl_fs_holds(const struct sl_file_store *fs, const char *buf, size_t len)
+{
+    int fd = open(fs->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    char *got = malloc(len + 1);
+    if (!got) {
+        close(fd);
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t n = 0;
+    ssize_t r = 0;
+    while (n <= len && (r = read(fd, got + n, len + 1 - n)) != 0) {
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        n += (size_t)r;
+    }
+    int e = errno;
+    close(fd);
+    int same = r < 0 ? -1 : n == len && memcmp(got, buf, len) == 0;
+    free(got);
+    errno = e;
+    return same;
+}
+
+/* rename(tmp, path), through the fault points file.rename and file.rename_reply. */
+static int sl_fs_rename(const struct sl_file_store *fs)
+{
+    int f = sl_fault_hit("file.rename");
+    if (f) {
+        errno = f < 0 ? -f : EIO;
+        return -1;
+    }
+    if (rename(fs->tmp, fs->path) != 0)
+        return -1;
+    f = sl_fault_hit("file.rename_reply");
+    if (f) {
+        errno = f < 0 ? -f : EIO;
+        return -1;
+    }
+    return 0;
+}
+
 /* Writes cur + hist[0..nhist) as the new `commit`, durably. */
 static int sl_fs_store(struct sl_file_store *fs, const struct sl_epoch_rec *cur,
                        const struct sl_epoch_rec *hist, size_t nhist, struct sl_error *err)
@@ -160,9 +216,30 @@ static int sl_fs_store(struct sl_file_store *fs, const struct sl_epoch_rec *cur,
     if (close(fd) != 0)
         goto fail;
     sl_crash_point("file.before_rename");
-    what = fs->path;
-    if (rename(fs->tmp, fs->path) != 0)
-        goto fail;
+    if (sl_fs_rename(fs) != 0) {
+        /* it may have happened all the same: read back and compare */
+        int e = errno;
+        int held = sl_fs_holds(fs, buf, len);
+        if (held == 0) {
+            rc = sl_error_set(err, SL_EIO,
+                              "%s: rename from %s: %s; the file still holds the previous "
+                              "record: epoch %" PRId64 " (%s) not committed",
+                              fs->path, fs->tmp, strerror(e), cur->epoch,
+                              sl_epoch_phase_name(cur->phase));
+            free(buf);
+            return rc;
+        }
+        if (held < 0) {
+            rc = sl_error_set(err, SL_EIO,
+                              "%s: rename from %s: %s, and the file cannot be read back (%s): "
+                              "whether epoch %" PRId64 " (%s) was committed is unknown",
+                              fs->path, fs->tmp, strerror(e), strerror(errno), cur->epoch,
+                              sl_epoch_phase_name(cur->phase));
+            free(buf);
+            return rc;
+        }
+        /* held == 1: renamed after all */
+    }
     sl_crash_point("file.after_rename");
     what = fs->dir;
     int dfd = open(fs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

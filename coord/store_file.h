@@ -18,9 +18,12 @@
  *
  * A PUT writes the whole file to commit.tmp, fsyncs it, renames it over `commit` and
  * fsyncs the directory: after a crash the file is either the old one or the new one,
- * whole. Crash points (engine/core/fault.h): file.before_write, file.before_rename,
- * file.after_rename. Errors: SL_EIO naming the file and the system's reason; SL_ECORRUPT
- * when `commit` fails its checksum or does not parse (never silently reset).
+ * whole. A rename that reports an error is checked by reading `commit` back: if it holds
+ * the new content the rename happened and the put succeeds. Crash points (engine/core/fault.h):
+ * file.before_write, file.before_rename, file.after_rename; fault points (engine/core/fault.h):
+ * file.rename, file.rename_reply. Errors: SL_EIO naming the file and the system's reason
+ * (and, for a failed rename, whether the record is in place); SL_ECORRUPT when `commit`
+ * fails its checksum or does not parse (never silently reset).
  */
 #ifndef SL_COORD_STORE_FILE_H
 #define SL_COORD_STORE_FILE_H

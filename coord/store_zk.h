@@ -2,7 +2,7 @@
  * coord/store_zk.h - the commit store on ZooKeeper (multi-process jobs and HA).
  *
  * LAYOUT under the chroot of `connect` (default "/sluice"), for job J:
- *   /J/latch/n-0000000007     ephemeral sequential: the leader latch (coord/latch.h)
+ *   /J/latch/n-<token>-0000000007  ephemeral sequential: the leader latch (coord/latch.h)
  *   /J/epoch                  the current epoch record (coord/commit.h text, < 1.5 KiB);
  *                             empty before the first put
  *   /J/history/e-<20 digits>  the last SL_COMMIT_HISTORY committed records, by epoch
@@ -16,17 +16,33 @@
  *
  * OUTCOMES of a put:
  *   applied                             0
- *   latch node gone / epoch node moved  SL_EFENCED (deposed: another process leads)
+ *   latch node gone                     SL_EFENCED (deposed: another process leads)
+ *   epoch node moved (BadVersion)       read back first (after a sync): if it holds this
+ *                                       process's own record - one it sent earlier whose
+ *                                       answer was lost, same nonce and all - that is
+ *                                       adopted (0, or the put goes on from there);
+ *                                       anything else is SL_EFENCED "another process
+ *                                       wrote it", naming the version and record found
  *   session expired                     SL_EFENCED: stop committing; whether the put
  *                                       landed is for the next leader's read to say
- *   connection lost                     unknown outcome: wait for the session to come
- *                                       back, sync, read /J/epoch back: the expected
- *                                       version + 1 with this record (same nonce and
- *                                       phase) means applied; the expected version means
- *                                       not applied, and the multi is sent again; anything
- *                                       else means another writer: SL_EFENCED
- *   ZooKeeper away beyond op_timeout_ms SL_EZK_RETRY (outcome unknown)
- * Crash points: zk.before_multi, zk.after_multi (engine/core/fault.h).
+ *   connection lost (outcome unknown)   the record is remembered as "maybe landed" - in
+ *                                       the store, across put calls - and settled by the
+ *                                       next read of /J/epoch (after the session is back
+ *                                       and a sync): still the expected version means not
+ *                                       landed yet, and the multi is sent again (a late
+ *                                       landing then meets BadVersion, above); one of
+ *                                       this process's remembered records at a later
+ *                                       version means landed; anything else, another
+ *                                       writer: SL_EFENCED
+ *   ZooKeeper away beyond op_timeout_ms SL_EZK_RETRY "outcome unknown": the caller may put
+ *                                       the same record again, or read (sl_commit_last):
+ *                                       either settles it as above, never as a foreign
+ *                                       write
+ *   history not as remembered           (NodeExists on e-N, NoNode on a trimmed entry) the
+ *                                       history is listed again and the put sent once more
+ * coord/store_zk.c explains why (WRITES OF UNKNOWN OUTCOME).
+ * Crash points: zk.before_multi, zk.after_multi (engine/core/fault.h). Fault point: zk.readback
+ * (the read that settles an unknown outcome fails; see store_zk.c), besides coord/zk.h's.
  */
 #ifndef SL_COORD_STORE_ZK_H
 #define SL_COORD_STORE_ZK_H

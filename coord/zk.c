@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/core/fault.h"
+
 struct sl_zk {
     zhandle_t *zh;
     char *hosts;  /* "host:port,..." without the chroot */
@@ -273,6 +275,29 @@ static int sl_zk_fail(struct sl_zk *zk, int zrc, const char *what, const char *p
                         zerror(zrc));
 }
 
+/* ---- fault points (zk.h: FAULT POINTS) ------------------------------------------------ */
+
+/* The ZooKeeper code a lost request or answer gets: ETIMEDOUT armed -> an operation
+ * timeout, anything else -> a connection loss. 0 when the point does not fire. */
+static int sl_zk_fault(const char *point)
+{
+    int f = sl_fault_hit(point);
+    if (f == 0)
+        return ZOK;
+    return f == -ETIMEDOUT ? ZOPERATIONTIMEOUT : ZCONNECTIONLOSS;
+}
+
+/* The error of a fired fault point: SL_EZK_RETRY, saying what ZooKeeper did. */
+static int sl_zk_fault_fail(struct sl_zk *zk, int zrc, const char *point, const char *what,
+                            const char *path, struct sl_error *err)
+{
+    int sent = strstr(point, "_reply") != NULL;
+    return sl_error_set(err, sl_zk_code(zrc), "zookeeper %s: %s %s: %s (fault point %s: %s)",
+                        zk->hosts, what, path, zerror(zrc), point,
+                        sent ? "the server answered, the answer was dropped"
+                             : "the request was never sent");
+}
+
 /* chroot + path into full[SL_ZK_PATH_MAX]; -1 when it does not fit or path is not absolute. */
 static int sl_zk_full(const struct sl_zk *zk, const char *path, char *full)
 {
@@ -327,8 +352,14 @@ int sl_zk_create(struct sl_zk *zk, const char *path, const void *data, size_t le
 {
     SL_ZK_FULL(zk, path, full, err);
     char made[SL_ZK_PATH_MAX];
-    int zrc = zoo_create(zk->zh, full, data, data ? (int)len : -1, &ZOO_OPEN_ACL_UNSAFE,
-                         sl_zk_mode(flags), made, sizeof(made));
+    int zrc = sl_zk_fault("zk.create_send");
+    if (zrc != ZOK)
+        return sl_zk_fault_fail(zk, zrc, "zk.create_send", "create", full, err);
+    zrc = zoo_create(zk->zh, full, data, data ? (int)len : -1, &ZOO_OPEN_ACL_UNSAFE,
+                     sl_zk_mode(flags), made, sizeof(made));
+    int lost = sl_zk_fault("zk.create_reply");
+    if (lost != ZOK)
+        return sl_zk_fault_fail(zk, lost, "zk.create_reply", "create", full, err);
     if (zrc != ZOK)
         return sl_zk_fail(zk, zrc, "create", full, err);
     if (out_path) {
@@ -514,8 +545,19 @@ int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed,
     }
     int rc = zk->hook ? zk->hook(zk->hook_ctx, "multi.before", 0) : 0;
     int zrc = ZOK;
-    if (rc == 0) {
+    const char *fault = NULL; /* the fault point that fired */
+    if (rc == 0 && (zrc = sl_zk_fault("zk.multi_send")) != ZOK) {
+        fault = "zk.multi_send";
+        rc = sl_zk_code(zrc);
+    } else if (rc == 0) {
+        /* zoo_multi is zoo_amulti plus a wait for its completion: when it returns, the
+         * server has answered (or the connection is gone) */
         zrc = zoo_multi(zk->zh, n, zops, res);
+        int lost = sl_zk_fault("zk.multi_reply");
+        if (lost != ZOK) {
+            fault = "zk.multi_reply";
+            zrc = lost;
+        }
         rc = sl_zk_code(zrc);
         if (zrc == ZOK) {
             for (int i = 0; i < n; i++)
@@ -541,6 +583,8 @@ int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed,
         rc = zk->hook(zk->hook_ctx, "multi.after", rc);
     if (rc == 0)
         return 0;
+    if (fault && rc == sl_zk_code(zrc))
+        return sl_zk_fault_fail(zk, zrc, fault, "multi at", full[0], err);
     if (*failed >= 0)
         return sl_zk_fail(zk, zrc, "multi, operation on", full[*failed], err);
     if (zrc == ZOK) /* a hook's answer */

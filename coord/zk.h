@@ -18,6 +18,25 @@
  * sl_zk_reopen starts a new session on the same object (ephemeral nodes of the old one are
  * gone).
  *
+ * SL_EZK_RETRY FROM A WRITE MEANS "OUTCOME UNKNOWN", never "not done": the request may have
+ * reached the server and been applied, with only the answer lost - and a request still on
+ * its way may even be applied after the caller has looked. A caller that retries a write
+ * must make the retry safe and read back before it concludes anything: a versioned set
+ * (the retry meets BadVersion when the first one landed: compare the node's content with
+ * what was sent), a sequential create found again by a unique token in its name
+ * (coord/latch.c), a create or delete whose NodeExists / NoNode may be its own earlier
+ * attempt (coord/store_zk.c). This wrapper never retries a write itself.
+ *
+ * FAULT POINTS (engine/core/fault.h; SLUICE_FAULT=point:ECONNRESET[@n], or sl_fault_set in tests):
+ *   zk.create_send, zk.multi_send     the request is lost before it is sent: SL_EZK_RETRY,
+ *                                     nothing reached the server
+ *   zk.create_reply, zk.multi_reply   the request is sent and the server's answer received
+ *                                     (it was applied or refused), then dropped: SL_EZK_RETRY
+ *                                     as if the connection had been lost just before the
+ *                                     answer arrived
+ * ECONNRESET reports a connection loss, ETIMEDOUT an operation timeout (both SL_EZK_RETRY);
+ * the message names the point. Each armed entry fires once, on its n-th pass.
+ *
  * ERRORS (ZooKeeper's code -> engine/core/error.h)
  *   ZCONNECTIONLOSS, ZOPERATIONTIMEOUT, ZTHROTTLEDOP, ZCLOSING     SL_EZK_RETRY
  *   ZSESSIONEXPIRED, ZSESSIONMOVED, ZINVALIDSTATE (expired handle) SL_EFENCED
@@ -83,7 +102,8 @@ void sl_zk_wait_event(struct sl_zk *zk, uint64_t seen, int timeout_ms);
 /* Creates every missing node of `path` (persistent, empty); existing ones are fine. */
 int sl_zk_ensure(struct sl_zk *zk, const char *path, struct sl_error *err);
 /* Creates `path` with data[0..len) and SL_ZK_* flags; the created path (with its sequence
- * number, without the chroot) into out_path[cap] when out_path is not NULL. */
+ * number, without the chroot) into out_path[cap] when out_path is not NULL. Fault points
+ * zk.create_send, zk.create_reply. */
 int sl_zk_create(struct sl_zk *zk, const char *path, const void *data, size_t len, int flags,
                  char *out_path, size_t cap, struct sl_error *err);
 /* Reads up to cap bytes of data into buf, the length into *len and the stat into *stat
@@ -123,7 +143,7 @@ struct sl_zk_op {
  * Runs ops[0..n) atomically (zoo_multi). 0 when all applied; else the first failing
  * operation's code, its index into *failed (-1 when the whole request failed, e.g. on
  * SL_EZK_RETRY: then whether it was applied is unknown). SL_ERANGE, before sending, when
- * the request would exceed SL_ZK_REQUEST_MAX.
+ * the request would exceed SL_ZK_REQUEST_MAX. Fault points zk.multi_send, zk.multi_reply.
  */
 int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed,
                 struct sl_error *err);

@@ -52,6 +52,8 @@ static const struct {
     {"ENOMEM", ENOMEM}, {"EPERM", EPERM},   {"EACCES", EACCES}, {"EBADF", EBADF},
     {"EINVAL", EINVAL}, {"EEXIST", EEXIST}, {"ENOENT", ENOENT}, {"ENOSYS", ENOSYS},
     {"EFBIG", EFBIG},   {"EINTR", EINTR},   {"EAGAIN", EAGAIN},
+    /* the network's: a ZooKeeper request or its answer lost (coord/zk.h) */
+    {"ECONNRESET", ECONNRESET}, {"ETIMEDOUT", ETIMEDOUT},
 };
 
 const char *sl_fault_errno_name(int e)

@@ -15,8 +15,8 @@
  *     SLUICE_CRASH_AT=snapshot.after_write@2             ... on the second hit
  *
  * An error is an errno name (EIO, ENOSPC, EDQUOT, EROFS, ENOMEM, EPERM, EACCES, EBADF,
- * EINVAL, EEXIST, ENOENT, ENOSYS, EFBIG, EINTR, EAGAIN) or SHORT (a write that transfers
- * only part of its bytes). Each armed entry fires once, on its N-th hit (default 1), and is
+ * EINVAL, EEXIST, ENOENT, ENOSYS, EFBIG, EINTR, EAGAIN; ECONNRESET and ETIMEDOUT for the
+ * ZooKeeper points of coord/zk.h) or SHORT (a write that transfers only part of its bytes). Each armed entry fires once, on its N-th hit (default 1), and is
  * then spent. Tests arm them through sl_fault_set() and sl_crash_set() instead; those
  * replace what the environment said. All functions are thread-safe.
  *

@@ -12,8 +12,15 @@
  *     stop committing and exit with a clear message; the same command then resumes it;
  *   - two processes with the same job id: the second waits as a standby, takes over when
  *     the first is killed (SIGKILL) and finishes the job;
+ *   - commits whose answers or requests are lost (SLUICE_FAULT at coord/zk.h's fault
+ *     points), including the issue #11 path: the answer lost, the read-back and the
+ *     engine's own read failing too, so that the engine puts again with nothing settled -
+ *     never reported as another process's write, history intact;
  *   - `sluice checkpoints --zk` lists the committed epochs.
- * Skipped (with a message) when Java or the zookeeper package is missing.
+ * Each fault is injected once the job has committed its first epoch (read from ZooKeeper),
+ * not after a fixed delay: on a loaded machine a delay let the fault hit the job's start-up
+ * (not connected yet) instead of a running job. Skipped (with a message) when Java or the
+ * zookeeper package is missing.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,12 +37,15 @@
 
 #include "tests/util/testutil.h"
 
+#include "coord/commit.h"
+#include "coord/zk.h"
 #include "tests/util/zkserver.h"
 
 static struct sl_zkserver *g_zk;
 static char g_tmp[256];
 static const char *g_bin, *g_src;
 static char g_ref[512];
+static const char *g_fault; /* SLUICE_FAULT for the next spawn_run, or NULL */
 
 static void sleep_ms(int ms)
 {
@@ -88,6 +98,8 @@ static pid_t spawn_run(const char *dir, const char *job, bool ckpt)
     mkdir(dir, 0755);
     pid_t pid = fork();
     if (pid == 0) {
+        if (g_fault)
+            setenv("SLUICE_FAULT", g_fault, 1);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
@@ -137,6 +149,61 @@ static bool log_has(const char *dir, const char *needle)
     if (f)
         fclose(f);
     return found;
+}
+
+/* Whether child `pid` has ended (it stays waitable for wait_run). */
+static bool child_ended(pid_t pid)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof(info));
+    return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
+/*
+ * Waits until job `job` (run by `pid`) has committed its first epoch - it is connected,
+ * leads and commits - so that a fault injected next hits a running job, not its start-up;
+ * a fixed sleep made that a race on a loaded machine. Up to 60 s; false (with the log
+ * printed) when the job ended or never committed.
+ */
+static bool wait_committed(const char *dir, const char *job, pid_t pid)
+{
+    char addr[300], path[128], buf[SL_EPOCH_ENCODED_MAX + 1];
+    snprintf(addr, sizeof(addr), "%s/ckt", sl_zkserver_address(g_zk));
+    snprintf(path, sizeof(path), "/%s/epoch", job);
+    struct sl_zk *zk;
+    struct sl_error err;
+    if (sl_zk_open(addr, 10000, 10000, &zk, &err) != 0) {
+        fprintf(stderr, "wait_committed: %s\n", err.msg);
+        return false;
+    }
+    bool ok = false;
+    for (int i = 0; i < 6000 && !ok && !child_ended(pid); i++) {
+        size_t len;
+        struct sl_epoch_rec rec;
+        ok = sl_zk_get(zk, path, buf, sizeof(buf), &len, NULL, &err) == 0 && len > 0 &&
+             sl_epoch_decode(buf, len, &rec, NULL, &err) == 0 && rec.phase == SL_EPOCH_COMMITTED;
+        if (!ok)
+            sleep_ms(10);
+    }
+    sl_zk_close(zk);
+    if (!ok) {
+        fprintf(stderr, "job '%s' did not commit a first epoch\n", job);
+        print_log(dir);
+    }
+    return ok;
+}
+
+/* Waits up to 60 s until the log of dir has `needle` (or child pid ended). */
+static bool wait_log(const char *dir, const char *needle, pid_t pid)
+{
+    for (int i = 0; i < 6000; i++) {
+        if (log_has(dir, needle))
+            return true;
+        if (child_ended(pid))
+            break;
+        sleep_ms(10);
+    }
+    return log_has(dir, needle);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -233,7 +300,7 @@ static void test_zk_restart(void **state)
     char d[400];
     dir_for(d, sizeof(d), "restart");
     pid_t pid = spawn_run(d, "restart", true);
-    sleep_ms(1200);
+    assert_true(wait_committed(d, "restart", pid));
     struct sl_error err;
     assert_int_equal(sl_zkserver_restart(g_zk, 0, &err), 0);
     int rc = wait_run(pid);
@@ -250,7 +317,7 @@ static void test_zk_unreachable(void **state)
     char d[400];
     dir_for(d, sizeof(d), "unreachable");
     pid_t pid = spawn_run(d, "unreachable", true);
-    sleep_ms(800);
+    assert_true(wait_committed(d, "unreachable", pid));
     sl_zkserver_stop(g_zk);
     sleep_ms(3000);
     struct sl_error err;
@@ -269,7 +336,7 @@ static void test_session_expiry(void **state)
     char d[400];
     dir_for(d, sizeof(d), "expiry");
     pid_t pid = spawn_run(d, "expiry", true);
-    sleep_ms(1000);
+    assert_true(wait_committed(d, "expiry", pid));
     kill(pid, SIGSTOP); /* a stall longer than the session: the server expires it */
     sleep_ms(4000);
     kill(pid, SIGCONT);
@@ -299,9 +366,10 @@ static void test_two_processes(void **state)
     char d[400];
     dir_for(d, sizeof(d), "two");
     pid_t a = spawn_run(d, "two", true);
-    sleep_ms(1200);
+    assert_true(wait_committed(d, "two", a)); /* A leads */
     pid_t b = spawn_run(d, "two", true);
-    sleep_ms(1200);
+    if (!wait_log(d, "waiting as a standby", b))
+        print_log(d);
     assert_true(log_has(d, "waiting as a standby"));
     kill(a, SIGKILL);
     assert_int_equal(wait_run(a), 128 + SIGKILL);
@@ -322,6 +390,60 @@ static void test_two_processes(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof(cmd), "grep -q 'COMMITTED' %s/list && grep -q 'datagen:' %s/list", d, d);
     assert_int_equal(system(cmd), 0);
+}
+
+static void test_zk_lost_answers(void **state)
+{
+    (void)state;
+    NEED_ZK();
+    char d[400];
+    dir_for(d, sizeof(d), "lossy");
+    /* Every epoch is two puts, each one multi when nothing is lost. 3rd multi (PREPARED 2):
+     * answer lost, then the store's read-back and the engine's sl_commit_last both fail -
+     * the engine's next put has to settle it (the issue #11 path). 4th (COMMITTED 2):
+     * answer lost and the read-back fails, settled by the engine's read, which must bring
+     * the history along. 5th request (PREPARED 3): lost before sending, settled inside the
+     * put (sent again). zk.readback passes: 1, 2, 3 for PREPARED 2; 4, 5 for COMMITTED 2. */
+    g_fault = "zk.multi_reply:ECONNRESET@3,zk.readback:ETIMEDOUT@1,zk.readback:ETIMEDOUT@2,"
+              "zk.multi_reply:ETIMEDOUT@4,zk.readback:ETIMEDOUT@4,zk.multi_send:ECONNRESET@5";
+    pid_t pid = spawn_run(d, "lossy", true);
+    g_fault = NULL;
+    int rc = wait_run(pid);
+    if (rc != 0 || log_has(d, "another process"))
+        print_log(d);
+    assert_int_equal(rc, 0);
+    assert_false(log_has(d, "another process"));
+    /* the engine saw both unknown outcomes and retried */
+    if (!log_has(d, "(PREPARED) outcome unknown") || !log_has(d, "(COMMITTED) outcome unknown"))
+        print_log(d);
+    assert_true(log_has(d, "(PREPARED) outcome unknown"));
+    assert_true(log_has(d, "(COMMITTED) outcome unknown"));
+    assert_true(log_has(d, "retrying (attempt 2)"));
+    check_output(d, "commits with lost answers");
+
+    /* the epoch node and the history agree: the newest epochs (up to SL_COMMIT_HISTORY) in
+     * a row, ending with the current one */
+    char addr[300], buf[SL_EPOCH_ENCODED_MAX + 1], want[64];
+    snprintf(addr, sizeof(addr), "%s/ckt", sl_zkserver_address(g_zk));
+    struct sl_zk *zk;
+    struct sl_error err;
+    assert_int_equal(sl_zk_open(addr, 5000, 5000, &zk, &err), 0);
+    size_t len, n;
+    struct sl_epoch_rec last;
+    assert_int_equal(sl_zk_get(zk, "/lossy/epoch", buf, sizeof(buf), &len, NULL, &err), 0);
+    assert_int_equal(sl_epoch_decode(buf, len, &last, NULL, &err), 0);
+    assert_int_equal(last.phase, SL_EPOCH_COMMITTED);
+    assert_true(last.epoch >= 3); /* every fault above was reached */
+    int64_t k = last.epoch < SL_COMMIT_HISTORY ? last.epoch : SL_COMMIT_HISTORY;
+    char **names;
+    assert_int_equal(sl_zk_children(zk, "/lossy/history", &names, &n, &err), 0);
+    assert_int_equal(n, (size_t)k);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(want, sizeof(want), "e-%020lld", (long long)(last.epoch - k + 1 + (int64_t)i));
+        assert_string_equal(names[i], want);
+    }
+    sl_zk_names_free(names, n);
+    sl_zk_close(zk);
 }
 
 /* ---- fixture ------------------------------------------------------------------------------- */
@@ -379,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_zk_unreachable),
         cmocka_unit_test(test_session_expiry),
         cmocka_unit_test(test_two_processes),
+        cmocka_unit_test(test_zk_lost_answers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

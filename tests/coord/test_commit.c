@@ -422,6 +422,59 @@ static void test_file_standby(void **state)
     assert_int_equal(sl_file_store_new("", &b, &err), SL_EINVAL);
 }
 
+/* A rename that reports an error, 50 epochs: on odd puts it renamed all the same (read
+ * back: committed, 0), on even ones it did not (SL_EIO "not committed", the previous record
+ * stands, and the caller's retry commits it). */
+static void test_file_rename_ambiguous(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/rename", g_dir);
+    struct sl_commit_store *s, *reader;
+    struct sl_error err;
+    struct sl_epoch_rec last, prev = {0};
+    check_ok(sl_file_store_new(dir, &s, &err), &err);
+    check_ok(sl_file_store_new(dir, &reader, &err), &err);
+    check_ok(sl_commit_acquire(s, 1000, &err), &err);
+    int k = 0;
+    for (int64_t e = 1; e <= 50; e++) {
+        struct sl_epoch_rec p = rec_make(e, SL_EPOCH_PREPARED, (uint64_t)e * 10 + 3), c = p;
+        c.phase = SL_EPOCH_COMMITTED;
+        const struct sl_epoch_rec *puts[2] = {&p, &c};
+        for (int i = 0; i < 2; i++, k++) {
+            bool happened = k % 2 == 0;
+            check_ok(sl_fault_set(happened ? "file.rename_reply:ENOENT" : "file.rename:EIO", &err),
+                     &err);
+            int rc = sl_commit_put(s, puts[i], &err);
+            assert_int_equal(sl_fault_hits(happened ? "file.rename_reply" : "file.rename"), 1);
+            check_ok(sl_fault_set(NULL, &err), &err);
+            if (happened) {
+                check_ok(rc, &err);
+            } else {
+                assert_int_equal(rc, SL_EIO);
+                assert_non_null(strstr(err.msg, "not committed"));
+                check_ok(sl_commit_last(reader, &last, &err), &err);
+                assert_true(sl_epoch_equal(&last, &prev)); /* the previous record stands */
+                check_ok(sl_commit_put(s, puts[i], &err), &err); /* the caller's retry */
+            }
+            check_ok(sl_commit_last(reader, &last, &err), &err);
+            assert_true(sl_epoch_equal(&last, puts[i]));
+            prev = *puts[i];
+        }
+    }
+    struct sl_epoch_rec hist[SL_COMMIT_HISTORY];
+    size_t n;
+    check_ok(sl_commit_history(reader, hist, SL_COMMIT_HISTORY, &n, &err), &err);
+    assert_int_equal(n, SL_COMMIT_HISTORY);
+    for (size_t i = 0; i < n; i++) {
+        int64_t e = 50 - (int64_t)i;
+        struct sl_epoch_rec want = rec_make(e, SL_EPOCH_COMMITTED, (uint64_t)e * 10 + 3);
+        assert_true(sl_epoch_equal(&hist[i], &want));
+    }
+    sl_commit_free(reader);
+    sl_commit_free(s);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -462,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_file_crash_after_rename),
         cmocka_unit_test(test_file_corrupt),
         cmocka_unit_test(test_file_standby),
+        cmocka_unit_test(test_file_rename_ambiguous),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
