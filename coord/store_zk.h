@@ -54,11 +54,13 @@ struct sl_zk_store_config {
     const char *connect; /* "host:port[,host:port][/chroot]" */
     const char *job;     /* job id: letters, digits, '.', '_', '-' */
     int session_ms;      /* ZooKeeper session timeout; 0 means 10000 */
+    int connect_ms;      /* patience for the first connection; 0 means 15000 (Flink's
+                          * high-availability.zookeeper.client.connection-timeout) */
     int op_timeout_ms;   /* patience for a lost connection during a put or read; 0 means
                           * session_ms */
 };
 
-/* Connects (waiting up to op_timeout_ms for the first session) and makes the store; *out
+/* Connects (waiting up to connect_ms for the first session) and makes the store; *out
  * is the caller's (sl_commit_free). Not the leader yet: sl_commit_acquire. */
 int sl_zk_store_new(const struct sl_zk_store_config *cfg, struct sl_commit_store **out,
                     struct sl_error *err);

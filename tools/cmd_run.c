@@ -62,7 +62,9 @@ static const char sl_run_usage[] =
     "'execution.checkpointing.tolerable-failed-checkpoints' (default 0: a failed epoch\n"
     "fails the run), 'sluice.checkpoint.full-every' (a full snapshot every N epochs,\n"
     "incremental in between; default 10), 'high-availability.zookeeper.client.session-\n"
-    "timeout' (default 10 s). `sluice checkpoints` lists committed epochs.\n"
+    "timeout' (default 10 s), 'high-availability.zookeeper.client.connection-timeout'\n"
+    "(the first connection's patience, default 15 s). `sluice checkpoints` lists\n"
+    "committed epochs.\n"
     "\n"
     "Event time: SET 'table.exec.source.idle-timeout' = '5 s' lets an idle split stop\n"
     "holding the watermark back (default: never, as in Flink).\n";
@@ -391,6 +393,17 @@ int sl_cmd_run(int argc, char **argv)
                 goto out;
             }
             ck.zk_session_ms = (int)ms;
+        }
+        if ((v = sl_job_setting(job, "high-availability.zookeeper.client.connection-timeout"))) {
+            int64_t ms = sl_setting_duration_ms(v);
+            if (ms < 100 || ms > 600000) {
+                fprintf(stderr, "sluice run: SET 'high-availability.zookeeper.client."
+                                "connection-timeout' = '%s': a duration from 100 ms to 10 min\n",
+                        v);
+                status = 2;
+                goto out;
+            }
+            ck.zk_connect_ms = (int)ms;
         }
         if (ck.keep < 1 || ck.tolerable_failures < 0 || ck.full_every < 1) {
             fprintf(stderr, "sluice run: a checkpoint setting out of range (num-retained >= 1, "

@@ -278,7 +278,10 @@ static int sl_ckpt_store_open(const struct sl_ckpt_opts *o, const char *dir,
 {
     if (o->zk) {
         struct sl_zk_store_config cfg = {
-            .connect = o->zk, .job = o->job, .session_ms = o->zk_session_ms};
+            .connect = o->zk,
+            .job = o->job,
+            .session_ms = o->zk_session_ms,
+            .connect_ms = o->zk_connect_ms};
         return sl_zk_store_new(&cfg, out, err);
     }
     return sl_file_store_new(dir, out, err);

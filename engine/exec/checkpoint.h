@@ -65,6 +65,7 @@ struct sl_ckpt_opts {
     const char *job;        /* required: letters, digits, '.', '_', '-'; at most 32 bytes */
     const char *zk;         /* "host:port[,host:port][/chroot]", or NULL: the file store */
     int zk_session_ms;      /* ZooKeeper session timeout (0: 10000) */
+    int zk_connect_ms;      /* patience for the first ZooKeeper connection (0: 15000) */
     int64_t interval_ms;    /* between the end of one epoch and the trigger of the next */
     int keep;               /* committed epochs whose files are kept (>= 1) */
     int full_every;         /* a full snapshot every this many epochs (1: always full) */
