@@ -33,14 +33,6 @@
 #include "coord/zk.h"
 #include "tests/util/zkserver.h"
 
-#ifdef SL_SANITIZE
-/* libzookeeper-mt 3.8.0 does not free the per-operation completion entries that zoo_amulti
- * allocates (168 bytes each) when the multi is lost with the connection - which the restart
- * tests make happen on purpose. The leak is inside the library, once per lost multi; it is
- * suppressed by that frame only, so a leak of sluice's own still fails the test. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) { return "leak:zoo_amulti\n"; }
-#endif
 
 static struct sl_zkserver *g_zk;
 static const char *g_addr;
