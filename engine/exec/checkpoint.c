@@ -418,8 +418,8 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
         rc = sl_error_set(err, SL_EFINISHED,
                           "job '%s' (state in %s) already finished: its last epoch %" PRIu64
                           "%s ended the bounded input, so there is nothing to resume. "
-                          "Run with --restart to start it anew (its checkpoints are "
-                          "replaced), or give it a new --job",
+                          "Run with --restart to start it anew (nothing is restored; "
+                          "its epochs are numbered on), or give it a new --job",
                           c->o.job, c->dir, m.epoch, when);
         goto out;
     }
