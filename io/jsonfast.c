@@ -250,11 +250,6 @@ void sl_jsonfast_free(struct sl_jsonfast *f)
     free(f);
 }
 
-sl_simd_level sl_jsonfast_level(const struct sl_jsonfast *f)
-{
-    return f->level;
-}
-
 /* One record's walk. Every helper returns false to give up (fall back). */
 struct jf_ctx {
     struct sl_jsonfast *f;

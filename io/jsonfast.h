@@ -50,9 +50,6 @@ void sl_jsonfast_free(struct sl_jsonfast *fast);
 int sl_jsonfast_row(struct sl_jsonfast *fast, const char *data, size_t len, struct sl_batch *b,
                     uint32_t row);
 
-/* The SIMD level the decoder runs at. */
-sl_simd_level sl_jsonfast_level(const struct sl_jsonfast *fast);
-
 /*
  * Internals exposed for the tests, at a given level (lowered to what the CPU supports):
  * the first byte in [p, end) that is '"', '\\' or below 0x20, or end; `begin` <= p is

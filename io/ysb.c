@@ -167,11 +167,6 @@ void sl_ysb_gen_free(struct sl_ysb_gen *gen)
     free(gen);
 }
 
-const struct sl_ysb_config *sl_ysb_gen_config(const struct sl_ysb_gen *gen)
-{
-    return &gen->cfg;
-}
-
 const char *sl_ysb_campaign_id(const struct sl_ysb_gen *gen, int32_t campaign)
 {
     return gen->campaigns + (size_t)campaign * SL_YSB_UUID_LEN;

@@ -84,7 +84,6 @@ struct sl_ysb_gen;
 int sl_ysb_gen_new(const struct sl_ysb_config *cfg, struct sl_ysb_gen **out,
                    struct sl_error *err);
 void sl_ysb_gen_free(struct sl_ysb_gen *gen);
-const struct sl_ysb_config *sl_ysb_gen_config(const struct sl_ysb_gen *gen);
 
 /* Campaign i's id and ad i's id (SL_YSB_UUID_LEN bytes, owned by the generator). */
 const char *sl_ysb_campaign_id(const struct sl_ysb_gen *gen, int32_t campaign);

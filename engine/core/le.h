@@ -19,13 +19,6 @@
 #define SL_LE_NATIVE 0
 #endif
 
-static inline void sl_le_put16(void *dst, uint16_t v)
-{
-    unsigned char *p = dst;
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-}
-
 static inline void sl_le_put32(void *dst, uint32_t v)
 {
 #if SL_LE_NATIVE
@@ -46,12 +39,6 @@ static inline void sl_le_put64(void *dst, uint64_t v)
     for (int i = 0; i < 8; i++)
         p[i] = (unsigned char)(v >> (8 * i));
 #endif
-}
-
-static inline uint16_t sl_le_get16(const void *src)
-{
-    const unsigned char *p = src;
-    return (uint16_t)(p[0] | p[1] << 8);
 }
 
 static inline uint32_t sl_le_get32(const void *src)

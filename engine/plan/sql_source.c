@@ -123,12 +123,6 @@ static size_t sl_exp_to_orig(const struct sl_sql_source *src, size_t pos)
     return (size_t)((ptrdiff_t)pos + delta);
 }
 
-void sl_sql_source_position(const struct sl_sql_source *src, size_t pos, uint32_t *line,
-                            uint32_t *col)
-{
-    sl_orig_position(src, sl_exp_to_orig(src, pos), line, col);
-}
-
 const char *sl_sql_source_path_at(const struct sl_sql_source *src, size_t pos)
 {
     return sl_orig_seg(src, sl_exp_to_orig(src, pos))->path;
@@ -276,7 +270,6 @@ void sl_sql_source_free(struct sl_sql_source *src)
 
 const char *sl_sql_source_text(const struct sl_sql_source *src) { return src->text; }
 size_t sl_sql_source_len(const struct sl_sql_source *src) { return src->len; }
-const char *sl_sql_source_path(const struct sl_sql_source *src) { return src->path; }
 
 /* ---- tokens -------------------------------------------------------------------------------- */
 

@@ -59,12 +59,8 @@ struct sl_sql_source *sl_sql_source_new_multi(const struct sl_sql_input *in, siz
 /* The expanded text (NUL-terminated) and its length. */
 const char *sl_sql_source_text(const struct sl_sql_source *src);
 size_t sl_sql_source_len(const struct sl_sql_source *src);
-const char *sl_sql_source_path(const struct sl_sql_source *src);
 
-/* Line and column (both from 1) in the original file of byte `pos` of the expanded text;
- * the file's path, if `path` is not NULL. */
-void sl_sql_source_position(const struct sl_sql_source *src, size_t pos, uint32_t *line,
-                            uint32_t *col);
+/* The path of the file that byte `pos` of the expanded text came from. */
 const char *sl_sql_source_path_at(const struct sl_sql_source *src, size_t pos);
 
 /*
