@@ -96,17 +96,3 @@ uint32_t sl_test_fill_sel(sl_sel_t *sel, uint32_t rows, unsigned keep_pct, uint6
             sel[k++] = i;
     return k;
 }
-
-#ifdef SL_SANITIZE
-/* libzookeeper-mt 3.8.0 does not free the completion entries of a request that is lost with
- * its connection or its session (zoo_amulti's per-operation results, 168 bytes each; the
- * completion of an asynchronous create or sync): the restart, unreachable, expiry and
- * lost-answer tests make that happen on purpose. The leaks are inside the library, whose
- * Debian build has no symbols for its internal frames, so they are suppressed by the
- * library's name; a leak of sluice's own memory has no frame of it and still fails. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:zoo_amulti\nleak:libzookeeper_mt.so\n";
-}
-#endif
