@@ -778,6 +778,7 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
     double t0 = sl_ckpt_now();
     bool full = c->last_full == 0 || epoch - c->last_full >= (uint64_t)c->o.full_every;
     struct sl_sbuf man, offs;
+    bool putting = false;
     sl_sbuf_init(&man);
     sl_sbuf_init(&offs);
     struct sl_ckpt_prev *next = calloc((size_t)c->nworkers, sizeof(*next));
@@ -869,6 +870,7 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
     memcpy(rec.offsets, offs.len ? (const char *)offs.p : "-", offs.len ? ol : 1);
     if (offs.len > ol) /* the manifest has them all */
         memcpy(rec.offsets + ol - 3, "...", 3);
+    putting = true; /* from here a failure may leave the record in the store */
     if ((rc = sl_ckpt_put(c, &rec, err)))
         goto out;
     sl_crash_point("ckpt.after_prepared");
@@ -897,8 +899,16 @@ out:
     sl_sbuf_free(&lines);
     if (rc && rc != SL_EFENCED) {
         struct sl_error e2;
-        sl_error_set(&e2, rc, "checkpoint %" PRIu64 " failed (nothing of it was committed): %s",
-                     epoch, err->msg);
+        if (putting) /* e.g. a file store whose directory fsync failed after the rename */
+            sl_error_set(&e2, rc,
+                         "checkpoint %" PRIu64 " failed while its record was written (it "
+                         "counts only if the record reached the store: the next start "
+                         "settles it, and its files are kept until a later epoch commits): %s",
+                         epoch, err->msg);
+        else
+            sl_error_set(&e2, rc,
+                         "checkpoint %" PRIu64 " failed (nothing of it was committed): %s",
+                         epoch, err->msg);
         *err = e2;
     }
     return rc;
