@@ -1828,6 +1828,110 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
     return 0;
 }
 
+
+/* ---- filter pushdown ------------------------------------------------------------------------
+ *
+ * WHERE is bound above the FROM clause, so a filter on the stream's own columns ends up
+ * above a lookup join (which joins every row and then drops most of them again) and above
+ * a window table function (which replicates HOP rows before the filter drops them). Both
+ * keep their input's columns as the first columns of their output, unchanged, so a
+ * conjunct that reads only those columns means the same below them: it moves down, as
+ * Flink's planner pushes filters. Through a LEFT lookup join this holds too (the left
+ * row's columns are the same whether or not it matched). Not through a watermark: which
+ * rows advance event time must not change.
+ */
+
+/* The largest input column an expression reads (-1: none). */
+static int sl_b_max_col(const struct sl_expr *e)
+{
+    if (e->kind == SL_EXPR_COL)
+        return e->col;
+    int m = -1;
+    for (uint32_t i = 0; i < e->nargs; i++) {
+        int c = sl_b_max_col(e->args[i]);
+        if (c > m)
+            m = c;
+    }
+    return m;
+}
+
+/* The conjuncts of `e` (an AND tree) into out[]; their count (at most cap: the rest stay
+ * together in the last). */
+static uint32_t sl_b_conjuncts(struct sl_expr *e, struct sl_expr **out, uint32_t cap)
+{
+    if (e->kind == SL_EXPR_CALL && e->fn == SL_FN_AND && e->nargs == 2 && cap >= 2) {
+        uint32_t n = sl_b_conjuncts(e->args[0], out, cap - 1);
+        return n + sl_b_conjuncts(e->args[1], out + n, cap - n);
+    }
+    out[0] = e;
+    return 1;
+}
+
+/* AND of e[0..n), or NULL for none. */
+static struct sl_expr *sl_b_and(struct sl_binder *b, struct sl_expr **e, uint32_t n)
+{
+    if (n == 0)
+        return NULL;
+    struct sl_expr *acc = e[0];
+    for (uint32_t i = 1; i < n; i++) {
+        struct sl_expr *x = sl_b_alloc(b, sizeof(*x));
+        struct sl_expr **args = sl_b_alloc(b, 2 * sizeof(*args));
+        if (!x || !args)
+            return NULL;
+        memset(x, 0, sizeof(*x));
+        x->kind = SL_EXPR_CALL;
+        x->fn = SL_FN_AND;
+        x->pos = acc->pos;
+        x->type = sl_type_make(SL_TYPE_BOOLEAN, acc->type.nullable || e[i]->type.nullable);
+        args[0] = acc;
+        args[1] = e[i];
+        x->nargs = 2;
+        x->args = args;
+        acc = x;
+    }
+    return acc;
+}
+
+static int sl_b_push_filters(struct sl_binder *b, struct sl_plan *root)
+{
+    struct sl_plan **slot = &root->input;
+    while (*slot) {
+        struct sl_plan *f = *slot, *below = f->input;
+        if (f->kind != SL_PLAN_FILTER || !below ||
+            (below->kind != SL_PLAN_LOOKUP_JOIN && below->kind != SL_PLAN_WINDOW)) {
+            slot = &f->input;
+            continue;
+        }
+        int width = (int)below->input->out.ncols; /* the input's columns come first */
+        struct sl_expr *parts[64], *keep[64], *move[64];
+        uint32_t n = sl_b_conjuncts(f->filter.pred, parts, 64), nk = 0, nm = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (sl_b_max_col(parts[i]) < width)
+                move[nm++] = parts[i];
+            else
+                keep[nk++] = parts[i];
+        }
+        if (!nm) {
+            slot = &f->input;
+            continue;
+        }
+        struct sl_plan *g = sl_plan_new(b, SL_PLAN_FILTER, below->input, f->pos);
+        TRYP(g);
+        g->out = below->input->out;
+        g->filter.pred = sl_b_and(b, move, nm);
+        TRYP(g->filter.pred);
+        below->input = g;
+        if (nk) {
+            f->filter.pred = sl_b_and(b, keep, nk);
+            TRYP(f->filter.pred);
+            slot = &f->input;
+        } else {
+            *slot = below; /* the whole filter moved: look at what is above it now again */
+        }
+    }
+    return 0;
+}
+
 static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
 {
     struct sl_table *t = sl_b_find_table(b, a->target);
@@ -1886,6 +1990,7 @@ static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
     }
     struct sl_plan *sink = sl_plan_new(b, SL_PLAN_SINK, top, a->pos);
     TRYP(sink);
+    TRY(sl_b_push_filters(b, sink));
     sink->sink.table = t;
     sink->out = t->physical;
     uint32_t n = b->job->ninserts + 1;
