@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/datetime.h"
+
 struct sl_csv {
     const struct sl_schema *schema;
     size_t max_bytes;
@@ -277,7 +279,7 @@ int sl_csv_encode(struct sl_csv *csv, struct sl_batch *b, struct sl_fmt_out *out
                 w += sl_fmt_decimal(p + w, sl_col_i64(c)[row], c->type.scale);
                 break;
             case SL_TYPE_TIMESTAMP:
-                w += sl_fmt_timestamp(p + w, sl_col_i64(c)[row], false);
+                w = (size_t)(sl_dt_put(p + w, sl_col_i64(c)[row], SL_DT_SQL) - p);
                 break;
             case SL_TYPE_DOUBLE: {
                 double v = sl_col_f64(c)[row];

@@ -6,9 +6,8 @@
  * the length, never allocate, and say precisely what was wrong. Only DOUBLE goes through
  * strtod (on a bounded stack copy), since correct rounding of decimal to binary is subtle.
  *
- * Dates use the proleptic Gregorian calendar through the classic days-from-civil
- * arithmetic (era of 400 years = 146097 days), valid for every int64 millisecond value;
- * the millisecond arithmetic is done in 128 bits and range-checked.
+ * TIMESTAMP(3) text is engine/core/datetime's: its rules are sluice's one set for every
+ * place that reads or writes a timestamp.
  */
 #include "io/fmt.h"
 
@@ -253,115 +252,6 @@ out_range:
     return SL_ERANGE;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void sl_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static bool sl_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Reads exactly `w` digits at s[*i]; false if there are not that many. */
-static bool sl_fixed_digits(const char *s, size_t n, size_t *i, unsigned w, unsigned *v)
-{
-    unsigned acc = 0;
-    for (unsigned k = 0; k < w; k++) {
-        if (*i >= n || !sl_isdigit(s[*i]))
-            return false;
-        acc = acc * 10 + (unsigned)(s[(*i)++] - '0');
-    }
-    *v = acc;
-    return true;
-}
-
-int sl_fmt_parse_timestamp(const char *s, size_t n, int64_t *ms, const char **why)
-{
-    static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    sl_fmt_trim(&s, &n);
-    size_t i = 0;
-    bool neg = false;
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        neg = s[i++] == '-';
-    size_t y0 = i;
-    int64_t year = 0;
-    while (i < n && sl_isdigit(s[i]) && i - y0 < 9)
-        year = year * 10 + (s[i++] - '0');
-    unsigned mon, day, hh, mm, ss = 0, frac = 0;
-    if (i - y0 < 4 || i >= n || s[i] != '-')
-        goto out_syntax;
-    i++;
-    if (!sl_fixed_digits(s, n, &i, 2, &mon) || i >= n || s[i++] != '-' ||
-        !sl_fixed_digits(s, n, &i, 2, &day) || i >= n || (s[i] != ' ' && s[i] != 'T'))
-        goto out_syntax;
-    i++;
-    if (!sl_fixed_digits(s, n, &i, 2, &hh) || i >= n || s[i++] != ':' ||
-        !sl_fixed_digits(s, n, &i, 2, &mm))
-        goto out_syntax;
-    if (i < n && s[i] == ':') {
-        i++;
-        if (!sl_fixed_digits(s, n, &i, 2, &ss))
-            goto out_syntax;
-        if (i < n && s[i] == '.') {
-            i++;
-            size_t f0 = i;
-            while (i < n && sl_isdigit(s[i]) && i - f0 < 9) {
-                if (i - f0 < 3)
-                    frac = frac * 10 + (unsigned)(s[i] - '0');
-                i++;
-            }
-            size_t nf = i - f0;
-            if (nf == 0)
-                goto out_syntax;
-            for (; nf < 3; nf++)
-                frac *= 10;
-        }
-    }
-    if (i < n && s[i] == 'Z')
-        i++;
-    if (i != n)
-        goto out_syntax;
-    if (neg)
-        year = -year;
-    if (mon < 1 || mon > 12 || day < 1 ||
-        day > mdays[mon - 1] + (mon == 2 && sl_leap(year) ? 1u : 0u) || hh > 23 || mm > 59 ||
-        ss > 59) {
-        *why = "not a valid date or time";
-        return SL_ERANGE;
-    }
-    __int128 v = (__int128)sl_days_from_civil(year, mon, day) * 86400000 +
-                 (((int64_t)hh * 60 + mm) * 60 + ss) * 1000 + frac;
-    if (v > INT64_MAX || v < INT64_MIN) {
-        *why = "timestamp out of range";
-        return SL_ERANGE;
-    }
-    *ms = (int64_t)v;
-    return 0;
-out_syntax:
-    *why = "not a timestamp (yyyy-MM-dd HH:mm:ss.SSS)";
-    return SL_EPARSE;
-}
-
 bool sl_fmt_utf8_valid(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -490,7 +380,7 @@ int sl_fmt_store_text(struct sl_batch *b, uint32_t col, uint32_t row, const char
                                   &why);
         break;
     case SL_TYPE_TIMESTAMP:
-        rc = sl_fmt_parse_timestamp(s, n, &sl_col_i64(c)[row], &why);
+        rc = sl_dt_parse(s, n, &sl_col_i64(c)[row], &why);
         break;
     case SL_TYPE_VARCHAR: {
         if (n > UINT32_MAX - 1) {
@@ -639,55 +529,6 @@ size_t sl_fmt_f64(char *buf, double v)
         len += 2;
     }
     return (size_t)len;
-}
-
-static inline void sl_put2(char *p, unsigned v)
-{
-    p[0] = (char)('0' + v / 10);
-    p[1] = (char)('0' + v % 10);
-}
-
-size_t sl_fmt_timestamp(char *buf, int64_t ms, bool iso)
-{
-    int64_t days = ms / 86400000, rem = ms % 86400000;
-    if (rem < 0) {
-        rem += 86400000;
-        days--;
-    }
-    int64_t y;
-    unsigned m, d;
-    sl_civil_from_days(days, &y, &m, &d);
-    size_t k = 0;
-    uint64_t ay = (uint64_t)y;
-    if (y < 0) {
-        buf[k++] = '-';
-        ay = 0u - ay;
-    }
-    char yd[24];
-    size_t yl = sl_fmt_u64(yd, ay);
-    for (; yl < 4; yl++) {
-        memmove(yd + 1, yd, yl);
-        yd[0] = '0';
-    }
-    memcpy(buf + k, yd, yl);
-    k += yl;
-    unsigned msd = (unsigned)rem;
-    buf[k] = '-';
-    sl_put2(buf + k + 1, m);
-    buf[k + 3] = '-';
-    sl_put2(buf + k + 4, d);
-    buf[k + 6] = iso ? 'T' : ' ';
-    sl_put2(buf + k + 7, msd / 3600000);
-    buf[k + 9] = ':';
-    sl_put2(buf + k + 10, msd / 60000 % 60);
-    buf[k + 12] = ':';
-    sl_put2(buf + k + 13, msd / 1000 % 60);
-    buf[k + 15] = '.';
-    unsigned f = msd % 1000;
-    buf[k + 16] = (char)('0' + f / 100);
-    buf[k + 17] = (char)('0' + f / 10 % 10);
-    buf[k + 18] = (char)('0' + f % 10);
-    return k + 19;
 }
 
 /* ---- output buffers ------------------------------------------------------------------------- */

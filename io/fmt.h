@@ -14,13 +14,15 @@
  *   DECIMAL(p,s)  [+-]digits[.digits][e[+-]digits]; rounded half-up to s fraction digits
  *                 (as Flink's DecimalData.fromBigDecimal); more than p-s integer digits is an
  *                 error (Flink would make it NULL silently)
- *   TIMESTAMP(3)  yyyy-MM-dd HH:mm[:ss[.f{1,9}]] (Flink's SQL format) or the ISO-8601 form
- *                 with 'T' (and an optional trailing 'Z'); digits past milliseconds are
- *                 truncated. Years have 4 or more digits, optionally negative.
+ *   TIMESTAMP(3)  engine/core/datetime.h (sl_dt_parse): yyyy-MM-dd[( |T)HH:mm[:ss[.f{1,9}]]
+ *                 [Z]], years 0000-9999, strict dates; digits past milliseconds are
+ *                 truncated
  *   VARCHAR       the bytes as they are; they must be valid UTF-8
  *
  * Formatting is the inverse and round-trips: a value formatted and parsed again is the same
- * value (DOUBLE uses the shortest of %.15g/%.16g/%.17g that reads back exactly).
+ * value (DOUBLE uses the shortest of %.15g/%.16g/%.17g that reads back exactly; TIMESTAMP(3)
+ * is written by sl_dt_format(SL_DT_SQL) and reads back for the years 0000-9999, Flink's
+ * TIMESTAMP range).
  *
  * Errors are negative codes from engine/core/error.h with a message in `struct sl_error` that
  * names the field, its type and the offending text (cut to 64 bytes, non-printable bytes as
@@ -34,6 +36,7 @@
 #include <stdint.h>
 
 #include "engine/core/batch.h"
+#include "engine/core/datetime.h"
 #include "engine/core/error.h"
 #include "engine/core/types.h"
 #include "io/badrec.h"
@@ -62,7 +65,6 @@ int sl_fmt_parse_i32(const char *s, size_t n, int32_t *out, const char **why);
 int sl_fmt_parse_f64(const char *s, size_t n, double *out, const char **why);
 int sl_fmt_parse_decimal(const char *s, size_t n, unsigned precision, unsigned scale,
                          int64_t *out, const char **why);
-int sl_fmt_parse_timestamp(const char *s, size_t n, int64_t *ms, const char **why);
 
 /* Whether the n bytes at s are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool sl_fmt_utf8_valid(const char *s, size_t n);
@@ -137,8 +139,6 @@ size_t sl_fmt_decimal(char *buf, int64_t v, unsigned scale);
 /* Finite values only (callers spell NaN and the infinities in their format's way). -0.0 is
  * written "-0.0". */
 size_t sl_fmt_f64(char *buf, double v);
-/* 'yyyy-MM-dd HH:mm:ss.SSS'; with iso, 'yyyy-MM-ddTHH:mm:ss.SSS'. */
-size_t sl_fmt_timestamp(char *buf, int64_t ms, bool iso);
 
 /* ---- output buffers ------------------------------------------------------------------------- */
 

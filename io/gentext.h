@@ -6,9 +6,9 @@
  * guarantees the room (each function says its maximum); nothing is NUL-terminated.
  *
  * Integers go two digits at a time through a 200-byte table. Timestamps are UTC, because
- * Flink's TIMESTAMP(3) (without time zone) holds the generator's Instant as UTC wall time;
- * the calendar conversion is the proleptic Gregorian one of Howard Hinnant's
- * "civil_from_days" (valid for every int64 millisecond that maps to a year in -9999..9999).
+ * Flink's TIMESTAMP(3) (without time zone) holds the generator's Instant as UTC wall time,
+ * and are written by engine/core/datetime.h's inline SQL formatter (the same code as
+ * sl_dt_format(SL_DT_SQL), so generated text is what the JSON and CSV encoders write).
  */
 #ifndef SL_IO_GENTEXT_H
 #define SL_IO_GENTEXT_H
@@ -16,6 +16,8 @@
 #include <emmintrin.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "engine/core/datetime.h"
 
 static const char sl_gentext_digits2[201] = "00010203040506070809"
                                             "10111213141516171819"
@@ -78,55 +80,12 @@ static inline char *sl_gentext_2(char *p, unsigned v)
     return p + 2;
 }
 
-/* Days since 1970-01-01 to year / month / day (proleptic Gregorian). */
-static inline void sl_gentext_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 /* "yyyy-MM-dd HH:mm:ss.SSS" (UTC) of milliseconds since the epoch: 23 bytes for years
- * 0..9999, up to 25 outside them (a sign and more digits; such times never come from the
- * generators but are written sanely). */
+ * 0..9999, at most SL_DT_TEXT_MAX outside them (such times never come from the generators
+ * but are written as sl_dt_format writes them). */
 static inline char *sl_gentext_timestamp(char *p, int64_t ms)
 {
-    int64_t days = ms / 86400000;
-    int64_t rem = ms % 86400000;
-    if (rem < 0) {
-        rem += 86400000;
-        days--;
-    }
-    int64_t y;
-    unsigned mo, d;
-    sl_gentext_civil(days, &y, &mo, &d);
-    if (y >= 0 && y <= 9999) {
-        p = sl_gentext_2(p, (unsigned)(y / 100));
-        p = sl_gentext_2(p, (unsigned)(y % 100));
-    } else {
-        p = sl_gentext_i64(p, y);
-    }
-    *p++ = '-';
-    p = sl_gentext_2(p, mo);
-    *p++ = '-';
-    p = sl_gentext_2(p, d);
-    *p++ = ' ';
-    unsigned r = (unsigned)rem;
-    p = sl_gentext_2(p, r / 3600000);
-    *p++ = ':';
-    p = sl_gentext_2(p, r / 60000 % 60);
-    *p++ = ':';
-    p = sl_gentext_2(p, r / 1000 % 60);
-    *p++ = '.';
-    unsigned f = r % 1000;
-    *p++ = (char)('0' + f / 100);
-    return sl_gentext_2(p, f % 100);
+    return sl_dt_put(p, ms, SL_DT_SQL);
 }
 
 static inline int sl_gentext_special(unsigned char c)

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/datetime.h"
 #include "io/json_shim.h"
 #include "io/jsonfast.h"
 
@@ -339,7 +340,7 @@ static int sl_json_put_value(struct sl_fmt_out *out, struct sl_column *c, uint32
         break;
     case SL_TYPE_TIMESTAMP:
         p[0] = '"';
-        w = 1 + sl_fmt_timestamp(p + 1, sl_col_i64(c)[row], false);
+        w = (size_t)(sl_dt_put(p + 1, sl_col_i64(c)[row], SL_DT_SQL) - p);
         p[w++] = '"';
         break;
     case SL_TYPE_DOUBLE: {

@@ -14,8 +14,10 @@
  *   DOUBLE        a number, or a string with a number, NaN, Infinity, -Infinity
  *   DECIMAL(p,s)  a number or a string, rounded half-up to s digits; more than p-s integer
  *                 digits is an error
- *   TIMESTAMP(3)  a string 'yyyy-MM-dd HH:mm:ss.SSS' (fewer or no fraction digits too),
- *                 or ISO-8601 'yyyy-MM-ddTHH:mm:ss.SSS'; or a JSON integer: epoch ms
+ *   TIMESTAMP(3)  a string by engine/core/datetime.h's rules: Flink's SQL standard
+ *                 'yyyy-MM-dd HH:mm:ss.SSS' and its ISO-8601 one 'yyyy-MM-ddTHH:mm:ss.SSS'
+ *                 (seconds and fraction optional, a date alone, 'Z'), both always; or a
+ *                 JSON integer: epoch ms (a sluice extension)
  *   VARCHAR       a string; as Flink, a number or boolean gives its JSON text, an object or
  *                 array its JSON text (minified)
  *

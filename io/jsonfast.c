@@ -24,9 +24,9 @@
  *    10^22: one correctly rounded operation) or else strtod (correctly rounded, as
  *    simdjson's parser; only for normal-range results of at most 19 significant digits,
  *    where the two provably agree), timestamps of the exact form
- *    'yyyy-MM-dd HH:mm:ss.SSS' (the date's day number cached between records); anything else
- *    goes through the same io/fmt.h functions the simdjson path calls, so the value is the
- *    same by construction.
+ *    'yyyy-MM-dd HH:mm:ss.SSS' (checked and converted with engine/core/datetime.h, the date's
+ *    day number cached between records); anything else goes through the same io/fmt.h
+ *    functions the simdjson path calls, so the value is the same by construction.
  * 5. Anything unexpected - invalid or unusual JSON, an error of any kind (a NOT NULL field
  *    missing, a bad value), a container for a VARCHAR - returns FALLBACK. The batch's string
  *    heap is rolled back first (every chunk added during the record is emptied and the
@@ -47,6 +47,7 @@
 
 #include <immintrin.h>
 
+#include "engine/core/datetime.h"
 #include "io/fmt.h"
 
 /* Deepest nesting inside an ignored value before giving up (simdjson allows 1024). */
@@ -584,22 +585,12 @@ static inline bool jf_d2(const char *s, unsigned *v)
     return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (the era arithmetic of io/fmt.c). */
-static int64_t jf_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* 'yyyy-MM-dd HH:mm:ss.SSS' (or with 'T'), exactly 23 bytes; false for any other text
- * (which then goes through sl_fmt_parse_timestamp). */
+/* 'yyyy-MM-dd HH:mm:ss.SSS' (or with 'T'), exactly 23 bytes, valid by the rules of
+ * engine/core/datetime.h; false for any other text, which then goes through sl_dt_parse
+ * (the same rules, so the two paths agree: tests/engine/test_datetime.c checks it). The
+ * date's day number is kept for the next record, which usually has the same date. */
 static bool jf_timestamp(struct sl_jsonfast *f, const char *s, size_t n, int64_t *ms)
 {
-    static const unsigned mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (n != 23 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') ||
         s[13] != ':' || s[16] != ':' || s[19] != '.')
         return false;
@@ -613,14 +604,14 @@ static bool jf_timestamp(struct sl_jsonfast *f, const char *s, size_t n, int64_t
         if (!jf_d2(s, &y1) || !jf_d2(s + 2, &y2) || !jf_d2(s + 5, &mon) || !jf_d2(s + 8, &day))
             return false;
         int64_t y = y1 * 100 + y2;
-        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        if (mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] + (mon == 2 && leap))
+        if (!sl_dt_date_valid(y, mon, day))
             return false;
         memcpy(f->date_key, s, 10);
-        f->date_days = jf_days_from_civil(y, mon, day);
+        f->date_days = sl_dt_days_from_civil(y, mon, day);
         f->date_ok = true;
     }
-    *ms = f->date_days * 86400000 + (((int64_t)hh * 60 + mm) * 60 + ss) * 1000 + f1 * 10 + f2;
+    *ms = f->date_days * SL_DT_MS_PER_DAY + (((int64_t)hh * 60 + mm) * 60 + ss) * 1000 +
+          f1 * 10 + f2;
     return true;
 }
 

@@ -18,7 +18,8 @@
  *            DECIMAL(p,s)    BigDecimal.toString: s fraction digits ("5.00"); scientific
  *                            when the adjusted exponent is below -6 ("1E-8", "0E-8")
  *            TIMESTAMP(3)    LocalDateTime.toString: 2024-01-01T10:20 (seconds and
- *                            milliseconds only when not zero: 10:20:05, 10:20:05.100)
+ *                            milliseconds only when not zero: 10:20:05, 10:20:05.100;
+ *                            sl_dt_format's SL_DT_JAVA style)
  *            VARCHAR         the text as it is, no quotes
  *            ROW             +I[...] nested; the flattened columns "r.a", "r.b" print as
  *                            one nested row. A ROW whose fields are all NULL prints null
@@ -37,6 +38,7 @@
 
 #include "engine/conn/conn_impl.h"
 #include "engine/conn/registry.h"
+#include "engine/core/datetime.h"
 
 #define PR_MAX_DEPTH 8
 
@@ -188,43 +190,6 @@ static size_t pr_decimal(char *out, int64_t v, unsigned scale)
     return n;
 }
 
-/* LocalDateTime.toString of epoch milliseconds. */
-static size_t pr_timestamp(char *out, int64_t ms)
-{
-    int64_t days = ms / 86400000, rem = ms % 86400000;
-    if (rem < 0) {
-        rem += 86400000;
-        days--;
-    }
-    /* civil from days (H. Hinnant) */
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2)
-        y++;
-    size_t n;
-    if (y > 9999)
-        n = (size_t)sprintf(out, "+%" PRId64, y);
-    else if (y < 0)
-        n = (size_t)sprintf(out, "-%04" PRId64, -y);
-    else
-        n = (size_t)sprintf(out, "%04" PRId64, y);
-    int hh = (int)(rem / 3600000), mi = (int)(rem / 60000 % 60), ss = (int)(rem / 1000 % 60),
-        mss = (int)(rem % 1000);
-    n += (size_t)sprintf(out + n, "-%02d-%02dT%02d:%02d", (int)m, (int)d, hh, mi);
-    if (ss || mss)
-        n += (size_t)sprintf(out + n, ":%02d", ss);
-    if (mss)
-        n += (size_t)sprintf(out + n, ".%03d", mss);
-    return n;
-}
-
 static int pr_value(struct pr_buf *o, struct sl_column *c, uint32_t row)
 {
     if (c->valid && sl_col_is_null(c, row)) {
@@ -252,7 +217,7 @@ static int pr_value(struct pr_buf *o, struct sl_column *c, uint32_t row)
         n = pr_decimal(tmp, sl_col_i64(c)[row], c->type.scale);
         break;
     case SL_TYPE_TIMESTAMP:
-        n = pr_timestamp(tmp, sl_col_i64(c)[row]);
+        n = sl_dt_format(tmp, sl_col_i64(c)[row], SL_DT_JAVA);
         break;
     case SL_TYPE_VARCHAR: {
         sl_str s = sl_col_str(c)[row];

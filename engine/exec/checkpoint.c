@@ -39,6 +39,7 @@
 #include "coord/store_file.h"
 #include "coord/store_zk.h"
 #include "engine/core/crc32c.h"
+#include "engine/core/datetime.h"
 #include "engine/core/durable.h"
 #include "engine/core/fault.h"
 #include "io/snapshot.h"
@@ -410,11 +411,9 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
     if (rc)
         return rc;
     if (m.finished && !c->o.restart && sl_ckpt_finished_marker(c) == m.epoch) {
-        char when[64] = "";
-        time_t t = (time_t)(m.time_ms / 1000);
-        struct tm tm;
-        if (gmtime_r(&t, &tm))
-            strftime(when, sizeof(when), " (%Y-%m-%d %H:%M:%S UTC)", &tm);
+        char when[64] = " (";
+        size_t k = 2 + sl_dt_format(when + 2, m.time_ms, SL_DT_SQL) - 4; /* to the second */
+        snprintf(when + k, sizeof(when) - k, " UTC)");
         rc = sl_error_set(err, SL_EFINISHED,
                           "job '%s' (state in %s) already finished: its last epoch %" PRIu64
                           "%s ended the bounded input, so there is nothing to resume. "
@@ -1028,11 +1027,7 @@ int sl_ckpt_list(const struct sl_ckpt_opts *opts, FILE *out, struct sl_error *er
         bool fin = false;
         if (opts->state_dir && sl_manifest_load(&c, hist[i].manifest, 0, false, &m, &e2) == 0) {
             fin = m.finished;
-            time_t secs = (time_t)(m.time_ms / 1000);
-            struct tm tm;
-            gmtime_r(&secs, &tm);
-            size_t k = strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-            snprintf(when + k, sizeof(when) - k, ".%03u", (unsigned)(m.time_ms % 1000));
+            when[sl_dt_format(when, m.time_ms, SL_DT_SQL)] = '\0';
             snprintf(size, sizeof(size), "%" PRIu64 " B", m.state_bytes);
             sl_manifest_free(&m);
         } else if (opts->state_dir) {

@@ -27,6 +27,7 @@
 #include "engine/ops/op_lookup.h"
 #include "engine/ops/op_window.h"
 #include "engine/ops/op_winagg.h"
+#include "engine/core/datetime.h"
 #include "engine/sql/parser.h"
 
 /* ---- messages ------------------------------------------------------------------------------ */
@@ -648,10 +649,7 @@ static void sl_progress(struct sl_exec *x, double t0, bool last)
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         double lag = (double)now.tv_sec - (double)wm / 1000.0 + now.tv_nsec * 1e-9;
-        time_t secs = (time_t)(wm / 1000);
-        struct tm tm;
-        gmtime_r(&secs, &tm);
-        size_t k = strftime(wmbuf, sizeof(wmbuf), "%Y-%m-%d %H:%M:%S", &tm);
+        size_t k = sl_dt_format(wmbuf, wm, SL_DT_SQL) - 4; /* to the second */
         snprintf(wmbuf + k, sizeof(wmbuf) - k, " (lag %.1f s)", lag);
     }
     fprintf(stderr,

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/datetime.h"
 #include "engine/plan/sql_source.h"
 #include "io/fmt.h"
 #include "kernels/arith.h"
@@ -228,7 +229,7 @@ static void ev_value_str(const struct sl_enode *nd, uint32_t row, char *buf, siz
         n = sl_fmt_i64(tmp, ((const int64_t *)nd->data)[row]);
         break;
     case SL_TYPE_TIMESTAMP:
-        n = sl_fmt_timestamp(tmp, ((const int64_t *)nd->data)[row], false);
+        n = sl_dt_format(tmp, ((const int64_t *)nd->data)[row], SL_DT_SQL);
         break;
     case SL_TYPE_DECIMAL:
         if (nd->type.scale <= 18)
@@ -1225,7 +1226,7 @@ static int ev_cast_from_varchar(struct sl_eval *ev, struct sl_enode *nd, const s
                                       &((int64_t *)nd->buf)[r], &why);
             break;
         case SL_TYPE_TIMESTAMP:
-            rc = sl_fmt_parse_timestamp(s, len, &((int64_t *)nd->buf)[r], &why);
+            rc = sl_dt_parse(s, len, &((int64_t *)nd->buf)[r], &why);
             break;
         default:
             rc = SL_ENOTSUP;
@@ -1266,7 +1267,7 @@ static int ev_cast_to_varchar(struct sl_eval *ev, struct sl_enode *nd, const sl_
             len = ev_fmt_decimal(tmp, ((const int64_t *)a->data)[r], a->type.scale);
             break;
         case SL_TYPE_TIMESTAMP:
-            len = sl_fmt_timestamp(tmp, ((const int64_t *)a->data)[r], false);
+            len = sl_dt_format(tmp, ((const int64_t *)a->data)[r], SL_DT_SQL);
             break;
         default:
             return ev_fail(ev, nd, err, SL_ENOTSUP, "CAST to VARCHAR of this type");

@@ -47,9 +47,11 @@
  *     HALF_UP)); NaN or an infinity there is an error. Anything -> VARCHAR prints as Flink
  *     does: TRUE / FALSE, DECIMAL with all its scale digits, TIMESTAMP 'yyyy-MM-dd
  *     HH:mm:ss.SSS', DOUBLE as Java's Double.toString ("1.0E20", "0.001", "NaN",
- *     "-Infinity"). VARCHAR -> other types goes through io/fmt.h's parsers; text that does
- *     not parse is an error naming the SQL position and the text (Flink's CAST fails the
- *     job too).
+ *     "-Infinity"). VARCHAR -> other types goes through io/fmt.h's parsers (TIMESTAMP through
+ *     engine/core/datetime.h's, the rules of the TIMESTAMP literal too); text that does not
+ *     parse is an error naming the SQL position and the text (Flink's CAST fails the job
+ *     too; Flink's CAST of an impossible date such as 2023-02-31 gives the month's last
+ *     day, sluice's refuses it - docs/sql.md).
  *   - LIKE: '%' matches any run of characters, '_' one character (a UTF-8 code point), both
  *     including line ends; there is no escape character (Flink's two-argument LIKE has
  *     none). Matching is case-sensitive on the bytes.

@@ -30,6 +30,7 @@
 #include "engine/sql/binder.h"
 
 #include "engine/conn/registry.h"
+#include "engine/core/datetime.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -421,46 +422,6 @@ static int sl_b_dec_lit(struct sl_binder *b, const struct sl_ast *a, struct sl_e
     return 0;
 }
 
-/* 'yyyy-MM-dd HH:mm:ss[.fff]' (or with 'T') to milliseconds since the epoch, UTC. */
-static bool sl_parse_ts_literal(const char *s, int64_t *ms)
-{
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-        return false;
-    s += n;
-    if (*s == ' ' || *s == 'T') {
-        if (sscanf(s + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3)
-            return false;
-        s += 1 + n;
-    }
-    int frac = 0, fd = 0;
-    if (*s == '.') {
-        s++;
-        while (isdigit((unsigned char)*s)) {
-            if (fd < 3) {
-                frac = frac * 10 + (*s - '0');
-                fd++;
-            }
-            s++;
-        }
-        while (fd < 3) {
-            frac *= 10;
-            fd++;
-        }
-    }
-    if (*s || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
-        return false;
-    /* days from civil (Howard Hinnant's algorithm) */
-    int yy = y - (mo <= 2);
-    int era = (yy >= 0 ? yy : yy - 399) / 400;
-    unsigned yoe = (unsigned)(yy - era * 400);
-    unsigned doy = (unsigned)((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = (int64_t)era * 146097 + (int64_t)doe - 719468;
-    *ms = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + frac;
-    return true;
-}
-
 /* ---- expressions --------------------------------------------------------------------------- */
 
 static int sl_b_expr(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
@@ -828,11 +789,12 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
         *out = e;
         return 0;
     case SL_AST_TS_LIT: {
+        /* the rules of CAST(... AS TIMESTAMP(3)) and of the formats (engine/core/datetime.h);
+         * an impossible date is an error here, when the statement is bound, as in Flink */
         int64_t ms;
-        if (!sl_parse_ts_literal(a->lit, &ms))
-            return sl_b_err(b, a->pos, "invalid TIMESTAMP literal '%s' (expected "
-                                       "'yyyy-MM-dd HH:mm:ss.SSS')",
-                            a->lit);
+        const char *why = NULL;
+        if (sl_dt_parse(a->lit, strlen(a->lit), &ms, &why) != 0)
+            return sl_b_err(b, a->pos, "invalid TIMESTAMP literal '%s': %s", a->lit, why);
         e = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_TIMESTAMP, false), a->pos);
         TRYP(e);
         e->lit.i = ms;

@@ -474,14 +474,23 @@ static struct rv ref_cast(const struct sl_expr *e, struct rv a, sl_type_id from)
             return v;
         }
         case SL_TYPE_TIMESTAMP: {
-            int y, mo, d, h, mi, s, ms = 0, k = 0;
-            if (sscanf(t, "%d-%d-%d %d:%d:%d%n", &y, &mo, &d, &h, &mi, &s, &k) != 6)
+            /* the shapes the tests use: a date, or a date and HH:mm:ss[.SSS]; an impossible
+             * date or time is one that timegm normalises to another */
+            int y, mo, d, h = 0, mi = 0, s = 0, ms = 0, k = 0, k2 = 0;
+            if (sscanf(t, "%d-%d-%d%n", &y, &mo, &d, &k) != 3)
                 return ref_errv(SL_EPARSE);
-            if (t[k] == '.')
-                ms = atoi(t + k + 1);
+            if (t[k] && sscanf(t + k, " %d:%d:%d%n", &h, &mi, &s, &k2) == 3) {
+                if (t[k + k2] == '.')
+                    ms = atoi(t + k + k2 + 1);
+            } else if (t[k]) {
+                return ref_errv(SL_EPARSE);
+            }
             struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
                             .tm_min = mi, .tm_sec = s};
             v.i = (int64_t)timegm(&tm) * 1000 + ms;
+            if (tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d ||
+                tm.tm_hour != h || tm.tm_min != mi || tm.tm_sec != s)
+                return ref_errv(SL_ERANGE);
             return v;
         }
         default: fail();
@@ -1269,8 +1278,12 @@ static void test_errors(void **state)
                "99999999999999999999", "BIGINT");
     expect_err("CAST(s AS DOUBLE)", "DOUBLE", 0, 0, 0, 0, 0, "abc", SL_EPARSE, "'abc'", "DOUBLE");
     expect_err("CAST(s AS BOOLEAN)", "BOOLEAN", 0, 0, 0, 0, 0, "yes", SL_EPARSE, "'yes'", NULL);
-    expect_err("CAST(s AS TIMESTAMP(3))", "TIMESTAMP(3)", 0, 0, 0, 0, 0, "2020-13-01", SL_EPARSE,
-               "'2020-13-01'", "TIMESTAMP");
+    expect_err("CAST(s AS TIMESTAMP(3))", "TIMESTAMP(3)", 0, 0, 0, 0, 0, "2020-13-01", SL_ERANGE,
+               "'2020-13-01'", "month out of range");
+    expect_err("CAST(s AS TIMESTAMP(3))", "TIMESTAMP(3)", 0, 0, 0, 0, 0, "2023-02-31 00:00:00",
+               SL_ERANGE, "'2023-02-31 00:00:00' to TIMESTAMP(3)", "February has 28 days");
+    expect_err("CAST(s AS TIMESTAMP(3))", "TIMESTAMP(3)", 0, 0, 0, 0, 0, "2020-01-01 12",
+               SL_EPARSE, "'2020-01-01 12'", "HH:mm");
     expect_err("CAST(s AS DECIMAL(4, 2))", "DECIMAL(4, 2)", 0, 0, 0, 0, 0, "123.4", SL_ERANGE,
                "'123.4'", "DECIMAL(4, 2)");
 }

@@ -1,6 +1,7 @@
 /*
  * tests/io/test_fmt.c - the text rules every format shares (io/fmt.h), against
- * hand-computed answers, and format -> parse round trips over random values.
+ * hand-computed answers, and format -> parse round trips over random values. TIMESTAMP(3)
+ * text is engine/core/datetime's, tested in tests/engine/test_datetime.c.
  */
 #include "tests/util/testutil.h"
 
@@ -155,48 +156,6 @@ static void test_decimals(void **state)
     assert_string_equal(buf, "0.999999999999999999");
 }
 
-static void test_timestamps(void **state)
-{
-    (void)state;
-    const char *why = NULL;
-    int64_t ms = 0;
-    assert_int_equal(sl_fmt_parse_timestamp(S("1970-01-01 00:00:00.000"), &ms, &why), 0);
-    assert_int_equal(ms, 0);
-    /* 2026-11-23 12:00:00.123 UTC = 1795435200123 ms (date -u -d @1795435200) */
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-11-23 12:00:00.123"), &ms, &why), 0);
-    assert_int_equal(ms, 1795435200123ll);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-11-23T12:00:00.123Z"), &ms, &why), 0);
-    assert_int_equal(ms, 1795435200123ll);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-11-23 12:00:00.1"), &ms, &why), 0);
-    assert_int_equal(ms, 1795435200100ll);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-11-23 12:00:00.123999999"), &ms, &why), 0);
-    assert_int_equal(ms, 1795435200123ll); /* truncated to ms */
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-11-23 12:00"), &ms, &why), 0);
-    assert_int_equal(ms, 1795435200000ll);
-    assert_int_equal(sl_fmt_parse_timestamp(S("1969-12-31 23:59:59.999"), &ms, &why), 0);
-    assert_int_equal(ms, -1);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2000-02-29 00:00:00"), &ms, &why), 0);
-    assert_int_equal(ms, 951782400000ll);
-    assert_int_equal(sl_fmt_parse_timestamp(S("1900-02-29 00:00:00"), &ms, &why), SL_ERANGE);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-13-01 00:00:00"), &ms, &why), SL_ERANGE);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-01-01 24:00:00"), &ms, &why), SL_ERANGE);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-01-01"), &ms, &why), SL_EPARSE);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-1-01 00:00:00"), &ms, &why), SL_EPARSE);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-01-01 00:00:00."), &ms, &why), SL_EPARSE);
-    assert_int_equal(sl_fmt_parse_timestamp(S("2026-01-01 00:00:00 x"), &ms, &why), SL_EPARSE);
-    assert_int_equal(sl_fmt_parse_timestamp(S("999999999-01-01 00:00:00"), &ms, &why),
-                     SL_ERANGE);
-    char buf[SL_FMT_VALUE_MAX + 1];
-    buf[sl_fmt_timestamp(buf, 1795435200123ll, false)] = '\0';
-    assert_string_equal(buf, "2026-11-23 12:00:00.123");
-    buf[sl_fmt_timestamp(buf, -1, true)] = '\0';
-    assert_string_equal(buf, "1969-12-31T23:59:59.999");
-    buf[sl_fmt_timestamp(buf, INT64_MIN, false)] = '\0';
-    assert_string_equal(buf, "-292275055-05-16 16:47:04.192");
-    buf[sl_fmt_timestamp(buf, INT64_MAX, false)] = '\0';
-    assert_string_equal(buf, "292278994-08-17 07:12:55.807");
-}
-
 static void test_utf8(void **state)
 {
     (void)state;
@@ -229,10 +188,6 @@ static void test_round_trips(void **state)
         int64_t back = 0;
         size_t n = sl_fmt_i64(buf, v[i]);
         assert_int_equal(sl_fmt_parse_i64(buf, n, &back, &why), 0);
-        assert_int_equal(back, v[i]);
-        n = sl_fmt_timestamp(buf, v[i], i & 1);
-        assert_true(n <= SL_FMT_VALUE_MAX);
-        assert_int_equal(sl_fmt_parse_timestamp(buf, n, &back, &why), 0);
         assert_int_equal(back, v[i]);
         int64_t dv = v[i] % 1000000000000000000ll;
         n = sl_fmt_decimal(buf, dv, (unsigned)(i % 19));
@@ -274,7 +229,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_integers),   cmocka_unit_test(test_doubles),
-        cmocka_unit_test(test_decimals),   cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_decimals),
         cmocka_unit_test(test_utf8),       cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_out_buffer),
     };

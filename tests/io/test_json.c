@@ -152,7 +152,7 @@ static const struct bad_case bad_cases[] = {
     {"{\"k\":1,\"b\":\"yes\"}", "field 'b' (BOOLEAN): not a boolean"},
     {"{\"k\":1,\"l\":true}", "field 'l' (BIGINT): expected a number, got a boolean"},
     {"{\"k\":1,\"l\":[1]}", "field 'l' (BIGINT): expected a scalar, got an array"},
-    {"{\"k\":1,\"t\":\"2026-02-30 00:00:00\"}", "field 't' (TIMESTAMP(3)): not a valid date"},
+    {"{\"k\":1,\"t\":\"2026-02-30 00:00:00\"}", "field 't' (TIMESTAMP(3)): day out of range (February has 28 days"},
     {"{\"k\":1,\"t\":1.5}", "field 't' (TIMESTAMP(3)): epoch milliseconds must be an integer"},
     {"{\"k\":1,\"d\":\"x1\"}", "field 'd' (DOUBLE): not a number"},
     {"{\"k\":1,\"r\":5}", "key 'r' is a ROW and needs a JSON object"},

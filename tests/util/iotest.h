@@ -49,7 +49,8 @@ struct sl_record sl_iot_rec(const char *value, int64_t offset);
 
 /* Fills rows 0..rows-1 of every column with random values (extremes, NULLs in about
  * null_pct percent of nullable cells, strings with quotes, commas, newlines, control bytes,
- * multi-byte UTF-8, empty and long ones) and sets b->rows. */
+ * multi-byte UTF-8, empty and long ones; timestamps within years 0000-9999, the range text
+ * formats carry) and sets b->rows. */
 void sl_iot_fill(struct sl_batch *b, uint32_t rows, unsigned null_pct, uint64_t *rs);
 
 /* Whether row ra of a equals row rb of b, column by column (NaN equals NaN; -0.0 differs
