@@ -18,7 +18,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   librdkafka-dev libzookeeper-mt-dev liburing-dev libmimalloc-dev libhwloc-dev
   libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev
-  kcat zookeeper default-jre-headless python3
+  kcat zookeeper default-jre-headless python3 clang-format
   valgrind # `sluice bench run --instructions` (callgrind; perf does not work in this VM)
 )
 
