@@ -11,8 +11,10 @@
  * rename reads `commit` back and compares it, byte for byte, with what was written: the
  * same means the rename happened and the put goes on (the directory fsync); the previous
  * content means it did not (SL_EIO, "not committed"); unreadable means the outcome is
- * unknown (SL_EIO saying so). Fault points (engine/core/fault.h): file.rename - the rename fails
- * without renaming; file.rename_reply - it renames, then reports the error.
+ * unknown (SL_EIO saying so). The write is engine/core/durable.h's, which does exactly this
+ * for every durable file; its fault points here are file.rename (the rename fails without
+ * renaming) and file.rename_reply (it renames, then reports the error), file.write and
+ * file.fsync.
  */
 #include "coord/store_file.h"
 
@@ -29,6 +31,7 @@
 
 #include <xxhash.h>
 
+#include "engine/core/durable.h"
 #include "engine/core/fault.h"
 
 #define SL_FS_HEADER "sluice-commit 1\n"
@@ -117,68 +120,6 @@ out:
     return rc;
 }
 
-static int sl_fs_write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Whether `commit` holds exactly buf[0..len): 1 yes, 0 no (or missing), -1 unreadable
- * (errno set). */
-static int sl_fs_holds(const struct sl_file_store *fs, const char *buf, size_t len)
-{
-    int fd = open(fs->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : -1;
-    char *got = malloc(len + 1);
-    if (!got) {
-        close(fd);
-        errno = ENOMEM;
-        return -1;
-    }
-    size_t n = 0;
-    ssize_t r = 0;
-    while (n <= len && (r = read(fd, got + n, len + 1 - n)) != 0) {
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            break;
-        n += (size_t)r;
-    }
-    int e = errno;
-    close(fd);
-    int same = r < 0 ? -1 : n == len && memcmp(got, buf, len) == 0;
-    free(got);
-    errno = e;
-    return same;
-}
-
-/* rename(tmp, path), through the fault points file.rename and file.rename_reply. */
-static int sl_fs_rename(const struct sl_file_store *fs)
-{
-    int f = sl_fault_hit("file.rename");
-    if (f) {
-        errno = f < 0 ? -f : EIO;
-        return -1;
-    }
-    if (rename(fs->tmp, fs->path) != 0)
-        return -1;
-    f = sl_fault_hit("file.rename_reply");
-    if (f) {
-        errno = f < 0 ? -f : EIO;
-        return -1;
-    }
-    return 0;
-}
-
 /* Writes cur + hist[0..nhist) as the new `commit`, durably. */
 static int sl_fs_store(struct sl_file_store *fs, const struct sl_epoch_rec *cur,
                        const struct sl_epoch_rec *hist, size_t nhist, struct sl_error *err)
@@ -202,60 +143,19 @@ static int sl_fs_store(struct sl_file_store *fs, const struct sl_epoch_rec *cur,
     len += (size_t)snprintf(buf + len, SL_FS_MAX - len, "checksum %016" PRIx64 "\n",
                             (uint64_t)XXH64(buf, len, 0));
 
-    sl_crash_point("file.before_write");
-    const char *what = fs->tmp;
-    int fd = open(fs->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        goto fail;
-    if (sl_fs_write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        goto fail;
+    static const struct sl_durable_points pts = {.before_write = "file.before_write",
+                                                 .before_rename = "file.before_rename",
+                                                 .after_rename = "file.after_rename"};
+    rc = sl_durable_write(fs->dir, "commit", buf, len, "file", &pts, err);
+    if (rc) {
+        char msg[SL_ERROR_MSG_MAX];
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        sl_error_set(err, rc, "%s: epoch %" PRId64 " (%s) %s: %s", fs->path, cur->epoch,
+                     sl_epoch_phase_name(cur->phase),
+                     strstr(msg, "is unknown") ? "may or may not be committed"
+                                               : "not committed",
+                     msg);
     }
-    if (close(fd) != 0)
-        goto fail;
-    sl_crash_point("file.before_rename");
-    if (sl_fs_rename(fs) != 0) {
-        /* it may have happened all the same: read back and compare */
-        int e = errno;
-        int held = sl_fs_holds(fs, buf, len);
-        if (held == 0) {
-            rc = sl_error_set(err, SL_EIO,
-                              "%s: rename from %s: %s; the file still holds the previous "
-                              "record: epoch %" PRId64 " (%s) not committed",
-                              fs->path, fs->tmp, strerror(e), cur->epoch,
-                              sl_epoch_phase_name(cur->phase));
-            free(buf);
-            return rc;
-        }
-        if (held < 0) {
-            rc = sl_error_set(err, SL_EIO,
-                              "%s: rename from %s: %s, and the file cannot be read back (%s): "
-                              "whether epoch %" PRId64 " (%s) was committed is unknown",
-                              fs->path, fs->tmp, strerror(e), strerror(errno), cur->epoch,
-                              sl_epoch_phase_name(cur->phase));
-            free(buf);
-            return rc;
-        }
-        /* held == 1: renamed after all */
-    }
-    sl_crash_point("file.after_rename");
-    what = fs->dir;
-    int dfd = open(fs->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        goto fail;
-    if (fsync(dfd) != 0) {
-        int e = errno;
-        close(dfd);
-        errno = e;
-        goto fail;
-    }
-    close(dfd);
-    free(buf);
-    return 0;
-fail:
-    rc = sl_error_set(err, SL_EIO, "%s: %s", what, strerror(errno));
     free(buf);
     return rc;
 }

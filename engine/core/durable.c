@@ -27,8 +27,38 @@ static void sl_durable_crash(const char *what, const char *step, const char *ext
     char point[96];
     snprintf(point, sizeof(point), "%s.%s", what, step);
     sl_crash_point(point);
-    if (extra)
+    if (extra && strcmp(extra, point) != 0)
         sl_crash_point(extra);
+}
+
+/* Whether `path` holds exactly data[0..len): 1 yes, 0 no (or missing), -1 unreadable
+ * (errno set). */
+static int sl_durable_holds(const char *path, const void *data, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    char *got = malloc(len + 1);
+    if (!got) {
+        close(fd);
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t n = 0;
+    ssize_t r = 0;
+    while (n <= len && (r = read(fd, got + n, len + 1 - n)) != 0) {
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        n += (size_t)r;
+    }
+    int e = errno;
+    close(fd);
+    int same = r < 0 ? -1 : n == len && memcmp(got, data, len) == 0;
+    free(got);
+    errno = e;
+    return same;
 }
 
 int sl_durable_fsync_dir(const char *dir, struct sl_error *err)
@@ -104,12 +134,31 @@ int sl_durable_write(const char *dir, const char *name, const void *data, size_t
                             strerror(e));
     }
     sl_durable_crash(what, "before_rename", pts ? pts->before_rename : NULL);
+    /* A rename that reports an error may have happened all the same (a lost reply from a
+     * network file system, or the fault point `what`.rename_reply): the target is read back
+     * and decides. Its new bytes mean renamed; its old ones (or none) mean not. */
     f = sl_durable_fault(what, "rename");
-    if (f < 0 || rename(tmp, path) != 0) {
-        int e = f < 0 ? -f : errno;
-        unlink(tmp);
-        return sl_error_set(err, sl_error_from_errno(e), "%s: rename %s -> %s: %s", what, tmp,
-                            path, strerror(e));
+    int e = 0;
+    if (f)
+        e = f < 0 ? -f : EIO;
+    else if (rename(tmp, path) != 0)
+        e = errno;
+    else if ((f = sl_durable_fault(what, "rename_reply")) != 0)
+        e = f < 0 ? -f : EIO;
+    if (e) {
+        int held = sl_durable_holds(path, data, len);
+        if (held == 0) {
+            unlink(tmp);
+            return sl_error_set(err, sl_error_from_errno(e),
+                                "%s: rename %s -> %s: %s; %s still holds its previous content",
+                                what, tmp, path, strerror(e), path);
+        }
+        if (held < 0)
+            return sl_error_set(err, SL_EIO,
+                                "%s: rename %s -> %s: %s, and %s cannot be read back (%s): "
+                                "whether it was replaced is unknown",
+                                what, tmp, path, strerror(e), path, strerror(errno));
+        unlink(tmp); /* held: renamed after all (the temporary file is gone, or a copy) */
     }
     if (pts && pts->after_rename)
         sl_crash_point(pts->after_rename);

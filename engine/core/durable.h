@@ -7,9 +7,14 @@
  * commit store, the finished-job marker and the filesystem sink's part files go through here;
  * snapshot files write their data through io_uring and use the same directory fsync.
  *
+ * A rename that reports an error may have happened all the same (a reply lost on a network
+ * file system): the target is read back, and its new bytes count as success, its old ones
+ * as failure (the target unchanged), an unreadable target as "unknown" (SL_EIO saying so).
+ *
  * FAULT AND CRASH POINTS (engine/core/fault.h), named by the caller's `what` (e.g.
  * "manifest"): `what`.write, `what`.fsync and `what`.rename fail the step as the system
- * call would; the crash point `what`.before_rename (and those the caller passes in
+ * call would; `what`.rename_reply renames, then reports the fault as if the reply were
+ * lost; the crash point `what`.before_rename (and those the caller passes in
  * sl_durable_points) end the process there.
  *
  * ERRORS: the system's errno through sl_error_from_errno (ENOSPC -> SL_EFULL, ...), with a
