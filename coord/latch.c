@@ -278,9 +278,20 @@ int sl_latch_release(struct sl_latch *l, struct sl_error *err)
     l->leader = false;
     int rc = 0;
     if (l->node[0]) {
-        rc = sl_zk_delete(l->zk, l->node, -1, err);
-        if (rc == SL_ENOTFOUND)
-            rc = 0;
+        /* A lost connection (or an operation timeout while the client reconnects) is
+         * waited out and the delete sent again: deleting is idempotent (NoNode when the
+         * first one landed), and a node left behind would hold the line until the session
+         * expires. */
+        for (int tries = 0;; tries++) {
+            rc = sl_zk_delete(l->zk, l->node, -1, err);
+            if (rc == SL_ENOTFOUND)
+                rc = 0;
+            if (rc != SL_EZK_RETRY || tries >= 20)
+                break;
+            rc = sl_zk_wait_connected(l->zk, 500, err);
+            if (rc != 0 && rc != SL_EZK_RETRY)
+                break;
+        }
         if (rc)
             return rc;
         l->node[0] = '\0';
