@@ -32,6 +32,10 @@
  *         found by walking the chain from the nearest earlier range whose first frame is
  *         known (the previous range's reader publishes where its last frame ends). A walk
  *         reads 4 bytes a frame but every page of what it walks.
+ * Where a range's first record is, once found, is published for that range and for every
+ * later range of the file that starts before it (also by a reader whose last record runs
+ * past its end): a record that spans many ranges is scanned about once per worker, and
+ * not once per range.
  * A worker reads its ranges in order, so its rows of one file come in file order. For event
  * time a worker's ranges of one file are one split (its id is the file's index): they are
  * a subsequence of the file, so a file whose timestamps are out of order by at most the
@@ -113,7 +117,7 @@
 #define FS_READ_BUFFER (4ull << 20) /* 'sluice.read-buffer' by default */
 #define FS_SIZE_MAX (1ull << 40)    /* the largest value of either option */
 #define FS_MAX_RANGES (1u << 20)    /* ranges of one source, all files together */
-#define FS_UNKNOWN UINT64_MAX       /* a sync value nobody has worked out yet */
+#define FS_UNKNOWN UINT64_MAX       /* a range fact nobody has worked out yet */
 
 /* A byte range of a file: it owns the records that START in [start, end). */
 struct fs_range {
@@ -153,12 +157,18 @@ struct fs_source {
     size_t read_buffer;   /* 'sluice.read-buffer' */
     uint32_t nranges;
     struct fs_range *ranges; /* every file's ranges, in file order then offset order */
-    /* Per range, what a reader needs to find the range's first record and that only a walk
-     * from the file's start can tell: csv the quote state at the range's start (0 outside
-     * quotes, 1 inside), raw the offset of the first frame that starts at or after it;
-     * FS_UNKNOWN until some worker worked it out (json needs nothing: 0). A file's first
-     * range is always 0. Values are facts about the file, so racing writers agree. */
-    _Atomic uint64_t *sync;
+    /* Facts about the ranges that workers share (FS_UNKNOWN until one worked it out; a
+     * file's first range knows both: 0). They are facts about the file, so racing writers
+     * store the same value. THREADS: any worker, atomics.
+     * first: the offset of the range's first record - the first record start at or after
+     *        its start (the file's size when none). Published by whoever finds it: the
+     *        reader of the range, or the reader of an earlier range whose scan (or last
+     *        record) passed the range's start - so that a record spanning many ranges is
+     *        not scanned again for each of them.
+     * quote: csv only, the quote state at the range's start (0 outside quotes, 1 inside):
+     *        the parity of the '"' before it in the file. */
+    _Atomic uint64_t *first;
+    _Atomic uint64_t *quote;
     struct sl_schema *schema;
     struct sl_conn_fmtspec spec;
     struct sl_conn_dlq dlq;
@@ -280,8 +290,9 @@ static int fs_plan_ranges(struct fs_source *src, const struct sl_connector_env *
                               (unsigned long long)src->split_size, src->path, FS_MAX_RANGES);
     }
     src->ranges = malloc((total ? total : 1) * sizeof(*src->ranges));
-    src->sync = malloc((total ? total : 1) * sizeof(*src->sync));
-    if (!src->ranges || !src->sync)
+    src->first = malloc((total ? total : 1) * sizeof(*src->first));
+    src->quote = malloc((total ? total : 1) * sizeof(*src->quote));
+    if (!src->ranges || !src->first || !src->quote)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     uint32_t j = 0;
     for (uint32_t f = 0; f < src->nfiles; f++) {
@@ -291,8 +302,8 @@ static int fs_plan_ranges(struct fs_source *src, const struct sl_connector_env *
         for (uint64_t i = 0; i < k; i++, j++) {
             uint64_t start = i * q + (i < rem ? i : rem);
             src->ranges[j] = (struct fs_range){f, start, start + q + (i < rem)};
-            bool known = i == 0 || src->spec.format == SL_CONN_JSON;
-            atomic_init(&src->sync[j], known ? 0 : FS_UNKNOWN);
+            atomic_init(&src->first[j], i == 0 ? 0 : FS_UNKNOWN);
+            atomic_init(&src->quote[j], i == 0 ? 0 : FS_UNKNOWN);
         }
     }
     src->nranges = j;
@@ -425,7 +436,7 @@ static int fs_csv_state(struct fs_source *src, struct fs_worker *w, uint32_t j, 
 {
     uint32_t i = j;
     uint64_t v;
-    while ((v = atomic_load_explicit(&src->sync[i], memory_order_acquire)) == FS_UNKNOWN)
+    while ((v = atomic_load_explicit(&src->quote[i], memory_order_acquire)) == FS_UNKNOWN)
         i--; /* stops at the file's first range, whose state is 0 */
     for (; i < j; i++) {
         uint64_t at = src->ranges[i].start, to = src->ranges[i].end;
@@ -440,7 +451,7 @@ static int fs_csv_state(struct fs_source *src, struct fs_worker *w, uint32_t j, 
             v ^= fs_quote_parity(p, n);
             at += n;
         }
-        atomic_store_explicit(&src->sync[i + 1], v, memory_order_release);
+        atomic_store_explicit(&src->quote[i + 1], v, memory_order_release);
     }
     *q = v;
     return 0;
@@ -454,7 +465,7 @@ static int fs_raw_start(struct fs_source *src, struct fs_worker *w, uint32_t j, 
 {
     uint32_t i = j;
     uint64_t p;
-    while ((p = atomic_load_explicit(&src->sync[i], memory_order_acquire)) == FS_UNKNOWN)
+    while ((p = atomic_load_explicit(&src->first[i], memory_order_acquire)) == FS_UNKNOWN)
         i--;
     for (; i < j; i++) {
         uint64_t to = src->ranges[i + 1].start;
@@ -476,7 +487,7 @@ static int fs_raw_start(struct fs_source *src, struct fs_worker *w, uint32_t j, 
             }
             p += 4 + (uint64_t)len;
         }
-        atomic_store_explicit(&src->sync[i + 1], p, memory_order_release);
+        atomic_store_explicit(&src->first[i + 1], p, memory_order_release);
     }
     *out = p;
     return 0;
@@ -571,6 +582,16 @@ static int fs_open_range(struct fs_source *src, struct fs_worker *w, uint32_t j,
     return 0;
 }
 
+/* No record starts in [ranges[j].start, s) and one starts at s (or s is the file's end):
+ * s is the first record of range j and of every later range of the file that starts at or
+ * before s. */
+static void fs_publish_first(struct fs_source *src, uint32_t j, uint64_t s)
+{
+    uint32_t f = src->ranges[j].file;
+    for (; j < src->nranges && src->ranges[j].file == f && src->ranges[j].start <= s; j++)
+        atomic_store_explicit(&src->first[j], s, memory_order_release);
+}
+
 /* Begins range j on worker w: opens its file and finds its first record. */
 static int fs_begin(struct fs_source *src, struct fs_worker *w, uint32_t j, struct sl_error *err)
 {
@@ -579,8 +600,9 @@ static int fs_begin(struct fs_source *src, struct fs_worker *w, uint32_t j, stru
         return rc;
     const struct fs_range *r = &src->ranges[j];
     const char *path = src->files[r->file];
-    uint64_t s = r->start;
-    if (s > 0 && s < w->flen) {
+    uint64_t s = atomic_load_explicit(&src->first[j], memory_order_acquire);
+    if (s == FS_UNKNOWN) {
+        s = r->start;
         uint64_t q = 0;
         switch (src->spec.format) {
         case SL_CONN_JSON:
@@ -595,6 +617,8 @@ static int fs_begin(struct fs_source *src, struct fs_worker *w, uint32_t j, stru
             rc = fs_raw_start(src, w, j, &s, path, err);
             break;
         }
+        if (!rc)
+            fs_publish_first(src, j, s);
     }
     w->pos = s;
     if (rc)
@@ -602,21 +626,18 @@ static int fs_begin(struct fs_source *src, struct fs_worker *w, uint32_t j, stru
     return rc;
 }
 
-/* Range j is done (pos >= end): tells the next range of the file what this one learned
- * (raw: its first frame start is pos; csv: the quote state at its start); closes the file
- * unless the worker's next range is of it too. */
+/* Range j is done (pos >= end): tells the next ranges of the file what this one learned
+ * (pos is the first record of those that start at or before it; csv: the quote state at
+ * the next one's start); closes the file unless the worker's next range is of it too. */
 static void fs_finish(struct fs_source *src, struct fs_worker *w, uint32_t j)
 {
     uint32_t n = (uint32_t)src->nworkers;
     bool same = j + n < src->nranges && src->ranges[j + n].file == src->ranges[j].file;
     if (j + 1 < src->nranges && src->ranges[j + 1].file == src->ranges[j].file) {
-        uint64_t v = FS_UNKNOWN;
-        if (src->spec.format == SL_CONN_RAW)
-            v = w->pos;
-        else if (src->spec.format == SL_CONN_CSV)
-            v = w->pos == w->end ? 0 : w->endsync;
-        if (v != FS_UNKNOWN)
-            atomic_store_explicit(&src->sync[j + 1], v, memory_order_release);
+        fs_publish_first(src, j + 1, w->pos);
+        uint64_t q = w->pos == w->end ? 0 : w->endsync;
+        if (src->spec.format == SL_CONN_CSV && q != FS_UNKNOWN)
+            atomic_store_explicit(&src->quote[j + 1], q, memory_order_release);
     }
     fs_close_range(src, w, !same);
     if (j + n >= src->nranges) { /* the worker is done: its buffer goes too */
@@ -873,7 +894,8 @@ static void fs_free(struct sl_source *s)
     free(src->files);
     free(src->sizes);
     free(src->ranges);
-    free(src->sync);
+    free(src->first);
+    free(src->quote);
     free(src->path);
     sl_conn_dlq_close(&src->dlq);
     sl_schema_free(src->schema);
