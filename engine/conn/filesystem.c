@@ -34,8 +34,8 @@
  *         reads 4 bytes a frame but every page of what it walks.
  * Where a range's first record is, once found, is published for that range and for every
  * later range of the file that starts before it (also by a reader whose last record runs
- * past its end): a record that spans many ranges is scanned about once per worker, and
- * not once per range.
+ * past its end): a record that spans many ranges is scanned about once per worker, rather
+ * than once per range.
  * A worker reads its ranges in order, so its rows of one file come in file order. For event
  * time a worker's ranges of one file are one split (its id is the file's index): they are
  * a subsequence of the file, so a file whose timestamps are out of order by at most the
@@ -738,8 +738,9 @@ static int fs_read_framed(struct fs_source *src, struct fs_worker *w, const char
             if (rc)
                 break;
         } else if (need) {
-            uint64_t have = w->pos >= w->boff ? w->boff + w->blen - w->pos : 0;
-            if ((rc = fs_read_more(src, w, w->pos, (size_t)have + 1, path, err)))
+            uint64_t bend = w->boff + w->blen; /* more than the buffer holds from pos */
+            size_t have = w->pos >= w->boff && w->pos < bend ? (size_t)(bend - w->pos) : 0;
+            if ((rc = fs_read_more(src, w, w->pos, have + 1, path, err)))
                 break;
         }
     }
