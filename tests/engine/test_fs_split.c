@@ -18,7 +18,10 @@
  *                workers polled in turn and one after the other in reverse (the latter
  *                makes a range's reader find its first record alone, the former lets it
  *                use what the previous range's reader published)
- *   threads      larger files, 4 workers on their own threads at once
+ *   huge record  a record spanning ~900 ranges is read a few times, not once per range
+ *                (counted in reads)
+ *   memory       a 48 MB file in 12 MB ranges: the peak RSS grows by less than 8 MB
+ *   threads      larger files, 2-4 workers on their own threads at once
  *   resume       a few polls, save every worker, a fresh source restores, reads to the end:
  *                the rows are still exactly the expected ones, each once (positions in the
  *                middle of ranges); a checkpoint of another split size or worker count is
