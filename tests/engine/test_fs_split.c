@@ -29,7 +29,8 @@
  *   errors       a bad record (policy fail) in a split file names the file and its byte
  *                offset, whichever worker reads it; a failed read names the file and the
  *                offset (fault point fs_source.read); a short read changes nothing; option
- *                values ('64mb', '1 kb', 'x', '0', '2tb', too many ranges)
+ *                values ('64mb', '1 kb', 'x', '0', '2tb', too many ranges); bytes appended
+ *                after the listing are not read, a file that shrank is an error naming it
  */
 #include "tests/util/testutil.h"
 
@@ -38,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/conn/registry.h"
 #include "engine/core/fault.h"
@@ -1065,6 +1067,46 @@ static void test_read_faults(void **state)
     corpus_free(&c);
 }
 
+/* The files are read as they were listed: bytes appended after the source opened are not
+ * read; a file that shrank is an error that names it. */
+static void test_file_changes(void **state)
+{
+    (void)state;
+    static const unsigned recs[] = {500};
+    struct corpus c;
+    corpus_make(&c, "json", recs, 1, 600, false, 95);
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/f00.json", c.dir);
+    struct reader r;
+    assert_int_equal(reader_open(&r, &c, 2, "4kb", "1kb", "skip"), 0);
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    fputs("\n{\"k\":999999,\"s\":\"late\"}\n", f); /* after the listing */
+    fclose(f);
+    struct wread out[2] = {{0}};
+    reader_run(&r, TURNS, out);
+    check_read(&r, &c, out, "json, appended after the listing");
+    for (int w = 0; w < 2; w++)
+        wread_free(&out[w]);
+    reader_close(&r);
+    assert_int_equal(reader_open(&r, &c, 2, "4kb", "1kb", "skip"), 0);
+    assert_int_equal(truncate(path, (off_t)(c.bytes / 2)), 0);
+    struct wread o[2] = {{0}};
+    int rc = 0;
+    for (int w = 0; w < 2 && !rc; w++)
+        while (!o[w].finished && !(rc = reader_poll(&r, w, &o[w])))
+            ;
+    assert_int_equal(rc, SL_EIO);
+    char want[1200];
+    snprintf(want, sizeof(want), "file '%s'", path);
+    if (!strstr(r.err.msg, want) || !strstr(r.err.msg, "it changed"))
+        fail_msg("%s", r.err.msg);
+    wread_free(&o[0]);
+    wread_free(&o[1]);
+    reader_close(&r);
+    corpus_free(&c);
+}
+
 static void open_err(const struct corpus *c, const char *split, int code, const char *want)
 {
     struct reader r;
@@ -1116,6 +1158,7 @@ int main(void)
         cmocka_unit_test(test_resume_refused),
         cmocka_unit_test(test_bad_record_offset),
         cmocka_unit_test(test_read_faults),
+        cmocka_unit_test(test_file_changes),
         cmocka_unit_test(test_options),
     };
     if (getenv("SLUICE_TEST_FILTER")) /* e.g. test_threads, to repeat one test */
