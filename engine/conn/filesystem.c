@@ -980,6 +980,12 @@ static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
     int rc;
     if ((rc = sl_sread_u8(in, &version, err)))
         return rc;
+    if (version == 1)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: the checkpoint was taken by a sluice that read one file per "
+                            "worker (state version 1), before byte-range splits: resume it "
+                            "with that sluice, or start the job anew (--restart)",
+                            what);
     if (version != FS_STATE_VERSION)
         return sl_sread_fail(in, err, "unknown state version");
     if ((rc = sl_sread_u32(in, &nworkers, err)) || (rc = sl_sread_u64(in, &split, err)))

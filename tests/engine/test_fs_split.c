@@ -974,6 +974,15 @@ static void test_resume_refused(void **state)
     if (!strstr(r2.err.msg, "2 workers"))
         fail_msg("%s", r2.err.msg);
     reader_close(&r2);
+    /* state version 1 (one file per worker, before splits) is refused, saying so */
+    static const uint8_t v1[1] = {1};
+    assert_int_equal(reader_open(&r2, &c, 2, "8kb", NULL, "skip"), 0);
+    sl_sread_init(&in, v1, 1, "source f");
+    assert_int_equal(r2.src->ops->restore(r2.src, &r2.ctx[0].ctx, &in, &r2.err), SL_ECORRUPT);
+    if (!strstr(r2.err.msg, "source f: the checkpoint was taken by a sluice that read one file") ||
+        !strstr(r2.err.msg, "--restart"))
+        fail_msg("%s", r2.err.msg);
+    reader_close(&r2);
     /* the same table restores */
     assert_int_equal(reader_open(&r2, &c, 2, "8kb", NULL, "skip"), 0);
     sl_sread_init(&in, st.p, st.len, "source f");
