@@ -61,8 +61,13 @@ const char *sl_sql_source_text(const struct sl_sql_source *src);
 size_t sl_sql_source_len(const struct sl_sql_source *src);
 const char *sl_sql_source_path(const struct sl_sql_source *src);
 
+/* Where the file that holds byte `pos` of the expanded text ends (in the expanded text):
+ * the length of the text for the last file, else the start of the ';' line that separates
+ * it from the next. A string literal, a comment or a statement ends with its file. */
+size_t sl_sql_source_file_end(const struct sl_sql_source *src, size_t pos);
+
 /* Line and column (both from 1) in the original file of byte `pos` of the expanded text;
- * the file's path, if `path` is not NULL. */
+ * a position between two files is the end of the first. */
 void sl_sql_source_position(const struct sl_sql_source *src, size_t pos, uint32_t *line,
                             uint32_t *col);
 const char *sl_sql_source_path_at(const struct sl_sql_source *src, size_t pos);
