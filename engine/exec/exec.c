@@ -649,7 +649,7 @@ static int sl_worker_loop(struct sl_worker *w)
     for (;;) {
         if (atomic_load_explicit(&x->failed, memory_order_relaxed))
             return 0;
-        bool stop = x->opts->stop && *x->opts->stop;
+        bool stop = x->opts->stop && atomic_load_explicit(x->opts->stop, memory_order_relaxed);
         bool busy = false, left = false;
         int rc;
         if (x->ck && !w->ck_epoch && !atomic_load(&x->ck_shutdown)) {
@@ -892,7 +892,7 @@ static int sl_ck_turn(struct sl_exec *x, struct sl_ck_coord *cc, struct sl_error
     if (atomic_load(&x->ck_shutdown))
         return 0; /* the final epoch committed: no other may start */
     if (!cc->inflight) {
-        bool stopping = x->opts->stop && *x->opts->stop;
+        bool stopping = x->opts->stop && atomic_load_explicit(x->opts->stop, memory_order_relaxed);
         bool all_idle = true, all_ended = true;
         for (int i = 0; i < x->n; i++) {
             all_idle &= atomic_load(&x->workers[i].idle_done) != 0;
