@@ -1,6 +1,7 @@
 /*
- * engine/core/tsan_c11.c - C11 threads routed through pthreads, in the ThreadSanitizer build
- * only (SL_TSAN; CMakeLists.txt makes every program link this file in).
+ * engine/core/tsan_rdkafka.c - librdkafka's threads and locks made visible to
+ * ThreadSanitizer, in the TSan build only (SL_TSAN; CMakeLists.txt makes every program link
+ * this file in).
  *
  * WHY
  * librdkafka runs its threads with C11 <threads.h>: thrd_create, mtx_lock, cnd_wait,
@@ -20,16 +21,28 @@
  * take precedence over libc's for every shared library (symbol interposition); ld exports
  * them because librdkafka.so references them.
  *
+ * The read-write locks librdkafka takes with pthread_rwlock_* directly (its broker list,
+ * metadata) need the same for another reason: tests/tsan.supp has TSan ignore the libc
+ * calls made from inside librdkafka (called_from_lib: its frees and memcpys after
+ * reference counts TSan cannot see), and an ignored call's synchronisation is ignored with
+ * it - a broker's mutex initialised on librdkafka's main thread and locked by the caller's
+ * thread then looked like a race (io/kcat_roundtrip's kafka_roundtrip). The definitions
+ * below forward to the next pthread_rwlock_* in the lookup order (TSan's interceptors, via
+ * dlsym(RTLD_NEXT)), so the call TSan sees comes from this file, which is in the program.
+ *
  * The semantics are glibc's (nptl/thrd_create.c, mtx_init.c, ...): a recursive mutex when
  * mtx_recursive is asked, else the default kind; a thread's int result travels as the
  * pointer pthread_join returns. Nothing in sluice itself uses C11 threads.
  */
 #ifdef SL_TSAN
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <threads.h>
 #include <time.h>
 
@@ -173,9 +186,55 @@ void call_once(once_flag *flag, void (*fn)(void))
     pthread_once((pthread_once_t *)flag, fn);
 }
 
+/* ---- read-write locks (the ones librdkafka imports) ---------------------------------------- */
+
+typedef int (*sl_rw_fn)(pthread_rwlock_t *);
+
+/* The next definition of `name` after this program's: TSan's interceptor. */
+static void *sl_rw_next(const char *name)
+{
+    void *f = dlsym(RTLD_NEXT, name);
+    if (!f)
+        abort(); /* nothing to forward to: no pthreads at all */
+    return f;
+}
+
+/* A forwarder for each: the function pointer is looked up once, on first use; two threads
+ * that race to it store the same value. */
+#define SL_RW_FORWARD(name)                                                                \
+    int name(pthread_rwlock_t *l)                                                          \
+    {                                                                                      \
+        static _Atomic(sl_rw_fn) next;                                                     \
+        sl_rw_fn f = atomic_load_explicit(&next, memory_order_relaxed);                   \
+        if (!f) {                                                                          \
+            void *p = sl_rw_next(#name);                                                   \
+            memcpy(&f, &p, sizeof(f));                                                     \
+            atomic_store_explicit(&next, f, memory_order_relaxed);                        \
+        }                                                                                  \
+        return f(l);                                                                       \
+    }
+
+SL_RW_FORWARD(pthread_rwlock_rdlock)
+SL_RW_FORWARD(pthread_rwlock_wrlock)
+SL_RW_FORWARD(pthread_rwlock_unlock)
+SL_RW_FORWARD(pthread_rwlock_destroy)
+
+int pthread_rwlock_init(pthread_rwlock_t *restrict l, const pthread_rwlockattr_t *restrict a)
+{
+    typedef int (*init_fn)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+    static _Atomic(init_fn) next;
+    init_fn f = atomic_load_explicit(&next, memory_order_relaxed);
+    if (!f) {
+        void *p = sl_rw_next("pthread_rwlock_init");
+        memcpy(&f, &p, sizeof(f));
+        atomic_store_explicit(&next, f, memory_order_relaxed);
+    }
+    return f(l, a);
+}
+
 #else
 
 /* Not the ThreadSanitizer build: libc's C11 threads as they are. */
-typedef int sl_tsan_c11_unused;
+typedef int sl_tsan_rdkafka_unused;
 
 #endif
