@@ -9,9 +9,12 @@
  *     count rows;
  *   - a window aggregation at 1, 2 and 3 workers (partial tables and watermarks exchanged
  *     through the rings) gives the same rows;
- *   - the same at 2 workers with checkpoints every few milliseconds (barriers through the
- *     rings, the coordinator on the monitor thread, one snapshot thread per worker, the
- *     file commit store), then a second run of the job that is refused as finished.
+ *   - the same at 2 workers with checkpoints every few milliseconds into an exactly-once
+ *     filesystem sink (barriers through the rings; the coordinator on the monitor thread
+ *     committing the sink's part files while the workers write the next epoch's; one
+ *     snapshot thread per worker), with the file commit store, then with a ZooKeeper
+ *     server (the client library's threads; skipped without Java), each time followed by
+ *     a second run of the job, which is refused as finished.
  */
 #include "tests/util/testutil.h"
 
@@ -20,10 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <time.h>
 
 #include "engine/exec/exec.h"
 #include "engine/sql/binder.h"
+#include "tests/util/zkserver.h"
 
 /* tests/sql/nexmark_gen.sql's table (the generator's columns), and docs' bid view */
 #define NEXMARK_DDL                                                                        \
@@ -51,7 +56,7 @@
 static const char stats_sql[] =
     NEXMARK_DDL
     "CREATE TABLE out_t (auction BIGINT, window_start TIMESTAMP(3), bids BIGINT,\n"
-    "  total BIGINT, top BIGINT) WITH ('connector' = 'print');\n"
+    "  total BIGINT, top BIGINT) WITH (${SINK});\n"
     "INSERT INTO out_t SELECT auction, window_start, COUNT(*), SUM(price), MAX(price)\n"
     "FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND))\n"
     "GROUP BY auction, window_start, window_end;\n";
@@ -61,11 +66,13 @@ static const char pass_sql[] =
     "CREATE TABLE out_t (auction BIGINT, price BIGINT) WITH ('connector' = 'blackhole');\n"
     "INSERT INTO out_t SELECT auction, price FROM bid;\n";
 
-static struct sl_job *job_of(const char *sql, const char *tps, const char *events)
+/* `sink`: the WITH options of stats_sql's sink table */
+static struct sl_job *job_of(const char *sql, const char *tps, const char *events,
+                             const char *sink)
 {
-    struct sl_sql_param params[] = {{"TPS", tps}, {"EVENTS", events}};
+    struct sl_sql_param params[] = {{"TPS", tps}, {"EVENTS", events}, {"SINK", sink}};
     struct sl_error err;
-    struct sl_job *job = sl_job_from_sql("t.sql", sql, strlen(sql), params, 2, &err);
+    struct sl_job *job = sl_job_from_sql("t.sql", sql, strlen(sql), params, 3, &err);
     if (!job)
         fail_msg("%s", err.msg);
     return job;
@@ -108,10 +115,39 @@ static char *sorted(char *text, size_t *nlines)
     return out;
 }
 
-/* Runs the tumble query at `workers`; returns its sorted output and fills *sum. */
-static char *run_stats(int workers, const struct sl_ckpt_opts *ck, struct sl_exec_summary *sum)
+/* Appends every visible file of `dir` to `f` (the filesystem sink's committed parts). */
+static void cat_visible(const char *dir, FILE *f)
 {
-    struct sl_job *job = job_of(stats_sql, "2000", "6000");
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[600], buf[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        FILE *in = fopen(path, "r");
+        assert_non_null(in);
+        size_t k;
+        while ((k = fread(buf, 1, sizeof(buf), in)) > 0)
+            fwrite(buf, 1, k, f);
+        fclose(in);
+    }
+    closedir(d);
+}
+
+/* Runs the tumble query at `workers` into the print sink, or with `out_dir` into the
+ * filesystem sink there; returns its sorted output and fills *sum. */
+static char *run_stats(int workers, const struct sl_ckpt_opts *ck, const char *out_dir,
+                       struct sl_exec_summary *sum)
+{
+    char sink[700];
+    if (out_dir)
+        snprintf(sink, sizeof(sink), "'connector' = 'filesystem', 'path' = '%s', 'format' = 'csv'",
+                 out_dir);
+    else
+        snprintf(sink, sizeof(sink), "'connector' = 'print'");
+    struct sl_job *job = job_of(stats_sql, "2000", "6000", sink);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -121,6 +157,8 @@ static char *run_stats(int workers, const struct sl_ckpt_opts *ck, struct sl_exe
     int rc = sl_exec_run(job, &o, sum, &err);
     if (rc)
         fail_msg("%d workers: %s", workers, err.msg);
+    if (out_dir)
+        cat_visible(out_dir, f);
     fclose(f);
     sl_job_free(job);
     size_t n;
@@ -151,7 +189,7 @@ static void *stopper_main(void *arg)
 static void test_stop_from_another_thread(void **state)
 {
     (void)state;
-    struct sl_job *job = job_of(pass_sql, "200000", "0"); /* events.num 0: no end */
+    struct sl_job *job = job_of(pass_sql, "200000", "0", ""); /* events.num 0: no end */
     _Atomic int stop = 0;
     struct stopper s = {&stop, 1200};
     pthread_t t;
@@ -176,9 +214,9 @@ static void test_window_exchange(void **state)
 {
     (void)state;
     struct sl_exec_summary s1, s2, s3;
-    char *one = run_stats(1, NULL, &s1);
-    char *two = run_stats(2, NULL, &s2);
-    char *three = run_stats(3, NULL, &s3);
+    char *one = run_stats(1, NULL, NULL, &s1);
+    char *two = run_stats(2, NULL, NULL, &s2);
+    char *three = run_stats(3, NULL, NULL, &s3);
     assert_true(s1.rows_out > 10);
     assert_int_equal(s1.rows_in, 6000);
     assert_int_equal(s2.rows_in, 6000);
@@ -191,16 +229,21 @@ static void test_window_exchange(void **state)
 
 /* ---- checkpoints --------------------------------------------------------------------------- */
 
-static void test_checkpoints(void **state)
+/* The job at 2 workers with checkpoints every 5 ms (the file store, or ZooKeeper at `zk`)
+ * into the filesystem sink gives the rows of a run without; a second run is refused. */
+static void checkpointed_run(const char *zk)
 {
-    (void)state;
     char dir[] = "/tmp/sluice-test-exec-XXXXXX";
     assert_non_null(mkdtemp(dir));
+    char out[64], state[64], ref[64];
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(state, sizeof(state), "%s/state", dir);
+    snprintf(ref, sizeof(ref), "%s/ref", dir);
     struct sl_exec_summary plain, ck;
-    char *want = run_stats(2, NULL, &plain);
-    struct sl_ckpt_opts co = {.state_dir = dir, .job = "exec", .interval_ms = 5, .keep = 2,
-                              .full_every = 3, .standby_timeout_ms = 0};
-    char *got = run_stats(2, &co, &ck);
+    char *want = run_stats(2, NULL, ref, &plain);
+    struct sl_ckpt_opts co = {.state_dir = state, .job = "exec", .zk = zk, .interval_ms = 5,
+                              .keep = 2, .full_every = 3, .standby_timeout_ms = 0};
+    char *got = run_stats(2, &co, out, &ck);
     assert_string_equal(want, got);
     assert_true(ck.checkpoints >= 2); /* at least one while running, and the final one */
     assert_int_equal(ck.checkpoints_failed, 0);
@@ -208,16 +251,41 @@ static void test_checkpoints(void **state)
     free(want);
     free(got);
     /* the job finished: running it again is refused */
-    struct sl_job *job = job_of(stats_sql, "2000", "6000");
-    FILE *f = tmpfile();
-    struct sl_exec_opts o = {.workers = 2, .print_out = f, .ckpt = &co};
+    char sink[200];
+    snprintf(sink, sizeof(sink), "'connector' = 'filesystem', 'path' = '%s', 'format' = 'csv'",
+             out);
+    struct sl_job *job = job_of(stats_sql, "2000", "6000", sink);
+    struct sl_exec_opts o = {.workers = 2, .ckpt = &co};
     struct sl_error err;
     assert_int_equal(sl_exec_run(job, &o, NULL, &err), SL_EFINISHED);
-    fclose(f);
     sl_job_free(job);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+static void test_checkpoints(void **state)
+{
+    (void)state;
+    checkpointed_run(NULL);
+}
+
+static void test_checkpoints_zk(void **state)
+{
+    (void)state;
+    struct sl_zkserver *zs;
+    struct sl_error err;
+    int rc = sl_zkserver_start(&zs, &err);
+    if (rc == SL_ENOTSUP) {
+        fprintf(stderr, "skipped: %s\n", err.msg);
+        skip();
+    }
+    if (rc)
+        fail_msg("%s", err.msg);
+    char zk[300];
+    snprintf(zk, sizeof(zk), "%s/exec", sl_zkserver_address(zs));
+    checkpointed_run(zk);
+    sl_zkserver_free(zs);
 }
 
 int main(void)
@@ -226,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_stop_from_another_thread),
         cmocka_unit_test(test_window_exchange),
         cmocka_unit_test(test_checkpoints),
+        cmocka_unit_test(test_checkpoints_zk),
     };
     return cmocka_run_group_tests_name("engine/exec", tests, NULL, NULL);
 }
