@@ -87,6 +87,24 @@ static void sl_orig_position(const struct sl_sql_source *src, size_t opos, uint3
     *col = c;
 }
 
+/* The longest path a message shows whole. A message holds SL_ERROR_MSG_MAX bytes: a longer
+ * path would push the line and column, which come after it, out of the message. */
+#define SL_SQL_MSG_PATH 160
+
+/* `path` as messages show it: whole, or "..." and its last bytes (the file's name and the
+ * directories nearest to it), cut at a character boundary; `buf` holds the short form. */
+static const char *sl_msg_path(const char *path, char buf[SL_SQL_MSG_PATH + 1])
+{
+    size_t n = strlen(path);
+    if (n <= SL_SQL_MSG_PATH)
+        return path;
+    const char *tail = path + n - (SL_SQL_MSG_PATH - 3);
+    while ((*tail & 0xC0) == 0x80) /* not inside a UTF-8 sequence */
+        tail++;
+    snprintf(buf, SL_SQL_MSG_PATH + 1, "...%s", tail);
+    return buf;
+}
+
 static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
                          int code, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
@@ -115,8 +133,10 @@ static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl
         caret[ncaret++] = src->orig[start + i - 1] == '\t' ? '\t' : ' ';
     caret[ncaret++] = '^';
     caret[ncaret] = '\0';
-    return sl_error_set(err, code, "%s:%u:%u: %s\n  %.*s\n  %s", sl_orig_seg(src, opos)->path,
-                        line, col, msg, linelen, src->orig + start, caret);
+    char pbuf[SL_SQL_MSG_PATH + 1];
+    return sl_error_set(err, code, "%s:%u:%u: %s\n  %.*s\n  %s",
+                        sl_msg_path(sl_orig_seg(src, opos)->path, pbuf), line, col, msg, linelen,
+                        src->orig + start, caret);
 }
 
 static size_t sl_exp_to_orig(const struct sl_sql_source *src, size_t pos)

@@ -74,7 +74,8 @@ const char *sl_sql_source_path_at(const struct sl_sql_source *src, size_t pos);
 
 /*
  * Fills `err` with "path:line:col: message", the original source line and a caret under the
- * column, and returns `code`.
+ * column, and returns `code`. A path longer than 160 bytes is shown as "..." and its end, so
+ * that the position always fits in the message.
  */
 int sl_sql_error_at(const struct sl_sql_source *src, size_t pos, struct sl_error *err, int code,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -349,6 +349,29 @@ static void test_multi_file_ends(void **state)
                                                "the input");
 }
 
+/* Found by fuzz_sql: the path comes first in a message of at most SL_ERROR_MSG_MAX bytes, so
+ * a path of 600 bytes left no room for the line and column. A long path is now shown as
+ * "..." and its end. */
+static void test_long_path_keeps_the_position(void **state)
+{
+    (void)state;
+    char path[601];
+    memset(path, 'd', sizeof(path) - 1);
+    path[sizeof(path) - 1] = '\0';
+    memcpy(path + sizeof(path) - 1 - 6, "/q.sql", 6);
+    const char *sql = "CREATE TABLE t (a";
+    struct sl_error err;
+    struct sl_sql_file *f = sl_sql_parse(path, sql, strlen(sql), NULL, 0, &err);
+    assert_null(f);
+    if (strncmp(err.msg, "...ddd", 6) != 0 || !strstr(err.msg, "d/q.sql:1:18: expected a type"))
+        fail_msg("got: %s", err.msg);
+    assert_true(strchr(err.msg, ':') - err.msg <= 160);
+    /* a path that fits is shown whole */
+    f = sl_sql_parse("some/dir/q.sql", sql, strlen(sql), NULL, 0, &err);
+    assert_null(f);
+    assert_int_equal(strncmp(err.msg, "some/dir/q.sql:1:18: ", 21), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_quoted_identifiers),
         cmocka_unit_test(test_multi_file_positions),
         cmocka_unit_test(test_multi_file_ends),
+        cmocka_unit_test(test_long_path_keeps_the_position),
     };
     return cmocka_run_group_tests_name("engine/sql_parser", tests, NULL, NULL);
 }

@@ -15,9 +15,9 @@
  * THE ORACLE. Every input either
  *   - binds: then every INSERT's plan prints (sl_plan_explain into a memstream), or
  *   - fails with an error whose message starts with "PATH:LINE:COL: ", where PATH is one of
- *     the input's files and LINE:COL is a position inside that file (a line it has, a column
- *     on that line or just after its end): an error the user cannot find in their file is
- *     a finding. The only errors allowed without a position are out of memory (SL_ENOMEM:
+ *     the input's files (a long one may be shortened to "..." and its end) and LINE:COL is
+ *     a position inside that file (a line it has, a column on that line or just after its
+ *     end): an error the user cannot find in their file is a finding. The only errors allowed without a position are out of memory (SL_ENOMEM:
  *     the front end says "out of memory parsing SQL" and has no position worth giving).
  * and doing the same twice gives the same plan text or the same error (nothing depends on
  * uninitialised memory or on a previous input). Crashes, sanitizer reports, leaks and hangs
@@ -166,25 +166,37 @@ static bool sl_fz_in_file(const struct sl_sql_input *f, unsigned long line, unsi
     return col <= n + 1;
 }
 
+/* Parses "LINE:COL: " at `p` (just after "PATH:"); false if it is not there. */
+static bool sl_fz_line_col(const char *p, unsigned long *line, unsigned long *col)
+{
+    char *end;
+    if (*p < '0' || *p > '9')
+        return false;
+    *line = strtoul(p, &end, 10);
+    if (*end != ':' || end[1] < '0' || end[1] > '9')
+        return false;
+    *col = strtoul(end + 1, &end, 10);
+    return end[0] == ':' && end[1] == ' ';
+}
+
 /* Checks that `msg` starts with "PATH:LINE:COL: " naming a position of one of the files
- * (of any of them called PATH: two files may have the same name). */
+ * (of any of them called PATH: two files may have the same name). A long path may be shown
+ * as "..." and an end of it (engine/plan/sql_source.c keeps the position in the message). */
 static void sl_fz_check_position(const struct sl_fz_input *in, const char *msg)
 {
     bool named = false;
+    unsigned long line, col;
     for (size_t i = 0; i < in->nfiles; i++) {
         const char *path = in->files[i].path;
         size_t pl = strlen(path);
-        if (strncmp(msg, path, pl) != 0 || msg[pl] != ':')
-            continue;
-        char *end;
-        const char *p = msg + pl + 1;
-        if (*p < '0' || *p > '9')
-            continue;
-        unsigned long line = strtoul(p, &end, 10);
-        if (*end != ':' || end[1] < '0' || end[1] > '9')
-            continue;
-        unsigned long col = strtoul(end + 1, &end, 10);
-        if (end[0] != ':' || end[1] != ' ')
+        bool shown = strncmp(msg, path, pl) == 0 && msg[pl] == ':' &&
+                     sl_fz_line_col(msg + pl + 1, &line, &col);
+        for (size_t k = 1; !shown && strncmp(msg, "...", 3) == 0 && k < pl; k++) {
+            const char *tail = path + pl - k; /* its last k bytes */
+            shown = strncmp(msg + 3, tail, k) == 0 && msg[3 + k] == ':' &&
+                    sl_fz_line_col(msg + 3 + k + 1, &line, &col);
+        }
+        if (!shown)
             continue;
         if (sl_fz_in_file(&in->files[i], line, col))
             return;
