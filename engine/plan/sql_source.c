@@ -99,7 +99,9 @@ static const char *sl_msg_path(const char *path, char buf[SL_SQL_MSG_PATH + 1])
     if (n <= SL_SQL_MSG_PATH)
         return path;
     const char *tail = path + n - (SL_SQL_MSG_PATH - 3);
-    while ((*tail & 0xC0) == 0x80) /* not inside a UTF-8 sequence */
+    /* not inside a UTF-8 sequence (at most 3 continuation bytes: a path that is not UTF-8
+     * at all still shows its end) */
+    for (int k = 0; k < 3 && (*tail & 0xC0) == 0x80; k++)
         tail++;
     snprintf(buf, SL_SQL_MSG_PATH + 1, "...%s", tail);
     return buf;

@@ -366,6 +366,13 @@ static void test_long_path_keeps_the_position(void **state)
     if (strncmp(err.msg, "...ddd", 6) != 0 || !strstr(err.msg, "d/q.sql:1:18: expected a type"))
         fail_msg("got: %s", err.msg);
     assert_true(strchr(err.msg, ':') - err.msg <= 160);
+    /* a path that is no UTF-8 at all: its end is still shown (found by fuzz_sql too: the
+     * first version skipped every continuation byte, i.e. all of it) */
+    memset(path, 0x80, sizeof(path) - 1);
+    f = sl_sql_parse(path, sql, strlen(sql), NULL, 0, &err);
+    assert_null(f);
+    assert_int_equal(strncmp(err.msg, "...\x80\x80", 5), 0);
+    assert_non_null(strstr(err.msg, "\x80:1:18: expected a type"));
     /* a path that fits is shown whole */
     f = sl_sql_parse("some/dir/q.sql", sql, strlen(sql), NULL, 0, &err);
     assert_null(f);
