@@ -48,7 +48,7 @@
     ") WITH (\n"                                                                           \
     "  'connector' = 'nexmark', 'first-event.rate' = '${TPS}',\n"                          \
     "  'next-event.rate' = '${TPS}', 'events.num' = '${EVENTS}',\n"                        \
-    "  'sluice.base-time' = '1700000000000'\n"                                             \
+    "  'sluice.base-time' = '1700000000000', 'max-emit-speed' = '${FAST}'\n"              \
     ");\n"                                                                                 \
     "CREATE VIEW bid AS SELECT bid.auction, bid.price, `dateTime` FROM datagen\n"          \
     "  WHERE event_type = 2;\n"
@@ -58,7 +58,7 @@ static const char stats_sql[] =
     "CREATE TABLE out_t (auction BIGINT, window_start TIMESTAMP(3), bids BIGINT,\n"
     "  total BIGINT, top BIGINT) WITH (${SINK});\n"
     "INSERT INTO out_t SELECT auction, window_start, COUNT(*), SUM(price), MAX(price)\n"
-    "FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND))\n"
+    "FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '500' MILLISECOND))\n"
     "GROUP BY auction, window_start, window_end;\n";
 
 static const char pass_sql[] =
@@ -66,13 +66,15 @@ static const char pass_sql[] =
     "CREATE TABLE out_t (auction BIGINT, price BIGINT) WITH ('connector' = 'blackhole');\n"
     "INSERT INTO out_t SELECT auction, price FROM bid;\n";
 
-/* `sink`: the WITH options of stats_sql's sink table */
+/* `sink`: the WITH options of stats_sql's sink table; `paced`: the generator emits at `tps`
+ * events per second of wall time (else as fast as it can; the rows are the same). */
 static struct sl_job *job_of(const char *sql, const char *tps, const char *events,
-                             const char *sink)
+                             const char *sink, bool paced)
 {
-    struct sl_sql_param params[] = {{"TPS", tps}, {"EVENTS", events}, {"SINK", sink}};
+    struct sl_sql_param params[] = {
+        {"TPS", tps}, {"EVENTS", events}, {"SINK", sink}, {"FAST", paced ? "false" : "true"}};
     struct sl_error err;
-    struct sl_job *job = sl_job_from_sql("t.sql", sql, strlen(sql), params, 3, &err);
+    struct sl_job *job = sl_job_from_sql("t.sql", sql, strlen(sql), params, 4, &err);
     if (!job)
         fail_msg("%s", err.msg);
     return job;
@@ -136,8 +138,13 @@ static void cat_visible(const char *dir, FILE *f)
     closedir(d);
 }
 
+/* The tumble query's input: 6000 events, 2 s of event time. */
+#define STATS_TPS "3000"
+#define STATS_EVENTS "6000"
+
 /* Runs the tumble query at `workers` into the print sink, or with `out_dir` into the
- * filesystem sink there; returns its sorted output and fills *sum. */
+ * filesystem sink there; returns its sorted output and fills *sum. Paced when it takes
+ * checkpoints: 2 s of wall time, so that epochs are taken while rows flow. */
 static char *run_stats(int workers, const struct sl_ckpt_opts *ck, const char *out_dir,
                        struct sl_exec_summary *sum)
 {
@@ -147,7 +154,7 @@ static char *run_stats(int workers, const struct sl_ckpt_opts *ck, const char *o
                  out_dir);
     else
         snprintf(sink, sizeof(sink), "'connector' = 'print'");
-    struct sl_job *job = job_of(stats_sql, "2000", "6000", sink);
+    struct sl_job *job = job_of(stats_sql, STATS_TPS, STATS_EVENTS, sink, ck != NULL);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -189,7 +196,7 @@ static void *stopper_main(void *arg)
 static void test_stop_from_another_thread(void **state)
 {
     (void)state;
-    struct sl_job *job = job_of(pass_sql, "200000", "0", ""); /* events.num 0: no end */
+    struct sl_job *job = job_of(pass_sql, "200000", "0", "", false); /* events.num 0: no end */
     _Atomic int stop = 0;
     struct stopper s = {&stop, 1200};
     pthread_t t;
@@ -220,6 +227,7 @@ static void test_window_exchange(void **state)
     assert_true(s1.rows_out > 10);
     assert_int_equal(s1.rows_in, 6000);
     assert_int_equal(s2.rows_in, 6000);
+    assert_int_equal(s3.rows_in, 6000);
     assert_string_equal(one, two);
     assert_string_equal(one, three);
     free(one);
@@ -245,7 +253,8 @@ static void checkpointed_run(const char *zk)
                               .keep = 2, .full_every = 3, .standby_timeout_ms = 0};
     char *got = run_stats(2, &co, out, &ck);
     assert_string_equal(want, got);
-    assert_true(ck.checkpoints >= 2); /* at least one while running, and the final one */
+    /* epochs every 5 ms over a 2 s run: many while rows flowed, and the final one */
+    assert_true(ck.checkpoints >= 2);
     assert_int_equal(ck.checkpoints_failed, 0);
     assert_int_equal(ck.restored_epoch, 0);
     free(want);
@@ -254,7 +263,7 @@ static void checkpointed_run(const char *zk)
     char sink[200];
     snprintf(sink, sizeof(sink), "'connector' = 'filesystem', 'path' = '%s', 'format' = 'csv'",
              out);
-    struct sl_job *job = job_of(stats_sql, "2000", "6000", sink);
+    struct sl_job *job = job_of(stats_sql, STATS_TPS, STATS_EVENTS, sink, true);
     struct sl_exec_opts o = {.workers = 2, .ckpt = &co};
     struct sl_error err;
     assert_int_equal(sl_exec_run(job, &o, NULL, &err), SL_EFINISHED);

@@ -77,10 +77,16 @@ static void sl_fz_check(int ok, const char *what, const char *detail)
     }
 }
 
+/* The first n bytes of s, up to a NUL, as a C string. Not strndup: the input has no NUL
+ * after it, and strndup may look for one (ASan's strict_string_checks does). */
 static char *sl_fz_strndup(const char *s, size_t n)
 {
-    char *d = strndup(s, n);
-    sl_fz_check(d != NULL, "strndup", "");
+    const char *nul = memchr(s, '\0', n);
+    size_t k = nul ? (size_t)(nul - s) : n;
+    char *d = malloc(k + 1);
+    sl_fz_check(d != NULL, "malloc", "");
+    memcpy(d, s, k);
+    d[k] = '\0';
     return d;
 }
 
