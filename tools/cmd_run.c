@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +76,15 @@ static const char sl_explain_usage[] =
     "Parses and binds the SQL files (one script, in order) and prints the plan of every\n"
     "INSERT INTO: one operator per line, its output columns and types. Nothing runs.\n";
 
-static volatile int sl_run_stop;
+/* Set by SIGINT / SIGTERM, read by the workers (sl_exec_opts.stop): a lock-free atomic,
+ * which a signal handler may store to (C11 7.14.1.1) and other threads may read. */
+static _Atomic int sl_run_stop;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler may store to an atomic int");
 
 static void sl_run_on_signal(int sig)
 {
     (void)sig;
-    sl_run_stop = 1;
+    atomic_store_explicit(&sl_run_stop, 1, memory_order_relaxed);
 }
 
 static char *sl_read_file(const char *path, size_t *len)

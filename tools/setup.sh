@@ -2,13 +2,15 @@
 # tools/setup.sh - installs what sluice needs on a fresh Debian 12 machine, then configures
 # and builds it.
 #
-#   tools/setup.sh [release|asan|cap2|all]...     (default: release)
+#   tools/setup.sh [release|asan|cap2|tsan|all]...     (default: release)
 #
 # Idempotent and quick when everything is present: `apt-get update` runs only when a package
 # is missing. Build directories:
 #   build/release   -O3, batch capacity 2048, mimalloc, benchmarks
 #   build/asan      AddressSanitizer + UndefinedBehaviorSanitizer, libc memory
 #   build/cap2      batch capacity 2, to shake out batch-boundary bugs
+#   build/tsan      ThreadSanitizer (-O1), libc memory; tools/test.sh runs its threaded tests
+#                   with TSAN_OPTIONS naming tests/tsan.supp
 # Warnings are errors in every build (-DSLUICE_WERROR=ON).
 set -euo pipefail
 
@@ -53,7 +55,8 @@ for c in "${configs[@]}"; do
     release) sl_build release -DCMAKE_BUILD_TYPE=Release ;;
     asan)    sl_build asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_BENCH=OFF ;;
     cap2)    sl_build cap2 -DCMAKE_BUILD_TYPE=Release -DSLUICE_BATCH_CAP=2 -DSLUICE_BENCH=OFF ;;
-    all)     "$0" release asan cap2 ;;
-    *) echo "setup: unknown build '$c' (release, asan, cap2, all)" >&2; exit 2 ;;
+    tsan)    sl_build tsan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=thread -DSLUICE_BENCH=OFF ;;
+    all)     "$0" release asan cap2 tsan ;;
+    *) echo "setup: unknown build '$c' (release, asan, cap2, tsan, all)" >&2; exit 2 ;;
   esac
 done

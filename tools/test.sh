@@ -1,33 +1,61 @@
 #!/usr/bin/env bash
-# tools/test.sh - the test command: installs what is missing, builds the three builds
-# (release, ASan+UBSan, batch capacity 2) with warnings as errors, runs the whole suite in
-# each, then runs the libFuzzer targets briefly (SLUICE_FUZZ_SECONDS each, default 15; 0
-# skips them). Exits non-zero if anything fails. The last line is
+# tools/test.sh - the test command: installs what is missing, builds the four builds
+# (release, ASan+UBSan, batch capacity 2, ThreadSanitizer) with warnings as errors, runs the
+# whole suite in the first three and the tests labelled "threads" (CMakeLists.txt says
+# which) in the TSan build, then runs the libFuzzer targets briefly (SLUICE_FUZZ_SECONDS
+# each, default 15; 0 skips them). Exits non-zero if anything fails. The last line is
 # "tests: N passed, N failed".
 #
 #   tools/test.sh [ctest arguments...]     e.g. tools/test.sh -R kernels
+#
+# ThreadSanitizer: every instrumented process (test programs and the sluice processes they
+# start) reads TSAN_OPTIONS: the suppressions of tests/tsan.supp (library internals only)
+# and a log file per process that reports a race. A report fails the build's tests even when
+# the process that made it was killed on purpose afterwards (crash tests, SIGKILL).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 
-if ! tools/setup.sh release asan cap2; then
+if ! tools/setup.sh release asan cap2 tsan; then
   echo "tests: 0 passed, 1 failed (the build failed)"
   exit 1
 fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+tsan_logs=$(mktemp -d)
+trap 'rm -rf "$tsan_logs"' EXIT
+tsan_options="suppressions=$PWD/tests/tsan.supp:second_deadlock_stack=1:log_path=$tsan_logs/tsan"
 
 passed=0
 failed=0
 status=0
-for b in release asan cap2; do
+for b in release asan cap2 tsan; do
   echo "=== build/$b ==="
   log=$(mktemp)
-  (cd "build/$b" && ctest --output-on-failure -j 2 "$@") 2>&1 | tee "$log"
+  if [ "$b" = tsan ]; then
+    (cd "build/$b" && TSAN_OPTIONS=${TSAN_OPTIONS:-$tsan_options} \
+       ctest --output-on-failure -j 2 -L threads "$@") 2>&1 | tee "$log"
+  else
+    (cd "build/$b" && ctest --output-on-failure -j 2 "$@") 2>&1 | tee "$log"
+  fi
   rc=${PIPESTATUS[0]}
   total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' "$log" | tail -1)
   nfail=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
+  if [ "$b" = tsan ]; then
+    # every report fails the run, also one of a process whose test passed anyway (it was
+    # killed on purpose, or its exit status was not looked at)
+    for r in $(grep -l 'WARNING: ThreadSanitizer' "$tsan_logs"/tsan.* 2>/dev/null); do
+      echo "--- ThreadSanitizer report ($(basename "$r")) ---"
+      head -60 "$r"
+      failed=$((failed + 1))
+      status=1
+    done
+  fi
+  if [ -z "$total" ] && [ "$b" = tsan ] && grep -q 'No tests were found' "$log"; then
+    rm -f "$log"
+    continue # e.g. tools/test.sh -R kernels: no threaded test among them
+  fi
   rm -f "$log"
   if [ -z "$total" ]; then
     failed=$((failed + 1))

@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,8 @@ struct sluice_job {
     int64_t interval_ms;
     bool restart;
     bool ran;
-    volatile int stop_flag; /* what the executor polls (sl_exec_opts.stop) */
+    _Atomic int stop_flag; /* what the executor polls (sl_exec_opts.stop); lock-free, so a
+                            * signal handler may store to it */
     char error[SL_ERROR_MSG_MAX];
     struct sluice_stats stats;
     bool have_stats;
@@ -353,7 +355,7 @@ out:
 void sluice_job_stop(sluice_job *job)
 {
     if (job)
-        job->stop_flag = 1;
+        atomic_store_explicit(&job->stop_flag, 1, memory_order_relaxed);
 }
 
 const char *sluice_job_error(const sluice_job *job)

@@ -14,7 +14,7 @@ static int bh_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_bat
 {
     (void)sk;
     (void)err;
-    ctx->stats->rows_out += sl_batch_active(b);
+    sl_stats_add(&ctx->stats->rows_out, sl_batch_active(b));
     return 0;
 }
 

@@ -842,8 +842,8 @@ static int fs_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
         rc = fs_read_csv(src, w, path, b, err);
     else
         rc = fs_read_framed(src, w, path, b, err);
-    ctx->stats->rows_in += b->rows - rows0;
-    ctx->stats->bad_records += w->bad.skipped + w->bad.dead_lettered - bad0;
+    sl_stats_add(&ctx->stats->rows_in, b->rows - rows0);
+    sl_stats_add(&ctx->stats->bad_records, w->bad.skipped + w->bad.dead_lettered - bad0);
     if (rc)
         return rc;
     if (w->pos >= w->end) {
@@ -1360,7 +1360,7 @@ static int fs_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
     int rc = sl_conn_codec_encode(&p->codec, b, &p->out, err);
     if (rc)
         return rc;
-    ctx->stats->rows_out += n;
+    sl_stats_add(&ctx->stats->rows_out, n);
     if (p->out.len >= (1u << 20))
         return fs_drain(s, p, err);
     return 0;

@@ -229,8 +229,8 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     rc =
         sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed, err);
     w->pos += consumed;
-    ctx->stats->rows_in += b->rows - rows0;
-    ctx->stats->bad_records += w->bad.skipped + w->bad.dead_lettered - bad0;
+    sl_stats_add(&ctx->stats->rows_in, b->rows - rows0);
+    sl_stats_add(&ctx->stats->bad_records, w->bad.skipped + w->bad.dead_lettered - bad0);
     if (rc)
         return rc;
     if (src->bounded && w->pos == end && consumed) {
@@ -666,7 +666,7 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
     }
     if ((rc = sl_kafka_sink_write(p->ks, p->recs, n, err)))
         return rc;
-    ctx->stats->rows_out += n;
+    sl_stats_add(&ctx->stats->rows_out, n);
     return 0;
 }
 

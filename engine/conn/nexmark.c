@@ -152,12 +152,12 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
         /* the rows filled before the failure stay (sl_nexmark_fill_stride keeps them) */
         int64_t done = (int64_t)(b->rows - before);
         w->emitted += done;
-        ctx->stats->rows_in += (uint64_t)done;
+        sl_stats_add(&ctx->stats->rows_in, (uint64_t)done);
         return sl_error_set(err, rc, "nexmark: cannot fill event %lld into the batch: %s",
                             (long long)(first + done * stride), sl_strerror(rc));
     }
     w->emitted += n;
-    ctx->stats->rows_in += (uint64_t)n;
+    sl_stats_add(&ctx->stats->rows_in, (uint64_t)n);
     if (w->emitted >= w->total)
         info->split_done = info->worker_done = true;
     return 0;

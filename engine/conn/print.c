@@ -314,7 +314,7 @@ static int pr_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_bat
         if (bad)
             return sl_error_set(err, SL_EIO, "print: write failed");
     }
-    ctx->stats->rows_out += n;
+    sl_stats_add(&ctx->stats->rows_out, n);
     return 0;
 }
 

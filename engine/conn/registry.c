@@ -5,7 +5,8 @@
  *
  * Counting: sources add the rows they produce to ctx->stats->rows_in and the records a
  * bad-record policy skipped or dead-lettered to ctx->stats->bad_records; sinks add the rows
- * they took to ctx->stats->rows_out. The executor does not count these itself.
+ * they took to ctx->stats->rows_out, always through sl_stats_add (engine/ops/operator.h: the
+ * monitor thread reads them meanwhile). The executor does not count these itself.
  */
 #include "engine/conn/registry.h"
 

@@ -11,7 +11,7 @@
  *     SLUICE_FAULT=snapshot.fsync:EIO                    the first hit fails with EIO
  *     SLUICE_FAULT=snapshot.write:ENOSPC@3,snapshot.rename:EIO
  *                                                        the 3rd write, and the 1st rename
- *     SLUICE_CRASH_AT=snapshot.before_rename             _exit(137) on the first hit
+ *     SLUICE_CRASH_AT=snapshot.before_rename             exit status 137 on the first hit
  *     SLUICE_CRASH_AT=snapshot.after_write@2             ... on the second hit
  *
  * An error is an errno name (EIO, ENOSPC, EDQUOT, EROFS, ENOMEM, EPERM, EACCES, EBADF,
@@ -51,7 +51,8 @@ void sl_fault_reload(void);
 /* 0, or the fault armed for this hit of `point`: a negative errno or SL_FAULT_SHORT. */
 int sl_fault_hit(const char *point);
 
-/* Exits the process with _exit(137) if a crash is armed for this hit of `point`. */
+/* Ends the process at once with status 137 (the exit_group system call: nothing runs on the
+ * way out, not even a sanitizer's exit checks) if a crash is armed for this hit of `point`. */
 void sl_crash_point(const char *point);
 
 /* How many times `point` was passed (sl_fault_hit and sl_crash_point both count) since

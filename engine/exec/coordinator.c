@@ -321,7 +321,7 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
     if (atomic_load(&x->ck_shutdown))
         return 0; /* the final epoch committed: no other may start */
     if (!cc->inflight) {
-        bool stopping = x->opts->stop && *x->opts->stop;
+        bool stopping = x->opts->stop && atomic_load_explicit(x->opts->stop, memory_order_relaxed);
         bool all_idle = true, all_ended = true;
         for (int i = 0; i < x->n; i++) {
             all_idle &= atomic_load(&x->workers[i].idle_done) != 0;

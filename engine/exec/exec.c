@@ -479,7 +479,7 @@ static int sl_worker_loop(struct sl_worker *w)
     for (;;) {
         if (atomic_load_explicit(&x->failed, memory_order_relaxed))
             return 0;
-        bool stop = x->opts->stop && *x->opts->stop;
+        bool stop = x->opts->stop && atomic_load_explicit(x->opts->stop, memory_order_relaxed);
         bool busy = false, left = false;
         int rc;
         if (x->ck && !w->ck_epoch && !atomic_load(&x->ck_shutdown)) {
@@ -823,7 +823,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 sl_exec_wake_all(x);
             }
         }
-        if (opts->stop && *opts->stop && !stop_seen) {
+        if (opts->stop && atomic_load_explicit(opts->stop, memory_order_relaxed) && !stop_seen) {
             stop_seen = true; /* SIGINT / SIGTERM: wake the sleepers to see it */
             sl_exec_wake_all(x);
         }

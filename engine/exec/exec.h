@@ -17,6 +17,7 @@
 #ifndef SL_ENGINE_EXEC_H
 #define SL_ENGINE_EXEC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +34,10 @@ struct sl_exec_opts {
     uint32_t nkafka_props;
     FILE *print_out;         /* the 'print' connector's output (NULL: stdout) */
     bool progress;           /* a one-line progress display on stderr */
-    volatile int *stop;      /* set non-zero (a signal handler) to stop an unbounded run */
+    /* Set non-zero (from a signal handler or any thread) to stop an unbounded run. An
+     * atomic, not a volatile int: the workers read it on their own threads, and a plain
+     * store in a handler on another thread is a data race with those reads. */
+    _Atomic int *stop;
     /* Latency (sluice bench): when set, called on the worker's thread right after each sink
      * write, with `ingest_ns` = the CLOCK_MONOTONIC time (ns) at which the source batch whose
      * push led to this write came out of its source's poll, and `rows` the rows written. For

@@ -217,7 +217,7 @@ static int sl_wm_update(struct sl_op_wm *w, struct sl_worker_ctx *ctx, struct sl
         return 0; /* all done (the executor sends the end) or all idle: nothing new */
     if (wm > w->emitted && wm != INT64_MIN) {
         w->emitted = wm;
-        ctx->stats->watermark = wm;
+        sl_stats_set_watermark(ctx->stats, wm);
         return sl_op_watermark_next(&w->op, ctx, wm, err);
     }
     return 0;
@@ -250,7 +250,7 @@ static int sl_op_wm_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64
     if (wm <= w->emitted)
         return 0;
     w->emitted = wm;
-    ctx->stats->watermark = wm;
+    sl_stats_set_watermark(ctx->stats, wm);
     return sl_op_watermark_next(op, ctx, wm, err);
 }
 
@@ -344,7 +344,7 @@ static int sl_op_wm_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct 
     free(tmp);
     w->emitted = emitted;
     if (ctx && ctx->stats && emitted != INT64_MIN)
-        ctx->stats->watermark = emitted;
+        sl_stats_set_watermark(ctx->stats, emitted);
     return 0;
 }
 

@@ -370,7 +370,7 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
         }
         a->bucket[i] = last * N + (N > 1 ? (uint32_t)(a->hashes[i] % N) : 0);
     }
-    ctx->stats->late_rows += late;
+    sl_stats_add(&ctx->stats->late_rows, late);
     if (nlw == 0)
         goto out_put;
     struct sl_hashagg *ha;

@@ -34,7 +34,11 @@ struct sl_sql_source;
 struct sl_exec;
 struct sl_op;
 
-/* Counters of one worker; the executor sums them for the summary. */
+/* Counters of one worker; the executor sums them for the summary.
+ * THREADS: only the worker's thread writes them, but the executor's monitor thread reads
+ * them while the run goes on (the progress line), so they are written through
+ * sl_stats_add / sl_stats_set_watermark only: atomic stores (relaxed - a counter orders
+ * nothing else). A plain `+=` here is a data race with that reader. */
 struct sl_worker_stats {
     uint64_t rows_in;      /* rows the sources produced */
     uint64_t rows_out;     /* rows the sinks took */
@@ -42,6 +46,17 @@ struct sl_worker_stats {
     uint64_t bad_records;  /* records skipped or dead-lettered by a bad-record policy */
     int64_t watermark;     /* the worker's current watermark (INT64_MIN before the first) */
 };
+
+/* Adds `n` to one of the calling worker's counters (&ctx->stats->rows_in, ...). */
+static inline void sl_stats_add(uint64_t *counter, uint64_t n)
+{
+    __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
+}
+
+static inline void sl_stats_set_watermark(struct sl_worker_stats *stats, int64_t wm)
+{
+    __atomic_store_n(&stats->watermark, wm, __ATOMIC_RELAXED);
+}
 
 struct sl_worker_ctx {
     int worker;                          /* 0 .. nworkers-1 */

@@ -16,10 +16,11 @@ struct sl_sql_subst {
     size_t orig_pos, orig_len;
 };
 
-/* A file of the source: its bytes start at `start` of the original text. */
+/* A file of the source: its `len` bytes start at `start` of the original text; the "\n;\n"
+ * between two files belongs to neither. */
 struct sl_sql_seg {
     char *path;
-    size_t start;
+    size_t start, len;
 };
 
 struct sl_sql_source {
@@ -61,9 +62,18 @@ static const struct sl_sql_seg *sl_orig_seg(const struct sl_sql_source *src, siz
     return seg;
 }
 
+/* A position in the separator after a file is the end of that file: the user never wrote
+ * the separator, so no line or column of it may appear in a message. */
+static size_t sl_orig_clamp(const struct sl_sql_source *src, size_t opos)
+{
+    const struct sl_sql_seg *seg = sl_orig_seg(src, opos);
+    return opos > seg->start + seg->len ? seg->start + seg->len : opos;
+}
+
 static void sl_orig_position(const struct sl_sql_source *src, size_t opos, uint32_t *line,
                              uint32_t *col)
 {
+    opos = sl_orig_clamp(src, opos);
     uint32_t l = 1, c = 1;
     for (size_t i = sl_orig_seg(src, opos)->start; i < opos && i < src->orig_len; i++) {
         if (src->orig[i] == '\n') {
@@ -77,6 +87,26 @@ static void sl_orig_position(const struct sl_sql_source *src, size_t opos, uint3
     *col = c;
 }
 
+/* The longest path a message shows whole. A message holds SL_ERROR_MSG_MAX bytes: a longer
+ * path would push the line and column, which come after it, out of the message. */
+#define SL_SQL_MSG_PATH 160
+
+/* `path` as messages show it: whole, or "..." and its last bytes (the file's name and the
+ * directories nearest to it), cut at a character boundary; `buf` holds the short form. */
+static const char *sl_msg_path(const char *path, char buf[SL_SQL_MSG_PATH + 1])
+{
+    size_t n = strlen(path);
+    if (n <= SL_SQL_MSG_PATH)
+        return path;
+    const char *tail = path + n - (SL_SQL_MSG_PATH - 3);
+    /* not inside a UTF-8 sequence (at most 3 continuation bytes: a path that is not UTF-8
+     * at all still shows its end) */
+    for (int k = 0; k < 3 && (*tail & 0xC0) == 0x80; k++)
+        tail++;
+    snprintf(buf, SL_SQL_MSG_PATH + 1, "...%s", tail);
+    return buf;
+}
+
 static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
                          int code, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
@@ -86,6 +116,7 @@ static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl
     if (!err)
         return code;
     uint32_t line, col;
+    opos = sl_orig_clamp(src, opos);
     sl_orig_position(src, opos, &line, &col);
     char msg[256];
     vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -104,8 +135,10 @@ static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl
         caret[ncaret++] = src->orig[start + i - 1] == '\t' ? '\t' : ' ';
     caret[ncaret++] = '^';
     caret[ncaret] = '\0';
-    return sl_error_set(err, code, "%s:%u:%u: %s\n  %.*s\n  %s", sl_orig_seg(src, opos)->path,
-                        line, col, msg, linelen, src->orig + start, caret);
+    char pbuf[SL_SQL_MSG_PATH + 1];
+    return sl_error_set(err, code, "%s:%u:%u: %s\n  %.*s\n  %s",
+                        sl_msg_path(sl_orig_seg(src, opos)->path, pbuf), line, col, msg, linelen,
+                        src->orig + start, caret);
 }
 
 static size_t sl_exp_to_orig(const struct sl_sql_source *src, size_t pos)
@@ -121,6 +154,31 @@ static size_t sl_exp_to_orig(const struct sl_sql_source *src, size_t pos)
         delta += (ptrdiff_t)s->orig_len - (ptrdiff_t)s->exp_len;
     }
     return (size_t)((ptrdiff_t)pos + delta);
+}
+
+/* The expanded position of original byte `opos` (not inside an expansion). */
+static size_t sl_orig_to_exp(const struct sl_sql_source *src, size_t opos)
+{
+    ptrdiff_t delta = 0;
+    for (size_t i = 0; i < src->nsubst; i++) {
+        const struct sl_sql_subst *s = &src->subst[i];
+        if (s->orig_pos >= opos)
+            break;
+        delta += (ptrdiff_t)s->exp_len - (ptrdiff_t)s->orig_len;
+    }
+    return (size_t)((ptrdiff_t)opos + delta);
+}
+
+size_t sl_sql_source_file_end(const struct sl_sql_source *src, size_t pos)
+{
+    const struct sl_sql_seg *seg = sl_orig_seg(src, sl_exp_to_orig(src, pos));
+    return sl_orig_to_exp(src, seg->start + seg->len);
+}
+
+void sl_sql_source_position(const struct sl_sql_source *src, size_t pos, uint32_t *line,
+                            uint32_t *col)
+{
+    sl_orig_position(src, sl_exp_to_orig(src, pos), line, col);
 }
 
 const char *sl_sql_source_path_at(const struct sl_sql_source *src, size_t pos)
@@ -186,6 +244,7 @@ struct sl_sql_source *sl_sql_source_new_multi(const struct sl_sql_input *in, siz
         if (!src->segs[i].path)
             goto out_nomem;
         src->segs[i].start = len;
+        src->segs[i].len = in[i].len;
         memcpy(src->orig + len, in[i].text, in[i].len);
         len += in[i].len;
         if (i + 1 < nin) {

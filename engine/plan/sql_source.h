@@ -60,12 +60,22 @@ struct sl_sql_source *sl_sql_source_new_multi(const struct sl_sql_input *in, siz
 const char *sl_sql_source_text(const struct sl_sql_source *src);
 size_t sl_sql_source_len(const struct sl_sql_source *src);
 
+/* Where the file that holds byte `pos` of the expanded text ends (in the expanded text):
+ * the length of the text for the last file, else the start of the ';' line that separates
+ * it from the next. A string literal, a comment or a statement ends with its file. */
+size_t sl_sql_source_file_end(const struct sl_sql_source *src, size_t pos);
+
+/* Line and column (both from 1) in the original file of byte `pos` of the expanded text;
+ * a position between two files is the end of the first. */
+void sl_sql_source_position(const struct sl_sql_source *src, size_t pos, uint32_t *line,
+                            uint32_t *col);
 /* The path of the file that byte `pos` of the expanded text came from. */
 const char *sl_sql_source_path_at(const struct sl_sql_source *src, size_t pos);
 
 /*
  * Fills `err` with "path:line:col: message", the original source line and a caret under the
- * column, and returns `code`.
+ * column, and returns `code`. A path longer than 160 bytes is shown as "..." and its end, so
+ * that the position always fits in the message.
  */
 int sl_sql_error_at(const struct sl_sql_source *src, size_t pos, struct sl_error *err, int code,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -219,14 +219,20 @@ static int sl_b_resolve(struct sl_binder *b, const struct sl_rel *rel, const str
     }
     if (best)
         return sl_b_err(b, col->pos, "unknown column '%s' (did you mean '%s'?)", full, best);
+    /* the columns that fit whole, then "..." if any did not (a name may be long: snprintf's
+     * result is what it would have written, so an unchecked sum may pass the end) */
     char avail[200];
     size_t k = 0;
+    uint32_t i = 0;
     avail[0] = '\0';
-    for (uint32_t i = 0; i < rel->ncols && k < sizeof(avail) - 40; i++)
-        k += (size_t)snprintf(avail + k, sizeof(avail) - k, "%s%s", i ? ", " : "",
-                              rel->cols[i].name);
-    if (k >= sizeof(avail) - 40)
-        snprintf(avail + k, sizeof(avail) - k, ", ...");
+    for (; i < rel->ncols; i++) {
+        const char *sep = i ? ", " : "";
+        if (k + strlen(sep) + strlen(rel->cols[i].name) + sizeof(", ...") > sizeof(avail))
+            break;
+        k += (size_t)snprintf(avail + k, sizeof(avail) - k, "%s%s", sep, rel->cols[i].name);
+    }
+    if (i < rel->ncols)
+        snprintf(avail + k, sizeof(avail) - k, "%s...", k ? ", " : "");
     return sl_b_err(b, col->pos, "unknown column '%s' (available: %s)", full, avail);
 }
 

@@ -51,11 +51,12 @@ static int sl_lex_skip_space(struct sl_lexer *lx, struct sl_error *err)
             continue;
         }
         if (lx->pos + 1 < lx->len && t[lx->pos] == '/' && t[lx->pos + 1] == '*') {
-            size_t start = lx->pos;
+            /* a comment ends with its file, as a statement does */
+            size_t start = lx->pos, end = sl_sql_source_file_end(lx->src, start);
             lx->pos += 2;
-            while (lx->pos + 1 < lx->len && !(t[lx->pos] == '*' && t[lx->pos + 1] == '/'))
+            while (lx->pos + 1 < end && !(t[lx->pos] == '*' && t[lx->pos + 1] == '/'))
                 lx->pos++;
-            if (lx->pos + 1 >= lx->len)
+            if (lx->pos + 1 >= end)
                 return sl_sql_error_at(lx->src, start, err, SL_EPARSE,
                                        "unterminated comment: '/*' without '*/'");
             lx->pos += 2;
@@ -103,13 +104,14 @@ int sl_lexer_next(struct sl_lexer *lx, struct sl_token *tok, struct sl_error *er
             return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE, "empty quoted identifier");
         tok->kind = SL_TOK_QIDENT;
     } else if (c == '\'') {
+        size_t end = sl_sql_source_file_end(lx->src, p); /* a string ends with its file */
         p++;
         for (;;) {
-            if (p >= lx->len)
+            if (p >= end)
                 return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
                                        "unterminated string literal: ' without its closing '");
             if (t[p] == '\'') {
-                if (p + 1 < lx->len && t[p + 1] == '\'') {
+                if (p + 1 < end && t[p + 1] == '\'') {
                     p += 2;
                     continue;
                 }

@@ -68,6 +68,11 @@ static int sl_p_expected(struct sl_parser *p, const char *what)
 {
     if (p->cur.kind == SL_TOK_EOF)
         return sl_p_error(p, p->cur.pos, "expected %s, found the end of the input", what);
+    if (p->cur.kind == SL_TOK_SEMI &&
+        p->cur.pos >= sl_sql_source_file_end(p->file->src, p->cur.pos))
+        /* the ';' between two files, which the user did not write */
+        return sl_p_error(p, p->cur.pos, "expected %s, found the end of %s", what,
+                          sl_sql_source_path_at(p->file->src, p->cur.pos));
     return sl_p_error(p, p->cur.pos, "expected %s, found '%.*s'", what,
                       (int)(p->cur.len > 40 ? 40 : p->cur.len), sl_p_text(p));
 }

@@ -310,6 +310,75 @@ static void test_multi_file_positions(void **state)
     sl_sql_file_free(f);
 }
 
+/* Parses a.sql and b.sql as one script; expects an error starting with `want`. */
+static void expect_multi_error(const char *a, const char *b, const char *want)
+{
+    struct sl_sql_input in[2] = {{"a.sql", a, strlen(a)}, {"b.sql", b, strlen(b)}};
+    struct sl_error err;
+    struct sl_sql_file *f = sl_sql_parse_multi(in, 2, NULL, 0, &err);
+    if (f || strncmp(err.msg, want, strlen(want)) != 0) {
+        fprintf(stderr, "a.sql: %s\nb.sql: %s\nwanted: %s\ngot: %s\n", a, b, want,
+                f ? "(parsed)" : err.msg);
+        sl_sql_file_free(f);
+        fail();
+    }
+}
+
+/* Found by fuzz_sql: a file that ends inside a statement was reported at the ';' line the
+ * parser puts between two files - a line and a character the user's file does not have
+ * ("a.sql:2:1: ..., found ';'" for a one-line file). The end of a file is its end. A string
+ * literal or a comment that a file leaves open no longer runs on into the next file. */
+static void test_multi_file_ends(void **state)
+{
+    (void)state;
+    const char *q = "INSERT INTO t SELECT a FROM s";
+    expect_multi_error("CREATE TABLE t (a", q,
+                       "a.sql:1:18: expected a type, found the end of a.sql");
+    expect_multi_error("CREATE TABLE t (a INT,\n", q,
+                       "a.sql:2:1: expected a column name, WATERMARK or PRIMARY KEY, found the "
+                       "end of a.sql");
+    expect_multi_error("-- header\nINSERT INTO t SELECT a FROM", q,
+                       "a.sql:2:28: expected a table name, found the end of a.sql");
+    /* the next file has a quote or the comment's end: neither closes what a.sql opened */
+    expect_multi_error("INSERT INTO t SELECT 'x FROM s", "-- it's\nSELECT 1",
+                       "a.sql:1:22: unterminated string literal");
+    expect_multi_error("/* open\n", "*/ INSERT INTO t SELECT a FROM s",
+                       "a.sql:1:1: unterminated comment");
+    /* in the last file the end is the end of the input, as before */
+    expect_multi_error(q, "CREATE TABLE u (a", "b.sql:1:18: expected a type, found the end of "
+                                               "the input");
+}
+
+/* Found by fuzz_sql: the path comes first in a message of at most SL_ERROR_MSG_MAX bytes, so
+ * a path of 600 bytes left no room for the line and column. A long path is now shown as
+ * "..." and its end. */
+static void test_long_path_keeps_the_position(void **state)
+{
+    (void)state;
+    char path[601];
+    memset(path, 'd', sizeof(path) - 1);
+    path[sizeof(path) - 1] = '\0';
+    memcpy(path + sizeof(path) - 1 - 6, "/q.sql", 6);
+    const char *sql = "CREATE TABLE t (a";
+    struct sl_error err;
+    struct sl_sql_file *f = sl_sql_parse(path, sql, strlen(sql), NULL, 0, &err);
+    assert_null(f);
+    if (strncmp(err.msg, "...ddd", 6) != 0 || !strstr(err.msg, "d/q.sql:1:18: expected a type"))
+        fail_msg("got: %s", err.msg);
+    assert_true(strchr(err.msg, ':') - err.msg <= 160);
+    /* a path that is no UTF-8 at all: its end is still shown (found by fuzz_sql too: the
+     * first version skipped every continuation byte, i.e. all of it) */
+    memset(path, 0x80, sizeof(path) - 1);
+    f = sl_sql_parse(path, sql, strlen(sql), NULL, 0, &err);
+    assert_null(f);
+    assert_int_equal(strncmp(err.msg, "...\x80\x80", 5), 0);
+    assert_non_null(strstr(err.msg, "\x80:1:18: expected a type"));
+    /* a path that fits is shown whole */
+    f = sl_sql_parse("some/dir/q.sql", sql, strlen(sql), NULL, 0, &err);
+    assert_null(f);
+    assert_int_equal(strncmp(err.msg, "some/dir/q.sql:1:18: ", 21), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +390,8 @@ int main(void)
         cmocka_unit_test(test_deep_nesting_is_an_error),
         cmocka_unit_test(test_quoted_identifiers),
         cmocka_unit_test(test_multi_file_positions),
+        cmocka_unit_test(test_multi_file_ends),
+        cmocka_unit_test(test_long_path_keeps_the_position),
     };
     return cmocka_run_group_tests_name("engine/sql_parser", tests, NULL, NULL);
 }

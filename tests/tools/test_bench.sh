@@ -108,9 +108,9 @@ PY
 check "$bin" bench plot "$tmp/all.json" "$tmp/slow.json" -o "$tmp/chart.svg"
 check grep -q "<svg" "$tmp/chart.svg"
 
-# instruction counts: valgrind cannot run an ASan binary; skip that part there
-if ldd "$bin" 2>/dev/null | grep -q libasan; then
-  echo "skip: --instructions under ASan"
+# instruction counts: valgrind cannot run a sanitizer binary; skip that part there
+if ldd "$bin" 2>/dev/null | grep -qE "lib(asan|tsan)"; then
+  echo "skip: --instructions under a sanitizer"
 elif command -v valgrind > /dev/null || command -v perf > /dev/null; then
   "$bin" bench run nexmark/q2/gen --events 500 --reps 1 --warmup 0 --no-membw --instructions \
       --json "$tmp/instr.json" > "$tmp/itable" 2>&1 || { echo "FAIL: --instructions"; cat "$tmp/itable"; fail=1; }

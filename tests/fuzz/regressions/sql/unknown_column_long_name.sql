@@ -1,0 +1,53 @@
+--@file tests/sql/nexmark_gen.sql
+-- The nexmark table of ddl_gen.sql with a fixed base time, so that runs are repeatable and
+-- comparable w«th `sluice gen nexmark --base-time`.
+CREATE TABLE datagen (
+    event_type int,
+    person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR,
+               city VARCHAR, state VARCHAR, `da"""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""""teTime` TIMESTAMP(3), extra VARCHAR>,
+    acution ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,
+                reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT,
+                category BIGINT, extra VARCHAR>,
+    bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+            `dateTime` TIMESTAMP(3), extra VARCHAR>,
+    `dateTime` AS
+        CASE
+            WHEN event_type = 0 THEN person.`dateTime`
+            WHEN event_type = 1 THEN auction.`dateTime`
+            ELSE bid.`dateTime`
+        END,
+    WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND
+) WITH (
+    'connector' = 'nexmark',
+    'first-event.rate' = '${TPS}',
+    'next-event.rate' = '${TPS}',
+    'events.num' = '${EVENTS_NUM}',
+    'sluice.base-time' = '${BASE_TIME}'
+);
+--@file docs/exampleNEXMARK_TABLE} WHERE event_type = 1;
+
+CREATE VIEW bid AS
+SELECT
+    bid.auction,
+    bid.bidder,
+    bid.price,
+    bid.channel,
+    bid.url,
+    `dateTime`,
+    bid.extra
+FROM ${NEXMARK_TABLE} WHERE event_type = 2;--@file tests/lsq/tumble_stats_fs.sql
+-- Count, sum and maximum of bid prices per auction in tumbling windows of 10 s.
+CREATE TABLE nexmark_tumble_stats (
+  auction  BIGINT,
+  window_start  TIMESTAMP(3),
+  bids  BIGINT,
+  total  BIGINT,
+  top  BIGINT
+) WITH (
+  'connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'csv'
+);
+
+INSERT INTO nexmark_tumble_stats
+SELECT auction, window_start, COUNT(*), SUM(price), MAX(price)
+FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))
+GROUP BY auction, window_startFLOATdow_end;
