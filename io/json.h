@@ -71,13 +71,13 @@ int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n,
 /*
  * Projection pushdown: from now on decode only the columns with needed[c] true (ncols flags,
  * not kept; NULL: all of them) and the NOT NULL ones; the others come out NULL, see struct
- * sl_fmt_mask (io/fmt.h). A record is still checked to be one well-formed JSON
- * object in valid UTF-8, and a value under a key of a column not needed is validated as
- * JSON exactly as far as a read one (a scalar completely; a container as far as On-Demand
- * skips it, as under an unknown key) - but it is not converted, so a type error in it
- * (a string in an INT field, an object where a ROW of them is) is not reported: Flink's json format
- * with a projection pushed into it (JsonParserToRowDataConverters skips unprojected fields
- * token by token) behaves the same. Call between decodes, on the codec's thread.
+ * sl_fmt_mask (io/fmt.h). A record is still checked to be one well-formed JSON object in
+ * valid UTF-8, and a value under a key of a column not needed is validated as JSON exactly
+ * as far as a read VARCHAR's (a scalar completely; a container as far as simdjson's
+ * raw_json() goes) - but it is not converted, so a type error in it (a string in an INT
+ * field, a scalar where a ROW's object should be) is not reported: Flink's json format with
+ * a projection pushed into it (JsonParserToRowDataConverters skips unprojected fields token
+ * by token) behaves the same. Call between decodes, on the codec's thread.
  */
 void sl_json_prune(struct sl_json *json, const bool *needed, uint32_t ncols);
 

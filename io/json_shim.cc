@@ -12,8 +12,8 @@
 //
 // A key whose node is skipped (projection pushdown, json_shim.h) has its value validated by
 // `skipped` - a scalar as completely as `leaf` would (get_string, the number grammar, the
-// literals), a container left to On-Demand's skipping as `leaf` leaves a VARCHAR's - and
-// dropped; a skipped ROW that is an object is walked along the plan as usual.
+// literals), a container through raw_json() as `leaf` reads a VARCHAR's - and dropped; a
+// skipped ROW that is an object is walked along the plan as usual.
 //
 // Conversions follow Flink's JsonToRowDataConverters: JSON strings are parsed as text into
 // the declared type (io/fmt.h); numbers are read from their raw token (so an integer type
@@ -330,16 +330,28 @@ struct walker {
                 return fail_json(e, where);
             return 0;
         }
-        case ondemand::json_type::object:
-            if (col < 0) { // a ROW: its keys as any ROW's, every leaf under it skipped
-                ondemand::object sub;
-                if (auto e = v.get_object().get(sub))
-                    return fail_json(e, nullptr);
-                return object(sub, node);
-            }
-            return 0; // On-Demand skips it, as `leaf` does a VARCHAR's container
-        case ondemand::json_type::array:
+        case ondemand::json_type::object: {
+            ondemand::object o;
+            if (auto e = v.get_object().get(o))
+                return fail_json(e, where);
+            if (col < 0) // a ROW: its keys as any ROW's, every leaf under it skipped
+                return object(o, node);
+            // consumed as `leaf` consumes a VARCHAR's container (raw_json checks more than
+            // leaving it to the next field's skip: a fuzzer found a broken object only it
+            // catches)
+            std::string_view raw;
+            if (auto e = o.raw_json().get(raw))
+                return fail_json(e, where);
             return 0;
+        }
+        case ondemand::json_type::array: {
+            ondemand::array a;
+            std::string_view raw;
+            error_code e = v.get_array().get(a);
+            if (!e)
+                e = a.raw_json().get(raw);
+            return e ? fail_json(e, where) : 0;
+        }
         }
         return 0;
     }

@@ -10,10 +10,10 @@
  *
  * Projection pushdown (sl_json_prune) marks the nodes nobody reads: a leaf whose column is
  * not needed, a ROW all of whose leaves are not. A skipped leaf's value is validated as JSON
- * exactly as far as a read one's (a scalar completely: string escapes, number syntax,
- * literals; a container as far as On-Demand skipping it goes) and then dropped: no
- * conversion, no copy, no type error. A skipped ROW is walked like any other (its leaves
- * are all skipped ones), or skipped as a value when it is not an object. The columns not
+ * exactly as far as a read VARCHAR's (a scalar completely: string escapes, number syntax,
+ * literals; a container through raw_json()) and then dropped: no conversion, no copy, no
+ * type error. A skipped ROW is walked like any other (its leaves are all skipped ones), or
+ * validated as a value when it is not an object. The columns not
  * needed start each record as "seen" (seen0), so they are neither set NULL per record nor
  * reported missing: sl_json_decode fills them for the whole batch (sl_fmt_mask_fill).
  */

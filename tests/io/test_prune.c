@@ -299,6 +299,10 @@ static const struct pcase json_cases[] = {
     {"{\"k\":1,\"s\":\"x\",}", 0, MALFORMED, 0, NULL, 0},
     {"{\"k\":1,\"s\":\"unclosed", 0, MALFORMED, 0, NULL, 0},
     {"{\"k\":1,\"n\":5} trailing", 0, MALFORMED, 0, NULL, 0},
+    /* found by fuzz_json: a broken object that only raw_json(), not skipping, rejects */
+    {"{\"k\":1,\"r\":null,\"s\":{\"KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK"
+     "KKKKKKK{\"q\\\" \\/\"k\"KKKKKKKKKKKK[1,2,{\"b\":null}]},\"zz\":[[[]]]}",
+     0, MALFORMED, 0, NULL, 0},
     /* type errors: not seen when their columns are skipped */
     {"{\"k\":1,\"i\":\"abc\"}", 0, TYPE, BIT(IOT_I), "{\"k\":1}", 0},
     {"{\"k\":1,\"l\":true,\"s\":\"kept\"}", 0, TYPE, BIT(IOT_L), "{\"k\":1,\"s\":\"kept\"}", 0},
