@@ -169,10 +169,10 @@ static int sl_csv_line(struct sl_csv *csv, const char *s, size_t len, struct sl_
         if (need)
             rc = sl_csv_store(csv, b, col, row, v, vn, quoted, err);
         else /* not read: only what makes the record well-formed ("" escapes are ASCII) */
-            rc = sl_fmt_utf8_valid(v, vn) ? 0
-                                          : sl_fmt_field_error(err, SL_EPARSE,
-                                                               &csv->schema->fields[col],
-                                                               "invalid UTF-8", v, vn);
+            rc = sl_fmt_utf8_valid(v, vn)
+                     ? 0
+                     : sl_fmt_field_error(err, SL_EPARSE, &csv->schema->fields[col],
+                                          "invalid UTF-8", v, vn);
         if (rc)
             return rc;
         col++;

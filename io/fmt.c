@@ -459,8 +459,7 @@ static void sl_fmt_valid_clear(uint64_t *valid, uint32_t from, uint32_t to)
     }
 }
 
-void sl_fmt_mask_fill(const struct sl_fmt_mask *m, struct sl_batch *b, uint32_t from,
-                      uint32_t to)
+void sl_fmt_mask_fill(const struct sl_fmt_mask *m, struct sl_batch *b, uint32_t from, uint32_t to)
 {
     for (uint32_t k = 0; k < m->npruned && from < to; k++) {
         uint64_t *valid = b->cols[m->pruned[k]].valid; /* nullable columns only */

@@ -115,9 +115,9 @@ int sl_fmt_field_error(struct sl_error *err, int code, const struct sl_field *fi
  */
 struct sl_fmt_mask {
     uint32_t ncols;
-    uint32_t npruned; /* columns not decoded */
-    bool *need;       /* ncols flags, owned */
-    uint32_t *pruned; /* the npruned columns not decoded, ascending, owned */
+    uint32_t npruned;               /* columns not decoded */
+    bool *need;                     /* ncols flags, owned */
+    uint32_t *pruned;               /* the npruned columns not decoded, ascending, owned */
     const struct sl_schema *schema; /* not owned */
 };
 
@@ -133,8 +133,7 @@ void sl_fmt_mask_set(struct sl_fmt_mask *m, const bool *needed, uint32_t n);
 
 /* Makes rows [from, to) of every column not decoded NULL. Called by the decoders once after
  * each decode call, over the rows that call appended. */
-void sl_fmt_mask_fill(const struct sl_fmt_mask *m, struct sl_batch *b, uint32_t from,
-                      uint32_t to);
+void sl_fmt_mask_fill(const struct sl_fmt_mask *m, struct sl_batch *b, uint32_t from, uint32_t to);
 
 /* ---- the decode loop every format shares ---------------------------------------------------- */
 

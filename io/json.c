@@ -216,8 +216,7 @@ struct sl_json *sl_json_new(const struct sl_schema *schema, const struct sl_fmt_
     json->plan.seen_words = SL_JSON_SEEN_WORDS(schema->ncols);
     json->plan.seen0 = calloc(json->plan.seen_words, sizeof(*json->plan.seen0));
     all = malloc((schema->ncols ? schema->ncols : 1) * sizeof(*all));
-    if (!json->plan.nodes || !json->plan.seen0 || !all ||
-        sl_fmt_mask_init(&json->mask, schema))
+    if (!json->plan.nodes || !json->plan.seen0 || !all || sl_fmt_mask_init(&json->mask, schema))
         goto out_nomem;
     for (uint32_t i = 0; i < schema->ncols; i++)
         all[i] = i;

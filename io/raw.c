@@ -135,8 +135,8 @@ static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch
                                         schema->fields[i].name);
             } else if (!need[i]) { /* not read: its bytes need only be UTF-8 */
                 if (!sl_fmt_utf8_valid(p, sl))
-                    return sl_fmt_field_error(err, SL_EPARSE, &schema->fields[i],
-                                              "invalid UTF-8", p, sl);
+                    return sl_fmt_field_error(err, SL_EPARSE, &schema->fields[i], "invalid UTF-8",
+                                              p, sl);
                 continue;
             } else {
                 int rc = sl_fmt_store_text(b, i, row, p, sl, err);

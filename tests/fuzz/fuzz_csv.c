@@ -133,8 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     sl_fuzz_check(rows[0] + skipped[0] == rows[1] + skipped[1],
                   "the masked stream frames other lines", "");
-    sl_fuzz_check(rows[1] >= rows[0], "the masked stream rejects a line the unmasked accepts",
-                  "");
+    sl_fuzz_check(rows[1] >= rows[0], "the masked stream rejects a line the unmasked accepts", "");
     sl_batch_pool_put(b);
     sl_batch_pool_put(spare);
     return 0;

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct sl_batch_pool *pool;
     static struct sl_json *json, *slow, *levels[SL_SIMD_COUNT];
     static struct sl_json *mslow, *none, *mlevels[SL_SIMD_COUNT]; /* masked codecs */
-    static struct sl_schema *tschema;                                /* every column VARCHAR */
+    static struct sl_schema *tschema;                             /* every column VARCHAR */
     static struct sl_batch_pool *tpool;
     static struct sl_json *text;
     if (!schema) {

@@ -113,8 +113,7 @@ static struct sl_record case_rec(const char *text, size_t len, int64_t offset)
 }
 
 /* Whether column c of row ra in a holds what it holds in row rb of b (NULL included). */
-static bool cell_equal(struct sl_batch *a, uint32_t ra, struct sl_batch *b, uint32_t rb,
-                       uint32_t c)
+static bool cell_equal(struct sl_batch *a, uint32_t ra, struct sl_batch *b, uint32_t rb, uint32_t c)
 {
     struct sl_column *x = &a->cols[c], *y = &b->cols[c];
     bool nx = sl_col_is_null(x, ra), ny = sl_col_is_null(y, rb);
@@ -183,8 +182,8 @@ static void run_cases(int f, const struct pcase *cases, size_t ncases, bool ok_f
         ref[i] = sl_batch_pool_get(t.pool);
         assert_non_null(ref[i]);
         if (pc->kind == MALFORMED) {
-            assert_int_not_equal(codec_decode(f, full, &recs[i], 1, ref[i], NULL, &consumed,
-                                              &err), 0);
+            assert_int_not_equal(codec_decode(f, full, &recs[i], 1, ref[i], NULL, &consumed, &err),
+                                 0);
             continue;
         }
         struct sl_record rr = pc->kind == TYPE ? case_rec(pc->twin, pc->twin_len, 0) : recs[i];
@@ -192,8 +191,7 @@ static void run_cases(int f, const struct pcase *cases, size_t ncases, bool ok_f
             fail_msg("%s case %zu (or its twin) does not decode unmasked: %s", fmt_name[f], i,
                      err.msg);
         if (pc->kind == TYPE) /* and the case itself is bad unmasked */
-            assert_int_not_equal(codec_decode(f, full, &recs[i], 1, t.b, NULL, &consumed, &err),
-                                 0);
+            assert_int_not_equal(codec_decode(f, full, &recs[i], 1, t.b, NULL, &consumed, &err), 0);
         ngood_all += pc->kind == OK;
     }
     assert_true(ngood_all > 0);
@@ -223,8 +221,7 @@ static void run_cases(int f, const struct pcase *cases, size_t ncases, bool ok_f
                 char where[64];
                 snprintf(where, sizeof(where), "topic 't' partition 0 offset %zu", i);
                 if (!strstr(err.msg, where))
-                    fail_msg("%s case %zu: '%s' does not name %s", fmt_name[f], i, err.msg,
-                             where);
+                    fail_msg("%s case %zu: '%s' does not name %s", fmt_name[f], i, err.msg, where);
                 continue;
             }
             check_row(t.b, t.b->rows - 1, ref[i], mask, fmt_name[f], i);
@@ -237,8 +234,8 @@ static void run_cases(int f, const struct pcase *cases, size_t ncases, bool ok_f
         size_t done = 0, next_good = 0, skipped = 0;
         while (done < ncases) {
             sl_batch_reset(t.b);
-            assert_int_equal(codec_decode(f, c, recs + done, ncases - done, t.b, &bad, &consumed,
-                                          &err), 0);
+            assert_int_equal(
+                codec_decode(f, c, recs + done, ncases - done, t.b, &bad, &consumed, &err), 0);
             assert_true(consumed > 0);
             for (uint32_t r = 0; r < t.b->rows; r++) {
                 while (expect_bad(&cases[next_good], mask)) {
@@ -273,15 +270,18 @@ static void run_cases(int f, const struct pcase *cases, size_t ncases, bool ok_f
 static const struct pcase json_cases[] = {
     {"{\"b\":true,\"i\":-7,\"l\":9223372036854775807,\"d\":-2.5e-3,\"m\":\"12.3456\","
      "\"n\":-999.99,\"t\":\"2026-11-23 12:00:00.123\",\"s\":\"caf\\u00e9 \\\"q\\\" \\\\ \\n\","
-     "\"r\":{\"x\":-1,\"y\":{\"z\":\"deep \\u20ac and then some\"}},\"k\":42}", 0, OK, 0, NULL, 0},
+     "\"r\":{\"x\":-1,\"y\":{\"z\":\"deep \\u20ac and then some\"}},\"k\":42}",
+     0, OK, 0, NULL, 0},
     {"{\"b\":null,\"i\":null,\"s\":null,\"r\":null,\"k\":1}", 0, OK, 0, NULL, 0},
     {"{\"k\":2}", 0, OK, 0, NULL, 0},
     {"{\"zz\":{\"a\":[1,2,{\"q\":\"x\\\"y\"}]},\"k\":3,\"s\":\"x\",\"s\":\"the last one wins\","
-     "\"r\":{\"q\":{\"deep\":[[{}]]},\"y\":{\"z\":\"a\"},\"x\":9}}", 0, OK, 0, NULL, 0},
-    {"{\"k\":4,\"s\":\"\\ud83d\\ude00 more than twelve bytes\",\"r\":{\"y\":{}}}", 0, OK, 0,
-     NULL, 0},
+     "\"r\":{\"q\":{\"deep\":[[{}]]},\"y\":{\"z\":\"a\"},\"x\":9}}",
+     0, OK, 0, NULL, 0},
+    {"{\"k\":4,\"s\":\"\\ud83d\\ude00 more than twelve bytes\",\"r\":{\"y\":{}}}", 0, OK, 0, NULL,
+     0},
     {"{\"k\":\"12\",\"i\":\"-3\",\"b\":\"FALSE\",\"s\":12.50,\"d\":\"NaN\",\"t\":1700000000123,"
-     "\"r\":{\"y\":{\"z\":true}}}", 0, OK, 0, NULL, 0},
+     "\"r\":{\"y\":{\"z\":true}}}",
+     0, OK, 0, NULL, 0},
     {"  {  \"k\" : 5 , \"d\" : 1E+2 ,\n\"r\" : { \"x\" : 0 } }  ", 0, OK, 0, NULL, 0},
     /* malformed JSON inside a field */
     {"{\"k\":1,\"i\":nul}", 0, MALFORMED, 0, NULL, 0},
@@ -323,9 +323,10 @@ static const struct pcase json_cases[] = {
 /* Records the simdjson path decodes (a container going into a read VARCHAR). */
 static const struct pcase json_slow_cases[] = {
     {"{\"k\":2,\"s\":{\"a\":[1,{\"b\":\"x\\\"y\"}],\"c\":null},"
-     "\"r\":{\"x\":5,\"y\":{\"z\":[true,false]},\"q\":{\"deep\":[[{}]]}}}", 0, OK, 0, NULL, 0},
-    {"{\"k\":1,\"s\":{\"a\":1},\"i\":\"abc\"}", 0, TYPE, BIT(IOT_I),
-     "{\"k\":1,\"s\":{\"a\":1}}", 0},
+     "\"r\":{\"x\":5,\"y\":{\"z\":[true,false]},\"q\":{\"deep\":[[{}]]}}}",
+     0, OK, 0, NULL, 0},
+    {"{\"k\":1,\"s\":{\"a\":1},\"i\":\"abc\"}", 0, TYPE, BIT(IOT_I), "{\"k\":1,\"s\":{\"a\":1}}",
+     0},
 };
 
 static void test_json_every_mask(void **state)
@@ -333,8 +334,7 @@ static void test_json_every_mask(void **state)
     (void)state;
     run_cases(F_JSON, json_cases, sizeof(json_cases) / sizeof(json_cases[0]), true);
     run_cases(F_JSON_SIMDJSON, json_cases, sizeof(json_cases) / sizeof(json_cases[0]), false);
-    run_cases(F_JSON, json_slow_cases, sizeof(json_slow_cases) / sizeof(json_slow_cases[0]),
-              false);
+    run_cases(F_JSON, json_slow_cases, sizeof(json_slow_cases) / sizeof(json_slow_cases[0]), false);
     run_cases(F_JSON_SIMDJSON, json_slow_cases,
               sizeof(json_slow_cases) / sizeof(json_slow_cases[0]), false);
 }
@@ -344,11 +344,13 @@ static void test_json_every_mask(void **state)
 /* Fields: b, i, l, d, m, n, t, s, r.x, r.y.z, k. */
 static const struct pcase csv_cases[] = {
     {"true,-7,9223372036854775807,-0.0025,12.3456,-999.99,2026-11-23 12:00:00.123,"
-     "\"caf\xc3\xa9 \"\"q\"\", x\",-1,deep and more than twelve,42", 0, OK, 0, NULL, 0},
+     "\"caf\xc3\xa9 \"\"q\"\", x\",-1,deep and more than twelve,42",
+     0, OK, 0, NULL, 0},
     {",,,,,,,,,,1", 0, OK, 0, NULL, 0},
     {",,,,,,,\"\",,\"\",2", 0, OK, 0, NULL, 0},
     {"\"true\",\"1\",\"2\",\"3.5\",\"4\",\"5\",\"2026-01-01 00:00:00\","
-     "\"multi\nline \"\"quoted\"\" field\",7,\"a,b\",3\r\n", 0, OK, 0, NULL, 0},
+     "\"multi\nline \"\"quoted\"\" field\",7,\"a,b\",3\r\n",
+     0, OK, 0, NULL, 0},
     {"FALSE, 5 ,-1, NaN ,0.5,1,2026-01-01T00:00:00,\" padded \",0,,4\n", 0, OK, 0, NULL, 0},
     /* malformed CSV inside a field */
     {",,,,,,,\"abc,,,1", 0, MALFORMED, 0, NULL, 0},
@@ -404,17 +406,15 @@ static void test_csv_stream(void **state)
             assert_int_equal(sl_csv_decode_stream(c, text + pos, sizeof(text) - 1 - pos, true,
                                                   "f.csv", (int64_t)pos, t.b, NULL, &used, &err),
                              0);
-            assert_int_equal(sl_csv_decode_stream(full, text + fpos, sizeof(text) - 1 - fpos,
-                                                  true, "f.csv", (int64_t)fpos, u.b, NULL,
-                                                  &fused, &err),
+            assert_int_equal(sl_csv_decode_stream(full, text + fpos, sizeof(text) - 1 - fpos, true,
+                                                  "f.csv", (int64_t)fpos, u.b, NULL, &fused, &err),
                              0);
             assert_int_equal(used, fused);
             assert_int_equal(t.b->rows, u.b->rows);
             for (uint32_t r = 0; r < t.b->rows; r++)
                 for (uint32_t k = 0; k < IOT_NCOLS; k++)
-                    assert_true((decoded_cols(mask) & BIT(k))
-                                    ? cell_equal(t.b, r, u.b, r, k)
-                                    : sl_col_is_null(&t.b->cols[k], r));
+                    assert_true((decoded_cols(mask) & BIT(k)) ? cell_equal(t.b, r, u.b, r, k)
+                                                              : sl_col_is_null(&t.b->cols[k], r));
             rows += t.b->rows;
             pos += used;
             fpos += fused;
@@ -506,8 +506,8 @@ static void raw_add(struct rawcases *rc, int kind, uint32_t cols, const struct r
 {
     assert_true(rc->n < 16);
     struct rawbuf *r = &rc->rb[rc->n];
-    rc->cases[rc->n] = (struct pcase){r->b, r->n, kind, cols, twin ? twin->b : NULL,
-                                      twin ? twin->n : 0};
+    rc->cases[rc->n] =
+        (struct pcase){r->b, r->n, kind, cols, twin ? twin->b : NULL, twin ? twin->n : 0};
     rc->n++;
 }
 
