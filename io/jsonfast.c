@@ -792,6 +792,20 @@ static bool jf_skip(struct jf_ctx *x)
     }
 }
 
+/* A skipped field's value (projection pushdown): a string - the common case - straight
+ * through the string scanner, anything else through jf_skip; both validate strictly. */
+static inline bool jf_skip_value(struct jf_ctx *x)
+{
+    if (x->p < x->end && *x->p == '"') {
+        const char *s;
+        size_t n;
+        bool esc;
+        x->p++;
+        return jf_string(x, &s, &n, &esc);
+    }
+    return jf_skip(x);
+}
+
 /* Whether the key at k (after its opening quote) is node nd's name followed by '"'. */
 static inline bool jf_key_is(const struct jf_ctx *x, const char *k, const struct sl_json_node *nd)
 {
@@ -847,7 +861,7 @@ static bool jf_object(struct jf_ctx *x, struct sl_json_node *node)
             node->hint = (uint32_t)hit + 1;
             struct sl_json_node *child = &kids[hit];
             if (child->skip) { /* projection pushdown: validated, not decoded */
-                if (!jf_skip(x))
+                if (!jf_skip_value(x))
                     return false;
             } else if (child->col >= 0) {
                 if (!jf_leaf(x, child->col))
