@@ -5,6 +5,11 @@
  * field; a quoted field is scanned for its closing quote, and only when it holds "" escapes
  * is it copied (unescaped) into the codec's scratch buffer; otherwise every field is a view
  * into the record's bytes and goes straight to the typed parsers of io/fmt.h.
+ *
+ * Projection pushdown (sl_csv_prune): a field of a column not needed is still delimited and
+ * checked for what makes the line well-formed - its quoting, no line break outside quotes,
+ * valid UTF-8 - but never unescaped, parsed or stored; sl_csv_decode(_stream) then makes
+ * the column NULL for every row it appended (sl_fmt_mask_fill).
  */
 #include "io/csv.h"
 
@@ -22,6 +27,7 @@ struct sl_csv {
     size_t null_len;
     bool line_end;
     char *scratch; /* unescaped quoted fields; max_bytes long */
+    struct sl_fmt_mask mask; /* projection pushdown: the columns decoded */
 };
 
 struct sl_csv *sl_csv_new(const struct sl_schema *schema, const struct sl_fmt_opts *opts,
@@ -55,7 +61,7 @@ struct sl_csv *sl_csv_new(const struct sl_schema *schema, const struct sl_fmt_op
         }
     }
     csv->scratch = malloc(csv->max_bytes);
-    if (!csv->scratch) {
+    if (!csv->scratch || sl_fmt_mask_init(&csv->mask, schema)) {
         sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_free;
     }
@@ -70,10 +76,16 @@ void sl_csv_free(struct sl_csv *csv)
     if (!csv)
         return;
     free(csv->scratch);
+    sl_fmt_mask_free(&csv->mask);
     free(csv);
 }
 
 /* ---- decoding ------------------------------------------------------------------------------- */
+
+void sl_csv_prune(struct sl_csv *csv, const bool *needed, uint32_t ncols)
+{
+    sl_fmt_mask_set(&csv->mask, needed, ncols);
+}
 
 static int sl_csv_store(struct sl_csv *csv, struct sl_batch *b, uint32_t col, uint32_t row,
                         const char *s, size_t n, bool quoted, struct sl_error *err)
@@ -101,6 +113,7 @@ static int sl_csv_line(struct sl_csv *csv, const char *s, size_t len, struct sl_
             return sl_error_set(err, SL_EPARSE, "more fields than the schema's %u", ncols);
         const char *v;
         size_t vn;
+        const bool need = csv->mask.need[col];
         bool quoted = pos < len && s[pos] == '"';
         if (quoted) {
             size_t i = pos + 1, k = 0;
@@ -113,10 +126,12 @@ static int sl_csv_line(struct sl_csv *csv, const char *s, size_t len, struct sl_
                                         csv->schema->fields[col].name);
                 size_t qi = (size_t)(q - s);
                 if (qi + 1 < len && s[qi + 1] == '"') { /* "" -> " */
-                    memcpy(csv->scratch + k, s + i, qi + 1 - i);
-                    k += qi + 1 - i;
+                    if (need) { /* a field nobody reads is not unescaped */
+                        memcpy(csv->scratch + k, s + i, qi + 1 - i);
+                        k += qi + 1 - i;
+                        copied = true;
+                    }
                     i = qi + 2;
-                    copied = true;
                     continue;
                 }
                 if (copied) {
@@ -150,7 +165,14 @@ static int sl_csv_line(struct sl_csv *csv, const char *s, size_t len, struct sl_
                                     col + 1, csv->schema->fields[col].name);
             pos = end;
         }
-        int rc = sl_csv_store(csv, b, col, row, v, vn, quoted, err);
+        int rc;
+        if (need)
+            rc = sl_csv_store(csv, b, col, row, v, vn, quoted, err);
+        else /* not read: only what makes the record well-formed ("" escapes are ASCII) */
+            rc = sl_fmt_utf8_valid(v, vn)
+                     ? 0
+                     : sl_fmt_field_error(err, SL_EPARSE, &csv->schema->fields[col],
+                                          "invalid UTF-8", v, vn);
         if (rc)
             return rc;
         col++;
@@ -178,8 +200,11 @@ int sl_csv_decode(struct sl_csv *csv, const struct sl_record *recs, size_t n,
                   struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
                   struct sl_error *err)
 {
-    return sl_fmt_decode_records(sl_csv_row, csv, csv->max_bytes, recs, n, b, bad, consumed,
-                                 err);
+    uint32_t rows0 = b->rows;
+    int rc = sl_fmt_decode_records(sl_csv_row, csv, csv->max_bytes, recs, n, b, bad, consumed,
+                                   err);
+    sl_fmt_mask_fill(&csv->mask, b, rows0, b->rows);
+    return rc;
 }
 
 /* The end of the line starting at buf[pos]: the index of its LF, or len if none. Quoted
@@ -206,6 +231,7 @@ int sl_csv_decode_stream(struct sl_csv *csv, const char *buf, size_t len, bool f
 {
     size_t pos = 0;
     int rc = 0;
+    uint32_t rows0 = b->rows;
     while (pos < len && b->rows < SL_BATCH_CAP) {
         size_t end = sl_csv_line_end(buf, len, pos);
         if (end == len && !final)
@@ -220,6 +246,7 @@ int sl_csv_decode_stream(struct sl_csv *csv, const char *buf, size_t len, bool f
             break;
         pos = end < len ? end + 1 : len;
     }
+    sl_fmt_mask_fill(&csv->mask, b, rows0, b->rows);
     *used = pos;
     return rc;
 }

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/core/batch.h"
 #include "engine/core/error.h"
@@ -46,6 +47,17 @@ struct sl_csv;
 struct sl_csv *sl_csv_new(const struct sl_schema *schema, const struct sl_fmt_opts *opts,
                           struct sl_error *err);
 void sl_csv_free(struct sl_csv *csv);
+
+/*
+ * Projection pushdown: from now on decode only the columns with needed[c] true (ncols flags,
+ * not kept; NULL: all) and the NOT NULL ones; the others come out NULL, see struct
+ * sl_fmt_mask (io/fmt.h). Every field is still delimited and checked for what makes the
+ * record well-formed - the field count, its quoting, no line break outside quotes, valid
+ * UTF-8 - but a field not needed is neither unescaped nor parsed, so a type error in it is
+ * not reported: as Flink's csv format with a projection (CsvFileFormatFactory parses every
+ * column of the line and converts only the projected ones). Call between decodes.
+ */
+void sl_csv_prune(struct sl_csv *csv, const bool *needed, uint32_t ncols);
 
 /* One record per message: see sl_fmt_decode_records (io/fmt.h) for the contract. */
 int sl_csv_decode(struct sl_csv *csv, const struct sl_record *recs, size_t n,

@@ -412,6 +412,62 @@ int sl_fmt_store_text(struct sl_batch *b, uint32_t col, uint32_t row, const char
     return 0;
 }
 
+/* ---- column masks --------------------------------------------------------------------------- */
+
+int sl_fmt_mask_init(struct sl_fmt_mask *m, const struct sl_schema *schema)
+{
+    uint32_t ncols = schema->ncols;
+    memset(m, 0, sizeof(*m));
+    m->need = malloc((ncols ? ncols : 1) * sizeof(*m->need));
+    m->pruned = malloc((ncols ? ncols : 1) * sizeof(*m->pruned));
+    if (!m->need || !m->pruned) {
+        sl_fmt_mask_free(m);
+        return SL_ENOMEM;
+    }
+    m->ncols = ncols;
+    m->schema = schema;
+    sl_fmt_mask_set(m, NULL, 0);
+    return 0;
+}
+
+void sl_fmt_mask_free(struct sl_fmt_mask *m)
+{
+    free(m->need);
+    free(m->pruned);
+    memset(m, 0, sizeof(*m));
+}
+
+void sl_fmt_mask_set(struct sl_fmt_mask *m, const bool *needed, uint32_t n)
+{
+    m->npruned = 0;
+    for (uint32_t c = 0; c < m->ncols; c++) {
+        m->need[c] = !needed || c >= n || needed[c] || !m->schema->fields[c].type.nullable;
+        if (!m->need[c])
+            m->pruned[m->npruned++] = c;
+    }
+}
+
+/* Clears bits [from, to) of a validity bitmap, a word at a time. */
+static void sl_fmt_valid_clear(uint64_t *valid, uint32_t from, uint32_t to)
+{
+    while (from < to) {
+        uint32_t base = from & ~63u, lo = from - base;
+        uint32_t hi = to - base < 64 ? to - base : 64;
+        uint64_t bits = (hi == 64 ? ~(uint64_t)0 : ((uint64_t)1 << hi) - 1) & (~(uint64_t)0 << lo);
+        valid[base >> 6] &= ~bits;
+        from = base + hi;
+    }
+}
+
+void sl_fmt_mask_fill(const struct sl_fmt_mask *m, struct sl_batch *b, uint32_t from, uint32_t to)
+{
+    for (uint32_t k = 0; k < m->npruned && from < to; k++) {
+        uint64_t *valid = b->cols[m->pruned[k]].valid; /* nullable columns only */
+        if (valid)
+            sl_fmt_valid_clear(valid, from, to);
+    }
+}
+
 /* ---- the decode loop ------------------------------------------------------------------------ */
 
 int sl_fmt_check_record(const struct sl_record *rec, size_t max_bytes, struct sl_error *err)

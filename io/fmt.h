@@ -98,6 +98,43 @@ int sl_fmt_store_null(struct sl_batch *b, uint32_t col, uint32_t row, struct sl_
 int sl_fmt_field_error(struct sl_error *err, int code, const struct sl_field *field,
                        const char *why, const char *text, size_t n);
 
+/* ---- projection pushdown: the columns a decoder materialises -------------------------------- */
+
+/*
+ * A decoder's column mask (every decoder has one; all columns needed until set). A column
+ * that is not needed is skipped in every record: its bytes are checked only for what makes
+ * the record well-formed in its format (syntax, UTF-8, layout), never converted and never
+ * copied into the batch's string heap, and type errors in it are not reported (as Flink's
+ * formats with a projection pushed into them). In the batch its rows are NULL (validity bit
+ * cleared).
+ *
+ * A NOT NULL column is always decoded, needed or not: it has no validity bitmap to say
+ * "absent", and a made-up value is not harmless downstream - the projection operator
+ * evaluates every expression of a view, the unread ones too, so a zero could turn into a
+ * division by zero that the real value would not have caused (NULL only ever gives NULL).
+ */
+struct sl_fmt_mask {
+    uint32_t ncols;
+    uint32_t npruned;               /* columns not decoded */
+    bool *need;                     /* ncols flags, owned */
+    uint32_t *pruned;               /* the npruned columns not decoded, ascending, owned */
+    const struct sl_schema *schema; /* not owned */
+};
+
+/* Every column of `schema` (not owned, must outlive the mask) needed. Returns 0 or
+ * SL_ENOMEM; free with sl_fmt_mask_free. */
+int sl_fmt_mask_init(struct sl_fmt_mask *m, const struct sl_schema *schema);
+void sl_fmt_mask_free(struct sl_fmt_mask *m);
+
+/* Decodes exactly the columns with needed[c] true, and every NOT NULL one. `needed` (n
+ * flags, not kept) may be NULL: every column. Columns at n and beyond stay needed. Allocates
+ * nothing, so never fails. */
+void sl_fmt_mask_set(struct sl_fmt_mask *m, const bool *needed, uint32_t n);
+
+/* Makes rows [from, to) of every column not decoded NULL. Called by the decoders once after
+ * each decode call, over the rows that call appended. */
+void sl_fmt_mask_fill(const struct sl_fmt_mask *m, struct sl_batch *b, uint32_t from, uint32_t to);
+
 /* ---- the decode loop every format shares ---------------------------------------------------- */
 
 /*

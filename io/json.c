@@ -16,6 +16,12 @@
  * a codec is made) sends every record to simdjson; the fast path's SIMD level is the one
  * in use (kernels/simd.h) when the codec is made.
  *
+ * PROJECTION PUSHDOWN
+ * sl_json_prune marks the plan's nodes nobody reads (json_shim.h) and the columns not
+ * needed as seen from the start of every record; both paths skip those values after
+ * validating them, and sl_json_decode makes the columns NULL for all the rows it appended
+ * (sl_fmt_mask_fill), rather than row by row.
+ *
  * The encoder is plain C: it writes straight into the output buffer after reserving the
  * worst case of each value (6 bytes per string byte for \u escapes).
  */
@@ -35,6 +41,7 @@ struct sl_json {
     struct sl_json_shim *shim;
     struct sl_jsonfast *fast; /* NULL: every record goes to the shim */
     struct sl_json_stats stats;
+    struct sl_fmt_mask mask; /* projection pushdown: the columns decoded */
     size_t max_bytes;
     bool line_end;
 };
@@ -179,6 +186,7 @@ static void sl_json_plan_free(struct sl_json_plan *plan)
         for (uint32_t i = 0; i < plan->nnodes; i++)
             free(plan->nodes[i].key_json);
     free(plan->nodes);
+    free(plan->seen0);
     memset(plan, 0, sizeof(*plan));
 }
 
@@ -205,8 +213,10 @@ struct sl_json *sl_json_new(const struct sl_schema *schema, const struct sl_fmt_
         cap++;
     }
     json->plan.nodes = calloc(cap, sizeof(*json->plan.nodes));
+    json->plan.seen_words = SL_JSON_SEEN_WORDS(schema->ncols);
+    json->plan.seen0 = calloc(json->plan.seen_words, sizeof(*json->plan.seen0));
     all = malloc((schema->ncols ? schema->ncols : 1) * sizeof(*all));
-    if (!json->plan.nodes || !all)
+    if (!json->plan.nodes || !json->plan.seen0 || !all || sl_fmt_mask_init(&json->mask, schema))
         goto out_nomem;
     for (uint32_t i = 0; i < schema->ncols; i++)
         all[i] = i;
@@ -258,7 +268,38 @@ void sl_json_free(struct sl_json *json)
     sl_json_shim_free(json->shim);
     sl_jsonfast_free(json->fast);
     sl_json_plan_free(&json->plan);
+    sl_fmt_mask_free(&json->mask);
     free(json);
+}
+
+/* ---- projection pushdown -------------------------------------------------------------------- */
+
+/* Marks node `n` and everything under it skipped when no column below it is needed;
+ * returns whether it is. */
+static bool sl_json_mark_skip(struct sl_json_plan *plan, uint32_t n, const bool *need)
+{
+    struct sl_json_node *nd = &plan->nodes[n];
+    bool skip = true;
+    if (nd->col >= 0)
+        skip = !need[nd->col];
+    else
+        for (uint32_t k = 0; k < nd->nchild; k++)
+            skip &= sl_json_mark_skip(plan, nd->child0 + k, need);
+    nd->skip = skip;
+    return skip;
+}
+
+void sl_json_prune(struct sl_json *json, const bool *needed, uint32_t ncols)
+{
+    struct sl_json_plan *plan = &json->plan;
+    sl_fmt_mask_set(&json->mask, needed, ncols);
+    sl_json_mark_skip(plan, 0, json->mask.need);
+    plan->nodes[0].skip = 0; /* the record itself is always walked */
+    memset(plan->seen0, 0, plan->seen_words * sizeof(*plan->seen0));
+    for (uint32_t k = 0; k < json->mask.npruned; k++) {
+        uint32_t c = json->mask.pruned[k];
+        plan->seen0[c >> 6] |= (uint64_t)1 << (c & 63);
+    }
 }
 
 /* ---- decoding ------------------------------------------------------------------------------- */
@@ -282,8 +323,11 @@ int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n,
     if (b->ncols != json->schema->ncols)
         return sl_error_set(err, SL_EINVAL, "JSON decoder: batch has %u columns, schema %u",
                             b->ncols, json->schema->ncols);
-    return sl_fmt_decode_records(sl_json_row, json, json->max_bytes, recs, n, b, bad, consumed,
-                                 err);
+    uint32_t rows0 = b->rows;
+    int rc = sl_fmt_decode_records(sl_json_row, json, json->max_bytes, recs, n, b, bad,
+                                   consumed, err);
+    sl_fmt_mask_fill(&json->mask, b, rows0, b->rows);
+    return rc;
 }
 
 void sl_json_stats(const struct sl_json *json, struct sl_json_stats *stats)

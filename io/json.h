@@ -41,6 +41,7 @@
 #ifndef SL_IO_JSON_H
 #define SL_IO_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,19 @@ void sl_json_free(struct sl_json *json);
 int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n,
                    struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
                    struct sl_error *err);
+
+/*
+ * Projection pushdown: from now on decode only the columns with needed[c] true (ncols flags,
+ * not kept; NULL: all of them) and the NOT NULL ones; the others come out NULL, see struct
+ * sl_fmt_mask (io/fmt.h). A record is still checked to be one well-formed JSON object in
+ * valid UTF-8, and a value under a key of a column not needed is validated as JSON exactly
+ * as far as a read VARCHAR's (a scalar completely; a container as far as simdjson's
+ * raw_json() goes) - but it is not converted, so a type error in it (a string in an INT
+ * field, a scalar where a ROW's object should be) is not reported: Flink's json format with
+ * a projection pushed into it (JsonParserToRowDataConverters skips unprojected fields token
+ * by token) behaves the same. Call between decodes, on the codec's thread.
+ */
+void sl_json_prune(struct sl_json *json, const bool *needed, uint32_t ncols);
 
 /*
  * How the records this codec decoded went: `fast` through the schema-specialised one-pass

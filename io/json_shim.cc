@@ -10,6 +10,11 @@
 // known schema costs about one memcmp per key. Unknown keys and their values are skipped by
 // On-Demand without being parsed.
 //
+// A key whose node is skipped (projection pushdown, json_shim.h) has its value validated by
+// `skipped` - a scalar as completely as `leaf` would (get_string, the number grammar, the
+// literals), a container through raw_json() as `leaf` reads a VARCHAR's - and dropped; a
+// skipped ROW that is an object is walked along the plan as usual.
+//
 // Conversions follow Flink's JsonToRowDataConverters: JSON strings are parsed as text into
 // the declared type (io/fmt.h); numbers are read from their raw token (so an integer type
 // rejects a fraction and a DECIMAL keeps every digit), DOUBLE through simdjson's exact
@@ -59,7 +64,7 @@ extern "C" struct sl_json_shim *sl_json_shim_new(const struct sl_json_plan *plan
     s->slack = SIMDJSON_PADDING + plan->max_name + 8;
     s->buf = static_cast<char *>(std::malloc(max_bytes + s->slack));
     s->mini = static_cast<char *>(std::malloc(max_bytes + SIMDJSON_PADDING));
-    s->seen_words = (plan->ncols + 63) / 64 + 1;
+    s->seen_words = plan->seen_words;
     s->seen = static_cast<uint64_t *>(std::calloc(s->seen_words, sizeof(uint64_t)));
     if (!s->buf || !s->mini || !s->seen || s->parser.allocate(max_bytes) != SUCCESS) {
         sl_json_shim_free(s);
@@ -283,6 +288,74 @@ struct walker {
         return std::memcmp(k, nd.name, nd.name_len) == 0 && k[nd.name_len] == '"';
     }
 
+    // The value of a skipped node (nothing under it is needed): validated as JSON exactly as
+    // far as `leaf` (or `object`, for a ROW) validates a read one, then dropped. A type
+    // error - a string in an INT, a scalar where a ROW is - is no error here (Flink's json
+    // format with a projection pushed down does not convert what it does not read).
+    int skipped(ondemand::value v, sl_json_node *node)
+    {
+        const int32_t col = node->col;
+        const char *where = col >= 0 ? field(col)->name : nullptr;
+        ondemand::json_type jt;
+        if (auto e = v.type().get(jt))
+            return fail_json(e, where);
+        switch (jt) {
+        case ondemand::json_type::null: {
+            bool is_null = false;
+            if (!v.is_null().get(is_null) && is_null)
+                return 0;
+            if (col >= 0)
+                return fail_field(col, SL_EPARSE, "malformed JSON literal");
+            return sl_error_set(err, SL_EPARSE, "malformed JSON literal in '%.*s'",
+                                int(node->name_len), node->name);
+        }
+        case ondemand::json_type::string: {
+            std::string_view sv;
+            if (auto e = v.get_string().get(sv))
+                return fail_json(e, where);
+            return 0;
+        }
+        case ondemand::json_type::number: {
+            std::string_view tok = trim(v.raw_json_token());
+            if (is_json_number(tok))
+                return 0;
+            if (col >= 0)
+                return fail_field(col, SL_EPARSE, "malformed JSON number", tok);
+            return sl_error_set(err, SL_EPARSE, "malformed JSON number in '%.*s'",
+                                int(node->name_len), node->name);
+        }
+        case ondemand::json_type::boolean: {
+            bool bv;
+            if (auto e = v.get_bool().get(bv))
+                return fail_json(e, where);
+            return 0;
+        }
+        case ondemand::json_type::object: {
+            ondemand::object o;
+            if (auto e = v.get_object().get(o))
+                return fail_json(e, where);
+            if (col < 0) // a ROW: its keys as any ROW's, every leaf under it skipped
+                return object(o, node);
+            // consumed as `leaf` consumes a VARCHAR's container (raw_json checks more than
+            // leaving it to the next field's skip: a fuzzer found a broken object only it
+            // catches)
+            std::string_view raw;
+            if (auto e = o.raw_json().get(raw))
+                return fail_json(e, where);
+            return 0;
+        }
+        case ondemand::json_type::array: {
+            ondemand::array a;
+            std::string_view raw;
+            error_code e = v.get_array().get(a);
+            if (!e)
+                e = a.raw_json().get(raw);
+            return e ? fail_json(e, where) : 0;
+        }
+        }
+        return 0;
+    }
+
     // Which child of `node` the key names, or -1 (an unknown key).
     int32_t match(sl_json_node *node, ondemand::field &f)
     {
@@ -322,7 +395,9 @@ struct walker {
                 continue; // unknown field: On-Demand skips its value
             sl_json_node *child = plan->nodes + node->child0 + k;
             int rc;
-            if (child->col >= 0) {
+            if (child->skip) {
+                rc = skipped(f.value(), child);
+            } else if (child->col >= 0) {
                 rc = leaf(f.value(), child->col);
             } else {
                 ondemand::value v = f.value();
@@ -361,7 +436,8 @@ extern "C" int sl_json_shim_row(struct sl_json_shim *shim, struct sl_json_plan *
                             len, shim->cap);
     std::memcpy(shim->buf, data, len);
     std::memset(shim->buf + len, 0, SIMDJSON_PADDING);
-    std::memset(shim->seen, 0, shim->seen_words * sizeof(uint64_t));
+    // the columns not needed start as seen: never set NULL per record, never missing
+    std::memcpy(shim->seen, plan->seen0, shim->seen_words * sizeof(uint64_t));
     walker w{shim, plan, b, row, err};
     ondemand::document doc;
     if (auto e = shim->parser.iterate(shim->buf, len, len + shim->slack).get(doc))

@@ -27,7 +27,13 @@
  *    'yyyy-MM-dd HH:mm:ss.SSS' (checked and converted with engine/core/datetime.h, the date's
  *    day number cached between records); anything else goes through the same io/fmt.h
  *    functions the simdjson path calls, so the value is the same by construction.
- * 5. Anything unexpected - invalid or unusual JSON, an error of any kind (a NOT NULL field
+ * 5. Projection pushdown: a key whose plan node is skipped (json_shim.h: no column under it
+ *    is needed) has its value - scalar, container or a whole ROW - passed over by the same
+ *    strict validator as an unknown key's, so nothing of it is converted or copied; the
+ *    columns not needed start each record as seen (plan->seen0). Strict validation accepts
+ *    only valid JSON, which the simdjson path's skipping accepts as well, so the fast path
+ *    still never accepts what the simdjson path would reject.
+ * 6. Anything unexpected - invalid or unusual JSON, an error of any kind (a NOT NULL field
  *    missing, a bad value), a container for a VARCHAR - returns FALLBACK. The batch's string
  *    heap is rolled back first (every chunk added during the record is emptied and the
  *    chunk that was current gets its fill level back), so a fallback leaves no trace.
@@ -232,7 +238,7 @@ int sl_jsonfast_new(struct sl_json_plan *plan, sl_simd_level level, struct sl_js
     f->level = jf_level(level);
     f->mask = jf_mask_for(f->level);
     f->ascii = jf_ascii_for(f->level);
-    f->seen_words = (plan->ncols + 63) / 64 + 1;
+    f->seen_words = plan->seen_words;
     f->seen = calloc(f->seen_words, sizeof(*f->seen));
     if (!f->seen) {
         free(f);
@@ -786,6 +792,20 @@ static bool jf_skip(struct jf_ctx *x)
     }
 }
 
+/* A skipped field's value (projection pushdown): a string - the common case - straight
+ * through the string scanner, anything else through jf_skip; both validate strictly. */
+static inline bool jf_skip_value(struct jf_ctx *x)
+{
+    if (x->p < x->end && *x->p == '"') {
+        const char *s;
+        size_t n;
+        bool esc;
+        x->p++;
+        return jf_string(x, &s, &n, &esc);
+    }
+    return jf_skip(x);
+}
+
 /* Whether the key at k (after its opening quote) is node nd's name followed by '"'. */
 static inline bool jf_key_is(const struct jf_ctx *x, const char *k, const struct sl_json_node *nd)
 {
@@ -840,7 +860,10 @@ static bool jf_object(struct jf_ctx *x, struct sl_json_node *node)
         } else {
             node->hint = (uint32_t)hit + 1;
             struct sl_json_node *child = &kids[hit];
-            if (child->col >= 0) {
+            if (child->skip) { /* projection pushdown: validated, not decoded */
+                if (!jf_skip_value(x))
+                    return false;
+            } else if (child->col >= 0) {
                 if (!jf_leaf(x, child->col))
                     return false;
             } else if (x->p < x->end && *x->p == '{') {
@@ -885,7 +908,7 @@ int sl_jsonfast_row(struct sl_jsonfast *f, const char *data, size_t len, struct 
     x.end = data + len;
     x.b = b;
     x.row = row;
-    memset(f->seen, 0, f->seen_words * sizeof(*f->seen));
+    memcpy(f->seen, f->plan->seen0, f->seen_words * sizeof(*f->seen));
     jf_ws(&x);
     bool ok = x.p < x.end && *x.p == '{';
     if (ok) {

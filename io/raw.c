@@ -5,6 +5,13 @@
  * a length check, a bitmap read and one small memcpy per column; strings are walked once.
  * x86-64 is little-endian, so values are copied as they are (the static assert below
  * guards a port to a big-endian machine).
+ *
+ * Projection pushdown (sl_raw_prune): the layout of every record is still checked in full -
+ * its length, each string's length, the unused bitmap bits, no bytes in a NULL string - and
+ * a skipped string must still be valid UTF-8 (as in the text formats, invalid UTF-8 is never
+ * accepted); a column not needed is otherwise not read: no copy, no check of its value (a
+ * BOOLEAN byte, a DECIMAL's precision). sl_raw_decode then
+ * makes it NULL for every row it appended (sl_fmt_mask_fill).
  */
 #include "io/raw.h"
 
@@ -21,6 +28,7 @@ struct sl_raw {
     size_t fixed;   /* nb + fixed-width bytes */
     uint32_t nstr;  /* VARCHAR columns */
     uint32_t *off;  /* per column: offset of its value in the fixed part (VARCHAR: unused) */
+    struct sl_fmt_mask mask; /* projection pushdown: the columns decoded */
 };
 
 static size_t sl_raw_width(sl_type_id id)
@@ -41,7 +49,7 @@ struct sl_raw *sl_raw_new(const struct sl_schema *schema, const struct sl_fmt_op
     raw->max_bytes = opts && opts->max_record_bytes ? opts->max_record_bytes
                                                      : SL_FMT_DEFAULT_MAX_RECORD;
     raw->off = calloc(schema->ncols ? schema->ncols : 1, sizeof(*raw->off));
-    if (!raw->off) {
+    if (!raw->off || sl_fmt_mask_init(&raw->mask, schema)) {
         sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_free;
     }
@@ -70,6 +78,7 @@ void sl_raw_free(struct sl_raw *raw)
     if (!raw)
         return;
     free(raw->off);
+    sl_fmt_mask_free(&raw->mask);
     free(raw);
 }
 
@@ -79,6 +88,11 @@ size_t sl_raw_fixed_size(const struct sl_raw *raw)
 }
 
 /* ---- decoding ------------------------------------------------------------------------------- */
+
+void sl_raw_prune(struct sl_raw *raw, const bool *needed, uint32_t ncols)
+{
+    sl_fmt_mask_set(&raw->mask, needed, ncols);
+}
 
 static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch *b,
                       uint32_t row, struct sl_error *err)
@@ -93,9 +107,12 @@ static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch
     if (raw->ncols % 8 && (nulls[raw->nb - 1] >> (raw->ncols % 8)))
         return sl_error_set(err, SL_ECORRUPT, "raw record: unused null-bitmap bits are set");
     size_t spos = raw->fixed;
+    const bool *need = raw->mask.need;
     for (uint32_t i = 0; i < raw->ncols; i++) {
         struct sl_column *c = &b->cols[i];
         bool is_null = (nulls[i >> 3] >> (i & 7)) & 1;
+        if (!need[i] && c->type.id != SL_TYPE_VARCHAR)
+            continue; /* not read: a fixed-width value has no layout of its own */
         const char *p = data + raw->off[i];
         if (c->type.id == SL_TYPE_VARCHAR) {
             uint32_t sl;
@@ -116,6 +133,11 @@ static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch
                     return sl_error_set(err, SL_ECORRUPT,
                                         "raw record: field '%s': NULL string with bytes",
                                         schema->fields[i].name);
+            } else if (!need[i]) { /* not read: its bytes need only be UTF-8 */
+                if (!sl_fmt_utf8_valid(p, sl))
+                    return sl_fmt_field_error(err, SL_EPARSE, &schema->fields[i], "invalid UTF-8",
+                                              p, sl);
+                continue;
             } else {
                 int rc = sl_fmt_store_text(b, i, row, p, sl, err);
                 if (rc)
@@ -123,6 +145,8 @@ static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch
                 continue;
             }
         }
+        if (!need[i])
+            continue; /* a NULL string not read */
         if (is_null) {
             int rc = sl_fmt_store_null(b, i, row, err);
             if (rc)
@@ -165,8 +189,11 @@ int sl_raw_decode(struct sl_raw *raw, const struct sl_record *recs, size_t n,
                   struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
                   struct sl_error *err)
 {
-    return sl_fmt_decode_records(sl_raw_row, raw, raw->max_bytes, recs, n, b, bad, consumed,
-                                 err);
+    uint32_t rows0 = b->rows;
+    int rc = sl_fmt_decode_records(sl_raw_row, raw, raw->max_bytes, recs, n, b, bad, consumed,
+                                   err);
+    sl_fmt_mask_fill(&raw->mask, b, rows0, b->rows);
+    return rc;
 }
 
 /* ---- encoding ------------------------------------------------------------------------------- */

@@ -32,7 +32,9 @@
 #ifndef SL_IO_RAW_H
 #define SL_IO_RAW_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/core/batch.h"
 #include "engine/core/error.h"
@@ -53,6 +55,17 @@ void sl_raw_free(struct sl_raw *raw);
 
 /* Bytes of a record before its strings (NB + W above). */
 size_t sl_raw_fixed_size(const struct sl_raw *raw);
+
+/*
+ * Projection pushdown: from now on decode only the columns with needed[c] true (ncols flags,
+ * not kept; NULL: all) and the NOT NULL ones; the others come out NULL, see struct
+ * sl_fmt_mask (io/fmt.h). The layout is still checked in full (the record's length, every
+ * string's length, the unused bitmap bits, no bytes in a NULL string) and so is the UTF-8 of
+ * every string; the value checks of a column not needed (a BOOLEAN byte other than 0/1, a
+ * DECIMAL beyond its precision) are not made. Call between
+ * decodes.
+ */
+void sl_raw_prune(struct sl_raw *raw, const bool *needed, uint32_t ncols);
 
 /* Decodes records into rows of `b`: see sl_fmt_decode_records (io/fmt.h) for the contract. */
 int sl_raw_decode(struct sl_raw *raw, const struct sl_record *recs, size_t n,

@@ -16,7 +16,8 @@
  *   'sluice.dead-letter.path' = FILE          where dead-lettered records go (required with
  *                                             dead-letter); each bad record is appended as
  *                                             "<message>\n<len> bytes: <raw bytes>\n"
- * struct sl_conn_codec wraps the three codecs behind one decode / encode pair.
+ * struct sl_conn_codec wraps the three codecs behind one decode / encode pair, and passes a
+ * source's projection pushdown (its prune op) on to the decoder (sl_conn_codec_prune).
  *
  * OWNERSHIP: everything here is owned by the connector that created it and freed by its
  * free function. THREADS: a codec and a badrec belong to one worker; a dead-letter file is
@@ -103,6 +104,14 @@ void sl_conn_codec_destroy(struct sl_conn_codec *c);
 int sl_conn_codec_decode(struct sl_conn_codec *c, const struct sl_record *recs, size_t n,
                          struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
                          struct sl_error *err);
+/*
+ * Projection pushdown into the decoder (sl_json_prune, sl_csv_prune, sl_raw_prune): only the
+ * columns with needed[c] true (and the NOT NULL ones) are decoded, the others come out NULL;
+ * records are still checked to be well-formed, but type errors in the columns not read are
+ * not reported. `needed` (ncols flags) is not kept; NULL: every column. A source's prune op
+ * calls it for each worker's codec, before any poll. Cannot fail.
+ */
+void sl_conn_codec_prune(struct sl_conn_codec *c, const bool *needed, uint32_t ncols);
 int sl_conn_codec_encode(struct sl_conn_codec *c, struct sl_batch *b, struct sl_fmt_out *out,
                          struct sl_error *err);
 

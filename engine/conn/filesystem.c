@@ -1068,8 +1068,17 @@ static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
     return 0;
 }
 
+/* Projection pushdown: each worker's decoder skips the columns nobody reads. */
+static void fs_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
+{
+    struct fs_source *src = (struct fs_source *)s;
+    for (int i = 0; i < src->nworkers; i++)
+        sl_conn_codec_prune(&src->w[i].codec, needed, ncols);
+}
+
 static const struct sl_source_ops fs_source_ops = {
-    .poll = fs_poll, .splits = fs_splits, .free = fs_free, .save = fs_save, .restore = fs_restore};
+    .poll = fs_poll, .splits = fs_splits, .free = fs_free, .prune = fs_prune, .save = fs_save,
+    .restore = fs_restore};
 
 /* A size option: bytes, or a number with a unit as Flink's MemorySize writes them ('64mb',
  * '64 m', '1 gb'; k, m, g, t are powers of 1024), from 1 byte to FS_SIZE_MAX. */

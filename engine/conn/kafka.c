@@ -31,7 +31,13 @@
  * p % N), split id = partition. A poll decodes records of one partition only (a batch holds
  * one split): it stops at a partition change and keeps the rest of the fetched records for
  * the next poll. The fetched librdkafka messages are released when every record of them
- * has been decoded (decoders copy strings into the batch's heap). split_done comes when a
+ * has been decoded (decoders copy strings into the batch's heap). Projection pushdown
+ * (prune): the decoders skip the columns the pipeline does not read, which come out NULL;
+ * records are still checked to be well-formed (engine/conn/conn_impl.h,
+ * sl_conn_codec_prune). Here sluice differs from Flink's kafka connector, whose
+ * KafkaDynamicSource pushes no projection into its format (FLINK-32609 proposes it, opt-in),
+ * so there a type error in a column no query reads fails the record; sluice behaves as
+ * Flink's filesystem source does, which hands its format the projection. split_done comes when a
  * bounded partition's last record before its end offset has been decoded; a partition
  * that is empty from the start never reports it, worker_done covers it.
  *
@@ -446,9 +452,19 @@ static int ka_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
     return rc;
 }
 
+/* Projection pushdown: each worker's decoder skips the columns nobody reads. Called once,
+ * before any poll, on the thread that builds the job (no worker runs yet). */
+static void ka_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    for (int i = 0; i < src->nworkers; i++)
+        sl_conn_codec_prune(&src->w[i].codec, needed, ncols);
+}
+
 static const struct sl_source_ops ka_source_ops = {.poll = ka_poll,
                                                    .splits = ka_splits,
                                                    .free = ka_free,
+                                                   .prune = ka_prune,
                                                    .save = ka_save,
                                                    .restore = ka_restore,
                                                    .set_waker = ka_set_waker};

@@ -387,6 +387,21 @@ int sl_conn_codec_decode(struct sl_conn_codec *c, const struct sl_record *recs, 
     return SL_EINVAL;
 }
 
+void sl_conn_codec_prune(struct sl_conn_codec *c, const bool *needed, uint32_t ncols)
+{
+    switch (c->format) {
+    case SL_CONN_JSON:
+        sl_json_prune(c->codec, needed, ncols);
+        break;
+    case SL_CONN_CSV:
+        sl_csv_prune(c->codec, needed, ncols);
+        break;
+    case SL_CONN_RAW:
+        sl_raw_prune(c->codec, needed, ncols);
+        break;
+    }
+}
+
 int sl_conn_codec_encode(struct sl_conn_codec *c, struct sl_batch *b, struct sl_fmt_out *out,
                          struct sl_error *err)
 {

@@ -741,8 +741,9 @@ static const char *fresh_topic(int partitions)
 #define KA_ROWS 40
 
 /* Writes rows k = 0..KA_ROWS-1 (s = 's<k>') through a kafka sink table with 2 workers and
- * 'fixed' partitioning (worker w -> partition w), reads them back with 2 workers. */
-static void kafka_round_trip(const char *format)
+ * 'fixed' partitioning (worker w -> partition w), reads them back with 2 workers. With
+ * `prune`, the source is told that the pipeline reads k and d only: s comes out NULL. */
+static void kafka_round_trip(const char *format, bool prune)
 {
     const char *topic = fresh_topic(3);
     char sql[2048];
@@ -792,6 +793,11 @@ static void kafka_round_trip(const char *format)
     struct sl_source *src;
     if (sl_source_open(t, &env, 2, &src, &err))
         fail_msg("%s", err.msg);
+    if (prune) {
+        static const bool need[3] = {true, false, true};
+        assert_non_null(src->ops->prune);
+        src->ops->prune(src, need, 3);
+    }
     int32_t ids[4];
     uint32_t n;
     assert_int_equal(src->ops->splits(src, 0, ids, 4, &n), 0);
@@ -818,8 +824,11 @@ static void kafka_round_trip(const char *format)
                 char s[16];
                 snprintf(s, sizeof(s), "s%d", (int)k);
                 sl_str v = sl_col_str(&b->cols[1])[r];
-                assert_int_equal(v.len, strlen(s));
-                assert_memory_equal(sl_str_data(&v), s, v.len);
+                assert_int_equal(sl_col_is_null(&b->cols[1], r), prune);
+                if (!prune) {
+                    assert_int_equal(v.len, strlen(s));
+                    assert_memory_equal(sl_str_data(&v), s, v.len);
+                }
                 assert_int_equal(sl_col_is_null(&b->cols[2], r), k % 5 == 0);
                 if (k % 5)
                     assert_true(sl_col_f64(&b->cols[2])[r] == k / 4.0);
@@ -843,21 +852,26 @@ static void kafka_round_trip(const char *format)
 static void test_kafka_round_trip(void **state)
 {
     (void)state;
-    kafka_round_trip("json");
-    kafka_round_trip("csv");
-    kafka_round_trip("raw");
+    static const char *const formats[] = {"json", "csv", "raw"};
+    for (int f = 0; f < 3; f++) {
+        kafka_round_trip(formats[f], false);
+        kafka_round_trip(formats[f], true);
+    }
 }
 
-/* Records written straight to a topic (partition 0), then read through a json table. */
-static int kafka_read(const char *topic, const char *extra, uint64_t *rows, uint64_t *bad,
-                      struct sl_error *err)
+/* Records written straight to a topic (partition 0), then read through a json table of
+ * `cols` ("k BIGINT NOT NULL" when NULL); `need` (NULL: no pushdown) is passed to the
+ * source's prune. */
+static int kafka_read_cols(const char *topic, const char *cols, const bool *need,
+                           const char *extra, uint64_t *rows, uint64_t *bad,
+                           struct sl_error *err)
 {
     char sql[2048];
     snprintf(sql, sizeof(sql),
-             "CREATE TABLE k (k BIGINT NOT NULL) WITH ('connector' = 'kafka', 'topic' = '%s',"
+             "CREATE TABLE k (%s) WITH ('connector' = 'kafka', 'topic' = '%s',"
              " 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
              " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset'%s);",
-             topic, sl_kafka_mock_bootstrap(g_mock), extra);
+             cols ? cols : "k BIGINT NOT NULL", topic, sl_kafka_mock_bootstrap(g_mock), extra);
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "k");
     struct sl_connector_env env = sl_ct_env(job, stdout);
@@ -869,6 +883,8 @@ static int kafka_read(const char *topic, const char *extra, uint64_t *rows, uint
     int rc = sl_source_open(t, &env, 1, &src, err);
     if (rc)
         fail_msg("%s", err->msg);
+    if (need)
+        src->ops->prune(src, need, schema->ncols);
     bool done = false;
     for (int tries = 0; !done && !rc && tries < 1000; tries++) {
         struct sl_batch *b = sl_batch_pool_get(pool);
@@ -885,6 +901,12 @@ static int kafka_read(const char *topic, const char *extra, uint64_t *rows, uint
     sl_schema_free(schema);
     sl_job_free(job);
     return rc;
+}
+
+static int kafka_read(const char *topic, const char *extra, uint64_t *rows, uint64_t *bad,
+                      struct sl_error *err)
+{
+    return kafka_read_cols(topic, NULL, NULL, extra, rows, bad, err);
 }
 
 static void test_kafka_bad_records(void **state)
@@ -936,6 +958,46 @@ static void test_kafka_bad_records(void **state)
     free(text);
     sl_ct_rmdir(dir);
     free(dir);
+}
+
+/* Projection pushdown through the source: a type error in a column the pipeline does not
+ * read is no bad record, malformed JSON in it still is (named by its offset). */
+static void test_kafka_prune_bad_records(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(1);
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+                                       .topic = topic,
+                                       .partitioner = SL_KAFKA_PART_FIXED,
+                                       .partition = 0};
+    struct sl_error err;
+    struct sl_kafka_sink *ks;
+    assert_int_equal(sl_kafka_sink_new(&cfg, &ks, &err), 0);
+    static const char *const vals[] = {"{\"k\":1,\"i\":\"abc\"}", "{\"k\":2,\"i\":tru}",
+                                       "{\"k\":3,\"s\":\"x\"}"};
+    struct sl_record recs[3];
+    for (int i = 0; i < 3; i++)
+        recs[i] = (struct sl_record){.value = vals[i], .value_len = strlen(vals[i])};
+    assert_int_equal(sl_kafka_sink_write(ks, recs, 3, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
+    sl_kafka_sink_free(ks, 1000);
+    const char *cols = "k BIGINT NOT NULL, s VARCHAR, i INT";
+    static const bool need[3] = {true, true, false};
+    const char *skip = ", 'sluice.bad-records' = 'skip'";
+    uint64_t rows, bad;
+    /* every column read: two bad records */
+    assert_int_equal(kafka_read_cols(topic, cols, NULL, skip, &rows, &bad, &err), 0);
+    assert_int_equal(rows, 1);
+    assert_int_equal(bad, 2);
+    /* i not read: only the malformed one */
+    assert_int_equal(kafka_read_cols(topic, cols, need, skip, &rows, &bad, &err), 0);
+    assert_int_equal(rows, 2);
+    assert_int_equal(bad, 1);
+    assert_int_not_equal(kafka_read_cols(topic, cols, need, "", &rows, &bad, &err), 0);
+    char where[128];
+    snprintf(where, sizeof(where), "topic '%s' partition 0 offset 1", topic);
+    if (!strstr(err.msg, where))
+        fail_msg("%s", err.msg);
 }
 
 /* key.fields: the key is the JSON of the key columns; the value leaves them out. */
@@ -1015,6 +1077,7 @@ int main(void)
     const struct CMUnitTest ktests[] = {
         cmocka_unit_test(test_kafka_round_trip),
         cmocka_unit_test(test_kafka_bad_records),
+        cmocka_unit_test(test_kafka_prune_bad_records),
         cmocka_unit_test(test_kafka_key_fields),
     };
     int rc = cmocka_run_group_tests_name("connectors", tests, NULL, NULL);

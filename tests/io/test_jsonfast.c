@@ -9,6 +9,8 @@
  * insertions, deletions). Each record is copied into a buffer of exactly its size, so ASan
  * catches any read past the record. The scanning helpers are checked against their scalar
  * reference at every length and offset, and the stats show the fast path really ran.
+ * All of it again with column masks (projection pushdown, sl_json_prune) given to both
+ * codecs: random masks over the all-types schema, YSB's 3 of 7 columns, a Nexmark query's.
  */
 #include "tests/util/testutil.h"
 
@@ -52,6 +54,21 @@ static void pair_open(struct pair *p, struct sl_schema *schema, sl_simd_level le
     unsetenv("SLUICE_JSON_FAST");
     assert_non_null(p->fast);
     assert_non_null(p->slow);
+}
+
+/* The same column mask on both codecs (NULL: every column). */
+static void pair_prune(struct pair *p, const bool *need)
+{
+    sl_json_prune(p->fast, need, p->schema->ncols);
+    sl_json_prune(p->slow, need, p->schema->ncols);
+}
+
+/* A random mask over n columns (each column kept with probability 1/2). */
+static void rand_mask(bool *need, uint32_t n, uint64_t *rs)
+{
+    uint64_t bits = sl_test_rand(rs);
+    for (uint32_t c = 0; c < n; c++)
+        need[c] = (bits >> c) & 1;
 }
 
 static uint64_t pair_fast_count(const struct pair *p)
@@ -929,6 +946,125 @@ static void test_nexmark_ysb(void **state)
     sl_nexmark_gen_free(ng);
 }
 
+/* `schema` (taken) with every column nullable: NOT NULL columns are always decoded, so a
+ * mask over the generator's all-NOT-NULL YSB schema would skip nothing. */
+static struct sl_schema *nullable(struct sl_schema *schema)
+{
+    const char *names[64];
+    struct sl_type types[64];
+    assert_true(schema->ncols <= 64);
+    for (uint32_t c = 0; c < schema->ncols; c++) {
+        names[c] = schema->fields[c].name;
+        types[c] = schema->fields[c].type;
+        types[c].nullable = true;
+    }
+    struct sl_schema *n = sl_schema_new(schema->ncols, names, types);
+    assert_non_null(n);
+    sl_schema_free(schema);
+    return n;
+}
+
+/* With masks: both paths skip the same columns, agree on every record (the bad ones in
+ * skipped fields included), and the fast path still takes clean records. */
+static void test_masked(void **state)
+{
+    (void)state;
+    sl_simd_level lv[SL_SIMD_COUNT];
+    int nl = levels(lv);
+    struct sl_error err;
+    struct sl_ysb_config yc;
+    sl_ysb_config_init(&yc);
+    struct sl_ysb_gen *yg;
+    assert_int_equal(sl_ysb_gen_new(&yc, &yg, &err), 0);
+    struct sl_nexmark_config nc;
+    sl_nexmark_config_init(&nc);
+    struct sl_nexmark_gen *ng;
+    assert_int_equal(sl_nexmark_gen_new(&nc, &ng, &err), 0);
+    struct sl_nexmark_event ev;
+    assert_int_equal(sl_nexmark_event_init(&ev, ng), 0);
+    size_t cap = sl_nexmark_json_max(ng);
+    char *buf = malloc(cap > SL_YSB_JSON_MAX ? cap : SL_YSB_JSON_MAX);
+    assert_non_null(buf);
+    for (int l = 0; l < nl; l++) {
+        uint64_t rs = 4242 + (uint64_t)l;
+        /* the all-types schema: a new random mask every 50 records */
+        struct pair p;
+        pair_open(&p, sl_iot_schema(), lv[l]);
+        bool need[IOT_NCOLS];
+        size_t nrec = sizeof(iot_records) / sizeof(iot_records[0]);
+        for (int round = 0; round < 24; round++) {
+            rand_mask(need, IOT_NCOLS, &rs);
+            pair_prune(&p, need);
+            for (size_t i = round % 4; i < nrec; i += 4) {
+                pair_check_str(&p, iot_records[i]);
+                pair_check_perturbed(&p, iot_records[i], strlen(iot_records[i]), 4, &rs);
+            }
+            struct sb b;
+            for (int i = 0; i < 50; i++) {
+                rand_iot_record(&b, &rs);
+                pair_check(&p, b.buf, b.n);
+                if (i % 4 == 0)
+                    pair_check_perturbed(&p, b.buf, b.n, 2, &rs);
+            }
+            for (size_t i = 0; i < sizeof(iot_fast_records) / sizeof(iot_fast_records[0]); i++) {
+                uint64_t before = pair_fast_count(&p);
+                pair_check_str(&p, iot_fast_records[i]);
+                if (pair_fast_count(&p) != before + 1)
+                    fail_msg("level %s: the fast path fell back on '%s' under a mask",
+                             sl_simd_name(lv[l]), iot_fast_records[i]);
+            }
+        }
+        pair_close(&p);
+        /* YSB's query reads ad_id, event_type, event_time (its DDL has no NOT NULL) */
+        struct pair ys;
+        pair_open(&ys, nullable(sl_ysb_schema_new()), lv[l]);
+        bool *yneed = calloc(ys.schema->ncols, sizeof(bool));
+        assert_non_null(yneed);
+        static const char *const read[] = {"ad_id", "event_type", "event_time"};
+        for (int k = 0; k < 3; k++) {
+            int c = sl_schema_find(ys.schema, read[k]);
+            assert_true(c >= 0);
+            yneed[c] = true;
+        }
+        pair_prune(&ys, yneed);
+        for (int64_t i = 0; i < 500; i++) {
+            struct sl_ysb_event ye;
+            sl_ysb_gen_event(yg, i, &ye);
+            size_t len = sl_ysb_event_json(&ye, buf);
+            pair_check(&ys, buf, len);
+            for (uint32_t c = 0; c < ys.schema->ncols; c++) /* the mask took effect */
+                assert_int_equal(sl_col_is_null(&ys.bf->cols[c], ys.bf->rows - 1), !yneed[c]);
+            pair_check_perturbed(&ys, buf, len, 2, &rs);
+        }
+        assert_true(pair_fast_count(&ys) >= 500);
+        free(yneed);
+        pair_close(&ys);
+        /* Nexmark: a random mask per 100 events */
+        struct pair nx;
+        pair_open(&nx, sl_nexmark_schema_new(), lv[l]);
+        bool *nneed = calloc(nx.schema->ncols, sizeof(bool));
+        assert_non_null(nneed);
+        for (int64_t i = 0; i < 600; i++) {
+            if (i % 100 == 0) {
+                rand_mask(nneed, nx.schema->ncols, &rs);
+                pair_prune(&nx, nneed);
+            }
+            sl_nexmark_gen_event(ng, i, &ev);
+            size_t len = sl_nexmark_event_json(&ev, buf);
+            pair_check(&nx, buf, len);
+            if (i % 3 == 0)
+                pair_check_perturbed(&nx, buf, len, 2, &rs);
+        }
+        assert_true(pair_fast_count(&nx) >= 600);
+        free(nneed);
+        pair_close(&nx);
+    }
+    free(buf);
+    sl_nexmark_event_free(&ev);
+    sl_nexmark_gen_free(ng);
+    sl_ysb_gen_free(yg);
+}
+
 /* A schema whose key would need escaping in JSON: the fast path stays off, results agree. */
 static void test_unsafe_names(void **state)
 {
@@ -949,7 +1085,7 @@ int main(void)
         cmocka_unit_test(test_scanners),        cmocka_unit_test(test_test_json_records),
         cmocka_unit_test(test_deep_unknown),    cmocka_unit_test(test_random_records),
         cmocka_unit_test(test_encoded_batches), cmocka_unit_test(test_nexmark_ysb),
-        cmocka_unit_test(test_unsafe_names),
+        cmocka_unit_test(test_unsafe_names),    cmocka_unit_test(test_masked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
