@@ -18,6 +18,13 @@
  * (store flag / load rings against push / load flag) make a lost wake-up impossible: either
  * the parker sees the message in its second look, or the sender sees the flag and writes.
  *
+ * Under ThreadSanitizer (SL_TSAN), which does not model fences (GCC refuses them with
+ * -Wtsan), both sides use a sequentially consistent read-modify-write of the flag instead:
+ * the parker's exchange and the sender's fetch-or are ordered in the flag's modification
+ * order, so either the sender reads 1, or the parker's exchange reads from the sender's
+ * release and sees the pushed message. Same guarantee; it costs an exclusive cache line per
+ * send, which is why the release build keeps the fence and a shared load.
+ *
  * Sources whose rows arrive from another thread (librdkafka's) call sl_wake_signal from
  * there when a queue turns non-empty: an unconditional write, since that thread cannot take
  * part in the flag protocol; a write to a running worker only makes its next park return at
@@ -54,16 +61,25 @@ void sl_wake_signal(struct sl_wake *w);
 /* Wakes the owner if it is parked (or about to park). Any thread. */
 static inline void sl_wake_notify(struct sl_wake *w)
 {
+#ifdef SL_TSAN
+    if (atomic_fetch_or_explicit(&w->parked, 0, memory_order_seq_cst))
+        sl_wake_signal(w);
+#else
     atomic_thread_fence(memory_order_seq_cst);
     if (atomic_load_explicit(&w->parked, memory_order_relaxed))
         sl_wake_signal(w);
+#endif
 }
 
 /* The owner is going to sleep: publish that before the last look for work. */
 static inline void sl_wake_prepare(struct sl_wake *w)
 {
+#ifdef SL_TSAN
+    (void)atomic_exchange_explicit(&w->parked, 1, memory_order_seq_cst);
+#else
     atomic_store_explicit(&w->parked, 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
+#endif
 }
 
 /* The last look found work: not going to sleep after all. */
