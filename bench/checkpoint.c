@@ -41,8 +41,8 @@
  * reach: compare the variants of one run, not runs of different machines.
  */
 #include <fcntl.h>
-#include <stdbool.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,17 +52,24 @@
 
 #include "bench/bench_util.h"
 #include "bench/shim.h"
-#include "tests/util/zkserver.h"
 #include "engine/exec/checkpoint.h"
+#include "tests/util/zkserver.h"
 
 #define SL_BM_CK_WORKERS 2
-#define SL_BM_CK_BLOCKS 4                 /* large state blocks per worker */
+#define SL_BM_CK_BLOCKS 4 /* large state blocks per worker */
 #define SL_BM_CK_MAX_ITERS 100000
-#define SL_BM_CK_MIN_FREE (4ull << 30)    /* needed to run the 1 GB sizes */
+#define SL_BM_CK_MIN_FREE (4ull << 30) /* needed to run the 1 GB sizes */
 #define SL_BM_CK_LAYOUT "pipeline 0 node 0: benchmark state\n"
 
-enum { SL_BM_CK_EPOCH, SL_BM_CK_PLAIN, SL_BM_CK_INCR, SL_BM_CK_RECOVER_COLD,
-       SL_BM_CK_RECOVER_WARM, SL_BM_CK_ZK, SL_BM_CK_FILE };
+enum {
+    SL_BM_CK_EPOCH,
+    SL_BM_CK_PLAIN,
+    SL_BM_CK_INCR,
+    SL_BM_CK_RECOVER_COLD,
+    SL_BM_CK_RECOVER_WARM,
+    SL_BM_CK_ZK,
+    SL_BM_CK_FILE
+};
 
 struct sl_bm_ck {
     size_t bytes; /* state over all workers */
@@ -420,8 +427,7 @@ static void bm_checkpoint(struct sl_bench *b, void *arg)
          * record must not point into an earlier one */
         static int calls;
         static char zkbuf[300];
-        snprintf(zkbuf, sizeof(zkbuf), "%s/bench%d", sl_zkserver_address(sl_bm_ck_server),
-                 ++calls);
+        snprintf(zkbuf, sizeof(zkbuf), "%s/bench%d", sl_zkserver_address(sl_bm_ck_server), ++calls);
         zk = zkbuf;
     }
     char dir[512];
@@ -470,8 +476,7 @@ SL_BENCH_REGISTER(sl_bm_checkpoint_register)
         if (s < 0)
             snprintf(names[i], sizeof(names[i]), "checkpoint/%s", list[i].name);
         else
-            snprintf(names[i], sizeof(names[i]), "checkpoint/%s/%s%s", list[i].name,
-                     size_names[s],
+            snprintf(names[i], sizeof(names[i]), "checkpoint/%s/%s%s", list[i].name, size_names[s],
                      list[i].kind == SL_BM_CK_RECOVER_COLD   ? "/cold"
                      : list[i].kind == SL_BM_CK_RECOVER_WARM ? "/warm"
                                                              : "");

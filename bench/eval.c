@@ -14,8 +14,8 @@
 #include "bench/bench_util.h"
 #include "bench/shim.h"
 #include "engine/core/batch.h"
-#include "engine/plan/catalog.h"
 #include "engine/ops/eval.h"
+#include "engine/plan/catalog.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 
@@ -77,7 +77,8 @@ static void bm_eval(struct sl_bench *b, void *arg)
     struct sl_eval *ev = sl_eval_new(NULL, in_rel, nexprs, exprs, job->file->src, &err);
     struct sl_schema *is = sl_bm_schema(in_rel), *os = sl_bm_schema(&proj->out);
     struct sl_batch_pool *ip = sl_batch_pool_new(NULL, is, 1), *op = sl_batch_pool_new(NULL, os, 1);
-    struct sl_batch *in = ip ? sl_batch_pool_get(ip) : NULL, *out = op ? sl_batch_pool_get(op) : NULL;
+    struct sl_batch *in = ip ? sl_batch_pool_get(ip) : NULL,
+                    *out = op ? sl_batch_pool_get(op) : NULL;
     if (!ev || !in || !out) {
         sl_bench_error(b, ev ? "out of memory" : err.msg);
         goto out_free;

@@ -58,9 +58,9 @@ struct bm_fmt {
 static void read_mask(int shape, const struct sl_schema *s, bool *need)
 {
     static const char *const ysb[] = {"ad_id", "event_type", "event_time", NULL};
-    static const char *const q1[] = {"event_type",  "person.dateTime", "auction.dateTime",
-                                     "bid.dateTime", "bid.auction",     "bid.bidder",
-                                     "bid.price",    NULL};
+    static const char *const q1[] = {
+        "event_type",  "person.dateTime", "auction.dateTime", "bid.dateTime",
+        "bid.auction", "bid.bidder",      "bid.price",        NULL};
     const char *const *names = shape == SHAPE_YSB ? ysb : q1;
     for (uint32_t c = 0; c < s->ncols; c++) {
         need[c] = false;
@@ -72,13 +72,13 @@ static void read_mask(int shape, const struct sl_schema *s, bool *need)
 static struct sl_schema *nexmark_schema(bool bid_only)
 {
     static const char *names[] = {
-        "event_type",     "person.id",          "person.name",      "person.emailAddress",
-        "person.creditCard", "person.city",      "person.state",     "person.dateTime",
-        "person.extra",   "auction.id",         "auction.itemName", "auction.description",
-        "auction.initialBid", "auction.reserve", "auction.dateTime", "auction.expires",
-        "auction.seller", "auction.category",   "auction.extra",    "bid.auction",
-        "bid.bidder",     "bid.price",          "bid.channel",      "bid.url",
-        "bid.dateTime",   "bid.extra"};
+        "event_type",         "person.id",        "person.name",      "person.emailAddress",
+        "person.creditCard",  "person.city",      "person.state",     "person.dateTime",
+        "person.extra",       "auction.id",       "auction.itemName", "auction.description",
+        "auction.initialBid", "auction.reserve",  "auction.dateTime", "auction.expires",
+        "auction.seller",     "auction.category", "auction.extra",    "bid.auction",
+        "bid.bidder",         "bid.price",        "bid.channel",      "bid.url",
+        "bid.dateTime",       "bid.extra"};
     enum { NN = sizeof(names) / sizeof(names[0]) };
     struct sl_type t[NN];
     const char *n[NN];
@@ -104,8 +104,8 @@ static struct sl_schema *nexmark_schema(bool bid_only)
 
 static struct sl_schema *ysb_schema(void)
 {
-    const char *n[] = {"user_id", "page_id", "ad_id", "ad_type", "event_type", "event_time",
-                       "ip_address"};
+    const char *n[] = {"user_id",    "page_id",    "ad_id",     "ad_type",
+                       "event_type", "event_time", "ip_address"};
     struct sl_type t[7];
     for (int i = 0; i < 7; i++)
         t[i] = sl_type_make(i == 5 ? SL_TYPE_BIGINT : SL_TYPE_VARCHAR, true);
@@ -155,11 +155,12 @@ static void make_json(int shape, struct sl_record *recs, char **buf, size_t *tot
                         "\"auction\":%llu,\"bidder\":%llu,\"price\":%llu,\"channel\":\"%s\","
                         "\"url\":\"https://www.nexmark.com/%s/item.htm?query=1&channel_id=%u\","
                         "\"dateTime\":\"2026-11-23 12:%02u:%02u.%03u\",\"extra\":\"%.*s\"}}",
-                        (unsigned long long)(1000 + r % 1000), (unsigned long long)(2000 + (r >> 10) % 10000),
-                        (unsigned long long)(100 + (r >> 24) % 100000),
-                        channels[r % 4], "vpkx/cgkc", (unsigned)(r >> 40) % 1000000,
-                        (unsigned)(i / 60000) % 60, (unsigned)(i / 1000) % 60, (unsigned)i % 1000,
-                        (int)(8 + r % 16), "abcdefghijklmnopqrstuvwxyz");
+                        (unsigned long long)(1000 + r % 1000),
+                        (unsigned long long)(2000 + (r >> 10) % 10000),
+                        (unsigned long long)(100 + (r >> 24) % 100000), channels[r % 4],
+                        "vpkx/cgkc", (unsigned)(r >> 40) % 1000000, (unsigned)(i / 60000) % 60,
+                        (unsigned)(i / 1000) % 60, (unsigned)i % 1000, (int)(8 + r % 16),
+                        "abcdefghijklmnopqrstuvwxyz");
         } else {
             char u[3][40];
             for (int k = 0; k < 3; k++)
@@ -258,7 +259,8 @@ static int env_open(struct bm_env *e, const struct bm_fmt *p, struct sl_error *e
     e->heap = sl_heap_new();
     e->pool = sl_batch_pool_new(e->heap, e->schema, 4);
     e->b = sl_batch_pool_get(e->pool);
-    struct sl_schema *js = p->shape == SHAPE_YSB ? ysb_schema() : nexmark_schema(p->fmt != FMT_JSON);
+    struct sl_schema *js =
+        p->shape == SHAPE_YSB ? ysb_schema() : nexmark_schema(p->fmt != FMT_JSON);
     void *jc = codec_new(FMT_JSON, js, true);
     make_json(p->shape, e->recs, &e->json_buf, &e->bytes);
     e->codec = codec_new(p->fmt, e->schema, p->simdjson_only);
@@ -362,24 +364,36 @@ SL_BENCH_REGISTER(sl_bm_formats_register)
     static const char *fname[] = {"json", "csv", "raw"};
     static const char *sname[] = {"nexmark_bid", "ysb", "nexmark_person", "nexmark_auction"};
     static struct bm_fmt args[] = {
-        {FMT_JSON, SHAPE_NEXMARK, 0, 0, 0}, {FMT_JSON, SHAPE_PERSON, 0, 0, 0},
-        {FMT_JSON, SHAPE_AUCTION, 0, 0, 0}, {FMT_JSON, SHAPE_YSB, 0, 0, 0},
-        {FMT_JSON, SHAPE_NEXMARK, 0, 1, 0}, {FMT_JSON, SHAPE_PERSON, 0, 1, 0},
-        {FMT_JSON, SHAPE_AUCTION, 0, 1, 0}, {FMT_JSON, SHAPE_YSB, 0, 1, 0},
-        {FMT_CSV, SHAPE_NEXMARK, 0, 0, 0},  {FMT_RAW, SHAPE_NEXMARK, 0, 0, 0},
-        {FMT_CSV, SHAPE_YSB, 0, 0, 0},      {FMT_RAW, SHAPE_YSB, 0, 0, 0},
+        {FMT_JSON, SHAPE_NEXMARK, 0, 0, 0},
+        {FMT_JSON, SHAPE_PERSON, 0, 0, 0},
+        {FMT_JSON, SHAPE_AUCTION, 0, 0, 0},
+        {FMT_JSON, SHAPE_YSB, 0, 0, 0},
+        {FMT_JSON, SHAPE_NEXMARK, 0, 1, 0},
+        {FMT_JSON, SHAPE_PERSON, 0, 1, 0},
+        {FMT_JSON, SHAPE_AUCTION, 0, 1, 0},
+        {FMT_JSON, SHAPE_YSB, 0, 1, 0},
+        {FMT_CSV, SHAPE_NEXMARK, 0, 0, 0},
+        {FMT_RAW, SHAPE_NEXMARK, 0, 0, 0},
+        {FMT_CSV, SHAPE_YSB, 0, 0, 0},
+        {FMT_RAW, SHAPE_YSB, 0, 0, 0},
         /* projection pushdown */
-        {FMT_JSON, SHAPE_YSB, 0, 0, MASK_READ},     {FMT_JSON, SHAPE_YSB, 0, 1, MASK_READ},
-        {FMT_CSV, SHAPE_YSB, 0, 0, MASK_READ},      {FMT_RAW, SHAPE_YSB, 0, 0, MASK_READ},
-        {FMT_JSON, SHAPE_NEXMARK, 0, 0, MASK_READ}, {FMT_JSON, SHAPE_NEXMARK, 0, 1, MASK_READ},
-        {FMT_CSV, SHAPE_NEXMARK, 0, 0, MASK_READ},  {FMT_RAW, SHAPE_NEXMARK, 0, 0, MASK_READ},
-        {FMT_JSON, SHAPE_NEXMARK, 1, 0, 0}, {FMT_CSV, SHAPE_NEXMARK, 1, 0, 0},
+        {FMT_JSON, SHAPE_YSB, 0, 0, MASK_READ},
+        {FMT_JSON, SHAPE_YSB, 0, 1, MASK_READ},
+        {FMT_CSV, SHAPE_YSB, 0, 0, MASK_READ},
+        {FMT_RAW, SHAPE_YSB, 0, 0, MASK_READ},
+        {FMT_JSON, SHAPE_NEXMARK, 0, 0, MASK_READ},
+        {FMT_JSON, SHAPE_NEXMARK, 0, 1, MASK_READ},
+        {FMT_CSV, SHAPE_NEXMARK, 0, 0, MASK_READ},
+        {FMT_RAW, SHAPE_NEXMARK, 0, 0, MASK_READ},
+        {FMT_JSON, SHAPE_NEXMARK, 1, 0, 0},
+        {FMT_CSV, SHAPE_NEXMARK, 1, 0, 0},
         {FMT_RAW, SHAPE_NEXMARK, 1, 0, 0},
     };
     static char names[sizeof(args) / sizeof(args[0])][64];
     for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
-        const char *m = args[i].mask != MASK_READ ? "" : args[i].shape == SHAPE_YSB ? "_3of7"
-                                                                                  : "_q1";
+        const char *m = args[i].mask != MASK_READ    ? ""
+                        : args[i].shape == SHAPE_YSB ? "_3of7"
+                                                     : "_q1";
         snprintf(names[i], sizeof(names[i]), "formats/%s/%s%s/%s%s",
                  args[i].encode ? "encode" : "decode", fname[args[i].fmt],
                  args[i].simdjson_only ? "_simdjson" : "", sname[args[i].shape], m);

@@ -115,8 +115,7 @@ static void bm_hashagg_kernels(struct sl_bench *b, const struct sl_bm_ha *p)
                 sl_bench_error(b, "table full");
                 break;
             }
-            ak->sum_i64((int64_t *)(rows + 1), rows, 2, gids, vals + off, NULL, NULL,
-                        SL_BATCH_CAP);
+            ak->sum_i64((int64_t *)(rows + 1), rows, 2, gids, vals + off, NULL, NULL, SL_BATCH_CAP);
         }
         sl_bench_keep(rows);
     }
@@ -323,8 +322,8 @@ out:
 
 SL_BENCH_REGISTER(sl_bm_hashagg_register)
 {
-    static const struct sl_bm_ckpt ck[] = {{false, false}, {true, false}, {false, true},
-                                           {true, true}};
+    static const struct sl_bm_ckpt ck[] = {
+        {false, false}, {true, false}, {false, true}, {true, true}};
     static const char *const cknames[] = {"hashagg/save/1M", "hashagg/load/1M",
                                           "hashagg/save/1M-str", "hashagg/load/1M-str"};
     for (int i = 0; i < 4; i++)
@@ -342,8 +341,8 @@ SL_BENCH_REGISTER(sl_bm_hashagg_register)
                 a->level = (sl_simd_level)l;
                 a->gi = gi;
                 a->engine = e;
-                snprintf(names[e][gi][l], sizeof(names[e][gi][l]), "hashagg/%s/%s/%s",
-                         enames[e], gnames[gi], sl_simd_name(a->level));
+                snprintf(names[e][gi][l], sizeof(names[e][gi][l]), "hashagg/%s/%s/%s", enames[e],
+                         gnames[gi], sl_simd_name(a->level));
                 struct sl_bench_def *d = sl_bench_add(names[e][gi][l], bm_hashagg, a);
                 sl_bench_def_unit(d, 'm');
             }

@@ -119,8 +119,7 @@ static void *sl_bi_run(void *arg)
         w->rc = sl_kafka_source_poll(w->src, w->id, w->recs, SL_BATCH_CAP, 100, &n, &w->err);
         for (size_t done = 0; !w->rc && done < n;) {
             size_t used;
-            w->rc = sl_json_decode(w->json, w->recs + done, n - done, batch, &bad, &used,
-                                   &w->err);
+            w->rc = sl_json_decode(w->json, w->recs + done, n - done, batch, &bad, &used, &w->err);
             done += used;
             if (batch->rows == SL_BATCH_CAP) {
                 w->rows += batch->rows;

@@ -33,7 +33,7 @@ __attribute__((target("avx2"), noinline)) static uint64_t sl_membw_xor(const int
 }
 
 __attribute__((target("avx512f"), noinline)) static uint64_t sl_membw_xor512(const int64_t *v,
-                                                                         size_t n)
+                                                                             size_t n)
 {
     __m512i a[8];
     for (int k = 0; k < 8; k++)

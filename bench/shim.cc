@@ -16,7 +16,7 @@ static benchmark::State *st(struct sl_bench *b)
 
 extern "C" struct sl_bench_def *sl_bench_add(const char *name, sl_bench_fn fn, void *arg)
 {
-    auto *def = new sl_bench_def;  // lives as long as the program, like the registration
+    auto *def = new sl_bench_def; // lives as long as the program, like the registration
     def->bm = benchmark::RegisterBenchmark(name, [fn, arg](benchmark::State &state) {
         fn(reinterpret_cast<struct sl_bench *>(&state), arg);
     });
@@ -35,7 +35,7 @@ extern "C" void sl_bench_def_real_time(struct sl_bench_def *def)
 
 extern "C" void sl_bench_def_unit(struct sl_bench_def *def, char unit)
 {
-    def->bm->Unit(unit == 'u' ? benchmark::kMicrosecond
+    def->bm->Unit(unit == 'u'   ? benchmark::kMicrosecond
                   : unit == 'm' ? benchmark::kMillisecond
                                 : benchmark::kNanosecond);
 }

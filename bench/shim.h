@@ -62,8 +62,8 @@ void sl_bench_context(const char *key, const char *value);
 /* Runs the benchmarks selected by argv (google-benchmark's flags); returns an exit status. */
 int sl_bench_main(int argc, char **argv);
 
-#define SL_BENCH_REGISTER(fn)                                                              \
-    static void fn(void) __attribute__((constructor));                                     \
+#define SL_BENCH_REGISTER(fn)                          \
+    static void fn(void) __attribute__((constructor)); \
     static void fn(void)
 
 #ifdef __cplusplus

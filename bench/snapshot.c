@@ -72,7 +72,8 @@ static int sl_bm_snap_once(const char *path, const struct sl_bm_snap *p, const u
     if (p->variant == SL_BM_PLAIN || p->variant == SL_BM_PLAIN_RENAME) {
         char tmp[600];
         snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-        int fd = open(p->variant == SL_BM_PLAIN ? path : tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int fd = open(p->variant == SL_BM_PLAIN ? path : tmp,
+                      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0)
             return snprintf(msg, cap, "open of the plain file failed"), -1;
         for (size_t off = 0; off < p->bytes;) {
@@ -105,8 +106,8 @@ static int sl_bm_snap_once(const char *path, const struct sl_bm_snap *p, const u
     memset(&m, 0, sizeof(m));
     strcpy(m.job, "bench");
     m.epoch = 1;
-    struct sl_snapshot_wopts o = {
-        .backend = p->variant == SL_BM_URING ? SL_SNAPSHOT_URING : SL_SNAPSHOT_PWRITE};
+    struct sl_snapshot_wopts o = {.backend = p->variant == SL_BM_URING ? SL_SNAPSHOT_URING
+                                                                       : SL_SNAPSHOT_PWRITE};
     struct sl_snapshot_writer *w;
     int rc = sl_snapshot_writer_open(path, &m, &o, &w, &err);
     for (size_t off = 0; rc == 0 && off < p->bytes; off += SL_BM_SNAP_BLOCK) {

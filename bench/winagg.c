@@ -18,9 +18,9 @@
 #include "bench/bench_util.h"
 #include "bench/shim.h"
 #include "engine/core/batch.h"
-#include "engine/plan/catalog.h"
-#include "engine/ops/op_window.h"
 #include "engine/ops/op_winagg.h"
+#include "engine/ops/op_window.h"
+#include "engine/plan/catalog.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 

@@ -41,8 +41,7 @@ int sl_commit_last(struct sl_commit_store *s, struct sl_epoch_rec *out, struct s
     return 0;
 }
 
-int sl_commit_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
-                  struct sl_error *err)
+int sl_commit_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec, struct sl_error *err)
 {
     if (!s->leader)
         return sl_error_set(err, SL_ESTATE, "commit store (%s): not the leader", s->ops->name);
@@ -59,8 +58,8 @@ int sl_commit_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
     return rc;
 }
 
-int sl_commit_history(struct sl_commit_store *s, struct sl_epoch_rec *out, size_t cap,
-                      size_t *n, struct sl_error *err)
+int sl_commit_history(struct sl_commit_store *s, struct sl_epoch_rec *out, size_t cap, size_t *n,
+                      struct sl_error *err)
 {
     *n = 0;
     return s->ops->history(s, out, cap, n, err);
@@ -220,8 +219,7 @@ int sl_epoch_decode(const char *buf, size_t len, struct sl_epoch_rec *rec, size_
     memset(rec, 0, sizeof(*rec));
     if (sl_epoch_line(&p, end, "sluice-epoch", &v, &vl) || vl != 1 || v[0] != '1')
         return sl_error_set(err, SL_ECORRUPT, "epoch record: no 'sluice-epoch 1' header");
-    if (sl_epoch_line(&p, end, "epoch", &v, &vl) || sl_epoch_u64(v, vl, 10, &u) ||
-        u > INT64_MAX)
+    if (sl_epoch_line(&p, end, "epoch", &v, &vl) || sl_epoch_u64(v, vl, 10, &u) || u > INT64_MAX)
         return sl_error_set(err, SL_ECORRUPT, "epoch record: bad 'epoch' line");
     rec->epoch = (int64_t)u;
     if (sl_epoch_line(&p, end, "phase", &v, &vl))
@@ -240,8 +238,7 @@ int sl_epoch_decode(const char *buf, size_t len, struct sl_epoch_rec *rec, size_
     if (sl_epoch_line(&p, end, "manifest", &v, &vl) ||
         sl_epoch_text(v, vl, rec->manifest, sizeof(rec->manifest)))
         return sl_error_set(err, SL_ECORRUPT, "epoch record: bad 'manifest' line");
-    if (sl_epoch_line(&p, end, "manifest-crc", &v, &vl) || vl != 8 ||
-        sl_epoch_u64(v, vl, 16, &u))
+    if (sl_epoch_line(&p, end, "manifest-crc", &v, &vl) || vl != 8 || sl_epoch_u64(v, vl, 16, &u))
         return sl_error_set(err, SL_ECORRUPT, "epoch record: bad 'manifest-crc' line");
     rec->manifest_crc = (uint32_t)u;
     if (sl_epoch_line(&p, end, "offsets", &v, &vl) ||

@@ -61,10 +61,10 @@ enum sl_epoch_phase {
 
 /* One epoch record: 1.5 KiB at most, copied by value. */
 struct sl_epoch_rec {
-    int64_t epoch;             /* >= 1; 0 with phase NONE */
+    int64_t epoch; /* >= 1; 0 with phase NONE */
     enum sl_epoch_phase phase;
-    uint64_t nonce;            /* random per attempt of an epoch; the Kafka marker carries it */
-    uint32_t manifest_crc;     /* CRC32C of the manifest file */
+    uint64_t nonce;        /* random per attempt of an epoch; the Kafka marker carries it */
+    uint32_t manifest_crc; /* CRC32C of the manifest file */
     char manifest[SL_EPOCH_MANIFEST_MAX]; /* relative to the state directory */
     char offsets[SL_EPOCH_OFFSETS_MAX];   /* e.g. "bids:0=1200,1=1187" */
 };
@@ -103,12 +103,11 @@ int sl_commit_last(struct sl_commit_store *s, struct sl_epoch_rec *out, struct s
 
 /* Puts `rec` (PREPARED or COMMITTED) after checking it against the current record. Only the
  * leader may put: SL_ESTATE before sl_commit_acquire or after SL_EFENCED. */
-int sl_commit_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
-                  struct sl_error *err);
+int sl_commit_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec, struct sl_error *err);
 
 /* Committed records, newest first (see sl_commit_ops.history). */
-int sl_commit_history(struct sl_commit_store *s, struct sl_epoch_rec *out, size_t cap,
-                      size_t *n, struct sl_error *err);
+int sl_commit_history(struct sl_commit_store *s, struct sl_epoch_rec *out, size_t cap, size_t *n,
+                      struct sl_error *err);
 
 /* Frees the store (NULL is fine); a leader's latch is released. */
 void sl_commit_free(struct sl_commit_store *s);

@@ -44,8 +44,7 @@ static double sl_latch_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out,
-                 struct sl_error *err)
+int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out, struct sl_error *err)
 {
     if (dir[0] != '/' || strlen(dir) >= SL_ZK_PATH_MAX / 2 - 1)
         return sl_error_set(err, SL_EINVAL, "latch: bad directory '%s'", dir);
@@ -172,8 +171,7 @@ static int sl_latch_join(struct sl_latch *l, double deadline, struct sl_error *e
         l->node[0] = '\0';
         l->lost = true;
         double left = deadline - sl_latch_now();
-        rc = sl_zk_wait_connected(l->zk, left < 0 ? 0 : left > 1e6 ? -1 : (int)(left * 1000),
-                                  err);
+        rc = sl_zk_wait_connected(l->zk, left < 0 ? 0 : left > 1e6 ? -1 : (int)(left * 1000), err);
         if (rc)
             return rc;
     }
@@ -201,8 +199,7 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
         if (rc == SL_EZK_RETRY) {
             double left = deadline - sl_latch_now();
             if (left <= 0)
-                return sl_error_set(err, SL_ETIMEOUT, "latch %s: ZooKeeper unreachable",
-                                    l->dir);
+                return sl_error_set(err, SL_ETIMEOUT, "latch %s: ZooKeeper unreachable", l->dir);
             rc = sl_zk_wait_connected(l->zk, left > 1e6 ? -1 : (int)(left * 1000), err);
             if (rc == SL_EZK_RETRY)
                 continue;
@@ -261,17 +258,23 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
             continue;
         double left = deadline - sl_latch_now();
         if (left <= 0)
-            return sl_error_set(err, SL_ETIMEOUT, "latch %s: still a standby behind %s",
-                                l->dir, pred);
+            return sl_error_set(err, SL_ETIMEOUT, "latch %s: still a standby behind %s", l->dir,
+                                pred);
         /* also wake now and then: a watch lost with a connection is set again on the next
          * round */
         sl_zk_wait_event(l->zk, seen, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
     }
 }
 
-bool sl_latch_is_leader(const struct sl_latch *l) { return l->leader; }
+bool sl_latch_is_leader(const struct sl_latch *l)
+{
+    return l->leader;
+}
 
-const char *sl_latch_node(const struct sl_latch *l) { return l->node; }
+const char *sl_latch_node(const struct sl_latch *l)
+{
+    return l->node;
+}
 
 int sl_latch_release(struct sl_latch *l, struct sl_error *err)
 {

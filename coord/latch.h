@@ -29,8 +29,7 @@ struct sl_latch;
 
 /* A latch in `dir` (under zk's chroot, created if missing); zk is borrowed and must outlive
  * the latch. *out is the caller's (sl_latch_free). Nothing is created in ZooKeeper yet. */
-int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out,
-                 struct sl_error *err);
+int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out, struct sl_error *err);
 
 /*
  * Joins (creating this process's node if it has none) and waits up to timeout_ms (< 0:

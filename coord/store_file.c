@@ -152,8 +152,7 @@ static int sl_fs_store(struct sl_file_store *fs, const struct sl_epoch_rec *cur,
         snprintf(msg, sizeof(msg), "%s", err->msg);
         sl_error_set(err, rc, "%s: epoch %" PRId64 " (%s) %s: %s", fs->path, cur->epoch,
                      sl_epoch_phase_name(cur->phase),
-                     strstr(msg, "is unknown") ? "may or may not be committed"
-                                               : "not committed",
+                     strstr(msg, "is unknown") ? "may or may not be committed" : "not committed",
                      msg);
     }
     free(buf);
@@ -180,8 +179,8 @@ static int sl_fs_acquire(struct sl_commit_store *s, int timeout_ms, struct sl_er
         clock_gettime(CLOCK_MONOTONIC, &t);
         double ms = (double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6;
         if (timeout_ms >= 0 && ms >= timeout_ms)
-            return sl_error_set(err, SL_ETIMEOUT,
-                                "%s: another process leads this state directory", fs->lock);
+            return sl_error_set(err, SL_ETIMEOUT, "%s: another process leads this state directory",
+                                fs->lock);
         usleep(20 * 1000);
     }
     struct sl_epoch_rec cur;
@@ -212,8 +211,8 @@ static int sl_fs_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
     return rc;
 }
 
-static int sl_fs_history(struct sl_commit_store *s, struct sl_epoch_rec *out, size_t cap,
-                         size_t *n, struct sl_error *err)
+static int sl_fs_history(struct sl_commit_store *s, struct sl_epoch_rec *out, size_t cap, size_t *n,
+                         struct sl_error *err)
 {
     struct sl_file_store *fs = (struct sl_file_store *)s;
     struct sl_epoch_rec cur;
@@ -242,8 +241,7 @@ static const struct sl_commit_ops sl_fs_ops = {
     .free = sl_fs_free,
 };
 
-int sl_file_store_new(const char *state_dir, struct sl_commit_store **out,
-                      struct sl_error *err)
+int sl_file_store_new(const char *state_dir, struct sl_commit_store **out, struct sl_error *err)
 {
     if (!state_dir || !state_dir[0] || strlen(state_dir) >= 500)
         return sl_error_set(err, SL_EINVAL, "state directory '%s': empty or too long",

@@ -32,7 +32,6 @@
 
 /* A store in `state_dir` (created if missing, one level); *out is the caller's
  * (sl_commit_free). Not the leader yet: sl_commit_acquire. */
-int sl_file_store_new(const char *state_dir, struct sl_commit_store **out,
-                      struct sl_error *err);
+int sl_file_store_new(const char *state_dir, struct sl_commit_store **out, struct sl_error *err);
 
 #endif

@@ -46,8 +46,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/core/fault.h"
 #include "coord/latch.h"
+#include "engine/core/fault.h"
 
 #define SL_ZS_UNSURE_MAX 4
 /* A put gives up after this many multis in one call (each one lost, or raced by a write
@@ -62,7 +62,7 @@ struct sl_zk_store {
     char job_dir[SL_ZK_PATH_MAX / 4];
     char epoch_path[SL_ZK_PATH_MAX / 4 + 16];
     char history_dir[SL_ZK_PATH_MAX / 4 + 16];
-    int32_t version; /* of epoch_path as last read or written; -2 unknown */
+    int32_t version;                     /* of epoch_path as last read or written; -2 unknown */
     int64_t hist[SL_COMMIT_HISTORY + 1]; /* epochs in the history, ascending */
     size_t nhist;
     bool hist_stale; /* another process moved the epoch node: list hist[] before a COMMITTED */
@@ -329,8 +329,8 @@ static int sl_zs_build(const struct sl_zk_store *zs, const char *latch,
     sl_zs_hist_name(zs, rec->epoch, paths[np]);
     if (again)
         ops[n++] = (struct sl_zk_op){.type = SL_ZK_OP_DELETE, .path = paths[np], .version = -1};
-    ops[n++] = (struct sl_zk_op){
-        .type = SL_ZK_OP_CREATE, .path = paths[np++], .data = data, .len = len};
+    ops[n++] =
+        (struct sl_zk_op){.type = SL_ZK_OP_CREATE, .path = paths[np++], .data = data, .len = len};
     size_t keep = zs->nhist - (size_t)again + 1;
     for (size_t i = 0; keep > SL_COMMIT_HISTORY && i < zs->nhist; i++) {
         if (zs->hist[i] == rec->epoch)
@@ -451,8 +451,8 @@ static int sl_zs_put(struct sl_commit_store *s, const struct sl_epoch_rec *rec,
     }
 }
 
-static int sl_zs_history(struct sl_commit_store *s, struct sl_epoch_rec *out, size_t cap,
-                         size_t *n, struct sl_error *err)
+static int sl_zs_history(struct sl_commit_store *s, struct sl_epoch_rec *out, size_t cap, size_t *n,
+                         struct sl_error *err)
 {
     struct sl_zk_store *zs = (struct sl_zk_store *)s;
     char **names;
@@ -500,11 +500,11 @@ int sl_zk_store_new(const struct sl_zk_store_config *cfg, struct sl_commit_store
                     struct sl_error *err)
 {
     size_t jl = cfg->job ? strlen(cfg->job) : 0;
-    if (jl == 0 || jl > 64 || strspn(cfg->job, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
-                                               "WXYZ0123456789._-") != jl ||
+    if (jl == 0 || jl > 64 ||
+        strspn(cfg->job, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+                         "WXYZ0123456789._-") != jl ||
         strcmp(cfg->job, ".") == 0 || strcmp(cfg->job, "..") == 0)
-        return sl_error_set(err, SL_EINVAL,
-                            "job id '%s': 1 to 64 letters, digits, '.', '_' or '-'",
+        return sl_error_set(err, SL_EINVAL, "job id '%s': 1 to 64 letters, digits, '.', '_' or '-'",
                             cfg->job ? cfg->job : "");
     struct sl_zk_store *zs = calloc(1, sizeof(*zs));
     if (!zs)

@@ -85,8 +85,8 @@ int sl_zk_wait_connected(struct sl_zk *zk, int timeout_ms, struct sl_error *err)
     if (zk->expired)
         rc = sl_error_set(err, SL_EFENCED, "zookeeper %s: session expired", zk->hosts);
     else if (!zk->connected)
-        rc = sl_error_set(err, SL_EZK_RETRY, "zookeeper %s: not connected after %d ms",
-                          zk->hosts, timeout_ms);
+        rc = sl_error_set(err, SL_EZK_RETRY, "zookeeper %s: not connected after %d ms", zk->hosts,
+                          timeout_ms);
     pthread_mutex_unlock(&zk->mu);
     return rc;
 }
@@ -100,8 +100,8 @@ static int sl_zk_start(struct sl_zk *zk, const clientid_t *cid, int connect_ms,
     pthread_mutex_unlock(&zk->mu);
     zk->zh = zookeeper_init(zk->hosts, sl_zk_watcher, zk->session_ms, cid, zk, 0);
     if (!zk->zh)
-        return sl_error_set(err, SL_EZK, "zookeeper %s: cannot create a client (%s)",
-                            zk->hosts, strerror(errno));
+        return sl_error_set(err, SL_EZK, "zookeeper %s: cannot create a client (%s)", zk->hosts,
+                            strerror(errno));
     return sl_zk_wait_connected(zk, connect_ms, err);
 }
 
@@ -127,8 +127,7 @@ static void sl_zk_quiet(void)
     zoo_set_debug_level(level);
 }
 
-static int sl_zk_new(const char *connect, int session_ms, struct sl_zk **out,
-                     struct sl_error *err)
+static int sl_zk_new(const char *connect, int session_ms, struct sl_zk **out, struct sl_error *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, sl_zk_quiet);
@@ -193,7 +192,10 @@ void sl_zk_close(struct sl_zk *zk)
     free(zk);
 }
 
-const char *sl_zk_chroot(const struct sl_zk *zk) { return zk->chroot; }
+const char *sl_zk_chroot(const struct sl_zk *zk)
+{
+    return zk->chroot;
+}
 
 bool sl_zk_expired(struct sl_zk *zk)
 {
@@ -271,8 +273,7 @@ static int sl_zk_fail(struct sl_zk *zk, int zrc, const char *what, const char *p
     if (code == SL_EFENCED && zrc == ZINVALIDSTATE)
         return sl_error_set(err, code, "zookeeper %s: %s %s: session expired", zk->hosts, what,
                             path);
-    return sl_error_set(err, code, "zookeeper %s: %s %s: %s", zk->hosts, what, path,
-                        zerror(zrc));
+    return sl_error_set(err, code, "zookeeper %s: %s %s: %s", zk->hosts, what, path, zerror(zrc));
 }
 
 /* ---- fault points (zk.h: FAULT POINTS) ------------------------------------------------ */
@@ -308,9 +309,9 @@ static int sl_zk_full(const struct sl_zk *zk, const char *path, char *full)
     return n < 0 || n >= SL_ZK_PATH_MAX ? -1 : 0;
 }
 
-#define SL_ZK_FULL(zk, path, full, err)                                                    \
-    char full[SL_ZK_PATH_MAX];                                                             \
-    if (sl_zk_full(zk, path, full))                                                        \
+#define SL_ZK_FULL(zk, path, full, err) \
+    char full[SL_ZK_PATH_MAX];          \
+    if (sl_zk_full(zk, path, full))     \
     return sl_error_set(err, SL_EINVAL, "zookeeper: bad path '%s'", path)
 
 static int sl_zk_mode(int flags)
@@ -334,8 +335,7 @@ int sl_zk_ensure(struct sl_zk *zk, const char *path, struct sl_error *err)
             continue;
         char c = *p;
         *p = '\0';
-        int zrc = zoo_create(zk->zh, full, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT,
-                             NULL, 0);
+        int zrc = zoo_create(zk->zh, full, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_PERSISTENT, NULL, 0);
         if (zrc != ZOK && zrc != ZNODEEXISTS) {
             int rc = sl_zk_fail(zk, zrc, "create", full, err);
             *p = c;
@@ -365,8 +365,7 @@ int sl_zk_create(struct sl_zk *zk, const char *path, const void *data, size_t le
     if (out_path) {
         size_t skip = strlen(zk->chroot);
         if (strncmp(made, zk->chroot, skip) != 0 || strlen(made + skip) >= cap)
-            return sl_error_set(err, SL_ERANGE, "zookeeper: created path '%s' does not fit",
-                                made);
+            return sl_error_set(err, SL_ERANGE, "zookeeper: created path '%s' does not fit", made);
         strcpy(out_path, made + skip);
     }
     return 0;
@@ -389,9 +388,8 @@ int sl_zk_get(struct sl_zk *zk, const char *path, void *buf, size_t cap, size_t 
     if (len)
         *len = (size_t)n;
     if (stat)
-        *stat = (struct sl_zk_stat){.version = st.version,
-                                    .ephemeral_owner = st.ephemeralOwner,
-                                    .mzxid = st.mzxid};
+        *stat = (struct sl_zk_stat){
+            .version = st.version, .ephemeral_owner = st.ephemeralOwner, .mzxid = st.mzxid};
     return 0;
 }
 
@@ -402,8 +400,7 @@ int sl_zk_delete(struct sl_zk *zk, const char *path, int version, struct sl_erro
     return zrc == ZOK ? 0 : sl_zk_fail(zk, zrc, "delete", full, err);
 }
 
-int sl_zk_exists(struct sl_zk *zk, const char *path, bool watch, bool *exists,
-                 struct sl_error *err)
+int sl_zk_exists(struct sl_zk *zk, const char *path, bool watch, bool *exists, struct sl_error *err)
 {
     SL_ZK_FULL(zk, path, full, err);
     struct Stat st;
@@ -503,8 +500,7 @@ size_t sl_zk_multi_size(const struct sl_zk *zk, const struct sl_zk_op *ops, int 
 
 #define SL_ZK_MULTI_OPS 32
 
-int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed,
-                struct sl_error *err)
+int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed, struct sl_error *err)
 {
     zoo_op_t zops[SL_ZK_MULTI_OPS];
     zoo_op_result_t res[SL_ZK_MULTI_OPS];
@@ -531,8 +527,8 @@ int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed,
                                &ZOO_OPEN_ACL_UNSAFE, sl_zk_mode(op->flags), NULL, 0);
             break;
         case SL_ZK_OP_SET:
-            zoo_set_op_init(&zops[i], full[i], op->data, op->data ? (int)op->len : -1,
-                            op->version, &stats[i]);
+            zoo_set_op_init(&zops[i], full[i], op->data, op->data ? (int)op->len : -1, op->version,
+                            &stats[i]);
             break;
         case SL_ZK_OP_DELETE:
             zoo_delete_op_init(&zops[i], full[i], op->version);
@@ -566,9 +562,9 @@ int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed,
         } else {
             /* On a failed multi each result says ZOK or ZRUNTIMEINCONSISTENCY (rolled back)
              * but the one that failed; on a failed request none was filled in. */
-            for (int i = 0; i < n && *failed < 0 && zrc != ZCONNECTIONLOSS &&
-                            zrc != ZOPERATIONTIMEOUT && zrc != ZSESSIONEXPIRED &&
-                            zrc != ZINVALIDSTATE && zrc != ZCLOSING;
+            for (int i = 0;
+                 i < n && *failed < 0 && zrc != ZCONNECTIONLOSS && zrc != ZOPERATIONTIMEOUT &&
+                 zrc != ZSESSIONEXPIRED && zrc != ZINVALIDSTATE && zrc != ZCLOSING;
                  i++) {
                 if (res[i].err != ZOK && res[i].err != ZRUNTIMEINCONSISTENCY) {
                     *failed = i;

@@ -145,8 +145,7 @@ struct sl_zk_op {
  * SL_EZK_RETRY: then whether it was applied is unknown). SL_ERANGE, before sending, when
  * the request would exceed SL_ZK_REQUEST_MAX. Fault points zk.multi_send, zk.multi_reply.
  */
-int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed,
-                struct sl_error *err);
+int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed, struct sl_error *err);
 /* The request size sl_zk_multi checks: an upper bound of what goes on the wire. */
 size_t sl_zk_multi_size(const struct sl_zk *zk, const struct sl_zk_op *ops, int n);
 

@@ -42,12 +42,12 @@ extern "C" {
 
 /* Error codes (the engine's own table; others may appear: treat any negative as failure). */
 #define SLUICE_OK 0
-#define SLUICE_ENOMEM -1    /* out of memory */
-#define SLUICE_EINVAL -2    /* a bad option or argument */
-#define SLUICE_EIO -4       /* a file or system call failed */
-#define SLUICE_ENOTSUP -5   /* the SQL or option is not supported */
-#define SLUICE_EPARSE -6    /* the SQL does not parse or bind */
-#define SLUICE_ECORRUPT -9  /* a bad record (fail policy) or damaged checkpoint */
+#define SLUICE_ENOMEM -1     /* out of memory */
+#define SLUICE_EINVAL -2     /* a bad option or argument */
+#define SLUICE_EIO -4        /* a file or system call failed */
+#define SLUICE_ENOTSUP -5    /* the SQL or option is not supported */
+#define SLUICE_EPARSE -6     /* the SQL does not parse or bind */
+#define SLUICE_ECORRUPT -9   /* a bad record (fail policy) or damaged checkpoint */
 #define SLUICE_EFINISHED -20 /* the checkpointed job already ran to its end */
 
 /* "0.1.0": the library's version (may differ from the header's SLUICE_VERSION_*). */
@@ -108,14 +108,14 @@ const char *sluice_job_error(const sluice_job *job);
 /* What a run did. */
 struct sluice_stats {
     int workers;
-    double seconds;        /* wall time of the run */
-    double cpu_seconds;    /* CPU time of the process during it */
-    uint64_t rows_in;      /* rows the sources produced */
-    uint64_t rows_out;     /* rows the sinks took */
-    uint64_t late_rows;    /* rows dropped as late */
-    uint64_t bad_records;  /* records skipped or dead-lettered */
-    uint64_t checkpoints;  /* epochs committed by this run */
-    uint64_t last_epoch;   /* the last committed epoch (0: none) */
+    double seconds;       /* wall time of the run */
+    double cpu_seconds;   /* CPU time of the process during it */
+    uint64_t rows_in;     /* rows the sources produced */
+    uint64_t rows_out;    /* rows the sinks took */
+    uint64_t late_rows;   /* rows dropped as late */
+    uint64_t bad_records; /* records skipped or dead-lettered */
+    uint64_t checkpoints; /* epochs committed by this run */
+    uint64_t last_epoch;  /* the last committed epoch (0: none) */
 };
 
 /* The stats of the last sluice_job_run into *out. SLUICE_EINVAL before any run. */

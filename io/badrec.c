@@ -24,9 +24,8 @@ int sl_badrec_parse(const char *name, enum sl_badrec_policy *policy)
     static const struct {
         const char *name;
         enum sl_badrec_policy policy;
-    } names[] = {{"fail", SL_BADREC_FAIL},
-                 {"skip", SL_BADREC_SKIP},
-                 {"dead-letter", SL_BADREC_DEAD_LETTER}};
+    } names[] = {
+        {"fail", SL_BADREC_FAIL}, {"skip", SL_BADREC_SKIP}, {"dead-letter", SL_BADREC_DEAD_LETTER}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(name, names[i].name) == 0) {
             *policy = names[i].policy;
@@ -59,8 +58,8 @@ void sl_badrec_where(const struct sl_record *rec, char *buf, size_t len)
                  rec->partition, rec->offset);
 }
 
-int sl_badrec_handle(struct sl_badrec *bad, const struct sl_record *rec, int code,
-                     const char *what, struct sl_error *err)
+int sl_badrec_handle(struct sl_badrec *bad, const struct sl_record *rec, int code, const char *what,
+                     struct sl_error *err)
 {
     char where[256];
     sl_badrec_where(rec, where, sizeof(where));
@@ -75,12 +74,11 @@ int sl_badrec_handle(struct sl_badrec *bad, const struct sl_record *rec, int cod
         char msg[SL_ERROR_MSG_MAX];
         snprintf(msg, sizeof(msg), "bad record at %s: %s", where, what);
         if (!bad->dead_letter)
-            return sl_error_set(err, SL_EINVAL, "%s (dead-letter policy without a callback)",
-                                msg);
+            return sl_error_set(err, SL_EINVAL, "%s (dead-letter policy without a callback)", msg);
         int rc = bad->dead_letter(bad->ctx, rec, msg);
         if (rc < 0)
-            return sl_error_set(err, rc, "dead-letter callback failed (%s) for %s",
-                                sl_strerror(rc), msg);
+            return sl_error_set(err, rc, "dead-letter callback failed (%s) for %s", sl_strerror(rc),
+                                msg);
         bad->dead_lettered++;
         return 0;
     }

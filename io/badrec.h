@@ -37,8 +37,7 @@ enum sl_badrec_policy {
  * the call) and a NUL-terminated message naming where and what. Returns 0, or a negative
  * code to stop decoding with that error.
  */
-typedef int (*sl_badrec_dead_letter_fn)(void *ctx, const struct sl_record *rec,
-                                        const char *msg);
+typedef int (*sl_badrec_dead_letter_fn)(void *ctx, const struct sl_record *rec, const char *msg);
 
 struct sl_badrec {
     enum sl_badrec_policy policy;
@@ -71,7 +70,7 @@ void sl_badrec_where(const struct sl_record *rec, char *buf, size_t len);
  * Returns 0 when decoding may go on (skipped or dead-lettered), or a negative code with err
  * set to "bad record at <where>: <what>" (fail, or a failing callback).
  */
-int sl_badrec_handle(struct sl_badrec *bad, const struct sl_record *rec, int code,
-                     const char *what, struct sl_error *err);
+int sl_badrec_handle(struct sl_badrec *bad, const struct sl_record *rec, int code, const char *what,
+                     struct sl_error *err);
 
 #endif

@@ -26,7 +26,7 @@ struct sl_csv {
     const char *null_lit;
     size_t null_len;
     bool line_end;
-    char *scratch; /* unescaped quoted fields; max_bytes long */
+    char *scratch;           /* unescaped quoted fields; max_bytes long */
     struct sl_fmt_mask mask; /* projection pushdown: the columns decoded */
 };
 
@@ -39,8 +39,8 @@ struct sl_csv *sl_csv_new(const struct sl_schema *schema, const struct sl_fmt_op
         return NULL;
     }
     csv->schema = schema;
-    csv->max_bytes = opts && opts->max_record_bytes ? opts->max_record_bytes
-                                                     : SL_FMT_DEFAULT_MAX_RECORD;
+    csv->max_bytes =
+        opts && opts->max_record_bytes ? opts->max_record_bytes : SL_FMT_DEFAULT_MAX_RECORD;
     csv->delim = opts && opts->csv_delimiter ? opts->csv_delimiter : ',';
     csv->null_lit = opts ? opts->csv_null_literal : NULL;
     csv->null_len = csv->null_lit ? strlen(csv->null_lit) : 0;
@@ -94,7 +94,8 @@ static int sl_csv_store(struct sl_csv *csv, struct sl_batch *b, uint32_t col, ui
     if (quoted)
         is_null = n == 0 && b->cols[col].type.id != SL_TYPE_VARCHAR;
     else
-        is_null = n == 0 || (csv->null_lit && n == csv->null_len && memcmp(s, csv->null_lit, n) == 0);
+        is_null =
+            n == 0 || (csv->null_lit && n == csv->null_len && memcmp(s, csv->null_lit, n) == 0);
     if (is_null)
         return sl_fmt_store_null(b, col, row, err);
     return sl_fmt_store_text(b, col, row, s, n, err);
@@ -121,12 +122,11 @@ static int sl_csv_line(struct sl_csv *csv, const char *s, size_t len, struct sl_
             for (;;) {
                 const char *q = memchr(s + i, '"', len - i);
                 if (!q)
-                    return sl_error_set(err, SL_EPARSE,
-                                        "field %u ('%s'): quote not closed", col + 1,
-                                        csv->schema->fields[col].name);
+                    return sl_error_set(err, SL_EPARSE, "field %u ('%s'): quote not closed",
+                                        col + 1, csv->schema->fields[col].name);
                 size_t qi = (size_t)(q - s);
                 if (qi + 1 < len && s[qi + 1] == '"') { /* "" -> " */
-                    if (need) { /* a field nobody reads is not unescaped */
+                    if (need) {                         /* a field nobody reads is not unescaped */
                         memcpy(csv->scratch + k, s + i, qi + 1 - i);
                         k += qi + 1 - i;
                         copied = true;
@@ -147,9 +147,8 @@ static int sl_csv_line(struct sl_csv *csv, const char *s, size_t len, struct sl_
                 break;
             }
             if (pos < len && s[pos] != delim)
-                return sl_error_set(err, SL_EPARSE,
-                                    "field %u ('%s'): text after the closing quote", col + 1,
-                                    csv->schema->fields[col].name);
+                return sl_error_set(err, SL_EPARSE, "field %u ('%s'): text after the closing quote",
+                                    col + 1, csv->schema->fields[col].name);
         } else {
             const char *d = memchr(s + pos, delim, len - pos);
             size_t end = d ? (size_t)(d - s) : len;
@@ -185,8 +184,8 @@ static int sl_csv_line(struct sl_csv *csv, const char *s, size_t len, struct sl_
     return 0;
 }
 
-static int sl_csv_row(void *codec, const char *data, size_t len, struct sl_batch *b,
-                      uint32_t row, struct sl_error *err)
+static int sl_csv_row(void *codec, const char *data, size_t len, struct sl_batch *b, uint32_t row,
+                      struct sl_error *err)
 {
     if (len && data[len - 1] == '\n') {
         len--;
@@ -196,13 +195,11 @@ static int sl_csv_row(void *codec, const char *data, size_t len, struct sl_batch
     return sl_csv_line(codec, data, len, b, row, err);
 }
 
-int sl_csv_decode(struct sl_csv *csv, const struct sl_record *recs, size_t n,
-                  struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
-                  struct sl_error *err)
+int sl_csv_decode(struct sl_csv *csv, const struct sl_record *recs, size_t n, struct sl_batch *b,
+                  struct sl_badrec *bad, size_t *consumed, struct sl_error *err)
 {
     uint32_t rows0 = b->rows;
-    int rc = sl_fmt_decode_records(sl_csv_row, csv, csv->max_bytes, recs, n, b, bad, consumed,
-                                   err);
+    int rc = sl_fmt_decode_records(sl_csv_row, csv, csv->max_bytes, recs, n, b, bad, consumed, err);
     sl_fmt_mask_fill(&csv->mask, b, rows0, b->rows);
     return rc;
 }
@@ -236,7 +233,7 @@ int sl_csv_decode_stream(struct sl_csv *csv, const char *buf, size_t len, bool f
         size_t end = sl_csv_line_end(buf, len, pos);
         if (end == len && !final)
             break; /* an unfinished last line: wait for more bytes */
-        struct sl_record rec = {name, -1, base_offset + (int64_t)pos, -1, NULL, 0,
+        struct sl_record rec = {name,      -1,       base_offset + (int64_t)pos, -1, NULL, 0,
                                 buf + pos, end - pos};
         if (end - pos && buf[end - 1] == '\r')
             rec.value_len--;
@@ -310,8 +307,9 @@ int sl_csv_encode(struct sl_csv *csv, struct sl_batch *b, struct sl_fmt_out *out
                 break;
             case SL_TYPE_DOUBLE: {
                 double v = sl_col_f64(c)[row];
-                const char *sp = isnan(v) ? "NaN" : isinf(v) ? (v > 0 ? "Infinity" : "-Infinity")
-                                                            : NULL;
+                const char *sp = isnan(v)   ? "NaN"
+                                 : isinf(v) ? (v > 0 ? "Infinity" : "-Infinity")
+                                            : NULL;
                 if (sp) {
                     memcpy(p + w, sp, strlen(sp));
                     w += strlen(sp);

@@ -60,9 +60,8 @@ void sl_csv_free(struct sl_csv *csv);
 void sl_csv_prune(struct sl_csv *csv, const bool *needed, uint32_t ncols);
 
 /* One record per message: see sl_fmt_decode_records (io/fmt.h) for the contract. */
-int sl_csv_decode(struct sl_csv *csv, const struct sl_record *recs, size_t n,
-                  struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
-                  struct sl_error *err);
+int sl_csv_decode(struct sl_csv *csv, const struct sl_record *recs, size_t n, struct sl_batch *b,
+                  struct sl_badrec *bad, size_t *consumed, struct sl_error *err);
 
 /*
  * Decodes lines from buf[0 .. len) into rows of `b` until the lines or the batch run out.

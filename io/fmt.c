@@ -171,8 +171,8 @@ int sl_fmt_parse_f64(const char *s, size_t n, double *out, const char **why)
     return 0;
 }
 
-int sl_fmt_parse_decimal(const char *s, size_t n, unsigned precision, unsigned scale,
-                         int64_t *out, const char **why)
+int sl_fmt_parse_decimal(const char *s, size_t n, unsigned precision, unsigned scale, int64_t *out,
+                         const char **why)
 {
     sl_fmt_trim(&s, &n);
     size_t i = 0;
@@ -339,13 +339,13 @@ int sl_fmt_store_null(struct sl_batch *b, uint32_t col, uint32_t row, struct sl_
     return 0;
 }
 
-int sl_fmt_store_varchar(struct sl_batch *b, uint32_t col, uint32_t row, const char *s,
-                         size_t n, struct sl_error *err)
+int sl_fmt_store_varchar(struct sl_batch *b, uint32_t col, uint32_t row, const char *s, size_t n,
+                         struct sl_error *err)
 {
     struct sl_column *c = &b->cols[col];
     if (n > UINT32_MAX - 1)
-        return sl_fmt_field_error(err, SL_ERANGE, &b->schema->fields[col], "string too long",
-                                  NULL, 0);
+        return sl_fmt_field_error(err, SL_ERANGE, &b->schema->fields[col], "string too long", NULL,
+                                  0);
     sl_str v = sl_batch_str(b, s, (uint32_t)n);
     if (!sl_str_ok(v))
         return sl_error_set(err, SL_ENOMEM, "field '%s': out of memory for a string",
@@ -376,8 +376,8 @@ int sl_fmt_store_text(struct sl_batch *b, uint32_t col, uint32_t row, const char
         rc = sl_fmt_parse_f64(s, n, &sl_col_f64(c)[row], &why);
         break;
     case SL_TYPE_DECIMAL:
-        rc = sl_fmt_parse_decimal(s, n, c->type.precision, c->type.scale, &sl_col_i64(c)[row],
-                                  &why);
+        rc =
+            sl_fmt_parse_decimal(s, n, c->type.precision, c->type.scale, &sl_col_i64(c)[row], &why);
         break;
     case SL_TYPE_TIMESTAMP:
         rc = sl_dt_parse(s, n, &sl_col_i64(c)[row], &why);

@@ -47,12 +47,12 @@
 #define SL_FMT_DEFAULT_MAX_RECORD (1u << 20) /* 1 MiB */
 
 struct sl_fmt_opts {
-    size_t max_record_bytes; /* a longer record is a bad record; 0 = the default (1 MiB) */
-    char csv_delimiter;      /* CSV field delimiter; 0 = ',' */
+    size_t max_record_bytes;      /* a longer record is a bad record; 0 = the default (1 MiB) */
+    char csv_delimiter;           /* CSV field delimiter; 0 = ',' */
     const char *csv_null_literal; /* CSV: a field equal to this text is NULL (NULL: none);
                                      not owned, must outlive the decoder */
-    bool csv_line_end;       /* CSV encoder: end each record with "\n" (files); Kafka: false */
-    bool json_line_end;      /* JSON encoder: end each record with "\n" */
+    bool csv_line_end;            /* CSV encoder: end each record with "\n" (files); Kafka: false */
+    bool json_line_end;           /* JSON encoder: end each record with "\n" */
 };
 
 /* ---- text -> values ------------------------------------------------------------------------- */
@@ -63,8 +63,8 @@ int sl_fmt_parse_bool(const char *s, size_t n, uint8_t *out, const char **why);
 int sl_fmt_parse_i64(const char *s, size_t n, int64_t *out, const char **why);
 int sl_fmt_parse_i32(const char *s, size_t n, int32_t *out, const char **why);
 int sl_fmt_parse_f64(const char *s, size_t n, double *out, const char **why);
-int sl_fmt_parse_decimal(const char *s, size_t n, unsigned precision, unsigned scale,
-                         int64_t *out, const char **why);
+int sl_fmt_parse_decimal(const char *s, size_t n, unsigned precision, unsigned scale, int64_t *out,
+                         const char **why);
 
 /* Whether the n bytes at s are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool sl_fmt_utf8_valid(const char *s, size_t n);
@@ -87,8 +87,8 @@ int sl_fmt_store_text(struct sl_batch *b, uint32_t col, uint32_t row, const char
 /* Stores n bytes as the VARCHAR value of row `row` (copied to the string heap), without a
  * UTF-8 check: for text a parser has validated already (simdjson validates every record
  * and rejects unpaired surrogate escapes). Returns 0 or SL_ENOMEM / SL_ERANGE. */
-int sl_fmt_store_varchar(struct sl_batch *b, uint32_t col, uint32_t row, const char *s,
-                         size_t n, struct sl_error *err);
+int sl_fmt_store_varchar(struct sl_batch *b, uint32_t col, uint32_t row, const char *s, size_t n,
+                         struct sl_error *err);
 
 /* Marks row `row` of column `col` NULL, or fails with SL_EINVAL "missing/NULL value for NOT
  * NULL field" when the column is not nullable. */

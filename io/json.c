@@ -162,13 +162,27 @@ static size_t sl_json_put_string(char *p, const char *s, size_t n)
         }
         p[w++] = '\\';
         switch (c) {
-        case '"': p[w++] = '"'; break;
-        case '\\': p[w++] = '\\'; break;
-        case '\n': p[w++] = 'n'; break;
-        case '\r': p[w++] = 'r'; break;
-        case '\t': p[w++] = 't'; break;
-        case '\b': p[w++] = 'b'; break;
-        case '\f': p[w++] = 'f'; break;
+        case '"':
+            p[w++] = '"';
+            break;
+        case '\\':
+            p[w++] = '\\';
+            break;
+        case '\n':
+            p[w++] = 'n';
+            break;
+        case '\r':
+            p[w++] = 'r';
+            break;
+        case '\t':
+            p[w++] = 't';
+            break;
+        case '\b':
+            p[w++] = 'b';
+            break;
+        case '\f':
+            p[w++] = 'f';
+            break;
         default:
             memcpy(p + w, "u00", 3);
             p[w + 3] = hex[c >> 4];
@@ -198,8 +212,8 @@ struct sl_json *sl_json_new(const struct sl_schema *schema, const struct sl_fmt_
     if (!json)
         goto out_nomem;
     json->schema = schema;
-    json->max_bytes = opts && opts->max_record_bytes ? opts->max_record_bytes
-                                                      : SL_FMT_DEFAULT_MAX_RECORD;
+    json->max_bytes =
+        opts && opts->max_record_bytes ? opts->max_record_bytes : SL_FMT_DEFAULT_MAX_RECORD;
     json->line_end = opts && opts->json_line_end;
     uint32_t cap = 1;
     for (uint32_t i = 0; i < schema->ncols; i++) {
@@ -304,8 +318,8 @@ void sl_json_prune(struct sl_json *json, const bool *needed, uint32_t ncols)
 
 /* ---- decoding ------------------------------------------------------------------------------- */
 
-static int sl_json_row(void *codec, const char *data, size_t len, struct sl_batch *b,
-                       uint32_t row, struct sl_error *err)
+static int sl_json_row(void *codec, const char *data, size_t len, struct sl_batch *b, uint32_t row,
+                       struct sl_error *err)
 {
     struct sl_json *json = codec;
     if (json->fast && sl_jsonfast_row(json->fast, data, len, b, row) == 0) {
@@ -316,16 +330,15 @@ static int sl_json_row(void *codec, const char *data, size_t len, struct sl_batc
     return sl_json_shim_row(json->shim, &json->plan, data, len, b, row, err);
 }
 
-int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n,
-                   struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
-                   struct sl_error *err)
+int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n, struct sl_batch *b,
+                   struct sl_badrec *bad, size_t *consumed, struct sl_error *err)
 {
     if (b->ncols != json->schema->ncols)
         return sl_error_set(err, SL_EINVAL, "JSON decoder: batch has %u columns, schema %u",
                             b->ncols, json->schema->ncols);
     uint32_t rows0 = b->rows;
-    int rc = sl_fmt_decode_records(sl_json_row, json, json->max_bytes, recs, n, b, bad,
-                                   consumed, err);
+    int rc =
+        sl_fmt_decode_records(sl_json_row, json, json->max_bytes, recs, n, b, bad, consumed, err);
     sl_fmt_mask_fill(&json->mask, b, rows0, b->rows);
     return rc;
 }
@@ -389,8 +402,9 @@ static int sl_json_put_value(struct sl_fmt_out *out, struct sl_column *c, uint32
         break;
     case SL_TYPE_DOUBLE: {
         double v = sl_col_f64(c)[row];
-        const char *sp = isnan(v) ? "\"NaN\"" : isinf(v) ? (v > 0 ? "\"Infinity\"" : "\"-Infinity\"")
-                                                        : NULL;
+        const char *sp = isnan(v)   ? "\"NaN\""
+                         : isinf(v) ? (v > 0 ? "\"Infinity\"" : "\"-Infinity\"")
+                                    : NULL;
         if (sp) {
             w = strlen(sp);
             memcpy(p, sp, w);

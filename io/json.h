@@ -64,9 +64,8 @@ struct sl_json *sl_json_new(const struct sl_schema *schema, const struct sl_fmt_
 void sl_json_free(struct sl_json *json);
 
 /* Decodes records into rows of `b`: see sl_fmt_decode_records (io/fmt.h) for the contract. */
-int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n,
-                   struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
-                   struct sl_error *err);
+int sl_json_decode(struct sl_json *json, const struct sl_record *recs, size_t n, struct sl_batch *b,
+                   struct sl_badrec *bad, size_t *consumed, struct sl_error *err);
 
 /*
  * Projection pushdown: from now on decode only the columns with needed[c] true (ncols flags,

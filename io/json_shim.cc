@@ -54,8 +54,7 @@ struct sl_json_shim {
     char *mini = nullptr; // minified JSON of a container that goes into a VARCHAR
 };
 
-extern "C" struct sl_json_shim *sl_json_shim_new(const struct sl_json_plan *plan,
-                                                 size_t max_bytes)
+extern "C" struct sl_json_shim *sl_json_shim_new(const struct sl_json_plan *plan, size_t max_bytes)
 {
     auto *s = new (std::nothrow) sl_json_shim;
     if (!s)
@@ -84,7 +83,8 @@ extern "C" void sl_json_shim_free(struct sl_json_shim *s)
     delete s;
 }
 
-namespace {
+namespace
+{
 
 struct walker {
     sl_json_shim *shim;
@@ -108,8 +108,8 @@ struct walker {
 
     static std::string_view trim(std::string_view t)
     {
-        while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\n' ||
-                              t.back() == '\r'))
+        while (!t.empty() &&
+               (t.back() == ' ' || t.back() == '\t' || t.back() == '\n' || t.back() == '\r'))
             t.remove_suffix(1);
         return t;
     }
@@ -242,15 +242,17 @@ struct walker {
             }
             if (c->type.id == SL_TYPE_VARCHAR)
                 return store_str(col, bv ? "true" : "false");
-            return fail_field(col, SL_EPARSE, bv ? "expected a number, got a boolean: true"
-                                                 : "expected a number, got a boolean: false");
+            return fail_field(col, SL_EPARSE,
+                              bv ? "expected a number, got a boolean: true"
+                                 : "expected a number, got a boolean: false");
         }
         case ondemand::json_type::object:
         case ondemand::json_type::array: {
             if (c->type.id != SL_TYPE_VARCHAR)
-                return fail_field(col, SL_EPARSE, jt == ondemand::json_type::object
-                                                      ? "expected a scalar, got an object"
-                                                      : "expected a scalar, got an array");
+                return fail_field(col, SL_EPARSE,
+                                  jt == ondemand::json_type::object
+                                      ? "expected a scalar, got an object"
+                                      : "expected a scalar, got an array");
             std::string_view raw;
             error_code e;
             if (jt == ondemand::json_type::object) {
@@ -432,8 +434,8 @@ extern "C" int sl_json_shim_row(struct sl_json_shim *shim, struct sl_json_plan *
                                 struct sl_error *err)
 {
     if (len > shim->cap)
-        return sl_error_set(err, SL_ERANGE, "record of %zu bytes exceeds the maximum of %zu",
-                            len, shim->cap);
+        return sl_error_set(err, SL_ERANGE, "record of %zu bytes exceeds the maximum of %zu", len,
+                            shim->cap);
     std::memcpy(shim->buf, data, len);
     std::memset(shim->buf + len, 0, SIMDJSON_PADDING);
     // the columns not needed start as seen: never set NULL per record, never missing

@@ -31,24 +31,24 @@ extern "C" {
 #endif
 
 struct sl_json_node {
-    const char *name;  /* the key (one segment of a dotted field name), not NUL-terminated */
+    const char *name; /* the key (one segment of a dotted field name), not NUL-terminated */
     uint32_t name_len;
-    int32_t col;       /* leaf: its column; a ROW: -1 */
-    uint32_t child0;   /* ROW: children are nodes[child0 .. child0 + nchild) */
+    int32_t col;     /* leaf: its column; a ROW: -1 */
+    uint32_t child0; /* ROW: children are nodes[child0 .. child0 + nchild) */
     uint32_t nchild;
-    uint32_t hint;     /* the child expected next (keys usually come in schema order) */
-    uint32_t skip;     /* projection pushdown: nothing under this node is needed */
-    char *key_json;    /* encoder: "\"name\":" JSON-escaped, NUL-terminated, owned by the plan */
+    uint32_t hint;  /* the child expected next (keys usually come in schema order) */
+    uint32_t skip;  /* projection pushdown: nothing under this node is needed */
+    char *key_json; /* encoder: "\"name\":" JSON-escaped, NUL-terminated, owned by the plan */
     uint32_t key_json_len;
-    uint64_t pat[2];   /* decoder: name + '"' as 16 little-endian bytes (names < 16 bytes) */
-    uint64_t mask[2];  /* decoder: which bytes of pat count */
+    uint64_t pat[2];  /* decoder: name + '"' as 16 little-endian bytes (names < 16 bytes) */
+    uint64_t mask[2]; /* decoder: which bytes of pat count */
 };
 
 struct sl_json_plan {
     struct sl_json_node *nodes; /* nodes[0] is the root object */
     uint32_t nnodes;
     uint32_t ncols;
-    uint32_t max_name; /* longest key, for the parser's read-ahead padding */
+    uint32_t max_name;   /* longest key, for the parser's read-ahead padding */
     uint32_t seen_words; /* SL_JSON_SEEN_WORDS(ncols) */
     uint64_t *seen0;     /* a record's "seen" columns before its first key: the ones not
                             needed (projection pushdown); seen_words words */

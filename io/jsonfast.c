@@ -124,8 +124,8 @@ __attribute__((target("avx2,bmi"))) static inline uint64_t jf_special_mask64_avx
     return lo | hi << 32;
 }
 
-__attribute__((target("avx2,bmi"))) static uint64_t jf_mask_avx2(const char *begin,
-                                                                 const char *p, const char *end)
+__attribute__((target("avx2,bmi"))) static uint64_t jf_mask_avx2(const char *begin, const char *p,
+                                                                 const char *end)
 {
     if (end - p >= 64)
         return jf_special_mask64_avx2(p);
@@ -144,8 +144,7 @@ __attribute__((target("avx2"))) static int jf_ascii_avx2(const char *p, size_t n
     for (; i + 32 <= n; i += 32)
         acc = _mm256_or_si256(acc, _mm256_loadu_si256((const __m256i *)(const void *)(p + i)));
     if (i < n && n >= 32)
-        acc = _mm256_or_si256(acc,
-                              _mm256_loadu_si256((const __m256i *)(const void *)(p + n - 32)));
+        acc = _mm256_or_si256(acc, _mm256_loadu_si256((const __m256i *)(const void *)(p + n - 32)));
     else if (i < n)
         return _mm256_movemask_epi8(acc) == 0 && jf_ascii_scalar(p + i, n - i);
     return _mm256_movemask_epi8(acc) == 0;
@@ -161,8 +160,8 @@ __attribute__((target(JF_AVX512))) static inline uint64_t jf_special_mask64(__m5
     return (uint64_t)(q | bs | ctl);
 }
 
-__attribute__((target(JF_AVX512))) static uint64_t jf_mask_avx512(const char *begin,
-                                                                   const char *p, const char *end)
+__attribute__((target(JF_AVX512))) static uint64_t jf_mask_avx512(const char *begin, const char *p,
+                                                                  const char *end)
 {
     (void)begin;
     if (end - p >= 64)
@@ -268,8 +267,7 @@ struct jf_ctx {
 
 static inline void jf_ws(struct jf_ctx *x)
 {
-    while (x->p < x->end &&
-           (*x->p == ' ' || *x->p == '\n' || *x->p == '\r' || *x->p == '\t'))
+    while (x->p < x->end && (*x->p == ' ' || *x->p == '\n' || *x->p == '\r' || *x->p == '\t'))
         x->p++;
 }
 
@@ -304,8 +302,8 @@ static inline long jf_u4(const char *s)
  */
 static inline const char *jf_escape(const char *c, const char *end, char **w)
 {
-    static const char simple[256] = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
-                                     ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
+    static const char simple[256] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                     ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
     if (end - c < 2)
         return NULL;
     unsigned char e = (unsigned char)c[1];
@@ -318,7 +316,7 @@ static inline const char *jf_escape(const char *c, const char *end, char **w)
         return NULL;
     long u = jf_u4(c + 1);
     if (u < 0 || (u >= 0xDC00 && u <= 0xDFFF))
-        return NULL; /* not hex, or a low surrogate first */
+        return NULL;                  /* not hex, or a low surrogate first */
     if (u >= 0xD800 && u <= 0xDBFF) { /* a high surrogate: its low one must follow */
         if (end - c < 12 || c[6] != '\\' || c[7] != 'u')
             return NULL;
@@ -326,8 +324,8 @@ static inline const char *jf_escape(const char *c, const char *end, char **w)
         if (lo < 0xDC00 || lo > 0xDFFF)
             return NULL;
         if (w) {
-            unsigned long cp = 0x10000 + ((unsigned long)(u - 0xD800) << 10) +
-                               (unsigned long)(lo - 0xDC00);
+            unsigned long cp =
+                0x10000 + ((unsigned long)(u - 0xD800) << 10) + (unsigned long)(lo - 0xDC00);
             char *o = *w;
             o[0] = (char)(0xF0 | (cp >> 18));
             o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
@@ -597,12 +595,12 @@ static inline bool jf_d2(const char *s, unsigned *v)
  * date's day number is kept for the next record, which usually has the same date. */
 static bool jf_timestamp(struct sl_jsonfast *f, const char *s, size_t n, int64_t *ms)
 {
-    if (n != 23 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') ||
-        s[13] != ':' || s[16] != ':' || s[19] != '.')
+    if (n != 23 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' ||
+        s[16] != ':' || s[19] != '.')
         return false;
     unsigned hh, mm, ss, f1, f2;
-    if (!jf_d2(s + 11, &hh) || !jf_d2(s + 14, &mm) || !jf_d2(s + 17, &ss) ||
-        !jf_d2(s + 20, &f1) || s[22] < '0' || s[22] > '9' || hh > 23 || mm > 59 || ss > 59)
+    if (!jf_d2(s + 11, &hh) || !jf_d2(s + 14, &mm) || !jf_d2(s + 17, &ss) || !jf_d2(s + 20, &f1) ||
+        s[22] < '0' || s[22] > '9' || hh > 23 || mm > 59 || ss > 59)
         return false;
     f2 = (unsigned)(s[22] - '0');
     if (!f->date_ok || memcmp(f->date_key, s, 10) != 0) {
@@ -616,8 +614,8 @@ static bool jf_timestamp(struct sl_jsonfast *f, const char *s, size_t n, int64_t
         f->date_days = sl_dt_days_from_civil(y, mon, day);
         f->date_ok = true;
     }
-    *ms = f->date_days * SL_DT_MS_PER_DAY + (((int64_t)hh * 60 + mm) * 60 + ss) * 1000 +
-          f1 * 10 + f2;
+    *ms =
+        f->date_days * SL_DT_MS_PER_DAY + (((int64_t)hh * 60 + mm) * 60 + ss) * 1000 + f1 * 10 + f2;
     return true;
 }
 

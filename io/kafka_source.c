@@ -59,9 +59,9 @@ struct sl_kafka_worker {
     rd_kafka_queue_t *queue;   /* the partitions' queues forward here */
     rd_kafka_message_t **held; /* messages behind the records handed out, until release */
     size_t nheld, held_cap;
-    size_t live;         /* partitions not done (bounded) */
-    bool started;        /* its partitions are assigned (its first poll) */
-    struct sl_error err; /* sticky; code 0 while healthy */
+    size_t live;          /* partitions not done (bounded) */
+    bool started;         /* its partitions are assigned (its first poll) */
+    struct sl_error err;  /* sticky; code 0 while healthy */
     void (*wake)(void *); /* called when its queue turns non-empty (NULL: none) */
     void *wake_arg;
 };
@@ -437,8 +437,8 @@ static int sl_source_start_worker(struct sl_kafka_source *src, int worker, struc
         rd_kafka_error_t *e = rd_kafka_incremental_assign(src->rk, list);
         if (e) {
             kerr = rd_kafka_error_code(e);
-            sl_error_set(err, sl_kafka_err_code(kerr), "Kafka topic '%s': assign: %s",
-                         src->topic, rd_kafka_error_string(e));
+            sl_error_set(err, sl_kafka_err_code(kerr), "Kafka topic '%s': assign: %s", src->topic,
+                         rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
         }
     }
@@ -763,8 +763,8 @@ int sl_kafka_source_restore(struct sl_kafka_source *src, int worker,
     struct sl_kafka_worker *w = &src->workers[worker];
     if (w->started)
         return sl_error_set(err, SL_EINVAL,
-                            "Kafka topic '%s': worker %d restores after its first poll",
-                            src->topic, worker);
+                            "Kafka topic '%s': worker %d restores after its first poll", src->topic,
+                            worker);
     /* check everything before changing anything */
     for (size_t k = 0; k < n; k++) {
         const struct sl_kafka_part_state *s = &in[k];

@@ -127,8 +127,8 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
 
 /*
  * Creates the consumer and resolves start (and, bounded, end) offsets; each worker's
- * partitions are assigned by its first poll. SL_ENOTFOUND when the topic does not exist, SL_EINVAL for a bad
- * configuration (a partition the topic lacks, a bad property), SL_ENOTSUP for group
+ * partitions are assigned by its first poll. SL_ENOTFOUND when the topic does not exist, SL_EINVAL
+ * for a bad configuration (a partition the topic lacks, a bad property), SL_ENOTSUP for group
  * offsets or a cluster that cannot look up offsets by timestamp, Kafka codes otherwise.
  * `cfg` and everything it points to may be freed after the call. On success *out is the
  * caller's; free it with sl_kafka_source_free.

@@ -33,21 +33,24 @@
 
 /* ---- tables (PersonGenerator, BidGenerator) ------------------------------------------------ */
 
-#define NX_STR(s) {s, sizeof(s) - 1}
+#define NX_STR(s)        \
+    {                    \
+        s, sizeof(s) - 1 \
+    }
 
 static const struct sl_nexmark_str nx_states[] = {NX_STR("AZ"), NX_STR("CA"), NX_STR("ID"),
                                                   NX_STR("OR"), NX_STR("WA"), NX_STR("WY")};
 static const struct sl_nexmark_str nx_cities[] = {
-    NX_STR("Phoenix"), NX_STR("Los Angeles"), NX_STR("San Francisco"), NX_STR("Boise"),
-    NX_STR("Portland"), NX_STR("Bend"), NX_STR("Redmond"), NX_STR("Seattle"),
-    NX_STR("Kent"), NX_STR("Cheyenne")};
+    NX_STR("Phoenix"),  NX_STR("Los Angeles"), NX_STR("San Francisco"), NX_STR("Boise"),
+    NX_STR("Portland"), NX_STR("Bend"),        NX_STR("Redmond"),       NX_STR("Seattle"),
+    NX_STR("Kent"),     NX_STR("Cheyenne")};
 static const struct sl_nexmark_str nx_first_names[] = {
-    NX_STR("Peter"), NX_STR("Paul"), NX_STR("Luke"), NX_STR("John"), NX_STR("Saul"),
-    NX_STR("Vicky"), NX_STR("Kate"), NX_STR("Julie"), NX_STR("Sarah"), NX_STR("Deiter"),
-    NX_STR("Walter")};
+    NX_STR("Peter"), NX_STR("Paul"),   NX_STR("Luke"),  NX_STR("John"),
+    NX_STR("Saul"),  NX_STR("Vicky"),  NX_STR("Kate"),  NX_STR("Julie"),
+    NX_STR("Sarah"), NX_STR("Deiter"), NX_STR("Walter")};
 static const struct sl_nexmark_str nx_last_names[] = {
     NX_STR("Shultz"), NX_STR("Abrams"), NX_STR("Spencer"), NX_STR("White"), NX_STR("Bartels"),
-    NX_STR("Walton"), NX_STR("Smith"), NX_STR("Jones"), NX_STR("Noris")};
+    NX_STR("Walton"), NX_STR("Smith"),  NX_STR("Jones"),   NX_STR("Noris")};
 static const struct sl_nexmark_str nx_hot_channels[] = {NX_STR("Google"), NX_STR("Facebook"),
                                                         NX_STR("Baidu"), NX_STR("Apple")};
 
@@ -68,11 +71,11 @@ enum {
 
 struct sl_nexmark_gen {
     struct sl_nexmark_config cfg;
-    int32_t total;             /* person + auction + bid proportions */
-    double delay_us;           /* inter-event delay, microseconds */
-    int64_t events_for_auctions; /* events until num_in_flight_auctions more auctions */
-    int64_t seed_mix;          /* xored into each event id before seeding */
-    size_t extra_max;          /* longest `extra` any event can get */
+    int32_t total;                  /* person + auction + bid proportions */
+    double delay_us;                /* inter-event delay, microseconds */
+    int64_t events_for_auctions;    /* events until num_in_flight_auctions more auctions */
+    int64_t seed_mix;               /* xored into each event id before seeding */
+    size_t extra_max;               /* longest `extra` any event can get */
     uint32_t digits3[26 * 26 * 26]; /* base-26 digits of 0..17575, low digit in byte 0 */
     struct sl_nexmark_str hot_urls[4];
     struct sl_nexmark_str channel_names[NX_CHANNELS];
@@ -172,7 +175,8 @@ static int nx_parse_scaled(const char *v, const struct nx_unit *units, int64_t d
     if (u < e) {
         mult = 0;
         for (const struct nx_unit *k = units; k->name; k++) {
-            if (strlen(k->name) == (size_t)(e - u) && strncasecmp(k->name, u, (size_t)(e - u)) == 0) {
+            if (strlen(k->name) == (size_t)(e - u) &&
+                strncasecmp(k->name, u, (size_t)(e - u)) == 0) {
                 mult = k->mult;
                 break;
             }
@@ -186,18 +190,26 @@ static int nx_parse_scaled(const char *v, const struct nx_unit *units, int64_t d
     return 0;
 }
 
-static const struct nx_unit nx_size_units[] = {
-    {"b", 1},           {"bytes", 1},         {"k", 1024},          {"kb", 1024},
-    {"kibibytes", 1024}, {"m", 1024 * 1024},   {"mb", 1024 * 1024},  {"mebibytes", 1024 * 1024},
-    {"g", 1024 * 1024 * 1024}, {"gb", 1024 * 1024 * 1024}, {NULL, 0}};
+static const struct nx_unit nx_size_units[] = {{"b", 1},
+                                               {"bytes", 1},
+                                               {"k", 1024},
+                                               {"kb", 1024},
+                                               {"kibibytes", 1024},
+                                               {"m", 1024 * 1024},
+                                               {"mb", 1024 * 1024},
+                                               {"mebibytes", 1024 * 1024},
+                                               {"g", 1024 * 1024 * 1024},
+                                               {"gb", 1024 * 1024 * 1024},
+                                               {NULL, 0}};
 
 static const struct nx_unit nx_time_units[] = {
-    {"ms", 1},         {"milli", 1},       {"millis", 1},     {"millisecond", 1},
-    {"milliseconds", 1}, {"s", 1000},      {"sec", 1000},     {"secs", 1000},
-    {"second", 1000},  {"seconds", 1000},  {"min", 60000},    {"mins", 60000},
-    {"minute", 60000}, {"minutes", 60000}, {"h", 3600000},    {"hour", 3600000},
-    {"hours", 3600000}, {"d", 86400000},   {"day", 86400000}, {"days", 86400000},
-    {NULL, 0}};
+    {"ms", 1},          {"milli", 1},        {"millis", 1},
+    {"millisecond", 1}, {"milliseconds", 1}, {"s", 1000},
+    {"sec", 1000},      {"secs", 1000},      {"second", 1000},
+    {"seconds", 1000},  {"min", 60000},      {"mins", 60000},
+    {"minute", 60000},  {"minutes", 60000},  {"h", 3600000},
+    {"hour", 3600000},  {"hours", 3600000},  {"d", 86400000},
+    {"day", 86400000},  {"days", 86400000},  {NULL, 0}};
 
 static int nx_parse_bool(const char *v, uint8_t *out)
 {
@@ -317,8 +329,7 @@ int sl_nexmark_config_check(const struct sl_nexmark_config *cfg, struct sl_error
     if (cfg->person_proportion <= 0 || cfg->auction_proportion <= 0 || cfg->bid_proportion <= 0)
         return sl_error_set(err, SL_EINVAL,
                             "nexmark: person/auction/bid.proportion must all be positive");
-    if ((int64_t)cfg->person_proportion + cfg->auction_proportion + cfg->bid_proportion >
-        1000000)
+    if ((int64_t)cfg->person_proportion + cfg->auction_proportion + cfg->bid_proportion > 1000000)
         return sl_error_set(err, SL_EINVAL, "nexmark: proportions sum over 1000000");
     if (cfg->hot_auction_ratio <= 0 || cfg->hot_bidders_ratio <= 0 || cfg->hot_sellers_ratio <= 0)
         return sl_error_set(err, SL_EINVAL, "nexmark: hot ratios must be positive");
@@ -341,8 +352,7 @@ int64_t sl_nexmark_config_max_events(const struct sl_nexmark_config *cfg)
 {
     if (cfg->events_num > 0)
         return cfg->events_num;
-    int64_t total = (int64_t)cfg->person_proportion + cfg->auction_proportion +
-                    cfg->bid_proportion;
+    int64_t total = (int64_t)cfg->person_proportion + cfg->auction_proportion + cfg->bid_proportion;
     int64_t size = cfg->person_avg_size;
     if (cfg->auction_avg_size > size)
         size = cfg->auction_avg_size;
@@ -381,8 +391,9 @@ void sl_nexmark_config_split(const struct sl_nexmark_config *cfg, int32_t n, int
 static int64_t nx_timestamp(const struct sl_nexmark_gen *g, int64_t number)
 {
     double us = (double)number * g->delay_us;
-    int64_t l = us >= 9223372036854775807.0 ? INT64_MAX : us <= -9223372036854775808.0 ? INT64_MIN
-                                                                                          : (int64_t)us;
+    int64_t l = us >= 9223372036854775807.0    ? INT64_MAX
+                : us <= -9223372036854775808.0 ? INT64_MIN
+                                               : (int64_t)us;
     return g->cfg.base_time + l / 1000;
 }
 
@@ -448,8 +459,8 @@ static uint32_t nx_string(struct sl_jrandom *r, int32_t max_len, char special, c
 {
     int32_t len = NX_MIN_STRING_LENGTH + sl_jrandom_int_bound(r, max_len - NX_MIN_STRING_LENGTH);
     for (int32_t i = 0; i < len; i++)
-        out[i] = sl_jrandom_int_bound(r, 13) == 0 ? special
-                                                 : (char)('a' + sl_jrandom_int_bound(r, 26));
+        out[i] =
+            sl_jrandom_int_bound(r, 13) == 0 ? special : (char)('a' + sl_jrandom_int_bound(r, 26));
     /* String.trim(): drop chars <= ' ' at both ends */
     int32_t s = 0, e = len;
     while (s < e && (unsigned char)out[s] <= ' ')
@@ -472,7 +483,7 @@ static void nx_exact_string(const struct sl_nexmark_gen *g, struct sl_jrandom *r
                             char *out)
 {
     const uint32_t base = 0x61616161u; /* "aaaa" */
-    struct sl_jrandom lr = *r; /* a local copy stays in a register: `out` may alias `r` */
+    struct sl_jrandom lr = *r;         /* a local copy stays in a register: `out` may alias `r` */
     uint32_t i = 0;
     while (i + 6 <= len) {
         int32_t rnd = sl_jrandom_int(&lr);
@@ -512,8 +523,10 @@ static void nx_person(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
     struct sl_nexmark_person *p = &ev->person;
     char *s = ev->small;
     p->id = nx_last_person(g, ev->event_id) + SL_NEXMARK_FIRST_PERSON_ID;
-    const struct sl_nexmark_str *first = &nx_first_names[sl_jrandom_int_bound(r, NX_COUNT(nx_first_names))];
-    const struct sl_nexmark_str *last = &nx_last_names[sl_jrandom_int_bound(r, NX_COUNT(nx_last_names))];
+    const struct sl_nexmark_str *first =
+        &nx_first_names[sl_jrandom_int_bound(r, NX_COUNT(nx_first_names))];
+    const struct sl_nexmark_str *last =
+        &nx_last_names[sl_jrandom_int_bound(r, NX_COUNT(nx_last_names))];
     p->name.ptr = s;
     memcpy(s, first->ptr, first->len);
     s[first->len] = ' ';
@@ -537,8 +550,8 @@ static void nx_person(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
     p->credit_card.len = (uint32_t)(s - p->credit_card.ptr);
     p->city = nx_cities[sl_jrandom_int_bound(r, NX_COUNT(nx_cities))];
     p->state = nx_states[sl_jrandom_int_bound(r, NX_COUNT(nx_states))];
-    int64_t current = 8 + p->name.len + p->email_address.len + p->credit_card.len + p->city.len +
-                      p->state.len;
+    int64_t current =
+        8 + p->name.len + p->email_address.len + p->credit_card.len + p->city.len + p->state.len;
     p->date_time = ev->timestamp;
     p->extra.ptr = ev->extra_buf;
     p->extra.len = nx_extra(g, r, current, g->cfg.person_avg_size, ev->extra_buf);
@@ -879,23 +892,21 @@ size_t sl_nexmark_event_json(const struct sl_nexmark_event *ev, char *buf)
 /* ---- batches ------------------------------------------------------------------------------- */
 
 static const char *const nx_col_names[SL_NEXMARK_NCOLS] = {
-    "event_type",
-    "person.id", "person.name", "person.emailAddress", "person.creditCard", "person.city",
-    "person.state", "person.dateTime", "person.extra",
-    "auction.id", "auction.itemName", "auction.description", "auction.initialBid",
-    "auction.reserve", "auction.dateTime", "auction.expires", "auction.seller",
-    "auction.category", "auction.extra",
-    "bid.auction", "bid.bidder", "bid.price", "bid.channel", "bid.url", "bid.dateTime",
-    "bid.extra"};
+    "event_type",         "person.id",        "person.name",      "person.emailAddress",
+    "person.creditCard",  "person.city",      "person.state",     "person.dateTime",
+    "person.extra",       "auction.id",       "auction.itemName", "auction.description",
+    "auction.initialBid", "auction.reserve",  "auction.dateTime", "auction.expires",
+    "auction.seller",     "auction.category", "auction.extra",    "bid.auction",
+    "bid.bidder",         "bid.price",        "bid.channel",      "bid.url",
+    "bid.dateTime",       "bid.extra"};
 
 static const uint8_t nx_col_types[SL_NEXMARK_NCOLS] = {
-    SL_TYPE_INT,
-    SL_TYPE_BIGINT, SL_TYPE_VARCHAR, SL_TYPE_VARCHAR, SL_TYPE_VARCHAR, SL_TYPE_VARCHAR,
-    SL_TYPE_VARCHAR, SL_TYPE_TIMESTAMP, SL_TYPE_VARCHAR,
-    SL_TYPE_BIGINT, SL_TYPE_VARCHAR, SL_TYPE_VARCHAR, SL_TYPE_BIGINT, SL_TYPE_BIGINT,
-    SL_TYPE_TIMESTAMP, SL_TYPE_TIMESTAMP, SL_TYPE_BIGINT, SL_TYPE_BIGINT, SL_TYPE_VARCHAR,
-    SL_TYPE_BIGINT, SL_TYPE_BIGINT, SL_TYPE_BIGINT, SL_TYPE_VARCHAR, SL_TYPE_VARCHAR,
-    SL_TYPE_TIMESTAMP, SL_TYPE_VARCHAR};
+    SL_TYPE_INT,       SL_TYPE_BIGINT,  SL_TYPE_VARCHAR,   SL_TYPE_VARCHAR, SL_TYPE_VARCHAR,
+    SL_TYPE_VARCHAR,   SL_TYPE_VARCHAR, SL_TYPE_TIMESTAMP, SL_TYPE_VARCHAR, SL_TYPE_BIGINT,
+    SL_TYPE_VARCHAR,   SL_TYPE_VARCHAR, SL_TYPE_BIGINT,    SL_TYPE_BIGINT,  SL_TYPE_TIMESTAMP,
+    SL_TYPE_TIMESTAMP, SL_TYPE_BIGINT,  SL_TYPE_BIGINT,    SL_TYPE_VARCHAR, SL_TYPE_BIGINT,
+    SL_TYPE_BIGINT,    SL_TYPE_BIGINT,  SL_TYPE_VARCHAR,   SL_TYPE_VARCHAR, SL_TYPE_TIMESTAMP,
+    SL_TYPE_VARCHAR};
 
 struct sl_schema *sl_nexmark_schema_new(void)
 {
@@ -932,7 +943,7 @@ static void nx_valid_word(struct sl_batch *b, int c0, int nc, uint32_t w, uint64
             memset(&sl_col_str(&b->cols[(col)])[row], 0, sizeof(sl_str)); /* an empty view */  \
             break;                                                                             \
         }                                                                                      \
-        sl_str v_ = sl_batch_str(b, (s).ptr, (s).len);                                          \
+        sl_str v_ = sl_batch_str(b, (s).ptr, (s).len);                                         \
         if (!sl_str_ok(v_))                                                                    \
             goto out_nomem;                                                                    \
         sl_col_str(&b->cols[(col)])[row] = v_;                                                 \
@@ -945,8 +956,7 @@ int sl_nexmark_fill(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *e
 }
 
 int sl_nexmark_fill_stride(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *ev,
-                           int64_t first_index, int64_t stride, uint32_t n,
-                           struct sl_batch *b)
+                           int64_t first_index, int64_t stride, uint32_t n, struct sl_batch *b)
 {
     return sl_nexmark_fill_skip(gen, ev, first_index, stride, n, 0, b);
 }

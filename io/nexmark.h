@@ -259,10 +259,10 @@ struct sl_schema *sl_nexmark_schema_new(void);
 /* Column indexes of the flattened schema. */
 enum sl_nexmark_col {
     SL_NXC_EVENT_TYPE = 0,
-    SL_NXC_PERSON = 1,   /* 8 columns: id name emailAddress creditCard city state dateTime extra */
-    SL_NXC_AUCTION = 9,  /* 10: id itemName description initialBid reserve dateTime expires
-                            seller category extra */
-    SL_NXC_BID = 19,     /* 7: auction bidder price channel url dateTime extra */
+    SL_NXC_PERSON = 1,  /* 8 columns: id name emailAddress creditCard city state dateTime extra */
+    SL_NXC_AUCTION = 9, /* 10: id itemName description initialBid reserve dateTime expires
+                           seller category extra */
+    SL_NXC_BID = 19,    /* 7: auction bidder price channel url dateTime extra */
 };
 
 /*
@@ -278,8 +278,7 @@ int sl_nexmark_fill(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *e
 /* Like sl_nexmark_fill for the events first_index, first_index + stride, ...,
  * first_index + (n - 1) * stride (stride >= 1): worker w of N generates w, w + N, ... */
 int sl_nexmark_fill_stride(const struct sl_nexmark_gen *gen, struct sl_nexmark_event *ev,
-                           int64_t first_index, int64_t stride, uint32_t n,
-                           struct sl_batch *b);
+                           int64_t first_index, int64_t stride, uint32_t n, struct sl_batch *b);
 
 /* Like sl_nexmark_fill_stride, but the VARCHAR columns whose bit (1 << column index) is set
  * in `skip` are not copied into the batch: they come out NULL (projection pushdown - a

@@ -24,10 +24,10 @@ struct sl_raw {
     const struct sl_schema *schema;
     size_t max_bytes;
     uint32_t ncols;
-    size_t nb;      /* bitmap bytes */
-    size_t fixed;   /* nb + fixed-width bytes */
-    uint32_t nstr;  /* VARCHAR columns */
-    uint32_t *off;  /* per column: offset of its value in the fixed part (VARCHAR: unused) */
+    size_t nb;     /* bitmap bytes */
+    size_t fixed;  /* nb + fixed-width bytes */
+    uint32_t nstr; /* VARCHAR columns */
+    uint32_t *off; /* per column: offset of its value in the fixed part (VARCHAR: unused) */
     struct sl_fmt_mask mask; /* projection pushdown: the columns decoded */
 };
 
@@ -46,8 +46,8 @@ struct sl_raw *sl_raw_new(const struct sl_schema *schema, const struct sl_fmt_op
     }
     raw->schema = schema;
     raw->ncols = schema->ncols;
-    raw->max_bytes = opts && opts->max_record_bytes ? opts->max_record_bytes
-                                                     : SL_FMT_DEFAULT_MAX_RECORD;
+    raw->max_bytes =
+        opts && opts->max_record_bytes ? opts->max_record_bytes : SL_FMT_DEFAULT_MAX_RECORD;
     raw->off = calloc(schema->ncols ? schema->ncols : 1, sizeof(*raw->off));
     if (!raw->off || sl_fmt_mask_init(&raw->mask, schema)) {
         sl_error_set(err, SL_ENOMEM, "out of memory");
@@ -94,8 +94,8 @@ void sl_raw_prune(struct sl_raw *raw, const bool *needed, uint32_t ncols)
     sl_fmt_mask_set(&raw->mask, needed, ncols);
 }
 
-static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch *b,
-                      uint32_t row, struct sl_error *err)
+static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch *b, uint32_t row,
+                      struct sl_error *err)
 {
     struct sl_raw *raw = codec;
     const struct sl_schema *schema = raw->schema;
@@ -185,13 +185,11 @@ static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch
     return 0;
 }
 
-int sl_raw_decode(struct sl_raw *raw, const struct sl_record *recs, size_t n,
-                  struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
-                  struct sl_error *err)
+int sl_raw_decode(struct sl_raw *raw, const struct sl_record *recs, size_t n, struct sl_batch *b,
+                  struct sl_badrec *bad, size_t *consumed, struct sl_error *err)
 {
     uint32_t rows0 = b->rows;
-    int rc = sl_fmt_decode_records(sl_raw_row, raw, raw->max_bytes, recs, n, b, bad, consumed,
-                                   err);
+    int rc = sl_fmt_decode_records(sl_raw_row, raw, raw->max_bytes, recs, n, b, bad, consumed, err);
     sl_fmt_mask_fill(&raw->mask, b, rows0, b->rows);
     return rc;
 }
@@ -222,7 +220,8 @@ int sl_raw_encode(struct sl_raw *raw, struct sl_batch *b, struct sl_fmt_out *out
         size_t need = raw->fixed;
         for (uint32_t i = 0; i < raw->ncols; i++)
             if (b->cols[i].type.id == SL_TYPE_VARCHAR)
-                need += 4 + (sl_col_is_null(&b->cols[i], row) ? 0 : sl_col_str(&b->cols[i])[row].len);
+                need +=
+                    4 + (sl_col_is_null(&b->cols[i], row) ? 0 : sl_col_str(&b->cols[i])[row].len);
         if (sl_fmt_out_reserve(out, need))
             return sl_error_set(err, SL_ENOMEM, "raw encoder: out of memory");
         unsigned char *base = (unsigned char *)out->data + out->len;

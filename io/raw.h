@@ -68,9 +68,8 @@ size_t sl_raw_fixed_size(const struct sl_raw *raw);
 void sl_raw_prune(struct sl_raw *raw, const bool *needed, uint32_t ncols);
 
 /* Decodes records into rows of `b`: see sl_fmt_decode_records (io/fmt.h) for the contract. */
-int sl_raw_decode(struct sl_raw *raw, const struct sl_record *recs, size_t n,
-                  struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
-                  struct sl_error *err);
+int sl_raw_decode(struct sl_raw *raw, const struct sl_record *recs, size_t n, struct sl_batch *b,
+                  struct sl_badrec *bad, size_t *consumed, struct sl_error *err);
 
 /* Appends one record per active row of `b` (its selection honoured) to `out`. */
 int sl_raw_encode(struct sl_raw *raw, struct sl_batch *b, struct sl_fmt_out *out,

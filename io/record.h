@@ -13,13 +13,13 @@
 #include <stdint.h>
 
 struct sl_record {
-    const char *topic;  /* or a file path; never NULL */
-    int32_t partition;  /* -1 when the source has no partitions (a file) */
-    int64_t offset;     /* Kafka offset, or byte offset in a file, or event index */
-    int64_t timestamp;  /* ms since the epoch, -1 if unknown */
-    const void *key;    /* may be NULL */
+    const char *topic; /* or a file path; never NULL */
+    int32_t partition; /* -1 when the source has no partitions (a file) */
+    int64_t offset;    /* Kafka offset, or byte offset in a file, or event index */
+    int64_t timestamp; /* ms since the epoch, -1 if unknown */
+    const void *key;   /* may be NULL */
     size_t key_len;
-    const void *value;  /* NULL for a tombstone */
+    const void *value; /* NULL for a tombstone */
     size_t value_len;
 };
 

@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include "engine/core/crc32c.h"
-#include "engine/core/le.h"
 #include "engine/core/fault.h"
+#include "engine/core/le.h"
 
 static const unsigned char sl_snap_magic[8] = {'S', 'L', 'U', 'I', 'C', 'E', 'S', 'N'};
 static const unsigned char sl_snap_end_magic[8] = {'S', 'L', 'S', 'N', 'E', 'N', 'D', 0};
@@ -103,8 +103,7 @@ static int sl_snap_io_write(struct io_uring *ring, struct sl_snapshot_wreq *req)
         req->injected = true;
         req->res = injected;
     } else if (req->fixed >= 0) {
-        io_uring_prep_write_fixed(sqe, req->fd, req->buf, (unsigned)req->len, req->off,
-                                  req->fixed);
+        io_uring_prep_write_fixed(sqe, req->fd, req->buf, (unsigned)req->len, req->off, req->fixed);
     } else {
         io_uring_prep_write(sqe, req->fd, req->buf, (unsigned)req->len, req->off);
     }
@@ -253,8 +252,7 @@ static int sl_snap_reap(struct sl_snapshot_writer *w, struct sl_error *err)
     int64_t res = cqe->res;
     io_uring_cqe_seen(&w->ring, cqe);
     if (tag >= w->nbuf || !w->bufs[tag].busy)
-        return sl_snap_fail(w, err, SL_EIO, "snapshot %s: unexpected io_uring completion",
-                            w->tmp);
+        return sl_snap_fail(w, err, SL_EIO, "snapshot %s: unexpected io_uring completion", w->tmp);
     struct sl_snap_buf *b = &w->bufs[tag];
     if (b->req.injected)
         res = b->req.res;
@@ -299,8 +297,8 @@ static int sl_snap_flush(struct sl_snapshot_writer *w, struct sl_error *err)
             return sl_snap_fail(w, err, sl_snap_code(-rc),
                                 "snapshot %s: submitting a write of %zu bytes at offset %llu: "
                                 "%s (%s)",
-                                w->tmp, b->req.len, (unsigned long long)b->req.off,
-                                strerror(-rc), sl_snap_errname(-rc));
+                                w->tmp, b->req.len, (unsigned long long)b->req.off, strerror(-rc),
+                                sl_snap_errname(-rc));
         b->busy = true;
         w->inflight++;
     }
@@ -318,8 +316,7 @@ static int sl_snap_flush(struct sl_snapshot_writer *w, struct sl_error *err)
 }
 
 /* Appends bytes to the stream. */
-static int sl_snap_emit(struct sl_snapshot_writer *w, const void *p, size_t n,
-                        struct sl_error *err)
+static int sl_snap_emit(struct sl_snapshot_writer *w, const void *p, size_t n, struct sl_error *err)
 {
     const unsigned char *s = p;
     while (n) {
@@ -363,8 +360,7 @@ static int sl_snap_check_meta(const struct sl_snapshot_meta *meta, struct sl_err
         return sl_error_set(err, SL_EINVAL, "snapshot: the job id must have 1 to %d bytes",
                             SL_SNAPSHOT_JOB_MAX);
     if (meta->flags & SL_SNAPSHOT_F_RESERVED)
-        return sl_error_set(err, SL_EINVAL, "snapshot: flags 0x%x use reserved bits",
-                            meta->flags);
+        return sl_error_set(err, SL_EINVAL, "snapshot: flags 0x%x use reserved bits", meta->flags);
     return 0;
 }
 
@@ -405,12 +401,12 @@ static int sl_snap_setup_backend(struct sl_snapshot_writer *w, enum sl_snapshot_
         rc = io_uring_queue_init(2 * w->nbuf, &w->ring, 0);
     if (rc < 0) {
         if (want == SL_SNAPSHOT_URING)
-            return sl_error_set(err, SL_ENOTSUP, "snapshot %s: io_uring unavailable: %s",
-                                w->path, strerror(-rc));
+            return sl_error_set(err, SL_ENOTSUP, "snapshot %s: io_uring unavailable: %s", w->path,
+                                strerror(-rc));
         w->nbuf = 1;
         snprintf(w->backend, sizeof(w->backend),
-                 "pwrite (%zu B buffer; io_uring unavailable: io_uring_queue_init: %s)",
-                 w->bufsz, strerror(-rc));
+                 "pwrite (%zu B buffer; io_uring unavailable: io_uring_queue_init: %s)", w->bufsz,
+                 strerror(-rc));
         return 0;
     }
     w->uring = w->ring_ok = true;
@@ -446,8 +442,8 @@ static int sl_snap_alloc_bufs(struct sl_snapshot_writer *w, struct sl_error *err
 }
 
 int sl_snapshot_writer_open(const char *path, const struct sl_snapshot_meta *meta,
-                            const struct sl_snapshot_wopts *opts,
-                            struct sl_snapshot_writer **out, struct sl_error *err)
+                            const struct sl_snapshot_wopts *opts, struct sl_snapshot_writer **out,
+                            struct sl_error *err)
 {
     *out = NULL;
     int rc = sl_snap_check_meta(meta, err);
@@ -483,9 +479,9 @@ int sl_snapshot_writer_open(const char *path, const struct sl_snapshot_meta *met
         goto out_free;
     int fd = w->io->open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        rc = sl_error_set(err, fd == -ENOENT ? SL_ENOTFOUND : sl_snap_code(-fd),
-                          "snapshot %s: open: %s (%s)", w->tmp, strerror(-fd),
-                          sl_snap_errname(-fd));
+        rc =
+            sl_error_set(err, fd == -ENOENT ? SL_ENOTFOUND : sl_snap_code(-fd),
+                         "snapshot %s: open: %s (%s)", w->tmp, strerror(-fd), sl_snap_errname(-fd));
         goto out_free;
     }
     w->fd = fd;
@@ -572,8 +568,7 @@ int sl_snapshot_writer_append_ref(struct sl_snapshot_writer *w, uint32_t type,
 {
     if (!(w->meta.flags & SL_SNAPSHOT_F_INCREMENTAL))
         return sl_error_set(err, SL_ESTATE,
-                            "snapshot %s: a reference needs SL_SNAPSHOT_F_INCREMENTAL",
-                            w->path);
+                            "snapshot %s: a reference needs SL_SNAPSHOT_F_INCREMENTAL", w->path);
     if (target->epoch >= w->meta.epoch)
         return sl_error_set(err, SL_EINVAL,
                             "snapshot %s: a reference must point to an earlier epoch "
@@ -608,8 +603,8 @@ static int sl_snap_write_tail(struct sl_snapshot_writer *w, uint64_t *total, str
             return rc;
     }
     unsigned char f[SL_SNAPSHOT_FOOTER_SIZE] = {0};
-    *total = index_off + (uint64_t)w->nblocks * SL_SNAPSHOT_INDEX_ENTRY_SIZE +
-             SL_SNAPSHOT_FOOTER_SIZE;
+    *total =
+        index_off + (uint64_t)w->nblocks * SL_SNAPSHOT_INDEX_ENTRY_SIZE + SL_SNAPSHOT_FOOTER_SIZE;
     sl_le_put64(f, index_off);
     sl_le_put64(f + 8, w->nblocks);
     sl_le_put64(f + 16, *total);
@@ -618,8 +613,7 @@ static int sl_snap_write_tail(struct sl_snapshot_writer *w, uint64_t *total, str
     return sl_snap_emit(w, f, sizeof(f), err);
 }
 
-int sl_snapshot_writer_commit(struct sl_snapshot_writer *w, uint64_t *bytes,
-                              struct sl_error *err)
+int sl_snapshot_writer_commit(struct sl_snapshot_writer *w, uint64_t *bytes, struct sl_error *err)
 {
     if (w->failed)
         return sl_snap_failed(w, err);
@@ -705,8 +699,8 @@ struct sl_snapshot_reader {
     void *locate_ctx;
     struct sl_snap_dep *deps; /* readers of referenced epochs, opened on demand */
     size_t ndeps, capdeps;
-    uint32_t next;            /* sl_snapshot_reader_next's position */
-    unsigned char *iter_buf;  /* its buffer */
+    uint32_t next;           /* sl_snapshot_reader_next's position */
+    unsigned char *iter_buf; /* its buffer */
     size_t iter_cap;
 };
 
@@ -719,8 +713,8 @@ static int sl_snap_pread(struct sl_snapshot_reader *r, void *buf, size_t n, uint
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
-            return sl_error_set(err, SL_EIO, "snapshot %s: reading %s at offset %llu: %s",
-                                r->path, what, (unsigned long long)off, strerror(errno));
+            return sl_error_set(err, SL_EIO, "snapshot %s: reading %s at offset %llu: %s", r->path,
+                                what, (unsigned long long)off, strerror(errno));
         if (k == 0)
             return sl_error_set(err, SL_ECORRUPT,
                                 "snapshot %s: %s at offset %llu: file ends early (truncated)",
@@ -753,13 +747,13 @@ static int sl_snap_parse_header(struct sl_snapshot_reader *r, const unsigned cha
         return sl_snap_bad(r, err, "header: wrong magic (not a sluice snapshot)");
     uint32_t crc = sl_crc32c(0, h, 60);
     if (crc != sl_le_get32(h + 60))
-        return sl_snap_bad(r, err, "header: CRC32C 0x%08x does not match the stored 0x%08x",
-                           crc, sl_le_get32(h + 60));
+        return sl_snap_bad(r, err, "header: CRC32C 0x%08x does not match the stored 0x%08x", crc,
+                           sl_le_get32(h + 60));
     uint32_t version = sl_le_get32(h + 8);
     if (version != SL_SNAPSHOT_VERSION)
         return sl_error_set(err, version > SL_SNAPSHOT_VERSION ? SL_ENOTSUP : SL_ECORRUPT,
-                            "snapshot %s: header: format version %u (this build reads %u)",
-                            r->path, version, SL_SNAPSHOT_VERSION);
+                            "snapshot %s: header: format version %u (this build reads %u)", r->path,
+                            version, SL_SNAPSHOT_VERSION);
     r->meta.flags = sl_le_get32(h + 12);
     if (r->meta.flags & SL_SNAPSHOT_F_RESERVED)
         return sl_snap_bad(r, err, "header: reserved flag bits set (0x%x)", r->meta.flags);
@@ -807,8 +801,7 @@ static int sl_snap_load_index(struct sl_snapshot_reader *r, const unsigned char 
     r->index = malloc(count ? (size_t)count * sizeof(*r->index) : 1);
     if (!raw || !r->index) {
         free(raw);
-        return sl_error_set(err, SL_ENOMEM, "snapshot %s: out of memory for the index",
-                            r->path);
+        return sl_error_set(err, SL_ENOMEM, "snapshot %s: out of memory for the index", r->path);
     }
     rc = sl_snap_pread(r, raw, ilen, index_off, "index", err);
     if (rc < 0)
@@ -869,8 +862,7 @@ out:
     return rc;
 }
 
-int sl_snapshot_reader_open(const char *path, struct sl_snapshot_reader **out,
-                            struct sl_error *err)
+int sl_snapshot_reader_open(const char *path, struct sl_snapshot_reader **out, struct sl_error *err)
 {
     *out = NULL;
     struct sl_snapshot_reader *r = calloc(1, sizeof(*r));
@@ -882,8 +874,8 @@ int sl_snapshot_reader_open(const char *path, struct sl_snapshot_reader **out,
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
         int e = errno;
-        rc = sl_error_set(err, e == ENOENT ? SL_ENOTFOUND : SL_EIO, "snapshot %s: open: %s",
-                          path, strerror(e));
+        rc = sl_error_set(err, e == ENOENT ? SL_ENOTFOUND : SL_EIO, "snapshot %s: open: %s", path,
+                          strerror(e));
         goto out_free;
     }
     struct stat st;
@@ -940,17 +932,19 @@ static int sl_snap_block_header(struct sl_snapshot_reader *r, uint32_t i,
 {
     const struct sl_snap_index *e = &r->index[i];
     unsigned char bh[SL_SNAPSHOT_BLOCK_HEADER_SIZE + SL_SNAPSHOT_REF_SIZE];
-    size_t n = SL_SNAPSHOT_BLOCK_HEADER_SIZE + ((e->flags & SL_SNAPSHOT_B_REF) ? SL_SNAPSHOT_REF_SIZE : 0);
+    size_t n =
+        SL_SNAPSHOT_BLOCK_HEADER_SIZE + ((e->flags & SL_SNAPSHOT_B_REF) ? SL_SNAPSHOT_REF_SIZE : 0);
     int rc = sl_snap_pread(r, bh, n, e->off, "block header", err);
     if (rc < 0)
         return rc;
     uint32_t crc = sl_crc32c(0, bh, 20);
     if (crc != sl_le_get32(bh + 20))
-        return sl_snap_bad(r, err, "block %u at offset %llu: header CRC32C 0x%08x does not "
-                                   "match the stored 0x%08x",
+        return sl_snap_bad(r, err,
+                           "block %u at offset %llu: header CRC32C 0x%08x does not "
+                           "match the stored 0x%08x",
                            i, (unsigned long long)e->off, crc, sl_le_get32(bh + 20));
-    if (sl_le_get32(bh) != e->type || sl_le_get32(bh + 4) != e->flags || sl_le_get64(bh + 8) != e->len ||
-        sl_le_get32(bh + 16) != e->crc)
+    if (sl_le_get32(bh) != e->type || sl_le_get32(bh + 4) != e->flags ||
+        sl_le_get64(bh + 8) != e->len || sl_le_get32(bh + 16) != e->crc)
         return sl_snap_bad(r, err,
                            "block %u at offset %llu: header (type %u, %llu bytes, CRC32C "
                            "0x%08x) disagrees with the index",
@@ -960,8 +954,9 @@ static int sl_snap_block_header(struct sl_snapshot_reader *r, uint32_t i,
         const unsigned char *p = bh + SL_SNAPSHOT_BLOCK_HEADER_SIZE;
         crc = sl_crc32c(0, p, SL_SNAPSHOT_REF_SIZE);
         if (crc != e->crc)
-            return sl_snap_bad(r, err, "block %u (a reference): CRC32C 0x%08x does not match "
-                                       "the stored 0x%08x",
+            return sl_snap_bad(r, err,
+                               "block %u (a reference): CRC32C 0x%08x does not match "
+                               "the stored 0x%08x",
                                i, crc, e->crc);
         *ref = (struct sl_snapshot_ref){sl_le_get64(p), sl_le_get32(p + 8), sl_le_get32(p + 12),
                                         sl_le_get64(p + 16)};
@@ -1004,8 +999,8 @@ static int sl_snap_dep(struct sl_snapshot_reader *r, uint32_t i, const struct sl
         struct sl_error sub;
         rc = sl_snapshot_reader_open(path, &d, &sub);
         if (rc < 0)
-            return sl_error_set(err, rc, "snapshot %s: block %u references epoch %llu: %s",
-                                r->path, i, (unsigned long long)ref->epoch, sub.msg);
+            return sl_error_set(err, rc, "snapshot %s: block %u references epoch %llu: %s", r->path,
+                                i, (unsigned long long)ref->epoch, sub.msg);
         sl_snapshot_reader_set_locator(d, r->locate, r->locate_ctx);
         r->deps[r->ndeps++] = (struct sl_snap_dep){ref->epoch, d};
         if (d->meta.epoch != ref->epoch || d->meta.worker != r->meta.worker ||
@@ -1017,8 +1012,8 @@ static int sl_snap_dep(struct sl_snapshot_reader *r, uint32_t i, const struct sl
                                d->meta.worker, (unsigned long long)d->meta.epoch);
     }
     if (ref->index >= d->nblocks)
-        return sl_snap_bad(r, err, "block %u references block %u of epoch %llu, which has %u",
-                           i, ref->index, (unsigned long long)ref->epoch, d->nblocks);
+        return sl_snap_bad(r, err, "block %u references block %u of epoch %llu, which has %u", i,
+                           ref->index, (unsigned long long)ref->epoch, d->nblocks);
     const struct sl_snap_index *t = &d->index[ref->index];
     const struct sl_snap_index *e = &r->index[i];
     bool t_ref = t->flags & SL_SNAPSHOT_B_REF;
@@ -1081,9 +1076,11 @@ static int sl_snap_describe(struct sl_snapshot_reader *r, uint32_t i, struct sl_
                             struct sl_error *err)
 {
     const struct sl_snap_index *e = &r->index[i];
-    *out = (struct sl_snapshot_block){.index = i, .type = e->type,
+    *out = (struct sl_snapshot_block){.index = i,
+                                      .type = e->type,
                                       .is_ref = (e->flags & SL_SNAPSHOT_B_REF) != 0,
-                                      .length = e->len, .crc = e->crc,
+                                      .length = e->len,
+                                      .crc = e->crc,
                                       .origin = {r->meta.epoch, i, e->crc, e->len}};
     if (out->is_ref) {
         int rc = sl_snap_block_header(r, i, &out->origin, err);
@@ -1129,8 +1126,9 @@ int sl_snapshot_reader_next(struct sl_snapshot_reader *r, struct sl_snapshot_blo
         size_t cap = blk->length ? (size_t)blk->length : 1;
         unsigned char *nb = realloc(r->iter_buf, cap);
         if (!nb)
-            return sl_error_set(err, SL_ENOMEM, "snapshot %s: out of memory for block %u "
-                                                "(%llu bytes)",
+            return sl_error_set(err, SL_ENOMEM,
+                                "snapshot %s: out of memory for block %u "
+                                "(%llu bytes)",
                                 r->path, i, (unsigned long long)blk->length);
         r->iter_buf = nb;
         r->iter_cap = cap;
@@ -1205,8 +1203,9 @@ int sl_snapshot_reader_verify(struct sl_snapshot_reader *r, struct sl_error *err
         struct sl_snapshot_ref ref;
         rc = sl_snap_block_header(r, i, &ref, err);
         if (rc == 0)
-            rc = (r->index[i].flags & SL_SNAPSHOT_B_REF) ? sl_snap_verify_ref(r, i, buf, bufsz, err)
-                                                         : sl_snap_verify_data(r, i, buf, bufsz, err);
+            rc = (r->index[i].flags & SL_SNAPSHOT_B_REF)
+                     ? sl_snap_verify_ref(r, i, buf, bufsz, err)
+                     : sl_snap_verify_data(r, i, buf, bufsz, err);
     }
     free(buf);
     return rc;
@@ -1268,8 +1267,8 @@ void sl_snapshot_reader_free(struct sl_snapshot_reader *r)
 int sl_snapshot_path(char *path, size_t cap, const char *dir, const char *job, uint32_t worker,
                      uint64_t epoch)
 {
-    int n = snprintf(path, cap, "%s/%s-w%u-e%llu.snap", dir, job, worker,
-                     (unsigned long long)epoch);
+    int n =
+        snprintf(path, cap, "%s/%s-w%u-e%llu.snap", dir, job, worker, (unsigned long long)epoch);
     return n < 0 || (size_t)n >= cap ? SL_ERANGE : 0;
 }
 

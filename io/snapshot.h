@@ -123,9 +123,9 @@
 #define SL_SNAPSHOT_FOOTER_SIZE 40
 #define SL_SNAPSHOT_JOB_MAX 32
 
-#define SL_SNAPSHOT_F_INCREMENTAL 0x1u  /* header flag */
-#define SL_SNAPSHOT_F_RESERVED 0xfffeu  /* header flags that must be 0 */
-#define SL_SNAPSHOT_B_REF 0x1u          /* block flag */
+#define SL_SNAPSHOT_F_INCREMENTAL 0x1u /* header flag */
+#define SL_SNAPSHOT_F_RESERVED 0xfffeu /* header flags that must be 0 */
+#define SL_SNAPSHOT_B_REF 0x1u         /* block flag */
 
 /* Who wrote a snapshot and when. */
 struct sl_snapshot_meta {
@@ -196,8 +196,8 @@ enum sl_snapshot_backend {
 
 struct sl_snapshot_wopts {
     enum sl_snapshot_backend backend;
-    size_t buf_size;                /* bytes per write buffer (0: 1 MiB; rounded to 4 KiB) */
-    unsigned depth;                 /* buffers, i.e. writes in flight (0: 4); pwrite uses 1 */
+    size_t buf_size;                 /* bytes per write buffer (0: 1 MiB; rounded to 4 KiB) */
+    unsigned depth;                  /* buffers, i.e. writes in flight (0: 4); pwrite uses 1 */
     const struct sl_snapshot_io *io; /* NULL: sl_snapshot_io_default() */
 };
 
@@ -211,8 +211,8 @@ struct sl_snapshot_writer;
  * but unavailable), the I/O codes above, SL_ENOMEM.
  */
 int sl_snapshot_writer_open(const char *path, const struct sl_snapshot_meta *meta,
-                            const struct sl_snapshot_wopts *opts,
-                            struct sl_snapshot_writer **out, struct sl_error *err);
+                            const struct sl_snapshot_wopts *opts, struct sl_snapshot_writer **out,
+                            struct sl_error *err);
 
 /* "io_uring (4 x 1048576 B, registered buffers)" or "pwrite (io_uring unavailable: ...)".
  * The string belongs to the writer. */
@@ -228,8 +228,7 @@ bool sl_snapshot_writer_uses_uring(const struct sl_snapshot_writer *w);
  * returns the same error, and the snapshot can only be freed.
  */
 int sl_snapshot_writer_append(struct sl_snapshot_writer *w, uint32_t type, const void *data,
-                              size_t len, struct sl_snapshot_ref *origin,
-                              struct sl_error *err);
+                              size_t len, struct sl_snapshot_ref *origin, struct sl_error *err);
 
 /*
  * Appends a reference to a block of an earlier epoch (target->epoch < this epoch) whose
@@ -249,8 +248,7 @@ uint32_t sl_snapshot_writer_count(const struct sl_snapshot_writer *w);
  * name; on error nothing is under the final name. Either way, free the writer next.
  * `bytes`, if not NULL, receives the file's length.
  */
-int sl_snapshot_writer_commit(struct sl_snapshot_writer *w, uint64_t *bytes,
-                              struct sl_error *err);
+int sl_snapshot_writer_commit(struct sl_snapshot_writer *w, uint64_t *bytes, struct sl_error *err);
 
 /* Frees the writer (NULL is allowed). Waits for writes still in flight; a snapshot that was
  * not committed is abandoned and its ".tmp" unlinked. */
@@ -262,12 +260,12 @@ void sl_snapshot_writer_free(struct sl_snapshot_writer *w);
  * Finds the file of the snapshot of `epoch` for the same job and worker as `head`: writes
  * its path into path[cap] and returns 0, or a negative code.
  */
-typedef int (*sl_snapshot_locate_fn)(void *ctx, const struct sl_snapshot_meta *head,
-                                     uint64_t epoch, char *path, size_t cap);
+typedef int (*sl_snapshot_locate_fn)(void *ctx, const struct sl_snapshot_meta *head, uint64_t epoch,
+                                     char *path, size_t cap);
 
 /* The naming convention "<dir>/<job>-w<worker>-e<epoch>.snap"; returns 0 or SL_ERANGE. */
-int sl_snapshot_path(char *path, size_t cap, const char *dir, const char *job,
-                     uint32_t worker, uint64_t epoch);
+int sl_snapshot_path(char *path, size_t cap, const char *dir, const char *job, uint32_t worker,
+                     uint64_t epoch);
 
 /* A locator for that convention; ctx is the directory (a NUL-terminated string). */
 int sl_snapshot_locate_dir(void *ctx, const struct sl_snapshot_meta *head, uint64_t epoch,

@@ -30,8 +30,8 @@ struct sl_ysb_gen {
 static const struct {
     const char *s;
     uint32_t len;
-} ysb_ad_types[SL_YSB_AD_TYPES] = {{"banner", 6}, {"modal", 5}, {"sponsored-search", 16},
-                                   {"mail", 4},   {"mobile", 6}};
+} ysb_ad_types[SL_YSB_AD_TYPES] = {
+    {"banner", 6}, {"modal", 5}, {"sponsored-search", 16}, {"mail", 4}, {"mobile", 6}};
 static const struct {
     const char *s;
     uint32_t len;
@@ -45,7 +45,7 @@ const char *sl_ysb_ad_type_name(int ad_type)
 const char *sl_ysb_event_type_name(int event_type)
 {
     return event_type >= 0 && event_type < SL_YSB_EVENT_TYPES ? ysb_event_types[event_type].s
-                                                               : NULL;
+                                                              : NULL;
 }
 
 /* ---- randomness ---------------------------------------------------------------------------- */
@@ -105,8 +105,8 @@ static void ysb_uuid(uint64_t seed, uint64_t table, uint64_t j, char *out)
     static const char hex[] = "0123456789abcdef";
     uint64_t st = ysb_mix(seed ^ ysb_mix(table * 0x100000001b3ull + j + 1));
     uint64_t hi = ysb_next(&st), lo = ysb_next(&st);
-    hi = (hi & ~0xF000ull) | 0x4000ull;                     /* version 4 */
-    lo = (lo & ~(3ull << 62)) | (2ull << 62);                /* variant 10 */
+    hi = (hi & ~0xF000ull) | 0x4000ull;       /* version 4 */
+    lo = (lo & ~(3ull << 62)) | (2ull << 62); /* variant 10 */
     uint8_t bytes[16];
     for (int i = 0; i < 8; i++) {
         bytes[i] = (uint8_t)(hi >> (56 - 8 * i));
@@ -130,8 +130,7 @@ static char *ysb_ids(uint64_t seed, uint64_t table, int32_t n)
     return ids;
 }
 
-int sl_ysb_gen_new(const struct sl_ysb_config *cfg, struct sl_ysb_gen **out,
-                   struct sl_error *err)
+int sl_ysb_gen_new(const struct sl_ysb_config *cfg, struct sl_ysb_gen **out, struct sl_error *err)
 {
     *out = NULL;
     int rc = sl_ysb_config_check(cfg, err);
@@ -246,10 +245,9 @@ size_t sl_ysb_campaigns_csv(const struct sl_ysb_gen *gen, char *buf)
 
 static const char *const ysb_col_names[SL_YSB_NCOLS] = {
     "user_id", "page_id", "ad_id", "ad_type", "event_type", "event_time", "ip_address"};
-static const uint8_t ysb_col_types[SL_YSB_NCOLS] = {SL_TYPE_VARCHAR, SL_TYPE_VARCHAR,
-                                                    SL_TYPE_VARCHAR, SL_TYPE_VARCHAR,
-                                                    SL_TYPE_VARCHAR, SL_TYPE_BIGINT,
-                                                    SL_TYPE_VARCHAR};
+static const uint8_t ysb_col_types[SL_YSB_NCOLS] = {
+    SL_TYPE_VARCHAR, SL_TYPE_VARCHAR, SL_TYPE_VARCHAR, SL_TYPE_VARCHAR,
+    SL_TYPE_VARCHAR, SL_TYPE_BIGINT,  SL_TYPE_VARCHAR};
 
 struct sl_schema *sl_ysb_schema_new(void)
 {
@@ -259,8 +257,7 @@ struct sl_schema *sl_ysb_schema_new(void)
     return sl_schema_new(SL_YSB_NCOLS, ysb_col_names, types);
 }
 
-int sl_ysb_fill(const struct sl_ysb_gen *gen, int64_t first_index, uint32_t n,
-                struct sl_batch *b)
+int sl_ysb_fill(const struct sl_ysb_gen *gen, int64_t first_index, uint32_t n, struct sl_batch *b)
 {
     if (b->ncols != SL_YSB_NCOLS || n > SL_BATCH_CAP - b->rows)
         return SL_EINVAL;

@@ -58,8 +58,14 @@ void sl_ysb_config_init(struct sl_ysb_config *cfg);
 /* SL_EINVAL (reason in `err`) unless rate, counts are positive (counts at most 10^6). */
 int sl_ysb_config_check(const struct sl_ysb_config *cfg, struct sl_error *err);
 
-enum sl_ysb_ad_type { SL_YSB_BANNER, SL_YSB_MODAL, SL_YSB_SPONSORED_SEARCH, SL_YSB_MAIL,
-                      SL_YSB_MOBILE, SL_YSB_AD_TYPES };
+enum sl_ysb_ad_type {
+    SL_YSB_BANNER,
+    SL_YSB_MODAL,
+    SL_YSB_SPONSORED_SEARCH,
+    SL_YSB_MAIL,
+    SL_YSB_MOBILE,
+    SL_YSB_AD_TYPES
+};
 enum sl_ysb_event_type { SL_YSB_VIEW, SL_YSB_CLICK, SL_YSB_PURCHASE, SL_YSB_EVENT_TYPES };
 
 /* "banner", ..., and "view", ...; NULL out of range. */
@@ -71,7 +77,7 @@ struct sl_ysb_event {
     const char *user_id; /* SL_YSB_UUID_LEN bytes in the generator, not NUL-terminated */
     const char *page_id;
     const char *ad_id;
-    int32_t ad; /* which ad (0 .. ads - 1): its campaign is ad / ads_per_campaign */
+    int32_t ad;         /* which ad (0 .. ads - 1): its campaign is ad / ads_per_campaign */
     uint8_t ad_type;    /* enum sl_ysb_ad_type */
     uint8_t event_type; /* enum sl_ysb_event_type */
     int64_t event_time; /* ms since the epoch */
@@ -81,8 +87,7 @@ struct sl_ysb_gen;
 
 /* A generator for `cfg` (copied): draws the campaign, ad, user and page ids. 0, SL_EINVAL or
  * SL_ENOMEM. The caller owns it. */
-int sl_ysb_gen_new(const struct sl_ysb_config *cfg, struct sl_ysb_gen **out,
-                   struct sl_error *err);
+int sl_ysb_gen_new(const struct sl_ysb_config *cfg, struct sl_ysb_gen **out, struct sl_error *err);
 void sl_ysb_gen_free(struct sl_ysb_gen *gen);
 
 /* Campaign i's id and ad i's id (SL_YSB_UUID_LEN bytes, owned by the generator). */
@@ -117,7 +122,6 @@ struct sl_schema *sl_ysb_schema_new(void);
 /* Appends events first_index .. first_index + n - 1 as rows b->rows .. b->rows + n - 1 of `b`
  * (layout of sl_ysb_schema_new). 0, SL_EINVAL (wrong layout or no room; batch unchanged) or
  * SL_ENOMEM (string heap; the rows before it are kept). */
-int sl_ysb_fill(const struct sl_ysb_gen *gen, int64_t first_index, uint32_t n,
-                struct sl_batch *b);
+int sl_ysb_fill(const struct sl_ysb_gen *gen, int64_t first_index, uint32_t n, struct sl_batch *b);
 
 #endif

@@ -54,12 +54,12 @@ extern const int64_t sl_arith_pow10[19];
 struct sl_arith_kernels {
     /* ---- integer and DOUBLE arithmetic: out = a op b ---------------------------------- */
     /* Only DIV and MOD can fail (a zero divisor at a valid row). */
-    int (*binop_i32)(sl_arith_op op, int32_t *out, const int32_t *a, int32_t ca,
-                     const int32_t *b, int32_t cb, const uint64_t *valid, const sl_sel_t *sel,
-                     uint32_t n, uint32_t *err_row);
-    int (*binop_i64)(sl_arith_op op, int64_t *out, const int64_t *a, int64_t ca,
-                     const int64_t *b, int64_t cb, const uint64_t *valid, const sl_sel_t *sel,
-                     uint32_t n, uint32_t *err_row);
+    int (*binop_i32)(sl_arith_op op, int32_t *out, const int32_t *a, int32_t ca, const int32_t *b,
+                     int32_t cb, const uint64_t *valid, const sl_sel_t *sel, uint32_t n,
+                     uint32_t *err_row);
+    int (*binop_i64)(sl_arith_op op, int64_t *out, const int64_t *a, int64_t ca, const int64_t *b,
+                     int64_t cb, const uint64_t *valid, const sl_sel_t *sel, uint32_t n,
+                     uint32_t *err_row);
     void (*binop_f64)(sl_arith_op op, double *out, const double *a, double ca, const double *b,
                       double cb, const sl_sel_t *sel, uint32_t n);
 
@@ -108,8 +108,7 @@ struct sl_arith_kernels {
     /* BIGINT -> DECIMAL(p, s): out = a * 10^s, p in [1, 18], s in [0, p]; fails when
      * |out| >= 10^p. */
     int (*cast_i64_dec)(int64_t *out, const int64_t *a, uint32_t p, uint32_t s,
-                        const uint64_t *valid, const sl_sel_t *sel, uint32_t n,
-                        uint32_t *err_row);
+                        const uint64_t *valid, const sl_sel_t *sel, uint32_t n, uint32_t *err_row);
     /* DECIMAL(p, s) -> DOUBLE as Flink's DecimalData does: (double)a / 10^s, s in [0, 18]. */
     void (*cast_dec_f64)(double *out, const int64_t *a, uint32_t s, const sl_sel_t *sel,
                          uint32_t n);
@@ -124,13 +123,11 @@ struct sl_arith_kernels {
     void (*blend_i64)(int64_t *out, const uint8_t *cond, const uint64_t *cond_valid,
                       const int64_t *a, int64_t ca, const int64_t *b, int64_t cb,
                       const sl_sel_t *sel, uint32_t n);
-    void (*blend_f64)(double *out, const uint8_t *cond, const uint64_t *cond_valid,
-                      const double *a, double ca, const double *b, double cb,
-                      const sl_sel_t *sel, uint32_t n);
+    void (*blend_f64)(double *out, const uint8_t *cond, const uint64_t *cond_valid, const double *a,
+                      double ca, const double *b, double cb, const sl_sel_t *sel, uint32_t n);
     /* Copies views, never string bytes: the views in `out` point where a's and b's do. */
-    void (*blend_str)(sl_str *out, const uint8_t *cond, const uint64_t *cond_valid,
-                      const sl_str *a, sl_str ca, const sl_str *b, sl_str cb,
-                      const sl_sel_t *sel, uint32_t n);
+    void (*blend_str)(sl_str *out, const uint8_t *cond, const uint64_t *cond_valid, const sl_str *a,
+                      sl_str ca, const sl_str *b, sl_str cb, const sl_sel_t *sel, uint32_t n);
     /* Scatter through a selection: out[r] = a[r] for the selected rows r (a CASE whose
      * branches were computed under complementary selections is assembled this way). */
     void (*scatter_i32)(int32_t *out, const int32_t *a, const sl_sel_t *sel, uint32_t n);

@@ -29,7 +29,7 @@
 /* ---- INT division ------------------------------------------------------------------------ */
 
 static inline __m128i sl_avx2_ld_i32x4(const int32_t *a, int32_t ca, const sl_sel_t *sel,
-                                        uint32_t i)
+                                       uint32_t i)
 {
     if (!a)
         return _mm_set1_epi32(ca);
@@ -77,7 +77,7 @@ static int sl_arith_binop_i32_avx2(sl_arith_op op, int32_t *out, const int32_t *
 /* ---- DECIMAL multiply -------------------------------------------------------------------- */
 
 static inline __m256i sl_avx2_ld_i64x4(const int64_t *a, int64_t ca, const sl_sel_t *sel,
-                                        uint32_t i)
+                                       uint32_t i)
 {
     if (!a)
         return _mm256_set1_epi64x(ca);
@@ -88,8 +88,8 @@ static inline __m256i sl_avx2_ld_i64x4(const int64_t *a, int64_t ca, const sl_se
 }
 
 static int sl_arith_dec_mul_avx2(int64_t *out, const int64_t *a, int64_t ca, const int64_t *b,
-                                 int64_t cb, const uint64_t *valid, const sl_sel_t *sel,
-                                 uint32_t n, uint32_t *err_row)
+                                 int64_t cb, const uint64_t *valid, const sl_sel_t *sel, uint32_t n,
+                                 uint32_t *err_row)
 {
     const __m256i bias = _mm256_set1_epi64x(0x80000000ll);
     uint32_t i = 0;

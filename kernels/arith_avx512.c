@@ -23,7 +23,7 @@
 /* ---- INT division ------------------------------------------------------------------------ */
 
 static inline __m256i sl_avx512_ld_i32x8(const int32_t *a, int32_t ca, const sl_sel_t *sel,
-                                          uint32_t i)
+                                         uint32_t i)
 {
     if (!a)
         return _mm256_set1_epi32(ca);
@@ -32,10 +32,9 @@ static inline __m256i sl_avx512_ld_i32x8(const int32_t *a, int32_t ca, const sl_
     return _mm256_loadu_si256((const __m256i *)(a + i));
 }
 
-static int sl_arith_binop_i32_avx512(sl_arith_op op, int32_t *out, const int32_t *a,
-                                     int32_t ca, const int32_t *b, int32_t cb,
-                                     const uint64_t *valid, const sl_sel_t *sel, uint32_t n,
-                                     uint32_t *err_row)
+static int sl_arith_binop_i32_avx512(sl_arith_op op, int32_t *out, const int32_t *a, int32_t ca,
+                                     const int32_t *b, int32_t cb, const uint64_t *valid,
+                                     const sl_sel_t *sel, uint32_t n, uint32_t *err_row)
 {
     if (op != SL_ARITH_DIV && op != SL_ARITH_MOD)
         return sl_ai_binop32(op, out, a, ca, b, cb, valid, sel, n, err_row);
@@ -68,7 +67,7 @@ static int sl_arith_binop_i32_avx512(sl_arith_op op, int32_t *out, const int32_t
 /* ---- DECIMAL multiply -------------------------------------------------------------------- */
 
 static inline __m512i sl_avx512_ld_i64x8(const int64_t *a, int64_t ca, const sl_sel_t *sel,
-                                          uint32_t i)
+                                         uint32_t i)
 {
     if (!a)
         return _mm512_set1_epi64(ca);
@@ -77,9 +76,9 @@ static inline __m512i sl_avx512_ld_i64x8(const int64_t *a, int64_t ca, const sl_
     return _mm512_loadu_si512(a + i);
 }
 
-static int sl_arith_dec_mul_avx512(int64_t *out, const int64_t *a, int64_t ca,
-                                   const int64_t *b, int64_t cb, const uint64_t *valid,
-                                   const sl_sel_t *sel, uint32_t n, uint32_t *err_row)
+static int sl_arith_dec_mul_avx512(int64_t *out, const int64_t *a, int64_t ca, const int64_t *b,
+                                   int64_t cb, const uint64_t *valid, const sl_sel_t *sel,
+                                   uint32_t n, uint32_t *err_row)
 {
     const __m512i bias = _mm512_set1_epi64(0x80000000ll);
     const __m512i high = _mm512_set1_epi64((long long)0xffffffff00000000ull);
@@ -92,8 +91,7 @@ static int sl_arith_dec_mul_avx512(int64_t *out, const int64_t *a, int64_t ca,
         if (SL_LIKELY(_mm512_test_epi64_mask(hi, high) == 0)) {
             __m512i p = _mm512_mul_epi32(x, y);
             if (sel)
-                _mm512_i32scatter_epi64(out, _mm256_loadu_si256((const __m256i *)(sel + i)), p,
-                                        8);
+                _mm512_i32scatter_epi64(out, _mm256_loadu_si256((const __m256i *)(sel + i)), p, 8);
             else
                 _mm512_storeu_si512(out + i, p);
             continue;
@@ -118,10 +116,9 @@ static int sl_arith_dec_mul_avx512(int64_t *out, const int64_t *a, int64_t ca,
 
 /* ---- BIGINT blend ------------------------------------------------------------------------- */
 
-static void sl_arith_blend_i64_avx512(int64_t *out, const uint8_t *cond,
-                                      const uint64_t *cond_valid, const int64_t *a, int64_t ca,
-                                      const int64_t *b, int64_t cb, const sl_sel_t *sel,
-                                      uint32_t n)
+static void sl_arith_blend_i64_avx512(int64_t *out, const uint8_t *cond, const uint64_t *cond_valid,
+                                      const int64_t *a, int64_t ca, const int64_t *b, int64_t cb,
+                                      const sl_sel_t *sel, uint32_t n)
 {
     if (sel) {
         sl_ai_blend_i64(out, cond, cond_valid, a, ca, b, cb, sel, n);

@@ -26,43 +26,58 @@
 #include "kernels/arith.h"
 
 /* Runs the statement for every position, with `r` the row. */
-#define SL_AI_ROWS(sel, n, ...)                                                            \
-    do {                                                                                   \
-        if (!(sel)) {                                                                      \
-            for (uint32_t r = 0; r < (n); r++) {                                           \
-                __VA_ARGS__;                                                               \
-            }                                                                              \
-        } else {                                                                           \
-            for (uint32_t i_ = 0; i_ < (n); i_++) {                                        \
-                const uint32_t r = (sel)[i_];                                              \
-                __VA_ARGS__;                                                               \
-            }                                                                              \
-        }                                                                                  \
+#define SL_AI_ROWS(sel, n, ...)                     \
+    do {                                            \
+        if (!(sel)) {                               \
+            for (uint32_t r = 0; r < (n); r++) {    \
+                __VA_ARGS__;                        \
+            }                                       \
+        } else {                                    \
+            for (uint32_t i_ = 0; i_ < (n); i_++) { \
+                const uint32_t r = (sel)[i_];       \
+                __VA_ARGS__;                        \
+            }                                       \
+        }                                           \
     } while (0)
 
 /* Runs the statement for every position with `x` and `y` the operands at row `r`. */
-#define SL_AI_BINARY(T, a, ca, b, cb, sel, n, ...)                                         \
-    do {                                                                                   \
-        if ((a) && (b))                                                                    \
-            SL_AI_ROWS(sel, n, const T x = (a)[r]; const T y = (b)[r]; __VA_ARGS__);       \
-        else if (a)                                                                        \
-            SL_AI_ROWS(sel, n, const T x = (a)[r]; const T y = (cb); __VA_ARGS__);         \
-        else if (b)                                                                        \
-            SL_AI_ROWS(sel, n, const T x = (ca); const T y = (b)[r]; __VA_ARGS__);         \
-        else                                                                               \
-            SL_AI_ROWS(sel, n, const T x = (ca); const T y = (cb); __VA_ARGS__);           \
+#define SL_AI_BINARY(T, a, ca, b, cb, sel, n, ...)                                   \
+    do {                                                                             \
+        if ((a) && (b))                                                              \
+            SL_AI_ROWS(sel, n, const T x = (a)[r]; const T y = (b)[r]; __VA_ARGS__); \
+        else if (a)                                                                  \
+            SL_AI_ROWS(sel, n, const T x = (a)[r]; const T y = (cb); __VA_ARGS__);   \
+        else if (b)                                                                  \
+            SL_AI_ROWS(sel, n, const T x = (ca); const T y = (b)[r]; __VA_ARGS__);   \
+        else                                                                         \
+            SL_AI_ROWS(sel, n, const T x = (ca); const T y = (cb); __VA_ARGS__);     \
     } while (0)
 
 /* ---- integer arithmetic (Java's) ---------------------------------------------------------- */
 
-#define SL_AI_INT_OPS(W, T, UT)                                                            \
-    static inline T sl_ai_add##W(T x, T y) { return (T)((UT)x + (UT)y); }                  \
-    static inline T sl_ai_sub##W(T x, T y) { return (T)((UT)x - (UT)y); }                  \
-    static inline T sl_ai_mul##W(T x, T y) { return (T)((UT)x * (UT)y); }                  \
-    /* y != 0; MIN / -1 wraps to MIN as in Java */                                         \
-    static inline T sl_ai_div##W(T x, T y) { return y == -1 ? (T)((UT)0 - (UT)x) : x / y; } \
-    /* y != 0; the sign of the dividend; MIN % -1 = 0 */                                   \
-    static inline T sl_ai_mod##W(T x, T y) { return y == -1 ? 0 : x % y; }
+#define SL_AI_INT_OPS(W, T, UT)                          \
+    static inline T sl_ai_add##W(T x, T y)               \
+    {                                                    \
+        return (T)((UT)x + (UT)y);                       \
+    }                                                    \
+    static inline T sl_ai_sub##W(T x, T y)               \
+    {                                                    \
+        return (T)((UT)x - (UT)y);                       \
+    }                                                    \
+    static inline T sl_ai_mul##W(T x, T y)               \
+    {                                                    \
+        return (T)((UT)x * (UT)y);                       \
+    }                                                    \
+    /* y != 0; MIN / -1 wraps to MIN as in Java */       \
+    static inline T sl_ai_div##W(T x, T y)               \
+    {                                                    \
+        return y == -1 ? (T)((UT)0 - (UT)x) : x / y;     \
+    }                                                    \
+    /* y != 0; the sign of the dividend; MIN % -1 = 0 */ \
+    static inline T sl_ai_mod##W(T x, T y)               \
+    {                                                    \
+        return y == -1 ? 0 : x % y;                      \
+    }
 
 SL_AI_INT_OPS(32, int32_t, uint32_t)
 SL_AI_INT_OPS(64, int64_t, uint64_t)
@@ -71,58 +86,59 @@ SL_AI_INT_OPS(64, int64_t, uint64_t)
  * First valid selected row whose divisor is 0: returns -1 with *err_row set, or 0. Division
  * kernels run it first, then divide with the zero divisors (at NULL rows only) replaced by 1.
  */
-#define SL_AI_FIND_ZERO(W, T)                                                              \
-    static inline int sl_ai_find_zero##W(const T *b, T cb, const uint64_t *valid,         \
-                                         const sl_sel_t *sel, uint32_t n,                  \
-                                         uint32_t *err_row)                                \
-    {                                                                                      \
-        if (!b) {                                                                          \
-            if (cb != 0)                                                                   \
-                return 0;                                                                  \
-            SL_AI_ROWS(sel, n, if (sl_valid_get(valid, r)) {                               \
-                *err_row = r;                                                              \
-                return -1;                                                                 \
-            });                                                                            \
-            return 0;                                                                      \
-        }                                                                                  \
-        SL_AI_ROWS(sel, n, if (b[r] == 0 && sl_valid_get(valid, r)) {                      \
-            *err_row = r;                                                                  \
-            return -1;                                                                     \
-        });                                                                                \
-        return 0;                                                                          \
+#define SL_AI_FIND_ZERO(W, T)                                                                \
+    static inline int sl_ai_find_zero##W(const T *b, T cb, const uint64_t *valid,            \
+                                         const sl_sel_t *sel, uint32_t n, uint32_t *err_row) \
+    {                                                                                        \
+        if (!b) {                                                                            \
+            if (cb != 0)                                                                     \
+                return 0;                                                                    \
+            SL_AI_ROWS(                                                                      \
+                sel, n, if (sl_valid_get(valid, r)) {                                        \
+                    *err_row = r;                                                            \
+                    return -1;                                                               \
+                });                                                                          \
+            return 0;                                                                        \
+        }                                                                                    \
+        SL_AI_ROWS(                                                                          \
+            sel, n, if (b[r] == 0 && sl_valid_get(valid, r)) {                               \
+                *err_row = r;                                                                \
+                return -1;                                                                   \
+            });                                                                              \
+        return 0;                                                                            \
     }
 
 SL_AI_FIND_ZERO(32, int32_t)
 SL_AI_FIND_ZERO(64, int64_t)
 
-#define SL_AI_INT_BINOP(W, T)                                                              \
-    static inline int sl_ai_binop##W(sl_arith_op op, T *out, const T *a, T ca, const T *b, \
-                                     T cb, const uint64_t *valid, const sl_sel_t *sel,     \
-                                     uint32_t n, uint32_t *err_row)                        \
-    {                                                                                      \
-        switch (op) {                                                                      \
-        case SL_ARITH_ADD:                                                                 \
-            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_add##W(x, y));            \
-            return 0;                                                                      \
-        case SL_ARITH_SUB:                                                                 \
-            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_sub##W(x, y));            \
-            return 0;                                                                      \
-        case SL_ARITH_MUL:                                                                 \
-            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_mul##W(x, y));            \
-            return 0;                                                                      \
-        case SL_ARITH_DIV:                                                                 \
-            if (sl_ai_find_zero##W(b, cb, valid, sel, n, err_row))                         \
-                return -1;                                                                 \
-            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_div##W(x, y ? y : 1));    \
-            return 0;                                                                      \
-        case SL_ARITH_MOD:                                                                 \
-            if (sl_ai_find_zero##W(b, cb, valid, sel, n, err_row))                         \
-                return -1;                                                                 \
-            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_mod##W(x, y ? y : 1));    \
-            return 0;                                                                      \
-        default:                                                                           \
-            return -1;                                                                     \
-        }                                                                                  \
+#define SL_AI_INT_BINOP(W, T)                                                                    \
+    static inline int sl_ai_binop##W(sl_arith_op op, T *out, const T *a, T ca, const T *b, T cb, \
+                                     const uint64_t *valid, const sl_sel_t *sel, uint32_t n,     \
+                                     uint32_t *err_row)                                          \
+    {                                                                                            \
+        switch (op) {                                                                            \
+        case SL_ARITH_ADD:                                                                       \
+            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_add##W(x, y));                  \
+            return 0;                                                                            \
+        case SL_ARITH_SUB:                                                                       \
+            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_sub##W(x, y));                  \
+            return 0;                                                                            \
+        case SL_ARITH_MUL:                                                                       \
+            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_mul##W(x, y));                  \
+            return 0;                                                                            \
+        case SL_ARITH_DIV:                                                                       \
+            if (sl_ai_find_zero##W(b, cb, valid, sel, n, err_row))                               \
+                return -1;                                                                       \
+            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_div##W(x, y ? y : 1));          \
+            return 0;                                                                            \
+        case SL_ARITH_MOD:                                                                       \
+            if (sl_ai_find_zero##W(b, cb, valid, sel, n, err_row))                               \
+                return -1;                                                                       \
+            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = sl_ai_mod##W(x, y ? y : 1));          \
+            return 0;                                                                            \
+        default:                                                                                 \
+            return -1;                                                                           \
+        }                                                                                        \
     }
 
 SL_AI_INT_BINOP(32, int32_t)
@@ -178,10 +194,10 @@ static inline void sl_ai_valid_and(uint64_t *out, const uint64_t *a, const uint6
 /* ---- DECIMAL --------------------------------------------------------------------------- */
 
 /* Fails the kernel at row r when `bad` and r is valid. */
-#define SL_AI_FAIL_IF(bad)                                                                 \
-    if (SL_UNLIKELY(bad) && sl_valid_get(valid, r)) {                                      \
-        *err_row = r;                                                                      \
-        return -1;                                                                         \
+#define SL_AI_FAIL_IF(bad)                            \
+    if (SL_UNLIKELY(bad) && sl_valid_get(valid, r)) { \
+        *err_row = r;                                 \
+        return -1;                                    \
     }
 
 /* x / d rounded ROUND_HALF_UP (ties away from zero), d > 0. */
@@ -211,14 +227,14 @@ static inline void sl_ai_dec_rescale_down(int64_t *out, const int64_t *a, uint32
     SL_AI_ROWS(sel, n, out[r] = sl_ai_div_half_up(a[r], d));
 }
 
-#define SL_AI_DEC_CHECKED(name, builtin)                                                   \
-    static inline int name(int64_t *out, const int64_t *a, int64_t ca, const int64_t *b,   \
-                           int64_t cb, const uint64_t *valid, const sl_sel_t *sel,         \
-                           uint32_t n, uint32_t *err_row)                                  \
-    {                                                                                      \
-        SL_AI_BINARY(int64_t, a, ca, b, cb, sel, n, int64_t v;                             \
-                     bool o = builtin(x, y, &v); out[r] = v; SL_AI_FAIL_IF(o));            \
-        return 0;                                                                          \
+#define SL_AI_DEC_CHECKED(name, builtin)                                                       \
+    static inline int name(int64_t *out, const int64_t *a, int64_t ca, const int64_t *b,       \
+                           int64_t cb, const uint64_t *valid, const sl_sel_t *sel, uint32_t n, \
+                           uint32_t *err_row)                                                  \
+    {                                                                                          \
+        SL_AI_BINARY(int64_t, a, ca, b, cb, sel, n, int64_t v; bool o = builtin(x, y, &v);     \
+                     out[r] = v; SL_AI_FAIL_IF(o));                                            \
+        return 0;                                                                              \
     }
 
 SL_AI_DEC_CHECKED(sl_ai_dec_add, __builtin_add_overflow)
@@ -318,16 +334,15 @@ static inline void sl_ai_cast_dec_f64(double *out, const int64_t *a, uint32_t s,
 
 /* ---- CASE -------------------------------------------------------------------------------- */
 
-#define SL_AI_BLEND(name, T)                                                               \
-    static inline void name(T *out, const uint8_t *cond, const uint64_t *cond_valid,       \
-                            const T *a, T ca, const T *b, T cb, const sl_sel_t *sel,       \
-                            uint32_t n)                                                    \
-    {                                                                                      \
-        if (!cond_valid)                                                                   \
-            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = cond[r] ? x : y);               \
-        else                                                                               \
-            SL_AI_BINARY(T, a, ca, b, cb, sel, n,                                          \
-                         out[r] = (cond[r] && sl_valid_get(cond_valid, r)) ? x : y);       \
+#define SL_AI_BLEND(name, T)                                                                     \
+    static inline void name(T *out, const uint8_t *cond, const uint64_t *cond_valid, const T *a, \
+                            T ca, const T *b, T cb, const sl_sel_t *sel, uint32_t n)             \
+    {                                                                                            \
+        if (!cond_valid)                                                                         \
+            SL_AI_BINARY(T, a, ca, b, cb, sel, n, out[r] = cond[r] ? x : y);                     \
+        else                                                                                     \
+            SL_AI_BINARY(T, a, ca, b, cb, sel, n,                                                \
+                         out[r] = (cond[r] && sl_valid_get(cond_valid, r)) ? x : y);             \
     }
 
 SL_AI_BLEND(sl_ai_blend_i32, int32_t)
@@ -335,10 +350,10 @@ SL_AI_BLEND(sl_ai_blend_i64, int64_t)
 SL_AI_BLEND(sl_ai_blend_f64, double)
 SL_AI_BLEND(sl_ai_blend_str, sl_str)
 
-#define SL_AI_SCATTER(name, T)                                                             \
-    static inline void name(T *out, const T *a, const sl_sel_t *sel, uint32_t n)           \
-    {                                                                                      \
-        SL_AI_ROWS(sel, n, out[r] = a[r]);                                                 \
+#define SL_AI_SCATTER(name, T)                                                   \
+    static inline void name(T *out, const T *a, const sl_sel_t *sel, uint32_t n) \
+    {                                                                            \
+        SL_AI_ROWS(sel, n, out[r] = a[r]);                                       \
     }
 
 SL_AI_SCATTER(sl_ai_scatter_i32, int32_t)

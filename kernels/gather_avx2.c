@@ -13,8 +13,7 @@
 
 #include "kernels/gather.h"
 
-static void sl_gather_g32_avx2(const void *src, const sl_sel_t *restrict sel, uint32_t n,
-                               void *dst)
+static void sl_gather_g32_avx2(const void *src, const sl_sel_t *restrict sel, uint32_t n, void *dst)
 {
     uint32_t *d = dst;
     uint32_t j = 0;
@@ -25,8 +24,7 @@ static void sl_gather_g32_avx2(const void *src, const sl_sel_t *restrict sel, ui
     sl_gather_scalar.g32(src, sel + j, n - j, d + j);
 }
 
-static void sl_gather_g64_avx2(const void *src, const sl_sel_t *restrict sel, uint32_t n,
-                               void *dst)
+static void sl_gather_g64_avx2(const void *src, const sl_sel_t *restrict sel, uint32_t n, void *dst)
 {
     uint64_t *d = dst;
     uint32_t j = 0;

@@ -13,24 +13,23 @@ static inline uint64_t sl_hash_str1(const sl_str *s, uint64_t seed)
 }
 
 /* One loop shape for every numeric type: WORD(r) is the 64-bit word of row r. */
-#define SL_HASH_NUM_SCALAR(name, T, WORD)                                                  \
-    static void name(const T *restrict v, const uint64_t *restrict valid,                  \
-                     const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h)       \
-    {                                                                                      \
-        for (uint32_t i = 0; i < n; i++) {                                                 \
-            uint32_t r = sel ? sel[i] : i;                                                 \
-            h[i] = sl_valid_get(valid, r) ? sl_hash_u64(WORD(r)) : SL_HASH_NULL;           \
-        }                                                                                  \
-    }                                                                                      \
-    static void name##_combine(const T *restrict v, const uint64_t *restrict valid,        \
-                               const sl_sel_t *restrict sel, uint32_t n,                   \
-                               uint64_t *restrict h)                                       \
-    {                                                                                      \
-        for (uint32_t i = 0; i < n; i++) {                                                 \
-            uint32_t r = sel ? sel[i] : i;                                                 \
-            uint64_t x = sl_valid_get(valid, r) ? WORD(r) : SL_HASH_NULL;                  \
-            h[i] = sl_hash_combine_u64(h[i], x);                                           \
-        }                                                                                  \
+#define SL_HASH_NUM_SCALAR(name, T, WORD)                                                      \
+    static void name(const T *restrict v, const uint64_t *restrict valid,                      \
+                     const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h)           \
+    {                                                                                          \
+        for (uint32_t i = 0; i < n; i++) {                                                     \
+            uint32_t r = sel ? sel[i] : i;                                                     \
+            h[i] = sl_valid_get(valid, r) ? sl_hash_u64(WORD(r)) : SL_HASH_NULL;               \
+        }                                                                                      \
+    }                                                                                          \
+    static void name##_combine(const T *restrict v, const uint64_t *restrict valid,            \
+                               const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h) \
+    {                                                                                          \
+        for (uint32_t i = 0; i < n; i++) {                                                     \
+            uint32_t r = sel ? sel[i] : i;                                                     \
+            uint64_t x = sl_valid_get(valid, r) ? WORD(r) : SL_HASH_NULL;                      \
+            h[i] = sl_hash_combine_u64(h[i], x);                                               \
+        }                                                                                      \
     }
 
 #define SL_WORD_I64(r) ((uint64_t)v[r])
@@ -43,7 +42,7 @@ SL_HASH_NUM_SCALAR(sl_hash_f64_scalar, double, SL_WORD_F64)
 
 /* Strings: scalar at every level (hash_avx2.c and hash_avx512.c point here). */
 void sl_hash_str_scalar(const sl_str *restrict v, const uint64_t *restrict valid,
-                               const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h)
+                        const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h)
 {
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
@@ -52,8 +51,7 @@ void sl_hash_str_scalar(const sl_str *restrict v, const uint64_t *restrict valid
 }
 
 void sl_hash_str_scalar_combine(const sl_str *restrict v, const uint64_t *restrict valid,
-                                       const sl_sel_t *restrict sel, uint32_t n,
-                                       uint64_t *restrict h)
+                                const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h)
 {
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;

@@ -22,8 +22,8 @@ static inline __m256i sl_mul_m_avx2(__m256i x)
     const __m256i ml = _mm256_set1_epi64x((long long)(SL_HASH_MUL & 0xffffffffu));
     const __m256i mh = _mm256_set1_epi64x((long long)(SL_HASH_MUL >> 32));
     __m256i lo = _mm256_mul_epu32(x, ml);
-    __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), ml),
-                                     _mm256_mul_epu32(x, mh));
+    __m256i cross =
+        _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), ml), _mm256_mul_epu32(x, mh));
     return _mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32));
 }
 
@@ -88,44 +88,43 @@ static inline __m256i sl_load4_f64(const double *v, const sl_sel_t *sel, uint32_
 #define SL_WORD_I32(r) ((uint64_t)(int64_t)v[r])
 #define SL_WORD_F64(r) sl_hash_f64_bits(v[r])
 
-#define SL_HASH_NUM_AVX2(name, T, LOAD, WORD)                                              \
-    static void name(const T *restrict v, const uint64_t *restrict valid,                  \
-                     const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h)       \
-    {                                                                                      \
-        const __m256i seed = _mm256_set1_epi64x((long long)SL_HASH_SEED);                  \
-        const __m256i null = _mm256_set1_epi64x((long long)SL_HASH_NULL);                  \
-        uint32_t i = 0;                                                                    \
-        for (; i + 4 <= n; i += 4) {                                                       \
-            if (!sel)                                                                      \
-                __builtin_prefetch(v + i + SL_HASH_STREAM_PF, 0, 3);                       \
-            __m256i x = sl_mix_avx2(_mm256_xor_si256(LOAD(v, sel, i), seed));              \
-            if (valid)                                                                     \
-                x = _mm256_blendv_epi8(null, x, sl_valid4_avx2(valid, sel, i));            \
-            _mm256_storeu_si256((__m256i *)(h + i), x);                                    \
-        }                                                                                  \
-        for (; i < n; i++) {                                                               \
-            uint32_t r = sel ? sel[i] : i;                                                 \
-            h[i] = sl_valid_get(valid, r) ? sl_hash_u64(WORD(r)) : SL_HASH_NULL;           \
-        }                                                                                  \
-    }                                                                                      \
-    static void name##_combine(const T *restrict v, const uint64_t *restrict valid,        \
-                               const sl_sel_t *restrict sel, uint32_t n,                   \
-                               uint64_t *restrict h)                                       \
-    {                                                                                      \
-        const __m256i null = _mm256_set1_epi64x((long long)SL_HASH_NULL);                  \
-        uint32_t i = 0;                                                                    \
-        for (; i + 4 <= n; i += 4) {                                                       \
-            __m256i x = LOAD(v, sel, i);                                                   \
-            if (valid)                                                                     \
-                x = _mm256_blendv_epi8(null, x, sl_valid4_avx2(valid, sel, i));            \
-            __m256i old = _mm256_loadu_si256((const __m256i *)(h + i));                    \
-            _mm256_storeu_si256((__m256i *)(h + i), sl_mix_avx2(_mm256_xor_si256(old, x))); \
-        }                                                                                  \
-        for (; i < n; i++) {                                                               \
-            uint32_t r = sel ? sel[i] : i;                                                 \
-            uint64_t x = sl_valid_get(valid, r) ? WORD(r) : SL_HASH_NULL;                  \
-            h[i] = sl_hash_combine_u64(h[i], x);                                           \
-        }                                                                                  \
+#define SL_HASH_NUM_AVX2(name, T, LOAD, WORD)                                                  \
+    static void name(const T *restrict v, const uint64_t *restrict valid,                      \
+                     const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h)           \
+    {                                                                                          \
+        const __m256i seed = _mm256_set1_epi64x((long long)SL_HASH_SEED);                      \
+        const __m256i null = _mm256_set1_epi64x((long long)SL_HASH_NULL);                      \
+        uint32_t i = 0;                                                                        \
+        for (; i + 4 <= n; i += 4) {                                                           \
+            if (!sel)                                                                          \
+                __builtin_prefetch(v + i + SL_HASH_STREAM_PF, 0, 3);                           \
+            __m256i x = sl_mix_avx2(_mm256_xor_si256(LOAD(v, sel, i), seed));                  \
+            if (valid)                                                                         \
+                x = _mm256_blendv_epi8(null, x, sl_valid4_avx2(valid, sel, i));                \
+            _mm256_storeu_si256((__m256i *)(h + i), x);                                        \
+        }                                                                                      \
+        for (; i < n; i++) {                                                                   \
+            uint32_t r = sel ? sel[i] : i;                                                     \
+            h[i] = sl_valid_get(valid, r) ? sl_hash_u64(WORD(r)) : SL_HASH_NULL;               \
+        }                                                                                      \
+    }                                                                                          \
+    static void name##_combine(const T *restrict v, const uint64_t *restrict valid,            \
+                               const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h) \
+    {                                                                                          \
+        const __m256i null = _mm256_set1_epi64x((long long)SL_HASH_NULL);                      \
+        uint32_t i = 0;                                                                        \
+        for (; i + 4 <= n; i += 4) {                                                           \
+            __m256i x = LOAD(v, sel, i);                                                       \
+            if (valid)                                                                         \
+                x = _mm256_blendv_epi8(null, x, sl_valid4_avx2(valid, sel, i));                \
+            __m256i old = _mm256_loadu_si256((const __m256i *)(h + i));                        \
+            _mm256_storeu_si256((__m256i *)(h + i), sl_mix_avx2(_mm256_xor_si256(old, x)));    \
+        }                                                                                      \
+        for (; i < n; i++) {                                                                   \
+            uint32_t r = sel ? sel[i] : i;                                                     \
+            uint64_t x = sl_valid_get(valid, r) ? WORD(r) : SL_HASH_NULL;                      \
+            h[i] = sl_hash_combine_u64(h[i], x);                                               \
+        }                                                                                      \
     }
 
 SL_HASH_NUM_AVX2(sl_hash_i64_avx2, int64_t, sl_load4_i64, SL_WORD_I64)

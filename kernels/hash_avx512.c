@@ -73,44 +73,43 @@ static inline __m512i sl_load8_f64(const double *v, const sl_sel_t *sel, uint32_
 #define SL_WORD_I32(r) ((uint64_t)(int64_t)v[r])
 #define SL_WORD_F64(r) sl_hash_f64_bits(v[r])
 
-#define SL_HASH_NUM_AVX512(name, T, LOAD, WORD)                                            \
-    static void name(const T *restrict v, const uint64_t *restrict valid,                  \
-                     const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h)       \
-    {                                                                                      \
-        const __m512i seed = _mm512_set1_epi64((long long)SL_HASH_SEED);                   \
-        const __m512i null = _mm512_set1_epi64((long long)SL_HASH_NULL);                   \
-        uint32_t i = 0;                                                                    \
-        for (; i + 8 <= n; i += 8) {                                                       \
-            if (!sel)                                                                      \
-                __builtin_prefetch(v + i + SL_HASH_STREAM_PF, 0, 3);                       \
-            __m512i x = sl_mix_avx512(_mm512_xor_si512(LOAD(v, sel, i), seed));            \
-            if (valid)                                                                     \
-                x = _mm512_mask_mov_epi64(null, sl_valid8_avx512(valid, sel, i), x);       \
-            _mm512_storeu_si512(h + i, x);                                                 \
-        }                                                                                  \
-        for (; i < n; i++) {                                                               \
-            uint32_t r = sel ? sel[i] : i;                                                 \
-            h[i] = sl_valid_get(valid, r) ? sl_hash_u64(WORD(r)) : SL_HASH_NULL;           \
-        }                                                                                  \
-    }                                                                                      \
-    static void name##_combine(const T *restrict v, const uint64_t *restrict valid,        \
-                               const sl_sel_t *restrict sel, uint32_t n,                   \
-                               uint64_t *restrict h)                                       \
-    {                                                                                      \
-        const __m512i null = _mm512_set1_epi64((long long)SL_HASH_NULL);                   \
-        uint32_t i = 0;                                                                    \
-        for (; i + 8 <= n; i += 8) {                                                       \
-            __m512i x = LOAD(v, sel, i);                                                   \
-            if (valid)                                                                     \
-                x = _mm512_mask_mov_epi64(null, sl_valid8_avx512(valid, sel, i), x);       \
-            __m512i old = _mm512_loadu_si512(h + i);                                       \
-            _mm512_storeu_si512(h + i, sl_mix_avx512(_mm512_xor_si512(old, x)));           \
-        }                                                                                  \
-        for (; i < n; i++) {                                                               \
-            uint32_t r = sel ? sel[i] : i;                                                 \
-            uint64_t x = sl_valid_get(valid, r) ? WORD(r) : SL_HASH_NULL;                  \
-            h[i] = sl_hash_combine_u64(h[i], x);                                           \
-        }                                                                                  \
+#define SL_HASH_NUM_AVX512(name, T, LOAD, WORD)                                                \
+    static void name(const T *restrict v, const uint64_t *restrict valid,                      \
+                     const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h)           \
+    {                                                                                          \
+        const __m512i seed = _mm512_set1_epi64((long long)SL_HASH_SEED);                       \
+        const __m512i null = _mm512_set1_epi64((long long)SL_HASH_NULL);                       \
+        uint32_t i = 0;                                                                        \
+        for (; i + 8 <= n; i += 8) {                                                           \
+            if (!sel)                                                                          \
+                __builtin_prefetch(v + i + SL_HASH_STREAM_PF, 0, 3);                           \
+            __m512i x = sl_mix_avx512(_mm512_xor_si512(LOAD(v, sel, i), seed));                \
+            if (valid)                                                                         \
+                x = _mm512_mask_mov_epi64(null, sl_valid8_avx512(valid, sel, i), x);           \
+            _mm512_storeu_si512(h + i, x);                                                     \
+        }                                                                                      \
+        for (; i < n; i++) {                                                                   \
+            uint32_t r = sel ? sel[i] : i;                                                     \
+            h[i] = sl_valid_get(valid, r) ? sl_hash_u64(WORD(r)) : SL_HASH_NULL;               \
+        }                                                                                      \
+    }                                                                                          \
+    static void name##_combine(const T *restrict v, const uint64_t *restrict valid,            \
+                               const sl_sel_t *restrict sel, uint32_t n, uint64_t *restrict h) \
+    {                                                                                          \
+        const __m512i null = _mm512_set1_epi64((long long)SL_HASH_NULL);                       \
+        uint32_t i = 0;                                                                        \
+        for (; i + 8 <= n; i += 8) {                                                           \
+            __m512i x = LOAD(v, sel, i);                                                       \
+            if (valid)                                                                         \
+                x = _mm512_mask_mov_epi64(null, sl_valid8_avx512(valid, sel, i), x);           \
+            __m512i old = _mm512_loadu_si512(h + i);                                           \
+            _mm512_storeu_si512(h + i, sl_mix_avx512(_mm512_xor_si512(old, x)));               \
+        }                                                                                      \
+        for (; i < n; i++) {                                                                   \
+            uint32_t r = sel ? sel[i] : i;                                                     \
+            uint64_t x = sl_valid_get(valid, r) ? WORD(r) : SL_HASH_NULL;                      \
+            h[i] = sl_hash_combine_u64(h[i], x);                                               \
+        }                                                                                      \
     }
 
 SL_HASH_NUM_AVX512(sl_hash_i64_avx512, int64_t, sl_load8_i64, SL_WORD_I64)

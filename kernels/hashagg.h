@@ -131,9 +131,8 @@ static inline uint64_t sl_hashagg_home(uint64_t hash, uint64_t mask, uint32_t k)
  * per key should take: the load policy (see LOAD above). Monotonic in capacity. */
 static inline uint32_t sl_hashagg_max_groups(uint64_t capacity, uint32_t k)
 {
-    uint64_t g = sl_hashagg_slot_bytes(capacity, k) <= SL_HASHAGG_LOW_LOAD_BYTES
-                     ? capacity / 4
-                     : capacity / 4 * 3;
+    uint64_t g = sl_hashagg_slot_bytes(capacity, k) <= SL_HASHAGG_LOW_LOAD_BYTES ? capacity / 4
+                                                                                 : capacity / 4 * 3;
     return g > UINT32_MAX ? UINT32_MAX : (uint32_t)g;
 }
 
@@ -159,8 +158,8 @@ struct sl_hashagg_kernels {
      * when a new group would exceed t->max_groups (grow, then resume from there).
      */
     uint32_t (*probe)(struct sl_hashagg_table *restrict t, const uint64_t *const *keys,
-                      const sl_sel_t *restrict sel, const uint64_t *restrict hashes,
-                      uint32_t n, uint32_t *restrict gids);
+                      const sl_sel_t *restrict sel, const uint64_t *restrict hashes, uint32_t n,
+                      uint32_t *restrict gids);
     /* Puts groups first .. first+n-1 (keys in t->keys, hashes[i] of group first + i) into the
      * slots of an empty or partly built table; the caller guarantees room. */
     void (*rehash)(struct sl_hashagg_table *restrict t, const uint64_t *restrict hashes,

@@ -60,8 +60,8 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_k1_find(struct sl_hashagg_table *restrict
 
 #ifdef SL_HA_WINDOW
 /* Out of line: keeps the registers of the windowed loop free for its fast path. */
-static __attribute__((noinline)) uint32_t sl_ha_k1_find_slow(struct sl_hashagg_table *t,
-                                                             uint64_t h, uint64_t key)
+static __attribute__((noinline)) uint32_t sl_ha_k1_find_slow(struct sl_hashagg_table *t, uint64_t h,
+                                                             uint64_t key)
 {
     return sl_ha_k1_find(t, h, key);
 }
@@ -204,8 +204,8 @@ static void sl_ha_rehash(struct sl_hashagg_table *restrict t, const uint64_t *re
 /* The updates do not prefetch their state rows (see kernels/hashagg.h: it measured slower);
  * only the input column is prefetched, below. */
 
-static void sl_ha_count_star(uint64_t *restrict cnt, uint32_t stride,
-                             const uint32_t *restrict gids, uint32_t n)
+static void sl_ha_count_star(uint64_t *restrict cnt, uint32_t stride, const uint32_t *restrict gids,
+                             uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         cnt[(size_t)gids[i] * stride]++;
@@ -224,9 +224,8 @@ static void sl_ha_count(uint64_t *restrict cnt, uint32_t stride, const uint32_t 
     }
 }
 
-static void sl_ha_add_u64(uint64_t *restrict dst, uint32_t stride,
-                          const uint32_t *restrict gids, const uint64_t *restrict src,
-                          uint32_t n)
+static void sl_ha_add_u64(uint64_t *restrict dst, uint32_t stride, const uint32_t *restrict gids,
+                          const uint64_t *restrict src, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         dst[(size_t)gids[i] * stride] += src[i];
@@ -246,82 +245,81 @@ static void sl_ha_add_u64(uint64_t *restrict dst, uint32_t stride,
  * the validity bit. The four loops are the combinations of (sel, cnt) without NULLs, where
  * nothing but the addresses varies, and one loop with NULLs.
  */
-#define SL_HA_UPDATE(name, T, OP)                                                          \
-    static void name(T *restrict state, uint64_t *restrict cnt, uint32_t stride,           \
-                     const uint32_t *restrict gids, const T *restrict v,                   \
-                     const uint64_t *restrict valid, const sl_sel_t *restrict sel,         \
-                     uint32_t n)                                                           \
-    {                                                                                      \
-        if (!valid && !sel && !cnt) {                                                      \
-            uint32_t i = 0;                                                                \
-            for (; i + 8 <= n; i += 8) {                                                   \
-                SL_HA_STREAM_PF(v + i);                                                    \
-                for (uint32_t j = i; j < i + 8; j++)                                       \
-                    OP(state, (size_t)gids[j] * stride, v[j]);                             \
-            }                                                                              \
-            for (; i < n; i++)                                                             \
-                OP(state, (size_t)gids[i] * stride, v[i]);                                 \
-        } else if (!valid && !sel) {                                                       \
-            uint32_t i = 0;                                                                \
-            for (; i + 8 <= n; i += 8) {                                                   \
-                SL_HA_STREAM_PF(v + i);                                                    \
-                for (uint32_t j = i; j < i + 8; j++) {                                     \
-                    const size_t g = (size_t)gids[j] * stride;                             \
-                    OP(state, g, v[j]);                                                    \
-                    cnt[g]++;                                                              \
-                }                                                                          \
-            }                                                                              \
-            for (; i < n; i++) {                                                           \
-                const size_t g = (size_t)gids[i] * stride;                                 \
-                OP(state, g, v[i]);                                                        \
-                cnt[g]++;                                                                  \
-            }                                                                              \
-        } else if (!valid && !cnt) {                                                       \
-            for (uint32_t i = 0; i < n; i++) {                                             \
-                OP(state, (size_t)gids[i] * stride, v[sel[i]]);                            \
-            }                                                                              \
-        } else if (!valid) {                                                               \
-            for (uint32_t i = 0; i < n; i++) {                                             \
-                const size_t g = (size_t)gids[i] * stride;                                 \
-                OP(state, g, v[sel[i]]);                                                   \
-                cnt[g]++;                                                                  \
-            }                                                                              \
-        } else {                                                                           \
-            for (uint32_t i = 0; i < n; i++) {                                             \
-                const uint32_t r = sel ? sel[i] : i;                                       \
-                const size_t g = (size_t)gids[i] * stride;                                 \
-                const bool ok = sl_valid_get(valid, r);                                    \
-                if (ok)                                                                    \
-                    OP(state, g, v[r]);                                                    \
-                if (cnt)                                                                   \
-                    cnt[g] += ok;                                                          \
-            }                                                                              \
-        }                                                                                  \
+#define SL_HA_UPDATE(name, T, OP)                                                              \
+    static void name(T *restrict state, uint64_t *restrict cnt, uint32_t stride,               \
+                     const uint32_t *restrict gids, const T *restrict v,                       \
+                     const uint64_t *restrict valid, const sl_sel_t *restrict sel, uint32_t n) \
+    {                                                                                          \
+        if (!valid && !sel && !cnt) {                                                          \
+            uint32_t i = 0;                                                                    \
+            for (; i + 8 <= n; i += 8) {                                                       \
+                SL_HA_STREAM_PF(v + i);                                                        \
+                for (uint32_t j = i; j < i + 8; j++)                                           \
+                    OP(state, (size_t)gids[j] * stride, v[j]);                                 \
+            }                                                                                  \
+            for (; i < n; i++)                                                                 \
+                OP(state, (size_t)gids[i] * stride, v[i]);                                     \
+        } else if (!valid && !sel) {                                                           \
+            uint32_t i = 0;                                                                    \
+            for (; i + 8 <= n; i += 8) {                                                       \
+                SL_HA_STREAM_PF(v + i);                                                        \
+                for (uint32_t j = i; j < i + 8; j++) {                                         \
+                    const size_t g = (size_t)gids[j] * stride;                                 \
+                    OP(state, g, v[j]);                                                        \
+                    cnt[g]++;                                                                  \
+                }                                                                              \
+            }                                                                                  \
+            for (; i < n; i++) {                                                               \
+                const size_t g = (size_t)gids[i] * stride;                                     \
+                OP(state, g, v[i]);                                                            \
+                cnt[g]++;                                                                      \
+            }                                                                                  \
+        } else if (!valid && !cnt) {                                                           \
+            for (uint32_t i = 0; i < n; i++) {                                                 \
+                OP(state, (size_t)gids[i] * stride, v[sel[i]]);                                \
+            }                                                                                  \
+        } else if (!valid) {                                                                   \
+            for (uint32_t i = 0; i < n; i++) {                                                 \
+                const size_t g = (size_t)gids[i] * stride;                                     \
+                OP(state, g, v[sel[i]]);                                                       \
+                cnt[g]++;                                                                      \
+            }                                                                                  \
+        } else {                                                                               \
+            for (uint32_t i = 0; i < n; i++) {                                                 \
+                const uint32_t r = sel ? sel[i] : i;                                           \
+                const size_t g = (size_t)gids[i] * stride;                                     \
+                const bool ok = sl_valid_get(valid, r);                                        \
+                if (ok)                                                                        \
+                    OP(state, g, v[r]);                                                        \
+                if (cnt)                                                                       \
+                    cnt[g] += ok;                                                              \
+            }                                                                                  \
+        }                                                                                      \
     }
 
 #define SL_OP_SUM_I64(s, g, x) ((s)[g] = (int64_t)((uint64_t)(s)[g] + (uint64_t)(x)))
 #define SL_OP_SUM_F64(s, g, x) ((s)[g] += (x))
-#define SL_OP_MIN_I64(s, g, x)                                                             \
-    do {                                                                                   \
-        const int64_t x_ = (x);                                                            \
-        (s)[g] = x_ < (s)[g] ? x_ : (s)[g];                                                \
+#define SL_OP_MIN_I64(s, g, x)              \
+    do {                                    \
+        const int64_t x_ = (x);             \
+        (s)[g] = x_ < (s)[g] ? x_ : (s)[g]; \
     } while (0)
-#define SL_OP_MAX_I64(s, g, x)                                                             \
-    do {                                                                                   \
-        const int64_t x_ = (x);                                                            \
-        (s)[g] = x_ > (s)[g] ? x_ : (s)[g];                                                \
+#define SL_OP_MAX_I64(s, g, x)              \
+    do {                                    \
+        const int64_t x_ = (x);             \
+        (s)[g] = x_ > (s)[g] ? x_ : (s)[g]; \
     } while (0)
-#define SL_OP_MIN_F64(s, g, x)                                                             \
-    do {                                                                                   \
-        const double x_ = (x);                                                             \
-        if (sl_hashagg_f64_less(x_, (s)[g]))                                               \
-            (s)[g] = x_;                                                                   \
+#define SL_OP_MIN_F64(s, g, x)               \
+    do {                                     \
+        const double x_ = (x);               \
+        if (sl_hashagg_f64_less(x_, (s)[g])) \
+            (s)[g] = x_;                     \
     } while (0)
-#define SL_OP_MAX_F64(s, g, x)                                                             \
-    do {                                                                                   \
-        const double x_ = (x);                                                             \
-        if (sl_hashagg_f64_less((s)[g], x_))                                               \
-            (s)[g] = x_;                                                                   \
+#define SL_OP_MAX_F64(s, g, x)               \
+    do {                                     \
+        const double x_ = (x);               \
+        if (sl_hashagg_f64_less((s)[g], x_)) \
+            (s)[g] = x_;                     \
     } while (0)
 
 SL_HA_UPDATE(sl_ha_sum_i64, int64_t, SL_OP_SUM_I64)
@@ -331,19 +329,19 @@ SL_HA_UPDATE(sl_ha_sum_f64, double, SL_OP_SUM_F64)
 SL_HA_UPDATE(sl_ha_min_f64, double, SL_OP_MIN_F64)
 SL_HA_UPDATE(sl_ha_max_f64, double, SL_OP_MAX_F64)
 
-#define SL_HASHAGG_TABLE(tbl, probe_fn)                                                    \
-    const struct sl_hashagg_kernels tbl = {                                                \
-        .probe = probe_fn,                                                                 \
-        .rehash = sl_ha_rehash,                                                            \
-        .count_star = sl_ha_count_star,                                                    \
-        .count = sl_ha_count,                                                              \
-        .add_u64 = sl_ha_add_u64,                                                          \
-        .sum_i64 = sl_ha_sum_i64,                                                          \
-        .min_i64 = sl_ha_min_i64,                                                          \
-        .max_i64 = sl_ha_max_i64,                                                          \
-        .sum_f64 = sl_ha_sum_f64,                                                          \
-        .min_f64 = sl_ha_min_f64,                                                          \
-        .max_f64 = sl_ha_max_f64,                                                          \
+#define SL_HASHAGG_TABLE(tbl, probe_fn)     \
+    const struct sl_hashagg_kernels tbl = { \
+        .probe = probe_fn,                  \
+        .rehash = sl_ha_rehash,             \
+        .count_star = sl_ha_count_star,     \
+        .count = sl_ha_count,               \
+        .add_u64 = sl_ha_add_u64,           \
+        .sum_i64 = sl_ha_sum_i64,           \
+        .min_i64 = sl_ha_min_i64,           \
+        .max_i64 = sl_ha_max_i64,           \
+        .sum_f64 = sl_ha_sum_f64,           \
+        .min_f64 = sl_ha_min_f64,           \
+        .max_f64 = sl_ha_max_f64,           \
     }
 
 #endif

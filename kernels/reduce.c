@@ -28,23 +28,23 @@ static int64_t sl_reduce_sum_i64_scalar(const int64_t *restrict v, const uint64_
     return (int64_t)sum;
 }
 
-#define SL_REDUCE_MINMAX(name, better)                                                     \
-    static bool name(const int64_t *restrict v, const uint64_t *restrict valid,            \
-                     const sl_sel_t *restrict sel, uint32_t n, int64_t *restrict out)      \
-    {                                                                                      \
-        bool any = false;                                                                  \
-        int64_t best = 0;                                                                  \
-        for (uint32_t i = 0; i < n; i++) {                                                 \
-            uint32_t r = sel ? sel[i] : i;                                                 \
-            if (!sl_valid_get(valid, r))                                                   \
-                continue;                                                                  \
-            if (!any || v[r] better best)                                                  \
-                best = v[r];                                                               \
-            any = true;                                                                    \
-        }                                                                                  \
-        if (any)                                                                           \
-            *out = best;                                                                   \
-        return any;                                                                        \
+#define SL_REDUCE_MINMAX(name, better)                                                \
+    static bool name(const int64_t *restrict v, const uint64_t *restrict valid,       \
+                     const sl_sel_t *restrict sel, uint32_t n, int64_t *restrict out) \
+    {                                                                                 \
+        bool any = false;                                                             \
+        int64_t best = 0;                                                             \
+        for (uint32_t i = 0; i < n; i++) {                                            \
+            uint32_t r = sel ? sel[i] : i;                                            \
+            if (!sl_valid_get(valid, r))                                              \
+                continue;                                                             \
+            if (!any || v[r] better best)                                             \
+                best = v[r];                                                          \
+            any = true;                                                               \
+        }                                                                             \
+        if (any)                                                                      \
+            *out = best;                                                              \
+        return any;                                                                   \
     }
 
 SL_REDUCE_MINMAX(sl_reduce_min_i64_scalar, <)

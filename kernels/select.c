@@ -28,90 +28,89 @@ static inline uint32_t sl_vbit(const uint64_t *valid, uint32_t row)
  * The loop of a filter: for every position, r is its row, and PRED (an expression of r) says
  * whether the row passes. `k` counts the rows written.
  */
-#define SL_SEL_LOOP(PRED)                                                                  \
-    do {                                                                                   \
-        if (!sel) {                                                                        \
-            for (uint32_t i = 0; i < n; i++) {                                             \
-                uint32_t r = i;                                                            \
-                sel_out[k] = r;                                                            \
-                k += (uint32_t)(PRED);                                                     \
-            }                                                                              \
-        } else {                                                                           \
-            for (uint32_t i = 0; i < n; i++) {                                             \
-                uint32_t r = sel[i];                                                       \
-                sel_out[k] = r;                                                            \
-                k += (uint32_t)(PRED);                                                     \
-            }                                                                              \
-        }                                                                                  \
+#define SL_SEL_LOOP(PRED)                      \
+    do {                                       \
+        if (!sel) {                            \
+            for (uint32_t i = 0; i < n; i++) { \
+                uint32_t r = i;                \
+                sel_out[k] = r;                \
+                k += (uint32_t)(PRED);         \
+            }                                  \
+        } else {                               \
+            for (uint32_t i = 0; i < n; i++) { \
+                uint32_t r = sel[i];           \
+                sel_out[k] = r;                \
+                k += (uint32_t)(PRED);         \
+            }                                  \
+        }                                      \
     } while (0)
 
 /* A filter loop over one validity bitmap `valid` (NULL: the fast path). */
-#define SL_SEL_FILTER1(PRED)                                                               \
-    do {                                                                                   \
-        if (!valid)                                                                        \
-            SL_SEL_LOOP(PRED);                                                             \
-        else                                                                               \
-            SL_SEL_LOOP((uint32_t)(PRED) & sl_vbit(valid, r));                             \
+#define SL_SEL_FILTER1(PRED)                                 \
+    do {                                                     \
+        if (!valid)                                          \
+            SL_SEL_LOOP(PRED);                               \
+        else                                                 \
+            SL_SEL_LOOP((uint32_t)(PRED)&sl_vbit(valid, r)); \
     } while (0)
 
 /* A filter loop over two validity bitmaps valid_a, valid_b (either may be NULL). */
-#define SL_SEL_FILTER2(PRED)                                                               \
-    do {                                                                                   \
-        if (!valid_a && !valid_b)                                                          \
-            SL_SEL_LOOP(PRED);                                                             \
-        else if (!valid_b)                                                                 \
-            SL_SEL_LOOP((uint32_t)(PRED) & sl_vbit(valid_a, r));                           \
-        else if (!valid_a)                                                                 \
-            SL_SEL_LOOP((uint32_t)(PRED) & sl_vbit(valid_b, r));                           \
-        else                                                                               \
-            SL_SEL_LOOP((uint32_t)(PRED) & sl_vbit(valid_a, r) & sl_vbit(valid_b, r));     \
+#define SL_SEL_FILTER2(PRED)                                                         \
+    do {                                                                             \
+        if (!valid_a && !valid_b)                                                    \
+            SL_SEL_LOOP(PRED);                                                       \
+        else if (!valid_b)                                                           \
+            SL_SEL_LOOP((uint32_t)(PRED)&sl_vbit(valid_a, r));                       \
+        else if (!valid_a)                                                           \
+            SL_SEL_LOOP((uint32_t)(PRED)&sl_vbit(valid_b, r));                       \
+        else                                                                         \
+            SL_SEL_LOOP((uint32_t)(PRED)&sl_vbit(valid_a, r) & sl_vbit(valid_b, r)); \
     } while (0)
 
 /* One loop per op; X and Y are expressions of r. */
-#define SL_SEL_OPS(FILTER, X, Y)                                                           \
-    do {                                                                                   \
-        switch (op) {                                                                      \
-        case SL_CMP_EQ:                                                                    \
-            FILTER((X) == (Y));                                                            \
-            break;                                                                         \
-        case SL_CMP_NE:                                                                    \
-            FILTER((X) != (Y));                                                            \
-            break;                                                                         \
-        case SL_CMP_LT:                                                                    \
-            FILTER((X) < (Y));                                                             \
-            break;                                                                         \
-        case SL_CMP_LE:                                                                    \
-            FILTER((X) <= (Y));                                                            \
-            break;                                                                         \
-        case SL_CMP_GT:                                                                    \
-            FILTER((X) > (Y));                                                             \
-            break;                                                                         \
-        case SL_CMP_GE:                                                                    \
-            FILTER((X) >= (Y));                                                            \
-            break;                                                                         \
-        default:                                                                           \
-            break;                                                                         \
-        }                                                                                  \
+#define SL_SEL_OPS(FILTER, X, Y) \
+    do {                         \
+        switch (op) {            \
+        case SL_CMP_EQ:          \
+            FILTER((X) == (Y));  \
+            break;               \
+        case SL_CMP_NE:          \
+            FILTER((X) != (Y));  \
+            break;               \
+        case SL_CMP_LT:          \
+            FILTER((X) < (Y));   \
+            break;               \
+        case SL_CMP_LE:          \
+            FILTER((X) <= (Y));  \
+            break;               \
+        case SL_CMP_GT:          \
+            FILTER((X) > (Y));   \
+            break;               \
+        case SL_CMP_GE:          \
+            FILTER((X) >= (Y));  \
+            break;               \
+        default:                 \
+            break;               \
+        }                        \
     } while (0)
 
 /* column op constant and column op column for a fixed-width type */
-#define SL_SEL_DEFINE(NAME, T)                                                             \
-    static uint32_t sl_select_##NAME##_const_scalar(                                       \
-        sl_cmp_op op, const T *restrict v, T c, const uint64_t *restrict valid,            \
-        const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)                                \
-    {                                                                                      \
-        uint32_t k = 0;                                                                    \
-        SL_SEL_OPS(SL_SEL_FILTER1, v[r], c);                                               \
-        return k;                                                                          \
-    }                                                                                      \
-    static uint32_t sl_select_##NAME##_col_scalar(                                         \
-        sl_cmp_op op, const T *restrict a, const T *restrict b,                            \
-        const uint64_t *restrict valid_a, const uint64_t *restrict valid_b,                \
-        const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)                                \
-    {                                                                                      \
-        uint32_t k = 0;                                                                    \
-        SL_SEL_OPS(SL_SEL_FILTER2, a[r], b[r]);                                            \
-        return k;                                                                          \
+#define SL_SEL_DEFINE(NAME, T)                                                                    \
+    static uint32_t sl_select_##NAME##_const_scalar(                                              \
+        sl_cmp_op op, const T *restrict v, T c, const uint64_t *restrict valid,                   \
+        const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)                                       \
+    {                                                                                             \
+        uint32_t k = 0;                                                                           \
+        SL_SEL_OPS(SL_SEL_FILTER1, v[r], c);                                                      \
+        return k;                                                                                 \
+    }                                                                                             \
+    static uint32_t sl_select_##NAME##_col_scalar(                                                \
+        sl_cmp_op op, const T *restrict a, const T *restrict b, const uint64_t *restrict valid_a, \
+        const uint64_t *restrict valid_b, const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)     \
+    {                                                                                             \
+        uint32_t k = 0;                                                                           \
+        SL_SEL_OPS(SL_SEL_FILTER2, a[r], b[r]);                                                   \
+        return k;                                                                                 \
     }
 
 SL_SEL_DEFINE(i32, int32_t)
@@ -149,26 +148,25 @@ static inline bool sl_str_has_prefix(const sl_str *s, const char *prefix, uint32
 }
 
 /* A string predicate with validity tested first (the heap of a NULL row is not followed). */
-#define SL_STR_FILTER1(PRED)                                                               \
-    do {                                                                                   \
-        if (!valid)                                                                        \
-            SL_SEL_LOOP(PRED);                                                             \
-        else                                                                               \
-            SL_SEL_LOOP(sl_vbit(valid, r) && (PRED));                                      \
+#define SL_STR_FILTER1(PRED)                          \
+    do {                                              \
+        if (!valid)                                   \
+            SL_SEL_LOOP(PRED);                        \
+        else                                          \
+            SL_SEL_LOOP(sl_vbit(valid, r) && (PRED)); \
     } while (0)
 
-#define SL_STR_FILTER2(PRED)                                                               \
-    do {                                                                                   \
-        if (!valid_a && !valid_b)                                                          \
-            SL_SEL_LOOP(PRED);                                                             \
-        else                                                                               \
-            SL_SEL_LOOP(sl_valid_get(valid_a, r) && sl_valid_get(valid_b, r) && (PRED));   \
+#define SL_STR_FILTER2(PRED)                                                             \
+    do {                                                                                 \
+        if (!valid_a && !valid_b)                                                        \
+            SL_SEL_LOOP(PRED);                                                           \
+        else                                                                             \
+            SL_SEL_LOOP(sl_valid_get(valid_a, r) && sl_valid_get(valid_b, r) && (PRED)); \
     } while (0)
 
 static uint32_t sl_select_str_const_scalar(sl_cmp_op op, const sl_str *restrict v,
-                                           const sl_str *restrict c,
-                                           const uint64_t *restrict valid, const sl_sel_t *sel,
-                                           uint32_t n, sl_sel_t *sel_out)
+                                           const sl_str *restrict c, const uint64_t *restrict valid,
+                                           const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)
 {
     uint32_t k = 0;
     const uint64_t ch = sl_str_head(c);
@@ -198,8 +196,7 @@ static uint32_t sl_select_str_const_scalar(sl_cmp_op op, const sl_str *restrict 
 }
 
 static uint32_t sl_select_str_col_scalar(sl_cmp_op op, const sl_str *restrict a,
-                                         const sl_str *restrict b,
-                                         const uint64_t *restrict valid_a,
+                                         const sl_str *restrict b, const uint64_t *restrict valid_a,
                                          const uint64_t *restrict valid_b, const sl_sel_t *sel,
                                          uint32_t n, sl_sel_t *sel_out)
 {

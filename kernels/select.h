@@ -120,15 +120,15 @@ struct sl_select_kernels {
     /* ---- selection logic --------------------------------------------------------------- */
     /* a AND b: the rows in both; out has room for min(na, nb) and may be the same array as a
      * (not b). */
-    uint32_t (*sel_and)(const sl_sel_t *a, uint32_t na, const sl_sel_t *restrict b,
-                        uint32_t nb, sl_sel_t *out);
+    uint32_t (*sel_and)(const sl_sel_t *a, uint32_t na, const sl_sel_t *restrict b, uint32_t nb,
+                        sl_sel_t *out);
     /* a OR b: the rows in either, once; out has room for na + nb and overlaps neither. */
     uint32_t (*sel_or)(const sl_sel_t *restrict a, uint32_t na, const sl_sel_t *restrict b,
                        uint32_t nb, sl_sel_t *restrict out);
     /* a AND NOT b: the positions of a (or, with a == NULL, the rows 0 .. na-1) that are not
      * in b; out has room for na and may be the same array as a (not b). */
-    uint32_t (*sel_not)(const sl_sel_t *a, uint32_t na, const sl_sel_t *restrict b,
-                        uint32_t nb, sl_sel_t *out);
+    uint32_t (*sel_not)(const sl_sel_t *a, uint32_t na, const sl_sel_t *restrict b, uint32_t nb,
+                        sl_sel_t *out);
 };
 
 extern const struct sl_select_kernels sl_select_scalar;

@@ -34,18 +34,17 @@
 /* ---- the compress table ------------------------------------------------------------------- */
 
 #define SL_LUT_POP(m)                                                                      \
-    (((m) & 1) + (((m) >> 1) & 1) + (((m) >> 2) & 1) + (((m) >> 3) & 1) + (((m) >> 4) & 1) + \
+    (((m)&1) + (((m) >> 1) & 1) + (((m) >> 2) & 1) + (((m) >> 3) & 1) + (((m) >> 4) & 1) + \
      (((m) >> 5) & 1) + (((m) >> 6) & 1) + (((m) >> 7) & 1))
-#define SL_LUT_LANE(m, j)                                                                  \
+#define SL_LUT_LANE(m, j) \
     ((((m) >> (j)) & 1) ? ((uint64_t)(j) << (8 * SL_LUT_POP((m) & ((1u << (j)) - 1u)))) : 0u)
-#define SL_LUT_ENTRY(m)                                                                    \
-    (SL_LUT_LANE(m, 0) | SL_LUT_LANE(m, 1) | SL_LUT_LANE(m, 2) | SL_LUT_LANE(m, 3) |       \
+#define SL_LUT_ENTRY(m)                                                              \
+    (SL_LUT_LANE(m, 0) | SL_LUT_LANE(m, 1) | SL_LUT_LANE(m, 2) | SL_LUT_LANE(m, 3) | \
      SL_LUT_LANE(m, 4) | SL_LUT_LANE(m, 5) | SL_LUT_LANE(m, 6) | SL_LUT_LANE(m, 7))
-#define SL_LUT_4(m)                                                                        \
-    SL_LUT_ENTRY((m) + 0u), SL_LUT_ENTRY((m) + 1u), SL_LUT_ENTRY((m) + 2u),                \
-        SL_LUT_ENTRY((m) + 3u)
+#define SL_LUT_4(m) \
+    SL_LUT_ENTRY((m) + 0u), SL_LUT_ENTRY((m) + 1u), SL_LUT_ENTRY((m) + 2u), SL_LUT_ENTRY((m) + 3u)
 #define SL_LUT_16(m) SL_LUT_4((m) + 0u), SL_LUT_4((m) + 4u), SL_LUT_4((m) + 8u), SL_LUT_4((m) + 12u)
-#define SL_LUT_64(m)                                                                       \
+#define SL_LUT_64(m) \
     SL_LUT_16((m) + 0u), SL_LUT_16((m) + 16u), SL_LUT_16((m) + 32u), SL_LUT_16((m) + 48u)
 
 static const uint64_t sl_sel_lut[256] = {SL_LUT_64(0u), SL_LUT_64(64u), SL_LUT_64(128u),
@@ -97,28 +96,28 @@ SL_AI const sl_sel_t *sl_tail_sel(const sl_sel_t *sel, uint32_t i, uint32_t n, s
 }
 
 /* k = DRV(op, args...) with op a constant; returns 0 for an unknown op. */
-#define SL_OP_SWITCH(op, DRV, ...)                                                         \
-    switch (op) {                                                                          \
-    case SL_CMP_EQ:                                                                        \
-        k = DRV(SL_CMP_EQ, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_NE:                                                                        \
-        k = DRV(SL_CMP_NE, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_LT:                                                                        \
-        k = DRV(SL_CMP_LT, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_LE:                                                                        \
-        k = DRV(SL_CMP_LE, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_GT:                                                                        \
-        k = DRV(SL_CMP_GT, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_GE:                                                                        \
-        k = DRV(SL_CMP_GE, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    default:                                                                               \
-        return 0;                                                                          \
+#define SL_OP_SWITCH(op, DRV, ...)       \
+    switch (op) {                        \
+    case SL_CMP_EQ:                      \
+        k = DRV(SL_CMP_EQ, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_NE:                      \
+        k = DRV(SL_CMP_NE, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_LT:                      \
+        k = DRV(SL_CMP_LT, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_LE:                      \
+        k = DRV(SL_CMP_LE, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_GT:                      \
+        k = DRV(SL_CMP_GT, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_GE:                      \
+        k = DRV(SL_CMP_GE, __VA_ARGS__); \
+        break;                           \
+    default:                             \
+        return 0;                        \
     }
 
 /* ---- per-type compares: a mask of the lanes where x op y ---------------------------------- */
@@ -238,8 +237,8 @@ SL_AI uint32_t sl_blk_i64(int op, const int64_t *a, const int64_t *b, __m256i cv
 /* Selected rows are loaded one by one: on cores with the Gather Data Sampling mitigation
  * vpgatherdq is slower than scalar loads (measured here: 1.0 G positions/s with gathers,
  * 2.5 G with scalar loads, for int64 through a selection). */
-SL_AI uint32_t sl_blkg_i64(int op, const int64_t *a, const int64_t *b, __m256i cv,
-                           __m256i rows, const sl_sel_t *s)
+SL_AI uint32_t sl_blkg_i64(int op, const int64_t *a, const int64_t *b, __m256i cv, __m256i rows,
+                           const sl_sel_t *s)
 {
     (void)rows;
     __m256i y0 = b ? _mm256_setr_epi64x(b[s[0]], b[s[1]], b[s[2]], b[s[3]]) : cv;
@@ -310,34 +309,34 @@ SL_AI uint32_t sl_blkg_bool(int op, const uint8_t *a, const uint8_t *b, __m128i 
 
 /* ---- the driver: full blocks of 8; returns the count, *done the positions consumed -------- */
 
-#define SL_AVX2_DRIVER(NAME, T, VT)                                                        \
-    SL_AI uint32_t sl_drv_##NAME(int op, const T *a, const T *b, VT cv, const uint64_t *va,  \
+#define SL_AVX2_DRIVER(NAME, T, VT)                                                         \
+    SL_AI uint32_t sl_drv_##NAME(int op, const T *a, const T *b, VT cv, const uint64_t *va, \
                                  const uint64_t *vb, const sl_sel_t *sel, uint32_t n,       \
                                  sl_sel_t *out, uint32_t *done)                             \
-    {                                                                                      \
-        uint32_t i = 0, k = 0;                                                             \
-        if (!sel) {                                                                        \
-            for (; i + 8 <= n; i += 8) {                                                   \
-                uint32_t m = sl_blk_##NAME(op, a, b, cv, i);                               \
-                if (va)                                                                    \
-                    m &= sl_valid8(va, i);                                                 \
-                if (vb)                                                                    \
-                    m &= sl_valid8(vb, i);                                                 \
-                k = sl_emit8_dense(out, k, i, m);                                          \
-            }                                                                              \
-        } else {                                                                           \
-            for (; i + 8 <= n; i += 8) {                                                   \
-                __m256i rows = _mm256_loadu_si256((const __m256i *)(sel + i));             \
-                uint32_t m = sl_blkg_##NAME(op, a, b, cv, rows, sel + i);                  \
-                if (va)                                                                    \
-                    m &= sl_valid8_gather(va, rows);                                       \
-                if (vb)                                                                    \
-                    m &= sl_valid8_gather(vb, rows);                                       \
-                k = sl_emit8_sel(out, k, rows, m);                                         \
-            }                                                                              \
-        }                                                                                  \
-        *done = i;                                                                         \
-        return k;                                                                          \
+    {                                                                                       \
+        uint32_t i = 0, k = 0;                                                              \
+        if (!sel) {                                                                         \
+            for (; i + 8 <= n; i += 8) {                                                    \
+                uint32_t m = sl_blk_##NAME(op, a, b, cv, i);                                \
+                if (va)                                                                     \
+                    m &= sl_valid8(va, i);                                                  \
+                if (vb)                                                                     \
+                    m &= sl_valid8(vb, i);                                                  \
+                k = sl_emit8_dense(out, k, i, m);                                           \
+            }                                                                               \
+        } else {                                                                            \
+            for (; i + 8 <= n; i += 8) {                                                    \
+                __m256i rows = _mm256_loadu_si256((const __m256i *)(sel + i));              \
+                uint32_t m = sl_blkg_##NAME(op, a, b, cv, rows, sel + i);                   \
+                if (va)                                                                     \
+                    m &= sl_valid8_gather(va, rows);                                        \
+                if (vb)                                                                     \
+                    m &= sl_valid8_gather(vb, rows);                                        \
+                k = sl_emit8_sel(out, k, rows, m);                                          \
+            }                                                                               \
+        }                                                                                   \
+        *done = i;                                                                          \
+        return k;                                                                           \
     }
 
 SL_AVX2_DRIVER(i64, int64_t, __m256i)
@@ -346,30 +345,27 @@ SL_AVX2_DRIVER(i32, int32_t, __m256i)
 SL_AVX2_DRIVER(bool, uint8_t, __m128i)
 
 /* The exported kernels: vector loop per op, then the scalar reference on the tail. */
-#define SL_AVX2_KERNELS(NAME, T, CV)                                                       \
-    static uint32_t sl_select_##NAME##_const_avx2(sl_cmp_op op, const T *restrict v, T c,   \
-                                                  const uint64_t *restrict valid,           \
-                                                  const sl_sel_t *sel, uint32_t n,          \
-                                                  sl_sel_t *sel_out)                        \
-    {                                                                                      \
-        uint32_t i = 0, k = 0;                                                             \
-        sl_sel_t tmp[8];                                                                   \
-        SL_OP_SWITCH(op, sl_drv_##NAME, v, NULL, CV, valid, NULL, sel, n, sel_out, &i)     \
-        return k + sl_select_scalar.NAME##_const(op, v, c, valid, sl_tail_sel(sel, i, n, tmp), \
-                                                 n - i, sel_out + k);                      \
-    }                                                                                      \
-    static uint32_t sl_select_##NAME##_col_avx2(                                           \
-        sl_cmp_op op, const T *restrict a, const T *restrict b,                            \
-        const uint64_t *restrict valid_a, const uint64_t *restrict valid_b,                \
-        const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)                                \
-    {                                                                                      \
-        uint32_t i = 0, k = 0;                                                             \
-        sl_sel_t tmp[8];                                                                   \
-        T c = 0;                                                                           \
-        SL_OP_SWITCH(op, sl_drv_##NAME, a, b, CV, valid_a, valid_b, sel, n, sel_out, &i)   \
-        return k + sl_select_scalar.NAME##_col(op, a, b, valid_a, valid_b,                 \
-                                               sl_tail_sel(sel, i, n, tmp), n - i,         \
-                                               sel_out + k);                               \
+#define SL_AVX2_KERNELS(NAME, T, CV)                                                              \
+    static uint32_t sl_select_##NAME##_const_avx2(                                                \
+        sl_cmp_op op, const T *restrict v, T c, const uint64_t *restrict valid,                   \
+        const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)                                       \
+    {                                                                                             \
+        uint32_t i = 0, k = 0;                                                                    \
+        sl_sel_t tmp[8];                                                                          \
+        SL_OP_SWITCH(op, sl_drv_##NAME, v, NULL, CV, valid, NULL, sel, n, sel_out, &i)            \
+        return k + sl_select_scalar.NAME##_const(op, v, c, valid, sl_tail_sel(sel, i, n, tmp),    \
+                                                 n - i, sel_out + k);                             \
+    }                                                                                             \
+    static uint32_t sl_select_##NAME##_col_avx2(                                                  \
+        sl_cmp_op op, const T *restrict a, const T *restrict b, const uint64_t *restrict valid_a, \
+        const uint64_t *restrict valid_b, const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)     \
+    {                                                                                             \
+        uint32_t i = 0, k = 0;                                                                    \
+        sl_sel_t tmp[8];                                                                          \
+        T c = 0;                                                                                  \
+        SL_OP_SWITCH(op, sl_drv_##NAME, a, b, CV, valid_a, valid_b, sel, n, sel_out, &i)          \
+        return k + sl_select_scalar.NAME##_col(op, a, b, valid_a, valid_b,                        \
+                                               sl_tail_sel(sel, i, n, tmp), n - i, sel_out + k);  \
     }
 
 SL_AVX2_KERNELS(i64, int64_t, _mm256_set1_epi64x(c))

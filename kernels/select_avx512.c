@@ -32,8 +32,9 @@
 
 SL_AI __m512i sl_iota16(uint32_t base)
 {
-    return _mm512_add_epi32(_mm512_set1_epi32((int)base),
-                            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    return _mm512_add_epi32(
+        _mm512_set1_epi32((int)base),
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 }
 
 /* Packs the lanes of `rows` selected by m at out + k; returns the new k. */
@@ -68,28 +69,28 @@ SL_AI const sl_sel_t *sl_tail_sel(const sl_sel_t *sel, uint32_t i, uint32_t n, s
 }
 
 /* k = DRV(op, args...) with op a constant; returns 0 for an unknown op. */
-#define SL_OP_SWITCH(op, DRV, ...)                                                         \
-    switch (op) {                                                                          \
-    case SL_CMP_EQ:                                                                        \
-        k = DRV(SL_CMP_EQ, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_NE:                                                                        \
-        k = DRV(SL_CMP_NE, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_LT:                                                                        \
-        k = DRV(SL_CMP_LT, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_LE:                                                                        \
-        k = DRV(SL_CMP_LE, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_GT:                                                                        \
-        k = DRV(SL_CMP_GT, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    case SL_CMP_GE:                                                                        \
-        k = DRV(SL_CMP_GE, __VA_ARGS__);                                                   \
-        break;                                                                             \
-    default:                                                                               \
-        return 0;                                                                          \
+#define SL_OP_SWITCH(op, DRV, ...)       \
+    switch (op) {                        \
+    case SL_CMP_EQ:                      \
+        k = DRV(SL_CMP_EQ, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_NE:                      \
+        k = DRV(SL_CMP_NE, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_LT:                      \
+        k = DRV(SL_CMP_LT, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_LE:                      \
+        k = DRV(SL_CMP_LE, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_GT:                      \
+        k = DRV(SL_CMP_GT, __VA_ARGS__); \
+        break;                           \
+    case SL_CMP_GE:                      \
+        k = DRV(SL_CMP_GE, __VA_ARGS__); \
+        break;                           \
+    default:                             \
+        return 0;                        \
     }
 
 /* ---- per-type compares: a mask of the lanes where x op y ---------------------------------- */
@@ -186,8 +187,8 @@ SL_AI uint32_t sl_blk_i64(int op, const int64_t *a, const int64_t *b, __m512i cv
            sl_cmp8_i64(op, _mm512_loadu_si512(a + i + 8), y1) << 8;
 }
 
-SL_AI uint32_t sl_blkg_i64(int op, const int64_t *a, const int64_t *b, __m512i cv,
-                           __m512i rows, const sl_sel_t *s)
+SL_AI uint32_t sl_blkg_i64(int op, const int64_t *a, const int64_t *b, __m512i cv, __m512i rows,
+                           const sl_sel_t *s)
 {
     (void)s;
     __m256i r0 = _mm512_castsi512_si256(rows), r1 = _mm512_extracti64x4_epi64(rows, 1);
@@ -256,34 +257,34 @@ SL_AI uint32_t sl_blkg_bool(int op, const uint8_t *a, const uint8_t *b, __m128i 
 
 /* ---- the driver: full blocks of 16; returns the count, *done the positions consumed ------- */
 
-#define SL_AVX512_DRIVER(NAME, T, VT)                                                      \
-    SL_AI uint32_t sl_drv_##NAME(int op, const T *a, const T *b, VT cv, const uint64_t *va,  \
+#define SL_AVX512_DRIVER(NAME, T, VT)                                                       \
+    SL_AI uint32_t sl_drv_##NAME(int op, const T *a, const T *b, VT cv, const uint64_t *va, \
                                  const uint64_t *vb, const sl_sel_t *sel, uint32_t n,       \
                                  sl_sel_t *out, uint32_t *done)                             \
-    {                                                                                      \
-        uint32_t i = 0, k = 0;                                                             \
-        if (!sel) {                                                                        \
-            for (; i + 16 <= n; i += 16) {                                                 \
-                uint32_t m = sl_blk_##NAME(op, a, b, cv, i);                               \
-                if (va)                                                                    \
-                    m &= sl_valid16(va, i);                                                \
-                if (vb)                                                                    \
-                    m &= sl_valid16(vb, i);                                                \
-                k = sl_emit16(out, k, sl_iota16(i), m);                                    \
-            }                                                                              \
-        } else {                                                                           \
-            for (; i + 16 <= n; i += 16) {                                                 \
-                __m512i rows = _mm512_loadu_si512(sel + i);                                \
-                uint32_t m = sl_blkg_##NAME(op, a, b, cv, rows, sel + i);                  \
-                if (va)                                                                    \
-                    m &= sl_valid16_gather(va, rows);                                      \
-                if (vb)                                                                    \
-                    m &= sl_valid16_gather(vb, rows);                                      \
-                k = sl_emit16(out, k, rows, m);                                            \
-            }                                                                              \
-        }                                                                                  \
-        *done = i;                                                                         \
-        return k;                                                                          \
+    {                                                                                       \
+        uint32_t i = 0, k = 0;                                                              \
+        if (!sel) {                                                                         \
+            for (; i + 16 <= n; i += 16) {                                                  \
+                uint32_t m = sl_blk_##NAME(op, a, b, cv, i);                                \
+                if (va)                                                                     \
+                    m &= sl_valid16(va, i);                                                 \
+                if (vb)                                                                     \
+                    m &= sl_valid16(vb, i);                                                 \
+                k = sl_emit16(out, k, sl_iota16(i), m);                                     \
+            }                                                                               \
+        } else {                                                                            \
+            for (; i + 16 <= n; i += 16) {                                                  \
+                __m512i rows = _mm512_loadu_si512(sel + i);                                 \
+                uint32_t m = sl_blkg_##NAME(op, a, b, cv, rows, sel + i);                   \
+                if (va)                                                                     \
+                    m &= sl_valid16_gather(va, rows);                                       \
+                if (vb)                                                                     \
+                    m &= sl_valid16_gather(vb, rows);                                       \
+                k = sl_emit16(out, k, rows, m);                                             \
+            }                                                                               \
+        }                                                                                   \
+        *done = i;                                                                          \
+        return k;                                                                           \
     }
 
 SL_AVX512_DRIVER(i64, int64_t, __m512i)
@@ -292,30 +293,27 @@ SL_AVX512_DRIVER(i32, int32_t, __m512i)
 SL_AVX512_DRIVER(bool, uint8_t, __m128i)
 
 /* The exported kernels: vector loop per op, then the scalar reference on the tail. */
-#define SL_AVX512_KERNELS(NAME, T, CV)                                                     \
-    static uint32_t sl_select_##NAME##_const_avx512(sl_cmp_op op, const T *restrict v, T c, \
-                                                    const uint64_t *restrict valid,         \
-                                                    const sl_sel_t *sel, uint32_t n,        \
-                                                    sl_sel_t *sel_out)                      \
-    {                                                                                      \
-        uint32_t i = 0, k = 0;                                                             \
-        sl_sel_t tmp[16];                                                                  \
-        SL_OP_SWITCH(op, sl_drv_##NAME, v, NULL, CV, valid, NULL, sel, n, sel_out, &i)     \
-        return k + sl_select_scalar.NAME##_const(op, v, c, valid, sl_tail_sel(sel, i, n, tmp), \
-                                                 n - i, sel_out + k);                      \
-    }                                                                                      \
-    static uint32_t sl_select_##NAME##_col_avx512(                                         \
-        sl_cmp_op op, const T *restrict a, const T *restrict b,                            \
-        const uint64_t *restrict valid_a, const uint64_t *restrict valid_b,                \
-        const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)                                \
-    {                                                                                      \
-        uint32_t i = 0, k = 0;                                                             \
-        sl_sel_t tmp[16];                                                                  \
-        T c = 0;                                                                           \
-        SL_OP_SWITCH(op, sl_drv_##NAME, a, b, CV, valid_a, valid_b, sel, n, sel_out, &i)   \
-        return k + sl_select_scalar.NAME##_col(op, a, b, valid_a, valid_b,                 \
-                                               sl_tail_sel(sel, i, n, tmp), n - i,         \
-                                               sel_out + k);                               \
+#define SL_AVX512_KERNELS(NAME, T, CV)                                                            \
+    static uint32_t sl_select_##NAME##_const_avx512(                                              \
+        sl_cmp_op op, const T *restrict v, T c, const uint64_t *restrict valid,                   \
+        const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)                                       \
+    {                                                                                             \
+        uint32_t i = 0, k = 0;                                                                    \
+        sl_sel_t tmp[16];                                                                         \
+        SL_OP_SWITCH(op, sl_drv_##NAME, v, NULL, CV, valid, NULL, sel, n, sel_out, &i)            \
+        return k + sl_select_scalar.NAME##_const(op, v, c, valid, sl_tail_sel(sel, i, n, tmp),    \
+                                                 n - i, sel_out + k);                             \
+    }                                                                                             \
+    static uint32_t sl_select_##NAME##_col_avx512(                                                \
+        sl_cmp_op op, const T *restrict a, const T *restrict b, const uint64_t *restrict valid_a, \
+        const uint64_t *restrict valid_b, const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)     \
+    {                                                                                             \
+        uint32_t i = 0, k = 0;                                                                    \
+        sl_sel_t tmp[16];                                                                         \
+        T c = 0;                                                                                  \
+        SL_OP_SWITCH(op, sl_drv_##NAME, a, b, CV, valid_a, valid_b, sel, n, sel_out, &i)          \
+        return k + sl_select_scalar.NAME##_col(op, a, b, valid_a, valid_b,                        \
+                                               sl_tail_sel(sel, i, n, tmp), n - i, sel_out + k);  \
     }
 
 SL_AVX512_KERNELS(i64, int64_t, _mm512_set1_epi64(c))
@@ -414,7 +412,9 @@ SL_AI uint32_t sl_drv_str(int op, const sl_str *v, const sl_str *c, const uint64
     for (; i + 16 <= n; i += 16) {
         const sl_sel_t *s = sel ? sel + i : NULL;
         __m512i rows = sel ? _mm512_loadu_si512(s) : sl_iota16(i);
-        uint32_t ok = !valid ? 0xffffu : sel ? sl_valid16_gather(valid, rows) : sl_valid16(valid, i);
+        uint32_t ok = !valid ? 0xffffu
+                      : sel  ? sl_valid16_gather(valid, rows)
+                             : sl_valid16(valid, i);
         uint32_t eq = sl_str_eq16(v, s, i, cv, whole);
         if (!whole)
             eq = sl_str_verify16(v, s, i, c, eq & ok);
@@ -426,9 +426,8 @@ SL_AI uint32_t sl_drv_str(int op, const sl_str *v, const sl_str *c, const uint64
 }
 
 static uint32_t sl_select_str_const_avx512(sl_cmp_op op, const sl_str *restrict v,
-                                           const sl_str *restrict c,
-                                           const uint64_t *restrict valid, const sl_sel_t *sel,
-                                           uint32_t n, sl_sel_t *sel_out)
+                                           const sl_str *restrict c, const uint64_t *restrict valid,
+                                           const sl_sel_t *sel, uint32_t n, sl_sel_t *sel_out)
 {
     uint32_t i = 0, k = 0;
     sl_sel_t tmp[16];
@@ -451,8 +450,7 @@ static uint32_t sl_select_is_true_avx512(const uint8_t *restrict v, const uint64
 /* ---- reused from the scalar reference (see the top of the file) ---------------------------- */
 
 static uint32_t sl_select_str_col_avx512(sl_cmp_op op, const sl_str *restrict a,
-                                         const sl_str *restrict b,
-                                         const uint64_t *restrict valid_a,
+                                         const sl_str *restrict b, const uint64_t *restrict valid_a,
                                          const uint64_t *restrict valid_b, const sl_sel_t *sel,
                                          uint32_t n, sl_sel_t *sel_out)
 {
@@ -466,8 +464,8 @@ static uint32_t sl_select_str_prefix_avx512(const sl_str *restrict v, const char
     return sl_select_scalar.str_prefix(v, prefix, plen, valid, sel, n, sel_out);
 }
 
-static uint32_t sl_select_sel_and_avx512(const sl_sel_t *a, uint32_t na,
-                                         const sl_sel_t *restrict b, uint32_t nb, sl_sel_t *out)
+static uint32_t sl_select_sel_and_avx512(const sl_sel_t *a, uint32_t na, const sl_sel_t *restrict b,
+                                         uint32_t nb, sl_sel_t *out)
 {
     return sl_select_scalar.sel_and(a, na, b, nb, out);
 }
@@ -479,8 +477,8 @@ static uint32_t sl_select_sel_or_avx512(const sl_sel_t *restrict a, uint32_t na,
     return sl_select_scalar.sel_or(a, na, b, nb, out);
 }
 
-static uint32_t sl_select_sel_not_avx512(const sl_sel_t *a, uint32_t na,
-                                         const sl_sel_t *restrict b, uint32_t nb, sl_sel_t *out)
+static uint32_t sl_select_sel_not_avx512(const sl_sel_t *a, uint32_t na, const sl_sel_t *restrict b,
+                                         uint32_t nb, sl_sel_t *out)
 {
     return sl_select_scalar.sel_not(a, na, b, nb, out);
 }

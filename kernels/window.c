@@ -7,8 +7,8 @@
  */
 #include "kernels/window.h"
 
-static int sl_window_tumble_scalar(int64_t *out, const int64_t *ts, int64_t size,
-                                   int64_t offset, const sl_sel_t *sel, uint32_t n)
+static int sl_window_tumble_scalar(int64_t *out, const int64_t *ts, int64_t size, int64_t offset,
+                                   const sl_sel_t *sel, uint32_t n)
 {
     if (size <= 0)
         return -1;

@@ -49,14 +49,14 @@ static inline bool sl_win_avx2_start4(const struct sl_win_avx2 *w, __m256i t, __
     __m256i biased = _mm256_add_epi64(d, _mm256_set1_epi64x(1ll << SL_WIN_EXACT_BITS));
     if (!_mm256_testz_si256(biased, _mm256_set1_epi64x(-(1ll << (SL_WIN_EXACT_BITS + 1)))))
         return false;
-    __m256d dd = _mm256_sub_pd(
-        _mm256_castsi256_pd(_mm256_add_epi64(d, _mm256_castpd_si256(magic))), magic);
+    __m256d dd =
+        _mm256_sub_pd(_mm256_castsi256_pd(_mm256_add_epi64(d, _mm256_castpd_si256(magic))), magic);
     __m256d q = _mm256_floor_pd(_mm256_mul_pd(dd, w->rcp));
     __m256d r = _mm256_fnmadd_pd(q, w->size, dd);
     r = _mm256_add_pd(r, _mm256_and_pd(_mm256_cmp_pd(r, zero, _CMP_LT_OQ), w->size));
     r = _mm256_sub_pd(r, _mm256_and_pd(_mm256_cmp_pd(r, w->size, _CMP_GE_OQ), w->size));
-    __m256i ri = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(r, magic)),
-                                  _mm256_castpd_si256(magic));
+    __m256i ri =
+        _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(r, magic)), _mm256_castpd_si256(magic));
     *start = _mm256_sub_epi64(t, ri);
     return true;
 }
@@ -70,9 +70,8 @@ static inline __m256i sl_win_avx2_load4(const int64_t *ts, const sl_sel_t *sel, 
 }
 
 /* Starts of the positions i .. i+3 into dst[0..3] (by position). */
-static inline void sl_win_avx2_starts(const struct sl_win_avx2 *w, int64_t *dst,
-                                      const int64_t *ts, const sl_sel_t *sel, uint32_t i,
-                                      int64_t size, int64_t offset)
+static inline void sl_win_avx2_starts(const struct sl_win_avx2 *w, int64_t *dst, const int64_t *ts,
+                                      const sl_sel_t *sel, uint32_t i, int64_t size, int64_t offset)
 {
     __m256i t = sl_win_avx2_load4(ts, sel, i), s;
     if (SL_LIKELY(sl_win_avx2_start4(w, t, &s))) {

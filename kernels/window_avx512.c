@@ -28,19 +28,17 @@ static inline struct sl_win_avx512 sl_win_avx512_setup(int64_t size, int64_t off
 }
 
 /* The window starts of eight timestamps; false when a lane is outside the exact range. */
-static inline bool sl_win_avx512_start8(const struct sl_win_avx512 *w, __m512i t,
-                                        __m512i *start)
+static inline bool sl_win_avx512_start8(const struct sl_win_avx512 *w, __m512i t, __m512i *start)
 {
     __m512i d = _mm512_sub_epi64(t, w->off);
     __m512i biased = _mm512_add_epi64(d, _mm512_set1_epi64(1ll << SL_WIN_EXACT_BITS));
     if (_mm512_test_epi64_mask(biased, _mm512_set1_epi64(-(1ll << (SL_WIN_EXACT_BITS + 1)))))
         return false;
     __m512d dd = _mm512_cvtepi64_pd(d);
-    __m512d q = _mm512_roundscale_pd(_mm512_mul_pd(dd, w->rcp),
-                                     _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512d q =
+        _mm512_roundscale_pd(_mm512_mul_pd(dd, w->rcp), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     __m512d r = _mm512_fnmadd_pd(q, w->size, dd);
-    r = _mm512_mask_add_pd(r, _mm512_cmp_pd_mask(r, _mm512_setzero_pd(), _CMP_LT_OQ), r,
-                           w->size);
+    r = _mm512_mask_add_pd(r, _mm512_cmp_pd_mask(r, _mm512_setzero_pd(), _CMP_LT_OQ), r, w->size);
     r = _mm512_mask_sub_pd(r, _mm512_cmp_pd_mask(r, w->size, _CMP_GE_OQ), r, w->size);
     *start = _mm512_sub_epi64(t, _mm512_cvttpd_epi64(r));
     return true;
@@ -53,8 +51,8 @@ static inline __m512i sl_win_avx512_load8(const int64_t *ts, const sl_sel_t *sel
     return _mm512_loadu_si512(ts + i);
 }
 
-static int sl_window_tumble_avx512(int64_t *out, const int64_t *ts, int64_t size,
-                                   int64_t offset, const sl_sel_t *sel, uint32_t n)
+static int sl_window_tumble_avx512(int64_t *out, const int64_t *ts, int64_t size, int64_t offset,
+                                   const sl_sel_t *sel, uint32_t n)
 {
     if (size <= 0)
         return -1;
@@ -91,8 +89,7 @@ static int64_t sl_window_hop_avx512(uint32_t *restrict out_row, int64_t *restric
     if (size <= 0 || slide <= 0 || size % slide != 0)
         return -1;
     if (slide >= (1ll << SL_WIN_EXACT_BITS))
-        return sl_window_scalar.hop(out_row, out_start, ts, valid, sel, n, size, slide,
-                                    offset);
+        return sl_window_scalar.hop(out_row, out_start, ts, valid, sel, n, size, slide, offset);
     const struct sl_win_avx512 w = sl_win_avx512_setup(slide, offset);
     const int64_t k = size / slide;
     /* j * slide for the eight lanes j = 0..7, and the step to the next eight */

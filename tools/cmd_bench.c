@@ -62,10 +62,10 @@
 #include <unistd.h>
 
 #include "engine/exec/exec.h"
-#include "tools/cmd_bench_hist.h"
 #include "engine/sql/binder.h"
 #include "io/kafka_mock.h"
 #include "kernels/simd.h"
+#include "tools/cmd_bench_hist.h"
 #include "tools/cmd_gen.h"
 
 #if defined(__has_include)
@@ -126,39 +126,41 @@ struct sl_bw {
     const char *query;  /* nexmark: the sink table and INSERT over the view `bid` */
 };
 
-#define SL_Q0                                                                                  \
-    "CREATE TABLE nexmark_q0 (auction BIGINT, bidder BIGINT, price BIGINT,\n"                  \
-    "  `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n"            \
+#define SL_Q0                                                                       \
+    "CREATE TABLE nexmark_q0 (auction BIGINT, bidder BIGINT, price BIGINT,\n"       \
+    "  `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n" \
     "INSERT INTO nexmark_q0 SELECT auction, bidder, price, `dateTime`, extra FROM bid;\n"
-#define SL_Q1                                                                                  \
-    "CREATE TABLE nexmark_q1 (auction BIGINT, bidder BIGINT, price DECIMAL(23, 3),\n"          \
-    "  `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n"            \
-    "INSERT INTO nexmark_q1 SELECT auction, bidder, 0.908 * price AS price, `dateTime`,\n"     \
+#define SL_Q1                                                                              \
+    "CREATE TABLE nexmark_q1 (auction BIGINT, bidder BIGINT, price DECIMAL(23, 3),\n"      \
+    "  `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n"        \
+    "INSERT INTO nexmark_q1 SELECT auction, bidder, 0.908 * price AS price, `dateTime`,\n" \
     "  extra FROM bid;\n"
-#define SL_Q2                                                                                  \
-    "CREATE TABLE nexmark_q2 (auction BIGINT, price BIGINT)\n"                                 \
-    "  WITH ('connector' = 'blackhole');\n"                                                    \
+#define SL_Q2                                                  \
+    "CREATE TABLE nexmark_q2 (auction BIGINT, price BIGINT)\n" \
+    "  WITH ('connector' = 'blackhole');\n"                    \
     "INSERT INTO nexmark_q2 SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0;\n"
-#define SL_QHOP                                                                                \
-    "CREATE TABLE nexmark_hop_count (auction BIGINT, num BIGINT, starttime TIMESTAMP(3),\n"    \
-    "  endtime TIMESTAMP(3)) WITH ('connector' = 'blackhole');\n"                              \
-    "INSERT INTO nexmark_hop_count\n"                                                          \
-    "SELECT auction, count(*) AS num, window_start AS starttime, window_end AS endtime\n"      \
-    "FROM TABLE(HOP(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND,\n"                 \
-    "  INTERVAL '10' SECOND))\n"                                                               \
+#define SL_QHOP                                                                             \
+    "CREATE TABLE nexmark_hop_count (auction BIGINT, num BIGINT, starttime TIMESTAMP(3),\n" \
+    "  endtime TIMESTAMP(3)) WITH ('connector' = 'blackhole');\n"                           \
+    "INSERT INTO nexmark_hop_count\n"                                                       \
+    "SELECT auction, count(*) AS num, window_start AS starttime, window_end AS endtime\n"   \
+    "FROM TABLE(HOP(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND,\n"              \
+    "  INTERVAL '10' SECOND))\n"                                                            \
     "GROUP BY auction, window_start, window_end;\n"
-#define SL_QTUMBLE                                                                             \
-    "CREATE TABLE nexmark_tumble_stats (auction BIGINT, window_start TIMESTAMP(3),\n"          \
-    "  bids BIGINT, total BIGINT, top BIGINT) WITH ('connector' = 'blackhole');\n"             \
-    "INSERT INTO nexmark_tumble_stats\n"                                                       \
-    "SELECT auction, window_start, COUNT(*), SUM(price), MAX(price)\n"                         \
-    "FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))\n"            \
+#define SL_QTUMBLE                                                                    \
+    "CREATE TABLE nexmark_tumble_stats (auction BIGINT, window_start TIMESTAMP(3),\n" \
+    "  bids BIGINT, total BIGINT, top BIGINT) WITH ('connector' = 'blackhole');\n"    \
+    "INSERT INTO nexmark_tumble_stats\n"                                              \
+    "SELECT auction, window_start, COUNT(*), SUM(price), MAX(price)\n"                \
+    "FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))\n"   \
     "GROUP BY auction, window_start, window_end;\n"
 
-#define SL_NX3(q, Q)                                                                           \
-    {"nexmark/" q "/gen", false, SL_BW_GEN, NULL, Q},                                          \
-        {"nexmark/" q "/kafka-json", false, SL_BW_KAFKA, "json", Q},                           \
-        {"nexmark/" q "/kafka-raw", false, SL_BW_KAFKA, "raw", Q}
+#define SL_NX3(q, Q)                                                 \
+    {"nexmark/" q "/gen", false, SL_BW_GEN, NULL, Q},                \
+        {"nexmark/" q "/kafka-json", false, SL_BW_KAFKA, "json", Q}, \
+    {                                                                \
+        "nexmark/" q "/kafka-raw", false, SL_BW_KAFKA, "raw", Q      \
+    }
 
 static const struct sl_bw sl_bw_all[] = {
     SL_NX3("q0", SL_Q0),
@@ -172,31 +174,31 @@ static const struct sl_bw sl_bw_all[] = {
 };
 #define SL_BW_COUNT (sizeof(sl_bw_all) / sizeof(sl_bw_all[0]))
 
-#define SL_NX_COLS                                                                             \
-    "  event_type INT,\n"                                                                      \
-    "  person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR,\n"        \
-    "    city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"              \
-    "  auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,\n"     \
-    "    reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT,\n"      \
-    "    category BIGINT, extra VARCHAR>,\n"                                                   \
-    "  bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,\n"   \
+#define SL_NX_COLS                                                                           \
+    "  event_type INT,\n"                                                                    \
+    "  person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR,\n"      \
+    "    city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"            \
+    "  auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,\n"   \
+    "    reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3), seller BIGINT,\n"    \
+    "    category BIGINT, extra VARCHAR>,\n"                                                 \
+    "  bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,\n" \
     "    `dateTime` TIMESTAMP(3), extra VARCHAR>"
 /* The columns of SL_NX_COLS as the binder exposes them: ROW fields flattened. */
-#define SL_NX_FLAT                                                                             \
-    "  event_type, person.id, person.name, person.emailAddress, person.creditCard,\n"        \
-    "  person.city, person.state, person.`dateTime`, person.extra, auction.id,\n"            \
-    "  auction.itemName, auction.description, auction.initialBid, auction.reserve,\n"        \
+#define SL_NX_FLAT                                                                              \
+    "  event_type, person.id, person.name, person.emailAddress, person.creditCard,\n"           \
+    "  person.city, person.state, person.`dateTime`, person.extra, auction.id,\n"               \
+    "  auction.itemName, auction.description, auction.initialBid, auction.reserve,\n"           \
     "  auction.`dateTime`, auction.expires, auction.seller, auction.category, auction.extra,\n" \
     "  bid.auction, bid.bidder, bid.price, bid.channel, bid.url, bid.`dateTime`, bid.extra"
-#define SL_NX_TIME                                                                             \
-    ",\n  `dateTime` AS CASE WHEN event_type = 0 THEN person.`dateTime`\n"                     \
-    "    WHEN event_type = 1 THEN auction.`dateTime` ELSE bid.`dateTime` END,\n"               \
+#define SL_NX_TIME                                                               \
+    ",\n  `dateTime` AS CASE WHEN event_type = 0 THEN person.`dateTime`\n"       \
+    "    WHEN event_type = 1 THEN auction.`dateTime` ELSE bid.`dateTime` END,\n" \
     "  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND"
-#define SL_NX_BID_VIEW                                                                         \
-    "CREATE VIEW bid AS SELECT bid.auction, bid.bidder, bid.price, bid.channel, bid.url,\n"    \
+#define SL_NX_BID_VIEW                                                                      \
+    "CREATE VIEW bid AS SELECT bid.auction, bid.bidder, bid.price, bid.channel, bid.url,\n" \
     "  `dateTime`, bid.extra FROM nexmark WHERE event_type = 2;\n"
-#define SL_YSB_COLS                                                                            \
-    "  user_id VARCHAR, page_id VARCHAR, ad_id VARCHAR, ad_type VARCHAR,\n"                    \
+#define SL_YSB_COLS                                                         \
+    "  user_id VARCHAR, page_id VARCHAR, ad_id VARCHAR, ad_type VARCHAR,\n" \
     "  event_type VARCHAR, event_time BIGINT, ip_address VARCHAR"
 #define SL_YSB_QUERY                                                                           \
     "CREATE TABLE ysb_counts (campaign_id VARCHAR, window_start TIMESTAMP(3), views BIGINT)\n" \
@@ -237,7 +239,7 @@ struct sl_bench_rep {
     uint64_t rows_in, rows_out, late;
     uint64_t lat_rows, lat_unattributed;
     double p50_us, p99_us, p999_us;
-    uint64_t windows;               /* windows emitted (window delay samples) */
+    uint64_t windows;                  /* windows emitted (window delay samples) */
     double wd50_us, wd99_us, wd999_us; /* window delay after the watermark passed the end */
     /* checkpoints (sl_exec_summary), with --checkpoint-interval */
     uint32_t ck_count, ck_failed;
@@ -345,8 +347,7 @@ static int sl_bench_tmpdir(struct sl_bench_env *e)
     snprintf(e->tmp, sizeof(e->tmp), "%s/sluice-bench-XXXXXX",
              base && *base && strlen(base) < 32 ? base : "/tmp");
     if (!mkdtemp(e->tmp)) {
-        fprintf(stderr, "sluice bench: cannot make a temporary directory: %s\n",
-                strerror(errno));
+        fprintf(stderr, "sluice bench: cannot make a temporary directory: %s\n", strerror(errno));
         e->tmp[0] = 0;
         return -1;
     }
@@ -518,8 +519,8 @@ static void sl_bench_nx_gen_ddl(FILE *f, const struct sl_bench_args *a, bool pac
             "  'events.num' = '%lld',\n"
             "  'sluice.base-time' = '%lld',\n"
             "  'max-emit-speed' = '%s'\n);\n",
-            timed ? SL_NX_TIME : "", (long long)a->rate, (long long)a->rate,
-            (long long)a->events, (long long)SL_BENCH_BASE_TIME, paced ? "false" : "true");
+            timed ? SL_NX_TIME : "", (long long)a->rate, (long long)a->rate, (long long)a->events,
+            (long long)SL_BENCH_BASE_TIME, paced ? "false" : "true");
 }
 
 static uint32_t sl_bench_partitions(const struct sl_bench_args *a, double bytes_per_event)
@@ -543,8 +544,8 @@ static int sl_bench_ysb_files(struct sl_bench_env *e)
     snprintf(camp, sizeof(camp), "%s/campaigns.csv", e->tmp);
     snprintf(num, sizeof(num), "%lld", (long long)e->a->events);
     snprintf(rate, sizeof(rate), "%lld", (long long)e->a->rate);
-    char *argv[] = {"gen", "ysb", "--events", num, "--rate", rate, "--out", ev,
-                    "--campaigns-out", camp, NULL};
+    char *argv[] = {"gen",   "ysb", "--events",        num,  "--rate", rate,
+                    "--out", ev,    "--campaigns-out", camp, NULL};
     if (sl_cmd_gen(10, argv) != 0) {
         fprintf(stderr, "sluice bench: cannot write the YSB events\n");
         return -1;
@@ -613,8 +614,7 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
 {
     const struct sl_bench_args *a = e->a;
     char topic[64];
-    snprintf(topic, sizeof(topic), "%s-%s", w->ysb ? "ysb" : "nexmark",
-             w->format ? w->format : "");
+    snprintf(topic, sizeof(topic), "%s-%s", w->ysb ? "ysb" : "nexmark", w->format ? w->format : "");
     if (w->src == SL_BW_KAFKA && sl_bench_load_topic(e, w, topic))
         return NULL;
     if (w->ysb && sl_bench_ysb_files(e))
@@ -641,15 +641,14 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
                 "  ts AS TO_TIMESTAMP_LTZ(event_time, 3),\n"
                 "  WATERMARK FOR ts AS ts - INTERVAL '1' SECOND\n) WITH (%s);\n"
                 "CREATE TABLE campaigns (ad_id VARCHAR, campaign_id VARCHAR) WITH (\n"
-                "  'connector' = 'filesystem', 'path' = '%s/campaigns.csv', 'format' = 'csv');\n"
-                SL_YSB_QUERY,
+                "  'connector' = 'filesystem', 'path' = '%s/campaigns.csv', 'format' = "
+                "'csv');\n" SL_YSB_QUERY,
                 src, e->tmp);
     } else {
         if (w->src == SL_BW_GEN)
             sl_bench_nx_gen_ddl(f, a, a->paced, true);
         else
-            fprintf(f, "CREATE TABLE nexmark (\n" SL_NX_COLS SL_NX_TIME "\n) WITH (%s);\n",
-                    src);
+            fprintf(f, "CREATE TABLE nexmark (\n" SL_NX_COLS SL_NX_TIME "\n) WITH (%s);\n", src);
         fputs(SL_NX_BID_VIEW, f);
         fputs(w->query, f);
     }
@@ -744,7 +743,7 @@ struct sl_bench_machine {
 #define SL_MEMBW_BYTES (256u << 20)
 
 __attribute__((target("avx2"), noinline)) static uint64_t sl_bench_xor_avx2(const uint64_t *v,
-                                                                             size_t n)
+                                                                            size_t n)
 {
     __attribute__((vector_size(32))) uint64_t acc[8] = {{0}};
     typedef uint64_t v4 __attribute__((vector_size(32)));
@@ -862,18 +861,59 @@ static struct sl_bench_stats sl_bench_stats_of(const double *v, int n)
 }
 
 /* The figures of a repetition, in the order of sl_bench_fig_names. */
-enum { SL_FIG_REAL, SL_FIG_CPU, SL_FIG_IPS, SL_FIG_PERCORE, SL_FIG_CORES, SL_FIG_ROWS_IN,
-       SL_FIG_ROWS_OUT, SL_FIG_LATE, SL_FIG_P50, SL_FIG_P99, SL_FIG_P999, SL_FIG_LAT_ROWS,
-       SL_FIG_LAT_UNATTR, SL_FIG_WINDOWS, SL_FIG_WD50, SL_FIG_WD99, SL_FIG_WD999,
-       SL_FIG_CK_COUNT, SL_FIG_CK_FAILED, SL_FIG_CK_P50, SL_FIG_CK_P99, SL_FIG_CK_MAX,
-       SL_FIG_CK_ALIGN, SL_FIG_CK_STATE, SL_FIG_CK_BYTES, SL_FIG_COUNT };
-static const char *const sl_bench_fig_names[SL_FIG_COUNT] = {
-    "real_time", "cpu_time", "items_per_second", "events_per_second_per_core", "cores",
-    "rows_in", "rows_out", "late_rows", "latency_p50_us", "latency_p99_us",
-    "latency_p999_us", "latency_rows", "latency_unattributed_rows", "windows",
-    "window_delay_p50_us", "window_delay_p99_us", "window_delay_p999_us", "checkpoints",
-    "checkpoints_failed", "checkpoint_p50_ms", "checkpoint_p99_ms", "checkpoint_max_ms",
-    "checkpoint_align_p50_ms", "checkpoint_state_bytes", "checkpoint_bytes"};
+enum {
+    SL_FIG_REAL,
+    SL_FIG_CPU,
+    SL_FIG_IPS,
+    SL_FIG_PERCORE,
+    SL_FIG_CORES,
+    SL_FIG_ROWS_IN,
+    SL_FIG_ROWS_OUT,
+    SL_FIG_LATE,
+    SL_FIG_P50,
+    SL_FIG_P99,
+    SL_FIG_P999,
+    SL_FIG_LAT_ROWS,
+    SL_FIG_LAT_UNATTR,
+    SL_FIG_WINDOWS,
+    SL_FIG_WD50,
+    SL_FIG_WD99,
+    SL_FIG_WD999,
+    SL_FIG_CK_COUNT,
+    SL_FIG_CK_FAILED,
+    SL_FIG_CK_P50,
+    SL_FIG_CK_P99,
+    SL_FIG_CK_MAX,
+    SL_FIG_CK_ALIGN,
+    SL_FIG_CK_STATE,
+    SL_FIG_CK_BYTES,
+    SL_FIG_COUNT
+};
+static const char *const sl_bench_fig_names[SL_FIG_COUNT] = {"real_time",
+                                                             "cpu_time",
+                                                             "items_per_second",
+                                                             "events_per_second_per_core",
+                                                             "cores",
+                                                             "rows_in",
+                                                             "rows_out",
+                                                             "late_rows",
+                                                             "latency_p50_us",
+                                                             "latency_p99_us",
+                                                             "latency_p999_us",
+                                                             "latency_rows",
+                                                             "latency_unattributed_rows",
+                                                             "windows",
+                                                             "window_delay_p50_us",
+                                                             "window_delay_p99_us",
+                                                             "window_delay_p999_us",
+                                                             "checkpoints",
+                                                             "checkpoints_failed",
+                                                             "checkpoint_p50_ms",
+                                                             "checkpoint_p99_ms",
+                                                             "checkpoint_max_ms",
+                                                             "checkpoint_align_p50_ms",
+                                                             "checkpoint_state_bytes",
+                                                             "checkpoint_bytes"};
 
 static void sl_bench_figs(const struct sl_bench_rep *r, double *f)
 {
@@ -912,8 +952,7 @@ static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int 
     char name[256];
     snprintf(name, sizeof(name), "%s%s%s", res->name, agg ? "_" : "", agg ? agg : "");
     sl_bench_json_write_str(f, name);
-    fprintf(f, ",\n      \"family_index\": %d,\n      \"per_family_instance_index\": 0,\n",
-            family);
+    fprintf(f, ",\n      \"family_index\": %d,\n      \"per_family_instance_index\": 0,\n", family);
     fputs("      \"run_name\": ", f);
     sl_bench_json_write_str(f, res->name);
     fprintf(f, ",\n      \"run_type\": \"%s\",\n      \"repetitions\": %d,\n",
@@ -945,8 +984,8 @@ static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int 
 }
 
 static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
-                                const struct sl_bench_machine *m,
-                                const struct sl_bench_result *res, size_t nres)
+                                const struct sl_bench_machine *m, const struct sl_bench_result *res,
+                                size_t nres)
 {
     fputs("{\n  \"context\": {\n    \"date\": ", f);
     sl_bench_json_write_str(f, m->date);
@@ -1028,29 +1067,28 @@ static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
     fputs("\n  ]\n}\n", f);
 }
 
-static void sl_bench_table(FILE *f, const struct sl_bench_args *a,
-                           const struct sl_bench_machine *m, const struct sl_bench_result *res,
-                           size_t nres)
+static void sl_bench_table(FILE *f, const struct sl_bench_args *a, const struct sl_bench_machine *m,
+                           const struct sl_bench_result *res, size_t nres)
 {
-    fprintf(f, "machine: %s, %d CPUs (%d cores), SIMD %s, batch %d rows", m->cpu, m->cpus,
-            m->cores, m->simd, SL_BATCH_CAP);
+    fprintf(f, "machine: %s, %d CPUs (%d cores), SIMD %s, batch %d rows", m->cpu, m->cpus, m->cores,
+            m->simd, SL_BATCH_CAP);
     if (m->membw > 0)
         fprintf(f, ", memory bandwidth %.1f GB/s (streaming read)", m->membw / 1e9);
     fprintf(f, "\nload average %.2f at the start%s\n", m->load[0],
             m->load[0] > 0.5 * m->cpus ? " - the machine is busy: figures are not final" : "");
-    fprintf(f,
-            "runs: %lld events, event rate %lld/s%s, %d workers, %d warm-up + %d measured; ",
+    fprintf(f, "runs: %lld events, event rate %lld/s%s, %d workers, %d warm-up + %d measured; ",
             (long long)a->events, (long long)a->rate,
             a->paced ? " paced in wall time" : " (unpaced: as fast as possible)", a->workers,
             a->warmup, a->reps);
     if (a->checkpoint_ms > 0)
-        fprintf(f, "checkpoints every %lld ms (a fresh state directory per run, file commit "
-                   "store)\n\n",
+        fprintf(f,
+                "checkpoints every %lld ms (a fresh state directory per run, file commit "
+                "store)\n\n",
                 (long long)a->checkpoint_ms);
     else
         fputs("no checkpoints\n\n", f);
-    fprintf(f, "%-32s %10s %10s %10s %7s %10s %5s %9s %9s %9s\n", "benchmark", "events/s",
-            "min", "max", "spread", "per core", "cores", "p50 ms", "p99 ms", "p99.9 ms");
+    fprintf(f, "%-32s %10s %10s %10s %7s %10s %5s %9s %9s %9s\n", "benchmark", "events/s", "min",
+            "max", "spread", "per core", "cores", "p50 ms", "p99 ms", "p99.9 ms");
     char warn[4096] = "";
     size_t wn = 0;
     for (size_t i = 0; i < nres; i++) {
@@ -1093,8 +1131,9 @@ static void sl_bench_table(FILE *f, const struct sl_bench_args *a,
                 win = false;
         }
         if (win)
-            fprintf(f, "%-32s window delay after the watermark passed the end: p50 %.3f ms, "
-                       "p99 %.3f ms, p99.9 %.3f ms (%llu windows)\n",
+            fprintf(f,
+                    "%-32s window delay after the watermark passed the end: p50 %.3f ms, "
+                    "p99 %.3f ms, p99.9 %.3f ms (%llu windows)\n",
                     "", sl_bench_stats_of(wd50, r->nreps).median / 1e3,
                     sl_bench_stats_of(wd99, r->nreps).median / 1e3,
                     sl_bench_stats_of(wd999, r->nreps).median / 1e3,
@@ -1117,9 +1156,8 @@ static void sl_bench_table(FILE *f, const struct sl_bench_args *a,
                     "", med[0], med[1], med[2], med[3], med[4], med[5], med[6], med[7]);
         }
         if (r->instructions >= 0 && r->nreps)
-            fprintf(f, "%-32s %.0f instructions, %.1f per event (%s)\n", "",
-                    r->instructions, r->instructions / (double)r->reps[0].rows_in,
-                    r->instr_tool);
+            fprintf(f, "%-32s %.0f instructions, %.1f per event (%s)\n", "", r->instructions,
+                    r->instructions / (double)r->reps[0].rows_in, r->instr_tool);
         if (spread > 0.10 && r->nreps > 1 && wn < sizeof(warn) - 256)
             wn += (size_t)snprintf(warn + wn, sizeof(warn) - wn,
                                    "WARNING: %s: max - min is %.0f%% of the median over %d runs: "
@@ -1199,10 +1237,9 @@ static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
             }
             continue;
         }
-        static const char *const flags[] = {"--paced", "--instructions", "--no-membw",
-                                            "--no-pin", "--quiet", "--child"};
-        bool *const fv[] = {&a->paced, &a->instructions, &a->membw,
-                            &a->pin, &a->quiet, &a->child};
+        static const char *const flags[] = {"--paced",  "--instructions", "--no-membw",
+                                            "--no-pin", "--quiet",        "--child"};
+        bool *const fv[] = {&a->paced, &a->instructions, &a->membw, &a->pin, &a->quiet, &a->child};
         bool done = false;
         for (int k = 0; k < 6; k++)
             if (!strcmp(arg, flags[k])) {
@@ -1214,9 +1251,9 @@ static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
         const char *eq = strchr(arg, '=');
         size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
         const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-        static const char *const valued[] = {"--events", "--rate", "--workers",
-                                             "--checkpoint-interval", "--warmup", "--reps",
-                                             "--json", "--set"};
+        static const char *const valued[] = {
+            "--events", "--rate", "--workers", "--checkpoint-interval",
+            "--warmup", "--reps", "--json",    "--set"};
         int which = -1;
         for (int k = 0; k < 8; k++)
             if (strlen(valued[k]) == nlen && !strncmp(arg, valued[k], nlen))
@@ -1341,19 +1378,16 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
         }
     }
     bool lat_meaningful = w && w->src == SL_BW_GEN && a->paced;
-    r->label = lat_meaningful ? "latency at the paced offered load"
-               : w && w->src == SL_BW_GEN
-                   ? "unpaced: latency under saturation"
-                   : "pre-loaded input: latency under saturation";
+    r->label = lat_meaningful             ? "latency at the paced offered load"
+               : w && w->src == SL_BW_GEN ? "unpaced: latency under saturation"
+                                          : "pre-loaded input: latency under saturation";
     for (int k = 0; k < a->warmup + a->reps; k++) {
         struct sl_bench_rep rep;
         bool measured = k >= a->warmup;
-        if (sl_bench_exec(e, in, nin, w ? NULL : a->params, w ? 0 : a->nparams, &rep,
-                          a->workers))
+        if (sl_bench_exec(e, in, nin, w ? NULL : a->params, w ? 0 : a->nparams, &rep, a->workers))
             goto out;
         if (w && rep.rows_in != (uint64_t)a->events) {
-            fprintf(stderr,
-                    "sluice bench: %s read %llu of %lld events%s\n", w->name,
+            fprintf(stderr, "sluice bench: %s read %llu of %lld events%s\n", w->name,
                     (unsigned long long)rep.rows_in, (long long)a->events,
                     w->src == SL_BW_KAFKA ? " (the mock broker keeps about 5 MiB per "
                                             "partition and drops the oldest beyond)"
@@ -1364,8 +1398,8 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
             r->reps[r->nreps++] = rep;
         if (!a->quiet && !a->child)
             fprintf(stderr, "sluice bench: %s %s %d: %.3f s, %.3f M events/s\n", r->name,
-                    measured ? "run" : "warm-up", measured ? k - a->warmup + 1 : k + 1,
-                    rep.wall, rep.wall > 0 ? (double)rep.rows_in / rep.wall / 1e6 : 0.0);
+                    measured ? "run" : "warm-up", measured ? k - a->warmup + 1 : k + 1, rep.wall,
+                    rep.wall > 0 ? (double)rep.rows_in / rep.wall / 1e6 : 0.0);
     }
     rc = 0;
 out:

@@ -24,12 +24,12 @@ int sl_cmd_bench(int argc, char **argv);
 
 /* Verdicts of the compare step. */
 enum sl_bench_verdict {
-    SL_BV_SAME,        /* the change is within the threshold */
-    SL_BV_NOISE,       /* beyond the threshold but not beyond the runs' spread */
-    SL_BV_FASTER,      /* an improvement beyond threshold and spread */
-    SL_BV_REGRESSION,  /* slower beyond threshold and spread: fails the gate */
-    SL_BV_MISSING,     /* in BASE, not in NEW: fails the gate */
-    SL_BV_NEW,         /* in NEW only */
+    SL_BV_SAME,       /* the change is within the threshold */
+    SL_BV_NOISE,      /* beyond the threshold but not beyond the runs' spread */
+    SL_BV_FASTER,     /* an improvement beyond threshold and spread */
+    SL_BV_REGRESSION, /* slower beyond threshold and spread: fails the gate */
+    SL_BV_MISSING,    /* in BASE, not in NEW: fails the gate */
+    SL_BV_NEW,        /* in NEW only */
 };
 
 /*

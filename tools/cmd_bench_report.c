@@ -19,7 +19,8 @@
 
 #include "tools/cmd_bench.h"
 
-/* ---- format check ----------------------------------------------------------------------------- */
+/* ---- format check -----------------------------------------------------------------------------
+ */
 
 static double sl_unit_to_ms(const char *u)
 {
@@ -55,8 +56,7 @@ int sl_bench_validate(const struct sl_bench_json *doc, struct sl_error *err)
             if (!sl_bench_json_str(b, strs[k]))
                 return sl_error_set(err, SL_EPARSE, "benchmarks[%zu] has no string \"%s\"", i,
                                     strs[k]);
-        static const char *const nums[] = {"repetitions", "iterations", "real_time",
-                                           "cpu_time"};
+        static const char *const nums[] = {"repetitions", "iterations", "real_time", "cpu_time"};
         for (int k = 0; k < 4; k++) {
             const struct sl_bench_json *v = sl_bench_json_get(b, nums[k]);
             if (!v || v->kind != SL_BJ_NUMBER || !isfinite(v->num) || v->num < 0)
@@ -64,14 +64,16 @@ int sl_bench_validate(const struct sl_bench_json *doc, struct sl_error *err)
                                     nums[k]);
         }
         if (!sl_unit_to_ms(sl_bench_json_str(b, "time_unit")))
-            return sl_error_set(err, SL_EPARSE, "benchmarks[%zu]: time_unit '%s' is not ns, "
-                                                "us, ms or s",
+            return sl_error_set(err, SL_EPARSE,
+                                "benchmarks[%zu]: time_unit '%s' is not ns, "
+                                "us, ms or s",
                                 i, sl_bench_json_str(b, "time_unit"));
         const char *rt = sl_bench_json_str(b, "run_type");
         if (!strcmp(rt, "aggregate")) {
             if (!sl_bench_json_str(b, "aggregate_name"))
-                return sl_error_set(err, SL_EPARSE, "benchmarks[%zu]: an aggregate without "
-                                                    "\"aggregate_name\"",
+                return sl_error_set(err, SL_EPARSE,
+                                    "benchmarks[%zu]: an aggregate without "
+                                    "\"aggregate_name\"",
                                     i);
         } else if (strcmp(rt, "iteration") != 0) {
             return sl_error_set(err, SL_EPARSE, "benchmarks[%zu]: run_type '%s'", i, rt);
@@ -80,7 +82,8 @@ int sl_bench_validate(const struct sl_bench_json *doc, struct sl_error *err)
     return 0;
 }
 
-/* ---- Mann-Whitney U ---------------------------------------------------------------------------- */
+/* ---- Mann-Whitney U ----------------------------------------------------------------------------
+ */
 
 /* The number of arrangements of na + nb items (no ties) whose U is <= u, over all
  * C(na + nb, na): by the recurrence N(m, n, u) = N(m - 1, n, u - n) + N(m, n - 1, u). */
@@ -166,8 +169,8 @@ double sl_bench_mann_whitney_p(const double *a, size_t na, const double *b, size
             tie += (double)t * (double)t * (double)t - (double)t;
     }
     free(all);
-    double var = (double)na * (double)nb / 12 *
-                 ((double)(n + 1) - tie / ((double)n * (double)(n - 1)));
+    double var =
+        (double)na * (double)nb / 12 * ((double)(n + 1) - tie / ((double)n * (double)(n - 1)));
     if (var <= 0)
         return 1;
     double z = (fabs(u - mean) - 0.5) / sqrt(var);
@@ -177,7 +180,8 @@ double sl_bench_mann_whitney_p(const double *a, size_t na, const double *b, size
     return p > 1 ? 1 : p;
 }
 
-/* ---- samples of a result file ------------------------------------------------------------------ */
+/* ---- samples of a result file ------------------------------------------------------------------
+ */
 
 struct sl_bench_series {
     char *name;
@@ -260,8 +264,8 @@ static int sl_bench_file_load(const char *path, struct sl_bench_file *f, struct 
             sl_bench_json_free(doc);
             return sl_error_set(err, SL_ENOMEM, "out of memory");
         }
-        double t = sl_bench_json_num(b, "real_time", 0) *
-                   sl_unit_to_ms(sl_bench_json_str(b, "time_unit"));
+        double t =
+            sl_bench_json_num(b, "real_time", 0) * sl_unit_to_ms(sl_bench_json_str(b, "time_unit"));
         const char *agg = sl_bench_json_str(b, "aggregate_name");
         if (!strcmp(sl_bench_json_str(b, "run_type"), "iteration")) {
             if (s->n < 64)
@@ -289,10 +293,11 @@ static int sl_bench_file_load(const char *path, struct sl_bench_file *f, struct 
     return 0;
 }
 
-/* ---- compare ------------------------------------------------------------------------------------ */
+/* ---- compare ------------------------------------------------------------------------------------
+ */
 
-static const char *const sl_verdict_names[] = {"same", "noise", "faster", "REGRESSION",
-                                               "MISSING", "new"};
+static const char *const sl_verdict_names[] = {"same",       "noise",   "faster",
+                                               "REGRESSION", "MISSING", "new"};
 
 int sl_bench_compare_files(const char *base, const char *newer, double threshold_pct, FILE *out,
                            struct sl_error *err)
@@ -305,8 +310,8 @@ int sl_bench_compare_files(const char *base, const char *newer, double threshold
         return 2;
     }
     int status = 0;
-    fprintf(out, "%-30s %12s %12s %8s %7s  %s\n", "benchmark", "base ms", "new ms", "change",
-            "p", "verdict");
+    fprintf(out, "%-30s %12s %12s %8s %7s  %s\n", "benchmark", "base ms", "new ms", "change", "p",
+            "verdict");
     for (size_t i = 0; i < fb.n; i++) {
         const struct sl_bench_series *b = &fb.s[i];
         const struct sl_bench_series *n = NULL;
@@ -373,7 +378,8 @@ int sl_bench_compare_files(const char *base, const char *newer, double threshold
     return status;
 }
 
-/* ---- plot --------------------------------------------------------------------------------------- */
+/* ---- plot ---------------------------------------------------------------------------------------
+ */
 
 static const char *const sl_colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
@@ -403,9 +409,9 @@ static double sl_nice(double v)
 }
 
 /* One panel: y(value of series s in file r) for every benchmark; `latency` picks p99. */
-static void sl_svg_panel(FILE *f, const struct sl_bench_file *files, size_t nf,
-                         char *const *names, size_t nnames, bool latency, double y0,
-                         const char *title, const char *unit, double scale)
+static void sl_svg_panel(FILE *f, const struct sl_bench_file *files, size_t nf, char *const *names,
+                         size_t nnames, bool latency, double y0, const char *title,
+                         const char *unit, double scale)
 {
     const double x0 = 80, w = 640, h = 260;
     double ymax = 0;
@@ -419,8 +425,9 @@ static void sl_svg_panel(FILE *f, const struct sl_bench_file *files, size_t nf,
     fprintf(f, "<text x=\"%g\" y=\"%g\" font-size=\"15\" font-weight=\"bold\">", x0, y0 - 12);
     sl_svg_text(f, title);
     fputs("</text>\n", f);
-    fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
-               "stroke=\"#444\"/>\n",
+    fprintf(f,
+            "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
+            "stroke=\"#444\"/>\n",
             x0, y0, w, h);
     for (int t = 0; t <= 5; t++) {
         double y = y0 + h - h * t / 5;
@@ -429,8 +436,9 @@ static void sl_svg_panel(FILE *f, const struct sl_bench_file *files, size_t nf,
         fprintf(f, "<text x=\"%g\" y=\"%g\" font-size=\"11\" text-anchor=\"end\">%g</text>\n",
                 x0 - 6, y + 4, ymax * t / 5);
     }
-    fprintf(f, "<text x=\"%g\" y=\"%g\" font-size=\"11\" transform=\"rotate(-90 %g %g)\" "
-               "text-anchor=\"middle\">%s</text>\n",
+    fprintf(f,
+            "<text x=\"%g\" y=\"%g\" font-size=\"11\" transform=\"rotate(-90 %g %g)\" "
+            "text-anchor=\"middle\">%s</text>\n",
             x0 - 55, y0 + h / 2, x0 - 55, y0 + h / 2, unit);
     for (size_t r = 0; r < nf; r++) {
         double x = nf > 1 ? x0 + w * (double)r / (double)(nf - 1) : x0 + w / 2;
@@ -504,10 +512,11 @@ int sl_bench_plot_files(const char *const *paths, size_t n, const char *out_path
     if (!rc) {
         double legend_h = 18.0 * (double)nnames;
         double height = 60 + 300 + (any_lat ? 320 : 0) + 40 + legend_h;
-        fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%g\" "
-                   "font-family=\"sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" "
-                   "fill=\"white\"/>\n",
+        fprintf(f,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"%g\" "
+                "font-family=\"sans-serif\">\n<rect width=\"100%%\" height=\"100%%\" "
+                "fill=\"white\"/>\n",
                 height);
         sl_svg_panel(f, files, n, names, nnames, false, 40,
                      "sluice bench: throughput (median over repetitions) per result file",
@@ -518,8 +527,9 @@ int sl_bench_plot_files(const char *const *paths, size_t n, const char *out_path
                          "latency p99 (median over repetitions)", "ms", 1e-3);
             y += 320;
         }
-        fprintf(f, "<text x=\"80\" y=\"%g\" font-size=\"11\">x: result files in the order "
-                   "given (1 = ",
+        fprintf(f,
+                "<text x=\"80\" y=\"%g\" font-size=\"11\">x: result files in the order "
+                "given (1 = ",
                 y + 8);
         sl_svg_text(f, paths[0]);
         fputs(")</text>\n", f);

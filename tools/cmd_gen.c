@@ -8,8 +8,9 @@
  * bytes are exactly what sluice's decoders read. A chunk then goes to the file through a
  * 1 MiB buffer, or to Kafka through the idempotent sink (io/kafka_sink.h), which is flushed
  * at the end: every record acknowledged, or an error. Every failure to write (a full disk, a
- * closed pipe, a delivery error) ends the run with status 1 and names the file or topic. Progress goes to stderr once a second, only when stderr is a
- * terminal, so that scripts and pipes see nothing but errors.
+ * closed pipe, a delivery error) ends the run with status 1 and names the file or topic. Progress
+ * goes to stderr once a second, only when stderr is a terminal, so that scripts and pipes see
+ * nothing but errors.
  */
 #include "tools/cmd_gen.h"
 
@@ -100,8 +101,8 @@ static int sl_gen_parse_i64(const char *flag, const char *v, int64_t min, int64_
     errno = 0;
     long long x = strtoll(v, &end, 10);
     if (!*v || *end || errno == ERANGE || x < min) {
-        fprintf(stderr, "sluice gen: %s needs an integer >= %lld, not '%s'\n", flag,
-                (long long)min, v);
+        fprintf(stderr, "sluice gen: %s needs an integer >= %lld, not '%s'\n", flag, (long long)min,
+                v);
         return -1;
     }
     *out = x;
@@ -159,10 +160,9 @@ static int sl_gen_parse(int argc, char **argv, struct sl_gen_args *a)
         }
         memcpy(name, arg, nlen);
         name[nlen] = '\0';
-        static const char *const valued[] = {"--events", "--rate",     "--seed",
-                                             "--format", "--out",      "--start",
-                                             "--base-time", "--set",   "--campaigns-out",
-                                             "--topic",  "--brokers",  "--property"};
+        static const char *const valued[] = {
+            "--events",    "--rate", "--seed",          "--format", "--out",     "--start",
+            "--base-time", "--set",  "--campaigns-out", "--topic",  "--brokers", "--property"};
         bool known = false;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
             known |= strcmp(name, valued[k]) == 0;
@@ -200,8 +200,7 @@ static int sl_gen_parse(int argc, char **argv, struct sl_gen_args *a)
             } else if (strcmp(val, "raw") == 0) {
                 a->format = SL_GEN_RAW;
             } else {
-                fprintf(stderr, "sluice gen: format '%s' is not supported (json, csv, raw)\n",
-                        val);
+                fprintf(stderr, "sluice gen: format '%s' is not supported (json, csv, raw)\n", val);
                 return 2;
             }
         } else if (strcmp(name, "--topic") == 0) {
@@ -303,9 +302,9 @@ static void sl_gen_progress(struct sl_gen_progress *p, int64_t done, bool last)
         return;
     p->next = now + 1.0;
     double rate = done / (now - p->t0 > 1e-9 ? now - p->t0 : 1e-9);
-    fprintf(stderr, "\rsluice gen: %lld / %lld events (%.0f%%), %.2f M events/s%s",
-            (long long)done, (long long)p->total, p->total ? 100.0 * done / p->total : 100.0,
-            rate / 1e6, last ? "\n" : "");
+    fprintf(stderr, "\rsluice gen: %lld / %lld events (%.0f%%), %.2f M events/s%s", (long long)done,
+            (long long)p->total, p->total ? 100.0 * done / p->total : 100.0, rate / 1e6,
+            last ? "\n" : "");
 }
 
 /* ---- records: a chunk of events at a time ---------------------------------------------- */
@@ -431,8 +430,8 @@ static void sl_gen_src_free(struct sl_gen_src *g)
 
 struct sl_gen_dest {
     struct sl_gen_out file;
-    bool raw_framing;              /* files: 4-byte length before each record, else '\n' after */
-    struct sl_kafka_sink *kafka;   /* with --topic */
+    bool raw_framing;            /* files: 4-byte length before each record, else '\n' after */
+    struct sl_kafka_sink *kafka; /* with --topic */
     const char *topic;
     struct sl_record recs[SL_GEN_CHUNK];
 };

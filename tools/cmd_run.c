@@ -342,8 +342,10 @@ int sl_cmd_run(int argc, char **argv)
         fprintf(stderr,
                 "sluice run: %s needs a place for the checkpoints: give --state-dir DIR (or "
                 "SET 'execution.checkpointing.dir' in the SQL)\n",
-                a.job ? "--job" : a.zk ? "--zk" : a.restart ? "--restart"
-                                                            : "--checkpoint-interval");
+                a.job       ? "--job"
+                : a.zk      ? "--zk"
+                : a.restart ? "--restart"
+                            : "--checkpoint-interval");
         status = 2;
         goto out;
     }
@@ -390,8 +392,9 @@ int sl_cmd_run(int argc, char **argv)
         if ((v = sl_job_setting(job, "high-availability.zookeeper.client.session-timeout"))) {
             int64_t ms = sl_setting_duration_ms(v);
             if (ms < 400 || ms > 40000) {
-                fprintf(stderr, "sluice run: SET 'high-availability.zookeeper.client."
-                                "session-timeout' = '%s': a duration from 400 ms to 40 s\n",
+                fprintf(stderr,
+                        "sluice run: SET 'high-availability.zookeeper.client."
+                        "session-timeout' = '%s': a duration from 400 ms to 40 s\n",
                         v);
                 status = 2;
                 goto out;
@@ -401,8 +404,9 @@ int sl_cmd_run(int argc, char **argv)
         if ((v = sl_job_setting(job, "high-availability.zookeeper.client.connection-timeout"))) {
             int64_t ms = sl_setting_duration_ms(v);
             if (ms < 100 || ms > 600000) {
-                fprintf(stderr, "sluice run: SET 'high-availability.zookeeper.client."
-                                "connection-timeout' = '%s': a duration from 100 ms to 10 min\n",
+                fprintf(stderr,
+                        "sluice run: SET 'high-availability.zookeeper.client."
+                        "connection-timeout' = '%s': a duration from 100 ms to 10 min\n",
                         v);
                 status = 2;
                 goto out;
@@ -433,9 +437,10 @@ int sl_cmd_run(int argc, char **argv)
             goto out;
         }
         if (opts.ckpt)
-            fprintf(stderr, "sluice run: job '%s': what was committed stays in %s/%s; once the "
-                            "cause is fixed, the same command resumes from the last committed "
-                            "epoch\n",
+            fprintf(stderr,
+                    "sluice run: job '%s': what was committed stays in %s/%s; once the "
+                    "cause is fixed, the same command resumes from the last committed "
+                    "epoch\n",
                     ck.job, ck.state_dir, ck.job);
         goto out;
     }
@@ -460,10 +465,10 @@ int sl_cmd_run(int argc, char **argv)
                     "sluice run: checkpoints: %s, committed %u (last %llu, "
                     "%u failed), duration p50 %.1f ms p99 %.1f ms max %.1f ms, last state %llu "
                     "B (%llu B written), restore %.1f ms\n",
-                    from, sum.checkpoints,
-                    (unsigned long long)sum.last_epoch, sum.checkpoints_failed, sum.ckpt_p50_ms,
-                    sum.ckpt_p99_ms, sum.ckpt_max_ms, (unsigned long long)sum.ckpt_state_bytes,
-                    (unsigned long long)sum.ckpt_bytes, sum.restore_ms);
+                    from, sum.checkpoints, (unsigned long long)sum.last_epoch,
+                    sum.checkpoints_failed, sum.ckpt_p50_ms, sum.ckpt_p99_ms, sum.ckpt_max_ms,
+                    (unsigned long long)sum.ckpt_state_bytes, (unsigned long long)sum.ckpt_bytes,
+                    sum.restore_ms);
     }
     status = 0;
 out:

@@ -15,8 +15,8 @@
 
 #include "kernels/simd.h"
 #include "tools/cmd_bench.h"
-#include "tools/cmd_kafka_mock.h"
 #include "tools/cmd_gen.h"
+#include "tools/cmd_kafka_mock.h"
 #include "tools/cmd_run.h"
 
 /* libzookeeper-mt 3.8.0 does not free the completion entries of a request that is lost with

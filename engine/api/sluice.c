@@ -198,8 +198,7 @@ static int sl_api_bool(sluice_job *job, const char *key, const char *value, bool
         *out = false;
         return 0;
     }
-    return sl_api_fail(job, SLUICE_EINVAL, "option '%s': 'true' or 'false', not '%s'", key,
-                       value);
+    return sl_api_fail(job, SLUICE_EINVAL, "option '%s': 'true' or 'false', not '%s'", key, value);
 }
 
 static int sl_api_str(sluice_job *job, char **slot, const char *value)
@@ -250,8 +249,7 @@ int sluice_job_set_option(sluice_job *job, const char *key, const char *value)
     }
     if (!strncmp(key, "property.", 9) && key[9]) {
         if (job->nprops == SL_API_MAX_PROPS)
-            return sl_api_fail(job, SLUICE_EINVAL, "at most %d Kafka properties",
-                               SL_API_MAX_PROPS);
+            return sl_api_fail(job, SLUICE_EINVAL, "at most %d Kafka properties", SL_API_MAX_PROPS);
         size_t n = strlen(key + 9) + strlen(value) + 2;
         char *kv = malloc(n);
         if (!kv)

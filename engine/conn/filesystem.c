@@ -107,9 +107,9 @@
 
 #include "engine/conn/conn_impl.h"
 #include "engine/conn/registry.h"
-#include "io/csv.h"
 #include "engine/core/durable.h"
 #include "engine/core/fault.h"
+#include "io/csv.h"
 
 /* ---- source -------------------------------------------------------------------------------- */
 
@@ -135,14 +135,14 @@ struct fs_worker {
     bool open;              /* range `next` is begun: pos, end and flen hold */
     int fd;                 /* file fd_file, kept open from one range of it to the next */
     uint32_t fd_file;
-    uint64_t pos;      /* file offset of the next record (always a record start) */
-    uint64_t end;      /* the range's end: records starting before it are the range's */
-    uint64_t flen;     /* the file's size when the source was opened */
-    uint64_t endsync;  /* csv: the quote state at `end` once a scan passed it, else FS_UNKNOWN */
-    char *buf;         /* file bytes [boff, boff + blen); cap bytes allocated (0: none yet) */
+    uint64_t pos;     /* file offset of the next record (always a record start) */
+    uint64_t end;     /* the range's end: records starting before it are the range's */
+    uint64_t flen;    /* the file's size when the source was opened */
+    uint64_t endsync; /* csv: the quote state at `end` once a scan passed it, else FS_UNKNOWN */
+    char *buf;        /* file bytes [boff, boff + blen); cap bytes allocated (0: none yet) */
     size_t cap, blen;
     uint64_t boff;
-    char pad[64];      /* workers' structs are written on every poll: no shared cache line */
+    char pad[64]; /* workers' structs are written on every poll: no shared cache line */
 };
 
 struct fs_source {
@@ -150,11 +150,11 @@ struct fs_source {
     int nworkers;
     uint32_t nfiles;
     char **files;
-    uint64_t *sizes; /* each file's size when the source was opened */
-    size_t name_off; /* files[i] + name_off is the name under 'path' (checkpoint state) */
-    char *path;      /* the 'path' option (errors) */
-    uint64_t split_size;  /* 'sluice.split-size' */
-    size_t read_buffer;   /* 'sluice.read-buffer' */
+    uint64_t *sizes;     /* each file's size when the source was opened */
+    size_t name_off;     /* files[i] + name_off is the name under 'path' (checkpoint state) */
+    char *path;          /* the 'path' option (errors) */
+    uint64_t split_size; /* 'sluice.split-size' */
+    size_t read_buffer;  /* 'sluice.read-buffer' */
     uint32_t nranges;
     struct fs_range *ranges; /* every file's ranges, in file order then offset order */
     /* Facts about the ranges that workers share (FS_UNKNOWN until one worked it out; a
@@ -379,8 +379,8 @@ static int fs_read_more(struct fs_source *src, struct fs_worker *w, uint64_t fro
         int fault = sl_fault_hit("fs_source.read");
         if (fault == SL_FAULT_SHORT && want > 1)
             want /= 2;
-        ssize_t k = fault < 0 ? (errno = -fault, -1)
-                              : pread(w->fd, w->buf + w->blen, want, (off_t)at);
+        ssize_t k =
+            fault < 0 ? (errno = -fault, -1) : pread(w->fd, w->buf + w->blen, want, (off_t)at);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
@@ -414,8 +414,8 @@ static int fs_view(struct fs_source *src, struct fs_worker *w, uint64_t at, size
 
 static uint32_t fs_le32(const char *p)
 {
-    return (uint32_t)(uint8_t)p[0] | (uint32_t)(uint8_t)p[1] << 8 |
-           (uint32_t)(uint8_t)p[2] << 16 | (uint32_t)(uint8_t)p[3] << 24;
+    return (uint32_t)(uint8_t)p[0] | (uint32_t)(uint8_t)p[1] << 8 | (uint32_t)(uint8_t)p[2] << 16 |
+           (uint32_t)(uint8_t)p[3] << 24;
 }
 
 /* The parity of the '"' in p[0 .. n): a loop the compiler vectorizes. */
@@ -777,9 +777,8 @@ static int fs_csv_straddle(struct fs_source *src, struct fs_worker *w, const cha
         }
     }
     size_t used = 0;
-    int rc = sl_csv_decode_stream(w->codec.codec, w->buf + (w->pos - w->boff),
-                                  (size_t)(e - w->pos), true, path, (int64_t)w->pos, b, &w->bad,
-                                  &used, err);
+    int rc = sl_csv_decode_stream(w->codec.codec, w->buf + (w->pos - w->boff), (size_t)(e - w->pos),
+                                  true, path, (int64_t)w->pos, b, &w->bad, &used, err);
     w->pos += used;
     return rc;
 }
@@ -998,8 +997,7 @@ static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: the checkpoint was taken with 'sluice.split-size' = %llu bytes, "
                             "the table now says %llu: the files' ranges would differ",
-                            what, (unsigned long long)split,
-                            (unsigned long long)src->split_size);
+                            what, (unsigned long long)split, (unsigned long long)src->split_size);
     fs_splits(s, ctx->worker, NULL, 0, &nf);
     if ((rc = sl_sread_u32(in, &nfiles, err)) || (rc = sl_sread_count(in, &saved, 4 + 8, err)))
         return rc;
@@ -1052,8 +1050,8 @@ static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
         return sl_sread_fail(in, err, "range index past this worker's ranges");
     if (done > 1 || (done != 0) != (next == mine))
         return sl_sread_fail(in, err, "done flag does not match the range index");
-    const struct fs_range *r = next < mine ? &src->ranges[fs_range_of(src, ctx->worker, next)]
-                                           : NULL;
+    const struct fs_range *r =
+        next < mine ? &src->ranges[fs_range_of(src, ctx->worker, next)] : NULL;
     if (pos && (!r || pos < r->start || pos >= r->end))
         return sl_sread_fail(in, err, "byte offset outside its range");
     if ((rc = sl_sread_end(in, err)))
@@ -1076,9 +1074,12 @@ static void fs_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
         sl_conn_codec_prune(&src->w[i].codec, needed, ncols);
 }
 
-static const struct sl_source_ops fs_source_ops = {
-    .poll = fs_poll, .splits = fs_splits, .free = fs_free, .prune = fs_prune, .save = fs_save,
-    .restore = fs_restore};
+static const struct sl_source_ops fs_source_ops = {.poll = fs_poll,
+                                                   .splits = fs_splits,
+                                                   .free = fs_free,
+                                                   .prune = fs_prune,
+                                                   .save = fs_save,
+                                                   .restore = fs_restore};
 
 /* A size option: bytes, or a number with a unit as Flink's MemorySize writes them ('64mb',
  * '64 m', '1 gb'; k, m, g, t are powers of 1024), from 1 byte to FS_SIZE_MAX. */
@@ -1088,10 +1089,9 @@ static int fs_opt_size(const struct sl_table *t, const struct sl_connector_env *
     static const struct {
         const char *name;
         unsigned shift;
-    } units[] = {{"", 0},           {"b", 0},   {"bytes", 0},      {"k", 10},  {"kb", 10},
-                 {"kibibytes", 10}, {"m", 20},  {"mb", 20},        {"mebibytes", 20},
-                 {"g", 30},         {"gb", 30}, {"gibibytes", 30}, {"t", 40},  {"tb", 40},
-                 {"tebibytes", 40}};
+    } units[] = {{"", 0},   {"b", 0},   {"bytes", 0},      {"k", 10}, {"kb", 10}, {"kibibytes", 10},
+                 {"m", 20}, {"mb", 20}, {"mebibytes", 20}, {"g", 30}, {"gb", 30}, {"gibibytes", 30},
+                 {"t", 40}, {"tb", 40}, {"tebibytes", 40}};
     const struct sl_option *o = sl_conn_opt(t, key);
     if (!o) {
         *out = dflt;

@@ -173,7 +173,7 @@ struct ka_worker {
     bool held;              /* messages not yet released */
     int32_t *parts;         /* the worker's partitions */
     uint32_t nparts;
-    int32_t *report;        /* restored done partitions whose split_done is still to come */
+    int32_t *report; /* restored done partitions whose split_done is still to come */
     uint32_t nreport;
 };
 
@@ -290,8 +290,8 @@ static void ka_free(struct sl_source *s)
 
 /* The worker's partition states, adjusted for fetched records not decoded yet; *out is the
  * caller's (free). */
-static int ka_state(struct ka_source *src, int worker, struct sl_kafka_part_state **out,
-                    size_t *n, struct sl_error *err)
+static int ka_state(struct ka_source *src, int worker, struct sl_kafka_part_state **out, size_t *n,
+                    struct sl_error *err)
 {
     struct ka_worker *w = &src->w[worker];
     sl_kafka_source_state(src->ks, worker, NULL, 0, n);
@@ -331,10 +331,10 @@ static int ka_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct 
         sl_sbuf_put_i64(out, st[k].end);
         sl_sbuf_put_u8(out, st[k].done);
         char text[48];
-        int len = st[k].next == SL_KAFKA_OFFSET_EARLIEST
-                      ? snprintf(text, sizeof(text), ":%d=earliest", (int)st[k].partition)
-                      : snprintf(text, sizeof(text), ":%d=%" PRId64, (int)st[k].partition,
-                                 st[k].next);
+        int len =
+            st[k].next == SL_KAFKA_OFFSET_EARLIEST
+                ? snprintf(text, sizeof(text), ":%d=earliest", (int)st[k].partition)
+                : snprintf(text, sizeof(text), ":%d=%" PRId64, (int)st[k].partition, st[k].next);
         if (k)
             sl_sbuf_put(summary, ",", 1);
         sl_sbuf_put(summary, topic, strlen(topic));
@@ -380,7 +380,9 @@ static int ka_read_state(struct ka_source *src, struct sl_sread *in,
         return ka_corrupt(in, err,
                           "the checkpoint's source was %s, the table's 'scan.bounded.mode' is "
                           "'%s'",
-                          bounded == 1 ? "bounded" : bounded ? "of unknown mode" : "unbounded",
+                          bounded == 1 ? "bounded"
+                          : bounded    ? "of unknown mode"
+                                       : "unbounded",
                           src->bounded ? "latest-offset" : "unbounded");
     if ((rc = sl_sread_count(in, n, KA_STATE_ENTRY, err)))
         return rc;
@@ -401,8 +403,10 @@ static int ka_read_state(struct ka_source *src, struct sl_sread *in,
             rc = ka_corrupt(in, err, "topic '%s' partition %d: offset %" PRId64 " is not valid",
                             topic, (int)part, st[k].next);
         else if (src->bounded ? st[k].end < 0 : st[k].end != -1)
-            rc = ka_corrupt(in, err, "topic '%s' partition %d: end offset %" PRId64
-                            " does not fit the bounded mode", topic, (int)part, st[k].end);
+            rc = ka_corrupt(in, err,
+                            "topic '%s' partition %d: end offset %" PRId64
+                            " does not fit the bounded mode",
+                            topic, (int)part, st[k].end);
         else if (done > 1 || (done && !src->bounded))
             rc = ka_corrupt(in, err, "topic '%s' partition %d: done flag %u is not valid", topic,
                             (int)part, (unsigned)done);

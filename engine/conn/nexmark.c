@@ -66,8 +66,8 @@ struct nx_worker {
     struct sl_nexmark_event ev;
     bool ev_ready;
     const struct sl_nexmark_gen *gen; /* src->gen, or src->rgen after a restore */
-    int64_t emitted;   /* events this worker handed out */
-    int64_t total;     /* events of this worker; INT64_MAX when unbounded */
+    int64_t emitted;                  /* events this worker handed out */
+    int64_t total;                    /* events of this worker; INT64_MAX when unbounded */
     int64_t start_ns;  /* monotonic time of the first poll (after a restore), 0 before */
     int64_t pace_from; /* `emitted` when the pacing clock started (0, or the restored count) */
     char pad[64];
@@ -81,11 +81,11 @@ struct nx_source {
     uint64_t fingerprint;         /* of cfg but base_time (nx_fingerprint) */
     int64_t events;               /* events of the stream; -1 unbounded */
     int nworkers;
-    double rate_per_worker; /* events per second */
-    bool pace;              /* 'max-emit-speed' = 'false': emit at the rate in wall time */
-    int64_t buffer_ns;      /* paced: how long due events may wait to fill a batch */
-    uint32_t skip;          /* columns nobody reads (nx_prune): left NULL */
-    pthread_mutex_t lock;   /* guards rgen */
+    double rate_per_worker;      /* events per second */
+    bool pace;                   /* 'max-emit-speed' = 'false': emit at the rate in wall time */
+    int64_t buffer_ns;           /* paced: how long due events may wait to fill a batch */
+    uint32_t skip;               /* columns nobody reads (nx_prune): left NULL */
+    pthread_mutex_t lock;        /* guards rgen */
     struct sl_nexmark_gen *rgen; /* with the restored base time (NULL: none needed) */
     struct nx_worker *w;
 };
@@ -207,15 +207,15 @@ static void nx_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
  * a restore refuses a table whose generator would make other events. */
 static uint64_t nx_fingerprint(const struct sl_nexmark_config *c)
 {
-    const int64_t v[] = {c->first_event_rate,       c->events_num,
-                         c->person_avg_size,        c->auction_avg_size,
-                         c->bid_avg_size,           c->person_proportion,
-                         c->auction_proportion,     c->bid_proportion,
-                         c->hot_auction_ratio,      c->hot_bidders_ratio,
-                         c->hot_sellers_ratio,      c->stop_at,
-                         c->num_active_people,      c->num_in_flight_auctions,
-                         c->num_event_generators,   c->first_event_id,
-                         c->first_event_number,     (int64_t)c->seed};
+    const int64_t v[] = {c->first_event_rate,     c->events_num,
+                         c->person_avg_size,      c->auction_avg_size,
+                         c->bid_avg_size,         c->person_proportion,
+                         c->auction_proportion,   c->bid_proportion,
+                         c->hot_auction_ratio,    c->hot_bidders_ratio,
+                         c->hot_sellers_ratio,    c->stop_at,
+                         c->num_active_people,    c->num_in_flight_auctions,
+                         c->num_event_generators, c->first_event_id,
+                         c->first_event_number,   (int64_t)c->seed};
     uint64_t h = 0xcbf29ce484222325u;
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         for (int b = 0; b < 64; b += 8) {
@@ -278,12 +278,11 @@ static int nx_gen_for_base(struct nx_source *src, struct sl_sread *in, int64_t b
         struct sl_error e;
         sl_error_clear(&e);
         if ((rc = sl_nexmark_gen_new(&c, &src->rgen, &e)))
-            rc = sl_error_set(err, rc, "nexmark: restoring base time %" PRId64 ": %s", base,
-                              e.msg);
+            rc = sl_error_set(err, rc, "nexmark: restoring base time %" PRId64 ": %s", base, e.msg);
     } else if (sl_nexmark_gen_config(src->rgen)->base_time != base) {
         rc = nx_corrupt(in, err,
-                        "base time %" PRId64 " differs from another worker's saved %" PRId64,
-                        base, sl_nexmark_gen_config(src->rgen)->base_time);
+                        "base time %" PRId64 " differs from another worker's saved %" PRId64, base,
+                        sl_nexmark_gen_config(src->rgen)->base_time);
     }
     if (!rc)
         *out = src->rgen;
@@ -344,11 +343,10 @@ static int nx_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
                           worker);
     int64_t emitted = (next - worker) / src->nworkers;
     if (emitted > w->total)
-        return nx_corrupt(in, err, "event index %" PRId64 " is past the end of the stream",
-                          next);
+        return nx_corrupt(in, err, "event index %" PRId64 " is past the end of the stream", next);
     if (done > 1 || (done != 0) != (emitted >= w->total))
-        return nx_corrupt(in, err, "done flag %u does not fit event index %" PRId64,
-                          (unsigned)done, next);
+        return nx_corrupt(in, err, "done flag %u does not fit event index %" PRId64, (unsigned)done,
+                          next);
     const struct sl_nexmark_gen *gen;
     if ((rc = nx_gen_for_base(src, in, base, &gen, err)))
         return rc;

@@ -1,7 +1,7 @@
 /*
  * engine/conn/registry.c - the table of connectors (registry.h), sl_source_open /
- * sl_sink_open through it, and what the connectors share (engine/conn/conn_impl.h): option checking with errors
- * that point into the SQL file, the format options and codecs, dead-letter files.
+ * sl_sink_open through it, and what the connectors share (engine/conn/conn_impl.h): option checking
+ * with errors that point into the SQL file, the format options and codecs, dead-letter files.
  *
  * Counting: sources add the rows they produce to ctx->stats->rows_in and the records a
  * bad-record policy skipped or dead-lettered to ctx->stats->bad_records; sinks add the rows
@@ -26,7 +26,7 @@
 /* ---- the table ---------------------------------------------------------------------------- */
 
 static const struct sl_connector *const sl_connectors[] = {
-    &sl_connector_kafka, &sl_connector_nexmark, &sl_connector_filesystem,
+    &sl_connector_kafka, &sl_connector_nexmark,   &sl_connector_filesystem,
     &sl_connector_print, &sl_connector_blackhole,
 };
 #define SL_NCONNECTORS (sizeof(sl_connectors) / sizeof(sl_connectors[0]))

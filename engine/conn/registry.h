@@ -18,10 +18,10 @@ typedef int (*sl_sink_open_fn)(const struct sl_table *t, const struct sl_connect
                                int nworkers, struct sl_sink **out, struct sl_error *err);
 
 struct sl_connector {
-    const char *name;             /* the value of the table's 'connector' option */
-    const char *summary;          /* one line: what it reads or writes */
-    sl_source_open_fn source;     /* NULL: cannot be read */
-    sl_sink_open_fn sink;         /* NULL: cannot be written */
+    const char *name;         /* the value of the table's 'connector' option */
+    const char *summary;      /* one line: what it reads or writes */
+    sl_source_open_fn source; /* NULL: cannot be read */
+    sl_sink_open_fn sink;     /* NULL: cannot be written */
     /* Whether a table of this connector ends when read (a bounded source, usable as a
      * lookup table); NULL: never. Reads only the table's options. */
     bool (*bounded)(const struct sl_table *t);
@@ -45,8 +45,8 @@ const char *sl_connector_names(void);
  * its connector. The caller owns it (s->ops->free). SL_ENOTSUP naming the connector and
  * the ones that can be read when it cannot be.
  */
-int sl_source_open(const struct sl_table *table, const struct sl_connector_env *env,
-                   int nworkers, struct sl_source **out, struct sl_error *err);
+int sl_source_open(const struct sl_table *table, const struct sl_connector_env *env, int nworkers,
+                   struct sl_source **out, struct sl_error *err);
 
 /* The sink of `table`, as above. */
 int sl_sink_open(const struct sl_table *table, const struct sl_connector_env *env, int nworkers,

@@ -16,7 +16,10 @@ struct sl_arena {
     size_t size; /* usable bytes of the newest chunk */
 };
 
-#define SL_ARENA_INIT {NULL, 0, 0}
+#define SL_ARENA_INIT \
+    {                 \
+        NULL, 0, 0    \
+    }
 
 /* `size` bytes aligned to 16, zero-filled; NULL when out of memory. Owned by the arena. */
 void *sl_arena_alloc(struct sl_arena *a, size_t size);

@@ -74,9 +74,9 @@ struct sl_strchunk {
 };
 
 struct sl_batch {
-    uint32_t rows;  /* rows 0 .. rows-1 hold data */
-    uint32_t nsel;  /* number of active rows when sel != NULL */
-    sl_sel_t *sel;  /* NULL (all rows active) or one of sel_buf[] */
+    uint32_t rows; /* rows 0 .. rows-1 hold data */
+    uint32_t nsel; /* number of active rows when sel != NULL */
+    sl_sel_t *sel; /* NULL (all rows active) or one of sel_buf[] */
     uint32_t ncols;
     struct sl_column *cols;
     const struct sl_schema *schema; /* not owned */
@@ -92,11 +92,26 @@ static inline uint32_t sl_batch_active(const struct sl_batch *b)
     return b->sel ? b->nsel : b->rows;
 }
 
-static inline int64_t *sl_col_i64(struct sl_column *c) { return (int64_t *)c->data; }
-static inline int32_t *sl_col_i32(struct sl_column *c) { return (int32_t *)c->data; }
-static inline double *sl_col_f64(struct sl_column *c) { return (double *)c->data; }
-static inline uint8_t *sl_col_bool(struct sl_column *c) { return (uint8_t *)c->data; }
-static inline sl_str *sl_col_str(struct sl_column *c) { return (sl_str *)c->data; }
+static inline int64_t *sl_col_i64(struct sl_column *c)
+{
+    return (int64_t *)c->data;
+}
+static inline int32_t *sl_col_i32(struct sl_column *c)
+{
+    return (int32_t *)c->data;
+}
+static inline double *sl_col_f64(struct sl_column *c)
+{
+    return (double *)c->data;
+}
+static inline uint8_t *sl_col_bool(struct sl_column *c)
+{
+    return (uint8_t *)c->data;
+}
+static inline sl_str *sl_col_str(struct sl_column *c)
+{
+    return (sl_str *)c->data;
+}
 
 /* Marks row `row` of a nullable column NULL (or present again). */
 static inline void sl_col_set_null(struct sl_column *c, uint32_t row, bool is_null)

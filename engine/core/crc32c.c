@@ -68,8 +68,8 @@ static void sl_crc_init(void)
     }
     for (unsigned b = 0; b < 256; b++)
         for (int k = 1; k < 8; k++)
-            sl_crc_tab[k][b] = sl_crc_tab[0][sl_crc_tab[k - 1][b] & 0xff] ^
-                               (sl_crc_tab[k - 1][b] >> 8);
+            sl_crc_tab[k][b] =
+                sl_crc_tab[0][sl_crc_tab[k - 1][b] & 0xff] ^ (sl_crc_tab[k - 1][b] >> 8);
     sl_crc_shift_table(sl_crc_shift1, SL_CRC_LANE);
     sl_crc_shift_table(sl_crc_shift2, 2 * SL_CRC_LANE);
 #if SL_CRC_HAVE_HW

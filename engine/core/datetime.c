@@ -97,8 +97,7 @@ int sl_dt_parse(const char *s, size_t n, int64_t *ms, const char **why)
             return SL_EPARSE;
         }
         p++;
-        if (!dt_fixed(&p, end, 2, &h) || p == end || *p++ != ':' ||
-            !dt_fixed(&p, end, 2, &mi)) {
+        if (!dt_fixed(&p, end, 2, &h) || p == end || *p++ != ':' || !dt_fixed(&p, end, 2, &mi)) {
             *why = "the time must be HH:mm, HH:mm:ss or HH:mm:ss.fraction (2-digit fields)";
             return SL_EPARSE;
         }

@@ -79,13 +79,12 @@ int sl_durable_mkdir(const char *dir, struct sl_error *err)
 {
     if (mkdir(dir, 0755) == 0 || errno == EEXIST)
         return 0;
-    return sl_error_set(err, sl_error_from_errno(errno), "cannot create the directory %s: %s",
-                        dir, strerror(errno));
+    return sl_error_set(err, sl_error_from_errno(errno), "cannot create the directory %s: %s", dir,
+                        strerror(errno));
 }
 
 int sl_durable_write(const char *dir, const char *name, const void *data, size_t len,
-                     const char *what, const struct sl_durable_points *pts,
-                     struct sl_error *err)
+                     const char *what, const struct sl_durable_points *pts, struct sl_error *err)
 {
     char path[SL_DURABLE_PATH], tmp[SL_DURABLE_PATH + 8];
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
@@ -95,8 +94,8 @@ int sl_durable_write(const char *dir, const char *name, const void *data, size_t
         sl_crash_point(pts->before_write);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return sl_error_set(err, sl_error_from_errno(errno), "%s: cannot create %s: %s", what,
-                            tmp, strerror(errno));
+        return sl_error_set(err, sl_error_from_errno(errno), "%s: cannot create %s: %s", what, tmp,
+                            strerror(errno));
     const char *p = data;
     size_t done = 0;
     while (done < len) {

@@ -39,8 +39,7 @@ struct sl_durable_points {
  * word the error messages use; `pts` may be NULL. 0, or a code with `err` naming the step.
  */
 int sl_durable_write(const char *dir, const char *name, const void *data, size_t len,
-                     const char *what, const struct sl_durable_points *pts,
-                     struct sl_error *err);
+                     const char *what, const struct sl_durable_points *pts, struct sl_error *err);
 
 /* fsync of a directory, so that renames and creations in it survive a power cut. */
 int sl_durable_fsync_dir(const char *dir, struct sl_error *err);
@@ -52,7 +51,6 @@ int sl_durable_mkdir(const char *dir, struct sl_error *err);
  * Reads the whole file at `path` into a NUL-terminated buffer (*out, the caller's: free)
  * of *len bytes. SL_ENOTFOUND when it does not exist; SL_EFULL beyond `max` bytes.
  */
-int sl_durable_read(const char *path, size_t max, char **out, size_t *len,
-                    struct sl_error *err);
+int sl_durable_read(const char *path, size_t max, char **out, size_t *len, struct sl_error *err);
 
 #endif

@@ -18,27 +18,27 @@
 #include <stdbool.h>
 
 /* X(name, value, retriable, message) */
-#define SL_ERRORS(X)                                                                       \
-    X(SL_OK, 0, false, "success")                                                         \
-    X(SL_ENOMEM, -1, true, "out of memory")                                               \
-    X(SL_EINVAL, -2, false, "invalid argument")                                           \
-    X(SL_ERANGE, -3, false, "value out of range")                                         \
-    X(SL_EIO, -4, true, "I/O error")                                                      \
-    X(SL_ENOTSUP, -5, false, "not supported")                                             \
-    X(SL_EPARSE, -6, false, "parse error")                                                \
-    X(SL_EFULL, -7, true, "no room left")                                                 \
-    X(SL_EEMPTY, -8, true, "nothing available")                                           \
-    X(SL_ECORRUPT, -9, false, "data is corrupted")                                        \
-    X(SL_ENOTFOUND, -10, false, "not found")                                              \
-    X(SL_ETIMEOUT, -11, true, "timed out")                                                \
-    X(SL_EKAFKA, -12, false, "Kafka error")                                               \
-    X(SL_EKAFKA_RETRY, -13, true, "Kafka error (retriable)")                              \
-    X(SL_EZK, -14, false, "ZooKeeper error")                                              \
-    X(SL_EZK_RETRY, -15, true, "ZooKeeper error (retriable)")                             \
-    X(SL_EFENCED, -16, false, "fenced: another process took over")                        \
-    X(SL_EDIVZERO, -17, false, "division by zero")                                        \
-    X(SL_EOVERFLOW, -18, false, "arithmetic overflow")                                    \
-    X(SL_ESTATE, -19, false, "operation not valid in this state")                        \
+#define SL_ERRORS(X)                                               \
+    X(SL_OK, 0, false, "success")                                  \
+    X(SL_ENOMEM, -1, true, "out of memory")                        \
+    X(SL_EINVAL, -2, false, "invalid argument")                    \
+    X(SL_ERANGE, -3, false, "value out of range")                  \
+    X(SL_EIO, -4, true, "I/O error")                               \
+    X(SL_ENOTSUP, -5, false, "not supported")                      \
+    X(SL_EPARSE, -6, false, "parse error")                         \
+    X(SL_EFULL, -7, true, "no room left")                          \
+    X(SL_EEMPTY, -8, true, "nothing available")                    \
+    X(SL_ECORRUPT, -9, false, "data is corrupted")                 \
+    X(SL_ENOTFOUND, -10, false, "not found")                       \
+    X(SL_ETIMEOUT, -11, true, "timed out")                         \
+    X(SL_EKAFKA, -12, false, "Kafka error")                        \
+    X(SL_EKAFKA_RETRY, -13, true, "Kafka error (retriable)")       \
+    X(SL_EZK, -14, false, "ZooKeeper error")                       \
+    X(SL_EZK_RETRY, -15, true, "ZooKeeper error (retriable)")      \
+    X(SL_EFENCED, -16, false, "fenced: another process took over") \
+    X(SL_EDIVZERO, -17, false, "division by zero")                 \
+    X(SL_EOVERFLOW, -18, false, "arithmetic overflow")             \
+    X(SL_ESTATE, -19, false, "operation not valid in this state")  \
     X(SL_EFINISHED, -20, false, "the job already finished")
 
 enum sl_err {

@@ -10,8 +10,8 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -23,8 +23,8 @@
 
 struct sl_fault_entry {
     char point[SL_FAULT_NAME];
-    int result;     /* -errno or SL_FAULT_SHORT; 0 for a crash entry */
-    unsigned nth;   /* fires on this hit (1-based) */
+    int result;   /* -errno or SL_FAULT_SHORT; 0 for a crash entry */
+    unsigned nth; /* fires on this hit (1-based) */
     unsigned hits;
     int spent;
 };
@@ -49,12 +49,24 @@ static const struct {
     const char *name;
     int e;
 } sl_errno_names[] = {
-    {"EIO", EIO},       {"ENOSPC", ENOSPC}, {"EDQUOT", EDQUOT}, {"EROFS", EROFS},
-    {"ENOMEM", ENOMEM}, {"EPERM", EPERM},   {"EACCES", EACCES}, {"EBADF", EBADF},
-    {"EINVAL", EINVAL}, {"EEXIST", EEXIST}, {"ENOENT", ENOENT}, {"ENOSYS", ENOSYS},
-    {"EFBIG", EFBIG},   {"EINTR", EINTR},   {"EAGAIN", EAGAIN},
+    {"EIO", EIO},
+    {"ENOSPC", ENOSPC},
+    {"EDQUOT", EDQUOT},
+    {"EROFS", EROFS},
+    {"ENOMEM", ENOMEM},
+    {"EPERM", EPERM},
+    {"EACCES", EACCES},
+    {"EBADF", EBADF},
+    {"EINVAL", EINVAL},
+    {"EEXIST", EEXIST},
+    {"ENOENT", ENOENT},
+    {"ENOSYS", ENOSYS},
+    {"EFBIG", EFBIG},
+    {"EINTR", EINTR},
+    {"EAGAIN", EAGAIN},
     /* the network's: a ZooKeeper request or its answer lost (coord/zk.h) */
-    {"ECONNRESET", ECONNRESET}, {"ETIMEDOUT", ETIMEDOUT},
+    {"ECONNRESET", ECONNRESET},
+    {"ETIMEDOUT", ETIMEDOUT},
 };
 
 const char *sl_fault_errno_name(int e)
@@ -85,8 +97,7 @@ static int sl_fault_parse(const char *spec, int crash, struct sl_fault_list *out
         if (len == 0)
             continue;
         if (out->n == SL_FAULT_MAX)
-            return sl_error_set(err, SL_EINVAL, "fault spec: more than %d entries",
-                                SL_FAULT_MAX);
+            return sl_error_set(err, SL_EINVAL, "fault spec: more than %d entries", SL_FAULT_MAX);
         struct sl_fault_entry *e = &out->e[out->n];
         memset(e, 0, sizeof(*e));
         e->nth = 1;
@@ -107,8 +118,8 @@ static int sl_fault_parse(const char *spec, int crash, struct sl_fault_list *out
             const char *what = colon + 1;
             if (crash)
                 return sl_error_set(err, SL_EINVAL,
-                                    "crash spec '%s': a crash point takes no error ('%s')",
-                                    item, what);
+                                    "crash spec '%s': a crash point takes no error ('%s')", item,
+                                    what);
             if (strcmp(what, "SHORT") == 0) {
                 e->result = SL_FAULT_SHORT;
             } else {
@@ -116,8 +127,8 @@ static int sl_fault_parse(const char *spec, int crash, struct sl_fault_list *out
                     if (strcmp(what, sl_errno_names[i].name) == 0)
                         e->result = -sl_errno_names[i].e;
                 if (!e->result)
-                    return sl_error_set(err, SL_EINVAL, "fault spec '%s': unknown error '%s'",
-                                        item, what);
+                    return sl_error_set(err, SL_EINVAL, "fault spec '%s': unknown error '%s'", item,
+                                        what);
             }
         } else if (!crash) {
             return sl_error_set(err, SL_EINVAL,

@@ -16,9 +16,10 @@
  *
  * An error is an errno name (EIO, ENOSPC, EDQUOT, EROFS, ENOMEM, EPERM, EACCES, EBADF,
  * EINVAL, EEXIST, ENOENT, ENOSYS, EFBIG, EINTR, EAGAIN; ECONNRESET and ETIMEDOUT for the
- * ZooKeeper points of coord/zk.h) or SHORT (a write that transfers only part of its bytes). Each armed entry fires once, on its N-th hit (default 1), and is
- * then spent. Tests arm them through sl_fault_set() and sl_crash_set() instead; those
- * replace what the environment said. All functions are thread-safe.
+ * ZooKeeper points of coord/zk.h) or SHORT (a write that transfers only part of its bytes). Each
+ * armed entry fires once, on its N-th hit (default 1), and is then spent. Tests arm them through
+ * sl_fault_set() and sl_crash_set() instead; those replace what the environment said. All functions
+ * are thread-safe.
  *
  * Code asks with sl_fault_hit("point"), which returns 0 (go on) or the fault (a negative
  * errno, or SL_FAULT_SHORT), and calls sl_crash_point("point") where a crash may happen.

@@ -54,11 +54,16 @@ _Static_assert(sizeof(once_flag) == sizeof(pthread_once_t), "once_flag is a pthr
 static int sl_c11_rc(int e)
 {
     switch (e) {
-    case 0: return thrd_success;
-    case EBUSY: return thrd_busy;
-    case ETIMEDOUT: return thrd_timedout;
-    case ENOMEM: return thrd_nomem;
-    default: return thrd_error;
+    case 0:
+        return thrd_success;
+    case EBUSY:
+        return thrd_busy;
+    case ETIMEDOUT:
+        return thrd_timedout;
+    case ENOMEM:
+        return thrd_nomem;
+    default:
+        return thrd_error;
     }
 }
 
@@ -201,17 +206,17 @@ static void *sl_rw_next(const char *name)
 
 /* A forwarder for each: the function pointer is looked up once, on first use; two threads
  * that race to it store the same value. */
-#define SL_RW_FORWARD(name)                                                                \
-    int name(pthread_rwlock_t *l)                                                          \
-    {                                                                                      \
-        static _Atomic(sl_rw_fn) next;                                                     \
-        sl_rw_fn f = atomic_load_explicit(&next, memory_order_relaxed);                   \
-        if (!f) {                                                                          \
-            void *p = sl_rw_next(#name);                                                   \
-            memcpy(&f, &p, sizeof(f));                                                     \
-            atomic_store_explicit(&next, f, memory_order_relaxed);                        \
-        }                                                                                  \
-        return f(l);                                                                       \
+#define SL_RW_FORWARD(name)                                             \
+    int name(pthread_rwlock_t *l)                                       \
+    {                                                                   \
+        static _Atomic(sl_rw_fn) next;                                  \
+        sl_rw_fn f = atomic_load_explicit(&next, memory_order_relaxed); \
+        if (!f) {                                                       \
+            void *p = sl_rw_next(#name);                                \
+            memcpy(&f, &p, sizeof(f));                                  \
+            atomic_store_explicit(&next, f, memory_order_relaxed);      \
+        }                                                               \
+        return f(l);                                                    \
     }
 
 SL_RW_FORWARD(pthread_rwlock_rdlock)

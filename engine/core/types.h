@@ -34,7 +34,7 @@ typedef enum sl_type_id {
     SL_TYPE_COUNT
 } sl_type_id;
 
-#define SL_DECIMAL_MAX_PRECISION 38 /* declared precision, as Flink allows */
+#define SL_DECIMAL_MAX_PRECISION 38   /* declared precision, as Flink allows */
 #define SL_DECIMAL_EXACT_PRECISION 18 /* every value of this precision fits in 64 bits */
 
 struct sl_type {

@@ -48,8 +48,8 @@
 #define SL_CKPT_KEEP_MAX 64
 #define SL_CKPT_MANIFEST_MAX (16u << 20)
 
-static const struct sl_durable_points sl_ckpt_manifest_points = {
-    .before_rename = "ckpt.before_manifest_rename"};
+static const struct sl_durable_points sl_ckpt_manifest_points = {.before_rename =
+                                                                     "ckpt.before_manifest_rename"};
 
 /* The origins of one worker's blocks in the last written epoch (for references). */
 struct sl_ckpt_prev {
@@ -62,8 +62,8 @@ struct sl_ckpt {
     struct sl_ckpt_opts o;
     char dir[SL_CKPT_PATH];
     int nworkers;
-    uint64_t fingerprint;            /* XXH64 of layout */
-    char *layout;                    /* what the state depends on (sl_ckpt_open) */
+    uint64_t fingerprint; /* XXH64 of layout */
+    char *layout;         /* what the state depends on (sl_ckpt_open) */
     struct sl_commit_store *store;
     uint64_t restored;
     uint64_t last_full;              /* the last epoch written whole */
@@ -71,8 +71,8 @@ struct sl_ckpt {
     struct sl_ckpt_prev *prev;       /* nworkers entries */
     uint64_t kept[SL_CKPT_KEEP_MAX]; /* committed epochs to keep, newest first */
     uint32_t nkept;
-    uint64_t base;                   /* the last epoch committed before this run */
-    bool finishing;                  /* the next epoch is the job's last (sources ended) */
+    uint64_t base;  /* the last epoch committed before this run */
+    bool finishing; /* the next epoch is the job's last (sources ended) */
 };
 
 /* ---- worker states ------------------------------------------------------------------------- */
@@ -278,11 +278,10 @@ static int sl_ckpt_store_open(const struct sl_ckpt_opts *o, const char *dir,
                               struct sl_commit_store **out, struct sl_error *err)
 {
     if (o->zk) {
-        struct sl_zk_store_config cfg = {
-            .connect = o->zk,
-            .job = o->job,
-            .session_ms = o->zk_session_ms,
-            .connect_ms = o->zk_connect_ms};
+        struct sl_zk_store_config cfg = {.connect = o->zk,
+                                         .job = o->job,
+                                         .session_ms = o->zk_session_ms,
+                                         .connect_ms = o->zk_connect_ms};
         return sl_zk_store_new(&cfg, out, err);
     }
     return sl_file_store_new(dir, out, err);
@@ -346,8 +345,9 @@ out:
 static void sl_ckpt_layout_diff(const char *was, const char *now, char *out, size_t cap)
 {
     if (!was) {
-        snprintf(out, cap, "it was taken by an older sluice that did not record what its "
-                           "state depends on");
+        snprintf(out, cap,
+                 "it was taken by an older sluice that did not record what its "
+                 "state depends on");
         return;
     }
     const char *a = was, *b = now;
@@ -857,7 +857,8 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
         goto out;
     char name[64];
     snprintf(name, sizeof(name), "manifest-%" PRIu64, epoch);
-    if ((rc = sl_durable_write(c->dir, name, man.p, man.len, "manifest", &sl_ckpt_manifest_points, err)))
+    if ((rc = sl_durable_write(c->dir, name, man.p, man.len, "manifest", &sl_ckpt_manifest_points,
+                               err)))
         goto out;
     sl_crash_point("ckpt.after_manifest");
     struct sl_epoch_rec rec = {.epoch = (int64_t)epoch,
@@ -905,8 +906,7 @@ out:
                          "settles it, and its files are kept until a later epoch commits): %s",
                          epoch, err->msg);
         else
-            sl_error_set(&e2, rc,
-                         "checkpoint %" PRIu64 " failed (nothing of it was committed): %s",
+            sl_error_set(&e2, rc, "checkpoint %" PRIu64 " failed (nothing of it was committed): %s",
                          epoch, err->msg);
         *err = e2;
     }

@@ -146,7 +146,8 @@ void sl_coordinator_snapshot(struct sl_worker *w)
 }
 
 /* Restores this worker's pipelines from the state of the restored epoch. */
-int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws, struct sl_error *err)
+int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
+                           struct sl_error *err)
 {
     struct sl_exec *x = w->exec;
     char what[256];
@@ -199,7 +200,6 @@ int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
 
 /* ---- the checkpoint coordinator ------------------------------------------------------------ */
 
-
 /* ---- what state depends on ------------------------------------------------------------------
  *
  * A snapshot holds, per pipeline, its source's position, its sink's pending parts and one
@@ -228,8 +228,12 @@ static void sl_coordinator_type(struct sl_type t, FILE *f)
 }
 
 static const char *const sl_coordinator_agg_names[] = {
-    [SL_AGG_COUNT_STAR] = "COUNT(*)", [SL_AGG_COUNT] = "COUNT", [SL_AGG_SUM] = "SUM",
-    [SL_AGG_MIN] = "MIN",             [SL_AGG_MAX] = "MAX",     [SL_AGG_AVG] = "AVG",
+    [SL_AGG_COUNT_STAR] = "COUNT(*)",
+    [SL_AGG_COUNT] = "COUNT",
+    [SL_AGG_SUM] = "SUM",
+    [SL_AGG_MIN] = "MIN",
+    [SL_AGG_MAX] = "MAX",
+    [SL_AGG_AVG] = "AVG",
 };
 
 static const char *const sl_coordinator_window_names[] = {

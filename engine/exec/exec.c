@@ -21,13 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/core/datetime.h"
 #include "engine/core/fault.h"
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
 #include "engine/ops/op_lookup.h"
-#include "engine/ops/op_window.h"
 #include "engine/ops/op_winagg.h"
-#include "engine/core/datetime.h"
+#include "engine/ops/op_window.h"
 #include "engine/sql/parser.h"
 
 /* ---- messages ------------------------------------------------------------------------------ */
@@ -473,7 +473,9 @@ static int sl_worker_loop(struct sl_worker *w)
     int64_t tick_ns = 0;
     if (any_wm && x->idle_ms > 0) {
         tick_ns = x->idle_ms * 100000LL;
-        tick_ns = tick_ns < 1000000LL ? 1000000LL : tick_ns > SL_PARK_MAX_NS ? SL_PARK_MAX_NS : tick_ns;
+        tick_ns = tick_ns < 1000000LL        ? 1000000LL
+                  : tick_ns > SL_PARK_MAX_NS ? SL_PARK_MAX_NS
+                                             : tick_ns;
     }
     w->last_tick_ns = sl_wake_now_ns();
     for (;;) {

@@ -22,18 +22,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "engine/plan/catalog.h"
-#include "engine/exec/checkpoint.h"
 #include "engine/core/error.h"
+#include "engine/exec/checkpoint.h"
+#include "engine/plan/catalog.h"
 
 struct sl_exec_opts {
-    int workers;             /* 0: one per core hwloc reports */
-    bool pin;                /* pin worker w to core w % cores */
-    const char *brokers;     /* overrides every Kafka table's bootstrap servers */
+    int workers;                    /* 0: one per core hwloc reports */
+    bool pin;                       /* pin worker w to core w % cores */
+    const char *brokers;            /* overrides every Kafka table's bootstrap servers */
     const char *const *kafka_props; /* extra librdkafka properties, "key=value" */
     uint32_t nkafka_props;
-    FILE *print_out;         /* the 'print' connector's output (NULL: stdout) */
-    bool progress;           /* a one-line progress display on stderr */
+    FILE *print_out; /* the 'print' connector's output (NULL: stdout) */
+    bool progress;   /* a one-line progress display on stderr */
     /* Set non-zero (from a signal handler or any thread) to stop an unbounded run. An
      * atomic, not a volatile int: the workers read it on their own threads, and a plain
      * store in a handler on another thread is a data race with those reads. */
@@ -66,24 +66,24 @@ struct sl_exec_opts {
 
 struct sl_exec_summary {
     int workers;
-    double seconds;          /* wall time from start to the end of the last pipeline */
-    double cpu_seconds;      /* CPU time of the process over the run */
-    uint64_t rows_in;        /* rows the sources produced */
-    uint64_t rows_out;       /* rows the sinks took */
-    uint64_t late_rows;      /* rows dropped as late */
-    uint64_t bad_records;    /* records skipped or dead-lettered */
-    int64_t watermark;       /* the lowest worker watermark at the end */
+    double seconds;       /* wall time from start to the end of the last pipeline */
+    double cpu_seconds;   /* CPU time of the process over the run */
+    uint64_t rows_in;     /* rows the sources produced */
+    uint64_t rows_out;    /* rows the sinks took */
+    uint64_t late_rows;   /* rows dropped as late */
+    uint64_t bad_records; /* records skipped or dead-lettered */
+    int64_t watermark;    /* the lowest worker watermark at the end */
     /* checkpoints */
     uint64_t restored_epoch; /* the epoch the run resumed from (0: none) */
     uint64_t last_epoch;     /* the last epoch committed (0: none) */
     uint32_t checkpoints;    /* epochs committed by this run */
     uint32_t checkpoints_failed;
     double ckpt_p50_ms, ckpt_p99_ms, ckpt_max_ms; /* trigger to commit, sinks committed */
-    double ckpt_align_p50_ms; /* trigger to the last worker's snapshot */
-    uint64_t ckpt_bytes;     /* snapshot bytes of the last epoch */
-    uint64_t ckpt_state_bytes; /* state bytes of the last epoch */
-    double restore_ms;       /* resuming: from opening the commit store to the last worker's
-                                sources and operators restored (0: a fresh start) */
+    double ckpt_align_p50_ms;                     /* trigger to the last worker's snapshot */
+    uint64_t ckpt_bytes;                          /* snapshot bytes of the last epoch */
+    uint64_t ckpt_state_bytes;                    /* state bytes of the last epoch */
+    double restore_ms; /* resuming: from opening the commit store to the last worker's
+                          sources and operators restored (0: a fresh start) */
 };
 
 /*
@@ -93,7 +93,6 @@ struct sl_exec_summary {
  */
 int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 struct sl_exec_summary *sum, struct sl_error *err);
-
 
 /* The number of cores hwloc reports (at least 1). */
 int sl_exec_default_workers(void);

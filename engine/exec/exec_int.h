@@ -41,7 +41,7 @@ struct sl_wpipe {
     struct sl_op *first; /* the operator above the scan */
     struct sl_op *wm;    /* the watermark operator, if the table has one */
     struct sl_batch_pool *pool;
-    int64_t wake_ns;     /* the source's last hint: its next rows are due then (0: none) */
+    int64_t wake_ns; /* the source's last hint: its next rows are due then (0: none) */
     bool source_done;
     bool finished; /* the sink's finish() ran on this worker */
 };

@@ -22,20 +22,20 @@
 #include <stdint.h>
 
 #include "engine/core/batch.h"
-#include "engine/plan/catalog.h"
 #include "engine/core/error.h"
-#include "engine/ops/operator.h"
 #include "engine/core/state.h"
+#include "engine/ops/operator.h"
+#include "engine/plan/catalog.h"
 
 struct sl_source;
 
 /* What connectors get from the command line and the job. */
 struct sl_connector_env {
     const struct sl_sql_source *sql; /* for errors that point at an option */
-    const char *brokers;     /* --brokers: overrides 'properties.bootstrap.servers' if set */
+    const char *brokers;            /* --brokers: overrides 'properties.bootstrap.servers' if set */
     const char *const *kafka_props; /* extra librdkafka properties, "key=value" */
     uint32_t nkafka_props;
-    FILE *print_out;         /* where 'print' writes (stdout) */
+    FILE *print_out;          /* where 'print' writes (stdout) */
     const struct sl_job *job; /* SET values (e.g. table.exec.source.idle-timeout) */
     bool checkpoints;         /* the job takes checkpoints: sinks write per-epoch parts that
                                  only commit() makes visible */
@@ -49,9 +49,9 @@ struct sl_connector_env {
 
 /* What one poll produced. A batch holds rows of one split only. */
 struct sl_source_info {
-    int32_t split;     /* the split (Kafka partition, generator sub-stream, file) of the rows */
-    bool split_done;   /* that split has no more rows (bounded) */
-    bool worker_done;  /* every split of this worker is done: polls return no more rows */
+    int32_t split;    /* the split (Kafka partition, generator sub-stream, file) of the rows */
+    bool split_done;  /* that split has no more rows (bounded) */
+    bool worker_done; /* every split of this worker is done: polls return no more rows */
     /* With no rows: the CLOCK_MONOTONIC time (ns) at which this worker's next rows are due
      * (a paced generator knows it), so that an idle worker sleeps until then; 0 when the
      * source cannot tell (then it has set_waker, or the worker looks again soon). */
@@ -63,8 +63,8 @@ struct sl_source;
 struct sl_source_ops {
     /* Appends rows of one split to `b` (empty, the table's physical schema, flattened),
      * waiting at most timeout_ms for the first. 0 rows and no flags on a timeout. */
-    int (*poll)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
-                int timeout_ms, struct sl_source_info *info, struct sl_error *err);
+    int (*poll)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b, int timeout_ms,
+                struct sl_source_info *info, struct sl_error *err);
     /* The ids of the splits worker `worker` reads, into ids[0 .. *n-1]; SL_EFULL if `cap` is
      * too small (*n says how many). */
     int (*splits)(struct sl_source *s, int worker, int32_t *ids, uint32_t cap, uint32_t *n);
@@ -99,7 +99,6 @@ struct sl_source {
     const struct sl_source_ops *ops;
     const struct sl_table *table;
 };
-
 
 /* ---- sinks --------------------------------------------------------------------------------- */
 
@@ -139,6 +138,5 @@ struct sl_sink {
     const struct sl_sink_ops *ops;
     const struct sl_table *table;
 };
-
 
 #endif

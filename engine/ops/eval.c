@@ -45,19 +45,19 @@ enum { SL_LIKE_GENERAL, SL_LIKE_PREFIX, SL_LIKE_EXACT };
 struct sl_enode {
     const struct sl_expr *e;
     struct sl_type type;
-    int kind;                  /* SL_EN_* */
+    int kind; /* SL_EN_* */
     sl_fn fn;
     uint32_t nargs;
     struct sl_enode **args;
     /* the result of the latest evaluation, indexed by row */
-    void *data;                /* buf, a column of the input batch, or a child's data */
-    const uint64_t *valid;     /* NULL: no NULL at the evaluated rows */
+    void *data;            /* buf, a column of the input batch, or a child's data */
+    const uint64_t *valid; /* NULL: no NULL at the evaluated rows */
     /* owned scratch (from the evaluator's heap) */
-    void *buf;                 /* SL_BATCH_CAP values of the type's width */
-    uint64_t *vbuf;            /* SL_VALID_WORDS(SL_BATCH_CAP) words */
-    sl_sel_t *s[4];            /* selection buffers, as the function needs them */
-    int64_t *aux;              /* IN over INT: the operand widened to int64 */
-    bool cnull;                /* SL_EN_CONST: the constant NULL */
+    void *buf;      /* SL_BATCH_CAP values of the type's width */
+    uint64_t *vbuf; /* SL_VALID_WORDS(SL_BATCH_CAP) words */
+    sl_sel_t *s[4]; /* selection buffers, as the function needs them */
+    int64_t *aux;   /* IN over INT: the operand widened to int64 */
+    bool cnull;     /* SL_EN_CONST: the constant NULL */
     /* IN with a constant list: the non-NULL constants */
     bool in_fast, in_null;
     uint32_t nset;
@@ -94,11 +94,11 @@ struct sl_eval {
     uint32_t rows;          /* its row count (1 while folding) */
 };
 
-#define SL_TRY(x)                                                                          \
-    do {                                                                                   \
-        int rc_ = (x);                                                                     \
-        if (rc_)                                                                           \
-            return rc_;                                                                    \
+#define SL_TRY(x)       \
+    do {                \
+        int rc_ = (x);  \
+        if (rc_)        \
+            return rc_; \
     } while (0)
 
 #define SL_ROW(sel, k) ((sel) ? (sel)[k] : (k))
@@ -327,12 +327,18 @@ static int ev_select(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *se
 static sl_cmp_op ev_cmp_op(sl_fn fn)
 {
     switch (fn) {
-    case SL_FN_EQ: return SL_CMP_EQ;
-    case SL_FN_NE: return SL_CMP_NE;
-    case SL_FN_LT: return SL_CMP_LT;
-    case SL_FN_LE: return SL_CMP_LE;
-    case SL_FN_GT: return SL_CMP_GT;
-    default: return SL_CMP_GE;
+    case SL_FN_EQ:
+        return SL_CMP_EQ;
+    case SL_FN_NE:
+        return SL_CMP_NE;
+    case SL_FN_LT:
+        return SL_CMP_LT;
+    case SL_FN_LE:
+        return SL_CMP_LE;
+    case SL_FN_GT:
+        return SL_CMP_GT;
+    default:
+        return SL_CMP_GE;
     }
 }
 
@@ -537,8 +543,8 @@ static void ev_bool_from_sel(uint8_t *out, const sl_sel_t *sel, uint32_t n, cons
         out[t[k]] = 1;
 }
 
-static int ev_pred_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
-                         uint32_t n, struct sl_error *err)
+static int ev_pred_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
+                         struct sl_error *err)
 {
     uint32_t nt;
     SL_TRY(ev_select(ev, nd, sel, n, nd->s[0], &nt, err));
@@ -584,8 +590,8 @@ static int ev_pred_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t
 
 /* ---- AND / OR / NOT / IS NULL ---------------------------------------------------------------- */
 
-static int ev_andor_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
-                          uint32_t n, struct sl_error *err)
+static int ev_andor_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
+                          struct sl_error *err)
 {
     bool is_and = nd->fn == SL_FN_AND;
     struct sl_enode *a = nd->args[0], *b = nd->args[1];
@@ -651,8 +657,8 @@ static int ev_not_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t 
     return 0;
 }
 
-static int ev_isnull_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
-                           uint32_t n, struct sl_error *err)
+static int ev_isnull_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
+                           struct sl_error *err)
 {
     struct sl_enode *a = nd->args[0];
     SL_TRY(ev_value(ev, a, sel, n, err));
@@ -671,11 +677,16 @@ static int ev_isnull_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel
 static sl_arith_op ev_arith_op(sl_fn fn)
 {
     switch (fn) {
-    case SL_FN_ADD: return SL_ARITH_ADD;
-    case SL_FN_SUB: return SL_ARITH_SUB;
-    case SL_FN_MUL: return SL_ARITH_MUL;
-    case SL_FN_DIV: return SL_ARITH_DIV;
-    default: return SL_ARITH_MOD;
+    case SL_FN_ADD:
+        return SL_ARITH_ADD;
+    case SL_FN_SUB:
+        return SL_ARITH_SUB;
+    case SL_FN_MUL:
+        return SL_ARITH_MUL;
+    case SL_FN_DIV:
+        return SL_ARITH_DIV;
+    default:
+        return SL_ARITH_MOD;
     }
 }
 
@@ -690,16 +701,24 @@ static int ev_zero_or_overflow(const struct sl_eval *ev, const struct sl_enode *
     if (nd->fn == SL_FN_DIV || nd->fn == SL_FN_MOD) {
         uint32_t br = ev_is_const(b) ? 0 : row;
         switch (b->type.id) {
-        case SL_TYPE_INT: zero = ((const int32_t *)b->data)[br] == 0; break;
-        case SL_TYPE_DOUBLE: break;
-        default: zero = ((const int64_t *)b->data)[br] == 0; break;
+        case SL_TYPE_INT:
+            zero = ((const int32_t *)b->data)[br] == 0;
+            break;
+        case SL_TYPE_DOUBLE:
+            break;
+        default:
+            zero = ((const int64_t *)b->data)[br] == 0;
+            break;
         }
     }
-    static const char *const names[] = {[SL_FN_ADD] = "+", [SL_FN_SUB] = "-", [SL_FN_MUL] = "*",
-                                        [SL_FN_DIV] = "/", [SL_FN_MOD] = "MOD"};
+    static const char *const names[] = {[SL_FN_ADD] = "+",
+                                        [SL_FN_SUB] = "-",
+                                        [SL_FN_MUL] = "*",
+                                        [SL_FN_DIV] = "/",
+                                        [SL_FN_MOD] = "MOD"};
     if (zero)
-        return ev_fail(ev, nd, err, SL_EDIVZERO, "division by zero: %s %s %s", av,
-                       names[nd->fn], bv);
+        return ev_fail(ev, nd, err, SL_EDIVZERO, "division by zero: %s %s %s", av, names[nd->fn],
+                       bv);
     char tt[64];
     sl_type_format(nd->type, tt, sizeof(tt));
     return ev_fail(ev, nd, err, SL_EOVERFLOW, "%s overflow: %s %s %s", tt, av, names[nd->fn], bv);
@@ -707,8 +726,7 @@ static int ev_zero_or_overflow(const struct sl_eval *ev, const struct sl_enode *
 
 /* DECIMAL precision of the result (p <= 18): |v| < 10^p at every valid row. */
 static int ev_dec_precision(const struct sl_eval *ev, const struct sl_enode *nd,
-                            const sl_sel_t *sel, uint32_t n, struct sl_error *err,
-                            const char *what)
+                            const sl_sel_t *sel, uint32_t n, struct sl_error *err, const char *what)
 {
     if (nd->type.precision > SL_DECIMAL_EXACT_PRECISION)
         return 0;
@@ -805,16 +823,17 @@ static int ev_arith(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
     const struct sl_arith_kernels *k = sl_arith;
     switch (nd->type.id) {
     case SL_TYPE_INT: {
-        int32_t ca = ac ? ((const int32_t *)a->buf)[0] : 0, cb = bc ? ((const int32_t *)b->buf)[0] : 0;
-        rc = k->binop_i32(op, nd->buf, ac ? NULL : a->data, ca, bc ? NULL : b->data, cb,
-                          nd->valid, sel, n, &er);
+        int32_t ca = ac ? ((const int32_t *)a->buf)[0] : 0,
+                cb = bc ? ((const int32_t *)b->buf)[0] : 0;
+        rc = k->binop_i32(op, nd->buf, ac ? NULL : a->data, ca, bc ? NULL : b->data, cb, nd->valid,
+                          sel, n, &er);
         break;
     }
     case SL_TYPE_BIGINT:
     case SL_TYPE_TIMESTAMP: {
         int64_t ca = ac ? ev_ci64(a) : 0, cb = bc ? ev_ci64(b) : 0;
-        rc = k->binop_i64(op, nd->buf, ac ? NULL : a->data, ca, bc ? NULL : b->data, cb,
-                          nd->valid, sel, n, &er);
+        rc = k->binop_i64(op, nd->buf, ac ? NULL : a->data, ca, bc ? NULL : b->data, cb, nd->valid,
+                          sel, n, &er);
         break;
     }
     case SL_TYPE_DOUBLE: {
@@ -1129,8 +1148,8 @@ static int ev_cast_overflow(const struct sl_eval *ev, const struct sl_enode *nd,
 
 /* DECIMAL(*, sf) int64 values to scale st: out may be the same array as in. */
 static int ev_rescale(const struct sl_eval *ev, struct sl_enode *nd, int64_t *out,
-                      const int64_t *in, unsigned sf, unsigned st, const sl_sel_t *sel,
-                      uint32_t n, struct sl_error *err)
+                      const int64_t *in, unsigned sf, unsigned st, const sl_sel_t *sel, uint32_t n,
+                      struct sl_error *err)
 {
     uint32_t er = 0;
     if (st > sf) {
@@ -1303,9 +1322,15 @@ static int ev_cast(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
         for (uint32_t i = 0; i < n; i++) {
             uint32_t r = SL_ROW(sel, i);
             switch (to) {
-            case SL_TYPE_INT: ((int32_t *)nd->buf)[r] = v[r] != 0; break;
-            case SL_TYPE_DOUBLE: ((double *)nd->buf)[r] = v[r] != 0; break;
-            default: o64[r] = v[r] != 0; break; /* BIGINT, and DECIMAL before its scale */
+            case SL_TYPE_INT:
+                ((int32_t *)nd->buf)[r] = v[r] != 0;
+                break;
+            case SL_TYPE_DOUBLE:
+                ((double *)nd->buf)[r] = v[r] != 0;
+                break;
+            default:
+                o64[r] = v[r] != 0;
+                break; /* BIGINT, and DECIMAL before its scale */
             }
         }
         if (to != SL_TYPE_DECIMAL)
@@ -1457,8 +1482,7 @@ static int ev_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
     default:
         if (ev_is_pred(nd->fn))
             return ev_pred_value(ev, nd, sel, n, err);
-        return ev_fail(ev, nd, err, SL_ENOTSUP, "function %s is not supported",
-                       sl_fn_name(nd->fn));
+        return ev_fail(ev, nd, err, SL_ENOTSUP, "function %s is not supported", sl_fn_name(nd->fn));
     }
 }
 
@@ -1524,7 +1548,8 @@ static int ev_select(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *se
     return 0;
 }
 
-/* ---- compilation ------------------------------------------------------------------------------ */
+/* ---- compilation ------------------------------------------------------------------------------
+ */
 
 /* Turns a node whose arguments are all constants into a constant, when evaluating it over
  * one row succeeds (failures stay for run time). */
@@ -1594,19 +1619,25 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
             return 0;
         char val[16];
         switch (e->type.id) {
-        case SL_TYPE_BOOLEAN: val[0] = (char)(e->lit.i != 0); break;
+        case SL_TYPE_BOOLEAN:
+            val[0] = (char)(e->lit.i != 0);
+            break;
         case SL_TYPE_INT: {
             int32_t v = (int32_t)e->lit.i;
             memcpy(val, &v, 4);
             break;
         }
-        case SL_TYPE_DOUBLE: memcpy(val, &e->lit.d, 8); break;
+        case SL_TYPE_DOUBLE:
+            memcpy(val, &e->lit.d, 8);
+            break;
         case SL_TYPE_VARCHAR: {
             sl_str s = sl_str_make(e->lit.s, e->lit.slen);
             memcpy(val, &s, 16);
             break;
         }
-        default: memcpy(val, &e->lit.i, 8); break;
+        default:
+            memcpy(val, &e->lit.i, 8);
+            break;
         }
         for (uint32_t i = 0; i < SL_BATCH_CAP; i++)
             memcpy((char *)nd->buf + i * w, val, w);
@@ -1625,16 +1656,31 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
     }
     unsigned nsel = 0;
     switch (e->fn) {
-    case SL_FN_ADD: case SL_FN_SUB: case SL_FN_MUL: case SL_FN_DIV: case SL_FN_MOD:
-    case SL_FN_EQ: case SL_FN_NE: case SL_FN_LT: case SL_FN_LE: case SL_FN_GT: case SL_FN_GE:
-    case SL_FN_AND: case SL_FN_OR: case SL_FN_CONCAT:
+    case SL_FN_ADD:
+    case SL_FN_SUB:
+    case SL_FN_MUL:
+    case SL_FN_DIV:
+    case SL_FN_MOD:
+    case SL_FN_EQ:
+    case SL_FN_NE:
+    case SL_FN_LT:
+    case SL_FN_LE:
+    case SL_FN_GT:
+    case SL_FN_GE:
+    case SL_FN_AND:
+    case SL_FN_OR:
+    case SL_FN_CONCAT:
         if (e->nargs != 2)
             return ev_fail(ev, nd, err, SL_EINVAL, "%s needs 2 arguments", sl_fn_name(e->fn));
         nsel = ev_is_pred(e->fn) ? 1 : (e->fn == SL_FN_AND || e->fn == SL_FN_OR) ? 3 : 0;
         if (ev_is_pred(e->fn) && nd->args[0]->type.id != nd->args[1]->type.id)
             return ev_fail(ev, nd, err, SL_EINVAL, "comparison of two types");
         break;
-    case SL_FN_NEG: case SL_FN_NOT: case SL_FN_IS_NULL: case SL_FN_IS_NOT_NULL: case SL_FN_CAST:
+    case SL_FN_NEG:
+    case SL_FN_NOT:
+    case SL_FN_IS_NULL:
+    case SL_FN_IS_NOT_NULL:
+    case SL_FN_CAST:
         if (e->nargs != 1)
             return ev_fail(ev, nd, err, SL_EINVAL, "%s needs 1 argument", sl_fn_name(e->fn));
         if (e->fn == SL_FN_CAST && !ev_cast_supported(nd->args[0]->type.id, e->type.id))
@@ -1669,8 +1715,7 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
                     nd->in_null = true;
                     continue;
                 }
-                nd->set[nd->nset++] = t == SL_TYPE_INT ? ((const int32_t *)c->buf)[0]
-                                                       : ev_ci64(c);
+                nd->set[nd->nset++] = t == SL_TYPE_INT ? ((const int32_t *)c->buf)[0] : ev_ci64(c);
             }
         }
         break;
@@ -1683,8 +1728,7 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
         ev_like_compile(nd);
         break;
     default:
-        return ev_fail(ev, nd, err, SL_ENOTSUP, "function %s is not supported",
-                       sl_fn_name(e->fn));
+        return ev_fail(ev, nd, err, SL_ENOTSUP, "function %s is not supported", sl_fn_name(e->fn));
     }
     for (unsigned i = 0; i < nsel; i++) {
         nd->s[i] = ev_alloc(ev, SL_BATCH_CAP * sizeof(sl_sel_t));
@@ -1696,7 +1740,8 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
     return 0;
 }
 
-/* ---- API -------------------------------------------------------------------------------------- */
+/* ---- API --------------------------------------------------------------------------------------
+ */
 
 struct sl_eval *sl_eval_new(struct sl_heap *heap, const struct sl_rel *in, uint32_t nexprs,
                             struct sl_expr *const *exprs, const struct sl_sql_source *sql,
@@ -1753,9 +1798,15 @@ static int ev_emit(struct sl_batch *out, uint32_t col, const struct sl_enode *nd
             for (uint32_t k = 0; k < n; k++)
                 ((uint8_t *)c->data)[k] = ((const uint8_t *)nd->data)[sel[k]];
             break;
-        case 4: sl_gather->g32(nd->data, sel, n, c->data); break;
-        case 8: sl_gather->g64(nd->data, sel, n, c->data); break;
-        default: sl_gather->g128(nd->data, sel, n, c->data); break;
+        case 4:
+            sl_gather->g32(nd->data, sel, n, c->data);
+            break;
+        case 8:
+            sl_gather->g64(nd->data, sel, n, c->data);
+            break;
+        default:
+            sl_gather->g128(nd->data, sel, n, c->data);
+            break;
         }
     } else if (n) {
         memcpy(c->data, nd->data, w * n);
@@ -1794,13 +1845,15 @@ int sl_eval_project(struct sl_eval *ev, struct sl_batch *in, struct sl_batch *ou
                     struct sl_error *err)
 {
     if (out->ncols != ev->nexprs || out->rows != 0)
-        return sl_error_set(err, SL_EINVAL, "projection output batch has %u columns and %u "
-                                            "rows; want %u columns, empty",
+        return sl_error_set(err, SL_EINVAL,
+                            "projection output batch has %u columns and %u "
+                            "rows; want %u columns, empty",
                             out->ncols, out->rows, ev->nexprs);
     for (uint32_t i = 0; i < ev->nexprs; i++)
         if (out->cols[i].type.id != ev->roots[i]->type.id)
-            return sl_error_set(err, SL_EINVAL, "projection output column %u has type %s, the "
-                                                "expression %s",
+            return sl_error_set(err, SL_EINVAL,
+                                "projection output column %u has type %s, the "
+                                "expression %s",
                                 i + 1, sl_type_name(out->cols[i].type.id),
                                 sl_type_name(ev->roots[i]->type.id));
     ev->batch = in;

@@ -1,5 +1,6 @@
 /*
- * engine/ops/eval.h - vectorized evaluation of bound expressions (engine/plan/plan.h), batch at a time.
+ * engine/ops/eval.h - vectorized evaluation of bound expressions (engine/plan/plan.h), batch at a
+ * time.
  *
  * HOW IT WORKS
  * sl_eval_new() compiles a list of expressions over an input relation once: each expression

@@ -103,11 +103,11 @@ struct sl_ha_chunk {
 };
 
 struct sl_ha_dict {
-    sl_str *strs;        /* by id: inline, or pointing into the arena */
-    uint64_t *hashes;    /* by id: XXH3 of the bytes (kernels/hash.h str) */
-    uint32_t n, cap;     /* ids in use, array length */
-    uint32_t *slots;     /* id + 1, 0 = empty; linear probing */
-    uint64_t mask;       /* slots - 1 */
+    sl_str *strs;     /* by id: inline, or pointing into the arena */
+    uint64_t *hashes; /* by id: XXH3 of the bytes (kernels/hash.h str) */
+    uint32_t n, cap;  /* ids in use, array length */
+    uint32_t *slots;  /* id + 1, 0 = empty; linear probing */
+    uint64_t mask;    /* slots - 1 */
     struct sl_ha_chunk *arena;
 };
 
@@ -173,8 +173,8 @@ static const char *sl_ha_dict_copy(struct sl_ha_mem *m, struct sl_ha_dict *d, co
 }
 
 /* The id of string `s` with hash `h`, interned if new. */
-static int sl_ha_dict_intern(struct sl_ha_mem *m, struct sl_ha_dict *d, const sl_str *s,
-                             uint64_t h, uint64_t *id)
+static int sl_ha_dict_intern(struct sl_ha_mem *m, struct sl_ha_dict *d, const sl_str *s, uint64_t h,
+                             uint64_t *id)
 {
     if (!d->slots || (uint64_t)(d->n + 1) * 2 > d->mask + 1) {
         int rc = sl_ha_dict_grow_slots(m, d);
@@ -243,13 +243,13 @@ struct sl_ha_agg {
     uint8_t func;
     uint32_t col;
     struct sl_type input, output;
-    bool f64;       /* the state is double (else int64) */
-    int state_off;  /* word of the state in a row, -1 for COUNT(*) / COUNT */
-    int cnt_off;    /* word of the count in a row, -1 when not needed */
-    int fold;       /* COUNT(*): index of the aggregate whose update counts for it, or -1;
-                     * other aggregates: the count word they update for a COUNT(*), or -1 */
-    void *state;    /* ha->rows + state_off (row 0), NULL without a state */
-    uint64_t *cnt;  /* ha->rows + cnt_off (row 0), NULL without a count */
+    bool f64;      /* the state is double (else int64) */
+    int state_off; /* word of the state in a row, -1 for COUNT(*) / COUNT */
+    int cnt_off;   /* word of the count in a row, -1 when not needed */
+    int fold;      /* COUNT(*): index of the aggregate whose update counts for it, or -1;
+                    * other aggregates: the count word they update for a COUNT(*), or -1 */
+    void *state;   /* ha->rows + state_off (row 0), NULL without a state */
+    uint64_t *cnt; /* ha->rows + cnt_off (row 0), NULL without a count */
 };
 
 struct sl_hashagg {
@@ -319,8 +319,8 @@ static int sl_ha_agg_setup(struct sl_ha_agg *a, const struct sl_hashagg_agg *in,
         return sl_error_set(err, SL_EINVAL, "hashagg: aggregate %u: unknown function %u", idx,
                             in->func);
     }
-    return sl_error_set(err, SL_ENOTSUP, "hashagg: aggregate %u: function %u of %s", idx,
-                        in->func, sl_type_name((sl_type_id)id));
+    return sl_error_set(err, SL_ENOTSUP, "hashagg: aggregate %u: function %u of %s", idx, in->func,
+                        sl_type_name((sl_type_id)id));
 }
 
 static bool sl_ha_agg_needs_cnt(const struct sl_ha_agg *a)
@@ -446,8 +446,7 @@ static void sl_ha_layout(struct sl_hashagg *ha)
     uint32_t words = 0;
     for (uint32_t i = 0; i < ha->naggs; i++) {
         struct sl_ha_agg *a = &ha->aggs[i];
-        a->state_off = a->func == SL_AGG_COUNT_STAR || a->func == SL_AGG_COUNT ? -1
-                                                                               : (int)words++;
+        a->state_off = a->func == SL_AGG_COUNT_STAR || a->func == SL_AGG_COUNT ? -1 : (int)words++;
         a->cnt_off = sl_ha_agg_needs_cnt(a) ? (int)words++ : -1;
         a->fold = -1;
     }
@@ -566,8 +565,8 @@ void sl_hashagg_free(struct sl_hashagg *ha)
  * Finds or inserts the keys (words[w] by row through sel, hashes by position) of n positions,
  * growing the table as needed; gids by position into ha->gids.
  */
-static int sl_ha_probe_all(struct sl_hashagg *ha, const uint64_t *const *words,
-                           const sl_sel_t *sel, uint32_t n)
+static int sl_ha_probe_all(struct sl_hashagg *ha, const uint64_t *const *words, const sl_sel_t *sel,
+                           uint32_t n)
 {
     uint32_t done = 0;
     while (done < n) {
@@ -575,8 +574,8 @@ static int sl_ha_probe_all(struct sl_hashagg *ha, const uint64_t *const *words,
         for (uint32_t w = 0; w < ha->nwords; w++)
             kp[w] = sel ? words[w] : words[w] + done;
         uint32_t first = ha->t.ngroups;
-        done += sl_hashagg->probe(&ha->t, kp, sel ? sel + done : NULL, ha->hashes + done,
-                                  n - done, ha->gids + done);
+        done += sl_hashagg->probe(&ha->t, kp, sel ? sel + done : NULL, ha->hashes + done, n - done,
+                                  ha->gids + done);
         sl_ha_init_groups(ha, first);
         if (done < n) {
             int rc = sl_ha_resize(ha, (ha->t.mask + 1) * 2);
@@ -758,8 +757,7 @@ int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error
         return rc;
     sl_ha_hash_words(ha, words, b->sel, n);
     if ((rc = sl_ha_probe_all(ha, words, b->sel, n)) != 0)
-        return sl_error_set(err, rc, "hashagg: out of memory growing to %u groups",
-                            ha->t.ngroups);
+        return sl_error_set(err, rc, "hashagg: out of memory growing to %u groups", ha->t.ngroups);
     for (uint32_t i = 0; i < ha->naggs; i++) {
         struct sl_ha_agg *a = &ha->aggs[i];
         struct sl_column *c = a->func == SL_AGG_COUNT_STAR ? NULL : &b->cols[a->col];
@@ -953,9 +951,10 @@ int sl_hashagg_emit(const struct sl_hashagg *ha, uint32_t *cursor, struct sl_bat
                     struct sl_error *err)
 {
     if (out->ncols != ha->nkeys + ha->naggs || out->rows != 0)
-        return sl_error_set(err, SL_EINVAL, "hashagg: emit into a batch of %u columns "
-                            "(%u rows), want an empty one of %u", out->ncols, out->rows,
-                            ha->nkeys + ha->naggs);
+        return sl_error_set(err, SL_EINVAL,
+                            "hashagg: emit into a batch of %u columns "
+                            "(%u rows), want an empty one of %u",
+                            out->ncols, out->rows, ha->nkeys + ha->naggs);
     struct sl_type types[SL_HASHAGG_MAX_K + 64];
     sl_hashagg_out_types(ha, types);
     for (uint32_t i = 0; i < out->ncols; i++)
@@ -971,14 +970,14 @@ int sl_hashagg_emit(const struct sl_hashagg *ha, uint32_t *cursor, struct sl_bat
         int rc = sl_ha_emit_key(ha, k, g0, n, out, &out->cols[k]);
         if (rc)
             return sl_error_set(err, rc, "hashagg: emit: key column %u: %s", k,
-                                rc == SL_EINVAL ? "NULL into a NOT NULL column"
-                                                : "out of memory");
+                                rc == SL_EINVAL ? "NULL into a NOT NULL column" : "out of memory");
     }
     for (uint32_t i = 0; i < ha->naggs; i++)
         if (sl_ha_emit_agg(&ha->aggs[i], ha->stride, g0, n, &out->cols[ha->nkeys + i]) != 0)
             return sl_error_set(err, SL_EINVAL,
                                 "hashagg: emit: aggregate column %u: NULL into a NOT NULL "
-                                "column", ha->nkeys + i);
+                                "column",
+                                ha->nkeys + i);
     out->rows = n;
     *cursor = g0 + n;
     return (int)n;
@@ -999,7 +998,8 @@ size_t sl_hashagg_memory(const struct sl_hashagg *ha)
     return ha->mem.bytes + sizeof(*ha) + ha->naggs * sizeof(*ha->aggs);
 }
 
-/* ---- checkpoints ------------------------------------------------------------------------------ */
+/* ---- checkpoints ------------------------------------------------------------------------------
+ */
 
 #define SL_HA_MAGIC 0x31414853u /* "SHA1" little-endian: format version 1 */
 #define SL_HA_STR_NULL UINT32_MAX
@@ -1040,8 +1040,8 @@ int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_
     for (uint32_t i = 0; i < ha->naggs; i++) {
         const struct sl_ha_agg *a = &ha->aggs[i];
         sl_sbuf_put_u8(out, a->func);
-        sl_ha_put_type(out, a->func == SL_AGG_COUNT_STAR ? (struct sl_type){0, 0, 0, false}
-                                                        : a->input);
+        sl_ha_put_type(out,
+                       a->func == SL_AGG_COUNT_STAR ? (struct sl_type){0, 0, 0, false} : a->input);
     }
     const uint32_t used = sl_ha_used_words(ha);
     sl_sbuf_put_u32(out, used);
@@ -1101,8 +1101,8 @@ static int sl_ha_corrupt(struct sl_sread *in, struct sl_error *err, const char *
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return sl_error_set(err, SL_ECORRUPT, "%s: hashagg state: %s at byte %zu of %zu", in->what,
-                        msg, in->off, in->len);
+    return sl_error_set(err, SL_ECORRUPT, "%s: hashagg state: %s at byte %zu of %zu", in->what, msg,
+                        in->off, in->len);
 }
 
 static int sl_ha_get_type(struct sl_sread *in, struct sl_type *t, struct sl_error *err)
@@ -1154,8 +1154,7 @@ static int sl_ha_load_spec(struct sl_hashagg *ha, struct sl_sread *in, struct sl
     if ((rc = sl_sread_u32(in, &nkeys, err)) != 0)
         return rc;
     if (nkeys != ha->nkeys)
-        return sl_ha_corrupt(in, err, "%u key columns, this aggregation has %u", nkeys,
-                             ha->nkeys);
+        return sl_ha_corrupt(in, err, "%u key columns, this aggregation has %u", nkeys, ha->nkeys);
     for (uint32_t k = 0; k < nkeys; k++) {
         struct sl_type t = {0, 0, 0, false};
         if ((rc = sl_ha_get_type(in, &t, err)) != 0)
@@ -1170,8 +1169,7 @@ static int sl_ha_load_spec(struct sl_hashagg *ha, struct sl_sread *in, struct sl
     if ((rc = sl_sread_u32(in, &naggs, err)) != 0)
         return rc;
     if (naggs != ha->naggs)
-        return sl_ha_corrupt(in, err, "%u aggregates, this aggregation has %u", naggs,
-                             ha->naggs);
+        return sl_ha_corrupt(in, err, "%u aggregates, this aggregation has %u", naggs, ha->naggs);
     for (uint32_t i = 0; i < naggs; i++) {
         const struct sl_ha_agg *a = &ha->aggs[i];
         uint8_t func;
@@ -1270,8 +1268,8 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
                         break;
                     }
                     const uint8_t *q = p + in->off;
-                    uint32_t len = (uint32_t)q[0] | (uint32_t)q[1] << 8 |
-                                   (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+                    uint32_t len = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+                                   (uint32_t)q[3] << 24;
                     in->off += 4;
                     if (len == SL_HA_STR_NULL) {
                         if (!ha->keys[w].type.nullable) {
@@ -1297,7 +1295,8 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
                 for (uint32_t i = 0; i < n && !rc; i++)
                     if (dst[i] != SL_HA_NULL_STR &&
                         sl_ha_dict_intern(&ha->mem, &ha->dict, &strs[i], ha->strh[i], &dst[i]))
-                        rc = sl_error_set(err, SL_ENOMEM, "hashagg: out of memory loading "
+                        rc = sl_error_set(err, SL_ENOMEM,
+                                          "hashagg: out of memory loading "
                                           "strings");
                 continue;
             }
@@ -1317,8 +1316,7 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
                 for (uint32_t i = 0; i < n && !rc; i++)
                     if (!sl_ha_word_ok(key, dst[i])) {
                         in->off = col_off[w] + ((size_t)base + i) * 8;
-                        rc = sl_ha_corrupt(in, err, "group %u: key %u: bad key word", base + i,
-                                           w);
+                        rc = sl_ha_corrupt(in, err, "group %u: key %u: bad key word", base + i, w);
                     }
         }
         if (rc)
@@ -1331,8 +1329,8 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
                 for (uint32_t i = 0; i < n; i++)
                     if ((nw[i] >> ha->keys[k].nullbit & 1u) && words[k][i] != 0) {
                         in->off = col_off[k] + ((size_t)base + i) * 8;
-                        rc = sl_ha_corrupt(in, err, "group %u: key %u: NULL with a value",
-                                           base + i, k);
+                        rc = sl_ha_corrupt(in, err, "group %u: key %u: NULL with a value", base + i,
+                                           k);
                         break;
                     }
             }

@@ -56,8 +56,8 @@
 #include "engine/core/batch.h"
 #include "engine/core/error.h"
 #include "engine/core/mem.h"
-#include "engine/plan/plan.h"
 #include "engine/core/state.h"
+#include "engine/plan/plan.h"
 #include "kernels/hashagg.h"
 
 /* The aggregate functions are the plan's (engine/plan/plan.h, enum sl_agg_fn: SL_AGG_COUNT_STAR,
@@ -106,8 +106,7 @@ int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error
  * aggregation). `src` is unchanged. Returns 0, SL_EINVAL (specs differ, or src == dst) or
  * SL_ENOMEM.
  */
-int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src,
-                     struct sl_error *err);
+int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struct sl_error *err);
 
 /* Number of groups so far. */
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha);

@@ -106,8 +106,8 @@ int sl_op_project_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, str
         sl_op_project_free(&p->op);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
-    p->ev = sl_eval_new(ctx->heap, &node->input->out, node->project.nexprs,
-                        node->project.exprs, ctx->sql, err);
+    p->ev = sl_eval_new(ctx->heap, &node->input->out, node->project.nexprs, node->project.exprs,
+                        ctx->sql, err);
     if (!p->ev) {
         sl_op_project_free(&p->op);
         return err ? err->code : SL_ENOMEM;
@@ -230,8 +230,8 @@ static int sl_op_wm_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     struct sl_wm_split *s = sl_wm_find(w, ctx->split);
     int64_t mx;
     const struct sl_column *c = &b->cols[w->col];
-    bool have = sl_reduce->max_i64((const int64_t *)c->data, c->valid, b->sel,
-                                   sl_batch_active(b), &mx);
+    bool have =
+        sl_reduce->max_i64((const int64_t *)c->data, c->valid, b->sel, sl_batch_active(b), &mx);
     if (s) {
         s->last_active = w->idle_ms > 0 ? sl_now_ms() : 0;
         if (have && mx > s->max_ts)
@@ -293,8 +293,7 @@ static int sl_op_wm_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct 
         return rc;
     if (magic != SL_WM_MAGIC)
         return sl_sread_fail(in, err, "watermark: not a watermark operator's state");
-    if ((rc = sl_sread_i64(in, &emitted, err)) != 0 ||
-        (rc = sl_sread_count(in, &n, 13, err)) != 0)
+    if ((rc = sl_sread_i64(in, &emitted, err)) != 0 || (rc = sl_sread_count(in, &n, 13, err)) != 0)
         return rc;
     /* read everything before changing anything: a refused state leaves the operator new */
     bool *seen = calloc(w->nsplits ? w->nsplits : 1, sizeof(*seen));

@@ -98,7 +98,7 @@ struct sl_op_winagg {
     int64_t *sender_wm;
     bool input_done; /* finish() came from upstream: this worker's input has ended */
     bool finished;   /* finish() went downstream */
-    int64_t wm2; /* the watermark passed downstream */
+    int64_t wm2;     /* the watermark passed downstream */
     struct sl_wa_fin *fin;
     uint32_t nfin, capfin;
     struct sl_hashagg *spare[SL_WA_SPARES];

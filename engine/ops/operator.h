@@ -26,9 +26,9 @@
 #include "engine/core/batch.h"
 #include "engine/core/error.h"
 #include "engine/core/mem.h"
-#include "engine/plan/plan.h"
 #include "engine/core/ring.h"
 #include "engine/core/state.h"
+#include "engine/plan/plan.h"
 
 struct sl_sql_source;
 struct sl_exec;
@@ -40,11 +40,11 @@ struct sl_op;
  * sl_stats_add / sl_stats_set_watermark only: atomic stores (relaxed - a counter orders
  * nothing else). A plain `+=` here is a data race with that reader. */
 struct sl_worker_stats {
-    uint64_t rows_in;      /* rows the sources produced */
-    uint64_t rows_out;     /* rows the sinks took */
-    uint64_t late_rows;    /* rows dropped because their window had already fired */
-    uint64_t bad_records;  /* records skipped or dead-lettered by a bad-record policy */
-    int64_t watermark;     /* the worker's current watermark (INT64_MIN before the first) */
+    uint64_t rows_in;     /* rows the sources produced */
+    uint64_t rows_out;    /* rows the sinks took */
+    uint64_t late_rows;   /* rows dropped because their window had already fired */
+    uint64_t bad_records; /* records skipped or dead-lettered by a bad-record policy */
+    int64_t watermark;    /* the worker's current watermark (INT64_MIN before the first) */
 };
 
 /* Adds `n` to one of the calling worker's counters (&ctx->stats->rows_in, ...). */
@@ -59,18 +59,18 @@ static inline void sl_stats_set_watermark(struct sl_worker_stats *stats, int64_t
 }
 
 struct sl_worker_ctx {
-    int worker;                          /* 0 .. nworkers-1 */
+    int worker; /* 0 .. nworkers-1 */
     int nworkers;
-    struct sl_heap *heap;                /* this worker's heap */
-    const struct sl_sql_source *sql;     /* for errors that point into the SQL file */
-    void *runner;                        /* whoever runs the operators (the executor's worker) */
+    struct sl_heap *heap;            /* this worker's heap */
+    const struct sl_sql_source *sql; /* for errors that point into the SQL file */
+    void *runner;                    /* whoever runs the operators (the executor's worker) */
     struct sl_worker_stats *stats;
-    int32_t split;                       /* during a push from a source: the batch's split */
+    int32_t split; /* during a push from a source: the batch's split */
     /* How sl_op_send delivers a message: the executor routes it through its rings; tests and
      * benchmarks set their own. NULL means straight to the sending operator's receive() on
      * this same worker. */
-    int (*send)(struct sl_worker_ctx *ctx, const struct sl_op *op, int to,
-                     struct sl_msg msg, struct sl_error *err);
+    int (*send)(struct sl_worker_ctx *ctx, const struct sl_op *op, int to, struct sl_msg msg,
+                struct sl_error *err);
     /* Latency measurement (engine/exec/exec.h, sl_exec_opts.on_emit): the CLOCK_MONOTONIC time in
      * ns at which the source batch now being pushed was polled, 0 outside such a push; and
      * the hook a sink operator calls after each write (NULL: none). */
@@ -93,12 +93,11 @@ struct sl_op_ops {
                 struct sl_error *err);
     /* Event time reached `wm` on this operator's input: no row with a rowtime <= wm follows.
      * INT64_MAX means the input has ended (bounded sources). Operators pass it on. */
-    int (*watermark)(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
-                     struct sl_error *err);
+    int (*watermark)(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm, struct sl_error *err);
     /* A message another worker's instance of this operator sent (sl_op_send). NULL for
      * operators that never exchange. */
-    int (*receive)(struct sl_op *op, struct sl_worker_ctx *ctx, int from_worker,
-                   struct sl_msg msg, struct sl_error *err);
+    int (*receive)(struct sl_op *op, struct sl_worker_ctx *ctx, int from_worker, struct sl_msg msg,
+                   struct sl_error *err);
     /* The input ended and every message has been received: emit what is left, then call
      * finish downstream. */
     int (*finish)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
@@ -120,14 +119,14 @@ struct sl_op_ops {
 
 struct sl_op {
     const struct sl_op_ops *ops;
-    struct sl_op *next;          /* downstream; NULL for the last operator (a sink) */
-    const struct sl_plan *plan;  /* the plan node it runs (NULL for drivers) */
-    uint32_t tag;                /* the executor's id for message routing */
+    struct sl_op *next;         /* downstream; NULL for the last operator (a sink) */
+    const struct sl_plan *plan; /* the plan node it runs (NULL for drivers) */
+    uint32_t tag;               /* the executor's id for message routing */
 };
 
 /* Helpers that forward to the next operator (NULL next: nothing to do). */
-static inline int sl_op_push_next(struct sl_op *op, struct sl_worker_ctx *ctx,
-                                  struct sl_batch *b, struct sl_error *err)
+static inline int sl_op_push_next(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                                  struct sl_error *err)
 {
     if (!op->next) {
         sl_batch_pool_put(b);
@@ -164,6 +163,5 @@ static inline int sl_op_send(struct sl_worker_ctx *ctx, const struct sl_op *op, 
         return sl_error_set(err, SL_EINVAL, "message to worker %d without an executor", to);
     return op->ops->receive((struct sl_op *)op, ctx, to, msg, err);
 }
-
 
 #endif

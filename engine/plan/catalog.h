@@ -20,16 +20,16 @@ struct sl_option {
 struct sl_table {
     const char *name;
     size_t pos;
-    struct sl_rel physical;      /* declared columns, ROWs flattened ("bid.price") */
-    uint32_t ncomputed;          /* computed columns (name AS expr), after the physical ones */
+    struct sl_rel physical; /* declared columns, ROWs flattened ("bid.price") */
+    uint32_t ncomputed;     /* computed columns (name AS expr), after the physical ones */
     struct sl_rel_col *computed_cols;
-    struct sl_expr **computed;   /* bound over the physical columns */
-    int rowtime;                 /* WATERMARK column: index in physical ++ computed, or -1 */
-    int64_t wm_delay_ms;         /* WATERMARK FOR c AS c - INTERVAL ... */
+    struct sl_expr **computed; /* bound over the physical columns */
+    int rowtime;               /* WATERMARK column: index in physical ++ computed, or -1 */
+    int64_t wm_delay_ms;       /* WATERMARK FOR c AS c - INTERVAL ... */
     uint32_t nopts;
     struct sl_option *opts;
-    const char *connector;       /* 'connector' option */
-    bool bounded;                /* a source that ends (filesystem, bounded kafka/nexmark) */
+    const char *connector; /* 'connector' option */
+    bool bounded;          /* a source that ends (filesystem, bounded kafka/nexmark) */
 };
 
 /* The value of option `key` of a table, or NULL. */
@@ -44,16 +44,16 @@ struct sl_view {
 struct sl_sql_file;
 
 struct sl_job {
-    struct sl_sql_file *file;    /* owned: the parse tree and the source text */
-    struct sl_arena arena;       /* owns everything below */
+    struct sl_sql_file *file; /* owned: the parse tree and the source text */
+    struct sl_arena arena;    /* owns everything below */
     uint32_t ntables;
     struct sl_table **tables;
     uint32_t nviews;
     struct sl_view *views;
-    uint32_t nsets;              /* SET 'key' = 'value', in order */
+    uint32_t nsets; /* SET 'key' = 'value', in order */
     struct sl_option *sets;
     uint32_t ninserts;
-    struct sl_plan **inserts;    /* one plan per INSERT INTO, rooted at its SL_PLAN_SINK */
+    struct sl_plan **inserts; /* one plan per INSERT INTO, rooted at its SL_PLAN_SINK */
 };
 
 void sl_job_free(struct sl_job *job);

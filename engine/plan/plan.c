@@ -10,14 +10,18 @@
 #include "engine/plan/catalog.h"
 
 static const char *const sl_fn_names[SL_FN_COUNT] = {
-    [SL_FN_NONE] = "?",        [SL_FN_ADD] = "+",          [SL_FN_SUB] = "-",
-    [SL_FN_MUL] = "*",         [SL_FN_DIV] = "/",          [SL_FN_MOD] = "MOD",
-    [SL_FN_NEG] = "-",         [SL_FN_EQ] = "=",           [SL_FN_NE] = "<>",
-    [SL_FN_LT] = "<",          [SL_FN_LE] = "<=",          [SL_FN_GT] = ">",
-    [SL_FN_GE] = ">=",         [SL_FN_AND] = "AND",        [SL_FN_OR] = "OR",
-    [SL_FN_NOT] = "NOT",       [SL_FN_IS_NULL] = "IS NULL", [SL_FN_IS_NOT_NULL] = "IS NOT NULL",
-    [SL_FN_CASE] = "CASE",     [SL_FN_CAST] = "CAST",      [SL_FN_IN] = "IN",
-    [SL_FN_LIKE] = "LIKE",     [SL_FN_CONCAT] = "||",
+    [SL_FN_NONE] = "?",          [SL_FN_ADD] = "+",
+    [SL_FN_SUB] = "-",           [SL_FN_MUL] = "*",
+    [SL_FN_DIV] = "/",           [SL_FN_MOD] = "MOD",
+    [SL_FN_NEG] = "-",           [SL_FN_EQ] = "=",
+    [SL_FN_NE] = "<>",           [SL_FN_LT] = "<",
+    [SL_FN_LE] = "<=",           [SL_FN_GT] = ">",
+    [SL_FN_GE] = ">=",           [SL_FN_AND] = "AND",
+    [SL_FN_OR] = "OR",           [SL_FN_NOT] = "NOT",
+    [SL_FN_IS_NULL] = "IS NULL", [SL_FN_IS_NOT_NULL] = "IS NOT NULL",
+    [SL_FN_CASE] = "CASE",       [SL_FN_CAST] = "CAST",
+    [SL_FN_IN] = "IN",           [SL_FN_LIKE] = "LIKE",
+    [SL_FN_CONCAT] = "||",
 };
 
 const char *sl_fn_name(sl_fn fn)
@@ -211,8 +215,8 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
         break;
     case SL_PLAN_LOOKUP_JOIN:
         fprintf(out, "LookupJoin %s%s ON %s = %s.%s", p->lookup.left_outer ? "LEFT " : "",
-                p->lookup.table->name, in->cols[p->lookup.probe_col].name,
-                p->lookup.table->name, p->lookup.table->physical.cols[p->lookup.build_col].name);
+                p->lookup.table->name, in->cols[p->lookup.probe_col].name, p->lookup.table->name,
+                p->lookup.table->physical.cols[p->lookup.build_col].name);
         break;
     case SL_PLAN_SINK:
         fprintf(out, "Sink %s (connector %s)", p->sink.table->name, p->sink.table->connector);

@@ -18,10 +18,10 @@
 #include "engine/core/types.h"
 
 struct sl_rel_col {
-    const char *name;  /* "auction", "bid.price", "window_start" */
-    const char *qual;  /* the table or alias it is reachable through, NULL if none */
+    const char *name; /* "auction", "bid.price", "window_start" */
+    const char *qual; /* the table or alias it is reachable through, NULL if none */
     struct sl_type type;
-    bool rowtime;      /* an event-time attribute */
+    bool rowtime; /* an event-time attribute */
 };
 
 struct sl_rel {
@@ -46,11 +46,24 @@ typedef enum sl_fn {
     SL_FN_NONE = 0,
     /* arithmetic: numeric operands already cast to the result type, except DECIMAL scales
      * which the executor aligns; TIMESTAMP +- interval (BIGINT ms) is ADD / SUB */
-    SL_FN_ADD, SL_FN_SUB, SL_FN_MUL, SL_FN_DIV, SL_FN_MOD, SL_FN_NEG,
+    SL_FN_ADD,
+    SL_FN_SUB,
+    SL_FN_MUL,
+    SL_FN_DIV,
+    SL_FN_MOD,
+    SL_FN_NEG,
     /* comparisons: both operands of one type */
-    SL_FN_EQ, SL_FN_NE, SL_FN_LT, SL_FN_LE, SL_FN_GT, SL_FN_GE,
-    SL_FN_AND, SL_FN_OR, SL_FN_NOT,
-    SL_FN_IS_NULL, SL_FN_IS_NOT_NULL,
+    SL_FN_EQ,
+    SL_FN_NE,
+    SL_FN_LT,
+    SL_FN_LE,
+    SL_FN_GT,
+    SL_FN_GE,
+    SL_FN_AND,
+    SL_FN_OR,
+    SL_FN_NOT,
+    SL_FN_IS_NULL,
+    SL_FN_IS_NOT_NULL,
     SL_FN_CASE,   /* args: cond1, val1, cond2, val2, ..., else (always present, maybe NULL) */
     SL_FN_CAST,   /* args[0] to .type */
     SL_FN_IN,     /* args[0] IN (args[1..]) */
@@ -74,7 +87,7 @@ struct sl_expr {
             uint32_t slen;
         };
     } lit;
-    sl_fn fn;            /* SL_EXPR_CALL */
+    sl_fn fn; /* SL_EXPR_CALL */
     uint32_t nargs;
     struct sl_expr **args;
 };
@@ -87,14 +100,14 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out);
 /* ---- operators ----------------------------------------------------------------------------- */
 
 typedef enum sl_plan_kind {
-    SL_PLAN_SCAN,    /* a table's flattened physical columns */
-    SL_PLAN_FILTER,  /* rows where .pred is TRUE */
-    SL_PLAN_PROJECT, /* .exprs over the input */
-    SL_PLAN_WATERMARK, /* assigns watermarks: .rowtime column minus .delay_ms; rows unchanged */
-    SL_PLAN_WINDOW,  /* input columns + window_start, window_end, window_time */
-    SL_PLAN_AGG,     /* GROUP BY .keys: key columns then aggregates */
+    SL_PLAN_SCAN,        /* a table's flattened physical columns */
+    SL_PLAN_FILTER,      /* rows where .pred is TRUE */
+    SL_PLAN_PROJECT,     /* .exprs over the input */
+    SL_PLAN_WATERMARK,   /* assigns watermarks: .rowtime column minus .delay_ms; rows unchanged */
+    SL_PLAN_WINDOW,      /* input columns + window_start, window_end, window_time */
+    SL_PLAN_AGG,         /* GROUP BY .keys: key columns then aggregates */
     SL_PLAN_LOOKUP_JOIN, /* input joined with a bounded table on one equality key */
-    SL_PLAN_SINK,    /* writes the input into .table */
+    SL_PLAN_SINK,        /* writes the input into .table */
 } sl_plan_kind;
 
 typedef enum sl_window_kind { SL_WINDOW_TUMBLE, SL_WINDOW_HOP, SL_WINDOW_CUMULATE } sl_window_kind;
@@ -110,7 +123,7 @@ typedef enum sl_agg_fn {
 
 struct sl_agg {
     sl_agg_fn fn;
-    int col;             /* input column, -1 for COUNT(*) */
+    int col; /* input column, -1 for COUNT(*) */
     bool distinct;
     struct sl_type type; /* result type */
 };
@@ -140,14 +153,14 @@ struct sl_plan {
         } watermark;
         struct {
             sl_window_kind kind;
-            int time_col;     /* input column (a rowtime attribute) */
+            int time_col; /* input column (a rowtime attribute) */
             int64_t size_ms;
             int64_t slide_ms; /* HOP slide, CUMULATE step; = size for TUMBLE */
             int64_t offset_ms;
         } window;
         struct {
             uint32_t nkeys;
-            int *keys;        /* input columns */
+            int *keys; /* input columns */
             uint32_t naggs;
             struct sl_agg *aggs;
             int window_start; /* index in keys of window_start, or -1: a windowed agg */
@@ -155,8 +168,8 @@ struct sl_plan {
         } agg;
         struct {
             const struct sl_table *table;
-            int probe_col;    /* input column */
-            int build_col;    /* column of the table */
+            int probe_col; /* input column */
+            int build_col; /* column of the table */
             bool left_outer;
         } lookup;
         struct {

@@ -108,7 +108,8 @@ static const char *sl_msg_path(const char *path, char buf[SL_SQL_MSG_PATH + 1])
 }
 
 static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
-                         int code, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+                         int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 static int sl_orig_error(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
                          int code, const char *fmt, va_list ap)
@@ -196,11 +197,11 @@ int sl_sql_error_at(const struct sl_sql_source *src, size_t pos, struct sl_error
     return rc;
 }
 
-static int sl_src_err(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
-                      int code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int sl_src_err(const struct sl_sql_source *src, size_t opos, struct sl_error *err, int code,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int sl_src_err(const struct sl_sql_source *src, size_t opos, struct sl_error *err,
-                      int code, const char *fmt, ...)
+static int sl_src_err(const struct sl_sql_source *src, size_t opos, struct sl_error *err, int code,
+                      const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -327,8 +328,13 @@ void sl_sql_source_free(struct sl_sql_source *src)
     free(src);
 }
 
-const char *sl_sql_source_text(const struct sl_sql_source *src) { return src->text; }
-size_t sl_sql_source_len(const struct sl_sql_source *src) { return src->len; }
+const char *sl_sql_source_text(const struct sl_sql_source *src)
+{
+    return src->text;
+}
+size_t sl_sql_source_len(const struct sl_sql_source *src)
+{
+    return src->len;
+}
 
 /* ---- tokens -------------------------------------------------------------------------------- */
-

@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 #include "engine/core/arena.h"
-#include "engine/plan/sql_source.h"
 #include "engine/core/types.h"
+#include "engine/plan/sql_source.h"
 
 struct sl_ast;
 
@@ -28,8 +28,8 @@ struct sl_ast_list {
 /* A declared type: a scalar sl_type, or a ROW of named fields (nested ROWs allowed). */
 struct sl_ast_type {
     bool is_row;
-    struct sl_type scalar;     /* when !is_row */
-    uint32_t nfields;          /* when is_row */
+    struct sl_type scalar; /* when !is_row */
+    uint32_t nfields;      /* when is_row */
     const char **field_names;
     struct sl_ast_type **field_types;
     size_t pos;
@@ -56,11 +56,11 @@ typedef enum sl_ast_kind {
     SL_AST_CAST,     /* CAST(.left AS .type) */
     SL_AST_CALL,     /* .name(.args), .star for COUNT(*), .distinct */
     /* relations */
-    SL_AST_SELECT,   /* a query block, see struct sl_ast_select */
+    SL_AST_SELECT,    /* a query block, see struct sl_ast_select */
     SL_AST_TABLE_REF, /* FROM name [AS alias] */
-    SL_AST_SUBQUERY, /* FROM (query) [AS alias] */
-    SL_AST_WINDOW,   /* FROM TABLE(TUMBLE|HOP|CUMULATE|SESSION(TABLE t, DESCRIPTOR(c), ...)) */
-    SL_AST_JOIN,     /* .left JOIN .right ON .cond */
+    SL_AST_SUBQUERY,  /* FROM (query) [AS alias] */
+    SL_AST_WINDOW,    /* FROM TABLE(TUMBLE|HOP|CUMULATE|SESSION(TABLE t, DESCRIPTOR(c), ...)) */
+    SL_AST_JOIN,      /* .left JOIN .right ON .cond */
     /* statements */
     SL_AST_CREATE_TABLE,
     SL_AST_CREATE_VIEW,
@@ -70,10 +70,23 @@ typedef enum sl_ast_kind {
 
 typedef enum sl_ast_op {
     SL_OP_NONE = 0,
-    SL_OP_NEG, SL_OP_PLUS, SL_OP_NOT,
-    SL_OP_ADD, SL_OP_SUB, SL_OP_MUL, SL_OP_DIV, SL_OP_MOD, SL_OP_CONCAT,
-    SL_OP_EQ, SL_OP_NE, SL_OP_LT, SL_OP_LE, SL_OP_GT, SL_OP_GE,
-    SL_OP_AND, SL_OP_OR,
+    SL_OP_NEG,
+    SL_OP_PLUS,
+    SL_OP_NOT,
+    SL_OP_ADD,
+    SL_OP_SUB,
+    SL_OP_MUL,
+    SL_OP_DIV,
+    SL_OP_MOD,
+    SL_OP_CONCAT,
+    SL_OP_EQ,
+    SL_OP_NE,
+    SL_OP_LT,
+    SL_OP_LE,
+    SL_OP_GT,
+    SL_OP_GE,
+    SL_OP_AND,
+    SL_OP_OR,
 } sl_ast_op;
 
 typedef enum sl_join_kind {
@@ -86,8 +99,8 @@ typedef enum sl_join_kind {
 
 struct sl_ast_select {
     bool distinct;
-    struct sl_ast_list items;   /* expressions; aliases in .alias of each */
-    struct sl_ast *from;        /* NULL for SELECT without FROM */
+    struct sl_ast_list items; /* expressions; aliases in .alias of each */
+    struct sl_ast *from;      /* NULL for SELECT without FROM */
     struct sl_ast *where;
     struct sl_ast_list group_by;
     struct sl_ast *having;
@@ -111,10 +124,10 @@ struct sl_ast_create_table {
     const char *name;
     uint32_t ncols;
     struct sl_ast_column_def *cols;
-    const char *wm_column;      /* WATERMARK FOR wm_column AS wm_expr, or NULL */
+    const char *wm_column; /* WATERMARK FOR wm_column AS wm_expr, or NULL */
     struct sl_ast *wm_expr;
     size_t wm_pos;
-    uint32_t npk;               /* PRIMARY KEY (..) NOT ENFORCED */
+    uint32_t npk; /* PRIMARY KEY (..) NOT ENFORCED */
     const char **pk;
     uint32_t nopts;
     struct sl_ast_option *opts;
@@ -125,7 +138,7 @@ struct sl_ast_create_table {
 struct sl_ast {
     sl_ast_kind kind;
     size_t pos;
-    const char *alias;          /* expr AS alias, or relation alias */
+    const char *alias; /* expr AS alias, or relation alias */
     union {
         /* literals */
         struct {
@@ -143,7 +156,7 @@ struct sl_ast {
             bool negated;
             bool distinct;
             bool star;
-            const char *name;        /* function name, as written */
+            const char *name; /* function name, as written */
             struct sl_ast *left;
             struct sl_ast *right;
             struct sl_ast_list args;
@@ -181,7 +194,7 @@ struct sl_ast {
 
 /* A parsed file: its statements in order, the source, and the arena that owns every node. */
 struct sl_sql_file {
-    struct sl_sql_source *src;  /* owned */
+    struct sl_sql_source *src; /* owned */
     struct sl_arena arena;
     struct sl_ast_list stmts;
 };

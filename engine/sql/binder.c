@@ -51,11 +51,11 @@ struct sl_binder {
 /* What expressions resolve against: a relation, and in an aggregation also the keys and the
  * aggregate calls (the select list and HAVING of a GROUP BY query). */
 struct sl_agg_scope {
-    const struct sl_rel *pre;   /* the relation before aggregation */
+    const struct sl_rel *pre; /* the relation before aggregation */
     uint32_t nkeys;
-    struct sl_expr **keys;      /* bound over `pre` */
+    struct sl_expr **keys; /* bound over `pre` */
     uint32_t naggs;
-    struct sl_ast **agg_asts;   /* the aggregate calls, in agg-column order */
+    struct sl_ast **agg_asts; /* the aggregate calls, in agg-column order */
 };
 
 struct sl_scope {
@@ -64,17 +64,17 @@ struct sl_scope {
     const char *clause;             /* "WHERE", "the select list", ... for messages */
 };
 
-#define TRY(x)                                                                             \
-    do {                                                                                   \
-        int rc_ = (x);                                                                     \
-        if (rc_)                                                                           \
-            return rc_;                                                                    \
+#define TRY(x)          \
+    do {                \
+        int rc_ = (x);  \
+        if (rc_)        \
+            return rc_; \
     } while (0)
 
-#define TRYP(x)                                                                            \
-    do {                                                                                   \
-        if (!(x))                                                                          \
-            return SL_ENOMEM;                                                              \
+#define TRYP(x)               \
+    do {                      \
+        if (!(x))             \
+            return SL_ENOMEM; \
     } while (0)
 
 static int sl_b_err(struct sl_binder *b, size_t pos, const char *fmt, ...)
@@ -201,8 +201,9 @@ static int sl_b_resolve(struct sl_binder *b, const struct sl_rel *rel, const str
         return 0;
     }
     if (nfound > 1)
-        return sl_b_err(b, col->pos, "column '%s' is ambiguous: qualify it with its table name "
-                                     "or alias",
+        return sl_b_err(b, col->pos,
+                        "column '%s' is ambiguous: qualify it with its table name "
+                        "or alias",
                         full);
     /* a suggestion: same name but for case, or a near name */
     const char *best = NULL;
@@ -376,9 +377,8 @@ static int sl_b_int_lit(struct sl_binder *b, const struct sl_ast *a, struct sl_e
     if (errno == ERANGE || *end)
         return sl_b_err(b, a->pos, "integer literal %s is out of range for BIGINT", a->lit);
     bool small = v >= INT32_MIN && v <= INT32_MAX;
-    struct sl_expr *e =
-        sl_expr_new(b, SL_EXPR_LIT, sl_type_make(small ? SL_TYPE_INT : SL_TYPE_BIGINT, false),
-                    a->pos);
+    struct sl_expr *e = sl_expr_new(
+        b, SL_EXPR_LIT, sl_type_make(small ? SL_TYPE_INT : SL_TYPE_BIGINT, false), a->pos);
     TRYP(e);
     e->lit.i = v;
     *out = e;
@@ -389,8 +389,8 @@ static int sl_b_dec_lit(struct sl_binder *b, const struct sl_ast *a, struct sl_e
 {
     const char *s = a->lit;
     if (strchr(s, 'e') || strchr(s, 'E')) {
-        struct sl_expr *e = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_DOUBLE, false),
-                                        a->pos);
+        struct sl_expr *e =
+            sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_DOUBLE, false), a->pos);
         TRYP(e);
         e->lit.d = strtod(s, NULL);
         *out = e;
@@ -412,16 +412,17 @@ static int sl_b_dec_lit(struct sl_binder *b, const struct sl_ast *a, struct sl_e
         leading = false;
         digits++;
         if (v > (uint64_t)(INT64_MAX - 9) / 10)
-            return sl_b_err(b, a->pos, "decimal literal %s has more digits than sluice keeps "
-                                       "(18)", s);
+            return sl_b_err(b, a->pos,
+                            "decimal literal %s has more digits than sluice keeps "
+                            "(18)",
+                            s);
         v = v * 10 + (uint64_t)(*c - '0');
     }
     int precision = digits > scale ? digits : scale;
     if (precision < 1)
         precision = 1;
-    struct sl_expr *e =
-        sl_expr_new(b, SL_EXPR_LIT, sl_type_decimal((unsigned)precision, (unsigned)scale, false),
-                    a->pos);
+    struct sl_expr *e = sl_expr_new(
+        b, SL_EXPR_LIT, sl_type_decimal((unsigned)precision, (unsigned)scale, false), a->pos);
     TRYP(e);
     e->lit.i = (int64_t)v;
     *out = e;
@@ -535,8 +536,10 @@ static int sl_b_compare(struct sl_binder *b, sl_fn fn, struct sl_expr *l, struct
 static int sl_b_arith(struct sl_binder *b, sl_fn fn, struct sl_expr *l, struct sl_expr *r,
                       size_t pos, struct sl_expr **out)
 {
-    static const char *const op_names[] = {[SL_FN_ADD] = "+", [SL_FN_SUB] = "-",
-                                           [SL_FN_MUL] = "*", [SL_FN_DIV] = "/",
+    static const char *const op_names[] = {[SL_FN_ADD] = "+",
+                                           [SL_FN_SUB] = "-",
+                                           [SL_FN_MUL] = "*",
+                                           [SL_FN_DIV] = "/",
                                            [SL_FN_MOD] = "MOD"};
     bool nullable = l->type.nullable || r->type.nullable;
     if (sl_is_null_lit(l))
@@ -673,8 +676,7 @@ static int sl_b_case(struct sl_binder *b, const struct sl_scope *sc, const struc
             char tt[64], vt[64];
             sl_type_str(t, tt, sizeof(tt));
             sl_type_str(v->type, vt, sizeof(vt));
-            return sl_b_err(b, v->pos, "CASE branches have incompatible types %s and %s", tt,
-                            vt);
+            return sl_b_err(b, v->pos, "CASE branches have incompatible types %s and %s", tt, vt);
         }
         nullable |= v->type.nullable;
     }
@@ -720,27 +722,29 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
          * TIMESTAMP(3) in UTC */
         if (a->args.n != 2 || a->args.items[1]->kind != SL_AST_INT ||
             (strcmp(a->args.items[1]->lit, "3") && strcmp(a->args.items[1]->lit, "0")))
-            return sl_b_err(b, a->pos, "TO_TIMESTAMP_LTZ takes an epoch number and its "
-                                       "precision, 3 (milliseconds) or 0 (seconds)");
+            return sl_b_err(b, a->pos,
+                            "TO_TIMESTAMP_LTZ takes an epoch number and its "
+                            "precision, 3 (milliseconds) or 0 (seconds)");
         struct sl_expr *x;
         TRY(sl_b_expr(b, sc, a->args.items[0], &x));
         if (x->type.id != SL_TYPE_INT && x->type.id != SL_TYPE_BIGINT) {
             char t[64];
             sl_type_str(x->type, t, sizeof(t));
-            return sl_b_err(b, a->args.items[0]->pos, "TO_TIMESTAMP_LTZ needs an INT or "
-                                                      "BIGINT epoch, found %s",
+            return sl_b_err(b, a->args.items[0]->pos,
+                            "TO_TIMESTAMP_LTZ needs an INT or "
+                            "BIGINT epoch, found %s",
                             t);
         }
         x = sl_b_cast(b, x, sl_type_make(SL_TYPE_BIGINT, false));
         TRYP(x);
         if (!strcmp(a->args.items[1]->lit, "0")) {
-            struct sl_expr *k = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_BIGINT, false),
-                                            a->pos);
+            struct sl_expr *k =
+                sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_BIGINT, false), a->pos);
             TRYP(k);
             k->lit.i = 1000;
             struct sl_expr *args[2] = {x, k};
-            x = sl_expr_call(b, SL_FN_MUL, sl_type_make(SL_TYPE_BIGINT, x->type.nullable),
-                             a->pos, 2, args);
+            x = sl_expr_call(b, SL_FN_MUL, sl_type_make(SL_TYPE_BIGINT, x->type.nullable), a->pos,
+                             2, args);
             TRYP(x);
         }
         *out = sl_expr_call(b, SL_FN_CAST, sl_type_make(SL_TYPE_TIMESTAMP, x->type.nullable),
@@ -748,13 +752,14 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
         TRYP(*out);
         return 0;
     }
-    static const char *const later[] = {"SESSION", "TUMBLE", "HOP", "CUMULATE",
+    static const char *const later[] = {"SESSION",      "TUMBLE",     "HOP",       "CUMULATE",
                                         "TUMBLE_START", "TUMBLE_END", "HOP_START", "HOP_END"};
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
         if (strcasecmp(a->name, later[i]) == 0)
-            return sl_b_err(b, a->pos, "%s() as a group window function is not supported; use "
-                                       "the window table functions: FROM TABLE(%s(TABLE t, "
-                                       "DESCRIPTOR(col), ...))",
+            return sl_b_err(b, a->pos,
+                            "%s() as a group window function is not supported; use "
+                            "the window table functions: FROM TABLE(%s(TABLE t, "
+                            "DESCRIPTOR(col), ...))",
                             a->name, strncasecmp(a->name, "HOP", 3) == 0 ? "HOP" : "TUMBLE");
     return sl_b_err(b, a->pos, "function %s is not supported yet", a->name);
 }
@@ -811,8 +816,9 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
         if (sc->agg) {
             char full[256];
             sl_join_path(a, 0, full, sizeof(full));
-            return sl_b_err(b, a->pos, "column '%s' is neither in GROUP BY nor in an aggregate "
-                                       "function",
+            return sl_b_err(b, a->pos,
+                            "column '%s' is neither in GROUP BY nor in an aggregate "
+                            "function",
                             full);
         }
         int col;
@@ -870,25 +876,37 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
             TRYP(*out);
             return 0;
         }
-        case SL_OP_EQ: return sl_b_compare(b, SL_FN_EQ, l, r, a->pos, out);
-        case SL_OP_NE: return sl_b_compare(b, SL_FN_NE, l, r, a->pos, out);
-        case SL_OP_LT: return sl_b_compare(b, SL_FN_LT, l, r, a->pos, out);
-        case SL_OP_LE: return sl_b_compare(b, SL_FN_LE, l, r, a->pos, out);
-        case SL_OP_GT: return sl_b_compare(b, SL_FN_GT, l, r, a->pos, out);
-        case SL_OP_GE: return sl_b_compare(b, SL_FN_GE, l, r, a->pos, out);
-        case SL_OP_ADD: return sl_b_arith(b, SL_FN_ADD, l, r, a->pos, out);
-        case SL_OP_SUB: return sl_b_arith(b, SL_FN_SUB, l, r, a->pos, out);
-        case SL_OP_MUL: return sl_b_arith(b, SL_FN_MUL, l, r, a->pos, out);
-        case SL_OP_DIV: return sl_b_arith(b, SL_FN_DIV, l, r, a->pos, out);
-        case SL_OP_MOD: return sl_b_arith(b, SL_FN_MOD, l, r, a->pos, out);
+        case SL_OP_EQ:
+            return sl_b_compare(b, SL_FN_EQ, l, r, a->pos, out);
+        case SL_OP_NE:
+            return sl_b_compare(b, SL_FN_NE, l, r, a->pos, out);
+        case SL_OP_LT:
+            return sl_b_compare(b, SL_FN_LT, l, r, a->pos, out);
+        case SL_OP_LE:
+            return sl_b_compare(b, SL_FN_LE, l, r, a->pos, out);
+        case SL_OP_GT:
+            return sl_b_compare(b, SL_FN_GT, l, r, a->pos, out);
+        case SL_OP_GE:
+            return sl_b_compare(b, SL_FN_GE, l, r, a->pos, out);
+        case SL_OP_ADD:
+            return sl_b_arith(b, SL_FN_ADD, l, r, a->pos, out);
+        case SL_OP_SUB:
+            return sl_b_arith(b, SL_FN_SUB, l, r, a->pos, out);
+        case SL_OP_MUL:
+            return sl_b_arith(b, SL_FN_MUL, l, r, a->pos, out);
+        case SL_OP_DIV:
+            return sl_b_arith(b, SL_FN_DIV, l, r, a->pos, out);
+        case SL_OP_MOD:
+            return sl_b_arith(b, SL_FN_MOD, l, r, a->pos, out);
         case SL_OP_CONCAT: {
             if (sl_is_null_lit(l))
                 l->type = sl_type_make(SL_TYPE_VARCHAR, true);
             if (sl_is_null_lit(r))
                 r->type = sl_type_make(SL_TYPE_VARCHAR, true);
             if (l->type.id != SL_TYPE_VARCHAR || r->type.id != SL_TYPE_VARCHAR)
-                return sl_b_err(b, a->pos, "'||' needs two strings: CAST the other operand "
-                                           "to VARCHAR");
+                return sl_b_err(b, a->pos,
+                                "'||' needs two strings: CAST the other operand "
+                                "to VARCHAR");
             struct sl_expr *args[2] = {l, r};
             *out = sl_expr_call(b, SL_FN_CONCAT,
                                 sl_type_make(SL_TYPE_VARCHAR, l->type.nullable || r->type.nullable),
@@ -938,8 +956,9 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
                 char lt[64], rt[64];
                 sl_type_str(args[0]->type, lt, sizeof(lt));
                 sl_type_str(args[i]->type, rt, sizeof(rt));
-                return sl_b_err(b, args[i]->pos, "IN list value of type %s cannot be compared "
-                                                 "with %s",
+                return sl_b_err(b, args[i]->pos,
+                                "IN list value of type %s cannot be compared "
+                                "with %s",
                                 rt, lt);
             }
             nullable |= args[i]->type.nullable;
@@ -948,8 +967,8 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
             args[i] = sl_b_cast(b, args[i], t);
             TRYP(args[i]);
         }
-        struct sl_expr *in = sl_expr_call(b, SL_FN_IN, sl_type_make(SL_TYPE_BOOLEAN, nullable),
-                                          a->pos, n, args);
+        struct sl_expr *in =
+            sl_expr_call(b, SL_FN_IN, sl_type_make(SL_TYPE_BOOLEAN, nullable), a->pos, n, args);
         TRYP(in);
         if (a->negated) {
             *out = sl_expr_call(b, SL_FN_NOT, in->type, a->pos, 1, &in);
@@ -967,9 +986,8 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
         if (r->kind != SL_EXPR_LIT || r->type.id != SL_TYPE_VARCHAR || r->lit_null)
             return sl_b_err(b, a->right->pos, "LIKE needs a constant string pattern");
         struct sl_expr *args[2] = {l, r};
-        struct sl_expr *like = sl_expr_call(b, SL_FN_LIKE,
-                                            sl_type_make(SL_TYPE_BOOLEAN, l->type.nullable),
-                                            a->pos, 2, args);
+        struct sl_expr *like = sl_expr_call(
+            b, SL_FN_LIKE, sl_type_make(SL_TYPE_BOOLEAN, l->type.nullable), a->pos, 2, args);
         TRYP(like);
         if (a->negated) {
             *out = sl_expr_call(b, SL_FN_NOT, like->type, a->pos, 1, &like);
@@ -1091,8 +1109,9 @@ static int sl_b_unknown_table(struct sl_binder *b, const char *name, size_t pos)
     }
     if (best)
         return sl_b_err(b, pos, "unknown table or view '%s' (did you mean '%s'?)", name, best);
-    return sl_b_err(b, pos, "unknown table or view '%s': declare it with CREATE TABLE or "
-                            "CREATE VIEW before its use",
+    return sl_b_err(b, pos,
+                    "unknown table or view '%s': declare it with CREATE TABLE or "
+                    "CREATE VIEW before its use",
                     name);
 }
 
@@ -1169,13 +1188,14 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
     else
         return sl_b_err(b, a->pos, "SESSION windows are not supported yet");
     /* the time attribute */
-    struct sl_ast col = {.kind = SL_AST_COLUMN, .pos = a->pos, .npath = 1,
-                         .path = (const char **)&a->descriptor};
+    struct sl_ast col = {
+        .kind = SL_AST_COLUMN, .pos = a->pos, .npath = 1, .path = (const char **)&a->descriptor};
     int tc;
     TRY(sl_b_resolve(b, &in->out, &col, &tc));
     if (!in->out.cols[tc].rowtime)
-        return sl_b_err(b, a->pos, "column '%s' is not a time attribute: window functions need "
-                                   "a column with a WATERMARK (or derived from one unchanged)",
+        return sl_b_err(b, a->pos,
+                        "column '%s' is not a time attribute: window functions need "
+                        "a column with a WATERMARK (or derived from one unchanged)",
                         a->descriptor);
     uint32_t want = kind == SL_WINDOW_TUMBLE ? 1 : 2;
     if (a->wargs.n < want || a->wargs.n > want + 1)
@@ -1235,9 +1255,10 @@ static int sl_b_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan
     struct sl_table *bt = r->kind == SL_AST_TABLE_REF ? sl_b_find_table(b, r->table) : NULL;
     if (a->join == SL_JOIN_CROSS || a->join == SL_JOIN_RIGHT || a->join == SL_JOIN_FULL || !bt ||
         !bt->bounded)
-        return sl_b_err(b, a->pos, "this join is not supported yet: sluice joins a stream with a "
-                                   "bounded table ('connector' = 'filesystem') on one equality "
-                                   "key (INNER or LEFT JOIN ... ON s.k = t.k)");
+        return sl_b_err(b, a->pos,
+                        "this join is not supported yet: sluice joins a stream with a "
+                        "bounded table ('connector' = 'filesystem') on one equality "
+                        "key (INNER or LEFT JOIN ... ON s.k = t.k)");
     struct sl_plan *left;
     TRY(sl_b_from(b, a->jleft, &left));
     const char *rq = r->alias ? r->alias : r->table;
@@ -1268,14 +1289,16 @@ static int sl_b_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan
         rest = cond->right;
         while (eq->kind == SL_AST_BINARY && eq->op == SL_OP_AND) {
             /* left-deep ANDs: take the first equality */
-            return sl_b_err(b, cond->pos, "a lookup join condition is one equality "
-                                          "(s.k = t.k) optionally AND one more condition");
+            return sl_b_err(b, cond->pos,
+                            "a lookup join condition is one equality "
+                            "(s.k = t.k) optionally AND one more condition");
         }
     }
     if (eq->kind != SL_AST_BINARY || eq->op != SL_OP_EQ || eq->left->kind != SL_AST_COLUMN ||
         eq->right->kind != SL_AST_COLUMN)
-        return sl_b_err(b, eq->pos, "a lookup join needs an equality of two columns, one from "
-                                    "each side (s.k = t.k)");
+        return sl_b_err(b, eq->pos,
+                        "a lookup join needs an equality of two columns, one from "
+                        "each side (s.k = t.k)");
     int lc, rc;
     TRY(sl_b_resolve(b, &j->out, eq->left, &lc));
     TRY(sl_b_resolve(b, &j->out, eq->right, &rc));
@@ -1372,7 +1395,7 @@ static int sl_b_collect_aggs(struct sl_binder *b, const struct sl_ast *a, struct
         return 0; /* nested aggregates are an error when the argument is bound */
     }
     for (uint32_t i = 0; i < a->args.n && (a->kind == SL_AST_CALL || a->kind == SL_AST_CASE ||
-                                          a->kind == SL_AST_IN || a->kind == SL_AST_BETWEEN);
+                                           a->kind == SL_AST_IN || a->kind == SL_AST_BETWEEN);
          i++)
         TRY(sl_b_collect_aggs(b, a->args.items[i], list, n, cap));
     if (a->kind == SL_AST_UNARY || a->kind == SL_AST_BINARY || a->kind == SL_AST_IS_NULL ||
@@ -1409,8 +1432,9 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     TRY(sl_b_collect_aggs(b, s->having, &agg_asts, &naggs, &cap));
     for (uint32_t i = 0; i < nkeys; i++)
         if (sl_ast_has_agg(s->group_by.items[i]))
-            return sl_b_err(b, s->group_by.items[i]->pos, "aggregate functions are not allowed "
-                                                          "in GROUP BY");
+            return sl_b_err(b, s->group_by.items[i]->pos,
+                            "aggregate functions are not allowed "
+                            "in GROUP BY");
     /* keys and aggregate inputs, bound over the input */
     struct sl_expr **keys = sl_b_alloc(b, (nkeys ? nkeys : 1) * sizeof(*keys));
     struct sl_expr **ins = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*ins));
@@ -1604,7 +1628,8 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         if (aggregating)
             return sl_b_err(b, it->pos, "'*' cannot be used with GROUP BY");
         for (uint32_t c = 0; c < p->out.ncols; c++)
-            n += !it->npath || (p->out.cols[c].qual && strcmp(p->out.cols[c].qual, it->path[0]) == 0);
+            n += !it->npath ||
+                 (p->out.cols[c].qual && strcmp(p->out.cols[c].qual, it->path[0]) == 0);
     }
     struct sl_plan *pr = sl_plan_new(b, SL_PLAN_PROJECT, p, q->pos);
     TRYP(pr);
@@ -1619,7 +1644,8 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         if (it->kind == SL_AST_STAR) {
             bool any = false;
             for (uint32_t c = 0; c < p->out.ncols; c++) {
-                if (it->npath && !(p->out.cols[c].qual && strcmp(p->out.cols[c].qual, it->path[0]) == 0))
+                if (it->npath &&
+                    !(p->out.cols[c].qual && strcmp(p->out.cols[c].qual, it->path[0]) == 0))
                     continue;
                 pr->project.exprs[k] = sl_expr_col(b, &p->out, (int)c, it->pos);
                 TRYP(pr->project.exprs[k]);
@@ -1714,8 +1740,9 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
             if (!ct->cols[i].expr)
                 continue;
             if (sl_ast_has_agg(ct->cols[i].expr))
-                return sl_b_err(b, ct->cols[i].expr->pos, "aggregate functions are not allowed "
-                                                          "in a computed column");
+                return sl_b_err(b, ct->cols[i].expr->pos,
+                                "aggregate functions are not allowed "
+                                "in a computed column");
             TRY(sl_b_expr(b, &sc, ct->cols[i].expr, &t->computed[k]));
             t->computed_cols[k].name = ct->cols[i].name;
             t->computed_cols[k].qual = t->name;
@@ -1731,7 +1758,9 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
         if (t->ncomputed)
             memcpy(all.cols + t->physical.ncols, t->computed_cols,
                    t->ncomputed * sizeof(*all.cols));
-        struct sl_ast col = {.kind = SL_AST_COLUMN, .pos = ct->wm_pos, .npath = 1,
+        struct sl_ast col = {.kind = SL_AST_COLUMN,
+                             .pos = ct->wm_pos,
+                             .npath = 1,
                              .path = (const char **)&ct->wm_column};
         int rc;
         TRY(sl_b_resolve(b, &all, &col, &rc));
@@ -1751,9 +1780,10 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
             ok = true;
         }
         if (!ok)
-            return sl_b_err(b, w->pos, "a WATERMARK must be '%s' or '%s - INTERVAL ...' "
-                                       "(bounded out-of-orderness); other strategies are not "
-                                       "supported yet",
+            return sl_b_err(b, w->pos,
+                            "a WATERMARK must be '%s' or '%s - INTERVAL ...' "
+                            "(bounded out-of-orderness); other strategies are not "
+                            "supported yet",
                             ct->wm_column, ct->wm_column);
         t->rowtime = rc;
         t->wm_delay_ms = delay;
@@ -1772,8 +1802,9 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
     }
     t->connector = sl_table_option(t, "connector");
     if (!t->connector)
-        return sl_b_err(b, a->pos, "table '%s' has no 'connector' option (kafka, nexmark, "
-                                   "filesystem, print or blackhole)",
+        return sl_b_err(b, a->pos,
+                        "table '%s' has no 'connector' option (kafka, nexmark, "
+                        "filesystem, print or blackhole)",
                         t->name);
     const struct sl_connector *conn = sl_connector_find(t->connector);
     if (!conn) {
@@ -1795,7 +1826,6 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
     b->job->ntables = n;
     return 0;
 }
-
 
 /* ---- filter pushdown ------------------------------------------------------------------------
  *
@@ -1921,17 +1951,18 @@ static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
         if (sl_type_equal(have, want))
             continue;
         struct sl_type common;
-        bool widening = sl_common_type(have, want, &common) &&
-                        (common.id == want.id || (have.id == SL_TYPE_DECIMAL &&
-                                                  want.id == SL_TYPE_DECIMAL));
+        bool widening =
+            sl_common_type(have, want, &common) &&
+            (common.id == want.id || (have.id == SL_TYPE_DECIMAL && want.id == SL_TYPE_DECIMAL));
         if (!widening) {
             char ht[64], wt[64];
             sl_type_str(have, ht, sizeof(ht));
             sl_type_str(want, wt, sizeof(wt));
             const struct sl_ast *item =
                 i < a->query->select.items.n ? a->query->select.items.items[i] : a->query;
-            return sl_b_err(b, item->pos, "column %u of the query is %s, but column '%s' of "
-                                          "table '%s' is %s",
+            return sl_b_err(b, item->pos,
+                            "column %u of the query is %s, but column '%s' of "
+                            "table '%s' is %s",
                             i + 1, ht, t->physical.cols[i].name, t->name, wt);
         }
         need = true;
@@ -2073,4 +2104,3 @@ void sl_job_free(struct sl_job *job)
     sl_sql_file_free(job->file);
     free(job);
 }
-

@@ -11,8 +11,8 @@
 #ifndef SL_ENGINE_SQL_BINDER_H
 #define SL_ENGINE_SQL_BINDER_H
 
-#include "engine/plan/catalog.h"
 #include "engine/core/error.h"
+#include "engine/plan/catalog.h"
 #include "engine/sql/parser.h"
 
 /*

@@ -18,17 +18,17 @@ void sl_lexer_init(struct sl_lexer *lx, const struct sl_sql_source *src)
 }
 
 static const char *const sl_tok_names[] = {
-    [SL_TOK_EOF] = "end of input",   [SL_TOK_IDENT] = "identifier",
-    [SL_TOK_QIDENT] = "identifier",  [SL_TOK_STRING] = "string literal",
-    [SL_TOK_INTEGER] = "number",     [SL_TOK_DECIMAL] = "number",
-    [SL_TOK_LPAREN] = "'('",         [SL_TOK_RPAREN] = "')'",
-    [SL_TOK_COMMA] = "','",          [SL_TOK_DOT] = "'.'",
-    [SL_TOK_SEMI] = "';'",           [SL_TOK_STAR] = "'*'",
-    [SL_TOK_PLUS] = "'+'",           [SL_TOK_MINUS] = "'-'",
-    [SL_TOK_SLASH] = "'/'",          [SL_TOK_PERCENT] = "'%'",
-    [SL_TOK_CONCAT] = "'||'",        [SL_TOK_EQ] = "'='",
-    [SL_TOK_NE] = "'<>'",            [SL_TOK_LT] = "'<'",
-    [SL_TOK_LE] = "'<='",            [SL_TOK_GT] = "'>'",
+    [SL_TOK_EOF] = "end of input",  [SL_TOK_IDENT] = "identifier",
+    [SL_TOK_QIDENT] = "identifier", [SL_TOK_STRING] = "string literal",
+    [SL_TOK_INTEGER] = "number",    [SL_TOK_DECIMAL] = "number",
+    [SL_TOK_LPAREN] = "'('",        [SL_TOK_RPAREN] = "')'",
+    [SL_TOK_COMMA] = "','",         [SL_TOK_DOT] = "'.'",
+    [SL_TOK_SEMI] = "';'",          [SL_TOK_STAR] = "'*'",
+    [SL_TOK_PLUS] = "'+'",          [SL_TOK_MINUS] = "'-'",
+    [SL_TOK_SLASH] = "'/'",         [SL_TOK_PERCENT] = "'%'",
+    [SL_TOK_CONCAT] = "'||'",       [SL_TOK_EQ] = "'='",
+    [SL_TOK_NE] = "'<>'",           [SL_TOK_LT] = "'<'",
+    [SL_TOK_LE] = "'<='",           [SL_TOK_GT] = "'>'",
     [SL_TOK_GE] = "'>='",
 };
 
@@ -88,8 +88,9 @@ int sl_lexer_next(struct sl_lexer *lx, struct sl_token *tok, struct sl_error *er
         p++;
         for (;;) {
             if (p >= lx->len || t[p] == '\n')
-                return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
-                                       "unterminated quoted identifier: '`' without its closing '`'");
+                return sl_sql_error_at(
+                    lx->src, tok->pos, err, SL_EPARSE,
+                    "unterminated quoted identifier: '`' without its closing '`'");
             if (t[p] == '`') {
                 if (p + 1 < lx->len && t[p + 1] == '`') {
                     p += 2;
@@ -150,17 +151,39 @@ int sl_lexer_next(struct sl_lexer *lx, struct sl_token *tok, struct sl_error *er
         p++;
         char n = p < lx->len ? t[p] : '\0';
         switch (c) {
-        case '(': tok->kind = SL_TOK_LPAREN; break;
-        case ')': tok->kind = SL_TOK_RPAREN; break;
-        case ',': tok->kind = SL_TOK_COMMA; break;
-        case '.': tok->kind = SL_TOK_DOT; break;
-        case ';': tok->kind = SL_TOK_SEMI; break;
-        case '*': tok->kind = SL_TOK_STAR; break;
-        case '+': tok->kind = SL_TOK_PLUS; break;
-        case '-': tok->kind = SL_TOK_MINUS; break;
-        case '/': tok->kind = SL_TOK_SLASH; break;
-        case '%': tok->kind = SL_TOK_PERCENT; break;
-        case '=': tok->kind = SL_TOK_EQ; break;
+        case '(':
+            tok->kind = SL_TOK_LPAREN;
+            break;
+        case ')':
+            tok->kind = SL_TOK_RPAREN;
+            break;
+        case ',':
+            tok->kind = SL_TOK_COMMA;
+            break;
+        case '.':
+            tok->kind = SL_TOK_DOT;
+            break;
+        case ';':
+            tok->kind = SL_TOK_SEMI;
+            break;
+        case '*':
+            tok->kind = SL_TOK_STAR;
+            break;
+        case '+':
+            tok->kind = SL_TOK_PLUS;
+            break;
+        case '-':
+            tok->kind = SL_TOK_MINUS;
+            break;
+        case '/':
+            tok->kind = SL_TOK_SLASH;
+            break;
+        case '%':
+            tok->kind = SL_TOK_PERCENT;
+            break;
+        case '=':
+            tok->kind = SL_TOK_EQ;
+            break;
         case '|':
             if (n != '|')
                 return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
@@ -176,20 +199,30 @@ int sl_lexer_next(struct sl_lexer *lx, struct sl_token *tok, struct sl_error *er
             tok->kind = SL_TOK_NE;
             break;
         case '<':
-            if (n == '=') { p++; tok->kind = SL_TOK_LE; }
-            else if (n == '>') { p++; tok->kind = SL_TOK_NE; }
-            else tok->kind = SL_TOK_LT;
+            if (n == '=') {
+                p++;
+                tok->kind = SL_TOK_LE;
+            } else if (n == '>') {
+                p++;
+                tok->kind = SL_TOK_NE;
+            } else
+                tok->kind = SL_TOK_LT;
             break;
         case '>':
-            if (n == '=') { p++; tok->kind = SL_TOK_GE; }
-            else tok->kind = SL_TOK_GT;
+            if (n == '=') {
+                p++;
+                tok->kind = SL_TOK_GE;
+            } else
+                tok->kind = SL_TOK_GT;
             break;
         default:
             if (c >= 0x20 && c < 0x7f)
-                return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE, "unexpected character '%c'", c);
+                return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
+                                       "unexpected character '%c'", c);
             return sl_sql_error_at(lx->src, tok->pos, err, SL_EPARSE,
                                    "unexpected byte 0x%02x (non-ASCII text belongs in a string "
-                                   "literal or a `quoted identifier`)", c);
+                                   "literal or a `quoted identifier`)",
+                                   c);
         }
     }
     tok->len = p - tok->pos;

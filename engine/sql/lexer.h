@@ -3,9 +3,10 @@
  *
  * HOW IT WORKS
  * The lexer walks the expanded text of a struct sl_sql_source (engine/plan/sql_source.h:
- * ${NAME} placeholders already replaced, positions mapped back to the files): keywords are identifiers (SQL keywords are not reserved the same way everywhere; the
- * parser decides), back-quoted identifiers keep their exact spelling and may be any word,
- * string literals use '' for a quote, comments are -- to the end of the line and / * * /.
+ * ${NAME} placeholders already replaced, positions mapped back to the files): keywords are
+ * identifiers (SQL keywords are not reserved the same way everywhere; the parser decides),
+ * back-quoted identifiers keep their exact spelling and may be any word, string literals use '' for
+ * a quote, comments are -- to the end of the line and / * * /.
  */
 #ifndef SL_ENGINE_SQL_LEXER_H
 #define SL_ENGINE_SQL_LEXER_H
@@ -18,20 +19,34 @@
 
 typedef enum sl_tok_kind {
     SL_TOK_EOF = 0,
-    SL_TOK_IDENT,    /* a plain word: identifier or keyword, compare case-insensitively */
-    SL_TOK_QIDENT,   /* `back-quoted` identifier: exact spelling, never a keyword */
-    SL_TOK_STRING,   /* 'string literal' */
-    SL_TOK_INTEGER,  /* 123 */
-    SL_TOK_DECIMAL,  /* 1.5, .5, 1e3 */
-    SL_TOK_LPAREN, SL_TOK_RPAREN, SL_TOK_COMMA, SL_TOK_DOT, SL_TOK_SEMI,
-    SL_TOK_STAR, SL_TOK_PLUS, SL_TOK_MINUS, SL_TOK_SLASH, SL_TOK_PERCENT, SL_TOK_CONCAT,
-    SL_TOK_EQ, SL_TOK_NE, SL_TOK_LT, SL_TOK_LE, SL_TOK_GT, SL_TOK_GE,
+    SL_TOK_IDENT,   /* a plain word: identifier or keyword, compare case-insensitively */
+    SL_TOK_QIDENT,  /* `back-quoted` identifier: exact spelling, never a keyword */
+    SL_TOK_STRING,  /* 'string literal' */
+    SL_TOK_INTEGER, /* 123 */
+    SL_TOK_DECIMAL, /* 1.5, .5, 1e3 */
+    SL_TOK_LPAREN,
+    SL_TOK_RPAREN,
+    SL_TOK_COMMA,
+    SL_TOK_DOT,
+    SL_TOK_SEMI,
+    SL_TOK_STAR,
+    SL_TOK_PLUS,
+    SL_TOK_MINUS,
+    SL_TOK_SLASH,
+    SL_TOK_PERCENT,
+    SL_TOK_CONCAT,
+    SL_TOK_EQ,
+    SL_TOK_NE,
+    SL_TOK_LT,
+    SL_TOK_LE,
+    SL_TOK_GT,
+    SL_TOK_GE,
 } sl_tok_kind;
 
 struct sl_token {
     sl_tok_kind kind;
-    size_t pos;  /* byte offset in the expanded text */
-    size_t len;  /* bytes of the token in the text (quotes included) */
+    size_t pos; /* byte offset in the expanded text */
+    size_t len; /* bytes of the token in the text (quotes included) */
 };
 
 /* A lexer over a source (not owned; it must outlive the lexer). */

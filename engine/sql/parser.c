@@ -25,11 +25,11 @@ struct sl_parser {
 
 #define SL_PARSE_MAX_DEPTH 200
 
-#define TRY(x)                                                                             \
-    do {                                                                                   \
-        int rc_ = (x);                                                                     \
-        if (rc_)                                                                           \
-            return rc_;                                                                    \
+#define TRY(x)          \
+    do {                \
+        int rc_ = (x);  \
+        if (rc_)        \
+            return rc_; \
     } while (0)
 
 /* ---- tokens -------------------------------------------------------------------------------- */
@@ -140,10 +140,11 @@ static int sl_list_push(struct sl_parser *p, struct sl_ast_list *l, struct sl_as
 static bool sl_p_is_reserved(const struct sl_parser *p)
 {
     static const char *const words[] = {
-        "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "JOIN", "INNER",
-        "LEFT", "RIGHT", "FULL", "CROSS", "ON", "AND", "OR", "NOT", "AS", "SELECT", "BY",
-        "WHEN", "THEN", "ELSE", "END", "IS", "IN", "BETWEEN", "LIKE", "WINDOW", "INSERT",
-        "CREATE", "SET", "LATERAL", "OUTER", "NATURAL", "USING", "EMIT", "OVER", "FOR",
+        "FROM",    "WHERE", "GROUP",   "HAVING", "ORDER",  "LIMIT",  "UNION",  "JOIN",
+        "INNER",   "LEFT",  "RIGHT",   "FULL",   "CROSS",  "ON",     "AND",    "OR",
+        "NOT",     "AS",    "SELECT",  "BY",     "WHEN",   "THEN",   "ELSE",   "END",
+        "IS",      "IN",    "BETWEEN", "LIKE",   "WINDOW", "INSERT", "CREATE", "SET",
+        "LATERAL", "OUTER", "NATURAL", "USING",  "EMIT",   "OVER",   "FOR",
     };
     if (p->cur.kind != SL_TOK_IDENT)
         return false;
@@ -338,8 +339,9 @@ static int sl_p_type(struct sl_parser *p, struct sl_ast_type **out)
         bool with;
         TRY(sl_p_accept_kw(p, "WITH", &with));
         if (with)
-            return sl_p_error(p, tpos, "TIMESTAMP WITH TIME ZONE is not supported yet; use "
-                                       "TIMESTAMP(3)");
+            return sl_p_error(p, tpos,
+                              "TIMESTAMP WITH TIME ZONE is not supported yet; use "
+                              "TIMESTAMP(3)");
         TRY(sl_p_accept_kw(p, "WITHOUT", &found));
         if (found) {
             TRY(sl_p_expect_kw(p, "TIME"));
@@ -395,10 +397,9 @@ static int sl_p_interval(struct sl_parser *p, struct sl_ast **out, size_t pos)
     static const struct {
         const char *unit;
         int64_t ms;
-    } units[] = {{"MILLISECOND", 1},         {"SECOND", 1000},        {"MINUTE", 60000},
-                 {"HOUR", 3600000},          {"DAY", 86400000},       {"SECONDS", 1000},
-                 {"MINUTES", 60000},         {"HOURS", 3600000},      {"DAYS", 86400000},
-                 {"MILLISECONDS", 1}};
+    } units[] = {{"MILLISECOND", 1}, {"SECOND", 1000},   {"MINUTE", 60000},  {"HOUR", 3600000},
+                 {"DAY", 86400000},  {"SECONDS", 1000},  {"MINUTES", 60000}, {"HOURS", 3600000},
+                 {"DAYS", 86400000}, {"MILLISECONDS", 1}};
     int64_t unit_ms = 0;
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
         if (sl_p_is_kw(p, units[i].unit))
@@ -696,13 +697,26 @@ static int sl_p_comparison(struct sl_parser *p, struct sl_ast **out)
         size_t pos = (*out)->pos;
         sl_ast_op op = SL_OP_NONE;
         switch (p->cur.kind) {
-        case SL_TOK_EQ: op = SL_OP_EQ; break;
-        case SL_TOK_NE: op = SL_OP_NE; break;
-        case SL_TOK_LT: op = SL_OP_LT; break;
-        case SL_TOK_LE: op = SL_OP_LE; break;
-        case SL_TOK_GT: op = SL_OP_GT; break;
-        case SL_TOK_GE: op = SL_OP_GE; break;
-        default: break;
+        case SL_TOK_EQ:
+            op = SL_OP_EQ;
+            break;
+        case SL_TOK_NE:
+            op = SL_OP_NE;
+            break;
+        case SL_TOK_LT:
+            op = SL_OP_LT;
+            break;
+        case SL_TOK_LE:
+            op = SL_OP_LE;
+            break;
+        case SL_TOK_GT:
+            op = SL_OP_GT;
+            break;
+        case SL_TOK_GE:
+            op = SL_OP_GE;
+            break;
+        default:
+            break;
         }
         if (op != SL_OP_NONE) {
             TRY(sl_p_advance(p));
@@ -862,8 +876,10 @@ static int sl_p_window_tvf(struct sl_parser *p, struct sl_ast **out, size_t pos)
     TRY(sl_p_ident(p, &n->func, "a window function (TUMBLE, HOP, CUMULATE)"));
     if (strcasecmp(n->func, "TUMBLE") && strcasecmp(n->func, "HOP") &&
         strcasecmp(n->func, "CUMULATE") && strcasecmp(n->func, "SESSION"))
-        return sl_p_error(p, fpos, "unknown table function '%s' (expected TUMBLE, HOP, "
-                                   "CUMULATE or SESSION)", n->func);
+        return sl_p_error(p, fpos,
+                          "unknown table function '%s' (expected TUMBLE, HOP, "
+                          "CUMULATE or SESSION)",
+                          n->func);
     TRY(sl_p_expect(p, SL_TOK_LPAREN));
     size_t tpos = p->cur.pos;
     TRY(sl_p_expect_kw(p, "TABLE"));
@@ -914,8 +930,9 @@ static int sl_p_from_item(struct sl_parser *p, struct sl_ast **out)
         if (sl_p_is_kw(p, "FOR"))
             return sl_p_error(p, p->cur.pos, "FOR SYSTEM_TIME AS OF is not supported yet");
         if (p->cur.kind == SL_TOK_DOT)
-            return sl_p_error(p, p->cur.pos, "catalog.database.table names are not supported "
-                                             "yet; use the table's own name");
+            return sl_p_error(p, p->cur.pos,
+                              "catalog.database.table names are not supported "
+                              "yet; use the table's own name");
     }
     TRY(sl_p_alias(p, &n->alias));
     *out = n;
@@ -937,8 +954,9 @@ static int sl_p_from(struct sl_parser *p, struct sl_ast **out)
             kind = SL_JOIN_INNER;
             TRY(sl_p_advance(p));
         } else if (sl_p_is_kw(p, "LEFT") || sl_p_is_kw(p, "RIGHT") || sl_p_is_kw(p, "FULL")) {
-            kind = sl_p_is_kw(p, "LEFT") ? SL_JOIN_LEFT : sl_p_is_kw(p, "RIGHT") ? SL_JOIN_RIGHT
-                                                                                 : SL_JOIN_FULL;
+            kind = sl_p_is_kw(p, "LEFT")    ? SL_JOIN_LEFT
+                   : sl_p_is_kw(p, "RIGHT") ? SL_JOIN_RIGHT
+                                            : SL_JOIN_FULL;
             TRY(sl_p_advance(p));
             TRY(sl_p_accept_kw(p, "OUTER", &found));
         } else if (sl_p_is_kw(p, "CROSS")) {
@@ -1018,8 +1036,9 @@ static int sl_p_select(struct sl_parser *p, struct sl_ast **out)
 static int sl_p_query(struct sl_parser *p, struct sl_ast **out)
 {
     if (sl_p_is_kw(p, "WITH"))
-        return sl_p_error(p, p->cur.pos, "WITH (common table expressions) is not supported yet; "
-                                         "use CREATE VIEW");
+        return sl_p_error(p, p->cur.pos,
+                          "WITH (common table expressions) is not supported yet; "
+                          "use CREATE VIEW");
     if (sl_p_is_kw(p, "VALUES"))
         return sl_p_error(p, p->cur.pos, "VALUES is not supported yet");
     if (p->cur.kind == SL_TOK_LPAREN) {
@@ -1111,8 +1130,9 @@ static int sl_p_create_table(struct sl_parser *p, struct sl_ast *n)
                 if (sl_p_is_kw(p, "METADATA"))
                     return sl_p_error(p, p->cur.pos, "METADATA columns are not supported yet");
                 if (sl_p_is_kw(p, "PRIMARY"))
-                    return sl_p_error(p, p->cur.pos, "write PRIMARY KEY (col) NOT ENFORCED as "
-                                                     "its own line of the table");
+                    return sl_p_error(p, p->cur.pos,
+                                      "write PRIMARY KEY (col) NOT ENFORCED as "
+                                      "its own line of the table");
             }
             if (sl_p_is_kw(p, "COMMENT")) {
                 const char *comment;
@@ -1195,8 +1215,9 @@ static int sl_p_statement(struct sl_parser *p, struct sl_ast **out)
             }
             TRY(sl_p_ident(p, &n->target, "a view name"));
             if (p->cur.kind == SL_TOK_LPAREN)
-                return sl_p_error(p, p->cur.pos, "a column list after the view name is not "
-                                                 "supported yet; alias the columns in the query");
+                return sl_p_error(p, p->cur.pos,
+                                  "a column list after the view name is not "
+                                  "supported yet; alias the columns in the query");
             TRY(sl_p_expect_kw(p, "AS"));
             TRY(sl_p_query(p, &n->query));
         } else if (sl_p_is_kw(p, "FUNCTION") || sl_p_is_kw(p, "CATALOG") ||
@@ -1224,8 +1245,9 @@ static int sl_p_statement(struct sl_parser *p, struct sl_ast **out)
             p->lx = save;
             p->cur = save_tok;
             if (!is_query)
-                return sl_p_error(p, p->cur.pos, "a column list in INSERT INTO is not supported "
-                                                 "yet; select the columns in the table's order");
+                return sl_p_error(p, p->cur.pos,
+                                  "a column list in INSERT INTO is not supported "
+                                  "yet; select the columns in the table's order");
         }
         TRY(sl_p_query(p, &n->query));
     } else if (sl_p_is_kw(p, "SET")) {
@@ -1237,8 +1259,9 @@ static int sl_p_statement(struct sl_parser *p, struct sl_ast **out)
         TRY(sl_p_expect(p, SL_TOK_EQ));
         TRY(sl_p_string(p, &n->set_value, "a quoted value, as in SET 'key' = 'value'"));
     } else if (sl_p_is_kw(p, "SELECT") || sl_p_is_kw(p, "WITH")) {
-        return sl_p_error(p, pos, "a bare query has nowhere to go: write INSERT INTO a table "
-                                  "(connector 'print' shows rows on stdout)");
+        return sl_p_error(p, pos,
+                          "a bare query has nowhere to go: write INSERT INTO a table "
+                          "(connector 'print' shows rows on stdout)");
     } else if (sl_p_is_kw(p, "EXECUTE") || sl_p_is_kw(p, "BEGIN")) {
         /* EXECUTE STATEMENT SET BEGIN ... END: every INSERT of a file runs anyway */
         TRY(sl_p_accept_kw(p, "EXECUTE", &found));

@@ -507,10 +507,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_zk_restart),
-        cmocka_unit_test(test_zk_unreachable),
-        cmocka_unit_test(test_session_expiry),
-        cmocka_unit_test(test_two_processes),
+        cmocka_unit_test(test_zk_restart),      cmocka_unit_test(test_zk_unreachable),
+        cmocka_unit_test(test_session_expiry),  cmocka_unit_test(test_two_processes),
         cmocka_unit_test(test_zk_lost_answers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "coord/commit.h"
-#include "engine/core/fault.h"
 #include "coord/store_file.h"
 #include "coord/store_zk.h"
+#include "engine/core/fault.h"
 #include "tests/util/zkserver.h"
 
 static struct sl_zkserver *g_zk;
@@ -152,25 +152,30 @@ static void test_decode_corrupt(void **state)
 static void test_transitions(void **state)
 {
     (void)state;
-    struct sl_epoch_rec none, p1 = rec_make(1, SL_EPOCH_PREPARED, 11),
-                              c1 = rec_make(1, SL_EPOCH_COMMITTED, 11),
-                              p2 = rec_make(2, SL_EPOCH_PREPARED, 22),
-                              p2b = rec_make(2, SL_EPOCH_PREPARED, 23),
-                              c2 = rec_make(2, SL_EPOCH_COMMITTED, 22),
-                              c2b = rec_make(2, SL_EPOCH_COMMITTED, 23),
-                              p3 = rec_make(3, SL_EPOCH_PREPARED, 33),
-                              p7 = rec_make(7, SL_EPOCH_PREPARED, 77);
+    struct sl_epoch_rec none,
+        p1 = rec_make(1, SL_EPOCH_PREPARED, 11), c1 = rec_make(1, SL_EPOCH_COMMITTED, 11),
+        p2 = rec_make(2, SL_EPOCH_PREPARED, 22), p2b = rec_make(2, SL_EPOCH_PREPARED, 23),
+        c2 = rec_make(2, SL_EPOCH_COMMITTED, 22), c2b = rec_make(2, SL_EPOCH_COMMITTED, 23),
+        p3 = rec_make(3, SL_EPOCH_PREPARED, 33), p7 = rec_make(7, SL_EPOCH_PREPARED, 77);
     memset(&none, 0, sizeof(none));
     struct {
         const struct sl_epoch_rec *cur, *next;
         int want;
     } cases[] = {
-        {&none, &p1, 0},           {&none, &p7, 0},  /* a first epoch may start anywhere */
-        {&none, &c1, SL_ESTATE},   {&p1, &c1, 0},    {&p1, &p2, SL_ESTATE},
-        {&c1, &p2, 0},             {&c1, &p3, 0} /* epochs of failed attempts are skipped */, {&c1, &p1, SL_ESTATE},
-        {&c1, &c1, SL_ESTATE},     {&p2, &p2b, 0},   /* redo a rolled-back epoch */
-        {&p2b, &c2, SL_ESTATE},    /* nonce of another attempt */
-        {&p2b, &c2b, 0},           {&p2, &c1, SL_ESTATE}, {&c2, &p1, SL_ESTATE},
+        {&none, &p1, 0},
+        {&none, &p7, 0}, /* a first epoch may start anywhere */
+        {&none, &c1, SL_ESTATE},
+        {&p1, &c1, 0},
+        {&p1, &p2, SL_ESTATE},
+        {&c1, &p2, 0},
+        {&c1, &p3, 0} /* epochs of failed attempts are skipped */,
+        {&c1, &p1, SL_ESTATE},
+        {&c1, &c1, SL_ESTATE},
+        {&p2, &p2b, 0},         /* redo a rolled-back epoch */
+        {&p2b, &c2, SL_ESTATE}, /* nonce of another attempt */
+        {&p2b, &c2b, 0},
+        {&p2, &c1, SL_ESTATE},
+        {&c2, &p1, SL_ESTATE},
         {&none, &none, SL_EINVAL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -194,8 +199,7 @@ static void test_transitions(void **state)
 
 /* ---- the protocol on a store ---------------------------------------------------------------- */
 
-typedef int (*store_new_fn)(const char *where, struct sl_commit_store **out,
-                            struct sl_error *err);
+typedef int (*store_new_fn)(const char *where, struct sl_commit_store **out, struct sl_error *err);
 
 static int file_new(const char *where, struct sl_commit_store **out, struct sl_error *err)
 {
@@ -260,8 +264,8 @@ static void run_protocol(store_new_fn mk, const char *where)
     check_ok(sl_commit_history(s, hist, SL_COMMIT_HISTORY + 2, &n, &err), &err);
     assert_int_equal(n, SL_COMMIT_HISTORY);
     for (size_t i = 0; i < n; i++) {
-        struct sl_epoch_rec want = rec_make(12 - (int64_t)i, SL_EPOCH_COMMITTED,
-                                            (uint64_t)(12 - (int64_t)i) * 1000 + 1);
+        struct sl_epoch_rec want =
+            rec_make(12 - (int64_t)i, SL_EPOCH_COMMITTED, (uint64_t)(12 - (int64_t)i) * 1000 + 1);
         assert_true(sl_epoch_equal(&hist[i], &want));
     }
     check_ok(sl_commit_history(s, hist, 3, &n, &err), &err);
@@ -454,7 +458,7 @@ static void test_file_rename_ambiguous(void **state)
                 assert_int_equal(rc, SL_EIO);
                 assert_non_null(strstr(err.msg, "not committed"));
                 check_ok(sl_commit_last(reader, &last, &err), &err);
-                assert_true(sl_epoch_equal(&last, &prev)); /* the previous record stands */
+                assert_true(sl_epoch_equal(&last, &prev));       /* the previous record stands */
                 check_ok(sl_commit_put(s, puts[i], &err), &err); /* the caller's retry */
             }
             check_ok(sl_commit_last(reader, &last, &err), &err);

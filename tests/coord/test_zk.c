@@ -27,23 +27,22 @@
 #include <unistd.h>
 
 #include "coord/commit.h"
-#include "engine/core/fault.h"
 #include "coord/latch.h"
 #include "coord/store_zk.h"
 #include "coord/zk.h"
+#include "engine/core/fault.h"
 #include "tests/util/zkserver.h"
-
 
 static struct sl_zkserver *g_zk;
 static const char *g_addr;
 static char g_dir[256];
 
-#define SKIP_WITHOUT_SERVER()                                                              \
-    do {                                                                                   \
-        if (!g_zk) {                                                                       \
-            fprintf(stderr, "skipped: no ZooKeeper server\n");                             \
-            skip();                                                                        \
-        }                                                                                  \
+#define SKIP_WITHOUT_SERVER()                                  \
+    do {                                                       \
+        if (!g_zk) {                                           \
+            fprintf(stderr, "skipped: no ZooKeeper server\n"); \
+            skip();                                            \
+        }                                                      \
     } while (0)
 
 static void check_ok(int rc, const struct sl_error *err)
@@ -66,8 +65,7 @@ static struct sl_epoch_rec rec_make(int64_t epoch, enum sl_epoch_phase phase, ui
 }
 
 /* Prepares and commits epoch e (nonce e*100+salt). */
-static int commit_epoch(struct sl_commit_store *s, int64_t e, uint64_t salt,
-                        struct sl_error *err)
+static int commit_epoch(struct sl_commit_store *s, int64_t e, uint64_t salt, struct sl_error *err)
 {
     struct sl_epoch_rec p = rec_make(e, SL_EPOCH_PREPARED, (uint64_t)e * 100 + salt);
     int rc = sl_commit_put(s, &p, err);
@@ -300,7 +298,7 @@ static void test_deposed_leader(void **state)
     struct sl_epoch_rec p2 = rec_make(2, SL_EPOCH_PREPARED, 201);
     assert_int_equal(sl_commit_put(a, &p2, &err), SL_EFENCED);
     assert_non_null(strstr(err.msg, "deposed"));
-    assert_int_equal(epoch_version("deposed"), v); /* nothing written */
+    assert_int_equal(epoch_version("deposed"), v);            /* nothing written */
     assert_int_equal(sl_commit_put(a, &p2, &err), SL_ESTATE); /* and it stays out */
     check_ok(commit_epoch(b, 2, 2, &err), &err);
     /* a leader whose view of the epoch node is stale is fenced by the version: A leads

@@ -31,20 +31,20 @@
 #include "coord/latch.h"
 #include "coord/store_zk.h"
 #include "coord/zk.h"
-#include "tests/util/zkserver.h"
 #include "engine/core/fault.h"
+#include "tests/util/zkserver.h"
 
 #define ROUNDS 50
 
 static struct sl_zkserver *g_zk;
 static const char *g_addr;
 
-#define SKIP_WITHOUT_SERVER()                                                              \
-    do {                                                                                   \
-        if (!g_zk) {                                                                       \
-            fprintf(stderr, "skipped: no ZooKeeper server\n");                             \
-            skip();                                                                        \
-        }                                                                                  \
+#define SKIP_WITHOUT_SERVER()                                  \
+    do {                                                       \
+        if (!g_zk) {                                           \
+            fprintf(stderr, "skipped: no ZooKeeper server\n"); \
+            skip();                                            \
+        }                                                      \
     } while (0)
 
 static void check_ok(int rc, const struct sl_error *err)
@@ -196,8 +196,8 @@ static void put_through(struct sl_commit_store *s, enum mode m, const struct sl_
     }
     rc = sl_commit_put(s, rec, &err);
     if (rc)
-        fail_msg("epoch %" PRId64 " %s, the retry after an unknown outcome: rc %d: %s",
-                 rec->epoch, sl_epoch_phase_name(rec->phase), rc, err.msg);
+        fail_msg("epoch %" PRId64 " %s, the retry after an unknown outcome: rc %d: %s", rec->epoch,
+                 sl_epoch_phase_name(rec->phase), rc, err.msg);
 }
 
 static void run_mode(const char *job, enum mode m)

@@ -13,9 +13,9 @@ static struct sl_schema *make_schema(void)
 {
     const char *names[] = {"id", "price", "name", "ts", "ok", "amount"};
     struct sl_type types[] = {
-        sl_type_make(SL_TYPE_BIGINT, false),    sl_type_make(SL_TYPE_DOUBLE, true),
-        sl_type_make(SL_TYPE_VARCHAR, true),    sl_type_make(SL_TYPE_TIMESTAMP, false),
-        sl_type_make(SL_TYPE_BOOLEAN, true),    sl_type_decimal(10, 2, true),
+        sl_type_make(SL_TYPE_BIGINT, false), sl_type_make(SL_TYPE_DOUBLE, true),
+        sl_type_make(SL_TYPE_VARCHAR, true), sl_type_make(SL_TYPE_TIMESTAMP, false),
+        sl_type_make(SL_TYPE_BOOLEAN, true), sl_type_decimal(10, 2, true),
     };
     struct sl_schema *s = sl_schema_new(6, names, types);
     assert_non_null(s);
@@ -172,10 +172,8 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_types),
-        cmocka_unit_test(test_layout_and_alignment),
-        cmocka_unit_test(test_strings),
-        cmocka_unit_test(test_pool_keeps_at_most_keep),
+        cmocka_unit_test(test_types),   cmocka_unit_test(test_layout_and_alignment),
+        cmocka_unit_test(test_strings), cmocka_unit_test(test_pool_keeps_at_most_keep),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests_name("engine/batch", tests, NULL, NULL);

@@ -244,8 +244,9 @@ static double now_s(void)
 static void test_nexmark_rate(void **state)
 {
     (void)state;
-    struct sl_job *job = sl_ct_job("CREATE TABLE nx (" NX_COLS ") WITH ('connector' = "
-                                   "'nexmark', 'first-event.rate' = '400', 'max-emit-speed' = 'false');");
+    struct sl_job *job =
+        sl_ct_job("CREATE TABLE nx (" NX_COLS ") WITH ('connector' = "
+                  "'nexmark', 'first-event.rate' = '400', 'max-emit-speed' = 'false');");
     const struct sl_table *t = sl_ct_table(job, "nx");
     struct sl_connector_env env = sl_ct_env(job, stdout);
     struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
@@ -862,9 +863,8 @@ static void test_kafka_round_trip(void **state)
 /* Records written straight to a topic (partition 0), then read through a json table of
  * `cols` ("k BIGINT NOT NULL" when NULL); `need` (NULL: no pushdown) is passed to the
  * source's prune. */
-static int kafka_read_cols(const char *topic, const char *cols, const bool *need,
-                           const char *extra, uint64_t *rows, uint64_t *bad,
-                           struct sl_error *err)
+static int kafka_read_cols(const char *topic, const char *cols, const bool *need, const char *extra,
+                           uint64_t *rows, uint64_t *bad, struct sl_error *err)
 {
     char sql[2048];
     snprintf(sql, sizeof(sql),

@@ -38,12 +38,16 @@ _Static_assert(sizeof(time_t) >= 8, "a 64-bit time_t");
  * time (an impossible one). */
 static bool ref_to_ms(int y, int mo, int d, int h, int mi, int s, int milli, int64_t *ms)
 {
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi, .tm_sec = s};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = s};
     time_t t = timegm(&tm);
     *ms = (int64_t)t * 1000 + milli;
-    return tm.tm_year == y - 1900 && tm.tm_mon == mo - 1 && tm.tm_mday == d &&
-           tm.tm_hour == h && tm.tm_min == mi && tm.tm_sec == s;
+    return tm.tm_year == y - 1900 && tm.tm_mon == mo - 1 && tm.tm_mday == d && tm.tm_hour == h &&
+           tm.tm_min == mi && tm.tm_sec == s;
 }
 
 /* 'yyyy-MM-dd HH:mm:ss.SSS' (sql), or LocalDateTime.toString (java), by gmtime_r, for the
@@ -62,8 +66,8 @@ static void ref_format(int64_t ms, bool java, char *buf, size_t cap)
                  tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
         return;
     }
-    int k = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d", y, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min);
+    int k = snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d", y, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min);
     if (tm.tm_sec || milli)
         k += snprintf(buf + k, cap - (size_t)k, ":%02d", tm.tm_sec);
     if (milli)
@@ -92,9 +96,9 @@ static void test_leap_years(void **state)
     static const struct {
         int64_t y;
         bool leap;
-    } years[] = {{2000, true}, {1900, false}, {2024, true}, {2100, false}, {2023, false},
-                 {0, true},    {4, true},     {100, false}, {400, true},  {1600, true},
-                 {1700, false}, {9996, true}, {9999, false}, {-4, true},  {-100, false}};
+    } years[] = {{2000, true},  {1900, false}, {2024, true},  {2100, false}, {2023, false},
+                 {0, true},     {4, true},     {100, false},  {400, true},   {1600, true},
+                 {1700, false}, {9996, true},  {9999, false}, {-4, true},    {-100, false}};
     for (size_t i = 0; i < sizeof(years) / sizeof(years[0]); i++) {
         assert_int_equal(sl_dt_is_leap(years[i].y), years[i].leap);
         assert_int_equal(sl_dt_month_days(years[i].y, 2), years[i].leap ? 29 : 28);
@@ -133,8 +137,7 @@ static void test_every_day(void **state)
         }
     }
     assert_int_equal(sl_dt_days_from_civil(0, 1, 1) * SL_DT_MS_PER_DAY, SL_DT_MIN_MS);
-    assert_int_equal(sl_dt_days_from_civil(9999, 12, 31) * SL_DT_MS_PER_DAY +
-                         SL_DT_MS_PER_DAY - 1,
+    assert_int_equal(sl_dt_days_from_civil(9999, 12, 31) * SL_DT_MS_PER_DAY + SL_DT_MS_PER_DAY - 1,
                      SL_DT_MAX_MS);
     assert_false(sl_dt_date_valid(-1, 12, 31));
     assert_false(sl_dt_date_valid(10000, 1, 1));
@@ -178,8 +181,8 @@ static void test_wide_days(void **state)
 
 struct ptcase {
     const char *text;
-    int rc;         /* 0, SL_EPARSE or SL_ERANGE */
-    int64_t ms;     /* when rc is 0 */
+    int rc;          /* 0, SL_EPARSE or SL_ERANGE */
+    int64_t ms;      /* when rc is 0 */
     const char *why; /* a piece of the message when rc is not 0 (NULL: not checked) */
 };
 
@@ -297,9 +300,8 @@ static void test_parse_known(void **state)
         free(s);
         if (rc != c->rc || (rc == 0 && ms != c->ms) ||
             (rc != 0 && (!why || (c->why && !strstr(why, c->why)))))
-            fail_msg("'%s': rc %d (want %d), %lld (want %lld), why '%s' (want '%s')", c->text,
-                     rc, c->rc, (long long)ms, (long long)c->ms, why ? why : "",
-                     c->why ? c->why : "");
+            fail_msg("'%s': rc %d (want %d), %lld (want %lld), why '%s' (want '%s')", c->text, rc,
+                     c->rc, (long long)ms, (long long)c->ms, why ? why : "", c->why ? c->why : "");
         if (rc != 0)
             assert_int_equal(ms, 12345); /* untouched */
     }
@@ -325,10 +327,10 @@ static void test_parse_random(void **state)
     for (int i = 0; i < 300000; i++) {
         uint64_t x = sl_test_rand(&rs);
         int y = (int)(x % 10000);
-        int mo = (int)((x >> 14) % 14);           /* 0 and 13 too */
-        int d = (int)((x >> 18) % 33);            /* 0 and 32 too */
-        int h = (int)((x >> 24) % 26);            /* 24, 25 too */
-        int mi = (int)((x >> 30) % 62);           /* 60, 61 too */
+        int mo = (int)((x >> 14) % 14); /* 0 and 13 too */
+        int d = (int)((x >> 18) % 33);  /* 0 and 32 too */
+        int h = (int)((x >> 24) % 26);  /* 24, 25 too */
+        int mi = (int)((x >> 30) % 62); /* 60, 61 too */
         int sec = (int)((x >> 36) % 62);
         unsigned digits = (unsigned)((x >> 42) % 10); /* 0: no fraction */
         unsigned shape = (unsigned)((x >> 46) % 5);
@@ -356,8 +358,8 @@ static void test_parse_random(void **state)
             sec = milli = 0;
             break;
         default:
-            snprintf(s, sizeof(s), "%04d-%02d-%02d%c%02d:%02d:%02d%s%s", y, mo, d, sep, h, mi,
-                     sec, fr, shape == 4 ? "Z" : "");
+            snprintf(s, sizeof(s), "%04d-%02d-%02d%c%02d:%02d:%02d%s%s", y, mo, d, sep, h, mi, sec,
+                     fr, shape == 4 ? "Z" : "");
             break;
         }
         int64_t want = 0, got = 0;
@@ -432,10 +434,17 @@ static void test_round_trip(void **state)
     for (int i = 0; i < 200000; i++) {
         int64_t ms = rand_ms(&rs);
         switch (i % 8) { /* round values, where the Java style drops fields */
-        case 1: ms -= ms % 1000; break;
-        case 2: ms -= ms % 60000; break;
-        case 3: ms -= ((ms % SL_DT_MS_PER_DAY) + SL_DT_MS_PER_DAY) % SL_DT_MS_PER_DAY; break;
-        default: break;
+        case 1:
+            ms -= ms % 1000;
+            break;
+        case 2:
+            ms -= ms % 60000;
+            break;
+        case 3:
+            ms -= ((ms % SL_DT_MS_PER_DAY) + SL_DT_MS_PER_DAY) % SL_DT_MS_PER_DAY;
+            break;
+        default:
+            break;
         }
         if (ms < SL_DT_MIN_MS)
             ms = SL_DT_MIN_MS;
@@ -465,8 +474,8 @@ static char **edge_texts(size_t *count)
     static const int years[] = {0,    1,    4,    100,  400,  1582, 1600, 1899, 1900,
                                 1969, 1970, 2000, 2023, 2024, 2100, 2400, 9998, 9999};
     static const unsigned days[] = {0, 1, 28, 29, 30, 31, 32};
-    static const char *const times[] = {"", " 00:00:00.000", "T23:59:59.999", " 12:30",
-                                        " 23:59:59.9", "T00:00:00.123456789Z"};
+    static const char *const times[] = {"",       " 00:00:00.000", "T23:59:59.999",
+                                        " 12:30", " 23:59:59.9",   "T00:00:00.123456789Z"};
     size_t ny = sizeof(years) / sizeof(years[0]), nd = sizeof(days) / sizeof(days[0]);
     size_t nt = sizeof(times) / sizeof(times[0]);
     size_t cap = NPTCASES + ny * 14 * nd * nt, n = 0;
@@ -589,8 +598,8 @@ static void test_readers_agree(void **state)
             int rc = rd_decode(&rd[k], texts[i], &got, &err);
             if (rc != want_rc || (rc == 0 && got != want) || (rc != 0 && !strstr(err.msg, why)))
                 fail_msg("%s, '%s': rc %d, %lld, '%s'; sl_dt_parse: rc %d, %lld, '%s'", names[k],
-                         texts[i], rc, (long long)got, rc ? err.msg : "", want_rc,
-                         (long long)want, want_rc ? why : "");
+                         texts[i], rc, (long long)got, rc ? err.msg : "", want_rc, (long long)want,
+                         want_rc ? why : "");
         }
     }
     assert_true(valid > 300 && valid < n - 300); /* both kinds, plenty of each */
@@ -659,8 +668,8 @@ static int run_sel(struct sl_job *job, uint32_t n, const char *const *s, const i
     const struct sl_plan *p = job->inserts[0]->input;
     assert_int_equal(p->kind, SL_PLAN_PROJECT);
     assert_true(p->note == NULL || strstr(p->note, "casts") == NULL);
-    struct sl_eval *ev = sl_eval_new(NULL, &p->input->out, p->project.nexprs, p->project.exprs,
-                                     job->file->src, err);
+    struct sl_eval *ev =
+        sl_eval_new(NULL, &p->input->out, p->project.nexprs, p->project.exprs, job->file->src, err);
     assert_non_null(ev);
     struct sl_schema *is = sl_plan_rel_schema(&p->input->out), *os = sl_plan_rel_schema(&p->out);
     struct sl_batch_pool *ip = sl_batch_pool_new(NULL, is, 1), *op = sl_batch_pool_new(NULL, os, 1);
@@ -796,8 +805,15 @@ static int64_t wvals[NW];
 static void fill_wvals(void)
 {
     uint64_t rs = 31;
-    static const int64_t fixed[] = {0,  -1, SL_DT_MIN_MS, SL_DT_MAX_MS, 951782400000,
-                                    1700000000000, 1699999980000, -62135596800000, 4107456000000};
+    static const int64_t fixed[] = {0,
+                                    -1,
+                                    SL_DT_MIN_MS,
+                                    SL_DT_MAX_MS,
+                                    951782400000,
+                                    1700000000000,
+                                    1699999980000,
+                                    -62135596800000,
+                                    4107456000000};
     for (uint32_t i = 0; i < NW; i++)
         wvals[i] = i < sizeof(fixed) / sizeof(fixed[0]) ? fixed[i] : rand_ms(&rs);
 }

@@ -21,8 +21,8 @@
 #include <time.h>
 
 #include "engine/core/batch.h"
-#include "engine/plan/catalog.h"
 #include "engine/ops/eval.h"
+#include "engine/plan/catalog.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 
@@ -30,12 +30,28 @@
 
 #define NCOLS 13
 static const char *const col_decl[NCOLS] = {
-    "i INT", "i2 INT", "b BIGINT", "b2 BIGINT", "d DOUBLE", "d2 DOUBLE", "m DECIMAL(10, 2)",
-    "m2 DECIMAL(12, 4)", "ts TIMESTAMP(3)", "s VARCHAR", "s2 VARCHAR", "f BOOLEAN", "g BOOLEAN"};
+    "i INT",      "i2 INT",           "b BIGINT",          "b2 BIGINT",       "d DOUBLE",
+    "d2 DOUBLE",  "m DECIMAL(10, 2)", "m2 DECIMAL(12, 4)", "ts TIMESTAMP(3)", "s VARCHAR",
+    "s2 VARCHAR", "f BOOLEAN",        "g BOOLEAN"};
 
-static const char *const words[] = {
-    "", "a", "ab", "abc", "abd", "b", "xyz", "é", "aé", "日本", "日本語テキスト", "héllo wörld!",
-    "abcdefghijklmnopq", "abcdefghijklmnopr", "%_", "a\nb", "ab_", "zzzzzzzzzzzzzzzzzzzzzzzz"};
+static const char *const words[] = {"",
+                                    "a",
+                                    "ab",
+                                    "abc",
+                                    "abd",
+                                    "b",
+                                    "xyz",
+                                    "é",
+                                    "aé",
+                                    "日本",
+                                    "日本語テキスト",
+                                    "héllo wörld!",
+                                    "abcdefghijklmnopq",
+                                    "abcdefghijklmnopr",
+                                    "%_",
+                                    "a\nb",
+                                    "ab_",
+                                    "zzzzzzzzzzzzzzzzzzzzzzzz"};
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
 /* "CREATE TABLE t (...); CREATE TABLE o (...); INSERT INTO o SELECT <sel> FROM t [WHERE w]" */
@@ -119,7 +135,8 @@ static struct sl_schema *schema_of(const struct sl_rel *rel)
     return s;
 }
 
-/* ---- random data ------------------------------------------------------------------------------ */
+/* ---- random data ------------------------------------------------------------------------------
+ */
 
 static char longbuf[NWORDS][64];
 
@@ -163,8 +180,9 @@ static void fill_batch(struct sl_batch *bt, uint32_t rows, unsigned null_pct, ui
                                               : (int64_t)((x >> 8) % 2000001) - 1000000;
                 break;
             case SL_TYPE_TIMESTAMP:
-                sl_col_i64(col)[r] = pick < 8 ? 1577836800000 + (int64_t)((x >> 8) % 5) * 1000
-                                              : (int64_t)((x >> 8) % 4000000000000ull) - 100000000000;
+                sl_col_i64(col)[r] = pick < 8
+                                         ? 1577836800000 + (int64_t)((x >> 8) % 5) * 1000
+                                         : (int64_t)((x >> 8) % 4000000000000ull) - 100000000000;
                 break;
             case SL_TYPE_VARCHAR: {
                 unsigned w = (unsigned)((x >> 8) % NWORDS);
@@ -187,7 +205,8 @@ static void fill_batch(struct sl_batch *bt, uint32_t rows, unsigned null_pct, ui
     }
 }
 
-/* ---- the reference interpreter ----------------------------------------------------------------- */
+/* ---- the reference interpreter -----------------------------------------------------------------
+ */
 
 struct rv {
     bool null;
@@ -363,10 +382,16 @@ static struct rv ref_cast(const struct sl_expr *e, struct rv a, sl_type_id from)
     if (to.id == SL_TYPE_VARCHAR) {
         size_t n = 0;
         switch (from) {
-        case SL_TYPE_BOOLEAN: n = (size_t)sprintf(buf, "%s", a.i ? "TRUE" : "FALSE"); break;
+        case SL_TYPE_BOOLEAN:
+            n = (size_t)sprintf(buf, "%s", a.i ? "TRUE" : "FALSE");
+            break;
         case SL_TYPE_INT:
-        case SL_TYPE_BIGINT: n = (size_t)sprintf(buf, "%lld", (long long)a.i); break;
-        case SL_TYPE_DOUBLE: n = ref_java_double(buf, a.d); break;
+        case SL_TYPE_BIGINT:
+            n = (size_t)sprintf(buf, "%lld", (long long)a.i);
+            break;
+        case SL_TYPE_DOUBLE:
+            n = ref_java_double(buf, a.d);
+            break;
         case SL_TYPE_DECIMAL: {
             __int128 p = ref_p10(ft.scale);
             long long ip = (long long)(a.i / p);
@@ -388,7 +413,8 @@ static struct rv ref_cast(const struct sl_expr *e, struct rv a, sl_type_id from)
                                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
             break;
         }
-        default: fail();
+        default:
+            fail();
         }
         return ref_str(buf, n);
     }
@@ -485,15 +511,20 @@ static struct rv ref_cast(const struct sl_expr *e, struct rv a, sl_type_id from)
             } else if (t[k]) {
                 return ref_errv(SL_EPARSE);
             }
-            struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                            .tm_min = mi, .tm_sec = s};
+            struct tm tm = {.tm_year = y - 1900,
+                            .tm_mon = mo - 1,
+                            .tm_mday = d,
+                            .tm_hour = h,
+                            .tm_min = mi,
+                            .tm_sec = s};
             v.i = (int64_t)timegm(&tm) * 1000 + ms;
             if (tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d ||
                 tm.tm_hour != h || tm.tm_min != mi || tm.tm_sec != s)
                 return ref_errv(SL_ERANGE);
             return v;
         }
-        default: fail();
+        default:
+            fail();
         }
     }
     /* numeric targets */
@@ -504,29 +535,43 @@ static struct rv ref_cast(const struct sl_expr *e, struct rv a, sl_type_id from)
     switch (from) {
     case SL_TYPE_BOOLEAN:
     case SL_TYPE_INT:
-    case SL_TYPE_BIGINT: x = a.i; break;
-    case SL_TYPE_DECIMAL: x = a.i; scale = ft.scale; break;
-    case SL_TYPE_DOUBLE: dv = a.d; isdbl = true; break;
-    default: fail();
+    case SL_TYPE_BIGINT:
+        x = a.i;
+        break;
+    case SL_TYPE_DECIMAL:
+        x = a.i;
+        scale = ft.scale;
+        break;
+    case SL_TYPE_DOUBLE:
+        dv = a.d;
+        isdbl = true;
+        break;
+    default:
+        fail();
     }
     switch (to.id) {
     case SL_TYPE_INT:
         if (isdbl)
-            v.i = isnan(dv) ? 0 : dv >= 2147483647.0 ? INT32_MAX
-                              : dv <= -2147483648.0 ? INT32_MIN : (int32_t)dv;
+            v.i = isnan(dv)             ? 0
+                  : dv >= 2147483647.0  ? INT32_MAX
+                  : dv <= -2147483648.0 ? INT32_MIN
+                                        : (int32_t)dv;
         else
             v.i = (int32_t)(uint32_t)(uint64_t)(int64_t)(x / ref_p10(scale));
         return v;
     case SL_TYPE_BIGINT:
         if (isdbl)
-            v.i = isnan(dv) ? 0 : dv >= 9223372036854775807.0 ? INT64_MAX
-                              : dv <= -9223372036854775808.0 ? INT64_MIN : (int64_t)dv;
+            v.i = isnan(dv)                      ? 0
+                  : dv >= 9223372036854775807.0  ? INT64_MAX
+                  : dv <= -9223372036854775808.0 ? INT64_MIN
+                                                 : (int64_t)dv;
         else
             v.i = (int64_t)(x / ref_p10(scale));
         return v;
     case SL_TYPE_DOUBLE:
-        v.d = isdbl ? dv : scale ? (double)(int64_t)x / (double)(int64_t)ref_p10(scale)
-                                 : (double)(int64_t)x;
+        v.d = isdbl   ? dv
+              : scale ? (double)(int64_t)x / (double)(int64_t)ref_p10(scale)
+                      : (double)(int64_t)x;
         return v;
     case SL_TYPE_DECIMAL:
         if (isdbl) {
@@ -550,7 +595,8 @@ static struct rv ref_cast(const struct sl_expr *e, struct rv a, sl_type_id from)
         else
             x = ref_round_div(x, ref_p10(scale - to.scale));
         return ref_dec_result(x, to);
-    default: fail();
+    default:
+        fail();
     }
     return v;
 }
@@ -562,11 +608,21 @@ static struct rv ref_arith(const struct sl_expr *e, struct rv a, struct rv b)
     sl_type_id t = e->type.id;
     if (t == SL_TYPE_DOUBLE) {
         switch (e->fn) {
-        case SL_FN_ADD: v.d = a.d + b.d; break;
-        case SL_FN_SUB: v.d = a.d - b.d; break;
-        case SL_FN_MUL: v.d = a.d * b.d; break;
-        case SL_FN_DIV: v.d = a.d / b.d; break;
-        default: v.d = fmod(a.d, b.d); break;
+        case SL_FN_ADD:
+            v.d = a.d + b.d;
+            break;
+        case SL_FN_SUB:
+            v.d = a.d - b.d;
+            break;
+        case SL_FN_MUL:
+            v.d = a.d * b.d;
+            break;
+        case SL_FN_DIV:
+            v.d = a.d / b.d;
+            break;
+        default:
+            v.d = fmod(a.d, b.d);
+            break;
         }
         return v;
     }
@@ -574,8 +630,12 @@ static struct rv ref_arith(const struct sl_expr *e, struct rv a, struct rv b)
         int sa = e->args[0]->type.scale, sb = e->args[1]->type.scale, st = e->type.scale;
         __int128 x = a.i, y = b.i, r;
         switch (e->fn) {
-        case SL_FN_ADD: r = x + y; break;
-        case SL_FN_SUB: r = x - y; break;
+        case SL_FN_ADD:
+            r = x + y;
+            break;
+        case SL_FN_SUB:
+            r = x - y;
+            break;
         case SL_FN_MUL:
             r = x * y;
             if (sa + sb > st)
@@ -601,9 +661,15 @@ static struct rv ref_arith(const struct sl_expr *e, struct rv a, struct rv b)
     bool i32 = t == SL_TYPE_INT;
     uint64_t ua = (uint64_t)a.i, ub = (uint64_t)b.i, ur;
     switch (e->fn) {
-    case SL_FN_ADD: ur = ua + ub; break;
-    case SL_FN_SUB: ur = ua - ub; break;
-    case SL_FN_MUL: ur = ua * ub; break;
+    case SL_FN_ADD:
+        ur = ua + ub;
+        break;
+    case SL_FN_SUB:
+        ur = ua - ub;
+        break;
+    case SL_FN_MUL:
+        ur = ua * ub;
+        break;
     case SL_FN_DIV:
         if (b.i == 0)
             return ref_errv(SL_EDIVZERO);
@@ -639,14 +705,22 @@ static struct rv ref_eval(const struct sl_expr *e, struct sl_batch *bt, uint32_t
             return v;
         v.null = false;
         switch (c->type.id) {
-        case SL_TYPE_BOOLEAN: v.i = sl_col_bool(c)[row]; break;
-        case SL_TYPE_INT: v.i = sl_col_i32(c)[row]; break;
-        case SL_TYPE_DOUBLE: v.d = sl_col_f64(c)[row]; break;
+        case SL_TYPE_BOOLEAN:
+            v.i = sl_col_bool(c)[row];
+            break;
+        case SL_TYPE_INT:
+            v.i = sl_col_i32(c)[row];
+            break;
+        case SL_TYPE_DOUBLE:
+            v.d = sl_col_f64(c)[row];
+            break;
         case SL_TYPE_VARCHAR:
             v.s = sl_str_data(&sl_col_str(c)[row]);
             v.n = sl_col_str(c)[row].len;
             break;
-        default: v.i = sl_col_i64(c)[row]; break;
+        default:
+            v.i = sl_col_i64(c)[row];
+            break;
         }
         return v;
     }
@@ -706,8 +780,9 @@ static struct rv ref_eval(const struct sl_expr *e, struct sl_batch *bt, uint32_t
                 unknown = true;
                 continue;
             }
-            bool eq = e->args[0]->type.id == SL_TYPE_DOUBLE ? a.d == b.d
-                                                             : ref_cmp(&a, &b, e->args[0]->type.id) == 0;
+            bool eq = e->args[0]->type.id == SL_TYPE_DOUBLE
+                          ? a.d == b.d
+                          : ref_cmp(&a, &b, e->args[0]->type.id) == 0;
             if (eq)
                 return ref_bool(true);
         }
@@ -726,15 +801,22 @@ static struct rv ref_eval(const struct sl_expr *e, struct sl_batch *bt, uint32_t
             return b;
     }
     switch (e->fn) {
-    case SL_FN_IS_NULL: return ref_bool(a.null);
-    case SL_FN_IS_NOT_NULL: return ref_bool(!a.null);
-    default: break;
+    case SL_FN_IS_NULL:
+        return ref_bool(a.null);
+    case SL_FN_IS_NOT_NULL:
+        return ref_bool(!a.null);
+    default:
+        break;
     }
     if (a.null || (e->nargs > 1 && b.null))
         return ref_null();
     sl_type_id at = e->args[0]->type.id;
     switch (e->fn) {
-    case SL_FN_ADD: case SL_FN_SUB: case SL_FN_MUL: case SL_FN_DIV: case SL_FN_MOD:
+    case SL_FN_ADD:
+    case SL_FN_SUB:
+    case SL_FN_MUL:
+    case SL_FN_DIV:
+    case SL_FN_MOD:
         return ref_arith(e, a, b);
     case SL_FN_NEG:
         if (at == SL_TYPE_DOUBLE) {
@@ -747,30 +829,49 @@ static struct rv ref_eval(const struct sl_expr *e, struct sl_batch *bt, uint32_t
         v = a;
         v.i = at == SL_TYPE_INT ? (int32_t)(0u - (uint32_t)a.i) : (int64_t)(0u - (uint64_t)a.i);
         return v;
-    case SL_FN_EQ: case SL_FN_NE: case SL_FN_LT: case SL_FN_LE: case SL_FN_GT: case SL_FN_GE: {
+    case SL_FN_EQ:
+    case SL_FN_NE:
+    case SL_FN_LT:
+    case SL_FN_LE:
+    case SL_FN_GT:
+    case SL_FN_GE: {
         if (at == SL_TYPE_DOUBLE) {
             double x = a.d, y = b.d;
             switch (e->fn) {
-            case SL_FN_EQ: return ref_bool(x == y);
-            case SL_FN_NE: return ref_bool(x != y);
-            case SL_FN_LT: return ref_bool(x < y);
-            case SL_FN_LE: return ref_bool(x <= y);
-            case SL_FN_GT: return ref_bool(x > y);
-            default: return ref_bool(x >= y);
+            case SL_FN_EQ:
+                return ref_bool(x == y);
+            case SL_FN_NE:
+                return ref_bool(x != y);
+            case SL_FN_LT:
+                return ref_bool(x < y);
+            case SL_FN_LE:
+                return ref_bool(x <= y);
+            case SL_FN_GT:
+                return ref_bool(x > y);
+            default:
+                return ref_bool(x >= y);
             }
         }
         int c = ref_cmp(&a, &b, at);
         switch (e->fn) {
-        case SL_FN_EQ: return ref_bool(c == 0);
-        case SL_FN_NE: return ref_bool(c != 0);
-        case SL_FN_LT: return ref_bool(c < 0);
-        case SL_FN_LE: return ref_bool(c <= 0);
-        case SL_FN_GT: return ref_bool(c > 0);
-        default: return ref_bool(c >= 0);
+        case SL_FN_EQ:
+            return ref_bool(c == 0);
+        case SL_FN_NE:
+            return ref_bool(c != 0);
+        case SL_FN_LT:
+            return ref_bool(c < 0);
+        case SL_FN_LE:
+            return ref_bool(c <= 0);
+        case SL_FN_GT:
+            return ref_bool(c > 0);
+        default:
+            return ref_bool(c >= 0);
         }
     }
-    case SL_FN_NOT: return ref_bool(!a.i);
-    case SL_FN_LIKE: return ref_bool(ref_like(a.s, a.n, b.s, b.n));
+    case SL_FN_NOT:
+        return ref_bool(!a.i);
+    case SL_FN_LIKE:
+        return ref_bool(ref_like(a.s, a.n, b.s, b.n));
     case SL_FN_CONCAT: {
         char *p = ref_alloc(a.n + b.n + 1);
         memcpy(p, a.s, a.n);
@@ -780,8 +881,10 @@ static struct rv ref_eval(const struct sl_expr *e, struct sl_batch *bt, uint32_t
         v.n = a.n + b.n;
         return v;
     }
-    case SL_FN_CAST: return ref_cast(e, a, at);
-    default: fail_msg("fn %d", e->fn);
+    case SL_FN_CAST:
+        return ref_cast(e, a, at);
+    default:
+        fail_msg("fn %d", e->fn);
     }
     return v;
 }
@@ -796,8 +899,10 @@ static bool same(struct sl_column *c, uint32_t j, const struct rv *want)
     if (isnull)
         return true;
     switch (c->type.id) {
-    case SL_TYPE_BOOLEAN: return sl_col_bool(c)[j] == (want->i != 0);
-    case SL_TYPE_INT: return sl_col_i32(c)[j] == want->i;
+    case SL_TYPE_BOOLEAN:
+        return sl_col_bool(c)[j] == (want->i != 0);
+    case SL_TYPE_INT:
+        return sl_col_i32(c)[j] == want->i;
     case SL_TYPE_DOUBLE: {
         double x = sl_col_f64(c)[j];
         if (isnan(x) || isnan(want->d))
@@ -808,7 +913,8 @@ static bool same(struct sl_column *c, uint32_t j, const struct rv *want)
         sl_str *s = &sl_col_str(c)[j];
         return s->len == want->n && memcmp(sl_str_data(s), want->s, want->n) == 0;
     }
-    default: return sl_col_i64(c)[j] == want->i;
+    default:
+        return sl_col_i64(c)[j] == want->i;
     }
 }
 
@@ -1000,8 +1106,7 @@ static const struct pcase project_cases[] = {
      "s LIKE '日本%', s LIKE '%テ_スト', s LIKE '_', s LIKE 'a%b%'",
      "a BOOLEAN, c BOOLEAN, e BOOLEAN, h BOOLEAN, k BOOLEAN, l BOOLEAN, o BOOLEAN, "
      "p BOOLEAN, q BOOLEAN, r BOOLEAN"},
-    {"s || s2, s || 'xyz', 'pre-' || s2, s || ''",
-     "a VARCHAR, c VARCHAR, e VARCHAR, h VARCHAR"},
+    {"s || s2, s || 'xyz', 'pre-' || s2, s || ''", "a VARCHAR, c VARCHAR, e VARCHAR, h VARCHAR"},
     {"CASE WHEN i > 0 THEN s ELSE s2 END, CASE i WHEN 1 THEN 'one' WHEN 2 THEN 'two' ELSE "
      "'many' END, CASE WHEN f THEN d END, CASE WHEN f THEN m WHEN g THEN m2 ELSE 0 END, "
      "CASE WHEN f THEN TRUE WHEN g THEN NULL ELSE FALSE END, CASE WHEN f THEN i END, "
@@ -1029,14 +1134,37 @@ static const struct pcase project_cases[] = {
      "a INT, c INT, e VARCHAR, h INT, k INT, l DECIMAL(5, 1)"},
 };
 
-static const char *const filter_cases[] = {
-    "i < i2", "b = 7", "i > 0 AND b < 0", "i > 0 OR d < 0", "NOT (i > 0)", "f", "NOT f",
-    "f AND g", "f OR g", "s LIKE 'a%'", "s LIKE '%é%'", "s IS NULL", "m IS NOT NULL",
-    "i IN (1, 2, 3)", "s IN ('a', 'b', 'xyz')", "i IN (i2, NULL)", "d = d2", "d <> d2",
-    "i > 0 AND (f OR b IN (1, 2)) AND s <> ''", "(i > 0 OR i2 > 0) AND NOT g",
-    "CASE WHEN f THEN i > 0 ELSE g END", "MOD(b, 123) = 0", "i2 <> 0 AND i / i2 > 1",
-    "b2 = 0 OR b / b2 < 2", "s || s2 = 'ab'", "CAST(m AS DOUBLE) > 1.5", "TRUE", "FALSE",
-    "CAST(NULL AS BOOLEAN)", "i BETWEEN 0 AND 5", "ts >= TIMESTAMP '2020-01-01 00:00:02'"};
+static const char *const filter_cases[] = {"i < i2",
+                                           "b = 7",
+                                           "i > 0 AND b < 0",
+                                           "i > 0 OR d < 0",
+                                           "NOT (i > 0)",
+                                           "f",
+                                           "NOT f",
+                                           "f AND g",
+                                           "f OR g",
+                                           "s LIKE 'a%'",
+                                           "s LIKE '%é%'",
+                                           "s IS NULL",
+                                           "m IS NOT NULL",
+                                           "i IN (1, 2, 3)",
+                                           "s IN ('a', 'b', 'xyz')",
+                                           "i IN (i2, NULL)",
+                                           "d = d2",
+                                           "d <> d2",
+                                           "i > 0 AND (f OR b IN (1, 2)) AND s <> ''",
+                                           "(i > 0 OR i2 > 0) AND NOT g",
+                                           "CASE WHEN f THEN i > 0 ELSE g END",
+                                           "MOD(b, 123) = 0",
+                                           "i2 <> 0 AND i / i2 > 1",
+                                           "b2 = 0 OR b / b2 < 2",
+                                           "s || s2 = 'ab'",
+                                           "CAST(m AS DOUBLE) > 1.5",
+                                           "TRUE",
+                                           "FALSE",
+                                           "CAST(NULL AS BOOLEAN)",
+                                           "i BETWEEN 0 AND 5",
+                                           "ts >= TIMESTAMP '2020-01-01 00:00:02'"};
 
 static void test_project_random(void **state)
 {
@@ -1070,7 +1198,8 @@ static void test_filter_random(void **state)
     sl_simd_use(SL_SIMD_SCALAR);
 }
 
-/* ---- targeted: one row of chosen values --------------------------------------------------------- */
+/* ---- targeted: one row of chosen values ---------------------------------------------------------
+ */
 
 /* Evaluates `sel` (one expression of sink type `type`) over one row where i = iv, i2 = i2v,
  * b = bv, b2 = b2v, m = mv (scaled), s = sv; returns the evaluator's code, the error message
@@ -1114,13 +1243,22 @@ static int eval1(const char *sel, const char *type, int32_t iv, int32_t i2v, int
             snprintf(out, cap, "NULL");
         else
             switch (c->type.id) {
-            case SL_TYPE_BOOLEAN: snprintf(out, cap, "%s", sl_col_bool(c)[0] ? "TRUE" : "FALSE"); break;
-            case SL_TYPE_INT: snprintf(out, cap, "%d", sl_col_i32(c)[0]); break;
-            case SL_TYPE_DOUBLE: snprintf(out, cap, "%.17g", sl_col_f64(c)[0]); break;
-            case SL_TYPE_VARCHAR:
-                snprintf(out, cap, "%.*s", (int)sl_col_str(c)[0].len, sl_str_data(&sl_col_str(c)[0]));
+            case SL_TYPE_BOOLEAN:
+                snprintf(out, cap, "%s", sl_col_bool(c)[0] ? "TRUE" : "FALSE");
                 break;
-            default: snprintf(out, cap, "%lld", (long long)sl_col_i64(c)[0]); break;
+            case SL_TYPE_INT:
+                snprintf(out, cap, "%d", sl_col_i32(c)[0]);
+                break;
+            case SL_TYPE_DOUBLE:
+                snprintf(out, cap, "%.17g", sl_col_f64(c)[0]);
+                break;
+            case SL_TYPE_VARCHAR:
+                snprintf(out, cap, "%.*s", (int)sl_col_str(c)[0].len,
+                         sl_str_data(&sl_col_str(c)[0]));
+                break;
+            default:
+                snprintf(out, cap, "%lld", (long long)sl_col_i64(c)[0]);
+                break;
             }
     } else {
         pool_used = 0;
@@ -1163,8 +1301,8 @@ static void expect_err(const char *sel, const char *type, int32_t iv, int32_t i2
     struct sl_error err;
     int rc = eval1(sel, type, iv, i2v, bv, b2v, mv, sv, out, sizeof(out), &err);
     if (rc != code || !strstr(err.msg, n1) || (n2 && !strstr(err.msg, n2)))
-        fail_msg("%s: rc %d (want %d), message '%s' (want '%s' and '%s')", sel, rc, code,
-                 err.msg, n1, n2 ? n2 : "");
+        fail_msg("%s: rc %d (want %d), message '%s' (want '%s' and '%s')", sel, rc, code, err.msg,
+                 n1, n2 ? n2 : "");
 }
 
 /* Hand-computed answers: they check the reference interpreter and the evaluator alike. */
@@ -1193,14 +1331,13 @@ static void test_known_values(void **state)
     expect("CAST(CAST(b AS DOUBLE) * 1e20 AS VARCHAR)", "VARCHAR", 0, 0, 1, 0, 0, "", "1.0E20");
     expect("CAST(CAST(b AS DOUBLE) / 1000 AS VARCHAR)", "VARCHAR", 0, 0, 1, 0, 0, "", "0.001");
     expect("CAST(CAST(b AS DOUBLE) / 10000 AS VARCHAR)", "VARCHAR", 0, 0, 1, 0, 0, "", "1.0E-4");
-    expect("CAST(CAST(b AS DOUBLE) * 1e6 AS VARCHAR)", "VARCHAR", 0, 0, 12, 0, 0, "",
-           "1.2E7");
+    expect("CAST(CAST(b AS DOUBLE) * 1e6 AS VARCHAR)", "VARCHAR", 0, 0, 12, 0, 0, "", "1.2E7");
     expect("CAST(CAST(b AS DOUBLE) / 10 AS VARCHAR)", "VARCHAR", 0, 0, 1, 0, 0, "", "0.1");
     expect("CAST(i = 1 AS VARCHAR)", "VARCHAR", 1, 0, 0, 0, 0, "", "TRUE");
     expect("CAST(CAST(b AS DOUBLE) / 4 AS DECIMAL(10, 1))", "DECIMAL(10, 1)", 0, 0, 1, 0, 0, "",
            "3"); /* 0.25 -> 0.3 half up */
-    expect("CAST(TIMESTAMP '2020-02-29 23:59:58.5' + INTERVAL '2' SECOND AS VARCHAR)",
-           "VARCHAR", 0, 0, 0, 0, 0, "", "2020-03-01 00:00:00.500");
+    expect("CAST(TIMESTAMP '2020-02-29 23:59:58.5' + INTERVAL '2' SECOND AS VARCHAR)", "VARCHAR", 0,
+           0, 0, 0, 0, "", "2020-03-01 00:00:00.500");
     expect("CAST(s AS INT)", "INT", 0, 0, 0, 0, 0, " 42 ", "42");
     expect("CAST(s AS DECIMAL(6, 2))", "DECIMAL(6, 2)", 0, 0, 0, 0, 0, "-1.005", "-101");
     expect("CAST(s AS BOOLEAN)", "BOOLEAN", 0, 0, 0, 0, 0, "TRUE", "TRUE");
@@ -1232,12 +1369,10 @@ static void test_three_valued_logic(void **state)
     const int32_t code[3] = {1, 0, -1};
     const char *x = "CASE WHEN i = 1 THEN TRUE WHEN i = 0 THEN FALSE END";
     const char *y = "CASE WHEN i2 = 1 THEN TRUE WHEN i2 = 0 THEN FALSE END";
-    static const char *const and_t[3][3] = {{"TRUE", "FALSE", "NULL"},
-                                            {"FALSE", "FALSE", "FALSE"},
-                                            {"NULL", "FALSE", "NULL"}};
-    static const char *const or_t[3][3] = {{"TRUE", "TRUE", "TRUE"},
-                                           {"TRUE", "FALSE", "NULL"},
-                                           {"TRUE", "NULL", "NULL"}};
+    static const char *const and_t[3][3] = {
+        {"TRUE", "FALSE", "NULL"}, {"FALSE", "FALSE", "FALSE"}, {"NULL", "FALSE", "NULL"}};
+    static const char *const or_t[3][3] = {
+        {"TRUE", "TRUE", "TRUE"}, {"TRUE", "FALSE", "NULL"}, {"TRUE", "NULL", "NULL"}};
     char sel[512];
     for (int a = 0; a < 3; a++) {
         for (int b = 0; b < 3; b++) {
@@ -1261,17 +1396,17 @@ static void test_errors(void **state)
     /* division by zero: the SQL position (line 3, the column of the operator's expression) */
     expect_err("i / i2", "INT", 7, 0, 0, 0, 0, "", SL_EDIVZERO, "q.sql:3:", "division by zero");
     expect_err("MOD(b, b2)", "BIGINT", 0, 0, 7, 0, 0, "", SL_EDIVZERO, "division by zero", "7");
-    expect_err("m / CAST(i2 AS DECIMAL(5, 0))", "DECIMAL(16, 8)", 0, 0, 0, 0, 100, "",
-               SL_EDIVZERO, "division by zero", NULL);
+    expect_err("m / CAST(i2 AS DECIMAL(5, 0))", "DECIMAL(16, 8)", 0, 0, 0, 0, 100, "", SL_EDIVZERO,
+               "division by zero", NULL);
     /* DECIMAL overflow of the int64 and of the declared precision */
-    expect_err("m * CAST(b AS DECIMAL(19, 0))", "DECIMAL(30, 2)", 0, 0, INT64_MAX / 10, 0, 1000,
-               "", SL_EOVERFLOW, "overflow", NULL);
-    expect_err("CAST(m AS DECIMAL(3, 2))", "DECIMAL(3, 2)", 0, 0, 0, 0, 100000, "",
-               SL_EOVERFLOW, "1000.00", "DECIMAL(3, 2)");
+    expect_err("m * CAST(b AS DECIMAL(19, 0))", "DECIMAL(30, 2)", 0, 0, INT64_MAX / 10, 0, 1000, "",
+               SL_EOVERFLOW, "overflow", NULL);
+    expect_err("CAST(m AS DECIMAL(3, 2))", "DECIMAL(3, 2)", 0, 0, 0, 0, 100000, "", SL_EOVERFLOW,
+               "1000.00", "DECIMAL(3, 2)");
     expect_err("CAST(i AS DECIMAL(4, 2))", "DECIMAL(4, 2)", 100, 0, 0, 0, 0, "", SL_EOVERFLOW,
                "overflow", NULL);
-    expect_err("m + CAST(b AS DECIMAL(10, 2))", "DECIMAL(11, 2)", 0, 0, 999999999, 0, 99999999,
-               "", SL_EOVERFLOW, "overflow", NULL);
+    expect_err("m + CAST(b AS DECIMAL(10, 2))", "DECIMAL(11, 2)", 0, 0, 999999999, 0, 99999999, "",
+               SL_EOVERFLOW, "overflow", NULL);
     /* CAST of bad text: the position and the text */
     expect_err("CAST(s AS INT)", "INT", 0, 0, 0, 0, 0, "12x", SL_EPARSE, "q.sql:3:", "'12x'");
     expect_err("CAST(s AS BIGINT)", "BIGINT", 0, 0, 0, 0, 0, "99999999999999999999", SL_ERANGE,
@@ -1282,8 +1417,8 @@ static void test_errors(void **state)
                "'2020-13-01'", "month out of range");
     expect_err("CAST(s AS TIMESTAMP(3))", "TIMESTAMP(3)", 0, 0, 0, 0, 0, "2023-02-31 00:00:00",
                SL_ERANGE, "'2023-02-31 00:00:00' to TIMESTAMP(3)", "February has 28 days");
-    expect_err("CAST(s AS TIMESTAMP(3))", "TIMESTAMP(3)", 0, 0, 0, 0, 0, "2020-01-01 12",
-               SL_EPARSE, "'2020-01-01 12'", "HH:mm");
+    expect_err("CAST(s AS TIMESTAMP(3))", "TIMESTAMP(3)", 0, 0, 0, 0, 0, "2020-01-01 12", SL_EPARSE,
+               "'2020-01-01 12'", "HH:mm");
     expect_err("CAST(s AS DECIMAL(4, 2))", "DECIMAL(4, 2)", 0, 0, 0, 0, 0, "123.4", SL_ERANGE,
                "'123.4'", "DECIMAL(4, 2)");
 }
@@ -1294,8 +1429,8 @@ static void test_error_position(void **state)
     (void)state;
     char out[64];
     struct sl_error err;
-    int rc = eval1("i + 1, CAST(s AS INT)", "INT, y INT", 0, 0, 0, 0, 0, "nope", out,
-                   sizeof(out), &err);
+    int rc =
+        eval1("i + 1, CAST(s AS INT)", "INT, y INT", 0, 0, 0, 0, 0, "nope", out, sizeof(out), &err);
     (void)rc;
     /* eval1 declares "x INT, y INT" */
     assert_int_equal(rc, SL_EPARSE);

@@ -18,12 +18,12 @@
  */
 #include "tests/util/testutil.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <time.h>
 
 #include "engine/exec/exec.h"
@@ -31,45 +31,43 @@
 #include "tests/util/zkserver.h"
 
 /* tests/sql/nexmark_gen.sql's table (the generator's columns), and docs' bid view */
-#define NEXMARK_DDL                                                                        \
-    "CREATE TABLE datagen (\n"                                                             \
-    "  event_type INT,\n"                                                                  \
-    "  person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR,\n"    \
-    "             city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,\n" \
-    "  auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,\n" \
-    "              reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3),\n"       \
-    "              seller BIGINT, category BIGINT, extra VARCHAR>,\n"                      \
-    "  bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,\n"\
-    "          `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"                                 \
-    "  `dateTime` AS CASE WHEN event_type = 0 THEN person.`dateTime`\n"                    \
-    "                     WHEN event_type = 1 THEN auction.`dateTime`\n"                   \
-    "                     ELSE bid.`dateTime` END,\n"                                      \
-    "  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND\n"                     \
-    ") WITH (\n"                                                                           \
-    "  'connector' = 'nexmark', 'first-event.rate' = '${TPS}',\n"                          \
-    "  'next-event.rate' = '${TPS}', 'events.num' = '${EVENTS}',\n"                        \
-    "  'sluice.base-time' = '1700000000000', 'max-emit-speed' = '${FAST}'\n"              \
-    ");\n"                                                                                 \
-    "CREATE VIEW bid AS SELECT bid.auction, bid.price, `dateTime` FROM datagen\n"          \
+#define NEXMARK_DDL                                                                          \
+    "CREATE TABLE datagen (\n"                                                               \
+    "  event_type INT,\n"                                                                    \
+    "  person ROW<id BIGINT, name VARCHAR, emailAddress VARCHAR, creditCard VARCHAR,\n"      \
+    "             city VARCHAR, state VARCHAR, `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"   \
+    "  auction ROW<id BIGINT, itemName VARCHAR, description VARCHAR, initialBid BIGINT,\n"   \
+    "              reserve BIGINT, `dateTime` TIMESTAMP(3), expires TIMESTAMP(3),\n"         \
+    "              seller BIGINT, category BIGINT, extra VARCHAR>,\n"                        \
+    "  bid ROW<auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,\n" \
+    "          `dateTime` TIMESTAMP(3), extra VARCHAR>,\n"                                   \
+    "  `dateTime` AS CASE WHEN event_type = 0 THEN person.`dateTime`\n"                      \
+    "                     WHEN event_type = 1 THEN auction.`dateTime`\n"                     \
+    "                     ELSE bid.`dateTime` END,\n"                                        \
+    "  WATERMARK FOR `dateTime` AS `dateTime` - INTERVAL '4' SECOND\n"                       \
+    ") WITH (\n"                                                                             \
+    "  'connector' = 'nexmark', 'first-event.rate' = '${TPS}',\n"                            \
+    "  'next-event.rate' = '${TPS}', 'events.num' = '${EVENTS}',\n"                          \
+    "  'sluice.base-time' = '1700000000000', 'max-emit-speed' = '${FAST}'\n"                 \
+    ");\n"                                                                                   \
+    "CREATE VIEW bid AS SELECT bid.auction, bid.price, `dateTime` FROM datagen\n"            \
     "  WHERE event_type = 2;\n"
 
-static const char stats_sql[] =
-    NEXMARK_DDL
+static const char stats_sql[] = NEXMARK_DDL
     "CREATE TABLE out_t (auction BIGINT, window_start TIMESTAMP(3), bids BIGINT,\n"
     "  total BIGINT, top BIGINT) WITH (${SINK});\n"
     "INSERT INTO out_t SELECT auction, window_start, COUNT(*), SUM(price), MAX(price)\n"
     "FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '500' MILLISECOND))\n"
     "GROUP BY auction, window_start, window_end;\n";
 
-static const char pass_sql[] =
-    NEXMARK_DDL
+static const char pass_sql[] = NEXMARK_DDL
     "CREATE TABLE out_t (auction BIGINT, price BIGINT) WITH ('connector' = 'blackhole');\n"
     "INSERT INTO out_t SELECT auction, price FROM bid;\n";
 
 /* `sink`: the WITH options of stats_sql's sink table; `paced`: the generator emits at `tps`
  * events per second of wall time (else as fast as it can; the rows are the same). */
-static struct sl_job *job_of(const char *sql, const char *tps, const char *events,
-                             const char *sink, bool paced)
+static struct sl_job *job_of(const char *sql, const char *tps, const char *events, const char *sink,
+                             bool paced)
 {
     struct sl_sql_param params[] = {
         {"TPS", tps}, {"EVENTS", events}, {"SINK", sink}, {"FAST", paced ? "false" : "true"}};
@@ -249,8 +247,13 @@ static void checkpointed_run(const char *zk)
     snprintf(ref, sizeof(ref), "%s/ref", dir);
     struct sl_exec_summary plain, ck;
     char *want = run_stats(2, NULL, ref, &plain);
-    struct sl_ckpt_opts co = {.state_dir = state, .job = "exec", .zk = zk, .interval_ms = 5,
-                              .keep = 2, .full_every = 3, .standby_timeout_ms = 0};
+    struct sl_ckpt_opts co = {.state_dir = state,
+                              .job = "exec",
+                              .zk = zk,
+                              .interval_ms = 5,
+                              .keep = 2,
+                              .full_every = 3,
+                              .standby_timeout_ms = 0};
     char *got = run_stats(2, &co, out, &ck);
     assert_string_equal(want, got);
     /* epochs every 5 ms over a 2 s run: many while rows flowed, and the final one */

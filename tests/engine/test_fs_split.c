@@ -66,7 +66,10 @@ static void put(struct text *t, const void *data, size_t n)
     t->p[t->n] = 0;
 }
 
-static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
+static void puts_(struct text *t, const char *s)
+{
+    put(t, s, strlen(s));
+}
 
 static void put_u32(struct text *t, uint32_t v)
 {
@@ -174,8 +177,8 @@ static void json_record(struct corpus *c, struct text *t, int64_t k, bool last, 
                 esc[e++] = s[i];
             }
         }
-        len = snprintf(line, sizeof(line), "{\"k\":%lld,\"s\":\"%.*s\"}", (long long)k, (int)e,
-                       esc);
+        len =
+            snprintf(line, sizeof(line), "{\"k\":%lld,\"s\":\"%.*s\"}", (long long)k, (int)e, esc);
         expect_row(c, k, s, n);
     }
     }
@@ -580,8 +583,8 @@ static void read_check(const struct corpus *c, int nw, const char *split, const 
                        enum order order)
 {
     char what[1024];
-    snprintf(what, sizeof(what), "%s, %d workers, split-size %s, read-buffer %s, order %d",
-             c->fmt, nw, split ? split : "default", rbuf ? rbuf : "default", (int)order);
+    snprintf(what, sizeof(what), "%s, %d workers, split-size %s, read-buffer %s, order %d", c->fmt,
+             nw, split ? split : "default", rbuf ? rbuf : "default", (int)order);
     struct reader r;
     if (reader_open(&r, c, nw, split, rbuf, "skip"))
         fail_msg("%s: %s", what, r.err.msg);
@@ -852,8 +855,8 @@ static int resume_once(const struct corpus *c, int nw, const char *split, uint64
                        const char *rbuf, long k)
 {
     char what[1024];
-    snprintf(what, sizeof(what), "%s, %d workers, split-size %s, saved after %ld polls", c->fmt,
-             nw, split, k);
+    snprintf(what, sizeof(what), "%s, %d workers, split-size %s, saved after %ld polls", c->fmt, nw,
+             split, k);
     struct reader r;
     if (reader_open(&r, c, nw, split, rbuf, "skip"))
         fail_msg("%s: %s", what, r.err.msg);
@@ -1121,8 +1124,8 @@ static void open_err(const struct corpus *c, const char *split, int code, const 
     struct reader r;
     int rc = reader_open(&r, c, 2, split, NULL, "skip");
     if (rc != code || (want && !strstr(r.err.msg, want)))
-        fail_msg("split-size '%s': rc %d (%s), want %d and '%s'", split, rc,
-                 rc ? r.err.msg : "", code, want ? want : "");
+        fail_msg("split-size '%s': rc %d (%s), want %d and '%s'", split, rc, rc ? r.err.msg : "",
+                 code, want ? want : "");
     reader_close(&r);
 }
 
@@ -1156,18 +1159,12 @@ static void test_options(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_alignment_json),
-        cmocka_unit_test(test_alignment_csv),
-        cmocka_unit_test(test_alignment_raw),
-        cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_huge_record),
-        cmocka_unit_test(test_memory),
-        cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_resume),
-        cmocka_unit_test(test_resume_refused),
-        cmocka_unit_test(test_bad_record_offset),
-        cmocka_unit_test(test_read_faults),
-        cmocka_unit_test(test_file_changes),
+        cmocka_unit_test(test_alignment_json), cmocka_unit_test(test_alignment_csv),
+        cmocka_unit_test(test_alignment_raw),  cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_huge_record),    cmocka_unit_test(test_memory),
+        cmocka_unit_test(test_threads),        cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_resume_refused), cmocka_unit_test(test_bad_record_offset),
+        cmocka_unit_test(test_read_faults),    cmocka_unit_test(test_file_changes),
         cmocka_unit_test(test_options),
     };
     if (getenv("SLUICE_TEST_FILTER")) /* e.g. test_threads, to repeat one test */

@@ -526,8 +526,10 @@ static void test_count_star_folding(void **state)
     struct sl_schema *s = sl_schema_new(2, names, t);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
     uint32_t kc = 0;
-    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0]}, {SL_AGG_SUM, 1, t[1]},
-                                    {SL_AGG_MIN, 1, t[1]},        {SL_AGG_COUNT_STAR, 0, t[0]},
+    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0]},
+                                    {SL_AGG_SUM, 1, t[1]},
+                                    {SL_AGG_MIN, 1, t[1]},
+                                    {SL_AGG_COUNT_STAR, 0, t[0]},
                                     {SL_AGG_AVG, 1, t[1]}};
     struct sl_hashagg_spec spec = {1, &kc, t, 5, aggs};
     struct sl_hashagg *ha[2];
@@ -833,9 +835,9 @@ static void run_save_load(const uint32_t *kc, uint32_t nk, uint32_t n, uint32_t 
 static void test_save_load_keys(void **state)
 {
     (void)state;
-    static const uint32_t k1[] = {C_K1}, k2[] = {C_K2}, kd[] = {C_KD}, ks[] = {C_KS},
-                          kb[] = {C_KB}, k12[] = {C_K1, C_K2}, k4[] = {C_KS, C_KD, C_K2, C_KB}, k3[] = {C_KS, C_KD, C_K1},
-                          k4b[] = {C_KB, C_K2, C_KS, C_KD};
+    static const uint32_t k1[] = {C_K1}, k2[] = {C_K2}, kd[] = {C_KD}, ks[] = {C_KS}, kb[] = {C_KB},
+                          k12[] = {C_K1, C_K2}, k4[] = {C_KS, C_KD, C_K2, C_KB},
+                          k3[] = {C_KS, C_KD, C_K1}, k4b[] = {C_KB, C_K2, C_KS, C_KD};
     static const struct {
         const uint32_t *kc;
         uint32_t nk;
@@ -843,8 +845,8 @@ static void test_save_load_keys(void **state)
     static const uint32_t sizes[][2] = {{0, 1}, {1, 1}, {2, 1}, {700, 40}, {3000, 100000}};
     for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
         for (size_t j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
-            run_save_load(sets[i].kc, sets[i].nk, sizes[j][0], sizes[j][1],
-                          j % 2 ? 100 : 70, 1000 + i * 10 + j);
+            run_save_load(sets[i].kc, sets[i].nk, sizes[j][0], sizes[j][1], j % 2 ? 100 : 70,
+                          1000 + i * 10 + j);
 }
 
 /* Many groups (several table growths, beyond the low-load size) of one BIGINT key. */
@@ -1048,15 +1050,12 @@ int main(void)
     if (sl_simd_init() != 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bigint_key),  cmocka_unit_test(test_two_keys),
-        cmocka_unit_test(test_double_key),  cmocka_unit_test(test_string_key),
-        cmocka_unit_test(test_four_keys),   cmocka_unit_test(test_growth),
-        cmocka_unit_test(test_count_star_folding),
-        cmocka_unit_test(test_spec_errors),
-        cmocka_unit_test(test_save_load_keys),
-        cmocka_unit_test(test_save_load_many),
-        cmocka_unit_test(test_save_load_decimal),
-        cmocka_unit_test(test_save_load_spec_mismatch),
+        cmocka_unit_test(test_bigint_key),         cmocka_unit_test(test_two_keys),
+        cmocka_unit_test(test_double_key),         cmocka_unit_test(test_string_key),
+        cmocka_unit_test(test_four_keys),          cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_count_star_folding), cmocka_unit_test(test_spec_errors),
+        cmocka_unit_test(test_save_load_keys),     cmocka_unit_test(test_save_load_many),
+        cmocka_unit_test(test_save_load_decimal),  cmocka_unit_test(test_save_load_spec_mismatch),
         cmocka_unit_test(test_save_load_corrupt),
     };
     return cmocka_run_group_tests_name("engine/hashagg", tests, NULL, NULL);

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "engine/core/batch.h"
+#include "engine/core/state.h"
 #include "engine/ops/op_basic.h"
 #include "engine/ops/operator.h"
 #include "engine/plan/plan.h"
-#include "engine/core/state.h"
 
 /* A downstream operator that records the watermarks and counts the rows. */
 struct rec {

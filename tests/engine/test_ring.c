@@ -42,8 +42,8 @@ static void *producer(void *arg)
 {
     struct sl_ring *r = arg;
     for (int64_t i = 0; i < N_MSGS; i++)
-        while (!sl_ring_push(r, (struct sl_msg){.kind = SL_MSG_DATA, .aux = (uint32_t)(i & 7),
-                                                .num = i}))
+        while (!sl_ring_push(
+            r, (struct sl_msg){.kind = SL_MSG_DATA, .aux = (uint32_t)(i & 7), .num = i}))
             ;
     while (!sl_ring_push(r, (struct sl_msg){.kind = SL_MSG_END}))
         ;
@@ -64,8 +64,7 @@ static void test_two_threads(void **state)
         if (m.kind == SL_MSG_END)
             break;
         if (m.num != next || m.aux != (uint32_t)(next & 7))
-            fail_msg("message %lld arrived where %lld was due", (long long)m.num,
-                     (long long)next);
+            fail_msg("message %lld arrived where %lld was due", (long long)m.num, (long long)next);
         next++;
     }
     pthread_join(t, NULL);

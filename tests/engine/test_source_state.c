@@ -275,12 +275,10 @@ static void test_nexmark_mismatch(void **state)
         int rate;
         const char *n1, *n2;
     } cases[] = {
-        {", 'sluice.base-time' = '1700000000001'", 1000, 1000, "1700000000001",
-         "1700000000000"},
+        {", 'sluice.base-time' = '1700000000001'", 1000, 1000, "1700000000001", "1700000000000"},
         {", 'sluice.base-time' = '1700000000000'", 1000, 999, "999", "1000"},
         {", 'sluice.base-time' = '1700000000000'", 1001, 1000, "1001", "1000"},
-        {", 'sluice.base-time' = '1700000000000', 'sluice.seed' = '5'", 1000, 1000, "seed",
-         "5"},
+        {", 'sluice.base-time' = '1700000000000', 'sluice.seed' = '5'", 1000, 1000, "seed", "5"},
         {", 'sluice.base-time' = '1700000000000', 'bid.proportion' = '45'", 1000, 1000,
          "generator options", NULL},
     };

@@ -120,12 +120,12 @@ static void test_q2_mod(void **state)
 static void test_hop_window_agg(void **state)
 {
     (void)state;
-    struct sl_job *job = bind_ok(
-        "INSERT INTO out5 SELECT auction, count(*) AS num, window_start, SUM(price),\n"
-        "  MAX(price), AVG(CAST(price AS DOUBLE))\n"
-        "  FROM TABLE(HOP(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND,\n"
-        "                 INTERVAL '10' SECOND))\n"
-        "  GROUP BY auction, window_start, window_end HAVING COUNT(*) > 1;");
+    struct sl_job *job =
+        bind_ok("INSERT INTO out5 SELECT auction, count(*) AS num, window_start, SUM(price),\n"
+                "  MAX(price), AVG(CAST(price AS DOUBLE))\n"
+                "  FROM TABLE(HOP(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND,\n"
+                "                 INTERVAL '10' SECOND))\n"
+                "  GROUP BY auction, window_start, window_end HAVING COUNT(*) > 1;");
     struct sl_plan *p = job->inserts[0]->input; /* the select list */
     assert_int_equal(p->kind, SL_PLAN_PROJECT);
     struct sl_plan *f = p->input;
@@ -186,17 +186,17 @@ static long at(const char *text, const char *what)
 static void test_filter_pushdown(void **state)
 {
     (void)state;
-    struct sl_job *job = bind_ok(
-        "CREATE TABLE ev (ad_id VARCHAR, event_type VARCHAR, event_time TIMESTAMP(3),\n"
-        "  WATERMARK FOR event_time AS event_time) WITH ('connector' = 'kafka');\n"
-        "CREATE TABLE ysb (campaign_id VARCHAR, cnt BIGINT, ws TIMESTAMP(3))\n"
-        "  WITH ('connector' = 'print');\n"
-        "INSERT INTO ysb SELECT c.campaign_id, COUNT(*), window_start\n"
-        "  FROM TABLE(HOP(TABLE ev, DESCRIPTOR(event_time), INTERVAL '5' SECOND,\n"
-        "                 INTERVAL '10' SECOND)) AS e\n"
-        "  LEFT JOIN campaigns AS c ON e.ad_id = c.ad_id\n"
-        "  WHERE e.event_type = 'view' AND c.campaign_id <> 'x' AND e.ad_id IS NOT NULL\n"
-        "  GROUP BY c.campaign_id, window_start, window_end;");
+    struct sl_job *job =
+        bind_ok("CREATE TABLE ev (ad_id VARCHAR, event_type VARCHAR, event_time TIMESTAMP(3),\n"
+                "  WATERMARK FOR event_time AS event_time) WITH ('connector' = 'kafka');\n"
+                "CREATE TABLE ysb (campaign_id VARCHAR, cnt BIGINT, ws TIMESTAMP(3))\n"
+                "  WITH ('connector' = 'print');\n"
+                "INSERT INTO ysb SELECT c.campaign_id, COUNT(*), window_start\n"
+                "  FROM TABLE(HOP(TABLE ev, DESCRIPTOR(event_time), INTERVAL '5' SECOND,\n"
+                "                 INTERVAL '10' SECOND)) AS e\n"
+                "  LEFT JOIN campaigns AS c ON e.ad_id = c.ad_id\n"
+                "  WHERE e.event_type = 'view' AND c.campaign_id <> 'x' AND e.ad_id IS NOT NULL\n"
+                "  GROUP BY c.campaign_id, window_start, window_end;");
     char *text = explain(job->inserts[0]);
     long stay = at(text, "Filter (campaign_id <> 'x')");
     long join = at(text, "LookupJoin LEFT campaigns");
@@ -224,8 +224,8 @@ static void test_errors(void **state)
     bind_err("INSERT INTO out2 SELECT auction, channel FROM bid;",
              "column 2 of the query is VARCHAR, but column 'price' of table 'out2' is BIGINT",
              "q.sql:19:34:");
-    bind_err("INSERT INTO out2 SELECT auction FROM bid;", "q.sql:19:18:",
-             "the query has 1 columns, table 'out2' has 2");
+    bind_err("INSERT INTO out2 SELECT auction FROM bid;",
+             "q.sql:19:18:", "the query has 1 columns, table 'out2' has 2");
     bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM bid GROUP BY auction;",
              "q.sql:19:61: aggregation without a window produces updates", NULL);
     bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(SESSION(TABLE bid, "
@@ -258,8 +258,7 @@ static void test_errors(void **state)
     bind_err("CREATE TABLE z (a INT, t TIMESTAMP(3), WATERMARK FOR t AS t + INTERVAL '1' "
              "SECOND) WITH ('connector' = 'kafka');",
              "a WATERMARK must be 't' or 't - INTERVAL ...'", NULL);
-    bind_err("CREATE VIEW v AS SELECT nope FROM bid;", "q.sql:19:25: unknown column 'nope'",
-             NULL);
+    bind_err("CREATE VIEW v AS SELECT nope FROM bid;", "q.sql:19:25: unknown column 'nope'", NULL);
     bind_err("INSERT INTO bid SELECT auction, price FROM bid;",
              "'bid' is a view; INSERT INTO needs a table", NULL);
 }
@@ -325,14 +324,10 @@ static void test_nothing_to_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_q1_types),
-        cmocka_unit_test(test_q2_mod),
-        cmocka_unit_test(test_hop_window_agg),
-        cmocka_unit_test(test_lookup_join_tumble),
-        cmocka_unit_test(test_filter_pushdown),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_nothing_to_run),
-        cmocka_unit_test(test_unknown_column_list),
+        cmocka_unit_test(test_q1_types),        cmocka_unit_test(test_q2_mod),
+        cmocka_unit_test(test_hop_window_agg),  cmocka_unit_test(test_lookup_join_tumble),
+        cmocka_unit_test(test_filter_pushdown), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nothing_to_run),  cmocka_unit_test(test_unknown_column_list),
     };
     return cmocka_run_group_tests_name("engine/sql_binder", tests, NULL, NULL);
 }

@@ -190,34 +190,34 @@ static void test_errors_name_the_place(void **state)
     (void)state;
     expect_error("CREATE TABLE t (a BIGINT,\n  b BIGNIT\n) WITH ('connector' = 'print')",
                  "q.sql:2:5: unknown type 'BIGNIT'", "  b BIGNIT\n      ^");
-    expect_error("INSERT INTO t SELECT a FROM s WHERE a = 'oops", "q.sql:1:41:",
-                 "unterminated string literal");
+    expect_error("INSERT INTO t SELECT a FROM s WHERE a = 'oops",
+                 "q.sql:1:41:", "unterminated string literal");
     expect_error("INSERT INTO t SELECT a, FROM s", "q.sql:1:25: expected an expression",
                  "found 'FROM'");
     expect_error("INSERT INTO t SELECT (a + 1 FROM s", "q.sql:1:29: expected ')'", "FROM");
     expect_error("SELECT a FROM s", "q.sql:1:1: a bare query has nowhere to go", "INSERT");
-    expect_error("INSERT INTO t SELECT a FROM s ORDER BY a", "q.sql:1:31:",
-                 "ORDER is not supported yet");
-    expect_error("CREATE TABLE t (a DECIMAL(39, 2)) WITH ('x' = 'y')", "q.sql:1:27:",
-                 "a DECIMAL precision must be at most 38");
-    expect_error("CREATE TABLE t (a DECIMAL(5, 6)) WITH ('x' = 'y')", "q.sql:1:30:",
-                 "DECIMAL scale 6 is larger than its precision 5");
-    expect_error("CREATE TABLE t (a TIMESTAMP(6)) WITH ('x' = 'y')", "q.sql:1:29:",
-                 "TIMESTAMP(6) is not supported yet");
-    expect_error("CREATE TABLE t (a INT, a BIGINT) WITH ('x' = 'y')", "q.sql:1:24:",
-                 "duplicate column 'a'");
-    expect_error("CREATE TABLE t (a INT) WITH ('x' = 'y', 'x' = 'z')", "q.sql:1:41:",
-                 "option 'x' is given twice");
-    expect_error("INSERT INTO t SELECT a FROM s /* never closed", "q.sql:1:31:",
-                 "unterminated comment");
+    expect_error("INSERT INTO t SELECT a FROM s ORDER BY a",
+                 "q.sql:1:31:", "ORDER is not supported yet");
+    expect_error("CREATE TABLE t (a DECIMAL(39, 2)) WITH ('x' = 'y')",
+                 "q.sql:1:27:", "a DECIMAL precision must be at most 38");
+    expect_error("CREATE TABLE t (a DECIMAL(5, 6)) WITH ('x' = 'y')",
+                 "q.sql:1:30:", "DECIMAL scale 6 is larger than its precision 5");
+    expect_error("CREATE TABLE t (a TIMESTAMP(6)) WITH ('x' = 'y')",
+                 "q.sql:1:29:", "TIMESTAMP(6) is not supported yet");
+    expect_error("CREATE TABLE t (a INT, a BIGINT) WITH ('x' = 'y')",
+                 "q.sql:1:24:", "duplicate column 'a'");
+    expect_error("CREATE TABLE t (a INT) WITH ('x' = 'y', 'x' = 'z')",
+                 "q.sql:1:41:", "option 'x' is given twice");
+    expect_error("INSERT INTO t SELECT a FROM s /* never closed",
+                 "q.sql:1:31:", "unterminated comment");
     expect_error("INSERT INTO t SELECT a FROM TABLE(SLIDE(TABLE s, DESCRIPTOR(ts)))",
                  "q.sql:1:35: unknown table function 'SLIDE'", "TUMBLE");
-    expect_error("INSERT INTO t SELECT a FROM s WHERE a # 1", "q.sql:1:39:",
-                 "unexpected character '#'");
+    expect_error("INSERT INTO t SELECT a FROM s WHERE a # 1",
+                 "q.sql:1:39:", "unexpected character '#'");
     expect_error("INSERT INTO t SELECT a FROM s x y", "q.sql:1:33:", "expected ';'");
     expect_error("INSERT INTO t SELECT 12abc FROM s", "q.sql:1:24:", "right after a number");
-    expect_error("INSERT INTO t SELECT INTERVAL '1' MONTH FROM s", "q.sql:1:35:",
-                 "year-month intervals are not supported yet");
+    expect_error("INSERT INTO t SELECT INTERVAL '1' MONTH FROM s",
+                 "q.sql:1:35:", "year-month intervals are not supported yet");
 }
 
 static void test_placeholders(void **state)
@@ -275,8 +275,8 @@ static void test_quoted_identifiers(void **state)
 {
     (void)state;
     struct sl_error err;
-    struct sl_sql_file *f = parse("INSERT INTO `my table` SELECT `we``ird`, `select` FROM `from`",
-                                  NULL, 0, &err);
+    struct sl_sql_file *f =
+        parse("INSERT INTO `my table` SELECT `we``ird`, `select` FROM `from`", NULL, 0, &err);
     assert_non_null(f);
     struct sl_ast *ins = f->stmts.items[0];
     assert_string_equal(ins->target, "my table");
@@ -291,7 +291,7 @@ static void test_quoted_identifiers(void **state)
 static void test_multi_file_positions(void **state)
 {
     (void)state;
-    const char *a = "CREATE TABLE t (a INT) WITH ('connector' = 'print')";   /* no ';' */
+    const char *a = "CREATE TABLE t (a INT) WITH ('connector' = 'print')"; /* no ';' */
     const char *b = "-- second file\nINSERT INTO t SELECT a FROM s WHERE a = 'x;\n";
     struct sl_sql_input in[2] = {{"ddl.sql", a, strlen(a)}, {"q.sql", b, strlen(b)}};
     struct sl_error err;
@@ -345,8 +345,9 @@ static void test_multi_file_ends(void **state)
     expect_multi_error("/* open\n", "*/ INSERT INTO t SELECT a FROM s",
                        "a.sql:1:1: unterminated comment");
     /* in the last file the end is the end of the input, as before */
-    expect_multi_error(q, "CREATE TABLE u (a", "b.sql:1:18: expected a type, found the end of "
-                                               "the input");
+    expect_multi_error(q, "CREATE TABLE u (a",
+                       "b.sql:1:18: expected a type, found the end of "
+                       "the input");
 }
 
 /* Found by fuzz_sql: the path comes first in a message of at most SL_ERROR_MSG_MAX bytes, so

@@ -21,11 +21,11 @@
 #include <string.h>
 
 #include "engine/core/batch.h"
-#include "engine/plan/catalog.h"
-#include "engine/ops/op_window.h"
-#include "engine/ops/op_winagg.h"
-#include "engine/ops/operator.h"
 #include "engine/core/ring.h"
+#include "engine/ops/op_winagg.h"
+#include "engine/ops/op_window.h"
+#include "engine/ops/operator.h"
+#include "engine/plan/catalog.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 

@@ -32,11 +32,11 @@ static struct sl_schema *sl_fuzz_schema(void)
 {
     const char *names[] = {"b", "i", "l", "d", "m", "t", "s", "r.x", "r.y.z", "k"};
     struct sl_type types[] = {
-        sl_type_make(SL_TYPE_BOOLEAN, true),   sl_type_make(SL_TYPE_INT, true),
-        sl_type_make(SL_TYPE_BIGINT, true),    sl_type_make(SL_TYPE_DOUBLE, true),
-        sl_type_decimal(10, 3, true),          sl_type_make(SL_TYPE_TIMESTAMP, true),
-        sl_type_make(SL_TYPE_VARCHAR, true),   sl_type_make(SL_TYPE_BIGINT, true),
-        sl_type_make(SL_TYPE_VARCHAR, true),   sl_type_make(SL_TYPE_BIGINT, false),
+        sl_type_make(SL_TYPE_BOOLEAN, true), sl_type_make(SL_TYPE_INT, true),
+        sl_type_make(SL_TYPE_BIGINT, true),  sl_type_make(SL_TYPE_DOUBLE, true),
+        sl_type_decimal(10, 3, true),        sl_type_make(SL_TYPE_TIMESTAMP, true),
+        sl_type_make(SL_TYPE_VARCHAR, true), sl_type_make(SL_TYPE_BIGINT, true),
+        sl_type_make(SL_TYPE_VARCHAR, true), sl_type_make(SL_TYPE_BIGINT, false),
     };
     return sl_schema_new(10, names, types);
 }
@@ -119,10 +119,11 @@ static void sl_fuzz_round_trip(void *codec, sl_fuzz_enc_fn enc, sl_fuzz_dec_fn d
 static void sl_fuzz_mask_check(int rc_full, struct sl_batch *full, int rc_mask,
                                struct sl_batch *masked, int rc_none, const bool *need)
 {
-    sl_fuzz_check(!rc_mask || rc_full, "the masked decode rejects what the unmasked accepts",
+    sl_fuzz_check(!rc_mask || rc_full, "the masked decode rejects what the unmasked accepts", "");
+    sl_fuzz_check(!rc_none || rc_mask,
+                  "a record malformed with no column needed decodes "
+                  "with some",
                   "");
-    sl_fuzz_check(!rc_none || rc_mask, "a record malformed with no column needed decodes "
-                                       "with some", "");
     if (rc_full)
         return;
     for (uint32_t c = 0; c < masked->ncols; c++) {

@@ -17,10 +17,11 @@
  *   - fails with an error whose message starts with "PATH:LINE:COL: ", where PATH is one of
  *     the input's files (a long one may be shortened to "..." and its end) and LINE:COL is
  *     a position inside that file (a line it has, a column on that line or just after its
- *     end): an error the user cannot find in their file is a finding. The only errors allowed without a position are out of memory (SL_ENOMEM:
- *     the front end says "out of memory parsing SQL" and has no position worth giving).
- * and doing the same twice gives the same plan text or the same error (nothing depends on
- * uninitialised memory or on a previous input). Crashes, sanitizer reports, leaks and hangs
+ *     end): an error the user cannot find in their file is a finding. The only errors allowed
+ * without a position are out of memory (SL_ENOMEM: the front end says "out of memory parsing SQL"
+ * and has no position worth giving). and doing the same twice gives the same plan text or the same
+ * error (nothing depends on uninitialised memory or on a previous input). Crashes, sanitizer
+ * reports, leaks and hangs
  * (-timeout) are findings too. An oracle failure abort()s with the reason on stderr.
  * FUZZ_SQL_PRINT=1 in the environment prints each input's plans or error (for triage).
  *
@@ -117,8 +118,8 @@ static void sl_fz_split(const char *text, size_t len, struct sl_fz_input *in)
                 in->set_names[k] = sl_fz_strndup(kv, (size_t)(eq - kv));
                 in->set_values[k] = sl_fz_strndup(eq + 1, (size_t)(line + n - eq - 1));
                 /* a later --@set of the same name wins, as a later --set does */
-                in->params[in->nparams++] = (struct sl_sql_param){in->set_names[k],
-                                                                  in->set_values[k]};
+                in->params[in->nparams++] =
+                    (struct sl_sql_param){in->set_names[k], in->set_values[k]};
             }
         } else if (sl_fz_starts(line, n, "--@file") && in->nfiles < SL_FZ_MAX_FILES) {
             /* a marker on the first line names the first file */
@@ -219,8 +220,8 @@ static char *sl_fz_run(const struct sl_fz_input *in, bool *bound, struct sl_erro
     sl_error_clear(err);
     struct sl_job *job =
         in->nfiles == 1
-            ? sl_job_from_sql(in->files[0].path, in->files[0].text, in->files[0].len,
-                              in->params, in->nparams, err)
+            ? sl_job_from_sql(in->files[0].path, in->files[0].text, in->files[0].len, in->params,
+                              in->nparams, err)
             : sl_job_from_sql_multi(in->files, in->nfiles, in->params, in->nparams, err);
     *bound = job != NULL;
     char *text = NULL;

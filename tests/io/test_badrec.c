@@ -78,9 +78,9 @@ static void test_hostile_everywhere(void **state)
     assert_non_null(huge);
     memset(huge, '1', 3u << 20);
     struct sl_record recs[] = {
-        {"t", 0, 0, -1, NULL, 0, NULL, 0},           /* tombstone */
-        {"t", 0, 1, -1, NULL, 0, "", 0},             /* empty */
-        {"t", 0, 2, -1, NULL, 0, huge, 3u << 20},    /* over the 1 MiB default */
+        {"t", 0, 0, -1, NULL, 0, NULL, 0},        /* tombstone */
+        {"t", 0, 1, -1, NULL, 0, "", 0},          /* empty */
+        {"t", 0, 2, -1, NULL, 0, huge, 3u << 20}, /* over the 1 MiB default */
         {"t", 0, 3, -1, NULL, 0, "\xff\xfe\x00\x01", 4},
         {"t", 0, 4, -1, NULL, 0, "{\"k\":", 5},
         {"t", 0, 5, -1, NULL, 0, "\"", 1},

@@ -82,8 +82,7 @@ static void test_hw_matches_table(void **state)
             uint32_t t = sl_crc32c_table(seed, buf + mis, n);
             uint32_t h = sl_crc32c_hw(seed, buf + mis, n);
             if (t != h)
-                fail_msg("length %zu misalignment %zu: table 0x%08x, sse4.2 0x%08x", n, mis, t,
-                         h);
+                fail_msg("length %zu misalignment %zu: table 0x%08x, sse4.2 0x%08x", n, mis, t, h);
         }
     }
     /* split anywhere: crc(a) continued over b == crc(a || b) */

@@ -253,10 +253,10 @@ static void test_stream(void **state)
     ct_open(&c, NULL);
     const char *text = ",,,,,,,\"multi\nline\",,,1\r\n"
                        ",,,,,,,,,,2\n"
-                       "\n"                     /* blank line: a bad record */
-                       ",,,,,,,,,,x\n"          /* bad */
+                       "\n"            /* blank line: a bad record */
+                       ",,,,,,,,,,x\n" /* bad */
                        ",,,,,,,\"a\"\"b\",,,5\n"
-                       ",,,,,,,,,,6";           /* no LF at the end */
+                       ",,,,,,,,,,6"; /* no LF at the end */
     size_t len = strlen(text);
     struct sl_iot_dlq q = {tmpfile(), 0, 0};
     struct sl_badrec bad;
@@ -313,13 +313,12 @@ static void test_stream(void **state)
     struct sl_batch *b = sl_batch_pool_get(c.t.pool);
     size_t used;
     const char *open_q = ",,,,,,,\"never closed\n,,,1\n";
-    assert_int_equal(sl_csv_decode_stream(c.csv, open_q, strlen(open_q), false, "g", 0, b, NULL,
-                                          &used, &err),
-                     0);
+    assert_int_equal(
+        sl_csv_decode_stream(c.csv, open_q, strlen(open_q), false, "g", 0, b, NULL, &used, &err),
+        0);
     assert_int_equal(used, 0);
-    assert_int_not_equal(sl_csv_decode_stream(c.csv, open_q, strlen(open_q), true, "g", 0, b,
-                                              NULL, &used, &err),
-                         0);
+    assert_int_not_equal(
+        sl_csv_decode_stream(c.csv, open_q, strlen(open_q), true, "g", 0, b, NULL, &used, &err), 0);
     assert_non_null(strstr(err.msg, "quote not closed"));
     sl_batch_pool_put(b);
     ct_close(&c);
@@ -332,8 +331,9 @@ static void test_encoder_shape(void **state)
     struct ct c;
     ct_open(&c, &opts);
     struct sl_error err;
-    assert_int_equal(ct_decode1(&c, "false,7,-8,0.5,-1.5,0.01,2026-11-23 12:00:00.123,"
-                                    "\"a,\"\"b\"\"\",1,,3",
+    assert_int_equal(ct_decode1(&c,
+                                "false,7,-8,0.5,-1.5,0.01,2026-11-23 12:00:00.123,"
+                                "\"a,\"\"b\"\"\",1,,3",
                                 &err),
                      0);
     assert_int_equal(ct_decode1(&c, ",,,-Infinity,,,,\"\",,x y,4", &err), 0);
@@ -399,9 +399,8 @@ static void test_stream_round_trip(void **state)
     while (next < n) {
         avail = avail + 97 < out.len ? avail + 97 : out.len; /* bytes arrive in pieces */
         size_t used;
-        assert_int_equal(sl_csv_decode_stream(c.csv, out.data + pos, avail - pos,
-                                              avail == out.len, "s", (int64_t)pos, dst, NULL,
-                                              &used, &err),
+        assert_int_equal(sl_csv_decode_stream(c.csv, out.data + pos, avail - pos, avail == out.len,
+                                              "s", (int64_t)pos, dst, NULL, &used, &err),
                          0);
         for (uint32_t r = 0; r < dst->rows; r++, next++)
             assert_true(sl_iot_row_equal(src, next, dst, r));
@@ -417,9 +416,9 @@ static void test_stream_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_type),    cmocka_unit_test(test_bad_records),
-        cmocka_unit_test(test_policies),      cmocka_unit_test(test_stream),
-        cmocka_unit_test(test_encoder_shape), cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_every_type),        cmocka_unit_test(test_bad_records),
+        cmocka_unit_test(test_policies),          cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_encoder_shape),     cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_stream_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

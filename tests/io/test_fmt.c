@@ -131,8 +131,7 @@ static void test_decimals(void **state)
     assert_int_equal(v, 1000000000000000000ll);
     assert_int_equal(sl_fmt_parse_decimal(S("-9223372036854775.807"), 23, 3, &v, &why), 0);
     assert_int_equal(v, -9223372036854775807ll);
-    assert_int_equal(sl_fmt_parse_decimal(S("9223372036854775.808"), 23, 3, &v, &why),
-                     SL_ERANGE);
+    assert_int_equal(sl_fmt_parse_decimal(S("9223372036854775.808"), 23, 3, &v, &why), SL_ERANGE);
     assert_non_null(strstr(why, "64 bits"));
     assert_int_equal(sl_fmt_parse_decimal(S("11209.26"), 23, 3, &v, &why), 0);
     assert_int_equal(v, 11209260);
@@ -163,7 +162,7 @@ static void test_utf8(void **state)
     assert_true(sl_fmt_utf8_valid(S("plain ascii text, longer than eight bytes")));
     assert_true(sl_fmt_utf8_valid(S("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80")));
     assert_true(sl_fmt_utf8_valid(S("\xf4\x8f\xbf\xbf"))); /* U+10FFFF */
-    assert_false(sl_fmt_utf8_valid(S("\xc3")));             /* truncated */
+    assert_false(sl_fmt_utf8_valid(S("\xc3")));            /* truncated */
     assert_false(sl_fmt_utf8_valid(S("abcdefgh\xc3")));
     assert_false(sl_fmt_utf8_valid(S("\xc0\xaf")));         /* overlong */
     assert_false(sl_fmt_utf8_valid(S("\xe0\x80\xaf")));     /* overlong */
@@ -228,10 +227,9 @@ static void test_out_buffer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_integers),   cmocka_unit_test(test_doubles),
-        cmocka_unit_test(test_decimals),
-        cmocka_unit_test(test_utf8),       cmocka_unit_test(test_round_trips),
-        cmocka_unit_test(test_out_buffer),
+        cmocka_unit_test(test_integers),    cmocka_unit_test(test_doubles),
+        cmocka_unit_test(test_decimals),    cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_round_trips), cmocka_unit_test(test_out_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

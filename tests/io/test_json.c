@@ -57,10 +57,11 @@ static void test_every_type(void **state)
     jt_open(&j, NULL);
     struct sl_batch *b = j.t.b;
     struct sl_error err;
-    const char *rec = "{\"b\":true,\"i\":-2147483648,\"l\":9223372036854775807,\"d\":-2.5e-3,"
-                      "\"m\":12345678901234.5678,\"n\":-999.99,\"t\":\"2026-11-23 12:00:00.123\","
-                      "\"s\":\"caf\\u00e9 \\\"q\\\" \xe2\x82\xac\",\"r\":{\"x\":-1,\"y\":{\"z\":\"deep\"}},"
-                      "\"k\":42}";
+    const char *rec =
+        "{\"b\":true,\"i\":-2147483648,\"l\":9223372036854775807,\"d\":-2.5e-3,"
+        "\"m\":12345678901234.5678,\"n\":-999.99,\"t\":\"2026-11-23 12:00:00.123\","
+        "\"s\":\"caf\\u00e9 \\\"q\\\" \xe2\x82\xac\",\"r\":{\"x\":-1,\"y\":{\"z\":\"deep\"}},"
+        "\"k\":42}";
     assert_int_equal(jt_decode1(&j, rec, &err), 0);
     assert_int_equal(sl_col_bool(&b->cols[IOT_B])[R], 1);
     assert_int_equal(sl_col_i32(&b->cols[IOT_I])[R], INT32_MIN);
@@ -81,16 +82,16 @@ static void test_every_type(void **state)
         assert_false(sl_col_is_null(&b->cols[c], R));
 
     /* nulls, missing keys, a null ROW, unknown keys (deeply nested too), other key order */
-    assert_int_equal(jt_decode1(&j, "{\"unknown\":{\"a\":[1,{\"b\":[[[]]]}]},\"k\":7,\"b\":null,"
-                                    "\"r\":null,\"B\":true,\"zz\":\"x\"}",
+    assert_int_equal(jt_decode1(&j,
+                                "{\"unknown\":{\"a\":[1,{\"b\":[[[]]]}]},\"k\":7,\"b\":null,"
+                                "\"r\":null,\"B\":true,\"zz\":\"x\"}",
                                 &err),
                      0);
     for (uint32_t c = 0; c < IOT_NCOLS; c++)
         assert_int_equal(sl_col_is_null(&b->cols[c], R), c != IOT_K);
     assert_int_equal(sl_col_i64(&b->cols[IOT_K])[R], 7);
     /* a ROW present with some fields; an escaped key */
-    assert_int_equal(jt_decode1(&j, "{\"r\":{\"y\":{}},\"\\u006b\":8, \"s\":\"\"}  \n", &err),
-                     0);
+    assert_int_equal(jt_decode1(&j, "{\"r\":{\"y\":{}},\"\\u006b\":8, \"s\":\"\"}  \n", &err), 0);
     assert_true(sl_col_is_null(&b->cols[IOT_RX], R));
     assert_true(sl_col_is_null(&b->cols[IOT_RYZ], R));
     assert_int_equal(sl_col_i64(&b->cols[IOT_K])[R], 8);
@@ -107,9 +108,10 @@ static void test_flink_conversions(void **state)
     struct sl_batch *b = j.t.b;
     struct sl_error err;
     /* strings into numbers, booleans and timestamps; numbers and booleans into VARCHAR */
-    assert_int_equal(jt_decode1(&j, "{\"k\":\" 12 \",\"i\":\"-3\",\"b\":\"FALSE\",\"d\":\"NaN\","
-                                    "\"m\":\"1.00005\",\"n\":1.005,\"t\":1700000000123,"
-                                    "\"s\":12.50,\"r\":{\"y\":{\"z\":true}}}",
+    assert_int_equal(jt_decode1(&j,
+                                "{\"k\":\" 12 \",\"i\":\"-3\",\"b\":\"FALSE\",\"d\":\"NaN\","
+                                "\"m\":\"1.00005\",\"n\":1.005,\"t\":1700000000123,"
+                                "\"s\":12.50,\"r\":{\"y\":{\"z\":true}}}",
                                 &err),
                      0);
     assert_int_equal(sl_col_i64(&b->cols[IOT_K])[R], 12);
@@ -152,7 +154,8 @@ static const struct bad_case bad_cases[] = {
     {"{\"k\":1,\"b\":\"yes\"}", "field 'b' (BOOLEAN): not a boolean"},
     {"{\"k\":1,\"l\":true}", "field 'l' (BIGINT): expected a number, got a boolean"},
     {"{\"k\":1,\"l\":[1]}", "field 'l' (BIGINT): expected a scalar, got an array"},
-    {"{\"k\":1,\"t\":\"2026-02-30 00:00:00\"}", "field 't' (TIMESTAMP(3)): day out of range (February has 28 days"},
+    {"{\"k\":1,\"t\":\"2026-02-30 00:00:00\"}",
+     "field 't' (TIMESTAMP(3)): day out of range (February has 28 days"},
     {"{\"k\":1,\"t\":1.5}", "field 't' (TIMESTAMP(3)): epoch milliseconds must be an integer"},
     {"{\"k\":1,\"d\":\"x1\"}", "field 'd' (DOUBLE): not a number"},
     {"{\"k\":1,\"r\":5}", "key 'r' is a ROW and needs a JSON object"},
@@ -284,16 +287,16 @@ static void test_policies(void **state)
                     inull[nrows] = sl_col_is_null(&b->cols[IOT_I], r);
                     snull[nrows] = sl_col_is_null(&b->cols[IOT_S], r);
                     const sl_str *sv = &sl_col_str(&b->cols[IOT_S])[r];
-                    snprintf(strs[nrows], sizeof(strs[nrows]), "%.*s", snull[nrows] ? 0 : (int)sv->len,
-                             sl_str_data(sv));
+                    snprintf(strs[nrows], sizeof(strs[nrows]), "%.*s",
+                             snull[nrows] ? 0 : (int)sv->len, sl_str_data(sv));
                 }
                 consumed += c;
                 if (rc) {
                     /* the caller fixes nothing and retries: the same error, nothing added */
                     size_t c2;
-                    assert_int_equal(sl_json_decode(j.json, recs + consumed, 5 - consumed, b,
-                                                    &bad, &c2, &err),
-                                     rc);
+                    assert_int_equal(
+                        sl_json_decode(j.json, recs + consumed, 5 - consumed, b, &bad, &c2, &err),
+                        rc);
                     assert_int_equal(c2, 0);
                     sl_batch_pool_put(b);
                     break;
@@ -378,7 +381,8 @@ static void test_capacity(void **state)
         struct sl_batch *b = sl_batch_pool_get(j.t.pool);
         size_t consumed;
         struct sl_error err;
-        assert_int_equal(sl_json_decode(j.json, recs + done, N - done, b, &bad, &consumed, &err), 0);
+        assert_int_equal(sl_json_decode(j.json, recs + done, N - done, b, &bad, &consumed, &err),
+                         0);
         assert_true(consumed > 0);
         if (done + consumed < N)
             assert_int_equal(b->rows, SL_BATCH_CAP); /* stopped because full */
@@ -402,12 +406,12 @@ static void test_encoder_shape(void **state)
     jt_open(&j, NULL);
     struct sl_batch *b = j.t.b;
     struct sl_error err;
-    assert_int_equal(
-        jt_decode1(&j, "{\"b\":false,\"i\":7,\"l\":-8,\"d\":0.5,\"m\":-1.5,\"n\":0.01,"
-                       "\"t\":\"2026-11-23 12:00:00.123\",\"s\":\"q\\\"\\n\\u0001\","
-                       "\"r\":{\"x\":1,\"y\":{\"z\":null}},\"k\":3}",
-                   &err),
-        0);
+    assert_int_equal(jt_decode1(&j,
+                                "{\"b\":false,\"i\":7,\"l\":-8,\"d\":0.5,\"m\":-1.5,\"n\":0.01,"
+                                "\"t\":\"2026-11-23 12:00:00.123\",\"s\":\"q\\\"\\n\\u0001\","
+                                "\"r\":{\"x\":1,\"y\":{\"z\":null}},\"k\":3}",
+                                &err),
+                     0);
     assert_int_equal(jt_decode1(&j, "{\"k\":4,\"d\":\"-Infinity\"}", &err), 0);
     struct sl_fmt_out out;
     sl_fmt_out_init(&out);

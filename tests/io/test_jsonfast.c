@@ -91,7 +91,6 @@ static void pair_close(struct pair *p)
     sl_schema_free(p->schema);
 }
 
-
 static void show(const char *data, size_t len)
 {
     fprintf(stderr, "record (%zu bytes): '", len);
@@ -185,7 +184,8 @@ static void pair_check_run(struct pair *p, char **texts, size_t *lens, size_t n)
 
 /* ---- perturbations ------------------------------------------------------------------------ */
 
-static const char jf_noise[] = "\"\\{}[]:,0123456789-+.eE tfnulrsa \n\t\x01\x7f\x80\xc3\xa9\xe2\xff";
+static const char jf_noise[] =
+    "\"\\{}[]:,0123456789-+.eE tfnulrsa \n\t\x01\x7f\x80\xc3\xa9\xe2\xff";
 
 /* A mutated copy of s (malloc'ed, length in *n). */
 static char *perturb(const char *s, size_t len, uint64_t *rs, size_t *n)
@@ -223,8 +223,7 @@ static char *perturb(const char *s, size_t len, uint64_t *rs, size_t *n)
     return o;
 }
 
-static void pair_check_perturbed(struct pair *p, const char *s, size_t len, int times,
-                                 uint64_t *rs)
+static void pair_check_perturbed(struct pair *p, const char *s, size_t len, int times, uint64_t *rs)
 {
     for (int t = 0; t < times; t++) {
         size_t n;
@@ -241,7 +240,8 @@ static const char *const iot_records[] = {
     "{\"b\":true,\"i\":-2147483648,\"l\":9223372036854775807,\"d\":-2.5e-3,"
     "\"m\":12345678901234.5678,\"n\":-999.99,\"t\":\"2026-11-23 12:00:00.123\","
     "\"s\":\"caf\\u00e9 \\\"q\\\" \xe2\x82\xac\",\"r\":{\"x\":-1,\"y\":{\"z\":\"deep\"}},\"k\":42}",
-    "{\"unknown\":{\"a\":[1,{\"b\":[[[]]]}]},\"k\":7,\"b\":null,\"r\":null,\"B\":true,\"zz\":\"x\"}",
+    "{\"unknown\":{\"a\":[1,{\"b\":[[[]]]}]},\"k\":7,\"b\":null,\"r\":null,\"B\":true,\"zz\":"
+    "\"x\"}",
     "{\"r\":{\"y\":{}},\"\\u006b\":8, \"s\":\"\"}  \n",
     "{\"k\":\" 12 \",\"i\":\"-3\",\"b\":\"FALSE\",\"d\":\"NaN\",\"m\":\"1.00005\",\"n\":1.005,"
     "\"t\":1700000000123,\"s\":12.50,\"r\":{\"y\":{\"z\":true}}}",
@@ -409,7 +409,8 @@ static const char *const iot_fast_records[] = {
     "{\"b\":true,\"i\":-2147483648,\"l\":9223372036854775807,\"d\":-2.5e-3,"
     "\"m\":12345678901234.5678,\"n\":-999.99,\"t\":\"2026-11-23 12:00:00.123\","
     "\"s\":\"caf\\u00e9 \\\"q\\\" \xe2\x82\xac\",\"r\":{\"x\":-1,\"y\":{\"z\":\"deep\"}},\"k\":42}",
-    "{\"unknown\":{\"a\":[1,{\"b\":[[[]]]}]},\"k\":7,\"b\":null,\"r\":null,\"B\":true,\"zz\":\"x\"}",
+    "{\"unknown\":{\"a\":[1,{\"b\":[[[]]]}]},\"k\":7,\"b\":null,\"r\":null,\"B\":true,\"zz\":"
+    "\"x\"}",
     "{\"k\":\" 12 \",\"i\":\"-3\",\"b\":\"FALSE\",\"d\":\"NaN\",\"m\":\"1.00005\",\"n\":1.005,"
     "\"t\":1700000000123,\"s\":12.50,\"r\":{\"y\":{\"z\":true}}}",
     "{\"k\":1,\"s\":\"\\/\\b\\f\\n\\r\\t\\\\\\\"\\u0000\\u007f\\u0080\\u07ff\\u0800\\uffff\"}",
@@ -462,11 +463,29 @@ static void ws(struct sb *b, uint64_t *rs)
 
 static void rand_string(struct sb *b, uint64_t *rs)
 {
-    static const char *const pieces[] = {
-        "a",      "Zq",     "hello world", "0123456789", "\\n",   "\\\"",     "\\\\",
-        "\\/",    "\\t",    "\\u00e9",     "\\u20ac",    "\\u0000", "\\ud83d\\ude00",
-        "\\ud800", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", ",:{}[]", "https://x.y/?a=1&b=2",
-        "\x7f",    "\xff",   "\\u12",      "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"};
+    static const char *const pieces[] = {"a",
+                                         "Zq",
+                                         "hello world",
+                                         "0123456789",
+                                         "\\n",
+                                         "\\\"",
+                                         "\\\\",
+                                         "\\/",
+                                         "\\t",
+                                         "\\u00e9",
+                                         "\\u20ac",
+                                         "\\u0000",
+                                         "\\ud83d\\ude00",
+                                         "\\ud800",
+                                         "\xc3\xa9",
+                                         "\xe2\x82\xac",
+                                         "\xf0\x9f\x98\x80",
+                                         ",:{}[]",
+                                         "https://x.y/?a=1&b=2",
+                                         "\x7f",
+                                         "\xff",
+                                         "\\u12",
+                                         "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"};
     sb_put(b, "\"");
     unsigned k = rnd(rs, 4) == 0 ? rnd(rs, 12) : rnd(rs, 4);
     for (unsigned i = 0; i < k; i++) {
@@ -483,12 +502,26 @@ static void rand_string(struct sb *b, uint64_t *rs)
 
 static void rand_number(struct sb *b, uint64_t *rs)
 {
-    static const char *const odd[] = {"-0",    "0",     "-0.0",   "1e22", "1e23",
-                                      "1e400", "-1e-400", "9007199254740993",
-                                      "9223372036854775807", "-9223372036854775808",
-                                      "18446744073709551616", "2147483648", "1.5", "0.1",
-                                      "123456789012345678", "1234567890123456789",
-                                      "4.9e-324", "2.2250738585072014e-308", "1E+2", "1e-22"};
+    static const char *const odd[] = {"-0",
+                                      "0",
+                                      "-0.0",
+                                      "1e22",
+                                      "1e23",
+                                      "1e400",
+                                      "-1e-400",
+                                      "9007199254740993",
+                                      "9223372036854775807",
+                                      "-9223372036854775808",
+                                      "18446744073709551616",
+                                      "2147483648",
+                                      "1.5",
+                                      "0.1",
+                                      "123456789012345678",
+                                      "1234567890123456789",
+                                      "4.9e-324",
+                                      "2.2250738585072014e-308",
+                                      "1E+2",
+                                      "1e-22"};
     switch (rnd(rs, 6)) {
     case 0:
         sb_put(b, odd[rnd(rs, sizeof(odd) / sizeof(odd[0]))]);
@@ -536,12 +569,24 @@ static void rand_any(struct sb *b, uint64_t *rs, int depth)
 {
     unsigned w = rnd(rs, depth > 3 ? 6 : 8);
     switch (w) {
-    case 0: rand_string(b, rs); break;
-    case 1: rand_number(b, rs); break;
-    case 2: sb_put(b, "true"); break;
-    case 3: sb_put(b, "false"); break;
-    case 4: sb_put(b, "null"); break;
-    case 5: rand_timestamp(b, rs); break;
+    case 0:
+        rand_string(b, rs);
+        break;
+    case 1:
+        rand_number(b, rs);
+        break;
+    case 2:
+        sb_put(b, "true");
+        break;
+    case 3:
+        sb_put(b, "false");
+        break;
+    case 4:
+        sb_put(b, "null");
+        break;
+    case 5:
+        rand_timestamp(b, rs);
+        break;
     case 6: {
         sb_put(b, "[");
         unsigned n = rnd(rs, 4);
@@ -736,8 +781,8 @@ static void test_scanners(void **state)
                             break;
                     const char *got = sl_jsonfast_find_special(lv[l], buf, buf + off, buf + len);
                     if (got != want)
-                        fail_msg("level %s len %zu off %zu: got %td want %td",
-                                 sl_simd_name(lv[l]), len, off, got - buf, want - buf);
+                        fail_msg("level %s len %zu off %zu: got %td want %td", sl_simd_name(lv[l]),
+                                 len, off, got - buf, want - buf);
                 }
             }
             free(buf);
@@ -844,12 +889,11 @@ static void test_random_records(void **state)
         /* most good records went the fast way */
         uint64_t fast = p.nfast;
         if (fast * 3 < p.accepted * 2)
-            fail_msg("level %s: fast path took only %llu of %llu good records",
-                     sl_simd_name(lv[l]), (unsigned long long)fast,
-                     (unsigned long long)p.accepted);
+            fail_msg("level %s: fast path took only %llu of %llu good records", sl_simd_name(lv[l]),
+                     (unsigned long long)fast, (unsigned long long)p.accepted);
         fprintf(stderr, "level %s: %llu records, %llu good, %llu through the fast path\n",
-                sl_simd_name(lv[l]), (unsigned long long)p.records,
-                (unsigned long long)p.accepted, (unsigned long long)fast);
+                sl_simd_name(lv[l]), (unsigned long long)p.records, (unsigned long long)p.accepted,
+                (unsigned long long)fast);
         pair_close(&p);
     }
 }

@@ -239,15 +239,15 @@ static void test_determinism_and_resume(void **state)
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
-static const char *const person_keys[] = {"person.id", "person.name", "person.emailAddress",
+static const char *const person_keys[] = {"person.id",         "person.name", "person.emailAddress",
                                           "person.creditCard", "person.city", "person.state",
-                                          "person.dateTime", "person.extra"};
+                                          "person.dateTime",   "person.extra"};
 static const char *const auction_keys[] = {
-    "auction.id", "auction.itemName", "auction.description", "auction.initialBid",
-    "auction.reserve", "auction.dateTime", "auction.expires", "auction.seller",
+    "auction.id",       "auction.itemName", "auction.description", "auction.initialBid",
+    "auction.reserve",  "auction.dateTime", "auction.expires",     "auction.seller",
     "auction.category", "auction.extra"};
-static const char *const bid_keys[] = {"bid.auction", "bid.bidder", "bid.price", "bid.channel",
-                                       "bid.url", "bid.dateTime", "bid.extra"};
+static const char *const bid_keys[] = {"bid.auction", "bid.bidder",   "bid.price", "bid.channel",
+                                       "bid.url",     "bid.dateTime", "bid.extra"};
 
 static void expect_num(const struct sl_json_doc *d, const char *path, int64_t v)
 {
@@ -378,9 +378,9 @@ static void test_field_ranges(void **state)
 {
     (void)state;
     static const char *const states[] = {"AZ", "CA", "ID", "OR", "WA", "WY"};
-    static const char *const cities[] = {"Phoenix", "Los Angeles", "San Francisco", "Boise",
-                                         "Portland", "Bend", "Redmond", "Seattle", "Kent",
-                                         "Cheyenne"};
+    static const char *const cities[] = {"Phoenix",  "Los Angeles", "San Francisco", "Boise",
+                                         "Portland", "Bend",        "Redmond",       "Seattle",
+                                         "Kent",     "Cheyenne"};
     static const char *const hot[] = {"Google", "Facebook", "Baidu", "Apple"};
     const int64_t base = 1700000000000ll;
     const int64_t rate = 7000; /* delay 142.857.. us: timestamps round down */
@@ -425,13 +425,15 @@ static void test_field_ranges(void **state)
             const struct sl_nexmark_bid *b = &ev.bid;
             bids++;
             assert_true(b->price >= 100 && b->price <= 100000000);
-            assert_true(b->auction >= 1000 && b->auction <= (last_auction ? last_auction : 1000) + 10);
+            assert_true(b->auction >= 1000 &&
+                        b->auction <= (last_auction ? last_auction : 1000) + 10);
             /* FIRST_PERSON_ID is added twice by the Java code: bidders start at 2000 */
             assert_true(b->bidder >= 2000 &&
                         b->bidder <= (last_person ? last_person : 1000) + 1000 + 10);
             if (in_list(b->channel, hot, 4)) {
                 hot_channels++;
-                assert_true(b->url.len > 24 && memcmp(b->url.ptr, "https://www.nexmark.com/", 24) == 0);
+                assert_true(b->url.len > 24 &&
+                            memcmp(b->url.ptr, "https://www.nexmark.com/", 24) == 0);
             } else {
                 assert_true(b->channel.len > 8 && memcmp(b->channel.ptr, "channel-", 8) == 0);
                 long ch = strtol(b->channel.ptr + 8, NULL, 10);
@@ -688,8 +690,12 @@ static size_t ref_escape(const char *s, size_t n, char *out)
             out[k++] = '\\';
             out[k++] = (char)c;
         } else if (c < 0x20) {
-            const char *m = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
-                          : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+            const char *m = c == '\n'   ? "\\n"
+                            : c == '\r' ? "\\r"
+                            : c == '\t' ? "\\t"
+                            : c == '\b' ? "\\b"
+                            : c == '\f' ? "\\f"
+                                        : NULL;
             if (m) {
                 memcpy(out + k, m, 2);
                 k += 2;
@@ -734,8 +740,8 @@ static void test_gentext(void **state)
     }
     /* escaping against the reference at every length and position of the special bytes */
     uint64_t rs = 77;
-    static const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', '\t', ' ', 'a', '\x7f',
-                                    (char)0x80, (char)0xff, '/'};
+    static const char specials[] = {'"', '\\', '\n',   '\x01',     '\x1f',     '\t',
+                                    ' ', 'a',  '\x7f', (char)0x80, (char)0xff, '/'};
     char in[80], got[80 * 6 + 16], want[80 * 6];
     for (size_t n = 0; n <= 64; n++) {
         for (int rep = 0; rep < 40; rep++) {
@@ -761,14 +767,10 @@ static void test_gentext(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jrandom_known),
-        cmocka_unit_test(test_java_golden),
-        cmocka_unit_test(test_proportions),
-        cmocka_unit_test(test_determinism_and_resume),
-        cmocka_unit_test(test_json_round_trip),
-        cmocka_unit_test(test_field_ranges),
-        cmocka_unit_test(test_batch_fill),
-        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_jrandom_known),   cmocka_unit_test(test_java_golden),
+        cmocka_unit_test(test_proportions),     cmocka_unit_test(test_determinism_and_resume),
+        cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_field_ranges),
+        cmocka_unit_test(test_batch_fill),      cmocka_unit_test(test_config),
         cmocka_unit_test(test_gentext),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

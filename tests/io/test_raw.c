@@ -11,8 +11,7 @@
 #include "tests/util/iotest.h"
 
 /* The example of raw.h: (id BIGINT, name VARCHAR, ok BOOLEAN) = (7, 'ab', NULL). */
-static const unsigned char example[] = {0x04, 7, 0, 0, 0, 0, 0, 0, 0, 0x00,
-                                        2,    0, 0, 0, 'a', 'b'};
+static const unsigned char example[] = {0x04, 7, 0, 0, 0, 0, 0, 0, 0, 0x00, 2, 0, 0, 0, 'a', 'b'};
 
 static struct sl_schema *small_schema(void)
 {

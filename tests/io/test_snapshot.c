@@ -291,9 +291,9 @@ static void round_trip(const struct rt_case *c, enum sl_snapshot_backend be, siz
     assert_int_equal(seen, c->nblocks);
     assert_int_equal(sl_snapshot_reader_block(r, c->nblocks, &blk, &err), SL_ERANGE);
     if (c->nblocks)
-        assert_int_equal(sl_snapshot_reader_read(r, c->nblocks - 1, back,
-                                                 rt_len(c, c->nblocks - 1) ? rt_len(c, c->nblocks - 1) - 1 : 0,
-                                                 &err),
+        assert_int_equal(sl_snapshot_reader_read(
+                             r, c->nblocks - 1, back,
+                             rt_len(c, c->nblocks - 1) ? rt_len(c, c->nblocks - 1) - 1 : 0, &err),
                          rt_len(c, c->nblocks - 1) ? SL_ERANGE : 0);
     sl_snapshot_reader_free(r);
     free(buf);
@@ -302,12 +302,8 @@ static void round_trip(const struct rt_case *c, enum sl_snapshot_backend be, siz
 }
 
 static const struct rt_case rt_cases[] = {
-    {"zero.snap", 0, 0},
-    {"one.snap", 1, 1000},
-    {"one_empty.snap", 1, 0},
-    {"many.snap", 2000, 3000},
-    {"huge.snap", 1, 40u << 20},
-    {"several_huge.snap", 3, 9u << 20},
+    {"zero.snap", 0, 0},       {"one.snap", 1, 1000},       {"one_empty.snap", 1, 0},
+    {"many.snap", 2000, 3000}, {"huge.snap", 1, 40u << 20}, {"several_huge.snap", 3, 9u << 20},
 };
 
 static void test_round_trips(void **state)
@@ -560,8 +556,8 @@ static void test_faults(void **state)
                              depth, c->code, rc, rc ? err.msg : "");
                 assert_int_equal(opened, !c->at_open);
                 if (!strstr(err.msg, "fault.snap") || !strstr(err.msg, c->step))
-                    fail_msg("%s: message lacks the file or the step '%s': %s", c->spec,
-                             c->step, err.msg);
+                    fail_msg("%s: message lacks the file or the step '%s': %s", c->spec, c->step,
+                             err.msg);
                 if (exists(path))
                     fail_msg("%s: a file is left under the final name", c->spec);
                 if (exists(tmp))
@@ -624,12 +620,9 @@ struct crash_case {
 };
 
 static const struct crash_case crash_cases[] = {
-    {"snapshot.after_open", false, true},
-    {"snapshot.after_write", false, true},
-    {"snapshot.after_write@3", false, true},
-    {"snapshot.before_fsync", false, true},
-    {"snapshot.before_rename", false, true},
-    {"snapshot.before_dirfsync", true, false},
+    {"snapshot.after_open", false, true},     {"snapshot.after_write", false, true},
+    {"snapshot.after_write@3", false, true},  {"snapshot.before_fsync", false, true},
+    {"snapshot.before_rename", false, true},  {"snapshot.before_dirfsync", true, false},
     {"snapshot.after_dirfsync", true, false},
 };
 
@@ -661,8 +654,7 @@ static void test_crash_points(void **state)
             if (!WIFEXITED(status) || WEXITSTATUS(status) != 137)
                 fail_msg("%s: the child did not exit with 137 (status 0x%x)", c->spec, status);
             if (exists(path) != c->final_exists)
-                fail_msg("%s: final-name file %s", c->spec,
-                         c->final_exists ? "missing" : "exists");
+                fail_msg("%s: final-name file %s", c->spec, c->final_exists ? "missing" : "exists");
             if (exists(tmp) != c->tmp_exists)
                 fail_msg("%s: .tmp %s", c->spec, c->tmp_exists ? "missing" : "exists");
             if (c->final_exists) {
@@ -712,8 +704,7 @@ static void write_epoch(uint64_t epoch, const struct sl_snapshot_ref *prev, uint
         } else {
             size_t len = 1000 + i * 100;
             chain_block(buf, len, epoch, i);
-            assert_int_equal(sl_snapshot_writer_append(w, 100 + i, buf, len, &origins[i], &err),
-                             0);
+            assert_int_equal(sl_snapshot_writer_append(w, 100 + i, buf, len, &origins[i], &err), 0);
         }
     }
     assert_int_equal(sl_snapshot_writer_commit(w, NULL, &err), 0);
@@ -885,11 +876,11 @@ static void test_incremental(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layout),        cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_layout),         cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_backend_choice), cmocka_unit_test(test_bit_flips),
-        cmocka_unit_test(test_truncation),    cmocka_unit_test(test_magic_version),
-        cmocka_unit_test(test_faults),        cmocka_unit_test(test_custom_io),
-        cmocka_unit_test(test_crash_points),  cmocka_unit_test(test_incremental),
+        cmocka_unit_test(test_truncation),     cmocka_unit_test(test_magic_version),
+        cmocka_unit_test(test_faults),         cmocka_unit_test(test_custom_io),
+        cmocka_unit_test(test_crash_points),   cmocka_unit_test(test_incremental),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

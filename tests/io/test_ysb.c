@@ -33,8 +33,8 @@ static void check_uuid(const char *u)
         else
             assert_true((u[i] >= '0' && u[i] <= '9') || (u[i] >= 'a' && u[i] <= 'f'));
     }
-    assert_int_equal(u[14], '4');                 /* version 4 */
-    assert_non_null(strchr("89ab", u[19]));        /* variant 10xx */
+    assert_int_equal(u[14], '4');           /* version 4 */
+    assert_non_null(strchr("89ab", u[19])); /* variant 10xx */
 }
 
 static int cmp_uuid(const void *a, const void *b)
@@ -93,7 +93,7 @@ static void test_events_and_json(void **state)
         size_t len = sl_ysb_event_json(&ev, buf);
         assert_true(len < SL_YSB_JSON_MAX);
         assert_int_equal(sl_json_parse(buf, len, &doc), 0);
-        static const char *const keys[] = {"user_id", "page_id", "ad_id", "ad_type",
+        static const char *const keys[] = {"user_id",    "page_id",    "ad_id",     "ad_type",
                                            "event_type", "event_time", "ip_address"};
         assert_int_equal(doc.n, 8);
         for (int k = 0; k < 7; k++) {

@@ -54,7 +54,7 @@ static void test_int_known(void **state)
     assert_int_equal(o[4], 3);
     assert_int_equal(ref->binop_i64(SL_ARITH_MOD, o, a, 0, b, 0, NULL, NULL, 6, &err), 0);
     assert_int_equal(o[0], 0);
-    assert_int_equal(o[1], 0); /* INT64_MIN % -1 */
+    assert_int_equal(o[1], 0);  /* INT64_MIN % -1 */
     assert_int_equal(o[2], -1); /* the dividend's sign */
     assert_int_equal(o[3], 1);  /* MOD by a negative number */
     assert_int_equal(o[4], -1);
@@ -287,13 +287,22 @@ static void test_cast_known(void **state)
 {
     (void)state;
     uint32_t err = 99;
-    double d[12] = {NAN, INFINITY, -INFINITY, 1e19, -1e19, -2.9, 2.9, -0.0,
-                    9223372036854775808.0, -9223372036854775808.0, 9223372036854774784.0,
+    double d[12] = {NAN,
+                    INFINITY,
+                    -INFINITY,
+                    1e19,
+                    -1e19,
+                    -2.9,
+                    2.9,
+                    -0.0,
+                    9223372036854775808.0,
+                    -9223372036854775808.0,
+                    9223372036854774784.0,
                     -NAN};
     int64_t o[12];
     ref->cast_f64_i64(o, d, NULL, 12);
-    const int64_t want[12] = {0, INT64_MAX, INT64_MIN, INT64_MAX, INT64_MIN, -2, 2, 0,
-                              INT64_MAX, INT64_MIN, 9223372036854774784, 0};
+    const int64_t want[12] = {0, INT64_MAX, INT64_MIN, INT64_MAX, INT64_MIN,           -2,
+                              2, 0,         INT64_MAX, INT64_MIN, 9223372036854774784, 0};
     for (int i = 0; i < 12; i++)
         assert_int_equal(o[i], want[i]);
 
@@ -432,11 +441,10 @@ static void same(const void *o0, const void *o1, size_t w, bool nullable, const 
     }
 }
 
-#define CHECK_RC(rc0, e0, rc1, e1, what, lv)                                               \
-    do {                                                                                   \
-        if ((rc0) != (rc1) || ((rc0) != 0 && (e0) != (e1)))                                \
-            fail_msg("%s (%s): rc %d/%d err_row %u/%u", what, sl_simd_name(lv), rc0, rc1,  \
-                     e0, e1);                                                              \
+#define CHECK_RC(rc0, e0, rc1, e1, what, lv)                                                       \
+    do {                                                                                           \
+        if ((rc0) != (rc1) || ((rc0) != 0 && (e0) != (e1)))                                        \
+            fail_msg("%s (%s): rc %d/%d err_row %u/%u", what, sl_simd_name(lv), rc0, rc1, e0, e1); \
     } while (0)
 
 static const char *const op_names[] = {"add", "sub", "mul", "div", "mod"};
@@ -486,10 +494,14 @@ static void compare_level(const struct sl_arith_kernels *k, sl_simd_level lv, ui
         for (int f = 0; f < 3; f++) {
             int (*fr)(int64_t *, const int64_t *, int64_t, const int64_t *, int64_t,
                       const uint64_t *, const sl_sel_t *, uint32_t, uint32_t *) =
-                f == 0 ? ref->dec_add : f == 1 ? ref->dec_sub : ref->dec_mul;
+                f == 0   ? ref->dec_add
+                : f == 1 ? ref->dec_sub
+                         : ref->dec_mul;
             int (*fk)(int64_t *, const int64_t *, int64_t, const int64_t *, int64_t,
                       const uint64_t *, const sl_sel_t *, uint32_t, uint32_t *) =
-                f == 0 ? k->dec_add : f == 1 ? k->dec_sub : k->dec_mul;
+                f == 0   ? k->dec_add
+                : f == 1 ? k->dec_sub
+                         : k->dec_mul;
             snprintf(what, sizeof(what), "%s shape %d", dn[f], shape);
             prime(g.o64[0], g.o64[1], 8, rs);
             rc0 = fr(g.o64[0], a64, ca64, b64, cb64, valid, sel, n, &e0);
@@ -526,8 +538,7 @@ static void compare_level(const struct sl_arith_kernels *k, sl_simd_level lv, ui
             same(g.of[0], g.of[1], 8, false, "blend_f64", lv);
             const sl_str *as = shape & 1 ? NULL : g.as, *bs = shape & 2 ? NULL : g.bs;
             prime(g.os[0], g.os[1], 16, rs);
-            ref->blend_str(g.os[0], g.cond, cvs[c], as, g.as[CAP - 1], bs, g.bs[CAP - 1], sel,
-                           n);
+            ref->blend_str(g.os[0], g.cond, cvs[c], as, g.as[CAP - 1], bs, g.bs[CAP - 1], sel, n);
             k->blend_str(g.os[1], g.cond, cvs[c], as, g.as[CAP - 1], bs, g.bs[CAP - 1], sel, n);
             same(g.os[0], g.os[1], 16, false, "blend_str", lv);
         }
@@ -603,7 +614,8 @@ static void compare_level(const struct sl_arith_kernels *k, sl_simd_level lv, ui
 
     /* validity AND */
     for (int f = 0; f < 3; f++) {
-        const uint64_t *va = f == 1 ? NULL : g.cvalid, *vb = f == 2 ? NULL : (const uint64_t *)g.a64;
+        const uint64_t *va = f == 1 ? NULL : g.cvalid,
+                       *vb = f == 2 ? NULL : (const uint64_t *)g.a64;
         memcpy(g.vand[1], g.vand[0], sizeof(g.vand[0]));
         ref->valid_and(g.vand[0], va, vb, g.rows);
         k->valid_and(g.vand[1], va, vb, g.rows);
@@ -640,8 +652,15 @@ static void fill_round(uint32_t rows, int kind, uint64_t *rs)
     sl_test_fill_f64(g.bf, CAP, rs);
     /* the edges of double -> BIGINT, and NaNs with other payloads and signs */
     uint64_t nan_bits = 0x7ff0000000000123ull, neg_nan_bits = 0xfff8000000000456ull;
-    double specials[9] = {9223372036854775808.0, -9223372036854775808.0, 9223372036854774784.0,
-                          -9223372036854774784.0, 0.5, -0.5, -0.0, 0, 0};
+    double specials[9] = {9223372036854775808.0,
+                          -9223372036854775808.0,
+                          9223372036854774784.0,
+                          -9223372036854774784.0,
+                          0.5,
+                          -0.5,
+                          -0.0,
+                          0,
+                          0};
     memcpy(&specials[7], &nan_bits, 8);
     memcpy(&specials[8], &neg_nan_bits, 8);
     for (uint32_t i = 0; i < CAP; i++) {
@@ -751,10 +770,10 @@ static void test_dispatch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_int_known),     cmocka_unit_test(test_div_zero_known),
-        cmocka_unit_test(test_f64_known),     cmocka_unit_test(test_valid_and_known),
-        cmocka_unit_test(test_decimal_known), cmocka_unit_test(test_cast_known),
-        cmocka_unit_test(test_blend_known),   cmocka_unit_test(test_simd_matches_scalar),
+        cmocka_unit_test(test_int_known),       cmocka_unit_test(test_div_zero_known),
+        cmocka_unit_test(test_f64_known),       cmocka_unit_test(test_valid_and_known),
+        cmocka_unit_test(test_decimal_known),   cmocka_unit_test(test_cast_known),
+        cmocka_unit_test(test_blend_known),     cmocka_unit_test(test_simd_matches_scalar),
         cmocka_unit_test(test_simd_error_rows), cmocka_unit_test(test_dispatch),
     };
     return cmocka_run_group_tests_name("kernels/arith", tests, NULL, NULL);

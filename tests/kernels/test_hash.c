@@ -19,8 +19,8 @@ static void test_reference_known(void **state)
     const struct sl_hash_kernels *k = &sl_hash_scalar;
     /* expected values from an independent Python model of mix64(x ^ seed) */
     int64_t v[4] = {0, 1, -1, INT64_MIN};
-    const uint64_t want[4] = {0x4e17cf67001b3979ull, 0xf7622d3784a0ad54ull,
-                              0x503db2454d517fb6ull, 0x9d820ead33496e9eull};
+    const uint64_t want[4] = {0x4e17cf67001b3979ull, 0xf7622d3784a0ad54ull, 0x503db2454d517fb6ull,
+                              0x9d820ead33496e9eull};
     uint64_t h[8];
     k->i64(v, NULL, NULL, 4, h);
     for (int i = 0; i < 4; i++)
@@ -100,13 +100,13 @@ static void check_level(const struct sl_hash_kernels *k, const int64_t *v, const
 {
     const struct sl_hash_kernels *ref = &sl_hash_scalar;
     static uint64_t a[TMAX], b[TMAX];
-#define SL_CMP(fn, data)                                                                   \
-    do {                                                                                   \
-        for (uint32_t i = 0; i < n; i++)                                                   \
-            a[i] = b[i] = i * 0x12345ull;                                                  \
-        ref->fn(data, valid, sel, n, a);                                                   \
-        k->fn(data, valid, sel, n, b);                                                     \
-        assert_memory_equal(a, b, n * sizeof(uint64_t) + (n == 0));                        \
+#define SL_CMP(fn, data)                                            \
+    do {                                                            \
+        for (uint32_t i = 0; i < n; i++)                            \
+            a[i] = b[i] = i * 0x12345ull;                           \
+        ref->fn(data, valid, sel, n, a);                            \
+        k->fn(data, valid, sel, n, b);                              \
+        assert_memory_equal(a, b, n * sizeof(uint64_t) + (n == 0)); \
     } while (0)
     SL_CMP(i64, v);
     SL_CMP(i32, v32);

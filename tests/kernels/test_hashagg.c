@@ -89,8 +89,7 @@ static void tt_probe(struct tt *x, const struct sl_hashagg_kernels *ak, const ui
         for (uint32_t i = 0; i < x->t.k; i++)
             kp[i] = sel ? w[i] : w[i] + done;
         uint32_t ng0 = x->t.ngroups;
-        uint32_t r = ak->probe(&x->t, kp, sel ? sel + done : NULL, h + done, n - done,
-                               gids + done);
+        uint32_t r = ak->probe(&x->t, kp, sel ? sel + done : NULL, h + done, n - done, gids + done);
         assert_true(r <= n - done);
         if (done + r < n) /* it stopped: only because the table is at its maximum */
             assert_int_equal(x->t.ngroups, x->t.max_groups);
@@ -255,8 +254,7 @@ static void test_probe_matches_reference(void **state)
                         tt_probe(&lt[li], ak, wp, s, m, got, keycap);
                         assert_memory_equal(want, got, m * 4 + (m == 0));
                         assert_int_equal(lt[li].cap, ref_t.cap);
-                        assert_memory_equal(lt[li].t.slots, ref_t.t.slots,
-                                            ref_t.cap * (k + 1) * 8);
+                        assert_memory_equal(lt[li].t.slots, ref_t.t.slots, ref_t.cap * (k + 1) * 8);
                     }
                 }
                 tt_free(&ref_t);
@@ -313,7 +311,7 @@ static void test_probe_k1_window(void **state)
     (void)state;
     uint64_t keys[2][24];
     for (uint32_t i = 0; i < 12; i++) {
-        keys[0][i] = i + 1;                   /* 1 .. 12, then 0 as a 13th new key */
+        keys[0][i] = i + 1;                    /* 1 .. 12, then 0 as a 13th new key */
         keys[1][i] = (uint64_t)(11 - i) << 40; /* 0 is among them */
     }
     for (uint32_t i = 12; i < 24; i++) {

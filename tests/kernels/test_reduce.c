@@ -16,8 +16,8 @@ static void test_reference_known(void **state)
     assert_int_equal(k->sum_i64(v, NULL, NULL, 2, &cnt), 2);
     assert_int_equal(cnt, 2);
     /* wraps like Java's long: INT64_MAX + 7 + INT64_MIN + 5 - 3 */
-    assert_int_equal(k->sum_i64(v, NULL, NULL, 5, &cnt), (int64_t)((uint64_t)INT64_MAX + 7u +
-                                                                     (uint64_t)INT64_MIN + 2u));
+    assert_int_equal(k->sum_i64(v, NULL, NULL, 5, &cnt),
+                     (int64_t)((uint64_t)INT64_MAX + 7u + (uint64_t)INT64_MIN + 2u));
     assert_int_equal(k->sum_i64(v, valid, NULL, 5, &cnt), (int64_t)(9u + (uint64_t)INT64_MIN));
     assert_int_equal(cnt, 4);
     int64_t m = 42;

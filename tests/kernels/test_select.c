@@ -57,15 +57,15 @@ static void test_reference_numeric(void **state)
     int64_t w[6] = {INT64_MIN, 0, 1, 5, INT64_MIN, 6};
     uint64_t valid_w[1] = {0x1f}; /* row 5 NULL */
     expect_sel(out, k->i64_col(SL_CMP_LT, w, v, NULL, NULL, NULL, 6, out), (sl_sel_t[]){4}, 1);
-    expect_sel(out, k->i64_col(SL_CMP_GT, w, v, NULL, NULL, NULL, 6, out),
-               (sl_sel_t[]){1, 2, 5}, 3);
+    expect_sel(out, k->i64_col(SL_CMP_GT, w, v, NULL, NULL, NULL, 6, out), (sl_sel_t[]){1, 2, 5},
+               3);
     expect_sel(out, k->i64_col(SL_CMP_LT, w, v, valid_w, valid, NULL, 6, out), (sl_sel_t[]){4}, 1);
     expect_sel(out, k->i64_col(SL_CMP_EQ, w, v, NULL, valid, NULL, 6, out), (sl_sel_t[]){0, 3}, 2);
 
     int32_t x[4] = {INT32_MIN, -7, 7, INT32_MAX};
     expect_sel(out, k->i32_const(SL_CMP_GE, x, -7, NULL, NULL, 4, out), (sl_sel_t[]){1, 2, 3}, 3);
-    expect_sel(out, k->i32_col(SL_CMP_GT, x + 2, x, NULL, NULL, NULL, 2, out),
-               (sl_sel_t[]){0, 1}, 2);
+    expect_sel(out, k->i32_col(SL_CMP_GT, x + 2, x, NULL, NULL, NULL, 2, out), (sl_sel_t[]){0, 1},
+               2);
 
     /* Java double semantics: NaN false except NE; -0.0 == 0.0 */
     double d[5] = {NAN, -0.0, 0.0, 1.5, -INFINITY};
@@ -80,7 +80,8 @@ static void test_reference_numeric(void **state)
         assert_int_equal(k->f64_const((sl_cmp_op)op, d, NAN, NULL, NULL, 5, out), want);
     }
     double e[5] = {NAN, 0.0, NAN, 1.5, 2.0};
-    expect_sel(out, k->f64_col(SL_CMP_NE, d, e, NULL, NULL, NULL, 5, out), (sl_sel_t[]){0, 2, 4}, 3);
+    expect_sel(out, k->f64_col(SL_CMP_NE, d, e, NULL, NULL, NULL, 5, out), (sl_sel_t[]){0, 2, 4},
+               3);
     expect_sel(out, k->f64_col(SL_CMP_EQ, d, e, NULL, NULL, NULL, 5, out), (sl_sel_t[]){1, 3}, 2);
 
     uint8_t b[4] = {0, 1, 1, 0};
@@ -126,14 +127,15 @@ static void test_reference_strings(void **state)
         char copy[32];
         memcpy(copy, text[i], strlen(text[i]) + 1);
         sl_str c = sl_str_make(copy, (uint32_t)strlen(copy));
-        expect_sel(out, k->str_const(SL_CMP_EQ, v, &c, valid, NULL, 8, out), (sl_sel_t[]){(sl_sel_t)i},
-                   1);
+        expect_sel(out, k->str_const(SL_CMP_EQ, v, &c, valid, NULL, 8, out),
+                   (sl_sel_t[]){(sl_sel_t)i}, 1);
         assert_int_equal(k->str_const(SL_CMP_NE, v, &c, valid, NULL, 8, out), 6);
     }
     sl_str c13 = sl_str_make("abcdefghijklm", 13);
-    expect_sel(out, k->str_const(SL_CMP_LT, v, &c13, valid, NULL, 8, out),
-               (sl_sel_t[]){0, 1, 2, 6}, 4);
-    expect_sel(out, k->str_const(SL_CMP_GE, v, &c13, valid, NULL, 8, out), (sl_sel_t[]){3, 4, 5}, 3);
+    expect_sel(out, k->str_const(SL_CMP_LT, v, &c13, valid, NULL, 8, out), (sl_sel_t[]){0, 1, 2, 6},
+               4);
+    expect_sel(out, k->str_const(SL_CMP_GE, v, &c13, valid, NULL, 8, out), (sl_sel_t[]){3, 4, 5},
+               3);
     sl_str empty = sl_str_make("", 0);
     expect_sel(out, k->str_const(SL_CMP_LE, v, &empty, valid, NULL, 8, out), (sl_sel_t[]){0}, 1);
     expect_sel(out, k->str_const(SL_CMP_GT, v, &empty, valid, NULL, 8, out),
@@ -144,20 +146,19 @@ static void test_reference_strings(void **state)
         w[i] = v[i ^ 1]; /* pairs swapped: "" <-> "abcd", 12 <-> 13, ... */
     w[6] = v[6];
     expect_sel(out, k->str_col(SL_CMP_EQ, v, w, valid, NULL, NULL, 7, out), (sl_sel_t[]){6}, 1);
-    expect_sel(out, k->str_col(SL_CMP_LT, v, w, valid, valid, NULL, 8, out),
-               (sl_sel_t[]){0, 2, 4}, 3);
+    expect_sel(out, k->str_col(SL_CMP_LT, v, w, valid, valid, NULL, 8, out), (sl_sel_t[]){0, 2, 4},
+               3);
     expect_sel(out, k->str_col(SL_CMP_NE, v, w, NULL, valid, NULL, 7, out),
                (sl_sel_t[]){0, 1, 2, 3, 4, 5}, 6);
 
-    expect_sel(out, k->str_prefix(v, "abc", 3, valid, NULL, 8, out),
-               (sl_sel_t[]){1, 2, 3, 4, 5, 6}, 6);
+    expect_sel(out, k->str_prefix(v, "abc", 3, valid, NULL, 8, out), (sl_sel_t[]){1, 2, 3, 4, 5, 6},
+               6);
     expect_sel(out, k->str_prefix(v, "abcd", 4, valid, NULL, 8, out), (sl_sel_t[]){1, 2, 3, 4}, 4);
     expect_sel(out, k->str_prefix(v, "abcdefghijkl", 12, valid, NULL, 8, out),
                (sl_sel_t[]){2, 3, 4}, 3);
-    expect_sel(out, k->str_prefix(v, "abcdefghijklm", 13, valid, NULL, 8, out), (sl_sel_t[]){3},
-               1);
-    expect_sel(out, k->str_prefix(v, "", 0, valid, NULL, 8, out),
-               (sl_sel_t[]){0, 1, 2, 3, 4, 5, 6}, 7);
+    expect_sel(out, k->str_prefix(v, "abcdefghijklm", 13, valid, NULL, 8, out), (sl_sel_t[]){3}, 1);
+    expect_sel(out, k->str_prefix(v, "", 0, valid, NULL, 8, out), (sl_sel_t[]){0, 1, 2, 3, 4, 5, 6},
+               7);
     expect_sel(out, k->str_prefix(v, "b", 1, valid, NULL, 8, out), NULL, 0);
 }
 
@@ -182,8 +183,22 @@ static void test_reference_logic(void **state)
 
 /* ---- random data: the oracle, the reference and the variants ------------------------------- */
 
-enum kind { K_I32C, K_I64C, K_F64C, K_BOOLC, K_STRC, K_I32X, K_I64X, K_F64X, K_BOOLX, K_STRX,
-            K_IN, K_PREFIX, K_TRUE, K_COUNT };
+enum kind {
+    K_I32C,
+    K_I64C,
+    K_F64C,
+    K_BOOLC,
+    K_STRC,
+    K_I32X,
+    K_I64X,
+    K_F64X,
+    K_BOOLX,
+    K_STRX,
+    K_IN,
+    K_PREFIX,
+    K_TRUE,
+    K_COUNT
+};
 
 struct fctx {
     enum kind kind;
@@ -478,8 +493,8 @@ static void run_all_kinds(uint32_t n, const sl_sel_t *sel, uint32_t nsel, const 
     }
     c.kind = K_PREFIX;
     c.a = g_str[0];
-    static const char *const prefixes[] = {"", "a", "aaaa", "aaaab", "aaaaaaaaaaaa",
-                                           "aaaaaaaaaaaaa", "b"};
+    static const char *const prefixes[] = {
+        "", "a", "aaaa", "aaaab", "aaaaaaaaaaaa", "aaaaaaaaaaaaa", "b"};
     for (int p = 0; p < 7; p++) {
         c.prefix = prefixes[p];
         c.plen = (uint32_t)strlen(prefixes[p]);

@@ -67,8 +67,8 @@ static void test_hop_known(void **state)
     /* HOP(size 10 s, slide 2 s) */
     int64_t ts[3] = {4999, 4000, -1};
     assert_int_equal(ref->hop(rows, starts, ts, NULL, NULL, 3, 10000, 2000, 0), 15);
-    const int64_t want[15] = {4000,  2000,  0,     -2000, -4000, /* 4999 */
-                              4000,  2000,  0,     -2000, -4000, /* 4000, on a boundary */
+    const int64_t want[15] = {4000,  2000,  0,     -2000, -4000,   /* 4999 */
+                              4000,  2000,  0,     -2000, -4000,   /* 4000, on a boundary */
                               -2000, -4000, -6000, -8000, -10000}; /* -1 */
     for (int i = 0; i < 15; i++) {
         assert_int_equal(starts[i], want[i]);
@@ -138,11 +138,17 @@ static void test_simd_matches_scalar(void **state)
     int nl = sl_test_simd_levels(levels);
     static uint64_t valid[SL_VALID_WORDS(CAP)];
     static sl_sel_t sel[CAP];
-    static const int64_t sizes[] = {1, 3, 7, 1000, 10000, 3600000, 86400000, 1ll << 40, (1ll << 51) - 1,
-                                    1ll << 51, INT64_MAX};
-    static const int64_t hops[][2] = {{10000, 2000}, {6, 2},   {7, 7},  {3, 1},
-                                      {86400000, 8640000},    {1ll << 52, 1ll << 52}, {36000000, 3600000},
-                                      {INT64_MAX, INT64_MAX}, {(1ll << 50) * 4, 1ll << 50}};
+    static const int64_t sizes[] = {
+        1, 3, 7, 1000, 10000, 3600000, 86400000, 1ll << 40, (1ll << 51) - 1, 1ll << 51, INT64_MAX};
+    static const int64_t hops[][2] = {{10000, 2000},
+                                      {6, 2},
+                                      {7, 7},
+                                      {3, 1},
+                                      {86400000, 8640000},
+                                      {1ll << 52, 1ll << 52},
+                                      {36000000, 3600000},
+                                      {INT64_MAX, INT64_MAX},
+                                      {(1ll << 50) * 4, 1ll << 50}};
     uint64_t rs = 777;
     for (int li = 0; li < nl; li++) {
         const struct sl_window_kernels *k = sl_window_kernels_for(levels[li]);
@@ -159,10 +165,10 @@ static void test_simd_matches_scalar(void **state)
                     uint32_t n = s ? ns : rows;
                     for (size_t z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
                         int64_t size = sizes[z];
-                        int64_t offset = (int64_t)(sl_test_rand(&rs) % 5 == 0
-                                                       ? sl_test_rand(&rs)
-                                                       : sl_test_rand(&rs) % 20001) -
-                                         10000;
+                        int64_t offset =
+                            (int64_t)(sl_test_rand(&rs) % 5 == 0 ? sl_test_rand(&rs)
+                                                                 : sl_test_rand(&rs) % 20001) -
+                            10000;
                         if (rep % 4 == 3)
                             offset = BOUNDARY_OFFSET;
                         for (uint32_t r = 0; r < CAP; r++)
@@ -179,10 +185,10 @@ static void test_simd_matches_scalar(void **state)
                         int64_t offset = rep % 4 == 3
                                              ? BOUNDARY_OFFSET
                                              : (int64_t)(sl_test_rand(&rs) % 20001) - 10000;
-                        int64_t c0 = ref->hop(g.rows[0], g.starts[0], g.ts, v, s, n, size,
-                                              slide, offset);
-                        int64_t c1 = k->hop(g.rows[1], g.starts[1], g.ts, v, s, n, size, slide,
-                                            offset);
+                        int64_t c0 =
+                            ref->hop(g.rows[0], g.starts[0], g.ts, v, s, n, size, slide, offset);
+                        int64_t c1 =
+                            k->hop(g.rows[1], g.starts[1], g.ts, v, s, n, size, slide, offset);
                         assert_int_equal(c0, c1);
                         assert_true(c0 >= 0 && c0 <= (int64_t)n * (size / slide));
                         assert_memory_equal(g.rows[0], g.rows[1], (size_t)c0 * 4);
@@ -228,8 +234,10 @@ static void test_dispatch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tumble_known),         cmocka_unit_test(test_hop_known),
-        cmocka_unit_test(test_reference_definition), cmocka_unit_test(test_simd_matches_scalar),
+        cmocka_unit_test(test_tumble_known),
+        cmocka_unit_test(test_hop_known),
+        cmocka_unit_test(test_reference_definition),
+        cmocka_unit_test(test_simd_matches_scalar),
         cmocka_unit_test(test_dispatch),
     };
     return cmocka_run_group_tests_name("kernels/window", tests, NULL, NULL);

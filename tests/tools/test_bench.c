@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tools/cmd_bench_hist.h"
 #include "tools/cmd_bench.h"
+#include "tools/cmd_bench_hist.h"
 
 static char tmpdir[64];
 
@@ -61,9 +61,9 @@ static void test_hist_weights_and_merge(void **state)
     static struct sl_hist a, b;
     sl_hist_reset(&a);
     sl_hist_reset(&b);
-    sl_hist_add(&a, 10, 99);   /* 99 rows at 10 */
-    sl_hist_add(&b, 5000, 1);  /* one row at 5000 */
-    sl_hist_add(&b, 7, 0);     /* weight 0: nothing */
+    sl_hist_add(&a, 10, 99);  /* 99 rows at 10 */
+    sl_hist_add(&b, 5000, 1); /* one row at 5000 */
+    sl_hist_add(&b, 7, 0);    /* weight 0: nothing */
     sl_hist_merge(&a, &b);
     assert_int_equal(a.n, 100);
     assert_int_equal(a.min, 10);
@@ -145,8 +145,9 @@ static void test_json_reader(void **state)
 {
     (void)state;
     struct sl_error err;
-    const char *ok = " {\"a\": [1, -2.5e3, true, false, null], \"s\": \"x\\\"\\n\\u00e9\\ud83d\\ude00\","
-                     " \"o\": {}} ";
+    const char *ok =
+        " {\"a\": [1, -2.5e3, true, false, null], \"s\": \"x\\\"\\n\\u00e9\\ud83d\\ude00\","
+        " \"o\": {}} ";
     struct sl_bench_json *j = sl_bench_json_parse(ok, strlen(ok), &err);
     assert_non_null(j);
     const struct sl_bench_json *a = sl_bench_json_get(j, "a");
@@ -161,8 +162,9 @@ static void test_json_reader(void **state)
     assert_int_equal(sl_bench_json_get(j, "o")->n, 0);
     assert_null(sl_bench_json_get(j, "missing"));
     sl_bench_json_free(j);
-    static const char *const bad[] = {"", "{", "[1,]", "{\"a\" 1}", "01", "1.", "\"abc",
-                                      "{\"a\":1} x", "[\"\\ud800\"]", "tru", "\"\\q\"", "-"};
+    static const char *const bad[] = {"",        "{",     "[1,]",        "{\"a\" 1}",     "01",
+                                      "1.",      "\"abc", "{\"a\":1} x", "[\"\\ud800\"]", "tru",
+                                      "\"\\q\"", "-"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         sl_error_clear(&err);
         assert_null(sl_bench_json_parse(bad[i], strlen(bad[i]), &err));
@@ -188,8 +190,7 @@ static void write_results(const char *path, const char *const *names, const doub
                     "\"repetitions\": %zu, \"repetition_index\": %zu, \"threads\": 1, "
                     "\"iterations\": 1, \"real_time\": %g, \"cpu_time\": %g, "
                     "\"time_unit\": \"ms\", \"items_per_second\": %g}",
-                    first ? "" : ",", names[b], names[b], n[b], k, t[b][k], t[b][k],
-                    1e6 / t[b][k]);
+                    first ? "" : ",", names[b], names[b], n[b], k, t[b][k], t[b][k], 1e6 / t[b][k]);
             first = false;
         }
     fputs("]}\n", f);
@@ -289,9 +290,9 @@ static void test_compare_bad_input(void **state)
     static const char *const cases[] = {
         "{\"context\": {}, \"benchmarks\": [", /* malformed */
         "not json at all",
-        "[]",                                  /* not an object */
-        "{\"benchmarks\": []}",                /* no context */
-        "{\"context\": {}}",                   /* no benchmarks */
+        "[]",                   /* not an object */
+        "{\"benchmarks\": []}", /* no context */
+        "{\"context\": {}}",    /* no benchmarks */
         "{\"context\": {}, \"benchmarks\": [{\"name\": \"a\", \"run_name\": \"a\", "
         "\"run_type\": \"iteration\", \"repetitions\": 1, \"iterations\": 1, "
         "\"cpu_time\": 1, \"time_unit\": \"ms\"}]}", /* no real_time */
@@ -324,9 +325,23 @@ static void test_run_json_shape(void **state)
     char path[128], svg[128];
     snprintf(path, sizeof(path), "%s/run.json", tmpdir);
     snprintf(svg, sizeof(svg), "%s/chart.svg", tmpdir);
-    const char *argv[] = {"bench", "run", "nexmark/q2/gen", "--events", "3000", "--reps", "2",
-                          "--warmup", "1", "--no-membw", "--quiet", "--workers", "1",
-                          "--checkpoint-interval", "10 s", "--json", path};
+    const char *argv[] = {"bench",
+                          "run",
+                          "nexmark/q2/gen",
+                          "--events",
+                          "3000",
+                          "--reps",
+                          "2",
+                          "--warmup",
+                          "1",
+                          "--no-membw",
+                          "--quiet",
+                          "--workers",
+                          "1",
+                          "--checkpoint-interval",
+                          "10 s",
+                          "--json",
+                          path};
     /* checkpoints: each run's state directory goes here and must be gone afterwards */
     assert_int_equal(setenv("SLUICE_BENCH_DIR", tmpdir, 1), 0);
     assert_int_equal(sl_cmd_bench(17, (char **)argv), 0);

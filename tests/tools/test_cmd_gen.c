@@ -60,9 +60,10 @@ static void test_nexmark_file(void **state)
     (void)state;
     char out[128];
     snprintf(out, sizeof(out), "%s/nx.json", tmpdir);
-    const char *argv[] = {"gen", "nexmark", "--events", "777", "--start=100", "--rate", "2000",
-                          "--seed", "4", "--base-time", "1700000000000", "--out", out,
-                          "--set", "bid.proportion=20", "--format", "json"};
+    const char *argv[] = {"gen",           "nexmark", "--events", "777",   "--start=100",
+                          "--rate",        "2000",    "--seed",   "4",     "--base-time",
+                          "1700000000000", "--out",   out,        "--set", "bid.proportion=20",
+                          "--format",      "json"};
     assert_int_equal(run(17, argv), 0);
     size_t len;
     char *text = slurp(out, &len);
@@ -109,8 +110,9 @@ static void test_ysb_files(void **state)
     char out[128], camp[128];
     snprintf(out, sizeof(out), "%s/ysb.json", tmpdir);
     snprintf(camp, sizeof(camp), "%s/campaigns.csv", tmpdir);
-    const char *argv[] = {"gen", "ysb", "--events", "1000", "--seed", "2", "--base-time",
-                          "1600000000000", "--out", out, "--campaigns-out", camp, "--skew"};
+    const char *argv[] = {
+        "gen",   "ysb", "--events",        "1000", "--seed", "2", "--base-time", "1600000000000",
+        "--out", out,   "--campaigns-out", camp,   "--skew"};
     assert_int_equal(run(13, argv), 0);
     struct sl_ysb_config c;
     sl_ysb_config_init(&c);
@@ -143,7 +145,6 @@ static void test_ysb_files(void **state)
     sl_ysb_gen_free(g);
 }
 
-
 /* Row r of `got` equals row r of `want`, value by value (NULLs alike). */
 static void assert_rows_equal(struct sl_batch *got, struct sl_batch *want, uint32_t r)
 {
@@ -152,8 +153,8 @@ static void assert_rows_equal(struct sl_batch *got, struct sl_batch *want, uint3
         struct sl_column *g = &got->cols[c], *w = &want->cols[c];
         bool gn = sl_col_is_null(g, r), wn = sl_col_is_null(w, r);
         if (gn != wn)
-            fprintf(stderr, "row %u column %s: NULL %d vs %d\n", r,
-                    got->schema->fields[c].name, gn, wn);
+            fprintf(stderr, "row %u column %s: NULL %d vs %d\n", r, got->schema->fields[c].name, gn,
+                    wn);
         assert_int_equal(gn, wn);
         if (gn)
             continue;
@@ -201,15 +202,19 @@ static void check_file_against_fill(const char *path, bool raw, int64_t start, i
                           (uint32_t)(unsigned char)data[pos + 2] << 16 |
                           (uint32_t)(unsigned char)data[pos + 3] << 24;
             assert_true(pos + 4 + rl <= len);
-            struct sl_record rec = {.topic = path, .partition = -1, .offset = (int64_t)pos,
-                                    .timestamp = -1, .value = data + pos + 4, .value_len = rl};
+            struct sl_record rec = {.topic = path,
+                                    .partition = -1,
+                                    .offset = (int64_t)pos,
+                                    .timestamp = -1,
+                                    .value = data + pos + 4,
+                                    .value_len = rl};
             size_t consumed;
             assert_int_equal(sl_raw_decode(rw, &rec, 1, got, &bad, &consumed, &err), 0);
             assert_int_equal(consumed, 1);
             used = 4 + rl;
         } else {
-            int rc = sl_csv_decode_stream(csv, data + pos, len - pos, true, path, (int64_t)pos,
-                                          got, &bad, &used, &err);
+            int rc = sl_csv_decode_stream(csv, data + pos, len - pos, true, path, (int64_t)pos, got,
+                                          &bad, &used, &err);
             if (rc)
                 fprintf(stderr, "%s\n", err.msg);
             assert_int_equal(rc, 0);
@@ -239,13 +244,13 @@ static void test_nexmark_csv_and_raw(void **state)
     (void)state;
     char out[128];
     snprintf(out, sizeof(out), "%s/nx.csv", tmpdir);
-    const char *csv_argv[] = {"gen", "nexmark", "--events", "2500", "--start", "7",
-                              "--base-time", "1700000000000", "--format", "csv", "--out", out};
+    const char *csv_argv[] = {"gen",         "nexmark",       "--events", "2500", "--start", "7",
+                              "--base-time", "1700000000000", "--format", "csv",  "--out",   out};
     assert_int_equal(run(12, csv_argv), 0);
     check_file_against_fill(out, false, 7, 2500);
     snprintf(out, sizeof(out), "%s/nx.raw", tmpdir);
-    const char *raw_argv[] = {"gen", "nexmark", "--events", "2500", "--start", "7",
-                              "--base-time", "1700000000000", "--format", "raw", "--out", out};
+    const char *raw_argv[] = {"gen",         "nexmark",       "--events", "2500", "--start", "7",
+                              "--base-time", "1700000000000", "--format", "raw",  "--out",   out};
     assert_int_equal(run(12, raw_argv), 0);
     check_file_against_fill(out, true, 7, 2500);
 }
@@ -258,8 +263,8 @@ static void test_kafka_output(void **state)
     assert_int_equal(sl_kafka_mock_new(NULL, &mock, &err), 0);
     assert_int_equal(sl_kafka_mock_topic_create(mock, "gen-out", 3, &err), 0);
     const char *bs = sl_kafka_mock_bootstrap(mock);
-    const char *argv[] = {"gen", "nexmark", "--events", "1500", "--base-time", "1700000000000",
-                          "--topic", "gen-out", "--brokers", bs, "--property", "linger.ms=5"};
+    const char *argv[] = {"gen",     "nexmark", "--events",  "1500", "--base-time", "1700000000000",
+                          "--topic", "gen-out", "--brokers", bs,     "--property",  "linger.ms=5"};
     assert_int_equal(run(12, argv), 0);
     /* round robin: partition p holds events p, p + 3, p + 6, ... in order */
     struct sl_nexmark_config cfg;
@@ -270,8 +275,10 @@ static void test_kafka_output(void **state)
     struct sl_nexmark_event ev;
     assert_int_equal(sl_nexmark_event_init(&ev, gen), 0);
     char *json = malloc(sl_nexmark_json_max(gen));
-    struct sl_kafka_source_config scfg = {.bootstrap = bs, .topic = "gen-out",
-                                          .startup = SL_KAFKA_START_EARLIEST, .bounded = true,
+    struct sl_kafka_source_config scfg = {.bootstrap = bs,
+                                          .topic = "gen-out",
+                                          .startup = SL_KAFKA_START_EARLIEST,
+                                          .bounded = true,
                                           .nworkers = 1};
     struct sl_kafka_source *src;
     assert_int_equal(sl_kafka_source_new(&scfg, &src, &err), 0);
@@ -339,8 +346,8 @@ static void test_bad_flags(void **state)
     }
     const char *topic_only[] = {"gen", "ysb", "--events", "1", "--topic", "t"};
     assert_int_equal(run(6, topic_only), 2);
-    const char *both[] = {"gen", "ysb", "--events", "1", "--topic", "t", "--brokers", "b",
-                          "--out", out};
+    const char *both[] = {"gen", "ysb",       "--events", "1",     "--topic",
+                          "t",   "--brokers", "b",        "--out", out};
     assert_int_equal(run(10, both), 2);
     const char *prop[] = {"gen", "ysb", "--events", "1", "--property", "acks=all"};
     assert_int_equal(run(6, prop), 2);
@@ -351,10 +358,8 @@ static void test_bad_flags(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nexmark_file),
-        cmocka_unit_test(test_ysb_files),
-        cmocka_unit_test(test_nexmark_csv_and_raw),
-        cmocka_unit_test(test_kafka_output),
+        cmocka_unit_test(test_nexmark_file),        cmocka_unit_test(test_ysb_files),
+        cmocka_unit_test(test_nexmark_csv_and_raw), cmocka_unit_test(test_kafka_output),
         cmocka_unit_test(test_bad_flags),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -49,8 +49,8 @@ const struct sl_sql_source *sl_ct_sql(const struct sl_job *job)
     return job->file->src;
 }
 
-int sl_ct_poll(struct sl_source *src, struct sl_worker_ctx *ctx, struct sl_batch *b,
-               int timeout_ms, struct sl_source_info *info, struct sl_error *err)
+int sl_ct_poll(struct sl_source *src, struct sl_worker_ctx *ctx, struct sl_batch *b, int timeout_ms,
+               struct sl_source_info *info, struct sl_error *err)
 {
     int rc = src->ops->poll(src, ctx, b, timeout_ms, info, err);
     if (rc || b->rows || info->wake_ns <= 0)

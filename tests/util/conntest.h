@@ -8,9 +8,9 @@
 
 #include <stdio.h>
 
-#include "engine/plan/catalog.h"
 #include "engine/conn/registry.h"
 #include "engine/ops/operator.h"
+#include "engine/plan/catalog.h"
 
 /* Binds `sql` (file name "t.sql"); fails the test with the message when it does not bind. */
 struct sl_job *sl_ct_job(const char *sql);
@@ -21,8 +21,8 @@ const struct sl_table *sl_ct_table(const struct sl_job *job, const char *name);
 /* One poll as the executor does it: when the source returns no rows but says when its next
  * are due (info->wake_ns, a paced generator), sleeps until then (at most timeout_ms) and
  * polls once more. */
-int sl_ct_poll(struct sl_source *src, struct sl_worker_ctx *ctx, struct sl_batch *b,
-               int timeout_ms, struct sl_source_info *info, struct sl_error *err);
+int sl_ct_poll(struct sl_source *src, struct sl_worker_ctx *ctx, struct sl_batch *b, int timeout_ms,
+               struct sl_source_info *info, struct sl_error *err);
 
 struct sl_connector_env sl_ct_env(const struct sl_job *job, FILE *out);
 

@@ -14,11 +14,11 @@ struct sl_schema *sl_iot_schema(void)
 {
     const char *names[IOT_NCOLS] = {"b", "i", "l", "d", "m", "n", "t", "s", "r.x", "r.y.z", "k"};
     struct sl_type types[IOT_NCOLS] = {
-        sl_type_make(SL_TYPE_BOOLEAN, true), sl_type_make(SL_TYPE_INT, true),
-        sl_type_make(SL_TYPE_BIGINT, true),  sl_type_make(SL_TYPE_DOUBLE, true),
-        sl_type_decimal(18, 4, true),        sl_type_decimal(5, 2, true),
+        sl_type_make(SL_TYPE_BOOLEAN, true),   sl_type_make(SL_TYPE_INT, true),
+        sl_type_make(SL_TYPE_BIGINT, true),    sl_type_make(SL_TYPE_DOUBLE, true),
+        sl_type_decimal(18, 4, true),          sl_type_decimal(5, 2, true),
         sl_type_make(SL_TYPE_TIMESTAMP, true), sl_type_make(SL_TYPE_VARCHAR, true),
-        sl_type_make(SL_TYPE_BIGINT, true),  sl_type_make(SL_TYPE_VARCHAR, true),
+        sl_type_make(SL_TYPE_BIGINT, true),    sl_type_make(SL_TYPE_VARCHAR, true),
         sl_type_make(SL_TYPE_BIGINT, false),
     };
     struct sl_schema *s = sl_schema_new(IOT_NCOLS, names, types);
@@ -52,10 +52,25 @@ struct sl_record sl_iot_rec(const char *value, int64_t offset)
 }
 
 static const char *const sl_iot_strings[] = {
-    "",           "a",          "hello, world", "quote \" inside", "\"\"", "line\nbreak",
-    "cr\r\nlf",   "tab\there",  "back\\slash",  "ctl\x01\x1f",     "caf\xc3\xa9",
-    "\xe2\x82\xac euro sign and more text",      "\xf0\x9f\x98\x80", "   spaces  ",
-    "null",       "NULL",       ";semi;",       "exactly12byt",    "thirteen byte",
+    "",
+    "a",
+    "hello, world",
+    "quote \" inside",
+    "\"\"",
+    "line\nbreak",
+    "cr\r\nlf",
+    "tab\there",
+    "back\\slash",
+    "ctl\x01\x1f",
+    "caf\xc3\xa9",
+    "\xe2\x82\xac euro sign and more text",
+    "\xf0\x9f\x98\x80",
+    "   spaces  ",
+    "null",
+    "NULL",
+    ";semi;",
+    "exactly12byt",
+    "thirteen byte",
     "{\"json\":[1,2]}",
 };
 

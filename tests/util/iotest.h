@@ -42,7 +42,7 @@ struct sl_iot {
     struct sl_batch *b;
 };
 void sl_iot_open(struct sl_iot *t, struct sl_schema *schema); /* takes the schema */
-void sl_iot_close(struct sl_iot *t);                           /* frees everything */
+void sl_iot_close(struct sl_iot *t);                          /* frees everything */
 
 /* A record of topic "t", partition 0, the given offset and a NUL-terminated value. */
 struct sl_record sl_iot_rec(const char *value, int64_t offset);

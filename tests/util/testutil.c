@@ -7,8 +7,8 @@
 #include <math.h>
 #include <stdio.h>
 
-const uint32_t sl_test_lengths[] = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65,
-                                    SL_BATCH_CAP - 1, SL_BATCH_CAP};
+const uint32_t sl_test_lengths[] = {
+    0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, SL_BATCH_CAP - 1, SL_BATCH_CAP};
 const size_t sl_test_nlengths = sizeof(sl_test_lengths) / sizeof(sl_test_lengths[0]);
 
 int sl_test_simd_levels(sl_simd_level out[SL_SIMD_COUNT])
@@ -68,8 +68,7 @@ void sl_test_fill_i32(int32_t *v, uint32_t n, uint64_t *state)
 
 void sl_test_fill_f64(double *v, uint32_t n, uint64_t *state)
 {
-    const double extremes[] = {NAN, INFINITY, -INFINITY, -0.0, 0.0, DBL_MAX, -DBL_MAX,
-                               DBL_MIN / 4};
+    const double extremes[] = {NAN, INFINITY, -INFINITY, -0.0, 0.0, DBL_MAX, -DBL_MAX, DBL_MIN / 4};
     for (uint32_t i = 0; i < n; i++) {
         uint64_t r = sl_test_rand(state);
         if (r % 16 == 0)

@@ -32,12 +32,22 @@ struct sl_zkserver {
 };
 
 static const char *const sl_zkserver_jars[] = {
-    "zookeeper",        "zookeeper-jute",    "slf4j-api",
-    "slf4j-nop",        "netty-handler",     "netty-common",
-    "netty-buffer",     "netty-transport",   "netty-codec",
-    "netty-resolver",   "netty-transport-native-epoll",
-    "netty-transport-native-unix-common",    "metrics-core",
-    "commons-cli",      "snappy-java",       "commons-io",
+    "zookeeper",
+    "zookeeper-jute",
+    "slf4j-api",
+    "slf4j-nop",
+    "netty-handler",
+    "netty-common",
+    "netty-buffer",
+    "netty-transport",
+    "netty-codec",
+    "netty-resolver",
+    "netty-transport-native-epoll",
+    "netty-transport-native-unix-common",
+    "metrics-core",
+    "commons-cli",
+    "snappy-java",
+    "commons-io",
 };
 
 static double sl_zkserver_now(void)
@@ -126,9 +136,8 @@ static int sl_zkserver_spawn(struct sl_zkserver *zs, struct sl_error *err)
         }
         if (nul >= 0)
             dup2(nul, 0);
-        execl(java, "java", "-Xms32m", "-Xmx256m", "-XX:TieredStopAtLevel=1",
-              "-XX:+UseSerialGC", "-cp", cp, "org.apache.zookeeper.server.ZooKeeperServerMain",
-              cfg, (char *)NULL);
+        execl(java, "java", "-Xms32m", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+              "-cp", cp, "org.apache.zookeeper.server.ZooKeeperServerMain", cfg, (char *)NULL);
         _exit(127);
     }
     zs->pid = pid;
@@ -149,8 +158,7 @@ static int sl_zkserver_spawn(struct sl_zkserver *zs, struct sl_error *err)
                 tail[n] = 0;
                 fclose(f);
             }
-            return sl_error_set(err,
-                                strstr(tail, "Address already in use") ? SL_EFULL : SL_EIO,
+            return sl_error_set(err, strstr(tail, "Address already in use") ? SL_EFULL : SL_EIO,
                                 "zookeeper server on port %d exited at start-up (status "
                                 "%d); the end of its log:\n%s",
                                 zs->port, WIFEXITED(status) ? WEXITSTATUS(status) : -1, tail);
@@ -185,8 +193,7 @@ int sl_zkserver_start(struct sl_zkserver **out, struct sl_error *err)
     if (!mkdtemp(zs->dir)) {
         int e = errno;
         free(zs);
-        return sl_error_set(err, SL_EIO, "zookeeper server: mkdtemp in %s: %s", tmp,
-                            strerror(e));
+        return sl_error_set(err, SL_EIO, "zookeeper server: mkdtemp in %s: %s", tmp, strerror(e));
     }
     /* A free port is found by binding port 0 and closing it again, so another process may
      * take it before the server binds it (tests start several servers at once): the server
@@ -223,7 +230,10 @@ int sl_zkserver_start(struct sl_zkserver **out, struct sl_error *err)
     return 0;
 }
 
-const char *sl_zkserver_address(const struct sl_zkserver *zs) { return zs->address; }
+const char *sl_zkserver_address(const struct sl_zkserver *zs)
+{
+    return zs->address;
+}
 
 void sl_zkserver_stop(struct sl_zkserver *zs)
 {
