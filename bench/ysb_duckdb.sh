@@ -437,11 +437,11 @@ CREATE TABLE ysb_events (
 CREATE TABLE campaigns (ad_id VARCHAR, campaign_id VARCHAR)
   WITH ('connector' = 'filesystem', 'path' = '${CAMPAIGNS}', 'format' = 'csv');
 
-CREATE TABLE ysb_counts (campaign_id VARCHAR, window_start TIMESTAMP(3), views BIGINT)
+CREATE TABLE ysb_counts (campaign_id VARCHAR, window_start TIMESTAMP(3), `views` BIGINT)
   WITH ('connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'csv');
 
 INSERT INTO ysb_counts
-SELECT c.campaign_id, window_start, COUNT(*) AS views
+SELECT c.campaign_id, window_start, COUNT(*) AS `views`
 FROM TABLE(TUMBLE(TABLE ysb_events, DESCRIPTOR(ts), INTERVAL '10' SECOND)) AS e
 JOIN campaigns AS c ON e.ad_id = c.ad_id
 WHERE e.event_type = 'view'

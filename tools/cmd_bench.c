@@ -200,14 +200,14 @@ static const struct sl_bw sl_bw_all[] = {
 #define SL_YSB_COLS                                                         \
     "  user_id VARCHAR, page_id VARCHAR, ad_id VARCHAR, ad_type VARCHAR,\n" \
     "  event_type VARCHAR, event_time BIGINT, ip_address VARCHAR"
-#define SL_YSB_QUERY                                                                           \
-    "CREATE TABLE ysb_counts (campaign_id VARCHAR, window_start TIMESTAMP(3), views BIGINT)\n" \
-    "  WITH ('connector' = 'blackhole');\n"                                                    \
-    "INSERT INTO ysb_counts\n"                                                                 \
-    "SELECT c.campaign_id, window_start, COUNT(*) AS views\n"                                  \
-    "FROM TABLE(TUMBLE(TABLE ysb_events, DESCRIPTOR(ts), INTERVAL '10' SECOND)) AS e\n"        \
-    "JOIN campaigns AS c ON e.ad_id = c.ad_id\n"                                               \
-    "WHERE e.event_type = 'view'\n"                                                            \
+#define SL_YSB_QUERY                                                                             \
+    "CREATE TABLE ysb_counts (campaign_id VARCHAR, window_start TIMESTAMP(3), `views` BIGINT)\n" \
+    "  WITH ('connector' = 'blackhole');\n"                                                      \
+    "INSERT INTO ysb_counts\n"                                                                   \
+    "SELECT c.campaign_id, window_start, COUNT(*) AS `views`\n"                                  \
+    "FROM TABLE(TUMBLE(TABLE ysb_events, DESCRIPTOR(ts), INTERVAL '10' SECOND)) AS e\n"          \
+    "JOIN campaigns AS c ON e.ad_id = c.ad_id\n"                                                 \
+    "WHERE e.event_type = 'view'\n"                                                              \
     "GROUP BY c.campaign_id, window_start, window_end;\n"
 
 /* Event time of Nexmark event 0: fixed, so that every run sees the same events. */

@@ -31,13 +31,13 @@ CREATE TABLE campaigns (
 CREATE TABLE ysb_counts (
   campaign_id  VARCHAR,
   window_start  TIMESTAMP(3),
-  views  BIGINT
+  `views`  BIGINT
 ) WITH (
   'connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'csv'
 );
 
 INSERT INTO ysb_counts
-SELECT c.campaign_id, window_start, COUNT(*) AS views
+SELECT c.campaign_id, window_start, COUNT(*) AS `views`
 FROM TABLE(TUMBLE(TABLE ysb_events, DESCRIPTOR(ts), INTERVAL '10' SECOND)) AS e
 JOIN campaigns AS c ON e.ad_id = c.ad_id
 WHERE e.event_type = 'view'

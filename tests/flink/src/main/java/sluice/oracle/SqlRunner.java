@@ -1,0 +1,281 @@
+/*
+ * tests/flink/src/main/java/sluice/oracle/SqlRunner.java - runs a Flink SQL script in a local
+ * MiniCluster: Apache Flink as the oracle for sluice's Flink SQL (tools/flink.sh runs it).
+ *
+ *   SqlRunner [--parallelism N] [--batch] [--checkpoint-interval MS] [--set NAME=VALUE]...
+ *             FILE.sql...
+ *
+ * The files are read as one script, the way `sluice run` reads them: joined with "\n;\n",
+ * every ${NAME} replaced by the value of --set NAME=VALUE (anywhere in the text, string
+ * literals and comments included; an unset one is an error naming it). Statements:
+ *   CREATE TABLE / VIEW / FUNCTION ...   executed at once
+ *   SET 'key' = 'value'                  into the table config
+ *   INSERT INTO ...                      collected into one StatementSet: one Flink job runs
+ *                                        every INSERT of the script (JVM and cluster start-up
+ *                                        paid once), and the runner waits for it to finish
+ *   EXECUTE STATEMENT SET BEGIN ... END  its INSERTs join the same StatementSet
+ * Streaming mode (watermarks, late rows dropped, as sluice runs; bounded sources end the job)
+ * unless --batch: Flink's batch mode, for a query that Flink's streaming planner turns into
+ * an updating one where sluice's is append-only (docs/testing.md, "Flink as the oracle"). The session time zone is UTC (sluice has no time zones: TO_TIMESTAMP_LTZ and
+ * TIMESTAMP_LTZ windows then read as UTC wall clock). No checkpoints unless
+ * --checkpoint-interval MS is given: the filesystem sink commits its files at the end of its
+ * input anyway (AbstractStreamingWriter.endInput), and with checkpoints on, a job whose
+ * subtasks finish at different times waits out failing checkpoints (the file source's
+ * union-list state) - 27 s instead of 6 for Nexmark q1 over 20000 events.
+ */
+package sluice.oracle;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+
+public final class SqlRunner {
+    private static final String USAGE =
+        "usage: SqlRunner [--parallelism N] [--batch] [--checkpoint-interval MS]"
+        + " [--set NAME=VALUE]... FILE.sql...\n";
+
+    private SqlRunner() {}
+
+    public static void main(String[] args) {
+        try {
+            System.exit(run(args));
+        } catch (UsageException e) {
+            System.err.println("flink-runner: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+        } catch (Throwable e) {
+            System.err.println("flink-runner: " + describe(e));
+            if (System.getenv("SLUICE_FLINK_TRACE") != null)
+                e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static final class UsageException extends Exception {
+        UsageException(String msg) { super(msg); }
+    }
+
+    /** The message of e and of each cause: Flink wraps the reason deep. */
+    static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        String last = null;
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            String m = t.getClass().getSimpleName() + ": " + t.getMessage();
+            if (last != null && t.getMessage() != null && last.contains(t.getMessage()))
+                continue;
+            if (last != null)
+                sb.append("\n  caused by ");
+            sb.append(m);
+            last = m;
+        }
+        return sb.toString();
+    }
+
+    static int run(String[] args) throws Exception {
+        int parallelism = 1;
+        long checkpointMs = 0;
+        boolean batch = false;
+        Map<String, String> params = new LinkedHashMap<>();
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+            case "--parallelism":
+            case "-p":
+                parallelism = Integer.parseInt(need(args, ++i, a));
+                if (parallelism < 1)
+                    throw new UsageException("--parallelism must be at least 1");
+                break;
+            case "--batch":
+                batch = true;
+                break;
+            case "--checkpoint-interval":
+                checkpointMs = Long.parseLong(need(args, ++i, a));
+                break;
+            case "--set": {
+                String kv = need(args, ++i, a);
+                int eq = kv.indexOf('=');
+                if (eq <= 0)
+                    throw new UsageException("--set wants NAME=VALUE, got '" + kv + "'");
+                params.put(kv.substring(0, eq), kv.substring(eq + 1));
+                break;
+            }
+            case "--help":
+            case "-h":
+                System.out.print(USAGE);
+                return 0;
+            default:
+                if (a.startsWith("-"))
+                    throw new UsageException("unknown option " + a);
+                files.add(Path.of(a));
+            }
+        }
+        if (files.isEmpty())
+            throw new UsageException("no SQL file given");
+
+        StringBuilder script = new StringBuilder();
+        for (Path f : files) {
+            if (script.length() > 0)
+                script.append("\n;\n");
+            script.append(Files.readString(f, StandardCharsets.UTF_8));
+        }
+        String text = substitute(script.toString(), params);
+
+        Configuration conf = new Configuration();
+        conf.setString("table.local-time-zone", "UTC");
+        conf.setString("rest.bind-port", "0");
+        conf.setString("execution.runtime-mode", batch ? "BATCH" : "STREAMING");
+        StreamExecutionEnvironment env =
+            StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        if (checkpointMs > 0 && !batch)
+            env.enableCheckpointing(checkpointMs);
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(
+            env, batch ? EnvironmentSettings.inBatchMode() : EnvironmentSettings.inStreamingMode());
+        tEnv.getConfig().setLocalTimeZone(java.time.ZoneOffset.UTC);
+
+        StatementSet set = tEnv.createStatementSet();
+        int inserts = 0;
+        for (String stmt : split(text)) {
+            String head = stripComments(stmt).trim();
+            String upper = head.toUpperCase(Locale.ROOT);
+            if (upper.isEmpty() || upper.equals("END"))
+                continue;
+            Matcher ess = EXECUTE_SET.matcher(head);
+            if (ess.lookingAt()) {
+                head = head.substring(ess.end()).trim();
+                upper = head.toUpperCase(Locale.ROOT);
+                if (upper.isEmpty())
+                    continue;
+            }
+            if (upper.startsWith("BEGIN STATEMENT SET"))
+                continue;
+            Matcher set_ = SET.matcher(head);
+            if (set_.matches()) {
+                tEnv.getConfig().getConfiguration().setString(set_.group(1), set_.group(2));
+                continue;
+            }
+            if (upper.startsWith("INSERT")) {
+                set.addInsertSql(head);
+                inserts++;
+                continue;
+            }
+            tEnv.executeSql(head);
+        }
+        if (inserts == 0) {
+            System.err.println("flink-runner: no INSERT statement in the script");
+            return 0;
+        }
+        long t0 = System.nanoTime();
+        TableResult result = set.execute();
+        result.await();
+        System.err.printf(Locale.ROOT, "flink-runner: %d INSERT statement%s done in %.1f s%n",
+                          inserts, inserts == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    private static final Pattern EXECUTE_SET =
+        Pattern.compile("EXECUTE\\s+STATEMENT\\s+SET\\s+BEGIN\\b", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SET =
+        Pattern.compile("SET\\s+'([^']*)'\\s*=\\s*'([^']*)'", Pattern.CASE_INSENSITIVE);
+
+    private static String need(String[] args, int i, String opt) throws UsageException {
+        if (i >= args.length)
+            throw new UsageException(opt + " wants a value");
+        return args[i];
+    }
+
+    /** ${NAME} -> its value, as sluice's engine/plan/sql_source.c does it. */
+    static String substitute(String text, Map<String, String> params) throws UsageException {
+        StringBuilder out = new StringBuilder(text.length());
+        int i = 0;
+        while (i < text.length()) {
+            if (text.startsWith("${", i)) {
+                int j = i + 2;
+                while (j < text.length() && text.charAt(j) != '}' && text.charAt(j) != '\n')
+                    j++;
+                if (j >= text.length() || text.charAt(j) != '}')
+                    throw new UsageException("unterminated placeholder: '${' without '}'");
+                String name = text.substring(i + 2, j);
+                String value = params.get(name);
+                if (value == null)
+                    throw new UsageException(
+                        "${" + name + "} is not set; pass --set " + name + "=VALUE");
+                out.append(value);
+                i = j + 1;
+                continue;
+            }
+            out.append(text.charAt(i++));
+        }
+        return out.toString();
+    }
+
+    /** The statements of a script: split at ';' outside quotes, back-quotes and comments. */
+    static List<String> split(String text) {
+        List<String> out = new ArrayList<>();
+        int start = 0, i = 0, n = text.length();
+        while (i < n) {
+            char c = text.charAt(i);
+            if (c == '\'' || c == '"' || c == '`') {
+                int j = i + 1;
+                while (j < n && text.charAt(j) != c)
+                    j++;
+                i = j + 1;
+            } else if (c == '-' && i + 1 < n && text.charAt(i + 1) == '-') {
+                while (i < n && text.charAt(i) != '\n')
+                    i++;
+            } else if (c == '/' && i + 1 < n && text.charAt(i + 1) == '*') {
+                int j = text.indexOf("*/", i + 2);
+                i = j < 0 ? n : j + 2;
+            } else if (c == ';') {
+                out.add(text.substring(start, i));
+                start = ++i;
+            } else {
+                i++;
+            }
+        }
+        if (start < n)
+            out.add(text.substring(start));
+        return out;
+    }
+
+    /** The statement without its comments (quoted text kept as it is). */
+    static String stripComments(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        int i = 0, n = s.length();
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c == '\'' || c == '"' || c == '`') {
+                int j = i + 1;
+                while (j < n && s.charAt(j) != c)
+                    j++;
+                out.append(s, i, Math.min(j + 1, n));
+                i = j + 1;
+            } else if (c == '-' && i + 1 < n && s.charAt(i + 1) == '-') {
+                while (i < n && s.charAt(i) != '\n')
+                    i++;
+            } else if (c == '/' && i + 1 < n && s.charAt(i + 1) == '*') {
+                int j = s.indexOf("*/", i + 2);
+                i = j < 0 ? n : j + 2;
+                out.append(' ');
+            } else {
+                out.append(c);
+                i++;
+            }
+        }
+        return out.toString();
+    }
+}

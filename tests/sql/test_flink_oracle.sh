@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# tests/sql/test_flink_oracle.sh - Apache Flink as the oracle: the same query text runs in
+# sluice (--workers 1 and 2) and in Flink 1.20 (tools/flink.sh: a local MiniCluster) over the
+# same input, and the final rows must be the same, row for row (order-insensitive; numbers
+# and timestamps normalized by tests/sql/rows.py, which says why).
+#
+# Queries: the Nexmark repository's q0, q1, q2 (tests/sql/q*_fs.sql: a filesystem sink in
+# place of the blackhole one), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
+# over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
+# events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); and YSB
+# (ysb_fs.sql: a lookup join to a CSV file and a TUMBLE count). Every sink is the filesystem
+# connector with 'format' = 'csv' in both engines.
+#
+# Flink runs the Nexmark queries in one script (one job of several INSERTs: the JVM and
+# MiniCluster start-up, most of Flink's cost, are paid once): each query file with its
+# ${OUT} renamed ${OUT_<query>}, nothing else changed; YSB runs on its own, in Flink's batch
+# mode (see below). sluice runs each query file as it is.
+#
+# Skips (77) when the Flink runner cannot be built (no JDK or Maven, or Maven Central out of
+# reach on the first build); SLUICE_FLINK_REQUIRED=1 makes that a failure.
+# SLUICE_FLINK_PARALLELISM (default 2) sets Flink's parallelism.
+set -u
+bin=${SLUICE_BIN:?}
+src=${SLUICE_SOURCE_DIR:?}
+here=$src/tests/sql
+ex=$src/docs/examples/nexmark
+flink=$src/tools/flink.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+t0=$(date +%s)
+
+if ! "$flink" build > "$tmp/build.log" 2>&1; then
+  cat "$tmp/build.log"
+  if [ -n "${SLUICE_FLINK_REQUIRED:-}" ]; then
+    echo "FAIL: the Flink runner could not be built"; exit 1
+  fi
+  echo "skip: the Flink runner could not be built (tools/flink.sh build)"; exit 77
+fi
+
+events=20000
+base=1700000000000
+rate=1000 # events per second of event time: 20 s of events, several windows
+"$bin" gen nexmark --events $events --base-time $base --rate $rate --out "$tmp/events.json" || exit 1
+"$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
+  --campaigns-out "$tmp/campaigns.csv" || exit 1
+
+nexmark_queries="q0 q1 q2 tumble_stats hop_count"
+sets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs
+  --set EVENTS="$tmp/ysb.json" --set CAMPAIGNS="$tmp/campaigns.csv")
+
+# ---- Flink: the Nexmark queries in one script, streaming; YSB in batch mode ------------------
+# YSB in batch mode: Flink reads `e JOIN campaigns` (no FOR SYSTEM_TIME AS OF) as a regular
+# join, after which the GROUP BY window_start, window_end is no window aggregation but an
+# updating one, which Flink's streaming planner refuses to write into an append-only
+# filesystem sink; sluice reads the join as a lookup join and keeps the window aggregation.
+# Flink's batch mode computes the same query's final rows (docs/testing.md).
+flink_sql=$tmp/flink.sql
+cat "$here/nexmark_fs.sql" > "$flink_sql"
+printf '\n;\n' >> "$flink_sql"
+cat "$ex/ddl_views.sql" >> "$flink_sql"
+flink_sets=()
+for q in $nexmark_queries; do
+  printf '\n;\n' >> "$flink_sql"
+  sed "s/\${OUT}/\${OUT_$q}/g" "$here/${q}_fs.sql" >> "$flink_sql"
+  flink_sets+=(--set "OUT_$q=$tmp/flink-$q")
+done
+flink_run() { # what, runner arguments...
+  local what=$1 tf
+  shift
+  tf=$(date +%s)
+  if ! "$flink" run --parallelism "${SLUICE_FLINK_PARALLELISM:-2}" "$@" > "$tmp/flink.log" 2>&1; then
+    echo "FAIL: Flink failed ($what)"; cat "$tmp/flink.log"; exit 1
+  fi
+  echo "flink: $what in $(($(date +%s) - tf)) s"
+}
+flink_run "$nexmark_queries" "${sets[@]}" "${flink_sets[@]}" "$flink_sql"
+flink_run "ysb (batch)" --batch "${sets[@]}" --set OUT="$tmp/flink-ysb" "$here/ysb_fs.sql"
+
+# ---- sluice: each query, at 1 and 2 workers, against Flink's rows ----------------------------
+check() { # query, workers, sluice run's files...
+  local q=$1 w=$2; shift 2
+  local out=$tmp/sluice-$q-$w
+  if ! "$bin" run "$@" "${sets[@]}" --set OUT="$out" --workers "$w" > "$tmp/log" 2>&1; then
+    echo "FAIL $q workers=$w: sluice run failed"; cat "$tmp/log"; fail=1; return
+  fi
+  python3 "$here/rows.py" "$out" > "$tmp/got"
+  python3 "$here/rows.py" "$tmp/flink-$q" > "$tmp/want"
+  if [ ! -s "$tmp/want" ]; then
+    echo "FAIL $q: Flink wrote no rows"; fail=1
+  elif cmp -s "$tmp/got" "$tmp/want"; then
+    echo "ok   $q workers=$w ($(wc -l < "$tmp/want") rows, as Flink)"
+  else
+    echo "FAIL $q workers=$w: $(wc -l < "$tmp/got") rows, Flink $(wc -l < "$tmp/want");" \
+      "< sluice only, > Flink only:"
+    diff "$tmp/got" "$tmp/want" | grep '^[<>]' | head -10
+    fail=1
+  fi
+}
+for w in 1 2; do
+  for q in $nexmark_queries; do
+    check "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$here/${q}_fs.sql"
+  done
+  check ysb "$w" "$here/ysb_fs.sql"
+done
+
+echo "test_flink_oracle: $(($(date +%s) - t0)) s"
+exit $fail
