@@ -78,20 +78,20 @@ flink_run "$nexmark_queries" "${sets[@]}" "${flink_sets[@]}" "$flink_sql"
 flink_run "ysb (batch)" --batch "${sets[@]}" --set OUT="$tmp/flink-ysb" "$here/ysb_fs.sql"
 
 # ---- sluice: each query, at 1 and 2 workers, against Flink's rows ----------------------------
-check() { # query, workers, sluice run's files...
-  local q=$1 w=$2; shift 2
-  local out=$tmp/sluice-$q-$w
+check() { # label, Flink's output directory, workers, sluice run's files...
+  local name=$1 want_dir=$2 w=$3; shift 3
+  local out=$tmp/sluice-$name-$w
   if ! "$bin" run "$@" "${sets[@]}" --set OUT="$out" --workers "$w" > "$tmp/log" 2>&1; then
-    echo "FAIL $q workers=$w: sluice run failed"; cat "$tmp/log"; fail=1; return
+    echo "FAIL $name workers=$w: sluice run failed"; cat "$tmp/log"; fail=1; return
   fi
   python3 "$here/rows.py" "$out" > "$tmp/got"
-  python3 "$here/rows.py" "$tmp/flink-$q" > "$tmp/want"
+  python3 "$here/rows.py" "$want_dir" > "$tmp/want"
   if [ ! -s "$tmp/want" ]; then
-    echo "FAIL $q: Flink wrote no rows"; fail=1
+    echo "FAIL $name: Flink wrote no rows"; fail=1
   elif cmp -s "$tmp/got" "$tmp/want"; then
-    echo "ok   $q workers=$w ($(wc -l < "$tmp/want") rows, as Flink)"
+    echo "ok   $name workers=$w ($(wc -l < "$tmp/want") rows, as Flink)"
   else
-    echo "FAIL $q workers=$w: $(wc -l < "$tmp/got") rows, Flink $(wc -l < "$tmp/want");" \
+    echo "FAIL $name workers=$w: $(wc -l < "$tmp/got") rows, Flink $(wc -l < "$tmp/want");" \
       "< sluice only, > Flink only:"
     diff "$tmp/got" "$tmp/want" | grep '^[<>]' | head -10
     fail=1
@@ -99,10 +99,68 @@ check() { # query, workers, sluice run's files...
 }
 for w in 1 2; do
   for q in $nexmark_queries; do
-    check "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$here/${q}_fs.sql"
+    check "$q" "$tmp/flink-$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
+      "$here/${q}_fs.sql"
   done
-  check ysb "$w" "$here/ysb_fs.sql"
+  check ysb "$tmp/flink-ysb" "$w" "$here/ysb_fs.sql"
 done
+
+# ---- Kafka: the same events in a topic of a real broker, read by both engines ----------------
+# The Nexmark repository's ddl_kafka.sql with 'scan.bounded.mode' = 'latest-offset' added, so
+# that both engines stop at the end of the topic; 2 partitions (per-partition watermarks).
+# The broker is tools/kafka.sh's (Apache Kafka 3.9, fetched from Maven Central once).
+# SLUICE_FLINK_KAFKA=0 leaves this part out.
+if [ "${SLUICE_FLINK_KAFKA:-1}" = 0 ]; then
+  echo "skip kafka: SLUICE_FLINK_KAFKA=0"
+elif ! "$src/tools/kafka.sh" fetch > "$tmp/kafka.log" 2>&1; then
+  cat "$tmp/kafka.log"
+  echo "skip kafka: tools/kafka.sh could not fetch the broker"
+else
+  kdir=$tmp/kafka
+  if ! "$src/tools/kafka.sh" start --kraft --partitions 2 --dir "$kdir" --owner $$ \
+    > "$tmp/kafka.env" 2> "$tmp/kafka.log"; then
+    cat "$tmp/kafka.log"; echo "FAIL: tools/kafka.sh start"; exit 1
+  fi
+  trap '"$src/tools/kafka.sh" stop --dir "$kdir" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+  bootstrap=$(sed -n 's/^BOOTSTRAP=//p' "$tmp/kafka.env")
+  # the topic, auto-created by a metadata request that names it (`sluice gen --topic` asks
+  # for all topics' metadata, which creates none, and refuses a missing topic)
+  for _ in $(seq 1 50); do
+    kcat -b "$bootstrap" -L -t nexmark 2>/dev/null | grep -q 'topic "nexmark" with 2 partitions' &&
+      break
+    sleep 0.2
+  done
+  "$bin" gen nexmark --events $events --base-time $base --rate $rate --topic nexmark \
+    --brokers "$bootstrap" > "$tmp/log" 2>&1 || { cat "$tmp/log"; echo "FAIL: gen --topic"; exit 1; }
+  python3 - "$ex/ddl_kafka.sql" "$tmp/ddl_kafka_bounded.sql" <<'PY' || exit 1
+import sys
+sql = open(sys.argv[1]).read()
+old = "'scan.startup.mode' = 'earliest-offset',"
+if sql.count(old) != 1:
+    sys.exit("ddl_kafka.sql: 'scan.startup.mode' is not where this test expects it")
+open(sys.argv[2], "w").write(
+    sql.replace(old, old + "\n    'scan.bounded.mode' = 'latest-offset',"))
+PY
+  kafka_queries="q0 q1 q2 tumble_stats"
+  ksets=(--set BOOTSTRAP_SERVERS="$bootstrap" --set NEXMARK_TABLE=kafka)
+  cat "$tmp/ddl_kafka_bounded.sql" > "$flink_sql"
+  printf '\n;\n' >> "$flink_sql"
+  cat "$ex/ddl_views.sql" >> "$flink_sql"
+  flink_sets=()
+  for q in $kafka_queries; do
+    printf '\n;\n' >> "$flink_sql"
+    sed "s/\${OUT}/\${OUT_$q}/g" "$here/${q}_fs.sql" >> "$flink_sql"
+    flink_sets+=(--set "OUT_$q=$tmp/flink-kafka-$q")
+  done
+  flink_run "$kafka_queries (kafka)" "${ksets[@]}" "${flink_sets[@]}" "$flink_sql"
+  sets=("${ksets[@]}")
+  for w in 1 2; do
+    for q in $kafka_queries; do
+      check "kafka-$q" "$tmp/flink-kafka-$q" "$w" "$tmp/ddl_kafka_bounded.sql" \
+        "$ex/ddl_views.sql" "$here/${q}_fs.sql"
+    done
+  done
+fi
 
 echo "test_flink_oracle: $(($(date +%s) - t0)) s"
 exit $fail
