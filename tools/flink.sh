@@ -4,8 +4,9 @@
 # MiniCluster, so the same .sql files run in `sluice run` and in Flink.
 #
 #   tools/flink.sh build            build the runner if the pom or the sources changed
-#   tools/flink.sh run [--parallelism N] [--batch] [--checkpoint-interval MS] [--set NAME=VALUE]...
-#                      FILE.sql...  run a script (builds first when needed)
+#   tools/flink.sh run [--parallelism N] [--batch|--streaming] [--checkpoint-interval MS]
+#                      [--set NAME=VALUE]... FILE.sql... [--then OPTIONS FILE.sql...]...
+#                                   run scripts (builds first when needed)
 #   tools/flink.sh dir              print the runner's directory
 #   tools/flink.sh --help
 #
@@ -14,8 +15,11 @@
 # `build` is a no-op when the stamp matches. Maven downloads into its own ~/.m2.
 # `run` reads the files as one script the way `sluice run` does: ${NAME} placeholders are
 # filled by --set NAME=VALUE (an unset one is an error), every INSERT runs in one Flink job
-# (a StatementSet), streaming mode, session time zone UTC, exit status 0 once the job has
-# finished. SLUICE_FLINK_HEAP sets the JVM's heap (default 1g); SLUICE_FLINK_TRACE=1 prints
+# (a StatementSet), streaming mode (--batch: batch mode), parallelism 1 unless given,
+# session time zone UTC, no checkpoints unless --checkpoint-interval; exit status 0 once the
+# job has finished. --then runs another script after it in the same JVM (its start-up,
+# most of the cost of a small run, paid once), with the options and --set values before it
+# plus its own. SLUICE_FLINK_HEAP sets the JVM's heap (default 1g); SLUICE_FLINK_TRACE=1 prints
 # stack traces on failure.
 set -euo pipefail
 

@@ -2,31 +2,39 @@
 # tests/sql/test_flink_oracle.sh - Apache Flink as the oracle: the same query text runs in
 # sluice (--workers 1 and 2) and in Flink 1.20 (tools/flink.sh: a local MiniCluster) over the
 # same input, and the final rows must be the same, row for row (order-insensitive; numbers
-# and timestamps normalized by tests/sql/rows.py, which says why).
+# and timestamps normalized by tests/sql/rows.py, which says why). docs/testing.md has the
+# method.
 #
 # Queries: the Nexmark repository's q0, q1, q2 (tests/sql/q*_fs.sql: a filesystem sink in
 # place of the blackhole one), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
 # over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
-# events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); and YSB
-# (ysb_fs.sql: a lookup join to a CSV file and a TUMBLE count). Every sink is the filesystem
-# connector with 'format' = 'csv' in both engines.
+# events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); YSB (ysb_fs.sql:
+# a join to a CSV file and a TUMBLE count); and q0, q1, q2, tumble_stats again over the
+# Nexmark repository's ddl_kafka.sql, both engines reading the same topic of a real Kafka
+# broker (tools/kafka.sh). Every sink is the filesystem connector with 'format' = 'csv'.
 #
-# Flink runs the Nexmark queries in one script (one job of several INSERTs: the JVM and
-# MiniCluster start-up, most of Flink's cost, are paid once): each query file with its
-# ${OUT} renamed ${OUT_<query>}, nothing else changed; YSB runs on its own, in Flink's batch
-# mode (see below). sluice runs each query file as it is.
+# Flink runs once (one JVM: its start-up is most of Flink's cost here), three jobs one after
+# the other (SqlRunner's --then), each a script of several INSERTs: each query file with its
+# ${OUT} renamed ${OUT_<query>}, nothing else changed. sluice runs each query file as it is.
 #
 # Skips (77) when the Flink runner cannot be built (no JDK or Maven, or Maven Central out of
-# reach on the first build); SLUICE_FLINK_REQUIRED=1 makes that a failure.
-# SLUICE_FLINK_PARALLELISM (default 2) sets Flink's parallelism.
+# reach on the first build); SLUICE_FLINK_REQUIRED=1 makes that a failure. The Kafka part is
+# left out (with a message) when tools/kafka.sh cannot fetch the broker, or with
+# SLUICE_FLINK_KAFKA=0. SLUICE_FLINK_PARALLELISM (default 2) sets Flink's parallelism.
 set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
 ex=$src/docs/examples/nexmark
 flink=$src/tools/flink.sh
+kafka=$src/tools/kafka.sh
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+kdir=
+cleanup() {
+  [ -n "$kdir" ] && "$kafka" stop --dir "$kdir" >/dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 fail=0
 t0=$(date +%s)
 
@@ -46,82 +54,40 @@ rate=1000 # events per second of event time: 20 s of events, several windows
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
 nexmark_queries="q0 q1 q2 tumble_stats hop_count"
-sets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs
-  --set EVENTS="$tmp/ysb.json" --set CAMPAIGNS="$tmp/campaigns.csv")
+kafka_queries="q0 q1 q2 tumble_stats"
+fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs)
+ysets=(--set EVENTS="$tmp/ysb.json" --set CAMPAIGNS="$tmp/campaigns.csv")
 
-# ---- Flink: the Nexmark queries in one script, streaming; YSB in batch mode ------------------
-# YSB in batch mode: Flink reads `e JOIN campaigns` (no FOR SYSTEM_TIME AS OF) as a regular
-# join, after which the GROUP BY window_start, window_end is no window aggregation but an
-# updating one, which Flink's streaming planner refuses to write into an append-only
-# filesystem sink; sluice reads the join as a lookup join and keeps the window aggregation.
-# Flink's batch mode computes the same query's final rows (docs/testing.md).
-flink_sql=$tmp/flink.sql
-cat "$here/nexmark_fs.sql" > "$flink_sql"
-printf '\n;\n' >> "$flink_sql"
-cat "$ex/ddl_views.sql" >> "$flink_sql"
-flink_sets=()
-for q in $nexmark_queries; do
-  printf '\n;\n' >> "$flink_sql"
-  sed "s/\${OUT}/\${OUT_$q}/g" "$here/${q}_fs.sql" >> "$flink_sql"
-  flink_sets+=(--set "OUT_$q=$tmp/flink-$q")
-done
-flink_run() { # what, runner arguments...
-  local what=$1 tf
-  shift
-  tf=$(date +%s)
-  if ! "$flink" run --parallelism "${SLUICE_FLINK_PARALLELISM:-2}" "$@" > "$tmp/flink.log" 2>&1; then
-    echo "FAIL: Flink failed ($what)"; cat "$tmp/flink.log"; exit 1
-  fi
-  echo "flink: $what in $(($(date +%s) - tf)) s"
-}
-flink_run "$nexmark_queries" "${sets[@]}" "${flink_sets[@]}" "$flink_sql"
-flink_run "ysb (batch)" --batch "${sets[@]}" --set OUT="$tmp/flink-ysb" "$here/ysb_fs.sql"
-
-# ---- sluice: each query, at 1 and 2 workers, against Flink's rows ----------------------------
-check() { # label, Flink's output directory, workers, sluice run's files...
-  local name=$1 want_dir=$2 w=$3; shift 3
-  local out=$tmp/sluice-$name-$w
-  if ! "$bin" run "$@" "${sets[@]}" --set OUT="$out" --workers "$w" > "$tmp/log" 2>&1; then
-    echo "FAIL $name workers=$w: sluice run failed"; cat "$tmp/log"; fail=1; return
-  fi
-  python3 "$here/rows.py" "$out" > "$tmp/got"
-  python3 "$here/rows.py" "$want_dir" > "$tmp/want"
-  if [ ! -s "$tmp/want" ]; then
-    echo "FAIL $name: Flink wrote no rows"; fail=1
-  elif cmp -s "$tmp/got" "$tmp/want"; then
-    echo "ok   $name workers=$w ($(wc -l < "$tmp/want") rows, as Flink)"
-  else
-    echo "FAIL $name workers=$w: $(wc -l < "$tmp/got") rows, Flink $(wc -l < "$tmp/want");" \
-      "< sluice only, > Flink only:"
-    diff "$tmp/got" "$tmp/want" | grep '^[<>]' | head -10
-    fail=1
-  fi
-}
-for w in 1 2; do
-  for q in $nexmark_queries; do
-    check "$q" "$tmp/flink-$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
-      "$here/${q}_fs.sql"
+# A Flink script: the given files, then each query file with ${OUT} -> ${OUT_<prefix><query>}
+# (all INSERTs in one job); the --set arguments for those into the array flink_outs.
+flink_outs=()
+flink_script() { # script, prefix, queries, files...
+  local script=$1 prefix=$2 queries=$3 f q
+  shift 3
+  : > "$script"
+  for f in "$@"; do cat "$f" >> "$script"; printf '\n;\n' >> "$script"; done
+  for q in $queries; do
+    sed "s/\${OUT}/\${OUT_$prefix$q}/g" "$here/${q}_fs.sql" >> "$script"
+    printf '\n;\n' >> "$script"
+    flink_outs+=(--set "OUT_$prefix$q=$tmp/flink-$prefix$q")
   done
-  check ysb "$tmp/flink-ysb" "$w" "$here/ysb_fs.sql"
-done
+}
 
-# ---- Kafka: the same events in a topic of a real broker, read by both engines ----------------
+# ---- Kafka: a real broker, the events in topic nexmark (2 partitions) ------------------------
 # The Nexmark repository's ddl_kafka.sql with 'scan.bounded.mode' = 'latest-offset' added, so
-# that both engines stop at the end of the topic; 2 partitions (per-partition watermarks).
-# The broker is tools/kafka.sh's (Apache Kafka 3.9, fetched from Maven Central once).
-# SLUICE_FLINK_KAFKA=0 leaves this part out.
+# that both engines stop at the end of the topic.
+kafka_job=()
 if [ "${SLUICE_FLINK_KAFKA:-1}" = 0 ]; then
   echo "skip kafka: SLUICE_FLINK_KAFKA=0"
-elif ! "$src/tools/kafka.sh" fetch > "$tmp/kafka.log" 2>&1; then
+elif ! "$kafka" fetch > "$tmp/kafka.log" 2>&1; then
   cat "$tmp/kafka.log"
   echo "skip kafka: tools/kafka.sh could not fetch the broker"
 else
   kdir=$tmp/kafka
-  if ! "$src/tools/kafka.sh" start --kraft --partitions 2 --dir "$kdir" --owner $$ \
+  if ! "$kafka" start --kraft --partitions 2 --dir "$kdir" --owner $$ \
     > "$tmp/kafka.env" 2> "$tmp/kafka.log"; then
     cat "$tmp/kafka.log"; echo "FAIL: tools/kafka.sh start"; exit 1
   fi
-  trap '"$src/tools/kafka.sh" stop --dir "$kdir" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
   bootstrap=$(sed -n 's/^BOOTSTRAP=//p' "$tmp/kafka.env")
   # the topic, auto-created by a metadata request that names it (`sluice gen --topic` asks
   # for all topics' metadata, which creates none, and refuses a missing topic)
@@ -141,26 +107,64 @@ if sql.count(old) != 1:
 open(sys.argv[2], "w").write(
     sql.replace(old, old + "\n    'scan.bounded.mode' = 'latest-offset',"))
 PY
-  kafka_queries="q0 q1 q2 tumble_stats"
   ksets=(--set BOOTSTRAP_SERVERS="$bootstrap" --set NEXMARK_TABLE=kafka)
-  cat "$tmp/ddl_kafka_bounded.sql" > "$flink_sql"
-  printf '\n;\n' >> "$flink_sql"
-  cat "$ex/ddl_views.sql" >> "$flink_sql"
-  flink_sets=()
-  for q in $kafka_queries; do
-    printf '\n;\n' >> "$flink_sql"
-    sed "s/\${OUT}/\${OUT_$q}/g" "$here/${q}_fs.sql" >> "$flink_sql"
-    flink_sets+=(--set "OUT_$q=$tmp/flink-kafka-$q")
+  flink_script "$tmp/flink-kafka.sql" kafka- "$kafka_queries" "$tmp/ddl_kafka_bounded.sql" \
+    "$ex/ddl_views.sql"
+  kafka_job=(--then --streaming "${ksets[@]}" "$tmp/flink-kafka.sql")
+fi
+
+# ---- Flink: three jobs in one JVM ------------------------------------------------------------
+# 1. the Nexmark queries over the events file, streaming;
+# 2. YSB in batch mode: Flink reads `e JOIN campaigns` (no FOR SYSTEM_TIME AS OF) as a
+#    regular join, after which GROUP BY window_start, window_end is no window aggregation but
+#    an updating one, which Flink's streaming planner refuses to write into an append-only
+#    filesystem sink; sluice reads the join as a lookup join and keeps the window
+#    aggregation. Flink's batch mode computes the same query's final rows (docs/testing.md);
+# 3. the Kafka queries, streaming.
+flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries" "$here/nexmark_fs.sql" "$ex/ddl_views.sql"
+tf=$(date +%s)
+if ! "$flink" run --parallelism "${SLUICE_FLINK_PARALLELISM:-2}" "${fsets[@]}" "${flink_outs[@]}" \
+  "$tmp/flink-fs.sql" --then --batch "${ysets[@]}" --set OUT="$tmp/flink-ysb" \
+  "$here/ysb_fs.sql" "${kafka_job[@]}" > "$tmp/flink.log" 2>&1; then
+  echo "FAIL: Flink failed"; cat "$tmp/flink.log"; exit 1
+fi
+sed -n 's/^flink-runner: //p' "$tmp/flink.log"
+echo "flink: $(($(date +%s) - tf)) s in all"
+
+# ---- sluice: each query, at 1 and 2 workers, against Flink's rows ----------------------------
+check() { # label, Flink's output directory, workers, sluice run's arguments...
+  local name=$1 want_dir=$2 w=$3
+  shift 3
+  local out=$tmp/sluice-$name-$w
+  if ! "$bin" run "$@" --set OUT="$out" --workers "$w" > "$tmp/log" 2>&1; then
+    echo "FAIL $name workers=$w: sluice run failed"; cat "$tmp/log"; fail=1; return
+  fi
+  python3 "$here/rows.py" "$out" > "$tmp/got"
+  [ -f "$want_dir.rows" ] || python3 "$here/rows.py" "$want_dir" > "$want_dir.rows"
+  if [ ! -s "$want_dir.rows" ]; then
+    echo "FAIL $name: Flink wrote no rows"; fail=1
+  elif cmp -s "$tmp/got" "$want_dir.rows"; then
+    echo "ok   $name workers=$w ($(wc -l < "$tmp/got") rows, as Flink)"
+  else
+    echo "FAIL $name workers=$w: $(wc -l < "$tmp/got") rows, Flink $(wc -l < "$want_dir.rows");" \
+      "< sluice only, > Flink only:"
+    diff "$tmp/got" "$want_dir.rows" | grep '^[<>]' | head -10
+    fail=1
+  fi
+}
+for w in 1 2; do
+  for q in $nexmark_queries; do
+    check "$q" "$tmp/flink-$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
+      "$here/${q}_fs.sql" "${fsets[@]}"
   done
-  flink_run "$kafka_queries (kafka)" "${ksets[@]}" "${flink_sets[@]}" "$flink_sql"
-  sets=("${ksets[@]}")
-  for w in 1 2; do
+  check ysb "$tmp/flink-ysb" "$w" "$here/ysb_fs.sql" "${ysets[@]}"
+  if [ ${#kafka_job[@]} -gt 0 ]; then
     for q in $kafka_queries; do
       check "kafka-$q" "$tmp/flink-kafka-$q" "$w" "$tmp/ddl_kafka_bounded.sql" \
-        "$ex/ddl_views.sql" "$here/${q}_fs.sql"
+        "$ex/ddl_views.sql" "$here/${q}_fs.sql" "${ksets[@]}"
     done
-  done
-fi
+  fi
+done
 
 echo "test_flink_oracle: $(($(date +%s) - t0)) s"
 exit $fail

@@ -2,8 +2,8 @@
  * tests/flink/src/main/java/sluice/oracle/SqlRunner.java - runs a Flink SQL script in a local
  * MiniCluster: Apache Flink as the oracle for sluice's Flink SQL (tools/flink.sh runs it).
  *
- *   SqlRunner [--parallelism N] [--batch] [--checkpoint-interval MS] [--set NAME=VALUE]...
- *             FILE.sql...
+ *   SqlRunner [--parallelism N] [--batch|--streaming] [--checkpoint-interval MS]
+ *             [--set NAME=VALUE]... FILE.sql... [--then OPTIONS FILE.sql...]...
  *
  * The files are read as one script, the way `sluice run` reads them: joined with "\n;\n",
  * every ${NAME} replaced by the value of --set NAME=VALUE (anywhere in the text, string
@@ -14,6 +14,8 @@
  *                                        every INSERT of the script (JVM and cluster start-up
  *                                        paid once), and the runner waits for it to finish
  *   EXECUTE STATEMENT SET BEGIN ... END  its INSERTs join the same StatementSet
+ * --then starts another script, run after the one before it has finished, in the same JVM
+ * (start-up paid once); it inherits the options and --set values given before it.
  * Streaming mode (watermarks, late rows dropped, as sluice runs; bounded sources end the job)
  * unless --batch: Flink's batch mode, for a query that Flink's streaming planner turns into
  * an updating one where sluice's is append-only (docs/testing.md, "Flink as the oracle"). The session time zone is UTC (sluice has no time zones: TO_TIMESTAMP_LTZ and
@@ -45,8 +47,8 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 
 public final class SqlRunner {
     private static final String USAGE =
-        "usage: SqlRunner [--parallelism N] [--batch] [--checkpoint-interval MS]"
-        + " [--set NAME=VALUE]... FILE.sql...\n";
+        "usage: SqlRunner [--parallelism N] [--batch|--streaming] [--checkpoint-interval MS]"
+        + " [--set NAME=VALUE]... FILE.sql... [--then OPTIONS FILE.sql...]...\n";
 
     private SqlRunner() {}
 
@@ -85,35 +87,60 @@ public final class SqlRunner {
         return sb.toString();
     }
 
-    static int run(String[] args) throws Exception {
+    /** One script and how to run it; --then starts the next, which inherits these. */
+    static final class Job {
         int parallelism = 1;
         long checkpointMs = 0;
         boolean batch = false;
         Map<String, String> params = new LinkedHashMap<>();
         List<Path> files = new ArrayList<>();
+
+        Job next() {
+            Job j = new Job();
+            j.parallelism = parallelism;
+            j.checkpointMs = checkpointMs;
+            j.batch = batch;
+            j.params.putAll(params);
+            return j;
+        }
+    }
+
+    static int run(String[] args) throws Exception {
+        List<Job> jobs = new ArrayList<>();
+        Job job = new Job();
+        jobs.add(job);
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
             case "--parallelism":
             case "-p":
-                parallelism = Integer.parseInt(need(args, ++i, a));
-                if (parallelism < 1)
+                job.parallelism = Integer.parseInt(need(args, ++i, a));
+                if (job.parallelism < 1)
                     throw new UsageException("--parallelism must be at least 1");
                 break;
             case "--batch":
-                batch = true;
+                job.batch = true;
+                break;
+            case "--streaming":
+                job.batch = false;
                 break;
             case "--checkpoint-interval":
-                checkpointMs = Long.parseLong(need(args, ++i, a));
+                job.checkpointMs = Long.parseLong(need(args, ++i, a));
                 break;
             case "--set": {
                 String kv = need(args, ++i, a);
                 int eq = kv.indexOf('=');
                 if (eq <= 0)
                     throw new UsageException("--set wants NAME=VALUE, got '" + kv + "'");
-                params.put(kv.substring(0, eq), kv.substring(eq + 1));
+                job.params.put(kv.substring(0, eq), kv.substring(eq + 1));
                 break;
             }
+            case "--then":
+                if (job.files.isEmpty())
+                    throw new UsageException("no SQL file before --then");
+                job = job.next();
+                jobs.add(job);
+                break;
             case "--help":
             case "-h":
                 System.out.print(USAGE);
@@ -121,30 +148,36 @@ public final class SqlRunner {
             default:
                 if (a.startsWith("-"))
                     throw new UsageException("unknown option " + a);
-                files.add(Path.of(a));
+                job.files.add(Path.of(a));
             }
         }
-        if (files.isEmpty())
-            throw new UsageException("no SQL file given");
+        for (Job j : jobs)
+            if (j.files.isEmpty())
+                throw new UsageException("no SQL file given");
+        for (Job j : jobs)
+            runJob(j);
+        return 0;
+    }
 
+    static void runJob(Job job) throws Exception {
         StringBuilder script = new StringBuilder();
-        for (Path f : files) {
+        for (Path f : job.files) {
             if (script.length() > 0)
                 script.append("\n;\n");
             script.append(Files.readString(f, StandardCharsets.UTF_8));
         }
-        String text = substitute(script.toString(), params);
+        String text = substitute(script.toString(), job.params);
 
         Configuration conf = new Configuration();
         conf.setString("table.local-time-zone", "UTC");
         conf.setString("rest.bind-port", "0");
-        conf.setString("execution.runtime-mode", batch ? "BATCH" : "STREAMING");
+        conf.setString("execution.runtime-mode", job.batch ? "BATCH" : "STREAMING");
         StreamExecutionEnvironment env =
-            StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
-        if (checkpointMs > 0 && !batch)
-            env.enableCheckpointing(checkpointMs);
+            StreamExecutionEnvironment.createLocalEnvironment(job.parallelism, conf);
+        if (job.checkpointMs > 0 && !job.batch)
+            env.enableCheckpointing(job.checkpointMs);
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(
-            env, batch ? EnvironmentSettings.inBatchMode() : EnvironmentSettings.inStreamingMode());
+            env, job.batch ? EnvironmentSettings.inBatchMode() : EnvironmentSettings.inStreamingMode());
         tEnv.getConfig().setLocalTimeZone(java.time.ZoneOffset.UTC);
 
         StatementSet set = tEnv.createStatementSet();
@@ -175,16 +208,17 @@ public final class SqlRunner {
             }
             tEnv.executeSql(head);
         }
+        String what = String.join(" ", job.files.stream().map(f -> f.getFileName().toString())
+                                              .toArray(String[]::new));
         if (inserts == 0) {
-            System.err.println("flink-runner: no INSERT statement in the script");
-            return 0;
+            System.err.println("flink-runner: " + what + ": no INSERT statement");
+            return;
         }
         long t0 = System.nanoTime();
         TableResult result = set.execute();
         result.await();
-        System.err.printf(Locale.ROOT, "flink-runner: %d INSERT statement%s done in %.1f s%n",
-                          inserts, inserts == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9);
-        return 0;
+        System.err.printf(Locale.ROOT, "flink-runner: %s: %d INSERT statement%s done in %.1f s%n",
+                          what, inserts, inserts == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9);
     }
 
     private static final Pattern EXECUTE_SET =
