@@ -22,6 +22,7 @@ PACKAGES=(
   libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev
   kcat zookeeper default-jre-headless python3 clang-format
   valgrind # `sluice bench run --instructions` (callgrind; perf does not work in this VM)
+  maven openjdk-17-jdk-headless # tools/flink.sh builds the Flink oracle (tests/flink/pom.xml)
 )
 
 sl_sudo() {
