@@ -7,6 +7,7 @@
 #   tools/flink.sh run [--parallelism N] [--batch|--streaming] [--checkpoint-interval MS]
 #                      [--set NAME=VALUE]... FILE.sql... [--then OPTIONS FILE.sql...]...
 #                                   run scripts (builds first when needed)
+#   tools/flink.sh run --reserved-words   print Flink SQL's reserved words, one a line
 #   tools/flink.sh dir              print the runner's directory
 #   tools/flink.sh --help
 #

@@ -27,6 +27,7 @@
  */
 package sluice.oracle;
 
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +36,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.calcite.sql.parser.SqlAbstractParserImpl;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.sql.parser.impl.FlinkSqlParserImpl;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
@@ -48,7 +52,8 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 public final class SqlRunner {
     private static final String USAGE =
         "usage: SqlRunner [--parallelism N] [--batch|--streaming] [--checkpoint-interval MS]"
-        + " [--set NAME=VALUE]... FILE.sql... [--then OPTIONS FILE.sql...]...\n";
+        + " [--set NAME=VALUE]... FILE.sql... [--then OPTIONS FILE.sql...]...\n"
+        + "       SqlRunner --reserved-words   (Flink SQL's reserved words, one a line)\n";
 
     private SqlRunner() {}
 
@@ -141,6 +146,9 @@ public final class SqlRunner {
                 job = job.next();
                 jobs.add(job);
                 break;
+            case "--reserved-words":
+                printReservedWords();
+                return 0;
             case "--help":
             case "-h":
                 System.out.print(USAGE);
@@ -219,6 +227,18 @@ public final class SqlRunner {
         result.await();
         System.err.printf(Locale.ROOT, "flink-runner: %s: %d INSERT statement%s done in %.1f s%n",
                           what, inserts, inserts == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Flink SQL's reserved words, one a line, sorted: a plain identifier must not be one. */
+    static void printReservedWords() {
+        SqlAbstractParserImpl.Metadata m =
+            FlinkSqlParserImpl.FACTORY.getParser(new StringReader("")).getMetadata();
+        TreeSet<String> words = new TreeSet<>();
+        for (String t : m.getTokens())
+            if (m.isReservedWord(t))
+                words.add(t);
+        for (String w : words)
+            System.out.println(w);
     }
 
     private static final Pattern EXECUTE_SET =
