@@ -16,6 +16,8 @@
 # Flink runs once (one JVM: its start-up is most of Flink's cost here), three jobs one after
 # the other (SqlRunner's --then), each a script of several INSERTs: each query file with its
 # ${OUT} renamed ${OUT_<query>}, nothing else changed. sluice runs each query file as it is.
+# Flink's normalized rows are kept in the cache for the next run with the same runner, SQL
+# and events (the asan and cap2 builds then start no Flink).
 #
 # Skips (77) when the Flink runner cannot be built (no JDK or Maven, or Maven Central out of
 # reach on the first build); SLUICE_FLINK_REQUIRED=1 makes that a failure. The Kafka part is
@@ -121,46 +123,77 @@ fi
 #    filesystem sink; sluice reads the join as a lookup join and keeps the window
 #    aggregation. Flink's batch mode computes the same query's final rows (docs/testing.md);
 # 3. the Kafka queries, streaming.
-flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries" "$here/nexmark_fs.sql" "$ex/ddl_views.sql"
-tf=$(date +%s)
-if ! "$flink" run --parallelism "${SLUICE_FLINK_PARALLELISM:-2}" "${fsets[@]}" "${flink_outs[@]}" \
-  "$tmp/flink-fs.sql" --then --batch "${ysets[@]}" --set OUT="$tmp/flink-ysb" \
-  "$here/ysb_fs.sql" "${kafka_job[@]}" > "$tmp/flink.log" 2>&1; then
-  echo "FAIL: Flink failed"; cat "$tmp/flink.log"; exit 1
+# Flink's rows depend only on the runner, the SQL files and the events (sluice's generator is
+# deterministic), not on the sluice build under test: they are kept, normalized, in
+# CACHE/flink-oracle/KEY/ (the newest key only), so the asan and cap2 builds of
+# tools/test.sh compare against them without starting Flink again.
+names=""
+for q in $nexmark_queries; do names="$names $q"; done
+names="$names ysb"
+if [ ${#kafka_job[@]} -gt 0 ]; then for q in $kafka_queries; do names="$names kafka-$q"; done; fi
+key=$({
+  cat "$("$flink" dir)/stamp"
+  cd "$src" && sha256sum tests/sql/test_flink_oracle.sh tests/sql/rows.py tests/sql/nexmark_fs.sql \
+    tests/sql/ysb_fs.sql tests/sql/*_fs.sql docs/examples/nexmark/ddl_views.sql \
+    docs/examples/nexmark/ddl_kafka.sql | cut -d' ' -f1
+  cd "$tmp" && sha256sum events.json ysb.json campaigns.csv | cut -d' ' -f1
+  echo "$names ${SLUICE_FLINK_PARALLELISM:-2}"
+} | sha256sum | cut -c1-16)
+cache=${SLUICE_CACHE:-$HOME/.cache/sluice}/flink-oracle
+rows=$cache/$key
+cached=1
+for n in $names; do [ -f "$rows/$n.rows" ] || cached=0; done
+if [ $cached = 1 ]; then
+  echo "flink: rows from $rows (the same runner, SQL and events as then)"
+else
+  flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries" "$here/nexmark_fs.sql" \
+    "$ex/ddl_views.sql"
+  tf=$(date +%s)
+  if ! "$flink" run --parallelism "${SLUICE_FLINK_PARALLELISM:-2}" "${fsets[@]}" \
+    "${flink_outs[@]}" "$tmp/flink-fs.sql" --then --batch "${ysets[@]}" \
+    --set OUT="$tmp/flink-ysb" "$here/ysb_fs.sql" "${kafka_job[@]}" > "$tmp/flink.log" 2>&1; then
+    echo "FAIL: Flink failed"; cat "$tmp/flink.log"; exit 1
+  fi
+  sed -n 's/^flink-runner: //p' "$tmp/flink.log"
+  echo "flink: $(($(date +%s) - tf)) s in all"
+  mkdir -p "$cache"
+  new=$(mktemp -d "$cache/.new-XXXXXX")
+  for n in $names; do python3 "$here/rows.py" "$tmp/flink-$n" > "$new/$n.rows"; done
+  # keep the newest key only; a concurrent run's rename may win, its rows are the same
+  find "$cache" -mindepth 1 -maxdepth 1 -not -name "$(basename "$new")" -exec rm -rf {} +
+  mv -T "$new" "$rows" 2>/dev/null || rm -rf "$new"
+  [ -d "$rows" ] || { echo "FAIL: could not keep Flink's rows in $rows"; exit 1; }
 fi
-sed -n 's/^flink-runner: //p' "$tmp/flink.log"
-echo "flink: $(($(date +%s) - tf)) s in all"
 
 # ---- sluice: each query, at 1 and 2 workers, against Flink's rows ----------------------------
-check() { # label, Flink's output directory, workers, sluice run's arguments...
-  local name=$1 want_dir=$2 w=$3
-  shift 3
+check() { # label, workers, sluice run's arguments...
+  local name=$1 w=$2 want=$rows/$1.rows
+  shift 2
   local out=$tmp/sluice-$name-$w
   if ! "$bin" run "$@" --set OUT="$out" --workers "$w" > "$tmp/log" 2>&1; then
     echo "FAIL $name workers=$w: sluice run failed"; cat "$tmp/log"; fail=1; return
   fi
   python3 "$here/rows.py" "$out" > "$tmp/got"
-  [ -f "$want_dir.rows" ] || python3 "$here/rows.py" "$want_dir" > "$want_dir.rows"
-  if [ ! -s "$want_dir.rows" ]; then
+  if [ ! -s "$want" ]; then
     echo "FAIL $name: Flink wrote no rows"; fail=1
-  elif cmp -s "$tmp/got" "$want_dir.rows"; then
+  elif cmp -s "$tmp/got" "$want"; then
     echo "ok   $name workers=$w ($(wc -l < "$tmp/got") rows, as Flink)"
   else
-    echo "FAIL $name workers=$w: $(wc -l < "$tmp/got") rows, Flink $(wc -l < "$want_dir.rows");" \
+    echo "FAIL $name workers=$w: $(wc -l < "$tmp/got") rows, Flink $(wc -l < "$want");" \
       "< sluice only, > Flink only:"
-    diff "$tmp/got" "$want_dir.rows" | grep '^[<>]' | head -10
+    diff "$tmp/got" "$want" | grep '^[<>]' | head -10
     fail=1
   fi
 }
 for w in 1 2; do
   for q in $nexmark_queries; do
-    check "$q" "$tmp/flink-$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
+    check "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
       "$here/${q}_fs.sql" "${fsets[@]}"
   done
-  check ysb "$tmp/flink-ysb" "$w" "$here/ysb_fs.sql" "${ysets[@]}"
+  check ysb "$w" "$here/ysb_fs.sql" "${ysets[@]}"
   if [ ${#kafka_job[@]} -gt 0 ]; then
     for q in $kafka_queries; do
-      check "kafka-$q" "$tmp/flink-kafka-$q" "$w" "$tmp/ddl_kafka_bounded.sql" \
+      check "kafka-$q" "$w" "$tmp/ddl_kafka_bounded.sql" \
         "$ex/ddl_views.sql" "$here/${q}_fs.sql" "${ksets[@]}"
     done
   fi
