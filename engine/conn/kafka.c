@@ -883,8 +883,8 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     int32_t count = 0;
     struct sl_error e;
     sl_error_clear(&e);
-    if (part == 2 &&
-        (rc = sl_kafka_topic_partitions(pr.bootstrap, topic, pr.p, pr.n, 10000, &count, &e))) {
+    if (part == 2 && (rc = sl_kafka_topic_partitions(pr.bootstrap, topic, pr.p, pr.n, 10000, true,
+                                                     &count, &e))) {
         rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
         goto out_props;
     }

@@ -251,14 +251,16 @@ static void test_metadata(void **state)
     const char *topic = fresh_topic(5);
     int32_t n = 0;
     struct sl_error err;
-    assert_int_equal(sl_kafka_topic_partitions(g_bs, topic, g_quiet, 1, 5000, &n, &err), 0);
+    assert_int_equal(sl_kafka_topic_partitions(g_bs, topic, g_quiet, 1, 5000, false, &n, &err), 0);
     assert_int_equal(n, 5);
-    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n, &err),
-                     SL_ENOTFOUND);
+    assert_int_equal(
+        sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, false, &n, &err),
+        SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "'no-such-topic'"));
     /* asking did not create it */
-    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n, &err),
-                     SL_ENOTFOUND);
+    assert_int_equal(
+        sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, false, &n, &err),
+        SL_ENOTFOUND);
 
     struct sl_kafka_source_config cfg = {
         .bootstrap = g_bs, .topic = "no-such-topic", .nworkers = 1};
@@ -780,8 +782,9 @@ static void test_mock_port(void **state)
     assert_int_equal(sl_kafka_mock_topic_create(m, "p", 2, &err), SL_EKAFKA);
     assert_non_null(strstr(err.msg, "already exists"));
     int32_t n;
-    assert_int_equal(
-        sl_kafka_topic_partitions(sl_kafka_mock_bootstrap(m), "p", g_quiet, 1, 5000, &n, &err), 0);
+    assert_int_equal(sl_kafka_topic_partitions(sl_kafka_mock_bootstrap(m), "p", g_quiet, 1, 5000,
+                                               false, &n, &err),
+                     0);
     assert_int_equal(n, 4);
     /* the port is taken now */
     struct sl_kafka_mock *m2;
