@@ -171,8 +171,8 @@ static void test_startup_parse(void **state)
     assert_int_equal(m, SL_KAFKA_START_SPECIFIC);
     assert_int_equal(sl_kafka_startup_parse("timestamp", &m, &err), 0);
     assert_int_equal(m, SL_KAFKA_START_TIMESTAMP);
-    assert_int_equal(sl_kafka_startup_parse("group-offsets", &m, &err), SL_ENOTSUP);
-    assert_non_null(strstr(err.msg, "checkpoints"));
+    assert_int_equal(sl_kafka_startup_parse("group-offsets", &m, &err), 0);
+    assert_int_equal(m, SL_KAFKA_START_GROUP);
     assert_int_equal(sl_kafka_startup_parse("earliest", &m, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "'earliest'"));
 
@@ -267,9 +267,10 @@ static void test_metadata(void **state)
     struct sl_kafka_source *src;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "'no-such-topic'"));
-    cfg.startup = SL_KAFKA_START_GROUP;
+    cfg.startup = SL_KAFKA_START_GROUP; /* without a group */
     cfg.topic = topic;
-    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTSUP);
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "'properties.group.id'"));
     /* partitions the topic lacks */
     cfg.startup = SL_KAFKA_START_EARLIEST;
     int32_t parts[] = {1, 5};

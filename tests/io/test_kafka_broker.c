@@ -60,13 +60,13 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        struct sl_error cerr_;                                                                     \
-        int crc_ = (call);                                                                         \
-        if (crc_)                                                                                  \
-            fprintf(stderr, "%s: %s\n", #call, cerr_.msg);                                         \
-        assert_int_equal(crc_, 0);                                                                 \
+#define CHECK(call)                                        \
+    do {                                                   \
+        struct sl_error cerr_;                             \
+        int crc_ = (call);                                 \
+        if (crc_)                                          \
+            fprintf(stderr, "%s: %s\n", #call, cerr_.msg); \
+        assert_int_equal(crc_, 0);                         \
     } while (0)
 #define ERR (&cerr_)
 
@@ -390,10 +390,8 @@ static void test_missing_topic(void **state)
             char key[16], val[16];
             snprintf(key, sizeof(key), "k%d", i);
             snprintf(val, sizeof(val), "v%d", i);
-            struct sl_record r = {.key = key,
-                                  .key_len = strlen(key),
-                                  .value = val,
-                                  .value_len = strlen(val)};
+            struct sl_record r = {
+                .key = key, .key_len = strlen(key), .value = val, .value_len = strlen(val)};
             assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
         }
         rc = sl_kafka_sink_flush(sink, 30000, &err);
@@ -415,12 +413,175 @@ static void test_missing_topic(void **state)
     }
 }
 
+/* ---- consumer-group offsets ----------------------------------------------------------------- */
+
+static void test_group_offsets(void **state)
+{
+    (void)state;
+    const char *topic = new_topic("grp", 3, NULL, 0);
+    produce(topic, 0, 300, 3, 0, 0); /* 100 per partition */
+    char group[64];
+    snprintf(group, sizeof(group), "g-%s", topic);
+    CHECK(sl_kbroker_commit_offset(g_kb, group, topic, 0, 10, ERR));
+    CHECK(sl_kbroker_commit_offset(g_kb, group, topic, 1, 95, ERR));
+    /* partition 2: no committed offset -> an error naming it, unless auto.offset.reset */
+    struct sl_kafka_source_config cfg = {.bootstrap = g_bs,
+                                         .topic = topic,
+                                         .startup = SL_KAFKA_START_GROUP,
+                                         .group_id = group,
+                                         .bounded = true,
+                                         .nworkers = 1};
+    struct sl_kafka_source *src;
+    struct sl_error err;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
+    fprintf(stderr, "expected error: %s\n", err.msg);
+    char want[160];
+    snprintf(want, sizeof(want), "partition 2: consumer group '%s' has no committed offset", group);
+    assert_non_null(strstr(err.msg, want));
+    cfg.group_id = NULL;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+    cfg.group_id = group;
+    cfg.offset_reset = "latest";
+    src = open_source(&cfg);
+    struct sl_kafka_offset pos[3];
+    size_t np;
+    assert_int_equal(sl_kafka_source_positions(src, 0, pos, 3, &np), 0);
+    assert_int_equal(pos[0].offset, 10);
+    assert_int_equal(pos[1].offset, 95);
+    assert_int_equal(pos[2].offset, 100);
+    struct got got[300];
+    size_t n = 0;
+    drain(src, 0, -1, got, 300, &n);
+    assert_int_equal(n, 90 + 5);
+    sl_kafka_source_free(src);
+    cfg.offset_reset = "earliest";
+    src = open_source(&cfg);
+    n = 0;
+    drain(src, 0, -1, got, 300, &n);
+    assert_int_equal(n, 90 + 5 + 100);
+    sl_kafka_source_free(src);
+    /* the source only reads the group's offsets: it commits nothing */
+    int64_t off;
+    CHECK(sl_kbroker_committed_offset(g_kb, group, topic, 0, &off, ERR));
+    assert_int_equal(off, 10);
+}
+
+/* ---- transactions --------------------------------------------------------------------------- */
+
+static void test_read_committed(void **state)
+{
+    (void)state;
+    const char *topic = new_topic("txn", 2, NULL, 0);
+    char tid[64];
+    snprintf(tid, sizeof(tid), "tid-%s", topic);
+    /* committed, aborted, committed, aborted again (the last thing in the log is an abort
+     * marker), then a transaction left open: a read_committed reader stops before it */
+    for (int round = 0; round < 4; round++) {
+        struct sl_kbroker_rec recs[20];
+        char vals[20][16];
+        for (int i = 0; i < 20; i++) {
+            int idx = round * 100 + i;
+            snprintf(vals[i], sizeof(vals[i]), "v%d", idx);
+            recs[i] = (struct sl_kbroker_rec){.partition = i % 2, .value = vals[i]};
+        }
+        CHECK(sl_kbroker_produce_txn(g_kb, topic, tid, recs, 20, round % 2 == 0, ERR));
+    }
+    /* the source as a table has it (librdkafka's default isolation, read_committed, which is
+     * Flink's default too): only the 40 committed records, and a bounded read ends although
+     * the log goes on with aborted records and markers */
+    struct sl_kafka_source_config cfg = {.topic = topic, .bounded = true, .nworkers = 2};
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct got got[100];
+    size_t n = 0;
+    drain(src, 0, -1, got, 100, &n);
+    drain(src, 1, -1, got, 100, &n);
+    assert_int_equal(n, 40);
+    for (size_t i = 0; i < n; i++)
+        assert_true(got[i].index < 20 || (got[i].index >= 200 && got[i].index < 220));
+    /* its positions are past the markers: a restore there reads nothing again */
+    struct sl_kafka_part_state st[2];
+    size_t ns;
+    assert_int_equal(sl_kafka_source_state(src, 0, st, 2, &ns), 0);
+    assert_int_equal(ns, 1);
+    int64_t lo, hi;
+    CHECK(sl_kbroker_watermarks(g_kb, topic, st[0].partition, &lo, &hi, ERR));
+    assert_int_equal(st[0].next, hi);
+    sl_kafka_source_free(src);
+    /* read_uncommitted, asked for explicitly, sees the aborted ones too */
+    static const char *const uncommitted[] = {"isolation.level=read_uncommitted"};
+    cfg = (struct sl_kafka_source_config){
+        .topic = topic, .bounded = true, .props = uncommitted, .nprops = 1};
+    src = open_source(&cfg);
+    n = 0;
+    drain(src, 0, -1, got, 100, &n);
+    assert_int_equal(n, 80);
+    sl_kafka_source_free(src);
+}
+
+/* ---- compaction ----------------------------------------------------------------------------- */
+
+static void test_compaction(void **state)
+{
+    (void)state;
+    static const char *const cfgs[] = {"cleanup.policy=compact", "segment.bytes=1024",
+                                       "min.cleanable.dirty.ratio=0.01", "delete.retention.ms=0",
+                                       "segment.ms=100"};
+    const char *topic = new_topic("cmp", 1, cfgs, 5);
+    for (int i = 0; i < 20; i++) /* 10 keys, 40 versions each, in 20 batches */
+        produce(topic, i * 20, 20, 1, 10, 0);
+    /* wait for the cleaner: fewer records than written (the broker checks every 0.5 s) */
+    struct sl_kbroker_msg *m = NULL;
+    size_t nm = 400;
+    double deadline = now_s() + 60;
+    while (nm >= 400) {
+        assert_true(now_s() < deadline);
+        sl_kbroker_msgs_free(m, nm == 400 ? 0 : nm);
+        usleep(300 * 1000);
+        CHECK(sl_kbroker_consume(g_kb, topic, &m, &nm, ERR));
+        if (nm >= 400) {
+            sl_kbroker_msgs_free(m, nm);
+            m = NULL;
+        }
+    }
+    fprintf(stderr, "compacted: %zu of 400 records left\n", nm);
+    /* the source reads from the start exactly what the independent reader reads: the same
+     * offsets (with the gaps compaction left), the latest value of every key among them */
+    struct sl_kafka_source_config cfg = {.topic = topic, .bounded = true};
+    struct sl_kafka_source *src = open_source(&cfg);
+    struct got *got = calloc(400, sizeof(*got));
+    assert_non_null(got);
+    size_t n = 0;
+    drain(src, 0, -1, got, 400, &n);
+    sl_kafka_source_free(src);
+    assert_true(n > 0 && n <= nm); /* the cleaner may have gone on since: never more */
+    bool last[10] = {false};
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            assert_true(got[i].offset > got[i - 1].offset);
+        if (got[i].index >= 390)
+            last[got[i].index % 10] = true;
+    }
+    for (int k = 0; k < 10; k++)
+        assert_true(last[k]); /* v390..v399: each key's latest value */
+    /* every record the source read is the one the independent reader read at its offset */
+    size_t i = 0;
+    for (size_t j = 0; j < n; j++) {
+        while (i < nm && m[i].offset < got[j].offset)
+            i++;
+        assert_true(i < nm && m[i].offset == got[j].offset);
+        assert_int_equal(atoi(m[i].value + 1), got[j].index);
+    }
+    free(got);
+    sl_kbroker_msgs_free(m, nm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip),     cmocka_unit_test(test_deleted_offset),
-        cmocka_unit_test(test_retention),     cmocka_unit_test(test_timestamp),
-        cmocka_unit_test(test_missing_topic),
+        cmocka_unit_test(test_roundtrip),      cmocka_unit_test(test_deleted_offset),
+        cmocka_unit_test(test_retention),      cmocka_unit_test(test_timestamp),
+        cmocka_unit_test(test_missing_topic),  cmocka_unit_test(test_group_offsets),
+        cmocka_unit_test(test_read_committed), cmocka_unit_test(test_compaction),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -303,7 +303,8 @@ static int kb_produce_all(rd_kafka_t *rk, const char *topic, const struct sl_kbr
                 RD_KAFKA_V_KEY(r->key, r->key ? strlen(r->key) : 0),
                 RD_KAFKA_V_VALUE((void *)r->value, r->value ? strlen(r->value) : 0),
                 RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(failed), RD_KAFKA_V_END);
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(failed),
+                RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 rd_kafka_poll(rk, 10);
         } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
@@ -385,8 +386,7 @@ int sl_kbroker_produce_txn(struct sl_kbroker *kb, const char *topic, const char 
 
 /* ---- consumer groups ------------------------------------------------------------------------ */
 
-static rd_kafka_t *kb_group_consumer(struct sl_kbroker *kb, const char *group,
-                                     struct sl_error *err)
+static rd_kafka_t *kb_group_consumer(struct sl_kbroker *kb, const char *group, struct sl_error *err)
 {
     char gid[256];
     snprintf(gid, sizeof(gid), "group.id=%s", group);
@@ -424,9 +424,8 @@ int sl_kbroker_committed_offset(struct sl_kbroker *kb, const char *group, const 
     rd_kafka_resp_err_t e = rd_kafka_committed(rk, l, KB_TIMEOUT_MS);
     int rc = 0;
     if (e || l->elems[0].err)
-        rc = sl_error_set(err, SL_EKAFKA, "committed offset of group '%s' on '%s' [%d]: %s",
-                          group, topic, (int)partition,
-                          rd_kafka_err2str(e ? e : l->elems[0].err));
+        rc = sl_error_set(err, SL_EKAFKA, "committed offset of group '%s' on '%s' [%d]: %s", group,
+                          topic, (int)partition, rd_kafka_err2str(e ? e : l->elems[0].err));
     else
         *offset = l->elems[0].offset;
     rd_kafka_topic_partition_list_destroy(l);
