@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int sl_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
                       struct sl_error *err)
@@ -95,8 +96,62 @@ int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, 
     return rc;
 }
 
+int sl_kafka_partition_count_create(rd_kafka_t *rk, const char *topic, int timeout_ms,
+                                    int32_t *count, struct sl_error *err)
+{
+    int rc = sl_kafka_partition_count(rk, topic, timeout_ms, count, err);
+    if (rc != SL_ENOTFOUND)
+        return rc;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    if (!rkt)
+        return sl_error_set(err, SL_EKAFKA, "Kafka topic '%s': %s", topic,
+                            rd_kafka_err2str(rd_kafka_last_error()));
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        /* a request that names the topic: the broker creates it if it is allowed to */
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t kerr = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+        if (kerr) {
+            rc = sl_error_set(err, sl_kafka_err_code(kerr), "Kafka metadata for topic '%s': %s",
+                              topic, rd_kafka_err2str(kerr));
+            break;
+        }
+        rd_kafka_resp_err_t terr = RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+        if (md->topic_cnt == 1 && strcmp(md->topics[0].topic, topic) == 0) {
+            terr = md->topics[0].err;
+            *count = md->topics[0].partition_cnt;
+        }
+        rd_kafka_metadata_destroy(md);
+        if (terr == RD_KAFKA_RESP_ERR_NO_ERROR && *count > 0) {
+            rc = 0;
+            sl_error_clear(err);
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long ms = (long)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (ms >= timeout_ms) {
+            rc = terr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || !terr
+                     ? sl_error_set(err, SL_ENOTFOUND,
+                                    "Kafka topic '%s' does not exist, and the broker did not "
+                                    "create it on request (auto.create.topics.enable=false): "
+                                    "create the topic first",
+                                    topic)
+                     : sl_error_set(err, sl_kafka_err_code(terr), "Kafka topic '%s': %s", topic,
+                                    rd_kafka_err2str(terr));
+            break;
+        }
+        /* a topic being created answers LEADER_NOT_AVAILABLE for a moment */
+        struct timespec pause = {.tv_nsec = 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    rd_kafka_topic_destroy(rkt);
+    return rc;
+}
+
 int sl_kafka_topic_partitions(const char *bootstrap, const char *topic, const char *const *props,
-                              size_t nprops, int timeout_ms, int32_t *count, struct sl_error *err)
+                              size_t nprops, int timeout_ms, bool create, int32_t *count,
+                              struct sl_error *err)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int rc = sl_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err);
@@ -112,7 +167,8 @@ int sl_kafka_topic_partitions(const char *bootstrap, const char *topic, const ch
         rd_kafka_conf_destroy(conf);
         return sl_error_set(err, SL_EKAFKA, "Kafka client for %s: %s", bootstrap, why);
     }
-    rc = sl_kafka_partition_count(rk, topic, timeout_ms, count, err);
+    rc = create ? sl_kafka_partition_count_create(rk, topic, timeout_ms, count, err)
+                : sl_kafka_partition_count(rk, topic, timeout_ms, count, err);
     rd_kafka_destroy(rk);
     return rc;
 }

@@ -17,6 +17,7 @@
 #ifndef SL_IO_KAFKA_CONF_H
 #define SL_IO_KAFKA_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,11 +50,24 @@ int sl_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, 
                              struct sl_error *err);
 
 /*
+ * For a producer that is about to write to `topic`: the same, except that a topic that does
+ * not exist is then asked for by name, which makes a broker with auto.create.topics.enable
+ * create it (with its num.partitions), as a Kafka producer's first write does - what Flink's
+ * sink relies on. Asks again until the topic has partitions or `timeout_ms` is over; then
+ * SL_ENOTFOUND saying that the broker did not create it. `rk` must be a producer (librdkafka
+ * lets producers, not consumers, ask for auto-creation).
+ */
+int sl_kafka_partition_count_create(rd_kafka_t *rk, const char *topic, int timeout_ms,
+                                    int32_t *count, struct sl_error *err);
+
+/*
  * The same for a cluster given by its bootstrap address: makes a short-lived client with
- * the extra `props` (security settings, say), asks, and destroys it.
+ * the extra `props` (security settings, say), asks (`create`: as
+ * sl_kafka_partition_count_create), and destroys it.
  */
 int sl_kafka_topic_partitions(const char *bootstrap, const char *topic, const char *const *props,
-                              size_t nprops, int timeout_ms, int32_t *count, struct sl_error *err);
+                              size_t nprops, int timeout_ms, bool create, int32_t *count,
+                              struct sl_error *err);
 
 /* A librdkafka log callback that drops every line: for clients whose every problem is
  * reported through sluice's errors instead (tests, the mock's own handle). */

@@ -110,7 +110,7 @@ int sl_kafka_sink_new(const struct sl_kafka_sink_config *cfg, struct sl_kafka_si
         goto fail;
     }
     if (s->partitioner != SL_KAFKA_PART_KEY_HASH) {
-        rc = sl_kafka_partition_count(
+        rc = sl_kafka_partition_count_create(
             s->rk, s->topic, cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000, &s->npartitions, err);
         if (rc)
             goto fail;

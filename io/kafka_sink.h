@@ -62,10 +62,12 @@ struct sl_kafka_sink_stats {
 struct sl_kafka_sink;
 
 /*
- * Creates the producer. ROUND_ROBIN and FIXED read the topic's partition count first
- * (SL_ENOTFOUND naming a topic that does not exist; SL_EINVAL for a FIXED partition the
- * topic lacks). KEY_HASH does not: the topic may be created on first write. `cfg` may be
- * freed after the call; on success *out is the caller's (sl_kafka_sink_free).
+ * Creates the producer. ROUND_ROBIN and FIXED read the topic's partition count first; a
+ * topic that does not exist is asked for by name then, so that a broker that auto-creates
+ * topics creates it (sl_kafka_partition_count_create: SL_ENOTFOUND when the broker does not);
+ * SL_EINVAL for a FIXED partition the topic lacks. KEY_HASH reads nothing: the topic is
+ * created on first write where the broker allows it. `cfg` may be freed after the call; on
+ * success *out is the caller's (sl_kafka_sink_free).
  */
 int sl_kafka_sink_new(const struct sl_kafka_sink_config *cfg, struct sl_kafka_sink **out,
                       struct sl_error *err);

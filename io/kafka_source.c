@@ -93,20 +93,17 @@ int sl_kafka_startup_parse(const char *text, enum sl_kafka_startup *out, struct 
     } modes[] = {{"earliest-offset", SL_KAFKA_START_EARLIEST},
                  {"latest-offset", SL_KAFKA_START_LATEST},
                  {"specific-offsets", SL_KAFKA_START_SPECIFIC},
-                 {"timestamp", SL_KAFKA_START_TIMESTAMP}};
+                 {"timestamp", SL_KAFKA_START_TIMESTAMP},
+                 {"group-offsets", SL_KAFKA_START_GROUP}};
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
         if (strcmp(text, modes[i].name) == 0) {
             *out = modes[i].mode;
             return 0;
         }
     }
-    if (strcmp(text, "group-offsets") == 0)
-        return sl_error_set(err, SL_ENOTSUP,
-                            "scan.startup.mode 'group-offsets' is not supported: sluice keeps "
-                            "source offsets in its checkpoints, not in Kafka consumer groups");
     return sl_error_set(err, SL_EINVAL,
                         "scan.startup.mode '%s' is not one of earliest-offset, latest-offset, "
-                        "specific-offsets, timestamp",
+                        "specific-offsets, timestamp, group-offsets",
                         text);
 }
 
@@ -223,6 +220,8 @@ static int sl_source_conf(const struct sl_kafka_source_config *cfg, rd_kafka_con
         return sl_error_set(err, SL_EINVAL,
                             "auto.offset.reset '%s' is not one of error, earliest, latest", reset);
     rc = sl_kafka_conf_set(conf, "auto.offset.reset", reset, err);
+    if (!rc && cfg->group_id)
+        rc = sl_kafka_conf_set(conf, "group.id", cfg->group_id, err);
     if (!rc)
         rc = sl_kafka_conf_set_strings(conf, cfg->props, cfg->nprops, err);
     return rc;
@@ -315,6 +314,50 @@ static int sl_source_resolve_timestamps(struct sl_kafka_source *src, int64_t ts,
     return 0;
 }
 
+/* The group's committed offsets (Flink's committedOffsets(reset strategy)): a partition
+ * without one starts where 'auto.offset.reset' says, and is an error without it (Flink's
+ * default strategy NONE). */
+static int sl_source_group_offsets(struct sl_kafka_source *src,
+                                   const struct sl_kafka_source_config *cfg, int64_t *start,
+                                   struct sl_error *err)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)src->nparts);
+    for (size_t i = 0; i < src->nparts; i++)
+        rd_kafka_topic_partition_list_add(list, src->topic, src->parts[i].partition);
+    int rc = 0;
+    rd_kafka_resp_err_t kerr = rd_kafka_committed(src->rk, list, src->timeout_ms);
+    if (kerr)
+        rc = sl_error_set(err, sl_kafka_err_code(kerr),
+                          "Kafka topic '%s': cannot read the committed offsets of consumer group "
+                          "'%s': %s",
+                          src->topic, cfg->group_id, rd_kafka_err2str(kerr));
+    const char *reset = cfg->offset_reset ? cfg->offset_reset : "error";
+    for (int i = 0; !rc && i < list->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &list->elems[i];
+        int64_t *s = &start[src->part_index[tp->partition]];
+        if (tp->err)
+            rc = sl_error_set(err, sl_kafka_err_code(tp->err),
+                              "Kafka topic '%s' partition %d: cannot read the committed offset "
+                              "of consumer group '%s': %s",
+                              src->topic, (int)tp->partition, cfg->group_id,
+                              rd_kafka_err2str(tp->err));
+        else if (tp->offset >= 0)
+            *s = tp->offset;
+        else if (strcmp(reset, "earliest") == 0)
+            *s = SL_KAFKA_OFFSET_EARLIEST;
+        else if (strcmp(reset, "latest") == 0)
+            *s = SL_KAFKA_OFFSET_LATEST;
+        else
+            rc = sl_error_set(err, SL_ENOTFOUND,
+                              "Kafka topic '%s' partition %d: consumer group '%s' has no "
+                              "committed offset for it (set 'properties.auto.offset.reset' to "
+                              "'earliest' or 'latest' to start such partitions there)",
+                              src->topic, (int)tp->partition, cfg->group_id);
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return rc;
+}
+
 /* Fills start[i] for every partition according to the start-up mode. */
 static int sl_source_start_offsets(struct sl_kafka_source *src,
                                    const struct sl_kafka_source_config *cfg, int64_t *start,
@@ -352,9 +395,15 @@ static int sl_source_start_offsets(struct sl_kafka_source *src,
                                 "scan.startup.timestamp-millis %" PRId64 " is negative",
                                 cfg->timestamp_ms);
         return sl_source_resolve_timestamps(src, cfg->timestamp_ms, start, err);
-    case SL_KAFKA_START_GROUP:
+    case SL_KAFKA_START_GROUP: {
+        int rc = sl_source_group_offsets(src, cfg, start, err);
+        if (rc)
+            return rc;
+        break;
+    }
     default:
-        return sl_kafka_startup_parse("group-offsets", &(enum sl_kafka_startup){0}, err);
+        return sl_error_set(err, SL_EINVAL, "Kafka topic '%s': unknown start-up mode %d",
+                            src->topic, (int)cfg->startup);
     }
     for (size_t i = 0; i < src->nparts; i++) {
         if (start[i] == SL_KAFKA_OFFSET_LATEST) {
@@ -452,8 +501,11 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafk
     if (!cfg->bootstrap || !cfg->topic || cfg->nworkers < 1)
         return sl_error_set(err, SL_EINVAL,
                             "Kafka source: bootstrap, topic and at least one worker needed");
-    if (cfg->startup == SL_KAFKA_START_GROUP)
-        return sl_kafka_startup_parse("group-offsets", &(enum sl_kafka_startup){0}, err);
+    if (cfg->startup == SL_KAFKA_START_GROUP && (!cfg->group_id || !cfg->group_id[0]))
+        return sl_error_set(err, SL_EINVAL,
+                            "Kafka topic '%s': scan.startup.mode 'group-offsets' needs a "
+                            "consumer group ('properties.group.id')",
+                            cfg->topic);
     struct sl_kafka_source *src = calloc(1, sizeof(*src));
     if (!src)
         return sl_error_set(err, SL_ENOMEM, "out of memory");

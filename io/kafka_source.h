@@ -33,7 +33,11 @@
  *   specific-offsets   from given offsets; partitions not listed start from the earliest
  *   timestamp          from the first record with a timestamp >= the given one (ListOffsets
  *                      by time); the mock cluster cannot do this and says so
- *   group-offsets      not supported: offsets live in sluice's checkpoints
+ *   group-offsets      from the offsets consumer group `group_id` committed in Kafka (the
+ *                      source only reads them: it joins no group and commits nothing; its
+ *                      offsets live in sluice's checkpoints); a partition without one starts
+ *                      where 'auto.offset.reset' says (earliest, latest), else it is an error
+ *                      naming the partition and the group (Flink's default, NONE)
  *
  * BOUNDED MODE ('scan.bounded.mode' = 'latest-offset')
  * The end offsets are read at start-up (rd_kafka_query_watermark_offsets); records at or
@@ -75,7 +79,7 @@ enum sl_kafka_startup {
     SL_KAFKA_START_LATEST,    /* 'latest-offset' */
     SL_KAFKA_START_SPECIFIC,  /* 'specific-offsets' */
     SL_KAFKA_START_TIMESTAMP, /* 'timestamp' */
-    SL_KAFKA_START_GROUP,     /* 'group-offsets': rejected by sl_kafka_source_new */
+    SL_KAFKA_START_GROUP,     /* 'group-offsets' (needs group_id) */
 };
 
 /* A partition and an offset: a start position or a tracked next offset. */
@@ -92,6 +96,7 @@ struct sl_kafka_source_config {
                                               logical offsets above) */
     size_t noffsets;
     int64_t timestamp_ms; /* TIMESTAMP: ms since the epoch */
+    const char *group_id; /* GROUP: the consumer group (also the consumer's group.id) */
     bool bounded;         /* stop at the end offsets read at start-up */
     /* NULL or "error": out-of-range offsets are errors; "earliest"/"latest": librdkafka
      * resets to that end (records are skipped, as the table asked). */
@@ -111,8 +116,7 @@ struct sl_kafka_source_config {
 struct sl_kafka_source;
 
 /*
- * Parses Flink's 'scan.startup.mode' value. "group-offsets" is SL_ENOTSUP with a message
- * that says why; anything else unknown is SL_EINVAL naming it.
+ * Parses Flink's 'scan.startup.mode' value; an unknown one is SL_EINVAL naming it.
  */
 int sl_kafka_startup_parse(const char *text, enum sl_kafka_startup *out, struct sl_error *err);
 
@@ -128,8 +132,9 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
 /*
  * Creates the consumer and resolves start (and, bounded, end) offsets; each worker's
  * partitions are assigned by its first poll. SL_ENOTFOUND when the topic does not exist, SL_EINVAL
- * for a bad configuration (a partition the topic lacks, a bad property), SL_ENOTSUP for group
- * offsets or a cluster that cannot look up offsets by timestamp, Kafka codes otherwise.
+ * for a bad configuration (a partition the topic lacks, a bad property), SL_ENOTSUP for a cluster
+ * that cannot look up offsets by timestamp, SL_ENOTFOUND for a group-offsets start of a partition
+ * the group has no offset for (and no 'auto.offset.reset'), Kafka codes otherwise.
  * `cfg` and everything it points to may be freed after the call. On success *out is the
  * caller's; free it with sl_kafka_source_free.
  */

@@ -198,10 +198,12 @@ log4j.logger.state.change.logger=WARN
 EOF
 }
 
+# Replaces the shell with java: run it in a subshell or in the background (so that $! is
+# the java process itself).
 kafka_java() {
   local dir=$1; shift
   # shellcheck disable=SC2086
-  "$SL_JAVA" ${SLUICE_KAFKA_HEAP:--Xms64m -Xmx512m} \
+  exec "$SL_JAVA" ${SLUICE_KAFKA_HEAP:--Xms64m -Xmx512m} \
     ${SLUICE_KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1} \
     -Djava.awt.headless=true -Dlog4j.configuration="file:$dir/log4j.properties" \
     -Dkafka.logs.dir="$dir" -cp "$KAFKA_HOME/lib/*" "$@"
@@ -282,7 +284,7 @@ EOF
   if [ "$MODE" = kraft ]; then
     local id
     id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-    kafka_java "$DIR" kafka.tools.StorageTool format -t "$id" -c "$DIR/server.properties" \
+    (kafka_java "$DIR" kafka.tools.StorageTool format -t "$id" -c "$DIR/server.properties") \
       </dev/null >"$DIR/format.log" 2>&1 ||
       { log_tail "$DIR/format.log"; die "formatting the KRaft storage failed (log: $DIR/format.log)"; }
   fi

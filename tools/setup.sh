@@ -20,10 +20,12 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   librdkafka-dev libzookeeper-mt-dev liburing-dev libmimalloc-dev libhwloc-dev
   libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev
-  kcat zookeeper default-jre-headless python3 clang-format
+  kcat zookeeper default-jre-headless maven python3 clang-format
   valgrind # `sluice bench run --instructions` (callgrind; perf does not work in this VM)
   maven openjdk-17-jdk-headless # tools/flink.sh builds the Flink oracle (tests/flink/pom.xml)
 )
+# maven: tools/kafka.sh fetches the Apache Kafka broker the real-broker tests run (Maven
+# Central, tools/kafka/pom.xml) into ${SLUICE_CACHE:-~/.cache/sluice} on first use.
 
 sl_sudo() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -5,15 +5,18 @@
  * OPTIONS (one list for both directions, as Flink's factory validates)
  *   topic                          required (no topic lists or patterns)
  *   properties.bootstrap.servers   the cluster; env->brokers (--brokers) wins when set
- *   properties.group.id            accepted and ignored: offsets live in checkpoints
+ *   properties.group.id            the consumer group whose committed offsets
+ *                                  'group-offsets' starts from (sluice commits none:
+ *                                  offsets live in checkpoints)
  *   properties.auto.offset.reset   error (default) | earliest | latest: what an offset out
  *                                  of range does (io/kafka_source.h)
  *   properties.*                   passed to librdkafka as they are; env->kafka_props after
  *   format / value.format, csv.*, json.ignore-parse-errors, sluice.bad-records,
  *   sluice.dead-letter.path        engine/conn/conn_impl.h
- *   scan.startup.mode              earliest-offset (sluice's default: Flink's default,
- *                                  group-offsets, needs committed offsets, which sluice does
- *                                  not keep) | latest-offset | specific-offsets | timestamp
+ *   scan.startup.mode              earliest-offset (sluice's default; Flink's is
+ *                                  group-offsets, which needs offsets some other consumer
+ *                                  committed) | latest-offset | specific-offsets | timestamp
+ *                                  | group-offsets
  *   scan.startup.specific-offsets  'partition:0,offset:42;partition:1,offset:7'
  *   scan.startup.timestamp-millis  for 'timestamp'
  *   scan.bounded.mode              unbounded (default) | latest-offset
@@ -104,6 +107,7 @@ struct ka_props {
     size_t n;
     const char *bootstrap;
     const char *offset_reset;
+    const char *group_id;
 };
 
 static void ka_props_free(struct ka_props *pr)
@@ -136,8 +140,10 @@ static int ka_props_build(const struct sl_table *t, const struct sl_connector_en
         if (strncmp(o->key, "properties.", 11) != 0)
             continue;
         const char *k = o->key + 11;
-        if (strcmp(k, "group.id") == 0)
+        if (strcmp(k, "group.id") == 0) {
+            pr->group_id = o->value;
             continue;
+        }
         if (strcmp(k, "bootstrap.servers") == 0) {
             pr->bootstrap = o->value;
             continue;
@@ -495,6 +501,11 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     sl_error_clear(&e);
     if (o && (rc = sl_kafka_startup_parse(o->value, &cfg.startup, &e)))
         return sl_conn_err_at(env, t, o->pos, err, rc, "option 'scan.startup.mode': %s", e.msg);
+    if (cfg.startup == SL_KAFKA_START_GROUP && !sl_conn_opt(t, "properties.group.id"))
+        return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
+                              "'scan.startup.mode' = 'group-offsets' needs the option "
+                              "'properties.group.id' (the consumer group whose committed "
+                              "offsets to start from)");
     struct sl_kafka_offset *offs = NULL;
     o = sl_conn_opt(t, "scan.startup.specific-offsets");
     if (cfg.startup == SL_KAFKA_START_SPECIFIC) {
@@ -579,6 +590,7 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     }
     cfg.bootstrap = pr.bootstrap;
     cfg.offset_reset = pr.offset_reset;
+    cfg.group_id = pr.group_id;
     cfg.nworkers = nworkers;
     cfg.props = pr.p;
     cfg.nprops = pr.n;
@@ -883,8 +895,8 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     int32_t count = 0;
     struct sl_error e;
     sl_error_clear(&e);
-    if (part == 2 &&
-        (rc = sl_kafka_topic_partitions(pr.bootstrap, topic, pr.p, pr.n, 10000, &count, &e))) {
+    if (part == 2 && (rc = sl_kafka_topic_partitions(pr.bootstrap, topic, pr.p, pr.n, 10000, true,
+                                                     &count, &e))) {
         rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
         goto out_props;
     }

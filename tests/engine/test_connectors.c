@@ -104,7 +104,7 @@ static void test_option_errors(void **state)
     open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
              "'topic' = 't',\n 'scan.startup.mode' = 'group-offsets',"
              " 'properties.bootstrap.servers' = 'localhost:1');",
-             "k", true, "t.sql:2:2:", "group-offsets");
+             "k", true, "t.sql:2:2:", "'group-offsets' needs the option 'properties.group.id'");
     open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
              "'topic' = 't',\n 'scan.bounded.mode' = 'timestamp',"
              " 'properties.bootstrap.servers' = 'localhost:1');",

@@ -171,8 +171,8 @@ static void test_startup_parse(void **state)
     assert_int_equal(m, SL_KAFKA_START_SPECIFIC);
     assert_int_equal(sl_kafka_startup_parse("timestamp", &m, &err), 0);
     assert_int_equal(m, SL_KAFKA_START_TIMESTAMP);
-    assert_int_equal(sl_kafka_startup_parse("group-offsets", &m, &err), SL_ENOTSUP);
-    assert_non_null(strstr(err.msg, "checkpoints"));
+    assert_int_equal(sl_kafka_startup_parse("group-offsets", &m, &err), 0);
+    assert_int_equal(m, SL_KAFKA_START_GROUP);
     assert_int_equal(sl_kafka_startup_parse("earliest", &m, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "'earliest'"));
 
@@ -251,23 +251,26 @@ static void test_metadata(void **state)
     const char *topic = fresh_topic(5);
     int32_t n = 0;
     struct sl_error err;
-    assert_int_equal(sl_kafka_topic_partitions(g_bs, topic, g_quiet, 1, 5000, &n, &err), 0);
+    assert_int_equal(sl_kafka_topic_partitions(g_bs, topic, g_quiet, 1, 5000, false, &n, &err), 0);
     assert_int_equal(n, 5);
-    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n, &err),
-                     SL_ENOTFOUND);
+    assert_int_equal(
+        sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, false, &n, &err),
+        SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "'no-such-topic'"));
     /* asking did not create it */
-    assert_int_equal(sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, &n, &err),
-                     SL_ENOTFOUND);
+    assert_int_equal(
+        sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, false, &n, &err),
+        SL_ENOTFOUND);
 
     struct sl_kafka_source_config cfg = {
         .bootstrap = g_bs, .topic = "no-such-topic", .nworkers = 1};
     struct sl_kafka_source *src;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "'no-such-topic'"));
-    cfg.startup = SL_KAFKA_START_GROUP;
+    cfg.startup = SL_KAFKA_START_GROUP; /* without a group */
     cfg.topic = topic;
-    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTSUP);
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "'properties.group.id'"));
     /* partitions the topic lacks */
     cfg.startup = SL_KAFKA_START_EARLIEST;
     int32_t parts[] = {1, 5};
@@ -780,8 +783,9 @@ static void test_mock_port(void **state)
     assert_int_equal(sl_kafka_mock_topic_create(m, "p", 2, &err), SL_EKAFKA);
     assert_non_null(strstr(err.msg, "already exists"));
     int32_t n;
-    assert_int_equal(
-        sl_kafka_topic_partitions(sl_kafka_mock_bootstrap(m), "p", g_quiet, 1, 5000, &n, &err), 0);
+    assert_int_equal(sl_kafka_topic_partitions(sl_kafka_mock_bootstrap(m), "p", g_quiet, 1, 5000,
+                                               false, &n, &err),
+                     0);
     assert_int_equal(n, 4);
     /* the port is taken now */
     struct sl_kafka_mock *m2;
