@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +39,23 @@ static int kb_run(struct sl_kbroker *kb, const char *cmd, const char *args, stru
         return sl_error_set(err, SL_EIO, "kafka broker: cannot run %s: %s", kb->script,
                             strerror(errno));
     char buf[1024];
+    bool too_long = false;
     while (fgets(buf, sizeof(buf), p)) {
         buf[strcspn(buf, "\n")] = '\0';
-        if (strncmp(buf, "BOOTSTRAP=", 10) == 0)
-            snprintf(kb->bootstrap, sizeof(kb->bootstrap), "%s", buf + 10);
-        else if (strncmp(buf, "KAFKA_DIR=", 10) == 0)
-            snprintf(kb->dir, sizeof(kb->dir), "%s", buf + 10);
+        const char *v = buf + 10;
+        if (strncmp(buf, "BOOTSTRAP=", 10) == 0 && strlen(v) < sizeof(kb->bootstrap))
+            memcpy(kb->bootstrap, v, strlen(v) + 1);
+        else if (strncmp(buf, "KAFKA_DIR=", 10) == 0 && strlen(v) < sizeof(kb->dir))
+            memcpy(kb->dir, v, strlen(v) + 1);
+        else if (strncmp(buf, "BOOTSTRAP=", 10) == 0 || strncmp(buf, "KAFKA_DIR=", 10) == 0)
+            too_long = true;
     }
     int status = pclose(p);
+    if (too_long)
+        return sl_error_set(err, SL_EINVAL,
+                            "kafka broker: `%s` printed a BOOTSTRAP or KAFKA_DIR longer than "
+                            "this harness keeps",
+                            line);
     if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return sl_error_set(err, SL_EIO,
                             "kafka broker: `%s` failed (exit status %d; its message is above "
