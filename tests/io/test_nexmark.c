@@ -24,16 +24,22 @@
 #include "io/nexmark.h"
 #include "tests/util/jsoncheck.h"
 
-static struct sl_nexmark_gen *make_gen(int64_t base, int64_t rate, uint64_t seed)
+static struct sl_nexmark_gen *make_gen_rng(int64_t base, int64_t rate, uint64_t seed, int rng)
 {
     struct sl_nexmark_config c;
     sl_nexmark_config_init(&c);
+    c.rng = (uint8_t)rng;
     c.base_time = base;
     c.first_event_rate = rate;
     c.seed = seed;
     struct sl_nexmark_gen *g = NULL;
     assert_int_equal(sl_nexmark_gen_new(&c, &g, NULL), 0);
     return g;
+}
+
+static struct sl_nexmark_gen *make_gen(int64_t base, int64_t rate, uint64_t seed)
+{
+    return make_gen_rng(base, rate, seed, SL_NEXMARK_RNG_SPLITTABLE);
 }
 
 static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
@@ -125,7 +131,7 @@ static uint64_t hash_lines(struct sl_nexmark_gen *g, int64_t from, int64_t n)
 static void test_java_golden(void **state)
 {
     (void)state;
-    struct sl_nexmark_gen *g = make_gen(1700000000000ll, 10000, 0);
+    struct sl_nexmark_gen *g = make_gen_rng(1700000000000ll, 10000, 0, SL_NEXMARK_RNG_PER_EVENT);
     struct sl_nexmark_event ev;
     assert_int_equal(sl_nexmark_event_init(&ev, g), 0);
     char *buf = malloc(sl_nexmark_json_max(g) + 1);
@@ -141,7 +147,7 @@ static void test_java_golden(void **state)
     sl_nexmark_event_free(&ev);
     assert_int_equal(hash_lines(g, 0, 5000), 0x9d46045c69663409ull);
     sl_nexmark_gen_free(g);
-    g = make_gen(1234567890123ll, 12345, 0);
+    g = make_gen_rng(1234567890123ll, 12345, 0, SL_NEXMARK_RNG_PER_EVENT);
     assert_int_equal(hash_lines(g, 0, 5000), 0x80b26f402fa19f38ull);
     sl_nexmark_gen_free(g);
 }
