@@ -873,6 +873,11 @@ void sl_nexmark_gen_event(const struct sl_nexmark_gen *gen, int64_t index,
     ev->cur_state = r.s.seed;
 }
 
+uint64_t sl_nexmark_gen_start_state(const struct sl_nexmark_gen *gen)
+{
+    return gen->cfg.rng == SL_NEXMARK_RNG_PER_EVENT ? 0 : (uint64_t)gen->split_seed;
+}
+
 void sl_nexmark_event_position(const struct sl_nexmark_event *ev, int64_t *next_index,
                                uint64_t *state)
 {

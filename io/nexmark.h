@@ -259,6 +259,10 @@ void sl_nexmark_event_free(struct sl_nexmark_event *ev);
 void sl_nexmark_gen_event(const struct sl_nexmark_gen *gen, int64_t index,
                           struct sl_nexmark_event *ev);
 
+/* The state of the generator's random before its first event (splittable: the seed of
+ * split_index's SplittableRandom; per-event: 0). */
+uint64_t sl_nexmark_gen_start_state(const struct sl_nexmark_gen *gen);
+
 /* Splittable mode: where `ev`'s cursor stands - the index of the event it generates next and
  * the state of the generator's random before that event (in per-event mode: the index after
  * the event last generated, state 0). */

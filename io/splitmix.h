@@ -87,7 +87,8 @@ static inline int32_t sl_splitmix_int_bound(struct sl_splitmix *r, int32_t bound
         return rv & m;
     /* Java: for (u = r >>> 1; u + m - (r = u % bound) < 0; u = nextInt() >>> 1); the sum
      * overflows int exactly when it exceeds INT32_MAX. */
-    for (int32_t u = (int32_t)((uint32_t)rv >> 1);; u = (int32_t)((uint32_t)sl_splitmix_int(r) >> 1)) {
+    for (int32_t u = (int32_t)((uint32_t)rv >> 1);;
+         u = (int32_t)((uint32_t)sl_splitmix_int(r) >> 1)) {
         rv = u % bound;
         if ((int64_t)u + m - rv <= INT32_MAX)
             return rv;
@@ -123,7 +124,8 @@ static inline int64_t sl_splitmix_long_bound(struct sl_splitmix *r, int64_t boun
     int64_t m = bound - 1;
     if ((bound & m) == 0)
         return rv & m;
-    for (int64_t u = (int64_t)((uint64_t)rv >> 1);; u = (int64_t)((uint64_t)sl_splitmix_long(r) >> 1)) {
+    for (int64_t u = (int64_t)((uint64_t)rv >> 1);;
+         u = (int64_t)((uint64_t)sl_splitmix_long(r) >> 1)) {
         rv = u % bound;
         /* u + m - rv < 0 in Java's wrapping arithmetic: u - rv >= 0 and m >= 0, so the sum
          * wraps exactly when it exceeds INT64_MAX */
