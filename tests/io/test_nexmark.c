@@ -3,8 +3,10 @@
  * generator, proportions, determinism and resume, JSON validity and round trip, field ranges,
  * average sizes, the batch filler against the events, options, and the text helpers.
  *
- * The golden values come from the Java code of nexmark/nexmark (nexmark-flink generator
- * classes at HEAD) compiled with java.util.Random seeded per event id as the original
+ * The golden values are of the per-event mode (the splittable default is checked against
+ * the JDK in test_nexmark_java.c). They come from the Java code of nexmark/nexmark
+ * (nexmark-flink generator classes at HEAD) compiled with java.util.Random seeded per event
+ * id as the original
  * version did (see io/nexmark.h), the 1 MiB reusable extra string disabled and the channel
  * url cache drawn from new Random(0), run on OpenJDK 17 with baseTime 1700000000000 (and
  * 1234567890123 at rate 12345), firstEventId 1, firstEventNumber 1; each event printed in

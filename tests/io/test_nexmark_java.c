@@ -247,12 +247,11 @@ static size_t line_of(const struct sl_nexmark_event *ev, int split, char *buf, s
                      S(p->city), S(p->state), (long long)p->date_time, S(p->extra));
     } else if (ev->type == SL_NEXMARK_AUCTION) {
         const struct sl_nexmark_auction *a = &ev->auction;
-        n = snprintf(buf, cap,
-                     "%d\t1\t%lld\t%.*s\t%.*s\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%.*s\n", split,
-                     (long long)a->id, S(a->item_name), S(a->description),
-                     (long long)a->initial_bid, (long long)a->reserve, (long long)a->date_time,
-                     (long long)a->expires, (long long)a->seller, (long long)a->category,
-                     S(a->extra));
+        n = snprintf(
+            buf, cap, "%d\t1\t%lld\t%.*s\t%.*s\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%.*s\n", split,
+            (long long)a->id, S(a->item_name), S(a->description), (long long)a->initial_bid,
+            (long long)a->reserve, (long long)a->date_time, (long long)a->expires,
+            (long long)a->seller, (long long)a->category, S(a->extra));
     } else {
         const struct sl_nexmark_bid *b = &ev->bid;
         n = snprintf(buf, cap, "%d\t2\t%lld\t%lld\t%lld\t%.*s\t%.*s\t%lld\t%.*s\n", split,
@@ -319,7 +318,8 @@ static void run_both(const char *rng, uint64_t seed, int64_t events, int splits,
     cfg.first_event_rate = cfg.next_event_rate = rate;
     cfg.base_time = base;
     cfg.events_num = events;
-    struct rec *jr = malloc((size_t)events * sizeof(*jr)), *cr = malloc((size_t)events * sizeof(*cr));
+    struct rec *jr = malloc((size_t)events * sizeof(*jr)),
+               *cr = malloc((size_t)events * sizeof(*cr));
     size_t cap = 1 << 16, nj = 0, nc = 0;
     char *jl = malloc(cap), *cl = malloc(cap);
     for (int i = 0; i < splits; i++) {
