@@ -30,6 +30,7 @@
 
 #include "io/gentext.h"
 #include "io/jrandom.h"
+#include "io/splitmix.h"
 
 /* ---- tables (PersonGenerator, BidGenerator) ------------------------------------------------ */
 
@@ -69,8 +70,13 @@ enum {
     NX_URL_MAX = 96, /* 24 + 3 * 5 + 16 + 12 + 11 = 78, rounded up */
 };
 
+enum {
+    NX_EXTRA_TEXT = 1024 * 1024, /* StringsGenerator's REUSABLE_EXTRA_STRING, in characters */
+};
+
 struct sl_nexmark_gen {
     struct sl_nexmark_config cfg;
+    int64_t split_seed;             /* splittable: the events' random starts here */
     int32_t total;                  /* person + auction + bid proportions */
     double delay_us;                /* inter-event delay, microseconds */
     int64_t events_for_auctions;    /* events until num_in_flight_auctions more auctions */
@@ -80,7 +86,8 @@ struct sl_nexmark_gen {
     struct sl_nexmark_str hot_urls[4];
     struct sl_nexmark_str channel_names[NX_CHANNELS];
     struct sl_nexmark_str channel_urls[NX_CHANNELS];
-    char *text; /* owned: the bytes of the hot urls and the channel names and urls */
+    char *text;       /* owned: the bytes of the hot urls and the channel names and urls */
+    char *extra_text; /* splittable: owned, the NX_EXTRA_TEXT characters `extra` slices */
 };
 
 /* ---- configuration ------------------------------------------------------------------------- */
@@ -224,7 +231,7 @@ static int nx_parse_bool(const char *v, uint8_t *out)
     return SL_EINVAL;
 }
 
-enum nx_kind { NX_I64, NX_I32, NX_SIZE, NX_BOOL, NX_PERIOD, NX_SHAPE, NX_U64 };
+enum nx_kind { NX_I64, NX_I32, NX_SIZE, NX_BOOL, NX_PERIOD, NX_SHAPE, NX_U64, NX_RNG };
 
 static const struct nx_option {
     const char *key;
@@ -256,6 +263,7 @@ static const struct nx_option {
     {"first-event.id", NX_I64, offsetof(struct sl_nexmark_config, first_event_id)},
     {"first-event.number", NX_I64, offsetof(struct sl_nexmark_config, first_event_number)},
     {"seed", NX_U64, offsetof(struct sl_nexmark_config, seed)},
+    {"rng", NX_RNG, offsetof(struct sl_nexmark_config, rng)},
 };
 
 int sl_nexmark_config_set(struct sl_nexmark_config *cfg, const char *key, const char *value,
@@ -314,6 +322,17 @@ int sl_nexmark_config_set(struct sl_nexmark_config *cfg, const char *key, const 
         else
             rc = SL_EINVAL;
         break;
+    case NX_RNG:
+        if (strcasecmp(value, "splittable") == 0)
+            *(uint8_t *)field = SL_NEXMARK_RNG_SPLITTABLE;
+        else if (strcasecmp(value, "per-event") == 0)
+            *(uint8_t *)field = SL_NEXMARK_RNG_PER_EVENT;
+        else
+            return sl_error_set(err, SL_EINVAL,
+                                "nexmark: bad value '%s' for option '%s' ('splittable' or "
+                                "'per-event')",
+                                value, opt->key);
+        break;
     }
     if (rc)
         return sl_error_set(err, SL_EINVAL, "nexmark: bad value '%s' for option '%s'%s", value,
@@ -343,6 +362,11 @@ int sl_nexmark_config_check(const struct sl_nexmark_config *cfg, struct sl_error
                             "nexmark: active people and in-flight auctions must be positive");
     if (cfg->num_event_generators <= 0)
         return sl_error_set(err, SL_EINVAL, "nexmark: event generators must be positive");
+    if (cfg->rng != SL_NEXMARK_RNG_SPLITTABLE && cfg->rng != SL_NEXMARK_RNG_PER_EVENT)
+        return sl_error_set(err, SL_EINVAL, "nexmark: rng must be splittable or per-event");
+    if (cfg->split_index < 0 || cfg->split_index >= cfg->num_event_generators)
+        return sl_error_set(err, SL_EINVAL, "nexmark: split index %d is not one of %d splits",
+                            (int)cfg->split_index, (int)cfg->num_event_generators);
     if (cfg->first_event_id < 0 || cfg->first_event_number < 0)
         return sl_error_set(err, SL_EINVAL, "nexmark: first event id and number must be >= 0");
     return 0;
@@ -374,6 +398,7 @@ void sl_nexmark_config_split(const struct sl_nexmark_config *cfg, int32_t n, int
     if (n <= 1)
         return;
     out->num_event_generators = n;
+    out->split_index = i;
     int64_t max = sl_nexmark_config_max_events(cfg);
     int64_t sub_max = max / n;
     out->first_event_id = cfg->first_event_id + (int64_t)i * sub_max;
@@ -385,6 +410,41 @@ void sl_nexmark_config_split(const struct sl_nexmark_config *cfg, int32_t n, int
 }
 
 /* ---- Java's model generators ----------------------------------------------------------------- */
+
+/*
+ * Both modes run the same model code: each function below takes the random as a union and
+ * the mode as a constant, and is forced inline, so the compiler makes one copy per mode with
+ * the mode's draws inlined (no branch per draw). NX_JR: java.util.Random, NX_SM:
+ * SplittableRandom.
+ */
+enum { NX_JR = 0, NX_SM = 1 };
+
+union nx_rng {
+    struct sl_jrandom j;
+    struct sl_splitmix s;
+};
+
+#define NX_INLINE static inline __attribute__((always_inline))
+
+NX_INLINE int32_t nx_int(union nx_rng *r, int mode)
+{
+    return mode == NX_SM ? sl_splitmix_int(&r->s) : sl_jrandom_int(&r->j);
+}
+
+NX_INLINE int32_t nx_int_bound(union nx_rng *r, int32_t bound, int mode)
+{
+    return mode == NX_SM ? sl_splitmix_int_bound(&r->s, bound) : sl_jrandom_int_bound(&r->j, bound);
+}
+
+NX_INLINE int64_t nx_long(union nx_rng *r, int mode)
+{
+    return mode == NX_SM ? sl_splitmix_long(&r->s) : sl_jrandom_long(&r->j);
+}
+
+NX_INLINE double nx_double(union nx_rng *r, int mode)
+{
+    return mode == NX_SM ? sl_splitmix_double(&r->s) : sl_jrandom_double(&r->j);
+}
 
 /* GeneratorConfig.timestampForEvent: baseTime + (long)(eventNumber * interEventDelayUs) /
  * 1000, with Java's saturating double-to-long conversion. */
@@ -398,11 +458,11 @@ static int64_t nx_timestamp(const struct sl_nexmark_gen *g, int64_t number)
 }
 
 /* LongGenerator.nextLong: [0, n), n > 0. */
-static int64_t nx_next_long(struct sl_jrandom *r, int64_t n)
+NX_INLINE int64_t nx_next_long(union nx_rng *r, int64_t n, int mode)
 {
     if (n < INT32_MAX)
-        return sl_jrandom_int_bound(r, (int32_t)n);
-    int64_t x = sl_jrandom_long(r) % n;
+        return nx_int_bound(r, (int32_t)n, mode);
+    int64_t x = nx_long(r, mode) % n;
     return x < 0 ? -x : x;
 }
 
@@ -429,38 +489,39 @@ static int64_t nx_last_auction(const struct sl_nexmark_gen *g, int64_t id)
     return epoch * a + offset;
 }
 
-static int64_t nx_next_person(const struct sl_nexmark_gen *g, int64_t id, struct sl_jrandom *r)
+NX_INLINE int64_t nx_next_person(const struct sl_nexmark_gen *g, int64_t id, union nx_rng *r,
+                                 int mode)
 {
     int64_t num_people = nx_last_person(g, id) + 1;
     int64_t active = num_people < g->cfg.num_active_people ? num_people : g->cfg.num_active_people;
-    int64_t n = nx_next_long(r, active + NX_PERSON_ID_LEAD);
+    int64_t n = nx_next_long(r, active + NX_PERSON_ID_LEAD, mode);
     return num_people - active + n;
 }
 
-static int64_t nx_next_auction(const struct sl_nexmark_gen *g, int64_t id, struct sl_jrandom *r)
+NX_INLINE int64_t nx_next_auction(const struct sl_nexmark_gen *g, int64_t id, union nx_rng *r,
+                                  int mode)
 {
     int64_t max = nx_last_auction(g, id);
     int64_t min = max - g->cfg.num_in_flight_auctions;
     if (min < 0)
         min = 0;
-    return min + nx_next_long(r, max - min + 1 + NX_AUCTION_ID_LEAD);
+    return min + nx_next_long(r, max - min + 1 + NX_AUCTION_ID_LEAD, mode);
 }
 
 /* PriceGenerator.nextPrice: Math.round(10^(u * 6) * 100). */
-static int64_t nx_price(struct sl_jrandom *r)
+NX_INLINE int64_t nx_price(union nx_rng *r, int mode)
 {
-    double x = pow(10.0, sl_jrandom_double(r) * 6.0) * 100.0;
+    double x = pow(10.0, nx_double(r, mode) * 6.0) * 100.0;
     return (int64_t)floor(x + 0.5); /* Math.round; exact here (x < 2^27) */
 }
 
 /* StringsGenerator.nextString(random, maxLength, special), trimmed; writes at most
  * maxLength - 1 bytes at `out`, returns the length. */
-static uint32_t nx_string(struct sl_jrandom *r, int32_t max_len, char special, char *out)
+NX_INLINE uint32_t nx_string(union nx_rng *r, int32_t max_len, char special, char *out, int mode)
 {
-    int32_t len = NX_MIN_STRING_LENGTH + sl_jrandom_int_bound(r, max_len - NX_MIN_STRING_LENGTH);
+    int32_t len = NX_MIN_STRING_LENGTH + nx_int_bound(r, max_len - NX_MIN_STRING_LENGTH, mode);
     for (int32_t i = 0; i < len; i++)
-        out[i] =
-            sl_jrandom_int_bound(r, 13) == 0 ? special : (char)('a' + sl_jrandom_int_bound(r, 26));
+        out[i] = nx_int_bound(r, 13, mode) == 0 ? special : (char)('a' + nx_int_bound(r, 26, mode));
     /* String.trim(): drop chars <= ' ' at both ends */
     int32_t s = 0, e = len;
     while (s < e && (unsigned char)out[s] <= ' ')
@@ -479,23 +540,22 @@ static uint32_t nx_string(struct sl_jrandom *r, int32_t max_len, char special, c
  * from it (rnd < 0), so a full group is two lookups of three digits in `digits3` and two
  * 4-byte stores (the fourth byte is overwritten next; `out` has room past `len`).
  */
-static void nx_exact_string(const struct sl_nexmark_gen *g, struct sl_jrandom *r, uint32_t len,
-                            char *out)
+NX_INLINE void nx_chars(const uint32_t *digits3, union nx_rng *r, uint32_t len, char *out, int mode)
 {
     const uint32_t base = 0x61616161u; /* "aaaa" */
-    struct sl_jrandom lr = *r;         /* a local copy stays in a register: `out` may alias `r` */
+    union nx_rng lr = *r;              /* a local copy stays in a register: `out` may alias `r` */
     uint32_t i = 0;
     while (i + 6 <= len) {
-        int32_t rnd = sl_jrandom_int(&lr);
+        int32_t rnd = nx_int(&lr, mode);
         uint32_t mag = rnd < 0 ? 0u - (uint32_t)rnd : (uint32_t)rnd;
-        uint32_t lo = g->digits3[mag % 17576u], hi = g->digits3[(mag / 17576u) % 17576u];
+        uint32_t lo = digits3[mag % 17576u], hi = digits3[(mag / 17576u) % 17576u];
         uint32_t w0 = rnd < 0 ? base - lo : base + lo, w1 = rnd < 0 ? base - hi : base + hi;
         memcpy(out + i, &w0, 4);
         memcpy(out + i + 3, &w1, 4);
         i += 6;
     }
     if (i < len) {
-        int32_t rnd = sl_jrandom_int(&lr);
+        int32_t rnd = nx_int(&lr, mode);
         while (i < len) {
             out[i++] = (char)('a' + rnd % 26);
             rnd /= 26;
@@ -504,29 +564,37 @@ static void nx_exact_string(const struct sl_nexmark_gen *g, struct sl_jrandom *r
     *r = lr;
 }
 
-/* StringsGenerator.nextExtra: the length of the padding (drawn), then its bytes. */
-static uint32_t nx_extra(const struct sl_nexmark_gen *g, struct sl_jrandom *r, int64_t current,
-                         int32_t avg, char *out)
+/* StringsGenerator.nextExtra: the length of the padding (drawn), then its bytes - per
+ * character (per-event mode, and splittable for lengths of half the reusable string and
+ * more), or a slice of the reusable string at a drawn offset (splittable). */
+NX_INLINE struct sl_nexmark_str nx_extra(const struct sl_nexmark_gen *g, union nx_rng *r,
+                                         int64_t current, int32_t avg, char *out, int mode)
 {
+    struct sl_nexmark_str e = {out, 0};
     if (current > avg)
-        return 0;
+        return e;
     int32_t desired = avg - (int32_t)current;
     int32_t delta = (int32_t)floor(desired * 0.2 + 0.5); /* (int) Math.round(desired * 0.2) */
-    int32_t size = desired - delta + (delta == 0 ? 0 : sl_jrandom_int_bound(r, 2 * delta));
-    nx_exact_string(g, r, (uint32_t)size, out);
-    return (uint32_t)size;
+    int32_t size = desired - delta + (delta == 0 ? 0 : nx_int_bound(r, 2 * delta, mode));
+    e.len = (uint32_t)size;
+    if (mode == NX_SM && size < NX_EXTRA_TEXT / 2) {
+        e.ptr = g->extra_text + nx_int_bound(r, NX_EXTRA_TEXT - size, mode);
+        return e;
+    }
+    nx_chars(g->digits3, r, (uint32_t)size, out, mode);
+    return e;
 }
 
-static void nx_person(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
-                      struct sl_nexmark_event *ev)
+NX_INLINE void nx_person(const struct sl_nexmark_gen *g, union nx_rng *r,
+                         struct sl_nexmark_event *ev, int mode)
 {
     struct sl_nexmark_person *p = &ev->person;
     char *s = ev->small;
     p->id = nx_last_person(g, ev->event_id) + SL_NEXMARK_FIRST_PERSON_ID;
     const struct sl_nexmark_str *first =
-        &nx_first_names[sl_jrandom_int_bound(r, NX_COUNT(nx_first_names))];
+        &nx_first_names[nx_int_bound(r, NX_COUNT(nx_first_names), mode)];
     const struct sl_nexmark_str *last =
-        &nx_last_names[sl_jrandom_int_bound(r, NX_COUNT(nx_last_names))];
+        &nx_last_names[nx_int_bound(r, NX_COUNT(nx_last_names), mode)];
     p->name.ptr = s;
     memcpy(s, first->ptr, first->len);
     s[first->len] = ' ';
@@ -534,99 +602,96 @@ static void nx_person(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
     p->name.len = first->len + 1 + last->len;
     s += p->name.len;
     p->email_address.ptr = s;
-    s += nx_string(r, 7, ' ', s);
+    s += nx_string(r, 7, ' ', s, mode);
     *s++ = '@';
-    s += nx_string(r, 5, ' ', s);
+    s += nx_string(r, 5, ' ', s, mode);
     s = SL_GENTEXT_LIT(s, ".com");
     p->email_address.len = (uint32_t)(s - p->email_address.ptr);
     p->credit_card.ptr = s;
     for (int i = 0; i < 4; i++) {
         if (i > 0)
             *s++ = ' ';
-        unsigned v = (unsigned)sl_jrandom_int_bound(r, 10000);
+        unsigned v = (unsigned)nx_int_bound(r, 10000, mode);
         s = sl_gentext_2(s, v / 100);
         s = sl_gentext_2(s, v % 100);
     }
     p->credit_card.len = (uint32_t)(s - p->credit_card.ptr);
-    p->city = nx_cities[sl_jrandom_int_bound(r, NX_COUNT(nx_cities))];
-    p->state = nx_states[sl_jrandom_int_bound(r, NX_COUNT(nx_states))];
+    p->city = nx_cities[nx_int_bound(r, NX_COUNT(nx_cities), mode)];
+    p->state = nx_states[nx_int_bound(r, NX_COUNT(nx_states), mode)];
     int64_t current =
         8 + p->name.len + p->email_address.len + p->credit_card.len + p->city.len + p->state.len;
     p->date_time = ev->timestamp;
-    p->extra.ptr = ev->extra_buf;
-    p->extra.len = nx_extra(g, r, current, g->cfg.person_avg_size, ev->extra_buf);
+    p->extra = nx_extra(g, r, current, g->cfg.person_avg_size, ev->extra_buf, mode);
 }
 
-static void nx_auction(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
-                       struct sl_nexmark_event *ev)
+NX_INLINE void nx_auction(const struct sl_nexmark_gen *g, union nx_rng *r,
+                          struct sl_nexmark_event *ev, int mode)
 {
     struct sl_nexmark_auction *a = &ev->auction;
     int64_t id = ev->event_id;
     a->id = nx_last_auction(g, id) + SL_NEXMARK_FIRST_AUCTION_ID;
-    if (sl_jrandom_int_bound(r, g->cfg.hot_sellers_ratio) > 0)
+    if (nx_int_bound(r, g->cfg.hot_sellers_ratio, mode) > 0)
         a->seller = (nx_last_person(g, id) / NX_HOT_SELLER_RATIO) * NX_HOT_SELLER_RATIO;
     else
-        a->seller = nx_next_person(g, id, r);
+        a->seller = nx_next_person(g, id, r, mode);
     a->seller += SL_NEXMARK_FIRST_PERSON_ID;
-    a->category = SL_NEXMARK_FIRST_CATEGORY_ID + sl_jrandom_int_bound(r, NX_NUM_CATEGORIES);
-    a->initial_bid = nx_price(r);
+    a->category = SL_NEXMARK_FIRST_CATEGORY_ID + nx_int_bound(r, NX_NUM_CATEGORIES, mode);
+    a->initial_bid = nx_price(r, mode);
     /* nextAuctionLengthMs: an average length of twice the time until
      * num_in_flight_auctions more auctions have been made */
     int64_t number = g->cfg.first_event_number + ev->index;
     int64_t future = nx_timestamp(g, number + g->events_for_auctions);
     int64_t horizon = future - ev->timestamp;
     int64_t span = horizon * 2 > 1 ? horizon * 2 : 1;
-    a->expires = ev->timestamp + 1 + nx_next_long(r, span);
+    a->expires = ev->timestamp + 1 + nx_next_long(r, span, mode);
     char *s = ev->small;
     a->item_name.ptr = s;
-    a->item_name.len = nx_string(r, 20, ' ', s);
+    a->item_name.len = nx_string(r, 20, ' ', s, mode);
     s += a->item_name.len;
     a->description.ptr = s;
-    a->description.len = nx_string(r, 100, ' ', s);
-    a->reserve = a->initial_bid + nx_price(r);
+    a->description.len = nx_string(r, 100, ' ', s, mode);
+    a->reserve = a->initial_bid + nx_price(r, mode);
     int64_t current = 8 + a->item_name.len + a->description.len + 8 + 8 + 8 + 8 + 8;
     a->date_time = ev->timestamp;
-    a->extra.ptr = ev->extra_buf;
-    a->extra.len = nx_extra(g, r, current, g->cfg.auction_avg_size, ev->extra_buf);
+    a->extra = nx_extra(g, r, current, g->cfg.auction_avg_size, ev->extra_buf, mode);
 }
 
-static void nx_bid(const struct sl_nexmark_gen *g, struct sl_jrandom *r,
-                   struct sl_nexmark_event *ev)
+NX_INLINE void nx_bid(const struct sl_nexmark_gen *g, union nx_rng *r, struct sl_nexmark_event *ev,
+                      int mode)
 {
     struct sl_nexmark_bid *b = &ev->bid;
     int64_t id = ev->event_id;
-    if (sl_jrandom_int_bound(r, g->cfg.hot_auction_ratio) > 0)
+    if (nx_int_bound(r, g->cfg.hot_auction_ratio, mode) > 0)
         b->auction = (nx_last_auction(g, id) / NX_HOT_AUCTION_RATIO) * NX_HOT_AUCTION_RATIO;
     else
-        b->auction = nx_next_auction(g, id, r);
+        b->auction = nx_next_auction(g, id, r, mode);
     b->auction += SL_NEXMARK_FIRST_AUCTION_ID;
-    if (sl_jrandom_int_bound(r, g->cfg.hot_bidders_ratio) > 0)
+    if (nx_int_bound(r, g->cfg.hot_bidders_ratio, mode) > 0)
         b->bidder = (nx_last_person(g, id) / NX_HOT_BIDDER_RATIO) * NX_HOT_BIDDER_RATIO + 1;
     else
-        b->bidder = nx_next_person(g, id, r);
+        b->bidder = nx_next_person(g, id, r, mode);
     b->bidder += SL_NEXMARK_FIRST_PERSON_ID;
-    b->price = nx_price(r);
-    if (sl_jrandom_int_bound(r, NX_HOT_CHANNELS_RATIO) > 0) {
-        int32_t i = sl_jrandom_int_bound(r, NX_COUNT(nx_hot_channels));
+    b->price = nx_price(r, mode);
+    if (nx_int_bound(r, NX_HOT_CHANNELS_RATIO, mode) > 0) {
+        int32_t i = nx_int_bound(r, NX_COUNT(nx_hot_channels), mode);
         b->channel = nx_hot_channels[i];
         b->url = g->hot_urls[i];
     } else {
-        int32_t i = sl_jrandom_int_bound(r, NX_CHANNELS);
+        int32_t i = nx_int_bound(r, NX_CHANNELS, mode);
         b->channel = g->channel_names[i];
         b->url = g->channel_urls[i];
     }
     b->bidder += SL_NEXMARK_FIRST_PERSON_ID; /* a second time, as the Java code does */
     b->date_time = ev->timestamp;
-    b->extra.ptr = ev->extra_buf;
-    b->extra.len = nx_extra(g, r, 8 + 8 + 8 + 8, g->cfg.bid_avg_size, ev->extra_buf);
+    b->extra = nx_extra(g, r, 8 + 8 + 8 + 8, g->cfg.bid_avg_size, ev->extra_buf, mode);
 }
 
 /* BidGenerator.getBaseUrl. */
-static char *nx_base_url(struct sl_jrandom *r, char *s)
+NX_INLINE char *nx_base_url(union nx_rng *r, char *s, int mode)
 {
     s = SL_GENTEXT_LIT(s, "https://www.nexmark.com/");
     for (int i = 0; i < 3; i++) {
-        s += nx_string(r, 5, '_', s);
+        s += nx_string(r, 5, '_', s, mode);
         *s++ = '/';
     }
     return SL_GENTEXT_LIT(s, "item.htm?query=1");
@@ -641,20 +706,19 @@ static uint32_t nx_reverse32(uint32_t x)
     return __builtin_bswap32(x);
 }
 
-static void nx_build_channels(struct sl_nexmark_gen *g)
+/* BidGenerator's static initializer: HOT_URLS, then CHANNEL_URL_CACHE, from one random. */
+NX_INLINE void nx_build_channels(struct sl_nexmark_gen *g, union nx_rng *r, int mode)
 {
-    struct sl_jrandom r;
-    sl_jrandom_init(&r, (int64_t)g->cfg.seed);
     char *s = g->text;
     for (int i = 0; i < 4; i++) {
         g->hot_urls[i].ptr = s;
-        s = nx_base_url(&r, s);
+        s = nx_base_url(r, s, mode);
         g->hot_urls[i].len = (uint32_t)(s - g->hot_urls[i].ptr);
     }
     for (int32_t i = 0; i < NX_CHANNELS; i++) {
         g->channel_urls[i].ptr = s;
-        s = nx_base_url(&r, s);
-        if (sl_jrandom_int_bound(&r, 10) > 0) {
+        s = nx_base_url(r, s, mode);
+        if (nx_int_bound(r, 10, mode) > 0) {
             s = SL_GENTEXT_LIT(s, "&channel_id=");
             /* Math.abs(Integer.reverse(i)): abs(INT_MIN) stays INT_MIN in Java */
             int32_t rev = (int32_t)nx_reverse32((uint32_t)i);
@@ -666,6 +730,22 @@ static void nx_build_channels(struct sl_nexmark_gen *g)
         s = sl_gentext_i64(s, i);
         g->channel_names[i].len = (uint32_t)(s - g->channel_names[i].ptr);
     }
+}
+
+static void nx_build_tables(struct sl_nexmark_gen *g)
+{
+    union nx_rng r;
+    if (g->cfg.rng == SL_NEXMARK_RNG_PER_EVENT) {
+        sl_jrandom_init(&r.j, (int64_t)g->cfg.seed);
+        nx_build_channels(g, &r, NX_JR);
+        return;
+    }
+    sl_splitmix_init(&r.s, (int64_t)g->cfg.seed ^ SL_NEXMARK_TABLES_SEED);
+    nx_build_channels(g, &r, NX_SM);
+    /* StringsGenerator.REUSABLE_EXTRA_STRING = nextExactString(new SplittableRandom(), 1 MiB),
+     * drawn per character (the string is not there yet while it is being made) */
+    sl_splitmix_init(&r.s, (int64_t)g->cfg.seed ^ SL_NEXMARK_EXTRA_SEED);
+    nx_chars(g->digits3, &r, NX_EXTRA_TEXT, g->extra_text, NX_SM);
 }
 
 /* ---- events -------------------------------------------------------------------------------- */
@@ -693,6 +773,7 @@ int sl_nexmark_gen_new(const struct sl_nexmark_config *cfg, struct sl_nexmark_ge
     g->events_for_auctions =
         ((int64_t)cfg->num_in_flight_auctions * g->total) / cfg->auction_proportion;
     g->seed_mix = cfg->seed ? nx_mix64(cfg->seed) : 0;
+    g->split_seed = (int64_t)(cfg->seed + (uint64_t)(int64_t)cfg->split_index);
     int64_t avg = cfg->person_avg_size;
     if (cfg->auction_avg_size > avg)
         avg = cfg->auction_avg_size;
@@ -700,13 +781,15 @@ int sl_nexmark_gen_new(const struct sl_nexmark_config *cfg, struct sl_nexmark_ge
         avg = cfg->bid_avg_size;
     g->extra_max = (size_t)(avg + avg / 5 + 8);
     g->text = malloc((size_t)(NX_CHANNELS + 4) * (NX_URL_MAX + 16));
-    if (!g->text) {
-        free(g);
+    if (cfg->rng == SL_NEXMARK_RNG_SPLITTABLE)
+        g->extra_text = malloc(NX_EXTRA_TEXT + 8); /* nx_chars stores 4 bytes at a time */
+    if (!g->text || (cfg->rng == SL_NEXMARK_RNG_SPLITTABLE && !g->extra_text)) {
+        sl_nexmark_gen_free(g);
         return sl_error_set(err, SL_ENOMEM, "nexmark: out of memory for the channel table");
     }
     for (uint32_t v = 0; v < 26 * 26 * 26; v++)
         g->digits3[v] = (v % 26) | (v / 26 % 26) << 8 | (v / 676) << 16;
-    nx_build_channels(g);
+    nx_build_tables(g);
     *out = g;
     return 0;
 }
@@ -716,6 +799,7 @@ void sl_nexmark_gen_free(struct sl_nexmark_gen *gen)
     if (!gen)
         return;
     free(gen->text);
+    free(gen->extra_text);
     free(gen);
 }
 
@@ -731,6 +815,8 @@ int sl_nexmark_event_init(struct sl_nexmark_event *ev, const struct sl_nexmark_g
     if (!ev->extra_buf)
         return SL_ENOMEM;
     ev->extra_cap = gen->extra_max;
+    ev->cur_gen = gen;
+    ev->cur_state = gen->cfg.rng == SL_NEXMARK_RNG_PER_EVENT ? 0 : (uint64_t)gen->split_seed;
     return 0;
 }
 
@@ -741,26 +827,70 @@ void sl_nexmark_event_free(struct sl_nexmark_event *ev)
     ev->extra_cap = 0;
 }
 
-void sl_nexmark_gen_event(const struct sl_nexmark_gen *gen, int64_t index,
-                          struct sl_nexmark_event *ev)
+/* Event `index` drawn from `r` in `mode`: the kind from the id, then the model generator. */
+NX_INLINE void nx_event(const struct sl_nexmark_gen *gen, int64_t index, union nx_rng *r,
+                        struct sl_nexmark_event *ev, int mode)
 {
     int64_t number = gen->cfg.first_event_number + index;
     ev->index = index;
     ev->event_id = gen->cfg.first_event_id + number;
     ev->timestamp = nx_timestamp(gen, number);
-    struct sl_jrandom r;
-    sl_jrandom_init(&r, ev->event_id ^ gen->seed_mix);
     int64_t rem = ev->event_id % gen->total;
     if (rem < gen->cfg.person_proportion) {
         ev->type = SL_NEXMARK_PERSON;
-        nx_person(gen, &r, ev);
+        nx_person(gen, r, ev, mode);
     } else if (rem < gen->cfg.person_proportion + gen->cfg.auction_proportion) {
         ev->type = SL_NEXMARK_AUCTION;
-        nx_auction(gen, &r, ev);
+        nx_auction(gen, r, ev, mode);
     } else {
         ev->type = SL_NEXMARK_BID;
-        nx_bid(gen, &r, ev);
+        nx_bid(gen, r, ev, mode);
     }
+}
+
+void sl_nexmark_gen_event(const struct sl_nexmark_gen *gen, int64_t index,
+                          struct sl_nexmark_event *ev)
+{
+    union nx_rng r;
+    if (gen->cfg.rng == SL_NEXMARK_RNG_PER_EVENT) {
+        sl_jrandom_init(&r.j, (gen->cfg.first_event_id + gen->cfg.first_event_number + index) ^
+                                  gen->seed_mix);
+        nx_event(gen, index, &r, ev, NX_JR);
+        ev->cur_gen = gen;
+        ev->cur_index = index + 1;
+        ev->cur_state = 0;
+        return;
+    }
+    if (ev->cur_gen != gen || index < ev->cur_index) { /* elsewhere, or back: from the start */
+        ev->cur_gen = gen;
+        ev->cur_index = 0;
+        ev->cur_state = (uint64_t)gen->split_seed;
+    }
+    r.s.seed = ev->cur_state;
+    for (int64_t k = ev->cur_index; k <= index; k++)
+        nx_event(gen, k, &r, ev, NX_SM);
+    ev->cur_index = index + 1;
+    ev->cur_state = r.s.seed;
+}
+
+uint64_t sl_nexmark_gen_start_state(const struct sl_nexmark_gen *gen)
+{
+    return gen->cfg.rng == SL_NEXMARK_RNG_PER_EVENT ? 0 : (uint64_t)gen->split_seed;
+}
+
+void sl_nexmark_event_position(const struct sl_nexmark_event *ev, int64_t *next_index,
+                               uint64_t *state)
+{
+    *next_index = ev->cur_index;
+    *state = ev->cur_state;
+}
+
+void sl_nexmark_event_seek(struct sl_nexmark_event *ev, const struct sl_nexmark_gen *gen,
+                           int64_t next_index, uint64_t state)
+{
+    ev->cur_gen = gen;
+    ev->cur_index = next_index;
+    ev->cur_state = state;
 }
 
 int64_t sl_nexmark_event_size(const struct sl_nexmark_event *ev)

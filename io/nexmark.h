@@ -15,38 +15,53 @@
  *   kind          id % (p + a + b) < p: person, < p + a: auction, else bid (1 : 3 : 46)
  *   timestamp     base_time + (long)(n * delay_us) / 1000,
  *                 delay_us = 1e6 / first_event_rate * num_event_generators
- * and its fields come from a java.util.Random seeded with the event id (io/jrandom.h), drawn
- * in the order of the Java code: ids from the proportions (first person / auction id 1000),
- * active people (1000) and in-flight auctions (100) with id leads of 10, hot sellers / bidders
- * / auctions (1 in 100 ids is hot, chosen with probability 1 - 1/ratio), prices
- * round(10^(6u) * 100), names, e-mails, credit cards, US cities and states, categories 10..14,
- * auction lengths from the rate, channels ("Google", "Facebook", "Baidu", "Apple" half of the
- * time, else "channel-<0..9999>") with their urls, and `extra` padding so that the Java size
- * estimate (8 bytes per number plus the string lengths) averages person.avg-size /
- * auction.avg-size / bid.avg-size (200 / 500 / 100 bytes).
+ * and its fields are drawn in the order of the Java code: ids from the proportions (first
+ * person / auction id 1000), active people (1000) and in-flight auctions (100) with id leads
+ * of 10, hot sellers / bidders / auctions (1 in 100 ids is hot, chosen with probability
+ * 1 - 1/ratio), prices round(10^(6u) * 100), names, e-mails, credit cards, US cities and
+ * states, categories 10..14, auction lengths from the rate, channels ("Google", "Facebook",
+ * "Baidu", "Apple" half of the time, else "channel-<0..9999>") with their urls, and `extra`
+ * padding so that the Java size estimate (8 bytes per number plus the string lengths)
+ * averages person.avg-size / auction.avg-size / bid.avg-size (200 / 500 / 100 bytes).
  *
- * Because each event depends only on (config, k), the generator is a pure function of the
- * event index: a source resumes from a checkpointed index, and workers split a stream by
- * index ranges (or, as Flink does, by sl_nexmark_config_split's parallel timelines).
+ * TWO WAYS TO DRAW (config.rng, option "rng": "splittable" | "per-event")
+ * - splittable (the default) draws as the nexmark repository's current generator does, the
+ *   one Flink's published figures come from: one java.util.SplittableRandom per generator
+ *   (io/splitmix.h), each event drawing from where the previous one left it. `extra` is a
+ *   slice of a 1 MiB string drawn once per generator, at an offset drawn per event
+ *   (StringsGenerator's REUSABLE_EXTRA_STRING); the channel urls come from a second random
+ *   (BidGenerator's static one). Java seeds none of the three (its events differ on every
+ *   run); sluice seeds them, so a stream is reproducible and equals what the Java classes
+ *   make with these seeded randoms:
+ *     events of split i (config.split_index)  new SplittableRandom(seed + i)
+ *     hot urls, then the channel url cache    new SplittableRandom(seed ^ SL_NEXMARK_TABLES_SEED)
+ *     the reusable extra string               new SplittableRandom(seed ^ SL_NEXMARK_EXTRA_SEED)
+ *   Draws are sequential: event k depends on the events before it. sl_nexmark_gen_event
+ *   continues from where the event struct's cursor stands (sequential access costs nothing
+ *   more; a jump forward generates the events in between, a jump back starts over), and
+ *   sl_nexmark_event_position / sl_nexmark_event_seek save and restore that cursor
+ *   (checkpoints). Parallel sources split the stream as Flink does: sl_nexmark_config_split
+ *   gives split i of n its block of event ids, its timeline at 1/n of the rate and its own
+ *   random, so the events depend on the split count as Flink's depend on the parallelism.
+ * - per-event seeds a java.util.Random (io/jrandom.h) with each event id, as Beam's
+ *   generator and the nexmark repository's first Flink version (commit 558d931) did; each
+ *   event is a pure function of (config, k), so any index is generated directly and workers
+ *   can interleave one stream. Its weakness is Java's: new Random(s) for small consecutive s
+ *   gives correlated first draws (the first nextInt(2) is 1 for every s < 4096: the first
+ *   4096 events bid only on hot auctions, and the hot shares stay off for tens of thousands
+ *   of events after that).
  *
  * WHERE IT DIFFERS FROM THE JAVA GENERATOR, AND WHY
- * - Seeding. Nexmark's first Flink version (commit 558d931, like Apache Beam's generator it
- *   came from) seeded java.util.Random with each event id; later versions draw from one
- *   unseeded Random / SplittableRandom per source, so their events are not reproducible at
- *   all. sluice seeds per event as the original did. With seed 0 (the default) a person or
- *   an auction is exactly the one that generator makes for the same event id and config;
- *   a bid matches it in auction, bidder, price and dateTime, then draws the channel and
- *   url that the current Java version added (in its order), then `extra`.
- * - A non-zero seed seeds event `id` with id ^ mix(seed) instead (mix: splitmix64's
- *   finalizer): a different, equally deterministic stream.
- * - Channel urls. Java builds the 4 hot urls and the 10000-channel url cache from an
- *   unseeded random at class load; sluice builds them the same way from new Random(seed),
- *   so they are deterministic but not the bytes of any particular Java run.
- * - `extra` is drawn character by character (StringsGenerator.nextExactString, six
- *   characters per nextInt()), as in the seeded version; the current Java version copies a
- *   slice of a 1 MiB pre-drawn unseeded string instead. Either way the alphabet is Java's
- *   (char)('a' + rnd % 26) with a signed rnd: 'H'..'z', which includes '\\', '[', ']', '^',
- *   '_' and '`' (the JSON writer escapes the backslash).
+ * - Seeding: see above. In per-event mode with seed 0 (the default) a person or an auction is
+ *   exactly the one the seeded-per-event Java generator makes for the same event id and
+ *   config; a bid matches it in auction, bidder, price and dateTime, then draws the channel
+ *   and url that the current Java version added (in its order), then `extra`. A non-zero
+ *   seed seeds event `id` with id ^ mix(seed) instead (mix: splitmix64's finalizer). The
+ *   channel urls come from new Random(seed), and `extra` is drawn character by character
+ *   (StringsGenerator.nextExactString, six characters per nextInt()), as in the seeded
+ *   version. In both modes the alphabet of `extra` is Java's (char)('a' + rnd % 26) with a
+ *   signed rnd: 'H'..'z', which includes '\\', '[', ']', '^', '_' and '`' (the JSON writer
+ *   escapes the backslash).
  * - Kept as in Java on purpose, although they look like slips: a bid's bidder gets
  *   FIRST_PERSON_ID added twice (ids from 2000), and next-event.rate, rate.shape and
  *   rate.period do not change timestamps (GeneratorConfig uses first-event.rate only).
@@ -58,8 +73,8 @@
  * and freed with sl_nexmark_gen_free. It is immutable after creation: any number of threads
  * may generate from one generator at once, each with its own struct sl_nexmark_event. An
  * event's strings point into the event's own buffer or into the generator (channel urls,
- * city and state names): they are valid until the event is generated into again, freed, or
- * the generator is freed.
+ * city and state names, splittable `extra`): they are valid until the event is generated
+ * into again, freed, or the generator is freed.
  */
 #ifndef SL_IO_NEXMARK_H
 #define SL_IO_NEXMARK_H
@@ -75,6 +90,16 @@
 #define SL_NEXMARK_FIRST_PERSON_ID 1000
 #define SL_NEXMARK_FIRST_AUCTION_ID 1000
 #define SL_NEXMARK_FIRST_CATEGORY_ID 10
+
+/* Splittable mode: the seeds of the channel url table and the reusable extra string are the
+ * configured seed xored with these ("TABLES", "EXTRA" in ASCII). */
+#define SL_NEXMARK_TABLES_SEED 0x5441424c4553ll
+#define SL_NEXMARK_EXTRA_SEED 0x4558545241ll
+
+enum sl_nexmark_rng {
+    SL_NEXMARK_RNG_SPLITTABLE = 0, /* one SplittableRandom per generator, as nexmark-flink */
+    SL_NEXMARK_RNG_PER_EVENT = 1,  /* java.util.Random(event id), as Beam and nexmark 558d931 */
+};
 
 struct sl_nexmark_config {
     /* options of the 'nexmark' connector (names as in Flink's DDL), defaults in brackets */
@@ -105,7 +130,11 @@ struct sl_nexmark_config {
     int64_t first_event_id;     /* [1, as Flink's table source] */
     int64_t first_event_number; /* [1] */
     /* sluice */
-    uint64_t seed; /* 0 = java.util.Random(event id) exactly as in Java [0] */
+    uint8_t rng;         /* enum sl_nexmark_rng [splittable] */
+    int32_t split_index; /* splittable: which split of num_event_generators this is [0] */
+    uint64_t seed;       /* splittable: the events' SplittableRandom is seeded with seed +
+                            split_index; per-event: 0 = java.util.Random(event id) exactly as
+                            in Java, else event id ^ mix(seed) [0] */
 };
 
 /* Fills `cfg` with the defaults above; base_time is the current time. */
@@ -113,9 +142,10 @@ void sl_nexmark_config_init(struct sl_nexmark_config *cfg);
 
 /*
  * Sets one option by its connector name ("first-event.rate", "events.num",
- * "person.avg-size", "bid.hot-ratio.bidders", ...) or one of sluice's own ("seed",
- * "base-time", "first-event.id", "first-event.number", "active-people",
- * "in-flight-auctions", "event-generators"). Sizes take a unit as Flink's MemorySize does
+ * "person.avg-size", "bid.hot-ratio.bidders", ...) or one of sluice's own ("seed", "rng"
+ * ("splittable" or "per-event"), "base-time", "first-event.id", "first-event.number",
+ * "active-people", "in-flight-auctions", "event-generators"). Sizes take a unit as Flink's
+ * MemorySize does
  * ("200b", "1kb", "2 mb"); rate.period takes a duration ("600s", "10 min", "600000 ms").
  * SL_ENOTFOUND for an unknown key, SL_EINVAL for a bad value; `err` names both.
  */
@@ -133,10 +163,14 @@ int64_t sl_nexmark_config_max_events(const struct sl_nexmark_config *cfg);
 int64_t sl_nexmark_config_stream_events(const struct sl_nexmark_config *cfg);
 
 /*
- * Flink's way of splitting a source n ways (GeneratorConfig.split with numEventGenerators =
- * n): sub-stream i gets its own block of event ids and its own timeline at 1/n of the rate.
- * Writes sub-config i (0 <= i < n) to `out`. A plain index-range split of one timeline
- * (worker w generates indexes [lo_w, hi_w) of the same config) needs no call at all.
+ * Flink's way of splitting a source n ways (NexmarkSource.getSplits: GeneratorConfig.split
+ * with numEventGenerators = n): sub-stream i gets its own block of event ids (first event id
+ * + i * (max events / n), max events / n of them, the last split the remainder), its own
+ * timeline at 1/n of the rate (the event numbers restart at first_event_number in every
+ * split) and, in splittable mode, its own random (split_index = i). stop-at is divided the
+ * same way. Writes sub-config i (0 <= i < n) to `out`; n <= 1 copies `cfg`. In per-event
+ * mode a plain interleaving of one timeline (worker w generates indexes w, w + N, ...)
+ * needs no call at all.
  */
 void sl_nexmark_config_split(const struct sl_nexmark_config *cfg, int32_t n, int32_t i,
                              struct sl_nexmark_config *out);
@@ -192,6 +226,11 @@ struct sl_nexmark_event {
     char small[SL_NEXMARK_SMALL];
     char *extra_buf; /* owned, extra_cap bytes */
     size_t extra_cap;
+    /* splittable: the cursor - the generator it belongs to, the index of the event it
+     * generates next and the random's state before it (sl_nexmark_event_position) */
+    const struct sl_nexmark_gen *cur_gen;
+    int64_t cur_index;
+    uint64_t cur_state;
 };
 
 /* ---- the generator ------------------------------------------------------------------------- */
@@ -213,9 +252,27 @@ int sl_nexmark_event_init(struct sl_nexmark_event *ev, const struct sl_nexmark_g
 void sl_nexmark_event_free(struct sl_nexmark_event *ev);
 
 /* Event `index` (>= 0) of the stream into `ev` (prepared for `gen`). Indexes past the
- * stream's end are generated too; the caller decides where the stream ends. */
+ * stream's end are generated too; the caller decides where the stream ends. Splittable
+ * mode: O(1) when `index` is the one after the event last generated into `ev` (or 0 for a
+ * fresh `ev`); otherwise the events from `ev`'s cursor (or from 0, going back) up to
+ * `index` are generated on the way. */
 void sl_nexmark_gen_event(const struct sl_nexmark_gen *gen, int64_t index,
                           struct sl_nexmark_event *ev);
+
+/* The state of the generator's random before its first event (splittable: the seed of
+ * split_index's SplittableRandom; per-event: 0). */
+uint64_t sl_nexmark_gen_start_state(const struct sl_nexmark_gen *gen);
+
+/* Splittable mode: where `ev`'s cursor stands - the index of the event it generates next and
+ * the state of the generator's random before that event (in per-event mode: the index after
+ * the event last generated, state 0). */
+void sl_nexmark_event_position(const struct sl_nexmark_event *ev, int64_t *next_index,
+                               uint64_t *state);
+
+/* Sets `ev`'s cursor (prepared for `gen`) to a position sl_nexmark_event_position gave: the
+ * next sl_nexmark_gen_event(gen, next_index, ev) continues the saved stream exactly. */
+void sl_nexmark_event_seek(struct sl_nexmark_event *ev, const struct sl_nexmark_gen *gen,
+                           int64_t next_index, uint64_t state);
 
 /* The size Java's generator attributes to the event (8 per number plus the string lengths
  * it counts), the measure that the *.avg-size options are averages of. */

@@ -34,6 +34,7 @@ static const char sl_gen_usage[] =
     "usage: sluice gen nexmark|ysb --events N [--rate R] [--seed S]\n"
     "                  [--format json|csv|raw] [--start K] [--base-time MS]\n"
     "                  [--out FILE | --topic T --brokers HOST:PORT [--property K=V]...]\n"
+    "                  [--rng splittable|per-event] [--splits N]\n"
     "                  [--set KEY=VALUE]...            (nexmark)\n"
     "                  [--campaigns-out FILE] [--skew] (ysb)\n"
     "\n"
@@ -49,8 +50,17 @@ static const char sl_gen_usage[] =
     "  --events N          events to write (nexmark: default events.num when set)\n"
     "  --rate R            events per second of event time (default 10000); nexmark sets\n"
     "                      first-event.rate and next-event.rate\n"
-    "  --seed S            seed, an integer >= 0 (default 0: for nexmark, the events of the\n"
-    "                      Java generator seeded per event id)\n"
+    "  --seed S            seed, an integer >= 0 (default 0). nexmark: split i draws from\n"
+    "                      new SplittableRandom(S + i); per-event: 0 gives the events of the\n"
+    "                      Java generator seeded per event id\n"
+    "  --rng R             nexmark: how the generator draws - splittable (default: one\n"
+    "                      SplittableRandom per split, as nexmark-flink's generator) or\n"
+    "                      per-event (java.util.Random seeded with each event id, as Beam's)\n"
+    "  --splits N          nexmark: the stream of a source of parallelism N, as Flink's\n"
+    "                      nexmark source and `sluice run --workers N` cut it (each split its\n"
+    "                      own event ids, its own timeline at 1/N of the rate, its own\n"
+    "                      random), written interleaved: event j of split 0, 1, ... N-1,\n"
+    "                      then j + 1. The splits divide events.num, else --start + --events\n"
     "  --format F          json (default: the shape Flink's json format reads), csv (the\n"
     "                      table's flattened columns in order) or raw (docs/formats.md)\n"
     "  --out FILE          write to FILE instead of stdout\n"
@@ -113,7 +123,8 @@ enum sl_gen_fmt { SL_GEN_JSON, SL_GEN_CSV, SL_GEN_RAW };
 
 struct sl_gen_args {
     const char *kind;
-    int64_t events, rate, seed, start, base_time;
+    int64_t events, rate, seed, start, base_time, splits;
+    const char *rng;
     bool has_events, has_rate, has_base_time, skew;
     enum sl_gen_fmt format;
     const char *out, *campaigns_out, *topic, *brokers;
@@ -161,8 +172,9 @@ static int sl_gen_parse(int argc, char **argv, struct sl_gen_args *a)
         memcpy(name, arg, nlen);
         name[nlen] = '\0';
         static const char *const valued[] = {
-            "--events",    "--rate", "--seed",          "--format", "--out",     "--start",
-            "--base-time", "--set",  "--campaigns-out", "--topic",  "--brokers", "--property"};
+            "--events",  "--rate",      "--seed", "--format",        "--out",
+            "--start",   "--base-time", "--set",  "--campaigns-out", "--topic",
+            "--brokers", "--property",  "--rng",  "--splits"};
         bool known = false;
         for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
             known |= strcmp(name, valued[k]) == 0;
@@ -187,6 +199,14 @@ static int sl_gen_parse(int argc, char **argv, struct sl_gen_args *a)
             a->has_rate = true;
         } else if (strcmp(name, "--seed") == 0) {
             rc = sl_gen_parse_i64(name, val, 0, &a->seed);
+        } else if (strcmp(name, "--rng") == 0) {
+            a->rng = val;
+        } else if (strcmp(name, "--splits") == 0) {
+            rc = sl_gen_parse_i64(name, val, 1, &a->splits);
+            if (!rc && a->splits > 4096) {
+                fprintf(stderr, "sluice gen: --splits is at most 4096\n");
+                rc = -1;
+            }
         } else if (strcmp(name, "--start") == 0) {
             rc = sl_gen_parse_i64(name, val, 0, &a->start);
         } else if (strcmp(name, "--base-time") == 0) {
@@ -246,6 +266,10 @@ static int sl_gen_parse(int argc, char **argv, struct sl_gen_args *a)
     bool nexmark = strcmp(a->kind, "nexmark") == 0;
     if (nexmark && (a->campaigns_out || a->skew)) {
         fprintf(stderr, "sluice gen: --campaigns-out and --skew are ysb options\n");
+        return 2;
+    }
+    if (!nexmark && (a->rng || a->splits)) {
+        fprintf(stderr, "sluice gen: --rng and --splits are nexmark options\n");
         return 2;
     }
     if (!nexmark && a->nsets) {
@@ -317,6 +341,12 @@ typedef int (*sl_gen_chunk_fn)(void *ctx, int64_t k, uint32_t n, struct sl_fmt_o
 
 struct sl_gen_src {
     enum sl_gen_fmt format;
+    /* nexmark --splits N > 1: split i's generator and scratch; output record k is event
+     * k / N of split k % N while every split has events (each has sub_min), then split N-1's */
+    int nsplits;
+    struct sl_nexmark_gen *const *splits;
+    struct sl_nexmark_event *sevs;
+    int64_t sub_min;
     /* JSON */
     const struct sl_nexmark_gen *nexmark;
     const struct sl_ysb_gen *ysb;
@@ -329,6 +359,19 @@ struct sl_gen_src {
     struct sl_raw *raw;
 };
 
+/* The split and index in it of output record k (nsplits > 1). */
+static void sl_gen_locate(const struct sl_gen_src *g, int64_t k, int *split, int64_t *index)
+{
+    int64_t n = g->nsplits;
+    if (k < n * g->sub_min) {
+        *split = (int)(k % n);
+        *index = k / n;
+    } else {
+        *split = (int)n - 1;
+        *index = g->sub_min + (k - n * g->sub_min);
+    }
+}
+
 static int sl_gen_json_chunk(struct sl_gen_src *g, int64_t k, uint32_t n, struct sl_fmt_out *out,
                              struct sl_error *err)
 {
@@ -336,7 +379,13 @@ static int sl_gen_json_chunk(struct sl_gen_src *g, int64_t k, uint32_t n, struct
         if (sl_fmt_out_reserve(out, g->json_max))
             return sl_error_set(err, SL_ENOMEM, "out of memory");
         size_t len;
-        if (g->nexmark) {
+        if (g->nsplits > 1) {
+            int sp;
+            int64_t idx;
+            sl_gen_locate(g, k + i, &sp, &idx);
+            sl_nexmark_gen_event(g->splits[sp], idx, &g->sevs[sp]);
+            len = sl_nexmark_event_json(&g->sevs[sp], out->data + out->len);
+        } else if (g->nexmark) {
             sl_nexmark_gen_event(g->nexmark, k + i, &g->ev);
             len = sl_nexmark_event_json(&g->ev, out->data + out->len);
         } else {
@@ -361,8 +410,17 @@ static int sl_gen_batch_chunk(struct sl_gen_src *g, int64_t k, uint32_t n, struc
     for (uint32_t done = 0; !rc && done < n;) {
         uint32_t m = n - done < SL_BATCH_CAP ? n - done : SL_BATCH_CAP;
         sl_batch_reset(b);
-        rc = g->nexmark ? sl_nexmark_fill(g->nexmark, &g->ev, k + done, m, b)
-                        : sl_ysb_fill(g->ysb, k + done, m, b);
+        if (g->nsplits > 1) {
+            for (uint32_t r = 0; !rc && r < m; r++) {
+                int sp;
+                int64_t idx;
+                sl_gen_locate(g, k + done + r, &sp, &idx);
+                rc = sl_nexmark_fill(g->splits[sp], &g->sevs[sp], idx, 1, b);
+            }
+        } else {
+            rc = g->nexmark ? sl_nexmark_fill(g->nexmark, &g->ev, k + done, m, b)
+                            : sl_ysb_fill(g->ysb, k + done, m, b);
+        }
         if (rc) {
             sl_error_set(err, rc, "cannot build events: %s", sl_strerror(rc));
             break;
@@ -559,6 +617,10 @@ static int sl_gen_nexmark(const struct sl_gen_args *a)
     if (a->has_rate)
         cfg.first_event_rate = cfg.next_event_rate = a->rate;
     cfg.seed = (uint64_t)a->seed;
+    if (a->rng && sl_nexmark_config_set(&cfg, "rng", a->rng, &err)) {
+        fprintf(stderr, "sluice gen: --rng: %s\n", err.msg);
+        return 2;
+    }
     if (a->has_base_time)
         cfg.base_time = a->base_time;
     int64_t n = a->events;
@@ -571,15 +633,45 @@ static int sl_gen_nexmark(const struct sl_gen_args *a)
         if (n < 0)
             n = 0;
     }
+    int nsplits = a->splits > 1 ? (int)a->splits : 1;
+    if (nsplits > 1 && cfg.events_num <= 0)
+        cfg.events_num = a->start + n; /* what the splits divide */
     struct sl_nexmark_gen *gen;
     if (sl_nexmark_gen_new(&cfg, &gen, &err)) {
         fprintf(stderr, "sluice gen: %s\n", err.msg);
         return err.code == SL_EINVAL ? 2 : 1;
     }
     int status = 1;
+    struct sl_nexmark_gen **splits = NULL;
+    struct sl_nexmark_event *sevs = NULL;
+    int ready = 0; /* splits with a generator and scratch */
+    if (nsplits > 1) {
+        splits = calloc((size_t)nsplits, sizeof(*splits));
+        sevs = calloc((size_t)nsplits, sizeof(*sevs));
+        for (; splits && sevs && ready < nsplits; ready++) {
+            struct sl_nexmark_config sc;
+            sl_nexmark_config_split(&cfg, nsplits, ready, &sc);
+            if (sl_nexmark_gen_new(&sc, &splits[ready], &err)) {
+                fprintf(stderr, "sluice gen: split %d: %s\n", ready, err.msg);
+                goto out_splits;
+            }
+            if (sl_nexmark_event_init(&sevs[ready], splits[ready])) {
+                sl_nexmark_gen_free(splits[ready]);
+                break;
+            }
+        }
+        if (ready < nsplits) {
+            fprintf(stderr, "sluice gen: out of memory\n");
+            goto out_splits;
+        }
+    }
     struct sl_gen_src src;
     struct sl_gen_dest *d = malloc(sizeof(*d));
     if (d && sl_gen_src_init(&src, a->format, gen, NULL) == 0) {
+        src.nsplits = nsplits;
+        src.splits = splits;
+        src.sevs = sevs;
+        src.sub_min = sl_nexmark_config_max_events(&cfg) / nsplits;
         if (sl_gen_dest_open(d, a) == 0) {
             bool ok = sl_gen_run(d, sl_gen_chunk, &src, a->start, n) == 0;
             if (sl_gen_dest_close(d, ok) == 0 && ok)
@@ -591,6 +683,13 @@ static int sl_gen_nexmark(const struct sl_gen_args *a)
     if (d)
         sl_gen_src_free(&src);
     free(d);
+out_splits:
+    for (int i = 0; i < ready; i++) {
+        sl_nexmark_event_free(&sevs[i]);
+        sl_nexmark_gen_free(splits[i]);
+    }
+    free(sevs);
+    free(splits);
     sl_nexmark_gen_free(gen);
     return status;
 }

@@ -3,10 +3,16 @@
  * table, with the options of the nexmark repository's Flink connector.
  *
  * SPLITS
- * One stream of events, one split per worker: worker w of N generates the event indexes
- * w, w + N, w + 2N, ... (interleaved). Every event depends only on (config, index), so the
- * set of events - and so every result - is the same whatever N, and the workers' event
- * times advance together (their watermarks stay close). Split id = worker id.
+ * One split per worker, split id = worker id, cut as the generator draws ('sluice.rng'):
+ * - splittable (the default): as the nexmark repository's source does at parallelism N
+ *   (NexmarkSource.getSplits, GeneratorConfig.split): worker w generates sub-stream w of
+ *   sl_nexmark_config_split(cfg, N, w) - its own block of event ids, its own timeline at
+ *   1/N of the rate, its own SplittableRandom. The events depend on N, as Flink's depend on
+ *   the parallelism; `sluice gen nexmark --splits N` writes the same events. All sub-streams
+ *   share one timeline, so the workers' event times advance together.
+ * - per-event: one stream; worker w generates the event indexes w, w + N, w + 2N, ...
+ *   (interleaved). Every event depends only on (config, index), so the set of events - and
+ *   so every result - is the same whatever N.
  *
  * RATE
  * The rates set the events' timestamps (the generator's timeline). Emission in wall-clock
@@ -26,22 +32,28 @@
  *   'sluice.base-time'  event time (ms since the epoch) of event number 0; default: the
  *                       time the source is opened (as the generator does). Tests set it
  *                       to get the same timestamps on every run.
- *   'sluice.seed'       the generator's seed (0: Java's per-event seeding).
+ *   'sluice.rng'        'splittable' (default) or 'per-event': how the generator draws
+ *                       (io/nexmark.h): nexmark-flink's one SplittableRandom per split, or
+ *                       Beam's java.util.Random seeded with each event id.
+ *   'sluice.seed'       the generator's seed (splittable: split i draws from
+ *                       new SplittableRandom(seed + i); per-event: 0 is Java's seeding).
  *
  * CHECKPOINTS
- * save (per worker = per split): the next event index of the worker's sub-stream, whether
- * it is done, the base time (event time of event 0: by default the open time, so without it
- * a restarted process would shift every timestamp), and what fixes the continuation: the
- * worker count, first-event.rate, the stream's event count, the seed and a fingerprint of
- * every other generator option. Summary: "<split>=<next index>".
- * restore: the worker continues at the saved index with the saved base time. A saved base
- * time wins over a defaulted one; one set in the table ('sluice.base-time') that differs is
- * an error naming both, and so is any other option that changed (the events would not be
- * the uninterrupted run's). The generator is immutable and shared by the workers, which
- * restore concurrently: the first worker that needs the saved base time builds a second
- * generator with it (under a lock), which the others reuse. Pacing restarts its wall clock
- * at the restored index (no burst catching up the time the job was down); a bounded stream
- * emits exactly the events it had left.
+ * save (per worker = per split): the next event index of the worker's sub-stream (and, in
+ * splittable mode, the state of its random before that event: the stream continues exactly
+ * as it would have; Java's reader starts a fresh unseeded random instead), whether it is done, the
+ * base time (event time of event 0: by default the open time, so without it a restarted process
+ * would shift every timestamp), and what fixes the continuation: the worker count,
+ * first-event.rate, the stream's event count, the seed and a fingerprint of every other generator
+ * option. Summary: "<split>=<next index>". restore: the worker continues at the saved index with
+ * the saved base time. A saved base time wins over a defaulted one; one set in the table
+ * ('sluice.base-time') that differs is an error naming both, and so is any other option that
+ * changed (the events would not be the uninterrupted run's). The generator is immutable and shared
+ * by the workers, which restore concurrently: the first worker that needs the saved base time
+ * builds a second generator with it (under a lock), which the others reuse. Pacing restarts its
+ * wall clock at the restored index (no burst catching up the time the job was down); a bounded
+ * stream emits exactly the events it had left. In splittable mode each worker owns its split's
+ * generator and rebuilds it itself for a restored base time.
  *
  * SCHEMA
  * The table's physical columns must be the generator's (sl_nexmark_schema_new, the DDL of
@@ -65,7 +77,10 @@
 struct nx_worker {
     struct sl_nexmark_event ev;
     bool ev_ready;
-    const struct sl_nexmark_gen *gen; /* src->gen, or src->rgen after a restore */
+    const struct sl_nexmark_gen *gen; /* src->gen, or src->rgen after a restore; own */
+    struct sl_nexmark_gen *own;       /* splittable: this worker's split's generator (owned) */
+    int64_t seek_index;               /* splittable: where the random stands before `ev` */
+    uint64_t seek_state;              /* has generated anything (start, or restored) */
     int64_t emitted;                  /* events this worker handed out */
     int64_t total;                    /* events of this worker; INT64_MAX when unbounded */
     int64_t start_ns;  /* monotonic time of the first poll (after a restore), 0 before */
@@ -113,6 +128,8 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
         if (sl_nexmark_event_init(&w->ev, w->gen) != 0)
             return sl_error_set(err, SL_ENOMEM, "nexmark: out of memory");
         w->ev_ready = true;
+        if (w->own)
+            sl_nexmark_event_seek(&w->ev, w->gen, w->seek_index, w->seek_state);
     }
     int64_t now = nx_now_ns();
     if (!w->start_ns)
@@ -144,8 +161,9 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     int64_t n = due - w->emitted;
     if (n > room)
         n = room;
-    int64_t stride = src->nworkers;
-    int64_t first = ctx->worker + w->emitted * stride;
+    bool splittable = src->cfg.rng == SL_NEXMARK_RNG_SPLITTABLE;
+    int64_t stride = splittable ? 1 : src->nworkers;
+    int64_t first = splittable ? w->emitted : ctx->worker + w->emitted * stride;
     uint32_t before = b->rows;
     int rc = sl_nexmark_fill_skip(w->gen, &w->ev, first, stride, (uint32_t)n, src->skip, b);
     if (rc) {
@@ -179,9 +197,11 @@ static void nx_free(struct sl_source *s)
     if (!src)
         return;
     if (src->w)
-        for (int i = 0; i < src->nworkers; i++)
+        for (int i = 0; i < src->nworkers; i++) {
             if (src->w[i].ev_ready)
                 sl_nexmark_event_free(&src->w[i].ev);
+            sl_nexmark_gen_free(src->w[i].own);
+        }
     free(src->w);
     sl_nexmark_gen_free(src->gen);
     sl_nexmark_gen_free(src->rgen);
@@ -201,7 +221,8 @@ static void nx_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
 
 /* ---- checkpoints --------------------------------------------------------------------------- */
 
-#define NX_STATE_MAGIC 0x3153584eu /* "NXS1" */
+#define NX_STATE_MAGIC 0x3153584eu  /* "NXS1": per-event */
+#define NX_STATE_MAGIC2 0x3253584eu /* "NXS2": splittable, with the random's state */
 
 /* FNV-1a over the options that shape the events, base_time excepted (it is saved as such):
  * a restore refuses a table whose generator would make other events. */
@@ -216,7 +237,8 @@ static uint64_t nx_fingerprint(const struct sl_nexmark_config *c)
                          c->num_active_people,    c->num_in_flight_auctions,
                          c->num_event_generators, c->first_event_id,
                          c->first_event_number,   (int64_t)c->seed};
-    uint64_t h = 0xcbf29ce484222325u;
+    /* per-event: as before the rng option existed, so older checkpoints still restore */
+    uint64_t h = c->rng == SL_NEXMARK_RNG_PER_EVENT ? 0xcbf29ce484222325u : 0x53504c495454u;
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         for (int b = 0; b < 64; b += 8) {
             h ^= (uint64_t)v[i] >> b & 0xff;
@@ -230,8 +252,21 @@ static int nx_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct 
 {
     struct nx_source *src = (struct nx_source *)s;
     const struct nx_worker *w = &src->w[worker];
-    int64_t next = worker + w->emitted * src->nworkers;
-    sl_sbuf_put_u32(out, NX_STATE_MAGIC);
+    bool splittable = src->cfg.rng == SL_NEXMARK_RNG_SPLITTABLE;
+    int64_t next = splittable ? w->emitted : worker + w->emitted * src->nworkers;
+    uint64_t rng_state = 0;
+    if (splittable) {
+        int64_t at = w->seek_index;
+        rng_state = w->seek_state;
+        if (w->ev_ready)
+            sl_nexmark_event_position(&w->ev, &at, &rng_state);
+        if (at != next)
+            return sl_error_set(err, SL_EINVAL,
+                                "nexmark: worker %d is at event %" PRId64
+                                " but its random at %" PRId64,
+                                worker, next, at);
+    }
+    sl_sbuf_put_u32(out, splittable ? NX_STATE_MAGIC2 : NX_STATE_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)src->nworkers);
     sl_sbuf_put_u32(out, (uint32_t)worker);
     sl_sbuf_put_i64(out, next);
@@ -241,6 +276,8 @@ static int nx_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct 
     sl_sbuf_put_i64(out, src->events);
     sl_sbuf_put_u64(out, src->cfg.seed);
     sl_sbuf_put_u64(out, src->fingerprint);
+    if (splittable)
+        sl_sbuf_put_u64(out, rng_state);
     char text[48];
     int len = snprintf(text, sizeof(text), "%d=%" PRId64, worker, next);
     sl_sbuf_put(summary, text, (size_t)len);
@@ -303,13 +340,20 @@ static int nx_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
     int rc;
     if ((rc = sl_sread_u32(in, &magic, err)))
         return rc;
-    if (magic != NX_STATE_MAGIC)
+    if (magic != NX_STATE_MAGIC && magic != NX_STATE_MAGIC2)
         return sl_sread_fail(in, err, "not the state of a nexmark source");
+    bool splittable = src->cfg.rng == SL_NEXMARK_RNG_SPLITTABLE;
+    if ((magic == NX_STATE_MAGIC2) != splittable)
+        return nx_corrupt(in, err, "'sluice.rng' is '%s', the checkpoint's generator was %s",
+                          splittable ? "splittable" : "per-event",
+                          splittable ? "per-event" : "splittable");
+    uint64_t rng_state = 0;
     if ((rc = sl_sread_u32(in, &nworkers, err)) || (rc = sl_sread_u32(in, &split, err)) ||
         (rc = sl_sread_i64(in, &next, err)) || (rc = sl_sread_u8(in, &done, err)) ||
         (rc = sl_sread_i64(in, &base, err)) || (rc = sl_sread_i64(in, &rate, err)) ||
         (rc = sl_sread_i64(in, &events, err)) || (rc = sl_sread_u64(in, &seed, err)) ||
-        (rc = sl_sread_u64(in, &fp, err)) || (rc = sl_sread_end(in, err)))
+        (rc = sl_sread_u64(in, &fp, err)) ||
+        (splittable && (rc = sl_sread_u64(in, &rng_state, err))) || (rc = sl_sread_end(in, err)))
         return rc;
     if (nworkers != (uint32_t)src->nworkers)
         return nx_corrupt(in, err, "saved by %" PRIu32 " workers, restored into %d", nworkers,
@@ -338,18 +382,41 @@ static int nx_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
                           "'sluice.base-time' is %" PRId64 ", the checkpoint's base time is "
                           "%" PRId64,
                           src->cfg.base_time, base);
-    if (next < worker || (next - worker) % src->nworkers != 0)
+    if (splittable ? next < 0 : next < worker || (next - worker) % src->nworkers != 0)
         return nx_corrupt(in, err, "event index %" PRId64 " is not one of worker %d's", next,
                           worker);
-    int64_t emitted = (next - worker) / src->nworkers;
+    int64_t emitted = splittable ? next : (next - worker) / src->nworkers;
     if (emitted > w->total)
         return nx_corrupt(in, err, "event index %" PRId64 " is past the end of the stream", next);
     if (done > 1 || (done != 0) != (emitted >= w->total))
         return nx_corrupt(in, err, "done flag %u does not fit event index %" PRId64, (unsigned)done,
                           next);
     const struct sl_nexmark_gen *gen;
-    if ((rc = nx_gen_for_base(src, in, base, &gen, err)))
+    if (splittable) { /* the worker's own split generator, rebuilt for another base time */
+        gen = w->own;
+        if (base != sl_nexmark_gen_config(w->own)->base_time) {
+            struct sl_nexmark_config c = *sl_nexmark_gen_config(w->own);
+            c.base_time = base;
+            struct sl_nexmark_gen *g2;
+            struct sl_error e;
+            sl_error_clear(&e);
+            if ((rc = sl_nexmark_gen_new(&c, &g2, &e)))
+                return sl_error_set(err, rc, "nexmark: restoring base time %" PRId64 ": %s", base,
+                                    e.msg);
+            if (w->ev_ready) {
+                sl_nexmark_event_free(&w->ev);
+                w->ev_ready = false;
+            }
+            sl_nexmark_gen_free(w->own);
+            gen = w->own = g2;
+        }
+        w->seek_index = emitted;
+        w->seek_state = rng_state;
+        if (w->ev_ready)
+            sl_nexmark_event_seek(&w->ev, gen, emitted, rng_state);
+    } else if ((rc = nx_gen_for_base(src, in, base, &gen, err))) {
         return rc;
+    }
     if (w->ev_ready && gen != w->gen) { /* scratch sized for the old generator */
         sl_nexmark_event_free(&w->ev);
         w->ev_ready = false;
@@ -427,6 +494,7 @@ static const char *const nx_keys[] = {"first-event.rate",
                                       "max-emit-speed",
                                       "sluice.base-time",
                                       "sluice.seed",
+                                      "sluice.rng",
                                       NULL};
 
 int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_env *env,
@@ -484,13 +552,31 @@ int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_e
         nx_free(&src->base);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
+    int64_t events = sl_nexmark_config_stream_events(&cfg);
+    bool bounded = cfg.events_num > 0 || cfg.stop_at >= 0;
+    src->events = bounded ? events : -1;
+    if (cfg.rng == SL_NEXMARK_RNG_SPLITTABLE) {
+        /* Flink's splits: worker i generates sub-stream i of nworkers, from its own random */
+        for (int i = 0; i < nworkers; i++) {
+            struct nx_worker *w = &src->w[i];
+            struct sl_nexmark_config sc;
+            sl_nexmark_config_split(&cfg, nworkers, i, &sc);
+            if ((rc = sl_nexmark_gen_new(&sc, &w->own, &e))) {
+                nx_free(&src->base);
+                return sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+            }
+            w->gen = w->own;
+            w->seek_index = 0;
+            w->seek_state = sl_nexmark_gen_start_state(w->own);
+            w->total = bounded ? sl_nexmark_config_stream_events(&sc) : INT64_MAX;
+        }
+        *out = &src->base;
+        return 0;
+    }
     if ((rc = sl_nexmark_gen_new(&cfg, &src->gen, &e))) {
         nx_free(&src->base);
         return sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
     }
-    int64_t events = sl_nexmark_config_stream_events(&cfg);
-    bool bounded = cfg.events_num > 0 || cfg.stop_at >= 0;
-    src->events = bounded ? events : -1;
     for (int i = 0; i < nworkers; i++) {
         src->w[i].gen = src->gen;
         src->w[i].total = !bounded     ? INT64_MAX

@@ -151,105 +151,109 @@ static struct sl_job *nx_job(int64_t events, const char *extra)
     return nx_job_rate(events, 1000, extra);
 }
 
-/* For 1, 2, 3 workers and cuts after 0, 1 and 3 polls: the events after the cut from a
- * fresh restored source equal the uninterrupted source's, every column; both parts
- * together are the worker's whole sub-stream. */
+/* For both ways of drawing, 1, 2, 3 workers and cuts after 0, 1 and 3 polls: the events
+ * after the cut from a fresh restored source equal the uninterrupted source's, every
+ * column; both parts together are the worker's whole sub-stream. Splittable: the saved
+ * index counts the worker's split; per-event: the interleaved stream. */
 static void test_nexmark_resume(void **state)
 {
     (void)state;
-    for (int nw = 1; nw <= 3; nw++) {
-        int64_t events = 3 * nw * (int64_t)SL_BATCH_CAP + 7;
-        struct sl_job *job = nx_job(events, "");
-        const struct sl_table *t = sl_ct_table(job, "nx");
-        struct sl_connector_env env = sl_ct_env(job, stdout);
-        struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
-        struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 8);
-        static const int cuts[] = {0, 1, 3, 5};
-        for (size_t ci = 0; ci < sizeof(cuts) / sizeof(cuts[0]); ci++) {
-            struct sl_source *a, *b;
-            struct sl_error err;
-            assert_int_equal(sl_source_open(t, &env, nw, &a, &err), 0);
-            struct sl_sbuf st[3];
-            struct rows before[3] = {0}, rest[3] = {0}, after[3] = {0};
-            for (int w = 0; w < nw; w++) {
-                struct sl_ct_ctx c;
-                sl_ct_ctx_init(&c, w, nw, job);
-                bool done = poll_some(a, &c, pool, cuts[ci], &before[w]);
-                sl_sbuf_init(&st[w]);
-                char text[64], want[64];
-                save(a, w, &st[w], text, sizeof(text));
-                snprintf(want, sizeof(want), "%d=%llu", w,
-                         (unsigned long long)(w + before[w].count * (uint64_t)nw));
-                assert_string_equal(text, want);
-                if (!done) /* the uninterrupted run goes on */
-                    assert_true(poll_some(a, &c, pool, 1 << 30, &rest[w]));
-                sl_ct_ctx_free(&c);
+    for (int pe = 0; pe < 2; pe++)
+        for (int nw = 1; nw <= 3; nw++) {
+            int64_t events = 3 * nw * (int64_t)SL_BATCH_CAP + 7;
+            struct sl_job *job = nx_job(events, pe ? ", 'sluice.rng' = 'per-event'" : "");
+            const struct sl_table *t = sl_ct_table(job, "nx");
+            struct sl_connector_env env = sl_ct_env(job, stdout);
+            struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
+            struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 8);
+            static const int cuts[] = {0, 1, 3, 5};
+            for (size_t ci = 0; ci < sizeof(cuts) / sizeof(cuts[0]); ci++) {
+                struct sl_source *a, *b;
+                struct sl_error err;
+                assert_int_equal(sl_source_open(t, &env, nw, &a, &err), 0);
+                struct sl_sbuf st[3];
+                struct rows before[3] = {0}, rest[3] = {0}, after[3] = {0};
+                for (int w = 0; w < nw; w++) {
+                    struct sl_ct_ctx c;
+                    sl_ct_ctx_init(&c, w, nw, job);
+                    bool done = poll_some(a, &c, pool, cuts[ci], &before[w]);
+                    sl_sbuf_init(&st[w]);
+                    char text[64], want[64];
+                    save(a, w, &st[w], text, sizeof(text));
+                    snprintf(want, sizeof(want), "%d=%llu", w,
+                             pe ? (unsigned long long)(w + before[w].count * (uint64_t)nw)
+                                : (unsigned long long)before[w].count);
+                    assert_string_equal(text, want);
+                    if (!done) /* the uninterrupted run goes on */
+                        assert_true(poll_some(a, &c, pool, 1 << 30, &rest[w]));
+                    sl_ct_ctx_free(&c);
+                }
+                /* a later open: its default base time is another one */
+                sleep_ms(3);
+                assert_int_equal(sl_source_open(t, &env, nw, &b, &err), 0);
+                for (int w = nw - 1; w >= 0; w--) { /* restore order does not matter */
+                    struct sl_ct_ctx c;
+                    sl_ct_ctx_init(&c, w, nw, job);
+                    if (restore(b, &c, st[w].p, st[w].len, &err))
+                        fail_msg("restore: %s", err.msg);
+                    assert_true(poll_some(b, &c, pool, 1 << 30, &after[w]));
+                    assert_int_equal(c.stats.rows_in, after[w].count);
+                    sl_ct_ctx_free(&c);
+                    rows_equal(&rest[w], &after[w]);
+                    int64_t split_n = w < nw - 1 ? events / nw : events - events / nw * (nw - 1);
+                    assert_int_equal(before[w].count + after[w].count,
+                                     (uint64_t)(pe ? (events - w + nw - 1) / nw : split_n));
+                    /* saved again at the end: done, and a restore of that stays done */
+                    char text[64];
+                    struct sl_sbuf end;
+                    sl_sbuf_init(&end);
+                    save(b, w, &end, text, sizeof(text));
+                    struct sl_source *d;
+                    assert_int_equal(sl_source_open(t, &env, nw, &d, &err), 0);
+                    sl_ct_ctx_init(&c, w, nw, job);
+                    assert_int_equal(restore(d, &c, end.p, end.len, &err), 0);
+                    struct sl_batch *x = sl_batch_pool_get(pool);
+                    struct sl_source_info info;
+                    assert_int_equal(d->ops->poll(d, &c.ctx, x, 0, &info, &err), 0);
+                    assert_int_equal(x->rows, 0);
+                    assert_true(info.split_done && info.worker_done);
+                    assert_int_equal(info.split, w);
+                    sl_batch_pool_put(x);
+                    sl_ct_ctx_free(&c);
+                    d->ops->free(d);
+                    sl_sbuf_free(&end);
+                }
+                if (cuts[ci] > 0) {
+                    /* the test can fail: an unrestored later source has other timestamps */
+                    struct sl_source *f;
+                    assert_int_equal(sl_source_open(t, &env, nw, &f, &err), 0);
+                    struct sl_ct_ctx c;
+                    sl_ct_ctx_init(&c, 0, nw, job);
+                    struct rows fresh = {0};
+                    poll_some(f, &c, pool, 1, &fresh);
+                    assert_true(fresh.count > 0 && before[0].count > 0);
+                    /* event 0 is an auction (the stream opens with two) */
+                    assert_int_equal(sl_col_i32(&fresh.b[0]->cols[SL_NXC_EVENT_TYPE])[0],
+                                     SL_NEXMARK_AUCTION);
+                    assert_int_not_equal(sl_col_i64(&fresh.b[0]->cols[SL_NXC_AUCTION + 5])[0],
+                                         sl_col_i64(&before[0].b[0]->cols[SL_NXC_AUCTION + 5])[0]);
+                    rows_free(&fresh);
+                    sl_ct_ctx_free(&c);
+                    f->ops->free(f);
+                }
+                for (int w = 0; w < nw; w++) {
+                    rows_free(&before[w]);
+                    rows_free(&rest[w]);
+                    rows_free(&after[w]);
+                    sl_sbuf_free(&st[w]);
+                }
+                a->ops->free(a);
+                b->ops->free(b);
             }
-            /* a later open: its default base time is another one */
-            sleep_ms(3);
-            assert_int_equal(sl_source_open(t, &env, nw, &b, &err), 0);
-            for (int w = nw - 1; w >= 0; w--) { /* restore order does not matter */
-                struct sl_ct_ctx c;
-                sl_ct_ctx_init(&c, w, nw, job);
-                if (restore(b, &c, st[w].p, st[w].len, &err))
-                    fail_msg("restore: %s", err.msg);
-                assert_true(poll_some(b, &c, pool, 1 << 30, &after[w]));
-                assert_int_equal(c.stats.rows_in, after[w].count);
-                sl_ct_ctx_free(&c);
-                rows_equal(&rest[w], &after[w]);
-                assert_int_equal(before[w].count + after[w].count,
-                                 (uint64_t)((events - w + nw - 1) / nw));
-                /* saved again at the end: done, and a restore of that stays done */
-                char text[64];
-                struct sl_sbuf end;
-                sl_sbuf_init(&end);
-                save(b, w, &end, text, sizeof(text));
-                struct sl_source *d;
-                assert_int_equal(sl_source_open(t, &env, nw, &d, &err), 0);
-                sl_ct_ctx_init(&c, w, nw, job);
-                assert_int_equal(restore(d, &c, end.p, end.len, &err), 0);
-                struct sl_batch *x = sl_batch_pool_get(pool);
-                struct sl_source_info info;
-                assert_int_equal(d->ops->poll(d, &c.ctx, x, 0, &info, &err), 0);
-                assert_int_equal(x->rows, 0);
-                assert_true(info.split_done && info.worker_done);
-                assert_int_equal(info.split, w);
-                sl_batch_pool_put(x);
-                sl_ct_ctx_free(&c);
-                d->ops->free(d);
-                sl_sbuf_free(&end);
-            }
-            if (cuts[ci] > 0) {
-                /* the test can fail: an unrestored later source has other timestamps */
-                struct sl_source *f;
-                assert_int_equal(sl_source_open(t, &env, nw, &f, &err), 0);
-                struct sl_ct_ctx c;
-                sl_ct_ctx_init(&c, 0, nw, job);
-                struct rows fresh = {0};
-                poll_some(f, &c, pool, 1, &fresh);
-                assert_true(fresh.count > 0 && before[0].count > 0);
-                /* event 0 is an auction (the stream opens with two) */
-                assert_int_equal(sl_col_i32(&fresh.b[0]->cols[SL_NXC_EVENT_TYPE])[0],
-                                 SL_NEXMARK_AUCTION);
-                assert_int_not_equal(sl_col_i64(&fresh.b[0]->cols[SL_NXC_AUCTION + 5])[0],
-                                     sl_col_i64(&before[0].b[0]->cols[SL_NXC_AUCTION + 5])[0]);
-                rows_free(&fresh);
-                sl_ct_ctx_free(&c);
-                f->ops->free(f);
-            }
-            for (int w = 0; w < nw; w++) {
-                rows_free(&before[w]);
-                rows_free(&rest[w]);
-                rows_free(&after[w]);
-                sl_sbuf_free(&st[w]);
-            }
-            a->ops->free(a);
-            b->ops->free(b);
+            sl_batch_pool_free(pool);
+            sl_schema_free(schema);
+            sl_job_free(job);
         }
-        sl_batch_pool_free(pool);
-        sl_schema_free(schema);
-        sl_job_free(job);
-    }
 }
 
 /* A table that sets 'sluice.base-time' differently, or another rate or event count,
@@ -267,7 +271,7 @@ static void test_nexmark_mismatch(void **state)
     sl_sbuf_init(&st);
     char text[64];
     save(a, 1, &st, text, sizeof(text));
-    assert_string_equal(text, "1=1");
+    assert_string_equal(text, "1=0"); /* splittable: worker 1 starts its own split at 0 */
     a->ops->free(a);
     struct {
         const char *extra;
@@ -279,6 +283,8 @@ static void test_nexmark_mismatch(void **state)
         {", 'sluice.base-time' = '1700000000000'", 1000, 999, "999", "1000"},
         {", 'sluice.base-time' = '1700000000000'", 1001, 1000, "1001", "1000"},
         {", 'sluice.base-time' = '1700000000000', 'sluice.seed' = '5'", 1000, 1000, "seed", "5"},
+        {", 'sluice.base-time' = '1700000000000', 'sluice.rng' = 'per-event'", 1000, 1000, "rng",
+         "per-event"},
         {", 'sluice.base-time' = '1700000000000', 'bid.proportion' = '45'", 1000, 1000,
          "generator options", NULL},
     };

@@ -23,7 +23,9 @@ fail=0
 events=${CKPT_EVENTS:-200000}
 base=1700000000000
 rate=1000
-"$bin" gen nexmark --events $events --base-time $base --rate $rate --out "$tmp/events.json" || exit 1
+# the nexmark source at 2 workers generates the 2 splits Flink's would at parallelism 2
+"$bin" gen nexmark --events $events --base-time $base --rate $rate --splits 2 \
+    --out "$tmp/events.json" || exit 1
 common=(--set TPS=$rate --set EVENTS_NUM=$events --set BASE_TIME=$base --set NEXMARK_TABLE=datagen
         --quiet --workers 2 --checkpoint-interval 5)
 
@@ -103,7 +105,8 @@ RANDOM=$seed
 echo "random kills: seed $seed"
 prate=5000
 pevents=50000
-"$bin" gen nexmark --events $pevents --base-time $base --rate $prate --out "$tmp/paced.json" || exit 1
+"$bin" gen nexmark --events $pevents --base-time $base --rate $prate --splits 2 \
+    --out "$tmp/paced.json" || exit 1
 paced=(--set TPS=$prate --set EVENTS_NUM=$pevents --set BASE_TIME=$base --set NEXMARK_TABLE=datagen
        --quiet --workers 2 --checkpoint-interval 50)
 for q in q1 hop_count; do

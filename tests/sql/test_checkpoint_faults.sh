@@ -57,7 +57,8 @@ compare() { # label, want file, outdir
 # ---- 1. damaged state -------------------------------------------------------------------
 prate=5000
 pevents=10000
-"$bin" gen nexmark --events $pevents --base-time $base --rate $prate --out "$tmp/paced.json" || exit 1
+"$bin" gen nexmark --events $pevents --base-time $base --rate $prate --splits 2 \
+    --out "$tmp/paced.json" || exit 1
 for q in q1 hop_count; do
   python3 "$here/reference.py" $q "$tmp/paced.json" | LC_ALL=C sort > "$tmp/want-paced-$q"
 done

@@ -2,7 +2,10 @@
 # tests/sql/test_pipelines.sh - end-to-end: SQL pipelines run by `sluice run` produce exactly
 # the rows that tests/sql/reference.py computes, independently of sluice, from the same
 # generated events - at 1, 2 and 4 workers (and, since ctest runs this in every build, at
-# batch capacity 2048 and 2, and under ASan/UBSan).
+# batch capacity 2048 and 2, and under ASan/UBSan). The nexmark source cuts its stream into
+# one split per worker as Flink's does at that parallelism, so the reference reads the
+# events of `sluice gen nexmark --splits W` for W workers; the same queries also run with
+# 'sluice.rng' = 'per-event', whose events are the same at every worker count.
 #
 # q0_fs.sql, q1_fs.sql and q2_fs.sql are the Nexmark repository's q0-q2 (Apache License 2.0)
 # with a filesystem sink in place of the blackhole one; the unchanged files run too, and
@@ -29,15 +32,24 @@ events=20000
 base=1700000000000
 rate=1000  # events per second of event time: 20 s of events, several windows
 
-"$bin" gen nexmark --events $events --base-time $base --rate $rate --out "$tmp/events.json" || exit 1
+for w in 1 2 4; do
+  "$bin" gen nexmark --events $events --base-time $base --rate $rate --splits $w \
+      --out "$tmp/events-$w.json" || exit 1
+done
+"$bin" gen nexmark --events $events --base-time $base --rate $rate --rng per-event \
+    --out "$tmp/events-pe.json" || exit 1
+sed "s/'sluice.base-time' = '\${BASE_TIME}'/&, 'sluice.rng' = 'per-event'/" "$here/nexmark_gen.sql" \
+    > "$tmp/nexmark_gen_pe.sql"
+grep -q "'sluice.rng' = 'per-event'" "$tmp/nexmark_gen_pe.sql" ||
+  { echo "FAIL: nexmark_gen.sql's WITH options are not where this test expects"; exit 1; }
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
     --campaigns-out "$tmp/campaigns.csv" || exit 1
 
 common=(--set TPS=$rate --set EVENTS_NUM=$events --set BASE_TIME=$base --set NEXMARK_TABLE=datagen
         --quiet)
 
-check() { # name, reference query, workers, sluice run arguments...
-  local name=$1 query=$2 workers=$3; shift 3
+check() { # name, reference query, workers, events file, sluice run arguments...
+  local name=$1 query=$2 workers=$3 events=$4; shift 4
   local out="$tmp/out-$name-$workers"
   rm -rf "$out"
   if ! "$bin" run "$@" --workers "$workers" --set OUT="$out" > "$tmp/log" 2>&1; then
@@ -47,7 +59,7 @@ check() { # name, reference query, workers, sluice run arguments...
   if [ "$query" = ysb ]; then
     python3 "$here/reference.py" ysb "$tmp/ysb.json" "$tmp/campaigns.csv" | LC_ALL=C sort > "$tmp/want"
   else
-    python3 "$here/reference.py" "$query" "$tmp/events.json" | LC_ALL=C sort > "$tmp/want"
+    python3 "$here/reference.py" "$query" "$events" | LC_ALL=C sort > "$tmp/want"
   fi
   if cmp -s "$tmp/got" "$tmp/want" && [ -s "$tmp/want" ]; then
     echo "ok   $name workers=$workers ($(wc -l < "$tmp/want") rows)"
@@ -92,27 +104,31 @@ PY
 done
 
 for w in 1 2 4; do
-  check q0 q0 $w "$here/nexmark_gen.sql" "$ex/ddl_views.sql" "$here/q0_fs.sql" "${common[@]}"
-  check q1 q1 $w "$here/nexmark_gen.sql" "$ex/ddl_views.sql" "$here/q1_fs.sql" "${common[@]}"
-  check q2 q2 $w "$here/nexmark_gen.sql" "$ex/ddl_views.sql" "$here/q2_fs.sql" "${common[@]}"
-  check tumble_stats tumble_stats $w "$here/nexmark_gen.sql" "$ex/ddl_views.sql" \
-      "$here/tumble_stats_fs.sql" "${common[@]}"
-  check hop_count hop_count $w "$here/nexmark_gen.sql" "$ex/ddl_views.sql" \
-      "$here/hop_count_fs.sql" "${common[@]}"
-  check ysb ysb $w "$here/ysb_fs.sql" --set EVENTS="$tmp/ysb.json" \
+  for rng in splittable per-event; do
+    if [ $rng = splittable ]; then ev="$tmp/events-$w.json" gen="$here/nexmark_gen.sql" sfx=
+    else ev="$tmp/events-pe.json" gen="$tmp/nexmark_gen_pe.sql" sfx=_pe; fi
+    check q0$sfx q0 $w "$ev" "$gen" "$ex/ddl_views.sql" "$here/q0_fs.sql" "${common[@]}"
+    check q1$sfx q1 $w "$ev" "$gen" "$ex/ddl_views.sql" "$here/q1_fs.sql" "${common[@]}"
+    check q2$sfx q2 $w "$ev" "$gen" "$ex/ddl_views.sql" "$here/q2_fs.sql" "${common[@]}"
+    check tumble_stats$sfx tumble_stats $w "$ev" "$gen" "$ex/ddl_views.sql" \
+        "$here/tumble_stats_fs.sql" "${common[@]}"
+    check hop_count$sfx hop_count $w "$ev" "$gen" "$ex/ddl_views.sql" \
+        "$here/hop_count_fs.sql" "${common[@]}"
+  done
+  check ysb ysb $w - "$here/ysb_fs.sql" --set EVENTS="$tmp/ysb.json" \
       --set CAMPAIGNS="$tmp/campaigns.csv" --quiet
   # the events file in byte-range splits over the workers, cut elsewhere at each count
-  check ysb_split ysb $w "$here/ysb_fs_split.sql" --set EVENTS="$tmp/ysb.json" \
+  check ysb_split ysb $w - "$here/ysb_fs_split.sql" --set EVENTS="$tmp/ysb.json" \
       --set CAMPAIGNS="$tmp/campaigns.csv" --set SPLIT_SIZE=64kb --quiet
   for f in json csv raw; do
-    check ysb_kafka_$f ysb $w "$tmp/ysb_kafka_$f.sql" --set BROKERS="$bs" \
+    check ysb_kafka_$f ysb $w - "$tmp/ysb_kafka_$f.sql" --set BROKERS="$bs" \
         --set CAMPAIGNS="$tmp/campaigns.csv" --quiet
   done
 done
 
 # the Nexmark repository's files, unchanged: rows out as the reference counts them
 for q in q0 q1 q2; do
-  want=$(python3 "$here/reference.py" $q "$tmp/events.json" | wc -l)
+  want=$(python3 "$here/reference.py" $q "$tmp/events-2.json" | wc -l)
   if ! "$bin" run "$ex/ddl_gen.sql" "$ex/ddl_views.sql" "$ex/$q.sql" --workers 2 \
        --set TPS=10000000 --set EVENTS_NUM=$events --set PERSON_PROPORTION=1 \
        --set AUCTION_PROPORTION=3 --set BID_PROPORTION=46 --set NEXMARK_TABLE=datagen \
