@@ -28,6 +28,15 @@ struct sl_kbroker {
 
 /* ---- the broker process --------------------------------------------------------------------- */
 
+/* Copies src into dst[size], cut at size - 1 bytes (snprintf would do, but GCC's -O3
+ * -Wformat-truncation refuses it). */
+static void kb_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 /* Runs `kafka.sh CMD ARGS` and parses its KEY=VALUE lines into kb. */
 static int kb_run(struct sl_kbroker *kb, const char *cmd, const char *args, struct sl_error *err)
 {
@@ -41,9 +50,9 @@ static int kb_run(struct sl_kbroker *kb, const char *cmd, const char *args, stru
     while (fgets(buf, sizeof(buf), p)) {
         buf[strcspn(buf, "\n")] = '\0';
         if (strncmp(buf, "BOOTSTRAP=", 10) == 0)
-            snprintf(kb->bootstrap, sizeof(kb->bootstrap), "%s", buf + 10);
+            kb_copy(kb->bootstrap, sizeof(kb->bootstrap), buf + 10);
         else if (strncmp(buf, "KAFKA_DIR=", 10) == 0)
-            snprintf(kb->dir, sizeof(kb->dir), "%s", buf + 10);
+            kb_copy(kb->dir, sizeof(kb->dir), buf + 10);
     }
     int status = pclose(p);
     if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
