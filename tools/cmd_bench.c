@@ -127,7 +127,9 @@ static const char sl_bench_usage[] =
 
 /* ---- workloads ------------------------------------------------------------------------------ */
 
-enum sl_bw_src { SL_BW_GEN, SL_BW_KAFKA, SL_BW_FILE, SL_BW_SQL };
+/* SL_BW_PRODUCE: the generator's events written by the kafka sink (the timed job is the
+ * write itself, into a topic made for the workload) */
+enum sl_bw_src { SL_BW_GEN, SL_BW_KAFKA, SL_BW_FILE, SL_BW_SQL, SL_BW_PRODUCE };
 
 struct sl_bw {
     const char *name;
@@ -182,6 +184,8 @@ static const struct sl_bw sl_bw_all[] = {
     {"ysb/file", true, SL_BW_FILE, "json", NULL},
     {"ysb/kafka-json", true, SL_BW_KAFKA, "json", NULL},
     {"ysb/kafka-raw", true, SL_BW_KAFKA, "raw", NULL},
+    {"nexmark/produce/kafka-json", false, SL_BW_PRODUCE, "json", NULL},
+    {"nexmark/produce/kafka-raw", false, SL_BW_PRODUCE, "raw", NULL},
 };
 #define SL_BW_COUNT (sizeof(sl_bw_all) / sizeof(sl_bw_all[0]))
 
@@ -658,6 +662,41 @@ static int sl_bench_load_topic(struct sl_bench_env *e, const struct sl_bw *w, co
     return rc;
 }
 
+/* A produce workload's topic (created now, empty: on the real cluster it goes with the
+ * workload; the mock drops the oldest records beyond its retention, which a writer does not
+ * notice) and its job: the generator into the kafka sink. */
+static char *sl_bench_produce_sql(struct sl_bench_env *e, const struct sl_bw *w, const char *topic)
+{
+    const struct sl_bench_args *a = e->a;
+    struct sl_error err;
+    sl_error_clear(&err);
+    int parts = a->workers;
+    static const char *const quiet[] = {"log_level=3"};
+    if (a->brokers) {
+        if (sl_kafka_topic_create(a->brokers, topic, parts, quiet, 1, 30000, &err)) {
+            fprintf(stderr, "sluice bench: %s\n", err.msg);
+            return NULL;
+        }
+        snprintf(e->topic, sizeof(e->topic), "%s", topic);
+    } else if (sl_bench_mock(e) || sl_kafka_mock_topic_create(e->mock, topic, parts, &err)) {
+        fprintf(stderr, "sluice bench: topic %s: %s\n", topic, err.msg);
+        return NULL;
+    }
+    char *sql = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&sql, &len);
+    if (!f)
+        return NULL;
+    sl_bench_nx_gen_ddl(f, a, a->paced, false);
+    fprintf(f,
+            "CREATE TABLE nexmark_topic (\n" SL_NX_COLS "\n) WITH ('connector' = 'kafka', "
+            "'topic' = '%s', 'format' = '%s', 'sink.partitioner' = 'round-robin');\n"
+            "INSERT INTO nexmark_topic SELECT\n" SL_NX_FLAT " FROM nexmark;\n",
+            topic, w->format);
+    fclose(f);
+    return sql;
+}
+
 /* The SQL of built-in workload `w` (after any untimed loading); the caller frees it. */
 static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w)
 {
@@ -673,6 +712,8 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
     }
     if (w->src == SL_BW_KAFKA && sl_bench_load_topic(e, w, topic))
         return NULL;
+    if (w->src == SL_BW_PRODUCE)
+        return sl_bench_produce_sql(e, w, topic);
     if (w->ysb && sl_bench_ysb_files(e))
         return NULL;
     char *sql = NULL;
