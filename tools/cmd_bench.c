@@ -707,8 +707,8 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
         for (int i = 0; i < n && i < (int)sizeof(topic); i++)
             topic[i] = topic[i] == '/' ? '.' : topic[i];
     } else {
-        snprintf(topic, sizeof(topic), "%s-%s", w->ysb ? "ysb" : "nexmark",
-                 w->format ? w->format : "");
+        snprintf(topic, sizeof(topic), "%s-%s%s", w->ysb ? "ysb" : "nexmark",
+                 w->src == SL_BW_PRODUCE ? "produce-" : "", w->format ? w->format : "");
     }
     if (w->src == SL_BW_KAFKA && sl_bench_load_topic(e, w, topic))
         return NULL;
