@@ -149,47 +149,74 @@ static int sl_json_build(struct sl_json_builder *bl, uint32_t node, const uint32
 
 /* Appends s[0 .. n) as a JSON string (with quotes) at p; returns the bytes written (at most
  * 6 n + 2). */
-static size_t sl_json_put_string(char *p, const char *s, size_t n)
+/* Nonzero when one of the 8 bytes of v needs an escape in a JSON string: below 0x20, '"' or
+ * '\\' (the bit hacks' "hasless" and "haszero" tests: exact for whether any byte does). */
+static inline uint64_t sl_json_esc_any(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+    return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+}
+
+static size_t sl_json_put_char(char *p, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t w = 0;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+        p[0] = (char)c;
+        return 1;
+    }
+    p[0] = '\\';
+    switch (c) {
+    case '"':
+        p[1] = '"';
+        return 2;
+    case '\\':
+        p[1] = '\\';
+        return 2;
+    case '\n':
+        p[1] = 'n';
+        return 2;
+    case '\r':
+        p[1] = 'r';
+        return 2;
+    case '\t':
+        p[1] = 't';
+        return 2;
+    case '\b':
+        p[1] = 'b';
+        return 2;
+    case '\f':
+        p[1] = 'f';
+        return 2;
+    default:
+        memcpy(p + 1, "u00", 3);
+        p[4] = hex[c >> 4];
+        p[5] = hex[c & 15];
+        return 6;
+    }
+}
+
+/* Writes s[0..n) as a JSON string; p has room for 6 * n + 2 bytes. Eight bytes at a time
+ * while none of them needs an escape (the usual case), byte by byte around those that do. */
+static size_t sl_json_put_string(char *p, const char *s, size_t n)
+{
+    size_t w = 0, i = 0;
     p[w++] = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            p[w++] = (char)c;
+    while (i + 8 <= n) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        if (!sl_json_esc_any(v)) {
+            memcpy(p + w, s + i, 8);
+            w += 8;
+            i += 8;
             continue;
         }
-        p[w++] = '\\';
-        switch (c) {
-        case '"':
-            p[w++] = '"';
-            break;
-        case '\\':
-            p[w++] = '\\';
-            break;
-        case '\n':
-            p[w++] = 'n';
-            break;
-        case '\r':
-            p[w++] = 'r';
-            break;
-        case '\t':
-            p[w++] = 't';
-            break;
-        case '\b':
-            p[w++] = 'b';
-            break;
-        case '\f':
-            p[w++] = 'f';
-            break;
-        default:
-            memcpy(p + w, "u00", 3);
-            p[w + 3] = hex[c >> 4];
-            p[w + 4] = hex[c & 15];
-            w += 5;
-        }
+        for (size_t k = 0; k < 8; k++)
+            w += sl_json_put_char(p + w, (unsigned char)s[i + k]);
+        i += 8;
     }
+    for (; i < n; i++)
+        w += sl_json_put_char(p + w, (unsigned char)s[i]);
     p[w++] = '"';
     return w;
 }

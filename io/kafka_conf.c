@@ -173,6 +173,118 @@ int sl_kafka_topic_partitions(const char *bootstrap, const char *topic, const ch
     return rc;
 }
 
+static rd_kafka_t *sl_kafka_admin_client(const char *bootstrap, const char *const *props,
+                                         size_t nprops, struct sl_error *err)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (sl_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err) ||
+        sl_kafka_conf_set_strings(conf, props, nprops, err)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    char why[256];
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        sl_error_set(err, SL_EKAFKA, "Kafka client for %s: %s", bootstrap, why);
+    }
+    return rk;
+}
+
+/* Waits for the admin result on `q`; the result's one topic error as a sluice error. */
+static int sl_kafka_admin_result(rd_kafka_queue_t *q, bool create, const char *topic,
+                                 int timeout_ms, struct sl_error *err)
+{
+    const char *what = create ? "create" : "delete";
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+    if (!ev)
+        return sl_error_set(err, SL_ETIMEOUT, "Kafka: %s topic '%s': no answer", what, topic);
+    int rc = 0;
+    size_t n = 0;
+    const rd_kafka_topic_result_t **res = NULL;
+    if (rd_kafka_event_error(ev))
+        rc = sl_error_set(err, sl_kafka_err_code(rd_kafka_event_error(ev)),
+                          "Kafka: %s topic '%s': %s", what, topic, rd_kafka_event_error_string(ev));
+    else if (create)
+        res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    else
+        res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+    if (!rc && n == 1 && rd_kafka_topic_result_error(res[0])) {
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[0]);
+        rc = sl_error_set(
+            err, e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ? SL_ENOTFOUND : sl_kafka_err_code(e),
+            "Kafka: %s topic '%s': %s", what, topic, rd_kafka_topic_result_error_string(res[0]));
+    } else if (!rc && n != 1) {
+        rc = sl_error_set(err, SL_EKAFKA, "Kafka: %s topic '%s': no result", what, topic);
+    }
+    rd_kafka_event_destroy(ev);
+    return rc;
+}
+
+int sl_kafka_topic_create(const char *bootstrap, const char *topic, int partitions,
+                          const char *const *props, size_t nprops, int timeout_ms,
+                          struct sl_error *err)
+{
+    rd_kafka_t *rk = sl_kafka_admin_client(bootstrap, props, nprops, err);
+    if (!rk)
+        return err->code;
+    char why[256];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, why, sizeof(why));
+    if (!nt) {
+        rd_kafka_destroy(rk);
+        return sl_error_set(err, SL_EINVAL, "Kafka: create topic '%s': %s", topic, why);
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+    int rc = sl_kafka_admin_result(q, true, topic, timeout_ms, err);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    /* every partition has a leader before the topic is used */
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!rc) {
+        const struct rd_kafka_metadata *md = NULL;
+        bool ready = false;
+        if (rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms) == 0) {
+            for (int i = 0; i < md->topic_cnt; i++) {
+                const struct rd_kafka_metadata_topic *mt = &md->topics[i];
+                if (strcmp(mt->topic, topic) != 0 || mt->err || mt->partition_cnt != partitions)
+                    continue;
+                ready = true;
+                for (int p = 0; p < mt->partition_cnt; p++)
+                    ready &= mt->partitions[p].leader >= 0 && !mt->partitions[p].err;
+            }
+            rd_kafka_metadata_destroy(md);
+        }
+        if (ready)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms)
+            rc = sl_error_set(err, SL_ETIMEOUT,
+                              "Kafka: create topic '%s': partitions without a leader", topic);
+        struct timespec pause = {.tv_nsec = 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
+int sl_kafka_topic_delete(const char *bootstrap, const char *topic, const char *const *props,
+                          size_t nprops, int timeout_ms, struct sl_error *err)
+{
+    rd_kafka_t *rk = sl_kafka_admin_client(bootstrap, props, nprops, err);
+    if (!rk)
+        return err->code;
+    rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(topic);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_DeleteTopics(rk, &dt, 1, NULL, q);
+    int rc = sl_kafka_admin_result(q, false, topic, timeout_ms, err);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_DeleteTopic_destroy(dt);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 void sl_kafka_log_quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;

@@ -69,6 +69,19 @@ int sl_kafka_topic_partitions(const char *bootstrap, const char *topic, const ch
                               size_t nprops, int timeout_ms, bool create, int32_t *count,
                               struct sl_error *err);
 
+/*
+ * Creates `topic` with `partitions` partitions (replication factor 1) on the cluster at
+ * `bootstrap` (CreateTopics; an existing topic is SL_EKAFKA) and waits until every partition
+ * has a leader. Or deletes it (DeleteTopics; a missing one is SL_ENOTFOUND). A short-lived
+ * client with the extra `props`; errors name the topic. For tools (`sluice bench
+ * --brokers`): a job's own topics are Flink's business, created outside it.
+ */
+int sl_kafka_topic_create(const char *bootstrap, const char *topic, int partitions,
+                          const char *const *props, size_t nprops, int timeout_ms,
+                          struct sl_error *err);
+int sl_kafka_topic_delete(const char *bootstrap, const char *topic, const char *const *props,
+                          size_t nprops, int timeout_ms, struct sl_error *err);
+
 /* A librdkafka log callback that drops every line: for clients whose every problem is
  * reported through sluice's errors instead (tests, the mock's own handle). */
 void sl_kafka_log_quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf);

@@ -150,21 +150,15 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
             !sl_expect(&p, ",") || !sl_expect(&p, "offset") || !sl_expect(&p, ":") ||
             !sl_parse_i64(&p, &off))
             return sl_error_set(err, SL_EPARSE,
-                                "scan.startup.specific-offsets: expected "
-                                "'partition:N,offset:M' at character %zu of '%s'",
+                                "expected 'partition:N,offset:M' at character %zu of '%s'",
                                 (size_t)(at - text) + 1, text);
         if (part > INT32_MAX)
-            return sl_error_set(err, SL_EINVAL,
-                                "scan.startup.specific-offsets: partition %" PRId64 " is too large",
-                                part);
+            return sl_error_set(err, SL_EINVAL, "partition %" PRId64 " is too large", part);
         for (size_t i = 0; i < k; i++)
             if (out[i].partition == (int32_t)part)
-                return sl_error_set(
-                    err, SL_EINVAL,
-                    "scan.startup.specific-offsets: partition %" PRId64 " is listed twice", part);
+                return sl_error_set(err, SL_EINVAL, "partition %" PRId64 " is listed twice", part);
         if (k == cap)
-            return sl_error_set(err, SL_EFULL,
-                                "scan.startup.specific-offsets: more than %zu partitions", cap);
+            return sl_error_set(err, SL_EFULL, "more than %zu partitions", cap);
         out[k].partition = (int32_t)part;
         out[k].offset = off;
         k++;
@@ -173,9 +167,7 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
         if (*p == '\0')
             break;
         if (*p != ';')
-            return sl_error_set(err, SL_EPARSE,
-                                "scan.startup.specific-offsets: expected ';' at character %zu "
-                                "of '%s'",
+            return sl_error_set(err, SL_EPARSE, "expected ';' at character %zu of '%s'",
                                 (size_t)(p - text) + 1, text);
         p++;
         while (isspace((unsigned char)*p))
@@ -495,6 +487,24 @@ static int sl_source_start_worker(struct sl_kafka_source *src, int worker, struc
     return kerr ? err->code : 0;
 }
 
+/* Bounded at given end offsets: partition p's from cfg->end_offsets (SL_EINVAL when the list
+ * does not name it: a bounded source reads no partition without an end). */
+static int sl_source_given_end(struct sl_kafka_source *src,
+                               const struct sl_kafka_source_config *cfg, struct sl_kafka_part *p,
+                               struct sl_error *err)
+{
+    for (size_t k = 0; k < cfg->nend_offsets; k++) {
+        if (cfg->end_offsets[k].partition == p->partition) {
+            p->end = cfg->end_offsets[k].offset;
+            return 0;
+        }
+    }
+    return sl_error_set(err, SL_EINVAL,
+                        "Kafka topic '%s': the bounded source's end offsets name no offset for "
+                        "partition %d (every partition read needs one)",
+                        src->topic, (int)p->partition);
+}
+
 int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafka_source **out,
                         struct sl_error *err)
 {
@@ -552,6 +562,16 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafk
                           rd_kafka_err2str(rd_kafka_last_error()));
         goto fail;
     }
+    for (size_t k = 0; cfg->bounded && k < cfg->nend_offsets; k++) {
+        const struct sl_kafka_offset *e = &cfg->end_offsets[k];
+        if (e->partition < 0 || e->partition >= src->topic_partitions || e->offset < 0) {
+            rc = sl_error_set(
+                err, SL_EINVAL,
+                "Kafka topic '%s' has partitions 0..%d: no end offset %" PRId64 " for partition %d",
+                src->topic, (int)src->topic_partitions - 1, e->offset, (int)e->partition);
+            goto fail;
+        }
+    }
     start = calloc(src->nparts ? src->nparts : 1, sizeof(*start));
     if (!start) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
@@ -567,6 +587,8 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafk
             int64_t lo;
             rc = sl_source_watermarks(src, p->partition, &lo, &p->end, err);
             if (rc)
+                goto fail;
+            if (cfg->end_offsets && (rc = sl_source_given_end(src, cfg, p, err)))
                 goto fail;
             /* Already at (or past) the end, or empty: done before it starts. */
             p->done = p->end <= (start[i] >= 0 ? start[i] : lo);

@@ -39,8 +39,9 @@
  *                      where 'auto.offset.reset' says (earliest, latest), else it is an error
  *                      naming the partition and the group (Flink's default, NONE)
  *
- * BOUNDED MODE ('scan.bounded.mode' = 'latest-offset')
- * The end offsets are read at start-up (rd_kafka_query_watermark_offsets); records at or
+ * BOUNDED MODE ('scan.bounded.mode' = 'latest-offset' | 'specific-offsets')
+ * The end offsets are read at start-up (rd_kafka_query_watermark_offsets) or given per
+ * partition (end_offsets; a partition the list does not name is an error); records at or
  * beyond them are never handed out, a partition that reaches its end is paused, and a
  * worker's stream ends (sl_kafka_source_finished) when all its partitions have.
  *
@@ -97,7 +98,12 @@ struct sl_kafka_source_config {
     size_t noffsets;
     int64_t timestamp_ms; /* TIMESTAMP: ms since the epoch */
     const char *group_id; /* GROUP: the consumer group (also the consumer's group.id) */
-    bool bounded;         /* stop at the end offsets read at start-up */
+    bool bounded;         /* stop at end offsets: end_offsets, else those read at start-up */
+    /* bounded: NULL (the end offsets at start-up, 'latest-offset') or an end offset (>= 0,
+     * exclusive) for every partition read ('specific-offsets'); it may lie beyond what the
+     * partition holds yet: the source then waits for the records up to it. */
+    const struct sl_kafka_offset *end_offsets;
+    size_t nend_offsets;
     /* NULL or "error": out-of-range offsets are errors; "earliest"/"latest": librdkafka
      * resets to that end (records are skipped, as the table asked). */
     const char *offset_reset;
@@ -121,10 +127,10 @@ struct sl_kafka_source;
 int sl_kafka_startup_parse(const char *text, enum sl_kafka_startup *out, struct sl_error *err);
 
 /*
- * Parses Flink's 'scan.startup.specific-offsets' value, "partition:0,offset:42;partition:1,
- * offset:300", into out[0 .. *n-1] (at most `cap`). SL_EPARSE naming the position of a
- * syntax error, SL_EFULL when there are more than `cap` entries, SL_EINVAL for a partition
- * listed twice or a negative number.
+ * Parses Flink's 'scan.startup.specific-offsets' (or 'scan.bounded.specific-offsets') value,
+ * "partition:0,offset:42;partition:1,offset:300", into out[0 .. *n-1] (at most `cap`). SL_EPARSE
+ * naming the position of a syntax error, SL_EFULL when there are more than `cap` entries, SL_EINVAL
+ * for a partition listed twice or a negative number.
  */
 int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *out, size_t cap,
                                     size_t *n, struct sl_error *err);

@@ -10,8 +10,12 @@
  * with the kafka sink; the timed job then reads them back with 'scan.bounded.mode' =
  * 'latest-offset'. The mock keeps about 5 MiB per partition and drops the oldest beyond, so a
  * topic gets one partition per 4 MiB of expected data, and every run checks that it read
- * every event (an error otherwise, never a silently smaller figure). User SQL files run as
- * one script, like `sluice run`.
+ * every event (an error otherwise, never a silently smaller figure). With --brokers B the
+ * topics live on that real cluster instead: each Kafka workload gets a fresh topic
+ * (sluice-bench-<pid>-<workload>, one partition per worker, created through the admin API),
+ * written once before its runs and deleted after them. --broker-pid P adds the CPU seconds
+ * that process (the broker, from /proc/P/stat) spent during each timed run, reported apart
+ * from sluice's own. User SQL files run as one script, like `sluice run`.
  *
  * Each workload runs `warm-up` times untimed, then `repetitions` times; every repetition is a
  * fresh job (bind, open, run, close), and its figures are those of sl_exec_run's summary:
@@ -63,6 +67,7 @@
 
 #include "engine/exec/exec.h"
 #include "engine/sql/binder.h"
+#include "io/kafka_conf.h"
 #include "io/kafka_mock.h"
 #include "kernels/simd.h"
 #include "tools/cmd_bench_hist.h"
@@ -94,6 +99,12 @@ static const char sl_bench_usage[] =
     "  --paced               the generator emits R events per second of wall time\n"
     "                        ('max-emit-speed' = 'false'): a fixed offered load for latency\n"
     "  --workers N           worker threads (default 1)\n"
+    "  --brokers B           Kafka workloads use the cluster at B (host:port,...) instead\n"
+    "                        of the in-process mock: each gets a fresh topic (one\n"
+    "                        partition per worker), written once before its runs and\n"
+    "                        deleted after them (tools/kafka.sh starts a broker)\n"
+    "  --broker-pid P        report the CPU time of process P (the broker: broker.pid in\n"
+    "                        tools/kafka.sh's KAFKA_DIR) during each timed run\n"
     "  --checkpoint-interval D  take checkpoints every D ('1 s', '500 ms', '1000' = ms)\n"
     "                        in every timed run, each with a fresh state directory under\n"
     "                        $SLUICE_BENCH_DIR, $TMPDIR or /var/tmp (removed after the run);\n"
@@ -116,7 +127,9 @@ static const char sl_bench_usage[] =
 
 /* ---- workloads ------------------------------------------------------------------------------ */
 
-enum sl_bw_src { SL_BW_GEN, SL_BW_KAFKA, SL_BW_FILE, SL_BW_SQL };
+/* SL_BW_PRODUCE: the generator's events written by the kafka sink (the timed job is the
+ * write itself, into a topic made for the workload) */
+enum sl_bw_src { SL_BW_GEN, SL_BW_KAFKA, SL_BW_FILE, SL_BW_SQL, SL_BW_PRODUCE };
 
 struct sl_bw {
     const char *name;
@@ -171,6 +184,8 @@ static const struct sl_bw sl_bw_all[] = {
     {"ysb/file", true, SL_BW_FILE, "json", NULL},
     {"ysb/kafka-json", true, SL_BW_KAFKA, "json", NULL},
     {"ysb/kafka-raw", true, SL_BW_KAFKA, "raw", NULL},
+    {"nexmark/produce/kafka-json", false, SL_BW_PRODUCE, "json", NULL},
+    {"nexmark/produce/kafka-raw", false, SL_BW_PRODUCE, "raw", NULL},
 };
 #define SL_BW_COUNT (sizeof(sl_bw_all) / sizeof(sl_bw_all[0]))
 
@@ -230,12 +245,15 @@ struct sl_bench_args {
     const char *checkpoint; /* as given, or NULL */
     int64_t checkpoint_ms;  /* > 0: take checkpoints that often */
     const char *json;
+    const char *brokers; /* a real cluster instead of the mock, or NULL */
+    int broker_pid;      /* > 0: its CPU time per timed run */
 };
 
 /* ---- one repetition ------------------------------------------------------------------------- */
 
 struct sl_bench_rep {
     double wall, cpu;
+    double broker_cpu; /* --broker-pid: the broker's CPU seconds during the run, else -1 */
     uint64_t rows_in, rows_out, late;
     uint64_t lat_rows, lat_unattributed;
     double p50_us, p99_us, p999_us;
@@ -296,7 +314,8 @@ struct sl_bench_env {
     struct sl_kafka_mock *mock;
     char tmp[64]; /* "" until made */
     bool ysb_files;
-    bool loaded[4]; /* nexmark-json, nexmark-raw, ysb-json, ysb-raw topics */
+    bool loaded[4];  /* nexmark-json, nexmark-raw, ysb-json, ysb-raw topics (mock) */
+    char topic[160]; /* --brokers: the current workload's topic, "" when none */
     FILE *devnull;
 };
 
@@ -377,6 +396,28 @@ static void sl_bench_rmtree(const char *dir)
         fprintf(stderr, "sluice bench: could not remove all of %s\n", dir);
 }
 
+/* CPU seconds (user + system) process `pid` has used (/proc/PID/stat), -1 without one. */
+static double sl_bench_proc_cpu(int pid)
+{
+    if (pid <= 0)
+        return -1;
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut, st;
+    /* after ") ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
+     * utime stime */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /*
  * Binds and runs `nin` SQL texts as one job. With `rep`, measures: summary, latency and
  * (under callgrind) instructions. Returns 0 or -1 (said).
@@ -412,14 +453,16 @@ static int sl_bench_exec(struct sl_bench_env *e, const struct sl_sql_input *in, 
         if (!strcmp(job->tables[i]->connector, "kafka") &&
             !sl_table_option(job->tables[i], "properties.bootstrap.servers"))
             kafka = true;
-    if (kafka && sl_bench_mock(e)) {
+    if (kafka && !e->a->brokers && sl_bench_mock(e)) {
         free(lat);
         sl_job_free(job);
         return -1;
     }
     struct sl_exec_opts opts = {.workers = n,
                                 .pin = e->a->pin,
-                                .brokers = e->mock ? sl_kafka_mock_bootstrap(e->mock) : NULL,
+                                .brokers = e->a->brokers ? e->a->brokers
+                                           : e->mock     ? sl_kafka_mock_bootstrap(e->mock)
+                                                         : NULL,
                                 .print_out = e->devnull,
                                 .on_emit = rep ? sl_bench_on_emit : NULL,
                                 .on_emit_arg = lat,
@@ -454,11 +497,13 @@ static int sl_bench_exec(struct sl_bench_env *e, const struct sl_sql_input *in, 
         opts.ckpt = &ck;
     }
     struct sl_exec_summary sum;
+    double broker0 = rep ? sl_bench_proc_cpu(e->a->broker_pid) : -1;
     if (rep)
         CALLGRIND_START_INSTRUMENTATION;
     int rc = sl_exec_run(job, &opts, &sum, &err);
     if (rep)
         CALLGRIND_STOP_INSTRUMENTATION;
+    double broker1 = rep ? sl_bench_proc_cpu(e->a->broker_pid) : -1;
     sl_job_free(job);
     if (sdir[0])
         sl_bench_rmtree(sdir);
@@ -471,6 +516,7 @@ static int sl_bench_exec(struct sl_bench_env *e, const struct sl_sql_input *in, 
         memset(rep, 0, sizeof(*rep));
         rep->wall = sum.seconds;
         rep->cpu = sum.cpu_seconds;
+        rep->broker_cpu = broker0 >= 0 && broker1 >= 0 ? broker1 - broker0 : -1;
         rep->rows_in = sum.rows_in;
         rep->rows_out = sum.rows_out;
         rep->late = sum.late_rows;
@@ -558,16 +604,23 @@ static int sl_bench_ysb_files(struct sl_bench_env *e)
 static int sl_bench_load_topic(struct sl_bench_env *e, const struct sl_bw *w, const char *topic)
 {
     int slot = (w->ysb ? 2 : 0) + (strcmp(w->format, "raw") == 0);
-    if (e->loaded[slot])
-        return 0;
-    if (sl_bench_mock(e))
-        return -1;
     const struct sl_bench_args *a = e->a;
+    if (e->loaded[slot] && !a->brokers)
+        return 0;
+    if (!a->brokers && sl_bench_mock(e))
+        return -1;
     struct sl_error err;
     sl_error_clear(&err);
     /* measured: about 330 bytes per Nexmark event and 250 per YSB event, in either format */
-    uint32_t parts = sl_bench_partitions(a, w->ysb ? 400 : 500);
-    if (sl_kafka_mock_topic_create(e->mock, topic, (int)parts, &err)) {
+    uint32_t parts = a->brokers ? (uint32_t)a->workers : sl_bench_partitions(a, w->ysb ? 400 : 500);
+    if (a->brokers) {
+        static const char *const quiet[] = {"log_level=3"};
+        if (sl_kafka_topic_create(a->brokers, topic, (int)parts, quiet, 1, 30000, &err)) {
+            fprintf(stderr, "sluice bench: %s\n", err.msg);
+            return -1;
+        }
+        snprintf(e->topic, sizeof(e->topic), "%s", topic);
+    } else if (sl_kafka_mock_topic_create(e->mock, topic, (int)parts, &err)) {
         fprintf(stderr, "sluice bench: topic %s: %s\n", topic, err.msg);
         return -1;
     }
@@ -609,14 +662,58 @@ static int sl_bench_load_topic(struct sl_bench_env *e, const struct sl_bw *w, co
     return rc;
 }
 
+/* A produce workload's topic (created now, empty: on the real cluster it goes with the
+ * workload; the mock drops the oldest records beyond its retention, which a writer does not
+ * notice) and its job: the generator into the kafka sink. */
+static char *sl_bench_produce_sql(struct sl_bench_env *e, const struct sl_bw *w, const char *topic)
+{
+    const struct sl_bench_args *a = e->a;
+    struct sl_error err;
+    sl_error_clear(&err);
+    int parts = a->workers;
+    static const char *const quiet[] = {"log_level=3"};
+    if (a->brokers) {
+        if (sl_kafka_topic_create(a->brokers, topic, parts, quiet, 1, 30000, &err)) {
+            fprintf(stderr, "sluice bench: %s\n", err.msg);
+            return NULL;
+        }
+        snprintf(e->topic, sizeof(e->topic), "%s", topic);
+    } else if (sl_bench_mock(e) || sl_kafka_mock_topic_create(e->mock, topic, parts, &err)) {
+        fprintf(stderr, "sluice bench: topic %s: %s\n", topic, err.msg);
+        return NULL;
+    }
+    char *sql = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&sql, &len);
+    if (!f)
+        return NULL;
+    sl_bench_nx_gen_ddl(f, a, a->paced, false);
+    fprintf(f,
+            "CREATE TABLE nexmark_topic (\n" SL_NX_COLS "\n) WITH ('connector' = 'kafka', "
+            "'topic' = '%s', 'format' = '%s', 'sink.partitioner' = 'round-robin');\n"
+            "INSERT INTO nexmark_topic SELECT\n" SL_NX_FLAT " FROM nexmark;\n",
+            topic, w->format);
+    fclose(f);
+    return sql;
+}
+
 /* The SQL of built-in workload `w` (after any untimed loading); the caller frees it. */
 static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w)
 {
     const struct sl_bench_args *a = e->a;
-    char topic[64];
-    snprintf(topic, sizeof(topic), "%s-%s", w->ysb ? "ysb" : "nexmark", w->format ? w->format : "");
+    char topic[160];
+    if (a->brokers) { /* a fresh topic per workload: sluice-bench-<pid>-nexmark.q1.kafka-json */
+        int n = snprintf(topic, sizeof(topic), "sluice-bench-%d-%s", (int)getpid(), w->name);
+        for (int i = 0; i < n && i < (int)sizeof(topic); i++)
+            topic[i] = topic[i] == '/' ? '.' : topic[i];
+    } else {
+        snprintf(topic, sizeof(topic), "%s-%s%s", w->ysb ? "ysb" : "nexmark",
+                 w->src == SL_BW_PRODUCE ? "produce-" : "", w->format ? w->format : "");
+    }
     if (w->src == SL_BW_KAFKA && sl_bench_load_topic(e, w, topic))
         return NULL;
+    if (w->src == SL_BW_PRODUCE)
+        return sl_bench_produce_sql(e, w, topic);
     if (w->ysb && sl_bench_ysb_files(e))
         return NULL;
     char *sql = NULL;
@@ -624,7 +721,7 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
     FILE *f = open_memstream(&sql, &len);
     if (!f)
         return NULL;
-    char src[256];
+    char src[512];
     if (w->src == SL_BW_KAFKA)
         snprintf(src, sizeof(src),
                  "'connector' = 'kafka', 'topic' = '%s', 'format' = '%s',\n"
@@ -698,6 +795,8 @@ static double sl_bench_instructions(struct sl_bench_env *e, const char *name, co
     if (a->checkpoint_ms > 0)
         n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --checkpoint-interval %lld",
                       (long long)a->checkpoint_ms);
+    if (a->brokers)
+        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --brokers '%s'", a->brokers);
     for (size_t i = 0; i < a->nfiles && !strncmp(name, "sql/", 4); i++)
         n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " '%s'", a->files[i]);
     for (size_t i = 0; i < a->nparams; i++)
@@ -887,6 +986,7 @@ enum {
     SL_FIG_CK_ALIGN,
     SL_FIG_CK_STATE,
     SL_FIG_CK_BYTES,
+    SL_FIG_BROKER_CPU, /* ms; < 0 when not measured */
     SL_FIG_COUNT
 };
 static const char *const sl_bench_fig_names[SL_FIG_COUNT] = {"real_time",
@@ -913,7 +1013,8 @@ static const char *const sl_bench_fig_names[SL_FIG_COUNT] = {"real_time",
                                                              "checkpoint_max_ms",
                                                              "checkpoint_align_p50_ms",
                                                              "checkpoint_state_bytes",
-                                                             "checkpoint_bytes"};
+                                                             "checkpoint_bytes",
+                                                             "broker_cpu_time_ms"};
 
 static void sl_bench_figs(const struct sl_bench_rep *r, double *f)
 {
@@ -942,6 +1043,7 @@ static void sl_bench_figs(const struct sl_bench_rep *r, double *f)
     f[SL_FIG_CK_ALIGN] = r->ck_align_p50_ms;
     f[SL_FIG_CK_STATE] = (double)r->ck_state_bytes;
     f[SL_FIG_CK_BYTES] = (double)r->ck_bytes;
+    f[SL_FIG_BROKER_CPU] = r->broker_cpu >= 0 ? r->broker_cpu * 1e3 : -1;
 }
 
 static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int family,
@@ -969,8 +1071,10 @@ static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int 
             continue;
         if (fig[SL_FIG_WINDOWS] == 0 && k >= SL_FIG_WINDOWS && k <= SL_FIG_WD999)
             continue; /* no windows: no window delay */
-        if (!ck && k >= SL_FIG_CK_COUNT)
+        if (!ck && k >= SL_FIG_CK_COUNT && k <= SL_FIG_CK_BYTES)
             continue; /* no checkpoints */
+        if (k == SL_FIG_BROKER_CPU && fig[k] < 0)
+            continue; /* no --broker-pid */
         fprintf(f, "      \"%s\": %.17g,\n", sl_bench_fig_names[k], fig[k]);
         if (k == SL_FIG_CPU)
             fputs("      \"time_unit\": \"ms\",\n", f);
@@ -1060,6 +1164,8 @@ static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
                          : g == 2 ? s.stddev
                                   : (s.mean != 0 ? s.stddev / s.mean : 0);
             }
+            if (figs[0][SL_FIG_BROKER_CPU] < 0)
+                agg[SL_FIG_BROKER_CPU] = -1;
             sl_bench_json_entry(f, r, (int)i, aggs[g], 0, agg, lat, a->checkpoint_ms > 0,
                                 g == 3 ? -1 : r->instructions, false);
         }
@@ -1154,6 +1260,20 @@ static void sl_bench_table(FILE *f, const struct sl_bench_args *a, const struct 
                     "%.1f ms max %.1f ms, alignment p50 %.1f ms, state %.0f B (%.0f B "
                     "written) in the last epoch\n",
                     "", med[0], med[1], med[2], med[3], med[4], med[5], med[6], med[7]);
+        }
+        double bc[64];
+        bool broker = r->nreps > 0;
+        for (int k = 0; k < r->nreps; k++) {
+            bc[k] = r->reps[k].broker_cpu;
+            broker &= bc[k] >= 0;
+        }
+        if (broker) {
+            double bmed = sl_bench_stats_of(bc, r->nreps).median;
+            fprintf(f,
+                    "%-32s broker CPU %.3f s per run, %.2f cores, %.3f M events per broker "
+                    "CPU s (not in sluice's figures)\n",
+                    "", bmed, r->reps[0].wall > 0 ? bmed / r->reps[0].wall : 0,
+                    bmed > 0 ? (double)r->reps[0].rows_in / bmed / 1e6 : 0);
         }
         if (r->instructions >= 0 && r->nreps)
             fprintf(f, "%-32s %.0f instructions, %.1f per event (%s)\n", "", r->instructions,
@@ -1252,10 +1372,10 @@ static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
         size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
         const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
         static const char *const valued[] = {
-            "--events", "--rate", "--workers", "--checkpoint-interval",
-            "--warmup", "--reps", "--json",    "--set"};
+            "--events", "--rate", "--workers", "--checkpoint-interval", "--warmup", "--reps",
+            "--json",   "--set",  "--brokers", "--broker-pid"};
         int which = -1;
-        for (int k = 0; k < 8; k++)
+        for (int k = 0; k < 10; k++)
             if (strlen(valued[k]) == nlen && !strncmp(arg, valued[k], nlen))
                 which = k;
         if (which < 0) {
@@ -1306,6 +1426,14 @@ static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
             break;
         case 6:
             a->json = val;
+            break;
+        case 8:
+            a->brokers = val;
+            break;
+        case 9:
+            if (sl_bench_num("--broker-pid", val, 1, INT32_MAX, &n))
+                return 2;
+            a->broker_pid = (int)n;
             break;
         default: {
             const char *e = strchr(val, '=');
@@ -1389,9 +1517,10 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
         if (w && rep.rows_in != (uint64_t)a->events) {
             fprintf(stderr, "sluice bench: %s read %llu of %lld events%s\n", w->name,
                     (unsigned long long)rep.rows_in, (long long)a->events,
-                    w->src == SL_BW_KAFKA ? " (the mock broker keeps about 5 MiB per "
-                                            "partition and drops the oldest beyond)"
-                                          : "");
+                    w->src == SL_BW_KAFKA && !a->brokers
+                        ? " (the mock broker keeps about 5 MiB per partition and drops the "
+                          "oldest beyond)"
+                        : "");
             goto out;
         }
         if (measured)
@@ -1403,6 +1532,13 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
     }
     rc = 0;
 out:
+    if (e->topic[0]) { /* --brokers: the workload's topic goes with it */
+        struct sl_error err;
+        static const char *const quiet[] = {"log_level=3"};
+        if (sl_kafka_topic_delete(a->brokers, e->topic, quiet, 1, 30000, &err))
+            fprintf(stderr, "sluice bench: %s\n", err.msg);
+        e->topic[0] = 0;
+    }
     if (w)
         free(sql);
     else

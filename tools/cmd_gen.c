@@ -65,8 +65,9 @@ static const char sl_gen_usage[] =
     "                      table's flattened columns in order) or raw (docs/formats.md)\n"
     "  --out FILE          write to FILE instead of stdout\n"
     "  --topic T           write to Kafka topic T (created on first use where the broker\n"
-    "                      allows it, as the mock does; `sluice kafka-mock --topic T\n"
-    "                      --partitions N` creates it with N partitions)\n"
+    "                      allows it: auto.create.topics.enable, Kafka's default, with the\n"
+    "                      broker's num.partitions; the mock does too, and `sluice\n"
+    "                      kafka-mock --topic T --partitions N` creates it with N)\n"
     "  --brokers B         Kafka bootstrap servers, with --topic\n"
     "  --property K=V      a librdkafka producer property, with --topic (repeatable)\n"
     "  --start K           first event index (resume a stream; default 0)\n"
@@ -508,8 +509,7 @@ static int sl_gen_dest_open(struct sl_gen_dest *d, const struct sl_gen_args *a)
                                        .nprops = (size_t)a->nprops};
     d->topic = a->topic;
     if (sl_kafka_sink_new(&cfg, &d->kafka, &err)) {
-        fprintf(stderr, "sluice gen: %s%s\n", err.msg,
-                err.code == SL_ENOTFOUND ? " (create it first)" : "");
+        fprintf(stderr, "sluice gen: %s\n", err.msg);
         return -1;
     }
     return 0;

@@ -19,7 +19,11 @@
  *                                  | group-offsets
  *   scan.startup.specific-offsets  'partition:0,offset:42;partition:1,offset:7'
  *   scan.startup.timestamp-millis  for 'timestamp'
- *   scan.bounded.mode              unbounded (default) | latest-offset
+ *   scan.bounded.mode              unbounded (default) | latest-offset | specific-offsets
+ *   scan.bounded.specific-offsets  'partition:0,offset:42;...': the end offset (exclusive)
+ *                                  of every partition (one not named is an error; Flink
+ *                                  would take the group's committed offset or the earliest);
+ *                                  an end beyond what the partition holds yet is waited for
  *   sink.partitioner               Flink's meanings: 'default' = Kafka's default partitioner
  *                                  (murmur2 of the key; without a key any partition),
  *                                  'round-robin' = Kafka's round robin (per worker's
@@ -91,6 +95,7 @@ static const char *const ka_keys[] = {"topic",
                                       "scan.startup.specific-offsets",
                                       "scan.startup.timestamp-millis",
                                       "scan.bounded.mode",
+                                      "scan.bounded.specific-offsets",
                                       "sink.partitioner",
                                       "key.fields",
                                       "key.format",
@@ -389,7 +394,8 @@ static int ka_read_state(struct ka_source *src, struct sl_sread *in,
                           bounded == 1 ? "bounded"
                           : bounded    ? "of unknown mode"
                                        : "unbounded",
-                          src->bounded ? "latest-offset" : "unbounded");
+                          src->bounded ? sl_table_option(src->base.table, "scan.bounded.mode")
+                                       : "unbounded");
     if ((rc = sl_sread_count(in, n, KA_STATE_ENTRY, err)))
         return rc;
     struct sl_kafka_part_state *st = calloc(*n ? *n : 1, sizeof(*st));
@@ -546,16 +552,46 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
         free(offs);
         return rc;
     }
-    static const char *const bounded_modes[] = {"unbounded", "latest-offset", NULL};
+    static const char *const bounded_modes[] = {"unbounded", "latest-offset", "specific-offsets",
+                                                NULL};
     int bm = 0;
     if ((rc = sl_conn_opt_choice(t, env, "scan.bounded.mode", bounded_modes, 0, &bm, err))) {
         free(offs);
         return rc;
     }
-    cfg.bounded = bm == 1;
+    cfg.bounded = bm != 0;
+    struct sl_kafka_offset *ends = NULL;
+    o = sl_conn_opt(t, "scan.bounded.specific-offsets");
+    if (bm == 2) {
+        if (!o) {
+            free(offs);
+            return sl_conn_err_at(env, t, sl_conn_opt(t, "scan.bounded.mode")->pos, err, SL_EINVAL,
+                                  "'scan.bounded.mode' = 'specific-offsets' needs the option "
+                                  "'scan.bounded.specific-offsets'");
+        }
+        ends = malloc(KA_MAX_OFFSETS * sizeof(*ends));
+        if (!ends) {
+            free(offs);
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+        if ((rc = sl_kafka_parse_specific_offsets(o->value, ends, KA_MAX_OFFSETS, &cfg.nend_offsets,
+                                                  &e))) {
+            free(offs);
+            free(ends);
+            return sl_conn_err_at(env, t, o->pos, err, rc,
+                                  "option 'scan.bounded.specific-offsets': %s", e.msg);
+        }
+        cfg.end_offsets = ends;
+    } else if (o) {
+        free(offs);
+        return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
+                              "option 'scan.bounded.specific-offsets' needs "
+                              "'scan.bounded.mode' = 'specific-offsets'");
+    }
     struct ka_source *src = calloc(1, sizeof(*src));
     if (!src) {
         free(offs);
+        free(ends);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
     src->base.ops = &ka_source_ops;
@@ -618,12 +654,14 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     }
     ka_props_free(&pr);
     free(offs);
+    free(ends);
     *out = &src->base;
     return 0;
 out_props:
     ka_props_free(&pr);
 out_free:
     free(offs);
+    free(ends);
     ka_free(&src->base);
     return rc;
 }

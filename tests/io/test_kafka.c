@@ -353,6 +353,55 @@ static void test_earliest_bounded(void **state)
     free(g);
 }
 
+/* Bounded at given end offsets ('scan.bounded.specific-offsets'): one below what the
+ * partition holds, one beyond it (the source waits for those records and stops there), one
+ * at 0 (done at once); a partition without an end is an error. */
+static void test_bounded_given_ends(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(3);
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 300, 0); /* 100 per partition */
+    struct sl_kafka_offset ends[] = {{2, 0}, {0, 60}, {1, 150}};
+    struct sl_kafka_source_config cfg = {.topic = topic,
+                                         .startup = SL_KAFKA_START_EARLIEST,
+                                         .bounded = true,
+                                         .end_offsets = ends,
+                                         .nend_offsets = 2};
+    struct sl_kafka_source *src;
+    struct sl_error err;
+    cfg.bootstrap = g_bs;
+    cfg.nworkers = 1;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "no offset for partition 1"));
+    cfg.nend_offsets = 3;
+    src = open_source(&cfg);
+    assert_int_equal(sl_kafka_source_end_offset(src, 0), 60);
+    assert_int_equal(sl_kafka_source_end_offset(src, 1), 150);
+    assert_int_equal(sl_kafka_source_end_offset(src, 2), 0);
+    struct got *g = calloc(400, sizeof(*g));
+    assert_int_equal(drain(src, 0, 160, g, 400), 160); /* 60 + 100: then it waits */
+    assert_false(sl_kafka_source_finished(src, 0));
+    produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 300, 300, 0);
+    size_t got = drain(src, 0, -1, g + 160, 240);
+    assert_int_equal(got, 50); /* partition 1's offsets 100..149 */
+    size_t per[3] = {0};
+    for (size_t i = 0; i < 210; i++) {
+        per[g[i].partition]++;
+        assert_true(g[i].offset < sl_kafka_source_end_offset(src, g[i].partition));
+    }
+    assert_int_equal(per[0], 60);
+    assert_int_equal(per[1], 150);
+    assert_int_equal(per[2], 0);
+    sl_kafka_source_free(src);
+    /* an end for a partition the topic does not have */
+    struct sl_kafka_offset bad[] = {{0, 1}, {1, 1}, {2, 1}, {3, 1}};
+    cfg.end_offsets = bad;
+    cfg.nend_offsets = 4;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "partition 3"));
+    free(g);
+}
+
 static void test_bounded_empty(void **state)
 {
     (void)state;
@@ -803,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_properties),
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_earliest_bounded),
+        cmocka_unit_test(test_bounded_given_ends),
         cmocka_unit_test(test_bounded_empty),
         cmocka_unit_test(test_latest),
         cmocka_unit_test(test_specific),

@@ -9,7 +9,8 @@
  *                                   'auto.offset.reset' = earliest skips to the log start
  *   timestamp start                 ListOffsets by time on a real broker
  *   topics                          a source never creates a topic; a sink's topic is
- *                                   created by the broker (auto.create.topics.enable)
+ *                                   created by the broker (auto.create.topics.enable),
+ *                                   also `sluice gen --topic`'s
  *   group offsets                   'scan.startup.mode' = 'group-offsets'
  *   transactions                    the source reads committed records only
  *   compaction                      a compacted topic read from the start
@@ -29,6 +30,7 @@
 #include "io/kafka_sink.h"
 #include "io/kafka_source.h"
 #include "tests/util/kafkabroker.h"
+#include "tools/cmd_gen.h"
 
 static struct sl_kbroker *g_kb;
 static const char *g_bs;
@@ -413,6 +415,36 @@ static void test_missing_topic(void **state)
     }
 }
 
+/* `sluice gen nexmark --topic T` into a topic nobody created: the broker creates it on the
+ * generator's first request that names it (its sink asks for the topic by name and waits while
+ * the broker creates it); every event arrives, round robin over the broker's 4 partitions. */
+static void test_gen_topic(void **state)
+{
+    (void)state;
+    char topic[128];
+    snprintf(topic, sizeof(topic), "%s", sl_kbroker_topic_name("gen"));
+    bool exists = true;
+    CHECK(sl_kbroker_topic_exists(g_kb, topic, &exists, NULL, ERR));
+    assert_false(exists);
+    const char *argv[] = {"gen", "nexmark",   "--events", "1000",       "--topic",
+                          topic, "--brokers", g_bs,       "--property", "log_level=0"};
+    assert_int_equal(sl_cmd_gen((int)(sizeof(argv) / sizeof(argv[0])), (char **)argv), 0);
+    int32_t np = 0;
+    CHECK(sl_kbroker_topic_exists(g_kb, topic, &exists, &np, ERR));
+    assert_true(exists);
+    assert_int_equal(np, 4);
+    struct sl_kbroker_msg *m;
+    size_t nm;
+    CHECK(sl_kbroker_consume(g_kb, topic, &m, &nm, ERR));
+    assert_int_equal(nm, 1000);
+    size_t per[4] = {0};
+    for (size_t i = 0; i < nm; i++)
+        per[m[i].partition]++;
+    for (int p = 0; p < 4; p++)
+        assert_int_equal(per[p], 250);
+    sl_kbroker_msgs_free(m, nm);
+}
+
 /* ---- consumer-group offsets ----------------------------------------------------------------- */
 
 static void test_group_offsets(void **state)
@@ -714,11 +746,12 @@ static void test_many_partitions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip),      cmocka_unit_test(test_deleted_offset),
-        cmocka_unit_test(test_retention),      cmocka_unit_test(test_timestamp),
-        cmocka_unit_test(test_missing_topic),  cmocka_unit_test(test_group_offsets),
-        cmocka_unit_test(test_read_committed), cmocka_unit_test(test_compaction),
-        cmocka_unit_test(test_broker_restart), cmocka_unit_test(test_many_partitions),
+        cmocka_unit_test(test_roundtrip),       cmocka_unit_test(test_deleted_offset),
+        cmocka_unit_test(test_retention),       cmocka_unit_test(test_timestamp),
+        cmocka_unit_test(test_missing_topic),   cmocka_unit_test(test_gen_topic),
+        cmocka_unit_test(test_group_offsets),   cmocka_unit_test(test_read_committed),
+        cmocka_unit_test(test_compaction),      cmocka_unit_test(test_broker_restart),
+        cmocka_unit_test(test_many_partitions),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
