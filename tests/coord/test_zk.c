@@ -350,7 +350,10 @@ static int hook(void *ctx, const char *point, int rc)
 
 static void run_unknown_outcome(const char *job, struct hook_state *h)
 {
-    struct sl_commit_store *s = store_new(job, 15000);
+    /* the longest session the server grants (its maxSessionTimeout): a put whose request
+     * went unanswered longer than the session settles nothing (outcome unknown), and a
+     * server restart (a JVM start) took more than 15 s once on a machine loaded 15 deep */
+    struct sl_commit_store *s = store_new(job, 40000);
     struct sl_error err;
     check_ok(sl_commit_acquire(s, 5000, &err), &err);
     check_ok(commit_epoch(s, 1, 1, &err), &err);
