@@ -448,12 +448,16 @@ static void test_session_expiry(void **state)
 
 static void crash_child(const char *job, const char *point)
 {
-    struct sl_zk_store_config cfg = {.connect = g_addr, .job = job, .session_ms = 1000};
+    /* short, so that the next leader does not wait long for this session to go; not
+     * shorter: a 1 s session expired in this set-up once on a machine loaded 10 deep */
+    struct sl_zk_store_config cfg = {.connect = g_addr, .job = job, .session_ms = 3000};
     struct sl_commit_store *s;
     struct sl_error err;
     if (sl_zk_store_new(&cfg, &s, &err) || sl_commit_acquire(s, 10000, &err) ||
-        commit_epoch(s, 1, 1, &err))
+        commit_epoch(s, 1, 1, &err)) {
+        fprintf(stderr, "crash child %s: set-up failed: %s\n", job, err.msg);
         _exit(3);
+    }
     setenv("SLUICE_CRASH_AT", point, 1);
     struct sl_epoch_rec p2 = rec_make(2, SL_EPOCH_PREPARED, 201);
     sl_commit_put(s, &p2, &err);
