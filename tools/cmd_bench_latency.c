@@ -160,13 +160,11 @@ static int sl_lat_prod_new(struct sl_lat_prod *p, const char *brokers, const cha
     p->partitions = partitions;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char why[256];
-    const char *kv[][2] = {{"bootstrap.servers", brokers},
-                           {"socket.nagle.disable", "true"},
-                           {"enable.idempotence", "true"},
-                           {"linger.ms", fast ? "5" : "0"},
-                           {"batch.num.messages", "10000"},
-                           {"queue.buffering.max.messages", "1000000"},
-                           {"log.connection.close", "false"}};
+    const char *kv[][2] = {
+        {"bootstrap.servers", brokers},   {"socket.nagle.disable", "true"},
+        {"enable.idempotence", "true"},   {"linger.ms", fast ? "5" : "0"},
+        {"batch.num.messages", "10000"},  {"queue.buffering.max.messages", "1000000"},
+        {"log.connection.close", "false"}};
     for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
         if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], why, sizeof(why)) != RD_KAFKA_CONF_OK) {
             fprintf(stderr, "sluice bench latency: %s\n", why);
@@ -209,17 +207,17 @@ static void sl_lat_send(struct sl_lat_prod *p, int64_t ts)
     p->n++;
 }
 
-/* The paced part of a run: `rate` records a second for `seconds`; the priming record went
- * before. *stop_at gets the time the last was sent. */
+/* The paced part of a run: `rate` records a second for `seconds` (rate * seconds records,
+ * the i-th due at i / rate); the priming record went before. Returns the records sent. */
 static uint64_t sl_lat_pace(struct sl_lat_prod *p, double rate, double seconds)
 {
     int64_t t0 = sl_lat_now(), end = t0 + (int64_t)(seconds * 1e9);
-    uint64_t sent = 0;
-    for (;;) {
+    uint64_t sent = 0, total = (uint64_t)(rate * seconds + 0.5);
+    while (sent < total) {
         int64_t now = sl_lat_now();
-        if (now >= end)
-            break;
         uint64_t due = (uint64_t)((double)(now - t0) * rate / 1e9) + 1;
+        if (due > total || now >= end)
+            due = total;
         while (sent < due) {
             sl_lat_send(p, -1);
             sent++;
@@ -333,9 +331,9 @@ static int sl_lat_topics(const struct sl_lat_args *a, const char *const *names, 
     for (size_t i = 0; i < n; i++) {
         struct sl_error err;
         sl_error_clear(&err);
-        int rc = create ? sl_kafka_topic_create(a->brokers, names[i], a->workers, NULL, 0, 30000,
-                                                &err)
-                        : sl_kafka_topic_delete(a->brokers, names[i], NULL, 0, 30000, &err);
+        int rc = create
+                     ? sl_kafka_topic_create(a->brokers, names[i], a->workers, NULL, 0, 30000, &err)
+                     : sl_kafka_topic_delete(a->brokers, names[i], NULL, 0, 30000, &err);
         if (rc) {
             fprintf(stderr, "sluice bench latency: %s\n", err.msg);
             if (create)
@@ -375,8 +373,8 @@ static double sl_lat_max(const struct sl_lat_args *a, const char *in, const char
         return -1;
     }
     if (x.sum.rows_out != (uint64_t)a->max_events)
-        fprintf(stderr, "sluice bench latency: the max-rate run wrote %" PRIu64 " of %" PRId64
-                        " records\n",
+        fprintf(stderr,
+                "sluice bench latency: the max-rate run wrote %" PRIu64 " of %" PRId64 " records\n",
                 x.sum.rows_out, a->max_events);
     return x.sum.seconds > 0 ? (double)x.sum.rows_out / x.sum.seconds : -1;
 }
@@ -406,8 +404,8 @@ static bool sl_lat_until_done(void *arg)
 }
 
 /* Phase 3: the pipeline at `rate`. */
-static int sl_lat_sluice(const struct sl_lat_args *a, double rate, const char *in,
-                         const char *out, struct sl_lat_path *res)
+static int sl_lat_sluice(const struct sl_lat_args *a, double rate, const char *in, const char *out,
+                         struct sl_lat_path *res)
 {
     struct sl_lat_run run = {.nw = a->workers, .measure_from = INT64_MAX};
     run.w = aligned_alloc(64, (size_t)a->workers * sizeof(*run.w));
@@ -480,7 +478,14 @@ static void *sl_lat_cons_main(void *arg)
     struct sl_lat_cons *c = arg;
     rd_kafka_message_t *msgs[1024];
     while (!atomic_load(&c->stop)) {
-        ssize_t n = rd_kafka_consume_batch_queue(c->q, 100, msgs, 1024);
+        /* the first message with a wait, the rest without: consume_batch_queue with a
+         * timeout waits for a full batch */
+        rd_kafka_message_t *first = rd_kafka_consume_queue(c->q, 100);
+        if (!first)
+            continue;
+        msgs[0] = first;
+        ssize_t n = rd_kafka_consume_batch_queue(c->q, 0, msgs + 1, 1023);
+        n = n < 0 ? 1 : n + 1;
         int64_t now = sl_lat_now();
         for (ssize_t i = 0; i < n; i++) {
             rd_kafka_message_t *m = msgs[i];
@@ -503,14 +508,10 @@ static void *sl_lat_cons_main(void *arg)
 static int sl_lat_cons_new(struct sl_lat_cons *c, const struct sl_lat_args *a, const char *topic)
 {
     /* the settings of sluice's source (io/kafka_source.c) that matter for latency */
-    const char *kv[][2] = {{"bootstrap.servers", a->brokers},
-                           {"group.id", "sluice-latency-floor"},
-                           {"enable.auto.commit", "false"},
-                           {"enable.partition.eof", "false"},
-                           {"fetch.wait.max.ms", "10"},
-                           {"fetch.error.backoff.ms", "10"},
-                           {"socket.nagle.disable", "true"},
-                           {"queued.min.messages", "1000000"},
+    const char *kv[][2] = {{"bootstrap.servers", a->brokers}, {"group.id", "sluice-latency-floor"},
+                           {"enable.auto.commit", "false"},   {"enable.partition.eof", "false"},
+                           {"fetch.wait.max.ms", "10"},       {"fetch.error.backoff.ms", "10"},
+                           {"socket.nagle.disable", "true"},  {"queued.min.messages", "1000000"},
                            {"log.connection.close", "false"}};
     char why[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -635,12 +636,8 @@ static void sl_lat_json(FILE *f, const struct sl_lat_args *a, double max, double
 
 static int sl_lat_parse(int argc, char **argv, struct sl_lat_args *a)
 {
-    *a = (struct sl_lat_args){.load = 0.5,
-                              .seconds = 10,
-                              .warmup = 2,
-                              .max_events = 500000,
-                              .workers = 1,
-                              .floor = true};
+    *a = (struct sl_lat_args){
+        .load = 0.5, .seconds = 10, .warmup = 2, .max_events = 500000, .workers = 1, .floor = true};
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i];
         if (!strcmp(k, "--help") || !strcmp(k, "-h")) {
@@ -702,9 +699,8 @@ int sl_bench_latency(int argc, char **argv)
     }
     if (sl_lat_topics(&a, tn, 5, true))
         return 1;
-    struct sl_lat_path paths[3] = {{.name = "kafka consume"},
-                                   {.name = "kafka ack"},
-                                   {.name = "sluice to sink ack"}};
+    struct sl_lat_path paths[3] = {
+        {.name = "kafka consume"}, {.name = "kafka ack"}, {.name = "sluice to sink ack"}};
     int status = 1;
     double max = -1, rate = a.rate;
     if (rate <= 0) {
@@ -716,8 +712,8 @@ int sl_bench_latency(int argc, char **argv)
     fprintf(stderr,
             "sluice bench latency: %s, %d worker(s); max %.0f records/s; offered %.0f records/s "
             "(%s) for %g s, warm-up %g s\n",
-            a.brokers, a.workers, max, rate, a.rate > 0 ? "--rate" : "--load of the max",
-            a.seconds, a.warmup);
+            a.brokers, a.workers, max, rate, a.rate > 0 ? "--rate" : "--load of the max", a.seconds,
+            a.warmup);
     if (a.floor && sl_lat_floor(&a, rate, tn[2], &paths[0], &paths[1]))
         goto out;
     if (sl_lat_sluice(&a, rate, tn[3], tn[4], &paths[2]))
@@ -728,8 +724,7 @@ int sl_bench_latency(int argc, char **argv)
     if (a.json) {
         FILE *f = strcmp(a.json, "-") ? fopen(a.json, "w") : stdout;
         if (!f) {
-            fprintf(stderr, "sluice bench latency: cannot write %s: %s\n", a.json,
-                    strerror(errno));
+            fprintf(stderr, "sluice bench latency: cannot write %s: %s\n", a.json, strerror(errno));
             goto out;
         }
         sl_lat_json(f, &a, max, rate, paths + p0, 3 - p0);
