@@ -31,6 +31,11 @@ struct sl_kafka_sink {
     uint64_t rr_next;
     struct sl_kafka_sink_stats stats;
     struct sl_error err; /* sticky; code 0 while healthy */
+    void (*on_delivered)(void *, const void *, size_t);
+    void *on_delivered_arg;
+    rd_kafka_queue_t *mainq; /* set_waker: the queue delivery reports arrive on */
+    void (*wake)(void *);
+    void *wake_arg;
 };
 
 static void sl_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -39,6 +44,8 @@ static void sl_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque
     struct sl_kafka_sink *s = opaque;
     if (!m->err) {
         s->stats.delivered++;
+        if (s->on_delivered)
+            s->on_delivered(s->on_delivered_arg, m->payload, m->len);
         return;
     }
     s->stats.failed++;
@@ -83,6 +90,8 @@ int sl_kafka_sink_new(const struct sl_kafka_sink_config *cfg, struct sl_kafka_si
     }
     s->partitioner = cfg->partitioner;
     s->partition = cfg->partition;
+    s->on_delivered = cfg->on_delivered;
+    s->on_delivered_arg = cfg->on_delivered_arg;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int rc = sl_kafka_conf_set(conf, "bootstrap.servers", cfg->bootstrap, err);
     for (size_t i = 0; !rc && i < sizeof(defaults) / sizeof(defaults[0]); i++)
@@ -195,6 +204,31 @@ int sl_kafka_sink_poll(struct sl_kafka_sink *s, struct sl_error *err)
     return sl_sink_state(s, err);
 }
 
+/* librdkafka's queue event: a report was enqueued on the empty main queue (on one of its
+ * threads, with the queue's lock held: only the wake-up). */
+static void sl_sink_queue_event(rd_kafka_t *rk, void *opaque)
+{
+    (void)rk;
+    struct sl_kafka_sink *s = opaque;
+    if (s->wake)
+        s->wake(s->wake_arg);
+}
+
+void sl_kafka_sink_set_waker(struct sl_kafka_sink *s, void (*wake)(void *), void *arg)
+{
+    if (!s->mainq && !(s->mainq = rd_kafka_queue_get_main(s->rk)))
+        return;
+    if (!wake) {
+        rd_kafka_queue_cb_event_enable(s->mainq, NULL, NULL);
+        s->wake = NULL;
+        s->wake_arg = NULL;
+        return;
+    }
+    s->wake = wake;
+    s->wake_arg = arg;
+    rd_kafka_queue_cb_event_enable(s->mainq, sl_sink_queue_event, s);
+}
+
 struct sl_kafka_sink_stats sl_kafka_sink_stats(const struct sl_kafka_sink *s)
 {
     return s->stats;
@@ -204,6 +238,10 @@ void sl_kafka_sink_free(struct sl_kafka_sink *s, int timeout_ms)
 {
     if (!s)
         return;
+    if (s->mainq) {
+        rd_kafka_queue_cb_event_enable(s->mainq, NULL, NULL);
+        rd_kafka_queue_destroy(s->mainq);
+    }
     if (s->rk) {
         rd_kafka_flush(s->rk, timeout_ms);
         rd_kafka_purge(s->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);

@@ -51,6 +51,10 @@ struct sl_kafka_sink_config {
     const char *const *props;
     size_t nprops;
     int timeout_ms; /* for the start-up metadata request; 0 means 10 s */
+    /* Optional: called inside the sink's calls (its own thread) for every record the
+     * broker acknowledged, with the value as written (valid during the call only). */
+    void (*on_delivered)(void *arg, const void *value, size_t len);
+    void *on_delivered_arg;
 };
 
 struct sl_kafka_sink_stats {
@@ -86,6 +90,10 @@ int sl_kafka_sink_flush(struct sl_kafka_sink *sink, int timeout_ms, struct sl_er
 
 /* Serves pending delivery reports without waiting; returns the error state (0 if none). */
 int sl_kafka_sink_poll(struct sl_kafka_sink *sink, struct sl_error *err);
+
+/* wake(arg) is called on one of librdkafka's threads when delivery reports wait to be
+ * served (sl_kafka_sink_poll) while none were; NULL wake stops it. From the sink's thread. */
+void sl_kafka_sink_set_waker(struct sl_kafka_sink *sink, void (*wake)(void *), void *arg);
 
 struct sl_kafka_sink_stats sl_kafka_sink_stats(const struct sl_kafka_sink *sink);
 

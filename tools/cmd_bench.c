@@ -51,6 +51,7 @@
  * with the option: the benchmark names are the same.
  */
 #include "tools/cmd_bench.h"
+#include "tools/cmd_bench_latency.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -86,6 +87,7 @@
 static const char sl_bench_usage[] =
     "usage: sluice bench run [WORKLOAD...] [FILE.sql...] [options]\n"
     "       sluice bench list\n"
+    "       sluice bench latency --brokers B [--rate R | --load F] [--seconds S] ...\n"
     "       sluice bench compare BASE.json NEW.json [--threshold PCT]\n"
     "       sluice bench plot RESULTS.json... -o chart.svg\n"
     "\n"
@@ -1641,6 +1643,8 @@ int sl_cmd_bench(int argc, char **argv)
         return sl_bench_run(argc - 1, argv + 1);
     if (!strcmp(argv[1], "list"))
         return sl_bench_list();
+    if (!strcmp(argv[1], "latency"))
+        return sl_bench_latency(argc - 1, argv + 1);
     if (!strcmp(argv[1], "compare")) {
         const char *files[2];
         int nf = 0;

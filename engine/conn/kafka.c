@@ -50,7 +50,9 @@
  *
  * SINK
  * One idempotent producer per worker; flush waits for every delivery and returns the
- * first delivery error. Records carry no timestamp (the broker's time).
+ * first delivery error. Records carry no timestamp (the broker's time). Delivery reports
+ * are served as they arrive: librdkafka's main queue wakes the worker (set_waker, as the
+ * source's queue does), whose every turn polls the sink; env->on_delivered sees each.
  *
  * CHECKPOINTS
  * Source save (per worker): the topic, whether the source is bounded, and per partition of
@@ -670,6 +672,8 @@ out_free:
 
 struct ka_part {
     struct sl_kafka_sink *ks;
+    const struct sl_connector_env *env; /* on_delivered */
+    int worker;
     struct sl_conn_codec vcodec, kcodec;
     struct sl_fmt_out vout, kout;
     struct sl_record *recs;
@@ -740,6 +744,24 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
     return 0;
 }
 
+static void ka_sink_delivered(void *arg, const void *value, size_t len)
+{
+    struct ka_part *p = arg;
+    p->env->on_delivered(p->env->on_delivered_arg, p->worker, value, len);
+}
+
+static void ka_sink_set_waker(struct sl_sink *sk, int worker, void (*wake)(void *), void *arg)
+{
+    struct ka_sink *s = (struct ka_sink *)sk;
+    sl_kafka_sink_set_waker(s->p[worker].ks, wake, arg);
+}
+
+static int ka_sink_poll(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    struct ka_sink *s = (struct ka_sink *)sk;
+    return sl_kafka_sink_poll(s->p[ctx->worker].ks, err);
+}
+
 static int ka_sink_flush(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct ka_sink *s = (struct ka_sink *)sk;
@@ -791,7 +813,9 @@ static const struct sl_sink_ops ka_sink_ops = {.write = ka_sink_write,
                                                .flush = ka_sink_flush,
                                                .close = ka_sink_close,
                                                .free = ka_sink_free,
-                                               .prepare = ka_sink_prepare};
+                                               .prepare = ka_sink_prepare,
+                                               .set_waker = ka_sink_set_waker,
+                                               .poll = ka_sink_poll};
 
 /* A schema of some columns of `schema`. */
 static struct sl_schema *ka_subschema(const struct sl_schema *schema, const int *idx, uint32_t n)
@@ -962,6 +986,10 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
         }
         if (part == 2)
             cfg.partition = i % count;
+        p->env = env;
+        p->worker = i;
+        cfg.on_delivered = env && env->on_delivered ? ka_sink_delivered : NULL;
+        cfg.on_delivered_arg = p;
         sl_error_clear(&e);
         if ((rc = sl_kafka_sink_new(&cfg, &p->ks, &e))) {
             rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);

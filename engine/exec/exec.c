@@ -468,6 +468,8 @@ static int sl_worker_loop(struct sl_worker *w)
         if (x->pipes[i].source->ops->set_waker)
             x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->id, sl_worker_wake_cb,
                                                &w->wake);
+        if (x->pipes[i].sink->ops->set_waker)
+            x->pipes[i].sink->ops->set_waker(x->pipes[i].sink, w->id, sl_worker_wake_cb, &w->wake);
     }
     /* idle-timeout ticks: a tenth of the timeout, between 1 ms and 100 ms */
     int64_t tick_ns = 0;
@@ -514,6 +516,12 @@ static int sl_worker_loop(struct sl_worker *w)
                     return rc;
             }
         }
+        /* delivery reports: served as they come (their wake-up ends a park), not only at
+         * the next write, so that a sink error and a delivery's time are seen at once */
+        for (uint32_t i = 0; i < x->npipes; i++)
+            if (!w->wp[i].finished && x->pipes[i].sink->ops->poll &&
+                (rc = x->pipes[i].sink->ops->poll(x->pipes[i].sink, &w->ctx, err)) != 0)
+                return rc;
         if (tick_ns > 0 && !busy) {
             int64_t now = sl_wake_now_ns();
             if (now - w->last_tick_ns >= tick_ns) {
@@ -584,6 +592,9 @@ static void *sl_worker_main(void *arg)
     for (uint32_t i = 0; i < x->npipes; i++)
         if (x->pipes[i].source->ops->set_waker)
             x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->id, NULL, NULL);
+    for (uint32_t i = 0; i < x->npipes; i++)
+        if (x->pipes[i].sink->ops->set_waker)
+            x->pipes[i].sink->ops->set_waker(x->pipes[i].sink, w->id, NULL, NULL);
 out:
     if (w->rc) {
         atomic_store(&x->failed, 1);
@@ -678,6 +689,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->env.job = job;
     x->env.checkpoints = opts->ckpt != NULL;
     x->env.source_open = sl_source_open;
+    x->env.on_delivered = opts->on_delivered;
+    x->env.on_delivered_arg = opts->on_delivered_arg;
     struct sl_coordinator cc = {0};
     double restore_ms = 0, restore_t0 = 0;
     const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");

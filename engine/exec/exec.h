@@ -56,6 +56,11 @@ struct sl_exec_opts {
      * the slowest worker's watermark, the merge and the write. */
     void (*on_window)(void *arg, int worker, uint64_t fired_ns, uint64_t rows);
     void *on_window_arg;
+    /* Delivery reports (sluice bench latency): when set, a Kafka sink calls it on the
+     * worker's thread for every record the broker acknowledged, with the value it wrote
+     * (struct sl_connector_env's on_delivered). */
+    void (*on_delivered)(void *arg, int worker, const void *value, size_t len);
+    void *on_delivered_arg;
     /* Checkpoints (engine/exec/checkpoint.h; docs/checkpoint-protocol.md), or NULL: none. With
      * them the run resumes from the job's last committed epoch, takes an epoch every
      * ckpt->interval_ms (0: SET 'execution.checkpointing.interval', else 1 s), and ends a

@@ -43,6 +43,10 @@ struct sl_connector_env {
      * registry's sl_source_open, set by whoever builds the operators. */
     int (*source_open)(const struct sl_table *table, const struct sl_connector_env *env,
                        int nworkers, struct sl_source **out, struct sl_error *err);
+    /* Delivery reports (sluice bench latency), or NULL: called on worker `worker`'s thread
+     * for every record a Kafka sink got acknowledged, with the encoded value as written. */
+    void (*on_delivered)(void *arg, int worker, const void *value, size_t len);
+    void *on_delivered_arg;
 };
 
 /* ---- sources ------------------------------------------------------------------------------- */
@@ -132,6 +136,13 @@ struct sl_sink_ops {
                    struct sl_error *err);
     int (*commit)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
     int (*recover)(struct sl_sink *s, uint64_t committed, struct sl_error *err);
+    /* ---- asynchronous completions (both optional) ----
+     * set_waker: as the source's: `wake(arg)` is called from another thread (librdkafka's)
+     * when something arrived that poll() should serve (Kafka: delivery reports); NULL wake
+     * stops it. poll: serves it without waiting; the worker calls it every turn. Both on
+     * the worker's thread. */
+    void (*set_waker)(struct sl_sink *s, int worker, void (*wake)(void *arg), void *arg);
+    int (*poll)(struct sl_sink *s, struct sl_worker_ctx *ctx, struct sl_error *err);
 };
 
 struct sl_sink {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# tests/tools/test_bench_latency.sh - `sluice bench latency` against a real Kafka broker
+# (tools/kafka.sh, KRaft mode) on a tiny load: a max-rate run of 2 000 records, then the
+# floor and the pipeline at 500 records/s for 1 s. Checks that the report is well-formed:
+# every path received every record sent, the measured counts add up (no warm-up), the
+# percentiles are ordered (p50 <= p99 <= p999 <= max), the JSON says the same. No timing
+# is asserted. Without a broker the test FAILS (it does not skip).
+set -u
+bin=${SLUICE_BIN:?}
+src=${SLUICE_SOURCE_DIR:?}
+tmp=$(mktemp -d)
+kdir=
+cleanup() {
+  [ -n "$kdir" ] && "$src/tools/kafka.sh" stop --dir "$kdir" > /dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail=0
+bad() { echo "FAIL $*"; fail=1; }
+
+out=$("$src/tools/kafka.sh" start --kraft --owner $$) ||
+  { echo "FAIL: no Kafka broker (tools/kafka.sh start --kraft failed: see above)"; exit 1; }
+eval "$out"
+kdir=$KAFKA_DIR
+
+"$bin" bench latency --brokers "$BOOTSTRAP" --max-events 2000 --load 0.001 --seconds 1 \
+  --warmup 0 --json "$tmp/lat.json" > "$tmp/out.txt" 2> "$tmp/err.txt" ||
+  { cat "$tmp/err.txt"; bad "sluice bench latency exited with $?"; exit 1; }
+cat "$tmp/out.txt"
+
+# rate = load * max_rate, both positive
+awk '/^max_rate /{m=$2} /^rate /{r=$2} END{exit !(m>0 && r>0 && r<=m)}' "$tmp/out.txt" ||
+  bad "max_rate / rate lines missing or inconsistent"
+# three paths, each: sent > 0, received == sent == measured, p50 <= p99 <= p999 <= max
+n=$(awk '$1=="kafka"||$1=="sluice"' "$tmp/out.txt" | wc -l)
+[ "$n" -eq 3 ] || bad "expected 3 paths, got $n"
+awk '$1=="kafka"||$1=="sluice" {
+  k=NF-6; sent=$(k); recv=$(k+1); meas=$(k+2)
+  if (!(sent>0 && recv==sent && meas==sent)) { print "counts: " $0; bad=1 }
+  if (!($(k+3)<=$(k+4) && $(k+4)<=$(k+5) && $(k+5)<=$(k+6) && $(k+3)>=0)) { print "order: " $0; bad=1 }
+} END{exit bad}' "$tmp/out.txt" || bad "a path's counts or percentiles are wrong"
+python3 - "$tmp/lat.json" <<'PY' || bad "JSON malformed or inconsistent"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["rate"] > 0 and d["max_rate"] >= d["rate"], d
+assert [p["name"] for p in d["paths"]] == ["kafka consume", "kafka ack", "sluice to sink ack"]
+for p in d["paths"]:
+    assert p["sent"] > 0 and p["received"] == p["sent"] == p["measured"], p
+    assert 0 <= p["p50_ms"] <= p["p99_ms"] <= p["p999_ms"] <= p["max_ms"], p
+PY
+[ $fail -eq 0 ] && echo "PASS"
+exit $fail
