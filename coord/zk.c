@@ -547,8 +547,19 @@ int sl_zk_multi(struct sl_zk *zk, struct sl_zk_op *ops, int n, int *failed, stru
         rc = sl_zk_code(zrc);
     } else if (rc == 0) {
         /* zoo_multi is zoo_amulti plus a wait for its completion: when it returns, the
-         * server has answered (or the connection is gone) */
-        zrc = zoo_multi(zk->zh, n, zops, res);
+         * server has answered (or the connection is gone).
+         * Not on a handle whose session is gone: libzookeeper-mt's zoo_amulti (3.8) then
+         * fails the first operation's set-up with ZINVALIDSTATE, skips the set-up of the
+         * others and frees each one's path from a request struct it never filled in - the
+         * previous operation's path, here a stack buffer (ASan: "attempting free on address
+         * which was not malloc()-ed" in zoo_amulti, test_zk's two-process test on a loaded
+         * machine). Asking the state first leaves only the instant between this check and
+         * zoo_amulti's own, which nothing in the client can close. */
+        int state = zoo_state(zk->zh);
+        if (state == ZOO_EXPIRED_SESSION_STATE || state == ZOO_AUTH_FAILED_STATE)
+            zrc = ZINVALIDSTATE;
+        else
+            zrc = zoo_multi(zk->zh, n, zops, res);
         int lost = sl_zk_fault("zk.multi_reply");
         if (lost != ZOK) {
             fault = "zk.multi_reply";

@@ -505,6 +505,33 @@ static void test_crash_after_multi(void **state)
     run_crash("crash-after", "zk.after_multi", 2, SL_EPOCH_PREPARED);
 }
 
+/* A multi of several operations on a handle whose session has expired: libzookeeper-mt's
+ * zoo_amulti would free a path it never allocated (the operations after the first one that
+ * fails its set-up); sl_zk_multi answers "session expired" without calling it. Under ASan
+ * the unguarded call aborts with a bad free. */
+static void test_multi_after_expiry(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_SERVER();
+    struct sl_zk *zk;
+    struct sl_error err;
+    check_ok(sl_zk_open(g_addr, 4000, 10000, &zk, &err), &err);
+    check_ok(sl_zk_kill_session(g_addr, zk, 5000, &err), &err);
+    double t0 = now_s();
+    while (!sl_zk_expired(zk) && now_s() - t0 < 10)
+        usleep(20 * 1000);
+    assert_true(sl_zk_expired(zk));
+    struct sl_zk_op ops[3] = {
+        {.type = SL_ZK_OP_CHECK, .path = "/multi-expiry", .version = -1},
+        {.type = SL_ZK_OP_SET, .path = "/multi-expiry/a", .data = "x", .len = 1, .version = -1},
+        {.type = SL_ZK_OP_CREATE, .path = "/multi-expiry/b", .data = "y", .len = 1},
+    };
+    int failed;
+    assert_int_equal(sl_zk_multi(zk, ops, 3, &failed, &err), SL_EFENCED);
+    assert_non_null(strstr(err.msg, "session expired"));
+    sl_zk_close(zk);
+}
+
 /* ---- arguments and limits ------------------------------------------------------------------- */
 
 static void test_bad_arguments(void **state)
@@ -618,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_session_expiry),
         cmocka_unit_test(test_crash_before_multi),
         cmocka_unit_test(test_crash_after_multi),
+        cmocka_unit_test(test_multi_after_expiry),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_latch_order),
     };
