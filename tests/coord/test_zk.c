@@ -192,26 +192,32 @@ static void file_touch(const char *name)
         close(fd);
 }
 
+/* Sessions of 4 s: a 1.5 s one expired under ASan on a machine loaded 15-20 deep (the
+ * standby then waits out the leader's session, so this is the test's length). */
 static void leader_child(void)
 {
-    struct sl_zk_store_config cfg = {.connect = g_addr, .job = "pair", .session_ms = 1500};
+    struct sl_zk_store_config cfg = {.connect = g_addr, .job = "pair", .session_ms = 4000};
     struct sl_commit_store *s;
     struct sl_error err;
     if (sl_zk_store_new(&cfg, &s, &err) || sl_commit_acquire(s, 10000, &err) ||
-        commit_epoch(s, 1, 1, &err))
+        commit_epoch(s, 1, 1, &err)) {
+        fprintf(stderr, "leader: %s\n", err.msg);
         _exit(10);
+    }
     file_touch("a.leader");
     while (!file_exists("a.stop"))
         usleep(20 * 1000);
-    if (commit_epoch(s, 2, 1, &err))
+    if (commit_epoch(s, 2, 1, &err)) {
+        fprintf(stderr, "leader: %s\n", err.msg);
         _exit(11);
+    }
     file_touch("a.done");
     _exit(0); /* no close: the session ends by its timeout, as after a crash */
 }
 
 static void standby_child(void)
 {
-    struct sl_zk_store_config cfg = {.connect = g_addr, .job = "pair", .session_ms = 1500};
+    struct sl_zk_store_config cfg = {.connect = g_addr, .job = "pair", .session_ms = 4000};
     struct sl_commit_store *s;
     struct sl_error err;
     struct sl_epoch_rec last;
