@@ -1754,7 +1754,8 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
     if (ct->wm_column) {
         struct sl_rel all;
         TRY(sl_rel_alloc(b, &all, t->physical.ncols + t->ncomputed));
-        memcpy(all.cols, t->physical.cols, t->physical.ncols * sizeof(*all.cols));
+        if (t->physical.ncols) /* none: a table of only a WATERMARK line (fuzz_sql) */
+            memcpy(all.cols, t->physical.cols, t->physical.ncols * sizeof(*all.cols));
         if (t->ncomputed)
             memcpy(all.cols + t->physical.ncols, t->computed_cols,
                    t->ncomputed * sizeof(*all.cols));
