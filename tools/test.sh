@@ -4,8 +4,8 @@
 # whole suite in the first three (the tests labelled "broker", of a real Kafka broker and of
 # Flink, in the ASan build only; the checks of the source text in the release build only)
 # and the tests labelled "threads" (CMakeLists.txt says which) in the TSan build, then runs
-# the libFuzzer targets briefly (SLUICE_FUZZ_SECONDS each, default 15; 0 skips them). Exits non-zero if anything fails. The last line is
-# "tests: N passed, N failed".
+# the libFuzzer targets briefly (SLUICE_FUZZ_SECONDS each, default 15; 0 skips them).
+# Exits non-zero if anything fails. The last line is "tests: N passed, N failed".
 #
 #   tools/test.sh [ctest arguments...]     e.g. tools/test.sh -R kernels
 #
