@@ -88,6 +88,7 @@ static const char sl_bench_usage[] =
     "       sluice bench list\n"
     "       sluice bench compare BASE.json NEW.json [--threshold PCT]\n"
     "       sluice bench plot RESULTS.json... -o chart.svg\n"
+    "       sluice bench ab BASE_BINARY NEW_BINARY [WORKLOAD...] [options]  (ab --help)\n"
     "\n"
     "run: end-to-end benchmarks of whole pipelines. WORKLOAD is a name from 'sluice bench\n"
     "list' or a shell pattern ('nexmark/q1/*', '*/gen'); a prefix selects everything under\n"
@@ -123,7 +124,8 @@ static const char sl_bench_usage[] =
     "\n"
     "compare: exits 1 when a benchmark is slower than BASE beyond PCT percent (default 5)\n"
     "and beyond the repetitions' spread, or is missing from NEW; 2 on unreadable input.\n"
-    "plot: an SVG chart of throughput (and p99 latency) over the result files, in order.\n";
+    "plot: an SVG chart of throughput (and p99 latency) over the result files, in order.\n"
+    "ab: runs two builds alternately and judges NEW against BASE on the paired ratios.\n";
 
 /* ---- workloads ------------------------------------------------------------------------------ */
 
@@ -1641,6 +1643,8 @@ int sl_cmd_bench(int argc, char **argv)
         return sl_bench_run(argc - 1, argv + 1);
     if (!strcmp(argv[1], "list"))
         return sl_bench_list();
+    if (!strcmp(argv[1], "ab"))
+        return sl_bench_ab(argc - 1, argv + 1);
     if (!strcmp(argv[1], "compare")) {
         const char *files[2];
         int nf = 0;
