@@ -1109,6 +1109,9 @@ static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
             "debug"
 #endif
     );
+#if defined(SL_BENCH_SLOWDOWN) && SL_BENCH_SLOWDOWN > 0 /* a calibration build: CMakeLists.txt */
+    fprintf(f, "    \"bench_slowdown_pct\": %d,\n", SL_BENCH_SLOWDOWN);
+#endif
     fputs("    \"cpu_model\": ", f);
     sl_bench_json_write_str(f, m->cpu);
     fprintf(f,

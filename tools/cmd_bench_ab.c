@@ -29,8 +29,16 @@
  * fails: exit 1), `faster` when it lies below -threshold, `same` when it lies within
  * +-threshold, else `inconclusive` (more pairs would decide).
  *
- * Metrics: `wall` is each child's median real_time over its K repetitions (after its
- * warm-up); `instructions` is the child's callgrind count of one run (`bench run
+ * The runs are not pinned to cores (`bench run --no-pin`, unless --pin): on a machine shared
+ * with other jobs a pinned worker waits for its core while the other is free, and its wall
+ * time measured the neighbours (q1, 500 K events, load 12 on 2 CPUs: 125-578 ms pinned,
+ * 88-142 ms and one 350 unpinned).
+ *
+ * Metrics: `wall` is the least real_time of a child's K repetitions (after its warm-up):
+ * the load of the neighbours only ever adds time (a worker descheduled, a cache shared),
+ * so the least is the figure it disturbed least; `cpu` the same of the process's CPU time,
+ * which descheduling does not inflate; `instructions` is the child's callgrind count of one run
+ * (`bench run
  * --instructions`: valgrind --tool=callgrind, the timed run only), which the load of the
  * machine hardly moves, so a few pairs of small runs decide.
  */
@@ -61,9 +69,10 @@ static const char sl_ab_usage[] =
     "+PCT; 'faster' when below -PCT; 'same' within +-PCT; else 'inconclusive'.\n"
     "WORKLOAD as in 'sluice bench run' (default: nexmark/q1/gen nexmark/tumble_stats/gen).\n"
     "\n"
-    "  --metric wall|instructions  what is compared (default wall): the median real time of\n"
-    "                        a child's repetitions, or the instructions of one run under\n"
-    "                        valgrind --tool=callgrind (bench run --instructions)\n"
+    "  --metric wall|cpu|instructions  what is compared (default wall): the least real\n"
+    "                        time (or process CPU time) of a child's repetitions, or the\n"
+    "                        instructions of one run under valgrind --tool=callgrind\n"
+    "                        (bench run --instructions)\n"
     "  --reps N              pairs (default 10 for wall, 6 for instructions; 6 or more for a\n"
     "                        95% interval)\n"
     "  --events N            events per run (default 1000000 for wall, 100000 for\n"
@@ -72,6 +81,11 @@ static const char sl_ab_usage[] =
     "                        1 for instructions)\n"
     "  --warmup N            untimed runs per child (default 1 for wall, 0 for instructions)\n"
     "  --workers N           worker threads of every run (default 1)\n"
+    "  --duet                the two runs of a pair at the same time instead of one after\n"
+    "                        the other (duet benchmarking: the interference of the moment\n"
+    "                        hits both; each needs a CPU of its own)\n"
+    "  --pin                 pin the workers to cores (default: the runs get --no-pin; on a\n"
+    "                        shared machine a pinned worker waits for its busy core)\n"
     "  --threshold PCT       the change that matters, in percent (default 3)\n"
     "  --out FILE.json       pairs, estimates, intervals and verdicts as JSON\n"
     "  --quiet               no progress lines\n"
@@ -86,13 +100,17 @@ struct sl_ab_args {
     const char *bin[2]; /* BASE, NEW */
     const char *patterns[SL_AB_MAX_PATTERNS];
     size_t npatterns;
-    bool instr;
+    int metric; /* SL_AB_WALL, SL_AB_CPU, SL_AB_INSTR */
+    bool instr, cpu;
     int pairs, child_reps, warmup, workers;
     int64_t events;
     double threshold;
     const char *out;
-    bool quiet;
+    bool quiet, pin, duet;
 };
+
+enum { SL_AB_WALL, SL_AB_CPU, SL_AB_INSTR };
+static const char *const sl_ab_metric_names[] = {"wall", "cpu", "instructions"};
 
 struct sl_ab_series {
     char *name;
@@ -227,14 +245,14 @@ static void sl_ab_show_log(const char *path)
         fclose(f);
 }
 
-/* Runs side `side` (0 BASE, 1 NEW) once as pair `pair`'s member and files its figures.
- * 0, 1 (the child failed or its output lacks a figure) or 2 (the child says usage). */
-static int sl_ab_run(struct sl_ab_env *e, int side, int pair)
+/* Starts side `side` (0 BASE, 1 NEW) as a child; its output goes to run-SIDE.json and
+ * run-SIDE.log in the scratch directory. 0 or 2 (it cannot be started: said). */
+static int sl_ab_spawn(struct sl_ab_env *e, int side, pid_t *pid)
 {
     const struct sl_ab_args *a = e->a;
     char json[300], log[300], ev[32], reps[16], warm[16], workers[16];
-    snprintf(json, sizeof(json), "%s/run.json", e->tmp);
-    snprintf(log, sizeof(log), "%s/run.log", e->tmp);
+    snprintf(json, sizeof(json), "%s/run-%d.json", e->tmp, side);
+    snprintf(log, sizeof(log), "%s/run-%d.log", e->tmp, side);
     snprintf(ev, sizeof(ev), "%lld", (long long)a->events);
     snprintf(reps, sizeof(reps), "%d", a->child_reps);
     snprintf(warm, sizeof(warm), "%d", a->warmup);
@@ -250,6 +268,8 @@ static int sl_ab_run(struct sl_ab_env *e, int side, int pair)
                           "--workers", workers, "--no-membw", "--quiet", "--json",   json};
     for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++)
         argv[n++] = rest[i];
+    if (!a->pin)
+        argv[n++] = "--no-pin";
     if (a->instr)
         argv[n++] = "--instructions";
     argv[n] = NULL;
@@ -259,23 +279,33 @@ static int sl_ab_run(struct sl_ab_env *e, int side, int pair)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid;
     double l = sl_ab_load1();
-    int rc = posix_spawn(&pid, a->bin[side], &fa, NULL, (char *const *)argv, environ);
+    int rc = posix_spawn(pid, a->bin[side], &fa, NULL, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc) {
         fprintf(stderr, "sluice bench ab: cannot run %s: %s\n", a->bin[side], strerror(rc));
         return 2;
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return 1;
     if (l >= 0) {
         e->load_sum += l;
         e->load_n++;
         e->load_max = l > e->load_max ? l : e->load_max;
     }
+    return 0;
+}
+
+/* Waits for side `side`'s child `pid` and files its figures as pair `pair`'s. 0, 1 (the
+ * child failed or its output lacks a figure) or 2 (the child says usage). */
+static int sl_ab_collect(struct sl_ab_env *e, int side, int pair, pid_t pid)
+{
+    const struct sl_ab_args *a = e->a;
+    char json[300], log[300];
+    snprintf(json, sizeof(json), "%s/run-%d.json", e->tmp, side);
+    snprintf(log, sizeof(log), "%s/run-%d.log", e->tmp, side);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return 1;
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         fprintf(stderr, "sluice bench ab: %s (%s) exited with %d:\n", a->bin[side],
@@ -318,11 +348,11 @@ static int sl_ab_run(struct sl_ab_env *e, int side, int pair)
                            : !strcmp(u, "ms") ? 1
                            : !strcmp(u, "s")  ? 1e3
                                               : -1;
-            v = sl_bench_json_num(b, "real_time", -1) * scale;
+            v = sl_bench_json_num(b, a->cpu ? "cpu_time" : "real_time", -1) * scale;
         }
         if (v <= 0) {
             fprintf(stderr, "sluice bench ab: %s gave no %s for %s\n", a->bin[side],
-                    a->instr ? "instruction count" : "real_time", name);
+                    sl_ab_metric_names[a->metric], name);
             status = 1;
             break;
         }
@@ -333,12 +363,12 @@ static int sl_ab_run(struct sl_ab_env *e, int side, int pair)
         if (nrep[s - e->s] < 64)
             rep[s - e->s][nrep[s - e->s]++] = v;
     }
-    for (size_t i = 0; i < e->ns && !status; i++) { /* the median of the child's repetitions */
+    for (size_t i = 0; i < e->ns && !status; i++) { /* the least of the child's repetitions */
         int nr = nrep[i];
         if (!nr)
             continue;
         qsort(rep[i], (size_t)nr, sizeof(double), sl_ab_cmp_d);
-        e->s[i].v[side][pair] = nr % 2 ? rep[i][nr / 2] : (rep[i][nr / 2 - 1] + rep[i][nr / 2]) / 2;
+        e->s[i].v[side][pair] = rep[i][0];
     }
     sl_bench_json_free(doc);
     if (!status && e->ns == 0) {
@@ -381,13 +411,15 @@ static double sl_ab_pct(double d)
 static int sl_ab_report(struct sl_ab_env *e, double load_start, double load_end, FILE *json)
 {
     const struct sl_ab_args *a = e->a;
-    const char *unit = a->instr ? "instr" : "ms";
+    const char *unit = a->instr ? "instructions" : "ms";
     int regressions = 0;
     printf("sluice bench ab: BASE %s\n                 NEW  %s\n", a->bin[0], a->bin[1]);
-    printf("metric: %s; %d pairs in A B, B A order; %lld events per run, %s;\n",
-           a->instr ? "instructions (valgrind --tool=callgrind, the timed run)" : "wall time",
-           a->pairs, (long long)a->events,
-           a->instr ? "1 run per child" : "median of the child's runs");
+    printf("metric: %s; %d pairs %s; %lld events per run, %s;\n",
+           a->instr ? "instructions (valgrind --tool=callgrind, the timed run)"
+           : a->cpu ? "CPU time of the process"
+                    : "wall time",
+           a->pairs, a->duet ? "run side by side (duet)" : "in A B, B A order",
+           (long long)a->events, a->instr ? "1 run per child" : "the least of each child's runs");
     printf("threshold %.3g%%; load average %.2f at the start, %.2f at the end, %.2f mean, %.2f "
            "max over the runs\n\n",
            a->threshold, load_start, load_end, e->load_n ? e->load_sum / e->load_n : -1,
@@ -406,14 +438,14 @@ static int sl_ab_report(struct sl_ab_env *e, double load_start, double load_end,
         sl_bench_json_write_str(json, a->bin[1]);
         fprintf(json,
                 ",\n    \"metric\": \"%s\",\n    \"unit\": \"%s\",\n    \"pairs\": %d,\n"
-                "    \"order\": \"ABBA\",\n    \"events\": %lld,\n    \"child_reps\": %d,\n"
+                "    \"order\": \"%s\",\n    \"events\": %lld,\n    \"child_reps\": %d,\n"
                 "    \"warmup\": %d,\n    \"workers\": %d,\n    \"threshold_pct\": %.17g,\n"
                 "    \"load_avg_start\": %.2f,\n    \"load_avg_end\": %.2f,\n"
                 "    \"load_avg_mean\": %.2f,\n    \"load_avg_max\": %.2f\n  },\n"
                 "  \"benchmarks\": [",
-                a->instr ? "instructions" : "wall", unit, a->pairs, (long long)a->events,
-                a->child_reps, a->warmup, a->workers, a->threshold, load_start, load_end,
-                e->load_n ? e->load_sum / e->load_n : -1, e->load_max);
+                sl_ab_metric_names[a->metric], unit, a->pairs, a->duet ? "duet" : "ABBA",
+                (long long)a->events, a->child_reps, a->warmup, a->workers, a->threshold,
+                load_start, load_end, e->load_n ? e->load_sum / e->load_n : -1, e->load_max);
     }
     for (size_t i = 0; i < e->ns; i++) {
         struct sl_ab_series *s = &e->s[i];
@@ -495,6 +527,12 @@ static int sl_ab_parse(int argc, char **argv, struct sl_ab_args *a)
         } else if (!strcmp(o, "--quiet")) {
             a->quiet = true;
             continue;
+        } else if (!strcmp(o, "--duet")) {
+            a->duet = true;
+            continue;
+        } else if (!strcmp(o, "--pin")) {
+            a->pin = true;
+            continue;
         } else if (o[0] != '-') {
             if (nbin < 2)
                 a->bin[nbin++] = o;
@@ -514,12 +552,16 @@ static int sl_ab_parse(int argc, char **argv, struct sl_ab_args *a)
         }
         i++;
         if (!strcmp(o, "--metric")) {
-            if (!strcmp(v, "wall") || !strcmp(v, "instructions")) {
-                a->instr = v[0] == 'i';
-            } else {
-                fprintf(stderr, "sluice bench ab: --metric is wall or instructions\n");
+            a->metric = -1;
+            for (int m = 0; m < 3; m++)
+                if (!strcmp(v, sl_ab_metric_names[m]))
+                    a->metric = m;
+            if (a->metric < 0) {
+                fprintf(stderr, "sluice bench ab: --metric is wall, cpu or instructions\n");
                 return 2;
             }
+            a->instr = a->metric == SL_AB_INSTR;
+            a->cpu = a->metric == SL_AB_CPU;
         } else if (!strcmp(o, "--reps")) {
             rc = sl_ab_int(o, v, 1, SL_AB_MAX_PAIRS - 2, &pairs);
         } else if (!strcmp(o, "--events")) {
@@ -591,8 +633,24 @@ int sl_bench_ab(int argc, char **argv)
     double load_start = sl_ab_load1();
     for (int p = 0; p < a.pairs; p++) {
         int first = p % 2; /* A B, B A, A B, ... */
-        for (int k = 0; k < 2 && !rc; k++)
-            rc = sl_ab_run(&e, k ? !first : first, p);
+        pid_t pid[2];
+        if (a.duet) { /* both at once: whatever the machine does then, it does to both */
+            rc = sl_ab_spawn(&e, 0, &pid[0]);
+            if (!rc && (rc = sl_ab_spawn(&e, 1, &pid[1])))
+                waitpid(pid[0], NULL, 0);
+            for (int k = 0; k < 2 && !rc; k++) {
+                int r = sl_ab_collect(&e, k, p, pid[k]);
+                if (r && k == 0)
+                    waitpid(pid[1], NULL, 0);
+                rc = r;
+            }
+        }
+        for (int k = 0; k < 2 && !rc && !a.duet; k++) {
+            int side = k ? !first : first;
+            rc = sl_ab_spawn(&e, side, &pid[side]);
+            if (!rc)
+                rc = sl_ab_collect(&e, side, p, pid[side]);
+        }
         if (rc)
             goto out;
         if (!a.quiet) {
@@ -612,10 +670,12 @@ out:
         rc = 1;
     }
     char path[300];
-    snprintf(path, sizeof(path), "%s/run.json", e.tmp);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/run.log", e.tmp);
-    unlink(path);
+    for (int side = 0; side < 2; side++) {
+        snprintf(path, sizeof(path), "%s/run-%d.json", e.tmp, side);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/run-%d.log", e.tmp, side);
+        unlink(path);
+    }
     rmdir(e.tmp);
     for (size_t i = 0; i < e.ns; i++) {
         free(e.s[i].name);
