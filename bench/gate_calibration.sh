@@ -13,7 +13,8 @@
 #   instructions, 5% slower
 # and prints the counts with the load average. Each invocation's JSON is kept in OUT_DIR
 # (default build/gate-calibration). Settings (environment): N (10), THRESHOLD (3),
-# WALL_ARGS, INSTR_ARGS (the workload and sizes of one invocation, below), METRICS.
+# WALL_ARGS (wall and cpu), INSTR_ARGS (the workload and sizes of one invocation, below),
+# METRICS ("wall instructions"; cpu, the process's CPU time, is the third).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build/gate-calibration}
@@ -38,7 +39,7 @@ slow=build/slow5/sluice
 
 echo "gate calibration: $n invocations each, threshold $thr%, $(nproc) CPUs, start load $(cut -d' ' -f1-3 /proc/loadavg)"
 for metric in $metrics; do
-  if [ "$metric" = wall ]; then args=$wall_args; else args=$instr_args; fi
+  if [ "$metric" = instructions ]; then args=$instr_args; else args=$wall_args; fi
   for kind in same slow5; do
     new=$base
     [ "$kind" = slow5 ] && new=$slow

@@ -73,9 +73,10 @@ static const char sl_ab_usage[] =
     "                        time (or process CPU time) of a child's repetitions, or the\n"
     "                        instructions of one run under valgrind --tool=callgrind\n"
     "                        (bench run --instructions)\n"
-    "  --reps N              pairs (default 10 for wall, 6 for instructions; 6 or more for a\n"
-    "                        95% interval)\n"
-    "  --events N            events per run (default 1000000 for wall, 100000 for\n"
+    "  --reps N              pairs (default 10 for wall and cpu, 3 for instructions, whose\n"
+    "                        counts vary by about 0.005%; 6 or more for a 95% interval,\n"
+    "                        below it is the range of the pairs, with its coverage)\n"
+    "  --events N            events per run (default 500000 for wall and cpu, 50000 for\n"
     "                        instructions)\n"
     "  --child-reps K        measured runs per child, after its warm-up (default 3 for wall,\n"
     "                        1 for instructions)\n"
@@ -602,8 +603,8 @@ static int sl_ab_parse(int argc, char **argv, struct sl_ab_args *a)
         a->patterns[a->npatterns++] = "nexmark/q1/gen";
         a->patterns[a->npatterns++] = "nexmark/tumble_stats/gen";
     }
-    a->pairs = (int)(pairs > 0 ? pairs : a->instr ? 6 : 10);
-    a->events = events > 0 ? events : a->instr ? 100000 : 1000000;
+    a->pairs = (int)(pairs > 0 ? pairs : a->instr ? 3 : 10);
+    a->events = events > 0 ? events : a->instr ? 50000 : 500000;
     a->child_reps = (int)(child_reps > 0 ? child_reps : a->instr ? 1 : 3);
     a->warmup = (int)(warmup >= 0 ? warmup : a->instr ? 0 : 1);
     a->workers = (int)workers;
