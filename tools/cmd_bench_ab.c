@@ -22,8 +22,9 @@
  *               the (k+1)-th smallest and largest Walsh averages, k the largest count with
  *               P(T <= k) <= 2.5% under the null, from the exact distribution of T
  *
- * Distribution-free, insensitive to a pair or two hit by a neighbour's burst, and with no
- * random numbers (the same input gives the same verdict). Below 6 pairs no interval reaches
+ * Distribution-free, with no random numbers (the same input gives the same verdict); a pair
+ * hit by a neighbour's burst widens the interval on its own side and barely moves the other
+ * end, so it cannot make a false alarm by itself. Below 6 pairs no interval reaches
  * 95%; the interval is then [min, max] of the d_i and its coverage, 1 - 2^(1-n), is printed.
  * Verdicts: REGRESSION when the whole interval lies above +threshold (the only one that
  * fails: exit 1), `faster` when it lies below -threshold, `same` when it lies within
@@ -37,10 +38,10 @@
  * Metrics: `wall` is the least real_time of a child's K repetitions (after its warm-up):
  * the load of the neighbours only ever adds time (a worker descheduled, a cache shared),
  * so the least is the figure it disturbed least; `cpu` the same of the process's CPU time,
- * which descheduling does not inflate; `instructions` is the child's callgrind count of one run
- * (`bench run
- * --instructions`: valgrind --tool=callgrind, the timed run only), which the load of the
- * machine hardly moves, so a few pairs of small runs decide.
+ * which descheduling does not inflate; `instructions` is the child's callgrind count of one
+ * run (`bench run --instructions`: valgrind --tool=callgrind, the timed run only), which the
+ * load of the machine hardly moves (under 0.01% here), so a few pairs of small runs decide.
+ * docs/benchmarks.md has the gate's measured false alarms and detections.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +75,7 @@ static const char sl_ab_usage[] =
     "                        instructions of one run under valgrind --tool=callgrind\n"
     "                        (bench run --instructions)\n"
     "  --reps N              pairs (default 10 for wall and cpu, 3 for instructions, whose\n"
-    "                        counts vary by about 0.005%; 6 or more for a 95% interval,\n"
+    "                        counts vary by under 0.01%; 6 or more for a 95% interval,\n"
     "                        below it is the range of the pairs, with its coverage)\n"
     "  --events N            events per run (default 500000 for wall and cpu, 50000 for\n"
     "                        instructions)\n"
@@ -321,8 +322,8 @@ static int sl_ab_collect(struct sl_ab_env *e, int side, int pair, pid_t pid)
         fprintf(stderr, "sluice bench ab: %s\n", err.msg);
         return 1;
     }
-    /* a child's samples, per workload: its repetitions' real times (median), or its
-     * instruction count */
+    /* a child's samples, per workload: its repetitions' real (or CPU) times, of which the
+     * least is kept, or its instruction count */
     int status = 0;
     static double rep[SL_AB_MAX_SERIES][64]; /* this child's samples per series */
     int nrep[SL_AB_MAX_SERIES] = {0};
