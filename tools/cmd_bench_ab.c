@@ -487,6 +487,10 @@ static int sl_ab_report(struct sl_ab_env *e, double load_start, double load_end,
             fputs("\n      ]\n    }", json);
         }
     }
+    if (a->pairs < 6)
+        printf("\n%d pair%s: fewer than 6, so the interval is the range of the pairs, which covers "
+               "the median with the confidence shown\n",
+               a->pairs, a->pairs == 1 ? "" : "s");
     printf("\nverdict: %s\n", regressions
                                   ? "REGRESSION (the whole interval lies above the threshold)"
                                   : "no regression");
