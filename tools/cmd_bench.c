@@ -90,6 +90,7 @@ static const char sl_bench_usage[] =
     "       sluice bench latency --brokers B [--rate R | --load F] [--seconds S] ...\n"
     "       sluice bench compare BASE.json NEW.json [--threshold PCT]\n"
     "       sluice bench plot RESULTS.json... -o chart.svg\n"
+    "       sluice bench ab BASE_BINARY NEW_BINARY [WORKLOAD...] [options]  (ab --help)\n"
     "\n"
     "run: end-to-end benchmarks of whole pipelines. WORKLOAD is a name from 'sluice bench\n"
     "list' or a shell pattern ('nexmark/q1/*', '*/gen'); a prefix selects everything under\n"
@@ -125,7 +126,8 @@ static const char sl_bench_usage[] =
     "\n"
     "compare: exits 1 when a benchmark is slower than BASE beyond PCT percent (default 5)\n"
     "and beyond the repetitions' spread, or is missing from NEW; 2 on unreadable input.\n"
-    "plot: an SVG chart of throughput (and p99 latency) over the result files, in order.\n";
+    "plot: an SVG chart of throughput (and p99 latency) over the result files, in order.\n"
+    "ab: runs two builds alternately and judges NEW against BASE on the paired ratios.\n";
 
 /* ---- workloads ------------------------------------------------------------------------------ */
 
@@ -1109,6 +1111,9 @@ static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
             "debug"
 #endif
     );
+#if defined(SL_BENCH_SLOWDOWN) && SL_BENCH_SLOWDOWN > 0 /* a calibration build: CMakeLists.txt */
+    fprintf(f, "    \"bench_slowdown_pct\": %d,\n", SL_BENCH_SLOWDOWN);
+#endif
     fputs("    \"cpu_model\": ", f);
     sl_bench_json_write_str(f, m->cpu);
     fprintf(f,
@@ -1645,6 +1650,8 @@ int sl_cmd_bench(int argc, char **argv)
         return sl_bench_list();
     if (!strcmp(argv[1], "latency"))
         return sl_bench_latency(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "ab"))
+        return sl_bench_ab(argc - 1, argv + 1);
     if (!strcmp(argv[1], "compare")) {
         const char *files[2];
         int nf = 0;

@@ -6,6 +6,7 @@
  *   sluice bench list
  *   sluice bench compare BASE.json NEW.json [--threshold PCT] (tools/cmd_bench_report.c)
  *   sluice bench plot RESULTS.json... -o chart.svg             (tools/cmd_bench_report.c)
+ *   sluice bench ab BASE_BINARY NEW_BINARY [WORKLOAD...]     (tools/cmd_bench_ab.c)
  *
  * The functions below are the parts tests call directly. Messages go to stderr; reports to
  * the FILE given. No pointer passed in is kept.
@@ -61,5 +62,26 @@ double sl_bench_mann_whitney_p(const double *a, size_t na, const double *b, size
  * `err` set. */
 int sl_bench_plot_files(const char *const *paths, size_t n, const char *out_path,
                         struct sl_error *err);
+
+/* `sluice bench ab`: argv[0] is "ab". 0 no regression, 1 a regression or a failed child
+ * run, 2 a usage error. */
+int sl_bench_ab(int argc, char **argv);
+
+/* The paired comparison of `sluice bench ab`, on d_i = ln(NEW_i / BASE_i). */
+struct sl_bench_paired {
+    double estimate;   /* the Hodges-Lehmann estimate: median of the Walsh averages */
+    double low, high;  /* its exact Wilcoxon signed-rank interval */
+    double confidence; /* that interval's coverage: >= 0.95 from 6 pairs, 1 - 2^(1-n) below */
+    size_t n;
+};
+
+/* Fills `out` from the n log-ratios d. 0, SL_EINVAL (n == 0) or SL_ENOMEM. */
+int sl_bench_paired_ci(const double *d, size_t n, struct sl_bench_paired *out);
+
+/* SL_BV_REGRESSION when the whole interval lies above ln(1 + threshold_pct / 100),
+ * SL_BV_FASTER when below its negative, SL_BV_SAME when within both, else SL_BV_NOISE
+ * (reported as "inconclusive"). */
+enum sl_bench_verdict sl_bench_paired_verdict(const struct sl_bench_paired *p,
+                                              double threshold_pct);
 
 #endif

@@ -337,6 +337,31 @@ static uint64_t sl_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+#if defined(SL_BENCH_SLOWDOWN) && SL_BENCH_SLOWDOWN > 0
+/*
+ * Calibration builds only (CMake -DSLUICE_BENCH_SLOWDOWN=PCT; absent from normal builds):
+ * about PCT percent more work per source row, so that `sluice bench ab` can be shown to
+ * find a slowdown of known size (bench/gate_calibration.sh). Four independent chains of
+ * one-cycle operations: about 6 instructions an iteration at an IPC near the engine's own,
+ * so that instructions and wall time grow alike. SL_SLOW_ITERS_X10 is iterations per row
+ * and percent, times 10, measured on nexmark/q1/gen (about 2,000 instructions an event).
+ */
+#define SL_SLOW_ITERS_X10 31
+static void sl_bench_slowdown(uint64_t rows)
+{
+    uint64_t n = rows * SL_BENCH_SLOWDOWN * SL_SLOW_ITERS_X10 / 10;
+    uint64_t a = rows, b = 1, c = 2, d = 3;
+    for (uint64_t i = 0; i < n; i++) {
+        a += i;
+        b += a;
+        c ^= i;
+        d ^= c;
+        __asm__ volatile("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d));
+    }
+    __asm__ volatile("" : : "r"(a ^ b ^ c ^ d));
+}
+#endif
+
 /* One poll of pipeline p's source on worker w; *busy when rows came or the state changed. */
 static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpipe *wp,
                           int timeout_ms, bool *busy, struct sl_error *err)
@@ -356,6 +381,9 @@ static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
         w->ctx.split = info.split;
         if (w->ctx.on_emit) /* latency: sinks written during this push date from now */
             w->ctx.ingest_ns = sl_now_ns();
+#if defined(SL_BENCH_SLOWDOWN) && SL_BENCH_SLOWDOWN > 0
+        sl_bench_slowdown(b->rows);
+#endif
         rc = wp->first->ops->push(wp->first, &w->ctx, b, err);
         w->ctx.ingest_ns = 0;
         if (rc)

@@ -141,6 +141,42 @@ static void test_mann_whitney(void **state)
 
 /* ---- JSON reader -------------------------------------------------------------------------- */
 
+/* sluice bench ab's paired statistics: the Hodges-Lehmann estimate and the exact Wilcoxon
+ * signed-rank interval (n = 10: T <= 8 has P = 25/1024, so the 9th smallest and largest of the
+ * 55 Walsh averages, coverage 1 - 50/1024); below 6 pairs the range; the verdicts. */
+static void test_paired_ci(void **state)
+{
+    (void)state;
+    double d[10];
+    for (int i = 0; i < 10; i++)
+        d[i] = 0.01 * (i + 1);
+    struct sl_bench_paired p;
+    assert_int_equal(sl_bench_paired_ci(d, 10, &p), 0);
+    assert_true(fabs(p.estimate - 0.055) < 1e-12);
+    assert_true(fabs(p.low - 0.03) < 1e-12);
+    assert_true(fabs(p.high - 0.08) < 1e-12);
+    assert_true(fabs(p.confidence - (1 - 50.0 / 1024)) < 1e-12);
+    assert_int_equal(sl_bench_paired_verdict(&p, 2), SL_BV_REGRESSION); /* 3% > 2% */
+    assert_int_equal(sl_bench_paired_verdict(&p, 5), SL_BV_NOISE);      /* inconclusive */
+    assert_int_equal(sl_bench_paired_verdict(&p, 10), SL_BV_SAME);
+    for (int i = 0; i < 10; i++)
+        d[i] = -d[i];
+    assert_int_equal(sl_bench_paired_ci(d, 10, &p), 0);
+    assert_int_equal(sl_bench_paired_verdict(&p, 2), SL_BV_FASTER);
+    double three[3] = {0.02, -0.01, 0.03};
+    assert_int_equal(sl_bench_paired_ci(three, 3, &p), 0);
+    assert_true(fabs(p.low + 0.01) < 1e-12 && fabs(p.high - 0.03) < 1e-12);
+    assert_true(fabs(p.estimate - 0.015) < 1e-12);
+    assert_true(fabs(p.confidence - 0.75) < 1e-12);
+    assert_int_equal(sl_bench_paired_ci(three, 0, &p), SL_EINVAL);
+    /* one pair of NEW hit by a neighbour's burst (+146%) widens the interval upward but
+     * leaves its lower end, and so no false alarm */
+    double burst[10] = {0, 0.001, -0.001, 0.002, -0.002, 0.0005, -0.0005, 0.001, 0, 0.9};
+    assert_int_equal(sl_bench_paired_ci(burst, 10, &p), 0);
+    assert_true(fabs(p.low + 0.0005) < 1e-12);
+    assert_int_equal(sl_bench_paired_verdict(&p, 3), SL_BV_NOISE);
+}
+
 static void test_json_reader(void **state)
 {
     (void)state;
@@ -438,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_hist_small_values_exact),
         cmocka_unit_test(test_hist_weights_and_merge),
         cmocka_unit_test(test_hist_buckets),
+        cmocka_unit_test(test_paired_ci),
         cmocka_unit_test(test_mann_whitney),
         cmocka_unit_test(test_json_reader),
         cmocka_unit_test(test_compare_verdicts),
