@@ -1190,9 +1190,9 @@ static void sl_bench_side_by_side(FILE *f, const struct sl_bench_result *res, si
         if (slate > 0 || flate > 0)
             fprintf(f, "%-24s late rows dropped: sluice %.0f, Flink %.0f\n", "", slate, flate);
     }
-    fputs("  Fl start: Flink's job start overhead (submission, planning, the MiniCluster's "
-          "start,\n  scheduling, deployment), outside its time; Fl JVM s: the JVM's CPU over "
-          "its whole life\n  (start-up and warm-up included)\n",
+    fputs("  Fl start: Flink's job start overhead (planning, submission to the JVM's running "
+          "MiniCluster,\n  scheduling, deployment), outside its time; Fl JVM s: the JVM's CPU "
+          "over its whole life\n  (start-up and warm-up included)\n",
           f);
 }
 

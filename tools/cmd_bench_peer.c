@@ -68,8 +68,9 @@ int sl_bench_peer_build(void)
     snprintf(cmd, sizeof(cmd), "bash '%s' build >&2", sh);
     int rc = system(cmd);
     if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
-        fprintf(stderr, "sluice bench: the Flink runner could not be built (%s build: needs "
-                        "a JDK 17 and Maven; tools/setup.sh installs them)\n",
+        fprintf(stderr,
+                "sluice bench: the Flink runner could not be built (%s build: needs "
+                "a JDK 17 and Maven; tools/setup.sh installs them)\n",
                 sh);
         return -1;
     }
@@ -113,9 +114,17 @@ int sl_bench_peer_run(const struct sl_peer_opts *o, struct sl_peer_result *r)
     snprintf(warmup, sizeof(warmup), "%d", o->warmup);
     snprintf(par, sizeof(par), "%d", o->parallelism);
     /* pipeline.object-reuse: as the Nexmark repository's flink-conf.yaml sets it */
-    const char *argv[24] = {"bash",          sh,     "run",         "--bench",
-                            reps,            "--warmup", warmup,    "--parallelism",
-                            par,             "--conf",   "pipeline.object-reuse=true"};
+    const char *argv[24] = {"bash",
+                            sh,
+                            "run",
+                            "--bench",
+                            reps,
+                            "--warmup",
+                            warmup,
+                            "--parallelism",
+                            par,
+                            "--conf",
+                            "pipeline.object-reuse=true"};
     int argc = 11;
     if (o->batch)
         argv[argc++] = "--batch";

@@ -10,7 +10,7 @@
  * when the run fails. The JVM runs the script's DDL once, the INSERTs --warmup times
  * untimed (class loading and JIT compilation are warm-up, not measurement) and then REPS
  * times, each a new Flink job; the runner times each job itself: the whole job, the part
- * before its tasks were deployed (submission, planning, the MiniCluster's start,
+ * before its tasks were deployed (planning, submission to the JVM's one MiniCluster,
  * scheduling: the job start overhead) and the run after it, with the process CPU time over
  * each. wait4() gives the JVM's own utime + stime over its whole life (start-up and warm-up
  * included) as a cross-check.

@@ -9,7 +9,7 @@
  *   late rows  numLateRecordsDropped of the window operators;
  *   start      the moment (System.nanoTime and the process CPU time) the first operator's
  *              metrics were registered: the job's tasks are deployed and initializing, so
- *              submission, planning, the MiniCluster's start, scheduling and deployment
+ *              planning, submission, scheduling and deployment
  *              lie before it.
  *
  * Counters are kept by reference, so their values are final once the job has finished

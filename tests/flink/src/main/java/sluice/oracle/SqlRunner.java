@@ -32,8 +32,10 @@
  * each run one line goes to stdout:
  *   flink-bench: run=K measured=0|1 job_ms=W start_ms=S run_ms=R cpu_ms=C run_cpu_ms=RC
  *                rows_in=I rows_out=O late=L
+ * The jobs go to one MiniCluster started before them (through its REST endpoint, as to a
+ * session cluster), so a job's start is not a cluster's start.
  * job_ms is the job's whole wall time (execute() to await() returning: planning, the
- * MiniCluster's start, scheduling, deployment and the run); start_ms the part of it before
+ * submission, scheduling, deployment and the run); start_ms the part of it before
  * the first operator's metrics were registered (tasks deployed: BenchReporter); run_ms the
  * rest. cpu_ms and run_cpu_ms are this process's CPU time (all threads: tasks, JIT, GC;
  * OperatingSystemMXBean.getProcessCpuTime) over the same two spans. rows_in is what the
@@ -59,6 +61,8 @@ import java.util.regex.Pattern;
 
 import org.apache.calcite.sql.parser.SqlAbstractParserImpl;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.sql.parser.impl.FlinkSqlParserImpl;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -226,8 +230,25 @@ public final class SqlRunner {
                            BenchReporter.Factory.class.getName());
         for (Map.Entry<String, String> e : job.conf.entrySet())
             conf.setString(e.getKey(), e.getValue());
-        StreamExecutionEnvironment env =
-            StreamExecutionEnvironment.createLocalEnvironment(job.parallelism, conf);
+        MiniCluster cluster = null;
+        StreamExecutionEnvironment env;
+        if (job.benchReps > 0) {
+            /* one cluster for every run, as a session cluster serves jobs: a job's start
+             * overhead is then its submission, planning, scheduling and deployment, not the
+             * start of a cluster */
+            cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                                          .setConfiguration(conf)
+                                          .setNumTaskManagers(1)
+                                          .setNumSlotsPerTaskManager(job.parallelism)
+                                          .build());
+            cluster.start();
+            java.net.URI rest = cluster.getRestAddress().get();
+            env = StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(), rest.getPort(),
+                                                                     conf);
+            env.setParallelism(job.parallelism);
+        } else {
+            env = StreamExecutionEnvironment.createLocalEnvironment(job.parallelism, conf);
+        }
         if (job.checkpointMs > 0 && !job.batch)
             env.enableCheckpointing(job.checkpointMs);
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(
@@ -268,7 +289,11 @@ public final class SqlRunner {
             return;
         }
         if (job.benchReps > 0) {
-            bench(tEnv, insertSql, job);
+            try {
+                bench(tEnv, insertSql, job);
+            } finally {
+                cluster.closeAsync().get();
+            }
             return;
         }
         StatementSet set = tEnv.createStatementSet();
