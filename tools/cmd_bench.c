@@ -546,6 +546,62 @@ static uint32_t sl_bench_partitions(const struct sl_bench_args *a, double bytes_
     return p;
 }
 
+/*
+ * With N > 1 workers, a file workload reads N part files, DIR/<name>-parts/part-<i>.json, of
+ * the events of <name>.json dealt round-robin (line k into part k % N), so that each part
+ * holds events in event-time order over the whole time span, as a topic partition of a
+ * round-robin producer would. sluice reads a part per worker ('sluice.split-size' above the
+ * file's size: a part is one range) and Flink a part per source reader (a local file is one
+ * split in Flink: its block size is the file's length), so that both read with N threads;
+ * one file cut into byte ranges would be read by one Flink reader. Made once per run.
+ */
+static int sl_bench_split(struct sl_bench_env *e, const char *name)
+{
+    int n = e->a->workers;
+    if (n <= 1)
+        return 0;
+    char in[160], dir[160], part[200];
+    snprintf(in, sizeof(in), "%s/%s.json", e->tmp, name);
+    snprintf(dir, sizeof(dir), "%s/%s-parts", e->tmp, name);
+    if (mkdir(dir, 0755) != 0) {
+        fprintf(stderr, "sluice bench: cannot make %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    FILE *f = fopen(in, "r");
+    FILE **out = calloc((size_t)n, sizeof(*out));
+    int rc = f && out ? 0 : -1;
+    for (int i = 0; i < n && !rc; i++) {
+        snprintf(part, sizeof(part), "%s/part-%d.json", dir, i);
+        out[i] = fopen(part, "w");
+        rc = out[i] ? 0 : -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    for (uint64_t k = 0; !rc && (len = getline(&line, &cap, f)) > 0; k++)
+        if (fwrite(line, 1, (size_t)len, out[k % (uint64_t)n]) != (size_t)len)
+            rc = -1;
+    free(line);
+    for (int i = 0; out && i < n; i++)
+        if (out[i] && fclose(out[i]) != 0)
+            rc = -1;
+    free(out);
+    if (f)
+        fclose(f);
+    if (rc)
+        fprintf(stderr, "sluice bench: cannot split %s into %d parts in %s\n", in, n, dir);
+    return rc;
+}
+
+/* The path a file workload's table reads: the events file, or the directory of its parts. */
+static void sl_bench_input(const struct sl_bench_env *e, const char *name, char *buf, size_t size)
+{
+    if (e->a->workers > 1)
+        snprintf(buf, size, "%s/%s-parts", e->tmp, name);
+    else
+        snprintf(buf, size, "%s/%s.json", e->tmp, name);
+}
+
 /* Fills the YSB event and campaign files (once). */
 static int sl_bench_ysb_files(struct sl_bench_env *e)
 {
@@ -564,6 +620,8 @@ static int sl_bench_ysb_files(struct sl_bench_env *e)
         fprintf(stderr, "sluice bench: cannot write the YSB events\n");
         return -1;
     }
+    if (sl_bench_split(e, "ysb"))
+        return -1;
     e->ysb_files = true;
     return 0;
 }
@@ -590,6 +648,8 @@ static int sl_bench_nx_file(struct sl_bench_env *e)
         fprintf(stderr, "sluice bench: cannot write the Nexmark events\n");
         return -1;
     }
+    if (sl_bench_split(e, "nexmark"))
+        return -1;
     e->nx_file = true;
     return 0;
 }
@@ -650,7 +710,7 @@ static int sl_bench_load_topic(struct sl_bench_env *e, const struct sl_bw *w, co
 }
 
 /* The SQL of built-in workload `w` (after any untimed loading); the caller frees it. */
-static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w)
+static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w, bool flink)
 {
     const struct sl_bench_args *a = e->a;
     char topic[64];
@@ -666,7 +726,10 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
     FILE *f = open_memstream(&sql, &len);
     if (!f)
         return NULL;
-    char src[256];
+    char src[512], path[160];
+    /* a part file per worker is one range (sl_bench_split); Flink knows no such option */
+    const char *split = !flink && a->workers > 1 ? ", 'sluice.split-size' = '64 gb'" : "";
+    sl_bench_input(e, w->ysb ? "ysb" : "nexmark", path, sizeof(path));
     if (w->src == SL_BW_KAFKA)
         snprintf(src, sizeof(src),
                  "'connector' = 'kafka', 'topic' = '%s', 'format' = '%s',\n"
@@ -676,8 +739,7 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
     if (w->ysb) {
         if (w->src == SL_BW_FILE)
             snprintf(src, sizeof(src),
-                     "'connector' = 'filesystem', 'path' = '%s/ysb.json', 'format' = 'json'",
-                     e->tmp);
+                     "'connector' = 'filesystem', 'path' = '%s', 'format' = 'json'%s", path, split);
         fprintf(f,
                 "CREATE TABLE ysb_events (\n" SL_YSB_COLS ",\n"
                 "  ts AS TO_TIMESTAMP_LTZ(event_time, 3),\n"
@@ -692,9 +754,8 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
         else if (w->src == SL_BW_FILE)
             fprintf(f,
                     "CREATE TABLE nexmark (\n" SL_NX_COLS SL_NX_TIME "\n) WITH (\n"
-                    "  'connector' = 'filesystem', 'path' = '%s/nexmark.json', 'format' = "
-                    "'json');\n",
-                    e->tmp);
+                    "  'connector' = 'filesystem', 'path' = '%s', 'format' = 'json'%s);\n",
+                    path, split);
         else
             fprintf(f, "CREATE TABLE nexmark (\n" SL_NX_COLS SL_NX_TIME "\n) WITH (%s);\n", src);
         fputs(SL_NX_BID_VIEW, f);
@@ -1487,6 +1548,11 @@ static void sl_bench_env_free(struct sl_bench_env *e)
             snprintf(p, sizeof(p), "%s/%s", e->tmp, files[i]);
             unlink(p);
         }
+        for (int i = 0; i < 2; i++) {
+            snprintf(p, sizeof(p), "%s/%s-parts", e->tmp, i ? "ysb" : "nexmark");
+            if (access(p, F_OK) == 0)
+                sl_bench_rmtree(p);
+        }
         rmdir(e->tmp);
     }
 }
@@ -1500,7 +1566,7 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
     char *sql = NULL;
     int rc = -1;
     if (w) {
-        sql = sl_bench_workload_sql(e, w);
+        sql = sl_bench_workload_sql(e, w, false);
         if (!sql)
             return -1;
         in[0].path = w->name;
@@ -1559,7 +1625,7 @@ out:
 static int sl_bench_flink(struct sl_bench_env *e, const struct sl_bw *w, struct sl_bench_result *r)
 {
     const struct sl_bench_args *a = e->a;
-    char *sql = sl_bench_workload_sql(e, w);
+    char *sql = sl_bench_workload_sql(e, w, true);
     if (!sql)
         return -1;
     char path[160], log[160];
