@@ -41,9 +41,10 @@ static int kb_run(struct sl_kbroker *kb, const char *cmd, const char *args, stru
     while (fgets(buf, sizeof(buf), p)) {
         buf[strcspn(buf, "\n")] = '\0';
         if (strncmp(buf, "BOOTSTRAP=", 10) == 0)
-            snprintf(kb->bootstrap, sizeof(kb->bootstrap), "%s", buf + 10);
+            snprintf(kb->bootstrap, sizeof(kb->bootstrap), "%.*s", (int)sizeof(kb->bootstrap) - 1,
+                     buf + 10);
         else if (strncmp(buf, "KAFKA_DIR=", 10) == 0)
-            snprintf(kb->dir, sizeof(kb->dir), "%s", buf + 10);
+            snprintf(kb->dir, sizeof(kb->dir), "%.*s", (int)sizeof(kb->dir) - 1, buf + 10);
     }
     int status = pclose(p);
     if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
