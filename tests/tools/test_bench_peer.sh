@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # tests/tools/test_bench_peer.sh - `sluice bench run --peer flink`, functional only (a small
-# event count, no timing thresholds): Nexmark q1 over one file of events runs in sluice and in
-# Flink (tools/flink.sh, SqlRunner --bench) in one invocation; the JSON must hold both
-# benchmarks, nexmark/q1/file and flink/nexmark/q1/file, with positive times and counts, every
-# event read by both engines and the same number of output rows; the table must show them
-# side by side; `sluice bench compare` must read the file.
+# event count, no timing thresholds): Nexmark's TUMBLE window query over the same events runs
+# in sluice (2 workers) and in Flink (tools/flink.sh, SqlRunner --bench; parallelism 2) in
+# one invocation, both reading the events dealt into 2 part files; the JSON must hold both
+# benchmarks, nexmark/tumble_stats/file and flink/nexmark/tumble_stats/file, with positive
+# times and counts, every event read by both engines, no late row and the same number of
+# window rows out; the table must show them side by side; `sluice bench compare` must read
+# the file.
 #
 # Skips (77) when the Flink runner cannot be built (no JDK or Maven, or Maven Central out of
 # reach on the first build); SLUICE_FLINK_REQUIRED=1 makes that a failure.
@@ -23,8 +25,8 @@ if ! "$src/tools/flink.sh" build > "$tmp/build.log" 2>&1; then
 fi
 
 events=20000
-SLUICE_FLINK_SH=$src/tools/flink.sh TMPDIR=$tmp "$bin" bench run nexmark/q1/file --peer flink \
-  --events $events --reps 1 --warmup 0 --no-membw --json "$tmp/r.json" > "$tmp/table" \
+SLUICE_FLINK_SH=$src/tools/flink.sh TMPDIR=$tmp "$bin" bench run nexmark/tumble_stats/file \
+  --peer flink --events $events --workers 2 --reps 1 --warmup 0 --no-membw --json "$tmp/r.json" > "$tmp/table" \
   2> "$tmp/err"
 rc=$?
 if [ $rc -ne 0 ]; then echo "FAIL: bench run --peer flink: exit $rc"; cat "$tmp/err"; exit 1; fi
@@ -36,7 +38,7 @@ d = json.load(open(sys.argv[1]))
 events = int(sys.argv[2])
 assert d["context"]["peer"] == "flink", d["context"].get("peer")
 b = {x["name"]: x for x in d["benchmarks"]}
-want = ["nexmark/q1/file", "flink/nexmark/q1/file"]
+want = ["nexmark/tumble_stats/file", "flink/nexmark/tumble_stats/file"]
 assert sorted(b) == sorted(want), sorted(b)
 for n in want:
     x = b[n]
@@ -45,22 +47,23 @@ for n in want:
               "cores", "rows_out"):
         assert x[k] > 0, (n, k, x[k])
     assert x["rows_in"] == events, (n, x["rows_in"])
+    assert x["late_rows"] == 0, (n, x["late_rows"])
     assert x["engine"] == n.split("/")[0].replace("nexmark", "sluice"), (n, x["engine"])
-f = b["flink/nexmark/q1/file"]
+f = b["flink/nexmark/tumble_stats/file"]
 for k in ("job_start_ms", "job_wall_ms", "job_cpu_ms", "jvm_wall_ms", "jvm_cpu_ms"):
     assert f[k] > 0, (k, f[k])
 assert f["job_wall_ms"] >= f["real_time"], "the job's wall includes its run"
 assert f["jvm_cpu_ms"] >= f["cpu_time"], "the JVM's CPU includes the run's"
-assert b["nexmark/q1/file"]["rows_out"] == f["rows_out"], \
-    ("rows out", b["nexmark/q1/file"]["rows_out"], f["rows_out"])
+assert b["nexmark/tumble_stats/file"]["rows_out"] == f["rows_out"], \
+    ("rows out", b["nexmark/tumble_stats/file"]["rows_out"], f["rows_out"])
 print("ok   JSON: both benchmarks, %d events each, %d rows out each" % (events, f["rows_out"]))
 PY
 
 fail=0
-grep -q '^flink/nexmark/q1/file ' "$tmp/table" || { echo "FAIL: no Flink line in the table"; fail=1; }
+grep -q '^flink/nexmark/tumble_stats/file ' "$tmp/table" || { echo "FAIL: no Flink line in the table"; fail=1; }
 grep -q '^sluice and Flink on the same file' "$tmp/table" ||
   { echo "FAIL: no side-by-side table"; fail=1; }
 "$bin" bench compare "$tmp/r.json" "$tmp/r.json" > "$tmp/cmp" ||
   { echo "FAIL: bench compare of the file with itself"; cat "$tmp/cmp"; fail=1; }
-grep -q 'flink/nexmark/q1/file' "$tmp/cmp" || { echo "FAIL: compare left Flink out"; fail=1; }
+grep -q 'flink/nexmark/tumble_stats/file' "$tmp/cmp" || { echo "FAIL: compare left Flink out"; fail=1; }
 exit $fail
