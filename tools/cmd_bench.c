@@ -72,6 +72,7 @@
 #include "io/kafka_mock.h"
 #include "kernels/simd.h"
 #include "tools/cmd_bench_hist.h"
+#include "tools/cmd_bench_peer.h"
 #include "tools/cmd_gen.h"
 
 #if defined(__has_include)
@@ -116,6 +117,11 @@ static const char sl_bench_usage[] =
     "                        Compare with a run without it: 'sluice bench compare'\n"
     "  --warmup N            untimed runs before the measured ones (default 1)\n"
     "  --reps N              measured repetitions (default 5)\n"
+    "  --peer flink          also run each */file workload (the same file of events) in\n"
+    "                        Apache Flink 1.20 (tools/flink.sh: a local MiniCluster in a\n"
+    "                        child JVM) at parallelism = --workers, with the same warm-up\n"
+    "                        and repetitions in one JVM; results as benchmarks named\n"
+    "                        'flink/<workload>', and a side-by-side table with the ratios\n"
     "  --json FILE           results in google-benchmark's JSON format ('-': stdout)\n"
     "  --instructions        also count instructions of one run per workload (perf stat\n"
     "                        where it works, else valgrind --tool=callgrind)\n"
@@ -174,6 +180,7 @@ struct sl_bw {
 
 #define SL_NX3(q, Q)                                                 \
     {"nexmark/" q "/gen", false, SL_BW_GEN, NULL, Q},                \
+        {"nexmark/" q "/file", false, SL_BW_FILE, "json", Q},        \
         {"nexmark/" q "/kafka-json", false, SL_BW_KAFKA, "json", Q}, \
     {                                                                \
         "nexmark/" q "/kafka-raw", false, SL_BW_KAFKA, "raw", Q      \
@@ -251,6 +258,7 @@ struct sl_bench_args {
     const char *json;
     const char *brokers; /* a real cluster instead of the mock, or NULL */
     int broker_pid;      /* > 0: its CPU time per timed run */
+    bool peer_flink;     /* --peer flink */
 };
 
 /* ---- one repetition ------------------------------------------------------------------------- */
@@ -267,6 +275,8 @@ struct sl_bench_rep {
     uint32_t ck_count, ck_failed;
     double ck_p50_ms, ck_p99_ms, ck_max_ms, ck_align_p50_ms;
     uint64_t ck_state_bytes, ck_bytes;
+    /* Flink (--peer flink): wall and CPU above are the run after the tasks' deployment */
+    double job_s, job_cpu_s, start_s; /* the whole job; the start overhead before the run */
 };
 
 struct sl_bench_result {
@@ -276,6 +286,10 @@ struct sl_bench_result {
     struct sl_bench_rep reps[64];
     double instructions; /* per run, < 0 when not measured */
     const char *instr_tool;
+    /* --peer flink: a Flink result ("flink/<workload>") follows its sluice result */
+    bool flink, flink_batch;
+    char flink_name[96], flink_label[256];
+    double jvm_wall_s, jvm_cpu_s; /* the JVM's whole life: start-up and warm-up included */
 };
 
 /* Per-worker latency state, a cache line apart. */
@@ -317,7 +331,7 @@ struct sl_bench_env {
     const struct sl_bench_args *a;
     struct sl_kafka_mock *mock;
     char tmp[64]; /* "" until made */
-    bool ysb_files;
+    bool ysb_files, nx_file;
     bool loaded[4];  /* nexmark-json, nexmark-raw, ysb-json, ysb-raw topics (mock) */
     char topic[160]; /* --brokers: the current workload's topic, "" when none */
     FILE *devnull;
@@ -582,6 +596,62 @@ static uint32_t sl_bench_partitions(const struct sl_bench_args *a, double bytes_
     return p;
 }
 
+/*
+ * With N > 1 workers, a file workload reads N part files, DIR/<name>-parts/part-<i>.json, of
+ * the events of <name>.json dealt round-robin (line k into part k % N), so that each part
+ * holds events in event-time order over the whole time span, as a topic partition of a
+ * round-robin producer would. sluice reads a part per worker ('sluice.split-size' above the
+ * file's size: a part is one range) and Flink a part per source reader (a local file is one
+ * split in Flink: its block size is the file's length), so that both read with N threads;
+ * one file cut into byte ranges would be read by one Flink reader. Made once per run.
+ */
+static int sl_bench_split(struct sl_bench_env *e, const char *name)
+{
+    int n = e->a->workers;
+    if (n <= 1)
+        return 0;
+    char in[160], dir[160], part[200];
+    snprintf(in, sizeof(in), "%s/%s.json", e->tmp, name);
+    snprintf(dir, sizeof(dir), "%s/%s-parts", e->tmp, name);
+    if (mkdir(dir, 0755) != 0) {
+        fprintf(stderr, "sluice bench: cannot make %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    FILE *f = fopen(in, "r");
+    FILE **out = calloc((size_t)n, sizeof(*out));
+    int rc = f && out ? 0 : -1;
+    for (int i = 0; i < n && !rc; i++) {
+        snprintf(part, sizeof(part), "%s/part-%d.json", dir, i);
+        out[i] = fopen(part, "w");
+        rc = out[i] ? 0 : -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    for (uint64_t k = 0; !rc && (len = getline(&line, &cap, f)) > 0; k++)
+        if (fwrite(line, 1, (size_t)len, out[k % (uint64_t)n]) != (size_t)len)
+            rc = -1;
+    free(line);
+    for (int i = 0; out && i < n; i++)
+        if (out[i] && fclose(out[i]) != 0)
+            rc = -1;
+    free(out);
+    if (f)
+        fclose(f);
+    if (rc)
+        fprintf(stderr, "sluice bench: cannot split %s into %d parts in %s\n", in, n, dir);
+    return rc;
+}
+
+/* The path a file workload's table reads: the events file, or the directory of its parts. */
+static void sl_bench_input(const struct sl_bench_env *e, const char *name, char *buf, size_t size)
+{
+    if (e->a->workers > 1)
+        snprintf(buf, size, "%s/%s-parts", e->tmp, name);
+    else
+        snprintf(buf, size, "%s/%s.json", e->tmp, name);
+}
+
 /* Fills the YSB event and campaign files (once). */
 static int sl_bench_ysb_files(struct sl_bench_env *e)
 {
@@ -600,7 +670,37 @@ static int sl_bench_ysb_files(struct sl_bench_env *e)
         fprintf(stderr, "sluice bench: cannot write the YSB events\n");
         return -1;
     }
+    if (sl_bench_split(e, "ysb"))
+        return -1;
     e->ysb_files = true;
+    return 0;
+}
+
+/* Fills the Nexmark events file (once): the generator's events as JSON lines, the shape of
+ * the Nexmark repository's Kafka table, which sluice and Flink both read. */
+static int sl_bench_nx_file(struct sl_bench_env *e)
+{
+    if (e->nx_file)
+        return 0;
+    if (sl_bench_tmpdir(e))
+        return -1;
+    char ev[128], num[32], rate[32], base[32];
+    snprintf(ev, sizeof(ev), "%s/nexmark.json", e->tmp);
+    snprintf(num, sizeof(num), "%lld", (long long)e->a->events);
+    snprintf(rate, sizeof(rate), "%lld", (long long)e->a->rate);
+    snprintf(base, sizeof(base), "%lld", (long long)SL_BENCH_BASE_TIME);
+    char *argv[] = {"gen", "nexmark",  "--events", num,     "--rate", rate, "--base-time",
+                    base,  "--format", "json",     "--out", ev,       NULL};
+    if (!e->a->quiet && !e->a->child)
+        fprintf(stderr, "sluice bench: writing %lld Nexmark events into %s...\n",
+                (long long)e->a->events, ev);
+    if (sl_cmd_gen(12, argv) != 0) {
+        fprintf(stderr, "sluice bench: cannot write the Nexmark events\n");
+        return -1;
+    }
+    if (sl_bench_split(e, "nexmark"))
+        return -1;
+    e->nx_file = true;
     return 0;
 }
 
@@ -702,7 +802,7 @@ static char *sl_bench_produce_sql(struct sl_bench_env *e, const struct sl_bw *w,
 }
 
 /* The SQL of built-in workload `w` (after any untimed loading); the caller frees it. */
-static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w)
+static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w, bool flink)
 {
     const struct sl_bench_args *a = e->a;
     char topic[160];
@@ -720,12 +820,17 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
         return sl_bench_produce_sql(e, w, topic);
     if (w->ysb && sl_bench_ysb_files(e))
         return NULL;
+    if (!w->ysb && w->src == SL_BW_FILE && sl_bench_nx_file(e))
+        return NULL;
     char *sql = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&sql, &len);
     if (!f)
         return NULL;
-    char src[512];
+    char src[512], path[160];
+    /* a part file per worker is one range (sl_bench_split); Flink knows no such option */
+    const char *split = !flink && a->workers > 1 ? ", 'sluice.split-size' = '64 gb'" : "";
+    sl_bench_input(e, w->ysb ? "ysb" : "nexmark", path, sizeof(path));
     if (w->src == SL_BW_KAFKA)
         snprintf(src, sizeof(src),
                  "'connector' = 'kafka', 'topic' = '%s', 'format' = '%s',\n"
@@ -735,8 +840,7 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
     if (w->ysb) {
         if (w->src == SL_BW_FILE)
             snprintf(src, sizeof(src),
-                     "'connector' = 'filesystem', 'path' = '%s/ysb.json', 'format' = 'json'",
-                     e->tmp);
+                     "'connector' = 'filesystem', 'path' = '%s', 'format' = 'json'%s", path, split);
         fprintf(f,
                 "CREATE TABLE ysb_events (\n" SL_YSB_COLS ",\n"
                 "  ts AS TO_TIMESTAMP_LTZ(event_time, 3),\n"
@@ -748,6 +852,11 @@ static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w
     } else {
         if (w->src == SL_BW_GEN)
             sl_bench_nx_gen_ddl(f, a, a->paced, true);
+        else if (w->src == SL_BW_FILE)
+            fprintf(f,
+                    "CREATE TABLE nexmark (\n" SL_NX_COLS SL_NX_TIME "\n) WITH (\n"
+                    "  'connector' = 'filesystem', 'path' = '%s', 'format' = 'json'%s);\n",
+                    path, split);
         else
             fprintf(f, "CREATE TABLE nexmark (\n" SL_NX_COLS SL_NX_TIME "\n) WITH (%s);\n", src);
         fputs(SL_NX_BID_VIEW, f);
@@ -991,6 +1100,9 @@ enum {
     SL_FIG_CK_STATE,
     SL_FIG_CK_BYTES,
     SL_FIG_BROKER_CPU, /* ms; < 0 when not measured */
+    SL_FIG_JOB_START,  /* Flink only, as the three below */
+    SL_FIG_JOB_WALL,
+    SL_FIG_JOB_CPU,
     SL_FIG_COUNT
 };
 static const char *const sl_bench_fig_names[SL_FIG_COUNT] = {"real_time",
@@ -1018,7 +1130,10 @@ static const char *const sl_bench_fig_names[SL_FIG_COUNT] = {"real_time",
                                                              "checkpoint_align_p50_ms",
                                                              "checkpoint_state_bytes",
                                                              "checkpoint_bytes",
-                                                             "broker_cpu_time_ms"};
+                                                             "broker_cpu_time_ms",
+                                                             "job_start_ms",
+                                                             "job_wall_ms",
+                                                             "job_cpu_ms"};
 
 static void sl_bench_figs(const struct sl_bench_rep *r, double *f)
 {
@@ -1048,6 +1163,9 @@ static void sl_bench_figs(const struct sl_bench_rep *r, double *f)
     f[SL_FIG_CK_STATE] = (double)r->ck_state_bytes;
     f[SL_FIG_CK_BYTES] = (double)r->ck_bytes;
     f[SL_FIG_BROKER_CPU] = r->broker_cpu >= 0 ? r->broker_cpu * 1e3 : -1;
+    f[SL_FIG_JOB_START] = r->start_s * 1e3;
+    f[SL_FIG_JOB_WALL] = r->job_s * 1e3;
+    f[SL_FIG_JOB_CPU] = r->job_cpu_s * 1e3;
 }
 
 static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int family,
@@ -1075,10 +1193,12 @@ static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int 
             continue;
         if (fig[SL_FIG_WINDOWS] == 0 && k >= SL_FIG_WINDOWS && k <= SL_FIG_WD999)
             continue; /* no windows: no window delay */
-        if (!ck && k >= SL_FIG_CK_COUNT && k <= SL_FIG_CK_BYTES)
-            continue; /* no checkpoints */
+        if ((!ck || res->flink) && k >= SL_FIG_CK_COUNT && k <= SL_FIG_CK_BYTES)
+            continue; /* no checkpoints (Flink runs without) */
         if (k == SL_FIG_BROKER_CPU && fig[k] < 0)
             continue; /* no --broker-pid */
+        if (!res->flink && k >= SL_FIG_JOB_START)
+            continue; /* Flink's job figures */
         fprintf(f, "      \"%s\": %.17g,\n", sl_bench_fig_names[k], fig[k]);
         if (k == SL_FIG_CPU)
             fputs("      \"time_unit\": \"ms\",\n", f);
@@ -1086,6 +1206,10 @@ static void sl_bench_json_entry(FILE *f, const struct sl_bench_result *res, int 
     if (instr >= 0 && (!agg || strcmp(agg, "stddev")))
         fprintf(f, "      \"instructions\": %.17g,\n      \"instructions_per_event\": %.17g,\n",
                 instr, fig[SL_FIG_ROWS_IN] > 0 ? instr / fig[SL_FIG_ROWS_IN] : 0);
+    fprintf(f, "      \"engine\": \"%s\",\n", res->flink ? "flink" : "sluice");
+    if (res->flink)
+        fprintf(f, "      \"jvm_wall_ms\": %.17g,\n      \"jvm_cpu_ms\": %.17g,\n",
+                res->jvm_wall_s * 1e3, res->jvm_cpu_s * 1e3);
     fputs("      \"label\": ", f);
     sl_bench_json_write_str(f, res->label);
     fputs("\n    }", f);
@@ -1136,6 +1260,17 @@ static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
                  "checkpoint_align_p50_ms (trigger to the last worker's snapshot), "
                  "checkpoint_state_bytes and checkpoint_bytes (written) of the last epoch"
                : "off");
+    fprintf(f, ",\n    \"peer\": \"%s\"", a->peer_flink ? "flink" : "none");
+    if (a->peer_flink)
+        fputs(",\n    \"peer_version\": \"Apache Flink 1.20.3\",\n    \"peer_settings\": "
+              "\"tools/flink.sh run --bench: a local MiniCluster in a child JVM (Java 17, G1, "
+              "full JIT), parallelism = workers, pipeline.object-reuse = true, no "
+              "checkpoints, the same SQL and input file as sluice, YSB in batch mode; warm-up "
+              "runs in the same JVM before the measured ones; real_time / cpu_time from the "
+              "tasks' deployment to the job's end (process CPU time), job_start_ms before "
+              "it, job_wall_ms / job_cpu_ms the whole job, jvm_wall_ms / jvm_cpu_ms the "
+              "JVM's life (wait4)\"",
+              f);
     fputs(",\n    \"latency_method\": \"per batch: from a source batch's poll to the "
           "sink write made during its push (windows: from the batch that moved the watermark "
           "past the window end); rows without such a batch are counted as unattributed\"\n"
@@ -1178,6 +1313,61 @@ static void sl_bench_write_json(FILE *f, const struct sl_bench_args *a,
         }
     }
     fputs("\n  ]\n}\n", f);
+}
+
+/* The median of figure `fig` over the repetitions of `r`. */
+static double sl_bench_median_fig(const struct sl_bench_result *r, int fig)
+{
+    double v[64];
+    for (int k = 0; k < r->nreps; k++) {
+        double all[SL_FIG_COUNT];
+        sl_bench_figs(&r->reps[k], all);
+        v[k] = all[fig];
+    }
+    return sl_bench_stats_of(v, r->nreps).median;
+}
+
+/* --peer flink: each workload's sluice and Flink medians side by side, and the ratios. */
+static void sl_bench_side_by_side(FILE *f, const struct sl_bench_result *res, size_t nres)
+{
+    bool any = false;
+    for (size_t i = 0; i + 1 < nres; i++)
+        any |= res[i + 1].flink && res[i + 1].nreps && res[i].nreps;
+    if (!any)
+        return;
+    fprintf(f,
+            "\nsluice and Flink on the same file (medians; ratio = sluice / Flink; Flink's "
+            "time and CPU from its tasks' deployment to the job's end)\n"
+            "%-24s %9s %9s %7s %9s %9s %7s %8s %8s %8s %8s %s\n",
+            "workload", "sluice/s", "Flink/s", "ratio", "sl/CPU-s", "Fl/CPU-s", "ratio", "sl CPU s",
+            "Fl CPU s", "Fl start", "Fl JVM s", "rows out sluice / Flink");
+    for (size_t i = 0; i + 1 < nres; i++) {
+        const struct sl_bench_result *s = &res[i], *fl = &res[i + 1];
+        if (!fl->flink || !s->nreps || !fl->nreps)
+            continue;
+        double sips = sl_bench_median_fig(s, SL_FIG_IPS),
+               fips = sl_bench_median_fig(fl, SL_FIG_IPS);
+        double spc = sl_bench_median_fig(s, SL_FIG_PERCORE);
+        double fpc = sl_bench_median_fig(fl, SL_FIG_PERCORE);
+        double sout = sl_bench_median_fig(s, SL_FIG_ROWS_OUT);
+        double fout = sl_bench_median_fig(fl, SL_FIG_ROWS_OUT);
+        fprintf(f,
+                "%-24s %8.3fM %8.3fM %6.2fx %8.3fM %8.3fM %6.2fx %8.3f %8.3f %8.3f %8.1f %.0f / "
+                "%.0f%s%s\n",
+                s->name, sips / 1e6, fips / 1e6, fips > 0 ? sips / fips : 0, spc / 1e6, fpc / 1e6,
+                fpc > 0 ? spc / fpc : 0, sl_bench_median_fig(s, SL_FIG_CPU) / 1e3,
+                sl_bench_median_fig(fl, SL_FIG_CPU) / 1e3,
+                sl_bench_median_fig(fl, SL_FIG_JOB_START) / 1e3, fl->jvm_cpu_s, sout, fout,
+                sout == fout ? "" : "  DIFFERENT", fl->flink_batch ? "  (Flink: batch mode)" : "");
+        double slate = sl_bench_median_fig(s, SL_FIG_LATE);
+        double flate = sl_bench_median_fig(fl, SL_FIG_LATE);
+        if (slate > 0 || flate > 0)
+            fprintf(f, "%-24s late rows dropped: sluice %.0f, Flink %.0f\n", "", slate, flate);
+    }
+    fputs("  Fl start: Flink's job start overhead (planning, submission to the JVM's running "
+          "MiniCluster,\n  scheduling, deployment), outside its time; Fl JVM s: the JVM's CPU "
+          "over its whole life\n  (start-up and warm-up included)\n",
+          f);
 }
 
 static void sl_bench_table(FILE *f, const struct sl_bench_args *a, const struct sl_bench_machine *m,
@@ -1292,6 +1482,7 @@ static void sl_bench_table(FILE *f, const struct sl_bench_args *a, const struct 
                                    "repetitions\n",
                                    r->name, spread * 100, r->nreps);
     }
+    sl_bench_side_by_side(f, res, nres);
     fprintf(f, "\nlatency: %s\n",
             a->paced ? "at the paced offered load, per batch from poll to sink write"
                      : "per batch from poll to sink write, under saturation (not at a fixed "
@@ -1380,9 +1571,9 @@ static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
         const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
         static const char *const valued[] = {
             "--events", "--rate", "--workers", "--checkpoint-interval", "--warmup", "--reps",
-            "--json",   "--set",  "--brokers", "--broker-pid"};
+            "--json",   "--set",  "--brokers", "--broker-pid",          "--peer"};
         int which = -1;
-        for (int k = 0; k < 10; k++)
+        for (int k = 0; k < 11; k++)
             if (strlen(valued[k]) == nlen && !strncmp(arg, valued[k], nlen))
                 which = k;
         if (which < 0) {
@@ -1442,6 +1633,13 @@ static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
                 return 2;
             a->broker_pid = (int)n;
             break;
+        case 10:
+            if (strcmp(val, "flink") != 0) {
+                fprintf(stderr, "sluice bench: --peer knows 'flink' only, not '%s'\n", val);
+                return 2;
+            }
+            a->peer_flink = true;
+            break;
         default: {
             const char *e = strchr(val, '=');
             if (!e || e == val || a->nparams == 128) {
@@ -1478,11 +1676,17 @@ static void sl_bench_env_free(struct sl_bench_env *e)
     if (e->devnull)
         fclose(e->devnull);
     if (e->tmp[0]) {
-        static const char *const files[] = {"ysb.json", "campaigns.csv", "instr.out"};
+        static const char *const files[] = {"ysb.json",     "campaigns.csv", "instr.out",
+                                            "nexmark.json", "flink.sql",     "flink.log"};
         char p[160];
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 6; i++) {
             snprintf(p, sizeof(p), "%s/%s", e->tmp, files[i]);
             unlink(p);
+        }
+        for (int i = 0; i < 2; i++) {
+            snprintf(p, sizeof(p), "%s/%s-parts", e->tmp, i ? "ysb" : "nexmark");
+            if (access(p, F_OK) == 0)
+                sl_bench_rmtree(p);
         }
         rmdir(e->tmp);
     }
@@ -1497,7 +1701,7 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
     char *sql = NULL;
     int rc = -1;
     if (w) {
-        sql = sl_bench_workload_sql(e, w);
+        sql = sl_bench_workload_sql(e, w, false);
         if (!sql)
             return -1;
         in[0].path = w->name;
@@ -1554,6 +1758,87 @@ out:
     return rc;
 }
 
+/*
+ * Runs built-in workload `w` in Flink (--peer flink) into `r`: the same SQL text over the
+ * same file as sluice's run of it, at parallelism = --workers, the same warm-up and
+ * repetitions in one JVM. YSB runs in Flink's batch mode: its streaming planner reads
+ * `e JOIN campaigns` as a regular join, after which the window GROUP BY is an updating
+ * aggregation that the append-only sink refuses (docs/testing.md). 0 or -1 (said).
+ */
+static int sl_bench_flink(struct sl_bench_env *e, const struct sl_bw *w, struct sl_bench_result *r)
+{
+    const struct sl_bench_args *a = e->a;
+    char *sql = sl_bench_workload_sql(e, w, true);
+    if (!sql)
+        return -1;
+    char path[160], log[160];
+    snprintf(path, sizeof(path), "%s/flink.sql", e->tmp);
+    snprintf(log, sizeof(log), "%s/flink.log", e->tmp);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(sql, f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "sluice bench: cannot write %s\n", path);
+        free(sql);
+        return -1;
+    }
+    free(sql);
+    struct sl_peer_opts o = {.sql_path = path,
+                             .source_table = w->ysb ? "ysb_events" : "nexmark",
+                             .log_path = log,
+                             .parallelism = a->workers,
+                             .warmup = a->warmup,
+                             .reps = a->reps,
+                             .batch = w->ysb};
+    if (!a->quiet)
+        fprintf(stderr, "sluice bench: %s in Flink (parallelism %d, %s mode, %d warm-up + %d)...\n",
+                w->name, a->workers, o.batch ? "batch" : "streaming", a->warmup, a->reps);
+    struct sl_peer_result *pr = malloc(sizeof(*pr));
+    if (!pr || sl_bench_peer_run(&o, pr)) {
+        free(pr);
+        return -1;
+    }
+    snprintf(r->flink_name, sizeof(r->flink_name), "flink/%s", w->name);
+    r->name = r->flink_name;
+    r->flink = true;
+    r->flink_batch = o.batch;
+    r->instructions = -1;
+    snprintf(r->flink_label, sizeof(r->flink_label),
+             "Apache Flink 1.20.3, local MiniCluster, parallelism %d, %s mode; real_time and "
+             "cpu_time from the tasks' deployment to the job's end, job_start_ms before it",
+             a->workers, o.batch ? "batch" : "streaming");
+    r->label = r->flink_label;
+    r->jvm_wall_s = pr->jvm_wall_s;
+    r->jvm_cpu_s = pr->jvm_cpu_s;
+    r->nreps = pr->nreps;
+    int rc = 0;
+    for (int k = 0; k < pr->nreps; k++) {
+        const struct sl_peer_rep *p = &pr->reps[k];
+        struct sl_bench_rep *q = &r->reps[k];
+        memset(q, 0, sizeof(*q));
+        q->broker_cpu = -1; /* a file workload: no broker */
+        q->wall = p->run_s;
+        q->cpu = p->run_cpu_s;
+        q->job_s = p->job_s;
+        q->job_cpu_s = p->job_cpu_s;
+        q->start_s = p->start_s;
+        q->rows_in = p->rows_in;
+        q->rows_out = p->rows_out;
+        q->late = p->late;
+        if (p->rows_in != (uint64_t)a->events) {
+            fprintf(stderr, "sluice bench: %s: Flink read %llu of %lld events\n", r->name,
+                    (unsigned long long)p->rows_in, (long long)a->events);
+            rc = -1;
+        }
+        if (!a->quiet)
+            fprintf(stderr,
+                    "sluice bench: %s run %d: %.3f s (job %.3f s, start %.3f s), %.3f M "
+                    "events/s\n",
+                    r->name, k + 1, p->run_s, p->job_s, p->start_s,
+                    p->run_s > 0 ? (double)p->rows_in / p->run_s / 1e6 : 0.0);
+    }
+    free(pr);
+    return rc;
+}
+
 static int sl_bench_list(void)
 {
     for (size_t i = 0; i < SL_BW_COUNT; i++)
@@ -1569,7 +1854,7 @@ static int sl_bench_run(int argc, char **argv)
         return rc == 1 ? 0 : 2;
     int status = 1;
     struct sl_bench_env e = {.a = &a};
-    struct sl_bench_result *res = calloc(SL_BW_COUNT + 1, sizeof(*res));
+    struct sl_bench_result *res = calloc(2 * SL_BW_COUNT + 1, sizeof(*res));
     size_t nres = 0;
     char sqlname[160];
     e.devnull = fopen("/dev/null", "w");
@@ -1591,17 +1876,32 @@ static int sl_bench_run(int argc, char **argv)
             goto out;
         }
     }
+    if (a.peer_flink && sl_bench_peer_build())
+        goto out;
     struct sl_bench_machine m;
     sl_bench_machine(&m, a.membw && !a.child);
+    bool peer_skipped = false;
     for (size_t i = 0; i < SL_BW_COUNT; i++) {
-        if (!sl_bench_selected(&a, sl_bw_all[i].name))
+        const struct sl_bw *w = &sl_bw_all[i];
+        if (!sl_bench_selected(&a, w->name))
             continue;
-        res[nres].name = sl_bw_all[i].name;
+        res[nres].name = w->name;
         res[nres].instructions = -1;
-        if (sl_bench_one(&e, &sl_bw_all[i], &res[nres]))
+        if (sl_bench_one(&e, w, &res[nres]))
             goto out;
         nres++;
+        if (a.peer_flink && w->src == SL_BW_FILE) {
+            if (sl_bench_flink(&e, w, &res[nres]))
+                goto out;
+            nres++;
+        } else if (a.peer_flink) {
+            peer_skipped = true;
+        }
     }
+    if (peer_skipped && !a.quiet)
+        fprintf(stderr, "sluice bench: Flink ran the */file workloads only: the others read "
+                        "sluice's in-process generator or mock broker, which Flink cannot "
+                        "read\n");
     if (a.nfiles) {
         const char *last = strrchr(a.files[a.nfiles - 1], '/');
         last = last ? last + 1 : a.files[a.nfiles - 1];

@@ -11,23 +11,27 @@
 #   tools/flink.sh dir              print the runner's directory
 #   tools/flink.sh --help
 #
-# The runner lives in ${SLUICE_CACHE:-$HOME/.cache/sluice}/flink-runner/ (classes/, lib/ with
-# every dependency jar, a stamp holding the hash of tests/flink/), never in the repository;
-# `build` is a no-op when the stamp matches. Maven downloads into its own ~/.m2.
+# The runner lives in ${SLUICE_CACHE:-$HOME/.cache/sluice}/flink-runner-HASH/ (classes/, lib/
+# with every dependency jar, a stamp holding the hash of tests/flink/; HASH its first 12
+# digits, so work trees with different runners do not rebuild over each other), never in the
+# repository; `build` is a no-op when the stamp matches. Maven downloads into its own ~/.m2.
 # `run` reads the files as one script the way `sluice run` does: ${NAME} placeholders are
 # filled by --set NAME=VALUE (an unset one is an error), every INSERT runs in one Flink job
 # (a StatementSet), streaming mode (--batch: batch mode), parallelism 1 unless given,
 # session time zone UTC, no checkpoints unless --checkpoint-interval; exit status 0 once the
 # job has finished. --then runs another script after it in the same JVM (its start-up,
 # most of the cost of a small run, paid once), with the options and --set values before it
-# plus its own. SLUICE_FLINK_HEAP sets the JVM's heap (default 1g); SLUICE_FLINK_TRACE=1 prints
-# stack traces on failure.
+# plus its own. SLUICE_FLINK_HEAP sets the JVM's heap (default 1g, 2g with --bench);
+# SLUICE_FLINK_TRACE=1 prints stack traces on failure.
+# With --bench REPS (SqlRunner's benchmark mode, `sluice bench run --peer flink`) the JVM
+# runs as a Flink TaskManager's would for throughput: the JVM's default collector (G1) and
+# full tiered compilation (C2), instead of the serial collector and C1 only that make short
+# oracle runs start fast.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 src="$root/tests/flink"
 cache=${SLUICE_CACHE:-$HOME/.cache/sluice}
-dir="$cache/flink-runner"
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
@@ -37,6 +41,8 @@ stamp_of() { # the hash of everything the runner is built from
   (cd "$src" && find pom.xml src -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum |
     cut -d' ' -f1
 }
+
+dir="$cache/flink-runner-$(stamp_of | cut -c1-12)"
 
 build() {
   local want
@@ -70,8 +76,11 @@ run() {
     java.util java.util.concurrent java.util.concurrent.atomic java.util.concurrent.locks; do
     opens+=("--add-opens=java.base/$p=ALL-UNNAMED")
   done
-  exec java -Xmx"${SLUICE_FLINK_HEAP:-1g}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -Duser.timezone=UTC -Dlog4j2.disable.jmx=true "${opens[@]}" \
+  local jvm=(-Xmx"${SLUICE_FLINK_HEAP:-1g}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1) a
+  for a in "$@"; do
+    [ "$a" = --bench ] && jvm=(-Xmx"${SLUICE_FLINK_HEAP:-2g}")
+  done
+  exec java "${jvm[@]}" -Duser.timezone=UTC -Dlog4j2.disable.jmx=true "${opens[@]}" \
     --add-exports=java.base/sun.net.util=ALL-UNNAMED \
     --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED \
     -cp "$dir/classes:$dir/lib/*" sluice.oracle.SqlRunner "$@"

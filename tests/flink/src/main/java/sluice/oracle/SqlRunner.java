@@ -24,6 +24,25 @@
  * input anyway (AbstractStreamingWriter.endInput), and with checkpoints on, a job whose
  * subtasks finish at different times waits out failing checkpoints (the file source's
  * union-list state) - 27 s instead of 6 for Nexmark q1 over 20000 events.
+ *
+ * BENCHMARKS (--bench REPS; `sluice bench run --peer flink` drives it)
+ * The script's CREATE and SET statements run once; then its INSERTs run as a job --warmup N
+ * times (default 1: JIT compilation and class loading belong to the warm-up, not to the
+ * measurement), then REPS times, each run a new job over the same input in this JVM. After
+ * each run one line goes to stdout:
+ *   flink-bench: run=K measured=0|1 job_ms=W start_ms=S run_ms=R cpu_ms=C run_cpu_ms=RC
+ *                rows_in=I rows_out=O late=L
+ * The jobs go to one MiniCluster started before them (through its REST endpoint, as to a
+ * session cluster), so a job's start is not a cluster's start.
+ * job_ms is the job's whole wall time (execute() to await() returning: planning, the
+ * submission, scheduling, deployment and the run); start_ms the part of it before
+ * the first operator's metrics were registered (tasks deployed: BenchReporter); run_ms the
+ * rest. cpu_ms and run_cpu_ms are this process's CPU time (all threads: tasks, JIT, GC;
+ * OperatingSystemMXBean.getProcessCpuTime) over the same two spans. rows_in is what the
+ * sources named by --bench-source TABLE emitted (every source without it), rows_out what the
+ * sinks received, late the rows the window operators dropped as late (their metrics,
+ * through BenchReporter). --conf KEY=VALUE goes into the job's configuration (e.g.
+ * pipeline.object-reuse=true, as the Nexmark repository's flink-conf.yaml sets it).
  */
 package sluice.oracle;
 
@@ -42,6 +61,8 @@ import java.util.regex.Pattern;
 
 import org.apache.calcite.sql.parser.SqlAbstractParserImpl;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.sql.parser.impl.FlinkSqlParserImpl;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -52,7 +73,8 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 public final class SqlRunner {
     private static final String USAGE =
         "usage: SqlRunner [--parallelism N] [--batch|--streaming] [--checkpoint-interval MS]"
-        + " [--set NAME=VALUE]... FILE.sql... [--then OPTIONS FILE.sql...]...\n"
+        + " [--set NAME=VALUE]... [--conf KEY=VALUE]... FILE.sql... [--then OPTIONS FILE.sql...]...\n"
+        + "       SqlRunner --bench REPS [--warmup N] [--bench-source TABLE] OPTIONS FILE.sql...\n"
         + "       SqlRunner --reserved-words   (Flink SQL's reserved words, one a line)\n";
 
     private SqlRunner() {}
@@ -98,7 +120,11 @@ public final class SqlRunner {
         long checkpointMs = 0;
         boolean batch = false;
         Map<String, String> params = new LinkedHashMap<>();
+        Map<String, String> conf = new LinkedHashMap<>();
         List<Path> files = new ArrayList<>();
+        int benchReps = 0; /* > 0: --bench */
+        int warmup = 1;
+        String benchSource;
 
         Job next() {
             Job j = new Job();
@@ -106,6 +132,10 @@ public final class SqlRunner {
             j.checkpointMs = checkpointMs;
             j.batch = batch;
             j.params.putAll(params);
+            j.conf.putAll(conf);
+            j.benchReps = benchReps;
+            j.warmup = warmup;
+            j.benchSource = benchSource;
             return j;
         }
     }
@@ -132,14 +162,29 @@ public final class SqlRunner {
             case "--checkpoint-interval":
                 job.checkpointMs = Long.parseLong(need(args, ++i, a));
                 break;
-            case "--set": {
+            case "--set":
+            case "--conf": {
                 String kv = need(args, ++i, a);
                 int eq = kv.indexOf('=');
                 if (eq <= 0)
-                    throw new UsageException("--set wants NAME=VALUE, got '" + kv + "'");
-                job.params.put(kv.substring(0, eq), kv.substring(eq + 1));
+                    throw new UsageException(a + " wants NAME=VALUE, got '" + kv + "'");
+                (a.equals("--set") ? job.params : job.conf)
+                    .put(kv.substring(0, eq), kv.substring(eq + 1));
                 break;
             }
+            case "--bench":
+                job.benchReps = Integer.parseInt(need(args, ++i, a));
+                if (job.benchReps < 1)
+                    throw new UsageException("--bench wants at least 1 repetition");
+                break;
+            case "--warmup":
+                job.warmup = Integer.parseInt(need(args, ++i, a));
+                if (job.warmup < 0)
+                    throw new UsageException("--warmup wants 0 or more");
+                break;
+            case "--bench-source":
+                job.benchSource = need(args, ++i, a);
+                break;
             case "--then":
                 if (job.files.isEmpty())
                     throw new UsageException("no SQL file before --then");
@@ -180,16 +225,37 @@ public final class SqlRunner {
         conf.setString("table.local-time-zone", "UTC");
         conf.setString("rest.bind-port", "0");
         conf.setString("execution.runtime-mode", job.batch ? "BATCH" : "STREAMING");
-        StreamExecutionEnvironment env =
-            StreamExecutionEnvironment.createLocalEnvironment(job.parallelism, conf);
+        if (job.benchReps > 0)
+            conf.setString("metrics.reporter.sluice.factory.class",
+                           BenchReporter.Factory.class.getName());
+        for (Map.Entry<String, String> e : job.conf.entrySet())
+            conf.setString(e.getKey(), e.getValue());
+        MiniCluster cluster = null;
+        StreamExecutionEnvironment env;
+        if (job.benchReps > 0) {
+            /* one cluster for every run, as a session cluster serves jobs: a job's start
+             * overhead is then its submission, planning, scheduling and deployment, not the
+             * start of a cluster */
+            cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                                          .setConfiguration(conf)
+                                          .setNumTaskManagers(1)
+                                          .setNumSlotsPerTaskManager(job.parallelism)
+                                          .build());
+            cluster.start();
+            java.net.URI rest = cluster.getRestAddress().get();
+            env = StreamExecutionEnvironment.createRemoteEnvironment(rest.getHost(), rest.getPort(),
+                                                                     conf);
+            env.setParallelism(job.parallelism);
+        } else {
+            env = StreamExecutionEnvironment.createLocalEnvironment(job.parallelism, conf);
+        }
         if (job.checkpointMs > 0 && !job.batch)
             env.enableCheckpointing(job.checkpointMs);
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(
             env, job.batch ? EnvironmentSettings.inBatchMode() : EnvironmentSettings.inStreamingMode());
         tEnv.getConfig().setLocalTimeZone(java.time.ZoneOffset.UTC);
 
-        StatementSet set = tEnv.createStatementSet();
-        int inserts = 0;
+        List<String> insertSql = new ArrayList<>();
         for (String stmt : split(text)) {
             String head = stripComments(stmt).trim();
             String upper = head.toUpperCase(Locale.ROOT);
@@ -210,23 +276,65 @@ public final class SqlRunner {
                 continue;
             }
             if (upper.startsWith("INSERT")) {
-                set.addInsertSql(head);
-                inserts++;
+                insertSql.add(head);
                 continue;
             }
             tEnv.executeSql(head);
         }
         String what = String.join(" ", job.files.stream().map(f -> f.getFileName().toString())
                                               .toArray(String[]::new));
+        int inserts = insertSql.size();
         if (inserts == 0) {
             System.err.println("flink-runner: " + what + ": no INSERT statement");
             return;
         }
+        if (job.benchReps > 0) {
+            try {
+                bench(tEnv, insertSql, job);
+            } finally {
+                cluster.closeAsync().get();
+            }
+            return;
+        }
+        StatementSet set = tEnv.createStatementSet();
+        for (String sql : insertSql)
+            set.addInsertSql(sql);
         long t0 = System.nanoTime();
         TableResult result = set.execute();
         result.await();
         System.err.printf(Locale.ROOT, "flink-runner: %s: %d INSERT statement%s done in %.1f s%n",
                           what, inserts, inserts == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** --bench: the INSERTs as one job, warm-up runs and then measured ones (see the top). */
+    static void bench(StreamTableEnvironment tEnv, List<String> insertSql, Job job)
+        throws Exception {
+        for (int k = 0; k < job.warmup + job.benchReps; k++) {
+            StatementSet set = tEnv.createStatementSet();
+            for (String sql : insertSql)
+                set.addInsertSql(sql);
+            BenchReporter.reset(job.benchSource);
+            long cpu0 = BenchReporter.processCpuNanos();
+            long t0 = System.nanoTime();
+            set.execute().await();
+            long t1 = System.nanoTime();
+            long cpu1 = BenchReporter.processCpuNanos();
+            long ts = BenchReporter.startNanos(), cs = BenchReporter.startCpuNanos();
+            if (ts == 0) { /* no operator metrics seen: count the whole job as its run */
+                ts = t0;
+                cs = cpu0;
+            }
+            if (System.getenv("SLUICE_FLINK_TRACE") != null)
+                System.err.println("flink-runner: operators " + BenchReporter.operatorNames());
+            System.out.printf(Locale.ROOT,
+                              "flink-bench: run=%d measured=%d job_ms=%.3f start_ms=%.3f run_ms=%.3f"
+                                  + " cpu_ms=%.3f run_cpu_ms=%.3f rows_in=%d rows_out=%d late=%d%n",
+                              k + 1, k >= job.warmup ? 1 : 0, (t1 - t0) / 1e6, (ts - t0) / 1e6,
+                              (t1 - ts) / 1e6, (cpu1 - cpu0) / 1e6, (cpu1 - cs) / 1e6,
+                              BenchReporter.rowsIn(), BenchReporter.rowsOut(),
+                              BenchReporter.lateRows());
+            System.out.flush();
+        }
     }
 
     /** Flink SQL's reserved words, one a line, sorted: a plain identifier must not be one. */
