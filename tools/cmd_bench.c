@@ -1823,6 +1823,10 @@ static int sl_bench_flink(struct sl_bench_env *e, const struct sl_bw *w, struct 
         q->rows_in = p->rows_in;
         q->rows_out = p->rows_out;
         q->late = p->late;
+        if (p->source_subtasks != a->workers)
+            fprintf(stderr,
+                    "sluice bench: %s: WARNING: Flink's source ran in %d subtasks, not %d\n",
+                    r->name, p->source_subtasks, a->workers);
         if (p->rows_in != (uint64_t)a->events) {
             fprintf(stderr, "sluice bench: %s: Flink read %llu of %lld events\n", r->name,
                     (unsigned long long)p->rows_in, (long long)a->events);

@@ -101,6 +101,7 @@ static void sl_peer_line(const char *line, struct sl_peer_result *r)
     p->rows_in = (uint64_t)sl_peer_field(line, "rows_in");
     p->rows_out = (uint64_t)sl_peer_field(line, "rows_out");
     p->late = (uint64_t)sl_peer_field(line, "late");
+    p->source_subtasks = (int)sl_peer_field(line, "source_subtasks");
 }
 
 int sl_bench_peer_run(const struct sl_peer_opts *o, struct sl_peer_result *r)

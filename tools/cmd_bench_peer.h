@@ -32,6 +32,7 @@ struct sl_peer_rep {
     double job_s, job_cpu_s; /* the whole job: execute() to its end */
     double start_s;          /* job_s - run_s: the job start overhead */
     uint64_t rows_in, rows_out, late;
+    int source_subtasks; /* the source readers that counted rows_in */
 };
 
 struct sl_peer_result {

@@ -57,6 +57,7 @@ public final class BenchReporter implements MetricReporter {
     static synchronized long rowsIn() { return sum(sources); }
     static synchronized long rowsOut() { return sum(sinks); }
     static synchronized long lateRows() { return sum(late); }
+    static synchronized int sourceSubtasks() { return sources.size(); }
     static synchronized long startNanos() { return startNanos; }
     static synchronized long startCpuNanos() { return startCpuNanos; }
     static synchronized List<String> operatorNames() { return new ArrayList<>(names); }

@@ -31,7 +31,7 @@
  * measurement), then REPS times, each run a new job over the same input in this JVM. After
  * each run one line goes to stdout:
  *   flink-bench: run=K measured=0|1 job_ms=W start_ms=S run_ms=R cpu_ms=C run_cpu_ms=RC
- *                rows_in=I rows_out=O late=L
+ *                rows_in=I rows_out=O late=L source_subtasks=S
  * The jobs go to one MiniCluster started before them (through its REST endpoint, as to a
  * session cluster), so a job's start is not a cluster's start.
  * job_ms is the job's whole wall time (execute() to await() returning: planning, the
@@ -41,7 +41,8 @@
  * OperatingSystemMXBean.getProcessCpuTime) over the same two spans. rows_in is what the
  * sources named by --bench-source TABLE emitted (every source without it), rows_out what the
  * sinks received, late the rows the window operators dropped as late (their metrics,
- * through BenchReporter). --conf KEY=VALUE goes into the job's configuration (e.g.
+ * through BenchReporter); source_subtasks how many source readers counted them (the
+ * parallelism the source ran at). --conf KEY=VALUE goes into the job's configuration (e.g.
  * pipeline.object-reuse=true, as the Nexmark repository's flink-conf.yaml sets it).
  */
 package sluice.oracle;
@@ -328,11 +329,12 @@ public final class SqlRunner {
                 System.err.println("flink-runner: operators " + BenchReporter.operatorNames());
             System.out.printf(Locale.ROOT,
                               "flink-bench: run=%d measured=%d job_ms=%.3f start_ms=%.3f run_ms=%.3f"
-                                  + " cpu_ms=%.3f run_cpu_ms=%.3f rows_in=%d rows_out=%d late=%d%n",
+                                  + " cpu_ms=%.3f run_cpu_ms=%.3f rows_in=%d rows_out=%d late=%d"
+                                  + " source_subtasks=%d%n",
                               k + 1, k >= job.warmup ? 1 : 0, (t1 - t0) / 1e6, (ts - t0) / 1e6,
                               (t1 - ts) / 1e6, (cpu1 - cpu0) / 1e6, (cpu1 - cs) / 1e6,
                               BenchReporter.rowsIn(), BenchReporter.rowsOut(),
-                              BenchReporter.lateRows());
+                              BenchReporter.lateRows(), BenchReporter.sourceSubtasks());
             System.out.flush();
         }
     }
