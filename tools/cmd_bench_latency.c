@@ -508,10 +508,15 @@ static void *sl_lat_cons_main(void *arg)
 static int sl_lat_cons_new(struct sl_lat_cons *c, const struct sl_lat_args *a, const char *topic)
 {
     /* the settings of sluice's source (io/kafka_source.c) that matter for latency */
-    const char *kv[][2] = {{"bootstrap.servers", a->brokers}, {"group.id", "sluice-latency-floor"},
-                           {"enable.auto.commit", "false"},   {"enable.partition.eof", "false"},
-                           {"fetch.wait.max.ms", "10"},       {"fetch.error.backoff.ms", "10"},
-                           {"socket.nagle.disable", "true"},  {"queued.min.messages", "1000000"},
+    const char *kv[][2] = {{"bootstrap.servers", a->brokers},
+                           {"group.id", "sluice-latency-floor"},
+                           {"enable.auto.commit", "false"},
+                           {"enable.partition.eof", "false"},
+                           {"fetch.wait.max.ms", "10"},
+                           {"fetch.error.backoff.ms", "10"},
+                           {"socket.nagle.disable", "true"},
+                           {"fetch.max.bytes", "8388608"},
+                           {"max.partition.fetch.bytes", "1048576"},
                            {"log.connection.close", "false"}};
     char why[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
