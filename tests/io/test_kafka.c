@@ -61,30 +61,52 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Writes records "k<i>" -> "v<i>" for i in [first, first + n) and waits for delivery. */
-static void produce(const char *topic, enum sl_kafka_partitioner part, int32_t partition, int first,
-                    int n, size_t value_pad)
+/* Writes records "k<i>" -> "v<i>" for i in [first, first + n) with `props` (NULL: none),
+ * `ts(i)` as their timestamps (-1: none), in writes of 1, 7, 64 and 331 records in turn (each
+ * write: one rd_kafka_produce_batch per partition, or a producev per stamped record), and
+ * waits for delivery. */
+static void produce_with(const char *topic, enum sl_kafka_partitioner part, int32_t partition,
+                         int first, int n, size_t value_pad, const char *const *props,
+                         size_t nprops, int64_t ts_base)
 {
-    struct sl_kafka_sink_config cfg = {
-        .bootstrap = g_bs, .topic = topic, .partitioner = part, .partition = partition};
+    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs,
+                                       .topic = topic,
+                                       .partitioner = part,
+                                       .partition = partition,
+                                       .props = props,
+                                       .nprops = nprops};
     struct sl_error err;
     struct sl_kafka_sink *sink;
     assert_int_equal(sl_kafka_sink_new(&cfg, &sink, &err), 0);
-    char *val = malloc(value_pad + 32);
-    assert_non_null(val);
-    for (int i = first; i < first + n; i++) {
-        char key[32];
-        int klen = snprintf(key, sizeof(key), "k%d", i);
-        int vlen = snprintf(val, 32, "v%d", i);
-        memset(val + vlen, 'x', value_pad);
-        struct sl_record r = {.key = key,
-                              .key_len = (size_t)klen,
-                              .value = val,
-                              .value_len = (size_t)vlen + value_pad,
-                              .timestamp = -1};
-        assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
+    static const int chunks[] = {1, 7, 64, 331};
+    enum { MAXC = 331 };
+    char *vals = malloc(MAXC * (value_pad + 32));
+    char(*keys)[32] = malloc(MAXC * sizeof(*keys));
+    struct sl_record *recs = malloc(MAXC * sizeof(*recs));
+    assert_true(vals && keys && recs);
+    for (int i = first, c = 0; i < first + n; c++) {
+        int k = chunks[c % 4];
+        if (k > first + n - i)
+            k = first + n - i;
+        for (int j = 0; j < k; j++, i++) {
+            char *val = vals + (size_t)j * (value_pad + 32);
+            int klen = snprintf(keys[j], sizeof(keys[j]), "k%d", i);
+            int vlen = snprintf(val, 32, "v%d", i);
+            memset(val + vlen, 'x', value_pad);
+            recs[j] = (struct sl_record){.key = keys[j],
+                                         .key_len = (size_t)klen,
+                                         .value = val,
+                                         .value_len = (size_t)vlen + value_pad,
+                                         .timestamp = ts_base < 0 ? -1 : ts_base + i};
+        }
+        int rc = sl_kafka_sink_write(sink, recs, (size_t)k, &err);
+        if (rc)
+            fprintf(stderr, "write: %s\n", err.msg);
+        assert_int_equal(rc, 0);
     }
-    free(val);
+    free(vals);
+    free(keys);
+    free(recs);
     int rc = sl_kafka_sink_flush(sink, 30000, &err);
     if (rc)
         fprintf(stderr, "flush: %s\n", err.msg);
@@ -96,11 +118,18 @@ static void produce(const char *topic, enum sl_kafka_partitioner part, int32_t p
     sl_kafka_sink_free(sink, 1000);
 }
 
+static void produce(const char *topic, enum sl_kafka_partitioner part, int32_t partition, int first,
+                    int n, size_t value_pad)
+{
+    produce_with(topic, part, partition, first, n, value_pad, NULL, 0, -1);
+}
+
 struct got {
     int32_t partition;
     int64_t offset;
     int index; /* i of "v<i>" */
     char key[16];
+    int64_t timestamp;
 };
 
 /* Polls worker w until `want` records came (want >= 0) or the worker finished (want < 0);
@@ -131,6 +160,7 @@ static size_t drain(struct sl_kafka_source *src, int w, long want, struct got *o
                 assert_true(recs[i].value_len >= 2);
                 assert_memory_equal(recs[i].value, "v", 1);
                 out[total].index = atoi((const char *)recs[i].value + 1);
+                out[total].timestamp = recs[i].timestamp;
                 assert_true(recs[i].key_len < sizeof(out[total].key));
                 memcpy(out[total].key, recs[i].key, recs[i].key_len);
                 out[total].key[recs[i].key_len] = '\0';
@@ -741,6 +771,47 @@ static void test_timestamp(void **state)
 
 /* ---- sink ----------------------------------------------------------------------------------- */
 
+/* Whole batches through a producer queue of 50 records: every write fills it, and the
+ * records that did not fit are written again, in order, once delivery reports made room -
+ * none lost, none twice; round robin carries on across writes (of 1, 7, 64 and 331
+ * records); records with timestamps of
+ * their own keep them. */
+static void test_batch_queue_full(void **state)
+{
+    (void)state;
+    char topic[64], one[64];
+    snprintf(topic, sizeof(topic), "%s", fresh_topic(3));
+    snprintf(one, sizeof(one), "%s", fresh_topic(1));
+    static const char *const small[] = {"queue.buffering.max.messages=50", "linger.ms=1"};
+    produce_with(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 3000, 0, small, 2, -1);
+    produce_with(one, SL_KAFKA_PART_FIXED, 0, 0, 500, 0, small, 2, 1000000);
+    struct sl_kafka_source_config cfg = {
+        .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
+    struct sl_kafka_source *src = open_source(&cfg);
+    static struct got g[3000];
+    size_t got = drain(src, 0, -1, g, 3000);
+    assert_int_equal(got, 3000);
+    int next[3] = {0, 1, 2};
+    for (size_t i = 0; i < got; i++) {
+        int p = g[i].partition;
+        assert_int_equal(g[i].index, next[p]); /* each partition in order, no gap, no repeat */
+        next[p] += 3;
+    }
+    for (int p = 0; p < 3; p++)
+        assert_int_equal(next[p], 3000 + p);
+    sl_kafka_source_free(src);
+    struct sl_kafka_source_config c1 = {
+        .topic = one, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
+    src = open_source(&c1);
+    got = drain(src, 0, -1, g, 3000);
+    assert_int_equal(got, 500);
+    for (size_t i = 0; i < got; i++) {
+        assert_int_equal(g[i].index, (int)i);
+        assert_int_equal(g[i].timestamp, 1000000 + (int64_t)i);
+    }
+    sl_kafka_source_free(src);
+}
+
 static void test_delivery_error(void **state)
 {
     (void)state;
@@ -861,6 +932,7 @@ int main(void)
         cmocka_unit_test(test_key_partitioning),
         cmocka_unit_test(test_offset_out_of_range),
         cmocka_unit_test(test_timestamp),
+        cmocka_unit_test(test_batch_queue_full),
         cmocka_unit_test(test_delivery_error),
         cmocka_unit_test(test_flush_timeout),
         cmocka_unit_test(test_mock_port),
