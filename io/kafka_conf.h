@@ -37,6 +37,9 @@ int sl_kafka_conf_set_strings(rd_kafka_conf_t *conf, const char *const *props, s
 int sl_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
                       struct sl_error *err);
 
+/* A librdkafka property: name, value. */
+typedef const char *const sl_kafka_kv[2];
+
 /* The sluice code for a librdkafka error: 0 for NO_ERROR, SL_ETIMEOUT for a timeout,
  * SL_EKAFKA_RETRY for a retriable error, SL_EKAFKA otherwise. */
 int sl_kafka_err_code(rd_kafka_resp_err_t kerr);

@@ -76,21 +76,29 @@ static void sl_sink_error_cb(rd_kafka_t *rk, int kerr, const char *reason, void 
                  orig ? rd_kafka_err2name(orig) : reason);
 }
 
+/* Throughput defaults (docs/kafka.md); every one can be overridden through cfg->props. */
+static const sl_kafka_kv sl_sink_defaults[] = {
+    {"client.id", "sluice"},
+    {"enable.idempotence", "true"},
+    {"partitioner", "murmur2_random"},
+    {"socket.nagle.disable", "true"},
+    {"linger.ms", "5"},
+    {"batch.num.messages", "10000"},
+    {"batch.size", "1000000"},
+    {"queue.buffering.max.messages", "1000000"},
+    {"queue.buffering.max.kbytes", "1048576"},
+    {"log.connection.close", "false"},
+};
+
+const sl_kafka_kv *sl_kafka_sink_defaults(size_t *n)
+{
+    *n = sizeof(sl_sink_defaults) / sizeof(sl_sink_defaults[0]);
+    return sl_sink_defaults;
+}
+
 int sl_kafka_sink_new(const struct sl_kafka_sink_config *cfg, struct sl_kafka_sink **out,
                       struct sl_error *err)
 {
-    static const char *const defaults[][2] = {
-        {"client.id", "sluice"},
-        {"enable.idempotence", "true"},
-        {"partitioner", "murmur2_random"},
-        {"socket.nagle.disable", "true"},
-        {"linger.ms", "5"},
-        {"batch.num.messages", "10000"},
-        {"batch.size", "1000000"},
-        {"queue.buffering.max.messages", "1000000"},
-        {"queue.buffering.max.kbytes", "1048576"},
-        {"log.connection.close", "false"},
-    };
     if (!cfg->bootstrap || !cfg->topic)
         return sl_error_set(err, SL_EINVAL, "Kafka sink: bootstrap and topic needed");
     struct sl_kafka_sink *s = calloc(1, sizeof(*s));
@@ -104,8 +112,8 @@ int sl_kafka_sink_new(const struct sl_kafka_sink_config *cfg, struct sl_kafka_si
     s->on_delivered_arg = cfg->on_delivered_arg;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     int rc = sl_kafka_conf_set(conf, "bootstrap.servers", cfg->bootstrap, err);
-    for (size_t i = 0; !rc && i < sizeof(defaults) / sizeof(defaults[0]); i++)
-        rc = sl_kafka_conf_set(conf, defaults[i][0], defaults[i][1], err);
+    for (size_t i = 0; !rc && i < sizeof(sl_sink_defaults) / sizeof(sl_sink_defaults[0]); i++)
+        rc = sl_kafka_conf_set(conf, sl_sink_defaults[i][0], sl_sink_defaults[i][1], err);
     if (!rc)
         rc = sl_kafka_conf_set_strings(conf, cfg->props, cfg->nprops, err);
     if (rc) {

@@ -101,4 +101,8 @@ struct sl_kafka_sink_stats sl_kafka_sink_stats(const struct sl_kafka_sink *sink)
  * flight then is dropped); NULL is allowed. */
 void sl_kafka_sink_free(struct sl_kafka_sink *sink, int timeout_ms);
 
+/* The librdkafka properties the sink sets before the table's own ones (`n` of them): for
+ * tools that must run librdkafka alone with the same settings (`sluice bench`'s floor). */
+const char *const (*sl_kafka_sink_defaults(size_t *n))[2];
+
 #endif

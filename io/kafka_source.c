@@ -181,32 +181,39 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
 
 /* ---- start-up ------------------------------------------------------------------------------- */
 
+/* Sane throughput defaults; every one can be overridden through cfg->props. */
+static const sl_kafka_kv sl_source_defaults[] = {
+    {"client.id", "sluice"},
+    {"group.id", "sluice"}, /* rd_kafka_assign needs a group handle; no group is joined */
+    {"enable.auto.commit", "false"},
+    {"enable.auto.offset.store", "false"},
+    {"enable.partition.eof", "true"},
+    {"fetch.wait.max.ms", "10"},
+    {"fetch.error.backoff.ms", "10"},
+    {"socket.nagle.disable", "true"},
+    /* Fetch answers small enough to stay in cache and to be reused by the allocator:
+     * with 16 MB per partition (and 100 MB per answer) every answer was a fresh
+     * mapping, page-faulted in by recvmsg and read back from memory - 3.4x the CPU
+     * per record (docs/kafka.md). librdkafka's own prefetch limits stay
+     * (queued.min.messages 100 000, queued.max.messages.kbytes 64 MB). */
+    {"fetch.max.bytes", "8388608"},
+    {"max.partition.fetch.bytes", "1048576"},
+    {"receive.message.max.bytes", "134217728"},
+    {"log.connection.close", "false"},
+};
+
+const sl_kafka_kv *sl_kafka_source_defaults(size_t *n)
+{
+    *n = sizeof(sl_source_defaults) / sizeof(sl_source_defaults[0]);
+    return sl_source_defaults;
+}
+
 static int sl_source_conf(const struct sl_kafka_source_config *cfg, rd_kafka_conf_t *conf,
                           struct sl_error *err)
 {
-    /* Sane throughput defaults; every one can be overridden through cfg->props. */
-    static const char *const defaults[][2] = {
-        {"client.id", "sluice"},
-        {"group.id", "sluice"}, /* rd_kafka_assign needs a group handle; no group is joined */
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"enable.partition.eof", "true"},
-        {"fetch.wait.max.ms", "10"},
-        {"fetch.error.backoff.ms", "10"},
-        {"socket.nagle.disable", "true"},
-        /* Fetch answers small enough to stay in cache and to be reused by the allocator:
-         * with 16 MB per partition (and 100 MB per answer) every answer was a fresh
-         * mapping, page-faulted in by recvmsg and read back from memory - 3.4x the CPU
-         * per record (docs/kafka.md). librdkafka's own prefetch limits stay
-         * (queued.min.messages 100 000, queued.max.messages.kbytes 64 MB). */
-        {"fetch.max.bytes", "8388608"},
-        {"max.partition.fetch.bytes", "1048576"},
-        {"receive.message.max.bytes", "134217728"},
-        {"log.connection.close", "false"},
-    };
     int rc = sl_kafka_conf_set(conf, "bootstrap.servers", cfg->bootstrap, err);
-    for (size_t i = 0; !rc && i < sizeof(defaults) / sizeof(defaults[0]); i++)
-        rc = sl_kafka_conf_set(conf, defaults[i][0], defaults[i][1], err);
+    for (size_t i = 0; !rc && i < sizeof(sl_source_defaults) / sizeof(sl_source_defaults[0]); i++)
+        rc = sl_kafka_conf_set(conf, sl_source_defaults[i][0], sl_source_defaults[i][1], err);
     if (rc)
         return rc;
     const char *reset = cfg->offset_reset ? cfg->offset_reset : "error";

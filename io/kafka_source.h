@@ -217,4 +217,8 @@ int64_t sl_kafka_source_end_offset(const struct sl_kafka_source *src, int32_t pa
 /* Releases every message, closes the consumer and frees the source; NULL is allowed. */
 void sl_kafka_source_free(struct sl_kafka_source *src);
 
+/* The librdkafka properties the source sets before the table's own ones (`n` of them): for
+ * tools that must run librdkafka alone with the same settings (`sluice bench`'s floor). */
+const char *const (*sl_kafka_source_defaults(size_t *n))[2];
+
 #endif

@@ -71,6 +71,7 @@
 #include "io/kafka_conf.h"
 #include "io/kafka_mock.h"
 #include "kernels/simd.h"
+#include "tools/cmd_bench_floor.h"
 #include "tools/cmd_bench_hist.h"
 #include "tools/cmd_bench_peer.h"
 #include "tools/cmd_gen.h"
@@ -139,7 +140,17 @@ static const char sl_bench_usage[] =
 
 /* SL_BW_PRODUCE: the generator's events written by the kafka sink (the timed job is the
  * write itself, into a topic made for the workload) */
-enum sl_bw_src { SL_BW_GEN, SL_BW_KAFKA, SL_BW_FILE, SL_BW_SQL, SL_BW_PRODUCE };
+/* SL_BW_FLOOR_*: librdkafka alone with sluice's client settings (tools/cmd_bench_floor.h),
+ * consuming the topic a Kafka workload reads, or producing its records held in memory */
+enum sl_bw_src {
+    SL_BW_GEN,
+    SL_BW_KAFKA,
+    SL_BW_FILE,
+    SL_BW_SQL,
+    SL_BW_PRODUCE,
+    SL_BW_FLOOR_CONSUME,
+    SL_BW_FLOOR_PRODUCE
+};
 
 struct sl_bw {
     const char *name;
@@ -197,6 +208,10 @@ static const struct sl_bw sl_bw_all[] = {
     {"ysb/kafka-raw", true, SL_BW_KAFKA, "raw", NULL},
     {"nexmark/produce/kafka-json", false, SL_BW_PRODUCE, "json", NULL},
     {"nexmark/produce/kafka-raw", false, SL_BW_PRODUCE, "raw", NULL},
+    {"librdkafka/consume-json", false, SL_BW_FLOOR_CONSUME, "json", NULL},
+    {"librdkafka/consume-raw", false, SL_BW_FLOOR_CONSUME, "raw", NULL},
+    {"librdkafka/produce-json", false, SL_BW_FLOOR_PRODUCE, "json", NULL},
+    {"librdkafka/produce-raw", false, SL_BW_FLOOR_PRODUCE, "raw", NULL},
 };
 #define SL_BW_COUNT (sizeof(sl_bw_all) / sizeof(sl_bw_all[0]))
 
@@ -801,19 +816,28 @@ static char *sl_bench_produce_sql(struct sl_bench_env *e, const struct sl_bw *w,
     return sql;
 }
 
+/* The topic of Kafka workload `w`: with --brokers a fresh one per workload
+ * (sluice-bench-<pid>-nexmark.q1.kafka-json); on the mock, one per kind of input, loaded
+ * once and shared by the workloads that read it (sl_bench_load_topic). */
+static void sl_bench_topic_name(const struct sl_bench_args *a, const struct sl_bw *w, char *topic,
+                                size_t size)
+{
+    if (a->brokers) {
+        int n = snprintf(topic, size, "sluice-bench-%d-%s", (int)getpid(), w->name);
+        for (int i = 0; i < n && i < (int)size; i++)
+            topic[i] = topic[i] == '/' ? '.' : topic[i];
+    } else {
+        snprintf(topic, size, "%s-%s%s", w->ysb ? "ysb" : "nexmark",
+                 w->src == SL_BW_PRODUCE ? "produce-" : "", w->format ? w->format : "");
+    }
+}
+
 /* The SQL of built-in workload `w` (after any untimed loading); the caller frees it. */
 static char *sl_bench_workload_sql(struct sl_bench_env *e, const struct sl_bw *w, bool flink)
 {
     const struct sl_bench_args *a = e->a;
     char topic[160];
-    if (a->brokers) { /* a fresh topic per workload: sluice-bench-<pid>-nexmark.q1.kafka-json */
-        int n = snprintf(topic, sizeof(topic), "sluice-bench-%d-%s", (int)getpid(), w->name);
-        for (int i = 0; i < n && i < (int)sizeof(topic); i++)
-            topic[i] = topic[i] == '/' ? '.' : topic[i];
-    } else {
-        snprintf(topic, sizeof(topic), "%s-%s%s", w->ysb ? "ysb" : "nexmark",
-                 w->src == SL_BW_PRODUCE ? "produce-" : "", w->format ? w->format : "");
-    }
+    sl_bench_topic_name(a, w, topic, sizeof(topic));
     if (w->src == SL_BW_KAFKA && sl_bench_load_topic(e, w, topic))
         return NULL;
     if (w->src == SL_BW_PRODUCE)
@@ -1693,6 +1717,78 @@ static void sl_bench_env_free(struct sl_bench_env *e)
 }
 
 /* Runs one workload's warm-ups and repetitions into `r`. 0 or -1 (said). */
+/*
+ * Runs floor workload `w` (librdkafka alone) into `r`: the input topic is loaded as the
+ * Kafka workloads' is; a produce floor first reads its records into memory (untimed) and
+ * writes them, each run, into a fresh topic with a partition per worker.
+ */
+static int sl_bench_floor_one(struct sl_bench_env *e, const struct sl_bw *w,
+                              struct sl_bench_result *r)
+{
+    const struct sl_bench_args *a = e->a;
+    struct sl_bw in = {w->name, w->ysb, SL_BW_KAFKA, w->format, NULL};
+    char topic[160];
+    sl_bench_topic_name(a, &in, topic, sizeof(topic));
+    if (sl_bench_load_topic(e, &in, topic))
+        return -1;
+    const char *bs = a->brokers ? a->brokers : sl_kafka_mock_bootstrap(e->mock);
+    static const char *const quiet[] = {"log_level=3"};
+    struct sl_floor_values vals = {0};
+    struct sl_floor_rep fr;
+    struct sl_error err;
+    sl_error_clear(&err);
+    int rc = -1;
+    if (w->src == SL_BW_FLOOR_PRODUCE &&
+        sl_bench_floor_consume(bs, topic, (uint64_t)a->events, &fr, &vals))
+        goto out;
+    r->label = "librdkafka alone with sluice's settings: no decoding, encoding or operators";
+    for (int k = 0; k < a->warmup + a->reps; k++) {
+        bool measured = k >= a->warmup;
+        char out_topic[200];
+        if (w->src == SL_BW_FLOOR_PRODUCE) {
+            snprintf(out_topic, sizeof(out_topic), "%s.out%d", topic, k);
+            if (a->brokers ? sl_kafka_topic_create(bs, out_topic, a->workers, quiet, 1, 30000, &err)
+                           : sl_kafka_mock_topic_create(e->mock, out_topic, a->workers, &err)) {
+                fprintf(stderr, "sluice bench: %s\n", err.msg);
+                goto out;
+            }
+        }
+        double broker0 = sl_bench_proc_cpu(a->broker_pid);
+        CALLGRIND_START_INSTRUMENTATION;
+        int frc = w->src == SL_BW_FLOOR_CONSUME
+                      ? sl_bench_floor_consume(bs, topic, (uint64_t)a->events, &fr, NULL)
+                      : sl_bench_floor_produce(bs, out_topic, a->workers, &vals, &fr);
+        CALLGRIND_STOP_INSTRUMENTATION;
+        double broker1 = sl_bench_proc_cpu(a->broker_pid);
+        if (w->src == SL_BW_FLOOR_PRODUCE && a->brokers &&
+            sl_kafka_topic_delete(bs, out_topic, quiet, 1, 30000, &err))
+            fprintf(stderr, "sluice bench: %s\n", err.msg);
+        if (frc)
+            goto out;
+        struct sl_bench_rep rep = {.wall = fr.wall,
+                                   .cpu = fr.cpu,
+                                   .broker_cpu =
+                                       broker0 >= 0 && broker1 >= 0 ? broker1 - broker0 : -1,
+                                   .rows_in = fr.records,
+                                   .rows_out = fr.records};
+        if (measured)
+            r->reps[r->nreps++] = rep;
+        if (!a->quiet && !a->child)
+            fprintf(stderr, "sluice bench: %s %s %d: %.3f s, %.3f M events/s\n", r->name,
+                    measured ? "run" : "warm-up", measured ? k - a->warmup + 1 : k + 1, rep.wall,
+                    rep.wall > 0 ? (double)rep.rows_in / rep.wall / 1e6 : 0.0);
+    }
+    rc = 0;
+out:
+    sl_bench_floor_values_free(&vals);
+    if (e->topic[0]) {
+        if (sl_kafka_topic_delete(a->brokers, e->topic, quiet, 1, 30000, &err))
+            fprintf(stderr, "sluice bench: %s\n", err.msg);
+        e->topic[0] = 0;
+    }
+    return rc;
+}
+
 static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl_bench_result *r)
 {
     const struct sl_bench_args *a = e->a;
@@ -1700,6 +1796,8 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
     size_t nin = 0;
     char *sql = NULL;
     int rc = -1;
+    if (w && (w->src == SL_BW_FLOOR_CONSUME || w->src == SL_BW_FLOOR_PRODUCE))
+        return sl_bench_floor_one(e, w, r);
     if (w) {
         sql = sl_bench_workload_sql(e, w, false);
         if (!sql)

@@ -4,7 +4,8 @@
 # floor and the pipeline at 500 records/s for 1 s. Checks that the report is well-formed:
 # every path received every record sent, the measured counts add up (no warm-up), the
 # percentiles are ordered (p50 <= p99 <= p999 <= max), the JSON says the same. No timing
-# is asserted. Without a broker the test FAILS (it does not skip).
+# is asserted. Then the floor workloads (librdkafka alone, `sluice bench run librdkafka/...`)
+# on the same broker at 2 workers. Without a broker the test FAILS (it does not skip).
 set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
@@ -47,6 +48,22 @@ assert [p["name"] for p in d["paths"]] == ["kafka consume", "kafka ack", "sluice
 for p in d["paths"]:
     assert p["sent"] > 0 and p["received"] == p["sent"] == p["measured"], p
     assert 0 <= p["p50_ms"] <= p["p99_ms"] <= p["p999_ms"] <= p["max_ms"], p
+PY
+
+# the floor workloads (librdkafka alone) on the same broker: every record consumed and
+# every record acknowledged, with the broker's CPU reported beside
+"$bin" bench run librdkafka/consume-json librdkafka/produce-raw --brokers "$BOOTSTRAP" \
+  --broker-pid "$(cat "$kdir/broker.pid")" --events 3000 --workers 2 --reps 1 --warmup 0 \
+  --no-membw --quiet --json "$tmp/floor.json" 2> "$tmp/floor.err" ||
+  { cat "$tmp/floor.err"; bad "floor workloads exited with $?"; }
+python3 - "$tmp/floor.json" <<'PY' || bad "floor JSON wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {b["name"]: b for b in d["benchmarks"]}
+assert set(got) == {"librdkafka/consume-json", "librdkafka/produce-raw"}, got.keys()
+for b in got.values():
+    assert b["rows_in"] == b["rows_out"] == 3000, b
+    assert b["events_per_second_per_core"] > 0 and b["broker_cpu_time_ms"] >= 0, b
 PY
 [ $fail -eq 0 ] && echo "PASS"
 exit $fail
