@@ -11,6 +11,8 @@
 #   nexmark/q0/kafka-raw      the same in the raw format
 #   nexmark/produce/kafka-json  the generator's events through the kafka sink in JSON
 #   nexmark/q0/gen            the same query without Kafka: the engine's own ceiling
+#   librdkafka/consume-json, librdkafka/consume-raw, librdkafka/produce-json
+#                             librdkafka alone with sluice's settings: the library's floor
 # Default options: --events 1000000 --reps 5 --no-membw; --json results go where the
 # options say (e.g. -- --json kafka.json). SLUICE_KAFKA_JVM_OPTS tunes the broker's JVM.
 set -euo pipefail
@@ -26,4 +28,5 @@ echo "broker pid $pid at $BOOTSTRAP ($KAFKA_DIR); load: $(cut -d' ' -f1-3 /proc/
 opts=(--events 1000000 --reps 5 --no-membw)
 [ $# -gt 0 ] && opts=("$@")
 "$bin" bench run nexmark/q0/kafka-json nexmark/q0/kafka-raw nexmark/produce/kafka-json \
-  nexmark/q0/gen --brokers "$BOOTSTRAP" --broker-pid "$pid" "${opts[@]}"
+  nexmark/q0/gen librdkafka/consume-json librdkafka/consume-raw librdkafka/produce-json \
+  --brokers "$BOOTSTRAP" --broker-pid "$pid" "${opts[@]}"
