@@ -73,9 +73,8 @@ int sl_kafka_txn_topic(struct sl_kafka_txn *t, const char *topic, int *id, int32
  * (RD_KAFKA_PARTITION_UA, -1: murmur2 of the key, as Kafka's Java client). Records carry
  * no timestamp of their own (Kafka stamps them). A full producer queue waits for room. A
  * delivery error makes every later call of the epoch fail with it. */
-int sl_kafka_txn_write(struct sl_kafka_txn *t, uint64_t epoch, int id,
-                       const struct sl_record *recs, const int32_t *parts, size_t n,
-                       struct sl_error *err);
+int sl_kafka_txn_write(struct sl_kafka_txn *t, uint64_t epoch, int id, const struct sl_record *recs,
+                       const int32_t *parts, size_t n, struct sl_error *err);
 
 /* Waits until every record written into `epoch` is acknowledged; the epoch's first
  * delivery error, or SL_ETIMEOUT naming the count still unacknowledged. */

@@ -240,8 +240,8 @@ int sl_bench_floor_produce(const char *bootstrap, const char *topic, int partiti
                                                  .len = v->off[i + 1] - v->off[i]};
             rd_kafka_message_t *m = msgs;
             while (k > 0) {
-                int good = rd_kafka_produce_batch(rkt, (int32_t)part, RD_KAFKA_MSG_F_COPY, m,
-                                                  (int)k);
+                int good =
+                    rd_kafka_produce_batch(rkt, (int32_t)part, RD_KAFKA_MSG_F_COPY, m, (int)k);
                 if ((size_t)good == k)
                     break;
                 size_t bad = 0;

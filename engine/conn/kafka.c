@@ -29,6 +29,8 @@
  *                                  'round-robin' = Kafka's round robin (per worker's
  *                                  producer), 'fixed' = each sink subtask (worker w) writes
  *                                  to partition w % partitions (FlinkFixedPartitioner)
+ *   sink.delivery-guarantee        at-least-once (default) | exactly-once | none (Flink's)
+ *   sink.transactional-id-prefix   exactly-once: the transactional ids are <prefix>-0/-1
  *   key.fields, key.format,        sink only: the key is the named columns ('a;b') in
  *   value.fields-include           key.format; the value holds ALL columns (default) or
  *                                  EXCEPT_KEY. A source with key.fields is refused.
@@ -69,9 +71,14 @@
  * naming topic and partition; an offset the broker no longer holds is the poll's usual
  * out-of-range error. A partition saved done reports split_done once on a following poll.
  * Another topic or bounded mode than the checkpoint's is SL_ECORRUPT naming both.
- * Sink prepare: waits for every delivery of the worker's records, as flush does (same
- * sticky delivery errors): with checkpoints the Kafka sink is at-least-once (a restored job
- * writes the records after the checkpoint again). No commit, no recover.
+ * Sink prepare, at-least-once: waits for every delivery of the worker's records, as flush
+ * does (same sticky delivery errors); a restored job writes the records after the
+ * checkpoint again. 'none': no wait. Exactly-once: no per-worker producer; every worker
+ * writes into the job's transaction of the epoch it is in (struct ka_txn_shared, one
+ * io/kafka_txn for every exactly-once table of the job), prepare moves the worker on to the
+ * next epoch, and the checkpoint's precommit / commit_txn / resolve hooks flush, commit
+ * (with the epoch marker) and, at a start that finds an epoch PREPARED, tell whether its
+ * transaction committed (docs/checkpoint-protocol.md, "Exactly-once into Kafka").
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -81,9 +88,11 @@
 
 #include "engine/conn/conn_impl.h"
 #include "engine/conn/registry.h"
+#include "engine/core/fault.h"
 #include "io/kafka_conf.h"
 #include "io/kafka_sink.h"
 #include "io/kafka_source.h"
+#include "io/kafka_txn.h"
 
 static const char *const ka_keys[] = {"topic",
                                       "format",
@@ -99,6 +108,8 @@ static const char *const ka_keys[] = {"topic",
                                       "scan.bounded.mode",
                                       "scan.bounded.specific-offsets",
                                       "sink.partitioner",
+                                      "sink.delivery-guarantee",
+                                      "sink.transactional-id-prefix",
                                       "key.fields",
                                       "key.format",
                                       "value.fields-include",
@@ -671,7 +682,10 @@ out_free:
 /* ---- sink ---------------------------------------------------------------------------------- */
 
 struct ka_part {
-    struct sl_kafka_sink *ks;
+    struct sl_kafka_sink *ks;           /* at-least-once / none; NULL with a transaction */
+    uint64_t epoch;                     /* exactly-once: the epoch its rows belong to */
+    uint64_t rr;                        /* exactly-once round robin */
+    int32_t *parts;                     /* exactly-once: each record's partition */
     const struct sl_connector_env *env; /* on_delivered */
     int worker;
     struct sl_conn_codec vcodec, kcodec;
@@ -680,9 +694,24 @@ struct ka_part {
     struct sl_column *kcols, *vcols; /* shallow column views (key; value with EXCEPT_KEY) */
 };
 
+/* The job's one transaction per epoch, shared by its exactly-once sink tables
+ * (env->shared->kafka_txn; io/kafka_txn.h). */
+struct ka_txn_shared {
+    struct sl_kafka_txn *txn;
+    char *prefix, *bootstrap;
+    int refs;
+    uint64_t committed; /* the last epoch whose transaction this run committed */
+};
+
 struct ka_sink {
     struct sl_sink base;
     int nworkers;
+    int part_mode;                 /* 0 key hash (default), 1 round robin, 2 fixed */
+    bool at_prepare_flush;         /* at-least-once: prepare waits for deliveries */
+    struct sl_conn_shared *shared; /* exactly-once: where the ka_txn_shared is */
+    struct ka_txn_shared *txs;     /* exactly-once, else NULL */
+    int topic_id;                  /* in txs->txn */
+    int32_t npartitions;
     struct sl_schema *schema, *kschema, *vschema; /* kschema / vschema: NULL if unused */
     uint32_t nkey, nval;
     int *key_idx, *val_idx;
@@ -738,7 +767,16 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
             p->recs[i].key_len = sl_fmt_out_rec_len(&p->kout, i);
         }
     }
-    if ((rc = sl_kafka_sink_write(p->ks, p->recs, n, err)))
+    if (s->txs) {
+        for (uint32_t i = 0; i < n; i++)
+            p->parts[i] = s->part_mode == 0   ? -1 /* RD_KAFKA_PARTITION_UA: murmur2 */
+                          : s->part_mode == 1 ? (int32_t)(p->rr++ % (uint64_t)s->npartitions)
+                                              : (int32_t)(p->worker % s->npartitions);
+        rc = sl_kafka_txn_write(s->txs->txn, p->epoch, s->topic_id, p->recs, p->parts, n, err);
+    } else {
+        rc = sl_kafka_sink_write(p->ks, p->recs, n, err);
+    }
+    if (rc)
         return rc;
     sl_stats_add(&ctx->stats->rows_out, n);
     return 0;
@@ -753,19 +791,21 @@ static void ka_sink_delivered(void *arg, const void *value, size_t len)
 static void ka_sink_set_waker(struct sl_sink *sk, int worker, void (*wake)(void *), void *arg)
 {
     struct ka_sink *s = (struct ka_sink *)sk;
-    sl_kafka_sink_set_waker(s->p[worker].ks, wake, arg);
+    if (s->p[worker].ks)
+        sl_kafka_sink_set_waker(s->p[worker].ks, wake, arg);
 }
 
 static int ka_sink_poll(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct ka_sink *s = (struct ka_sink *)sk;
-    return sl_kafka_sink_poll(s->p[ctx->worker].ks, err);
+    return s->p[ctx->worker].ks ? sl_kafka_sink_poll(s->p[ctx->worker].ks, err) : 0;
 }
 
 static int ka_sink_flush(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct ka_sink *s = (struct ka_sink *)sk;
-    return sl_kafka_sink_flush(s->p[ctx->worker].ks, 60000, err);
+    /* exactly-once: the epoch's transaction is flushed and committed by the checkpoint */
+    return s->p[ctx->worker].ks ? sl_kafka_sink_flush(s->p[ctx->worker].ks, 60000, err) : 0;
 }
 
 static int ka_sink_close(struct sl_sink *sk, struct sl_error *err)
@@ -783,6 +823,7 @@ static void ka_sink_free(struct sl_sink *sk)
     for (int i = 0; s->p && i < s->nworkers; i++) {
         struct ka_part *p = &s->p[i];
         sl_kafka_sink_free(p->ks, 5000);
+        free(p->parts);
         sl_conn_codec_destroy(&p->vcodec);
         sl_conn_codec_destroy(&p->kcodec);
         sl_fmt_out_free(&p->vout);
@@ -792,6 +833,13 @@ static void ka_sink_free(struct sl_sink *sk)
         free(p->vcols);
     }
     free(s->p);
+    if (s->txs && --s->txs->refs == 0) { /* the job's last exactly-once table */
+        sl_kafka_txn_free(s->txs->txn);  /* aborts an epoch that did not commit */
+        free(s->txs->prefix);
+        free(s->txs->bootstrap);
+        free(s->txs);
+        s->shared->kafka_txn = NULL;
+    }
     free(s->key_idx);
     free(s->val_idx);
     sl_schema_free(s->schema);
@@ -805,8 +853,46 @@ static void ka_sink_free(struct sl_sink *sk)
 static int ka_sink_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t epoch,
                            struct sl_error *err)
 {
-    (void)epoch;
-    return ka_sink_flush(sk, ctx, err);
+    struct ka_sink *s = (struct ka_sink *)sk;
+    if (s->txs) { /* exactly-once: this worker's later rows go into the next epoch */
+        s->p[ctx->worker].epoch = epoch + 1;
+        return 0;
+    }
+    return s->at_prepare_flush ? ka_sink_flush(sk, ctx, err) : 0;
+}
+
+/* ---- exactly-once (io/kafka_txn.h; docs/checkpoint-protocol.md) ---- */
+
+static void ka_sink_next_epoch(struct sl_sink *sk, uint64_t epoch)
+{
+    struct ka_sink *s = (struct ka_sink *)sk;
+    for (int i = 0; i < s->nworkers; i++)
+        s->p[i].epoch = epoch;
+}
+
+static int ka_sink_precommit(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
+{
+    struct ka_sink *s = (struct ka_sink *)sk;
+    return sl_kafka_txn_flush(s->txs->txn, epoch, 60000, err);
+}
+
+static int ka_sink_commit_txn(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
+{
+    struct ka_sink *s = (struct ka_sink *)sk;
+    if (s->txs->committed >= epoch) /* another table of the job committed the transaction */
+        return 0;
+    sl_crash_point("kafka_sink.before_txn_commit");
+    int rc = sl_kafka_txn_commit(s->txs->txn, epoch, err);
+    if (!rc)
+        s->txs->committed = epoch;
+    return rc;
+}
+
+static int ka_sink_resolve(struct sl_sink *sk, uint64_t epoch, bool *committed,
+                           struct sl_error *err)
+{
+    struct ka_sink *s = (struct ka_sink *)sk;
+    return sl_kafka_txn_resolve(s->txs->txn, epoch, committed, err);
 }
 
 static const struct sl_sink_ops ka_sink_ops = {.write = ka_sink_write,
@@ -816,6 +902,92 @@ static const struct sl_sink_ops ka_sink_ops = {.write = ka_sink_write,
                                                .prepare = ka_sink_prepare,
                                                .set_waker = ka_sink_set_waker,
                                                .poll = ka_sink_poll};
+
+static const struct sl_sink_ops ka_txn_sink_ops = {.write = ka_sink_write,
+                                                   .flush = ka_sink_flush,
+                                                   .close = ka_sink_close,
+                                                   .free = ka_sink_free,
+                                                   .prepare = ka_sink_prepare,
+                                                   .next_epoch = ka_sink_next_epoch,
+                                                   .precommit = ka_sink_precommit,
+                                                   .commit_txn = ka_sink_commit_txn,
+                                                   .resolve = ka_sink_resolve};
+
+/* The transactional timeout the producers will have ('properties.transaction.timeout.ms',
+ * else librdkafka's default, 60 s). */
+static int64_t ka_txn_timeout_ms(const struct ka_props *pr)
+{
+    int64_t v = 60000;
+    for (size_t i = 0; i < pr->n; i++)
+        if (!strncmp(pr->p[i], "transaction.timeout.ms=", 23))
+            v = strtoll(pr->p[i] + 23, NULL, 10);
+    return v;
+}
+
+/* Exactly-once: joins (or opens) the job's transaction and registers the topic. */
+static int ka_txn_attach(struct ka_sink *s, const struct sl_table *t,
+                         const struct sl_connector_env *env, const char *topic,
+                         const struct ka_props *pr, struct sl_error *err)
+{
+    const struct sl_option *g = sl_conn_opt(t, "sink.delivery-guarantee");
+    if (!env || !env->checkpoints || !env->shared || !env->job_id)
+        return sl_conn_err_at(env, t, g->pos, err, SL_EINVAL,
+                              "'sink.delivery-guarantee' = 'exactly-once' needs checkpoints: "
+                              "each epoch's rows are one Kafka transaction, committed with "
+                              "the epoch (give a state directory: --state-dir or SET "
+                              "'execution.checkpointing.dir')");
+    const char *prefix;
+    int rc = sl_conn_opt_required(t, env, "sink.transactional-id-prefix", &prefix, err);
+    if (rc)
+        return rc;
+    int64_t tmo = ka_txn_timeout_ms(pr);
+    if (tmo < 2 * env->checkpoint_interval_ms)
+        return sl_conn_err_at(env, t, g->pos, err, SL_EINVAL,
+                              "'properties.transaction.timeout.ms' is %lld ms, less than twice "
+                              "the checkpoint interval (%lld ms): an epoch's transaction stays "
+                              "open from the first row after one checkpoint until the commit "
+                              "after the next; raise it (the broker caps it at its "
+                              "transaction.max.timeout.ms, 15 min by default)",
+                              (long long)tmo, (long long)env->checkpoint_interval_ms);
+    struct ka_txn_shared *x = env->shared->kafka_txn;
+    if (x && (strcmp(x->prefix, prefix) != 0 || strcmp(x->bootstrap, pr->bootstrap) != 0))
+        return sl_conn_err_at(env, t, sl_conn_opt(t, "sink.transactional-id-prefix")->pos, err,
+                              SL_EINVAL,
+                              "every exactly-once Kafka sink of a job writes into one "
+                              "transaction per epoch: give them the same cluster and "
+                              "'sink.transactional-id-prefix' (another table has '%s' at %s)",
+                              x->prefix, x->bootstrap);
+    struct sl_error e;
+    sl_error_clear(&e);
+    if (!x) {
+        if (!(x = calloc(1, sizeof(*x))) || !(x->prefix = strdup(prefix)) ||
+            !(x->bootstrap = strdup(pr->bootstrap))) {
+            if (x) {
+                free(x->prefix);
+                free(x);
+            }
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+        struct sl_kafka_txn_config cfg = {.bootstrap = pr->bootstrap,
+                                          .prefix = prefix,
+                                          .job = env->job_id,
+                                          .props = pr->p,
+                                          .nprops = pr->n};
+        if ((rc = sl_kafka_txn_new(&cfg, &x->txn, &e))) {
+            free(x->prefix);
+            free(x->bootstrap);
+            free(x);
+            return sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+        }
+        env->shared->kafka_txn = x;
+    }
+    x->refs++;
+    s->txs = x;
+    s->shared = env->shared;
+    if ((rc = sl_kafka_txn_topic(x->txn, topic, &s->topic_id, &s->npartitions, &e)))
+        return sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+    return 0;
+}
 
 /* A schema of some columns of `schema`. */
 static struct sl_schema *ka_subschema(const struct sl_schema *schema, const int *idx, uint32_t n)
@@ -915,10 +1087,17 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     int part = 0;
     if ((rc = sl_conn_opt_choice(t, env, "sink.partitioner", parts, 0, &part, err)))
         return rc;
+    static const char *const guarantees[] = {"at-least-once", "exactly-once", "none", NULL};
+    int guarantee = 0;
+    if ((rc =
+             sl_conn_opt_choice(t, env, "sink.delivery-guarantee", guarantees, 0, &guarantee, err)))
+        return rc;
     struct ka_sink *s = calloc(1, sizeof(*s));
     if (!s)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    s->base.ops = &ka_sink_ops;
+    s->base.ops = guarantee == 1 ? &ka_txn_sink_ops : &ka_sink_ops;
+    s->part_mode = part;
+    s->at_prepare_flush = guarantee == 0;
     s->base.table = t;
     s->nworkers = nworkers;
     struct sl_conn_fmtspec spec, kspec;
@@ -967,6 +1146,8 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_props;
     }
+    if (guarantee == 1 && (rc = ka_txn_attach(s, t, env, topic, &pr, err)))
+        goto out_props;
     for (int i = 0; i < nworkers; i++) {
         struct ka_part *p = &s->p[i];
         sl_fmt_out_init(&p->vout);
@@ -984,10 +1165,17 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
             rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
             goto out_props;
         }
-        if (part == 2)
-            cfg.partition = i % count;
         p->env = env;
         p->worker = i;
+        if (s->txs) {
+            if (!(p->parts = malloc(SL_BATCH_CAP * sizeof(*p->parts)))) {
+                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+                goto out_props;
+            }
+            continue;
+        }
+        if (part == 2)
+            cfg.partition = i % count;
         cfg.on_delivered = env && env->on_delivered ? ka_sink_delivered : NULL;
         cfg.on_delivered_arg = p;
         sl_error_clear(&e);

@@ -71,8 +71,9 @@ struct sl_ckpt {
     struct sl_ckpt_prev *prev;       /* nworkers entries */
     uint64_t kept[SL_CKPT_KEEP_MAX]; /* committed epochs to keep, newest first */
     uint32_t nkept;
-    uint64_t base;  /* the last epoch committed before this run */
-    bool finishing; /* the next epoch is the job's last (sources ended) */
+    uint64_t base;    /* the last epoch committed before this run (the next is base + 1) */
+    uint64_t settled; /* the last epoch whose output counts (base, but for a rollback) */
+    bool finishing;   /* the next epoch is the job's last (sources ended) */
 };
 
 /* ---- worker states ------------------------------------------------------------------------- */
@@ -516,6 +517,36 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layo
         c->kept[c->nkept++] = (uint64_t)hist[i].epoch;
     if (last.phase == SL_EPOCH_NONE)
         goto done;
+    bool forward = true;
+    if (last.phase == SL_EPOCH_PREPARED && c->o.resolve &&
+        (rc = c->o.resolve(c->o.txn_arg, (uint64_t)last.epoch, &forward, err)))
+        goto fail;
+    if (!forward) {
+        /* PREPARED E whose transaction did not commit (the crash came before its Kafka
+         * commit, which the start aborted): E's output never became visible, so E is rolled
+         * back - the committed epoch before it is restored and E is taken again (the store
+         * takes PREPARED E after PREPARED E) */
+        struct sl_epoch_rec prev = {0};
+        for (size_t i = 0; i < nh && !prev.epoch; i++)
+            if (hist[i].epoch < last.epoch)
+                prev = hist[i];
+        if (prev.epoch && !c->o.restart && (rc = sl_ckpt_restore(c, &prev, err)))
+            goto fail;
+        c->base = (uint64_t)last.epoch - 1;
+        c->settled = (uint64_t)prev.epoch;
+        c->restored = c->o.restart ? 0 : c->settled;
+        c->last_full = 0;
+        for (int w = 0; w < nworkers; w++)
+            c->prev[w].n = 0;
+        if (c->o.log)
+            fprintf(c->o.log,
+                    "sluice: job '%s': epoch %" PRId64 " was prepared but its Kafka "
+                    "transaction did not commit; rolled back to %s%" PRId64 " (epoch %" PRId64
+                    "'s rows are written again)\n",
+                    opts->job, last.epoch, prev.epoch ? "epoch " : "the start, epoch ", prev.epoch,
+                    last.epoch);
+        goto done;
+    }
     if (!c->o.restart && (rc = sl_ckpt_restore(c, &last, err)))
         goto fail;
     if (last.phase == SL_EPOCH_PREPARED) {
@@ -535,6 +566,7 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layo
                     opts->job, last.epoch);
     }
     c->base = (uint64_t)last.epoch;
+    c->settled = c->base;
     c->last_full = 0; /* the restored files may be dropped: the next epoch is written whole */
     for (int w = 0; w < nworkers; w++)
         c->prev[w].n = 0;
@@ -566,6 +598,11 @@ uint64_t sl_ckpt_restored_epoch(const struct sl_ckpt *c)
 uint64_t sl_ckpt_base_epoch(const struct sl_ckpt *c)
 {
     return c->base;
+}
+
+uint64_t sl_ckpt_settled_epoch(const struct sl_ckpt *c)
+{
+    return c->settled;
 }
 
 void sl_ckpt_mark_finished(struct sl_ckpt *c)
@@ -870,10 +907,15 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
     memcpy(rec.offsets, offs.len ? (const char *)offs.p : "-", offs.len ? ol : 1);
     if (offs.len > ol) /* the manifest has them all */
         memcpy(rec.offsets + ol - 3, "...", 3);
+    if (c->o.precommit && (rc = c->o.precommit(c->o.txn_arg, epoch, err)))
+        goto out;
     putting = true; /* from here a failure may leave the record in the store */
     if ((rc = sl_ckpt_put(c, &rec, err)))
         goto out;
     sl_crash_point("ckpt.after_prepared");
+    if (c->o.commit_txn && (rc = c->o.commit_txn(c->o.txn_arg, epoch, err)))
+        goto out;
+    sl_crash_point("ckpt.after_txn_commit");
     rec.phase = SL_EPOCH_COMMITTED;
     if ((rc = sl_ckpt_put(c, &rec, err)))
         goto out;

@@ -73,6 +73,15 @@ struct sl_ckpt_opts {
     int standby_timeout_ms; /* how long to wait as a standby (< 0: forever) */
     bool restart;           /* start the job anew: restore nothing (epoch numbers go on) */
     FILE *log;              /* progress messages (recovery, failures), or NULL */
+    /* Transactional sinks (the executor sets these; NULL: none). precommit runs before an
+     * epoch's PREPARED (a failure fails the epoch), commit_txn between PREPARED and
+     * COMMITTED (a failure fails the run: the next start resolves the epoch), resolve at a
+     * start that finds PREPARED E: *committed false rolls E back (the previous committed
+     * epoch is restored and the next epoch is E again, docs/checkpoint-protocol.md). */
+    int (*precommit)(void *arg, uint64_t epoch, struct sl_error *err);
+    int (*commit_txn)(void *arg, uint64_t epoch, struct sl_error *err);
+    int (*resolve)(void *arg, uint64_t epoch, bool *committed, struct sl_error *err);
+    void *txn_arg;
 };
 
 /* Block types in a worker's state. */
@@ -133,6 +142,11 @@ uint64_t sl_ckpt_restored_epoch(const struct sl_ckpt *c);
  * sinks' recover() settles their files up to it. Equal to the restored epoch unless the
  * run restarts the job (opts.restart). */
 uint64_t sl_ckpt_base_epoch(const struct sl_ckpt *c);
+
+/* The last epoch whose output counts (the sinks' recover() settles their files up to it):
+ * the base epoch, except after a rollback of a PREPARED epoch whose transaction did not
+ * commit, where it is the committed epoch before it (0: none). */
+uint64_t sl_ckpt_settled_epoch(const struct sl_ckpt *c);
 
 /* The next epoch committed is the job's last: every source has ended (a bounded job ran to
  * its end). Its manifest says so ("finished 1"). A run stopped by a signal is not finished:

@@ -699,6 +699,46 @@ static void sl_progress(struct sl_exec *x, double t0, bool last)
             (unsigned long long)late, wmbuf, last ? "\n" : "");
 }
 
+/* The checkpoint's hooks for transactional sinks (struct sl_ckpt_opts): each sink that has
+ * the op, in pipeline order. */
+static int sl_exec_txn_precommit(void *arg, uint64_t epoch, struct sl_error *err)
+{
+    struct sl_exec *x = arg;
+    int rc = 0;
+    for (uint32_t i = 0; i < x->npipes && !rc; i++)
+        if (x->pipes[i].sink->ops->precommit)
+            rc = x->pipes[i].sink->ops->precommit(x->pipes[i].sink, epoch, err);
+    return rc;
+}
+
+static int sl_exec_txn_commit(void *arg, uint64_t epoch, struct sl_error *err)
+{
+    struct sl_exec *x = arg;
+    int rc = 0;
+    for (uint32_t i = 0; i < x->npipes && !rc; i++)
+        if (x->pipes[i].sink->ops->commit_txn)
+            rc = x->pipes[i].sink->ops->commit_txn(x->pipes[i].sink, epoch, err);
+    return rc;
+}
+
+/* Committed only if every transactional sink says so (they share one transaction). */
+static int sl_exec_txn_resolve(void *arg, uint64_t epoch, bool *committed, struct sl_error *err)
+{
+    struct sl_exec *x = arg;
+    *committed = true;
+    for (uint32_t i = 0; i < x->npipes; i++) {
+        struct sl_sink *sk = x->pipes[i].sink;
+        bool c = true;
+        if (sk->ops->resolve) {
+            int rc = sk->ops->resolve(sk, epoch, &c, err);
+            if (rc)
+                return rc;
+        }
+        *committed &= c;
+    }
+    return 0;
+}
+
 int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 struct sl_exec_summary *sum, struct sl_error *err)
 {
@@ -719,6 +759,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->env.source_open = sl_source_open;
     x->env.on_delivered = opts->on_delivered;
     x->env.on_delivered_arg = opts->on_delivered_arg;
+    x->env.shared = &x->shared;
     struct sl_coordinator cc = {0};
     double restore_ms = 0, restore_t0 = 0;
     const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");
@@ -744,12 +785,9 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out;
     }
-    for (uint32_t i = 0; i < x->npipes && !rc; i++)
-        rc = sl_pipe_init(x, job->inserts[i], &x->pipes[i], err);
-    if (rc)
-        goto out;
+    struct sl_ckpt_opts co = {0};
     if (opts->ckpt) {
-        struct sl_ckpt_opts co = *opts->ckpt;
+        co = *opts->ckpt;
         if (co.interval_ms <= 0) {
             const char *iv = sl_job_setting(job, "execution.checkpointing.interval");
             co.interval_ms = iv ? sl_setting_duration_ms(iv) : 1000;
@@ -760,6 +798,32 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                                   iv);
                 goto out;
             }
+        }
+        x->env.job_id = co.job;
+        x->env.checkpoint_interval_ms = co.interval_ms;
+    }
+    for (uint32_t i = 0; i < x->npipes && !rc; i++)
+        rc = sl_pipe_init(x, job->inserts[i], &x->pipes[i], err);
+    if (rc)
+        goto out;
+    if (opts->ckpt) {
+        bool txn = false;
+        for (uint32_t i = 0; i < x->npipes; i++)
+            txn |= x->pipes[i].sink->ops->resolve != NULL;
+        if (txn && co.tolerable_failures > 0) {
+            rc = sl_error_set(err, SL_EINVAL,
+                              "SET 'execution.checkpointing.tolerable-failed-checkpoints' = "
+                              "'%d': an exactly-once Kafka sink needs 0 (a failed epoch "
+                              "fails the job, which resumes from the last committed epoch: "
+                              "its open transaction cannot be carried into the next one)",
+                              co.tolerable_failures);
+            goto out;
+        }
+        if (txn) {
+            co.precommit = sl_exec_txn_precommit;
+            co.commit_txn = sl_exec_txn_commit;
+            co.resolve = sl_exec_txn_resolve;
+            co.txn_arg = x;
         }
         cc.interval_s = (double)co.interval_ms / 1e3;
         for (uint32_t i = 0; i < x->npipes; i++) {
@@ -784,9 +848,14 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             goto out;
         cc.epoch = sl_ckpt_base_epoch(x->ck);
         cc.committed = cc.epoch;
-        for (uint32_t i = 0; i < x->npipes && !rc; i++)
-            if (x->pipes[i].sink->ops->recover)
-                rc = x->pipes[i].sink->ops->recover(x->pipes[i].sink, cc.epoch, err);
+        uint64_t settled = sl_ckpt_settled_epoch(x->ck);
+        for (uint32_t i = 0; i < x->npipes && !rc; i++) {
+            struct sl_sink *sk = x->pipes[i].sink;
+            if (sk->ops->recover)
+                rc = sk->ops->recover(sk, settled, err);
+            if (!rc && sk->ops->next_epoch)
+                sk->ops->next_epoch(sk, cc.epoch + 1);
+        }
         if (rc)
             goto out;
         restore_t0 = tr;

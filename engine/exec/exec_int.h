@@ -93,6 +93,7 @@ struct sl_exec {
     struct sl_ring **rings; /* rings[from * n + to] */
     _Atomic int failed;
     struct sl_connector_env env;
+    struct sl_conn_shared shared; /* env.shared */
     int64_t idle_ms;
     hwloc_topology_t topo;
     int ncores;

@@ -47,6 +47,20 @@ struct sl_connector_env {
      * for every record a Kafka sink got acknowledged, with the encoded value as written. */
     void (*on_delivered)(void *arg, int worker, const void *value, size_t len);
     void *on_delivered_arg;
+    /* With checkpoints: the job id and the checkpoint interval (exactly-once sinks name
+     * their epochs with the one and size their transactions by the other). */
+    const char *job_id;
+    int64_t checkpoint_interval_ms;
+    /* State the connectors share between the tables of one job (owned by the job's
+     * executor, zeroed; each connector frees what it put there when its last table goes). */
+    struct sl_conn_shared *shared;
+};
+
+/* What the connectors of one job share. */
+struct sl_conn_shared {
+    /* the Kafka connector's one transaction per epoch for every exactly-once sink
+     * (engine/conn/kafka.c) */
+    void *kafka_txn;
 };
 
 /* ---- sources ------------------------------------------------------------------------------- */
@@ -131,11 +145,29 @@ struct sl_sink_ops {
      * <= committed that are not visible yet (a crash between the commit and the rename) and
      * delete everything of later epochs (never committed: the restored job writes those rows
      * again). Runs once, before the workers start.
-     * With checkpoints on, close() must not make visible anything that commit() did not. */
+     * With checkpoints on, close() must not make visible anything that commit() did not.
+     *
+     * A transactional sink (the Kafka sink with 'sink.delivery-guarantee' =
+     * 'exactly-once') also has the four below, all on the coordinator's thread:
+     * next_epoch: before the workers start, the number of the first epoch this run takes
+     * (its rows go into that epoch's transaction).
+     * precommit: every worker prepared `epoch` and its snapshot is durable, before the
+     * commit store's PREPARED: every record of the epoch acknowledged (a failure fails the
+     * epoch, nothing of it committed).
+     * commit_txn: after PREPARED, before COMMITTED: commit the epoch's transaction (with
+     * its marker). A failure stops the run; the next start resolves the epoch.
+     * resolve: at a start that finds PREPARED `epoch` in the store (a crash between
+     * PREPARED and COMMITTED): did its transaction commit? Yes: the epoch is rolled
+     * forward; no: it is rolled back, the previous committed epoch restored and the
+     * epoch's rows written again. */
     int (*prepare)(struct sl_sink *s, struct sl_worker_ctx *ctx, uint64_t epoch,
                    struct sl_error *err);
     int (*commit)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
     int (*recover)(struct sl_sink *s, uint64_t committed, struct sl_error *err);
+    void (*next_epoch)(struct sl_sink *s, uint64_t epoch);
+    int (*precommit)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
+    int (*commit_txn)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
+    int (*resolve)(struct sl_sink *s, uint64_t epoch, bool *committed, struct sl_error *err);
     /* ---- asynchronous completions (both optional) ----
      * set_waker: as the source's: `wake(arg)` is called from another thread (librdkafka's)
      * when something arrived that poll() should serve (Kafka: delivery reports); NULL wake
