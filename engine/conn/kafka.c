@@ -697,8 +697,9 @@ struct ka_part {
 /* The job's one transaction per epoch, shared by its exactly-once sink tables
  * (env->shared->kafka_txn; io/kafka_txn.h). */
 struct ka_txn_shared {
-    struct sl_kafka_txn *txn;
-    char *prefix, *bootstrap;
+    struct sl_kafka_txn *txn; /* opened by the leader (ka_txn_open), NULL before */
+    char *prefix, *bootstrap, *job;
+    struct ka_props props;
     int refs;
     uint64_t committed; /* the last epoch whose transaction this run committed */
 };
@@ -710,7 +711,8 @@ struct ka_sink {
     bool at_prepare_flush;         /* at-least-once: prepare waits for deliveries */
     struct sl_conn_shared *shared; /* exactly-once: where the ka_txn_shared is */
     struct ka_txn_shared *txs;     /* exactly-once, else NULL */
-    int topic_id;                  /* in txs->txn */
+    char *topic;                   /* exactly-once: registered in txs->txn when opened */
+    int topic_id;                  /* in txs->txn, -1 before */
     int32_t npartitions;
     struct sl_schema *schema, *kschema, *vschema; /* kschema / vschema: NULL if unused */
     uint32_t nkey, nval;
@@ -835,11 +837,14 @@ static void ka_sink_free(struct sl_sink *sk)
     free(s->p);
     if (s->txs && --s->txs->refs == 0) { /* the job's last exactly-once table */
         sl_kafka_txn_free(s->txs->txn);  /* aborts an epoch that did not commit */
+        ka_props_free(&s->txs->props);
         free(s->txs->prefix);
         free(s->txs->bootstrap);
+        free(s->txs->job);
         free(s->txs);
         s->shared->kafka_txn = NULL;
     }
+    free(s->topic);
     free(s->key_idx);
     free(s->val_idx);
     sl_schema_free(s->schema);
@@ -863,11 +868,33 @@ static int ka_sink_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64
 
 /* ---- exactly-once (io/kafka_txn.h; docs/checkpoint-protocol.md) ---- */
 
-static void ka_sink_next_epoch(struct sl_sink *sk, uint64_t epoch)
+/* Opens the job's transactional producers (init_transactions fences older ones: only the
+ * leader may) and registers this table's topic. */
+static int ka_txn_open(struct ka_sink *s, struct sl_error *err)
+{
+    struct ka_txn_shared *x = s->txs;
+    int rc = 0;
+    if (!x->txn) {
+        struct sl_kafka_txn_config cfg = {.bootstrap = x->bootstrap,
+                                          .prefix = x->prefix,
+                                          .job = x->job,
+                                          .props = x->props.p,
+                                          .nprops = x->props.n};
+        if ((rc = sl_kafka_txn_new(&cfg, &x->txn, err)))
+            return rc;
+    }
+    if (s->topic_id < 0)
+        rc = sl_kafka_txn_topic(x->txn, s->topic, &s->topic_id, &s->npartitions, err);
+    return rc;
+}
+
+static int ka_sink_begin(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
 {
     struct ka_sink *s = (struct ka_sink *)sk;
-    for (int i = 0; i < s->nworkers; i++)
+    int rc = ka_txn_open(s, err);
+    for (int i = 0; !rc && i < s->nworkers; i++)
         s->p[i].epoch = epoch;
+    return rc;
 }
 
 static int ka_sink_precommit(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
@@ -892,7 +919,8 @@ static int ka_sink_resolve(struct sl_sink *sk, uint64_t epoch, bool *committed,
                            struct sl_error *err)
 {
     struct ka_sink *s = (struct ka_sink *)sk;
-    return sl_kafka_txn_resolve(s->txs->txn, epoch, committed, err);
+    int rc = ka_txn_open(s, err);
+    return rc ? rc : sl_kafka_txn_resolve(s->txs->txn, epoch, committed, err);
 }
 
 static const struct sl_sink_ops ka_sink_ops = {.write = ka_sink_write,
@@ -908,7 +936,7 @@ static const struct sl_sink_ops ka_txn_sink_ops = {.write = ka_sink_write,
                                                    .close = ka_sink_close,
                                                    .free = ka_sink_free,
                                                    .prepare = ka_sink_prepare,
-                                                   .next_epoch = ka_sink_next_epoch,
+                                                   .begin = ka_sink_begin,
                                                    .precommit = ka_sink_precommit,
                                                    .commit_txn = ka_sink_commit_txn,
                                                    .resolve = ka_sink_resolve};
@@ -924,7 +952,7 @@ static int64_t ka_txn_timeout_ms(const struct ka_props *pr)
     return v;
 }
 
-/* Exactly-once: joins (or opens) the job's transaction and registers the topic. */
+/* Exactly-once: joins the job's transaction (opened later, by the leader: ka_txn_open). */
 static int ka_txn_attach(struct ka_sink *s, const struct sl_table *t,
                          const struct sl_connector_env *env, const char *topic,
                          const struct ka_props *pr, struct sl_error *err)
@@ -957,35 +985,34 @@ static int ka_txn_attach(struct ka_sink *s, const struct sl_table *t,
                               "transaction per epoch: give them the same cluster and "
                               "'sink.transactional-id-prefix' (another table has '%s' at %s)",
                               x->prefix, x->bootstrap);
-    struct sl_error e;
-    sl_error_clear(&e);
     if (!x) {
         if (!(x = calloc(1, sizeof(*x))) || !(x->prefix = strdup(prefix)) ||
-            !(x->bootstrap = strdup(pr->bootstrap))) {
+            !(x->bootstrap = strdup(pr->bootstrap)) || !(x->job = strdup(env->job_id))) {
             if (x) {
                 free(x->prefix);
+                free(x->bootstrap);
                 free(x);
             }
             return sl_error_set(err, SL_ENOMEM, "out of memory");
         }
-        struct sl_kafka_txn_config cfg = {.bootstrap = pr->bootstrap,
-                                          .prefix = prefix,
-                                          .job = env->job_id,
-                                          .props = pr->p,
-                                          .nprops = pr->n};
-        if ((rc = sl_kafka_txn_new(&cfg, &x->txn, &e))) {
+        for (size_t i = 0; !rc && i < pr->n; i++)
+            rc = ka_props_add(&x->props, pr->p[i], t, env, SIZE_MAX, err);
+        if (rc) {
+            ka_props_free(&x->props);
             free(x->prefix);
             free(x->bootstrap);
+            free(x->job);
             free(x);
-            return sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+            return rc;
         }
         env->shared->kafka_txn = x;
     }
     x->refs++;
     s->txs = x;
     s->shared = env->shared;
-    if ((rc = sl_kafka_txn_topic(x->txn, topic, &s->topic_id, &s->npartitions, &e)))
-        return sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
+    s->topic_id = -1;
+    if (!(s->topic = strdup(topic)))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
     return 0;
 }
 

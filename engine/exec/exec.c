@@ -853,8 +853,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             struct sl_sink *sk = x->pipes[i].sink;
             if (sk->ops->recover)
                 rc = sk->ops->recover(sk, settled, err);
-            if (!rc && sk->ops->next_epoch)
-                sk->ops->next_epoch(sk, cc.epoch + 1);
+            if (!rc && sk->ops->begin)
+                rc = sk->ops->begin(sk, cc.epoch + 1, err);
         }
         if (rc)
             goto out;

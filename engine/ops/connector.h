@@ -149,22 +149,23 @@ struct sl_sink_ops {
      *
      * A transactional sink (the Kafka sink with 'sink.delivery-guarantee' =
      * 'exactly-once') also has the four below, all on the coordinator's thread:
-     * next_epoch: before the workers start, the number of the first epoch this run takes
-     * (its rows go into that epoch's transaction).
+     * begin: once this process leads the job (never in a standby: opening transactional
+     * producers fences the leader's), before the workers start: `epoch` is the first epoch
+     * this run takes (its rows go into that epoch's transaction).
      * precommit: every worker prepared `epoch` and its snapshot is durable, before the
      * commit store's PREPARED: every record of the epoch acknowledged (a failure fails the
      * epoch, nothing of it committed).
      * commit_txn: after PREPARED, before COMMITTED: commit the epoch's transaction (with
      * its marker). A failure stops the run; the next start resolves the epoch.
      * resolve: at a start that finds PREPARED `epoch` in the store (a crash between
-     * PREPARED and COMMITTED): did its transaction commit? Yes: the epoch is rolled
-     * forward; no: it is rolled back, the previous committed epoch restored and the
-     * epoch's rows written again. */
+     * PREPARED and COMMITTED), as the leader, before begin: did its transaction commit?
+     * Yes: the epoch is rolled forward; no: it is rolled back, the previous committed
+     * epoch restored and the epoch's rows written again. */
     int (*prepare)(struct sl_sink *s, struct sl_worker_ctx *ctx, uint64_t epoch,
                    struct sl_error *err);
     int (*commit)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
     int (*recover)(struct sl_sink *s, uint64_t committed, struct sl_error *err);
-    void (*next_epoch)(struct sl_sink *s, uint64_t epoch);
+    int (*begin)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
     int (*precommit)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
     int (*commit_txn)(struct sl_sink *s, uint64_t epoch, struct sl_error *err);
     int (*resolve)(struct sl_sink *s, uint64_t epoch, bool *committed, struct sl_error *err);
