@@ -285,6 +285,47 @@ int sl_kafka_topic_delete(const char *bootstrap, const char *topic, const char *
     return rc;
 }
 
+int sl_kafka_produce_batch(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t part,
+                           rd_kafka_message_t *msgs, size_t n,
+                           int (*check)(void *arg, struct sl_error *err), void *arg,
+                           uint64_t *queued, struct sl_error *err)
+{
+    while (n > 0) {
+        int chunk = n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
+        int good = rd_kafka_produce_batch(rkt, part, RD_KAFKA_MSG_F_COPY, msgs, chunk);
+        size_t first_bad = (size_t)chunk;
+        if (good < chunk)
+            for (size_t i = 0; i < (size_t)chunk; i++)
+                if (msgs[i].err) {
+                    first_bad = i;
+                    break;
+                }
+        *queued += (uint64_t)(good > 0 ? good : 0);
+        if (first_bad == (size_t)chunk) {
+            msgs += chunk;
+            n -= (size_t)chunk;
+            continue;
+        }
+        rd_kafka_resp_err_t kerr = msgs[first_bad].err;
+        for (size_t i = first_bad; kerr == RD_KAFKA_RESP_ERR__QUEUE_FULL && i < (size_t)chunk; i++)
+            if (msgs[i].err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                kerr = msgs[i].err; /* a record after the first full one failed otherwise */
+        if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return sl_error_set(
+                err, sl_kafka_err_code(kerr), "Kafka topic '%s' partition %d: produce: %s",
+                rd_kafka_topic_name(rkt),
+                (int)(part == RD_KAFKA_PARTITION_UA ? msgs[first_bad].partition : part),
+                rd_kafka_err2str(kerr));
+        rd_kafka_poll(rk, 10); /* make room: serve delivery reports */
+        int rc = check ? check(arg, err) : 0;
+        if (rc)
+            return rc;
+        msgs += first_bad;
+        n -= first_bad;
+    }
+    return 0;
+}
+
 void sl_kafka_log_quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;

@@ -85,6 +85,23 @@ int sl_kafka_topic_create(const char *bootstrap, const char *topic, int partitio
 int sl_kafka_topic_delete(const char *bootstrap, const char *topic, const char *const *props,
                           size_t nprops, int timeout_ms, struct sl_error *err);
 
+/*
+ * Hands msgs[0..n) to librdkafka for partition `part` of `rkt` (RD_KAFKA_PARTITION_UA: the
+ * topic's partitioner picks per record), with RD_KAFKA_MSG_F_COPY and each record's
+ * `_private` as its delivery-report opaque, in order. librdkafka enqueues a prefix and marks
+ * the rest: a full queue marks every record from the first that did not fit, and that suffix
+ * is offered again after rd_kafka_poll(rk, 10) has served delivery reports - unless
+ * `check(arg, err)`, called after each such poll, returns non-zero (the caller's own error
+ * state, a failed delivery say), which is then returned. Any other error names the topic and
+ * partition. `*queued` is increased by the number of records librdkafka accepted, also when
+ * an error stops the call. `rk` is the handle of `rkt`; any thread (librdkafka's produce and
+ * poll calls are thread-safe; delivery reports run inside the poll, on this thread).
+ */
+int sl_kafka_produce_batch(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t part,
+                           rd_kafka_message_t *msgs, size_t n,
+                           int (*check)(void *arg, struct sl_error *err), void *arg,
+                           uint64_t *queued, struct sl_error *err);
+
 /* A librdkafka log callback that drops every line: for clients whose every problem is
  * reported through sluice's errors instead (tests, the mock's own handle). */
 void sl_kafka_log_quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf);

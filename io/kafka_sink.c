@@ -190,45 +190,19 @@ static int sl_sink_produce_one(struct sl_kafka_sink *s, const struct sl_record *
     return 0;
 }
 
+/* sl_kafka_produce_batch's check: the sink's error state, set by a delivery report. */
+static int sl_sink_check(void *arg, struct sl_error *err)
+{
+    return sl_sink_state(arg, err);
+}
+
 /* msgs[0..n) to partition `part` (RD_KAFKA_PARTITION_UA: the configured partitioner), in
- * order. librdkafka enqueues a prefix and marks the rest: a full queue marks every record
- * from the first that did not fit, which is retried after serving delivery reports; any
- * other error is the sink's. */
+ * order; a full queue waits for room (sl_kafka_produce_batch). */
 static int sl_sink_produce_batch(struct sl_kafka_sink *s, rd_kafka_message_t *msgs, size_t n,
                                  int32_t part, struct sl_error *err)
 {
-    while (n > 0) {
-        int chunk = n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
-        int good = rd_kafka_produce_batch(s->rkt, part, RD_KAFKA_MSG_F_COPY, msgs, chunk);
-        size_t first_bad = (size_t)chunk;
-        if (good < chunk)
-            for (size_t i = 0; i < (size_t)chunk; i++)
-                if (msgs[i].err) {
-                    first_bad = i;
-                    break;
-                }
-        s->stats.produced += (uint64_t)(good > 0 ? good : 0);
-        if (first_bad == (size_t)chunk) {
-            msgs += chunk;
-            n -= (size_t)chunk;
-            continue;
-        }
-        rd_kafka_resp_err_t kerr = msgs[first_bad].err;
-        for (size_t i = first_bad; kerr == RD_KAFKA_RESP_ERR__QUEUE_FULL && i < (size_t)chunk; i++)
-            if (msgs[i].err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-                kerr = msgs[i].err; /* a record after the first full one failed otherwise */
-        if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            return sl_error_set(
-                err, sl_kafka_err_code(kerr), "Kafka topic '%s' partition %d: produce: %s",
-                s->topic, (int)(part == RD_KAFKA_PARTITION_UA ? msgs[first_bad].partition : part),
-                rd_kafka_err2str(kerr));
-        rd_kafka_poll(s->rk, 10); /* make room: serve delivery reports */
-        if (s->err.code)
-            return sl_sink_state(s, err);
-        msgs += first_bad;
-        n -= first_bad;
-    }
-    return 0;
+    return sl_kafka_produce_batch(s->rk, s->rkt, part, msgs, n, sl_sink_check, s,
+                                  &s->stats.produced, err);
 }
 
 static void sl_sink_msg(rd_kafka_message_t *m, const struct sl_record *r)

@@ -57,38 +57,46 @@ struct sl_kafka_txn_config {
 
 /* Creates the two producers and calls init_transactions on both (fencing and aborting
  * whatever earlier producers with these ids left), and makes sure the marker topic exists.
- * Errors name the broker, the transactional id and librdkafka's reason. */
+ * Errors name the broker, the transactional id and librdkafka's reason; a
+ * 'transactional.id' among the props is SL_EINVAL (the prefix sets the ids). `cfg` and its
+ * strings may be freed after the call; on success *out is the caller's (sl_kafka_txn_free). */
 int sl_kafka_txn_new(const struct sl_kafka_txn_config *cfg, struct sl_kafka_txn **out,
                      struct sl_error *err);
 
 /* Registers `topic` for writing (idempotent: the same name gives the same id); `*id` is
  * its handle for sl_kafka_txn_write and `*partitions` its partition count (a missing topic
  * is created by a broker that auto-creates topics, as the at-least-once sink's is; else an
- * error naming it). Call before the first write. */
+ * error naming it). Call before the first write: a new topic after it is SL_ESTATE. */
 int sl_kafka_txn_topic(struct sl_kafka_txn *t, const char *topic, int *id, int32_t *partitions,
                        struct sl_error *err);
 
-/* Writes records into the transaction of `epoch` (begun on the first write of the epoch,
- * on producer epoch % 2), record i to partition parts[i] of topic `id`
+/* Writes records into the transaction of `epoch` (epochs count from 1; begun on the first
+ * write of the epoch, on producer epoch % 2), record i to partition parts[i] of topic `id`
  * (RD_KAFKA_PARTITION_UA, -1: murmur2 of the key, as Kafka's Java client). Records carry
  * no timestamp of their own (Kafka stamps them). A full producer queue waits for room. A
- * delivery error makes every later call of the epoch fail with it. */
+ * delivery error makes every later call of the epoch fail with it. An epoch written while
+ * epoch - 2 (the same producer's) is not committed yet, or after it was committed, is
+ * SL_ESTATE. */
 int sl_kafka_txn_write(struct sl_kafka_txn *t, uint64_t epoch, int id, const struct sl_record *recs,
                        const int32_t *parts, size_t n, struct sl_error *err);
 
 /* Waits until every record written into `epoch` is acknowledged; the epoch's first
- * delivery error, or SL_ETIMEOUT naming the count still unacknowledged. */
+ * delivery error, or SL_ETIMEOUT naming the count still unacknowledged. 0 at once for an
+ * epoch that has no open transaction (it wrote nothing, or is committed). */
 int sl_kafka_txn_flush(struct sl_kafka_txn *t, uint64_t epoch, int timeout_ms,
                        struct sl_error *err);
 
 /* Writes the marker of `epoch` into its transaction (beginning one if the epoch wrote
  * nothing) and commits it. A failure leaves the outcome to sl_kafka_txn_resolve on the next
- * start (a commit that failed with an abortable error is aborted here). */
+ * start (a commit that failed with an abortable error is aborted here); SL_EFENCED when a
+ * newer instance with the same prefix has fenced this one. */
 int sl_kafka_txn_commit(struct sl_kafka_txn *t, uint64_t epoch, struct sl_error *err);
 
 /* Whether the transaction of `epoch` committed: the job's last marker visible to a
  * read_committed reader names `epoch` or a later one. Call right after sl_kafka_txn_new
- * (its init_transactions has aborted whatever was open). */
+ * (its init_transactions has aborted whatever was open). A transaction of some other
+ * producer open on the marker topic hides what follows it: SL_ETIMEOUT naming the offsets
+ * after the timeout, never a guess. */
 int sl_kafka_txn_resolve(struct sl_kafka_txn *t, uint64_t epoch, bool *committed,
                          struct sl_error *err);
 

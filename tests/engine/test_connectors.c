@@ -123,6 +123,54 @@ static void test_option_errors(void **state)
              "k", false, "'hash' is not one of 'default', 'round-robin', 'fixed'", NULL);
 }
 
+/* 'sink.delivery-guarantee' = 'exactly-once': the refusals that need no broker (the
+ * transactional producers open only when the job leads, so these come first). */
+static void test_kafka_exactly_once_options(void **state)
+{
+    (void)state;
+#define EOS_TABLE(name, extra)                                                        \
+    "CREATE TABLE " name " (a INT) WITH ('connector' = 'kafka', 'format' = 'json',\n" \
+    " 'topic' = '" name "', 'properties.bootstrap.servers' = 'localhost:1',\n"        \
+    " 'sink.delivery-guarantee' = 'exactly-once'" extra ");\n"
+    open_err(EOS_TABLE("k", ", 'sink.transactional-id-prefix' = 'p'"), "k", false,
+             "t.sql:3:2:", "'exactly-once' needs checkpoints");
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
+             "'topic' = 't',\n 'sink.delivery-guarantee' = 'exactly-twice',"
+             " 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", false,
+             "t.sql:2:2:", "'exactly-twice' is not one of 'at-least-once', 'exactly-once', 'none'");
+    struct sl_job *job =
+        sl_ct_job(EOS_TABLE("k1", "") EOS_TABLE("k2", ", 'sink.transactional-id-prefix' = 'p'")
+                      EOS_TABLE("k3", ", 'sink.transactional-id-prefix' = 'p',\n"
+                                      " 'properties.transaction.timeout.ms' = '1000'")
+                          EOS_TABLE("k4", ", 'sink.transactional-id-prefix' = 'q'"));
+#undef EOS_TABLE
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_conn_shared shared = {0};
+    env.checkpoints = true;
+    env.job_id = "j";
+    env.checkpoint_interval_ms = 1000;
+    env.shared = &shared;
+    struct sl_error err;
+    struct sl_sink *k2 = NULL, *s = NULL;
+    assert_int_not_equal(sl_sink_open(sl_ct_table(job, "k1"), &env, 2, &s, &err), 0);
+    assert_non_null(strstr(err.msg, "needs the option 'sink.transactional-id-prefix'"));
+    /* a table with a prefix opens (nothing is asked of the broker yet) */
+    assert_int_equal(sl_sink_open(sl_ct_table(job, "k2"), &env, 2, &k2, &err), 0);
+    assert_non_null(k2->ops->resolve);
+    assert_non_null(shared.kafka_txn);
+    assert_int_not_equal(sl_sink_open(sl_ct_table(job, "k3"), &env, 2, &s, &err), 0);
+    assert_non_null(strstr(err.msg, "'properties.transaction.timeout.ms' is 1000 ms, less than "
+                                    "twice the checkpoint interval (1000 ms)"));
+    /* every exactly-once table of a job shares one transaction per epoch */
+    assert_int_not_equal(sl_sink_open(sl_ct_table(job, "k4"), &env, 2, &s, &err), 0);
+    assert_non_null(strstr(err.msg, "give them the same cluster and "
+                                    "'sink.transactional-id-prefix' (another table has 'p'"));
+    k2->ops->free(k2);
+    assert_null(shared.kafka_txn); /* the last exactly-once table freed it */
+    sl_job_free(job);
+}
+
 /* ---- nexmark ------------------------------------------------------------------------------- */
 
 static const char nx_sql[] = "CREATE TABLE nx (" NX_COLS ") WITH ('connector' = 'nexmark',\n"
@@ -1078,10 +1126,11 @@ static void test_kafka_key_fields(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_option_errors), cmocka_unit_test(test_nexmark_split),
-        cmocka_unit_test(test_nexmark_rate),  cmocka_unit_test(test_print),
-        cmocka_unit_test(test_print_double),  cmocka_unit_test(test_blackhole),
-        cmocka_unit_test(test_fs_round_trip), cmocka_unit_test(test_fs_bad_records),
+        cmocka_unit_test(test_option_errors),  cmocka_unit_test(test_kafka_exactly_once_options),
+        cmocka_unit_test(test_nexmark_split),  cmocka_unit_test(test_nexmark_rate),
+        cmocka_unit_test(test_print),          cmocka_unit_test(test_print_double),
+        cmocka_unit_test(test_blackhole),      cmocka_unit_test(test_fs_round_trip),
+        cmocka_unit_test(test_fs_bad_records),
     };
     const struct CMUnitTest ktests[] = {
         cmocka_unit_test(test_kafka_round_trip),
