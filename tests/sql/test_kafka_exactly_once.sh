@@ -60,7 +60,7 @@ krun() { # name (job, output topic, transactional ids), guarantee, extra args...
   shift 2
   timeout -k 5 120 "$bin" run "$here/ckpt_kafka_bounded.sql" "$ex/ddl_views.sql" \
     "$here/ckpt_q1_kafka_eos.sql" --set BOOTSTRAP_SERVERS="$bs" --set TOPIC=nexmark \
-    --set OUT_TOPIC="out-$n" --set TXN_PREFIX="txn-$n" --set GUARANTEE="$g" --quiet \
+    --set OUT_TOPIC="out-$n" --set TXN_PREFIX="txn-$n" --set GUARANTEE="$g" --set NEXMARK_TABLE=kafka --quiet \
     --workers 2 --checkpoint-interval 20 --state-dir "$tmp/state-$n" --job "$n" "$@"
 }
 
