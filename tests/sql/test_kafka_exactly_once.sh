@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/sql/test_kafka_exactly_once.sh - Kafka -> sluice -> Kafka exactly once, against a
-# real Apache Kafka broker (tools/kafka.sh, KRaft), killed at every step of the protocol.
+# real Apache Kafka broker (tools/kafka.sh, ZooKeeper mode), killed at every step of the
+# protocol, and a paused leader (a zombie) that a standby replaces.
 #
 # N Nexmark events go into a 3-partition topic; the job (ckpt_kafka_bounded.sql: bounded
 # at what the topic holds, so a run ends by itself) writes Nexmark q1 into another topic
@@ -21,6 +22,13 @@
 #   3. control: the same job with 'at-least-once', crashed at ckpt.after_snapshot@3 (its
 #      prepare had waited for every delivery of the epoch), shows rows twice - so the
 #      exactly-once comparison above can fail.
+#   4. a zombie: the job commits its epochs in ZooKeeper (--zk, the broker's ZooKeeper,
+#      session timeout 2 s) over the first half of a topic whose end offsets are beyond it
+#      (it waits for the rest); after its 2nd committed epoch it is paused (SIGSTOP) while a
+#      second process with the same job, a standby, takes over once the session expires
+#      (its transactional producers fence the paused one's and abort its open transaction)
+#      and reads the rest to the end. Then the paused one is resumed: it must fail
+#      (session expired, or its producers fenced) without writing anything visible.
 # Without a broker the test FAILS (it does not skip).
 set -u
 bin=${SLUICE_BIN:?}
@@ -40,8 +48,8 @@ command -v kcat > /dev/null || { echo "FAIL: no kcat (tools/setup.sh installs it
 fail=0
 bad() { echo "FAIL $*"; fail=1; }
 
-out=$("$src/tools/kafka.sh" start --kraft --partitions 3 --owner $$) ||
-  { echo "FAIL: no Kafka broker (tools/kafka.sh start --kraft failed: see above)"; exit 1; }
+out=$("$src/tools/kafka.sh" start --partitions 3 --owner $$) ||
+  { echo "FAIL: no Kafka broker (tools/kafka.sh start failed: see above)"; exit 1; }
 eval "$out"
 kdir=$KAFKA_DIR
 bs=$BOOTSTRAP
@@ -163,6 +171,67 @@ else
   else
     bad "at-least-once control: $twice rows twice (want some), $missing missing (want 0)"
   fi
+fi
+# ---- 4. a zombie ---------------------------------------------------------------------------
+zkport=$(sed -n 's/^clientPort=//p' "$kdir/zk/zoo.cfg")
+[ -n "$zkport" ] || { bad "zombie: no ZooKeeper port in $kdir/zk/zoo.cfg"; exit 1; }
+zk=127.0.0.1:$zkport/sluice-eos
+parts=3
+half=$((events / 2)) # events and half multiples of 3: each gen run starts at partition 0
+"$bin" gen nexmark --events $half --base-time $base --rate 1000 --topic zin --brokers "$bs" \
+  --property log_level=3 || { echo "FAIL: sluice gen to Kafka (zin)"; exit 1; }
+ends=
+for ((p = 0; p < parts; p++)); do ends="${ends}partition:$p,offset:$((events / parts));"; done
+sed "s/'scan.bounded.mode' = 'latest-offset'/'scan.bounded.mode' = 'specific-offsets', 'scan.bounded.specific-offsets' = '$ends'/" \
+  "$here/ckpt_kafka_bounded.sql" > "$tmp/ztable.sql"
+grep -q "'specific-offsets'" "$tmp/ztable.sql" || { echo "FAIL: ckpt_kafka_bounded.sql changed"; exit 1; }
+echo "SET 'high-availability.zookeeper.client.session-timeout' = '2 s';" > "$tmp/zset.sql"
+zrun() { # the zombie job (not --quiet: the standby says when it leads)
+  exec timeout -k 5 120 "$bin" run "$tmp/zset.sql" "$tmp/ztable.sql" "$ex/ddl_views.sql" \
+    "$here/ckpt_q1_kafka_eos.sql" --set BOOTSTRAP_SERVERS="$bs" --set TOPIC=zin \
+    --set OUT_TOPIC=out-zombie --set TXN_PREFIX=txn-zombie --set GUARANTEE=exactly-once \
+    --set NEXMARK_TABLE=kafka --workers 2 --checkpoint-interval 20 \
+    --state-dir "$tmp/state-zombie" --job zombie --zk "$zk"
+}
+zepoch() {
+  "$bin" checkpoints --job zombie --state-dir "$tmp/state-zombie" --zk "$zk" 2> /dev/null |
+    sed -n 's/.*current record: epoch \([0-9]*\) COMMITTED.*/\1/p'
+}
+zrun > "$tmp/log-za" 2>&1 &
+za=$!
+t0=$SECONDS
+until [ "$(zepoch)" -ge 2 ] 2> /dev/null || ! kill -0 $za 2> /dev/null ||
+  [ $((SECONDS - t0)) -ge 60 ]; do sleep 0.05; done
+apid=$(pgrep -P $za -x sluice)
+if [ -z "$apid" ] || ! kill -0 $za 2> /dev/null; then
+  bad "zombie: the first process did not run until its 2nd epoch"; tail -5 "$tmp/log-za"
+else
+  kill -STOP "$apid"
+  paused_at=$(zepoch)
+  zrun > "$tmp/log-zb" 2>&1 &
+  zb=$!
+  t0=$SECONDS
+  until grep -q "is the leader now" "$tmp/log-zb" || ! kill -0 $zb 2> /dev/null ||
+    [ $((SECONDS - t0)) -ge 60 ]; do sleep 0.05; done
+  grep -q "waiting as a standby" "$tmp/log-zb" ||
+    bad "zombie: the second process did not wait as a standby"
+  "$bin" gen nexmark --events $half --start $half --base-time $base --rate 1000 --topic zin \
+    --brokers "$bs" --property log_level=3 || bad "zombie: sluice gen (second half)"
+  wait $zb
+  rc=$?
+  [ $rc -eq 0 ] || { bad "zombie: the standby's run exited $rc"; tail -5 "$tmp/log-zb"; }
+  kill -CONT "$apid"
+  wait $za
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    bad "zombie: the resumed process ended well: it should have lost its leadership"
+  elif ! grep -Eq "session expired|fenced" "$tmp/log-za"; then
+    bad "zombie: the resumed process failed without saying it was replaced (exit $rc)"
+    tail -3 "$tmp/log-za"
+  else
+    echo "ok   zombie: paused at epoch $paused_at, replaced, resumed: exit $rc, $(grep -Eo "session expired|fenced" "$tmp/log-za" | head -1)"
+  fi
+  exactly "zombie and its standby" zombie
 fi
 [ $fail -eq 0 ] && echo "PASS"
 exit $fail
