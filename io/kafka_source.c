@@ -908,6 +908,26 @@ int64_t sl_kafka_source_end_offset(const struct sl_kafka_source *src, int32_t pa
     return src->parts[src->part_index[partition]].end;
 }
 
+int sl_kafka_source_commit_offsets(struct sl_kafka_source *src, const struct sl_kafka_offset *offs,
+                                   size_t n, struct sl_error *err)
+{
+    if (n == 0)
+        return 0;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+    if (!l)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, src->topic, offs[i].partition)->offset =
+            offs[i].offset;
+    rd_kafka_resp_err_t kerr = rd_kafka_commit(src->rk, l, 1 /* async */);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (kerr)
+        return sl_error_set(err, sl_kafka_err_code(kerr),
+                            "Kafka topic '%s': committing offsets to the consumer group: %s",
+                            src->topic, rd_kafka_err2str(kerr));
+    return 0;
+}
+
 void sl_kafka_source_free(struct sl_kafka_source *src)
 {
     if (!src)

@@ -221,4 +221,15 @@ void sl_kafka_source_free(struct sl_kafka_source *src);
  * tools that must run librdkafka alone with the same settings (`sluice bench`'s floor). */
 const char *const (*sl_kafka_source_defaults(size_t *n))[2];
 
+/*
+ * Commits offsets[0 .. n-1] of the source's topic to the consumer group of the consumer's
+ * group.id (the table's 'properties.group.id'), asynchronously: for Kafka's own tools
+ * (kafka-consumer-groups.sh, lag exporters) - the source's positions live in checkpoints
+ * and never come from there, except with 'group-offsets' at a fresh start. The outcome is
+ * librdkafka's (a failure is logged by it); 0, or a Kafka error code for a call refused
+ * at once. Any thread.
+ */
+int sl_kafka_source_commit_offsets(struct sl_kafka_source *src, const struct sl_kafka_offset *offs,
+                                   size_t n, struct sl_error *err);
+
 #endif

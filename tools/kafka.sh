@@ -9,6 +9,9 @@
 #   tools/kafka.sh down  --dir D            stop the broker only (data and ZooKeeper stay)
 #   tools/kafka.sh up    --dir D            start it again: same port, same data
 #   tools/kafka.sh fetch                    only fetch the jars
+#   tools/kafka.sh groups ARGS...           Kafka's own consumer-groups tool (what
+#                                           kafka-consumer-groups.sh runs), e.g.
+#                                           groups --bootstrap-server B --describe --group G
 #
 # HOW IT WORKS
 # The broker is the kafka_2.13 artifact and its runtime dependencies, copied by Maven from
@@ -352,6 +355,11 @@ case "${1:-}" in
   down) shift; cmd_down "$@" ;;
   up) shift; cmd_up "$@" ;;
   fetch) sl_fetch; echo "KAFKA_HOME=$KAFKA_HOME" ;;
+  groups)
+    shift
+    sl_fetch
+    exec "$SL_JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -cp "$KAFKA_HOME/lib/*" \
+      org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

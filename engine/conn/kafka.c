@@ -6,8 +6,10 @@
  *   topic                          required (no topic lists or patterns)
  *   properties.bootstrap.servers   the cluster; env->brokers (--brokers) wins when set
  *   properties.group.id            the consumer group whose committed offsets
- *                                  'group-offsets' starts from (sluice commits none:
- *                                  offsets live in checkpoints)
+ *                                  'group-offsets' starts from; with checkpoints every
+ *                                  committed epoch's offsets are committed to it (for
+ *                                  Kafka's tools: offsets live in checkpoints)
+ *   properties.commit.offsets.on.checkpoint  'false' turns that commit off (Flink's)
  *   properties.auto.offset.reset   error (default) | earliest | latest: what an offset out
  *                                  of range does (io/kafka_source.h)
  *   properties.*                   passed to librdkafka as they are; env->kafka_props after
@@ -126,6 +128,7 @@ struct ka_props {
     const char *bootstrap;
     const char *offset_reset;
     const char *group_id;
+    const char *commit_on_ckpt; /* 'properties.commit.offsets.on.checkpoint' (Flink's) */
 };
 
 static void ka_props_free(struct ka_props *pr)
@@ -170,6 +173,14 @@ static int ka_props_build(const struct sl_table *t, const struct sl_connector_en
             pr->offset_reset = o->value;
             continue;
         }
+        if (strcmp(k, "commit.offsets.on.checkpoint") == 0) {
+            if (strcmp(o->value, "true") != 0 && strcmp(o->value, "false") != 0)
+                return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
+                                      "option '%s': '%s' is not 'true' or 'false'", o->key,
+                                      o->value);
+            pr->commit_on_ckpt = o->value;
+            continue;
+        }
         char kv[1024];
         snprintf(kv, sizeof(kv), "%s=%s", k, o->value);
         if ((rc = ka_props_add(pr, kv, t, env, o->pos, err)))
@@ -199,6 +210,8 @@ struct ka_worker {
     uint32_t nparts;
     int32_t *report; /* restored done partitions whose split_done is still to come */
     uint32_t nreport;
+    struct sl_kafka_offset *saved; /* the last save()'s next offsets (group commits) */
+    size_t nsaved;
 };
 
 struct ka_source {
@@ -210,6 +223,7 @@ struct ka_source {
     struct sl_conn_fmtspec spec;
     struct sl_conn_dlq dlq;
     struct ka_worker *w;
+    bool commit_group; /* commit each committed epoch's offsets to 'properties.group.id' */
 };
 
 static void ka_set_waker(struct sl_source *s, int worker, void (*wake)(void *), void *arg)
@@ -300,6 +314,7 @@ static void ka_free(struct sl_source *s)
             free(src->w[i].recs);
             free(src->w[i].parts);
             free(src->w[i].report);
+            free(src->w[i].saved);
         }
     free(src->w);
     sl_conn_dlq_close(&src->dlq);
@@ -344,6 +359,19 @@ static int ka_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct 
     int rc = ka_state(src, worker, &st, &n, err);
     if (rc)
         return rc;
+    if (src->commit_group) { /* what committed() hands to the group once the epoch commits */
+        struct ka_worker *w = &src->w[worker];
+        struct sl_kafka_offset *sv = realloc(w->saved, (n ? n : 1) * sizeof(*sv));
+        if (!sv) {
+            free(st);
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+        w->saved = sv;
+        w->nsaved = 0;
+        for (size_t k = 0; k < n; k++)
+            if (st[k].next >= 0) /* not a partition still at its logical start */
+                sv[w->nsaved++] = (struct sl_kafka_offset){st[k].partition, st[k].next};
+    }
     const char *topic = sl_conn_opt(src->base.table, "topic")->value;
     sl_sbuf_put_u32(out, KA_STATE_MAGIC);
     sl_sbuf_put_str(out, topic);
@@ -490,7 +518,33 @@ static void ka_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
         sl_conn_codec_prune(&src->w[i].codec, needed, ncols);
 }
 
+/* The committed epoch's positions to the consumer group (Flink's KafkaSource commits on a
+ * completed checkpoint the same way): for Kafka's tools, never read back by sluice. */
+static void ka_committed(struct sl_source *s, uint64_t epoch, FILE *log)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    if (!src->commit_group)
+        return;
+    size_t n = 0;
+    for (int i = 0; i < src->nworkers; i++)
+        n += src->w[i].nsaved;
+    struct sl_kafka_offset *all = malloc((n ? n : 1) * sizeof(*all));
+    struct sl_error err;
+    sl_error_clear(&err);
+    int rc = all ? 0 : sl_error_set(&err, SL_ENOMEM, "out of memory");
+    for (int i = 0, k = 0; all && i < src->nworkers; i++)
+        for (size_t j = 0; j < src->w[i].nsaved; j++)
+            all[k++] = src->w[i].saved[j];
+    if (!rc)
+        rc = sl_kafka_source_commit_offsets(src->ks, all, n, &err);
+    if (rc && log)
+        fprintf(log, "\nsluice: table '%s': epoch %llu: %s (the job goes on)\n",
+                src->base.table->name, (unsigned long long)epoch, err.msg);
+    free(all);
+}
+
 static const struct sl_source_ops ka_source_ops = {.poll = ka_poll,
+                                                   .committed = ka_committed,
                                                    .splits = ka_splits,
                                                    .free = ka_free,
                                                    .prune = ka_prune,
@@ -640,6 +694,10 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     cfg.bootstrap = pr.bootstrap;
     cfg.offset_reset = pr.offset_reset;
     cfg.group_id = pr.group_id;
+    /* as Flink's source: with a group and checkpoints, each committed epoch's offsets go to
+     * the group ('properties.commit.offsets.on.checkpoint' = 'false' turns it off) */
+    src->commit_group = pr.group_id && env && env->checkpoints &&
+                        !(pr.commit_on_ckpt && strcmp(pr.commit_on_ckpt, "false") == 0);
     cfg.nworkers = nworkers;
     cfg.props = pr.p;
     cfg.nprops = pr.n;

@@ -366,6 +366,9 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
         if (rc) /* committed, but not visible yet: the restart's recover() finishes it */
             return rc;
         sl_crash_point("ckpt.after_sink_commit");
+        for (uint32_t i = 0; i < x->npipes; i++) /* e.g. Kafka offsets to the group */
+            if (x->pipes[i].source->ops->committed)
+                x->pipes[i].source->ops->committed(x->pipes[i].source, e, o->log);
         struct sl_error cerr;
         if (sl_ckpt_cleanup(x->ck, &cerr) != 0 && o->log)
             fprintf(o->log, "\nsluice: checkpoint cleanup: %s\n", cerr.msg);

@@ -106,6 +106,12 @@ struct sl_source_ops {
                 struct sl_error *err);
     int (*restore)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
                    struct sl_error *err);
+    /* Optional: epoch `epoch` is committed; the positions of the workers' last save() are
+     * the epoch's. On the coordinator's thread, before any save of the next epoch. The
+     * Kafka source commits them to the table's consumer group, as Flink's does on a
+     * completed checkpoint, so that Kafka's own tools show the job's progress and lag;
+     * nothing depends on it (errors go to `log`). */
+    void (*committed)(struct sl_source *s, uint64_t epoch, FILE *log);
     /* Optional: idle workers sleep (engine/core/wake.h). The source calls wake(arg) - from
      * any thread, e.g. a client library's - when rows may have arrived for worker `worker`
      * after one of its polls returned none. Called once per worker before its first poll. A
