@@ -198,6 +198,78 @@ static int ka_props_build(const struct sl_table *t, const struct sl_connector_en
     return 0;
 }
 
+/* ---- metadata columns ---------------------------------------------------------------------- */
+
+/* A schema of some columns of `schema`. */
+static struct sl_schema *ka_subschema(const struct sl_schema *schema, const int *idx, uint32_t n)
+{
+    const char **names = calloc(n ? n : 1, sizeof(*names));
+    struct sl_type *types = calloc(n ? n : 1, sizeof(*types));
+    struct sl_schema *sub = NULL;
+    if (names && types) {
+        for (uint32_t i = 0; i < n; i++) {
+            names[i] = schema->fields[idx[i]].name;
+            types[i] = schema->fields[idx[i]].type;
+        }
+        sub = sl_schema_new(n, names, types);
+    }
+    free(names);
+    free(types);
+    return sub;
+}
+
+/* Flink's Kafka metadata that sluice has: key, type, writable (sinks). 'timestamp' is
+ * TIMESTAMP_LTZ(3) in Flink; sluice has no LTZ type yet and takes TIMESTAMP(3) (UTC), to
+ * which Flink casts it when a table declares that. */
+enum ka_meta_kind { KA_META_TIMESTAMP, KA_META_PARTITION, KA_META_OFFSET, KA_META_TOPIC };
+static const char *const ka_meta_keys[] = {"timestamp", "partition", "offset", "topic", NULL};
+static const sl_type_id ka_meta_types[] = {SL_TYPE_TIMESTAMP, SL_TYPE_INT, SL_TYPE_BIGINT,
+                                           SL_TYPE_VARCHAR};
+static const char *const ka_meta_type_names[] = {"TIMESTAMP(3)", "INT", "BIGINT", "STRING"};
+
+#define KA_META_MAX 4
+
+struct ka_meta {
+    uint32_t col;
+    enum ka_meta_kind kind;
+};
+
+/* The table's metadata columns (the registry checked the keys) with their types checked,
+ * and the value columns - the others - into idx[] / *nval. */
+static int ka_meta_resolve(const struct sl_table *t, const struct sl_connector_env *env, bool sink,
+                           struct ka_meta *meta, uint32_t *nmeta, int *idx, uint32_t *nval,
+                           struct sl_error *err)
+{
+    *nmeta = 0;
+    for (uint32_t i = 0; i < t->nmeta && i < KA_META_MAX; i++) {
+        int k = 0;
+        while (ka_meta_keys[k] && strcmp(ka_meta_keys[k], t->meta[i].key) != 0)
+            k++;
+        if (!ka_meta_keys[k])
+            return sl_error_set(err, SL_EINVAL, "metadata '%s'", t->meta[i].key);
+        const struct sl_rel_col *c = &t->physical.cols[t->meta[i].col];
+        if (c->type.id != ka_meta_types[k])
+            return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
+                                  "metadata '%s' is %s: column '%s' cannot be %s", ka_meta_keys[k],
+                                  ka_meta_type_names[k], c->name, sl_type_name(c->type.id));
+        if (sink && k != KA_META_TIMESTAMP)
+            return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
+                                  "metadata '%s' is read only: declare column '%s' VIRTUAL (a "
+                                  "sink writes only 'timestamp')",
+                                  ka_meta_keys[k], c->name);
+        meta[(*nmeta)++] = (struct ka_meta){t->meta[i].col, (enum ka_meta_kind)k};
+    }
+    *nval = 0;
+    for (uint32_t c = 0; c < t->physical.ncols; c++) {
+        bool m = false;
+        for (uint32_t i = 0; i < *nmeta; i++)
+            m |= meta[i].col == c;
+        if (!m)
+            idx[(*nval)++] = (int)c;
+    }
+    return 0;
+}
+
 /* ---- source -------------------------------------------------------------------------------- */
 
 struct ka_worker {
@@ -212,6 +284,7 @@ struct ka_worker {
     uint32_t nreport;
     struct sl_kafka_offset *saved; /* the last save()'s next offsets (group commits) */
     size_t nsaved;
+    struct sl_column *vcols; /* metadata columns: the value columns' view of a batch */
 };
 
 struct ka_source {
@@ -224,12 +297,84 @@ struct ka_source {
     struct sl_conn_dlq dlq;
     struct ka_worker *w;
     bool commit_group; /* commit each committed epoch's offsets to 'properties.group.id' */
+    /* metadata columns: the format decodes the value columns into a view of the batch
+     * (vschema, vidx), the source fills the metadata columns from the records */
+    struct ka_meta meta[KA_META_MAX];
+    uint32_t nmeta, nval;
+    int *vidx;
+    struct sl_schema *vschema;
 };
 
 static void ka_set_waker(struct sl_source *s, int worker, void (*wake)(void *), void *arg)
 {
     struct ka_source *src = (struct ka_source *)s;
     sl_kafka_source_set_waker(src->ks, worker, wake, arg);
+}
+
+/* The metadata of record `r` into row `row` of `b`. */
+static void ka_meta_fill(const struct ka_source *src, struct sl_batch *b, uint32_t row,
+                         const struct sl_record *r)
+{
+    for (uint32_t i = 0; i < src->nmeta; i++) {
+        struct sl_column *c = &b->cols[src->meta[i].col];
+        switch (src->meta[i].kind) {
+        case KA_META_TIMESTAMP:
+            sl_col_i64(c)[row] = r->timestamp;
+            sl_col_set_null(c, row, r->timestamp < 0); /* a record without one */
+            break;
+        case KA_META_PARTITION:
+            sl_col_i32(c)[row] = r->partition;
+            sl_col_set_null(c, row, false);
+            break;
+        case KA_META_OFFSET:
+            sl_col_i64(c)[row] = r->offset;
+            sl_col_set_null(c, row, false);
+            break;
+        case KA_META_TOPIC:
+            sl_col_str(c)[row] = sl_batch_str(b, r->topic, (uint32_t)strlen(r->topic));
+            sl_col_set_null(c, row, false);
+            break;
+        }
+    }
+}
+
+/* Decodes records pos.. end of the worker into `b` with metadata columns: the format fills
+ * the value columns through a view of `b`, then each row gets its record's metadata. Under
+ * the 'fail' policy every record makes a row (or the decode fails), so rows and records
+ * pair up; under 'skip' / 'dead-letter' records are decoded one at a time to know which
+ * one each row came from. */
+static int ka_decode_meta(struct ka_source *src, struct ka_worker *w, size_t end,
+                          struct sl_batch *b, size_t *consumed, struct sl_error *err)
+{
+    struct sl_batch v = *b;
+    for (uint32_t i = 0; i < src->nval; i++)
+        w->vcols[i] = b->cols[src->vidx[i]];
+    v.cols = w->vcols;
+    v.ncols = src->nval;
+    v.schema = src->vschema;
+    *consumed = 0;
+    bool one = w->bad.policy != SL_BADREC_FAIL;
+    int rc = 0;
+    while (!rc && w->pos + *consumed < end && v.rows < SL_BATCH_CAP) {
+        size_t first = w->pos + *consumed, got = 0;
+        uint32_t rows0 = v.rows;
+        rc = sl_conn_codec_decode(&w->codec, w->recs + first, one ? 1 : end - first, &v, &w->bad,
+                                  &got, err);
+        b->rows = v.rows;
+        b->strheap = v.strheap;
+        if (one) {
+            if (v.rows > rows0)
+                ka_meta_fill(src, b, rows0, &w->recs[first]);
+        } else {
+            for (uint32_t r = rows0; r < v.rows; r++)
+                ka_meta_fill(src, b, r, &w->recs[first + (r - rows0)]);
+        }
+        *consumed += got;
+        if (!got)
+            break;
+        v.strheap = b->strheap; /* the metadata strings may have grown the heap */
+    }
+    return rc;
 }
 
 static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
@@ -270,8 +415,11 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
     uint32_t rows0 = b->rows;
     size_t consumed = 0;
-    rc =
-        sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed, err);
+    if (src->nmeta)
+        rc = ka_decode_meta(src, w, end, b, &consumed, err);
+    else
+        rc = sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed,
+                                  err);
     w->pos += consumed;
     sl_stats_add(&ctx->stats->rows_in, b->rows - rows0);
     sl_stats_add(&ctx->stats->bad_records, w->bad.skipped + w->bad.dead_lettered - bad0);
@@ -315,8 +463,11 @@ static void ka_free(struct sl_source *s)
             free(src->w[i].parts);
             free(src->w[i].report);
             free(src->w[i].saved);
+            free(src->w[i].vcols);
         }
     free(src->w);
+    free(src->vidx);
+    sl_schema_free(src->vschema);
     sl_conn_dlq_close(&src->dlq);
     sl_schema_free(src->schema);
     free(src);
@@ -514,8 +665,18 @@ static int ka_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
 static void ka_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
 {
     struct ka_source *src = (struct ka_source *)s;
+    bool *vneeded = NULL;
+    if (src->nmeta) { /* the codec sees the value columns only */
+        if (!(vneeded = calloc(src->nval ? src->nval : 1, sizeof(*vneeded))))
+            return; /* no pruning: every column decoded, which is always correct */
+        for (uint32_t i = 0; i < src->nval; i++)
+            vneeded[i] = (uint32_t)src->vidx[i] < ncols && needed[src->vidx[i]];
+        needed = vneeded;
+        ncols = src->nval;
+    }
     for (int i = 0; i < src->nworkers; i++)
         sl_conn_codec_prune(&src->w[i].codec, needed, ncols);
+    free(vneeded);
 }
 
 /* The committed epoch's positions to the consumer group (Flink's KafkaSource commits on a
@@ -671,7 +832,14 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
         goto out_free;
     src->schema = sl_plan_rel_schema(&t->physical);
     src->w = calloc((size_t)nworkers, sizeof(*src->w));
-    if (!src->schema || !src->w) {
+    src->vidx = calloc(t->physical.ncols ? t->physical.ncols : 1, sizeof(*src->vidx));
+    if (!src->schema || !src->w || !src->vidx) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out_props;
+    }
+    if ((rc = ka_meta_resolve(t, env, false, src->meta, &src->nmeta, src->vidx, &src->nval, err)))
+        goto out_props;
+    if (src->nmeta && !(src->vschema = ka_subschema(src->schema, src->vidx, src->nval))) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_props;
     }
@@ -681,11 +849,16 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     for (int i = 0; i < nworkers; i++) {
         struct ka_worker *w = &src->w[i];
         sl_error_clear(&e);
-        if ((rc = sl_conn_codec_init(&w->codec, &src->spec, src->schema, &e))) {
+        if ((rc = sl_conn_codec_init(&w->codec, &src->spec,
+                                     src->vschema ? src->vschema : src->schema, &e))) {
             rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
             goto out_props;
         }
         sl_conn_badrec_init(&w->bad, &src->spec, &src->dlq);
+        if (src->nmeta && !(w->vcols = calloc(src->nval ? src->nval : 1, sizeof(*w->vcols)))) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out_props;
+        }
         if (!(w->recs = malloc(SL_BATCH_CAP * sizeof(*w->recs)))) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out_props;
@@ -775,6 +948,7 @@ struct ka_sink {
     struct sl_schema *schema, *kschema, *vschema; /* kschema / vschema: NULL if unused */
     uint32_t nkey, nval;
     int *key_idx, *val_idx;
+    int ts_col; /* the 'timestamp' metadata column: each record's timestamp, else -1 */
     struct ka_part *p;
 };
 
@@ -816,10 +990,17 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
     if (rc)
         return rc;
     for (uint32_t i = 0; i < n; i++) {
+        int64_t ts = 0; /* 0: Kafka stamps the record */
+        if (s->ts_col >= 0) {
+            uint32_t row = b->sel ? b->sel[i] : i;
+            struct sl_column *c = &b->cols[s->ts_col];
+            if (!sl_col_is_null(c, row) && sl_col_i64(c)[row] > 0)
+                ts = sl_col_i64(c)[row];
+        }
         p->recs[i] = (struct sl_record){.topic = "",
                                         .partition = -1,
                                         .offset = -1,
-                                        .timestamp = 0,
+                                        .timestamp = ts,
                                         .value = sl_fmt_out_rec(&p->vout, i),
                                         .value_len = sl_fmt_out_rec_len(&p->vout, i)};
         if (s->kschema) {
@@ -1074,24 +1255,6 @@ static int ka_txn_attach(struct ka_sink *s, const struct sl_table *t,
     return 0;
 }
 
-/* A schema of some columns of `schema`. */
-static struct sl_schema *ka_subschema(const struct sl_schema *schema, const int *idx, uint32_t n)
-{
-    const char **names = calloc(n ? n : 1, sizeof(*names));
-    struct sl_type *types = calloc(n ? n : 1, sizeof(*types));
-    struct sl_schema *sub = NULL;
-    if (names && types) {
-        for (uint32_t i = 0; i < n; i++) {
-            names[i] = schema->fields[idx[i]].name;
-            types[i] = schema->fields[idx[i]].type;
-        }
-        sub = sl_schema_new(n, names, types);
-    }
-    free(names);
-    free(types);
-    return sub;
-}
-
 /* 'key.fields' ('a;b') into s->key_idx, and the value columns. */
 static int ka_key_fields(struct ka_sink *s, const struct sl_table *t,
                          const struct sl_connector_env *env, struct sl_error *err)
@@ -1159,6 +1322,54 @@ static int ka_key_fields(struct ka_sink *s, const struct sl_table *t,
     return rc;
 }
 
+/* Metadata columns of a sink table: 'timestamp' sets each record's timestamp, and no
+ * metadata column is in the value (nor in the key). */
+static int ka_sink_meta(struct ka_sink *s, const struct sl_table *t,
+                        const struct sl_connector_env *env, int guarantee, struct sl_error *err)
+{
+    s->ts_col = -1;
+    if (!t->nmeta)
+        return 0;
+    struct ka_meta meta[KA_META_MAX];
+    uint32_t nmeta, nrest;
+    uint32_t nc = s->schema->ncols;
+    int *rest = calloc(nc ? nc : 1, sizeof(int));
+    if (!rest)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    int rc = ka_meta_resolve(t, env, true, meta, &nmeta, rest, &nrest, err);
+    for (uint32_t i = 0; !rc && i < nmeta; i++) {
+        s->ts_col = (int)meta[i].col; /* 'timestamp', the one writable */
+        for (uint32_t k = 0; !rc && k < s->nkey; k++)
+            if (s->key_idx[k] == (int)meta[i].col)
+                rc = sl_conn_err_at(env, t, t->meta[0].pos, err, SL_EINVAL,
+                                    "option 'key.fields': '%s' is a metadata column",
+                                    s->schema->fields[meta[i].col].name);
+    }
+    if (!rc && guarantee == 1)
+        rc = sl_conn_err_at(env, t, t->meta[0].pos, err, SL_ENOTSUP,
+                            "an exactly-once Kafka sink writes no 'timestamp' metadata yet "
+                            "(Kafka stamps its records)");
+    if (!rc) { /* the value: every column but the metadata ones (and, EXCEPT_KEY, the key) */
+        uint32_t nv = 0;
+        for (uint32_t i = 0; i < nrest; i++) {
+            bool key = false;
+            for (uint32_t k = 0; s->vschema && k < s->nkey; k++)
+                key |= s->key_idx[k] == rest[i];
+            if (!key)
+                rest[nv++] = rest[i];
+        }
+        sl_schema_free(s->vschema);
+        free(s->val_idx);
+        s->val_idx = rest;
+        s->nval = nv;
+        rest = NULL;
+        if (!(s->vschema = ka_subschema(s->schema, s->val_idx, s->nval)))
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    free(rest);
+    return rc;
+}
+
 int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                        struct sl_sink **out, struct sl_error *err)
 {
@@ -1194,7 +1405,7 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_free;
     }
-    if ((rc = ka_key_fields(s, t, env, err)))
+    if ((rc = ka_key_fields(s, t, env, err)) || (rc = ka_sink_meta(s, t, env, guarantee, err)))
         goto out_free;
     kspec = spec;
     if (s->kschema) {
@@ -1296,4 +1507,5 @@ const struct sl_connector sl_connector_kafka = {
     .bounded = ka_bounded,
     .options = ka_keys,
     .prefixes = ka_prefixes,
+    .metadata = ka_meta_keys,
 };

@@ -80,6 +80,28 @@ static int sl_conn_no_connector(const struct sl_table *t, const struct sl_connec
                           t->connector ? t->connector : "", what, what, valid);
 }
 
+/* A metadata key the connector does not have is refused where its column is declared. */
+static int sl_conn_check_metadata(const struct sl_connector *c, const struct sl_table *t,
+                                  const struct sl_connector_env *env, struct sl_error *err)
+{
+    for (uint32_t i = 0; i < t->nmeta; i++) {
+        bool ok = false;
+        for (const char *const *k = c->metadata; k && *k && !ok; k++)
+            ok = strcmp(*k, t->meta[i].key) == 0;
+        if (ok)
+            continue;
+        char list[256] = "";
+        size_t n = 0;
+        for (const char *const *k = c->metadata; k && *k; k++)
+            n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s'%s'",
+                                  n ? ", " : "", *k);
+        return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_ENOTSUP,
+                              "connector '%s' has no metadata '%s' (%s%s)", c->name, t->meta[i].key,
+                              n ? "it has: " : "it has none", n ? list : "");
+    }
+    return 0;
+}
+
 int sl_source_open(const struct sl_table *table, const struct sl_connector_env *env, int nworkers,
                    struct sl_source **out, struct sl_error *err)
 {
@@ -89,7 +111,8 @@ int sl_source_open(const struct sl_table *table, const struct sl_connector_env *
     const struct sl_connector *c = sl_connector_find(table->connector);
     if (!c || !c->source)
         return sl_conn_no_connector(table, env, "source", 1, err);
-    return c->source(table, env, nworkers, out, err);
+    int rc = sl_conn_check_metadata(c, table, env, err);
+    return rc ? rc : c->source(table, env, nworkers, out, err);
 }
 
 int sl_sink_open(const struct sl_table *table, const struct sl_connector_env *env, int nworkers,
@@ -101,7 +124,8 @@ int sl_sink_open(const struct sl_table *table, const struct sl_connector_env *en
     const struct sl_connector *c = sl_connector_find(table->connector);
     if (!c || !c->sink)
         return sl_conn_no_connector(table, env, "sink", 0, err);
-    return c->sink(table, env, nworkers, out, err);
+    int rc = sl_conn_check_metadata(c, table, env, err);
+    return rc ? rc : c->sink(table, env, nworkers, out, err);
 }
 
 /* ---- options ------------------------------------------------------------------------------- */

@@ -29,6 +29,9 @@ struct sl_connector {
      * pass through ('properties.'); the connector refuses others at open, naming them. */
     const char *const *options;
     const char *const *prefixes;
+    /* The metadata keys its tables may declare (`c TYPE METADATA FROM 'key'`; NULL-
+     * terminated, NULL: none), checked at open against the table's metadata columns. */
+    const char *const *metadata;
 };
 
 /* The connector named `name` (Flink's names: 'kafka', 'filesystem', ...), or NULL. */

@@ -30,6 +30,17 @@ struct sl_table {
     struct sl_option *opts;
     const char *connector; /* 'connector' option */
     bool bounded;          /* a source that ends (filesystem, bounded kafka/nexmark) */
+    uint32_t nmeta;        /* metadata columns (`ts TIMESTAMP(3) METADATA FROM 'timestamp'`) */
+    struct sl_table_meta *meta;
+};
+
+/* A metadata column: physical column `col` is not in the records' format but comes from
+ * (and, unless virtual, goes to) the connector's record metadata named `key`. */
+struct sl_table_meta {
+    uint32_t col;
+    const char *key;
+    bool is_virtual;
+    size_t pos;
 };
 
 /* The value of option `key` of a table, or NULL. */

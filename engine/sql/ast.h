@@ -110,7 +110,9 @@ struct sl_ast_column_def {
     const char *name;
     struct sl_ast_type *type; /* NULL for a computed column */
     struct sl_ast *expr;      /* computed column: name AS expr */
-    bool metadata;            /* `METADATA [FROM 'key'] [VIRTUAL]`: parsed to say "not supported" */
+    bool metadata;            /* `TYPE METADATA [FROM 'key'] [VIRTUAL]` */
+    const char *meta_key;     /* FROM 'key', else NULL (the column's name) */
+    bool meta_virtual;        /* VIRTUAL: read only, not written by an INSERT */
     size_t pos;
 };
 

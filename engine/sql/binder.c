@@ -1721,10 +1721,33 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
     t->pos = a->pos;
     t->rowtime = -1;
     uint32_t cap = 0;
-    for (uint32_t i = 0; i < ct->ncols; i++)
-        if (ct->cols[i].type)
-            TRY(sl_b_flatten(b, NULL, ct->cols[i].name, ct->cols[i].type, &t->physical.cols,
-                             &t->physical.ncols, &cap));
+    for (uint32_t i = 0; i < ct->ncols; i++) {
+        if (!ct->cols[i].type)
+            continue;
+        if (ct->cols[i].metadata) {
+            if (ct->cols[i].type->is_row)
+                return sl_b_err(b, ct->cols[i].pos, "metadata column '%s' cannot be a ROW",
+                                ct->cols[i].name);
+            struct sl_table_meta *nm =
+                sl_b_alloc(b, (t->nmeta + 1) * sizeof(*nm)); /* few: copied whole */
+            TRYP(nm);
+            if (t->nmeta)
+                memcpy(nm, t->meta, t->nmeta * sizeof(*nm));
+            const char *key = ct->cols[i].meta_key ? ct->cols[i].meta_key : ct->cols[i].name;
+            for (uint32_t k = 0; k < t->nmeta; k++)
+                if (strcmp(nm[k].key, key) == 0)
+                    return sl_b_err(b, ct->cols[i].pos, "metadata key '%s' is read by two columns",
+                                    key);
+            nm[t->nmeta] = (struct sl_table_meta){.col = t->physical.ncols,
+                                                  .key = key,
+                                                  .is_virtual = ct->cols[i].meta_virtual,
+                                                  .pos = ct->cols[i].pos};
+            t->meta = nm;
+            t->nmeta++;
+        }
+        TRY(sl_b_flatten(b, NULL, ct->cols[i].name, ct->cols[i].type, &t->physical.cols,
+                         &t->physical.ncols, &cap));
+    }
     for (uint32_t i = 0; i < t->physical.ncols; i++)
         t->physical.cols[i].qual = t->name;
     /* computed columns over the physical ones */
@@ -1939,6 +1962,12 @@ static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
             return sl_b_err(b, a->pos, "'%s' is a view; INSERT INTO needs a table", a->target);
         return sl_b_unknown_table(b, a->target, a->pos);
     }
+    for (uint32_t i = 0; i < t->nmeta; i++)
+        if (t->meta[i].is_virtual)
+            return sl_b_err(b, a->pos,
+                            "INSERT INTO '%s': its VIRTUAL metadata column '%s' is read only, "
+                            "and writing to a table that has one is not supported yet",
+                            t->name, t->physical.cols[t->meta[i].col].name);
     struct sl_plan *q;
     TRY(sl_b_query(b, a->query, &q));
     if (q->out.ncols != t->physical.ncols)

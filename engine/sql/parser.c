@@ -1127,8 +1127,14 @@ static int sl_p_create_table(struct sl_parser *p, struct sl_ast *n)
                 TRY(sl_p_expr(p, &c->expr));
             } else {
                 TRY(sl_p_type(p, &c->type));
-                if (sl_p_is_kw(p, "METADATA"))
-                    return sl_p_error(p, p->cur.pos, "METADATA columns are not supported yet");
+                if (sl_p_is_kw(p, "METADATA")) {
+                    TRY(sl_p_advance(p));
+                    c->metadata = true;
+                    TRY(sl_p_accept_kw(p, "FROM", &found));
+                    if (found)
+                        TRY(sl_p_string(p, &c->meta_key, "a metadata key string"));
+                    TRY(sl_p_accept_kw(p, "VIRTUAL", &c->meta_virtual));
+                }
                 if (sl_p_is_kw(p, "PRIMARY"))
                     return sl_p_error(p, p->cur.pos,
                                       "write PRIMARY KEY (col) NOT ENFORCED as "

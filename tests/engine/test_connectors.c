@@ -117,6 +117,25 @@ static void test_option_errors(void **state)
              "'topic' = 't',\n 'key.fields' = 'b', 'key.format' = 'json',"
              " 'properties.bootstrap.servers' = 'localhost:1');",
              "k", false, "'key.fields': 'b' is not a column of the table", NULL);
+    open_err("CREATE TABLE f (a INT,\n ts TIMESTAMP(3) METADATA FROM 'timestamp') WITH "
+             "('connector' = 'filesystem', 'path' = '/tmp', 'format' = 'json');",
+             "f", true,
+             "t.sql:2:2:", "connector 'filesystem' has no metadata 'timestamp' (it has none)");
+    open_err("CREATE TABLE k (a INT,\n p BIGINT METADATA FROM 'partition') WITH ('connector' = "
+             "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
+             "k", true, "t.sql:2:2:", "metadata 'partition' is INT: column 'p' cannot be BIGINT");
+    open_err("CREATE TABLE k (a INT,\n h STRING METADATA FROM 'headers') WITH ('connector' = "
+             "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
+             "k", true,
+             "connector 'kafka' has no metadata 'headers' (it has: 'timestamp', "
+             "'partition', 'offset', 'topic')",
+             NULL);
+    open_err("CREATE TABLE k (a INT,\n o BIGINT METADATA FROM 'offset') WITH ('connector' = "
+             "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
+             "k", false, "t.sql:2:2:", "metadata 'offset' is read only");
     open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
              "'topic' = 't',\n 'sink.partitioner' = 'hash',"
              " 'properties.bootstrap.servers' = 'localhost:1');",
@@ -966,6 +985,147 @@ static int kafka_read(const char *topic, const char *extra, uint64_t *rows, uint
     return kafka_read_cols(topic, NULL, NULL, extra, rows, bad, err);
 }
 
+/* Reads every row of `sql`'s table "r" (one worker, bounded) into got[] (k, ts, ts null,
+ * partition, offset, topic); returns the row count. */
+struct ka_meta_row {
+    int64_t k, ts, offset;
+    bool ts_null;
+    int32_t partition;
+    char topic[64];
+};
+
+static size_t kafka_meta_read(const char *sql, const bool *need, struct ka_meta_row *got,
+                              size_t cap)
+{
+    struct sl_job *job = sl_ct_job(sql);
+    const struct sl_table *t = sl_ct_table(job, "r");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 1, job);
+    struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
+    struct sl_source *src;
+    struct sl_error err;
+    if (sl_source_open(t, &env, 1, &src, &err))
+        fail_msg("%s", err.msg);
+    if (need)
+        src->ops->prune(src, need, schema->ncols);
+    size_t n = 0;
+    bool done = false;
+    for (int tries = 0; !done && tries < 1000; tries++) {
+        struct sl_batch *b = sl_batch_pool_get(pool);
+        struct sl_source_info info;
+        if (src->ops->poll(src, &c.ctx, b, 100, &info, &err))
+            fail_msg("%s", err.msg);
+        done = info.worker_done;
+        for (uint32_t r = 0; r < b->rows && n < cap; r++, n++) {
+            struct ka_meta_row *g = &got[n];
+            g->k = sl_col_i64(&b->cols[0])[r];
+            g->ts_null = sl_col_is_null(&b->cols[1], r);
+            g->ts = sl_col_i64(&b->cols[1])[r];
+            g->partition = sl_col_i32(&b->cols[2])[r];
+            g->offset = sl_col_i64(&b->cols[3])[r];
+            sl_str st = sl_col_str(&b->cols[4])[r];
+            snprintf(g->topic, sizeof(g->topic), "%.*s", (int)st.len, sl_str_data(&st));
+        }
+        sl_batch_pool_put(b);
+    }
+    src->ops->free(src);
+    sl_batch_pool_free(pool);
+    sl_ct_ctx_free(&c);
+    sl_schema_free(schema);
+    sl_job_free(job);
+    return n;
+}
+
+/* Metadata columns: a sink table's 'timestamp' column sets its records' timestamps; a
+ * source reads 'timestamp', 'partition', 'offset' and 'topic' of each record, through a
+ * pruned projection too, and under the skip policy (records decoded one at a time) each row
+ * still gets its own record's metadata. */
+static void test_kafka_metadata(void **state)
+{
+    (void)state;
+    char topic[64];
+    snprintf(topic, sizeof(topic), "%s", fresh_topic(1));
+    const int64_t base = 1700000000000;
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE w (k BIGINT NOT NULL, ts TIMESTAMP(3) METADATA FROM 'timestamp')"
+             " WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"
+             " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0');",
+             topic, sl_kafka_mock_bootstrap(g_mock));
+    struct sl_job *job = sl_ct_job(sql);
+    const struct sl_table *t = sl_ct_table(job, "w");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
+    struct sl_heap *heap = sl_heap_new();
+    struct sl_batch_pool *pool = sl_batch_pool_new(heap, schema, 2);
+    struct sl_sink *sink;
+    struct sl_error err;
+    if (sl_sink_open(t, &env, 1, &sink, &err))
+        fail_msg("%s", err.msg);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 1, job);
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    for (int k = 0; k < 100; k++) {
+        uint32_t r = b->rows++;
+        sl_col_i64(&b->cols[0])[r] = k;
+        sl_col_i64(&b->cols[1])[r] = base + k;
+        sl_col_set_null(&b->cols[1], r, k == 7); /* no timestamp: Kafka stamps it */
+    }
+    assert_int_equal(sink->ops->write(sink, &c.ctx, b, &err), 0);
+    assert_int_equal(sink->ops->flush(sink, &c.ctx, &err), 0);
+    sl_batch_pool_put(b);
+    sink->ops->free(sink);
+    sl_ct_ctx_free(&c);
+    sl_batch_pool_free(pool);
+    sl_heap_free(heap);
+    sl_schema_free(schema);
+    sl_job_free(job);
+    /* then a bad record (offset 100) and a good one (101), with their own timestamps */
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+                                       .topic = topic,
+                                       .partitioner = SL_KAFKA_PART_FIXED,
+                                       .partition = 0};
+    struct sl_kafka_sink *ks;
+    assert_int_equal(sl_kafka_sink_new(&cfg, &ks, &err), 0);
+    struct sl_record recs[2] = {{.value = "oops", .value_len = 4, .timestamp = base + 100},
+                                {.value = "{\"k\":101}", .value_len = 9, .timestamp = base + 101}};
+    assert_int_equal(sl_kafka_sink_write(ks, recs, 2, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
+    sl_kafka_sink_free(ks, 1000);
+
+    static const bool need_all[5] = {true, true, true, true, true};
+    static const bool need_some[5] = {true, false, false, true, false};
+    for (int pass = 0; pass < 2; pass++) {
+        snprintf(sql, sizeof(sql),
+                 "CREATE TABLE r (k BIGINT NOT NULL, ts TIMESTAMP(3) METADATA FROM 'timestamp',"
+                 " p INT METADATA FROM 'partition' VIRTUAL, `offset` BIGINT METADATA VIRTUAL,"
+                 " tp STRING METADATA FROM 'topic' VIRTUAL) WITH ('connector' = 'kafka',"
+                 " 'topic' = '%s', 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
+                 " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset',"
+                 " 'json.ignore-parse-errors' = 'true');",
+                 topic, sl_kafka_mock_bootstrap(g_mock));
+        struct ka_meta_row got[200];
+        size_t n = kafka_meta_read(sql, pass ? need_some : need_all, got, 200);
+        assert_int_equal(n, 101); /* the bad record skipped */
+        for (size_t i = 0; i < n; i++) {
+            int64_t k = i < 100 ? (int64_t)i : 101;
+            assert_int_equal(got[i].k, k);
+            assert_int_equal(got[i].offset, k); /* its own record's, past the skipped one */
+            if (pass)
+                continue; /* pruned: only k and offset were asked for */
+            assert_int_equal(got[i].partition, 0);
+            assert_string_equal(got[i].topic, topic);
+            assert_false(got[i].ts_null);
+            if (k == 7)
+                assert_true(got[i].ts > base + 1000000); /* the broker's clock: now */
+            else
+                assert_int_equal(got[i].ts, base + k);
+        }
+    }
+}
+
 static void test_kafka_bad_records(void **state)
 {
     (void)state;
@@ -1133,9 +1293,8 @@ int main(void)
         cmocka_unit_test(test_fs_bad_records),
     };
     const struct CMUnitTest ktests[] = {
-        cmocka_unit_test(test_kafka_round_trip),
-        cmocka_unit_test(test_kafka_bad_records),
-        cmocka_unit_test(test_kafka_prune_bad_records),
+        cmocka_unit_test(test_kafka_round_trip),  cmocka_unit_test(test_kafka_metadata),
+        cmocka_unit_test(test_kafka_bad_records), cmocka_unit_test(test_kafka_prune_bad_records),
         cmocka_unit_test(test_kafka_key_fields),
     };
     int rc = cmocka_run_group_tests_name("connectors", tests, NULL, NULL);

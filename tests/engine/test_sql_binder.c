@@ -263,6 +263,54 @@ static void test_errors(void **state)
              "'bid' is a view; INSERT INTO needs a table", NULL);
 }
 
+static const char *bind_alone_err(const char *sql);
+
+/* Metadata columns: parsed with FROM and VIRTUAL, part of the table's columns (readable
+ * by queries), listed in table->meta; refused where Flink refuses them or sluice cannot yet. */
+static void test_metadata_columns(void **state)
+{
+    (void)state;
+    const char *sql =
+        "CREATE TABLE k (ts TIMESTAMP(3) METADATA FROM 'timestamp', a BIGINT,\n"
+        " p INT METADATA FROM 'partition' VIRTUAL, `offset` BIGINT METADATA VIRTUAL,\n"
+        " WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)\n"
+        " WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json');\n"
+        "CREATE TABLE o (a BIGINT, p INT, o BIGINT) WITH ('connector' = 'blackhole');\n"
+        "INSERT INTO o SELECT a, p, `offset` FROM k WHERE ts > TIMESTAMP '2024-01-01 00:00:00';";
+    struct sl_error err;
+    struct sl_job *job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    if (!job)
+        fail_msg("%s", err.msg);
+    const struct sl_table *k = job->tables[0];
+    assert_int_equal(k->physical.ncols, 4);
+    assert_int_equal(k->nmeta, 3);
+    assert_int_equal(k->meta[0].col, 0);
+    assert_string_equal(k->meta[0].key, "timestamp");
+    assert_false(k->meta[0].is_virtual);
+    assert_int_equal(k->meta[1].col, 2);
+    assert_string_equal(k->meta[1].key, "partition");
+    assert_true(k->meta[1].is_virtual);
+    assert_string_equal(k->meta[2].key, "offset"); /* no FROM: the column's name */
+    assert_int_equal(k->rowtime, 0);               /* a metadata column can be the rowtime */
+    sl_job_free(job);
+    const char *msg = bind_alone_err(
+        "CREATE TABLE k (a INT METADATA FROM 'partition', b INT METADATA FROM 'partition')"
+        " WITH ('connector' = 'kafka');");
+    if (!strstr(msg, "q.sql:1:50: metadata key 'partition' is read by two columns"))
+        fail_msg("got: %s", msg);
+    msg = bind_alone_err("CREATE TABLE k (r ROW<x INT> METADATA) WITH ('connector' = 'kafka');");
+    if (!strstr(msg, "metadata column 'r' cannot be a ROW"))
+        fail_msg("got: %s", msg);
+    msg = bind_alone_err("CREATE TABLE k (a INT, o BIGINT METADATA FROM 'offset' VIRTUAL)"
+                         " WITH ('connector' = 'blackhole');\n"
+                         "INSERT INTO k SELECT a, a FROM k;");
+    if (!strstr(msg, "q.sql:2:1: INSERT INTO 'k': its VIRTUAL metadata column 'o' is read only"))
+        fail_msg("got: %s", msg);
+    msg = bind_alone_err("CREATE TABLE k (a INT METADATA FROM) WITH ('connector' = 'kafka');");
+    if (!strstr(msg, "a metadata key string"))
+        fail_msg("got: %s", msg);
+}
+
 /* The error of binding `sql` alone (no ddl); returns it (a static buffer). */
 static const char *bind_alone_err(const char *sql)
 {
@@ -324,10 +372,11 @@ static void test_nothing_to_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_q1_types),        cmocka_unit_test(test_q2_mod),
-        cmocka_unit_test(test_hop_window_agg),  cmocka_unit_test(test_lookup_join_tumble),
-        cmocka_unit_test(test_filter_pushdown), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_nothing_to_run),  cmocka_unit_test(test_unknown_column_list),
+        cmocka_unit_test(test_q1_types),         cmocka_unit_test(test_q2_mod),
+        cmocka_unit_test(test_hop_window_agg),   cmocka_unit_test(test_lookup_join_tumble),
+        cmocka_unit_test(test_filter_pushdown),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nothing_to_run),   cmocka_unit_test(test_unknown_column_list),
+        cmocka_unit_test(test_metadata_columns),
     };
     return cmocka_run_group_tests_name("engine/sql_binder", tests, NULL, NULL);
 }
