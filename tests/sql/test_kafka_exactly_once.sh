@@ -34,6 +34,10 @@
 #      tool (tools/kafka.sh groups) shows the zombie job's input read to its end, lag 0,
 #      once the standby's run ended (before the zombie resumes: see there);
 #      with 'properties.commit.offsets.on.checkpoint' = 'false' a group gets nothing.
+#   6. the broker stopped for 5 s - longer than the job's transaction timeout (3 s) - while
+#      the job runs (it waits for the second half of its input, committing an epoch every
+#      20 ms), then started again; then the rest of the input. The job rides through or
+#      fails saying why; the same command again until it completes: every row exactly once.
 # Without a broker the test FAILS (it does not skip).
 set -u
 bin=${SLUICE_BIN:?}
@@ -59,7 +63,7 @@ eval "$out"
 kdir=$KAFKA_DIR
 bs=$BOOTSTRAP
 
-events=${EOS_EVENTS:-150000}
+events=${EOS_EVENTS:-90000} # a multiple of 6: halves round robin over 3 partitions
 base=1700000000000
 "$bin" gen nexmark --events "$events" --base-time $base --rate 1000 --topic nexmark \
   --brokers "$bs" --property log_level=3 || { echo "FAIL: sluice gen to Kafka"; exit 1; }
@@ -191,7 +195,8 @@ sed "s/'scan.bounded.mode' = 'latest-offset'/'scan.bounded.mode' = 'specific-off
   "$here/ckpt_kafka_bounded.sql" > "$tmp/ztable.sql"
 grep -q "'specific-offsets'" "$tmp/ztable.sql" || { echo "FAIL: ckpt_kafka_bounded.sql changed"; exit 1; }
 echo "SET 'high-availability.zookeeper.client.session-timeout' = '2 s';" > "$tmp/zset.sql"
-zrun() { # the zombie job (not --quiet: the standby says when it leads)
+zrun() { # the zombie job (not --quiet: the standby says when it leads); background only:
+  # exec makes $! the timeout's pid, whose child is the sluice to pause
   exec timeout -k 5 120 "$bin" run "$tmp/zset.sql" "$tmp/ztable.sql" "$ex/ddl_views.sql" \
     "$here/ckpt_q1_kafka_eos.sql" --set BOOTSTRAP_SERVERS="$bs" --set TOPIC=zin \
     --set OUT_TOPIC=out-zombie --set TXN_PREFIX=txn-zombie --set GUARANTEE=exactly-once \
@@ -266,6 +271,56 @@ if grep -q "zin" "$tmp/groups-quiet"; then
   bad "'properties.commit.offsets.on.checkpoint' = 'false': offsets were committed anyway"
 else
   echo "ok   'properties.commit.offsets.on.checkpoint' = 'false': nothing committed to the group"
+fi
+# ---- 6. the broker away for longer than the transaction timeout ------------------------------
+"$bin" gen nexmark --events $half --base-time $base --rate 1000 --topic din --brokers "$bs" \
+  --property log_level=3 || { echo "FAIL: sluice gen to Kafka (din)"; exit 1; }
+sed "s/'scan.bounded.mode' = 'latest-offset'/'scan.bounded.mode' = 'specific-offsets', 'scan.bounded.specific-offsets' = '$ends'/" \
+  "$here/ckpt_kafka_bounded.sql" > "$tmp/dtable.sql"
+# the sink's producers get the transaction timeout through --property (every Kafka client)
+drun() {
+  timeout -k 5 180 "$bin" run "$tmp/dtable.sql" "$ex/ddl_views.sql" \
+    "$here/ckpt_q1_kafka_eos.sql" --set BOOTSTRAP_SERVERS="$bs" --set TOPIC=din \
+    --set OUT_TOPIC=out-down --set TXN_PREFIX=txn-down --set GUARANTEE=exactly-once \
+    --set NEXMARK_TABLE=kafka --workers 2 --checkpoint-interval 20 \
+    --property transaction.timeout.ms=3000 --state-dir "$tmp/state-down" --job down
+}
+depoch() {
+  "$bin" checkpoints --job down --state-dir "$tmp/state-down" 2> /dev/null |
+    sed -n 's/.*current record: epoch \([0-9]*\) COMMITTED.*/\1/p'
+}
+drun > "$tmp/log-down" 2>&1 &
+dj=$!
+t0=$SECONDS
+until [ "$(depoch)" -ge 3 ] 2> /dev/null || ! kill -0 $dj 2> /dev/null ||
+  [ $((SECONDS - t0)) -ge 60 ]; do sleep 0.05; done
+if ! kill -0 $dj 2> /dev/null; then
+  bad "broker away: the job ended before the broker went down"; tail -5 "$tmp/log-down"
+else
+  down_at=$(depoch)
+  "$src/tools/kafka.sh" down --dir "$kdir" > /dev/null 2>&1 || bad "kafka.sh down failed"
+  sleep 5
+  "$src/tools/kafka.sh" up --dir "$kdir" > /dev/null 2>&1 || bad "kafka.sh up failed"
+  "$bin" gen nexmark --events $half --start $half --base-time $base --rate 1000 --topic din \
+    --brokers "$bs" --property log_level=3 || bad "broker away: sluice gen (second half)"
+  wait $dj
+  rc=$?
+  how="rode through"
+  if [ $rc -ne 0 ]; then
+    how="failed ($(grep -Eo "checkpoint [0-9]+ failed[^:(]*" "$tmp/log-down" | head -1)), resumed"
+    grep -q "failed" "$tmp/log-down" || bad "broker away: the run exited $rc without saying why"
+    for k in 1 2 3 4; do
+      drun >> "$tmp/log-down" 2>&1 && { rc=0; break; }
+      rc=$?
+      [ $rc -eq 3 ] && tail -1 "$tmp/log-down" | grep -q "already finished" && { rc=0; break; }
+    done
+  fi
+  if [ $rc -ne 0 ]; then
+    bad "broker away: the job did not complete (exit $rc)"; tail -5 "$tmp/log-down"
+  else
+    echo "ok   broker away 5 s at epoch $down_at: the job $how"
+    exactly "broker away longer than the transaction timeout" down
+  fi
 fi
 [ $fail -eq 0 ] && echo "PASS"
 exit $fail
