@@ -33,9 +33,14 @@
  *                                  to partition w % partitions (FlinkFixedPartitioner)
  *   sink.delivery-guarantee        at-least-once (default) | exactly-once | none (Flink's)
  *   sink.transactional-id-prefix   exactly-once: the transactional ids are <prefix>-0/-1
- *   key.fields, key.format,        sink only: the key is the named columns ('a;b') in
- *   value.fields-include           key.format; the value holds ALL columns (default) or
- *                                  EXCEPT_KEY. A source with key.fields is refused.
+ *   key.fields, key.format,        the key is the named columns ('a;b') in key.format;
+ *   value.fields-include,          the value holds ALL columns (default) or EXCEPT_KEY;
+ *   key.fields-prefix              with EXCEPT_KEY, key columns named with the prefix, the
+ *                                  key format's names without it (Flink's rules). A source
+ *                                  decodes keys with EXCEPT_KEY; with ALL the value holds
+ *                                  every column and wins, as in Flink.
+ *   sink metadata / source metadata  'timestamp', 'partition', 'offset', 'topic' (see
+ *                                  docs/connectors.md)
  *
  * SOURCE
  * One consumer for the table, partitions spread over workers (partition p -> worker
@@ -114,6 +119,7 @@ static const char *const ka_keys[] = {"topic",
                                       "sink.transactional-id-prefix",
                                       "key.fields",
                                       "key.format",
+                                      "key.fields-prefix",
                                       "value.fields-include",
                                       NULL};
 static const char *const ka_prefixes[] = {"properties.", NULL};
@@ -270,6 +276,125 @@ static int ka_meta_resolve(const struct sl_table *t, const struct sl_connector_e
     return 0;
 }
 
+/* ---- keys: 'key.fields', 'key.format', 'key.fields-prefix', 'value.fields-include' ------------
+ */
+
+struct ka_keyspec {
+    int *idx; /* the key columns, in 'key.fields' order (owned) */
+    uint32_t n;
+    bool except_key;    /* 'value.fields-include' = 'EXCEPT_KEY' */
+    const char *prefix; /* 'key.fields-prefix', "" when absent */
+    enum sl_conn_format format;
+};
+
+/* The key options of `t` over `schema` (the table's physical columns); n = 0 without
+ * 'key.fields'. Flink's rules: 'key.fields' needs 'key.format'; 'key.fields-prefix' needs
+ * 'EXCEPT_KEY', and every key column's name starts with it (the key format sees the names
+ * without it). */
+static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_env *env,
+                            const struct sl_schema *schema, struct ka_keyspec *ks,
+                            struct sl_error *err)
+{
+    memset(ks, 0, sizeof(*ks));
+    ks->prefix = "";
+    const struct sl_option *kf = sl_conn_opt(t, "key.fields");
+    const struct sl_option *kfmt = sl_conn_opt(t, "key.format");
+    const struct sl_option *inc = sl_conn_opt(t, "value.fields-include");
+    const struct sl_option *pre = sl_conn_opt(t, "key.fields-prefix");
+    if (!kf) {
+        const struct sl_option *o = kfmt ? kfmt : inc ? inc : pre;
+        if (o)
+            return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL, "option '%s' needs 'key.fields'",
+                                  o->key);
+        return 0;
+    }
+    if (!kfmt)
+        return sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL,
+                              "option 'key.fields' needs 'key.format'");
+    int f = sl_conn_format_from_name(kfmt->value);
+    if (f < 0)
+        return sl_conn_err_at(env, t, kfmt->pos, err, SL_ENOTSUP,
+                              "option 'key.format': format '%s' is not supported ('json', "
+                              "'csv' or 'raw')",
+                              kfmt->value);
+    ks->format = (enum sl_conn_format)f;
+    if (inc && strcmp(inc->value, "ALL") != 0 && strcmp(inc->value, "EXCEPT_KEY") != 0)
+        return sl_conn_err_at(env, t, inc->pos, err, SL_EINVAL,
+                              "option 'value.fields-include': '%s' is not one of 'ALL', "
+                              "'EXCEPT_KEY'",
+                              inc->value);
+    ks->except_key = inc && strcmp(inc->value, "EXCEPT_KEY") == 0;
+    if (pre) {
+        if (!ks->except_key)
+            return sl_conn_err_at(env, t, pre->pos, err, SL_EINVAL,
+                                  "option 'key.fields-prefix' needs 'value.fields-include' = "
+                                  "'EXCEPT_KEY'");
+        ks->prefix = pre->value;
+    }
+    uint32_t nc = schema->ncols;
+    if (!(ks->idx = calloc(nc ? nc : 1, sizeof(int))))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    const char *p = kf->value;
+    int rc = 0;
+    while (!rc) {
+        const char *q = strchr(p, ';');
+        size_t len = q ? (size_t)(q - p) : strlen(p);
+        char name[256];
+        snprintf(name, sizeof(name), "%.*s", (int)(len < 255 ? len : 255), p);
+        int c = -1;
+        for (uint32_t i = 0; i < nc; i++)
+            if (strcmp(schema->fields[i].name, name) == 0)
+                c = (int)i;
+        bool twice = false;
+        for (uint32_t k = 0; c >= 0 && k < ks->n; k++)
+            twice |= ks->idx[k] == c;
+        bool meta = false;
+        for (uint32_t k = 0; c >= 0 && k < t->nmeta; k++)
+            meta |= t->meta[k].col == (uint32_t)c;
+        if (c < 0 || twice || meta)
+            rc = sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL, "option 'key.fields': '%s' is %s",
+                                name,
+                                c < 0   ? "not a column of the table"
+                                : twice ? "listed twice"
+                                        : "a metadata column");
+        else if (strncmp(name, ks->prefix, strlen(ks->prefix)) != 0)
+            rc = sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL,
+                                "option 'key.fields': '%s' does not start with the "
+                                "'key.fields-prefix' '%s'",
+                                name, ks->prefix);
+        else if (ks->n < nc)
+            ks->idx[ks->n++] = c;
+        if (!q)
+            break;
+        p = q + 1;
+    }
+    if (rc) {
+        free(ks->idx);
+        ks->idx = NULL;
+        ks->n = 0;
+    }
+    return rc;
+}
+
+/* The key format's schema: the key columns, named without the prefix. */
+static struct sl_schema *ka_key_schema(const struct sl_schema *schema, const struct ka_keyspec *ks)
+{
+    const char **names = calloc(ks->n ? ks->n : 1, sizeof(*names));
+    struct sl_type *types = calloc(ks->n ? ks->n : 1, sizeof(*types));
+    struct sl_schema *sub = NULL;
+    size_t pl = strlen(ks->prefix);
+    if (names && types) {
+        for (uint32_t i = 0; i < ks->n; i++) {
+            names[i] = schema->fields[ks->idx[i]].name + pl;
+            types[i] = schema->fields[ks->idx[i]].type;
+        }
+        sub = sl_schema_new(ks->n, names, types);
+    }
+    free(names);
+    free(types);
+    return sub;
+}
+
 /* ---- source -------------------------------------------------------------------------------- */
 
 struct ka_worker {
@@ -285,6 +410,8 @@ struct ka_worker {
     struct sl_kafka_offset *saved; /* the last save()'s next offsets (group commits) */
     size_t nsaved;
     struct sl_column *vcols; /* metadata columns: the value columns' view of a batch */
+    struct sl_column *kcols; /* key columns: their view of a batch */
+    struct sl_conn_codec kcodec;
 };
 
 struct ka_source {
@@ -303,6 +430,11 @@ struct ka_source {
     uint32_t nmeta, nval;
     int *vidx;
     struct sl_schema *vschema;
+    /* 'key.fields' with EXCEPT_KEY: the key format decodes the record keys into these */
+    uint32_t nkey;
+    int *kidx;
+    struct sl_schema *kschema;
+    struct sl_conn_fmtspec kspec;
 };
 
 static void ka_set_waker(struct sl_source *s, int worker, void (*wake)(void *), void *arg)
@@ -338,28 +470,72 @@ static void ka_meta_fill(const struct ka_source *src, struct sl_batch *b, uint32
     }
 }
 
-/* Decodes records pos.. end of the worker into `b` with metadata columns: the format fills
- * the value columns through a view of `b`, then each row gets its record's metadata. Under
- * the 'fail' policy every record makes a row (or the decode fails), so rows and records
- * pair up; under 'skip' / 'dead-letter' records are decoded one at a time to know which
- * one each row came from. */
-static int ka_decode_meta(struct ka_source *src, struct ka_worker *w, size_t end,
-                          struct sl_batch *b, size_t *consumed, struct sl_error *err)
+/* The key of record `r` into row `row` of the key view `kv` (rows == row): through the
+ * key format; a record without a key gives NULL key columns where they may be NULL, else
+ * it goes to the format as an empty key, which the bad-record policy judges. 1: a row
+ * made, 0: the record was skipped as bad, < 0: an error code. */
+static int ka_decode_key(struct ka_worker *w, struct sl_batch *kv, uint32_t row,
+                         const struct sl_record *r, struct sl_error *err)
 {
-    struct sl_batch v = *b;
+    if (!r->key) {
+        bool nullable = true;
+        for (uint32_t i = 0; i < kv->ncols; i++)
+            nullable &= kv->cols[i].valid != NULL;
+        if (nullable) {
+            for (uint32_t i = 0; i < kv->ncols; i++)
+                sl_col_set_null(&kv->cols[i], row, true);
+            kv->rows = row + 1;
+            return 1;
+        }
+    }
+    struct sl_record k = *r;
+    k.value = r->key ? r->key : "";
+    k.value_len = r->key ? r->key_len : 0;
+    size_t got = 0;
+    int rc = sl_conn_codec_decode(&w->kcodec, &k, 1, kv, &w->bad, &got, err);
+    if (rc)
+        return rc; /* sluice's error codes are negative */
+    return kv->rows > row;
+}
+
+/* Decodes records pos.. end of the worker into `b` when the record is more than its value
+ * - metadata columns, or a key ('key.fields' with EXCEPT_KEY): the value format fills the
+ * value columns through a view of `b`, the key format the key columns through another, and
+ * each row gets its record's metadata. With neither a key nor a bad-record policy other
+ * than 'fail', every record makes a row (or the decode fails) and rows and records pair
+ * up; else records go one at a time, so that each row has its own record's key and
+ * metadata, and a record whose key is bad is skipped whole. */
+static int ka_decode_split(struct ka_source *src, struct ka_worker *w, size_t end,
+                           struct sl_batch *b, size_t *consumed, struct sl_error *err)
+{
+    struct sl_batch v = *b, kv = *b;
     for (uint32_t i = 0; i < src->nval; i++)
         w->vcols[i] = b->cols[src->vidx[i]];
     v.cols = w->vcols;
     v.ncols = src->nval;
     v.schema = src->vschema;
+    for (uint32_t i = 0; i < src->nkey; i++)
+        w->kcols[i] = b->cols[src->kidx[i]];
+    kv.cols = w->kcols;
+    kv.ncols = src->nkey;
+    kv.schema = src->kschema;
     *consumed = 0;
-    bool one = w->bad.policy != SL_BADREC_FAIL;
+    bool one = src->nkey || w->bad.policy != SL_BADREC_FAIL;
     int rc = 0;
     while (!rc && w->pos + *consumed < end && v.rows < SL_BATCH_CAP) {
         size_t first = w->pos + *consumed, got = 0;
         uint32_t rows0 = v.rows;
         rc = sl_conn_codec_decode(&w->codec, w->recs + first, one ? 1 : end - first, &v, &w->bad,
                                   &got, err);
+        if (!rc && src->nkey && v.rows > rows0) {
+            kv.strheap = v.strheap;
+            int k = ka_decode_key(w, &kv, rows0, &w->recs[first], err);
+            v.strheap = kv.strheap;
+            if (k < 0)
+                rc = k; /* an error code (negative) */
+            if (k <= 0)
+                v.rows = rows0; /* no key: no row */
+        }
         b->rows = v.rows;
         b->strheap = v.strheap;
         if (one) {
@@ -415,8 +591,8 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
     uint32_t rows0 = b->rows;
     size_t consumed = 0;
-    if (src->nmeta)
-        rc = ka_decode_meta(src, w, end, b, &consumed, err);
+    if (src->nmeta || src->nkey)
+        rc = ka_decode_split(src, w, end, b, &consumed, err);
     else
         rc = sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed,
                                   err);
@@ -464,10 +640,14 @@ static void ka_free(struct sl_source *s)
             free(src->w[i].report);
             free(src->w[i].saved);
             free(src->w[i].vcols);
+            free(src->w[i].kcols);
+            sl_conn_codec_destroy(&src->w[i].kcodec);
         }
     free(src->w);
     free(src->vidx);
     sl_schema_free(src->vschema);
+    free(src->kidx);
+    sl_schema_free(src->kschema);
     sl_conn_dlq_close(&src->dlq);
     sl_schema_free(src->schema);
     free(src);
@@ -666,7 +846,7 @@ static void ka_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
 {
     struct ka_source *src = (struct ka_source *)s;
     bool *vneeded = NULL;
-    if (src->nmeta) { /* the codec sees the value columns only */
+    if (src->nmeta || src->nkey) { /* the codec sees the value columns only */
         if (!(vneeded = calloc(src->nval ? src->nval : 1, sizeof(*vneeded))))
             return; /* no pruning: every column decoded, which is always correct */
         for (uint32_t i = 0; i < src->nval; i++)
@@ -721,11 +901,6 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     int rc = sl_conn_check_options(t, env, ka_keys, ka_prefixes, err);
     if (rc)
         return rc;
-    const struct sl_option *kf = sl_conn_opt(t, "key.fields");
-    if (kf)
-        return sl_conn_err_at(env, t, kf->pos, err, SL_ENOTSUP,
-                              "option 'key.fields' is supported by the kafka sink only; a "
-                              "kafka source reads the record values");
     struct sl_kafka_source_config cfg = {0};
     if ((rc = sl_conn_opt_required(t, env, "topic", &cfg.topic, err)))
         return rc;
@@ -839,7 +1014,32 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     }
     if ((rc = ka_meta_resolve(t, env, false, src->meta, &src->nmeta, src->vidx, &src->nval, err)))
         goto out_props;
-    if (src->nmeta && !(src->vschema = ka_subschema(src->schema, src->vidx, src->nval))) {
+    struct ka_keyspec ks;
+    if ((rc = ka_keyspec_parse(t, env, src->schema, &ks, err)))
+        goto out_props;
+    if (ks.n && ks.except_key) { /* the value: neither metadata nor key columns */
+        src->kidx = ks.idx;
+        src->nkey = ks.n;
+        src->kspec = src->spec;
+        src->kspec.format = ks.format;
+        uint32_t nv = 0;
+        for (uint32_t i = 0; i < src->nval; i++) {
+            bool key = false;
+            for (uint32_t k = 0; k < ks.n; k++)
+                key |= ks.idx[k] == src->vidx[i];
+            if (!key)
+                src->vidx[nv++] = src->vidx[i];
+        }
+        src->nval = nv;
+        if (!(src->kschema = ka_key_schema(src->schema, &ks))) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out_props;
+        }
+    } else {
+        free(ks.idx); /* ALL: the value holds every column, and its fields win (as Flink) */
+    }
+    if ((src->nmeta || src->nkey) &&
+        !(src->vschema = ka_subschema(src->schema, src->vidx, src->nval))) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_props;
     }
@@ -855,8 +1055,15 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
             goto out_props;
         }
         sl_conn_badrec_init(&w->bad, &src->spec, &src->dlq);
-        if (src->nmeta && !(w->vcols = calloc(src->nval ? src->nval : 1, sizeof(*w->vcols)))) {
+        if ((src->nmeta || src->nkey) &&
+            (!(w->vcols = calloc(src->nval ? src->nval : 1, sizeof(*w->vcols))) ||
+             !(w->kcols = calloc(src->nkey ? src->nkey : 1, sizeof(*w->kcols))))) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out_props;
+        }
+        sl_error_clear(&e);
+        if (src->nkey && (rc = sl_conn_codec_init(&w->kcodec, &src->kspec, src->kschema, &e))) {
+            rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
             goto out_props;
         }
         if (!(w->recs = malloc(SL_BATCH_CAP * sizeof(*w->recs)))) {
@@ -1255,71 +1462,36 @@ static int ka_txn_attach(struct ka_sink *s, const struct sl_table *t,
     return 0;
 }
 
-/* 'key.fields' ('a;b') into s->key_idx, and the value columns. */
+/* 'key.fields' ('a;b') into s->key_idx and the key format's schema (prefix stripped), and
+ * the value columns with EXCEPT_KEY; *format: the key format. */
 static int ka_key_fields(struct ka_sink *s, const struct sl_table *t,
-                         const struct sl_connector_env *env, struct sl_error *err)
+                         const struct sl_connector_env *env, enum sl_conn_format *format,
+                         struct sl_error *err)
 {
-    const struct sl_option *kf = sl_conn_opt(t, "key.fields");
-    const struct sl_option *kfmt = sl_conn_opt(t, "key.format");
-    const struct sl_option *inc = sl_conn_opt(t, "value.fields-include");
-    if (!kf) {
-        const struct sl_option *o = kfmt ? kfmt : inc;
-        if (o)
-            return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL, "option '%s' needs 'key.fields'",
-                                  o->key);
-        return 0;
-    }
-    if (!kfmt)
-        return sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL,
-                              "option 'key.fields' needs 'key.format'");
-    uint32_t nc = s->schema->ncols;
-    s->key_idx = calloc(nc, sizeof(int));
-    s->val_idx = calloc(nc, sizeof(int));
-    bool *is_key = calloc(nc, sizeof(bool));
-    if (!s->key_idx || !s->val_idx || !is_key) {
-        free(is_key);
+    struct ka_keyspec ks;
+    int rc = ka_keyspec_parse(t, env, s->schema, &ks, err);
+    if (rc || !ks.n)
+        return rc;
+    s->key_idx = ks.idx;
+    s->nkey = ks.n;
+    *format = ks.format;
+    if (!(s->kschema = ka_key_schema(s->schema, &ks)))
         return sl_error_set(err, SL_ENOMEM, "out of memory");
+    if (!ks.except_key)
+        return 0;
+    uint32_t nc = s->schema->ncols;
+    if (!(s->val_idx = calloc(nc ? nc : 1, sizeof(int))))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    for (uint32_t i = 0; i < nc; i++) {
+        bool key = false;
+        for (uint32_t k = 0; k < s->nkey; k++)
+            key |= s->key_idx[k] == (int)i;
+        if (!key)
+            s->val_idx[s->nval++] = (int)i;
     }
-    const char *p = kf->value;
-    int rc = 0;
-    while (!rc) {
-        const char *q = strchr(p, ';');
-        size_t len = q ? (size_t)(q - p) : strlen(p);
-        char name[256];
-        snprintf(name, sizeof(name), "%.*s", (int)(len < 255 ? len : 255), p);
-        int c = -1;
-        for (uint32_t i = 0; i < nc; i++)
-            if (strcmp(s->schema->fields[i].name, name) == 0)
-                c = (int)i;
-        if (c < 0 || is_key[c])
-            rc = sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL, "option 'key.fields': '%s' is %s",
-                                name, c < 0 ? "not a column of the table" : "listed twice");
-        else if (s->nkey < nc) {
-            is_key[c] = true;
-            s->key_idx[s->nkey++] = c;
-        }
-        if (!q)
-            break;
-        p = q + 1;
-    }
-    int vi = 0;
-    if (!rc && inc && strcmp(inc->value, "ALL") != 0 && strcmp(inc->value, "EXCEPT_KEY") != 0)
-        rc = sl_conn_err_at(env, t, inc->pos, err, SL_EINVAL,
-                            "option 'value.fields-include': '%s' is not one of 'ALL', "
-                            "'EXCEPT_KEY'",
-                            inc->value);
-    if (!rc && inc && strcmp(inc->value, "EXCEPT_KEY") == 0) {
-        for (uint32_t i = 0; i < nc; i++)
-            if (!is_key[i])
-                s->val_idx[vi++] = (int)i;
-        s->nval = (uint32_t)vi;
-        if (!(s->vschema = ka_subschema(s->schema, s->val_idx, s->nval)))
-            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-    }
-    free(is_key);
-    if (!rc && !(s->kschema = ka_subschema(s->schema, s->key_idx, s->nkey)))
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-    return rc;
+    if (!(s->vschema = ka_subschema(s->schema, s->val_idx, s->nval)))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    return 0;
 }
 
 /* Metadata columns of a sink table: 'timestamp' sets each record's timestamp, and no
@@ -1405,21 +1577,10 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_free;
     }
-    if ((rc = ka_key_fields(s, t, env, err)) || (rc = ka_sink_meta(s, t, env, guarantee, err)))
-        goto out_free;
     kspec = spec;
-    if (s->kschema) {
-        const struct sl_option *kfmt = sl_conn_opt(t, "key.format");
-        int f = sl_conn_format_from_name(kfmt->value);
-        if (f < 0) {
-            rc = sl_conn_err_at(env, t, kfmt->pos, err, SL_ENOTSUP,
-                                "option 'key.format': format '%s' is not supported ('json', "
-                                "'csv' or 'raw')",
-                                kfmt->value);
-            goto out_free;
-        }
-        kspec.format = (enum sl_conn_format)f;
-    }
+    if ((rc = ka_key_fields(s, t, env, &kspec.format, err)) ||
+        (rc = ka_sink_meta(s, t, env, guarantee, err)))
+        goto out_free;
     if ((rc = ka_props_build(t, env, &pr, err)))
         goto out_props;
     struct sl_kafka_sink_config cfg = {.bootstrap = pr.bootstrap,

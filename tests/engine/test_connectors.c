@@ -15,6 +15,7 @@
 #include "engine/conn/registry.h"
 #include "io/kafka_mock.h"
 #include "io/kafka_sink.h"
+#include "io/kafka_source.h"
 #include "io/nexmark.h"
 #include "tests/util/conntest.h"
 #include "tests/util/iotest.h"
@@ -110,9 +111,9 @@ static void test_option_errors(void **state)
              " 'properties.bootstrap.servers' = 'localhost:1');",
              "k", true, "t.sql:2:2:", "'timestamp' is not one of 'unbounded', 'latest-offset'");
     open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
-             "'topic' = 't',\n 'key.fields' = 'a', 'key.format' = 'json',"
+             "'topic' = 't',\n 'key.format' = 'json',"
              " 'properties.bootstrap.servers' = 'localhost:1');",
-             "k", true, "'key.fields' is supported by the kafka sink only", NULL);
+             "k", true, "t.sql:2:2:", "option 'key.format' needs 'key.fields'");
     open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
              "'topic' = 't',\n 'key.fields' = 'b', 'key.format' = 'json',"
              " 'properties.bootstrap.servers' = 'localhost:1');",
@@ -1218,6 +1219,121 @@ static void test_kafka_prune_bad_records(void **state)
 }
 
 /* key.fields: the key is the JSON of the key columns; the value leaves them out. */
+/* Keys both ways: a sink with 'key.fields-prefix' writes keys whose JSON names have no
+ * prefix (the bytes checked with the plain client), and a source of the same table reads
+ * key and value columns back, each row with its own record's key; a record without a key
+ * under a NOT NULL key column is a bad record (skipped here), a nullable key column reads
+ * NULL. */
+static void test_kafka_keys_both_ways(void **state)
+{
+    (void)state;
+    char topic[64];
+    snprintf(topic, sizeof(topic), "%s", fresh_topic(1));
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE w (k_id BIGINT NOT NULL, v BIGINT, k_region STRING) WITH ("
+             "'connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"
+             " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0',"
+             " 'key.fields' = 'k_id;k_region', 'key.format' = 'json',"
+             " 'key.fields-prefix' = 'k_', 'value.fields-include' = 'EXCEPT_KEY',"
+             " 'scan.bounded.mode' = 'latest-offset', 'sluice.bad-records' = 'skip');",
+             topic, sl_kafka_mock_bootstrap(g_mock));
+    struct sl_job *job = sl_ct_job(sql);
+    const struct sl_table *t = sl_ct_table(job, "w");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 1, job);
+    struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
+    struct sl_sink *sink;
+    struct sl_error err;
+    if (sl_sink_open(t, &env, 1, &sink, &err))
+        fail_msg("%s", err.msg);
+    struct sl_batch *b = sl_batch_pool_get(pool);
+    for (int i = 0; i < 40; i++) {
+        sl_col_i64(&b->cols[0])[i] = i;
+        sl_col_i64(&b->cols[1])[i] = 1000 + i;
+        char r[8];
+        snprintf(r, sizeof(r), "r%d", i % 3);
+        sl_col_str(&b->cols[2])[i] = sl_batch_str(b, r, (uint32_t)strlen(r));
+    }
+    b->rows = 40;
+    assert_int_equal(sink->ops->write(sink, &c.ctx, b, &err), 0);
+    assert_int_equal(sink->ops->flush(sink, &c.ctx, &err), 0);
+    sl_batch_pool_put(b);
+    sink->ops->free(sink);
+    /* a record without a key: skipped by the table above (k_id is NOT NULL) */
+    struct sl_kafka_sink_config kc = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+                                      .topic = topic,
+                                      .partitioner = SL_KAFKA_PART_FIXED,
+                                      .partition = 0};
+    struct sl_kafka_sink *ks;
+    assert_int_equal(sl_kafka_sink_new(&kc, &ks, &err), 0);
+    struct sl_record nokey = {.value = "{\"v\":7}", .value_len = 7, .timestamp = -1};
+    assert_int_equal(sl_kafka_sink_write(ks, &nokey, 1, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
+    sl_kafka_sink_free(ks, 1000);
+    /* the bytes: keys without the prefix, values without the key */
+    struct sl_kafka_source_config rc = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+                                        .topic = topic,
+                                        .startup = SL_KAFKA_START_EARLIEST,
+                                        .bounded = true,
+                                        .nworkers = 1};
+    struct sl_kafka_source *ksrc;
+    assert_int_equal(sl_kafka_source_new(&rc, &ksrc, &err), 0);
+    struct sl_record recs[64];
+    size_t n = 0;
+    for (int tries = 0; n == 0 && tries < 100; tries++)
+        assert_int_equal(sl_kafka_source_poll(ksrc, 0, recs, 64, 100, &n, &err), 0);
+    assert_true(n > 0);
+    assert_int_equal(recs[0].key_len, strlen("{\"id\":0,\"region\":\"r0\"}"));
+    assert_memory_equal(recs[0].key, "{\"id\":0,\"region\":\"r0\"}", recs[0].key_len);
+    assert_int_equal(recs[0].value_len, strlen("{\"v\":1000}"));
+    assert_memory_equal(recs[0].value, "{\"v\":1000}", recs[0].value_len);
+    sl_kafka_source_release(ksrc, 0);
+    sl_kafka_source_free(ksrc);
+    /* read back through the table */
+    struct sl_source *src;
+    if (sl_source_open(t, &env, 1, &src, &err))
+        fail_msg("%s", err.msg);
+    uint32_t got = 0;
+    bool done = false;
+    for (int tries = 0; !done && tries < 1000; tries++) {
+        struct sl_batch *rb = sl_batch_pool_get(pool);
+        struct sl_source_info info;
+        if (src->ops->poll(src, &c.ctx, rb, 100, &info, &err))
+            fail_msg("%s", err.msg);
+        for (uint32_t r = 0; r < rb->rows; r++, got++) {
+            assert_int_equal(sl_col_i64(&rb->cols[0])[r], got);
+            assert_int_equal(sl_col_i64(&rb->cols[1])[r], 1000 + got);
+            sl_str reg = sl_col_str(&rb->cols[2])[r];
+            char want[8];
+            snprintf(want, sizeof(want), "r%u", got % 3);
+            assert_int_equal(reg.len, strlen(want));
+            assert_memory_equal(sl_str_data(&reg), want, reg.len);
+        }
+        done = info.worker_done;
+        sl_batch_pool_put(rb);
+    }
+    assert_int_equal(got, 40);
+    assert_int_equal(c.stats.bad_records, 1); /* the record without a key */
+    src->ops->free(src);
+    sl_batch_pool_free(pool);
+    sl_ct_ctx_free(&c);
+    sl_schema_free(schema);
+    sl_job_free(job);
+    open_err("CREATE TABLE k (k_a INT, b INT) WITH ('connector' = 'kafka', 'format' = 'json',"
+             " 'topic' = 't', 'properties.bootstrap.servers' = 'localhost:1',\n"
+             " 'key.fields' = 'k_a', 'key.format' = 'json', 'key.fields-prefix' = 'k_');",
+             "k", true,
+             "t.sql:2:47:", "'key.fields-prefix' needs 'value.fields-include' = 'EXCEPT_KEY'");
+    open_err("CREATE TABLE k (a INT, b INT) WITH ('connector' = 'kafka', 'format' = 'json',"
+             " 'topic' = 't', 'properties.bootstrap.servers' = 'localhost:1',\n"
+             " 'key.fields' = 'a', 'key.format' = 'json', 'key.fields-prefix' = 'k_',"
+             " 'value.fields-include' = 'EXCEPT_KEY');",
+             "k", false, "t.sql:2:2:", "'a' does not start with the 'key.fields-prefix' 'k_'");
+}
+
 static void test_kafka_key_fields(void **state)
 {
     (void)state;
@@ -1293,9 +1409,9 @@ int main(void)
         cmocka_unit_test(test_fs_bad_records),
     };
     const struct CMUnitTest ktests[] = {
-        cmocka_unit_test(test_kafka_round_trip),  cmocka_unit_test(test_kafka_metadata),
-        cmocka_unit_test(test_kafka_bad_records), cmocka_unit_test(test_kafka_prune_bad_records),
-        cmocka_unit_test(test_kafka_key_fields),
+        cmocka_unit_test(test_kafka_round_trip),     cmocka_unit_test(test_kafka_metadata),
+        cmocka_unit_test(test_kafka_bad_records),    cmocka_unit_test(test_kafka_prune_bad_records),
+        cmocka_unit_test(test_kafka_keys_both_ways), cmocka_unit_test(test_kafka_key_fields),
     };
     int rc = cmocka_run_group_tests_name("connectors", tests, NULL, NULL);
     rc += cmocka_run_group_tests_name("kafka connectors", ktests, kafka_setup, kafka_teardown);
