@@ -34,7 +34,8 @@
 # internal topics, no initial rebalance delay, retention and compaction checked every
 # second, deleted segments removed at once. SLUICE_KAFKA_HEAP (default "-Xms64m -Xmx512m")
 # and SLUICE_KAFKA_JVM_OPTS (default "-XX:+UseSerialGC -XX:TieredStopAtLevel=1", which
-# starts fastest; benchmarks may want "-XX:+UseG1GC") tune the JVM.
+# starts fastest; benchmarks may want "-XX:+UseG1GC") tune the JVM; SLUICE_KAFKA_CLUSTER_ID
+# sets the KRaft cluster id (default: 16 random bytes).
 set -euo pipefail
 
 SL_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -285,9 +286,13 @@ OWNED=$owned
 EOF
   write_config "$DIR"
   if [ "$MODE" = kraft ]; then
-    local id
-    id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-    (kafka_java "$DIR" kafka.tools.StorageTool format -t "$id" -c "$DIR/server.properties") \
+    # a random cluster id (16 bytes, URL-safe base64) - one in 64 of them starts with '-',
+    # which the storage tool took for an option when written "-t ID": hence --cluster-id=ID
+    # (SLUICE_KAFKA_CLUSTER_ID sets it; tests/tools/test_bench_latency.sh gives a '-' one)
+    local id=${SLUICE_KAFKA_CLUSTER_ID:-}
+    [ -n "$id" ] || id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    (kafka_java "$DIR" kafka.tools.StorageTool format --cluster-id="$id" \
+      -c "$DIR/server.properties") \
       </dev/null >"$DIR/format.log" 2>&1 ||
       { log_tail "$DIR/format.log"; die "formatting the KRaft storage failed (log: $DIR/format.log)"; }
   fi
