@@ -1717,6 +1717,31 @@ static void sl_bench_env_free(struct sl_bench_env *e)
 }
 
 /* Runs one workload's warm-ups and repetitions into `r`. 0 or -1 (said). */
+/* Run k (warm-ups first) of a workload: kept when measured, said unless quiet. */
+static void sl_bench_keep(const struct sl_bench_args *a, struct sl_bench_result *r,
+                          const struct sl_bench_rep *rep, int k)
+{
+    bool measured = k >= a->warmup;
+    if (measured)
+        r->reps[r->nreps++] = *rep;
+    if (!a->quiet && !a->child)
+        fprintf(stderr, "sluice bench: %s %s %d: %.3f s, %.3f M events/s\n", r->name,
+                measured ? "run" : "warm-up", measured ? k - a->warmup + 1 : k + 1, rep->wall,
+                rep->wall > 0 ? (double)rep->rows_in / rep->wall / 1e6 : 0.0);
+}
+
+/* --brokers: a workload's topic goes with it. */
+static void sl_bench_drop_topic(struct sl_bench_env *e)
+{
+    if (!e->topic[0])
+        return;
+    struct sl_error err;
+    static const char *const quiet[] = {"log_level=3"};
+    if (sl_kafka_topic_delete(e->a->brokers, e->topic, quiet, 1, 30000, &err))
+        fprintf(stderr, "sluice bench: %s\n", err.msg);
+    e->topic[0] = 0;
+}
+
 /*
  * Runs floor workload `w` (librdkafka alone) into `r`: the input topic is loaded as the
  * Kafka workloads' is; a produce floor first reads its records into memory (untimed) and
@@ -1743,7 +1768,6 @@ static int sl_bench_floor_one(struct sl_bench_env *e, const struct sl_bw *w,
         goto out;
     r->label = "librdkafka alone with sluice's settings: no decoding, encoding or operators";
     for (int k = 0; k < a->warmup + a->reps; k++) {
-        bool measured = k >= a->warmup;
         char out_topic[200];
         if (w->src == SL_BW_FLOOR_PRODUCE) {
             snprintf(out_topic, sizeof(out_topic), "%s.out%d", topic, k);
@@ -1771,21 +1795,12 @@ static int sl_bench_floor_one(struct sl_bench_env *e, const struct sl_bw *w,
                                        broker0 >= 0 && broker1 >= 0 ? broker1 - broker0 : -1,
                                    .rows_in = fr.records,
                                    .rows_out = fr.records};
-        if (measured)
-            r->reps[r->nreps++] = rep;
-        if (!a->quiet && !a->child)
-            fprintf(stderr, "sluice bench: %s %s %d: %.3f s, %.3f M events/s\n", r->name,
-                    measured ? "run" : "warm-up", measured ? k - a->warmup + 1 : k + 1, rep.wall,
-                    rep.wall > 0 ? (double)rep.rows_in / rep.wall / 1e6 : 0.0);
+        sl_bench_keep(a, r, &rep, k);
     }
     rc = 0;
 out:
     sl_bench_floor_values_free(&vals);
-    if (e->topic[0]) {
-        if (sl_kafka_topic_delete(a->brokers, e->topic, quiet, 1, 30000, &err))
-            fprintf(stderr, "sluice bench: %s\n", err.msg);
-        e->topic[0] = 0;
-    }
+    sl_bench_drop_topic(e);
     return rc;
 }
 
@@ -1820,7 +1835,6 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
                                           : "pre-loaded input: latency under saturation";
     for (int k = 0; k < a->warmup + a->reps; k++) {
         struct sl_bench_rep rep;
-        bool measured = k >= a->warmup;
         if (sl_bench_exec(e, in, nin, w ? NULL : a->params, w ? 0 : a->nparams, &rep, a->workers))
             goto out;
         if (w && rep.rows_in != (uint64_t)a->events) {
@@ -1832,22 +1846,11 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
                         : "");
             goto out;
         }
-        if (measured)
-            r->reps[r->nreps++] = rep;
-        if (!a->quiet && !a->child)
-            fprintf(stderr, "sluice bench: %s %s %d: %.3f s, %.3f M events/s\n", r->name,
-                    measured ? "run" : "warm-up", measured ? k - a->warmup + 1 : k + 1, rep.wall,
-                    rep.wall > 0 ? (double)rep.rows_in / rep.wall / 1e6 : 0.0);
+        sl_bench_keep(a, r, &rep, k);
     }
     rc = 0;
 out:
-    if (e->topic[0]) { /* --brokers: the workload's topic goes with it */
-        struct sl_error err;
-        static const char *const quiet[] = {"log_level=3"};
-        if (sl_kafka_topic_delete(a->brokers, e->topic, quiet, 1, 30000, &err))
-            fprintf(stderr, "sluice bench: %s\n", err.msg);
-        e->topic[0] = 0;
-    }
+    sl_bench_drop_topic(e);
     if (w)
         free(sql);
     else

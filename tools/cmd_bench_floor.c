@@ -238,23 +238,12 @@ int sl_bench_floor_produce(const char *bootstrap, const char *topic, int partiti
             for (; i < end; i += np)
                 msgs[k++] = (rd_kafka_message_t){.payload = v->bytes + v->off[i],
                                                  .len = v->off[i + 1] - v->off[i]};
-            rd_kafka_message_t *m = msgs;
-            while (k > 0) {
-                int good =
-                    rd_kafka_produce_batch(rkt, (int32_t)part, RD_KAFKA_MSG_F_COPY, m, (int)k);
-                if ((size_t)good == k)
-                    break;
-                size_t bad = 0;
-                while (bad < k && !m[bad].err)
-                    bad++;
-                if (m[bad].err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                    fprintf(stderr, "sluice bench: floor: produce %s: %s\n", topic,
-                            rd_kafka_err2str(m[bad].err));
-                    goto out;
-                }
-                rd_kafka_poll(rk, 10);
-                m += bad;
-                k -= bad;
+            uint64_t queued = 0;
+            struct sl_error err;
+            if (sl_kafka_produce_batch(rk, rkt, (int32_t)part, msgs, k, NULL, NULL, &queued,
+                                       &err)) {
+                fprintf(stderr, "sluice bench: floor: %s\n", err.msg);
+                goto out;
             }
         }
         rd_kafka_poll(rk, 0);
