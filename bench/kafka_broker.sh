@@ -11,7 +11,8 @@
 #   nexmark/q0/kafka-raw      the same in the raw format
 #   nexmark/produce/kafka-json  the generator's events through the kafka sink in JSON
 #   nexmark/q0/gen            the same query without Kafka: the engine's own ceiling
-#   librdkafka/consume-json, librdkafka/consume-raw, librdkafka/produce-json
+#   librdkafka/consume-json, librdkafka/consume-raw, librdkafka/produce-json (produce-raw
+#                             also exists)
 #                             librdkafka alone with sluice's settings: the library's floor
 # Default options: --events 1000000 --reps 5 --no-membw; --json results go where the
 # options say (e.g. -- --json kafka.json). SLUICE_KAFKA_JVM_OPTS tunes the broker's JVM.

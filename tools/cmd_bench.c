@@ -1716,7 +1716,6 @@ static void sl_bench_env_free(struct sl_bench_env *e)
     }
 }
 
-/* Runs one workload's warm-ups and repetitions into `r`. 0 or -1 (said). */
 /* Run k (warm-ups first) of a workload: kept when measured, said unless quiet. */
 static void sl_bench_keep(const struct sl_bench_args *a, struct sl_bench_result *r,
                           const struct sl_bench_rep *rep, int k)
@@ -1804,6 +1803,7 @@ out:
     return rc;
 }
 
+/* Runs one workload's warm-ups and repetitions into `r`. 0 or -1 (said). */
 static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl_bench_result *r)
 {
     const struct sl_bench_args *a = e->a;
@@ -2019,7 +2019,8 @@ static int sl_bench_run(int argc, char **argv)
     }
     if (a.instructions && !a.child)
         for (size_t i = 0; i < nres; i++)
-            res[i].instructions = sl_bench_instructions(&e, res[i].name, &res[i].instr_tool);
+            if (!res[i].flink) /* Flink's results are not sluice's workloads */
+                res[i].instructions = sl_bench_instructions(&e, res[i].name, &res[i].instr_tool);
     if (a.json) {
         FILE *f = strcmp(a.json, "-") ? fopen(a.json, "w") : stdout;
         if (!f) {

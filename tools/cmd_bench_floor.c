@@ -26,16 +26,13 @@ static double sl_floor_clock(clockid_t id)
 static rd_kafka_conf_t *sl_floor_conf(const char *bootstrap, const char *const (*kv)[2], size_t n)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char why[256];
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, why, sizeof(why)) !=
-        RD_KAFKA_CONF_OK)
-        goto fail;
-    for (size_t i = 0; i < n; i++)
-        if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], why, sizeof(why)) != RD_KAFKA_CONF_OK)
-            goto fail;
-    return conf;
-fail:
-    fprintf(stderr, "sluice bench: floor: %s\n", why);
+    struct sl_error err;
+    int rc = sl_kafka_conf_set(conf, "bootstrap.servers", bootstrap, &err);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = sl_kafka_conf_set(conf, kv[i][0], kv[i][1], &err);
+    if (!rc)
+        return conf;
+    fprintf(stderr, "sluice bench: floor: %s\n", err.msg);
     rd_kafka_conf_destroy(conf);
     return NULL;
 }
@@ -145,8 +142,11 @@ int sl_bench_floor_consume(const char *bootstrap, const char *topic, uint64_t wa
             rd_kafka_message_t *m = msgs[i];
             if (!m->err) {
                 got++;
-                if (keep && sl_floor_keep(keep, &bcap, &ocap, m->payload, m->len))
+                if (keep && !bad && sl_floor_keep(keep, &bcap, &ocap, m->payload, m->len)) {
+                    fprintf(stderr, "sluice bench: floor: out of memory keeping %s's records\n",
+                            topic);
                     bad = true;
+                }
             } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && !bad) {
                 fprintf(stderr, "sluice bench: floor: %s [%d]: %s\n", topic, (int)m->partition,
                         rd_kafka_message_errstr(m));

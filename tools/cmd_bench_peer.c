@@ -98,9 +98,10 @@ static void sl_peer_line(const char *line, struct sl_peer_result *r)
     p->run_s = sl_peer_field(line, "run_ms") / 1e3;
     p->job_cpu_s = sl_peer_field(line, "cpu_ms") / 1e3;
     p->run_cpu_s = sl_peer_field(line, "run_cpu_ms") / 1e3;
-    p->rows_in = (uint64_t)sl_peer_field(line, "rows_in");
-    p->rows_out = (uint64_t)sl_peer_field(line, "rows_out");
-    p->late = (uint64_t)sl_peer_field(line, "late");
+    double v; /* a field missing from the line (-1) counts as none */
+    p->rows_in = (v = sl_peer_field(line, "rows_in")) > 0 ? (uint64_t)v : 0;
+    p->rows_out = (v = sl_peer_field(line, "rows_out")) > 0 ? (uint64_t)v : 0;
+    p->late = (v = sl_peer_field(line, "late")) > 0 ? (uint64_t)v : 0;
     p->source_subtasks = (int)sl_peer_field(line, "source_subtasks");
 }
 

@@ -52,7 +52,7 @@ static int setup(void **state)
     if (!mkdtemp(tmpl))
         return -1;
     char cmd[2048];
-    snprintf(cmd, sizeof(cmd), "javac -d %s %s/tests/io/NexmarkRef.java", tmpl, src);
+    snprintf(cmd, sizeof(cmd), "javac -d '%s' '%s/tests/io/NexmarkRef.java'", tmpl, src);
     if (system(cmd) != 0) {
         fprintf(stderr, "javac failed: %s\n", cmd);
         return -1;
@@ -66,7 +66,7 @@ static int teardown(void **state)
     (void)state;
     if (nx_dir[0]) {
         char cmd[1024];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", nx_dir);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", nx_dir);
         if (system(cmd) != 0)
             return -1;
     }
@@ -76,7 +76,7 @@ static int teardown(void **state)
 static FILE *java(const char *args)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "java -cp %s NexmarkRef %s", nx_dir, args);
+    snprintf(cmd, sizeof(cmd), "java -cp '%s' NexmarkRef %s", nx_dir, args);
     FILE *f = popen(cmd, "r");
     assert_non_null(f);
     return f;

@@ -46,9 +46,20 @@ here=$src/tests/sql
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 kdir=
-bg=
+bgs=() # every background run: cleanup kills it and its sluice, paused or not
+sluices() { # pid -> the sluice processes below it (a subshell, timeout, sluice)
+  local c
+  for c in $(pgrep -P "$1"); do
+    [ "$(ps -o comm= -p "$c")" = sluice ] && echo "$c"
+    sluices "$c"
+  done
+}
 cleanup() {
-  [ -n "$bg" ] && pkill -KILL -P "$bg" 2> /dev/null
+  local p s
+  for p in "${bgs[@]}"; do
+    for s in $(sluices "$p"); do kill -CONT "$s" 2> /dev/null; kill -KILL "$s" 2> /dev/null; done
+    kill -KILL "$p" 2> /dev/null
+  done
   [ -n "$kdir" ] && "$src/tools/kafka.sh" stop --dir "$kdir" > /dev/null 2>&1
   rm -rf "$tmp"
 }
@@ -146,12 +157,13 @@ kills=0
 for k in 1 2 3 4 5 6; do
   krun kill exactly-once >> "$tmp/log-kill" 2>&1 &
   bg=$!
+  bgs+=("$bg")
+  # the delay counts from the sluice process's start, not the shell's fork
+  for _ in $(seq 1 200); do [ -n "$(sluices $bg)" ] || ! kill -0 $bg 2> /dev/null && break; sleep 0.01; done
   sleep "0.$(printf '%03d' $((RANDOM % 400 + 100)))"
-  pkill -KILL -P "$bg" -x sluice 2> /dev/null
-  for t in $(pgrep -P "$bg" -x timeout); do pkill -KILL -P "$t" -x sluice 2> /dev/null; done
+  for p in $(sluices $bg); do kill -KILL "$p" 2> /dev/null; done
   wait $bg
   rc=$?
-  bg=
   [ $rc -eq 137 ] && kills=$((kills + 1))
   [ $rc -eq 0 ] && break # it ended before the kill
 done
@@ -209,6 +221,7 @@ zepoch() {
 }
 zrun > "$tmp/log-za" 2>&1 &
 za=$!
+bgs+=("$za")
 t0=$SECONDS
 until [ "$(zepoch)" -ge 2 ] 2> /dev/null || ! kill -0 $za 2> /dev/null ||
   [ $((SECONDS - t0)) -ge 60 ]; do sleep 0.05; done
@@ -220,6 +233,7 @@ else
   paused_at=$(zepoch)
   zrun > "$tmp/log-zb" 2>&1 &
   zb=$!
+  bgs+=("$zb")
   t0=$SECONDS
   until grep -q "is the leader now" "$tmp/log-zb" || ! kill -0 $zb 2> /dev/null ||
     [ $((SECONDS - t0)) -ge 60 ]; do sleep 0.05; done
@@ -291,6 +305,7 @@ depoch() {
 }
 drun > "$tmp/log-down" 2>&1 &
 dj=$!
+bgs+=("$dj")
 t0=$SECONDS
 until [ "$(depoch)" -ge 3 ] 2> /dev/null || ! kill -0 $dj 2> /dev/null ||
   [ $((SECONDS - t0)) -ge 60 ]; do sleep 0.05; done
