@@ -634,8 +634,22 @@ static int sl_gen_nexmark(const struct sl_gen_args *a)
             n = 0;
     }
     int nsplits = a->splits > 1 ? (int)a->splits : 1;
+    if (nsplits > 1 && a->rng && strcmp(a->rng, "per-event") == 0) {
+        /* per-event events are a function of their index: a run of N workers interleaves
+         * them (worker w: w, w + N, ...), which the splits' blocks would not reproduce */
+        fprintf(stderr, "sluice gen: --splits needs --rng splittable (per-event events are "
+                        "the same at any parallelism: write them without --splits)\n");
+        return 2;
+    }
     if (nsplits > 1 && cfg.events_num <= 0)
         cfg.events_num = a->start + n; /* what the splits divide */
+    if (nsplits > 1 && a->start + n > cfg.events_num) {
+        fprintf(stderr,
+                "sluice gen: --start %lld + --events %lld goes past events.num %lld, which "
+                "the %d splits divide\n",
+                (long long)a->start, (long long)n, (long long)cfg.events_num, nsplits);
+        return 2;
+    }
     struct sl_nexmark_gen *gen;
     if (sl_nexmark_gen_new(&cfg, &gen, &err)) {
         fprintf(stderr, "sluice gen: %s\n", err.msg);

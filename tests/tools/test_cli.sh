@@ -68,4 +68,12 @@ check "run ends with a summary" grep -q 'sluice run: done in .* 100 rows in' "$t
 err=$("$bin" run "$tmp/ok.sql" 2>&1 >/dev/null); rc=$?
 check "run: an unset placeholder exits 2" test $rc -eq 2
 check "run: an unset placeholder is named" grep -q 'ok.sql:9:.*\${N} is not set; pass --set N=VALUE' <<<"$err"
+
+# gen: splits that no run of the job would produce are refused
+err=$("$bin" gen nexmark --events 10 --splits 2 --rng per-event --out /dev/null 2>&1); rc=$?
+check "gen: --splits with --rng per-event exits 2" test $rc -eq 2
+check "gen: --splits with --rng per-event says why" grep -q 'needs --rng splittable' <<<"$err"
+err=$("$bin" gen nexmark --events 10 --start 5 --splits 2 --set events.num=12 --out /dev/null 2>&1); rc=$?
+check "gen: splits past events.num exit 2" test $rc -eq 2
+check "gen: splits past events.num are named" grep -q 'goes past events.num 12' <<<"$err"
 exit $fail
