@@ -225,11 +225,27 @@ int sl_kafka_topic_create(const char *bootstrap, const char *topic, int partitio
                           const char *const *props, size_t nprops, int timeout_ms,
                           struct sl_error *err)
 {
+    return sl_kafka_topic_create_with(bootstrap, topic, partitions, 1, NULL, 0, props, nprops,
+                                      timeout_ms, err);
+}
+
+int sl_kafka_topic_create_with(const char *bootstrap, const char *topic, int partitions,
+                               int replication, const char *const (*configs)[2], size_t nconfigs,
+                               const char *const *props, size_t nprops, int timeout_ms,
+                               struct sl_error *err)
+{
     rd_kafka_t *rk = sl_kafka_admin_client(bootstrap, props, nprops, err);
     if (!rk)
         return err->code;
     char why[256];
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, why, sizeof(why));
+    rd_kafka_NewTopic_t *nt =
+        rd_kafka_NewTopic_new(topic, partitions, replication, why, sizeof(why));
+    for (size_t i = 0; nt && i < nconfigs; i++)
+        if (rd_kafka_NewTopic_set_config(nt, configs[i][0], configs[i][1])) {
+            snprintf(why, sizeof(why), "topic config %s=%s refused", configs[i][0], configs[i][1]);
+            rd_kafka_NewTopic_destroy(nt);
+            nt = NULL;
+        }
     if (!nt) {
         rd_kafka_destroy(rk);
         return sl_error_set(err, SL_EINVAL, "Kafka: create topic '%s': %s", topic, why);

@@ -82,6 +82,12 @@ int sl_kafka_topic_partitions(const char *bootstrap, const char *topic, const ch
 int sl_kafka_topic_create(const char *bootstrap, const char *topic, int partitions,
                           const char *const *props, size_t nprops, int timeout_ms,
                           struct sl_error *err);
+/* The same with a replication factor (-1: the broker's default.replication.factor) and
+ * topic configs (name, value pairs, e.g. cleanup.policy). */
+int sl_kafka_topic_create_with(const char *bootstrap, const char *topic, int partitions,
+                               int replication, const char *const (*configs)[2], size_t nconfigs,
+                               const char *const *props, size_t nprops, int timeout_ms,
+                               struct sl_error *err);
 int sl_kafka_topic_delete(const char *bootstrap, const char *topic, const char *const *props,
                           size_t nprops, int timeout_ms, struct sl_error *err);
 

@@ -271,8 +271,12 @@ static int sl_txn_marker_topic(struct sl_kafka_txn *t, struct sl_error *err)
     int rc = sl_kafka_partition_count(t->slot[0].rk, t->marker_topic, t->timeout_ms, &count, err);
     if (rc != SL_ENOTFOUND)
         return rc;
-    rc = sl_kafka_topic_create(t->bootstrap, t->marker_topic, 1, (const char *const *)t->props,
-                               t->nprops, t->timeout_ms, err);
+    /* compacted on the job id (the last marker of a job stays, however long the job is
+     * down: retention would delete it and a restart would then roll a committed epoch back
+     * and write it twice), replicated as the broker's topics are */
+    static const char *const cfg[][2] = {{"cleanup.policy", "compact"}};
+    rc = sl_kafka_topic_create_with(t->bootstrap, t->marker_topic, 1, -1, cfg, 1,
+                                    (const char *const *)t->props, t->nprops, t->timeout_ms, err);
     if (rc == SL_EKAFKA) {
         /* an existing topic is SL_EKAFKA too: created meanwhile by another start? */
         struct sl_error again;

@@ -258,6 +258,11 @@ static int ka_meta_resolve(const struct sl_table *t, const struct sl_connector_e
             return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
                                   "metadata '%s' is %s: column '%s' cannot be %s", ka_meta_keys[k],
                                   ka_meta_type_names[k], c->name, sl_type_name(c->type.id));
+        if (!sink && k == KA_META_TIMESTAMP && !c->type.nullable)
+            return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
+                                  "metadata 'timestamp' is NULL for a record without one: "
+                                  "column '%s' cannot be NOT NULL",
+                                  c->name);
         if (sink && k != KA_META_TIMESTAMP)
             return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
                                   "metadata '%s' is read only: declare column '%s' VIRTUAL (a "
@@ -444,30 +449,37 @@ static void ka_set_waker(struct sl_source *s, int worker, void (*wake)(void *), 
 }
 
 /* The metadata of record `r` into row `row` of `b`. */
-static void ka_meta_fill(const struct ka_source *src, struct sl_batch *b, uint32_t row,
-                         const struct sl_record *r)
+static int ka_meta_fill(const struct ka_source *src, struct sl_batch *b, uint32_t row,
+                        const struct sl_record *r, struct sl_error *err)
 {
     for (uint32_t i = 0; i < src->nmeta; i++) {
         struct sl_column *c = &b->cols[src->meta[i].col];
         switch (src->meta[i].kind) {
         case KA_META_TIMESTAMP:
             sl_col_i64(c)[row] = r->timestamp;
-            sl_col_set_null(c, row, r->timestamp < 0); /* a record without one */
+            if (c->valid) /* NOT NULL is refused for it (ka_meta_resolve) */
+                sl_col_set_null(c, row, r->timestamp < 0); /* a record without one */
             break;
         case KA_META_PARTITION:
             sl_col_i32(c)[row] = r->partition;
-            sl_col_set_null(c, row, false);
+            if (c->valid)
+                sl_col_set_null(c, row, false);
             break;
         case KA_META_OFFSET:
             sl_col_i64(c)[row] = r->offset;
-            sl_col_set_null(c, row, false);
+            if (c->valid)
+                sl_col_set_null(c, row, false);
             break;
         case KA_META_TOPIC:
             sl_col_str(c)[row] = sl_batch_str(b, r->topic, (uint32_t)strlen(r->topic));
-            sl_col_set_null(c, row, false);
+            if (!sl_str_ok(sl_col_str(c)[row]))
+                return sl_error_set(err, SL_ENOMEM, "out of memory");
+            if (c->valid)
+                sl_col_set_null(c, row, false);
             break;
         }
     }
+    return 0;
 }
 
 /* The key of record `r` into row `row` of the key view `kv` (rows == row): through the
@@ -539,11 +551,11 @@ static int ka_decode_split(struct ka_source *src, struct ka_worker *w, size_t en
         b->rows = v.rows;
         b->strheap = v.strheap;
         if (one) {
-            if (v.rows > rows0)
-                ka_meta_fill(src, b, rows0, &w->recs[first]);
+            if (!rc && v.rows > rows0)
+                rc = ka_meta_fill(src, b, rows0, &w->recs[first], err);
         } else {
-            for (uint32_t r = rows0; r < v.rows; r++)
-                ka_meta_fill(src, b, r, &w->recs[first + (r - rows0)]);
+            for (uint32_t r = rows0; !rc && r < v.rows; r++)
+                rc = ka_meta_fill(src, b, r, &w->recs[first + (r - rows0)], err);
         }
         *consumed += got;
         if (!got)
@@ -1393,8 +1405,11 @@ static int64_t ka_txn_timeout_ms(const struct ka_props *pr)
 {
     int64_t v = 60000;
     for (size_t i = 0; i < pr->n; i++)
-        if (!strncmp(pr->p[i], "transaction.timeout.ms=", 23))
-            v = strtoll(pr->p[i] + 23, NULL, 10);
+        if (!strncmp(pr->p[i], "transaction.timeout.ms=", 23)) {
+            char *end;
+            long long x = strtoll(pr->p[i] + 23, &end, 10);
+            v = *end || end == pr->p[i] + 23 ? -1 : x; /* -1: not a number of ms */
+        }
     return v;
 }
 
@@ -1415,6 +1430,10 @@ static int ka_txn_attach(struct ka_sink *s, const struct sl_table *t,
     if (rc)
         return rc;
     int64_t tmo = ka_txn_timeout_ms(pr);
+    if (tmo < 0)
+        return sl_conn_err_at(env, t, g->pos, err, SL_EINVAL,
+                              "'properties.transaction.timeout.ms' is not a number of "
+                              "milliseconds");
     if (tmo < 2 * env->checkpoint_interval_ms)
         return sl_conn_err_at(env, t, g->pos, err, SL_EINVAL,
                               "'properties.transaction.timeout.ms' is %lld ms, less than twice "
@@ -1424,6 +1443,14 @@ static int ka_txn_attach(struct ka_sink *s, const struct sl_table *t,
                               "transaction.max.timeout.ms, 15 min by default)",
                               (long long)tmo, (long long)env->checkpoint_interval_ms);
     struct ka_txn_shared *x = env->shared->kafka_txn;
+    bool same_props = x && x->props.n == pr->n;
+    for (size_t i = 0; same_props && i < pr->n; i++)
+        same_props = strcmp(x->props.p[i], pr->p[i]) == 0;
+    if (x && !same_props)
+        return sl_conn_err_at(env, t, g->pos, err, SL_EINVAL,
+                              "every exactly-once Kafka sink of a job writes through the same "
+                              "transactional producers: give them the same 'properties.*' "
+                              "(another table's differ)");
     if (x && (strcmp(x->prefix, prefix) != 0 || strcmp(x->bootstrap, pr->bootstrap) != 0))
         return sl_conn_err_at(env, t, sl_conn_opt(t, "sink.transactional-id-prefix")->pos, err,
                               SL_EINVAL,
@@ -1593,8 +1620,9 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     int32_t count = 0;
     struct sl_error e;
     sl_error_clear(&e);
-    if (part == 2 && (rc = sl_kafka_topic_partitions(pr.bootstrap, topic, pr.p, pr.n, 10000, true,
-                                                     &count, &e))) {
+    if (part == 2 && guarantee != 1 &&
+        (rc =
+             sl_kafka_topic_partitions(pr.bootstrap, topic, pr.p, pr.n, 10000, true, &count, &e))) {
         rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
         goto out_props;
     }

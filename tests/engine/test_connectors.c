@@ -126,6 +126,10 @@ static void test_option_errors(void **state)
              "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
              "'localhost:1');",
              "k", true, "t.sql:2:2:", "metadata 'partition' is INT: column 'p' cannot be BIGINT");
+    open_err("CREATE TABLE k (a INT,\n ts TIMESTAMP(3) NOT NULL METADATA FROM 'timestamp') WITH ("
+             "'connector' = 'kafka', 'format' = 'json', 'topic' = 't', "
+             "'properties.bootstrap.servers' = 'localhost:1');",
+             "k", true, "t.sql:2:2:", "column 'ts' cannot be NOT NULL");
     open_err("CREATE TABLE k (a INT,\n h STRING METADATA FROM 'headers') WITH ('connector' = "
              "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
              "'localhost:1');",
@@ -163,7 +167,11 @@ static void test_kafka_exactly_once_options(void **state)
         sl_ct_job(EOS_TABLE("k1", "") EOS_TABLE("k2", ", 'sink.transactional-id-prefix' = 'p'")
                       EOS_TABLE("k3", ", 'sink.transactional-id-prefix' = 'p',\n"
                                       " 'properties.transaction.timeout.ms' = '1000'")
-                          EOS_TABLE("k4", ", 'sink.transactional-id-prefix' = 'q'"));
+                          EOS_TABLE("k4", ", 'sink.transactional-id-prefix' = 'q'")
+                              EOS_TABLE("k5", ", 'sink.transactional-id-prefix' = 'p',\n"
+                                              " 'properties.linger.ms' = '7'")
+                                  EOS_TABLE("k6", ", 'sink.transactional-id-prefix' = 'p',\n"
+                                                  " 'properties.transaction.timeout.ms' = '9s'"));
 #undef EOS_TABLE
     struct sl_connector_env env = sl_ct_env(job, stdout);
     struct sl_conn_shared shared = {0};
@@ -186,6 +194,11 @@ static void test_kafka_exactly_once_options(void **state)
     assert_int_not_equal(sl_sink_open(sl_ct_table(job, "k4"), &env, 2, &s, &err), 0);
     assert_non_null(strstr(err.msg, "give them the same cluster and "
                                     "'sink.transactional-id-prefix' (another table has 'p'"));
+    /* ... through the same producers: the same client properties */
+    assert_int_not_equal(sl_sink_open(sl_ct_table(job, "k5"), &env, 2, &s, &err), 0);
+    assert_non_null(strstr(err.msg, "give them the same 'properties.*'"));
+    assert_int_not_equal(sl_sink_open(sl_ct_table(job, "k6"), &env, 2, &s, &err), 0);
+    assert_non_null(strstr(err.msg, "'properties.transaction.timeout.ms' is not a number"));
     k2->ops->free(k2);
     assert_null(shared.kafka_txn); /* the last exactly-once table freed it */
     sl_job_free(job);
@@ -1101,14 +1114,15 @@ static void test_kafka_metadata(void **state)
     static const bool need_all[5] = {true, true, true, true, true};
     static const bool need_some[5] = {true, false, false, true, false};
     for (int pass = 0; pass < 2; pass++) {
-        snprintf(sql, sizeof(sql),
-                 "CREATE TABLE r (k BIGINT NOT NULL, ts TIMESTAMP(3) METADATA FROM 'timestamp',"
-                 " p INT METADATA FROM 'partition' VIRTUAL, `offset` BIGINT METADATA VIRTUAL,"
-                 " tp STRING METADATA FROM 'topic' VIRTUAL) WITH ('connector' = 'kafka',"
-                 " 'topic' = '%s', 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
-                 " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset',"
-                 " 'json.ignore-parse-errors' = 'true');",
-                 topic, sl_kafka_mock_bootstrap(g_mock));
+        snprintf(
+            sql, sizeof(sql),
+            "CREATE TABLE r (k BIGINT NOT NULL, ts TIMESTAMP(3) METADATA FROM 'timestamp',"
+            " p INT NOT NULL METADATA FROM 'partition' VIRTUAL, `offset` BIGINT METADATA VIRTUAL,"
+            " tp STRING METADATA FROM 'topic' VIRTUAL) WITH ('connector' = 'kafka',"
+            " 'topic' = '%s', 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
+            " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset',"
+            " 'json.ignore-parse-errors' = 'true');",
+            topic, sl_kafka_mock_bootstrap(g_mock));
         struct ka_meta_row got[200];
         size_t n = kafka_meta_read(sql, pass ? need_some : need_all, got, 200);
         assert_int_equal(n, 101); /* the bad record skipped */
