@@ -342,6 +342,34 @@ int sl_kafka_produce_batch(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t part,
     return 0;
 }
 
+int sl_kafka_produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t part,
+                         const struct sl_record *r, void *opaque,
+                         int (*check)(void *arg, struct sl_error *err), void *arg, uint64_t *queued,
+                         struct sl_error *err)
+{
+    for (;;) {
+        rd_kafka_resp_err_t kerr =
+            rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_KEY((void *)r->key, r->key ? r->key_len : 0),
+                              RD_KAFKA_V_VALUE((void *)r->value, r->value ? r->value_len : 0),
+                              RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
+                              RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        if (!kerr)
+            break;
+        if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return sl_error_set(err, sl_kafka_err_code(kerr),
+                                "Kafka topic '%s' partition %d: produce: %s",
+                                rd_kafka_topic_name(rkt), (int)part, rd_kafka_err2str(kerr));
+        rd_kafka_poll(rk, 10); /* make room: serve delivery reports */
+        int rc = check ? check(arg, err) : 0;
+        if (rc)
+            return rc;
+    }
+    (*queued)++;
+    return 0;
+}
+
 void sl_kafka_log_quiet(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;

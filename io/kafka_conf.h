@@ -24,6 +24,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "engine/core/error.h"
+#include "io/record.h"
 
 /*
  * Sets `n` properties on `conf`, each given as "key=value" (the first '=' splits). Returns 0,
@@ -90,6 +91,19 @@ int sl_kafka_topic_create_with(const char *bootstrap, const char *topic, int par
                                struct sl_error *err);
 int sl_kafka_topic_delete(const char *bootstrap, const char *topic, const char *const *props,
                           size_t nprops, int timeout_ms, struct sl_error *err);
+
+/*
+ * Hands one record to librdkafka through rd_kafka_producev, for what
+ * rd_kafka_produce_batch cannot carry: the record's own timestamp (r->timestamp > 0; 0 and
+ * below: librdkafka stamps it with the produce time). `opaque` is its delivery-report
+ * opaque. A full queue waits as in sl_kafka_produce_batch (poll 10 ms, then `check`); any
+ * other error names the topic and partition. `*queued` is increased by one when librdkafka
+ * accepted it. Any thread.
+ */
+int sl_kafka_produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t part,
+                         const struct sl_record *r, void *opaque,
+                         int (*check)(void *arg, struct sl_error *err), void *arg, uint64_t *queued,
+                         struct sl_error *err);
 
 /*
  * Hands msgs[0..n) to librdkafka for partition `part` of `rkt` (RD_KAFKA_PARTITION_UA: the

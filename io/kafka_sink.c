@@ -163,33 +163,6 @@ static int sl_sink_state(struct sl_kafka_sink *s, struct sl_error *err)
     return s->err.code;
 }
 
-/* One record through rd_kafka_producev (it carries a timestamp of its own). */
-static int sl_sink_produce_one(struct sl_kafka_sink *s, const struct sl_record *r, int32_t part,
-                               struct sl_error *err)
-{
-    for (;;) {
-        rd_kafka_resp_err_t kerr =
-            rd_kafka_producev(s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(part),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_KEY((void *)r->key, r->key ? r->key_len : 0),
-                              RD_KAFKA_V_VALUE((void *)r->value, r->value ? r->value_len : 0),
-                              RD_KAFKA_V_TIMESTAMP(r->timestamp), RD_KAFKA_V_END);
-        if (!kerr)
-            break;
-        if (kerr == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            rd_kafka_poll(s->rk, 10); /* make room: serve delivery reports */
-            if (s->err.code)
-                return sl_sink_state(s, err);
-            continue;
-        }
-        return sl_error_set(err, sl_kafka_err_code(kerr),
-                            "Kafka topic '%s' partition %d: produce: %s", s->topic, (int)part,
-                            rd_kafka_err2str(kerr));
-    }
-    s->stats.produced++;
-    return 0;
-}
-
 /* sl_kafka_produce_batch's check: the sink's error state, set by a delivery report. */
 static int sl_sink_check(void *arg, struct sl_error *err)
 {
@@ -228,7 +201,8 @@ int sl_kafka_sink_write(struct sl_kafka_sink *s, const struct sl_record *recs, s
                 part = s->partition;
             else if (s->partitioner == SL_KAFKA_PART_ROUND_ROBIN)
                 part = (int32_t)(s->rr_next++ % (uint64_t)s->npartitions);
-            int rc = sl_sink_produce_one(s, &recs[i], part, err);
+            int rc = sl_kafka_produce_one(s->rk, s->rkt, part, &recs[i], NULL, sl_sink_check, s,
+                                          &s->stats.produced, err);
             if (rc)
                 return rc;
         }

@@ -501,18 +501,26 @@ static void sl_txn_msg(rd_kafka_message_t *m, const struct sl_record *r, uint64_
 }
 
 /* Produces recs[0..n) of `epoch` to topic tp on slot s: one rd_kafka_produce_batch per
- * partition, each in the records' order. */
+ * partition, each in the records' order; records with timestamps of their own one by one. */
 static int sl_txn_produce(struct sl_txn_slot *s, int si, const struct sl_txn_topic *tp,
                           uint64_t epoch, const struct sl_record *recs, const int32_t *parts,
                           size_t n, uint64_t *queued, struct sl_error *err)
 {
-    bool one = true;
+    bool one = true, stamped = false;
     for (size_t i = 0; i < n; i++) {
         if (parts[i] < RD_KAFKA_PARTITION_UA || parts[i] >= tp->partitions)
             return sl_error_set(err, SL_EINVAL,
                                 "Kafka topic '%s' has %d partitions: there is no partition %d",
                                 tp->name, (int)tp->partitions, (int)parts[i]);
         one &= parts[i] == parts[0];
+        stamped |= recs[i].timestamp > 0;
+    }
+    if (stamped) { /* timestamps of their own: rd_kafka_producev, one record at a time */
+        int rc = 0;
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = sl_kafka_produce_one(s->rk, tp->rkt[si], parts[i], &recs[i],
+                                      (void *)(uintptr_t)epoch, sl_txn_check, s, queued, err);
+        return rc;
     }
     rd_kafka_message_t *msgs = malloc(n * sizeof(*msgs));
     size_t nb = one ? 1 : (size_t)tp->partitions + 1; /* bucket p + 1: partition p, 0: UA */

@@ -1213,8 +1213,16 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
         if (s->ts_col >= 0) {
             uint32_t row = b->sel ? b->sel[i] : i;
             struct sl_column *c = &b->cols[s->ts_col];
-            if (!sl_col_is_null(c, row) && sl_col_i64(c)[row] > 0)
+            if (!sl_col_is_null(c, row))
                 ts = sl_col_i64(c)[row];
+            if (ts < 0) { /* as Kafka's ProducerRecord, which Flink's sink fails on */
+                char text[SL_DT_TEXT_MAX + 1];
+                text[sl_dt_format(text, ts, SL_DT_SQL)] = 0;
+                return sl_error_set(err, SL_EINVAL,
+                                    "Kafka sink table '%s': metadata 'timestamp' %s is before "
+                                    "1970-01-01: Kafka record timestamps are not negative",
+                                    s->base.table->name, text);
+            }
         }
         p->recs[i] = (struct sl_record){.topic = "",
                                         .partition = -1,
@@ -1524,7 +1532,7 @@ static int ka_key_fields(struct ka_sink *s, const struct sl_table *t,
 /* Metadata columns of a sink table: 'timestamp' sets each record's timestamp, and no
  * metadata column is in the value (nor in the key). */
 static int ka_sink_meta(struct ka_sink *s, const struct sl_table *t,
-                        const struct sl_connector_env *env, int guarantee, struct sl_error *err)
+                        const struct sl_connector_env *env, struct sl_error *err)
 {
     s->ts_col = -1;
     if (!t->nmeta)
@@ -1544,10 +1552,6 @@ static int ka_sink_meta(struct ka_sink *s, const struct sl_table *t,
                                     "option 'key.fields': '%s' is a metadata column",
                                     s->schema->fields[meta[i].col].name);
     }
-    if (!rc && guarantee == 1)
-        rc = sl_conn_err_at(env, t, t->meta[0].pos, err, SL_ENOTSUP,
-                            "an exactly-once Kafka sink writes no 'timestamp' metadata yet "
-                            "(Kafka stamps its records)");
     if (!rc) { /* the value: every column but the metadata ones (and, EXCEPT_KEY, the key) */
         uint32_t nv = 0;
         for (uint32_t i = 0; i < nrest; i++) {
@@ -1605,8 +1609,7 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
         goto out_free;
     }
     kspec = spec;
-    if ((rc = ka_key_fields(s, t, env, &kspec.format, err)) ||
-        (rc = ka_sink_meta(s, t, env, guarantee, err)))
+    if ((rc = ka_key_fields(s, t, env, &kspec.format, err)) || (rc = ka_sink_meta(s, t, env, err)))
         goto out_free;
     if ((rc = ka_props_build(t, env, &pr, err)))
         goto out_props;

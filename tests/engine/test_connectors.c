@@ -1092,6 +1092,17 @@ static void test_kafka_metadata(void **state)
         sl_batch_pool_put(b);
     }
     assert_int_equal(sink->ops->flush(sink, &c.ctx, &err), 0);
+    { /* a timestamp before 1970: Kafka has none such; an error, and nothing is written */
+        struct sl_batch *b = sl_batch_pool_get(pool);
+        b->rows = 1;
+        sl_col_i64(&b->cols[0])[0] = 999;
+        sl_col_i64(&b->cols[1])[0] = -5;
+        sl_col_set_null(&b->cols[1], 0, false);
+        assert_int_equal(sink->ops->write(sink, &c.ctx, b, &err), SL_EINVAL);
+        if (!strstr(err.msg, "'timestamp' 1969-12-31 23:59:59.995 is before 1970-01-01"))
+            fail_msg("%s", err.msg);
+        sl_batch_pool_put(b);
+    }
     sink->ops->free(sink);
     sl_ct_ctx_free(&c);
     sl_batch_pool_free(pool);

@@ -218,8 +218,11 @@ static void read_visible(const char *topic, int nparts, struct sl_kbroker_msg **
             assert_true(key && val);
             memcpy(key, m->key, m->key_len);
             memcpy(val, m->payload, m->len);
-            msgs[k++] = (struct sl_kbroker_msg){
-                .partition = p, .offset = m->offset, .key = key, .value = val};
+            msgs[k++] = (struct sl_kbroker_msg){.partition = p,
+                                                .offset = m->offset,
+                                                .timestamp = rd_kafka_message_timestamp(m, NULL),
+                                                .key = key,
+                                                .value = val};
         }
         rd_kafka_message_destroy(m);
     }
@@ -396,6 +399,50 @@ static void test_commit(void **state)
     sl_kbroker_msgs_free(m, n);
     assert_true(resolved(t, 1));
     assert_false(resolved(t, 2));
+    sl_kafka_txn_free(t);
+}
+
+/* Records with timestamps of their own (the sink's 'timestamp' metadata) among records
+ * without: each keeps its timestamp, the others get the produce time, and every partition
+ * keeps the records' order. */
+static void test_timestamps(void **state)
+{
+    (void)state;
+    char topic[128], prefix[128];
+    fresh("stamps", 2, topic, prefix);
+    int id;
+    struct sl_kafka_txn *t = open_txn(prefix, topic, 2, &id);
+    struct sl_error err;
+    enum { N = 40 };
+    struct recs b = make_recs("ts", 1, 0, N, 2);
+    for (int i = 0; i < N; i++)
+        b.r[i].timestamp = i % 3 == 0 ? -1 : 1000000 + i; /* every third: none */
+    int64_t before = (int64_t)time(NULL) * 1000 - 1000;
+    for (int k = 0; k < N; k += 7) /* unequal calls, some without any stamped record */
+        ok(sl_kafka_txn_write(t, 1, id, b.r + k, b.parts + k, (size_t)(N - k < 7 ? N - k : 7),
+                              &err),
+           &err, "write");
+    free_recs(&b);
+    ok(sl_kafka_txn_flush(t, 1, 30000, &err), &err, "flush");
+    ok(sl_kafka_txn_commit(t, 1, &err), &err, "commit");
+    struct sl_kbroker_msg *m;
+    size_t n;
+    int64_t eof[MAXPART], hw[MAXPART];
+    read_visible(topic, 2, &m, &n, eof, hw);
+    assert_int_equal(n, N);
+    int last[2] = {-1, -1};
+    for (size_t i = 0; i < n; i++) {
+        int k = rec_index(m[i].value);
+        assert_true(k >= 0 && k < N);
+        assert_int_equal(m[i].partition, k % 2);
+        assert_true(k > last[k % 2]);
+        last[k % 2] = k;
+        if (k % 3 == 0)
+            assert_true(m[i].timestamp >= before); /* the produce time */
+        else
+            assert_int_equal(m[i].timestamp, 1000000 + k);
+    }
+    sl_kbroker_msgs_free(m, n);
     sl_kafka_txn_free(t);
 }
 
@@ -667,7 +714,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_commit),          cmocka_unit_test(test_crash_open),
         cmocka_unit_test(test_crash_committed), cmocka_unit_test(test_zombie),
         cmocka_unit_test(test_two_epochs),      cmocka_unit_test(test_resolve_held),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_errors),          cmocka_unit_test(test_timestamps),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
