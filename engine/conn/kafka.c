@@ -238,6 +238,7 @@ static const char *const ka_meta_type_names[] = {"TIMESTAMP(3)", "INT", "BIGINT"
 struct ka_meta {
     uint32_t col;
     enum ka_meta_kind kind;
+    bool is_virtual; /* read only: a sink does not write it */
 };
 
 /* The table's metadata columns (the registry checked the keys) with their types checked,
@@ -263,12 +264,13 @@ static int ka_meta_resolve(const struct sl_table *t, const struct sl_connector_e
                                   "metadata 'timestamp' is NULL for a record without one: "
                                   "column '%s' cannot be NOT NULL",
                                   c->name);
-        if (sink && k != KA_META_TIMESTAMP)
+        if (sink && k != KA_META_TIMESTAMP && !t->meta[i].is_virtual)
             return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
                                   "metadata '%s' is read only: declare column '%s' VIRTUAL (a "
                                   "sink writes only 'timestamp')",
                                   ka_meta_keys[k], c->name);
-        meta[(*nmeta)++] = (struct ka_meta){t->meta[i].col, (enum ka_meta_kind)k};
+        meta[(*nmeta)++] =
+            (struct ka_meta){t->meta[i].col, (enum ka_meta_kind)k, t->meta[i].is_virtual};
     }
     *nval = 0;
     for (uint32_t c = 0; c < t->physical.ncols; c++) {
@@ -1545,7 +1547,8 @@ static int ka_sink_meta(struct ka_sink *s, const struct sl_table *t,
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     int rc = ka_meta_resolve(t, env, true, meta, &nmeta, rest, &nrest, err);
     for (uint32_t i = 0; !rc && i < nmeta; i++) {
-        s->ts_col = (int)meta[i].col; /* 'timestamp', the one writable */
+        if (!meta[i].is_virtual)
+            s->ts_col = (int)meta[i].col; /* 'timestamp', the one writable */
         for (uint32_t k = 0; !rc && k < s->nkey; k++)
             if (s->key_idx[k] == (int)meta[i].col)
                 rc = sl_conn_err_at(env, t, t->meta[0].pos, err, SL_EINVAL,

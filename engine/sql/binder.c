@@ -1962,22 +1962,32 @@ static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
             return sl_b_err(b, a->pos, "'%s' is a view; INSERT INTO needs a table", a->target);
         return sl_b_unknown_table(b, a->target, a->pos);
     }
+    /* Flink writes a table's persisted columns: a VIRTUAL metadata column is read only and
+     * not in the query; the sink gets a placeholder there (NULL, or a zero value when NOT
+     * NULL), which no connector reads (metadata columns are never in a record's value) */
+    bool *virt = sl_b_alloc(b, (t->physical.ncols ? t->physical.ncols : 1) * sizeof(*virt));
+    TRYP(virt);
+    uint32_t nvirt = 0;
     for (uint32_t i = 0; i < t->nmeta; i++)
-        if (t->meta[i].is_virtual)
-            return sl_b_err(b, a->pos,
-                            "INSERT INTO '%s': its VIRTUAL metadata column '%s' is read only, "
-                            "and writing to a table that has one is not supported yet",
-                            t->name, t->physical.cols[t->meta[i].col].name);
+        if (t->meta[i].is_virtual && !virt[t->meta[i].col]) {
+            virt[t->meta[i].col] = true;
+            nvirt++;
+        }
+    uint32_t nwrite = t->physical.ncols - nvirt;
     struct sl_plan *q;
     TRY(sl_b_query(b, a->query, &q));
-    if (q->out.ncols != t->physical.ncols)
-        return sl_b_err(b, a->query->pos, "the query has %u columns, table '%s' has %u",
-                        q->out.ncols, t->name, t->physical.ncols);
+    if (q->out.ncols != nwrite)
+        return sl_b_err(b, a->query->pos, "the query has %u columns, table '%s' has %u%s",
+                        q->out.ncols, t->name, nwrite,
+                        nvirt ? " (its VIRTUAL metadata columns are read only, not written)" : "");
     /* implicit casts to the sink's types where Flink allows them */
-    bool need = false;
-    for (uint32_t i = 0; i < q->out.ncols; i++) {
-        struct sl_type have = q->out.cols[i].type, want = t->physical.cols[i].type;
+    bool need = nvirt > 0;
+    for (uint32_t i = 0, j = 0; i < t->physical.ncols; i++) {
+        if (virt[i])
+            continue;
+        struct sl_type have = q->out.cols[j].type, want = t->physical.cols[i].type;
         have.nullable = want.nullable = true;
+        j++;
         if (sl_type_equal(have, want))
             continue;
         struct sl_type common;
@@ -1989,30 +1999,42 @@ static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
             sl_type_str(have, ht, sizeof(ht));
             sl_type_str(want, wt, sizeof(wt));
             const struct sl_ast *item =
-                i < a->query->select.items.n ? a->query->select.items.items[i] : a->query;
+                j - 1 < a->query->select.items.n ? a->query->select.items.items[j - 1] : a->query;
             return sl_b_err(b, item->pos,
                             "column %u of the query is %s, but column '%s' of "
                             "table '%s' is %s",
-                            i + 1, ht, t->physical.cols[i].name, t->name, wt);
+                            j, ht, t->physical.cols[i].name, t->name, wt);
         }
         need = true;
     }
     struct sl_plan *top = q;
     if (need) {
+        uint32_t nc = t->physical.ncols;
         struct sl_plan *pr = sl_plan_new(b, SL_PLAN_PROJECT, q, a->pos);
         TRYP(pr);
-        pr->note = "casts to the sink's types";
-        TRY(sl_rel_alloc(b, &pr->out, q->out.ncols));
-        pr->project.nexprs = q->out.ncols;
-        pr->project.exprs = sl_b_alloc(b, q->out.ncols * sizeof(*pr->project.exprs));
+        pr->note = nvirt ? "casts to the sink's types, VIRTUAL columns' placeholders"
+                         : "casts to the sink's types";
+        TRY(sl_rel_alloc(b, &pr->out, nc));
+        pr->project.nexprs = nc;
+        pr->project.exprs = sl_b_alloc(b, nc * sizeof(*pr->project.exprs));
         TRYP(pr->project.exprs);
-        for (uint32_t i = 0; i < q->out.ncols; i++) {
-            struct sl_expr *e = sl_expr_col(b, &q->out, (int)i, a->pos);
-            TRYP(e);
+        for (uint32_t i = 0, j = 0; i < nc; i++) {
             struct sl_type want = t->physical.cols[i].type;
+            if (virt[i]) {
+                struct sl_expr *e = sl_expr_new(b, SL_EXPR_LIT, want, a->pos);
+                TRYP(e);
+                e->lit_null = want.nullable;
+                if (want.id == SL_TYPE_VARCHAR)
+                    e->lit.s = "";
+                pr->project.exprs[i] = e;
+                pr->out.cols[i] = t->physical.cols[i];
+                continue;
+            }
+            struct sl_expr *e = sl_expr_col(b, &q->out, (int)j, a->pos);
+            TRYP(e);
             pr->project.exprs[i] = sl_b_cast(b, e, want);
             TRYP(pr->project.exprs[i]);
-            pr->out.cols[i] = q->out.cols[i];
+            pr->out.cols[i] = q->out.cols[j++];
             pr->out.cols[i].type = pr->project.exprs[i]->type;
         }
         top = pr;

@@ -304,7 +304,36 @@ static void test_metadata_columns(void **state)
     msg = bind_alone_err("CREATE TABLE k (a INT, o BIGINT METADATA FROM 'offset' VIRTUAL)"
                          " WITH ('connector' = 'blackhole');\n"
                          "INSERT INTO k SELECT a, a FROM k;");
-    if (!strstr(msg, "q.sql:2:1: INSERT INTO 'k': its VIRTUAL metadata column 'o' is read only"))
+    if (!strstr(msg, "q.sql:2:15: the query has 2 columns, table 'k' has 1 (its VIRTUAL "
+                     "metadata columns are read only, not written)"))
+        fail_msg("got: %s", msg);
+    /* an INSERT writes the persisted columns, in order, without the VIRTUAL ones; those
+     * get placeholders (NULL, or zero when NOT NULL) that the sink never reads */
+    const char *ins = "CREATE TABLE k (ts TIMESTAMP(3) METADATA FROM 'timestamp', a BIGINT,\n"
+                      " p INT NOT NULL METADATA FROM 'partition' VIRTUAL, b INT,\n"
+                      " tp STRING METADATA FROM 'topic' VIRTUAL)\n"
+                      " WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json');\n"
+                      "INSERT INTO k SELECT ts, a, 7 FROM k;";
+    job = sl_job_from_sql("q.sql", ins, strlen(ins), NULL, 0, &err);
+    if (!job)
+        fail_msg("%s", err.msg);
+    assert_int_equal(job->ninserts, 1);
+    const struct sl_plan *pr = job->inserts[0]->input;
+    assert_int_equal(pr->kind, SL_PLAN_PROJECT);
+    assert_int_equal(pr->project.nexprs, 5);
+    assert_int_equal(pr->project.exprs[0]->kind, SL_EXPR_COL);
+    assert_int_equal(pr->project.exprs[2]->kind, SL_EXPR_LIT); /* p: NOT NULL, a zero */
+    assert_false(pr->project.exprs[2]->lit_null);
+    assert_int_equal(pr->project.exprs[2]->lit.i, 0);
+    assert_int_equal(pr->project.exprs[3]->type.id, SL_TYPE_INT); /* 7 */
+    assert_int_equal(pr->project.exprs[4]->kind, SL_EXPR_LIT);    /* tp: NULL */
+    assert_true(pr->project.exprs[4]->lit_null);
+    sl_job_free(job);
+    msg = bind_alone_err("CREATE TABLE k (a INT, o BIGINT METADATA FROM 'offset' VIRTUAL,\n"
+                         " b DOUBLE) WITH ('connector' = 'blackhole');\n"
+                         "INSERT INTO k SELECT a, 'x' FROM k;");
+    if (!strstr(msg, "q.sql:3:25: column 2 of the query is VARCHAR, but column 'b' of table "
+                     "'k' is DOUBLE"))
         fail_msg("got: %s", msg);
     msg = bind_alone_err("CREATE TABLE k (a INT METADATA FROM) WITH ('connector' = 'kafka');");
     if (!strstr(msg, "a metadata key string"))
