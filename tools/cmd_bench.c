@@ -407,7 +407,7 @@ static int sl_bench_tmpdir(struct sl_bench_env *e)
 }
 
 /* Where checkpointed runs keep their state: a disk, not a RAM /tmp. */
-static const char *sl_bench_state_base(void)
+const char *sl_bench_state_base(void)
 {
     const char *d = getenv("SLUICE_BENCH_DIR");
     if (!d || !*d)
@@ -422,8 +422,7 @@ static int sl_bench_rm1(const char *path, const struct stat *st, int flag, struc
     return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-/* Removes a run's state directory and everything in it. */
-static void sl_bench_rmtree(const char *dir)
+void sl_bench_rmtree(const char *dir)
 {
     if (nftw(dir, sl_bench_rm1, 16, FTW_DEPTH | FTW_PHYS) != 0)
         fprintf(stderr, "sluice bench: could not remove all of %s\n", dir);

@@ -84,4 +84,10 @@ int sl_bench_paired_ci(const double *d, size_t n, struct sl_bench_paired *out);
 enum sl_bench_verdict sl_bench_paired_verdict(const struct sl_bench_paired *p,
                                               double threshold_pct);
 
+/* Where a run's state directories go: $SLUICE_BENCH_DIR, else $TMPDIR, else /var/tmp. */
+const char *sl_bench_state_base(void);
+
+/* Removes a run's state directory and everything in it (says so on stderr when it cannot). */
+void sl_bench_rmtree(const char *dir);
+
 #endif

@@ -4,7 +4,8 @@
  * produce -> consume latency at the same load (the floor), in one run.
  *
  *   sluice bench latency --brokers B [--rate R | --load F] [--seconds S] [--warmup S]
- *                        [--max-events N] [--workers N] [--json FILE]
+ *                        [--max-events N] [--workers N] [--checkpoint-interval MS]
+ *                        [--sink-guarantee at-least-once|exactly-once] [--json FILE]
  *
  * HOW IT WORKS
  * A paced producer (librdkafka, a thread of this process, linger.ms 0) writes Nexmark-shaped
@@ -22,7 +23,13 @@
  *        INSERT INTO bids_out SELECT ts, auction, bidder, price * 908 / 1000 FROM bids_in
  *      (Nexmark q1's shape; Kafka source, JSON both ways, Kafka sink with linger.ms 0); per
  *      output record, the time its delivery report is served on the worker (the sink's
- *      delivery callback, engine/exec/exec.h on_delivered) - ts parsed from the value.
+ *      delivery callback, engine/exec/exec.h on_delivered) - ts parsed from the value;
+ *      and per record a read_committed consumer of the output topic receives, receive time
+ *      - ts ("sluice to committed read": what a downstream reader sees). With
+ *      --checkpoint-interval the job takes checkpoints (a file store in a fresh directory);
+ *      with --sink-guarantee exactly-once its sink writes Kafka transactions committed once
+ *      per epoch, so the committed read waits for the epoch's commit: its latency is
+ *      bounded below by the interval (about half of it on average, plus the commit).
  * Each measured run starts with one priming record (ts 0) sent and seen at the far end
  * before pacing starts, so that connection set-up is not measured; records sent within the
  * first --warmup seconds are counted but not put in the histograms. A run ends when every
@@ -51,6 +58,7 @@
 #include "engine/plan/catalog.h"
 #include "engine/sql/binder.h"
 #include "io/kafka_conf.h"
+#include "tools/cmd_bench.h"
 #include "tools/cmd_bench_hist.h"
 
 static const char sl_lat_usage[] =
@@ -69,7 +77,17 @@ static const char sl_lat_usage[] =
     "  --warmup S         seconds of each run not put in the histograms (default 2)\n"
     "  --workers N        worker threads and partitions (default 1)\n"
     "  --no-floor         skip the Kafka-only run\n"
-    "  --json FILE        the figures as JSON ('-': stdout)\n";
+    "  --checkpoint-interval MS\n"
+    "                     the job takes checkpoints (a file store in a temporary\n"
+    "                     directory) every MS milliseconds (default: none)\n"
+    "  --sink-guarantee G at-least-once (default) or exactly-once (Kafka transactions,\n"
+    "                     committed once per checkpoint; --checkpoint-interval\n"
+    "                     defaults to 1000 with it)\n"
+    "  --json FILE        the figures as JSON ('-': stdout)\n"
+    "\n"
+    "The pipeline's output is also read by a read_committed consumer (\"sluice to\n"
+    "committed read\"): what a downstream reader sees. With exactly-once it is bounded\n"
+    "below by the checkpoint interval, as output becomes visible once per epoch.\n";
 
 struct sl_lat_args {
     const char *brokers;
@@ -78,6 +96,8 @@ struct sl_lat_args {
     int workers;
     bool floor;
     const char *json;
+    int64_t ckpt_ms;   /* 0: no checkpoints */
+    bool exactly_once; /* the sink's 'sink.delivery-guarantee' */
 };
 
 /* One path's figures. */
@@ -272,9 +292,15 @@ static uint64_t sl_lat_sum(struct sl_lat_run *r, bool primed)
     return n;
 }
 
-static char *sl_lat_sql(const char *in, const char *out, bool bounded)
+static char *sl_lat_sql(const char *in, const char *out, bool bounded, bool exactly_once)
 {
     char *sql = NULL;
+    char eos[256] = "";
+    if (exactly_once)
+        snprintf(eos, sizeof(eos),
+                 ",\n  'sink.delivery-guarantee' = 'exactly-once',"
+                 " 'sink.transactional-id-prefix' = '%s-txn'",
+                 out);
     if (asprintf(&sql,
                  "CREATE TABLE bids_in (ts BIGINT, auction BIGINT, bidder BIGINT, price BIGINT,\n"
                  "  channel VARCHAR, url VARCHAR, extra VARCHAR)\n"
@@ -282,10 +308,10 @@ static char *sl_lat_sql(const char *in, const char *out, bool bounded)
                  "  'scan.startup.mode' = 'earliest-offset'%s);\n"
                  "CREATE TABLE bids_out (ts BIGINT, auction BIGINT, bidder BIGINT, price BIGINT)\n"
                  "WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',\n"
-                 "  'sink.partitioner' = 'fixed', 'properties.linger.ms' = '0');\n"
+                 "  'sink.partitioner' = 'fixed', 'properties.linger.ms' = '0'%s);\n"
                  "INSERT INTO bids_out SELECT ts, auction, bidder, price * 908 / 1000 FROM "
                  "bids_in;\n",
-                 in, bounded ? ", 'scan.bounded.mode' = 'latest-offset'" : "", out) < 0)
+                 in, bounded ? ", 'scan.bounded.mode' = 'latest-offset'" : "", out, eos) < 0)
         return NULL;
     return sql;
 }
@@ -294,6 +320,7 @@ struct sl_lat_exec {
     const struct sl_lat_args *a;
     struct sl_job *job;
     struct sl_lat_run *run;
+    const struct sl_ckpt_opts *ckpt; /* NULL: no checkpoints */
     _Atomic int stop;
     struct sl_exec_summary sum;
     struct sl_error err;
@@ -308,7 +335,8 @@ static void *sl_lat_exec_main(void *arg)
                                 .brokers = x->a->brokers,
                                 .stop = &x->stop,
                                 .on_delivered = x->run ? sl_lat_on_delivered : NULL,
-                                .on_delivered_arg = x->run};
+                                .on_delivered_arg = x->run,
+                                .ckpt = x->ckpt};
     sl_error_clear(&x->err);
     x->rc = sl_exec_run(x->job, &opts, &x->sum, &x->err);
     return NULL;
@@ -361,7 +389,7 @@ static double sl_lat_max(const struct sl_lat_args *a, const char *in, const char
         fprintf(stderr, "sluice bench latency: %d records of the max-rate run failed\n", failed);
         return -1;
     }
-    char *sql = sl_lat_sql(in, out, true);
+    char *sql = sl_lat_sql(in, out, true, false);
     struct sl_lat_exec x = {.a = a, .job = sql ? sl_lat_job(sql) : NULL};
     free(sql);
     if (!x.job)
@@ -401,65 +429,6 @@ static bool sl_lat_until_done(void *arg)
 {
     struct sl_lat_until *u = arg;
     return sl_lat_sum(u->run, u->primed) >= u->want;
-}
-
-/* Phase 3: the pipeline at `rate`. */
-static int sl_lat_sluice(const struct sl_lat_args *a, double rate, const char *in, const char *out,
-                         struct sl_lat_path *res)
-{
-    struct sl_lat_run run = {.nw = a->workers, .measure_from = INT64_MAX};
-    run.w = aligned_alloc(64, (size_t)a->workers * sizeof(*run.w));
-    if (!run.w)
-        return -1;
-    for (int i = 0; i < a->workers; i++) {
-        sl_hist_reset(&run.w[i].h);
-        atomic_init(&run.w[i].delivered, 0);
-        atomic_init(&run.w[i].primed, 0);
-    }
-    char *sql = sl_lat_sql(in, out, false);
-    struct sl_lat_exec x = {.a = a, .job = sql ? sl_lat_job(sql) : NULL, .run = &run};
-    free(sql);
-    struct sl_lat_prod p = {0};
-    pthread_t th;
-    int rc = -1;
-    if (!x.job || sl_lat_prod_new(&p, a->brokers, in, a->workers, false))
-        goto out;
-    atomic_init(&x.stop, 0);
-    if (pthread_create(&th, NULL, sl_lat_exec_main, &x))
-        goto out;
-    /* priming: one record per partition through the whole path */
-    for (int i = 0; i < a->workers; i++)
-        sl_lat_send(&p, 0);
-    rd_kafka_flush(p.rk, 10000);
-    struct sl_lat_until u = {.run = &run, .want = (uint64_t)a->workers, .primed = true};
-    if (!sl_lat_wait(sl_lat_until_done, &u, 30))
-        fprintf(stderr, "sluice bench latency: the pipeline did not pass the priming records "
-                        "within 30 s\n");
-    else {
-        run.measure_from = sl_lat_now() + (int64_t)(a->warmup * 1e9);
-        res->sent = sl_lat_pace(&p, rate, a->seconds);
-        rd_kafka_flush(p.rk, 10000);
-        u = (struct sl_lat_until){.run = &run, .want = res->sent, .primed = false};
-        if (!sl_lat_wait(sl_lat_until_done, &u, 30))
-            fprintf(stderr, "sluice bench latency: not every record came out within 30 s\n");
-        rc = p.failed ? -1 : 0;
-    }
-    atomic_store(&x.stop, 1);
-    pthread_join(th, NULL);
-    if (x.rc) {
-        fprintf(stderr, "sluice bench latency: %s\n", x.err.msg);
-        rc = -1;
-    }
-    res->received = sl_lat_sum(&run, false);
-    sl_hist_reset(&res->h);
-    for (int i = 0; i < a->workers; i++)
-        sl_hist_merge(&res->h, &run.w[i].h);
-out:
-    sl_lat_prod_free(&p);
-    if (x.job)
-        sl_job_free(x.job);
-    free(run.w);
-    return rc;
 }
 
 /* ---- the floor: Kafka alone ------------------------------------------------------------ */
@@ -512,6 +481,7 @@ static int sl_lat_cons_new(struct sl_lat_cons *c, const struct sl_lat_args *a, c
                            {"group.id", "sluice-latency-floor"},
                            {"enable.auto.commit", "false"},
                            {"enable.partition.eof", "false"},
+                           {"isolation.level", "read_committed"}, /* librdkafka's default */
                            {"fetch.wait.max.ms", "10"},
                            {"fetch.error.backoff.ms", "10"},
                            {"socket.nagle.disable", "true"},
@@ -538,6 +508,19 @@ static int sl_lat_cons_new(struct sl_lat_cons *c, const struct sl_lat_args *a, c
     rd_kafka_topic_partition_list_destroy(tp);
     c->q = rd_kafka_queue_get_consumer(c->rk);
     return 0;
+}
+
+static void sl_lat_cons_free(struct sl_lat_cons *c)
+{
+    if (!c)
+        return;
+    if (c->q)
+        rd_kafka_queue_destroy(c->q);
+    if (c->rk) {
+        rd_kafka_consumer_close(c->rk);
+        rd_kafka_destroy(c->rk);
+    }
+    free(c);
 }
 
 struct sl_lat_cwait {
@@ -593,13 +576,125 @@ static int sl_lat_floor(const struct sl_lat_args *a, double rate, const char *to
     cons->h = c->h;
 out:
     sl_lat_prod_free(&p);
-    if (c->q)
-        rd_kafka_queue_destroy(c->q);
-    if (c->rk) {
-        rd_kafka_consumer_close(c->rk);
-        rd_kafka_destroy(c->rk);
+    sl_lat_cons_free(c);
+    return rc;
+}
+
+/* A fresh state directory for the job's checkpoints (file store), into ck; 0 or -1. */
+static int sl_lat_ckpt(const struct sl_lat_args *a, char *dir, size_t cap, struct sl_ckpt_opts *ck)
+{
+    snprintf(dir, cap, "%s/sluice-latency-state-XXXXXX", sl_bench_state_base());
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "sluice bench latency: cannot make a state directory %s: %s\n", dir,
+                strerror(errno));
+        return -1;
     }
-    free(c);
+    *ck = (struct sl_ckpt_opts){.state_dir = dir,
+                                .job = "latency",
+                                .interval_ms = a->ckpt_ms,
+                                .keep = 2,
+                                .full_every = 10,
+                                .standby_timeout_ms = 0};
+    return 0;
+}
+
+/* Phase 3: the pipeline at `rate`: res[0] to the sink's delivery reports, res[1] to a
+ * read_committed consumer of the output topic. */
+static int sl_lat_sluice(const struct sl_lat_args *a, double rate, const char *in, const char *out,
+                         struct sl_lat_path res[2], struct sl_exec_summary *sum)
+{
+    struct sl_lat_run run = {.nw = a->workers, .measure_from = INT64_MAX};
+    run.w = aligned_alloc(64, (size_t)a->workers * sizeof(*run.w));
+    struct sl_lat_cons *c = calloc(1, sizeof(*c));
+    if (!run.w || !c) {
+        free(run.w);
+        free(c);
+        return -1;
+    }
+    for (int i = 0; i < a->workers; i++) {
+        sl_hist_reset(&run.w[i].h);
+        atomic_init(&run.w[i].delivered, 0);
+        atomic_init(&run.w[i].primed, 0);
+    }
+    sl_hist_reset(&c->h);
+    atomic_init(&c->measure_from, INT64_MAX);
+    char *sql = sl_lat_sql(in, out, false, a->exactly_once);
+    struct sl_lat_exec x = {.a = a, .job = sql ? sl_lat_job(sql) : NULL, .run = &run};
+    free(sql);
+    struct sl_lat_prod p = {0};
+    struct sl_ckpt_opts ck;
+    char sdir[512] = "";
+    pthread_t th, cth;
+    bool cons_started = false;
+    int rc = -1;
+    if (!x.job || sl_lat_prod_new(&p, a->brokers, in, a->workers, false) ||
+        sl_lat_cons_new(c, a, out))
+        goto out;
+    if (a->ckpt_ms > 0) {
+        if (sl_lat_ckpt(a, sdir, sizeof(sdir), &ck))
+            goto out;
+        x.ckpt = &ck;
+    }
+    if (pthread_create(&cth, NULL, sl_lat_cons_main, c))
+        goto out;
+    cons_started = true;
+    atomic_init(&x.stop, 0);
+    if (pthread_create(&th, NULL, sl_lat_exec_main, &x))
+        goto out;
+    /* priming: one record per partition through the whole path, to the committed reader */
+    for (int i = 0; i < a->workers; i++)
+        sl_lat_send(&p, 0);
+    rd_kafka_flush(p.rk, 10000);
+    struct sl_lat_until u = {.run = &run, .want = (uint64_t)a->workers, .primed = true};
+    struct sl_lat_cwait w = {.c = c, .want = (uint64_t)a->workers, .primed = true};
+    double patience = 30 + 2 * (double)a->ckpt_ms / 1000;
+    /* an exactly-once sink's records have no delivery hook: their transaction's commit is
+     * what counts, and the committed read sees it */
+    bool acks = !a->exactly_once;
+    if ((acks && !sl_lat_wait(sl_lat_until_done, &u, patience)) ||
+        !sl_lat_wait(sl_lat_cwait_done, &w, patience))
+        fprintf(stderr,
+                "sluice bench latency: the pipeline did not pass the priming records "
+                "within %.0f s\n",
+                patience);
+    else {
+        run.measure_from = sl_lat_now() + (int64_t)(a->warmup * 1e9);
+        atomic_store(&c->measure_from, run.measure_from);
+        res[0].sent = res[1].sent = sl_lat_pace(&p, rate, a->seconds);
+        rd_kafka_flush(p.rk, 10000);
+        u = (struct sl_lat_until){.run = &run, .want = res[0].sent, .primed = false};
+        w = (struct sl_lat_cwait){.c = c, .want = res[1].sent, .primed = false};
+        if ((acks && !sl_lat_wait(sl_lat_until_done, &u, patience)) ||
+            !sl_lat_wait(sl_lat_cwait_done, &w, patience))
+            fprintf(stderr, "sluice bench latency: not every record came out within %.0f s\n",
+                    patience);
+        rc = p.failed ? -1 : 0;
+    }
+    atomic_store(&x.stop, 1);
+    pthread_join(th, NULL);
+    if (x.rc) {
+        fprintf(stderr, "sluice bench latency: %s\n", x.err.msg);
+        rc = -1;
+    }
+    *sum = x.sum;
+    res[0].received = sl_lat_sum(&run, false);
+    sl_hist_reset(&res[0].h);
+    for (int i = 0; i < a->workers; i++)
+        sl_hist_merge(&res[0].h, &run.w[i].h);
+out:
+    if (cons_started) {
+        atomic_store(&c->stop, 1);
+        pthread_join(cth, NULL);
+        res[1].received = atomic_load(&c->received);
+        res[1].h = c->h;
+    }
+    sl_lat_cons_free(c);
+    sl_lat_prod_free(&p);
+    if (x.job)
+        sl_job_free(x.job);
+    free(run.w);
+    if (sdir[0])
+        sl_bench_rmtree(sdir);
     return rc;
 }
 
@@ -622,12 +717,17 @@ static void sl_lat_print(FILE *f, const struct sl_lat_path *p, size_t n)
 }
 
 static void sl_lat_json(FILE *f, const struct sl_lat_args *a, double max, double rate,
-                        const struct sl_lat_path *p, size_t n)
+                        const struct sl_lat_path *p, size_t n, const struct sl_exec_summary *sum)
 {
     fprintf(f,
             "{\n  \"brokers\": \"%s\",\n  \"workers\": %d,\n  \"max_rate\": %.0f,\n"
-            "  \"rate\": %.0f,\n  \"seconds\": %g,\n  \"warmup\": %g,\n  \"paths\": [\n",
-            a->brokers, a->workers, max, rate, a->seconds, a->warmup);
+            "  \"rate\": %.0f,\n  \"seconds\": %g,\n  \"warmup\": %g,\n"
+            "  \"sink_guarantee\": \"%s\",\n  \"checkpoint_interval_ms\": %" PRId64 ",\n"
+            "  \"checkpoints\": %u,\n  \"checkpoint_p50_ms\": %.3f,\n"
+            "  \"checkpoint_p99_ms\": %.3f,\n  \"paths\": [\n",
+            a->brokers, a->workers, max, rate, a->seconds, a->warmup,
+            a->exactly_once ? "exactly-once" : "at-least-once", a->ckpt_ms, sum->checkpoints,
+            sum->ckpt_p50_ms, sum->ckpt_p99_ms);
     for (size_t i = 0; i < n; i++)
         fprintf(f,
                 "    {\"name\": \"%s\", \"sent\": %" PRIu64 ", \"received\": %" PRIu64
@@ -677,6 +777,11 @@ static int sl_lat_parse(int argc, char **argv, struct sl_lat_args *a)
             a->max_events = (int64_t)d;
         else if (!strcmp(k, "--workers") && num && d >= 1 && d <= 64)
             a->workers = (int)d;
+        else if (!strcmp(k, "--checkpoint-interval") && num && d >= 1 && d <= 3600000)
+            a->ckpt_ms = (int64_t)d;
+        else if (!strcmp(k, "--sink-guarantee") &&
+                 (!strcmp(v, "exactly-once") || !strcmp(v, "at-least-once")))
+            a->exactly_once = !strcmp(v, "exactly-once");
         else {
             fprintf(stderr, "sluice bench latency: bad option '%s %s'\n%s", k, v, sl_lat_usage);
             return 2;
@@ -686,6 +791,8 @@ static int sl_lat_parse(int argc, char **argv, struct sl_lat_args *a)
         fprintf(stderr, "sluice bench latency: --brokers is required\n%s", sl_lat_usage);
         return 2;
     }
+    if (a->exactly_once && a->ckpt_ms == 0)
+        a->ckpt_ms = 1000; /* transactions commit with checkpoints */
     return 0;
 }
 
@@ -695,17 +802,22 @@ int sl_bench_latency(int argc, char **argv)
     int rc = sl_lat_parse(argc, argv, &a);
     if (rc)
         return rc == 1 ? 0 : 2;
-    char names[5][128];
-    const char *tn[5];
-    static const char *const suffix[5] = {"max-in", "max-out", "floor", "in", "out"};
-    for (int i = 0; i < 5; i++) {
+    /* the last name is the exactly-once sink's marker topic, which sluice creates */
+    char names[6][128];
+    const char *tn[6];
+    static const char *const suffix[6] = {"max-in", "max-out", "floor",
+                                          "in",     "out",     "out-txn-epochs"};
+    for (int i = 0; i < 6; i++) {
         snprintf(names[i], sizeof(names[i]), "sluice-latency-%d-%s", (int)getpid(), suffix[i]);
         tn[i] = names[i];
     }
     if (sl_lat_topics(&a, tn, 5, true))
         return 1;
-    struct sl_lat_path paths[3] = {
-        {.name = "kafka consume"}, {.name = "kafka ack"}, {.name = "sluice to sink ack"}};
+    struct sl_lat_path paths[4] = {{.name = "kafka consume"},
+                                   {.name = "kafka ack"},
+                                   {.name = "sluice to sink ack"},
+                                   {.name = "sluice to committed read"}};
+    struct sl_exec_summary sum = {0};
     int status = 1;
     double max = -1, rate = a.rate;
     if (rate <= 0) {
@@ -721,23 +833,33 @@ int sl_bench_latency(int argc, char **argv)
             a.warmup);
     if (a.floor && sl_lat_floor(&a, rate, tn[2], &paths[0], &paths[1]))
         goto out;
-    if (sl_lat_sluice(&a, rate, tn[3], tn[4], &paths[2]))
+    if (sl_lat_sluice(&a, rate, tn[3], tn[4], &paths[2], &sum))
         goto out;
-    size_t p0 = a.floor ? 0 : 2;
+    /* the paths measured: the floor's two, the sink's acknowledgements (not with an
+     * exactly-once sink), the committed read */
+    struct sl_lat_path shown[4];
+    size_t ns = 0;
+    for (size_t i = 0; i < 4; i++)
+        if ((i >= 2 || a.floor) && (i != 2 || !a.exactly_once))
+            shown[ns++] = paths[i];
     printf("max_rate %.0f\nrate %.0f\n", max, rate);
-    sl_lat_print(stdout, paths + p0, 3 - p0);
+    printf("sink %s, checkpoint interval %" PRId64 " ms: %u checkpoints, p50 %.1f ms, p99 %.1f ms "
+           "(trigger to commit)\n",
+           a.exactly_once ? "exactly-once" : "at-least-once", a.ckpt_ms, sum.checkpoints,
+           sum.ckpt_p50_ms, sum.ckpt_p99_ms);
+    sl_lat_print(stdout, shown, ns);
     if (a.json) {
         FILE *f = strcmp(a.json, "-") ? fopen(a.json, "w") : stdout;
         if (!f) {
             fprintf(stderr, "sluice bench latency: cannot write %s: %s\n", a.json, strerror(errno));
             goto out;
         }
-        sl_lat_json(f, &a, max, rate, paths + p0, 3 - p0);
+        sl_lat_json(f, &a, max, rate, shown, ns, &sum);
         if (f != stdout)
             fclose(f);
     }
     status = 0;
 out:
-    sl_lat_topics(&a, tn, 5, false);
+    sl_lat_topics(&a, tn, a.exactly_once ? 6 : 5, false);
     return status;
 }

@@ -36,7 +36,7 @@ awk '/^max_rate /{m=$2} /^rate /{r=$2} END{exit !(m>0 && r>0 && r<=m)}' "$tmp/ou
   bad "max_rate / rate lines missing or inconsistent"
 # three paths, each: sent > 0, received == sent == measured, p50 <= p99 <= p999 <= max
 n=$(awk '$1=="kafka"||$1=="sluice"' "$tmp/out.txt" | wc -l)
-[ "$n" -eq 3 ] || bad "expected 3 paths, got $n"
+[ "$n" -eq 4 ] || bad "expected 4 paths, got $n"
 awk '$1=="kafka"||$1=="sluice" {
   k=NF-6; sent=$(k); recv=$(k+1); meas=$(k+2)
   if (!(sent>0 && recv==sent && meas==sent)) { print "counts: " $0; bad=1 }
@@ -46,7 +46,9 @@ python3 - "$tmp/lat.json" <<'PY' || bad "JSON malformed or inconsistent"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["rate"] > 0 and d["max_rate"] >= d["rate"], d
-assert [p["name"] for p in d["paths"]] == ["kafka consume", "kafka ack", "sluice to sink ack"]
+assert [p["name"] for p in d["paths"]] == ["kafka consume", "kafka ack", "sluice to sink ack",
+                                          "sluice to committed read"]
+assert d["sink_guarantee"] == "at-least-once" and d["checkpoint_interval_ms"] == 0, d
 for p in d["paths"]:
     assert p["sent"] > 0 and p["received"] == p["sent"] == p["measured"], p
     assert 0 <= p["p50_ms"] <= p["p99_ms"] <= p["p999_ms"] <= p["max_ms"], p
@@ -54,6 +56,31 @@ PY
 
 # the floor workloads (librdkafka alone) on the same broker: every record consumed and
 # every record acknowledged, with the broker's CPU reported beside
+# exactly-once: the sink's transactions commit with checkpoints (every 300 ms); the
+# read_committed reader gets every record, checkpoints were taken, and the run's topics
+# (the transactions' marker topic too) are gone afterwards
+"$bin" bench latency --brokers "$BOOTSTRAP" --rate 300 --seconds 1 --warmup 0 --no-floor \
+  --sink-guarantee exactly-once --checkpoint-interval 300 --json "$tmp/eos.json" \
+  > "$tmp/eos.txt" 2> "$tmp/eos.err" ||
+  { rc=$?; cat "$tmp/eos.err"; bad "sluice bench latency --sink-guarantee exactly-once exited with $rc"; }
+cat "$tmp/eos.txt"
+python3 - "$tmp/eos.json" <<'PY' || bad "exactly-once JSON wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["sink_guarantee"] == "exactly-once" and d["checkpoint_interval_ms"] == 300, d
+assert d["checkpoints"] >= 1 and 0 < d["checkpoint_p50_ms"] <= d["checkpoint_p99_ms"], d
+assert [p["name"] for p in d["paths"]] == ["sluice to committed read"], d["paths"]
+p = d["paths"][0]
+assert p["sent"] > 0 and p["received"] == p["sent"] == p["measured"], p
+PY
+# (topic deletion is asynchronous in Kafka: metadata may list a deleted topic briefly)
+for _ in $(seq 1 50); do
+  left=$(kcat -b "$BOOTSTRAP" -L -X log_level=0 2>/dev/null | grep -c 'topic "sluice-latency')
+  [ "$left" = 0 ] && break
+  sleep 0.2
+done
+[ "$left" = 0 ] || bad "the runs left $left topics behind"
+
 "$bin" bench run librdkafka/consume-json librdkafka/produce-raw --brokers "$BOOTSTRAP" \
   --broker-pid "$(cat "$kdir/broker.pid")" --events 3000 --workers 2 --reps 1 --warmup 0 \
   --no-membw --quiet --json "$tmp/floor.json" 2> "$tmp/floor.err" ||
