@@ -106,6 +106,11 @@ struct sl_kafka_txn {
     int ntopics;
     atomic_bool writing; /* a write happened: the topic table is frozen */
     _Atomic uint64_t written, delivered, commits, aborts;
+    /* the checkpoint's thread only: what this handle committed and resolved, so that the
+     * calls of every sink table sharing it do the work once */
+    uint64_t committed_epoch; /* 0: none */
+    uint64_t resolved_epoch;  /* 0: none */
+    bool resolved_committed;
 };
 
 /* ---- time ----------------------------------------------------------------------------------- */
@@ -634,6 +639,8 @@ int sl_kafka_txn_commit(struct sl_kafka_txn *t, uint64_t epoch, struct sl_error 
 {
     if (epoch == 0)
         return sl_error_set(err, SL_EINVAL, "Kafka transactions: epochs count from 1");
+    if (epoch == t->committed_epoch)
+        return 0; /* committed for another table of the job already */
     struct sl_txn_slot *s = &t->slot[epoch % 2];
     struct timespec deadline = sl_txn_deadline(t->timeout_ms);
     int rc = sl_txn_begin(s, epoch, err);
@@ -664,8 +671,13 @@ int sl_kafka_txn_commit(struct sl_kafka_txn *t, uint64_t epoch, struct sl_error 
                             cause.msg, epoch);
     }
     sl_txn_end(s, epoch, true);
+    t->committed_epoch = epoch;
+    t->resolved_epoch = 0; /* markers changed: a later resolve reads again */
     return 0;
 }
+
+static int sl_txn_resolve(struct sl_kafka_txn *t, uint64_t epoch, bool *committed,
+                          struct sl_error *err);
 
 /* ---- resolve -------------------------------------------------------------------------------- */
 
@@ -776,6 +788,21 @@ static int sl_txn_scan(struct sl_kafka_txn *t, rd_kafka_t *rk, int64_t from, int
 
 int sl_kafka_txn_resolve(struct sl_kafka_txn *t, uint64_t epoch, bool *committed,
                          struct sl_error *err)
+{
+    if (epoch != 0 && epoch == t->resolved_epoch) { /* asked for another table already */
+        *committed = t->resolved_committed;
+        return 0;
+    }
+    int rc = sl_txn_resolve(t, epoch, committed, err);
+    if (!rc) {
+        t->resolved_epoch = epoch;
+        t->resolved_committed = *committed;
+    }
+    return rc;
+}
+
+static int sl_txn_resolve(struct sl_kafka_txn *t, uint64_t epoch, bool *committed,
+                          struct sl_error *err)
 {
     *committed = false;
     struct timespec deadline = sl_txn_deadline(t->timeout_ms);

@@ -89,14 +89,18 @@ int sl_kafka_txn_flush(struct sl_kafka_txn *t, uint64_t epoch, int timeout_ms,
 /* Writes the marker of `epoch` into its transaction (beginning one if the epoch wrote
  * nothing) and commits it. A failure leaves the outcome to sl_kafka_txn_resolve on the next
  * start (a commit that failed with an abortable error is aborted here); SL_EFENCED when a
- * newer instance with the same prefix has fenced this one. */
+ * newer instance with the same prefix has fenced this one. The epoch this handle committed
+ * last (every sink table of the job calls it) is 0 at once; an older one is SL_ESTATE (a
+ * replay). The checkpoint's thread. */
 int sl_kafka_txn_commit(struct sl_kafka_txn *t, uint64_t epoch, struct sl_error *err);
 
 /* Whether the transaction of `epoch` committed: the job's last marker visible to a
  * read_committed reader names `epoch` or a later one. Call right after sl_kafka_txn_new
  * (its init_transactions has aborted whatever was open). A transaction of some other
  * producer open on the marker topic hides what follows it: SL_ETIMEOUT naming the offsets
- * after the timeout, never a guess. */
+ * after the timeout, never a guess. The answer is kept until this handle commits: a second
+ * call for the same epoch (every sink table of the job asks) does not read again. The
+ * checkpoint's thread. */
 int sl_kafka_txn_resolve(struct sl_kafka_txn *t, uint64_t epoch, bool *committed,
                          struct sl_error *err);
 

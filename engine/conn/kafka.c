@@ -1153,7 +1153,6 @@ struct ka_txn_shared {
     char *prefix, *bootstrap, *job;
     struct ka_props props;
     int refs;
-    uint64_t committed; /* the last epoch whose transaction this run committed */
 };
 
 struct ka_sink {
@@ -1374,13 +1373,9 @@ static int ka_sink_precommit(struct sl_sink *sk, uint64_t epoch, struct sl_error
 static int ka_sink_commit_txn(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
 {
     struct ka_sink *s = (struct ka_sink *)sk;
-    if (s->txs->committed >= epoch) /* another table of the job committed the transaction */
-        return 0;
     sl_crash_point("kafka_sink.before_txn_commit");
-    int rc = sl_kafka_txn_commit(s->txs->txn, epoch, err);
-    if (!rc)
-        s->txs->committed = epoch;
-    return rc;
+    /* one transaction for every table: the first table's call commits it */
+    return sl_kafka_txn_commit(s->txs->txn, epoch, err);
 }
 
 static int ka_sink_resolve(struct sl_sink *sk, uint64_t epoch, bool *committed,
