@@ -488,6 +488,20 @@ static int ka_meta_fill(const struct ka_source *src, struct sl_batch *b, uint32_
  * key format; a record without a key gives NULL key columns where they may be NULL, else
  * it goes to the format as an empty key, which the bad-record policy judges. 1: a row
  * made, 0: the record was skipped as bad, < 0: an error code. */
+/* A bad key's dead letter is its whole record: the value too (the key decoder sees a
+ * record whose value is the key). */
+struct ka_key_dlq {
+    const struct sl_badrec *bad; /* the table's */
+    const struct sl_record *rec; /* the record whose key this is */
+};
+
+static int ka_key_dead_letter(void *ctx, const struct sl_record *key_rec, const char *msg)
+{
+    (void)key_rec;
+    const struct ka_key_dlq *d = ctx;
+    return d->bad->dead_letter(d->bad->ctx, d->rec, msg);
+}
+
 static int ka_decode_key(struct ka_worker *w, struct sl_batch *kv, uint32_t row,
                          const struct sl_record *r, struct sl_error *err)
 {
@@ -505,8 +519,17 @@ static int ka_decode_key(struct ka_worker *w, struct sl_batch *kv, uint32_t row,
     struct sl_record k = *r;
     k.value = r->key ? r->key : "";
     k.value_len = r->key ? r->key_len : 0;
+    struct ka_key_dlq dlq = {&w->bad, r};
+    struct sl_badrec kbad = w->bad; /* the table's policy, with the whole record dead-lettered */
+    kbad.skipped = kbad.dead_lettered = 0;
+    if (kbad.policy == SL_BADREC_DEAD_LETTER) {
+        kbad.dead_letter = ka_key_dead_letter;
+        kbad.ctx = &dlq;
+    }
     size_t got = 0;
-    int rc = sl_conn_codec_decode(&w->kcodec, &k, 1, kv, &w->bad, &got, err);
+    int rc = sl_conn_codec_decode(&w->kcodec, &k, 1, kv, &kbad, &got, err);
+    w->bad.skipped += kbad.skipped;
+    w->bad.dead_lettered += kbad.dead_lettered;
     if (rc)
         return rc; /* sluice's error codes are negative */
     return kv->rows > row;

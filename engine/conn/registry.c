@@ -472,7 +472,13 @@ int sl_conn_dlq_write(void *ctx, const struct sl_record *rec, const char *msg)
 {
     struct sl_conn_dlq *d = ctx;
     pthread_mutex_lock(&d->lock);
-    int bad = fprintf(d->f, "%s\n%zu bytes: ", msg, rec->value ? rec->value_len : 0) < 0;
+    int bad = fprintf(d->f, "%s\n", msg) < 0;
+    if (rec->key) { /* a Kafka record's key: kept too (nothing of the record is lost) */
+        bad |= fprintf(d->f, "key %zu bytes: ", rec->key_len) < 0;
+        bad |= rec->key_len && fwrite(rec->key, 1, rec->key_len, d->f) != rec->key_len;
+        bad |= fputc('\n', d->f) == EOF;
+    }
+    bad |= fprintf(d->f, "%zu bytes: ", rec->value ? rec->value_len : 0) < 0;
     if (rec->value && rec->value_len)
         bad |= fwrite(rec->value, 1, rec->value_len, d->f) != rec->value_len;
     bad |= fputc('\n', d->f) == EOF;

@@ -1245,6 +1245,54 @@ static void test_kafka_prune_bad_records(void **state)
         fail_msg("%s", err.msg);
 }
 
+/* A record whose key is bad, under 'dead-letter': the dead-letter file gets the whole
+ * record, key and value, and the good records around it make rows. */
+static void test_kafka_bad_key_dead_letter(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(1);
+    struct sl_kafka_sink_config kc = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+                                      .topic = topic,
+                                      .partitioner = SL_KAFKA_PART_FIXED,
+                                      .partition = 0};
+    struct sl_kafka_sink *ks;
+    struct sl_error err;
+    assert_int_equal(sl_kafka_sink_new(&kc, &ks, &err), 0);
+    struct sl_record recs[3] = {
+        {.key = "{\"id\":1}", .key_len = 8, .value = "{\"v\":1}", .value_len = 7, .timestamp = -1},
+        {.key = "not json", .key_len = 8, .value = "{\"v\":2}", .value_len = 7, .timestamp = -1},
+        {.key = "{\"id\":3}", .key_len = 8, .value = "{\"v\":3}", .value_len = 7, .timestamp = -1}};
+    assert_int_equal(sl_kafka_sink_write(ks, recs, 3, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
+    sl_kafka_sink_free(ks, 1000);
+    char *dir = sl_ct_tmpdir();
+    char extra[700];
+    snprintf(extra, sizeof(extra),
+             ", 'key.fields' = 'id', 'key.format' = 'json',"
+             " 'value.fields-include' = 'EXCEPT_KEY', 'sluice.bad-records' = 'dead-letter',"
+             " 'sluice.dead-letter.path' = '%s/dl'",
+             dir);
+    uint64_t rows, bad;
+    if (kafka_read_cols(topic, "id BIGINT, v BIGINT", NULL, extra, &rows, &bad, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(rows, 2);
+    assert_int_equal(bad, 1);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/dl", dir);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END); /* sl_iot_slurp reads what is before the position */
+    char *text = sl_iot_slurp(f);
+    fclose(f);
+    char where[128];
+    snprintf(where, sizeof(where), "topic '%s' partition 0 offset 1", topic);
+    if (!strstr(text, where) || !strstr(text, "\nkey 8 bytes: not json\n7 bytes: {\"v\":2}\n"))
+        fail_msg("dead letters: %s", text);
+    free(text);
+    sl_ct_rmdir(dir);
+    free(dir);
+}
+
 /* key.fields: the key is the JSON of the key columns; the value leaves them out. */
 /* Keys both ways: a sink with 'key.fields-prefix' writes keys whose JSON names have no
  * prefix (the bytes checked with the plain client), and a source of the same table reads
@@ -1438,9 +1486,13 @@ int main(void)
         cmocka_unit_test(test_fs_bad_records),
     };
     const struct CMUnitTest ktests[] = {
-        cmocka_unit_test(test_kafka_round_trip),     cmocka_unit_test(test_kafka_metadata),
-        cmocka_unit_test(test_kafka_bad_records),    cmocka_unit_test(test_kafka_prune_bad_records),
-        cmocka_unit_test(test_kafka_keys_both_ways), cmocka_unit_test(test_kafka_key_fields),
+        cmocka_unit_test(test_kafka_round_trip),
+        cmocka_unit_test(test_kafka_metadata),
+        cmocka_unit_test(test_kafka_bad_records),
+        cmocka_unit_test(test_kafka_prune_bad_records),
+        cmocka_unit_test(test_kafka_keys_both_ways),
+        cmocka_unit_test(test_kafka_bad_key_dead_letter),
+        cmocka_unit_test(test_kafka_key_fields),
     };
     int rc = cmocka_run_group_tests_name("connectors", tests, NULL, NULL);
     rc += cmocka_run_group_tests_name("kafka connectors", ktests, kafka_setup, kafka_teardown);
