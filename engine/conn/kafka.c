@@ -486,8 +486,8 @@ static int ka_meta_fill(const struct ka_source *src, struct sl_batch *b, uint32_
 
 /* The key of record `r` into row `row` of the key view `kv` (rows == row): through the
  * key format; a record without a key gives NULL key columns where they may be NULL, else
- * it goes to the format as an empty key, which the bad-record policy judges. 1: a row
- * made, 0: the record was skipped as bad, < 0: an error code. */
+ * it is a bad record (the table's policy judges it). 1: a row made, 0: the record was
+ * skipped as bad, < 0: an error code. */
 /* A bad key's dead letter is its whole record: the value too (the key decoder sees a
  * record whose value is the key). */
 struct ka_key_dlq {
@@ -506,15 +506,22 @@ static int ka_decode_key(struct ka_worker *w, struct sl_batch *kv, uint32_t row,
                          const struct sl_record *r, struct sl_error *err)
 {
     if (!r->key) {
-        bool nullable = true;
-        for (uint32_t i = 0; i < kv->ncols; i++)
-            nullable &= kv->cols[i].valid != NULL;
-        if (nullable) {
+        uint32_t notnull = kv->ncols;
+        for (uint32_t i = 0; i < kv->ncols && notnull == kv->ncols; i++)
+            if (!kv->cols[i].valid)
+                notnull = i;
+        if (notnull == kv->ncols) {
             for (uint32_t i = 0; i < kv->ncols; i++)
                 sl_col_set_null(&kv->cols[i], row, true);
             kv->rows = row + 1;
             return 1;
         }
+        /* not an empty key: raw or csv would read "" into it */
+        char what[160];
+        snprintf(what, sizeof(what), "the record has no key, and key field '%s' is NOT NULL",
+                 kv->schema->fields[notnull].name);
+        int rc = sl_badrec_handle(&w->bad, r, SL_EINVAL, what, err);
+        return rc ? rc : 0;
     }
     struct sl_record k = *r;
     k.value = r->key ? r->key : "";

@@ -1291,6 +1291,23 @@ static void test_kafka_bad_key_dead_letter(void **state)
     free(text);
     sl_ct_rmdir(dir);
     free(dir);
+    /* no key at all under a NOT NULL raw key: a bad record, not an empty string */
+    topic = fresh_topic(1);
+    kc.topic = topic;
+    assert_int_equal(sl_kafka_sink_new(&kc, &ks, &err), 0);
+    struct sl_record nokey = {.value = "{\"v\":4}", .value_len = 7, .timestamp = -1};
+    assert_int_equal(sl_kafka_sink_write(ks, &nokey, 1, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
+    sl_kafka_sink_free(ks, 1000);
+    assert_int_equal(kafka_read_cols(topic, "id STRING NOT NULL, v BIGINT", NULL,
+                                     ", 'key.fields' = 'id', 'key.format' = 'raw',"
+                                     " 'value.fields-include' = 'EXCEPT_KEY'",
+                                     &rows, &bad, &err),
+                     SL_EINVAL);
+    snprintf(where, sizeof(where), "topic '%s' partition 0 offset 0", topic);
+    if (!strstr(err.msg, where) ||
+        !strstr(err.msg, "the record has no key, and key field 'id' is NOT NULL"))
+        fail_msg("%s", err.msg);
 }
 
 /* key.fields: the key is the JSON of the key columns; the value leaves them out. */
