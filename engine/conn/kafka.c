@@ -320,7 +320,7 @@ static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_
     if (f < 0)
         return sl_conn_err_at(env, t, kfmt->pos, err, SL_ENOTSUP,
                               "option 'key.format': format '%s' is not supported ('json', "
-                              "'csv' or 'raw')",
+                              "'csv', 'raw' or 'avro')",
                               kfmt->value);
     ks->format = (enum sl_conn_format)f;
     if (inc && strcmp(inc->value, "ALL") != 0 && strcmp(inc->value, "EXCEPT_KEY") != 0)
