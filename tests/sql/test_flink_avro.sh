@@ -9,7 +9,8 @@
 #   1. sluice's rows read from Flink's topic   == the reference (tests/sql/rows.py);
 #   2. Flink's rows read from sluice's topic   == the reference;
 #   3. the records of both topics are the same bytes (sorted): the same schema, the same
-#      encoding of every value (DECIMAL's minimal two's complement, zig-zag varints);
+#      encoding of every value (DECIMAL's minimal two's complement, zig-zag varints); the
+#      tables have 'key.fields' = 'id' with 'key.format' = 'avro', so the keys too;
 #   4. a garbage record fails sluice's run with its topic, partition and offset named, and
 #      'sluice.bad-records' = 'skip' skips it.
 #
@@ -64,12 +65,13 @@ nrows=$(wc -l < "$tmp/rows.json")
 
 cols='id BIGINT NOT NULL, b BOOLEAN, i INT, l BIGINT, d DOUBLE, m DECIMAL(18, 4),
   mn DECIMAL(5, 2) NOT NULL, t TIMESTAMP(3), s VARCHAR'
-kafka_table() { # name, topic, group
+kafka_table() { # name, topic, group[, format options]: the key is 'id' in avro by default
   cat <<EOF
 CREATE TABLE $1 ($cols) WITH (
   'connector' = 'kafka', 'topic' = '$2', 'properties.bootstrap.servers' = '$bootstrap',
   'properties.group.id' = '$3', 'scan.startup.mode' = 'earliest-offset',
-  'scan.bounded.mode' = 'latest-offset', 'format' = 'avro'
+  'scan.bounded.mode' = 'latest-offset',
+  ${4:-'key.fields' = 'id', 'key.format' = 'avro', 'value.format' = 'avro'}
 );
 EOF
 }
@@ -132,25 +134,31 @@ compare() { # label, dir
 compare "sluice reads Flink's avro" "$tmp/sluice_back"
 compare "Flink reads sluice's avro" "$tmp/flink_back"
 
-# the records' bytes, as hex, sorted: kcat's %S is the value's length, %s the value
+# the records' keys and values, as hex, sorted: kcat's %K / %S are the key's / value's
+# length, %k / %s the bytes
 records() { # topic
-  kcat -b "$bootstrap" -C -t "$1" -o beginning -e -q -f '%S\n%s' 2>/dev/null | python3 -c '
+  kcat -b "$bootstrap" -C -t "$1" -o beginning -e -q -f '%K\n%k%S\n%s' 2>/dev/null | python3 -c '
 import sys
 data = sys.stdin.buffer.read()
 out, i = [], 0
 while i < len(data):
-    nl = data.index(b"\n", i)
-    n = int(data[i:nl])
-    out.append(data[nl + 1:nl + 1 + n].hex())
-    i = nl + 1 + n
+    row = []
+    for _ in range(2):
+        nl = data.index(b"\n", i)
+        n = max(int(data[i:nl]), 0)
+        row.append(data[nl + 1:nl + 1 + n].hex())
+        i = nl + 1 + n
+    out.append(" ".join(row))
 print("\n".join(sorted(out)))'
 }
 records avro_flink > "$tmp/flink.hex"
 records avro_sluice > "$tmp/sluice.hex"
 if [ "$(wc -l < "$tmp/flink.hex")" -ne "$nrows" ]; then
   echo "FAIL: $(wc -l < "$tmp/flink.hex") records in Flink's topic, not $nrows"; fail=1
+elif grep -q '^ ' "$tmp/flink.hex" "$tmp/sluice.hex"; then
+  echo "FAIL: records without a key"; fail=1
 elif cmp -s "$tmp/flink.hex" "$tmp/sluice.hex"; then
-  echo "ok   the records of both topics are the same bytes"
+  echo "ok   the records of both topics are the same bytes, keys (avro, 'key.fields' = 'id') and values"
 else
   echo "FAIL: the records differ (hex, < Flink's, > sluice's):"
   diff "$tmp/flink.hex" "$tmp/sluice.hex" | grep '^[<>]'
@@ -160,7 +168,7 @@ fi
 # a bad record: the run fails naming the topic, partition and offset; 'skip' skips it
 printf 'zz' | kcat -b "$bootstrap" -P -t avro_bad -p 0 2>/dev/null
 {
-  kafka_table k_bad avro_bad sluice-bad
+  kafka_table k_bad avro_bad sluice-bad "'format' = 'avro'"
   fs_table bad_out "$tmp/bad_out" csv
   echo "INSERT INTO bad_out SELECT * FROM k_bad;"
 } > "$tmp/bad.sql"
