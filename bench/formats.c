@@ -21,6 +21,12 @@
  *                                     bid.price (7 of 26 columns in JSON; 5 of 8 in the
  *                                     bid-only CSV and raw tables)
  *   formats/encode/{json,csv,raw}/nexmark_bid
+ *   formats/{decode,encode}/avro/{nexmark_bid,ysb}  the same rows in the avro format (the
+ *                                     bid table's columns without the "bid." prefix: avro
+ *                                     has no ROW columns); decode/avro/..._q1 and _3of7 pruned
+ *   formats/decode/avro_libavro/...   the same avro records read by libavro's generic value
+ *                                     API (avro_value_read, then each field copied into
+ *                                     the columns): what io/avro.c's direct decoder saves
  *
  * bytes_per_second is record bytes (JSON/CSV/raw text) per second; items_per_second is
  * records per second. Each iteration decodes RECS records into batches (reset when full),
@@ -32,7 +38,10 @@
 
 #include "bench/bench_util.h"
 #include "bench/shim.h"
+#include <avro.h>
+
 #include "engine/core/batch.h"
+#include "io/avro.h"
 #include "io/csv.h"
 #include "io/json.h"
 #include "io/nexmark.h"
@@ -40,7 +49,7 @@
 
 #define RECS 16384
 
-enum { FMT_JSON, FMT_CSV, FMT_RAW };
+enum { FMT_JSON, FMT_CSV, FMT_RAW, FMT_AVRO, FMT_AVRO_LIBAVRO };
 enum { SHAPE_NEXMARK, SHAPE_YSB, SHAPE_PERSON, SHAPE_AUCTION };
 
 enum { MASK_NONE, MASK_READ }; /* every column, or only those the shape's query reads */
@@ -58,9 +67,10 @@ struct bm_fmt {
 static void read_mask(int shape, const struct sl_schema *s, bool *need)
 {
     static const char *const ysb[] = {"ad_id", "event_type", "event_time", NULL};
-    static const char *const q1[] = {
-        "event_type",  "person.dateTime", "auction.dateTime", "bid.dateTime",
-        "bid.auction", "bid.bidder",      "bid.price",        NULL};
+    static const char *const q1[] = {"event_type",   "person.dateTime", "auction.dateTime",
+                                     "bid.dateTime", "bid.auction",     "bid.bidder",
+                                     "bid.price",    "dateTime",        "auction",
+                                     "bidder",       "price",           NULL};
     const char *const *names = shape == SHAPE_YSB ? ysb : q1;
     for (uint32_t c = 0; c < s->ncols; c++) {
         need[c] = false;
@@ -69,7 +79,7 @@ static void read_mask(int shape, const struct sl_schema *s, bool *need)
     }
 }
 
-static struct sl_schema *nexmark_schema(bool bid_only)
+static struct sl_schema *nexmark_schema(bool bid_only, bool no_prefix)
 {
     static const char *names[] = {
         "event_type",         "person.id",        "person.name",      "person.emailAddress",
@@ -97,7 +107,7 @@ static struct sl_schema *nexmark_schema(bool bid_only)
                  !strcmp(f, "bidder") || !strcmp(f, "price"))
             id = SL_TYPE_BIGINT;
         t[k] = sl_type_make(id, true);
-        n[k++] = names[i];
+        n[k++] = no_prefix ? f : names[i];
     }
     return sl_schema_new(k, n, t);
 }
@@ -194,14 +204,90 @@ struct bm_env {
     struct sl_fmt_out out; /* the records in the benchmark's format */
 };
 
+/* libavro's generic value API as a decoder (formats/decode/avro_libavro): sluice's codec
+ * writes the records, libavro reads them. */
+struct bm_libavro {
+    struct sl_avro *enc;
+    avro_schema_t schema;
+    avro_value_iface_t *iface;
+    avro_value_t value;
+    avro_reader_t reader;
+};
+
+static struct bm_libavro *libavro_new(struct sl_schema *s, struct sl_error *err)
+{
+    struct bm_libavro *l = calloc(1, sizeof(*l));
+    if (!l || !(l->enc = sl_avro_new(s, NULL, err)))
+        abort();
+    const char *js = sl_avro_schema(l->enc);
+    if (avro_schema_from_json_length(js, strlen(js), &l->schema) ||
+        !(l->iface = avro_generic_class_from_schema(l->schema)) ||
+        avro_generic_value_new(l->iface, &l->value) || !(l->reader = avro_reader_memory("", 0)))
+        abort();
+    return l;
+}
+
+static void libavro_free(struct bm_libavro *l)
+{
+    avro_reader_free(l->reader);
+    avro_value_decref(&l->value);
+    avro_value_iface_decref(l->iface);
+    avro_schema_decref(l->schema);
+    sl_avro_free(l->enc);
+    free(l);
+}
+
+static int libavro_decode(struct bm_libavro *l, const struct sl_record *r, size_t n,
+                          struct sl_batch *b, size_t *consumed, struct sl_error *err)
+{
+    size_t k = 0;
+    for (; k < n && b->rows < SL_BATCH_CAP; k++) {
+        uint32_t row = b->rows;
+        avro_reader_memory_set_source(l->reader, r[k].value, (int64_t)r[k].value_len);
+        if (avro_value_read(l->reader, &l->value))
+            return sl_error_set(err, SL_ECORRUPT, "libavro: %s", avro_strerror());
+        for (uint32_t c = 0; c < b->ncols; c++) {
+            avro_value_t f, v;
+            int disc;
+            avro_value_get_by_index(&l->value, c, &f, NULL);
+            avro_value_get_discriminant(&f, &disc);
+            struct sl_column *col = &b->cols[c];
+            if (disc == 0) {
+                sl_col_set_null(col, row, true);
+                continue;
+            }
+            avro_value_get_current_branch(&f, &v);
+            if (col->type.id == SL_TYPE_INT) {
+                avro_value_get_int(&v, &sl_col_i32(col)[row]);
+            } else if (col->type.id == SL_TYPE_VARCHAR) {
+                const char *s;
+                size_t len;
+                avro_value_get_string(&v, &s, &len);
+                if (sl_fmt_store_varchar(b, c, row, s, len ? len - 1 : 0, err))
+                    return err->code;
+            } else {
+                int64_t x;
+                avro_value_get_long(&v, &x);
+                sl_col_i64(col)[row] = x;
+            }
+            sl_col_set_null(col, row, false);
+        }
+        b->rows++;
+    }
+    *consumed = k;
+    return 0;
+}
+
 static void *codec_new(int fmt, struct sl_schema *s, bool simdjson_only)
 {
     struct sl_error err;
     if (simdjson_only)
         setenv("SLUICE_JSON_FAST", "off", 1);
-    void *c = fmt == FMT_JSON  ? (void *)sl_json_new(s, NULL, &err)
-              : fmt == FMT_CSV ? (void *)sl_csv_new(s, NULL, &err)
-                               : (void *)sl_raw_new(s, NULL, &err);
+    void *c = fmt == FMT_JSON   ? (void *)sl_json_new(s, NULL, &err)
+              : fmt == FMT_CSV  ? (void *)sl_csv_new(s, NULL, &err)
+              : fmt == FMT_RAW  ? (void *)sl_raw_new(s, NULL, &err)
+              : fmt == FMT_AVRO ? (void *)sl_avro_new(s, NULL, &err)
+                                : (void *)libavro_new(s, &err);
     if (simdjson_only)
         unsetenv("SLUICE_JSON_FAST");
     if (!c) {
@@ -217,8 +303,12 @@ static void codec_free(int fmt, void *c)
         sl_json_free(c);
     else if (fmt == FMT_CSV)
         sl_csv_free(c);
-    else
+    else if (fmt == FMT_RAW)
         sl_raw_free(c);
+    else if (fmt == FMT_AVRO)
+        sl_avro_free(c);
+    else
+        libavro_free(c);
 }
 
 static void prune(int fmt, void *c, const bool *need, uint32_t n)
@@ -227,8 +317,10 @@ static void prune(int fmt, void *c, const bool *need, uint32_t n)
         sl_json_prune(c, need, n);
     else if (fmt == FMT_CSV)
         sl_csv_prune(c, need, n);
-    else
+    else if (fmt == FMT_RAW)
         sl_raw_prune(c, need, n);
+    else if (fmt == FMT_AVRO)
+        sl_avro_prune(c, need, n);
 }
 
 static int decode(int fmt, void *c, const struct sl_record *r, size_t n, struct sl_batch *b,
@@ -238,7 +330,11 @@ static int decode(int fmt, void *c, const struct sl_record *r, size_t n, struct 
         return sl_json_decode(c, r, n, b, NULL, consumed, err);
     if (fmt == FMT_CSV)
         return sl_csv_decode(c, r, n, b, NULL, consumed, err);
-    return sl_raw_decode(c, r, n, b, NULL, consumed, err);
+    if (fmt == FMT_RAW)
+        return sl_raw_decode(c, r, n, b, NULL, consumed, err);
+    if (fmt == FMT_AVRO)
+        return sl_avro_decode(c, r, n, b, NULL, consumed, err);
+    return libavro_decode(c, r, n, b, consumed, err);
 }
 
 static int encode(int fmt, void *c, struct sl_batch *b, struct sl_fmt_out *o, struct sl_error *err)
@@ -247,7 +343,11 @@ static int encode(int fmt, void *c, struct sl_batch *b, struct sl_fmt_out *o, st
         return sl_json_encode(c, b, o, err);
     if (fmt == FMT_CSV)
         return sl_csv_encode(c, b, o, err);
-    return sl_raw_encode(c, b, o, err);
+    if (fmt == FMT_RAW)
+        return sl_raw_encode(c, b, o, err);
+    if (fmt == FMT_AVRO)
+        return sl_avro_encode(c, b, o, err);
+    return sl_avro_encode(((struct bm_libavro *)c)->enc, b, o, err);
 }
 
 /* Sets up: JSON records of the shape, decoded, and re-encoded in the benchmark's format
@@ -255,12 +355,13 @@ static int encode(int fmt, void *c, struct sl_batch *b, struct sl_fmt_out *o, st
 static int env_open(struct bm_env *e, const struct bm_fmt *p, struct sl_error *err)
 {
     memset(e, 0, sizeof(*e));
-    e->schema = p->shape == SHAPE_YSB ? ysb_schema() : nexmark_schema(p->fmt != FMT_JSON);
+    bool avro = p->fmt == FMT_AVRO || p->fmt == FMT_AVRO_LIBAVRO;
+    e->schema = p->shape == SHAPE_YSB ? ysb_schema() : nexmark_schema(p->fmt != FMT_JSON, avro);
     e->heap = sl_heap_new();
     e->pool = sl_batch_pool_new(e->heap, e->schema, 4);
     e->b = sl_batch_pool_get(e->pool);
     struct sl_schema *js =
-        p->shape == SHAPE_YSB ? ysb_schema() : nexmark_schema(p->fmt != FMT_JSON);
+        p->shape == SHAPE_YSB ? ysb_schema() : nexmark_schema(p->fmt != FMT_JSON, false);
     void *jc = codec_new(FMT_JSON, js, true);
     make_json(p->shape, e->recs, &e->json_buf, &e->bytes);
     e->codec = codec_new(p->fmt, e->schema, p->simdjson_only);
@@ -361,7 +462,7 @@ static void bm_formats(struct sl_bench *bench, void *arg)
 
 SL_BENCH_REGISTER(sl_bm_formats_register)
 {
-    static const char *fname[] = {"json", "csv", "raw"};
+    static const char *fname[] = {"json", "csv", "raw", "avro", "avro_libavro"};
     static const char *sname[] = {"nexmark_bid", "ysb", "nexmark_person", "nexmark_auction"};
     static struct bm_fmt args[] = {
         {FMT_JSON, SHAPE_NEXMARK, 0, 0, 0},
@@ -388,6 +489,15 @@ SL_BENCH_REGISTER(sl_bm_formats_register)
         {FMT_JSON, SHAPE_NEXMARK, 1, 0, 0},
         {FMT_CSV, SHAPE_NEXMARK, 1, 0, 0},
         {FMT_RAW, SHAPE_NEXMARK, 1, 0, 0},
+        {FMT_AVRO, SHAPE_NEXMARK, 0, 0, 0},
+        {FMT_AVRO, SHAPE_YSB, 0, 0, 0},
+        {FMT_AVRO_LIBAVRO, SHAPE_NEXMARK, 0, 0, 0},
+        {FMT_AVRO_LIBAVRO, SHAPE_YSB, 0, 0, 0},
+        {FMT_AVRO, SHAPE_YSB, 0, 0, MASK_READ},
+        {FMT_AVRO, SHAPE_NEXMARK, 0, 0, MASK_READ},
+        {FMT_AVRO, SHAPE_NEXMARK, 1, 0, 0},
+        {FMT_AVRO, SHAPE_YSB, 1, 0, 0},
+        {FMT_JSON, SHAPE_YSB, 1, 0, 0},
     };
     static char names[sizeof(args) / sizeof(args[0])][64];
     for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {

@@ -53,6 +53,9 @@ struct sl_fmt_opts {
                                      not owned, must outlive the decoder */
     bool csv_line_end;            /* CSV encoder: end each record with "\n" (files); Kafka: false */
     bool json_line_end;           /* JSON encoder: end each record with "\n" */
+    bool avro_local_timestamp;    /* Avro: TIMESTAMP(3) as "local-timestamp-millis", not
+                                     "timestamp-millis" ('avro.timestamp_mapping.legacy' =
+                                     'false'); the same bytes */
 };
 
 /* ---- text -> values ------------------------------------------------------------------------- */

@@ -9,8 +9,10 @@
  * point at the option too ("q.sql:4:7: option 'events.num': not an integer: 'x'").
  *
  * FORMATS
- * Kafka and filesystem tables carry a record format ('format' = json | csv | raw) with its
- * options ('csv.field-delimiter', 'csv.null-literal') and a bad-record policy:
+ * Kafka and filesystem tables carry a record format ('format' = json | csv | raw | avro) with
+ * its options ('csv.field-delimiter', 'csv.null-literal', 'avro.encoding',
+ * 'avro.timestamp_mapping.legacy') and a bad-record policy (avro: Kafka tables only, see
+ * sl_conn_fs_source):
  *   'json.ignore-parse-errors' = 'true'      Flink's option: skip bad records
  *   'sluice.bad-records' = fail | skip | dead-letter   (wins over the one above)
  *   'sluice.dead-letter.path' = FILE          where dead-lettered records go (required with
@@ -71,7 +73,7 @@ int sl_conn_opt_choice(const struct sl_table *t, const struct sl_connector_env *
 
 /* ---- formats ------------------------------------------------------------------------------- */
 
-enum sl_conn_format { SL_CONN_JSON, SL_CONN_CSV, SL_CONN_RAW };
+enum sl_conn_format { SL_CONN_JSON, SL_CONN_CSV, SL_CONN_RAW, SL_CONN_AVRO };
 
 /* The format part of a table's options. */
 struct sl_conn_fmtspec {
@@ -88,13 +90,13 @@ extern const char *const sl_conn_format_keys[];
 int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_env *env,
                           struct sl_conn_fmtspec *spec, struct sl_error *err);
 
-/* A parsed format name ("json" | "csv" | "raw"); -1 when unknown. */
+/* A parsed format name ("json" | "csv" | "raw" | "avro"); -1 when unknown. */
 int sl_conn_format_from_name(const char *name);
 const char *sl_conn_format_ext(enum sl_conn_format f);
 
 struct sl_conn_codec {
     enum sl_conn_format format;
-    void *codec; /* struct sl_json / sl_csv / sl_raw */
+    void *codec; /* struct sl_json / sl_csv / sl_raw / sl_avro */
 };
 
 /* A codec of `spec` for `schema` (not owned). */
@@ -105,7 +107,8 @@ int sl_conn_codec_decode(struct sl_conn_codec *c, const struct sl_record *recs, 
                          struct sl_batch *b, struct sl_badrec *bad, size_t *consumed,
                          struct sl_error *err);
 /*
- * Projection pushdown into the decoder (sl_json_prune, sl_csv_prune, sl_raw_prune): only the
+ * Projection pushdown into the decoder (sl_json_prune, sl_csv_prune, sl_raw_prune,
+ * sl_avro_prune): only the
  * columns with needed[c] true (and the NOT NULL ones) are decoded, the others come out NULL;
  * records are still checked to be well-formed, but type errors in the columns not read are
  * not reported. `needed` (ncols flags) is not kept; NULL: every column. A source's prune op

@@ -616,6 +616,9 @@ static int fs_begin(struct fs_source *src, struct fs_worker *w, uint32_t j, stru
         case SL_CONN_RAW:
             rc = fs_raw_start(src, w, j, &s, path, err);
             break;
+        case SL_CONN_AVRO: /* refused when the table is opened (fs_no_avro) */
+            rc = sl_error_set(err, SL_ENOTSUP, "avro files are not supported");
+            break;
         }
         if (!rc)
             fs_publish_first(src, j, s);
@@ -1081,6 +1084,27 @@ static const struct sl_source_ops fs_source_ops = {.poll = fs_poll,
                                                    .save = fs_save,
                                                    .restore = fs_restore};
 
+/*
+ * Flink's filesystem connector writes and reads 'avro' as Avro object container files
+ * (flink-avro's AvroFileFormatFactory: a header with the schema, blocks compressed by
+ * 'avro.codec', sync markers), not as one datum after another; sluice's avro format is the
+ * per-record one of Kafka tables, so a filesystem table refuses it rather than write files
+ * Flink cannot read.
+ */
+static int fs_no_avro(const struct sl_table *t, const struct sl_connector_env *env,
+                      const struct sl_conn_fmtspec *spec, struct sl_error *err)
+{
+    if (spec->format != SL_CONN_AVRO)
+        return 0;
+    const struct sl_option *o = sl_conn_opt(t, "format");
+    if (!o)
+        o = sl_conn_opt(t, "value.format");
+    return sl_conn_err_at(env, t, o ? o->pos : SIZE_MAX, err, SL_ENOTSUP,
+                          "format 'avro' is not supported by the filesystem connector (Flink "
+                          "writes Avro container files there, which sluice does not; 'avro' "
+                          "is for Kafka tables)");
+}
+
 /* A size option: bytes, or a number with a unit as Flink's MemorySize writes them ('64mb',
  * '64 m', '1 gb'; k, m, g, t are powers of 1024), from 1 byte to FS_SIZE_MAX. */
 static int fs_opt_size(const struct sl_table *t, const struct sl_connector_env *env,
@@ -1155,6 +1179,7 @@ int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *e
     src->nworkers = nworkers;
     uint64_t rb = 0;
     if ((rc = sl_conn_fmtspec_parse(t, env, &src->spec, err)) ||
+        (rc = fs_no_avro(t, env, &src->spec, err)) ||
         (rc = fs_opt_size(t, env, "sluice.split-size", FS_SPLIT_SIZE, &src->split_size, err)) ||
         (rc = fs_opt_size(t, env, "sluice.read-buffer", FS_READ_BUFFER, &rb, err)))
         goto out_free;
@@ -1740,7 +1765,8 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
         return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
     }
     s->locks = true;
-    if ((rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)))
+    if ((rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)) ||
+        (rc = fs_no_avro(t, env, &s->spec, err)))
         goto out_free;
     s->spec.opts.csv_line_end = s->spec.opts.json_line_end = true;
     if (fs_mkdirs(path) != 0) {

@@ -13,7 +13,7 @@
  *   properties.auto.offset.reset   error (default) | earliest | latest: what an offset out
  *                                  of range does (io/kafka_source.h)
  *   properties.*                   passed to librdkafka as they are; env->kafka_props after
- *   format / value.format, csv.*, json.ignore-parse-errors, sluice.bad-records,
+ *   format / value.format, csv.*, json.ignore-parse-errors, avro.*, sluice.bad-records,
  *   sluice.dead-letter.path        engine/conn/conn_impl.h
  *   scan.startup.mode              earliest-offset (sluice's default; Flink's is
  *                                  group-offsets, which needs offsets some other consumer
@@ -107,6 +107,8 @@ static const char *const ka_keys[] = {"topic",
                                       "csv.field-delimiter",
                                       "csv.null-literal",
                                       "json.ignore-parse-errors",
+                                      "avro.encoding",
+                                      "avro.timestamp_mapping.legacy",
                                       "sluice.bad-records",
                                       "sluice.dead-letter.path",
                                       "scan.startup.mode",
@@ -322,7 +324,7 @@ static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_
     if (f < 0)
         return sl_conn_err_at(env, t, kfmt->pos, err, SL_ENOTSUP,
                               "option 'key.format': format '%s' is not supported ('json', "
-                              "'csv' or 'raw')",
+                              "'csv', 'raw' or 'avro')",
                               kfmt->value);
     ks->format = (enum sl_conn_format)f;
     if (inc && strcmp(inc->value, "ALL") != 0 && strcmp(inc->value, "EXCEPT_KEY") != 0)

@@ -19,6 +19,7 @@
 
 #include "engine/conn/conn_impl.h"
 #include "engine/plan/sql_source.h"
+#include "io/avro.h"
 #include "io/csv.h"
 #include "io/json.h"
 #include "io/raw.h"
@@ -275,6 +276,8 @@ const char *const sl_conn_format_keys[] = {"format",
                                            "csv.field-delimiter",
                                            "csv.null-literal",
                                            "json.ignore-parse-errors",
+                                           "avro.encoding",
+                                           "avro.timestamp_mapping.legacy",
                                            "sluice.bad-records",
                                            "sluice.dead-letter.path",
                                            NULL};
@@ -287,12 +290,17 @@ int sl_conn_format_from_name(const char *name)
         return SL_CONN_CSV;
     if (strcmp(name, "raw") == 0)
         return SL_CONN_RAW;
+    if (strcmp(name, "avro") == 0)
+        return SL_CONN_AVRO;
     return -1;
 }
 
 const char *sl_conn_format_ext(enum sl_conn_format f)
 {
-    return f == SL_CONN_JSON ? "json" : f == SL_CONN_CSV ? "csv" : "raw";
+    return f == SL_CONN_JSON  ? "json"
+           : f == SL_CONN_CSV ? "csv"
+           : f == SL_CONN_RAW ? "raw"
+                              : "avro";
 }
 
 int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_env *env,
@@ -304,14 +312,14 @@ int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_en
         o = sl_conn_opt(t, "value.format"); /* Flink's alias */
     if (!o)
         return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
-                              "connector '%s' needs the option 'format' ('json', 'csv' or "
-                              "'raw')",
+                              "connector '%s' needs the option 'format' ('json', 'csv', "
+                              "'raw' or 'avro')",
                               t->connector);
     int f = sl_conn_format_from_name(o->value);
     if (f < 0)
         return sl_conn_err_at(env, t, o->pos, err, SL_ENOTSUP,
-                              "option '%s': format '%s' is not supported ('json', 'csv' or "
-                              "'raw')",
+                              "option '%s': format '%s' is not supported ('json', 'csv', "
+                              "'raw' or 'avro')",
                               o->key, o->value);
     spec->format = (enum sl_conn_format)f;
     const struct sl_option *d = sl_conn_opt(t, "csv.field-delimiter");
@@ -332,8 +340,27 @@ int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_en
     if ((d || nl) && spec->format != SL_CONN_CSV)
         return sl_conn_err_at(env, t, (d ? d : nl)->pos, err, SL_EINVAL,
                               "option '%s' needs 'format' = 'csv'", (d ? d : nl)->key);
+    /* Flink's avro options (flink-avro's AvroFormatOptions): 'avro.encoding' = binary | json,
+     * 'avro.timestamp_mapping.legacy' = true | false */
+    const struct sl_option *ae = sl_conn_opt(t, "avro.encoding");
+    const struct sl_option *al = sl_conn_opt(t, "avro.timestamp_mapping.legacy");
+    if ((ae || al) && spec->format != SL_CONN_AVRO)
+        return sl_conn_err_at(env, t, (ae ? ae : al)->pos, err, SL_EINVAL,
+                              "option '%s' needs 'format' = 'avro'", (ae ? ae : al)->key);
+    if (ae && strcmp(ae->value, "binary") != 0)
+        return sl_conn_err_at(env, t, ae->pos, err, SL_ENOTSUP,
+                              strcmp(ae->value, "json") == 0
+                                  ? "option 'avro.encoding': '%s' (Avro's JSON encoding) is not "
+                                    "supported by sluice, only 'binary'"
+                                  : "option 'avro.encoding': '%s' is not one of 'binary', 'json'",
+                              ae->value);
+    bool legacy_ts = true;
+    int rc = sl_conn_opt_bool(t, env, "avro.timestamp_mapping.legacy", true, &legacy_ts, err);
+    if (rc)
+        return rc;
+    spec->opts.avro_local_timestamp = !legacy_ts;
     bool ignore = false;
-    int rc = sl_conn_opt_bool(t, env, "json.ignore-parse-errors", false, &ignore, err);
+    rc = sl_conn_opt_bool(t, env, "json.ignore-parse-errors", false, &ignore, err);
     if (rc)
         return rc;
     const struct sl_option *ij = sl_conn_opt(t, "json.ignore-parse-errors");
@@ -374,6 +401,9 @@ int sl_conn_codec_init(struct sl_conn_codec *c, const struct sl_conn_fmtspec *sp
     case SL_CONN_RAW:
         c->codec = sl_raw_new(schema, &spec->opts, err);
         break;
+    case SL_CONN_AVRO:
+        c->codec = sl_avro_new(schema, &spec->opts, err);
+        break;
     }
     return c->codec ? 0 : (err && err->code ? err->code : SL_ENOMEM);
 }
@@ -392,6 +422,9 @@ void sl_conn_codec_destroy(struct sl_conn_codec *c)
     case SL_CONN_RAW:
         sl_raw_free(c->codec);
         break;
+    case SL_CONN_AVRO:
+        sl_avro_free(c->codec);
+        break;
     }
     c->codec = NULL;
 }
@@ -407,6 +440,8 @@ int sl_conn_codec_decode(struct sl_conn_codec *c, const struct sl_record *recs, 
         return sl_csv_decode(c->codec, recs, n, b, bad, consumed, err);
     case SL_CONN_RAW:
         return sl_raw_decode(c->codec, recs, n, b, bad, consumed, err);
+    case SL_CONN_AVRO:
+        return sl_avro_decode(c->codec, recs, n, b, bad, consumed, err);
     }
     return SL_EINVAL;
 }
@@ -423,6 +458,9 @@ void sl_conn_codec_prune(struct sl_conn_codec *c, const bool *needed, uint32_t n
     case SL_CONN_RAW:
         sl_raw_prune(c->codec, needed, ncols);
         break;
+    case SL_CONN_AVRO:
+        sl_avro_prune(c->codec, needed, ncols);
+        break;
     }
 }
 
@@ -436,6 +474,8 @@ int sl_conn_codec_encode(struct sl_conn_codec *c, struct sl_batch *b, struct sl_
         return sl_csv_encode(c->codec, b, out, err);
     case SL_CONN_RAW:
         return sl_raw_encode(c->codec, b, out, err);
+    case SL_CONN_AVRO:
+        return sl_avro_encode(c->codec, b, out, err);
     }
     return SL_EINVAL;
 }

@@ -110,6 +110,32 @@ static void test_option_errors(void **state)
              "'topic' = 't',\n 'scan.bounded.mode' = 'timestamp',"
              " 'properties.bootstrap.servers' = 'localhost:1');",
              "k", true, "t.sql:2:2:", "'timestamp' is not one of 'unbounded', 'latest-offset'");
+    /* avro: Flink's options, binary encoding only, Kafka tables only, flat columns */
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'avro', "
+             "'topic' = 't',\n 'avro.encoding' = 'json',"
+             " 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", true, "t.sql:2:2:", "'json' (Avro's JSON encoding) is not supported");
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'avro', "
+             "'topic' = 't',\n 'avro.encoding' = 'xml',"
+             " 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", false, "t.sql:2:2:", "'xml' is not one of 'binary', 'json'");
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
+             "'topic' = 't',\n 'avro.encoding' = 'binary',"
+             " 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", true, "t.sql:2:2:", "option 'avro.encoding' needs 'format' = 'avro'");
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'avro', "
+             "'topic' = 't',\n 'avro.timestamp_mapping.legacy' = 'maybe',"
+             " 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", true, "t.sql:2:2:", "'maybe' is not 'true' or 'false'");
+    open_err("CREATE TABLE f (a INT) WITH ('connector' = 'filesystem', 'path' = '/tmp',\n"
+             " 'format' = 'avro');",
+             "f", true, "t.sql:2:2:", "format 'avro' is not supported by the filesystem");
+    open_err("CREATE TABLE f (a INT) WITH ('connector' = 'filesystem', 'path' = '/tmp/x',\n"
+             " 'format' = 'avro');",
+             "f", false, "t.sql:2:2:", "format 'avro' is not supported by the filesystem");
+    open_err("CREATE TABLE k (r ROW<x INT>) WITH ('connector' = 'kafka', 'format' = 'avro', "
+             "'topic' = 't', 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", false, "field 'r.x' is a field of a ROW column", NULL);
     open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
              "'topic' = 't',\n 'key.format' = 'json',"
              " 'properties.bootstrap.servers' = 'localhost:1');",
