@@ -302,8 +302,11 @@ int sl_csv_encode(struct sl_csv *csv, struct sl_batch *b, struct sl_fmt_out *out
             case SL_TYPE_DECIMAL:
                 w += sl_fmt_decimal(p + w, sl_col_i64(c)[row], c->type.scale);
                 break;
-            case SL_TYPE_TIMESTAMP:
-                w = (size_t)(sl_dt_put(p + w, sl_col_i64(c)[row], SL_DT_SQL) - p);
+            case SL_TYPE_TIMESTAMP: /* TIMESTAMP_LTZ: flink-csv writes a 'Z' at the end */
+                w = (size_t)((sl_type_is_ltz(c->type)
+                                  ? sl_dt_put(p + w, sl_col_i64(c)[row], SL_DT_SQL_Z)
+                                  : sl_dt_put(p + w, sl_col_i64(c)[row], SL_DT_SQL)) -
+                             p);
                 break;
             case SL_TYPE_DOUBLE: {
                 double v = sl_col_f64(c)[row];

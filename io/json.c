@@ -423,8 +423,11 @@ static int sl_json_put_value(struct sl_fmt_out *out, struct sl_column *c, uint32
         w = sl_fmt_decimal(p, sl_col_i64(c)[row], c->type.scale);
         break;
     case SL_TYPE_TIMESTAMP:
+        /* TIMESTAMP_LTZ: Flink's SQL_TIMESTAMP_WITH_LOCAL_TIMEZONE_FORMAT, a 'Z' at the end */
         p[0] = '"';
-        w = (size_t)(sl_dt_put(p + 1, sl_col_i64(c)[row], SL_DT_SQL) - p);
+        w = (size_t)((sl_type_is_ltz(c->type) ? sl_dt_put(p + 1, sl_col_i64(c)[row], SL_DT_SQL_Z)
+                                              : sl_dt_put(p + 1, sl_col_i64(c)[row], SL_DT_SQL)) -
+                     p);
         p[w++] = '"';
         break;
     case SL_TYPE_DOUBLE: {

@@ -225,13 +225,14 @@ static struct sl_schema *ka_subschema(const struct sl_schema *schema, const int 
 }
 
 /* Flink's Kafka metadata that sluice has: key, type, writable (sinks). 'timestamp' is
- * TIMESTAMP_LTZ(3) in Flink; sluice has no LTZ type yet and takes TIMESTAMP(3) (UTC), to
- * which Flink casts it when a table declares that. */
+ * TIMESTAMP_LTZ(3) in Flink; a column may also be TIMESTAMP(3), to which Flink casts it
+ * implicitly (the same milliseconds: the session time zone is UTC). */
 enum ka_meta_kind { KA_META_TIMESTAMP, KA_META_PARTITION, KA_META_OFFSET, KA_META_TOPIC };
 static const char *const ka_meta_keys[] = {"timestamp", "partition", "offset", "topic", NULL};
 static const sl_type_id ka_meta_types[] = {SL_TYPE_TIMESTAMP, SL_TYPE_INT, SL_TYPE_BIGINT,
                                            SL_TYPE_VARCHAR};
-static const char *const ka_meta_type_names[] = {"TIMESTAMP(3)", "INT", "BIGINT", "STRING"};
+static const char *const ka_meta_type_names[] = {"TIMESTAMP_LTZ(3) (or TIMESTAMP(3))", "INT",
+                                                 "BIGINT", "STRING"};
 
 #define KA_META_MAX 4
 
@@ -254,10 +255,16 @@ static int ka_meta_resolve(const struct sl_table *t, const struct sl_connector_e
         if (!ka_meta_keys[k])
             return sl_error_set(err, SL_EINVAL, "metadata '%s'", t->meta[i].key);
         const struct sl_rel_col *c = &t->physical.cols[t->meta[i].col];
-        if (c->type.id != ka_meta_types[k])
+        if (c->type.id != ka_meta_types[k] ||
+            (c->type.logical != SL_LOGICAL_NONE && !sl_type_is_ltz(c->type))) {
+            char tn[64];
+            struct sl_type ct = c->type;
+            ct.nullable = true;
+            sl_type_format(ct, tn, sizeof(tn));
             return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
                                   "metadata '%s' is %s: column '%s' cannot be %s", ka_meta_keys[k],
-                                  ka_meta_type_names[k], c->name, sl_type_name(c->type.id));
+                                  ka_meta_type_names[k], c->name, tn);
+        }
         if (!sink && k == KA_META_TIMESTAMP && !c->type.nullable)
             return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
                                   "metadata 'timestamp' is NULL for a record without one: "

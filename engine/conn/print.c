@@ -217,7 +217,9 @@ static int pr_value(struct pr_buf *o, struct sl_column *c, uint32_t row)
         n = pr_decimal(tmp, sl_col_i64(c)[row], c->type.scale);
         break;
     case SL_TYPE_TIMESTAMP:
-        n = sl_dt_format(tmp, sl_col_i64(c)[row], SL_DT_JAVA);
+        /* Flink prints the external value: a LocalDateTime, or for TIMESTAMP_LTZ an Instant */
+        n = sl_dt_format(tmp, sl_col_i64(c)[row],
+                         sl_type_is_ltz(c->type) ? SL_DT_INSTANT : SL_DT_JAVA);
         break;
     case SL_TYPE_VARCHAR: {
         sl_str s = sl_col_str(c)[row];

@@ -19,7 +19,7 @@ static const struct {
 
 struct sl_type sl_type_decimal(unsigned precision, unsigned scale, bool nullable)
 {
-    struct sl_type t = {SL_TYPE_DECIMAL, (uint8_t)precision, (uint8_t)scale, nullable};
+    struct sl_type t = {SL_TYPE_DECIMAL, (uint8_t)precision, (uint8_t)scale, nullable, 0};
     if (precision < 1 || precision > SL_DECIMAL_MAX_PRECISION || scale > precision)
         t.id = SL_TYPE_COUNT;
     return t;
@@ -38,7 +38,13 @@ const char *sl_type_name(sl_type_id id)
 void sl_type_format(struct sl_type type, char *buf, size_t len)
 {
     const char *nn = type.nullable ? "" : " NOT NULL";
-    if (type.id == SL_TYPE_DECIMAL)
+    if (sl_type_is_ltz(type))
+        snprintf(buf, len, "TIMESTAMP_LTZ(%u)%s", type.precision, nn);
+    else if (sl_type_is_bytes(type))
+        snprintf(buf, len, "BYTES%s", nn);
+    else if (sl_type_is_map(type))
+        snprintf(buf, len, "MAP<STRING, BYTES>%s", nn);
+    else if (type.id == SL_TYPE_DECIMAL)
         snprintf(buf, len, "DECIMAL(%u, %u)%s", type.precision, type.scale, nn);
     else if (type.id == SL_TYPE_TIMESTAMP)
         snprintf(buf, len, "TIMESTAMP(%u)%s", type.precision, nn);
@@ -49,7 +55,7 @@ void sl_type_format(struct sl_type type, char *buf, size_t len)
 bool sl_type_equal(struct sl_type a, struct sl_type b)
 {
     return a.id == b.id && a.precision == b.precision && a.scale == b.scale &&
-           a.nullable == b.nullable;
+           a.nullable == b.nullable && a.logical == b.logical;
 }
 
 int64_t sl_pow10_i64(unsigned k)

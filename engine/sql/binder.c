@@ -316,6 +316,16 @@ static struct sl_type sl_decimal_adjust(int precision, int scale, bool nullable)
 static bool sl_common_type(struct sl_type a, struct sl_type b, struct sl_type *out)
 {
     bool nullable = a.nullable || b.nullable;
+    if (a.logical != b.logical) {
+        /* TIMESTAMP(3) and TIMESTAMP_LTZ(3) cast implicitly to each other (Flink's
+         * LogicalTypeCasts: each is in the other's implicitFrom); their common type is
+         * TIMESTAMP_LTZ(3) (LogicalTypeMerging). STRING, BYTES and MAP have none: Flink casts
+         * between character and binary strings only explicitly. */
+        if (a.id != SL_TYPE_TIMESTAMP || b.id != SL_TYPE_TIMESTAMP)
+            return false;
+        *out = sl_type_logical(SL_TYPE_TIMESTAMP, SL_LOGICAL_LTZ, nullable);
+        return true;
+    }
     if (a.id == b.id && a.id != SL_TYPE_DECIMAL) {
         *out = a;
         out->nullable = nullable;
@@ -356,6 +366,12 @@ static struct sl_expr *sl_b_cast(struct sl_binder *b, struct sl_expr *e, struct 
 
 static bool sl_castable(struct sl_type from, struct sl_type to)
 {
+    /* MAP only to itself; BYTES to and from STRING (Flink: VARCHAR explicitFromFamily
+     * PREDEFINED, VARBINARY explicitFromFamily CHARACTER_STRING), nothing else */
+    if (sl_type_is_map(from) || sl_type_is_map(to))
+        return sl_type_is_map(from) && sl_type_is_map(to);
+    if (sl_type_is_bytes(from) || sl_type_is_bytes(to))
+        return from.id == SL_TYPE_VARCHAR && to.id == SL_TYPE_VARCHAR;
     if (from.id == to.id)
         return true;
     if (sl_is_numeric(from) && sl_is_numeric(to))
@@ -549,13 +565,17 @@ static int sl_b_arith(struct sl_binder *b, sl_fn fn, struct sl_expr *l, struct s
     /* timestamp arithmetic: TIMESTAMP +- INTERVAL */
     if ((fn == SL_FN_ADD || fn == SL_FN_SUB) && l->type.id == SL_TYPE_TIMESTAMP && r->interval) {
         struct sl_expr *args[2] = {l, r};
-        *out = sl_expr_call(b, fn, sl_type_make(SL_TYPE_TIMESTAMP, nullable), pos, 2, args);
+        struct sl_type t = l->type; /* TIMESTAMP_LTZ +- INTERVAL stays TIMESTAMP_LTZ */
+        t.nullable = nullable;
+        *out = sl_expr_call(b, fn, t, pos, 2, args);
         TRYP(*out);
         return 0;
     }
     if (fn == SL_FN_ADD && r->type.id == SL_TYPE_TIMESTAMP && l->interval) {
         struct sl_expr *args[2] = {r, l};
-        *out = sl_expr_call(b, fn, sl_type_make(SL_TYPE_TIMESTAMP, nullable), pos, 2, args);
+        struct sl_type t = r->type;
+        t.nullable = nullable;
+        *out = sl_expr_call(b, fn, t, pos, 2, args);
         TRYP(*out);
         return 0;
     }
@@ -718,8 +738,8 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
         return sl_b_arith(b, SL_FN_MOD, l, r, a->pos, out);
     }
     if (strcasecmp(a->name, "TO_TIMESTAMP_LTZ") == 0) {
-        /* TO_TIMESTAMP_LTZ(epoch, 3 | 0): sluice has no time zones; the result is a
-         * TIMESTAMP(3) in UTC */
+        /* TO_TIMESTAMP_LTZ(epoch, 3 | 0): a TIMESTAMP_LTZ(3), as in Flink (the session time
+         * zone is UTC in sluice) */
         if (a->args.n != 2 || a->args.items[1]->kind != SL_AST_INT ||
             (strcmp(a->args.items[1]->lit, "3") && strcmp(a->args.items[1]->lit, "0")))
             return sl_b_err(b, a->pos,
@@ -747,7 +767,8 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
                              2, args);
             TRYP(x);
         }
-        *out = sl_expr_call(b, SL_FN_CAST, sl_type_make(SL_TYPE_TIMESTAMP, x->type.nullable),
+        *out = sl_expr_call(b, SL_FN_CAST,
+                            sl_type_logical(SL_TYPE_TIMESTAMP, SL_LOGICAL_LTZ, x->type.nullable),
                             a->pos, 1, &x);
         TRYP(*out);
         return 0;
@@ -1239,6 +1260,10 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
         c->name = names[i];
         c->qual = NULL;
         c->type = sl_type_make(SL_TYPE_TIMESTAMP, false);
+        /* Flink: window_start and window_end are TIMESTAMP(3); window_time has the type of
+         * the time attribute (TIMESTAMP_LTZ(3) on a TIMESTAMP_LTZ rowtime) */
+        if (i == 2)
+            c->type.logical = in->out.cols[tc].type.logical;
         c->rowtime = i == 2;
     }
     /* the input's time attribute stops being one after windowing (as in Flink) */
@@ -1789,7 +1814,8 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
         int rc;
         TRY(sl_b_resolve(b, &all, &col, &rc));
         if (all.cols[rc].type.id != SL_TYPE_TIMESTAMP)
-            return sl_b_err(b, ct->wm_pos, "the WATERMARK column '%s' must be TIMESTAMP(3)",
+            return sl_b_err(b, ct->wm_pos,
+                            "the WATERMARK column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3)",
                             ct->wm_column);
         const struct sl_ast *w = ct->wm_expr;
         int64_t delay = 0;

@@ -334,25 +334,35 @@ static int sl_p_type(struct sl_parser *p, struct sl_ast_type **out)
             TRY(sl_p_expect(p, SL_TOK_RPAREN));
             explicit_prec = true;
         }
-        if (strcmp(word, "TIMESTAMP_LTZ") == 0)
-            return sl_p_error(p, tpos, "TIMESTAMP_LTZ is not supported yet; use TIMESTAMP(3)");
-        bool with;
-        TRY(sl_p_accept_kw(p, "WITH", &with));
-        if (with)
-            return sl_p_error(p, tpos,
-                              "TIMESTAMP WITH TIME ZONE is not supported yet; use "
-                              "TIMESTAMP(3)");
-        TRY(sl_p_accept_kw(p, "WITHOUT", &found));
-        if (found) {
+        /* TIMESTAMP_LTZ(p) is Flink's short form of TIMESTAMP(p) WITH LOCAL TIME ZONE */
+        bool ltz = strcmp(word, "TIMESTAMP_LTZ") == 0, with = false;
+        if (!ltz)
+            TRY(sl_p_accept_kw(p, "WITH", &with));
+        if (with) {
+            bool local;
+            TRY(sl_p_accept_kw(p, "LOCAL", &local));
+            if (!local)
+                return sl_p_error(p, tpos,
+                                  "TIMESTAMP WITH TIME ZONE is not supported (nor by Flink); "
+                                  "use TIMESTAMP(3) or TIMESTAMP_LTZ(3)");
             TRY(sl_p_expect_kw(p, "TIME"));
             TRY(sl_p_expect_kw(p, "ZONE"));
+            ltz = true;
+        } else if (!ltz) {
+            TRY(sl_p_accept_kw(p, "WITHOUT", &found));
+            if (found) {
+                TRY(sl_p_expect_kw(p, "TIME"));
+                TRY(sl_p_expect_kw(p, "ZONE"));
+            }
         }
         if (prec != 3)
             return sl_p_error(p, explicit_prec ? ppos : tpos,
-                              "TIMESTAMP(%u) is not supported yet: sluice keeps timestamps in "
-                              "milliseconds, write TIMESTAMP(3)",
-                              prec);
-        t->scalar = sl_type_make(SL_TYPE_TIMESTAMP, true);
+                              "%s(%u) is not supported yet: sluice keeps timestamps in "
+                              "milliseconds, write %s(3)",
+                              ltz ? "TIMESTAMP_LTZ" : "TIMESTAMP", prec,
+                              ltz ? "TIMESTAMP_LTZ" : "TIMESTAMP");
+        t->scalar = ltz ? sl_type_logical(SL_TYPE_TIMESTAMP, SL_LOGICAL_LTZ, true)
+                        : sl_type_make(SL_TYPE_TIMESTAMP, true);
     } else if (strcmp(word, "TINYINT") == 0 || strcmp(word, "SMALLINT") == 0 ||
                strcmp(word, "FLOAT") == 0 || strcmp(word, "REAL") == 0 ||
                strcmp(word, "DATE") == 0 || strcmp(word, "TIME") == 0 ||

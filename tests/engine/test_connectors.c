@@ -126,6 +126,12 @@ static void test_option_errors(void **state)
              "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
              "'localhost:1');",
              "k", true, "t.sql:2:2:", "metadata 'partition' is INT: column 'p' cannot be BIGINT");
+    open_err("CREATE TABLE k (a INT,\n t BIGINT METADATA FROM 'timestamp') WITH ('connector' = "
+             "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
+             "k", true, "t.sql:2:2:",
+             "metadata 'timestamp' is TIMESTAMP_LTZ(3) (or TIMESTAMP(3)): column 't' cannot be "
+             "BIGINT");
     open_err("CREATE TABLE k (a INT,\n ts TIMESTAMP(3) NOT NULL METADATA FROM 'timestamp') WITH ("
              "'connector' = 'kafka', 'format' = 'json', 'topic' = 't', "
              "'properties.bootstrap.servers' = 'localhost:1');",
@@ -1052,8 +1058,9 @@ static size_t kafka_meta_read(const char *sql, const bool *need, struct ka_meta_
     return n;
 }
 
-/* Metadata columns: a sink table's 'timestamp' column sets its records' timestamps; a
- * source reads 'timestamp', 'partition', 'offset' and 'topic' of each record, through a
+/* Metadata columns: a sink table's 'timestamp' column (TIMESTAMP_LTZ(3), Flink's type) sets
+ * its records' timestamps; a source reads 'timestamp' (as TIMESTAMP_LTZ(3), and as
+ * TIMESTAMP(3)), 'partition', 'offset' and 'topic' of each record, through a
  * pruned projection too, and under the skip policy (records decoded one at a time) each row
  * still gets its own record's metadata. */
 static void test_kafka_metadata(void **state)
@@ -1064,7 +1071,7 @@ static void test_kafka_metadata(void **state)
     const int64_t base = 1700000000000;
     char sql[2048];
     snprintf(sql, sizeof(sql),
-             "CREATE TABLE w (k BIGINT NOT NULL, ts TIMESTAMP(3) METADATA FROM 'timestamp')"
+             "CREATE TABLE w (k BIGINT NOT NULL, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp')"
              " WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"
              " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0');",
              topic, sl_kafka_mock_bootstrap(g_mock));
@@ -1116,13 +1123,13 @@ static void test_kafka_metadata(void **state)
     for (int pass = 0; pass < 2; pass++) {
         snprintf(
             sql, sizeof(sql),
-            "CREATE TABLE r (k BIGINT NOT NULL, ts TIMESTAMP(3) METADATA FROM 'timestamp',"
+            "CREATE TABLE r (k BIGINT NOT NULL, ts %s METADATA FROM 'timestamp',"
             " p INT NOT NULL METADATA FROM 'partition' VIRTUAL, `offset` BIGINT METADATA VIRTUAL,"
             " tp STRING METADATA FROM 'topic' VIRTUAL) WITH ('connector' = 'kafka',"
             " 'topic' = '%s', 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
             " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset',"
             " 'json.ignore-parse-errors' = 'true');",
-            topic, sl_kafka_mock_bootstrap(g_mock));
+            pass ? "TIMESTAMP(3)" : "TIMESTAMP_LTZ(3)", topic, sl_kafka_mock_bootstrap(g_mock));
         struct ka_meta_row got[200];
         size_t n = kafka_meta_read(sql, pass ? need_some : need_all, got, 200);
         assert_int_equal(n, 101); /* the bad record skipped */

@@ -311,6 +311,73 @@ static void test_metadata_columns(void **state)
         fail_msg("got: %s", msg);
 }
 
+/* TIMESTAMP_LTZ(3): both spellings, TO_TIMESTAMP_LTZ's type, a TIMESTAMP_LTZ rowtime with
+ * TUMBLE (window_time keeps LTZ, window_start/end are TIMESTAMP(3), as in Flink), implicit
+ * casts both ways at INSERT (Flink's LogicalTypeCasts), CAST between the two, comparison
+ * with a TIMESTAMP literal, the Kafka 'timestamp' metadata column, and the errors. */
+static void test_timestamp_ltz(void **state)
+{
+    (void)state;
+    const char *sql =
+        "CREATE TABLE k (ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', a BIGINT,\n"
+        " t2 TIMESTAMP(3) WITH LOCAL TIME ZONE, e BIGINT,\n"
+        " WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)\n"
+        " WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json');\n"
+        "CREATE TABLE o (ws TIMESTAMP(3), we TIMESTAMP_LTZ(3), wt TIMESTAMP_LTZ(3), n BIGINT)\n"
+        " WITH ('connector' = 'blackhole');\n"
+        "CREATE TABLE p (x TIMESTAMP(3), y TIMESTAMP_LTZ(3), z TIMESTAMP_LTZ(3),\n"
+        " c TIMESTAMP(3)) WITH ('connector' = 'blackhole');\n"
+        "INSERT INTO o SELECT window_start, window_end, window_time, COUNT(*)\n"
+        " FROM TABLE(TUMBLE(TABLE k, DESCRIPTOR(ts), INTERVAL '1' MINUTE))\n"
+        " GROUP BY window_start, window_end, window_time;\n"
+        "INSERT INTO p SELECT ts, TO_TIMESTAMP_LTZ(e, 3), ts + INTERVAL '1' SECOND,\n"
+        " CAST(t2 AS TIMESTAMP(3)) FROM k WHERE ts > TIMESTAMP '2024-01-01 00:00:00';";
+    struct sl_error err;
+    struct sl_job *job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    if (!job)
+        fail_msg("%s", err.msg);
+    const struct sl_table *k = job->tables[0];
+    assert_true(sl_type_is_ltz(k->physical.cols[0].type));
+    assert_true(sl_type_is_ltz(k->physical.cols[2].type));
+    char buf[64];
+    sl_type_format(k->physical.cols[0].type, buf, sizeof(buf));
+    assert_string_equal(buf, "TIMESTAMP_LTZ(3)");
+    /* the window's columns: window_start/end TIMESTAMP(3), window_time LTZ and the rowtime */
+    char *text = explain(job->inserts[0]);
+    if (!strstr(text, "window_start TIMESTAMP(3) NOT NULL, window_end TIMESTAMP(3) NOT NULL, "
+                      "window_time TIMESTAMP_LTZ(3) NOT NULL *ROWTIME*]") ||
+        !strstr(text, "CAST(window_end AS TIMESTAMP_LTZ(3))"))
+        fail_msg("window types wrong:\n%s", text);
+    free(text);
+    /* p: TO_TIMESTAMP_LTZ is LTZ, LTZ + INTERVAL stays LTZ, ts goes into TIMESTAMP(3) x */
+    text = explain(job->inserts[1]);
+    assert_non_null(strstr(text, "CAST(ts AS TIMESTAMP(3))"));
+    assert_non_null(strstr(text, "CAST(t2 AS TIMESTAMP(3))"));
+    if (!strstr(text, "CAST(t2 AS TIMESTAMP(3)) -> [ts TIMESTAMP_LTZ(3) *ROWTIME*, "
+                      "EXPR$1 TIMESTAMP_LTZ(3), EXPR$2 TIMESTAMP_LTZ(3), EXPR$3 TIMESTAMP(3)]") ||
+        !strstr(text, "(ts > CAST(TIMESTAMP_MS(1704067200000) AS TIMESTAMP_LTZ(3)))"))
+        fail_msg("types wrong:\n%s", text);
+    free(text);
+    sl_job_free(job);
+
+    const char *msg = bind_alone_err("CREATE TABLE k (a TIMESTAMP_LTZ) WITH ('connector' = "
+                                     "'blackhole');");
+    if (!strstr(msg, "q.sql:1:19: TIMESTAMP_LTZ(6) is not supported yet"))
+        fail_msg("got: %s", msg);
+    msg = bind_alone_err("CREATE TABLE k (a TIMESTAMP(3) WITH TIME ZONE) WITH ('connector' = "
+                         "'blackhole');");
+    if (!strstr(msg, "q.sql:1:19: TIMESTAMP WITH TIME ZONE is not supported"))
+        fail_msg("got: %s", msg);
+    msg = bind_alone_err("CREATE TABLE k (a TIMESTAMP_LTZ(3), b INT) WITH ('connector' = "
+                         "'blackhole');\nINSERT INTO k SELECT a, a FROM k;");
+    if (!strstr(msg, "q.sql:2:25: column 2 of the query is TIMESTAMP_LTZ(3), but column 'b'"))
+        fail_msg("got: %s", msg);
+    msg = bind_alone_err("CREATE TABLE k (a TIMESTAMP_LTZ(3), b INT) WITH ('connector' = "
+                         "'blackhole');\nINSERT INTO k SELECT a, CAST(a AS INT) FROM k;");
+    if (!strstr(msg, "q.sql:2:25: cannot CAST TIMESTAMP_LTZ(3) to INT"))
+        fail_msg("got: %s", msg);
+}
+
 /* The error of binding `sql` alone (no ddl); returns it (a static buffer). */
 static const char *bind_alone_err(const char *sql)
 {
@@ -376,7 +443,7 @@ int main(void)
         cmocka_unit_test(test_hop_window_agg),   cmocka_unit_test(test_lookup_join_tumble),
         cmocka_unit_test(test_filter_pushdown),  cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nothing_to_run),   cmocka_unit_test(test_unknown_column_list),
-        cmocka_unit_test(test_metadata_columns),
+        cmocka_unit_test(test_metadata_columns), cmocka_unit_test(test_timestamp_ltz),
     };
     return cmocka_run_group_tests_name("engine/sql_binder", tests, NULL, NULL);
 }
