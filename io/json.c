@@ -398,6 +398,17 @@ static int sl_json_put_value(struct sl_fmt_out *out, struct sl_column *c, uint32
         out->len += 4;
         return 0;
     }
+    if (sl_type_is_bytes(c->type)) { /* base64, as flink-json writes BYTES (a binary node) */
+        const sl_str *s = &sl_col_str(c)[row];
+        if (sl_fmt_out_reserve(out, SL_FMT_BASE64_LEN(s->len) + 2))
+            return SL_ENOMEM;
+        char *p = out->data + out->len;
+        p[0] = '"';
+        size_t n = sl_fmt_base64_encode(p + 1, sl_str_data(s), s->len);
+        p[n + 1] = '"';
+        out->len += n + 2;
+        return 0;
+    }
     if (c->type.id == SL_TYPE_VARCHAR) {
         const sl_str *s = &sl_col_str(c)[row];
         if (sl_fmt_out_reserve(out, 6 * (size_t)s->len + 2))

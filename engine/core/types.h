@@ -139,6 +139,37 @@ void sl_type_format(struct sl_type type, char *buf, size_t len);
 
 bool sl_type_equal(struct sl_type a, struct sl_type b);
 
+/* ---- MAP<STRING, BYTES> values (the encoding above) ---------------------------------------- */
+
+#define SL_MAP_NULL_VALUE 0xFFFFFFFFu /* a value length meaning NULL */
+
+/* Whether n bytes at p are one well-formed encoding: the count, then exactly that many
+ * entries, nothing after them. (Key bytes are not checked for UTF-8 here: whoever makes a
+ * map from outside data checks them; the Kafka source does.) */
+bool sl_map_valid(const char *p, size_t n);
+
+/* The number of entries of a well-formed encoding. */
+uint32_t sl_map_count(const char *p, size_t n);
+
+/* The value of the LAST entry with key (klen bytes) of a well-formed encoding: returns false
+ * when there is none, else true with *val / *vlen (*val NULL for a NULL value). */
+bool sl_map_get(const char *p, size_t n, const char *key, uint32_t klen, const char **val,
+                uint32_t *vlen);
+
+/* Walks a well-formed encoding: *pos starts at 0; each call gives the next entry (val NULL
+ * for a NULL value) and returns false past the last. */
+bool sl_map_next(const char *p, size_t n, size_t *pos, const char **key, uint32_t *klen,
+                 const char **val, uint32_t *vlen);
+
+/* Bytes of the encoding of an entry, and writing one at out (returns the bytes written);
+ * val NULL is a NULL value. The count at offset 0 is written with sl_map_put_count. */
+static inline size_t sl_map_entry_size(uint32_t klen, const char *val, uint32_t vlen)
+{
+    return 8 + (size_t)klen + (val ? vlen : 0);
+}
+size_t sl_map_put_entry(char *out, const char *key, uint32_t klen, const char *val, uint32_t vlen);
+void sl_map_put_count(char *out, uint32_t n);
+
 /* 10^k for k in 0..18. */
 int64_t sl_pow10_i64(unsigned k);
 

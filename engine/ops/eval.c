@@ -1297,6 +1297,36 @@ static int ev_cast_to_varchar(struct sl_eval *ev, struct sl_enode *nd, const sl_
     return 0;
 }
 
+/* CAST(BYTES AS STRING): the bytes read as UTF-8 the way Flink's BinaryToStringCastRule does
+ * (new String(bytes, UTF_8): each ill-formed subpart becomes U+FFFD); valid UTF-8 is kept as
+ * it is. CAST(STRING AS BYTES) is the identity (StringToBinaryCastRule: the UTF-8 bytes). */
+static int ev_cast_bytes_to_string(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
+                                   uint32_t n, struct sl_error *err)
+{
+    struct sl_enode *a = nd->args[0];
+    const sl_str *in = a->data;
+    sl_str *out = nd->buf;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t r = SL_ROW(sel, k);
+        if (!sl_valid_get(a->valid, r))
+            continue;
+        const char *s = sl_str_data(&in[r]);
+        if (sl_fmt_utf8_valid(s, in[r].len)) {
+            out[r] = in[r];
+            continue;
+        }
+        char *tmp = malloc(3 * (size_t)in[r].len);
+        if (!tmp)
+            return sl_error_set(err, SL_ENOMEM, "out of memory evaluating CAST");
+        size_t len = sl_fmt_utf8_lossy(tmp, s, in[r].len);
+        bool ok = len <= UINT32_MAX - 1 && ev_str_make(ev, tmp, (uint32_t)len, &out[r]);
+        free(tmp);
+        if (!ok)
+            return sl_error_set(err, SL_ENOMEM, "out of memory evaluating CAST");
+    }
+    return 0;
+}
+
 static int ev_cast(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
                    struct sl_error *err)
 {
@@ -1304,6 +1334,10 @@ static int ev_cast(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
     SL_TRY(ev_value(ev, a, sel, n, err));
     sl_type_id from = a->type.id, to = nd->type.id;
     nd->valid = a->valid;
+    if (sl_type_is_bytes(a->type) && sl_type_is_string(nd->type)) {
+        nd->data = nd->buf;
+        return ev_cast_bytes_to_string(ev, nd, sel, n, err);
+    }
     if ((from == to && from != SL_TYPE_DECIMAL) ||
         (from == SL_TYPE_BIGINT && to == SL_TYPE_TIMESTAMP)) {
         nd->data = a->data; /* the same int64 values; only the type or nullability differs */

@@ -541,6 +541,13 @@ static int sl_b_compare(struct sl_binder *b, sl_fn fn, struct sl_expr *l, struct
         sl_type_str(r->type, rt, sizeof(rt));
         return sl_b_err(b, pos, "cannot compare %s with %s", lt, rt);
     }
+    /* a MAP is not comparable at all; BYTES only for equality (sluice does not order bytes) */
+    if (sl_type_is_map(t) || (sl_type_is_bytes(t) && fn != SL_FN_EQ && fn != SL_FN_NE)) {
+        char tt[64];
+        sl_type_str(t, tt, sizeof(tt));
+        return sl_b_err(b, pos, "%s values cannot be compared%s", tt,
+                        sl_type_is_map(t) ? "" : " by order, only with = and <>");
+    }
     struct sl_expr *args[2] = {sl_b_cast(b, l, t), sl_b_cast(b, r, t)};
     TRYP(args[0] && args[1]);
     *out = sl_expr_call(b, fn, sl_type_make(SL_TYPE_BOOLEAN, l->type.nullable || r->type.nullable),
@@ -924,7 +931,7 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
                 l->type = sl_type_make(SL_TYPE_VARCHAR, true);
             if (sl_is_null_lit(r))
                 r->type = sl_type_make(SL_TYPE_VARCHAR, true);
-            if (l->type.id != SL_TYPE_VARCHAR || r->type.id != SL_TYPE_VARCHAR)
+            if (!sl_type_is_string(l->type) || !sl_type_is_string(r->type))
                 return sl_b_err(b, a->pos,
                                 "'||' needs two strings: CAST the other operand "
                                 "to VARCHAR");
@@ -984,6 +991,8 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
             }
             nullable |= args[i]->type.nullable;
         }
+        if (sl_type_is_map(t))
+            return sl_b_err(b, a->pos, "MAP<STRING, BYTES> values cannot be compared");
         for (uint32_t i = 0; i < n; i++) {
             args[i] = sl_b_cast(b, args[i], t);
             TRYP(args[i]);
@@ -1002,7 +1011,7 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
     case SL_AST_LIKE: {
         TRY(sl_b_expr(b, sc, a->left, &l));
         TRY(sl_b_expr(b, sc, a->right, &r));
-        if (l->type.id != SL_TYPE_VARCHAR)
+        if (!sl_type_is_string(l->type))
             return sl_b_err(b, a->left->pos, "LIKE needs a string on its left");
         if (r->kind != SL_EXPR_LIT || r->type.id != SL_TYPE_VARCHAR || r->lit_null)
             return sl_b_err(b, a->right->pos, "LIKE needs a constant string pattern");
@@ -1336,7 +1345,7 @@ static int sl_b_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan
         return sl_b_err(b, eq->pos, "a lookup join needs one column from each side");
     struct sl_type ct;
     if (!sl_common_type(j->out.cols[lc].type, j->out.cols[rc].type, &ct) ||
-        j->out.cols[lc].type.id != j->out.cols[rc].type.id) {
+        j->out.cols[lc].type.id != j->out.cols[rc].type.id || sl_type_is_map(ct)) {
         char lt[64], rt[64];
         sl_type_str(j->out.cols[lc].type, lt, sizeof(lt));
         sl_type_str(j->out.cols[rc].type, rt, sizeof(rt));
@@ -1465,8 +1474,12 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     struct sl_expr **ins = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*ins));
     struct sl_agg *aggs = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*aggs));
     TRYP(keys && ins && aggs);
-    for (uint32_t i = 0; i < nkeys; i++)
+    for (uint32_t i = 0; i < nkeys; i++) {
         TRY(sl_b_expr(b, &plain, s->group_by.items[i], &keys[i]));
+        if (sl_type_is_map(keys[i]->type))
+            return sl_b_err(b, s->group_by.items[i]->pos,
+                            "GROUP BY a MAP<STRING, BYTES> is not supported");
+    }
     struct sl_scope argscope = {&in->out, NULL, "an aggregate function's argument"};
     for (uint32_t i = 0; i < naggs; i++) {
         const struct sl_ast *c = agg_asts[i];
@@ -1495,8 +1508,11 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         }
         if (strcasecmp(fn, "MIN") == 0 || strcasecmp(fn, "MAX") == 0) {
             g->fn = strcasecmp(fn, "MIN") == 0 ? SL_AGG_MIN : SL_AGG_MAX;
-            if (t.id == SL_TYPE_BOOLEAN)
-                return sl_b_err(b, c->pos, "%s of BOOLEAN is not supported yet", fn);
+            if (t.id == SL_TYPE_BOOLEAN || sl_type_is_bytes(t) || sl_type_is_map(t)) {
+                char tt[64];
+                sl_type_str(t, tt, sizeof(tt));
+                return sl_b_err(b, c->pos, "%s of %s is not supported yet", fn, tt);
+            }
             g->type = t;
             g->type.nullable = true;
             continue;

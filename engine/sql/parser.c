@@ -303,6 +303,34 @@ static int sl_p_type(struct sl_parser *p, struct sl_ast_type **out)
             TRY(sl_p_uint(p, &n, 2147483647u, "a length"));
             TRY(sl_p_expect(p, SL_TOK_RPAREN));
         }
+    } else if (strcmp(word, "BYTES") == 0 || strcmp(word, "VARBINARY") == 0) {
+        /* BYTES is VARBINARY(2147483647); a shorter VARBINARY(n) is taken as BYTES, as
+         * VARCHAR(n) is taken as STRING */
+        t->scalar = sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_BYTES, true);
+        if (strcmp(word, "VARBINARY") == 0 && p->cur.kind == SL_TOK_LPAREN) {
+            unsigned n;
+            TRY(sl_p_advance(p));
+            TRY(sl_p_uint(p, &n, 2147483647u, "a length"));
+            TRY(sl_p_expect(p, SL_TOK_RPAREN));
+        }
+    } else if (strcmp(word, "MAP") == 0) {
+        /* MAP<k, v>: only MAP<STRING, BYTES> (the Kafka 'headers' type) so far */
+        if (p->cur.kind != SL_TOK_LT)
+            return sl_p_expected(p, "'<' after MAP");
+        TRY(sl_p_advance(p));
+        struct sl_ast_type *kt, *vt;
+        TRY(sl_p_type(p, &kt));
+        TRY(sl_p_expect(p, SL_TOK_COMMA));
+        TRY(sl_p_type(p, &vt));
+        if (p->cur.kind != SL_TOK_GT)
+            return sl_p_expected(p, "'>' to close MAP<");
+        TRY(sl_p_advance(p));
+        if (kt->is_row || vt->is_row || !sl_type_is_string(kt->scalar) ||
+            !sl_type_is_bytes(vt->scalar))
+            return sl_p_error(p, tpos,
+                              "only MAP<STRING, BYTES> is supported yet (the type of Kafka's "
+                              "'headers')");
+        t->scalar = sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_MAP, true);
     } else if (strcmp(word, "DECIMAL") == 0 || strcmp(word, "DEC") == 0 ||
                strcmp(word, "NUMERIC") == 0) {
         unsigned prec = 10, scale = 0; /* Flink's default DECIMAL is DECIMAL(10, 0) */
@@ -366,9 +394,8 @@ static int sl_p_type(struct sl_parser *p, struct sl_ast_type **out)
     } else if (strcmp(word, "TINYINT") == 0 || strcmp(word, "SMALLINT") == 0 ||
                strcmp(word, "FLOAT") == 0 || strcmp(word, "REAL") == 0 ||
                strcmp(word, "DATE") == 0 || strcmp(word, "TIME") == 0 ||
-               strcmp(word, "BYTES") == 0 || strcmp(word, "BINARY") == 0 ||
-               strcmp(word, "VARBINARY") == 0 || strcmp(word, "ARRAY") == 0 ||
-               strcmp(word, "MAP") == 0 || strcmp(word, "MULTISET") == 0) {
+               strcmp(word, "BINARY") == 0 || strcmp(word, "ARRAY") == 0 ||
+               strcmp(word, "MULTISET") == 0) {
         return sl_p_error(p, tpos, "type %s is not supported yet", word);
     } else {
         return sl_p_error(p, tpos, "unknown type '%s'", word);
