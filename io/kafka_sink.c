@@ -27,6 +27,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "engine/core/types.h"
 #include "io/kafka_conf.h"
 
 struct sl_kafka_sink {
@@ -163,25 +164,62 @@ static int sl_sink_state(struct sl_kafka_sink *s, struct sl_error *err)
     return s->err.code;
 }
 
-/* One record through rd_kafka_producev (it carries a timestamp of its own). */
+/* The record's header map as librdkafka headers (each entry one header, in order; a NULL
+ * value a header without one), or NULL when it has none; *hdrs is the caller's until
+ * rd_kafka_producev takes it. */
+static int sl_sink_headers(const struct sl_record *r, rd_kafka_headers_t **hdrs,
+                           struct sl_error *err)
+{
+    *hdrs = NULL;
+    uint32_t n = r->headers ? sl_map_count(r->headers, r->headers_len) : 0;
+    if (!n)
+        return 0;
+    if (!(*hdrs = rd_kafka_headers_new(n)))
+        return sl_error_set(err, SL_ENOMEM, "out of memory for Kafka headers");
+    const char *k, *v;
+    uint32_t kl, vl;
+    size_t pos = 0;
+    while (sl_map_next(r->headers, r->headers_len, &pos, &k, &kl, &v, &vl))
+        rd_kafka_header_add(*hdrs, k, (ssize_t)kl, v, v ? (ssize_t)vl : 0);
+    return 0;
+}
+
+/* One record through rd_kafka_producev (it carries a timestamp or headers of its own). */
 static int sl_sink_produce_one(struct sl_kafka_sink *s, const struct sl_record *r, int32_t part,
                                struct sl_error *err)
 {
+    rd_kafka_headers_t *hdrs;
+    int rc = sl_sink_headers(r, &hdrs, err);
+    if (rc)
+        return rc;
     for (;;) {
         rd_kafka_resp_err_t kerr =
-            rd_kafka_producev(s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(part),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_KEY((void *)r->key, r->key ? r->key_len : 0),
-                              RD_KAFKA_V_VALUE((void *)r->value, r->value ? r->value_len : 0),
-                              RD_KAFKA_V_TIMESTAMP(r->timestamp), RD_KAFKA_V_END);
+            hdrs
+                ? rd_kafka_producev(s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(part),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_KEY((void *)r->key, r->key ? r->key_len : 0),
+                                    RD_KAFKA_V_VALUE((void *)r->value, r->value ? r->value_len : 0),
+                                    RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
+                                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END)
+                : rd_kafka_producev(s->rk, RD_KAFKA_V_RKT(s->rkt), RD_KAFKA_V_PARTITION(part),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_KEY((void *)r->key, r->key ? r->key_len : 0),
+                                    RD_KAFKA_V_VALUE((void *)r->value, r->value ? r->value_len : 0),
+                                    RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
+                                    RD_KAFKA_V_END);
         if (!kerr)
-            break;
+            break; /* librdkafka owns hdrs now */
         if (kerr == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_poll(s->rk, 10); /* make room: serve delivery reports */
-            if (s->err.code)
+            if (s->err.code) {
+                if (hdrs)
+                    rd_kafka_headers_destroy(hdrs);
                 return sl_sink_state(s, err);
+            }
             continue;
         }
+        if (hdrs)
+            rd_kafka_headers_destroy(hdrs);
         return sl_error_set(err, sl_kafka_err_code(kerr),
                             "Kafka topic '%s' partition %d: produce: %s", s->topic, (int)part,
                             rd_kafka_err2str(kerr));
@@ -219,8 +257,8 @@ int sl_kafka_sink_write(struct sl_kafka_sink *s, const struct sl_record *recs, s
     if (s->err.code)
         return sl_sink_state(s, err);
     bool stamped = false;
-    for (size_t i = 0; i < n && !stamped; i++)
-        stamped = recs[i].timestamp > 0;
+    for (size_t i = 0; i < n && !stamped; i++) /* or with headers: rd_kafka_producev too */
+        stamped = recs[i].timestamp > 0 || recs[i].headers;
     if (stamped) {
         for (size_t i = 0; i < n; i++) {
             int32_t part = RD_KAFKA_PARTITION_UA;

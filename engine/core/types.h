@@ -49,10 +49,10 @@
  *           4     value length v, or 0xFFFFFFFF for a NULL value (then no bytes follow)
  *           v     value
  *
- * Duplicate keys are kept in the encoding (as Kafka keeps duplicate headers); `m['k']` reads
- * the last entry with that key, which is what Flink's HashMap of the headers holds
- * (KafkaDynamicSource's 'headers' reader puts every header in order: a later one replaces an
- * earlier one). sl_map_* below read and write it.
+ * sluice makes maps with one entry per key (the Kafka source and MAP[...] keep a repeated
+ * key once, in its first place, with its last value: Flink's KafkaDynamicSource puts every
+ * header into a HashMap in order, so a later one replaces an earlier one); should an encoding
+ * hold a key twice, `m['k']` reads the last. sl_map_* below read and write it.
  */
 #ifndef SL_ENGINE_TYPES_H
 #define SL_ENGINE_TYPES_H

@@ -780,6 +780,67 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
         TRYP(*out);
         return 0;
     }
+    if (strcmp(a->name, "$ITEM") == 0 || strcasecmp(a->name, "CARDINALITY") == 0) {
+        /* m[k] (Flink's ITEM: BYTES, NULL when the key is absent) and CARDINALITY(m) */
+        bool item = a->name[0] == '$';
+        if (a->args.n != (item ? 2u : 1u))
+            return sl_b_err(b, a->pos, "CARDINALITY takes one argument, found %u", a->args.n);
+        struct sl_expr *args[2];
+        TRY(sl_b_expr(b, sc, a->args.items[0], &args[0]));
+        if (!sl_type_is_map(args[0]->type)) {
+            char t[64];
+            sl_type_str(args[0]->type, t, sizeof(t));
+            return sl_b_err(b, a->args.items[0]->pos, "%s needs a MAP<STRING, BYTES>, found %s",
+                            item ? "item access [...]" : "CARDINALITY", t);
+        }
+        if (!item) {
+            *out = sl_expr_call(b, SL_FN_CARDINALITY,
+                                sl_type_make(SL_TYPE_INT, args[0]->type.nullable), a->pos, 1, args);
+            TRYP(*out);
+            return 0;
+        }
+        TRY(sl_b_expr(b, sc, a->args.items[1], &args[1]));
+        if (sl_is_null_lit(args[1]))
+            args[1]->type = sl_type_make(SL_TYPE_VARCHAR, true);
+        if (!sl_type_is_string(args[1]->type)) {
+            char t[64];
+            sl_type_str(args[1]->type, t, sizeof(t));
+            return sl_b_err(b, a->args.items[1]->pos,
+                            "a MAP<STRING, BYTES> key is a STRING, "
+                            "found %s",
+                            t);
+        }
+        *out = sl_expr_call(b, SL_FN_ITEM, sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_BYTES, true),
+                            a->pos, 2, args);
+        TRYP(*out);
+        return 0;
+    }
+    if (strcmp(a->name, "$MAP") == 0) {
+        /* MAP[k1, v1, ...]: STRING keys, BYTES values (or NULL) */
+        uint32_t na = a->args.n;
+        if (na < 2 || na % 2)
+            return sl_b_err(b, a->pos, "MAP[...] needs key, value pairs, found %u values", na);
+        struct sl_expr **args = sl_b_alloc(b, na * sizeof(*args));
+        TRYP(args);
+        for (uint32_t i = 0; i < na; i++) {
+            TRY(sl_b_expr(b, sc, a->args.items[i], &args[i]));
+            bool key = i % 2 == 0;
+            if (sl_is_null_lit(args[i]))
+                args[i]->type = key ? sl_type_make(SL_TYPE_VARCHAR, true)
+                                    : sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_BYTES, true);
+            if (key ? !sl_type_is_string(args[i]->type) : !sl_type_is_bytes(args[i]->type)) {
+                char t[64];
+                sl_type_str(args[i]->type, t, sizeof(t));
+                return sl_b_err(
+                    b, a->args.items[i]->pos, "MAP[...] builds a MAP<STRING, BYTES>: %s %u is %s%s",
+                    key ? "key" : "value", i / 2 + 1, t, key ? "" : " (CAST it AS BYTES)");
+            }
+        }
+        *out = sl_expr_call(b, SL_FN_MAP, sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_MAP, false),
+                            a->pos, na, args);
+        TRYP(*out);
+        return 0;
+    }
     static const char *const later[] = {"SESSION",      "TUMBLE",     "HOP",       "CUMULATE",
                                         "TUMBLE_START", "TUMBLE_END", "HOP_START", "HOP_END"};
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)

@@ -610,6 +610,25 @@ static int sl_p_primary(struct sl_parser *p, struct sl_ast **out)
     bool quoted = p->cur.kind == SL_TOK_QIDENT;
     const char *first;
     TRY(sl_p_ident(p, &first, "a name"));
+    if (!quoted && p->cur.kind == SL_TOK_LBRACKET && strcasecmp(first, "MAP") == 0) {
+        /* the value constructor MAP[k1, v1, k2, v2, ...]: a call of "$MAP" */
+        TRY(sl_p_advance(p));
+        n = sl_p_node(p, SL_AST_CALL, pos);
+        if (!n)
+            return SL_ENOMEM;
+        n->name = "$MAP";
+        for (;;) {
+            struct sl_ast *e;
+            TRY(sl_p_expr(p, &e));
+            TRY(sl_list_push(p, &n->args, e));
+            if (p->cur.kind != SL_TOK_COMMA)
+                break;
+            TRY(sl_p_advance(p));
+        }
+        TRY(sl_p_expect(p, SL_TOK_RBRACKET));
+        *out = n;
+        return 0;
+    }
     if (p->cur.kind == SL_TOK_LPAREN && !quoted) {
         TRY(sl_p_advance(p));
         n = sl_p_node(p, SL_AST_CALL, pos);
@@ -677,7 +696,22 @@ static int sl_p_unary(struct sl_parser *p, struct sl_ast **out)
         *out = n;
         return 0;
     }
-    return sl_p_primary(p, out);
+    TRY(sl_p_primary(p, out));
+    /* item access x[k] (Flink's ITEM operator): a call of "$ITEM" */
+    while (p->cur.kind == SL_TOK_LBRACKET) {
+        struct sl_ast *n = sl_p_node(p, SL_AST_CALL, p->cur.pos);
+        if (!n)
+            return SL_ENOMEM;
+        n->name = "$ITEM";
+        TRY(sl_p_advance(p));
+        struct sl_ast *k;
+        TRY(sl_p_expr(p, &k));
+        TRY(sl_p_expect(p, SL_TOK_RBRACKET));
+        TRY(sl_list_push(p, &n->args, *out));
+        TRY(sl_list_push(p, &n->args, k));
+        *out = n;
+    }
+    return 0;
 }
 
 static int sl_p_binary_node(struct sl_parser *p, sl_ast_op op, struct sl_ast *l, struct sl_ast *r,

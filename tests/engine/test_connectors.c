@@ -139,9 +139,18 @@ static void test_option_errors(void **state)
     open_err("CREATE TABLE k (a INT,\n h STRING METADATA FROM 'headers') WITH ('connector' = "
              "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
              "'localhost:1');",
+             "k", true, "t.sql:2:2:",
+             "metadata 'headers' is MAP<STRING, BYTES>: column 'h' cannot be VARCHAR");
+    open_err("CREATE TABLE k (a INT,\n h BYTES METADATA FROM 'topic' VIRTUAL) WITH ('connector' = "
+             "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
+             "k", true, "t.sql:2:2:", "metadata 'topic' is STRING: column 'h' cannot be BYTES");
+    open_err("CREATE TABLE k (a INT,\n h STRING METADATA FROM 'leader-epoch') WITH ('connector' = "
+             "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
              "k", true,
-             "connector 'kafka' has no metadata 'headers' (it has: 'timestamp', "
-             "'partition', 'offset', 'topic')",
+             "connector 'kafka' has no metadata 'leader-epoch' (it has: 'timestamp', "
+             "'partition', 'offset', 'topic', 'headers')",
              NULL);
     open_err("CREATE TABLE k (a INT,\n o BIGINT METADATA FROM 'offset') WITH ('connector' = "
              "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
@@ -1012,6 +1021,7 @@ struct ka_meta_row {
     bool ts_null;
     int32_t partition;
     char topic[64];
+    char headers[64]; /* "k=v,n=NULL" */
 };
 
 static size_t kafka_meta_read(const char *sql, const bool *need, struct ka_meta_row *got,
@@ -1047,6 +1057,16 @@ static size_t kafka_meta_read(const char *sql, const bool *need, struct ka_meta_
             g->offset = sl_col_i64(&b->cols[3])[r];
             sl_str st = sl_col_str(&b->cols[4])[r];
             snprintf(g->topic, sizeof(g->topic), "%.*s", (int)st.len, sl_str_data(&st));
+            sl_str hs = sl_col_str(&b->cols[5])[r];
+            const char *hk, *hv;
+            uint32_t hkl, hvl;
+            size_t pos = 0, w = 0;
+            g->headers[0] = '\0';
+            while (!sl_col_is_null(&b->cols[5], r) &&
+                   sl_map_next(sl_str_data(&hs), hs.len, &pos, &hk, &hkl, &hv, &hvl))
+                w += (size_t)snprintf(g->headers + w, sizeof(g->headers) - w, "%s%.*s=%.*s",
+                                      w ? "," : "", (int)hkl, hk, hv ? (int)hvl : 4,
+                                      hv ? hv : "NULL");
         }
         sl_batch_pool_put(b);
     }
@@ -1071,7 +1091,8 @@ static void test_kafka_metadata(void **state)
     const int64_t base = 1700000000000;
     char sql[2048];
     snprintf(sql, sizeof(sql),
-             "CREATE TABLE w (k BIGINT NOT NULL, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp')"
+             "CREATE TABLE w (k BIGINT NOT NULL, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',"
+             " h MAP<STRING, BYTES> METADATA FROM 'headers')"
              " WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"
              " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0');",
              topic, sl_kafka_mock_bootstrap(g_mock));
@@ -1094,6 +1115,15 @@ static void test_kafka_metadata(void **state)
             sl_col_i64(&b->cols[0])[r] = k;
             sl_col_i64(&b->cols[1])[r] = base + k;
             sl_col_set_null(&b->cols[1], r, k == 7); /* no timestamp: Kafka stamps it */
+            /* headers {k: "<k>", n: NULL}; every third record a NULL map: no headers */
+            char kv[24], map[64];
+            int kl = snprintf(kv, sizeof(kv), "%d", k);
+            size_t len = 4;
+            len += sl_map_put_entry(map + len, "k", 1, kv, (uint32_t)kl);
+            len += sl_map_put_entry(map + len, "n", 1, NULL, 0);
+            sl_map_put_count(map, 2);
+            sl_col_str(&b->cols[2])[r] = sl_batch_str(b, map, (uint32_t)len);
+            sl_col_set_null(&b->cols[2], r, k % 3 == 0);
         }
         assert_int_equal(sink->ops->write(sink, &c.ctx, b, &err), 0);
         sl_batch_pool_put(b);
@@ -1118,14 +1148,15 @@ static void test_kafka_metadata(void **state)
     assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
     sl_kafka_sink_free(ks, 1000);
 
-    static const bool need_all[5] = {true, true, true, true, true};
-    static const bool need_some[5] = {true, false, false, true, false};
+    static const bool need_all[6] = {true, true, true, true, true, true};
+    static const bool need_some[6] = {true, false, false, true, false, false};
     for (int pass = 0; pass < 2; pass++) {
         snprintf(
             sql, sizeof(sql),
             "CREATE TABLE r (k BIGINT NOT NULL, ts %s METADATA FROM 'timestamp',"
             " p INT NOT NULL METADATA FROM 'partition' VIRTUAL, `offset` BIGINT METADATA VIRTUAL,"
-            " tp STRING METADATA FROM 'topic' VIRTUAL) WITH ('connector' = 'kafka',"
+            " tp STRING METADATA FROM 'topic' VIRTUAL,"
+            " hd MAP<STRING, BYTES> METADATA FROM 'headers' VIRTUAL) WITH ('connector' = 'kafka',"
             " 'topic' = '%s', 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
             " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset',"
             " 'json.ignore-parse-errors' = 'true');",
@@ -1141,6 +1172,10 @@ static void test_kafka_metadata(void **state)
                 continue; /* pruned: only k and offset were asked for */
             assert_int_equal(got[i].partition, 0);
             assert_string_equal(got[i].topic, topic);
+            char want_h[64] = ""; /* every header in order; none: an empty map */
+            if (k < 100 && k % 3)
+                snprintf(want_h, sizeof(want_h), "k=%d,n=NULL", (int)k);
+            assert_string_equal(got[i].headers, want_h);
             assert_false(got[i].ts_null);
             if (k == 7)
                 assert_true(got[i].ts > base + 1000000); /* the broker's clock: now */

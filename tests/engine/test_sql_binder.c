@@ -415,6 +415,16 @@ static void test_bytes_map(void **state)
          "q.sql:5:107: GROUP BY a MAP<STRING, BYTES> is not supported"},
         {"CREATE TABLE z (m MAP<STRING, STRING>) WITH ('connector' = 'blackhole');",
          "q.sql:5:19: only MAP<STRING, BYTES> is supported yet"},
+        {"INSERT INTO o SELECT s['a'], s FROM t;",
+         "q.sql:5:22: item access [...] needs a MAP<STRING, BYTES>, found VARCHAR"},
+        {"INSERT INTO o SELECT m[1], s FROM t;",
+         "q.sql:5:24: a MAP<STRING, BYTES> key is a STRING, found INT"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE CARDINALITY(b) > 0;",
+         "q.sql:5:52: CARDINALITY needs a MAP<STRING, BYTES>, found BYTES"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE CARDINALITY(MAP['a', s]) > 0;",
+         "q.sql:5:61: MAP[...] builds a MAP<STRING, BYTES>: value 1 is VARCHAR (CAST it AS BYTES)"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE CARDINALITY(MAP['a']) > 0;",
+         "q.sql:5:52: MAP[...] needs key, value pairs, found 1 values"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *sql = cat(ddl_bm, bad[i].q);
@@ -436,6 +446,21 @@ static void test_bytes_map(void **state)
         fail_msg("%s", err.msg);
     char *text = explain(job->inserts[0]);
     if (!strstr(text, "CAST(b AS VARCHAR)") || !strstr(text, "(b = CAST('x' AS BYTES))"))
+        fail_msg("%s", text);
+    free(text);
+    sl_job_free(job);
+    /* m['k'] is BYTES, CARDINALITY(m) INT, MAP[...] a MAP NOT NULL */
+    sql = cat(ddl_bm, "INSERT INTO o SELECT m['a'], CAST(CARDINALITY(MAP['k', b, 'j', "
+                      "CAST(NULL AS BYTES)]) AS STRING) FROM t WHERE m['x'] IS NULL AND "
+                      "CARDINALITY(m) > 1;");
+    job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    free(sql);
+    if (!job)
+        fail_msg("%s", err.msg);
+    text = explain(job->inserts[0]);
+    if (!strstr(text, "Project m['a'], CAST(CARDINALITY(MAP['k', b, 'j', CAST(NULL AS BYTES)]) "
+                      "AS VARCHAR) -> [EXPR$0 BYTES, EXPR$1 VARCHAR NOT NULL]") ||
+        !strstr(text, "((m['x'] IS NULL) AND (CARDINALITY(m) > 1))"))
         fail_msg("%s", text);
     free(text);
     sl_job_free(job);
