@@ -205,9 +205,9 @@ static int pr_bytes(struct pr_buf *o, const char *s, uint32_t n)
     return 0;
 }
 
-/* MAP<STRING, BYTES> as {k=[1, 2], k2=null}: its entries in order. (Flink prints a
- * java.util.HashMap: hash order, one entry per key, and byte[] values as their identity,
- * "[B@1b2c3d"; sluice prints the bytes, as Arrays.toString would.) */
+/* MAP<STRING, BYTES> as Flink prints one (Row.toString's deep form: {k=[1, 2], k2=null}),
+ * with the entries in the map's order; Flink's external map is a java.util.HashMap, whose
+ * order is its keys' hash order (checked against Flink 1.20: the same text up to the order). */
 static int pr_map(struct pr_buf *o, const sl_str *m)
 {
     const char *p = sl_str_data(m), *k, *v;

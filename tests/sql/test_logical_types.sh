@@ -2,7 +2,7 @@
 # tests/sql/test_logical_types.sh - TIMESTAMP_LTZ(3), BYTES and MAP<STRING, BYTES> end to end
 # (tests/sql/logical_types.sql, `sluice run`, a JSON file in): base64 BYTES read, CAST
 # between BYTES and STRING (invalid UTF-8 read as U+FFFD, as Java's new String(bytes,
-# UTF_8)), BYTES equality and IS NULL, MAP[...] with a repeated key (one entry, the last
+# UTF_8)), BYTES equality, MAP[...] with a repeated key (one entry, the last
 # value), m['k'] (NULL when absent), CARDINALITY, a TUMBLE window over a TIMESTAMP_LTZ rowtime
 # grouped by BYTES (window_time TIMESTAMP_LTZ, window_start TIMESTAMP), and the text of each
 # type in json, csv and print. Since ctest runs it in every build, batch capacity 2 and
