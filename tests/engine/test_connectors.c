@@ -1185,6 +1185,71 @@ static void test_kafka_metadata(void **state)
     }
 }
 
+/* A header name that is not UTF-8 (librdkafka takes any bytes; Flink's is a Java String)
+ * cannot be a MAP<STRING, ...> key: an error naming the record, not a silent drop. */
+static void test_kafka_header_name_utf8(void **state)
+{
+    (void)state;
+    char topic[64];
+    snprintf(topic, sizeof(topic), "%s", fresh_topic(1));
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+                                       .topic = topic,
+                                       .partitioner = SL_KAFKA_PART_FIXED,
+                                       .partition = 0};
+    struct sl_error err;
+    struct sl_kafka_sink *ks;
+    assert_int_equal(sl_kafka_sink_new(&cfg, &ks, &err), 0);
+    char map[32];
+    size_t len = 4 + sl_map_put_entry(map + 4, "ok", 2, "v", 1);
+    sl_map_put_count(map, 1);
+    char bad[32];
+    size_t blen = 4 + sl_map_put_entry(bad + 4, "\xff\xfe", 2, "v", 1);
+    sl_map_put_count(bad, 1);
+    struct sl_record recs[2] = {
+        {.value = "{\"k\":1}", .value_len = 7, .headers = map, .headers_len = (uint32_t)len},
+        {.value = "{\"k\":2}", .value_len = 7, .headers = bad, .headers_len = (uint32_t)blen}};
+    assert_int_equal(sl_kafka_sink_write(ks, recs, 2, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
+    sl_kafka_sink_free(ks, 1000);
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE r (k BIGINT, h MAP<STRING, BYTES> METADATA FROM 'headers' VIRTUAL)"
+             " WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"
+             " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0',"
+             " 'scan.bounded.mode' = 'latest-offset');",
+             topic, sl_kafka_mock_bootstrap(g_mock));
+    struct sl_job *job = sl_ct_job(sql);
+    const struct sl_table *t = sl_ct_table(job, "r");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 1, job);
+    struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
+    struct sl_source *src;
+    if (sl_source_open(t, &env, 1, &src, &err))
+        fail_msg("%s", err.msg);
+    int rc = 0;
+    uint32_t rows = 0;
+    for (int tries = 0; !rc && tries < 1000; tries++) {
+        struct sl_batch *b = sl_batch_pool_get(pool);
+        struct sl_source_info info;
+        rc = src->ops->poll(src, &c.ctx, b, 100, &info, &err);
+        rows += b->rows;
+        sl_batch_pool_put(b);
+        if (!rc && info.worker_done)
+            break;
+    }
+    char want[128];
+    snprintf(want, sizeof(want), "topic '%s' partition 0 offset 1: header name", topic);
+    if (rc != SL_EPARSE || !strstr(err.msg, want) || !strstr(err.msg, "is not UTF-8 text"))
+        fail_msg("rc %d, rows %u: %s", rc, rows, err.msg);
+    src->ops->free(src);
+    sl_batch_pool_free(pool);
+    sl_ct_ctx_free(&c);
+    sl_schema_free(schema);
+    sl_job_free(job);
+}
+
 static void test_kafka_bad_records(void **state)
 {
     (void)state;
@@ -1469,9 +1534,10 @@ int main(void)
         cmocka_unit_test(test_fs_bad_records),
     };
     const struct CMUnitTest ktests[] = {
-        cmocka_unit_test(test_kafka_round_trip),     cmocka_unit_test(test_kafka_metadata),
-        cmocka_unit_test(test_kafka_bad_records),    cmocka_unit_test(test_kafka_prune_bad_records),
-        cmocka_unit_test(test_kafka_keys_both_ways), cmocka_unit_test(test_kafka_key_fields),
+        cmocka_unit_test(test_kafka_round_trip),        cmocka_unit_test(test_kafka_metadata),
+        cmocka_unit_test(test_kafka_header_name_utf8),  cmocka_unit_test(test_kafka_bad_records),
+        cmocka_unit_test(test_kafka_prune_bad_records), cmocka_unit_test(test_kafka_keys_both_ways),
+        cmocka_unit_test(test_kafka_key_fields),
     };
     int rc = cmocka_run_group_tests_name("connectors", tests, NULL, NULL);
     rc += cmocka_run_group_tests_name("kafka connectors", ktests, kafka_setup, kafka_teardown);
