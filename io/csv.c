@@ -59,6 +59,11 @@ struct sl_csv *sl_csv_new(const struct sl_schema *schema, const struct sl_fmt_op
                          schema->fields[i].name);
             goto out_free;
         }
+        if (sl_type_is_map(schema->fields[i].type)) { /* nor does flink-csv take a MAP */
+            sl_error_set(err, SL_ENOTSUP, "the csv format has no MAP: field '%s'",
+                         schema->fields[i].name);
+            goto out_free;
+        }
     }
     csv->scratch = malloc(csv->max_bytes);
     if (!csv->scratch || sl_fmt_mask_init(&csv->mask, schema)) {
@@ -233,8 +238,8 @@ int sl_csv_decode_stream(struct sl_csv *csv, const char *buf, size_t len, bool f
         size_t end = sl_csv_line_end(buf, len, pos);
         if (end == len && !final)
             break; /* an unfinished last line: wait for more bytes */
-        struct sl_record rec = {name,      -1,       base_offset + (int64_t)pos, -1, NULL, 0,
-                                buf + pos, end - pos};
+        struct sl_record rec = {
+            name, -1, base_offset + (int64_t)pos, -1, NULL, 0, buf + pos, end - pos, NULL, 0};
         if (end - pos && buf[end - 1] == '\r')
             rec.value_len--;
         size_t one;
@@ -302,8 +307,11 @@ int sl_csv_encode(struct sl_csv *csv, struct sl_batch *b, struct sl_fmt_out *out
             case SL_TYPE_DECIMAL:
                 w += sl_fmt_decimal(p + w, sl_col_i64(c)[row], c->type.scale);
                 break;
-            case SL_TYPE_TIMESTAMP:
-                w = (size_t)(sl_dt_put(p + w, sl_col_i64(c)[row], SL_DT_SQL) - p);
+            case SL_TYPE_TIMESTAMP: /* TIMESTAMP_LTZ: flink-csv writes a 'Z' at the end */
+                w = (size_t)((sl_type_is_ltz(c->type)
+                                  ? sl_dt_put(p + w, sl_col_i64(c)[row], SL_DT_SQL_Z)
+                                  : sl_dt_put(p + w, sl_col_i64(c)[row], SL_DT_SQL)) -
+                             p);
                 break;
             case SL_TYPE_DOUBLE: {
                 double v = sl_col_f64(c)[row];
@@ -323,6 +331,24 @@ int sl_csv_encode(struct sl_csv *csv, struct sl_batch *b, struct sl_fmt_out *out
                 const char *s = sl_str_data(sv);
                 out->len += w;
                 w = 0;
+                if (sl_type_is_bytes(c->type)) {
+                    /* base64, as flink-csv writes BYTES (Jackson's binary node); quoted only
+                     * when empty (or when the delimiter is a base64 character) */
+                    size_t bl = SL_FMT_BASE64_LEN(sv->len);
+                    if (sl_fmt_out_reserve(out, bl + 2))
+                        goto out_nomem;
+                    char *q = out->data + out->len;
+                    size_t n64 = sl_fmt_base64_encode(q + 1, s, sv->len);
+                    if (sl_csv_needs_quotes(csv, q + 1, n64)) {
+                        q[0] = '"';
+                        q[n64 + 1] = '"';
+                        out->len += n64 + 2;
+                    } else {
+                        memmove(q, q + 1, n64);
+                        out->len += n64;
+                    }
+                    break;
+                }
                 if (!sl_csv_needs_quotes(csv, s, sv->len)) {
                     if (sl_fmt_out_reserve(out, sv->len))
                         goto out_nomem;

@@ -301,6 +301,139 @@ bool sl_fmt_utf8_valid(const char *str, size_t n)
     return true;
 }
 
+/* The length of the well-formed UTF-8 sequence at s[0..n) (1..4), or 0 with *bad the length
+ * of its maximal ill-formed subpart (at least 1): Unicode's "maximal subpart" practice,
+ * which Java's UTF-8 decoder follows when it replaces malformed input. */
+static size_t sl_fmt_utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        *bad = 1;
+        return 0;
+    }
+    size_t k = 1;
+    if (k < n && s[k] >= lo && s[k] <= hi) {
+        k++;
+        while (k < len && k < n && (s[k] & 0xC0) == 0x80)
+            k++;
+    }
+    if (k == len)
+        return len;
+    *bad = k;
+    return 0;
+}
+
+size_t sl_fmt_utf8_lossy(char *out, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t w = 0;
+    for (size_t i = 0; i < n;) {
+        size_t bad = 0, len = sl_fmt_utf8_seq(s + i, n - i, &bad);
+        if (len) {
+            memcpy(out + w, s + i, len);
+            w += len;
+            i += len;
+        } else {
+            memcpy(out + w, "\xEF\xBF\xBD", 3);
+            w += 3;
+            i += bad;
+        }
+    }
+    return w;
+}
+
+static const char sl_fmt_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t sl_fmt_base64_encode(char *out, const char *in, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t w = 0, i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+        out[w++] = sl_fmt_b64[v >> 18];
+        out[w++] = sl_fmt_b64[(v >> 12) & 63];
+        out[w++] = sl_fmt_b64[(v >> 6) & 63];
+        out[w++] = sl_fmt_b64[v & 63];
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)s[i] << 16;
+        out[w++] = sl_fmt_b64[v >> 18];
+        out[w++] = sl_fmt_b64[(v >> 12) & 63];
+        out[w++] = '=';
+        out[w++] = '=';
+    } else if (n - i == 2) {
+        uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
+        out[w++] = sl_fmt_b64[v >> 18];
+        out[w++] = sl_fmt_b64[(v >> 12) & 63];
+        out[w++] = sl_fmt_b64[(v >> 6) & 63];
+        out[w++] = '=';
+    }
+    return w;
+}
+
+static int sl_fmt_b64_val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+int sl_fmt_base64_decode(const char *str, size_t n, char *out, size_t *outlen, const char **why)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    *outlen = 0;
+    if (n % 4) {
+        *why = "base64 text must be a multiple of 4 characters long ('=' padded)";
+        return SL_EPARSE;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        size_t pad = 0;
+        for (int k = 0; k < 4; k++) {
+            v[k] = sl_fmt_b64_val(s[i + (size_t)k]);
+            if (v[k] < 0) {
+                bool tail =
+                    i + 4 == n && s[i + (size_t)k] == '=' && k >= 2 && (k == 3 || s[i + 3] == '=');
+                if (!tail) {
+                    *why = s[i + (size_t)k] == '=' ? "base64 '=' before the end"
+                                                   : "not a base64 character";
+                    return SL_EPARSE;
+                }
+                v[k] = 0;
+                pad++;
+            }
+        }
+        uint32_t x =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        out[w++] = (char)(x >> 16);
+        if (pad < 2)
+            out[w++] = (char)(x >> 8);
+        if (pad < 1)
+            out[w++] = (char)x;
+    }
+    *outlen = w;
+    return 0;
+}
+
 /* ---- storing into a batch ------------------------------------------------------------------- */
 
 int sl_fmt_field_error(struct sl_error *err, int code, const struct sl_field *field,
@@ -356,12 +489,40 @@ int sl_fmt_store_varchar(struct sl_batch *b, uint32_t col, uint32_t row, const c
     return 0;
 }
 
+/* BYTES from base64 text. */
+static int sl_fmt_store_base64(struct sl_batch *b, uint32_t col, uint32_t row, const char *s,
+                               size_t n, struct sl_error *err)
+{
+    char stack[1024];
+    char *buf = n / 4 * 3 <= sizeof(stack) ? stack : malloc(n / 4 * 3);
+    if (!buf)
+        return sl_error_set(err, SL_ENOMEM, "field '%s': out of memory for BYTES",
+                            b->schema->fields[col].name);
+    size_t len;
+    const char *why = NULL;
+    int rc = sl_fmt_base64_decode(s, n, buf, &len, &why);
+    if (rc)
+        rc = sl_fmt_field_error(err, rc, &b->schema->fields[col], why, s, n);
+    else
+        rc = sl_fmt_store_varchar(b, col, row, buf, len, err);
+    if (buf != stack)
+        free(buf);
+    return rc;
+}
+
 int sl_fmt_store_text(struct sl_batch *b, uint32_t col, uint32_t row, const char *s, size_t n,
                       struct sl_error *err)
 {
     struct sl_column *c = &b->cols[col];
     const char *why = NULL;
     int rc = 0;
+    if (sl_type_is_bytes(c->type))
+        return sl_fmt_store_base64(b, col, row, s, n, err);
+    if (sl_type_is_map(c->type))
+        return sl_fmt_field_error(err, SL_ENOTSUP, &b->schema->fields[col],
+                                  "a MAP is not read from a record's text (only from Kafka "
+                                  "headers)",
+                                  NULL, 0);
     switch (c->type.id) {
     case SL_TYPE_BOOLEAN:
         rc = sl_fmt_parse_bool(s, n, &sl_col_bool(c)[row], &why);

@@ -18,6 +18,10 @@
  *                 [Z]], years 0000-9999, strict dates; digits past milliseconds are
  *                 truncated
  *   VARCHAR       the bytes as they are; they must be valid UTF-8
+ *   BYTES         base64 (RFC 4648 standard alphabet, '=' padding required, no line breaks,
+ *                 nothing trimmed): what Flink's json and csv formats write and read
+ *                 (Jackson's binary node, Base64Variants.MIME_NO_LINEFEEDS)
+ *   MAP           not read from text (a MAP comes from Kafka headers only); an error
  *
  * Formatting is the inverse and round-trips: a value formatted and parsed again is the same
  * value (DOUBLE uses the shortest of %.15g/%.16g/%.17g that reads back exactly; TIMESTAMP(3)
@@ -71,6 +75,20 @@ int sl_fmt_parse_decimal(const char *s, size_t n, unsigned precision, unsigned s
 
 /* Whether the n bytes at s are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool sl_fmt_utf8_valid(const char *s, size_t n);
+
+/* The n bytes at s as UTF-8 text the way Java's new String(bytes, UTF_8) reads them: valid
+ * sequences as they are, each maximal ill-formed subpart replaced by U+FFFD (EF BF BD);
+ * out has room for 3 * n bytes. Returns the length written. (CAST(BYTES AS STRING).) */
+size_t sl_fmt_utf8_lossy(char *out, const char *s, size_t n);
+
+/* Base64 text of n bytes: SL_FMT_BASE64_LEN(n) bytes, standard alphabet, '=' padded. */
+#define SL_FMT_BASE64_LEN(n) (((size_t)(n) + 2) / 3 * 4)
+size_t sl_fmt_base64_encode(char *out, const char *in, size_t n);
+
+/* Decodes base64 text (n bytes) into out (room for n / 4 * 3 bytes), *outlen its length.
+ * Returns 0 or SL_EPARSE with *why set: a length that is not a multiple of 4, a byte
+ * outside the alphabet, '=' anywhere but at the end. */
+int sl_fmt_base64_decode(const char *s, size_t n, char *out, size_t *outlen, const char **why);
 
 /* Checks that a DECIMAL(p, s) value (scaled int64) fits its precision: |v| < 10^p. */
 static inline bool sl_fmt_decimal_fits(int64_t v, unsigned precision)

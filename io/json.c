@@ -398,6 +398,50 @@ static int sl_json_put_value(struct sl_fmt_out *out, struct sl_column *c, uint32
         out->len += 4;
         return 0;
     }
+    if (sl_type_is_map(c->type)) {
+        /* an object, as flink-json writes a MAP: each entry a key, each value base64 or null
+         * (entries in the map's order; a repeated key - never made by sluice - repeats) */
+        const sl_str *m = &sl_col_str(c)[row];
+        const char *mp = sl_str_data(m), *k, *v;
+        uint32_t kl, vl;
+        size_t pos = 0;
+        bool first = true;
+        if (sl_fmt_out_reserve(out, 2))
+            return SL_ENOMEM;
+        out->data[out->len++] = '{';
+        while (sl_map_next(mp, m->len, &pos, &k, &kl, &v, &vl)) {
+            if (sl_fmt_out_reserve(out, 6 * (size_t)kl + SL_FMT_BASE64_LEN(vl) + 8))
+                return SL_ENOMEM;
+            if (!first)
+                out->data[out->len++] = ',';
+            first = false;
+            out->len += sl_json_put_string(out->data + out->len, k, kl);
+            out->data[out->len++] = ':';
+            if (!v) {
+                memcpy(out->data + out->len, "null", 4);
+                out->len += 4;
+                continue;
+            }
+            out->data[out->len++] = '"';
+            out->len += sl_fmt_base64_encode(out->data + out->len, v, vl);
+            out->data[out->len++] = '"';
+        }
+        if (sl_fmt_out_reserve(out, 1))
+            return SL_ENOMEM;
+        out->data[out->len++] = '}';
+        return 0;
+    }
+    if (sl_type_is_bytes(c->type)) { /* base64, as flink-json writes BYTES (a binary node) */
+        const sl_str *s = &sl_col_str(c)[row];
+        if (sl_fmt_out_reserve(out, SL_FMT_BASE64_LEN(s->len) + 2))
+            return SL_ENOMEM;
+        char *p = out->data + out->len;
+        p[0] = '"';
+        size_t n = sl_fmt_base64_encode(p + 1, sl_str_data(s), s->len);
+        p[n + 1] = '"';
+        out->len += n + 2;
+        return 0;
+    }
     if (c->type.id == SL_TYPE_VARCHAR) {
         const sl_str *s = &sl_col_str(c)[row];
         if (sl_fmt_out_reserve(out, 6 * (size_t)s->len + 2))
@@ -423,8 +467,11 @@ static int sl_json_put_value(struct sl_fmt_out *out, struct sl_column *c, uint32
         w = sl_fmt_decimal(p, sl_col_i64(c)[row], c->type.scale);
         break;
     case SL_TYPE_TIMESTAMP:
+        /* TIMESTAMP_LTZ: Flink's SQL_TIMESTAMP_WITH_LOCAL_TIMEZONE_FORMAT, a 'Z' at the end */
         p[0] = '"';
-        w = (size_t)(sl_dt_put(p + 1, sl_col_i64(c)[row], SL_DT_SQL) - p);
+        w = (size_t)((sl_type_is_ltz(c->type) ? sl_dt_put(p + 1, sl_col_i64(c)[row], SL_DT_SQL_Z)
+                                              : sl_dt_put(p + 1, sl_col_i64(c)[row], SL_DT_SQL)) -
+                     p);
         p[w++] = '"';
         break;
     case SL_TYPE_DOUBLE: {

@@ -188,7 +188,7 @@ struct walker {
             std::string_view sv;
             if (auto e = v.get_string().get(sv))
                 return fail_json(e, field(col)->name);
-            if (c->type.id == SL_TYPE_VARCHAR) // simdjson validated it
+            if (sl_type_is_string(c->type)) // simdjson validated it (BYTES: base64, store_str)
                 return sl_fmt_store_varchar(b, uint32_t(col), row, sv.data(), sv.size(), err);
             return store_str(col, sv);
         }

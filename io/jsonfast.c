@@ -642,7 +642,7 @@ static bool jf_leaf(struct jf_ctx *x, int32_t col)
         x->p++;
         if (!jf_string_impl(x, &s, &n, &esc, true))
             return false;
-        if (c->type.id == SL_TYPE_VARCHAR)
+        if (sl_type_is_string(c->type)) /* BYTES: base64, through store_text */
             return sl_fmt_store_varchar(b, (uint32_t)col, row, s, n, &x->err) == 0;
         if (c->type.id == SL_TYPE_TIMESTAMP && jf_timestamp(x->f, s, n, &sl_col_i64(c)[row])) {
             jf_present(c, row);

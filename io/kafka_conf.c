@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/core/types.h"
+
 int sl_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
                       struct sl_error *err)
 {
@@ -342,29 +344,68 @@ int sl_kafka_produce_batch(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t part,
     return 0;
 }
 
+/* The record's header map as librdkafka headers (each entry one header, in order; a NULL
+ * value a header without one), or NULL when it has none; *hdrs is the caller's until
+ * rd_kafka_producev takes it. */
+static int sl_kafka_headers(const struct sl_record *r, rd_kafka_headers_t **hdrs,
+                            struct sl_error *err)
+{
+    *hdrs = NULL;
+    uint32_t n = r->headers ? sl_map_count(r->headers, r->headers_len) : 0;
+    if (!n)
+        return 0;
+    if (!(*hdrs = rd_kafka_headers_new(n)))
+        return sl_error_set(err, SL_ENOMEM, "out of memory for Kafka headers");
+    const char *k, *v;
+    uint32_t kl, vl;
+    size_t pos = 0;
+    while (sl_map_next(r->headers, r->headers_len, &pos, &k, &kl, &v, &vl))
+        rd_kafka_header_add(*hdrs, k, (ssize_t)kl, v, v ? (ssize_t)vl : 0);
+    return 0;
+}
+
 int sl_kafka_produce_one(rd_kafka_t *rk, rd_kafka_topic_t *rkt, int32_t part,
                          const struct sl_record *r, void *opaque,
                          int (*check)(void *arg, struct sl_error *err), void *arg, uint64_t *queued,
                          struct sl_error *err)
 {
+    rd_kafka_headers_t *hdrs;
+    int rc = sl_kafka_headers(r, &hdrs, err);
+    if (rc)
+        return rc;
     for (;;) {
+        /* RD_KAFKA_V_HEADERS(NULL) is not "no headers": librdkafka would take NULL */
         rd_kafka_resp_err_t kerr =
-            rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
-                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_KEY((void *)r->key, r->key ? r->key_len : 0),
-                              RD_KAFKA_V_VALUE((void *)r->value, r->value ? r->value_len : 0),
-                              RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
-                              RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+            hdrs
+                ? rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_KEY((void *)r->key, r->key ? r->key_len : 0),
+                                    RD_KAFKA_V_VALUE((void *)r->value, r->value ? r->value_len : 0),
+                                    RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
+                                    RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_HEADERS(hdrs),
+                                    RD_KAFKA_V_END)
+                : rd_kafka_producev(rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(part),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_KEY((void *)r->key, r->key ? r->key_len : 0),
+                                    RD_KAFKA_V_VALUE((void *)r->value, r->value ? r->value_len : 0),
+                                    RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
+                                    RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
         if (!kerr)
-            break;
-        if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            break; /* librdkafka owns hdrs now */
+        if (kerr != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            if (hdrs)
+                rd_kafka_headers_destroy(hdrs);
             return sl_error_set(err, sl_kafka_err_code(kerr),
                                 "Kafka topic '%s' partition %d: produce: %s",
                                 rd_kafka_topic_name(rkt), (int)part, rd_kafka_err2str(kerr));
+        }
         rd_kafka_poll(rk, 10); /* make room: serve delivery reports */
-        int rc = check ? check(arg, err) : 0;
-        if (rc)
+        rc = check ? check(arg, err) : 0;
+        if (rc) {
+            if (hdrs)
+                rd_kafka_headers_destroy(hdrs);
             return rc;
+        }
     }
     (*queued)++;
     return 0;

@@ -95,7 +95,8 @@ int sl_kafka_topic_delete(const char *bootstrap, const char *topic, const char *
 /*
  * Hands one record to librdkafka through rd_kafka_producev, for what
  * rd_kafka_produce_batch cannot carry: the record's own timestamp (r->timestamp > 0; 0 and
- * below: librdkafka stamps it with the produce time). `opaque` is its delivery-report
+ * below: librdkafka stamps it with the produce time) and its headers (r->headers, a
+ * MAP<STRING, BYTES> value: each entry one header, in order). `opaque` is its delivery-report
  * opaque. A full queue waits as in sl_kafka_produce_batch (poll 10 ms, then `check`); any
  * other error names the topic and partition. `*queued` is increased by one when librdkafka
  * accepted it. Any thread.

@@ -27,6 +27,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "engine/core/types.h"
 #include "io/kafka_conf.h"
 
 struct sl_kafka_sink {
@@ -192,8 +193,8 @@ int sl_kafka_sink_write(struct sl_kafka_sink *s, const struct sl_record *recs, s
     if (s->err.code)
         return sl_sink_state(s, err);
     bool stamped = false;
-    for (size_t i = 0; i < n && !stamped; i++)
-        stamped = recs[i].timestamp > 0;
+    for (size_t i = 0; i < n && !stamped; i++) /* or with headers: rd_kafka_producev too */
+        stamped = recs[i].timestamp > 0 || recs[i].headers;
     if (stamped) {
         for (size_t i = 0; i < n; i++) {
             int32_t part = RD_KAFKA_PARTITION_UA;

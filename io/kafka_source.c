@@ -45,6 +45,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "engine/core/types.h"
 #include "io/kafka_conf.h"
 
 struct sl_kafka_part {
@@ -59,6 +60,9 @@ struct sl_kafka_worker {
     rd_kafka_queue_t *queue;   /* the partitions' queues forward here */
     rd_kafka_message_t **held; /* messages behind the records handed out, until release */
     size_t nheld, held_cap;
+    char **hbufs; /* the records' header maps (config .headers), one buffer a poll, until
+                     release */
+    size_t nhbufs, hbufs_cap;
     size_t live;          /* partitions not done (bounded) */
     bool started;         /* its partitions are assigned (its first poll) */
     struct sl_error err;  /* sticky; code 0 while healthy */
@@ -81,6 +85,7 @@ struct sl_kafka_source {
     int32_t topic_partitions;
     struct sl_kafka_worker *workers;
     int nworkers;
+    bool headers; /* fill sl_record.headers */
 };
 
 /* ---- parsing -------------------------------------------------------------------------------- */
@@ -530,6 +535,7 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafk
     if (!src)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     src->bounded = cfg->bounded;
+    src->headers = cfg->headers;
     src->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
     src->nworkers = cfg->nworkers;
     src->topic = strdup(cfg->topic);
@@ -705,6 +711,92 @@ void sl_kafka_source_set_waker(struct sl_kafka_source *src, int worker, void (*w
     rd_kafka_queue_cb_event_enable(w->queue, sl_kafka_queue_event, w);
 }
 
+/* Header i of hdrs unless an earlier header has its name (then NULL), with the value of the
+ * last header of that name (the config's rule). */
+static const char *sl_source_header(rd_kafka_headers_t *hdrs, size_t cnt, size_t i,
+                                    const void **val, size_t *size)
+{
+    const char *name;
+    if (rd_kafka_header_get_all(hdrs, i, &name, val, size))
+        return NULL;
+    for (size_t j = 0; j < i; j++) {
+        const char *nj;
+        const void *vj;
+        size_t sj;
+        if (!rd_kafka_header_get_all(hdrs, j, &nj, &vj, &sj) && strcmp(nj, name) == 0)
+            return NULL;
+    }
+    for (size_t k = i + 1; k < cnt; k++) {
+        const char *nk;
+        const void *vk;
+        size_t sk;
+        if (!rd_kafka_header_get_all(hdrs, k, &nk, &vk, &sk) && strcmp(nk, name) == 0) {
+            *val = vk;
+            *size = sk;
+        }
+    }
+    return name;
+}
+
+/* The header maps of recs[0..n) (from msgs[0..n)) in one buffer that lives until release. */
+static int sl_source_headers(struct sl_kafka_worker *w, rd_kafka_message_t **msgs,
+                             struct sl_record *recs, size_t n, struct sl_error *err)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_headers_t *hdrs = NULL;
+        size_t cnt = 0, len = 4;
+        if (!rd_kafka_message_headers(msgs[i], &hdrs))
+            cnt = rd_kafka_header_cnt(hdrs);
+        for (size_t k = 0; k < cnt; k++) {
+            const void *v;
+            size_t sz;
+            const char *name = sl_source_header(hdrs, cnt, k, &v, &sz);
+            if (name)
+                len += sl_map_entry_size((uint32_t)strlen(name), v, (uint32_t)sz);
+        }
+        if (len > UINT32_MAX - 1)
+            return sl_error_set(err, SL_ERANGE,
+                                "topic '%s' partition %d offset %" PRId64
+                                ": its headers take more than 4 GiB",
+                                recs[i].topic, (int)recs[i].partition, recs[i].offset);
+        recs[i].headers_len = (uint32_t)len;
+        total += len;
+    }
+    if (w->nhbufs == w->hbufs_cap) {
+        size_t ncap = w->hbufs_cap ? 2 * w->hbufs_cap : 8;
+        char **nb = realloc(w->hbufs, ncap * sizeof(*nb));
+        if (!nb)
+            return sl_error_set(err, SL_ENOMEM, "out of memory for Kafka headers");
+        w->hbufs = nb;
+        w->hbufs_cap = ncap;
+    }
+    char *buf = malloc(total ? total : 1);
+    if (!buf)
+        return sl_error_set(err, SL_ENOMEM, "out of memory for Kafka headers");
+    w->hbufs[w->nhbufs++] = buf;
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_headers_t *hdrs = NULL;
+        size_t cnt = 0, pos = 4;
+        uint32_t entries = 0;
+        if (!rd_kafka_message_headers(msgs[i], &hdrs))
+            cnt = rd_kafka_header_cnt(hdrs);
+        for (size_t k = 0; k < cnt; k++) {
+            const void *v;
+            size_t sz;
+            const char *name = sl_source_header(hdrs, cnt, k, &v, &sz);
+            if (name) {
+                pos += sl_map_put_entry(buf + pos, name, (uint32_t)strlen(name), v, (uint32_t)sz);
+                entries++;
+            }
+        }
+        sl_map_put_count(buf, entries);
+        recs[i].headers = buf;
+        buf += pos;
+    }
+    return 0;
+}
+
 int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_record *recs,
                          size_t cap, int timeout_ms, size_t *n, struct sl_error *err)
 {
@@ -780,12 +872,16 @@ int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_reco
         r->key_len = m->key_len;
         r->value = m->payload;
         r->value_len = m->len;
+        r->headers = NULL;
+        r->headers_len = 0;
         p->next = m->offset + 1;
         if (src->bounded && p->next >= p->end)
             sl_source_mark_done(src, p);
         got[keep++] = m;
     }
     w->nheld += keep;
+    if (src->headers && keep && !w->err.code && sl_source_headers(w, got, recs, keep, &w->err))
+        goto error; /* sticky; the messages are held, release frees them */
     *n = keep;
     if (keep > 0 || !w->err.code)
         return 0;
@@ -801,6 +897,9 @@ void sl_kafka_source_release(struct sl_kafka_source *src, int worker)
     for (size_t i = 0; i < w->nheld; i++)
         rd_kafka_message_destroy(w->held[i]);
     w->nheld = 0;
+    for (size_t i = 0; i < w->nhbufs; i++)
+        free(w->hbufs[i]);
+    w->nhbufs = 0;
 }
 
 bool sl_kafka_source_finished(const struct sl_kafka_source *src, int worker)
@@ -936,6 +1035,7 @@ void sl_kafka_source_free(struct sl_kafka_source *src)
         for (int w = 0; w < src->nworkers; w++) {
             sl_kafka_source_release(src, w);
             free(src->workers[w].held);
+            free(src->workers[w].hbufs);
         }
     }
     if (src->rk) {

@@ -117,6 +117,12 @@ struct sl_kafka_source_config {
     const char *const *props;
     size_t nprops;
     int timeout_ms; /* for start-up requests (metadata, offsets); 0 means 10 s */
+    /* Fill sl_record.headers: each record's headers as a MAP<STRING, BYTES> value, one
+     * entry per key in the order the keys first appear, each with the value of the LAST
+     * header of that key (Flink's KafkaDynamicSource puts the headers into a HashMap in
+     * order, so a later header replaces an earlier one); a NULL header value is a NULL map
+     * value. The encodings live until sl_kafka_source_release. */
+    bool headers;
 };
 
 struct sl_kafka_source;

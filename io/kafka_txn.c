@@ -506,7 +506,7 @@ static void sl_txn_msg(rd_kafka_message_t *m, const struct sl_record *r, uint64_
 }
 
 /* Produces recs[0..n) of `epoch` to topic tp on slot s: one rd_kafka_produce_batch per
- * partition, each in the records' order; records with timestamps of their own one by one. */
+ * partition, each in the records' order; records with timestamps or headers one by one. */
 static int sl_txn_produce(struct sl_txn_slot *s, int si, const struct sl_txn_topic *tp,
                           uint64_t epoch, const struct sl_record *recs, const int32_t *parts,
                           size_t n, uint64_t *queued, struct sl_error *err)
@@ -518,9 +518,9 @@ static int sl_txn_produce(struct sl_txn_slot *s, int si, const struct sl_txn_top
                                 "Kafka topic '%s' has %d partitions: there is no partition %d",
                                 tp->name, (int)tp->partitions, (int)parts[i]);
         one &= parts[i] == parts[0];
-        stamped |= recs[i].timestamp > 0;
+        stamped |= recs[i].timestamp > 0 || recs[i].headers;
     }
-    if (stamped) { /* timestamps of their own: rd_kafka_producev, one record at a time */
+    if (stamped) { /* timestamps or headers of their own: rd_kafka_producev, one at a time */
         int rc = 0;
         for (size_t i = 0; i < n && !rc; i++)
             rc = sl_kafka_produce_one(s->rk, tp->rkt[si], parts[i], &recs[i],

@@ -133,6 +133,17 @@ static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch
                     return sl_error_set(err, SL_ECORRUPT,
                                         "raw record: field '%s': NULL string with bytes",
                                         schema->fields[i].name);
+            } else if (sl_type_is_bytes(c->type) || sl_type_is_map(c->type)) {
+                /* BYTES: any bytes; a MAP: its encoding (engine/core/types.h), checked */
+                if (sl_type_is_map(c->type) && !sl_map_valid(p, sl))
+                    return sl_fmt_field_error(err, SL_EPARSE, &schema->fields[i],
+                                              "not a MAP<STRING, BYTES> encoding", p, sl);
+                if (!need[i])
+                    continue;
+                int rc = sl_fmt_store_varchar(b, i, row, p, sl, err);
+                if (rc)
+                    return rc;
+                continue;
             } else if (!need[i]) { /* not read: its bytes need only be UTF-8 */
                 if (!sl_fmt_utf8_valid(p, sl))
                     return sl_fmt_field_error(err, SL_EPARSE, &schema->fields[i], "invalid UTF-8",

@@ -21,6 +21,11 @@ struct sl_record {
     size_t key_len;
     const void *value; /* NULL for a tombstone */
     size_t value_len;
+    /* Kafka headers as a MAP<STRING, BYTES> value (engine/core/types.h's encoding), or NULL:
+     * a Kafka source fills it when asked (sl_kafka_source_config.headers; a record without
+     * headers then has an empty map), a Kafka sink writes each entry as a header. */
+    const char *headers;
+    uint32_t headers_len;
 };
 
 #endif

@@ -227,15 +227,34 @@ static struct sl_schema *ka_subschema(const struct sl_schema *schema, const int 
 }
 
 /* Flink's Kafka metadata that sluice has: key, type, writable (sinks). 'timestamp' is
- * TIMESTAMP_LTZ(3) in Flink; sluice has no LTZ type yet and takes TIMESTAMP(3) (UTC), to
- * which Flink casts it when a table declares that. */
-enum ka_meta_kind { KA_META_TIMESTAMP, KA_META_PARTITION, KA_META_OFFSET, KA_META_TOPIC };
-static const char *const ka_meta_keys[] = {"timestamp", "partition", "offset", "topic", NULL};
+ * TIMESTAMP_LTZ(3) in Flink; a column may also be TIMESTAMP(3), to which Flink casts it
+ * implicitly (the same milliseconds: the session time zone is UTC). */
+enum ka_meta_kind {
+    KA_META_TIMESTAMP,
+    KA_META_PARTITION,
+    KA_META_OFFSET,
+    KA_META_TOPIC,
+    KA_META_HEADERS
+};
+static const char *const ka_meta_keys[] = {"timestamp", "partition", "offset",
+                                           "topic",     "headers",   NULL};
 static const sl_type_id ka_meta_types[] = {SL_TYPE_TIMESTAMP, SL_TYPE_INT, SL_TYPE_BIGINT,
-                                           SL_TYPE_VARCHAR};
-static const char *const ka_meta_type_names[] = {"TIMESTAMP(3)", "INT", "BIGINT", "STRING"};
+                                           SL_TYPE_VARCHAR, SL_TYPE_VARCHAR};
+static const char *const ka_meta_type_names[] = {"TIMESTAMP_LTZ(3) (or TIMESTAMP(3))", "INT",
+                                                 "BIGINT", "STRING", "MAP<STRING, BYTES>"};
 
-#define KA_META_MAX 4
+#define KA_META_MAX 5
+
+/* Whether a column of type t can hold metadata k: its type, and for 'timestamp' also
+ * TIMESTAMP_LTZ(3), for 'headers' exactly MAP<STRING, BYTES>. */
+static bool ka_meta_type_ok(enum ka_meta_kind k, struct sl_type t)
+{
+    if (t.id != ka_meta_types[k])
+        return false;
+    if (k == KA_META_HEADERS)
+        return sl_type_is_map(t);
+    return t.logical == SL_LOGICAL_NONE || (k == KA_META_TIMESTAMP && sl_type_is_ltz(t));
+}
 
 struct ka_meta {
     uint32_t col;
@@ -257,19 +276,24 @@ static int ka_meta_resolve(const struct sl_table *t, const struct sl_connector_e
         if (!ka_meta_keys[k])
             return sl_error_set(err, SL_EINVAL, "metadata '%s'", t->meta[i].key);
         const struct sl_rel_col *c = &t->physical.cols[t->meta[i].col];
-        if (c->type.id != ka_meta_types[k])
+        if (!ka_meta_type_ok((enum ka_meta_kind)k, c->type)) {
+            char tn[64];
+            struct sl_type ct = c->type;
+            ct.nullable = true;
+            sl_type_format(ct, tn, sizeof(tn));
             return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
                                   "metadata '%s' is %s: column '%s' cannot be %s", ka_meta_keys[k],
-                                  ka_meta_type_names[k], c->name, sl_type_name(c->type.id));
+                                  ka_meta_type_names[k], c->name, tn);
+        }
         if (!sink && k == KA_META_TIMESTAMP && !c->type.nullable)
             return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
                                   "metadata 'timestamp' is NULL for a record without one: "
                                   "column '%s' cannot be NOT NULL",
                                   c->name);
-        if (sink && k != KA_META_TIMESTAMP && !t->meta[i].is_virtual)
+        if (sink && k != KA_META_TIMESTAMP && k != KA_META_HEADERS && !t->meta[i].is_virtual)
             return sl_conn_err_at(env, t, t->meta[i].pos, err, SL_EINVAL,
                                   "metadata '%s' is read only: declare column '%s' VIRTUAL (a "
-                                  "sink writes only 'timestamp')",
+                                  "sink writes only 'timestamp' and 'headers')",
                                   ka_meta_keys[k], c->name);
         meta[(*nmeta)++] =
             (struct ka_meta){t->meta[i].col, (enum ka_meta_kind)k, t->meta[i].is_virtual};
@@ -481,6 +505,26 @@ static int ka_meta_fill(const struct ka_source *src, struct sl_batch *b, uint32_
             if (c->valid)
                 sl_col_set_null(c, row, false);
             break;
+        case KA_META_HEADERS: {
+            /* the source built the map (sl_kafka_source_config.headers); its keys are a
+             * STRING's: a header name that is not UTF-8 is an error naming the record */
+            static const char empty[4] = {0};
+            const char *h = r->headers ? r->headers : empty, *k, *v;
+            uint32_t hl = r->headers ? r->headers_len : 4, kl, vl;
+            size_t pos = 0;
+            while (sl_map_next(h, hl, &pos, &k, &kl, &v, &vl))
+                if (!sl_fmt_utf8_valid(k, kl))
+                    return sl_error_set(err, SL_EPARSE,
+                                        "topic '%s' partition %d offset %" PRId64
+                                        ": header name '%.*s' is not UTF-8 text",
+                                        r->topic, (int)r->partition, r->offset, (int)kl, k);
+            sl_col_str(c)[row] = sl_batch_str(b, h, hl);
+            if (!sl_str_ok(sl_col_str(c)[row]))
+                return sl_error_set(err, SL_ENOMEM, "out of memory");
+            if (c->valid)
+                sl_col_set_null(c, row, false);
+            break;
+        }
         }
     }
     return 0;
@@ -1127,6 +1171,8 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     cfg.nworkers = nworkers;
     cfg.props = pr.p;
     cfg.nprops = pr.n;
+    for (uint32_t i = 0; i < src->nmeta; i++)
+        cfg.headers |= src->meta[i].kind == KA_META_HEADERS;
     sl_error_clear(&e);
     if ((rc = sl_kafka_source_new(&cfg, &src->ks, &e))) {
         rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
@@ -1200,7 +1246,8 @@ struct ka_sink {
     struct sl_schema *schema, *kschema, *vschema; /* kschema / vschema: NULL if unused */
     uint32_t nkey, nval;
     int *key_idx, *val_idx;
-    int ts_col; /* the 'timestamp' metadata column: each record's timestamp, else -1 */
+    int ts_col;  /* the 'timestamp' metadata column: each record's timestamp, else -1 */
+    int hdr_col; /* the 'headers' metadata column: each record's headers, else -1 */
     struct ka_part *p;
 };
 
@@ -1266,6 +1313,15 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
         if (s->kschema) {
             p->recs[i].key = sl_fmt_out_rec(&p->kout, i);
             p->recs[i].key_len = sl_fmt_out_rec_len(&p->kout, i);
+        }
+        if (s->hdr_col >= 0) { /* a NULL map: no headers */
+            uint32_t row = b->sel ? b->sel[i] : i;
+            struct sl_column *c = &b->cols[s->hdr_col];
+            if (!sl_col_is_null(c, row)) {
+                const sl_str *h = &sl_col_str(c)[row];
+                p->recs[i].headers = sl_str_data(h);
+                p->recs[i].headers_len = h->len;
+            }
         }
     }
     if (s->txs) {
@@ -1564,6 +1620,7 @@ static int ka_sink_meta(struct ka_sink *s, const struct sl_table *t,
                         const struct sl_connector_env *env, struct sl_error *err)
 {
     s->ts_col = -1;
+    s->hdr_col = -1;
     if (!t->nmeta)
         return 0;
     struct ka_meta meta[KA_META_MAX];
@@ -1574,8 +1631,12 @@ static int ka_sink_meta(struct ka_sink *s, const struct sl_table *t,
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     int rc = ka_meta_resolve(t, env, true, meta, &nmeta, rest, &nrest, err);
     for (uint32_t i = 0; !rc && i < nmeta; i++) {
-        if (!meta[i].is_virtual)
-            s->ts_col = (int)meta[i].col; /* 'timestamp', the one writable */
+        if (meta[i].is_virtual)
+            ; /* read only: not written */
+        else if (meta[i].kind == KA_META_HEADERS)
+            s->hdr_col = (int)meta[i].col;
+        else
+            s->ts_col = (int)meta[i].col; /* 'timestamp', the other writable one */
         for (uint32_t k = 0; !rc && k < s->nkey; k++)
             if (s->key_idx[k] == (int)meta[i].col)
                 rc = sl_conn_err_at(env, t, t->meta[0].pos, err, SL_EINVAL,

@@ -190,6 +190,52 @@ static size_t pr_decimal(char *out, int64_t v, unsigned scale)
     return n;
 }
 
+/* BYTES as Flink prints a byte[] (Arrays.toString: signed decimal bytes, "[104, -1]"). */
+static int pr_bytes(struct pr_buf *o, const char *s, uint32_t n)
+{
+    if (pr_reserve(o, 2 + (size_t)n * 6))
+        return SL_ENOMEM;
+    char tmp[8];
+    pr_put(o, "[", 1);
+    for (uint32_t i = 0; i < n; i++) {
+        int k = sprintf(tmp, "%s%d", i ? ", " : "", (int)(signed char)s[i]);
+        pr_put(o, tmp, (size_t)k);
+    }
+    pr_put(o, "]", 1);
+    return 0;
+}
+
+/* MAP<STRING, BYTES> as Flink prints one (Row.toString's deep form: {k=[1, 2], k2=null}),
+ * with the entries in the map's order; Flink's external map is a java.util.HashMap, whose
+ * order is its keys' hash order (checked against Flink 1.20: the same text up to the order). */
+static int pr_map(struct pr_buf *o, const sl_str *m)
+{
+    const char *p = sl_str_data(m), *k, *v;
+    uint32_t kl, vl;
+    size_t pos = 0;
+    bool first = true;
+    if (pr_reserve(o, 1))
+        return SL_ENOMEM;
+    pr_put(o, "{", 1);
+    while (sl_map_next(p, m->len, &pos, &k, &kl, &v, &vl)) {
+        if (pr_reserve(o, (size_t)kl + 7))
+            return SL_ENOMEM;
+        if (!first)
+            pr_put(o, ", ", 2);
+        first = false;
+        pr_put(o, k, kl);
+        pr_put(o, "=", 1);
+        if (!v)
+            pr_put(o, "null", 4);
+        else if (pr_bytes(o, v, vl))
+            return SL_ENOMEM;
+    }
+    if (pr_reserve(o, 1))
+        return SL_ENOMEM;
+    pr_put(o, "}", 1);
+    return 0;
+}
+
 static int pr_value(struct pr_buf *o, struct sl_column *c, uint32_t row)
 {
     if (c->valid && sl_col_is_null(c, row)) {
@@ -217,10 +263,16 @@ static int pr_value(struct pr_buf *o, struct sl_column *c, uint32_t row)
         n = pr_decimal(tmp, sl_col_i64(c)[row], c->type.scale);
         break;
     case SL_TYPE_TIMESTAMP:
-        n = sl_dt_format(tmp, sl_col_i64(c)[row], SL_DT_JAVA);
+        /* Flink prints the external value: a LocalDateTime, or for TIMESTAMP_LTZ an Instant */
+        n = sl_dt_format(tmp, sl_col_i64(c)[row],
+                         sl_type_is_ltz(c->type) ? SL_DT_INSTANT : SL_DT_JAVA);
         break;
     case SL_TYPE_VARCHAR: {
         sl_str s = sl_col_str(c)[row];
+        if (sl_type_is_bytes(c->type))
+            return pr_bytes(o, sl_str_data(&s), s.len);
+        if (sl_type_is_map(c->type))
+            return pr_map(o, &s);
         if (pr_reserve(o, s.len))
             return SL_ENOMEM;
         pr_put(o, sl_str_data(&s), s.len);

@@ -171,6 +171,10 @@ size_t sl_dt_format(char *buf, int64_t ms, sl_dt_style style)
         return (size_t)(sl_dt_put(buf, ms, SL_DT_ISO) - buf);
     case SL_DT_JAVA:
         return (size_t)(sl_dt_put(buf, ms, SL_DT_JAVA) - buf);
+    case SL_DT_SQL_Z:
+        return (size_t)(sl_dt_put(buf, ms, SL_DT_SQL_Z) - buf);
+    case SL_DT_INSTANT:
+        return (size_t)(sl_dt_put(buf, ms, SL_DT_INSTANT) - buf);
     case SL_DT_SQL:
     default:
         return (size_t)(sl_dt_put(buf, ms, SL_DT_SQL) - buf);

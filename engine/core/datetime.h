@@ -40,6 +40,11 @@
  *   SL_DT_JAVA  LocalDateTime.toString     yyyy-MM-ddTHH:mm, then :ss when the seconds or
  *                                          milliseconds are not 0, then .SSS when the
  *                                          milliseconds are not 0 (the print connector)
+ *   SL_DT_SQL_Z yyyy-MM-dd HH:mm:ss.SSSZ   TIMESTAMP_LTZ(3) in the JSON and CSV encoders
+ *                                          (Flink's SQL_TIMESTAMP_WITH_LOCAL_TIMEZONE_FORMAT)
+ *   SL_DT_INSTANT Instant.toString         yyyy-MM-ddTHH:mm:ss, then .SSS when the
+ *                                          milliseconds are not 0, then Z: TIMESTAMP_LTZ(3) in
+ *                                          the print connector (Flink prints an Instant)
  * A year outside 0000-9999 is written as java.time writes it: '+' and its digits above 9999,
  * '-' and at least 4 digits below 0. Such text is outside the range sl_dt_parse reads.
  *
@@ -64,9 +69,11 @@
 #define SL_DT_TEXT_MAX 32
 
 typedef enum sl_dt_style {
-    SL_DT_SQL,  /* yyyy-MM-dd HH:mm:ss.SSS */
-    SL_DT_ISO,  /* yyyy-MM-ddTHH:mm:ss.SSS */
-    SL_DT_JAVA, /* LocalDateTime.toString: yyyy-MM-ddTHH:mm[:ss[.SSS]] */
+    SL_DT_SQL,     /* yyyy-MM-dd HH:mm:ss.SSS */
+    SL_DT_ISO,     /* yyyy-MM-ddTHH:mm:ss.SSS */
+    SL_DT_JAVA,    /* LocalDateTime.toString: yyyy-MM-ddTHH:mm[:ss[.SSS]] */
+    SL_DT_SQL_Z,   /* yyyy-MM-dd HH:mm:ss.SSSZ */
+    SL_DT_INSTANT, /* Instant.toString: yyyy-MM-ddTHH:mm:ss[.SSS]Z */
 } sl_dt_style;
 
 /* ---- calendar ---------------------------------------------------------------------------- */
@@ -183,7 +190,7 @@ static inline char *sl_dt_put(char *p, int64_t ms, sl_dt_style style)
     p = sl_dt_put2(p, mo);
     *p++ = '-';
     p = sl_dt_put2(p, d);
-    *p++ = style == SL_DT_SQL ? ' ' : 'T';
+    *p++ = style == SL_DT_SQL || style == SL_DT_SQL_Z ? ' ' : 'T';
     unsigned sec = r / 1000 % 60, milli = r % 1000;
     p = sl_dt_put2(p, r / 3600000);
     *p++ = ':';
@@ -192,11 +199,13 @@ static inline char *sl_dt_put(char *p, int64_t ms, sl_dt_style style)
         *p++ = ':';
         p = sl_dt_put2(p, sec);
     }
-    if (style != SL_DT_JAVA || milli) {
+    if ((style != SL_DT_JAVA && style != SL_DT_INSTANT) || milli) {
         *p++ = '.';
         *p++ = (char)('0' + milli / 100);
         p = sl_dt_put2(p, milli % 100);
     }
+    if (style == SL_DT_SQL_Z || style == SL_DT_INSTANT)
+        *p++ = 'Z';
     return p;
 }
 

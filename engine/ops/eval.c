@@ -948,6 +948,125 @@ static int ev_concat(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *se
     return 0;
 }
 
+/* ---- MAP<STRING, BYTES> ---------------------------------------------------------------------- */
+
+/* m[k]: the value of the last entry with key k (engine/core/types.h); NULL when the map or
+ * the key is NULL, when there is no such entry, or when its value is NULL (Flink's ITEM on a
+ * MAP). The value is a view into the map's bytes. */
+static int ev_item(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
+                   struct sl_error *err)
+{
+    struct sl_enode *m = nd->args[0], *k = nd->args[1];
+    SL_TRY(ev_value(ev, m, sel, n, err));
+    SL_TRY(ev_value(ev, k, sel, n, err));
+    nd->data = nd->buf;
+    nd->valid = nd->vbuf;
+    const sl_str *mv = m->data, *kv = k->data;
+    sl_str *out = nd->buf;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = SL_ROW(sel, i);
+        const char *v = NULL;
+        uint32_t vl = 0;
+        bool ok =
+            !(m->kind == SL_EN_CONST && m->cnull) && !(k->kind == SL_EN_CONST && k->cnull) &&
+            sl_valid_get(m->valid, r) && sl_valid_get(k->valid, r) &&
+            sl_map_get(sl_str_data(&mv[r]), mv[r].len, sl_str_data(&kv[r]), kv[r].len, &v, &vl) &&
+            v;
+        sl_valid_set(nd->vbuf, r, ok);
+        if (ok)
+            out[r] = sl_str_make(v, vl);
+    }
+    return 0;
+}
+
+/* CARDINALITY(m): INT, NULL for a NULL map. */
+static int ev_cardinality(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
+                          struct sl_error *err)
+{
+    struct sl_enode *m = nd->args[0];
+    SL_TRY(ev_value(ev, m, sel, n, err));
+    nd->data = nd->buf;
+    if (m->kind == SL_EN_CONST && m->cnull) {
+        nd->valid = ev_all_null(ev, nd);
+        return 0;
+    }
+    nd->valid = m->valid;
+    const sl_str *mv = m->data;
+    int32_t *out = nd->buf;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = SL_ROW(sel, i);
+        if (sl_valid_get(m->valid, r))
+            out[r] = (int32_t)sl_map_count(sl_str_data(&mv[r]), mv[r].len);
+    }
+    return 0;
+}
+
+/* MAP[k1, v1, ...]: one entry per key in the order the keys first appear, each with the
+ * value given last for it (as the Kafka source builds header maps); a NULL value is kept as
+ * a NULL value, a NULL key is an error naming the expression. */
+static int ev_map(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
+                  struct sl_error *err)
+{
+    uint32_t na = nd->nargs;
+    for (uint32_t j = 0; j < na; j++)
+        SL_TRY(ev_value(ev, nd->args[j], sel, n, err));
+    nd->data = nd->buf;
+    nd->valid = NULL;
+    sl_str *out = nd->buf;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = SL_ROW(sel, i);
+        size_t len = 4;
+        uint32_t cnt = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            char *p = NULL;
+            if (pass) {
+                if (len > UINT32_MAX - 1)
+                    return ev_fail(ev, nd, err, SL_ERANGE, "MAP value of %zu bytes is too long",
+                                   len);
+                p = ev_str_alloc(ev, len);
+                if (!p)
+                    return sl_error_set(err, SL_ENOMEM, "out of memory evaluating MAP[...]");
+                sl_map_put_count(p, cnt);
+                len = 4;
+            }
+            for (uint32_t j = 0; j + 1 < na; j += 2) {
+                const struct sl_enode *ka = nd->args[j];
+                if ((ka->kind == SL_EN_CONST && ka->cnull) || !sl_valid_get(ka->valid, r))
+                    return ev_fail(ev, nd, err, SL_EINVAL, "MAP[...] key %u is NULL", j / 2 + 1);
+                const sl_str *key = &((const sl_str *)ka->data)[r];
+                bool dup = false;
+                for (uint32_t q = 0; q < j && !dup; q += 2) {
+                    const sl_str *kq = &((const sl_str *)nd->args[q]->data)[r];
+                    dup = sl_str_eq(kq, key);
+                }
+                if (dup)
+                    continue;
+                const char *v = NULL;
+                uint32_t vl = 0;
+                for (uint32_t q = j; q + 1 < na; q += 2) { /* the last value of this key */
+                    const sl_str *kq = &((const sl_str *)nd->args[q]->data)[r];
+                    const struct sl_enode *va = nd->args[q + 1];
+                    if (q != j && !sl_str_eq(kq, key))
+                        continue;
+                    bool vnull =
+                        (va->kind == SL_EN_CONST && va->cnull) || !sl_valid_get(va->valid, r);
+                    v = vnull ? NULL : sl_str_data(&((const sl_str *)va->data)[r]);
+                    vl = vnull ? 0 : ((const sl_str *)va->data)[r].len;
+                }
+                if (!pass) {
+                    len += sl_map_entry_size(key->len, v, vl);
+                    cnt++;
+                } else {
+                    len += sl_map_put_entry(p + len, sl_str_data(key), key->len, v, vl);
+                }
+            }
+            if (pass)
+                out[r] = sl_str_make(p, (uint32_t)len);
+        }
+    }
+    return 0;
+}
+
 /* ---- CASE ------------------------------------------------------------------------------------ */
 
 /* out[r] = src[r] at the rows of (sel, n), for a value of type id. */
@@ -1297,6 +1416,36 @@ static int ev_cast_to_varchar(struct sl_eval *ev, struct sl_enode *nd, const sl_
     return 0;
 }
 
+/* CAST(BYTES AS STRING): the bytes read as UTF-8 the way Flink's BinaryToStringCastRule does
+ * (new String(bytes, UTF_8): each ill-formed subpart becomes U+FFFD); valid UTF-8 is kept as
+ * it is. CAST(STRING AS BYTES) is the identity (StringToBinaryCastRule: the UTF-8 bytes). */
+static int ev_cast_bytes_to_string(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
+                                   uint32_t n, struct sl_error *err)
+{
+    struct sl_enode *a = nd->args[0];
+    const sl_str *in = a->data;
+    sl_str *out = nd->buf;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t r = SL_ROW(sel, k);
+        if (!sl_valid_get(a->valid, r))
+            continue;
+        const char *s = sl_str_data(&in[r]);
+        if (sl_fmt_utf8_valid(s, in[r].len)) {
+            out[r] = in[r];
+            continue;
+        }
+        char *tmp = malloc(3 * (size_t)in[r].len);
+        if (!tmp)
+            return sl_error_set(err, SL_ENOMEM, "out of memory evaluating CAST");
+        size_t len = sl_fmt_utf8_lossy(tmp, s, in[r].len);
+        bool ok = len <= UINT32_MAX - 1 && ev_str_make(ev, tmp, (uint32_t)len, &out[r]);
+        free(tmp);
+        if (!ok)
+            return sl_error_set(err, SL_ENOMEM, "out of memory evaluating CAST");
+    }
+    return 0;
+}
+
 static int ev_cast(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
                    struct sl_error *err)
 {
@@ -1304,6 +1453,10 @@ static int ev_cast(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
     SL_TRY(ev_value(ev, a, sel, n, err));
     sl_type_id from = a->type.id, to = nd->type.id;
     nd->valid = a->valid;
+    if (sl_type_is_bytes(a->type) && sl_type_is_string(nd->type)) {
+        nd->data = nd->buf;
+        return ev_cast_bytes_to_string(ev, nd, sel, n, err);
+    }
     if ((from == to && from != SL_TYPE_DECIMAL) ||
         (from == SL_TYPE_BIGINT && to == SL_TYPE_TIMESTAMP)) {
         nd->data = a->data; /* the same int64 values; only the type or nullability differs */
@@ -1479,6 +1632,12 @@ static int ev_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
         return ev_cast(ev, nd, sel, n, err);
     case SL_FN_CONCAT:
         return ev_concat(ev, nd, sel, n, err);
+    case SL_FN_ITEM:
+        return ev_item(ev, nd, sel, n, err);
+    case SL_FN_CARDINALITY:
+        return ev_cardinality(ev, nd, sel, n, err);
+    case SL_FN_MAP:
+        return ev_map(ev, nd, sel, n, err);
     default:
         if (ev_is_pred(nd->fn))
             return ev_pred_value(ev, nd, sel, n, err);
@@ -1686,6 +1845,15 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
         if (e->fn == SL_FN_CAST && !ev_cast_supported(nd->args[0]->type.id, e->type.id))
             return ev_fail(ev, nd, err, SL_ENOTSUP, "CAST from %s to %s is not supported",
                            sl_type_name(nd->args[0]->type.id), sl_type_name(e->type.id));
+        break;
+    case SL_FN_ITEM:
+    case SL_FN_CARDINALITY:
+    case SL_FN_MAP:
+        if (e->nargs != (e->fn == SL_FN_ITEM          ? 2u
+                         : e->fn == SL_FN_CARDINALITY ? 1u
+                                                      : e->nargs) ||
+            (e->fn == SL_FN_MAP && (e->nargs < 2 || e->nargs % 2)))
+            return ev_fail(ev, nd, err, SL_EINVAL, "%s: wrong arguments", sl_fn_name(e->fn));
         break;
     case SL_FN_CASE:
         if (e->nargs % 2 != 1)

@@ -1040,8 +1040,8 @@ int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_
     for (uint32_t i = 0; i < ha->naggs; i++) {
         const struct sl_ha_agg *a = &ha->aggs[i];
         sl_sbuf_put_u8(out, a->func);
-        sl_ha_put_type(out,
-                       a->func == SL_AGG_COUNT_STAR ? (struct sl_type){0, 0, 0, false} : a->input);
+        sl_ha_put_type(out, a->func == SL_AGG_COUNT_STAR ? (struct sl_type){0, 0, 0, false, 0}
+                                                         : a->input);
     }
     const uint32_t used = sl_ha_used_words(ha);
     sl_sbuf_put_u32(out, used);
@@ -1113,7 +1113,8 @@ static int sl_ha_get_type(struct sl_sread *in, struct sl_type *t, struct sl_erro
         return rc;
     if (x[1] > 1)
         return sl_ha_corrupt(in, err, "bad nullability byte %u", x[1]);
-    *t = (struct sl_type){x[0], x[2], x[3], x[1] != 0};
+    *t = (struct sl_type){x[0], x[2], x[3], x[1] != 0,
+                          0}; /* logical types share the physical state */
     return 0;
 }
 
@@ -1156,7 +1157,7 @@ static int sl_ha_load_spec(struct sl_hashagg *ha, struct sl_sread *in, struct sl
     if (nkeys != ha->nkeys)
         return sl_ha_corrupt(in, err, "%u key columns, this aggregation has %u", nkeys, ha->nkeys);
     for (uint32_t k = 0; k < nkeys; k++) {
-        struct sl_type t = {0, 0, 0, false};
+        struct sl_type t = {0, 0, 0, false, 0};
         if ((rc = sl_ha_get_type(in, &t, err)) != 0)
             return rc;
         if (!sl_ha_same_type(t, ha->keys[k].type))
@@ -1173,11 +1174,11 @@ static int sl_ha_load_spec(struct sl_hashagg *ha, struct sl_sread *in, struct sl
     for (uint32_t i = 0; i < naggs; i++) {
         const struct sl_ha_agg *a = &ha->aggs[i];
         uint8_t func;
-        struct sl_type t = {0, 0, 0, false};
+        struct sl_type t = {0, 0, 0, false, 0};
         if ((rc = sl_sread_u8(in, &func, err)) != 0 || (rc = sl_ha_get_type(in, &t, err)) != 0)
             return rc;
         struct sl_type want =
-            a->func == SL_AGG_COUNT_STAR ? (struct sl_type){0, 0, 0, false} : a->input;
+            a->func == SL_AGG_COUNT_STAR ? (struct sl_type){0, 0, 0, false, 0} : a->input;
         if (func != a->func || !sl_ha_same_type(t, want))
             return sl_ha_corrupt(in, err,
                                  "aggregate %u is function %u of type %u, this aggregation's "

@@ -10,18 +10,32 @@
 #include "engine/plan/catalog.h"
 
 static const char *const sl_fn_names[SL_FN_COUNT] = {
-    [SL_FN_NONE] = "?",          [SL_FN_ADD] = "+",
-    [SL_FN_SUB] = "-",           [SL_FN_MUL] = "*",
-    [SL_FN_DIV] = "/",           [SL_FN_MOD] = "MOD",
-    [SL_FN_NEG] = "-",           [SL_FN_EQ] = "=",
-    [SL_FN_NE] = "<>",           [SL_FN_LT] = "<",
-    [SL_FN_LE] = "<=",           [SL_FN_GT] = ">",
-    [SL_FN_GE] = ">=",           [SL_FN_AND] = "AND",
-    [SL_FN_OR] = "OR",           [SL_FN_NOT] = "NOT",
-    [SL_FN_IS_NULL] = "IS NULL", [SL_FN_IS_NOT_NULL] = "IS NOT NULL",
-    [SL_FN_CASE] = "CASE",       [SL_FN_CAST] = "CAST",
-    [SL_FN_IN] = "IN",           [SL_FN_LIKE] = "LIKE",
+    [SL_FN_NONE] = "?",
+    [SL_FN_ADD] = "+",
+    [SL_FN_SUB] = "-",
+    [SL_FN_MUL] = "*",
+    [SL_FN_DIV] = "/",
+    [SL_FN_MOD] = "MOD",
+    [SL_FN_NEG] = "-",
+    [SL_FN_EQ] = "=",
+    [SL_FN_NE] = "<>",
+    [SL_FN_LT] = "<",
+    [SL_FN_LE] = "<=",
+    [SL_FN_GT] = ">",
+    [SL_FN_GE] = ">=",
+    [SL_FN_AND] = "AND",
+    [SL_FN_OR] = "OR",
+    [SL_FN_NOT] = "NOT",
+    [SL_FN_IS_NULL] = "IS NULL",
+    [SL_FN_IS_NOT_NULL] = "IS NOT NULL",
+    [SL_FN_CASE] = "CASE",
+    [SL_FN_CAST] = "CAST",
+    [SL_FN_IN] = "IN",
+    [SL_FN_LIKE] = "LIKE",
     [SL_FN_CONCAT] = "||",
+    [SL_FN_ITEM] = "ITEM",
+    [SL_FN_CARDINALITY] = "CARDINALITY",
+    [SL_FN_MAP] = "MAP",
 };
 
 const char *sl_fn_name(sl_fn fn)
@@ -142,6 +156,22 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
             sl_expr_print(e->args[i], in, out);
         }
         fputs("))", out);
+        return;
+    case SL_FN_ITEM:
+        sl_expr_print(e->args[0], in, out);
+        fputc('[', out);
+        sl_expr_print(e->args[1], in, out);
+        fputc(']', out);
+        return;
+    case SL_FN_CARDINALITY:
+    case SL_FN_MAP:
+        fputs(e->fn == SL_FN_MAP ? "MAP[" : "CARDINALITY(", out);
+        for (uint32_t i = 0; i < e->nargs; i++) {
+            if (i)
+                fputs(", ", out);
+            sl_expr_print(e->args[i], in, out);
+        }
+        fputc(e->fn == SL_FN_MAP ? ']' : ')', out);
         return;
     default:
         fputc('(', out);

@@ -64,11 +64,14 @@ typedef enum sl_fn {
     SL_FN_NOT,
     SL_FN_IS_NULL,
     SL_FN_IS_NOT_NULL,
-    SL_FN_CASE,   /* args: cond1, val1, cond2, val2, ..., else (always present, maybe NULL) */
-    SL_FN_CAST,   /* args[0] to .type */
-    SL_FN_IN,     /* args[0] IN (args[1..]) */
-    SL_FN_LIKE,   /* args[0] LIKE args[1] (a constant pattern) */
-    SL_FN_CONCAT, /* args[0] || args[1] */
+    SL_FN_CASE,        /* args: cond1, val1, cond2, val2, ..., else (always present, maybe NULL) */
+    SL_FN_CAST,        /* args[0] to .type */
+    SL_FN_IN,          /* args[0] IN (args[1..]) */
+    SL_FN_LIKE,        /* args[0] LIKE args[1] (a constant pattern) */
+    SL_FN_CONCAT,      /* args[0] || args[1] */
+    SL_FN_ITEM,        /* args[0][args[1]]: a MAP's value for a key, NULL when absent */
+    SL_FN_CARDINALITY, /* CARDINALITY(args[0]): a MAP's number of entries */
+    SL_FN_MAP,         /* MAP[k1, v1, k2, v2, ...]: a MAP<STRING, BYTES> value */
     SL_FN_COUNT
 } sl_fn;
 

@@ -316,6 +316,16 @@ static struct sl_type sl_decimal_adjust(int precision, int scale, bool nullable)
 static bool sl_common_type(struct sl_type a, struct sl_type b, struct sl_type *out)
 {
     bool nullable = a.nullable || b.nullable;
+    if (a.logical != b.logical) {
+        /* TIMESTAMP(3) and TIMESTAMP_LTZ(3) cast implicitly to each other (Flink's
+         * LogicalTypeCasts: each is in the other's implicitFrom); their common type is
+         * TIMESTAMP_LTZ(3) (LogicalTypeMerging). STRING, BYTES and MAP have none: Flink casts
+         * between character and binary strings only explicitly. */
+        if (a.id != SL_TYPE_TIMESTAMP || b.id != SL_TYPE_TIMESTAMP)
+            return false;
+        *out = sl_type_logical(SL_TYPE_TIMESTAMP, SL_LOGICAL_LTZ, nullable);
+        return true;
+    }
     if (a.id == b.id && a.id != SL_TYPE_DECIMAL) {
         *out = a;
         out->nullable = nullable;
@@ -356,6 +366,12 @@ static struct sl_expr *sl_b_cast(struct sl_binder *b, struct sl_expr *e, struct 
 
 static bool sl_castable(struct sl_type from, struct sl_type to)
 {
+    /* MAP only to itself; BYTES to and from STRING (Flink: VARCHAR explicitFromFamily
+     * PREDEFINED, VARBINARY explicitFromFamily CHARACTER_STRING), nothing else */
+    if (sl_type_is_map(from) || sl_type_is_map(to))
+        return sl_type_is_map(from) && sl_type_is_map(to);
+    if (sl_type_is_bytes(from) || sl_type_is_bytes(to))
+        return from.id == SL_TYPE_VARCHAR && to.id == SL_TYPE_VARCHAR;
     if (from.id == to.id)
         return true;
     if (sl_is_numeric(from) && sl_is_numeric(to))
@@ -525,6 +541,13 @@ static int sl_b_compare(struct sl_binder *b, sl_fn fn, struct sl_expr *l, struct
         sl_type_str(r->type, rt, sizeof(rt));
         return sl_b_err(b, pos, "cannot compare %s with %s", lt, rt);
     }
+    /* a MAP is not comparable at all; BYTES only for equality (sluice does not order bytes) */
+    if (sl_type_is_map(t) || (sl_type_is_bytes(t) && fn != SL_FN_EQ && fn != SL_FN_NE)) {
+        char tt[64];
+        sl_type_str(t, tt, sizeof(tt));
+        return sl_b_err(b, pos, "%s values cannot be compared%s", tt,
+                        sl_type_is_map(t) ? "" : " by order, only with = and <>");
+    }
     struct sl_expr *args[2] = {sl_b_cast(b, l, t), sl_b_cast(b, r, t)};
     TRYP(args[0] && args[1]);
     *out = sl_expr_call(b, fn, sl_type_make(SL_TYPE_BOOLEAN, l->type.nullable || r->type.nullable),
@@ -549,13 +572,17 @@ static int sl_b_arith(struct sl_binder *b, sl_fn fn, struct sl_expr *l, struct s
     /* timestamp arithmetic: TIMESTAMP +- INTERVAL */
     if ((fn == SL_FN_ADD || fn == SL_FN_SUB) && l->type.id == SL_TYPE_TIMESTAMP && r->interval) {
         struct sl_expr *args[2] = {l, r};
-        *out = sl_expr_call(b, fn, sl_type_make(SL_TYPE_TIMESTAMP, nullable), pos, 2, args);
+        struct sl_type t = l->type; /* TIMESTAMP_LTZ +- INTERVAL stays TIMESTAMP_LTZ */
+        t.nullable = nullable;
+        *out = sl_expr_call(b, fn, t, pos, 2, args);
         TRYP(*out);
         return 0;
     }
     if (fn == SL_FN_ADD && r->type.id == SL_TYPE_TIMESTAMP && l->interval) {
         struct sl_expr *args[2] = {r, l};
-        *out = sl_expr_call(b, fn, sl_type_make(SL_TYPE_TIMESTAMP, nullable), pos, 2, args);
+        struct sl_type t = r->type;
+        t.nullable = nullable;
+        *out = sl_expr_call(b, fn, t, pos, 2, args);
         TRYP(*out);
         return 0;
     }
@@ -718,8 +745,8 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
         return sl_b_arith(b, SL_FN_MOD, l, r, a->pos, out);
     }
     if (strcasecmp(a->name, "TO_TIMESTAMP_LTZ") == 0) {
-        /* TO_TIMESTAMP_LTZ(epoch, 3 | 0): sluice has no time zones; the result is a
-         * TIMESTAMP(3) in UTC */
+        /* TO_TIMESTAMP_LTZ(epoch, 3 | 0): a TIMESTAMP_LTZ(3), as in Flink (the session time
+         * zone is UTC in sluice) */
         if (a->args.n != 2 || a->args.items[1]->kind != SL_AST_INT ||
             (strcmp(a->args.items[1]->lit, "3") && strcmp(a->args.items[1]->lit, "0")))
             return sl_b_err(b, a->pos,
@@ -747,8 +774,70 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
                              2, args);
             TRYP(x);
         }
-        *out = sl_expr_call(b, SL_FN_CAST, sl_type_make(SL_TYPE_TIMESTAMP, x->type.nullable),
+        *out = sl_expr_call(b, SL_FN_CAST,
+                            sl_type_logical(SL_TYPE_TIMESTAMP, SL_LOGICAL_LTZ, x->type.nullable),
                             a->pos, 1, &x);
+        TRYP(*out);
+        return 0;
+    }
+    if (strcmp(a->name, "$ITEM") == 0 || strcasecmp(a->name, "CARDINALITY") == 0) {
+        /* m[k] (Flink's ITEM: BYTES, NULL when the key is absent) and CARDINALITY(m) */
+        bool item = a->name[0] == '$';
+        if (a->args.n != (item ? 2u : 1u))
+            return sl_b_err(b, a->pos, "CARDINALITY takes one argument, found %u", a->args.n);
+        struct sl_expr *args[2];
+        TRY(sl_b_expr(b, sc, a->args.items[0], &args[0]));
+        if (!sl_type_is_map(args[0]->type)) {
+            char t[64];
+            sl_type_str(args[0]->type, t, sizeof(t));
+            return sl_b_err(b, a->args.items[0]->pos, "%s needs a MAP<STRING, BYTES>, found %s",
+                            item ? "item access [...]" : "CARDINALITY", t);
+        }
+        if (!item) {
+            *out = sl_expr_call(b, SL_FN_CARDINALITY,
+                                sl_type_make(SL_TYPE_INT, args[0]->type.nullable), a->pos, 1, args);
+            TRYP(*out);
+            return 0;
+        }
+        TRY(sl_b_expr(b, sc, a->args.items[1], &args[1]));
+        if (sl_is_null_lit(args[1]))
+            args[1]->type = sl_type_make(SL_TYPE_VARCHAR, true);
+        if (!sl_type_is_string(args[1]->type)) {
+            char t[64];
+            sl_type_str(args[1]->type, t, sizeof(t));
+            return sl_b_err(b, a->args.items[1]->pos,
+                            "a MAP<STRING, BYTES> key is a STRING, "
+                            "found %s",
+                            t);
+        }
+        *out = sl_expr_call(b, SL_FN_ITEM, sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_BYTES, true),
+                            a->pos, 2, args);
+        TRYP(*out);
+        return 0;
+    }
+    if (strcmp(a->name, "$MAP") == 0) {
+        /* MAP[k1, v1, ...]: STRING keys, BYTES values (or NULL) */
+        uint32_t na = a->args.n;
+        if (na < 2 || na % 2)
+            return sl_b_err(b, a->pos, "MAP[...] needs key, value pairs, found %u values", na);
+        struct sl_expr **args = sl_b_alloc(b, na * sizeof(*args));
+        TRYP(args);
+        for (uint32_t i = 0; i < na; i++) {
+            TRY(sl_b_expr(b, sc, a->args.items[i], &args[i]));
+            bool key = i % 2 == 0;
+            if (sl_is_null_lit(args[i]))
+                args[i]->type = key ? sl_type_make(SL_TYPE_VARCHAR, true)
+                                    : sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_BYTES, true);
+            if (key ? !sl_type_is_string(args[i]->type) : !sl_type_is_bytes(args[i]->type)) {
+                char t[64];
+                sl_type_str(args[i]->type, t, sizeof(t));
+                return sl_b_err(
+                    b, a->args.items[i]->pos, "MAP[...] builds a MAP<STRING, BYTES>: %s %u is %s%s",
+                    key ? "key" : "value", i / 2 + 1, t, key ? "" : " (CAST it AS BYTES)");
+            }
+        }
+        *out = sl_expr_call(b, SL_FN_MAP, sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_MAP, false),
+                            a->pos, na, args);
         TRYP(*out);
         return 0;
     }
@@ -903,7 +992,7 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
                 l->type = sl_type_make(SL_TYPE_VARCHAR, true);
             if (sl_is_null_lit(r))
                 r->type = sl_type_make(SL_TYPE_VARCHAR, true);
-            if (l->type.id != SL_TYPE_VARCHAR || r->type.id != SL_TYPE_VARCHAR)
+            if (!sl_type_is_string(l->type) || !sl_type_is_string(r->type))
                 return sl_b_err(b, a->pos,
                                 "'||' needs two strings: CAST the other operand "
                                 "to VARCHAR");
@@ -963,6 +1052,8 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
             }
             nullable |= args[i]->type.nullable;
         }
+        if (sl_type_is_map(t))
+            return sl_b_err(b, a->pos, "MAP<STRING, BYTES> values cannot be compared");
         for (uint32_t i = 0; i < n; i++) {
             args[i] = sl_b_cast(b, args[i], t);
             TRYP(args[i]);
@@ -981,7 +1072,7 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
     case SL_AST_LIKE: {
         TRY(sl_b_expr(b, sc, a->left, &l));
         TRY(sl_b_expr(b, sc, a->right, &r));
-        if (l->type.id != SL_TYPE_VARCHAR)
+        if (!sl_type_is_string(l->type))
             return sl_b_err(b, a->left->pos, "LIKE needs a string on its left");
         if (r->kind != SL_EXPR_LIT || r->type.id != SL_TYPE_VARCHAR || r->lit_null)
             return sl_b_err(b, a->right->pos, "LIKE needs a constant string pattern");
@@ -1239,6 +1330,10 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
         c->name = names[i];
         c->qual = NULL;
         c->type = sl_type_make(SL_TYPE_TIMESTAMP, false);
+        /* Flink: window_start and window_end are TIMESTAMP(3); window_time has the type of
+         * the time attribute (TIMESTAMP_LTZ(3) on a TIMESTAMP_LTZ rowtime) */
+        if (i == 2)
+            c->type.logical = in->out.cols[tc].type.logical;
         c->rowtime = i == 2;
     }
     /* the input's time attribute stops being one after windowing (as in Flink) */
@@ -1311,7 +1406,7 @@ static int sl_b_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan
         return sl_b_err(b, eq->pos, "a lookup join needs one column from each side");
     struct sl_type ct;
     if (!sl_common_type(j->out.cols[lc].type, j->out.cols[rc].type, &ct) ||
-        j->out.cols[lc].type.id != j->out.cols[rc].type.id) {
+        j->out.cols[lc].type.id != j->out.cols[rc].type.id || sl_type_is_map(ct)) {
         char lt[64], rt[64];
         sl_type_str(j->out.cols[lc].type, lt, sizeof(lt));
         sl_type_str(j->out.cols[rc].type, rt, sizeof(rt));
@@ -1440,8 +1535,12 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     struct sl_expr **ins = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*ins));
     struct sl_agg *aggs = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*aggs));
     TRYP(keys && ins && aggs);
-    for (uint32_t i = 0; i < nkeys; i++)
+    for (uint32_t i = 0; i < nkeys; i++) {
         TRY(sl_b_expr(b, &plain, s->group_by.items[i], &keys[i]));
+        if (sl_type_is_map(keys[i]->type))
+            return sl_b_err(b, s->group_by.items[i]->pos,
+                            "GROUP BY a MAP<STRING, BYTES> is not supported");
+    }
     struct sl_scope argscope = {&in->out, NULL, "an aggregate function's argument"};
     for (uint32_t i = 0; i < naggs; i++) {
         const struct sl_ast *c = agg_asts[i];
@@ -1470,8 +1569,11 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         }
         if (strcasecmp(fn, "MIN") == 0 || strcasecmp(fn, "MAX") == 0) {
             g->fn = strcasecmp(fn, "MIN") == 0 ? SL_AGG_MIN : SL_AGG_MAX;
-            if (t.id == SL_TYPE_BOOLEAN)
-                return sl_b_err(b, c->pos, "%s of BOOLEAN is not supported yet", fn);
+            if (t.id == SL_TYPE_BOOLEAN || sl_type_is_bytes(t) || sl_type_is_map(t)) {
+                char tt[64];
+                sl_type_str(t, tt, sizeof(tt));
+                return sl_b_err(b, c->pos, "%s of %s is not supported yet", fn, tt);
+            }
             g->type = t;
             g->type.nullable = true;
             continue;
@@ -1789,7 +1891,8 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
         int rc;
         TRY(sl_b_resolve(b, &all, &col, &rc));
         if (all.cols[rc].type.id != SL_TYPE_TIMESTAMP)
-            return sl_b_err(b, ct->wm_pos, "the WATERMARK column '%s' must be TIMESTAMP(3)",
+            return sl_b_err(b, ct->wm_pos,
+                            "the WATERMARK column '%s' must be TIMESTAMP(3) or TIMESTAMP_LTZ(3)",
                             ct->wm_column);
         const struct sl_ast *w = ct->wm_expr;
         int64_t delay = 0;

@@ -29,7 +29,8 @@ static const char *const sl_tok_names[] = {
     [SL_TOK_CONCAT] = "'||'",       [SL_TOK_EQ] = "'='",
     [SL_TOK_NE] = "'<>'",           [SL_TOK_LT] = "'<'",
     [SL_TOK_LE] = "'<='",           [SL_TOK_GT] = "'>'",
-    [SL_TOK_GE] = "'>='",
+    [SL_TOK_GE] = "'>='",           [SL_TOK_LBRACKET] = "'['",
+    [SL_TOK_RBRACKET] = "']'",
 };
 
 const char *sl_tok_name(sl_tok_kind kind)
@@ -153,6 +154,12 @@ int sl_lexer_next(struct sl_lexer *lx, struct sl_token *tok, struct sl_error *er
         switch (c) {
         case '(':
             tok->kind = SL_TOK_LPAREN;
+            break;
+        case '[':
+            tok->kind = SL_TOK_LBRACKET;
+            break;
+        case ']':
+            tok->kind = SL_TOK_RBRACKET;
             break;
         case ')':
             tok->kind = SL_TOK_RPAREN;

@@ -41,6 +41,8 @@ typedef enum sl_tok_kind {
     SL_TOK_LE,
     SL_TOK_GT,
     SL_TOK_GE,
+    SL_TOK_LBRACKET, /* [ : m['k'], MAP['k', v] */
+    SL_TOK_RBRACKET,
 } sl_tok_kind;
 
 struct sl_token {

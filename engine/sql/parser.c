@@ -303,6 +303,34 @@ static int sl_p_type(struct sl_parser *p, struct sl_ast_type **out)
             TRY(sl_p_uint(p, &n, 2147483647u, "a length"));
             TRY(sl_p_expect(p, SL_TOK_RPAREN));
         }
+    } else if (strcmp(word, "BYTES") == 0 || strcmp(word, "VARBINARY") == 0) {
+        /* BYTES is VARBINARY(2147483647); a shorter VARBINARY(n) is taken as BYTES, as
+         * VARCHAR(n) is taken as STRING */
+        t->scalar = sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_BYTES, true);
+        if (strcmp(word, "VARBINARY") == 0 && p->cur.kind == SL_TOK_LPAREN) {
+            unsigned n;
+            TRY(sl_p_advance(p));
+            TRY(sl_p_uint(p, &n, 2147483647u, "a length"));
+            TRY(sl_p_expect(p, SL_TOK_RPAREN));
+        }
+    } else if (strcmp(word, "MAP") == 0) {
+        /* MAP<k, v>: only MAP<STRING, BYTES> (the Kafka 'headers' type) so far */
+        if (p->cur.kind != SL_TOK_LT)
+            return sl_p_expected(p, "'<' after MAP");
+        TRY(sl_p_advance(p));
+        struct sl_ast_type *kt, *vt;
+        TRY(sl_p_type(p, &kt));
+        TRY(sl_p_expect(p, SL_TOK_COMMA));
+        TRY(sl_p_type(p, &vt));
+        if (p->cur.kind != SL_TOK_GT)
+            return sl_p_expected(p, "'>' to close MAP<");
+        TRY(sl_p_advance(p));
+        if (kt->is_row || vt->is_row || !sl_type_is_string(kt->scalar) ||
+            !sl_type_is_bytes(vt->scalar))
+            return sl_p_error(p, tpos,
+                              "only MAP<STRING, BYTES> is supported yet (the type of Kafka's "
+                              "'headers')");
+        t->scalar = sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_MAP, true);
     } else if (strcmp(word, "DECIMAL") == 0 || strcmp(word, "DEC") == 0 ||
                strcmp(word, "NUMERIC") == 0) {
         unsigned prec = 10, scale = 0; /* Flink's default DECIMAL is DECIMAL(10, 0) */
@@ -334,31 +362,40 @@ static int sl_p_type(struct sl_parser *p, struct sl_ast_type **out)
             TRY(sl_p_expect(p, SL_TOK_RPAREN));
             explicit_prec = true;
         }
-        if (strcmp(word, "TIMESTAMP_LTZ") == 0)
-            return sl_p_error(p, tpos, "TIMESTAMP_LTZ is not supported yet; use TIMESTAMP(3)");
-        bool with;
-        TRY(sl_p_accept_kw(p, "WITH", &with));
-        if (with)
-            return sl_p_error(p, tpos,
-                              "TIMESTAMP WITH TIME ZONE is not supported yet; use "
-                              "TIMESTAMP(3)");
-        TRY(sl_p_accept_kw(p, "WITHOUT", &found));
-        if (found) {
+        /* TIMESTAMP_LTZ(p) is Flink's short form of TIMESTAMP(p) WITH LOCAL TIME ZONE */
+        bool ltz = strcmp(word, "TIMESTAMP_LTZ") == 0, with = false;
+        if (!ltz)
+            TRY(sl_p_accept_kw(p, "WITH", &with));
+        if (with) {
+            bool local;
+            TRY(sl_p_accept_kw(p, "LOCAL", &local));
+            if (!local)
+                return sl_p_error(p, tpos,
+                                  "TIMESTAMP WITH TIME ZONE is not supported (nor by Flink); "
+                                  "use TIMESTAMP(3) or TIMESTAMP_LTZ(3)");
             TRY(sl_p_expect_kw(p, "TIME"));
             TRY(sl_p_expect_kw(p, "ZONE"));
+            ltz = true;
+        } else if (!ltz) {
+            TRY(sl_p_accept_kw(p, "WITHOUT", &found));
+            if (found) {
+                TRY(sl_p_expect_kw(p, "TIME"));
+                TRY(sl_p_expect_kw(p, "ZONE"));
+            }
         }
         if (prec != 3)
             return sl_p_error(p, explicit_prec ? ppos : tpos,
-                              "TIMESTAMP(%u) is not supported yet: sluice keeps timestamps in "
-                              "milliseconds, write TIMESTAMP(3)",
-                              prec);
-        t->scalar = sl_type_make(SL_TYPE_TIMESTAMP, true);
+                              "%s(%u) is not supported yet: sluice keeps timestamps in "
+                              "milliseconds, write %s(3)",
+                              ltz ? "TIMESTAMP_LTZ" : "TIMESTAMP", prec,
+                              ltz ? "TIMESTAMP_LTZ" : "TIMESTAMP");
+        t->scalar = ltz ? sl_type_logical(SL_TYPE_TIMESTAMP, SL_LOGICAL_LTZ, true)
+                        : sl_type_make(SL_TYPE_TIMESTAMP, true);
     } else if (strcmp(word, "TINYINT") == 0 || strcmp(word, "SMALLINT") == 0 ||
                strcmp(word, "FLOAT") == 0 || strcmp(word, "REAL") == 0 ||
                strcmp(word, "DATE") == 0 || strcmp(word, "TIME") == 0 ||
-               strcmp(word, "BYTES") == 0 || strcmp(word, "BINARY") == 0 ||
-               strcmp(word, "VARBINARY") == 0 || strcmp(word, "ARRAY") == 0 ||
-               strcmp(word, "MAP") == 0 || strcmp(word, "MULTISET") == 0) {
+               strcmp(word, "BINARY") == 0 || strcmp(word, "ARRAY") == 0 ||
+               strcmp(word, "MULTISET") == 0) {
         return sl_p_error(p, tpos, "type %s is not supported yet", word);
     } else {
         return sl_p_error(p, tpos, "unknown type '%s'", word);
@@ -573,6 +610,25 @@ static int sl_p_primary(struct sl_parser *p, struct sl_ast **out)
     bool quoted = p->cur.kind == SL_TOK_QIDENT;
     const char *first;
     TRY(sl_p_ident(p, &first, "a name"));
+    if (!quoted && p->cur.kind == SL_TOK_LBRACKET && strcasecmp(first, "MAP") == 0) {
+        /* the value constructor MAP[k1, v1, k2, v2, ...]: a call of "$MAP" */
+        TRY(sl_p_advance(p));
+        n = sl_p_node(p, SL_AST_CALL, pos);
+        if (!n)
+            return SL_ENOMEM;
+        n->name = "$MAP";
+        for (;;) {
+            struct sl_ast *e;
+            TRY(sl_p_expr(p, &e));
+            TRY(sl_list_push(p, &n->args, e));
+            if (p->cur.kind != SL_TOK_COMMA)
+                break;
+            TRY(sl_p_advance(p));
+        }
+        TRY(sl_p_expect(p, SL_TOK_RBRACKET));
+        *out = n;
+        return 0;
+    }
     if (p->cur.kind == SL_TOK_LPAREN && !quoted) {
         TRY(sl_p_advance(p));
         n = sl_p_node(p, SL_AST_CALL, pos);
@@ -640,7 +696,22 @@ static int sl_p_unary(struct sl_parser *p, struct sl_ast **out)
         *out = n;
         return 0;
     }
-    return sl_p_primary(p, out);
+    TRY(sl_p_primary(p, out));
+    /* item access x[k] (Flink's ITEM operator): a call of "$ITEM" */
+    while (p->cur.kind == SL_TOK_LBRACKET) {
+        struct sl_ast *n = sl_p_node(p, SL_AST_CALL, p->cur.pos);
+        if (!n)
+            return SL_ENOMEM;
+        n->name = "$ITEM";
+        TRY(sl_p_advance(p));
+        struct sl_ast *k;
+        TRY(sl_p_expr(p, &k));
+        TRY(sl_p_expect(p, SL_TOK_RBRACKET));
+        TRY(sl_list_push(p, &n->args, *out));
+        TRY(sl_list_push(p, &n->args, k));
+        *out = n;
+    }
+    return 0;
 }
 
 static int sl_p_binary_node(struct sl_parser *p, sl_ast_op op, struct sl_ast *l, struct sl_ast *r,

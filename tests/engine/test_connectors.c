@@ -152,6 +152,12 @@ static void test_option_errors(void **state)
              "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
              "'localhost:1');",
              "k", true, "t.sql:2:2:", "metadata 'partition' is INT: column 'p' cannot be BIGINT");
+    open_err("CREATE TABLE k (a INT,\n t BIGINT METADATA FROM 'timestamp') WITH ('connector' = "
+             "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
+             "k", true, "t.sql:2:2:",
+             "metadata 'timestamp' is TIMESTAMP_LTZ(3) (or TIMESTAMP(3)): column 't' cannot be "
+             "BIGINT");
     open_err("CREATE TABLE k (a INT,\n ts TIMESTAMP(3) NOT NULL METADATA FROM 'timestamp') WITH ("
              "'connector' = 'kafka', 'format' = 'json', 'topic' = 't', "
              "'properties.bootstrap.servers' = 'localhost:1');",
@@ -159,9 +165,18 @@ static void test_option_errors(void **state)
     open_err("CREATE TABLE k (a INT,\n h STRING METADATA FROM 'headers') WITH ('connector' = "
              "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
              "'localhost:1');",
+             "k", true, "t.sql:2:2:",
+             "metadata 'headers' is MAP<STRING, BYTES>: column 'h' cannot be VARCHAR");
+    open_err("CREATE TABLE k (a INT,\n h BYTES METADATA FROM 'topic' VIRTUAL) WITH ('connector' = "
+             "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
+             "k", true, "t.sql:2:2:", "metadata 'topic' is STRING: column 'h' cannot be BYTES");
+    open_err("CREATE TABLE k (a INT,\n h STRING METADATA FROM 'leader-epoch') WITH ('connector' = "
+             "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
              "k", true,
-             "connector 'kafka' has no metadata 'headers' (it has: 'timestamp', "
-             "'partition', 'offset', 'topic')",
+             "connector 'kafka' has no metadata 'leader-epoch' (it has: 'timestamp', "
+             "'partition', 'offset', 'topic', 'headers')",
              NULL);
     open_err("CREATE TABLE k (a INT,\n o BIGINT METADATA FROM 'offset') WITH ('connector' = "
              "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "
@@ -1032,6 +1047,7 @@ struct ka_meta_row {
     bool ts_null;
     int32_t partition;
     char topic[64];
+    char headers[64]; /* "k=v,n=NULL" */
 };
 
 static size_t kafka_meta_read(const char *sql, const bool *need, struct ka_meta_row *got,
@@ -1067,6 +1083,16 @@ static size_t kafka_meta_read(const char *sql, const bool *need, struct ka_meta_
             g->offset = sl_col_i64(&b->cols[3])[r];
             sl_str st = sl_col_str(&b->cols[4])[r];
             snprintf(g->topic, sizeof(g->topic), "%.*s", (int)st.len, sl_str_data(&st));
+            sl_str hs = sl_col_str(&b->cols[5])[r];
+            const char *hk, *hv;
+            uint32_t hkl, hvl;
+            size_t pos = 0, w = 0;
+            g->headers[0] = '\0';
+            while (!sl_col_is_null(&b->cols[5], r) &&
+                   sl_map_next(sl_str_data(&hs), hs.len, &pos, &hk, &hkl, &hv, &hvl))
+                w += (size_t)snprintf(g->headers + w, sizeof(g->headers) - w, "%s%.*s=%.*s",
+                                      w ? "," : "", (int)hkl, hk, hv ? (int)hvl : 4,
+                                      hv ? hv : "NULL");
         }
         sl_batch_pool_put(b);
     }
@@ -1078,8 +1104,9 @@ static size_t kafka_meta_read(const char *sql, const bool *need, struct ka_meta_
     return n;
 }
 
-/* Metadata columns: a sink table's 'timestamp' column sets its records' timestamps; a
- * source reads 'timestamp', 'partition', 'offset' and 'topic' of each record, through a
+/* Metadata columns: a sink table's 'timestamp' column (TIMESTAMP_LTZ(3), Flink's type) sets
+ * its records' timestamps; a source reads 'timestamp' (as TIMESTAMP_LTZ(3), and as
+ * TIMESTAMP(3)), 'partition', 'offset' and 'topic' of each record, through a
  * pruned projection too, and under the skip policy (records decoded one at a time) each row
  * still gets its own record's metadata. */
 static void test_kafka_metadata(void **state)
@@ -1090,7 +1117,8 @@ static void test_kafka_metadata(void **state)
     const int64_t base = 1700000000000;
     char sql[2048];
     snprintf(sql, sizeof(sql),
-             "CREATE TABLE w (k BIGINT NOT NULL, ts TIMESTAMP(3) METADATA FROM 'timestamp')"
+             "CREATE TABLE w (k BIGINT NOT NULL, ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',"
+             " h MAP<STRING, BYTES> METADATA FROM 'headers')"
              " WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"
              " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0');",
              topic, sl_kafka_mock_bootstrap(g_mock));
@@ -1113,6 +1141,15 @@ static void test_kafka_metadata(void **state)
             sl_col_i64(&b->cols[0])[r] = k;
             sl_col_i64(&b->cols[1])[r] = base + k;
             sl_col_set_null(&b->cols[1], r, k == 7); /* no timestamp: Kafka stamps it */
+            /* headers {k: "<k>", n: NULL}; every third record a NULL map: no headers */
+            char kv[24], map[64];
+            int kl = snprintf(kv, sizeof(kv), "%d", k);
+            size_t len = 4;
+            len += sl_map_put_entry(map + len, "k", 1, kv, (uint32_t)kl);
+            len += sl_map_put_entry(map + len, "n", 1, NULL, 0);
+            sl_map_put_count(map, 2);
+            sl_col_str(&b->cols[2])[r] = sl_batch_str(b, map, (uint32_t)len);
+            sl_col_set_null(&b->cols[2], r, k % 3 == 0);
         }
         assert_int_equal(sink->ops->write(sink, &c.ctx, b, &err), 0);
         sl_batch_pool_put(b);
@@ -1148,18 +1185,19 @@ static void test_kafka_metadata(void **state)
     assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
     sl_kafka_sink_free(ks, 1000);
 
-    static const bool need_all[5] = {true, true, true, true, true};
-    static const bool need_some[5] = {true, false, false, true, false};
+    static const bool need_all[6] = {true, true, true, true, true, true};
+    static const bool need_some[6] = {true, false, false, true, false, false};
     for (int pass = 0; pass < 2; pass++) {
         snprintf(
             sql, sizeof(sql),
-            "CREATE TABLE r (k BIGINT NOT NULL, ts TIMESTAMP(3) METADATA FROM 'timestamp',"
+            "CREATE TABLE r (k BIGINT NOT NULL, ts %s METADATA FROM 'timestamp',"
             " p INT NOT NULL METADATA FROM 'partition' VIRTUAL, `offset` BIGINT METADATA VIRTUAL,"
-            " tp STRING METADATA FROM 'topic' VIRTUAL) WITH ('connector' = 'kafka',"
+            " tp STRING METADATA FROM 'topic' VIRTUAL,"
+            " hd MAP<STRING, BYTES> METADATA FROM 'headers' VIRTUAL) WITH ('connector' = 'kafka',"
             " 'topic' = '%s', 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
             " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset',"
             " 'json.ignore-parse-errors' = 'true');",
-            topic, sl_kafka_mock_bootstrap(g_mock));
+            pass ? "TIMESTAMP(3)" : "TIMESTAMP_LTZ(3)", topic, sl_kafka_mock_bootstrap(g_mock));
         struct ka_meta_row got[200];
         size_t n = kafka_meta_read(sql, pass ? need_some : need_all, got, 200);
         assert_int_equal(n, 101); /* the bad record skipped */
@@ -1171,6 +1209,10 @@ static void test_kafka_metadata(void **state)
                 continue; /* pruned: only k and offset were asked for */
             assert_int_equal(got[i].partition, 0);
             assert_string_equal(got[i].topic, topic);
+            char want_h[64] = ""; /* every header in order; none: an empty map */
+            if (k < 100 && k % 3)
+                snprintf(want_h, sizeof(want_h), "k=%d,n=NULL", (int)k);
+            assert_string_equal(got[i].headers, want_h);
             assert_false(got[i].ts_null);
             if (k == 7)
                 assert_true(got[i].ts > base + 1000000); /* the broker's clock: now */
@@ -1178,6 +1220,71 @@ static void test_kafka_metadata(void **state)
                 assert_int_equal(got[i].ts, base + k);
         }
     }
+}
+
+/* A header name that is not UTF-8 (librdkafka takes any bytes; Flink's is a Java String)
+ * cannot be a MAP<STRING, ...> key: an error naming the record, not a silent drop. */
+static void test_kafka_header_name_utf8(void **state)
+{
+    (void)state;
+    char topic[64];
+    snprintf(topic, sizeof(topic), "%s", fresh_topic(1));
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+                                       .topic = topic,
+                                       .partitioner = SL_KAFKA_PART_FIXED,
+                                       .partition = 0};
+    struct sl_error err;
+    struct sl_kafka_sink *ks;
+    assert_int_equal(sl_kafka_sink_new(&cfg, &ks, &err), 0);
+    char map[32];
+    size_t len = 4 + sl_map_put_entry(map + 4, "ok", 2, "v", 1);
+    sl_map_put_count(map, 1);
+    char bad[32];
+    size_t blen = 4 + sl_map_put_entry(bad + 4, "\xff\xfe", 2, "v", 1);
+    sl_map_put_count(bad, 1);
+    struct sl_record recs[2] = {
+        {.value = "{\"k\":1}", .value_len = 7, .headers = map, .headers_len = (uint32_t)len},
+        {.value = "{\"k\":2}", .value_len = 7, .headers = bad, .headers_len = (uint32_t)blen}};
+    assert_int_equal(sl_kafka_sink_write(ks, recs, 2, &err), 0);
+    assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
+    sl_kafka_sink_free(ks, 1000);
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "CREATE TABLE r (k BIGINT, h MAP<STRING, BYTES> METADATA FROM 'headers' VIRTUAL)"
+             " WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"
+             " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0',"
+             " 'scan.bounded.mode' = 'latest-offset');",
+             topic, sl_kafka_mock_bootstrap(g_mock));
+    struct sl_job *job = sl_ct_job(sql);
+    const struct sl_table *t = sl_ct_table(job, "r");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
+    struct sl_ct_ctx c;
+    sl_ct_ctx_init(&c, 0, 1, job);
+    struct sl_batch_pool *pool = sl_batch_pool_new(c.ctx.heap, schema, 2);
+    struct sl_source *src;
+    if (sl_source_open(t, &env, 1, &src, &err))
+        fail_msg("%s", err.msg);
+    int rc = 0;
+    uint32_t rows = 0;
+    for (int tries = 0; !rc && tries < 1000; tries++) {
+        struct sl_batch *b = sl_batch_pool_get(pool);
+        struct sl_source_info info;
+        rc = src->ops->poll(src, &c.ctx, b, 100, &info, &err);
+        rows += b->rows;
+        sl_batch_pool_put(b);
+        if (!rc && info.worker_done)
+            break;
+    }
+    char want[128];
+    snprintf(want, sizeof(want), "topic '%s' partition 0 offset 1: header name", topic);
+    if (rc != SL_EPARSE || !strstr(err.msg, want) || !strstr(err.msg, "is not UTF-8 text"))
+        fail_msg("rc %d, rows %u: %s", rc, rows, err.msg);
+    src->ops->free(src);
+    sl_batch_pool_free(pool);
+    sl_ct_ctx_free(&c);
+    sl_schema_free(schema);
+    sl_job_free(job);
 }
 
 static void test_kafka_bad_records(void **state)
@@ -1531,6 +1638,7 @@ int main(void)
     const struct CMUnitTest ktests[] = {
         cmocka_unit_test(test_kafka_round_trip),
         cmocka_unit_test(test_kafka_metadata),
+        cmocka_unit_test(test_kafka_header_name_utf8),
         cmocka_unit_test(test_kafka_bad_records),
         cmocka_unit_test(test_kafka_prune_bad_records),
         cmocka_unit_test(test_kafka_keys_both_ways),

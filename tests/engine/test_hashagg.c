@@ -142,20 +142,20 @@ static bool key_eq(const struct row *a, const struct row *b, const uint32_t *kc,
 
 /* The aggregates every run computes, on columns v, vd, vi. */
 static const struct sl_hashagg_agg aggs_all[] = {
-    {SL_AGG_COUNT_STAR, 0, {SL_TYPE_BIGINT, 0, 0, false}},
-    {SL_AGG_COUNT, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
-    {SL_AGG_SUM, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
-    {SL_AGG_MIN, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
-    {SL_AGG_MAX, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
-    {SL_AGG_AVG, C_V, {SL_TYPE_BIGINT, 0, 0, true}},
-    {SL_AGG_SUM, C_VD, {SL_TYPE_DOUBLE, 0, 0, true}},
-    {SL_AGG_MIN, C_VD, {SL_TYPE_DOUBLE, 0, 0, true}},
-    {SL_AGG_MAX, C_VD, {SL_TYPE_DOUBLE, 0, 0, true}},
-    {SL_AGG_AVG, C_VD, {SL_TYPE_DOUBLE, 0, 0, true}},
-    {SL_AGG_SUM, C_VI, {SL_TYPE_INT, 0, 0, true}},
-    {SL_AGG_AVG, C_VI, {SL_TYPE_INT, 0, 0, true}},
-    {SL_AGG_MIN, C_VI, {SL_TYPE_INT, 0, 0, true}},
-    {SL_AGG_COUNT, C_KS, {SL_TYPE_VARCHAR, 0, 0, true}},
+    {SL_AGG_COUNT_STAR, 0, {SL_TYPE_BIGINT, 0, 0, false, 0}},
+    {SL_AGG_COUNT, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
+    {SL_AGG_SUM, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
+    {SL_AGG_MIN, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
+    {SL_AGG_MAX, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
+    {SL_AGG_AVG, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
+    {SL_AGG_SUM, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}},
+    {SL_AGG_MIN, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}},
+    {SL_AGG_MAX, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}},
+    {SL_AGG_AVG, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}},
+    {SL_AGG_SUM, C_VI, {SL_TYPE_INT, 0, 0, true, 0}},
+    {SL_AGG_AVG, C_VI, {SL_TYPE_INT, 0, 0, true, 0}},
+    {SL_AGG_MIN, C_VI, {SL_TYPE_INT, 0, 0, true, 0}},
+    {SL_AGG_COUNT, C_KS, {SL_TYPE_VARCHAR, 0, 0, true, 0}},
 };
 #define NAGGS (sizeof(aggs_all) / sizeof(aggs_all[0]))
 
@@ -872,9 +872,9 @@ static struct sl_hashagg *dec_ha(const struct sl_schema *s)
     static const uint32_t kc[] = {0, 1};
     struct sl_type kt[] = {s->fields[0].type, s->fields[1].type};
     struct sl_hashagg_agg aggs[] = {
-        {SL_AGG_COUNT_STAR, 0, {0, 0, 0, false}}, {SL_AGG_SUM, 2, s->fields[2].type},
-        {SL_AGG_MIN, 2, s->fields[2].type},       {SL_AGG_MAX, 2, s->fields[2].type},
-        {SL_AGG_COUNT, 2, s->fields[2].type},     {SL_AGG_SUM, 3, s->fields[3].type},
+        {SL_AGG_COUNT_STAR, 0, {0, 0, 0, false, 0}}, {SL_AGG_SUM, 2, s->fields[2].type},
+        {SL_AGG_MIN, 2, s->fields[2].type},          {SL_AGG_MAX, 2, s->fields[2].type},
+        {SL_AGG_COUNT, 2, s->fields[2].type},        {SL_AGG_SUM, 3, s->fields[3].type},
         {SL_AGG_MAX, 3, s->fields[3].type},
     };
     struct sl_hashagg_spec spec = {2, kc, kt, 7, aggs};

@@ -340,6 +340,161 @@ static void test_metadata_columns(void **state)
         fail_msg("got: %s", msg);
 }
 
+/* TIMESTAMP_LTZ(3): both spellings, TO_TIMESTAMP_LTZ's type, a TIMESTAMP_LTZ rowtime with
+ * TUMBLE (window_time keeps LTZ, window_start/end are TIMESTAMP(3), as in Flink), implicit
+ * casts both ways at INSERT (Flink's LogicalTypeCasts), CAST between the two, comparison
+ * with a TIMESTAMP literal, the Kafka 'timestamp' metadata column, and the errors. */
+static void test_timestamp_ltz(void **state)
+{
+    (void)state;
+    const char *sql =
+        "CREATE TABLE k (ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', a BIGINT,\n"
+        " t2 TIMESTAMP(3) WITH LOCAL TIME ZONE, e BIGINT,\n"
+        " WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)\n"
+        " WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json');\n"
+        "CREATE TABLE o (ws TIMESTAMP(3), we TIMESTAMP_LTZ(3), wt TIMESTAMP_LTZ(3), n BIGINT)\n"
+        " WITH ('connector' = 'blackhole');\n"
+        "CREATE TABLE p (x TIMESTAMP(3), y TIMESTAMP_LTZ(3), z TIMESTAMP_LTZ(3),\n"
+        " c TIMESTAMP(3)) WITH ('connector' = 'blackhole');\n"
+        "INSERT INTO o SELECT window_start, window_end, window_time, COUNT(*)\n"
+        " FROM TABLE(TUMBLE(TABLE k, DESCRIPTOR(ts), INTERVAL '1' MINUTE))\n"
+        " GROUP BY window_start, window_end, window_time;\n"
+        "INSERT INTO p SELECT ts, TO_TIMESTAMP_LTZ(e, 3), ts + INTERVAL '1' SECOND,\n"
+        " CAST(t2 AS TIMESTAMP(3)) FROM k WHERE ts > TIMESTAMP '2024-01-01 00:00:00';";
+    struct sl_error err;
+    struct sl_job *job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    if (!job)
+        fail_msg("%s", err.msg);
+    const struct sl_table *k = job->tables[0];
+    assert_true(sl_type_is_ltz(k->physical.cols[0].type));
+    assert_true(sl_type_is_ltz(k->physical.cols[2].type));
+    char buf[64];
+    sl_type_format(k->physical.cols[0].type, buf, sizeof(buf));
+    assert_string_equal(buf, "TIMESTAMP_LTZ(3)");
+    /* the window's columns: window_start/end TIMESTAMP(3), window_time LTZ and the rowtime */
+    char *text = explain(job->inserts[0]);
+    if (!strstr(text, "window_start TIMESTAMP(3) NOT NULL, window_end TIMESTAMP(3) NOT NULL, "
+                      "window_time TIMESTAMP_LTZ(3) NOT NULL *ROWTIME*]") ||
+        !strstr(text, "CAST(window_end AS TIMESTAMP_LTZ(3))"))
+        fail_msg("window types wrong:\n%s", text);
+    free(text);
+    /* p: TO_TIMESTAMP_LTZ is LTZ, LTZ + INTERVAL stays LTZ, ts goes into TIMESTAMP(3) x */
+    text = explain(job->inserts[1]);
+    assert_non_null(strstr(text, "CAST(ts AS TIMESTAMP(3))"));
+    assert_non_null(strstr(text, "CAST(t2 AS TIMESTAMP(3))"));
+    if (!strstr(text, "CAST(t2 AS TIMESTAMP(3)) -> [ts TIMESTAMP_LTZ(3) *ROWTIME*, "
+                      "EXPR$1 TIMESTAMP_LTZ(3), EXPR$2 TIMESTAMP_LTZ(3), EXPR$3 TIMESTAMP(3)]") ||
+        !strstr(text, "(ts > CAST(TIMESTAMP_MS(1704067200000) AS TIMESTAMP_LTZ(3)))"))
+        fail_msg("types wrong:\n%s", text);
+    free(text);
+    sl_job_free(job);
+
+    const char *msg = bind_alone_err("CREATE TABLE k (a TIMESTAMP_LTZ) WITH ('connector' = "
+                                     "'blackhole');");
+    if (!strstr(msg, "q.sql:1:19: TIMESTAMP_LTZ(6) is not supported yet"))
+        fail_msg("got: %s", msg);
+    msg = bind_alone_err("CREATE TABLE k (a TIMESTAMP(3) WITH TIME ZONE) WITH ('connector' = "
+                         "'blackhole');");
+    if (!strstr(msg, "q.sql:1:19: TIMESTAMP WITH TIME ZONE is not supported"))
+        fail_msg("got: %s", msg);
+    msg = bind_alone_err("CREATE TABLE k (a TIMESTAMP_LTZ(3), b INT) WITH ('connector' = "
+                         "'blackhole');\nINSERT INTO k SELECT a, a FROM k;");
+    if (!strstr(msg, "q.sql:2:25: column 2 of the query is TIMESTAMP_LTZ(3), but column 'b'"))
+        fail_msg("got: %s", msg);
+    msg = bind_alone_err("CREATE TABLE k (a TIMESTAMP_LTZ(3), b INT) WITH ('connector' = "
+                         "'blackhole');\nINSERT INTO k SELECT a, CAST(a AS INT) FROM k;");
+    if (!strstr(msg, "q.sql:2:25: cannot CAST TIMESTAMP_LTZ(3) to INT"))
+        fail_msg("got: %s", msg);
+}
+
+/* BYTES and MAP<STRING, BYTES>: what Flink allows on them binds, the rest is refused with
+ * the position of the offending expression. */
+static void test_bytes_map(void **state)
+{
+    (void)state;
+    static const char ddl_bm[] =
+        "CREATE TABLE t (b BYTES, s STRING, m MAP<STRING, BYTES>, ts TIMESTAMP_LTZ(3),\n"
+        " WATERMARK FOR ts AS ts) WITH ('connector' = 'filesystem', 'path' = 'x',\n"
+        " 'format' = 'json');\n"
+        "CREATE TABLE o (b BYTES, s STRING) WITH ('connector' = 'blackhole');\n";
+    static const struct {
+        const char *q, *want;
+    } bad[] = {
+        {"INSERT INTO o SELECT b, s FROM t WHERE b < b;",
+         "q.sql:5:40: BYTES values cannot be compared by order, only with = and <>"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE b LIKE 'a%';",
+         "q.sql:5:40: LIKE needs a string on its left"},
+        {"INSERT INTO o SELECT b || b, s FROM t;", "q.sql:5:22: '||' needs two strings"},
+        {"INSERT INTO o SELECT s, s FROM t;",
+         "q.sql:5:22: column 1 of the query is VARCHAR, but column 'b' of table 'o' is BYTES"},
+        {"INSERT INTO o SELECT b, CAST(b AS INT) FROM t;", "q.sql:5:25: cannot CAST BYTES to INT"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE b = 'x';",
+         "q.sql:5:40: cannot compare BYTES with VARCHAR"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE m = m;",
+         "q.sql:5:40: MAP<STRING, BYTES> values cannot be compared"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE m IN (m);",
+         "q.sql:5:40: MAP<STRING, BYTES> values cannot be compared"},
+        {"INSERT INTO o SELECT CAST(m AS BYTES), s FROM t;",
+         "q.sql:5:22: cannot CAST MAP<STRING, BYTES> to BYTES"},
+        {"INSERT INTO o SELECT MIN(b), s FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL "
+         "'1' SECOND)) GROUP BY s, window_start, window_end;",
+         "q.sql:5:22: MIN of BYTES is not supported yet"},
+        {"INSERT INTO o SELECT b, s FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' "
+         "SECOND)) GROUP BY b, s, m, window_start, window_end;",
+         "q.sql:5:107: GROUP BY a MAP<STRING, BYTES> is not supported"},
+        {"CREATE TABLE z (m MAP<STRING, STRING>) WITH ('connector' = 'blackhole');",
+         "q.sql:5:19: only MAP<STRING, BYTES> is supported yet"},
+        {"INSERT INTO o SELECT s['a'], s FROM t;",
+         "q.sql:5:22: item access [...] needs a MAP<STRING, BYTES>, found VARCHAR"},
+        {"INSERT INTO o SELECT m[1], s FROM t;",
+         "q.sql:5:24: a MAP<STRING, BYTES> key is a STRING, found INT"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE CARDINALITY(b) > 0;",
+         "q.sql:5:52: CARDINALITY needs a MAP<STRING, BYTES>, found BYTES"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE CARDINALITY(MAP['a', s]) > 0;",
+         "q.sql:5:61: MAP[...] builds a MAP<STRING, BYTES>: value 1 is VARCHAR (CAST it AS BYTES)"},
+        {"INSERT INTO o SELECT b, s FROM t WHERE CARDINALITY(MAP['a']) > 0;",
+         "q.sql:5:52: MAP[...] needs key, value pairs, found 1 values"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *sql = cat(ddl_bm, bad[i].q);
+        const char *msg = bind_alone_err(sql);
+        if (!strstr(msg, bad[i].want))
+            fail_msg("%s\nwanted: %s\ngot: %s", bad[i].q, bad[i].want, msg);
+        free(sql);
+    }
+    /* equality, IN, CAST to and from STRING, GROUP BY b */
+    char *sql = cat(ddl_bm, "INSERT INTO o SELECT b, CAST(b AS STRING) FROM t WHERE b = "
+                            "CAST('x' AS BYTES) AND b IN (b) AND b <> CAST(s AS BYTES);\n"
+                            "INSERT INTO o SELECT b, s FROM TABLE(TUMBLE(TABLE t, "
+                            "DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY b, s, window_start, "
+                            "window_end;");
+    struct sl_error err;
+    struct sl_job *job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    free(sql);
+    if (!job)
+        fail_msg("%s", err.msg);
+    char *text = explain(job->inserts[0]);
+    if (!strstr(text, "CAST(b AS VARCHAR)") || !strstr(text, "(b = CAST('x' AS BYTES))"))
+        fail_msg("%s", text);
+    free(text);
+    sl_job_free(job);
+    /* m['k'] is BYTES, CARDINALITY(m) INT, MAP[...] a MAP NOT NULL */
+    sql = cat(ddl_bm, "INSERT INTO o SELECT m['a'], CAST(CARDINALITY(MAP['k', b, 'j', "
+                      "CAST(NULL AS BYTES)]) AS STRING) FROM t WHERE m['x'] IS NULL AND "
+                      "CARDINALITY(m) > 1;");
+    job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    free(sql);
+    if (!job)
+        fail_msg("%s", err.msg);
+    text = explain(job->inserts[0]);
+    if (!strstr(text, "Project m['a'], CAST(CARDINALITY(MAP['k', b, 'j', CAST(NULL AS BYTES)]) "
+                      "AS VARCHAR) -> [EXPR$0 BYTES, EXPR$1 VARCHAR NOT NULL]") ||
+        !strstr(text, "((m['x'] IS NULL) AND (CARDINALITY(m) > 1))"))
+        fail_msg("%s", text);
+    free(text);
+    sl_job_free(job);
+}
+
 /* The error of binding `sql` alone (no ddl); returns it (a static buffer). */
 static const char *bind_alone_err(const char *sql)
 {
@@ -405,7 +560,8 @@ int main(void)
         cmocka_unit_test(test_hop_window_agg),   cmocka_unit_test(test_lookup_join_tumble),
         cmocka_unit_test(test_filter_pushdown),  cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nothing_to_run),   cmocka_unit_test(test_unknown_column_list),
-        cmocka_unit_test(test_metadata_columns),
+        cmocka_unit_test(test_metadata_columns), cmocka_unit_test(test_timestamp_ltz),
+        cmocka_unit_test(test_bytes_map),
     };
     return cmocka_run_group_tests_name("engine/sql_binder", tests, NULL, NULL);
 }

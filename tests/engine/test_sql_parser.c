@@ -204,6 +204,10 @@ static void test_errors_name_the_place(void **state)
                  "q.sql:1:30:", "DECIMAL scale 6 is larger than its precision 5");
     expect_error("CREATE TABLE t (a TIMESTAMP(6)) WITH ('x' = 'y')",
                  "q.sql:1:29:", "TIMESTAMP(6) is not supported yet");
+    expect_error("CREATE TABLE t (a TIMESTAMP_LTZ(9)) WITH ('x' = 'y')",
+                 "q.sql:1:33:", "TIMESTAMP_LTZ(9) is not supported yet");
+    expect_error("CREATE TABLE t (a TIMESTAMP(3) WITH ZONE) WITH ('x' = 'y')",
+                 "q.sql:1:19:", "TIMESTAMP WITH TIME ZONE is not supported");
     expect_error("CREATE TABLE t (a INT, a BIGINT) WITH ('x' = 'y')",
                  "q.sql:1:24:", "duplicate column 'a'");
     expect_error("CREATE TABLE t (a INT) WITH ('x' = 'y', 'x' = 'z')",

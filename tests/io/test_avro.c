@@ -289,14 +289,11 @@ static void test_edges_vs_libavro(void **state)
             assert_int_equal((size_t)avro_writer_tell(wr), sl_fmt_out_rec_len(&out, r));
             assert_memory_equal(back, sl_fmt_out_rec(&out, r), sl_fmt_out_rec_len(&out, r));
             avro_writer_free(wr);
-            recs[r] = (struct sl_record){"t",
-                                         0,
-                                         base + r,
-                                         -1,
-                                         NULL,
-                                         0,
-                                         sl_fmt_out_rec(&out, r),
-                                         sl_fmt_out_rec_len(&out, r)};
+            recs[r] = (struct sl_record){.topic = "t",
+                                         .offset = base + r,
+                                         .timestamp = -1,
+                                         .value = sl_fmt_out_rec(&out, r),
+                                         .value_len = sl_fmt_out_rec_len(&out, r)};
         }
         for (uint32_t r = 0; r < 2; r++) {
             struct sl_batch *b = sl_batch_pool_get(t.pool);
@@ -372,7 +369,12 @@ static void test_libavro_writes(void **state)
         char buf[512];
         avro_writer_t wr = avro_writer_memory(buf, sizeof(buf));
         assert_int_equal(avro_value_write(wr, &v), 0);
-        struct sl_record rec = {"t", 0, r, -1, NULL, 0, buf, (size_t)avro_writer_tell(wr)};
+        struct sl_record rec = {.topic = "t",
+                                .partition = 0,
+                                .offset = r,
+                                .timestamp = -1,
+                                .value = buf,
+                                .value_len = (size_t)avro_writer_tell(wr)};
         avro_writer_free(wr);
         struct sl_batch *b = sl_batch_pool_get(t.pool);
         size_t got;
@@ -439,9 +441,24 @@ static void test_bad_records(void **state)
             struct sl_avro *a = sl_avro_new(t.schema, NULL, &err);
             assert_non_null(a);
             struct sl_record recs[3] = {
-                {"t", 1, 40, -1, NULL, 0, good, sizeof(good)},
-                {"t", 1, 41, -1, NULL, 0, bad_cases[i].bytes, bad_cases[i].len},
-                {"t", 1, 42, -1, NULL, 0, good, sizeof(good)},
+                {.topic = "t",
+                 .partition = 1,
+                 .offset = 40,
+                 .timestamp = -1,
+                 .value = good,
+                 .value_len = sizeof(good)},
+                {.topic = "t",
+                 .partition = 1,
+                 .offset = 41,
+                 .timestamp = -1,
+                 .value = bad_cases[i].bytes,
+                 .value_len = bad_cases[i].len},
+                {.topic = "t",
+                 .partition = 1,
+                 .offset = 42,
+                 .timestamp = -1,
+                 .value = good,
+                 .value_len = sizeof(good)},
             };
             struct sl_iot_dlq q = {tmpfile(), 0, 0};
             struct sl_badrec bad;
@@ -494,7 +511,12 @@ static void test_long_union_index(void **state)
     struct sl_error err;
     struct sl_avro *a = sl_avro_new(t.schema, NULL, &err);
     static const unsigned char rec[] = {14, 0x82, 0x00, 4, 'a', 'b', 0x80, 0x00, 0, 0};
-    struct sl_record r = {"t", 0, 0, -1, NULL, 0, rec, sizeof(rec)};
+    struct sl_record r = {.topic = "t",
+                          .partition = 0,
+                          .offset = 0,
+                          .timestamp = -1,
+                          .value = rec,
+                          .value_len = sizeof(rec)};
     size_t got;
     if (sl_avro_decode(a, &r, 1, t.b, NULL, &got, &err))
         fail_msg("%s", err.msg);
@@ -532,7 +554,12 @@ static void test_fuzz(void **state)
         for (size_t n = 0; n < len; n++) {
             unsigned char *p = malloc(n ? n : 1); /* exact size: ASan sees any over-read */
             memcpy(p, sl_fmt_out_rec(&out, k), n);
-            struct sl_record r = {"t", 0, (int64_t)n, -1, NULL, 0, p, n};
+            struct sl_record r = {.topic = "t",
+                                  .partition = 0,
+                                  .offset = (int64_t)n,
+                                  .timestamp = -1,
+                                  .value = p,
+                                  .value_len = n};
             struct sl_batch *b = sl_batch_pool_get(t.pool);
             size_t got;
             uint64_t before = bad.skipped;
@@ -550,7 +577,12 @@ static void test_fuzz(void **state)
             p[sl_test_rand(&rs) % len] = (unsigned char)sl_test_rand(&rs);
             if (m & 1)
                 p[sl_test_rand(&rs) % len] ^= (unsigned char)(1u << (sl_test_rand(&rs) % 8));
-            struct sl_record r = {"t", 0, m, -1, NULL, 0, p, len};
+            struct sl_record r = {.topic = "t",
+                                  .partition = 0,
+                                  .offset = m,
+                                  .timestamp = -1,
+                                  .value = p,
+                                  .value_len = len};
             struct sl_batch *b = sl_batch_pool_get(t.pool);
             size_t got;
             assert_int_equal(sl_avro_decode(a, &r, 1, b, &bad, &got, &err), 0);
@@ -575,7 +607,12 @@ static void test_fuzz(void **state)
         if (m & 1) /* mostly valid union indexes, to get deeper into the record */
             for (size_t i = 0; i < len; i += 3)
                 p[i] = (unsigned char)(sl_test_rand(&rs) & 2);
-        struct sl_record r = {"t", 0, m, -1, NULL, 0, p, len};
+        struct sl_record r = {.topic = "t",
+                              .partition = 0,
+                              .offset = m,
+                              .timestamp = -1,
+                              .value = p,
+                              .value_len = len};
         struct sl_batch *b = sl_batch_pool_get(t.pool);
         size_t got;
         assert_int_equal(sl_avro_decode(a, &r, 1, b, &bad, &got, &err), 0);
@@ -603,7 +640,12 @@ static void test_prune(void **state)
     sl_avro_prune(a, need, 5);
     /* 'ok' byte 7 and 'm' 100.0 (beyond DECIMAL(3,1)) are not checked: not read */
     static const unsigned char rec[] = {14, 2, 4, 'a', 'b', 2, 7, 2, 4, 0x03, 0xe8, 2, 3};
-    struct sl_record r = {"t", 0, 0, -1, NULL, 0, rec, sizeof(rec)};
+    struct sl_record r = {.topic = "t",
+                          .partition = 0,
+                          .offset = 0,
+                          .timestamp = -1,
+                          .value = rec,
+                          .value_len = sizeof(rec)};
     size_t got;
     if (sl_avro_decode(a, &r, 1, t.b, NULL, &got, &err))
         fail_msg("%s", err.msg);
@@ -615,7 +657,12 @@ static void test_prune(void **state)
     assert_int_equal(sl_col_i32(&t.b->cols[4])[0], -2);
     /* the structure is still checked: invalid UTF-8 in a column not read */
     static const unsigned char bad[] = {14, 2, 4, 0xc3, 0x28, 0, 0, 2, 3};
-    struct sl_record rb = {"t", 0, 1, -1, NULL, 0, bad, sizeof(bad)};
+    struct sl_record rb = {.topic = "t",
+                           .partition = 0,
+                           .offset = 1,
+                           .timestamp = -1,
+                           .value = bad,
+                           .value_len = sizeof(bad)};
     struct sl_batch *b = sl_batch_pool_get(t.pool);
     assert_int_equal(sl_avro_decode(a, &rb, 1, b, NULL, &got, &err), SL_EPARSE);
     sl_batch_pool_put(b);

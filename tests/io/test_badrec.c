@@ -28,7 +28,7 @@ static void test_names(void **state)
     assert_int_equal(sl_badrec_parse("Skip", &p), SL_EINVAL);
     assert_string_equal(sl_badrec_name(SL_BADREC_DEAD_LETTER), "dead-letter");
     char where[128];
-    struct sl_record r = {"bids", 3, 1234, -1, NULL, 0, "x", 1};
+    struct sl_record r = {"bids", 3, 1234, -1, NULL, 0, "x", 1, NULL, 0};
     sl_badrec_where(&r, where, sizeof(where));
     assert_string_equal(where, "topic 'bids' partition 3 offset 1234");
     r.partition = -1;
@@ -40,7 +40,7 @@ static void test_names(void **state)
 static void test_handle(void **state)
 {
     (void)state;
-    struct sl_record r = {"bids", 3, 1234, -1, NULL, 0, "bad", 3};
+    struct sl_record r = {"bids", 3, 1234, -1, NULL, 0, "bad", 3, NULL, 0};
     struct sl_error err;
     /* NULL policy = fail */
     assert_int_equal(sl_badrec_handle(NULL, &r, SL_EPARSE, "field 'x': broken", &err), SL_EPARSE);
@@ -78,12 +78,12 @@ static void test_hostile_everywhere(void **state)
     assert_non_null(huge);
     memset(huge, '1', 3u << 20);
     struct sl_record recs[] = {
-        {"t", 0, 0, -1, NULL, 0, NULL, 0},        /* tombstone */
-        {"t", 0, 1, -1, NULL, 0, "", 0},          /* empty */
-        {"t", 0, 2, -1, NULL, 0, huge, 3u << 20}, /* over the 1 MiB default */
-        {"t", 0, 3, -1, NULL, 0, "\xff\xfe\x00\x01", 4},
-        {"t", 0, 4, -1, NULL, 0, "{\"k\":", 5},
-        {"t", 0, 5, -1, NULL, 0, "\"", 1},
+        {"t", 0, 0, -1, NULL, 0, NULL, 0, NULL, 0},        /* tombstone */
+        {"t", 0, 1, -1, NULL, 0, "", 0, NULL, 0},          /* empty */
+        {"t", 0, 2, -1, NULL, 0, huge, 3u << 20, NULL, 0}, /* over the 1 MiB default */
+        {"t", 0, 3, -1, NULL, 0, "\xff\xfe\x00\x01", 4, NULL, 0},
+        {"t", 0, 4, -1, NULL, 0, "{\"k\":", 5, NULL, 0},
+        {"t", 0, 5, -1, NULL, 0, "\"", 1, NULL, 0},
     };
     size_t n = sizeof(recs) / sizeof(recs[0]);
     for (int fmt = 0; fmt < 3; fmt++) {

@@ -47,7 +47,7 @@ void sl_iot_close(struct sl_iot *t)
 
 struct sl_record sl_iot_rec(const char *value, int64_t offset)
 {
-    struct sl_record r = {"t", 0, offset, -1, NULL, 0, value, value ? strlen(value) : 0};
+    struct sl_record r = {"t", 0, offset, -1, NULL, 0, value, value ? strlen(value) : 0, NULL, 0};
     return r;
 }
 
