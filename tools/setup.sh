@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   librdkafka-dev libzookeeper-mt-dev liburing-dev libmimalloc-dev libhwloc-dev
-  libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev
+  libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev libpcre2-dev
   kcat zookeeper default-jre-headless maven python3 clang-format
   valgrind # `sluice bench run --instructions` (callgrind; perf does not work in this VM)
   maven openjdk-17-jdk-headless # tools/flink.sh builds the Flink oracle (tests/flink/pom.xml)

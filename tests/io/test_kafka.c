@@ -391,7 +391,7 @@ static void test_bounded_given_ends(void **state)
     (void)state;
     const char *topic = fresh_topic(3);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 300, 0); /* 100 per partition */
-    struct sl_kafka_offset ends[] = {{2, 0}, {0, 60}, {1, 150}};
+    struct sl_kafka_offset ends[] = {{2, 0, NULL}, {0, 60, NULL}, {1, 150, NULL}};
     struct sl_kafka_source_config cfg = {.topic = topic,
                                          .startup = SL_KAFKA_START_EARLIEST,
                                          .bounded = true,
@@ -424,7 +424,7 @@ static void test_bounded_given_ends(void **state)
     assert_int_equal(per[2], 0);
     sl_kafka_source_free(src);
     /* an end for a partition the topic does not have */
-    struct sl_kafka_offset bad[] = {{0, 1}, {1, 1}, {2, 1}, {3, 1}};
+    struct sl_kafka_offset bad[] = {{0, 1, NULL}, {1, 1, NULL}, {2, 1, NULL}, {3, 1, NULL}};
     cfg.end_offsets = bad;
     cfg.nend_offsets = 4;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
@@ -479,7 +479,7 @@ static void test_specific(void **state)
     (void)state;
     const char *topic = fresh_topic(3);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 300, 0); /* 100 per partition */
-    struct sl_kafka_offset offs[] = {{0, 40}, {2, SL_KAFKA_OFFSET_LATEST}};
+    struct sl_kafka_offset offs[] = {{0, 40, NULL}, {2, SL_KAFKA_OFFSET_LATEST, NULL}};
     struct sl_kafka_source_config cfg = {.topic = topic,
                                          .startup = SL_KAFKA_START_SPECIFIC,
                                          .offsets = offs,
@@ -500,8 +500,11 @@ static void test_specific(void **state)
     struct sl_kafka_offset pos[3];
     size_t n;
     assert_int_equal(sl_kafka_source_positions(src, 0, pos, 3, &n), 0);
-    for (int p = 0; p < 3; p++)
+    for (int p = 0; p < 3; p++) {
         assert_int_equal(pos[p].offset, 100);
+        assert_string_equal(pos[p].topic, topic);
+        pos[p].topic = NULL; /* the source's name, gone with it: NULL is its first topic */
+    }
     sl_kafka_source_free(src);
 
     /* restoring from those positions reads nothing more, bounded; and one more record
@@ -522,7 +525,7 @@ static void test_specific(void **state)
     sl_kafka_source_free(src);
 
     /* an offset for a partition the source does not read */
-    struct sl_kafka_offset bad[] = {{3, 0}};
+    struct sl_kafka_offset bad[] = {{3, 0, NULL}};
     cfg.offsets = bad;
     cfg.noffsets = 1;
     struct sl_error err;
@@ -702,7 +705,7 @@ static void test_offset_out_of_range(void **state)
     assert_int_equal(hi, 8192);
     assert_true(lo > 0); /* it did drop */
 
-    struct sl_kafka_offset offs[] = {{0, 0}};
+    struct sl_kafka_offset offs[] = {{0, 0, NULL}};
     struct sl_kafka_source_config cfg = {.bootstrap = g_bs,
                                          .topic = topic,
                                          .startup = SL_KAFKA_START_SPECIFIC,
