@@ -1213,8 +1213,12 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     src->nworkers = nworkers;
     src->bounded = cfg.bounded;
     struct ka_props pr;
-    if (list && (rc = ka_topics_split(list, &src->topics, err)))
+    sl_error_clear(&e);
+    if (list && (rc = ka_topics_split(list, &src->topics, &e))) {
+        rc = sl_conn_err_at(env, t, sl_conn_opt(t, "topic")->pos, err, rc, "option 'topic': %s",
+                            e.msg);
         goto out_free;
+    }
     if (src->topics.n == 1)
         cfg.topic = src->topics.names[0];
     else if (src->topics.n > 1) {
