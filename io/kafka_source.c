@@ -180,14 +180,15 @@ static int sl_source_topic_add(struct sl_kafka_source *src, const char *name, in
     size_t n = sl_source_ntopics(src);
     if (n == SL_KAFKA_MAX_TOPICS)
         return sl_error_set(err, SL_EFULL,
-                            "Kafka topic '%s': the source reads %d topics already, its most",
-                            name, SL_KAFKA_MAX_TOPICS);
+                            "Kafka topic '%s': the source reads %d topics already, its most", name,
+                            SL_KAFKA_MAX_TOPICS);
     struct sl_kafka_topic *t = &src->topics[n];
     memset(t, 0, sizeof(*t));
     if (!(t->name = strdup(name)))
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     int32_t jh = sl_java_hash(name);
-    t->start = src->single ? 0 : (int)(((uint32_t)jh * 31u & 0x7FFFFFFFu) % (uint32_t)src->nworkers);
+    t->start =
+        src->single ? 0 : (int)(((uint32_t)jh * 31u & 0x7FFFFFFFu) % (uint32_t)src->nworkers);
     t->split_hi = -1;
     if (!src->single) { /* the next h no other topic of the source has */
         int32_t h = (int32_t)((uint32_t)jh % 32749u);
@@ -233,7 +234,8 @@ static int sl_source_part_add(struct sl_kafka_source *src, int32_t topic, int32_
     *p = (struct sl_kafka_part){
         .topic = topic,
         .partition = partition,
-        .split = t->split_hi < 0 ? partition : (int32_t)(((uint32_t)t->split_hi << 16) | (uint32_t)partition),
+        .split = t->split_hi < 0 ? partition
+                                 : (int32_t)(((uint32_t)t->split_hi << 16) | (uint32_t)partition),
         .worker = worker >= 0 ? worker : (int)(((int64_t)t->start + partition) % src->nworkers),
         .next = next,
         .end = -1};
@@ -706,8 +708,8 @@ static int sl_source_partitions(struct sl_kafka_source *src,
         for (size_t i = 0; !rc && i < n; i++) {
             int32_t p = cfg->partitions ? cfg->partitions[i] : (int32_t)i;
             int w = cfg->partition_worker ? cfg->partition_worker[i]
-                    : cfg->partitions   ? (int)(i % (size_t)cfg->nworkers)
-                                        : -1;
+                    : cfg->partitions     ? (int)(i % (size_t)cfg->nworkers)
+                                          : -1;
             struct sl_kafka_part *part;
             if (p < 0 || p >= count)
                 rc = sl_error_set(err, SL_EINVAL,
@@ -718,8 +720,8 @@ static int sl_source_partitions(struct sl_kafka_source *src,
                                   name, (int)p);
             else if (w < -1 || w >= cfg->nworkers)
                 rc = sl_error_set(err, SL_EINVAL,
-                                  "Kafka topic '%s' partition %d: worker %d is not in 0..%d",
-                                  name, (int)p, w, cfg->nworkers - 1);
+                                  "Kafka topic '%s' partition %d: worker %d is not in 0..%d", name,
+                                  (int)p, w, cfg->nworkers - 1);
             else
                 rc = sl_source_part_add(src, ti, p, w, SL_KAFKA_OFFSET_EARLIEST, &part, err);
         }
@@ -736,7 +738,8 @@ static int sl_source_partitions(struct sl_kafka_source *src,
 static int sl_source_forward(struct sl_kafka_source *src, const struct sl_kafka_part *p,
                              struct sl_error *err)
 {
-    rd_kafka_queue_t *pq = rd_kafka_queue_get_partition(src->rk, sl_part_topic(src, p), p->partition);
+    rd_kafka_queue_t *pq =
+        rd_kafka_queue_get_partition(src->rk, sl_part_topic(src, p), p->partition);
     if (!pq)
         return sl_error_set(err, SL_EKAFKA, "Kafka topic '%s' partition %d: no queue",
                             sl_part_topic(src, p), (int)p->partition);
@@ -754,8 +757,8 @@ static int sl_source_assign(struct sl_kafka_source *src, rd_kafka_topic_partitio
     rd_kafka_error_t *e = rd_kafka_incremental_assign(src->rk, list);
     if (!e)
         return 0;
-    int rc = sl_error_set(err, sl_kafka_err_code(rd_kafka_error_code(e)), "Kafka topic '%s': assign: %s",
-                          what, rd_kafka_error_string(e));
+    int rc = sl_error_set(err, sl_kafka_err_code(rd_kafka_error_code(e)),
+                          "Kafka topic '%s': assign: %s", what, rd_kafka_error_string(e));
     rd_kafka_error_destroy(e);
     return rc;
 }
@@ -815,7 +818,8 @@ static int sl_source_discover(struct sl_kafka_source *src, struct sl_error *err)
         return sl_error_set(err, sl_kafka_err_code(kerr), "Kafka partition discovery: %s",
                             rd_kafka_err2str(kerr));
     /* new topics in name order, as a start would add them */
-    const struct rd_kafka_metadata_topic **order = calloc((size_t)md->topic_cnt + 1, sizeof(*order));
+    const struct rd_kafka_metadata_topic **order =
+        calloc((size_t)md->topic_cnt + 1, sizeof(*order));
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(4);
     int rc = order ? 0 : sl_error_set(err, SL_ENOMEM, "out of memory");
     int k = 0;
@@ -823,7 +827,8 @@ static int sl_source_discover(struct sl_kafka_source *src, struct sl_error *err)
         const struct rd_kafka_metadata_topic *t = &md->topics[i];
         if (t->err || t->partition_cnt <= 0)
             continue;
-        if (sl_source_topic_find(src, t->topic) < 0 && !(src->re && sl_source_matches(src, t->topic)))
+        if (sl_source_topic_find(src, t->topic) < 0 &&
+            !(src->re && sl_source_matches(src, t->topic)))
             continue;
         int j = k++;
         for (; j > 0 && strcmp(order[j - 1]->topic, t->topic) > 0; j--)
@@ -978,11 +983,10 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafk
         const char *tn = e->topic ? e->topic : src->topics[0].name;
         int32_t ti = sl_source_topic_find(src, tn);
         if (ti < 0 || e->partition < 0 || e->partition >= src->topics[ti].npart || e->offset < 0) {
-            rc = sl_error_set(err, SL_EINVAL,
-                              "Kafka topic '%s' has partitions 0..%d: no end offset %" PRId64
-                              " for partition %d",
-                              tn, ti < 0 ? -1 : (int)src->topics[ti].npart - 1, e->offset,
-                              (int)e->partition);
+            rc = sl_error_set(
+                err, SL_EINVAL,
+                "Kafka topic '%s' has partitions 0..%d: no end offset %" PRId64 " for partition %d",
+                tn, ti < 0 ? -1 : (int)src->topics[ti].npart - 1, e->offset, (int)e->partition);
             goto fail;
         }
     }

@@ -3,7 +3,11 @@
  * a format encoder + io/kafka_sink out, with Flink's option names.
  *
  * OPTIONS (one list for both directions, as Flink's factory validates)
- *   topic                          required (no topic lists or patterns)
+ *   topic                          a source: one name or a list 'a;b'; a sink: one name
+ *   topic-pattern                  a source: every topic the (PCRE2) pattern matches
+ *                                  whole; never with 'topic' (io/kafka_source.h TOPICS)
+ *   scan.topic-partition-discovery.interval  a duration, Flink's default 5 min; 0 or
+ *                                  negative: off; bounded sources never discover
  *   properties.bootstrap.servers   the cluster; env->brokers (--brokers) wins when set
  *   properties.group.id            the consumer group whose committed offsets
  *                                  'group-offsets' starts from; with checkpoints every
@@ -19,7 +23,8 @@
  *                                  group-offsets, which needs offsets some other consumer
  *                                  committed) | latest-offset | specific-offsets | timestamp
  *                                  | group-offsets
- *   scan.startup.specific-offsets  'partition:0,offset:42;partition:1,offset:7'
+ *   scan.startup.specific-offsets  'partition:0,offset:42;partition:1,offset:7' (a single
+ *                                  topic only, as Flink's)
  *   scan.startup.timestamp-millis  for 'timestamp'
  *   scan.bounded.mode              unbounded (default) | latest-offset | specific-offsets
  *   scan.bounded.specific-offsets  'partition:0,offset:42;...': the end offset (exclusive)
@@ -43,12 +48,13 @@
  *                                  docs/connectors.md)
  *
  * SOURCE
- * One consumer for the table, partitions spread over workers (partition p -> worker
- * p % N), split id = partition. A poll decodes records of one partition only (a batch holds
- * one split): it stops at a partition change and keeps the rest of the fetched records for
- * the next poll. The fetched librdkafka messages are released when every record of them
- * has been decoded (decoders copy strings into the batch's heap). Projection pushdown
- * (prune): the decoders skip the columns the pipeline does not read, which come out NULL;
+ * One consumer for the table, partitions spread over workers (one topic: partition p ->
+ * worker p % N; several: Flink's getSplitOwner), split id = partition (one topic) or
+ * (topic hash << 16) | partition (io/kafka_source.h TOPICS). A poll decodes records of one
+ * partition of one topic only (a batch holds one split): it stops at a change and keeps the
+ * rest of the fetched records for the next poll. The fetched librdkafka messages are released when
+ * every record of them has been decoded (decoders copy strings into the batch's heap). Projection
+ * pushdown (prune): the decoders skip the columns the pipeline does not read, which come out NULL;
  * records are still checked to be well-formed (engine/conn/conn_impl.h,
  * sl_conn_codec_prune). Here sluice differs from Flink's kafka connector, whose
  * KafkaDynamicSource pushes no projection into its format (FLINK-32609 proposes it, opt-in),
@@ -64,8 +70,24 @@
  * source's queue does), whose every turn polls the sink; env->on_delivered sees each.
  *
  * CHECKPOINTS
- * Source save (per worker): the topic, whether the source is bounded, and per partition of
- * the worker the next offset to read - just after the last record DECODED into a batch, so
+ * Source save (per worker), format KAS2 (little-endian, engine/core/state.h):
+ *
+ *   bytes   field
+ *   4       magic 0x3253414b ("KAS2")
+ *   1       bounded (0/1)
+ *   4       ntopics, then per topic: 4 length + the name (the source's topics, in the
+ *           order it found them)
+ *   4       nentries, then per partition of the worker (25 bytes):
+ *     4       topic: index into the names above
+ *     4       partition
+ *     8       next offset (>= 0, or -2: earliest, nothing delivered yet)
+ *     8       end offset (bounded), else -1
+ *     1       done (0/1; bounded only)
+ *
+ * The format before topic lists, KAS1 - magic 0x3153414b, the topic (4 + name), bounded
+ * (1), nentries (4) and entries without the topic index (21 bytes) - still restores: its
+ * entries are partitions of that topic, which the table must still read. Saved per entry:
+ * the next offset to read - just after the last record DECODED into a batch, so
  * records fetched but not decoded yet (held for the next poll) are read again after a
  * restore - its bounded end offset and done flag (done only when no fetched record of it
  * is pending). Summary: "<topic>:<partition>=<offset>" joined by ',' ("earliest" for a
@@ -73,11 +95,14 @@
  * Source restore (before the worker's first poll): io/kafka_source starts each saved
  * partition at its saved offset (replacing 'scan.startup.mode': nothing was fetched yet,
  * the worker's first poll assigns at these offsets), bounded with the saved end offsets so
- * a restart reads exactly the saved range; a partition the checkpoint does not list (new
- * since) starts per the startup mode; a saved partition the topic no longer has is an error
+ * a restart reads exactly the saved range; a saved partition the topic no longer has is an error
  * naming topic and partition; an offset the broker no longer holds is the poll's usual
  * out-of-range error. A partition saved done reports split_done once on a following poll.
- * Another topic or bounded mode than the checkpoint's is SL_ECORRUPT naming both.
+ * With KAS2, a partition of the worker the checkpoint does not list appeared after it was
+ * taken and starts from the earliest offset (Flink's restored enumerator treats it as
+ * discovered), whatever the start-up mode; with KAS1, per the start-up mode, as before.
+ * An entry of a topic the table no longer reads, or another bounded mode than the
+ * checkpoint's, is SL_ECORRUPT naming both.
  * Sink prepare, at-least-once: waits for every delivery of the worker's records, as flush
  * does (same sticky delivery errors); a restored job writes the records after the
  * checkpoint again. 'none': no wait. Exactly-once: no per-worker producer; every worker
@@ -875,8 +900,9 @@ static int ka_state_topic(struct ka_source *src, struct sl_sread *in, const void
     }
     const struct sl_option *o = sl_conn_opt(src->base.table, "topic");
     const struct sl_option *po = sl_conn_opt(src->base.table, "topic-pattern");
-    return ka_corrupt(in, err, "the checkpoint read topic '%.*s', which the table does not read "
-                               "now (it reads %s '%s')",
+    return ka_corrupt(in, err,
+                      "the checkpoint read topic '%.*s', which the table does not read "
+                      "now (it reads %s '%s')",
                       (int)(tlen > 200 ? 200 : tlen), (const char *)tp,
                       o ? "'topic' =" : "'topic-pattern' =", o ? o->value : po->value);
 }
@@ -924,8 +950,7 @@ static int ka_read_state(struct ka_source *src, struct sl_sread *in,
             uint32_t tlen;
             if (!(rc = sl_sread_bytes(in, &tp, &tlen, err)))
                 tnames[i].p = tp, tnames[i].len = tlen;
-            if (!rc &&
-                ka_state_topic(src, in, tp, tlen, &names[i], err) != 0) {
+            if (!rc && ka_state_topic(src, in, tp, tlen, &names[i], err) != 0) {
                 names[i] = NULL; /* an error only where an entry names it */
                 sl_error_clear(err);
             }
@@ -961,9 +986,9 @@ static int ka_read_state(struct ka_source *src, struct sl_sread *in,
         st[k].partition = (int32_t)part;
         st[k].done = done != 0;
         if (ti >= nt) {
-            rc = ka_corrupt(in, err, "topic number %" PRIu32 " is not in the checkpoint's %" PRIu32
-                                     " topics",
-                            ti, nt);
+            rc = ka_corrupt(
+                in, err, "topic number %" PRIu32 " is not in the checkpoint's %" PRIu32 " topics",
+                ti, nt);
             break;
         }
         if (!names[ti]) { /* a topic the table no longer reads, with partitions to restore */

@@ -1079,8 +1079,8 @@ static void test_topic_pattern(void **state)
     produce("pat-a-x", SL_KAFKA_PART_FIXED, 0, 0, 3, 0);
 
     /* without discovery, a pattern that matches nothing is an error */
-    struct sl_kafka_source_config cfg = {.topic_pattern = "nothing-[0-9]+", .bootstrap = g_bs,
-                                         .nworkers = 1};
+    struct sl_kafka_source_config cfg = {
+        .topic_pattern = "nothing-[0-9]+", .bootstrap = g_bs, .nworkers = 1};
     struct sl_kafka_source *src = NULL;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "topic-pattern 'nothing-[0-9]+' matches no topic"));
