@@ -1272,6 +1272,10 @@ int sl_kafka_source_state(const struct sl_kafka_source *src, int worker,
     return k > cap ? SL_EFULL : 0;
 }
 
+static int sl_source_resume_locked(struct sl_kafka_source *src, int worker,
+                                   const struct sl_kafka_part_state *in, size_t n,
+                                   bool unlisted_earliest, struct sl_error *err);
+
 int sl_kafka_source_restore(struct sl_kafka_source *src, int worker,
                             const struct sl_kafka_part_state *in, size_t n, struct sl_error *err)
 {
@@ -1287,6 +1291,17 @@ int sl_kafka_source_resume(struct sl_kafka_source *src, int worker,
         return sl_error_set(err, SL_EINVAL,
                             "Kafka topic '%s': worker %d restores after its first poll",
                             src->topics[0].name, worker);
+    pthread_mutex_lock(&src->mu); /* discovery may add partitions (and npart) meanwhile */
+    int rc = sl_source_resume_locked(src, worker, in, n, unlisted_earliest, err);
+    pthread_mutex_unlock(&src->mu);
+    return rc;
+}
+
+static int sl_source_resume_locked(struct sl_kafka_source *src, int worker,
+                                   const struct sl_kafka_part_state *in, size_t n,
+                                   bool unlisted_earliest, struct sl_error *err)
+{
+    struct sl_kafka_worker *w = &src->workers[worker];
     /* check everything before changing anything */
     for (size_t k = 0; k < n; k++) {
         const struct sl_kafka_part_state *s = &in[k];
@@ -1327,13 +1342,10 @@ int sl_kafka_source_resume(struct sl_kafka_source *src, int worker,
                                     "Kafka topic '%s' partition %d is in the checkpoint twice", tn,
                                     (int)s->partition);
     }
-    pthread_mutex_lock(&src->mu); /* discovery may add partitions of this worker meanwhile */
     size_t np = sl_source_nparts(src);
     bool *listed = calloc(np ? np : 1, sizeof(*listed));
-    if (!listed) {
-        pthread_mutex_unlock(&src->mu);
+    if (!listed)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    }
     for (size_t k = 0; k < n; k++) {
         const struct sl_kafka_part_state *s = &in[k];
         struct sl_kafka_part *p = sl_source_find_name(src, s->topic, s->partition);
@@ -1353,7 +1365,6 @@ int sl_kafka_source_resume(struct sl_kafka_source *src, int worker,
         if (!p->done)
             w->live++;
     }
-    pthread_mutex_unlock(&src->mu);
     free(listed);
     return 0;
 }

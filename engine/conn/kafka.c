@@ -799,11 +799,17 @@ static int ka_state(struct ka_source *src, int worker, struct sl_kafka_part_stat
                     struct sl_error *err)
 {
     struct ka_worker *w = &src->w[worker];
-    sl_kafka_source_state(src->ks, worker, NULL, 0, n);
-    struct sl_kafka_part_state *st = calloc(*n ? *n : 1, sizeof(*st));
-    if (!st)
+    struct sl_kafka_part_state *st = NULL;
+    for (size_t cap = 0;;) { /* discovery may add partitions between two calls */
+        if (sl_kafka_source_state(src->ks, worker, st, cap, n) == 0)
+            break;
+        free(st);
+        cap = *n + 8;
+        if (!(st = calloc(cap, sizeof(*st))))
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    if (!st && !(st = calloc(1, sizeof(*st))))
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    sl_kafka_source_state(src->ks, worker, st, *n, n);
     for (size_t k = 0; k < *n; k++)
         for (size_t i = w->pos; i < w->n; i++)
             if (w->recs[i].partition == st[k].partition && w->recs[i].topic == st[k].topic) {
