@@ -846,7 +846,7 @@ static void test_kafka_topics_resume(void **state)
         int rc = restore(c1, &c, st[w].p, st[w].len, &err);
         if (rc) {
             assert_int_equal(rc, SL_ECORRUPT);
-            char want[200];
+            char want[400];
             snprintf(want, sizeof(want),
                      "the checkpoint read topic '%s', which the table does not read now (it "
                      "reads 'topic' = '%s')",
