@@ -140,6 +140,9 @@ static size_t sl_source_nparts(const struct sl_kafka_source *src)
 static int32_t sl_source_topic_find(const struct sl_kafka_source *src, const char *name)
 {
     size_t n = sl_source_ntopics(src);
+    for (size_t i = 0; i < n; i++) /* records carry the source's own names: same address */
+        if (src->topics[i].name == name)
+            return (int32_t)i;
     for (size_t i = 0; i < n; i++)
         if (strcmp(src->topics[i].name, name) == 0)
             return (int32_t)i;
