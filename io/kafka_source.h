@@ -1,5 +1,5 @@
 /*
- * io/kafka_source.h - reading one Kafka topic into records, for N workers.
+ * io/kafka_source.h - reading Kafka topics into records, for N workers.
  *
  * HOW IT WORKS
  * One librdkafka consumer per source (one per process in a job). Partitions are assigned
@@ -20,6 +20,30 @@
  * restores to the same start. A "latest" start is resolved at start-up to the partition's
  * concrete end offset (a checkpoint taken before any record arrives must not say "latest",
  * which would skip what was written in between).
+ *
+ * TOPICS (Flink's KafkaSource semantics)
+ * A source reads one topic, a list of topics, or every topic whose name a pattern matches
+ * whole (PCRE2, anchored at both ends as Java's Matcher.matches(); Kafka's two internal
+ * topics __consumer_offsets and __transaction_state never match). Each partition belongs to
+ * one worker: with a single listed topic partition p goes to worker p % N (as before there
+ * were several topics, so older checkpoints restore); otherwise Flink's
+ * KafkaSourceEnumerator.getSplitOwner: ((javaHashCode(topic) * 31) & 0x7FFFFFFF) % N + p,
+ * mod N - a function of the topic, the partition and N only, so a partition found later or
+ * after a restart goes to the same worker. Its split id (what watermarks are tracked by) is
+ * p for a single listed topic, else (h << 16) | p with h = javaHashCode(topic) mod 32749
+ * (the next free h when two topics of the source collide; partition ids stay below 65536).
+ *
+ * PARTITION DISCOVERY ('scan.topic-partition-discovery.interval')
+ * With an interval > 0 and an unbounded source, a thread of the source asks the cluster for
+ * its topics every interval (one Metadata request, never on a worker's path): partitions
+ * added to a topic the source reads, and topics that newly match the pattern, are added,
+ * forwarded to their owner's queue and assigned at the EARLIEST offset (as Flink's
+ * KafkaSource starts a partition it discovers), whatever the start-up mode. The partition
+ * table only grows: entries are written once, then published (release stores) to the
+ * workers, whose lookups take no lock. A bounded source never discovers (Flink sets the
+ * interval to -1 for a bounded KafkaSource). A failure of the Metadata request that Kafka
+ * calls retriable is retried at the next interval; any other discovery failure (a partition
+ * id past 65535, more than SL_KAFKA_MAX_PARTS partitions) becomes every worker's error.
  *
  * ASSIGNMENT AND RESTORE
  * Nothing is fetched until a worker polls: its first poll assigns its partitions at their
@@ -54,7 +78,8 @@
  * before the error are handed out first.
  *
  * THREADS
- * sl_kafka_source_new and _free run on one thread while no worker polls. Worker w's calls
+ * sl_kafka_source_new and _free run on one thread while no worker polls (_free stops the
+ * discovery thread first). Worker w's calls
  * (poll, release, finished, positions, state and restore with worker w) run on w's thread
  * only; different
  * workers poll in parallel.
@@ -83,15 +108,31 @@ enum sl_kafka_startup {
     SL_KAFKA_START_GROUP,     /* 'group-offsets' (needs group_id) */
 };
 
-/* A partition and an offset: a start position or a tracked next offset. */
+/* Most topics and partitions one source reads (its tables are allocated once, so that
+ * discovery can add to them while workers read them without a lock). */
+#define SL_KAFKA_MAX_TOPICS 1024
+#define SL_KAFKA_MAX_PARTS 65536
+
+/* A partition and an offset: a start position or a tracked next offset. `topic` NULL means
+ * the source's first topic (start and end offsets, which Flink allows for a single topic
+ * only); as the source returns it, the topic's name, owned by the source. */
 struct sl_kafka_offset {
     int32_t partition;
     int64_t offset;
+    const char *topic;
 };
 
 struct sl_kafka_source_config {
     const char *bootstrap; /* "host:port,..." */
+    /* What to read - exactly one of: `topic` (one topic), `topics[0 .. ntopics-1]` (a list,
+     * in the table's order, no name twice) or `topic_pattern` (a PCRE2 pattern matched
+     * against whole topic names; sl_kafka_pattern_check says whether it compiles). */
     const char *topic;
+    const char *const *topics;
+    size_t ntopics;
+    const char *topic_pattern;
+    /* Partition discovery every this many ms; <= 0 (and any bounded source): none. */
+    int64_t discovery_interval_ms;
     enum sl_kafka_startup startup;
     const struct sl_kafka_offset *offsets; /* SPECIFIC: start offsets (>= 0, or the two
                                               logical offsets above) */
@@ -108,8 +149,9 @@ struct sl_kafka_source_config {
      * resets to that end (records are skipped, as the table asked). */
     const char *offset_reset;
     int nworkers; /* >= 1 */
-    /* Partitions to read (NULL: every partition of the topic) and, for each, the worker
-     * that owns it (NULL: partitions[i] goes to worker i % nworkers). */
+    /* One topic only: partitions to read (NULL: every partition of the topic) and, for each,
+     * the worker that owns it (NULL: partitions[i] goes to worker i % nworkers). With these
+     * there is no discovery. */
     const int32_t *partitions;
     const int *partition_worker;
     size_t npartitions;
@@ -142,8 +184,16 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
                                     size_t *n, struct sl_error *err);
 
 /*
+ * Checks that `pattern` compiles as a topic pattern: SL_EPARSE naming PCRE2's message and
+ * the character (1-based) where it went wrong.
+ */
+int sl_kafka_pattern_check(const char *pattern, struct sl_error *err);
+
+/*
  * Creates the consumer and resolves start (and, bounded, end) offsets; each worker's
- * partitions are assigned by its first poll. SL_ENOTFOUND when the topic does not exist, SL_EINVAL
+ * partitions are assigned by its first poll. SL_ENOTFOUND when a listed topic does not exist,
+ * or when a pattern matches no topic and nothing will look again (discovery off, or bounded;
+ * with discovery the source waits for such topics, as Flink's does), SL_EINVAL
  * for a bad configuration (a partition the topic lacks, a bad property), SL_ENOTSUP for a cluster
  * that cannot look up offsets by timestamp, SL_ENOTFOUND for a group-offsets start of a partition
  * the group has no offset for (and no 'auto.offset.reset'), Kafka codes otherwise.
@@ -181,7 +231,8 @@ bool sl_kafka_source_finished(const struct sl_kafka_source *src, int worker);
 
 /*
  * The next offset of each partition of `worker` (-1: of every partition, which is only
- * safe while no worker polls), in partition order, into out[0 .. *n-1]. SL_EFULL when
+ * safe while no worker polls), in topic then partition order (partitions found by
+ * discovery after those), with the topic's name, into out[0 .. *n-1]. SL_EFULL when
  * `cap` is too small (*n then says how many are needed).
  */
 int sl_kafka_source_positions(const struct sl_kafka_source *src, int worker,
@@ -193,10 +244,14 @@ struct sl_kafka_part_state {
     int64_t next; /* next offset to hand out (>= 0, or SL_KAFKA_OFFSET_EARLIEST) */
     int64_t end;  /* bounded: the end offset; -1 when unbounded */
     bool done;    /* bounded: every record before `end` was handed out */
+    /* The topic: from sl_kafka_source_state, the source's name for it (owned by the
+     * source); to sl_kafka_source_restore, any string, or NULL for the source's first. */
+    const char *topic;
 };
 
 /*
- * The state of each partition of `worker`, in partition order, into out[0 .. *n-1]:
+ * The state of each partition of `worker`, in the order of sl_kafka_source_positions, into
+ * out[0 .. *n-1]:
  * `next` is the offset after the last record its polls returned. SL_EFULL when `cap` is too
  * small (*n then says how many are needed). Runs on the worker's thread.
  */
@@ -207,18 +262,39 @@ int sl_kafka_source_state(const struct sl_kafka_source *src, int worker,
  * Before worker `worker`'s first poll, on its thread: its partitions listed in in[0 .. n-1]
  * start at their saved `next` (replacing the start-up mode's offset); bounded, they keep the
  * saved end offset and done flag, so the restored source reads exactly the saved range.
- * Partitions of the worker not listed keep the start-up mode's offset. Nothing is changed
- * on an error: SL_ENOTFOUND for a partition the topic no longer has, SL_EINVAL for one this
- * worker does not read (or listed twice, or a bad offset), or when the worker already
- * polled. Each error names the topic and the partition.
+ * Partitions of the worker not listed keep the start-up mode's offset, or with
+ * `unlisted_earliest` start from the earliest offset: partitions that appeared after the
+ * checkpoint was taken (Flink's restored enumerator treats them as discovered). Nothing is
+ * changed on an error: SL_EINVAL for a topic the source does not read, SL_ENOTFOUND for a
+ * partition the topic does not have, SL_EINVAL for one this worker does not read (or listed
+ * twice, or a bad offset), or when the worker already polled. Each error names the topic and
+ * the partition.
  */
 int sl_kafka_source_restore(struct sl_kafka_source *src, int worker,
                             const struct sl_kafka_part_state *in, size_t n, struct sl_error *err);
+int sl_kafka_source_resume(struct sl_kafka_source *src, int worker,
+                           const struct sl_kafka_part_state *in, size_t n, bool unlisted_earliest,
+                           struct sl_error *err);
 
-/* Partitions assigned, and the end offset of one (bounded mode; -1 otherwise or when the
- * partition is not assigned). */
+/* Partitions read (so far), and the end offset of one of the first topic, or of `topic`
+ * (bounded mode; -1 otherwise or when the partition is not read). */
 size_t sl_kafka_source_npartitions(const struct sl_kafka_source *src);
 int64_t sl_kafka_source_end_offset(const struct sl_kafka_source *src, int32_t partition);
+int64_t sl_kafka_source_end_offset_of(const struct sl_kafka_source *src, const char *topic,
+                                      int32_t partition);
+
+/* The split id (see TOPICS) of a partition the source reads, -1 for one it does not; and the
+ * split ids of worker `worker`'s partitions known now, as sl_kafka_source_positions orders
+ * them (SL_EFULL when `cap` is too small; *n says how many). Any thread. */
+int32_t sl_kafka_source_split(const struct sl_kafka_source *src, const char *topic,
+                              int32_t partition);
+int sl_kafka_source_splits(const struct sl_kafka_source *src, int worker, int32_t *ids, size_t cap,
+                           size_t *n);
+
+/* The topics read now (discovery may add more), in the order they were found; `i` <
+ * sl_kafka_source_ntopics. The names are the source's. */
+size_t sl_kafka_source_ntopics(const struct sl_kafka_source *src);
+const char *sl_kafka_source_topic(const struct sl_kafka_source *src, size_t i);
 
 /* Releases every message, closes the consumer and frees the source; NULL is allowed. */
 void sl_kafka_source_free(struct sl_kafka_source *src);
@@ -228,7 +304,7 @@ void sl_kafka_source_free(struct sl_kafka_source *src);
 const char *const (*sl_kafka_source_defaults(size_t *n))[2];
 
 /*
- * Commits offsets[0 .. n-1] of the source's topic to the consumer group of the consumer's
+ * Commits offsets[0 .. n-1] (topic NULL: the first topic) to the consumer group of the consumer's
  * group.id (the table's 'properties.group.id'), asynchronously: for Kafka's own tools
  * (kafka-consumer-groups.sh, lag exporters) - the source's positions live in checkpoints
  * and never come from there, except with 'group-offsets' at a fresh start. The outcome is

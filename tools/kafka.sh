@@ -12,6 +12,9 @@
 #   tools/kafka.sh groups ARGS...           Kafka's own consumer-groups tool (what
 #                                           kafka-consumer-groups.sh runs), e.g.
 #                                           groups --bootstrap-server B --describe --group G
+#   tools/kafka.sh topics ARGS...           Kafka's own topics tool (what kafka-topics.sh
+#                                           runs), e.g. topics --bootstrap-server B --alter
+#                                           --topic T --partitions 4
 #
 # HOW IT WORKS
 # The broker is the kafka_2.13 artifact and its runtime dependencies, copied by Maven from
@@ -365,6 +368,11 @@ case "${1:-}" in
     sl_fetch
     exec "$SL_JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -cp "$KAFKA_HOME/lib/*" \
       org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@" ;;
+  topics)
+    shift
+    sl_fetch
+    exec "$SL_JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -cp "$KAFKA_HOME/lib/*" \
+      org.apache.kafka.tools.TopicCommand "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

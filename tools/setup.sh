@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   librdkafka-dev libzookeeper-mt-dev liburing-dev libmimalloc-dev libhwloc-dev
-  libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev
+  libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev libpcre2-dev
   libavro-dev # io/avro.c: the 'avro' format's schemas (Avro C)
   kcat zookeeper default-jre-headless maven python3 clang-format
   valgrind # `sluice bench run --instructions` (callgrind; perf does not work in this VM)

@@ -3,7 +3,11 @@
  * a format encoder + io/kafka_sink out, with Flink's option names.
  *
  * OPTIONS (one list for both directions, as Flink's factory validates)
- *   topic                          required (no topic lists or patterns)
+ *   topic                          a source: one name or a list 'a;b'; a sink: one name
+ *   topic-pattern                  a source: every topic the (PCRE2) pattern matches
+ *                                  whole; never with 'topic' (io/kafka_source.h TOPICS)
+ *   scan.topic-partition-discovery.interval  a duration, Flink's default 5 min; 0 or
+ *                                  negative: off; bounded sources never discover
  *   properties.bootstrap.servers   the cluster; env->brokers (--brokers) wins when set
  *   properties.group.id            the consumer group whose committed offsets
  *                                  'group-offsets' starts from; with checkpoints every
@@ -19,7 +23,8 @@
  *                                  group-offsets, which needs offsets some other consumer
  *                                  committed) | latest-offset | specific-offsets | timestamp
  *                                  | group-offsets
- *   scan.startup.specific-offsets  'partition:0,offset:42;partition:1,offset:7'
+ *   scan.startup.specific-offsets  'partition:0,offset:42;partition:1,offset:7' (a single
+ *                                  topic only, as Flink's)
  *   scan.startup.timestamp-millis  for 'timestamp'
  *   scan.bounded.mode              unbounded (default) | latest-offset | specific-offsets
  *   scan.bounded.specific-offsets  'partition:0,offset:42;...': the end offset (exclusive)
@@ -43,12 +48,13 @@
  *                                  docs/connectors.md)
  *
  * SOURCE
- * One consumer for the table, partitions spread over workers (partition p -> worker
- * p % N), split id = partition. A poll decodes records of one partition only (a batch holds
- * one split): it stops at a partition change and keeps the rest of the fetched records for
- * the next poll. The fetched librdkafka messages are released when every record of them
- * has been decoded (decoders copy strings into the batch's heap). Projection pushdown
- * (prune): the decoders skip the columns the pipeline does not read, which come out NULL;
+ * One consumer for the table, partitions spread over workers (one topic: partition p ->
+ * worker p % N; several: Flink's getSplitOwner), split id = partition (one topic) or
+ * (topic hash << 16) | partition (io/kafka_source.h TOPICS). A poll decodes records of one
+ * partition of one topic only (a batch holds one split): it stops at a change and keeps the
+ * rest of the fetched records for the next poll. The fetched librdkafka messages are released when
+ * every record of them has been decoded (decoders copy strings into the batch's heap). Projection
+ * pushdown (prune): the decoders skip the columns the pipeline does not read, which come out NULL;
  * records are still checked to be well-formed (engine/conn/conn_impl.h,
  * sl_conn_codec_prune). Here sluice differs from Flink's kafka connector, whose
  * KafkaDynamicSource pushes no projection into its format (FLINK-32609 proposes it, opt-in),
@@ -64,8 +70,24 @@
  * source's queue does), whose every turn polls the sink; env->on_delivered sees each.
  *
  * CHECKPOINTS
- * Source save (per worker): the topic, whether the source is bounded, and per partition of
- * the worker the next offset to read - just after the last record DECODED into a batch, so
+ * Source save (per worker), format KAS2 (little-endian, engine/core/state.h):
+ *
+ *   bytes   field
+ *   4       magic 0x3253414b ("KAS2")
+ *   1       bounded (0/1)
+ *   4       ntopics, then per topic: 4 length + the name (the source's topics, in the
+ *           order it found them)
+ *   4       nentries, then per partition of the worker (25 bytes):
+ *     4       topic: index into the names above
+ *     4       partition
+ *     8       next offset (>= 0, or -2: earliest, nothing delivered yet)
+ *     8       end offset (bounded), else -1
+ *     1       done (0/1; bounded only)
+ *
+ * The format before topic lists, KAS1 - magic 0x3153414b, the topic (4 + name), bounded
+ * (1), nentries (4) and entries without the topic index (21 bytes) - still restores: its
+ * entries are partitions of that topic, which the table must still read. Saved per entry:
+ * the next offset to read - just after the last record DECODED into a batch, so
  * records fetched but not decoded yet (held for the next poll) are read again after a
  * restore - its bounded end offset and done flag (done only when no fetched record of it
  * is pending). Summary: "<topic>:<partition>=<offset>" joined by ',' ("earliest" for a
@@ -73,11 +95,14 @@
  * Source restore (before the worker's first poll): io/kafka_source starts each saved
  * partition at its saved offset (replacing 'scan.startup.mode': nothing was fetched yet,
  * the worker's first poll assigns at these offsets), bounded with the saved end offsets so
- * a restart reads exactly the saved range; a partition the checkpoint does not list (new
- * since) starts per the startup mode; a saved partition the topic no longer has is an error
+ * a restart reads exactly the saved range; a saved partition the topic no longer has is an error
  * naming topic and partition; an offset the broker no longer holds is the poll's usual
  * out-of-range error. A partition saved done reports split_done once on a following poll.
- * Another topic or bounded mode than the checkpoint's is SL_ECORRUPT naming both.
+ * With KAS2, a partition of the worker the checkpoint does not list appeared after it was
+ * taken and starts from the earliest offset (Flink's restored enumerator treats it as
+ * discovered), whatever the start-up mode; with KAS1, per the start-up mode, as before.
+ * An entry of a topic the table no longer reads, or another bounded mode than the
+ * checkpoint's, is SL_ECORRUPT naming both.
  * Sink prepare, at-least-once: waits for every delivery of the worker's records, as flush
  * does (same sticky delivery errors); a restored job writes the records after the
  * checkpoint again. 'none': no wait. Exactly-once: no per-worker producer; every worker
@@ -102,6 +127,8 @@
 #include "io/kafka_txn.h"
 
 static const char *const ka_keys[] = {"topic",
+                                      "topic-pattern",
+                                      "scan.topic-partition-discovery.interval",
                                       "format",
                                       "value.format",
                                       "csv.field-delimiter",
@@ -436,9 +463,9 @@ struct ka_worker {
     struct sl_record *recs; /* SL_BATCH_CAP */
     size_t n, pos;          /* fetched records, the next to decode */
     bool held;              /* messages not yet released */
-    int32_t *parts;         /* the worker's partitions */
+    int32_t *parts;         /* the split ids of the worker's partitions at start-up */
     uint32_t nparts;
-    int32_t *report; /* restored done partitions whose split_done is still to come */
+    int32_t *report; /* split ids of restored done partitions whose split_done is to come */
     uint32_t nreport;
     struct sl_kafka_offset *saved; /* the last save()'s next offsets (group commits) */
     size_t nsaved;
@@ -447,8 +474,98 @@ struct ka_worker {
     struct sl_conn_codec kcodec;
 };
 
+/* A source table's 'topic' list ('a;b'), split: the names are owned here. */
+struct ka_topics {
+    char **names;
+    size_t n;
+};
+
+/* Splits Flink's topic list 'a;b;c' (blanks around a name dropped; a trailing ';' allowed,
+ * an empty name or one listed twice is an error). */
+static int ka_topics_split(const char *list, struct ka_topics *out, struct sl_error *err)
+{
+    size_t cap = 1;
+    for (const char *c = list; *c; c++)
+        cap += *c == ';';
+    if (!(out->names = calloc(cap, sizeof(*out->names))))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    for (const char *p = list;;) {
+        const char *q = strchr(p, ';');
+        const char *e = q ? q : p + strlen(p);
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (p == e && !(q == NULL && out->n > 0))
+            return sl_error_set(err, SL_EINVAL,
+                                "'topic' = '%s': an empty topic name at character %zu", list,
+                                (size_t)(p - list) + 1);
+        if (p < e) {
+            for (size_t i = 0; i < out->n; i++)
+                if (strlen(out->names[i]) == (size_t)(e - p) &&
+                    memcmp(out->names[i], p, (size_t)(e - p)) == 0)
+                    return sl_error_set(err, SL_EINVAL, "'topic' = '%s' lists '%s' twice", list,
+                                        out->names[i]);
+            if (!(out->names[out->n] = strndup(p, (size_t)(e - p))))
+                return sl_error_set(err, SL_ENOMEM, "out of memory");
+            out->n++;
+        }
+        if (!q)
+            break;
+        p = q + 1;
+    }
+    return 0;
+}
+
+/* What a source reads: 'topic' (one name: cfg->topic; a list: *list, split later) or
+ * 'topic-pattern' (cfg->topic_pattern, checked to compile), never both (Flink: "Option
+ * 'topic' and 'topic-pattern' shouldn't be set together"); and the discovery interval. */
+static int ka_topics_check(const struct sl_table *t, const struct sl_connector_env *env,
+                           struct sl_kafka_source_config *cfg, const char **list,
+                           int64_t *interval_ms, struct sl_error *err)
+{
+    const struct sl_option *to = sl_conn_opt(t, "topic"), *po = sl_conn_opt(t, "topic-pattern");
+    if (to && po)
+        return sl_conn_err_at(env, t, po->pos, err, SL_EINVAL,
+                              "options 'topic' and 'topic-pattern' shouldn't be set together "
+                              "(a source reads a list of topics or the topics a pattern "
+                              "matches)");
+    if (!to && !po)
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
+                              "a Kafka source needs the option 'topic' (a name, or names "
+                              "separated by ';') or 'topic-pattern'");
+    if (po) {
+        struct sl_error e;
+        sl_error_clear(&e);
+        int rc = sl_kafka_pattern_check(po->value, &e);
+        if (rc)
+            return sl_conn_err_at(env, t, po->pos, err, rc, "option 'topic-pattern': %s", e.msg);
+        cfg->topic_pattern = po->value;
+    } else if (strchr(to->value, ';')) {
+        *list = to->value;
+    } else {
+        cfg->topic = to->value;
+    }
+    /* Flink's default, 5 minutes; 0 (or a negative number) turns discovery off */
+    *interval_ms = 5 * 60 * 1000;
+    const struct sl_option *io = sl_conn_opt(t, "scan.topic-partition-discovery.interval");
+    if (io) {
+        const char *v = io->value;
+        while (*v == ' ')
+            v++;
+        *interval_ms = *v == '-' ? 0 : sl_setting_duration_ms(v);
+        if (*interval_ms < 0)
+            return sl_conn_err_at(env, t, io->pos, err, SL_EINVAL,
+                                  "option 'scan.topic-partition-discovery.interval': '%s' is not "
+                                  "a duration ('30 s', '5 min', '1000 ms'; 0 turns discovery off)",
+                                  io->value);
+    }
+    return 0;
+}
+
 struct ka_source {
     struct sl_source base;
+    struct ka_topics topics;
     int nworkers;
     bool bounded;
     struct sl_kafka_source *ks;
@@ -674,10 +791,11 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
         }
     }
     int32_t part = w->recs[w->pos].partition;
+    const char *topic = w->recs[w->pos].topic; /* the source's name: compared by address */
     size_t end = w->pos;
-    while (end < w->n && w->recs[end].partition == part)
+    while (end < w->n && w->recs[end].partition == part && w->recs[end].topic == topic)
         end++;
-    info->split = part;
+    info->split = sl_kafka_source_split(src->ks, topic, part);
     uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
     uint32_t rows0 = b->rows;
     size_t consumed = 0;
@@ -692,7 +810,7 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     if (rc)
         return rc;
     if (src->bounded && w->pos == end && consumed) {
-        int64_t eo = sl_kafka_source_end_offset(src->ks, part);
+        int64_t eo = sl_kafka_source_end_offset_of(src->ks, topic, part);
         info->split_done = eo >= 0 && w->recs[end - 1].offset + 1 >= eo;
     }
     if (w->pos >= w->n) {
@@ -734,6 +852,9 @@ static void ka_free(struct sl_source *s)
             sl_conn_codec_destroy(&src->w[i].kcodec);
         }
     free(src->w);
+    for (size_t i = 0; i < src->topics.n; i++)
+        free(src->topics.names[i]);
+    free(src->topics.names);
     free(src->vidx);
     sl_schema_free(src->vschema);
     free(src->kidx);
@@ -745,23 +866,31 @@ static void ka_free(struct sl_source *s)
 
 /* ---- source checkpoints -------------------------------------------------------------------- */
 
-#define KA_STATE_MAGIC 0x3153414bu /* "KAS1" */
+#define KA_STATE_MAGIC 0x3153414bu  /* "KAS1": one topic (written before topic lists) */
+#define KA_STATE_MAGIC2 0x3253414bu /* "KAS2": per (topic, partition) */
 #define KA_STATE_ENTRY (4 + 8 + 8 + 1)
+#define KA_STATE_ENTRY2 (4 + KA_STATE_ENTRY)
 
 /* The worker's partition states, adjusted for fetched records not decoded yet; *out is the
- * caller's (free). */
+ * caller's (free). The topic names are the source's. */
 static int ka_state(struct ka_source *src, int worker, struct sl_kafka_part_state **out, size_t *n,
                     struct sl_error *err)
 {
     struct ka_worker *w = &src->w[worker];
-    sl_kafka_source_state(src->ks, worker, NULL, 0, n);
-    struct sl_kafka_part_state *st = calloc(*n ? *n : 1, sizeof(*st));
-    if (!st)
+    struct sl_kafka_part_state *st = NULL;
+    for (size_t cap = 0;;) { /* discovery may add partitions between two calls */
+        if (sl_kafka_source_state(src->ks, worker, st, cap, n) == 0)
+            break;
+        free(st);
+        cap = *n + 8;
+        if (!(st = calloc(cap, sizeof(*st))))
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    if (!st && !(st = calloc(1, sizeof(*st))))
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    sl_kafka_source_state(src->ks, worker, st, *n, n);
     for (size_t k = 0; k < *n; k++)
         for (size_t i = w->pos; i < w->n; i++)
-            if (w->recs[i].partition == st[k].partition) {
+            if (w->recs[i].partition == st[k].partition && w->recs[i].topic == st[k].topic) {
                 /* the first pending record of the partition is the next to decode */
                 st[k].next = w->recs[i].offset;
                 st[k].done = false;
@@ -791,14 +920,23 @@ static int ka_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct 
         w->nsaved = 0;
         for (size_t k = 0; k < n; k++)
             if (st[k].next >= 0) /* not a partition still at its logical start */
-                sv[w->nsaved++] = (struct sl_kafka_offset){st[k].partition, st[k].next};
+                sv[w->nsaved++] =
+                    (struct sl_kafka_offset){st[k].partition, st[k].next, st[k].topic};
     }
-    const char *topic = sl_conn_opt(src->base.table, "topic")->value;
-    sl_sbuf_put_u32(out, KA_STATE_MAGIC);
-    sl_sbuf_put_str(out, topic);
+    /* the topic table: the source's topics in its order (those of this worker's entries
+     * are what restore needs; all of them keep the format simple) */
+    size_t nt = sl_kafka_source_ntopics(src->ks);
+    sl_sbuf_put_u32(out, KA_STATE_MAGIC2);
     sl_sbuf_put_u8(out, src->bounded);
+    sl_sbuf_put_u32(out, (uint32_t)nt);
+    for (size_t i = 0; i < nt; i++)
+        sl_sbuf_put_str(out, sl_kafka_source_topic(src->ks, i));
     sl_sbuf_put_u32(out, (uint32_t)n);
     for (size_t k = 0; k < n; k++) {
+        uint32_t ti = 0;
+        while (ti < nt && sl_kafka_source_topic(src->ks, ti) != st[k].topic)
+            ti++;
+        sl_sbuf_put_u32(out, ti);
         sl_sbuf_put_u32(out, (uint32_t)st[k].partition);
         sl_sbuf_put_i64(out, st[k].next);
         sl_sbuf_put_i64(out, st[k].end);
@@ -810,7 +948,7 @@ static int ka_save(struct sl_source *s, int worker, struct sl_sbuf *out, struct 
                 : snprintf(text, sizeof(text), ":%d=%" PRId64, (int)st[k].partition, st[k].next);
         if (k)
             sl_sbuf_put(summary, ",", 1);
-        sl_sbuf_put(summary, topic, strlen(topic));
+        sl_sbuf_put(summary, st[k].topic, strlen(st[k].topic));
         sl_sbuf_put(summary, text, (size_t)len);
     }
     free(st);
@@ -831,46 +969,117 @@ static int ka_corrupt(struct sl_sread *r, struct sl_error *err, const char *fmt,
     return sl_sread_fail(r, err, msg);
 }
 
+/* The source's own name of checkpointed topic (tp, tlen); SL_ECORRUPT naming it when the
+ * table does not read it (any more). */
+static int ka_state_topic(struct ka_source *src, struct sl_sread *in, const void *tp, uint32_t tlen,
+                          const char **out, struct sl_error *err)
+{
+    size_t nt = sl_kafka_source_ntopics(src->ks);
+    for (size_t i = 0; i < nt; i++) {
+        const char *name = sl_kafka_source_topic(src->ks, i);
+        if (strlen(name) == tlen && memcmp(name, tp, tlen) == 0) {
+            *out = name;
+            return 0;
+        }
+    }
+    const struct sl_option *o = sl_conn_opt(src->base.table, "topic");
+    const struct sl_option *po = sl_conn_opt(src->base.table, "topic-pattern");
+    return ka_corrupt(in, err,
+                      "the checkpoint read topic '%.*s', which the table does not read "
+                      "now (it reads %s '%s')",
+                      (int)(tlen > 200 ? 200 : tlen), (const char *)tp,
+                      o ? "'topic' =" : "'topic-pattern' =", o ? o->value : po->value);
+}
+
+/* Reads a checkpoint of either format; *new_format says whether it is KAS2 (whose
+ * unlisted partitions are new since: they start from the earliest offset). */
 static int ka_read_state(struct ka_source *src, struct sl_sread *in,
-                         struct sl_kafka_part_state **out, uint32_t *n, struct sl_error *err)
+                         struct sl_kafka_part_state **out, uint32_t *n, bool *new_format,
+                         struct sl_error *err)
 {
     uint32_t magic;
     int rc;
     if ((rc = sl_sread_u32(in, &magic, err)))
         return rc;
-    if (magic != KA_STATE_MAGIC)
+    if (magic != KA_STATE_MAGIC && magic != KA_STATE_MAGIC2)
         return sl_sread_fail(in, err, "not the state of a kafka source");
-    const void *tp;
-    uint32_t tlen;
+    *new_format = magic == KA_STATE_MAGIC2;
+    const char **names = NULL;
+    struct {
+        const void *p;
+        uint32_t len;
+    } *tnames = NULL; /* KAS2: the checkpoint's names, for the error about one */
+    uint32_t nt = 1;
     uint8_t bounded;
-    if ((rc = sl_sread_bytes(in, &tp, &tlen, err)) || (rc = sl_sread_u8(in, &bounded, err)))
-        return rc;
-    const char *topic = sl_conn_opt(src->base.table, "topic")->value;
-    if (tlen != strlen(topic) || memcmp(tp, topic, tlen) != 0)
-        return ka_corrupt(in, err, "the checkpoint read topic '%.*s', the table reads '%s'",
-                          (int)(tlen > 200 ? 200 : tlen), (const char *)tp, topic);
-    if (bounded > 1 || (bounded != 0) != src->bounded)
-        return ka_corrupt(in, err,
-                          "the checkpoint's source was %s, the table's 'scan.bounded.mode' is "
-                          "'%s'",
-                          bounded == 1 ? "bounded"
-                          : bounded    ? "of unknown mode"
-                                       : "unbounded",
-                          src->bounded ? sl_table_option(src->base.table, "scan.bounded.mode")
-                                       : "unbounded");
-    if ((rc = sl_sread_count(in, n, KA_STATE_ENTRY, err)))
-        return rc;
+    if (magic == KA_STATE_MAGIC) { /* KAS1: u32 magic, str topic, u8 bounded, entries */
+        const void *tp;
+        uint32_t tlen;
+        if ((rc = sl_sread_bytes(in, &tp, &tlen, err)) || (rc = sl_sread_u8(in, &bounded, err)))
+            return rc;
+        if (!(names = calloc(1, sizeof(*names))))
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        if ((rc = ka_state_topic(src, in, tp, tlen, &names[0], err)))
+            goto out;
+    } else { /* KAS2: u32 magic, u8 bounded, u32 ntopics, str topic..., entries */
+        if ((rc = sl_sread_u8(in, &bounded, err)) || (rc = sl_sread_count(in, &nt, 4, err)))
+            return rc;
+        names = calloc(nt ? nt : 1, sizeof(*names));
+        tnames = calloc(nt ? nt : 1, sizeof(*tnames));
+        if (!names || !tnames) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            goto out;
+        }
+        for (uint32_t i = 0; i < nt && !rc; i++) {
+            const void *tp;
+            uint32_t tlen;
+            if (!(rc = sl_sread_bytes(in, &tp, &tlen, err)))
+                tnames[i].p = tp, tnames[i].len = tlen;
+            if (!rc && ka_state_topic(src, in, tp, tlen, &names[i], err) != 0) {
+                names[i] = NULL; /* an error only where an entry names it */
+                sl_error_clear(err);
+            }
+        }
+        if (rc)
+            goto out;
+    }
+    if (bounded > 1 || (bounded != 0) != src->bounded) {
+        rc = ka_corrupt(in, err,
+                        "the checkpoint's source was %s, the table's 'scan.bounded.mode' is "
+                        "'%s'",
+                        bounded == 1 ? "bounded"
+                        : bounded    ? "of unknown mode"
+                                     : "unbounded",
+                        src->bounded ? sl_table_option(src->base.table, "scan.bounded.mode")
+                                     : "unbounded");
+        goto out;
+    }
+    if ((rc = sl_sread_count(in, n, *new_format ? KA_STATE_ENTRY2 : KA_STATE_ENTRY, err)))
+        goto out;
     struct sl_kafka_part_state *st = calloc(*n ? *n : 1, sizeof(*st));
-    if (!st)
-        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    if (!st) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
     for (uint32_t k = 0; k < *n && !rc; k++) {
-        uint32_t part;
+        uint32_t ti = 0, part;
         uint8_t done;
-        if ((rc = sl_sread_u32(in, &part, err)) || (rc = sl_sread_i64(in, &st[k].next, err)) ||
+        if ((*new_format && (rc = sl_sread_u32(in, &ti, err))) ||
+            (rc = sl_sread_u32(in, &part, err)) || (rc = sl_sread_i64(in, &st[k].next, err)) ||
             (rc = sl_sread_i64(in, &st[k].end, err)) || (rc = sl_sread_u8(in, &done, err)))
             break;
         st[k].partition = (int32_t)part;
         st[k].done = done != 0;
+        if (ti >= nt) {
+            rc = ka_corrupt(
+                in, err, "topic number %" PRIu32 " is not in the checkpoint's %" PRIu32 " topics",
+                ti, nt);
+            break;
+        }
+        if (!names[ti]) { /* a topic the table no longer reads, with partitions to restore */
+            rc = ka_state_topic(src, in, tnames[ti].p, tnames[ti].len, &names[ti], err);
+            break;
+        }
+        const char *topic = st[k].topic = names[ti];
         if (part > INT32_MAX)
             rc = ka_corrupt(in, err, "partition %" PRIu32 " is not a partition", part);
         else if (st[k].next < 0 && st[k].next != SL_KAFKA_OFFSET_EARLIEST)
@@ -885,7 +1094,7 @@ static int ka_read_state(struct ka_source *src, struct sl_sread *in,
             rc = ka_corrupt(in, err, "topic '%s' partition %d: done flag %u is not valid", topic,
                             (int)part, (unsigned)done);
         for (uint32_t j = 0; j < k && !rc; j++)
-            if (st[j].partition == st[k].partition)
+            if (st[j].partition == st[k].partition && st[j].topic == st[k].topic)
                 rc = ka_corrupt(in, err, "topic '%s' partition %d is listed twice", topic,
                                 (int)part);
     }
@@ -893,10 +1102,13 @@ static int ka_read_state(struct ka_source *src, struct sl_sread *in,
         rc = sl_sread_end(in, err);
     if (rc) {
         free(st);
-        return rc;
+        goto out;
     }
     *out = st;
-    return 0;
+out:
+    free(names);
+    free(tnames);
+    return rc;
 }
 
 static int ka_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
@@ -906,7 +1118,8 @@ static int ka_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
     struct ka_worker *w = &src->w[ctx->worker];
     struct sl_kafka_part_state *st = NULL;
     uint32_t n;
-    int rc = ka_read_state(src, in, &st, &n, err);
+    bool new_format = false;
+    int rc = ka_read_state(src, in, &st, &n, &new_format, err);
     if (rc)
         return rc;
     int32_t *report = calloc(n ? n : 1, sizeof(*report));
@@ -914,12 +1127,15 @@ static int ka_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
         free(st);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
-    rc = sl_kafka_source_restore(src->ks, ctx->worker, st, n, err);
+    /* KAS2: partitions the checkpoint does not list appeared after it was taken and start
+     * from their first record (Flink's restored enumerator treats them as discovered);
+     * KAS1 (written before discovery existed): per the start-up mode, as then */
+    rc = sl_kafka_source_resume(src->ks, ctx->worker, st, n, new_format, err);
     if (!rc) {
         uint32_t nr = 0;
         for (uint32_t k = n; k-- > 0;) /* reported in partition order */
             if (st[k].done)
-                report[nr++] = st[k].partition;
+                report[nr++] = sl_kafka_source_split(src->ks, st[k].topic, st[k].partition);
         free(w->report);
         w->report = report;
         w->nreport = nr;
@@ -992,7 +1208,9 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     if (rc)
         return rc;
     struct sl_kafka_source_config cfg = {0};
-    if ((rc = sl_conn_opt_required(t, env, "topic", &cfg.topic, err)))
+    const char *list = NULL;
+    int64_t interval_ms = 0;
+    if ((rc = ka_topics_check(t, env, &cfg, &list, &interval_ms, err)))
         return rc;
     const struct sl_option *o = sl_conn_opt(t, "scan.startup.mode");
     cfg.startup = SL_KAFKA_START_EARLIEST;
@@ -1012,6 +1230,11 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
             return sl_conn_err_at(env, t, sl_conn_opt(t, "scan.startup.mode")->pos, err, SL_EINVAL,
                                   "'scan.startup.mode' = 'specific-offsets' needs the option "
                                   "'scan.startup.specific-offsets'");
+        if (!cfg.topic) /* Flink: "only supports specific offset for single topic" */
+            return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
+                                  "'scan.startup.specific-offsets' names partitions of one "
+                                  "topic: it needs a single 'topic' (as Flink's, which supports "
+                                  "specific offsets for a single topic only)");
         offs = malloc(KA_MAX_OFFSETS * sizeof(*offs));
         if (!offs)
             return sl_error_set(err, SL_ENOMEM, "out of memory");
@@ -1062,6 +1285,13 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
                                   "'scan.bounded.mode' = 'specific-offsets' needs the option "
                                   "'scan.bounded.specific-offsets'");
         }
+        if (!cfg.topic) {
+            free(offs);
+            return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
+                                  "'scan.bounded.specific-offsets' names partitions of one "
+                                  "topic: it needs a single 'topic' (as Flink's, which supports "
+                                  "specific offsets for a single topic only)");
+        }
         ends = malloc(KA_MAX_OFFSETS * sizeof(*ends));
         if (!ends) {
             free(offs);
@@ -1092,6 +1322,19 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     src->nworkers = nworkers;
     src->bounded = cfg.bounded;
     struct ka_props pr;
+    sl_error_clear(&e);
+    if (list && (rc = ka_topics_split(list, &src->topics, &e))) {
+        rc = sl_conn_err_at(env, t, sl_conn_opt(t, "topic")->pos, err, rc, "option 'topic': %s",
+                            e.msg);
+        goto out_free;
+    }
+    if (src->topics.n == 1)
+        cfg.topic = src->topics.names[0];
+    else if (src->topics.n > 1) {
+        cfg.topics = (const char *const *)src->topics.names;
+        cfg.ntopics = src->topics.n;
+    }
+    cfg.discovery_interval_ms = interval_ms;
     if ((rc = sl_conn_fmtspec_parse(t, env, &src->spec, err)) ||
         (rc = ka_props_build(t, env, &pr, err)))
         goto out_free;
@@ -1181,19 +1424,14 @@ int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env
     for (int i = 0; i < nworkers; i++) {
         struct ka_worker *w = &src->w[i];
         size_t np = 0;
-        sl_kafka_source_positions(src->ks, i, NULL, 0, &np);
-        struct sl_kafka_offset *pos = calloc(np ? np : 1, sizeof(*pos));
+        sl_kafka_source_splits(src->ks, i, NULL, 0, &np);
         w->parts = calloc(np ? np : 1, sizeof(*w->parts));
-        if (!pos || !w->parts) {
-            free(pos);
+        if (!w->parts) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out_props;
         }
-        sl_kafka_source_positions(src->ks, i, pos, np, &np);
-        for (size_t k = 0; k < np; k++)
-            w->parts[k] = pos[k].partition;
+        sl_kafka_source_splits(src->ks, i, w->parts, np, &np);
         w->nparts = (uint32_t)np;
-        free(pos);
     }
     ka_props_free(&pr);
     free(offs);
@@ -1671,8 +1909,18 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     if (rc)
         return rc;
     const char *topic;
+    const struct sl_option *pat = sl_conn_opt(t, "topic-pattern");
+    if (pat)
+        return sl_conn_err_at(env, t, pat->pos, err, SL_EINVAL,
+                              "a Kafka sink writes one topic: 'topic-pattern' is for sources "
+                              "(Flink's sink takes a single 'topic' only)");
     if ((rc = sl_conn_opt_required(t, env, "topic", &topic, err)))
         return rc;
+    if (strchr(topic, ';'))
+        return sl_conn_err_at(env, t, sl_conn_opt(t, "topic")->pos, err, SL_EINVAL,
+                              "a Kafka sink writes one topic, but 'topic' = '%s' is a list "
+                              "(Flink's sink takes a single topic only)",
+                              topic);
     static const char *const parts[] = {"default", "round-robin", "fixed", NULL};
     int part = 0;
     if ((rc = sl_conn_opt_choice(t, env, "sink.partitioner", parts, 0, &part, err)))

@@ -15,6 +15,12 @@
  * Splits are matched by id: a split in the state that the restored operator does not read
  * is SL_ECORRUPT; a split the state does not name starts from scratch. Idleness is not
  * saved: every split restarts as active now (the idle timeout counts from the restore).
+ *
+ * A batch of a split the operator does not know yet (a Kafka partition found by partition
+ * discovery while the job runs) adds that split: from then on it counts like the others.
+ * Before its first batch it holds nothing back (Flink adds a discovered split's output to
+ * its watermark multiplexer when the split is assigned, so there it holds the watermark
+ * back from assignment on; here the source does not announce splits, only their rows).
  */
 #include "engine/ops/op_basic.h"
 
@@ -228,6 +234,14 @@ static int sl_op_wm_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
 {
     struct sl_op_wm *w = (struct sl_op_wm *)op;
     struct sl_wm_split *s = sl_wm_find(w, ctx->split);
+    if (!s && ctx->split >= 0) { /* a split found while running: it counts from now on */
+        struct sl_wm_split *ns = realloc(w->splits, (w->nsplits + 1) * sizeof(*ns));
+        if (!ns)
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        w->splits = ns;
+        s = &ns[w->nsplits++];
+        *s = (struct sl_wm_split){.id = ctx->split, .max_ts = INT64_MIN};
+    }
     int64_t mx;
     const struct sl_column *c = &b->cols[w->col];
     bool have =

@@ -102,6 +102,38 @@ static void test_option_errors(void **state)
     open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json',\n"
              " 'properties.bootstrap.servers' = 'localhost:1');",
              "k", true, "needs the option 'topic'", NULL);
+    /* topic lists and patterns (Flink's rules: not both; a sink writes one topic; specific
+     * offsets name one topic's partitions) */
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
+             "'topic' = 't',\n 'topic-pattern' = 't.*', 'properties.bootstrap.servers' = "
+             "'localhost:1');",
+             "k", true, "t.sql:2:2:", "'topic' and 'topic-pattern' shouldn't be set together");
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json',\n"
+             " 'topic-pattern' = 'ab(c', 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", true, "t.sql:2:2:",
+             "option 'topic-pattern': topic-pattern 'ab(c': missing closing parenthesis at "
+             "character 5");
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json',\n"
+             " 'topic' = 'a;b', 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", false, "t.sql:2:2:", "a Kafka sink writes one topic, but 'topic' = 'a;b'");
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json',\n"
+             " 'topic-pattern' = 'a.*', 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", false, "t.sql:2:2:", "'topic-pattern' is for sources");
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json',\n"
+             " 'topic' = 'a;;b', 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", true, "'topic' = 'a;;b': an empty topic name at character 3", NULL);
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json',\n"
+             " 'topic' = 'a; b;a', 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", true, "'topic' = 'a; b;a' lists 'a' twice", NULL);
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
+             "'topic' = 'a;b', 'scan.startup.mode' = 'specific-offsets',\n"
+             " 'scan.startup.specific-offsets' = 'partition:0,offset:1',"
+             " 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", true, "t.sql:2:2:", "it needs a single 'topic'");
+    open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
+             "'topic' = 't',\n 'scan.topic-partition-discovery.interval' = 'often',"
+             " 'properties.bootstrap.servers' = 'localhost:1');",
+             "k", true, "t.sql:2:2:", "'often' is not a duration");
     open_err("CREATE TABLE k (a INT) WITH ('connector' = 'kafka', 'format' = 'json', "
              "'topic' = 't',\n 'scan.startup.mode' = 'group-offsets',"
              " 'properties.bootstrap.servers' = 'localhost:1');",

@@ -717,6 +717,156 @@ static int ka_read_restored(const struct sl_table *t, struct sl_job *job, struct
     return rc;
 }
 
+/* Two topics in one table ('a;b', KAS2 state): polled part way by 2 workers, saved, more
+ * written, a fresh source restored reads the rest - every record of both topics exactly
+ * once; the saved bytes cut short or with a bit flipped never crash a restore; a table that
+ * reads only one of the topics refuses the state, naming the other. */
+static void test_kafka_topics_resume(void **state)
+{
+    (void)state;
+    char ta[64], tb[64];
+    snprintf(ta, sizeof(ta), "%s", fresh_topic(KA_PARTS));
+    snprintf(tb, sizeof(tb), "%s", fresh_topic(2));
+    for (int p = 0; p < KA_PARTS; p++)
+        produce(ta, p, 0, KA_N);
+    for (int p = 0; p < 2; p++)
+        produce(tb, p, 0, KA_N);
+    char sql[2048];
+#define TS_FMT                                                                         \
+    "CREATE TABLE k (k BIGINT NOT NULL, t STRING METADATA FROM 'topic' VIRTUAL) WITH " \
+    "('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"                       \
+    " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0');"
+    char list[140];
+    snprintf(list, sizeof(list), "%s;%s", ta, tb);
+    snprintf(sql, sizeof(sql), TS_FMT, list, sl_kafka_mock_bootstrap(g_mock));
+    struct sl_job *job = sl_ct_job(sql);
+    snprintf(sql, sizeof(sql), TS_FMT, ta, sl_kafka_mock_bootstrap(g_mock));
+    struct sl_job *job1 = sl_ct_job(sql);
+#undef TS_FMT
+    const struct sl_table *t = sl_ct_table(job, "k");
+    struct sl_connector_env env = sl_ct_env(job, stdout);
+    struct sl_schema *schema = sl_plan_rel_schema(&t->physical);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, schema, 4);
+    int *seen = calloc(2 * KA_KEYS, sizeof(*seen)); /* [topic][key] */
+    assert_non_null(seen);
+    struct sl_error err;
+    struct sl_source *a, *b;
+    struct sl_sbuf st[2];
+    const uint64_t total = (KA_PARTS + 2) * (uint64_t)(KA_N + KA_EXTRA);
+    uint64_t rows = 0;
+    /* one poll of worker w into seen[]; the split of a batch is its topic's and partition's */
+    int32_t split_of[2][KA_PARTS];
+#define TS_POLL(src, c)                                                                 \
+    do {                                                                                \
+        struct sl_batch *bt = sl_batch_pool_get(pool);                                  \
+        struct sl_source_info info;                                                     \
+        if ((src)->ops->poll((src), &(c).ctx, bt, 20, &info, &err))                     \
+            fail_msg("%s", err.msg);                                                    \
+        for (uint32_t r = 0; r < bt->rows; r++) {                                       \
+            int64_t k = sl_col_i64(&bt->cols[0])[r];                                    \
+            sl_str ts = sl_col_str(&bt->cols[1])[r];                                    \
+            int ti = ts.len == strlen(tb) && memcmp(sl_str_data(&ts), tb, ts.len) == 0; \
+            assert_true(k >= 0 && k < KA_KEYS);                                         \
+            if (split_of[ti][k / 1000] == -1)                                           \
+                split_of[ti][k / 1000] = info.split;                                    \
+            assert_int_equal(info.split, split_of[ti][k / 1000]);                       \
+            seen[ti * KA_KEYS + k]++;                                                   \
+        }                                                                               \
+        rows += bt->rows;                                                               \
+        sl_batch_pool_put(bt);                                                          \
+    } while (0)
+    memset(split_of, 0xff, sizeof(split_of));
+    if (sl_source_open(t, &env, 2, &a, &err))
+        fail_msg("%s", err.msg);
+    for (int w = 0; w < 2; w++) {
+        struct sl_ct_ctx c;
+        sl_ct_ctx_init(&c, w, 2, job);
+        for (int i = 0; i < 3; i++)
+            TS_POLL(a, c);
+        sl_sbuf_init(&st[w]);
+        char text[512];
+        save(a, w, &st[w], text, sizeof(text));
+        sl_ct_ctx_free(&c);
+    }
+    a->ops->free(a);
+    for (int p = 0; p < KA_PARTS; p++)
+        produce(ta, p, KA_N, KA_EXTRA);
+    for (int p = 0; p < 2; p++)
+        produce(tb, p, KA_N, KA_EXTRA);
+    if (sl_source_open(t, &env, 2, &b, &err))
+        fail_msg("%s", err.msg);
+    struct sl_ct_ctx cs[2];
+    for (int w = 0; w < 2; w++) {
+        sl_ct_ctx_init(&cs[w], w, 2, job);
+        /* cut short: SL_ECORRUPT; bit flips: a clean error or a valid state, never a crash */
+        for (size_t n = 0; n < st[w].len; n++)
+            assert_int_equal(restore(b, &cs[w], st[w].p, n, &err), SL_ECORRUPT);
+        uint8_t *copy = malloc(st[w].len);
+        assert_non_null(copy);
+        for (size_t i = 0; i < st[w].len; i++)
+            for (int bit = 0; bit < 8; bit++) {
+                memcpy(copy, st[w].p, st[w].len);
+                copy[i] ^= (uint8_t)(1u << bit);
+                int rc = restore(b, &cs[w], copy, st[w].len, &err);
+                if (rc && rc != SL_ECORRUPT && rc != SL_ENOTFOUND && rc != SL_EINVAL)
+                    fail_msg("flip %zu.%d: %d %s", i, bit, rc, err.msg);
+            }
+        free(copy);
+        if (restore(b, &cs[w], st[w].p, st[w].len, &err)) /* the intact state last */
+            fail_msg("restore: %s", err.msg);
+    }
+    for (int tries = 0; rows < total && tries < 4000; tries++)
+        TS_POLL(b, cs[tries % 2]);
+    for (int i = 0; i < 4; i++)
+        TS_POLL(b, cs[i % 2]); /* and nothing more */
+#undef TS_POLL
+    assert_int_equal(rows, total);
+    for (int ti = 0; ti < 2; ti++)
+        for (int p = 0; p < (ti ? 2 : KA_PARTS); p++)
+            for (int i = 0; i < KA_N + KA_EXTRA; i++)
+                if (seen[ti * KA_KEYS + p * 1000 + i] != 1)
+                    fail_msg("topic %d partition %d record %d seen %d times", ti, p, i,
+                             seen[ti * KA_KEYS + p * 1000 + i]);
+    assert_int_not_equal(split_of[0][0], split_of[1][0]); /* each topic's own splits */
+    for (int w = 0; w < 2; w++)
+        sl_ct_ctx_free(&cs[w]);
+    b->ops->free(b);
+
+    /* the table now reads only the first topic: a state with partitions of the second is
+     * refused, naming it */
+    const struct sl_table *t1 = sl_ct_table(job1, "k");
+    struct sl_connector_env env1 = sl_ct_env(job1, stdout);
+    int refused = 0;
+    for (int w = 0; w < 2; w++) {
+        struct sl_source *c1;
+        if (sl_source_open(t1, &env1, 2, &c1, &err))
+            fail_msg("%s", err.msg);
+        struct sl_ct_ctx c;
+        sl_ct_ctx_init(&c, w, 2, job1);
+        int rc = restore(c1, &c, st[w].p, st[w].len, &err);
+        if (rc) {
+            assert_int_equal(rc, SL_ECORRUPT);
+            char want[400];
+            snprintf(want, sizeof(want),
+                     "the checkpoint read topic '%s', which the table does not read now (it "
+                     "reads 'topic' = '%s')",
+                     tb, ta);
+            if (!strstr(err.msg, want))
+                fail_msg("got: %s", err.msg);
+            refused++;
+        }
+        sl_ct_ctx_free(&c);
+        c1->ops->free(c1);
+        sl_sbuf_free(&st[w]);
+    }
+    assert_true(refused > 0); /* some worker reads partitions of the second topic */
+    free(seen);
+    sl_batch_pool_free(pool);
+    sl_schema_free(schema);
+    sl_job_free(job);
+    sl_job_free(job1);
+}
+
 static void test_kafka_restore_cases(void **state)
 {
     (void)state;
@@ -919,6 +1069,7 @@ int main(void)
     const struct CMUnitTest ktests[] = {
         cmocka_unit_test(test_kafka_resume),
         cmocka_unit_test(test_kafka_restore_cases),
+        cmocka_unit_test(test_kafka_topics_resume),
         cmocka_unit_test(test_kafka_sink_prepare),
     };
     int rc = cmocka_run_group_tests_name("source state", tests, NULL, NULL);

@@ -391,7 +391,7 @@ static void test_bounded_given_ends(void **state)
     (void)state;
     const char *topic = fresh_topic(3);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 300, 0); /* 100 per partition */
-    struct sl_kafka_offset ends[] = {{2, 0}, {0, 60}, {1, 150}};
+    struct sl_kafka_offset ends[] = {{2, 0, NULL}, {0, 60, NULL}, {1, 150, NULL}};
     struct sl_kafka_source_config cfg = {.topic = topic,
                                          .startup = SL_KAFKA_START_EARLIEST,
                                          .bounded = true,
@@ -424,7 +424,7 @@ static void test_bounded_given_ends(void **state)
     assert_int_equal(per[2], 0);
     sl_kafka_source_free(src);
     /* an end for a partition the topic does not have */
-    struct sl_kafka_offset bad[] = {{0, 1}, {1, 1}, {2, 1}, {3, 1}};
+    struct sl_kafka_offset bad[] = {{0, 1, NULL}, {1, 1, NULL}, {2, 1, NULL}, {3, 1, NULL}};
     cfg.end_offsets = bad;
     cfg.nend_offsets = 4;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
@@ -479,7 +479,7 @@ static void test_specific(void **state)
     (void)state;
     const char *topic = fresh_topic(3);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 300, 0); /* 100 per partition */
-    struct sl_kafka_offset offs[] = {{0, 40}, {2, SL_KAFKA_OFFSET_LATEST}};
+    struct sl_kafka_offset offs[] = {{0, 40, NULL}, {2, SL_KAFKA_OFFSET_LATEST, NULL}};
     struct sl_kafka_source_config cfg = {.topic = topic,
                                          .startup = SL_KAFKA_START_SPECIFIC,
                                          .offsets = offs,
@@ -500,8 +500,11 @@ static void test_specific(void **state)
     struct sl_kafka_offset pos[3];
     size_t n;
     assert_int_equal(sl_kafka_source_positions(src, 0, pos, 3, &n), 0);
-    for (int p = 0; p < 3; p++)
+    for (int p = 0; p < 3; p++) {
         assert_int_equal(pos[p].offset, 100);
+        assert_string_equal(pos[p].topic, topic);
+        pos[p].topic = NULL; /* the source's name, gone with it: NULL is its first topic */
+    }
     sl_kafka_source_free(src);
 
     /* restoring from those positions reads nothing more, bounded; and one more record
@@ -522,7 +525,7 @@ static void test_specific(void **state)
     sl_kafka_source_free(src);
 
     /* an offset for a partition the source does not read */
-    struct sl_kafka_offset bad[] = {{3, 0}};
+    struct sl_kafka_offset bad[] = {{3, 0, NULL}};
     cfg.offsets = bad;
     cfg.noffsets = 1;
     struct sl_error err;
@@ -702,7 +705,7 @@ static void test_offset_out_of_range(void **state)
     assert_int_equal(hi, 8192);
     assert_true(lo > 0); /* it did drop */
 
-    struct sl_kafka_offset offs[] = {{0, 0}};
+    struct sl_kafka_offset offs[] = {{0, 0, NULL}};
     struct sl_kafka_source_config cfg = {.bootstrap = g_bs,
                                          .topic = topic,
                                          .startup = SL_KAFKA_START_SPECIFIC,
@@ -916,6 +919,210 @@ static void test_mock_port(void **state)
     sl_kafka_mock_free(m);
 }
 
+/* ---- several topics, patterns, discovery -------------------------------------------------- */
+
+/* A record of drain_topics: which topic (index into the test's names), partition, offset. */
+struct tgot {
+    int topic;
+    int32_t partition;
+    int64_t offset;
+    int worker;
+};
+
+/* Polls workers 0 .. nworkers-1 in turn until `want` records came in all, checking that
+ * every record's topic is one of names[0 .. nnames-1]; the records into out[]. */
+static size_t drain_topics(struct sl_kafka_source *src, int nworkers, size_t want,
+                           const char *const *names, int nnames, struct tgot *out, size_t cap)
+{
+    struct sl_record recs[5];
+    size_t total = 0;
+    double deadline = now_s() + 30; /* a guard against hanging, not a measurement */
+    struct sl_error err;
+    while (total < want) {
+        assert_true(now_s() < deadline);
+        for (int w = 0; w < nworkers; w++) {
+            size_t n;
+            int rc = sl_kafka_source_poll(src, w, recs, 5, 20, &n, &err);
+            if (rc)
+                fprintf(stderr, "poll: %s\n", err.msg);
+            assert_int_equal(rc, 0);
+            for (size_t i = 0; i < n; i++) {
+                int t = 0;
+                while (t < nnames && strcmp(names[t], recs[i].topic) != 0)
+                    t++;
+                if (t == nnames)
+                    fprintf(stderr, "a record of topic '%s'\n", recs[i].topic);
+                assert_true(t < nnames);
+                if (total < cap)
+                    out[total] = (struct tgot){t, recs[i].partition, recs[i].offset, w};
+                total++;
+            }
+            sl_kafka_source_release(src, w);
+        }
+    }
+    return total;
+}
+
+/* Flink's KafkaSourceEnumerator.getSplitOwner, written out independently (Java int math). */
+static int flink_owner(const char *topic, int32_t partition, int n)
+{
+    int64_t h = 0;
+    for (const char *c = topic; *c; c++)
+        h = (h * 31 + (unsigned char)*c) & 0xFFFFFFFF;
+    int64_t start = ((h * 31) & 0x7FFFFFFF) % n;
+    return (int)((start + partition) % n);
+}
+
+static void test_topic_list(void **state)
+{
+    (void)state;
+    char a[64], b[64];
+    snprintf(a, sizeof(a), "%s", fresh_topic(3));
+    snprintf(b, sizeof(b), "%s", fresh_topic(2));
+    produce(a, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 30, 0); /* 10 per partition */
+    produce(b, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 20, 0);
+    const char *names[] = {a, b};
+    struct sl_kafka_source_config cfg = {.topics = names, .ntopics = 2, .nworkers = 2};
+    struct sl_kafka_source *src = open_source(&cfg);
+    assert_int_equal(sl_kafka_source_ntopics(src), 2);
+    assert_int_equal(sl_kafka_source_npartitions(src), 5);
+    struct tgot g[64];
+    size_t got = drain_topics(src, 2, 50, names, 2, g, 64);
+    assert_int_equal(got, 50);
+    int64_t next[2][3] = {{0}};
+    for (size_t i = 0; i < got; i++) { /* every record once, in order per partition */
+        assert_int_equal(g[i].offset, next[g[i].topic][g[i].partition]++);
+        assert_int_equal(g[i].worker, flink_owner(names[g[i].topic], g[i].partition, 2));
+    }
+    /* split ids: distinct per partition of the source */
+    int32_t ids[5];
+    int k = 0;
+    for (int t = 0; t < 2; t++)
+        for (int32_t p = 0; p < 3 - t; p++) {
+            ids[k] = sl_kafka_source_split(src, names[t], p);
+            assert_int_equal(ids[k] & 0xFFFF, p);
+            for (int j = 0; j < k; j++)
+                assert_int_not_equal(ids[j], ids[k]);
+            k++;
+        }
+    assert_int_equal(sl_kafka_source_split(src, "nope", 0), -1);
+    /* the state names each partition's topic */
+    struct sl_kafka_part_state st[2][5];
+    size_t nst[2];
+    for (int w = 0; w < 2; w++) {
+        assert_int_equal(sl_kafka_source_state(src, w, st[w], 5, &nst[w]), 0);
+        for (size_t i = 0; i < nst[w]; i++) {
+            assert_int_equal(st[w][i].next, 10);
+            assert_int_equal(flink_owner(st[w][i].topic, st[w][i].partition, 2), w);
+            /* the source's name goes with it: the test's own copy from here on */
+            st[w][i].topic = names[strcmp(st[w][i].topic, a) == 0 ? 0 : 1];
+        }
+    }
+    assert_int_equal(nst[0] + nst[1], 5);
+    sl_kafka_source_free(src);
+
+    /* restored at offset 6 of every partition: exactly offsets 6..9 of each come again */
+    src = open_source(&cfg);
+    struct sl_kafka_part_state in[5];
+    for (int w = 0; w < 2; w++) {
+        for (size_t i = 0; i < nst[w]; i++) {
+            in[i] = st[w][i];
+            in[i].next = 6;
+        }
+        struct sl_error rerr;
+        assert_int_equal(sl_kafka_source_restore(src, w, in, nst[w], &rerr), 0);
+    }
+    got = drain_topics(src, 2, 20, names, 2, g, 64);
+    assert_int_equal(got, 20);
+    int64_t next2[2][3] = {{6, 6, 6}, {6, 6, 6}};
+    for (size_t i = 0; i < got; i++)
+        assert_int_equal(g[i].offset, next2[g[i].topic][g[i].partition]++);
+    sl_kafka_source_free(src);
+
+    /* a checkpoint naming a topic the source does not read is refused, naming it */
+    src = open_source(&cfg);
+    struct sl_error err;
+    in[0] = (struct sl_kafka_part_state){.partition = 0, .next = 1, .end = -1, .topic = "gone"};
+    assert_int_equal(sl_kafka_source_restore(src, 0, in, 1, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "Kafka topic 'gone' partition 0 is in the checkpoint, but the "
+                                    "source does not read that topic now"));
+    sl_kafka_source_free(src);
+
+    /* a topic listed twice, one that does not exist */
+    const char *twice[] = {a, a};
+    cfg.topics = twice;
+    cfg.bootstrap = g_bs;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "is listed twice"));
+    const char *missing[] = {a, "no-such-topic"};
+    cfg.topics = missing;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "'no-such-topic' does not exist"));
+}
+
+static void test_topic_pattern(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    /* a pattern that does not compile names the position */
+    assert_int_equal(sl_kafka_pattern_check("pat-[a", &err), SL_EPARSE);
+    assert_non_null(strstr(err.msg, "topic-pattern 'pat-[a': missing terminating ] for character "
+                                    "class at character 7"));
+    assert_int_equal(sl_kafka_pattern_check("pat-.*", &err), 0);
+
+    struct sl_kafka_mock *m = g_mock;
+    assert_int_equal(sl_kafka_mock_topic_create(m, "pat-a", 2, &err), 0);
+    assert_int_equal(sl_kafka_mock_topic_create(m, "xpat-a", 1, &err), 0); /* whole names */
+    assert_int_equal(sl_kafka_mock_topic_create(m, "pat-a-x", 1, &err), 0);
+    produce("pat-a", SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 10, 0);
+    produce("xpat-a", SL_KAFKA_PART_FIXED, 0, 0, 5, 0);
+    produce("pat-a-x", SL_KAFKA_PART_FIXED, 0, 0, 3, 0);
+
+    /* without discovery, a pattern that matches nothing is an error */
+    struct sl_kafka_source_config cfg = {
+        .topic_pattern = "nothing-[0-9]+", .bootstrap = g_bs, .nworkers = 1};
+    struct sl_kafka_source *src = NULL;
+    assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "topic-pattern 'nothing-[0-9]+' matches no topic"));
+
+    /* 'pat-a.*' matches pat-a and pat-a-x, not xpat-a; discovery finds pat-a2 created later,
+     * from its first record */
+    cfg.topic_pattern = "pat-a.*";
+    cfg.discovery_interval_ms = 20;
+    cfg.nworkers = 2;
+    src = open_source(&cfg);
+    assert_int_equal(sl_kafka_source_ntopics(src), 2);
+    assert_string_equal(sl_kafka_source_topic(src, 0), "pat-a"); /* in name order */
+    assert_string_equal(sl_kafka_source_topic(src, 1), "pat-a-x");
+    const char *names[] = {"pat-a", "pat-a-x", "pat-a2"};
+    struct tgot g[64];
+    assert_int_equal(drain_topics(src, 2, 13, names, 2, g, 64), 13);
+    assert_int_equal(sl_kafka_source_npartitions(src), 3);
+    assert_int_equal(sl_kafka_mock_topic_create(m, "pat-a2", 3, &err), 0);
+    produce("pat-a2", SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 9, 0);
+    size_t got = drain_topics(src, 2, 9, names, 3, g, 64);
+    assert_int_equal(got, 9);
+    int64_t next[3] = {0};
+    for (size_t i = 0; i < got; i++) {
+        assert_int_equal(g[i].topic, 2);
+        assert_int_equal(g[i].offset, next[g[i].partition]++);
+        assert_int_equal(g[i].worker, flink_owner("pat-a2", g[i].partition, 2));
+    }
+    assert_int_equal(sl_kafka_source_ntopics(src), 3);
+    assert_int_equal(sl_kafka_source_npartitions(src), 6);
+    sl_kafka_source_free(src);
+
+    /* with discovery, a pattern that matches nothing waits for its topics (as Flink's) */
+    cfg.topic_pattern = "later-.*";
+    src = open_source(&cfg);
+    assert_int_equal(sl_kafka_source_npartitions(src), 0);
+    assert_int_equal(sl_kafka_mock_topic_create(m, "later-1", 1, &err), 0);
+    produce("later-1", SL_KAFKA_PART_FIXED, 0, 0, 4, 0);
+    const char *later[] = {"later-1"};
+    assert_int_equal(drain_topics(src, 2, 4, later, 1, g, 64), 4);
+    sl_kafka_source_free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -936,6 +1143,8 @@ int main(void)
         cmocka_unit_test(test_delivery_error),
         cmocka_unit_test(test_flush_timeout),
         cmocka_unit_test(test_mock_port),
+        cmocka_unit_test(test_topic_list),
+        cmocka_unit_test(test_topic_pattern),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -224,7 +224,7 @@ static void test_deleted_offset(void **state)
     assert_int_equal(hi, 100);
 
     /* a specific start offset the broker deleted: an error naming what was lost */
-    struct sl_kafka_offset offs[] = {{0, 10}};
+    struct sl_kafka_offset offs[] = {{0, 10, NULL}};
     struct sl_kafka_source_config cfg = {
         .topic = topic, .startup = SL_KAFKA_START_SPECIFIC, .offsets = offs, .noffsets = 1};
     struct sl_kafka_source *src = open_source(&cfg);
