@@ -372,8 +372,8 @@ int sl_kafka_parse_specific_offsets(const char *text, struct sl_kafka_offset *ou
                 return sl_error_set(err, SL_EINVAL, "partition %" PRId64 " is listed twice", part);
         if (k == cap)
             return sl_error_set(err, SL_EFULL, "more than %zu partitions", cap);
-        out[k].partition = (int32_t)part;
-        out[k].offset = off;
+        /* topic NULL: the source's first (its only one: a list or pattern refuses these) */
+        out[k] = (struct sl_kafka_offset){.partition = (int32_t)part, .offset = off};
         k++;
         while (isspace((unsigned char)*p))
             p++;

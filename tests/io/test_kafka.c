@@ -207,6 +207,7 @@ static void test_startup_parse(void **state)
     assert_non_null(strstr(err.msg, "'earliest'"));
 
     struct sl_kafka_offset o[4];
+    memset(o, 0x5a, sizeof(o)); /* as malloc'd memory may be: every field is written */
     size_t n;
     assert_int_equal(sl_kafka_parse_specific_offsets("partition:0,offset:42;partition:1,offset:300",
                                                      o, 4, &n, &err),
@@ -214,8 +215,10 @@ static void test_startup_parse(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(o[0].partition, 0);
     assert_int_equal(o[0].offset, 42);
+    assert_null(o[0].topic); /* the source's topic (found by test_kafka_broker.sh: a crash) */
     assert_int_equal(o[1].partition, 1);
     assert_int_equal(o[1].offset, 300);
+    assert_null(o[1].topic);
     assert_int_equal(sl_kafka_parse_specific_offsets(
                          " partition: 7 , offset: 9223372036854775807 ;", o, 4, &n, &err),
                      0);
