@@ -181,7 +181,12 @@ static void make_json(int shape, struct sl_record *recs, char **buf, size_t *tot
                         "\"event_time\":\"%lld\",\"ip_address\":\"1.2.3.4\"}",
                         u[0], u[1], u[2], types[i % 3], 1700000000000ll + i);
         }
-        recs[i] = (struct sl_record){"bench", 0, i, -1, NULL, 0, p, (size_t)n, NULL, 0};
+        recs[i] = (struct sl_record){.topic = "bench",
+                                     .partition = 0,
+                                     .offset = i,
+                                     .timestamp = -1,
+                                     .value = p,
+                                     .value_len = (size_t)n};
         pos += (size_t)n;
     }
     if (gen) {

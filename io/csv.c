@@ -238,8 +238,12 @@ int sl_csv_decode_stream(struct sl_csv *csv, const char *buf, size_t len, bool f
         size_t end = sl_csv_line_end(buf, len, pos);
         if (end == len && !final)
             break; /* an unfinished last line: wait for more bytes */
-        struct sl_record rec = {
-            name, -1, base_offset + (int64_t)pos, -1, NULL, 0, buf + pos, end - pos, NULL, 0};
+        struct sl_record rec = {.topic = name,
+                                .partition = -1,
+                                .offset = base_offset + (int64_t)pos,
+                                .timestamp = -1,
+                                .value = buf + pos,
+                                .value_len = end - pos};
         if (end - pos && buf[end - 1] == '\r')
             rec.value_len--;
         size_t one;

@@ -1301,7 +1301,9 @@ int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_reco
         r->topic = sl_part_topic(src, p);
         r->partition = p->partition;
         r->offset = m->offset;
-        r->timestamp = rd_kafka_message_timestamp(m, NULL);
+        rd_kafka_timestamp_type_t tstype;
+        r->timestamp = rd_kafka_message_timestamp(m, &tstype);
+        r->timestamp_type = (int8_t)tstype;
         r->key = m->key;
         r->key_len = m->key_len;
         r->value = m->payload;

@@ -26,6 +26,9 @@ struct sl_record {
      * headers then has an empty map), a Kafka sink writes each entry as a header. */
     const char *headers;
     uint32_t headers_len;
+    /* Kafka: what `timestamp` is (librdkafka's rd_kafka_timestamp_type_t: 0 none, 1 the
+     * producer's CreateTime, 2 the broker's LogAppendTime); 0 elsewhere */
+    int8_t timestamp_type;
 };
 
 #endif

@@ -670,7 +670,12 @@ static size_t fs_frame(struct fs_source *src, struct fs_worker *w, const char *p
         size_t left = (size_t)(bend - pos); /* buffered */
         uint64_t rest = w->flen - pos;      /* in the file */
         struct sl_record *r = &w->recs[n];
-        *r = (struct sl_record){path, -1, (int64_t)pos, -1, NULL, 0, NULL, 0, NULL, 0};
+        *r = (struct sl_record){.topic = path,
+                                .partition = -1,
+                                .offset = (int64_t)pos,
+                                .timestamp = -1,
+                                .value = NULL,
+                                .value_len = 0};
         if (src->spec.format == SL_CONN_RAW) {
             if (left < 4 && rest >= 4) {
                 *need = true;

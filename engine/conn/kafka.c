@@ -44,8 +44,9 @@
  *                                  key format's names without it (Flink's rules). A source
  *                                  decodes keys with EXCEPT_KEY; with ALL the value holds
  *                                  every column and wins, as in Flink.
- *   sink metadata / source metadata  'timestamp', 'partition', 'offset', 'topic' (see
- *                                  docs/connectors.md)
+ *   source metadata                'timestamp', 'timestamp-type', 'partition', 'offset',
+ *                                  'topic', 'headers'; a sink writes 'timestamp' and
+ *                                  'headers' (docs/connectors.md)
  *
  * SOURCE
  * One consumer for the table, partitions spread over workers (one topic: partition p ->
@@ -261,16 +262,24 @@ enum ka_meta_kind {
     KA_META_PARTITION,
     KA_META_OFFSET,
     KA_META_TOPIC,
-    KA_META_HEADERS
+    KA_META_HEADERS,
+    KA_META_TIMESTAMP_TYPE
 };
-static const char *const ka_meta_keys[] = {"timestamp", "partition", "offset",
-                                           "topic",     "headers",   NULL};
-static const sl_type_id ka_meta_types[] = {SL_TYPE_TIMESTAMP, SL_TYPE_INT, SL_TYPE_BIGINT,
-                                           SL_TYPE_VARCHAR, SL_TYPE_VARCHAR};
-static const char *const ka_meta_type_names[] = {"TIMESTAMP_LTZ(3) (or TIMESTAMP(3))", "INT",
-                                                 "BIGINT", "STRING", "MAP<STRING, BYTES>"};
+static const char *const ka_meta_keys[] = {"timestamp", "partition",      "offset", "topic",
+                                           "headers",   "timestamp-type", NULL};
+static const sl_type_id ka_meta_types[] = {SL_TYPE_TIMESTAMP, SL_TYPE_INT,     SL_TYPE_BIGINT,
+                                           SL_TYPE_VARCHAR,   SL_TYPE_VARCHAR, SL_TYPE_VARCHAR};
+static const char *const ka_meta_type_names[] = {"TIMESTAMP_LTZ(3) (or TIMESTAMP(3))",
+                                                 "INT",
+                                                 "BIGINT",
+                                                 "STRING",
+                                                 "MAP<STRING, BYTES>",
+                                                 "STRING"};
+/* 'timestamp-type' as Kafka's TimestampType.toString() spells it (what Flink gives), by
+ * rd_kafka_timestamp_type_t */
+static const char *const ka_ts_type_names[] = {"NoTimestampType", "CreateTime", "LogAppendTime"};
 
-#define KA_META_MAX 5
+#define KA_META_MAX 6
 
 /* Whether a column of type t can hold metadata k: its type, and for 'timestamp' also
  * TIMESTAMP_LTZ(3), for 'headers' exactly MAP<STRING, BYTES>. */
@@ -615,6 +624,17 @@ static int ka_meta_fill(const struct ka_source *src, struct sl_batch *b, uint32_
             if (c->valid)
                 sl_col_set_null(c, row, false);
             break;
+        case KA_META_TIMESTAMP_TYPE: {
+            const char *tt = ka_ts_type_names[r->timestamp_type >= 0 && r->timestamp_type <= 2
+                                                  ? r->timestamp_type
+                                                  : 0];
+            sl_col_str(c)[row] = sl_batch_str(b, tt, (uint32_t)strlen(tt));
+            if (!sl_str_ok(sl_col_str(c)[row]))
+                return sl_error_set(err, SL_ENOMEM, "out of memory");
+            if (c->valid)
+                sl_col_set_null(c, row, false);
+            break;
+        }
         case KA_META_TOPIC:
             sl_col_str(c)[row] = sl_batch_str(b, r->topic, (uint32_t)strlen(r->topic));
             if (!sl_str_ok(sl_col_str(c)[row]))

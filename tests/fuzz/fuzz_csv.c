@@ -71,7 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct sl_batch *b = sl_batch_pool_get(pool), *spare = sl_batch_pool_get(pool);
     struct sl_error err;
     size_t consumed;
-    struct sl_record one = {"fuzz", 0, 0, -1, NULL, 0, text, len};
+    struct sl_record one = {.topic = "fuzz",
+                            .partition = 0,
+                            .offset = 0,
+                            .timestamp = -1,
+                            .value = text,
+                            .value_len = len};
     int rc = sl_csv_decode(c, &one, 1, b, NULL, &consumed, &err);
     {
         struct sl_batch *mb = sl_batch_pool_get(pool), *nb = sl_batch_pool_get(pool);

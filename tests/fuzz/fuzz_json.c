@@ -80,7 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sl_fuzz_check(copy != NULL, "malloc", "");
     if (size)
         memcpy(copy, data, size);
-    struct sl_record one = {"fuzz", 0, 0, -1, NULL, 0, copy, size};
+    struct sl_record one = {.topic = "fuzz",
+                            .partition = 0,
+                            .offset = 0,
+                            .timestamp = -1,
+                            .value = copy,
+                            .value_len = size};
     sl_error_clear(&rerr);
     int rrc = sl_json_decode(slow, &one, 1, ref, NULL, &rconsumed, &rerr);
     int rc = 0;

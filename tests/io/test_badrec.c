@@ -28,7 +28,12 @@ static void test_names(void **state)
     assert_int_equal(sl_badrec_parse("Skip", &p), SL_EINVAL);
     assert_string_equal(sl_badrec_name(SL_BADREC_DEAD_LETTER), "dead-letter");
     char where[128];
-    struct sl_record r = {"bids", 3, 1234, -1, NULL, 0, "x", 1, NULL, 0};
+    struct sl_record r = {.topic = "bids",
+                          .partition = 3,
+                          .offset = 1234,
+                          .timestamp = -1,
+                          .value = "x",
+                          .value_len = 1};
     sl_badrec_where(&r, where, sizeof(where));
     assert_string_equal(where, "topic 'bids' partition 3 offset 1234");
     r.partition = -1;
@@ -40,7 +45,12 @@ static void test_names(void **state)
 static void test_handle(void **state)
 {
     (void)state;
-    struct sl_record r = {"bids", 3, 1234, -1, NULL, 0, "bad", 3, NULL, 0};
+    struct sl_record r = {.topic = "bids",
+                          .partition = 3,
+                          .offset = 1234,
+                          .timestamp = -1,
+                          .value = "bad",
+                          .value_len = 3};
     struct sl_error err;
     /* NULL policy = fail */
     assert_int_equal(sl_badrec_handle(NULL, &r, SL_EPARSE, "field 'x': broken", &err), SL_EPARSE);
@@ -78,12 +88,37 @@ static void test_hostile_everywhere(void **state)
     assert_non_null(huge);
     memset(huge, '1', 3u << 20);
     struct sl_record recs[] = {
-        {"t", 0, 0, -1, NULL, 0, NULL, 0, NULL, 0},        /* tombstone */
-        {"t", 0, 1, -1, NULL, 0, "", 0, NULL, 0},          /* empty */
-        {"t", 0, 2, -1, NULL, 0, huge, 3u << 20, NULL, 0}, /* over the 1 MiB default */
-        {"t", 0, 3, -1, NULL, 0, "\xff\xfe\x00\x01", 4, NULL, 0},
-        {"t", 0, 4, -1, NULL, 0, "{\"k\":", 5, NULL, 0},
-        {"t", 0, 5, -1, NULL, 0, "\"", 1, NULL, 0},
+        {.topic = "t",
+         .partition = 0,
+         .offset = 0,
+         .timestamp = -1,
+         .value = NULL,
+         .value_len = 0}, /* tombstone */
+        {.topic = "t",
+         .partition = 0,
+         .offset = 1,
+         .timestamp = -1,
+         .value = "",
+         .value_len = 0}, /* empty */
+        {.topic = "t",
+         .partition = 0,
+         .offset = 2,
+         .timestamp = -1,
+         .value = huge,
+         .value_len = 3u << 20}, /* over the 1 MiB default */
+        {.topic = "t",
+         .partition = 0,
+         .offset = 3,
+         .timestamp = -1,
+         .value = "\xff\xfe\x00\x01",
+         .value_len = 4},
+        {.topic = "t",
+         .partition = 0,
+         .offset = 4,
+         .timestamp = -1,
+         .value = "{\"k\":",
+         .value_len = 5},
+        {.topic = "t", .partition = 0, .offset = 5, .timestamp = -1, .value = "\"", .value_len = 1},
     };
     size_t n = sizeof(recs) / sizeof(recs[0]);
     for (int fmt = 0; fmt < 3; fmt++) {

@@ -31,7 +31,12 @@ static void test_layout(void **state)
     struct sl_raw *raw = sl_raw_new(t.schema, NULL, &err);
     assert_non_null(raw);
     assert_int_equal(sl_raw_fixed_size(raw), 1 + 8 + 1);
-    struct sl_record r = {"t", 0, 0, -1, NULL, 0, example, sizeof(example), NULL, 0};
+    struct sl_record r = {.topic = "t",
+                          .partition = 0,
+                          .offset = 0,
+                          .timestamp = -1,
+                          .value = example,
+                          .value_len = sizeof(example)};
     size_t consumed;
     assert_int_equal(sl_raw_decode(raw, &r, 1, t.b, NULL, &consumed, &err), 0);
     assert_int_equal(t.b->rows, 1);
@@ -78,9 +83,24 @@ static void test_bad_records(void **state)
             struct sl_error err;
             struct sl_raw *raw = sl_raw_new(t.schema, NULL, &err);
             struct sl_record recs[3] = {
-                {"t", 1, 40, -1, NULL, 0, example, sizeof(example), NULL, 0},
-                {"t", 1, 41, -1, NULL, 0, bad_cases[i].bytes, bad_cases[i].len, NULL, 0},
-                {"t", 1, 42, -1, NULL, 0, example, sizeof(example), NULL, 0},
+                {.topic = "t",
+                 .partition = 1,
+                 .offset = 40,
+                 .timestamp = -1,
+                 .value = example,
+                 .value_len = sizeof(example)},
+                {.topic = "t",
+                 .partition = 1,
+                 .offset = 41,
+                 .timestamp = -1,
+                 .value = bad_cases[i].bytes,
+                 .value_len = bad_cases[i].len},
+                {.topic = "t",
+                 .partition = 1,
+                 .offset = 42,
+                 .timestamp = -1,
+                 .value = example,
+                 .value_len = sizeof(example)},
             };
             struct sl_iot_dlq q = {tmpfile(), 0, 0};
             struct sl_badrec bad;
@@ -137,7 +157,8 @@ static void test_limits(void **state)
     size_t len = fixed + 8; /* two empty strings */
     int64_t big = 100000;
     memcpy(rec + 2 + 1 + 4 + 8 + 8 + 8, &big, 8); /* column n */
-    struct sl_record r = {"t", 0, 0, -1, NULL, 0, rec, len, NULL, 0};
+    struct sl_record r = {
+        .topic = "t", .partition = 0, .offset = 0, .timestamp = -1, .value = rec, .value_len = len};
     size_t consumed;
     assert_int_equal(sl_raw_decode(raw, &r, 1, t.b, NULL, &consumed, &err), SL_ERANGE);
     assert_non_null(strstr(err.msg, "field 'n' (DECIMAL(5, 2)): exceeds the DECIMAL precision"));

@@ -11,7 +11,9 @@
 #      absent), CARDINALITY, `timestamp` as TIMESTAMP_LTZ(3) - into a JSON file (a MAP as an
 #      object with base64 values, TIMESTAMP_LTZ with its 'Z');
 #   3. sluice writes a topic whose `headers` column is MAP[...] of each row; kcat -f '%h'
-#      reads every header back, in order, a NULL value as NULL; a NULL map writes none.
+#      reads every header back, in order, a NULL value as NULL; a NULL map writes none;
+#   4. `timestamp-type` METADATA: CreateTime for kcat's records, LogAppendTime for a topic
+#      whose message.timestamp.type is LogAppendTime (created with Kafka's topics tool).
 #
 # Without a broker the test FAILS (it does not skip).
 set -u
@@ -97,5 +99,36 @@ if cmp -s "$tmp/kgot" "$tmp/kwant"; then
 else
   bad "kcat read:"
   diff "$tmp/kgot" "$tmp/kwant"
+fi
+
+# 4. 'timestamp-type': the producer's CreateTime (hin), the broker's LogAppendTime (a topic
+# with message.timestamp.type=LogAppendTime), as Kafka's TimestampType.toString() says
+"$src/tools/kafka.sh" topics --bootstrap-server "$bs" --create --topic lat --partitions 1 \
+  --config message.timestamp.type=LogAppendTime > "$tmp/topics.log" 2>&1 ||
+  { cat "$tmp/topics.log"; echo "FAIL: kafka-topics --create"; exit 1; }
+printf '{"id":9}\n' | "$kcat" -P -b "$bs" -t lat || { echo "FAIL: kcat -P"; exit 1; }
+lat_ts=$("$kcat" -C -b "$bs" -t lat -e -q -f '%T\n')
+cat > "$tmp/tt.sql" << EOF
+CREATE TABLE hin (id BIGINT, tt STRING METADATA FROM 'timestamp-type' VIRTUAL,
+  ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp')
+  WITH ('connector' = 'kafka', 'topic' = 'hin;lat', 'format' = 'json',
+  'properties.bootstrap.servers' = '$bs', 'scan.startup.mode' = 'earliest-offset',
+  'scan.bounded.mode' = 'latest-offset');
+CREATE TABLE f (id BIGINT, tt STRING, ts TIMESTAMP_LTZ(3))
+  WITH ('connector' = 'filesystem', 'path' = '$tmp/tt', 'format' = 'csv');
+INSERT INTO f SELECT id, tt, ts FROM hin;
+EOF
+if ! timeout -k 5 120 "$bin" run "$tmp/tt.sql" --quiet > "$tmp/log" 2>&1; then
+  cat "$tmp/log"
+  bad "sluice run (timestamp-type)"
+fi
+cat "$tmp/tt"/part-* 2> /dev/null | LC_ALL=C sort > "$tmp/ttgot"
+printf '%s\n' "1,CreateTime,$(iso "${ts[0]}")Z" "2,CreateTime,$(iso "${ts[1]}")Z" \
+  "3,CreateTime,$(iso "${ts[2]}")Z" "9,LogAppendTime,$(iso "$lat_ts")Z" > "$tmp/ttwant"
+if cmp -s "$tmp/ttgot" "$tmp/ttwant"; then
+  echo "ok   'timestamp-type': CreateTime and LogAppendTime, with their timestamps"
+else
+  bad "timestamp-type read:"
+  diff "$tmp/ttgot" "$tmp/ttwant"
 fi
 exit $fail

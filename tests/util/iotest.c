@@ -47,7 +47,12 @@ void sl_iot_close(struct sl_iot *t)
 
 struct sl_record sl_iot_rec(const char *value, int64_t offset)
 {
-    struct sl_record r = {"t", 0, offset, -1, NULL, 0, value, value ? strlen(value) : 0, NULL, 0};
+    struct sl_record r = {.topic = "t",
+                          .partition = 0,
+                          .offset = offset,
+                          .timestamp = -1,
+                          .value = value,
+                          .value_len = value ? strlen(value) : 0};
     return r;
 }
 
