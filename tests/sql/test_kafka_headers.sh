@@ -12,6 +12,7 @@
 #      object with base64 values, TIMESTAMP_LTZ with its 'Z');
 #   3. sluice writes a topic whose `headers` column is MAP[...] of each row; kcat -f '%h'
 #      reads every header back, in order, a NULL value as NULL; a NULL map writes none;
+#      The same rows through an exactly-once sink, read with isolation.level=read_committed;
 #   4. `timestamp-type` METADATA: CreateTime for kcat's records, LogAppendTime for a topic
 #      whose message.timestamp.type is LogAppendTime (created with Kafka's topics tool).
 #
@@ -98,6 +99,25 @@ if cmp -s "$tmp/kgot" "$tmp/kwant"; then
   echo "ok   sluice's headers read by kcat (every entry in order, NULL values, a NULL map: none)"
 else
   bad "kcat read:"
+  diff "$tmp/kgot" "$tmp/kwant"
+fi
+
+# 3b. the same through an exactly-once sink (headers and timestamps go into the epoch's
+# transaction one by one), as a read_committed reader sees them
+sed -e "s/'topic' = 'hout'/'topic' = 'hout_eos', 'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = 'hdr'/" \
+  -e "s/INSERT INTO f SELECT.*//; s/^  CARDINALITY(h), h FROM hin;//" "$tmp/job.sql" > "$tmp/eos.sql"
+grep -q "exactly-once" "$tmp/eos.sql" || bad "the exactly-once job was not made"
+if ! timeout -k 5 120 "$bin" run "$tmp/eos.sql" --quiet --checkpoint-interval 100 \
+  --state-dir "$tmp/state" --job hdr > "$tmp/log" 2>&1; then
+  cat "$tmp/log"
+  bad "sluice run (exactly-once headers)"
+fi
+"$kcat" -C -b "$bs" -t hout_eos -e -q -X isolation.level=read_committed -f '%h|%s\n' \
+  > "$tmp/kgot" 2>&1
+if cmp -s "$tmp/kgot" "$tmp/kwant"; then
+  echo "ok   headers through the exactly-once sink, read_committed"
+else
+  bad "kcat read (exactly-once):"
   diff "$tmp/kgot" "$tmp/kwant"
 fi
 
