@@ -208,7 +208,7 @@ static void test_option_errors(void **state)
              "'localhost:1');",
              "k", true,
              "connector 'kafka' has no metadata 'leader-epoch' (it has: 'timestamp', "
-             "'partition', 'offset', 'topic', 'headers')",
+             "'partition', 'offset', 'topic', 'headers', 'timestamp-type')",
              NULL);
     open_err("CREATE TABLE k (a INT,\n o BIGINT METADATA FROM 'offset') WITH ('connector' = "
              "'kafka', 'format' = 'json', 'topic' = 't', 'properties.bootstrap.servers' = "

@@ -7,7 +7,8 @@
 # at what the topic holds, so a run ends by itself) writes Nexmark q1 into another topic
 # with 'sink.delivery-guarantee' = 'exactly-once' (ckpt_q1_kafka_eos.sql), 2 workers,
 # checkpoints every 20 ms. A read_committed reader (kcat -X isolation.level=read_committed)
-# must then see exactly reference.py's q1 rows: every row once, none twice, none missing.
+# must then see exactly reference.py's q1 rows: every row once, none twice, none missing;
+# after the kills, sluice itself reads the output back as a read_committed reader too.
 #
 #   1. crash points (SLUICE_CRASH_AT, _exit(137) at the 3rd epoch), each followed by runs of
 #      the same command until the job completes:
@@ -191,6 +192,20 @@ wait $bg
 rc=$?
 if [ $rc -eq 0 ]; then
   exactly "after $kills SIGKILLs" kill
+  # sluice itself as the read_committed reader (its Kafka source's default)
+  if timeout -k 5 120 "$bin" run "$here/kafka_q1_readback.sql" --set OUT_TOPIC=out-kill \
+    --set BOOTSTRAP_SERVERS="$bs" --set OUT="$tmp/readback" --quiet > "$tmp/log-readback" 2>&1; then
+    cat "$tmp/readback"/part-* 2> /dev/null | LC_ALL=C sort > "$tmp/got-sluice"
+    if cmp -s "$tmp/got-sluice" "$tmp/want"; then
+      echo "ok   read by sluice (read_committed): $(wc -l < "$tmp/got-sluice") rows, each exactly once"
+    else
+      bad "read by sluice: $(wc -l < "$tmp/got-sluice") rows, want $(wc -l < "$tmp/want")"
+      LC_ALL=C comm -3 "$tmp/want" "$tmp/got-sluice" | head -4
+    fi
+  else
+    bad "sluice reading out-kill failed"
+    tail -3 "$tmp/log-readback"
+  fi
 else
   bad "after $kills kills: the last run (stopped with SIGINT) exited $rc"
   tail -5 "$tmp/log-kill"
