@@ -50,7 +50,9 @@
 struct sl_kafka_part {
     int32_t partition;
     int worker;
-    int64_t next; /* next offset to hand out; SL_KAFKA_OFFSET_EARLIEST until known */
+    int64_t next; /* next offset to hand out; SL_KAFKA_OFFSET_EARLIEST until known. Written
+                     by its worker with relaxed atomic stores (sl_kafka_source_lag reads it
+                     from another thread) */
     int64_t end;  /* bounded: end offset at start-up; else -1 */
     bool done;    /* bounded: reached `end` */
 };
@@ -592,7 +594,7 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafk
         goto fail;
     for (size_t i = 0; i < src->nparts; i++) {
         struct sl_kafka_part *p = &src->parts[i];
-        p->next = start[i];
+        __atomic_store_n(&p->next, start[i], __ATOMIC_RELAXED);
         if (src->bounded) {
             int64_t lo;
             rc = sl_source_watermarks(src, p->partition, &lo, &p->end, err);
@@ -757,7 +759,7 @@ int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_reco
         if (m->err) {
             if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 if (m->offset > p->next)
-                    p->next = m->offset;
+                    __atomic_store_n(&p->next, m->offset, __ATOMIC_RELAXED);
                 if (src->bounded && p->next >= p->end)
                     sl_source_mark_done(src, p);
             } else {
@@ -780,7 +782,7 @@ int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_reco
         r->key_len = m->key_len;
         r->value = m->payload;
         r->value_len = m->len;
-        p->next = m->offset + 1;
+        __atomic_store_n(&p->next, m->offset + 1, __ATOMIC_RELAXED);
         if (src->bounded && p->next >= p->end)
             sl_source_mark_done(src, p);
         got[keep++] = m;
@@ -822,6 +824,25 @@ int sl_kafka_source_positions(const struct sl_kafka_source *src, int worker,
     }
     *n = k;
     return k > cap ? SL_EFULL : 0;
+}
+
+void sl_kafka_source_lag(struct sl_kafka_source *src,
+                         void (*emit)(void *arg, const char *topic, int32_t partition, int64_t next,
+                                      int64_t high),
+                         void *arg)
+{
+    for (size_t i = 0; i < src->nparts; i++) {
+        const struct sl_kafka_part *p = &src->parts[i];
+        int64_t next = __atomic_load_n(&p->next, __ATOMIC_RELAXED);
+        int64_t lo = -1, hi = -1;
+        /* librdkafka's cached values (from fetch responses): no request, any thread */
+        if (rd_kafka_get_watermark_offsets(src->rk, src->topic, p->partition, &lo, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR)
+            lo = hi = -1;
+        if (next < 0) /* nothing handed out yet from an 'earliest' start */
+            next = lo >= 0 ? lo : -1;
+        emit(arg, src->topic, p->partition, next, hi);
+    }
 }
 
 int sl_kafka_source_state(const struct sl_kafka_source *src, int worker,
@@ -884,7 +905,7 @@ int sl_kafka_source_restore(struct sl_kafka_source *src, int worker,
     for (size_t k = 0; k < n; k++) {
         const struct sl_kafka_part_state *s = &in[k];
         struct sl_kafka_part *p = &src->parts[src->part_index[s->partition]];
-        p->next = s->next;
+        __atomic_store_n(&p->next, s->next, __ATOMIC_RELAXED);
         p->end = src->bounded ? s->end : -1;
         p->done = src->bounded && (s->done || (s->next >= 0 && s->next >= s->end));
     }
