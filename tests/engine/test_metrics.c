@@ -20,13 +20,13 @@
 #include "engine/sql/binder.h"
 
 /* What `fn` wrote into a memstream. The caller frees it. */
-#define CAPTURE(text, ...)                                                                        \
-    do {                                                                                          \
-        size_t len_;                                                                              \
-        FILE *f = open_memstream(&(text), &len_);                                                 \
-        assert_non_null(f);                                                                       \
-        __VA_ARGS__;                                                                              \
-        fclose(f);                                                                                \
+#define CAPTURE(text, ...)                        \
+    do {                                          \
+        size_t len_;                              \
+        FILE *f = open_memstream(&(text), &len_); \
+        assert_non_null(f);                       \
+        __VA_ARGS__;                              \
+        fclose(f);                                \
     } while (0)
 
 static void test_escape(void **state)
@@ -70,8 +70,8 @@ static void test_samples(void **state)
     CAPTURE(t, sl_prom_sample(f, "g", NULL, 0, 1e300));
     assert_string_equal(t, "g 1e+300\n");
     free(t);
-    CAPTURE(t, sl_prom_sample(f, "g", NULL, 0, INFINITY); sl_prom_sample(f, "g", NULL, 0, -INFINITY);
-            sl_prom_sample(f, "g", NULL, 0, NAN));
+    CAPTURE(t, sl_prom_sample(f, "g", NULL, 0, INFINITY);
+            sl_prom_sample(f, "g", NULL, 0, -INFINITY); sl_prom_sample(f, "g", NULL, 0, NAN));
     assert_string_equal(t, "g +Inf\ng -Inf\ng NaN\n");
     free(t);
     CAPTURE(t, sl_prom_sample_u64(f, "c_total", l + 2, 1, UINT64_MAX));
@@ -210,8 +210,8 @@ static void *scraper_main(void *arg)
         double out = value_of(t, "sluice_sink_records_total", "table=\"out_t\"");
         double busy = value_of(t, "sluice_worker_busy_seconds_total", "");
         if (in < in0 || out < out0 || busy < busy0 || out > in) {
-            snprintf(s->msg, sizeof(s->msg), "in %g -> %g, out %g -> %g, busy %g -> %g", in0,
-                     in, out0, out, busy0, busy);
+            snprintf(s->msg, sizeof(s->msg), "in %g -> %g, out %g -> %g, busy %g -> %g", in0, in,
+                     out0, out, busy0, busy);
             s->ok = false;
         }
         in0 = in, out0 = out, busy0 = busy;
@@ -266,9 +266,10 @@ static void *one_render_main(void *arg)
         if (t && value_of(t, "sluice_sink_records_total", "") >= 100 &&
             value_of(t, "sluice_watermark_seconds", "worker=\"1\"") > 0) {
             /* no cmocka assertion off the test's thread: the test judges s->ok */
-            s->ok = strstr(t, "sluice_source_records_total{job=\"t\",table=\"gen\",worker=\"1\"} ") &&
-                    strstr(t, "sluice_workers{job=\"t\"} 2\n") &&
-                    !strstr(t, "sluice_checkpoints_total"); /* no checkpoints in this run */
+            s->ok =
+                strstr(t, "sluice_source_records_total{job=\"t\",table=\"gen\",worker=\"1\"} ") &&
+                strstr(t, "sluice_workers{job=\"t\"} 2\n") &&
+                !strstr(t, "sluice_checkpoints_total"); /* no checkpoints in this run */
             snprintf(s->msg, sizeof(s->msg), "%s", s->ok ? "" : "series missing");
             s->renders = 1;
             free(t);

@@ -150,7 +150,7 @@ cp "$src/tests/tools/metrics_job.sql" "$weird"
 start_run "$weird"
 [ -n "$port" ] || { bad "no 'metrics:' line for the second job"; cat "$tmp/err"; }
 if [ -n "$port" ]; then
-  wait_for 10 sluice_source_records_total table=bids || bad "the second job read nothing"
+  wait_for 20 sluice_source_records_total table=bids || bad "the second job did not read the 20 records"
   grep -qF 'job="q\"uo\\te"' "$tmp/s" || bad "the job label is not escaped"
   [ "$($check label "$tmp/s" sluice_workers job)" = 'q"uo\te' ] ||
     bad "the parser reads the job label as '$($check label "$tmp/s" sluice_workers job)'"
