@@ -538,7 +538,8 @@ static int sl_worker_loop(struct sl_worker *w)
     for (;;) {
         if (atomic_load_explicit(&x->failed, memory_order_relaxed))
             return 0;
-        int64_t t_turn = sl_wake_now_ns(); /* busy turns add up to the worker's busy time */
+        /* with metrics, busy turns add up to the worker's busy time */
+        int64_t t_turn = x->opts->metrics ? sl_wake_now_ns() : 0;
         bool stop = x->opts->stop && atomic_load_explicit(x->opts->stop, memory_order_relaxed);
         bool busy = false, left = false;
         int rc;
@@ -616,7 +617,8 @@ static int sl_worker_loop(struct sl_worker *w)
         }
         if (busy) {
             idle_turns = 0;
-            sl_stats_add(&w->busy_ns, (uint64_t)(sl_wake_now_ns() - t_turn));
+            if (t_turn)
+                sl_stats_add(&w->busy_ns, (uint64_t)(sl_wake_now_ns() - t_turn));
         } else if (left) {
             /* a ring to another worker is full: that worker is busy draining it */
             sched_yield();
