@@ -8,9 +8,10 @@
 # library's parser (tests/tools/metrics_check.py) and must show: counters that grew and
 # never went down, exactly 20 rows in and 8 out of the filtered pipeline, the bad record,
 # consumer lag per partition coming down to 0, watermarks, busy time, checkpoint figures
-# once an epoch committed, each window operator's state; GET of another path is 404; a job
-# label with a quote and a backslash comes through the parser intact; after the job ends
-# nothing listens on the port any more.
+# once an epoch committed, each window operator's state; GET of another path is 404; after
+# the job ends nothing listens on the port any more. A second job, named by a file with a
+# quote and a backslash and taking its port from SET 'sluice.metrics.port': its job label
+# comes through the parser intact.
 set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
@@ -61,7 +62,7 @@ start_run() { # $1: the last SQL file; the rest: more options
   local sql=$1; shift
   "$bin" run "$src/tests/sql/nexmark_paced.sql" "$sql" --workers 2 --set TPS=2000 \
       --set EVENTS_NUM=0 --set BASE_TIME=1700000000000 --set BOOTSTRAP_SERVERS="$bs" \
-      --set OUT="$tmp/out" --metrics-port 0 --quiet "$@" 2> "$tmp/err" &
+      --set OUT="$tmp/out" "${mport[@]}" --quiet "$@" 2> "$tmp/err" &
   run=$!
   port=
   for _ in $(seq 1 300); do
@@ -72,6 +73,7 @@ start_run() { # $1: the last SQL file; the rest: more options
   done
 }
 
+mport=(--metrics-port 0)
 start_run "$src/tests/tools/metrics_job.sql" --state-dir "$tmp/state" --job metrics \
     --checkpoint-interval 200
 [ -n "$port" ] || { echo "FAIL: no 'metrics:' line"; cat "$tmp/err"; exit 1; }
@@ -144,9 +146,11 @@ if curl -s -o /dev/null "http://127.0.0.1:$port/metrics"; then
 fi
 echo "ok   stopped (exit $rc), port $port closed"
 
-# ---- label escaping through the real parser: a job named by a file with " and \ ----
+# ---- label escaping through the real parser: a job named by a file with " and \; the
+# port from the SQL setting instead of the flag ----
 weird="$tmp/q\"uo\\te.sql"
-cp "$src/tests/tools/metrics_job.sql" "$weird"
+{ echo "SET 'sluice.metrics.port' = '0';"; cat "$src/tests/tools/metrics_job.sql"; } > "$weird"
+mport=()
 start_run "$weird"
 [ -n "$port" ] || { bad "no 'metrics:' line for the second job"; cat "$tmp/err"; }
 if [ -n "$port" ]; then
@@ -157,6 +161,6 @@ if [ -n "$port" ]; then
   kill -INT "$run"
   wait "$run"
   run=
-  echo "ok   job label 'q\"uo\\te' escaped and read back"
+  echo "ok   job label 'q\"uo\\te' escaped and read back; port from SET 'sluice.metrics.port'"
 fi
 exit $fail
