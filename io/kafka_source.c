@@ -58,7 +58,9 @@ struct sl_kafka_part {
     int32_t partition;
     int32_t split;
     int worker;
-    int64_t next; /* next offset to hand out; SL_KAFKA_OFFSET_EARLIEST until known */
+    int64_t next; /* next offset to hand out; SL_KAFKA_OFFSET_EARLIEST until known. Written
+                     by its worker with relaxed atomic stores (sl_kafka_source_lag reads it
+                     from another thread) */
     int64_t end;  /* bounded: end offset at start-up; else -1 */
     bool done;    /* bounded: reached `end` */
 };
@@ -1009,7 +1011,7 @@ int sl_kafka_source_new(const struct sl_kafka_source_config *cfg, struct sl_kafk
         goto fail;
     for (size_t i = 0; i < nparts; i++) {
         struct sl_kafka_part *p = &src->parts[i];
-        p->next = start[i];
+        __atomic_store_n(&p->next, start[i], __ATOMIC_RELAXED);
         if (src->bounded) {
             int64_t lo;
             rc = sl_source_watermarks(src, sl_part_topic(src, p), p->partition, &lo, &p->end, err);
@@ -1283,7 +1285,7 @@ int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_reco
         if (m->err) {
             if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 if (m->offset > p->next)
-                    p->next = m->offset;
+                    __atomic_store_n(&p->next, m->offset, __ATOMIC_RELAXED);
                 if (src->bounded && p->next >= p->end)
                     sl_source_mark_done(src, p);
             } else {
@@ -1310,7 +1312,7 @@ int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_reco
         r->value_len = m->len;
         r->headers = NULL;
         r->headers_len = 0;
-        p->next = m->offset + 1;
+        __atomic_store_n(&p->next, m->offset + 1, __ATOMIC_RELAXED);
         if (src->bounded && p->next >= p->end)
             sl_source_mark_done(src, p);
         got[keep++] = m;
@@ -1357,6 +1359,27 @@ int sl_kafka_source_positions(const struct sl_kafka_source *src, int worker,
     }
     *n = k;
     return k > cap ? SL_EFULL : 0;
+}
+
+void sl_kafka_source_lag(struct sl_kafka_source *src,
+                         void (*emit)(void *arg, const char *topic, int32_t partition, int64_t next,
+                                      int64_t high),
+                         void *arg)
+{
+    size_t np = sl_source_nparts(src); /* partitions discovered later: the next scrape */
+    for (size_t i = 0; i < np; i++) {
+        const struct sl_kafka_part *p = &src->parts[i];
+        const char *topic = sl_part_topic(src, p);
+        int64_t next = __atomic_load_n(&p->next, __ATOMIC_RELAXED);
+        int64_t lo = -1, hi = -1;
+        /* librdkafka's cached values (from fetch responses): no request, any thread */
+        if (rd_kafka_get_watermark_offsets(src->rk, topic, p->partition, &lo, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR)
+            lo = hi = -1;
+        if (next < 0) /* nothing handed out yet from an 'earliest' start */
+            next = lo >= 0 ? lo : -1;
+        emit(arg, topic, p->partition, next, hi);
+    }
 }
 
 int sl_kafka_source_state(const struct sl_kafka_source *src, int worker,
@@ -1454,7 +1477,7 @@ static int sl_source_resume_locked(struct sl_kafka_source *src, int worker,
         const struct sl_kafka_part_state *s = &in[k];
         struct sl_kafka_part *p = sl_source_find_name(src, s->topic, s->partition);
         listed[p - src->parts] = true;
-        p->next = s->next;
+        __atomic_store_n(&p->next, s->next, __ATOMIC_RELAXED);
         p->end = src->bounded ? s->end : -1;
         p->done = src->bounded && (s->done || (s->next >= 0 && s->next >= s->end));
     }
@@ -1463,9 +1486,9 @@ static int sl_source_resume_locked(struct sl_kafka_source *src, int worker,
         struct sl_kafka_part *p = &src->parts[i];
         if (p->worker != worker)
             continue;
+        /* new since the checkpoint: from its first record, as discovery starts it */
         if (unlisted_earliest && !listed[i])
-            p->next = SL_KAFKA_OFFSET_EARLIEST; /* new since the checkpoint: from its first
-                                                   record, as discovery starts it */
+            __atomic_store_n(&p->next, SL_KAFKA_OFFSET_EARLIEST, __ATOMIC_RELAXED);
         if (!p->done)
             w->live++;
     }

@@ -79,7 +79,7 @@
  *
  * THREADS
  * sl_kafka_source_new and _free run on one thread while no worker polls (_free stops the
- * discovery thread first). Worker w's calls
+ * discovery thread first); sl_kafka_source_lag on any thread. Worker w's calls
  * (poll, release, finished, positions, state and restore with worker w) run on w's thread
  * only; different
  * workers poll in parallel.
@@ -237,6 +237,18 @@ bool sl_kafka_source_finished(const struct sl_kafka_source *src, int worker);
  */
 int sl_kafka_source_positions(const struct sl_kafka_source *src, int worker,
                               struct sl_kafka_offset *out, size_t cap, size_t *n);
+
+/*
+ * Consumer lag, for metrics: calls emit(arg, topic, partition, next, high) for every
+ * assigned partition, `next` the next offset to hand out (the partition's low watermark
+ * while nothing was handed out from an 'earliest' start; -1 while neither is known) and
+ * `high` its high watermark as librdkafka cached it from the last fetch response (-1 before
+ * the first). Sends no request. Any thread, while workers poll.
+ */
+void sl_kafka_source_lag(struct sl_kafka_source *src,
+                         void (*emit)(void *arg, const char *topic, int32_t partition, int64_t next,
+                                      int64_t high),
+                         void *arg);
 
 /* One partition's position as a checkpoint keeps it. */
 struct sl_kafka_part_state {

@@ -16,14 +16,17 @@
 #include <unistd.h>
 
 #include "engine/exec/exec.h"
+#include "engine/exec/metrics.h"
 #include "engine/sql/binder.h"
 #include "io/kafka_mock.h"
+#include "tools/cmd_metrics_http.h"
 
 static const char sl_run_usage[] =
     "usage: sluice run FILE.sql... [--set NAME=VALUE]... [--workers N] [--brokers HOST:PORT]\n"
     "                  [--property KEY=VALUE]... [--no-pin] [--quiet]\n"
     "                  [--job ID] [--state-dir DIR] [--zk HOSTS[/chroot]]\n"
     "                  [--checkpoint-interval MS]\n"
+    "                  [--metrics-port PORT] [--metrics-host ADDR]\n"
     "\n"
     "Runs every INSERT INTO of the Flink SQL files, read one after the other as one script\n"
     "(e.g. ddl_gen.sql ddl_views.sql q5.sql), until the sources end (bounded tables) or\n"
@@ -37,6 +40,12 @@ static const char sl_run_usage[] =
     "  --property K=V       a librdkafka property for every Kafka client (repeatable)\n"
     "  --no-pin             do not pin workers to cores\n"
     "  --quiet              no progress line and no summary on stderr\n"
+    "  --metrics-port PORT  serve Prometheus metrics at http://ADDR:PORT/metrics while the\n"
+    "                       job runs (0: an ephemeral port); stderr says where, as\n"
+    "                       'metrics: http://ADDR:PORT/metrics'. Also SET\n"
+    "                       'sluice.metrics.port'. docs/metrics.md lists the metrics.\n"
+    "  --metrics-host ADDR  the IPv4 address to serve them on (default 127.0.0.1; also\n"
+    "                       SET 'sluice.metrics.host')\n"
     "\n"
     "Checkpoints (exactly-once; docs/checkpoint-protocol.md) need a place to keep them, as\n"
     "in Flink: --state-dir DIR, or SET 'execution.checkpointing.dir' (Flink 2) or\n"
@@ -134,13 +143,24 @@ struct sl_run_args {
     bool pin, quiet, restart;
     const char *job, *state_dir, *zk;
     int64_t interval_ms; /* 0: not given */
+    int metrics_port;    /* -1: not given */
+    const char *metrics_host;
 };
+
+/* A TCP port from 0 to 65535, or -1. */
+static int sl_run_port(const char *text)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    return *text && !*end && v >= 0 && v <= 65535 ? (int)v : -1;
+}
 
 /* 0 ok, 1 help shown, 2 usage error (said). */
 static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char *usage, bool run)
 {
     memset(a, 0, sizeof(*a));
     a->pin = true;
+    a->metrics_port = -1;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -177,7 +197,9 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
                      (run && nlen == 5 && !strncmp(arg, "--job", 5)) ||
                      (run && nlen == 11 && !strncmp(arg, "--state-dir", 11)) ||
                      (run && nlen == 4 && !strncmp(arg, "--zk", 4)) ||
-                     (run && nlen == 21 && !strncmp(arg, "--checkpoint-interval", 21));
+                     (run && nlen == 21 && !strncmp(arg, "--checkpoint-interval", 21)) ||
+                     (run && nlen == 14 && !strncmp(arg, "--metrics-port", 14)) ||
+                     (run && nlen == 14 && !strncmp(arg, "--metrics-host", 14));
         if (!known) {
             fprintf(stderr, "sluice %s: unknown option '%s'\n%s", argv[0], arg, usage);
             return 2;
@@ -229,6 +251,16 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
                 return 2;
             }
             a->interval_ms = ms;
+        } else if (!strncmp(arg, "--metrics-port", 14)) {
+            if ((a->metrics_port = sl_run_port(val)) < 0) {
+                fprintf(stderr,
+                        "sluice run: --metrics-port needs a port from 0 to 65535, not "
+                        "'%s'\n",
+                        val);
+                return 2;
+            }
+        } else if (!strncmp(arg, "--metrics-host", 14)) {
+            a->metrics_host = val;
         } else {
             if (!strchr(val, '=') || a->nprops == sizeof(a->props) / sizeof(a->props[0])) {
                 fprintf(stderr, "sluice run: --property needs KEY=VALUE, not '%s'\n", val);
@@ -289,6 +321,8 @@ int sl_cmd_run(int argc, char **argv)
         return rc == 1 ? 0 : 2;
     int status = 1;
     struct sl_kafka_mock *mock = NULL;
+    struct sl_metrics *metrics = NULL;
+    struct sl_metrics_http *http = NULL;
     struct sl_job *job = sl_run_load(&a);
     if (!job) {
         status = 2;
@@ -427,8 +461,44 @@ int sl_cmd_run(int argc, char **argv)
                     ck.job, job_defaulted ? " (from the file name; --job ID to choose)" : "",
                     ck.state_dir, ck.job, sdir_from, ck.zk ? ck.zk : "the state directory");
     }
+    /* metrics: the flag, else the SQL setting */
+    const char *mport = sl_job_setting(job, "sluice.metrics.port");
+    if (a.metrics_port < 0 && mport && (a.metrics_port = sl_run_port(mport)) < 0) {
+        fprintf(stderr, "sluice run: SET 'sluice.metrics.port' = '%s': a port from 0 to 65535\n",
+                mport);
+        status = 2;
+        goto out;
+    }
+    if (a.metrics_port >= 0) {
+        const char *host =
+            a.metrics_host ? a.metrics_host : sl_job_setting(job, "sluice.metrics.host");
+        if (!host)
+            host = "127.0.0.1";
+        char namebuf[64];
+        const char *name = a.job;
+        if (!name) { /* the last file's name without .sql */
+            const char *base = strrchr(a.files[a.nfiles - 1], '/');
+            base = base ? base + 1 : a.files[a.nfiles - 1];
+            size_t k = strlen(base);
+            if (k > 4 && !strcmp(base + k - 4, ".sql"))
+                k -= 4;
+            snprintf(namebuf, sizeof(namebuf), "%.*s", (int)k, base);
+            name = namebuf;
+        }
+        int bound = 0;
+        if (sl_metrics_new(name, &metrics, &err) ||
+            sl_metrics_http_start(metrics, host, a.metrics_port, &http, &bound, &err)) {
+            fprintf(stderr, "sluice run: %s\n", err.msg);
+            status = 2;
+            goto out;
+        }
+        fprintf(stderr, "metrics: http://%s:%d/metrics\n", host, bound);
+        opts.metrics = metrics;
+    }
     struct sl_exec_summary sum;
     rc = sl_exec_run(job, &opts, &sum, &err);
+    sl_metrics_http_stop(http); /* the endpoint goes with the job */
+    http = NULL;
     fflush(stdout);
     if (rc) {
         fprintf(stderr, "sluice run: %s\n", err.msg);
@@ -472,6 +542,8 @@ int sl_cmd_run(int argc, char **argv)
     }
     status = 0;
 out:
+    sl_metrics_http_stop(http);
+    sl_metrics_free(metrics);
     sl_job_free(job);
     sl_kafka_mock_free(mock);
     sl_run_args_free(&a);

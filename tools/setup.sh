@@ -21,6 +21,8 @@ PACKAGES=(
   librdkafka-dev libzookeeper-mt-dev liburing-dev libmimalloc-dev libhwloc-dev
   libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev libpcre2-dev
   libavro-dev # io/avro.c: the 'avro' format's schemas (Avro C)
+  libmicrohttpd-dev # `sluice run --metrics-port`: the Prometheus endpoint (tools/cmd_metrics_http.c)
+  curl python3-prometheus-client # tests/tools/test_metrics.sh scrapes and parses it
   kcat zookeeper default-jre-headless maven python3 clang-format
   valgrind # `sluice bench run --instructions` (callgrind; perf does not work in this VM)
   maven openjdk-17-jdk-headless # tools/flink.sh builds the Flink oracle (tests/flink/pom.xml)

@@ -845,11 +845,13 @@ static int fs_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
         return rc;
     uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
     uint32_t rows0 = b->rows;
+    uint64_t pos0 = w->pos;
     if (src->spec.format == SL_CONN_CSV)
         rc = fs_read_csv(src, w, path, b, err);
     else
         rc = fs_read_framed(src, w, path, b, err);
     sl_stats_add(&ctx->stats->rows_in, b->rows - rows0);
+    sl_stats_add(&ctx->stats->bytes_in, w->pos > pos0 ? w->pos - pos0 : 0);
     sl_stats_add(&ctx->stats->bad_records, w->bad.skipped + w->bad.dead_lettered - bad0);
     if (rc)
         return rc;
@@ -1396,10 +1398,12 @@ static int fs_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
         if (p->fd < 0)
             return sl_error_set(err, SL_EIO, "file '%s': %s", p->tmp, strerror(errno));
     }
+    size_t len0 = p->out.len;
     int rc = sl_conn_codec_encode(&p->codec, b, &p->out, err);
     if (rc)
         return rc;
     sl_stats_add(&ctx->stats->rows_out, n);
+    sl_stats_add(&ctx->stats->bytes_out, p->out.len - len0);
     if (p->out.len >= (1u << 20))
         return fs_drain(s, p, err);
     return 0;

@@ -824,8 +824,12 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     else
         rc = sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed,
                                   err);
+    uint64_t bytes = 0;
+    for (size_t k = w->pos; k < w->pos + consumed; k++)
+        bytes += w->recs[k].key_len + w->recs[k].value_len;
     w->pos += consumed;
     sl_stats_add(&ctx->stats->rows_in, b->rows - rows0);
+    sl_stats_add(&ctx->stats->bytes_in, bytes);
     sl_stats_add(&ctx->stats->bad_records, w->bad.skipped + w->bad.dead_lettered - bad0);
     if (rc)
         return rc;
@@ -1210,7 +1214,19 @@ static void ka_committed(struct sl_source *s, uint64_t epoch, FILE *log)
     free(all);
 }
 
+/* Consumer lag for the metrics: the source's next offsets and librdkafka's cached high
+ * watermarks (sl_kafka_source_lag; any thread). */
+static void ka_lag(struct sl_source *s,
+                   void (*emit)(void *arg, const char *topic, int32_t split, int64_t next,
+                                int64_t end),
+                   void *arg)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    sl_kafka_source_lag(src->ks, emit, arg);
+}
+
 static const struct sl_source_ops ka_source_ops = {.poll = ka_poll,
+                                                   .lag = ka_lag,
                                                    .committed = ka_committed,
                                                    .splits = ka_splits,
                                                    .free = ka_free,
@@ -1593,7 +1609,11 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
     }
     if (rc)
         return rc;
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += p->recs[i].key_len + p->recs[i].value_len;
     sl_stats_add(&ctx->stats->rows_out, n);
+    sl_stats_add(&ctx->stats->bytes_out, bytes);
     return 0;
 }
 

@@ -101,6 +101,7 @@ void sl_coordinator_snapshot(struct sl_worker *w)
         struct sl_wpipe *wp = &w->wp[i];
         rc = p->sink->ops->prepare ? p->sink->ops->prepare(p->sink, &w->ctx, e, err)
                                    : p->sink->ops->flush(p->sink, &w->ctx, err);
+        sl_exec_account(w, i);
         if (rc)
             break;
         size_t off = ws->data.len;
@@ -315,6 +316,33 @@ static int sl_coordinator_dbl_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The figures of committed epoch `e` for the metrics (struct sl_ckpt_live, op_state):
+ * relaxed atomic stores, read by the metrics endpoint's thread. */
+static void sl_coordinator_live(struct sl_exec *x, struct sl_coordinator *cc, uint64_t e,
+                                double t_aligned, double t_end)
+{
+    struct sl_ckpt_live *l = &x->ck_live;
+    sl_stats_add(&l->dur_us, (uint64_t)((t_end - cc->t_trigger) * 1e6));
+    sl_stats_add(&l->align_us, (uint64_t)((t_aligned - cc->t_trigger) * 1e6));
+    __atomic_store_n(&l->bytes, cc->bytes, __ATOMIC_RELAXED);
+    __atomic_store_n(&l->state_bytes, cc->state_bytes, __ATOMIC_RELAXED);
+    __atomic_store_n(&l->epoch, e, __ATOMIC_RELAXED);
+    sl_stats_add(&l->committed, 1);
+    /* each operator's state: the length of its block in each worker's snapshot */
+    for (int w = 0; w < x->n; w++) {
+        const struct sl_ckpt_wstate *ws = &x->ck_states[w];
+        for (uint32_t b = 0; b < ws->nblocks; b++) {
+            const struct sl_ckpt_block *blk = &ws->blocks[b];
+            if (blk->type != SL_CKPT_OP || blk->pipe >= x->npipes ||
+                blk->node >= x->pipes[blk->pipe].nnodes)
+                continue;
+            uint32_t tag = x->pipes[blk->pipe].tag_base + blk->node;
+            __atomic_store_n(&x->op_state[(size_t)w * x->ntags + tag], (uint64_t)blk->len + 1,
+                             __ATOMIC_RELAXED);
+        }
+    }
+}
+
 /* One turn of the coordinator (the monitor thread): triggers epochs, and completes the one
  * in flight once every worker took its snapshot: commit, sinks' commit, cleanup. 0, or an
  * error that fails the run. */
@@ -394,8 +422,10 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
         cc->bytes = st.bytes;
         cc->state_bytes = st.state_bytes;
         cc->failed_in_row = 0;
+        sl_coordinator_live(x, cc, e, t_aligned, t_end);
     } else {
         cc->nfailed++;
+        sl_stats_add(&x->ck_live.failed, 1);
         if (rc == SL_EFENCED)
             return rc; /* another process leads the job now: stop at once */
         if (++cc->failed_in_row > o->tolerable_failures)

@@ -40,7 +40,34 @@ int sl_exec_dispatch(struct sl_worker *w, int from, struct sl_msg m, struct sl_e
                             "takes none",
                             w->id, m.aux);
     struct sl_op *op = w->by_tag[m.aux];
-    return op->ops->receive(op, &w->ctx, from, m, err);
+    int rc = op->ops->receive(op, &w->ctx, from, m, err);
+    sl_exec_account(w, w->exec->tag_pipe[m.aux]);
+    return rc;
+}
+
+void sl_exec_account(struct sl_worker *w, uint32_t pipe)
+{
+    struct sl_worker_stats *st = &w->stats, *a = &w->acct;
+    struct sl_pipe_stats *ps = &w->pstats[pipe];
+    /* the worker's own counters: plain reads on the thread that writes them */
+    if (st->rows_in != a->rows_in || st->bytes_in != a->bytes_in ||
+        st->bad_records != a->bad_records) {
+        sl_stats_add(&ps->rows_in, st->rows_in - a->rows_in);
+        sl_stats_add(&ps->bytes_in, st->bytes_in - a->bytes_in);
+        sl_stats_add(&ps->bad_records, st->bad_records - a->bad_records);
+        a->rows_in = st->rows_in;
+        a->bytes_in = st->bytes_in;
+        a->bad_records = st->bad_records;
+    }
+    if (st->rows_out != a->rows_out || st->bytes_out != a->bytes_out ||
+        st->late_rows != a->late_rows) {
+        sl_stats_add(&ps->rows_out, st->rows_out - a->rows_out);
+        sl_stats_add(&ps->bytes_out, st->bytes_out - a->bytes_out);
+        sl_stats_add(&ps->late_rows, st->late_rows - a->late_rows);
+        a->rows_out = st->rows_out;
+        a->bytes_out = st->bytes_out;
+        a->late_rows = st->late_rows;
+    }
 }
 
 /* Serves the messages waiting for this worker; *got says whether there were any. A sender
@@ -511,6 +538,8 @@ static int sl_worker_loop(struct sl_worker *w)
     for (;;) {
         if (atomic_load_explicit(&x->failed, memory_order_relaxed))
             return 0;
+        /* with metrics, busy turns add up to the worker's busy time */
+        int64_t t_turn = x->opts->metrics ? sl_wake_now_ns() : 0;
         bool stop = x->opts->stop && atomic_load_explicit(x->opts->stop, memory_order_relaxed);
         bool busy = false, left = false;
         int rc;
@@ -540,16 +569,19 @@ static int sl_worker_loop(struct sl_worker *w)
                 continue;
             if (!wp->source_done) {
                 rc = sl_worker_poll(w, &x->pipes[i], wp, 0, &busy, err);
+                sl_exec_account(w, i);
                 if (rc)
                     return rc;
             }
         }
         /* delivery reports: served as they come (their wake-up ends a park), not only at
          * the next write, so that a sink error and a delivery's time are seen at once */
-        for (uint32_t i = 0; i < x->npipes; i++)
+        for (uint32_t i = 0; i < x->npipes; i++) {
             if (!w->wp[i].finished && x->pipes[i].sink->ops->poll &&
                 (rc = x->pipes[i].sink->ops->poll(x->pipes[i].sink, &w->ctx, err)) != 0)
                 return rc;
+            sl_exec_account(w, i);
+        }
         if (tick_ns > 0 && !busy) {
             int64_t now = sl_wake_now_ns();
             if (now - w->last_tick_ns >= tick_ns) {
@@ -559,6 +591,7 @@ static int sl_worker_loop(struct sl_worker *w)
                     if (wp->wm && !wp->finished && !stop && !w->ck_epoch &&
                         (rc = sl_op_watermark_tick(wp->wm, &w->ctx, err)) != 0)
                         return rc;
+                    sl_exec_account(w, i);
                 }
             }
         }
@@ -573,15 +606,19 @@ static int sl_worker_loop(struct sl_worker *w)
                 return 0;
         } else if (stop) {
             /* cancelled: flush what the sinks have and leave */
-            for (uint32_t i = 0; i < x->npipes; i++)
+            for (uint32_t i = 0; i < x->npipes; i++) {
                 if (!w->wp[i].finished)
                     x->pipes[i].sink->ops->flush(x->pipes[i].sink, &w->ctx, err);
+                sl_exec_account(w, i);
+            }
             return 0;
         } else if (all_finished && !left) {
             return 0;
         }
         if (busy) {
             idle_turns = 0;
+            if (t_turn)
+                sl_stats_add(&w->busy_ns, (uint64_t)(sl_wake_now_ns() - t_turn));
         } else if (left) {
             /* a ring to another worker is full: that worker is busy draining it */
             sched_yield();
@@ -806,6 +843,16 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         rc = sl_pipe_init(x, job->inserts[i], &x->pipes[i], err);
     if (rc)
         goto out;
+    x->tag_pipe = calloc(x->ntags ? x->ntags : 1, sizeof(*x->tag_pipe));
+    x->pstats = calloc((size_t)x->n * (x->npipes ? x->npipes : 1), sizeof(*x->pstats));
+    x->op_state = calloc((size_t)x->n * (x->ntags ? x->ntags : 1), sizeof(*x->op_state));
+    if (!x->tag_pipe || !x->pstats || !x->op_state) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < x->npipes; i++)
+        for (uint32_t k = 0; k < x->pipes[i].nnodes; k++)
+            x->tag_pipe[x->pipes[i].tag_base + k] = i;
     if (opts->ckpt) {
         bool txn = false;
         for (uint32_t i = 0; i < x->npipes; i++)
@@ -882,6 +929,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         w->ctx.runner = w;
         w->ctx.send = sl_exec_send;
         w->ctx.stats = &w->stats;
+        w->pstats = &x->pstats[(size_t)i * x->npipes];
         w->ctx.on_emit = opts->on_emit;
         w->ctx.on_emit_arg = opts->on_emit_arg;
         w->ctx.on_window = opts->on_window;
@@ -905,6 +953,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     }
     double t0 = sl_exec_wall(), c0 = sl_cpu();
     cc.next_at = t0 + cc.interval_s;
+    if (opts->metrics)
+        sl_metrics_attach(opts->metrics, x);
     for (int i = 0; i < x->n; i++) {
         if (pthread_create(&x->workers[i].thread, NULL, sl_worker_main, &x->workers[i]) != 0) {
             atomic_store(&x->failed, 1);
@@ -990,6 +1040,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         }
     }
 out:
+    if (opts->metrics)
+        sl_metrics_detach(opts->metrics); /* before what it reads goes */
     if (x->workers) {
         for (int i = 0; i < x->n; i++) {
             struct sl_worker *w = &x->workers[i];
@@ -1028,6 +1080,9 @@ out:
     free(x->rings);
     free(x->workers);
     free(x->pipes);
+    free(x->tag_pipe);
+    free(x->pstats);
+    free(x->op_state);
     free(x);
     return rc;
 }

@@ -24,6 +24,7 @@
 
 #include "engine/core/error.h"
 #include "engine/exec/checkpoint.h"
+#include "engine/exec/metrics.h"
 #include "engine/plan/catalog.h"
 
 struct sl_exec_opts {
@@ -67,6 +68,9 @@ struct sl_exec_opts {
      * bounded run - or one stopped through *stop - with a final epoch, so that everything
      * the sinks wrote is committed. */
     const struct sl_ckpt_opts *ckpt;
+    /* Metrics (engine/exec/metrics.h), or NULL: the run's figures, readable through
+     * sl_metrics_render from any thread while it runs. The caller owns it. */
+    struct sl_metrics *metrics;
 };
 
 struct sl_exec_summary {

@@ -19,6 +19,7 @@
 #include "engine/core/wake.h"
 #include "engine/exec/checkpoint.h"
 #include "engine/exec/exec.h"
+#include "engine/exec/metrics.h"
 #include "engine/ops/operator.h"
 
 #define SL_RING_CAP 1024
@@ -44,6 +45,27 @@ struct sl_wpipe {
     int64_t wake_ns; /* the source's last hint: its next rows are due then (0: none) */
     bool source_done;
     bool finished; /* the sink's finish() ran on this worker */
+};
+
+/* What one worker did for one pipeline, for the metrics (engine/exec/metrics.h): its
+ * struct sl_worker_stats split by pipeline (sl_exec_account). Written by that worker only,
+ * through sl_stats_add; read by the metrics endpoint's thread. */
+struct sl_pipe_stats {
+    uint64_t rows_in, bytes_in, bad_records; /* the pipeline's source */
+    uint64_t late_rows;
+    uint64_t rows_out, bytes_out; /* the pipeline's sink */
+};
+
+/* The checkpoint figures the metrics read (the coordinator stores them with relaxed atomic
+ * stores on the monitor thread; sums in microseconds, so that a summary is exact). */
+struct sl_ckpt_live {
+    uint64_t epoch;       /* the last committed epoch (0: none) */
+    uint64_t committed;   /* epochs this run committed */
+    uint64_t failed;      /* epochs that failed */
+    uint64_t dur_us;      /* sum over the committed epochs: trigger to sinks committed */
+    uint64_t align_us;    /* sum: trigger to the last worker's snapshot */
+    uint64_t bytes;       /* the last epoch's snapshot bytes written */
+    uint64_t state_bytes; /* the last epoch's state bytes */
 };
 
 /* Messages waiting for room in the ring to one worker. */
@@ -79,7 +101,12 @@ struct sl_worker {
     _Atomic int input_ended;   /* every pipeline finished because its input ended (not a stop) */
     double restored_at;        /* wall time its operators were built and restored */
     struct sl_wake wake;       /* where it sleeps when idle (engine/core/wake.h) */
-    int64_t last_tick_ns;      /* the last idle-timeout watermark tick */
+    /* metrics: stats as far as sl_exec_account has split them by pipeline (the worker's),
+     * this worker's row of x->pstats, and the time of its busy turns (atomic stores) */
+    struct sl_worker_stats acct;
+    struct sl_pipe_stats *pstats;
+    uint64_t busy_ns;
+    int64_t last_tick_ns; /* the last idle-timeout watermark tick */
 };
 
 struct sl_exec {
@@ -102,6 +129,12 @@ struct sl_exec {
     struct sl_ckpt_wstate *ck_states; /* n entries */
     _Atomic uint64_t ck_req;          /* the latest epoch the coordinator triggered */
     _Atomic int ck_shutdown;          /* the final epoch committed: workers leave */
+    /* metrics (engine/exec/metrics.h) */
+    struct sl_pipe_stats *pstats; /* [worker * npipes + pipe] */
+    uint32_t *tag_pipe;           /* an operator's tag -> its pipeline */
+    struct sl_ckpt_live ck_live;
+    uint64_t *op_state; /* [worker * ntags + tag]: state bytes + 1 of the operator in the
+                           last committed epoch (0: it saved none) */
 };
 
 /* The checkpoint coordinator's state (the monitor thread's). */
@@ -129,6 +162,18 @@ int sl_exec_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_e
 void sl_exec_wake_all(struct sl_exec *x);
 /* CLOCK_MONOTONIC seconds. */
 double sl_exec_wall(void);
+
+/* Splits what worker w counted since its last call (rows, bytes, bad and late records)
+ * onto pipeline `pipe` (its row of x->pstats). On the worker's thread, after each piece of
+ * work that belongs to one pipeline. */
+void sl_exec_account(struct sl_worker *w, uint32_t pipe);
+
+/* ---- metrics (metrics.c) ---------------------------------------------------------------- */
+
+/* The run's figures become visible to sl_metrics_render (after the workers were set up),
+ * and stop being so (before they are freed). On the thread that runs sl_exec_run. */
+void sl_metrics_attach(struct sl_metrics *m, struct sl_exec *x);
+void sl_metrics_detach(struct sl_metrics *m);
 
 /* ---- checkpoints: the worker's side (coordinator.c, on the worker's thread) ------------- */
 

@@ -117,6 +117,18 @@ struct sl_source_ops {
      * after one of its polls returned none. Called once per worker before its first poll. A
      * source with neither this nor wake_ns hints is polled again after 1 ms of sleep. */
     void (*set_waker)(struct sl_source *s, int worker, void (*wake)(void *arg), void *arg);
+    /* Optional: consumer lag for the metrics (engine/exec/metrics.h). Calls emit(arg, topic,
+     * split, next, end) once per split this process reads: `next` the offset of the next
+     * record its polls will hand out (-1 while unknown: nothing read yet from an 'earliest'
+     * start), `end` the split's end as the source last learnt it without asking anyone
+     * (Kafka: the partition's high watermark from librdkafka's last fetch response; -1 while
+     * unknown). Runs on a thread that is no worker's (the metrics endpoint's) while workers
+     * poll: it reads only what may be read concurrently, takes no lock a worker holds for
+     * long and never waits on the network. */
+    void (*lag)(struct sl_source *s,
+                void (*emit)(void *arg, const char *topic, int32_t split, int64_t next,
+                             int64_t end),
+                void *arg);
 };
 
 struct sl_source {

@@ -44,6 +44,9 @@ struct sl_worker_stats {
     uint64_t rows_out;    /* rows the sinks took */
     uint64_t late_rows;   /* rows dropped because their window had already fired */
     uint64_t bad_records; /* records skipped or dead-lettered by a bad-record policy */
+    uint64_t bytes_in;    /* bytes of the records the sources read (Kafka: key + value;
+                             files: the records' bytes); 0 for generators */
+    uint64_t bytes_out;   /* bytes the sinks wrote (encoded records); 0 for print, blackhole */
     int64_t watermark;    /* the worker's current watermark (INT64_MIN before the first) */
 };
 
