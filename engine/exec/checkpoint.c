@@ -633,6 +633,29 @@ static void sl_ckpt_drop_all(struct sl_ckpt *c)
     }
 }
 
+int sl_ckpt_check_leader(struct sl_ckpt *c, struct sl_error *err)
+{
+    struct sl_epoch_rec cur;
+    struct sl_error e;
+    sl_error_clear(&e);
+    int rc = c->store->ops->read(c->store, &cur, &e); /* not sl_commit_last: keeps `last` */
+    if (rc == SL_EFENCED) {
+        c->store->leader = 0;
+        return sl_error_set(err, SL_EFENCED, "job '%s' lost its leadership: %s", c->o.job, e.msg);
+    }
+    if (rc == 0 && !sl_epoch_equal(&cur, &c->store->last)) {
+        c->store->leader = 0;
+        return sl_error_set(err, SL_EFENCED,
+                            "job '%s' is fenced: another process has written the commit store "
+                            "(%s) since this one did (epoch %" PRId64 " %s there, this process "
+                            "last saw epoch %" PRId64 " %s): it leads the job now",
+                            c->o.job, c->store->ops->name, cur.epoch,
+                            sl_epoch_phase_name(cur.phase), c->store->last.epoch,
+                            sl_epoch_phase_name(c->store->last.phase));
+    }
+    return 0; /* still the leader, or the store cannot say now: the failure stands as it is */
+}
+
 void sl_ckpt_free(struct sl_ckpt *c)
 {
     if (!c)

@@ -172,6 +172,12 @@ void sl_ckpt_drop_restored(struct sl_ckpt *c, int worker);
 int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt_wstate *ws,
                          struct sl_ckpt_stats *st, struct sl_error *err);
 
+/* After a failed epoch: whether this process still leads the job. SL_EFENCED with err
+ * naming why when its ZooKeeper session expired or another process has written the commit
+ * store since this one last did (a standby took over while this one was paused: its
+ * failure is a consequence, and the job must stop, not retry); else 0. Reads the store. */
+int sl_ckpt_check_leader(struct sl_ckpt *c, struct sl_error *err);
+
 /* Deletes snapshot files and manifests that the last `keep` committed epochs do not need.
  * Failures are reported (err) but harmless: they are retried after the next epoch. */
 int sl_ckpt_cleanup(struct sl_ckpt *c, struct sl_error *err);

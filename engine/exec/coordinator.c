@@ -426,6 +426,13 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
     } else {
         cc->nfailed++;
         sl_stats_add(&x->ck_live.failed, 1);
+        struct sl_error lerr;
+        if (rc != SL_EFENCED && sl_ckpt_check_leader(x->ck, &lerr) == SL_EFENCED) {
+            /* e.g. a paused leader resumed: the standby that took over removed its files */
+            char cause[sizeof(err->msg)];
+            snprintf(cause, sizeof(cause), "%s", err->msg);
+            rc = sl_error_set(err, SL_EFENCED, "%s (and so: %s)", lerr.msg, cause);
+        }
         if (rc == SL_EFENCED)
             return rc; /* another process leads the job now: stop at once */
         if (++cc->failed_in_row > o->tolerable_failures)
