@@ -817,16 +817,12 @@ static int sl_source_given_end(struct sl_kafka_source *src,
 
 /* ---- discovery ------------------------------------------------------------------------------ */
 
-/* One look at the cluster's topics (on the discovery thread): new partitions of the topics
- * read, and new topics the pattern matches, are added and assigned at the earliest offset.
- * Under mu. */
-static int sl_source_discover(struct sl_kafka_source *src, struct sl_error *err)
+/* One look at the cluster's topics (on the discovery thread), from the metadata `md` it
+ * fetched: new partitions of the topics read, and new topics the pattern matches, are added
+ * and assigned at the earliest offset. Under mu. */
+static int sl_source_discover(struct sl_kafka_source *src, const struct rd_kafka_metadata *md,
+                              struct sl_error *err)
 {
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t kerr = rd_kafka_metadata(src->rk, 1, NULL, &md, src->timeout_ms);
-    if (kerr)
-        return sl_error_set(err, sl_kafka_err_code(kerr), "Kafka partition discovery: %s",
-                            rd_kafka_err2str(kerr));
     /* new topics in name order, as a start would add them */
     const struct rd_kafka_metadata_topic **order =
         calloc((size_t)md->topic_cnt + 1, sizeof(*order));
@@ -865,7 +861,6 @@ static int sl_source_discover(struct sl_kafka_source *src, struct sl_error *err)
         rc = sl_source_assign(src, list, "(discovered partitions)", err);
     rd_kafka_topic_partition_list_destroy(list);
     free(order);
-    rd_kafka_metadata_destroy(md);
     return rc;
 }
 
@@ -886,9 +881,23 @@ static void *sl_source_discovery_main(void *arg)
             ;
         if (src->stop)
             break;
+        /* the request without the lock: a worker's first poll or a restore need not wait
+         * for the cluster's answer (up to timeout_ms when a broker is away); _free does, in
+         * its join */
+        pthread_mutex_unlock(&src->mu);
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t kerr = rd_kafka_metadata(src->rk, 1, NULL, &md, src->timeout_ms);
+        pthread_mutex_lock(&src->mu);
         struct sl_error e;
         sl_error_clear(&e);
-        int rc = sl_source_discover(src, &e);
+        int rc = src->stop ? 0
+                 : kerr ? sl_error_set(&e, sl_kafka_err_code(kerr), "Kafka partition discovery: %s",
+                                       rd_kafka_err2str(kerr))
+                        : sl_source_discover(src, md, &e);
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (src->stop)
+            break;
         if (rc && rc != SL_EKAFKA_RETRY) { /* retriable: look again at the next interval */
             src->disc_err = e;
             atomic_store_explicit(&src->disc_failed, 1, memory_order_release);
