@@ -301,6 +301,17 @@ bool sl_fmt_utf8_valid(const char *str, size_t n)
     return true;
 }
 
+bool sl_fmt_map_keys_utf8(const char *m, uint32_t n)
+{
+    const char *k, *v;
+    uint32_t kl, vl;
+    size_t pos = 0;
+    while (sl_map_next(m, n, &pos, &k, &kl, &v, &vl))
+        if (!sl_fmt_utf8_valid(k, kl))
+            return false;
+    return true;
+}
+
 /* The length of the well-formed UTF-8 sequence at s[0..n) (1..4), or 0 with *bad the length
  * of its maximal ill-formed subpart (at least 1): Unicode's "maximal subpart" practice,
  * which Java's UTF-8 decoder follows when it replaces malformed input. */

@@ -90,6 +90,10 @@ size_t sl_fmt_base64_encode(char *out, const char *in, size_t n);
  * outside the alphabet, '=' anywhere but at the end. */
 int sl_fmt_base64_decode(const char *s, size_t n, char *out, size_t *outlen, const char **why);
 
+/* Whether every key of the MAP<STRING, BYTES> value m[0..n) (a valid encoding,
+ * engine/core/types.h) is valid UTF-8: a map made from outside bytes must check it. */
+bool sl_fmt_map_keys_utf8(const char *m, uint32_t n);
+
 /* Checks that a DECIMAL(p, s) value (scaled int64) fits its precision: |v| < 10^p. */
 static inline bool sl_fmt_decimal_fits(int64_t v, unsigned precision)
 {

@@ -449,6 +449,14 @@ static const char *sl_part_topic(const struct sl_kafka_source *src, const struct
     return src->topics[p->topic].name;
 }
 
+/* What the source reads, for messages that name no one partition: its first topic, or (a
+ * pattern that matched nothing yet) the pattern's topics. */
+static const char *sl_source_label(const struct sl_kafka_source *src)
+{
+    return sl_source_ntopics(src) > 0 ? src->topics[0].name
+                                      : "(none matches the topic-pattern yet)";
+}
+
 static int sl_source_watermarks(struct sl_kafka_source *src, const char *topic, int32_t partition,
                                 int64_t *lo, int64_t *hi, struct sl_error *err)
 {
@@ -475,7 +483,7 @@ static int sl_source_offsets_for_time(struct sl_kafka_source *src, size_t n, int
     if (kerr) {
         rc = sl_error_set(err, sl_kafka_err_code(kerr),
                           "Kafka topic '%s': cannot look up offsets for timestamp %" PRId64 ": %s",
-                          src->topics[0].name, ts, rd_kafka_err2str(kerr));
+                          sl_source_label(src), ts, rd_kafka_err2str(kerr));
         goto out;
     }
     for (int i = 0; i < list->cnt; i++) {
@@ -559,7 +567,7 @@ static int sl_source_group_offsets(struct sl_kafka_source *src,
         rc = sl_error_set(err, sl_kafka_err_code(kerr),
                           "Kafka topic '%s': cannot read the committed offsets of consumer group "
                           "'%s': %s",
-                          src->topics[0].name, cfg->group_id, rd_kafka_err2str(kerr));
+                          sl_source_label(src), cfg->group_id, rd_kafka_err2str(kerr));
     const char *reset = cfg->offset_reset ? cfg->offset_reset : "error";
     for (int i = 0; !rc && i < list->cnt; i++) {
         const rd_kafka_topic_partition_t *tp = &list->elems[i];
@@ -789,7 +797,7 @@ static int sl_source_start_worker(struct sl_kafka_source *src, int worker, struc
         rd_kafka_topic_partition_list_add(list, sl_part_topic(src, p), p->partition)->offset =
             p->next;
     }
-    int rc = sl_source_assign(src, list, src->topics[0].name, err);
+    int rc = sl_source_assign(src, list, sl_source_label(src), err);
     pthread_mutex_unlock(&src->mu);
     rd_kafka_topic_partition_list_destroy(list);
     return rc;
@@ -898,7 +906,9 @@ static void *sl_source_discovery_main(void *arg)
             rd_kafka_metadata_destroy(md);
         if (src->stop)
             break;
-        if (rc && rc != SL_EKAFKA_RETRY) { /* retriable: look again at the next interval */
+        /* retriable (a broker away for the request's whole timeout too): look again at the
+         * next interval */
+        if (rc && rc != SL_EKAFKA_RETRY && rc != SL_ETIMEOUT) {
             src->disc_err = e;
             atomic_store_explicit(&src->disc_failed, 1, memory_order_release);
             break;
@@ -1077,7 +1087,7 @@ static void sl_source_fail(struct sl_kafka_source *src, struct sl_kafka_worker *
                            const struct sl_kafka_part *p, const rd_kafka_message_t *m)
 {
     int32_t partition = m->partition;
-    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : src->topics[0].name;
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : sl_source_label(src);
     int64_t want = m->offset;
     if (p && p->next >= 0)
         want = p->next;
@@ -1281,7 +1291,7 @@ int sl_kafka_source_poll(struct sl_kafka_source *src, int worker, struct sl_reco
         }
     }
     if (ngot < 0)
-        return sl_error_set(err, SL_EKAFKA, "Kafka topic '%s': consume: %s", src->topics[0].name,
+        return sl_error_set(err, SL_EKAFKA, "Kafka topic '%s': consume: %s", sl_source_label(src),
                             rd_kafka_err2str(rd_kafka_last_error()));
     size_t keep = 0;
     for (ssize_t i = 0; i < ngot; i++) {
@@ -1426,7 +1436,7 @@ int sl_kafka_source_resume(struct sl_kafka_source *src, int worker,
     if (w->started)
         return sl_error_set(err, SL_EINVAL,
                             "Kafka topic '%s': worker %d restores after its first poll",
-                            src->topics[0].name, worker);
+                            sl_source_label(src), worker);
     pthread_mutex_lock(&src->mu); /* discovery may add partitions (and npart) meanwhile */
     int rc = sl_source_resume_locked(src, worker, in, n, unlisted_earliest, err);
     pthread_mutex_unlock(&src->mu);
@@ -1571,7 +1581,7 @@ int sl_kafka_source_commit_offsets(struct sl_kafka_source *src, const struct sl_
     if (kerr)
         return sl_error_set(err, sl_kafka_err_code(kerr),
                             "Kafka topic '%s': committing offsets to the consumer group: %s",
-                            src->topics[0].name, rd_kafka_err2str(kerr));
+                            sl_source_label(src), rd_kafka_err2str(kerr));
     return 0;
 }
 

@@ -42,8 +42,9 @@
  * table only grows: entries are written once, then published (release stores) to the
  * workers, whose lookups take no lock. A bounded source never discovers (Flink sets the
  * interval to -1 for a bounded KafkaSource). A failure of the Metadata request that Kafka
- * calls retriable is retried at the next interval; any other discovery failure (a partition
- * id past 65535, more than SL_KAFKA_MAX_PARTS partitions) becomes every worker's error.
+ * calls retriable, or its timeout (a broker away), is retried at the next interval; any other
+ * discovery failure (a partition id past 65535, more than SL_KAFKA_MAX_PARTS partitions) becomes
+ * every worker's error.
  *
  * ASSIGNMENT AND RESTORE
  * Nothing is fetched until a worker polls: its first poll assigns its partitions at their

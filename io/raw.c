@@ -138,6 +138,9 @@ static int sl_raw_row(void *codec, const char *data, size_t len, struct sl_batch
                 if (sl_type_is_map(c->type) && !sl_map_valid(p, sl))
                     return sl_fmt_field_error(err, SL_EPARSE, &schema->fields[i],
                                               "not a MAP<STRING, BYTES> encoding", p, sl);
+                if (sl_type_is_map(c->type) && !sl_fmt_map_keys_utf8(p, sl))
+                    return sl_fmt_field_error(err, SL_EPARSE, &schema->fields[i],
+                                              "a MAP key is not UTF-8 text", p, sl);
                 if (!need[i])
                     continue;
                 int rc = sl_fmt_store_varchar(b, i, row, p, sl, err);

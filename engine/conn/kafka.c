@@ -646,15 +646,13 @@ static int ka_meta_fill(const struct ka_source *src, struct sl_batch *b, uint32_
             /* the source built the map (sl_kafka_source_config.headers); its keys are a
              * STRING's: a header name that is not UTF-8 is an error naming the record */
             static const char empty[4] = {0};
-            const char *h = r->headers ? r->headers : empty, *k, *v;
-            uint32_t hl = r->headers ? r->headers_len : 4, kl, vl;
-            size_t pos = 0;
-            while (sl_map_next(h, hl, &pos, &k, &kl, &v, &vl))
-                if (!sl_fmt_utf8_valid(k, kl))
-                    return sl_error_set(err, SL_EPARSE,
-                                        "topic '%s' partition %d offset %" PRId64
-                                        ": header name '%.*s' is not UTF-8 text",
-                                        r->topic, (int)r->partition, r->offset, (int)kl, k);
+            const char *h = r->headers ? r->headers : empty;
+            uint32_t hl = r->headers ? r->headers_len : 4;
+            if (!sl_fmt_map_keys_utf8(h, hl))
+                return sl_error_set(err, SL_EPARSE,
+                                    "topic '%s' partition %d offset %" PRId64
+                                    ": header name is not UTF-8 text",
+                                    r->topic, (int)r->partition, r->offset);
             sl_col_str(c)[row] = sl_batch_str(b, h, hl);
             if (!sl_str_ok(sl_col_str(c)[row]))
                 return sl_error_set(err, SL_ENOMEM, "out of memory");

@@ -308,7 +308,7 @@ static void sl_metrics_ckpt(FILE *f, const struct sl_metrics *m, const struct sl
     const struct sl_ckpt_live *l = &x->ck_live;
     const char *j[] = {"job", m->job};
     sl_prom_family(f, "sluice_checkpoint_epoch", "gauge",
-                   "The last checkpoint epoch committed (the restored one before the first)");
+                   "The last checkpoint epoch this run committed (0 before its first)");
     sl_prom_sample_u64(f, "sluice_checkpoint_epoch", j, 1, SL_LD(&l->epoch));
     sl_prom_family(f, "sluice_checkpoints_total", "counter",
                    "Checkpoint epochs this run committed");

@@ -188,6 +188,52 @@ static int dec(void *codec, const struct sl_record *recs, size_t n, struct sl_ba
     return sl_raw_decode(codec, recs, n, b, bad, consumed, err);
 }
 
+/* A MAP<STRING, BYTES> column: the raw bytes are its encoding, checked whole; a key that
+ * is not UTF-8 (a STRING's) is a bad record, as a Kafka header name is. */
+static void test_map_keys(void **state)
+{
+    (void)state;
+    const char *names[] = {"h"};
+    struct sl_type types[] = {sl_type_logical(SL_TYPE_VARCHAR, SL_LOGICAL_MAP, true)};
+    struct sl_iot t;
+    sl_iot_open(&t, sl_schema_new(1, names, types));
+    struct sl_error err;
+    struct sl_raw *raw = sl_raw_new(t.schema, NULL, &err);
+    assert_non_null(raw);
+    for (int bad = 0; bad < 2; bad++) {
+        const char *key = bad ? "k\xff" : "k\xc3\xa9";
+        char map[64];
+        size_t n = 4 + sl_map_put_entry(map + 4, key, (uint32_t)strlen(key), "v", 1);
+        sl_map_put_count(map, 1);
+        t.b->rows = 1;
+        sl_col_str(&t.b->cols[0])[0] = sl_batch_str(t.b, map, (uint32_t)n);
+        sl_col_set_null(&t.b->cols[0], 0, false);
+        struct sl_fmt_out out;
+        sl_fmt_out_init(&out);
+        assert_int_equal(sl_raw_encode(raw, t.b, &out, &err), 0);
+        struct sl_record r = {.topic = "t",
+                              .timestamp = -1,
+                              .value = sl_fmt_out_rec(&out, 0),
+                              .value_len = sl_fmt_out_rec_len(&out, 0)};
+        t.b->rows = 0;
+        size_t consumed;
+        int rc = sl_raw_decode(raw, &r, 1, t.b, NULL, &consumed, &err);
+        if (bad) {
+            assert_int_equal(rc, SL_EPARSE);
+            if (!strstr(err.msg, "field 'h'") || !strstr(err.msg, "a MAP key is not UTF-8 text"))
+                fail_msg("%s", err.msg);
+            assert_int_equal(t.b->rows, 0);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_equal(t.b->rows, 1);
+            assert_int_equal(sl_col_str(&t.b->cols[0])[0].len, n);
+        }
+        sl_fmt_out_free(&out);
+    }
+    sl_raw_free(raw);
+    sl_iot_close(&t);
+}
+
 static void test_round_trip(void **state)
 {
     (void)state;
@@ -204,10 +250,9 @@ static void test_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_layout),
-        cmocka_unit_test(test_bad_records),
-        cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_layout),   cmocka_unit_test(test_bad_records),
+        cmocka_unit_test(test_limits),   cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_map_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
