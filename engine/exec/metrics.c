@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "engine/exec/exec_int.h"
+#include "io/fmt.h"
 
 struct sl_metrics {
     pthread_mutex_t mu; /* held by renders and by attach / detach only */
@@ -105,12 +106,10 @@ void sl_prom_sample(FILE *f, const char *name, const char *const *labels, uint32
         fputs(v > 0 ? " +Inf\n" : " -Inf\n", f);
     else if (v == floor(v) && fabs(v) < 9007199254740992.0)
         fprintf(f, " %lld\n", (long long)v);
-    else { /* the shortest of 15 or 17 digits that reads back as v */
-        char buf[32];
-        snprintf(buf, sizeof(buf), "%.15g", v);
-        if (strtod(buf, NULL) != v)
-            snprintf(buf, sizeof(buf), "%.17g", v);
-        fprintf(f, " %s\n", buf);
+    else { /* as sluice writes a DOUBLE everywhere: digits that read back as v */
+        char buf[SL_FMT_VALUE_MAX];
+        size_t len = sl_fmt_f64(buf, v);
+        fprintf(f, " %.*s\n", (int)len, buf);
     }
 }
 
