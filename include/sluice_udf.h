@@ -177,11 +177,11 @@ static inline int sluice_udf_fail(struct sluice_udf_call *call, const char *fmt,
 }
 
 struct sluice_udf_function {
-    const char *identifier;               /* what CREATE FUNCTION ... AS '...' names */
-    uint32_t result;                      /* enum sluice_udf_type */
-    uint32_t nargs;                       /* 0 .. SLUICE_UDF_MAX_ARGS */
-    uint32_t args[SLUICE_UDF_MAX_ARGS];   /* enum sluice_udf_type, nargs of them */
-    uint32_t flags;                       /* SLUICE_UDF_NULL_CALL | SLUICE_UDF_RETURNS_NULL */
+    const char *identifier;                    /* what CREATE FUNCTION ... AS '...' names */
+    uint32_t result;                           /* enum sluice_udf_type */
+    uint32_t nargs;                            /* 0 .. SLUICE_UDF_MAX_ARGS */
+    uint32_t args[SLUICE_UDF_MAX_ARGS];        /* enum sluice_udf_type, nargs of them */
+    uint32_t flags;                            /* SLUICE_UDF_NULL_CALL | SLUICE_UDF_RETURNS_NULL */
     int (*call)(struct sluice_udf_call *call); /* 0, or non-zero with call->error written */
     /* optional: makes the state of one evaluator; 0, or non-zero with `error` written */
     int (*init)(void **state, char *error, size_t error_cap);

@@ -212,9 +212,8 @@ static int sl_udf_lookup(struct sl_udf_set *set, const char *path, bool in_dir, 
     if (!l->tab) {
         if (in_dir)
             return 0;
-        snprintf(msg, cap,
-                 "'%s' is not a sluice UDF library (no symbol %s), looking for '%s'", l->path,
-                 SLUICE_UDF_ENTRY, ident);
+        snprintf(msg, cap, "'%s' is not a sluice UDF library (no symbol %s), looking for '%s'",
+                 l->path, SLUICE_UDF_ENTRY, ident);
         return SL_EINVAL;
     }
     if (l->tab->abi_version != SLUICE_UDF_ABI_VERSION) {
@@ -332,8 +331,8 @@ int sl_udf_resolve(struct sl_udf_set *set, const char *sql_path, const char *ide
                  "--udf-path DIR_OR_FILE` or SET 'sluice.udf.path' = 'DIR_OR_FILE')",
                  identifier);
     else
-        snprintf(msg, cap, "no UDF library on the UDF path provides '%s' (searched %s)",
-                 identifier, searched);
+        snprintf(msg, cap, "no UDF library on the UDF path provides '%s' (searched %s)", identifier,
+                 searched);
     return SL_ENOTFOUND;
 }
 

@@ -777,8 +777,8 @@ static int sl_b_udf_call(struct sl_binder *b, const struct sl_scope *sc, const s
             char t[64];
             sl_type_str(args[i]->type, t, sizeof(t));
             return sl_b_err(b, a->args.items[i]->pos,
-                            "argument %u of %s is %s, but %s takes %s (CAST it)", i + 1, a->name,
-                            t, a->name, sig);
+                            "argument %u of %s is %s, but %s takes %s (CAST it)", i + 1, a->name, t,
+                            a->name, sig);
         }
         TRYP(args[i] = sl_b_cast(b, args[i], u->args[i]));
         any_null |= args[i]->type.nullable;

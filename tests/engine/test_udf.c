@@ -79,8 +79,8 @@ static void bind_fails(const char *create, const char *sel, const char *path, co
 #define NROWS 6
 static const bool b_null[NROWS] = {0, 1, 0, 0, 0, 0};
 static const int64_t b_val[NROWS] = {1, 0, 41, -7, 100, 0};
-static const char *const s_val[NROWS] = {"abc", NULL, "null", "a long string of 30 by", "",
-                                         "MiXeD"};
+static const char *const s_val[NROWS] = {"abc", NULL,   "null", "a long string of 30 by",
+                                         "",    "MiXeD"};
 static const int32_t i_val[NROWS] = {1, 0, -3, 7, 0, 2};
 static const int64_t ts_val[NROWS] = {1000, 0, 0, 86400000, 5, 6};
 
@@ -117,8 +117,8 @@ static void ev_open(struct evalr *r, const char *create, const char *sel, const 
         fail_msg("%s / %s: %s", create, sel, err.msg);
     r->proj = r->job->inserts[0]->input;
     assert_int_equal(r->proj->kind, SL_PLAN_PROJECT);
-    r->ev = sl_eval_new(NULL, &r->proj->input->out, r->proj->project.nexprs,
-                        r->proj->project.exprs, r->job->file->src, &err);
+    r->ev = sl_eval_new(NULL, &r->proj->input->out, r->proj->project.nexprs, r->proj->project.exprs,
+                        r->job->file->src, &err);
     if (!r->ev)
         fail_msg("%s: %s", sel, err.msg);
     r->is = schema_of(&r->proj->input->out);
@@ -176,8 +176,8 @@ static int ev_run(struct evalr *r, const bool *keep, char *out, size_t cap, stru
             sl_col_i64(&in->cols[0])[j] = b_val[i];
             sl_col_set_null(&in->cols[0], j, b_null[i]);
             const char *s = s_val[i];
-            sl_col_str(&in->cols[1])[j] = s ? sl_batch_str(in, s, (uint32_t)strlen(s))
-                                             : sl_str_make("", 0);
+            sl_col_str(&in->cols[1])[j] =
+                s ? sl_batch_str(in, s, (uint32_t)strlen(s)) : sl_str_make("", 0);
             sl_col_set_null(&in->cols[1], j, !s);
             sl_col_i32(&in->cols[2])[j] = i_val[i];
             sl_col_set_null(&in->cols[2], j, b_null[i]);
@@ -336,7 +336,8 @@ static void test_udf_error(void **state)
     ev_close(&r);
 
     /* init's error fails the evaluator's creation, with its message and position */
-    struct sl_job *job = bind_sql(CREATE("refuse", "test.refuse"), "refuse(b)", "x BIGINT", lib, &err);
+    struct sl_job *job =
+        bind_sql(CREATE("refuse", "test.refuse"), "refuse(b)", "x BIGINT", lib, &err);
     assert_non_null(job);
     const struct sl_plan *p = job->inserts[0]->input;
     struct sl_eval *ev = sl_eval_new(NULL, &p->input->out, p->project.nexprs, p->project.exprs,
@@ -370,16 +371,19 @@ static void test_bind_errors(void **state)
 {
     (void)state;
     const char *c = CREATE("plus_one", "test.plus_one");
-    bind_fails(c, "plus_one(b, b)", lib, "q.sql:4:22", "plus_one takes 1 argument (BIGINT), found 2");
-    bind_fails(c, "plus_one(s)", lib, "q.sql:4:31", "argument 1 of plus_one is VARCHAR, but plus_one takes (BIGINT)");
+    bind_fails(c, "plus_one(b, b)", lib, "q.sql:4:22",
+               "plus_one takes 1 argument (BIGINT), found 2");
+    bind_fails(c, "plus_one(s)", lib, "q.sql:4:31",
+               "argument 1 of plus_one is VARCHAR, but plus_one takes (BIGINT)");
     bind_fails(c, "plus_one(CAST(b AS DOUBLE))", lib, "q.sql:4:31", "is DOUBLE");
     /* DROP: later calls do not find it; IF EXISTS */
     bind_fails("CREATE FUNCTION plus_one AS 'test.plus_one'; DROP FUNCTION plus_one;",
                "plus_one(b)", lib, "q.sql:4:22", "plus_one");
-    bind_fails("DROP TEMPORARY FUNCTION nope;", "b", lib, "q.sql:1:25", "function nope does not exist");
+    bind_fails("DROP TEMPORARY FUNCTION nope;", "b", lib, "q.sql:1:25",
+               "function nope does not exist");
     struct sl_error err;
-    struct sl_job *job = bind_sql("DROP TEMPORARY SYSTEM FUNCTION IF EXISTS nope;", "b", "x BIGINT",
-                                  lib, &err);
+    struct sl_job *job =
+        bind_sql("DROP TEMPORARY SYSTEM FUNCTION IF EXISTS nope;", "b", "x BIGINT", lib, &err);
     assert_non_null(job);
     sl_job_free(job);
     /* twice: an error, unless IF NOT EXISTS */
@@ -391,10 +395,10 @@ static void test_bind_errors(void **state)
     if (!job)
         fail_msg("%s", err.msg);
     sl_job_free(job);
-    bind_fails("CREATE FUNCTION f AS 'x' LANGUAGE PYTHON;", "b", lib, "LANGUAGE PYTHON is not supported",
-               NULL);
-    bind_fails("CREATE FUNCTION f AS 'x' USING JAR 'a.jar';", "b", lib, "USING JAR is not supported",
-               NULL);
+    bind_fails("CREATE FUNCTION f AS 'x' LANGUAGE PYTHON;", "b", lib,
+               "LANGUAGE PYTHON is not supported", NULL);
+    bind_fails("CREATE FUNCTION f AS 'x' USING JAR 'a.jar';", "b", lib,
+               "USING JAR is not supported", NULL);
     bind_fails("CREATE FUNCTION cat.f AS 'x';", "b", lib, "qualified function name", NULL);
 }
 
@@ -416,13 +420,14 @@ static void test_load_errors(void **state)
                "is not a sluice UDF library (no symbol sluice_udf_library)");
     /* ... but skipped in a directory, where the test library is found */
     struct sl_error err;
-    struct sl_job *job = bind_sql(CREATE("plus_one", "test.plus_one"), "plus_one(b)", "x BIGINT",
-                                  lib_dir, &err);
+    struct sl_job *job =
+        bind_sql(CREATE("plus_one", "test.plus_one"), "plus_one(b)", "x BIGINT", lib_dir, &err);
     if (!job)
         fail_msg("%s", err.msg);
     sl_job_free(job);
     /* a malformed table entry */
-    bind_fails("CREATE FUNCTION f AS 'test.malformed';", "b", lib, "malformed", "unknown result type");
+    bind_fails("CREATE FUNCTION f AS 'test.malformed';", "b", lib, "malformed",
+               "unknown result type");
     /* SET 'sluice.udf.path' in the SQL (':'-separated; searched first) */
     char create[PATH_MAX + 200];
     snprintf(create, sizeof(create),
@@ -441,9 +446,9 @@ static void test_load_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_values),     cmocka_unit_test(test_selection_rows),
-        cmocka_unit_test(test_count_char), cmocka_unit_test(test_udf_error),
-        cmocka_unit_test(test_state),      cmocka_unit_test(test_bind_errors),
+        cmocka_unit_test(test_values),      cmocka_unit_test(test_selection_rows),
+        cmocka_unit_test(test_count_char),  cmocka_unit_test(test_udf_error),
+        cmocka_unit_test(test_state),       cmocka_unit_test(test_bind_errors),
         cmocka_unit_test(test_load_errors),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

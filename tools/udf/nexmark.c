@@ -37,11 +37,11 @@ static int count_char_call(struct sluice_udf_call *call)
     return 0;
 }
 
-#define COUNT_CHAR(ident)                                                                  \
-    {                                                                                      \
-        .identifier = ident, .result = SLUICE_UDF_BIGINT, .nargs = 2,                      \
-        .args = {SLUICE_UDF_STRING, SLUICE_UDF_STRING}, .flags = SLUICE_UDF_NULL_CALL,     \
-        .call = count_char_call,                                                           \
+#define COUNT_CHAR(ident)                                                              \
+    {                                                                                  \
+        .identifier = ident, .result = SLUICE_UDF_BIGINT, .nargs = 2,                  \
+        .args = {SLUICE_UDF_STRING, SLUICE_UDF_STRING}, .flags = SLUICE_UDF_NULL_CALL, \
+        .call = count_char_call,                                                       \
     }
 
 static const struct sluice_udf_function nexmark_functions[] = {
