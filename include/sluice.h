@@ -87,6 +87,8 @@ int sluice_job_set_param(sluice_job *job, const char *name, const char *value);
  *   "zk"                   checkpoints: commit epochs in ZooKeeper ("host:port/chroot")
  *   "checkpoint-interval"  checkpoints: ms between epochs (default: SET, else 1000)
  *   "restart"              checkpoints: "true": start anew instead of resuming
+ *   "udf-path"             a UDF library or a directory of them for CREATE FUNCTION
+ *                          (repeatable, in order; include/sluice_udf.h, docs/udf.md)
  * SLUICE_EINVAL for an unknown key or a bad value. The SQL's SET statements apply as well.
  */
 int sluice_job_set_option(sluice_job *job, const char *key, const char *value);

@@ -27,6 +27,7 @@ static const char sl_run_usage[] =
     "                  [--job ID] [--state-dir DIR] [--zk HOSTS[/chroot]]\n"
     "                  [--checkpoint-interval MS]\n"
     "                  [--metrics-port PORT] [--metrics-host ADDR]\n"
+    "                  [--udf-path DIR_OR_FILE]...\n"
     "\n"
     "Runs every INSERT INTO of the Flink SQL files, read one after the other as one script\n"
     "(e.g. ddl_gen.sql ddl_views.sql q5.sql), until the sources end (bounded tables) or\n"
@@ -46,6 +47,10 @@ static const char sl_run_usage[] =
     "                       'sluice.metrics.port'. docs/metrics.md lists the metrics.\n"
     "  --metrics-host ADDR  the IPv4 address to serve them on (default 127.0.0.1; also\n"
     "                       SET 'sluice.metrics.host')\n"
+    "  --udf-path P         where CREATE FUNCTION finds C functions: a UDF library (.so)\n"
+    "                       or a directory of them (repeatable; searched after SET\n"
+    "                       'sluice.udf.path' and before the directory udf/ next to the\n"
+    "                       sluice program, which holds the Nexmark UDFs; docs/udf.md)\n"
     "\n"
     "Checkpoints (exactly-once; docs/checkpoint-protocol.md) need a place to keep them, as\n"
     "in Flink: --state-dir DIR, or SET 'execution.checkpointing.dir' (Flink 2) or\n"
@@ -80,7 +85,7 @@ static const char sl_run_usage[] =
     "holding the watermark back (default: never, as in Flink).\n";
 
 static const char sl_explain_usage[] =
-    "usage: sluice explain FILE.sql... [--set NAME=VALUE]...\n"
+    "usage: sluice explain FILE.sql... [--set NAME=VALUE]... [--udf-path DIR_OR_FILE]...\n"
     "\n"
     "Parses and binds the SQL files (one script, in order) and prints the plan of every\n"
     "INSERT INTO: one operator per line, its output columns and types. Nothing runs.\n";
@@ -145,6 +150,8 @@ struct sl_run_args {
     int64_t interval_ms; /* 0: not given */
     int metrics_port;    /* -1: not given */
     const char *metrics_host;
+    const char *udf_paths[32]; /* --udf-path, in order */
+    uint32_t nudf_paths;
 };
 
 /* A TCP port from 0 to 65535, or -1. */
@@ -191,6 +198,7 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
         size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
         const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
         bool known = (nlen == 5 && !strncmp(arg, "--set", 5)) ||
+                     (nlen == 10 && !strncmp(arg, "--udf-path", 10)) ||
                      (run && nlen == 9 && !strncmp(arg, "--workers", 9)) ||
                      (run && nlen == 9 && !strncmp(arg, "--brokers", 9)) ||
                      (run && nlen == 10 && !strncmp(arg, "--property", 10)) ||
@@ -221,6 +229,12 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
                 return 2;
             a->params[a->nparams].name = name;
             a->params[a->nparams++].value = e + 1;
+        } else if (nlen == 10 && !strncmp(arg, "--udf-path", 10)) {
+            if (a->nudf_paths == sizeof(a->udf_paths) / sizeof(a->udf_paths[0])) {
+                fprintf(stderr, "sluice %s: at most 32 --udf-path\n", argv[0]);
+                return 2;
+            }
+            a->udf_paths[a->nudf_paths++] = val;
         } else if (!strncmp(arg, "--workers", 9)) {
             char *end;
             long n = strtol(val, &end, 10);
@@ -295,7 +309,8 @@ static struct sl_job *sl_run_load(const struct sl_run_args *a)
     }
     struct sl_error err;
     sl_error_clear(&err);
-    job = sl_job_from_sql_multi(in, n, a->params, a->nparams, &err);
+    struct sl_bind_opts opts = {a->nudf_paths, a->udf_paths};
+    job = sl_job_from_sql_opts(in, n, a->params, a->nparams, &opts, &err);
     if (!job)
         fprintf(stderr, "%s\n", err.msg);
 out:

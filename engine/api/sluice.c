@@ -34,6 +34,7 @@ static_assert(SLUICE_ENOMEM == SL_ENOMEM && SLUICE_EINVAL == SL_EINVAL && SLUICE
 #define SL_API_MAX_FILES 64
 #define SL_API_MAX_PARAMS 256
 #define SL_API_MAX_PROPS 64
+#define SL_API_MAX_UDF_PATHS 32
 
 struct sluice_job {
     struct sl_sql_input in[SL_API_MAX_FILES]; /* path and text are owned */
@@ -45,6 +46,8 @@ struct sluice_job {
     int workers;
     bool pin;
     char *brokers;
+    char *udf_paths[SL_API_MAX_UDF_PATHS]; /* "udf-path", in order, owned */
+    uint32_t nudf_paths;
     /* checkpoints */
     char *state_dir, *job_id, *zk;
     int64_t interval_ms;
@@ -102,6 +105,8 @@ void sluice_job_free(sluice_job *job)
     for (uint32_t i = 0; i < job->nprops; i++)
         free(job->props[i]);
     free(job->brokers);
+    for (uint32_t i = 0; i < job->nudf_paths; i++)
+        free(job->udf_paths[i]);
     free(job->state_dir);
     free(job->job_id);
     free(job->zk);
@@ -247,6 +252,14 @@ int sluice_job_set_option(sluice_job *job, const char *key, const char *value)
         job->interval_ms = ms;
         return 0;
     }
+    if (!strcmp(key, "udf-path")) {
+        if (job->nudf_paths == SL_API_MAX_UDF_PATHS)
+            return sl_api_fail(job, SLUICE_EINVAL, "at most %d UDF paths", SL_API_MAX_UDF_PATHS);
+        if (!(job->udf_paths[job->nudf_paths] = strdup(value)))
+            return sl_api_fail(job, SLUICE_ENOMEM, "out of memory");
+        job->nudf_paths++;
+        return 0;
+    }
     if (!strncmp(key, "property.", 9) && key[9]) {
         if (job->nprops == SL_API_MAX_PROPS)
             return sl_api_fail(job, SLUICE_EINVAL, "at most %d Kafka properties", SL_API_MAX_PROPS);
@@ -260,7 +273,7 @@ int sluice_job_set_option(sluice_job *job, const char *key, const char *value)
     }
     return sl_api_fail(job, SLUICE_EINVAL,
                        "unknown option '%s' (workers, pin, brokers, property.KEY, state-dir, "
-                       "job, zk, checkpoint-interval, restart)",
+                       "job, zk, checkpoint-interval, restart, udf-path)",
                        key);
 }
 
@@ -287,7 +300,9 @@ int sluice_job_run(sluice_job *job)
                            "'state-dir'");
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_job *j = sl_job_from_sql_multi(job->in, job->nin, job->params, job->nparams, &err);
+    struct sl_bind_opts bopts = {job->nudf_paths, (const char *const *)job->udf_paths};
+    struct sl_job *j =
+        sl_job_from_sql_opts(job->in, job->nin, job->params, job->nparams, &bopts, &err);
     if (!j)
         return sl_api_fail(job, err.code ? err.code : SLUICE_EPARSE, "%s", err.msg);
     int rc = 0;

@@ -32,6 +32,7 @@
 
 #include "engine/core/datetime.h"
 #include "engine/plan/sql_source.h"
+#include "engine/plan/udf.h"
 #include "io/fmt.h"
 #include "kernels/arith.h"
 #include "kernels/gather.h"
@@ -67,6 +68,11 @@ struct sl_enode {
     const char *pat;
     uint32_t plen;
     sl_str pstr;
+    /* SL_FN_UDF: the call site's state (init'ed when udf_live), the result's own validity */
+    void *udf_state;
+    bool udf_live;
+    uint64_t *uvalid;
+    struct sl_enode *udf_next; /* the evaluator's list of UDF nodes, for destroy */
 };
 
 /* Scratch for string bytes a batch produces; reset at every call. */
@@ -92,6 +98,7 @@ struct sl_eval {
     struct sl_eval_chunk *chunks, *cur;
     struct sl_batch *batch; /* the batch being evaluated (NULL while folding) */
     uint32_t rows;          /* its row count (1 while folding) */
+    struct sl_enode *udfs;  /* UDF call sites whose state sl_eval_free destroys */
 };
 
 #define SL_TRY(x)       \
@@ -1587,6 +1594,103 @@ static int ev_cast(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
 
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
+/* ---- user-defined functions (include/sluice_udf.h, engine/plan/udf.h) ------------------------
+ */
+
+/* call->alloc: string bytes in the evaluator's scratch, which lives until the next batch. */
+static char *ev_udf_alloc(struct sluice_udf_call *call, size_t len)
+{
+    return len >= UINT32_MAX ? NULL : ev_str_alloc(call->engine, len ? len : 1);
+}
+
+/* A UDF over (sel, n): the rows where every argument holds a value (or all of them with
+ * SLUICE_UDF_NULL_CALL) go to the function in one call; its error fails the evaluation with
+ * its message at the call's SQL position. */
+static int ev_udf(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
+                  struct sl_error *err)
+{
+    const struct sl_udf *u = nd->e->udf;
+    uint32_t flags = u->fn->flags;
+    struct sluice_udf_arg args[SLUICE_UDF_MAX_ARGS];
+    const uint64_t *valid = NULL; /* the rows to compute: NULL = all of (sel, n) */
+    for (uint32_t i = 0; i < nd->nargs; i++) {
+        struct sl_enode *a = nd->args[i];
+        SL_TRY(ev_value(ev, a, sel, n, err));
+        args[i].data = a->data;
+        args[i].valid = a->valid;
+        if (!(flags & SLUICE_UDF_NULL_CALL))
+            valid = ev_valid_and(ev, nd, valid, a->valid);
+    }
+    nd->data = nd->buf;
+    const sl_sel_t *csel = sel;
+    uint32_t cn = n;
+    if (valid) {
+        sl_sel_t *s = nd->s[0];
+        cn = 0;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t r = SL_ROW(sel, k);
+            s[cn] = r;
+            cn += sl_valid_get(valid, r);
+        }
+        csel = s;
+    }
+    nd->valid = valid;
+    if (flags & SLUICE_UDF_RETURNS_NULL) {
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t r = SL_ROW(sel, k);
+            sl_valid_set(nd->uvalid, r, sl_valid_get(valid, r));
+        }
+        nd->valid = nd->uvalid;
+    }
+    if (cn == 0)
+        return 0;
+    char msg[256];
+    msg[0] = '\0';
+    struct sluice_udf_call call = {
+        .n = cn,
+        .sel = csel,
+        .nargs = nd->nargs,
+        .args = args,
+        .out = nd->buf,
+        .out_valid = (flags & SLUICE_UDF_RETURNS_NULL) ? nd->uvalid : NULL,
+        .state = nd->udf_state,
+        .alloc = ev_udf_alloc,
+        .error = msg,
+        .error_cap = sizeof(msg),
+        .engine = ev,
+    };
+    if (u->fn->call(&call) != 0) {
+        msg[sizeof(msg) - 1] = '\0';
+        return ev_fail(ev, nd, err, SL_EINVAL, "function %s ('%s' from %s) failed: %s", u->name,
+                       u->identifier, u->library, msg[0] ? msg : "(no message)");
+    }
+    return 0;
+}
+
+/* Makes the call site's state (sluice_udf_function.init) and lists the node for destroy. */
+static int ev_udf_compile(struct sl_eval *ev, struct sl_enode *nd, struct sl_error *err)
+{
+    const struct sl_udf *u = nd->e->udf;
+    if (!u || !u->fn || nd->nargs != u->nargs || nd->nargs > SLUICE_UDF_MAX_ARGS)
+        return ev_fail(ev, nd, err, SL_EINVAL, "a user-defined function call without its function");
+    nd->uvalid = ev_alloc(ev, SL_VALID_WORDS(SL_BATCH_CAP) * sizeof(uint64_t));
+    if (!nd->uvalid)
+        return sl_error_set(err, SL_ENOMEM, "out of memory compiling expressions");
+    if (u->fn->init) {
+        char msg[256];
+        msg[0] = '\0';
+        if (u->fn->init(&nd->udf_state, msg, sizeof(msg)) != 0) {
+            msg[sizeof(msg) - 1] = '\0';
+            return ev_fail(ev, nd, err, SL_EINVAL, "function %s ('%s' from %s): init failed: %s",
+                           u->name, u->identifier, u->library, msg[0] ? msg : "(no message)");
+        }
+    }
+    nd->udf_live = true;
+    nd->udf_next = ev->udfs;
+    ev->udfs = nd;
+    return 0;
+}
+
 static bool ev_is_pred(sl_fn fn)
 {
     return (fn >= SL_FN_EQ && fn <= SL_FN_GE) || fn == SL_FN_IN || fn == SL_FN_LIKE;
@@ -1638,6 +1742,8 @@ static int ev_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
         return ev_cardinality(ev, nd, sel, n, err);
     case SL_FN_MAP:
         return ev_map(ev, nd, sel, n, err);
+    case SL_FN_UDF:
+        return ev_udf(ev, nd, sel, n, err);
     default:
         if (ev_is_pred(nd->fn))
             return ev_pred_value(ev, nd, sel, n, err);
@@ -1855,6 +1961,11 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
             (e->fn == SL_FN_MAP && (e->nargs < 2 || e->nargs % 2)))
             return ev_fail(ev, nd, err, SL_EINVAL, "%s: wrong arguments", sl_fn_name(e->fn));
         break;
+    case SL_FN_UDF:
+        nsel = 1;
+        all_const = false; /* not folded: a UDF runs with its state, batch by batch */
+        SL_TRY(ev_udf_compile(ev, nd, err));
+        break;
     case SL_FN_CASE:
         if (e->nargs % 2 != 1)
             return ev_fail(ev, nd, err, SL_EINVAL, "CASE needs an ELSE argument");
@@ -1943,6 +2054,9 @@ void sl_eval_free(struct sl_eval *ev)
 {
     if (!ev)
         return;
+    for (struct sl_enode *nd = ev->udfs; nd; nd = nd->udf_next)
+        if (nd->udf_live && nd->e->udf->fn->destroy)
+            nd->e->udf->fn->destroy(nd->udf_state);
     for (struct sl_eval_block *b = ev->blocks, *next; b; b = next) {
         next = b->next;
         sl_mem_free(b);

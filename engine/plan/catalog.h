@@ -53,6 +53,7 @@ struct sl_view {
 };
 
 struct sl_sql_file;
+struct sl_udf_set;
 
 struct sl_job {
     struct sl_sql_file *file; /* owned: the parse tree and the source text */
@@ -65,6 +66,7 @@ struct sl_job {
     struct sl_option *sets;
     uint32_t ninserts;
     struct sl_plan **inserts; /* one plan per INSERT INTO, rooted at its SL_PLAN_SINK */
+    struct sl_udf_set *udfs;  /* owned: the UDF path, open libraries, CREATE FUNCTIONs */
 };
 
 void sl_job_free(struct sl_job *job);

@@ -8,6 +8,7 @@
 #include "engine/core/batch.h"
 
 #include "engine/plan/catalog.h"
+#include "engine/plan/udf.h"
 
 static const char *const sl_fn_names[SL_FN_COUNT] = {
     [SL_FN_NONE] = "?",
@@ -36,6 +37,7 @@ static const char *const sl_fn_names[SL_FN_COUNT] = {
     [SL_FN_ITEM] = "ITEM",
     [SL_FN_CARDINALITY] = "CARDINALITY",
     [SL_FN_MAP] = "MAP",
+    [SL_FN_UDF] = "UDF",
 };
 
 const char *sl_fn_name(sl_fn fn)
@@ -162,6 +164,15 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
         fputc('[', out);
         sl_expr_print(e->args[1], in, out);
         fputc(']', out);
+        return;
+    case SL_FN_UDF:
+        fprintf(out, "%s(", e->udf ? e->udf->name : "?");
+        for (uint32_t i = 0; i < e->nargs; i++) {
+            if (i)
+                fputs(", ", out);
+            sl_expr_print(e->args[i], in, out);
+        }
+        fputc(')', out);
         return;
     case SL_FN_CARDINALITY:
     case SL_FN_MAP:

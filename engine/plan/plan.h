@@ -72,8 +72,11 @@ typedef enum sl_fn {
     SL_FN_ITEM,        /* args[0][args[1]]: a MAP's value for a key, NULL when absent */
     SL_FN_CARDINALITY, /* CARDINALITY(args[0]): a MAP's number of entries */
     SL_FN_MAP,         /* MAP[k1, v1, k2, v2, ...]: a MAP<STRING, BYTES> value */
+    SL_FN_UDF,         /* .udf(args): a user-defined function (engine/plan/udf.h) */
     SL_FN_COUNT
 } sl_fn;
+
+struct sl_udf; /* engine/plan/udf.h */
 
 struct sl_expr {
     sl_expr_kind kind;
@@ -93,6 +96,7 @@ struct sl_expr {
     sl_fn fn; /* SL_EXPR_CALL */
     uint32_t nargs;
     struct sl_expr **args;
+    const struct sl_udf *udf; /* SL_FN_UDF: owned by the job's sl_udf_set */
 };
 
 const char *sl_fn_name(sl_fn fn);

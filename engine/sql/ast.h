@@ -66,6 +66,8 @@ typedef enum sl_ast_kind {
     SL_AST_CREATE_VIEW,
     SL_AST_INSERT,
     SL_AST_SET,
+    SL_AST_CREATE_FUNCTION, /* CREATE [TEMPORARY] [SYSTEM] FUNCTION: .function */
+    SL_AST_DROP_FUNCTION,   /* DROP [TEMPORARY] [SYSTEM] FUNCTION [IF EXISTS]: .function */
 } sl_ast_kind;
 
 typedef enum sl_ast_op {
@@ -191,6 +193,15 @@ struct sl_ast {
             const char *set_key;
             const char *set_value;
         };
+        /* CREATE FUNCTION name AS 'identifier' / DROP FUNCTION name */
+        struct {
+            const char *name;
+            const char *identifier; /* CREATE only */
+            bool if_exists;         /* IF NOT EXISTS (CREATE), IF EXISTS (DROP) */
+            bool system;
+            bool temporary;
+            size_t name_pos;
+        } function;
     };
 };
 

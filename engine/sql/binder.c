@@ -31,6 +31,7 @@
 
 #include "engine/conn/registry.h"
 #include "engine/core/datetime.h"
+#include "engine/plan/udf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -500,7 +501,7 @@ static bool sl_expr_equal(const struct sl_expr *x, const struct sl_expr *y)
             return memcmp(&x->lit.d, &y->lit.d, sizeof(double)) == 0;
         return x->lit.i == y->lit.i;
     case SL_EXPR_CALL:
-        if (x->fn != y->fn || x->nargs != y->nargs)
+        if (x->fn != y->fn || x->nargs != y->nargs || x->udf != y->udf)
             return false;
         for (uint32_t i = 0; i < x->nargs; i++)
             if (!sl_expr_equal(x->args[i], y->args[i]))
@@ -727,9 +728,113 @@ static int sl_b_case(struct sl_binder *b, const struct sl_scope *sc, const struc
     return 0;
 }
 
+/* ---- user-defined functions (engine/plan/udf.h) --------------------------------------------- */
+
+/* Whether an argument of type `from` goes to a UDF parameter of type `to` without an explicit
+ * CAST (Flink's implicit casts for a function's arguments: the same type, or widening of a
+ * number; LogicalTypeCasts.supportsImplicitCast). */
+static bool sl_b_udf_arg_ok(struct sl_type from, struct sl_type to)
+{
+    if (from.logical != SL_LOGICAL_NONE)
+        return false; /* BYTES, MAP, TIMESTAMP_LTZ: no UDF parameter type takes them */
+    if (from.id == to.id)
+        return true;
+    if (to.id == SL_TYPE_BIGINT)
+        return from.id == SL_TYPE_INT;
+    if (to.id == SL_TYPE_DOUBLE)
+        return from.id == SL_TYPE_INT || from.id == SL_TYPE_BIGINT || from.id == SL_TYPE_DECIMAL;
+    return false;
+}
+
+/* "(STRING, STRING)", the declared parameters of `u`. */
+static void sl_b_udf_sig(const struct sl_udf *u, char *buf, size_t cap)
+{
+    size_t k = (size_t)snprintf(buf, cap, "(");
+    for (uint32_t i = 0; i < u->nargs && k < cap; i++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? ", " : "",
+                              sl_udf_type_name(u->fn->args[i]));
+    if (k < cap)
+        snprintf(buf + k, cap - k, ")");
+}
+
+/* A call of a UDF: the arguments bound, checked against its signature and cast. */
+static int sl_b_udf_call(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                         const struct sl_udf *u, struct sl_expr **out)
+{
+    char sig[200];
+    sl_b_udf_sig(u, sig, sizeof(sig));
+    if (a->star || a->distinct)
+        return sl_b_err(b, a->pos, "%s is a scalar function: no * or DISTINCT", a->name);
+    if (a->args.n != u->nargs)
+        return sl_b_err(b, a->pos, "function %s takes %u argument%s %s, found %u", a->name,
+                        u->nargs, u->nargs == 1 ? "" : "s", sig, a->args.n);
+    struct sl_expr **args = sl_b_alloc(b, (u->nargs ? u->nargs : 1) * sizeof(*args));
+    TRYP(args);
+    bool any_null = false;
+    for (uint32_t i = 0; i < u->nargs; i++) {
+        TRY(sl_b_expr(b, sc, a->args.items[i], &args[i]));
+        if (!sl_is_null_lit(args[i]) && !sl_b_udf_arg_ok(args[i]->type, u->args[i])) {
+            char t[64];
+            sl_type_str(args[i]->type, t, sizeof(t));
+            return sl_b_err(b, a->args.items[i]->pos,
+                            "argument %u of %s is %s, but %s takes %s (CAST it)", i + 1, a->name, t,
+                            a->name, sig);
+        }
+        TRYP(args[i] = sl_b_cast(b, args[i], u->args[i]));
+        any_null |= args[i]->type.nullable;
+    }
+    uint32_t flags = u->fn->flags;
+    struct sl_type t = u->result;
+    t.nullable = (flags & SLUICE_UDF_RETURNS_NULL) || (!(flags & SLUICE_UDF_NULL_CALL) && any_null);
+    *out = sl_expr_call(b, SL_FN_UDF, t, a->pos, u->nargs, args);
+    TRYP(*out);
+    (*out)->udf = u;
+    return 0;
+}
+
+/* CREATE [TEMPORARY] [SYSTEM] FUNCTION [IF NOT EXISTS] name AS 'identifier'. Functions live
+ * in one namespace per job whatever TEMPORARY says (a job is one session); SYSTEM ones are
+ * looked up before the built-in functions, the others after (Flink's resolution order). */
+static int sl_b_create_function(struct sl_binder *b, const struct sl_ast *a)
+{
+    const char *name = a->function.name;
+    if (sl_udf_find(b->job->udfs, name)) {
+        if (a->function.if_exists)
+            return 0;
+        return sl_b_err(b, a->function.name_pos, "function %s is already declared", name);
+    }
+    struct sl_udf u;
+    char msg[SL_ERROR_MSG_MAX - 112];
+    int rc = sl_udf_resolve(b->job->udfs, sl_job_setting(b->job, "sluice.udf.path"),
+                            a->function.identifier, &u, msg, sizeof(msg));
+    if (rc)
+        return sl_sql_error_at(b->src, a->pos, b->err, rc == SL_ENOMEM ? SL_ENOMEM : SL_EPARSE,
+                               "CREATE FUNCTION %s: %s", name, msg);
+    u.name = name;
+    u.system = a->function.system;
+    if (!sl_udf_add(b->job->udfs, &u))
+        return sl_error_set(b->err, SL_ENOMEM, "out of memory binding SQL");
+    return 0;
+}
+
+static int sl_b_drop_function(struct sl_binder *b, const struct sl_ast *a)
+{
+    struct sl_udf *u = sl_udf_find(b->job->udfs, a->function.name);
+    if (!u) {
+        if (a->function.if_exists)
+            return 0;
+        return sl_b_err(b, a->function.name_pos, "function %s does not exist", a->function.name);
+    }
+    u->dropped = true; /* plans bound before keep it; later calls do not find it */
+    return 0;
+}
+
 static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
                      struct sl_expr **out)
 {
+    const struct sl_udf *udf = sl_udf_find(b->job->udfs, a->name);
+    if (udf && udf->system)
+        return sl_b_udf_call(b, sc, a, udf, out);
     if (sl_is_agg_name(a->name)) {
         if (!sc->agg)
             return sl_b_err(b, a->pos, "aggregate function %s is not allowed in %s", a->name,
@@ -841,6 +946,8 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
         TRYP(*out);
         return 0;
     }
+    if (udf)
+        return sl_b_udf_call(b, sc, a, udf, out);
     static const char *const later[] = {"SESSION",      "TUMBLE",     "HOP",       "CUMULATE",
                                         "TUMBLE_START", "TUMBLE_END", "HOP_START", "HOP_END"};
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
@@ -2183,6 +2290,10 @@ static int sl_b_statement(struct sl_binder *b, const struct sl_ast *a)
     }
     case SL_AST_INSERT:
         return sl_b_insert(b, a);
+    case SL_AST_CREATE_FUNCTION:
+        return sl_b_create_function(b, a);
+    case SL_AST_DROP_FUNCTION:
+        return sl_b_drop_function(b, a);
     case SL_AST_SET: {
         uint32_t n = b->job->nsets + 1;
         struct sl_option *s = sl_b_alloc(b, n * sizeof(*s));
@@ -2203,8 +2314,26 @@ static int sl_b_statement(struct sl_binder *b, const struct sl_ast *a)
 
 struct sl_job *sl_job_bind(struct sl_sql_file *file, struct sl_error *err)
 {
+    return sl_job_bind_opts(file, NULL, err);
+}
+
+struct sl_job *sl_job_bind_opts(struct sl_sql_file *file, const struct sl_bind_opts *opts,
+                                struct sl_error *err)
+{
     struct sl_job *job = calloc(1, sizeof(*job));
-    if (!job) {
+    if (!job || !(job->udfs = sl_udf_set_new())) {
+        free(job);
+        sl_error_set(err, SL_ENOMEM, "out of memory binding SQL");
+        return NULL;
+    }
+    for (uint32_t i = 0; opts && i < opts->nudf_paths; i++)
+        if (sl_udf_set_add_path(job->udfs, opts->udf_paths[i])) {
+            sl_job_free(job);
+            sl_error_set(err, SL_ENOMEM, "out of memory binding SQL");
+            return NULL;
+        }
+    if (sl_udf_set_add_default_path(job->udfs)) {
+        sl_job_free(job);
         sl_error_set(err, SL_ENOMEM, "out of memory binding SQL");
         return NULL;
     }
@@ -2242,10 +2371,17 @@ struct sl_job *sl_job_from_sql_multi(const struct sl_sql_input *in, size_t n,
                                      const struct sl_sql_param *params, size_t nparams,
                                      struct sl_error *err)
 {
+    return sl_job_from_sql_opts(in, n, params, nparams, NULL, err);
+}
+
+struct sl_job *sl_job_from_sql_opts(const struct sl_sql_input *in, size_t n,
+                                    const struct sl_sql_param *params, size_t nparams,
+                                    const struct sl_bind_opts *opts, struct sl_error *err)
+{
     struct sl_sql_file *file = sl_sql_parse_multi(in, n, params, nparams, err);
     if (!file)
         return NULL;
-    struct sl_job *job = sl_job_bind(file, err);
+    struct sl_job *job = sl_job_bind_opts(file, opts, err);
     if (!job)
         sl_sql_file_free(file);
     return job;
@@ -2257,5 +2393,6 @@ void sl_job_free(struct sl_job *job)
         return;
     sl_arena_free(&job->arena);
     sl_sql_file_free(job->file);
+    sl_udf_set_free(job->udfs); /* closes the UDF libraries: after the plans that use them */
     free(job);
 }

@@ -21,6 +21,23 @@
  */
 struct sl_job *sl_job_bind(struct sl_sql_file *file, struct sl_error *err);
 
+/* What binding takes besides the SQL: the UDF path (`sluice run --udf-path`, in order;
+ * searched after SET 'sluice.udf.path' and before the default directory, engine/plan/udf.h).
+ * Strings are borrowed for the call. */
+struct sl_bind_opts {
+    uint32_t nudf_paths;
+    const char *const *udf_paths;
+};
+
+/* sl_job_bind with options (NULL: none). */
+struct sl_job *sl_job_bind_opts(struct sl_sql_file *file, const struct sl_bind_opts *opts,
+                                struct sl_error *err);
+
+/* sl_job_from_sql_multi with options (NULL: none). */
+struct sl_job *sl_job_from_sql_opts(const struct sl_sql_input *in, size_t n,
+                                    const struct sl_sql_param *params, size_t nparams,
+                                    const struct sl_bind_opts *opts, struct sl_error *err);
+
 /* Parses and binds in one step; NULL with `err` filled on failure. */
 struct sl_job *sl_job_from_sql(const char *path, const char *text, size_t len,
                                const struct sl_sql_param *params, size_t nparams,

@@ -1264,6 +1264,66 @@ static int sl_p_create_table(struct sl_parser *p, struct sl_ast *n)
     }
 }
 
+/* After CREATE / DROP: [TEMPORARY] [SYSTEM] FUNCTION, then for CREATE [IF NOT EXISTS] name AS
+ * 'identifier' [LANGUAGE C | JAVA], for DROP [IF EXISTS] name (Flink's grammar; a
+ * catalog-qualified name and USING JAR are refused). */
+static int sl_p_function(struct sl_parser *p, struct sl_ast *n, bool create)
+{
+    TRY(sl_p_accept_kw(p, "SYSTEM", &n->function.system));
+    TRY(sl_p_expect_kw(p, "FUNCTION"));
+    if (sl_p_is_kw(p, "IF")) {
+        TRY(sl_p_advance(p));
+        if (create)
+            TRY(sl_p_expect_kw(p, "NOT"));
+        TRY(sl_p_expect_kw(p, "EXISTS"));
+        n->function.if_exists = true;
+    }
+    n->function.name_pos = p->cur.pos;
+    TRY(sl_p_ident(p, &n->function.name, "a function name"));
+    if (p->cur.kind == SL_TOK_DOT)
+        return sl_p_error(p, n->function.name_pos,
+                          "a catalog- or database-qualified function name is not supported");
+    if (!create)
+        return 0;
+    TRY(sl_p_expect_kw(p, "AS"));
+    TRY(sl_p_string(p, &n->function.identifier, "the function's identifier in quotes"));
+    bool found;
+    TRY(sl_p_accept_kw(p, "LANGUAGE", &found));
+    if (found) {
+        if (!sl_p_is_kw(p, "C") && !sl_p_is_kw(p, "JAVA"))
+            return sl_p_error(p, p->cur.pos,
+                              "LANGUAGE %.*s is not supported: sluice runs functions written "
+                              "in C (LANGUAGE C; JAVA names a C function registered under the "
+                              "Java class name, docs/udf.md)",
+                              (int)p->cur.len, sl_p_text(p));
+        TRY(sl_p_advance(p));
+    }
+    if (sl_p_is_kw(p, "USING"))
+        return sl_p_error(p, p->cur.pos,
+                          "USING JAR is not supported: sluice finds C functions on its UDF "
+                          "path (--udf-path, SET 'sluice.udf.path')");
+    return 0;
+}
+
+/* At DROP: whether [TEMPORARY] [SYSTEM] FUNCTION follows (the parser is left unmoved). */
+static bool sl_p_drop_function(struct sl_parser *p)
+{
+    struct sl_lexer save = p->lx;
+    struct sl_token save_tok = p->cur;
+    bool is_fn = false;
+    if (!sl_p_advance(p)) {
+        if (sl_p_is_kw(p, "TEMPORARY") && sl_p_advance(p))
+            goto out;
+        if (sl_p_is_kw(p, "SYSTEM") && sl_p_advance(p))
+            goto out;
+        is_fn = sl_p_is_kw(p, "FUNCTION");
+    }
+out:
+    p->lx = save;
+    p->cur = save_tok;
+    return is_fn;
+}
+
 static int sl_p_statement(struct sl_parser *p, struct sl_ast **out)
 {
     size_t pos = p->cur.pos;
@@ -1297,8 +1357,13 @@ static int sl_p_statement(struct sl_parser *p, struct sl_ast **out)
                                   "supported yet; alias the columns in the query");
             TRY(sl_p_expect_kw(p, "AS"));
             TRY(sl_p_query(p, &n->query));
-        } else if (sl_p_is_kw(p, "FUNCTION") || sl_p_is_kw(p, "CATALOG") ||
-                   sl_p_is_kw(p, "DATABASE")) {
+        } else if (sl_p_is_kw(p, "FUNCTION") || sl_p_is_kw(p, "SYSTEM")) {
+            n = sl_p_node(p, SL_AST_CREATE_FUNCTION, pos);
+            if (!n)
+                return SL_ENOMEM;
+            n->function.temporary = temporary;
+            TRY(sl_p_function(p, n, true));
+        } else if (sl_p_is_kw(p, "CATALOG") || sl_p_is_kw(p, "DATABASE")) {
             return sl_p_error(p, pos, "CREATE %.*s is not supported yet", (int)p->cur.len,
                               sl_p_text(p));
         } else {
@@ -1353,6 +1418,13 @@ static int sl_p_statement(struct sl_parser *p, struct sl_ast **out)
         TRY(sl_p_advance(p));
         *out = NULL;
         return 0;
+    } else if (sl_p_is_kw(p, "DROP") && sl_p_drop_function(p)) {
+        TRY(sl_p_advance(p));
+        n = sl_p_node(p, SL_AST_DROP_FUNCTION, pos);
+        if (!n)
+            return SL_ENOMEM;
+        TRY(sl_p_accept_kw(p, "TEMPORARY", &n->function.temporary));
+        TRY(sl_p_function(p, n, false));
     } else if (sl_p_is_kw(p, "DROP") || sl_p_is_kw(p, "ALTER") || sl_p_is_kw(p, "USE") ||
                sl_p_is_kw(p, "SHOW") || sl_p_is_kw(p, "DESCRIBE") || sl_p_is_kw(p, "EXPLAIN") ||
                sl_p_is_kw(p, "RESET") || sl_p_is_kw(p, "LOAD")) {
