@@ -20,6 +20,10 @@
 #include "engine/plan/catalog.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
+#include "include/sluice.h"
+
+#include <dirent.h>
+#include <unistd.h>
 
 static char lib_dir[PATH_MAX], lib[PATH_MAX + 32], nosym[PATH_MAX + 32];
 static const char *bad_lib, *nexmark_lib;
@@ -443,13 +447,75 @@ static void test_load_errors(void **state)
     sl_job_free(job);
 }
 
+/* libsluice: the 'udf-path' option, two workers (each its own call-site state), the library
+ * closed with the job; the output rows read back. */
+static void test_api(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/sluice-test-udf-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char in[PATH_MAX], out[PATH_MAX], sql[2 * PATH_MAX + 512];
+    snprintf(in, sizeof(in), "%s/in.csv", dir);
+    snprintf(out, sizeof(out), "%s/out", dir);
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 100; i++)
+        fprintf(f, "%d\n", i);
+    fclose(f);
+    snprintf(sql, sizeof(sql),
+             "CREATE FUNCTION plus_one AS 'test.plus_one';\n"
+             "CREATE TABLE t (b BIGINT) WITH ('connector' = 'filesystem', 'path' = '%s', "
+             "'format' = 'csv');\n"
+             "CREATE TABLE o (x BIGINT) WITH ('connector' = 'filesystem', 'path' = '%s', "
+             "'format' = 'csv');\n"
+             "INSERT INTO o SELECT plus_one(plus_one(b)) FROM t WHERE plus_one(b) > 50;\n",
+             in, out);
+    sluice_job *job = sluice_job_new();
+    assert_non_null(job);
+    assert_int_equal(sluice_job_add_sql(job, "api.sql", sql), 0);
+    assert_int_equal(sluice_job_set_option(job, "udf-path", lib), 0);
+    assert_int_equal(sluice_job_set_option(job, "workers", "2"), 0);
+    assert_int_equal(sluice_job_set_option(job, "pin", "false"), 0);
+    if (sluice_job_run(job) != 0)
+        fail_msg("%s", sluice_job_error(job));
+    struct sluice_stats st;
+    assert_int_equal(sluice_job_stats(job, &st), 0);
+    assert_int_equal(st.rows_out, 50); /* b = 50 .. 99 */
+    sluice_job_free(job);
+    /* the rows: 52 .. 101, each once */
+    int seen_rows[102] = {0};
+    DIR *d = opendir(out);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[2 * PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s", out, e->d_name);
+        FILE *p = fopen(path, "r");
+        assert_non_null(p);
+        int v;
+        while (fscanf(p, "%d", &v) == 1) {
+            assert_true(v >= 52 && v <= 101);
+            seen_rows[v]++;
+        }
+        fclose(p);
+        unlink(path);
+    }
+    closedir(d);
+    for (int v = 52; v <= 101; v++)
+        assert_int_equal(seen_rows[v], 1);
+    rmdir(out);
+    unlink(in);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values),      cmocka_unit_test(test_selection_rows),
         cmocka_unit_test(test_count_char),  cmocka_unit_test(test_udf_error),
         cmocka_unit_test(test_state),       cmocka_unit_test(test_bind_errors),
-        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_load_errors), cmocka_unit_test(test_api),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

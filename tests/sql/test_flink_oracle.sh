@@ -7,6 +7,7 @@
 #
 # Queries: the Nexmark repository's q0, q1, q2 (tests/sql/q*_fs.sql: a filesystem sink in
 # place of the blackhole one), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
+# udf (udf_fs.sql: q14's user-defined count_char, Nexmark's CountChar class in tests/flink),
 # over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
 # events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); YSB (ysb_fs.sql:
 # a join to a CSV file and a TUMBLE count); and q0, q1, q2, tumble_stats again over the

@@ -82,6 +82,24 @@ else
   echo "FAIL SET 'sluice.udf.path' / explain:"; cat "$tmp/log"; fail=1
 fi
 
+# a BOOLEAN UDF as the WHERE predicate itself (the evaluator's filter path), 2 workers
+cat > "$tmp/pred.sql" <<'SQL'
+CREATE FUNCTION is_null AS 'test.is_null';
+CREATE TABLE t (id BIGINT, s STRING) WITH (
+  'connector' = 'filesystem', 'path' = '${IN}', 'format' = 'csv');
+CREATE TABLE o (id BIGINT) WITH (
+  'connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'csv');
+INSERT INTO o SELECT id FROM t WHERE is_null(CASE WHEN id % 2 = 1 THEN NULL ELSE 'x' END);
+SQL
+if "$bin" run "$tmp/pred.sql" --udf-path "$lib" --set IN="$tmp/in.csv" --set OUT="$tmp/op" \
+  --workers 2 --quiet > "$tmp/log" 2>&1 &&
+  [ "$(cat "$tmp/op"/part-* | LC_ALL=C sort -n | tr '\n' ' ')" = \
+    "$(seq 1 2 499 | tr '\n' ' ')" ]; then
+  echo "ok   a UDF as the WHERE predicate"
+else
+  echo "FAIL a UDF as the WHERE predicate:"; cat "$tmp/log"; fail=1
+fi
+
 # errors: an identifier no library provides (position, identifier); another ABI version;
 # an error raised by the function at run time (its message, the call's position)
 expect_err() { # name, want1, want2, sluice arguments...
