@@ -95,8 +95,8 @@ struct sl_eval {
     struct sl_enode **roots;
     struct sl_eval_block *blocks;
     struct sl_eval_chunk *chunks, *cur;
-    struct sl_batch *batch; /* the batch being evaluated (NULL while folding) */
-    uint32_t rows;          /* its row count (1 while folding) */
+    struct sl_batch *batch;  /* the batch being evaluated (NULL while folding) */
+    uint32_t rows;           /* its row count (1 while folding) */
     struct sl_enode *fnodes; /* nodes with a string function state */
 };
 
@@ -954,7 +954,8 @@ static int ev_concat(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *se
     return 0;
 }
 
-/* ---- string, regex, hash functions, GREATEST / LEAST (fn_string.c) ---------------------------- */
+/* ---- string, regex, hash functions, GREATEST / LEAST (fn_string.c) ----------------------------
+ */
 
 static char *ev_fn_alloc(void *ev, size_t len)
 {

@@ -224,8 +224,7 @@ static int fs_re_get(struct sl_fn_state *st, const struct sl_fn_arg *a, uint32_t
  * Java would raise as an exception Flink turns into NULL). */
 static int fs_re_find(struct fs_re *re, const char *s, size_t n, size_t from, uint32_t opts)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, from, opts | PCRE2_NO_UTF_CHECK, re->md,
-                         NULL);
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, from, opts | PCRE2_NO_UTF_CHECK, re->md, NULL);
     return rc > 0 ? rc : 0;
 }
 
@@ -343,7 +342,8 @@ static size_t fs_case(char *o, const char *s, size_t n, bool upper)
             pthread_once(&fs_loc_once, fs_loc_init);
             uint32_t m = c;
             if (fs_loc)
-                m = (uint32_t)(upper ? towupper_l((wint_t)c, fs_loc) : towlower_l((wint_t)c, fs_loc));
+                m = (uint32_t)(upper ? towupper_l((wint_t)c, fs_loc)
+                                     : towlower_l((wint_t)c, fs_loc));
             if (m == 0 || m > 0x10FFFF || (m >= 0xD800 && m <= 0xDFFF))
                 m = c;
             k += fs_encode(o + k, m);
@@ -825,8 +825,9 @@ int sl_fnstr_eval(struct sl_fn_state *st, sl_fn fn, struct sl_type type, uint32_
                 p = big;
             else
                 FS_TRY(fs_room(ctx, room, tmp, &p));
-            size_t len = fn == SL_FN_INITCAP ? fs_initcap(p, sl_str_data(s), s->len)
-                                             : fs_case(p, sl_str_data(s), s->len, fn == SL_FN_UPPER);
+            size_t len = fn == SL_FN_INITCAP
+                             ? fs_initcap(p, sl_str_data(s), s->len)
+                             : fs_case(p, sl_str_data(s), s->len, fn == SL_FN_UPPER);
             if (p == big && len > SL_STR_INLINE_MAX) { /* grew past the inline size */
                 char *q;
                 FS_TRY(fs_room(ctx, len, tmp, &q));
@@ -885,8 +886,7 @@ int sl_fnstr_eval(struct sl_fn_state *st, sl_fn fn, struct sl_type type, uint32_
             const char *d = sl_str_data(s);
             int64_t start = fs_i(&a[2], r);
             size_t nc = fs_nchars(d, s->len);
-            int64_t len = na > 3 ? fs_i(&a[3], r)
-                                 : (int64_t)fs_nchars(sl_str_data(w), w->len);
+            int64_t len = na > 3 ? fs_i(&a[3], r) : (int64_t)fs_nchars(sl_str_data(w), w->len);
             if (start <= 0 || start > (int64_t)nc) {
                 out[r] = *s;
                 break;

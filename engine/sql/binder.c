@@ -874,9 +874,9 @@ static int sl_b_strfn(struct sl_binder *b, const struct sl_scope *sc, const stru
                 struct sl_expr **cv = sl_b_alloc(b, 2 * na * sizeof(*cv));
                 TRYP(cv);
                 for (uint32_t i = 0; i + 1 < na; i++) {
-                    cv[2 * i] = sl_expr_call(b, SL_FN_IS_NOT_NULL,
-                                             sl_type_make(SL_TYPE_BOOLEAN, false), x[i]->pos, 1,
-                                             &x[i]);
+                    cv[2 * i] =
+                        sl_expr_call(b, SL_FN_IS_NOT_NULL, sl_type_make(SL_TYPE_BOOLEAN, false),
+                                     x[i]->pos, 1, &x[i]);
                     TRYP(cv[2 * i]);
                     cv[2 * i + 1] = x[i];
                 }
@@ -923,8 +923,7 @@ static int sl_b_strfn(struct sl_binder *b, const struct sl_scope *sc, const stru
     }
     if (na < need || (!rep && na > nk)) {
         if (rep)
-            return sl_b_err(b, a->pos, "%s takes at least %u arguments, found %u", fname, need,
-                            na);
+            return sl_b_err(b, a->pos, "%s takes at least %u arguments, found %u", fname, need, na);
         if (need == nk)
             return sl_b_err(b, a->pos, "%s takes %u argument%s, found %u", fname, need,
                             need == 1 ? "" : "s", na);

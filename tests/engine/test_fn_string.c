@@ -156,8 +156,8 @@ static void expect_t(const char *expr, const char *type, const char *s, const ch
 {
     char out[512];
     struct sl_error err;
-    int rc = eval_n(expr, type, s, s ? strlen(s) : 0, p, p ? strlen(p) : 0, i, out, sizeof(out),
-                    &err);
+    int rc =
+        eval_n(expr, type, s, s ? strlen(s) : 0, p, p ? strlen(p) : 0, i, out, sizeof(out), &err);
     if (rc)
         fail_msg("%s: %s", expr, err.msg);
     if (strcmp(out, want) != 0)
@@ -186,7 +186,10 @@ static void test_substring(void **state)
     expect("SUBSTRING(s, 1, 3)", NUL, "", "NULL");
     expect("SUBSTRING(s, 1, 3)", "", "", "");
     /* a byte that starts no sequence is one character */
-    expect("SUBSTRING(s, 2, 1)", "a\xff" "b", "", "\xff");
+    expect("SUBSTRING(s, 2, 1)",
+           "a\xff"
+           "b",
+           "", "\xff");
     expect("SUBSTRING(s, 3)", "a longer string than twelve", "", "longer string than twelve");
 }
 
@@ -202,7 +205,12 @@ static void test_concat_case_trim(void **state)
     expect("UPPER(s)", "straße", "", "STRASSE");
     expect("UPPER(s)", "ǆ ﬀ", "", "Ǆ FF");
     expect("LOWER(s)", "ÀÉ Hello", "", "àé hello");
-    expect("LOWER(s)", "A\xff" "B", "", "a\xff" "b");
+    expect("LOWER(s)",
+           "A\xff"
+           "B",
+           "",
+           "a\xff"
+           "b");
     expect("UPPER(s)", "ßßßßßßßßßßßß", "", "SSSSSSSSSSSSSSSSSSSSSSSS");
     expect("INITCAP(s)", "hello wORLD a-b c_d 1a", "", "Hello World A-B C_D 1a");
     expect("INITCAP(s)", "ßa éB", "", "ßA éB");
@@ -216,14 +224,26 @@ static void test_concat_case_trim(void **state)
     expect("RTRIM(s)", "  x ", "", "  x");
     expect("TRIM(s)", "    ", "", "");
     expect("REVERSE(s)", "aé😀", "", "😀éa");
-    expect("REVERSE(s)", "a\xcc\x81" "b", "", "b\xcc\x81" "a");
+    expect("REVERSE(s)",
+           "a\xcc\x81"
+           "b",
+           "",
+           "b\xcc\x81"
+           "a");
 }
 
 static void test_pad_position_replace(void **state)
 {
     (void)state;
-    expect("LPAD(s, 5, '?" "?')", "hi", "", "?" "?" "?hi");
-    expect("LPAD(s, 1, '?" "?')", "hi", "", "h");
+    expect("LPAD(s, 5, '?"
+           "?')",
+           "hi", "",
+           "?"
+           "?"
+           "?hi");
+    expect("LPAD(s, 1, '?"
+           "?')",
+           "hi", "", "h");
     expect("LPAD(s, -1, '?')", "hi", "", "NULL");
     expect("LPAD(s, 4, p)", "hi", "", "NULL");
     expect("LPAD(s, 3, 'x')", "", "", "xxx");
@@ -282,7 +302,10 @@ static void test_regexp(void **state)
     expect("REGEXP_EXTRACT(s, '(&|^)channel_id=([^&]*)', 2)",
            "https://www.nexmark.com/a/b/c/item.htm?query=1&channel_id=1234", "", "1234");
     expect("REGEXP_EXTRACT(s, '[\\u4e00-\\u9fa5]+', 0)", "ab日本c", "", "日本");
-    expect("REGEXP_EXTRACT(s, '.', 0)", "\xff" "a", "", "\xef\xbf\xbd"); /* U+FFFD, as Java */
+    expect("REGEXP_EXTRACT(s, '.', 0)",
+           "\xff"
+           "a",
+           "", "\xef\xbf\xbd"); /* U+FFFD, as Java */
     expect_t("REGEXP(s, 'b')", "BOOLEAN", "abc", "", NULL, "TRUE");
     expect_t("REGEXP(s, p)", "BOOLEAN", "abc", "*", NULL, "FALSE");
     expect_t("REGEXP(s, p)", "BOOLEAN", "abc", "", NULL, "FALSE");
@@ -299,7 +322,8 @@ static void test_hash(void **state)
 {
     (void)state;
     expect("MD5(s)", "", "", "d41d8cd98f00b204e9800998ecf8427e");
-    expect("SHA256(s)", "abc", "", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect("SHA256(s)", "abc", "",
+           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     expect("MD5(s)", NUL, "", "NULL");
 }
 
@@ -338,14 +362,14 @@ static void test_huge_and_errors(void **state)
                             "", 0, NULL, out, sizeof(out), &err),
                      0);
     assert_string_equal(out, "300000");
-    assert_int_equal(eval_n("SUBSTRING(REGEXP_REPLACE(s, 'a', 'xy'), -10)", "VARCHAR", big, n,
-                            "", 0, NULL, out, sizeof(out), &err),
+    assert_int_equal(eval_n("SUBSTRING(REGEXP_REPLACE(s, 'a', 'xy'), -10)", "VARCHAR", big, n, "",
+                            0, NULL, out, sizeof(out), &err),
                      0);
     assert_string_equal(out, "xybcdefgxy");
     free(big);
     /* LPAD to 2 000 000 000 characters is an error naming the expression, not 2 GB */
-    int rc = eval_n("LPAD(s, 2000000000, 'x')", "VARCHAR", "a", 1, "", 0, NULL, out,
-                    sizeof(out), &err);
+    int rc =
+        eval_n("LPAD(s, 2000000000, 'x')", "VARCHAR", "a", 1, "", 0, NULL, out, sizeof(out), &err);
     assert_int_equal(rc, SL_ERANGE);
     assert_non_null(strstr(err.msg, "q.sql:3:"));
     assert_non_null(strstr(err.msg, "LPAD"));

@@ -111,7 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t slen = z2 ? (size_t)(z2 - rest) : rn;
     const char *wp = z2 ? z2 + 1 : rest + rn;
     size_t wlen = (size_t)(in + n - wp);
-    char *pb = malloc(plen ? plen : 1), *sb = malloc(slen ? slen : 1), *wb = malloc(wlen ? wlen : 1);
+    char *pb = malloc(plen ? plen : 1), *sb = malloc(slen ? slen : 1),
+         *wb = malloc(wlen ? wlen : 1);
     sl_fuzz_check(pb && sb && wb, "malloc", "");
     memcpy(pb, in, plen);
     memcpy(sb, rest, slen);
