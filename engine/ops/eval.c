@@ -95,9 +95,9 @@ struct sl_eval {
     struct sl_enode **roots;
     struct sl_eval_block *blocks;
     struct sl_eval_chunk *chunks, *cur;
-    struct sl_batch *batch;  /* the batch being evaluated (NULL while folding) */
-    uint32_t rows;           /* its row count (1 while folding) */
-    struct sl_enode *fnodes; /* nodes with a string function state */
+    struct sl_batch *batch; /* the batch being evaluated (NULL while folding) */
+    uint32_t rows;          /* its row count (1 while folding) */
+    struct sl_enode *fns;   /* nodes with a string function state (fn_string.h) */
 };
 
 #define SL_TRY(x)       \
@@ -954,8 +954,7 @@ static int ev_concat(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *se
     return 0;
 }
 
-/* ---- string, regex, hash functions, GREATEST / LEAST (fn_string.c) ----------------------------
- */
+/* ---- string, regex, hash functions, GREATEST / LEAST (fn_string.c) ------------------------- */
 
 static char *ev_fn_alloc(void *ev, size_t len)
 {
@@ -1955,8 +1954,8 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
         if (rc)
             return ev_fail(ev, nd, err, rc, "%s", msg);
         if (nd->fst) {
-            nd->fnext = ev->fnodes;
-            ev->fnodes = nd;
+            nd->fnext = ev->fns;
+            ev->fns = nd;
         }
         break;
     }
@@ -2006,7 +2005,7 @@ void sl_eval_free(struct sl_eval *ev)
 {
     if (!ev)
         return;
-    for (struct sl_enode *nd = ev->fnodes; nd; nd = nd->fnext)
+    for (struct sl_enode *nd = ev->fns; nd; nd = nd->fnext)
         sl_fnstr_free(nd->fst);
     for (struct sl_eval_block *b = ev->blocks, *next; b; b = next) {
         next = b->next;
