@@ -2,9 +2,9 @@
  * tools/cmd_bench.c - `sluice bench run`: end-to-end benchmarks of whole pipelines.
  *
  * WHAT A RUN IS
- * A workload is a SQL job built here in memory (the Nexmark queries q0, q1, q2, hop_count and
- * tumble_stats over the bid view, and the Yahoo streaming benchmark's windowed join), over
- * one of three inputs: the built-in generator (engine cost alone: 'nexmark' connector,
+ * A workload is a SQL job built here in memory (the Nexmark queries q0, q1, q2, q21, q22,
+ * hop_count and tumble_stats over the bid view, and the Yahoo streaming benchmark's windowed join),
+ * over one of three inputs: the built-in generator (engine cost alone: 'nexmark' connector,
  * blackhole sink), a Kafka topic in an in-process mock cluster (ingest included), or a file
  * (YSB). Kafka topics are filled first, untimed, by a job that writes the generator's events
  * with the kafka sink; the timed job then reads them back with 'scan.bounded.mode' =
@@ -189,6 +189,23 @@ struct sl_bw {
     "FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))\n"   \
     "GROUP BY auction, window_start, window_end;\n"
 
+#define SL_Q21                                                                                  \
+    "CREATE TABLE nexmark_q21 (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,\n" \
+    "  channel_id VARCHAR) WITH ('connector' = 'blackhole');\n"                                 \
+    "INSERT INTO nexmark_q21\n"                                                                 \
+    "SELECT auction, bidder, price, channel,\n"                                                 \
+    "  CASE WHEN lower(channel) = 'apple' THEN '0' WHEN lower(channel) = 'google' THEN '1'\n"   \
+    "    WHEN lower(channel) = 'facebook' THEN '2' WHEN lower(channel) = 'baidu' THEN '3'\n"    \
+    "    ELSE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) END AS channel_id FROM bid\n"   \
+    "WHERE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) is not null or\n"                  \
+    "  lower(channel) in ('apple', 'google', 'facebook', 'baidu');\n"
+#define SL_Q22                                                                                  \
+    "CREATE TABLE nexmark_q22 (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,\n" \
+    "  dir1 VARCHAR, dir2 VARCHAR, dir3 VARCHAR) WITH ('connector' = 'blackhole');\n"           \
+    "INSERT INTO nexmark_q22\n"                                                                 \
+    "SELECT auction, bidder, price, channel, SPLIT_INDEX(url, '/', 3) as dir1,\n"               \
+    "  SPLIT_INDEX(url, '/', 4) as dir2, SPLIT_INDEX(url, '/', 5) as dir3 FROM bid;\n"
+
 #define SL_NX3(q, Q)                                                 \
     {"nexmark/" q "/gen", false, SL_BW_GEN, NULL, Q},                \
         {"nexmark/" q "/file", false, SL_BW_FILE, "json", Q},        \
@@ -203,6 +220,8 @@ static const struct sl_bw sl_bw_all[] = {
     SL_NX3("q2", SL_Q2),
     SL_NX3("hop_count", SL_QHOP),
     SL_NX3("tumble_stats", SL_QTUMBLE),
+    SL_NX3("q21", SL_Q21),
+    SL_NX3("q22", SL_Q22),
     {"ysb/file", true, SL_BW_FILE, "json", NULL},
     {"ysb/kafka-json", true, SL_BW_KAFKA, "json", NULL},
     {"ysb/kafka-raw", true, SL_BW_KAFKA, "raw", NULL},

@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   librdkafka-dev libzookeeper-mt-dev liburing-dev libmimalloc-dev libhwloc-dev
-  libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev libpcre2-dev
+  libbenchmark-dev libcmocka-dev libsimdjson-dev libxxhash-dev libpcre2-dev nettle-dev
   libavro-dev # io/avro.c: the 'avro' format's schemas (Avro C)
   libmicrohttpd-dev # `sluice run --metrics-port`: the Prometheus endpoint (tools/cmd_metrics_http.c)
   curl python3-prometheus-client # tests/tools/test_metrics.sh scrapes and parses it

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "engine/core/datetime.h"
+#include "engine/ops/fn_string.h"
 #include "engine/plan/sql_source.h"
 #include "engine/plan/udf.h"
 #include "io/fmt.h"
@@ -73,6 +74,10 @@ struct sl_enode {
     bool udf_live;
     uint64_t *uvalid;
     struct sl_enode *udf_next; /* the evaluator's list of UDF nodes, for destroy */
+    /* string functions (fn_string.h): their arguments and state */
+    struct sl_fn_arg *fargs;
+    struct sl_fn_state *fst;
+    struct sl_enode *fnext; /* the next node with a state, for sl_eval_free */
 };
 
 /* Scratch for string bytes a batch produces; reset at every call. */
@@ -99,6 +104,7 @@ struct sl_eval {
     struct sl_batch *batch; /* the batch being evaluated (NULL while folding) */
     uint32_t rows;          /* its row count (1 while folding) */
     struct sl_enode *udfs;  /* UDF call sites whose state sl_eval_free destroys */
+    struct sl_enode *fns;   /* nodes with a string function state (fn_string.h) */
 };
 
 #define SL_TRY(x)       \
@@ -955,6 +961,41 @@ static int ev_concat(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *se
     return 0;
 }
 
+/* ---- string, regex, hash functions, GREATEST / LEAST (fn_string.c) ------------------------- */
+
+static char *ev_fn_alloc(void *ev, size_t len)
+{
+    return ev_str_alloc(ev, len);
+}
+
+static void ev_fn_args(struct sl_enode *nd)
+{
+    for (uint32_t i = 0; i < nd->nargs; i++) {
+        const struct sl_enode *a = nd->args[i];
+        nd->fargs[i] = (struct sl_fn_arg){.data = a->data,
+                                          .valid = a->valid,
+                                          .cnull = a->kind == SL_EN_CONST && a->cnull,
+                                          .cconst = a->kind == SL_EN_CONST,
+                                          .type = a->type};
+    }
+}
+
+static int ev_fnstr(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
+                    struct sl_error *err)
+{
+    for (uint32_t i = 0; i < nd->nargs; i++)
+        SL_TRY(ev_value(ev, nd->args[i], sel, n, err));
+    ev_fn_args(nd);
+    struct sl_fn_ctx ctx = {.alloc = ev_fn_alloc, .ev = ev};
+    nd->data = nd->buf;
+    nd->valid = nd->vbuf;
+    int rc = sl_fnstr_eval(nd->fst, nd->fn, nd->type, nd->nargs, nd->fargs, sel, n, nd->buf,
+                           nd->vbuf, &ctx);
+    if (rc)
+        return ev_fail(ev, nd, err, rc, "%s", ctx.msg);
+    return 0;
+}
+
 /* ---- MAP<STRING, BYTES> ---------------------------------------------------------------------- */
 
 /* m[k]: the value of the last entry with key k (engine/core/types.h); NULL when the map or
@@ -1745,6 +1786,8 @@ static int ev_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
     case SL_FN_UDF:
         return ev_udf(ev, nd, sel, n, err);
     default:
+        if (sl_fnstr_has(nd->fn))
+            return ev_fnstr(ev, nd, sel, n, err);
         if (ev_is_pred(nd->fn))
             return ev_pred_value(ev, nd, sel, n, err);
         return ev_fail(ev, nd, err, SL_ENOTSUP, "function %s is not supported", sl_fn_name(nd->fn));
@@ -2006,8 +2049,27 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
         nsel = 1;
         ev_like_compile(nd);
         break;
-    default:
-        return ev_fail(ev, nd, err, SL_ENOTSUP, "function %s is not supported", sl_fn_name(e->fn));
+    default: {
+        if (!sl_fnstr_has(e->fn) || !e->nargs)
+            return ev_fail(ev, nd, err, SL_ENOTSUP, "function %s is not supported",
+                           sl_fn_name(e->fn));
+        nd->fargs = ev_alloc(ev, e->nargs * sizeof(*nd->fargs));
+        if (!nd->fargs)
+            return sl_error_set(err, SL_ENOMEM, "out of memory compiling expressions");
+        for (uint32_t i = 0; i < e->nargs; i++) /* constants: their value at row 0 */
+            if (nd->args[i]->kind == SL_EN_CONST)
+                SL_TRY(ev_value(ev, nd->args[i], NULL, 0, err));
+        ev_fn_args(nd);
+        char msg[200];
+        int rc = sl_fnstr_compile(e->fn, e->nargs, nd->fargs, &nd->fst, msg, sizeof(msg));
+        if (rc)
+            return ev_fail(ev, nd, err, rc, "%s", msg);
+        if (nd->fst) {
+            nd->fnext = ev->fns;
+            ev->fns = nd;
+        }
+        break;
+    }
     }
     for (unsigned i = 0; i < nsel; i++) {
         nd->s[i] = ev_alloc(ev, SL_BATCH_CAP * sizeof(sl_sel_t));
@@ -2057,6 +2119,8 @@ void sl_eval_free(struct sl_eval *ev)
     for (struct sl_enode *nd = ev->udfs; nd; nd = nd->udf_next)
         if (nd->udf_live && nd->e->udf->fn->destroy)
             nd->e->udf->fn->destroy(nd->udf_state);
+    for (struct sl_enode *nd = ev->fns; nd; nd = nd->fnext)
+        sl_fnstr_free(nd->fst);
     for (struct sl_eval_block *b = ev->blocks, *next; b; b = next) {
         next = b->next;
         sl_mem_free(b);

@@ -38,6 +38,30 @@ static const char *const sl_fn_names[SL_FN_COUNT] = {
     [SL_FN_CARDINALITY] = "CARDINALITY",
     [SL_FN_MAP] = "MAP",
     [SL_FN_UDF] = "UDF",
+    [SL_FN_SUBSTRING] = "SUBSTRING",
+    [SL_FN_CONCAT_N] = "CONCAT",
+    [SL_FN_CONCAT_WS] = "CONCAT_WS",
+    [SL_FN_UPPER] = "UPPER",
+    [SL_FN_LOWER] = "LOWER",
+    [SL_FN_TRIM_BOTH] = "BTRIM",
+    [SL_FN_TRIM_LEADING] = "LTRIM",
+    [SL_FN_TRIM_TRAILING] = "RTRIM",
+    [SL_FN_LPAD] = "LPAD",
+    [SL_FN_RPAD] = "RPAD",
+    [SL_FN_CHAR_LENGTH] = "CHAR_LENGTH",
+    [SL_FN_POSITION] = "POSITION",
+    [SL_FN_REPLACE] = "REPLACE",
+    [SL_FN_SPLIT_INDEX] = "SPLIT_INDEX",
+    [SL_FN_REGEXP] = "REGEXP",
+    [SL_FN_REGEXP_EXTRACT] = "REGEXP_EXTRACT",
+    [SL_FN_REGEXP_REPLACE] = "REGEXP_REPLACE",
+    [SL_FN_INITCAP] = "INITCAP",
+    [SL_FN_REVERSE] = "REVERSE",
+    [SL_FN_OVERLAY] = "OVERLAY",
+    [SL_FN_MD5] = "MD5",
+    [SL_FN_SHA256] = "SHA256",
+    [SL_FN_GREATEST] = "GREATEST",
+    [SL_FN_LEAST] = "LEAST",
 };
 
 const char *sl_fn_name(sl_fn fn)
@@ -185,6 +209,16 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
         fputc(e->fn == SL_FN_MAP ? ']' : ')', out);
         return;
     default:
+        if (e->fn >= SL_FN_SUBSTRING && e->fn <= SL_FN_LEAST) { /* NAME(a, b, ...) */
+            fprintf(out, "%s(", sl_fn_name(e->fn));
+            for (uint32_t i = 0; i < e->nargs; i++) {
+                if (i)
+                    fputs(", ", out);
+                sl_expr_print(e->args[i], in, out);
+            }
+            fputc(')', out);
+            return;
+        }
         fputc('(', out);
         sl_expr_print(e->args[0], in, out);
         fprintf(out, " %s ", sl_fn_name(e->fn));

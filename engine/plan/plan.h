@@ -73,6 +73,32 @@ typedef enum sl_fn {
     SL_FN_CARDINALITY, /* CARDINALITY(args[0]): a MAP's number of entries */
     SL_FN_MAP,         /* MAP[k1, v1, k2, v2, ...]: a MAP<STRING, BYTES> value */
     SL_FN_UDF,         /* .udf(args): a user-defined function (engine/plan/udf.h) */
+    /* string, regex, hash and conditional functions (engine/ops/fn_string.h has their
+     * semantics); string arguments VARCHAR, integer arguments INT */
+    SL_FN_SUBSTRING,      /* (s, start [, len]) */
+    SL_FN_CONCAT_N,       /* CONCAT(s1, s2, ...): NULL when any is NULL */
+    SL_FN_CONCAT_WS,      /* (sep, s1, ...): NULL arguments skipped */
+    SL_FN_UPPER,          /* (s) */
+    SL_FN_LOWER,          /* (s) */
+    SL_FN_TRIM_BOTH,      /* (s, chars) */
+    SL_FN_TRIM_LEADING,   /* (s, chars) */
+    SL_FN_TRIM_TRAILING,  /* (s, chars) */
+    SL_FN_LPAD,           /* (s, len, pad) */
+    SL_FN_RPAD,           /* (s, len, pad) */
+    SL_FN_CHAR_LENGTH,    /* (s): INT */
+    SL_FN_POSITION,       /* (needle, haystack): INT, 1-based, 0 when absent */
+    SL_FN_REPLACE,        /* (s, search, replacement) */
+    SL_FN_SPLIT_INDEX,    /* (s, sep, index) */
+    SL_FN_REGEXP,         /* (s, re): BOOLEAN, a match anywhere */
+    SL_FN_REGEXP_EXTRACT, /* (s, re, group) */
+    SL_FN_REGEXP_REPLACE, /* (s, re, replacement) */
+    SL_FN_INITCAP,        /* (s) */
+    SL_FN_REVERSE,        /* (s) */
+    SL_FN_OVERLAY,        /* (s, r, start [, len]) */
+    SL_FN_MD5,            /* (s): 32 lowercase hex digits */
+    SL_FN_SHA256,         /* (s): 64 lowercase hex digits */
+    SL_FN_GREATEST,       /* (a, b, ...) of one type: NULL when any is NULL */
+    SL_FN_LEAST,          /* (a, b, ...) */
     SL_FN_COUNT
 } sl_fn;
 

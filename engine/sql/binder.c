@@ -829,6 +829,252 @@ static int sl_b_drop_function(struct sl_binder *b, const struct sl_ast *a)
     return 0;
 }
 
+/* ---- string, regex, hash and conditional functions ------------------------------------------
+ * Flink's scalar functions of engine/ops/fn_string.h: arguments are checked against a
+ * signature (S a STRING, I an integer cast to INT), the result is nullable when an argument
+ * is or when the function can give NULL itself. COALESCE, NULLIF and IF become CASE (lazy,
+ * as Flink's generated code); GREATEST / LEAST cast their arguments to their common type. */
+
+struct sl_strfn {
+    const char *name;
+    sl_fn fn;
+    const char *sig; /* argument kinds; '+' repeats the previous kind, '[' starts the optional */
+    sl_type_id result;
+    bool may_null; /* NULL from non-NULL arguments */
+};
+
+static const struct sl_strfn sl_strfns[] = {
+    {"SUBSTRING", SL_FN_SUBSTRING, "SI[I", SL_TYPE_VARCHAR, true},
+    {"SUBSTR", SL_FN_SUBSTRING, "SI[I", SL_TYPE_VARCHAR, true},
+    {"CONCAT", SL_FN_CONCAT_N, "S+", SL_TYPE_VARCHAR, false},
+    {"CONCAT_WS", SL_FN_CONCAT_WS, "SS+", SL_TYPE_VARCHAR, false},
+    {"UPPER", SL_FN_UPPER, "S", SL_TYPE_VARCHAR, false},
+    {"LOWER", SL_FN_LOWER, "S", SL_TYPE_VARCHAR, false},
+    {"$TRIM", SL_FN_TRIM_BOTH, "ISS", SL_TYPE_VARCHAR, false},
+    {"LTRIM", SL_FN_TRIM_LEADING, "S[S", SL_TYPE_VARCHAR, false},
+    {"RTRIM", SL_FN_TRIM_TRAILING, "S[S", SL_TYPE_VARCHAR, false},
+    {"LPAD", SL_FN_LPAD, "SIS", SL_TYPE_VARCHAR, true},
+    {"RPAD", SL_FN_RPAD, "SIS", SL_TYPE_VARCHAR, true},
+    {"CHAR_LENGTH", SL_FN_CHAR_LENGTH, "S", SL_TYPE_INT, false},
+    {"CHARACTER_LENGTH", SL_FN_CHAR_LENGTH, "S", SL_TYPE_INT, false},
+    {"POSITION", SL_FN_POSITION, "SS", SL_TYPE_INT, false},
+    {"REPLACE", SL_FN_REPLACE, "SSS", SL_TYPE_VARCHAR, false},
+    {"SPLIT_INDEX", SL_FN_SPLIT_INDEX, "SSI", SL_TYPE_VARCHAR, true},
+    {"REGEXP", SL_FN_REGEXP, "SS", SL_TYPE_BOOLEAN, false},
+    {"REGEXP_EXTRACT", SL_FN_REGEXP_EXTRACT, "SS[I", SL_TYPE_VARCHAR, true},
+    {"REGEXP_REPLACE", SL_FN_REGEXP_REPLACE, "SSS", SL_TYPE_VARCHAR, true},
+    {"INITCAP", SL_FN_INITCAP, "S", SL_TYPE_VARCHAR, false},
+    {"REVERSE", SL_FN_REVERSE, "S", SL_TYPE_VARCHAR, false},
+    {"OVERLAY", SL_FN_OVERLAY, "SSI[I", SL_TYPE_VARCHAR, false},
+    {"MD5", SL_FN_MD5, "S", SL_TYPE_VARCHAR, false},
+    {"SHA256", SL_FN_SHA256, "S", SL_TYPE_VARCHAR, false},
+};
+
+/* CASE WHEN c1 THEN v1 ... ELSE els END over bound expressions, all of type t. */
+static int sl_b_mkcase(struct sl_binder *b, struct sl_expr **cv, uint32_t nwhen,
+                       struct sl_expr *els, struct sl_type t, size_t pos, struct sl_expr **out)
+{
+    struct sl_expr **args = sl_b_alloc(b, (2 * nwhen + 1) * sizeof(*args));
+    TRYP(args);
+    for (uint32_t i = 0; i < nwhen; i++) {
+        args[2 * i] = cv[2 * i];
+        args[2 * i + 1] = sl_b_cast(b, cv[2 * i + 1], t);
+        TRYP(args[2 * i + 1]);
+    }
+    args[2 * nwhen] = sl_b_cast(b, els, t);
+    TRYP(args[2 * nwhen]);
+    *out = sl_expr_call(b, SL_FN_CASE, t, pos, 2 * nwhen + 1, args);
+    TRYP(*out);
+    return 0;
+}
+
+/* The common type of exprs (NULL literals aside); an error naming the one that has none. */
+static int sl_b_common(struct sl_binder *b, const char *what, struct sl_expr **x, uint32_t n,
+                       size_t pos, struct sl_type *t)
+{
+    bool have = false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (sl_is_null_lit(x[i]))
+            continue;
+        if (!have) {
+            *t = x[i]->type;
+            have = true;
+        } else if (!sl_common_type(*t, x[i]->type, t)) {
+            char tt[64], vt[64];
+            sl_type_str(*t, tt, sizeof(tt));
+            sl_type_str(x[i]->type, vt, sizeof(vt));
+            return sl_b_err(b, x[i]->pos, "%s arguments have incompatible types %s and %s", what,
+                            tt, vt);
+        }
+    }
+    if (!have)
+        return sl_b_err(b, pos, "%s of only NULLs has no type: CAST one", what);
+    return 0;
+}
+
+static struct sl_expr *sl_b_null_of(struct sl_binder *b, struct sl_type t, size_t pos)
+{
+    struct sl_expr *e = sl_expr_new(b, SL_EXPR_LIT, t, pos);
+    if (e) {
+        e->lit_null = true;
+        e->type.nullable = true;
+    }
+    return e;
+}
+
+/* Binds a call of a function of sl_strfns or COALESCE, NULLIF, IF, GREATEST, LEAST, LOCATE.
+ * Returns 1 when the name is none of them. */
+static int sl_b_strfn(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                      struct sl_expr **out)
+{
+    static const char *const cond[] = {"COALESCE", "NULLIF", "IF", "GREATEST", "LEAST"};
+    const struct sl_strfn *f = NULL;
+    int ci = -1;
+    for (size_t i = 0; i < sizeof(sl_strfns) / sizeof(sl_strfns[0]); i++)
+        if (strcasecmp(a->name, sl_strfns[i].name) == 0)
+            f = &sl_strfns[i];
+    if (strcasecmp(a->name, "LOCATE") == 0 && a->args.n == 2)
+        f = &sl_strfns[13]; /* LOCATE(a, b) is POSITION(a IN b) */
+    for (int i = 0; i < 5; i++)
+        if (strcasecmp(a->name, cond[i]) == 0)
+            ci = i;
+    if (!f && ci < 0)
+        return 1;
+    uint32_t na = a->args.n;
+    const char *fname = f ? (f->name[0] == '$' ? "TRIM" : f->name) : cond[ci];
+    struct sl_expr **x = sl_b_alloc(b, (na ? na : 1) * sizeof(*x));
+    TRYP(x);
+    for (uint32_t i = 0; i < na; i++)
+        TRY(sl_b_expr(b, sc, a->args.items[i], &x[i]));
+    if (ci >= 0) {
+        struct sl_type t;
+        bool nullable = false;
+        switch (ci) {
+        case 0: /* COALESCE(a, b, ...): CASE WHEN a IS NOT NULL THEN a ... ELSE last END */
+        case 3: /* GREATEST */
+        case 4: /* LEAST */
+            if (na < 1 || (ci && na < 2))
+                return sl_b_err(b, a->pos, "%s needs %s arguments, found %u", fname,
+                                ci ? "at least 2" : "at least 1", na);
+            TRY(sl_b_common(b, fname, x, na, a->pos, &t));
+            if (ci) {
+                for (uint32_t i = 0; i < na; i++) {
+                    nullable |= x[i]->type.nullable || sl_is_null_lit(x[i]);
+                    x[i] = sl_b_cast(b, x[i], t);
+                    TRYP(x[i]);
+                }
+                t.nullable = nullable;
+                *out = sl_expr_call(b, ci == 3 ? SL_FN_GREATEST : SL_FN_LEAST, t, a->pos, na, x);
+                TRYP(*out);
+                return 0;
+            }
+            nullable = true;
+            for (uint32_t i = 0; i < na; i++)
+                nullable &= x[i]->type.nullable || sl_is_null_lit(x[i]);
+            t.nullable = nullable;
+            {
+                struct sl_expr **cv = sl_b_alloc(b, 2 * na * sizeof(*cv));
+                TRYP(cv);
+                for (uint32_t i = 0; i + 1 < na; i++) {
+                    cv[2 * i] =
+                        sl_expr_call(b, SL_FN_IS_NOT_NULL, sl_type_make(SL_TYPE_BOOLEAN, false),
+                                     x[i]->pos, 1, &x[i]);
+                    TRYP(cv[2 * i]);
+                    cv[2 * i + 1] = x[i];
+                }
+                return sl_b_mkcase(b, cv, na - 1, x[na - 1], t, a->pos, out);
+            }
+        case 1: { /* NULLIF(a, b): CASE WHEN a = b THEN NULL ELSE a END */
+            if (na != 2)
+                return sl_b_err(b, a->pos, "NULLIF takes 2 arguments, found %u", na);
+            if (sl_is_null_lit(x[0]))
+                return sl_b_err(b, x[0]->pos, "NULLIF of NULL has no type: CAST it");
+            struct sl_expr *cv[2];
+            TRY(sl_b_compare(b, SL_FN_EQ, x[0], x[1], a->pos, &cv[0]));
+            t = x[0]->type;
+            t.nullable = true;
+            cv[1] = sl_b_null_of(b, t, a->pos);
+            TRYP(cv[1]);
+            return sl_b_mkcase(b, cv, 1, x[0], t, a->pos, out);
+        }
+        default: { /* IF(c, a, b): CASE WHEN c THEN a ELSE b END */
+            if (na != 3)
+                return sl_b_err(b, a->pos, "IF takes 3 arguments, found %u", na);
+            TRY(sl_b_need_bool(b, x[0], "IF"));
+            TRY(sl_b_common(b, "IF", x + 1, 2, a->pos, &t));
+            t.nullable = x[1]->type.nullable || x[2]->type.nullable || sl_is_null_lit(x[1]) ||
+                         sl_is_null_lit(x[2]);
+            struct sl_expr *cv[2] = {x[0], x[1]};
+            return sl_b_mkcase(b, cv, 1, x[2], t, a->pos, out);
+        }
+        }
+    }
+    /* the signature: kinds without the '[' and '+' marks */
+    char kinds[8];
+    uint32_t nk = 0, need = 0;
+    bool opt = false, rep = false;
+    for (const char *c = f->sig; *c; c++) {
+        if (*c == '[')
+            opt = true;
+        else if (*c == '+')
+            rep = true;
+        else {
+            kinds[nk++] = *c;
+            need += !opt;
+        }
+    }
+    if (na < need || (!rep && na > nk)) {
+        if (rep)
+            return sl_b_err(b, a->pos, "%s takes at least %u arguments, found %u", fname, need, na);
+        if (need == nk)
+            return sl_b_err(b, a->pos, "%s takes %u argument%s, found %u", fname, need,
+                            need == 1 ? "" : "s", na);
+        return sl_b_err(b, a->pos, "%s takes %u to %u arguments, found %u", fname, need, nk, na);
+    }
+    bool nullable = false;
+    for (uint32_t i = 0; i < na; i++) {
+        char kind = kinds[i < nk ? i : nk - 1];
+        struct sl_type want = sl_type_make(kind == 'S' ? SL_TYPE_VARCHAR : SL_TYPE_INT, true);
+        if (sl_is_null_lit(x[i])) {
+            x[i]->type = want;
+        } else if (kind == 'S' ? !sl_type_is_string(x[i]->type)
+                               : x[i]->type.id != SL_TYPE_INT && x[i]->type.id != SL_TYPE_BIGINT) {
+            char t[64];
+            sl_type_str(x[i]->type, t, sizeof(t));
+            return sl_b_err(b, x[i]->pos, "%s argument %u must be %s, found %s", fname, i + 1,
+                            kind == 'S' ? "a STRING" : "an INT", t);
+        } else if (kind == 'I') {
+            x[i] = sl_b_cast(b, x[i], sl_type_make(SL_TYPE_INT, false));
+            TRYP(x[i]);
+        }
+        if (f->fn != SL_FN_CONCAT_WS || i == 0)
+            nullable |= x[i]->type.nullable || sl_is_null_lit(x[i]);
+    }
+    sl_fn fn = f->fn;
+    struct sl_expr **args = x;
+    if (fn == SL_FN_TRIM_BOTH) { /* $TRIM(mode, chars, s) -> TRIM_*(s, chars) */
+        fn = x[0]->lit.i == 1 ? SL_FN_TRIM_LEADING : x[0]->lit.i == 2 ? SL_FN_TRIM_TRAILING : fn;
+        struct sl_expr *s = x[2];
+        x[2] = NULL;
+        x[0] = s;
+        na = 2;
+    } else if ((fn == SL_FN_TRIM_LEADING || fn == SL_FN_TRIM_TRAILING) && na == 1) {
+        struct sl_expr **y = sl_b_alloc(b, 2 * sizeof(*y));
+        TRYP(y);
+        y[0] = x[0];
+        y[1] = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_VARCHAR, false), a->pos);
+        TRYP(y[1]);
+        y[1]->lit.s = " ";
+        y[1]->lit.slen = 1;
+        args = y;
+        na = 2;
+    }
+    nullable |= f->may_null && !(fn == SL_FN_SUBSTRING && na == 2); /* no length: never NULL */
+    *out = sl_expr_call(b, fn, sl_type_make(f->result, nullable), a->pos, na, args);
+    TRYP(*out);
+    return 0;
+}
+
 static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
                      struct sl_expr **out)
 {
@@ -946,6 +1192,9 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
         TRYP(*out);
         return 0;
     }
+    int rs = sl_b_strfn(b, sc, a, out);
+    if (rs != 1)
+        return rs;
     if (udf)
         return sl_b_udf_call(b, sc, a, udf, out);
     static const char *const later[] = {"SESSION",      "TUMBLE",     "HOP",       "CUMULATE",

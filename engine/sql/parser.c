@@ -489,6 +489,102 @@ static int sl_p_args(struct sl_parser *p, struct sl_ast_list *args)
     }
 }
 
+static int sl_p_add(struct sl_parser *p, struct sl_ast **out);
+
+/*
+ * The SQL standard's keyword forms of string functions, as calls the binder knows:
+ *   TRIM([BOTH|LEADING|TRAILING] [chars] FROM s), TRIM(s)  -> $TRIM(mode 0|1|2, chars, s)
+ *   POSITION(a IN b)                                       -> POSITION(a, b)
+ *   SUBSTRING(s FROM i [FOR n])                            -> SUBSTRING(s, i [, n])
+ *   OVERLAY(s PLACING r FROM i [FOR n])                    -> OVERLAY(s, r, i [, n])
+ * The comma forms (SUBSTRING(s, i, n)) are parsed here too. *done is false (and nothing
+ * consumed) when the name is not followed by '(': then it is a column.
+ */
+static int sl_p_sql_call(struct sl_parser *p, struct sl_ast **out, size_t pos, bool *done)
+{
+    struct sl_lexer save = p->lx;
+    struct sl_token save_tok = p->cur;
+    const char *name = sl_p_is_kw(p, "TRIM")       ? "$TRIM"
+                       : sl_p_is_kw(p, "POSITION") ? "POSITION"
+                       : sl_p_is_kw(p, "OVERLAY")  ? "OVERLAY"
+                                                   : "SUBSTRING";
+    TRY(sl_p_advance(p));
+    *done = p->cur.kind == SL_TOK_LPAREN;
+    if (!*done) {
+        p->lx = save;
+        p->cur = save_tok;
+        return 0;
+    }
+    TRY(sl_p_advance(p));
+    struct sl_ast *n = sl_p_node(p, SL_AST_CALL, pos), *e;
+    if (!n)
+        return SL_ENOMEM;
+    n->name = name;
+    *out = n;
+    bool found;
+    if (name[0] == '$') {
+        const char *mode = "0";
+        if (sl_p_is_kw(p, "BOTH") || sl_p_is_kw(p, "LEADING") || sl_p_is_kw(p, "TRAILING")) {
+            mode = sl_p_is_kw(p, "BOTH") ? "0" : sl_p_is_kw(p, "LEADING") ? "1" : "2";
+            TRY(sl_p_advance(p));
+        }
+        struct sl_ast *m = sl_p_node(p, SL_AST_INT, pos), *chars = NULL, *str = NULL;
+        if (!m)
+            return SL_ENOMEM;
+        m->lit = mode;
+        TRY(sl_list_push(p, &n->args, m));
+        if (!sl_p_is_kw(p, "FROM"))
+            TRY(sl_p_expr(p, &chars));
+        TRY(sl_p_accept_kw(p, "FROM", &found));
+        if (found) {
+            TRY(sl_p_expr(p, &str));
+        } else {
+            str = chars;
+            chars = NULL;
+        }
+        if (!chars) {
+            chars = sl_p_node(p, SL_AST_STR, pos);
+            if (!chars)
+                return SL_ENOMEM;
+            chars->lit = " ";
+        }
+        TRY(sl_list_push(p, &n->args, chars));
+        TRY(sl_list_push(p, &n->args, str));
+        return sl_p_expect(p, SL_TOK_RPAREN);
+    }
+    if (name[0] == 'P') {
+        TRY(sl_p_add(p, &e));
+        TRY(sl_list_push(p, &n->args, e));
+        if (p->cur.kind == SL_TOK_COMMA)
+            TRY(sl_p_advance(p));
+        else
+            TRY(sl_p_expect_kw(p, "IN"));
+        TRY(sl_p_expr(p, &e));
+        TRY(sl_list_push(p, &n->args, e));
+        return sl_p_expect(p, SL_TOK_RPAREN);
+    }
+    TRY(sl_p_expr(p, &e));
+    TRY(sl_list_push(p, &n->args, e));
+    if (p->cur.kind == SL_TOK_COMMA) { /* the comma form */
+        TRY(sl_p_advance(p));
+        return sl_p_args(p, &n->args);
+    }
+    if (name[0] == 'O') {
+        TRY(sl_p_expect_kw(p, "PLACING"));
+        TRY(sl_p_expr(p, &e));
+        TRY(sl_list_push(p, &n->args, e));
+    }
+    TRY(sl_p_expect_kw(p, "FROM"));
+    TRY(sl_p_expr(p, &e));
+    TRY(sl_list_push(p, &n->args, e));
+    TRY(sl_p_accept_kw(p, "FOR", &found));
+    if (found) {
+        TRY(sl_p_expr(p, &e));
+        TRY(sl_list_push(p, &n->args, e));
+    }
+    return sl_p_expect(p, SL_TOK_RPAREN);
+}
+
 static int sl_p_case(struct sl_parser *p, struct sl_ast **out, size_t pos)
 {
     struct sl_ast *n = sl_p_node(p, SL_AST_CASE, pos);
@@ -603,6 +699,13 @@ static int sl_p_primary(struct sl_parser *p, struct sl_ast **out)
         }
         if (sl_p_is_kw(p, "EXISTS"))
             return sl_p_error(p, pos, "EXISTS subqueries are not supported yet");
+        if (sl_p_is_kw(p, "TRIM") || sl_p_is_kw(p, "POSITION") || sl_p_is_kw(p, "SUBSTRING") ||
+            sl_p_is_kw(p, "OVERLAY")) {
+            bool done;
+            TRY(sl_p_sql_call(p, out, pos, &done));
+            if (done)
+                return 0;
+        }
     }
     if (sl_p_is_reserved(p))
         return sl_p_expected(p, "an expression");

@@ -5,8 +5,9 @@
 # and timestamps normalized by tests/sql/rows.py, which says why). docs/testing.md has the
 # method.
 #
-# Queries: the Nexmark repository's q0, q1, q2 (tests/sql/q*_fs.sql: a filesystem sink in
-# place of the blackhole one), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
+# Queries: the Nexmark repository's q0, q1, q2, q21, q22 (tests/sql/q*_fs.sql: a filesystem
+# sink in place of the blackhole one), the string functions over a table of tricky inputs
+# (fn_string_fs.sql), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
 # udf (udf_fs.sql: q14's user-defined count_char, Nexmark's CountChar class in tests/flink),
 # over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
 # events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); YSB (ysb_fs.sql:
@@ -56,9 +57,10 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count udf"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count q21 q22 fn_string udf"
 kafka_queries="q0 q1 q2 tumble_stats"
-fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs)
+fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs
+  --set FN_INPUT="$here/fn_string_input.csv")
 ysets=(--set EVENTS="$tmp/ysb.json" --set CAMPAIGNS="$tmp/campaigns.csv")
 
 # A Flink script: the given files, then each query file with ${OUT} -> ${OUT_<prefix><query>}
@@ -135,7 +137,8 @@ if [ ${#kafka_job[@]} -gt 0 ]; then for q in $kafka_queries; do names="$names ka
 key=$({
   cat "$("$flink" dir)/stamp"
   cd "$src" && sha256sum tests/sql/test_flink_oracle.sh tests/sql/rows.py tests/sql/nexmark_fs.sql \
-    tests/sql/ysb_fs.sql tests/sql/*_fs.sql docs/examples/nexmark/ddl_views.sql \
+    tests/sql/ysb_fs.sql tests/sql/*_fs.sql tests/sql/fn_string_input.csv \
+    docs/examples/nexmark/ddl_views.sql \
     docs/examples/nexmark/ddl_kafka.sql | cut -d' ' -f1
   cd "$tmp" && sha256sum events.json ysb.json campaigns.csv | cut -d' ' -f1
   echo "$names ${SLUICE_FLINK_PARALLELISM:-2}"
