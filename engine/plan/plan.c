@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "engine/core/batch.h"
+#include "engine/core/dtpattern.h"
 
 #include "engine/plan/catalog.h"
 
@@ -36,6 +37,27 @@ static const char *const sl_fn_names[SL_FN_COUNT] = {
     [SL_FN_ITEM] = "ITEM",
     [SL_FN_CARDINALITY] = "CARDINALITY",
     [SL_FN_MAP] = "MAP",
+    [SL_FN_DATE_FORMAT] = "DATE_FORMAT",
+    [SL_FN_FROM_UNIXTIME] = "FROM_UNIXTIME",
+    [SL_FN_EXTRACT] = "EXTRACT",
+    [SL_FN_TS_FLOOR] = "FLOOR",
+    [SL_FN_TS_CEIL] = "CEIL",
+    [SL_FN_TIMESTAMPADD] = "TIMESTAMPADD",
+    [SL_FN_TIMESTAMPDIFF] = "TIMESTAMPDIFF",
+    [SL_FN_TO_TIMESTAMP] = "TO_TIMESTAMP",
+    [SL_FN_UNIX_TIMESTAMP] = "UNIX_TIMESTAMP",
+    [SL_FN_NOW] = "NOW",
+    [SL_FN_ABS] = "ABS",
+    [SL_FN_ROUND] = "ROUND",
+    [SL_FN_FLOOR] = "FLOOR",
+    [SL_FN_CEIL] = "CEIL",
+    [SL_FN_POWER] = "POWER",
+    [SL_FN_SQRT] = "SQRT",
+    [SL_FN_LN] = "LN",
+    [SL_FN_LOG10] = "LOG10",
+    [SL_FN_LOG] = "LOG",
+    [SL_FN_EXP] = "EXP",
+    [SL_FN_RAND] = "RAND",
 };
 
 const char *sl_fn_name(sl_fn fn)
@@ -174,6 +196,23 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
         fputc(e->fn == SL_FN_MAP ? ']' : ')', out);
         return;
     default:
+        if (e->fn >= SL_FN_DATE_FORMAT && e->fn <= SL_FN_RAND) {
+            /* NAME(args), a time unit by its name */
+            bool unit = e->fn == SL_FN_EXTRACT || e->fn == SL_FN_TS_FLOOR ||
+                        e->fn == SL_FN_TS_CEIL || e->fn == SL_FN_TIMESTAMPADD ||
+                        e->fn == SL_FN_TIMESTAMPDIFF;
+            fprintf(out, "%s(", sl_fn_name(e->fn));
+            for (uint32_t i = 0; i < e->nargs; i++) {
+                if (i)
+                    fputs(", ", out);
+                if (i == 0 && unit && e->args[0]->kind == SL_EXPR_LIT)
+                    fputs(sl_time_unit_name((sl_time_unit)e->args[0]->lit.i), out);
+                else
+                    sl_expr_print(e->args[i], in, out);
+            }
+            fputc(')', out);
+            return;
+        }
         fputc('(', out);
         sl_expr_print(e->args[0], in, out);
         fprintf(out, " %s ", sl_fn_name(e->fn));

@@ -7,6 +7,7 @@
 #
 # Queries: the Nexmark repository's q0, q1, q2 (tests/sql/q*_fs.sql: a filesystem sink in
 # place of the blackhole one), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
+# the time and numeric functions (fntime: DATE_FORMAT, HOUR, EXTRACT, ROUND...),
 # over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
 # events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); YSB (ysb_fs.sql:
 # a join to a CSV file and a TUMBLE count); and q0, q1, q2, tumble_stats again over the
@@ -55,7 +56,7 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count fntime"
 kafka_queries="q0 q1 q2 tumble_stats"
 fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs)
 ysets=(--set EVENTS="$tmp/ysb.json" --set CAMPAIGNS="$tmp/campaigns.csv")
