@@ -922,15 +922,17 @@ bool sl_time_floor(sl_time_unit u, int64_t ms, bool ceil, int64_t *out)
         *out = f;
         return true;
     }
-    uint32_t r;
-    int64_t days = sl_dt_split(ms, &r), y, fdays;
+    /* Flink (DateTimeUtils.timestampFloor / timestampCeil, Calcite's julianDateFloor): the
+     * day is ms / 86400000 truncated toward zero, and CEIL moves up only when that day is not
+     * the first of its period: the time of day is not looked at */
+    int64_t days = ms / SL_DT_MS_PER_DAY, y, fdays;
     unsigned m, d;
     sl_dt_civil_from_days(days, &y, &m, &d);
     int64_t step_months = 0;
     switch (u) {
     case SL_TU_WEEK: /* weeks start on Sunday */
         fdays = days - dtp_floor_mod(days + 4, 7);
-        if (ceil && (fdays != days || r))
+        if (ceil && fdays != days)
             fdays += 7;
         break;
     case SL_TU_MONTH:
@@ -948,7 +950,7 @@ bool sl_time_floor(sl_time_unit u, int64_t ms, bool ceil, int64_t *out)
     default:
         return false;
     }
-    if (step_months && ceil && (fdays != days || r))
+    if (step_months && ceil && fdays != days)
         fdays = dtp_add_months_days(fdays, step_months);
     __int128 t = (__int128)fdays * SL_DT_MS_PER_DAY;
     if (t > INT64_MAX || t < INT64_MIN)

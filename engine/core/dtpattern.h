@@ -91,9 +91,11 @@ const char *sl_time_unit_name(sl_time_unit u);
  * '1969-12-31 23:59:59.999') is 0 and its MILLISECOND -1, as in Flink). */
 int64_t sl_time_extract(sl_time_unit u, int64_t ms);
 
-/* FLOOR / CEIL(ms TO unit): SECOND..DAY, WEEK (from Sunday), MONTH, QUARTER, YEAR, DECADE,
- * CENTURY, MILLENNIUM on the floored calendar. Returns false when the result is past the
- * int64 range. */
+/* FLOOR / CEIL(ms TO unit): MILLISECOND..DAY on the floored time; WEEK (from Sunday), MONTH,
+ * QUARTER, YEAR as Flink computes them: on the day ms / 86400000 truncated toward zero, and
+ * CEIL moves to the next period only when that day is not its first, whatever the time of
+ * day (so CEIL(TIMESTAMP '2024-03-01 13:00:00' TO MONTH) is 2024-03-01 00:00:00, as in Flink).
+ * Returns false for other units and when the result is past the int64 range. */
 bool sl_time_floor(sl_time_unit u, int64_t ms, bool ceil, int64_t *out);
 
 /* The date ms plus n months, its day clamped to the new month's last (Flink's addMonths);

@@ -457,8 +457,9 @@ static int fn_timestampdiff(struct sl_fn_call *c)
             continue;
         int64_t v;
         if (ums) {
-            /* (b - a) / unit in Java longs (wrapping), then (int) */
-            v = (int64_t)((uint64_t)b[r] - (uint64_t)a[r]) / ums;
+            /* Flink: the seconds between them as an int (wrapping), then / the unit's */
+            int64_t sec = (int64_t)((uint64_t)b[r] - (uint64_t)a[r]) / 1000;
+            v = (int32_t)(uint32_t)(uint64_t)sec / (ums / 1000);
         } else {
             v = sl_time_diff_months(b[r], a[r]) / fn_unit_months(u);
         }
