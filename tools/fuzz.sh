@@ -5,13 +5,13 @@
 # regression input fails or a target finds a crash, a sanitizer report, a leak, a hang or an
 # oracle failure (the reproducer is left in build/fuzz/).
 #
-#   tools/fuzz.sh [SECONDS] [TARGET...]       TARGET: json, csv, sql (default: all three)
+#   tools/fuzz.sh [SECONDS] [TARGET...]       TARGET: json, csv, sql, dtpattern (default: all four)
 #
 # Needs clang and libclang-rt-14-dev (Debian) for -fsanitize=fuzzer.
 set -eu
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-json csv sql}
+targets=${*:-json csv sql dtpattern}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build/fuzz"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DSLUICE_FUZZ=ON \

@@ -9,7 +9,7 @@
 CREATE TABLE nexmark_fntime (
   auction  BIGINT,
   bidder  BIGINT,
-  day  VARCHAR,
+  dte  VARCHAR,
   hm  VARCHAR,
   fmt  VARCHAR,
   h  BIGINT,
