@@ -121,8 +121,8 @@ too_long:
     return SL_EINVAL;
 }
 
-int sl_dtp_compile(struct sl_dtp *out, const char *pat, size_t n, sl_dtp_dialect dialect,
-                   char *why, size_t cap)
+int sl_dtp_compile(struct sl_dtp *out, const char *pat, size_t n, sl_dtp_dialect dialect, char *why,
+                   size_t cap)
 {
     out->dialect = dialect;
     out->nfields = 0;
@@ -228,9 +228,9 @@ int sl_dtp_compile(struct sl_dtp *out, const char *pat, size_t n, sl_dtp_dialect
 
 /* ---- writing -------------------------------------------------------------------------------- */
 
-static const char *const dtp_months[12] = {"January", "February", "March",     "April",
-                                           "May",     "June",     "July",      "August",
-                                           "September", "October", "November", "December"};
+static const char *const dtp_months[12] = {"January",   "February", "March",    "April",
+                                           "May",       "June",     "July",     "August",
+                                           "September", "October",  "November", "December"};
 static const char *const dtp_days[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                         "Friday", "Saturday", "Sunday"};
 static const char *const dtp_quarters[4] = {"1st quarter", "2nd quarter", "3rd quarter",
@@ -445,7 +445,8 @@ static int dtp_match_name(const char *s, size_t left, const char *const *names, 
 {
     for (int i = 0; i < n; i++) {
         size_t len = abbr ? 3 : strlen(names[i]);
-        if (len <= left && (fold ? strncasecmp(s, names[i], len) : strncmp(s, names[i], len)) == 0) {
+        if (len <= left &&
+            (fold ? strncasecmp(s, names[i], len) : strncmp(s, names[i], len)) == 0) {
             *used = len;
             return i;
         }
@@ -633,9 +634,9 @@ bool sl_dtp_parse(const struct sl_dtp *pat, const char *s, size_t n, int64_t *ms
         v.hour += 12;
     if (dtf) {
         /* ResolverStyle.SMART */
-        if (v.year < 0 || v.year > 9999 || v.month < 1 || v.month > 12 || v.day < 1 ||
-            v.day > 31 || v.hour < 0 || v.hour > 23 || v.minute < 0 || v.minute > 59 ||
-            v.second < 0 || v.second > 59 || (v.has_hour12 && (v.hour12 < 0 || v.hour12 > 11)))
+        if (v.year < 0 || v.year > 9999 || v.month < 1 || v.month > 12 || v.day < 1 || v.day > 31 ||
+            v.hour < 0 || v.hour > 23 || v.minute < 0 || v.minute > 59 || v.second < 0 ||
+            v.second > 59 || (v.has_hour12 && (v.hour12 < 0 || v.hour12 > 11)))
             return false;
         int64_t days;
         if (v.has_doy && !v.has_month && !v.has_day) {
@@ -647,8 +648,7 @@ bool sl_dtp_parse(const struct sl_dtp *pat, const char *s, size_t n, int64_t *ms
             unsigned day = (unsigned)v.day > last ? last : (unsigned)v.day;
             days = sl_dt_days_from_civil(v.year, (unsigned)v.month, day);
         }
-        *ms = days * SL_DT_MS_PER_DAY + ((v.hour * 60 + v.minute) * 60 + v.second) * 1000 +
-              v.milli;
+        *ms = days * SL_DT_MS_PER_DAY + ((v.hour * 60 + v.minute) * 60 + v.second) * 1000 + v.milli;
         return true;
     }
     /* lenient: every field carries over into the next larger one */
@@ -730,15 +730,24 @@ bool sl_dtp_parse_default(const char *s, size_t n, int64_t *ms)
 /* ---- time units ------------------------------------------------------------------------------ */
 
 static const char *const dtp_unit_names[SL_TU_COUNT] = {
-    [SL_TU_MILLISECOND] = "MILLISECOND", [SL_TU_MICROSECOND] = "MICROSECOND",
-    [SL_TU_NANOSECOND] = "NANOSECOND",   [SL_TU_SECOND] = "SECOND",
-    [SL_TU_MINUTE] = "MINUTE",           [SL_TU_HOUR] = "HOUR",
-    [SL_TU_DAY] = "DAY",                 [SL_TU_WEEK] = "WEEK",
-    [SL_TU_MONTH] = "MONTH",             [SL_TU_QUARTER] = "QUARTER",
-    [SL_TU_YEAR] = "YEAR",               [SL_TU_DECADE] = "DECADE",
-    [SL_TU_CENTURY] = "CENTURY",         [SL_TU_MILLENNIUM] = "MILLENNIUM",
-    [SL_TU_DOW] = "DOW",                 [SL_TU_ISODOW] = "ISODOW",
-    [SL_TU_DOY] = "DOY",                 [SL_TU_ISOYEAR] = "ISOYEAR",
+    [SL_TU_MILLISECOND] = "MILLISECOND",
+    [SL_TU_MICROSECOND] = "MICROSECOND",
+    [SL_TU_NANOSECOND] = "NANOSECOND",
+    [SL_TU_SECOND] = "SECOND",
+    [SL_TU_MINUTE] = "MINUTE",
+    [SL_TU_HOUR] = "HOUR",
+    [SL_TU_DAY] = "DAY",
+    [SL_TU_WEEK] = "WEEK",
+    [SL_TU_MONTH] = "MONTH",
+    [SL_TU_QUARTER] = "QUARTER",
+    [SL_TU_YEAR] = "YEAR",
+    [SL_TU_DECADE] = "DECADE",
+    [SL_TU_CENTURY] = "CENTURY",
+    [SL_TU_MILLENNIUM] = "MILLENNIUM",
+    [SL_TU_DOW] = "DOW",
+    [SL_TU_ISODOW] = "ISODOW",
+    [SL_TU_DOY] = "DOY",
+    [SL_TU_ISOYEAR] = "ISOYEAR",
     [SL_TU_EPOCH] = "EPOCH",
 };
 

@@ -126,8 +126,8 @@ struct sl_dtp {
  * Compiles n bytes of pattern (any bytes; nothing past n is read) into *out. Returns 0, or
  * SL_EINVAL with `why` (room for `cap` bytes) saying what is wrong in Java's words.
  */
-int sl_dtp_compile(struct sl_dtp *out, const char *pat, size_t n, sl_dtp_dialect dialect,
-                   char *why, size_t cap);
+int sl_dtp_compile(struct sl_dtp *out, const char *pat, size_t n, sl_dtp_dialect dialect, char *why,
+                   size_t cap);
 
 /* Writes ms (any int64) at buf, which has room for pat->maxlen bytes; returns the length. */
 size_t sl_dtp_format(const struct sl_dtp *pat, int64_t ms, char *buf);

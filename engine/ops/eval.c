@@ -325,7 +325,7 @@ static int ev_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
 static int ev_select(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
                      sl_sel_t *out, uint32_t *nout, struct sl_error *err);
 
-/* ---- time and numeric functions (eval_fn.c) --------------------------------------------------- */
+/* ---- time and numeric functions (eval_fn.c) ------------------------------------------------ */
 
 static char *ev_fn_str_alloc(void *ctx, size_t len)
 {

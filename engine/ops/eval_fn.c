@@ -439,7 +439,8 @@ static int fn_timestampadd(struct sl_fn_call *c)
                  sl_time_add_months(ts[r], m, &out[r]);
         }
         if (!ok)
-            return fn_fail(c, r, SL_EOVERFLOW, "TIMESTAMPADD(%s, %lld, ...) is past the TIMESTAMP range",
+            return fn_fail(c, r, SL_EOVERFLOW,
+                           "TIMESTAMPADD(%s, %lld, ...) is past the TIMESTAMP range",
                            sl_time_unit_name(u), (long long)cnt[r]);
     }
     return 0;
@@ -519,8 +520,8 @@ static double fn_round_double(double x, int64_t d)
     for (; *p && *p != 'e'; p++)
         if (*p >= '0' && *p <= '9')
             dig[nd++] = *p;
-    long e = strtol(p + 1, NULL, 10); /* x = 0.DIG * 10^(e + 1) */
-    int64_t keep = (int64_t)e + 1 + d;  /* digits before the cut */
+    long e = strtol(p + 1, NULL, 10);  /* x = 0.DIG * 10^(e + 1) */
+    int64_t keep = (int64_t)e + 1 + d; /* digits before the cut */
     if (keep >= nd)
         return x;
     if (keep < 0)
@@ -544,8 +545,9 @@ static double fn_round_double(double x, int64_t d)
     if (nd == 0)
         return 0.0;
     dig[nd] = '\0';
-    snprintf(buf, sizeof(buf), "%s0.%se%ld", neg ? "-" : "", dig, exp10);
-    return strtod(buf, NULL);
+    char text[64];
+    snprintf(text, sizeof(text), "%s0.%.20se%ld", neg ? "-" : "", dig, exp10);
+    return strtod(text, NULL);
 }
 
 static int fn_decimal_overflow(struct sl_fn_call *c, uint32_t r)
@@ -569,7 +571,9 @@ static int fn_numeric1(struct sl_fn_call *c)
             if (c->fn == SL_FN_ABS)
                 o = v < 0 ? (int32_t)(0u - (uint32_t)v) : v;
             else if (c->fn == SL_FN_ROUND && d < 0)
-                o = d < -38 ? 0 : (int32_t)(uint32_t)(uint64_t)(fn_div(v, fn_p10((unsigned)-d), 0) * fn_p10((unsigned)-d));
+                o = d < -38 ? 0
+                            : (int32_t)(uint32_t)(uint64_t)(fn_div(v, fn_p10((unsigned)-d), 0) *
+                                                            fn_p10((unsigned)-d));
             ((int32_t *)c->out)[r] = o;
             break;
         }
@@ -578,7 +582,9 @@ static int fn_numeric1(struct sl_fn_call *c)
             if (c->fn == SL_FN_ABS)
                 o = v < 0 ? (int64_t)(0u - (uint64_t)v) : v;
             else if (c->fn == SL_FN_ROUND && d < 0)
-                o = d < -38 ? 0 : (int64_t)(uint64_t)(fn_div(v, fn_p10((unsigned)-d), 0) * fn_p10((unsigned)-d));
+                o = d < -38 ? 0
+                            : (int64_t)(uint64_t)(fn_div(v, fn_p10((unsigned)-d), 0) *
+                                                  fn_p10((unsigned)-d));
             ((int64_t *)c->out)[r] = o;
             break;
         }

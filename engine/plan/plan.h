@@ -74,7 +74,7 @@ typedef enum sl_fn {
     SL_FN_MAP,         /* MAP[k1, v1, k2, v2, ...]: a MAP<STRING, BYTES> value */
     /* time and numeric functions (engine/ops/eval_fn.c). A time unit is an INT constant
      * argument, an sl_time_unit (engine/core/dtpattern.h) */
-    SL_FN_DATE_FORMAT,    /* DATE_FORMAT(ts, fmt) (java.time), DATE_FORMAT(s, fmt) (SimpleDateFormat) */
+    SL_FN_DATE_FORMAT,    /* DATE_FORMAT(ts | s, fmt) */
     SL_FN_FROM_UNIXTIME,  /* FROM_UNIXTIME(n, fmt) */
     SL_FN_EXTRACT,        /* EXTRACT(unit FROM ts): args unit, ts */
     SL_FN_TS_FLOOR,       /* FLOOR(ts TO unit): args unit, ts */

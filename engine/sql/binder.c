@@ -988,8 +988,9 @@ static int sl_b_fn_time(struct sl_binder *b, const struct sl_scope *sc, const st
             if (t.id == SL_TYPE_DECIMAL && d < t.scale) {
                 int p = (int)t.precision, s = (int)t.scale;
                 int rp = d < 0 ? 1 + p - s : 1 + p - s + (int)d;
-                t = sl_type_decimal((unsigned)(rp > SL_DECIMAL_MAX_PRECISION ? SL_DECIMAL_MAX_PRECISION : rp),
-                                    d < 0 ? 0u : (unsigned)d, x->type.nullable);
+                t = sl_type_decimal(
+                    (unsigned)(rp > SL_DECIMAL_MAX_PRECISION ? SL_DECIMAL_MAX_PRECISION : rp),
+                    d < 0 ? 0u : (unsigned)d, x->type.nullable);
             }
         } else if (fn != SL_FN_ABS && t.id == SL_TYPE_DECIMAL) {
             t = sl_type_decimal(t.precision, 0, x->type.nullable);

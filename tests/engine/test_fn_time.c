@@ -30,11 +30,12 @@
 #define NROWS 6
 #define NCOLS 6
 
-static const char *const t_ts[NROWS] = {"2024-02-29 13:05:09.123", NULL, "1969-12-31 23:59:59.999",
-                                        "9999-12-31 23:59:59.999", "0000-01-01 00:00:00.000",
-                                        "2024-12-30 00:00:00.000"};
-static const char *const t_s[NROWS] = {"2024-01-02 03:04:05", NULL, "garbage", "2024-13-02 03:04:05",
-                                       "", "2024-01-02 03:04:05.678 and more text"};
+static const char *const t_ts[NROWS] = {"2024-02-29 13:05:09.123", NULL,
+                                        "1969-12-31 23:59:59.999", "9999-12-31 23:59:59.999",
+                                        "0000-01-01 00:00:00.000", "2024-12-30 00:00:00.000"};
+static const char *const t_s[NROWS] = {
+    "2024-01-02 03:04:05", NULL, "garbage",
+    "2024-13-02 03:04:05", "",   "2024-01-02 03:04:05.678 and more text"};
 static const int32_t t_i[NROWS] = {7, 0, -7, INT32_MIN, 125, 0};
 static const int64_t t_b[NROWS] = {5, 0, -1, 1700000000, 86400 * 365, INT64_MAX};
 static const double t_d[NROWS] = {2.5, 0, -2.5, 0.285, 1.005, -0.5};
@@ -201,8 +202,8 @@ static void check_rows(struct run *r, const char *expr, const char *const *want,
             char got[256];
             cell_text(&o->cols[0], j, got, sizeof(got));
             if (!same_text(&o->cols[0], got, want[row]))
-                fail_msg("%s, row %d%s: got '%s', want '%s'", expr, row, gaps ? " (gaps)" : "",
-                         got, want[row]);
+                fail_msg("%s, row %d%s: got '%s', want '%s'", expr, row, gaps ? " (gaps)" : "", got,
+                         want[row]);
         }
         sl_batch_pool_put(in);
         sl_batch_pool_put(o);
@@ -260,29 +261,48 @@ static void test_date_format(void **state)
     expect("DATE_FORMAT(ts, 'yyyy-MM-dd HH:mm:ss.SSS E EEEE a h K k D MMM MMMM Q QQQ u y yy yyy "
            "''q'' S SS')",
            "STRING",
-           W("2024-02-29 13:05:09.123 Thu Thursday PM 1 1 13 60 Feb February 1 Q1 2024 2024 24 2024 q 1 12", "NULL", "1969-12-31 23:59:59.999 Wed Wednesday PM 11 11 23 365 Dec December 4 Q4 1969 1969 69 1969 q 9 99", "9999-12-31 23:59:59.999 Fri Friday PM 11 11 23 365 Dec December 4 Q4 9999 9999 99 9999 q 9 99", "0001-01-01 00:00:00.000 Sat Saturday AM 12 0 24 1 Jan January 1 Q1 0 1 01 001 q 0 00", "2024-12-30 00:00:00.000 Mon Monday AM 12 0 24 365 Dec December 4 Q4 2024 2024 24 2024 q 0 00"));
+           W("2024-02-29 13:05:09.123 Thu Thursday PM 1 1 13 60 Feb February 1 Q1 2024 2024 24 "
+             "2024 q 1 12",
+             "NULL",
+             "1969-12-31 23:59:59.999 Wed Wednesday PM 11 11 23 365 Dec December 4 Q4 1969 1969 69 "
+             "1969 q 9 99",
+             "9999-12-31 23:59:59.999 Fri Friday PM 11 11 23 365 Dec December 4 Q4 9999 9999 99 "
+             "9999 q 9 99",
+             "0001-01-01 00:00:00.000 Sat Saturday AM 12 0 24 1 Jan January 1 Q1 0 1 01 001 q 0 00",
+             "2024-12-30 00:00:00.000 Mon Monday AM 12 0 24 365 Dec December 4 Q4 2024 2024 24 "
+             "2024 q 0 00"));
     /* Flink 1.20: 02024 01 x ' 6780 J T 1st quarter AD (for 2024-01-02 03:04:05.678) */
     expect("DATE_FORMAT(TIMESTAMP '2024-01-02 03:04:05.678', 'yyyyy [MM] ''x'' '''' SSSS MMMMM "
            "EEEEE QQQQ G')",
            "STRING",
-           W("02024 01 x ' 6780 J T 1st quarter AD", "02024 01 x ' 6780 J T 1st quarter AD", "02024 01 x ' 6780 J T 1st quarter AD", "02024 01 x ' 6780 J T 1st quarter AD", "02024 01 x ' 6780 J T 1st quarter AD", "02024 01 x ' 6780 J T 1st quarter AD"));
+           W("02024 01 x ' 6780 J T 1st quarter AD", "02024 01 x ' 6780 J T 1st quarter AD",
+             "02024 01 x ' 6780 J T 1st quarter AD", "02024 01 x ' 6780 J T 1st quarter AD",
+             "02024 01 x ' 6780 J T 1st quarter AD", "02024 01 x ' 6780 J T 1st quarter AD"));
     /* a STRING: read as yyyy-MM-dd HH:mm:ss (SimpleDateFormat: trailing text ignored, month 13
      * is the next January), NULL when it does not parse */
-    expect("DATE_FORMAT(s, 'yyyy/MM/dd HH SSS')", "STRING",
-           W("2024/01/02 03 000", "NULL", "NULL", "2025/01/02 03 000", "NULL", "2024/01/02 03 000"));
+    expect(
+        "DATE_FORMAT(s, 'yyyy/MM/dd HH SSS')", "STRING",
+        W("2024/01/02 03 000", "NULL", "NULL", "2025/01/02 03 000", "NULL", "2024/01/02 03 000"));
     /* a pattern that is a column: compiled per row */
     expect("DATE_FORMAT(ts, CASE WHEN i > 0 THEN 'yyyy' ELSE 'MM' END)", "STRING",
            W("2024", "NULL", "12", "12", "0001", "12"));
     expect("DATE_FORMAT(CAST(NULL AS TIMESTAMP(3)), 'yyyy')", "STRING",
            W("NULL", "NULL", "NULL", "NULL", "NULL", "NULL"));
     expect("FROM_UNIXTIME(b)", "STRING",
-           W("1970-01-01 00:00:05", "NULL", "1969-12-31 23:59:59", "2023-11-14 22:13:20", "1971-01-01 00:00:00", "1969-12-31 23:59:59"));
+           W("1970-01-01 00:00:05", "NULL", "1969-12-31 23:59:59", "2023-11-14 22:13:20",
+             "1971-01-01 00:00:00", "1969-12-31 23:59:59"));
     expect("FROM_UNIXTIME(-1, 'yyyy-MM-dd HH:mm:ss SSS')", "STRING",
-           W("1969-12-31 23:59:59 000", "1969-12-31 23:59:59 000", "1969-12-31 23:59:59 000", "1969-12-31 23:59:59 000", "1969-12-31 23:59:59 000", "1969-12-31 23:59:59 000"));
+           W("1969-12-31 23:59:59 000", "1969-12-31 23:59:59 000", "1969-12-31 23:59:59 000",
+             "1969-12-31 23:59:59 000", "1969-12-31 23:59:59 000", "1969-12-31 23:59:59 000"));
     /* Flink 1.20: 23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022 */
     expect("FROM_UNIXTIME(1700000000, 'yy y yyyyy M MMM MMMM E EEEE a u S SSS d ddd H HHH')",
            "STRING",
-           W("23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022", "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022", "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022", "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022", "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022", "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022"));
+           W("23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022",
+             "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022",
+             "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022",
+             "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022",
+             "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022",
+             "23 2023 02023 11 Nov November Tue Tuesday PM 2 0 000 14 014 22 022"));
 }
 
 static void test_extract(void **state)
@@ -321,24 +341,33 @@ static void test_floor_ceil_add_diff(void **state)
 {
     (void)state;
     expect("FLOOR(ts TO HOUR)", "TIMESTAMP(3)",
-           W("2024-02-29 13:00:00.000", "NULL", "1969-12-31 23:00:00.000", "9999-12-31 23:00:00.000", "0000-01-01 00:00:00.000", "2024-12-30 00:00:00.000"));
+           W("2024-02-29 13:00:00.000", "NULL", "1969-12-31 23:00:00.000",
+             "9999-12-31 23:00:00.000", "0000-01-01 00:00:00.000", "2024-12-30 00:00:00.000"));
     expect("CEIL(ts TO MONTH)", "TIMESTAMP(3)",
-           W("2024-03-01 00:00:00.000", "NULL", "1970-01-01 00:00:00.000", "+10000-01-01 00:00:00.000", "0000-01-01 00:00:00.000", "2025-01-01 00:00:00.000"));
+           W("2024-03-01 00:00:00.000", "NULL", "1970-01-01 00:00:00.000",
+             "+10000-01-01 00:00:00.000", "0000-01-01 00:00:00.000", "2025-01-01 00:00:00.000"));
     expect("FLOOR(ts TO WEEK)", "TIMESTAMP(3)",
-           W("2024-02-25 00:00:00.000", "NULL", "1969-12-28 00:00:00.000", "9999-12-26 00:00:00.000", "-0001-12-26 00:00:00.000", "2024-12-29 00:00:00.000"));
+           W("2024-02-25 00:00:00.000", "NULL", "1969-12-28 00:00:00.000",
+             "9999-12-26 00:00:00.000", "-0001-12-26 00:00:00.000", "2024-12-29 00:00:00.000"));
     expect("CEIL(ts TO SECOND)", "TIMESTAMP(3)",
-           W("2024-02-29 13:05:10.000", "NULL", "1970-01-01 00:00:00.000", "+10000-01-01 00:00:00.000", "0000-01-01 00:00:00.000", "2024-12-30 00:00:00.000"));
+           W("2024-02-29 13:05:10.000", "NULL", "1970-01-01 00:00:00.000",
+             "+10000-01-01 00:00:00.000", "0000-01-01 00:00:00.000", "2024-12-30 00:00:00.000"));
     expect("FLOOR(ts TO QUARTER)", "TIMESTAMP(3)",
-           W("2024-01-01 00:00:00.000", "NULL", "1970-01-01 00:00:00.000", "9999-10-01 00:00:00.000", "0000-01-01 00:00:00.000", "2024-10-01 00:00:00.000"));
+           W("2024-01-01 00:00:00.000", "NULL", "1970-01-01 00:00:00.000",
+             "9999-10-01 00:00:00.000", "0000-01-01 00:00:00.000", "2024-10-01 00:00:00.000"));
     expect("CEIL(ts TO YEAR)", "TIMESTAMP(3)",
-           W("2025-01-01 00:00:00.000", "NULL", "1970-01-01 00:00:00.000", "+10000-01-01 00:00:00.000", "0000-01-01 00:00:00.000", "2025-01-01 00:00:00.000"));
+           W("2025-01-01 00:00:00.000", "NULL", "1970-01-01 00:00:00.000",
+             "+10000-01-01 00:00:00.000", "0000-01-01 00:00:00.000", "2025-01-01 00:00:00.000"));
     /* the day clamped to the month's last (Flink: 2025-02-28 13:05:09.123) */
     expect("TIMESTAMPADD(MONTH, 12, ts)", "TIMESTAMP(3)",
-           W("2025-02-28 13:05:09.123", "NULL", "1970-12-31 23:59:59.999", "+10000-12-31 23:59:59.999", "0001-01-01 00:00:00.000", "2025-12-30 00:00:00.000"));
+           W("2025-02-28 13:05:09.123", "NULL", "1970-12-31 23:59:59.999",
+             "+10000-12-31 23:59:59.999", "0001-01-01 00:00:00.000", "2025-12-30 00:00:00.000"));
     expect("TIMESTAMPADD(DAY, i, ts)", "TIMESTAMP(3)",
-           W("2024-03-07 13:05:09.123", "NULL", "1969-12-24 23:59:59.999", "-5869611-06-21 23:59:59.999", "0000-05-05 00:00:00.000", "2024-12-30 00:00:00.000"));
+           W("2024-03-07 13:05:09.123", "NULL", "1969-12-24 23:59:59.999",
+             "-5869611-06-21 23:59:59.999", "0000-05-05 00:00:00.000", "2024-12-30 00:00:00.000"));
     expect("TIMESTAMPADD(QUARTER, 1, TIMESTAMP '2024-11-30 00:00:00')", "TIMESTAMP(3)",
-           W("2025-02-28 00:00:00.000", "2025-02-28 00:00:00.000", "2025-02-28 00:00:00.000", "2025-02-28 00:00:00.000", "2025-02-28 00:00:00.000", "2025-02-28 00:00:00.000"));
+           W("2025-02-28 00:00:00.000", "2025-02-28 00:00:00.000", "2025-02-28 00:00:00.000",
+             "2025-02-28 00:00:00.000", "2025-02-28 00:00:00.000", "2025-02-28 00:00:00.000"));
     expect("TIMESTAMPDIFF(MONTH, ts, TIMESTAMP '2024-03-29 13:05:09.122')", "INT",
            W("0", "NULL", "650", "-95709", "24290", "-9"));
     expect("TIMESTAMPDIFF(SECOND, ts, TIMESTAMP '1970-01-01 00:00:00')", "INT",
@@ -355,23 +384,29 @@ static void test_parse(void **state)
     expect("TO_TIMESTAMP(s)", "TIMESTAMP(3)",
            W("2024-01-02 03:04:05.000", "NULL", "NULL", "NULL", "NULL", "NULL"));
     expect("TO_TIMESTAMP('2024-1-2 3:4:5')", "TIMESTAMP(3)",
-           W("2024-01-02 03:04:05.000", "2024-01-02 03:04:05.000", "2024-01-02 03:04:05.000", "2024-01-02 03:04:05.000", "2024-01-02 03:04:05.000", "2024-01-02 03:04:05.000"));
+           W("2024-01-02 03:04:05.000", "2024-01-02 03:04:05.000", "2024-01-02 03:04:05.000",
+             "2024-01-02 03:04:05.000", "2024-01-02 03:04:05.000", "2024-01-02 03:04:05.000"));
     expect("TO_TIMESTAMP(CASE WHEN i = 7 THEN '2024-01-02 03:04:05.6789' WHEN i = -7 THEN "
            "'2023-02-31 00:00:00' WHEN i = 125 THEN '2024-01-02' WHEN b = 1700000000 THEN "
            "'2024-01-02T03:04:05' ELSE '2024-01-02 03:04' END)",
            "TIMESTAMP(3)",
-           W("2024-01-02 03:04:05.678", "NULL", "2023-02-28 00:00:00.000", "NULL", "2024-01-02 00:00:00.000", "NULL"));
+           W("2024-01-02 03:04:05.678", "NULL", "2023-02-28 00:00:00.000", "NULL",
+             "2024-01-02 00:00:00.000", "NULL"));
     expect("TO_TIMESTAMP(CASE WHEN i = 7 THEN '2023-02-30' WHEN i = -7 THEN '2023-02-32' WHEN "
            "i = 125 THEN '2023-02-03 x' ELSE '20230203' END, CASE WHEN i < 126 AND i > -8 THEN "
            "'yyyy-MM-dd' ELSE 'yyyyMMdd' END)",
            "TIMESTAMP(3)",
-           W("2023-02-28 00:00:00.000", "2023-02-03 00:00:00.000", "NULL", "2023-02-03 00:00:00.000", "NULL", "NULL"));
+           W("2023-02-28 00:00:00.000", "2023-02-03 00:00:00.000", "NULL",
+             "2023-02-03 00:00:00.000", "NULL", "NULL"));
     expect("TO_TIMESTAMP('03:04', 'HH:mm')", "TIMESTAMP(3)",
-           W("1970-01-01 03:04:00.000", "1970-01-01 03:04:00.000", "1970-01-01 03:04:00.000", "1970-01-01 03:04:00.000", "1970-01-01 03:04:00.000", "1970-01-01 03:04:00.000"));
+           W("1970-01-01 03:04:00.000", "1970-01-01 03:04:00.000", "1970-01-01 03:04:00.000",
+             "1970-01-01 03:04:00.000", "1970-01-01 03:04:00.000", "1970-01-01 03:04:00.000"));
     expect("UNIX_TIMESTAMP(s)", "BIGINT",
-           W("1704164645", "NULL", "-9223372036854775808", "1735787045", "-9223372036854775808", "1704164645"));
+           W("1704164645", "NULL", "-9223372036854775808", "1735787045", "-9223372036854775808",
+             "1704164645"));
     expect("UNIX_TIMESTAMP(s, 'yyyy/MM/dd')", "BIGINT",
-           W("-9223372036854775808", "NULL", "-9223372036854775808", "-9223372036854775808", "-9223372036854775808", "-9223372036854775808"));
+           W("-9223372036854775808", "NULL", "-9223372036854775808", "-9223372036854775808",
+             "-9223372036854775808", "-9223372036854775808"));
     expect("UNIX_TIMESTAMP('2024/01/02', 'yyyy/MM/dd')", "BIGINT",
            W("1704153600", "1704153600", "1704153600", "1704153600", "1704153600", "1704153600"));
 }
@@ -405,10 +440,12 @@ static void test_numeric(void **state)
     (void)state;
     expect("ABS(m)", "DECIMAL(10, 3)", W("12.345", "NULL", "12.355", "0.000", "99.999", "0.005"));
     expect("ABS(i)", "INT", W("7", "NULL", "7", "-2147483648", "125", "0"));
-    expect("ROUND(m, 2)", "DECIMAL(10, 2)", W("-12.35", "NULL", "12.36", "0.00", "100.00", "-0.01"));
+    expect("ROUND(m, 2)", "DECIMAL(10, 2)",
+           W("-12.35", "NULL", "12.36", "0.00", "100.00", "-0.01"));
     expect("ROUND(m)", "DECIMAL(8, 0)", W("-12", "NULL", "12", "0", "100", "0"));
     expect("ROUND(m, -1)", "DECIMAL(8, 0)", W("-10", "NULL", "10", "0", "100", "0"));
-    expect("ROUND(m, 5)", "DECIMAL(10, 3)", W("-12.345", "NULL", "12.355", "0.000", "99.999", "-0.005"));
+    expect("ROUND(m, 5)", "DECIMAL(10, 3)",
+           W("-12.345", "NULL", "12.355", "0.000", "99.999", "-0.005"));
     expect("ROUND(d)", "DOUBLE", W("3.0", "NULL", "-3.0", "0.0", "1.0", "-1.0"));
     expect("ROUND(d, 2)", "DOUBLE", W("2.5", "NULL", "-2.5", "0.29", "1.01", "-0.5"));
     expect("ROUND(i, -1)", "INT", W("10", "NULL", "-10", "2147483646", "130", "0"));
@@ -419,20 +456,28 @@ static void test_numeric(void **state)
     expect("FLOOR(d)", "DOUBLE", W("2.0", "NULL", "-3.0", "0.0", "1.0", "-1.0"));
     expect("CEILING(d)", "DOUBLE", W("3.0", "NULL", "-2.0", "1.0", "2.0", "-0.0"));
     expect("CEIL(i)", "INT", W("7", "NULL", "-7", "-2147483648", "125", "0"));
-    expect("POWER(i, 2)", "DOUBLE", W("49.0", "NULL", "49.0", "4.6116860184273879E18", "15625.0", "0.0"));
-    expect("SQRT(d)", "DOUBLE",
-           W("1.5811388300841898", "NULL", "NaN", "0.5338539126015656", "1.002496882788171", "NaN"));
+    expect("POWER(i, 2)", "DOUBLE",
+           W("49.0", "NULL", "49.0", "4.6116860184273879E18", "15625.0", "0.0"));
+    expect(
+        "SQRT(d)", "DOUBLE",
+        W("1.5811388300841898", "NULL", "NaN", "0.5338539126015656", "1.002496882788171", "NaN"));
     expect("LN(d)", "DOUBLE",
-           W("0.9162907318741551", "NULL", "NaN", "-1.2552660987134867", "0.004987541511038968", "NaN"));
+           W("0.9162907318741551", "NULL", "NaN", "-1.2552660987134867", "0.004987541511038968",
+             "NaN"));
     expect("LOG10(d)", "DOUBLE",
-           W("0.3979400086720376", "NULL", "NaN", "-0.5451551399914898", "0.0021660617565076304", "NaN"));
-    expect("LOG(2, b)", "DOUBLE",
-           W("2.321928094887362", "NULL", "NaN", "30.66288760034924", "24.910496345705575", "63.0"));
-    expect("LOG(CAST(0 AS DOUBLE))", "DOUBLE", W("-Infinity", "-Infinity", "-Infinity", "-Infinity", "-Infinity", "-Infinity"));
+           W("0.3979400086720376", "NULL", "NaN", "-0.5451551399914898", "0.0021660617565076304",
+             "NaN"));
+    expect(
+        "LOG(2, b)", "DOUBLE",
+        W("2.321928094887362", "NULL", "NaN", "30.66288760034924", "24.910496345705575", "63.0"));
+    expect("LOG(CAST(0 AS DOUBLE))", "DOUBLE",
+           W("-Infinity", "-Infinity", "-Infinity", "-Infinity", "-Infinity", "-Infinity"));
     expect("EXP(i)", "DOUBLE",
-           W("1096.6331584284585", "NULL", "9.118819655545162E-4", "0.0", "1.9355760420357226E54", "1.0"));
+           W("1096.6331584284585", "NULL", "9.118819655545162E-4", "0.0", "1.9355760420357226E54",
+             "1.0"));
     expect("POWER(CAST(2 AS DECIMAL(3, 1)), 0.5)", "DOUBLE",
-           W("1.4142135623730951", "1.4142135623730951", "1.4142135623730951", "1.4142135623730951", "1.4142135623730951", "1.4142135623730951"));
+           W("1.4142135623730951", "1.4142135623730951", "1.4142135623730951", "1.4142135623730951",
+             "1.4142135623730951", "1.4142135623730951"));
 }
 
 static void test_rand(void **state)
@@ -462,7 +507,8 @@ static void test_rand(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    expect_err("DATE_FORMAT(ts, 'yyyy-MM-dd bb')", "STRING", SL_EINVAL, "Unknown pattern letter: b");
+    expect_err("DATE_FORMAT(ts, 'yyyy-MM-dd bb')", "STRING", SL_EINVAL,
+               "Unknown pattern letter: b");
     expect_err("DATE_FORMAT(ts, 'ddd')", "STRING", SL_EINVAL, "Too many pattern letters: d");
     expect_err("DATE_FORMAT(ts, 'yyyy ''open')", "STRING", SL_EINVAL, "incomplete string literal");
     expect_err("DATE_FORMAT(ts, 'yyyy #')", "STRING", SL_EINVAL, "reserved character: '#'");
@@ -472,7 +518,8 @@ static void test_errors(void **state)
     expect_err("DATE_FORMAT(ts, s)", "STRING", SL_EINVAL, "pattern letter 'g' is not supported");
     expect_err("DATE_FORMAT(i, 'yyyy')", "STRING", SL_EPARSE, "needs a TIMESTAMP or a STRING");
     expect_err("HOUR(s)", "BIGINT", SL_EPARSE, "HOUR needs a TIMESTAMP");
-    expect_err("EXTRACT(FORTNIGHT FROM ts)", "BIGINT", SL_EPARSE, "unsupported time unit FORTNIGHT");
+    expect_err("EXTRACT(FORTNIGHT FROM ts)", "BIGINT", SL_EPARSE,
+               "unsupported time unit FORTNIGHT");
     expect_err("FLOOR(ts TO DOW)", "TIMESTAMP(3)", SL_EPARSE, "unsupported time unit DOW");
     expect_err("TIMESTAMPADD(MONTH, ts, ts)", "TIMESTAMP(3)", SL_EPARSE, "INT or BIGINT count");
     expect_err("TIMESTAMPADD(YEAR, b, ts)", "TIMESTAMP(3)", SL_EOVERFLOW, "TIMESTAMP range");
@@ -481,7 +528,8 @@ static void test_errors(void **state)
     expect_err("SQRT(s)", "DOUBLE", SL_EPARSE, "SQRT needs a number");
 }
 
-/* ---- patterns directly ------------------------------------------------------------------------ */
+/* ---- patterns directly ------------------------------------------------------------------------
+ */
 
 static void test_pattern_limits(void **state)
 {
@@ -506,9 +554,8 @@ static void test_pattern_limits(void **state)
     memset(buf, '-', 1000);
     assert_int_equal(sl_dtp_compile(&p, buf, 1000, SL_DTP_SDF, why, sizeof(why)), SL_EINVAL);
     /* extreme values format within maxlen */
-    assert_int_equal(sl_dtp_compile(&p, "yyyy-MM-dd HH:mm:ss.SSS uuuu D", 30, SL_DTP_DTF, why,
-                                    sizeof(why)),
-                     0);
+    assert_int_equal(
+        sl_dtp_compile(&p, "yyyy-MM-dd HH:mm:ss.SSS uuuu D", 30, SL_DTP_DTF, why, sizeof(why)), 0);
     int64_t ext[4] = {INT64_MIN, INT64_MAX, SL_DT_MIN_MS, SL_DT_MAX_MS};
     for (int k = 0; k < 4; k++) {
         size_t n = sl_dtp_format(&p, ext[k], buf);
@@ -533,10 +580,14 @@ static void test_pattern_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_date_format), cmocka_unit_test(test_extract),
-        cmocka_unit_test(test_floor_ceil_add_diff), cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_now), cmocka_unit_test(test_numeric),
-        cmocka_unit_test(test_rand), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_date_format),
+        cmocka_unit_test(test_extract),
+        cmocka_unit_test(test_floor_ceil_add_diff),
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_now),
+        cmocka_unit_test(test_numeric),
+        cmocka_unit_test(test_rand),
+        cmocka_unit_test(test_errors),
         cmocka_unit_test(test_pattern_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (sl_dtp_parse(&p, text, tlen, &t))
         check(sl_dtp_format(&p, t, buf) <= p.maxlen, "longer than maxlen");
     if (dialect == SL_DTP_DTF && round_trips(&p)) {
-        int64_t v = SL_DT_MIN_MS + (int64_t)((uint64_t)ms % (uint64_t)(SL_DT_MAX_MS - SL_DT_MIN_MS));
+        int64_t v =
+            SL_DT_MIN_MS + (int64_t)((uint64_t)ms % (uint64_t)(SL_DT_MAX_MS - SL_DT_MIN_MS));
         size_t n = sl_dtp_format(&p, v, buf);
         check(sl_dtp_parse(&p, buf, n, &t), "a written value does not read back");
         check(t == v, "a written value reads back as another");
