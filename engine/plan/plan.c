@@ -201,6 +201,19 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
             bool unit = e->fn == SL_FN_EXTRACT || e->fn == SL_FN_TS_FLOOR ||
                         e->fn == SL_FN_TS_CEIL || e->fn == SL_FN_TIMESTAMPADD ||
                         e->fn == SL_FN_TIMESTAMPDIFF;
+            if (unit && e->fn != SL_FN_TIMESTAMPADD && e->fn != SL_FN_TIMESTAMPDIFF &&
+                e->nargs == 2 && e->args[0]->kind == SL_EXPR_LIT) {
+                /* EXTRACT(unit FROM ts), FLOOR / CEIL(ts TO unit) */
+                const char *u = sl_time_unit_name((sl_time_unit)e->args[0]->lit.i);
+                fprintf(out, "%s(", sl_fn_name(e->fn));
+                if (e->fn == SL_FN_EXTRACT)
+                    fprintf(out, "%s FROM ", u);
+                sl_expr_print(e->args[1], in, out);
+                if (e->fn != SL_FN_EXTRACT)
+                    fprintf(out, " TO %s", u);
+                fputc(')', out);
+                return;
+            }
             fprintf(out, "%s(", sl_fn_name(e->fn));
             for (uint32_t i = 0; i < e->nargs; i++) {
                 if (i)

@@ -910,6 +910,17 @@ static int sl_b_fn_time(struct sl_binder *b, const struct sl_scope *sc, const st
                 TRY(sl_b_fn_need(b, args[0], SL_TYPE_VARCHAR, name, "a STRING"));
             t = sl_type_make(SL_TYPE_BIGINT, nullable);
         }
+        if (na == 2 && args[1]->kind == SL_EXPR_LIT && !args[1]->lit_null) {
+            /* a constant pattern is checked here, so that explain and the binder report it */
+            struct sl_dtp *pat = sl_b_alloc(b, sizeof(*pat)); /* in the job's arena */
+            TRYP(pat);
+            char why[120];
+            bool dtf = fn == SL_FN_TO_TIMESTAMP ||
+                       (fn == SL_FN_DATE_FORMAT && args[0]->type.id == SL_TYPE_TIMESTAMP);
+            if (sl_dtp_compile(pat, args[1]->lit.s, args[1]->lit.slen,
+                               dtf ? SL_DTP_DTF : SL_DTP_SDF, why, sizeof(why)))
+                return sl_b_err(b, args[1]->pos, "%s: invalid pattern: %s", name, why);
+        }
         /* SimpleDateFormat's default where Flink has one */
         if (na == 1 && (fn == SL_FN_FROM_UNIXTIME || fn == SL_FN_UNIX_TIMESTAMP)) {
             args[1] = sl_b_fn_str(b, "yyyy-MM-dd HH:mm:ss", a->pos);

@@ -507,15 +507,18 @@ static void test_rand(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    expect_err("DATE_FORMAT(ts, 'yyyy-MM-dd bb')", "STRING", SL_EINVAL,
+    expect_err("DATE_FORMAT(ts, 'yyyy-MM-dd bb')", "STRING", SL_EPARSE,
                "Unknown pattern letter: b");
-    expect_err("DATE_FORMAT(ts, 'ddd')", "STRING", SL_EINVAL, "Too many pattern letters: d");
-    expect_err("DATE_FORMAT(ts, 'yyyy ''open')", "STRING", SL_EINVAL, "incomplete string literal");
-    expect_err("DATE_FORMAT(ts, 'yyyy #')", "STRING", SL_EINVAL, "reserved character: '#'");
-    expect_err("DATE_FORMAT(ts, 'yyyy]')", "STRING", SL_EINVAL, "] without previous [");
-    expect_err("DATE_FORMAT(ts, 'zzz')", "STRING", SL_EINVAL, "not supported by sluice");
-    expect_err("FROM_UNIXTIME(b, 'yyyy Q')", "STRING", SL_EINVAL, "Illegal pattern character 'Q'");
+    expect_err("DATE_FORMAT(ts, 'ddd')", "STRING", SL_EPARSE, "Too many pattern letters: d");
+    expect_err("DATE_FORMAT(ts, 'yyyy ''open')", "STRING", SL_EPARSE, "incomplete string literal");
+    expect_err("DATE_FORMAT(ts, 'yyyy #')", "STRING", SL_EPARSE, "reserved character: '#'");
+    expect_err("DATE_FORMAT(ts, 'yyyy]')", "STRING", SL_EPARSE, "] without previous [");
+    expect_err("DATE_FORMAT(ts, 'zzz')", "STRING", SL_EPARSE, "not supported by sluice");
+    expect_err("FROM_UNIXTIME(b, 'yyyy Q')", "STRING", SL_EPARSE, "Illegal pattern character 'Q'");
+    /* a pattern from a column fails when the row is evaluated */
     expect_err("DATE_FORMAT(ts, s)", "STRING", SL_EINVAL, "pattern letter 'g' is not supported");
+    expect_err("TO_TIMESTAMP(s, CASE WHEN i > 0 THEN 'yyyy' ELSE 'yyyy-MM-dd bb' END)",
+               "TIMESTAMP(3)", SL_EINVAL, "Unknown pattern letter: b");
     expect_err("DATE_FORMAT(i, 'yyyy')", "STRING", SL_EPARSE, "needs a TIMESTAMP or a STRING");
     expect_err("HOUR(s)", "BIGINT", SL_EPARSE, "HOUR needs a TIMESTAMP");
     expect_err("EXTRACT(FORTNIGHT FROM ts)", "BIGINT", SL_EPARSE,
