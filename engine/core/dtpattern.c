@@ -867,7 +867,8 @@ bool sl_time_add_months(int64_t ms, int64_t n, int64_t *out)
 static int64_t dtp_add_months_days(int64_t days, int64_t n)
 {
     int64_t t;
-    sl_time_add_months(days * SL_DT_MS_PER_DAY, n, &t);
+    if (!sl_time_add_months(days * SL_DT_MS_PER_DAY, n, &t))
+        return n < 0 ? INT64_MIN / SL_DT_MS_PER_DAY : INT64_MAX / SL_DT_MS_PER_DAY;
     return dtp_floor_div(t, SL_DT_MS_PER_DAY);
 }
 
@@ -876,7 +877,15 @@ static int64_t dtp_sub_months_days(int64_t d0, int64_t d1)
 {
     if (d0 < d1)
         return -dtp_sub_months_days(d1, d0);
-    int64_t m = (d0 - d1) / 31; /* no month is longer: never more than the answer */
+    /* Calcite starts from (d0 - d1) / 31 and counts up; the calendar months between them,
+     * less one, is also never more than the answer and leaves at most two steps */
+    int64_t y0, y1, m = (d0 - d1) / 31;
+    unsigned m0, m1, dd;
+    sl_dt_civil_from_days(d0, &y0, &m0, &dd);
+    sl_dt_civil_from_days(d1, &y1, &m1, &dd);
+    int64_t cal = (y0 - y1) * 12 + (int64_t)m0 - (int64_t)m1 - 1;
+    if (cal > m)
+        m = cal;
     for (;;) {
         if (dtp_add_months_days(d1, m) >= d0)
             return m;
