@@ -867,7 +867,8 @@ bool sl_time_add_months(int64_t ms, int64_t n, int64_t *out)
 static int64_t dtp_add_months_days(int64_t days, int64_t n)
 {
     int64_t t;
-    if (!sl_time_add_months(days * SL_DT_MS_PER_DAY, n, &t))
+    if (days > INT64_MAX / SL_DT_MS_PER_DAY || days < INT64_MIN / SL_DT_MS_PER_DAY ||
+        !sl_time_add_months(days * SL_DT_MS_PER_DAY, n, &t))
         return n < 0 ? INT64_MIN / SL_DT_MS_PER_DAY : INT64_MAX / SL_DT_MS_PER_DAY;
     return dtp_floor_div(t, SL_DT_MS_PER_DAY);
 }
@@ -931,7 +932,10 @@ bool sl_time_floor(sl_time_unit u, int64_t ms, bool ceil, int64_t *out)
         break;
     }
     if (unit) {
-        int64_t f = dtp_floor_div(ms, unit) * unit;
+        __int128 f128 = (__int128)dtp_floor_div(ms, unit) * unit;
+        if (f128 < INT64_MIN)
+            return false;
+        int64_t f = (int64_t)f128;
         if (ceil && f != ms) {
             if (f > INT64_MAX - unit)
                 return false;

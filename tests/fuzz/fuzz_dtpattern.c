@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 9)
         return 0;
-    sl_dtp_dialect dialect = data[0] & 1 ? SL_DTP_SDF : SL_DTP_DTF;
+    uint8_t sel = data[0];
+    sl_dtp_dialect dialect = sel & 1 ? SL_DTP_SDF : SL_DTP_DTF;
     int64_t ms;
     memcpy(&ms, data + 1, 8);
     data += 9;
@@ -77,12 +78,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int u = 0; u < SL_TU_COUNT; u++) {
         int64_t o;
         (void)sl_time_extract((sl_time_unit)u, ms);
-        if (sl_time_floor((sl_time_unit)u, ms, data[0] & 2, &o) && u <= SL_TU_DAY && !(data[0] & 2))
+        if (sl_time_floor((sl_time_unit)u, ms, sel & 2, &o) && u <= SL_TU_DAY && !(sel & 2))
             check(o <= ms, "FLOOR above its value");
     }
     if (ms >= SL_DT_MIN_MS && ms <= SL_DT_MAX_MS) {
         int64_t o;
-        (void)sl_time_add_months(ms, (int8_t)data[0], &o);
+        (void)sl_time_add_months(ms, (int8_t)sel, &o);
         (void)sl_time_diff_months(ms, SL_DT_MAX_MS - (ms - SL_DT_MIN_MS));
     }
     if (sl_dtp_compile(&p, (const char *)data, plen, dialect, why, sizeof(why))) {
