@@ -7,6 +7,10 @@
  * 'yyyy-MM-dd' costs one civil_from_days and ten byte stores. Reading walks the same array
  * and resolves the fields at the end, as java.time's resolver and SimpleDateFormat's lenient
  * calendar do.
+ *
+ * The time units follow Flink 1.20's DateTimeUtils and Calcite's date functions line by line
+ * where Flink's results depend on their arithmetic (days truncated toward zero before 1970,
+ * subtractMonths' end-of-month rule), on the proleptic Gregorian calendar throughout.
  */
 #include "engine/core/dtpattern.h"
 

@@ -1,7 +1,9 @@
 /*
  * engine/core/dtpattern.h - Java date-time patterns ('yyyy-MM-dd HH:mm'), compiled once into
  * a list of fields and then used to write and read TIMESTAMP(3) values (engine/core/datetime.h)
- * for Flink's DATE_FORMAT, TO_TIMESTAMP, UNIX_TIMESTAMP and FROM_UNIXTIME.
+ * for Flink's DATE_FORMAT, TO_TIMESTAMP, UNIX_TIMESTAMP and FROM_UNIXTIME; and the calendar
+ * arithmetic of its time units (EXTRACT, FLOOR / CEIL TO, TIMESTAMPADD, TIMESTAMPDIFF), with
+ * Flink's rounding of each (see the functions at the end).
  *
  * TWO DIALECTS, because Flink 1.20 uses two Java classes (DateTimeUtils):
  *   SL_DTP_DTF  java.time.format.DateTimeFormatter.ofPattern: DATE_FORMAT(TIMESTAMP, fmt) and
