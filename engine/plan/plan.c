@@ -60,6 +60,37 @@ static const char *const sl_fn_names[SL_FN_COUNT] = {
     [SL_FN_RAND] = "RAND",
 };
 
+/* The time and numeric functions (engine/ops/eval_fn.c): written NAME(args). */
+static bool sl_fn_is_time_numeric(sl_fn fn)
+{
+    switch (fn) {
+    case SL_FN_DATE_FORMAT:
+    case SL_FN_FROM_UNIXTIME:
+    case SL_FN_EXTRACT:
+    case SL_FN_TS_FLOOR:
+    case SL_FN_TS_CEIL:
+    case SL_FN_TIMESTAMPADD:
+    case SL_FN_TIMESTAMPDIFF:
+    case SL_FN_TO_TIMESTAMP:
+    case SL_FN_UNIX_TIMESTAMP:
+    case SL_FN_NOW:
+    case SL_FN_ABS:
+    case SL_FN_ROUND:
+    case SL_FN_FLOOR:
+    case SL_FN_CEIL:
+    case SL_FN_POWER:
+    case SL_FN_SQRT:
+    case SL_FN_LN:
+    case SL_FN_LOG10:
+    case SL_FN_LOG:
+    case SL_FN_EXP:
+    case SL_FN_RAND:
+        return true;
+    default:
+        return false;
+    }
+}
+
 const char *sl_fn_name(sl_fn fn)
 {
     return (unsigned)fn < SL_FN_COUNT ? sl_fn_names[fn] : "?";
@@ -196,7 +227,7 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
         fputc(e->fn == SL_FN_MAP ? ']' : ')', out);
         return;
     default:
-        if (e->fn >= SL_FN_DATE_FORMAT && e->fn <= SL_FN_RAND) {
+        if (sl_fn_is_time_numeric(e->fn)) {
             /* NAME(args), a time unit by its name */
             bool unit = e->fn == SL_FN_EXTRACT || e->fn == SL_FN_TS_FLOOR ||
                         e->fn == SL_FN_TS_CEIL || e->fn == SL_FN_TIMESTAMPADD ||
