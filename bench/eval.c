@@ -6,6 +6,8 @@
  *   eval/q2_filter    q2's WHERE MOD(auction, 123) = 0 (about 1 row in 123 passes)
  *   eval/case         CASE WHEN price > 1000 THEN 'high' WHEN price > 100 THEN 'mid' ELSE
  *                     'low' END
+ *   eval/date_format  auction, DATE_FORMAT(dateTime, 'yyyy-MM-dd'), HOUR(dateTime) (the time
+ *                     functions of Nexmark q10-q16, engine/ops/eval_fn.c)
  * items_per_second counts input rows.
  */
 #include <stdio.h>
@@ -19,13 +21,15 @@
 #include "engine/sql/ast.h"
 #include "engine/sql/binder.h"
 
-enum { SL_BM_Q1, SL_BM_Q2, SL_BM_CASE, SL_BM_COUNT };
+enum { SL_BM_Q1, SL_BM_Q2, SL_BM_CASE, SL_BM_DATEFMT, SL_BM_COUNT };
 
 static const char *const sl_bm_eval_sql[SL_BM_COUNT] = {
     "INSERT INTO o1 SELECT auction, bidder, 0.908 * price, `dateTime`, extra FROM bid;",
     "INSERT INTO o2 SELECT auction, price FROM bid WHERE MOD(auction, 123) = 0;",
     "INSERT INTO o3 SELECT CASE WHEN price > 1000 THEN 'high' WHEN price > 100 THEN 'mid' "
     "ELSE 'low' END FROM bid;",
+    "INSERT INTO o4 SELECT auction, DATE_FORMAT(`dateTime`, 'yyyy-MM-dd'), HOUR(`dateTime`) "
+    "FROM bid;",
 };
 
 static const char sl_bm_eval_ddl[] =
@@ -35,7 +39,8 @@ static const char sl_bm_eval_ddl[] =
     "CREATE TABLE o1 (auction BIGINT, bidder BIGINT, price DECIMAL(23, 3),\n"
     "    `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n"
     "CREATE TABLE o2 (auction BIGINT, price BIGINT) WITH ('connector' = 'blackhole');\n"
-    "CREATE TABLE o3 (c VARCHAR) WITH ('connector' = 'blackhole');\n";
+    "CREATE TABLE o3 (c VARCHAR) WITH ('connector' = 'blackhole');\n"
+    "CREATE TABLE o4 (auction BIGINT, d VARCHAR, h BIGINT) WITH ('connector' = 'blackhole');\n";
 
 struct sl_bm_eval {
     sl_simd_level level;
@@ -90,7 +95,7 @@ static void bm_eval(struct sl_bench *b, void *arg)
         sl_col_i64(&in->cols[1])[r] = (int64_t)(sl_bench_rand(&s) % 1000000);
         sl_col_i64(&in->cols[2])[r] = (int64_t)(sl_bench_rand(&s) % 10000);
         sl_col_str(&in->cols[3])[r] = sl_str_make("Google", 6);
-        sl_col_i64(&in->cols[4])[r] = 1700000000000 + r;
+        sl_col_i64(&in->cols[4])[r] = 1700000000000 + (int64_t)r * 7919; /* 4.5 hours */
         memset(extra[r], 'a' + (int)(r % 26), sizeof(extra[r]));
         sl_col_str(&in->cols[5])[r] = sl_str_make(extra[r], (uint32_t)(r % 24));
     }
@@ -129,7 +134,8 @@ out_free:
 
 SL_BENCH_REGISTER(sl_bm_eval_register)
 {
-    static const char *const names[SL_BM_COUNT] = {"q1_project", "q2_filter", "case"};
+    static const char *const names[SL_BM_COUNT] = {"q1_project", "q2_filter", "case",
+                                                   "date_format"};
     static struct sl_bm_eval args[SL_SIMD_COUNT][SL_BM_COUNT];
     static char bnames[SL_SIMD_COUNT][SL_BM_COUNT][64];
     for (int l = 0; l < SL_SIMD_COUNT; l++) {

@@ -5,13 +5,13 @@
 # regression input fails or a target finds a crash, a sanitizer report, a leak, a hang or an
 # oracle failure (the reproducer is left in build/fuzz/).
 #
-#   tools/fuzz.sh [SECONDS] [TARGET...]       TARGET: json, csv, sql, regex (default: all four)
+#   tools/fuzz.sh [SECONDS] [TARGET...]       TARGET: json, csv, sql, regex, dtpattern (default: all five)
 #
 # Needs clang and libclang-rt-14-dev (Debian) for -fsanitize=fuzzer.
 set -eu
 secs=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-json csv sql regex}
+targets=${*:-json csv sql regex dtpattern}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build/fuzz"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DSLUICE_FUZZ=ON \

@@ -32,6 +32,7 @@
 
 #include "engine/core/datetime.h"
 #include "engine/ops/fn_string.h"
+#include "engine/ops/eval_fn.h"
 #include "engine/plan/sql_source.h"
 #include "engine/plan/udf.h"
 #include "io/fmt.h"
@@ -78,6 +79,8 @@ struct sl_enode {
     struct sl_fn_arg *fargs;
     struct sl_fn_state *fst;
     struct sl_enode *fnext; /* the next node with a state, for sl_eval_free */
+    /* time and numeric functions (eval_fn.h) */
+    struct sl_tfn_state *tfst;
 };
 
 /* Scratch for string bytes a batch produces; reset at every call. */
@@ -334,6 +337,79 @@ static int ev_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
                     struct sl_error *err);
 static int ev_select(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
                      sl_sel_t *out, uint32_t *nout, struct sl_error *err);
+
+/* ---- time and numeric functions (eval_fn.c) ------------------------------------------------ */
+
+static char *ev_fn_str_alloc(void *ctx, size_t len)
+{
+    return ev_str_alloc(ctx, len);
+}
+
+/* The call's view of the node: its arguments' vectors (constants: their buffer). */
+static void ev_fn_call_init(struct sl_eval *ev, struct sl_enode *nd, struct sl_fn_call *c)
+{
+    memset(c, 0, offsetof(struct sl_fn_call, err_msg) + 1);
+    c->fn = nd->fn;
+    c->type = nd->type;
+    c->nargs = nd->nargs < 3 ? nd->nargs : 3;
+    for (uint32_t i = 0; i < c->nargs; i++) {
+        const struct sl_enode *a = nd->args[i];
+        c->args[i].data = a->kind == SL_EN_CONST ? a->buf : a->data;
+        c->args[i].valid = a->kind == SL_EN_CONST ? NULL : a->valid;
+        c->args[i].type = a->type;
+        c->args[i].is_const = a->kind == SL_EN_CONST;
+        c->args[i].cnull = a->kind == SL_EN_CONST && a->cnull;
+    }
+    c->rows = ev->rows;
+    c->out = nd->buf;
+    c->vbuf = nd->vbuf;
+    c->st = nd->tfst;
+    c->str_alloc = ev_fn_str_alloc;
+    c->str_ctx = ev;
+}
+
+static int ev_fn_compile(struct sl_eval *ev, struct sl_enode *nd, struct sl_error *err)
+{
+    if (nd->nargs > 3)
+        return ev_fail(ev, nd, err, SL_EINVAL, "%s: too many arguments", sl_fn_name(nd->fn));
+    nd->tfst = ev_alloc(ev, sl_fn_state_size());
+    if (!nd->tfst)
+        return sl_error_set(err, SL_ENOMEM, "out of memory compiling expressions");
+    struct sl_fn_call c;
+    ev_fn_call_init(ev, nd, &c);
+    int rc = sl_fn_prepare(&c, nd->tfst);
+    if (rc)
+        return ev_fail(ev, nd, err, rc, "%s", c.err_msg);
+    return 0;
+}
+
+static int ev_fn_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
+                       struct sl_error *err)
+{
+    for (uint32_t i = 0; i < nd->nargs; i++)
+        SL_TRY(ev_value(ev, nd->args[i], sel, n, err));
+    struct sl_fn_call c;
+    ev_fn_call_init(ev, nd, &c);
+    c.sel = sel;
+    c.n = n;
+    int rc = sl_fn_eval(&c);
+    nd->data = nd->buf;
+    nd->valid = c.valid;
+    if (rc == SL_ENOMEM)
+        return sl_error_set(err, SL_ENOMEM, "out of memory evaluating %s", sl_fn_name(nd->fn));
+    if (rc) {
+        char v[80] = "";
+        if (nd->nargs) {
+            uint32_t a = nd->fn == SL_FN_EXTRACT || nd->fn == SL_FN_TS_FLOOR ||
+                                 nd->fn == SL_FN_TS_CEIL || nd->fn == SL_FN_TIMESTAMPADD
+                             ? nd->nargs - 1
+                             : 0;
+            ev_value_str(nd->args[a], c.err_row, v, sizeof(v));
+        }
+        return ev_fail(ev, nd, err, rc, "%s (at the value %s)", c.err_msg, v);
+    }
+    return 0;
+}
 
 /* ---- comparisons ---------------------------------------------------------------------------- */
 
@@ -1788,6 +1864,8 @@ static int ev_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
     default:
         if (sl_fnstr_has(nd->fn))
             return ev_fnstr(ev, nd, sel, n, err);
+        if (sl_fn_handles(nd->fn))
+            return ev_fn_value(ev, nd, sel, n, err);
         if (ev_is_pred(nd->fn))
             return ev_pred_value(ev, nd, sel, n, err);
         return ev_fail(ev, nd, err, SL_ENOTSUP, "function %s is not supported", sl_fn_name(nd->fn));
@@ -1961,6 +2039,12 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
     for (uint32_t i = 0; i < e->nargs; i++) {
         SL_TRY(ev_compile(ev, e->args[i], &nd->args[i], err));
         all_const &= nd->args[i]->kind == SL_EN_CONST;
+    }
+    if (sl_fn_handles(e->fn)) {
+        SL_TRY(ev_fn_compile(ev, nd, err));
+        if (all_const && !sl_fn_volatile(e->fn, e->nargs))
+            SL_TRY(ev_fold(ev, nd));
+        return 0;
     }
     unsigned nsel = 0;
     switch (e->fn) {

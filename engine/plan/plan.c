@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "engine/core/batch.h"
+#include "engine/core/dtpattern.h"
 
 #include "engine/plan/catalog.h"
 #include "engine/plan/udf.h"
@@ -62,7 +63,59 @@ static const char *const sl_fn_names[SL_FN_COUNT] = {
     [SL_FN_SHA256] = "SHA256",
     [SL_FN_GREATEST] = "GREATEST",
     [SL_FN_LEAST] = "LEAST",
+    [SL_FN_DATE_FORMAT] = "DATE_FORMAT",
+    [SL_FN_FROM_UNIXTIME] = "FROM_UNIXTIME",
+    [SL_FN_EXTRACT] = "EXTRACT",
+    [SL_FN_TS_FLOOR] = "FLOOR",
+    [SL_FN_TS_CEIL] = "CEIL",
+    [SL_FN_TIMESTAMPADD] = "TIMESTAMPADD",
+    [SL_FN_TIMESTAMPDIFF] = "TIMESTAMPDIFF",
+    [SL_FN_TO_TIMESTAMP] = "TO_TIMESTAMP",
+    [SL_FN_UNIX_TIMESTAMP] = "UNIX_TIMESTAMP",
+    [SL_FN_NOW] = "NOW",
+    [SL_FN_ABS] = "ABS",
+    [SL_FN_ROUND] = "ROUND",
+    [SL_FN_FLOOR] = "FLOOR",
+    [SL_FN_CEIL] = "CEIL",
+    [SL_FN_POWER] = "POWER",
+    [SL_FN_SQRT] = "SQRT",
+    [SL_FN_LN] = "LN",
+    [SL_FN_LOG10] = "LOG10",
+    [SL_FN_LOG] = "LOG",
+    [SL_FN_EXP] = "EXP",
+    [SL_FN_RAND] = "RAND",
 };
+
+/* The time and numeric functions (engine/ops/eval_fn.c): written NAME(args). */
+static bool sl_fn_is_time_numeric(sl_fn fn)
+{
+    switch (fn) {
+    case SL_FN_DATE_FORMAT:
+    case SL_FN_FROM_UNIXTIME:
+    case SL_FN_EXTRACT:
+    case SL_FN_TS_FLOOR:
+    case SL_FN_TS_CEIL:
+    case SL_FN_TIMESTAMPADD:
+    case SL_FN_TIMESTAMPDIFF:
+    case SL_FN_TO_TIMESTAMP:
+    case SL_FN_UNIX_TIMESTAMP:
+    case SL_FN_NOW:
+    case SL_FN_ABS:
+    case SL_FN_ROUND:
+    case SL_FN_FLOOR:
+    case SL_FN_CEIL:
+    case SL_FN_POWER:
+    case SL_FN_SQRT:
+    case SL_FN_LN:
+    case SL_FN_LOG10:
+    case SL_FN_LOG:
+    case SL_FN_EXP:
+    case SL_FN_RAND:
+        return true;
+    default:
+        return false;
+    }
+}
 
 const char *sl_fn_name(sl_fn fn)
 {
@@ -215,6 +268,36 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
                 if (i)
                     fputs(", ", out);
                 sl_expr_print(e->args[i], in, out);
+            }
+            fputc(')', out);
+            return;
+        }
+        if (sl_fn_is_time_numeric(e->fn)) {
+            /* NAME(args), a time unit by its name */
+            bool unit = e->fn == SL_FN_EXTRACT || e->fn == SL_FN_TS_FLOOR ||
+                        e->fn == SL_FN_TS_CEIL || e->fn == SL_FN_TIMESTAMPADD ||
+                        e->fn == SL_FN_TIMESTAMPDIFF;
+            if (unit && e->fn != SL_FN_TIMESTAMPADD && e->fn != SL_FN_TIMESTAMPDIFF &&
+                e->nargs == 2 && e->args[0]->kind == SL_EXPR_LIT) {
+                /* EXTRACT(unit FROM ts), FLOOR / CEIL(ts TO unit) */
+                const char *u = sl_time_unit_name((sl_time_unit)e->args[0]->lit.i);
+                fprintf(out, "%s(", sl_fn_name(e->fn));
+                if (e->fn == SL_FN_EXTRACT)
+                    fprintf(out, "%s FROM ", u);
+                sl_expr_print(e->args[1], in, out);
+                if (e->fn != SL_FN_EXTRACT)
+                    fprintf(out, " TO %s", u);
+                fputc(')', out);
+                return;
+            }
+            fprintf(out, "%s(", sl_fn_name(e->fn));
+            for (uint32_t i = 0; i < e->nargs; i++) {
+                if (i)
+                    fputs(", ", out);
+                if (i == 0 && unit && e->args[0]->kind == SL_EXPR_LIT)
+                    fputs(sl_time_unit_name((sl_time_unit)e->args[0]->lit.i), out);
+                else
+                    sl_expr_print(e->args[i], in, out);
             }
             fputc(')', out);
             return;

@@ -99,6 +99,29 @@ typedef enum sl_fn {
     SL_FN_SHA256,         /* (s): 64 lowercase hex digits */
     SL_FN_GREATEST,       /* (a, b, ...) of one type: NULL when any is NULL */
     SL_FN_LEAST,          /* (a, b, ...) */
+    /* time and numeric functions (engine/ops/eval_fn.c). A time unit is an INT constant
+     * argument, an sl_time_unit (engine/core/dtpattern.h) */
+    SL_FN_DATE_FORMAT,    /* DATE_FORMAT(ts | s, fmt) */
+    SL_FN_FROM_UNIXTIME,  /* FROM_UNIXTIME(n, fmt) */
+    SL_FN_EXTRACT,        /* EXTRACT(unit FROM ts): args unit, ts */
+    SL_FN_TS_FLOOR,       /* FLOOR(ts TO unit): args unit, ts */
+    SL_FN_TS_CEIL,        /* CEIL(ts TO unit): args unit, ts */
+    SL_FN_TIMESTAMPADD,   /* TIMESTAMPADD(unit, n, ts) */
+    SL_FN_TIMESTAMPDIFF,  /* TIMESTAMPDIFF(unit, a, b) */
+    SL_FN_TO_TIMESTAMP,   /* TO_TIMESTAMP(s [, fmt]) */
+    SL_FN_UNIX_TIMESTAMP, /* UNIX_TIMESTAMP(s [, fmt]); no argument: now */
+    SL_FN_NOW,            /* CURRENT_TIMESTAMP, LOCALTIMESTAMP, NOW(): per batch */
+    SL_FN_ABS,
+    SL_FN_ROUND, /* ROUND(x, d): d an INT constant */
+    SL_FN_FLOOR,
+    SL_FN_CEIL,
+    SL_FN_POWER,
+    SL_FN_SQRT,
+    SL_FN_LN,
+    SL_FN_LOG10,
+    SL_FN_LOG, /* LOG(x) = LN; LOG(b, x) */
+    SL_FN_EXP,
+    SL_FN_RAND, /* RAND(): args none; RAND(seed): a BIGINT constant */
     SL_FN_COUNT
 } sl_fn;
 

@@ -32,6 +32,7 @@
 #include "engine/conn/registry.h"
 #include "engine/core/datetime.h"
 #include "engine/plan/udf.h"
+#include "engine/core/dtpattern.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -922,6 +923,75 @@ static struct sl_expr *sl_b_null_of(struct sl_binder *b, struct sl_type t, size_
     return e;
 }
 
+/* ---- time and numeric functions --------------------------------------------------------------
+ * Flink's built-in time and numeric scalar functions (docs/sql.md has the list). Result types
+ * are Flink 1.20's, as its planner reports them: EXTRACT / HOUR... BIGINT, TIMESTAMPDIFF INT,
+ * FLOOR / CEIL TO keep the TIMESTAMP, DATE_FORMAT / FROM_UNIXTIME a nullable STRING,
+ * TO_TIMESTAMP a nullable TIMESTAMP(3), UNIX_TIMESTAMP BIGINT; ABS keeps the type; ROUND(x, d)
+ * keeps INT / BIGINT / DOUBLE and makes DECIMAL(p, s) DECIMAL(p, s) when d >= s,
+ * DECIMAL(min(38, 1 + p - s), 0) when d < 0, else DECIMAL(min(38, 1 + p - s + d), d)
+ * (LogicalTypeMerging.findRoundDecimalType); FLOOR / CEIL keep INT / BIGINT / DOUBLE and make
+ * DECIMAL(p, s) DECIMAL(p, 0); POWER, SQRT, LN, LOG10, LOG, EXP and RAND are DOUBLE.
+ * Returns 1 when `a` is none of these functions. */
+
+static int sl_b_fn_arg(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                       uint32_t i, struct sl_expr **out)
+{
+    return sl_b_expr(b, sc, a->args.items[i], out);
+}
+
+/* Checks that e is of type id (a NULL literal takes it); `what` names the argument. */
+static int sl_b_fn_need(struct sl_binder *b, struct sl_expr *e, sl_type_id id, const char *fn,
+                        const char *what)
+{
+    if (sl_is_null_lit(e))
+        e->type = sl_type_make(id, true);
+    bool ok = e->type.id == id;
+    if (id == SL_TYPE_VARCHAR)
+        ok = sl_type_is_string(e->type);
+    if (id == SL_TYPE_BIGINT)
+        ok = e->type.id == SL_TYPE_INT || e->type.id == SL_TYPE_BIGINT;
+    if (id == SL_TYPE_DOUBLE)
+        ok = sl_is_numeric(e->type);
+    if (ok)
+        return 0;
+    char t[64];
+    sl_type_str(e->type, t, sizeof(t));
+    return sl_b_err(b, e->pos, "%s needs %s, found %s", fn, what, t);
+}
+
+/* An INT constant for a time unit. */
+static int sl_b_fn_unit(struct sl_binder *b, const struct sl_ast *u, const char *fn, bool floor,
+                        struct sl_expr **out)
+{
+    sl_time_unit unit = SL_TU_COUNT;
+    if (u->kind == SL_AST_COLUMN && u->npath == 1)
+        unit = sl_time_unit_find(u->path[0]);
+    bool ok = unit != SL_TU_COUNT;
+    if (ok && floor) /* FLOOR / CEIL TO */
+        ok = unit <= SL_TU_YEAR && unit != SL_TU_MICROSECOND && unit != SL_TU_NANOSECOND;
+    if (ok && fn[0] == 'T') /* TIMESTAMPADD / TIMESTAMPDIFF */
+        ok = unit >= SL_TU_SECOND && unit <= SL_TU_YEAR;
+    if (!ok)
+        return sl_b_err(b, u->pos, "%s: unknown or unsupported time unit%s%s", fn,
+                        u->kind == SL_AST_COLUMN && u->npath == 1 ? " " : "",
+                        u->kind == SL_AST_COLUMN && u->npath == 1 ? u->path[0] : "");
+    *out = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_INT, false), u->pos);
+    TRYP(*out);
+    (*out)->lit.i = unit;
+    return 0;
+}
+
+static struct sl_expr *sl_b_fn_str(struct sl_binder *b, const char *s, size_t pos)
+{
+    struct sl_expr *e = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_VARCHAR, false), pos);
+    if (e) {
+        e->lit.s = s;
+        e->lit.slen = (uint32_t)strlen(s);
+    }
+    return e;
+}
+
 /* Binds a call of a function of sl_strfns or COALESCE, NULLIF, IF, GREATEST, LEAST, LOCATE.
  * Returns 1 when the name is none of them. */
 static int sl_b_strfn(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
@@ -1075,6 +1145,232 @@ static int sl_b_strfn(struct sl_binder *b, const struct sl_scope *sc, const stru
     return 0;
 }
 
+/* A constant integer argument (ROUND's digits, RAND's seed): n, -n or +n. */
+static int sl_b_fn_const_int(struct sl_binder *b, const struct sl_ast *a, const char *fn,
+                             int64_t *v)
+{
+    const struct sl_ast *x = a;
+    bool neg = false;
+    if (x->kind == SL_AST_UNARY && (x->op == SL_OP_NEG || x->op == SL_OP_PLUS)) {
+        neg = x->op == SL_OP_NEG;
+        x = x->left;
+    }
+    errno = 0;
+    char *end;
+    long long n = x->kind == SL_AST_INT ? strtoll(x->lit, &end, 10) : 0;
+    if (x->kind != SL_AST_INT || errno || *end || n > INT32_MAX)
+        return sl_b_err(b, a->pos, "%s needs an INT constant here", fn);
+    *v = neg ? -n : n;
+    return 0;
+}
+
+static int sl_b_fn_time(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                        struct sl_expr **out)
+{
+    static const struct {
+        const char *name;
+        sl_fn fn;
+        uint8_t min, max;
+        sl_time_unit unit; /* HOUR(ts)...: EXTRACT of this unit */
+    } fns[] = {
+        {"DATE_FORMAT", SL_FN_DATE_FORMAT, 2, 2, SL_TU_COUNT},
+        {"FROM_UNIXTIME", SL_FN_FROM_UNIXTIME, 1, 2, SL_TU_COUNT},
+        {"EXTRACT", SL_FN_EXTRACT, 2, 2, SL_TU_COUNT},
+        {"$FLOOR_TO", SL_FN_TS_FLOOR, 2, 2, SL_TU_COUNT},
+        {"$CEIL_TO", SL_FN_TS_CEIL, 2, 2, SL_TU_COUNT},
+        {"TIMESTAMPADD", SL_FN_TIMESTAMPADD, 3, 3, SL_TU_COUNT},
+        {"TIMESTAMPDIFF", SL_FN_TIMESTAMPDIFF, 3, 3, SL_TU_COUNT},
+        {"TO_TIMESTAMP", SL_FN_TO_TIMESTAMP, 1, 2, SL_TU_COUNT},
+        {"UNIX_TIMESTAMP", SL_FN_UNIX_TIMESTAMP, 0, 2, SL_TU_COUNT},
+        {"CURRENT_TIMESTAMP", SL_FN_NOW, 0, 0, SL_TU_COUNT},
+        {"LOCALTIMESTAMP", SL_FN_NOW, 0, 0, SL_TU_COUNT},
+        {"NOW", SL_FN_NOW, 0, 0, SL_TU_COUNT},
+        {"CURRENT_ROW_TIMESTAMP", SL_FN_NOW, 0, 0, SL_TU_COUNT},
+        {"YEAR", SL_FN_EXTRACT, 1, 1, SL_TU_YEAR},
+        {"QUARTER", SL_FN_EXTRACT, 1, 1, SL_TU_QUARTER},
+        {"MONTH", SL_FN_EXTRACT, 1, 1, SL_TU_MONTH},
+        {"WEEK", SL_FN_EXTRACT, 1, 1, SL_TU_WEEK},
+        {"DAYOFYEAR", SL_FN_EXTRACT, 1, 1, SL_TU_DOY},
+        {"DAYOFMONTH", SL_FN_EXTRACT, 1, 1, SL_TU_DAY},
+        {"DAYOFWEEK", SL_FN_EXTRACT, 1, 1, SL_TU_DOW},
+        {"HOUR", SL_FN_EXTRACT, 1, 1, SL_TU_HOUR},
+        {"MINUTE", SL_FN_EXTRACT, 1, 1, SL_TU_MINUTE},
+        {"SECOND", SL_FN_EXTRACT, 1, 1, SL_TU_SECOND},
+        {"ABS", SL_FN_ABS, 1, 1, SL_TU_COUNT},
+        {"ROUND", SL_FN_ROUND, 1, 2, SL_TU_COUNT},
+        {"FLOOR", SL_FN_FLOOR, 1, 1, SL_TU_COUNT},
+        {"CEIL", SL_FN_CEIL, 1, 1, SL_TU_COUNT},
+        {"CEILING", SL_FN_CEIL, 1, 1, SL_TU_COUNT},
+        {"POWER", SL_FN_POWER, 2, 2, SL_TU_COUNT},
+        {"SQRT", SL_FN_SQRT, 1, 1, SL_TU_COUNT},
+        {"LN", SL_FN_LN, 1, 1, SL_TU_COUNT},
+        {"LOG10", SL_FN_LOG10, 1, 1, SL_TU_COUNT},
+        {"LOG", SL_FN_LOG, 1, 2, SL_TU_COUNT},
+        {"EXP", SL_FN_EXP, 1, 1, SL_TU_COUNT},
+        {"RAND", SL_FN_RAND, 0, 1, SL_TU_COUNT},
+    };
+    size_t k = 0, nfns = sizeof(fns) / sizeof(fns[0]);
+    while (k < nfns && strcasecmp(a->name, fns[k].name) != 0)
+        k++;
+    if (k == nfns)
+        return 1;
+    const char *name = a->name[0] == '$' ? fns[k].fn == SL_FN_TS_FLOOR ? "FLOOR" : "CEIL" : a->name;
+    uint32_t na = a->args.n;
+    if (na < fns[k].min || na > fns[k].max) {
+        if (fns[k].min == fns[k].max)
+            return sl_b_err(b, a->pos, "%s takes %u argument%s, found %u", name, fns[k].min,
+                            fns[k].min == 1 ? "" : "s", na);
+        return sl_b_err(b, a->pos, "%s takes %u to %u arguments, found %u", name, fns[k].min,
+                        fns[k].max, na);
+    }
+    sl_fn fn = fns[k].fn;
+    struct sl_expr *args[3] = {NULL, NULL, NULL}, *x;
+    bool nullable = false;
+    struct sl_type t;
+    uint32_t nargs = na;
+    switch (fn) {
+    case SL_FN_DATE_FORMAT:
+    case SL_FN_FROM_UNIXTIME:
+    case SL_FN_TO_TIMESTAMP:
+    case SL_FN_UNIX_TIMESTAMP:
+        for (uint32_t i = 0; i < na; i++) {
+            TRY(sl_b_fn_arg(b, sc, a, i, &args[i]));
+            nullable |= args[i]->type.nullable;
+        }
+        if (na == 2)
+            TRY(sl_b_fn_need(b, args[1], SL_TYPE_VARCHAR, name, "a STRING format"));
+        if (fn == SL_FN_DATE_FORMAT) {
+            if (sl_is_null_lit(args[0]))
+                args[0]->type = sl_type_make(SL_TYPE_VARCHAR, true);
+            if (args[0]->type.id != SL_TYPE_TIMESTAMP)
+                TRY(sl_b_fn_need(b, args[0], SL_TYPE_VARCHAR, name, "a TIMESTAMP or a STRING"));
+            t = sl_type_make(SL_TYPE_VARCHAR, true);
+        } else if (fn == SL_FN_FROM_UNIXTIME) {
+            TRY(sl_b_fn_need(b, args[0], SL_TYPE_BIGINT, name, "an INT or BIGINT of seconds"));
+            args[0] = sl_b_cast(b, args[0], sl_type_make(SL_TYPE_BIGINT, args[0]->type.nullable));
+            TRYP(args[0]);
+            t = sl_type_make(SL_TYPE_VARCHAR, true);
+        } else if (fn == SL_FN_TO_TIMESTAMP) {
+            TRY(sl_b_fn_need(b, args[0], SL_TYPE_VARCHAR, name, "a STRING"));
+            t = sl_type_make(SL_TYPE_TIMESTAMP, true);
+        } else {
+            if (na)
+                TRY(sl_b_fn_need(b, args[0], SL_TYPE_VARCHAR, name, "a STRING"));
+            t = sl_type_make(SL_TYPE_BIGINT, nullable);
+        }
+        if (na == 2 && args[1]->kind == SL_EXPR_LIT && !args[1]->lit_null) {
+            /* a constant pattern is checked here, so that explain and the binder report it */
+            struct sl_dtp *pat = sl_b_alloc(b, sizeof(*pat)); /* in the job's arena */
+            TRYP(pat);
+            char why[120];
+            bool dtf = fn == SL_FN_TO_TIMESTAMP ||
+                       (fn == SL_FN_DATE_FORMAT && args[0]->type.id == SL_TYPE_TIMESTAMP);
+            if (sl_dtp_compile(pat, args[1]->lit.s, args[1]->lit.slen,
+                               dtf ? SL_DTP_DTF : SL_DTP_SDF, why, sizeof(why)))
+                return sl_b_err(b, args[1]->pos, "%s: invalid pattern: %s", name, why);
+        }
+        /* SimpleDateFormat's default where Flink has one */
+        if (na == 1 && (fn == SL_FN_FROM_UNIXTIME || fn == SL_FN_UNIX_TIMESTAMP)) {
+            args[1] = sl_b_fn_str(b, "yyyy-MM-dd HH:mm:ss", a->pos);
+            TRYP(args[1]);
+            nargs = 2;
+        }
+        break;
+    case SL_FN_EXTRACT:
+    case SL_FN_TS_FLOOR:
+    case SL_FN_TS_CEIL:
+        if (fns[k].unit != SL_TU_COUNT) { /* HOUR(ts)... */
+            args[0] = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_INT, false), a->pos);
+            TRYP(args[0]);
+            args[0]->lit.i = fns[k].unit;
+            TRY(sl_b_fn_arg(b, sc, a, 0, &args[1]));
+            nargs = 2;
+        } else {
+            TRY(sl_b_fn_unit(b, a->args.items[0], name, fn != SL_FN_EXTRACT, &args[0]));
+            TRY(sl_b_fn_arg(b, sc, a, 1, &args[1]));
+        }
+        TRY(sl_b_fn_need(b, args[1], SL_TYPE_TIMESTAMP, name, "a TIMESTAMP"));
+        t = fn == SL_FN_EXTRACT ? sl_type_make(SL_TYPE_BIGINT, false) : args[1]->type;
+        t.nullable = args[1]->type.nullable;
+        break;
+    case SL_FN_TIMESTAMPADD:
+    case SL_FN_TIMESTAMPDIFF:
+        TRY(sl_b_fn_unit(b, a->args.items[0], name, false, &args[0]));
+        TRY(sl_b_fn_arg(b, sc, a, 1, &args[1]));
+        TRY(sl_b_fn_arg(b, sc, a, 2, &args[2]));
+        if (fn == SL_FN_TIMESTAMPADD) {
+            TRY(sl_b_fn_need(b, args[1], SL_TYPE_BIGINT, name, "an INT or BIGINT count"));
+            args[1] = sl_b_cast(b, args[1], sl_type_make(SL_TYPE_BIGINT, args[1]->type.nullable));
+            TRYP(args[1]);
+            TRY(sl_b_fn_need(b, args[2], SL_TYPE_TIMESTAMP, name, "a TIMESTAMP"));
+            t = args[2]->type;
+        } else {
+            TRY(sl_b_fn_need(b, args[1], SL_TYPE_TIMESTAMP, name, "a TIMESTAMP"));
+            TRY(sl_b_fn_need(b, args[2], SL_TYPE_TIMESTAMP, name, "a TIMESTAMP"));
+            t = sl_type_make(SL_TYPE_INT, false);
+        }
+        t.nullable = args[1]->type.nullable || args[2]->type.nullable;
+        break;
+    case SL_FN_NOW:
+        t = toupper((unsigned char)a->name[0]) == 'L'
+                ? sl_type_make(SL_TYPE_TIMESTAMP, false)
+                : sl_type_logical(SL_TYPE_TIMESTAMP, SL_LOGICAL_LTZ, false);
+        break;
+    case SL_FN_RAND: {
+        int64_t seed = 0;
+        if (na)
+            TRY(sl_b_fn_const_int(b, a->args.items[0], name, &seed));
+        if (na) {
+            args[0] = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_BIGINT, false), a->pos);
+            TRYP(args[0]);
+            args[0]->lit.i = seed;
+        }
+        t = sl_type_make(SL_TYPE_DOUBLE, false);
+        break;
+    }
+    case SL_FN_ABS:
+    case SL_FN_ROUND:
+    case SL_FN_FLOOR:
+    case SL_FN_CEIL:
+        TRY(sl_b_fn_arg(b, sc, a, 0, &x));
+        TRY(sl_b_fn_need(b, x, SL_TYPE_DOUBLE, name, "a number"));
+        args[0] = x;
+        t = x->type;
+        if (fn == SL_FN_ROUND) {
+            int64_t d = 0;
+            if (na == 2)
+                TRY(sl_b_fn_const_int(b, a->args.items[1], name, &d));
+            args[1] = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_INT, false), a->pos);
+            TRYP(args[1]);
+            args[1]->lit.i = d;
+            nargs = 2;
+            if (t.id == SL_TYPE_DECIMAL && d < t.scale) {
+                int p = (int)t.precision, s = (int)t.scale;
+                int rp = d < 0 ? 1 + p - s : 1 + p - s + (int)d;
+                t = sl_type_decimal(
+                    (unsigned)(rp > SL_DECIMAL_MAX_PRECISION ? SL_DECIMAL_MAX_PRECISION : rp),
+                    d < 0 ? 0u : (unsigned)d, x->type.nullable);
+            }
+        } else if (fn != SL_FN_ABS && t.id == SL_TYPE_DECIMAL) {
+            t = sl_type_decimal(t.precision, 0, x->type.nullable);
+        }
+        break;
+    default: /* POWER SQRT LN LOG10 LOG EXP: DOUBLE of DOUBLE arguments */
+        for (uint32_t i = 0; i < na; i++) {
+            TRY(sl_b_fn_arg(b, sc, a, i, &args[i]));
+            TRY(sl_b_fn_need(b, args[i], SL_TYPE_DOUBLE, name, "a number"));
+            nullable |= args[i]->type.nullable;
+            args[i] = sl_b_cast(b, args[i], sl_type_make(SL_TYPE_DOUBLE, args[i]->type.nullable));
+            TRYP(args[i]);
+        }
+        t = sl_type_make(SL_TYPE_DOUBLE, nullable);
+        break;
+    }
+    *out = sl_expr_call(b, fn, t, a->pos, nargs, args);
+    TRYP(*out);
+    return 0;
+}
+
 static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
                      struct sl_expr **out)
 {
@@ -1087,6 +1383,9 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
                             sc->clause);
         return sl_b_err(b, a->pos, "aggregate function %s cannot be nested in another", a->name);
     }
+    int frc = sl_b_fn_time(b, sc, a, out);
+    if (frc != 1)
+        return frc;
     if (strcasecmp(a->name, "MOD") == 0) {
         if (a->args.n != 2)
             return sl_b_err(b, a->pos, "MOD takes 2 arguments, found %u", a->args.n);

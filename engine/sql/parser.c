@@ -585,6 +585,48 @@ static int sl_p_sql_call(struct sl_parser *p, struct sl_ast **out, size_t pos, b
     return sl_p_expect(p, SL_TOK_RPAREN);
 }
 
+/* After "EXTRACT(", "FLOOR(", "CEIL(" or "CEILING(": EXTRACT(unit FROM e) becomes EXTRACT
+ * with the arguments unit, e; FLOOR(e TO unit) / CEIL(e TO unit) become $FLOOR_TO / $CEIL_TO
+ * with unit, e; FLOOR(e) / CEIL(e) stay plain calls. A unit is a name (a COLUMN node the
+ * binder reads as the unit). */
+static int sl_p_time_call(struct sl_parser *p, struct sl_ast *n)
+{
+    bool extract = strcasecmp(n->name, "EXTRACT") == 0;
+    struct sl_ast *unit = NULL, *e;
+    if (extract) {
+        unit = sl_p_node(p, SL_AST_COLUMN, p->cur.pos);
+        if (!unit)
+            return SL_ENOMEM;
+        unit->npath = 1;
+        unit->path = sl_p_alloc(p, sizeof(*unit->path));
+        if (!unit->path)
+            return SL_ENOMEM;
+        TRY(sl_p_ident(p, &unit->path[0], "a time unit (YEAR, MONTH, DAY, HOUR...)"));
+        TRY(sl_p_expect_kw(p, "FROM"));
+    }
+    TRY(sl_p_expr(p, &e));
+    if (!extract && sl_p_is_kw(p, "TO")) {
+        TRY(sl_p_advance(p));
+        unit = sl_p_node(p, SL_AST_COLUMN, p->cur.pos);
+        if (!unit)
+            return SL_ENOMEM;
+        unit->npath = 1;
+        unit->path = sl_p_alloc(p, sizeof(*unit->path));
+        if (!unit->path)
+            return SL_ENOMEM;
+        TRY(sl_p_ident(p, &unit->path[0], "a time unit (YEAR, MONTH, DAY, HOUR...)"));
+        n->name = toupper((unsigned char)n->name[0]) == 'F' ? "$FLOOR_TO" : "$CEIL_TO";
+    }
+    if (unit)
+        TRY(sl_list_push(p, &n->args, unit));
+    TRY(sl_list_push(p, &n->args, e));
+    if (!unit && p->cur.kind == SL_TOK_COMMA) {
+        TRY(sl_p_advance(p));
+        return sl_p_args(p, &n->args);
+    }
+    return sl_p_expect(p, SL_TOK_RPAREN);
+}
+
 static int sl_p_case(struct sl_parser *p, struct sl_ast **out, size_t pos)
 {
     struct sl_ast *n = sl_p_node(p, SL_AST_CASE, pos);
@@ -732,12 +774,28 @@ static int sl_p_primary(struct sl_parser *p, struct sl_ast **out)
         *out = n;
         return 0;
     }
+    if (!quoted && p->cur.kind != SL_TOK_LPAREN &&
+        (strcasecmp(first, "CURRENT_TIMESTAMP") == 0 || strcasecmp(first, "LOCALTIMESTAMP") == 0)) {
+        /* niladic time functions, written without parentheses (reserved words in Flink) */
+        n = sl_p_node(p, SL_AST_CALL, pos);
+        if (!n)
+            return SL_ENOMEM;
+        n->name = first;
+        *out = n;
+        return 0;
+    }
     if (p->cur.kind == SL_TOK_LPAREN && !quoted) {
         TRY(sl_p_advance(p));
         n = sl_p_node(p, SL_AST_CALL, pos);
         if (!n)
             return SL_ENOMEM;
         n->name = first;
+        if (strcasecmp(first, "EXTRACT") == 0 || strcasecmp(first, "FLOOR") == 0 ||
+            strcasecmp(first, "CEIL") == 0 || strcasecmp(first, "CEILING") == 0) {
+            TRY(sl_p_time_call(p, n));
+            *out = n;
+            return 0;
+        }
         if (p->cur.kind == SL_TOK_STAR) {
             n->star = true;
             TRY(sl_p_advance(p));

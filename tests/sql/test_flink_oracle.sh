@@ -8,6 +8,7 @@
 # Queries: the Nexmark repository's q0, q1, q2, q21, q22 (tests/sql/q*_fs.sql: a filesystem
 # sink in place of the blackhole one), the string functions over a table of tricky inputs
 # (fn_string_fs.sql), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
+# the time and numeric functions (fntime: DATE_FORMAT, HOUR, EXTRACT, ROUND...),
 # udf (udf_fs.sql: q14's user-defined count_char, Nexmark's CountChar class in tests/flink),
 # over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
 # events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); YSB (ysb_fs.sql:
@@ -57,7 +58,7 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count q21 q22 fn_string udf"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count q21 q22 fn_string fntime udf"
 kafka_queries="q0 q1 q2 tumble_stats"
 fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs
   --set FN_INPUT="$here/fn_string_input.csv")
