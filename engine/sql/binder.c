@@ -2060,7 +2060,7 @@ static int sl_b_push_filters(struct sl_binder *b, struct sl_plan *root)
 }
 
 /* A bare `SELECT ...`: its result goes to the tableau sink (engine/conn/tableau.c) through a
- * table made here, "(SELECT at line:col)", whose columns are the query's cast to STRING, as
+ * table made here, "(SELECT)", whose columns are the query's cast to STRING, as
  * Flink's SQL client renders values (CAST to STRING), with the widths Flink derives from the
  * query's types. One per script: sluice runs a script's statements at once, so two results
  * would interleave on the terminal. */
@@ -2078,11 +2078,7 @@ static int sl_b_select_stmt(struct sl_binder *b, const struct sl_ast *a)
     uint32_t nc = q->out.ncols;
     struct sl_table *t = sl_b_alloc(b, sizeof(*t));
     TRYP(t);
-    uint32_t line = 0, col = 0;
-    sl_sql_source_position(b->src, a->pos, &line, &col);
-    char name[64];
-    snprintf(name, sizeof(name), "(SELECT at %" PRIu32 ":%" PRIu32 ")", line, col);
-    t->name = sl_b_strdup(b, name);
+    t->name = "(SELECT)";
     TRYP(t->name);
     t->pos = a->pos;
     t->rowtime = -1;
@@ -2290,7 +2286,21 @@ static int sl_b_statement(struct sl_binder *b, const struct sl_ast *a)
     }
 }
 
+static struct sl_job *sl_job_bind_any(struct sl_sql_file *file, bool need_insert,
+                                      struct sl_error *err);
+
 struct sl_job *sl_job_bind(struct sl_sql_file *file, struct sl_error *err)
+{
+    return sl_job_bind_any(file, true, err);
+}
+
+struct sl_job *sl_job_bind_catalog(struct sl_sql_file *file, struct sl_error *err)
+{
+    return sl_job_bind_any(file, false, err);
+}
+
+static struct sl_job *sl_job_bind_any(struct sl_sql_file *file, bool need_insert,
+                                      struct sl_error *err)
 {
     struct sl_job *job = calloc(1, sizeof(*job));
     if (!job) {
@@ -2304,7 +2314,7 @@ struct sl_job *sl_job_bind(struct sl_sql_file *file, struct sl_error *err)
             return NULL;
         }
     }
-    if (job->ninserts == 0) {
+    if (job->ninserts == 0 && need_insert) {
         sl_sql_error_at(file->src, 0, err, SL_EPARSE,
                         "nothing to run: the file has no INSERT INTO statement");
         sl_job_free(job);

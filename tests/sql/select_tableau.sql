@@ -13,7 +13,8 @@ CREATE TABLE g (
 
 SELECT id, s, i, CAST(id AS DOUBLE) / 4 AS d, CAST(id AS DECIMAL(10, 2)) AS dc,
   id % 2 = 0 AS even, CASE WHEN id = 3 THEN NULL ELSE s END AS maybe,
-  CASE WHEN i > 0 THEN TIMESTAMP '2024-01-01 10:00:00' ELSE TIMESTAMP '1999-12-31 23:59:59.5' END AS ts,
+  CAST(CASE WHEN i > 0 THEN TIMESTAMP '2024-01-01 10:00:00' ELSE TIMESTAMP '1999-12-31 23:59:59.5' END
+    AS TIMESTAMP(3)) AS ts,
   s || '-abcdefghijklmnopqrstuvwxyz0123456789' AS long_text, '中文' || s AS wide,
   id + i
 FROM g WHERE id <> 4;
