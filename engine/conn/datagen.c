@@ -787,16 +787,15 @@ out_free:
 
 /* ---- the connector ------------------------------------------------------------------------ */
 
-/* Bounded with 'number-of-rows' or a sequence field. */
+/* Bounded with 'number-of-rows' or a sequence field (a BOOLEAN "sequence" is random). */
 static bool dg_bounded(const struct sl_table *t)
 {
     if (sl_table_option(t, "number-of-rows"))
         return true;
-    for (uint32_t i = 0; i < t->nopts; i++) {
-        size_t n = strlen(t->opts[i].key);
-        if (strncmp(t->opts[i].key, "fields.", 7) == 0 && n > 5 &&
-            strcmp(t->opts[i].key + n - 5, ".kind") == 0 &&
-            strcmp(t->opts[i].value, "sequence") == 0)
+    for (uint32_t c = 0; c < t->physical.ncols; c++) {
+        const struct sl_option *o = dg_fopt(t, t->physical.cols[c].name, "kind");
+        if (o && strcmp(o->value, "sequence") == 0 &&
+            t->physical.cols[c].type.id != SL_TYPE_BOOLEAN)
             return true;
     }
     return false;

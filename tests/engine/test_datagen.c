@@ -153,6 +153,12 @@ static void count_row(struct sl_batch *b, uint32_t r, int w, void *arg)
     (*(int64_t *)arg)++;
 }
 
+static void bool_row(struct sl_batch *b, uint32_t r, int w, void *arg)
+{
+    (void)w;
+    ((int64_t *)arg)[sl_col_bool(&b->cols[0])[r] != 0]++;
+}
+
 /* The table ends with its shortest sequence, or its number-of-rows, whichever is first; rows
  * split as Flink's DataGeneratorSource (n / N, the first n % N workers one more). */
 static void test_bounds(void **state)
@@ -196,6 +202,16 @@ static void test_bounds(void **state)
     fx_close(&f);
     fx_open(&f, "CREATE TABLE g (a INT) WITH ('connector' = 'datagen');");
     assert_false(f.t->bounded);
+    fx_close(&f);
+    /* a BOOLEAN "sequence" is random (Flink): unbounded, both values */
+    fx_open(&f, "CREATE TABLE g (b BOOLEAN) WITH ('connector' = 'datagen', 'sluice.seed' = '1',\n"
+                " 'fields.b.kind' = 'sequence', 'rows-per-second' = '100000000');");
+    assert_false(f.t->bounded);
+    src = fx_source(&f, 1);
+    int64_t seen[2] = {0, 0};
+    assert_false(drain(src, f.job, f.pool, 0, 1, 20, bool_row, seen));
+    assert_true(seen[0] > 0 && seen[1] > 0);
+    src->ops->free(src);
     fx_close(&f);
 }
 
