@@ -74,7 +74,8 @@ static const char sq_usage[] =
     "Line editing and history (~/.sluice_history) come from GNU readline.\n"
     "\n"
     "  -f FILE.sql       run the file's statements one by one and exit (the first error\n"
-    "                    ends the run with exit status 1); background jobs are waited for\n"
+    "                    ends the run with exit status 1); background jobs are waited for.\n"
+    "                    Statements piped into standard input run the same way\n"
     "  --workers N       worker threads of each query and job (default: the cores)\n"
     "  --set NAME=VALUE  fills ${NAME} placeholders (repeatable)\n";
 
@@ -770,13 +771,16 @@ static void sq_advance(const char *p, size_t n, unsigned *line, unsigned *col)
     }
 }
 
+/* Runs the statements of `path` (NULL: standard input, "stdin" in messages). */
 static int sq_run_file(struct sq_session *s, const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = path ? fopen(path, "rb") : stdin;
     if (!f) {
         fprintf(stderr, "sluice sql: cannot read '%s': %s\n", path, strerror(errno));
         return 2;
     }
+    if (!path)
+        path = "stdin";
     char *buf = NULL;
     size_t len = 0, cap = 0;
     char chunk[65536];
@@ -787,7 +791,8 @@ static int sq_run_file(struct sq_session *s, const char *path)
             char *nb = realloc(buf, cap);
             if (!nb) {
                 free(buf);
-                fclose(f);
+                if (f != stdin)
+                    fclose(f);
                 fprintf(stderr, "sluice sql: out of memory\n");
                 return 2;
             }
@@ -796,7 +801,8 @@ static int sq_run_file(struct sq_session *s, const char *path)
         memcpy(buf + len, chunk, k);
         len += k;
     }
-    fclose(f);
+    if (f != stdin)
+        fclose(f);
     if (!buf)
         buf = calloc(1, 1);
     if (!buf)
@@ -994,7 +1000,7 @@ int sl_cmd_sql(int argc, char **argv)
     struct sigaction ign = {0};
     ign.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &ign, &old_pipe);
-    if (file)
+    if (file || !isatty(STDIN_FILENO)) /* a file, or statements piped in: as -f */
         status = sq_run_file(&s, file);
     else
         status = sq_interactive(&s);
