@@ -362,6 +362,41 @@ static void sq_type(struct sl_type t, char *buf, size_t cap)
         sl_type_format(t, buf, cap);
 }
 
+/* Appends "ROW<`f` T, ...>" for the flattened columns from c on that share the first plen
+ * bytes of c's name ("bid." of "bid.price"); returns the first column after them. */
+static uint32_t sq_row_type(const struct sl_rel *r, uint32_t c, size_t plen, char *buf, size_t cap)
+{
+    const char *group = r->cols[c].name;
+    size_t len = strlen(buf);
+    len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "ROW<");
+    bool first = true;
+    while (c < r->ncols && strncmp(r->cols[c].name, group, plen) == 0 &&
+           strlen(r->cols[c].name) > plen) {
+        const char *f = r->cols[c].name + plen, *dot = strchr(f, '.');
+        int flen = dot ? (int)(dot - f) : (int)strlen(f);
+        len = strlen(buf);
+        len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, "%s`%.*s` ",
+                                first ? "" : ", ", flen, f);
+        first = false;
+        if (dot) {
+            c = sq_row_type(r, c, plen + (size_t)flen + 1, buf, cap);
+        } else {
+            char ty[96];
+            struct sl_type t = r->cols[c].type;
+            if (sl_type_is_string(t))
+                snprintf(ty, sizeof(ty), "STRING%s", t.nullable ? "" : " NOT NULL");
+            else
+                sl_type_format(t, ty, sizeof(ty));
+            len = strlen(buf);
+            snprintf(buf + len, len < cap ? cap - len : 0, "%s", ty);
+            c++;
+        }
+    }
+    len = strlen(buf);
+    snprintf(buf + len, len < cap ? cap - len : 0, ">");
+    return c;
+}
+
 static bool sq_describe(struct sq_session *s, const char *name, const char *target)
 {
     struct sl_error err;
@@ -388,14 +423,28 @@ static bool sq_describe(struct sq_session *s, const char *name, const char *targ
         sl_job_free(job);
         return false;
     }
-    uint32_t ncols = t->physical.ncols + t->ncomputed;
+    uint32_t ncols = t->physical.ncols + t->ncomputed, nrows = 0;
     char **cells = calloc((size_t)ncols * 6 + 1, sizeof(*cells));
     size_t n = 0;
-    for (uint32_t c = 0; cells && c < ncols; c++) {
+    for (uint32_t c = 0; cells && c < ncols; c++, nrows++) {
         bool comp = c >= t->physical.ncols;
         const struct sl_rel_col *col =
             comp ? &t->computed_cols[c - t->physical.ncols] : &t->physical.cols[c];
-        char ty[96], extras[256] = "", wm[128] = "";
+        char ty[1024], extras[256] = "", wm[128] = "";
+        const char *dot = comp ? NULL : strchr(col->name, '.');
+        if (dot) { /* a ROW column, flattened: one line, as Flink's */
+            ty[0] = '\0';
+            size_t plen = (size_t)(dot - col->name) + 1;
+            uint32_t next = sq_row_type(&t->physical, c, plen, ty, sizeof(ty));
+            cells[n++] = strndup(col->name, plen - 1);
+            cells[n++] = strdup(ty);
+            cells[n++] = strdup("TRUE");
+            cells[n++] = strdup("");
+            cells[n++] = strdup("");
+            cells[n++] = strdup("");
+            c = next - 1;
+            continue;
+        }
         sq_type(col->type, ty, sizeof(ty));
         if ((int)c == t->rowtime) {
             strncat(ty, " *ROWTIME*", sizeof(ty) - strlen(ty) - 1);
@@ -433,7 +482,7 @@ static bool sq_describe(struct sq_session *s, const char *name, const char *targ
     }
     const char *h[] = {"name", "type", "null", "key", "extras", "watermark"};
     if (cells)
-        sq_table(6, h, ncols, cells);
+        sq_table(6, h, nrows, cells);
     for (size_t i = 0; i < n; i++)
         free(cells[i]);
     free(cells);

@@ -41,4 +41,25 @@ for how in pipe file; do
     echo "FAIL $how (exit $rc; < got, > wanted):"; diff "$tmp/got" "$tmp/want_$how"; fail=1
   fi
 done
+
+# DESCRIBE of a ROW column (one line, as Flink's), a computed column and the watermark
+cat > "$tmp/d.sql" <<'SQL'
+CREATE TABLE n (k INT NOT NULL, bid ROW<auction BIGINT, p ROW<x INT, y STRING>>,
+  ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH ('connector' = 'datagen');
+DESCRIBE n;
+SQL
+cat > "$tmp/want_d" <<'OUT'
+[INFO] Execute statement succeed.
++------+-----------------------------------------------------+-------+-----+--------+----------------------------+
+| name |                                                type |  null | key | extras |                  watermark |
++------+-----------------------------------------------------+-------+-----+--------+----------------------------+
+|    k |                                                 INT | FALSE |     |        |                            |
+|  bid | ROW<`auction` BIGINT, `p` ROW<`x` INT, `y` STRING>> |  TRUE |     |        |                            |
+|   ts |                              TIMESTAMP(3) *ROWTIME* |  TRUE |     |        | `ts` - INTERVAL '5' SECOND |
++------+-----------------------------------------------------+-------+-----+--------+----------------------------+
+3 rows in set
+OUT
+"$bin" sql -f "$tmp/d.sql" > "$tmp/got_d" 2>&1
+if cmp -s "$tmp/got_d" "$tmp/want_d"; then echo "ok   DESCRIBE: ROW, NOT NULL, rowtime, watermark"; else
+  echo "FAIL DESCRIBE (< got, > wanted):"; diff "$tmp/got_d" "$tmp/want_d"; fail=1; fi
 exit $fail
