@@ -14,7 +14,9 @@
  * - The header (border, names, border) is written when the sink opens, so it shows before
  *   the first row of a slow or unbounded source; each row is written as it arrives; at the
  *   end the border again (only when there were rows) and "Received a total of N rows" ("row"
- *   for 0 and 1, as Flink's getRowTerm).
+ *   for 0 and 1, as Flink's getRowTerm); when the run was stopped (Ctrl-C, SIGTERM) instead
+ *   "Query terminated, received a total of N rows" and no border, as Flink's client prints
+ *   on Ctrl-C.
  * - Widths come from the types, not the values (Flink's columnWidthsByType; the widths are
  *   computed by sl_tableau_width when the binder makes the SELECT's table and passed in the
  *   option 'sluice.tableau.widths'): INT 11, BIGINT 20, DECIMAL(p, s) p + 2, BOOLEAN 5,
@@ -53,6 +55,7 @@ struct tb_sink {
     char *line; /* a row being built (under the lock) */
     size_t line_cap;
     _Atomic uint64_t rows;
+    const _Atomic int *stop; /* the run's stop flag (env->stop), or NULL */
     bool closed;
 };
 
@@ -257,9 +260,14 @@ static int tb_close(struct sl_sink *sk, struct sl_error *err)
     pthread_mutex_lock(&s->lock);
     if (!s->closed) {
         uint64_t n = atomic_load(&s->rows);
-        if (n > 0)
-            tb_border(s);
-        fprintf(s->out, "Received a total of %" PRIu64 " %s\n", n, n > 1 ? "rows" : "row");
+        if (s->stop && atomic_load(s->stop)) { /* stopped (Ctrl-C): Flink's cancellation */
+            fprintf(s->out, "Query terminated, received a total of %" PRIu64 " %s\n", n,
+                    n > 1 ? "rows" : "row");
+        } else {
+            if (n > 0)
+                tb_border(s);
+            fprintf(s->out, "Received a total of %" PRIu64 " %s\n", n, n > 1 ? "rows" : "row");
+        }
         fflush(s->out);
         s->closed = true;
     }
@@ -296,6 +304,7 @@ static int sl_conn_tableau_sink(const struct sl_table *t, const struct sl_connec
     s->base.ops = &tb_ops;
     s->base.table = t;
     s->out = env->print_out ? env->print_out : stdout;
+    s->stop = env->stop;
     s->ncols = t->physical.ncols;
     pthread_mutex_init(&s->lock, NULL);
     atomic_init(&s->rows, 0);
