@@ -18,6 +18,7 @@
 #include "tools/cmd_gen.h"
 #include "tools/cmd_kafka_mock.h"
 #include "tools/cmd_run.h"
+#include "tools/cmd_sql.h"
 
 /* libzookeeper-mt 3.8.0 does not free the completion entries of a request that is lost with
  * its connection or its session (zoo_amulti's per-operation results, 168 bytes each; the
@@ -39,6 +40,7 @@ static const char sl_usage[] =
     "commands:\n"
     "  run         run the INSERT statements of a Flink SQL file\n"
     "  explain     print the plans of a Flink SQL file\n"
+    "  sql         a Flink SQL shell (SELECT prints results; INSERT runs as a job), or -f FILE\n"
     "  checkpoints list a job's committed checkpoint epochs\n"
     "  bench       end-to-end benchmarks (Nexmark, YSB, your SQL), compare, plot\n"
     "  gen         write Nexmark or YSB benchmark events (JSON, CSV, raw) to a file or Kafka\n"
@@ -111,6 +113,8 @@ int main(int argc, char **argv)
         return sl_cmd_checkpoints(argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
         return sl_cmd_explain(argc - 1, argv + 1);
+    if (strcmp(argv[1], "sql") == 0)
+        return sl_cmd_sql(argc - 1, argv + 1);
     fprintf(stderr, "sluice: unknown command '%s'\n%s", argv[1], sl_usage);
     return 2;
 }

@@ -139,6 +139,8 @@ void sl_conn_badrec_init(struct sl_badrec *bad, const struct sl_conn_fmtspec *sp
 
 int sl_conn_nexmark_source(const struct sl_table *t, const struct sl_connector_env *env,
                            int nworkers, struct sl_source **out, struct sl_error *err);
+int sl_conn_datagen_source(const struct sl_table *t, const struct sl_connector_env *env,
+                           int nworkers, struct sl_source **out, struct sl_error *err);
 int sl_conn_kafka_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                          struct sl_source **out, struct sl_error *err);
 int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,

@@ -27,8 +27,8 @@
 /* ---- the table ---------------------------------------------------------------------------- */
 
 static const struct sl_connector *const sl_connectors[] = {
-    &sl_connector_kafka, &sl_connector_nexmark,   &sl_connector_filesystem,
-    &sl_connector_print, &sl_connector_blackhole,
+    &sl_connector_kafka,     &sl_connector_nexmark, &sl_connector_filesystem, &sl_connector_print,
+    &sl_connector_blackhole, &sl_connector_datagen, &sl_connector_tableau,
 };
 #define SL_NCONNECTORS (sizeof(sl_connectors) / sizeof(sl_connectors[0]))
 

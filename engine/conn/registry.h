@@ -61,5 +61,7 @@ extern const struct sl_connector sl_connector_nexmark;
 extern const struct sl_connector sl_connector_filesystem;
 extern const struct sl_connector sl_connector_print;
 extern const struct sl_connector sl_connector_blackhole;
+extern const struct sl_connector sl_connector_datagen;
+extern const struct sl_connector sl_connector_tableau;
 
 #endif

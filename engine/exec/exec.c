@@ -791,6 +791,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->env.kafka_props = opts->kafka_props;
     x->env.nkafka_props = opts->nkafka_props;
     x->env.print_out = opts->print_out ? opts->print_out : stdout;
+    x->env.stop = opts->stop;
     x->env.job = job;
     x->env.checkpoints = opts->ckpt != NULL;
     x->env.source_open = sl_source_open;

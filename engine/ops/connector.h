@@ -51,6 +51,9 @@ struct sl_connector_env {
      * their epochs with the one and size their transactions by the other). */
     const char *job_id;
     int64_t checkpoint_interval_ms;
+    /* The run's stop flag (sl_exec_opts.stop; NULL: none): non-zero once the run was asked
+     * to stop (SIGINT). The tableau sink ends with Flink's "Query terminated" then. */
+    const _Atomic int *stop;
     /* State the connectors share between the tables of one job (owned by the job's
      * executor, zeroed; each connector frees what it put there when its last table goes). */
     struct sl_conn_shared *shared;

@@ -30,12 +30,14 @@
 #include "engine/sql/binder.h"
 
 #include "engine/conn/registry.h"
+#include "engine/conn/tableau.h"
 #include "engine/core/datetime.h"
 #include "engine/plan/udf.h"
 #include "engine/core/dtpattern.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -2712,8 +2714,91 @@ static int sl_b_push_filters(struct sl_binder *b, struct sl_plan *root)
     return 0;
 }
 
+/* A bare `SELECT ...`: its result goes to the tableau sink (engine/conn/tableau.c) through a
+ * table made here, "(SELECT)", whose columns are the query's cast to STRING, as
+ * Flink's SQL client renders values (CAST to STRING), with the widths Flink derives from the
+ * query's types. One per script: sluice runs a script's statements at once, so two results
+ * would interleave on the terminal. */
+static int sl_b_select_stmt(struct sl_binder *b, const struct sl_ast *a)
+{
+    for (uint32_t i = 0; i < b->job->ninserts; i++)
+        if (strcmp(b->job->inserts[i]->sink.table->connector, SL_TABLEAU_CONNECTOR) == 0 &&
+            b->job->inserts[i]->sink.table->name[0] == '(')
+            return sl_b_err(b, a->pos,
+                            "a second bare SELECT: sluice runs every statement of a script at "
+                            "once, so a script prints one query's result (`sluice sql` runs "
+                            "them one by one)");
+    struct sl_plan *q;
+    TRY(sl_b_query(b, a->query, &q));
+    uint32_t nc = q->out.ncols;
+    struct sl_table *t = sl_b_alloc(b, sizeof(*t));
+    TRYP(t);
+    t->name = "(SELECT)";
+    TRYP(t->name);
+    t->pos = a->pos;
+    t->rowtime = -1;
+    t->connector = SL_TABLEAU_CONNECTOR;
+    TRY(sl_rel_alloc(b, &t->physical, nc));
+    struct sl_plan *pr = sl_plan_new(b, SL_PLAN_PROJECT, q, a->pos);
+    TRYP(pr);
+    pr->note = "the result as text (CAST to STRING, as Flink's SQL client prints it)";
+    TRY(sl_rel_alloc(b, &pr->out, nc));
+    pr->project.nexprs = nc;
+    pr->project.exprs = sl_b_alloc(b, (nc ? nc : 1) * sizeof(*pr->project.exprs));
+    TRYP(pr->project.exprs);
+    size_t wcap = (size_t)nc * 12 + 1, wlen = 0;
+    char *widths = sl_b_alloc(b, wcap);
+    TRYP(widths);
+    struct sl_type str = sl_type_make(SL_TYPE_VARCHAR, true);
+    for (uint32_t i = 0; i < nc; i++) {
+        struct sl_type ty = q->out.cols[i].type;
+        if (sl_type_is_map(ty)) {
+            const struct sl_ast *item =
+                i < a->query->select.items.n ? a->query->select.items.items[i] : a->query;
+            return sl_b_err(b, item->pos,
+                            "column '%s' is a MAP, which a bare SELECT cannot print yet "
+                            "(select its values: m['key'])",
+                            q->out.cols[i].name);
+        }
+        struct sl_expr *e = sl_expr_col(b, &q->out, (int)i, a->pos);
+        TRYP(e);
+        pr->project.exprs[i] =
+            ty.id == SL_TYPE_VARCHAR && !sl_type_is_bytes(ty) ? e : sl_b_cast(b, e, str);
+        TRYP(pr->project.exprs[i]);
+        pr->out.cols[i] = q->out.cols[i];
+        pr->out.cols[i].type = str;
+        t->physical.cols[i] = pr->out.cols[i];
+        t->physical.cols[i].qual = NULL;
+        t->physical.cols[i].rowtime = false;
+        wlen += (size_t)snprintf(widths + wlen, wcap - wlen, "%s%d", i ? "," : "",
+                                 sl_tableau_width(ty, q->out.cols[i].name));
+    }
+    t->opts = sl_b_alloc(b, sizeof(*t->opts));
+    TRYP(t->opts);
+    t->nopts = 1;
+    t->opts[0].key = SL_TABLEAU_WIDTHS;
+    t->opts[0].value = widths;
+    t->opts[0].pos = a->pos;
+    struct sl_plan *sink = sl_plan_new(b, SL_PLAN_SINK, pr, a->pos);
+    TRYP(sink);
+    TRY(sl_b_push_filters(b, sink));
+    sink->sink.table = t;
+    sink->out = t->physical;
+    uint32_t n = b->job->ninserts + 1;
+    struct sl_plan **ins = sl_b_alloc(b, n * sizeof(*ins));
+    TRYP(ins);
+    if (b->job->ninserts)
+        memcpy(ins, b->job->inserts, b->job->ninserts * sizeof(*ins));
+    ins[n - 1] = sink;
+    b->job->inserts = ins;
+    b->job->ninserts = n;
+    return 0;
+}
+
 static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
 {
+    if (!a->target)
+        return sl_b_select_stmt(b, a);
     struct sl_table *t = sl_b_find_table(b, a->target);
     if (!t) {
         if (sl_b_find_view(b, a->target))
@@ -2860,6 +2945,9 @@ static int sl_b_statement(struct sl_binder *b, const struct sl_ast *a)
     }
 }
 
+static struct sl_job *sl_job_bind_any(struct sl_sql_file *file, const struct sl_bind_opts *opts,
+                                      bool need_insert, struct sl_error *err);
+
 struct sl_job *sl_job_bind(struct sl_sql_file *file, struct sl_error *err)
 {
     return sl_job_bind_opts(file, NULL, err);
@@ -2867,6 +2955,17 @@ struct sl_job *sl_job_bind(struct sl_sql_file *file, struct sl_error *err)
 
 struct sl_job *sl_job_bind_opts(struct sl_sql_file *file, const struct sl_bind_opts *opts,
                                 struct sl_error *err)
+{
+    return sl_job_bind_any(file, opts, true, err);
+}
+
+struct sl_job *sl_job_bind_catalog(struct sl_sql_file *file, struct sl_error *err)
+{
+    return sl_job_bind_any(file, NULL, false, err);
+}
+
+static struct sl_job *sl_job_bind_any(struct sl_sql_file *file, const struct sl_bind_opts *opts,
+                                      bool need_insert, struct sl_error *err)
 {
     struct sl_job *job = calloc(1, sizeof(*job));
     if (!job || !(job->udfs = sl_udf_set_new())) {
@@ -2892,7 +2991,7 @@ struct sl_job *sl_job_bind_opts(struct sl_sql_file *file, const struct sl_bind_o
             return NULL;
         }
     }
-    if (job->ninserts == 0) {
+    if (job->ninserts == 0 && need_insert) {
         sl_sql_error_at(file->src, 0, err, SL_EPARSE,
                         "nothing to run: the file has no INSERT INTO statement");
         sl_job_free(job);

@@ -1562,9 +1562,13 @@ static int sl_p_statement(struct sl_parser *p, struct sl_ast **out)
         TRY(sl_p_expect(p, SL_TOK_EQ));
         TRY(sl_p_string(p, &n->set_value, "a quoted value, as in SET 'key' = 'value'"));
     } else if (sl_p_is_kw(p, "SELECT") || sl_p_is_kw(p, "WITH")) {
-        return sl_p_error(p, pos,
-                          "a bare query has nowhere to go: write INSERT INTO a table "
-                          "(connector 'print' shows rows on stdout)");
+        /* a bare query: its result is printed (an INSERT without a target; the binder
+         * gives it the tableau sink, engine/conn/tableau.c) */
+        n = sl_p_node(p, SL_AST_INSERT, pos);
+        if (!n)
+            return SL_ENOMEM;
+        n->target = NULL;
+        TRY(sl_p_query(p, &n->query));
     } else if (sl_p_is_kw(p, "EXECUTE") || sl_p_is_kw(p, "BEGIN")) {
         /* EXECUTE STATEMENT SET BEGIN ... END: every INSERT of a file runs anyway */
         TRY(sl_p_accept_kw(p, "EXECUTE", &found));

@@ -14,6 +14,8 @@
  *                                        every INSERT of the script (JVM and cluster start-up
  *                                        paid once), and the runner waits for it to finish
  *   EXECUTE STATEMENT SET BEGIN ... END  its INSERTs join the same StatementSet
+ *   SELECT ...                           run at once, its result printed on stdout by
+ *                                        TableResult.print() (tableau form)
  * --then starts another script, run after the one before it has finished, in the same JVM
  * (start-up paid once); it inherits the options and --set values given before it.
  * Streaming mode (watermarks, late rows dropped, as sluice runs; bounded sources end the job)
@@ -278,6 +280,12 @@ public final class SqlRunner {
             }
             if (upper.startsWith("INSERT")) {
                 insertSql.add(head);
+                continue;
+            }
+            if (upper.startsWith("SELECT")) {
+                /* a bare query: TableResult.print(), Flink's tableau printing (the SQL
+                 * client's rows, with "N rows in set" at the end) - waits for its end */
+                tEnv.executeSql(head).print();
                 continue;
             }
             tEnv.executeSql(head);
