@@ -346,9 +346,9 @@ static char *ev_fn_str_alloc(void *ctx, size_t len)
 }
 
 /* The call's view of the node: its arguments' vectors (constants: their buffer). */
-static void ev_fn_call_init(struct sl_eval *ev, struct sl_enode *nd, struct sl_fn_call *c)
+static void ev_fn_call_init(struct sl_eval *ev, struct sl_enode *nd, struct sl_tfn_call *c)
 {
-    memset(c, 0, offsetof(struct sl_fn_call, err_msg) + 1);
+    memset(c, 0, offsetof(struct sl_tfn_call, err_msg) + 1);
     c->fn = nd->fn;
     c->type = nd->type;
     c->nargs = nd->nargs < 3 ? nd->nargs : 3;
@@ -375,7 +375,7 @@ static int ev_fn_compile(struct sl_eval *ev, struct sl_enode *nd, struct sl_erro
     nd->tfst = ev_alloc(ev, sl_fn_state_size());
     if (!nd->tfst)
         return sl_error_set(err, SL_ENOMEM, "out of memory compiling expressions");
-    struct sl_fn_call c;
+    struct sl_tfn_call c;
     ev_fn_call_init(ev, nd, &c);
     int rc = sl_fn_prepare(&c, nd->tfst);
     if (rc)
@@ -388,7 +388,7 @@ static int ev_fn_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *
 {
     for (uint32_t i = 0; i < nd->nargs; i++)
         SL_TRY(ev_value(ev, nd->args[i], sel, n, err));
-    struct sl_fn_call c;
+    struct sl_tfn_call c;
     ev_fn_call_init(ev, nd, &c);
     c.sel = sel;
     c.n = n;

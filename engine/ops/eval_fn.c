@@ -90,10 +90,10 @@ size_t sl_fn_state_size(void)
     return sizeof(struct sl_tfn_state);
 }
 
-static int fn_fail(struct sl_fn_call *c, uint32_t row, int code, const char *fmt, ...)
+static int fn_fail(struct sl_tfn_call *c, uint32_t row, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static int fn_fail(struct sl_fn_call *c, uint32_t row, int code, const char *fmt, ...)
+static int fn_fail(struct sl_tfn_call *c, uint32_t row, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -134,7 +134,7 @@ static const char *fn_pattern_fn(sl_fn fn)
 
 /* The dialect of a call's pattern: java.time for DATE_FORMAT(TIMESTAMP) and TO_TIMESTAMP,
  * SimpleDateFormat for the rest. */
-static sl_dtp_dialect fn_dialect(const struct sl_fn_call *c)
+static sl_dtp_dialect fn_dialect(const struct sl_tfn_call *c)
 {
     if (c->fn == SL_FN_TO_TIMESTAMP)
         return SL_DTP_DTF;
@@ -143,7 +143,7 @@ static sl_dtp_dialect fn_dialect(const struct sl_fn_call *c)
     return SL_DTP_SDF;
 }
 
-int sl_fn_prepare(struct sl_fn_call *c, struct sl_tfn_state *st)
+int sl_fn_prepare(struct sl_tfn_call *c, struct sl_tfn_state *st)
 {
     c->st = st;
     if (c->fn == SL_FN_RAND) {
@@ -182,7 +182,7 @@ int sl_fn_prepare(struct sl_fn_call *c, struct sl_tfn_state *st)
 }
 
 /* The pattern of row r: the constant one, or the row's compiled (again only when it changed). */
-static const struct sl_dtp *fn_pattern(struct sl_fn_call *c, uint32_t r, int *rc)
+static const struct sl_dtp *fn_pattern(struct sl_tfn_call *c, uint32_t r, int *rc)
 {
     struct sl_tfn_state *st = c->st;
     *rc = 0;
@@ -210,7 +210,7 @@ static const struct sl_dtp *fn_pattern(struct sl_fn_call *c, uint32_t r, int *rc
 /* ---- helpers --------------------------------------------------------------------------------- */
 
 /* The result validity: the AND of the arguments' (into vbuf when more than one has NULLs). */
-static const uint64_t *fn_valid_and(struct sl_fn_call *c)
+static const uint64_t *fn_valid_and(struct sl_tfn_call *c)
 {
     const uint64_t *v = NULL;
     for (uint32_t i = 0; i < c->nargs; i++) {
@@ -228,7 +228,7 @@ static const uint64_t *fn_valid_and(struct sl_fn_call *c)
 }
 
 /* A validity the function may clear bits of: vbuf, holding the arguments' validity. */
-static uint64_t *fn_valid_own(struct sl_fn_call *c)
+static uint64_t *fn_valid_own(struct sl_tfn_call *c)
 {
     const uint64_t *v = fn_valid_and(c);
     size_t words = SL_VALID_WORDS(c->rows);
@@ -239,7 +239,7 @@ static uint64_t *fn_valid_own(struct sl_fn_call *c)
     return c->vbuf;
 }
 
-static bool fn_any_cnull(const struct sl_fn_call *c)
+static bool fn_any_cnull(const struct sl_tfn_call *c)
 {
     for (uint32_t i = 0; i < c->nargs; i++)
         if (c->args[i].cnull)
@@ -248,7 +248,7 @@ static bool fn_any_cnull(const struct sl_fn_call *c)
 }
 
 /* Stores len bytes at row r of a string result. */
-static int fn_put_str(struct sl_fn_call *c, uint32_t r, const char *s, size_t len)
+static int fn_put_str(struct sl_tfn_call *c, uint32_t r, const char *s, size_t len)
 {
     sl_str *out = c->out;
     if (len <= SL_STR_INLINE_MAX) {
@@ -272,7 +272,7 @@ static int64_t fn_now_ms(void)
 
 /* ---- time functions -------------------------------------------------------------------------- */
 
-static int fn_date_format(struct sl_fn_call *c)
+static int fn_date_format(struct sl_tfn_call *c)
 {
     const uint64_t *valid = c->valid;
     uint64_t *own = NULL;
@@ -312,7 +312,7 @@ static int fn_date_format(struct sl_fn_call *c)
 }
 
 /* DATE_FORMAT(ts, 'yyyy-MM-dd') and 'HH:mm' (Nexmark q10, q15, q16): no pattern walk. */
-static bool fn_date_format_fast(struct sl_fn_call *c)
+static bool fn_date_format_fast(struct sl_tfn_call *c)
 {
     const struct sl_tfn_state *st = c->st;
     if (!st->have_pat || c->args[0].type.id != SL_TYPE_TIMESTAMP || c->fn != SL_FN_DATE_FORMAT)
@@ -355,7 +355,7 @@ static bool fn_date_format_fast(struct sl_fn_call *c)
     return true;
 }
 
-static int fn_parse_fns(struct sl_fn_call *c)
+static int fn_parse_fns(struct sl_tfn_call *c)
 {
     bool to_ts = c->fn == SL_FN_TO_TIMESTAMP;
     const uint64_t *valid = c->valid;
@@ -393,7 +393,7 @@ static int fn_parse_fns(struct sl_fn_call *c)
     return 0;
 }
 
-static int fn_extract(struct sl_fn_call *c)
+static int fn_extract(struct sl_tfn_call *c)
 {
     sl_time_unit u = (sl_time_unit)((const int32_t *)c->args[0].data)[0];
     const int64_t *ts = c->args[1].data;
@@ -405,7 +405,7 @@ static int fn_extract(struct sl_fn_call *c)
     return 0;
 }
 
-static int fn_ts_floor(struct sl_fn_call *c)
+static int fn_ts_floor(struct sl_tfn_call *c)
 {
     sl_time_unit u = (sl_time_unit)((const int32_t *)c->args[0].data)[0];
     const int64_t *ts = c->args[1].data;
@@ -444,7 +444,7 @@ static int64_t fn_unit_months(sl_time_unit u)
     return u == SL_TU_MONTH ? 1 : u == SL_TU_QUARTER ? 3 : 12;
 }
 
-static int fn_timestampadd(struct sl_fn_call *c)
+static int fn_timestampadd(struct sl_tfn_call *c)
 {
     sl_time_unit u = (sl_time_unit)((const int32_t *)c->args[0].data)[0];
     const int64_t *cnt = c->args[1].data, *ts = c->args[2].data;
@@ -471,7 +471,7 @@ static int fn_timestampadd(struct sl_fn_call *c)
     return 0;
 }
 
-static int fn_timestampdiff(struct sl_fn_call *c)
+static int fn_timestampdiff(struct sl_tfn_call *c)
 {
     sl_time_unit u = (sl_time_unit)((const int32_t *)c->args[0].data)[0];
     const int64_t *a = c->args[1].data, *b = c->args[2].data;
@@ -575,15 +575,15 @@ static double fn_round_double(double x, int64_t d)
     return strtod(text, NULL);
 }
 
-static int fn_decimal_overflow(struct sl_fn_call *c, uint32_t r)
+static int fn_decimal_overflow(struct sl_tfn_call *c, uint32_t r)
 {
     return fn_fail(c, r, SL_EOVERFLOW, "%s overflows DECIMAL(%u, %u)", sl_fn_name(c->fn),
                    c->type.precision, c->type.scale);
 }
 
-static int fn_numeric1(struct sl_fn_call *c)
+static int fn_numeric1(struct sl_tfn_call *c)
 {
-    const struct sl_fn_arg *x = &c->args[0];
+    const struct sl_tfn_arg *x = &c->args[0];
     int64_t d = c->fn == SL_FN_ROUND ? ((const int32_t *)c->args[1].data)[0] : 0;
     int mode = c->fn == SL_FN_FLOOR ? -1 : c->fn == SL_FN_CEIL ? 1 : 0;
     for (uint32_t k = 0; k < c->n; k++) {
@@ -663,7 +663,7 @@ static int fn_numeric1(struct sl_fn_call *c)
     return 0;
 }
 
-static int fn_math(struct sl_fn_call *c)
+static int fn_math(struct sl_tfn_call *c)
 {
     const double *a = c->args[0].data;
     const double *b = c->nargs > 1 ? c->args[1].data : NULL;
@@ -702,7 +702,7 @@ static int fn_math(struct sl_fn_call *c)
 
 /* ---- dispatch -------------------------------------------------------------------------------- */
 
-int sl_fn_eval(struct sl_fn_call *c)
+int sl_fn_eval(struct sl_tfn_call *c)
 {
     c->err_code = 0;
     if (fn_any_cnull(c)) { /* a NULL constant argument: NULL */

@@ -8,7 +8,7 @@
  *
  * A call is evaluated over the rows of a selection (sel, n; sel NULL = rows 0..n-1) like every
  * node of eval.c: each argument is a vector indexed by row plus a validity bitmap (NULL: no
- * NULL), the result goes to out[row] and its validity to sl_fn_call.valid (the arguments'
+ * NULL), the result goes to out[row] and its validity to sl_tfn_call.valid (the arguments'
  * validity, or vbuf when the function makes NULLs of its own: TO_TIMESTAMP of bad text).
  * Strings longer than the inline 12 bytes go to the evaluator's scratch through str_alloc.
  * Per-call state (a constant pattern compiled once, RAND's generator) lives in a struct
@@ -25,7 +25,7 @@
 
 struct sl_tfn_state;
 
-struct sl_fn_arg {
+struct sl_tfn_arg {
     const void *data;      /* by row */
     const uint64_t *valid; /* NULL: none is NULL */
     struct sl_type type;
@@ -33,12 +33,12 @@ struct sl_fn_arg {
     bool cnull;    /* the constant NULL */
 };
 
-struct sl_fn_call {
+struct sl_tfn_call {
     /* in */
     sl_fn fn;
     struct sl_type type; /* the result's */
     uint32_t nargs;
-    struct sl_fn_arg args[3];
+    struct sl_tfn_arg args[3];
     const sl_sel_t *sel;
     uint32_t n;
     uint32_t rows; /* the batch's rows (validity bitmaps cover them) */
@@ -67,9 +67,9 @@ size_t sl_fn_state_size(void);
  * pattern, seeds RAND. Returns 0, or a negative code with c->err_msg (an invalid pattern:
  * Java's words).
  */
-int sl_fn_prepare(struct sl_fn_call *c, struct sl_tfn_state *st);
+int sl_fn_prepare(struct sl_tfn_call *c, struct sl_tfn_state *st);
 
 /* Evaluates the call (see the top). Returns 0, or a negative code with err_row / err_msg. */
-int sl_fn_eval(struct sl_fn_call *c);
+int sl_fn_eval(struct sl_tfn_call *c);
 
 #endif
