@@ -303,6 +303,7 @@ struct sl_hashagg {
     struct sl_ha_dset *dsets;
     uint64_t *dvals; /* SL_BATCH_CAP value words by position */
     uint32_t *dbits; /* SL_BATCH_CAP filter bits by position */
+    uint32_t *dfresh; /* SL_BATCH_CAP new bits by position */
 };
 
 static bool sl_ha_is_word64(uint8_t id)
@@ -544,7 +545,8 @@ static int sl_ha_fd_setup(struct sl_hashagg *ha, const struct sl_hashagg_spec *s
         return 0;
     ha->dsets = calloc(nd, sizeof(*ha->dsets));
     if (!ha->dsets || !(ha->dvals = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)) ||
-        !(ha->dbits = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 4, false)))
+        !(ha->dbits = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 4, false)) ||
+        !(ha->dfresh = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 4, false)))
         return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
     for (uint32_t i = 0; i < ha->naggs; i++) {
         struct sl_ha_agg *a = &ha->aggs[i];
@@ -589,6 +591,7 @@ static void sl_ha_fd_free(struct sl_hashagg *ha)
     sl_ha_free(&ha->mem, ha->fgids);
     sl_ha_free(&ha->mem, ha->dvals);
     sl_ha_free(&ha->mem, ha->dbits);
+    sl_ha_free(&ha->mem, ha->dfresh);
     for (uint32_t d = 0; ha->dsets && d < ha->ndsets; d++) {
         sl_distinct_release(&ha->dsets[d].set);
         free(ha->dsets[d].aggs);
@@ -725,12 +728,17 @@ static int sl_ha_distinct_update(struct sl_hashagg *ha, const struct sl_batch *b
             break;
         }
         }
+        /* rehashes is free here: the table does not grow after the probe */
+        int rc = sl_distinct_add_many(&s->set, ha->gids, w, bits, n, ha->dfresh, ha->rehashes);
+        if (rc)
+            return rc;
         for (uint32_t i = 0; i < n; i++) {
-            if (!bits[i])
-                continue;
-            int rc = sl_ha_distinct_add(ha, s, ha->gids[i], w[i], bits[i]);
-            if (rc)
-                return rc;
+            uint32_t fresh = ha->dfresh[i];
+            for (uint32_t j = 0; fresh && j < s->naggs; j++) {
+                const struct sl_ha_agg *a = &ha->aggs[s->aggs[j]];
+                if (fresh >> a->dbit & 1u)
+                    sl_ha_distinct_apply(ha, a, ha->gids[i], w[i]);
+            }
         }
     }
     return 0;
@@ -744,8 +752,10 @@ static int sl_ha_distinct_merge(struct sl_hashagg *dst, const struct sl_hashagg 
     for (uint32_t d = 0; d < dst->ndsets; d++) {
         struct sl_ha_dset *s = &dst->dsets[d];
         const struct sl_distinct *from = &src->dsets[d].set;
-        for (uint32_t e = 0; e < from->n; e++) {
-            const struct sl_distinct_entry *x = &from->entries[e];
+        for (uint64_t e = 0; e < from->cap; e++) {
+            const struct sl_distinct_entry *x = &from->slots[e];
+            if (!x->mask)
+                continue;
             uint64_t w = x->value;
             if (s->type.id == SL_TYPE_VARCHAR) {
                 int rc = sl_ha_dict_intern(&dst->mem, &dst->dict, &src->dict.strs[w],
@@ -1448,7 +1458,7 @@ static int sl_ha_corrupt(struct sl_sread *in, struct sl_error *err, const char *
  *     4              E, entries; then per entry 4 bytes group id, 4 bytes filter mask, and
  *                    the value: 8 bytes (the value word), or for VARCHAR 4 bytes length and
  *                    the string (by content: the dictionary is rebuilt on load)
- * A set's entries are written in insertion order, so a load rebuilds the same set. */
+ * A set's entries are written in its table's order; a load adds them back in that order. */
 #define SL_HA_FD_MAGIC 0x31444853u
 
 static void sl_ha_save_fd(const struct sl_hashagg *ha, struct sl_sbuf *out)
@@ -1461,8 +1471,10 @@ static void sl_ha_save_fd(const struct sl_hashagg *ha, struct sl_sbuf *out)
     for (uint32_t d = 0; d < ha->ndsets; d++) {
         const struct sl_ha_dset *s = &ha->dsets[d];
         sl_sbuf_put_u32(out, s->set.n);
-        for (uint32_t e = 0; e < s->set.n; e++) {
-            const struct sl_distinct_entry *x = &s->set.entries[e];
+        for (uint64_t e = 0; e < s->set.cap; e++) {
+            const struct sl_distinct_entry *x = &s->set.slots[e];
+            if (!x->mask)
+                continue;
             sl_sbuf_put_u32(out, x->gid);
             sl_sbuf_put_u32(out, x->mask);
             if (s->type.id == SL_TYPE_VARCHAR) {
