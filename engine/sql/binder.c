@@ -2268,6 +2268,19 @@ static int sl_b_statement(struct sl_binder *b, const struct sl_ast *a)
     case SL_AST_INSERT:
         return sl_b_insert(b, a);
     case SL_AST_SET: {
+        /* Flink's split-distinct options: checked, then nothing to do (docs/sql.md) */
+        if (strcmp(a->set_key, "table.optimizer.distinct-agg.split.enabled") == 0 &&
+            strcasecmp(a->set_value, "true") != 0 && strcasecmp(a->set_value, "false") != 0)
+            return sl_b_err(b, a->pos, "'%s' must be 'true' or 'false', not '%s'", a->set_key,
+                            a->set_value);
+        if (strcmp(a->set_key, "table.optimizer.distinct-agg.split.bucket-num") == 0) {
+            char *end;
+            errno = 0;
+            long v = strtol(a->set_value, &end, 10);
+            if (end == a->set_value || *end || errno || v < 1 || v > INT32_MAX)
+                return sl_b_err(b, a->pos, "'%s' must be a positive integer, not '%s'",
+                                a->set_key, a->set_value);
+        }
         uint32_t n = b->job->nsets + 1;
         struct sl_option *s = sl_b_alloc(b, n * sizeof(*s));
         TRYP(s);
