@@ -244,14 +244,14 @@ struct sl_ha_agg {
     uint8_t func;
     uint32_t col;
     struct sl_type input, output;
-    bool f64;      /* the state is double (else int64) */
-    int state_off; /* word of the state in a row, -1 for COUNT(*) / COUNT */
-    int cnt_off;   /* word of the count in a row, -1 when not needed */
-    int fold;      /* COUNT(*): index of the aggregate whose update counts for it, or -1;
-                    * other aggregates: the count word they update for a COUNT(*), or -1 */
-    void *state;   /* ha->rows + state_off (row 0), NULL without a state */
-    uint64_t *cnt; /* ha->rows + cnt_off (row 0), NULL without a count */
-    bool distinct; /* folded in through a distinct set (ha->dsets[dset], bit dbit) */
+    bool f64;        /* the state is double (else int64) */
+    int state_off;   /* word of the state in a row, -1 for COUNT(*) / COUNT */
+    int cnt_off;     /* word of the count in a row, -1 when not needed */
+    int fold;        /* COUNT(*): index of the aggregate whose update counts for it, or -1;
+                      * other aggregates: the count word they update for a COUNT(*), or -1 */
+    void *state;     /* ha->rows + state_off (row 0), NULL without a state */
+    uint64_t *cnt;   /* ha->rows + cnt_off (row 0), NULL without a count */
+    bool distinct;   /* folded in through a distinct set (ha->dsets[dset], bit dbit) */
     uint32_t filter; /* 1 + the filter column, 0 for none */
     int fidx;        /* index in ha->fcols, -1 for none */
     int dset;
@@ -295,14 +295,14 @@ struct sl_hashagg {
     /* FILTER: distinct filter columns; per filter, the narrowed selection and its gids */
     uint32_t nfilters;
     uint32_t fcols[SL_HA_MAX_FILTERS];
-    sl_sel_t *fsel;   /* nfilters x SL_BATCH_CAP */
-    uint32_t *fgids;  /* nfilters x SL_BATCH_CAP */
+    sl_sel_t *fsel;  /* nfilters x SL_BATCH_CAP */
+    uint32_t *fgids; /* nfilters x SL_BATCH_CAP */
     uint32_t fn[SL_HA_MAX_FILTERS];
     /* DISTINCT */
     uint32_t ndsets;
     struct sl_ha_dset *dsets;
-    uint64_t *dvals; /* SL_BATCH_CAP value words by position */
-    uint32_t *dbits; /* SL_BATCH_CAP filter bits by position */
+    uint64_t *dvals;  /* SL_BATCH_CAP value words by position */
+    uint32_t *dbits;  /* SL_BATCH_CAP filter bits by position */
     uint32_t *dfresh; /* SL_BATCH_CAP new bits by position */
 };
 
@@ -520,8 +520,8 @@ static int sl_ha_fd_setup(struct sl_hashagg *ha, const struct sl_hashagg_spec *s
         a->fidx = -1;
         a->dset = -1;
         a->filter = in->filter;
-        a->distinct = in->distinct && (a->func == SL_AGG_COUNT || a->func == SL_AGG_SUM ||
-                                       a->func == SL_AGG_AVG);
+        a->distinct = in->distinct &&
+                      (a->func == SL_AGG_COUNT || a->func == SL_AGG_SUM || a->func == SL_AGG_AVG);
         nd += a->distinct;
         if (!a->filter)
             continue;
@@ -565,8 +565,8 @@ static int sl_ha_fd_setup(struct sl_hashagg *ha, const struct sl_hashagg_spec *s
                 return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
         }
         if (!sl_type_equal(s->type, a->input))
-            return sl_error_set(err, SL_EINVAL, "hashagg: aggregate %u: column %u has two types",
-                                i, a->col);
+            return sl_error_set(err, SL_EINVAL, "hashagg: aggregate %u: column %u has two types", i,
+                                a->col);
         uint32_t bit = 0;
         while (bit < s->nbits && s->bitf[bit] != a->fidx)
             bit++;
@@ -641,8 +641,8 @@ static void sl_ha_distinct_apply(struct sl_hashagg *ha, const struct sl_ha_agg *
 }
 
 /* Adds (gid, w) with `bits` to set s; folds w into the aggregates of the bits that are new. */
-static int sl_ha_distinct_add(struct sl_hashagg *ha, struct sl_ha_dset *s, uint32_t gid,
-                              uint64_t w, uint32_t bits)
+static int sl_ha_distinct_add(struct sl_hashagg *ha, struct sl_ha_dset *s, uint32_t gid, uint64_t w,
+                              uint32_t bits)
 {
     uint32_t fresh;
     int rc = sl_distinct_add(&s->set, gid, w, bits, &fresh);

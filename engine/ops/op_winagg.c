@@ -316,8 +316,7 @@ static int sl_wa_check(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, const 
                        struct sl_error *err)
 {
     uint32_t need = a->nkeys;
-    for (uint32_t i = 0; i < a->spec.naggs; i++)
-    {
+    for (uint32_t i = 0; i < a->spec.naggs; i++) {
         if (a->ha_aggs[i].func != SL_AGG_COUNT_STAR && a->ha_aggs[i].col + 1 > need)
             need = a->ha_aggs[i].col + 1;
         if (a->ha_aggs[i].filter > need)

@@ -731,8 +731,8 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
                      struct sl_expr **out)
 {
     if (a->right && !sl_is_agg_name(a->name))
-        return sl_b_err(b, a->right->pos, "FILTER (WHERE ...) is only for aggregate functions, "
-                                          "not %s", a->name);
+        return sl_b_err(b, a->right->pos, "FILTER (WHERE ...) is only for aggregates, not %s",
+                        a->name);
     if (sl_is_agg_name(a->name)) {
         if (!sc->agg)
             return sl_b_err(b, a->pos, "aggregate function %s is not allowed in %s", a->name,
@@ -2278,8 +2278,8 @@ static int sl_b_statement(struct sl_binder *b, const struct sl_ast *a)
             errno = 0;
             long v = strtol(a->set_value, &end, 10);
             if (end == a->set_value || *end || errno || v < 1 || v > INT32_MAX)
-                return sl_b_err(b, a->pos, "'%s' must be a positive integer, not '%s'",
-                                a->set_key, a->set_value);
+                return sl_b_err(b, a->pos, "'%s' must be a positive integer, not '%s'", a->set_key,
+                                a->set_value);
         }
         uint32_t n = b->job->nsets + 1;
         struct sl_option *s = sl_b_alloc(b, n * sizeof(*s));

@@ -227,7 +227,7 @@ static void ref_agg(const struct row *rows, const uint32_t *act, uint32_t m, int
         return;
     }
     *dv = dsum;
-    *iv = a->func == SL_AGG_MIN ? mn
+    *iv = a->func == SL_AGG_MIN   ? mn
           : a->func == SL_AGG_AVG ? (int64_t)sum / (int64_t)cnt
                                   : (int64_t)sum;
 }
@@ -266,8 +266,8 @@ static void check_output(struct sl_hashagg *ha, const struct row *rows, const ui
                 struct sl_column *c = &out->cols[1 + j];
                 if (is_null || sl_col_is_null(c, i)) {
                     if (is_null != sl_col_is_null(c, i))
-                        fprintf(stderr, "group %lld aggregate %u: NULL %d, want %d\n",
-                                (long long)k, j, !is_null, is_null);
+                        fprintf(stderr, "group %lld aggregate %u: NULL %d, want %d\n", (long long)k,
+                                j, !is_null, is_null);
                     assert_int_equal(is_null, sl_col_is_null(c, i));
                     continue;
                 }
@@ -275,8 +275,8 @@ static void check_output(struct sl_hashagg *ha, const struct row *rows, const ui
                     assert_true(sl_col_f64(c)[i] == dv);
                 } else {
                     if (sl_col_i64(c)[i] != iv)
-                        fprintf(stderr, "group %lld aggregate %u: %lld, want %lld\n",
-                                (long long)k, j, (long long)sl_col_i64(c)[i], (long long)iv);
+                        fprintf(stderr, "group %lld aggregate %u: %lld, want %lld\n", (long long)k,
+                                j, (long long)sl_col_i64(c)[i], (long long)iv);
                     assert_int_equal(sl_col_i64(c)[i], iv);
                 }
             }
@@ -406,8 +406,8 @@ static void test_errors(void **state)
     struct sl_hashagg *ha = make_ha(s);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
     uint32_t kc = C_K;
-    struct sl_hashagg_agg bad = {SL_AGG_COUNT_STAR, 0, {SL_TYPE_BIGINT, 0, 0, false, 0}, false,
-                                 1 + C_V};
+    struct sl_hashagg_agg bad = {
+        SL_AGG_COUNT_STAR, 0, {SL_TYPE_BIGINT, 0, 0, false, 0}, false, 1 + C_V};
     struct sl_hashagg_spec spec = {1, &kc, &s->fields[C_K].type, 1, &bad};
     struct sl_hashagg *hb = NULL;
     assert_int_equal(sl_hashagg_new(NULL, &spec, &hb, NULL), 0);

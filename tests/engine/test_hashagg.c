@@ -468,7 +468,8 @@ static void test_growth(void **state)
     struct sl_schema *s = sl_schema_new(2, names, t);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
     uint32_t kc = 0;
-    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0], false, 0}, {SL_AGG_SUM, 1, t[1], false, 0}};
+    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0], false, 0},
+                                    {SL_AGG_SUM, 1, t[1], false, 0}};
     struct sl_hashagg_spec spec = {1, &kc, t, 2, aggs};
     struct sl_hashagg *ha;
     assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, NULL), 0);
@@ -872,9 +873,12 @@ static struct sl_hashagg *dec_ha(const struct sl_schema *s)
     static const uint32_t kc[] = {0, 1};
     struct sl_type kt[] = {s->fields[0].type, s->fields[1].type};
     struct sl_hashagg_agg aggs[] = {
-        {SL_AGG_COUNT_STAR, 0, {0, 0, 0, false, 0}, false, 0}, {SL_AGG_SUM, 2, s->fields[2].type, false, 0},
-        {SL_AGG_MIN, 2, s->fields[2].type, false, 0},          {SL_AGG_MAX, 2, s->fields[2].type, false, 0},
-        {SL_AGG_COUNT, 2, s->fields[2].type, false, 0},        {SL_AGG_SUM, 3, s->fields[3].type, false, 0},
+        {SL_AGG_COUNT_STAR, 0, {0, 0, 0, false, 0}, false, 0},
+        {SL_AGG_SUM, 2, s->fields[2].type, false, 0},
+        {SL_AGG_MIN, 2, s->fields[2].type, false, 0},
+        {SL_AGG_MAX, 2, s->fields[2].type, false, 0},
+        {SL_AGG_COUNT, 2, s->fields[2].type, false, 0},
+        {SL_AGG_SUM, 3, s->fields[3].type, false, 0},
         {SL_AGG_MAX, 3, s->fields[3].type, false, 0},
     };
     struct sl_hashagg_spec spec = {2, kc, kt, 7, aggs};

@@ -45,22 +45,21 @@ static void bind_err(const char *query, const char *n1, const char *n2)
     }
 }
 
-#define FROM_TUMBLE                                                                                \
-    " FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))"               \
+#define FROM_TUMBLE                                                                \
+    " FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))" \
     " GROUP BY window_start, window_end;"
 
 static void test_plan(void **state)
 {
     (void)state;
     struct sl_error err;
-    struct sl_job *job =
-        bind("INSERT INTO o SELECT window_start,\n"
-             "  count(*) filter (where price < 10000),\n"
-             "  count(distinct bidder) filter (where price < 10000),\n"
-             "  count(distinct bidder),\n"
-             "  sum(distinct price) FILTER (WHERE channel = 'Google'),\n"
-             "  max(distinct price)" FROM_TUMBLE,
-             &err);
+    struct sl_job *job = bind("INSERT INTO o SELECT window_start,\n"
+                              "  count(*) filter (where price < 10000),\n"
+                              "  count(distinct bidder) filter (where price < 10000),\n"
+                              "  count(distinct bidder),\n"
+                              "  sum(distinct price) FILTER (WHERE channel = 'Google'),\n"
+                              "  max(distinct price)" FROM_TUMBLE,
+                              &err);
     if (!job)
         fprintf(stderr, "%s\n", err.msg);
     assert_non_null(job);
@@ -106,23 +105,23 @@ static void test_plan(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    bind_err("INSERT INTO o SELECT window_start, count(*) filter (where price), 1, 2, 3, 4"
-             FROM_TUMBLE,
-             "q.sql:7:", "FILTER");
+    bind_err(
+        "INSERT INTO o SELECT window_start, count(*) filter (where price), 1, 2, 3, 4" FROM_TUMBLE,
+        "q.sql:7:", "FILTER");
     bind_err("INSERT INTO o SELECT window_start, count(*) filter (where count(*) > 1), 1, 2, 3, "
              "4" FROM_TUMBLE,
              "aggregate functions are not allowed in FILTER", NULL);
-    bind_err("INSERT INTO o SELECT window_start, abs(price) filter (where price > 1), 1, 2, 3, 4"
-             FROM_TUMBLE,
-             "q.sql:7:", "only for aggregate functions");
+    bind_err("INSERT INTO o SELECT window_start, abs(price) filter (where price > 1), 1, 2, 3, "
+             "4" FROM_TUMBLE,
+             "q.sql:7:", "only for aggregates");
     bind_err("INSERT INTO o SELECT window_start, count(*) filter price > 1, 1, 2, 3, 4" FROM_TUMBLE,
              "q.sql:7:", NULL);
-    bind_err("INSERT INTO o SELECT window_start, count(*) filter (price > 1), 1, 2, 3, 4"
-             FROM_TUMBLE,
-             "q.sql:7:", "WHERE");
-    bind_err("INSERT INTO o SELECT window_start, count(*) filter (where nope), 1, 2, 3, 4"
-             FROM_TUMBLE,
-             "unknown column 'nope'", NULL);
+    bind_err(
+        "INSERT INTO o SELECT window_start, count(*) filter (price > 1), 1, 2, 3, 4" FROM_TUMBLE,
+        "q.sql:7:", "WHERE");
+    bind_err(
+        "INSERT INTO o SELECT window_start, count(*) filter (where nope), 1, 2, 3, 4" FROM_TUMBLE,
+        "unknown column 'nope'", NULL);
     bind_err("SET 'table.optimizer.distinct-agg.split.enabled' = 'yes';\n"
              "INSERT INTO o SELECT window_start, 1, 2, 3, 4, 5" FROM_TUMBLE,
              "q.sql:7:1", "'true' or 'false'");
