@@ -240,7 +240,7 @@ static void check_output(struct sl_hashagg *ha, const struct row *rows, const ui
     struct sl_type types[1 + NAGGS];
     sl_hashagg_out_types(ha, types);
     const char *names[1 + NAGGS];
-    char nbuf[1 + NAGGS][8];
+    char nbuf[1 + NAGGS][16];
     for (uint32_t i = 0; i < nc; i++) {
         snprintf(nbuf[i], sizeof(nbuf[i]), "c%u", i);
         names[i] = nbuf[i];
