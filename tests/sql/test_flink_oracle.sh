@@ -7,7 +7,6 @@
 #
 # Queries: the Nexmark repository's q0, q1, q2 (tests/sql/q*_fs.sql: a filesystem sink in
 # place of the blackhole one), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
-# q15_window and q16_window (Nexmark q15 / q16's DISTINCT and FILTER aggregates over TUMBLE),
 # over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
 # events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); YSB (ysb_fs.sql:
 # a join to a CSV file and a TUMBLE count); and q0, q1, q2, tumble_stats again over the
