@@ -143,8 +143,8 @@ static void bm_hashagg_engine(struct sl_bench *b, const struct sl_bm_ha *p)
     struct sl_batch *batch = sl_batch_pool_get(pool);
     uint32_t key_col = 0;
     struct sl_hashagg_agg aggs[] = {
-        {SL_AGG_COUNT_STAR, 0, sl_type_make(SL_TYPE_BIGINT, false)},
-        {SL_AGG_SUM, 1, sl_type_make(SL_TYPE_BIGINT, false)},
+        {SL_AGG_COUNT_STAR, 0, sl_type_make(SL_TYPE_BIGINT, false), false, 0},
+        {SL_AGG_SUM, 1, sl_type_make(SL_TYPE_BIGINT, false), false, 0},
     };
     struct sl_hashagg_spec spec = {1, &key_col, types, 2, aggs};
     struct sl_hashagg *ha = NULL;
@@ -242,8 +242,8 @@ static void bm_hashagg_ckpt(struct sl_bench *b, void *arg)
     struct sl_batch *batch = pool ? sl_batch_pool_get(pool) : NULL;
     uint32_t key_col = 0;
     struct sl_hashagg_agg aggs[] = {
-        {SL_AGG_COUNT_STAR, 0, sl_type_make(SL_TYPE_BIGINT, false)},
-        {SL_AGG_SUM, 1, sl_type_make(SL_TYPE_BIGINT, false)},
+        {SL_AGG_COUNT_STAR, 0, sl_type_make(SL_TYPE_BIGINT, false), false, 0},
+        {SL_AGG_SUM, 1, sl_type_make(SL_TYPE_BIGINT, false), false, 0},
     };
     struct sl_hashagg_spec spec = {1, &key_col, types, 2, aggs};
     struct sl_hashagg *ha = NULL, *dst = NULL;

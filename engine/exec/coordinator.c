@@ -273,6 +273,8 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
                 sl_coordinator_type(in->cols[a->col].type, f);
                 fputc(')', f);
             }
+            if (a->filter)
+                fprintf(f, " FILTER(%d)", a->filter - 1);
             fputc(' ', f);
             sl_coordinator_type(a->type, f);
         }

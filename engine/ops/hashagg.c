@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "engine/core/le.h"
+#include "engine/ops/distinct.h"
 #include "kernels/hash.h"
 
 #define SL_HA_INIT_CAP 16u
@@ -243,13 +244,34 @@ struct sl_ha_agg {
     uint8_t func;
     uint32_t col;
     struct sl_type input, output;
-    bool f64;      /* the state is double (else int64) */
-    int state_off; /* word of the state in a row, -1 for COUNT(*) / COUNT */
-    int cnt_off;   /* word of the count in a row, -1 when not needed */
-    int fold;      /* COUNT(*): index of the aggregate whose update counts for it, or -1;
-                    * other aggregates: the count word they update for a COUNT(*), or -1 */
-    void *state;   /* ha->rows + state_off (row 0), NULL without a state */
-    uint64_t *cnt; /* ha->rows + cnt_off (row 0), NULL without a count */
+    bool f64;        /* the state is double (else int64) */
+    int state_off;   /* word of the state in a row, -1 for COUNT(*) / COUNT */
+    int cnt_off;     /* word of the count in a row, -1 when not needed */
+    int fold;        /* COUNT(*): index of the aggregate whose update counts for it, or -1;
+                      * other aggregates: the count word they update for a COUNT(*), or -1 */
+    void *state;     /* ha->rows + state_off (row 0), NULL without a state */
+    uint64_t *cnt;   /* ha->rows + cnt_off (row 0), NULL without a count */
+    bool distinct;   /* folded in through a distinct set (ha->dsets[dset], bit dbit) */
+    uint32_t filter; /* 1 + the filter column, 0 for none */
+    int fidx;        /* index in ha->fcols, -1 for none */
+    int dset;
+    uint32_t dbit;
+};
+
+/* ---- FILTER and DISTINCT (see hashagg.h) ------------------------------------------------- */
+
+#define SL_HA_MAX_FILTERS 64u
+#define SL_HA_MAX_DBITS 32u
+
+/* A distinct set: one per DISTINCT input column, a bit per filter of that column. */
+struct sl_ha_dset {
+    uint32_t col;
+    struct sl_type type;
+    uint32_t nbits;
+    int bitf[SL_HA_MAX_DBITS]; /* per bit: index in ha->fcols, -1 for no filter */
+    uint32_t naggs;
+    uint32_t *aggs; /* the aggregates folded in through this set */
+    struct sl_distinct set;
 };
 
 struct sl_hashagg {
@@ -270,6 +292,18 @@ struct sl_hashagg {
     uint32_t *gids;
     int64_t *i64buf;
     void *mbuf; /* merge: one state or count column of src, dense */
+    /* FILTER: distinct filter columns; per filter, the narrowed selection and its gids */
+    uint32_t nfilters;
+    uint32_t fcols[SL_HA_MAX_FILTERS];
+    sl_sel_t *fsel;  /* nfilters x SL_BATCH_CAP */
+    uint32_t *fgids; /* nfilters x SL_BATCH_CAP */
+    uint32_t fn[SL_HA_MAX_FILTERS];
+    /* DISTINCT */
+    uint32_t ndsets;
+    struct sl_ha_dset *dsets;
+    uint64_t *dvals;  /* SL_BATCH_CAP value words by position */
+    uint32_t *dbits;  /* SL_BATCH_CAP filter bits by position */
+    uint32_t *dfresh; /* SL_BATCH_CAP new bits by position */
 };
 
 static bool sl_ha_is_word64(uint8_t id)
@@ -326,7 +360,7 @@ static int sl_ha_agg_setup(struct sl_ha_agg *a, const struct sl_hashagg_agg *in,
 static bool sl_ha_agg_needs_cnt(const struct sl_ha_agg *a)
 {
     return a->func == SL_AGG_COUNT_STAR || a->func == SL_AGG_COUNT || a->func == SL_AGG_AVG ||
-           a->input.nullable;
+           a->input.nullable || a->filter || a->distinct;
 }
 
 /* Points every aggregate's state and cnt at its words in row 0 of ha->rows. */
@@ -456,7 +490,8 @@ static void sl_ha_layout(struct sl_hashagg *ha)
             continue;
         for (uint32_t j = 0; j < ha->naggs; j++) {
             struct sl_ha_agg *a = &ha->aggs[j];
-            if (a->state_off >= 0 && a->cnt_off < 0 && a->fold < 0 && !a->input.nullable) {
+            if (a->state_off >= 0 && a->cnt_off < 0 && a->fold < 0 && !a->input.nullable &&
+                a->filter == c->filter && !a->distinct) {
                 a->fold = c->cnt_off;
                 c->fold = (int)j;
                 break;
@@ -470,6 +505,270 @@ static void sl_ha_layout(struct sl_hashagg *ha)
         while (stride & (stride - 1u))
             stride++;
     ha->stride = stride;
+}
+
+/* ---- FILTER and DISTINCT ------------------------------------------------------------------ */
+
+/* The filter list, the distinct sets and each aggregate's place in them (from the spec). */
+static int sl_ha_fd_setup(struct sl_hashagg *ha, const struct sl_hashagg_spec *spec,
+                          struct sl_error *err)
+{
+    uint32_t nd = 0;
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        struct sl_ha_agg *a = &ha->aggs[i];
+        const struct sl_hashagg_agg *in = &spec->aggs[i];
+        a->fidx = -1;
+        a->dset = -1;
+        a->filter = in->filter;
+        a->distinct = in->distinct &&
+                      (a->func == SL_AGG_COUNT || a->func == SL_AGG_SUM || a->func == SL_AGG_AVG);
+        nd += a->distinct;
+        if (!a->filter)
+            continue;
+        uint32_t f = 0;
+        while (f < ha->nfilters && ha->fcols[f] != a->filter - 1)
+            f++;
+        if (f == ha->nfilters) {
+            if (f == SL_HA_MAX_FILTERS)
+                return sl_error_set(err, SL_ENOTSUP, "hashagg: more than %u FILTER conditions",
+                                    SL_HA_MAX_FILTERS);
+            ha->fcols[ha->nfilters++] = a->filter - 1;
+        }
+        a->fidx = (int)f;
+    }
+    if (ha->nfilters &&
+        (!(ha->fsel = sl_ha_alloc(&ha->mem, (size_t)ha->nfilters * SL_BATCH_CAP * sizeof(sl_sel_t),
+                                  false)) ||
+         !(ha->fgids = sl_ha_alloc(&ha->mem, (size_t)ha->nfilters * SL_BATCH_CAP * 4, false))))
+        return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
+    if (!nd)
+        return 0;
+    ha->dsets = calloc(nd, sizeof(*ha->dsets));
+    if (!ha->dsets || !(ha->dvals = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 8, false)) ||
+        !(ha->dbits = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 4, false)) ||
+        !(ha->dfresh = sl_ha_alloc(&ha->mem, SL_BATCH_CAP * 4, false)))
+        return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        struct sl_ha_agg *a = &ha->aggs[i];
+        if (!a->distinct)
+            continue;
+        uint32_t d = 0;
+        while (d < ha->ndsets && ha->dsets[d].col != a->col)
+            d++;
+        struct sl_ha_dset *s = &ha->dsets[d];
+        if (d == ha->ndsets) {
+            ha->ndsets++;
+            s->col = a->col;
+            s->type = a->input;
+            sl_distinct_init(&s->set, ha->mem.heap);
+            if (!(s->aggs = calloc(ha->naggs, sizeof(*s->aggs))))
+                return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
+        }
+        if (!sl_type_equal(s->type, a->input))
+            return sl_error_set(err, SL_EINVAL, "hashagg: aggregate %u: column %u has two types", i,
+                                a->col);
+        uint32_t bit = 0;
+        while (bit < s->nbits && s->bitf[bit] != a->fidx)
+            bit++;
+        if (bit == s->nbits) {
+            if (bit == SL_HA_MAX_DBITS)
+                return sl_error_set(err, SL_ENOTSUP,
+                                    "hashagg: DISTINCT aggregates of column %u with more than %u "
+                                    "FILTER conditions",
+                                    a->col, SL_HA_MAX_DBITS);
+            s->bitf[s->nbits++] = a->fidx;
+        }
+        a->dset = (int)d;
+        a->dbit = bit;
+        s->aggs[s->naggs++] = i;
+    }
+    return 0;
+}
+
+static void sl_ha_fd_free(struct sl_hashagg *ha)
+{
+    sl_ha_free(&ha->mem, ha->fsel);
+    sl_ha_free(&ha->mem, ha->fgids);
+    sl_ha_free(&ha->mem, ha->dvals);
+    sl_ha_free(&ha->mem, ha->dbits);
+    sl_ha_free(&ha->mem, ha->dfresh);
+    for (uint32_t d = 0; ha->dsets && d < ha->ndsets; d++) {
+        sl_distinct_release(&ha->dsets[d].set);
+        free(ha->dsets[d].aggs);
+    }
+    free(ha->dsets);
+}
+
+/* Per filter column, the positions' rows where it is TRUE (ha->fsel) and their group ids
+ * (ha->fgids): one branch-free pass per filter over the batch's selection. */
+static void sl_ha_filter_sels(struct sl_hashagg *ha, const struct sl_batch *b, uint32_t n)
+{
+    const sl_sel_t *sel = b->sel;
+    for (uint32_t f = 0; f < ha->nfilters; f++) {
+        const struct sl_column *c = &b->cols[ha->fcols[f]];
+        const uint8_t *v = c->data;
+        const uint64_t *valid = c->valid;
+        sl_sel_t *fs = ha->fsel + (size_t)f * SL_BATCH_CAP;
+        uint32_t *fg = ha->fgids + (size_t)f * SL_BATCH_CAP;
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            fs[m] = (sl_sel_t)r;
+            fg[m] = ha->gids[i];
+            m += (v[r] != 0) & (!valid || sl_valid_get(valid, r));
+        }
+        ha->fn[f] = m;
+    }
+}
+
+/* Folds value word `w` (the set's type) into aggregate a of group gid. */
+static void sl_ha_distinct_apply(struct sl_hashagg *ha, const struct sl_ha_agg *a, uint32_t gid,
+                                 uint64_t w)
+{
+    uint64_t *row = ha->rows + (size_t)gid * ha->stride;
+    row[a->cnt_off]++;
+    if (a->state_off < 0)
+        return;
+    if (a->f64) {
+        double d, s;
+        memcpy(&d, &w, 8);
+        memcpy(&s, &row[a->state_off], 8);
+        s += d;
+        memcpy(&row[a->state_off], &s, 8);
+    } else {
+        row[a->state_off] += w; /* wraps like Java's long; INT wraps when emitted */
+    }
+}
+
+/* Adds (gid, w) with `bits` to set s; folds w into the aggregates of the bits that are new. */
+static int sl_ha_distinct_add(struct sl_hashagg *ha, struct sl_ha_dset *s, uint32_t gid, uint64_t w,
+                              uint32_t bits)
+{
+    uint32_t fresh;
+    int rc = sl_distinct_add(&s->set, gid, w, bits, &fresh);
+    if (rc || !fresh)
+        return rc;
+    for (uint32_t j = 0; j < s->naggs; j++) {
+        const struct sl_ha_agg *a = &ha->aggs[s->aggs[j]];
+        if (fresh >> a->dbit & 1u)
+            sl_ha_distinct_apply(ha, a, gid, w);
+    }
+    return 0;
+}
+
+/* The distinct sets' part of update(): value words and filter bits of every position, then
+ * one set insertion per position that has bits. */
+static int sl_ha_distinct_update(struct sl_hashagg *ha, const struct sl_batch *b, uint32_t n)
+{
+    const sl_sel_t *sel = b->sel;
+    for (uint32_t d = 0; d < ha->ndsets; d++) {
+        struct sl_ha_dset *s = &ha->dsets[d];
+        const struct sl_column *c = &b->cols[s->col];
+        const uint64_t *valid = c->valid;
+        uint64_t *w = ha->dvals;
+        uint32_t *bits = ha->dbits;
+        /* the bits: of every filter (bit order), by position, through the narrowed sels */
+        uint32_t nofilter = 0;
+        for (uint32_t bit = 0; bit < s->nbits; bit++)
+            if (s->bitf[bit] < 0)
+                nofilter |= 1u << bit;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            bits[i] = (!valid || sl_valid_get(valid, r)) ? nofilter : 0;
+        }
+        for (uint32_t bit = 0; bit < s->nbits; bit++) {
+            if (s->bitf[bit] < 0)
+                continue;
+            const struct sl_column *fc = &b->cols[ha->fcols[s->bitf[bit]]];
+            const uint8_t *fv = fc->data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                uint32_t pass = (fv[r] != 0) & (!fc->valid || sl_valid_get(fc->valid, r)) &
+                                (!valid || sl_valid_get(valid, r));
+                bits[i] |= pass << bit;
+            }
+        }
+        switch (s->type.id) {
+        case SL_TYPE_INT: {
+            const int32_t *v = c->data;
+            for (uint32_t i = 0; i < n; i++)
+                w[i] = (uint64_t)(int64_t)v[sel ? sel[i] : i];
+            break;
+        }
+        case SL_TYPE_BOOLEAN: {
+            const uint8_t *v = c->data;
+            for (uint32_t i = 0; i < n; i++)
+                w[i] = v[sel ? sel[i] : i] != 0;
+            break;
+        }
+        case SL_TYPE_DOUBLE: {
+            const double *v = c->data;
+            for (uint32_t i = 0; i < n; i++)
+                w[i] = sl_hash_f64_bits(v[sel ? sel[i] : i]);
+            break;
+        }
+        case SL_TYPE_VARCHAR: {
+            const sl_str *v = c->data;
+            sl_hash->str(v, valid, sel, n, ha->strh);
+            for (uint32_t i = 0; i < n; i++) {
+                w[i] = 0;
+                if (bits[i]) {
+                    int rc = sl_ha_dict_intern(&ha->mem, &ha->dict, &v[sel ? sel[i] : i],
+                                               ha->strh[i], &w[i]);
+                    if (rc)
+                        return rc;
+                }
+            }
+            break;
+        }
+        default: {
+            const uint64_t *v = c->data;
+            for (uint32_t i = 0; i < n; i++)
+                w[i] = v[sel ? sel[i] : i];
+            break;
+        }
+        }
+        /* rehashes is free here: the table does not grow after the probe */
+        int rc = sl_distinct_add_many(&s->set, ha->gids, w, bits, n, ha->dfresh, ha->rehashes);
+        if (rc)
+            return rc;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t fresh = ha->dfresh[i];
+            for (uint32_t j = 0; fresh && j < s->naggs; j++) {
+                const struct sl_ha_agg *a = &ha->aggs[s->aggs[j]];
+                if (fresh >> a->dbit & 1u)
+                    sl_ha_distinct_apply(ha, a, ha->gids[i], w[i]);
+            }
+        }
+    }
+    return 0;
+}
+
+/* merge()'s part for the distinct sets: src's pairs into dst's sets, gmap maps src's group
+ * ids to dst's. */
+static int sl_ha_distinct_merge(struct sl_hashagg *dst, const struct sl_hashagg *src,
+                                const uint32_t *gmap)
+{
+    for (uint32_t d = 0; d < dst->ndsets; d++) {
+        struct sl_ha_dset *s = &dst->dsets[d];
+        const struct sl_distinct *from = &src->dsets[d].set;
+        for (uint64_t e = 0; e < from->cap; e++) {
+            const struct sl_distinct_entry *x = &from->slots[e];
+            if (!x->mask)
+                continue;
+            uint64_t w = x->value;
+            if (s->type.id == SL_TYPE_VARCHAR) {
+                int rc = sl_ha_dict_intern(&dst->mem, &dst->dict, &src->dict.strs[w],
+                                           src->dict.hashes[w], &w);
+                if (rc)
+                    return rc;
+            }
+            int rc = sl_ha_distinct_add(dst, s, gmap[x->gid], w, x->mask);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
 }
 
 int sl_hashagg_new(struct sl_heap *heap, const struct sl_hashagg_spec *spec,
@@ -519,6 +818,8 @@ int sl_hashagg_new(struct sl_heap *heap, const struct sl_hashagg_spec *spec,
     for (uint32_t i = 0; i < spec->naggs; i++)
         if ((rc = sl_ha_agg_setup(&ha->aggs[i], &spec->aggs[i], i, err)) != 0)
             goto out_free;
+    if ((rc = sl_ha_fd_setup(ha, spec, err)) != 0)
+        goto out_free;
     sl_ha_layout(ha);
     ha->t.k = ha->nwords;
     for (uint32_t w = 0; w < ha->nwords; w++)
@@ -557,6 +858,7 @@ void sl_hashagg_free(struct sl_hashagg *ha)
     sl_ha_free(&ha->mem, ha->strh);
     sl_ha_free(&ha->mem, ha->gids);
     sl_ha_free(&ha->mem, ha->i64buf);
+    sl_ha_fd_free(ha);
     free(ha->aggs);
     free(ha);
 }
@@ -699,15 +1001,20 @@ static int sl_ha_check_batch(const struct sl_hashagg *ha, const struct sl_batch 
                                 a->col, a->input.nullable ? "" : "NOT NULL ",
                                 sl_type_name((sl_type_id)a->input.id));
     }
+    for (uint32_t f = 0; f < ha->nfilters; f++)
+        if (ha->fcols[f] >= b->ncols || b->cols[ha->fcols[f]].type.id != SL_TYPE_BOOLEAN)
+            return sl_error_set(err, SL_EINVAL,
+                                "hashagg: filter: batch column %u is not a BOOLEAN column",
+                                ha->fcols[f]);
     return 0;
 }
 
 /* Folds the values (by row through sel) into the states of ha->gids. */
-static void sl_ha_update_agg(struct sl_hashagg *ha, struct sl_ha_agg *a, const void *data,
-                             const uint64_t *valid, const sl_sel_t *sel, uint32_t n)
+static void sl_ha_update_agg(struct sl_hashagg *ha, struct sl_ha_agg *a, const uint32_t *gids,
+                             const void *data, const uint64_t *valid, const sl_sel_t *sel,
+                             uint32_t n)
 {
     const struct sl_hashagg_kernels *k = sl_hashagg;
-    const uint32_t *gids = ha->gids;
     const uint32_t stride = ha->stride;
     switch ((sl_agg_func)a->func) {
     case SL_AGG_COUNT_STAR:
@@ -758,11 +1065,24 @@ int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error
     sl_ha_hash_words(ha, words, b->sel, n);
     if ((rc = sl_ha_probe_all(ha, words, b->sel, n)) != 0)
         return sl_error_set(err, rc, "hashagg: out of memory growing to %u groups", ha->t.ngroups);
+    if (ha->nfilters)
+        sl_ha_filter_sels(ha, b, n);
     for (uint32_t i = 0; i < ha->naggs; i++) {
         struct sl_ha_agg *a = &ha->aggs[i];
+        if (a->distinct)
+            continue;
         struct sl_column *c = a->func == SL_AGG_COUNT_STAR ? NULL : &b->cols[a->col];
-        sl_ha_update_agg(ha, a, c ? c->data : NULL, c ? c->valid : NULL, b->sel, n);
+        if (a->fidx >= 0) {
+            size_t f = (size_t)a->fidx;
+            if (ha->fn[f])
+                sl_ha_update_agg(ha, a, ha->fgids + f * SL_BATCH_CAP, c ? c->data : NULL,
+                                 c ? c->valid : NULL, ha->fsel + f * SL_BATCH_CAP, ha->fn[f]);
+            continue;
+        }
+        sl_ha_update_agg(ha, a, ha->gids, c ? c->data : NULL, c ? c->valid : NULL, b->sel, n);
     }
+    if (ha->ndsets && (rc = sl_ha_distinct_update(ha, b, n)) != 0)
+        return sl_error_set(err, rc, "hashagg: out of memory in a DISTINCT aggregate's set");
     return 0;
 }
 
@@ -774,7 +1094,8 @@ static bool sl_ha_same_spec(const struct sl_hashagg *a, const struct sl_hashagg 
         if (!sl_type_equal(a->keys[k].type, b->keys[k].type))
             return false;
     for (uint32_t i = 0; i < a->naggs; i++)
-        if (a->aggs[i].func != b->aggs[i].func ||
+        if (a->aggs[i].func != b->aggs[i].func || a->aggs[i].distinct != b->aggs[i].distinct ||
+            a->aggs[i].filter != b->aggs[i].filter ||
             (a->aggs[i].func != SL_AGG_COUNT_STAR &&
              !sl_type_equal(a->aggs[i].input, b->aggs[i].input)))
             return false;
@@ -786,6 +1107,10 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
     if (dst == src || !sl_ha_same_spec(dst, src))
         return sl_error_set(err, SL_EINVAL, "hashagg: merge of a hashagg with another spec");
     const struct sl_hashagg_kernels *k = sl_hashagg;
+    uint32_t *gmap = NULL; /* src group -> dst group, for the distinct sets */
+    if (src->ndsets && src->t.ngroups &&
+        !(gmap = sl_mem_alloc(dst->mem.heap, (size_t)src->t.ngroups * sizeof(*gmap))))
+        return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory in merge");
     for (uint32_t base = 0; base < src->t.ngroups; base += SL_BATCH_CAP) {
         uint32_t n = src->t.ngroups - base < SL_BATCH_CAP ? src->t.ngroups - base : SL_BATCH_CAP;
         const uint64_t *words[SL_HASHAGG_MAX_K];
@@ -801,20 +1126,28 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
                     }
                     int rc = sl_ha_dict_intern(&dst->mem, &dst->dict, &src->dict.strs[sw[i]],
                                                src->dict.hashes[sw[i]], &dst->words[w][i]);
-                    if (rc)
+                    if (rc) {
+                        sl_mem_free(gmap);
                         return sl_error_set(err, rc, "hashagg: out of memory in merge");
+                    }
                 }
                 words[w] = dst->words[w];
             }
         }
         sl_ha_hash_words(dst, words, NULL, n);
         int rc = sl_ha_probe_all(dst, words, NULL, n);
-        if (rc)
+        if (rc) {
+            sl_mem_free(gmap);
             return sl_error_set(err, rc, "hashagg: out of memory in merge");
+        }
+        if (gmap)
+            memcpy(gmap + base, dst->gids, (size_t)n * sizeof(*gmap));
         const size_t sstride = src->stride;
         for (uint32_t i = 0; i < dst->naggs; i++) {
             struct sl_ha_agg *a = &dst->aggs[i];
             const struct sl_ha_agg *s = &src->aggs[i];
+            if (a->distinct)
+                continue; /* folded in from src's distinct set below */
             /* src's state and count columns are copied out of its rows, dense, into mbuf */
             if (a->state) {
                 const uint64_t *sw = src->rows + base * sstride + s->state_off;
@@ -845,6 +1178,10 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
             }
         }
     }
+    int rc = gmap ? sl_ha_distinct_merge(dst, src, gmap) : 0;
+    sl_mem_free(gmap);
+    if (rc)
+        return sl_error_set(err, rc, "hashagg: out of memory merging DISTINCT sets");
     return 0;
 }
 
@@ -991,11 +1328,16 @@ void sl_hashagg_clear(struct sl_hashagg *ha)
         memset(ha->rows, 0, (size_t)ng * ha->stride * 8);
     ha->t.ngroups = 0;
     sl_ha_dict_clear(&ha->mem, &ha->dict, false);
+    for (uint32_t d = 0; d < ha->ndsets; d++)
+        sl_distinct_clear(&ha->dsets[d].set);
 }
 
 size_t sl_hashagg_memory(const struct sl_hashagg *ha)
 {
-    return ha->mem.bytes + sizeof(*ha) + ha->naggs * sizeof(*ha->aggs);
+    size_t bytes = ha->mem.bytes + sizeof(*ha) + ha->naggs * sizeof(*ha->aggs);
+    for (uint32_t d = 0; d < ha->ndsets; d++)
+        bytes += sl_distinct_memory(&ha->dsets[d].set);
+    return bytes;
 }
 
 /* ---- checkpoints ------------------------------------------------------------------------------
@@ -1028,6 +1370,8 @@ static uint32_t sl_ha_used_words(const struct sl_hashagg *ha)
         n += (ha->aggs[i].state_off >= 0) + (ha->aggs[i].cnt_off >= 0);
     return n;
 }
+
+static void sl_ha_save_fd(const struct sl_hashagg *ha, struct sl_sbuf *out);
 
 int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_error *err)
 {
@@ -1088,6 +1432,8 @@ int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_
         }
         out->len += (size_t)ng * used * 8;
     }
+    if (ha->nfilters || ha->ndsets)
+        sl_ha_save_fd(ha, out);
     return sl_sbuf_check(out, err);
 }
 
@@ -1103,6 +1449,98 @@ static int sl_ha_corrupt(struct sl_sread *in, struct sl_error *err, const char *
     va_end(ap);
     return sl_error_set(err, SL_ECORRUPT, "%s: hashagg state: %s at byte %zu of %zu", in->what, msg,
                         in->off, in->len);
+}
+
+/* The FILTER / DISTINCT section, after the state rows when the spec has either:
+ *   4              magic 0x31444853 ("SHD1")
+ *   per aggregate  1 byte distinct, 4 bytes filter (1 + column, 0 for none)
+ *   per distinct set (in the order of the first aggregate of each column):
+ *     4              E, entries; then per entry 4 bytes group id, 4 bytes filter mask, and
+ *                    the value: 8 bytes (the value word), or for VARCHAR 4 bytes length and
+ *                    the string (by content: the dictionary is rebuilt on load)
+ * A set's entries are written in its table's order; a load adds them back in that order. */
+#define SL_HA_FD_MAGIC 0x31444853u
+
+static void sl_ha_save_fd(const struct sl_hashagg *ha, struct sl_sbuf *out)
+{
+    sl_sbuf_put_u32(out, SL_HA_FD_MAGIC);
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        sl_sbuf_put_u8(out, ha->aggs[i].distinct ? 1 : 0);
+        sl_sbuf_put_u32(out, ha->aggs[i].filter);
+    }
+    for (uint32_t d = 0; d < ha->ndsets; d++) {
+        const struct sl_ha_dset *s = &ha->dsets[d];
+        sl_sbuf_put_u32(out, s->set.n);
+        for (uint64_t e = 0; e < s->set.cap; e++) {
+            const struct sl_distinct_entry *x = &s->set.slots[e];
+            if (!x->mask)
+                continue;
+            sl_sbuf_put_u32(out, x->gid);
+            sl_sbuf_put_u32(out, x->mask);
+            if (s->type.id == SL_TYPE_VARCHAR) {
+                const sl_str *str = &ha->dict.strs[x->value];
+                sl_sbuf_put_bytes(out, sl_str_data(str), str->len);
+            } else {
+                sl_sbuf_put_u64(out, x->value);
+            }
+        }
+    }
+}
+
+static int sl_ha_load_fd(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error *err)
+{
+    uint32_t magic;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_HA_FD_MAGIC)
+        return sl_ha_corrupt(in, err, "bad FILTER / DISTINCT magic 0x%08x", magic);
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        uint8_t distinct;
+        uint32_t filter;
+        if ((rc = sl_sread_u8(in, &distinct, err)) != 0 ||
+            (rc = sl_sread_u32(in, &filter, err)) != 0)
+            return rc;
+        if ((distinct != 0) != ha->aggs[i].distinct || filter != ha->aggs[i].filter)
+            return sl_ha_corrupt(in, err,
+                                 "aggregate %u: DISTINCT %u FILTER %u, this aggregation's is "
+                                 "DISTINCT %u FILTER %u",
+                                 i, distinct, filter, ha->aggs[i].distinct ? 1u : 0u,
+                                 ha->aggs[i].filter);
+    }
+    for (uint32_t d = 0; d < ha->ndsets; d++) {
+        struct sl_ha_dset *s = &ha->dsets[d];
+        bool str = s->type.id == SL_TYPE_VARCHAR;
+        uint32_t ne;
+        if ((rc = sl_sread_count(in, &ne, str ? 12 : 16, err)) != 0)
+            return rc;
+        for (uint32_t e = 0; e < ne; e++) {
+            uint32_t gid, mask;
+            uint64_t w;
+            if ((rc = sl_sread_u32(in, &gid, err)) != 0 || (rc = sl_sread_u32(in, &mask, err)) != 0)
+                return rc;
+            if (gid >= ha->t.ngroups || mask == 0 || (s->nbits < 32 && mask >> s->nbits))
+                return sl_ha_corrupt(in, err, "DISTINCT set %u: entry %u: group %u, mask 0x%x", d,
+                                     e, gid, mask);
+            if (str) {
+                const void *data;
+                uint32_t len;
+                if ((rc = sl_sread_bytes(in, &data, &len, err)) != 0)
+                    return rc;
+                sl_str v = sl_str_make(data, len);
+                uint64_t h;
+                sl_hash->str(&v, NULL, NULL, 1, &h);
+                if (sl_ha_dict_intern(&ha->mem, &ha->dict, &v, h, &w))
+                    return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
+            } else if ((rc = sl_sread_u64(in, &w, err)) != 0) {
+                return rc;
+            }
+            uint32_t fresh;
+            if (sl_distinct_add(&s->set, gid, w, mask, &fresh))
+                return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory");
+        }
+    }
+    return 0;
 }
 
 static int sl_ha_get_type(struct sl_sread *in, struct sl_type *t, struct sl_error *err)
@@ -1379,5 +1817,9 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
         return rc;
     }
     in->off = end_off;
+    if ((ha->nfilters || ha->ndsets) && (rc = sl_ha_load_fd(ha, in, err)) != 0) {
+        sl_hashagg_clear(ha);
+        return rc;
+    }
     return 0;
 }

@@ -42,6 +42,21 @@
  * TIMESTAMP; AVG of DECIMAL (Flink widens it to DECIMAL(38, s) which sluice cannot hold);
  * MIN / MAX of BOOLEAN and VARCHAR; keys that need more than SL_HASHAGG_MAX_K words.
  *
+ * FILTER and DISTINCT (Flink's semantics):
+ *   - an aggregate with a filter column counts only the rows where that column is TRUE (not
+ *     FALSE, not NULL). update() narrows the batch's selection once per distinct filter
+ *     column (a branch-free pass that also gathers the group ids) and runs the aggregate
+ *     kernels of every aggregate with that filter over the narrowed selection. Such an
+ *     aggregate always has a count word, so that a group none of whose rows passed gives
+ *     COUNT 0 and NULL for SUM / MIN / MAX / AVG.
+ *   - DISTINCT aggregates of one input column share one distinct set (engine/ops/distinct.h)
+ *     with a bit per filter; a NULL input is ignored; a (group, value) pair is folded into
+ *     an aggregate's state the first time it is seen with that aggregate's filter passing.
+ *     The set belongs to the hashagg's state: merge() re-adds src's pairs into dst's sets
+ *     (folding in only those new to dst), save() / load() carry it, clear() forgets it.
+ *     MIN / MAX(DISTINCT) are MIN / MAX. COUNT(DISTINCT) takes any key type; SUM / AVG
+ *     (DISTINCT) their usual numeric types.
+ *
  * Output rows (emit): the key columns in spec order, then the aggregates in spec order, in
  * group-id order (the order in which keys first appeared).
  *
@@ -69,6 +84,9 @@ struct sl_hashagg_agg {
     uint8_t func;         /* sl_agg_func */
     uint32_t col;         /* input column of the batch (ignored for COUNT(*)) */
     struct sl_type input; /* its type (ignored for COUNT(*)) */
+    bool distinct;        /* COUNT / SUM / AVG(DISTINCT x); ignored for MIN / MAX / COUNT(*) */
+    uint32_t filter;      /* FILTER (WHERE ...): 1 + the batch's BOOLEAN column that says
+                           * which rows count for this aggregate (TRUE only), 0 for none */
 };
 
 struct sl_hashagg_spec {

@@ -316,9 +316,12 @@ static int sl_wa_check(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, const 
                        struct sl_error *err)
 {
     uint32_t need = a->nkeys;
-    for (uint32_t i = 0; i < a->spec.naggs; i++)
+    for (uint32_t i = 0; i < a->spec.naggs; i++) {
         if (a->ha_aggs[i].func != SL_AGG_COUNT_STAR && a->ha_aggs[i].col + 1 > need)
             need = a->ha_aggs[i].col + 1;
+        if (a->ha_aggs[i].filter > need)
+            need = a->ha_aggs[i].filter;
+    }
     if (b->ncols < need || b->cols[a->kws].type.id != SL_TYPE_TIMESTAMP ||
         b->cols[a->kwe].type.id != SL_TYPE_TIMESTAMP || b->cols[a->kws].valid ||
         b->cols[a->kwe].valid)
@@ -915,9 +918,11 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
     a->naggs = node->agg.naggs;
     for (uint32_t i = 0; i < a->naggs; i++) {
         const struct sl_agg *g = &node->agg.aggs[i];
-        if (g->distinct)
-            return sl_wa_err(ctx, node->pos, err, SL_ENOTSUP,
-                             "aggregate %u: DISTINCT is not supported yet", i);
+        if (g->filter < 0 || (uint32_t)g->filter > in->ncols ||
+            (g->filter && in->cols[g->filter - 1].type.id != SL_TYPE_BOOLEAN))
+            return sl_wa_err(ctx, node->pos, err, SL_EINVAL,
+                             "aggregate %u: FILTER column %d is not a BOOLEAN input column", i,
+                             g->filter - 1);
         if (g->fn != SL_AGG_COUNT_STAR && (g->col < 0 || (uint32_t)g->col >= in->ncols))
             return sl_wa_err(ctx, node->pos, err, SL_EINVAL,
                              "aggregate %u: input column %d out of range", i, g->col);
@@ -953,6 +958,8 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
         struct sl_wa_outcol *oc = &a->outcols[i];
         x->func = (uint8_t)g->fn;
         x->col = g->col < 0 ? 0 : (uint32_t)g->col;
+        x->distinct = g->distinct;
+        x->filter = (uint32_t)g->filter;
         if (g->col >= 0)
             x->input = in->cols[g->col].type;
         oc->col = a->nkeys + i;
@@ -962,6 +969,8 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
             c->func = SL_AGG_COUNT;
             c->col = x->col;
             c->input = x->input;
+            c->distinct = x->distinct;
+            c->filter = x->filter;
             oc->avg_dec = true;
             oc->cnt_col = a->nkeys + hidden;
             oc->in_scale = x->input.scale;

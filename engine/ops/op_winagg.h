@@ -46,6 +46,10 @@
  *     SUM / COUNT rounded HALF_UP to the result scale (DecimalDataUtils.divide); a result
  *     beyond the 64 bits sluice keeps for a DECIMAL is an SL_EOVERFLOW error. The hashagg
  *     keeps a SUM and a hidden COUNT for it and this operator divides at emission.
+ *   - FILTER (WHERE ...) and COUNT / SUM / AVG(DISTINCT) are the hashagg's (hashagg.h): a
+ *     partial carries its distinct sets to the owner, whose merge counts a value that
+ *     several workers saw once; AVG(DISTINCT) of a DECIMAL keeps its hidden COUNT with the
+ *     same DISTINCT and FILTER.
  *   - checkpoint barriers are the executor's business, not this operator's: the executor
  *     aligns them (engine/exec/exec.c) and calls ops->save only at a consistent cut, when no
  *     partial or watermark is in flight to this instance, and ops->restore on a fresh
@@ -76,8 +80,8 @@ struct sl_winagg_partial {
  * outlive the operator) on worker ctx->worker of ctx->nworkers (memory from ctx->heap).
  * On success *out is the caller's, freed through out->ops->free (which also frees partials
  * and tables still held); its `next` is NULL for the caller to set. Returns 0, SL_EINVAL
- * (not a windowed aggregation), SL_ENOTSUP (an aggregate or key the hashagg cannot hold,
- * DISTINCT) or SL_ENOMEM, with a message in err that points into the SQL.
+ * (not a windowed aggregation), SL_ENOTSUP (an aggregate or key the hashagg cannot hold)
+ * or SL_ENOMEM, with a message in err that points into the SQL.
  */
 int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
                      struct sl_error *err);

@@ -367,7 +367,10 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
             if (g->fn == SL_AGG_COUNT_STAR)
                 fprintf(out, "%sCOUNT(*)", i ? ", " : "");
             else
-                fprintf(out, "%s%s(%s)", i ? ", " : "", sl_agg_names[g->fn], in->cols[g->col].name);
+                fprintf(out, "%s%s(%s%s)", i ? ", " : "", sl_agg_names[g->fn],
+                        g->distinct ? "DISTINCT " : "", in->cols[g->col].name);
+            if (g->filter)
+                fprintf(out, " FILTER (WHERE %s)", in->cols[g->filter - 1].name);
         }
         fputc(']', out);
         break;

@@ -182,6 +182,7 @@ struct sl_agg {
     int col; /* input column, -1 for COUNT(*) */
     bool distinct;
     struct sl_type type; /* result type */
+    int filter;          /* FILTER (WHERE ...): 1 + the BOOLEAN input column, 0 for none */
 };
 
 struct sl_table; /* engine/plan/catalog.h */

@@ -54,7 +54,7 @@ typedef enum sl_ast_kind {
     SL_AST_LIKE,     /* .left [NOT] LIKE .right */
     SL_AST_CASE,     /* CASE [.left] WHEN .args[2i] THEN .args[2i+1] ... [ELSE .right] END */
     SL_AST_CAST,     /* CAST(.left AS .type) */
-    SL_AST_CALL,     /* .name(.args), .star for COUNT(*), .distinct */
+    SL_AST_CALL,     /* .name(.args), .star for COUNT(*), .distinct, FILTER (WHERE .right) */
     /* relations */
     SL_AST_SELECT,    /* a query block, see struct sl_ast_select */
     SL_AST_TABLE_REF, /* FROM name [AS alias] */

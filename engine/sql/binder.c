@@ -1376,6 +1376,9 @@ static int sl_b_fn_time(struct sl_binder *b, const struct sl_scope *sc, const st
 static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
                      struct sl_expr **out)
 {
+    if (a->right && !sl_is_agg_name(a->name))
+        return sl_b_err(b, a->right->pos, "FILTER (WHERE ...) is only for aggregates, not %s",
+                        a->name);
     const struct sl_udf *udf = sl_udf_find(b->job->udfs, a->name);
     if (udf && udf->system)
         return sl_b_udf_call(b, sc, a, udf, out);
@@ -2170,6 +2173,81 @@ static const char *sl_b_item_name(struct sl_binder *b, const struct sl_ast *item
     return sl_b_strdup(b, buf);
 }
 
+/* ---- FILTER (WHERE ...) of aggregates ------------------------------------------------------ */
+
+/* Whether two bound expressions are the same computation (so one FILTER column serves both). */
+static bool sl_b_expr_same(const struct sl_expr *x, const struct sl_expr *y)
+{
+    if (x->kind != y->kind || !sl_type_equal(x->type, y->type) ||
+        x->type.nullable != y->type.nullable)
+        return false;
+    switch (x->kind) {
+    case SL_EXPR_COL:
+        return x->col == y->col;
+    case SL_EXPR_LIT:
+        if (x->lit_null != y->lit_null || x->interval != y->interval)
+            return false;
+        if (x->lit_null)
+            return true;
+        if (x->type.id == SL_TYPE_VARCHAR)
+            return x->lit.slen == y->lit.slen && memcmp(x->lit.s, y->lit.s, x->lit.slen) == 0;
+        if (x->type.id == SL_TYPE_DOUBLE)
+            return memcmp(&x->lit.d, &y->lit.d, sizeof(double)) == 0;
+        return x->lit.i == y->lit.i;
+    case SL_EXPR_CALL:
+        if (x->fn != y->fn || x->nargs != y->nargs)
+            return false;
+        for (uint32_t i = 0; i < x->nargs; i++)
+            if (!sl_b_expr_same(x->args[i], y->args[i]))
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/* The FILTER (WHERE cond) of aggregate call c bound over the aggregation's input (*out NULL
+ * without one): a BOOLEAN without aggregates (Flink: SqlValidator's "FILTER expression must
+ * be of type BOOLEAN"). */
+static int sl_b_agg_filter(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *c,
+                           struct sl_expr **out)
+{
+    *out = NULL;
+    if (!c->right)
+        return 0;
+    if (sl_ast_has_agg(c->right))
+        return sl_b_err(b, c->right->pos, "aggregate functions are not allowed in FILTER");
+    struct sl_scope fs = {sc->rel, NULL, "FILTER"};
+    TRY(sl_b_expr(b, &fs, c->right, out));
+    return sl_b_need_bool(b, *out, "FILTER");
+}
+
+/* Appends the distinct FILTER conditions to the pre-projection (from column *k on) and points
+ * each aggregate's .filter at its column. */
+static int sl_b_agg_filter_cols(struct sl_binder *b, struct sl_plan *pre, struct sl_expr **fins,
+                                struct sl_agg *aggs, uint32_t naggs, uint32_t *k)
+{
+    uint32_t first = *k;
+    for (uint32_t i = 0; i < naggs; i++) {
+        aggs[i].filter = 0;
+        if (!fins[i])
+            continue;
+        uint32_t j = first;
+        while (j < *k && !sl_b_expr_same(pre->project.exprs[j], fins[i]))
+            j++;
+        if (j == *k) {
+            pre->project.exprs[j] = fins[i];
+            char buf[32];
+            snprintf(buf, sizeof(buf), "FILTER$%u", j - first);
+            pre->out.cols[j].name = sl_b_strdup(b, buf);
+            TRYP(pre->out.cols[j].name);
+            pre->out.cols[j].type = fins[i]->type;
+            (*k)++;
+        }
+        aggs[i].filter = (int)j + 1;
+    }
+    return 0;
+}
+
 /* GROUP BY: pre-projection of keys and aggregate inputs, the aggregation, HAVING. */
 static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl_plan *in,
                           struct sl_agg_scope *agg, struct sl_plan **out)
@@ -2191,7 +2269,9 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     struct sl_expr **keys = sl_b_alloc(b, (nkeys ? nkeys : 1) * sizeof(*keys));
     struct sl_expr **ins = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*ins));
     struct sl_agg *aggs = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*aggs));
-    TRYP(keys && ins && aggs);
+    struct sl_expr **fins = sl_b_alloc(b, (naggs ? naggs : 1) * sizeof(*fins));
+    TRYP(keys && ins && aggs && fins);
+    memset(fins, 0, (naggs ? naggs : 1) * sizeof(*fins));
     for (uint32_t i = 0; i < nkeys; i++) {
         TRY(sl_b_expr(b, &plain, s->group_by.items[i], &keys[i]));
         if (sl_type_is_map(keys[i]->type))
@@ -2204,8 +2284,7 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         const char *fn = c->name;
         struct sl_agg *g = &aggs[i];
         g->distinct = c->distinct;
-        if (c->distinct)
-            return sl_b_err(b, c->pos, "%s(DISTINCT ...) is not supported yet", fn);
+        TRY(sl_b_agg_filter(b, &argscope, c, &fins[i]));
         if (c->star) {
             if (strcasecmp(fn, "COUNT") != 0)
                 return sl_b_err(b, c->pos, "%s(*) is not valid; only COUNT(*)", fn);
@@ -2222,6 +2301,8 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         if (strcasecmp(fn, "COUNT") == 0) {
             g->fn = SL_AGG_COUNT;
             g->type = sl_type_make(SL_TYPE_BIGINT, false);
+            if (g->distinct && sl_type_is_map(t))
+                return sl_b_err(b, c->pos, "COUNT(DISTINCT ...) of a MAP is not supported");
             continue;
         }
         if (strcasecmp(fn, "MIN") == 0 || strcasecmp(fn, "MAX") == 0) {
@@ -2233,6 +2314,7 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
             }
             g->type = t;
             g->type.nullable = true;
+            g->distinct = false; /* MIN / MAX(DISTINCT x) = MIN / MAX(x) */
             continue;
         }
         if (!sl_is_numeric(t)) {
@@ -2250,7 +2332,7 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     /* the pre-projection: keys then aggregate inputs */
     uint32_t npre = nkeys;
     for (uint32_t i = 0; i < naggs; i++)
-        npre += ins[i] != NULL;
+        npre += (ins[i] != NULL) + (fins[i] != NULL);
     struct sl_plan *pre = sl_plan_new(b, SL_PLAN_PROJECT, in, q->pos);
     TRYP(pre);
     pre->note = "group keys and aggregate inputs";
@@ -2288,6 +2370,8 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         pre->out.cols[k].type = ins[i]->type;
         aggs[i].col = (int)k++;
     }
+    TRY(sl_b_agg_filter_cols(b, pre, fins, aggs, naggs, &k));
+    pre->out.ncols = pre->project.nexprs = k;
     /* windowed or not */
     bool has_window = false;
     for (uint32_t i = 0; i < in->out.ncols; i++)
@@ -2928,6 +3012,19 @@ static int sl_b_statement(struct sl_binder *b, const struct sl_ast *a)
     case SL_AST_DROP_FUNCTION:
         return sl_b_drop_function(b, a);
     case SL_AST_SET: {
+        /* Flink's split-distinct options: checked, then nothing to do (docs/sql.md) */
+        if (strcmp(a->set_key, "table.optimizer.distinct-agg.split.enabled") == 0 &&
+            strcasecmp(a->set_value, "true") != 0 && strcasecmp(a->set_value, "false") != 0)
+            return sl_b_err(b, a->pos, "'%s' must be 'true' or 'false', not '%s'", a->set_key,
+                            a->set_value);
+        if (strcmp(a->set_key, "table.optimizer.distinct-agg.split.bucket-num") == 0) {
+            char *end;
+            errno = 0;
+            long v = strtol(a->set_value, &end, 10);
+            if (end == a->set_value || *end || errno || v < 1 || v > INT32_MAX)
+                return sl_b_err(b, a->pos, "'%s' must be a positive integer, not '%s'", a->set_key,
+                                a->set_value);
+        }
         uint32_t n = b->job->nsets + 1;
         struct sl_option *s = sl_b_alloc(b, n * sizeof(*s));
         TRYP(s);

@@ -808,6 +808,13 @@ static int sl_p_primary(struct sl_parser *p, struct sl_ast **out)
                 TRY(sl_p_accept_kw(p, "ALL", &found));
             TRY(sl_p_args(p, &n->args));
         }
+        if (sl_p_is_kw(p, "FILTER")) { /* agg(...) FILTER (WHERE cond): the binder checks agg */
+            TRY(sl_p_advance(p));
+            TRY(sl_p_expect(p, SL_TOK_LPAREN));
+            TRY(sl_p_expect_kw(p, "WHERE"));
+            TRY(sl_p_expr(p, &n->right));
+            TRY(sl_p_expect(p, SL_TOK_RPAREN));
+        }
         if (sl_p_is_kw(p, "OVER"))
             return sl_p_error(p, p->cur.pos, "OVER windows are not supported yet");
         *out = n;

@@ -142,20 +142,20 @@ static bool key_eq(const struct row *a, const struct row *b, const uint32_t *kc,
 
 /* The aggregates every run computes, on columns v, vd, vi. */
 static const struct sl_hashagg_agg aggs_all[] = {
-    {SL_AGG_COUNT_STAR, 0, {SL_TYPE_BIGINT, 0, 0, false, 0}},
-    {SL_AGG_COUNT, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
-    {SL_AGG_SUM, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
-    {SL_AGG_MIN, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
-    {SL_AGG_MAX, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
-    {SL_AGG_AVG, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}},
-    {SL_AGG_SUM, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}},
-    {SL_AGG_MIN, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}},
-    {SL_AGG_MAX, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}},
-    {SL_AGG_AVG, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}},
-    {SL_AGG_SUM, C_VI, {SL_TYPE_INT, 0, 0, true, 0}},
-    {SL_AGG_AVG, C_VI, {SL_TYPE_INT, 0, 0, true, 0}},
-    {SL_AGG_MIN, C_VI, {SL_TYPE_INT, 0, 0, true, 0}},
-    {SL_AGG_COUNT, C_KS, {SL_TYPE_VARCHAR, 0, 0, true, 0}},
+    {SL_AGG_COUNT_STAR, 0, {SL_TYPE_BIGINT, 0, 0, false, 0}, false, 0},
+    {SL_AGG_COUNT, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}, false, 0},
+    {SL_AGG_SUM, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}, false, 0},
+    {SL_AGG_MIN, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}, false, 0},
+    {SL_AGG_MAX, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}, false, 0},
+    {SL_AGG_AVG, C_V, {SL_TYPE_BIGINT, 0, 0, true, 0}, false, 0},
+    {SL_AGG_SUM, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}, false, 0},
+    {SL_AGG_MIN, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}, false, 0},
+    {SL_AGG_MAX, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}, false, 0},
+    {SL_AGG_AVG, C_VD, {SL_TYPE_DOUBLE, 0, 0, true, 0}, false, 0},
+    {SL_AGG_SUM, C_VI, {SL_TYPE_INT, 0, 0, true, 0}, false, 0},
+    {SL_AGG_AVG, C_VI, {SL_TYPE_INT, 0, 0, true, 0}, false, 0},
+    {SL_AGG_MIN, C_VI, {SL_TYPE_INT, 0, 0, true, 0}, false, 0},
+    {SL_AGG_COUNT, C_KS, {SL_TYPE_VARCHAR, 0, 0, true, 0}, false, 0},
 };
 #define NAGGS (sizeof(aggs_all) / sizeof(aggs_all[0]))
 
@@ -468,7 +468,8 @@ static void test_growth(void **state)
     struct sl_schema *s = sl_schema_new(2, names, t);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
     uint32_t kc = 0;
-    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0]}, {SL_AGG_SUM, 1, t[1]}};
+    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0], false, 0},
+                                    {SL_AGG_SUM, 1, t[1], false, 0}};
     struct sl_hashagg_spec spec = {1, &kc, t, 2, aggs};
     struct sl_hashagg *ha;
     assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, NULL), 0);
@@ -526,11 +527,11 @@ static void test_count_star_folding(void **state)
     struct sl_schema *s = sl_schema_new(2, names, t);
     struct sl_batch_pool *pool = sl_batch_pool_new(NULL, s, 1);
     uint32_t kc = 0;
-    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0]},
-                                    {SL_AGG_SUM, 1, t[1]},
-                                    {SL_AGG_MIN, 1, t[1]},
-                                    {SL_AGG_COUNT_STAR, 0, t[0]},
-                                    {SL_AGG_AVG, 1, t[1]}};
+    struct sl_hashagg_agg aggs[] = {{SL_AGG_COUNT_STAR, 0, t[0], false, 0},
+                                    {SL_AGG_SUM, 1, t[1], false, 0},
+                                    {SL_AGG_MIN, 1, t[1], false, 0},
+                                    {SL_AGG_COUNT_STAR, 0, t[0], false, 0},
+                                    {SL_AGG_AVG, 1, t[1], false, 0}};
     struct sl_hashagg_spec spec = {1, &kc, t, 5, aggs};
     struct sl_hashagg *ha[2];
     assert_int_equal(sl_hashagg_new(NULL, &spec, &ha[0], NULL), 0);
@@ -622,7 +623,7 @@ static void test_spec_errors(void **state)
     spec.nkeys = 0;
     assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, &err), SL_EINVAL);
     spec.nkeys = 1;
-    struct sl_hashagg_agg a = {SL_AGG_AVG, 0, sl_type_decimal(10, 2, true)};
+    struct sl_hashagg_agg a = {SL_AGG_AVG, 0, sl_type_decimal(10, 2, true), false, 0};
     spec.naggs = 1;
     spec.aggs = &a;
     assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, &err), SL_ENOTSUP);
@@ -872,10 +873,13 @@ static struct sl_hashagg *dec_ha(const struct sl_schema *s)
     static const uint32_t kc[] = {0, 1};
     struct sl_type kt[] = {s->fields[0].type, s->fields[1].type};
     struct sl_hashagg_agg aggs[] = {
-        {SL_AGG_COUNT_STAR, 0, {0, 0, 0, false, 0}}, {SL_AGG_SUM, 2, s->fields[2].type},
-        {SL_AGG_MIN, 2, s->fields[2].type},          {SL_AGG_MAX, 2, s->fields[2].type},
-        {SL_AGG_COUNT, 2, s->fields[2].type},        {SL_AGG_SUM, 3, s->fields[3].type},
-        {SL_AGG_MAX, 3, s->fields[3].type},
+        {SL_AGG_COUNT_STAR, 0, {0, 0, 0, false, 0}, false, 0},
+        {SL_AGG_SUM, 2, s->fields[2].type, false, 0},
+        {SL_AGG_MIN, 2, s->fields[2].type, false, 0},
+        {SL_AGG_MAX, 2, s->fields[2].type, false, 0},
+        {SL_AGG_COUNT, 2, s->fields[2].type, false, 0},
+        {SL_AGG_SUM, 3, s->fields[3].type, false, 0},
+        {SL_AGG_MAX, 3, s->fields[3].type, false, 0},
     };
     struct sl_hashagg_spec spec = {2, kc, kt, 7, aggs};
     struct sl_hashagg *ha;
@@ -944,7 +948,7 @@ static void test_save_load_spec_mismatch(void **state)
     static const uint32_t k1[] = {C_K1}, k2[] = {C_K2}, k12[] = {C_K1, C_K2};
     struct sl_hashagg *a = make_ha(s, k1, 1), *b2 = make_ha(s, k2, 1), *c = make_ha(s, k12, 2);
     struct sl_type t = s->fields[C_K1].type;
-    struct sl_hashagg_agg one_agg = {SL_AGG_SUM, C_V, s->fields[C_V].type};
+    struct sl_hashagg_agg one_agg = {SL_AGG_SUM, C_V, s->fields[C_V].type, false, 0};
     struct sl_hashagg_spec spec = {1, k1, &t, 1, &one_agg};
     struct sl_hashagg *d;
     assert_int_equal(sl_hashagg_new(NULL, &spec, &d, NULL), 0);

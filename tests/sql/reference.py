@@ -4,7 +4,7 @@ generated events with plain Python, independently of sluice.
 
     reference.py QUERY EVENTS.json [CAMPAIGNS.csv]   -> sorted CSV rows on stdout
 
-QUERY: q0 q1 q2 tumble_stats hop_count ysb. Rows are printed as sluice's CSV encoder writes
+QUERY: q0 q1 q2 tumble_stats hop_count q15_window q16_window ysb. Rows are printed as sluice's CSV encoder writes
 them (docs/formats.md): BIGINT as digits, DECIMAL with its scale's digits, TIMESTAMP(3) as
 'yyyy-MM-dd HH:mm:ss.SSS' (UTC), strings as RFC 4180 fields.
 """
@@ -76,6 +76,30 @@ def main():
                 start -= slide
         for (auction, w), n in acc.items():
             rows.append([auction, n, ts_text(w), ts_text(w + size)])
+    elif query in ("q15_window", "q16_window"):
+        # tests/sql/q15_window_fs.sql and q16_window_fs.sql: per 10 s window (and channel for
+        # q16) counts by price range, DISTINCT bidders / auctions with and without FILTER
+        ranks = [lambda p: True, lambda p: p < 10000, lambda p: 10000 <= p < 1000000,
+                 lambda p: p >= 1000000]
+        groups = defaultdict(list)
+        for b in bids(events):
+            w = tumble_start(ts_ms(b["dateTime"]), 10000)
+            key = (w,) if query == "q15_window" else (b["channel"], w)
+            groups[key].append(b)
+        for key, bs in groups.items():
+            row = list(key[:-1]) + [ts_text(key[-1])]
+            row += [sum(1 for b in bs if r(b["price"])) for r in ranks]
+            row += [len({b["bidder"] for b in bs if r(b["price"])}) for r in ranks]
+            row += [len({b["auction"] for b in bs if r(b["price"])}) for r in ranks]
+            if query == "q15_window":
+                prices = {b["price"] for b in bs}
+                cheap = [b["price"] for b in bs if b["price"] < 10000]
+                row += [len({b["channel"] for b in bs}), sum(prices),
+                        sum(prices) // len(prices), sum(cheap) if cheap else "",
+                        min(prices), max(cheap) if cheap else "",
+                        len({b["auction"] for b in bs
+                             if b["channel"] == "Google" and b["price"] < 10000})]
+            rows.append(row)
     elif query == "ysb":
         campaign = {}
         with open(sys.argv[3]) as f:

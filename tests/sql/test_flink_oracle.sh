@@ -58,7 +58,7 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count q21 q22 fn_string fntime udf"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count q15_window q16_window q21 q22 fn_string fntime udf"
 kafka_queries="q0 q1 q2 tumble_stats"
 fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs
   --set FN_INPUT="$here/fn_string_input.csv")

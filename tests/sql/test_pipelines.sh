@@ -114,6 +114,12 @@ for w in 1 2 4; do
         "$here/tumble_stats_fs.sql" "${common[@]}"
     check hop_count$sfx hop_count $w "$ev" "$gen" "$ex/ddl_views.sql" \
         "$here/hop_count_fs.sql" "${common[@]}"
+    if [ $rng = splittable ]; then # DISTINCT and FILTER aggregates (one rng is enough)
+      check q15_window q15_window $w "$ev" "$gen" "$ex/ddl_views.sql" \
+          "$here/q15_window_fs.sql" "${common[@]}"
+      check q16_window q16_window $w "$ev" "$gen" "$ex/ddl_views.sql" \
+          "$here/q16_window_fs.sql" "${common[@]}"
+    fi
   done
   check ysb ysb $w - "$here/ysb_fs.sql" --set EVENTS="$tmp/ysb.json" \
       --set CAMPAIGNS="$tmp/campaigns.csv" --quiet
