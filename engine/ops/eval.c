@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "engine/core/datetime.h"
+#include "engine/ops/op_proctime.h"
 #include "engine/plan/sql_source.h"
 #include "io/fmt.h"
 #include "kernels/arith.h"
@@ -92,6 +93,7 @@ struct sl_eval {
     struct sl_eval_chunk *chunks, *cur;
     struct sl_batch *batch; /* the batch being evaluated (NULL while folding) */
     uint32_t rows;          /* its row count (1 while folding) */
+    int64_t proctime;       /* the last PROCTIME() given (never decreases; op_proctime.h) */
 };
 
 #define SL_TRY(x)       \
@@ -979,6 +981,22 @@ static int ev_item(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
     return 0;
 }
 
+/* PROCTIME(): the wall clock once per evaluation, the same instant for every row of the
+ * selection, never NULL, never earlier than what this evaluator gave before. */
+static int ev_proctime(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n)
+{
+    int64_t now = sl_proctime_now_ms();
+    if (now < ev->proctime)
+        now = ev->proctime;
+    ev->proctime = now;
+    int64_t *out = nd->buf;
+    for (uint32_t i = 0; i < n; i++)
+        out[SL_ROW(sel, i)] = now;
+    nd->data = nd->buf;
+    nd->valid = NULL;
+    return 0;
+}
+
 /* CARDINALITY(m): INT, NULL for a NULL map. */
 static int ev_cardinality(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
                           struct sl_error *err)
@@ -1638,6 +1656,8 @@ static int ev_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
         return ev_cardinality(ev, nd, sel, n, err);
     case SL_FN_MAP:
         return ev_map(ev, nd, sel, n, err);
+    case SL_FN_PROCTIME:
+        return ev_proctime(ev, nd, sel, n);
     default:
         if (ev_is_pred(nd->fn))
             return ev_pred_value(ev, nd, sel, n, err);
@@ -1854,6 +1874,11 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
                                                       : e->nargs) ||
             (e->fn == SL_FN_MAP && (e->nargs < 2 || e->nargs % 2)))
             return ev_fail(ev, nd, err, SL_EINVAL, "%s: wrong arguments", sl_fn_name(e->fn));
+        break;
+    case SL_FN_PROCTIME:
+        if (e->nargs != 0 || e->type.id != SL_TYPE_TIMESTAMP)
+            return ev_fail(ev, nd, err, SL_EINVAL, "PROCTIME() takes no arguments");
+        all_const = false; /* a new value every batch: never folded */
         break;
     case SL_FN_CASE:
         if (e->nargs % 2 != 1)
