@@ -5,7 +5,7 @@
 # and timestamps normalized by tests/sql/rows.py, which says why). docs/testing.md has the
 # method.
 #
-# Queries: the Nexmark repository's q0, q1, q2 (tests/sql/q*_fs.sql: a filesystem sink in
+# Queries: the Nexmark repository's q0, q1, q2, q13 (tests/sql/q*_fs.sql: a filesystem sink in
 # place of the blackhole one), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
 # over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
 # events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); YSB (ysb_fs.sql:
@@ -55,9 +55,14 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count q13"
 kafka_queries="q0 q1 q2 tumble_stats"
-fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs)
+# q13's side input: the file of Nexmark's SideInputGenerator ("i,i" for i in 0..9999), where
+# q13 reads it, ${FLINK_HOME}/data/side_input.txt
+mkdir -p "$tmp/flink/data"
+python3 -c 'print("\n".join("%d,%d" % (i, i) for i in range(10000)))' > "$tmp/flink/data/side_input.txt"
+fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs
+  --set FLINK_HOME="$tmp/flink")
 ysets=(--set EVENTS="$tmp/ysb.json" --set CAMPAIGNS="$tmp/campaigns.csv")
 
 # A Flink script: the given files, then each query file with ${OUT} -> ${OUT_<prefix><query>}
