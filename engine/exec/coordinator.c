@@ -250,7 +250,9 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
         fprintf(f, "sink '%s' (%s)", n->sink.table->name, n->sink.table->connector);
         break;
     case SL_PLAN_WATERMARK:
-        fputs("watermark", f); /* per split: the largest rowtime; the bound may change */
+        /* per split: the largest rowtime; the bound may change. Processing time keeps no
+         * state (the clock), but an event-time state must not restore into it */
+        fputs(n->watermark.proctime ? "watermark processing-time" : "watermark", f);
         break;
     case SL_PLAN_WINDOW:
         fprintf(f, "window %s size %lld slide %lld offset %lld",

@@ -26,6 +26,7 @@
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
 #include "engine/ops/op_lookup.h"
+#include "engine/ops/op_proctime.h"
 #include "engine/ops/op_winagg.h"
 #include "engine/ops/op_window.h"
 #include "engine/sql/parser.h"
@@ -218,7 +219,10 @@ static int sl_pipe_needed(struct sl_pipe *p)
             break;
         case SL_PLAN_LOOKUP_JOIN: /* the probe columns, then the table's */
             memcpy(in, need, nin * sizeof(*in));
-            in[node->lookup.probe_col] = true;
+            if (node->lookup.probe_expr)
+                sl_expr_cols(node->lookup.probe_expr, in, nin);
+            else
+                in[node->lookup.probe_col] = true;
             break;
         default: /* anything else: keep every column */
             for (uint32_t c = 0; c < nin; c++)
@@ -298,6 +302,11 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             rc = sl_op_filter_new(node, ctx, &op, err);
             break;
         case SL_PLAN_WATERMARK: {
+            if (node->watermark.proctime) {
+                rc = sl_op_proctime_new(node, &op, err);
+                wp->ptwm = op;
+                break;
+            }
             int32_t ids[SL_MAX_SPLITS];
             uint32_t nsplits = 0;
             rc = p->source->ops->splits(p->source, w->id, ids, SL_MAX_SPLITS, &nsplits);
@@ -534,6 +543,12 @@ static int sl_worker_loop(struct sl_worker *w)
                   : tick_ns > SL_PARK_MAX_NS ? SL_PARK_MAX_NS
                                              : tick_ns;
     }
+    /* processing-time windows: the wall clock is their watermark, ticked also without rows */
+    bool any_pt = false;
+    for (uint32_t i = 0; i < x->npipes; i++)
+        any_pt |= w->wp[i].ptwm != NULL;
+    if (any_pt && (tick_ns == 0 || tick_ns > SL_PROCTIME_TICK_NS))
+        tick_ns = SL_PROCTIME_TICK_NS;
     w->last_tick_ns = sl_wake_now_ns();
     for (;;) {
         if (atomic_load_explicit(&x->failed, memory_order_relaxed))
@@ -590,6 +605,9 @@ static int sl_worker_loop(struct sl_worker *w)
                     struct sl_wpipe *wp = &w->wp[i];
                     if (wp->wm && !wp->finished && !stop && !w->ck_epoch &&
                         (rc = sl_op_watermark_tick(wp->wm, &w->ctx, err)) != 0)
+                        return rc;
+                    if (wp->ptwm && !wp->finished && !wp->source_done && !stop && !w->ck_epoch &&
+                        (rc = sl_op_proctime_tick(wp->ptwm, &w->ctx, err)) != 0)
                         return rc;
                     sl_exec_account(w, i);
                 }

@@ -41,6 +41,7 @@ struct sl_wpipe {
     struct sl_op **ops;  /* index = node index; [0] (the scan) is NULL */
     struct sl_op *first; /* the operator above the scan */
     struct sl_op *wm;    /* the watermark operator, if the table has one */
+    struct sl_op *ptwm;  /* the processing-time watermark operator, if a window needs one */
     struct sl_batch_pool *pool;
     int64_t wake_ns; /* the source's last hint: its next rows are due then (0: none) */
     bool source_done;

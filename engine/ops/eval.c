@@ -33,6 +33,7 @@
 #include "engine/core/datetime.h"
 #include "engine/ops/fn_string.h"
 #include "engine/ops/eval_fn.h"
+#include "engine/ops/op_proctime.h"
 #include "engine/plan/sql_source.h"
 #include "engine/plan/udf.h"
 #include "io/fmt.h"
@@ -108,6 +109,7 @@ struct sl_eval {
     uint32_t rows;          /* its row count (1 while folding) */
     struct sl_enode *udfs;  /* UDF call sites whose state sl_eval_free destroys */
     struct sl_enode *fns;   /* nodes with a string function state (fn_string.h) */
+    int64_t proctime;       /* the last PROCTIME() given (never decreases; op_proctime.h) */
 };
 
 #define SL_TRY(x)       \
@@ -1103,6 +1105,22 @@ static int ev_item(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel,
     return 0;
 }
 
+/* PROCTIME(): the wall clock once per evaluation, the same instant for every row of the
+ * selection, never NULL, never earlier than what this evaluator gave before. */
+static int ev_proctime(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n)
+{
+    int64_t now = sl_proctime_now_ms();
+    if (now < ev->proctime)
+        now = ev->proctime;
+    ev->proctime = now;
+    int64_t *out = nd->buf;
+    for (uint32_t i = 0; i < n; i++)
+        out[SL_ROW(sel, i)] = now;
+    nd->data = nd->buf;
+    nd->valid = NULL;
+    return 0;
+}
+
 /* CARDINALITY(m): INT, NULL for a NULL map. */
 static int ev_cardinality(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel, uint32_t n,
                           struct sl_error *err)
@@ -1861,6 +1879,8 @@ static int ev_value(struct sl_eval *ev, struct sl_enode *nd, const sl_sel_t *sel
         return ev_map(ev, nd, sel, n, err);
     case SL_FN_UDF:
         return ev_udf(ev, nd, sel, n, err);
+    case SL_FN_PROCTIME:
+        return ev_proctime(ev, nd, sel, n);
     default:
         if (sl_fnstr_has(nd->fn))
             return ev_fnstr(ev, nd, sel, n, err);
@@ -2092,6 +2112,11 @@ static int ev_compile(struct sl_eval *ev, const struct sl_expr *e, struct sl_eno
         nsel = 1;
         all_const = false; /* not folded: a UDF runs with its state, batch by batch */
         SL_TRY(ev_udf_compile(ev, nd, err));
+        break;
+    case SL_FN_PROCTIME:
+        if (e->nargs != 0 || e->type.id != SL_TYPE_TIMESTAMP)
+            return ev_fail(ev, nd, err, SL_EINVAL, "PROCTIME() takes no arguments");
+        all_const = false; /* a new value every batch: never folded */
         break;
     case SL_FN_CASE:
         if (e->nargs % 2 != 1)

@@ -9,6 +9,9 @@
  * widened; DOUBLE with -0.0 folded into 0.0) or string bytes, with XXH3.
  *
  * THE PROBE
+ * The stream's key is one of its columns, or an expression over them (`ON mod(b.auction,
+ * 10000) = s.key`): then an evaluator (engine/ops/eval.h) computes it for the batch's active
+ * rows into a one-column batch first, read at the k-th active row's position.
  * A push collects (probe row, entry) pairs - entry NONE for a LEFT row without a match -
  * up to a batch of output, then copies column by column: probe columns from the input
  * batch, table columns from the stored batches. Strings are copied into the output
@@ -21,6 +24,8 @@
 #include <string.h>
 
 #include <xxhash.h>
+
+#include "engine/ops/eval.h"
 
 #define LK_NONE UINT32_MAX
 
@@ -51,6 +56,9 @@ struct lk_op {
     uint32_t mask;
     uint32_t *pr; /* pairs: probe row, entry (SL_BATCH_CAP each) */
     uint32_t *pe;
+    struct sl_eval *kev; /* the key expression (plan lookup.probe_expr), or NULL */
+    struct sl_schema *kschema;
+    struct sl_batch_pool *kpool; /* one-column batches of the computed key */
 };
 
 /* ---- keys ---------------------------------------------------------------------------------- */
@@ -279,29 +287,47 @@ static int lk_push(struct sl_op *base, struct sl_worker_ctx *ctx, struct sl_batc
                    struct sl_error *err)
 {
     struct lk_op *op = (struct lk_op *)base;
-    struct sl_column *kc = &b->cols[op->probe_col];
+    struct sl_batch *kb = NULL;
+    struct sl_column *kc;
+    if (op->kev) {
+        kb = sl_batch_pool_get(op->kpool);
+        if (!kb) {
+            sl_batch_pool_put(b);
+            return sl_error_set(err, SL_ENOMEM, "lookup join: out of memory");
+        }
+        int krc = sl_eval_project(op->kev, b, kb, err);
+        if (krc) {
+            sl_batch_pool_put(kb);
+            sl_batch_pool_put(b);
+            return krc;
+        }
+        kc = &kb->cols[0]; /* dense: the k-th active row's key at k */
+    } else {
+        kc = &b->cols[op->probe_col];
+    }
     bool is_str = op->probe_type.id == SL_TYPE_VARCHAR;
     bool is_dec = op->probe_type.id == SL_TYPE_DECIMAL;
     uint32_t n = sl_batch_active(b), np = 0;
     int rc = 0;
     for (uint32_t i = 0; i < n && !rc; i++) {
         uint32_t row = b->sel ? b->sel[i] : i;
+        uint32_t krow = kb ? i : row;
         uint32_t first = LK_NONE;
-        if (!(kc->valid && sl_col_is_null(kc, row)) && op->ne) {
+        if (!(kc->valid && sl_col_is_null(kc, krow)) && op->ne) {
             uint64_t k = 0, h;
             const sl_str *ks = NULL;
             bool can = true;
             if (is_str) {
-                ks = &sl_col_str(kc)[row];
+                ks = &sl_col_str(kc)[krow];
                 h = XXH3_64bits(sl_str_data(ks), ks->len);
             } else if (is_dec) {
                 int64_t v = 0;
-                can =
-                    lk_rescale(sl_col_i64(kc)[row], op->probe_type.scale, op->build_type.scale, &v);
+                can = lk_rescale(sl_col_i64(kc)[krow], op->probe_type.scale, op->build_type.scale,
+                                 &v);
                 k = (uint64_t)v;
                 h = lk_hash64(k);
             } else {
-                can = lk_key64(kc, row, &k);
+                can = lk_key64(kc, krow, &k);
                 h = lk_hash64(k);
             }
             if (can)
@@ -324,6 +350,8 @@ static int lk_push(struct sl_op *base, struct sl_worker_ctx *ctx, struct sl_batc
     }
     if (!rc && np)
         rc = lk_emit(op, ctx, b, np, err);
+    if (kb)
+        sl_batch_pool_put(kb);
     sl_batch_pool_put(b);
     return rc;
 }
@@ -357,6 +385,10 @@ static void lk_free(struct sl_op *base)
     free(op->slots);
     free(op->pr);
     free(op->pe);
+    sl_eval_free(op->kev);
+    if (op->kpool)
+        sl_batch_pool_free(op->kpool);
+    sl_schema_free(op->kschema);
     free(op);
 }
 
@@ -382,15 +414,33 @@ int sl_op_lookup_new(const struct sl_plan *plan, const struct sl_connector_env *
     struct lk_op *op = calloc(1, sizeof(*op));
     if (!op)
         return sl_error_set(err, SL_ENOMEM, "lookup join: out of memory");
+    int rc;
     op->base.ops = &lk_ops;
     op->base.plan = plan;
     op->nprobe = plan->input->out.ncols;
     op->probe_col = plan->lookup.probe_col;
     op->build_col = plan->lookup.build_col;
-    op->probe_type = plan->input->out.cols[op->probe_col].type;
+    if (plan->lookup.probe_expr) {
+        struct sl_expr *ke = plan->lookup.probe_expr;
+        op->probe_type = ke->type;
+        struct sl_rel_col kcol = {.name = "key", .type = ke->type};
+        struct sl_rel krel = {.ncols = 1, .cols = &kcol};
+        op->kschema = sl_plan_rel_schema(&krel);
+        if (!op->kschema || !(op->kpool = sl_batch_pool_new(heap, op->kschema, 1))) {
+            rc = sl_error_set(err, SL_ENOMEM, "lookup join: out of memory");
+            goto out_free;
+        }
+        op->kev = sl_eval_new(heap, &plan->input->out, 1, &plan->lookup.probe_expr,
+                              env ? env->sql : NULL, err);
+        if (!op->kev) {
+            rc = err ? err->code : SL_ENOMEM;
+            goto out_free;
+        }
+    } else {
+        op->probe_type = plan->input->out.cols[op->probe_col].type;
+    }
     op->build_type = t->physical.cols[op->build_col].type;
     op->left = plan->lookup.left_outer;
-    int rc;
     op->tschema = sl_plan_rel_schema(&t->physical);
     op->oschema = sl_plan_rel_schema(&plan->out);
     op->pr = malloc(SL_BATCH_CAP * sizeof(*op->pr));

@@ -84,6 +84,7 @@ static const char *const sl_fn_names[SL_FN_COUNT] = {
     [SL_FN_LOG] = "LOG",
     [SL_FN_EXP] = "EXP",
     [SL_FN_RAND] = "RAND",
+    [SL_FN_PROCTIME] = "PROCTIME",
 };
 
 /* The time and numeric functions (engine/ops/eval_fn.c): written NAME(args). */
@@ -251,6 +252,9 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
         }
         fputc(')', out);
         return;
+    case SL_FN_PROCTIME:
+        fputs("PROCTIME()", out);
+        return;
     case SL_FN_CARDINALITY:
     case SL_FN_MAP:
         fputs(e->fn == SL_FN_MAP ? "MAP[" : "CARDINALITY(", out);
@@ -320,7 +324,9 @@ static void sl_rel_print(const struct sl_rel *rel, FILE *out)
     for (uint32_t i = 0; i < rel->ncols; i++) {
         sl_type_format(rel->cols[i].type, t, sizeof(t));
         fprintf(out, "%s%s %s%s", i ? ", " : "", rel->cols[i].name, t,
-                rel->cols[i].rowtime ? " *ROWTIME*" : "");
+                rel->cols[i].rowtime    ? " *ROWTIME*"
+                : rel->cols[i].proctime ? " *PROCTIME*"
+                                        : "");
     }
     fputs("]\n", out);
 }
@@ -346,8 +352,12 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
         }
         break;
     case SL_PLAN_WATERMARK:
-        fprintf(out, "Watermark %s - %lld ms", in->cols[p->watermark.rowtime].name,
-                (long long)p->watermark.delay_ms);
+        if (p->watermark.proctime)
+            fprintf(out, "Watermark %s: processing time (the wall clock)",
+                    in->cols[p->watermark.rowtime].name);
+        else
+            fprintf(out, "Watermark %s - %lld ms", in->cols[p->watermark.rowtime].name,
+                    (long long)p->watermark.delay_ms);
         break;
     case SL_PLAN_WINDOW:
         fprintf(out, "Window %s(%s, size %lld ms, slide %lld ms, offset %lld ms)",
@@ -375,8 +385,13 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
         fputc(']', out);
         break;
     case SL_PLAN_LOOKUP_JOIN:
-        fprintf(out, "LookupJoin %s%s ON %s = %s.%s", p->lookup.left_outer ? "LEFT " : "",
-                p->lookup.table->name, in->cols[p->lookup.probe_col].name, p->lookup.table->name,
+        fprintf(out, "LookupJoin %s%s ON ", p->lookup.left_outer ? "LEFT " : "",
+                p->lookup.table->name);
+        if (p->lookup.probe_expr)
+            sl_expr_print(p->lookup.probe_expr, in, out);
+        else
+            fputs(in->cols[p->lookup.probe_col].name, out);
+        fprintf(out, " = %s.%s", p->lookup.table->name,
                 p->lookup.table->physical.cols[p->lookup.build_col].name);
         break;
     case SL_PLAN_SINK:

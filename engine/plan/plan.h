@@ -21,7 +21,8 @@ struct sl_rel_col {
     const char *name; /* "auction", "bid.price", "window_start" */
     const char *qual; /* the table or alias it is reachable through, NULL if none */
     struct sl_type type;
-    bool rowtime; /* an event-time attribute */
+    bool rowtime;  /* an event-time attribute */
+    bool proctime; /* a processing-time attribute (PROCTIME(), or a column of one unchanged) */
 };
 
 struct sl_rel {
@@ -122,6 +123,7 @@ typedef enum sl_fn {
     SL_FN_LOG, /* LOG(x) = LN; LOG(b, x) */
     SL_FN_EXP,
     SL_FN_RAND, /* RAND(): args none; RAND(seed): a BIGINT constant */
+    SL_FN_PROCTIME, /* PROCTIME(): the wall clock (TIMESTAMP_LTZ(3)) when the batch is evaluated */
     SL_FN_COUNT
 } sl_fn;
 
@@ -207,6 +209,10 @@ struct sl_plan {
         struct {
             int rowtime;      /* input column */
             int64_t delay_ms; /* bounded out-of-orderness */
+            /* processing time (a window over a PROCTIME() attribute): the watermark is the
+             * wall clock, rowtime the attribute; event-time watermarks from upstream are not
+             * passed on, the end of the input (INT64_MAX) is */
+            bool proctime;
         } watermark;
         struct {
             sl_window_kind kind;
@@ -225,8 +231,9 @@ struct sl_plan {
         } agg;
         struct {
             const struct sl_table *table;
-            int probe_col; /* input column */
-            int build_col; /* column of the table */
+            int probe_col;              /* input column, or -1 when probe_expr gives the key */
+            struct sl_expr *probe_expr; /* the key as an expression over the input, or NULL */
+            int build_col;              /* column of the table */
             bool left_outer;
         } lookup;
         struct {

@@ -1399,6 +1399,18 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
         TRY(sl_b_expr(b, sc, a->args.items[1], &r));
         return sl_b_arith(b, SL_FN_MOD, l, r, a->pos, out);
     }
+    if (strcasecmp(a->name, "PROCTIME") == 0) {
+        /* PROCTIME(): a processing-time attribute, Flink's TIMESTAMP_LTZ(3) *PROCTIME*
+         * (engine/ops/op_proctime.h: the wall clock when the row's batch is evaluated) */
+        if (a->args.n != 0)
+            return sl_b_err(b, a->pos, "PROCTIME takes no arguments, found %u", a->args.n);
+        struct sl_expr *none[1] = {NULL};
+        *out = sl_expr_call(b, SL_FN_PROCTIME,
+                            sl_type_logical(SL_TYPE_TIMESTAMP, SL_LOGICAL_LTZ, false), a->pos, 0,
+                            none);
+        TRYP(*out);
+        return 0;
+    }
     if (strcasecmp(a->name, "TO_TIMESTAMP_LTZ") == 0) {
         /* TO_TIMESTAMP_LTZ(epoch, 3 | 0): a TIMESTAMP_LTZ(3), as in Flink (the session time
          * zone is UTC in sluice) */
@@ -1943,11 +1955,22 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
         .kind = SL_AST_COLUMN, .pos = a->pos, .npath = 1, .path = (const char **)&a->descriptor};
     int tc;
     TRY(sl_b_resolve(b, &in->out, &col, &tc));
-    if (!in->out.cols[tc].rowtime)
+    bool proctime = in->out.cols[tc].proctime && !in->out.cols[tc].rowtime;
+    if (!in->out.cols[tc].rowtime && !proctime)
         return sl_b_err(b, a->pos,
                         "column '%s' is not a time attribute: window functions need "
-                        "a column with a WATERMARK (or derived from one unchanged)",
+                        "a column with a WATERMARK or a PROCTIME() (or derived from one "
+                        "unchanged)",
                         a->descriptor);
+    if (proctime) {
+        /* a processing-time window: the wall clock is its watermark (op_proctime.h) */
+        struct sl_plan *pw = sl_plan_new(b, SL_PLAN_WATERMARK, in, a->pos);
+        TRYP(pw);
+        pw->out = in->out;
+        pw->watermark.rowtime = tc;
+        pw->watermark.proctime = true;
+        in = pw;
+    }
     uint32_t want = kind == SL_WINDOW_TUMBLE ? 1 : 2;
     if (a->wargs.n < want || a->wargs.n > want + 1)
         return sl_b_err(b, a->pos, "%s takes TABLE, DESCRIPTOR and %s%s", fn,
@@ -1994,10 +2017,12 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
          * the time attribute (TIMESTAMP_LTZ(3) on a TIMESTAMP_LTZ rowtime) */
         if (i == 2)
             c->type.logical = in->out.cols[tc].type.logical;
-        c->rowtime = i == 2;
+        c->rowtime = i == 2 && !proctime;
+        c->proctime = i == 2 && proctime;
     }
     /* the input's time attribute stops being one after windowing (as in Flink) */
     w->out.cols[tc].rowtime = false;
+    w->out.cols[tc].proctime = false;
     *out = w;
     return 0;
 }
@@ -2049,11 +2074,61 @@ static int sl_b_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan
                             "(s.k = t.k) optionally AND one more condition");
         }
     }
-    if (eq->kind != SL_AST_BINARY || eq->op != SL_OP_EQ || eq->left->kind != SL_AST_COLUMN ||
-        eq->right->kind != SL_AST_COLUMN)
+    if (r->systime) {
+        /* FOR SYSTEM_TIME AS OF: processing time only (a lookup join reads the table as it
+         * is; sluice's bounded tables never change, so every version is the same) */
+        struct sl_scope ts = {&left->out, NULL, "FOR SYSTEM_TIME AS OF"};
+        struct sl_expr *st;
+        TRY(sl_b_expr(b, &ts, r->systime, &st));
+        if (st->kind == SL_EXPR_COL && left->out.cols[st->col].rowtime)
+            return sl_b_err(b, r->systime->pos,
+                            "event-time temporal joins (FOR SYSTEM_TIME AS OF an event-time "
+                            "attribute) are not supported yet; use a PROCTIME() attribute");
+        if (st->kind != SL_EXPR_COL || !left->out.cols[st->col].proctime)
+            return sl_b_err(b, r->systime->pos,
+                            "FOR SYSTEM_TIME AS OF needs a processing-time attribute of the "
+                            "left side (a column defined as PROCTIME())");
+    }
+    if (eq->kind != SL_AST_BINARY || eq->op != SL_OP_EQ)
         return sl_b_err(b, eq->pos,
-                        "a lookup join needs an equality of two columns, one from "
-                        "each side (s.k = t.k)");
+                        "a lookup join needs an equality of a key of the stream (a column "
+                        "or an expression) and a column of the table (s.k = t.k)");
+    if (eq->left->kind != SL_AST_COLUMN || eq->right->kind != SL_AST_COLUMN) {
+        /* the stream's key is an expression: computed by the join (plan lookup.probe_expr) */
+        const struct sl_ast *pa = eq->left, *ba = eq->right;
+        if (pa->kind == SL_AST_COLUMN && ba->kind != SL_AST_COLUMN) {
+            pa = eq->right;
+            ba = eq->left;
+        }
+        int bc;
+        if (ba->kind != SL_AST_COLUMN)
+            return sl_b_err(b, eq->pos,
+                            "a lookup join needs a column of the table on one side of its "
+                            "equality (s.k = t.k, or f(s.x) = t.k)");
+        TRY(sl_b_resolve(b, &j->out, ba, &bc));
+        if (bc < (int)left->out.ncols)
+            return sl_b_err(b, ba->pos, "a lookup join needs one column of the table '%s' here",
+                            rq);
+        struct sl_scope ps = {&left->out, NULL, "a lookup join key"};
+        struct sl_expr *pe;
+        TRY(sl_b_expr(b, &ps, pa, &pe));
+        struct sl_type bt_ = j->out.cols[bc].type;
+        bool ints = (pe->type.id == SL_TYPE_INT || pe->type.id == SL_TYPE_BIGINT) &&
+                    (bt_.id == SL_TYPE_INT || bt_.id == SL_TYPE_BIGINT);
+        /* INT with BIGINT: both compare as 64-bit numbers (op_lookup.c), as Flink's
+         * common type BIGINT would */
+        if ((pe->type.id != bt_.id && !ints) || sl_type_is_map(pe->type) ||
+            (pe->type.id == SL_TYPE_VARCHAR && pe->type.logical != bt_.logical)) {
+            char lt[64], rt[64];
+            sl_type_str(pe->type, lt, sizeof(lt));
+            sl_type_str(bt_, rt, sizeof(rt));
+            return sl_b_err(b, eq->pos, "join keys have different types %s and %s", lt, rt);
+        }
+        j->lookup.probe_col = -1;
+        j->lookup.probe_expr = pe;
+        j->lookup.build_col = bc - (int)left->out.ncols;
+        goto rest;
+    }
     int lc, rc;
     TRY(sl_b_resolve(b, &j->out, eq->left, &lc));
     TRY(sl_b_resolve(b, &j->out, eq->right, &rc));
@@ -2074,6 +2149,7 @@ static int sl_b_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan
     }
     j->lookup.probe_col = lc;
     j->lookup.build_col = rc - (int)left->out.ncols;
+rest:;
     struct sl_plan *top = j;
     if (rest) {
         struct sl_scope sc = {&j->out, NULL, "a join condition"};
@@ -2096,6 +2172,10 @@ static int sl_b_from(struct sl_binder *b, const struct sl_ast *a, struct sl_plan
     switch (a->kind) {
     case SL_AST_TABLE_REF: {
         const char *qual = a->alias ? a->alias : a->table;
+        if (a->systime)
+            return sl_b_err(b, a->systime->pos,
+                            "FOR SYSTEM_TIME AS OF belongs to the table on the right of a "
+                            "lookup join (stream JOIN table FOR SYSTEM_TIME AS OF s.p ON ...)");
         struct sl_table *t = sl_b_find_table(b, a->table);
         if (t) {
             TRY(sl_b_scan(b, t, qual, a->pos, &p));
@@ -2402,6 +2482,7 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     for (uint32_t i = 0; i < nkeys; i++) {
         ag->out.cols[i] = pre->out.cols[i];
         ag->out.cols[i].rowtime = false;
+        ag->out.cols[i].proctime = false;
     }
     for (uint32_t i = 0; i < naggs; i++) {
         char buf[32];
@@ -2509,8 +2590,10 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         c->type = e->type;
         if (e->kind == SL_EXPR_COL) {
             c->rowtime = p->out.cols[e->col].rowtime;
+            c->proctime = p->out.cols[e->col].proctime;
             c->qual = p->out.cols[e->col].qual;
         }
+        c->proctime |= e->kind == SL_EXPR_CALL && e->fn == SL_FN_PROCTIME;
         if (sl_is_null_lit(e))
             return sl_b_err(b, it->pos, "a bare NULL has no type: CAST(NULL AS type)");
         k++;
@@ -2520,6 +2603,39 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
 }
 
 /* ---- statements ---------------------------------------------------------------------------- */
+
+/*
+ * Flink's legacy connector properties (the TableFactory descriptors before FLIP-122, which
+ * Nexmark's q13 still uses): 'connector.type' = 'filesystem', 'connector.path' and
+ * 'format.type' are read as 'connector', 'path' (a `file://` scheme dropped) and 'format'.
+ * Only for the filesystem connector, and only without the new 'connector' key; other
+ * legacy keys are then unknown options of the filesystem connector and refused by name.
+ * Flink 1.20 no longer has these factories (docs/sql.md).
+ */
+static int sl_b_legacy_options(struct sl_binder *b, struct sl_table *t)
+{
+    const char *type = sl_table_option(t, "connector.type");
+    if (!type || sl_table_option(t, "connector"))
+        return 0;
+    for (uint32_t i = 0; i < t->nopts; i++) {
+        struct sl_option *o = &t->opts[i];
+        if (strcmp(o->key, "connector.type") == 0) {
+            if (strcmp(o->value, "filesystem") != 0)
+                return sl_b_err(b, o->pos,
+                                "legacy 'connector.type' = '%s' is not supported: legacy "
+                                "options are read for 'filesystem' only; write 'connector' = ...",
+                                o->value);
+            o->key = "connector";
+        } else if (strcmp(o->key, "connector.path") == 0) {
+            o->key = "path";
+            if (strncmp(o->value, "file://", 7) == 0)
+                o->value += 7;
+        } else if (strcmp(o->key, "format.type") == 0) {
+            o->key = "format";
+        }
+    }
+    return 0;
+}
 
 static int sl_b_flatten(struct sl_binder *b, const char *prefix, const char *name,
                         const struct sl_ast_type *t, struct sl_rel_col **cols, uint32_t *n,
@@ -2613,6 +2729,8 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
             t->computed_cols[k].name = ct->cols[i].name;
             t->computed_cols[k].qual = t->name;
             t->computed_cols[k].type = t->computed[k]->type;
+            t->computed_cols[k].proctime =
+                t->computed[k]->kind == SL_EXPR_CALL && t->computed[k]->fn == SL_FN_PROCTIME;
             k++;
         }
     }
@@ -2668,6 +2786,7 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
         t->opts[i].value = ct->opts[i].value;
         t->opts[i].pos = ct->opts[i].pos;
     }
+    TRY(sl_b_legacy_options(b, t));
     t->connector = sl_table_option(t, "connector");
     if (!t->connector)
         return sl_b_err(b, a->pos,

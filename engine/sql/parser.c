@@ -1166,8 +1166,14 @@ static int sl_p_from_item(struct sl_parser *p, struct sl_ast **out)
         if (!n)
             return SL_ENOMEM;
         TRY(sl_p_ident(p, &n->table, "a table name"));
-        if (sl_p_is_kw(p, "FOR"))
-            return sl_p_error(p, p->cur.pos, "FOR SYSTEM_TIME AS OF is not supported yet");
+        if (sl_p_is_kw(p, "FOR")) {
+            /* FOR SYSTEM_TIME AS OF expr: a temporal (lookup) join's version time */
+            TRY(sl_p_advance(p));
+            TRY(sl_p_expect_kw(p, "SYSTEM_TIME"));
+            TRY(sl_p_expect_kw(p, "AS"));
+            TRY(sl_p_expect_kw(p, "OF"));
+            TRY(sl_p_expr(p, &n->systime));
+        }
         if (p->cur.kind == SL_TOK_DOT)
             return sl_p_error(p, p->cur.pos,
                               "catalog.database.table names are not supported "

@@ -253,6 +253,31 @@ static void test_decimal_scales(void **state)
     free(t);
 }
 
+/* The stream's key as an expression (INT, against the BIGINT id), as Nexmark q13's
+ * mod(auction, 10000) = key: MOD(2, 3) + 1 = 3, MOD(1, 3) + 1 = 2, NULL, 2, 3, 1. */
+static void test_key_expression(void **state)
+{
+    (void)state;
+    char *t = run("INSERT INTO o SELECT * FROM s LEFT JOIN dim ON MOD(s.k, 3) + 1 = dim.id;", K, V,
+                  D, 6, false);
+    assert_string_equal(t, "2|a|150|3|three|1255\n"
+                           "1|two|125|2|two|1500\n"
+                           "1|two|125|2|deux|1250\n"
+                           "null|c|100|null|null|null\n"
+                           "4|nullkey|999|2|two|1500\n"
+                           "4|nullkey|999|2|deux|1250\n"
+                           "2|deux|126|3|three|1255\n"
+                           "3|f|0|1|one|1000\n");
+    free(t);
+    /* with a selection: the key of the k-th selected row, not of row k */
+    t = run("INSERT INTO o SELECT * FROM s LEFT JOIN dim ON dim.id = MOD(s.k, 3) + 1;", K, V, D, 6,
+            true);
+    assert_string_equal(t, "2|a|150|3|three|1255\n"
+                           "null|c|100|null|null|null\n"
+                           "2|deux|126|3|three|1255\n");
+    free(t);
+}
+
 /* Many probe rows: output over several batches, every probe row with its two matches. */
 static void test_many(void **state)
 {
@@ -304,10 +329,10 @@ static void test_table_error(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_inner),          cmocka_unit_test(test_left),
-        cmocka_unit_test(test_left_selection), cmocka_unit_test(test_varchar_key),
-        cmocka_unit_test(test_decimal_scales), cmocka_unit_test(test_many),
-        cmocka_unit_test(test_table_error),
+        cmocka_unit_test(test_inner),       cmocka_unit_test(test_key_expression),
+        cmocka_unit_test(test_left),        cmocka_unit_test(test_left_selection),
+        cmocka_unit_test(test_varchar_key), cmocka_unit_test(test_decimal_scales),
+        cmocka_unit_test(test_many),        cmocka_unit_test(test_table_error),
     };
     return cmocka_run_group_tests_name("lookup join", tests, setup, teardown);
 }

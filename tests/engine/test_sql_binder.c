@@ -544,6 +544,67 @@ static void test_unknown_column_list(void **state)
         fail_msg("got: %s", msg);
 }
 
+/* PROCTIME(): a processing-time attribute through views and subqueries; windows and lookup
+ * joins over it; what is refused, and where. */
+static void test_proctime(void **state)
+{
+    (void)state;
+    struct sl_job *job = bind_ok(
+        "CREATE VIEW B AS SELECT *, PROCTIME() AS p_time FROM bid;\n"
+        "INSERT INTO out2 SELECT auction, COUNT(*) FROM TABLE(TUMBLE(TABLE B, "
+        "DESCRIPTOR(p_time), INTERVAL '10' SECOND)) GROUP BY auction, window_start, "
+        "window_end;\n"
+        "INSERT INTO out2 SELECT B.auction, B.price FROM (SELECT *, PROCTIME() AS p FROM bid) B "
+        "JOIN campaigns FOR SYSTEM_TIME AS OF B.p AS S ON CAST(B.auction AS VARCHAR) = S.ad_id;");
+    char *t = explain(job->inserts[0]);
+    assert_non_null(strstr(t, "Window TUMBLE(p_time"));
+    assert_non_null(strstr(t, "Watermark p_time: processing time"));
+    assert_non_null(strstr(t, "p_time TIMESTAMP_LTZ(3) NOT NULL *PROCTIME*"));
+    free(t);
+    t = explain(job->inserts[1]);
+    assert_non_null(strstr(t, "LookupJoin campaigns ON CAST(auction AS"));
+    free(t);
+    sl_job_free(job);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM bid JOIN campaigns FOR SYSTEM_TIME "
+             "AS OF bid.`dateTime` ON CAST(auction AS VARCHAR) = ad_id;",
+             "q.sql:19:86: event-time temporal joins", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM bid JOIN campaigns FOR SYSTEM_TIME "
+             "AS OF bid.price ON CAST(auction AS VARCHAR) = ad_id;",
+             "q.sql:19:86: FOR SYSTEM_TIME AS OF needs a processing-time attribute", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM bid FOR SYSTEM_TIME AS OF "
+             "PROCTIME();",
+             "q.sql:19:71: FOR SYSTEM_TIME AS OF belongs to the table on the right", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, price FROM bid JOIN campaigns ON auction + 1 = "
+             "ad_id;",
+             "q.sql:19:", "join keys have different types BIGINT and VARCHAR");
+    bind_err("INSERT INTO out2 SELECT auction, price FROM bid JOIN campaigns ON "
+             "CAST(auction AS VARCHAR) = UPPER(ad_id);",
+             "a lookup join needs a column of the table", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, PROCTIME(1) FROM bid;",
+             "PROCTIME takes no arguments", NULL);
+    /* a PROCTIME() changed by an expression is no attribute any more (as in Flink) */
+    bind_err("CREATE VIEW B AS SELECT *, PROCTIME() + INTERVAL '1' SECOND AS p FROM bid;\n"
+             "INSERT INTO out2 SELECT auction, COUNT(*) FROM TABLE(TUMBLE(TABLE B, "
+             "DESCRIPTOR(p), INTERVAL '10' SECOND)) GROUP BY auction, window_start, "
+             "window_end;",
+             "column 'p' is not a time attribute", NULL);
+    /* Flink's legacy filesystem options */
+    job = bind_ok("CREATE TABLE side (key BIGINT, `value` VARCHAR) WITH ('connector.type' = "
+                  "'filesystem', 'connector.path' = 'file:///tmp/side.txt', 'format.type' = "
+                  "'csv');\n"
+                  "INSERT INTO out2 SELECT auction, price FROM (SELECT *, PROCTIME() AS p FROM "
+                  "bid) B JOIN side FOR SYSTEM_TIME AS OF B.p AS S ON mod(B.auction, 10000) = "
+                  "S.key;");
+    const struct sl_table *side = job->tables[job->ntables - 1];
+    assert_string_equal(side->connector, "filesystem");
+    assert_string_equal(sl_table_option(side, "path"), "/tmp/side.txt");
+    assert_string_equal(sl_table_option(side, "format"), "csv");
+    sl_job_free(job);
+    bind_err("CREATE TABLE side (key BIGINT) WITH ('connector.type' = 'kafka');\n"
+             "INSERT INTO out2 SELECT auction, price FROM bid;",
+             "q.sql:19:38: legacy 'connector.type' = 'kafka' is not supported", NULL);
+}
+
 static void test_nothing_to_run(void **state)
 {
     (void)state;
@@ -561,7 +622,7 @@ int main(void)
         cmocka_unit_test(test_filter_pushdown),  cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nothing_to_run),   cmocka_unit_test(test_unknown_column_list),
         cmocka_unit_test(test_metadata_columns), cmocka_unit_test(test_timestamp_ltz),
-        cmocka_unit_test(test_bytes_map),
+        cmocka_unit_test(test_bytes_map),        cmocka_unit_test(test_proctime),
     };
     return cmocka_run_group_tests_name("engine/sql_binder", tests, NULL, NULL);
 }

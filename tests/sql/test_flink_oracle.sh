@@ -5,7 +5,7 @@
 # and timestamps normalized by tests/sql/rows.py, which says why). docs/testing.md has the
 # method.
 #
-# Queries: the Nexmark repository's q0, q1, q2, q21, q22 (tests/sql/q*_fs.sql: a filesystem
+# Queries: the Nexmark repository's q0, q1, q2, q13, q21, q22 (tests/sql/q*_fs.sql: a filesystem
 # sink in place of the blackhole one), the string functions over a table of tricky inputs
 # (fn_string_fs.sql), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
 # the time and numeric functions (fntime: DATE_FORMAT, HOUR, EXTRACT, ROUND...),
@@ -58,10 +58,14 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count q15_window q16_window q21 q22 fn_string fntime udf"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count q15_window q16_window q13 q21 q22 fn_string fntime udf"
 kafka_queries="q0 q1 q2 tumble_stats"
+# q13's side input: the file of Nexmark's SideInputGenerator ("i,i" for i in 0..9999), where
+# q13 reads it, ${FLINK_HOME}/data/side_input.txt
+mkdir -p "$tmp/flink/data"
+python3 -c 'print("\n".join("%d,%d" % (i, i) for i in range(10000)))' > "$tmp/flink/data/side_input.txt"
 fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs
-  --set FN_INPUT="$here/fn_string_input.csv")
+  --set FN_INPUT="$here/fn_string_input.csv" --set FLINK_HOME="$tmp/flink")
 ysets=(--set EVENTS="$tmp/ysb.json" --set CAMPAIGNS="$tmp/campaigns.csv")
 
 # A Flink script: the given files, then each query file with ${OUT} -> ${OUT_<prefix><query>}
