@@ -149,12 +149,17 @@ key=$({
   echo "$names ${SLUICE_FLINK_PARALLELISM:-2}"
 } | sha256sum | cut -c1-16)
 cache=${SLUICE_CACHE:-$HOME/.cache/sluice}/flink-oracle
-rows=$cache/$key
-cached=1
-for n in $names; do [ -f "$rows/$n.rows" ] || cached=0; done
-if [ $cached = 1 ]; then
-  echo "flink: rows from $rows (the same runner, SQL and events as then)"
+# The rows are compared from a private copy ($tmp/flink-rows): another run (another build's,
+# or another work tree's with other SQL) may prune the cache meanwhile.
+mine=$tmp/flink-rows
+have_rows() { # dir -> every expected file is there
+  local n
+  for n in $names; do [ -f "$1/$n.rows" ] || return 1; done
+}
+if have_rows "$cache/$key" && cp -r "$cache/$key" "$mine" 2>/dev/null && have_rows "$mine"; then
+  echo "flink: rows from $cache/$key (the same runner, SQL and events as then)"
 else
+  rm -rf "$mine"
   flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries" "$here/nexmark_fs.sql" \
     "$ex/ddl_views.sql"
   tf=$(date +%s)
@@ -165,14 +170,18 @@ else
   fi
   sed -n 's/^flink-runner: //p' "$tmp/flink.log"
   echo "flink: $(($(date +%s) - tf)) s in all"
+  mkdir -p "$mine"
+  for n in $names; do python3 "$here/rows.py" "$tmp/flink-$n" > "$mine/$n.rows"; done
+  # into the cache: the four newest keys are kept (runs of different SQL side by side do
+  # not evict each other); a concurrent run's rename may win, its rows are the same
   mkdir -p "$cache"
   new=$(mktemp -d "$cache/.new-XXXXXX")
-  for n in $names; do python3 "$here/rows.py" "$tmp/flink-$n" > "$new/$n.rows"; done
-  # keep the newest key only; a concurrent run's rename may win, its rows are the same
-  find "$cache" -mindepth 1 -maxdepth 1 -not -name "$(basename "$new")" -exec rm -rf {} +
-  mv -T "$new" "$rows" 2>/dev/null || rm -rf "$new"
-  [ -d "$rows" ] || { echo "FAIL: could not keep Flink's rows in $rows"; exit 1; }
+  cp "$mine"/*.rows "$new"/
+  touch "$new"
+  ls -1dt "$cache"/*/ 2>/dev/null | tail -n +4 | xargs -r rm -rf
+  mv -T "$new" "$cache/$key" 2>/dev/null || rm -rf "$new"
 fi
+rows=$mine
 
 # ---- sluice: each query, at 1 and 2 workers, against Flink's rows ----------------------------
 check() { # label, workers, sluice run's arguments...
