@@ -108,6 +108,7 @@
 #include "engine/conn/conn_impl.h"
 #include "engine/conn/registry.h"
 #include "engine/core/durable.h"
+#include "engine/conn/fs_partition.h"
 #include "engine/core/fault.h"
 #include "io/csv.h"
 
@@ -1159,16 +1160,29 @@ static int fs_opt_size(const struct sl_table *t, const struct sl_connector_env *
     return 0;
 }
 
+int sl_fs_no_avro(const struct sl_table *t, const struct sl_connector_env *env,
+                  const struct sl_conn_fmtspec *spec, struct sl_error *err)
+{
+    return fs_no_avro(t, env, spec, err);
+}
+
+int sl_fs_opt_size(const struct sl_table *t, const struct sl_connector_env *env, const char *key,
+                   uint64_t dflt, uint64_t *out, struct sl_error *err)
+{
+    return fs_opt_size(t, env, key, dflt, out, err);
+}
+
 static const char *const fs_source_keys[] = {"path", "sluice.split-size", "sluice.read-buffer",
                                              NULL};
 
 int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                       struct sl_source **out, struct sl_error *err)
 {
-    const char *const *lists[2] = {fs_source_keys, sl_conn_format_keys};
-    const char *keys[16];
+    /* a partitioned table may carry its sink's options (as in Flink, one table for both) */
+    const char *const *lists[3] = {fs_source_keys, sl_conn_format_keys, sl_fsp_option_keys};
+    const char *keys[48];
     size_t nk = 0;
-    for (int l = 0; l < 2; l++)
+    for (int l = 0; l < (t->npart ? 3 : 2); l++)
         for (const char *const *k = lists[l]; *k; k++)
             keys[nk++] = *k;
     keys[nk] = NULL;
@@ -1750,9 +1764,18 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
 {
     static const char *const keys[] = {
         "path", "format", "value.format", "csv.field-delimiter", "csv.null-literal", NULL};
-    int rc = sl_conn_check_options(t, env, keys, NULL, err);
+    const char *pkeys[32];
+    size_t nk = 0;
+    for (const char *const *k = keys; *k; k++)
+        pkeys[nk++] = *k;
+    for (const char *const *k = sl_fsp_option_keys; t->npart && *k; k++)
+        pkeys[nk++] = *k;
+    pkeys[nk] = NULL;
+    int rc = sl_conn_check_options(t, env, pkeys, NULL, err);
     if (rc)
         return rc;
+    if (t->npart) /* Hive-style partition folders: engine/conn/fs_partition.c */
+        return sl_conn_fs_psink(t, env, nworkers, out, err);
     const char *path;
     if ((rc = sl_conn_opt_required(t, env, "path", &path, err)))
         return rc;
