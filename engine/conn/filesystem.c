@@ -1247,6 +1247,24 @@ static int fs_opt_size(const struct sl_table *t, const struct sl_connector_env *
     return 0;
 }
 
+int sl_fs_path(const struct sl_table *t, const struct sl_connector_env *env, const char **path,
+               struct sl_error *err)
+{
+    int rc = sl_conn_opt_required(t, env, "path", path, err);
+    if (rc)
+        return rc;
+    const char *v = *path, *colon = strstr(v, "://");
+    if (!colon || strchr(v, '/') < colon)
+        return 0; /* a local path */
+    if ((size_t)(colon - v) == 4 && strncasecmp(v, "file", 4) == 0 && colon[3] == '/') {
+        *path = colon + 3; /* file:///abs/path, as Flink's Path reads it */
+        return 0;
+    }
+    return sl_conn_err_at(env, t, sl_conn_opt(t, "path")->pos, err, SL_ENOTSUP,
+                          "path '%s': only local files are supported (a path, or file:///path)",
+                          v);
+}
+
 int sl_fs_no_avro(const struct sl_table *t, const struct sl_connector_env *env,
                   const struct sl_conn_fmtspec *spec, struct sl_error *err)
 {
@@ -1335,7 +1353,7 @@ int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *e
     if (rc)
         return rc;
     const char *path;
-    if ((rc = sl_conn_opt_required(t, env, "path", &path, err)))
+    if ((rc = sl_fs_path(t, env, &path, err)))
         return rc;
     struct fs_source *src = calloc(1, sizeof(*src));
     if (!src)
@@ -1925,7 +1943,7 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
     if (t->npart) /* Hive-style partition folders: engine/conn/fs_partition.c */
         return sl_conn_fs_psink(t, env, nworkers, out, err);
     const char *path;
-    if ((rc = sl_conn_opt_required(t, env, "path", &path, err)))
+    if ((rc = sl_fs_path(t, env, &path, err)))
         return rc;
     size_t ppos = sl_conn_opt(t, "path")->pos;
     struct fs_sink *s = calloc(1, sizeof(*s));

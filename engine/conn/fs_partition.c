@@ -1351,7 +1351,7 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
                      struct sl_sink **out, struct sl_error *err)
 {
     const char *path;
-    int rc = sl_conn_opt_required(t, env, "path", &path, err);
+    int rc = sl_fs_path(t, env, &path, err);
     if (rc)
         return rc;
     size_t ppos = sl_conn_opt(t, "path")->pos;

@@ -46,7 +46,10 @@ int sl_fsp_parse_path(const struct sl_table *t, const char *default_name, const 
 int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                      struct sl_sink **out, struct sl_error *err);
 
-/* filesystem.c's option readers, shared: 'format' = 'avro' refused; a size option. */
+/* filesystem.c's option readers, shared: 'path' (a local path, or a file:///path URI as
+ * Flink takes it; other schemes refused); 'format' = 'avro' refused; a size option. */
+int sl_fs_path(const struct sl_table *t, const struct sl_connector_env *env, const char **path,
+               struct sl_error *err);
 int sl_fs_no_avro(const struct sl_table *t, const struct sl_connector_env *env,
                   const struct sl_conn_fmtspec *spec, struct sl_error *err);
 int sl_fs_opt_size(const struct sl_table *t, const struct sl_connector_env *env, const char *key,
