@@ -1182,7 +1182,14 @@ static int fsp_close(struct sl_sink *sk, struct sl_error *err)
             }
             fsp_forget(w);
         }
-        return 0;
+        /* the end of the job: the partitions whose rows are visible and not committed yet
+         * commit now (Flink's endInput). Not only after the last epoch's commit: a resumed
+         * run whose input had all been read before its crash takes no new epoch, and a
+         * worker finished before the checkpoint it resumes from does not flush again. */
+        pthread_mutex_lock(&s->commit_lock);
+        int rc = fsp_commit_parts(s, INT64_MAX, true, err);
+        pthread_mutex_unlock(&s->commit_lock);
+        return rc;
     }
     /* without checkpoints: every file made visible, every partition committed (end of
      * input) */
