@@ -106,9 +106,9 @@
 #include <unistd.h>
 
 #include "engine/conn/conn_impl.h"
+#include "engine/conn/fs_partition.h"
 #include "engine/conn/registry.h"
 #include "engine/core/durable.h"
-#include "engine/conn/fs_partition.h"
 #include "engine/core/fault.h"
 #include "io/csv.h"
 
@@ -145,7 +145,7 @@ struct fs_worker {
     size_t cap, blen;
     uint64_t boff;
     struct sl_column *view; /* partitioned: the data columns of the batch being filled */
-    char pad[64]; /* workers' structs are written on every poll: no shared cache line */
+    char pad[64];           /* workers' structs are written on every poll: no shared cache line */
 };
 
 struct fs_source {
@@ -874,8 +874,8 @@ static int fs_fill_partition(struct fs_source *src, struct sl_batch *b, uint32_t
                        : sl_fmt_store_null(b, c, row, err);
             if (rc)
                 return sl_error_set(err, rc, "file '%s': partition folder '%s=%s': %s",
-                                    src->files[file], t->physical.cols[c].name,
-                                    v ? v : "(default)", err->msg);
+                                    src->files[file], t->physical.cols[c].name, v ? v : "(default)",
+                                    err->msg);
         }
     }
     return 0;
@@ -1261,8 +1261,7 @@ int sl_fs_path(const struct sl_table *t, const struct sl_connector_env *env, con
         return 0;
     }
     return sl_conn_err_at(env, t, sl_conn_opt(t, "path")->pos, err, SL_ENOTSUP,
-                          "path '%s': only local files are supported (a path, or file:///path)",
-                          v);
+                          "path '%s': only local files are supported (a path, or file:///path)", v);
 }
 
 int sl_fs_no_avro(const struct sl_table *t, const struct sl_connector_env *env,

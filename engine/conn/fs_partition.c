@@ -317,8 +317,8 @@ static char *fsp_name(const struct fsp_sink *s, const char *rel, enum fsp_kind k
     char *b = malloc(n);
     if (!b)
         return NULL;
-    snprintf(b, n, "%s/%s/%spart-%d-%s%s.%s%s", s->dir, rel, kind == FSP_VISIBLE ? "" : ".",
-             worker, e, roll, s->ext,
+    snprintf(b, n, "%s/%s/%spart-%d-%s%s.%s%s", s->dir, rel, kind == FSP_VISIBLE ? "" : ".", worker,
+             e, roll, s->ext,
              kind == FSP_INPROGRESS ? ".inprogress"
              : kind == FSP_PENDING  ? ".pending"
                                     : "");
@@ -398,8 +398,7 @@ static int fsp_key(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b,
                 v = num;
                 break;
             case SL_TYPE_BIGINT:
-                vl = (size_t)snprintf(num, sizeof(num), "%lld",
-                                      (long long)sl_col_i64(col)[row]);
+                vl = (size_t)snprintf(num, sizeof(num), "%lld", (long long)sl_col_i64(col)[row]);
                 v = num;
                 break;
             case SL_TYPE_BOOLEAN:
@@ -508,8 +507,8 @@ static int fsp_drain(struct fsp_sink *s, struct fsp_open *o, struct sl_error *er
 
 /* Closes o's file: drained, fsynced, renamed to pending (checkpoints) or to its final name
  * (close without checkpoints); a pending one goes into s->pend. */
-static int fsp_close_file(struct fsp_sink *s, struct fsp_worker *w, int worker,
-                          struct fsp_open *o, struct sl_error *err)
+static int fsp_close_file(struct fsp_sink *s, struct fsp_worker *w, int worker, struct fsp_open *o,
+                          struct sl_error *err)
 {
     if (o->fd < 0)
         return 0;
@@ -562,8 +561,7 @@ out:
 }
 
 /* Rolls every open file of w that the rolling policy says is due. */
-static int fsp_roll_due(struct fsp_sink *s, struct fsp_worker *w, int worker,
-                        struct sl_error *err)
+static int fsp_roll_due(struct fsp_sink *s, struct fsp_worker *w, int worker, struct sl_error *err)
 {
     int64_t now = fsp_now_ms();
     for (uint32_t i = 0; i < w->nopen; i++) {
@@ -624,7 +622,8 @@ static int fsp_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_ba
     for (uint32_t j = 0; j < n; j++) {
         uint32_t row = b->sel ? b->sel[j] : j;
         size_t kl = 0;
-        if ((rc = fsp_key(s, w, b, row, &kl, err)) || (rc = fsp_find(s, w, kl, &w->rowpart[j], err)))
+        if ((rc = fsp_key(s, w, b, row, &kl, err)) ||
+            (rc = fsp_find(s, w, kl, &w->rowpart[j], err)))
             return rc;
     }
     /* a view of the data columns; each partition's rows in turn through the encoder */
@@ -1030,8 +1029,8 @@ static int fsp_commit(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
 /* ---- the sink: recovery -------------------------------------------------------------------- */
 
 /* Recover's walk of the folder `rel` below the path (depth: partition columns left). */
-static int fsp_recover_dir(struct fsp_sink *s, const char *rel, uint32_t depth,
-                           uint64_t committed, bool dry, bool *bad, struct sl_error *err)
+static int fsp_recover_dir(struct fsp_sink *s, const char *rel, uint32_t depth, uint64_t committed,
+                           bool dry, bool *bad, struct sl_error *err)
 {
     size_t dl = strlen(s->dir) + strlen(rel) + 2;
     char *d = malloc(dl);
@@ -1042,8 +1041,9 @@ static int fsp_recover_dir(struct fsp_sink *s, const char *rel, uint32_t depth,
     if (!dir) {
         int e = errno;
         free(d);
-        return e == ENOENT ? 0 : sl_error_set(err, SL_EIO, "directory '%s/%s': %s", s->dir, rel,
-                                              strerror(e));
+        return e == ENOENT
+                   ? 0
+                   : sl_error_set(err, SL_EIO, "directory '%s/%s': %s", s->dir, rel, strerror(e));
     }
     int rc = 0;
     bool changed = false, visible = false, success = false;
@@ -1108,8 +1108,8 @@ static int fsp_recover_dir(struct fsp_sink *s, const char *rel, uint32_t depth,
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         } else if (kind == FSP_PENDING && epoch <= committed) {
             if (rename(from, to) != 0)
-                rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to,
-                                  strerror(errno));
+                rc =
+                    sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(errno));
             visible = true;
         } else if (unlink(from) != 0 && errno != ENOENT) {
             rc = sl_error_set(err, SL_EIO, "unlink '%s': %s", from, strerror(errno));
@@ -1409,8 +1409,8 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
     const char *v;
     s->default_name = (v = sl_table_option(t, "partition.default-name")) ? v : SL_FSP_DEFAULT_NAME;
     if (!*s->default_name || strchr(s->default_name, '/')) {
-        rc = sl_conn_err_at(env, t, sl_conn_opt(t, "partition.default-name")->pos, err,
-                            SL_EINVAL, "option 'partition.default-name': not a folder name: '%s'",
+        rc = sl_conn_err_at(env, t, sl_conn_opt(t, "partition.default-name")->pos, err, SL_EINVAL,
+                            "option 'partition.default-name': not a folder name: '%s'",
                             s->default_name);
         goto out_free;
     }
@@ -1426,8 +1426,7 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
         goto out_free;
     static const char *const triggers[] = {"process-time", "partition-time", NULL};
     int trig;
-    if ((rc = sl_conn_opt_choice(t, env, "sink.partition-commit.trigger", triggers, 0, &trig,
-                                 err)))
+    if ((rc = sl_conn_opt_choice(t, env, "sink.partition-commit.trigger", triggers, 0, &trig, err)))
         goto out_free;
     s->trigger = trig ? FSP_PARTITION_TIME : FSP_PROCESS_TIME;
     const struct sl_option *o;
@@ -1472,13 +1471,11 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
             goto out_free;
         }
     }
-    s->success_name = (v = sl_table_option(t, "sink.partition-commit.success-file.name"))
-                          ? v
-                          : "_SUCCESS";
+    s->success_name =
+        (v = sl_table_option(t, "sink.partition-commit.success-file.name")) ? v : "_SUCCESS";
     if (!*s->success_name || strchr(s->success_name, '/')) {
-        rc = sl_conn_err_at(env, t,
-                            sl_conn_opt(t, "sink.partition-commit.success-file.name")->pos, err,
-                            SL_EINVAL,
+        rc = sl_conn_err_at(env, t, sl_conn_opt(t, "sink.partition-commit.success-file.name")->pos,
+                            err, SL_EINVAL,
                             "option 'sink.partition-commit.success-file.name': not a file name: "
                             "'%s'",
                             s->success_name);
@@ -1494,8 +1491,8 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
             }
             if (!known) {
                 rc = sl_conn_err_at(
-                    env, t, sl_conn_opt(t, "partition.time-extractor.timestamp-pattern")->pos,
-                    err, SL_EINVAL,
+                    env, t, sl_conn_opt(t, "partition.time-extractor.timestamp-pattern")->pos, err,
+                    SL_EINVAL,
                     "option 'partition.time-extractor.timestamp-pattern': '%s' names no "
                     "partition column",
                     p);

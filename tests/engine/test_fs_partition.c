@@ -222,16 +222,18 @@ static void test_layout(void **state)
     struct pw w = {0};
     pw_open(&w, ", 'sink.partition-commit.policy.kind' = 'success-file'", false);
     const struct row rows[] = {
-        {1, "2024-01-01", "a", "10:00"}, {2, "2024-01-01", "b", "10:01"},
-        {3, NULL, "c", "x"},             {4, "", "d", "x"},
-        {5, "a/b=c", "e", "%"},          {6, "2024-01-01", "f", "10:00"},
+        {1, "2024-01-01", "a", "10:00"},
+        {2, "2024-01-01", "b", "10:01"},
+        {3, NULL, "c", "x"},
+        {4, "", "d", "x"},
+        {5, "a/b=c", "e", "%"},
+        {6, "2024-01-01", "f", "10:00"},
     };
     pw_write(&w, rows, 6);
     pw_flush(&w);
     struct sl_error err;
     assert_int_equal(w.sink->ops->close(w.sink, &err), 0);
-    assert_string_equal(listing(w.dir, ""),
-                        "dt=2024-01-01 dt=__DEFAULT_PARTITION__ dt=a%2Fb%3Dc");
+    assert_string_equal(listing(w.dir, ""), "dt=2024-01-01 dt=__DEFAULT_PARTITION__ dt=a%2Fb%3Dc");
     assert_string_equal(listing(w.dir, "dt=2024-01-01"), "hm=10%3A00 hm=10%3A01");
     assert_string_equal(listing(w.dir, "dt=2024-01-01/hm=10%3A00"), "_SUCCESS part-0-0.json");
     /* the partition columns are not in the files */
@@ -477,9 +479,9 @@ static void test_option_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_escape),       cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_escape),         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_partition_time), cmocka_unit_test(test_process_time),
-        cmocka_unit_test(test_rolling),      cmocka_unit_test(test_recover),
+        cmocka_unit_test(test_rolling),        cmocka_unit_test(test_recover),
         cmocka_unit_test(test_option_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
