@@ -3,7 +3,7 @@
 # across crashes, and reading the partitions back.
 #
 # part_fs.sql (Nexmark q10's sink options: partition-time commits of dt/hm/tag folders)
-# over two CSV files of 3000 rows (generated here: 50 minutes of rows, tags with characters
+# over two CSV files of 1200 rows (generated here: 20 minutes of rows, tags with characters
 # Flink escapes, empty tags) runs with a checkpoint every 5 ms, at 1 and 2 workers, and is
 # made to die (SLUICE_CRASH_AT: _exit(137)) at a step of its 2nd epoch: a part rename in
 # prepare or in commit, after the store's commit; the same command then resumes. The
@@ -36,7 +36,7 @@ want, back = [], []
 fs = [open(sys.argv[1] + "/%s.csv" % n, "w", newline="", encoding="utf-8") for n in "ab"]
 ws = [csv.writer(f, lineterminator="\n") for f in fs]
 if True:
-    for i in range(3000):
+    for i in range(1200):
         w = ws[i % 2]
         ms = i * 1000 + i % 1000
         mm, ss = ms // 60000, ms // 1000 % 60
