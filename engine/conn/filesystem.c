@@ -106,6 +106,7 @@
 #include <unistd.h>
 
 #include "engine/conn/conn_impl.h"
+#include "engine/conn/fs_partition.h"
 #include "engine/conn/registry.h"
 #include "engine/core/durable.h"
 #include "engine/core/fault.h"
@@ -118,6 +119,7 @@
 #define FS_SIZE_MAX (1ull << 40)    /* the largest value of either option */
 #define FS_MAX_RANGES (1u << 20)    /* ranges of one source, all files together */
 #define FS_UNKNOWN UINT64_MAX       /* a range fact nobody has worked out yet */
+#define SL_FS_MAX_COLS 1024         /* partitioned source: columns pruned (more: none) */
 
 /* A byte range of a file: it owns the records that START in [start, end). */
 struct fs_range {
@@ -142,7 +144,8 @@ struct fs_worker {
     char *buf;        /* file bytes [boff, boff + blen); cap bytes allocated (0: none yet) */
     size_t cap, blen;
     uint64_t boff;
-    char pad[64]; /* workers' structs are written on every poll: no shared cache line */
+    struct sl_column *view; /* partitioned: the data columns of the batch being filled */
+    char pad[64];           /* workers' structs are written on every poll: no shared cache line */
 };
 
 struct fs_source {
@@ -173,6 +176,13 @@ struct fs_source {
     struct sl_conn_fmtspec spec;
     struct sl_conn_dlq dlq;
     struct fs_worker *w;
+    /* PARTITIONED BY (fs_partition.h): the codecs decode the data columns (data[i]: their
+     * physical index) into a view of the batch, poll fills the partition columns from
+     * pvals[file * npart + k] (the unescaped folder value; NULL: the default name, NULL). */
+    uint32_t npart, ndata;
+    uint32_t *data;
+    struct sl_schema *data_schema;
+    char **pvals;
 };
 
 /* A listed file while sorting: name and size travel together. */
@@ -184,6 +194,64 @@ struct fs_entry {
 static int fs_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct fs_entry *)a)->path, ((const struct fs_entry *)b)->path);
+}
+
+/*
+ * The regular files of directory `dir` into ents (not sorted). A partitioned table's files
+ * are those of its partition folders: at `depth` k < t->npart only the folders named
+ * '<k-th partition column>=...' are entered, and files are taken at depth t->npart only
+ * (others are passed over, as Flink lists only the partition folders).
+ */
+static int fs_walk(const char *dir, const struct sl_table *t, uint32_t depth,
+                   const struct sl_connector_env *env, size_t pos, struct fs_entry **ents,
+                   uint32_t *n, uint32_t *cap, struct sl_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return sl_conn_err_at(env, t, pos, err, SL_EIO, "path '%s': %s", dir, strerror(errno));
+    struct dirent *de;
+    int rc = 0;
+    while (!rc && (de = readdir(d))) {
+        if (de->d_name[0] == '.' || de->d_name[0] == '_')
+            continue;
+        bool folder = depth < t->npart;
+        if (folder) {
+            const char *col = t->physical.cols[t->part[depth]].name;
+            size_t cl = strlen(col);
+            if (strncmp(de->d_name, col, cl) != 0 || de->d_name[cl] != '=')
+                continue;
+        }
+        size_t len = strlen(dir) + strlen(de->d_name) + 2;
+        char *full = malloc(len);
+        if (!full) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(full, len, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (stat(full, &st) != 0 || (folder ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
+            free(full);
+            continue;
+        }
+        if (folder) {
+            rc = fs_walk(full, t, depth + 1, env, pos, ents, n, cap, err);
+            free(full);
+            continue;
+        }
+        if (*n == *cap) {
+            *cap = *cap ? 2 * *cap : 16;
+            struct fs_entry *ne = realloc(*ents, *cap * sizeof(**ents));
+            if (!ne) {
+                free(full);
+                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+                break;
+            }
+            *ents = ne;
+        }
+        (*ents)[(*n)++] = (struct fs_entry){full, (uint64_t)st.st_size};
+    }
+    closedir(d);
+    return rc;
 }
 
 /* The files of `path` (sorted) into src->files and src->sizes. */
@@ -206,40 +274,9 @@ static int fs_list(struct fs_source *src, const char *path, const struct sl_conn
         return 0;
     }
     src->name_off = strlen(path) + 1;
-    DIR *d = opendir(path);
-    if (!d)
-        return sl_conn_err_at(env, t, pos, err, SL_EIO, "path '%s': %s", path, strerror(errno));
     struct fs_entry *ents = NULL;
     uint32_t n = 0, cap = 0;
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.' || de->d_name[0] == '_')
-            continue;
-        size_t len = strlen(path) + strlen(de->d_name) + 2;
-        char *full = malloc(len);
-        if (!full) {
-            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-            break;
-        }
-        snprintf(full, len, "%s/%s", path, de->d_name);
-        if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
-            free(full);
-            continue;
-        }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            struct fs_entry *ne = realloc(ents, cap * sizeof(*ents));
-            if (!ne) {
-                free(full);
-                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-                break;
-            }
-            ents = ne;
-        }
-        ents[n++] = (struct fs_entry){full, (uint64_t)st.st_size};
-    }
-    closedir(d);
+    int rc = fs_walk(path, t, 0, env, pos, &ents, &n, &cap, err);
     if (!rc && n) {
         qsort(ents, n, sizeof(*ents), fs_cmp);
         src->files = malloc(n * sizeof(char *));
@@ -823,6 +860,27 @@ static int fs_read_csv(struct fs_source *src, struct fs_worker *w, const char *p
     return rc;
 }
 
+/* Partitioned: the partition columns of rows [from, b->rows), all of file `file`, from its
+ * folder names, parsed as their column's type. */
+static int fs_fill_partition(struct fs_source *src, struct sl_batch *b, uint32_t from,
+                             uint32_t file, struct sl_error *err)
+{
+    for (uint32_t k = 0; k < src->npart; k++) {
+        const struct sl_table *t = src->base.table;
+        uint32_t c = t->part[k];
+        const char *v = src->pvals[(size_t)file * src->npart + k];
+        for (uint32_t row = from; row < b->rows; row++) {
+            int rc = v ? sl_fmt_store_text(b, c, row, v, strlen(v), err)
+                       : sl_fmt_store_null(b, c, row, err);
+            if (rc)
+                return sl_error_set(err, rc, "file '%s': partition folder '%s=%s': %s",
+                                    src->files[file], t->physical.cols[c].name, v ? v : "(default)",
+                                    err->msg);
+        }
+    }
+    return 0;
+}
+
 static int fs_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
                    int timeout_ms, struct sl_source_info *info, struct sl_error *err)
 {
@@ -846,10 +904,26 @@ static int fs_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
     uint32_t rows0 = b->rows;
     uint64_t pos0 = w->pos;
+    struct sl_batch view, *into = b;
+    if (src->npart) { /* the decoder fills the data columns only */
+        for (uint32_t c = 0; c < src->ndata; c++)
+            w->view[c] = b->cols[src->data[c]];
+        view = *b;
+        view.ncols = src->ndata;
+        view.cols = w->view;
+        view.schema = src->data_schema;
+        into = &view;
+    }
     if (src->spec.format == SL_CONN_CSV)
-        rc = fs_read_csv(src, w, path, b, err);
+        rc = fs_read_csv(src, w, path, into, err);
     else
-        rc = fs_read_framed(src, w, path, b, err);
+        rc = fs_read_framed(src, w, path, into, err);
+    if (src->npart) {
+        b->rows = view.rows;
+        b->strheap = view.strheap;
+        if (!rc)
+            rc = fs_fill_partition(src, b, rows0, r->file, err);
+    }
     sl_stats_add(&ctx->stats->rows_in, b->rows - rows0);
     sl_stats_add(&ctx->stats->bytes_in, w->pos > pos0 ? w->pos - pos0 : 0);
     sl_stats_add(&ctx->stats->bad_records, w->bad.skipped + w->bad.dead_lettered - bad0);
@@ -897,8 +971,15 @@ static void fs_free(struct sl_source *s)
             sl_conn_codec_destroy(&w->codec);
             free(w->recs);
             free(w->ends);
+            free(w->view);
         }
     free(src->w);
+    if (src->pvals)
+        for (size_t i = 0; i < (size_t)src->nfiles * src->npart; i++)
+            free(src->pvals[i]);
+    free(src->pvals);
+    free(src->data);
+    sl_schema_free(src->data_schema);
     for (uint32_t i = 0; i < src->nfiles; i++)
         free(src->files[i]);
     free(src->files);
@@ -1080,6 +1161,13 @@ static int fs_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
 static void fs_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
 {
     struct fs_source *src = (struct fs_source *)s;
+    bool dneed[SL_FS_MAX_COLS];
+    if (src->npart) { /* the decoders see the data columns only */
+        for (uint32_t c = 0; c < src->ndata && c < SL_FS_MAX_COLS; c++)
+            dneed[c] = !needed || (src->data[c] < ncols && needed[src->data[c]]);
+        needed = src->ndata <= SL_FS_MAX_COLS ? dneed : NULL;
+        ncols = src->ndata;
+    }
     for (int i = 0; i < src->nworkers; i++)
         sl_conn_codec_prune(&src->w[i].codec, needed, ncols);
 }
@@ -1159,16 +1247,104 @@ static int fs_opt_size(const struct sl_table *t, const struct sl_connector_env *
     return 0;
 }
 
+int sl_fs_path(const struct sl_table *t, const struct sl_connector_env *env, const char **path,
+               struct sl_error *err)
+{
+    int rc = sl_conn_opt_required(t, env, "path", path, err);
+    if (rc)
+        return rc;
+    const char *v = *path, *colon = strstr(v, "://");
+    if (!colon || strchr(v, '/') < colon)
+        return 0; /* a local path */
+    if ((size_t)(colon - v) == 4 && strncasecmp(v, "file", 4) == 0 && colon[3] == '/') {
+        *path = colon + 3; /* file:///abs/path, as Flink's Path reads it */
+        return 0;
+    }
+    return sl_conn_err_at(env, t, sl_conn_opt(t, "path")->pos, err, SL_ENOTSUP,
+                          "path '%s': only local files are supported (a path, or file:///path)", v);
+}
+
+int sl_fs_no_avro(const struct sl_table *t, const struct sl_connector_env *env,
+                  const struct sl_conn_fmtspec *spec, struct sl_error *err)
+{
+    return fs_no_avro(t, env, spec, err);
+}
+
+int sl_fs_opt_size(const struct sl_table *t, const struct sl_connector_env *env, const char *key,
+                   uint64_t dflt, uint64_t *out, struct sl_error *err)
+{
+    return fs_opt_size(t, env, key, dflt, out, err);
+}
+
+/* A partitioned source: its data columns and schema, each file's partition values, the
+ * workers' column views. */
+static int fs_partition_setup(struct fs_source *src, const struct sl_connector_env *env,
+                              const struct sl_table *t, struct sl_error *err)
+{
+    struct stat st;
+    if (stat(src->path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sl_conn_err_at(env, t, sl_conn_opt(t, "path")->pos, err, SL_EINVAL,
+                              "path '%s': a partitioned table's path is a directory (of "
+                              "'name=value' partition folders)",
+                              src->path);
+    if (t->npart >= t->physical.ncols)
+        return sl_conn_err_at(env, t, t->part_pos, err, SL_EINVAL,
+                              "every column of table '%s' is a partition column: the files "
+                              "would hold nothing",
+                              t->name);
+    const char *dflt = sl_table_option(t, "partition.default-name");
+    if (!dflt)
+        dflt = SL_FSP_DEFAULT_NAME;
+    src->npart = t->npart;
+    src->ndata = t->physical.ncols - t->npart;
+    src->data = malloc(src->ndata * sizeof(*src->data));
+    src->pvals = calloc((size_t)src->nfiles * t->npart + 1, sizeof(*src->pvals));
+    const char **names = malloc(src->ndata * sizeof(*names));
+    struct sl_type *types = malloc(src->ndata * sizeof(*types));
+    int rc = 0;
+    if (!src->data || !src->pvals || !names || !types) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    uint32_t n = 0;
+    for (uint32_t c = 0; c < t->physical.ncols; c++) {
+        bool part = false;
+        for (uint32_t k = 0; k < t->npart; k++)
+            part |= t->part[k] == c;
+        if (part)
+            continue;
+        src->data[n] = c;
+        names[n] = t->physical.cols[c].name;
+        types[n] = t->physical.cols[c].type;
+        n++;
+    }
+    if (!(src->data_schema = sl_schema_new(src->ndata, names, types))) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t f = 0; f < src->nfiles && !rc; f++)
+        rc = sl_fsp_parse_path(t, dflt, src->files[f] + src->name_off,
+                               &src->pvals[(size_t)f * t->npart], err);
+    for (int i = 0; i < src->nworkers && !rc; i++)
+        if (!(src->w[i].view = malloc(src->ndata * sizeof(*src->w[i].view))))
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+out:
+    free(names);
+    free(types);
+    return rc;
+}
+
 static const char *const fs_source_keys[] = {"path", "sluice.split-size", "sluice.read-buffer",
                                              NULL};
 
 int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                       struct sl_source **out, struct sl_error *err)
 {
-    const char *const *lists[2] = {fs_source_keys, sl_conn_format_keys};
-    const char *keys[16];
+    /* a partitioned table may carry its sink's options (as in Flink, one table for both) */
+    const char *const *lists[3] = {fs_source_keys, sl_conn_format_keys, sl_fsp_option_keys};
+    const char *keys[48];
     size_t nk = 0;
-    for (int l = 0; l < 2; l++)
+    for (int l = 0; l < (t->npart ? 3 : 2); l++)
         for (const char *const *k = lists[l]; *k; k++)
             keys[nk++] = *k;
     keys[nk] = NULL;
@@ -1176,7 +1352,7 @@ int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *e
     if (rc)
         return rc;
     const char *path;
-    if ((rc = sl_conn_opt_required(t, env, "path", &path, err)))
+    if ((rc = sl_fs_path(t, env, &path, err)))
         return rc;
     struct fs_source *src = calloc(1, sizeof(*src));
     if (!src)
@@ -1206,6 +1382,8 @@ int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *e
     }
     for (int i = 0; i < nworkers; i++)
         src->w[i].fd = -1;
+    if (t->npart && (rc = fs_partition_setup(src, env, t, err)))
+        goto out_free;
     if (src->spec.policy == SL_BADREC_DEAD_LETTER &&
         (rc = sl_conn_dlq_open(&src->dlq, src->spec.dead_letter_path, err)))
         goto out_free;
@@ -1213,7 +1391,8 @@ int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *e
         struct fs_worker *w = &src->w[i];
         struct sl_error e;
         sl_error_clear(&e);
-        if ((rc = sl_conn_codec_init(&w->codec, &src->spec, src->schema, &e))) {
+        if ((rc = sl_conn_codec_init(&w->codec, &src->spec,
+                                     src->npart ? src->data_schema : src->schema, &e))) {
             rc = sl_conn_err_at(env, t, SIZE_MAX, err, rc, "%s", e.msg);
             goto out_free;
         }
@@ -1750,11 +1929,20 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
 {
     static const char *const keys[] = {
         "path", "format", "value.format", "csv.field-delimiter", "csv.null-literal", NULL};
-    int rc = sl_conn_check_options(t, env, keys, NULL, err);
+    const char *pkeys[32];
+    size_t nk = 0;
+    for (const char *const *k = keys; *k; k++)
+        pkeys[nk++] = *k;
+    for (const char *const *k = sl_fsp_option_keys; t->npart && *k; k++)
+        pkeys[nk++] = *k;
+    pkeys[nk] = NULL;
+    int rc = sl_conn_check_options(t, env, pkeys, NULL, err);
     if (rc)
         return rc;
+    if (t->npart) /* Hive-style partition folders: engine/conn/fs_partition.c */
+        return sl_conn_fs_psink(t, env, nworkers, out, err);
     const char *path;
-    if ((rc = sl_conn_opt_required(t, env, "path", &path, err)))
+    if ((rc = sl_fs_path(t, env, &path, err)))
         return rc;
     size_t ppos = sl_conn_opt(t, "path")->pos;
     struct fs_sink *s = calloc(1, sizeof(*s));

@@ -197,6 +197,10 @@ struct sl_sink_ops {
      * the worker's thread. */
     void (*set_waker)(struct sl_sink *s, int worker, void (*wake)(void *arg), void *arg);
     int (*poll)(struct sl_sink *s, struct sl_worker_ctx *ctx, struct sl_error *err);
+    /* Optional: the worker's watermark moved to `wm` (the partitioned filesystem sink's
+     * partition-time commit trigger reads it). On the worker's thread. */
+    int (*watermark)(struct sl_sink *s, struct sl_worker_ctx *ctx, int64_t wm,
+                     struct sl_error *err);
 };
 
 struct sl_sink {

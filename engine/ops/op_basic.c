@@ -439,11 +439,8 @@ static int sl_op_sink_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
 static int sl_op_sink_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
                                 struct sl_error *err)
 {
-    (void)op;
-    (void)ctx;
-    (void)wm;
-    (void)err;
-    return 0;
+    struct sl_op_sink *s = (struct sl_op_sink *)op;
+    return s->sink->ops->watermark ? s->sink->ops->watermark(s->sink, ctx, wm, err) : 0;
 }
 
 static int sl_op_sink_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)

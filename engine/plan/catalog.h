@@ -32,6 +32,9 @@ struct sl_table {
     bool bounded;          /* a source that ends (filesystem, bounded kafka/nexmark) */
     uint32_t nmeta;        /* metadata columns (`ts TIMESTAMP(3) METADATA FROM 'timestamp'`) */
     struct sl_table_meta *meta;
+    uint32_t npart; /* PARTITIONED BY (..): physical column indexes, in that order */
+    const uint32_t *part;
+    size_t part_pos;
 };
 
 /* A metadata column: physical column `col` is not in the records' format but comes from

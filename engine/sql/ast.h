@@ -133,6 +133,9 @@ struct sl_ast_create_table {
     size_t wm_pos;
     uint32_t npk; /* PRIMARY KEY (..) NOT ENFORCED */
     const char **pk;
+    uint32_t npart; /* PARTITIONED BY (..) */
+    const char **part;
+    size_t part_pos;
     uint32_t nopts;
     struct sl_ast_option *opts;
     bool if_not_exists;

@@ -2778,6 +2778,33 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
         else
             t->computed_cols[rc - (int)t->physical.ncols].rowtime = true;
     }
+    /* PARTITIONED BY: declared physical columns (not ROWs, not metadata), each once */
+    if (ct->npart) {
+        uint32_t *pc = sl_b_alloc(b, ct->npart * sizeof(*pc));
+        TRYP(pc);
+        for (uint32_t i = 0; i < ct->npart; i++) {
+            int c = -1;
+            for (uint32_t k = 0; k < t->physical.ncols; k++)
+                if (strcmp(t->physical.cols[k].name, ct->part[i]) == 0)
+                    c = (int)k;
+            for (uint32_t k = 0; k < t->nmeta; k++)
+                if (c >= 0 && t->meta[k].col == (uint32_t)c)
+                    c = -1;
+            if (c < 0)
+                return sl_b_err(b, ct->part_pos,
+                                "partition column '%s' is not a physical column of table '%s' "
+                                "(a declared column, not computed, metadata or a ROW)",
+                                ct->part[i], ct->name);
+            for (uint32_t k = 0; k < i; k++)
+                if (pc[k] == (uint32_t)c)
+                    return sl_b_err(b, ct->part_pos, "partition column '%s' is given twice",
+                                    ct->part[i]);
+            pc[i] = (uint32_t)c;
+        }
+        t->part = pc;
+        t->npart = ct->npart;
+        t->part_pos = ct->part_pos;
+    }
     t->nopts = ct->nopts;
     t->opts = sl_b_alloc(b, (ct->nopts ? ct->nopts : 1) * sizeof(*t->opts));
     TRYP(t->opts);
@@ -2802,6 +2829,11 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
         return sl_b_err(b, pos, "connector '%s' is not supported (%s)", t->connector,
                         sl_connector_names());
     }
+    if (t->npart && strcmp(conn->name, "filesystem") != 0)
+        return sl_b_err(b, t->part_pos,
+                        "PARTITIONED BY: connector '%s' has no partitions (only 'filesystem' "
+                        "tables do)",
+                        conn->name);
     t->bounded = conn->bounded && conn->bounded(t);
     uint32_t n = b->job->ntables + 1;
     struct sl_table **tables = sl_b_alloc(b, n * sizeof(*tables));

@@ -1404,8 +1404,28 @@ static int sl_p_create_table(struct sl_parser *p, struct sl_ast *n)
         TRY(sl_p_advance(p));
         TRY(sl_p_string(p, &comment, "a comment string"));
     }
-    if (sl_p_is_kw(p, "PARTITIONED"))
-        return sl_p_error(p, p->cur.pos, "PARTITIONED BY is not supported yet");
+    if (sl_p_is_kw(p, "PARTITIONED")) { /* PARTITIONED BY (col, ...) */
+        ct->part_pos = p->cur.pos;
+        TRY(sl_p_advance(p));
+        TRY(sl_p_expect_kw(p, "BY"));
+        TRY(sl_p_expect(p, SL_TOK_LPAREN));
+        const char *keys[64];
+        uint32_t nk = 0;
+        for (;;) {
+            if (nk == 64)
+                return sl_p_error(p, p->cur.pos, "too many partition columns");
+            TRY(sl_p_ident(p, &keys[nk++], "a partition column name"));
+            if (p->cur.kind != SL_TOK_COMMA)
+                break;
+            TRY(sl_p_advance(p));
+        }
+        TRY(sl_p_expect(p, SL_TOK_RPAREN));
+        ct->part = sl_p_alloc(p, nk * sizeof(*ct->part));
+        if (!ct->part)
+            return SL_ENOMEM;
+        memcpy(ct->part, keys, nk * sizeof(*keys));
+        ct->npart = nk;
+    }
     if (sl_p_is_kw(p, "LIKE"))
         return sl_p_error(p, p->cur.pos, "CREATE TABLE ... LIKE is not supported yet");
     TRY(sl_p_expect_kw(p, "WITH"));

@@ -10,6 +10,10 @@
 # (fn_string_fs.sql), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
 # the time and numeric functions (fntime: DATE_FORMAT, HOUR, EXTRACT, ROUND...),
 # udf (udf_fs.sql: q14's user-defined count_char, Nexmark's CountChar class in tests/flink),
+# q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
+# partitioned sink over a CSV file with characters Flink escapes in the partition values) -
+# these two compared by tests/sql/partitions.py: folder names, the rows in each folder,
+# _SUCCESS files; part_fs also with checkpoints -,
 # over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
 # events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); YSB (ysb_fs.sql:
 # a join to a CSV file and a TUMBLE count); and q0, q1, q2, tumble_stats again over the
@@ -60,6 +64,8 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 
 nexmark_queries="q0 q1 q2 tumble_stats hop_count q15_window q16_window q13 q21 q22 fn_string fntime udf"
 kafka_queries="q0 q1 q2 tumble_stats"
+part_queries="part q10" # partitioned sinks: compared by partitions.py
+python3 "$here/partitions.py" --gen "$tmp/part_in.csv" || exit 1
 # q13's side input: the file of Nexmark's SideInputGenerator ("i,i" for i in 0..9999), where
 # q13 reads it, ${FLINK_HOME}/data/side_input.txt
 mkdir -p "$tmp/flink/data"
@@ -136,16 +142,16 @@ fi
 # CACHE/flink-oracle/KEY/ (the newest key only), so the asan and cap2 builds of
 # tools/test.sh compare against them without starting Flink again.
 names=""
-for q in $nexmark_queries; do names="$names $q"; done
+for q in $nexmark_queries $part_queries; do names="$names $q"; done
 names="$names ysb"
 if [ ${#kafka_job[@]} -gt 0 ]; then for q in $kafka_queries; do names="$names kafka-$q"; done; fi
 key=$({
   cat "$("$flink" dir)/stamp"
   cd "$src" && sha256sum tests/sql/test_flink_oracle.sh tests/sql/rows.py tests/sql/nexmark_fs.sql \
-    tests/sql/ysb_fs.sql tests/sql/*_fs.sql tests/sql/fn_string_input.csv \
+    tests/sql/ysb_fs.sql tests/sql/*_fs.sql tests/sql/fn_string_input.csv tests/sql/partitions.py \
     docs/examples/nexmark/ddl_views.sql \
     docs/examples/nexmark/ddl_kafka.sql | cut -d' ' -f1
-  cd "$tmp" && sha256sum events.json ysb.json campaigns.csv | cut -d' ' -f1
+  cd "$tmp" && sha256sum events.json ysb.json campaigns.csv part_in.csv | cut -d' ' -f1
   echo "$names ${SLUICE_FLINK_PARALLELISM:-2}"
 } | sha256sum | cut -c1-16)
 cache=${SLUICE_CACHE:-$HOME/.cache/sluice}/flink-oracle
@@ -159,19 +165,22 @@ have_rows() { # dir -> every expected file is there
 if have_rows "$cache/$key" && cp -r "$cache/$key" "$mine" 2>/dev/null && have_rows "$mine"; then
   echo "flink: rows from $cache/$key (the same runner, SQL and events as then)"
 else
-  rm -rf "$mine"
-  flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries" "$here/nexmark_fs.sql" \
+  flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries $part_queries" "$here/nexmark_fs.sql" \
     "$ex/ddl_views.sql"
   tf=$(date +%s)
   if ! "$flink" run --parallelism "${SLUICE_FLINK_PARALLELISM:-2}" "${fsets[@]}" \
-    "${flink_outs[@]}" "$tmp/flink-fs.sql" --then --batch "${ysets[@]}" \
+    --set PART_IN="$tmp/part_in.csv" "${flink_outs[@]}" "$tmp/flink-fs.sql" --then --batch "${ysets[@]}" \
     --set OUT="$tmp/flink-ysb" "$here/ysb_fs.sql" "${kafka_job[@]}" > "$tmp/flink.log" 2>&1; then
     echo "FAIL: Flink failed"; cat "$tmp/flink.log"; exit 1
   fi
   sed -n 's/^flink-runner: //p' "$tmp/flink.log"
   echo "flink: $(($(date +%s) - tf)) s in all"
   mkdir -p "$mine"
-  for n in $names; do python3 "$here/rows.py" "$tmp/flink-$n" > "$mine/$n.rows"; done
+  for n in $names; do
+    norm=rows.py
+    case " $part_queries " in *" $n "*) norm=partitions.py ;; esac
+    python3 "$here/$norm" "$tmp/flink-$n" > "$mine/$n.rows"
+  done
   # into the cache: the four newest keys are kept (runs of different SQL side by side do
   # not evict each other); a concurrent run's rename may win, its rows are the same
   mkdir -p "$cache"
@@ -203,6 +212,33 @@ check() { # label, workers, sluice run's arguments...
     fail=1
   fi
 }
+# A partitioned sink: its folders, rows and success files, normalized by partitions.py.
+check_parts() { # label, workers, sluice run's arguments...
+  local name=$1 w=$2 want=$rows/${1%%-*}.rows
+  shift 2
+  local out=$tmp/sluice-$name-$w
+  if ! "$bin" run "$@" --set OUT="$out" --workers "$w" > "$tmp/log" 2>&1; then
+    echo "FAIL $name workers=$w: sluice run failed"; cat "$tmp/log"; fail=1; return
+  fi
+  python3 "$here/partitions.py" "$out" > "$tmp/got"
+  if [ ! -s "$want" ]; then
+    echo "FAIL $name: Flink wrote nothing"; fail=1
+  elif cmp -s "$tmp/got" "$want"; then
+    echo "ok   $name workers=$w ($(grep -vc '_SUCCESS$' "$tmp/got") rows in" \
+      "$(grep -c '_SUCCESS$' "$tmp/got") committed partitions, as Flink)"
+  else
+    echo "FAIL $name workers=$w: < sluice only, > Flink only:"
+    diff "$tmp/got" "$want" | grep '^[<>]' | head -10
+    fail=1
+  fi
+}
+for w in 1 2; do
+  check_parts part "$w" "$here/part_fs.sql" --set PART_IN="$tmp/part_in.csv"
+  check_parts part-ckpt "$w" "$here/part_fs.sql" --set PART_IN="$tmp/part_in.csv" \
+    --checkpoint-interval 20 --state-dir "$tmp/state-part-$w" --job part
+  check_parts q10 "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$here/q10_fs.sql" \
+    "${fsets[@]}"
+done
 for w in 1 2; do
   for q in $nexmark_queries; do
     check "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
