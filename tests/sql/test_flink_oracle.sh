@@ -55,7 +55,7 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count q11 session cumulate gw_tumble gw_hop"
 kafka_queries="q0 q1 q2 tumble_stats"
 fsets=(--set NEXMARK_EVENTS="$tmp/events.json" --set NEXMARK_TABLE=nexmark_fs)
 ysets=(--set EVENTS="$tmp/ysb.json" --set CAMPAIGNS="$tmp/campaigns.csv")
