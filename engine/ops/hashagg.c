@@ -861,8 +861,9 @@ uint32_t sl_hashagg_nwords(const struct sl_hashagg *ha)
 }
 
 int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src,
-                            const uint32_t *gids, uint32_t ngids, uint32_t ks, const int64_t *kstart,
-                            uint32_t ke, const int64_t *kend, struct sl_error *err)
+                            const uint32_t *gids, uint32_t ngids, uint32_t ks,
+                            const int64_t *kstart, uint32_t ke, const int64_t *kend,
+                            struct sl_error *err)
 {
     if (dst == src || !sl_ha_same_spec(dst, src) || ks >= dst->nkeys || ke >= dst->nkeys ||
         !sl_ha_is_word64(dst->keys[ks].type.id) || !sl_ha_is_word64(dst->keys[ke].type.id) ||

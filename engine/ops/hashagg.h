@@ -122,8 +122,9 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
 uint64_t sl_hashagg_key_word(const struct sl_hashagg *ha, uint32_t g, uint32_t w);
 uint32_t sl_hashagg_nwords(const struct sl_hashagg *ha);
 int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src,
-                            const uint32_t *gids, uint32_t ngids, uint32_t ks, const int64_t *kstart,
-                            uint32_t ke, const int64_t *kend, struct sl_error *err);
+                            const uint32_t *gids, uint32_t ngids, uint32_t ks,
+                            const int64_t *kstart, uint32_t ke, const int64_t *kend,
+                            struct sl_error *err);
 
 /* Number of groups so far. */
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha);

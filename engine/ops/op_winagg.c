@@ -1023,7 +1023,8 @@ static bool sl_wa_sess_before(const struct sl_op_winagg *a, const struct sl_hash
         if (u != v)
             return u < v;
     }
-    return (int64_t)sl_hashagg_key_word(ha, x, a->iws) < (int64_t)sl_hashagg_key_word(ha, y, a->iws);
+    return (int64_t)sl_hashagg_key_word(ha, x, a->iws) <
+           (int64_t)sl_hashagg_key_word(ha, y, a->iws);
 }
 
 static bool sl_wa_sess_same_key(const struct sl_op_winagg *a, const struct sl_hashagg *ha,
@@ -1258,8 +1259,9 @@ static int sl_wa_sess_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struc
     if (rc)
         return rc;
     if (magic != SL_WA_SESS_MAGIC)
-        return sl_sread_fail(in, err, "window aggregation: not a session window aggregation's "
-                                      "state");
+        return sl_sread_fail(in, err,
+                             "window aggregation: not a session window aggregation's "
+                             "state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
         return rc;
     if (nw != (uint32_t)a->nworkers)

@@ -89,8 +89,8 @@ static int sl_opw_check(const struct sl_op_window *w, const struct sl_batch *b,
 
 /* Fills `out` with the pairs rows[0..m-1] / starts[0..m-1] of input batch `b`. */
 static int sl_opw_fill(struct sl_op_window *w, const struct sl_batch *b, const sl_sel_t *rows,
-                       const int64_t *starts, const int64_t *ends, uint32_t m,
-                       struct sl_batch *out, struct sl_error *err)
+                       const int64_t *starts, const int64_t *ends, uint32_t m, struct sl_batch *out,
+                       struct sl_error *err)
 {
     const struct sl_gather_kernels *g = sl_gather;
     for (uint32_t c = 0; c < w->nin; c++) {
@@ -217,11 +217,11 @@ static int sl_opw_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_ba
         int64_t npairs =
             w->session ? sl_opw_session(w, sl_col_i64((struct sl_column *)tcol), tcol->valid,
                                         sel ? sel + p0 : NULL, p0, m)
-            : w->ends ? sl_opw_cumulate(w, sl_col_i64((struct sl_column *)tcol), tcol->valid,
+            : w->ends  ? sl_opw_cumulate(w, sl_col_i64((struct sl_column *)tcol), tcol->valid,
                                         sel ? sel + p0 : NULL, p0, m)
-                    : sl_window->hop(w->rows, w->starts, sl_col_i64((struct sl_column *)tcol),
-                                     tcol->valid, sel ? sel + p0 : NULL, m, w->size, w->slide,
-                                     w->offset);
+                       : sl_window->hop(w->rows, w->starts, sl_col_i64((struct sl_column *)tcol),
+                                        tcol->valid, sel ? sel + p0 : NULL, m, w->size, w->slide,
+                                        w->offset);
         if (npairs < 0) {
             rc = sl_opw_err(ctx, op->plan->pos, err, SL_EINVAL, "window: bad window parameters");
             goto out_put;

@@ -223,7 +223,7 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
         break;
     case SL_PLAN_WINDOW:
         fprintf(out, "Window %s(%s, size %lld ms, slide %lld ms, offset %lld ms)",
-                p->window.kind == SL_WINDOW_TUMBLE ? "TUMBLE"
+                p->window.kind == SL_WINDOW_TUMBLE     ? "TUMBLE"
                 : p->window.kind == SL_WINDOW_HOP      ? "HOP"
                 : p->window.kind == SL_WINDOW_CUMULATE ? "CUMULATE"
                                                        : "SESSION",

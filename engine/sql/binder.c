@@ -1735,7 +1735,6 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     return 0;
 }
 
-
 /* ---- group windows and SESSION windows ------------------------------------------------------ */
 
 /* The window node that `p` reads through filters and projections, or NULL. */

@@ -230,8 +230,7 @@ static void test_errors(void **state)
              "q.sql:19:61: aggregation without a window produces updates", NULL);
     bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(SESSION(TABLE bid, "
              "DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND));",
-             "q.sql:19:51: SESSION windows are supported under a window aggregation only",
-             NULL);
+             "q.sql:19:51: SESSION windows are supported under a window aggregation only", NULL);
     bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM TABLE(SESSION(TABLE bid PARTITION "
              "BY bidder, DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND)) GROUP BY auction, "
              "window_start, window_end;",

@@ -1330,8 +1330,8 @@ static void test_session_hand(void **state)
         hrow(2, false, 10, 0, false, 0, false, 10000),
         hrow(2, false, 20, 0, false, 0, false, 13000), /* apart: 12000 < 13000 */
         hrow(3, false, 5, 0, false, 0, false, 20000),
-        hrow(3, true, 0, 0, false, 0, false, 22000), /* touches [20000, 22000): merges */
-        hrow(9, false, 1, 0, false, 0, true, 0),     /* NULL time: no window */
+        hrow(3, true, 0, 0, false, 0, false, 22000),   /* touches [20000, 22000): merges */
+        hrow(9, false, 1, 0, false, 0, true, 0),       /* NULL time: no window */
         hrow(2, false, 30, 0, false, 0, false, 11500), /* bridges [10000, 12000), [13000, ..) */
         hrow(4, false, 7, 0, false, 0, false, 1000),   /* late: [1000, 3000) fired by 11000 */
     };

@@ -5,8 +5,11 @@
 # and timestamps normalized by tests/sql/rows.py, which says why). docs/testing.md has the
 # method.
 #
-# Queries: the Nexmark repository's q0, q1, q2 (tests/sql/q*_fs.sql: a filesystem sink in
-# place of the blackhole one), the window queries tumble_stats (TUMBLE) and hop_count (HOP),
+# Queries: the Nexmark repository's q0, q1, q2 and q11 (tests/sql/q*_fs.sql: a filesystem sink
+# in place of the blackhole one), the window queries tumble_stats (TUMBLE), hop_count (HOP),
+# cumulate (CUMULATE with COUNT, SUM, MIN, MAX, AVG), session (a SESSION window table function
+# PARTITION BY bidder) and gw_tumble / gw_hop (the group window syntax with TUMBLE_START,
+# _END, _ROWTIME, HOP_START, _END),
 # over the Nexmark views (docs/examples/nexmark/ddl_views.sql) of a filesystem table of JSON
 # events (nexmark_fs.sql: ddl_kafka.sql's table with a file for the topic); YSB (ysb_fs.sql:
 # a join to a CSV file and a TUMBLE count); and q0, q1, q2, tumble_stats again over the
