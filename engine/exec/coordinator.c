@@ -237,8 +237,10 @@ static const char *const sl_coordinator_agg_names[] = {
     [SL_AGG_AVG] = "AVG",
 };
 
-static const char *const sl_coordinator_window_names[] = {
-    [SL_WINDOW_TUMBLE] = "TUMBLE", [SL_WINDOW_HOP] = "HOP", [SL_WINDOW_CUMULATE] = "CUMULATE"};
+static const char *const sl_coordinator_window_names[] = {[SL_WINDOW_TUMBLE] = "TUMBLE",
+                                                          [SL_WINDOW_HOP] = "HOP",
+                                                          [SL_WINDOW_CUMULATE] = "CUMULATE",
+                                                          [SL_WINDOW_SESSION] = "SESSION"};
 
 static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
 {

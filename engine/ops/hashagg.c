@@ -1185,6 +1185,96 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
     return 0;
 }
 
+/* ---- session windows: groups by id ---------------------------------------------------------- */
+
+uint64_t sl_hashagg_key_word(const struct sl_hashagg *ha, uint32_t g, uint32_t w)
+{
+    return ha->t.keys[w][g];
+}
+
+uint32_t sl_hashagg_nwords(const struct sl_hashagg *ha)
+{
+    return ha->nwords;
+}
+
+int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src,
+                            const uint32_t *gids, uint32_t ngids, uint32_t ks,
+                            const int64_t *kstart, uint32_t ke, const int64_t *kend,
+                            struct sl_error *err)
+{
+    if (dst == src || !sl_ha_same_spec(dst, src) || ks >= dst->nkeys || ke >= dst->nkeys ||
+        !sl_ha_is_word64(dst->keys[ks].type.id) || !sl_ha_is_word64(dst->keys[ke].type.id) ||
+        dst->keys[ks].nullbit >= 0 || dst->keys[ke].nullbit >= 0)
+        return sl_error_set(err, SL_EINVAL, "hashagg: merge of groups of another spec");
+    const struct sl_hashagg_kernels *k = sl_hashagg;
+    for (uint32_t base = 0; base < ngids; base += SL_BATCH_CAP) {
+        uint32_t n = ngids - base < SL_BATCH_CAP ? ngids - base : SL_BATCH_CAP;
+        const uint32_t *gs = gids + base;
+        const uint64_t *words[SL_HASHAGG_MAX_K];
+        for (uint32_t w = 0; w < dst->nwords; w++) {
+            const uint64_t *sw = src->t.keys[w];
+            uint64_t *dw = dst->words[w];
+            words[w] = dw;
+            if (w == ks || w == ke) {
+                const int64_t *v = (w == ks ? kstart : kend) + base;
+                for (uint32_t i = 0; i < n; i++)
+                    dw[i] = (uint64_t)v[i];
+                continue;
+            }
+            bool str = w < dst->nkeys && dst->keys[w].type.id == SL_TYPE_VARCHAR;
+            for (uint32_t i = 0; i < n; i++) {
+                uint64_t x = sw[gs[i]];
+                if (str && x != SL_HA_NULL_STR) {
+                    /* translate src's string id into dst's */
+                    int rc = sl_ha_dict_intern(&dst->mem, &dst->dict, &src->dict.strs[x],
+                                               src->dict.hashes[x], &x);
+                    if (rc)
+                        return sl_error_set(err, rc, "hashagg: out of memory in merge");
+                }
+                dw[i] = x;
+            }
+        }
+        sl_ha_hash_words(dst, words, NULL, n);
+        int rc = sl_ha_probe_all(dst, words, NULL, n);
+        if (rc)
+            return sl_error_set(err, rc, "hashagg: out of memory in merge");
+        const size_t sstride = src->stride;
+        for (uint32_t i = 0; i < dst->naggs; i++) {
+            struct sl_ha_agg *a = &dst->aggs[i];
+            const struct sl_ha_agg *s = &src->aggs[i];
+            /* src's state and count words of the groups, dense, into mbuf */
+            if (a->state) {
+                const uint64_t *sw = src->rows + s->state_off;
+                if (a->f64) {
+                    double *col = dst->mbuf;
+                    for (uint32_t g = 0; g < n; g++)
+                        memcpy(&col[g], &sw[(size_t)gs[g] * sstride], 8);
+                    sl_hashagg_upd_f64_fn f = a->func == SL_AGG_MIN   ? k->min_f64
+                                              : a->func == SL_AGG_MAX ? k->max_f64
+                                                                      : k->sum_f64;
+                    f(a->state, NULL, dst->stride, dst->gids, col, NULL, NULL, n);
+                } else {
+                    int64_t *col = dst->mbuf;
+                    for (uint32_t g = 0; g < n; g++)
+                        col[g] = (int64_t)sw[(size_t)gs[g] * sstride];
+                    sl_hashagg_upd_i64_fn f = a->func == SL_AGG_MIN   ? k->min_i64
+                                              : a->func == SL_AGG_MAX ? k->max_i64
+                                                                      : k->sum_i64;
+                    f(a->state, NULL, dst->stride, dst->gids, col, NULL, NULL, n);
+                }
+            }
+            if (a->cnt) {
+                const uint64_t *sw = src->rows + s->cnt_off;
+                uint64_t *col = dst->mbuf;
+                for (uint32_t g = 0; g < n; g++)
+                    col[g] = sw[(size_t)gs[g] * sstride];
+                k->add_u64(a->cnt, dst->stride, dst->gids, col, n);
+            }
+        }
+    }
+    return 0;
+}
+
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha)
 {
     return ha->t.ngroups;

@@ -126,6 +126,24 @@ int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error
  */
 int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struct sl_error *err);
 
+/*
+ * Session windows (engine/ops/op_winagg.c): the groups of a hashagg are read and merged by
+ * group id (0 .. sl_hashagg_groups - 1, in order of first appearance).
+ * sl_hashagg_key_word: the word w (0 .. sl_hashagg_nwords - 1; word k < nkeys is key k, a
+ * VARCHAR key's word a string id of this hashagg) of group g; words of two groups of one
+ * hashagg are equal exactly when their keys are.
+ * sl_hashagg_merge_groups: merges the groups gids[0 .. ngids - 1] of `src` (same spec) into
+ * `dst` as sl_hashagg_merge does, with the value of key `ks` replaced by kstart[i] and of key
+ * `ke` by kend[i] for group gids[i] (both NOT NULL BIGINT / TIMESTAMP keys). `src` is
+ * unchanged. Returns 0, SL_EINVAL (specs or keys do not fit) or SL_ENOMEM.
+ */
+uint64_t sl_hashagg_key_word(const struct sl_hashagg *ha, uint32_t g, uint32_t w);
+uint32_t sl_hashagg_nwords(const struct sl_hashagg *ha);
+int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src,
+                            const uint32_t *gids, uint32_t ngids, uint32_t ks,
+                            const int64_t *kstart, uint32_t ke, const int64_t *kend,
+                            struct sl_error *err);
+
 /* Number of groups so far. */
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha);
 

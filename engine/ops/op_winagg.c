@@ -105,6 +105,16 @@ struct sl_op_winagg {
     uint32_t nspare;
     struct sl_schema *out_schema, *ha_schema;
     struct sl_batch_pool *out_pool, *ha_pool; /* ha_pool: only with AVG of DECIMAL */
+    /* SESSION (agg.session; the session block below) */
+    bool session;
+    bool sess_route;                      /* keys besides the window: route by them, else to 0 */
+    uint32_t iws, iwe;                    /* key indexes of window_start, window_end */
+    struct sl_winagg_partial **sess_part; /* phase 1: per owner, the rows since the last send */
+    struct sl_hashagg *sess_raw;          /* phase 2: the rows' own windows, not fired yet */
+    uint32_t *sess_idx, *sess_tmp;        /* scratch by group: order, merge-sort buffer */
+    int64_t *sess_s, *sess_e;             /* scratch by group: session bounds */
+    uint32_t *sess_fire;                  /* scratch by group: the groups of fired sessions */
+    uint32_t sess_cap;
 };
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -857,6 +867,438 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     return 0;
 }
 
+/* ---- SESSION windows ----------------------------------------------------------------------- */
+/*
+ * agg.session: the Window operator gave every row its own window [ts, ts + gap); windows of one
+ * key (the keys besides window_start / window_end) that intersect merge into a session, as
+ * Flink's MergingWindowSet merges TimeWindows (TimeWindow.intersects: start <= other.end and
+ * end >= other.start, so windows that touch merge too). A session [start, end) fires when the
+ * watermark reaches end - 1, as every window does here.
+ *
+ * Phase 1: per owner one partial keyed by (keys, the row's own window): what this worker saw
+ * since the last watermark. Every advance of the watermark sends the partials (whatever their
+ * windows; a session is only known at its owner), then the watermark. A row whose own window
+ * the watermark has fired is late: dropped and counted (ctx->stats->late_rows), decided by
+ * this worker's watermark as for the other windows (Flink, which decides on the merged
+ * window at the key's operator, keeps such a row when it bridges into a live session).
+ *
+ * Phase 2: the owner merges partials into `sess_raw` (keys, own window -> states). When the
+ * minimum watermark advances, the groups are sorted by (key words, start); one pass over each
+ * key's groups finds its sessions; the groups of fired sessions are merged into a table keyed
+ * by (keys, session start, session end) (sl_hashagg_merge_groups) that is emitted, the others
+ * into a new sess_raw. A late bridging row (its window intersects two sessions not fired yet)
+ * merges them, as in Flink. Each advance costs O(g log g) for the g groups not fired.
+ *
+ * CHECKPOINT STATE (ops->save / ops->restore): magic 0x31535753 ("SWS1"), nworkers, wm1,
+ * wm1_sent, per owner a flag and the partial's hashagg state, wm2, input_done, finished,
+ * sender_wm[nworkers], a flag and sess_raw's hashagg state.
+ */
+
+static int sl_wa_sess_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int owner,
+                              struct sl_hashagg **out, struct sl_error *err)
+{
+    struct sl_winagg_partial **pp = &a->sess_part[owner];
+    if (!*pp) {
+        struct sl_winagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p)); /* travels */
+        if (!p)
+            return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                             "window aggregation: out of memory");
+        p->hdr.free_fn = sl_wa_partial_free_payload;
+        int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err); /* see sl_wa_new_table */
+        if (rc) {
+            sl_mem_free(p);
+            return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                             err ? err->msg : sl_strerror(rc));
+        }
+        *pp = p;
+    }
+    *out = (*pp)->ha;
+    return 0;
+}
+
+static int sl_wa_sess_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                           struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    uint32_t n = sl_batch_active(b);
+    sl_sel_t *bsel = b->sel;
+    uint32_t bnsel = b->nsel;
+    int rc = 0;
+    if (n == 0)
+        goto out_put;
+    if ((rc = sl_wa_check(a, ctx, b, err)) != 0)
+        goto out_put;
+    const int64_t *we = sl_col_i64(&b->cols[a->kwe]);
+    const uint32_t N = a->sess_route ? (uint32_t)a->nworkers : 1;
+    if (N > 1)
+        sl_wa_route_hash(a, b, n);
+    uint32_t late = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = bsel ? bsel[i] : i;
+        if (sl_wa_fired(we[r], a->wm1)) {
+            a->bucket[i] = UINT32_MAX;
+            late++;
+            continue;
+        }
+        a->bucket[i] = N > 1 ? (uint32_t)(a->hashes[i] % N) : 0;
+    }
+    sl_stats_add(&ctx->stats->late_rows, late);
+    if (late == n)
+        goto out_put;
+    struct sl_hashagg *ha;
+    if (late == 0 && N == 1) {
+        if ((rc = sl_wa_sess_partial(a, ctx, 0, &ha, err)) == 0)
+            rc = sl_hashagg_update(ha, b, err);
+        goto out_put;
+    }
+    if ((rc = sl_wa_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, N + 1,
+                         sizeof(*a->counts))) != 0) {
+        rc = sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        goto out_put;
+    }
+    memset(a->counts, 0, (N + 1) * sizeof(*a->counts));
+    for (uint32_t i = 0; i < n; i++)
+        if (a->bucket[i] != UINT32_MAX)
+            a->counts[a->bucket[i] + 1]++;
+    for (uint32_t k = 0; k < N; k++)
+        a->counts[k + 1] += a->counts[k];
+    for (uint32_t i = 0; i < n; i++)
+        if (a->bucket[i] != UINT32_MAX)
+            a->sorted[a->counts[a->bucket[i]]++] = bsel ? bsel[i] : i;
+    uint32_t begin = 0;
+    for (uint32_t k = 0; k < N; k++) {
+        uint32_t end = a->counts[k];
+        if (end == begin)
+            continue;
+        if ((rc = sl_wa_sess_partial(a, ctx, (int)k, &ha, err)) != 0)
+            goto out_put;
+        b->sel = a->sorted + begin;
+        b->nsel = end - begin;
+        rc = sl_hashagg_update(ha, b, err);
+        b->sel = bsel;
+        b->nsel = bnsel;
+        if (rc)
+            goto out_put;
+        begin = end;
+    }
+out_put:
+    b->sel = bsel;
+    b->nsel = bnsel;
+    sl_batch_pool_put(b);
+    return rc;
+}
+
+static int sl_wa_sess_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                                struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    if (wm > a->wm1)
+        a->wm1 = wm;
+    if (a->wm1 <= a->wm1_sent)
+        return 0;
+    for (int o = 0; o < a->nworkers; o++) {
+        if (!a->sess_part[o])
+            continue;
+        struct sl_msg m = {.kind = SL_MSG_DATA, .aux = op->tag, .ptr = a->sess_part[o]};
+        int rc = sl_op_send(ctx, op, o, m, err);
+        if (rc)
+            return rc; /* unsent partials stay here, freed with the operator */
+        a->sess_part[o] = NULL;
+    }
+    a->wm1_sent = a->wm1;
+    for (int o = 0; o < a->nworkers; o++) {
+        struct sl_msg m = {.kind = SL_MSG_WATERMARK, .aux = op->tag, .num = a->wm1};
+        int rc = sl_op_send(ctx, op, o, m, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Does group x order before group y: by key words (window words left out), then start? */
+static bool sl_wa_sess_before(const struct sl_op_winagg *a, const struct sl_hashagg *ha,
+                              uint32_t nw, uint32_t x, uint32_t y)
+{
+    for (uint32_t w = 0; w < nw; w++) {
+        if (w == a->iws || w == a->iwe)
+            continue;
+        uint64_t u = sl_hashagg_key_word(ha, x, w), v = sl_hashagg_key_word(ha, y, w);
+        if (u != v)
+            return u < v;
+    }
+    return (int64_t)sl_hashagg_key_word(ha, x, a->iws) <
+           (int64_t)sl_hashagg_key_word(ha, y, a->iws);
+}
+
+static bool sl_wa_sess_same_key(const struct sl_op_winagg *a, const struct sl_hashagg *ha,
+                                uint32_t nw, uint32_t x, uint32_t y)
+{
+    for (uint32_t w = 0; w < nw; w++)
+        if (w != a->iws && w != a->iwe &&
+            sl_hashagg_key_word(ha, x, w) != sl_hashagg_key_word(ha, y, w))
+            return false;
+    return true;
+}
+
+/* sess_idx[0 .. ng - 1] = the groups of `ha` in sl_wa_sess_before order (a bottom-up merge
+ * sort: stable, O(ng log ng), no recursion). */
+static void sl_wa_sess_sort(struct sl_op_winagg *a, const struct sl_hashagg *ha, uint32_t ng)
+{
+    uint32_t nw = sl_hashagg_nwords(ha);
+    uint32_t *src = a->sess_idx, *dst = a->sess_tmp;
+    for (uint32_t g = 0; g < ng; g++)
+        src[g] = g;
+    for (uint32_t width = 1; width < ng; width *= 2) {
+        for (uint32_t lo = 0; lo < ng; lo += 2 * width) {
+            uint32_t mid = lo + width < ng ? lo + width : ng;
+            uint32_t hi = lo + 2 * width < ng ? lo + 2 * width : ng;
+            uint32_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = sl_wa_sess_before(a, ha, nw, src[j], src[i]) ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a->sess_idx)
+        memcpy(a->sess_idx, src, ng * sizeof(*src));
+}
+
+/* Emits every session that `wm` fires; the rest stays in sess_raw. */
+static int sl_wa_sess_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int64_t wm,
+                           struct sl_error *err)
+{
+    struct sl_hashagg *ha = a->sess_raw;
+    uint32_t ng = ha ? sl_hashagg_groups(ha) : 0;
+    if (ng == 0)
+        return 0;
+    if (ng > a->sess_cap) {
+        uint32_t c = a->sess_cap;
+        int rc = 0;
+        rc |= sl_wa_grow(a->heap, (void **)&a->sess_idx, &c, 0, ng, sizeof(*a->sess_idx));
+        c = a->sess_cap;
+        rc |= sl_wa_grow(a->heap, (void **)&a->sess_tmp, &c, 0, ng, sizeof(*a->sess_tmp));
+        c = a->sess_cap;
+        rc |= sl_wa_grow(a->heap, (void **)&a->sess_s, &c, 0, ng, sizeof(*a->sess_s));
+        c = a->sess_cap;
+        rc |= sl_wa_grow(a->heap, (void **)&a->sess_e, &c, 0, ng, sizeof(*a->sess_e));
+        c = a->sess_cap;
+        rc |= sl_wa_grow(a->heap, (void **)&a->sess_fire, &c, 0, ng, sizeof(*a->sess_fire));
+        if (rc)
+            return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                             "window aggregation: out of memory");
+        a->sess_cap = c;
+    }
+    sl_wa_sess_sort(a, ha, ng);
+    uint32_t nw = sl_hashagg_nwords(ha);
+    const uint32_t *idx = a->sess_idx;
+    /* fired groups to the front of sess_fire (bounds in sess_s / sess_e), the others to its
+     * back (nkeep of them, from ng - 1 down) */
+    uint32_t nfire = 0, nkeep = 0;
+    for (uint32_t i = 0; i < ng;) {
+        int64_t s = (int64_t)sl_hashagg_key_word(ha, idx[i], a->iws);
+        int64_t e = (int64_t)sl_hashagg_key_word(ha, idx[i], a->iwe);
+        uint32_t j = i + 1;
+        while (j < ng && sl_wa_sess_same_key(a, ha, nw, idx[i], idx[j]) &&
+               (int64_t)sl_hashagg_key_word(ha, idx[j], a->iws) <= e) {
+            int64_t ej = (int64_t)sl_hashagg_key_word(ha, idx[j], a->iwe);
+            if (ej > e)
+                e = ej;
+            j++;
+        }
+        bool fired = sl_wa_fired(e, wm);
+        for (uint32_t m = i; m < j; m++) {
+            if (fired) {
+                a->sess_fire[nfire] = idx[m];
+                a->sess_s[nfire] = s;
+                a->sess_e[nfire] = e;
+                nfire++;
+            } else {
+                a->sess_fire[ng - 1 - nkeep++] = idx[m];
+            }
+        }
+        i = j;
+    }
+    if (nfire == 0)
+        return 0;
+    struct sl_hashagg *out = NULL, *keep = NULL;
+    int rc = sl_wa_new_table(a, ctx, &out, err);
+    if (!rc)
+        rc = sl_hashagg_merge_groups(out, ha, a->sess_fire, nfire, a->iws, a->sess_s, a->iwe,
+                                     a->sess_e, err);
+    if (!rc && nkeep) {
+        /* the kept groups keep their own windows */
+        const uint32_t *kg = a->sess_fire + ng - nkeep;
+        for (uint32_t m = 0; m < nkeep; m++) {
+            a->sess_s[m] = (int64_t)sl_hashagg_key_word(ha, kg[m], a->iws);
+            a->sess_e[m] = (int64_t)sl_hashagg_key_word(ha, kg[m], a->iwe);
+        }
+        rc = sl_wa_new_table(a, ctx, &keep, err);
+        if (!rc)
+            rc = sl_hashagg_merge_groups(keep, ha, kg, nkeep, a->iws, a->sess_s, a->iwe, a->sess_e,
+                                         err);
+    }
+    if (rc) {
+        if (out)
+            sl_hashagg_free(out);
+        if (keep)
+            sl_hashagg_free(keep);
+        return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                         err ? err->msg : sl_strerror(rc));
+    }
+    sl_wa_drop_table(a, ha);
+    a->sess_raw = keep;
+    rc = sl_wa_emit(a, ctx, out, err);
+    sl_wa_drop_table(a, out);
+    return rc;
+}
+
+static int sl_wa_sess_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from,
+                              struct sl_msg msg, struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    switch ((sl_msg_kind)msg.kind) {
+    case SL_MSG_DATA: {
+        struct sl_winagg_partial *p = msg.ptr;
+        int rc = a->sess_raw ? 0 : sl_wa_new_table(a, ctx, &a->sess_raw, err);
+        if (!rc && (rc = sl_hashagg_merge(a->sess_raw, p->ha, err)) != 0)
+            rc = sl_wa_err(ctx, op->plan->pos, err, rc, "window aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
+        sl_wa_partial_free(p);
+        return rc;
+    }
+    case SL_MSG_WATERMARK: {
+        if (from < 0 || from >= a->nworkers)
+            return sl_wa_err(ctx, op->plan->pos, err, SL_EINVAL,
+                             "window aggregation: watermark from worker %d of %d", from,
+                             a->nworkers);
+        if (msg.num > a->sender_wm[from])
+            a->sender_wm[from] = msg.num;
+        int64_t m = INT64_MAX;
+        for (int i = 0; i < a->nworkers; i++)
+            if (a->sender_wm[i] < m)
+                m = a->sender_wm[i];
+        if (m <= a->wm2)
+            return 0;
+        a->wm2 = m;
+        int rc = sl_wa_sess_fire(a, ctx, m, err);
+        if (!rc)
+            rc = sl_op_watermark_next(op, ctx, m, err);
+        if (!rc && m == INT64_MAX && a->input_done && !a->finished) {
+            a->finished = true;
+            rc = sl_op_finish_next(op, ctx, err);
+        }
+        return rc;
+    }
+    default:
+        return 0;
+    }
+}
+
+static int sl_wa_sess_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    for (int o = 0; o < a->nworkers; o++)
+        if (a->sess_part[o])
+            return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
+                             "window aggregation: finish with rows not sent to their owners "
+                             "(the input's INT64_MAX watermark must come first)");
+    a->input_done = true;
+    if (a->wm2 != INT64_MAX || a->finished)
+        return 0;
+    a->finished = true;
+    int rc = sl_wa_sess_fire(a, ctx, INT64_MAX, err);
+    if (rc)
+        return rc;
+    return sl_op_finish_next(op, ctx, err);
+}
+
+#define SL_WA_SESS_MAGIC 0x31535753u /* "SWS1" little-endian: format version 1 */
+
+static int sl_wa_sess_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
+                           struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    sl_sbuf_put_u32(out, SL_WA_SESS_MAGIC);
+    sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
+    sl_sbuf_put_i64(out, a->wm1);
+    sl_sbuf_put_i64(out, a->wm1_sent);
+    for (int o = 0; o < a->nworkers; o++) {
+        sl_sbuf_put_u8(out, a->sess_part[o] != NULL);
+        int rc = a->sess_part[o] ? sl_hashagg_save(a->sess_part[o]->ha, out, err) : 0;
+        if (rc)
+            return rc;
+    }
+    sl_sbuf_put_i64(out, a->wm2);
+    sl_sbuf_put_u8(out, a->input_done);
+    sl_sbuf_put_u8(out, a->finished);
+    for (int i = 0; i < a->nworkers; i++)
+        sl_sbuf_put_i64(out, a->sender_wm[i]);
+    sl_sbuf_put_u8(out, a->sess_raw != NULL);
+    int rc = a->sess_raw ? sl_hashagg_save(a->sess_raw, out, err) : 0;
+    if (rc)
+        return rc;
+    return sl_sbuf_check(out, err);
+}
+
+static int sl_wa_sess_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                              struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    if (a->sess_raw || a->wm1 != INT64_MIN || a->wm2 != INT64_MIN || a->input_done)
+        return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
+                         "window aggregation: restore into an operator that has run");
+    for (int o = 0; o < a->nworkers; o++)
+        if (a->sess_part[o])
+            return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
+                             "window aggregation: restore into an operator that has run");
+    uint32_t magic, nw;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_WA_SESS_MAGIC)
+        return sl_sread_fail(in, err,
+                             "window aggregation: not a session window aggregation's "
+                             "state");
+    if ((rc = sl_sread_u32(in, &nw, err)) != 0)
+        return rc;
+    if (nw != (uint32_t)a->nworkers)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: window aggregation state of %u workers, this job runs %d",
+                            in->what, nw, a->nworkers);
+    if ((rc = sl_sread_i64(in, &a->wm1, err)) != 0 ||
+        (rc = sl_sread_i64(in, &a->wm1_sent, err)) != 0)
+        return rc;
+    for (int o = 0; o < a->nworkers; o++) {
+        bool present = false;
+        struct sl_hashagg *ha;
+        if ((rc = sl_wa_get_flag(in, &present, err)) != 0)
+            return rc;
+        if (present && ((rc = sl_wa_sess_partial(a, ctx, o, &ha, err)) != 0 ||
+                        (rc = sl_hashagg_load(ha, in, err)) != 0))
+            return rc;
+    }
+    if ((rc = sl_sread_i64(in, &a->wm2, err)) != 0 ||
+        (rc = sl_wa_get_flag(in, &a->input_done, err)) != 0 ||
+        (rc = sl_wa_get_flag(in, &a->finished, err)) != 0)
+        return rc;
+    for (int i = 0; i < a->nworkers; i++)
+        if ((rc = sl_sread_i64(in, &a->sender_wm[i], err)) != 0)
+            return rc;
+    bool present = false;
+    if ((rc = sl_wa_get_flag(in, &present, err)) != 0)
+        return rc;
+    if (present && ((rc = sl_wa_new_table(a, ctx, &a->sess_raw, err)) != 0 ||
+                    (rc = sl_hashagg_load(a->sess_raw, in, err)) != 0))
+        return rc;
+    return 0;
+}
+
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 static void sl_wa_free(struct sl_op *op)
@@ -894,6 +1336,16 @@ static void sl_wa_free(struct sl_op *op)
     sl_mem_free(a->lw_end);
     sl_mem_free(a->counts);
     sl_mem_free(a->sender_wm);
+    if (a->sess_part)
+        for (int o = 0; o < a->nworkers; o++)
+            sl_wa_partial_free(a->sess_part[o]);
+    sl_mem_free(a->sess_part);
+    sl_hashagg_free(a->sess_raw);
+    sl_mem_free(a->sess_idx);
+    sl_mem_free(a->sess_tmp);
+    sl_mem_free(a->sess_s);
+    sl_mem_free(a->sess_e);
+    sl_mem_free(a->sess_fire);
     sl_mem_free(a);
 }
 
@@ -906,6 +1358,17 @@ static const struct sl_op_ops sl_wa_ops = {
     .free = sl_wa_free,
     .save = sl_wa_save,
     .restore = sl_wa_restore,
+};
+
+static const struct sl_op_ops sl_wa_sess_ops = {
+    .name = "session-window-aggregate",
+    .push = sl_wa_sess_push,
+    .watermark = sl_wa_sess_watermark,
+    .receive = sl_wa_sess_receive,
+    .finish = sl_wa_sess_finish,
+    .free = sl_wa_free,
+    .save = sl_wa_sess_save,
+    .restore = sl_wa_sess_restore,
 };
 
 /* The hashagg spec, output mapping and routing keys from the plan node. */
@@ -1046,6 +1509,18 @@ int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
     }
     for (int i = 0; i < a->nworkers; i++)
         a->sender_wm[i] = INT64_MIN;
+    if (node->agg.session) {
+        a->op.ops = &sl_wa_sess_ops;
+        a->session = true;
+        a->iws = (uint32_t)node->agg.window_start;
+        a->iwe = (uint32_t)node->agg.window_end;
+        a->sess_route = a->nroute > 1 || a->route[0] != a->kws;
+        a->sess_part = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*a->sess_part));
+        if (!a->sess_part) {
+            rc = sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+            goto out_free;
+        }
+    }
     *out = &a->op;
     return 0;
 out_free:

@@ -56,6 +56,10 @@
  *     instance before anything is pushed (the state layout is in op_winagg.c). An
  *     SL_MSG_BARRIER or SL_MSG_END that reaches receive() anyway is ignored.
  *
+ * SESSION windows (agg.session): the rows' own windows [ts, ts + gap) are merged per key into
+ * sessions at the key's owner, and a session fires when the watermark reaches its end - 1
+ * (the session block of op_winagg.c has the design and its state layout).
+ *
  * THREADS: every call runs on the operator's worker thread; only partials cross threads,
  * through the messages.
  */

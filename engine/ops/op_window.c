@@ -1,5 +1,5 @@
 /*
- * engine/ops/op_window.c - the Window operator: TUMBLE and HOP window table functions.
+ * engine/ops/op_window.c - the Window operator: TUMBLE, HOP and CUMULATE window table functions.
  *
  * Both kinds go through the hop kernel (a TUMBLE is a HOP whose slide is its size: one
  * window per row), which skips NULL time attributes and writes (row, window start) pairs in
@@ -7,7 +7,10 @@
  * rows; each output batch gathers the input columns through the pair rows (a selection that
  * repeats a row size / slide times for HOP) and computes the three window columns from the
  * starts. When size / slide is large the positions are fed to the kernel in chunks so the
- * scratch space stays max(SL_BATCH_CAP, size / slide) pairs.
+ * scratch space stays max(SL_BATCH_CAP, size / slide) pairs. CUMULATE (windows of one start
+ * and growing ends) has its own scalar assigner, sl_opw_cumulate, with a third scratch array
+ * for the ends; so has SESSION (each row its own window [ts, ts + gap), merged by the window
+ * aggregation above); everything after the assignment is shared.
  *
  * Checkpoints: the operator keeps nothing across batches (each push is done when it
  * returns; watermarks pass straight through), so it has no save / restore.
@@ -32,6 +35,8 @@ struct sl_op_window {
     struct sl_batch_pool *pool;
     sl_sel_t *rows;  /* cap_pairs pair rows */
     int64_t *starts; /* cap_pairs pair window starts */
+    int64_t *ends;   /* CUMULATE, SESSION: cap_pairs pair window ends (NULL: start + size) */
+    bool session;    /* SESSION: the row's own window [ts, ts + gap), gap = size */
     sl_sel_t *iota;  /* 0, 1, ..., SL_BATCH_CAP - 1: positions to chunk an unselected batch */
     bool *skip;      /* NULL, or per input column: not read downstream, not copied */
 };
@@ -84,7 +89,7 @@ static int sl_opw_check(const struct sl_op_window *w, const struct sl_batch *b,
 
 /* Fills `out` with the pairs rows[0..m-1] / starts[0..m-1] of input batch `b`. */
 static int sl_opw_fill(struct sl_op_window *w, const struct sl_batch *b, const sl_sel_t *rows,
-                       const int64_t *starts, uint32_t m, struct sl_batch *out,
+                       const int64_t *starts, const int64_t *ends, uint32_t m, struct sl_batch *out,
                        struct sl_error *err)
 {
     const struct sl_gather_kernels *g = sl_gather;
@@ -138,13 +143,59 @@ static int sl_opw_fill(struct sl_op_window *w, const struct sl_batch *b, const s
     int64_t *wt = sl_col_i64(&out->cols[w->nin + 2]);
     const uint64_t size = (uint64_t)w->size;
     for (uint32_t j = 0; j < m; j++) {
-        uint64_t end = (uint64_t)starts[j] + size; /* Java's long arithmetic: wraps */
+        /* Java's long arithmetic: wraps */
+        uint64_t end = ends ? (uint64_t)ends[j] : (uint64_t)starts[j] + size;
         ws[j] = starts[j];
         we[j] = (int64_t)end;
         wt[j] = (int64_t)(end - 1);
     }
     out->rows = m;
     return 0;
+}
+
+/*
+ * The CUMULATE windows of positions p0 .. p0 + m - 1 (sel, or p0 + i without one) into
+ * rows / starts / ends, as Flink's CumulativeWindowAssigner.assignWindows makes them: start =
+ * the tumbling start of ts for (size, offset), then ends from the step-aligned end of ts up to
+ * start + size, smallest first. NULL timestamps get no window. Returns the pairs written.
+ */
+static int64_t sl_opw_cumulate(struct sl_op_window *w, const int64_t *ts, const uint64_t *valid,
+                               const sl_sel_t *sel, uint32_t p0, uint32_t m)
+{
+    int64_t k = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t r = sel ? sel[i] : p0 + i;
+        if (valid && !sl_valid_get(valid, r))
+            continue;
+        int64_t start = sl_window_start(ts[r], w->offset, w->size);
+        uint64_t last = (uint64_t)start + (uint64_t)w->size;
+        uint64_t end = (uint64_t)sl_window_start(ts[r], w->offset, w->slide) + (uint64_t)w->slide;
+        /* at most size / step ends; the count bounds the loop where Java's long would wrap */
+        for (uint32_t j = 0; j < w->per_row && (int64_t)end <= (int64_t)last; j++) {
+            w->rows[k] = r;
+            w->starts[k] = start;
+            w->ends[k] = (int64_t)end;
+            k++;
+            end += (uint64_t)w->slide;
+        }
+    }
+    return k;
+}
+
+/* The SESSION windows of positions p0 .. p0 + m - 1: each row its own [ts, ts + gap), which
+ * the window aggregation merges (Flink's SessionWindowAssigner); NULL timestamps none. */
+static int64_t sl_opw_session(struct sl_op_window *w, const int64_t *ts, const uint64_t *valid,
+                              const sl_sel_t *sel, uint32_t p0, uint32_t m)
+{
+    int64_t k = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t r = sel ? sel[i] : p0 + i;
+        w->rows[k] = r;
+        w->starts[k] = ts[r];
+        w->ends[k] = (int64_t)((uint64_t)ts[r] + (uint64_t)w->size);
+        k += !valid || sl_valid_get(valid, r);
+    }
+    return k;
 }
 
 static int sl_opw_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
@@ -164,8 +215,13 @@ static int sl_opw_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_ba
     for (uint32_t p0 = 0; p0 < n; p0 += chunk) {
         uint32_t m = n - p0 < chunk ? n - p0 : chunk;
         int64_t npairs =
-            sl_window->hop(w->rows, w->starts, sl_col_i64((struct sl_column *)tcol), tcol->valid,
-                           sel ? sel + p0 : NULL, m, w->size, w->slide, w->offset);
+            w->session ? sl_opw_session(w, sl_col_i64((struct sl_column *)tcol), tcol->valid,
+                                        sel ? sel + p0 : NULL, p0, m)
+            : w->ends  ? sl_opw_cumulate(w, sl_col_i64((struct sl_column *)tcol), tcol->valid,
+                                        sel ? sel + p0 : NULL, p0, m)
+                       : sl_window->hop(w->rows, w->starts, sl_col_i64((struct sl_column *)tcol),
+                                        tcol->valid, sel ? sel + p0 : NULL, m, w->size, w->slide,
+                                        w->offset);
         if (npairs < 0) {
             rc = sl_opw_err(ctx, op->plan->pos, err, SL_EINVAL, "window: bad window parameters");
             goto out_put;
@@ -178,7 +234,8 @@ static int sl_opw_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_ba
                 goto out_put;
             }
             if ((rc = sl_opw_check(w, b, o, err)) != 0 ||
-                (rc = sl_opw_fill(w, b, w->rows + off, w->starts + off, cnt, o, err)) != 0) {
+                (rc = sl_opw_fill(w, b, w->rows + off, w->starts + off,
+                                  w->ends ? w->ends + off : NULL, cnt, o, err)) != 0) {
                 sl_batch_pool_put(o);
                 goto out_put;
             }
@@ -224,6 +281,7 @@ static void sl_opw_free(struct sl_op *op)
     sl_mem_free(w->rows);
     sl_mem_free(w->starts);
     sl_mem_free(w->iota);
+    sl_mem_free(w->ends);
     free(w->skip);
     sl_mem_free(w);
 }
@@ -246,18 +304,15 @@ int sl_op_window_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
         node->out.ncols != node->input->out.ncols + 3 || node->window.time_col < 0 ||
         (uint32_t)node->window.time_col >= node->input->out.ncols)
         return sl_error_set(err, SL_EINVAL, "window: not a window plan node");
-    if (node->window.kind == SL_WINDOW_CUMULATE)
-        return sl_opw_err(ctx, node->pos, err, SL_ENOTSUP,
-                          "CUMULATE windows are not supported yet");
     int64_t size = node->window.size_ms, slide = node->window.slide_ms;
-    if (node->window.kind == SL_WINDOW_TUMBLE)
+    if (node->window.kind == SL_WINDOW_TUMBLE || node->window.kind == SL_WINDOW_SESSION)
         slide = size;
     if (size <= 0 || slide <= 0 || size % slide != 0)
         return sl_opw_err(ctx, node->pos, err, SL_EINVAL,
                           "window: the size must be a positive multiple of a positive slide");
     if (size / slide > SL_OP_WINDOW_MAX_PER_ROW)
         return sl_opw_err(ctx, node->pos, err, SL_ENOTSUP,
-                          "HOP: more than 1048576 windows per row (size / slide)");
+                          "window: more than 1048576 windows per row (size / slide)");
     struct sl_op_window *w = sl_mem_zalloc(ctx->heap, sizeof(*w));
     if (!w)
         return sl_error_set(err, SL_ENOMEM, "window: out of memory");
@@ -275,7 +330,11 @@ int sl_op_window_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
     w->rows = sl_mem_alloc(ctx->heap, (size_t)w->cap_pairs * sizeof(*w->rows));
     w->starts = sl_mem_alloc(ctx->heap, (size_t)w->cap_pairs * sizeof(*w->starts));
     w->iota = sl_mem_alloc(ctx->heap, SL_BATCH_CAP * sizeof(*w->iota));
-    if (!w->pool || !w->rows || !w->starts || !w->iota) {
+    w->session = node->window.kind == SL_WINDOW_SESSION;
+    bool ends = node->window.kind == SL_WINDOW_CUMULATE || w->session;
+    if (ends)
+        w->ends = sl_mem_alloc(ctx->heap, (size_t)w->cap_pairs * sizeof(*w->ends));
+    if (!w->pool || !w->rows || !w->starts || !w->iota || (ends && !w->ends)) {
         sl_opw_free(&w->op);
         return sl_opw_err(ctx, node->pos, err, SL_ENOMEM, "window: out of memory");
     }

@@ -1,6 +1,6 @@
 /*
  * engine/ops/op_window.h - the Window operator (plan node SL_PLAN_WINDOW): window table functions
- * TUMBLE and HOP over an event-time attribute.
+ * TUMBLE, HOP and CUMULATE over an event-time attribute.
  *
  * HOW IT WORKS
  * Stateless. For each active row of an input batch it writes one output row per window the
@@ -20,7 +20,12 @@
  *     Flink does ("null timestamp would be dropped");
  *   - window starts follow TimeWindow.getWindowStartWithOffset in Java's long arithmetic,
  *     window_end = start + size and window_time = end - 1 wrap like Java's long too;
- *   - CUMULATE is not supported (the binder rejects it; here SL_ENOTSUP).
+ *   - CUMULATE(step, size, offset) (Flink's CumulativeWindowAssigner): start = the tumbling
+ *     start of ts for (size, offset); ends from getWindowStartWithOffset(ts, offset, step) +
+ *     step up to start + size in steps, smallest first: size / step windows at most per row.
+ *   - SESSION(gap): each row its own window [ts, ts + gap), window_time ts + gap - 1; only
+ *     under a window aggregation (agg.session), which merges a key's overlapping windows into
+ *     sessions (Flink's SessionWindowAssigner + MergingWindowSet).
  * Watermarks pass through unchanged (window_time = end - 1 >= the row's rowtime, so a
  * watermark valid for the input is valid for the output).
  *
@@ -38,7 +43,7 @@
  * A Window operator for `node` (kind SL_PLAN_WINDOW; not owned, it must outlive the operator)
  * on the worker `ctx` (its heap provides all memory). On success *out is the caller's, freed
  * through out->ops->free; its `next` is NULL for the caller to set. Returns 0, SL_EINVAL (not
- * a window node, or its rels do not match), SL_ENOTSUP (CUMULATE, too many windows per row)
+ * a window node, or its rels do not match), SL_ENOTSUP (too many windows per row)
  * or SL_ENOMEM, with a message in err that points into the SQL.
  */
 /* Projection pushdown: only the output columns with needed[c] true (of node->out) are read

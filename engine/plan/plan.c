@@ -361,9 +361,10 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
         break;
     case SL_PLAN_WINDOW:
         fprintf(out, "Window %s(%s, size %lld ms, slide %lld ms, offset %lld ms)",
-                p->window.kind == SL_WINDOW_TUMBLE ? "TUMBLE"
-                : p->window.kind == SL_WINDOW_HOP  ? "HOP"
-                                                   : "CUMULATE",
+                p->window.kind == SL_WINDOW_TUMBLE     ? "TUMBLE"
+                : p->window.kind == SL_WINDOW_HOP      ? "HOP"
+                : p->window.kind == SL_WINDOW_CUMULATE ? "CUMULATE"
+                                                       : "SESSION",
                 in->cols[p->window.time_col].name, (long long)p->window.size_ms,
                 (long long)p->window.slide_ms, (long long)p->window.offset_ms);
         break;

@@ -168,7 +168,15 @@ typedef enum sl_plan_kind {
     SL_PLAN_SINK,        /* writes the input into .table */
 } sl_plan_kind;
 
-typedef enum sl_window_kind { SL_WINDOW_TUMBLE, SL_WINDOW_HOP, SL_WINDOW_CUMULATE } sl_window_kind;
+/* SESSION: each row gets its own window [ts, ts + gap) (size_ms = slide_ms = the gap); the
+ * aggregation above (agg.session) merges the windows of one key that overlap, as Flink's
+ * MergingWindowSet does */
+typedef enum sl_window_kind {
+    SL_WINDOW_TUMBLE,
+    SL_WINDOW_HOP,
+    SL_WINDOW_CUMULATE,
+    SL_WINDOW_SESSION
+} sl_window_kind;
 
 typedef enum sl_agg_fn {
     SL_AGG_COUNT_STAR,
@@ -220,6 +228,8 @@ struct sl_plan {
             int64_t size_ms;
             int64_t slide_ms; /* HOP slide, CUMULATE step; = size for TUMBLE */
             int64_t offset_ms;
+            int npart;       /* SESSION: PARTITION BY columns (input), -1: a group window's */
+            const int *part; /* keys (GROUP BY ..., SESSION(...)) */
         } window;
         struct {
             uint32_t nkeys;
@@ -228,6 +238,7 @@ struct sl_plan {
             struct sl_agg *aggs;
             int window_start; /* index in keys of window_start, or -1: a windowed agg */
             int window_end;
+            bool session; /* over SESSION windows: merges them per non-window key */
         } agg;
         struct {
             const struct sl_table *table;

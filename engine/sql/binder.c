@@ -50,7 +50,22 @@ struct sl_binder {
     const struct sl_sql_source *src;
     struct sl_error *err;
     int view_depth;
+    const struct sl_b_gwin *gwin; /* the group window of the query block being bound, or NULL */
 };
+
+/* A group window: GROUP BY ..., TUMBLE(ts, size) | HOP(ts, slide, size) | SESSION(ts, gap),
+ * bound as the window table function of that kind plus GROUP BY window_start, window_end; its
+ * auxiliary functions (TUMBLE_START ...) resolve to those columns. */
+struct sl_b_gwin {
+    const char *func; /* "TUMBLE", "HOP" or "SESSION", as written */
+    const struct sl_ast *call;
+};
+struct sl_scope;
+static int sl_b_gwin_aux(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                         struct sl_expr **out);
+static int sl_b_session_check(struct sl_binder *b, const struct sl_ast_select *s,
+                              const struct sl_plan *in, struct sl_expr **keys, uint32_t nkeys,
+                              int wstart, int wend, bool *session);
 
 /* What expressions resolve against: a relation, and in an aggregation also the keys and the
  * aggregate calls (the select list and HAVING of a GROUP BY query). */
@@ -1508,6 +1523,11 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
         TRYP(*out);
         return 0;
     }
+    if (b->gwin) {
+        int rc = sl_b_gwin_aux(b, sc, a, out);
+        if (rc != 1)
+            return rc;
+    }
     int rs = sl_b_strfn(b, sc, a, out);
     if (rs != 1)
         return rs;
@@ -1518,8 +1538,9 @@ static int sl_b_call(struct sl_binder *b, const struct sl_scope *sc, const struc
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
         if (strcasecmp(a->name, later[i]) == 0)
             return sl_b_err(b, a->pos,
-                            "%s() as a group window function is not supported; use "
-                            "the window table functions: FROM TABLE(%s(TABLE t, "
+                            "%s() is a group window function: it belongs in GROUP BY (its "
+                            "_START / _END / _ROWTIME functions in the select list of such a "
+                            "query), or use the window table functions: FROM TABLE(%s(TABLE t, "
                             "DESCRIPTOR(col), ...))",
                             a->name, strncasecmp(a->name, "HOP", 3) == 0 ? "HOP" : "TUMBLE");
     return sl_b_err(b, a->pos, "function %s is not supported yet", a->name);
@@ -1947,9 +1968,11 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
     else if (strcasecmp(fn, "HOP") == 0)
         kind = SL_WINDOW_HOP;
     else if (strcasecmp(fn, "CUMULATE") == 0)
-        return sl_b_err(b, a->pos, "CUMULATE windows are not supported yet");
+        kind = SL_WINDOW_CUMULATE;
     else
-        return sl_b_err(b, a->pos, "SESSION windows are not supported yet");
+        kind = SL_WINDOW_SESSION;
+    if (a->wpart.n && kind != SL_WINDOW_SESSION)
+        return sl_b_err(b, a->wpart.items[0]->pos, "PARTITION BY is for SESSION windows only");
     /* the time attribute */
     struct sl_ast col = {
         .kind = SL_AST_COLUMN, .pos = a->pos, .npath = 1, .path = (const char **)&a->descriptor};
@@ -1971,10 +1994,15 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
         pw->watermark.proctime = true;
         in = pw;
     }
-    uint32_t want = kind == SL_WINDOW_TUMBLE ? 1 : 2;
+    uint32_t want = kind == SL_WINDOW_TUMBLE || kind == SL_WINDOW_SESSION ? 1 : 2;
+    if (kind == SL_WINDOW_SESSION && a->wargs.n != 1)
+        return sl_b_err(b, a->pos,
+                        "SESSION takes TABLE t [PARTITION BY k | (k1, ...)], DESCRIPTOR and a gap");
     if (a->wargs.n < want || a->wargs.n > want + 1)
         return sl_b_err(b, a->pos, "%s takes TABLE, DESCRIPTOR and %s%s", fn,
-                        kind == SL_WINDOW_TUMBLE ? "a size" : "a slide and a size",
+                        kind == SL_WINDOW_TUMBLE ? "a size"
+                        : kind == SL_WINDOW_HOP  ? "a slide and a size"
+                                                 : "a step and a size",
                         " (and an optional offset)");
     int64_t iv[3] = {0, 0, 0};
     for (uint32_t i = 0; i < a->wargs.n; i++) {
@@ -1987,7 +2015,7 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
     TRYP(w);
     w->window.kind = kind;
     w->window.time_col = tc;
-    if (kind == SL_WINDOW_TUMBLE) {
+    if (kind == SL_WINDOW_TUMBLE || kind == SL_WINDOW_SESSION) {
         w->window.size_ms = w->window.slide_ms = iv[0];
         w->window.offset_ms = iv[1];
     } else {
@@ -1997,13 +2025,27 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
     }
     if (w->window.size_ms <= 0 || w->window.slide_ms <= 0)
         return sl_b_err(b, a->pos, "window size and slide must be positive");
-    if (kind == SL_WINDOW_HOP && w->window.size_ms % w->window.slide_ms != 0)
+    if (kind == SL_WINDOW_SESSION) {
+        w->window.npart = (int)a->wpart.n;
+        int *pc = sl_b_alloc(b, (a->wpart.n + 1) * sizeof(*pc));
+        TRYP(pc);
+        for (uint32_t i = 0; i < a->wpart.n; i++) {
+            if (a->wpart.items[i]->kind != SL_AST_COLUMN)
+                return sl_b_err(b, a->wpart.items[i]->pos, "PARTITION BY takes columns");
+            TRY(sl_b_resolve(b, &in->out, a->wpart.items[i], &pc[i]));
+        }
+        w->window.part = pc;
+    }
+    if (kind != SL_WINDOW_TUMBLE && w->window.size_ms % w->window.slide_ms != 0)
         return sl_b_err(b, a->wargs.items[1]->pos,
-                        "HOP size (%lld ms) must be a whole multiple of its slide (%lld ms)",
-                        (long long)w->window.size_ms, (long long)w->window.slide_ms);
+                        "%s size (%lld ms) must be a whole multiple of its %s (%lld ms)", fn,
+                        (long long)w->window.size_ms, kind == SL_WINDOW_HOP ? "slide" : "step",
+                        (long long)w->window.slide_ms);
     if (w->window.offset_ms >= w->window.slide_ms)
         return sl_b_err(b, a->pos, "window offset must be smaller than the %s",
-                        kind == SL_WINDOW_TUMBLE ? "size" : "slide");
+                        kind == SL_WINDOW_TUMBLE ? "size"
+                        : kind == SL_WINDOW_HOP  ? "slide"
+                                                 : "step");
     uint32_t n = in->out.ncols + 3;
     TRY(sl_rel_alloc(b, &w->out, n));
     memcpy(w->out.cols, in->out.cols, in->out.ncols * sizeof(*w->out.cols));
@@ -2467,8 +2509,11 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
                         "support yet: aggregate over TABLE(TUMBLE(...)) or TABLE(HOP(...)) and "
                         "GROUP BY window_start, window_end");
     }
+    bool session = false;
+    TRY(sl_b_session_check(b, s, in, keys, nkeys, wstart, wend, &session));
     struct sl_plan *ag = sl_plan_new(b, SL_PLAN_AGG, pre, q->pos);
     TRYP(ag);
+    ag->agg.session = session;
     ag->agg.nkeys = nkeys;
     ag->agg.keys = sl_b_alloc(b, (nkeys ? nkeys : 1) * sizeof(int));
     TRYP(ag->agg.keys);
@@ -2512,6 +2557,207 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     return 0;
 }
 
+/* ---- group windows and SESSION windows ------------------------------------------------------ */
+
+/* The window node that `p` reads through filters and projections, or NULL. */
+static const struct sl_plan *sl_b_window_below(const struct sl_plan *p)
+{
+    while (p && (p->kind == SL_PLAN_FILTER || p->kind == SL_PLAN_PROJECT))
+        p = p->input;
+    return p && p->kind == SL_PLAN_WINDOW ? p : NULL;
+}
+
+/* An aggregation over SESSION windows merges them per key: its keys besides window_start and
+ * window_end must be the PARTITION BY columns (a group window's are its GROUP BY keys). */
+static int sl_b_session_check(struct sl_binder *b, const struct sl_ast_select *s,
+                              const struct sl_plan *in, struct sl_expr **keys, uint32_t nkeys,
+                              int wstart, int wend, bool *session)
+{
+    const struct sl_plan *wn = sl_b_window_below(in);
+    *session = wn && wn->window.kind == SL_WINDOW_SESSION;
+    if (!*session || wn->window.npart < 0)
+        return 0;
+    uint32_t nother = 0;
+    bool ok = true;
+    for (uint32_t i = 0; i < nkeys; i++) {
+        if ((int)i == wstart || (int)i == wend)
+            continue;
+        nother++;
+        bool found = false;
+        for (int j = 0; j < wn->window.npart && keys[i]->kind == SL_EXPR_COL; j++)
+            found |= strcmp(in->out.cols[keys[i]->col].name,
+                            wn->input->out.cols[wn->window.part[j]].name) == 0;
+        ok &= found;
+    }
+    if (!ok || nother != (uint32_t)wn->window.npart)
+        return sl_b_err(b, s->group_by.n ? s->group_by.items[0]->pos : wn->pos,
+                        "an aggregation over SESSION windows must GROUP BY window_start, "
+                        "window_end and exactly the window's PARTITION BY columns (%d of them)",
+                        wn->window.npart);
+    return 0;
+}
+
+static bool sl_b_is_gwin_call(const struct sl_ast *a)
+{
+    return a->kind == SL_AST_CALL && !a->star &&
+           (strcasecmp(a->name, "TUMBLE") == 0 || strcasecmp(a->name, "HOP") == 0 ||
+            strcasecmp(a->name, "SESSION") == 0);
+}
+
+static struct sl_ast *sl_b_col_ast(struct sl_binder *b, const char *name, size_t pos)
+{
+    struct sl_ast *c = sl_b_alloc(b, sizeof(*c));
+    const char **path = sl_b_alloc(b, sizeof(*path));
+    if (!c || !path)
+        return NULL;
+    memset(c, 0, sizeof(*c));
+    c->kind = SL_AST_COLUMN;
+    c->pos = pos;
+    path[0] = name;
+    c->npath = 1;
+    c->path = path;
+    return c;
+}
+
+/*
+ * GROUP BY ..., TUMBLE(ts, size) | HOP(ts, slide, size) | SESSION(ts, gap) (Flink's group window
+ * aggregation): the window node of that kind over *p, and in *q2 a copy of q whose GROUP BY has
+ * window_start, window_end in place of the call; *qa is q2 then, else q (no group window).
+ */
+static int sl_b_group_window(struct sl_binder *b, const struct sl_ast *q, struct sl_plan **p,
+                             struct sl_ast *q2, const struct sl_ast **qa, struct sl_b_gwin *gw)
+{
+    const struct sl_ast_select *s = &q->select;
+    *qa = q;
+    int gi = -1;
+    for (uint32_t i = 0; i < s->group_by.n; i++) {
+        if (!sl_b_is_gwin_call(s->group_by.items[i]))
+            continue;
+        if (gi >= 0)
+            return sl_b_err(b, s->group_by.items[i]->pos, "GROUP BY has more than one window");
+        gi = (int)i;
+    }
+    if (gi < 0)
+        return 0;
+    const struct sl_ast *c = s->group_by.items[gi];
+    sl_window_kind kind = strcasecmp(c->name, "TUMBLE") == 0 ? SL_WINDOW_TUMBLE
+                          : strcasecmp(c->name, "HOP") == 0  ? SL_WINDOW_HOP
+                                                             : SL_WINDOW_SESSION;
+    uint32_t want = kind == SL_WINDOW_HOP ? 3 : 2;
+    if (c->args.n != want || c->args.items[0]->kind != SL_AST_COLUMN)
+        return sl_b_err(b, c->pos, "%s takes a time attribute column and %s", c->name,
+                        kind == SL_WINDOW_TUMBLE ? "a size"
+                        : kind == SL_WINDOW_HOP  ? "a slide and a size"
+                                                 : "a gap");
+    int tc;
+    TRY(sl_b_resolve(b, &(*p)->out, c->args.items[0], &tc));
+    if (!(*p)->out.cols[tc].rowtime)
+        return sl_b_err(b, c->args.items[0]->pos,
+                        "column '%s' is not a time attribute: %s needs a column with a "
+                        "WATERMARK (or derived from one unchanged)",
+                        (*p)->out.cols[tc].name, c->name);
+    int64_t iv[2] = {0, 0};
+    for (uint32_t i = 1; i < want; i++) {
+        const struct sl_ast *x = c->args.items[i];
+        if (x->kind != SL_AST_INTERVAL)
+            return sl_b_err(b, x->pos, "%s needs INTERVAL arguments here", c->name);
+        if (x->ival <= 0)
+            return sl_b_err(b, x->pos, "%s: the interval must be positive", c->name);
+        iv[i - 1] = x->ival;
+    }
+    struct sl_plan *in = *p;
+    struct sl_plan *w = sl_plan_new(b, SL_PLAN_WINDOW, in, c->pos);
+    TRYP(w);
+    w->window.kind = kind;
+    w->window.time_col = tc;
+    w->window.slide_ms = iv[0];
+    w->window.size_ms = kind == SL_WINDOW_HOP ? iv[1] : iv[0];
+    w->window.npart = -1;
+    if (kind == SL_WINDOW_HOP && w->window.size_ms % w->window.slide_ms != 0)
+        return sl_b_err(b, c->args.items[2]->pos,
+                        "HOP size (%lld ms) must be a whole multiple of its slide (%lld ms)",
+                        (long long)w->window.size_ms, (long long)w->window.slide_ms);
+    uint32_t n = in->out.ncols + 3;
+    TRY(sl_rel_alloc(b, &w->out, n));
+    memcpy(w->out.cols, in->out.cols, in->out.ncols * sizeof(*w->out.cols));
+    static const char *const names[3] = {"window_start", "window_end", "window_time"};
+    for (int i = 0; i < 3; i++) {
+        struct sl_rel_col *col = &w->out.cols[in->out.ncols + (uint32_t)i];
+        col->name = names[i];
+        col->qual = NULL;
+        col->type = sl_type_make(SL_TYPE_TIMESTAMP, false);
+        if (i == 2)
+            col->type.logical = in->out.cols[tc].type.logical;
+        col->rowtime = i == 2;
+    }
+    w->out.cols[tc].rowtime = false;
+    /* GROUP BY: the other items, then window_start, window_end */
+    struct sl_ast **items = sl_b_alloc(b, (s->group_by.n + 1) * sizeof(*items));
+    TRYP(items);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < s->group_by.n; i++)
+        if ((int)i != gi)
+            items[k++] = s->group_by.items[i];
+    TRYP(items[k++] = sl_b_col_ast(b, "window_start", c->pos));
+    TRYP(items[k++] = sl_b_col_ast(b, "window_end", c->pos));
+    *q2 = *q;
+    q2->select.group_by.items = items;
+    q2->select.group_by.n = k;
+    *qa = q2;
+    *p = w;
+    gw->func = c->name;
+    gw->call = c;
+    return 0;
+}
+
+/* Returns 1 when `a` is not an auxiliary function of the group window b->gwin; else binds it:
+ * <F>_START -> window_start, <F>_END -> window_end, <F>_ROWTIME -> window_end - 1 ms (Flink's
+ * rowtime of a group window; sluice's is a plain TIMESTAMP(3) here, not a time attribute). */
+static int sl_b_gwin_aux(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                         struct sl_expr **out)
+{
+    const struct sl_b_gwin *gw = b->gwin;
+    size_t fl = strlen(gw->func);
+    if (strncasecmp(a->name, gw->func, fl) != 0 || a->name[fl] != '_')
+        return 1;
+    const char *suffix = a->name + fl + 1;
+    int which = strcasecmp(suffix, "START") == 0     ? 0
+                : strcasecmp(suffix, "END") == 0     ? 1
+                : strcasecmp(suffix, "ROWTIME") == 0 ? 2
+                                                     : -1;
+    if (which < 0)
+        return 1;
+    const struct sl_ast *c = gw->call;
+    bool same = a->args.n == c->args.n && a->args.n > 0 &&
+                a->args.items[0]->kind == SL_AST_COLUMN &&
+                a->args.items[0]->npath == c->args.items[0]->npath;
+    for (uint32_t i = 0; same && i < a->args.items[0]->npath; i++)
+        same = strcmp(a->args.items[0]->path[i], c->args.items[0]->path[i]) == 0;
+    for (uint32_t i = 1; same && i < a->args.n; i++)
+        same = a->args.items[i]->kind == SL_AST_INTERVAL &&
+               a->args.items[i]->ival == c->args.items[i]->ival;
+    if (!same)
+        return sl_b_err(b, a->pos, "%s needs the arguments of the GROUP BY's %s(...)", a->name,
+                        c->name);
+    struct sl_ast *col = sl_b_col_ast(b, which == 0 ? "window_start" : "window_end", a->pos);
+    TRYP(col);
+    if (which < 2)
+        return sl_b_expr(b, sc, col, out);
+    struct sl_ast *one = sl_b_alloc(b, sizeof(*one)), *minus = sl_b_alloc(b, sizeof(*minus));
+    TRYP(one && minus);
+    memset(one, 0, sizeof(*one));
+    one->kind = SL_AST_INTERVAL;
+    one->pos = a->pos;
+    one->ival = 1;
+    memset(minus, 0, sizeof(*minus));
+    minus->kind = SL_AST_BINARY;
+    minus->pos = a->pos;
+    minus->op = SL_OP_SUB;
+    minus->left = col;
+    minus->right = one;
+    return sl_b_expr(b, sc, minus, out);
+}
+
 static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_plan **out)
 {
     const struct sl_ast_select *s = &q->select;
@@ -2539,8 +2785,29 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         aggregating = sl_ast_has_agg(s->items.items[i]);
     struct sl_agg_scope agg;
     memset(&agg, 0, sizeof(agg));
-    if (aggregating)
-        TRY(sl_b_aggregate(b, q, p, &agg, &p));
+    /* a group window: its window node, and the auxiliary functions bound while this block is */
+    const struct sl_b_gwin *outer_gwin = b->gwin;
+    struct sl_b_gwin gw = {NULL, NULL};
+    struct sl_ast q2;
+    const struct sl_ast *qa = q;
+    b->gwin = NULL;
+    if (aggregating) {
+        int rc = sl_b_group_window(b, q, &p, &q2, &qa, &gw);
+        if (!rc && gw.call)
+            b->gwin = &gw;
+        if (!rc)
+            rc = sl_b_aggregate(b, qa, p, &agg, &p);
+        if (rc) {
+            b->gwin = outer_gwin;
+            return rc;
+        }
+    } else {
+        const struct sl_plan *wn = sl_b_window_below(p);
+        if (wn && wn->window.kind == SL_WINDOW_SESSION)
+            return sl_b_err(b, wn->pos,
+                            "SESSION windows are supported under a window aggregation only "
+                            "(GROUP BY window_start, window_end and the PARTITION BY columns)");
+    }
     /* the select list; '*' expands */
     uint32_t n = 0;
     for (uint32_t i = 0; i < s->items.n; i++) {
@@ -2598,6 +2865,7 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
             return sl_b_err(b, it->pos, "a bare NULL has no type: CAST(NULL AS type)");
         k++;
     }
+    b->gwin = outer_gwin;
     *out = pr;
     return 0;
 }

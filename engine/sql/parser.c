@@ -1127,6 +1127,22 @@ static int sl_p_window_tvf(struct sl_parser *p, struct sl_ast **out, size_t pos)
         return SL_ENOMEM;
     TRY(sl_p_ident(p, &t->table, "a table name"));
     n->wtable = t;
+    if (sl_p_is_kw(p, "PARTITION")) { /* SESSION(TABLE t PARTITION BY k | (k1, k2), ...) */
+        TRY(sl_p_advance(p));
+        TRY(sl_p_expect_kw(p, "BY"));
+        bool paren = p->cur.kind == SL_TOK_LPAREN;
+        if (paren)
+            TRY(sl_p_advance(p));
+        do {
+            if (n->wpart.n)
+                TRY(sl_p_advance(p)); /* the comma */
+            struct sl_ast *e;
+            TRY(sl_p_expr(p, &e));
+            TRY(sl_list_push(p, &n->wpart, e));
+        } while (paren && p->cur.kind == SL_TOK_COMMA);
+        if (paren)
+            TRY(sl_p_expect(p, SL_TOK_RPAREN));
+    }
     TRY(sl_p_expect(p, SL_TOK_COMMA));
     TRY(sl_p_expect_kw(p, "DESCRIPTOR"));
     TRY(sl_p_expect(p, SL_TOK_LPAREN));

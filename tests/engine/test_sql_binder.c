@@ -230,7 +230,28 @@ static void test_errors(void **state)
              "q.sql:19:61: aggregation without a window produces updates", NULL);
     bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(SESSION(TABLE bid, "
              "DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND));",
-             "q.sql:19:51: SESSION windows are not supported yet", NULL);
+             "q.sql:19:51: SESSION windows are supported under a window aggregation only", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM TABLE(SESSION(TABLE bid PARTITION "
+             "BY bidder, DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND)) GROUP BY auction, "
+             "window_start, window_end;",
+             "exactly the window's PARTITION BY columns (1 of them)", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM TABLE(TUMBLE(TABLE bid PARTITION "
+             "BY bidder, DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND)) GROUP BY auction, "
+             "window_start, window_end;",
+             "PARTITION BY is for SESSION windows only", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM TABLE(CUMULATE(TABLE bid, "
+             "DESCRIPTOR(`dateTime`), INTERVAL '3' SECOND, INTERVAL '10' SECOND)) GROUP BY "
+             "auction, window_start, window_end;",
+             "CUMULATE size (10000 ms) must be a whole multiple of its step (3000 ms)", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, TUMBLE_END(`dateTime`, INTERVAL '2' SECOND) "
+             "FROM bid GROUP BY auction, TUMBLE(`dateTime`, INTERVAL '1' SECOND);",
+             "q.sql:19:34: TUMBLE_END needs the arguments of the GROUP BY's TUMBLE(...)", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM bid GROUP BY auction, "
+             "SESSION(price, INTERVAL '1' SECOND);",
+             "column 'price' is not a time attribute: SESSION needs", NULL);
+    bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM bid GROUP BY auction, "
+             "SESSION(`dateTime`, INTERVAL '1' SECOND), TUMBLE(`dateTime`, INTERVAL '1' SECOND);",
+             "GROUP BY has more than one window", NULL);
     bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(TUMBLE(TABLE bid, "
              "DESCRIPTOR(price), INTERVAL '1' SECOND));",
              "column 'price' is not a time attribute", NULL);

@@ -1305,6 +1305,73 @@ static void test_hop_checkpoints(void **state)
     check_cuts(q_hop, 1000);
 }
 
+/* SESSION windows (gap 2 s), hand-computed as Flink's MergingWindowSet merges: windows that
+ * intersect or touch merge; a late row that bridges two open sessions of a key joins them;
+ * a row whose own window the watermark has fired is late; on 1 and 2 workers (the second
+ * only sends watermarks, so the sessions of the keys it owns cross the rings), with and
+ * without checkpoint cuts. */
+static const char q_session[] =
+    "CREATE TABLE out4 (k BIGINT, ws TIMESTAMP(3), we TIMESTAMP(3), c BIGINT, sv BIGINT,\n"
+    "  mxv BIGINT) WITH ('connector' = 'blackhole');\n"
+    "INSERT INTO out4 SELECT k, window_start, window_end, COUNT(*), SUM(v), MAX(v)\n"
+    "  FROM TABLE(SESSION(TABLE src PARTITION BY k, DESCRIPTOR(ts), INTERVAL '2' SECOND))\n"
+    "  GROUP BY k, window_start, window_end;";
+
+static void test_session_hand(void **state)
+{
+    (void)state;
+    struct query q;
+    bind_query(&q, q_session);
+    assert_true(q.agg->agg.session);
+    struct in_row rows[] = {
+        hrow(1, false, 1, 0, false, 0, false, 1000),
+        hrow(1, false, 2, 0, false, 0, false, 2500), /* [2500, 4500) meets [1000, 3000) */
+        hrow(1, false, 4, 0, false, 0, false, 8000), /* a session of its own */
+        hrow(2, false, 10, 0, false, 0, false, 10000),
+        hrow(2, false, 20, 0, false, 0, false, 13000), /* apart: 12000 < 13000 */
+        hrow(3, false, 5, 0, false, 0, false, 20000),
+        hrow(3, true, 0, 0, false, 0, false, 22000),   /* touches [20000, 22000): merges */
+        hrow(9, false, 1, 0, false, 0, true, 0),       /* NULL time: no window */
+        hrow(2, false, 30, 0, false, 0, false, 11500), /* bridges [10000, 12000), [13000, ..) */
+        hrow(4, false, 7, 0, false, 0, false, 1000),   /* late: [1000, 3000) fired by 11000 */
+    };
+    struct event ev[] = {
+        {.first = 0, .n = 8},
+        {.is_wm = true, .wm = 11000},
+        {.first = 8, .n = 2},
+        {.is_wm = true, .wm = INT64_MAX},
+    };
+    const char *want[] = {
+        "1|1000|4500|2|3|2",
+        "1|8000|10000|1|4|4",
+        "2|10000|15000|3|60|30",
+        "3|20000|24000|2|5|5",
+    };
+    struct lines w = {0};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        lines_add(&w, strdup(want[i]));
+    struct event idle_ev[] = {{.is_wm = true, .wm = 11000}, {.is_wm = true, .wm = INT64_MAX}};
+    for (int n = 1; n <= 2; n++) {
+        struct stream st[2] = {{rows, 10, ev, 4}, {rows, 0, idle_ev, 2}};
+        struct lines got = {0};
+        uint64_t late = 0;
+        run_sim(&q, n, st, 7, &got, &late);
+        assert_int_equal(late, 1);
+        lines_compare(&got, &w);
+        lines_free(&got);
+        for (uint64_t every = 1; every <= 3; every++) {
+            struct lines cut = {0};
+            late = 0;
+            assert_true(run_sim_cut(&q, n, st, 7, every, 1, &cut, &late) >= 1);
+            assert_int_equal(late, 1);
+            lines_compare(&cut, &w);
+            lines_free(&cut);
+        }
+    }
+    lines_free(&w);
+    sl_job_free(q.job);
+}
+
 /* A state taken part-way through a 3-worker HOP (open windows with partials, final windows,
  * sender watermarks): truncated at every length and with random bit flips, restore into a
  * fresh operator gives SL_ECORRUPT or succeeds, never crashes, and the operator frees
@@ -1431,6 +1498,7 @@ int main(void)
         cmocka_unit_test(test_tumble_checkpoints),
         cmocka_unit_test(test_hop_checkpoints),
         cmocka_unit_test(test_restore_corrupt),
+        cmocka_unit_test(test_session_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

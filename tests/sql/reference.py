@@ -4,7 +4,7 @@ generated events with plain Python, independently of sluice.
 
     reference.py QUERY EVENTS.json [CAMPAIGNS.csv]   -> sorted CSV rows on stdout
 
-QUERY: q0 q1 q2 tumble_stats hop_count q15_window q16_window ysb. Rows are printed as sluice's CSV encoder writes
+QUERY: q0 q1 q2 q11 session cumulate tumble_stats hop_count q15_window q16_window q12 q13 ysb. Rows are printed as sluice's CSV encoder writes
 them (docs/formats.md): BIGINT as digits, DECIMAL with its scale's digits, TIMESTAMP(3) as
 'yyyy-MM-dd HH:mm:ss.SSS' (UTC), strings as RFC 4180 fields.
 """
@@ -38,6 +38,27 @@ def bids(path):
 
 def tumble_start(ts, size):
     return ts - (ts % size)
+
+
+def sessions(pairs, gap):
+    """(key, ts) pairs -> {(key, start, end): [ts...]}: a row's window [ts, ts + gap) merges
+    with every window of its key that it intersects or touches (Flink's MergingWindowSet)."""
+    by_key = defaultdict(list)
+    for k, ts in pairs:
+        by_key[k].append(ts)
+    out = {}
+    for k, tss in by_key.items():
+        tss.sort()
+        cur = []
+        end = None
+        for ts in tss:
+            if cur and ts > end:
+                out[(k, cur[0], end)] = cur
+                cur = []
+            end = ts + gap if not cur else max(end, ts + gap)
+            cur.append(ts)
+        out[(k, cur[0], end)] = cur
+    return out
 
 
 def main():
@@ -113,6 +134,34 @@ def main():
         for b in bids(events):
             rows.append([b["auction"], b["bidder"], b["price"], b["dateTime"],
                          str(b["auction"] % 10000)])
+    elif query in ("q11", "session"):
+        gap = 10000 if query == "q11" else 2000
+        price = defaultdict(list)
+        pairs = []
+        for b in bids(events):
+            ts = ts_ms(b["dateTime"])
+            pairs.append((b["bidder"], ts))
+            price[(b["bidder"], ts)].append(b["price"])
+        for (bidder, s, e), tss in sessions(pairs, gap).items():
+            if query == "q11":
+                rows.append([bidder, len(tss), ts_text(s), ts_text(e)])
+                continue
+            ps = [p for ts in sorted(set(tss)) for p in price[(bidder, ts)]]
+            rows.append([bidder, len(ps), sum(ps), min(ps), max(ps), ts_text(s), ts_text(e)])
+    elif query == "cumulate":
+        size, step = 10000, 2000
+        acc = defaultdict(list)
+        for b in bids(events):
+            ts = ts_ms(b["dateTime"])
+            start = tumble_start(ts, size)
+            end = tumble_start(ts, step) + step
+            while end <= start + size:
+                acc[(b["channel"], start, end)].append(b["price"])
+                end += step
+        for (channel, s, e), ps in acc.items():
+            # AVG of a BIGINT: the sum divided in long arithmetic (prices are positive)
+            rows.append([channel, len(ps), sum(ps), min(ps), max(ps), sum(ps) // len(ps),
+                         ts_text(s), ts_text(e)])
     elif query == "ysb":
         campaign = {}
         with open(sys.argv[3]) as f:

@@ -121,6 +121,11 @@ for w in 1 2 4; do
           "$here/q16_window_fs.sql" "${common[@]}"
     fi
   done
+  # SESSION (q11, session) and CUMULATE windows: one event stream is enough
+  for q in q11 session cumulate; do
+    check $q $q $w "$tmp/events-$w.json" "$here/nexmark_gen.sql" "$ex/ddl_views.sql" \
+        "$here/${q}_fs.sql" "${common[@]}"
+  done
   check ysb ysb $w - "$here/ysb_fs.sql" --set EVENTS="$tmp/ysb.json" \
       --set CAMPAIGNS="$tmp/campaigns.csv" --quiet
   # the events file in byte-range splits over the workers, cut elsewhere at each count
