@@ -31,8 +31,8 @@
 #include <string.h>
 
 #include "engine/core/datetime.h"
-#include "engine/ops/fn_string.h"
 #include "engine/ops/eval_fn.h"
+#include "engine/ops/fn_string.h"
 #include "engine/ops/op_proctime.h"
 #include "engine/plan/sql_source.h"
 #include "engine/plan/udf.h"

@@ -122,7 +122,7 @@ typedef enum sl_fn {
     SL_FN_LOG10,
     SL_FN_LOG, /* LOG(x) = LN; LOG(b, x) */
     SL_FN_EXP,
-    SL_FN_RAND, /* RAND(): args none; RAND(seed): a BIGINT constant */
+    SL_FN_RAND,     /* RAND(): args none; RAND(seed): a BIGINT constant */
     SL_FN_PROCTIME, /* PROCTIME(): the wall clock (TIMESTAMP_LTZ(3)) when the batch is evaluated */
     SL_FN_COUNT
 } sl_fn;

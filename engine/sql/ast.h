@@ -177,7 +177,7 @@ struct sl_ast {
             struct sl_ast *wtable; /* a TABLE_REF */
             const char *descriptor;
             struct sl_ast_list wargs;
-            struct sl_ast *systime; /* TABLE_REF: FOR SYSTEM_TIME AS OF systime, or NULL */
+            struct sl_ast *systime;   /* TABLE_REF: FOR SYSTEM_TIME AS OF systime, or NULL */
             struct sl_ast_list wpart; /* SESSION: TABLE t PARTITION BY (wpart...) */
         };
         /* JOIN */

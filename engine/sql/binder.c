@@ -32,8 +32,8 @@
 #include "engine/conn/registry.h"
 #include "engine/conn/tableau.h"
 #include "engine/core/datetime.h"
-#include "engine/plan/udf.h"
 #include "engine/core/dtpattern.h"
+#include "engine/plan/udf.h"
 
 #include <ctype.h>
 #include <errno.h>

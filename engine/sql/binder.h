@@ -38,7 +38,6 @@ struct sl_job *sl_job_from_sql_opts(const struct sl_sql_input *in, size_t n,
                                     const struct sl_sql_param *params, size_t nparams,
                                     const struct sl_bind_opts *opts, struct sl_error *err);
 
-
 /* As sl_job_bind, but a script without INSERT INTO (or SELECT) binds too: the tables,
  * views and settings of a session (`sluice sql`). */
 struct sl_job *sl_job_bind_catalog(struct sl_sql_file *file, struct sl_error *err);
