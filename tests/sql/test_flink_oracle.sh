@@ -5,7 +5,7 @@
 # and timestamps normalized by tests/sql/rows.py, which says why). docs/testing.md has the
 # method.
 #
-# Queries: the Nexmark repository's q0, q1, q2, q11, q13, q21, q22 (tests/sql/q*_fs.sql: a filesystem
+# Queries: the Nexmark repository's q0, q1, q2, q11, q13, q14, q21, q22 (tests/sql/q*_fs.sql: a filesystem
 # sink in place of the blackhole one), the string functions over a table of tricky inputs
 # (fn_string_fs.sql), the window queries tumble_stats (TUMBLE), hop_count (HOP),
 # cumulate (CUMULATE with COUNT, SUM, MIN, MAX, AVG), session (a SESSION window table function
@@ -65,7 +65,7 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count q11 session cumulate gw_tumble gw_hop q15_window q16_window q13 q21 q22 fn_string fntime udf"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count q11 session cumulate gw_tumble gw_hop q15_window q16_window q13 q21 q22 fn_string fntime q14 udf"
 kafka_queries="q0 q1 q2 tumble_stats"
 part_queries="part q10" # partitioned sinks: compared by partitions.py
 python3 "$here/partitions.py" --gen "$tmp/part_in.csv" || exit 1

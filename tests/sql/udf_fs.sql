@@ -1,9 +1,9 @@
 -- A q14-like projection with Nexmark's user-defined function count_char (docs/udf.md): the
 -- same CREATE FUNCTION as the Nexmark repository's q14 (sluice finds the C function on its
 -- default UDF path, Flink the Java class of tests/flink), in a projection and in a filter.
--- (q14 itself also needs HOUR().)
+-- IF NOT EXISTS: Flink runs this file after q14_fs.sql in one script (test_flink_oracle.sh).
 
-CREATE FUNCTION count_char AS 'com.github.nexmark.flink.udf.CountChar';
+CREATE FUNCTION IF NOT EXISTS count_char AS 'com.github.nexmark.flink.udf.CountChar';
 
 CREATE TABLE nexmark_udf (
     auction BIGINT,
