@@ -16,6 +16,7 @@
  * OpenSSL's EVP interface would allocate a context per call.
  */
 #include "engine/ops/fn_string.h"
+#include "engine/ops/fn_json.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <locale.h>
@@ -50,6 +51,7 @@ struct sl_fn_state {
     bool have_cre;
     struct fs_re cache[FS_RE_CACHE];
     unsigned next;
+    struct sl_fnjson *json; /* JSON_VALUE (fn_json.h) */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -722,13 +724,27 @@ static void fs_extreme(sl_fn fn, struct sl_type type, uint32_t na, const struct 
 
 bool sl_fnstr_has(sl_fn fn)
 {
-    return fn >= SL_FN_SUBSTRING && fn <= SL_FN_LEAST;
+    return (fn >= SL_FN_SUBSTRING && fn <= SL_FN_LEAST) || fn == SL_FN_JSON_VALUE;
 }
 
 int sl_fnstr_compile(sl_fn fn, uint32_t nargs, const struct sl_fn_arg *args,
                      struct sl_fn_state **out, char *msg, size_t cap)
 {
     *out = NULL;
+    if (fn == SL_FN_JSON_VALUE) {
+        struct sl_fn_state *js = calloc(1, sizeof(*js));
+        if (!js) {
+            snprintf(msg, cap, "out of memory");
+            return SL_ENOMEM;
+        }
+        int rc = sl_fnjson_compile(nargs, args, &js->json, msg, cap);
+        if (rc) {
+            free(js);
+            return rc;
+        }
+        *out = js;
+        return 0;
+    }
     if (fn != SL_FN_REGEXP && fn != SL_FN_REGEXP_EXTRACT && fn != SL_FN_REGEXP_REPLACE)
         return 0;
     if (nargs < 2) {
@@ -757,6 +773,7 @@ void sl_fnstr_free(struct sl_fn_state *st)
 {
     if (!st)
         return;
+    sl_fnjson_free(st->json);
     fs_re_clear(&st->cre);
     for (unsigned i = 0; i < FS_RE_CACHE; i++)
         fs_re_clear(&st->cache[i]);
@@ -767,6 +784,8 @@ int sl_fnstr_eval(struct sl_fn_state *st, sl_fn fn, struct sl_type type, uint32_
                   const struct sl_fn_arg *a, const sl_sel_t *sel, uint32_t n, void *outv,
                   uint64_t *valid, struct sl_fn_ctx *ctx)
 {
+    if (fn == SL_FN_JSON_VALUE)
+        return sl_fnjson_eval(st->json, type, na, a, sel, n, outv, valid, ctx);
     sl_str *out = outv;
     char tmp[SL_STR_INLINE_MAX], *p;
     for (uint32_t k = 0; k < n; k++) {

@@ -63,6 +63,7 @@ static const char *const sl_fn_names[SL_FN_COUNT] = {
     [SL_FN_SHA256] = "SHA256",
     [SL_FN_GREATEST] = "GREATEST",
     [SL_FN_LEAST] = "LEAST",
+    [SL_FN_JSON_VALUE] = "JSON_VALUE",
     [SL_FN_DATE_FORMAT] = "DATE_FORMAT",
     [SL_FN_FROM_UNIXTIME] = "FROM_UNIXTIME",
     [SL_FN_EXTRACT] = "EXTRACT",
@@ -266,9 +267,10 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
         fputc(e->fn == SL_FN_MAP ? ']' : ')', out);
         return;
     default:
-        if (e->fn >= SL_FN_SUBSTRING && e->fn <= SL_FN_LEAST) { /* NAME(a, b, ...) */
+        if (e->fn >= SL_FN_SUBSTRING && e->fn <= SL_FN_JSON_VALUE) { /* NAME(a, b, ...) */
             fprintf(out, "%s(", sl_fn_name(e->fn));
-            for (uint32_t i = 0; i < e->nargs; i++) {
+            /* JSON_VALUE(json, path): its behaviours are not printed */
+            for (uint32_t i = 0; i < (e->fn == SL_FN_JSON_VALUE ? 2 : e->nargs); i++) {
                 if (i)
                     fputs(", ", out);
                 sl_expr_print(e->args[i], in, out);

@@ -100,6 +100,7 @@ typedef enum sl_fn {
     SL_FN_SHA256,         /* (s): 64 lowercase hex digits */
     SL_FN_GREATEST,       /* (a, b, ...) of one type: NULL when any is NULL */
     SL_FN_LEAST,          /* (a, b, ...) */
+    SL_FN_JSON_VALUE,     /* (json, path, empty, empty_default, error, error_default): fn_json.h */
     /* time and numeric functions (engine/ops/eval_fn.c). A time unit is an INT constant
      * argument, an sl_time_unit (engine/core/dtpattern.h) */
     SL_FN_DATE_FORMAT,    /* DATE_FORMAT(ts | s, fmt) */

@@ -1009,6 +1009,57 @@ static struct sl_expr *sl_b_fn_str(struct sl_binder *b, const char *s, size_t po
     return e;
 }
 
+/* $JSON_VALUE(json, path, empty, empty_default, error, error_default) from the parser, with
+ * .type the RETURNING type: the path a constant STRING (as Flink's LITERAL), the result
+ * nullable, the defaults cast to it (engine/ops/fn_json.h). */
+static int sl_b_json_value(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
+                           struct sl_expr **out)
+{
+    struct sl_expr **x = sl_b_alloc(b, 6 * sizeof(*x));
+    TRYP(x);
+    if (a->args.n != 6)
+        return sl_b_err(b, a->pos, "JSON_VALUE takes a json text and a path");
+    struct sl_type t = sl_type_make(SL_TYPE_VARCHAR, true);
+    if (a->type) {
+        t = a->type->scalar;
+        if (a->type->is_row ||
+            (t.id != SL_TYPE_VARCHAR && t.id != SL_TYPE_INT && t.id != SL_TYPE_BIGINT &&
+             t.id != SL_TYPE_DOUBLE && t.id != SL_TYPE_BOOLEAN))
+            return sl_b_err(b, a->type->pos,
+                            "JSON_VALUE can return STRING, INT, BIGINT, DOUBLE or BOOLEAN");
+        t.nullable = true;
+    }
+    TRY(sl_b_expr(b, sc, a->args.items[0], &x[0]));
+    TRY(sl_b_fn_need(b, x[0], SL_TYPE_VARCHAR, "JSON_VALUE", "a STRING json text"));
+    TRY(sl_b_expr(b, sc, a->args.items[1], &x[1]));
+    TRY(sl_b_fn_need(b, x[1], SL_TYPE_VARCHAR, "JSON_VALUE", "a STRING path"));
+    if (x[1]->kind != SL_EXPR_LIT)
+        return sl_b_err(b, x[1]->pos, "JSON_VALUE needs a constant path");
+    for (int i = 2; i < 6; i += 2) {
+        const struct sl_ast *m = a->args.items[i], *d = a->args.items[i + 1];
+        x[i] = sl_expr_new(b, SL_EXPR_LIT, sl_type_make(SL_TYPE_INT, false), m->pos);
+        TRYP(x[i]);
+        x[i]->lit.i = m->lit[0] - '0';
+        if (d->kind == SL_AST_NULL) {
+            x[i + 1] = sl_b_null_of(b, t, d->pos);
+            TRYP(x[i + 1]);
+            continue;
+        }
+        TRY(sl_b_expr(b, sc, d, &x[i + 1]));
+        if (!sl_is_null_lit(x[i + 1]) && !sl_castable(x[i + 1]->type, t)) {
+            char dt[64], rt[64];
+            sl_type_str(x[i + 1]->type, dt, sizeof(dt));
+            sl_type_str(t, rt, sizeof(rt));
+            return sl_b_err(b, x[i + 1]->pos, "JSON_VALUE: a DEFAULT of type %s for %s", dt, rt);
+        }
+        x[i + 1] = sl_b_cast(b, x[i + 1], t);
+        TRYP(x[i + 1]);
+    }
+    *out = sl_expr_call(b, SL_FN_JSON_VALUE, t, a->pos, 6, x);
+    TRYP(*out);
+    return 0;
+}
+
 /* Binds a call of a function of sl_strfns or COALESCE, NULLIF, IF, GREATEST, LEAST, LOCATE.
  * Returns 1 when the name is none of them. */
 static int sl_b_strfn(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
@@ -1017,6 +1068,8 @@ static int sl_b_strfn(struct sl_binder *b, const struct sl_scope *sc, const stru
     static const char *const cond[] = {"COALESCE", "NULLIF", "IF", "GREATEST", "LEAST"};
     const struct sl_strfn *f = NULL;
     int ci = -1;
+    if (strcmp(a->name, "$JSON_VALUE") == 0)
+        return sl_b_json_value(b, sc, a, out);
     for (size_t i = 0; i < sizeof(sl_strfns) / sizeof(sl_strfns[0]); i++)
         if (strcasecmp(a->name, sl_strfns[i].name) == 0)
             f = &sl_strfns[i];

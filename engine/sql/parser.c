@@ -585,6 +585,67 @@ static int sl_p_sql_call(struct sl_parser *p, struct sl_ast **out, size_t pos, b
     return sl_p_expect(p, SL_TOK_RPAREN);
 }
 
+/*
+ * JSON_VALUE(json, path [RETURNING type] [{NULL|ERROR|DEFAULT e} ON EMPTY]
+ *            [{NULL|ERROR|DEFAULT e} ON ERROR])
+ * -> $JSON_VALUE(json, path, empty, empty_default, error, error_default) with .type the
+ * RETURNING type (NULL: STRING); a behaviour is an INT node (engine/ops/fn_json.h's
+ * sl_json_beh), a missing default a NULL node. Called after "JSON_VALUE" "(".
+ */
+static int sl_p_json_value(struct sl_parser *p, struct sl_ast **out, size_t pos)
+{
+    struct sl_ast *n = sl_p_node(p, SL_AST_CALL, pos), *e,
+                  *beh[2][2] = {{NULL, NULL}, {NULL, NULL}};
+    if (!n)
+        return SL_ENOMEM;
+    n->name = "$JSON_VALUE";
+    *out = n;
+    TRY(sl_p_expr(p, &e));
+    TRY(sl_list_push(p, &n->args, e));
+    TRY(sl_p_expect(p, SL_TOK_COMMA));
+    TRY(sl_p_expr(p, &e));
+    TRY(sl_list_push(p, &n->args, e));
+    bool found;
+    TRY(sl_p_accept_kw(p, "RETURNING", &found));
+    if (found)
+        TRY(sl_p_type(p, &n->type));
+    while (sl_p_is_kw(p, "NULL") || sl_p_is_kw(p, "ERROR") || sl_p_is_kw(p, "DEFAULT")) {
+        size_t bpos = p->cur.pos;
+        const char *mode = sl_p_is_kw(p, "NULL") ? "0" : sl_p_is_kw(p, "ERROR") ? "1" : "2";
+        struct sl_ast *m = sl_p_node(p, SL_AST_INT, bpos), *def = NULL;
+        if (!m)
+            return SL_ENOMEM;
+        m->lit = mode;
+        TRY(sl_p_advance(p));
+        if (mode[0] == '2')
+            TRY(sl_p_expr(p, &def));
+        TRY(sl_p_expect_kw(p, "ON"));
+        int which = sl_p_is_kw(p, "EMPTY") ? 0 : sl_p_is_kw(p, "ERROR") ? 1 : -1;
+        if (which < 0)
+            return sl_p_expected(p, "EMPTY or ERROR");
+        if (beh[which][0] || (which == 0 && beh[1][0]))
+            return sl_p_error(p, bpos, "JSON_VALUE: %s",
+                              which ? "ON ERROR given twice"
+                                    : "ON EMPTY must come once, before ON ERROR");
+        TRY(sl_p_advance(p));
+        beh[which][0] = m;
+        beh[which][1] = def;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!beh[i][0]) {
+            beh[i][0] = sl_p_node(p, SL_AST_INT, pos);
+            if (!beh[i][0])
+                return SL_ENOMEM;
+            beh[i][0]->lit = "0";
+        }
+        if (!beh[i][1] && !(beh[i][1] = sl_p_node(p, SL_AST_NULL, pos)))
+            return SL_ENOMEM;
+        TRY(sl_list_push(p, &n->args, beh[i][0]));
+        TRY(sl_list_push(p, &n->args, beh[i][1]));
+    }
+    return sl_p_expect(p, SL_TOK_RPAREN);
+}
+
 /* After "EXTRACT(", "FLOOR(", "CEIL(" or "CEILING(": EXTRACT(unit FROM e) becomes EXTRACT
  * with the arguments unit, e; FLOOR(e TO unit) / CEIL(e TO unit) become $FLOOR_TO / $CEIL_TO
  * with unit, e; FLOOR(e) / CEIL(e) stay plain calls. A unit is a name (a COLUMN node the
@@ -741,6 +802,17 @@ static int sl_p_primary(struct sl_parser *p, struct sl_ast **out)
         }
         if (sl_p_is_kw(p, "EXISTS"))
             return sl_p_error(p, pos, "EXISTS subqueries are not supported yet");
+        if (sl_p_is_kw(p, "JSON_VALUE")) {
+            struct sl_lexer save = p->lx;
+            struct sl_token save_tok = p->cur;
+            TRY(sl_p_advance(p));
+            if (p->cur.kind == SL_TOK_LPAREN) {
+                TRY(sl_p_advance(p));
+                return sl_p_json_value(p, out, pos);
+            }
+            p->lx = save;
+            p->cur = save_tok;
+        }
         if (sl_p_is_kw(p, "TRIM") || sl_p_is_kw(p, "POSITION") || sl_p_is_kw(p, "SUBSTRING") ||
             sl_p_is_kw(p, "OVERLAY")) {
             bool done;

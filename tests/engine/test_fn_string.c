@@ -399,6 +399,115 @@ static void test_pattern_cache(void **state)
     }
 }
 
+/* JSON_VALUE (engine/ops/fn_json.h): Flink's documented examples, then the path modes, the
+ * conversions and the behaviours (checked against Flink: tests/sql/fn_string_fs.sql). */
+static void test_json_value(void **state)
+{
+    (void)state;
+    /* the examples of Flink's "JSON Functions" documentation */
+    expect("JSON_VALUE(s, '$.a')", "{\"a\": true}", "", "true");
+    expect_t("JSON_VALUE(s, '$.a' RETURNING BOOLEAN)", "BOOLEAN", "{\"a\": true}", "", NULL,
+             "TRUE");
+    expect_t("JSON_VALUE(s, 'lax $.b' RETURNING BOOLEAN DEFAULT FALSE ON EMPTY)", "BOOLEAN",
+             "{\"a\": true}", "", NULL, "FALSE");
+    expect_t("JSON_VALUE(s, 'strict $.b' RETURNING BOOLEAN DEFAULT FALSE ON ERROR)", "BOOLEAN",
+             "{\"a\": true}", "", NULL, "FALSE");
+    expect("CAST(JSON_VALUE(s, '$.[\"a.b\"][0]' RETURNING DOUBLE) AS VARCHAR)",
+           "{\"a.b\": [0.998,0.996]}", "", "0.998");
+    expect("JSON_VALUE(s, 'strict $.[\"contains blank\"]' NULL ON EMPTY DEFAULT 'wrong' ON "
+           "ERROR)",
+           "{\"contains blank\": \"right\"}", "", "right");
+    /* paths */
+    expect("JSON_VALUE(s, '$.a.b[1]')", "{\"a\":{\"b\":[1,2]}}", "", "2");
+    expect("JSON_VALUE(s, '$[''k'']')", "{\"k\":\"v\"}", "", "v");
+    expect("JSON_VALUE(s, '$[0]')", "[\"x\", 1]", "", "x");
+    expect("JSON_VALUE(s, '$')", "\"top\"", "", "top");
+    expect("JSON_VALUE(s, 'lax $.a[-1]')", "{\"a\":[1,2,3]}", "", "3");
+    /* NULL and EMPTY: NULL by default */
+    expect("JSON_VALUE(s, '$.a')", NUL, "", "NULL");
+    expect("JSON_VALUE(s, '$.b')", "{\"a\":1}", "", "NULL");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":null}", "", "NULL");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":{\"b\":1}}", "", "NULL");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":[1]}", "", "NULL");
+    expect("JSON_VALUE(s, '$.a')", "not json", "", "NULL");
+    expect("JSON_VALUE(s, '$.a')", "", "", "NULL");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":\"\xff\"}", "", "NULL"); /* not UTF-8 */
+    expect("JSON_VALUE(s, 'no path')", "{\"a\":1}", "", "NULL");
+    expect("JSON_VALUE(s, 'lax $.a' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)", "{\"a\":[1]}", "",
+           "e");
+    expect("JSON_VALUE(s, 'strict $.a' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)", "{\"a\":[1]}",
+           "", "r");
+    expect("JSON_VALUE(s, 'lax $.a' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)", "{", "", "e");
+    expect("JSON_VALUE(s, 'strict $.a' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)", "{", "", "r");
+    expect("JSON_VALUE(s, '$.a' DEFAULT p ON ERROR)", "{\"b\":1}", "fallback", "fallback");
+    /* strings, numbers, booleans as STRING */
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\"\"}", "",
+           "café 😀 \"q\"");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":1e3}", "", "1000.0");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":-0.5}", "", "-0.5");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":1.5e10}", "", "1.5E10");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":-9223372036854775808}", "", "-9223372036854775808");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":false}", "", "false");
+    expect("JSON_VALUE(s, '$.a')", "{\"a\":\"a long string of more than twelve bytes\"}", "",
+           "a long string of more than twelve bytes");
+    /* RETURNING */
+    expect_t("JSON_VALUE(s, '$.a' RETURNING INT)", "INT", "{\"a\":42}", "", NULL, "42");
+    expect_t("JSON_VALUE(s, '$.a' RETURNING INT)", "INT", "{\"a\":\"12\"}", "", NULL, "12");
+    expect_t("JSON_VALUE(s, '$.a' RETURNING INT)", "INT", "{\"a\":3000000000}", "", NULL, "NULL");
+    expect_t("JSON_VALUE(s, '$.a' RETURNING INT)", "INT", "{\"a\":\"x\"}", "", NULL, "NULL");
+    expect_t("JSON_VALUE(s, '$.a' RETURNING INT DEFAULT -1 ON ERROR)", "INT", "{\"a\":true}", "",
+             NULL, "-1");
+    expect_t("JSON_VALUE(s, '$.a' RETURNING BIGINT)", "BIGINT", "{\"a\":3000000000}", "", NULL,
+             "3000000000");
+    expect_t("JSON_VALUE(s, '$.a' RETURNING BOOLEAN)", "BOOLEAN", "{\"a\":\"true\"}", "", NULL,
+             "TRUE");
+    expect("CAST(JSON_VALUE(s, '$.a' RETURNING DOUBLE) AS VARCHAR)", "{\"a\":\"2.5\"}", "", "2.5");
+    /* ERROR ON ERROR / ON EMPTY: a run-time error naming the position and the value */
+    char out[512];
+    struct sl_error err;
+    const char *j = "{\"a\":[1]}";
+    int rc = eval_n("JSON_VALUE(s, 'strict $.a' ERROR ON ERROR)", "VARCHAR", j, strlen(j), "", 0,
+                    NULL, out, sizeof(out), &err);
+    assert_int_equal(rc, SL_EINVAL);
+    assert_non_null(strstr(err.msg, "q.sql:3:"));
+    assert_non_null(strstr(err.msg, "object or array"));
+    assert_non_null(strstr(err.msg, "{\"a\":[1]}"));
+    rc = eval_n("JSON_VALUE(s, 'lax $.b' ERROR ON EMPTY)", "VARCHAR", j, strlen(j), "", 0, NULL,
+                out, sizeof(out), &err);
+    assert_int_equal(rc, SL_EINVAL);
+    assert_non_null(strstr(err.msg, "Empty result of JSON_VALUE"));
+    rc = eval_n("JSON_VALUE(s, '$.a' RETURNING INT ERROR ON ERROR)", "INT", "{\"a\":\"x\"}", 9, "",
+                0, NULL, out, sizeof(out), &err);
+    assert_int_equal(rc, SL_EINVAL);
+    assert_non_null(strstr(err.msg, "not a number"));
+    /* a long document, deep nesting */
+    size_t n = 400000;
+    char *big = malloc(n + 64);
+    assert_non_null(big);
+    size_t k = 0;
+    k += (size_t)sprintf(big, "{\"pad\":\"");
+    while (k < n)
+        big[k++] = 'x';
+    k += (size_t)sprintf(big + k, "\",\"a\":{\"b\":[true,7]}}");
+    assert_int_equal(
+        eval_n("JSON_VALUE(s, '$.a.b[1]')", "VARCHAR", big, k, "", 0, NULL, out, sizeof(out), &err),
+        0);
+    assert_string_equal(out, "7");
+    free(big);
+    /* binding errors */
+    struct run r;
+    assert_int_not_equal(prepare("JSON_VALUE(s, p)", "VARCHAR", &r, &err), 0);
+    assert_non_null(strstr(err.msg, "JSON_VALUE needs a constant path"));
+    finish(&r);
+    assert_int_not_equal(prepare("JSON_VALUE(i, '$')", "VARCHAR", &r, &err), 0);
+    assert_non_null(strstr(err.msg, "JSON_VALUE needs a STRING json text"));
+    finish(&r);
+    assert_int_not_equal(
+        prepare("JSON_VALUE(s, '$' ERROR ON ERROR NULL ON EMPTY)", "VARCHAR", &r, &err), 0);
+    assert_non_null(strstr(err.msg, "before ON ERROR"));
+    finish(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_conditional),
         cmocka_unit_test(test_huge_and_errors),
         cmocka_unit_test(test_pattern_cache),
+        cmocka_unit_test(test_json_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
