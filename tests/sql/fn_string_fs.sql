@@ -1,7 +1,7 @@
 -- String, regex, hash and conditional functions over a table of tricky inputs
 -- (tests/sql/fn_string_input.csv: id, s, p; NULL spelled NULL), one expression per id, so
--- that tests/sql/test_flink_oracle.sh compares every value with Flink's. Ids without a WHEN
--- (the JSON_VALUE cases of the input, not supported yet) give NULL in both engines.
+-- that tests/sql/test_flink_oracle.sh compares every value with Flink's. Ids 48, 73-76
+-- and 81-102 are JSON_VALUE's (engine/ops/fn_json.h).
 CREATE TABLE fn_input (id INT, s STRING, p STRING) WITH ('connector' = 'filesystem', 'path' = '${FN_INPUT}', 'format' = 'csv', 'csv.null-literal' = 'NULL');
 CREATE TABLE fn_string_out (id INT, v STRING) WITH ('connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'csv', 'csv.null-literal' = 'NULL');
 INSERT INTO fn_string_out SELECT id, CASE id
@@ -80,4 +80,31 @@ INSERT INTO fn_string_out SELECT id, CASE id
  WHEN 78 THEN REGEXP_EXTRACT(s, p)
  WHEN 79 THEN INITCAP(s)
  WHEN 80 THEN REVERSE(s)
+ WHEN 48 THEN JSON_VALUE(s, '$.a.b[1]')
+ WHEN 73 THEN JSON_VALUE(s, '$[''k'']')
+ WHEN 74 THEN JSON_VALUE(s, 'lax $.a' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)
+ WHEN 75 THEN CAST(JSON_VALUE(s, '$.a' RETURNING INT) AS STRING)
+ WHEN 76 THEN CAST(JSON_VALUE(s, '$.a' RETURNING BOOLEAN) AS STRING)
+ WHEN 81 THEN JSON_VALUE(s, '$.a')
+ WHEN 82 THEN JSON_VALUE(s, '$.a')
+ WHEN 83 THEN JSON_VALUE(s, 'strict $.a' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)
+ WHEN 84 THEN JSON_VALUE(s, 'lax $.a' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)
+ WHEN 85 THEN JSON_VALUE(s, '$.a' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)
+ WHEN 86 THEN JSON_VALUE(s, 'lax $.a' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)
+ WHEN 87 THEN JSON_VALUE(s, '$.b' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)
+ WHEN 88 THEN CAST(JSON_VALUE(s, '$.a' RETURNING INT) AS STRING)
+ WHEN 89 THEN CAST(JSON_VALUE(s, '$.a' RETURNING INT) AS STRING)
+ WHEN 90 THEN CAST(JSON_VALUE(s, '$.a' RETURNING INT DEFAULT -1 ON ERROR) AS STRING)
+ WHEN 91 THEN CAST(JSON_VALUE(s, '$.a' RETURNING DOUBLE) AS STRING)
+ WHEN 92 THEN JSON_VALUE(s, 'lax $.b' DEFAULT FALSE ON EMPTY)
+ WHEN 93 THEN JSON_VALUE(s, '$.a')
+ WHEN 94 THEN JSON_VALUE(s, '$.a')
+ WHEN 95 THEN JSON_VALUE(s, '$[0]')
+ WHEN 96 THEN JSON_VALUE(s, 'lax $.a[-1]')
+ WHEN 97 THEN JSON_VALUE(s, '$.a')
+ WHEN 98 THEN JSON_VALUE(s, '$.a')
+ WHEN 99 THEN JSON_VALUE(s, '$.a')
+ WHEN 100 THEN JSON_VALUE(s, 'lax $' DEFAULT 'e' ON EMPTY)
+ WHEN 101 THEN JSON_VALUE(s, '$[''a b'']')
+ WHEN 102 THEN JSON_VALUE(s, 'lax $.a.b.c' DEFAULT 'e' ON EMPTY DEFAULT 'r' ON ERROR)
 END FROM fn_input;
