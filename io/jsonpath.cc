@@ -21,7 +21,8 @@ extern "C" {
 }
 #include "io/jsonpath.h"
 
-namespace {
+namespace
+{
 struct step {
     bool index; // an array index, else a key
     int64_t idx;
@@ -237,8 +238,8 @@ extern "C" int sl_jpath_eval(struct sl_jdoc *d, const struct sl_jpath *p, const 
         } else {
             dom::object o;
             if (e.get_object().get(o))
-                return jp_missing(d, p, out, "the JSON path takes a key of a value that is not an object",
-                                  "");
+                return jp_missing(d, p, out,
+                                  "the JSON path takes a key of a value that is not an object", "");
             if (o.at_key(st.key).get(e))
                 return jp_missing(d, p, out, "no such key in the JSON object: ", st.key.c_str());
         }
@@ -270,7 +271,6 @@ extern "C" int sl_jpath_eval(struct sl_jdoc *d, const struct sl_jpath *p, const 
     case dom::element_type::NULL_VALUE:
         return jp_missing(d, p, out, "the JSON path selects null", "");
     default:
-        return jp_missing(d, p, out, "the JSON path selects an object or array, not a scalar",
-                          "");
+        return jp_missing(d, p, out, "the JSON path selects an object or array, not a scalar", "");
     }
 }

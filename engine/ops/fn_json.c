@@ -21,8 +21,8 @@ struct sl_fnjson {
     struct sl_jdoc *doc;
 };
 
-int sl_fnjson_compile(uint32_t nargs, const struct sl_fn_arg *a, struct sl_fnjson **out,
-                      char *msg, size_t cap)
+int sl_fnjson_compile(uint32_t nargs, const struct sl_fn_arg *a, struct sl_fnjson **out, char *msg,
+                      size_t cap)
 {
     *out = NULL;
     if (nargs != 6 || !a[1].cconst || !a[2].cconst || !a[4].cconst) {
@@ -212,7 +212,8 @@ static int fj_convert(const struct sl_jv *v, struct sl_type type, void *outv, ui
                 return 1;
             }
         } else {
-            *why = v->kind == SL_JV_BOOL ? "a boolean is not a number" : "the value is out of range";
+            *why =
+                v->kind == SL_JV_BOOL ? "a boolean is not a number" : "the value is out of range";
             return 1;
         }
         if (!big && (x < INT32_MIN || x > INT32_MAX)) {
@@ -260,8 +261,8 @@ static int fj_convert(const struct sl_jv *v, struct sl_type type, void *outv, ui
                 s++;
                 n--;
             }
-            while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-                         s[n - 1] == '\r'))
+            while (n &&
+                   (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
                 n--;
             static const char *const t[] = {"true", "t", "yes", "1", "false", "f", "no", "0"};
             int k = -1;
@@ -337,15 +338,14 @@ int sl_fnjson_eval(struct sl_fnjson *st, struct sl_type type, uint32_t na,
             fj_quote(q, sizeof(q), js);
             if (v.kind == SL_JV_EMPTY)
                 snprintf(ctx->msg, sizeof(ctx->msg),
-                         "Empty result of JSON_VALUE function is not allowed (at the value %s)",
-                         q);
+                         "Empty result of JSON_VALUE function is not allowed (at the value %s)", q);
             else
                 snprintf(ctx->msg, sizeof(ctx->msg), "JSON_VALUE: %.*s (at the value %s)",
                          why ? 40 : (int)(v.len > 90 ? 90 : v.len), why ? why : v.s, q);
             return SL_EINVAL;
         }
-        bool ok = beh == SL_JSON_DEFAULT && !def->cnull &&
-                  (def->cconst || sl_valid_get(def->valid, r));
+        bool ok =
+            beh == SL_JSON_DEFAULT && !def->cnull && (def->cconst || sl_valid_get(def->valid, r));
         if (ok)
             memcpy((char *)outv + (size_t)r * w,
                    (const char *)def->data + (size_t)(def->cconst ? 0 : r) * w, w);

@@ -1052,6 +1052,22 @@ static int sl_b_json_value(struct sl_binder *b, const struct sl_scope *sc, const
             sl_type_str(t, rt, sizeof(rt));
             return sl_b_err(b, x[i + 1]->pos, "JSON_VALUE: a DEFAULT of type %s for %s", dt, rt);
         }
+        if (t.id == SL_TYPE_VARCHAR && x[i + 1]->type.id == SL_TYPE_BOOLEAN) {
+            /* Flink writes the default with String.valueOf: "true" / "false", not CAST's */
+            struct sl_expr *dv = x[i + 1], *cv[4];
+            cv[0] = dv;
+            cv[1] = sl_b_fn_str(b, "true", dv->pos);
+            cv[2] = sl_expr_call(b, SL_FN_NOT, sl_type_make(SL_TYPE_BOOLEAN, dv->type.nullable),
+                                 dv->pos, 1, &cv[0]);
+            cv[3] = sl_b_fn_str(b, "false", dv->pos);
+            struct sl_expr *els = sl_b_null_of(b, t, dv->pos);
+            TRYP(cv[1]);
+            TRYP(cv[2]);
+            TRYP(cv[3]);
+            TRYP(els);
+            TRY(sl_b_mkcase(b, cv, 2, els, t, dv->pos, &x[i + 1]));
+            continue;
+        }
         x[i + 1] = sl_b_cast(b, x[i + 1], t);
         TRYP(x[i + 1]);
     }
