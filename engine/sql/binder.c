@@ -1033,6 +1033,10 @@ static int sl_b_json_value(struct sl_binder *b, const struct sl_scope *sc, const
     TRY(sl_b_fn_need(b, x[0], SL_TYPE_VARCHAR, "JSON_VALUE", "a STRING json text"));
     TRY(sl_b_expr(b, sc, a->args.items[1], &x[1]));
     TRY(sl_b_fn_need(b, x[1], SL_TYPE_VARCHAR, "JSON_VALUE", "a STRING path"));
+    if (x[1]->kind == SL_EXPR_CALL && x[1]->fn == SL_FN_CAST && sl_is_null_lit(x[1]->args[0])) {
+        x[1] = sl_b_null_of(b, sl_type_make(SL_TYPE_VARCHAR, true), x[1]->pos); /* a typed NULL */
+        TRYP(x[1]);
+    }
     if (x[1]->kind != SL_EXPR_LIT)
         return sl_b_err(b, x[1]->pos, "JSON_VALUE needs a constant path");
     for (int i = 2; i < 6; i += 2) {

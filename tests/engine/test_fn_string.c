@@ -419,6 +419,8 @@ static void test_json_value(void **state)
     expect("JSON_VALUE(s, 'strict $.[\"contains blank\"]' NULL ON EMPTY DEFAULT 'wrong' ON "
            "ERROR)",
            "{\"contains blank\": \"right\"}", "", "right");
+    expect("JSON_VALUE('{\"a\": [\"c\"]}', '$.a[0]')", "", "", "c"); /* a constant text */
+    expect("JSON_VALUE(s, CAST(NULL AS VARCHAR))", "{}", "", "NULL");
     /* paths */
     expect("JSON_VALUE(s, '$.a.b[1]')", "{\"a\":{\"b\":[1,2]}}", "", "2");
     expect("JSON_VALUE(s, '$[''k'']')", "{\"k\":\"v\"}", "", "v");
