@@ -8,7 +8,8 @@
  * `maxlen`; reading any text by the pattern and by TO_TIMESTAMP's default shape never reads
  * past it (ASan) and gives a value that the pattern writes back readable, or a refusal; a
  * java.time pattern of the numeric fields yyyy MM dd HH mm ss SSS (once each, any literals
- * without digits) reads back exactly what it wrote for any TIMESTAMP; the time units never
+ * without digits) reads back exactly what it wrote for any TIMESTAMP from the year 1 on (the
+ * year 0 writes as year of era 0001, as java.time does); the time units never
  * overflow silently.
  */
 #include <stdint.h>
@@ -96,8 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (sl_dtp_parse(&p, text, tlen, &t))
         check(sl_dtp_format(&p, t, buf) <= p.maxlen, "longer than maxlen");
     if (dialect == SL_DTP_DTF && round_trips(&p)) {
-        int64_t v =
-            SL_DT_MIN_MS + (int64_t)((uint64_t)ms % (uint64_t)(SL_DT_MAX_MS - SL_DT_MIN_MS));
+        /* from 0001-01-01: 'yyyy' is java.time's year of era, so the year 0 (1 BC) writes
+         * as 0001 and reads back as 1 AD, as in Java */
+        const int64_t lo = -62135596800000; /* 0001-01-01 00:00:00.000 */
+        int64_t v = lo + (int64_t)((uint64_t)ms % (uint64_t)(SL_DT_MAX_MS - lo));
         size_t n = sl_dtp_format(&p, v, buf);
         check(sl_dtp_parse(&p, buf, n, &t), "a written value does not read back");
         check(t == v, "a written value reads back as another");
