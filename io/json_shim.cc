@@ -37,6 +37,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnarrowing"
 extern "C" {
+#include "engine/core/datetime.h"
 #include "io/fmt.h"
 }
 #pragma GCC diagnostic pop
@@ -224,6 +225,10 @@ struct walker {
                 int rc = sl_fmt_parse_i64(tok.data(), tok.size(), &sl_col_i64(c)[row], &why);
                 if (rc)
                     return fail_field(col, rc, "epoch milliseconds must be an integer", tok);
+                if (sl_col_i64(c)[row] < SL_DT_MIN_MS || sl_col_i64(c)[row] > SL_DT_MAX_MS)
+                    return fail_field(
+                        col, SL_EPARSE,
+                        "epoch milliseconds outside TIMESTAMP(3)'s years 0000 to 9999", tok);
                 if (c->valid)
                     sl_col_set_null(c, row, false);
                 return 0;

@@ -667,6 +667,8 @@ static bool jf_leaf(struct jf_ctx *x, int32_t col)
             if (!is_int || (!jf_small_int(tok, n, &sl_col_i64(c)[row]) &&
                             sl_fmt_parse_i64(tok, n, &sl_col_i64(c)[row], &why) != 0))
                 return false;
+            if (sl_col_i64(c)[row] < SL_DT_MIN_MS || sl_col_i64(c)[row] > SL_DT_MAX_MS)
+                return false; /* the slow path names the error */
             break;
         }
         case SL_TYPE_BIGINT:
