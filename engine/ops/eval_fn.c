@@ -52,32 +52,7 @@ struct sl_tfn_state {
 
 bool sl_fn_handles(sl_fn fn)
 {
-    switch (fn) { /* a list, not a range: other blocks of sl_fn may come to sit between */
-    case SL_FN_DATE_FORMAT:
-    case SL_FN_FROM_UNIXTIME:
-    case SL_FN_EXTRACT:
-    case SL_FN_TS_FLOOR:
-    case SL_FN_TS_CEIL:
-    case SL_FN_TIMESTAMPADD:
-    case SL_FN_TIMESTAMPDIFF:
-    case SL_FN_TO_TIMESTAMP:
-    case SL_FN_UNIX_TIMESTAMP:
-    case SL_FN_NOW:
-    case SL_FN_ABS:
-    case SL_FN_ROUND:
-    case SL_FN_FLOOR:
-    case SL_FN_CEIL:
-    case SL_FN_POWER:
-    case SL_FN_SQRT:
-    case SL_FN_LN:
-    case SL_FN_LOG10:
-    case SL_FN_LOG:
-    case SL_FN_EXP:
-    case SL_FN_RAND:
-        return true;
-    default:
-        return false;
-    }
+    return sl_fn_is_time_numeric(fn); /* one list, in engine/plan/plan.c */
 }
 
 bool sl_fn_volatile(sl_fn fn, uint32_t nargs)

@@ -88,8 +88,7 @@ static const char *const sl_fn_names[SL_FN_COUNT] = {
     [SL_FN_PROCTIME] = "PROCTIME",
 };
 
-/* The time and numeric functions (engine/ops/eval_fn.c): written NAME(args). */
-static bool sl_fn_is_time_numeric(sl_fn fn)
+bool sl_fn_is_time_numeric(sl_fn fn)
 {
     switch (fn) {
     case SL_FN_DATE_FORMAT:

@@ -153,6 +153,10 @@ struct sl_expr {
 
 const char *sl_fn_name(sl_fn fn);
 
+/* Whether fn is one of the time and numeric functions (engine/ops/eval_fn.h evaluates them;
+ * EXPLAIN writes them NAME(args)). */
+bool sl_fn_is_time_numeric(sl_fn fn);
+
 /* Writes the expression in SQL-like text, naming columns from `in`. */
 void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out);
 
