@@ -54,9 +54,11 @@
 #include "tools/cmd_bench_latency.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <ftw.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,6 +87,8 @@
 #define CALLGRIND_START_INSTRUMENTATION
 #define CALLGRIND_STOP_INSTRUMENTATION
 #endif
+
+extern char **environ;
 
 static const char sl_bench_usage[] =
     "usage: sluice bench run [WORKLOAD...] [FILE.sql...] [options]\n"
@@ -932,42 +936,80 @@ static double sl_bench_instructions(struct sl_bench_env *e, const char *name, co
     if (sl <= 0)
         return -1;
     self[sl] = 0;
-    char out[160], cmd[8192];
+    char out[160];
     snprintf(out, sizeof(out), "%s/instr.out", e->tmp);
     bool perf = sl_bench_perf_works();
     *tool = perf ? "perf stat -e instructions:u (whole process)"
                  : "valgrind --tool=callgrind (timed run only)";
-    int n = perf ? snprintf(cmd, sizeof(cmd), "perf stat -x, -e instructions:u -o '%s' -- ", out)
-                 : snprintf(cmd, sizeof(cmd),
-                            "valgrind --tool=callgrind --instr-atstart=no "
-                            "--callgrind-out-file='%s' -q -- ",
-                            out);
-    n += snprintf(cmd + n, sizeof(cmd) - (size_t)n,
-                  "'%s' bench run '%s' --events %lld --rate %lld --workers %d --warmup 0 "
-                  "--reps 1 --no-membw --quiet --child%s%s",
-                  self, name, (long long)a->events, (long long)a->rate, a->workers,
-                  a->paced ? " --paced" : "", a->pin ? "" : " --no-pin");
-    if (a->checkpoint_ms > 0)
-        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --checkpoint-interval %lld",
-                      (long long)a->checkpoint_ms);
-    if (a->brokers)
-        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --brokers '%s'", a->brokers);
+    /* argv for posix_spawnp, no shell: names, files and --set values reach the child as
+     * they are, quotes and all */
+    size_t cap = 40 + a->nfiles + 2 * a->nparams, n = 0;
+    const char **argv = calloc(cap, sizeof(*argv));
+    char **owned = calloc(a->nparams + 1, sizeof(*owned));
+    char events[32], rate[32], workers[16], ckpt[32], cgout[200];
+    snprintf(events, sizeof(events), "%lld", (long long)a->events);
+    snprintf(rate, sizeof(rate), "%lld", (long long)a->rate);
+    snprintf(workers, sizeof(workers), "%d", a->workers);
+    snprintf(ckpt, sizeof(ckpt), "%lld", (long long)a->checkpoint_ms);
+    snprintf(cgout, sizeof(cgout), "--callgrind-out-file=%s", out);
+    double count = -1;
+    if (!argv || !owned)
+        goto done;
+    if (perf) {
+        const char *pre[] = {"perf", "stat", "-x,", "-e", "instructions:u", "-o", out, "--"};
+        for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+            argv[n++] = pre[i];
+    } else {
+        const char *pre[] = {"valgrind", "--tool=callgrind", "--instr-atstart=no", cgout, "-q",
+                             "--"};
+        for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+            argv[n++] = pre[i];
+    }
+    const char *run[] = {self,     "bench", "run",        name,      "--events", events,
+                         "--rate", rate,    "--workers",  workers,   "--warmup", "0",
+                         "--reps", "1",     "--no-membw", "--quiet", "--child"};
+    for (size_t i = 0; i < sizeof(run) / sizeof(run[0]); i++)
+        argv[n++] = run[i];
+    if (a->paced)
+        argv[n++] = "--paced";
+    if (!a->pin)
+        argv[n++] = "--no-pin";
+    if (a->checkpoint_ms > 0) {
+        argv[n++] = "--checkpoint-interval";
+        argv[n++] = ckpt;
+    }
+    if (a->brokers) {
+        argv[n++] = "--brokers";
+        argv[n++] = a->brokers;
+    }
     for (size_t i = 0; i < a->nfiles && !strncmp(name, "sql/", 4); i++)
-        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " '%s'", a->files[i]);
-    for (size_t i = 0; i < a->nparams; i++)
-        n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --set '%s=%s'", a->params[i].name,
-                      a->params[i].value);
-    if ((size_t)n >= sizeof(cmd) - 32)
-        return -1;
-    snprintf(cmd + n, sizeof(cmd) - (size_t)n, " > /dev/null");
-    int rc = system(cmd);
-    if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
-        fprintf(stderr, "sluice bench: instruction count of %s failed (%s)\n", name, cmd);
+        argv[n++] = a->files[i];
+    for (size_t i = 0; i < a->nparams; i++) {
+        size_t len = strlen(a->params[i].name) + strlen(a->params[i].value) + 2;
+        if (!(owned[i] = malloc(len)))
+            goto done;
+        snprintf(owned[i], len, "%s=%s", a->params[i].name, a->params[i].value);
+        argv[n++] = "--set";
+        argv[n++] = owned[i];
+    }
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    int status = 0;
+    if (rc == 0)
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    if (rc != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "sluice bench: instruction count of %s failed (%s: %s)\n", name, argv[0],
+                rc ? strerror(rc) : "the child run failed");
         unlink(out);
-        return -1;
+        goto done;
     }
     FILE *f = fopen(out, "r");
-    double count = -1;
     char line[1024];
     while (f && fgets(line, sizeof(line), f)) {
         if (perf && strstr(line, "instructions") && line[0] >= '0' && line[0] <= '9')
@@ -978,6 +1020,11 @@ static double sl_bench_instructions(struct sl_bench_env *e, const char *name, co
     if (f)
         fclose(f);
     unlink(out);
+done:
+    for (size_t i = 0; owned && i < a->nparams; i++)
+        free(owned[i]);
+    free(owned);
+    free(argv);
     return count;
 }
 
