@@ -818,3 +818,74 @@ int sl_fmt_out_end_record(struct sl_fmt_out *o)
     o->off[++o->nrec] = o->len;
     return 0;
 }
+
+/*
+ * A double as Java's Double.toString prints it (what Flink's CAST(d AS STRING) gives): the
+ * shortest digits that read back to the same double; plain notation for 1e-3 <= |d| < 1e7
+ * ("100.0", "0.001"), else computerized scientific ("1.0E7", "1.234E-5").
+ */
+size_t sl_fmt_java_double(char *buf, double v)
+{
+    if (v != v) {
+        memcpy(buf, "NaN", 3);
+        return 3;
+    }
+    if (isinf(v)) {
+        if (v < 0) {
+            memcpy(buf, "-Infinity", 9);
+            return 9;
+        }
+        memcpy(buf, "Infinity", 8);
+        return 8;
+    }
+    if (v == 0)
+        return sl_fmt_f64(buf, v); /* "0.0" / "-0.0" */
+    char tmp[40];
+    for (int prec = 0; prec <= 16; prec++) {
+        snprintf(tmp, sizeof(tmp), "%.*e", prec, v);
+        if (strtod(tmp, NULL) == v)
+            break;
+    }
+    /* tmp: [-]d[.ddd]e[+-]XX */
+    size_t k = 0;
+    const char *p = tmp;
+    if (*p == '-')
+        buf[k++] = *p++;
+    char dig[20];
+    int nd = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            dig[nd++] = *p;
+    int e10 = atoi(p + 1);
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--;
+    if (e10 >= -3 && e10 < 7) {
+        if (e10 >= 0) {
+            for (int i = 0; i <= e10; i++)
+                buf[k++] = i < nd ? dig[i] : '0';
+            buf[k++] = '.';
+            if (nd > e10 + 1)
+                for (int i = e10 + 1; i < nd; i++)
+                    buf[k++] = dig[i];
+            else
+                buf[k++] = '0';
+        } else {
+            buf[k++] = '0';
+            buf[k++] = '.';
+            for (int i = 0; i < -e10 - 1; i++)
+                buf[k++] = '0';
+            for (int i = 0; i < nd; i++)
+                buf[k++] = dig[i];
+        }
+        return k;
+    }
+    buf[k++] = dig[0];
+    buf[k++] = '.';
+    if (nd > 1)
+        for (int i = 1; i < nd; i++)
+            buf[k++] = dig[i];
+    else
+        buf[k++] = '0';
+    k += (size_t)snprintf(buf + k, 8, "E%d", e10);
+    return k;
+}

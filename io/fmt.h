@@ -201,6 +201,10 @@ size_t sl_fmt_decimal(char *buf, int64_t v, unsigned scale);
 /* Finite values only (callers spell NaN and the infinities in their format's way). -0.0 is
  * written "-0.0". */
 size_t sl_fmt_f64(char *buf, double v);
+/* A double as Java's Double.toString prints it (Flink's CAST(d AS STRING), JSON_VALUE of a
+ * number): the shortest digits that read back, plain for 1e-3 <= |d| < 1e7 ("100.0",
+ * "0.001"), else "1.0E7", "1.234E-5"; "NaN", "Infinity", "-Infinity". */
+size_t sl_fmt_java_double(char *buf, double v);
 
 /* ---- output buffers ------------------------------------------------------------------------- */
 

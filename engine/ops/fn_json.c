@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "engine/core/error.h"
+#include "io/fmt.h"
 #include "io/jsonpath.h"
 
 #define FJ_ROW(sel, k) ((sel) ? (sel)[k] : (k))
@@ -56,61 +57,6 @@ void sl_fnjson_free(struct sl_fnjson *st)
     sl_jpath_free(st->path);
     sl_jdoc_free(st->doc);
     free(st);
-}
-
-/* A double as Java's Double.toString writes it: the shortest digits that read back, plain
- * for 1e-3 <= |d| < 1e7 ("1000.0", "0.996"), else "1.5E10". buf holds 32 bytes. */
-static size_t fj_java_double(char *buf, double v)
-{
-    if (v == 0)
-        return (size_t)snprintf(buf, 32, "%s", signbit(v) ? "-0.0" : "0.0");
-    char tmp[40];
-    for (int prec = 0; prec <= 16; prec++) {
-        snprintf(tmp, sizeof(tmp), "%.*e", prec, v);
-        if (strtod(tmp, NULL) == v)
-            break;
-    }
-    size_t k = 0;
-    const char *p = tmp;
-    if (*p == '-')
-        buf[k++] = *p++;
-    char dig[24];
-    int nd = 0;
-    for (; *p && *p != 'e'; p++)
-        if (*p != '.')
-            dig[nd++] = *p;
-    int e10 = atoi(p + 1);
-    while (nd > 1 && dig[nd - 1] == '0')
-        nd--;
-    if (e10 >= -3 && e10 < 7) {
-        if (e10 < 0) {
-            buf[k++] = '0';
-            buf[k++] = '.';
-            for (int i = -1; i > e10; i--)
-                buf[k++] = '0';
-            for (int i = 0; i < nd; i++)
-                buf[k++] = dig[i];
-        } else {
-            for (int i = 0; i <= e10; i++)
-                buf[k++] = i < nd ? dig[i] : '0';
-            buf[k++] = '.';
-            if (nd > e10 + 1)
-                for (int i = e10 + 1; i < nd; i++)
-                    buf[k++] = dig[i];
-            else
-                buf[k++] = '0';
-        }
-        return k;
-    }
-    buf[k++] = dig[0];
-    buf[k++] = '.';
-    if (nd > 1)
-        for (int i = 1; i < nd; i++)
-            buf[k++] = dig[i];
-    else
-        buf[k++] = '0';
-    k += (size_t)snprintf(buf + k, 8, "E%d", e10);
-    return k;
 }
 
 /* Whether s[0..n) is a decimal number as BigDecimal(String) reads it: [+-]digits[.digits]
@@ -159,7 +105,7 @@ static int fj_convert(const struct sl_jv *v, struct sl_type type, void *outv, ui
         else if (v->kind == SL_JV_UINT)
             n = (size_t)snprintf(num, sizeof(num), "%llu", (unsigned long long)v->u);
         else if (v->kind == SL_JV_DOUBLE)
-            n = fj_java_double(num, v->d);
+            n = sl_fmt_java_double(num, v->d);
         else if (v->kind == SL_JV_BOOL)
             n = (size_t)snprintf(num, sizeof(num), "%s", v->b ? "true" : "false");
         if (v->kind != SL_JV_STRING)
