@@ -329,15 +329,15 @@ struct sl_late_tee {
 };
 
 #define SL_TEE(s) ((struct sl_late_tee *)(s))
-#define SL_TEE_BOTH(call)                                                                         \
-    do {                                                                                          \
-        int rc1 = 0, rc2 = 0;                                                                     \
-        struct sl_sink *sk = t->main;                                                             \
-        rc1 = call;                                                                               \
-        sk = t->late;                                                                             \
-        if (!rc1)                                                                                 \
-            rc2 = call;                                                                           \
-        return rc1 ? rc1 : rc2;                                                                   \
+#define SL_TEE_BOTH(call)             \
+    do {                              \
+        int rc1 = 0, rc2 = 0;         \
+        struct sl_sink *sk = t->main; \
+        rc1 = call;                   \
+        sk = t->late;                 \
+        if (!rc1)                     \
+            rc2 = call;               \
+        return rc1 ? rc1 : rc2;       \
     } while (0)
 
 static int sl_tee_write(struct sl_sink *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
@@ -409,8 +409,7 @@ static int sl_tee_commit_txn(struct sl_sink *s, uint64_t epoch, struct sl_error 
 }
 
 /* Committed only if both say so (the Kafka sinks of a job share one transaction). */
-static int sl_tee_resolve(struct sl_sink *s, uint64_t epoch, bool *committed,
-                          struct sl_error *err)
+static int sl_tee_resolve(struct sl_sink *s, uint64_t epoch, bool *committed, struct sl_error *err)
 {
     struct sl_late_tee *t = SL_TEE(s);
     bool c1 = true, c2 = true;

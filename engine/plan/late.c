@@ -99,7 +99,8 @@ static int sl_late_columns(struct sl_job *job, const struct sl_sql_source *src,
                                SL_LATE_OPT_WATERMARK);
         struct sl_type st = t->physical.cols[src_col].type, lt = lc->type;
         st.nullable = lt.nullable = lt.nullable || st.nullable;
-        if (!sl_type_equal(st, lt) || (!lc->type.nullable && t->physical.cols[src_col].type.nullable)) {
+        if (!sl_type_equal(st, lt) ||
+            (!lc->type.nullable && t->physical.cols[src_col].type.nullable)) {
             sl_type_format(t->physical.cols[src_col].type, want, sizeof(want));
             sl_type_format(lc->type, got, sizeof(got));
             return SL_LATE_ERR(SL_EINVAL,
@@ -227,8 +228,8 @@ static int sl_late_insert(struct sl_job *job, const struct sl_sql_source *src,
                        sl_sql_source_path_at(src, agg->pos), line, col);
     if (len < 0)
         return sl_error_set(err, SL_EINVAL, "late data: cannot format a position");
-    lp->late.where = sl_arena_strndup(&job->arena, where,
-                                      (size_t)len < sizeof(where) ? (size_t)len : sizeof(where) - 1);
+    lp->late.where = sl_arena_strndup(
+        &job->arena, where, (size_t)len < sizeof(where) ? (size_t)len : sizeof(where) - 1);
     if (!lp->late.where)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     above->input = lp;
@@ -250,8 +251,8 @@ int sl_late_plan(struct sl_job *job, const struct sl_sql_source *src, struct sl_
             continue;
         const struct sl_table *late = sl_late_find_table(job, o->value);
         if (!late)
-            return SL_LATE_ERR(SL_ENOTFOUND, "table '%s': late table '%s' is not declared",
-                               t->name, o->value);
+            return SL_LATE_ERR(SL_ENOTFOUND, "table '%s': late table '%s' is not declared", t->name,
+                               o->value);
         if (late == t)
             return SL_LATE_ERR(SL_EINVAL, "table '%s': late rows cannot go into the table itself",
                                t->name);

@@ -257,10 +257,10 @@ struct sl_plan {
         struct {
             const struct sl_table *table;
         } sink;
-        struct { /* engine/plan/late.h has the rule */
-            const struct sl_table *table;  /* the late table ('sluice.late-data.sink') */
-            sl_window_kind kind;           /* of the window aggregation it mirrors */
-            int time_col;                  /* input column: the window's time attribute */
+        struct {                          /* engine/plan/late.h has the rule */
+            const struct sl_table *table; /* the late table ('sluice.late-data.sink') */
+            sl_window_kind kind;          /* of the window aggregation it mirrors */
+            int time_col;                 /* input column: the window's time attribute */
             int64_t size_ms, slide_ms, offset_ms;
             const int *cols;   /* per late-table column: input column, or SL_LATE_REASON,
                                   SL_LATE_WATERMARK */
