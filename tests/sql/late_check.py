@@ -3,7 +3,7 @@
 
 Usage: late_check.py EXPECTED CSV OUT_DIR [SUFFIX]
 
-Reads OUT_DIR/late_t, late_h, late_s (the CSV part files of tests/sql/late_fs.sql) and checks
+Reads OUT_DIR/late_t, late_h, late_s, late_c (the CSV part files of tests/sql/late_fs.sql) and checks
 that each holds exactly the expected (row, window) pairs, once each, every row whole (its id,
 k and ts as in CSV), its reason naming that window, the aggregation's position and the
 watermark, and its watermark column equal to the watermark in the reason. Prints the number
@@ -39,7 +39,8 @@ REASON = re.compile(r"^(session )?window \[([^,]+), ([^)]+)\) of the window aggr
 got = collections.Counter()
 bad = 0
 for kind, table, cols in (("tumble", "late_t", "id,k,ts,why,wm"), ("hop", "late_h", "ts,why,id,wm,k"),
-                          ("session", "late_s", "id,k,ts,why,wm")):
+                          ("session", "late_s", "id,k,ts,why,wm"),
+                          ("cumulate", "late_c", "id,k,ts,why,wm")):
     names = cols.split(",")
     for part in sorted(glob.glob(os.path.join(out, table, "part-*"))):
         with open(part) as f:

@@ -6,7 +6,7 @@ Usage: late_gen.py CYCLES CSV EXPECTED
 Writes CSV rows (id, k, ts) and, independently of sluice, the (row, window) pairs that a
 window aggregation drops as late under Flink's rule (a window [start, end) has fired once
 end - 1 <= watermark; watermark = the largest rowtime seen - 1 s) for TUMBLE(10 s),
-HOP(slide 5 s, size 10 s) and SESSION(gap 3 s), one line "kind id start end" each.
+HOP(slide 5 s, size 10 s), SESSION(gap 3 s) and CUMULATE(step 5 s, size 20 s), one line "kind id start end" each.
 
 Each cycle of 100 s: rows every 100 ms from 0 to 60 s, then 2100 rows at 60 s (so that,
 whatever the batch boundaries - sluice moves the watermark after each batch, of up to 2048
@@ -51,6 +51,10 @@ for i, (k, ts) in enumerate(rows):
             exp.append(("hop", i, st, st + 10000))
     if fired(ts + 3000):
         exp.append(("session", i, ts, ts + 3000))
+    cs = ts - ts % 20000  # CUMULATE(step 5 s, size 20 s): ends after ts up to cs + 20 s
+    for e in range(ts - ts % 5000 + 5000, cs + 20001, 5000):
+        if fired(e):
+            exp.append(("cumulate", i, cs, e))
     best = ts if best is None else max(best, ts)
     hist.append(best)
 

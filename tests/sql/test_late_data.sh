@@ -3,7 +3,7 @@
 #
 # late_gen.py writes a file with rows behind the watermark placed on the edges of the window
 # rule, and - computed from the rule, not by sluice - the (row, window) pairs that TUMBLE,
-# HOP and SESSION aggregations drop. late_fs.sql runs the three with the option:
+# HOP and SESSION aggregations drop. late_fs.sql runs them and CUMULATE with the option:
 #   - each late table holds exactly those pairs, once each, rows whole, with the reason
 #     (late_check.py), and their number is the run's late count;
 #   - the same SQL without the options writes the same aggregates and counts as many late
@@ -30,7 +30,7 @@ PY
 grep -q "sluice.late-data" "$tmp/plain.sql" && { echo "FAIL: options left in plain.sql"; exit 1; }
 
 late_count() { sed -n 's/.* rows out, \([0-9]*\) late,.*/\1/p' "$1"; }
-aggs() { cat "$1"/out_t/part-* "$1"/out_h/part-* "$1"/out_s/part-* | LC_ALL=C sort; }
+aggs() { cat "$1"/out_[thsc]/part-* | LC_ALL=C sort; }
 
 for w in 1 2; do
   d="$tmp/w$w"
