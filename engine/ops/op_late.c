@@ -209,7 +209,8 @@ static int sl_late_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_b
         sl_batch_pool_put(b);
         return rc;
     }
-    sl_stats_add(&ctx->stats->late_rows, counted);
+    if (ctx->stats)
+        sl_stats_add(&ctx->stats->late_rows, counted);
     if (nk == 0) {
         sl_batch_pool_put(b);
         return 0;
