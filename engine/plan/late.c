@@ -256,6 +256,23 @@ int sl_late_plan(struct sl_job *job, const struct sl_sql_source *src, struct sl_
         if (late == t)
             return SL_LATE_ERR(SL_EINVAL, "table '%s': late rows cannot go into the table itself",
                                t->name);
+        /* one sink per table and job: two would write the same files (or topic) unaware of
+         * each other */
+        for (uint32_t j = 0; j < job->ninserts; j++) {
+            const struct sl_plan *q = job->inserts[j];
+            if (q->sink.table == late)
+                return SL_LATE_ERR(SL_EINVAL,
+                                   "table '%s': late table '%s' is also the target of an INSERT: "
+                                   "give the late rows a table of their own",
+                                   t->name, late->name);
+            for (; j < k && q; q = q->input)
+                if (q->kind == SL_PLAN_LATE && q->late.table == late)
+                    return SL_LATE_ERR(SL_EINVAL,
+                                       "table '%s': late table '%s' already takes the late rows "
+                                       "of another INSERT (each INSERT that reads a table with "
+                                       "'%s' needs its own late table)",
+                                       t->name, late->name, SL_LATE_OPT_SINK);
+        }
         int rc = sl_late_insert(job, src, o, t, late, sink, err);
         if (rc)
             return rc;

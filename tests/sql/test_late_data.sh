@@ -97,6 +97,8 @@ err extra "column 'x' of late table 'late_t' is not a physical column" "s/CREATE
 err reason "is BIGINT, not STRING" "s/why STRING, wm TIMESTAMP(3)) *\$/why BIGINT, wm TIMESTAMP(3))/"
 err nowindow "which has no event-time window aggregation" "/^INSERT INTO out_t/,/^GROUP BY k, window_start, window_end;/c\\
 INSERT INTO out_t SELECT k, id, ts, ts FROM bids_t;"
+err target "late table 'out_h' is also the target of an INSERT" "s/'sluice.late-data.sink' = 'late_t'/'sluice.late-data.sink' = 'out_h'/"
+err shared "late table 'late_t' already takes the late rows of another INSERT" "s/'sluice.late-data.sink' = 'late_h'/'sluice.late-data.sink' = 'late_t'/"
 err self "late rows cannot go into the table itself" "s/'sluice.late-data.sink' = 'late_t'/'sluice.late-data.sink' = 'bids_t'/"
 
 [ $fail = 0 ] && echo "late data: $nwant late rows per run as expected"
