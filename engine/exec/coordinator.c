@@ -285,6 +285,9 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
         fputc(')', f);
         break;
     }
+    case SL_PLAN_LATE: /* its watermark; the late table's sink is the pipeline's */
+        fprintf(f, "late split into '%s' (%s)", n->late.table->name, n->late.table->connector);
+        break;
     default: /* filter, projection, lookup join: no state across batches */
         fputs("stateless", f);
         break;

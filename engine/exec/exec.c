@@ -25,6 +25,7 @@
 #include "engine/core/fault.h"
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
+#include "engine/ops/op_late.h"
 #include "engine/ops/op_lookup.h"
 #include "engine/ops/op_proctime.h"
 #include "engine/ops/op_winagg.h"
@@ -255,6 +256,15 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, struct sl
     rc = sl_sink_open(sink->sink.table, &x->env, x->n, &p->sink, err);
     if (rc)
         return rc;
+    for (uint32_t k = 1; k < n; k++) { /* a late-data side output: its sink joins the pipeline's */
+        if (p->nodes[k]->kind != SL_PLAN_LATE)
+            continue;
+        struct sl_sink *late = NULL;
+        if ((rc = sl_sink_open(p->nodes[k]->late.table, &x->env, x->n, &late, err)) != 0)
+            return rc;
+        if (!(p->sink = sl_late_tee_new(p->sink, late)))
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
     p->scan_schema = sl_plan_rel_schema(&p->nodes[0]->out);
     if (!p->scan_schema)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
@@ -332,6 +342,9 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             break;
         case SL_PLAN_SINK:
             rc = sl_op_sink_new(node, p->sink, &wp->finished, &op, err);
+            break;
+        case SL_PLAN_LATE:
+            rc = sl_op_late_new(node, ctx, sl_late_tee_side(p->sink), &op, err);
             break;
         default:
             rc = sl_error_set(err, SL_ENOTSUP, "plan node %d cannot run here", node->kind);

@@ -399,6 +399,10 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
     case SL_PLAN_SINK:
         fprintf(out, "Sink %s (connector %s)", p->sink.table->name, p->sink.table->connector);
         break;
+    case SL_PLAN_LATE:
+        fprintf(out, "LateSplit late rows of the window on %s -> %s (connector %s)",
+                in->cols[p->late.time_col].name, p->late.table->name, p->late.table->connector);
+        break;
     }
     if (p->note)
         fprintf(out, "  -- %s", p->note);

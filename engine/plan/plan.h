@@ -171,6 +171,8 @@ typedef enum sl_plan_kind {
     SL_PLAN_AGG,         /* GROUP BY .keys: key columns then aggregates */
     SL_PLAN_LOOKUP_JOIN, /* input joined with a bounded table on one equality key */
     SL_PLAN_SINK,        /* writes the input into .table */
+    SL_PLAN_LATE,        /* late-data side output (engine/plan/late.h): rows unchanged, minus
+                            those the window above would drop, which go to .late.table */
 } sl_plan_kind;
 
 /* SESSION: each row gets its own window [ts, ts + gap) (size_ms = slide_ms = the gap); the
@@ -255,8 +257,21 @@ struct sl_plan {
         struct {
             const struct sl_table *table;
         } sink;
+        struct {                          /* engine/plan/late.h has the rule */
+            const struct sl_table *table; /* the late table ('sluice.late-data.sink') */
+            sl_window_kind kind;          /* of the window aggregation it mirrors */
+            int time_col;                 /* input column: the window's time attribute */
+            int64_t size_ms, slide_ms, offset_ms;
+            const int *cols;   /* per late-table column: input column, or SL_LATE_REASON,
+                                  SL_LATE_WATERMARK */
+            const char *where; /* "GROUP BY at q.sql:12:3": the aggregation, for the reason */
+        } late;
     };
 };
+
+/* What a late table column gets besides a source column (plan.late.cols). */
+#define SL_LATE_REASON (-1)
+#define SL_LATE_WATERMARK (-2)
 
 /* Prints the plan as an indented tree (sluice explain). */
 void sl_plan_explain(const struct sl_plan *plan, FILE *out);

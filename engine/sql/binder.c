@@ -33,6 +33,7 @@
 #include "engine/conn/tableau.h"
 #include "engine/core/datetime.h"
 #include "engine/core/dtpattern.h"
+#include "engine/plan/late.h"
 #include "engine/plan/udf.h"
 
 #include <ctype.h>
@@ -3579,6 +3580,11 @@ static struct sl_job *sl_job_bind_any(struct sl_sql_file *file, const struct sl_
             sl_job_free(job);
             return NULL;
         }
+    }
+    /* the late-data side outputs (engine/plan/late.h): after every INSERT is bound */
+    if (sl_late_plan(job, file->src, err)) {
+        sl_job_free(job);
+        return NULL;
     }
     if (job->ninserts == 0 && need_insert) {
         sl_sql_error_at(file->src, 0, err, SL_EPARSE,
