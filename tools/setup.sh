@@ -10,7 +10,8 @@
 #   build/asan      AddressSanitizer + UndefinedBehaviorSanitizer, libc memory
 #   build/cap2      batch capacity 2, to shake out batch-boundary bugs
 #   build/tsan      ThreadSanitizer (-O1), libc memory; tools/test.sh runs its threaded tests
-#                   with TSAN_OPTIONS naming tests/tsan.supp
+#                   with TSAN_OPTIONS naming tests/tsan.supp, so only what they run is built
+#                   (the target threads_tests; `ninja -C build/tsan` builds the rest)
 # Warnings are errors in every build (-DSLUICE_WERROR=ON).
 set -euo pipefail
 
@@ -49,10 +50,13 @@ fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# SL_TARGETS (optional): the ninja targets to build instead of all of them
 sl_build() {
   local name=$1; shift
   cmake -S . -B "build/$name" -G Ninja -DSLUICE_WERROR=ON "$@" >/dev/null
-  ninja -C "build/$name" -j "$jobs" >/dev/null || ninja -C "build/$name" -j 1
+  # shellcheck disable=SC2086
+  ninja -C "build/$name" -j "$jobs" ${SL_TARGETS:-} >/dev/null ||
+    ninja -C "build/$name" -j 1 ${SL_TARGETS:-}
 }
 
 configs=("$@")
@@ -62,7 +66,8 @@ for c in "${configs[@]}"; do
     release) sl_build release -DCMAKE_BUILD_TYPE=Release ;;
     asan)    sl_build asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_BENCH=OFF ;;
     cap2)    sl_build cap2 -DCMAKE_BUILD_TYPE=Release -DSLUICE_BATCH_CAP=2 -DSLUICE_BENCH=OFF ;;
-    tsan)    sl_build tsan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=thread -DSLUICE_BENCH=OFF ;;
+    tsan)    SL_TARGETS=threads_tests sl_build tsan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=thread \
+               -DSLUICE_BENCH=OFF ;;
     all)     "$0" release asan cap2 tsan ;;
     *) echo "setup: unknown build '$c' (release, asan, cap2, tsan, all)" >&2; exit 2 ;;
   esac

@@ -16,6 +16,7 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -36,7 +37,7 @@ common=(--set TPS=$rate --set EVENTS_NUM=$events --set BASE_TIME=$base --set NEX
         --quiet --workers 2 --checkpoint-interval 5)
 
 want_rows() { # query -> $tmp/want-<query>
-  [ -f "$tmp/want-$1" ] || python3 "$here/reference.py" "$1" "$tmp/events.json" | LC_ALL=C sort > "$tmp/want-$1"
+  [ -f "$tmp/want-$1" ] || sl_reference "$1" "$tmp/events.json" > "$tmp/want-$1"
 }
 
 compare() { # label, query, outdir
@@ -133,7 +134,7 @@ pevents=50000
 paced=(--set TPS=$prate --set EVENTS_NUM=$pevents --set BASE_TIME=$base --set NEXMARK_TABLE=datagen
        --quiet --workers 2 --checkpoint-interval 50)
 for q in q1 hop_count; do
-  python3 "$here/reference.py" "$q" "$tmp/paced.json" | LC_ALL=C sort > "$tmp/want-paced-$q"
+  sl_reference "$q" "$tmp/paced.json" > "$tmp/want-paced-$q"
   d="$tmp/$q-kill"
   mkdir -p "$d"
   kills=0

@@ -25,6 +25,7 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 bg=
@@ -60,7 +61,7 @@ pevents=10000
 "$bin" gen nexmark --events $pevents --base-time $base --rate $prate --splits 2 \
     --out "$tmp/paced.json" || exit 1
 for q in q1 hop_count; do
-  python3 "$here/reference.py" $q "$tmp/paced.json" | LC_ALL=C sort > "$tmp/want-paced-$q"
+  sl_reference $q "$tmp/paced.json" > "$tmp/want-paced-$q"
 done
 paced_sql=("$here/nexmark_paced.sql" "$ex/ddl_views.sql" "$here/ckpt_q1_hop_fs.sql")
 paced=(--set TPS=$prate --set EVENTS_NUM=$pevents --set BASE_TIME=$base --set NEXMARK_TABLE=datagen

@@ -13,13 +13,14 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 events=${CKPT_FS_EVENTS:-400000}
 "$bin" gen ysb --events "$events" --base-time 1700000000000 --rate 1000 --out "$tmp/ysb.json" \
     --campaigns-out "$tmp/campaigns.csv" || exit 1
-python3 "$here/reference.py" ysb "$tmp/ysb.json" "$tmp/campaigns.csv" | LC_ALL=C sort > "$tmp/want"
+sl_reference ysb "$tmp/ysb.json" "$tmp/campaigns.csv" > "$tmp/want"
 size=$(stat -c %s "$tmp/ysb.json")
 inside=0
 

@@ -20,6 +20,7 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 mock=
@@ -60,8 +61,8 @@ big=${CKPT_KAFKA_BIG:-100000}
     { echo "FAIL: sluice gen to Kafka (big)"; exit 1; }
 "$bin" gen nexmark --events $big --base-time $base --rate 1000 --out "$tmp/big.json" || exit 1
 for q in q1 tumble_stats; do
-  python3 "$here/reference.py" $q "$tmp/events.json" | LC_ALL=C sort > "$tmp/want-$q"
-  python3 "$here/reference.py" $q "$tmp/big.json" | LC_ALL=C sort > "$tmp/want-big-$q"
+  sl_reference $q "$tmp/events.json" > "$tmp/want-$q"
+  sl_reference $q "$tmp/big.json" > "$tmp/want-big-$q"
 done
 
 common=(--set BOOTSTRAP_SERVERS="$bs" --set TOPIC=nexmark --set NEXMARK_TABLE=kafka --quiet

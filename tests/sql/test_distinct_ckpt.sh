@@ -15,6 +15,7 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -25,7 +26,7 @@ base=1700000008000
 "$bin" gen nexmark --events $events --base-time $base --rate $rate --splits 2 \
     --out "$tmp/events.json" || exit 1
 for q in q15_window q16_window; do
-  python3 "$here/reference.py" $q "$tmp/events.json" | LC_ALL=C sort > "$tmp/want-$q"
+  sl_reference $q "$tmp/events.json" > "$tmp/want-$q"
 done
 # one job, two INSERTs: each query's ${OUT} made a directory of its own
 for q in q15_window q16_window; do

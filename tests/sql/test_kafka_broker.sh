@@ -20,6 +20,7 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 kdir=
@@ -47,9 +48,9 @@ gen() { "$bin" gen nexmark --base-time $base --rate 1000 "$@"; }
 gen --events $first --topic nexmark --brokers "$bs" --property log_level=3 ||
   { echo "FAIL: sluice gen to Kafka"; exit 1; }
 gen --events $events --out "$tmp/events.json" || exit 1
-python3 "$here/reference.py" q1 "$tmp/events.json" | LC_ALL=C sort > "$tmp/want"
+sl_reference q1 "$tmp/events.json" > "$tmp/want"
 head -n $first "$tmp/events.json" > "$tmp/first.json"
-want1=$(python3 "$here/reference.py" q1 "$tmp/first.json" | wc -l)
+want1=$(sl_reference q1 "$tmp/first.json" | wc -l)
 
 ends=
 for ((p = 0; p < parts; p++)); do ends="${ends}partition:$p,offset:$((events / parts));"; done

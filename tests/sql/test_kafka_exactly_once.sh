@@ -46,6 +46,7 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 kdir=
@@ -83,7 +84,7 @@ base=1700000000000
   --brokers "$bs" --property log_level=3 || { echo "FAIL: sluice gen to Kafka"; exit 1; }
 "$bin" gen nexmark --events "$events" --base-time $base --rate 1000 --out "$tmp/events.json" ||
   exit 1
-python3 "$here/reference.py" q1 "$tmp/events.json" | LC_ALL=C sort > "$tmp/want"
+sl_reference q1 "$tmp/events.json" > "$tmp/want"
 [ -s "$tmp/want" ] || { echo "FAIL: no reference rows"; exit 1; }
 
 krun() { # name (job, output topic, transactional ids), guarantee, extra args...

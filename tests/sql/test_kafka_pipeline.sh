@@ -9,6 +9,7 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 mock=
@@ -29,7 +30,7 @@ bs=$(head -1 "$tmp/mock.out")
 "$bin" gen nexmark --events $events --base-time $base --rate 1000 --topic nexmark \
     --brokers "$bs" || { echo "FAIL: sluice gen to Kafka"; exit 1; }
 "$bin" gen nexmark --events $events --base-time $base --rate 1000 --out "$tmp/events.json"
-python3 "$here/reference.py" q2 "$tmp/events.json" | LC_ALL=C sort > "$tmp/want"
+sl_reference q2 "$tmp/events.json" > "$tmp/want"
 want=$(wc -l < "$tmp/want")
 
 fail=0

@@ -19,6 +19,7 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 mock=
@@ -57,9 +58,9 @@ check() { # name, reference query, workers, events file, sluice run arguments...
   fi
   cat "$out"/part-* 2>/dev/null | LC_ALL=C sort > "$tmp/got"
   if [ "$query" = ysb ]; then
-    python3 "$here/reference.py" ysb "$tmp/ysb.json" "$tmp/campaigns.csv" | LC_ALL=C sort > "$tmp/want"
+    sl_reference ysb "$tmp/ysb.json" "$tmp/campaigns.csv" > "$tmp/want"
   else
-    python3 "$here/reference.py" "$query" "$events" | LC_ALL=C sort > "$tmp/want"
+    sl_reference "$query" "$events" > "$tmp/want"
   fi
   if cmp -s "$tmp/got" "$tmp/want" && [ -s "$tmp/want" ]; then
     echo "ok   $name workers=$workers ($(wc -l < "$tmp/want") rows)"
@@ -168,7 +169,7 @@ for bidder, n in tot.items():
     print("%s,%d" % (bidder, n))
 PY
   LC_ALL=C sort -o "$tmp/got" "$tmp/got"
-  python3 "$here/reference.py" q12 "$tmp/events-$w.json" | LC_ALL=C sort > "$tmp/want"
+  sl_reference q12 "$tmp/events-$w.json" > "$tmp/want"
   if cmp -s "$tmp/got" "$tmp/want" && [ -s "$tmp/want" ]; then
     echo "ok   q12 workers=$w ($(wc -l < "$tmp/want") bidders, counts summed over windows)"
   else
@@ -179,7 +180,7 @@ done
 
 # the Nexmark repository's files, unchanged: rows out as the reference counts them
 for q in q0 q1 q2; do
-  want=$(python3 "$here/reference.py" $q "$tmp/events-2.json" | wc -l)
+  want=$(sl_reference $q "$tmp/events-2.json" | wc -l)
   if ! "$bin" run "$ex/ddl_gen.sql" "$ex/ddl_views.sql" "$ex/$q.sql" --workers 2 \
        --set TPS=10000000 --set EVENTS_NUM=$events --set PERSON_PROPORTION=1 \
        --set AUCTION_PROPORTION=3 --set BID_PROPORTION=46 --set NEXMARK_TABLE=datagen \

@@ -15,6 +15,7 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -68,7 +69,7 @@ compare() { # label, output dir
 for w in 1 2; do
   "$bin" gen nexmark --events $events --base-time $base --rate $rate --splits $w \
       --out "$tmp/events-$w.json" || exit 1
-  python3 "$here/reference.py" q12 "$tmp/events-$w.json" | LC_ALL=C sort > "$tmp/want-$w"
+  sl_reference q12 "$tmp/events-$w.json" > "$tmp/want-$w"
   args=("$here/nexmark_paced.sql" "$ex/ddl_views.sql" "$here/proctime_fs.sql" --set TPS=$rate
         --set EVENTS_NUM=$events --set BASE_TIME=$base --set NEXMARK_TABLE=datagen --quiet
         --workers $w)
