@@ -55,6 +55,11 @@ int sl_fs_no_avro(const struct sl_table *t, const struct sl_connector_env *env,
 int sl_fs_opt_size(const struct sl_table *t, const struct sl_connector_env *env, const char *key,
                    uint64_t dflt, uint64_t *out, struct sl_error *err);
 
+/* The directory a sink writes into: 'path' (as sl_fs_path), created with its missing parents
+ * when it is not there; *dir malloc'd (the caller frees it). */
+int sl_fs_sink_dir(const struct sl_table *t, const struct sl_connector_env *env, char **dir,
+                   struct sl_error *err);
+
 /* The option keys of partitioned tables (NULL-terminated), for the connector's list. */
 extern const char *const sl_fsp_option_keys[];
 
