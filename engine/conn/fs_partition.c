@@ -407,7 +407,7 @@ static int fsp_find(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b
     if (rc)
         return rc;
     uint32_t mask = w->capslots - 1, slot = (uint32_t)h & mask;
-    for (; w->slots[slot]; slot = (slot + 1) & mask) {
+    for (; w->capslots && w->slots[slot]; slot = (slot + 1) & mask) {
         uint32_t i = w->slots[slot] - 1;
         if (w->ohash[i] == h && strcmp(w->open[i].rel, w->key) == 0) {
             *idx = i;
