@@ -1207,41 +1207,24 @@ static int fs_no_avro(const struct sl_table *t, const struct sl_connector_env *e
 static int fs_opt_size(const struct sl_table *t, const struct sl_connector_env *env,
                        const char *key, uint64_t dflt, uint64_t *out, struct sl_error *err)
 {
-    static const struct {
-        const char *name;
-        unsigned shift;
-    } units[] = {{"", 0},   {"b", 0},   {"bytes", 0},      {"k", 10}, {"kb", 10}, {"kibibytes", 10},
-                 {"m", 20}, {"mb", 20}, {"mebibytes", 20}, {"g", 30}, {"gb", 30}, {"gibibytes", 30},
-                 {"t", 40}, {"tb", 40}, {"tebibytes", 40}};
+    static const char *const units[] = {"",  "b",  "bytes",     "k", "kb", "kibibytes",
+                                        "m", "mb", "mebibytes", "g", "gb", "gibibytes",
+                                        "t", "tb", "tebibytes"};
     const struct sl_option *o = sl_conn_opt(t, key);
     if (!o) {
         *out = dflt;
         return 0;
     }
-    const char *s = o->value;
-    while (*s == ' ')
-        s++;
-    uint64_t v = 0;
-    bool digits = false, big = false;
-    for (; *s >= '0' && *s <= '9'; s++, digits = true) {
-        big |= v > FS_SIZE_MAX;
-        v = big ? v : v * 10 + (uint64_t)(*s - '0');
-    }
-    while (*s == ' ')
-        s++;
-    size_t ul = strlen(s);
-    while (ul && s[ul - 1] == ' ')
-        ul--;
-    int unit = -1;
-    for (size_t i = 0; digits && i < sizeof(units) / sizeof(units[0]); i++)
-        if (strlen(units[i].name) == ul && strncasecmp(s, units[i].name, ul) == 0)
-            unit = (int)i;
+    uint64_t v;
+    bool big;
+    int unit =
+        sl_fs_scan_unit(o->value, units, sizeof(units) / sizeof(units[0]), FS_SIZE_MAX, &v, &big);
     if (unit < 0)
         return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
                               "option '%s': not a size: '%s' (bytes, or a number with a unit: "
                               "kb, mb, gb, tb)",
                               key, o->value);
-    unsigned shift = units[unit].shift;
+    unsigned shift = 10 * (unsigned)(unit / 3); /* b, k, m, g, t: three names each */
     if (big || v == 0 || v > FS_SIZE_MAX >> shift)
         return sl_conn_err_at(env, t, o->pos, err, SL_ERANGE,
                               "option '%s': '%s' is out of range [1 byte, 1 tb]", key, o->value);
@@ -1299,40 +1282,17 @@ static int fs_partition_setup(struct fs_source *src, const struct sl_connector_e
         dflt = SL_FSP_DEFAULT_NAME;
     src->npart = t->npart;
     src->ndata = t->physical.ncols - t->npart;
-    src->data = malloc(src->ndata * sizeof(*src->data));
-    src->pvals = calloc((size_t)src->nfiles * t->npart + 1, sizeof(*src->pvals));
-    const char **names = malloc(src->ndata * sizeof(*names));
-    struct sl_type *types = malloc(src->ndata * sizeof(*types));
-    int rc = 0;
-    if (!src->data || !src->pvals || !names || !types) {
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-        goto out;
-    }
-    uint32_t n = 0;
-    for (uint32_t c = 0; c < t->physical.ncols; c++) {
-        bool part = false;
-        for (uint32_t k = 0; k < t->npart; k++)
-            part |= t->part[k] == c;
-        if (part)
-            continue;
-        src->data[n] = c;
-        names[n] = t->physical.cols[c].name;
-        types[n] = t->physical.cols[c].type;
-        n++;
-    }
-    if (!(src->data_schema = sl_schema_new(src->ndata, names, types))) {
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-        goto out;
-    }
+    int rc = sl_fsp_data_columns(t, &src->data, &src->data_schema, err);
+    if (rc)
+        return rc;
+    if (!(src->pvals = calloc((size_t)src->nfiles * t->npart + 1, sizeof(*src->pvals))))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
     for (uint32_t f = 0; f < src->nfiles && !rc; f++)
         rc = sl_fsp_parse_path(t, dflt, src->files[f] + src->name_off,
                                &src->pvals[(size_t)f * t->npart], err);
     for (int i = 0; i < src->nworkers && !rc; i++)
         if (!(src->w[i].view = malloc(src->ndata * sizeof(*src->w[i].view))))
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-out:
-    free(names);
-    free(types);
     return rc;
 }
 

@@ -166,6 +166,36 @@ int sl_fsp_parse_path(const struct sl_table *t, const char *default_name, const 
     return 0;
 }
 
+int sl_fsp_data_columns(const struct sl_table *t, uint32_t **data, struct sl_schema **schema,
+                        struct sl_error *err)
+{
+    uint32_t nd = t->physical.ncols - t->npart, n = 0;
+    uint32_t *d = malloc((nd ? nd : 1) * sizeof(*d));
+    const char **names = malloc((nd ? nd : 1) * sizeof(*names));
+    struct sl_type *types = malloc((nd ? nd : 1) * sizeof(*types));
+    for (uint32_t c = 0; d && names && types && c < t->physical.ncols; c++) {
+        bool part = false;
+        for (uint32_t k = 0; k < t->npart; k++)
+            part |= t->part[k] == c;
+        if (part)
+            continue;
+        d[n] = c;
+        names[n] = t->physical.cols[c].name;
+        types[n] = t->physical.cols[c].type;
+        n++;
+    }
+    struct sl_schema *sc = d && names && types ? sl_schema_new(nd, names, types) : NULL;
+    free(names);
+    free(types);
+    if (!sc) {
+        free(d);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    *data = d;
+    *schema = sc;
+    return 0;
+}
+
 /* ---- the sink: types ----------------------------------------------------------------------- */
 
 /* A partition of the batch being written: its first row, its value hash, its rows. */
@@ -1143,32 +1173,10 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
     s->fw.raw = s->spec.format == SL_CONN_RAW;
     /* the data columns: every physical column but the partition columns, in their order */
     s->ndata = t->physical.ncols - t->npart;
-    s->data = malloc(s->ndata * sizeof(*s->data));
-    const char **names = malloc(s->ndata * sizeof(*names));
-    struct sl_type *types = malloc(s->ndata * sizeof(*types));
-    s->w = calloc((size_t)nworkers, sizeof(*s->w));
-    if (!s->data || !names || !types || !s->w) {
-        free(names);
-        free(types);
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+    if ((rc = sl_fsp_data_columns(t, &s->data, &s->schema, err)))
         goto out_free;
-    }
-    uint32_t n = 0;
-    for (uint32_t c = 0; c < t->physical.ncols; c++) {
-        bool part = false;
-        for (uint32_t k = 0; k < t->npart; k++)
-            part |= t->part[k] == c;
-        if (part)
-            continue;
-        s->data[n] = c;
-        names[n] = t->physical.cols[c].name;
-        types[n] = t->physical.cols[c].type;
-        n++;
-    }
-    s->schema = sl_schema_new(s->ndata, names, types);
-    free(names);
-    free(types);
-    if (!s->schema) {
+    s->w = calloc((size_t)nworkers, sizeof(*s->w));
+    if (!s->w) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_free;
     }

@@ -28,47 +28,18 @@ const char *const sl_fsw_option_keys[] = {
 
 /* ---- options ------------------------------------------------------------------------------- */
 
-int sl_fsw_opt_duration(const struct sl_table *t, const struct sl_connector_env *env,
-                        const char *key, int64_t dflt, int64_t *out, struct sl_error *err)
+int sl_fs_scan_unit(const char *value, const char *const *units, size_t nunits, uint64_t cap,
+                    uint64_t *v, bool *big)
 {
-    static const struct {
-        const char *name;
-        int64_t ms;
-    } units[] = {{"", 1},
-                 {"ms", 1},
-                 {"milli", 1},
-                 {"millis", 1},
-                 {"millisecond", 1},
-                 {"milliseconds", 1},
-                 {"s", 1000},
-                 {"sec", 1000},
-                 {"secs", 1000},
-                 {"second", 1000},
-                 {"seconds", 1000},
-                 {"m", 60000},
-                 {"min", 60000},
-                 {"mins", 60000},
-                 {"minute", 60000},
-                 {"minutes", 60000},
-                 {"h", 3600000},
-                 {"hour", 3600000},
-                 {"hours", 3600000},
-                 {"d", 86400000},
-                 {"day", 86400000},
-                 {"days", 86400000}};
-    const struct sl_option *o = sl_conn_opt(t, key);
-    if (!o) {
-        *out = dflt;
-        return 0;
-    }
-    const char *s = o->value;
+    const char *s = value;
     while (*s == ' ')
         s++;
-    int64_t v = 0;
-    bool digits = false, big = false;
+    bool digits = false;
+    *v = 0;
+    *big = false;
     for (; *s >= '0' && *s <= '9'; s++, digits = true) {
-        big |= v > (INT64_MAX / 1000 / 86400000);
-        v = big ? v : v * 10 + (*s - '0');
+        *big |= *v > cap;
+        *v = *big ? *v : *v * 10 + (uint64_t)(*s - '0');
     }
     while (*s == ' ')
         s++;
@@ -76,15 +47,37 @@ int sl_fsw_opt_duration(const struct sl_table *t, const struct sl_connector_env 
     while (ul && s[ul - 1] == ' ')
         ul--;
     int unit = -1;
-    for (size_t i = 0; digits && i < sizeof(units) / sizeof(units[0]); i++)
-        if (strlen(units[i].name) == ul && strncasecmp(s, units[i].name, ul) == 0)
+    for (size_t i = 0; digits && i < nunits; i++)
+        if (strlen(units[i]) == ul && strncasecmp(s, units[i], ul) == 0)
             unit = (int)i;
+    return unit;
+}
+
+int sl_fsw_opt_duration(const struct sl_table *t, const struct sl_connector_env *env,
+                        const char *key, int64_t dflt, int64_t *out, struct sl_error *err)
+{
+    static const char *const units[] = {
+        "",     "ms",     "milli",   "millis", "millisecond", "milliseconds", "s",      "sec",
+        "secs", "second", "seconds", "m",      "min",         "mins",         "minute", "minutes",
+        "h",    "hour",   "hours",   "d",      "day",         "days"};
+    static const int64_t ms[] = {
+        1,     1,     1,     1,     1,     1,       1000,    1000,    1000,     1000,     1000,
+        60000, 60000, 60000, 60000, 60000, 3600000, 3600000, 3600000, 86400000, 86400000, 86400000};
+    const struct sl_option *o = sl_conn_opt(t, key);
+    if (!o) {
+        *out = dflt;
+        return 0;
+    }
+    uint64_t v;
+    bool big;
+    int unit = sl_fs_scan_unit(o->value, units, sizeof(units) / sizeof(units[0]),
+                               INT64_MAX / 1000 / 86400000, &v, &big);
     if (unit < 0 || big)
         return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
                               "option '%s': not a duration: '%s' (a number with a unit: ms, s, "
                               "min, h, d)",
                               key, o->value);
-    *out = v * units[unit].ms;
+    *out = (int64_t)v * ms[unit];
     return 0;
 }
 

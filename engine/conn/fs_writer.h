@@ -97,6 +97,12 @@ int sl_fsw_init(struct sl_fsw *fw, const struct sl_table *t, const struct sl_con
                 struct sl_error *err);
 void sl_fsw_destroy(struct sl_fsw *fw);
 
+/* Reads "<digits> <unit>" (spaces around; the unit case-insensitive, one of units[0, nunits))
+ * as Flink's MemorySize and TimeUtils read their options: the unit's index, -1 for no digits
+ * or no such unit. *v the number; *big when it passed cap (*v is not the number then). */
+int sl_fs_scan_unit(const char *value, const char *const *units, size_t nunits, uint64_t cap,
+                    uint64_t *v, bool *big);
+
 /* A duration option as Flink's TimeUtils reads it (ms, s, min, h, d and their long names;
  * no unit: ms), in milliseconds. */
 int sl_fsw_opt_duration(const struct sl_table *t, const struct sl_connector_env *env,
