@@ -205,16 +205,26 @@ struct fsp_group {
     uint32_t count; /* rows of the batch in it */
     uint32_t start; /* its rows' offset in sel */
     uint32_t file;  /* index into the worker's open files */
+    uint32_t into;  /* the group whose rows it joins: itself, or an earlier group of the same
+                       folder (a value equal to the default name and a NULL, say) */
+};
+
+/* A partition written in the current epoch: its open file (fs_writer.h). */
+struct fsp_open {
+    struct sl_fsw_file f;
+    uint64_t hash;  /* XXH3 of f.rel */
+    uint64_t stamp; /* the batch that last took it (fsp_group) */
+    uint32_t group; /* that batch's group of it */
 };
 
 struct fsp_worker {
     struct sl_conn_codec codec; /* over the data (non-partition) columns */
-    /* The partitions written in the current epoch: a file each (fs_writer.h), found by the
-     * hash of their values (fsp_hash_rows) in an open-addressing table of indexes + 1. */
-    struct sl_fsw_file *open;
-    uint64_t *ohash;
+    /* The partitions written in the current epoch, found by the hash of their folder path in
+     * an open-addressing table of indexes + 1. */
+    struct fsp_open *open;
     uint32_t nopen, capopen;
-    uint32_t *slots; /* capslots entries, a power of two, at most half full */
+    uint64_t batches; /* batches grouped (fsp_open.stamp) */
+    uint32_t *slots;  /* capslots entries, a power of two, at most half full */
     uint32_t capslots;
     uint64_t epoch; /* checkpoints: 1 + the last epoch prepared or recovered; 0 without */
     int64_t wm;     /* the last watermark the sink saw (INT64_MIN: none) */
@@ -428,31 +438,29 @@ static bool fsp_same_part(const struct fsp_sink *s, struct sl_batch *b, uint32_t
     return true;
 }
 
-/* The open file of the partition of row `rep` (hash h), added when the epoch has none yet. */
+/* The open file of the partition of row `rep`, added when the epoch has none yet. */
 static int fsp_find(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b, uint32_t rep,
-                    uint64_t h, uint32_t *idx, struct sl_error *err)
+                    uint32_t *idx, struct sl_error *err)
 {
-    size_t kl;
+    size_t kl = 0;
     int rc = fsp_key(s, w, b, rep, &kl, err);
     if (rc)
         return rc;
+    uint64_t h = XXH3_64bits(w->key, kl);
     uint32_t mask = w->capslots - 1, slot = (uint32_t)h & mask;
     for (; w->capslots && w->slots[slot]; slot = (slot + 1) & mask) {
         uint32_t i = w->slots[slot] - 1;
-        if (w->ohash[i] == h && strcmp(w->open[i].rel, w->key) == 0) {
+        if (w->open[i].hash == h && strcmp(w->open[i].f.rel, w->key) == 0) {
             *idx = i;
             return 0;
         }
     }
     if (w->nopen == w->capopen) {
         uint32_t cap = w->capopen ? 2 * w->capopen : 8;
-        struct sl_fsw_file *no = realloc(w->open, cap * sizeof(*no));
-        if (no)
-            w->open = no;
-        uint64_t *nh = no ? realloc(w->ohash, cap * sizeof(*nh)) : NULL;
-        if (!nh)
+        struct fsp_open *no = realloc(w->open, cap * sizeof(*no));
+        if (!no)
             return sl_error_set(err, SL_ENOMEM, "out of memory");
-        w->ohash = nh;
+        w->open = no;
         w->capopen = cap;
     }
     if (2 * (w->nopen + 1) > w->capslots) { /* grow the table, at most half full */
@@ -461,7 +469,7 @@ static int fsp_find(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b
         if (!ns)
             return sl_error_set(err, SL_ENOMEM, "out of memory");
         for (uint32_t i = 0; i < w->nopen; i++) {
-            uint32_t sl = (uint32_t)w->ohash[i] & (cap - 1);
+            uint32_t sl = (uint32_t)w->open[i].hash & (cap - 1);
             while (ns[sl])
                 sl = (sl + 1) & (cap - 1);
             ns[sl] = i + 1;
@@ -472,9 +480,11 @@ static int fsp_find(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b
         for (slot = (uint32_t)h & (cap - 1); w->slots[slot]; slot = (slot + 1) & (cap - 1))
             ;
     }
-    if ((rc = sl_fsw_file_init(&w->open[w->nopen], w->key, err)))
+    struct fsp_open *o = &w->open[w->nopen];
+    if ((rc = sl_fsw_file_init(&o->f, w->key, err)))
         return rc;
-    w->ohash[w->nopen] = h;
+    o->hash = h;
+    o->stamp = 0;
     w->slots[slot] = w->nopen + 1;
     *idx = w->nopen++;
     return 0;
@@ -500,24 +510,36 @@ static int fsp_group(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *
         }
         if (g == UINT32_MAX) {
             g = ng++;
-            w->groups[g] = (struct fsp_group){w->hash[j], r, 0, 0, 0};
+            w->groups[g] = (struct fsp_group){w->hash[j], r, 0, 0, 0, g};
             w->gslots[slot] = g + 1;
         }
         w->gid[j] = g;
         w->groups[g].count++;
     }
+    uint64_t stamp = ++w->batches;
+    for (uint32_t g = 0; g < ng; g++) {
+        struct fsp_group *gr = &w->groups[g];
+        int rc = fsp_find(s, w, b, gr->rep, &gr->file, err);
+        if (rc)
+            return rc;
+        struct fsp_open *o = &w->open[gr->file];
+        if (o->stamp != stamp) {
+            o->stamp = stamp;
+            o->group = g;
+        }
+        gr->into = o->group;
+        if (gr->into != g)
+            w->groups[gr->into].count += gr->count;
+    }
     uint32_t off = 0;
     for (uint32_t g = 0; g < ng; g++) {
         struct fsp_group *gr = &w->groups[g];
-        int rc = fsp_find(s, w, b, gr->rep, gr->hash, &gr->file, err);
-        if (rc)
-            return rc;
         gr->start = off;
-        off += gr->count;
+        off += gr->into == g ? gr->count : 0;
         gr->count = 0;
     }
-    for (uint32_t j = 0; j < n; j++) { /* each group's rows in batch order */
-        struct fsp_group *gr = &w->groups[w->gid[j]];
+    for (uint32_t j = 0; j < n; j++) { /* each folder's rows in batch order */
+        struct fsp_group *gr = &w->groups[w->groups[w->gid[j]].into];
         w->sel[gr->start + gr->count++] = sel ? sel[j] : (sl_sel_t)j;
     }
     *ngroups = ng;
@@ -533,8 +555,8 @@ static int fsp_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_ba
     int64_t now = sl_fsw_now_ms();
     int rc = 0;
     for (uint32_t i = 0; i < w->nopen && !rc; i++) /* the time-based rolling policy */
-        if (sl_fsw_due(&s->fw, &w->open[i], now))
-            rc = sl_fsw_close(&s->fw, &w->open[i], ctx->worker, w->epoch, w->epoch, err);
+        if (sl_fsw_due(&s->fw, &w->open[i].f, now))
+            rc = sl_fsw_close(&s->fw, &w->open[i].f, ctx->worker, w->epoch, w->epoch, err);
     uint32_t ng;
     if (rc || !n || (rc = fsp_group(s, w, b, n, &ng, err)))
         return rc;
@@ -547,11 +569,13 @@ static int fsp_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_ba
     view.schema = s->schema;
     for (uint32_t g = 0; g < ng; g++) {
         const struct fsp_group *gr = &w->groups[g];
+        if (gr->into != g)
+            continue; /* its rows are in an earlier group of the same folder */
         view.sel = w->sel + gr->start;
         view.nsel = gr->count;
         size_t added;
-        rc = sl_fsw_write(&s->fw, &w->open[gr->file], ctx->worker, w->epoch, &w->codec, &view, now,
-                          &added, err);
+        rc = sl_fsw_write(&s->fw, &w->open[gr->file].f, ctx->worker, w->epoch, &w->codec, &view,
+                          now, &added, err);
         sl_stats_add(&ctx->stats->rows_out, gr->count);
         sl_stats_add(&ctx->stats->bytes_out, added);
         if (rc)
@@ -566,7 +590,7 @@ static int fsp_flush(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_er
     struct fsp_worker *w = &s->w[ctx->worker];
     w->ended = true;
     for (uint32_t i = 0; i < w->nopen; i++) {
-        int rc = sl_fsw_drain(&s->fw, &w->open[i], err);
+        int rc = sl_fsw_drain(&s->fw, &w->open[i].f, err);
         if (rc)
             return rc;
     }
@@ -587,7 +611,7 @@ static int fsp_watermark(struct sl_sink *sk, struct sl_worker_ctx *ctx, int64_t 
 static void fsp_forget(struct fsp_sink *s, struct fsp_worker *w, int worker)
 {
     for (uint32_t i = 0; i < w->nopen; i++)
-        sl_fsw_file_free(&s->fw, &w->open[i], worker, w->epoch);
+        sl_fsw_file_free(&s->fw, &w->open[i].f, worker, w->epoch);
     w->nopen = 0;
     if (w->slots)
         memset(w->slots, 0, w->capslots * sizeof(*w->slots));
@@ -607,7 +631,7 @@ static int fsp_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t e
                             s->fw.dir, ctx->worker, (unsigned long long)epoch,
                             (unsigned long long)w->epoch - 1);
     for (uint32_t i = 0; i < w->nopen; i++) {
-        int rc = sl_fsw_close(&s->fw, &w->open[i], ctx->worker, w->epoch, epoch, err);
+        int rc = sl_fsw_close(&s->fw, &w->open[i].f, ctx->worker, w->epoch, epoch, err);
         if (rc)
             return rc;
     }
@@ -966,7 +990,7 @@ static int fsp_close(struct sl_sink *sk, struct sl_error *err)
     for (int i = 0; i < s->nworkers && !rc; i++) {
         struct fsp_worker *w = &s->w[i];
         for (uint32_t k = 0; k < w->nopen && !rc; k++) {
-            struct sl_fsw_file *o = &w->open[k];
+            struct sl_fsw_file *o = &w->open[k].f;
             if ((o->fd >= 0 || o->k) && !(rc = sl_fsw_close(&s->fw, o, i, 0, 0, err)))
                 rc = fsp_add_part(s, o->rel, 0, err);
         }
@@ -989,7 +1013,6 @@ static void fsp_free(struct sl_sink *sk)
             struct fsp_worker *w = &s->w[i];
             fsp_forget(s, w, i); /* a file never closed: leave no trace */
             free(w->open);
-            free(w->ohash);
             free(w->slots);
             sl_conn_codec_destroy(&w->codec);
             free(w->hash);
