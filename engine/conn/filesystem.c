@@ -1432,15 +1432,9 @@ static int fs_sink_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64
     struct fs_wout *p = &s->p[ctx->worker];
     if (!s->fw.ckpt)
         return fs_sink_flush(sk, ctx, err);
-    if (epoch < p->epoch)
-        return sl_error_set(err, SL_ESTATE,
-                            "filesystem sink '%s': worker %d prepares epoch %llu after epoch "
-                            "%llu",
-                            s->fw.dir, ctx->worker, (unsigned long long)epoch,
-                            (unsigned long long)p->epoch - 1);
     /* no row since the last roll: no file */
-    int rc = sl_fsw_close(&s->fw, &p->f, ctx->worker, p->epoch, epoch, err);
-    if (rc)
+    int rc = sl_fsw_prepare_check(&s->fw, ctx->worker, p->epoch, epoch, err);
+    if (rc || (rc = sl_fsw_close(&s->fw, &p->f, ctx->worker, p->epoch, epoch, err)))
         return rc;
     p->f.k = 0;
     p->epoch = epoch + 1;

@@ -624,17 +624,11 @@ static int fsp_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t e
     struct fsp_worker *w = &s->w[ctx->worker];
     if (!s->fw.ckpt)
         return fsp_flush(sk, ctx, err);
-    if (epoch < w->epoch)
-        return sl_error_set(err, SL_ESTATE,
-                            "filesystem sink '%s': worker %d prepares epoch %llu after epoch "
-                            "%llu",
-                            s->fw.dir, ctx->worker, (unsigned long long)epoch,
-                            (unsigned long long)w->epoch - 1);
-    for (uint32_t i = 0; i < w->nopen; i++) {
-        int rc = sl_fsw_close(&s->fw, &w->open[i].f, ctx->worker, w->epoch, epoch, err);
-        if (rc)
-            return rc;
-    }
+    int rc = sl_fsw_prepare_check(&s->fw, ctx->worker, w->epoch, epoch, err);
+    for (uint32_t i = 0; i < w->nopen && !rc; i++)
+        rc = sl_fsw_close(&s->fw, &w->open[i].f, ctx->worker, w->epoch, epoch, err);
+    if (rc)
+        return rc;
     fsp_forget(s, w, ctx->worker);
     /* the committer's watermark at this checkpoint: the smallest of the workers' */
     struct fsp_ewm *e;

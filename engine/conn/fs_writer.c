@@ -397,6 +397,16 @@ out:
     return rc;
 }
 
+int sl_fsw_prepare_check(const struct sl_fsw *fw, int worker, uint64_t have, uint64_t epoch,
+                         struct sl_error *err)
+{
+    if (epoch >= have)
+        return 0;
+    return sl_error_set(err, SL_ESTATE,
+                        "filesystem sink '%s': worker %d prepares epoch %llu after epoch %llu",
+                        fw->dir, worker, (unsigned long long)epoch, (unsigned long long)have - 1);
+}
+
 void sl_fsw_discard(const struct sl_fsw *fw, struct sl_fsw_file *f, int worker, uint64_t epoch)
 {
     if (f->fd < 0)

@@ -149,6 +149,11 @@ bool sl_fsw_due(const struct sl_fsw *fw, const struct sl_fsw_file *f, int64_t no
 int sl_fsw_close(struct sl_fsw *fw, struct sl_fsw_file *f, int worker, uint64_t epoch, uint64_t as,
                  struct sl_error *err);
 
+/* prepare(epoch) of a worker whose rows go to epoch `have`: SL_ESTATE (naming the sink and
+ * the worker) when epoch is an earlier one. */
+int sl_fsw_prepare_check(const struct sl_fsw *fw, int worker, uint64_t have, uint64_t epoch,
+                         struct sl_error *err);
+
 /* Closes f's open file without keeping it (checkpoints, close: rows no epoch holds). */
 void sl_fsw_discard(const struct sl_fsw *fw, struct sl_fsw_file *f, int worker, uint64_t epoch);
 
