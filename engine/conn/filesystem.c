@@ -60,24 +60,31 @@
  * Fault point: fs_source.read (a read fails, or with SHORT transfers half its bytes).
  *
  * SINK
- * 'path' is a directory (created when missing). Records are framed as above.
+ * 'path' is a directory (created when missing). Records are framed as above. The part files
+ * and their protocol are fs_writer.h's, shared with the partitioned sink (fs_partition.c,
+ * one folder per partition; here the one folder is 'path'): each worker writes one open part
+ * file at a time, rolled by the rolling policy ('sink.rolling-policy.file-size' 128mb,
+ * '.rollover-interval' 30 min, '.inactivity-interval' 30 min, '.check-interval': Flink's
+ * options and defaults) and, with checkpoints, at every prepare.
  *
- * Without checkpoints (env->checkpoints false) each worker writes one part file,
- * part-<worker>-0.<ext>, first under the hidden name .part-<worker>-0.<ext>.inprogress;
- * close() fsyncs each file, renames it into place and fsyncs the directory, so a reader
- * never sees a partial part file. A worker that wrote no row leaves no file.
+ * Without checkpoints (env->checkpoints false) each worker writes part-<worker>-0.<ext>
+ * (a rolled file: part-<worker>-0-<k>.<ext>), first under the hidden name
+ * .part-<worker>-0.<ext>.inprogress; close() fsyncs each file, renames it into place and
+ * fsyncs the directory, so a reader never sees a partial part file. A worker that wrote no
+ * row leaves no file.
  *
  * With checkpoints: exactly-once part files, as Flink's FileSink does it. A part file is
- * one worker's rows of one epoch and goes through three names (E = the epoch as 10 digits,
- * zero-padded, so that `ls` and `cat part-*` order a worker's parts by epoch; an epoch
- * past 9999999999 simply gets longer):
+ * one worker's rows of one epoch (or of a roll within it) and goes through three names (E =
+ * the epoch as 10 digits, zero-padded, so that `ls` and `cat part-*` order a worker's parts
+ * by epoch; an epoch past 9999999999 simply gets longer; -k the k-th roll of the epoch):
  *
- *     .part-<worker>-E.<ext>.inprogress   rows being written (the epoch after the last
- *                                         prepared one)
- *     .part-<worker>-E.<ext>.pending      prepare(E): drained, fsynced, closed, renamed,
- *                                         directory fsynced - durable, not visible
- *     part-<worker>-E.<ext>               commit(E): every pending part of an epoch <= E
- *                                         renamed, directory fsynced - visible
+ *     .part-<worker>-E[-k].<ext>.inprogress   rows being written (the epoch after the last
+ *                                             prepared one)
+ *     .part-<worker>-E[-k].<ext>.pending      prepare(E) or a roll: drained, fsynced,
+ *                                             closed, renamed, directory fsynced - durable,
+ *                                             not visible
+ *     part-<worker>-E[-k].<ext>               commit(E): every pending part of an epoch <= E
+ *                                             renamed, directory fsynced - visible
  *
  * Hidden names start with '.', which readers of the directory skip (sluice's own
  * filesystem source does, like Flink's). A worker that wrote no row in an epoch leaves no
@@ -86,14 +93,8 @@
  * rename) and deletes every in-progress part and the pending parts of epochs > C (their
  * rows are written again by the restored job). close() only releases: whatever no commit
  * made visible stays hidden (rows written after the last prepare are dropped with their
- * in-progress file; the engine prepares and commits a final epoch before close).
- *
- * Crash points (engine/core/fault.h) for the tests of this protocol:
- *     fs_sink.before_prepare_rename   in prepare, the part fsynced and closed, not renamed
- *     fs_sink.before_rename           in commit, before each pending -> visible rename
- *     fs_sink.after_rename            in commit, after each rename (directory not fsynced)
- * and one fault point: fs_sink.commit_rename (a commit rename fails; a later commit
- * retries the parts it did not rename).
+ * in-progress file; the engine prepares and commits a final epoch before close). The crash
+ * and fault points of the protocol are listed in fs_writer.h.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -107,6 +108,7 @@
 
 #include "engine/conn/conn_impl.h"
 #include "engine/conn/fs_partition.h"
+#include "engine/conn/fs_writer.h"
 #include "engine/conn/registry.h"
 #include "engine/core/durable.h"
 #include "engine/core/fault.h"
@@ -1205,41 +1207,24 @@ static int fs_no_avro(const struct sl_table *t, const struct sl_connector_env *e
 static int fs_opt_size(const struct sl_table *t, const struct sl_connector_env *env,
                        const char *key, uint64_t dflt, uint64_t *out, struct sl_error *err)
 {
-    static const struct {
-        const char *name;
-        unsigned shift;
-    } units[] = {{"", 0},   {"b", 0},   {"bytes", 0},      {"k", 10}, {"kb", 10}, {"kibibytes", 10},
-                 {"m", 20}, {"mb", 20}, {"mebibytes", 20}, {"g", 30}, {"gb", 30}, {"gibibytes", 30},
-                 {"t", 40}, {"tb", 40}, {"tebibytes", 40}};
+    static const char *const units[] = {"",  "b",  "bytes",     "k", "kb", "kibibytes",
+                                        "m", "mb", "mebibytes", "g", "gb", "gibibytes",
+                                        "t", "tb", "tebibytes"};
     const struct sl_option *o = sl_conn_opt(t, key);
     if (!o) {
         *out = dflt;
         return 0;
     }
-    const char *s = o->value;
-    while (*s == ' ')
-        s++;
-    uint64_t v = 0;
-    bool digits = false, big = false;
-    for (; *s >= '0' && *s <= '9'; s++, digits = true) {
-        big |= v > FS_SIZE_MAX;
-        v = big ? v : v * 10 + (uint64_t)(*s - '0');
-    }
-    while (*s == ' ')
-        s++;
-    size_t ul = strlen(s);
-    while (ul && s[ul - 1] == ' ')
-        ul--;
-    int unit = -1;
-    for (size_t i = 0; digits && i < sizeof(units) / sizeof(units[0]); i++)
-        if (strlen(units[i].name) == ul && strncasecmp(s, units[i].name, ul) == 0)
-            unit = (int)i;
+    uint64_t v;
+    bool big;
+    int unit =
+        sl_fs_scan_unit(o->value, units, sizeof(units) / sizeof(units[0]), FS_SIZE_MAX, &v, &big);
     if (unit < 0)
         return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
                               "option '%s': not a size: '%s' (bytes, or a number with a unit: "
                               "kb, mb, gb, tb)",
                               key, o->value);
-    unsigned shift = units[unit].shift;
+    unsigned shift = 10 * (unsigned)(unit / 3); /* b, k, m, g, t: three names each */
     if (big || v == 0 || v > FS_SIZE_MAX >> shift)
         return sl_conn_err_at(env, t, o->pos, err, SL_ERANGE,
                               "option '%s': '%s' is out of range [1 byte, 1 tb]", key, o->value);
@@ -1297,40 +1282,17 @@ static int fs_partition_setup(struct fs_source *src, const struct sl_connector_e
         dflt = SL_FSP_DEFAULT_NAME;
     src->npart = t->npart;
     src->ndata = t->physical.ncols - t->npart;
-    src->data = malloc(src->ndata * sizeof(*src->data));
-    src->pvals = calloc((size_t)src->nfiles * t->npart + 1, sizeof(*src->pvals));
-    const char **names = malloc(src->ndata * sizeof(*names));
-    struct sl_type *types = malloc(src->ndata * sizeof(*types));
-    int rc = 0;
-    if (!src->data || !src->pvals || !names || !types) {
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-        goto out;
-    }
-    uint32_t n = 0;
-    for (uint32_t c = 0; c < t->physical.ncols; c++) {
-        bool part = false;
-        for (uint32_t k = 0; k < t->npart; k++)
-            part |= t->part[k] == c;
-        if (part)
-            continue;
-        src->data[n] = c;
-        names[n] = t->physical.cols[c].name;
-        types[n] = t->physical.cols[c].type;
-        n++;
-    }
-    if (!(src->data_schema = sl_schema_new(src->ndata, names, types))) {
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-        goto out;
-    }
+    int rc = sl_fsp_data_columns(t, &src->data, &src->data_schema, err);
+    if (rc)
+        return rc;
+    if (!(src->pvals = calloc((size_t)src->nfiles * t->npart + 1, sizeof(*src->pvals))))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
     for (uint32_t f = 0; f < src->nfiles && !rc; f++)
         rc = sl_fsp_parse_path(t, dflt, src->files[f] + src->name_off,
                                &src->pvals[(size_t)f * t->npart], err);
     for (int i = 0; i < src->nworkers && !rc; i++)
         if (!(src->w[i].view = malloc(src->ndata * sizeof(*src->w[i].view))))
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-out:
-    free(names);
-    free(types);
     return rc;
 }
 
@@ -1341,10 +1303,11 @@ int sl_conn_fs_source(const struct sl_table *t, const struct sl_connector_env *e
                       struct sl_source **out, struct sl_error *err)
 {
     /* a partitioned table may carry its sink's options (as in Flink, one table for both) */
-    const char *const *lists[3] = {fs_source_keys, sl_conn_format_keys, sl_fsp_option_keys};
+    const char *const *lists[4] = {fs_source_keys, sl_conn_format_keys, sl_fsw_option_keys,
+                                   sl_fsp_option_keys};
     const char *keys[48];
     size_t nk = 0;
-    for (int l = 0; l < (t->npart ? 3 : 2); l++)
+    for (int l = 0; l < (t->npart ? 4 : 3); l++)
         for (const char *const *k = lists[l]; *k; k++)
             keys[nk++] = *k;
     keys[nk] = NULL;
@@ -1411,455 +1374,121 @@ out_free:
     return rc;
 }
 
-/* ---- sink ---------------------------------------------------------------------------------- */
+/* ---- sink ----------------------------------------------------------------------------------
+ * One folder (the table's path) of fs_writer.h's part files: each worker writes one open
+ * file, rolled by the rolling policy and at every prepare. */
 
-struct fs_part {
+struct fs_wout {
     struct sl_conn_codec codec;
-    struct sl_fmt_out out;
-    int fd;         /* -1 until the first row (of the epoch, with checkpoints) */
-    uint64_t epoch; /* checkpoints: the epoch this worker's rows go to (1 + the last one
-                       prepared or recovered) */
-    char *tmp;      /* the in-progress name of the open file */
-    char *final;    /* the final name (checkpoints: the pending name, a scratch buffer) */
+    struct sl_fsw_file f; /* rel "" */
+    uint64_t epoch;       /* checkpoints: the epoch this worker's rows go to (1 + the last one
+                             prepared or recovered); 0 without */
     char pad[64];
-};
-
-/* A prepared part file not made visible yet: .part-<worker>-<epoch>.<ext>.pending. Nodes
- * are allocated before the rename that creates the file, so that a prepared file is never
- * left out of the list for want of memory. */
-struct fs_pending {
-    struct fs_pending *next;
-    int worker;
-    uint64_t epoch;
 };
 
 struct fs_sink {
     struct sl_sink base;
     int nworkers;
-    bool ckpt;  /* env->checkpoints */
-    bool locks; /* the mutexes below are initialised */
-    char *dir;
-    const char *ext;
-    size_t namecap; /* bytes of every part name buffer */
+    struct sl_fsw fw;
     struct sl_schema *schema;
     struct sl_conn_fmtspec spec;
-    struct fs_part *p;
-    pthread_mutex_t lock;        /* guards pend (workers' prepare vs commit) */
-    pthread_mutex_t commit_lock; /* serialises commit and recover */
-    struct fs_pending *pend;
+    struct fs_wout *p;
 };
-
-enum fs_kind { FS_INPROGRESS, FS_PENDING, FS_VISIBLE };
-
-/* The checkpoint name of a part file of `worker` and `epoch` into buf (s->namecap bytes). */
-static void fs_part_name(const struct fs_sink *s, char *buf, enum fs_kind kind, int worker,
-                         uint64_t epoch)
-{
-    unsigned long long e = (unsigned long long)epoch;
-    switch (kind) {
-    case FS_INPROGRESS:
-        snprintf(buf, s->namecap, "%s/.part-%d-%010llu.%s.inprogress", s->dir, worker, e, s->ext);
-        break;
-    case FS_PENDING:
-        snprintf(buf, s->namecap, "%s/.part-%d-%010llu.%s.pending", s->dir, worker, e, s->ext);
-        break;
-    case FS_VISIBLE:
-        snprintf(buf, s->namecap, "%s/part-%d-%010llu.%s", s->dir, worker, e, s->ext);
-        break;
-    }
-}
-
-/* Reads decimal digits at *q (at least one) into *v; false on none or overflow. */
-static bool fs_parse_u64(const char **q, uint64_t max, uint64_t *v)
-{
-    const char *c = *q;
-    uint64_t x = 0;
-    if (*c < '0' || *c > '9')
-        return false;
-    for (; *c >= '0' && *c <= '9'; c++) {
-        uint64_t d = (uint64_t)(*c - '0');
-        if (x > (max - d) / 10)
-            return false;
-        x = x * 10 + d;
-    }
-    *q = c;
-    *v = x;
-    return true;
-}
-
-/* Whether `name` (a directory entry) is a part file of this sink's format: which kind, of
- * which worker and epoch. Epochs are read unpadded too ("part-0-0.json" of a run without
- * checkpoints is epoch 0). */
-static bool fs_parse_part(const char *name, const char *ext, enum fs_kind *kind, int *worker,
-                          uint64_t *epoch)
-{
-    bool hidden = name[0] == '.';
-    const char *q = name + hidden;
-    uint64_t w;
-    if (strncmp(q, "part-", 5) != 0)
-        return false;
-    q += 5;
-    if (!fs_parse_u64(&q, INT32_MAX, &w) || *q++ != '-' || !fs_parse_u64(&q, UINT64_MAX, epoch) ||
-        *q++ != '.')
-        return false;
-    size_t el = strlen(ext);
-    if (strncmp(q, ext, el) != 0)
-        return false;
-    q += el;
-    *worker = (int)w;
-    if (!hidden && !*q)
-        *kind = FS_VISIBLE;
-    else if (hidden && !strcmp(q, ".inprogress"))
-        *kind = FS_INPROGRESS;
-    else if (hidden && !strcmp(q, ".pending"))
-        *kind = FS_PENDING;
-    else
-        return false;
-    return true;
-}
-
-static int fs_write_all(int fd, const char *data, size_t len, const char *path,
-                        struct sl_error *err)
-{
-    while (len) {
-        ssize_t k = write(fd, data, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return sl_error_set(err, SL_EIO, "file '%s': write: %s", path, strerror(errno));
-        data += k;
-        len -= (size_t)k;
-    }
-    return 0;
-}
-
-/* Writes the encoded records of p->out (raw: each behind its length) and clears it. */
-static int fs_drain(struct fs_sink *s, struct fs_part *p, struct sl_error *err)
-{
-    int rc = 0;
-    if (s->spec.format != SL_CONN_RAW) {
-        rc = fs_write_all(p->fd, p->out.data, p->out.len, p->tmp, err);
-    } else {
-        /* frame into a second pass buffer: length prefixes are 4 bytes per record */
-        size_t need = p->out.len + 4 * (size_t)p->out.nrec;
-        char *buf = malloc(need ? need : 1);
-        if (!buf)
-            return sl_error_set(err, SL_ENOMEM, "out of memory");
-        size_t k = 0;
-        for (uint32_t i = 0; i < p->out.nrec; i++) {
-            size_t l = sl_fmt_out_rec_len(&p->out, i);
-            buf[k++] = (char)(l & 0xff);
-            buf[k++] = (char)((l >> 8) & 0xff);
-            buf[k++] = (char)((l >> 16) & 0xff);
-            buf[k++] = (char)((l >> 24) & 0xff);
-            memcpy(buf + k, sl_fmt_out_rec(&p->out, i), l);
-            k += l;
-        }
-        rc = fs_write_all(p->fd, buf, k, p->tmp, err);
-        free(buf);
-    }
-    sl_fmt_out_clear(&p->out);
-    return rc;
-}
 
 static int fs_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_batch *b,
                          struct sl_error *err)
 {
     struct fs_sink *s = (struct fs_sink *)sk;
-    struct fs_part *p = &s->p[ctx->worker];
+    struct fs_wout *p = &s->p[ctx->worker];
     uint32_t n = sl_batch_active(b);
-    if (!n)
-        return 0;
-    if (p->fd < 0) {
-        if (s->ckpt)
-            fs_part_name(s, p->tmp, FS_INPROGRESS, ctx->worker, p->epoch);
-        p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (p->fd < 0)
-            return sl_error_set(err, SL_EIO, "file '%s': %s", p->tmp, strerror(errno));
-    }
-    size_t len0 = p->out.len;
-    int rc = sl_conn_codec_encode(&p->codec, b, &p->out, err);
-    if (rc)
+    int64_t now = sl_fsw_now_ms();
+    int rc = sl_fsw_due(&s->fw, &p->f, now)
+                 ? sl_fsw_close(&s->fw, &p->f, ctx->worker, p->epoch, p->epoch, err)
+                 : 0;
+    if (rc || !n)
         return rc;
+    size_t added;
+    rc = sl_fsw_write(&s->fw, &p->f, ctx->worker, p->epoch, &p->codec, b, now, &added, err);
     sl_stats_add(&ctx->stats->rows_out, n);
-    sl_stats_add(&ctx->stats->bytes_out, p->out.len - len0);
-    if (p->out.len >= (1u << 20))
-        return fs_drain(s, p, err);
-    return 0;
+    sl_stats_add(&ctx->stats->bytes_out, added);
+    return rc;
 }
 
 static int fs_sink_flush(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct fs_sink *s = (struct fs_sink *)sk;
-    struct fs_part *p = &s->p[ctx->worker];
-    return p->fd >= 0 ? fs_drain(s, p, err) : 0;
+    return sl_fsw_drain(&s->fw, &s->p[ctx->worker].f, err);
 }
 
 /* ---- sink checkpoints ----
  * THREADS: write, flush and prepare run on the worker's thread and touch only that
- * worker's fs_part; prepare adds its pending file to s->pend under s->lock. commit runs on
- * the coordinator's thread: it takes the pending files of epochs <= its epoch out of the
- * list under s->lock, renames them without holding it (a worker's prepare of a later epoch
- * goes on meanwhile), and puts back those it could not rename. s->commit_lock serialises
- * commit and recover. */
+ * worker's fs_wout (closing a file adds it to the writer's pending list under its lock);
+ * commit and recover run on the coordinator's thread under s->fw.commit_lock. */
 
 static int fs_sink_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t epoch,
                            struct sl_error *err)
 {
     struct fs_sink *s = (struct fs_sink *)sk;
-    struct fs_part *p = &s->p[ctx->worker];
-    if (!s->ckpt)
+    struct fs_wout *p = &s->p[ctx->worker];
+    if (!s->fw.ckpt)
         return fs_sink_flush(sk, ctx, err);
-    if (epoch < p->epoch)
-        return sl_error_set(err, SL_ESTATE,
-                            "filesystem sink '%s': worker %d prepares epoch %llu after epoch "
-                            "%llu",
-                            s->dir, ctx->worker, (unsigned long long)epoch,
-                            (unsigned long long)p->epoch - 1);
-    if (p->fd < 0) { /* no row in this epoch: no file */
-        p->epoch = epoch + 1;
-        return 0;
-    }
-    int rc = p->out.len ? fs_drain(s, p, err) : 0;
-    if (!rc && fsync(p->fd) != 0)
-        rc = sl_error_set(err, SL_EIO, "file '%s': fsync: %s", p->tmp, strerror(errno));
-    close(p->fd);
-    p->fd = -1;
-    if (rc)
-        return rc; /* the in-progress file stays: recover deletes it */
-    struct fs_pending *node = malloc(sizeof(*node));
-    if (!node)
-        return sl_error_set(err, SL_ENOMEM, "out of memory");
-    *node = (struct fs_pending){NULL, ctx->worker, epoch};
-    fs_part_name(s, p->final, FS_PENDING, ctx->worker, epoch);
-    sl_crash_point("fs_sink.before_prepare_rename");
-    if (rename(p->tmp, p->final) != 0) {
-        free(node);
-        return sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", p->tmp, p->final,
-                            strerror(errno));
-    }
-    pthread_mutex_lock(&s->lock);
-    node->next = s->pend;
-    s->pend = node;
-    pthread_mutex_unlock(&s->lock);
+    /* no row since the last roll: no file */
+    int rc = sl_fsw_prepare_check(&s->fw, ctx->worker, p->epoch, epoch, err);
+    if (rc || (rc = sl_fsw_close(&s->fw, &p->f, ctx->worker, p->epoch, epoch, err)))
+        return rc;
+    p->f.k = 0;
     p->epoch = epoch + 1;
-    return sl_durable_fsync_dir(s->dir, err);
-}
-
-static bool fs_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
+    return 0;
 }
 
 static int fs_sink_commit(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
 {
     struct fs_sink *s = (struct fs_sink *)sk;
-    if (!s->ckpt)
-        return 0;
-    char *from = malloc(s->namecap), *to = malloc(s->namecap);
-    if (!from || !to) {
-        free(from);
-        free(to);
-        return sl_error_set(err, SL_ENOMEM, "out of memory");
-    }
-    pthread_mutex_lock(&s->commit_lock);
-    struct fs_pending *todo = NULL, **pp;
-    pthread_mutex_lock(&s->lock);
-    for (pp = &s->pend; *pp;) {
-        struct fs_pending *n = *pp;
-        if (n->epoch <= epoch) {
-            *pp = n->next;
-            n->next = todo;
-            todo = n;
-        } else {
-            pp = &n->next;
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    int rc = 0;
-    bool renamed = false;
-    while (todo && !rc) {
-        struct fs_pending *n = todo;
-        fs_part_name(s, from, FS_PENDING, n->worker, n->epoch);
-        fs_part_name(s, to, FS_VISIBLE, n->worker, n->epoch);
-        sl_crash_point("fs_sink.before_rename");
-        int fault = sl_fault_hit("fs_sink.commit_rename");
-        int e = fault < 0 ? -fault : fault ? EIO : 0;
-        if (!e && rename(from, to) != 0)
-            e = errno;
-        if (e == ENOENT && fs_exists(to))
-            e = 0; /* made visible already (by recover) */
-        if (e) {
-            rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(e));
-            break;
-        }
-        sl_crash_point("fs_sink.after_rename");
-        renamed = true;
-        todo = n->next;
-        free(n);
-    }
-    if (todo) { /* not renamed: a later commit retries them */
-        pthread_mutex_lock(&s->lock);
-        while (todo) {
-            struct fs_pending *n = todo;
-            todo = n->next;
-            n->next = s->pend;
-            s->pend = n;
-        }
-        pthread_mutex_unlock(&s->lock);
-    }
-    if (renamed) {
-        struct sl_error e2;
-        int r2 = sl_durable_fsync_dir(s->dir, rc ? &e2 : err);
-        rc = rc ? rc : r2;
-    }
-    pthread_mutex_unlock(&s->commit_lock);
-    free(from);
-    free(to);
+    pthread_mutex_lock(&s->fw.commit_lock);
+    int rc = sl_fsw_commit(&s->fw, epoch, NULL, NULL, err);
+    pthread_mutex_unlock(&s->fw.commit_lock);
     return rc;
 }
-
-/* A part file found by recover. */
-struct fs_found {
-    enum fs_kind kind;
-    int worker;
-    uint64_t epoch;
-};
 
 static int fs_sink_recover(struct sl_sink *sk, uint64_t committed, struct sl_error *err)
 {
     struct fs_sink *s = (struct fs_sink *)sk;
-    if (!s->ckpt)
+    if (!s->fw.ckpt)
         return 0;
     for (int i = 0; i < s->nworkers; i++)
-        if (s->p[i].fd >= 0)
+        if (s->p[i].f.fd >= 0 || s->p[i].f.k)
             return sl_error_set(err, SL_ESTATE,
-                                "filesystem sink '%s': recover after worker %d wrote rows", s->dir,
-                                i);
-    pthread_mutex_lock(&s->commit_lock);
-    int rc = 0;
-    struct fs_found *found = NULL;
-    size_t nfound = 0, cap = 0;
-    char *from = malloc(s->namecap), *to = malloc(s->namecap);
-    DIR *d = from && to ? opendir(s->dir) : NULL;
-    if (!from || !to) {
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (!d) {
-        rc = sl_error_set(err, SL_EIO, "directory '%s': %s", s->dir, strerror(errno));
-        goto out;
-    }
-    /* first the whole listing, so that a refusal changes nothing */
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        struct fs_found f;
-        if (!fs_parse_part(de->d_name, s->ext, &f.kind, &f.worker, &f.epoch))
-            continue;
-        /* A visible part of an epoch after the last committed one cannot come from this
-         * job: commit(e) runs only once the commit store holds e durably, and the commit
-         * store never goes back, so every visible part is of an epoch <= committed. One
-         * that is not means the directory holds another job's output, or the job's state
-         * (commit store) was reset or lost: resuming would write those rows a second time.
-         * Refuse rather than guess. */
-        if (f.kind == FS_VISIBLE && f.epoch > committed) {
-            rc = sl_error_set(err, SL_ECORRUPT,
-                              "filesystem sink: '%s/%s' is a part file of epoch %llu but the "
-                              "last committed epoch is %llu: the directory holds output this "
-                              "job's checkpoints do not know (another job's, or its state "
-                              "was reset); move it away or restore the matching state",
-                              s->dir, de->d_name, (unsigned long long)f.epoch,
-                              (unsigned long long)committed);
-            goto out;
-        }
-        if (f.kind == FS_VISIBLE)
-            continue;
-        if (nfound == cap) {
-            cap = cap ? 2 * cap : 16;
-            struct fs_found *nf = realloc(found, cap * sizeof(*found));
-            if (!nf) {
-                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-                goto out;
-            }
-            found = nf;
-        }
-        found[nfound++] = f;
-    }
-    bool changed = false;
-    for (size_t i = 0; i < nfound && !rc; i++) {
-        const struct fs_found *f = &found[i];
-        fs_part_name(s, from, f->kind, f->worker, f->epoch);
-        if (f->kind == FS_PENDING && f->epoch <= committed) {
-            /* committed, but the crash came before its rename (or its directory fsync) */
-            fs_part_name(s, to, FS_VISIBLE, f->worker, f->epoch);
-            if (rename(from, to) != 0)
-                rc =
-                    sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(errno));
-        } else if (unlink(from) != 0 && errno != ENOENT) {
-            /* in progress (never prepared) or prepared for an epoch never committed */
-            rc = sl_error_set(err, SL_EIO, "unlink '%s': %s", from, strerror(errno));
-        }
-        changed = true;
-    }
-    if (!rc && changed)
-        rc = sl_durable_fsync_dir(s->dir, err);
+                                "filesystem sink '%s': recover after worker %d wrote rows",
+                                s->fw.dir, i);
+    pthread_mutex_lock(&s->fw.commit_lock);
+    bool visible, marked;
+    int rc = sl_fsw_recover_folder(&s->fw, "", committed, false, NULL, &visible, &marked, err);
     if (!rc) {
-        pthread_mutex_lock(&s->lock);
-        while (s->pend) { /* the directory said it all */
-            struct fs_pending *n = s->pend;
-            s->pend = n->next;
-            free(n);
-        }
-        pthread_mutex_unlock(&s->lock);
+        sl_fsw_forget_pending(&s->fw);
         for (int i = 0; i < s->nworkers; i++)
             s->p[i].epoch = committed + 1;
     }
-out:
-    if (d)
-        closedir(d);
-    free(found);
-    free(from);
-    free(to);
-    pthread_mutex_unlock(&s->commit_lock);
+    pthread_mutex_unlock(&s->fw.commit_lock);
     return rc;
 }
 
 static int fs_sink_close(struct sl_sink *sk, struct sl_error *err)
 {
     struct fs_sink *s = (struct fs_sink *)sk;
-    if (s->ckpt) {
-        /* Everything an epoch holds was prepared and committed (the engine takes a final
-         * epoch before close) or stays hidden for recover: rows written after the last
-         * prepare belong to no epoch and are dropped with their in-progress file. */
-        for (int i = 0; i < s->nworkers; i++) {
-            struct fs_part *p = &s->p[i];
-            if (p->fd < 0)
-                continue;
-            close(p->fd);
-            p->fd = -1;
-            unlink(p->tmp);
-        }
-        return 0;
-    }
-    bool any = false;
     for (int i = 0; i < s->nworkers; i++) {
-        struct fs_part *p = &s->p[i];
-        if (p->fd < 0)
+        struct fs_wout *p = &s->p[i];
+        if (s->fw.ckpt) {
+            /* Everything an epoch holds was prepared and committed (the engine takes a
+             * final epoch before close) or stays hidden for recover: rows written after the
+             * last prepare belong to no epoch and are dropped with their in-progress file. */
+            sl_fsw_discard(&s->fw, &p->f, i, p->epoch);
             continue;
-        int rc = p->out.len ? fs_drain(s, p, err) : 0;
-        if (!rc && fsync(p->fd) != 0)
-            rc = sl_error_set(err, SL_EIO, "file '%s': fsync: %s", p->tmp, strerror(errno));
-        close(p->fd);
-        p->fd = -1;
-        if (!rc && rename(p->tmp, p->final) != 0)
-            rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", p->tmp, p->final,
-                              strerror(errno));
+        }
+        int rc = sl_fsw_close(&s->fw, &p->f, i, 0, 0, err);
         if (rc)
             return rc;
-        any = true;
     }
-    return any ? sl_durable_fsync_dir(s->dir, err) : 0;
+    return 0;
 }
 
 static void fs_sink_free(struct sl_sink *sk)
@@ -1869,27 +1498,13 @@ static void fs_sink_free(struct sl_sink *sk)
         return;
     if (s->p)
         for (int i = 0; i < s->nworkers; i++) {
-            struct fs_part *p = &s->p[i];
-            if (p->fd >= 0) { /* never closed: the output is not final, leave no trace */
-                close(p->fd);
-                unlink(p->tmp);
-            }
+            struct fs_wout *p = &s->p[i];
+            if (p->f.rel) /* never closed: the output is not final, leave no trace */
+                sl_fsw_file_free(&s->fw, &p->f, i, p->epoch);
             sl_conn_codec_destroy(&p->codec);
-            sl_fmt_out_free(&p->out);
-            free(p->tmp);
-            free(p->final);
         }
-    while (s->pend) { /* their files stay: recover commits or deletes them */
-        struct fs_pending *n = s->pend;
-        s->pend = n->next;
-        free(n);
-    }
-    if (s->locks) {
-        pthread_mutex_destroy(&s->lock);
-        pthread_mutex_destroy(&s->commit_lock);
-    }
+    sl_fsw_destroy(&s->fw);
     free(s->p);
-    free(s->dir);
     sl_schema_free(s->schema);
     free(s);
 }
@@ -1902,28 +1517,6 @@ static const struct sl_sink_ops fs_sink_ops = {.write = fs_sink_write,
                                                .commit = fs_sink_commit,
                                                .recover = fs_sink_recover};
 
-/* mkdir -p: the directory and its missing parents (as Flink's FileSink creates them). */
-static int fs_mkdirs(const char *path)
-{
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof(buf)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != 0)
-            continue;
-        char c = buf[i];
-        buf[i] = 0;
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return -1;
-        buf[i] = c;
-    }
-    return 0;
-}
-
 int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                     struct sl_sink **out, struct sl_error *err)
 {
@@ -1933,6 +1526,8 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
     size_t nk = 0;
     for (const char *const *k = keys; *k; k++)
         pkeys[nk++] = *k;
+    for (const char *const *k = sl_fsw_option_keys; *k; k++)
+        pkeys[nk++] = *k;
     for (const char *const *k = sl_fsp_option_keys; t->npart && *k; k++)
         pkeys[nk++] = *k;
     pkeys[nk] = NULL;
@@ -1941,70 +1536,32 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
         return rc;
     if (t->npart) /* Hive-style partition folders: engine/conn/fs_partition.c */
         return sl_conn_fs_psink(t, env, nworkers, out, err);
-    const char *path;
-    if ((rc = sl_fs_path(t, env, &path, err)))
-        return rc;
-    size_t ppos = sl_conn_opt(t, "path")->pos;
     struct fs_sink *s = calloc(1, sizeof(*s));
     if (!s)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     s->base.ops = &fs_sink_ops;
     s->base.table = t;
     s->nworkers = nworkers;
-    s->ckpt = env->checkpoints;
-    if (pthread_mutex_init(&s->lock, NULL) != 0) {
-        free(s);
-        return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
-    }
-    if (pthread_mutex_init(&s->commit_lock, NULL) != 0) {
-        pthread_mutex_destroy(&s->lock);
-        free(s);
-        return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
-    }
-    s->locks = true;
-    if ((rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)) ||
-        (rc = fs_no_avro(t, env, &s->spec, err)))
+    const char *path;
+    if ((rc = sl_fs_path(t, env, &path, err)) ||
+        (rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)) ||
+        (rc = fs_no_avro(t, env, &s->spec, err)) || (rc = sl_fsw_init(&s->fw, t, env, err)) ||
+        (rc = sl_fs_sink_dir(t, env, &s->fw.dir, err)))
         goto out_free;
     s->spec.opts.csv_line_end = s->spec.opts.json_line_end = true;
-    if (fs_mkdirs(path) != 0) {
-        rc = sl_conn_err_at(env, t, ppos, err, SL_EIO, "path '%s': %s", path, strerror(errno));
-        goto out_free;
-    }
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        rc = sl_conn_err_at(env, t, ppos, err, SL_EINVAL,
-                            "path '%s' is not a directory (a filesystem sink writes part files "
-                            "into a directory)",
-                            path);
-        goto out_free;
-    }
-    s->dir = strdup(path);
+    s->fw.ext = sl_conn_format_ext(s->spec.format);
+    s->fw.raw = s->spec.format == SL_CONN_RAW;
     s->schema = sl_plan_rel_schema(&t->physical);
     s->p = calloc((size_t)nworkers, sizeof(*s->p));
-    if (!s->dir || !s->schema || !s->p) {
+    if (!s->schema || !s->p) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_free;
     }
     for (int i = 0; i < nworkers; i++) {
-        s->p[i].fd = -1;
-        s->p[i].epoch = 1;
-    }
-    const char *ext = s->ext = sl_conn_format_ext(s->spec.format);
-    /* ".part-" worker "-" epoch "." ext ".inprogress": 6 + 11 + 1 + 20 + 1 + ext + 11 */
-    s->namecap = strlen(path) + strlen(ext) + 64;
-    for (int i = 0; i < nworkers; i++) {
-        struct fs_part *p = &s->p[i];
-        sl_fmt_out_init(&p->out);
-        size_t n = s->namecap;
-        p->tmp = malloc(n);
-        p->final = malloc(n);
-        if (!p->tmp || !p->final) {
-            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        struct fs_wout *p = &s->p[i];
+        p->epoch = s->fw.ckpt ? 1 : 0;
+        if ((rc = sl_fsw_file_init(&p->f, "", err)))
             goto out_free;
-        }
-        /* without checkpoints: one part per worker, epoch 0, made visible by close() */
-        snprintf(p->tmp, n, "%s/.part-%d-0.%s.inprogress", path, i, ext);
-        snprintf(p->final, n, "%s/part-%d-0.%s", path, i, ext);
         struct sl_error e;
         sl_error_clear(&e);
         if ((rc = sl_conn_codec_init(&p->codec, &s->spec, s->schema, &e))) {
@@ -2017,6 +1574,28 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
 out_free:
     fs_sink_free(&s->base);
     return rc;
+}
+
+/* The directory of a sink: 'path', created with its missing parents (as Flink's FileSink
+ * does); *dir malloc'd. */
+int sl_fs_sink_dir(const struct sl_table *t, const struct sl_connector_env *env, char **dir,
+                   struct sl_error *err)
+{
+    const char *path;
+    int rc = sl_fs_path(t, env, &path, err);
+    if (rc)
+        return rc;
+    size_t ppos = sl_conn_opt(t, "path")->pos;
+    if (sl_fsw_mkdirs(path) != 0)
+        return sl_conn_err_at(env, t, ppos, err, SL_EIO, "path '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return sl_conn_err_at(env, t, ppos, err, SL_EINVAL,
+                              "path '%s' is not a directory (a filesystem sink writes part "
+                              "files into a directory)",
+                              path);
+    *dir = strdup(path);
+    return *dir ? 0 : sl_error_set(err, SL_ENOMEM, "out of memory");
 }
 
 /* ---- the connector ------------------------------------------------------------------------ */
@@ -2037,6 +1616,10 @@ static const char *const fs_keys[] = {"path",
                                       "sluice.dead-letter.path",
                                       "sluice.split-size",
                                       "sluice.read-buffer",
+                                      "sink.rolling-policy.file-size",
+                                      "sink.rolling-policy.rollover-interval",
+                                      "sink.rolling-policy.check-interval",
+                                      "sink.rolling-policy.inactivity-interval",
                                       NULL};
 
 const struct sl_connector sl_connector_filesystem = {

@@ -3,23 +3,25 @@
  * helpers both directions share (see fs_partition.h for the layout and the escaping).
  *
  * PART FILES
- * Each worker keeps one open part file per partition it wrote in the current epoch, in the
- * partition's folder, with the names of the unpartitioned sink (filesystem.c):
+ * Each partition folder holds the part files of fs_writer.h (the protocol of the
+ * unpartitioned sink, shared): a worker keeps one open file (struct sl_fsw_file) per
+ * partition it wrote in the current epoch,
  *
- *     <path>/<partition>/.part-<worker>-E.<ext>.inprogress   rows being written
- *     <path>/<partition>/.part-<worker>-E.<ext>.pending      prepare(E): fsynced, closed
- *     <path>/<partition>/part-<worker>-E.<ext>               commit(E): visible
+ *     <path>/<partition>/.part-<worker>-E[-k].<ext>.inprogress   rows being written
+ *     <path>/<partition>/.part-<worker>-E[-k].<ext>.pending      prepare(E): fsynced, closed
+ *     <path>/<partition>/part-<worker>-E[-k].<ext>               commit(E): visible
  *
- * A part file rolls (is closed and a new one begun) at every checkpoint, and within an
- * epoch by the rolling policy: 'sink.rolling-policy.file-size' (default 128mb) when it holds
- * that many bytes, 'sink.rolling-policy.rollover-interval' (default 30 min) when it is that
- * old and 'sink.rolling-policy.inactivity-interval' when it had no row for that long (both
- * looked at on every write of the worker and every 'sink.rolling-policy.check-interval',
- * default 1 min, i.e. on the next write after it passed). A file rolled within an epoch is
- * renamed to pending at once and committed with its epoch; the k-th roll of an epoch is
- * part-<worker>-E-<k>.<ext> (the first keeps the name of today). Without checkpoints the
- * files are made visible when the job ends (close), as the unpartitioned sink does.
+ * rolled at every checkpoint and by the rolling policy ('sink.rolling-policy.*', fs_writer.h).
  * Partition columns are not written into the files (Flink's writer projects them away).
+ *
+ * WRITING A BATCH (vectorized): one pass per partition column hashes the active rows'
+ * values (XXH3, chained over the columns, NULL and '' alike: both are the default name) into
+ * a hash per row; one pass over the rows groups them by hash in a small open-addressing
+ * table, a row joining a group only when its values equal the group's first row's
+ * (fsp_same_part: a hash collision never merges two partitions). Then per group, not per
+ * row: its folder path is built from its first row and looked up (hash, then the path) in the
+ * worker's table of open files; a counting pass lays each group's rows out as a selection,
+ * in batch order, and each group goes through the encoder once.
  *
  * PARTITION COMMIT ('sink.partition-commit.policy.kind' = 'success-file')
  * Flink's PartitionCommitter on one thread: when commit(E) made a partition's parts of
@@ -47,9 +49,9 @@
  * folders, with the restart as its creation time, which commits no earlier than Flink).
  *
  * THREADS: write, flush, prepare and watermark run on the worker's thread and touch only
- * that worker's struct fsp_worker, prepare adding to s->pend and s->ewm under s->lock.
- * commit and recover run on the coordinator's thread under s->commit_lock; the pending
- * partitions are theirs only.
+ * that worker's struct fsp_worker, closing files into the writer's pending list and prepare
+ * adding to s->ewm under s->fw.lock. commit and recover run on the coordinator's thread under
+ * s->fw.commit_lock; the pending partitions are theirs only.
  */
 #include "engine/conn/fs_partition.h"
 
@@ -63,7 +65,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
+#include "engine/conn/fs_writer.h"
 #include "engine/core/datetime.h"
 #include "engine/core/durable.h"
 #include "engine/core/fault.h"
@@ -162,43 +166,80 @@ int sl_fsp_parse_path(const struct sl_table *t, const char *default_name, const 
     return 0;
 }
 
+int sl_fsp_data_columns(const struct sl_table *t, uint32_t **data, struct sl_schema **schema,
+                        struct sl_error *err)
+{
+    uint32_t nd = t->physical.ncols - t->npart, n = 0;
+    uint32_t *d = malloc((nd ? nd : 1) * sizeof(*d));
+    const char **names = malloc((nd ? nd : 1) * sizeof(*names));
+    struct sl_type *types = malloc((nd ? nd : 1) * sizeof(*types));
+    for (uint32_t c = 0; d && names && types && c < t->physical.ncols; c++) {
+        bool part = false;
+        for (uint32_t k = 0; k < t->npart; k++)
+            part |= t->part[k] == c;
+        if (part)
+            continue;
+        d[n] = c;
+        names[n] = t->physical.cols[c].name;
+        types[n] = t->physical.cols[c].type;
+        n++;
+    }
+    struct sl_schema *sc = d && names && types ? sl_schema_new(nd, names, types) : NULL;
+    free(names);
+    free(types);
+    if (!sc) {
+        free(d);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    *data = d;
+    *schema = sc;
+    return 0;
+}
+
 /* ---- the sink: types ----------------------------------------------------------------------- */
 
-/* An open part file of one worker: the rows of one partition in the current epoch. */
+/* A partition of the batch being written: its first row, its value hash, its rows. */
+struct fsp_group {
+    uint64_t hash;
+    uint32_t rep;   /* the row whose values are the partition's */
+    uint32_t count; /* rows of the batch in it */
+    uint32_t start; /* its rows' offset in sel */
+    uint32_t file;  /* index into the worker's open files */
+    uint32_t into;  /* the group whose rows it joins: itself, or an earlier group of the same
+                       folder (a value equal to the default name and a NULL, say) */
+};
+
+/* A partition written in the current epoch: its open file (fs_writer.h). */
 struct fsp_open {
-    char *rel;      /* the partition's folder below the path ("a=1/b=x") */
-    uint64_t hash;  /* of rel */
-    int fd;         /* -1: closed (rolled); the next row opens roll k + 1 */
-    uint32_t k;     /* rolls of this partition in this epoch */
-    uint64_t bytes; /* written to fd (drained and buffered) */
-    int64_t opened_ms, last_ms;
-    struct sl_fmt_out out;
+    struct sl_fsw_file f;
+    uint64_t hash;  /* XXH3 of f.rel */
+    uint64_t stamp; /* the batch that last took it (fsp_group) */
+    uint32_t group; /* that batch's group of it */
 };
 
 struct fsp_worker {
     struct sl_conn_codec codec; /* over the data (non-partition) columns */
+    /* The partitions written in the current epoch, found by the hash of their folder path in
+     * an open-addressing table of indexes + 1. */
     struct fsp_open *open;
     uint32_t nopen, capopen;
-    uint64_t epoch; /* checkpoints: 1 + the last epoch prepared or recovered */
+    uint64_t batches; /* batches grouped (fsp_open.stamp) */
+    uint32_t *slots;  /* capslots entries, a power of two, at most half full */
+    uint32_t capslots;
+    uint64_t epoch; /* checkpoints: 1 + the last epoch prepared or recovered; 0 without */
     int64_t wm;     /* the last watermark the sink saw (INT64_MIN: none) */
     bool ended;     /* flush: no more input */
-    sl_sel_t *sel;  /* SL_BATCH_CAP */
-    uint32_t *rowpart;
+    /* a batch being written, SL_BATCH_CAP entries each (gslots twice that) */
+    uint64_t *hash; /* each active row's partition hash */
+    uint32_t *gid;  /* each active row's group */
+    struct fsp_group *groups;
+    uint32_t *gslots; /* group index + 1 by hash */
+    uint32_t capg;
+    sl_sel_t *sel;          /* the rows of each group in turn */
     struct sl_column *cols; /* the data columns of a batch being written */
     char *key;              /* a partition path being built */
     size_t keycap;
-    char *name; /* a file name being built */
-    size_t namecap;
     char pad[64];
-};
-
-/* A part file renamed to pending, not visible yet. */
-struct fsp_pending {
-    struct fsp_pending *next;
-    int worker;
-    uint64_t epoch;
-    uint32_t k;
-    char *rel;
 };
 
 /* The workers' watermarks at the checkpoint of one epoch. */
@@ -222,17 +263,12 @@ struct fsp_sink {
     struct sl_sink base;
     const struct sl_table *t;
     int nworkers;
-    bool ckpt;
-    bool locks;
-    char *dir;
-    const char *ext;
+    struct sl_fsw fw; /* the part files of every partition folder; fw.lock also guards ewm */
     struct sl_conn_fmtspec spec;
     struct sl_schema *schema; /* the data columns */
     uint32_t ndata;
     uint32_t *data; /* physical index of each data column */
     const char *default_name;
-    uint64_t roll_size;
-    int64_t roll_interval_ms, inactivity_ms, check_ms;
     enum fsp_trigger trigger;
     int64_t delay_ms;
     bool success_file;
@@ -240,140 +276,13 @@ struct fsp_sink {
     const char *ts_pattern;   /* NULL: the first partition value */
     const char *ts_formatter; /* NULL: yyyy-MM-dd HH:mm:ss */
     struct fsp_worker *w;
-    pthread_mutex_t lock;        /* pend, ewm */
-    pthread_mutex_t commit_lock; /* commit, recover; parts */
-    struct fsp_pending *pend;
     struct fsp_ewm *ewm;
-    struct fsp_part *parts;
+    struct fsp_part *parts; /* under fw.commit_lock */
 };
-
-static int64_t fsp_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t fsp_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
-/* mkdir -p */
-static int fsp_mkdirs(const char *path)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof(buf)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != 0)
-            continue;
-        char c = buf[i];
-        buf[i] = 0;
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return -1;
-        buf[i] = c;
-    }
-    return 0;
-}
-
-static int fsp_write_all(int fd, const char *data, size_t len, const char *path,
-                         struct sl_error *err)
-{
-    while (len) {
-        ssize_t k = write(fd, data, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return sl_error_set(err, SL_EIO, "file '%s': write: %s", path, strerror(errno));
-        data += k;
-        len -= (size_t)k;
-    }
-    return 0;
-}
-
-enum fsp_kind { FSP_INPROGRESS, FSP_PENDING, FSP_VISIBLE };
-
-/* The name of a part file: "<dir>/<rel>/[.]part-<w>-E[-k].<ext>[.inprogress|.pending]",
- * malloc'd (NULL: out of memory). Without checkpoints: epoch 0, unpadded. */
-static char *fsp_name(const struct fsp_sink *s, const char *rel, enum fsp_kind kind, int worker,
-                      uint64_t epoch, uint32_t k)
-{
-    char e[32], roll[16] = "";
-    if (s->ckpt)
-        snprintf(e, sizeof(e), "%010llu", (unsigned long long)epoch);
-    else
-        snprintf(e, sizeof(e), "0");
-    if (k)
-        snprintf(roll, sizeof(roll), "-%u", k);
-    size_t n = strlen(s->dir) + strlen(rel) + strlen(s->ext) + 96;
-    char *b = malloc(n);
-    if (!b)
-        return NULL;
-    snprintf(b, n, "%s/%s/%spart-%d-%s%s.%s%s", s->dir, rel, kind == FSP_VISIBLE ? "" : ".", worker,
-             e, roll, s->ext,
-             kind == FSP_INPROGRESS ? ".inprogress"
-             : kind == FSP_PENDING  ? ".pending"
-                                    : "");
-    return b;
-}
-
-/* Whether `name` is a part file of this format: kind, worker, epoch and roll. */
-static bool fsp_parse_part(const char *name, const char *ext, enum fsp_kind *kind, int *worker,
-                           uint64_t *epoch, uint32_t *k)
-{
-    bool hidden = name[0] == '.';
-    const char *q = name + hidden;
-    if (strncmp(q, "part-", 5) != 0)
-        return false;
-    q += 5;
-    char *end;
-    errno = 0;
-    unsigned long long w = strtoull(q, &end, 10);
-    if (end == q || *end != '-' || w > INT32_MAX || errno)
-        return false;
-    q = end + 1;
-    unsigned long long e = strtoull(q, &end, 10);
-    if (end == q || errno)
-        return false;
-    q = end;
-    unsigned long long r = 0;
-    if (*q == '-') {
-        r = strtoull(q + 1, &end, 10);
-        if (end == q + 1 || r > UINT32_MAX || errno)
-            return false;
-        q = end;
-    }
-    if (*q++ != '.')
-        return false;
-    size_t el = strlen(ext);
-    if (strncmp(q, ext, el) != 0)
-        return false;
-    q += el;
-    *worker = (int)w;
-    *epoch = e;
-    *k = (uint32_t)r;
-    if (!hidden && !*q)
-        *kind = FSP_VISIBLE;
-    else if (hidden && !strcmp(q, ".inprogress"))
-        *kind = FSP_INPROGRESS;
-    else if (hidden && !strcmp(q, ".pending"))
-        *kind = FSP_PENDING;
-    else
-        return false;
-    return true;
-}
 
 /* ---- the sink: writing --------------------------------------------------------------------- */
 
-/* Appends the partition path of row `row` of b to w->key (NUL-terminated); its length. */
+/* The partition path of row `row` of b into w->key (NUL-terminated); its length. */
 static int fsp_key(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b, uint32_t row,
                    size_t *len, struct sl_error *err)
 {
@@ -443,152 +352,109 @@ static int fsp_key(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b,
             return sl_error_set(err, SL_ERANGE,
                                 "filesystem sink '%s': the value of partition column '%s' is "
                                 "too long for a folder name (%zu bytes escaped, at most %d)",
-                                s->dir, name, k - start + nl + 1, NAME_MAX);
+                                s->fw.dir, name, k - start + nl + 1, NAME_MAX);
     }
     w->key[k] = 0;
     *len = k;
     return 0;
 }
 
-/* Opens (creates) the in-progress file of o. */
-static int fsp_open_file(struct fsp_sink *s, struct fsp_worker *w, int worker, struct fsp_open *o,
-                         struct sl_error *err)
+#define FSP_NULL_HASH 0x9e3779b97f4a7c15ull /* a NULL or empty value: the default name */
+
+/* The hash of each active row's partition values into w->hash, a column at a time: XXH3 of
+ * the value's bytes seeded with the hash of the columns before it. Two rows have the same
+ * partition path exactly when their values are equal (fsp_same_part), NULL and '' alike. */
+static void fsp_hash_rows(const struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b,
+                          uint32_t n)
 {
-    char *name = fsp_name(s, o->rel, FSP_INPROGRESS, worker, w->epoch, o->k);
-    if (!name)
-        return sl_error_set(err, SL_ENOMEM, "out of memory");
-    int rc = 0;
-    o->fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (o->fd < 0 && errno == ENOENT) {
-        /* the partition's folder is new */
-        size_t dl = strlen(s->dir) + strlen(o->rel) + 2;
-        char *d = malloc(dl);
-        if (d) {
-            snprintf(d, dl, "%s/%s", s->dir, o->rel);
-            if (fsp_mkdirs(d) == 0)
-                o->fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            free(d);
+    const sl_sel_t *sel = b->sel;
+    for (uint32_t j = 0; j < n; j++)
+        w->hash[j] = 0;
+    for (uint32_t i = 0; i < s->t->npart; i++) {
+        struct sl_column *col = &b->cols[s->t->part[i]];
+        switch (col->type.id) {
+        case SL_TYPE_VARCHAR: {
+            const sl_str *v = sl_col_str(col);
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t r = sel ? sel[j] : j;
+                bool none = (col->valid && sl_col_is_null(col, r)) || v[r].len == 0;
+                w->hash[j] = none ? XXH3_64bits_withSeed(&w->hash[j], 8, FSP_NULL_HASH)
+                                  : XXH3_64bits_withSeed(sl_str_data(&v[r]), v[r].len, w->hash[j]);
+            }
+            break;
+        }
+        case SL_TYPE_INT:
+        case SL_TYPE_BIGINT:
+        case SL_TYPE_BOOLEAN:
+        case SL_TYPE_TIMESTAMP:
+            for (uint32_t j = 0; j < n; j++) {
+                uint32_t r = sel ? sel[j] : j;
+                int64_t x = col->type.id == SL_TYPE_INT       ? sl_col_i32(col)[r]
+                            : col->type.id == SL_TYPE_BOOLEAN ? sl_col_bool(col)[r] != 0
+                                                              : sl_col_i64(col)[r];
+                w->hash[j] = col->valid && sl_col_is_null(col, r)
+                                 ? XXH3_64bits_withSeed(&w->hash[j], 8, FSP_NULL_HASH)
+                                 : XXH3_64bits_withSeed(&x, sizeof(x), w->hash[j]);
+            }
+            break;
+        default:
+            break; /* refused at open */
         }
     }
-    if (o->fd < 0)
-        rc = sl_error_set(err, SL_EIO, "file '%s': %s", name, strerror(errno));
-    free(name);
-    o->bytes = 0;
-    o->opened_ms = o->last_ms = fsp_now_ms();
-    return rc;
 }
 
-static int fsp_drain(struct fsp_sink *s, struct fsp_open *o, struct sl_error *err)
+/* Whether rows a and b of batch b have the same partition values (NULL and '' alike). */
+static bool fsp_same_part(const struct fsp_sink *s, struct sl_batch *b, uint32_t ra, uint32_t rb)
 {
-    int rc = 0;
-    if (s->spec.format != SL_CONN_RAW) {
-        rc = fsp_write_all(o->fd, o->out.data, o->out.len, o->rel, err);
-    } else {
-        size_t need = o->out.len + 4 * (size_t)o->out.nrec;
-        char *buf = malloc(need ? need : 1);
-        if (!buf)
-            return sl_error_set(err, SL_ENOMEM, "out of memory");
-        size_t k = 0;
-        for (uint32_t i = 0; i < o->out.nrec; i++) {
-            size_t l = sl_fmt_out_rec_len(&o->out, i);
-            buf[k++] = (char)(l & 0xff);
-            buf[k++] = (char)((l >> 8) & 0xff);
-            buf[k++] = (char)((l >> 16) & 0xff);
-            buf[k++] = (char)((l >> 24) & 0xff);
-            memcpy(buf + k, sl_fmt_out_rec(&o->out, i), l);
-            k += l;
+    for (uint32_t i = 0; i < s->t->npart; i++) {
+        struct sl_column *col = &b->cols[s->t->part[i]];
+        bool na = col->valid && sl_col_is_null(col, ra);
+        bool nb = col->valid && sl_col_is_null(col, rb);
+        switch (col->type.id) {
+        case SL_TYPE_VARCHAR: {
+            const sl_str *v = sl_col_str(col);
+            na |= !na && v[ra].len == 0;
+            nb |= !nb && v[rb].len == 0;
+            if (na != nb ||
+                (!na && (v[ra].len != v[rb].len ||
+                         memcmp(sl_str_data(&v[ra]), sl_str_data(&v[rb]), v[ra].len) != 0)))
+                return false;
+            break;
         }
-        rc = fsp_write_all(o->fd, buf, k, o->rel, err);
-        free(buf);
+        case SL_TYPE_INT:
+            if (na != nb || (!na && sl_col_i32(col)[ra] != sl_col_i32(col)[rb]))
+                return false;
+            break;
+        case SL_TYPE_BOOLEAN:
+            if (na != nb || (!na && !sl_col_bool(col)[ra] != !sl_col_bool(col)[rb]))
+                return false;
+            break;
+        default: /* BIGINT, TIMESTAMP */
+            if (na != nb || (!na && sl_col_i64(col)[ra] != sl_col_i64(col)[rb]))
+                return false;
+            break;
+        }
     }
-    sl_fmt_out_clear(&o->out);
-    return rc;
+    return true;
 }
 
-/* Closes o's file: drained, fsynced, renamed to pending (checkpoints) or to its final name
- * (close without checkpoints); a pending one goes into s->pend. */
-static int fsp_close_file(struct fsp_sink *s, struct fsp_worker *w, int worker, struct fsp_open *o,
-                          struct sl_error *err)
+/* The open file of the partition of row `rep`, added when the epoch has none yet. */
+static int fsp_find(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b, uint32_t rep,
+                    uint32_t *idx, struct sl_error *err)
 {
-    if (o->fd < 0)
-        return 0;
-    int rc = o->out.len ? fsp_drain(s, o, err) : 0;
-    if (!rc && fsync(o->fd) != 0)
-        rc = sl_error_set(err, SL_EIO, "partition '%s': fsync: %s", o->rel, strerror(errno));
-    close(o->fd);
-    o->fd = -1;
+    size_t kl = 0;
+    int rc = fsp_key(s, w, b, rep, &kl, err);
     if (rc)
-        return rc; /* the in-progress file stays: recover deletes it */
-    char *from = fsp_name(s, o->rel, FSP_INPROGRESS, worker, w->epoch, o->k);
-    char *to = fsp_name(s, o->rel, s->ckpt ? FSP_PENDING : FSP_VISIBLE, worker, w->epoch, o->k);
-    struct fsp_pending *node = s->ckpt ? malloc(sizeof(*node)) : NULL;
-    char *rel = s->ckpt ? strdup(o->rel) : NULL;
-    if (!from || !to || (s->ckpt && (!node || !rel))) {
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (s->ckpt)
-        sl_crash_point("fs_sink.before_prepare_rename");
-    if (rename(from, to) != 0) {
-        rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(errno));
-        goto out;
-    }
-    size_t dl = strlen(s->dir) + strlen(o->rel) + 2;
-    char *d = malloc(dl);
-    if (!d) {
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-    } else {
-        snprintf(d, dl, "%s/%s", s->dir, o->rel);
-        rc = sl_durable_fsync_dir(d, err);
-        free(d);
-    }
-    if (s->ckpt) {
-        *node = (struct fsp_pending){NULL, worker, w->epoch, o->k, rel};
-        pthread_mutex_lock(&s->lock);
-        node->next = s->pend;
-        s->pend = node;
-        pthread_mutex_unlock(&s->lock);
-        node = NULL;
-        rel = NULL;
-    }
-    o->k++;
-out:
-    free(node);
-    free(rel);
-    free(from);
-    free(to);
-    return rc;
-}
-
-/* Rolls every open file of w that the rolling policy says is due. */
-static int fsp_roll_due(struct fsp_sink *s, struct fsp_worker *w, int worker, struct sl_error *err)
-{
-    int64_t now = fsp_now_ms();
-    for (uint32_t i = 0; i < w->nopen; i++) {
-        struct fsp_open *o = &w->open[i];
-        if (o->fd < 0)
-            continue;
-        bool due = o->bytes >= s->roll_size || now - o->opened_ms >= s->roll_interval_ms ||
-                   (s->inactivity_ms > 0 && now - o->last_ms >= s->inactivity_ms);
-        if (due) {
-            int rc = fsp_close_file(s, w, worker, o, err);
-            if (rc)
-                return rc;
-        }
-    }
-    return 0;
-}
-
-static int fsp_find(struct fsp_sink *s, struct fsp_worker *w, size_t keylen, uint32_t *idx,
-                    struct sl_error *err)
-{
-    uint64_t h = fsp_hash(w->key, keylen);
-    for (uint32_t i = 0; i < w->nopen; i++)
-        if (w->open[i].hash == h && strcmp(w->open[i].rel, w->key) == 0) {
+        return rc;
+    uint64_t h = XXH3_64bits(w->key, kl);
+    uint32_t mask = w->capslots - 1, slot = (uint32_t)h & mask;
+    for (; w->capslots && w->slots[slot]; slot = (slot + 1) & mask) {
+        uint32_t i = w->slots[slot] - 1;
+        if (w->open[i].hash == h && strcmp(w->open[i].f.rel, w->key) == 0) {
             *idx = i;
             return 0;
         }
-    (void)s;
+    }
     if (w->nopen == w->capopen) {
         uint32_t cap = w->capopen ? 2 * w->capopen : 8;
         struct fsp_open *no = realloc(w->open, cap * sizeof(*no));
@@ -597,15 +463,86 @@ static int fsp_find(struct fsp_sink *s, struct fsp_worker *w, size_t keylen, uin
         w->open = no;
         w->capopen = cap;
     }
+    if (2 * (w->nopen + 1) > w->capslots) { /* grow the table, at most half full */
+        uint32_t cap = w->capslots ? 2 * w->capslots : 16;
+        uint32_t *ns = calloc(cap, sizeof(*ns));
+        if (!ns)
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        for (uint32_t i = 0; i < w->nopen; i++) {
+            uint32_t sl = (uint32_t)w->open[i].hash & (cap - 1);
+            while (ns[sl])
+                sl = (sl + 1) & (cap - 1);
+            ns[sl] = i + 1;
+        }
+        free(w->slots);
+        w->slots = ns;
+        w->capslots = cap;
+        for (slot = (uint32_t)h & (cap - 1); w->slots[slot]; slot = (slot + 1) & (cap - 1))
+            ;
+    }
     struct fsp_open *o = &w->open[w->nopen];
-    memset(o, 0, sizeof(*o));
-    o->fd = -1;
+    if ((rc = sl_fsw_file_init(&o->f, w->key, err)))
+        return rc;
     o->hash = h;
-    o->rel = strdup(w->key);
-    if (!o->rel)
-        return sl_error_set(err, SL_ENOMEM, "out of memory");
-    sl_fmt_out_init(&o->out);
+    o->stamp = 0;
+    w->slots[slot] = w->nopen + 1;
     *idx = w->nopen++;
+    return 0;
+}
+
+/* Groups the n active rows of b by partition: w->groups (in the order of their first row),
+ * each with its open file and its rows in w->sel[start, start + count); the group count. */
+static int fsp_group(struct fsp_sink *s, struct fsp_worker *w, struct sl_batch *b, uint32_t n,
+                     uint32_t *ngroups, struct sl_error *err)
+{
+    fsp_hash_rows(s, w, b, n);
+    const sl_sel_t *sel = b->sel;
+    uint32_t ng = 0, mask = w->capg - 1;
+    memset(w->gslots, 0, w->capg * sizeof(*w->gslots));
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t r = sel ? sel[j] : j, slot = (uint32_t)w->hash[j] & mask, g = UINT32_MAX;
+        for (; w->gslots[slot]; slot = (slot + 1) & mask) {
+            struct fsp_group *gr = &w->groups[w->gslots[slot] - 1];
+            if (gr->hash == w->hash[j] && fsp_same_part(s, b, gr->rep, r)) {
+                g = w->gslots[slot] - 1;
+                break;
+            }
+        }
+        if (g == UINT32_MAX) {
+            g = ng++;
+            w->groups[g] = (struct fsp_group){w->hash[j], r, 0, 0, 0, g};
+            w->gslots[slot] = g + 1;
+        }
+        w->gid[j] = g;
+        w->groups[g].count++;
+    }
+    uint64_t stamp = ++w->batches;
+    for (uint32_t g = 0; g < ng; g++) {
+        struct fsp_group *gr = &w->groups[g];
+        int rc = fsp_find(s, w, b, gr->rep, &gr->file, err);
+        if (rc)
+            return rc;
+        struct fsp_open *o = &w->open[gr->file];
+        if (o->stamp != stamp) {
+            o->stamp = stamp;
+            o->group = g;
+        }
+        gr->into = o->group;
+        if (gr->into != g)
+            w->groups[gr->into].count += gr->count;
+    }
+    uint32_t off = 0;
+    for (uint32_t g = 0; g < ng; g++) {
+        struct fsp_group *gr = &w->groups[g];
+        gr->start = off;
+        off += gr->into == g ? gr->count : 0;
+        gr->count = 0;
+    }
+    for (uint32_t j = 0; j < n; j++) { /* each folder's rows in batch order */
+        struct fsp_group *gr = &w->groups[w->groups[w->gid[j]].into];
+        w->sel[gr->start + gr->count++] = sel ? sel[j] : (sl_sel_t)j;
+    }
+    *ngroups = ng;
     return 0;
 }
 
@@ -615,17 +552,14 @@ static int fsp_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_ba
     struct fsp_sink *s = (struct fsp_sink *)sk;
     struct fsp_worker *w = &s->w[ctx->worker];
     uint32_t n = sl_batch_active(b);
-    int rc = fsp_roll_due(s, w, ctx->worker, err);
-    if (rc || !n)
+    int64_t now = sl_fsw_now_ms();
+    int rc = 0;
+    for (uint32_t i = 0; i < w->nopen && !rc; i++) /* the time-based rolling policy */
+        if (sl_fsw_due(&s->fw, &w->open[i].f, now))
+            rc = sl_fsw_close(&s->fw, &w->open[i].f, ctx->worker, w->epoch, w->epoch, err);
+    uint32_t ng;
+    if (rc || !n || (rc = fsp_group(s, w, b, n, &ng, err)))
         return rc;
-    /* which partition each active row goes to */
-    for (uint32_t j = 0; j < n; j++) {
-        uint32_t row = b->sel ? b->sel[j] : j;
-        size_t kl = 0;
-        if ((rc = fsp_key(s, w, b, row, &kl, err)) ||
-            (rc = fsp_find(s, w, kl, &w->rowpart[j], err)))
-            return rc;
-    }
     /* a view of the data columns; each partition's rows in turn through the encoder */
     for (uint32_t c = 0; c < s->ndata; c++)
         w->cols[c] = b->cols[s->data[c]];
@@ -633,35 +567,18 @@ static int fsp_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_ba
     view.ncols = s->ndata;
     view.cols = w->cols;
     view.schema = s->schema;
-    int64_t now = fsp_now_ms();
-    for (uint32_t j = 0; j < n; j++) {
-        uint32_t pi = w->rowpart[j];
-        if (pi == UINT32_MAX)
-            continue; /* written with an earlier row's partition */
-        uint32_t m = 0;
-        for (uint32_t i = j; i < n; i++)
-            if (w->rowpart[i] == pi) {
-                w->sel[m++] = b->sel ? b->sel[i] : (sl_sel_t)i;
-                w->rowpart[i] = UINT32_MAX;
-            }
-        struct fsp_open *o = &w->open[pi];
-        if (o->fd < 0 && (rc = fsp_open_file(s, w, ctx->worker, o, err)))
-            return rc;
-        view.sel = w->sel;
-        view.nsel = m;
-        size_t len0 = o->out.len;
-        if ((rc = sl_conn_codec_encode(&w->codec, &view, &o->out, err)))
-            return rc;
-        size_t add = o->out.len - len0;
-        if (s->spec.format == SL_CONN_RAW)
-            add += 4 * (size_t)m;
-        o->bytes += add;
-        o->last_ms = now;
-        sl_stats_add(&ctx->stats->rows_out, m);
-        sl_stats_add(&ctx->stats->bytes_out, o->out.len - len0);
-        if (o->out.len >= (1u << 20) && (rc = fsp_drain(s, o, err)))
-            return rc;
-        if (o->bytes >= s->roll_size && (rc = fsp_close_file(s, w, ctx->worker, o, err)))
+    for (uint32_t g = 0; g < ng; g++) {
+        const struct fsp_group *gr = &w->groups[g];
+        if (gr->into != g)
+            continue; /* its rows are in an earlier group of the same folder */
+        view.sel = w->sel + gr->start;
+        view.nsel = gr->count;
+        size_t added;
+        rc = sl_fsw_write(&s->fw, &w->open[gr->file].f, ctx->worker, w->epoch, &w->codec, &view,
+                          now, &added, err);
+        sl_stats_add(&ctx->stats->rows_out, gr->count);
+        sl_stats_add(&ctx->stats->bytes_out, added);
+        if (rc)
             return rc;
     }
     return 0;
@@ -673,8 +590,7 @@ static int fsp_flush(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_er
     struct fsp_worker *w = &s->w[ctx->worker];
     w->ended = true;
     for (uint32_t i = 0; i < w->nopen; i++) {
-        struct fsp_open *o = &w->open[i];
-        int rc = o->fd >= 0 && o->out.len ? fsp_drain(s, o, err) : 0;
+        int rc = sl_fsw_drain(&s->fw, &w->open[i].f, err);
         if (rc)
             return rc;
     }
@@ -691,14 +607,14 @@ static int fsp_watermark(struct sl_sink *sk, struct sl_worker_ctx *ctx, int64_t 
     return 0;
 }
 
-/* Forgets w's partitions of the epoch (their files are closed). */
-static void fsp_forget(struct fsp_worker *w)
+/* Forgets w's partitions of the epoch (an open file is discarded: see the callers). */
+static void fsp_forget(struct fsp_sink *s, struct fsp_worker *w, int worker)
 {
-    for (uint32_t i = 0; i < w->nopen; i++) {
-        free(w->open[i].rel);
-        sl_fmt_out_free(&w->open[i].out);
-    }
+    for (uint32_t i = 0; i < w->nopen; i++)
+        sl_fsw_file_free(&s->fw, &w->open[i].f, worker, w->epoch);
     w->nopen = 0;
+    if (w->slots)
+        memset(w->slots, 0, w->capslots * sizeof(*w->slots));
 }
 
 static int fsp_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t epoch,
@@ -706,23 +622,17 @@ static int fsp_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t e
 {
     struct fsp_sink *s = (struct fsp_sink *)sk;
     struct fsp_worker *w = &s->w[ctx->worker];
-    if (!s->ckpt)
+    if (!s->fw.ckpt)
         return fsp_flush(sk, ctx, err);
-    if (epoch < w->epoch)
-        return sl_error_set(err, SL_ESTATE,
-                            "filesystem sink '%s': worker %d prepares epoch %llu after epoch "
-                            "%llu",
-                            s->dir, ctx->worker, (unsigned long long)epoch,
-                            (unsigned long long)w->epoch - 1);
-    for (uint32_t i = 0; i < w->nopen; i++) {
-        int rc = fsp_close_file(s, w, ctx->worker, &w->open[i], err);
-        if (rc)
-            return rc;
-    }
-    fsp_forget(w);
+    int rc = sl_fsw_prepare_check(&s->fw, ctx->worker, w->epoch, epoch, err);
+    for (uint32_t i = 0; i < w->nopen && !rc; i++)
+        rc = sl_fsw_close(&s->fw, &w->open[i].f, ctx->worker, w->epoch, epoch, err);
+    if (rc)
+        return rc;
+    fsp_forget(s, w, ctx->worker);
     /* the committer's watermark at this checkpoint: the smallest of the workers' */
     struct fsp_ewm *e;
-    pthread_mutex_lock(&s->lock);
+    pthread_mutex_lock(&s->fw.lock);
     for (e = s->ewm; e && e->epoch != epoch; e = e->next)
         ;
     if (!e && (e = calloc(1, sizeof(*e)))) {
@@ -737,7 +647,7 @@ static int fsp_prepare(struct sl_sink *sk, struct sl_worker_ctx *ctx, uint64_t e
         e->nprep++;
         e->nended += w->ended;
     }
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->fw.lock);
     if (!e)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     w->epoch = epoch + 1;
@@ -851,7 +761,7 @@ static int fsp_part_time(const struct fsp_sink *s, const char *rel, int64_t *ms,
         rc = sl_error_set(err, SL_EPARSE,
                           "filesystem sink '%s': partition '%s': partition time '%s' does not "
                           "match 'partition.time-extractor.timestamp-formatter' '%s'",
-                          s->dir, rel, text,
+                          s->fw.dir, rel, text,
                           s->ts_formatter ? s->ts_formatter : "yyyy-MM-dd HH:mm:ss");
     free(text);
     return rc;
@@ -860,15 +770,15 @@ static int fsp_part_time(const struct fsp_sink *s, const char *rel, int64_t *ms,
 /* Writes the success file of partition `rel`. */
 static int fsp_success(const struct fsp_sink *s, const char *rel, struct sl_error *err)
 {
-    size_t n = strlen(s->dir) + strlen(rel) + strlen(s->success_name) + 3;
+    size_t n = strlen(s->fw.dir) + strlen(rel) + strlen(s->success_name) + 3;
     char *path = malloc(n), *d = malloc(n);
     if (!path || !d) {
         free(path);
         free(d);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
-    snprintf(path, n, "%s/%s/%s", s->dir, rel, s->success_name);
-    snprintf(d, n, "%s/%s", s->dir, rel);
+    snprintf(path, n, "%s/%s/%s", s->fw.dir, rel, s->success_name);
+    snprintf(d, n, "%s/%s", s->fw.dir, rel);
     int rc = 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || fsync(fd) != 0)
@@ -904,7 +814,7 @@ static int fsp_add_part(struct fsp_sink *s, const char *rel, int64_t now, struct
  * the committer's watermark `wm`. Under commit_lock. */
 static int fsp_commit_parts(struct fsp_sink *s, int64_t wm, bool all, struct sl_error *err)
 {
-    int64_t now = fsp_now_ms();
+    int64_t now = sl_fsw_now_ms();
     for (struct fsp_part **pp = &s->parts; *pp;) {
         struct fsp_part *p = *pp;
         bool go = all;
@@ -933,26 +843,22 @@ static int fsp_commit_parts(struct fsp_sink *s, int64_t wm, bool all, struct sl_
     return 0;
 }
 
+/* fs_writer's commit made the files of folder rel visible: the partition is pending. */
+static int fsp_visible(void *ctx, const char *rel, struct sl_error *err)
+{
+    struct fsp_sink *s = ctx;
+    return fsp_add_part(s, rel, sl_fsw_now_ms(), err);
+}
+
 static int fsp_commit(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
 {
     struct fsp_sink *s = (struct fsp_sink *)sk;
-    if (!s->ckpt)
+    if (!s->fw.ckpt)
         return 0;
-    pthread_mutex_lock(&s->commit_lock);
-    struct fsp_pending *todo = NULL, **pp;
+    pthread_mutex_lock(&s->fw.commit_lock);
     int64_t wm = INT64_MIN;
     bool all = false;
-    pthread_mutex_lock(&s->lock);
-    for (pp = &s->pend; *pp;) {
-        struct fsp_pending *n = *pp;
-        if (n->epoch <= epoch) {
-            *pp = n->next;
-            n->next = todo;
-            todo = n;
-        } else {
-            pp = &n->next;
-        }
-    }
+    pthread_mutex_lock(&s->fw.lock);
     for (struct fsp_ewm **ep = &s->ewm; *ep;) {
         struct fsp_ewm *e = *ep;
         if (e->epoch > epoch) {
@@ -966,197 +872,89 @@ static int fsp_commit(struct sl_sink *sk, uint64_t epoch, struct sl_error *err)
         *ep = e->next;
         free(e);
     }
-    pthread_mutex_unlock(&s->lock);
-    int rc = 0;
-    int64_t now = fsp_now_ms();
-    while (todo && !rc) {
-        struct fsp_pending *n = todo;
-        char *from = fsp_name(s, n->rel, FSP_PENDING, n->worker, n->epoch, n->k);
-        char *to = fsp_name(s, n->rel, FSP_VISIBLE, n->worker, n->epoch, n->k);
-        if (!from || !to) {
-            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-        } else {
-            sl_crash_point("fs_sink.before_rename");
-            int fault = sl_fault_hit("fs_sink.commit_rename");
-            int e = fault < 0 ? -fault : fault ? EIO : 0;
-            if (!e && rename(from, to) != 0)
-                e = errno;
-            struct stat st;
-            if (e == ENOENT && stat(to, &st) == 0)
-                e = 0;
-            if (e)
-                rc = sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(e));
-            else
-                sl_crash_point("fs_sink.after_rename");
-        }
-        if (!rc) {
-            size_t dl = strlen(s->dir) + strlen(n->rel) + 2;
-            char *d = malloc(dl);
-            if (!d) {
-                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-            } else {
-                snprintf(d, dl, "%s/%s", s->dir, n->rel);
-                rc = sl_durable_fsync_dir(d, err);
-                free(d);
-            }
-        }
-        if (!rc)
-            rc = fsp_add_part(s, n->rel, now, err);
-        free(from);
-        free(to);
-        if (rc)
-            break;
-        todo = n->next;
-        free(n->rel);
-        free(n);
-    }
-    if (todo) { /* not renamed: a later commit retries them */
-        pthread_mutex_lock(&s->lock);
-        while (todo) {
-            struct fsp_pending *n = todo;
-            todo = n->next;
-            n->next = s->pend;
-            s->pend = n;
-        }
-        pthread_mutex_unlock(&s->lock);
-    }
+    pthread_mutex_unlock(&s->fw.lock);
+    int rc = sl_fsw_commit(&s->fw, epoch, fsp_visible, s, err);
     if (!rc)
         rc = fsp_commit_parts(s, wm, all, err);
-    pthread_mutex_unlock(&s->commit_lock);
+    pthread_mutex_unlock(&s->fw.commit_lock);
     return rc;
 }
 
 /* ---- the sink: recovery -------------------------------------------------------------------- */
 
-/* Recover's walk of the folder `rel` below the path (depth: partition columns left). */
+/* Recover's walk of the folder `rel` below the path (depth: partition columns left): the
+ * partition folders at depth 0 through fs_writer. */
 static int fsp_recover_dir(struct fsp_sink *s, const char *rel, uint32_t depth, uint64_t committed,
-                           bool dry, bool *bad, struct sl_error *err)
+                           bool dry, struct sl_error *err)
 {
-    size_t dl = strlen(s->dir) + strlen(rel) + 2;
+    if (depth == 0) {
+        bool visible, success;
+        int rc = sl_fsw_recover_folder(&s->fw, rel, committed, dry, s->success_name, &visible,
+                                       &success, err);
+        if (!rc && !dry && visible && !success && s->success_file)
+            rc = fsp_add_part(s, rel, sl_fsw_now_ms(), err);
+        return rc;
+    }
+    size_t dl = strlen(s->fw.dir) + strlen(rel) + 2;
     char *d = malloc(dl);
     if (!d)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    snprintf(d, dl, "%s/%s", s->dir, rel);
+    snprintf(d, dl, "%s/%s", s->fw.dir, rel);
     DIR *dir = opendir(d);
     if (!dir) {
         int e = errno;
         free(d);
-        return e == ENOENT
-                   ? 0
-                   : sl_error_set(err, SL_EIO, "directory '%s/%s': %s", s->dir, rel, strerror(e));
+        return e == ENOENT ? 0
+                           : sl_error_set(err, SL_EIO, "directory '%s/%s': %s", s->fw.dir, rel,
+                                          strerror(e));
     }
     int rc = 0;
-    bool changed = false, visible = false, success = false;
     struct dirent *de;
     while (!rc && (de = readdir(dir))) {
         const char *nm = de->d_name;
-        if (!strcmp(nm, ".") || !strcmp(nm, ".."))
+        if (nm[0] == '.' || nm[0] == '_' || !strchr(nm, '='))
             continue;
-        if (depth > 0) {
-            if (nm[0] == '.' || nm[0] == '_' || !strchr(nm, '='))
-                continue;
-            size_t rl = strlen(rel) + strlen(nm) + 2;
-            char *sub = malloc(rl);
-            if (!sub) {
-                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-                break;
-            }
-            snprintf(sub, rl, "%s%s%s", rel, *rel ? "/" : "", nm);
-            struct stat st;
-            size_t fl = strlen(s->dir) + rl + 1;
-            char *full = malloc(fl);
-            if (full) {
-                snprintf(full, fl, "%s/%s", s->dir, sub);
-                if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
-                    rc = fsp_recover_dir(s, sub, depth - 1, committed, dry, bad, err);
-                free(full);
-            } else {
-                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-            }
-            free(sub);
-            continue;
-        }
-        if (!strcmp(nm, s->success_name))
-            success = true;
-        enum fsp_kind kind;
-        int worker;
-        uint64_t epoch;
-        uint32_t k;
-        if (!fsp_parse_part(nm, s->ext, &kind, &worker, &epoch, &k))
-            continue;
-        if (*bad)
-            continue;
-        if (kind == FSP_VISIBLE && epoch > committed) {
-            rc = sl_error_set(err, SL_ECORRUPT,
-                              "filesystem sink: '%s/%s' is a part file of epoch %llu but the "
-                              "last committed epoch is %llu: the directory holds output this "
-                              "job's checkpoints do not know (another job's, or its state "
-                              "was reset); move it away or restore the matching state",
-                              d, nm, (unsigned long long)epoch, (unsigned long long)committed);
-            *bad = true;
-            break;
-        }
-        if (kind == FSP_VISIBLE) {
-            visible = true;
-            continue;
-        }
-        if (dry)
-            continue;
-        char *from = fsp_name(s, rel, kind, worker, epoch, k);
-        char *to = fsp_name(s, rel, FSP_VISIBLE, worker, epoch, k);
-        if (!from || !to) {
+        size_t rl = strlen(rel) + strlen(nm) + 2;
+        char *sub = malloc(rl), *full = malloc(strlen(s->fw.dir) + rl + 1);
+        if (!sub || !full) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-        } else if (kind == FSP_PENDING && epoch <= committed) {
-            if (rename(from, to) != 0)
-                rc =
-                    sl_error_set(err, SL_EIO, "rename '%s' to '%s': %s", from, to, strerror(errno));
-            visible = true;
-        } else if (unlink(from) != 0 && errno != ENOENT) {
-            rc = sl_error_set(err, SL_EIO, "unlink '%s': %s", from, strerror(errno));
+        } else {
+            snprintf(sub, rl, "%s%s%s", rel, *rel ? "/" : "", nm);
+            snprintf(full, strlen(s->fw.dir) + rl + 1, "%s/%s", s->fw.dir, sub);
+            struct stat st;
+            if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
+                rc = fsp_recover_dir(s, sub, depth - 1, committed, dry, err);
         }
-        changed = true;
-        free(from);
-        free(to);
+        free(sub);
+        free(full);
     }
     closedir(dir);
-    if (!rc && changed)
-        rc = sl_durable_fsync_dir(d, err);
     free(d);
-    if (!rc && !dry && depth == 0 && visible && !success && s->success_file)
-        rc = fsp_add_part(s, rel, fsp_now_ms(), err);
     return rc;
 }
 
 static int fsp_recover(struct sl_sink *sk, uint64_t committed, struct sl_error *err)
 {
     struct fsp_sink *s = (struct fsp_sink *)sk;
-    if (!s->ckpt)
+    if (!s->fw.ckpt)
         return 0;
     for (int i = 0; i < s->nworkers; i++)
         if (s->w[i].nopen)
             return sl_error_set(err, SL_ESTATE,
-                                "filesystem sink '%s': recover after worker %d wrote rows", s->dir,
-                                i);
-    pthread_mutex_lock(&s->commit_lock);
+                                "filesystem sink '%s': recover after worker %d wrote rows",
+                                s->fw.dir, i);
+    pthread_mutex_lock(&s->fw.commit_lock);
     /* first a walk that only looks, so that a refusal (a visible part of a later epoch)
      * changes nothing */
-    bool bad = false;
-    int rc = fsp_recover_dir(s, "", s->t->npart, committed, true, &bad, err);
+    int rc = fsp_recover_dir(s, "", s->t->npart, committed, true, err);
     if (!rc)
-        rc = fsp_recover_dir(s, "", s->t->npart, committed, false, &bad, err);
+        rc = fsp_recover_dir(s, "", s->t->npart, committed, false, err);
     if (!rc) {
-        pthread_mutex_lock(&s->lock);
-        while (s->pend) {
-            struct fsp_pending *n = s->pend;
-            s->pend = n->next;
-            free(n->rel);
-            free(n);
-        }
-        pthread_mutex_unlock(&s->lock);
+        sl_fsw_forget_pending(&s->fw);
         for (int i = 0; i < s->nworkers; i++)
             s->w[i].epoch = committed + 1;
     }
-    pthread_mutex_unlock(&s->commit_lock);
+    pthread_mutex_unlock(&s->fw.commit_lock);
     return rc;
 }
 
@@ -1165,49 +963,37 @@ static int fsp_recover(struct sl_sink *sk, uint64_t committed, struct sl_error *
 static int fsp_close(struct sl_sink *sk, struct sl_error *err)
 {
     struct fsp_sink *s = (struct fsp_sink *)sk;
-    if (s->ckpt) {
-        /* as the unpartitioned sink: what no commit made visible stays hidden */
-        for (int i = 0; i < s->nworkers; i++) {
-            struct fsp_worker *w = &s->w[i];
-            for (uint32_t k = 0; k < w->nopen; k++) {
-                struct fsp_open *o = &w->open[k];
-                if (o->fd < 0)
-                    continue;
-                close(o->fd);
-                o->fd = -1;
-                char *name = fsp_name(s, o->rel, FSP_INPROGRESS, i, w->epoch, o->k);
-                if (name)
-                    unlink(name);
-                free(name);
-            }
-            fsp_forget(w);
-        }
+    if (s->fw.ckpt) {
+        /* as the unpartitioned sink: what no commit made visible stays hidden (fsp_forget
+         * discards the files still in progress) */
+        for (int i = 0; i < s->nworkers; i++)
+            fsp_forget(s, &s->w[i], i);
         /* the end of the job: the partitions whose rows are visible and not committed yet
          * commit now (Flink's endInput). Not only after the last epoch's commit: a resumed
          * run whose input had all been read before its crash takes no new epoch, and a
          * worker finished before the checkpoint it resumes from does not flush again. */
-        pthread_mutex_lock(&s->commit_lock);
+        pthread_mutex_lock(&s->fw.commit_lock);
         int rc = fsp_commit_parts(s, INT64_MAX, true, err);
-        pthread_mutex_unlock(&s->commit_lock);
+        pthread_mutex_unlock(&s->fw.commit_lock);
         return rc;
     }
     /* without checkpoints: every file made visible, every partition committed (end of
      * input) */
-    pthread_mutex_lock(&s->commit_lock);
+    pthread_mutex_lock(&s->fw.commit_lock);
     int rc = 0;
     for (int i = 0; i < s->nworkers && !rc; i++) {
         struct fsp_worker *w = &s->w[i];
         for (uint32_t k = 0; k < w->nopen && !rc; k++) {
-            struct fsp_open *o = &w->open[k];
-            if ((o->fd >= 0 || o->k) && !(rc = fsp_close_file(s, w, i, o, err)))
+            struct sl_fsw_file *o = &w->open[k].f;
+            if ((o->fd >= 0 || o->k) && !(rc = sl_fsw_close(&s->fw, o, i, 0, 0, err)))
                 rc = fsp_add_part(s, o->rel, 0, err);
         }
         if (!rc)
-            fsp_forget(w);
+            fsp_forget(s, w, i);
     }
     if (!rc)
         rc = fsp_commit_parts(s, INT64_MAX, true, err);
-    pthread_mutex_unlock(&s->commit_lock);
+    pthread_mutex_unlock(&s->fw.commit_lock);
     return rc;
 }
 
@@ -1219,31 +1005,18 @@ static void fsp_free(struct sl_sink *sk)
     if (s->w)
         for (int i = 0; i < s->nworkers; i++) {
             struct fsp_worker *w = &s->w[i];
-            for (uint32_t k = 0; k < w->nopen; k++) {
-                struct fsp_open *o = &w->open[k];
-                if (o->fd >= 0) { /* never closed: leave no trace */
-                    close(o->fd);
-                    char *name = fsp_name(s, o->rel, FSP_INPROGRESS, i, w->epoch, o->k);
-                    if (name)
-                        unlink(name);
-                    free(name);
-                }
-            }
-            fsp_forget(w);
+            fsp_forget(s, w, i); /* a file never closed: leave no trace */
             free(w->open);
+            free(w->slots);
             sl_conn_codec_destroy(&w->codec);
+            free(w->hash);
+            free(w->gid);
+            free(w->groups);
+            free(w->gslots);
             free(w->sel);
-            free(w->rowpart);
             free(w->cols);
             free(w->key);
-            free(w->name);
         }
-    while (s->pend) {
-        struct fsp_pending *n = s->pend;
-        s->pend = n->next;
-        free(n->rel);
-        free(n);
-    }
     while (s->ewm) {
         struct fsp_ewm *e = s->ewm;
         s->ewm = e->next;
@@ -1255,13 +1028,9 @@ static void fsp_free(struct sl_sink *sk)
         free(p->rel);
         free(p);
     }
-    if (s->locks) {
-        pthread_mutex_destroy(&s->lock);
-        pthread_mutex_destroy(&s->commit_lock);
-    }
+    sl_fsw_destroy(&s->fw);
     free(s->w);
     free(s->data);
-    free(s->dir);
     sl_schema_free(s->schema);
     free(s);
 }
@@ -1277,11 +1046,8 @@ static const struct sl_sink_ops fsp_ops = {.write = fsp_write,
 
 /* ---- the sink: options --------------------------------------------------------------------- */
 
+/* (the rolling policy's keys are fs_writer's: sl_fsw_option_keys) */
 const char *const sl_fsp_option_keys[] = {"partition.default-name",
-                                          "sink.rolling-policy.file-size",
-                                          "sink.rolling-policy.rollover-interval",
-                                          "sink.rolling-policy.check-interval",
-                                          "sink.rolling-policy.inactivity-interval",
                                           "sink.partition-commit.trigger",
                                           "sink.partition-commit.delay",
                                           "sink.partition-commit.watermark-time-zone",
@@ -1291,69 +1057,6 @@ const char *const sl_fsp_option_keys[] = {"partition.default-name",
                                           "partition.time-extractor.timestamp-pattern",
                                           "partition.time-extractor.timestamp-formatter",
                                           NULL};
-
-/* A duration option as Flink's TimeUtils reads it: a number and a unit (ms, s, sec, min, m,
- * h, d and their long names; none: ms), into milliseconds. */
-static int fsp_opt_duration(const struct sl_table *t, const struct sl_connector_env *env,
-                            const char *key, int64_t dflt, int64_t *out, struct sl_error *err)
-{
-    static const struct {
-        const char *name;
-        int64_t ms;
-    } units[] = {{"", 1},
-                 {"ms", 1},
-                 {"milli", 1},
-                 {"millis", 1},
-                 {"millisecond", 1},
-                 {"milliseconds", 1},
-                 {"s", 1000},
-                 {"sec", 1000},
-                 {"secs", 1000},
-                 {"second", 1000},
-                 {"seconds", 1000},
-                 {"m", 60000},
-                 {"min", 60000},
-                 {"mins", 60000},
-                 {"minute", 60000},
-                 {"minutes", 60000},
-                 {"h", 3600000},
-                 {"hour", 3600000},
-                 {"hours", 3600000},
-                 {"d", 86400000},
-                 {"day", 86400000},
-                 {"days", 86400000}};
-    const struct sl_option *o = sl_conn_opt(t, key);
-    if (!o) {
-        *out = dflt;
-        return 0;
-    }
-    const char *s = o->value;
-    while (*s == ' ')
-        s++;
-    int64_t v = 0;
-    bool digits = false, big = false;
-    for (; *s >= '0' && *s <= '9'; s++, digits = true) {
-        big |= v > (INT64_MAX / 1000 / 86400000);
-        v = big ? v : v * 10 + (*s - '0');
-    }
-    while (*s == ' ')
-        s++;
-    size_t ul = strlen(s);
-    while (ul && s[ul - 1] == ' ')
-        ul--;
-    int unit = -1;
-    for (size_t i = 0; digits && i < sizeof(units) / sizeof(units[0]); i++)
-        if (strlen(units[i].name) == ul && strncasecmp(s, units[i].name, ul) == 0)
-            unit = (int)i;
-    if (unit < 0 || big)
-        return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL,
-                              "option '%s': not a duration: '%s' (a number with a unit: ms, s, "
-                              "min, h, d)",
-                              key, o->value);
-    *out = v * units[unit].ms;
-    return 0;
-}
-
 int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                      struct sl_sink **out, struct sl_error *err)
 {
@@ -1361,7 +1064,6 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
     int rc = sl_fs_path(t, env, &path, err);
     if (rc)
         return rc;
-    size_t ppos = sl_conn_opt(t, "path")->pos;
     struct fsp_sink *s = calloc(1, sizeof(*s));
     if (!s)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
@@ -1369,17 +1071,6 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
     s->base.table = t;
     s->t = t;
     s->nworkers = nworkers;
-    s->ckpt = env->checkpoints;
-    if (pthread_mutex_init(&s->lock, NULL) != 0) {
-        free(s);
-        return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
-    }
-    if (pthread_mutex_init(&s->commit_lock, NULL) != 0) {
-        pthread_mutex_destroy(&s->lock);
-        free(s);
-        return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
-    }
-    s->locks = true;
     if ((rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)) ||
         (rc = sl_fs_no_avro(t, env, &s->spec, err)))
         goto out_free;
@@ -1414,15 +1105,8 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
                             s->default_name);
         goto out_free;
     }
-    if ((rc = sl_fs_opt_size(t, env, "sink.rolling-policy.file-size", 128ull << 20, &s->roll_size,
-                             err)) ||
-        (rc = fsp_opt_duration(t, env, "sink.rolling-policy.rollover-interval", 30 * 60000,
-                               &s->roll_interval_ms, err)) ||
-        (rc = fsp_opt_duration(t, env, "sink.rolling-policy.check-interval", 60000, &s->check_ms,
-                               err)) ||
-        (rc = fsp_opt_duration(t, env, "sink.rolling-policy.inactivity-interval", 30 * 60000,
-                               &s->inactivity_ms, err)) ||
-        (rc = fsp_opt_duration(t, env, "sink.partition-commit.delay", 0, &s->delay_ms, err)))
+    if ((rc = sl_fsw_init(&s->fw, t, env, err)) ||
+        (rc = sl_fsw_opt_duration(t, env, "sink.partition-commit.delay", 0, &s->delay_ms, err)))
         goto out_free;
     static const char *const triggers[] = {"process-time", "partition-time", NULL};
     int trig;
@@ -1500,59 +1184,32 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
             }
         }
     }
-    if (fsp_mkdirs(path) != 0) {
-        rc = sl_conn_err_at(env, t, ppos, err, SL_EIO, "path '%s': %s", path, strerror(errno));
+    if ((rc = sl_fs_sink_dir(t, env, &s->fw.dir, err)))
         goto out_free;
-    }
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        rc = sl_conn_err_at(env, t, ppos, err, SL_EINVAL,
-                            "path '%s' is not a directory (a filesystem sink writes part files "
-                            "into a directory)",
-                            path);
-        goto out_free;
-    }
-    s->dir = strdup(path);
-    s->ext = sl_conn_format_ext(s->spec.format);
+    s->fw.ext = sl_conn_format_ext(s->spec.format);
+    s->fw.raw = s->spec.format == SL_CONN_RAW;
     /* the data columns: every physical column but the partition columns, in their order */
     s->ndata = t->physical.ncols - t->npart;
-    s->data = malloc(s->ndata * sizeof(*s->data));
-    const char **names = malloc(s->ndata * sizeof(*names));
-    struct sl_type *types = malloc(s->ndata * sizeof(*types));
-    s->w = calloc((size_t)nworkers, sizeof(*s->w));
-    if (!s->dir || !s->data || !names || !types || !s->w) {
-        free(names);
-        free(types);
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+    if ((rc = sl_fsp_data_columns(t, &s->data, &s->schema, err)))
         goto out_free;
-    }
-    uint32_t n = 0;
-    for (uint32_t c = 0; c < t->physical.ncols; c++) {
-        bool part = false;
-        for (uint32_t k = 0; k < t->npart; k++)
-            part |= t->part[k] == c;
-        if (part)
-            continue;
-        s->data[n] = c;
-        names[n] = t->physical.cols[c].name;
-        types[n] = t->physical.cols[c].type;
-        n++;
-    }
-    s->schema = sl_schema_new(s->ndata, names, types);
-    free(names);
-    free(types);
-    if (!s->schema) {
+    s->w = calloc((size_t)nworkers, sizeof(*s->w));
+    if (!s->w) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out_free;
     }
     for (int i = 0; i < nworkers; i++) {
         struct fsp_worker *w = &s->w[i];
-        w->epoch = 1;
+        w->epoch = s->fw.ckpt ? 1 : 0;
         w->wm = INT64_MIN;
+        for (w->capg = 4; w->capg < 2 * SL_BATCH_CAP; w->capg *= 2)
+            ;
         w->sel = malloc(SL_BATCH_CAP * sizeof(*w->sel));
-        w->rowpart = malloc(SL_BATCH_CAP * sizeof(*w->rowpart));
+        w->hash = malloc(SL_BATCH_CAP * sizeof(*w->hash));
+        w->gid = malloc(SL_BATCH_CAP * sizeof(*w->gid));
+        w->groups = malloc(SL_BATCH_CAP * sizeof(*w->groups));
+        w->gslots = malloc(w->capg * sizeof(*w->gslots));
         w->cols = malloc(s->ndata * sizeof(*w->cols));
-        if (!w->sel || !w->rowpart || !w->cols) {
+        if (!w->sel || !w->hash || !w->gid || !w->groups || !w->gslots || !w->cols) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out_free;
         }

@@ -42,6 +42,13 @@ size_t sl_fsp_unescape(char *s, size_t n);
 int sl_fsp_parse_path(const struct sl_table *t, const char *default_name, const char *rel,
                       char **vals, struct sl_error *err);
 
+/* The data columns of a partitioned table t: every physical column but the partition
+ * columns, in their order. *data (malloc'd, t->physical.ncols - t->npart entries): the
+ * physical index of each; *schema: their schema (sl_schema_free). Both owned by the caller;
+ * on failure (SL_ENOMEM) neither is set. */
+int sl_fsp_data_columns(const struct sl_table *t, uint32_t **data, struct sl_schema **schema,
+                        struct sl_error *err);
+
 /* The partitioned sink (t->npart > 0); as sl_conn_fs_sink. */
 int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                      struct sl_sink **out, struct sl_error *err);
@@ -54,6 +61,11 @@ int sl_fs_no_avro(const struct sl_table *t, const struct sl_connector_env *env,
                   const struct sl_conn_fmtspec *spec, struct sl_error *err);
 int sl_fs_opt_size(const struct sl_table *t, const struct sl_connector_env *env, const char *key,
                    uint64_t dflt, uint64_t *out, struct sl_error *err);
+
+/* The directory a sink writes into: 'path' (as sl_fs_path), created with its missing parents
+ * when it is not there; *dir malloc'd (the caller frees it). */
+int sl_fs_sink_dir(const struct sl_table *t, const struct sl_connector_env *env, char **dir,
+                   struct sl_error *err);
 
 /* The option keys of partitioned tables (NULL-terminated), for the connector's list. */
 extern const char *const sl_fsp_option_keys[];

@@ -85,21 +85,27 @@ struct sk {
     int nw;
 };
 
-static void sk_open(struct sk *w, const char *fmt, int nw)
+/* `opts`: more options of the table (", 'key' = 'value'"). */
+static void sk_open_opts(struct sk *w, const char *fmt, int nw, const char *opts)
 {
     w->dir = sl_ct_tmpdir();
     snprintf(w->fmt, sizeof(w->fmt), "%s", fmt);
     char sql[1024];
     snprintf(sql, sizeof(sql),
              "CREATE TABLE f (k BIGINT NOT NULL, s VARCHAR) WITH ('connector' = 'filesystem',"
-             " 'path' = '%s', 'format' = '%s');",
-             w->dir, fmt);
+             " 'path' = '%s', 'format' = '%s'%s);",
+             w->dir, fmt, opts);
     w->job = sl_ct_job(sql);
     w->t = sl_ct_table(w->job, "f");
     w->env = sl_ct_env(w->job, stdout);
     w->env.checkpoints = true;
     w->schema = sl_plan_rel_schema(&w->t->physical);
     w->nw = nw;
+}
+
+static void sk_open(struct sk *w, const char *fmt, int nw)
+{
+    sk_open_opts(w, fmt, nw, "");
 }
 
 static void sk_close(struct sk *w)
@@ -427,6 +433,58 @@ static void test_sink_no_checkpoints(void **state)
     assert_true(exists_in(w.dir, "part-1-0.json"));
     sk_expect_files(&w, 0, 2);
     sk_expect(&w, 10);
+    sk_close(&w);
+}
+
+/* Flink's rolling policy on an unpartitioned table: with 'sink.rolling-policy.file-size' of 1
+ * byte every row is a part file of its own (Flink's DefaultRollingPolicy rolls a part once it
+ * is past the size); a rolled file is pending until its epoch commits, the k-th roll of epoch
+ * E named part-<worker>-E-<k>. Without checkpoints a rolled file is visible at once. A bad
+ * duration is refused naming the option. */
+static void test_sink_rolling(void **state)
+{
+    (void)state;
+    struct sk w;
+    sk_open_opts(&w, "json", 1, ", 'sink.rolling-policy.file-size' = '1'");
+    struct sl_sink *s = sk_sink(&w);
+    sk_recover(s, 0);
+    for (int64_t k = 0; k < 3; k++)
+        sk_write(&w, s, 0, k, 1);
+    assert_true(exists_in(w.dir, ".part-0-0000000001.json.pending"));
+    assert_true(exists_in(w.dir, ".part-0-0000000001-1.json.pending"));
+    assert_true(exists_in(w.dir, ".part-0-0000000001-2.json.pending"));
+    sk_expect_files(&w, 3, 0);
+    sk_prepare(&w, s, 0, 1);
+    sk_commit(s, 1);
+    assert_true(exists_in(w.dir, "part-0-0000000001-2.json"));
+    sk_expect_files(&w, 0, 3);
+    sk_expect(&w, 3);
+    sk_write(&w, s, 0, 3, 1); /* the next epoch starts again at roll 0 */
+    sk_prepare(&w, s, 0, 2);
+    sk_commit(s, 2);
+    assert_true(exists_in(w.dir, "part-0-0000000002.json"));
+    sk_expect(&w, 4);
+    struct sl_error err;
+    assert_int_equal(s->ops->close(s, &err), 0);
+    s->ops->free(s);
+    sk_close(&w);
+
+    sk_open_opts(&w, "csv", 1, ", 'sink.rolling-policy.file-size' = '1b'");
+    w.env.checkpoints = false;
+    s = sk_sink(&w);
+    sk_write(&w, s, 0, 0, 1);
+    sk_write(&w, s, 0, 1, 1);
+    assert_true(exists_in(w.dir, "part-0-0.csv"));
+    assert_true(exists_in(w.dir, "part-0-0-1.csv"));
+    assert_int_equal(s->ops->close(s, &err), 0);
+    s->ops->free(s);
+    sk_expect_files(&w, 0, 2);
+    sk_expect(&w, 2);
+    sk_close(&w);
+
+    sk_open_opts(&w, "json", 1, ", 'sink.rolling-policy.rollover-interval' = 'soon'");
+    assert_int_equal(sl_sink_open(w.t, &w.env, 1, &s, &err), SL_EINVAL);
+    assert_non_null(strstr(err.msg, "'sink.rolling-policy.rollover-interval': not a duration"));
     sk_close(&w);
 }
 
@@ -1015,9 +1073,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sink_epochs),          cmocka_unit_test(test_sink_recover),
         cmocka_unit_test(test_sink_commit_fault),    cmocka_unit_test(test_sink_no_checkpoints),
-        cmocka_unit_test(test_sink_commit_race),     cmocka_unit_test(test_sink_crash_points),
-        cmocka_unit_test(test_source_resume),        cmocka_unit_test(test_source_corrupt_state),
-        cmocka_unit_test(test_source_files_changed),
+        cmocka_unit_test(test_sink_rolling),         cmocka_unit_test(test_sink_commit_race),
+        cmocka_unit_test(test_sink_crash_points),    cmocka_unit_test(test_source_resume),
+        cmocka_unit_test(test_source_corrupt_state), cmocka_unit_test(test_source_files_changed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

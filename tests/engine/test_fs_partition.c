@@ -364,6 +364,35 @@ static void test_process_time(void **state)
     pw_close(&w);
 }
 
+/* ---- grouping a batch by partition --------------------------------------------------------- */
+
+/* Rows of several partitions interleaved: each folder's file holds its rows in input order
+ * (whatever the batch boundaries); NULL, '' and the default name itself are one folder, as
+ * in Flink's PartitionPathUtils.generatePartitionPath (a NULL or empty value is the default
+ * name, any other value is escaped: __DEFAULT_PARTITION__ needs no escaping). */
+static void test_grouping(void **state)
+{
+    (void)state;
+    struct pw w = {0};
+    pw_open(&w, "", false);
+    const struct row r[] = {{1, "a", "x", "h1"}, {2, "b", "y", "h1"},
+                            {3, "a", "z", NULL}, {4, "a", "w", "__DEFAULT_PARTITION__"},
+                            {5, "a", "v", ""},   {6, "a", "u", "h1"},
+                            {7, "b", "t", "h1"}, {8, "a", "q", NULL}};
+    pw_write(&w, r, 8);
+    struct sl_error err;
+    assert_int_equal(w.sink->ops->close(w.sink, &err), 0);
+    assert_string_equal(listing(w.dir, "dt=a"), "hm=__DEFAULT_PARTITION__ hm=h1");
+    assert_string_equal(slurp(w.dir, "dt=a/hm=h1/part-0-0.json"),
+                        "{\"k\":1,\"s\":\"x\"}\n{\"k\":6,\"s\":\"u\"}\n");
+    assert_string_equal(slurp(w.dir, "dt=a/hm=__DEFAULT_PARTITION__/part-0-0.json"),
+                        "{\"k\":3,\"s\":\"z\"}\n{\"k\":4,\"s\":\"w\"}\n"
+                        "{\"k\":5,\"s\":\"v\"}\n{\"k\":8,\"s\":\"q\"}\n");
+    assert_string_equal(slurp(w.dir, "dt=b/hm=h1/part-0-0.json"),
+                        "{\"k\":2,\"s\":\"y\"}\n{\"k\":7,\"s\":\"t\"}\n");
+    pw_close(&w);
+}
+
 /* ---- rolling ------------------------------------------------------------------------------- */
 
 static void test_rolling(void **state)
@@ -481,8 +510,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape),         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_partition_time), cmocka_unit_test(test_process_time),
-        cmocka_unit_test(test_rolling),        cmocka_unit_test(test_recover),
-        cmocka_unit_test(test_option_errors),
+        cmocka_unit_test(test_grouping),       cmocka_unit_test(test_rolling),
+        cmocka_unit_test(test_recover),        cmocka_unit_test(test_option_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
