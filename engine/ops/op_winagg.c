@@ -1462,8 +1462,7 @@ int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
         a->iwe = (uint32_t)node->agg.window_end;
         a->sess_route = a->nroute > 1 || a->route[0] != a->kws;
         a->sess_part = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*a->sess_part));
-        if (!a->sess_part ||
-            sl_winsess_new(a->heap, a->iws, a->iwe, &a->sess_set, NULL) != 0) {
+        if (!a->sess_part || sl_winsess_new(a->heap, a->iws, a->iwe, &a->sess_set, NULL) != 0) {
             rc = sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
             goto out_free;
         }

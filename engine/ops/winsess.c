@@ -134,16 +134,6 @@ uint32_t sl_winsess_live(const struct sl_winsess *ws)
     return ws->nlive;
 }
 
-size_t sl_winsess_memory(const struct sl_winsess *ws)
-{
-    if (!ws)
-        return 0;
-    return sizeof(*ws) + (ws->mask ? ((size_t)ws->mask + 1) * sizeof(*ws->slots) : 0) +
-           (size_t)ws->capkeys * sizeof(*ws->keys) + (size_t)ws->capsess * sizeof(*ws->sess) +
-           (size_t)ws->capg * sizeof(*ws->gnext) + (size_t)ws->capheap * sizeof(*ws->heapv) +
-           (size_t)ws->capout * (sizeof(*ws->ogid) + sizeof(*ws->os) + sizeof(*ws->oe));
-}
-
 /* ---- the heap of sessions by end ------------------------------------------------------------ */
 
 static void sl_ws_heap_set(struct sl_winsess *ws, uint32_t pos, uint32_t s)

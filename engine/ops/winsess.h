@@ -82,7 +82,4 @@ int sl_winsess_list_live(struct sl_winsess *ws, const struct sl_hashagg *ha, uin
                          const uint32_t **gids, const int64_t **start, const int64_t **end,
                          struct sl_error *err);
 
-/* Bytes of heap memory the set holds. */
-size_t sl_winsess_memory(const struct sl_winsess *ws);
-
 #endif
