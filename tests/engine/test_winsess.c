@@ -166,8 +166,7 @@ static void test_hand(void **state)
     fix_free(&f);
 }
 
-/* ---- random, against a naive model ------------------------------------------------------------
- */
+/* ---- random, against a naive model --------------------------------------------------------- */
 
 struct mgroup {
     int key; /* 0 .. 4, 4 = NULL */
