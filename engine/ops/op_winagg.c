@@ -886,7 +886,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
  * (nothing to do when none fires); they are merged into a table keyed by (keys, session
  * start, session end) (sl_hashagg_merge_groups) that is emitted, and stay in sess_raw as dead
  * groups. Once the dead outnumber the live (and are at least SL_WA_SESS_COMPACT), the live
- * groups are copied into a new sess_raw and the set rebuilt from it; when none is live,
+ * groups are copied into a new sess_raw with a new set built from it; when none is live,
  * sess_raw is simply dropped. A late bridging row (its window intersects two sessions not
  * fired yet) merges them, as in Flink. An advance costs O(f log s) for f groups fired among s
  * pending sessions, plus the amortized copy; a partial O(its groups).
@@ -1032,33 +1032,36 @@ static int sl_wa_sess_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int
     return 0;
 }
 
-/* Copies the live groups of sess_raw into a new table and rebuilds the session set from it
- * (none live: sess_raw is dropped). */
+/* Copies the live groups of sess_raw into a new table with a new session set (none live:
+ * sess_raw is dropped). On failure nothing has changed. */
 static int sl_wa_sess_compact(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
                               struct sl_error *err)
 {
     struct sl_hashagg *ha = a->sess_raw, *keep = NULL;
+    struct sl_winsess *set = NULL;
     if (!ha)
         return 0;
     uint32_t n = 0;
     const uint32_t *gids;
     const int64_t *s, *e;
     int rc = sl_winsess_list_live(a->sess_set, ha, &n, &gids, &s, &e, err);
-    if (!rc && n) {
-        rc = sl_wa_new_table(a, ctx, &keep, err);
-        if (!rc) /* the live groups keep their own windows */
-            rc = sl_hashagg_merge_groups(keep, ha, gids, n, a->iws, s, a->iwe, e, err);
-    }
-    if (!rc) {
-        sl_winsess_reset(a->sess_set);
-        if (keep)
-            rc = sl_winsess_add(a->sess_set, keep, err);
-    }
-    if (rc) { /* the job fails: the operator only has to free cleanly */
-        if (keep)
-            sl_hashagg_free(keep);
+    if (!rc && n && (rc = sl_wa_new_table(a, ctx, &keep, err)) != 0)
+        return rc;   /* its message is set */
+    if (!rc && keep) /* the live groups keep their own windows */
+        rc = sl_hashagg_merge_groups(keep, ha, gids, n, a->iws, s, a->iwe, e, err);
+    if (!rc && keep && (rc = sl_winsess_new(a->heap, a->iws, a->iwe, &set, err)) == 0)
+        rc = sl_winsess_add(set, keep, err);
+    if (rc) {
+        sl_winsess_free(set);
+        sl_hashagg_free(keep);
         return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
                          err ? err->msg : sl_strerror(rc));
+    }
+    if (set) {
+        sl_winsess_free(a->sess_set);
+        a->sess_set = set;
+    } else {
+        sl_winsess_reset(a->sess_set);
     }
     sl_wa_drop_table(a, ha);
     a->sess_raw = keep;

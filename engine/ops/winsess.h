@@ -23,8 +23,8 @@
  * are stale and skipped when they reach the top. sl_winsess_fire pops the sessions whose end
  * the watermark fires - O((fired + stale) log heap), nothing when nothing fires - and lists
  * their groups. Fired groups stay in the hashagg (a hashagg cannot drop groups) as dead ones;
- * the caller compacts (sl_winsess_live, a new table, sl_winsess_reset, sl_winsess_add) once
- * the dead outnumber the live, so each group is copied O(1) times on average.
+ * the caller compacts (sl_winsess_list_live, a new table, a new set filled by sl_winsess_add)
+ * once the dead outnumber the live, so each group is copied O(1) times on average.
  *
  * A group added after its session fired (not possible from the operator: such a row is late
  * at its sender, whose watermark is at least the owner's) would start a new session.
