@@ -110,11 +110,8 @@ struct sl_op_winagg {
     bool sess_route;                      /* keys besides the window: route by them, else to 0 */
     uint32_t iws, iwe;                    /* key indexes of window_start, window_end */
     struct sl_winagg_partial **sess_part; /* phase 1: per owner, the rows since the last send */
-    struct sl_hashagg *sess_raw;          /* phase 2: the rows' own windows, not fired yet */
-    uint32_t *sess_idx, *sess_tmp;        /* scratch by group: order, merge-sort buffer */
-    int64_t *sess_s, *sess_e;             /* scratch by group: session bounds */
-    uint32_t *sess_fire;                  /* scratch by group: the groups of fired sessions */
-    uint32_t sess_cap;
+    struct sl_hashagg *sess_raw;          /* phase 2: the rows' own windows (some fired) */
+    struct sl_winsess *sess_set;          /* phase 2: the sessions of sess_raw's groups */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -882,17 +879,37 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
  * this worker's watermark as for the other windows (Flink, which decides on the merged
  * window at the key's operator, keeps such a row when it bridges into a live session).
  *
- * Phase 2: the owner merges partials into `sess_raw` (keys, own window -> states). When the
- * minimum watermark advances, the groups are sorted by (key words, start); one pass over each
- * key's groups finds its sessions; the groups of fired sessions are merged into a table keyed
- * by (keys, session start, session end) (sl_hashagg_merge_groups) that is emitted, the others
- * into a new sess_raw. A late bridging row (its window intersects two sessions not fired yet)
- * merges them, as in Flink. Each advance costs O(g log g) for the g groups not fired.
+ * Phase 2: the owner merges partials into `sess_raw` (keys, own window -> states), and the
+ * groups that a merge adds (the next group ids) into `sess_set` (engine/ops/winsess.h), which
+ * keeps them merged into sessions per key as they arrive and the sessions in a heap by end.
+ * When the minimum watermark advances, the set hands out the groups of the sessions it fires
+ * (nothing to do when none fires); they are merged into a table keyed by (keys, session
+ * start, session end) (sl_hashagg_merge_groups) that is emitted, and stay in sess_raw as dead
+ * groups. Once the dead outnumber the live (and are at least SL_WA_SESS_COMPACT), the live
+ * groups are copied into a new sess_raw with a new set built from it; when none is live,
+ * sess_raw is simply dropped. A late bridging row (its window intersects two sessions not
+ * fired yet) merges them, as in Flink. An advance costs O(f log s) for f groups fired among s
+ * pending sessions, plus the amortized copy; a partial O(its groups).
  *
- * CHECKPOINT STATE (ops->save / ops->restore): magic 0x31535753 ("SWS1"), nworkers, wm1,
- * wm1_sent, per owner a flag and the partial's hashagg state, wm2, input_done, finished,
- * sender_wm[nworkers], a flag and sess_raw's hashagg state.
+ * CHECKPOINT STATE (ops->save / ops->restore, little-endian), format 1, unchanged by the
+ * session set (which is rebuilt from sess_raw on restore; save first compacts, so sess_raw
+ * holds no fired group):
+ *
+ *   bytes      field
+ *   4          magic 0x31535753 ("SWS1", format 1)
+ *   4          nworkers (restore refuses another count: SL_ECORRUPT naming both)
+ *   8, 8       wm1, wm1_sent
+ *   per owner 0 .. nworkers-1: 1 byte present (0/1), then if 1 the partial's hashagg state
+ *   8          wm2
+ *   1, 1       input_done, finished (0/1)
+ *   8 x nw     sender_wm[]
+ *   1          sess_raw present (0/1), then if 1 its hashagg state: the groups (keys, own
+ *              window) of the sessions not fired
  */
+
+#include "engine/ops/winsess.h" /* this block's session set */
+
+#define SL_WA_SESS_COMPACT 1024 /* dead groups worth a compaction */
 
 static int sl_wa_sess_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int owner,
                               struct sl_hashagg **out, struct sl_error *err)
@@ -1015,145 +1032,73 @@ static int sl_wa_sess_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int
     return 0;
 }
 
-/* Does group x order before group y: by key words (window words left out), then start? */
-static bool sl_wa_sess_before(const struct sl_op_winagg *a, const struct sl_hashagg *ha,
-                              uint32_t nw, uint32_t x, uint32_t y)
+/* Copies the live groups of sess_raw into a new table with a new session set (none live:
+ * sess_raw is dropped). On failure nothing has changed. */
+static int sl_wa_sess_compact(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
+                              struct sl_error *err)
 {
-    for (uint32_t w = 0; w < nw; w++) {
-        if (w == a->iws || w == a->iwe)
-            continue;
-        uint64_t u = sl_hashagg_key_word(ha, x, w), v = sl_hashagg_key_word(ha, y, w);
-        if (u != v)
-            return u < v;
+    struct sl_hashagg *ha = a->sess_raw, *keep = NULL;
+    struct sl_winsess *set = NULL;
+    if (!ha)
+        return 0;
+    uint32_t n = 0;
+    const uint32_t *gids;
+    const int64_t *s, *e;
+    int rc = sl_winsess_list_live(a->sess_set, ha, &n, &gids, &s, &e, err);
+    if (!rc && n && (rc = sl_wa_new_table(a, ctx, &keep, err)) != 0)
+        return rc;   /* its message is set */
+    if (!rc && keep) /* the live groups keep their own windows */
+        rc = sl_hashagg_merge_groups(keep, ha, gids, n, a->iws, s, a->iwe, e, err);
+    if (!rc && keep && (rc = sl_winsess_new(a->heap, a->iws, a->iwe, &set, err)) == 0)
+        rc = sl_winsess_add(set, keep, err);
+    if (rc) {
+        sl_winsess_free(set);
+        sl_hashagg_free(keep);
+        return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                         err ? err->msg : sl_strerror(rc));
     }
-    return (int64_t)sl_hashagg_key_word(ha, x, a->iws) <
-           (int64_t)sl_hashagg_key_word(ha, y, a->iws);
-}
-
-static bool sl_wa_sess_same_key(const struct sl_op_winagg *a, const struct sl_hashagg *ha,
-                                uint32_t nw, uint32_t x, uint32_t y)
-{
-    for (uint32_t w = 0; w < nw; w++)
-        if (w != a->iws && w != a->iwe &&
-            sl_hashagg_key_word(ha, x, w) != sl_hashagg_key_word(ha, y, w))
-            return false;
-    return true;
-}
-
-/* sess_idx[0 .. ng - 1] = the groups of `ha` in sl_wa_sess_before order (a bottom-up merge
- * sort: stable, O(ng log ng), no recursion). */
-static void sl_wa_sess_sort(struct sl_op_winagg *a, const struct sl_hashagg *ha, uint32_t ng)
-{
-    uint32_t nw = sl_hashagg_nwords(ha);
-    uint32_t *src = a->sess_idx, *dst = a->sess_tmp;
-    for (uint32_t g = 0; g < ng; g++)
-        src[g] = g;
-    for (uint32_t width = 1; width < ng; width *= 2) {
-        for (uint32_t lo = 0; lo < ng; lo += 2 * width) {
-            uint32_t mid = lo + width < ng ? lo + width : ng;
-            uint32_t hi = lo + 2 * width < ng ? lo + 2 * width : ng;
-            uint32_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                dst[k++] = sl_wa_sess_before(a, ha, nw, src[j], src[i]) ? src[j++] : src[i++];
-            while (i < mid)
-                dst[k++] = src[i++];
-            while (j < hi)
-                dst[k++] = src[j++];
-        }
-        uint32_t *t = src;
-        src = dst;
-        dst = t;
+    if (set) {
+        sl_winsess_free(a->sess_set);
+        a->sess_set = set;
+    } else {
+        sl_winsess_reset(a->sess_set);
     }
-    if (src != a->sess_idx)
-        memcpy(a->sess_idx, src, ng * sizeof(*src));
+    sl_wa_drop_table(a, ha);
+    a->sess_raw = keep;
+    return 0;
 }
 
-/* Emits every session that `wm` fires; the rest stays in sess_raw. */
+/* Emits every session that `wm` fires; the rest stays pending. */
 static int sl_wa_sess_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int64_t wm,
                            struct sl_error *err)
 {
     struct sl_hashagg *ha = a->sess_raw;
-    uint32_t ng = ha ? sl_hashagg_groups(ha) : 0;
-    if (ng == 0)
+    if (!ha)
         return 0;
-    if (ng > a->sess_cap) {
-        uint32_t c = a->sess_cap;
-        int rc = 0;
-        rc |= sl_wa_grow(a->heap, (void **)&a->sess_idx, &c, 0, ng, sizeof(*a->sess_idx));
-        c = a->sess_cap;
-        rc |= sl_wa_grow(a->heap, (void **)&a->sess_tmp, &c, 0, ng, sizeof(*a->sess_tmp));
-        c = a->sess_cap;
-        rc |= sl_wa_grow(a->heap, (void **)&a->sess_s, &c, 0, ng, sizeof(*a->sess_s));
-        c = a->sess_cap;
-        rc |= sl_wa_grow(a->heap, (void **)&a->sess_e, &c, 0, ng, sizeof(*a->sess_e));
-        c = a->sess_cap;
-        rc |= sl_wa_grow(a->heap, (void **)&a->sess_fire, &c, 0, ng, sizeof(*a->sess_fire));
-        if (rc)
-            return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
-                             "window aggregation: out of memory");
-        a->sess_cap = c;
-    }
-    sl_wa_sess_sort(a, ha, ng);
-    uint32_t nw = sl_hashagg_nwords(ha);
-    const uint32_t *idx = a->sess_idx;
-    /* fired groups to the front of sess_fire (bounds in sess_s / sess_e), the others to its
-     * back (nkeep of them, from ng - 1 down) */
-    uint32_t nfire = 0, nkeep = 0;
-    for (uint32_t i = 0; i < ng;) {
-        int64_t s = (int64_t)sl_hashagg_key_word(ha, idx[i], a->iws);
-        int64_t e = (int64_t)sl_hashagg_key_word(ha, idx[i], a->iwe);
-        uint32_t j = i + 1;
-        while (j < ng && sl_wa_sess_same_key(a, ha, nw, idx[i], idx[j]) &&
-               (int64_t)sl_hashagg_key_word(ha, idx[j], a->iws) <= e) {
-            int64_t ej = (int64_t)sl_hashagg_key_word(ha, idx[j], a->iwe);
-            if (ej > e)
-                e = ej;
-            j++;
-        }
-        bool fired = sl_wa_fired(e, wm);
-        for (uint32_t m = i; m < j; m++) {
-            if (fired) {
-                a->sess_fire[nfire] = idx[m];
-                a->sess_s[nfire] = s;
-                a->sess_e[nfire] = e;
-                nfire++;
-            } else {
-                a->sess_fire[ng - 1 - nkeep++] = idx[m];
-            }
-        }
-        i = j;
-    }
-    if (nfire == 0)
-        return 0;
-    struct sl_hashagg *out = NULL, *keep = NULL;
-    int rc = sl_wa_new_table(a, ctx, &out, err);
-    if (!rc)
-        rc = sl_hashagg_merge_groups(out, ha, a->sess_fire, nfire, a->iws, a->sess_s, a->iwe,
-                                     a->sess_e, err);
-    if (!rc && nkeep) {
-        /* the kept groups keep their own windows */
-        const uint32_t *kg = a->sess_fire + ng - nkeep;
-        for (uint32_t m = 0; m < nkeep; m++) {
-            a->sess_s[m] = (int64_t)sl_hashagg_key_word(ha, kg[m], a->iws);
-            a->sess_e[m] = (int64_t)sl_hashagg_key_word(ha, kg[m], a->iwe);
-        }
-        rc = sl_wa_new_table(a, ctx, &keep, err);
-        if (!rc)
-            rc = sl_hashagg_merge_groups(keep, ha, kg, nkeep, a->iws, a->sess_s, a->iwe, a->sess_e,
-                                         err);
-    }
-    if (rc) {
-        if (out)
-            sl_hashagg_free(out);
-        if (keep)
-            sl_hashagg_free(keep);
+    uint32_t nfire = 0;
+    const uint32_t *gids;
+    const int64_t *s, *e;
+    int rc = sl_winsess_fire(a->sess_set, wm, &nfire, &gids, &s, &e, err);
+    if (rc)
         return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
                          err ? err->msg : sl_strerror(rc));
+    if (nfire == 0)
+        return 0;
+    struct sl_hashagg *out = NULL;
+    rc = sl_wa_new_table(a, ctx, &out, err);
+    if (!rc && (rc = sl_hashagg_merge_groups(out, ha, gids, nfire, a->iws, s, a->iwe, e, err)) != 0)
+        rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                       err ? err->msg : sl_strerror(rc));
+    if (!rc) {
+        uint32_t live = sl_winsess_live(a->sess_set);
+        uint32_t dead = sl_winsess_groups(a->sess_set) - live;
+        if (live == 0 || (dead > live && dead >= SL_WA_SESS_COMPACT))
+            rc = sl_wa_sess_compact(a, ctx, err);
     }
-    sl_wa_drop_table(a, ha);
-    a->sess_raw = keep;
-    rc = sl_wa_emit(a, ctx, out, err);
-    sl_wa_drop_table(a, out);
+    if (!rc)
+        rc = sl_wa_emit(a, ctx, out, err);
+    if (out)
+        sl_wa_drop_table(a, out);
     return rc;
 }
 
@@ -1165,7 +1110,8 @@ static int sl_wa_sess_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int f
     case SL_MSG_DATA: {
         struct sl_winagg_partial *p = msg.ptr;
         int rc = a->sess_raw ? 0 : sl_wa_new_table(a, ctx, &a->sess_raw, err);
-        if (!rc && (rc = sl_hashagg_merge(a->sess_raw, p->ha, err)) != 0)
+        if (!rc && ((rc = sl_hashagg_merge(a->sess_raw, p->ha, err)) != 0 ||
+                    (rc = sl_winsess_add(a->sess_set, a->sess_raw, err)) != 0))
             rc = sl_wa_err(ctx, op->plan->pos, err, rc, "window aggregation: %s",
                            err ? err->msg : sl_strerror(rc));
         sl_wa_partial_free(p);
@@ -1222,8 +1168,13 @@ static int sl_wa_sess_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct
 static int sl_wa_sess_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
                            struct sl_error *err)
 {
-    (void)ctx;
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    /* fired groups are not state: a compaction leaves sess_raw with the live ones only */
+    if (a->sess_raw && sl_winsess_live(a->sess_set) < sl_winsess_groups(a->sess_set)) {
+        int rc = sl_wa_sess_compact(a, ctx, err);
+        if (rc)
+            return rc;
+    }
     sl_sbuf_put_u32(out, SL_WA_SESS_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
     sl_sbuf_put_i64(out, a->wm1);
@@ -1296,6 +1247,8 @@ static int sl_wa_sess_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struc
     if (present && ((rc = sl_wa_new_table(a, ctx, &a->sess_raw, err)) != 0 ||
                     (rc = sl_hashagg_load(a->sess_raw, in, err)) != 0))
         return rc;
+    if (a->sess_raw && (rc = sl_winsess_add(a->sess_set, a->sess_raw, err)) != 0)
+        return rc;
     return 0;
 }
 
@@ -1341,11 +1294,7 @@ static void sl_wa_free(struct sl_op *op)
             sl_wa_partial_free(a->sess_part[o]);
     sl_mem_free(a->sess_part);
     sl_hashagg_free(a->sess_raw);
-    sl_mem_free(a->sess_idx);
-    sl_mem_free(a->sess_tmp);
-    sl_mem_free(a->sess_s);
-    sl_mem_free(a->sess_e);
-    sl_mem_free(a->sess_fire);
+    sl_winsess_free(a->sess_set);
     sl_mem_free(a);
 }
 
@@ -1516,7 +1465,7 @@ int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
         a->iwe = (uint32_t)node->agg.window_end;
         a->sess_route = a->nroute > 1 || a->route[0] != a->kws;
         a->sess_part = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*a->sess_part));
-        if (!a->sess_part) {
+        if (!a->sess_part || sl_winsess_new(a->heap, a->iws, a->iwe, &a->sess_set, NULL) != 0) {
             rc = sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
             goto out_free;
         }

@@ -1372,6 +1372,108 @@ static void test_session_hand(void **state)
     sl_job_free(q.job);
 }
 
+/* SESSION windows over long streams in which sessions keep firing (so the operator's session
+ * set fires a few sessions at each watermark and compacts its table of groups many times):
+ * every worker's rows in time order, its watermark 2 ms behind its newest row, so no row is
+ * late and none reaches a session already fired (a row at ts >= wm + 2 > end - 1 + 2 of every
+ * fired session). Each key's sessions are then what Flink's session definition gives for all
+ * rows at once: the rows by time, a new session where a row starts after the last end (ts >
+ * previous ts + gap; touching windows merge). On 1 and 2 workers, with and without cuts. */
+struct sess_ref {
+    int64_t k, ts, v;
+};
+
+static int cmp_sess_ref(const void *x, const void *y)
+{
+    const struct sess_ref *a = x, *b = y;
+    if (a->k != b->k)
+        return a->k < b->k ? -1 : 1;
+    if (a->ts != b->ts)
+        return a->ts < b->ts ? -1 : 1;
+    return 0;
+}
+
+static void sess_stream(struct stream *st, uint32_t nrows, uint64_t *rng, struct sess_ref *ref)
+{
+    st->rows = calloc(nrows + 1, sizeof(*st->rows));
+    st->ev = calloc(2 * nrows + 2, sizeof(*st->ev));
+    assert_non_null(st->rows);
+    assert_non_null(st->ev);
+    st->nrows = nrows;
+    st->nev = 0;
+    int64_t t = 1700000000000ll;
+    for (uint32_t i = 0; i < nrows;) {
+        uint32_t bn = 1 + (uint32_t)(sl_test_rand(rng) % 8);
+        if (bn > nrows - i)
+            bn = nrows - i;
+        st->ev[st->nev++] = (struct event){.first = i, .n = bn};
+        for (uint32_t j = 0; j < bn; j++, i++) {
+            t += (int64_t)(sl_test_rand(rng) % 100);
+            int64_t k = (int64_t)(sl_test_rand(rng) % 97);
+            int64_t v = (int64_t)(sl_test_rand(rng) % 1000);
+            st->rows[i] = hrow(k, false, v, 0, false, 0, false, t);
+            ref[i] = (struct sess_ref){k, t, v};
+        }
+        st->ev[st->nev++] = (struct event){.is_wm = true, .wm = t - 2};
+    }
+    st->ev[st->nev++] = (struct event){.is_wm = true, .wm = INT64_MAX};
+}
+
+static void test_session_many(void **state)
+{
+    (void)state;
+    struct query q;
+    bind_query(&q, q_session);
+    const uint32_t per = 3000;
+    const int64_t gap = 2000;
+    for (int n = 1; n <= 2; n++) {
+        uint64_t rng = 4242 + (uint64_t)n;
+        struct stream st[2];
+        struct sess_ref *ref = calloc(2 * per, sizeof(*ref));
+        assert_non_null(ref);
+        for (int i = 0; i < n; i++)
+            sess_stream(&st[i], per, &rng, ref + (size_t)i * per);
+        size_t nref = (size_t)n * per;
+        qsort(ref, nref, sizeof(*ref), cmp_sess_ref);
+        struct lines want = {0};
+        for (size_t i = 0; i < nref;) {
+            int64_t end = ref[i].ts + gap, sum = 0, mx = INT64_MIN, cnt = 0;
+            size_t j = i;
+            for (; j < nref && ref[j].k == ref[i].k && ref[j].ts <= end; j++) {
+                if (ref[j].ts + gap > end)
+                    end = ref[j].ts + gap;
+                sum += ref[j].v;
+                mx = ref[j].v > mx ? ref[j].v : mx;
+                cnt++;
+            }
+            char line[128];
+            snprintf(line, sizeof(line), "%lld|%lld|%lld|%lld|%lld|%lld", (long long)ref[i].k,
+                     (long long)ref[i].ts, (long long)end, (long long)cnt, (long long)sum,
+                     (long long)mx);
+            lines_add(&want, strdup(line));
+            i = j;
+        }
+        assert_true(want.n > 1000); /* many sessions, fired along the way */
+        struct lines got = {0};
+        uint64_t late = 0;
+        run_sim(&q, n, st, 11, &got, &late);
+        assert_int_equal(late, 0);
+        lines_compare(&got, &want);
+        lines_free(&got);
+        struct lines cut = {0};
+        late = 0;
+        assert_true(run_sim_cut(&q, n, st, 13, 400, 1500, &cut, &late) >= 2);
+        assert_int_equal(late, 0);
+        lines_compare(&cut, &want);
+        lines_free(&cut);
+        lines_free(&want);
+        for (int i = 0; i < n; i++)
+            stream_free(&st[i]);
+        free(ref);
+    }
+    sl_job_free(q.job);
+}
+
 /* A state taken part-way through a 3-worker HOP (open windows with partials, final windows,
  * sender watermarks): truncated at every length and with random bit flips, restore into a
  * fresh operator gives SL_ECORRUPT or succeeds, never crashes, and the operator frees
@@ -1499,6 +1601,7 @@ int main(void)
         cmocka_unit_test(test_hop_checkpoints),
         cmocka_unit_test(test_restore_corrupt),
         cmocka_unit_test(test_session_hand),
+        cmocka_unit_test(test_session_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

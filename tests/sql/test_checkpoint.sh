@@ -11,7 +11,8 @@
 #   2. SIGKILL at random moments, several times in a row on the same job, then a run to the
 #      end: the same comparison.
 # Queries: q1 (stateless, all rows) and tumble_stats (window aggregation: its state crosses
-# the restarts), at 2 workers.
+# the restarts), at 2 workers; the random kills q1, hop_count and session (SESSION windows
+# that keep firing: the session state - pending groups, compacted - crosses the restarts).
 set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
@@ -133,7 +134,7 @@ pevents=50000
     --out "$tmp/paced.json" || exit 1
 paced=(--set TPS=$prate --set EVENTS_NUM=$pevents --set BASE_TIME=$base --set NEXMARK_TABLE=datagen
        --quiet --workers 2 --checkpoint-interval 50)
-for q in q1 hop_count; do
+for q in q1 hop_count session; do
   sl_reference "$q" "$tmp/paced.json" > "$tmp/want-paced-$q"
   d="$tmp/$q-kill"
   mkdir -p "$d"
