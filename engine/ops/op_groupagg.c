@@ -514,6 +514,9 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
             maxg = gids[i] + 1;
     if (sl_ga_prev_grow(a, maxg))
         return sl_ga_oom(a, ctx, err);
+    /* groups below nprev0 were emitted before this call; each of gids[] comes once, in any
+     * order, so nprev moves only when the call is done */
+    const uint32_t nprev0 = a->nprev;
     const uint32_t chunk = SL_BATCH_CAP / 2 ? SL_BATCH_CAP / 2 : 1;
     for (uint32_t base = 0; base < n; base += chunk) {
         uint32_t m = n - base < chunk ? n - base : chunk;
@@ -531,7 +534,7 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
         uint32_t j = 0;
         for (uint32_t i = 0; !rc && i < m; i++) {
             uint32_t g = gids[base + i];
-            bool seen = g < a->nprev;
+            bool seen = g < nprev0;
             bool same = seen;
             uint64_t nw[64];
             uint8_t nn[64];
@@ -577,8 +580,6 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
                                    rc == SL_ENOMEM ? "out of memory" : "NULL into NOT NULL")
                        : rc;
         }
-        if (maxg > a->nprev)
-            a->nprev = maxg;
         if (!o)
             continue;
         if (j == 0) {
@@ -589,6 +590,8 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
         if ((rc = sl_op_push_next(&a->op, ctx, o, err)) != 0)
             return rc;
     }
+    if (maxg > a->nprev)
+        a->nprev = maxg;
     return 0;
 }
 

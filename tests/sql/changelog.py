@@ -13,7 +13,11 @@ so the final multiset does not depend on how the changes were batched, nor on th
 different keys' changes (each key's own changes stay in order: one subtask prints them).
 Exit 1 with a message when a -U / -D retracts a row that is not there.
 
-Usage: changelog.py --ident IDENT FILE
+With `--last-by N` it prints instead, per key (the row's first N values), the last +I / +U
+row of that key: the final state of a changelog printed by a job that was killed and resumed
+(the resumed run prints every key its replayed input touches again, with its totals).
+
+Usage: changelog.py --ident IDENT [--last-by N] FILE
 """
 import re
 import sys
@@ -22,9 +26,14 @@ from collections import Counter
 
 def main():
     args = sys.argv[1:]
+    last_by = None
+    if len(args) == 5 and args[2] == '--last-by':
+        last_by = int(args[3])
+        del args[2:4]
     if len(args) != 3 or args[0] != '--ident':
         sys.exit(__doc__)
     ident, path = args[1], args[2]
+    last = {}
     line_re = re.compile(r'^' + re.escape(ident) + r'(?::\d+)?> ([+-][IUD])\[(.*)\]$')
     state = Counter()
     with open(path, encoding='utf-8', errors='replace') as f:
@@ -33,12 +42,18 @@ def main():
             if not m:
                 continue
             kind, row = m.group(1), m.group(2)
+            if last_by is not None:
+                if kind in ('+I', '+U'):
+                    last[tuple(row.split(', ')[:last_by])] = row
+                continue
             if kind in ('+I', '+U'):
                 state[row] += 1
             else:
                 if state[row] <= 0:
                     sys.exit(f'{path}:{n}: {kind} of a row that is not there: [{row}]')
                 state[row] -= 1
+    if last_by is not None:
+        state = Counter(last.values())
     for row in sorted(state.elements()):
         print(row)
 
