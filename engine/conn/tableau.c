@@ -26,8 +26,9 @@
  *   width - 3 display columns, left-padded, followed by "...".
  * - Values are the query's columns cast to STRING, which is how Flink renders them
  *   (RowDataToStringConverterImpl: CastRuleProvider to STRING); the binder adds those casts,
- *   so every column here is STRING. NULL prints as <NULL>. The 'op' column is the row's kind: +I, or
- *   -U / +U for an updating query (an unbounded GROUP BY), as Flink's client shows a changelog.
+ *   so every column here is STRING. NULL prints as <NULL>. The 'op' column is the row's
+ *   kind: +I, or -U / +U for an updating query (an unbounded GROUP BY), as Flink's client
+ *   shows a changelog.
  * - Display width as Flink counts it: UTF-16 code units plus one per East Asian wide /
  *   full-width code point (the main blocks: Hangul Jamo, CJK, kana, Hangul syllables, the
  *   full-width forms, emoji; Flink asks ICU for the whole Unicode 12 table).

@@ -1300,8 +1300,9 @@ void sl_hashagg_out_types(const struct sl_hashagg *ha, struct sl_type *types)
 }
 
 /* Writes the key column k of groups g0 .. g0+n-1 (gids == NULL) or gids[0 .. n-1] into c. */
-static int sl_ha_emit_key(const struct sl_hashagg *ha, uint32_t k, uint32_t g0, const uint32_t *gids,
-                          uint32_t n, struct sl_batch *out, struct sl_column *c)
+static int sl_ha_emit_key(const struct sl_hashagg *ha, uint32_t k, uint32_t g0,
+                          const uint32_t *gids, uint32_t n, struct sl_batch *out,
+                          struct sl_column *c)
 {
     const struct sl_ha_key *key = &ha->keys[k];
     const uint64_t *kw = ha->t.keys[k];

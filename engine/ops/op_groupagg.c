@@ -76,8 +76,8 @@ struct sl_op_groupagg {
     struct sl_hashagg *state;
     uint32_t *gmap; /* scratch: a partial's group -> state group */
     uint32_t capgmap;
-    uint64_t *prev;      /* nprev * naggs words */
-    uint8_t *prev_null;  /* nprev * naggs flags */
+    uint64_t *prev;     /* nprev * naggs words */
+    uint8_t *prev_null; /* nprev * naggs flags */
     uint32_t nprev, capprev;
     int64_t *sender_wm;
     bool input_done, finished;
@@ -742,8 +742,8 @@ static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return rc;
     if (nw != (uint32_t)a->nworkers)
         return sl_error_set(err, SL_ECORRUPT,
-                            "%s: group aggregation state of %u workers, this job runs %d",
-                            in->what, nw, a->nworkers);
+                            "%s: group aggregation state of %u workers, this job runs %d", in->what,
+                            nw, a->nworkers);
     if ((rc = sl_sread_i64(in, &a->wm1, err)) != 0 ||
         (rc = sl_sread_i64(in, &a->wm1_sent, err)) != 0)
         return rc;

@@ -50,10 +50,10 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
         return;
     buf[0] = '\0';
     size_t n = 0;
-#define SL_CL_PUT(...)                                                                             \
-    do {                                                                                           \
-        if (n < cap)                                                                               \
-            n += (size_t)snprintf(buf + n, cap - n, __VA_ARGS__);                                  \
+#define SL_CL_PUT(...)                                            \
+    do {                                                          \
+        if (n < cap)                                              \
+            n += (size_t)snprintf(buf + n, cap - n, __VA_ARGS__); \
     } while (0)
     const struct sl_rel *in = p->input ? &p->input->out : NULL;
     switch (p->kind) {

@@ -200,8 +200,7 @@ static void test_changelog(void **state)
     /* a new group and an update in one mini-batch */
     struct row r4[] = {{3, "b", true, 0}, {2, "a-long-key-that-lives-in-the-heap", false, 200}};
     push_rows(op, &ctx, pool, r4, 2);
-    const char *w4[] = {"+I[3, b, null, 0, 0]",
-                        "-U[2, a-long-key-that-lives-in-the-heap, 5, 1, 0]",
+    const char *w4[] = {"+I[3, b, null, 0, 0]", "-U[2, a-long-key-that-lives-in-the-heap, 5, 1, 0]",
                         "+U[2, a-long-key-that-lives-in-the-heap, 200, 2, 1]"};
     /* the order of the groups within a mini-batch is the partial's: the new one came first */
     expect(&col, w4, 3);

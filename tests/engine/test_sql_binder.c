@@ -667,13 +667,19 @@ static void test_nothing_to_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_q1_types),         cmocka_unit_test(test_q2_mod),
-        cmocka_unit_test(test_hop_window_agg),   cmocka_unit_test(test_lookup_join_tumble),
+        cmocka_unit_test(test_q1_types),
+        cmocka_unit_test(test_q2_mod),
+        cmocka_unit_test(test_hop_window_agg),
+        cmocka_unit_test(test_lookup_join_tumble),
         cmocka_unit_test(test_filter_pushdown),
-        cmocka_unit_test(test_group_agg_changelog),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_nothing_to_run),   cmocka_unit_test(test_unknown_column_list),
-        cmocka_unit_test(test_metadata_columns), cmocka_unit_test(test_timestamp_ltz),
-        cmocka_unit_test(test_bytes_map),        cmocka_unit_test(test_proctime),
+        cmocka_unit_test(test_group_agg_changelog),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nothing_to_run),
+        cmocka_unit_test(test_unknown_column_list),
+        cmocka_unit_test(test_metadata_columns),
+        cmocka_unit_test(test_timestamp_ltz),
+        cmocka_unit_test(test_bytes_map),
+        cmocka_unit_test(test_proctime),
     };
     return cmocka_run_group_tests_name("engine/sql_binder", tests, NULL, NULL);
 }
