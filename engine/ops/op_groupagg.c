@@ -895,6 +895,11 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
         if (g->fn != SL_AGG_COUNT_STAR && (g->col < 0 || (uint32_t)g->col >= in->ncols))
             return sl_ga_err(ctx, node->pos, err, SL_EINVAL,
                              "aggregate %u: input column %d out of range", i, g->col);
+        if ((g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX) &&
+            in->cols[g->col].type.id == SL_TYPE_VARCHAR)
+            return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
+                             "%s of a VARCHAR (aggregate %u) is not supported yet",
+                             g->fn == SL_AGG_MIN ? "MIN" : "MAX", i + 1);
         if (g->fn == SL_AGG_AVG && in->cols[g->col].type.id == SL_TYPE_DECIMAL)
             a->nhidden++;
     }
