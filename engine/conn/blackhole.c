@@ -61,4 +61,5 @@ const struct sl_connector sl_connector_blackhole = {
     .name = "blackhole",
     .summary = "counts the rows and drops them",
     .sink = sl_conn_blackhole_sink,
+    .updates = true,
 };

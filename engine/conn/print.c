@@ -25,7 +25,8 @@
  *                            one nested row. A ROW whose fields are all NULL prints null
  *                            (flattening cannot tell it from a row of NULLs; the JSON
  *                            format makes the same choice).
- *   rows are always +I (the pipelines sluice runs are append-only).
+ *   kind     the row's kind as Flink's RowKind.shortString(): +I, or for an updating
+ *            query's changelog -U / +U (engine/core/batch.h); nested ROWs print +I.
  * 'standard-error' = 'true' prints to stderr instead of env->print_out.
  * Each worker formats a batch into its own buffer and writes it with one locked fwrite
  * + fflush, so lines of different workers never interleave mid-line.
@@ -303,7 +304,9 @@ static int pr_row(struct pr_sink *s, struct pr_buf *o, struct sl_batch *b, uint3
 {
     if (pr_reserve(o, 3))
         return SL_ENOMEM;
-    pr_put(o, "+I[", 3);
+    /* the row's kind (a changelog's +I, -U, +U, -D); a nested ROW is always +I */
+    pr_put(o, depth ? "+I" : sl_row_kind_str(sl_batch_kind(b, row)), 2);
+    pr_put(o, "[", 1);
     for (uint32_t i = lo; i < hi;) {
         if (i > lo) {
             if (pr_reserve(o, 2))
@@ -464,4 +467,5 @@ const struct sl_connector sl_connector_print = {
     .summary = "rows printed as Flink's print connector prints them (+I[...])",
     .sink = sl_conn_print_sink,
     .options = pr_keys,
+    .updates = true,
 };

@@ -32,6 +32,10 @@ struct sl_connector {
     /* The metadata keys its tables may declare (`c TYPE METADATA FROM 'key'`; NULL-
      * terminated, NULL: none), checked at open against the table's metadata columns. */
     const char *const *metadata;
+    /* Whether its sink takes updating input (rows of kind -U, +U, -D besides +I: print,
+     * blackhole, the tableau); false: append-only, refused at plan time for a changelog
+     * (engine/plan/changelog.h). */
+    bool updates;
 };
 
 /* The connector named `name` (Flink's names: 'kafka', 'filesystem', ...), or NULL. */

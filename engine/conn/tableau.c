@@ -26,7 +26,9 @@
  *   width - 3 display columns, left-padded, followed by "...".
  * - Values are the query's columns cast to STRING, which is how Flink renders them
  *   (RowDataToStringConverterImpl: CastRuleProvider to STRING); the binder adds those casts,
- *   so every column here is STRING. NULL prints as <NULL>. Rows are insert-only: +I.
+ *   so every column here is STRING. NULL prints as <NULL>. The 'op' column is the row's
+ *   kind: +I, or -U / +U for an updating query (an unbounded GROUP BY), as Flink's client
+ *   shows a changelog.
  * - Display width as Flink counts it: UTF-16 code units plus one per East Asian wide /
  *   full-width code point (the main blocks: Hangul Jamo, CJK, kana, Hangul syllables, the
  *   full-width forms, emoji; Flink asks ICU for the whole Unicode 12 table).
@@ -218,7 +220,7 @@ static int tb_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_bat
         if ((rc = tb_reserve(s, 2)))
             break;
         s->line[0] = '|';
-        rc = tb_cell(s, &len, "+I", 2, s->width[0]);
+        rc = tb_cell(s, &len, sl_row_kind_str(sl_batch_kind(b, r)), 2, s->width[0]);
         for (uint32_t c = 0; c < s->ncols && !rc; c++) {
             struct sl_column *col = &b->cols[c];
             if (col->valid && sl_col_is_null(col, r)) {
@@ -367,4 +369,5 @@ const struct sl_connector sl_connector_tableau = {
     .summary = "a bare SELECT's result, printed as Flink's SQL client tableau",
     .sink = sl_conn_tableau_sink,
     .options = tb_keys,
+    .updates = true,
 };

@@ -74,6 +74,7 @@ static size_t sl_batch_bytes(const struct sl_schema *schema)
             bytes += sl_mem_round(SL_VALID_WORDS(SL_BATCH_CAP) * sizeof(uint64_t));
     }
     bytes += 2 * sl_mem_round(SL_BATCH_CAP * sizeof(sl_sel_t));
+    bytes += sl_mem_round(SL_BATCH_CAP); /* row kinds */
     return bytes;
 }
 
@@ -141,6 +142,7 @@ static struct sl_batch *sl_batch_create(struct sl_batch_pool *pool)
         b->sel_buf[k] = (sl_sel_t *)mem;
         mem += sl_mem_round(SL_BATCH_CAP * sizeof(sl_sel_t));
     }
+    b->kind_buf = (uint8_t *)mem;
     return b;
 }
 
@@ -149,6 +151,7 @@ void sl_batch_reset(struct sl_batch *b)
     b->rows = 0;
     b->nsel = 0;
     b->sel = NULL;
+    b->kind = NULL;
     for (uint32_t i = 0; i < b->ncols; i++)
         if (b->cols[i].valid)
             memset(b->cols[i].valid, 0xff, SL_VALID_WORDS(SL_BATCH_CAP) * sizeof(uint64_t));

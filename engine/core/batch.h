@@ -23,6 +23,14 @@
  *   per column           SL_BATCH_CAP * width, rounded to 64
  *                        + SL_VALID_WORDS(SL_BATCH_CAP) * 8 rounded to 64 if nullable
  *   selection buffers    2 * SL_BATCH_CAP * 4
+ *   row kinds            SL_BATCH_CAP, rounded to 64
+ *
+ * ROW KINDS: a batch of a changelog (the output of an updating operator, such as an unbounded
+ * GROUP BY) says per row what it does to the result, as Flink's RowKind: +I insert, -U the
+ * row before an update, +U the row after it, -D delete. `kind == NULL` means every row is
+ * +I, so insert-only batches cost nothing; an updating operator points it at the batch's own
+ * buffer (sl_batch_kinds) and fills kind[row] for rows 0 .. rows-1. Stateless operators pass
+ * kinds through (a filter keeps them, a projection gathers them with its rows).
  *
  * THREADS: a pool and its batches belong to one worker thread. A batch that travels to
  * another worker is handed back through the exchange rings, never put into a foreign pool.
@@ -84,7 +92,38 @@ struct sl_batch {
     struct sl_batch *next_free;     /* pool's free list */
     sl_sel_t *sel_buf[2];
     struct sl_strchunk *strheap;
+    uint8_t *kind;     /* NULL (every row +I) or kind_buf: sl_row_kind by row */
+    uint8_t *kind_buf; /* SL_BATCH_CAP bytes */
 };
+
+/* Flink's RowKind, with its short strings (+I, -U, +U, -D) in this order. */
+typedef enum sl_row_kind {
+    SL_ROW_INSERT = 0,
+    SL_ROW_UPDATE_BEFORE = 1,
+    SL_ROW_UPDATE_AFTER = 2,
+    SL_ROW_DELETE = 3,
+} sl_row_kind;
+
+/* "+I", "-U", "+U", "-D" (Flink's RowKind.shortString()); "+I" for anything else. */
+static inline const char *sl_row_kind_str(uint8_t kind)
+{
+    static const char *const s[4] = {"+I", "-U", "+U", "-D"};
+    return kind < 4 ? s[kind] : s[0];
+}
+
+/* The kind of row `row` (+I when the batch carries no kinds). */
+static inline uint8_t sl_batch_kind(const struct sl_batch *b, uint32_t row)
+{
+    return b->kind ? b->kind[row] : (uint8_t)SL_ROW_INSERT;
+}
+
+/* Makes the batch carry row kinds and returns them (SL_BATCH_CAP bytes; the caller fills
+ * the rows it writes). */
+static inline uint8_t *sl_batch_kinds(struct sl_batch *b)
+{
+    b->kind = b->kind_buf;
+    return b->kind;
+}
 
 /* Number of active rows. */
 static inline uint32_t sl_batch_active(const struct sl_batch *b)

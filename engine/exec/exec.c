@@ -25,6 +25,7 @@
 #include "engine/core/fault.h"
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
+#include "engine/ops/op_groupagg.h"
 #include "engine/ops/op_late.h"
 #include "engine/ops/op_lookup.h"
 #include "engine/ops/op_proctime.h"
@@ -335,7 +336,10 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
                 sl_op_window_prune(op, p->need[i]);
             break;
         case SL_PLAN_AGG:
-            rc = sl_op_winagg_new(node, ctx, &op, err);
+            if (node->agg.window_start < 0) /* unbounded: updates (op_groupagg.h) */
+                rc = sl_op_groupagg_new(node, w->exec->env.job, ctx, &op, err);
+            else
+                rc = sl_op_winagg_new(node, ctx, &op, err);
             break;
         case SL_PLAN_LOOKUP_JOIN:
             rc = sl_op_lookup_new(node, &w->exec->env, ctx->heap, &op, err);

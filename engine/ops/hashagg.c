@@ -1104,11 +1104,17 @@ static bool sl_ha_same_spec(const struct sl_hashagg *a, const struct sl_hashagg 
 
 int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struct sl_error *err)
 {
+    return sl_hashagg_merge_map(dst, src, NULL, err);
+}
+
+int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, uint32_t *map,
+                         struct sl_error *err)
+{
     if (dst == src || !sl_ha_same_spec(dst, src))
         return sl_error_set(err, SL_EINVAL, "hashagg: merge of a hashagg with another spec");
     const struct sl_hashagg_kernels *k = sl_hashagg;
-    uint32_t *gmap = NULL; /* src group -> dst group, for the distinct sets */
-    if (src->ndsets && src->t.ngroups &&
+    uint32_t *gmap = map; /* src group -> dst group, for the distinct sets and the caller */
+    if (!map && src->ndsets && src->t.ngroups &&
         !(gmap = sl_mem_alloc(dst->mem.heap, (size_t)src->t.ngroups * sizeof(*gmap))))
         return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory in merge");
     for (uint32_t base = 0; base < src->t.ngroups; base += SL_BATCH_CAP) {
@@ -1127,7 +1133,7 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
                     int rc = sl_ha_dict_intern(&dst->mem, &dst->dict, &src->dict.strs[sw[i]],
                                                src->dict.hashes[sw[i]], &dst->words[w][i]);
                     if (rc) {
-                        sl_mem_free(gmap);
+                        sl_mem_free(gmap != map ? gmap : NULL);
                         return sl_error_set(err, rc, "hashagg: out of memory in merge");
                     }
                 }
@@ -1137,7 +1143,7 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
         sl_ha_hash_words(dst, words, NULL, n);
         int rc = sl_ha_probe_all(dst, words, NULL, n);
         if (rc) {
-            sl_mem_free(gmap);
+            sl_mem_free(gmap != map ? gmap : NULL);
             return sl_error_set(err, rc, "hashagg: out of memory in merge");
         }
         if (gmap)
@@ -1178,8 +1184,8 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
             }
         }
     }
-    int rc = gmap ? sl_ha_distinct_merge(dst, src, gmap) : 0;
-    sl_mem_free(gmap);
+    int rc = gmap && src->ndsets ? sl_ha_distinct_merge(dst, src, gmap) : 0;
+    sl_mem_free(gmap != map ? gmap : NULL);
     if (rc)
         return sl_error_set(err, rc, "hashagg: out of memory merging DISTINCT sets");
     return 0;
@@ -1293,15 +1299,19 @@ void sl_hashagg_out_types(const struct sl_hashagg *ha, struct sl_type *types)
         types[ha->nkeys + i] = ha->aggs[i].output;
 }
 
-/* Writes the key column k of groups g0 .. g0+n-1 into c. */
-static int sl_ha_emit_key(const struct sl_hashagg *ha, uint32_t k, uint32_t g0, uint32_t n,
-                          struct sl_batch *out, struct sl_column *c)
+/* Writes the key column k of groups g0 .. g0+n-1 (gids == NULL) or gids[0 .. n-1] into c. */
+static int sl_ha_emit_key(const struct sl_hashagg *ha, uint32_t k, uint32_t g0,
+                          const uint32_t *gids, uint32_t n, struct sl_batch *out,
+                          struct sl_column *c)
 {
     const struct sl_ha_key *key = &ha->keys[k];
-    const uint64_t *w = ha->t.keys[k] + g0;
-    const uint64_t *nullw = ha->nullword >= 0 ? ha->t.keys[ha->nullword] + g0 : NULL;
+    const uint64_t *kw = ha->t.keys[k];
+    const uint64_t *kn = ha->nullword >= 0 ? ha->t.keys[ha->nullword] : NULL;
     for (uint32_t i = 0; i < n; i++) {
         bool is_null;
+        size_t g = gids ? gids[i] : g0 + i;
+        const uint64_t *w = kw + g - i;
+        const uint64_t *nullw = kn ? kn + g - i : NULL;
         switch (key->type.id) {
         case SL_TYPE_INT:
             is_null = w[i] == SL_HA_NULL_INT;
@@ -1341,11 +1351,11 @@ static int sl_ha_emit_key(const struct sl_hashagg *ha, uint32_t k, uint32_t g0, 
     return 0;
 }
 
-static int sl_ha_emit_agg(const struct sl_ha_agg *a, size_t stride, uint32_t g0, uint32_t n,
-                          struct sl_column *c)
+static int sl_ha_emit_agg(const struct sl_ha_agg *a, size_t stride, uint32_t g0,
+                          const uint32_t *gids, uint32_t n, struct sl_column *c)
 {
     for (uint32_t i = 0; i < n; i++) {
-        size_t g = (size_t)(g0 + i) * stride;
+        size_t g = (size_t)(gids ? gids[i] : g0 + i) * stride;
         if (a->func == SL_AGG_COUNT_STAR || a->func == SL_AGG_COUNT) {
             sl_col_i64(c)[i] = (int64_t)a->cnt[g];
             continue;
@@ -1374,8 +1384,40 @@ static int sl_ha_emit_agg(const struct sl_ha_agg *a, size_t stride, uint32_t g0,
     return 0;
 }
 
+static int sl_ha_emit(const struct sl_hashagg *ha, uint32_t g0, const uint32_t *gids, uint32_t n,
+                      struct sl_batch *out, struct sl_error *err);
+
 int sl_hashagg_emit(const struct sl_hashagg *ha, uint32_t *cursor, struct sl_batch *out,
                     struct sl_error *err)
+{
+    uint32_t g0 = *cursor;
+    if (g0 >= ha->t.ngroups) {
+        int rc = sl_ha_emit(ha, 0, NULL, 0, out, err);
+        return rc < 0 ? rc : 0;
+    }
+    uint32_t n = ha->t.ngroups - g0 < SL_BATCH_CAP ? ha->t.ngroups - g0 : SL_BATCH_CAP;
+    int rc = sl_ha_emit(ha, g0, NULL, n, out, err);
+    if (rc > 0)
+        *cursor = g0 + n;
+    return rc;
+}
+
+int sl_hashagg_emit_groups(const struct sl_hashagg *ha, const uint32_t *gids, uint32_t n,
+                           struct sl_batch *out, struct sl_error *err)
+{
+    if (n > SL_BATCH_CAP)
+        return sl_error_set(err, SL_EINVAL, "hashagg: emit of %u groups, at most %u", n,
+                            (unsigned)SL_BATCH_CAP);
+    for (uint32_t i = 0; i < n; i++)
+        if (gids[i] >= ha->t.ngroups)
+            return sl_error_set(err, SL_EINVAL, "hashagg: emit of group %u of %u", gids[i],
+                                ha->t.ngroups);
+    return sl_ha_emit(ha, 0, gids, n, out, err);
+}
+
+/* Writes n groups (g0 .. or gids[]) into out; n, or a negative error. */
+static int sl_ha_emit(const struct sl_hashagg *ha, uint32_t g0, const uint32_t *gids, uint32_t n,
+                      struct sl_batch *out, struct sl_error *err)
 {
     if (out->ncols != ha->nkeys + ha->naggs || out->rows != 0)
         return sl_error_set(err, SL_EINVAL,
@@ -1389,24 +1431,21 @@ int sl_hashagg_emit(const struct sl_hashagg *ha, uint32_t *cursor, struct sl_bat
             return sl_error_set(err, SL_EINVAL, "hashagg: emit: column %u is %s, want %s", i,
                                 sl_type_name((sl_type_id)out->cols[i].type.id),
                                 sl_type_name((sl_type_id)types[i].id));
-    uint32_t g0 = *cursor;
-    if (g0 >= ha->t.ngroups)
+    if (n == 0)
         return 0;
-    uint32_t n = ha->t.ngroups - g0 < SL_BATCH_CAP ? ha->t.ngroups - g0 : SL_BATCH_CAP;
     for (uint32_t k = 0; k < ha->nkeys; k++) {
-        int rc = sl_ha_emit_key(ha, k, g0, n, out, &out->cols[k]);
+        int rc = sl_ha_emit_key(ha, k, g0, gids, n, out, &out->cols[k]);
         if (rc)
             return sl_error_set(err, rc, "hashagg: emit: key column %u: %s", k,
                                 rc == SL_EINVAL ? "NULL into a NOT NULL column" : "out of memory");
     }
     for (uint32_t i = 0; i < ha->naggs; i++)
-        if (sl_ha_emit_agg(&ha->aggs[i], ha->stride, g0, n, &out->cols[ha->nkeys + i]) != 0)
+        if (sl_ha_emit_agg(&ha->aggs[i], ha->stride, g0, gids, n, &out->cols[ha->nkeys + i]) != 0)
             return sl_error_set(err, SL_EINVAL,
                                 "hashagg: emit: aggregate column %u: NULL into a NOT NULL "
                                 "column",
                                 ha->nkeys + i);
     out->rows = n;
-    *cursor = g0 + n;
     return (int)n;
 }
 

@@ -127,6 +127,21 @@ int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error
 int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struct sl_error *err);
 
 /*
+ * sl_hashagg_merge, and map[g] (sl_hashagg_groups(src) entries) receives the group of `dst`
+ * that src's group g went into (the unbounded GROUP BY, engine/ops/op_groupagg.c, emits the
+ * groups a merge changed). map NULL: sl_hashagg_merge.
+ */
+int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, uint32_t *map,
+                         struct sl_error *err);
+
+/*
+ * sl_hashagg_emit of the groups gids[0 .. n-1] (n <= SL_BATCH_CAP, each < sl_hashagg_groups),
+ * in that order, into the empty batch `out`. Returns n or SL_EINVAL / SL_ENOMEM.
+ */
+int sl_hashagg_emit_groups(const struct sl_hashagg *ha, const uint32_t *gids, uint32_t n,
+                           struct sl_batch *out, struct sl_error *err);
+
+/*
  * Session windows (engine/ops/op_winagg.c): the groups of a hashagg are read and merged by
  * group id (0 .. sl_hashagg_groups - 1, in order of first appearance).
  * sl_hashagg_key_word: the word w (0 .. sl_hashagg_nwords - 1; word k < nkeys is key k, a

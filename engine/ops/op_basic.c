@@ -68,6 +68,12 @@ static int sl_op_project_push(struct sl_op *op, struct sl_worker_ctx *ctx, struc
         return sl_error_set(err, SL_ENOMEM, "out of memory in a projection");
     }
     int rc = sl_eval_project(p->ev, b, out, err);
+    if (!rc && b->kind) { /* a changelog: the kinds go with their rows */
+        uint8_t *k = sl_batch_kinds(out);
+        uint32_t n = sl_batch_active(b);
+        for (uint32_t i = 0; i < n; i++)
+            k[i] = b->kind[b->sel ? b->sel[i] : i];
+    }
     sl_batch_pool_put(b);
     if (rc) {
         sl_batch_pool_put(out);

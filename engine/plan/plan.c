@@ -9,6 +9,7 @@
 #include "engine/core/dtpattern.h"
 
 #include "engine/plan/catalog.h"
+#include "engine/plan/changelog.h"
 #include "engine/plan/udf.h"
 
 static const char *const sl_fn_names[SL_FN_COUNT] = {
@@ -370,7 +371,7 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
                 (long long)p->window.slide_ms, (long long)p->window.offset_ms);
         break;
     case SL_PLAN_AGG:
-        fputs("WindowAggregate keys [", out);
+        fputs(p->agg.window_start >= 0 ? "WindowAggregate keys [" : "GroupAggregate keys [", out);
         for (uint32_t i = 0; i < p->agg.nkeys; i++)
             fprintf(out, "%s%s", i ? ", " : "", in->cols[p->agg.keys[i]].name);
         fputs("] aggs [", out);
@@ -406,6 +407,8 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
     }
     if (p->note)
         fprintf(out, "  -- %s", p->note);
+    if (sl_plan_changelog(p, NULL, NULL) != SL_CHANGELOG_INSERT_ONLY) /* engine/plan/changelog.h */
+        fprintf(out, "  %s", sl_changelog_mode_str(sl_plan_changelog(p, NULL, NULL)));
     sl_rel_print(&p->out, out);
     if (p->input)
         sl_plan_print(p->input, depth + 1, out);

@@ -33,6 +33,7 @@
 #include "engine/conn/tableau.h"
 #include "engine/core/datetime.h"
 #include "engine/core/dtpattern.h"
+#include "engine/plan/changelog.h"
 #include "engine/plan/late.h"
 #include "engine/plan/udf.h"
 
@@ -2573,18 +2574,21 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     for (uint32_t i = 0; i < in->out.ncols; i++)
         if (strcmp(in->out.cols[i].name, "window_start") == 0)
             has_window = true;
-    if (wstart < 0 || wend < 0) {
-        if (has_window)
-            return sl_b_err(b, s->group_by.n ? s->group_by.items[0]->pos : q->pos,
-                            "a window aggregation must GROUP BY both window_start and "
-                            "window_end");
+    if ((wstart < 0 || wend < 0) && has_window)
         return sl_b_err(b, s->group_by.n ? s->group_by.items[0]->pos : q->pos,
-                        "aggregation without a window produces updates, which sluice does not "
-                        "support yet: aggregate over TABLE(TUMBLE(...)) or TABLE(HOP(...)) and "
-                        "GROUP BY window_start, window_end");
-    }
+                        "a window aggregation must GROUP BY both window_start and "
+                        "window_end");
+    /* no window: an unbounded GROUP BY, whose result is a changelog (engine/ops/op_groupagg.h;
+     * the sink's check is sl_b_changelog_check) */
+    if (wstart < 0 || wend < 0)
+        wstart = wend = -1;
+    if (wstart < 0 && nkeys == 0)
+        return sl_b_err(b, q->pos,
+                        "an aggregation without GROUP BY keys over a stream is not supported "
+                        "yet: GROUP BY a column");
     bool session = false;
-    TRY(sl_b_session_check(b, s, in, keys, nkeys, wstart, wend, &session));
+    if (wstart >= 0)
+        TRY(sl_b_session_check(b, s, in, keys, nkeys, wstart, wend, &session));
     struct sl_plan *ag = sl_plan_new(b, SL_PLAN_AGG, pre, q->pos);
     TRYP(ag);
     ag->agg.session = session;
@@ -3291,6 +3295,41 @@ static int sl_b_push_filters(struct sl_binder *b, struct sl_plan *root)
     return 0;
 }
 
+/* ---- changelogs (engine/plan/changelog.h) ---------------------------------------------------
+ * The plan under `sink` may carry updates (an unbounded GROUP BY) only into nodes and a sink
+ * that take them; else Flink's planner error, in its words. */
+static int sl_b_changelog_check(struct sl_binder *b, const struct sl_plan *sink)
+{
+    const struct sl_plan *prod = NULL, *ref = NULL;
+    sl_changelog_mode m = sl_plan_changelog(sink, &prod, &ref);
+    char name[300];
+    if (ref) {
+        const struct sl_plan *below = NULL;
+        sl_plan_changelog(ref->input, &below, NULL);
+        char who[64];
+        sl_plan_node_name(below ? below : ref->input, name, sizeof(name));
+        sl_plan_node_name(ref, who, sizeof(who));
+        char *paren = strchr(who, '(');
+        if (paren)
+            *paren = '\0';
+        return sl_b_err(b, ref->pos,
+                        "%s doesn't support consuming update changes which is produced by node "
+                        "%s (sluice aggregates, joins and windows take insert-only input yet)",
+                        who, name);
+    }
+    if (m == SL_CHANGELOG_INSERT_ONLY)
+        return 0;
+    const struct sl_table *t = sink->sink.table;
+    const struct sl_connector *c = sl_connector_find(t->connector);
+    if (c && c->updates)
+        return 0;
+    sl_plan_node_name(prod, name, sizeof(name));
+    return sl_b_err(b, sink->pos,
+                    "Table sink 'default_catalog.default_database.%s' doesn't support consuming "
+                    "update changes which is produced by node %s",
+                    t->name, name);
+}
+
 /* A bare `SELECT ...`: its result goes to the tableau sink (engine/conn/tableau.c) through a
  * table made here, "(SELECT)", whose columns are the query's cast to STRING, as
  * Flink's SQL client renders values (CAST to STRING), with the widths Flink derives from the
@@ -3361,6 +3400,7 @@ static int sl_b_select_stmt(struct sl_binder *b, const struct sl_ast *a)
     TRY(sl_b_push_filters(b, sink));
     sink->sink.table = t;
     sink->out = t->physical;
+    TRY(sl_b_changelog_check(b, sink));
     uint32_t n = b->job->ninserts + 1;
     struct sl_plan **ins = sl_b_alloc(b, n * sizeof(*ins));
     TRYP(ins);
@@ -3464,6 +3504,7 @@ static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
     TRY(sl_b_push_filters(b, sink));
     sink->sink.table = t;
     sink->out = t->physical;
+    TRY(sl_b_changelog_check(b, sink));
     uint32_t n = b->job->ninserts + 1;
     struct sl_plan **ins = sl_b_alloc(b, n * sizeof(*ins));
     TRYP(ins);

@@ -180,6 +180,24 @@ static long at(const char *text, const char *what)
     return p ? (long)(p - text) : -1;
 }
 
+/* An unbounded GROUP BY into a sink that takes updates (print): a GroupAggregate whose output
+ * edge, and the projection's above it, EXPLAIN marks as a changelog. */
+static void test_group_agg_changelog(void **state)
+{
+    (void)state;
+    struct sl_job *job = bind_ok("INSERT INTO out2 SELECT auction, COUNT(*) FILTER (WHERE price "
+                                 "> 10) FROM bid GROUP BY auction;");
+    char *text = explain(job->inserts[0]);
+    long sink = at(text, "Sink out2");
+    long agg = at(text, "GroupAggregate keys [auction]");
+    if (sink < 0 || agg < 0 || !strstr(text, "changelogMode=[I,UB,UA]"))
+        fprintf(stderr, "%s", text);
+    assert_true(sink >= 0 && agg > sink);
+    assert_non_null(strstr(text, "changelogMode=[I,UB,UA]"));
+    free(text);
+    sl_job_free(job);
+}
+
 /* A WHERE conjunct on the stream's own columns moves below the lookup join and the window
  * (each leaves its input's columns first and unchanged); one that reads the joined table's
  * columns stays above the join; nothing moves below the watermark. */
@@ -226,8 +244,19 @@ static void test_errors(void **state)
              "q.sql:19:34:");
     bind_err("INSERT INTO out2 SELECT auction FROM bid;",
              "q.sql:19:18:", "the query has 1 columns, table 'out2' has 2");
-    bind_err("INSERT INTO out2 SELECT auction, COUNT(*) FROM bid GROUP BY auction;",
-             "q.sql:19:61: aggregation without a window produces updates", NULL);
+    /* an unbounded GROUP BY is a changelog: an append-only sink refuses it (Flink's words),
+     * and so does an aggregation over it (sluice aggregates insert-only input only) */
+    bind_err("INSERT INTO campaigns SELECT channel, CAST(COUNT(*) AS VARCHAR) FROM bid "
+             "GROUP BY channel;",
+             "q.sql:19:1: Table sink 'default_catalog.default_database.campaigns' doesn't "
+             "support consuming update changes which is produced by node "
+             "GroupAggregate(groupBy=[channel], select=[channel, COUNT(*)])",
+             NULL);
+    bind_err("INSERT INTO out2 SELECT c, COUNT(*) FROM (SELECT auction, COUNT(*) AS c FROM bid "
+             "GROUP BY auction) GROUP BY c;",
+             "GroupAggregate doesn't support consuming update changes which is produced by "
+             "node GroupAggregate(groupBy=[auction], select=[auction, COUNT(*)])",
+             NULL);
     bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(SESSION(TABLE bid, "
              "DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND));",
              "q.sql:19:51: SESSION windows are supported under a window aggregation only", NULL);
@@ -638,12 +667,19 @@ static void test_nothing_to_run(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_q1_types),         cmocka_unit_test(test_q2_mod),
-        cmocka_unit_test(test_hop_window_agg),   cmocka_unit_test(test_lookup_join_tumble),
-        cmocka_unit_test(test_filter_pushdown),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_nothing_to_run),   cmocka_unit_test(test_unknown_column_list),
-        cmocka_unit_test(test_metadata_columns), cmocka_unit_test(test_timestamp_ltz),
-        cmocka_unit_test(test_bytes_map),        cmocka_unit_test(test_proctime),
+        cmocka_unit_test(test_q1_types),
+        cmocka_unit_test(test_q2_mod),
+        cmocka_unit_test(test_hop_window_agg),
+        cmocka_unit_test(test_lookup_join_tumble),
+        cmocka_unit_test(test_filter_pushdown),
+        cmocka_unit_test(test_group_agg_changelog),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nothing_to_run),
+        cmocka_unit_test(test_unknown_column_list),
+        cmocka_unit_test(test_metadata_columns),
+        cmocka_unit_test(test_timestamp_ltz),
+        cmocka_unit_test(test_bytes_map),
+        cmocka_unit_test(test_proctime),
     };
     return cmocka_run_group_tests_name("engine/sql_binder", tests, NULL, NULL);
 }

@@ -13,7 +13,11 @@
 # _END, _ROWTIME, HOP_START, _END), q15_window / q16_window (FILTER and DISTINCT aggregates),
 # the time and numeric functions (fntime: DATE_FORMAT, HOUR, EXTRACT, ROUND...),
 # udf (udf_fs.sql: q14's user-defined count_char, Nexmark's CountChar class in tests/flink),
-# q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
+# the updating queries q15, q17 (the Nexmark repository's files, unbounded GROUP BY: a
+# changelog; their blackhole sink swapped for print with 'print-identifier' = the query, and
+# Flink's and sluice's printed changelogs applied by tests/sql/changelog.py, whose final
+# states must be equal; sluice also with small mini-batches, so that -U / +U rows occur, and
+# the files unchanged, blackhole sink and all), q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
 # partitioned sink over a CSV file with characters Flink escapes in the partition values) -
 # these two compared by tests/sql/partitions.py: folder names, the rows in each folder,
 # _SUCCESS files; part_fs also with checkpoints -,
@@ -68,6 +72,14 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 nexmark_queries="q0 q1 q2 tumble_stats hop_count q11 session cumulate gw_tumble gw_hop q15_window q16_window q13 q21 q22 fn_string fntime q14 udf"
 kafka_queries="q0 q1 q2 tumble_stats"
 part_queries="part q10" # partitioned sinks: compared by partitions.py
+upd_queries="q15 q17" # updating: print sinks, final states compared by changelog.py
+for q in $upd_queries; do
+  sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = '$q'/" \
+    "$ex/$q.sql" > "$tmp/${q}_print.sql"
+  grep -q "'print-identifier' = '$q'" "$tmp/${q}_print.sql" ||
+    { echo "FAIL: $ex/$q.sql has no blackhole sink to swap"; exit 1; }
+done
+printf "SET 'table.exec.mini-batch.size' = '700';\n" > "$tmp/minibatch.sql"
 python3 "$here/partitions.py" --gen "$tmp/part_in.csv" || exit 1
 # q13's side input: the file of Nexmark's SideInputGenerator ("i,i" for i in 0..9999), where
 # q13 reads it, ${FLINK_HOME}/data/side_input.txt
@@ -147,12 +159,14 @@ fi
 names=""
 for q in $nexmark_queries $part_queries; do names="$names $q"; done
 names="$names ysb"
+for q in $upd_queries; do names="$names $q-print"; done
 if [ ${#kafka_job[@]} -gt 0 ]; then for q in $kafka_queries; do names="$names kafka-$q"; done; fi
 key=$({
   cat "$("$flink" dir)/stamp"
   cd "$src" && sha256sum tests/sql/test_flink_oracle.sh tests/sql/rows.py tests/sql/nexmark_fs.sql \
     tests/sql/ysb_fs.sql tests/sql/*_fs.sql tests/sql/fn_string_input.csv tests/sql/partitions.py \
-    docs/examples/nexmark/ddl_views.sql \
+    docs/examples/nexmark/ddl_views.sql tests/sql/changelog.py \
+    docs/examples/nexmark/q15.sql docs/examples/nexmark/q17.sql \
     docs/examples/nexmark/ddl_kafka.sql | cut -d' ' -f1
   cd "$tmp" && sha256sum events.json ysb.json campaigns.csv part_in.csv | cut -d' ' -f1
   echo "$names ${SLUICE_FLINK_PARALLELISM:-2}"
@@ -168,8 +182,10 @@ have_rows() { # dir -> every expected file is there
 if have_rows "$cache/$key" && cp -r "$cache/$key" "$mine" 2>/dev/null && have_rows "$mine"; then
   echo "flink: rows from $cache/$key (the same runner, SQL and events as then)"
 else
+  upd_files=()
+  for q in $upd_queries; do upd_files+=("$tmp/${q}_print.sql"); done
   flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries $part_queries" "$here/nexmark_fs.sql" \
-    "$ex/ddl_views.sql"
+    "$ex/ddl_views.sql" "${upd_files[@]}"
   tf=$(date +%s)
   if ! "$flink" run --parallelism "${SLUICE_FLINK_PARALLELISM:-2}" "${fsets[@]}" \
     --set PART_IN="$tmp/part_in.csv" "${flink_outs[@]}" "$tmp/flink-fs.sql" --then --batch "${ysets[@]}" \
@@ -180,6 +196,12 @@ else
   echo "flink: $(($(date +%s) - tf)) s in all"
   mkdir -p "$mine"
   for n in $names; do
+    case " $upd_queries " in *" ${n%-print} "*)
+      # Flink's print sink wrote the changelog into the runner's output
+      python3 "$here/changelog.py" --ident "${n%-print}" "$tmp/flink.log" > "$mine/$n.rows" ||
+        { echo "FAIL: Flink's changelog of ${n%-print}"; exit 1; }
+      continue ;;
+    esac
     norm=rows.py
     case " $part_queries " in *" $n "*) norm=partitions.py ;; esac
     python3 "$here/$norm" "$tmp/flink-$n" > "$mine/$n.rows"
@@ -235,6 +257,44 @@ check_parts() { # label, workers, sluice run's arguments...
     fail=1
   fi
 }
+# An updating query: the final state of the changelog sluice prints, as Flink's.
+check_changelog() { # label, query, workers, sluice run's arguments...
+  local name=$1 q=$2 w=$3 want=$rows/$2-print.rows
+  shift 3
+  if ! "$bin" run "$@" --workers "$w" > "$tmp/log" 2>&1; then
+    echo "FAIL $name workers=$w: sluice run failed"; cat "$tmp/log"; fail=1; return
+  fi
+  if ! python3 "$here/changelog.py" --ident "$q" "$tmp/log" > "$tmp/got"; then
+    echo "FAIL $name workers=$w: sluice's changelog does not apply"; fail=1; return
+  fi
+  local nu
+  nu=$(grep -c '^[^ ]*> [-+]U\[' "$tmp/log")
+  if [ ! -s "$want" ]; then
+    echo "FAIL $name: Flink printed no rows"; fail=1
+  elif cmp -s "$tmp/got" "$want"; then
+    echo "ok   $name workers=$w ($(wc -l < "$tmp/got") rows in the final state, as Flink;" \
+      "$nu -U/+U rows)"
+  else
+    echo "FAIL $name workers=$w: final state of $(wc -l < "$tmp/got") rows, Flink's" \
+      "$(wc -l < "$want"); < sluice only, > Flink only:"
+    diff "$tmp/got" "$want" | grep '^[<>]' | head -10
+    fail=1
+  fi
+}
+for w in 1 2; do
+  for q in $upd_queries; do
+    check_changelog "$q-print" "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
+      "$tmp/${q}_print.sql" "${fsets[@]}"
+    check_changelog "$q-print-minibatch" "$q" "$w" "$tmp/minibatch.sql" "$here/nexmark_fs.sql" \
+      "$ex/ddl_views.sql" "$tmp/${q}_print.sql" "${fsets[@]}"
+    if ! "$bin" run "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$ex/$q.sql" "${fsets[@]}" \
+      --workers "$w" > "$tmp/log" 2>&1; then
+      echo "FAIL $q workers=$w: the unchanged file (blackhole sink) failed"; cat "$tmp/log"; fail=1
+    else
+      echo "ok   $q workers=$w: the unchanged file runs ($(grep -o '[0-9]* rows out' "$tmp/log"))"
+    fi
+  done
+done
 for w in 1 2; do
   check_parts part "$w" "$here/part_fs.sql" --set PART_IN="$tmp/part_in.csv"
   check_parts part-ckpt "$w" "$here/part_fs.sql" --set PART_IN="$tmp/part_in.csv" \

@@ -1,0 +1,104 @@
+/*
+ * engine/plan/changelog.c - changelog mode inference (see engine/plan/changelog.h).
+ */
+#include "engine/plan/changelog.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool sl_cl_passes(const struct sl_plan *p)
+{
+    return p->kind == SL_PLAN_FILTER || p->kind == SL_PLAN_PROJECT || p->kind == SL_PLAN_SINK;
+}
+
+sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_plan **producer,
+                                    const struct sl_plan **refuser)
+{
+    const struct sl_plan *prod = NULL, *ref = NULL;
+    sl_changelog_mode in = SL_CHANGELOG_INSERT_ONLY, out;
+    if (p->input)
+        in = sl_plan_changelog(p->input, &prod, &ref);
+    if (sl_cl_passes(p)) {
+        out = in;
+    } else {
+        if (in != SL_CHANGELOG_INSERT_ONLY && !ref)
+            ref = p;
+        out = SL_CHANGELOG_INSERT_ONLY;
+        prod = NULL;
+        if (p->kind == SL_PLAN_AGG && p->agg.window_start < 0) {
+            out = SL_CHANGELOG_RETRACT;
+            prod = p;
+        }
+    }
+    if (producer)
+        *producer = prod;
+    if (refuser)
+        *refuser = ref;
+    return out;
+}
+
+const char *sl_changelog_mode_str(sl_changelog_mode m)
+{
+    return m == SL_CHANGELOG_RETRACT ? "changelogMode=[I,UB,UA]" : "changelogMode=[I]";
+}
+
+static const char *const sl_cl_agg_names[] = {"COUNT", "COUNT", "SUM", "MIN", "MAX", "AVG"};
+
+void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
+{
+    if (!cap)
+        return;
+    buf[0] = '\0';
+    size_t n = 0;
+#define SL_CL_PUT(...)                                            \
+    do {                                                          \
+        if (n < cap)                                              \
+            n += (size_t)snprintf(buf + n, cap - n, __VA_ARGS__); \
+    } while (0)
+    const struct sl_rel *in = p->input ? &p->input->out : NULL;
+    switch (p->kind) {
+    case SL_PLAN_SCAN:
+        SL_CL_PUT("TableSourceScan");
+        break;
+    case SL_PLAN_FILTER:
+    case SL_PLAN_PROJECT:
+        SL_CL_PUT("Calc");
+        break;
+    case SL_PLAN_WATERMARK:
+        SL_CL_PUT("WatermarkAssigner");
+        break;
+    case SL_PLAN_WINDOW:
+        SL_CL_PUT("WindowTableFunction");
+        break;
+    case SL_PLAN_LOOKUP_JOIN:
+        SL_CL_PUT("LookupJoin");
+        break;
+    case SL_PLAN_SINK:
+        SL_CL_PUT("Sink");
+        break;
+    case SL_PLAN_AGG:
+        if (p->agg.window_start >= 0) {
+            SL_CL_PUT("WindowAggregate");
+            break;
+        }
+        SL_CL_PUT("GroupAggregate(groupBy=[");
+        for (uint32_t k = 0; k < p->agg.nkeys; k++)
+            SL_CL_PUT("%s%s", k ? ", " : "", in->cols[p->agg.keys[k]].name);
+        SL_CL_PUT("], select=[");
+        for (uint32_t k = 0; k < p->agg.nkeys; k++)
+            SL_CL_PUT("%s, ", in->cols[p->agg.keys[k]].name);
+        for (uint32_t i = 0; i < p->agg.naggs; i++) {
+            const struct sl_agg *g = &p->agg.aggs[i];
+            SL_CL_PUT("%s%s(%s%s)", i ? ", " : "", sl_cl_agg_names[g->fn],
+                      g->distinct ? "DISTINCT " : "",
+                      g->fn == SL_AGG_COUNT_STAR ? "*" : in->cols[g->col].name);
+            if (g->filter)
+                SL_CL_PUT(" FILTER %s", in->cols[g->filter - 1].name);
+        }
+        SL_CL_PUT("])");
+        break;
+    }
+#undef SL_CL_PUT
+    if (n >= cap && cap > 4)
+        memcpy(buf + cap - 4, "...", 4);
+}
