@@ -76,6 +76,9 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
     case SL_PLAN_SINK:
         SL_CL_PUT("Sink");
         break;
+    case SL_PLAN_LATE:
+        SL_CL_PUT("LateSplit");
+        break;
     case SL_PLAN_AGG:
         if (p->agg.window_start >= 0) {
             SL_CL_PUT("WindowAggregate");
