@@ -686,7 +686,14 @@ static void *sl_worker_main(void *arg)
     if (x->ck)
         sl_ckpt_drop_restored(x->ck, w->id);
     w->restored_at = sl_exec_wall();
-    if (!w->rc)
+    if (w->rc)
+        atomic_store(&x->failed, 1);
+    atomic_fetch_add(&x->nrestored, 1);
+    while (atomic_load(&x->gate) && !atomic_load(&x->failed)) {
+        struct timespec ts = {0, 200 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (!w->rc && !atomic_load(&x->failed))
         w->rc = sl_worker_loop(w);
     /* no more wake-ups from the sources' threads: the wake goes away with the run */
     for (uint32_t i = 0; i < x->npipes; i++)
@@ -931,16 +938,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             goto out;
         cc.epoch = sl_ckpt_base_epoch(x->ck);
         cc.committed = cc.epoch;
-        uint64_t settled = sl_ckpt_settled_epoch(x->ck);
-        for (uint32_t i = 0; i < x->npipes && !rc; i++) {
-            struct sl_sink *sk = x->pipes[i].sink;
-            if (sk->ops->recover)
-                rc = sk->ops->recover(sk, settled, err);
-            if (!rc && sk->ops->begin)
-                rc = sk->ops->begin(sk, cc.epoch + 1, err);
-        }
-        if (rc)
-            goto out;
+        atomic_store(&x->gate, 1); /* the sinks recover once the workers have restored */
         restore_t0 = tr;
         x->ck_states = calloc((size_t)x->n, sizeof(*x->ck_states));
         if (!x->ck_states) {
@@ -998,6 +996,29 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             break;
         }
         x->workers[i].started = true;
+    }
+    if (x->ck) {
+        /* every worker's state restored (a refusal has failed the run by now), then the
+         * sinks settle the epochs before the restored one and begin the next; only then do
+         * the workers start */
+        int started = 0;
+        for (int i = 0; i < x->n; i++)
+            started += x->workers[i].started;
+        while (atomic_load(&x->nrestored) < started && !atomic_load(&x->failed)) {
+            struct timespec ts = {0, 200 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        uint64_t settled = sl_ckpt_settled_epoch(x->ck);
+        for (uint32_t i = 0; i < x->npipes && !rc && !atomic_load(&x->failed); i++) {
+            struct sl_sink *sk = x->pipes[i].sink;
+            if (sk->ops->recover)
+                rc = sk->ops->recover(sk, settled, err);
+            if (!rc && sk->ops->begin)
+                rc = sk->ops->begin(sk, cc.epoch + 1, err);
+        }
+        if (rc)
+            atomic_store(&x->failed, 1);
+        atomic_store(&x->gate, 0);
     }
     /* the monitor: progress on stderr (every 500 ms) and the checkpoint coordinator, until
      * every worker is done */

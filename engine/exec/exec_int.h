@@ -120,6 +120,11 @@ struct sl_exec {
     struct sl_worker *workers;
     struct sl_ring **rings; /* rings[from * n + to] */
     _Atomic int failed;
+    /* checkpoints: the workers built and restored their operators (counted whether or not
+     * that succeeded); they start only once `gate` opens, after the sinks' recovery, so that a
+     * state refused at restore (another generator rate, a source that no longer fits) leaves
+     * the sinks' visible output as it was */
+    _Atomic int nrestored, gate;
     struct sl_connector_env env;
     struct sl_conn_shared shared; /* env.shared */
     int64_t idle_ms;
