@@ -246,12 +246,12 @@ static uint64_t sl_wa_now_ns(void)
 
 /* ---- window slicing: assignment ------------------------------------------------------------ */
 
-/* The end of the last window that slice [start, end) belongs to (Flink's
- * SliceAssigner.getLastWindowEnd): HOP end + size - slide, CUMULATE the end of its period. */
-static inline int64_t sl_wa_slice_last(const struct sl_op_winagg *a, int64_t start, int64_t end)
+/* The end of the last window that the slice starting at `start` belongs to (Flink's
+ * SliceAssigner.getLastWindowEnd): HOP start + size, CUMULATE the end of its period. */
+static inline int64_t sl_wa_slice_last(const struct sl_op_winagg *a, int64_t start)
 {
     if (a->skind == SL_WINDOW_HOP)
-        return (int64_t)((uint64_t)end + (uint64_t)a->ssize - (uint64_t)a->sslide);
+        return (int64_t)((uint64_t)start + (uint64_t)a->ssize);
     return (int64_t)((uint64_t)sl_window_start(start, a->soffset, a->ssize) + (uint64_t)a->ssize);
 }
 
@@ -262,7 +262,7 @@ static bool sl_wa_slice_late(const struct sl_op_winagg *a, int64_t start, int64_
                              uint64_t *nlate)
 {
     uint64_t slide = (uint64_t)a->sslide;
-    uint64_t nw = ((uint64_t)sl_wa_slice_last(a, start, end) - (uint64_t)end) / slide + 1;
+    uint64_t nw = ((uint64_t)sl_wa_slice_last(a, start) - (uint64_t)end) / slide + 1;
     uint64_t fired = nw;
     if (a->wm1 != INT64_MAX) {
         fired = ((uint64_t)a->wm1 + 1 - (uint64_t)end) / slide + 1; /* end - 1 <= wm1 */
@@ -434,12 +434,14 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
             uint64_t nl = 0;
             if (sl_wa_fired(e, a->wm1)) {
                 bool all = sl_wa_slice_late(a, s, e, &nl);
-                late += nl; /* a row not late for all its windows goes on in its slice */
+                late += nl;
                 if (all) {
                     a->bucket[i] = UINT32_MAX;
                     drop++;
                     continue;
                 }
+                /* the rest of its windows: the late part (s, first unfired window end) */
+                e = (int64_t)((uint64_t)e + nl * (uint64_t)a->sslide);
             }
         } else {
             s = ws[r];
@@ -708,7 +710,7 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
     int rc = 0;
     /* sliced: a slice may come after its end (the late rows of its later windows), never
      * after its last window */
-    if (sl_wa_fired(a->sliced ? sl_wa_slice_last(a, p->start, p->end) : p->end, a->wm2)) {
+    if (sl_wa_fired(a->sliced ? sl_wa_slice_last(a, p->start) : p->end, a->wm2)) {
         rc = sl_wa_err(ctx, a->op.plan->pos, err, SL_ESTATE,
                        "window aggregation: a partial of %s [%lld, %lld) came after the "
                        "watermark %lld that fired it",
@@ -778,7 +780,7 @@ static int sl_wa_slice_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
                                               : sl_window_start(e - 1, a->soffset, a->ssize);
         uint32_t first = UINT32_MAX, k = 0, cnt = 0;
         for (; k < a->nfin && a->fin[k].end <= e; k++)
-            if (a->fin[k].end > s) {
+            if (sl_wa_slice_last(a, a->fin[k].start) >= e) {
                 first = first == UINT32_MAX ? k : first;
                 cnt++;
             }
@@ -788,7 +790,8 @@ static int sl_wa_slice_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
                 if ((rc = sl_wa_new_table(a, ctx, &tmp, err)) != 0)
                     break;
                 for (uint32_t j = first; j < k && !rc; j++)
-                    if (a->fin[j].end > s && (rc = sl_hashagg_merge(tmp, a->fin[j].ha, err)) != 0)
+                    if (sl_wa_slice_last(a, a->fin[j].start) >= e &&
+                        (rc = sl_hashagg_merge(tmp, a->fin[j].ha, err)) != 0)
                         rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
                                        err ? err->msg : sl_strerror(rc));
                 ha = tmp;
@@ -804,12 +807,14 @@ static int sl_wa_slice_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
             if (tmp)
                 sl_wa_drop_table(a, tmp);
         }
-        uint32_t done = 0;
-        while (done < a->nfin && sl_wa_slice_last(a, a->fin[done].start, a->fin[done].end) <= e)
-            sl_wa_drop_table(a, a->fin[done++].ha);
-        if (done)
-            memmove(a->fin, a->fin + done, (a->nfin - done) * sizeof(*a->fin));
-        a->nfin -= done;
+        uint32_t keep = 0; /* late parts make the last windows unordered: a pass over all */
+        for (uint32_t j = 0; j < a->nfin; j++) {
+            if (sl_wa_slice_last(a, a->fin[j].start) <= e)
+                sl_wa_drop_table(a, a->fin[j].ha);
+            else
+                a->fin[keep++] = a->fin[j];
+        }
+        a->nfin = keep;
         if (e > INT64_MAX - (int64_t)slide)
             break; /* the last window end there is */
         next = e + (int64_t)slide;
@@ -942,9 +947,10 @@ static int sl_wa_get_flag(struct sl_sread *in, bool *v, struct sl_error *err)
     return 0;
 }
 
-/* Reads (start, end) that must come strictly after (*ps, *pe) in (end, start) order. */
-static int sl_wa_get_window(struct sl_sread *in, bool first, int64_t *ps, int64_t *pe,
-                            struct sl_error *err)
+/* Reads (start, end) that must come strictly after (*ps, *pe) in (end, start) order (sliced:
+ * a slice of the operator's window). */
+static int sl_wa_get_window(const struct sl_op_winagg *a, struct sl_sread *in, bool first,
+                            int64_t *ps, int64_t *pe, struct sl_error *err)
 {
     int64_t s = 0, e = 0;
     int rc = sl_sread_i64(in, &s, err);
@@ -954,6 +960,10 @@ static int sl_wa_get_window(struct sl_sread *in, bool first, int64_t *ps, int64_
         return rc;
     if (!first && sl_wa_cmp(*ps, *pe, s, e) >= 0)
         return sl_sread_fail(in, err, "window aggregation: windows out of order");
+    if (a->sliced && (sl_window_start(s, a->soffset, a->sslide) != s || e <= s ||
+                      ((uint64_t)e - (uint64_t)s) % (uint64_t)a->sslide != 0 ||
+                      e > sl_wa_slice_last(a, s)))
+        return sl_sread_fail(in, err, "window aggregation: a slice of another window");
     *ps = s;
     *pe = e;
     return 0;
@@ -1009,7 +1019,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     int64_t ps = 0, pe = 0;
     for (uint32_t w = 0; w < nopen; w++) {
-        if ((rc = sl_wa_get_window(in, w == 0, &ps, &pe, err)) != 0)
+        if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) != 0)
             return rc;
         struct sl_winagg_partial **parts =
             sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
@@ -1044,7 +1054,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     if (nfin && sl_wa_grow(a->heap, (void **)&a->fin, &a->capfin, 0, nfin, sizeof(*a->fin)))
         return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     for (uint32_t w = 0; w < nfin; w++) {
-        if ((rc = sl_wa_get_window(in, w == 0, &ps, &pe, err)) != 0)
+        if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) != 0)
             return rc;
         struct sl_hashagg *ha;
         if ((rc = sl_wa_new_table(a, ctx, &ha, err)) != 0)
