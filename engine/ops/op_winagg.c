@@ -31,6 +31,15 @@
  * A hashagg state is sl_hashagg_save's (engine/ops/hashagg.c). fired_ns (a latency measurement
  * of this process) is not saved: restored windows report no window delay.
  *
+ * Format 2 (window slicing, agg.slice): magic 0x32415753 ("SWA2"), nworkers, then
+ *   1, 8, 8, 8  window kind (sl_window_kind), size, slide (step), offset - restore refuses
+ *               other values (SL_ECORRUPT)
+ * and the rest as format 1 with slices and late parts (start, end) in place of windows: start
+ * on the slide grid, end a slide multiple after it, not after the slice's last window end.
+ * A format-1 state does not restore into a slicing operator, nor format 2 into one that keeps
+ * a table per window: SL_ECORRUPT naming both formats (the job starts over with --restart; the
+ * checkpoint layout, engine/exec/coordinator.c, has refused such a plan change already).
+ *
  * A batch in phase 1: one pass gives every position its window (a small list of the
  * batch's distinct windows, searched linearly from the last hit: rows of one batch mostly
  * share a window; a batch spread over many windows costs O(rows * windows)) and its owner
