@@ -285,9 +285,8 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
         fputc(')', f);
         if (n->agg.slice.kind != SL_WINDOW_TUMBLE) /* sliced: state format 2 (op_winagg.c) */
             fprintf(f, " slices %s size %lld slide %lld offset %lld",
-                    sl_coordinator_window_names[n->agg.slice.kind],
-                    (long long)n->agg.slice.size_ms, (long long)n->agg.slice.slide_ms,
-                    (long long)n->agg.slice.offset_ms);
+                    sl_coordinator_window_names[n->agg.slice.kind], (long long)n->agg.slice.size_ms,
+                    (long long)n->agg.slice.slide_ms, (long long)n->agg.slice.offset_ms);
         break;
     }
     default: /* filter, projection, lookup join: no state across batches */

@@ -122,9 +122,9 @@ struct sl_op_winagg {
     sl_window_kind skind;  /* SL_WINDOW_HOP or SL_WINDOW_CUMULATE */
     int64_t ssize, sslide; /* window size; slide (HOP) or step (CUMULATE) = the slice size */
     int64_t soffset;
-    uint32_t kiws, kiwe;        /* key (= output column) indexes of window_start, window_end */
-    struct sl_column zcol;      /* NOT NULL TIMESTAMP of SL_BATCH_CAP zeros: the window keys */
-    int64_t stamp_s, stamp_e;   /* sl_wa_emit: the window that the emitted groups belong to */
+    uint32_t kiws, kiwe;      /* key (= output column) indexes of window_start, window_end */
+    struct sl_column zcol;    /* NOT NULL TIMESTAMP of SL_BATCH_CAP zeros: the window keys */
+    int64_t stamp_s, stamp_e; /* sl_wa_emit: the window that the emitted groups belong to */
     /* SESSION (agg.session; the session block below) */
     bool session;
     bool sess_route;                      /* keys besides the window: route by them, else to 0 */
@@ -853,8 +853,8 @@ static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
             return 0;
         int64_t before = a->wm2;
         a->wm2 = m;
-        int rc = a->sliced ? sl_wa_slice_fire(a, ctx, before, m, err)
-                           : sl_wa_emit_fired(a, ctx, m, err);
+        int rc =
+            a->sliced ? sl_wa_slice_fire(a, ctx, before, m, err) : sl_wa_emit_fired(a, ctx, m, err);
         if (!rc)
             rc = sl_op_watermark_next(op, ctx, m, err);
         if (!rc && m == INT64_MAX && a->input_done && !a->finished) {
@@ -969,9 +969,9 @@ static int sl_wa_get_window(const struct sl_op_winagg *a, struct sl_sread *in, b
         return rc;
     if (!first && sl_wa_cmp(*ps, *pe, s, e) >= 0)
         return sl_sread_fail(in, err, "window aggregation: windows out of order");
-    if (a->sliced && (sl_window_start(s, a->soffset, a->sslide) != s || e <= s ||
-                      ((uint64_t)e - (uint64_t)s) % (uint64_t)a->sslide != 0 ||
-                      e > sl_wa_slice_last(a, s)))
+    if (a->sliced &&
+        (sl_window_start(s, a->soffset, a->sslide) != s || e <= s ||
+         ((uint64_t)e - (uint64_t)s) % (uint64_t)a->sslide != 0 || e > sl_wa_slice_last(a, s)))
         return sl_sread_fail(in, err, "window aggregation: a slice of another window");
     *ps = s;
     *pe = e;
@@ -990,14 +990,13 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     if (rc)
         return rc;
     if (magic == (a->sliced ? SL_WA_MAGIC : SL_WA_MAGIC2))
-        return sl_error_set(err, SL_ECORRUPT,
-                            "%s: a window aggregation state of format %d (%s), and this job's "
-                            "window aggregation %s; it cannot be restored - start the job "
-                            "over (--restart)",
-                            in->what, a->sliced ? 1 : 2,
-                            a->sliced ? "a table per window" : "a table per slice",
-                            a->sliced ? "slices its windows (format 2)"
-                                      : "keeps a table per window (format 1)");
+        return sl_error_set(
+            err, SL_ECORRUPT,
+            "%s: a window aggregation state of format %d (%s), and this job's "
+            "window aggregation %s; it cannot be restored - start the job "
+            "over (--restart)",
+            in->what, a->sliced ? 1 : 2, a->sliced ? "a table per window" : "a table per slice",
+            a->sliced ? "slices its windows (format 2)" : "keeps a table per window (format 1)");
     if (magic != (a->sliced ? SL_WA_MAGIC2 : SL_WA_MAGIC))
         return sl_sread_fail(in, err, "window aggregation: not a window aggregation's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
@@ -1010,8 +1009,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         uint8_t kind = 0;
         int64_t size = 0, slide = 0, offset = 0;
         if ((rc = sl_sread_u8(in, &kind, err)) != 0 || (rc = sl_sread_i64(in, &size, err)) != 0 ||
-            (rc = sl_sread_i64(in, &slide, err)) != 0 ||
-            (rc = sl_sread_i64(in, &offset, err)) != 0)
+            (rc = sl_sread_i64(in, &slide, err)) != 0 || (rc = sl_sread_i64(in, &offset, err)) != 0)
             return rc;
         if (kind != (uint8_t)a->skind || size != a->ssize || slide != a->sslide ||
             offset != a->soffset)
