@@ -12,6 +12,8 @@
  *            the last watermark of every sender. Emitted tables are cleared and kept (at
  *            most SL_WA_SPARES) for the next windows, so that a steady stream of windows
  *            does not reallocate.
+ *   window slicing (agg.slice): `open` and `fin` hold slices and late parts in place of
+ *            windows (op_winagg.h, WINDOW SLICING); the windows exist only while emitted.
  *
  * CHECKPOINT STATE (ops->save / ops->restore, little-endian, engine/core/state.h): taken at a
  * consistent cut, so no partial is in flight; partials still in `open` are saved per owner.
