@@ -283,6 +283,10 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
             sl_coordinator_type(a->type, f);
         }
         fputc(')', f);
+        if (n->agg.slice.kind != SL_WINDOW_TUMBLE) /* sliced: state format 2 (op_winagg.c) */
+            fprintf(f, " slices %s size %lld slide %lld offset %lld",
+                    sl_coordinator_window_names[n->agg.slice.kind], (long long)n->agg.slice.size_ms,
+                    (long long)n->agg.slice.slide_ms, (long long)n->agg.slice.offset_ms);
         break;
     }
     case SL_PLAN_LATE: /* its watermark; the late table's sink is the pipeline's */

@@ -12,6 +12,8 @@
  *            the last watermark of every sender. Emitted tables are cleared and kept (at
  *            most SL_WA_SPARES) for the next windows, so that a steady stream of windows
  *            does not reallocate.
+ *   window slicing (agg.slice): `open` and `fin` hold slices and late parts in place of
+ *            windows (op_winagg.h, WINDOW SLICING); the windows exist only while emitted.
  *
  * CHECKPOINT STATE (ops->save / ops->restore, little-endian, engine/core/state.h): taken at a
  * consistent cut, so no partial is in flight; partials still in `open` are saved per owner.
@@ -31,6 +33,15 @@
  * A hashagg state is sl_hashagg_save's (engine/ops/hashagg.c). fired_ns (a latency measurement
  * of this process) is not saved: restored windows report no window delay.
  *
+ * Format 2 (window slicing, agg.slice): magic 0x32415753 ("SWA2"), nworkers, then
+ *   1, 8, 8, 8  window kind (sl_window_kind), size, slide (step), offset - restore refuses
+ *               other values (SL_ECORRUPT)
+ * and the rest as format 1 with slices and late parts (start, end) in place of windows: start
+ * on the slide grid, end a slide multiple after it, not after the slice's last window end.
+ * A format-1 state does not restore into a slicing operator, nor format 2 into one that keeps
+ * a table per window: SL_ECORRUPT naming both formats (the job starts over with --restart; the
+ * checkpoint layout, engine/exec/coordinator.c, has refused such a plan change already).
+ *
  * A batch in phase 1: one pass gives every position its window (a small list of the
  * batch's distinct windows, searched linearly from the last hit: rows of one batch mostly
  * share a window; a batch spread over many windows costs O(rows * windows)) and its owner
@@ -48,6 +59,7 @@
 
 #include "engine/plan/sql_source.h"
 #include "kernels/hash.h"
+#include "kernels/window.h"
 
 #define SL_WA_SPARES 2
 
@@ -105,6 +117,16 @@ struct sl_op_winagg {
     uint32_t nspare;
     struct sl_schema *out_schema, *ha_schema;
     struct sl_batch_pool *out_pool, *ha_pool; /* ha_pool: only with AVG of DECIMAL */
+    /* WINDOW SLICING (agg.slice; the window slicing block below): `open` and `fin` hold
+     * slices, not windows */
+    bool sliced;
+    bool slice_to0;        /* no keys besides the window: every slice goes to owner 0 */
+    sl_window_kind skind;  /* SL_WINDOW_HOP or SL_WINDOW_CUMULATE */
+    int64_t ssize, sslide; /* window size; slide (HOP) or step (CUMULATE) = the slice size */
+    int64_t soffset;
+    uint32_t kiws, kiwe;      /* key (= output column) indexes of window_start, window_end */
+    struct sl_column zcol;    /* NOT NULL TIMESTAMP of SL_BATCH_CAP zeros: the window keys */
+    int64_t stamp_s, stamp_e; /* sl_wa_emit: the window that the emitted groups belong to */
     /* SESSION (agg.session; the session block below) */
     bool session;
     bool sess_route;                      /* keys besides the window: route by them, else to 0 */
@@ -230,6 +252,51 @@ static uint64_t sl_wa_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* ---- window slicing: assignment ------------------------------------------------------------ */
+
+/* The end of the last window that the slice starting at `start` belongs to (Flink's
+ * SliceAssigner.getLastWindowEnd): HOP start + size, CUMULATE the end of its period. */
+static inline int64_t sl_wa_slice_last(const struct sl_op_winagg *a, int64_t start)
+{
+    if (a->skind == SL_WINDOW_HOP)
+        return (int64_t)((uint64_t)start + (uint64_t)a->ssize);
+    return (int64_t)((uint64_t)sl_window_start(start, a->soffset, a->ssize) + (uint64_t)a->ssize);
+}
+
+/* A row of slice [start, end), which wm1 has fired: how many of its windows wm1 has fired
+ * (each a late (row, window) pair, as the Window operator's copies counted them) into
+ * *nlate; true when that is all of them (the row is dropped). */
+static bool sl_wa_slice_late(const struct sl_op_winagg *a, int64_t start, int64_t end,
+                             uint64_t *nlate)
+{
+    uint64_t slide = (uint64_t)a->sslide;
+    uint64_t nw = ((uint64_t)sl_wa_slice_last(a, start) - (uint64_t)end) / slide + 1;
+    uint64_t fired = nw;
+    if (a->wm1 != INT64_MAX) {
+        fired = ((uint64_t)a->wm1 + 1 - (uint64_t)end) / slide + 1; /* end - 1 <= wm1 */
+        if (fired > nw)
+            fired = nw;
+    }
+    *nlate = fired;
+    return fired == nw;
+}
+
+/* sl_hashagg_update of `b`; sliced, with the window keys (the rowtime) replaced by zeros for
+ * the call: a slice's groups have window keys 0, which the emission overwrites. */
+static int sl_wa_update(struct sl_op_winagg *a, struct sl_hashagg *ha, struct sl_batch *b,
+                        struct sl_error *err)
+{
+    if (!a->sliced)
+        return sl_hashagg_update(ha, b, err);
+    struct sl_column cs = b->cols[a->kws], ce = b->cols[a->kwe];
+    b->cols[a->kws] = a->zcol;
+    b->cols[a->kwe] = a->zcol;
+    int rc = sl_hashagg_update(ha, b, err);
+    b->cols[a->kws] = cs;
+    b->cols[a->kwe] = ce;
+    return rc;
+}
+
 /* ---- phase 1 ------------------------------------------------------------------------------- */
 
 /* Index of window (start, end) in `open`, inserted if absent; -1 when out of memory. */
@@ -330,8 +397,8 @@ static int sl_wa_check(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, const 
             need = a->ha_aggs[i].filter;
     }
     if (b->ncols < need || b->cols[a->kws].type.id != SL_TYPE_TIMESTAMP ||
-        b->cols[a->kwe].type.id != SL_TYPE_TIMESTAMP || b->cols[a->kws].valid ||
-        b->cols[a->kwe].valid)
+        b->cols[a->kwe].type.id != SL_TYPE_TIMESTAMP ||
+        (!a->sliced && (b->cols[a->kws].valid || b->cols[a->kwe].valid)))
         return sl_wa_err(ctx, a->op.plan->pos, err, SL_EINVAL,
                          "window aggregation: input batch does not have the keys and inputs "
                          "of the plan (%u columns, window_start / window_end NOT NULL "
@@ -355,17 +422,44 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
     const int64_t *ws = sl_col_i64(&b->cols[a->kws]);
     const int64_t *we = sl_col_i64(&b->cols[a->kwe]);
     const uint32_t N = (uint32_t)a->nworkers;
-    if (N > 1)
+    const uint64_t *tvalid = b->cols[a->kws].valid; /* sliced: the rowtime's */
+    if (N > 1 && !a->slice_to0)
         sl_wa_route_hash(a, b, n);
-    /* window and owner of every position */
-    uint32_t nlw = 0, last = 0, late = 0;
+    /* window (sliced: slice) and owner of every position */
+    uint32_t nlw = 0, last = 0, drop = 0;
+    uint64_t late = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = bsel ? bsel[i] : i;
-        int64_t s = ws[r], e = we[r];
-        if (sl_wa_fired(e, a->wm1)) {
-            a->bucket[i] = UINT32_MAX;
-            late++;
-            continue;
+        int64_t s, e;
+        if (a->sliced) {
+            if (tvalid && !sl_valid_get(tvalid, r)) { /* no window: dropped, not late */
+                a->bucket[i] = UINT32_MAX;
+                drop++;
+                continue;
+            }
+            s = sl_window_start(ws[r], a->soffset, a->sslide);
+            e = (int64_t)((uint64_t)s + (uint64_t)a->sslide);
+            uint64_t nl = 0;
+            if (sl_wa_fired(e, a->wm1)) {
+                bool all = sl_wa_slice_late(a, s, e, &nl);
+                late += nl;
+                if (all) {
+                    a->bucket[i] = UINT32_MAX;
+                    drop++;
+                    continue;
+                }
+                /* the rest of its windows: the late part (s, first unfired window end) */
+                e = (int64_t)((uint64_t)e + nl * (uint64_t)a->sslide);
+            }
+        } else {
+            s = ws[r];
+            e = we[r];
+            if (sl_wa_fired(e, a->wm1)) {
+                a->bucket[i] = UINT32_MAX;
+                drop++;
+                late++;
+                continue;
+            }
         }
         if (nlw == 0 || a->lw_start[last] != s || a->lw_end[last] != e) {
             uint32_t j = 0;
@@ -378,16 +472,16 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
             }
             last = j;
         }
-        a->bucket[i] = last * N + (N > 1 ? (uint32_t)(a->hashes[i] % N) : 0);
+        a->bucket[i] = last * N + (N > 1 && !a->slice_to0 ? (uint32_t)(a->hashes[i] % N) : 0);
     }
     sl_stats_add(&ctx->stats->late_rows, late);
     if (nlw == 0)
         goto out_put;
     struct sl_hashagg *ha;
-    if (late == 0 && nlw == 1 && N == 1) {
+    if (drop == 0 && nlw == 1 && (N == 1 || a->slice_to0)) {
         /* one window, one owner: the batch as it is */
         if ((rc = sl_wa_partial(a, ctx, a->lw_start[0], a->lw_end[0], 0, &ha, err)) != 0 ||
-            (rc = sl_hashagg_update(ha, b, err)) != 0)
+            (rc = sl_wa_update(a, ha, b, err)) != 0)
             goto out_put;
         goto out_put;
     }
@@ -417,7 +511,7 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
             goto out_put;
         b->sel = a->sorted + begin;
         b->nsel = end - begin;
-        rc = sl_hashagg_update(ha, b, err);
+        rc = sl_wa_update(a, ha, b, err);
         b->sel = bsel;
         b->nsel = bnsel;
         if (rc)
@@ -583,6 +677,13 @@ static int sl_wa_emit(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct 
             sl_batch_pool_put(o);
             return rc;
         }
+        if (a->sliced) { /* the slices' window keys are 0: the window's own */
+            int64_t *ws = sl_col_i64(&o->cols[a->kiws]), *we = sl_col_i64(&o->cols[a->kiwe]);
+            for (int i = 0; i < n; i++) {
+                ws[i] = a->stamp_s;
+                we[i] = a->stamp_e;
+            }
+        }
         if ((rc = sl_op_push_next(&a->op, ctx, o, err)) != 0)
             return rc;
     }
@@ -615,11 +716,14 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
                        struct sl_winagg_partial *p, struct sl_error *err)
 {
     int rc = 0;
-    if (sl_wa_fired(p->end, a->wm2)) {
+    /* sliced: a slice may come after its end (the late rows of its later windows), never
+     * after its last window */
+    if (sl_wa_fired(a->sliced ? sl_wa_slice_last(a, p->start) : p->end, a->wm2)) {
         rc = sl_wa_err(ctx, a->op.plan->pos, err, SL_ESTATE,
-                       "window aggregation: a partial of window [%lld, %lld) came after the "
+                       "window aggregation: a partial of %s [%lld, %lld) came after the "
                        "watermark %lld that fired it",
-                       (long long)p->start, (long long)p->end, (long long)a->wm2);
+                       a->sliced ? "slice" : "window", (long long)p->start, (long long)p->end,
+                       (long long)a->wm2);
         goto out;
     }
     uint32_t lo = 0, hi = a->nfin;
@@ -654,6 +758,78 @@ out:
     return rc;
 }
 
+/* ---- window slicing: windows from slices --------------------------------------------------- */
+
+/*
+ * The watermark went from `before` to `wm`: every window it fires (end - 1 <= wm, not fired by
+ * `before`) that holds a slice is emitted, in order of end: its slices' tables merged into a
+ * spare one (a window of one slice emits that slice's table itself); a slice is released once
+ * its last window has fired. The windows' ends lie on the slices' grid (slide / step apart,
+ * aligned to the offset), so the next window is the later of the first slice's end and the
+ * window after the last one handled (at first the first window `before` did not fire).
+ */
+static int sl_wa_slice_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int64_t before,
+                            int64_t wm, struct sl_error *err)
+{
+    if (before == INT64_MAX)
+        return 0;
+    const uint64_t slide = (uint64_t)a->sslide;
+    int64_t next = INT64_MIN; /* the first window end that `before` has not fired */
+    if (before != INT64_MIN) {
+        uint64_t g = (uint64_t)sl_window_start(before + 1, a->soffset, a->sslide) + slide;
+        next = (int64_t)g <= before ? INT64_MAX : (int64_t)g; /* past INT64_MAX: none */
+    }
+    int rc = 0;
+    while (a->nfin && !rc) {
+        int64_t e = a->fin[0].end > next ? a->fin[0].end : next;
+        if (!sl_wa_fired(e, wm))
+            break;
+        int64_t s = a->skind == SL_WINDOW_HOP ? (int64_t)((uint64_t)e - (uint64_t)a->ssize)
+                                              : sl_window_start(e - 1, a->soffset, a->ssize);
+        uint32_t first = UINT32_MAX, k = 0, cnt = 0;
+        for (; k < a->nfin && a->fin[k].end <= e; k++)
+            if (sl_wa_slice_last(a, a->fin[k].start) >= e) {
+                first = first == UINT32_MAX ? k : first;
+                cnt++;
+            }
+        if (cnt) {
+            struct sl_hashagg *ha = a->fin[first].ha, *tmp = NULL;
+            if (cnt > 1) {
+                if ((rc = sl_wa_new_table(a, ctx, &tmp, err)) != 0)
+                    break;
+                for (uint32_t j = first; j < k && !rc; j++)
+                    if (sl_wa_slice_last(a, a->fin[j].start) >= e &&
+                        (rc = sl_hashagg_merge(tmp, a->fin[j].ha, err)) != 0)
+                        rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                                       err ? err->msg : sl_strerror(rc));
+                ha = tmp;
+            }
+            uint64_t rows = sl_hashagg_groups(ha);
+            a->stamp_s = s;
+            a->stamp_e = e;
+            if (!rc)
+                rc = sl_wa_emit(a, ctx, ha, err);
+            uint64_t fired_ns = a->fin[k - 1].end == e ? a->fin[k - 1].fired_ns : 0;
+            if (!rc && ctx->on_window && fired_ns)
+                ctx->on_window(ctx->on_window_arg, ctx->worker, fired_ns, rows);
+            if (tmp)
+                sl_wa_drop_table(a, tmp);
+        }
+        uint32_t keep = 0; /* late parts make the last windows unordered: a pass over all */
+        for (uint32_t j = 0; j < a->nfin; j++) {
+            if (sl_wa_slice_last(a, a->fin[j].start) <= e)
+                sl_wa_drop_table(a, a->fin[j].ha);
+            else
+                a->fin[keep++] = a->fin[j];
+        }
+        a->nfin = keep;
+        if (e > INT64_MAX - (int64_t)slide)
+            break; /* the last window end there is */
+        next = e + (int64_t)slide;
+    }
+    return rc;
+}
+
 static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
                          struct sl_error *err)
 {
@@ -674,8 +850,10 @@ static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
                 m = a->sender_wm[i];
         if (m <= a->wm2)
             return 0;
+        int64_t before = a->wm2;
         a->wm2 = m;
-        int rc = sl_wa_emit_fired(a, ctx, m, err);
+        int rc =
+            a->sliced ? sl_wa_slice_fire(a, ctx, before, m, err) : sl_wa_emit_fired(a, ctx, m, err);
         if (!rc)
             rc = sl_op_watermark_next(op, ctx, m, err);
         if (!rc && m == INT64_MAX && a->input_done && !a->finished) {
@@ -705,7 +883,8 @@ static int sl_wa_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_e
     if (a->wm2 != INT64_MAX || a->finished)
         return 0;
     a->finished = true;
-    int rc = sl_wa_emit_fired(a, ctx, INT64_MAX, err);
+    /* sliced: receive() has fired every window with INT64_MAX already */
+    int rc = a->sliced ? 0 : sl_wa_emit_fired(a, ctx, INT64_MAX, err);
     if (rc)
         return rc;
     return sl_op_finish_next(op, ctx, err);
@@ -713,15 +892,22 @@ static int sl_wa_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_e
 
 /* ---- checkpoints --------------------------------------------------------------------------- */
 
-#define SL_WA_MAGIC 0x31415753u /* "SWA1" little-endian: format version 1 */
+#define SL_WA_MAGIC 0x31415753u  /* "SWA1" little-endian: format version 1 */
+#define SL_WA_MAGIC2 0x32415753u /* "SWA2": format version 2, window slicing */
 
 static int sl_wa_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
                       struct sl_error *err)
 {
     (void)ctx;
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
-    sl_sbuf_put_u32(out, SL_WA_MAGIC);
+    sl_sbuf_put_u32(out, a->sliced ? SL_WA_MAGIC2 : SL_WA_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
+    if (a->sliced) {
+        sl_sbuf_put_u8(out, (uint8_t)a->skind);
+        sl_sbuf_put_i64(out, a->ssize);
+        sl_sbuf_put_i64(out, a->sslide);
+        sl_sbuf_put_i64(out, a->soffset);
+    }
     /* phase 1 */
     sl_sbuf_put_i64(out, a->wm1);
     sl_sbuf_put_i64(out, a->wm1_sent);
@@ -769,9 +955,10 @@ static int sl_wa_get_flag(struct sl_sread *in, bool *v, struct sl_error *err)
     return 0;
 }
 
-/* Reads (start, end) that must come strictly after (*ps, *pe) in (end, start) order. */
-static int sl_wa_get_window(struct sl_sread *in, bool first, int64_t *ps, int64_t *pe,
-                            struct sl_error *err)
+/* Reads (start, end) that must come strictly after (*ps, *pe) in (end, start) order (sliced:
+ * a slice of the operator's window). */
+static int sl_wa_get_window(const struct sl_op_winagg *a, struct sl_sread *in, bool first,
+                            int64_t *ps, int64_t *pe, struct sl_error *err)
 {
     int64_t s = 0, e = 0;
     int rc = sl_sread_i64(in, &s, err);
@@ -781,6 +968,10 @@ static int sl_wa_get_window(struct sl_sread *in, bool first, int64_t *ps, int64_
         return rc;
     if (!first && sl_wa_cmp(*ps, *pe, s, e) >= 0)
         return sl_sread_fail(in, err, "window aggregation: windows out of order");
+    if (a->sliced &&
+        (sl_window_start(s, a->soffset, a->sslide) != s || e <= s ||
+         ((uint64_t)e - (uint64_t)s) % (uint64_t)a->sslide != 0 || e > sl_wa_slice_last(a, s)))
+        return sl_sread_fail(in, err, "window aggregation: a slice of another window");
     *ps = s;
     *pe = e;
     return 0;
@@ -797,7 +988,15 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
-    if (magic != SL_WA_MAGIC)
+    if (magic == (a->sliced ? SL_WA_MAGIC : SL_WA_MAGIC2))
+        return sl_error_set(
+            err, SL_ECORRUPT,
+            "%s: a window aggregation state of format %d (%s), and this job's "
+            "window aggregation %s; it cannot be restored - start the job "
+            "over (--restart)",
+            in->what, a->sliced ? 1 : 2, a->sliced ? "a table per window" : "a table per slice",
+            a->sliced ? "slices its windows (format 2)" : "keeps a table per window (format 1)");
+    if (magic != (a->sliced ? SL_WA_MAGIC2 : SL_WA_MAGIC))
         return sl_sread_fail(in, err, "window aggregation: not a window aggregation's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
         return rc;
@@ -805,6 +1004,16 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: window aggregation state of %u workers, this job runs %d",
                             in->what, nw, a->nworkers);
+    if (a->sliced) {
+        uint8_t kind = 0;
+        int64_t size = 0, slide = 0, offset = 0;
+        if ((rc = sl_sread_u8(in, &kind, err)) != 0 || (rc = sl_sread_i64(in, &size, err)) != 0 ||
+            (rc = sl_sread_i64(in, &slide, err)) != 0 || (rc = sl_sread_i64(in, &offset, err)) != 0)
+            return rc;
+        if (kind != (uint8_t)a->skind || size != a->ssize || slide != a->sslide ||
+            offset != a->soffset)
+            return sl_sread_fail(in, err, "window aggregation: the slices of another window");
+    }
     if ((rc = sl_sread_i64(in, &a->wm1, err)) != 0 ||
         (rc = sl_sread_i64(in, &a->wm1_sent, err)) != 0)
         return rc;
@@ -816,7 +1025,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     int64_t ps = 0, pe = 0;
     for (uint32_t w = 0; w < nopen; w++) {
-        if ((rc = sl_wa_get_window(in, w == 0, &ps, &pe, err)) != 0)
+        if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) != 0)
             return rc;
         struct sl_winagg_partial **parts =
             sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
@@ -851,7 +1060,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     if (nfin && sl_wa_grow(a->heap, (void **)&a->fin, &a->capfin, 0, nfin, sizeof(*a->fin)))
         return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     for (uint32_t w = 0; w < nfin; w++) {
-        if ((rc = sl_wa_get_window(in, w == 0, &ps, &pe, err)) != 0)
+        if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) != 0)
             return rc;
         struct sl_hashagg *ha;
         if ((rc = sl_wa_new_table(a, ctx, &ha, err)) != 0)
@@ -1289,6 +1498,7 @@ static void sl_wa_free(struct sl_op *op)
     sl_mem_free(a->lw_end);
     sl_mem_free(a->counts);
     sl_mem_free(a->sender_wm);
+    sl_mem_free(a->zcol.data);
     if (a->sess_part)
         for (int o = 0; o < a->nworkers; o++)
             sl_wa_partial_free(a->sess_part[o]);
@@ -1319,6 +1529,33 @@ static const struct sl_op_ops sl_wa_sess_ops = {
     .save = sl_wa_sess_save,
     .restore = sl_wa_sess_restore,
 };
+
+/* Window slicing (agg.slice): its parameters and the zero column. */
+static int sl_wa_slice_setup(struct sl_op_winagg *a, const struct sl_plan *node,
+                             struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    const sl_window_kind kind = node->agg.slice.kind;
+    if (kind == SL_WINDOW_TUMBLE)
+        return 0;
+    a->sliced = true;
+    a->skind = kind;
+    a->ssize = node->agg.slice.size_ms;
+    a->sslide = node->agg.slice.slide_ms;
+    a->soffset = node->agg.slice.offset_ms;
+    a->kiws = (uint32_t)node->agg.window_start;
+    a->kiwe = (uint32_t)node->agg.window_end;
+    a->slice_to0 = a->nroute == 1 && a->route[0] == a->kws;
+    if ((kind != SL_WINDOW_HOP && kind != SL_WINDOW_CUMULATE) || node->agg.session ||
+        a->ssize <= 0 || a->sslide <= 0 || a->ssize % a->sslide != 0)
+        return sl_wa_err(ctx, node->pos, err, SL_EINVAL,
+                         "window aggregation: slicing needs a HOP or CUMULATE window whose size "
+                         "is a positive multiple of a positive slide");
+    a->zcol.type = a->key_types[a->kiws];
+    a->zcol.data = sl_mem_zalloc(a->heap, SL_BATCH_CAP * sizeof(int64_t));
+    if (!a->zcol.data)
+        return sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    return 0;
+}
 
 /* The hashagg spec, output mapping and routing keys from the plan node. */
 static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
@@ -1361,6 +1598,10 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
     }
     a->kws = a->key_cols[node->agg.window_start];
     a->kwe = a->key_cols[node->agg.window_end];
+    if (node->agg.slice.kind != SL_WINDOW_TUMBLE) { /* sliced: the keys are the rowtime */
+        a->key_types[node->agg.window_start] = node->out.cols[node->agg.window_start].type;
+        a->key_types[node->agg.window_end] = node->out.cols[node->agg.window_end].type;
+    }
     if (a->nroute == 0)
         a->route[a->nroute++] = a->kws;
     uint32_t hidden = a->naggs;
@@ -1458,6 +1699,8 @@ int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
     }
     for (int i = 0; i < a->nworkers; i++)
         a->sender_wm[i] = INT64_MIN;
+    if ((rc = sl_wa_slice_setup(a, node, ctx, err)) != 0)
+        goto out_free;
     if (node->agg.session) {
         a->op.ops = &sl_wa_sess_ops;
         a->session = true;

@@ -38,7 +38,8 @@
  *     and counted in ctx->stats->late_rows (Flink's default: no allowed lateness, no side
  *     output). For HOP the Window operator has made one row per window, so the count is of
  *     (row, window) pairs, and a row late for its early windows still counts in the later
- *     ones (as Flink's slicing assigner merges a late slice into the unfired windows).
+ *     ones (as Flink's slicing assigner merges a late slice into the unfired windows); the
+ *     same with window slicing (below), which counts the pairs a copy would have made.
  *   - result types are the binder's (Flink's): COUNT BIGINT NOT NULL; SUM of INT / BIGINT
  *     wraps like Java; SUM of DECIMAL(p, s) is DECIMAL(38, s); AVG of integers divides in
  *     integer arithmetic (truncated), of DOUBLE in double; MIN / MAX of the input type.
@@ -55,6 +56,32 @@
  *     partial or watermark is in flight to this instance, and ops->restore on a fresh
  *     instance before anything is pushed (the state layout is in op_winagg.c). An
  *     SL_MSG_BARRIER or SL_MSG_END that reaches receive() anyway is ignored.
+ *
+ * WINDOW SLICING (agg.slice, issue #13; Flink's SlicingWindowOperator with its SliceAssigners
+ * and SliceSharedWindowAggProcessor): when the binder has fused a HOP or CUMULATE window into
+ * the aggregation (engine/sql/binder.c sl_b_slice_fuse: the window columns are used as the
+ * keys window_start / window_end only), the input has no window columns - both keys hold the
+ * rowtime - and every row is aggregated once, into its slice: [s, s + slide) for HOP (the
+ * size is a multiple of the slide, so gcd(size, slide) = slide), [s, s + step) for CUMULATE,
+ * s = the rowtime rounded down to the slide / step plus the offset. A row with a NULL rowtime
+ * is dropped (no window, not late). The slices take the place of the windows above: phase 1
+ * keeps a partial per (slice, owner) and sends it when the watermark fires the slice's end;
+ * phase 2 keeps a table per slice (the window keys in a slice's groups are 0) and, when the
+ * watermark fires a window end E, merges the tables of the slices that window holds (HOP: the
+ * size / slide slices ending in (E - size, E]; CUMULATE: those of E's period ending by E;
+ * one slice: its table as it is) into a spare table, emits its groups with window_start /
+ * window_end written in, and releases every slice whose last window (HOP: slice start +
+ * size; CUMULATE: its period's end) has fired. With no key besides the window every slice
+ * goes to owner 0 (the windows of one slice must meet at one owner).
+ *   Late rows: a row whose slice end the worker's watermark has fired is late for the windows
+ * that watermark has fired - each such (row, window) pair is counted in late_rows as the
+ * Window operator's copies were - and goes on into the windows not fired yet: into a "late
+ * part" (slice start, first unfired window end) kept and sent like a slice, which phase 2
+ * merges only into windows from that end on. A row all of whose windows have fired is
+ * dropped. So the rows and late counts are those of the Window operator's copies (Flink's
+ * AbstractWindowAggProcessor likewise merges a late row into the unfired windows through
+ * its slice, and drops it once its last window has fired).
+ *   TUMBLE is not fused (one slice per window: the copy path is the same work).
  *
  * SESSION windows (agg.session): the rows' own windows [ts, ts + gap) are merged per key into
  * sessions at the key's owner, and a session fires when the watermark reaches its end - 1

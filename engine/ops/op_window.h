@@ -26,6 +26,8 @@
  *   - SESSION(gap): each row its own window [ts, ts + gap), window_time ts + gap - 1; only
  *     under a window aggregation (agg.session), which merges a key's overlapping windows into
  *     sessions (Flink's SessionWindowAssigner + MergingWindowSet).
+ * A HOP or CUMULATE whose window columns only feed a window aggregation's keys does not run
+ * here: the binder fuses it into the aggregation, which slices (engine/ops/op_winagg.h).
  * Watermarks pass through unchanged (window_time = end - 1 >= the row's rowtime, so a
  * watermark valid for the input is valid for the output).
  *

@@ -386,6 +386,11 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
                 fprintf(out, " FILTER (WHERE %s)", in->cols[g->filter - 1].name);
         }
         fputc(']', out);
+        if (p->agg.slice.kind != SL_WINDOW_TUMBLE) /* window slicing (binder.c) */
+            fprintf(out, " slicing %s(size %lld ms, slide %lld ms, offset %lld ms)",
+                    p->agg.slice.kind == SL_WINDOW_HOP ? "HOP" : "CUMULATE",
+                    (long long)p->agg.slice.size_ms, (long long)p->agg.slice.slide_ms,
+                    (long long)p->agg.slice.offset_ms);
         break;
     case SL_PLAN_LOOKUP_JOIN:
         fprintf(out, "LookupJoin %s%s ON ", p->lookup.left_outer ? "LEFT " : "",

@@ -246,6 +246,14 @@ struct sl_plan {
             int window_start; /* index in keys of window_start, or -1: a windowed agg */
             int window_end;
             bool session; /* over SESSION windows: merges them per non-window key */
+            /* window slicing (engine/ops/op_winagg.c): a HOP / CUMULATE window fused into
+             * this aggregation by the binder. The input has no window columns: the keys
+             * window_start and window_end both hold the rowtime, and the operator assigns
+             * each row to its slice (slide / step wide) itself. kind TUMBLE: not sliced. */
+            struct {
+                sl_window_kind kind;
+                int64_t size_ms, slide_ms, offset_ms;
+            } slice;
         } agg;
         struct {
             const struct sl_table *table;

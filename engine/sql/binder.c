@@ -65,6 +65,7 @@ struct sl_b_gwin {
 struct sl_scope;
 static int sl_b_gwin_aux(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
                          struct sl_expr **out);
+static int sl_b_slice_fuse(struct sl_binder *b, struct sl_plan *ag);
 static int sl_b_session_check(struct sl_binder *b, const struct sl_ast_select *s,
                               const struct sl_plan *in, struct sl_expr **keys, uint32_t nkeys,
                               int wstart, int wend, bool *session);
@@ -2614,6 +2615,7 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         TRYP(ag->out.cols[nkeys + i].name);
         ag->out.cols[nkeys + i].type = aggs[i].type;
     }
+    TRY(sl_b_slice_fuse(b, ag));
     agg->pre = &in->out;
     agg->nkeys = nkeys;
     agg->keys = keys;
@@ -2632,6 +2634,77 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         top = f;
     }
     *out = top;
+    return 0;
+}
+
+/* ---- window slicing ------------------------------------------------------------------------ */
+
+/* Whether `e` reads a column at index >= from (a window column of the window node below). */
+static bool sl_b_reads_from(const struct sl_expr *e, int from)
+{
+    if (e->kind == SL_EXPR_COL && e->col >= from)
+        return true;
+    for (uint32_t i = 0; i < e->nargs; i++)
+        if (sl_b_reads_from(e->args[i], from))
+            return true;
+    return false;
+}
+
+/*
+ * Window slicing (issue #13, Flink's slicing window operator): when the pre-projection of
+ * window aggregation `ag` reads a HOP or CUMULATE window node directly and uses its window
+ * columns only as the keys window_start and window_end (not window_time, not in another key,
+ * aggregate input or FILTER), the window node goes: the pre-projection reads the window's
+ * input, both keys become its rowtime, and ag->agg.slice tells the operator the window, which
+ * assigns every row to its one slice (engine/ops/op_winagg.c). Anything else keeps the window
+ * node (one copy of a row per window). A processing-time window keeps it too.
+ */
+static int sl_b_slice_fuse(struct sl_binder *b, struct sl_plan *ag)
+{
+    struct sl_plan *pre = ag->input;
+    struct sl_plan *wn = pre ? pre->input : NULL;
+    if (!pre || pre->kind != SL_PLAN_PROJECT || !wn || wn->kind != SL_PLAN_WINDOW ||
+        (wn->window.kind != SL_WINDOW_HOP && wn->window.kind != SL_WINDOW_CUMULATE) ||
+        ag->agg.session || ag->agg.window_start < 0 || ag->agg.window_end < 0)
+        return 0;
+    const struct sl_plan *src = wn->input;
+    int nin = (int)src->out.ncols, tc = wn->window.time_col;
+    int64_t size = wn->window.size_ms, slide = wn->window.slide_ms;
+    if (tc < 0 || tc >= nin || !src->out.cols[tc].rowtime ||
+        src->out.cols[tc].type.id != SL_TYPE_TIMESTAMP || size <= 0 || slide <= 0 ||
+        size % slide != 0 || size / slide > (1 << 20))
+        return 0;
+    uint32_t ws = (uint32_t)ag->agg.window_start, we = (uint32_t)ag->agg.window_end;
+    for (uint32_t i = 0; i < pre->project.nexprs; i++) {
+        const struct sl_expr *e = pre->project.exprs[i];
+        if (i == ws || i == we) {
+            if (e->kind != SL_EXPR_COL || e->col != nin + (i == ws ? 0 : 1))
+                return 0;
+        } else if (sl_b_reads_from(e, nin)) {
+            return 0;
+        }
+    }
+    struct sl_expr **exprs = sl_b_alloc(b, pre->project.nexprs * sizeof(*exprs));
+    struct sl_rel_col *cols = sl_b_alloc(b, pre->out.ncols * sizeof(*cols));
+    TRYP(exprs);
+    TRYP(cols);
+    memcpy(exprs, pre->project.exprs, pre->project.nexprs * sizeof(*exprs));
+    memcpy(cols, pre->out.cols, pre->out.ncols * sizeof(*cols));
+    for (int k = 0; k < 2; k++) {
+        uint32_t i = k ? we : ws;
+        TRYP(exprs[i] = sl_expr_col(b, &src->out, tc, pre->project.exprs[i]->pos));
+        cols[i].type = src->out.cols[tc].type;
+        cols[i].rowtime = false;
+    }
+    pre->project.exprs = exprs;
+    pre->out.cols = cols;
+    pre->input = wn->input;
+    pre->note = "group keys and aggregate inputs (window slicing: keys window_start and "
+                "window_end hold the rowtime)";
+    ag->agg.slice.kind = wn->window.kind;
+    ag->agg.slice.size_ms = size;
+    ag->agg.slice.slide_ms = slide;
+    ag->agg.slice.offset_ms = wn->window.offset_ms;
     return 0;
 }
 

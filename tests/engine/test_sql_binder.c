@@ -139,17 +139,46 @@ static void test_hop_window_agg(void **state)
     assert_int_equal(agg->agg.aggs[0].fn, SL_AGG_COUNT_STAR);
     assert_int_equal(agg->agg.aggs[1].type.id, SL_TYPE_BIGINT);
     assert_int_equal(agg->agg.aggs[3].type.id, SL_TYPE_DOUBLE);
-    struct sl_plan *w = agg->input->input;
-    assert_int_equal(w->kind, SL_PLAN_WINDOW);
-    assert_int_equal(w->window.kind, SL_WINDOW_HOP);
-    assert_int_equal(w->window.size_ms, 10000);
-    assert_int_equal(w->window.slide_ms, 2000);
+    /* window slicing: the HOP is fused into the aggregation, whose keys window_start and
+     * window_end read the rowtime (dateTime) from below the window */
+    struct sl_plan *pre = agg->input;
+    assert_int_equal(pre->kind, SL_PLAN_PROJECT);
+    assert_int_not_equal(pre->input->kind, SL_PLAN_WINDOW);
+    assert_int_equal(agg->agg.slice.kind, SL_WINDOW_HOP);
+    assert_int_equal(agg->agg.slice.size_ms, 10000);
+    assert_int_equal(agg->agg.slice.slide_ms, 2000);
+    assert_int_equal(agg->agg.slice.offset_ms, 0);
+    for (int k = 1; k <= 2; k++) {
+        assert_int_equal(pre->project.exprs[k]->kind, SL_EXPR_COL);
+        assert_string_equal(pre->input->out.cols[pre->project.exprs[k]->col].name, "dateTime");
+    }
+    assert_int_equal(agg->out.cols[1].type.id, SL_TYPE_TIMESTAMP);
+    assert_false(agg->out.cols[1].type.nullable);
     /* the select list reads the aggregation's columns */
     assert_int_equal(p->project.exprs[0]->kind, SL_EXPR_COL);
     assert_int_equal(p->project.exprs[0]->col, 0);
     assert_int_equal(p->project.exprs[1]->col, 3);
     assert_int_equal(p->project.exprs[2]->col, 1);
     sl_job_free(job);
+    /* window_time read (here a key), or a TUMBLE: the window node stays, no slicing */
+    static const char *const unfused[] = {
+        "INSERT INTO out5 SELECT auction, count(*) AS num, window_start, SUM(price),\n"
+        "  MAX(price), AVG(CAST(price AS DOUBLE))\n"
+        "  FROM TABLE(HOP(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND,\n"
+        "                 INTERVAL '10' SECOND))\n"
+        "  GROUP BY auction, window_start, window_end, window_time;",
+        "INSERT INTO out5 SELECT auction, count(*) AS num, window_start, SUM(price),\n"
+        "  MAX(price), AVG(CAST(price AS DOUBLE))\n"
+        "  FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))\n"
+        "  GROUP BY auction, window_start, window_end;"};
+    for (int i = 0; i < 2; i++) {
+        job = bind_ok(unfused[i]);
+        agg = job->inserts[0]->input->input;
+        assert_int_equal(agg->kind, SL_PLAN_AGG);
+        assert_int_equal(agg->agg.slice.kind, SL_WINDOW_TUMBLE);
+        assert_int_equal(agg->input->input->kind, SL_PLAN_WINDOW);
+        sl_job_free(job);
+    }
 }
 
 static void test_lookup_join_tumble(void **state)

@@ -57,6 +57,26 @@ static const char q_hop[] =
     "  FROM TABLE(HOP(TABLE src, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND))\n"
     "  GROUP BY s, window_start, window_end;";
 
+/* q_hop with window_time as a further key (the same groups): the window node stays, one row
+ * copy per window (binder.c's window slicing needs the window columns as keys only) */
+static const char q_hop_copy[] =
+    "INSERT INTO out2 SELECT s, window_start, window_end, COUNT(*), COUNT(m), SUM(m),\n"
+    "  AVG(m), MAX(d), SUM(v)\n"
+    "  FROM TABLE(HOP(TABLE src, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '10' SECOND))\n"
+    "  GROUP BY s, window_start, window_end, window_time;";
+
+/* sliced, with a routing key and an offset; q_cumulate_nokey: every slice to one owner */
+static const char q_cumulate[] =
+    "INSERT INTO out1 SELECT k, window_start, window_end, COUNT(*), COUNT(v), SUM(v),\n"
+    "  MIN(v), MAX(v), AVG(v), SUM(d), MIN(d), MAX(d), AVG(d), SUM(m), MIN(m), MAX(m),\n"
+    "  AVG(m) FROM TABLE(CUMULATE(TABLE src, DESCRIPTOR(ts), INTERVAL '3' SECOND,\n"
+    "  INTERVAL '12' SECOND, INTERVAL '1' SECOND)) GROUP BY k, window_start, window_end;";
+
+static const char q_cumulate_nokey[] =
+    "INSERT INTO out3 SELECT window_start, window_end, COUNT(*), AVG(d)\n"
+    "  FROM TABLE(CUMULATE(TABLE src, DESCRIPTOR(ts), INTERVAL '2' SECOND,\n"
+    "  INTERVAL '8' SECOND)) GROUP BY window_start, window_end;";
+
 static const char q_nokey[] =
     "INSERT INTO out3 SELECT window_start, window_end, COUNT(*), AVG(d)\n"
     "  FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '3' SECOND))\n"
@@ -67,6 +87,10 @@ enum { S_K, S_S, S_V, S_D, S_M, S_TS, S_NCOLS };
 struct query {
     struct sl_job *job;
     const struct sl_plan *window, *pre, *agg;
+    /* window slicing: the binder fused the window into the aggregation (agg.slice); `window`
+     * is then wfake, a window node with agg.slice's parameters for the reference */
+    bool sliced;
+    struct sl_plan wfake;
 };
 
 static void bind_query(struct query *q, const char *text)
@@ -91,10 +115,25 @@ static void bind_query(struct query *q, const char *text)
             q->window = p;
     }
     assert_non_null(q->agg);
-    assert_non_null(q->window);
     q->pre = q->agg->input;
     assert_int_equal(q->pre->kind, SL_PLAN_PROJECT);
-    assert_ptr_equal(q->pre->input, q->window);
+    q->sliced = q->agg->agg.slice.kind != SL_WINDOW_TUMBLE;
+    if (q->sliced) { /* no window node: the keys window_start / window_end read ts */
+        assert_null(q->window);
+        assert_int_equal(q->pre->project.exprs[q->agg->agg.window_start]->col, S_TS);
+        assert_int_equal(q->pre->project.exprs[q->agg->agg.window_end]->col, S_TS);
+        memset(&q->wfake, 0, sizeof(q->wfake));
+        q->wfake.kind = SL_PLAN_WINDOW;
+        q->wfake.input = q->pre->input;
+        q->wfake.window.kind = q->agg->agg.slice.kind;
+        q->wfake.window.time_col = S_TS;
+        q->wfake.window.size_ms = q->agg->agg.slice.size_ms;
+        q->wfake.window.slide_ms = q->agg->agg.slice.slide_ms;
+        q->wfake.window.offset_ms = q->agg->agg.slice.offset_ms;
+        q->window = &q->wfake;
+    }
+    assert_non_null(q->window);
+    assert_ptr_equal(q->pre->input, q->sliced ? q->window->input : q->window);
     /* the window's input is the table's columns */
     const struct sl_rel *in = &q->window->input->out;
     assert_int_equal(in->ncols, S_NCOLS);
@@ -426,7 +465,8 @@ static void sim_init(struct sim *s, int n, const struct query *q, uint32_t ring_
         w->stats.watermark = INT64_MIN;
         struct sl_error err;
         sl_error_clear(&err);
-        int rc = sl_op_window_new(q->window, &w->ctx, &w->win, &err);
+        /* sliced: no Window operator, the rows go to the pre-projection */
+        int rc = q->sliced ? 0 : sl_op_window_new(q->window, &w->ctx, &w->win, &err);
         if (!rc)
             rc = sl_op_winagg_new(q->agg, &w->ctx, &w->agg, &err);
         if (rc)
@@ -441,7 +481,10 @@ static void sim_init(struct sim *s, int n, const struct query *q, uint32_t ring_
         w->col.op.plan = q->agg;
         w->col.wm = INT64_MIN;
         fold_mask(q->agg, w->col.fold);
-        w->win->next = &w->proj.op;
+        if (q->sliced)
+            w->win = &w->proj.op;
+        else
+            w->win->next = &w->proj.op;
         w->proj.op.next = w->agg;
         w->agg->next = &w->col.op;
         for (int j = 0; j < n; j++) {
@@ -455,7 +498,8 @@ static void sim_free(struct sim *s)
 {
     for (int i = 0; i < s->n; i++) {
         struct worker *w = &s->w[i];
-        w->win->ops->free(w->win);
+        if (w->win != &w->proj.op)
+            w->win->ops->free(w->win);
         w->agg->ops->free(w->agg);
         sl_batch_pool_free(w->proj.pool);
         sl_schema_free(w->proj.schema);
@@ -668,7 +712,8 @@ static uint64_t reference(const struct query *q, struct stream *st, int nstreams
     const struct sl_plan *win = q->window, *pre = q->pre, *agg = q->agg;
     const uint32_t nkeys = agg->agg.nkeys, naggs = agg->agg.naggs;
     const int64_t size = win->window.size_ms;
-    const int64_t slide = win->window.kind == SL_WINDOW_HOP ? win->window.slide_ms : size;
+    const int64_t slide = win->window.kind != SL_WINDOW_TUMBLE ? win->window.slide_ms : size;
+    const bool cumulate = win->window.kind == SL_WINDOW_CUMULATE;
     size_t cap = 1024, ngroups = 0;
     struct acc *g = calloc(cap, sizeof(*g));
     assert_non_null(g);
@@ -688,8 +733,13 @@ static uint64_t reference(const struct query *q, struct stream *st, int nstreams
                     continue;
                 int64_t ts = r->c[S_TS].i;
                 int64_t last = ts - floor_mod(ts - win->window.offset_ms, slide);
-                for (int64_t start = last; start > ts - size; start -= slide) {
-                    int64_t end = start + size;
+                /* CUMULATE: one start, ends from the step after ts to the period's end */
+                int64_t cstart = ts - floor_mod(ts - win->window.offset_ms, size);
+                for (int64_t wi = 0;; wi++) {
+                    int64_t start = cumulate ? cstart : last - wi * slide;
+                    int64_t end = cumulate ? last + (wi + 1) * slide : start + size;
+                    if (cumulate ? end > cstart + size : start <= ts - size)
+                        break;
                     if (end - 1 <= wm) {
                         late++;
                         continue;
@@ -700,8 +750,14 @@ static uint64_t reference(const struct query *q, struct stream *st, int nstreams
                     wrow[S_NCOLS + 1] = (struct val){.i = end};
                     wrow[S_NCOLS + 2] = (struct val){.i = end - 1};
                     struct val prow[32];
-                    for (uint32_t c = 0; c < pre->project.nexprs; c++)
-                        prow[c] = wrow[pre->project.exprs[c]->col];
+                    for (uint32_t c = 0; c < pre->project.nexprs; c++) {
+                        int col = pre->project.exprs[c]->col;
+                        if (q->sliced && (int)c == agg->agg.window_start) /* not ts */
+                            col = S_NCOLS;
+                        if (q->sliced && (int)c == agg->agg.window_end)
+                            col = S_NCOLS + 1;
+                        prow[c] = wrow[col];
+                    }
                     size_t gi = 0;
                     for (; gi < ngroups; gi++) {
                         uint32_t k = 0;
@@ -1018,7 +1074,8 @@ static void test_window_op(void **state)
 {
     (void)state;
     struct query q;
-    bind_query(&q, q_hop);
+    bind_query(&q, q_hop_copy);
+    assert_false(q.sliced);
     struct sl_worker_stats stats = {0};
     struct sl_worker_ctx ctx = {.worker = 0,
                                 .nworkers = 1,
@@ -1586,6 +1643,63 @@ static void test_restore_corrupt(void **state)
     sl_job_free(q.job);
 }
 
+/* ---- window slicing ------------------------------------------------------------------------ */
+
+/* The same rows through the Window operator (a copy per window) and through slices: both give
+ * the reference's rows and late-row count (a partly late row counts once per fired window). */
+static void test_slicing_random(void **state)
+{
+    (void)state;
+    struct query q;
+    bind_query(&q, q_hop);
+    assert_true(q.sliced);
+    sl_job_free(q.job);
+    check_random(q_hop_copy, 1000);
+    check_random(q_cumulate, 1500);
+    check_random(q_cumulate_nokey, 1000);
+}
+
+static void test_cumulate_checkpoints(void **state)
+{
+    (void)state;
+    check_cuts(q_cumulate, 800);
+}
+
+/* A state of one table per window (format 1) is refused by a slicing operator and the other
+ * way round, each with a message that names both formats. */
+static void test_slice_state_format(void **state)
+{
+    (void)state;
+    struct query copy, sliced;
+    bind_query(&copy, q_hop_copy);
+    bind_query(&sliced, q_hop);
+    const struct query *from[2] = {&copy, &sliced}, *into[2] = {&sliced, &copy};
+    for (int t = 0; t < 2; t++) {
+        struct sl_worker_stats stats = {0};
+        struct sl_worker_ctx ctx = {
+            .worker = 0, .nworkers = 1, .heap = sl_heap_new(), .stats = &stats};
+        struct sl_op *a, *b;
+        struct sl_error err;
+        assert_int_equal(sl_op_winagg_new(from[t]->agg, &ctx, &a, &err), 0);
+        assert_int_equal(sl_op_winagg_new(into[t]->agg, &ctx, &b, &err), 0);
+        struct sl_sbuf sb;
+        sl_sbuf_init(&sb);
+        assert_int_equal(a->ops->save(a, &ctx, &sb, &err), 0);
+        struct sl_sread r;
+        sl_sread_init(&r, sb.p, sb.len, "state");
+        sl_error_clear(&err);
+        assert_int_equal(b->ops->restore(b, &ctx, &r, &err), SL_ECORRUPT);
+        assert_non_null(strstr(err.msg, t == 0 ? "format 1" : "format 2"));
+        assert_non_null(strstr(err.msg, t == 0 ? "(format 2)" : "(format 1)"));
+        sl_sbuf_free(&sb);
+        a->ops->free(a);
+        b->ops->free(b);
+        sl_heap_free(ctx.heap);
+    }
+    sl_job_free(copy.job);
+    sl_job_free(sliced.job);
+}
+
 int main(void)
 {
     if (sl_simd_init() != 0)
@@ -1602,6 +1716,9 @@ int main(void)
         cmocka_unit_test(test_restore_corrupt),
         cmocka_unit_test(test_session_hand),
         cmocka_unit_test(test_session_many),
+        cmocka_unit_test(test_slicing_random),
+        cmocka_unit_test(test_cumulate_checkpoints),
+        cmocka_unit_test(test_slice_state_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 # cumulate (CUMULATE with COUNT, SUM, MIN, MAX, AVG), session (a SESSION window table function
 # PARTITION BY bidder) and gw_tumble / gw_hop (the group window syntax with TUMBLE_START,
 # _END, _ROWTIME, HOP_START, _END), q15_window / q16_window (FILTER and DISTINCT aggregates),
+# hop_distinct (the same over HOP, which sluice aggregates by slices: a DISTINCT value seen in
+# several slices of a window counts once),
 # the time and numeric functions (fntime: DATE_FORMAT, HOUR, EXTRACT, ROUND...),
 # udf (udf_fs.sql: q14's user-defined count_char, Nexmark's CountChar class in tests/flink),
 # the updating queries q15, q17 (the Nexmark repository's files, unbounded GROUP BY: a
@@ -69,7 +71,7 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count q11 session cumulate gw_tumble gw_hop q15_window q16_window q13 q21 q22 fn_string fntime q14 udf"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count hop_distinct q11 session cumulate gw_tumble gw_hop q15_window q16_window q13 q21 q22 fn_string fntime q14 udf"
 kafka_queries="q0 q1 q2 tumble_stats"
 part_queries="part q10" # partitioned sinks: compared by partitions.py
 upd_queries="q15 q17" # updating: print sinks, final states compared by changelog.py
