@@ -144,6 +144,13 @@ static int sl_late_columns(struct sl_job *job, const struct sl_sql_source *src,
     return 0;
 }
 
+/* A window aggregation with its HOP / CUMULATE window fused in (window slicing). */
+static bool sl_late_sliced(const struct sl_plan *p)
+{
+    return p->kind == SL_PLAN_AGG && p->agg.window_start >= 0 &&
+           p->agg.slice.kind != SL_WINDOW_TUMBLE;
+}
+
 /* One INSERT (rooted at `sink`) that reads table t with the option o. */
 static int sl_late_insert(struct sl_job *job, const struct sl_sql_source *src,
                           const struct sl_option *o, const struct sl_table *t,
@@ -166,7 +173,7 @@ static int sl_late_insert(struct sl_job *job, const struct sl_sql_source *src,
             iw = i;
         else if (iw >= 0 && nodes[i]->kind == SL_PLAN_WATERMARK)
             break; /* a processing-time window above: no event-time lateness */
-        else if (iw >= 0 && nodes[i]->kind == SL_PLAN_WINDOW) {
+        else if (iw >= 0 && (nodes[i]->kind == SL_PLAN_WINDOW || sl_late_sliced(nodes[i]))) {
             jw = i;
             break;
         }
@@ -176,7 +183,7 @@ static int sl_late_insert(struct sl_job *job, const struct sl_sql_source *src,
                            "table '%s' has no event-time WATERMARK in INSERT INTO %s at %s:%u:%u: "
                            "no row of it is ever late",
                            t->name, sink->sink.table->name, ipath, line, col);
-    const struct sl_plan *agg = NULL;
+    const struct sl_plan *agg = jw >= 0 && sl_late_sliced(nodes[jw]) ? nodes[jw] : NULL;
     for (int i = jw - 1; jw >= 0 && i >= 0 && !agg; i--)
         if (nodes[i]->kind == SL_PLAN_AGG && nodes[i]->agg.window_start >= 0)
             agg = nodes[i];
@@ -192,8 +199,11 @@ static int sl_late_insert(struct sl_job *job, const struct sl_sql_source *src,
     int at = iw;
     while (at - 1 > jw && nodes[at - 1]->kind == SL_PLAN_FILTER)
         at--;
+    /* the window: its own node, or the one the binder fused into the aggregation (whose
+     * keys window_start and window_end are then the rowtime itself) */
     const struct sl_plan *w = nodes[jw];
-    int tc = w->window.time_col;
+    bool sliced = sl_late_sliced(w);
+    int tc = sliced ? w->agg.keys[w->agg.window_start] : w->window.time_col;
     for (int i = jw + 1; i < at && tc >= 0; i++)
         tc = sl_late_trace(nodes[i], tc);
     if (tc < 0)
@@ -212,11 +222,11 @@ static int sl_late_insert(struct sl_job *job, const struct sl_sql_source *src,
     lp->out = below->out;
     lp->pos = o->pos;
     lp->late.table = late;
-    lp->late.kind = w->window.kind;
+    lp->late.kind = sliced ? w->agg.slice.kind : w->window.kind;
     lp->late.time_col = tc;
-    lp->late.size_ms = w->window.size_ms;
-    lp->late.slide_ms = w->window.slide_ms;
-    lp->late.offset_ms = w->window.offset_ms;
+    lp->late.size_ms = sliced ? w->agg.slice.size_ms : w->window.size_ms;
+    lp->late.slide_ms = sliced ? w->agg.slice.slide_ms : w->window.slide_ms;
+    lp->late.offset_ms = sliced ? w->agg.slice.offset_ms : w->window.offset_ms;
     int *cols = NULL;
     int rc = sl_late_columns(job, src, o, t, late, &below->out, &cols, err);
     if (rc)
