@@ -1049,8 +1049,7 @@ static int sl_ha_str_fold(struct sl_hashagg *ha, const struct sl_ha_agg *a, uint
 
 /* MIN / MAX of VARCHAR over the values (by row through sel) into the states of gids. */
 static int sl_ha_update_str(struct sl_hashagg *ha, struct sl_ha_agg *a, const uint32_t *gids,
-                            const sl_str *v, const uint64_t *valid, const sl_sel_t *sel,
-                            uint32_t n)
+                            const sl_str *v, const uint64_t *valid, const sl_sel_t *sel, uint32_t n)
 {
     uint64_t *st = a->state;
     const size_t stride = ha->stride;
@@ -1231,8 +1230,8 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
                     if (x == SL_HA_NULL_STR)
                         continue;
                     uint64_t *st = (uint64_t *)a->state + (size_t)dst->gids[g] * dst->stride;
-                    int frc = sl_ha_str_fold(dst, a, st, &src->dict.strs[x], src->dict.hashes[x],
-                                            true);
+                    int frc =
+                        sl_ha_str_fold(dst, a, st, &src->dict.strs[x], src->dict.hashes[x], true);
                     if (frc) {
                         sl_mem_free(gmap != map ? gmap : NULL);
                         return sl_error_set(err, frc, "hashagg: out of memory in merge");
@@ -1339,8 +1338,8 @@ int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src
                     if (x == SL_HA_NULL_STR)
                         continue;
                     uint64_t *st = (uint64_t *)a->state + (size_t)dst->gids[g] * dst->stride;
-                    int frc = sl_ha_str_fold(dst, a, st, &src->dict.strs[x], src->dict.hashes[x],
-                                            true);
+                    int frc =
+                        sl_ha_str_fold(dst, a, st, &src->dict.strs[x], src->dict.hashes[x], true);
                     if (frc)
                         return sl_error_set(err, frc, "hashagg: out of memory in merge");
                 }
@@ -1573,10 +1572,9 @@ static int sl_ha_emit(const struct sl_hashagg *ha, uint32_t g0, const uint32_t *
         if (ha->aggs[i].str) {
             int rc = sl_ha_emit_str(ha, &ha->aggs[i], g0, gids, n, out, &out->cols[ha->nkeys + i]);
             if (rc)
-                return sl_error_set(err, rc, "hashagg: emit: aggregate column %u: %s",
-                                    ha->nkeys + i,
-                                    rc == SL_EINVAL ? "NULL into a NOT NULL column"
-                                                    : "out of memory");
+                return sl_error_set(
+                    err, rc, "hashagg: emit: aggregate column %u: %s", ha->nkeys + i,
+                    rc == SL_EINVAL ? "NULL into a NOT NULL column" : "out of memory");
             continue;
         }
         if (sl_ha_emit_agg(&ha->aggs[i], ha->stride, g0, gids, n, &out->cols[ha->nkeys + i]) != 0)
@@ -1953,8 +1951,8 @@ static int sl_ha_load_str_agg(struct sl_hashagg *ha, const struct sl_ha_agg *a, 
         if (end - in->off < 4)
             return sl_ha_corrupt(in, err, "aggregate %u: strings past their section", idx);
         const uint8_t *q = in->p + in->off;
-        uint32_t len = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
-                       (uint32_t)q[3] << 24;
+        uint32_t len =
+            (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
         in->off += 4;
         uint64_t *w = &st[(size_t)g * ha->stride];
         if (len == SL_HA_STR_NULL) {

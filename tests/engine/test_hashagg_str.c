@@ -25,8 +25,14 @@ struct in_row {
     bool f;        /* the FILTER column */
 };
 
-#define R(k, lit, f) {k, lit, sizeof(lit) - 1, f}
-#define RN(k) {k, NULL, 0, false}
+#define R(k, lit, f)               \
+    {                              \
+        k, lit, sizeof(lit) - 1, f \
+    }
+#define RN(k)             \
+    {                     \
+        k, NULL, 0, false \
+    }
 
 /* groups 1..6, in first-appearance order */
 static const struct in_row rows[] = {
@@ -64,12 +70,9 @@ static const struct {
     uint32_t mxflen;
     int64_t cnt;
 } want_all[] = {
-    {1, S(""), S("b"), S("ab"), 4},
-    {2, NULL, 0, NULL, 0, NULL, 0, 0},
-    {3, S("\x7f"), S("\xff"), S("\xff"), 3},
-    {4, S(LONG40), S(LONG40 "b"), S(LONG40 "b"), 3},
-    {5, S("same"), S("same"), S("same"), 3},
-    {6, S("abcdefghijkl"), S("abcdefghijklm"), NULL, 0, 2},
+    {1, S(""), S("b"), S("ab"), 4},          {2, NULL, 0, NULL, 0, NULL, 0, 0},
+    {3, S("\x7f"), S("\xff"), S("\xff"), 3}, {4, S(LONG40), S(LONG40 "b"), S(LONG40 "b"), 3},
+    {5, S("same"), S("same"), S("same"), 3}, {6, S("abcdefghijkl"), S("abcdefghijklm"), NULL, 0, 2},
 };
 #define NWANT (sizeof(want_all) / sizeof(want_all[0]))
 
