@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/core/batch.h"
 #include "engine/core/error.h"
@@ -292,6 +293,65 @@ static void test_save_load(void **state)
     fx_free(&fx);
 }
 
+/* Session windows' path: sl_hashagg_merge_groups re-keys groups (window start / end) and
+ * merges them, two of src's groups into one of dst's: MAX / MIN over both. */
+static void test_merge_groups(void **state)
+{
+    (void)state;
+    const char *names[] = {"k", "ws", "we", "s"};
+    struct sl_type t[] = {sl_type_make(SL_TYPE_BIGINT, false), sl_type_make(SL_TYPE_BIGINT, false),
+                          sl_type_make(SL_TYPE_BIGINT, false), sl_type_make(SL_TYPE_VARCHAR, true)};
+    struct sl_schema *sch = sl_schema_new(4, names, t);
+    struct sl_batch_pool *pool = sl_batch_pool_new(NULL, sch, 1);
+    static const uint32_t kc[] = {0, 1, 2};
+    struct sl_hashagg_agg ag[] = {{SL_AGG_MAX, 3, t[3], false, 0}, {SL_AGG_MIN, 3, t[3], false, 0}};
+    struct sl_hashagg_spec spec = {3, kc, t, 2, ag};
+    struct sl_hashagg *src = NULL, *dst = NULL;
+    struct sl_error err;
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &src, &err), 0);
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &dst, &err), 0);
+    /* groups (7, 0, 10): "m", NULL; (7, 5, 20): LONG40 "q" ("xx..q"), "b"; a row a batch */
+    static const struct {
+        int64_t ws, we;
+        const char *s;
+    } in[] = {{0, 10, "m"}, {0, 10, NULL}, {5, 20, LONG40 "q"}, {5, 20, "b"}};
+    for (int i = 0; i < 4; i++) {
+        struct sl_batch *b = sl_batch_pool_get(pool);
+        sl_col_i64(&b->cols[0])[0] = 7;
+        sl_col_i64(&b->cols[1])[0] = in[i].ws;
+        sl_col_i64(&b->cols[2])[0] = in[i].we;
+        sl_col_str(&b->cols[3])[0] =
+            in[i].s ? sl_batch_str(b, in[i].s, (uint32_t)strlen(in[i].s)) : sl_str_make("", 0);
+        sl_col_set_null(&b->cols[3], 0, in[i].s == NULL);
+        b->rows = 1;
+        assert_int_equal(sl_hashagg_update(src, b, &err), 0);
+        sl_batch_pool_put(b);
+    }
+    assert_int_equal(sl_hashagg_groups(src), 2);
+    static const uint32_t gids[] = {0, 1};
+    static const int64_t ks[] = {0, 0}, ke[] = {20, 20};
+    assert_int_equal(sl_hashagg_merge_groups(dst, src, gids, 2, 1, ks, 2, ke, &err), 0);
+    sl_hashagg_free(src); /* dst holds its own copies of the strings */
+    assert_int_equal(sl_hashagg_groups(dst), 1);
+    const char *onames[] = {"k", "ws", "we", "mx", "mn"};
+    struct sl_type ot[] = {t[0], t[1], t[2], t[3], t[3]};
+    struct sl_schema *os = sl_schema_new(5, onames, ot);
+    struct sl_batch_pool *opool = sl_batch_pool_new(NULL, os, 1);
+    struct sl_batch *o = sl_batch_pool_get(opool);
+    uint32_t cursor = 0;
+    assert_int_equal(sl_hashagg_emit(dst, &cursor, o, &err), 1);
+    assert_int_equal(sl_col_i64(&o->cols[1])[0], 0);
+    assert_int_equal(sl_col_i64(&o->cols[2])[0], 20);
+    check_str(&o->cols[3], 0, S(LONG40 "q")); /* 'x' > 'm' > 'b' */
+    check_str(&o->cols[4], 0, "b", 1);
+    sl_batch_pool_put(o);
+    sl_batch_pool_free(opool);
+    sl_schema_free(os);
+    sl_hashagg_free(dst);
+    sl_batch_pool_free(pool);
+    sl_schema_free(sch);
+}
+
 int main(void)
 {
     if (sl_simd_init() != 0)
@@ -300,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_min_max),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_merge_groups),
     };
     return cmocka_run_group_tests_name("engine/hashagg_str", tests, NULL, NULL);
 }
