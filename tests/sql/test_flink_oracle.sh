@@ -14,7 +14,8 @@
 # the time and numeric functions (fntime: DATE_FORMAT, HOUR, EXTRACT, ROUND...),
 # udf (udf_fs.sql: q14's user-defined count_char, Nexmark's CountChar class in tests/flink),
 # MIN / MAX of VARCHAR (strmax_tumble, strmax_session), the updating queries q15, q16, q17
-# (the Nexmark repository's files, unbounded GROUP BY: a changelog; their blackhole sink swapped for print with 'print-identifier' = the query, and
+# (the Nexmark repository's files, unbounded GROUP BY: a changelog; their blackhole sink
+# swapped for print with 'print-identifier' = the query, and
 # Flink's and sluice's printed changelogs applied by tests/sql/changelog.py, whose final
 # states must be equal; sluice also with small mini-batches, so that -U / +U rows occur, and
 # the files unchanged, blackhole sink and all), q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
