@@ -34,6 +34,12 @@
  *                    the string (by content: the dictionary is rebuilt on load)
  *   8 x W x G      state rows without padding: per group, per aggregate in spec order its
  *                  state word then its count word, where it has them
+ *   [FILTER / DISTINCT sections, sl_ha_save_fd]
+ *   per MIN / MAX of VARCHAR aggregate, in spec order: 8 bytes section length, then per
+ *                  group 4 bytes length (0xffffffff: no value) and the string; load interns
+ *                  them again and overwrites the state words (saved as ids, meaningless in
+ *                  another process). Still format 1: a spec with such an aggregate could not
+ *                  be built before, so no older state has one.
  * Load checks the spec (SL_ECORRUPT naming what differs), every length against the bytes
  * left, the key words' encoding (INT sign-extended, BOOLEAN 0/1, DOUBLE normalized, NULL
  * markers only in nullable keys, a NULL 64-bit key's word 0, null-mask bits) and counts
@@ -245,6 +251,7 @@ struct sl_ha_agg {
     uint32_t col;
     struct sl_type input, output;
     bool f64;        /* the state is double (else int64) */
+    bool str;        /* MIN / MAX of VARCHAR: the state is a string id (SL_HA_NULL_STR: none) */
     int state_off;   /* word of the state in a row, -1 for COUNT(*) / COUNT */
     int cnt_off;     /* word of the count in a row, -1 when not needed */
     int fold;        /* COUNT(*): index of the aggregate whose update counts for it, or -1;
@@ -338,10 +345,12 @@ static int sl_ha_agg_setup(struct sl_ha_agg *a, const struct sl_hashagg_agg *in,
         return 0;
     case SL_AGG_MIN:
     case SL_AGG_MAX:
-        if (id != SL_TYPE_INT && id != SL_TYPE_DOUBLE && !sl_ha_is_word64(id))
+        if (id != SL_TYPE_INT && id != SL_TYPE_DOUBLE && id != SL_TYPE_VARCHAR &&
+            !sl_ha_is_word64(id))
             break;
         a->output = in->input;
         a->f64 = id == SL_TYPE_DOUBLE;
+        a->str = id == SL_TYPE_VARCHAR;
         return 0;
     case SL_AGG_AVG:
         if (id != SL_TYPE_INT && id != SL_TYPE_BIGINT && id != SL_TYPE_DOUBLE)
@@ -410,7 +419,11 @@ static void sl_ha_init_groups(struct sl_hashagg *ha, uint32_t first)
             continue;
         bool min = a->func == SL_AGG_MIN;
         const size_t stride = ha->stride;
-        if (a->f64) {
+        if (a->str) {
+            uint64_t *s = a->state;
+            for (uint32_t g = first; g < last; g++)
+                s[g * stride] = SL_HA_NULL_STR;
+        } else if (a->f64) {
             double *s = a->state;
             double ident = min ? NAN : -INFINITY;
             for (uint32_t g = first; g < last; g++)
@@ -491,7 +504,7 @@ static void sl_ha_layout(struct sl_hashagg *ha)
         for (uint32_t j = 0; j < ha->naggs; j++) {
             struct sl_ha_agg *a = &ha->aggs[j];
             if (a->state_off >= 0 && a->cnt_off < 0 && a->fold < 0 && !a->input.nullable &&
-                a->filter == c->filter && !a->distinct) {
+                a->filter == c->filter && !a->distinct && !a->str) {
                 a->fold = c->cnt_off;
                 c->fold = (int)j;
                 break;
@@ -1009,6 +1022,51 @@ static int sl_ha_check_batch(const struct sl_hashagg *ha, const struct sl_batch 
     return 0;
 }
 
+/* Bytes compared unsigned, a shorter prefix first (Flink's BinaryStringData.compareTo). */
+static int sl_ha_str_cmp(const sl_str *a, const sl_str *b)
+{
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int c = n ? memcmp(sl_str_data(a), sl_str_data(b), n) : 0;
+    if (c)
+        return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* MIN / MAX of VARCHAR: folds string s (hash h, or computed when have_h is false) into the
+ * state word *st; s is interned only when it is the new extreme. 0 or SL_ENOMEM. */
+static int sl_ha_str_fold(struct sl_hashagg *ha, const struct sl_ha_agg *a, uint64_t *st,
+                          const sl_str *s, uint64_t h, bool have_h)
+{
+    if (*st != SL_HA_NULL_STR) {
+        int c = sl_ha_str_cmp(s, &ha->dict.strs[*st]);
+        if (a->func == SL_AGG_MIN ? c >= 0 : c <= 0)
+            return 0;
+    }
+    if (!have_h)
+        sl_hash->str(s, NULL, NULL, 1, &h);
+    return sl_ha_dict_intern(&ha->mem, &ha->dict, s, h, st);
+}
+
+/* MIN / MAX of VARCHAR over the values (by row through sel) into the states of gids. */
+static int sl_ha_update_str(struct sl_hashagg *ha, struct sl_ha_agg *a, const uint32_t *gids,
+                            const sl_str *v, const uint64_t *valid, const sl_sel_t *sel, uint32_t n)
+{
+    uint64_t *st = a->state;
+    const size_t stride = ha->stride;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        if (valid && !sl_valid_get(valid, r))
+            continue;
+        size_t g = (size_t)gids[i] * stride;
+        if (a->cnt)
+            a->cnt[g]++;
+        int rc = sl_ha_str_fold(ha, a, &st[g], &v[r], 0, false);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* Folds the values (by row through sel) into the states of ha->gids. */
 static void sl_ha_update_agg(struct sl_hashagg *ha, struct sl_ha_agg *a, const uint32_t *gids,
                              const void *data, const uint64_t *valid, const sl_sel_t *sel,
@@ -1072,6 +1130,16 @@ int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error
         if (a->distinct)
             continue;
         struct sl_column *c = a->func == SL_AGG_COUNT_STAR ? NULL : &b->cols[a->col];
+        if (a->str) {
+            size_t f = a->fidx >= 0 ? (size_t)a->fidx : 0;
+            rc = a->fidx >= 0 ? sl_ha_update_str(ha, a, ha->fgids + f * SL_BATCH_CAP, c->data,
+                                                 c->valid, ha->fsel + f * SL_BATCH_CAP, ha->fn[f])
+                              : sl_ha_update_str(ha, a, ha->gids, c->data, c->valid, b->sel, n);
+            if (rc)
+                return sl_error_set(err, rc, "hashagg: out of memory in %s of a VARCHAR",
+                                    a->func == SL_AGG_MIN ? "MIN" : "MAX");
+            continue;
+        }
         if (a->fidx >= 0) {
             size_t f = (size_t)a->fidx;
             if (ha->fn[f])
@@ -1157,7 +1225,21 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
             /* src's state and count columns are copied out of its rows, dense, into mbuf */
             if (a->state) {
                 const uint64_t *sw = src->rows + base * sstride + s->state_off;
-                if (a->f64) {
+                for (uint32_t g = 0; a->str && g < n; g++) {
+                    uint64_t x = sw[g * sstride];
+                    if (x == SL_HA_NULL_STR)
+                        continue;
+                    uint64_t *st = (uint64_t *)a->state + (size_t)dst->gids[g] * dst->stride;
+                    int frc =
+                        sl_ha_str_fold(dst, a, st, &src->dict.strs[x], src->dict.hashes[x], true);
+                    if (frc) {
+                        sl_mem_free(gmap != map ? gmap : NULL);
+                        return sl_error_set(err, frc, "hashagg: out of memory in merge");
+                    }
+                }
+                if (a->str) {
+                    /* folded above */
+                } else if (a->f64) {
                     double *col = dst->mbuf;
                     for (uint32_t g = 0; g < n; g++)
                         memcpy(&col[g], &sw[g * sstride], 8);
@@ -1251,7 +1333,19 @@ int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src
             /* src's state and count words of the groups, dense, into mbuf */
             if (a->state) {
                 const uint64_t *sw = src->rows + s->state_off;
-                if (a->f64) {
+                for (uint32_t g = 0; a->str && g < n; g++) {
+                    uint64_t x = sw[(size_t)gs[g] * sstride];
+                    if (x == SL_HA_NULL_STR)
+                        continue;
+                    uint64_t *st = (uint64_t *)a->state + (size_t)dst->gids[g] * dst->stride;
+                    int frc =
+                        sl_ha_str_fold(dst, a, st, &src->dict.strs[x], src->dict.hashes[x], true);
+                    if (frc)
+                        return sl_error_set(err, frc, "hashagg: out of memory in merge");
+                }
+                if (a->str) {
+                    /* folded above */
+                } else if (a->f64) {
                     double *col = dst->mbuf;
                     for (uint32_t g = 0; g < n; g++)
                         memcpy(&col[g], &sw[(size_t)gs[g] * sstride], 8);
@@ -1279,6 +1373,17 @@ int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src
         }
     }
     return 0;
+}
+
+uint64_t sl_hashagg_str_id(const struct sl_hashagg *ha, uint32_t g, uint32_t i)
+{
+    const struct sl_ha_agg *a = &ha->aggs[i];
+    return a->str ? ((const uint64_t *)a->state)[(size_t)g * ha->stride] : UINT64_MAX;
+}
+
+const sl_str *sl_hashagg_str(const struct sl_hashagg *ha, uint64_t id)
+{
+    return id < ha->dict.n ? &ha->dict.strs[id] : NULL;
 }
 
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha)
@@ -1384,6 +1489,30 @@ static int sl_ha_emit_agg(const struct sl_ha_agg *a, size_t stride, uint32_t g0,
     return 0;
 }
 
+/* MIN / MAX of VARCHAR: the strings copied into out's string heap, NULL for no value. */
+static int sl_ha_emit_str(const struct sl_hashagg *ha, const struct sl_ha_agg *a, uint32_t g0,
+                          const uint32_t *gids, uint32_t n, struct sl_batch *out,
+                          struct sl_column *c)
+{
+    const uint64_t *st = a->state;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t x = st[(size_t)(gids ? gids[i] : g0 + i) * ha->stride];
+        if (x == SL_HA_NULL_STR) {
+            if (!c->valid)
+                return SL_EINVAL;
+            sl_col_set_null(c, i, true);
+            sl_col_str(c)[i] = sl_str_make("", 0);
+            continue;
+        }
+        const sl_str *s = &ha->dict.strs[x];
+        sl_str v = sl_batch_str(out, sl_str_data(s), s->len);
+        if (!sl_str_ok(v))
+            return SL_ENOMEM;
+        sl_col_str(c)[i] = v;
+    }
+    return 0;
+}
+
 static int sl_ha_emit(const struct sl_hashagg *ha, uint32_t g0, const uint32_t *gids, uint32_t n,
                       struct sl_batch *out, struct sl_error *err);
 
@@ -1439,12 +1568,21 @@ static int sl_ha_emit(const struct sl_hashagg *ha, uint32_t g0, const uint32_t *
             return sl_error_set(err, rc, "hashagg: emit: key column %u: %s", k,
                                 rc == SL_EINVAL ? "NULL into a NOT NULL column" : "out of memory");
     }
-    for (uint32_t i = 0; i < ha->naggs; i++)
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        if (ha->aggs[i].str) {
+            int rc = sl_ha_emit_str(ha, &ha->aggs[i], g0, gids, n, out, &out->cols[ha->nkeys + i]);
+            if (rc)
+                return sl_error_set(
+                    err, rc, "hashagg: emit: aggregate column %u: %s", ha->nkeys + i,
+                    rc == SL_EINVAL ? "NULL into a NOT NULL column" : "out of memory");
+            continue;
+        }
         if (sl_ha_emit_agg(&ha->aggs[i], ha->stride, g0, gids, n, &out->cols[ha->nkeys + i]) != 0)
             return sl_error_set(err, SL_EINVAL,
                                 "hashagg: emit: aggregate column %u: NULL into a NOT NULL "
                                 "column",
                                 ha->nkeys + i);
+    }
     out->rows = n;
     return (int)n;
 }
@@ -1501,6 +1639,38 @@ static uint32_t sl_ha_used_words(const struct sl_hashagg *ha)
 }
 
 static void sl_ha_save_fd(const struct sl_hashagg *ha, struct sl_sbuf *out);
+
+/* MIN / MAX of VARCHAR: u64 section bytes, then per group u32 length (SL_HA_STR_NULL: no
+ * value) and the bytes (see the file comment). */
+static void sl_ha_save_str_agg(const struct sl_hashagg *ha, const struct sl_ha_agg *a,
+                               struct sl_sbuf *out)
+{
+    const uint32_t ng = ha->t.ngroups;
+    const uint64_t *st = a->state;
+    uint64_t bytes = 0;
+    for (uint32_t g = 0; g < ng; g++) {
+        uint64_t x = st[(size_t)g * ha->stride];
+        bytes += 4 + (x == SL_HA_NULL_STR ? 0 : ha->dict.strs[x].len);
+    }
+    sl_sbuf_put_u64(out, bytes);
+    if (!sl_sbuf_reserve(out, bytes))
+        return;
+    uint8_t *p = out->p + out->len;
+    for (uint32_t g = 0; g < ng; g++) {
+        uint64_t x = st[(size_t)g * ha->stride];
+        const sl_str *s = x == SL_HA_NULL_STR ? NULL : &ha->dict.strs[x];
+        uint32_t len = s ? s->len : SL_HA_STR_NULL;
+        uint8_t l4[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
+                         (uint8_t)(len >> 24)};
+        memcpy(p, l4, 4);
+        p += 4;
+        if (s && s->len) {
+            memcpy(p, sl_str_data(s), s->len);
+            p += s->len;
+        }
+    }
+    out->len += bytes;
+}
 
 int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_error *err)
 {
@@ -1563,6 +1733,9 @@ int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_
     }
     if (ha->nfilters || ha->ndsets)
         sl_ha_save_fd(ha, out);
+    for (uint32_t i = 0; i < ha->naggs; i++)
+        if (ha->aggs[i].str)
+            sl_ha_save_str_agg(ha, &ha->aggs[i], out);
     return sl_sbuf_check(out, err);
 }
 
@@ -1760,6 +1933,50 @@ static int sl_ha_load_spec(struct sl_hashagg *ha, struct sl_sread *in, struct sl
     return 0;
 }
 
+/* Reads what sl_ha_save_str_agg wrote for aggregate a (index idx) into its state words. */
+static int sl_ha_load_str_agg(struct sl_hashagg *ha, const struct sl_ha_agg *a, uint32_t idx,
+                              struct sl_sread *in, struct sl_error *err)
+{
+    const uint32_t ng = ha->t.ngroups;
+    uint64_t bytes;
+    int rc = sl_sread_u64(in, &bytes, err);
+    if (rc)
+        return rc;
+    if (bytes > sl_sread_left(in) || bytes < (uint64_t)ng * 4)
+        return sl_ha_corrupt(in, err, "aggregate %u: %llu bytes of strings", idx,
+                             (unsigned long long)bytes);
+    const size_t end = in->off + (size_t)bytes;
+    uint64_t *st = a->state;
+    for (uint32_t g = 0; g < ng; g++) {
+        if (end - in->off < 4)
+            return sl_ha_corrupt(in, err, "aggregate %u: strings past their section", idx);
+        const uint8_t *q = in->p + in->off;
+        uint32_t len =
+            (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+        in->off += 4;
+        uint64_t *w = &st[(size_t)g * ha->stride];
+        if (len == SL_HA_STR_NULL) {
+            if (a->cnt && a->cnt[(size_t)g * ha->stride] != 0)
+                return sl_ha_corrupt(in, err, "group %u: aggregate %u: no value but a count", g,
+                                     idx);
+            *w = SL_HA_NULL_STR;
+            continue;
+        }
+        if (len > end - in->off)
+            return sl_ha_corrupt(in, err, "aggregate %u: string past its section", idx);
+        sl_str s = sl_str_make((const char *)in->p + in->off, len);
+        in->off += len;
+        uint64_t h;
+        sl_hash->str(&s, NULL, NULL, 1, &h);
+        if (sl_ha_dict_intern(&ha->mem, &ha->dict, &s, h, w))
+            return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory loading strings");
+    }
+    if (in->off != end)
+        return sl_ha_corrupt(in, err, "aggregate %u: %zu bytes after its strings", idx,
+                             end - in->off);
+    return 0;
+}
+
 int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error *err)
 {
     if (ha->t.ngroups != 0)
@@ -1949,6 +2166,12 @@ int sl_hashagg_load(struct sl_hashagg *ha, struct sl_sread *in, struct sl_error 
     if ((ha->nfilters || ha->ndsets) && (rc = sl_ha_load_fd(ha, in, err)) != 0) {
         sl_hashagg_clear(ha);
         return rc;
+    }
+    for (uint32_t i = 0; i < ha->naggs; i++) {
+        if (ha->aggs[i].str && (rc = sl_ha_load_str_agg(ha, &ha->aggs[i], i, in, err)) != 0) {
+            sl_hashagg_clear(ha);
+            return rc;
+        }
     }
     return 0;
 }

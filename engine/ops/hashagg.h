@@ -35,12 +35,25 @@
  *                          integers wrap on overflow like Java's int and long
  *   MIN, MAX(INT | BIGINT | DOUBLE | DECIMAL | TIMESTAMP)   the input type; DOUBLE ordered as
  *                          Java's Double.compare (-0.0 < 0.0, NaN greatest)
+ *   MIN, MAX(VARCHAR)      VARCHAR, ordered as Flink's BinaryStringData.compareTo: the UTF-8
+ *                          bytes compared unsigned (invalid UTF-8 too), a shorter prefix first
  *   AVG(INT | BIGINT)      the input type: SUM / COUNT in integer division (Flink), truncated
  *   AVG(DOUBLE)            DOUBLE
  * SUM / MIN / MAX / AVG are nullable where the input is: a group whose inputs were all NULL
  * gives NULL. Not supported (SL_ENOTSUP from sl_hashagg_new): SUM / AVG of BOOLEAN, VARCHAR,
  * TIMESTAMP; AVG of DECIMAL (Flink widens it to DECIMAL(38, s) which sluice cannot hold);
- * MIN / MAX of BOOLEAN and VARCHAR; keys that need more than SL_HASHAGG_MAX_K words.
+ * MIN / MAX of BOOLEAN; keys that need more than SL_HASHAGG_MAX_K words.
+ *
+ * MIN / MAX OF VARCHAR: the state word is an id in the string dictionary (UINT64_MAX: no
+ * value yet). A row's string is compared by bytes with the group's current extreme and
+ * interned only when it replaces it, so a batch mostly compares and interns little. merge()
+ * re-interns src's extremes into dst's dictionary; emit copies them into the output batch's
+ * string heap; save() writes them by content (a section per such aggregate after the state
+ * rows, hashagg.c), load() interns them again. COST: a superseded extreme stays in the
+ * dictionary until clear() (an id is never freed: keys and states share the ids), so a
+ * group fed a monotone input grows the dictionary by one string per row: about 28 bytes
+ * (sl_str + hash + slot) plus the bytes of a string longer than 12. Session windows rebuild
+ * their tables when they compact (engine/ops/op_winagg.c), which drops superseded strings.
  *
  * FILTER and DISTINCT (Flink's semantics):
  *   - an aggregate with a filter column counts only the rows where that column is TRUE (not
@@ -158,6 +171,15 @@ int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src
                             const uint32_t *gids, uint32_t ngids, uint32_t ks,
                             const int64_t *kstart, uint32_t ke, const int64_t *kend,
                             struct sl_error *err);
+
+/*
+ * MIN / MAX of VARCHAR (aggregate i): sl_hashagg_str_id is the string id of group g's value
+ * (UINT64_MAX for NULL, and for an aggregate of another kind); two ids of one hashagg are
+ * equal exactly when the strings are, until clear() / load(). sl_hashagg_str: the string of
+ * an id (NULL when out of range), valid until the next update / merge / load / clear.
+ */
+uint64_t sl_hashagg_str_id(const struct sl_hashagg *ha, uint32_t g, uint32_t i);
+const sl_str *sl_hashagg_str(const struct sl_hashagg *ha, uint64_t id);
 
 /* Number of groups so far. */
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha);

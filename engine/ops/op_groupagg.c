@@ -46,6 +46,7 @@ struct sl_ga_outcol { /* how output aggregate i comes out of the hashagg */
     bool avg_dec;     /* AVG of DECIMAL: hashagg SUM at .col, COUNT at .cnt_col */
     uint32_t col, cnt_col;
     uint8_t in_scale, out_scale;
+    bool str; /* MIN / MAX of VARCHAR: prev holds the hashagg's string id (sl_hashagg_str_id) */
 };
 
 struct sl_op_groupagg {
@@ -447,7 +448,16 @@ static int sl_ga_put_row(struct sl_op_groupagg *a, struct sl_batch *o, uint32_t 
         if (old && c >= a->nkeys) {
             size_t k = (size_t)gid * a->naggs + (c - a->nkeys);
             is_null = a->prev_null[k];
-            memcpy((char *)d->data + (size_t)j * w, &a->prev[k], w < 8 ? w : 8);
+            if (a->outcols[c - a->nkeys].str) {
+                /* the id's string, still in the state's dictionary (ids are never reused) */
+                const sl_str *ps = is_null ? NULL : sl_hashagg_str(a->state, a->prev[k]);
+                sl_str v = sl_str_make("", 0);
+                if (ps && !sl_str_ok(v = sl_batch_str(o, sl_str_data(ps), ps->len)))
+                    return SL_ENOMEM;
+                sl_col_str(d)[j] = v;
+            } else {
+                memcpy((char *)d->data + (size_t)j * w, &a->prev[k], w < 8 ? w : 8);
+            }
         } else {
             is_null = s->valid && sl_col_is_null(s, r);
             memcpy((char *)d->data + (size_t)j * w, (const char *)s->data + (size_t)r * w, w);
@@ -542,6 +552,10 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
                 uint64_t v;
                 uint8_t isn;
                 v = sl_ga_word(nb, a->nkeys + c, i, &isn);
+                if (a->outcols[c].str) { /* strings compare by content: by their ids */
+                    v = sl_hashagg_str_id(a->state, g, c);
+                    isn = v == UINT64_MAX;
+                }
                 size_t k = (size_t)g * a->naggs + c;
                 if (seen && (a->prev_null[k] != isn || (!isn && a->prev[k] != v)))
                     same = false;
@@ -567,6 +581,10 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
                     a->prev_null[k] = nn[c];
                 } else {
                     a->prev[k] = sl_ga_word(nb, a->nkeys + c, i, &a->prev_null[k]);
+                    if (a->outcols[c].str) {
+                        a->prev[k] = sl_hashagg_str_id(a->state, g, c);
+                        a->prev_null[k] = a->prev[k] == UINT64_MAX;
+                    }
                 }
             }
         }
@@ -895,11 +913,6 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
         if (g->fn != SL_AGG_COUNT_STAR && (g->col < 0 || (uint32_t)g->col >= in->ncols))
             return sl_ga_err(ctx, node->pos, err, SL_EINVAL,
                              "aggregate %u: input column %d out of range", i, g->col);
-        if ((g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX) &&
-            in->cols[g->col].type.id == SL_TYPE_VARCHAR)
-            return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
-                             "%s of a VARCHAR (aggregate %u) is not supported yet",
-                             g->fn == SL_AGG_MIN ? "MIN" : "MAX", i + 1);
         if (g->fn == SL_AGG_AVG && in->cols[g->col].type.id == SL_TYPE_DECIMAL)
             a->nhidden++;
     }
@@ -930,6 +943,7 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
         if (g->col >= 0)
             x->input = in->cols[g->col].type;
         oc->col = a->nkeys + i;
+        oc->str = (g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX) && x->input.id == SL_TYPE_VARCHAR;
         if (g->fn == SL_AGG_AVG && x->input.id == SL_TYPE_DECIMAL) {
             x->func = SL_AGG_SUM;
             struct sl_hashagg_agg *c = &a->ha_aggs[hidden];
