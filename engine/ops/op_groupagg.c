@@ -68,6 +68,10 @@ struct sl_op_groupagg {
     /* phase 1 */
     int64_t wm1, wm1_sent;
     struct sl_groupagg_partial **part; /* nworkers */
+    /* merged partials kept for the next mini-batches, cleared (their tables keep their size:
+     * no allocation, page faults and regrowth per mini-batch); at most nworkers */
+    struct sl_groupagg_partial **spare;
+    uint32_t nspare;
     uint64_t *hashes;
     int64_t *i64buf;
     uint32_t *bucket;
@@ -157,6 +161,8 @@ static int sl_ga_partial(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, in
                          struct sl_hashagg **out, struct sl_error *err)
 {
     struct sl_groupagg_partial **pp = &a->part[o];
+    if (!*pp && a->nspare)
+        *pp = a->spare[--a->nspare];
     if (!*pp) {
         struct sl_groupagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p));
         if (!p)
@@ -655,7 +661,12 @@ static int sl_ga_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     case SL_MSG_DATA: {
         struct sl_groupagg_partial *p = msg.ptr;
         int rc = sl_ga_merge(a, ctx, p->ha, err);
-        sl_ga_partial_free(p);
+        if (a->spare && a->nspare < (uint32_t)a->nworkers) {
+            sl_hashagg_clear(p->ha); /* from any worker: partials live on the process heap */
+            a->spare[a->nspare++] = p;
+        } else {
+            sl_ga_partial_free(p);
+        }
         return rc;
     }
     case SL_MSG_WATERMARK: {
@@ -819,6 +830,9 @@ static void sl_ga_free(struct sl_op *op)
         for (int o = 0; o < a->nworkers; o++)
             sl_ga_partial_free(a->part[o]);
     sl_mem_free(a->part);
+    for (uint32_t i = 0; i < a->nspare; i++)
+        sl_ga_partial_free(a->spare[i]);
+    sl_mem_free(a->spare);
     sl_hashagg_free(a->state);
     if (a->out_pool)
         sl_batch_pool_free(a->out_pool);
@@ -1020,6 +1034,7 @@ int sl_op_groupagg_new(const struct sl_plan *node, const struct sl_job *job,
     a->counts = sl_mem_alloc(a->heap, ((size_t)a->nworkers + 1) * sizeof(*a->counts));
     a->sender_wm = sl_mem_alloc(a->heap, (size_t)a->nworkers * sizeof(*a->sender_wm));
     a->part = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*a->part));
+    a->spare = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*a->spare));
     if (!a->hashes || !a->i64buf || !a->bucket || !a->sorted || !a->counts || !a->sender_wm ||
         !a->part) {
         rc = sl_ga_oom(a, ctx, err);

@@ -15,7 +15,9 @@
  * checkpoint the partials not sent yet are part of the saved state (nothing is flushed).
  *
  * The owner merges a partial into its state (sl_hashagg_merge_map, which says which groups it
- * touched) and emits, per touched group, as MiniBatchGroupAggFunction does without state TTL:
+ * touched), then clears it and keeps it (at most one per worker) as the next mini-batch's
+ * partial, so partials keep their size instead of growing from empty each mini-batch; and it
+ * emits, per touched group, as MiniBatchGroupAggFunction does without state TTL:
  *   - a new group: +I[keys, results];
  *   - a group whose results changed: -U[keys, old results] then +U[keys, new results];
  *   - a group whose results did not change: nothing (Flink: "new row is same with prev row,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/sql/test_flink_oracle.sh - Apache Flink as the oracle: the same query text runs in
-# sluice (--workers 1 and 2) and in Flink 1.20 (tools/flink.sh: a local MiniCluster) over the
+# sluice (--workers 1 and 2; the Nexmark queries also 4) and in Flink 1.20 (tools/flink.sh: a local MiniCluster) over the
 # same input, and the final rows must be the same, row for row (order-insensitive; numbers
 # and timestamps normalized by tests/sql/rows.py, which says why). docs/testing.md has the
 # method.
@@ -318,6 +318,16 @@ for w in 1 2; do
     done
   fi
 done
+# and at 4 workers (more workers than cores: windows, sessions, distinct sets and changelogs
+# spread over 4 owners): the Nexmark queries, the updating ones and q10's partitions
+for q in $nexmark_queries; do
+  check "$q" 4 "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$here/${q}_fs.sql" "${fsets[@]}"
+done
+for q in $upd_queries; do
+  check_changelog "$q-print" "$q" 4 "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
+    "$tmp/${q}_print.sql" "${fsets[@]}"
+done
+check_parts q10 4 "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$here/q10_fs.sql" "${fsets[@]}"
 
 echo "test_flink_oracle: $(($(date +%s) - t0)) s"
 exit $fail
