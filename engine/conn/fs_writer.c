@@ -461,8 +461,8 @@ int sl_fsw_commit(struct sl_fsw *fw, uint64_t epoch,
     pthread_mutex_lock(&fw->lock);
     for (struct sl_fsw_pending *p = fw->pend; p; p = p->next)
         n += p->epoch <= epoch;
-    struct sl_fsw_pending **todo = n ? malloc(n * sizeof(*todo)) : NULL;
-    if (n && !todo) {
+    struct sl_fsw_pending **due = n ? malloc(n * sizeof(*due)) : NULL;
+    if (n && !due) {
         pthread_mutex_unlock(&fw->lock);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
@@ -471,7 +471,7 @@ int sl_fsw_commit(struct sl_fsw *fw, uint64_t epoch,
         struct sl_fsw_pending *p = *pp;
         if (p->epoch <= epoch) {
             *pp = p->next;
-            todo[m++] = p;
+            due[m++] = p;
         } else {
             pp = &p->next;
         }
@@ -479,13 +479,13 @@ int sl_fsw_commit(struct sl_fsw *fw, uint64_t epoch,
     pthread_mutex_unlock(&fw->lock);
     if (!n)
         return 0;
-    qsort(todo, n, sizeof(*todo), fsw_pend_cmp); /* folder by folder */
+    qsort(due, n, sizeof(*due), fsw_pend_cmp); /* folder by folder */
     int rc = 0;
-    size_t i = 0, run = 0; /* todo[run .. i) renamed, their folder not fsynced yet */
+    size_t i = 0, run = 0; /* due[run .. i) renamed, their folder not fsynced yet */
     for (; i < n; i++) {
-        struct sl_fsw_pending *p = todo[i];
-        if (i > run && strcmp(todo[run]->rel, p->rel) != 0) {
-            if ((rc = fsw_folder_done(fw, todo[run]->rel, visible, ctx, err)))
+        struct sl_fsw_pending *p = due[i];
+        if (i > run && strcmp(due[run]->rel, p->rel) != 0) {
+            if ((rc = fsw_folder_done(fw, due[run]->rel, visible, ctx, err)))
                 break;
             run = i;
         }
@@ -514,22 +514,22 @@ int sl_fsw_commit(struct sl_fsw *fw, uint64_t epoch,
     }
     if (i > run) { /* the last folder's renamed files (also after a failed rename) */
         struct sl_error e2;
-        int r2 = fsw_folder_done(fw, todo[run]->rel, visible, ctx, rc ? &e2 : err);
+        int r2 = fsw_folder_done(fw, due[run]->rel, visible, ctx, rc ? &e2 : err);
         rc = rc ? rc : r2;
     }
     for (size_t j = 0; j < i; j++) {
-        free(todo[j]->rel);
-        free(todo[j]);
+        free(due[j]->rel);
+        free(due[j]);
     }
     if (i < n) { /* not renamed: a later commit retries them */
         pthread_mutex_lock(&fw->lock);
         for (size_t j = i; j < n; j++) {
-            todo[j]->next = fw->pend;
-            fw->pend = todo[j];
+            due[j]->next = fw->pend;
+            fw->pend = due[j];
         }
         pthread_mutex_unlock(&fw->lock);
     }
-    free(todo);
+    free(due);
     return rc;
 }
 
