@@ -163,10 +163,16 @@ static int sl_late_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_b
     const struct sl_column *tc = &b->cols[l->time_col];
     const int64_t *ts = (const int64_t *)tc->data;
     const sl_sel_t *sel = b->sel;
-    /* the first late position, if any: most batches have none and go on untouched */
+    /* the first late position, if any: most batches have none and go on untouched. A row
+     * after the watermark is never late (every window of it ends after it), unless its
+     * window end would wrap past INT64_MAX: that compare spares most rows the window
+     * arithmetic */
     uint32_t first = n;
+    const int64_t no_wrap = INT64_MAX - l->size;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
+        if (ts[r] > l->wm && ts[r] <= no_wrap)
+            continue;
         if (tc->valid && !sl_valid_get(tc->valid, r))
             continue;
         int64_t s, e;
