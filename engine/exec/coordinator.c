@@ -228,15 +228,6 @@ static void sl_coordinator_type(struct sl_type t, FILE *f)
     fputs(buf, f);
 }
 
-static const char *const sl_coordinator_agg_names[] = {
-    [SL_AGG_COUNT_STAR] = "COUNT(*)",
-    [SL_AGG_COUNT] = "COUNT",
-    [SL_AGG_SUM] = "SUM",
-    [SL_AGG_MIN] = "MIN",
-    [SL_AGG_MAX] = "MAX",
-    [SL_AGG_AVG] = "AVG",
-};
-
 static const char *const sl_coordinator_window_names[] = {[SL_WINDOW_TUMBLE] = "TUMBLE",
                                                           [SL_WINDOW_HOP] = "HOP",
                                                           [SL_WINDOW_CUMULATE] = "CUMULATE",
@@ -271,7 +262,7 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
         fputs(") aggregates (", f);
         for (uint32_t k = 0; k < n->agg.naggs; k++) {
             const struct sl_agg *a = &n->agg.aggs[k];
-            fprintf(f, "%s%s", k ? ", " : "", sl_coordinator_agg_names[a->fn]);
+            fprintf(f, "%s%s", k ? ", " : "", sl_agg_fn_name(a->fn));
             if (a->fn != SL_AGG_COUNT_STAR) {
                 fputs(a->distinct ? "(DISTINCT " : "(", f);
                 sl_coordinator_type(in->cols[a->col].type, f);

@@ -1640,16 +1640,16 @@ static uint32_t sl_ha_used_words(const struct sl_hashagg *ha)
 
 static void sl_ha_save_fd(const struct sl_hashagg *ha, struct sl_sbuf *out);
 
-/* MIN / MAX of VARCHAR: u64 section bytes, then per group u32 length (SL_HA_STR_NULL: no
- * value) and the bytes (see the file comment). */
-static void sl_ha_save_str_agg(const struct sl_hashagg *ha, const struct sl_ha_agg *a,
-                               struct sl_sbuf *out)
+/* A section of strings: u64 section bytes, then per group g < ng the string of id
+ * ids[g * stride] as u32 length (SL_HA_STR_NULL: NULL / no value) and the bytes. VARCHAR keys
+ * (stride 1) and MIN / MAX of VARCHAR states (see the file comment) are saved so. */
+static void sl_ha_save_strs(const struct sl_hashagg *ha, const uint64_t *ids, size_t stride,
+                            struct sl_sbuf *out)
 {
     const uint32_t ng = ha->t.ngroups;
-    const uint64_t *st = a->state;
     uint64_t bytes = 0;
     for (uint32_t g = 0; g < ng; g++) {
-        uint64_t x = st[(size_t)g * ha->stride];
+        uint64_t x = ids[(size_t)g * stride];
         bytes += 4 + (x == SL_HA_NULL_STR ? 0 : ha->dict.strs[x].len);
     }
     sl_sbuf_put_u64(out, bytes);
@@ -1657,7 +1657,7 @@ static void sl_ha_save_str_agg(const struct sl_hashagg *ha, const struct sl_ha_a
         return;
     uint8_t *p = out->p + out->len;
     for (uint32_t g = 0; g < ng; g++) {
-        uint64_t x = st[(size_t)g * ha->stride];
+        uint64_t x = ids[(size_t)g * stride];
         const sl_str *s = x == SL_HA_NULL_STR ? NULL : &ha->dict.strs[x];
         uint32_t len = s ? s->len : SL_HA_STR_NULL;
         uint8_t l4[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
@@ -1695,30 +1695,7 @@ int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_
             sl_ha_put_words(out, kw, ng);
             continue;
         }
-        /* strings: u64 section length, then per group u32 length (NULL: UINT32_MAX) and
-         * the bytes */
-        uint64_t bytes = 0;
-        for (uint32_t g = 0; g < ng; g++)
-            bytes += 4 + (kw[g] == SL_HA_NULL_STR ? 0 : ha->dict.strs[kw[g]].len);
-        sl_sbuf_put_u64(out, bytes);
-        if (!sl_sbuf_reserve(out, bytes))
-            break;
-        uint8_t *p = out->p + out->len;
-        for (uint32_t g = 0; g < ng; g++) {
-            uint32_t len = SL_HA_STR_NULL;
-            const sl_str *s = kw[g] == SL_HA_NULL_STR ? NULL : &ha->dict.strs[kw[g]];
-            if (s)
-                len = s->len;
-            uint8_t l4[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
-                             (uint8_t)(len >> 24)};
-            memcpy(p, l4, 4);
-            p += 4;
-            if (s && s->len) {
-                memcpy(p, sl_str_data(s), s->len);
-                p += s->len;
-            }
-        }
-        out->len += bytes;
+        sl_ha_save_strs(ha, kw, 1, out); /* strings by content */
     }
     if (used == ha->stride) {
         sl_ha_put_words(out, ha->rows, (size_t)ng * used);
@@ -1735,7 +1712,7 @@ int sl_hashagg_save(const struct sl_hashagg *ha, struct sl_sbuf *out, struct sl_
         sl_ha_save_fd(ha, out);
     for (uint32_t i = 0; i < ha->naggs; i++)
         if (ha->aggs[i].str)
-            sl_ha_save_str_agg(ha, &ha->aggs[i], out);
+            sl_ha_save_strs(ha, ha->aggs[i].state, ha->stride, out);
     return sl_sbuf_check(out, err);
 }
 

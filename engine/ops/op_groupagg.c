@@ -35,19 +35,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/ops/aggout.h"
 #include "engine/plan/sql_source.h"
-#include "kernels/hash.h"
 
 #define SL_GA_MAGIC 0x31414753u /* "SGA1" little-endian: format version 1 */
 #define SL_GA_DEFAULT_SIZE 50000
 #define SL_GA_DEFAULT_LATENCY_MS 1000
-
-struct sl_ga_outcol { /* how output aggregate i comes out of the hashagg */
-    bool avg_dec;     /* AVG of DECIMAL: hashagg SUM at .col, COUNT at .cnt_col */
-    uint32_t col, cnt_col;
-    uint8_t in_scale, out_scale;
-    bool str; /* MIN / MAX of VARCHAR: prev holds the hashagg's string id (sl_hashagg_str_id) */
-};
 
 struct sl_op_groupagg {
     struct sl_op op;
@@ -58,7 +51,7 @@ struct sl_op_groupagg {
     uint32_t *key_cols;
     struct sl_type *key_types;
     struct sl_hashagg_agg *ha_aggs;
-    struct sl_ga_outcol *outcols;
+    struct sl_aggout_col *outcols; /* .str: prev holds a string id */
     /* mini-batch */
     bool per_batch;      /* 'table.exec.mini-batch.enabled' = 'false' */
     uint64_t mb_rows;    /* 'table.exec.mini-batch.size' */
@@ -122,24 +115,6 @@ static uint64_t sl_ga_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static struct sl_schema *sl_ga_schema(struct sl_heap *heap, uint32_t ncols,
-                                      const struct sl_rel *rel, const struct sl_type *types)
-{
-    const char **names = sl_mem_alloc(heap, (ncols + 1) * sizeof(*names));
-    struct sl_type *t = sl_mem_alloc(heap, (ncols + 1) * sizeof(*t));
-    struct sl_schema *s = NULL;
-    if (names && t) {
-        for (uint32_t i = 0; i < ncols; i++) {
-            names[i] = rel && i < rel->ncols ? rel->cols[i].name : "hidden";
-            t[i] = types ? types[i] : rel->cols[i].type;
-        }
-        s = sl_schema_new(ncols, names, t);
-    }
-    sl_mem_free(names);
-    sl_mem_free(t);
-    return s;
-}
-
 static void sl_ga_partial_free(struct sl_groupagg_partial *p)
 {
     if (!p)
@@ -178,39 +153,6 @@ static int sl_ga_partial(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, in
     }
     *out = (*pp)->ha;
     return 0;
-}
-
-/* hashes[i] = the routing hash (all keys) of position i. */
-static void sl_ga_route_hash(struct sl_op_groupagg *a, struct sl_batch *b, uint32_t n)
-{
-    const struct sl_hash_kernels *h = sl_hash;
-    for (uint32_t k = 0; k < a->nkeys; k++) {
-        struct sl_column *c = &b->cols[a->key_cols[k]];
-        const uint64_t *valid = c->valid;
-        switch (c->type.id) {
-        case SL_TYPE_INT:
-            (k ? h->combine_i32 : h->i32)(c->data, valid, b->sel, n, a->hashes);
-            break;
-        case SL_TYPE_DOUBLE:
-            (k ? h->combine_f64 : h->f64)(c->data, valid, b->sel, n, a->hashes);
-            break;
-        case SL_TYPE_VARCHAR:
-            (k ? h->combine_str : h->str)(c->data, valid, b->sel, n, a->hashes);
-            break;
-        case SL_TYPE_BOOLEAN: {
-            const uint8_t *v = c->data;
-            for (uint32_t i = 0; i < n; i++) {
-                uint32_t r = b->sel ? b->sel[i] : i;
-                a->i64buf[r] = v[r];
-            }
-            (k ? h->combine_i64 : h->i64)(a->i64buf, valid, b->sel, n, a->hashes);
-            break;
-        }
-        default:
-            (k ? h->combine_i64 : h->i64)(c->data, valid, b->sel, n, a->hashes);
-            break;
-        }
-    }
 }
 
 /* Sends every partial to its owner: the end of a mini-batch. */
@@ -266,7 +208,7 @@ static int sl_ga_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
             rc = sl_hashagg_update(ha, b, err);
         goto out_done;
     }
-    sl_ga_route_hash(a, b, n);
+    sl_aggout_route_hash(a->key_cols, a->nkeys, b, n, a->hashes, a->i64buf);
     const uint32_t N = (uint32_t)a->nworkers;
     memset(a->counts, 0, (N + 1) * sizeof(*a->counts));
     for (uint32_t i = 0; i < n; i++) {
@@ -330,84 +272,13 @@ static int sl_ga_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
 
 /* ---- phase 2 ------------------------------------------------------------------------------- */
 
-/* Copies column `src` (n rows) of scratch batch `s` into column `dst` of `o`. */
-static int sl_ga_copy_col(struct sl_batch *o, struct sl_column *dst, const struct sl_column *src,
-                          uint32_t n)
-{
-    size_t width = sl_type_width((sl_type_id)src->type.id);
-    memcpy(dst->data, src->data, n * width);
-    if (src->valid) {
-        if (!dst->valid)
-            return SL_EINVAL;
-        memcpy(dst->valid, src->valid, SL_VALID_WORDS(n) * sizeof(uint64_t));
-    }
-    if (src->type.id == SL_TYPE_VARCHAR) {
-        sl_str *d = dst->data;
-        for (uint32_t i = 0; i < n; i++) {
-            if (d[i].len <= SL_STR_INLINE_MAX)
-                continue;
-            d[i] = sl_batch_str(o, d[i].ptr, d[i].len);
-            if (!sl_str_ok(d[i]))
-                return SL_ENOMEM;
-        }
-    }
-    return 0;
-}
-
-/* round_half_up(sum * 10^(out_scale - in_scale) / cnt) into *out; false on overflow (the
- * window aggregation's rule). */
-static bool sl_ga_avg_dec(int64_t sum, uint64_t cnt, unsigned up, int64_t *out)
-{
-    __int128 num = (__int128)sum * sl_pow10_i64(up);
-    __int128 den = (__int128)cnt;
-    __int128 q = num / den, r = num % den;
-    if (r < 0)
-        r = -r;
-    if (2 * r >= den)
-        q += num < 0 ? -1 : 1;
-    if (q > INT64_MAX || q < INT64_MIN)
-        return false;
-    *out = (int64_t)q;
-    return true;
-}
-
 /* Fills `o` (the node's out rel) from scratch `s` (the hashagg's out columns), n rows. */
 static int sl_ga_convert(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, struct sl_batch *s,
                          struct sl_batch *o, uint32_t n, struct sl_error *err)
 {
-    for (uint32_t c = 0; c < a->nkeys + a->naggs; c++) {
-        const struct sl_ga_outcol *oc = c >= a->nkeys ? &a->outcols[c - a->nkeys] : NULL;
-        if (!oc || !oc->avg_dec) {
-            int rc = sl_ga_copy_col(o, &o->cols[c], &s->cols[oc ? oc->col : c], n);
-            if (rc)
-                return sl_ga_err(ctx, a->op.plan->pos, err, rc,
-                                 "group aggregation: output column %u: %s", c,
-                                 rc == SL_ENOMEM ? "out of memory" : "NULL into NOT NULL");
-            continue;
-        }
-        struct sl_column *sum = &s->cols[oc->col], *cnt = &s->cols[oc->cnt_col];
-        struct sl_column *d = &o->cols[c];
-        if (!d->valid)
-            return sl_ga_err(ctx, a->op.plan->pos, err, SL_EINVAL,
-                             "group aggregation: AVG column %u is NOT NULL", c);
-        for (uint32_t i = 0; i < n; i++) {
-            uint64_t k = (uint64_t)sl_col_i64(cnt)[i];
-            if (k == 0) {
-                sl_col_set_null(d, i, true);
-                sl_col_i64(d)[i] = 0;
-                continue;
-            }
-            if (!sl_ga_avg_dec(sl_col_i64(sum)[i], k, oc->out_scale - oc->in_scale,
-                               &sl_col_i64(d)[i]))
-                return sl_ga_err(ctx, a->op.plan->pos, err, SL_EOVERFLOW,
-                                 "AVG: the average of a DECIMAL group (sum %lld at scale %u, "
-                                 "%llu rows) does not fit in DECIMAL(18, %u)",
-                                 (long long)sl_col_i64(sum)[i], oc->in_scale, (unsigned long long)k,
-                                 oc->out_scale);
-        }
-    }
-    o->rows = n;
-    return 0;
+    struct sl_error e;
+    int rc = sl_aggout_convert(a->outcols, a->nkeys, a->naggs, s, o, n, "group aggregation", &e);
+    return rc ? sl_ga_err(ctx, a->op.plan->pos, err, rc, "%s", e.msg) : 0;
 }
 
 /* The groups gids[0 .. n-1] of the state, as output rows (node's columns) into `nb`. */
@@ -917,19 +788,10 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
         return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
                          "an aggregation without GROUP BY keys over a stream is not supported "
                          "yet");
-    for (uint32_t i = 0; i < a->naggs; i++) {
-        const struct sl_agg *g = &node->agg.aggs[i];
-        if (g->filter < 0 || (uint32_t)g->filter > in->ncols ||
-            (g->filter && in->cols[g->filter - 1].type.id != SL_TYPE_BOOLEAN))
-            return sl_ga_err(ctx, node->pos, err, SL_EINVAL,
-                             "aggregate %u: FILTER column %d is not a BOOLEAN input column", i,
-                             g->filter - 1);
-        if (g->fn != SL_AGG_COUNT_STAR && (g->col < 0 || (uint32_t)g->col >= in->ncols))
-            return sl_ga_err(ctx, node->pos, err, SL_EINVAL,
-                             "aggregate %u: input column %d out of range", i, g->col);
-        if (g->fn == SL_AGG_AVG && in->cols[g->col].type.id == SL_TYPE_DECIMAL)
-            a->nhidden++;
-    }
+    struct sl_error e;
+    int rc = sl_aggout_check(node, &a->nhidden, &e);
+    if (rc)
+        return sl_ga_err(ctx, node->pos, err, rc, "%s", e.msg);
     uint32_t nha = a->naggs + a->nhidden;
     a->key_cols = sl_mem_alloc(h, (a->nkeys + 1) * sizeof(*a->key_cols));
     a->key_types = sl_mem_alloc(h, (a->nkeys + 1) * sizeof(*a->key_types));
@@ -945,42 +807,12 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
         a->key_cols[k] = (uint32_t)c;
         a->key_types[k] = in->cols[c].type;
     }
-    uint32_t hidden = a->naggs;
-    for (uint32_t i = 0; i < a->naggs; i++) {
-        const struct sl_agg *g = &node->agg.aggs[i];
-        struct sl_hashagg_agg *x = &a->ha_aggs[i];
-        struct sl_ga_outcol *oc = &a->outcols[i];
-        x->func = (uint8_t)g->fn;
-        x->col = g->col < 0 ? 0 : (uint32_t)g->col;
-        x->distinct = g->distinct;
-        x->filter = (uint32_t)g->filter;
-        if (g->col >= 0)
-            x->input = in->cols[g->col].type;
-        oc->col = a->nkeys + i;
-        oc->str = (g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX) && x->input.id == SL_TYPE_VARCHAR;
-        if (g->fn == SL_AGG_AVG && x->input.id == SL_TYPE_DECIMAL) {
-            x->func = SL_AGG_SUM;
-            struct sl_hashagg_agg *c = &a->ha_aggs[hidden];
-            c->func = SL_AGG_COUNT;
-            c->col = x->col;
-            c->input = x->input;
-            c->distinct = x->distinct;
-            c->filter = x->filter;
-            oc->avg_dec = true;
-            oc->cnt_col = a->nkeys + hidden;
-            oc->in_scale = x->input.scale;
-            oc->out_scale = g->type.scale;
-            if (oc->out_scale < oc->in_scale || oc->out_scale - oc->in_scale > 18)
-                return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
-                                 "aggregate %u: AVG from scale %u to scale %u", i, oc->in_scale,
-                                 oc->out_scale);
-            hidden++;
-        }
-    }
+    if ((rc = sl_aggout_map(node, a->nkeys, a->ha_aggs, a->outcols, &e)) != 0)
+        return sl_ga_err(ctx, node->pos, err, rc, "%s", e.msg);
     a->spec = (struct sl_hashagg_spec){a->nkeys, a->key_cols, a->key_types, nha, a->ha_aggs};
     /* validates the spec */
     struct sl_hashagg *ha;
-    int rc = sl_hashagg_new(h, &a->spec, &ha, err);
+    rc = sl_hashagg_new(h, &a->spec, &ha, err);
     if (rc)
         return sl_ga_err(ctx, node->pos, err, rc, "group aggregation: %s",
                          err ? err->msg : sl_strerror(rc));
@@ -992,12 +824,12 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
     if (nout > sizeof(types) / sizeof(types[0]))
         return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
                          "group aggregation: too many aggregates (%u)", nout);
-    a->out_schema = sl_ga_schema(h, node->out.ncols, &node->out, NULL);
+    a->out_schema = sl_aggout_schema(h, node->out.ncols, &node->out, NULL);
     a->out_pool = a->out_schema ? sl_batch_pool_new(h, a->out_schema, 4) : NULL;
     if (!a->out_pool)
         return sl_ga_oom(a, ctx, err);
     if (a->nhidden) {
-        a->ha_schema = sl_ga_schema(h, nout, NULL, types);
+        a->ha_schema = sl_aggout_schema(h, nout, NULL, types);
         a->ha_pool = a->ha_schema ? sl_batch_pool_new(h, a->ha_schema, 1) : NULL;
         if (!a->ha_pool)
             return sl_ga_oom(a, ctx, err);

@@ -42,8 +42,6 @@ const char *sl_changelog_mode_str(sl_changelog_mode m)
     return m == SL_CHANGELOG_RETRACT ? "changelogMode=[I,UB,UA]" : "changelogMode=[I]";
 }
 
-static const char *const sl_cl_agg_names[] = {"COUNT", "COUNT", "SUM", "MIN", "MAX", "AVG"};
-
 void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
 {
     if (!cap)
@@ -92,9 +90,11 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
             SL_CL_PUT("%s, ", in->cols[p->agg.keys[k]].name);
         for (uint32_t i = 0; i < p->agg.naggs; i++) {
             const struct sl_agg *g = &p->agg.aggs[i];
-            SL_CL_PUT("%s%s(%s%s)", i ? ", " : "", sl_cl_agg_names[g->fn],
-                      g->distinct ? "DISTINCT " : "",
-                      g->fn == SL_AGG_COUNT_STAR ? "*" : in->cols[g->col].name);
+            if (g->fn == SL_AGG_COUNT_STAR)
+                SL_CL_PUT("%sCOUNT(*)", i ? ", " : "");
+            else
+                SL_CL_PUT("%s%s(%s%s)", i ? ", " : "", sl_agg_fn_name(g->fn),
+                          g->distinct ? "DISTINCT " : "", in->cols[g->col].name);
             if (g->filter)
                 SL_CL_PUT(" FILTER %s", in->cols[g->filter - 1].name);
         }

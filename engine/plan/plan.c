@@ -317,7 +317,19 @@ void sl_expr_print(const struct sl_expr *e, const struct sl_rel *in, FILE *out)
     }
 }
 
-static const char *const sl_agg_names[] = {"COUNT(*)", "COUNT", "SUM", "MIN", "MAX", "AVG"};
+static const char *const sl_agg_names[] = {
+    [SL_AGG_COUNT_STAR] = "COUNT(*)",
+    [SL_AGG_COUNT] = "COUNT",
+    [SL_AGG_SUM] = "SUM",
+    [SL_AGG_MIN] = "MIN",
+    [SL_AGG_MAX] = "MAX",
+    [SL_AGG_AVG] = "AVG",
+};
+
+const char *sl_agg_fn_name(sl_agg_fn fn)
+{
+    return (unsigned)fn < sizeof(sl_agg_names) / sizeof(sl_agg_names[0]) ? sl_agg_names[fn] : "?";
+}
 
 static void sl_rel_print(const struct sl_rel *rel, FILE *out)
 {

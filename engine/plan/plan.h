@@ -194,6 +194,10 @@ typedef enum sl_agg_fn {
     SL_AGG_AVG,
 } sl_agg_fn;
 
+/* The SQL name of an aggregate function: "COUNT(*)", "COUNT", "SUM", ... (static; the one
+ * table of these names). */
+const char *sl_agg_fn_name(sl_agg_fn fn);
+
 struct sl_agg {
     sl_agg_fn fn;
     int col; /* input column, -1 for COUNT(*) */
