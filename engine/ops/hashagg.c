@@ -1154,6 +1154,48 @@ int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error
     return 0;
 }
 
+int sl_hashagg_groups_of(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gids,
+                         struct sl_error *err)
+{
+    for (uint32_t k = 0; k < ha->nkeys; k++) {
+        const struct sl_ha_key *key = &ha->keys[k];
+        if (key->col >= b->ncols || b->cols[key->col].type.id != key->type.id ||
+            (b->cols[key->col].valid && !key->type.nullable))
+            return sl_error_set(err, SL_EINVAL,
+                                "hashagg: key %u: batch column %u is not a %s%s column", k,
+                                key->col, key->type.nullable ? "" : "NOT NULL ",
+                                sl_type_name((sl_type_id)key->type.id));
+    }
+    uint32_t n = sl_batch_active(b);
+    if (n == 0)
+        return 0;
+    const uint64_t *words[SL_HASHAGG_MAX_K];
+    int rc = sl_ha_build_words(ha, b, words, err);
+    if (rc)
+        return rc;
+    sl_ha_hash_words(ha, words, b->sel, n);
+    if ((rc = sl_ha_probe_all(ha, words, b->sel, n)) != 0)
+        return sl_error_set(err, rc, "hashagg: out of memory growing to %u groups", ha->t.ngroups);
+    memcpy(gids, ha->gids, (size_t)n * sizeof(*gids));
+    return 0;
+}
+
+int sl_hashagg_reset_group(struct sl_hashagg *ha, uint32_t g)
+{
+    if (g >= ha->t.ngroups || ha->ndsets)
+        return SL_EINVAL;
+    for (uint32_t i = 0; i < ha->naggs; i++)
+        if (ha->aggs[i].str)
+            return SL_EINVAL;
+    if (ha->stride)
+        memset(ha->rows + (size_t)g * ha->stride, 0, ha->stride * sizeof(*ha->rows));
+    uint32_t last = ha->t.ngroups;
+    ha->t.ngroups = g + 1; /* sl_ha_init_groups writes groups g .. ngroups - 1 */
+    sl_ha_init_groups(ha, g);
+    ha->t.ngroups = last;
+    return 0;
+}
+
 static bool sl_ha_same_spec(const struct sl_hashagg *a, const struct sl_hashagg *b)
 {
     if (a->nkeys != b->nkeys || a->naggs != b->naggs)

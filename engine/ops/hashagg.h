@@ -181,6 +181,22 @@ int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src
 uint64_t sl_hashagg_str_id(const struct sl_hashagg *ha, uint32_t g, uint32_t i);
 const sl_str *sl_hashagg_str(const struct sl_hashagg *ha, uint64_t id);
 
+/*
+ * The group of each active row of `b` (its key columns at the spec's key_cols; other columns
+ * are not read) into gids[0 .. active - 1], a new group (with initial states) for a key not
+ * seen yet. The unbounded GROUP BY (engine/ops/op_groupagg.c) finds the group of a key so.
+ * Returns 0, SL_EINVAL (a key column does not match) or SL_ENOMEM.
+ */
+int sl_hashagg_groups_of(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gids,
+                         struct sl_error *err);
+
+/*
+ * Puts group g's aggregate states back to their initial values (as a new group's), keeping
+ * its key: a group whose rows were all retracted starts again from nothing. Not for a hashagg
+ * with DISTINCT or MIN / MAX of VARCHAR aggregates. Returns 0 or SL_EINVAL.
+ */
+int sl_hashagg_reset_group(struct sl_hashagg *ha, uint32_t g);
+
 /* Number of groups so far. */
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha);
 

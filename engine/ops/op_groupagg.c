@@ -36,11 +36,48 @@
 #include <time.h>
 
 #include "engine/ops/aggout.h"
+#include "engine/plan/changelog.h"
 #include "engine/plan/sql_source.h"
 
-#define SL_GA_MAGIC 0x31414753u /* "SGA1" little-endian: format version 1 */
+#define SL_GA_MAGIC 0x31414753u  /* "SGA1" little-endian: format version 1 */
+#define SL_GA_MAGIC2 0x32414753u /* "SGA2": format 2, view mode */
 #define SL_GA_DEFAULT_SIZE 50000
 #define SL_GA_DEFAULT_LATENCY_MS 1000
+
+/* RETRACT: how output aggregate i comes out of the main hashagg (its output columns after the
+ * keys: rows = the row count, .a the signed sum, .c the signed count of non-NULL inputs) or
+ * out of MIN / MAX multiset .mm. The view columns .vcol / .ncol hold the signed value and the
+ * signed non-NULL count of each input row. */
+struct sl_ga_rcol {
+    uint8_t fn;          /* sl_agg_fn */
+    uint32_t a, c;       /* hashagg output columns (COUNT: .a only) */
+    int32_t mm;          /* MIN / MAX: the multiset, else -1 */
+    uint32_t vcol, ncol; /* view columns */
+    struct sl_type in;   /* the input column's type */
+    struct sl_type out;  /* the output column's type */
+};
+
+/* RETRACT, MIN / MAX of input column x: a hashagg of (keys, x) -> SUM(sign) (the multiset of
+ * the group's values, as Flink's MinWithRetractAggFunction's map), and per main group the
+ * entry holding the extreme and a list of its entries, so that a retracted extreme is
+ * replaced by a walk over the group's own values. */
+struct sl_ga_mm {
+    bool min;
+    struct sl_type type; /* x's type */
+    uint32_t key_cols[SL_HASHAGG_MAX_K + 1];
+    struct sl_type key_types[SL_HASHAGG_MAX_K + 1];
+    struct sl_hashagg_agg agg; /* SUM(sign) with the aggregate's FILTER */
+    struct sl_hashagg_spec spec;
+    struct sl_hashagg *state; /* phase 2 */
+    struct sl_schema *schema; /* its output: keys, x, count */
+    struct sl_batch_pool *pool;
+    uint32_t *ext, *head;    /* per main group: the extreme's entry, the list (UINT32_MAX) */
+    uint8_t *dirty;          /* per main group: the extreme was retracted */
+    uint32_t *dlist, ndirty; /* the dirty groups */
+    uint32_t capg;
+    uint32_t *next, *mg; /* per entry: the list, the main group */
+    uint32_t nent, cape; /* entries linked so far */
+};
 
 struct sl_op_groupagg {
     struct sl_op op;
@@ -81,7 +118,24 @@ struct sl_op_groupagg {
     bool input_done, finished;
     int64_t wm2;
     struct sl_schema *out_schema, *ha_schema;
-    struct sl_batch_pool *out_pool, *ha_pool; /* ha_pool: only with AVG of DECIMAL */
+    struct sl_batch_pool *out_pool, *ha_pool; /* ha_pool: with AVG of DECIMAL or a view */
+    uint8_t *live; /* capprev flags: the group's last emitted row stands (not deleted) */
+    /* VIEW MODE (the block "view mode" below): an updating input or no GROUP BY keys */
+    bool view;                /* the hashaggs aggregate a view of the input with derived columns */
+    bool retract;             /* the input is updating: signed sums, MIN / MAX multisets */
+    bool hkey;                /* no keys: one hidden constant key, every row to owner 0 */
+    uint32_t hank;            /* the hashagg's keys: nkeys, or 1 with hkey */
+    uint32_t in_ncols;        /* the input's columns; the view's derived ones come after */
+    uint32_t vncols;          /* the view's columns */
+    struct sl_column *vcols;  /* vncols: [0, in_ncols) copied from each input batch */
+    struct sl_column *lcols;  /* vncols: scratch for sl_hashagg_groups_of */
+    void *vdata;              /* the derived columns' values and validity */
+    struct sl_ga_rcol *rcols; /* naggs (retract) */
+    struct sl_ga_mm *mm;      /* nmm MIN / MAX multisets (retract) */
+    uint32_t nmm;
+    uint8_t *alive;  /* SL_BATCH_CAP: sl_ga_rows' groups with rows (retract) */
+    void *hzero;     /* the hidden key's zeros */
+    uint32_t *lgids; /* SL_BATCH_CAP scratch */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -120,7 +174,17 @@ static void sl_ga_partial_free(struct sl_groupagg_partial *p)
     if (!p)
         return;
     sl_hashagg_free(p->ha);
+    for (uint32_t i = 0; p->mm && i < p->nmm; i++)
+        sl_hashagg_free(p->mm[i]);
+    sl_mem_free(p->mm);
     sl_mem_free(p);
+}
+
+static void sl_ga_partial_clear(struct sl_groupagg_partial *p)
+{
+    sl_hashagg_clear(p->ha);
+    for (uint32_t i = 0; i < p->nmm; i++)
+        sl_hashagg_clear(p->mm[i]);
 }
 
 static void sl_ga_partial_free_payload(void *p)
@@ -144,8 +208,14 @@ static int sl_ga_partial(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, in
             return sl_ga_oom(a, ctx, err);
         p->hdr.free_fn = sl_ga_partial_free_payload;
         int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err);
+        if (!rc && a->nmm) {
+            p->mm = sl_mem_zalloc(NULL, a->nmm * sizeof(*p->mm));
+            rc = p->mm ? 0 : sl_error_set(err, SL_ENOMEM, "out of memory");
+            for (uint32_t i = 0; !rc && i < a->nmm; i++, p->nmm++)
+                rc = sl_hashagg_new(NULL, &a->mm[i].spec, &p->mm[i], err);
+        }
         if (rc) {
-            sl_mem_free(p);
+            sl_ga_partial_free(p);
             return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
                              err ? err->msg : sl_strerror(rc));
         }
@@ -153,6 +223,19 @@ static int sl_ga_partial(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, in
     }
     *out = (*pp)->ha;
     return 0;
+}
+
+/* Folds the active rows of `b` (the input, or the view in view mode) into owner o's partial. */
+static int sl_ga_fold(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, int o,
+                      struct sl_batch *b, struct sl_error *err)
+{
+    struct sl_hashagg *ha;
+    int rc = sl_ga_partial(a, ctx, o, &ha, err);
+    if (!rc)
+        rc = sl_hashagg_update(ha, b, err);
+    for (uint32_t i = 0; !rc && i < a->nmm; i++)
+        rc = sl_hashagg_update(a->part[o]->mm[i], b, err);
+    return rc;
 }
 
 /* Sends every partial to its owner: the end of a mini-batch. */
@@ -182,6 +265,8 @@ static bool sl_ga_due(const struct sl_op_groupagg *a)
     return sl_ga_now_ns() - a->last_send_ns >= (uint64_t)a->mb_ns;
 }
 
+static void sl_ga_view(struct sl_op_groupagg *a, struct sl_batch *b, struct sl_batch *vb);
+
 static int sl_ga_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
                       struct sl_error *err)
 {
@@ -190,22 +275,26 @@ static int sl_ga_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
     sl_sel_t *bsel = b->sel;
     uint32_t bnsel = b->nsel;
     int rc = 0;
-    struct sl_hashagg *ha;
+    struct sl_batch vb;
+    struct sl_batch *fb = b; /* what the hashaggs fold: the batch or its view */
     if (n == 0)
         goto out_put;
-    if (b->kind) {
+    if (b->kind && !a->retract) {
         for (uint32_t i = 0; i < n; i++)
             if (b->kind[bsel ? bsel[i] : i] != SL_ROW_INSERT) {
                 rc = sl_ga_err(ctx, op->plan->pos, err, SL_ENOTSUP,
-                               "group aggregation: a %s row in its input; sluice aggregates "
-                               "insert-only input only",
+                               "group aggregation: a %s row in its input, which the plan says "
+                               "is insert-only",
                                sl_row_kind_str(b->kind[bsel ? bsel[i] : i]));
                 goto out_put;
             }
     }
-    if (a->nworkers == 1) {
-        if ((rc = sl_ga_partial(a, ctx, 0, &ha, err)) == 0)
-            rc = sl_hashagg_update(ha, b, err);
+    if (a->view) {
+        sl_ga_view(a, b, &vb);
+        fb = &vb;
+    }
+    if (a->nworkers == 1 || a->hkey) { /* no keys: one group, at owner 0 */
+        rc = sl_ga_fold(a, ctx, 0, fb, err);
         goto out_done;
     }
     sl_aggout_route_hash(a->key_cols, a->nkeys, b, n, a->hashes, a->i64buf);
@@ -224,13 +313,11 @@ static int sl_ga_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
         uint32_t end = a->counts[k];
         if (end == begin)
             continue;
-        if ((rc = sl_ga_partial(a, ctx, (int)k, &ha, err)) != 0)
-            goto out_put;
-        b->sel = a->sorted + begin;
-        b->nsel = end - begin;
-        rc = sl_hashagg_update(ha, b, err);
-        b->sel = bsel;
-        b->nsel = bnsel;
+        fb->sel = a->sorted + begin;
+        fb->nsel = end - begin;
+        rc = sl_ga_fold(a, ctx, (int)k, fb, err);
+        fb->sel = bsel;
+        fb->nsel = bnsel;
         if (rc)
             goto out_put;
         begin = end;
@@ -270,6 +357,425 @@ static int sl_ga_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
     return 0;
 }
 
+/* ---- view mode ----------------------------------------------------------------------------- */
+/*
+ * With an updating input or without GROUP BY keys the hashaggs do not aggregate the input
+ * batch but a view of it: its columns, then
+ *   - without keys: a BOOLEAN NOT NULL column of zeros, the one (hidden) key;
+ *   - with an updating input: `sign` (BIGINT: +1 for +I / +U, -1 for -U / -D), and per
+ *     aggregate its signed value (sign * x; NULL where x is) and signed non-NULL count
+ *     (sign where x is not NULL, else 0).
+ * An updating input's COUNT, SUM and AVG are then sums of signed columns (Flink's
+ * SumWithRetractAggFunction and the like: a retraction subtracts), merged across workers as
+ * any sum; the row count SUM(sign) says when a group has no rows left. MIN / MAX keep their
+ * multiset (struct sl_ga_mm).
+ */
+
+/* The view of `b` into `vb` (same rows and selection); fills the derived columns for b's
+ * active rows. */
+static void sl_ga_view(struct sl_op_groupagg *a, struct sl_batch *b, struct sl_batch *vb)
+{
+    memset(vb, 0, sizeof(*vb));
+    vb->rows = b->rows;
+    vb->sel = b->sel;
+    vb->nsel = b->nsel;
+    vb->ncols = a->vncols;
+    vb->cols = a->vcols;
+    memcpy(a->vcols, b->cols, (size_t)a->in_ncols * sizeof(*a->vcols));
+    if (!a->retract)
+        return;
+    const uint32_t n = sl_batch_active(b);
+    const sl_sel_t *sel = b->sel;
+    const uint32_t sc = a->in_ncols + (a->hkey ? 1 : 0);
+    int64_t *sign = a->vcols[sc].data;
+    const uint8_t *kind = b->kind;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = sel ? sel[i] : i;
+        uint8_t k = kind ? kind[r] : (uint8_t)SL_ROW_INSERT;
+        sign[r] = 1 - 2 * (int64_t)(k == SL_ROW_UPDATE_BEFORE || k == SL_ROW_DELETE);
+    }
+    for (uint32_t j = 0; j < a->naggs; j++) {
+        const struct sl_ga_rcol *rc = &a->rcols[j];
+        if (rc->fn == SL_AGG_COUNT_STAR || rc->mm >= 0)
+            continue;
+        const struct sl_column *x = &b->cols[a->op.plan->agg.aggs[j].col];
+        int64_t *nn = a->vcols[rc->ncol].data;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = sel ? sel[i] : i;
+            nn[r] = x->valid && sl_col_is_null(x, r) ? 0 : sign[r];
+        }
+        if (rc->fn == SL_AGG_COUNT)
+            continue;
+        struct sl_column *v = &a->vcols[rc->vcol];
+        if (x->valid)
+            memcpy(v->valid, x->valid, SL_VALID_WORDS(b->rows) * sizeof(uint64_t));
+        switch (x->type.id) {
+        case SL_TYPE_INT: {
+            const int32_t *xs = x->data;
+            if (v->type.id == SL_TYPE_INT) { /* SUM(INT): wraps as Java's int */
+                int32_t *vs = v->data;
+                for (uint32_t i = 0; i < n; i++) {
+                    uint32_t r = sel ? sel[i] : i;
+                    vs[r] = (int32_t)((uint32_t)xs[r] * (uint32_t)sign[r]);
+                }
+            } else { /* AVG(INT): Flink sums in a long */
+                int64_t *vs = v->data;
+                for (uint32_t i = 0; i < n; i++) {
+                    uint32_t r = sel ? sel[i] : i;
+                    vs[r] = (int64_t)xs[r] * sign[r];
+                }
+            }
+            break;
+        }
+        case SL_TYPE_DOUBLE: {
+            const double *xs = x->data;
+            double *vs = v->data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                vs[r] = xs[r] * (double)sign[r];
+            }
+            break;
+        }
+        default: { /* BIGINT, DECIMAL: wraps as Java's long */
+            const int64_t *xs = x->data;
+            int64_t *vs = v->data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = sel ? sel[i] : i;
+                vs[r] = (int64_t)((uint64_t)xs[r] * (uint64_t)sign[r]);
+            }
+            break;
+        }
+        }
+    }
+}
+
+/* Grows multiset m's per-group arrays to `ng` main groups and per-entry ones to `ne`. */
+static int sl_ga_mm_grow(struct sl_op_groupagg *a, struct sl_ga_mm *m, uint32_t ng, uint32_t ne)
+{
+    if (ng > m->capg) {
+        uint32_t cap = m->capg ? m->capg : 64;
+        while (cap < ng)
+            cap = cap > UINT32_MAX / 2 ? ng : cap * 2;
+        uint32_t *ext = sl_mem_alloc(a->heap, (size_t)cap * sizeof(*ext));
+        uint32_t *head = sl_mem_alloc(a->heap, (size_t)cap * sizeof(*head));
+        uint32_t *dl = sl_mem_alloc(a->heap, (size_t)cap * sizeof(*dl));
+        uint8_t *dirty = sl_mem_zalloc(a->heap, cap);
+        if (!ext || !head || !dl || !dirty) {
+            sl_mem_free(ext);
+            sl_mem_free(head);
+            sl_mem_free(dl);
+            sl_mem_free(dirty);
+            return SL_ENOMEM;
+        }
+        memset(ext, 0xff, (size_t)cap * sizeof(*ext));
+        memset(head, 0xff, (size_t)cap * sizeof(*head));
+        if (m->capg) {
+            memcpy(ext, m->ext, (size_t)m->capg * sizeof(*ext));
+            memcpy(head, m->head, (size_t)m->capg * sizeof(*head));
+            memcpy(dl, m->dlist, (size_t)m->ndirty * sizeof(*dl));
+            memcpy(dirty, m->dirty, m->capg);
+        }
+        sl_mem_free(m->ext);
+        sl_mem_free(m->head);
+        sl_mem_free(m->dlist);
+        sl_mem_free(m->dirty);
+        m->ext = ext;
+        m->head = head;
+        m->dlist = dl;
+        m->dirty = dirty;
+        m->capg = cap;
+    }
+    if (ne > m->cape) {
+        uint32_t cap = m->cape ? m->cape : 64;
+        while (cap < ne)
+            cap = cap > UINT32_MAX / 2 ? ne : cap * 2;
+        uint32_t *next = sl_mem_alloc(a->heap, (size_t)cap * sizeof(*next));
+        uint32_t *mg = sl_mem_alloc(a->heap, (size_t)cap * sizeof(*mg));
+        if (!next || !mg) {
+            sl_mem_free(next);
+            sl_mem_free(mg);
+            return SL_ENOMEM;
+        }
+        if (m->nent) {
+            memcpy(next, m->next, (size_t)m->nent * sizeof(*next));
+            memcpy(mg, m->mg, (size_t)m->nent * sizeof(*mg));
+        }
+        sl_mem_free(m->next);
+        sl_mem_free(m->mg);
+        m->next = next;
+        m->mg = mg;
+        m->cape = cap;
+    }
+    return 0;
+}
+
+/* Whether value word w1 of multiset m is strictly better (smaller for MIN, greater for MAX)
+ * than w2; both are values, not NULL. DOUBLE as Java's Double.compare (the key words are
+ * normalized: -0.0 is 0.0, one NaN, the greatest); VARCHAR as Flink's
+ * BinaryStringData.compareTo (unsigned bytes, a prefix first). */
+static bool sl_ga_mm_better(const struct sl_ga_mm *m, uint64_t w1, uint64_t w2)
+{
+    int c;
+    switch (m->type.id) {
+    case SL_TYPE_DOUBLE: {
+        double x, y;
+        memcpy(&x, &w1, 8);
+        memcpy(&y, &w2, 8);
+        c = x != x ? (y != y ? 0 : 1) : y != y ? -1 : (x > y) - (x < y);
+        break;
+    }
+    case SL_TYPE_VARCHAR: {
+        const sl_str *s1 = sl_hashagg_str(m->state, w1), *s2 = sl_hashagg_str(m->state, w2);
+        uint32_t l1 = s1 ? s1->len : 0, l2 = s2 ? s2->len : 0;
+        c = l1 && l2 ? memcmp(sl_str_data(s1), sl_str_data(s2), l1 < l2 ? l1 : l2) : 0;
+        if (c == 0)
+            c = (l1 > l2) - (l1 < l2);
+        break;
+    }
+    default: /* INT sign-extended, BIGINT, TIMESTAMP, DECIMAL */
+        c = ((int64_t)w1 > (int64_t)w2) - ((int64_t)w1 < (int64_t)w2);
+        break;
+    }
+    return m->min ? c < 0 : c > 0;
+}
+
+/*
+ * Multiset m's entries ids[0 .. n-1] (of its state; n <= SL_BATCH_CAP) changed: entries not
+ * linked yet (ids >= m->nent, given in increasing order after the others... any order) are
+ * linked into their main group's list; a value whose count is positive and beats its group's
+ * extreme becomes it; an extreme whose count fell to 0 makes its group dirty.
+ */
+static int sl_ga_mm_touch(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, struct sl_ga_mm *m,
+                          const uint32_t *ids, uint32_t n, struct sl_error *err)
+{
+    struct sl_batch *mb = sl_batch_pool_get(m->pool);
+    if (!mb)
+        return sl_ga_oom(a, ctx, err);
+    int got = sl_hashagg_emit_groups(m->state, ids, n, mb, err);
+    int rc = got < 0 ? got : 0;
+    uint32_t ne = sl_hashagg_groups(m->state);
+    if (!rc && (rc = sl_ga_mm_grow(a, m, sl_hashagg_groups(a->state), ne)) != 0)
+        sl_error_set(err, rc, "out of memory");
+    /* the main groups of the new entries: one lookup of their keys in the main state */
+    uint32_t nnew = 0;
+    sl_sel_t *nsel = a->sorted; /* phase-1 scratch, free in phase 2 */
+    for (uint32_t i = 0; !rc && i < n; i++)
+        if (ids[i] >= m->nent)
+            nsel[nnew++] = (sl_sel_t)i;
+    if (!rc && nnew) {
+        struct sl_batch lb;
+        memset(&lb, 0, sizeof(lb));
+        lb.rows = n;
+        lb.sel = nsel;
+        lb.nsel = nnew;
+        lb.ncols = a->vncols;
+        lb.cols = a->lcols;
+        for (uint32_t k = 0; k < a->hank; k++)
+            a->lcols[a->key_cols[k]] = mb->cols[k];
+        rc = sl_hashagg_groups_of(a->state, &lb, a->lgids, err);
+        if (!rc && (rc = sl_ga_mm_grow(a, m, sl_hashagg_groups(a->state), ne)) != 0)
+            sl_error_set(err, rc, "out of memory");
+        for (uint32_t j = 0; !rc && j < nnew; j++) {
+            uint32_t e = ids[nsel[j]], g = a->lgids[j];
+            if (g >= m->capg) {
+                rc = sl_error_set(err, SL_ESTATE, "a MIN / MAX value of a group not in the state");
+                break;
+            }
+            m->mg[e] = g;
+            m->next[e] = m->head[g];
+            m->head[g] = e;
+        }
+        for (uint32_t j = 0; !rc && j < nnew; j++)
+            if (ids[nsel[j]] + 1 > m->nent)
+                m->nent = ids[nsel[j]] + 1;
+    }
+    struct sl_column *val = &mb->cols[a->hank], *cnt = &mb->cols[a->hank + 1];
+    for (uint32_t i = 0; !rc && i < n; i++) {
+        uint32_t e = ids[i], g = m->mg[e];
+        bool has = !(val->valid && sl_col_is_null(val, i));
+        int64_t c = cnt->valid && sl_col_is_null(cnt, i) ? 0 : sl_col_i64(cnt)[i];
+        if (c > 0 && has) {
+            uint64_t w = sl_hashagg_key_word(m->state, e, a->hank);
+            if (m->ext[g] == UINT32_MAX ||
+                sl_ga_mm_better(m, w, sl_hashagg_key_word(m->state, m->ext[g], a->hank)))
+                m->ext[g] = e;
+        } else if (m->ext[g] == e && !m->dirty[g]) {
+            m->dirty[g] = 1;
+            m->dlist[m->ndirty++] = g;
+        }
+    }
+    sl_batch_pool_put(mb);
+    if (rc)
+        return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: MIN / MAX: %s",
+                         err ? err->msg : sl_strerror(rc));
+    return 0;
+}
+
+/* The dirty groups of m get their extreme again from a walk over their entries. */
+static int sl_ga_mm_rescan(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, struct sl_ga_mm *m,
+                           struct sl_error *err)
+{
+    uint32_t ids[SL_BATCH_CAP];
+    for (uint32_t d = 0; d < m->ndirty; d++) {
+        uint32_t g = m->dlist[d];
+        m->dirty[g] = 0;
+        m->ext[g] = UINT32_MAX;
+        for (uint32_t e = m->head[g]; e != UINT32_MAX;) {
+            uint32_t n = 0;
+            for (; e != UINT32_MAX && n < SL_BATCH_CAP; e = m->next[e])
+                ids[n++] = e;
+            struct sl_batch *mb = sl_batch_pool_get(m->pool);
+            if (!mb)
+                return sl_ga_oom(a, ctx, err);
+            int got = sl_hashagg_emit_groups(m->state, ids, n, mb, err);
+            if (got < 0) {
+                sl_batch_pool_put(mb);
+                return sl_ga_err(ctx, a->op.plan->pos, err, got, "group aggregation: %s",
+                                 err ? err->msg : sl_strerror(got));
+            }
+            struct sl_column *val = &mb->cols[a->hank], *cnt = &mb->cols[a->hank + 1];
+            for (uint32_t i = 0; i < n; i++) {
+                int64_t c = cnt->valid && sl_col_is_null(cnt, i) ? 0 : sl_col_i64(cnt)[i];
+                if (c <= 0 || (val->valid && sl_col_is_null(val, i)))
+                    continue;
+                uint64_t w = sl_hashagg_key_word(m->state, ids[i], a->hank);
+                if (m->ext[g] == UINT32_MAX ||
+                    sl_ga_mm_better(m, w, sl_hashagg_key_word(m->state, m->ext[g], a->hank)))
+                    m->ext[g] = ids[i];
+            }
+            sl_batch_pool_put(mb);
+        }
+    }
+    m->ndirty = 0;
+    return 0;
+}
+
+/* Group g has no rows left (or only retractions): its states start again from nothing, as
+ * Flink clears a key's accumulators after the last retraction. */
+static int sl_ga_kill(struct sl_op_groupagg *a, uint32_t g)
+{
+    int rc = sl_hashagg_reset_group(a->state, g);
+    for (uint32_t i = 0; !rc && i < a->nmm; i++) {
+        struct sl_ga_mm *m = &a->mm[i];
+        if (g >= m->capg)
+            continue;
+        for (uint32_t e = m->head[g]; !rc && e != UINT32_MAX; e = m->next[e])
+            rc = sl_hashagg_reset_group(m->state, e);
+        m->ext[g] = UINT32_MAX;
+    }
+    return rc;
+}
+
+/* RETRACT: fills `o` (the node's columns) from `s` (the main hashagg's output) for the groups
+ * gids[0 .. n-1], and a->alive[i] (the group has rows). */
+static int sl_ga_rconvert(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, struct sl_batch *s,
+                          struct sl_batch *o, const uint32_t *gids, uint32_t n,
+                          struct sl_error *err)
+{
+    for (uint32_t k = 0; k < a->nkeys; k++) {
+        int rc = sl_aggout_copy_col(o, &o->cols[k], &s->cols[k], n);
+        if (rc)
+            return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: key %u: %s", k,
+                             rc == SL_ENOMEM ? "out of memory" : "NULL into NOT NULL");
+    }
+    struct sl_column *rows = &s->cols[a->hank];
+    for (uint32_t i = 0; i < n; i++)
+        a->alive[i] = sl_col_i64(rows)[i] > 0;
+    for (uint32_t j = 0; j < a->naggs; j++) {
+        const struct sl_ga_rcol *rc = &a->rcols[j];
+        struct sl_column *d = &o->cols[a->nkeys + j];
+        if (rc->mm >= 0) {
+            const struct sl_ga_mm *m = &a->mm[rc->mm];
+            size_t w = sl_type_width((sl_type_id)d->type.id);
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t e = gids[i] < m->capg ? m->ext[gids[i]] : UINT32_MAX;
+                uint64_t v = e == UINT32_MAX ? 0 : sl_hashagg_key_word(m->state, e, a->hank);
+                if (e == UINT32_MAX) {
+                    memset((char *)d->data + (size_t)i * w, 0, w);
+                    if (d->valid)
+                        sl_col_set_null(d, i, true); /* else a dead group: not emitted */
+                } else if (m->type.id == SL_TYPE_VARCHAR) {
+                    const sl_str *ps = sl_hashagg_str(m->state, v);
+                    sl_str sv = sl_str_make("", 0);
+                    if (ps && !sl_str_ok(sv = sl_batch_str(o, sl_str_data(ps), ps->len)))
+                        return sl_ga_oom(a, ctx, err);
+                    sl_col_str(d)[i] = sv;
+                } else if (m->type.id == SL_TYPE_INT) {
+                    ((int32_t *)d->data)[i] = (int32_t)(int64_t)v;
+                } else {
+                    memcpy((char *)d->data + (size_t)i * 8, &v, 8);
+                }
+            }
+            continue;
+        }
+        struct sl_column *sa = &s->cols[rc->a];
+        struct sl_column *sc = rc->fn == SL_AGG_COUNT ? NULL : &s->cols[rc->c];
+        for (uint32_t i = 0; i < n; i++) {
+            bool anull = sa->valid && sl_col_is_null(sa, i);
+            if (rc->fn == SL_AGG_COUNT_STAR || rc->fn == SL_AGG_COUNT) {
+                sl_col_i64(d)[i] = anull ? 0 : sl_col_i64(sa)[i];
+                continue;
+            }
+            int64_t cnt = sc->valid && sl_col_is_null(sc, i) ? 0 : sl_col_i64(sc)[i];
+            if (cnt <= 0 || anull) { /* no non-NULL value left: NULL (Flink) */
+                memset((char *)d->data + (size_t)i * sl_type_width((sl_type_id)d->type.id), 0,
+                       sl_type_width((sl_type_id)d->type.id));
+                if (d->valid)
+                    sl_col_set_null(d, i, true);
+                continue;
+            }
+            if (rc->fn == SL_AGG_SUM) {
+                if (d->type.id == SL_TYPE_INT)
+                    ((int32_t *)d->data)[i] = ((const int32_t *)sa->data)[i];
+                else
+                    sl_col_i64(d)[i] = sl_col_i64(sa)[i]; /* BIGINT, DECIMAL, DOUBLE bits */
+                continue;
+            }
+            /* AVG */
+            switch (rc->in.id) {
+            case SL_TYPE_INT: /* Flink: (int) (long sum / count) */
+                ((int32_t *)d->data)[i] = (int32_t)(sl_col_i64(sa)[i] / cnt);
+                break;
+            case SL_TYPE_BIGINT:
+                sl_col_i64(d)[i] = sl_col_i64(sa)[i] == INT64_MIN && cnt == -1
+                                       ? INT64_MIN
+                                       : sl_col_i64(sa)[i] / cnt;
+                break;
+            case SL_TYPE_DOUBLE:
+                ((double *)d->data)[i] = ((const double *)sa->data)[i] / (double)cnt;
+                break;
+            default: /* DECIMAL */
+                if (!sl_aggout_avg_dec(sl_col_i64(sa)[i], (uint64_t)cnt,
+                                       rc->out.scale - rc->in.scale, &sl_col_i64(d)[i]))
+                    return sl_ga_err(ctx, a->op.plan->pos, err, SL_EOVERFLOW,
+                                     "AVG: the average of a DECIMAL group (sum %lld at scale "
+                                     "%u, %lld rows) does not fit in DECIMAL(18, %u)",
+                                     (long long)sl_col_i64(sa)[i], rc->in.scale, (long long)cnt,
+                                     rc->out.scale);
+                break;
+            }
+        }
+    }
+    o->rows = n;
+    return 0;
+}
+
+/* The string id of MIN / MAX of VARCHAR aggregate c for group g (UINT64_MAX: NULL), and the
+ * string of an id, from the hashagg that holds them. */
+static uint64_t sl_ga_str_id(const struct sl_op_groupagg *a, uint32_t g, uint32_t c)
+{
+    if (!a->retract)
+        return sl_hashagg_str_id(a->state, g, c);
+    const struct sl_ga_mm *m = &a->mm[a->rcols[c].mm];
+    uint32_t e = g < m->capg ? m->ext[g] : UINT32_MAX;
+    return e == UINT32_MAX ? UINT64_MAX : sl_hashagg_key_word(m->state, e, a->hank);
+}
+
+static const sl_str *sl_ga_str(const struct sl_op_groupagg *a, uint32_t c, uint64_t id)
+{
+    return sl_hashagg_str(a->retract ? a->mm[a->rcols[c].mm].state : a->state, id);
+}
+
 /* ---- phase 2 ------------------------------------------------------------------------------- */
 
 /* Fills `o` (the node's out rel) from scratch `s` (the hashagg's out columns), n rows. */
@@ -293,6 +799,8 @@ static int sl_ga_rows(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
     if (got < 0)
         rc = sl_ga_err(ctx, a->op.plan->pos, err, got, "group aggregation: %s",
                        err ? err->msg : sl_strerror(got));
+    else if (s && a->retract)
+        rc = sl_ga_rconvert(a, ctx, s, nb, gids, n, err);
     else if (s)
         rc = sl_ga_convert(a, ctx, s, nb, n, err);
     if (s)
@@ -327,7 +835,7 @@ static int sl_ga_put_row(struct sl_op_groupagg *a, struct sl_batch *o, uint32_t 
             is_null = a->prev_null[k];
             if (a->outcols[c - a->nkeys].str) {
                 /* the id's string, still in the state's dictionary (ids are never reused) */
-                const sl_str *ps = is_null ? NULL : sl_hashagg_str(a->state, a->prev[k]);
+                const sl_str *ps = is_null ? NULL : sl_ga_str(a, c - a->nkeys, a->prev[k]);
                 sl_str v = sl_str_make("", 0);
                 if (ps && !sl_str_ok(v = sl_batch_str(o, sl_str_data(ps), ps->len)))
                     return SL_ENOMEM;
@@ -368,19 +876,24 @@ static int sl_ga_prev_grow(struct sl_op_groupagg *a, uint32_t ng)
     size_t naggs = a->naggs ? a->naggs : 1;
     uint64_t *p = sl_mem_alloc(a->heap, (size_t)cap * naggs * sizeof(*p));
     uint8_t *pn = sl_mem_alloc(a->heap, (size_t)cap * naggs);
-    if (!p || !pn) {
+    uint8_t *lv = sl_mem_zalloc(a->heap, cap);
+    if (!p || !pn || !lv) {
         sl_mem_free(p);
         sl_mem_free(pn);
+        sl_mem_free(lv);
         return SL_ENOMEM;
     }
     if (a->nprev) {
         memcpy(p, a->prev, (size_t)a->nprev * naggs * sizeof(*p));
         memcpy(pn, a->prev_null, (size_t)a->nprev * naggs);
+        memcpy(lv, a->live, a->nprev);
     }
     sl_mem_free(a->prev);
     sl_mem_free(a->prev_null);
+    sl_mem_free(a->live);
     a->prev = p;
     a->prev_null = pn;
+    a->live = lv;
     a->capprev = cap;
     return 0;
 }
@@ -421,7 +934,18 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
         uint32_t j = 0;
         for (uint32_t i = 0; !rc && i < m; i++) {
             uint32_t g = gids[base + i];
-            bool seen = g < nprev0;
+            bool seen = g < nprev0 && a->live[g];
+            if (a->retract && !a->alive[i]) { /* no rows left: -D of what was emitted */
+                if (o && seen) {
+                    rc = sl_ga_put_row(a, o, j, nb, i, true, g);
+                    kind[j++] = SL_ROW_DELETE;
+                }
+                a->live[g] = 0;
+                if (!quiet && !rc && sl_ga_kill(a, g))
+                    rc = sl_ga_err(ctx, a->op.plan->pos, err, SL_ESTATE,
+                                   "group aggregation: group %u cannot be reset", g);
+                continue;
+            }
             bool same = seen;
             uint64_t nw[64];
             uint8_t nn[64];
@@ -430,7 +954,7 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
                 uint8_t isn;
                 v = sl_ga_word(nb, a->nkeys + c, i, &isn);
                 if (a->outcols[c].str) { /* strings compare by content: by their ids */
-                    v = sl_hashagg_str_id(a->state, g, c);
+                    v = sl_ga_str_id(a, g, c);
                     isn = v == UINT64_MAX;
                 }
                 size_t k = (size_t)g * a->naggs + c;
@@ -451,6 +975,7 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
                 rc = sl_ga_put_row(a, o, j, nb, i, false, g);
                 kind[j++] = seen ? SL_ROW_UPDATE_AFTER : SL_ROW_INSERT;
             }
+            a->live[g] = 1;
             for (uint32_t c = 0; c < a->naggs; c++) {
                 size_t k = (size_t)g * a->naggs + c;
                 if (c < 64) {
@@ -459,7 +984,7 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
                 } else {
                     a->prev[k] = sl_ga_word(nb, a->nkeys + c, i, &a->prev_null[k]);
                     if (a->outcols[c].str) {
-                        a->prev[k] = sl_hashagg_str_id(a->state, g, c);
+                        a->prev[k] = sl_ga_str_id(a, g, c);
                         a->prev_null[k] = a->prev[k] == UINT64_MAX;
                     }
                 }
@@ -495,30 +1020,77 @@ static int sl_ga_new_state(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
 {
     if (a->state)
         return 0;
-    int rc = sl_hashagg_new(NULL, &a->spec, &a->state, err);
+    int rc = 0;
+    for (uint32_t i = 0; !rc && i < a->nmm; i++)
+        if (!a->mm[i].state)
+            rc = sl_hashagg_new(NULL, &a->mm[i].spec, &a->mm[i].state, err);
+    if (!rc)
+        rc = sl_hashagg_new(NULL, &a->spec, &a->state, err);
     if (rc)
         return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
                          err ? err->msg : sl_strerror(rc));
     return 0;
 }
 
+/* gmap holds at least n entries. */
+static int sl_ga_gmap(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, uint32_t n,
+                      struct sl_error *err)
+{
+    if (n <= a->capgmap)
+        return 0;
+    uint32_t *g = sl_mem_alloc(a->heap, (size_t)n * sizeof(*g));
+    if (!g)
+        return sl_ga_oom(a, ctx, err);
+    sl_mem_free(a->gmap);
+    a->gmap = g;
+    a->capgmap = n;
+    return 0;
+}
+
+/* RETRACT: the multisets' entries ids 0 .. n-1 of every multiset (restore), or the entries
+ * that the partials pm[] touched, update the extremes. */
+static int sl_ga_mm_merge(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
+                          struct sl_hashagg *const *pm, struct sl_error *err)
+{
+    for (uint32_t i = 0; i < a->nmm; i++) {
+        struct sl_ga_mm *m = &a->mm[i];
+        uint32_t np = pm ? sl_hashagg_groups(pm[i]) : sl_hashagg_groups(m->state);
+        int rc = sl_ga_gmap(a, ctx, np, err);
+        if (rc)
+            return rc;
+        if (pm && (rc = sl_hashagg_merge_map(m->state, pm[i], a->gmap, err)) != 0)
+            return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
+                             err ? err->msg : sl_strerror(rc));
+        for (uint32_t e = 0; !pm && e < np; e++)
+            a->gmap[e] = e;
+        for (uint32_t base = 0; base < np; base += SL_BATCH_CAP) {
+            uint32_t n = np - base < SL_BATCH_CAP ? np - base : SL_BATCH_CAP;
+            if ((rc = sl_ga_mm_touch(a, ctx, m, a->gmap + base, n, err)) != 0)
+                return rc;
+        }
+        if ((rc = sl_ga_mm_rescan(a, ctx, m, err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* Merges a sender's mini-batch into the state and emits the groups it touched. */
 static int sl_ga_merge(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
-                       const struct sl_hashagg *p, struct sl_error *err)
+                       const struct sl_groupagg_partial *p, struct sl_error *err)
 {
     int rc = sl_ga_new_state(a, ctx, err);
     if (rc)
         return rc;
-    uint32_t np = sl_hashagg_groups(p);
-    if (np > a->capgmap) {
-        uint32_t *g = sl_mem_alloc(a->heap, (size_t)np * sizeof(*g));
-        if (!g)
-            return sl_ga_oom(a, ctx, err);
-        sl_mem_free(a->gmap);
-        a->gmap = g;
-        a->capgmap = np;
-    }
-    if ((rc = sl_hashagg_merge_map(a->state, p, a->gmap, err)) != 0)
+    if (p->nmm != a->nmm)
+        return sl_ga_err(ctx, a->op.plan->pos, err, SL_EINVAL,
+                         "group aggregation: a partial of %u MIN / MAX sets, not %u", p->nmm,
+                         a->nmm);
+    if (a->nmm && (rc = sl_ga_mm_merge(a, ctx, p->mm, err)) != 0)
+        return rc; /* before the main merge: main groups of new entries come from the lookup */
+    uint32_t np = sl_hashagg_groups(p->ha);
+    if ((rc = sl_ga_gmap(a, ctx, np, err)) != 0)
+        return rc;
+    if ((rc = sl_hashagg_merge_map(a->state, p->ha, a->gmap, err)) != 0)
         return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
                          err ? err->msg : sl_strerror(rc));
     return sl_ga_emit(a, ctx, a->gmap, np, false, err);
@@ -531,9 +1103,9 @@ static int sl_ga_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     switch ((sl_msg_kind)msg.kind) {
     case SL_MSG_DATA: {
         struct sl_groupagg_partial *p = msg.ptr;
-        int rc = sl_ga_merge(a, ctx, p->ha, err);
+        int rc = sl_ga_merge(a, ctx, p, err);
         if (a->spare && a->nspare < (uint32_t)a->nworkers) {
-            sl_hashagg_clear(p->ha); /* from any worker: partials live on the process heap */
+            sl_ga_partial_clear(p); /* from any worker: partials live on the process heap */
             a->spare[a->nspare++] = p;
         } else {
             sl_ga_partial_free(p);
@@ -588,13 +1160,15 @@ static int sl_ga_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
 {
     (void)ctx;
     struct sl_op_groupagg *a = (struct sl_op_groupagg *)op;
-    sl_sbuf_put_u32(out, SL_GA_MAGIC);
+    sl_sbuf_put_u32(out, a->view ? SL_GA_MAGIC2 : SL_GA_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
     sl_sbuf_put_i64(out, a->wm1);
     sl_sbuf_put_i64(out, a->wm1_sent);
     for (int o = 0; o < a->nworkers; o++) {
         sl_sbuf_put_u8(out, a->part[o] != NULL);
         int rc = a->part[o] ? sl_hashagg_save(a->part[o]->ha, out, err) : 0;
+        for (uint32_t i = 0; !rc && a->part[o] && i < a->nmm; i++)
+            rc = sl_hashagg_save(a->part[o]->mm[i], out, err);
         if (rc)
             return rc;
     }
@@ -605,6 +1179,8 @@ static int sl_ga_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
         sl_sbuf_put_i64(out, a->sender_wm[i]);
     sl_sbuf_put_u8(out, a->state != NULL);
     int rc = a->state ? sl_hashagg_save(a->state, out, err) : 0;
+    for (uint32_t i = 0; !rc && a->state && i < a->nmm; i++)
+        rc = sl_hashagg_save(a->mm[i].state, out, err);
     if (rc)
         return rc;
     return sl_sbuf_check(out, err);
@@ -636,7 +1212,19 @@ static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
-    if (magic != SL_GA_MAGIC)
+    if (magic == SL_GA_MAGIC && a->view)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: group aggregation state of format 1 (insert-only input with "
+                            "GROUP BY keys); this aggregation (%s) keeps format 2: start the "
+                            "job without this checkpoint",
+                            in->what, a->retract ? "updating input" : "no GROUP BY keys");
+    if (magic == SL_GA_MAGIC2 && !a->view)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: group aggregation state of format 2 (updating input or no "
+                            "GROUP BY keys); this aggregation keeps format 1: start the job "
+                            "without this checkpoint",
+                            in->what);
+    if (magic != SL_GA_MAGIC && magic != SL_GA_MAGIC2)
         return sl_sread_fail(in, err, "group aggregation: not a group aggregation's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
         return rc;
@@ -655,6 +1243,9 @@ static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         if (present && ((rc = sl_ga_partial(a, ctx, o, &ha, err)) != 0 ||
                         (rc = sl_hashagg_load(ha, in, err)) != 0))
             return rc;
+        for (uint32_t i = 0; present && i < a->nmm; i++)
+            if ((rc = sl_hashagg_load(a->part[o]->mm[i], in, err)) != 0)
+                return rc;
     }
     if ((rc = sl_sread_i64(in, &a->wm2, err)) != 0 ||
         (rc = sl_ga_get_flag(in, &a->input_done, err)) != 0 ||
@@ -670,6 +1261,11 @@ static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return 0;
     if ((rc = sl_ga_new_state(a, ctx, err)) != 0 || (rc = sl_hashagg_load(a->state, in, err)) != 0)
         return rc;
+    for (uint32_t i = 0; i < a->nmm; i++)
+        if ((rc = sl_hashagg_load(a->mm[i].state, in, err)) != 0)
+            return rc;
+    if (a->nmm && (rc = sl_ga_mm_merge(a, ctx, NULL, err)) != 0)
+        return rc; /* the lists and extremes */
     /* every group was emitted with its current results before the cut: rebuild prev */
     uint32_t ng = sl_hashagg_groups(a->state);
     for (uint32_t base = 0; base < ng; base += SL_BATCH_CAP) {
@@ -724,6 +1320,28 @@ static void sl_ga_free(struct sl_op *op)
     sl_mem_free(a->prev);
     sl_mem_free(a->prev_null);
     sl_mem_free(a->sender_wm);
+    sl_mem_free(a->live);
+    for (uint32_t i = 0; a->mm && i < a->nmm; i++) {
+        struct sl_ga_mm *m = &a->mm[i];
+        sl_hashagg_free(m->state);
+        if (m->pool)
+            sl_batch_pool_free(m->pool);
+        sl_schema_free(m->schema);
+        sl_mem_free(m->ext);
+        sl_mem_free(m->head);
+        sl_mem_free(m->dirty);
+        sl_mem_free(m->dlist);
+        sl_mem_free(m->next);
+        sl_mem_free(m->mg);
+    }
+    sl_mem_free(a->mm);
+    sl_mem_free(a->rcols);
+    sl_mem_free(a->vcols);
+    sl_mem_free(a->lcols);
+    sl_mem_free(a->vdata);
+    sl_mem_free(a->alive);
+    sl_mem_free(a->lgids);
+    sl_mem_free(a->hzero);
     sl_mem_free(a);
 }
 
@@ -776,6 +1394,118 @@ static int sl_ga_settings(struct sl_op_groupagg *a, const struct sl_job *job,
     return 0;
 }
 
+/* RETRACT: the view's derived columns, the main hashagg's aggregates (a->ha_aggs: the row
+ * count first) and the MIN / MAX multisets. *nha gets the main hashagg's aggregate count. */
+static int sl_ga_rsetup(struct sl_op_groupagg *a, const struct sl_plan *node,
+                        struct sl_worker_ctx *ctx, uint32_t *nha, struct sl_error *err)
+{
+    const struct sl_rel *in = &node->input->out;
+    struct sl_heap *h = a->heap;
+    const struct sl_type i64 = {.id = SL_TYPE_BIGINT};
+    const uint32_t sc = a->in_ncols + (a->hkey ? 1 : 0); /* the sign column */
+    uint32_t nv = 1, nmm = 0;
+    for (uint32_t j = 0; j < a->naggs; j++) {
+        const struct sl_agg *g = &node->agg.aggs[j];
+        if (g->distinct && g->fn != SL_AGG_MIN && g->fn != SL_AGG_MAX)
+            return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
+                             "%s(DISTINCT ...) over an updating input is not supported yet "
+                             "(its input is a changelog: sluice keeps no per-group value "
+                             "counts for DISTINCT)",
+                             g->fn == SL_AGG_COUNT ? "COUNT" : sl_agg_fn_name(g->fn));
+        nv += g->fn == SL_AGG_COUNT ? 1 : g->fn == SL_AGG_SUM || g->fn == SL_AGG_AVG ? 2 : 0;
+        nmm += g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX;
+    }
+    a->rcols = sl_mem_zalloc(h, (a->naggs + 1) * sizeof(*a->rcols));
+    a->mm = sl_mem_zalloc(h, (nmm + 1) * sizeof(*a->mm));
+    a->ha_aggs = sl_mem_zalloc(h, (2 * a->naggs + 2) * sizeof(*a->ha_aggs));
+    a->vdata = sl_mem_zalloc(h, (size_t)nv * SL_BATCH_CAP * 8 +
+                                    (size_t)a->naggs * SL_VALID_WORDS(SL_BATCH_CAP) * 8);
+    if (!a->rcols || !a->mm || !a->ha_aggs || !a->vdata)
+        return sl_ga_oom(a, ctx, err);
+    char *vd = a->vdata;
+    uint64_t *vvalid = (uint64_t *)(vd + (size_t)nv * SL_BATCH_CAP * 8);
+    a->vcols[sc] = (struct sl_column){.type = i64, .data = vd};
+    uint32_t vc = sc + 1, k = 0;
+    a->ha_aggs[k++] = (struct sl_hashagg_agg){.func = SL_AGG_SUM, .col = sc, .input = i64};
+    for (uint32_t j = 0; j < a->naggs; j++) {
+        const struct sl_agg *g = &node->agg.aggs[j];
+        struct sl_ga_rcol *rc = &a->rcols[j];
+        rc->fn = (uint8_t)g->fn;
+        rc->mm = -1;
+        rc->out = node->out.cols[a->nkeys + j].type;
+        if (g->fn != SL_AGG_COUNT_STAR)
+            rc->in = in->cols[g->col].type;
+        a->outcols[j].str =
+            (g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX) && rc->in.id == SL_TYPE_VARCHAR;
+        if (g->fn == SL_AGG_COUNT_STAR) {
+            rc->a = a->hank + k;
+            a->ha_aggs[k++] = (struct sl_hashagg_agg){
+                .func = SL_AGG_SUM, .col = sc, .input = i64, .filter = (uint32_t)g->filter};
+            continue;
+        }
+        if (g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX) {
+            struct sl_ga_mm *m = &a->mm[a->nmm];
+            rc->mm = (int32_t)a->nmm++;
+            m->min = g->fn == SL_AGG_MIN;
+            m->type = rc->in;
+            if (a->hank + 1 > SL_HASHAGG_MAX_K)
+                return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
+                                 "%s over an updating input with %u GROUP BY keys: at most %u",
+                                 sl_agg_fn_name(g->fn), a->hank, SL_HASHAGG_MAX_K - 1);
+            for (uint32_t q = 0; q < a->hank; q++) {
+                m->key_cols[q] = a->key_cols[q];
+                m->key_types[q] = a->key_types[q];
+            }
+            m->key_cols[a->hank] = (uint32_t)g->col;
+            m->key_types[a->hank] = rc->in;
+            m->agg = (struct sl_hashagg_agg){
+                .func = SL_AGG_SUM, .col = sc, .input = i64, .filter = (uint32_t)g->filter};
+            m->spec = (struct sl_hashagg_spec){a->hank + 1, m->key_cols, m->key_types, 1, &m->agg};
+            struct sl_hashagg *t;
+            int rc2 = sl_hashagg_new(h, &m->spec, &t, err);
+            if (rc2)
+                return sl_ga_err(ctx, node->pos, err, rc2, "%s over an updating input: %s",
+                                 sl_agg_fn_name(g->fn), err ? err->msg : sl_strerror(rc2));
+            struct sl_type types[SL_HASHAGG_MAX_K + 2];
+            sl_hashagg_out_types(t, types);
+            sl_hashagg_free(t);
+            m->schema = sl_aggout_schema(h, a->hank + 2, NULL, types);
+            m->pool = m->schema ? sl_batch_pool_new(h, m->schema, 1) : NULL;
+            if (!m->pool)
+                return sl_ga_oom(a, ctx, err);
+            continue;
+        }
+        if (rc->in.id != SL_TYPE_INT && rc->in.id != SL_TYPE_BIGINT &&
+            rc->in.id != SL_TYPE_DOUBLE && rc->in.id != SL_TYPE_DECIMAL && g->fn != SL_AGG_COUNT)
+            return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP, "%s of %s is not supported",
+                             sl_agg_fn_name(g->fn), sl_type_name((sl_type_id)rc->in.id));
+        rc->ncol = vc++;
+        a->vcols[rc->ncol] = (struct sl_column){.type = i64, .data = vd + (size_t)rc->ncol - sc};
+        if (g->fn != SL_AGG_COUNT) {
+            rc->vcol = vc++;
+            struct sl_type vt = rc->in;
+            if (g->fn == SL_AGG_AVG && vt.id == SL_TYPE_INT)
+                vt.id = SL_TYPE_BIGINT;
+            a->vcols[rc->vcol] = (struct sl_column){
+                .type = vt,
+                .valid = vt.nullable ? vvalid + (size_t)j * SL_VALID_WORDS(SL_BATCH_CAP) : NULL};
+            rc->a = a->hank + k;
+            a->ha_aggs[k++] = (struct sl_hashagg_agg){
+                .func = SL_AGG_SUM, .col = rc->vcol, .input = vt, .filter = (uint32_t)g->filter};
+        }
+        rc->c = a->hank + k;
+        if (g->fn == SL_AGG_COUNT)
+            rc->a = rc->c;
+        a->ha_aggs[k++] = (struct sl_hashagg_agg){
+            .func = SL_AGG_SUM, .col = rc->ncol, .input = i64, .filter = (uint32_t)g->filter};
+    }
+    /* the derived columns' values: SL_BATCH_CAP 8-byte words each, in view order */
+    for (uint32_t c = sc; c < vc; c++)
+        a->vcols[c].data = vd + (size_t)(c - sc) * SL_BATCH_CAP * 8;
+    *nha = k;
+    return 0;
+}
+
 /* The hashagg spec and output mapping from the plan node. */
 static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
                        struct sl_worker_ctx *ctx, struct sl_error *err)
@@ -784,20 +1514,20 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
     struct sl_heap *h = a->heap;
     a->nkeys = node->agg.nkeys;
     a->naggs = node->agg.naggs;
-    if (a->nkeys == 0)
-        return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
-                         "an aggregation without GROUP BY keys over a stream is not supported "
-                         "yet");
+    a->hkey = a->nkeys == 0;
+    a->retract = sl_plan_changelog(node->input, NULL, NULL) != SL_CHANGELOG_INSERT_ONLY;
+    a->view = a->hkey || a->retract;
+    a->hank = a->hkey ? 1 : a->nkeys;
+    a->in_ncols = in->ncols;
     struct sl_error e;
     int rc = sl_aggout_check(node, &a->nhidden, &e);
     if (rc)
         return sl_ga_err(ctx, node->pos, err, rc, "%s", e.msg);
     uint32_t nha = a->naggs + a->nhidden;
-    a->key_cols = sl_mem_alloc(h, (a->nkeys + 1) * sizeof(*a->key_cols));
-    a->key_types = sl_mem_alloc(h, (a->nkeys + 1) * sizeof(*a->key_types));
-    a->ha_aggs = sl_mem_zalloc(h, (nha + 1) * sizeof(*a->ha_aggs));
+    a->key_cols = sl_mem_alloc(h, (a->hank + 1) * sizeof(*a->key_cols));
+    a->key_types = sl_mem_alloc(h, (a->hank + 1) * sizeof(*a->key_types));
     a->outcols = sl_mem_zalloc(h, (a->naggs + 1) * sizeof(*a->outcols));
-    if (!a->key_cols || !a->key_types || !a->ha_aggs || !a->outcols)
+    if (!a->key_cols || !a->key_types || !a->outcols)
         return sl_ga_oom(a, ctx, err);
     for (uint32_t k = 0; k < a->nkeys; k++) {
         int c = node->agg.keys[k];
@@ -807,16 +1537,43 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
         a->key_cols[k] = (uint32_t)c;
         a->key_types[k] = in->cols[c].type;
     }
-    if ((rc = sl_aggout_map(node, a->nkeys, a->ha_aggs, a->outcols, &e)) != 0)
-        return sl_ga_err(ctx, node->pos, err, rc, "%s", e.msg);
-    a->spec = (struct sl_hashagg_spec){a->nkeys, a->key_cols, a->key_types, nha, a->ha_aggs};
+    if (a->view) {
+        a->vncols = a->in_ncols + (a->hkey ? 1 : 0) + (a->retract ? 1 + 2 * a->naggs : 0);
+        a->vcols = sl_mem_zalloc(h, (a->vncols + 1) * sizeof(*a->vcols));
+        a->lcols = sl_mem_zalloc(h, (a->vncols + 1) * sizeof(*a->lcols));
+        a->alive = sl_mem_zalloc(h, SL_BATCH_CAP);
+        a->lgids = sl_mem_alloc(h, SL_BATCH_CAP * sizeof(*a->lgids));
+        if (!a->vcols || !a->lcols || !a->alive || !a->lgids)
+            return sl_ga_oom(a, ctx, err);
+    }
+    if (a->hkey) { /* the hidden key: a BOOLEAN NOT NULL column of zeros */
+        const struct sl_type b = {.id = SL_TYPE_BOOLEAN};
+        void *z = sl_mem_zalloc(h, SL_BATCH_CAP);
+        if (!z)
+            return sl_ga_oom(a, ctx, err);
+        a->vcols[a->in_ncols] = (struct sl_column){.type = b, .data = z};
+        a->hzero = z;
+        a->key_cols[0] = a->in_ncols;
+        a->key_types[0] = b;
+    }
+    if (a->retract) {
+        if ((rc = sl_ga_rsetup(a, node, ctx, &nha, err)) != 0)
+            return rc;
+    } else {
+        a->ha_aggs = sl_mem_zalloc(h, (nha + 1) * sizeof(*a->ha_aggs));
+        if (!a->ha_aggs)
+            return sl_ga_oom(a, ctx, err);
+        if ((rc = sl_aggout_map(node, a->hank, a->ha_aggs, a->outcols, &e)) != 0)
+            return sl_ga_err(ctx, node->pos, err, rc, "%s", e.msg);
+    }
+    a->spec = (struct sl_hashagg_spec){a->hank, a->key_cols, a->key_types, nha, a->ha_aggs};
     /* validates the spec */
     struct sl_hashagg *ha;
     rc = sl_hashagg_new(h, &a->spec, &ha, err);
     if (rc)
         return sl_ga_err(ctx, node->pos, err, rc, "group aggregation: %s",
                          err ? err->msg : sl_strerror(rc));
-    struct sl_type types[SL_HASHAGG_MAX_K + 64];
+    struct sl_type types[SL_HASHAGG_MAX_K + 130];
     uint32_t nout = sl_hashagg_out_ncols(ha);
     if (nout <= sizeof(types) / sizeof(types[0]))
         sl_hashagg_out_types(ha, types);
@@ -828,7 +1585,7 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
     a->out_pool = a->out_schema ? sl_batch_pool_new(h, a->out_schema, 4) : NULL;
     if (!a->out_pool)
         return sl_ga_oom(a, ctx, err);
-    if (a->nhidden) {
+    if (a->nhidden || a->view) {
         a->ha_schema = sl_aggout_schema(h, nout, NULL, types);
         a->ha_pool = a->ha_schema ? sl_batch_pool_new(h, a->ha_schema, 1) : NULL;
         if (!a->ha_pool)

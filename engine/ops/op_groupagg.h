@@ -48,6 +48,8 @@
 struct sl_groupagg_partial {
     struct sl_msg_payload hdr; /* first: the ring can free an unreceived partial */
     struct sl_hashagg *ha;
+    struct sl_hashagg **mm; /* with an updating input: the MIN / MAX multisets (nmm) */
+    uint32_t nmm;
 };
 
 /*

@@ -21,7 +21,9 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
     if (sl_cl_passes(p)) {
         out = in;
     } else {
-        if (in != SL_CHANGELOG_INSERT_ONLY && !ref)
+        /* an unbounded GROUP BY consumes updates (it retracts, engine/ops/op_groupagg.c) */
+        bool takes = p->kind == SL_PLAN_AGG && p->agg.window_start < 0;
+        if (in != SL_CHANGELOG_INSERT_ONLY && !ref && !takes)
             ref = p;
         out = SL_CHANGELOG_INSERT_ONLY;
         prod = NULL;

@@ -9,8 +9,10 @@
  *   Filter, Project, Sink             anything           what it consumes (row kinds pass)
  *   Watermark, Window, windowed Agg,  insert-only        insert-only
  *   LookupJoin
- *   Agg without a window (GroupAgg)   insert-only        retract: +I, -U, +U
- * (retraction input to an aggregation, -D rows and upsert modes come with joins and TopN.)
+ *   Agg without a window (GroupAgg)   anything           retract: +I, -U, +U, -D
+ * (upsert modes come with joins and TopN.) A GroupAgg over an updating input retracts (a -U /
+ * -D row subtracts) and deletes a group whose rows are all retracted (-D), as Flink's
+ * GroupAggregate; without GROUP BY keys it is Flink's global aggregate.
  * A sink's connector says whether it takes updates (struct sl_connector.updates); the binder
  * refuses the plan when an edge carries updates into a node or sink that cannot consume them,
  * with Flink's wording: "Table sink 'default_catalog.default_database.t' doesn't support

@@ -2583,10 +2583,7 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
      * the sink's check is sl_b_changelog_check) */
     if (wstart < 0 || wend < 0)
         wstart = wend = -1;
-    if (wstart < 0 && nkeys == 0)
-        return sl_b_err(b, q->pos,
-                        "an aggregation without GROUP BY keys over a stream is not supported "
-                        "yet: GROUP BY a column");
+    /* no keys and no window: Flink's global aggregate, one group (op_groupagg.c) */
     bool session = false;
     if (wstart >= 0)
         TRY(sl_b_session_check(b, s, in, keys, nkeys, wstart, wend, &session));
