@@ -14,8 +14,9 @@ different keys' changes (each key's own changes stay in order: one subtask print
 Exit 1 with a message when a -U / -D retracts a row that is not there.
 
 With `--last-by N` it prints instead, per key (the row's first N values), the last +I / +U
-row of that key: the final state of a changelog printed by a job that was killed and resumed
-(the resumed run prints every key its replayed input touches again, with its totals).
+row of that key, none when the key's last row is a -D: the final state of a changelog printed
+by a job that was killed and resumed (the resumed run prints every key its replayed input
+touches again, with its totals).
 
 Usage: changelog.py --ident IDENT [--last-by N] FILE
 """
@@ -45,6 +46,8 @@ def main():
             if last_by is not None:
                 if kind in ('+I', '+U'):
                     last[tuple(row.split(', ')[:last_by])] = row
+                elif kind == '-D':
+                    last.pop(tuple(row.split(', ')[:last_by]), None)
                 continue
             if kind in ('+I', '+U'):
                 state[row] += 1

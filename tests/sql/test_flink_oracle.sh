@@ -16,6 +16,7 @@
 # the time and numeric functions (fntime: DATE_FORMAT, HOUR, EXTRACT, ROUND...),
 # udf (udf_fs.sql: q14's user-defined count_char, Nexmark's CountChar class in tests/flink),
 # MIN / MAX of VARCHAR (strmax_tumble, strmax_session), the updating queries q15, q16, q17
+# and, over updating input, nested_agg, global_agg and global_upd (tests/sql/*_print.sql)
 # (the Nexmark repository's files, unbounded GROUP BY: a changelog; their blackhole sink
 # swapped for print with 'print-identifier' = the query, and
 # Flink's and sluice's printed changelogs applied by tests/sql/changelog.py, whose final
@@ -76,12 +77,16 @@ nexmark_queries="q0 q1 q2 tumble_stats hop_count hop_distinct q11 session cumula
 kafka_queries="q0 q1 q2 tumble_stats"
 part_queries="part q10" # partitioned sinks: compared by partitions.py
 upd_queries="q15 q16 q17" # updating: print sinks, final states compared by changelog.py
+# updating, over updating input (tests/sql/<q>_print.sql): a GROUP BY over a GROUP BY, global
+# aggregates (no keys) over the bids and over a GROUP BY
+upd_own="nested_agg global_agg global_upd"
 for q in $upd_queries; do
   sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = '$q'/" \
     "$ex/$q.sql" > "$tmp/${q}_print.sql"
   grep -q "'print-identifier' = '$q'" "$tmp/${q}_print.sql" ||
     { echo "FAIL: $ex/$q.sql has no blackhole sink to swap"; exit 1; }
 done
+for q in $upd_own; do cp "$here/${q}_print.sql" "$tmp/${q}_print.sql" || exit 1; done
 printf "SET 'table.exec.mini-batch.size' = '700';\n" > "$tmp/minibatch.sql"
 python3 "$here/partitions.py" --gen "$tmp/part_in.csv" || exit 1
 # q13's side input: the file of Nexmark's SideInputGenerator ("i,i" for i in 0..9999), where
@@ -162,12 +167,13 @@ fi
 names=""
 for q in $nexmark_queries $part_queries; do names="$names $q"; done
 names="$names ysb"
-for q in $upd_queries; do names="$names $q-print"; done
+for q in $upd_queries $upd_own; do names="$names $q-print"; done
 if [ ${#kafka_job[@]} -gt 0 ]; then for q in $kafka_queries; do names="$names kafka-$q"; done; fi
 key=$({
   cat "$("$flink" dir)/stamp"
   cd "$src" && sha256sum tests/sql/test_flink_oracle.sh tests/sql/rows.py tests/sql/nexmark_fs.sql \
-    tests/sql/ysb_fs.sql tests/sql/*_fs.sql tests/sql/fn_string_input.csv tests/sql/partitions.py \
+    tests/sql/ysb_fs.sql tests/sql/*_fs.sql tests/sql/*_print.sql tests/sql/fn_string_input.csv \
+    tests/sql/partitions.py \
     docs/examples/nexmark/ddl_views.sql tests/sql/changelog.py \
     docs/examples/nexmark/q15.sql docs/examples/nexmark/q17.sql \
     docs/examples/nexmark/ddl_kafka.sql | cut -d' ' -f1
@@ -186,7 +192,7 @@ if have_rows "$cache/$key" && cp -r "$cache/$key" "$mine" 2>/dev/null && have_ro
   echo "flink: rows from $cache/$key (the same runner, SQL and events as then)"
 else
   upd_files=()
-  for q in $upd_queries; do upd_files+=("$tmp/${q}_print.sql"); done
+  for q in $upd_queries $upd_own; do upd_files+=("$tmp/${q}_print.sql"); done
   flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries $part_queries" "$here/nexmark_fs.sql" \
     "$ex/ddl_views.sql" "${upd_files[@]}"
   tf=$(date +%s)
@@ -199,7 +205,7 @@ else
   echo "flink: $(($(date +%s) - tf)) s in all"
   mkdir -p "$mine"
   for n in $names; do
-    case " $upd_queries " in *" ${n%-print} "*)
+    case " $upd_queries $upd_own " in *" ${n%-print} "*)
       # Flink's print sink wrote the changelog into the runner's output
       python3 "$here/changelog.py" --ident "${n%-print}" "$tmp/flink.log" > "$mine/$n.rows" ||
         { echo "FAIL: Flink's changelog of ${n%-print}"; exit 1; }
@@ -296,6 +302,16 @@ for w in 1 2; do
     else
       echo "ok   $q workers=$w: the unchanged file runs ($(grep -o '[0-9]* rows out' "$tmp/log"))"
     fi
+  done
+done
+# over updating input, at 1, 2 and 4 workers; with small mini-batches the inner GROUP BY
+# emits -U / +U rows, which the outer one retracts
+for w in 1 2 4; do
+  for q in $upd_own; do
+    [ "$w" = 1 ] && check_changelog "$q-print" "$q" "$w" "$here/nexmark_fs.sql" \
+      "$ex/ddl_views.sql" "$tmp/${q}_print.sql" "${fsets[@]}"
+    check_changelog "$q-print-minibatch" "$q" "$w" "$tmp/minibatch.sql" "$here/nexmark_fs.sql" \
+      "$ex/ddl_views.sql" "$tmp/${q}_print.sql" "${fsets[@]}"
   done
 done
 for w in 1 2; do
