@@ -15,17 +15,22 @@
  * consistent cut, so no partial is in flight; partials not sent yet are saved per owner.
  *
  *   bytes      field
- *   4          magic 0x31414753 ("SGA1", format 1)
+ *   4          magic 0x31414753 ("SGA1", format 1: insert-only input with keys) or 0x32414753
+ *              ("SGA2", format 2: view mode - an updating input or no keys; each format is
+ *              refused by an operator of the other kind, SL_ECORRUPT naming both)
  *   4          nworkers (restore refuses another count: SL_ECORRUPT naming both)
  *   8, 8       wm1, wm1_sent
- *   per owner 0 .. nworkers-1: 1 byte present (0/1), then if 1 a hashagg state
+ *   per owner 0 .. nworkers-1: 1 byte present (0/1), then if 1 a hashagg state (format 2:
+ *              then one per MIN / MAX multiset, in aggregate order)
  *   8          wm2
  *   1, 1       input_done, finished (0/1)
  *   8 x nw     sender_wm[]
- *   1          state present (0/1), then if 1 the owner's hashagg state
+ *   1          state present (0/1), then if 1 the owner's hashagg state (format 2: then
+ *              each multiset's)
  * A hashagg state is sl_hashagg_save's (engine/ops/hashagg.c). `prev` is not saved: at a cut
  * every group has been emitted with its current results, so restore recomputes it from the
- * state. The mini-batch clock starts again at restore.
+ * state. The mini-batch clock starts again at restore. Format 2: the multisets' lists and
+ * extremes, and which groups stand (row count > 0), are rebuilt from the states likewise.
  */
 #include "engine/ops/op_groupagg.h"
 

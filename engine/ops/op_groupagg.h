@@ -23,8 +23,18 @@
  *   - a group whose results did not change: nothing (Flink: "new row is same with prev row,
  *     no need to output"; with a state TTL Flink would emit it, sluice has no TTL yet).
  * The old results are the ones emitted last: the owner keeps them per group (8 bytes per
- * aggregate and a NULL flag), so it needs no second copy of the accumulators. Input must be
- * insert-only (the planner refuses an updating input: no retraction of accumulators yet).
+ * aggregate and a NULL flag), so it needs no second copy of the accumulators.
+ *
+ * UPDATING INPUT (the plan's input edge is not insert-only, engine/plan/changelog.h): -U / -D
+ * rows retract. The hashaggs fold a view of each batch with derived columns (op_groupagg.c,
+ * "view mode"): COUNT / SUM / AVG are sums of signed columns, a group's row count is
+ * SUM(sign), MIN / MAX keep a multiset per group. A group whose row count is no longer
+ * positive after a mini-batch emits -D[keys, old results] (if it had been emitted) and its
+ * accumulators start again from nothing, as Flink's GroupAggFunction clears the key's state.
+ * DISTINCT aggregates (but MIN / MAX) are refused over an updating input.
+ *
+ * NO GROUP BY KEYS: Flink's global aggregate. One hidden constant key; every worker folds
+ * its rows for owner 0, which emits the one group.
  *
  * Aggregates: COUNT(*), COUNT, SUM, MIN, MAX, AVG, with DISTINCT and FILTER (WHERE ...), with
  * the hashagg's types and semantics (engine/ops/hashagg.h); AVG of DECIMAL through a hidden
