@@ -1448,6 +1448,12 @@ static int sl_ga_rsetup(struct sl_op_groupagg *a, const struct sl_plan *node,
                 .func = SL_AGG_SUM, .col = sc, .input = i64, .filter = (uint32_t)g->filter};
             continue;
         }
+        if ((g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX) && rc->in.id != SL_TYPE_INT &&
+            rc->in.id != SL_TYPE_BIGINT && rc->in.id != SL_TYPE_DOUBLE &&
+            rc->in.id != SL_TYPE_DECIMAL && rc->in.id != SL_TYPE_TIMESTAMP &&
+            rc->in.id != SL_TYPE_VARCHAR)
+            return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP, "%s of %s is not supported",
+                             sl_agg_fn_name(g->fn), sl_type_name((sl_type_id)rc->in.id));
         if (g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX) {
             struct sl_ga_mm *m = &a->mm[a->nmm];
             rc->mm = (int32_t)a->nmm++;
