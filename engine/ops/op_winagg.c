@@ -167,26 +167,6 @@ static inline int sl_wa_cmp(int64_t s1, int64_t e1, int64_t s2, int64_t e2)
     return s1 < s2 ? -1 : s1 > s2;
 }
 
-/* Grows *arr (elements of `size` bytes, *cap of them, `n` used) to hold `need`. */
-static int sl_wa_grow(struct sl_heap *heap, void **arr, uint32_t *cap, uint32_t n, uint32_t need,
-                      size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t c = *cap ? *cap : 8;
-    while (c < need)
-        c *= 2;
-    void *a = sl_mem_alloc(heap, (size_t)c * size);
-    if (!a)
-        return SL_ENOMEM;
-    if (n)
-        memcpy(a, *arr, (size_t)n * size);
-    sl_mem_free(*arr);
-    *arr = a;
-    *cap = c;
-    return 0;
-}
-
 static struct sl_schema *sl_wa_schema(struct sl_heap *heap, uint32_t ncols,
                                       const struct sl_rel *rel, const struct sl_type *types)
 {
@@ -314,8 +294,8 @@ static int64_t sl_wa_open_find(struct sl_op_winagg *a, int64_t start, int64_t en
             hi = mid;
     }
     struct sl_winagg_partial **parts = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
-    if (!parts || sl_wa_grow(a->heap, (void **)&a->open, &a->capopen, a->nopen, a->nopen + 1,
-                             sizeof(*a->open))) {
+    if (!parts || sl_mem_grow(a->heap, (void **)&a->open, &a->capopen, a->nopen, a->nopen + 1,
+                              sizeof(*a->open))) {
         sl_mem_free(parts);
         return -1;
     }
@@ -486,8 +466,8 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
         goto out_put;
     }
     uint32_t nb = nlw * N;
-    if ((rc = sl_wa_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, nb + 1,
-                         sizeof(*a->counts))) != 0) {
+    if ((rc = sl_mem_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, nb + 1,
+                          sizeof(*a->counts))) != 0) {
         rc = sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
         goto out_put;
     }
@@ -736,8 +716,8 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
     }
     if (lo == a->nfin || a->fin[lo].start != p->start || a->fin[lo].end != p->end) {
         struct sl_hashagg *ha;
-        if ((rc = sl_wa_grow(a->heap, (void **)&a->fin, &a->capfin, a->nfin, a->nfin + 1,
-                             sizeof(*a->fin))) != 0) {
+        if ((rc = sl_mem_grow(a->heap, (void **)&a->fin, &a->capfin, a->nfin, a->nfin + 1,
+                              sizeof(*a->fin))) != 0) {
             rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: out of memory");
             goto out;
         }
@@ -1021,7 +1001,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     /* a window takes 16 bytes and a flag per worker at least */
     if ((rc = sl_sread_count(in, &nopen, 16 + (size_t)a->nworkers, err)) != 0)
         return rc;
-    if (nopen && sl_wa_grow(a->heap, (void **)&a->open, &a->capopen, 0, nopen, sizeof(*a->open)))
+    if (nopen && sl_mem_grow(a->heap, (void **)&a->open, &a->capopen, 0, nopen, sizeof(*a->open)))
         return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     int64_t ps = 0, pe = 0;
     for (uint32_t w = 0; w < nopen; w++) {
@@ -1057,7 +1037,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     uint32_t nfin;
     if ((rc = sl_sread_count(in, &nfin, 16, err)) != 0)
         return rc;
-    if (nfin && sl_wa_grow(a->heap, (void **)&a->fin, &a->capfin, 0, nfin, sizeof(*a->fin)))
+    if (nfin && sl_mem_grow(a->heap, (void **)&a->fin, &a->capfin, 0, nfin, sizeof(*a->fin)))
         return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     for (uint32_t w = 0; w < nfin; w++) {
         if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) != 0)
@@ -1177,8 +1157,8 @@ static int sl_wa_sess_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
             rc = sl_hashagg_update(ha, b, err);
         goto out_put;
     }
-    if ((rc = sl_wa_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, N + 1,
-                         sizeof(*a->counts))) != 0) {
+    if ((rc = sl_mem_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, N + 1,
+                          sizeof(*a->counts))) != 0) {
         rc = sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
         goto out_put;
     }

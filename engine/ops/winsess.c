@@ -56,27 +56,6 @@ struct sl_winsess {
     uint32_t capout;
 };
 
-static int sl_ws_grow(struct sl_heap *heap, void **arr, uint32_t *cap, uint32_t n, uint32_t need,
-                      size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    uint64_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    if (c > UINT32_MAX)
-        c = UINT32_MAX;
-    void *a = sl_mem_alloc(heap, (size_t)c * size);
-    if (!a)
-        return SL_ENOMEM;
-    if (n)
-        memcpy(a, *arr, (size_t)n * size);
-    sl_mem_free(*arr);
-    *arr = a;
-    *cap = (uint32_t)c;
-    return 0;
-}
-
 static int sl_ws_nomem(struct sl_error *err)
 {
     return sl_error_set(err, SL_ENOMEM, "session windows: out of memory");
@@ -247,8 +226,8 @@ static int sl_ws_key_of(struct sl_winsess *ws, const struct sl_hashagg *ha, uint
             return 0;
         }
     }
-    if (sl_ws_grow(ws->heap, (void **)&ws->keys, &ws->capkeys, ws->nkeys, ws->nkeys + 1,
-                   sizeof(*ws->keys)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->keys, &ws->capkeys, ws->nkeys, ws->nkeys + 1,
+                    sizeof(*ws->keys)))
         return SL_ENOMEM;
     ws->keys[ws->nkeys] = (struct sl_ws_key){h, g, SL_WS_NONE};
     ws->slots[i] = ws->nkeys + 1;
@@ -318,13 +297,13 @@ static int sl_ws_place(struct sl_winsess *ws, uint32_t k, uint32_t g, int64_t s,
         t = ws->free_sess;
         ws->free_sess = ws->sess[t].next;
     } else {
-        if (sl_ws_grow(ws->heap, (void **)&ws->sess, &ws->capsess, ws->nsess, ws->nsess + 1,
-                       sizeof(*ws->sess)))
+        if (sl_mem_grow(ws->heap, (void **)&ws->sess, &ws->capsess, ws->nsess, ws->nsess + 1,
+                        sizeof(*ws->sess)))
             return SL_ENOMEM;
         t = ws->nsess++;
     }
-    if (sl_ws_grow(ws->heap, (void **)&ws->heapv, &ws->capheap, ws->nheap, ws->nheap + 1,
-                   sizeof(*ws->heapv))) {
+    if (sl_mem_grow(ws->heap, (void **)&ws->heapv, &ws->capheap, ws->nheap, ws->nheap + 1,
+                    sizeof(*ws->heapv))) {
         sl_ws_sess_release(ws, t);
         return SL_ENOMEM;
     }
@@ -340,7 +319,7 @@ int sl_winsess_add(struct sl_winsess *ws, const struct sl_hashagg *ha, struct sl
     uint32_t ng = sl_hashagg_groups(ha);
     if (ng <= ws->ngroups)
         return 0;
-    if (sl_ws_grow(ws->heap, (void **)&ws->gnext, &ws->capg, ws->ngroups, ng, sizeof(*ws->gnext)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->gnext, &ws->capg, ws->ngroups, ng, sizeof(*ws->gnext)))
         return sl_ws_nomem(err);
     uint32_t nw = sl_hashagg_nwords(ha);
     for (uint32_t g = ws->ngroups; g < ng; g++) {
@@ -359,13 +338,13 @@ int sl_winsess_add(struct sl_winsess *ws, const struct sl_hashagg *ha, struct sl
 static int sl_ws_out(struct sl_winsess *ws, uint32_t need)
 {
     uint32_t c = ws->capout;
-    if (sl_ws_grow(ws->heap, (void **)&ws->ogid, &c, 0, need, sizeof(*ws->ogid)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->ogid, &c, 0, need, sizeof(*ws->ogid)))
         return SL_ENOMEM;
     c = ws->capout;
-    if (sl_ws_grow(ws->heap, (void **)&ws->os, &c, 0, need, sizeof(*ws->os)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->os, &c, 0, need, sizeof(*ws->os)))
         return SL_ENOMEM;
     c = ws->capout;
-    if (sl_ws_grow(ws->heap, (void **)&ws->oe, &c, 0, need, sizeof(*ws->oe)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->oe, &c, 0, need, sizeof(*ws->oe)))
         return SL_ENOMEM;
     ws->capout = c;
     return 0;
