@@ -18,6 +18,7 @@
 
 #include <string.h>
 
+#include "engine/ops/winassign.h"
 #include "kernels/hash.h"
 
 #define SL_WS_NONE UINT32_MAX
@@ -350,12 +351,6 @@ static int sl_ws_out(struct sl_winsess *ws, uint32_t need)
     return 0;
 }
 
-/* Flink's TimeWindowUtil.isWindowFired (as op_winagg.c's sl_wa_fired). */
-static inline bool sl_ws_fired(int64_t end, int64_t wm)
-{
-    return wm == INT64_MAX || (int64_t)((uint64_t)end - 1) <= wm;
-}
-
 int sl_winsess_fire(struct sl_winsess *ws, int64_t wm, uint32_t *n, const uint32_t **gids,
                     const int64_t **start, const int64_t **end, struct sl_error *err)
 {
@@ -364,11 +359,11 @@ int sl_winsess_fire(struct sl_winsess *ws, int64_t wm, uint32_t *n, const uint32
     *gids = ws->ogid;
     *start = ws->os;
     *end = ws->oe;
-    if (!ws->nheap || !sl_ws_fired(ws->sess[ws->heapv[0]].end, wm))
+    if (!ws->nheap || !sl_winassign_fired(ws->sess[ws->heapv[0]].end, wm))
         return 0;
     if (sl_ws_out(ws, ws->nlive)) /* before anything is taken out: nothing is lost */
         return sl_ws_nomem(err);
-    while (ws->nheap && sl_ws_fired(ws->sess[ws->heapv[0]].end, wm)) {
+    while (ws->nheap && sl_winassign_fired(ws->sess[ws->heapv[0]].end, wm)) {
         uint32_t u = ws->heapv[0];
         struct sl_ws_sess *su = &ws->sess[u];
         for (uint32_t g = su->ghead; g != SL_WS_NONE; g = ws->gnext[g]) {
