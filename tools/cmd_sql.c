@@ -272,117 +272,20 @@ static int sq_cmp_str(const void *a, const void *b)
 
 /* ---- SHOW, DESCRIBE, EXPLAIN --------------------------------------------------------------- */
 
-/* the built-in functions and operators (docs/sql.md); user-defined ones are not listed */
-static const char *const sq_functions[] = {"AND",
-                                           "AVG",
-                                           "BETWEEN",
-                                           "CARDINALITY",
-                                           "CASE",
-                                           "CAST",
-                                           "COUNT",
-                                           "IN",
-                                           "IS NOT NULL",
-                                           "IS NULL",
-                                           "LIKE",
-                                           "MAP",
-                                           "MAX",
-                                           "MIN",
-                                           "MOD",
-                                           "NOT",
-                                           "OR",
-                                           "SUM",
-                                           "TO_TIMESTAMP_LTZ",
-                                           "||",
-                                           "SUBSTRING",
-                                           "SUBSTR",
-                                           "CONCAT",
-                                           "CONCAT_WS",
-                                           "UPPER",
-                                           "LOWER",
-                                           "TRIM",
-                                           "LTRIM",
-                                           "RTRIM",
-                                           "LPAD",
-                                           "RPAD",
-                                           "CHAR_LENGTH",
-                                           "CHARACTER_LENGTH",
-                                           "POSITION",
-                                           "LOCATE",
-                                           "REPLACE",
-                                           "SPLIT_INDEX",
-                                           "REGEXP",
-                                           "REGEXP_EXTRACT",
-                                           "REGEXP_REPLACE",
-                                           "INITCAP",
-                                           "REVERSE",
-                                           "OVERLAY",
-                                           "MD5",
-                                           "SHA256",
-                                           "COALESCE",
-                                           "NULLIF",
-                                           "IF",
-                                           "GREATEST",
-                                           "LEAST",
-                                           "JSON_VALUE",
-                                           "DATE_FORMAT",
-                                           "YEAR",
-                                           "QUARTER",
-                                           "MONTH",
-                                           "WEEK",
-                                           "DAYOFYEAR",
-                                           "DAYOFMONTH",
-                                           "DAYOFWEEK",
-                                           "HOUR",
-                                           "MINUTE",
-                                           "SECOND",
-                                           "EXTRACT",
-                                           "FLOOR",
-                                           "CEIL",
-                                           "CEILING",
-                                           "TIMESTAMPADD",
-                                           "TIMESTAMPDIFF",
-                                           "TO_TIMESTAMP",
-                                           "UNIX_TIMESTAMP",
-                                           "FROM_UNIXTIME",
-                                           "CURRENT_TIMESTAMP",
-                                           "NOW",
-                                           "LOCALTIMESTAMP",
-                                           "CURRENT_ROW_TIMESTAMP",
-                                           "ABS",
-                                           "ROUND",
-                                           "POWER",
-                                           "SQRT",
-                                           "LN",
-                                           "LOG10",
-                                           "LOG",
-                                           "EXP",
-                                           "RAND",
-                                           "PROCTIME",
-                                           "TUMBLE",
-                                           "HOP",
-                                           "CUMULATE",
-                                           "SESSION",
-                                           "TUMBLE_START",
-                                           "TUMBLE_END",
-                                           "TUMBLE_ROWTIME",
-                                           "HOP_START",
-                                           "HOP_END",
-                                           "HOP_ROWTIME",
-                                           "SESSION_START",
-                                           "SESSION_END",
-                                           "SESSION_ROWTIME",
-                                           NULL};
-
 static bool sq_show(struct sq_session *s, const char *what, const char *name, const char *stmt)
 {
     size_t n = 0;
     char **cells = NULL;
     if (strcasecmp(what, "FUNCTIONS") == 0) {
-        for (; sq_functions[n]; n++)
-            ;
-        cells = calloc(n ? n : 1, sizeof(*cells));
+        /* the binder's own tables (engine/sql/binder.h); user-defined ones are not listed */
+        n = sl_sql_builtins(NULL, 0);
+        struct sl_sql_builtin *fns = calloc(n ? n : 1, sizeof(*fns));
+        cells = fns ? calloc(n ? n : 1, sizeof(*cells)) : NULL;
+        if (fns)
+            sl_sql_builtins(fns, n);
         for (size_t i = 0; cells && i < n; i++)
-            cells[i] = strdup(sq_functions[i]);
+            cells[i] = strdup(fns[i].name);
+        free(fns);
         if (cells)
             qsort(cells, n, sizeof(*cells), sq_cmp_str);
         const char *h[] = {"function name"};

@@ -23,24 +23,61 @@ cd "$(dirname "$0")/.."
 
 t0=$SECONDS
 times=()
-if ! tools/setup.sh release asan cap2 tsan; then
+# The release build first (it also installs what is missing); the other builds - asan, cap2,
+# tsan and, for the fuzz step, build/fuzz - follow one after the other in the background, at
+# a lower priority (nice 10), while the tests of the builds before them run: where a test
+# waits (a JVM or a broker starting, a ZooKeeper session expiring, a process killed and
+# restarted) the compiler gets the core instead of nobody. Each test step waits for its
+# build (the wait is printed with the step's time) and runs at the full priority.
+if ! tools/setup.sh release; then
   echo "tests: 0 passed, 1 failed (the build failed)"
   exit 1
 fi
+blogs=$(mktemp -d)
+fuzz_secs=${SLUICE_FUZZ_SECONDS:-15}
+want_fuzz=0
+[ $# -eq 0 ] && [ "$fuzz_secs" != 0 ] && want_fuzz=1
+# a session of its own, so that the EXIT trap stops the builds with everything they started
+setsid bash -c '
+  for b in asan cap2 tsan; do
+    nice -n 10 tools/setup.sh "$b" > "$1/$b.log" 2>&1
+    echo $? > "$1/$b.rc.new" && mv "$1/$b.rc.new" "$1/$b.rc"
+  done
+  if [ "$2" = 1 ]; then
+    nice -n 10 tools/fuzz.sh --build > "$1/fuzz.log" 2>&1
+    echo $? > "$1/fuzz.rc.new" && mv "$1/fuzz.rc.new" "$1/fuzz.rc"
+  fi' builds "$blogs" "$want_fuzz" &
+bg_builds=$!
+# waits for the background build $1; fails (with its log) when it failed
+wait_build() {
+  while [ ! -f "$blogs/$1.rc" ] && kill -0 "$bg_builds" 2>/dev/null; do sleep 1; done
+  if [ "$(cat "$blogs/$1.rc" 2>/dev/null)" != 0 ]; then
+    tail -40 "$blogs/$1.log"
+    echo "=== build/$1 failed ==="
+    return 1
+  fi
+}
 
 # the test command is where Flink's oracle must run: no skipping it for want of its jars
 export SLUICE_FLINK_REQUIRED=${SLUICE_FLINK_REQUIRED:-1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 tsan_logs=$(mktemp -d)
-trap 'rm -rf "$tsan_logs"' EXIT
+trap 'kill -- -"$bg_builds" 2>/dev/null; rm -rf "$tsan_logs" "$blogs"' EXIT
 tsan_options="suppressions=$PWD/tests/tsan.supp:second_deadlock_stack=1:log_path=$tsan_logs/tsan"
 
-times+=("builds $((SECONDS - t0))s")
+times+=("build(release) $((SECONDS - t0))s")
 passed=0
 failed=0
 status=0
 for b in release asan cap2 tsan; do
+  tw=$SECONDS
+  if [ "$b" != release ] && ! wait_build "$b"; then
+    failed=$((failed + 1))
+    status=1
+    times+=("$b (build failed) $((SECONDS - tw))s")
+    continue
+  fi
   echo "=== build/$b ==="
   tb=$SECONDS
   log=$(mktemp)
@@ -59,7 +96,7 @@ for b in release asan cap2 tsan; do
     (cd "build/$b" && ctest --output-on-failure -j 2 "${leave_out[@]}" "$@") 2>&1 | tee "$log"
   fi
   rc=${PIPESTATUS[0]}
-  times+=("$b $((SECONDS - tb))s")
+  times+=("$b $((SECONDS - tb))s (build wait $((tb - tw))s)")
   total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' "$log" | tail -1)
   nfail=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
   if [ "$b" = tsan ]; then
@@ -86,9 +123,10 @@ for b in release asan cap2 tsan; do
   failed=$((failed + nfail))
   [ "$rc" -eq 0 ] || status=1
 done
-fuzz_secs=${SLUICE_FUZZ_SECONDS:-15}
-if [ $# -eq 0 ] && [ "$fuzz_secs" != 0 ]; then
-  echo "=== fuzz (${fuzz_secs}s per target) ==="
+if [ "$want_fuzz" = 1 ]; then
+  tw=$SECONDS
+  wait_build fuzz # a failed build fails again, with its errors, in tools/fuzz.sh below
+  echo "=== fuzz (${fuzz_secs}s per target, two at a time on two cores) ==="
   tb=$SECONDS
   flog=$(mktemp)
   tools/fuzz.sh "$fuzz_secs" >"$flog" 2>&1
@@ -96,7 +134,7 @@ if [ $# -eq 0 ] && [ "$fuzz_secs" != 0 ]; then
   grep -E '^fuzz_|executed_runs|ERROR|SUMMARY|FAILED' "$flog"
   [ "$frc" -eq 0 ] || tail -40 "$flog"
   rm -f "$flog"
-  times+=("fuzz $((SECONDS - tb))s")
+  times+=("fuzz $((SECONDS - tb))s (build wait $((tb - tw))s)")
   if [ "$frc" -eq 0 ]; then
     passed=$((passed + 1))
   else

@@ -11,6 +11,8 @@
  */
 #include "engine/core/mem.h"
 
+#include "engine/core/error.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,4 +106,25 @@ void *sl_mem_zalloc(struct sl_heap *heap, size_t size)
     if (p)
         memset(p, 0, sl_mem_round(size ? size : 1));
     return p;
+}
+
+int sl_mem_grow(struct sl_heap *heap, void **arr, uint32_t *cap, uint32_t n, uint32_t need,
+                size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    uint64_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    if (c > UINT32_MAX)
+        c = UINT32_MAX;
+    void *a = sl_mem_alloc(heap, (size_t)c * size);
+    if (!a)
+        return SL_ENOMEM;
+    if (n)
+        memcpy(a, *arr, (size_t)n * size);
+    sl_mem_free(*arr);
+    *arr = a;
+    *cap = (uint32_t)c;
+    return 0;
 }

@@ -13,6 +13,7 @@
 #define SL_ENGINE_MEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SL_MEM_ALIGN 64
 
@@ -33,6 +34,14 @@ void *sl_mem_zalloc(struct sl_heap *heap, size_t size);
 
 /* Frees a block from sl_mem_alloc / sl_mem_zalloc (NULL is allowed), on any thread. */
 void sl_mem_free(void *p);
+
+/* Grows the array *arr (elements of `size` bytes, room for *cap of them, the first `n` in use)
+ * to room for at least `need`: nothing when it has that already, else a new block from `heap`
+ * of the next power of two (16 at the least, UINT32_MAX at the most) with the `n` elements
+ * copied, and the old block freed. The caller owns *arr (NULL with *cap 0 at the start) and
+ * frees it with sl_mem_free. Returns 0, or SL_ENOMEM with *arr and *cap unchanged. */
+int sl_mem_grow(struct sl_heap *heap, void **arr, uint32_t *cap, uint32_t n, uint32_t need,
+                size_t size);
 
 /* Rounds up to a multiple of SL_MEM_ALIGN. */
 static inline size_t sl_mem_round(size_t size)

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "engine/core/datetime.h"
+#include "engine/ops/winassign.h"
 #include "engine/plan/catalog.h"
 #include "engine/plan/sql_source.h"
-#include "kernels/window.h"
 
 /* ---- the splitter -------------------------------------------------------------------------- */
 
@@ -21,63 +21,9 @@ struct sl_op_late {
     struct sl_batch_pool *pool;
     struct sl_batch *out; /* late rows not yet written, or NULL */
     int64_t wm;           /* the last watermark from upstream (INT64_MIN: none yet) */
-    sl_window_kind kind;
     int time_col;
-    int64_t size, slide, offset;
-    uint32_t per_row; /* windows per row: size / slide for HOP and CUMULATE, else 1 */
+    struct sl_winassign wa; /* the window assigner's (engine/ops/winassign.h) */
 };
-
-/* The window aggregation's rule (op_winagg.c, sl_wa_fired): end - 1 in Java's long. */
-static inline bool sl_late_fired(int64_t end, int64_t wm)
-{
-    return wm == INT64_MAX || (int64_t)((uint64_t)end - 1) <= wm;
-}
-
-static inline int64_t sl_late_add(int64_t a, int64_t b)
-{
-    return (int64_t)((uint64_t)a + (uint64_t)b);
-}
-
-/* Window j (0 .. per_row - 1) of ts, in increasing end: its start and end, as the window
- * operator (engine/ops/op_window.c) assigns them. */
-static void sl_late_window(const struct sl_op_late *l, int64_t ts, uint32_t j, int64_t *start,
-                           int64_t *end)
-{
-    switch (l->kind) {
-    case SL_WINDOW_HOP: { /* starts last, last - slide, ...: the earliest end first */
-        int64_t last = sl_window_start(ts, l->offset, l->slide);
-        *start = (int64_t)((uint64_t)last - (uint64_t)(l->per_row - 1 - j) * (uint64_t)l->slide);
-        *end = sl_late_add(*start, l->size);
-        break;
-    }
-    case SL_WINDOW_CUMULATE:
-        *start = sl_window_start(ts, l->offset, l->size);
-        *end = sl_late_add(sl_window_start(ts, l->offset, l->slide),
-                           (int64_t)((uint64_t)l->slide * (j + 1)));
-        break;
-    case SL_WINDOW_SESSION:
-        *start = ts;
-        *end = sl_late_add(ts, l->size);
-        break;
-    default:
-        *start = sl_window_start(ts, l->offset, l->size);
-        *end = sl_late_add(*start, l->size);
-    }
-}
-
-/* How many windows ts has (CUMULATE: ends up to start + size, as sl_opw_cumulate). */
-static uint32_t sl_late_nwin(const struct sl_op_late *l, int64_t ts)
-{
-    if (l->kind != SL_WINDOW_CUMULATE)
-        return l->per_row;
-    int64_t start = sl_window_start(ts, l->offset, l->size);
-    int64_t last = sl_late_add(start, l->size);
-    int64_t end = sl_late_add(sl_window_start(ts, l->offset, l->slide), l->slide);
-    uint32_t k = 0;
-    for (; k < l->per_row && end <= last; k++)
-        end = sl_late_add(end, l->slide);
-    return k;
-}
 
 static int sl_late_err(const struct sl_op_late *l, struct sl_worker_ctx *ctx, struct sl_error *err,
                        int code, const char *msg)
@@ -123,7 +69,7 @@ static int sl_late_row(struct sl_op_late *l, struct sl_worker_ctx *ctx, struct s
         if (c == SL_LATE_REASON) {
             char text[SL_DT_TEXT_MAX * 3 + 600];
             char *p = text;
-            p += snprintf(p, 64, "%swindow [", l->kind == SL_WINDOW_SESSION ? "session " : "");
+            p += snprintf(p, 64, "%swindow [", l->wa.kind == SL_WINDOW_SESSION ? "session " : "");
             p = sl_dt_put(p, start, SL_DT_SQL);
             p += snprintf(p, 8, ", ");
             p = sl_dt_put(p, end, SL_DT_SQL);
@@ -168,16 +114,16 @@ static int sl_late_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_b
      * window end would wrap past INT64_MAX: that compare spares most rows the window
      * arithmetic */
     uint32_t first = n;
-    const int64_t no_wrap = INT64_MAX - l->size;
+    const int64_t no_wrap = INT64_MAX - l->wa.size;
+    struct sl_winspan sp;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = sel ? sel[i] : i;
         if (ts[r] > l->wm && ts[r] <= no_wrap)
             continue;
         if (tc->valid && !sl_valid_get(tc->valid, r))
             continue;
-        int64_t s, e;
-        sl_late_window(l, ts[r], 0, &s, &e); /* the earliest end: late if anything is */
-        if (sl_late_nwin(l, ts[r]) && sl_late_fired(e, l->wm)) {
+        /* the earliest end: late if anything is */
+        if (sl_winassign_of(&l->wa, ts[r], &sp) && sl_winassign_fired(sp.end, l->wm)) {
             first = i;
             break;
         }
@@ -194,11 +140,11 @@ static int sl_late_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_b
         uint32_t r = sel ? sel[i] : i;
         uint32_t k = 0, nw = 0;
         if (!tc->valid || sl_valid_get(tc->valid, r)) {
-            nw = sl_late_nwin(l, ts[r]);
+            nw = sl_winassign_of(&l->wa, ts[r], &sp);
             for (uint32_t j = 0; j < nw && !rc; j++) {
                 int64_t s, e;
-                sl_late_window(l, ts[r], j, &s, &e);
-                if (!sl_late_fired(e, l->wm))
+                sl_winspan_at(&sp, j, &s, &e);
+                if (!sl_winassign_fired(e, l->wm))
                     break; /* increasing ends: the rest are live */
                 rc = sl_late_row(l, ctx, b, r, s, e, err);
                 k++;
@@ -304,22 +250,21 @@ int sl_op_late_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
     l->op.plan = node;
     l->sink = late;
     l->wm = INT64_MIN;
-    l->kind = node->late.kind;
     l->time_col = node->late.time_col;
-    l->size = node->late.size_ms;
-    l->slide = node->late.slide_ms > 0 ? node->late.slide_ms : node->late.size_ms;
-    l->offset = node->late.offset_ms;
-    l->per_row = 1;
-    if ((l->kind == SL_WINDOW_HOP || l->kind == SL_WINDOW_CUMULATE) && l->slide > 0 &&
-        l->size / l->slide > 1)
-        l->per_row = (uint32_t)(l->size / l->slide);
+    int64_t size = node->late.size_ms;
+    int64_t slide = node->late.slide_ms > 0 ? node->late.slide_ms : size;
+    bool bad =
+        size <= 0 || ((node->late.kind == SL_WINDOW_HOP || node->late.kind == SL_WINDOW_CUMULATE) &&
+                      size % slide != 0);
+    if (!bad)
+        l->wa = sl_winassign_make(node->late.kind, size, slide, node->late.offset_ms);
     l->schema = sl_plan_rel_schema(&node->late.table->physical);
     if (l->schema)
         l->pool = sl_batch_pool_new(ctx->heap, l->schema, 2);
-    if (!l->schema || !l->pool || l->size <= 0) {
-        int rc = l->size <= 0 ? sl_error_set(err, SL_EINVAL, "late data: window size %lld",
-                                             (long long)l->size)
-                              : sl_error_set(err, SL_ENOMEM, "out of memory");
+    if (!l->schema || !l->pool || bad) {
+        int rc = bad ? sl_error_set(err, SL_EINVAL, "late data: window size %lld, slide %lld",
+                                    (long long)size, (long long)slide)
+                     : sl_error_set(err, SL_ENOMEM, "out of memory");
         sl_late_free(&l->op);
         return rc;
     }

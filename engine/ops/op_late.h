@@ -7,10 +7,11 @@
  * it), where rows are the source table's rows. It keeps the last watermark it was given -
  * the one the window aggregation above it holds as its phase-1 watermark when the same rows
  * reach it (engine/plan/late.h says why) - and for each active row computes the windows the
- * window assigner above will give it (TUMBLE, HOP and CUMULATE through Flink's
- * getWindowStartWithOffset, kernels/window.h; SESSION: [ts, ts + gap)), in Java's wrapping
- * long arithmetic as the assigner does. A window is late when end - 1 <= watermark (the
- * window aggregation's sl_wa_fired; a NULL time attribute gets no window and is never late).
+ * Window operator above gives it, through the same window assigner (engine/ops/winassign.h:
+ * TUMBLE, HOP and CUMULATE through Flink's getWindowStartWithOffset; SESSION: [ts, ts +
+ * gap)), in Java's wrapping long arithmetic. A window is late when end - 1 <= watermark (the
+ * assigner's sl_winassign_fired, which the window aggregation applies; a NULL time attribute
+ * gets no window and is never late).
  *   - every window late: the row leaves the batch's selection, gives one late-table row per
  *     window and late_rows counts them;
  *   - some windows late (HOP, CUMULATE): the row goes on, the window aggregation drops and

@@ -58,8 +58,8 @@
 #include <time.h>
 
 #include "engine/ops/aggout.h"
+#include "engine/ops/winassign.h"
 #include "engine/plan/sql_source.h"
-#include "kernels/window.h"
 
 #define SL_WA_SPARES 2
 
@@ -114,10 +114,9 @@ struct sl_op_winagg {
     /* WINDOW SLICING (agg.slice; the window slicing block below): `open` and `fin` hold
      * slices, not windows */
     bool sliced;
-    bool slice_to0;        /* no keys besides the window: every slice goes to owner 0 */
-    sl_window_kind skind;  /* SL_WINDOW_HOP or SL_WINDOW_CUMULATE */
-    int64_t ssize, sslide; /* window size; slide (HOP) or step (CUMULATE) = the slice size */
-    int64_t soffset;
+    bool slice_to0;           /* no keys besides the window: every slice goes to owner 0 */
+    struct sl_winassign sa;   /* HOP or CUMULATE (engine/ops/winassign.h): the slice size is
+                               * its slide (HOP) or step (CUMULATE) */
     uint32_t kiws, kiwe;      /* key (= output column) indexes of window_start, window_end */
     struct sl_column zcol;    /* NOT NULL TIMESTAMP of SL_BATCH_CAP zeros: the window keys */
     int64_t stamp_s, stamp_e; /* sl_wa_emit: the window that the emitted groups belong to */
@@ -148,37 +147,11 @@ static int sl_wa_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_erro
     return sl_error_set(err, code, "%s", msg);
 }
 
-/* Flink's TimeWindowUtil.isWindowFired: end - 1 (Java long) <= wm; INT64_MAX fires all. */
-static inline bool sl_wa_fired(int64_t end, int64_t wm)
-{
-    return wm == INT64_MAX || (int64_t)((uint64_t)end - 1) <= wm;
-}
-
 static inline int sl_wa_cmp(int64_t s1, int64_t e1, int64_t s2, int64_t e2)
 {
     if (e1 != e2)
         return e1 < e2 ? -1 : 1;
     return s1 < s2 ? -1 : s1 > s2;
-}
-
-/* Grows *arr (elements of `size` bytes, *cap of them, `n` used) to hold `need`. */
-static int sl_wa_grow(struct sl_heap *heap, void **arr, uint32_t *cap, uint32_t n, uint32_t need,
-                      size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t c = *cap ? *cap : 8;
-    while (c < need)
-        c *= 2;
-    void *a = sl_mem_alloc(heap, (size_t)c * size);
-    if (!a)
-        return SL_ENOMEM;
-    if (n)
-        memcpy(a, *arr, (size_t)n * size);
-    sl_mem_free(*arr);
-    *arr = a;
-    *cap = c;
-    return 0;
 }
 
 static int sl_wa_new_table(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
@@ -230,23 +203,14 @@ static uint64_t sl_wa_now_ns(void)
 
 /* ---- window slicing: assignment ------------------------------------------------------------ */
 
-/* The end of the last window that the slice starting at `start` belongs to (Flink's
- * SliceAssigner.getLastWindowEnd): HOP start + size, CUMULATE the end of its period. */
-static inline int64_t sl_wa_slice_last(const struct sl_op_winagg *a, int64_t start)
-{
-    if (a->skind == SL_WINDOW_HOP)
-        return (int64_t)((uint64_t)start + (uint64_t)a->ssize);
-    return (int64_t)((uint64_t)sl_window_start(start, a->soffset, a->ssize) + (uint64_t)a->ssize);
-}
-
 /* A row of slice [start, end), which wm1 has fired: how many of its windows wm1 has fired
  * (each a late (row, window) pair, as the Window operator's copies counted them) into
  * *nlate; true when that is all of them (the row is dropped). */
 static bool sl_wa_slice_late(const struct sl_op_winagg *a, int64_t start, int64_t end,
                              uint64_t *nlate)
 {
-    uint64_t slide = (uint64_t)a->sslide;
-    uint64_t nw = ((uint64_t)sl_wa_slice_last(a, start) - (uint64_t)end) / slide + 1;
+    uint64_t slide = (uint64_t)a->sa.slide;
+    uint64_t nw = ((uint64_t)sl_winassign_slice_last(&a->sa, start) - (uint64_t)end) / slide + 1;
     uint64_t fired = nw;
     if (a->wm1 != INT64_MAX) {
         fired = ((uint64_t)a->wm1 + 1 - (uint64_t)end) / slide + 1; /* end - 1 <= wm1 */
@@ -290,8 +254,8 @@ static int64_t sl_wa_open_find(struct sl_op_winagg *a, int64_t start, int64_t en
             hi = mid;
     }
     struct sl_winagg_partial **parts = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
-    if (!parts || sl_wa_grow(a->heap, (void **)&a->open, &a->capopen, a->nopen, a->nopen + 1,
-                             sizeof(*a->open))) {
+    if (!parts || sl_mem_grow(a->heap, (void **)&a->open, &a->capopen, a->nopen, a->nopen + 1,
+                              sizeof(*a->open))) {
         sl_mem_free(parts);
         return -1;
     }
@@ -380,10 +344,10 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
                 drop++;
                 continue;
             }
-            s = sl_window_start(ws[r], a->soffset, a->sslide);
-            e = (int64_t)((uint64_t)s + (uint64_t)a->sslide);
+            s = sl_winassign_slice(&a->sa, ws[r]);
+            e = (int64_t)((uint64_t)s + (uint64_t)a->sa.slide);
             uint64_t nl = 0;
-            if (sl_wa_fired(e, a->wm1)) {
+            if (sl_winassign_fired(e, a->wm1)) {
                 bool all = sl_wa_slice_late(a, s, e, &nl);
                 late += nl;
                 if (all) {
@@ -392,12 +356,12 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
                     continue;
                 }
                 /* the rest of its windows: the late part (s, first unfired window end) */
-                e = (int64_t)((uint64_t)e + nl * (uint64_t)a->sslide);
+                e = (int64_t)((uint64_t)e + nl * (uint64_t)a->sa.slide);
             }
         } else {
             s = ws[r];
             e = we[r];
-            if (sl_wa_fired(e, a->wm1)) {
+            if (sl_winassign_fired(e, a->wm1)) {
                 a->bucket[i] = UINT32_MAX;
                 drop++;
                 late++;
@@ -429,8 +393,8 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
         goto out_put;
     }
     uint32_t nb = nlw * N;
-    if ((rc = sl_wa_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, nb + 1,
-                         sizeof(*a->counts))) != 0) {
+    if ((rc = sl_mem_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, nb + 1,
+                          sizeof(*a->counts))) != 0) {
         rc = sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
         goto out_put;
     }
@@ -475,7 +439,7 @@ static int sl_wa_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
     if (wm > a->wm1)
         a->wm1 = wm;
     uint32_t nf = 0;
-    while (nf < a->nopen && sl_wa_fired(a->open[nf].end, a->wm1))
+    while (nf < a->nopen && sl_winassign_fired(a->open[nf].end, a->wm1))
         nf++;
     int rc = 0;
     uint32_t done = 0;
@@ -568,7 +532,7 @@ static int sl_wa_emit_fired(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
 {
     uint32_t done = 0;
     int rc = 0;
-    while (done < a->nfin && sl_wa_fired(a->fin[done].end, wm)) {
+    while (done < a->nfin && sl_winassign_fired(a->fin[done].end, wm)) {
         struct sl_wa_fin *f = &a->fin[done];
         uint64_t rows = sl_hashagg_groups(f->ha);
         rc = sl_wa_emit(a, ctx, f->ha, err);
@@ -591,7 +555,8 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
     int rc = 0;
     /* sliced: a slice may come after its end (the late rows of its later windows), never
      * after its last window */
-    if (sl_wa_fired(a->sliced ? sl_wa_slice_last(a, p->start) : p->end, a->wm2)) {
+    if (sl_winassign_fired(a->sliced ? sl_winassign_slice_last(&a->sa, p->start) : p->end,
+                           a->wm2)) {
         rc = sl_wa_err(ctx, a->op.plan->pos, err, SL_ESTATE,
                        "window aggregation: a partial of %s [%lld, %lld) came after the "
                        "watermark %lld that fired it",
@@ -609,8 +574,8 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
     }
     if (lo == a->nfin || a->fin[lo].start != p->start || a->fin[lo].end != p->end) {
         struct sl_hashagg *ha;
-        if ((rc = sl_wa_grow(a->heap, (void **)&a->fin, &a->capfin, a->nfin, a->nfin + 1,
-                             sizeof(*a->fin))) != 0) {
+        if ((rc = sl_mem_grow(a->heap, (void **)&a->fin, &a->capfin, a->nfin, a->nfin + 1,
+                              sizeof(*a->fin))) != 0) {
             rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: out of memory");
             goto out;
         }
@@ -646,22 +611,21 @@ static int sl_wa_slice_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
 {
     if (before == INT64_MAX)
         return 0;
-    const uint64_t slide = (uint64_t)a->sslide;
+    const uint64_t slide = (uint64_t)a->sa.slide;
     int64_t next = INT64_MIN; /* the first window end that `before` has not fired */
     if (before != INT64_MIN) {
-        uint64_t g = (uint64_t)sl_window_start(before + 1, a->soffset, a->sslide) + slide;
+        uint64_t g = (uint64_t)sl_winassign_slice(&a->sa, before + 1) + slide;
         next = (int64_t)g <= before ? INT64_MAX : (int64_t)g; /* past INT64_MAX: none */
     }
     int rc = 0;
     while (a->nfin && !rc) {
         int64_t e = a->fin[0].end > next ? a->fin[0].end : next;
-        if (!sl_wa_fired(e, wm))
+        if (!sl_winassign_fired(e, wm))
             break;
-        int64_t s = a->skind == SL_WINDOW_HOP ? (int64_t)((uint64_t)e - (uint64_t)a->ssize)
-                                              : sl_window_start(e - 1, a->soffset, a->ssize);
+        int64_t s = sl_winassign_start_of(&a->sa, e);
         uint32_t first = UINT32_MAX, k = 0, cnt = 0;
         for (; k < a->nfin && a->fin[k].end <= e; k++)
-            if (sl_wa_slice_last(a, a->fin[k].start) >= e) {
+            if (sl_winassign_slice_last(&a->sa, a->fin[k].start) >= e) {
                 first = first == UINT32_MAX ? k : first;
                 cnt++;
             }
@@ -671,7 +635,7 @@ static int sl_wa_slice_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
                 if ((rc = sl_wa_new_table(a, ctx, &tmp, err)) != 0)
                     break;
                 for (uint32_t j = first; j < k && !rc; j++)
-                    if (sl_wa_slice_last(a, a->fin[j].start) >= e &&
+                    if (sl_winassign_slice_last(&a->sa, a->fin[j].start) >= e &&
                         (rc = sl_hashagg_merge(tmp, a->fin[j].ha, err)) != 0)
                         rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
                                        err ? err->msg : sl_strerror(rc));
@@ -690,7 +654,7 @@ static int sl_wa_slice_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
         }
         uint32_t keep = 0; /* late parts make the last windows unordered: a pass over all */
         for (uint32_t j = 0; j < a->nfin; j++) {
-            if (sl_wa_slice_last(a, a->fin[j].start) <= e)
+            if (sl_winassign_slice_last(&a->sa, a->fin[j].start) <= e)
                 sl_wa_drop_table(a, a->fin[j].ha);
             else
                 a->fin[keep++] = a->fin[j];
@@ -776,10 +740,10 @@ static int sl_wa_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     sl_sbuf_put_u32(out, a->sliced ? SL_WA_MAGIC2 : SL_WA_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
     if (a->sliced) {
-        sl_sbuf_put_u8(out, (uint8_t)a->skind);
-        sl_sbuf_put_i64(out, a->ssize);
-        sl_sbuf_put_i64(out, a->sslide);
-        sl_sbuf_put_i64(out, a->soffset);
+        sl_sbuf_put_u8(out, (uint8_t)a->sa.kind);
+        sl_sbuf_put_i64(out, a->sa.size);
+        sl_sbuf_put_i64(out, a->sa.slide);
+        sl_sbuf_put_i64(out, a->sa.offset);
     }
     /* phase 1 */
     sl_sbuf_put_i64(out, a->wm1);
@@ -841,9 +805,9 @@ static int sl_wa_get_window(const struct sl_op_winagg *a, struct sl_sread *in, b
         return rc;
     if (!first && sl_wa_cmp(*ps, *pe, s, e) >= 0)
         return sl_sread_fail(in, err, "window aggregation: windows out of order");
-    if (a->sliced &&
-        (sl_window_start(s, a->soffset, a->sslide) != s || e <= s ||
-         ((uint64_t)e - (uint64_t)s) % (uint64_t)a->sslide != 0 || e > sl_wa_slice_last(a, s)))
+    if (a->sliced && (sl_winassign_slice(&a->sa, s) != s || e <= s ||
+                      ((uint64_t)e - (uint64_t)s) % (uint64_t)a->sa.slide != 0 ||
+                      e > sl_winassign_slice_last(&a->sa, s)))
         return sl_sread_fail(in, err, "window aggregation: a slice of another window");
     *ps = s;
     *pe = e;
@@ -883,8 +847,8 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         if ((rc = sl_sread_u8(in, &kind, err)) != 0 || (rc = sl_sread_i64(in, &size, err)) != 0 ||
             (rc = sl_sread_i64(in, &slide, err)) != 0 || (rc = sl_sread_i64(in, &offset, err)) != 0)
             return rc;
-        if (kind != (uint8_t)a->skind || size != a->ssize || slide != a->sslide ||
-            offset != a->soffset)
+        if (kind != (uint8_t)a->sa.kind || size != a->sa.size || slide != a->sa.slide ||
+            offset != a->sa.offset)
             return sl_sread_fail(in, err, "window aggregation: the slices of another window");
     }
     if ((rc = sl_sread_i64(in, &a->wm1, err)) != 0 ||
@@ -894,7 +858,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     /* a window takes 16 bytes and a flag per worker at least */
     if ((rc = sl_sread_count(in, &nopen, 16 + (size_t)a->nworkers, err)) != 0)
         return rc;
-    if (nopen && sl_wa_grow(a->heap, (void **)&a->open, &a->capopen, 0, nopen, sizeof(*a->open)))
+    if (nopen && sl_mem_grow(a->heap, (void **)&a->open, &a->capopen, 0, nopen, sizeof(*a->open)))
         return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     int64_t ps = 0, pe = 0;
     for (uint32_t w = 0; w < nopen; w++) {
@@ -930,7 +894,7 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     uint32_t nfin;
     if ((rc = sl_sread_count(in, &nfin, 16, err)) != 0)
         return rc;
-    if (nfin && sl_wa_grow(a->heap, (void **)&a->fin, &a->capfin, 0, nfin, sizeof(*a->fin)))
+    if (nfin && sl_mem_grow(a->heap, (void **)&a->fin, &a->capfin, 0, nfin, sizeof(*a->fin)))
         return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     for (uint32_t w = 0; w < nfin; w++) {
         if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) != 0)
@@ -1034,7 +998,7 @@ static int sl_wa_sess_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
     uint32_t late = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = bsel ? bsel[i] : i;
-        if (sl_wa_fired(we[r], a->wm1)) {
+        if (sl_winassign_fired(we[r], a->wm1)) {
             a->bucket[i] = UINT32_MAX;
             late++;
             continue;
@@ -1050,8 +1014,8 @@ static int sl_wa_sess_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
             rc = sl_hashagg_update(ha, b, err);
         goto out_put;
     }
-    if ((rc = sl_wa_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, N + 1,
-                         sizeof(*a->counts))) != 0) {
+    if ((rc = sl_mem_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, N + 1,
+                          sizeof(*a->counts))) != 0) {
         rc = sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
         goto out_put;
     }
@@ -1410,19 +1374,17 @@ static int sl_wa_slice_setup(struct sl_op_winagg *a, const struct sl_plan *node,
     const sl_window_kind kind = node->agg.slice.kind;
     if (kind == SL_WINDOW_TUMBLE)
         return 0;
+    const int64_t size = node->agg.slice.size_ms, slide = node->agg.slice.slide_ms;
     a->sliced = true;
-    a->skind = kind;
-    a->ssize = node->agg.slice.size_ms;
-    a->sslide = node->agg.slice.slide_ms;
-    a->soffset = node->agg.slice.offset_ms;
     a->kiws = (uint32_t)node->agg.window_start;
     a->kiwe = (uint32_t)node->agg.window_end;
     a->slice_to0 = a->nroute == 1 && a->route[0] == a->kws;
-    if ((kind != SL_WINDOW_HOP && kind != SL_WINDOW_CUMULATE) || node->agg.session ||
-        a->ssize <= 0 || a->sslide <= 0 || a->ssize % a->sslide != 0)
+    if ((kind != SL_WINDOW_HOP && kind != SL_WINDOW_CUMULATE) || node->agg.session || size <= 0 ||
+        slide <= 0 || size % slide != 0)
         return sl_wa_err(ctx, node->pos, err, SL_EINVAL,
                          "window aggregation: slicing needs a HOP or CUMULATE window whose size "
                          "is a positive multiple of a positive slide");
+    a->sa = sl_winassign_make(kind, size, slide, node->agg.slice.offset_ms);
     a->zcol.type = a->key_types[a->kiws];
     a->zcol.data = sl_mem_zalloc(a->heap, SL_BATCH_CAP * sizeof(int64_t));
     if (!a->zcol.data)

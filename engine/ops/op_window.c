@@ -8,9 +8,10 @@
  * repeats a row size / slide times for HOP) and computes the three window columns from the
  * starts. When size / slide is large the positions are fed to the kernel in chunks so the
  * scratch space stays max(SL_BATCH_CAP, size / slide) pairs. CUMULATE (windows of one start
- * and growing ends) has its own scalar assigner, sl_opw_cumulate, with a third scratch array
- * for the ends; so has SESSION (each row its own window [ts, ts + gap), merged by the window
- * aggregation above); everything after the assignment is shared.
+ * and growing ends) and SESSION (each row its own window [ts, ts + gap), merged by the window
+ * aggregation above) go through the window assigner the late splitter and the window
+ * slicing use too (engine/ops/winassign.h, sl_opw_series), with a third scratch array for
+ * the ends; everything after the assignment is shared.
  *
  * Checkpoints: the operator keeps nothing across batches (each push is done when it
  * returns; watermarks pass straight through), so it has no save / restore.
@@ -20,15 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ops/winassign.h"
 #include "engine/plan/sql_source.h"
 #include "kernels/gather.h"
-#include "kernels/window.h"
 
 struct sl_op_window {
     struct sl_op op;
     int time_col;
-    int64_t size, slide, offset;
-    uint32_t per_row;         /* windows per row: size / slide */
+    struct sl_winassign wa;   /* the window assigner (engine/ops/winassign.h) */
     uint32_t nin;             /* input columns */
     uint32_t cap_pairs;       /* scratch size in pairs: max(SL_BATCH_CAP, per_row) */
     struct sl_schema *schema; /* of node->out, owned */
@@ -36,7 +36,6 @@ struct sl_op_window {
     sl_sel_t *rows;  /* cap_pairs pair rows */
     int64_t *starts; /* cap_pairs pair window starts */
     int64_t *ends;   /* CUMULATE, SESSION: cap_pairs pair window ends (NULL: start + size) */
-    bool session;    /* SESSION: the row's own window [ts, ts + gap), gap = size */
     sl_sel_t *iota;  /* 0, 1, ..., SL_BATCH_CAP - 1: positions to chunk an unselected batch */
     bool *skip;      /* NULL, or per input column: not read downstream, not copied */
 };
@@ -141,7 +140,7 @@ static int sl_opw_fill(struct sl_op_window *w, const struct sl_batch *b, const s
     int64_t *ws = sl_col_i64(&out->cols[w->nin]);
     int64_t *we = sl_col_i64(&out->cols[w->nin + 1]);
     int64_t *wt = sl_col_i64(&out->cols[w->nin + 2]);
-    const uint64_t size = (uint64_t)w->size;
+    const uint64_t size = (uint64_t)w->wa.size;
     for (uint32_t j = 0; j < m; j++) {
         /* Java's long arithmetic: wraps */
         uint64_t end = ends ? (uint64_t)ends[j] : (uint64_t)starts[j] + size;
@@ -154,46 +153,28 @@ static int sl_opw_fill(struct sl_op_window *w, const struct sl_batch *b, const s
 }
 
 /*
- * The CUMULATE windows of positions p0 .. p0 + m - 1 (sel, or p0 + i without one) into
- * rows / starts / ends, as Flink's CumulativeWindowAssigner.assignWindows makes them: start =
- * the tumbling start of ts for (size, offset), then ends from the step-aligned end of ts up to
- * start + size, smallest first. NULL timestamps get no window. Returns the pairs written.
+ * The CUMULATE or SESSION windows of positions p0 .. p0 + m - 1 (sel, or p0 + i without one)
+ * into rows / starts / ends, as the window assigner gives them (engine/ops/winassign.h: for
+ * CUMULATE, Flink's CumulativeWindowAssigner.assignWindows, one start and ends from the
+ * step-aligned end of ts up to start + size, smallest first; for SESSION each row its own
+ * [ts, ts + gap), which the window aggregation merges). NULL timestamps get no window.
+ * Returns the pairs written.
  */
-static int64_t sl_opw_cumulate(struct sl_op_window *w, const int64_t *ts, const uint64_t *valid,
-                               const sl_sel_t *sel, uint32_t p0, uint32_t m)
+static int64_t sl_opw_series(struct sl_op_window *w, const int64_t *ts, const uint64_t *valid,
+                             const sl_sel_t *sel, uint32_t p0, uint32_t m)
 {
     int64_t k = 0;
+    struct sl_winspan sp;
     for (uint32_t i = 0; i < m; i++) {
         uint32_t r = sel ? sel[i] : p0 + i;
         if (valid && !sl_valid_get(valid, r))
             continue;
-        int64_t start = sl_window_start(ts[r], w->offset, w->size);
-        uint64_t last = (uint64_t)start + (uint64_t)w->size;
-        uint64_t end = (uint64_t)sl_window_start(ts[r], w->offset, w->slide) + (uint64_t)w->slide;
-        /* at most size / step ends; the count bounds the loop where Java's long would wrap */
-        for (uint32_t j = 0; j < w->per_row && (int64_t)end <= (int64_t)last; j++) {
+        uint32_t nw = sl_winassign_of(&w->wa, ts[r], &sp);
+        for (uint32_t j = 0; j < nw; j++) {
             w->rows[k] = r;
-            w->starts[k] = start;
-            w->ends[k] = (int64_t)end;
+            sl_winspan_at(&sp, j, &w->starts[k], &w->ends[k]);
             k++;
-            end += (uint64_t)w->slide;
         }
-    }
-    return k;
-}
-
-/* The SESSION windows of positions p0 .. p0 + m - 1: each row its own [ts, ts + gap), which
- * the window aggregation merges (Flink's SessionWindowAssigner); NULL timestamps none. */
-static int64_t sl_opw_session(struct sl_op_window *w, const int64_t *ts, const uint64_t *valid,
-                              const sl_sel_t *sel, uint32_t p0, uint32_t m)
-{
-    int64_t k = 0;
-    for (uint32_t i = 0; i < m; i++) {
-        uint32_t r = sel ? sel[i] : p0 + i;
-        w->rows[k] = r;
-        w->starts[k] = ts[r];
-        w->ends[k] = (int64_t)((uint64_t)ts[r] + (uint64_t)w->size);
-        k += !valid || sl_valid_get(valid, r);
     }
     return k;
 }
@@ -209,19 +190,17 @@ static int sl_opw_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_ba
     const struct sl_column *tcol = b->cols + w->time_col;
     const sl_sel_t *sel = b->sel;
     /* positions per kernel call, so that its pairs fit the scratch */
-    uint32_t chunk = w->cap_pairs / w->per_row;
+    uint32_t chunk = w->cap_pairs / w->wa.per_row;
     if (!sel && n > chunk)
         sel = w->iota;
     for (uint32_t p0 = 0; p0 < n; p0 += chunk) {
         uint32_t m = n - p0 < chunk ? n - p0 : chunk;
         int64_t npairs =
-            w->session ? sl_opw_session(w, sl_col_i64((struct sl_column *)tcol), tcol->valid,
-                                        sel ? sel + p0 : NULL, p0, m)
-            : w->ends  ? sl_opw_cumulate(w, sl_col_i64((struct sl_column *)tcol), tcol->valid,
-                                        sel ? sel + p0 : NULL, p0, m)
-                       : sl_window->hop(w->rows, w->starts, sl_col_i64((struct sl_column *)tcol),
-                                        tcol->valid, sel ? sel + p0 : NULL, m, w->size, w->slide,
-                                        w->offset);
+            w->ends ? sl_opw_series(w, sl_col_i64((struct sl_column *)tcol), tcol->valid,
+                                    sel ? sel + p0 : NULL, p0, m)
+                    : sl_window->hop(w->rows, w->starts, sl_col_i64((struct sl_column *)tcol),
+                                     tcol->valid, sel ? sel + p0 : NULL, m, w->wa.size, w->wa.slide,
+                                     w->wa.offset);
         if (npairs < 0) {
             rc = sl_opw_err(ctx, op->plan->pos, err, SL_EINVAL, "window: bad window parameters");
             goto out_put;
@@ -319,19 +298,15 @@ int sl_op_window_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
     w->op.ops = &sl_opw_ops;
     w->op.plan = node;
     w->time_col = node->window.time_col;
-    w->size = size;
-    w->slide = slide;
-    w->offset = node->window.offset_ms;
-    w->per_row = (uint32_t)(size / slide);
+    w->wa = sl_winassign_make(node->window.kind, size, slide, node->window.offset_ms);
     w->nin = node->input->out.ncols;
-    w->cap_pairs = w->per_row > SL_BATCH_CAP ? w->per_row : SL_BATCH_CAP;
+    w->cap_pairs = w->wa.per_row > SL_BATCH_CAP ? w->wa.per_row : SL_BATCH_CAP;
     w->schema = sl_opw_schema(ctx->heap, &node->out);
     w->pool = w->schema ? sl_batch_pool_new(ctx->heap, w->schema, 4) : NULL;
     w->rows = sl_mem_alloc(ctx->heap, (size_t)w->cap_pairs * sizeof(*w->rows));
     w->starts = sl_mem_alloc(ctx->heap, (size_t)w->cap_pairs * sizeof(*w->starts));
     w->iota = sl_mem_alloc(ctx->heap, SL_BATCH_CAP * sizeof(*w->iota));
-    w->session = node->window.kind == SL_WINDOW_SESSION;
-    bool ends = node->window.kind == SL_WINDOW_CUMULATE || w->session;
+    bool ends = node->window.kind == SL_WINDOW_CUMULATE || node->window.kind == SL_WINDOW_SESSION;
     if (ends)
         w->ends = sl_mem_alloc(ctx->heap, (size_t)w->cap_pairs * sizeof(*w->ends));
     if (!w->pool || !w->rows || !w->starts || !w->iota || (ends && !w->ends)) {

@@ -18,6 +18,7 @@
 
 #include <string.h>
 
+#include "engine/ops/winassign.h"
 #include "kernels/hash.h"
 
 #define SL_WS_NONE UINT32_MAX
@@ -55,27 +56,6 @@ struct sl_winsess {
     int64_t *os, *oe;
     uint32_t capout;
 };
-
-static int sl_ws_grow(struct sl_heap *heap, void **arr, uint32_t *cap, uint32_t n, uint32_t need,
-                      size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    uint64_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    if (c > UINT32_MAX)
-        c = UINT32_MAX;
-    void *a = sl_mem_alloc(heap, (size_t)c * size);
-    if (!a)
-        return SL_ENOMEM;
-    if (n)
-        memcpy(a, *arr, (size_t)n * size);
-    sl_mem_free(*arr);
-    *arr = a;
-    *cap = (uint32_t)c;
-    return 0;
-}
 
 static int sl_ws_nomem(struct sl_error *err)
 {
@@ -247,8 +227,8 @@ static int sl_ws_key_of(struct sl_winsess *ws, const struct sl_hashagg *ha, uint
             return 0;
         }
     }
-    if (sl_ws_grow(ws->heap, (void **)&ws->keys, &ws->capkeys, ws->nkeys, ws->nkeys + 1,
-                   sizeof(*ws->keys)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->keys, &ws->capkeys, ws->nkeys, ws->nkeys + 1,
+                    sizeof(*ws->keys)))
         return SL_ENOMEM;
     ws->keys[ws->nkeys] = (struct sl_ws_key){h, g, SL_WS_NONE};
     ws->slots[i] = ws->nkeys + 1;
@@ -318,13 +298,13 @@ static int sl_ws_place(struct sl_winsess *ws, uint32_t k, uint32_t g, int64_t s,
         t = ws->free_sess;
         ws->free_sess = ws->sess[t].next;
     } else {
-        if (sl_ws_grow(ws->heap, (void **)&ws->sess, &ws->capsess, ws->nsess, ws->nsess + 1,
-                       sizeof(*ws->sess)))
+        if (sl_mem_grow(ws->heap, (void **)&ws->sess, &ws->capsess, ws->nsess, ws->nsess + 1,
+                        sizeof(*ws->sess)))
             return SL_ENOMEM;
         t = ws->nsess++;
     }
-    if (sl_ws_grow(ws->heap, (void **)&ws->heapv, &ws->capheap, ws->nheap, ws->nheap + 1,
-                   sizeof(*ws->heapv))) {
+    if (sl_mem_grow(ws->heap, (void **)&ws->heapv, &ws->capheap, ws->nheap, ws->nheap + 1,
+                    sizeof(*ws->heapv))) {
         sl_ws_sess_release(ws, t);
         return SL_ENOMEM;
     }
@@ -340,7 +320,7 @@ int sl_winsess_add(struct sl_winsess *ws, const struct sl_hashagg *ha, struct sl
     uint32_t ng = sl_hashagg_groups(ha);
     if (ng <= ws->ngroups)
         return 0;
-    if (sl_ws_grow(ws->heap, (void **)&ws->gnext, &ws->capg, ws->ngroups, ng, sizeof(*ws->gnext)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->gnext, &ws->capg, ws->ngroups, ng, sizeof(*ws->gnext)))
         return sl_ws_nomem(err);
     uint32_t nw = sl_hashagg_nwords(ha);
     for (uint32_t g = ws->ngroups; g < ng; g++) {
@@ -359,22 +339,16 @@ int sl_winsess_add(struct sl_winsess *ws, const struct sl_hashagg *ha, struct sl
 static int sl_ws_out(struct sl_winsess *ws, uint32_t need)
 {
     uint32_t c = ws->capout;
-    if (sl_ws_grow(ws->heap, (void **)&ws->ogid, &c, 0, need, sizeof(*ws->ogid)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->ogid, &c, 0, need, sizeof(*ws->ogid)))
         return SL_ENOMEM;
     c = ws->capout;
-    if (sl_ws_grow(ws->heap, (void **)&ws->os, &c, 0, need, sizeof(*ws->os)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->os, &c, 0, need, sizeof(*ws->os)))
         return SL_ENOMEM;
     c = ws->capout;
-    if (sl_ws_grow(ws->heap, (void **)&ws->oe, &c, 0, need, sizeof(*ws->oe)))
+    if (sl_mem_grow(ws->heap, (void **)&ws->oe, &c, 0, need, sizeof(*ws->oe)))
         return SL_ENOMEM;
     ws->capout = c;
     return 0;
-}
-
-/* Flink's TimeWindowUtil.isWindowFired (as op_winagg.c's sl_wa_fired). */
-static inline bool sl_ws_fired(int64_t end, int64_t wm)
-{
-    return wm == INT64_MAX || (int64_t)((uint64_t)end - 1) <= wm;
 }
 
 int sl_winsess_fire(struct sl_winsess *ws, int64_t wm, uint32_t *n, const uint32_t **gids,
@@ -385,11 +359,11 @@ int sl_winsess_fire(struct sl_winsess *ws, int64_t wm, uint32_t *n, const uint32
     *gids = ws->ogid;
     *start = ws->os;
     *end = ws->oe;
-    if (!ws->nheap || !sl_ws_fired(ws->sess[ws->heapv[0]].end, wm))
+    if (!ws->nheap || !sl_winassign_fired(ws->sess[ws->heapv[0]].end, wm))
         return 0;
     if (sl_ws_out(ws, ws->nlive)) /* before anything is taken out: nothing is lost */
         return sl_ws_nomem(err);
-    while (ws->nheap && sl_ws_fired(ws->sess[ws->heapv[0]].end, wm)) {
+    while (ws->nheap && sl_winassign_fired(ws->sess[ws->heapv[0]].end, wm)) {
         uint32_t u = ws->heapv[0];
         struct sl_ws_sess *su = &ws->sess[u];
         for (uint32_t g = su->ghead; g != SL_WS_NONE; g = ws->gnext[g]) {

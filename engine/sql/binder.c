@@ -472,11 +472,15 @@ static int sl_b_dec_lit(struct sl_binder *b, const struct sl_ast *a, struct sl_e
 static int sl_b_expr(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
                      struct sl_expr **out);
 
+/* the aggregate functions (sl_b_agg binds them; SHOW FUNCTIONS lists them, sl_sql_builtins) */
+static const char *const sl_aggfns[] = {"COUNT", "SUM", "MIN", "MAX", "AVG"};
+
 static bool sl_is_agg_name(const char *name)
 {
-    return strcasecmp(name, "COUNT") == 0 || strcasecmp(name, "SUM") == 0 ||
-           strcasecmp(name, "MIN") == 0 || strcasecmp(name, "MAX") == 0 ||
-           strcasecmp(name, "AVG") == 0;
+    for (size_t i = 0; i < sizeof(sl_aggfns) / sizeof(sl_aggfns[0]); i++)
+        if (strcasecmp(name, sl_aggfns[i]) == 0)
+            return true;
+    return false;
 }
 
 static bool sl_ast_has_agg(const struct sl_ast *a)
@@ -1083,12 +1087,14 @@ static int sl_b_json_value(struct sl_binder *b, const struct sl_scope *sc, const
     return 0;
 }
 
-/* Binds a call of a function of sl_strfns or COALESCE, NULLIF, IF, GREATEST, LEAST, LOCATE.
- * Returns 1 when the name is none of them. */
+static const char *const sl_condfns[] = {"COALESCE", "NULLIF", "IF", "GREATEST", "LEAST"};
+
+/* Binds a call of a function of sl_strfns or sl_condfns (COALESCE, NULLIF, IF, GREATEST,
+ * LEAST), LOCATE. Returns 1 when the name is none of them. */
 static int sl_b_strfn(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
                       struct sl_expr **out)
 {
-    static const char *const cond[] = {"COALESCE", "NULLIF", "IF", "GREATEST", "LEAST"};
+    const char *const *cond = sl_condfns;
     const struct sl_strfn *f = NULL;
     int ci = -1;
     if (strcmp(a->name, "$JSON_VALUE") == 0)
@@ -1098,6 +1104,11 @@ static int sl_b_strfn(struct sl_binder *b, const struct sl_scope *sc, const stru
             f = &sl_strfns[i];
     if (strcasecmp(a->name, "LOCATE") == 0 && a->args.n == 2)
         f = &sl_strfns[13]; /* LOCATE(a, b) is POSITION(a IN b) */
+    else if (strcasecmp(a->name, "LOCATE") == 0)
+        return sl_b_err(b, a->pos,
+                        "LOCATE takes 2 arguments, found %u (a start position, Flink's third "
+                        "argument, is not supported yet)",
+                        a->args.n);
     for (int i = 0; i < 5; i++)
         if (strcasecmp(a->name, cond[i]) == 0)
             ci = i;
@@ -1257,52 +1268,57 @@ static int sl_b_fn_const_int(struct sl_binder *b, const struct sl_ast *a, const 
     return 0;
 }
 
+/* the time and numeric functions: argument counts; HOUR(ts)...: EXTRACT of `unit` */
+struct sl_timefn {
+    const char *name;
+    sl_fn fn;
+    uint8_t min, max;
+    sl_time_unit unit;
+};
+
+static const struct sl_timefn sl_timefns[] = {
+    {"DATE_FORMAT", SL_FN_DATE_FORMAT, 2, 2, SL_TU_COUNT},
+    {"FROM_UNIXTIME", SL_FN_FROM_UNIXTIME, 1, 2, SL_TU_COUNT},
+    {"EXTRACT", SL_FN_EXTRACT, 2, 2, SL_TU_COUNT},
+    {"$FLOOR_TO", SL_FN_TS_FLOOR, 2, 2, SL_TU_COUNT},
+    {"$CEIL_TO", SL_FN_TS_CEIL, 2, 2, SL_TU_COUNT},
+    {"TIMESTAMPADD", SL_FN_TIMESTAMPADD, 3, 3, SL_TU_COUNT},
+    {"TIMESTAMPDIFF", SL_FN_TIMESTAMPDIFF, 3, 3, SL_TU_COUNT},
+    {"TO_TIMESTAMP", SL_FN_TO_TIMESTAMP, 1, 2, SL_TU_COUNT},
+    {"UNIX_TIMESTAMP", SL_FN_UNIX_TIMESTAMP, 0, 2, SL_TU_COUNT},
+    {"CURRENT_TIMESTAMP", SL_FN_NOW, 0, 0, SL_TU_COUNT},
+    {"LOCALTIMESTAMP", SL_FN_NOW, 0, 0, SL_TU_COUNT},
+    {"NOW", SL_FN_NOW, 0, 0, SL_TU_COUNT},
+    {"CURRENT_ROW_TIMESTAMP", SL_FN_NOW, 0, 0, SL_TU_COUNT},
+    {"YEAR", SL_FN_EXTRACT, 1, 1, SL_TU_YEAR},
+    {"QUARTER", SL_FN_EXTRACT, 1, 1, SL_TU_QUARTER},
+    {"MONTH", SL_FN_EXTRACT, 1, 1, SL_TU_MONTH},
+    {"WEEK", SL_FN_EXTRACT, 1, 1, SL_TU_WEEK},
+    {"DAYOFYEAR", SL_FN_EXTRACT, 1, 1, SL_TU_DOY},
+    {"DAYOFMONTH", SL_FN_EXTRACT, 1, 1, SL_TU_DAY},
+    {"DAYOFWEEK", SL_FN_EXTRACT, 1, 1, SL_TU_DOW},
+    {"HOUR", SL_FN_EXTRACT, 1, 1, SL_TU_HOUR},
+    {"MINUTE", SL_FN_EXTRACT, 1, 1, SL_TU_MINUTE},
+    {"SECOND", SL_FN_EXTRACT, 1, 1, SL_TU_SECOND},
+    {"ABS", SL_FN_ABS, 1, 1, SL_TU_COUNT},
+    {"ROUND", SL_FN_ROUND, 1, 2, SL_TU_COUNT},
+    {"FLOOR", SL_FN_FLOOR, 1, 1, SL_TU_COUNT},
+    {"CEIL", SL_FN_CEIL, 1, 1, SL_TU_COUNT},
+    {"CEILING", SL_FN_CEIL, 1, 1, SL_TU_COUNT},
+    {"POWER", SL_FN_POWER, 2, 2, SL_TU_COUNT},
+    {"SQRT", SL_FN_SQRT, 1, 1, SL_TU_COUNT},
+    {"LN", SL_FN_LN, 1, 1, SL_TU_COUNT},
+    {"LOG10", SL_FN_LOG10, 1, 1, SL_TU_COUNT},
+    {"LOG", SL_FN_LOG, 1, 2, SL_TU_COUNT},
+    {"EXP", SL_FN_EXP, 1, 1, SL_TU_COUNT},
+    {"RAND", SL_FN_RAND, 0, 1, SL_TU_COUNT},
+};
+
 static int sl_b_fn_time(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
                         struct sl_expr **out)
 {
-    static const struct {
-        const char *name;
-        sl_fn fn;
-        uint8_t min, max;
-        sl_time_unit unit; /* HOUR(ts)...: EXTRACT of this unit */
-    } fns[] = {
-        {"DATE_FORMAT", SL_FN_DATE_FORMAT, 2, 2, SL_TU_COUNT},
-        {"FROM_UNIXTIME", SL_FN_FROM_UNIXTIME, 1, 2, SL_TU_COUNT},
-        {"EXTRACT", SL_FN_EXTRACT, 2, 2, SL_TU_COUNT},
-        {"$FLOOR_TO", SL_FN_TS_FLOOR, 2, 2, SL_TU_COUNT},
-        {"$CEIL_TO", SL_FN_TS_CEIL, 2, 2, SL_TU_COUNT},
-        {"TIMESTAMPADD", SL_FN_TIMESTAMPADD, 3, 3, SL_TU_COUNT},
-        {"TIMESTAMPDIFF", SL_FN_TIMESTAMPDIFF, 3, 3, SL_TU_COUNT},
-        {"TO_TIMESTAMP", SL_FN_TO_TIMESTAMP, 1, 2, SL_TU_COUNT},
-        {"UNIX_TIMESTAMP", SL_FN_UNIX_TIMESTAMP, 0, 2, SL_TU_COUNT},
-        {"CURRENT_TIMESTAMP", SL_FN_NOW, 0, 0, SL_TU_COUNT},
-        {"LOCALTIMESTAMP", SL_FN_NOW, 0, 0, SL_TU_COUNT},
-        {"NOW", SL_FN_NOW, 0, 0, SL_TU_COUNT},
-        {"CURRENT_ROW_TIMESTAMP", SL_FN_NOW, 0, 0, SL_TU_COUNT},
-        {"YEAR", SL_FN_EXTRACT, 1, 1, SL_TU_YEAR},
-        {"QUARTER", SL_FN_EXTRACT, 1, 1, SL_TU_QUARTER},
-        {"MONTH", SL_FN_EXTRACT, 1, 1, SL_TU_MONTH},
-        {"WEEK", SL_FN_EXTRACT, 1, 1, SL_TU_WEEK},
-        {"DAYOFYEAR", SL_FN_EXTRACT, 1, 1, SL_TU_DOY},
-        {"DAYOFMONTH", SL_FN_EXTRACT, 1, 1, SL_TU_DAY},
-        {"DAYOFWEEK", SL_FN_EXTRACT, 1, 1, SL_TU_DOW},
-        {"HOUR", SL_FN_EXTRACT, 1, 1, SL_TU_HOUR},
-        {"MINUTE", SL_FN_EXTRACT, 1, 1, SL_TU_MINUTE},
-        {"SECOND", SL_FN_EXTRACT, 1, 1, SL_TU_SECOND},
-        {"ABS", SL_FN_ABS, 1, 1, SL_TU_COUNT},
-        {"ROUND", SL_FN_ROUND, 1, 2, SL_TU_COUNT},
-        {"FLOOR", SL_FN_FLOOR, 1, 1, SL_TU_COUNT},
-        {"CEIL", SL_FN_CEIL, 1, 1, SL_TU_COUNT},
-        {"CEILING", SL_FN_CEIL, 1, 1, SL_TU_COUNT},
-        {"POWER", SL_FN_POWER, 2, 2, SL_TU_COUNT},
-        {"SQRT", SL_FN_SQRT, 1, 1, SL_TU_COUNT},
-        {"LN", SL_FN_LN, 1, 1, SL_TU_COUNT},
-        {"LOG10", SL_FN_LOG10, 1, 1, SL_TU_COUNT},
-        {"LOG", SL_FN_LOG, 1, 2, SL_TU_COUNT},
-        {"EXP", SL_FN_EXP, 1, 1, SL_TU_COUNT},
-        {"RAND", SL_FN_RAND, 0, 1, SL_TU_COUNT},
-    };
-    size_t k = 0, nfns = sizeof(fns) / sizeof(fns[0]);
+    const struct sl_timefn *fns = sl_timefns;
+    size_t k = 0, nfns = sizeof(sl_timefns) / sizeof(sl_timefns[0]);
     while (k < nfns && strcasecmp(a->name, fns[k].name) != 0)
         k++;
     if (k == nfns)
@@ -3748,4 +3764,56 @@ void sl_job_free(struct sl_job *job)
     sl_sql_file_free(job->file);
     sl_udf_set_free(job->udfs); /* closes the UDF libraries: after the plans that use them */
     free(job);
+}
+
+/* ---- the built-in functions' names (SHOW FUNCTIONS) ---------------------------------------- */
+
+/* The operators with a function of the evaluator (engine/plan/plan.c names them) and the
+ * parser's BETWEEN; the functions sl_b_call binds by code of its own; the group window
+ * functions (sl_b_gwin_aux: <F>_START, <F>_END, <F>_ROWTIME). The tables sl_aggfns,
+ * sl_strfns, sl_condfns and sl_timefns give the rest. */
+static const sl_fn sl_b_op_fns[] = {SL_FN_AND,         SL_FN_OR,     SL_FN_NOT,  SL_FN_IS_NULL,
+                                    SL_FN_IS_NOT_NULL, SL_FN_CASE,   SL_FN_CAST, SL_FN_IN,
+                                    SL_FN_LIKE,        SL_FN_CONCAT, SL_FN_MAP};
+static const char *const sl_b_own_fns[] = {
+    "MOD",    "PROCTIME", "TO_TIMESTAMP_LTZ", "CARDINALITY", "LOCATE", "JSON_VALUE",
+    "TUMBLE", "HOP",      "CUMULATE",         "SESSION"};
+#define SL_B_GWIN_AUX(F) F "_START", F "_END", F "_ROWTIME"
+static const char *const sl_b_gwin_fns[] = {SL_B_GWIN_AUX("TUMBLE"), SL_B_GWIN_AUX("HOP"),
+                                            SL_B_GWIN_AUX("SESSION")};
+#undef SL_B_GWIN_AUX
+
+static void sl_b_builtin_add(struct sl_sql_builtin *out, size_t cap, size_t *n, const char *name,
+                             sl_sql_builtin_form form)
+{
+    if (*n < cap)
+        out[*n] = (struct sl_sql_builtin){name, form};
+    (*n)++;
+}
+
+size_t sl_sql_builtins(struct sl_sql_builtin *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(sl_b_op_fns) / sizeof(sl_b_op_fns[0]); i++)
+        sl_b_builtin_add(out, cap, &n, sl_fn_name(sl_b_op_fns[i]), SL_SQL_BUILTIN_OPERATOR);
+    sl_b_builtin_add(out, cap, &n, "BETWEEN", SL_SQL_BUILTIN_OPERATOR);
+    for (size_t i = 0; i < sizeof(sl_aggfns) / sizeof(sl_aggfns[0]); i++)
+        sl_b_builtin_add(out, cap, &n, sl_aggfns[i], SL_SQL_BUILTIN_AGGREGATE);
+    for (size_t i = 0; i < sizeof(sl_strfns) / sizeof(sl_strfns[0]); i++) {
+        const char *name = sl_strfns[i].name;
+        if (name[0] == '$') /* a form the parser makes: TRIM(BOTH ... FROM ...) */
+            name = sl_strfns[i].fn == SL_FN_TRIM_BOTH ? "TRIM" : NULL;
+        if (name)
+            sl_b_builtin_add(out, cap, &n, name, SL_SQL_BUILTIN_CALL);
+    }
+    for (size_t i = 0; i < sizeof(sl_condfns) / sizeof(sl_condfns[0]); i++)
+        sl_b_builtin_add(out, cap, &n, sl_condfns[i], SL_SQL_BUILTIN_CALL);
+    for (size_t i = 0; i < sizeof(sl_timefns) / sizeof(sl_timefns[0]); i++)
+        if (sl_timefns[i].name[0] != '$') /* FLOOR / CEIL(ts TO unit): FLOOR and CEIL */
+            sl_b_builtin_add(out, cap, &n, sl_timefns[i].name, SL_SQL_BUILTIN_CALL);
+    for (size_t i = 0; i < sizeof(sl_b_own_fns) / sizeof(sl_b_own_fns[0]); i++)
+        sl_b_builtin_add(out, cap, &n, sl_b_own_fns[i], SL_SQL_BUILTIN_CALL);
+    for (size_t i = 0; i < sizeof(sl_b_gwin_fns) / sizeof(sl_b_gwin_fns[0]); i++)
+        sl_b_builtin_add(out, cap, &n, sl_b_gwin_fns[i], SL_SQL_BUILTIN_GROUP_WINDOW);
+    return n;
 }

@@ -52,4 +52,23 @@ struct sl_job *sl_job_from_sql_multi(const struct sl_sql_input *in, size_t n,
                                      const struct sl_sql_param *params, size_t nparams,
                                      struct sl_error *err);
 
+/* How a built-in function is written (sl_sql_builtins). */
+typedef enum sl_sql_builtin_form {
+    SL_SQL_BUILTIN_CALL,        /* NAME(args) anywhere an expression goes */
+    SL_SQL_BUILTIN_AGGREGATE,   /* NAME(args) in a select list of a GROUP BY or window query */
+    SL_SQL_BUILTIN_OPERATOR,    /* syntax of its own: a AND b, x IS NULL, CASE ... END, s || t */
+    SL_SQL_BUILTIN_GROUP_WINDOW /* <F>_START(...) in the select list of GROUP BY F(...) */
+} sl_sql_builtin_form;
+
+struct sl_sql_builtin {
+    const char *name; /* static */
+    sl_sql_builtin_form form;
+};
+
+/* The built-in functions and operators (SHOW FUNCTIONS; user-defined functions are the
+ * session's), each name once (tests/engine/test_sql_functions.c), from the tables the
+ * binder resolves names with: the first
+ * `cap` into out (NULL when cap is 0). Returns how many there are. */
+size_t sl_sql_builtins(struct sl_sql_builtin *out, size_t cap);
+
 #endif
