@@ -131,6 +131,8 @@ static const char *sl_metrics_src_table(const struct sl_exec *x, uint32_t i)
 
 static const char *sl_metrics_sink_table(const struct sl_exec *x, uint32_t i)
 {
+    while (x->pipes[i].into_pipe >= 0) /* a segment into a join: its INSERT's sink */
+        i = (uint32_t)x->pipes[i].into_pipe;
     return x->pipes[i].sink->table->name;
 }
 
