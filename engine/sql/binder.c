@@ -3508,31 +3508,33 @@ static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_
     j->join.rkeys = rk;
     TRY(sl_b_filter_over(b, &j->input, lp, nlp));
     TRY(sl_b_filter_over(b, &j->join.right, rp, nrp));
-    j->join.left_local = sl_b_join_left_local(j);
     /* the other conditions: a filter right above the join (the same for an INNER join) */
     return sl_b_filter_over(b, slot, rest, nrest);
 }
 
-/* Rewrites every regular join under *slot (inputs first, so that a join knows whether its
- * left input's rows are already partitioned by its key). */
+/* Rewrites every regular join under *slot: a join's keys first (its one-side conditions go
+ * down, where a join below takes them in turn: FROM a, b, c WHERE ...), then its inputs',
+ * then whether its left input's rows are already partitioned by its key. */
 static int sl_b_joins_at(struct sl_binder *b, struct sl_plan **slot)
 {
-    struct sl_plan *p = *slot;
+    struct sl_plan *p = *slot, *j = NULL;
     if (!p)
         return 0;
     if (p->kind == SL_PLAN_FILTER && p->input && p->input->kind == SL_PLAN_JOIN &&
         !p->input->join.nkeys) {
         /* an inner join's WHERE: one condition with its ON (the filter goes away) */
-        *slot = p->input;
-        TRY(sl_b_joins_at(b, &p->input->input));
-        TRY(sl_b_joins_at(b, &p->input->join.right));
-        return sl_b_join_keys(b, slot, p);
+        j = p->input;
+        *slot = j;
+        TRY(sl_b_join_keys(b, slot, p));
+    } else if (p->kind == SL_PLAN_JOIN && !p->join.nkeys) {
+        j = p;
+        TRY(sl_b_join_keys(b, slot, NULL));
     }
-    TRY(sl_b_joins_at(b, &p->input));
-    if (p->kind == SL_PLAN_JOIN && !p->join.nkeys) {
-        TRY(sl_b_joins_at(b, &p->join.right));
-        return sl_b_join_keys(b, slot, NULL);
-    }
+    if (!j)
+        return sl_b_joins_at(b, &p->input);
+    TRY(sl_b_joins_at(b, &j->input));
+    TRY(sl_b_joins_at(b, &j->join.right));
+    j->join.left_local = sl_b_join_left_local(j);
     return 0;
 }
 
