@@ -31,6 +31,7 @@ int sl_coordinator_begin(struct sl_worker *w, uint64_t epoch, struct sl_error *e
 {
     struct sl_exec *x = w->exec;
     w->ck_epoch = epoch;
+    w->ctx.aligning = true;
     w->ck_nbar = 0;
     for (int to = 0; to < x->n; to++) {
         w->ck_blocked[to] = false;
@@ -141,6 +142,7 @@ void sl_coordinator_snapshot(struct sl_worker *w)
     w->ck_rc = rc;
     w->ck_done = e;
     w->ck_epoch = 0;
+    w->ctx.aligning = false;
     w->ck_nbar = 0;
     for (int i = 0; i < x->n; i++)
         w->ck_blocked[i] = false;

@@ -51,6 +51,11 @@ struct sl_jn_msg {
     uint64_t **valid;
 };
 
+struct sl_jn_out {
+    int to;
+    struct sl_jn_msg *msg;
+};
+
 struct sl_op_join;
 
 struct sl_jn_right {
@@ -68,6 +73,9 @@ struct sl_op_join {
     bool done[2];              /* this worker's input of the side ended */
     bool end_sent, finished;
     uint32_t ends; /* END messages heard */
+    /* rows for other workers kept while a checkpoint aligned (sl_jn_send) */
+    struct sl_jn_out *out;
+    uint32_t nout, capout;
     /* scratch, SL_BATCH_CAP each */
     uint64_t *hashes;
     int64_t *i64buf;
@@ -439,9 +447,32 @@ static void sl_jn_msg_free(void *p)
     sl_mem_free(p);
 }
 
-/* A message with rows rows[0..n) of b (hashes h) for side sd; NULL when out of memory. */
-static struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, struct sl_batch *b,
-                                       const sl_sel_t *rows, uint32_t n, const uint64_t *h)
+/* Sends the rows kept while a checkpoint aligned, in order (not while one aligns). */
+static int sl_jn_flush(struct sl_op_join *j, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    if (ctx->aligning || !j->nout)
+        return 0;
+    uint32_t k = 0;
+    int rc = 0;
+    while (k < j->nout && !rc) {
+        struct sl_msg mm = {.kind = j->out[k].msg ? SL_MSG_DATA : SL_MSG_END,
+                            .aux = j->op.tag,
+                            .ptr = j->out[k].msg};
+        rc = sl_op_send(ctx, &j->op, j->out[k].to, mm, err);
+        if (rc)
+            break; /* not sent: still ours */
+        k++;
+    }
+    memmove(j->out, j->out + k, (j->nout - k) * sizeof(*j->out));
+    j->nout -= k;
+    return rc;
+}
+
+/* A message with rows idx[0..n) (0..n-1 when idx is NULL) of the columns col / valid (a
+ * batch's, or a saved message's) with hashes h, for side sd; NULL when out of memory. */
+static struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, uint8_t *const *col,
+                                       uint64_t *const *valid, const sl_sel_t *idx, uint32_t n,
+                                       const uint64_t *h)
 {
     size_t size = sizeof(struct sl_jn_msg) + 2 * (size_t)s->ncols * sizeof(void *) + 8 * (size_t)n;
     size_t strb = 0;
@@ -452,11 +483,13 @@ static struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, struc
         if (s->types[c].nullable)
             size += sl_jn_words(n) * 8;
         if (s->types[c].id == SL_TYPE_VARCHAR) {
-            const sl_str *v = b->cols[c].data;
-            const uint64_t *bv = b->cols[c].valid;
-            for (uint32_t i = 0; i < n; i++)
-                if ((!bv || sl_valid_get(bv, rows[i])) && v[rows[i]].len > SL_STR_INLINE_MAX)
-                    strb += v[rows[i]].len;
+            const sl_str *v = (const sl_str *)(const void *)col[c];
+            const uint64_t *bv = valid[c];
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = idx ? idx[i] : i;
+                if ((!bv || sl_valid_get(bv, r)) && v[r].len > SL_STR_INLINE_MAX)
+                    strb += v[r].len;
+            }
         }
     }
     struct sl_jn_msg *m = sl_mem_alloc(NULL, size + strb);
@@ -480,9 +513,9 @@ static struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, struc
         if (s->skip[c])
             continue;
         m->col[c] = (uint8_t *)p;
-        const uint8_t *src = b->cols[c].data;
+        const uint8_t *src = col[c];
         for (uint32_t i = 0; i < n; i++)
-            memcpy(p + (size_t)i * w, src + (size_t)rows[i] * w, w);
+            memcpy(p + (size_t)i * w, src + (size_t)(idx ? idx[i] : i) * w, w);
         p += ((size_t)n * w + 7) / 8 * 8;
         m->valid[c] = NULL;
         if (s->types[c].nullable) {
@@ -490,7 +523,7 @@ static struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, struc
             memset(p, 0, sl_jn_words(n) * 8);
             for (uint32_t i = 0; i < n; i++)
                 sl_valid_set(m->valid[c], i,
-                             !b->cols[c].valid || sl_valid_get(b->cols[c].valid, rows[i]));
+                             !valid[c] || sl_valid_get(valid[c], idx ? idx[i] : i));
             p += sl_jn_words(n) * 8;
         }
     }
@@ -511,12 +544,53 @@ static struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, struc
     return m;
 }
 
+/* Puts a message for worker `to` at the end of the outbox (the callee's either way). */
+static int sl_jn_keep(struct sl_op_join *j, struct sl_worker_ctx *ctx, int to,
+                      struct sl_jn_msg *msg, struct sl_error *err)
+{
+    if (j->nout == j->capout) {
+        uint32_t ncap = j->capout ? 2 * j->capout : 16;
+        struct sl_jn_out *o = sl_mem_alloc(j->heap, ncap * sizeof(*o));
+        if (!o) {
+            sl_mem_free(msg);
+            return sl_jn_oom(j, ctx, err);
+        }
+        if (j->nout)
+            memcpy(o, j->out, j->nout * sizeof(*o));
+        sl_mem_free(j->out);
+        j->out = o;
+        j->capout = ncap;
+    }
+    j->out[j->nout++] = (struct sl_jn_out){to, msg};
+    return 0;
+}
+
+/* Sends rows (msg; NULL: the END) to worker `to`, or keeps them while a checkpoint aligns
+ * (ctx->aligning: they belong to the epoch being taken, but `to` has its barrier already;
+ * they are saved with the state, as the channel's contents) and while earlier ones wait.
+ * The message is the callee's either way. */
+static int sl_jn_send(struct sl_op_join *j, struct sl_worker_ctx *ctx, int to,
+                      struct sl_jn_msg *msg, struct sl_error *err)
+{
+    if ((ctx->aligning && to != ctx->worker) || j->nout) {
+        int rc = sl_jn_keep(j, ctx, to, msg, err);
+        return rc || ctx->aligning ? rc : sl_jn_flush(j, ctx, err);
+    }
+    struct sl_msg mm = {.kind = msg ? SL_MSG_DATA : SL_MSG_END, .aux = j->op.tag, .ptr = msg};
+    int rc = sl_op_send(ctx, &j->op, to, mm, err);
+    if (rc)
+        sl_mem_free(msg);
+    return rc;
+}
+
 static int sl_jn_push_side(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd,
                            struct sl_batch *b, struct sl_error *err)
 {
     struct sl_jn_side *s = &j->side[sd];
     uint32_t n = sl_batch_active(b);
-    int rc = 0;
+    int rc = sl_jn_flush(j, ctx, err);
+    if (rc)
+        goto out;
     if (b->kind)
         for (uint32_t i = 0; i < n; i++)
             if (b->kind[b->sel ? b->sel[i] : i] != SL_ROW_INSERT) {
@@ -566,15 +640,13 @@ static int sl_jn_push_side(struct sl_op_join *j, struct sl_worker_ctx *ctx, int 
         if ((int)o == ctx->worker) {
             rc = sl_jn_take(j, ctx, sd, cols, valid, rows, end - begin, hs + begin, err);
         } else {
-            struct sl_jn_msg *msg = sl_jn_msg_new(s, sd, b, rows, end - begin, hs + begin);
+            struct sl_jn_msg *msg =
+                sl_jn_msg_new(s, sd, cols, valid, rows, end - begin, hs + begin);
             if (!msg) {
                 rc = sl_jn_oom(j, ctx, err);
                 break;
             }
-            struct sl_msg mm = {.kind = SL_MSG_DATA, .aux = j->op.tag, .ptr = msg};
-            rc = sl_op_send(ctx, &j->op, (int)o, mm, err);
-            if (rc)
-                sl_mem_free(msg);
+            rc = sl_jn_send(j, ctx, (int)o, msg, err);
         }
         begin = end;
     }
@@ -596,16 +668,16 @@ static int sl_jn_maybe_finish(struct sl_op_join *j, struct sl_worker_ctx *ctx, s
 static int sl_jn_side_done(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd,
                            struct sl_error *err)
 {
+    int rc = sl_jn_flush(j, ctx, err); /* the rows go before the END */
+    if (rc)
+        return rc;
     j->done[sd] = true;
     if (!j->done[0] || !j->done[1] || j->end_sent)
         return 0;
     j->end_sent = true;
-    for (int o = 0; o < j->nworkers; o++) {
-        struct sl_msg m = {.kind = SL_MSG_END, .aux = j->op.tag};
-        int rc = sl_op_send(ctx, &j->op, o, m, err);
-        if (rc)
+    for (int o = 0; o < j->nworkers; o++)
+        if ((rc = sl_jn_send(j, ctx, o, NULL, err)) != 0)
             return rc;
-    }
     return sl_jn_maybe_finish(j, ctx, err);
 }
 
@@ -621,15 +693,20 @@ static int sl_jn_right_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct 
     return sl_jn_push_side(((struct sl_jn_right *)op)->j, ctx, 1, b, err);
 }
 
-/* Watermarks stop here (the output has no time attribute); the end is finish(). */
+/* Watermarks stop here (the output has no time attribute); the end is finish(). They are a
+ * moment to send what a checkpoint held back. */
 static int sl_jn_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
                            struct sl_error *err)
 {
-    (void)op;
-    (void)ctx;
     (void)wm;
-    (void)err;
-    return 0;
+    return sl_jn_flush((struct sl_op_join *)op, ctx, err);
+}
+
+static int sl_jn_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                                 struct sl_error *err)
+{
+    (void)wm;
+    return sl_jn_flush(((struct sl_jn_right *)op)->j, ctx, err);
 }
 
 static int sl_jn_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
@@ -646,6 +723,12 @@ static int sl_jn_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
                          struct sl_error *err)
 {
     struct sl_op_join *j = (struct sl_op_join *)op;
+    int frc = sl_jn_flush(j, ctx, err);
+    if (frc) {
+        if (msg.kind == SL_MSG_DATA)
+            sl_mem_free(msg.ptr);
+        return frc;
+    }
     switch ((sl_msg_kind)msg.kind) {
     case SL_MSG_DATA: {
         struct sl_jn_msg *m = msg.ptr;
@@ -702,6 +785,33 @@ static int sl_jn_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     sl_sbuf_put_u8(out, j->finished);
     sl_jn_save_side(&j->side[0], out);
     sl_jn_save_side(&j->side[1], out);
+    sl_sbuf_put_u32(out, j->nout);
+    for (uint32_t k = 0; k < j->nout; k++) {
+        const struct sl_jn_msg *m = j->out[k].msg;
+        sl_sbuf_put_u32(out, (uint32_t)j->out[k].to);
+        sl_sbuf_put_u8(out, m ? 1 : 0);
+        if (!m)
+            continue;
+        const struct sl_jn_side *s = &j->side[m->side];
+        sl_sbuf_put_u32(out, m->side);
+        sl_sbuf_put_u32(out, m->rows);
+        for (uint32_t r = 0; r < m->rows; r++)
+            sl_sbuf_put_u64(out, m->hash[r]);
+        for (uint32_t c = 0; c < s->ncols; c++) {
+            if (s->skip[c])
+                continue;
+            if (s->types[c].id == SL_TYPE_VARCHAR) {
+                const sl_str *v = (const sl_str *)(const void *)m->col[c];
+                for (uint32_t r = 0; r < m->rows; r++)
+                    sl_sbuf_put_bytes(out, sl_str_data(&v[r]), v[r].len);
+            } else {
+                sl_sbuf_put(out, m->col[c], (size_t)m->rows * s->width[c]);
+            }
+            if (m->valid[c])
+                for (size_t w = 0; w < sl_jn_words(m->rows); w++)
+                    sl_sbuf_put_u64(out, m->valid[c][w]);
+        }
+    }
     return sl_sbuf_check(out, err);
 }
 
@@ -759,6 +869,77 @@ static int sl_jn_restore_side(struct sl_op_join *j, struct sl_worker_ctx *ctx,
     return sl_jn_rehash(j, s, rows) ? 0 : sl_jn_oom(j, ctx, err);
 }
 
+/* One saved message for another worker (see sl_jn_save) back into the outbox. */
+static int sl_jn_restore_out(struct sl_op_join *j, struct sl_worker_ctx *ctx,
+                             struct sl_sread *in, struct sl_error *err)
+{
+    uint32_t to, sd, rows;
+    uint8_t data;
+    int rc;
+    if ((rc = sl_sread_u32(in, &to, err)) != 0 || (rc = sl_sread_u8(in, &data, err)) != 0)
+        return rc;
+    if (to >= (uint32_t)j->nworkers || data > 1)
+        return sl_sread_fail(in, err, "join: a kept message that does not fit");
+    if (!data) /* kept: sent at the first call after the restore */
+        return sl_jn_keep(j, ctx, (int)to, NULL, err);
+    if ((rc = sl_sread_u32(in, &sd, err)) != 0)
+        return rc;
+    if (sd > 1)
+        return sl_sread_fail(in, err, "join: a kept message of neither side");
+    if ((rc = sl_sread_count(in, &rows, 8, err)) != 0)
+        return rc;
+    if (rows > SL_BATCH_CAP)
+        return sl_sread_fail(in, err, "join: a kept message of more rows than a batch");
+    const struct sl_jn_side *s = &j->side[sd];
+    uint64_t *hash = sl_mem_alloc(j->heap, ((size_t)rows + 1) * sizeof(*hash));
+    uint8_t **col = sl_mem_zalloc(j->heap, (s->ncols + 1) * sizeof(*col));
+    uint64_t **valid = sl_mem_zalloc(j->heap, (s->ncols + 1) * sizeof(*valid));
+    if (!hash || !col || !valid) {
+        rc = sl_jn_oom(j, ctx, err);
+        goto out;
+    }
+    for (uint32_t r = 0; r < rows && !rc; r++)
+        rc = sl_sread_u64(in, &hash[r], err);
+    for (uint32_t c = 0; c < s->ncols && !rc; c++) {
+        if (s->skip[c])
+            continue;
+        col[c] = sl_mem_zalloc(j->heap, ((size_t)rows + 1) * s->width[c]);
+        if (s->types[c].nullable)
+            valid[c] = sl_mem_zalloc(j->heap, (sl_jn_words(rows) + 1) * 8);
+        if (!col[c] || (s->types[c].nullable && !valid[c])) {
+            rc = sl_jn_oom(j, ctx, err);
+            break;
+        }
+        if (s->types[c].id == SL_TYPE_VARCHAR) {
+            sl_str *v = (sl_str *)(void *)col[c];
+            for (uint32_t r = 0; r < rows && !rc; r++) {
+                const void *p;
+                uint32_t len;
+                if ((rc = sl_sread_bytes(in, &p, &len, err)) == 0)
+                    v[r] = sl_str_make(p, len); /* points into `in`: copied by msg_new */
+            }
+        } else {
+            rc = sl_sread_get(in, col[c], (size_t)rows * s->width[c], err);
+        }
+        for (size_t w = 0; valid[c] && w < sl_jn_words(rows) && !rc; w++)
+            rc = sl_sread_u64(in, &valid[c][w], err);
+    }
+    if (!rc) {
+        struct sl_jn_msg *m = sl_jn_msg_new(s, (int)sd, col, valid, NULL, rows, hash);
+        rc = m ? sl_jn_keep(j, ctx, (int)to, m, err) : sl_jn_oom(j, ctx, err);
+    }
+out:
+    for (uint32_t c = 0; col && c < s->ncols; c++) {
+        sl_mem_free(col[c]);
+        if (valid)
+            sl_mem_free(valid[c]);
+    }
+    sl_mem_free(col);
+    sl_mem_free(valid);
+    sl_mem_free(hash);
+    return rc;
+}
+
 static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
                          struct sl_error *err)
 {
@@ -783,9 +964,16 @@ static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return rc;
     if (j->ends > (uint32_t)j->nworkers)
         return sl_sread_fail(in, err, "join: more ENDs than workers");
-    if ((rc = sl_jn_restore_side(j, ctx, &j->side[0], in, err)) != 0)
+    if ((rc = sl_jn_restore_side(j, ctx, &j->side[0], in, err)) != 0 ||
+        (rc = sl_jn_restore_side(j, ctx, &j->side[1], in, err)) != 0)
         return rc;
-    return sl_jn_restore_side(j, ctx, &j->side[1], in, err);
+    uint32_t nout;
+    if ((rc = sl_sread_count(in, &nout, 5, err)) != 0)
+        return rc;
+    for (uint32_t k = 0; k < nout; k++)
+        if ((rc = sl_jn_restore_out(j, ctx, in, err)) != 0)
+            return rc;
+    return 0;
 }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
@@ -821,6 +1009,9 @@ static void sl_jn_free(struct sl_op *op)
         return;
     sl_jn_side_free(&j->side[0]);
     sl_jn_side_free(&j->side[1]);
+    for (uint32_t k = 0; k < j->nout; k++)
+        sl_mem_free(j->out[k].msg);
+    sl_mem_free(j->out);
     sl_mem_free(j->hashes);
     sl_mem_free(j->i64buf);
     sl_mem_free(j->bucket);
@@ -853,7 +1044,7 @@ static void sl_jn_right_free(struct sl_op *op)
 static const struct sl_op_ops sl_jn_right_ops = {
     .name = "join (right input)",
     .push = sl_jn_right_push,
-    .watermark = sl_jn_watermark,
+    .watermark = sl_jn_right_watermark,
     .finish = sl_jn_right_finish,
     .free = sl_jn_right_free,
     .stateless = true, /* its state is the join's */
