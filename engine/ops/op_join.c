@@ -37,7 +37,8 @@ struct sl_jn_side {
     uint64_t *hash;        /* per row */
     uint32_t *next;        /* per row: the next row of its slot */
     uint32_t *head;        /* nslots */
-    uint32_t nslots, rows, cap;
+    uint32_t nslots, used; /* slots, and those that head a chain */
+    uint32_t rows, cap;
     struct sl_jn_chunk *chunks;
     uint64_t str_bytes;
 };
@@ -163,11 +164,14 @@ static bool sl_jn_grow(struct sl_op_join *j, struct sl_jn_side *s, uint32_t need
     return true;
 }
 
-/* Rebuilds the chains with at least `rows` slots; false when out of memory. */
-static bool sl_jn_rehash(struct sl_op_join *j, struct sl_jn_side *s, uint32_t rows)
+/* Rebuilds the chains with at least 2 x `slots` slots; false when out of memory. The
+ * table grows with the slots in use - about the distinct keys - not with the rows: many rows
+ * of one key (the bids of an auction) share a chain, and the heads stay small enough for the
+ * cache. */
+static bool sl_jn_rehash(struct sl_op_join *j, struct sl_jn_side *s, uint32_t slots)
 {
     uint32_t n = s->nslots ? s->nslots : 1024;
-    while (n < rows)
+    while (n < 2 * (uint64_t)slots && n < (1u << 31))
         n *= 2;
     if (n != s->nslots) {
         uint32_t *h = sl_mem_alloc(j->heap, (size_t)n * sizeof(*h));
@@ -178,8 +182,10 @@ static bool sl_jn_rehash(struct sl_op_join *j, struct sl_jn_side *s, uint32_t ro
         s->nslots = n;
     }
     memset(s->head, 0xff, (size_t)n * sizeof(*s->head));
+    s->used = 0;
     for (uint32_t r = 0; r < s->rows; r++) {
         uint32_t slot = (uint32_t)(s->hash[r] & (n - 1));
+        s->used += s->head[slot] == SL_JN_NONE;
         s->next[r] = s->head[slot];
         s->head[slot] = r;
     }
@@ -254,14 +260,16 @@ static bool sl_jn_append(struct sl_op_join *j, struct sl_jn_side *s, uint8_t *co
     }
     memcpy(s->hash + base, h, (size_t)n * sizeof(*h));
     s->rows += n;
-    if (s->rows > s->nslots)
-        return sl_jn_rehash(j, s, s->rows);
+    uint32_t mask = s->nslots - 1, used = s->used;
     for (uint32_t r = base; r < s->rows; r++) {
-        uint32_t slot = (uint32_t)(s->hash[r] & (s->nslots - 1));
+        uint32_t slot = (uint32_t)(s->hash[r] & mask);
+        used += s->head[slot] == SL_JN_NONE;
         s->next[r] = s->head[slot];
         s->head[slot] = r;
     }
-    return true;
+    s->used = used;
+    /* at half the slots in use, twice as many (at most one chain per two slots) */
+    return 2 * (uint64_t)used <= s->nslots || sl_jn_rehash(j, s, used);
 }
 
 /* Whether row a of side sa and row b of side sb have equal keys (neither is NULL: rows with a
@@ -866,7 +874,11 @@ static int sl_jn_restore_side(struct sl_op_join *j, struct sl_worker_ctx *ctx,
                     return rc;
     }
     s->rows = rows;
-    return sl_jn_rehash(j, s, rows) ? 0 : sl_jn_oom(j, ctx, err);
+    if (!sl_jn_rehash(j, s, 0)) /* the chains, then grown to the slots they use */
+        return sl_jn_oom(j, ctx, err);
+    return 2 * (uint64_t)s->used <= s->nslots || sl_jn_rehash(j, s, s->used)
+               ? 0
+               : sl_jn_oom(j, ctx, err);
 }
 
 /* One saved message for another worker (see sl_jn_save) back into the outbox. */
