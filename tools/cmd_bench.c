@@ -213,31 +213,31 @@ struct sl_bw {
 
 /* q3 and q20 (regular joins of two streams) bring the views they read besides `bid`, as
  * the Nexmark repository's ddl_views.sql defines them */
-#define SL_NX_AUCTION_VIEW                                                                     \
-    "CREATE VIEW auction AS SELECT auction.id, auction.itemName, auction.description,\n"      \
-    "  auction.initialBid, auction.reserve, `dateTime`, auction.expires, auction.seller,\n"   \
+#define SL_NX_AUCTION_VIEW                                                                  \
+    "CREATE VIEW auction AS SELECT auction.id, auction.itemName, auction.description,\n"    \
+    "  auction.initialBid, auction.reserve, `dateTime`, auction.expires, auction.seller,\n" \
     "  auction.category, auction.extra FROM nexmark WHERE event_type = 1;\n"
-#define SL_NX_PERSON_VIEW                                                                      \
-    "CREATE VIEW person AS SELECT person.id, person.name, person.emailAddress,\n"             \
-    "  person.creditCard, person.city, person.state, `dateTime`, person.extra\n"             \
+#define SL_NX_PERSON_VIEW                                                         \
+    "CREATE VIEW person AS SELECT person.id, person.name, person.emailAddress,\n" \
+    "  person.creditCard, person.city, person.state, `dateTime`, person.extra\n"  \
     "  FROM nexmark WHERE event_type = 0;\n"
-#define SL_Q3                                                                                  \
-    SL_NX_AUCTION_VIEW SL_NX_PERSON_VIEW                                                       \
-    "CREATE TABLE nexmark_q3 (name VARCHAR, city VARCHAR, state VARCHAR, id BIGINT)\n"        \
-    "  WITH ('connector' = 'blackhole');\n"                                                   \
-    "INSERT INTO nexmark_q3 SELECT P.name, P.city, P.state, A.id\n"                           \
-    "FROM auction AS A INNER JOIN person AS P on A.seller = P.id\n"                           \
-    "WHERE A.category = 10 and (P.state = 'OR' OR P.state = 'ID' OR P.state = 'CA');\n"
-#define SL_Q20                                                                                 \
-    SL_NX_AUCTION_VIEW                                                                         \
-    "CREATE TABLE nexmark_q20 (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,\n"\
-    "  url VARCHAR, bid_dateTime TIMESTAMP(3), bid_extra VARCHAR, itemName VARCHAR,\n"        \
-    "  description VARCHAR, initialBid BIGINT, reserve BIGINT, auction_dateTime TIMESTAMP(3),\n"\
-    "  expires TIMESTAMP(3), seller BIGINT, category BIGINT, auction_extra VARCHAR)\n"        \
-    "  WITH ('connector' = 'blackhole');\n"                                                   \
-    "INSERT INTO nexmark_q20\n"                                                               \
-    "SELECT auction, bidder, price, channel, url, B.`dateTime`, B.extra, itemName,\n"         \
-    "  description, initialBid, reserve, A.`dateTime`, expires, seller, category, A.extra\n"  \
+#define SL_Q3                                                                              \
+    SL_NX_AUCTION_VIEW SL_NX_PERSON_VIEW                                                   \
+        "CREATE TABLE nexmark_q3 (name VARCHAR, city VARCHAR, state VARCHAR, id BIGINT)\n" \
+        "  WITH ('connector' = 'blackhole');\n"                                            \
+        "INSERT INTO nexmark_q3 SELECT P.name, P.city, P.state, A.id\n"                    \
+        "FROM auction AS A INNER JOIN person AS P on A.seller = P.id\n"                    \
+        "WHERE A.category = 10 and (P.state = 'OR' OR P.state = 'ID' OR P.state = 'CA');\n"
+#define SL_Q20                                                                                   \
+    SL_NX_AUCTION_VIEW                                                                           \
+    "CREATE TABLE nexmark_q20 (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,\n"  \
+    "  url VARCHAR, bid_dateTime TIMESTAMP(3), bid_extra VARCHAR, itemName VARCHAR,\n"           \
+    "  description VARCHAR, initialBid BIGINT, reserve BIGINT, auction_dateTime TIMESTAMP(3),\n" \
+    "  expires TIMESTAMP(3), seller BIGINT, category BIGINT, auction_extra VARCHAR)\n"           \
+    "  WITH ('connector' = 'blackhole');\n"                                                      \
+    "INSERT INTO nexmark_q20\n"                                                                  \
+    "SELECT auction, bidder, price, channel, url, B.`dateTime`, B.extra, itemName,\n"            \
+    "  description, initialBid, reserve, A.`dateTime`, expires, seller, category, A.extra\n"     \
     "FROM bid AS B INNER JOIN auction AS A on B.auction = A.id WHERE A.category = 10;\n"
 
 #define SL_NX3(q, Q)                                                 \

@@ -218,8 +218,7 @@ static const char *sl_jn_str(struct sl_op_join *j, struct sl_jn_side *s, const c
 /* Appends n rows: row idx[i] (i when idx is NULL) of the columns `col` / `valid` (a batch's
  * or a message's), with their hashes h[i]. Strings are copied into the store. */
 static bool sl_jn_append(struct sl_op_join *j, struct sl_jn_side *s, uint8_t *const *col,
-                         uint64_t *const *valid, const sl_sel_t *idx, uint32_t n,
-                         const uint64_t *h)
+                         uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h)
 {
     if (!sl_jn_grow(j, s, s->rows + n))
         return false;
@@ -383,9 +382,9 @@ static int sl_jn_probe(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, 
 }
 
 /* Stores and probes rows of side sd (see sl_jn_append for the arguments). */
-static int sl_jn_take(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd,
-                      uint8_t *const *col, uint64_t *const *valid, const sl_sel_t *idx,
-                      uint32_t n, const uint64_t *h, struct sl_error *err)
+static int sl_jn_take(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
+                      uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h,
+                      struct sl_error *err)
 {
     if (!n)
         return 0;
@@ -530,8 +529,7 @@ static struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, uint8
             m->valid[c] = (uint64_t *)(void *)p;
             memset(p, 0, sl_jn_words(n) * 8);
             for (uint32_t i = 0; i < n; i++)
-                sl_valid_set(m->valid[c], i,
-                             !valid[c] || sl_valid_get(valid[c], idx ? idx[i] : i));
+                sl_valid_set(m->valid[c], i, !valid[c] || sl_valid_get(valid[c], idx ? idx[i] : i));
             p += sl_jn_words(n) * 8;
         }
     }
@@ -740,10 +738,10 @@ static int sl_jn_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     switch ((sl_msg_kind)msg.kind) {
     case SL_MSG_DATA: {
         struct sl_jn_msg *m = msg.ptr;
-        int rc = m->side > 1 ? sl_jn_err(j, ctx, err, SL_EINVAL, "rows of side %u from worker %d",
-                                         m->side, from)
-                             : sl_jn_take(j, ctx, (int)m->side, m->col, m->valid, NULL, m->rows,
-                                          m->hash, err);
+        int rc =
+            m->side > 1
+                ? sl_jn_err(j, ctx, err, SL_EINVAL, "rows of side %u from worker %d", m->side, from)
+                : sl_jn_take(j, ctx, (int)m->side, m->col, m->valid, NULL, m->rows, m->hash, err);
         sl_mem_free(m);
         return rc;
     }
@@ -835,8 +833,8 @@ static int sl_jn_flag(struct sl_sread *in, bool *v, struct sl_error *err)
     return 0;
 }
 
-static int sl_jn_restore_side(struct sl_op_join *j, struct sl_worker_ctx *ctx,
-                              struct sl_jn_side *s, struct sl_sread *in, struct sl_error *err)
+static int sl_jn_restore_side(struct sl_op_join *j, struct sl_worker_ctx *ctx, struct sl_jn_side *s,
+                              struct sl_sread *in, struct sl_error *err)
 {
     uint32_t ncols, rows;
     int rc;
@@ -882,8 +880,8 @@ static int sl_jn_restore_side(struct sl_op_join *j, struct sl_worker_ctx *ctx,
 }
 
 /* One saved message for another worker (see sl_jn_save) back into the outbox. */
-static int sl_jn_restore_out(struct sl_op_join *j, struct sl_worker_ctx *ctx,
-                             struct sl_sread *in, struct sl_error *err)
+static int sl_jn_restore_out(struct sl_op_join *j, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                             struct sl_error *err)
 {
     uint32_t to, sd, rows;
     uint8_t data;
@@ -972,7 +970,8 @@ static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     if ((rc = sl_jn_flag(in, &j->done[0], err)) != 0 ||
         (rc = sl_jn_flag(in, &j->done[1], err)) != 0 ||
         (rc = sl_jn_flag(in, &j->end_sent, err)) != 0 ||
-        (rc = sl_sread_u32(in, &j->ends, err)) != 0 || (rc = sl_jn_flag(in, &j->finished, err)) != 0)
+        (rc = sl_sread_u32(in, &j->ends, err)) != 0 ||
+        (rc = sl_jn_flag(in, &j->finished, err)) != 0)
         return rc;
     if (j->ends > (uint32_t)j->nworkers)
         return sl_sread_fail(in, err, "join: more ENDs than workers");

@@ -44,9 +44,9 @@
  *   then the left store, then the right store, each:
  *   4       ncols (must be the plan's), 4 rows
  *   8 x rows  the key hashes
- *   per column read downstream (sl_op_join_prune; the plan decides which): rows x width bytes of values (VARCHAR: per row 4 bytes length + the bytes),
- *           then, where the column is nullable, ceil(rows / 64) x 8 bytes of validity
- * The hash chains are rebuilt at restore.
+ *   per column read downstream (sl_op_join_prune; the plan decides which): rows x width bytes of
+ * values (VARCHAR: per row 4 bytes length + the bytes), then, where the column is nullable,
+ * ceil(rows / 64) x 8 bytes of validity The hash chains are rebuilt at restore.
  */
 #ifndef SL_OPS_OP_JOIN_H
 #define SL_OPS_OP_JOIN_H

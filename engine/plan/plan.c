@@ -416,8 +416,9 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
         for (uint32_t k = 0; k < p->join.nkeys; k++)
             fprintf(out, "%s%s = %s", k ? " AND " : "", in->cols[p->join.lkeys[k]].name,
                     rin->cols[p->join.rkeys[k]].name);
-        fprintf(out, " (both sides' rows kept per key, owner = key hash %% workers%s;"
-                     " left %s, right %s)",
+        fprintf(out,
+                " (both sides' rows kept per key, owner = key hash %% workers%s;"
+                " left %s, right %s)",
                 p->join.left_local ? ", left already partitioned by the key" : "",
                 sl_changelog_mode_str(sl_plan_changelog(p->input, NULL, NULL)),
                 sl_changelog_mode_str(sl_plan_changelog(p->join.right, NULL, NULL)));

@@ -3440,7 +3440,8 @@ static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_
     if (above)
         n += sl_b_conjuncts(above->filter.pred, parts + n, 32);
     int nl = (int)j->input->out.ncols;
-    int *lk = sl_b_alloc(b, (n ? n : 1) * sizeof(*lk)), *rk = sl_b_alloc(b, (n ? n : 1) * sizeof(*rk));
+    int *lk = sl_b_alloc(b, (n ? n : 1) * sizeof(*lk)),
+        *rk = sl_b_alloc(b, (n ? n : 1) * sizeof(*rk));
     TRYP(lk);
     TRYP(rk);
     for (uint32_t i = 0; i < n; i++) {
