@@ -2191,7 +2191,7 @@ static int sl_b_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan
 {
     const struct sl_ast *r = a->jright;
     struct sl_table *bt = r->kind == SL_AST_TABLE_REF ? sl_b_find_table(b, r->table) : NULL;
-    if (!bt || !bt->bounded)
+    if (!bt || !bt->bounded || a->join == SL_JOIN_CROSS) /* FROM a, b: a regular join */
         return sl_b_stream_join(b, a, out);
     if (a->join == SL_JOIN_CROSS || a->join == SL_JOIN_RIGHT || a->join == SL_JOIN_FULL || !bt ||
         !bt->bounded)
