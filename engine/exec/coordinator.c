@@ -31,6 +31,7 @@ int sl_coordinator_begin(struct sl_worker *w, uint64_t epoch, struct sl_error *e
 {
     struct sl_exec *x = w->exec;
     w->ck_epoch = epoch;
+    w->ctx.aligning = true;
     w->ck_nbar = 0;
     for (int to = 0; to < x->n; to++) {
         w->ck_blocked[to] = false;
@@ -99,8 +100,9 @@ void sl_coordinator_snapshot(struct sl_worker *w)
     for (uint32_t i = 0; i < x->npipes && !rc; i++) {
         struct sl_pipe *p = &x->pipes[i];
         struct sl_wpipe *wp = &w->wp[i];
-        rc = p->sink->ops->prepare ? p->sink->ops->prepare(p->sink, &w->ctx, e, err)
-                                   : p->sink->ops->flush(p->sink, &w->ctx, err);
+        rc = !p->sink                ? 0 /* a segment into a join */
+             : p->sink->ops->prepare ? p->sink->ops->prepare(p->sink, &w->ctx, e, err)
+                                     : p->sink->ops->flush(p->sink, &w->ctx, err);
         sl_exec_account(w, i);
         if (rc)
             break;
@@ -140,6 +142,7 @@ void sl_coordinator_snapshot(struct sl_worker *w)
     w->ck_rc = rc;
     w->ck_done = e;
     w->ck_epoch = 0;
+    w->ctx.aligning = false;
     w->ck_nbar = 0;
     for (int i = 0; i < x->n; i++)
         w->ck_blocked[i] = false;
@@ -158,8 +161,11 @@ int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
         const char *table = p->nodes[0]->scan.table->name;
         const struct sl_ckpt_block *b = sl_ckpt_wstate_find(ws, SL_CKPT_PIPE, i, 0);
         struct sl_sread r;
+        const struct sl_pipe *root = p;
+        while (root->into_pipe >= 0) /* a segment: the INSERT it belongs to */
+            root = &x->pipes[root->into_pipe];
         snprintf(what, sizeof(what), "worker %d: pipeline %u (INSERT INTO %s)", w->id, i,
-                 p->sink->table->name);
+                 root->sink->table->name);
         if (!b)
             return sl_error_set(err, SL_ECORRUPT, "%s: no state in the snapshot", what);
         sl_sread_init(&r, ws->data.p + b->off, b->len, what);
@@ -283,9 +289,45 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
     case SL_PLAN_LATE: /* its watermark; the late table's sink is the pipeline's */
         fprintf(f, "late split into '%s' (%s)", n->late.table->name, n->late.table->connector);
         break;
+    case SL_PLAN_JOIN: { /* both sides' rows: their column types (op_join.h) */
+        const struct sl_rel *l = &n->input->out, *r = &n->join.right->out;
+        fprintf(f, "join keys %u left (", n->join.nkeys);
+        for (uint32_t c = 0; c < l->ncols; c++) {
+            fputs(c ? ", " : "", f);
+            sl_coordinator_type(l->cols[c].type, f);
+        }
+        fputs(") right (", f);
+        for (uint32_t c = 0; c < r->ncols; c++) {
+            fputs(c ? ", " : "", f);
+            sl_coordinator_type(r->cols[c].type, f);
+        }
+        fprintf(f, ")%s", n->join.left_local ? " left local" : "");
+        break;
+    }
     default: /* filter, projection, lookup join: no state across batches */
         fputs("stateless", f);
         break;
+    }
+}
+
+/* The lines of the chain under `top`, scan first; a join's right input follows the join's
+ * line, named by the join's path ("0.3r": pipeline 0, node 3's right input). */
+static void sl_coordinator_chain(const struct sl_plan *top, const char *path, uint32_t i, FILE *f)
+{
+    const struct sl_plan *nodes[256];
+    uint32_t n = 0;
+    for (const struct sl_plan *p = top; p && n < 256; p = p->input)
+        nodes[n++] = p;
+    for (uint32_t k = 0; k < n; k++) {
+        const struct sl_plan *node = nodes[n - 1 - k];
+        fprintf(f, "pipeline %u%s node %u: ", i, path, k);
+        sl_coordinator_node(node, f);
+        fputc('\n', f);
+        if (node->kind == SL_PLAN_JOIN) {
+            char sub[128];
+            snprintf(sub, sizeof(sub), "%s.%ur", path, k);
+            sl_coordinator_chain(node->join.right, sub, i, f);
+        }
     }
 }
 
@@ -296,17 +338,8 @@ char *sl_coordinator_layout(const struct sl_job *job)
     FILE *f = open_memstream(&text, &len);
     if (!f)
         return NULL;
-    for (uint32_t i = 0; i < job->ninserts; i++) {
-        const struct sl_plan *nodes[256];
-        uint32_t n = 0;
-        for (const struct sl_plan *p = job->inserts[i]; p && n < 256; p = p->input)
-            nodes[n++] = p;
-        for (uint32_t k = 0; k < n; k++) {
-            fprintf(f, "pipeline %u node %u: ", i, k);
-            sl_coordinator_node(nodes[n - 1 - k], f);
-            fputc('\n', f);
-        }
-    }
+    for (uint32_t i = 0; i < job->ninserts; i++)
+        sl_coordinator_chain(job->inserts[i], "", i, f);
     if (fclose(f) != 0) {
         free(text);
         return NULL;
@@ -393,7 +426,7 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
     if (!rc) {
         /* committed: the sinks make the epoch's output visible */
         for (uint32_t i = 0; i < x->npipes && !rc; i++)
-            if (x->pipes[i].sink->ops->commit)
+            if (x->pipes[i].sink && x->pipes[i].sink->ops->commit)
                 rc = x->pipes[i].sink->ops->commit(x->pipes[i].sink, e, err);
         if (rc) /* committed, but not visible yet: the restart's recover() finishes it */
             return rc;

@@ -26,6 +26,7 @@
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
 #include "engine/ops/op_groupagg.h"
+#include "engine/ops/op_join.h"
 #include "engine/ops/op_late.h"
 #include "engine/ops/op_lookup.h"
 #include "engine/ops/op_proctime.h"
@@ -181,7 +182,7 @@ static void sl_expr_cols(const struct sl_expr *e, bool *need, uint32_t n)
  * into p->need[i] (node i's out rel; need[0] is the scan's). Walks from the sink down: a
  * node's needed outputs give its needed inputs. 0, or SL_ENOMEM.
  */
-static int sl_pipe_needed(struct sl_pipe *p)
+static int sl_pipe_needed(struct sl_pipe *p, const bool *top_need)
 {
     p->need = calloc(p->nnodes, sizeof(*p->need));
     if (!p->need)
@@ -191,6 +192,8 @@ static int sl_pipe_needed(struct sl_pipe *p)
         if (!p->need[i])
             return SL_ENOMEM;
     }
+    if (top_need) /* a segment: what the join reads of its right input */
+        memcpy(p->need[p->nnodes - 1], top_need, p->nodes[p->nnodes - 1]->out.ncols * sizeof(bool));
     for (uint32_t i = p->nnodes - 1; i >= 1; i--) {
         const struct sl_plan *node = p->nodes[i];
         uint32_t nin = node->input->out.ncols, nout = node->out.ncols;
@@ -226,6 +229,11 @@ static int sl_pipe_needed(struct sl_pipe *p)
             else
                 in[node->lookup.probe_col] = true;
             break;
+        case SL_PLAN_JOIN: /* the left's columns come first; the keys are always read */
+            memcpy(in, need, nin * sizeof(*in));
+            for (uint32_t k = 0; k < node->join.nkeys; k++)
+                in[node->join.lkeys[k]] = true;
+            break;
         default: /* anything else: keep every column */
             for (uint32_t c = 0; c < nin; c++)
                 in[c] = true;
@@ -234,9 +242,25 @@ static int sl_pipe_needed(struct sl_pipe *p)
     return 0;
 }
 
-static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, struct sl_pipe *p,
-                        struct sl_error *err)
+/* The joins in the plan under p (each adds a segment). */
+static uint32_t sl_plan_njoins(const struct sl_plan *p)
 {
+    uint32_t n = 0;
+    for (; p; p = p->input)
+        if (p->kind == SL_PLAN_JOIN)
+            n += 1 + sl_plan_njoins(p->join.right);
+    return n;
+}
+
+/* Sets up x->pipes[idx] for the chain under `sink` (an INSERT's sink, or a join's right
+ * input when into_pipe >= 0, with top_need what the join reads of it), then a segment for
+ * every join on it (x->nsegs counts the pipes set up). */
+static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, uint32_t idx, int into_pipe,
+                        uint32_t into_node, const bool *top_need, struct sl_error *err)
+{
+    struct sl_pipe *p = &x->pipes[idx];
+    p->into_pipe = into_pipe;
+    p->into_node = into_node;
     uint32_t n = 0;
     for (const struct sl_plan *q = sink; q; q = q->input)
         n++;
@@ -254,12 +278,16 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, struct sl
     int rc = sl_source_open(p->nodes[0]->scan.table, &x->env, x->n, &p->source, err);
     if (rc)
         return rc;
-    rc = sl_sink_open(sink->sink.table, &x->env, x->n, &p->sink, err);
-    if (rc)
+    if (into_pipe < 0 && (rc = sl_sink_open(sink->sink.table, &x->env, x->n, &p->sink, err)) != 0)
         return rc;
     for (uint32_t k = 1; k < n; k++) { /* a late-data side output: its sink joins the pipeline's */
         if (p->nodes[k]->kind != SL_PLAN_LATE)
             continue;
+        if (into_pipe >= 0)
+            return sl_error_set(err, SL_ENOTSUP,
+                                "table '%s': a late-data side output ('sluice.late-data.sink') "
+                                "on the right input of a join is not supported",
+                                p->nodes[0]->scan.table->name);
         struct sl_sink *late = NULL;
         if ((rc = sl_sink_open(p->nodes[k]->late.table, &x->env, x->n, &late, err)) != 0)
             return rc;
@@ -269,10 +297,29 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, struct sl
     p->scan_schema = sl_plan_rel_schema(&p->nodes[0]->out);
     if (!p->scan_schema)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    if (n > 1 && sl_pipe_needed(p))
+    if ((n > 1 || top_need) && sl_pipe_needed(p, top_need))
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     if (p->source->ops->prune && p->need)
         p->source->ops->prune(p->source, p->need[0], p->nodes[0]->out.ncols);
+    for (uint32_t k = 1; k < n; k++) {
+        const struct sl_plan *j = p->nodes[k];
+        if (j->kind != SL_PLAN_JOIN)
+            continue;
+        uint32_t nl = j->input->out.ncols, nr = j->join.right->out.ncols;
+        bool *rneed = calloc(nr ? nr : 1, sizeof(*rneed));
+        if (!rneed)
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        for (uint32_t c = 0; c < nr; c++)
+            rneed[c] = !p->need || p->need[k][nl + c];
+        for (uint32_t kk = 0; kk < j->join.nkeys; kk++)
+            rneed[j->join.rkeys[kk]] = true;
+        uint32_t seg = x->nsegs++;
+        rc = sl_pipe_init(x, j->join.right, seg, (int)idx, k, rneed, err);
+        free(rneed);
+        if (rc)
+            return rc;
+        p = &x->pipes[idx];
+    }
     return 0;
 }
 
@@ -350,6 +397,11 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
         case SL_PLAN_LATE:
             rc = sl_op_late_new(node, ctx, sl_late_tee_side(p->sink), &op, err);
             break;
+        case SL_PLAN_JOIN:
+            rc = sl_op_join_new(node, ctx, &op, err);
+            if (!rc && p->need)
+                sl_op_join_prune(op, p->need[i]);
+            break;
         default:
             rc = sl_error_set(err, SL_ENOTSUP, "plan node %d cannot run here", node->kind);
         }
@@ -368,6 +420,13 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             wp->ops[i - 1]->next = op;
     }
     wp->first = p->nnodes > 1 ? wp->ops[1] : NULL;
+    if (p->into_pipe >= 0) { /* a segment ends in its join's right input (built before it) */
+        struct sl_op *port = sl_op_join_right(w->wp[p->into_pipe].ops[p->into_node]);
+        if (p->nnodes > 1)
+            wp->ops[p->nnodes - 1]->next = port;
+        else
+            wp->first = port;
+    }
     return 0;
 }
 
@@ -456,6 +515,8 @@ static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
         rc = wp->first->ops->watermark(wp->first, &w->ctx, INT64_MAX, err);
         if (!rc)
             rc = wp->first->ops->finish(wp->first, &w->ctx, err);
+        if (p->into_pipe >= 0) /* a segment is done when its join has its input's end */
+            wp->finished = true;
     }
     return rc;
 }
@@ -549,7 +610,7 @@ static int sl_worker_loop(struct sl_worker *w)
         if (x->pipes[i].source->ops->set_waker)
             x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->id, sl_worker_wake_cb,
                                                &w->wake);
-        if (x->pipes[i].sink->ops->set_waker)
+        if (x->pipes[i].sink && x->pipes[i].sink->ops->set_waker)
             x->pipes[i].sink->ops->set_waker(x->pipes[i].sink, w->id, sl_worker_wake_cb, &w->wake);
     }
     /* idle-timeout ticks: a tenth of the timeout, between 1 ms and 100 ms */
@@ -609,7 +670,7 @@ static int sl_worker_loop(struct sl_worker *w)
         /* delivery reports: served as they come (their wake-up ends a park), not only at
          * the next write, so that a sink error and a delivery's time are seen at once */
         for (uint32_t i = 0; i < x->npipes; i++) {
-            if (!w->wp[i].finished && x->pipes[i].sink->ops->poll &&
+            if (!w->wp[i].finished && x->pipes[i].sink && x->pipes[i].sink->ops->poll &&
                 (rc = x->pipes[i].sink->ops->poll(x->pipes[i].sink, &w->ctx, err)) != 0)
                 return rc;
             sl_exec_account(w, i);
@@ -642,7 +703,7 @@ static int sl_worker_loop(struct sl_worker *w)
         } else if (stop) {
             /* cancelled: flush what the sinks have and leave */
             for (uint32_t i = 0; i < x->npipes; i++) {
-                if (!w->wp[i].finished)
+                if (!w->wp[i].finished && x->pipes[i].sink)
                     x->pipes[i].sink->ops->flush(x->pipes[i].sink, &w->ctx, err);
                 sl_exec_account(w, i);
             }
@@ -700,7 +761,7 @@ static void *sl_worker_main(void *arg)
         if (x->pipes[i].source->ops->set_waker)
             x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->id, NULL, NULL);
     for (uint32_t i = 0; i < x->npipes; i++)
-        if (x->pipes[i].sink->ops->set_waker)
+        if (x->pipes[i].sink && x->pipes[i].sink->ops->set_waker)
             x->pipes[i].sink->ops->set_waker(x->pipes[i].sink, w->id, NULL, NULL);
 out:
     if (w->rc) {
@@ -785,7 +846,7 @@ static int sl_exec_txn_precommit(void *arg, uint64_t epoch, struct sl_error *err
     struct sl_exec *x = arg;
     int rc = 0;
     for (uint32_t i = 0; i < x->npipes && !rc; i++)
-        if (x->pipes[i].sink->ops->precommit)
+        if (x->pipes[i].sink && x->pipes[i].sink->ops->precommit)
             rc = x->pipes[i].sink->ops->precommit(x->pipes[i].sink, epoch, err);
     return rc;
 }
@@ -795,7 +856,7 @@ static int sl_exec_txn_commit(void *arg, uint64_t epoch, struct sl_error *err)
     struct sl_exec *x = arg;
     int rc = 0;
     for (uint32_t i = 0; i < x->npipes && !rc; i++)
-        if (x->pipes[i].sink->ops->commit_txn)
+        if (x->pipes[i].sink && x->pipes[i].sink->ops->commit_txn)
             rc = x->pipes[i].sink->ops->commit_txn(x->pipes[i].sink, epoch, err);
     return rc;
 }
@@ -808,7 +869,7 @@ static int sl_exec_txn_resolve(void *arg, uint64_t epoch, bool *committed, struc
     for (uint32_t i = 0; i < x->npipes; i++) {
         struct sl_sink *sk = x->pipes[i].sink;
         bool c = true;
-        if (sk->ops->resolve) {
+        if (sk && sk->ops->resolve) {
             int rc = sk->ops->resolve(sk, epoch, &c, err);
             if (rc)
                 return rc;
@@ -858,6 +919,9 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             x->ncores = hwloc_get_nbobjs_by_type(x->topo, HWLOC_OBJ_CORE);
     }
     x->npipes = job->ninserts;
+    for (uint32_t i = 0; i < job->ninserts; i++)
+        x->npipes += sl_plan_njoins(job->inserts[i]);
+    x->nsegs = job->ninserts;
     x->pipes = calloc(x->npipes, sizeof(*x->pipes));
     x->workers = calloc((size_t)x->n, sizeof(*x->workers));
     x->rings = calloc((size_t)x->n * (size_t)x->n, sizeof(*x->rings));
@@ -882,8 +946,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         x->env.job_id = co.job;
         x->env.checkpoint_interval_ms = co.interval_ms;
     }
-    for (uint32_t i = 0; i < x->npipes && !rc; i++)
-        rc = sl_pipe_init(x, job->inserts[i], &x->pipes[i], err);
+    for (uint32_t i = 0; i < job->ninserts && !rc; i++)
+        rc = sl_pipe_init(x, job->inserts[i], i, -1, 0, NULL, err);
     if (rc)
         goto out;
     x->tag_pipe = calloc(x->ntags ? x->ntags : 1, sizeof(*x->tag_pipe));
@@ -899,7 +963,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     if (opts->ckpt) {
         bool txn = false;
         for (uint32_t i = 0; i < x->npipes; i++)
-            txn |= x->pipes[i].sink->ops->resolve != NULL;
+            txn |= x->pipes[i].sink && x->pipes[i].sink->ops->resolve != NULL;
         if (txn && co.tolerable_failures > 0) {
             rc = sl_error_set(err, SL_EINVAL,
                               "SET 'execution.checkpointing.tolerable-failed-checkpoints' = "
@@ -1011,6 +1075,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         uint64_t settled = sl_ckpt_settled_epoch(x->ck);
         for (uint32_t i = 0; i < x->npipes && !rc && !atomic_load(&x->failed); i++) {
             struct sl_sink *sk = x->pipes[i].sink;
+            if (!sk)
+                continue;
             if (sk->ops->recover)
                 rc = sk->ops->recover(sk, settled, err);
             if (!rc && sk->ops->begin)
@@ -1077,7 +1143,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             t_end = x->workers[i].end;
     double t_close = sl_exec_wall();
     for (uint32_t i = 0; i < x->npipes && !rc; i++)
-        rc = x->pipes[i].sink->ops->close(x->pipes[i].sink, err);
+        if (x->pipes[i].sink)
+            rc = x->pipes[i].sink->ops->close(x->pipes[i].sink, err);
     if (sum) {
         memset(sum, 0, sizeof(*sum));
         sum->workers = x->n;

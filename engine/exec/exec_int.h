@@ -25,12 +25,17 @@
 #define SL_RING_CAP 1024
 #define SL_MAX_SPLITS 4096
 
-/* A pipeline: one INSERT. */
+/* A pipeline: one INSERT's chain from its first scan to its sink, or a segment: the chain
+ * from another scan of the INSERT to one input of a join (the join's right input, plan
+ * join.right). A plan that is a tree is its INSERT's pipeline plus one segment per join,
+ * each segment in x->pipes after the pipeline whose join it feeds. */
 struct sl_pipe {
-    const struct sl_plan **nodes; /* scan first, sink last */
+    const struct sl_plan **nodes; /* scan first, sink (or the join's right input) last */
     uint32_t nnodes;
     struct sl_source *source;
-    struct sl_sink *sink;
+    struct sl_sink *sink; /* NULL for a segment */
+    int into_pipe;        /* a segment: the pipeline of the join it feeds; -1 otherwise */
+    uint32_t into_node;   /* ... and the join's node index there */
     struct sl_schema *scan_schema;
     uint32_t tag_base; /* node i's operator has tag tag_base + i */
     bool **need;       /* need[i][c]: column c of node i's output is read downstream */
@@ -115,7 +120,8 @@ struct sl_exec {
     const struct sl_exec_opts *opts;
     int n;
     struct sl_pipe *pipes;
-    uint32_t npipes;
+    uint32_t npipes; /* the INSERTs' pipelines first, then the segments (struct sl_pipe) */
+    uint32_t nsegs;  /* while setting up: pipes set up so far */
     uint32_t ntags;
     struct sl_worker *workers;
     struct sl_ring **rings; /* rings[from * n + to] */

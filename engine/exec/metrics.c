@@ -131,6 +131,8 @@ static const char *sl_metrics_src_table(const struct sl_exec *x, uint32_t i)
 
 static const char *sl_metrics_sink_table(const struct sl_exec *x, uint32_t i)
 {
+    while (x->pipes[i].into_pipe >= 0) /* a segment into a join: its INSERT's sink */
+        i = (uint32_t)x->pipes[i].into_pipe;
     return x->pipes[i].sink->table->name;
 }
 
@@ -297,6 +299,8 @@ static const char *sl_metrics_op_name(const struct sl_plan *n)
         return "window";
     case SL_PLAN_AGG:
         return n->agg.window_start >= 0 ? "window-aggregate" : "aggregate";
+    case SL_PLAN_JOIN:
+        return "join";
     default:
         return "operator";
     }
@@ -340,7 +344,11 @@ static void sl_metrics_ckpt(FILE *f, const struct sl_metrics *m, const struct sl
                 if (!v)
                     continue; /* stateless, or no checkpoint yet */
                 char op[64], wbuf[16];
-                snprintf(op, sizeof(op), "%u:%s", k, sl_metrics_op_name(x->pipes[i].nodes[k]));
+                if (x->pipes[i].into_pipe >= 0) /* a join's input: "pipe.node" */
+                    snprintf(op, sizeof(op), "%u.%u:%s", i, k,
+                             sl_metrics_op_name(x->pipes[i].nodes[k]));
+                else
+                    snprintf(op, sizeof(op), "%u:%s", k, sl_metrics_op_name(x->pipes[i].nodes[k]));
                 snprintf(wbuf, sizeof(wbuf), "%d", w);
                 const char *lab[] = {"job",      m->job, "table",  sl_metrics_sink_table(x, i),
                                      "operator", op,     "worker", wbuf};

@@ -85,6 +85,12 @@ struct sl_worker_ctx {
      * time (ns) at which the first worker's watermark passed the window's end. */
     void (*on_window)(void *arg, int worker, uint64_t fired_ns, uint64_t rows);
     void *on_window_arg;
+    /* A checkpoint is aligning on this worker (engine/exec/coordinator.c: from its barrier
+     * to its snapshot): a message to another worker now would cross that worker's barrier
+     * into the next epoch. An operator that must send while it serves received messages (a
+     * second exchange: a join fed by a join) keeps such messages, saves them with its state
+     * and sends them once this is false again (engine/ops/op_join.c). */
+    bool aligning;
 };
 
 struct sl_op;

@@ -27,6 +27,11 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
             ref = p;
         out = SL_CHANGELOG_INSERT_ONLY;
         prod = NULL;
+        if (p->kind == SL_PLAN_JOIN && !ref) { /* both inputs must be insert-only */
+            const struct sl_plan *rprod = NULL, *rref = NULL;
+            sl_changelog_mode rm = sl_plan_changelog(p->join.right, &rprod, &rref);
+            ref = rref ? rref : rm != SL_CHANGELOG_INSERT_ONLY ? p : NULL;
+        }
         if (p->kind == SL_PLAN_AGG && p->agg.window_start < 0) {
             out = SL_CHANGELOG_RETRACT;
             prod = p;
@@ -78,6 +83,9 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
         break;
     case SL_PLAN_LATE:
         SL_CL_PUT("LateSplit");
+        break;
+    case SL_PLAN_JOIN:
+        SL_CL_PUT("Join(joinType=[InnerJoin])");
         break;
     case SL_PLAN_AGG:
         if (p->agg.window_start >= 0) {

@@ -421,6 +421,21 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
         fprintf(out, "LateSplit late rows of the window on %s -> %s (connector %s)",
                 in->cols[p->late.time_col].name, p->late.table->name, p->late.table->connector);
         break;
+    case SL_PLAN_JOIN: {
+        /* the strategy and both input edges' changelog modes, as Flink's EXPLAIN shows them */
+        const struct sl_rel *rin = &p->join.right->out;
+        fputs("Join INNER hash ON ", out);
+        for (uint32_t k = 0; k < p->join.nkeys; k++)
+            fprintf(out, "%s%s = %s", k ? " AND " : "", in->cols[p->join.lkeys[k]].name,
+                    rin->cols[p->join.rkeys[k]].name);
+        fprintf(out,
+                " (both sides' rows kept per key, owner = key hash %% workers%s;"
+                " left %s, right %s)",
+                p->join.left_local ? ", left already partitioned by the key" : "",
+                sl_changelog_mode_str(sl_plan_changelog(p->input, NULL, NULL)),
+                sl_changelog_mode_str(sl_plan_changelog(p->join.right, NULL, NULL)));
+        break;
+    }
     }
     if (p->note)
         fprintf(out, "  -- %s", p->note);
@@ -429,6 +444,8 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
     sl_rel_print(&p->out, out);
     if (p->input)
         sl_plan_print(p->input, depth + 1, out);
+    if (p->kind == SL_PLAN_JOIN)
+        sl_plan_print(p->join.right, depth + 1, out);
 }
 
 void sl_plan_explain(const struct sl_plan *plan, FILE *out)

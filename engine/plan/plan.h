@@ -173,6 +173,9 @@ typedef enum sl_plan_kind {
     SL_PLAN_SINK,        /* writes the input into .table */
     SL_PLAN_LATE,        /* late-data side output (engine/plan/late.h): rows unchanged, minus
                             those the window above would drop, which go to .late.table */
+    SL_PLAN_JOIN,        /* regular INNER join of two streams (engine/ops/op_join.h): .input
+                            (left) with .join.right on equal keys; out = the left's columns,
+                            then the right's. Other conditions: a filter above it */
 } sl_plan_kind;
 
 /* SESSION: each row gets its own window [ts, ts + gap) (size_ms = slide_ms = the gap); the
@@ -269,6 +272,16 @@ struct sl_plan {
         struct {
             const struct sl_table *table;
         } sink;
+        struct {
+            struct sl_plan *right; /* the right input (the left is .input) */
+            uint32_t nkeys;        /* >= 1: equi-join keys, pairwise of one type */
+            int *lkeys;            /* left input columns */
+            int *rkeys;            /* right input columns */
+            struct sl_expr *cond;  /* the binder's only: ON, until it became keys and filters */
+            /* the left input is already partitioned by this join's key (it is the output of
+             * a join whose owner worker is hash(lkeys) % N): no exchange for left rows */
+            bool left_local;
+        } join;
         struct {                          /* engine/plan/late.h has the rule */
             const struct sl_table *table; /* the late table ('sluice.late-data.sink') */
             sl_window_kind kind;          /* of the window aggregation it mirrors */

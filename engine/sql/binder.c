@@ -2163,10 +2163,52 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
 
 static int sl_b_from(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out);
 
+/* ---- regular joins of two streams (engine/ops/op_join.h) ------------------------------------
+ * `a JOIN b ON ...`, `FROM a, b WHERE ...` and CROSS JOIN ... WHERE between two streams
+ * (anything but a bounded table on the right, which stays a lookup join). The join node is
+ * made here with its whole ON condition (join.cond); sl_b_joins (after the WHERE is bound)
+ * takes a WHERE filter right above an inner join into it, moves the conjuncts that read one
+ * side below the join (as Flink's FlinkFilterJoinRule), makes the equalities of a left and a
+ * right column the keys, and refuses a join that has none. Output: the left's columns, then
+ * the right's; time attributes become plain TIMESTAMPs (Flink materializes them in a regular
+ * join, whose output has no watermark order). */
+static int sl_b_stream_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out)
+{
+    if (a->join == SL_JOIN_LEFT || a->join == SL_JOIN_RIGHT || a->join == SL_JOIN_FULL)
+        return sl_b_err(b, a->pos,
+                        "%s OUTER JOIN of two streams is not supported yet: sluice joins two "
+                        "streams with INNER JOIN (or FROM a, b WHERE a.k = b.k); an outer join "
+                        "of a stream with a bounded table is a lookup join",
+                        a->join == SL_JOIN_LEFT    ? "LEFT"
+                        : a->join == SL_JOIN_RIGHT ? "RIGHT"
+                                                   : "FULL");
+    struct sl_plan *left, *right;
+    TRY(sl_b_from(b, a->jleft, &left));
+    TRY(sl_b_from(b, a->jright, &right));
+    struct sl_plan *j = sl_plan_new(b, SL_PLAN_JOIN, left, a->pos);
+    TRYP(j);
+    j->join.right = right;
+    uint32_t nl = left->out.ncols, n = nl + right->out.ncols;
+    TRY(sl_rel_alloc(b, &j->out, n));
+    memcpy(j->out.cols, left->out.cols, nl * sizeof(*j->out.cols));
+    memcpy(j->out.cols + nl, right->out.cols, right->out.ncols * sizeof(*j->out.cols));
+    for (uint32_t i = 0; i < n; i++)
+        j->out.cols[i].rowtime = j->out.cols[i].proctime = false;
+    if (a->cond) {
+        struct sl_scope sc = {&j->out, NULL, "a join condition"};
+        TRY(sl_b_expr(b, &sc, a->cond, &j->join.cond));
+        TRY(sl_b_need_bool(b, j->join.cond, "a join condition"));
+    }
+    *out = j;
+    return 0;
+}
+
 static int sl_b_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out)
 {
     const struct sl_ast *r = a->jright;
     struct sl_table *bt = r->kind == SL_AST_TABLE_REF ? sl_b_find_table(b, r->table) : NULL;
+    if (!bt || !bt->bounded || a->join == SL_JOIN_CROSS) /* FROM a, b: a regular join */
+        return sl_b_stream_join(b, a, out);
     if (a->join == SL_JOIN_CROSS || a->join == SL_JOIN_RIGHT || a->join == SL_JOIN_FULL || !bt ||
         !bt->bounded)
         return sl_b_err(b, a->pos,
@@ -3341,6 +3383,180 @@ static struct sl_expr *sl_b_and(struct sl_binder *b, struct sl_expr **e, uint32_
     return acc;
 }
 
+/* ---- regular joins: keys, pushdown, partitioning (see sl_b_stream_join) ---------------- */
+
+static int sl_b_min_col(const struct sl_expr *e)
+{
+    if (e->kind == SL_EXPR_COL)
+        return e->col;
+    int m = INT32_MAX;
+    for (uint32_t i = 0; i < e->nargs; i++) {
+        int c = sl_b_min_col(e->args[i]);
+        if (c < m)
+            m = c;
+    }
+    return m;
+}
+
+/* Shifts every column reference of e (bound once, used once: changed in place) by d. */
+static void sl_b_shift_cols(struct sl_expr *e, int d)
+{
+    if (e->kind == SL_EXPR_COL)
+        e->col += d;
+    for (uint32_t i = 0; i < e->nargs; i++)
+        sl_b_shift_cols(e->args[i], d);
+}
+
+/* A filter with predicate AND(parts) right above `input`, or input itself when n = 0. */
+static int sl_b_filter_over(struct sl_binder *b, struct sl_plan **input, struct sl_expr **parts,
+                            uint32_t n)
+{
+    if (!n)
+        return 0;
+    struct sl_plan *f = sl_plan_new(b, SL_PLAN_FILTER, *input, parts[0]->pos);
+    TRYP(f);
+    f->out = (*input)->out;
+    f->filter.pred = sl_b_and(b, parts, n);
+    TRYP(f->filter.pred);
+    *input = f;
+    return 0;
+}
+
+/* Whether the join's left rows already sit on the owner of its key: its left input is
+ * (through filters) a join whose key columns are this join's left keys. */
+static bool sl_b_join_left_local(const struct sl_plan *j)
+{
+    const struct sl_plan *l = j->input;
+    while (l->kind == SL_PLAN_FILTER)
+        l = l->input;
+    if (l->kind != SL_PLAN_JOIN || l->join.nkeys != j->join.nkeys)
+        return false;
+    int nll = (int)l->input->out.ncols;
+    for (uint32_t k = 0; k < j->join.nkeys; k++) {
+        int c = j->join.lkeys[k];
+        if (c != l->join.lkeys[k] && c != nll + l->join.rkeys[k])
+            return false;
+        if (l->input->out.cols[l->join.lkeys[k]].type.id != j->input->out.cols[c].type.id)
+            return false;
+    }
+    return true;
+}
+
+/* The rewrite for the join in *slot (with `above` the filter over it, or NULL). */
+static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_plan *above)
+{
+    struct sl_plan *j = *slot;
+    struct sl_expr *parts[64], *lp[64], *rp[64], *rest[64];
+    uint32_t n = 0, nlp = 0, nrp = 0, nrest = 0, nk = 0;
+    if (j->join.cond)
+        n = sl_b_conjuncts(j->join.cond, parts, 32);
+    if (above)
+        n += sl_b_conjuncts(above->filter.pred, parts + n, 32);
+    int nl = (int)j->input->out.ncols;
+    int *lk = sl_b_alloc(b, (n ? n : 1) * sizeof(*lk)),
+        *rk = sl_b_alloc(b, (n ? n : 1) * sizeof(*rk));
+    TRYP(lk);
+    TRYP(rk);
+    for (uint32_t i = 0; i < n; i++) {
+        struct sl_expr *e = parts[i];
+        int lo = sl_b_min_col(e), hi = sl_b_max_col(e);
+        if (hi < nl) { /* the left's columns only (or none) */
+            lp[nlp++] = e;
+            continue;
+        }
+        if (lo >= nl) {
+            sl_b_shift_cols(e, -nl);
+            rp[nrp++] = e;
+            continue;
+        }
+        if (e->kind == SL_EXPR_CALL && e->fn == SL_FN_EQ && e->args[0]->kind == SL_EXPR_COL &&
+            e->args[1]->kind == SL_EXPR_COL) {
+            int x = e->args[0]->col, y = e->args[1]->col;
+            if (x >= nl) {
+                int t = x;
+                x = y;
+                y = t;
+            }
+            struct sl_type tx = j->out.cols[x].type, ty = j->out.cols[y].type;
+            if (tx.id != ty.id || sl_type_is_map(tx) ||
+                (tx.id == SL_TYPE_VARCHAR && tx.logical != ty.logical)) {
+                char a1[64], a2[64];
+                sl_type_str(tx, a1, sizeof(a1));
+                sl_type_str(ty, a2, sizeof(a2));
+                return sl_b_err(b, e->pos,
+                                "join keys have different types %s and %s (CAST one side in "
+                                "a subquery)",
+                                a1, a2);
+            }
+            lk[nk] = x;
+            rk[nk++] = y - nl;
+            continue;
+        }
+        if (!nk && e->kind == SL_EXPR_CALL && e->fn == SL_FN_EQ) {
+            /* an equality of the two sides that is no key: name what it compares */
+            const struct sl_expr *x = e->args[0], *y = e->args[1];
+            if (x->kind == SL_EXPR_CALL && x->fn == SL_FN_CAST)
+                x = x->args[0];
+            if (y->kind == SL_EXPR_CALL && y->fn == SL_FN_CAST)
+                y = y->args[0];
+            if (x->kind == SL_EXPR_COL && y->kind == SL_EXPR_COL && x->type.id != y->type.id) {
+                char a1[64], a2[64];
+                sl_type_str(x->type, a1, sizeof(a1));
+                sl_type_str(y->type, a2, sizeof(a2));
+                return sl_b_err(b, e->pos,
+                                "join keys have different types %s and %s (CAST one side in "
+                                "a subquery)",
+                                a1, a2);
+            }
+        }
+        rest[nrest++] = e;
+    }
+    if (!nk)
+        return sl_b_err(b, j->pos,
+                        "a join of two streams needs an equality between a column of each side "
+                        "(ON a.k = b.k, or WHERE a.k = b.k in a comma join): sluice does not "
+                        "run cross joins or joins on conditions without such a key");
+    j->join.cond = NULL;
+    j->join.nkeys = nk;
+    j->join.lkeys = lk;
+    j->join.rkeys = rk;
+    TRY(sl_b_filter_over(b, &j->input, lp, nlp));
+    TRY(sl_b_filter_over(b, &j->join.right, rp, nrp));
+    /* the other conditions: a filter right above the join (the same for an INNER join) */
+    return sl_b_filter_over(b, slot, rest, nrest);
+}
+
+/* Rewrites every regular join under *slot: a join's keys first (its one-side conditions go
+ * down, where a join below takes them in turn: FROM a, b, c WHERE ...), then its inputs',
+ * then whether its left input's rows are already partitioned by its key. */
+static int sl_b_joins_at(struct sl_binder *b, struct sl_plan **slot)
+{
+    struct sl_plan *p = *slot, *j = NULL;
+    if (!p)
+        return 0;
+    if (p->kind == SL_PLAN_FILTER && p->input && p->input->kind == SL_PLAN_JOIN &&
+        !p->input->join.nkeys) {
+        /* an inner join's WHERE: one condition with its ON (the filter goes away) */
+        j = p->input;
+        *slot = j;
+        TRY(sl_b_join_keys(b, slot, p));
+    } else if (p->kind == SL_PLAN_JOIN && !p->join.nkeys) {
+        j = p;
+        TRY(sl_b_join_keys(b, slot, NULL));
+    }
+    if (!j)
+        return sl_b_joins_at(b, &p->input);
+    TRY(sl_b_joins_at(b, &j->input));
+    TRY(sl_b_joins_at(b, &j->join.right));
+    j->join.left_local = sl_b_join_left_local(j);
+    return 0;
+}
+
+static int sl_b_joins(struct sl_binder *b, struct sl_plan *sink)
+{
+    return sl_b_joins_at(b, &sink->input);
+}
+
 static int sl_b_push_filters(struct sl_binder *b, struct sl_plan *root)
 {
     struct sl_plan **slot = &root->input;
@@ -3483,6 +3699,7 @@ static int sl_b_select_stmt(struct sl_binder *b, const struct sl_ast *a)
     t->opts[0].pos = a->pos;
     struct sl_plan *sink = sl_plan_new(b, SL_PLAN_SINK, pr, a->pos);
     TRYP(sink);
+    TRY(sl_b_joins(b, sink));
     TRY(sl_b_push_filters(b, sink));
     sink->sink.table = t;
     sink->out = t->physical;
@@ -3587,6 +3804,7 @@ static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
     }
     struct sl_plan *sink = sl_plan_new(b, SL_PLAN_SINK, top, a->pos);
     TRYP(sink);
+    TRY(sl_b_joins(b, sink));
     TRY(sl_b_push_filters(b, sink));
     sink->sink.table = t;
     sink->out = t->physical;

@@ -1280,7 +1280,16 @@ static int sl_p_from(struct sl_parser *p, struct sl_ast **out)
         sl_join_kind kind;
         bool found;
         if (p->cur.kind == SL_TOK_COMMA) {
-            return sl_p_error(p, pos, "comma joins are not supported yet; write JOIN ... ON");
+            /* FROM a, b: a cross join whose keys come from the WHERE (binder.c, sl_b_joins) */
+            TRY(sl_p_advance(p));
+            struct sl_ast *j = sl_p_node(p, SL_AST_JOIN, pos);
+            if (!j)
+                return SL_ENOMEM;
+            j->join = SL_JOIN_CROSS;
+            j->jleft = *out;
+            TRY(sl_p_from_item(p, &j->jright));
+            *out = j;
+            continue;
         } else if (sl_p_is_kw(p, "JOIN")) {
             kind = SL_JOIN_INNER;
         } else if (sl_p_is_kw(p, "INNER")) {

@@ -1,0 +1,71 @@
+/*
+ * engine/ops/op_join.h - the regular join of two streams (plan node SL_PLAN_JOIN): INNER, on
+ * one or more equality keys, insert-only inputs, insert-only output (Flink's StreamingJoin
+ * with both sides' state kept forever, as Flink's without 'table.exec.state.ttl').
+ *
+ * HOW IT WORKS
+ * The operator has two entry points: the left input is its own push / watermark / finish,
+ * the right input's chain of operators ends in sl_op_join_right(), a small operator that
+ * forwards to the right half. A row's owner worker is hash(keys) % workers (the hash kernels,
+ * kernels/hash.h, so INT and BIGINT keys hash alike): each input batch is carved into
+ * per-owner messages of the selected rows (columns copied, strings into the message's own
+ * tail, so that the receiver owns everything and frees it with one call), rows the worker
+ * owns itself are processed at once. Rows with a NULL key never match (SQL's `=`) and are
+ * dropped before that. When the plan says the left input is already partitioned by the key
+ * (join.left_local: it is the output of a join on the same key column, q23) left rows stay
+ * where they are.
+ *
+ * The owner keeps each side's rows in a columnar store: per column one array of values
+ * (the batch's physical width) and a validity bitmap where the column can be NULL, strings
+ * longer than 12 bytes copied into append-only 256 KiB chunks, and per row its key hash and
+ * the next row of the same hash slot (a chained hash table: heads per slot, a power of two,
+ * doubled when the rows pass it). A batch of new rows of one side is appended, then probed
+ * row by row against the other side's chain; matching pairs (left row, right row) are
+ * collected up to a batch and gathered column by column into the output batch, whose strings
+ * point into the stores (they live as long as the operator). Every pair is emitted once:
+ * by whichever of its two rows arrived later.
+ *
+ * STATE PER ROW: the row's values (8 bytes for BIGINT, DOUBLE, DECIMAL, TIMESTAMP; 4 INT;
+ * 1 BOOLEAN; 16 VARCHAR plus its bytes beyond 12), one bit per nullable column, 8 bytes of
+ * hash, 4 of chain, and 4 of hash head per row at the table's fullest (docs/sql.md).
+ *
+ * END OF INPUT: watermarks do not pass a regular join (its output has no time attribute,
+ * as in Flink), except the end (INT64_MAX). When both inputs of a worker ended it sends an
+ * END to every worker; an owner that heard every worker's END and whose own inputs ended
+ * passes INT64_MAX and finish() downstream.
+ *
+ * CHECKPOINT STATE (ops->save / restore, little-endian, engine/core/state.h), at a cut
+ * where nothing is in flight to the operator:
+ *   bytes   field
+ *   4       magic 0x314e4a53 ("SJN1", format 1)
+ *   4       nworkers (restore refuses another count)
+ *   1, 1    left_done, right_done; 1 end_sent
+ *   4       ends heard; 1 finished
+ *   then the left store, then the right store, each:
+ *   4       ncols (must be the plan's), 4 rows
+ *   8 x rows  the key hashes
+ *   per column read downstream (sl_op_join_prune; the plan decides which): rows x width bytes of
+ * values (VARCHAR: per row 4 bytes length + the bytes), then, where the column is nullable,
+ * ceil(rows / 64) x 8 bytes of validity The hash chains are rebuilt at restore.
+ */
+#ifndef SL_OPS_OP_JOIN_H
+#define SL_OPS_OP_JOIN_H
+
+#include "engine/ops/operator.h"
+
+/* A join operator for `node` (SL_PLAN_JOIN) on ctx's worker; *out is owned by the caller (its
+ * ops->free frees the right entry too). */
+int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
+                   struct sl_error *err);
+
+/* The operator the right input's chain pushes into (owned by the join). */
+struct sl_op *sl_op_join_right(struct sl_op *join);
+
+/* Projection pushdown: need[c] says whether column c of the join's output is read
+ * downstream; the others are neither stored nor sent (zero in the output). Before any row. */
+void sl_op_join_prune(struct sl_op *join, const bool *need);
+
+/* Rows each side holds on this worker (tests and metrics). */
+void sl_op_join_rows(const struct sl_op *join, uint64_t *left, uint64_t *right);
+
+#endif
