@@ -26,6 +26,7 @@
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
 #include "engine/ops/op_groupagg.h"
+#include "engine/ops/op_rank.h"
 #include "engine/ops/op_late.h"
 #include "engine/ops/op_lookup.h"
 #include "engine/ops/op_proctime.h"
@@ -349,6 +350,9 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             break;
         case SL_PLAN_LATE:
             rc = sl_op_late_new(node, ctx, sl_late_tee_side(p->sink), &op, err);
+            break;
+        case SL_PLAN_RANK: /* Top-N, deduplication: updates (op_rank.h) */
+            rc = sl_op_rank_new(node, ctx, &op, err);
             break;
         default:
             rc = sl_error_set(err, SL_ENOTSUP, "plan node %d cannot run here", node->kind);

@@ -297,6 +297,8 @@ static const char *sl_metrics_op_name(const struct sl_plan *n)
         return "window";
     case SL_PLAN_AGG:
         return n->agg.window_start >= 0 ? "window-aggregate" : "aggregate";
+    case SL_PLAN_RANK:
+        return "rank";
     default:
         return "operator";
     }

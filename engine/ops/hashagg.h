@@ -181,6 +181,13 @@ int sl_hashagg_merge_groups(struct sl_hashagg *dst, const struct sl_hashagg *src
 uint64_t sl_hashagg_str_id(const struct sl_hashagg *ha, uint32_t g, uint32_t i);
 const sl_str *sl_hashagg_str(const struct sl_hashagg *ha, uint64_t id);
 
+/*
+ * sl_hashagg_update, and gids[i] (sl_batch_active(b) entries) receives the group of the i-th
+ * active row of `b` (Top-N, engine/ops/op_rank.c, keeps its rows by group).
+ */
+int sl_hashagg_update_gids(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gids,
+                           struct sl_error *err);
+
 /* Number of groups so far. */
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha);
 

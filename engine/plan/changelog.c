@@ -29,6 +29,11 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
             out = SL_CHANGELOG_RETRACT;
             prod = p;
         }
+        if (p->kind == SL_PLAN_RANK &&
+            !(p->rank.strategy == SL_RANK_DEDUP_FIRST && p->rank.proctime)) {
+            out = SL_CHANGELOG_ALL;
+            prod = p;
+        }
     }
     if (producer)
         *producer = prod;
@@ -39,7 +44,9 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
 
 const char *sl_changelog_mode_str(sl_changelog_mode m)
 {
-    return m == SL_CHANGELOG_RETRACT ? "changelogMode=[I,UB,UA]" : "changelogMode=[I]";
+    return m == SL_CHANGELOG_ALL       ? "changelogMode=[I,UB,UA,D]"
+           : m == SL_CHANGELOG_RETRACT ? "changelogMode=[I,UB,UA]"
+                                       : "changelogMode=[I]";
 }
 
 static const char *const sl_cl_agg_names[] = {"COUNT", "COUNT", "SUM", "MIN", "MAX", "AVG"};
@@ -78,6 +85,26 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
         break;
     case SL_PLAN_LATE:
         SL_CL_PUT("LateSplit");
+        break;
+    case SL_PLAN_RANK: /* Flink's Rank(strategy=..., rankType=ROW_NUMBER, ...) / Deduplicate */
+        if (p->rank.strategy != SL_RANK_TOPN) {
+            SL_CL_PUT("Deduplicate(keep=[%s], key=[",
+                      p->rank.strategy == SL_RANK_DEDUP_LAST ? "LastRow" : "FirstRow");
+            for (uint32_t k = 0; k < p->rank.npart; k++)
+                SL_CL_PUT("%s%s", k ? ", " : "", in->cols[p->rank.part[k]].name);
+            SL_CL_PUT("], order=[%s])", p->rank.proctime ? "PROCTIME" : "ROWTIME");
+            break;
+        }
+        SL_CL_PUT("Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], "
+                  "rankRange=[rankStart=%lld, rankEnd=%lld], partitionBy=[",
+                  (long long)p->rank.start, (long long)p->rank.end);
+        for (uint32_t k = 0; k < p->rank.npart; k++)
+            SL_CL_PUT("%s%s", k ? ", " : "", in->cols[p->rank.part[k]].name);
+        SL_CL_PUT("], orderBy=[");
+        for (uint32_t k = 0; k < p->rank.norder; k++)
+            SL_CL_PUT("%s%s %s", k ? ", " : "", in->cols[p->rank.order[k]].name,
+                      p->rank.desc[k] ? "DESC" : "ASC");
+        SL_CL_PUT("], select=[...%s])", p->rank.row_number ? ", w0$o0" : "");
         break;
     case SL_PLAN_AGG:
         if (p->agg.window_start >= 0) {

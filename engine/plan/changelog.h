@@ -10,6 +10,9 @@
  *   Watermark, Window, windowed Agg,  insert-only        insert-only
  *   LookupJoin
  *   Agg without a window (GroupAgg)   insert-only        retract: +I, -U, +U
+ *   Rank (Top-N), Deduplicate         insert-only        all: +I, -U, +U, -D (a Deduplicate
+ *                                                        keeping the first row by processing
+ *                                                        time: insert-only)
  * (retraction input to an aggregation, -D rows and upsert modes come with joins and TopN.)
  * A sink's connector says whether it takes updates (struct sl_connector.updates); the binder
  * refuses the plan when an edge carries updates into a node or sink that cannot consume them,
@@ -27,6 +30,8 @@
 typedef enum sl_changelog_mode {
     SL_CHANGELOG_INSERT_ONLY, /* [I] */
     SL_CHANGELOG_RETRACT,     /* [I, UB, UA] */
+    SL_CHANGELOG_ALL,         /* [I, UB, UA, D]: Rank (Top-N), Deduplicate but keep-first on
+                                 processing time (Flink's ModifyKindSetTrait.ALL_CHANGES) */
 } sl_changelog_mode;
 
 /*
