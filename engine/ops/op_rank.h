@@ -41,10 +41,10 @@
  * Batches of the plan node's columns with their row kinds set (engine/core/batch.h); the
  * watermark passed on is the minimum of the senders'.
  *
- * STATE BYTES (64-bit): per partition key about 30-70 bytes in the hashagg (slots, key words)
- * plus 16 bytes of group state (+ 4 bytes per kept row beyond the first); per kept row 9 bytes
- * (arrival number, block) plus per column its width (8; 16 for a VARCHAR) and a NULL byte
- * where nullable, plus its long strings rounded up to a power of two (at least 32).
+ * STATE BYTES (64-bit): per partition key its bytes in the hashagg (engine/ops/hashagg.h)
+ * plus 24 bytes of group state (+ 4 per kept row when N > 1); per kept row 17 bytes (arrival
+ * number, block pointer and class) plus per column its width (8; 16 for a VARCHAR) and a
+ * NULL byte where nullable, plus its long strings rounded up to a power of two (at least 32).
  *
  * THREADS: every call runs on the operator's worker thread; only rows cross threads, in the
  * messages.
