@@ -293,8 +293,9 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
         fprintf(f, "late split into '%s' (%s)", n->late.table->name, n->late.table->connector);
         break;
     case SL_PLAN_RANK: /* op_rank.c's state: rows of the input's columns, the key table */
-        fprintf(f, "rank %s %lld..%lld partition (", n->rank.strategy == SL_RANK_TOPN ? "top-n" : "dedup",
-                (long long)n->rank.start, (long long)n->rank.end);
+        fprintf(f, "rank %s %lld..%lld partition (",
+                n->rank.strategy == SL_RANK_TOPN ? "top-n" : "dedup", (long long)n->rank.start,
+                (long long)n->rank.end);
         for (uint32_t k = 0; k < n->rank.npart; k++) {
             fputs(k ? ", " : "", f);
             sl_coordinator_type(n->input->out.cols[n->rank.part[k]].type, f);

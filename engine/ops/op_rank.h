@@ -44,7 +44,8 @@
  * STATE BYTES (64-bit): per partition key its bytes in the hashagg (engine/ops/hashagg.h)
  * plus 24 bytes of group state (+ 4 per kept row when N > 1); per kept row 17 bytes (arrival
  * number, block pointer and class) plus per column its width (8; 16 for a VARCHAR) and a
- * NULL byte where nullable, plus its long strings rounded up to a power of two (at least 32).
+ * NULL byte where nullable, plus its long strings in a block of the next size class (32, 48, 64,
+ * 96, ...: at most a third of it unused).
  *
  * THREADS: every call runs on the operator's worker thread; only rows cross threads, in the
  * messages.

@@ -412,8 +412,8 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
     case SL_PLAN_RANK: {
         static const char *const strategies[] = {"TopN", "Deduplicate keep last",
                                                  "Deduplicate keep first"};
-        fprintf(out, "Rank %s ROW_NUMBER ranks %lld..%lld PARTITION BY [", strategies[p->rank.strategy],
-                (long long)p->rank.start, (long long)p->rank.end);
+        fprintf(out, "Rank %s ROW_NUMBER ranks %lld..%lld PARTITION BY [",
+                strategies[p->rank.strategy], (long long)p->rank.start, (long long)p->rank.end);
         for (uint32_t i = 0; i < p->rank.npart; i++)
             fprintf(out, "%s%s", i ? ", " : "", in->cols[p->rank.part[i]].name);
         fputs("] ORDER BY [", out);

@@ -2972,8 +2972,8 @@ static int sl_b_over_col(struct sl_binder *b, const struct sl_rel *rel, const st
                         clause);
     sl_type_id t = (sl_type_id)e->type.id;
     if (sl_type_is_map(e->type) || t >= SL_TYPE_COUNT)
-        return sl_b_err(b, a->pos, "the %s of ROW_NUMBER() OVER: column '%s' of type MAP",
-                        clause, rel->cols[e->col].name);
+        return sl_b_err(b, a->pos, "the %s of ROW_NUMBER() OVER: column '%s' of type MAP", clause,
+                        rel->cols[e->col].name);
     *col = e->col;
     return 0;
 }
@@ -3096,9 +3096,11 @@ static bool sl_b_rank_bound(const struct sl_expr *e, int rn, int64_t *lo, int64_
         const struct sl_expr *t = l;
         l = r;
         r = t;
-        fn = fn == SL_FN_LT ? SL_FN_GT : fn == SL_FN_LE ? SL_FN_GE : fn == SL_FN_GT ? SL_FN_LT
-             : fn == SL_FN_GE                         ? SL_FN_LE
-                                                      : fn;
+        fn = fn == SL_FN_LT   ? SL_FN_GT
+             : fn == SL_FN_LE ? SL_FN_GE
+             : fn == SL_FN_GT ? SL_FN_LT
+             : fn == SL_FN_GE ? SL_FN_LE
+                              : fn;
     }
     if (l->kind != SL_EXPR_COL || l->col != rn || !sl_b_int_const(r, &v))
         return false;
