@@ -156,7 +156,7 @@ static inline size_t sl_rk_class_size(uint32_t c)
 }
 
 /* A block of at least `len` bytes: *cls its class (255: an allocation of its own). */
-static char *sl_rk_block(struct sl_op_rank *k, uint32_t len, uint8_t *cls)
+static char *sl_rk_block(struct sl_op_rank *k, size_t len, uint8_t *cls)
 {
     uint32_t c = 0;
     while (c < SL_RK_CLASSES && sl_rk_class_size(c) < len)
@@ -322,7 +322,7 @@ static int sl_rk_store(struct sl_op_rank *k, const struct sl_batch *b, uint32_t 
     if (rc)
         return rc;
     uint32_t i = *id;
-    uint32_t longb = 0;
+    size_t longb = 0; /* several strings of up to 4 GiB each */
     for (uint32_t c = 0; c < k->ncols; c++) {
         bool isn;
         const void *v = sl_rk_bval(k, b, c, r, &isn);

@@ -10,9 +10,9 @@
  * into one batch per owner that goes through the exchange (sl_op_send, SL_MSG_DATA, a
  * struct sl_rank_msg whose ownership moves; the receiver keeps at most one per worker to send
  * its own next batches in, so that in the steady state nothing is allocated). No local
- * pre-selection: a row reaches its owner in the order its worker saw it, which Flink's ties
- * need (below), and one copy per row is what a pre-selection would save only for rows that
- * would not enter a local top N anyway.
+ * pre-selection (a local top N per worker that forwards only the rows entering it): it would
+ * keep a second copy of every partition's top rows on each worker (state x (workers + 1)),
+ * while it saves one row copy per row that misses a local top - few while the tops fill.
  *
  * The owner maps a key to a dense group id (a hashagg without aggregates: one vectorized
  * hash probe per row for a whole batch), and keeps per group the ids of its top rows in rank

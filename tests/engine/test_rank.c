@@ -23,6 +23,7 @@
 #include "engine/ops/op_rank.h"
 #include "engine/ops/operator.h"
 #include "engine/plan/catalog.h"
+#include "engine/plan/changelog.h"
 #include "engine/sql/binder.h"
 
 #define NQ 6
@@ -63,8 +64,8 @@ struct row {
     int seq;
 };
 
-static const char *const strs[] = {"a", "b", "a-long-string-in-the-heap-1",
-                                   "a-long-string-in-the-heap-2", "", NULL};
+static const char *const strs[] = {
+    "a", "b", "a-long-string-in-the-heap-1", "a-long-string-in-the-heap-2", "", NULL};
 
 static void render(char *buf, size_t cap, const struct row *r, int64_t rank)
 {
@@ -105,8 +106,7 @@ static bool same_part(int q, const struct row *a, const struct row *b)
     if (q == 5)
         return (!a->s && !b->s) || (a->s && b->s && strcmp(a->s, b->s) == 0);
     if (q == 3 || q == 4)
-        return a->k == b->k &&
-               ((!a->s && !b->s) || (a->s && b->s && strcmp(a->s, b->s) == 0));
+        return a->k == b->k && ((!a->s && !b->s) || (a->s && b->s && strcmp(a->s, b->s) == 0));
     return a->k == b->k;
 }
 
@@ -388,8 +388,8 @@ static void test_model(void **state)
         fprintf(stderr, "%s\n", err.msg);
     assert_non_null(job);
     assert_int_equal(job->ninserts, NQ);
-    static const sl_rank_strategy strat[NQ] = {SL_RANK_TOPN,       SL_RANK_TOPN,
-                                               SL_RANK_TOPN,       SL_RANK_DEDUP_LAST,
+    static const sl_rank_strategy strat[NQ] = {SL_RANK_TOPN,        SL_RANK_TOPN,
+                                               SL_RANK_TOPN,        SL_RANK_DEDUP_LAST,
                                                SL_RANK_DEDUP_FIRST, SL_RANK_TOPN};
     for (int q = 0; q < NQ; q++) {
         const struct sl_plan *r = job->inserts[q];
@@ -468,11 +468,75 @@ static void test_refused(void **state)
     }
 }
 
+/* The strategy Flink would pick, the row number kept or left out, and the changelog mode. */
+static void test_strategies(void **state)
+{
+    (void)state;
+    static const char ddl[] =
+        "CREATE TABLE src (k BIGINT, v BIGINT, ts TIMESTAMP(3), pt AS PROCTIME(),\n"
+        "  WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka');\n"
+        "CREATE TABLE o (k BIGINT, v BIGINT, ts TIMESTAMP(3)) WITH ('connector' = 'print');\n"
+        "CREATE TABLE o4 (k BIGINT, v BIGINT, ts TIMESTAMP(3), rn BIGINT)\n"
+        "  WITH ('connector' = 'print');\n";
+    static const struct {
+        const char *q;
+        sl_rank_strategy strategy;
+        bool proctime, row_number;
+        int64_t start, end;
+        sl_changelog_mode mode;
+    } cases[] = {
+        {"INSERT INTO o SELECT k, v, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER "
+         "BY pt DESC) AS rn FROM src) WHERE rn = 1;",
+         SL_RANK_DEDUP_LAST, true, false, 1, 1, SL_CHANGELOG_ALL},
+        {"INSERT INTO o SELECT k, v, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER "
+         "BY pt) AS rn FROM src) WHERE 1 >= rn;",
+         SL_RANK_DEDUP_FIRST, true, false, 1, 1, SL_CHANGELOG_INSERT_ONLY},
+        {"INSERT INTO o SELECT k, v, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER "
+         "BY ts) AS rn FROM src) WHERE rn = 1;",
+         SL_RANK_DEDUP_FIRST, false, false, 1, 1, SL_CHANGELOG_ALL},
+        /* not a time attribute: a Top-1 */
+        {"INSERT INTO o SELECT k, v, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER "
+         "BY v DESC) AS rn FROM src) WHERE rn = 1;",
+         SL_RANK_TOPN, false, false, 1, 1, SL_CHANGELOG_ALL},
+        /* the row number selected: a Rank, not a Deduplicate */
+        {"INSERT INTO o4 SELECT * FROM (SELECT k, v, ts, ROW_NUMBER() OVER (PARTITION BY k ORDER "
+         "BY ts DESC) AS rn FROM src) WHERE rn = 1;",
+         SL_RANK_TOPN, false, true, 1, 1, SL_CHANGELOG_ALL},
+        /* another conjunct stays a filter; rn > 1 AND rn < 5 is [2, 4] */
+        {"INSERT INTO o SELECT k, v, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER "
+         "BY v) AS rn FROM src) t WHERE t.rn > 1 AND v > 3 AND t.rn < 5;",
+         SL_RANK_TOPN, false, false, 2, 4, SL_CHANGELOG_ALL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char text[2048];
+        snprintf(text, sizeof(text), "%s%s", ddl, cases[i].q);
+        struct sl_error err;
+        sl_error_clear(&err);
+        struct sl_job *job = sl_job_from_sql("q.sql", text, strlen(text), NULL, 0, &err);
+        if (!job)
+            fprintf(stderr, "case %zu: %s\n", i, err.msg);
+        assert_non_null(job);
+        const struct sl_plan *r = job->inserts[0];
+        while (r && r->kind != SL_PLAN_RANK)
+            r = r->input;
+        assert_non_null(r);
+        assert_int_equal(r->rank.strategy, cases[i].strategy);
+        assert_int_equal(r->rank.proctime, cases[i].proctime);
+        assert_int_equal(r->rank.row_number, cases[i].row_number);
+        assert_int_equal(r->rank.start, cases[i].start);
+        assert_int_equal(r->rank.end, cases[i].end);
+        assert_int_equal(r->out.ncols, r->input->out.ncols + (cases[i].row_number ? 1 : 0));
+        assert_int_equal(sl_plan_changelog(job->inserts[0], NULL, NULL), cases[i].mode);
+        sl_job_free(job);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_strategies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
