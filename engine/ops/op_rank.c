@@ -1014,7 +1014,7 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         uint32_t n;
         if ((rc = sl_sread_u32(in, &n, err)) != 0)
             break;
-        if (n == 0 || n > k->end) {
+        if (n > k->end) {
             rc = sl_sread_fail(in, err, "Top-N: a group with more rows than the range's end");
             break;
         }

@@ -2994,6 +2994,10 @@ static int sl_b_rank_node(struct sl_binder *b, const struct sl_ast *q, bool aggr
                         "ROW_NUMBER() OVER in a block with GROUP BY or aggregates is not "
                         "supported yet: rank the aggregation's result in an outer query "
                         "(Top-N over an updating input is not supported yet either)");
+    if (it->over.part.n == 0)
+        return sl_b_err(b, it->pos,
+                        "ROW_NUMBER() OVER without PARTITION BY (a global Top-N) is not "
+                        "supported yet");
     const struct sl_rel *in = &(*p)->out;
     struct sl_plan *r = sl_plan_new(b, SL_PLAN_RANK, *p, it->pos);
     TRYP(r);

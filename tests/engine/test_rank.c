@@ -453,6 +453,15 @@ static void test_refused(void **state)
         {"INSERT INTO o SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) "
          "AS rn FROM src) WHERE rn <= 3 AND rn > 5;",
          "selects no row number"},
+        {"INSERT INTO o SELECT * FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY v) AS rn FROM src) "
+         "WHERE rn <= 3;",
+         "without PARTITION BY (a global Top-N) is not supported yet"},
+        {"INSERT INTO o SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) "
+         "AS rn FROM src) WHERE rn <= 200000;",
+         "a Top-N of 200000 rows per partition"},
+        {"INSERT INTO o SELECT * FROM (SELECT k, SUM(v), MAX(ts), ROW_NUMBER() OVER (PARTITION BY "
+         "k ORDER BY k) AS rn FROM src GROUP BY k) WHERE rn <= 3;",
+         "in a block with GROUP BY or aggregates is not supported yet"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char text[2048];
