@@ -104,7 +104,10 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
         for (uint32_t k = 0; k < p->rank.norder; k++)
             SL_CL_PUT("%s%s %s", k ? ", " : "", in->cols[p->rank.order[k]].name,
                       p->rank.desc[k] ? "DESC" : "ASC");
-        SL_CL_PUT("], select=[...%s])", p->rank.row_number ? ", w0$o0" : "");
+        SL_CL_PUT("], select=[");
+        for (uint32_t k = 0; k < in->ncols; k++)
+            SL_CL_PUT("%s%s", k ? ", " : "", in->cols[k].name);
+        SL_CL_PUT("%s])", p->rank.row_number ? ", w0$o0" : "");
         break;
     case SL_PLAN_AGG:
         if (p->agg.window_start >= 0) {
