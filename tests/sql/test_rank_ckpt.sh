@@ -23,7 +23,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 rate=5000
-events=15000
+events=10000
 base=1700000008000
 sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = 'q18'/" \
   "$ex/q18.sql" > "$tmp/q18.sql"
