@@ -304,6 +304,21 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
         fprintf(f, ")%s", n->join.left_local ? " left local" : "");
         break;
     }
+    case SL_PLAN_RANK: /* op_rank.c's state: rows of the input's columns, the key table */
+        fprintf(f, "rank %s %lld..%lld partition (",
+                n->rank.strategy == SL_RANK_TOPN ? "top-n" : "dedup", (long long)n->rank.start,
+                (long long)n->rank.end);
+        for (uint32_t k = 0; k < n->rank.npart; k++) {
+            fputs(k ? ", " : "", f);
+            sl_coordinator_type(n->input->out.cols[n->rank.part[k]].type, f);
+        }
+        fputs(") row (", f);
+        for (uint32_t k = 0; k < n->input->out.ncols; k++) {
+            fputs(k ? ", " : "", f);
+            sl_coordinator_type(n->input->out.cols[k].type, f);
+        }
+        fputc(')', f);
+        break;
     default: /* filter, projection, lookup join: no state across batches */
         fputs("stateless", f);
         break;

@@ -30,6 +30,7 @@
 #include "engine/ops/op_late.h"
 #include "engine/ops/op_lookup.h"
 #include "engine/ops/op_proctime.h"
+#include "engine/ops/op_rank.h"
 #include "engine/ops/op_winagg.h"
 #include "engine/ops/op_window.h"
 #include "engine/sql/parser.h"
@@ -401,6 +402,9 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             rc = sl_op_join_new(node, ctx, &op, err);
             if (!rc && p->need)
                 sl_op_join_prune(op, p->need[i]);
+            break;
+        case SL_PLAN_RANK: /* Top-N, deduplication: updates (op_rank.h) */
+            rc = sl_op_rank_new(node, ctx, &op, err);
             break;
         default:
             rc = sl_error_set(err, SL_ENOTSUP, "plan node %d cannot run here", node->kind);

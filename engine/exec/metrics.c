@@ -301,6 +301,8 @@ static const char *sl_metrics_op_name(const struct sl_plan *n)
         return n->agg.window_start >= 0 ? "window-aggregate" : "aggregate";
     case SL_PLAN_JOIN:
         return "join";
+    case SL_PLAN_RANK:
+        return "rank";
     default:
         return "operator";
     }

@@ -196,6 +196,11 @@ int sl_hashagg_groups_of(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gi
  * with DISTINCT or MIN / MAX of VARCHAR aggregates. Returns 0 or SL_EINVAL.
  */
 int sl_hashagg_reset_group(struct sl_hashagg *ha, uint32_t g);
+ * sl_hashagg_update, and gids[i] (sl_batch_active(b) entries) receives the group of the i-th
+ * active row of `b` (Top-N, engine/ops/op_rank.c, keeps its rows by group).
+ */
+int sl_hashagg_update_gids(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gids,
+                           struct sl_error *err);
 
 /* Number of groups so far. */
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha);

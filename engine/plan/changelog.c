@@ -36,6 +36,11 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
             out = SL_CHANGELOG_RETRACT;
             prod = p;
         }
+        if (p->kind == SL_PLAN_RANK &&
+            !(p->rank.strategy == SL_RANK_DEDUP_FIRST && p->rank.proctime)) {
+            out = SL_CHANGELOG_ALL;
+            prod = p;
+        }
     }
     if (producer)
         *producer = prod;
@@ -46,7 +51,9 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
 
 const char *sl_changelog_mode_str(sl_changelog_mode m)
 {
-    return m == SL_CHANGELOG_RETRACT ? "changelogMode=[I,UB,UA]" : "changelogMode=[I]";
+    return m == SL_CHANGELOG_ALL       ? "changelogMode=[I,UB,UA,D]"
+           : m == SL_CHANGELOG_RETRACT ? "changelogMode=[I,UB,UA]"
+                                       : "changelogMode=[I]";
 }
 
 void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
@@ -86,6 +93,29 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
         break;
     case SL_PLAN_JOIN:
         SL_CL_PUT("Join(joinType=[InnerJoin])");
+        break;
+    case SL_PLAN_RANK: /* Flink's Rank(strategy=..., rankType=ROW_NUMBER, ...) / Deduplicate */
+        if (p->rank.strategy != SL_RANK_TOPN) {
+            SL_CL_PUT("Deduplicate(keep=[%s], key=[",
+                      p->rank.strategy == SL_RANK_DEDUP_LAST ? "LastRow" : "FirstRow");
+            for (uint32_t k = 0; k < p->rank.npart; k++)
+                SL_CL_PUT("%s%s", k ? ", " : "", in->cols[p->rank.part[k]].name);
+            SL_CL_PUT("], order=[%s])", p->rank.proctime ? "PROCTIME" : "ROWTIME");
+            break;
+        }
+        SL_CL_PUT("Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], "
+                  "rankRange=[rankStart=%lld, rankEnd=%lld], partitionBy=[",
+                  (long long)p->rank.start, (long long)p->rank.end);
+        for (uint32_t k = 0; k < p->rank.npart; k++)
+            SL_CL_PUT("%s%s", k ? ", " : "", in->cols[p->rank.part[k]].name);
+        SL_CL_PUT("], orderBy=[");
+        for (uint32_t k = 0; k < p->rank.norder; k++)
+            SL_CL_PUT("%s%s %s", k ? ", " : "", in->cols[p->rank.order[k]].name,
+                      p->rank.desc[k] ? "DESC" : "ASC");
+        SL_CL_PUT("], select=[");
+        for (uint32_t k = 0; k < in->ncols; k++)
+            SL_CL_PUT("%s%s", k ? ", " : "", in->cols[k].name);
+        SL_CL_PUT("%s])", p->rank.row_number ? ", w0$o0" : "");
         break;
     case SL_PLAN_AGG:
         if (p->agg.window_start >= 0) {

@@ -10,7 +10,10 @@
  *   Watermark, Window, windowed Agg,  insert-only        insert-only
  *   LookupJoin
  *   Agg without a window (GroupAgg)   anything           retract: +I, -U, +U, -D
- * (upsert modes come with joins and TopN.) A GroupAgg over an updating input retracts (a -U /
+ *   Rank (Top-N), Deduplicate         insert-only        all: +I, -U, +U, -D (a Deduplicate
+ *                                                        keeping the first row by processing
+ *                                                        time: insert-only)
+ * (upsert modes come with upsert sinks.) A GroupAgg over an updating input retracts (a -U /
  * -D row subtracts) and deletes a group whose rows are all retracted (-D), as Flink's
  * GroupAggregate; without GROUP BY keys it is Flink's global aggregate.
  * A sink's connector says whether it takes updates (struct sl_connector.updates); the binder
@@ -29,6 +32,8 @@
 typedef enum sl_changelog_mode {
     SL_CHANGELOG_INSERT_ONLY, /* [I] */
     SL_CHANGELOG_RETRACT,     /* [I, UB, UA] */
+    SL_CHANGELOG_ALL,         /* [I, UB, UA, D]: Rank (Top-N), Deduplicate but keep-first on
+                                 processing time (Flink's ModifyKindSetTrait.ALL_CHANGES) */
 } sl_changelog_mode;
 
 /*

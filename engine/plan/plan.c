@@ -436,6 +436,21 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
                 sl_changelog_mode_str(sl_plan_changelog(p->join.right, NULL, NULL)));
         break;
     }
+    case SL_PLAN_RANK: {
+        static const char *const strategies[] = {"TopN", "Deduplicate keep last",
+                                                 "Deduplicate keep first"};
+        fprintf(out, "Rank %s ROW_NUMBER ranks %lld..%lld PARTITION BY [",
+                strategies[p->rank.strategy], (long long)p->rank.start, (long long)p->rank.end);
+        for (uint32_t i = 0; i < p->rank.npart; i++)
+            fprintf(out, "%s%s", i ? ", " : "", in->cols[p->rank.part[i]].name);
+        fputs("] ORDER BY [", out);
+        for (uint32_t i = 0; i < p->rank.norder; i++)
+            fprintf(out, "%s%s %s NULLS %s", i ? ", " : "", in->cols[p->rank.order[i]].name,
+                    p->rank.desc[i] ? "DESC" : "ASC", p->rank.nulls_first[i] ? "FIRST" : "LAST");
+        fprintf(out, "]%s%s", p->rank.proctime ? " (processing time: arrival order)" : "",
+                p->rank.row_number ? " with the row number" : "");
+        break;
+    }
     }
     if (p->note)
         fprintf(out, "  -- %s", p->note);

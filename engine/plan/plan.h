@@ -176,7 +176,17 @@ typedef enum sl_plan_kind {
     SL_PLAN_JOIN,        /* regular INNER join of two streams (engine/ops/op_join.h): .input
                             (left) with .join.right on equal keys; out = the left's columns,
                             then the right's. Other conditions: a filter above it */
+    SL_PLAN_RANK,        /* ROW_NUMBER() OVER ... WHERE rn <= N: Top-N or deduplication (.rank);
+                            input columns, then the row number when .rank.row_number */
 } sl_plan_kind;
+
+/* How a Rank node runs (Flink's StreamPhysicalRank / StreamPhysicalDeduplicate, chosen as
+ * Flink's RankUtil.canConvertToDeduplicate does; engine/ops/op_rank.h has the semantics). */
+typedef enum sl_rank_strategy {
+    SL_RANK_TOPN,       /* the top rows per partition (AppendOnlyTopNFunction) */
+    SL_RANK_DEDUP_LAST, /* rn = 1, ORDER BY a time attribute DESC, no row number: keep last */
+    SL_RANK_DEDUP_FIRST /* ... ASC: keep first */
+} sl_rank_strategy;
 
 /* SESSION: each row gets its own window [ts, ts + gap) (size_ms = slide_ms = the gap); the
  * aggregation above (agg.session) merges the windows of one key that overlap, as Flink's
@@ -282,6 +292,21 @@ struct sl_plan {
              * a join whose owner worker is hash(lkeys) % N): no exchange for left rows */
             bool left_local;
         } join;
+        struct {
+            uint32_t npart;
+            const int *part; /* PARTITION BY: input columns */
+            uint32_t norder;
+            const int *order;          /* ORDER BY: input columns */
+            const bool *desc;          /* per order column: DESC */
+            const bool *nulls_first;   /* per order column: NULLS FIRST (Flink's default:
+                                          ASC first, DESC last) */
+            int64_t start, end;        /* the rank range [start, end], 1 <= start <= end;
+                                          end 0 while the binder has not seen the WHERE */
+            bool row_number;           /* the row number is the last output column */
+            sl_rank_strategy strategy; /* set with the range */
+            bool proctime;             /* deduplication on a processing-time attribute:
+                                          arrival order, the attribute's values unused */
+        } rank;
         struct {                          /* engine/plan/late.h has the rule */
             const struct sl_table *table; /* the late table ('sluice.late-data.sink') */
             sl_window_kind kind;          /* of the window aggregation it mirrors */

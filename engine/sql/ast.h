@@ -55,6 +55,7 @@ typedef enum sl_ast_kind {
     SL_AST_CASE,     /* CASE [.left] WHEN .args[2i] THEN .args[2i+1] ... [ELSE .right] END */
     SL_AST_CAST,     /* CAST(.left AS .type) */
     SL_AST_CALL,     /* .name(.args), .star for COUNT(*), .distinct, FILTER (WHERE .right) */
+    SL_AST_OVER,     /* .over: ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) */
     /* relations */
     SL_AST_SELECT,    /* a query block, see struct sl_ast_select */
     SL_AST_TABLE_REF, /* FROM name [AS alias] */
@@ -170,6 +171,17 @@ struct sl_ast {
             struct sl_ast_type *type;
         };
         struct sl_ast_select select;
+        /* OVER: the ranking call .over.call (ROW_NUMBER(); the parser refuses the others),
+         * PARTITION BY .over.part, ORDER BY .over.order with per item .over.desc and
+         * .over.nulls (0: the default, NULLS FIRST for ASC and LAST for DESC as in Flink;
+         * 1: NULLS FIRST; 2: NULLS LAST) */
+        struct {
+            struct sl_ast *call;
+            struct sl_ast_list part;
+            struct sl_ast_list order;
+            bool *desc;
+            uint8_t *nulls;
+        } over;
         /* TABLE_REF: table; WINDOW: func(TABLE wtable, DESCRIPTOR(descriptor), wargs...) */
         struct {
             const char *table;

@@ -1906,6 +1906,11 @@ static int sl_b_expr_plain(struct sl_binder *b, const struct sl_scope *sc, const
     }
     case SL_AST_CALL:
         return sl_b_call(b, sc, a, out);
+    case SL_AST_OVER:
+        return sl_b_err(b, a->pos,
+                        "ROW_NUMBER() OVER (...) is supported as a whole item of a select list "
+                        "only (in %s here), for Flink's Top-N and deduplication",
+                        sc->clause);
     default:
         return sl_b_err(b, a->pos, "not an expression");
     }
@@ -2964,6 +2969,339 @@ static int sl_b_gwin_aux(struct sl_binder *b, const struct sl_scope *sc, const s
     return sl_b_expr(b, sc, minus, out);
 }
 
+/* ---- ROW_NUMBER() OVER: Top-N and deduplication (engine/plan/plan.h, SL_PLAN_RANK) ----------
+ * As Flink's planner: the select list of a query block holds ROW_NUMBER() OVER (PARTITION BY
+ * ... ORDER BY ...) as a whole item; it becomes a Rank node over the block's FROM / WHERE
+ * (its columns, then the row number), and the select list reads the row number as a column.
+ * The query that selects from that block must filter on the row number (Flink's
+ * RankUtil.extractRankRange): conjuncts rn <= N, rn < N, rn = N, rn >= M, rn > M (either side)
+ * give the range [M, N]; other conjuncts stay a filter above. Without an upper bound, or with
+ * rn in any other condition, the query is refused (Flink would plan an OVER aggregation,
+ * which sluice does not run). When nothing above reads the row number, the Rank leaves it out
+ * (Flink's outputRankNumber = false), and with the range [1, 1] and a single time attribute
+ * as the ORDER BY it is a deduplication (Flink's RankUtil.canConvertToDeduplicate). */
+
+static uint32_t sl_b_conjuncts(struct sl_expr *e, struct sl_expr **out, uint32_t cap);
+static struct sl_expr *sl_b_and(struct sl_binder *b, struct sl_expr **e, uint32_t n);
+
+/* A Rank under `p` whose range no WHERE gave: refused (Flink plans an OVER aggregation). */
+static int sl_b_rank_check(struct sl_binder *b, const struct sl_plan *p)
+{
+    for (; p; p = p->input)
+        if (p->kind == SL_PLAN_RANK && p->rank.end == 0)
+            return sl_b_err(b, p->pos,
+                            "ROW_NUMBER() OVER needs the query that selects from it to filter "
+                            "on the row number (WHERE rn <= N: Flink's Top-N); an OVER "
+                            "aggregation is not supported");
+    return 0;
+}
+
+/* The OVER item of a select list (NULL when none): SL_EPARSE for two. */
+static int sl_b_over_item(struct sl_binder *b, const struct sl_ast_select *s,
+                          const struct sl_ast **out, uint32_t *index)
+{
+    *out = NULL;
+    for (uint32_t i = 0; i < s->items.n; i++) {
+        if (s->items.items[i]->kind != SL_AST_OVER)
+            continue;
+        if (*out)
+            return sl_b_err(b, s->items.items[i]->pos,
+                            "a second ROW_NUMBER() OVER in one select list is not supported");
+        *out = s->items.items[i];
+        *index = i;
+    }
+    return 0;
+}
+
+/* The column an OVER's PARTITION BY / ORDER BY item names, in `rel`. */
+static int sl_b_over_col(struct sl_binder *b, const struct sl_rel *rel, const struct sl_ast *a,
+                         const char *clause, int *col)
+{
+    struct sl_scope sc = {rel, NULL, clause};
+    struct sl_expr *e;
+    TRY(sl_b_expr(b, &sc, a, &e));
+    if (e->kind != SL_EXPR_COL)
+        return sl_b_err(b, a->pos,
+                        "the %s of ROW_NUMBER() OVER takes columns only yet (compute the "
+                        "expression in a subquery)",
+                        clause);
+    sl_type_id t = (sl_type_id)e->type.id;
+    if (sl_type_is_map(e->type) || t >= SL_TYPE_COUNT)
+        return sl_b_err(b, a->pos, "the %s of ROW_NUMBER() OVER: column '%s' of type MAP", clause,
+                        rel->cols[e->col].name);
+    *col = e->col;
+    return 0;
+}
+
+/* The block's OVER item over *p: a Rank node (range not known yet) whose last column is the
+ * row number, *rn_col. *rn_col -1 when the block has none. */
+static int sl_b_rank_node(struct sl_binder *b, const struct sl_ast *q, bool aggregating,
+                          struct sl_plan **p, int *rn_col)
+{
+    const struct sl_ast *it;
+    uint32_t idx = 0;
+    *rn_col = -1;
+    TRY(sl_b_over_item(b, &q->select, &it, &idx));
+    if (!it)
+        return 0;
+    if (aggregating)
+        return sl_b_err(b, it->pos,
+                        "ROW_NUMBER() OVER in a block with GROUP BY or aggregates is not "
+                        "supported yet: rank the aggregation's result in an outer query "
+                        "(Top-N over an updating input is not supported yet either)");
+    if (it->over.part.n == 0)
+        return sl_b_err(b, it->pos,
+                        "ROW_NUMBER() OVER without PARTITION BY (a global Top-N) is not "
+                        "supported yet");
+    const struct sl_rel *in = &(*p)->out;
+    struct sl_plan *r = sl_plan_new(b, SL_PLAN_RANK, *p, it->pos);
+    TRYP(r);
+    uint32_t np = it->over.part.n, no = it->over.order.n;
+    int *part = sl_b_alloc(b, (np ? np : 1) * sizeof(*part));
+    int *order = sl_b_alloc(b, no * sizeof(*order));
+    bool *desc = sl_b_alloc(b, no * sizeof(*desc));
+    bool *nf = sl_b_alloc(b, no * sizeof(*nf));
+    TRYP(part && order && desc && nf);
+    for (uint32_t i = 0; i < np; i++)
+        TRY(sl_b_over_col(b, in, it->over.part.items[i], "PARTITION BY", &part[i]));
+    for (uint32_t i = 0; i < no; i++) {
+        TRY(sl_b_over_col(b, in, it->over.order.items[i], "ORDER BY", &order[i]));
+        desc[i] = it->over.desc[i];
+        /* Flink's default null collation is LOW: NULLs sort first ascending, last descending */
+        nf[i] = it->over.nulls[i] ? it->over.nulls[i] == 1 : !desc[i];
+    }
+    r->rank.npart = np;
+    r->rank.part = part;
+    r->rank.norder = no;
+    r->rank.order = order;
+    r->rank.desc = desc;
+    r->rank.nulls_first = nf;
+    r->rank.row_number = true;
+    TRY(sl_rel_alloc(b, &r->out, in->ncols + 1));
+    memcpy(r->out.cols, in->cols, in->ncols * sizeof(*in->cols));
+    struct sl_rel_col *c = &r->out.cols[in->ncols];
+    memset(c, 0, sizeof(*c));
+    c->name = sl_b_item_name(b, it, idx);
+    TRYP(c->name);
+    c->type = sl_type_make(SL_TYPE_BIGINT, false);
+    *rn_col = (int)in->ncols;
+    *p = r;
+    return 0;
+}
+
+/* The Rank whose row number is column `col` of `p`'s output, through projections that pass
+ * it on (NULL when there is none or its range is known already). */
+static struct sl_plan *sl_b_rank_below(struct sl_plan *p, int col)
+{
+    for (int depth = 0; p && depth < 8; depth++) {
+        if (p->kind == SL_PLAN_RANK)
+            return p->rank.end == 0 && col == (int)p->out.ncols - 1 ? p : NULL;
+        if (p->kind == SL_PLAN_PROJECT) {
+            const struct sl_expr *e = p->project.exprs[col];
+            if (e->kind != SL_EXPR_COL)
+                return NULL;
+            col = e->col;
+        } else if (p->kind != SL_PLAN_FILTER) {
+            return NULL;
+        }
+        p = p->input;
+    }
+    return NULL;
+}
+
+/* A pending Rank (range unknown) at the top of `p`, through projections and filters. */
+static struct sl_plan *sl_b_rank_pending(struct sl_plan *p)
+{
+    for (uint32_t c = 0; p && c < p->out.ncols; c++) {
+        struct sl_plan *r = sl_b_rank_below(p, (int)c);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
+static bool sl_b_expr_reads(const struct sl_expr *e, int col)
+{
+    if (e->kind == SL_EXPR_COL)
+        return e->col == col;
+    for (uint32_t i = 0; e->kind == SL_EXPR_CALL && i < e->nargs; i++)
+        if (sl_b_expr_reads(e->args[i], col))
+            return true;
+    return false;
+}
+
+/* An integer constant (maybe cast): *v. */
+static bool sl_b_int_const(const struct sl_expr *e, int64_t *v)
+{
+    while (e->kind == SL_EXPR_CALL && e->fn == SL_FN_CAST && e->nargs == 1)
+        e = e->args[0];
+    if (e->kind != SL_EXPR_LIT || e->lit_null || e->interval ||
+        (e->type.id != SL_TYPE_INT && e->type.id != SL_TYPE_BIGINT) || e->type.scale)
+        return false;
+    *v = e->lit.i;
+    return true;
+}
+
+/* Folds one conjunct on the row number (column `rn`) into [*lo, *hi]; false when it is not
+ * such a comparison with a constant. */
+static bool sl_b_rank_bound(const struct sl_expr *e, int rn, int64_t *lo, int64_t *hi)
+{
+    if (e->kind != SL_EXPR_CALL || e->nargs != 2)
+        return false;
+    sl_fn fn = e->fn;
+    const struct sl_expr *l = e->args[0], *r = e->args[1];
+    int64_t v;
+    if (r->kind == SL_EXPR_COL && r->col == rn) { /* c op rn -> rn op' c */
+        const struct sl_expr *t = l;
+        l = r;
+        r = t;
+        fn = fn == SL_FN_LT   ? SL_FN_GT
+             : fn == SL_FN_LE ? SL_FN_GE
+             : fn == SL_FN_GT ? SL_FN_LT
+             : fn == SL_FN_GE ? SL_FN_LE
+                              : fn;
+    }
+    if (l->kind != SL_EXPR_COL || l->col != rn || !sl_b_int_const(r, &v))
+        return false;
+    switch (fn) {
+    case SL_FN_LE:
+        *hi = v < *hi ? v : *hi;
+        return true;
+    case SL_FN_LT:
+        *hi = v - 1 < *hi ? v - 1 : *hi;
+        return true;
+    case SL_FN_EQ:
+        *hi = v < *hi ? v : *hi;
+        *lo = v > *lo ? v : *lo;
+        return true;
+    case SL_FN_GE:
+        *lo = v > *lo ? v : *lo;
+        return true;
+    case SL_FN_GT:
+        *lo = v + 1 > *lo ? v + 1 : *lo;
+        return true;
+    default:
+        return false;
+    }
+}
+
+#define SL_B_RANK_MAX 100000 /* rows per partition a Top-N keeps at most */
+
+/* The WHERE `f` (a filter over a block with a pending Rank): the Rank's range from the
+ * conjuncts on its row number; f keeps the others, or is replaced by its input (*p). */
+static int sl_b_rank_where(struct sl_binder *b, struct sl_plan **p, struct sl_plan **rank)
+{
+    struct sl_plan *f = *p;
+    *rank = NULL;
+    if (f->kind != SL_PLAN_FILTER)
+        return 0;
+    int rn = -1;
+    struct sl_plan *r = NULL;
+    for (uint32_t c = 0; !r && c < f->input->out.ncols; c++)
+        if ((r = sl_b_rank_below(f->input, (int)c)) != NULL)
+            rn = (int)c;
+    if (!r)
+        return 0;
+    struct sl_expr *parts[64], *keep[64];
+    uint32_t n = sl_b_conjuncts(f->filter.pred, parts, 64), nk = 0;
+    int64_t lo = 1, hi = INT64_MAX;
+    bool any = false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!sl_b_expr_reads(parts[i], rn)) {
+            keep[nk++] = parts[i];
+            continue;
+        }
+        if (!sl_b_rank_bound(parts[i], rn, &lo, &hi))
+            return sl_b_err(b, parts[i]->pos,
+                            "a condition on the row number '%s' of ROW_NUMBER() OVER that is "
+                            "not supported: write %s <= N (or < N, = N, >= M, > M with constants, "
+                            "joined by AND) for Flink's Top-N",
+                            f->input->out.cols[rn].name, f->input->out.cols[rn].name);
+        any = true;
+    }
+    if (!any || hi == INT64_MAX)
+        return sl_b_err(b, f->pos,
+                        "ROW_NUMBER() OVER needs an upper bound on '%s' in this WHERE (%s <= N: "
+                        "Flink's Top-N); an OVER aggregation without one is not supported",
+                        f->input->out.cols[rn].name, f->input->out.cols[rn].name);
+    if (lo > hi)
+        return sl_b_err(b, f->pos, "the condition on '%s' selects no row number (%lld > %lld)",
+                        f->input->out.cols[rn].name, (long long)lo, (long long)hi);
+    if (hi > SL_B_RANK_MAX)
+        return sl_b_err(b, f->pos,
+                        "a Top-N of %lld rows per partition: sluice keeps at most %d (state "
+                        "grows with it)",
+                        (long long)hi, SL_B_RANK_MAX);
+    r->rank.start = lo;
+    r->rank.end = hi;
+    if (nk) {
+        f->filter.pred = sl_b_and(b, keep, nk);
+        TRYP(f->filter.pred);
+    } else {
+        *p = f->input;
+    }
+    *rank = r;
+    return 0;
+}
+
+/* After the select list `pr` of the block whose WHERE ranged `r`: leaves the row number out
+ * when nothing reads it, and picks the strategy. */
+static void sl_b_rank_finish(struct sl_plan *r, struct sl_plan *pr)
+{
+    struct sl_plan *chain[8]; /* pr .. the node right above r */
+    uint32_t nc = 0;
+    for (struct sl_plan *q = pr; q && q != r && nc < 8; q = q->input)
+        chain[nc++] = q;
+    bool used = nc == 0 || nc == 8 || chain[nc - 1]->input != r;
+    /* from r upwards: `col` carries the row number in the input of chain[k]; a projection
+     * passes it on only as its last column; `top` is the first node that drops it */
+    int col = (int)r->out.ncols - 1;
+    uint32_t top = nc;
+    for (uint32_t k = nc; !used && k-- > 0;) {
+        struct sl_plan *q = chain[k];
+        if (q->kind == SL_PLAN_FILTER) {
+            used = sl_b_expr_reads(q->filter.pred, col);
+            continue;
+        }
+        if (q->kind != SL_PLAN_PROJECT) {
+            used = true;
+            break;
+        }
+        uint32_t last = q->project.nexprs - 1;
+        const struct sl_expr *le = q->project.exprs[last];
+        for (uint32_t i = 0; i < last && !used; i++)
+            used = sl_b_expr_reads(q->project.exprs[i], col);
+        if (used)
+            break;
+        if (!sl_b_expr_reads(le, col)) {
+            top = k;
+            break;
+        }
+        if (k == 0 || le->kind != SL_EXPR_COL || q->out.ncols != q->project.nexprs) {
+            used = true;
+            break;
+        }
+        col = (int)last;
+    }
+    if (!used && top < nc) {
+        r->out.ncols--;
+        for (uint32_t k = nc; k-- > top + 1;) {
+            struct sl_plan *q = chain[k];
+            if (q->kind == SL_PLAN_PROJECT)
+                q->project.nexprs--;
+            q->out.ncols--;
+        }
+        r->rank.row_number = false;
+    }
+    r->rank.strategy = SL_RANK_TOPN;
+    const struct sl_rel *in = &r->input->out;
+    if (!r->rank.row_number && r->rank.start == 1 && r->rank.end == 1 && r->rank.norder == 1 &&
+        (in->cols[r->rank.order[0]].rowtime || in->cols[r->rank.order[0]].proctime)) {
+        r->rank.strategy = r->rank.desc[0] ? SL_RANK_DEDUP_LAST : SL_RANK_DEDUP_FIRST;
+        r->rank.proctime = in->cols[r->rank.order[0]].proctime;
+    }
+}
+
 static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_plan **out)
 {
     const struct sl_ast_select *s = &q->select;
@@ -2986,6 +3324,14 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         f->filter.pred = pred;
         p = f;
     }
+    struct sl_plan *rank = NULL; /* ROW_NUMBER() OVER: the WHERE above a Top-N */
+    if (s->where)
+        TRY(sl_b_rank_where(b, &p, &rank));
+    if (!rank && sl_b_rank_pending(p))
+        return sl_b_err(b, sl_b_rank_pending(p)->pos,
+                        "ROW_NUMBER() OVER needs the query that selects from it to filter on "
+                        "the row number (WHERE rn <= N: Flink's Top-N); an OVER aggregation is "
+                        "not supported");
     bool aggregating = s->group_by.n > 0 || s->having;
     for (uint32_t i = 0; i < s->items.n && !aggregating; i++)
         aggregating = sl_ast_has_agg(s->items.items[i]);
@@ -3014,6 +3360,9 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
                             "SESSION windows are supported under a window aggregation only "
                             "(GROUP BY window_start, window_end and the PARTITION BY columns)");
     }
+    int rn_col = -1; /* ROW_NUMBER() OVER in this select list: its Rank's row number column */
+    TRY(sl_b_rank_node(b, q, aggregating, &p, &rn_col));
+    const uint32_t nstar = p->out.ncols - (rn_col >= 0); /* '*' leaves the row number out */
     /* the select list; '*' expands */
     uint32_t n = 0;
     for (uint32_t i = 0; i < s->items.n; i++) {
@@ -3024,7 +3373,7 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         }
         if (aggregating)
             return sl_b_err(b, it->pos, "'*' cannot be used with GROUP BY");
-        for (uint32_t c = 0; c < p->out.ncols; c++)
+        for (uint32_t c = 0; c < nstar; c++)
             n += !it->npath ||
                  (p->out.cols[c].qual && strcmp(p->out.cols[c].qual, it->path[0]) == 0);
     }
@@ -3040,7 +3389,7 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         const struct sl_ast *it = s->items.items[i];
         if (it->kind == SL_AST_STAR) {
             bool any = false;
-            for (uint32_t c = 0; c < p->out.ncols; c++) {
+            for (uint32_t c = 0; c < nstar; c++) {
                 if (it->npath &&
                     !(p->out.cols[c].qual && strcmp(p->out.cols[c].qual, it->path[0]) == 0))
                     continue;
@@ -3055,7 +3404,10 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
             continue;
         }
         struct sl_expr *e;
-        TRY(sl_b_expr(b, &sc, it, &e));
+        if (it->kind == SL_AST_OVER)
+            TRYP(e = sl_expr_col(b, &p->out, rn_col, it->pos));
+        else
+            TRY(sl_b_expr(b, &sc, it, &e));
         pr->project.exprs[k] = e;
         struct sl_rel_col *c = &pr->out.cols[k];
         c->name = sl_b_item_name(b, it, k);
@@ -3072,6 +3424,8 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         k++;
     }
     b->gwin = outer_gwin;
+    if (rank)
+        sl_b_rank_finish(rank, pr);
     *out = pr;
     return 0;
 }
@@ -3602,6 +3956,7 @@ static int sl_b_push_filters(struct sl_binder *b, struct sl_plan *root)
  * that take them; else Flink's planner error, in its words. */
 static int sl_b_changelog_check(struct sl_binder *b, const struct sl_plan *sink)
 {
+    TRY(sl_b_rank_check(b, sink));
     const struct sl_plan *prod = NULL, *ref = NULL;
     sl_changelog_mode m = sl_plan_changelog(sink, &prod, &ref);
     char name[300];

@@ -715,6 +715,101 @@ static int sl_p_case(struct sl_parser *p, struct sl_ast **out, size_t pos)
     return 0;
 }
 
+/*
+ * call OVER (PARTITION BY e, ... ORDER BY e [ASC | DESC] [NULLS FIRST | LAST], ...): ROW_NUMBER
+ * only, which the binder turns into Top-N or deduplication (engine/plan/rank.h). RANK(),
+ * DENSE_RANK(), aggregates OVER a frame and named windows are refused here, at their position.
+ */
+static int sl_p_over(struct sl_parser *p, struct sl_ast *call, struct sl_ast **out)
+{
+    size_t over_pos = p->cur.pos;
+    const char *fn = call->name;
+    if (strcasecmp(fn, "RANK") == 0 || strcasecmp(fn, "DENSE_RANK") == 0)
+        return sl_p_error(p, call->pos,
+                          "%s() OVER is not supported yet; ROW_NUMBER() OVER (PARTITION BY ... "
+                          "ORDER BY ...) is (Top-N and deduplication)",
+                          fn);
+    if (strcasecmp(fn, "ROW_NUMBER") != 0)
+        return sl_p_error(p, call->pos,
+                          "OVER aggregates (%s(...) OVER ...) are not supported yet; "
+                          "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) is (Top-N and "
+                          "deduplication)",
+                          fn);
+    if (call->star || call->distinct || call->args.n || call->right)
+        return sl_p_error(p, call->pos, "ROW_NUMBER takes no arguments: ROW_NUMBER() OVER (...)");
+    TRY(sl_p_advance(p));
+    if (p->cur.kind != SL_TOK_LPAREN)
+        return sl_p_error(p, p->cur.pos,
+                          "named windows (OVER w) are not supported yet: write OVER (PARTITION "
+                          "BY ... ORDER BY ...)");
+    TRY(sl_p_advance(p));
+    struct sl_ast *n = sl_p_node(p, SL_AST_OVER, over_pos);
+    if (!n)
+        return SL_ENOMEM;
+    n->over.call = call;
+    if (sl_p_is_kw(p, "PARTITION")) {
+        TRY(sl_p_advance(p));
+        TRY(sl_p_expect_kw(p, "BY"));
+        for (;;) {
+            struct sl_ast *e;
+            TRY(sl_p_expr(p, &e));
+            TRY(sl_list_push(p, &n->over.part, e));
+            if (p->cur.kind != SL_TOK_COMMA)
+                break;
+            TRY(sl_p_advance(p));
+        }
+    }
+    if (!sl_p_is_kw(p, "ORDER"))
+        return sl_p_error(p, p->cur.pos,
+                          "ROW_NUMBER() OVER needs an ORDER BY (Flink: the ranking order)");
+    TRY(sl_p_advance(p));
+    TRY(sl_p_expect_kw(p, "BY"));
+    bool desc[64];
+    uint8_t nulls[64];
+    for (;;) {
+        struct sl_ast *e;
+        TRY(sl_p_expr(p, &e));
+        if (n->over.order.n == 64)
+            return sl_p_error(p, e->pos, "ORDER BY of more than 64 items");
+        bool found;
+        uint32_t i = n->over.order.n;
+        desc[i] = false;
+        nulls[i] = 0;
+        TRY(sl_p_accept_kw(p, "DESC", &found));
+        desc[i] = found;
+        if (!found)
+            TRY(sl_p_accept_kw(p, "ASC", &found));
+        if (sl_p_is_kw(p, "NULLS")) {
+            TRY(sl_p_advance(p));
+            if (sl_p_is_kw(p, "FIRST"))
+                nulls[i] = 1;
+            else if (sl_p_is_kw(p, "LAST"))
+                nulls[i] = 2;
+            else
+                return sl_p_expected(p, "FIRST or LAST after NULLS");
+            TRY(sl_p_advance(p));
+        }
+        TRY(sl_list_push(p, &n->over.order, e));
+        if (p->cur.kind != SL_TOK_COMMA)
+            break;
+        TRY(sl_p_advance(p));
+    }
+    if (sl_p_is_kw(p, "ROWS") || sl_p_is_kw(p, "RANGE"))
+        return sl_p_error(p, p->cur.pos,
+                          "a window frame (%.*s ...) is not supported yet: ROW_NUMBER() OVER "
+                          "(PARTITION BY ... ORDER BY ...) takes none",
+                          (int)p->cur.len, sl_p_text(p));
+    TRY(sl_p_expect(p, SL_TOK_RPAREN));
+    n->over.desc = sl_p_alloc(p, n->over.order.n * sizeof(*n->over.desc));
+    n->over.nulls = sl_p_alloc(p, n->over.order.n);
+    if (!n->over.desc || !n->over.nulls)
+        return SL_ENOMEM;
+    memcpy(n->over.desc, desc, n->over.order.n * sizeof(*desc));
+    memcpy(n->over.nulls, nulls, n->over.order.n);
+    *out = n;
+    return 0;
+}
+
 static int sl_p_primary(struct sl_parser *p, struct sl_ast **out)
 {
     size_t pos = p->cur.pos;
@@ -888,7 +983,7 @@ static int sl_p_primary(struct sl_parser *p, struct sl_ast **out)
             TRY(sl_p_expect(p, SL_TOK_RPAREN));
         }
         if (sl_p_is_kw(p, "OVER"))
-            return sl_p_error(p, p->cur.pos, "OVER windows are not supported yet");
+            return sl_p_over(p, n, out);
         *out = n;
         return 0;
     }

@@ -25,7 +25,10 @@
 # swapped for print with 'print-identifier' = the query, and
 # Flink's and sluice's printed changelogs applied by tests/sql/changelog.py, whose final
 # states must be equal; sluice also with small mini-batches, so that -U / +U rows occur, and
-# the files unchanged, blackhole sink and all), q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
+# the files unchanged, blackhole sink and all), the Top-N and deduplication queries q18 (the
+# last bid per bidder and auction: a Deduplicate keeping the last row by rowtime) and q19 (the
+# 10 highest bids per auction with their rank number: a Rank whose changes move every row
+# below a new one) the same way (print sinks, final states by changelog.py), q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
 # partitioned sink over a CSV file with characters Flink escapes in the partition values) -
 # these two compared by tests/sql/partitions.py: folder names, the rows in each folder,
 # _SUCCESS files; part_fs also with checkpoints -,
@@ -85,7 +88,8 @@ upd_queries="q15 q16 q17" # updating: print sinks, final states compared by chan
 # updating, over updating input (tests/sql/<q>_print.sql): a GROUP BY over a GROUP BY, global
 # aggregates (no keys) over the bids and over a GROUP BY
 upd_own="nested_agg global_agg global_upd"
-for q in $upd_queries; do
+rank_queries="q18 q19"    # the same, without mini-batch variants (a Rank emits row by row)
+for q in $upd_queries $rank_queries; do
   sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = '$q'/" \
     "$ex/$q.sql" > "$tmp/${q}_print.sql"
   grep -q "'print-identifier' = '$q'" "$tmp/${q}_print.sql" ||
@@ -173,7 +177,7 @@ fi
 names=""
 for q in $nexmark_queries $part_queries; do names="$names $q"; done
 names="$names ysb"
-for q in $upd_queries $upd_own; do names="$names $q-print"; done
+for q in $upd_queries $upd_own $rank_queries; do names="$names $q-print"; done
 if [ ${#kafka_job[@]} -gt 0 ]; then for q in $kafka_queries; do names="$names kafka-$q"; done; fi
 key=$({
   cat "$("$flink" dir)/stamp"
@@ -183,6 +187,7 @@ key=$({
     tests/sql/join_keys_l.csv tests/sql/join_keys_r.csv \
     docs/examples/nexmark/ddl_views.sql tests/sql/changelog.py \
     docs/examples/nexmark/q15.sql docs/examples/nexmark/q17.sql \
+    docs/examples/nexmark/q18.sql docs/examples/nexmark/q19.sql \
     docs/examples/nexmark/ddl_kafka.sql | cut -d' ' -f1
   cd "$tmp" && sha256sum events.json ysb.json campaigns.csv part_in.csv | cut -d' ' -f1
   echo "$names ${SLUICE_FLINK_PARALLELISM:-2}"
@@ -199,7 +204,7 @@ if have_rows "$cache/$key" && cp -r "$cache/$key" "$mine" 2>/dev/null && have_ro
   echo "flink: rows from $cache/$key (the same runner, SQL and events as then)"
 else
   upd_files=()
-  for q in $upd_queries $upd_own; do upd_files+=("$tmp/${q}_print.sql"); done
+  for q in $upd_queries $upd_own $rank_queries; do upd_files+=("$tmp/${q}_print.sql"); done
   flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries $part_queries" "$here/nexmark_fs.sql" \
     "$ex/ddl_views.sql" "${upd_files[@]}"
   tf=$(date +%s)
@@ -212,7 +217,7 @@ else
   echo "flink: $(($(date +%s) - tf)) s in all"
   mkdir -p "$mine"
   for n in $names; do
-    case " $upd_queries $upd_own " in *" ${n%-print} "*)
+    case " $upd_queries $upd_own $rank_queries " in *" ${n%-print} "*)
       # Flink's print sink wrote the changelog into the runner's output
       python3 "$here/changelog.py" --ident "${n%-print}" "$tmp/flink.log" > "$mine/$n.rows" ||
         { echo "FAIL: Flink's changelog of ${n%-print}"; exit 1; }
@@ -322,6 +327,18 @@ for w in 1 2 4; do
   done
 done
 for w in 1 2; do
+  for q in $rank_queries; do
+    check_changelog "$q-print" "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
+      "$tmp/${q}_print.sql" "${fsets[@]}"
+    if ! "$bin" run "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$ex/$q.sql" "${fsets[@]}" \
+      --workers "$w" > "$tmp/log" 2>&1; then
+      echo "FAIL $q workers=$w: the unchanged file (blackhole sink) failed"; cat "$tmp/log"; fail=1
+    else
+      echo "ok   $q workers=$w: the unchanged file runs ($(grep -o '[0-9]* rows out' "$tmp/log"))"
+    fi
+  done
+done
+for w in 1 2; do
   check_parts part "$w" "$here/part_fs.sql" --set PART_IN="$tmp/part_in.csv"
   check_parts part-ckpt "$w" "$here/part_fs.sql" --set PART_IN="$tmp/part_in.csv" \
     --checkpoint-interval 20 --state-dir "$tmp/state-part-$w" --job part
@@ -356,7 +373,7 @@ done
 for q in $nexmark_queries; do
   check "$q" 4 "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$here/${q}_fs.sql" "${fsets[@]}"
 done
-for q in $upd_queries; do
+for q in $upd_queries $rank_queries; do
   check_changelog "$q-print" "$q" 4 "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
     "$tmp/${q}_print.sql" "${fsets[@]}"
 done

@@ -1,0 +1,1216 @@
+/*
+ * engine/ops/op_rank.c - Top-N and deduplication (see engine/ops/op_rank.h for the design and
+ * the semantics).
+ *
+ * STATE
+ *   keys     the owner's hashagg without aggregates: partition key -> group id (dense)
+ *   grp      per group: how many rows it keeps (n <= end), and their row ids in rank order
+ *            (`one` inline when end = 1, else `ids`, grown by doubling up to end)
+ *   rows     the row store: per column an array by row id; per row its arrival number and
+ *            its block of long strings; free row ids on a stack
+ *
+ * CHECKPOINT STATE (ops->save / ops->restore, little-endian, engine/core/state.h): taken at a
+ * consistent cut, so no message is in flight (a worker sends its rows within the push that
+ * got them).
+ *
+ *   bytes      field
+ *   4          magic 0x314b5253 ("SRK1", format 1)
+ *   4          nworkers (restore refuses another count: SL_ECORRUPT naming both)
+ *   4          ncols of a kept row (restore checks it)
+ *   8, 8, 8    wm1, wm1_sent, wm2
+ *   1, 1       input_done, finished (0/1)
+ *   8 x nw     sender_wm[]
+ *   8          next arrival number
+ *   1          keys present (0/1), then if 1 the hashagg state (sl_hashagg_save) and
+ *   4          groups, then per group: 4 rows, then per row 8 arrival number and per column
+ *              1 NULL flag, then the value: VARCHAR as 4 length + bytes, others their width
+ * Row ids are not saved: restore gives the rows new ones.
+ */
+#include "engine/ops/op_rank.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/ops/hashagg.h"
+#include "engine/plan/sql_source.h"
+#include "kernels/hash.h"
+
+#define SL_RK_MAGIC 0x314b5253u /* "SRK1" little-endian: format version 1 */
+#define SL_RK_CLASSES 31        /* block size classes: 32, 48, 64, 96, ... (x 1.5, x 4/3) */
+#define SL_RK_CHUNK (1u << 20)  /* blocks up to this size come from chunks of it */
+
+struct sl_rk_grp {
+    uint32_t n, cap; /* rows kept; capacity of ids */
+    uint32_t one;    /* the row id when end = 1 */
+    uint32_t *ids;   /* end > 1: row ids in rank order */
+};
+
+struct sl_rk_chunk {
+    struct sl_rk_chunk *next;
+};
+
+struct sl_op_rank {
+    struct sl_op op;
+    struct sl_heap *heap;
+    int nworkers;
+    /* the plan, resolved */
+    uint32_t ncols;   /* columns of a kept row (the input's) */
+    uint32_t outcols; /* ncols (+ 1: the row number) */
+    uint8_t *width;   /* per column: value bytes */
+    uint8_t *type;    /* per column: sl_type_id */
+    bool *nullable;   /* per column */
+    uint32_t norder;
+    uint32_t *order; /* ORDER BY columns */
+    bool *desc, *nulls_first;
+    uint32_t npart;
+    uint32_t *part; /* PARTITION BY columns */
+    struct sl_type *part_types;
+    int64_t start, end;
+    bool row_number, dedup, keep_last, proctime;
+    /* exchange */
+    int64_t wm1, wm1_sent, wm2;
+    int64_t *sender_wm;
+    bool input_done, finished;
+    struct sl_rank_msg **outbox; /* per owner: rows not sent yet (within one push) */
+    struct sl_rank_msg **spare;
+    uint32_t nspare;
+    struct sl_schema *in_schema;
+    uint64_t *hashes;
+    uint32_t *bucket, *counts;
+    sl_sel_t *sorted;
+    /* state */
+    struct sl_hashagg *keys;
+    struct sl_hashagg_spec spec;
+    uint32_t *gids;
+    struct sl_rk_grp *grp;
+    uint32_t capgrp;
+    uint64_t next_seq;
+    /* the row store */
+    uint32_t caprows, hirows; /* allocated; ids below hirows were used */
+    char **vals;              /* per column: caprows * width */
+    uint8_t **nulls;          /* per column: caprows flags (NULL when not nullable) */
+    uint64_t *seq;            /* per row */
+    char **blob;              /* per row: its long strings, or NULL */
+    uint8_t *blob_class;      /* per row: size class of blob, 255 = own allocation */
+    uint32_t *free_ids;
+    uint32_t nfree, capfree;
+    void *free_blocks[SL_RK_CLASSES];
+    struct sl_rk_chunk *chunks;
+    char *chunk_pos;
+    size_t chunk_left;
+    /* output */
+    struct sl_schema *out_schema;
+    struct sl_batch_pool *out_pool;
+    struct sl_batch *out;
+};
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static int sl_rk_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int sl_rk_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
+                     const char *fmt, ...)
+{
+    char msg[SL_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (ctx && ctx->sql)
+        return sl_sql_error_at(ctx->sql, pos, err, code, "%s", msg);
+    return sl_error_set(err, code, "%s", msg);
+}
+
+static int sl_rk_oom(const struct sl_op_rank *k, const struct sl_worker_ctx *ctx,
+                     struct sl_error *err)
+{
+    return sl_rk_err(ctx, k->op.plan->pos, err, SL_ENOMEM, "Top-N: out of memory");
+}
+
+static void sl_rk_msg_free(struct sl_rank_msg *m)
+{
+    if (!m)
+        return;
+    if (m->b)
+        sl_batch_pool_put(m->b);
+    if (m->pool)
+        sl_batch_pool_free(m->pool);
+    sl_mem_free(m);
+}
+
+static void sl_rk_msg_free_payload(void *p)
+{
+    sl_rk_msg_free(p);
+}
+
+/* ---- the row store ------------------------------------------------------------------------- */
+
+/* The bytes of a block of class c: 32 << c/2, times 1.5 for odd c (at most a third of a
+ * block is waste; powers of two alone wasted up to half, q18's 150-190 byte rows a quarter). */
+static inline size_t sl_rk_class_size(uint32_t c)
+{
+    return ((size_t)(c & 1 ? 48 : 32)) << (c / 2);
+}
+
+/* A block of at least `len` bytes: *cls its class (255: an allocation of its own). */
+static char *sl_rk_block(struct sl_op_rank *k, size_t len, uint8_t *cls)
+{
+    uint32_t c = 0;
+    while (c < SL_RK_CLASSES && sl_rk_class_size(c) < len)
+        c++;
+    if (c == SL_RK_CLASSES || sl_rk_class_size(c) > SL_RK_CHUNK) {
+        *cls = 255;
+        return sl_mem_alloc(k->heap, len);
+    }
+    *cls = (uint8_t)c;
+    void *b = k->free_blocks[c];
+    if (b) {
+        memcpy(&k->free_blocks[c], b, sizeof(void *));
+        return b;
+    }
+    size_t size = sl_rk_class_size(c);
+    if (k->chunk_left < size) {
+        struct sl_rk_chunk *ch = sl_mem_alloc(k->heap, sizeof(*ch) + 64 + SL_RK_CHUNK);
+        if (!ch)
+            return NULL;
+        ch->next = k->chunks;
+        k->chunks = ch;
+        k->chunk_pos = (char *)(ch + 1);
+        k->chunk_pos += (64 - ((uintptr_t)k->chunk_pos & 63)) & 63;
+        k->chunk_left = SL_RK_CHUNK;
+    }
+    char *r = k->chunk_pos;
+    k->chunk_pos += size;
+    k->chunk_left -= size;
+    return r;
+}
+
+static void sl_rk_block_free(struct sl_op_rank *k, char *b, uint8_t cls)
+{
+    if (!b)
+        return;
+    if (cls == 255) {
+        sl_mem_free(b);
+        return;
+    }
+    memcpy(b, &k->free_blocks[cls], sizeof(void *));
+    k->free_blocks[cls] = b;
+}
+
+static int sl_rk_rows_grow(struct sl_op_rank *k)
+{
+    uint32_t cap = k->caprows ? k->caprows * 2 : 1024;
+    if (cap <= k->caprows)
+        return SL_ENOMEM;
+    for (uint32_t c = 0; c < k->ncols; c++) {
+        char *v = sl_mem_alloc(k->heap, (size_t)cap * k->width[c]);
+        if (!v)
+            return SL_ENOMEM;
+        if (k->hirows)
+            memcpy(v, k->vals[c], (size_t)k->hirows * k->width[c]);
+        sl_mem_free(k->vals[c]);
+        k->vals[c] = v;
+        if (!k->nullable[c])
+            continue;
+        uint8_t *nl = sl_mem_alloc(k->heap, cap);
+        if (!nl)
+            return SL_ENOMEM;
+        if (k->hirows)
+            memcpy(nl, k->nulls[c], k->hirows);
+        sl_mem_free(k->nulls[c]);
+        k->nulls[c] = nl;
+    }
+    uint64_t *seq = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*seq));
+    char **blob = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*blob));
+    uint8_t *bc = sl_mem_alloc(k->heap, cap);
+    if (!seq || !blob || !bc) {
+        sl_mem_free(seq);
+        sl_mem_free(blob);
+        sl_mem_free(bc);
+        return SL_ENOMEM;
+    }
+    if (k->hirows) {
+        memcpy(seq, k->seq, (size_t)k->hirows * sizeof(*seq));
+        memcpy(blob, k->blob, (size_t)k->hirows * sizeof(*blob));
+        memcpy(bc, k->blob_class, k->hirows);
+    }
+    sl_mem_free(k->seq);
+    sl_mem_free(k->blob);
+    sl_mem_free(k->blob_class);
+    k->seq = seq;
+    k->blob = blob;
+    k->blob_class = bc;
+    k->caprows = cap;
+    return 0;
+}
+
+static int sl_rk_row_id(struct sl_op_rank *k, uint32_t *id)
+{
+    if (k->nfree) {
+        *id = k->free_ids[--k->nfree];
+        return 0;
+    }
+    if (k->hirows == k->caprows) {
+        int rc = sl_rk_rows_grow(k);
+        if (rc)
+            return rc;
+    }
+    *id = k->hirows++;
+    return 0;
+}
+
+static void sl_rk_row_free(struct sl_op_rank *k, uint32_t id)
+{
+    sl_rk_block_free(k, k->blob[id], k->blob_class[id]);
+    k->blob[id] = NULL;
+    if (k->nfree == k->capfree) { /* at most hirows ids are ever free: never fails for long */
+        uint32_t cap = k->capfree ? k->capfree * 2 : 1024;
+        uint32_t *f = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*f));
+        if (!f)
+            return; /* the id is lost, not reused: memory only */
+        if (k->nfree)
+            memcpy(f, k->free_ids, (size_t)k->nfree * sizeof(*f));
+        sl_mem_free(k->free_ids);
+        k->free_ids = f;
+        k->capfree = cap;
+    }
+    k->free_ids[k->nfree++] = id;
+}
+
+/* The value of column c of a stored row or of a batch row, and whether it is NULL. */
+static inline const void *sl_rk_sval(const struct sl_op_rank *k, uint32_t c, uint32_t id,
+                                     bool *is_null)
+{
+    *is_null = k->nulls[c] && k->nulls[c][id];
+    return k->vals[c] + (size_t)id * k->width[c];
+}
+
+static inline const void *sl_rk_bval(const struct sl_op_rank *k, const struct sl_batch *b,
+                                     uint32_t c, uint32_t r, bool *is_null)
+{
+    const struct sl_column *col = &b->cols[c];
+    *is_null = col->valid && sl_col_is_null(col, r);
+    return (const char *)col->data + (size_t)r * k->width[c];
+}
+
+/* Copies one value of `w` bytes (1, 4, 8 or 16): inline moves, not a call per value. */
+static inline void sl_rk_copy(void *dst, const void *src, uint8_t w)
+{
+    switch (w) {
+    case 8:
+        memcpy(dst, src, 8);
+        break;
+    case 16:
+        memcpy(dst, src, 16);
+        break;
+    case 4:
+        memcpy(dst, src, 4);
+        break;
+    default:
+        memcpy(dst, src, w);
+    }
+}
+
+/* Copies row r of b into a new stored row *id with arrival number seq. */
+static int sl_rk_store(struct sl_op_rank *k, const struct sl_batch *b, uint32_t r, uint64_t seq,
+                       uint32_t *id)
+{
+    int rc = sl_rk_row_id(k, id);
+    if (rc)
+        return rc;
+    uint32_t i = *id;
+    size_t longb = 0; /* several strings of up to 4 GiB each */
+    for (uint32_t c = 0; c < k->ncols; c++) {
+        bool isn;
+        const void *v = sl_rk_bval(k, b, c, r, &isn);
+        if (k->nulls[c])
+            k->nulls[c][i] = isn;
+        sl_rk_copy(k->vals[c] + (size_t)i * k->width[c], v, k->width[c]);
+        if (k->type[c] == SL_TYPE_VARCHAR && !isn) {
+            const sl_str *s = v;
+            if (s->len > SL_STR_INLINE_MAX)
+                longb += s->len;
+        }
+    }
+    k->seq[i] = seq;
+    k->blob[i] = NULL;
+    k->blob_class[i] = 0;
+    if (!longb)
+        return 0;
+    char *blk = sl_rk_block(k, longb, &k->blob_class[i]);
+    if (!blk) {
+        sl_rk_row_free(k, i);
+        return SL_ENOMEM;
+    }
+    k->blob[i] = blk;
+    for (uint32_t c = 0; c < k->ncols; c++) {
+        if (k->type[c] != SL_TYPE_VARCHAR || (k->nulls[c] && k->nulls[c][i]))
+            continue;
+        sl_str *s = (sl_str *)(k->vals[c] + (size_t)i * sizeof(sl_str));
+        if (s->len <= SL_STR_INLINE_MAX)
+            continue;
+        memcpy(blk, s->ptr, s->len);
+        s->ptr = blk;
+        blk += s->len;
+    }
+    return 0;
+}
+
+/* ---- order --------------------------------------------------------------------------------- */
+
+static inline int sl_rk_cmp_f64(double a, double b)
+{
+    /* Java's Double.compare: -0.0 < 0.0, NaN above everything and equal to itself */
+    if (a < b)
+        return -1;
+    if (a > b)
+        return 1;
+    uint64_t x, y;
+    memcpy(&x, &a, 8);
+    memcpy(&y, &b, 8);
+    if (a != a || b != b)
+        return (a != a) - (b != b);
+    return x == y ? 0 : (int64_t)x < (int64_t)y ? -1 : 1;
+}
+
+static inline int sl_rk_cmp_str(const sl_str *a, const sl_str *b)
+{
+    uint32_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(sl_str_data(a), sl_str_data(b), n);
+    if (c)
+        return c < 0 ? -1 : 1;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+/* < 0 when row r of b ranks before stored row id (the later arrival: ties as Flink's). */
+static int sl_rk_cmp(const struct sl_op_rank *k, const struct sl_batch *b, uint32_t r, uint32_t id)
+{
+    if (!k->proctime) {
+        for (uint32_t o = 0; o < k->norder; o++) {
+            uint32_t c = k->order[o];
+            bool na, nb;
+            const void *va = sl_rk_bval(k, b, c, r, &na);
+            const void *vb = sl_rk_sval(k, c, id, &nb);
+            int d;
+            if (na || nb) {
+                if (na && nb)
+                    continue;
+                d = na == k->nulls_first[o] ? -1 : 1; /* placement, whatever the direction */
+                return d;
+            }
+            switch (k->type[c]) {
+            case SL_TYPE_BOOLEAN:
+                d = (*(const uint8_t *)va != 0) - (*(const uint8_t *)vb != 0);
+                break;
+            case SL_TYPE_INT: {
+                int32_t x = *(const int32_t *)va, y = *(const int32_t *)vb;
+                d = (x > y) - (x < y);
+                break;
+            }
+            case SL_TYPE_DOUBLE:
+                d = sl_rk_cmp_f64(*(const double *)va, *(const double *)vb);
+                break;
+            case SL_TYPE_VARCHAR:
+                d = sl_rk_cmp_str(va, vb);
+                break;
+            default: {
+                int64_t x = *(const int64_t *)va, y = *(const int64_t *)vb;
+                d = (x > y) - (x < y);
+                break;
+            }
+            }
+            if (d)
+                return k->desc[o] ? -d : d;
+        }
+        return k->keep_last ? -1 : 1;
+    }
+    /* deduplication by processing time: arrival order (the later row is "less" for keep last) */
+    return k->keep_last ? -1 : 1;
+}
+
+/* ---- output -------------------------------------------------------------------------------- */
+
+static int sl_rk_flush(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    struct sl_batch *o = k->out;
+    if (!o)
+        return 0;
+    k->out = NULL;
+    if (o->rows == 0) {
+        sl_batch_pool_put(o);
+        return 0;
+    }
+    return sl_op_push_next(&k->op, ctx, o, err);
+}
+
+/* Appends stored row `id` (with its rank when the row number is output) as `kind`. */
+static int sl_rk_emit(struct sl_op_rank *k, struct sl_worker_ctx *ctx, uint32_t id, int64_t rank,
+                      uint8_t kind, struct sl_error *err)
+{
+    if (k->out && k->out->rows == SL_BATCH_CAP) {
+        int rc = sl_rk_flush(k, ctx, err);
+        if (rc)
+            return rc;
+    }
+    if (!k->out) {
+        k->out = sl_batch_pool_get(k->out_pool);
+        if (!k->out)
+            return sl_rk_oom(k, ctx, err);
+        sl_batch_kinds(k->out);
+    }
+    struct sl_batch *o = k->out;
+    uint32_t j = o->rows;
+    for (uint32_t c = 0; c < k->ncols; c++) {
+        bool isn;
+        const void *v = sl_rk_sval(k, c, id, &isn);
+        struct sl_column *d = &o->cols[c];
+        if (isn) {
+            if (!d->valid)
+                return sl_rk_err(ctx, k->op.plan->pos, err, SL_EINVAL,
+                                 "Top-N: NULL into the NOT NULL column %u", c);
+            sl_col_set_null(d, j, true);
+            memset((char *)d->data + (size_t)j * k->width[c], 0, k->width[c]);
+            continue;
+        }
+        if (d->valid)
+            sl_col_set_null(d, j, false);
+        if (k->type[c] == SL_TYPE_VARCHAR) {
+            sl_str s = *(const sl_str *)v;
+            if (s.len > SL_STR_INLINE_MAX) {
+                s = sl_batch_str(o, s.ptr, s.len);
+                if (!sl_str_ok(s))
+                    return sl_rk_oom(k, ctx, err);
+            }
+            sl_col_str(d)[j] = s;
+        } else {
+            sl_rk_copy((char *)d->data + (size_t)j * k->width[c], v, k->width[c]);
+        }
+    }
+    if (k->row_number)
+        sl_col_i64(&o->cols[k->ncols])[j] = rank;
+    o->kind[j] = kind;
+    o->rows = j + 1;
+    return 0;
+}
+
+/* ---- the owner: rows into their groups ----------------------------------------------------- */
+
+static int sl_rk_grp_reserve(struct sl_op_rank *k, uint32_t ng)
+{
+    if (ng <= k->capgrp)
+        return 0;
+    uint32_t cap = k->capgrp ? k->capgrp : 1024;
+    while (cap < ng)
+        cap = cap > UINT32_MAX / 2 ? ng : cap * 2;
+    struct sl_rk_grp *g = sl_mem_zalloc(k->heap, (size_t)cap * sizeof(*g));
+    if (!g)
+        return SL_ENOMEM;
+    if (k->capgrp)
+        memcpy(g, k->grp, (size_t)k->capgrp * sizeof(*g));
+    sl_mem_free(k->grp);
+    k->grp = g;
+    k->capgrp = cap;
+    return 0;
+}
+
+static inline uint32_t *sl_rk_ids(struct sl_rk_grp *g)
+{
+    return g->ids ? g->ids : &g->one;
+}
+
+/* Makes room for one more id in group g (end > 1). */
+static int sl_rk_grp_room(struct sl_op_rank *k, struct sl_rk_grp *g)
+{
+    if (k->end == 1 || g->n < g->cap)
+        return 0;
+    uint64_t cap = g->cap ? (uint64_t)g->cap * 2 : 4;
+    if (cap > (uint64_t)k->end)
+        cap = (uint64_t)k->end;
+    uint32_t *ids = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*ids));
+    if (!ids)
+        return SL_ENOMEM;
+    if (g->n)
+        memcpy(ids, sl_rk_ids(g), (size_t)g->n * sizeof(*ids));
+    sl_mem_free(g->ids);
+    g->ids = ids;
+    g->cap = (uint32_t)cap;
+    return 0;
+}
+
+/* Row r of b into group g: its rank, what it pushes out, and the changes downstream. */
+static int sl_rk_row(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_rk_grp *g,
+                     const struct sl_batch *b, uint32_t r, struct sl_error *err)
+{
+    uint32_t *ids = sl_rk_ids(g);
+    uint32_t n = g->n, end = (uint32_t)k->end;
+    uint64_t seq = k->next_seq++;
+    /* the position: after every row that ranks before it or ties (binary search) */
+    uint32_t pos;
+    if (n == end && sl_rk_cmp(k, b, r, ids[n - 1]) >= 0)
+        return 0; /* below the top N: not kept (the common case once a group is full) */
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sl_rk_cmp(k, b, r, ids[mid]) < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    pos = lo;
+    if (pos >= end)
+        return 0;
+    uint32_t id;
+    int rc = sl_rk_store(k, b, r, seq, &id);
+    if (rc == 0 && n < end)
+        rc = sl_rk_grp_room(k, g);
+    if (rc)
+        return sl_rk_oom(k, ctx, err);
+    ids = sl_rk_ids(g);
+    uint32_t out = UINT32_MAX; /* the row pushed out of the top */
+    if (n == end) {
+        out = ids[n - 1];
+        n--;
+    }
+    memmove(ids + pos + 1, ids + pos, (size_t)(n - pos) * sizeof(*ids));
+    ids[pos] = id;
+    g->n = n + 1;
+    /* downstream */
+    if (k->dedup) {
+        if (out != UINT32_MAX) {
+            rc = sl_rk_emit(k, ctx, out, 0, SL_ROW_UPDATE_BEFORE, err);
+            if (!rc)
+                rc = sl_rk_emit(k, ctx, id, 0, SL_ROW_UPDATE_AFTER, err);
+        } else {
+            rc = sl_rk_emit(k, ctx, id, 0, SL_ROW_INSERT, err);
+        }
+    } else if (!k->row_number && k->start == 1) {
+        if (out != UINT32_MAX)
+            rc = sl_rk_emit(k, ctx, out, 0, SL_ROW_DELETE, err);
+        if (!rc)
+            rc = sl_rk_emit(k, ctx, id, 0, SL_ROW_INSERT, err);
+    } else {
+        /* ranks pos+1 .. g->n changed: the row there before is the one now below it (or the
+         * one pushed out, for the last rank of a full top) */
+        uint32_t old_n = out != UINT32_MAX ? g->n : g->n - 1;
+        for (uint32_t j = pos; !rc && j < g->n; j++) {
+            int64_t rank = (int64_t)j + 1;
+            if (rank < k->start)
+                continue;
+            if (j < old_n) {
+                uint32_t before = j + 1 < g->n ? ids[j + 1] : out;
+                rc = sl_rk_emit(k, ctx, before, rank, SL_ROW_UPDATE_BEFORE, err);
+                if (!rc)
+                    rc = sl_rk_emit(k, ctx, ids[j], rank, SL_ROW_UPDATE_AFTER, err);
+            } else {
+                rc = sl_rk_emit(k, ctx, ids[j], rank, SL_ROW_INSERT, err);
+            }
+        }
+    }
+    if (out != UINT32_MAX)
+        sl_rk_row_free(k, out);
+    return rc;
+}
+
+/* The owner's work: the active rows of b (insert-only) into their groups, in order. */
+static int sl_rk_process(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                         struct sl_error *err)
+{
+    uint32_t n = sl_batch_active(b);
+    if (n == 0)
+        return 0;
+    if (b->kind) {
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t kind = b->kind[b->sel ? b->sel[i] : i];
+            if (kind != SL_ROW_INSERT)
+                return sl_rk_err(ctx, k->op.plan->pos, err, SL_ENOTSUP,
+                                 "Top-N: a %s row in its input; sluice ranks insert-only input "
+                                 "only",
+                                 sl_row_kind_str(kind));
+        }
+    }
+    int rc = sl_hashagg_update_gids(k->keys, b, k->gids, err);
+    if (rc)
+        return sl_rk_err(ctx, k->op.plan->pos, err, rc, "Top-N: %s",
+                         err ? err->msg : sl_strerror(rc));
+    if (sl_rk_grp_reserve(k, sl_hashagg_groups(k->keys)))
+        return sl_rk_oom(k, ctx, err);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = b->sel ? b->sel[i] : i;
+        if ((rc = sl_rk_row(k, ctx, &k->grp[k->gids[i]], b, r, err)) != 0)
+            return rc;
+    }
+    return sl_rk_flush(k, ctx, err);
+}
+
+/* ---- phase 1: routing ---------------------------------------------------------------------- */
+
+static void sl_rk_route_hash(struct sl_op_rank *k, struct sl_batch *b, uint32_t n)
+{
+    const struct sl_hash_kernels *h = sl_hash;
+    for (uint32_t p = 0; p < k->npart; p++) {
+        struct sl_column *c = &b->cols[k->part[p]];
+        const uint64_t *valid = c->valid;
+        switch (c->type.id) {
+        case SL_TYPE_INT:
+            (p ? h->combine_i32 : h->i32)(c->data, valid, b->sel, n, k->hashes);
+            break;
+        case SL_TYPE_DOUBLE:
+            (p ? h->combine_f64 : h->f64)(c->data, valid, b->sel, n, k->hashes);
+            break;
+        case SL_TYPE_VARCHAR:
+            (p ? h->combine_str : h->str)(c->data, valid, b->sel, n, k->hashes);
+            break;
+        case SL_TYPE_BOOLEAN: {
+            /* BOOLEAN keys route by value; no hash kernel reads bytes */
+            const uint8_t *v = c->data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = b->sel ? b->sel[i] : i;
+                uint64_t x = valid && !sl_valid_get(valid, r) ? 2 : v[r] != 0;
+                k->hashes[i] = p ? sl_hash_combine_u64(k->hashes[i], x) : x * 0x9e3779b97f4a7c15u;
+            }
+            break;
+        }
+        default:
+            (p ? h->combine_i64 : h->i64)(c->data, valid, b->sel, n, k->hashes);
+            break;
+        }
+    }
+}
+
+/* Row r of b appended to the batch of owner o's message (made or taken from the spares). */
+static int sl_rk_outbox_row(struct sl_op_rank *k, int o, const struct sl_batch *b, uint32_t r)
+{
+    struct sl_rank_msg *m = k->outbox[o];
+    if (!m && k->nspare)
+        m = k->spare[--k->nspare];
+    if (!m) {
+        m = sl_mem_zalloc(NULL, sizeof(*m));
+        if (!m)
+            return SL_ENOMEM;
+        m->hdr.free_fn = sl_rk_msg_free_payload;
+        m->pool = sl_batch_pool_new(NULL, k->in_schema, 1);
+        m->b = m->pool ? sl_batch_pool_get(m->pool) : NULL;
+        if (!m->b) {
+            sl_rk_msg_free(m);
+            return SL_ENOMEM;
+        }
+    }
+    k->outbox[o] = m;
+    struct sl_batch *d = m->b;
+    uint32_t j = d->rows;
+    for (uint32_t c = 0; c < k->ncols; c++) {
+        const struct sl_column *s = &b->cols[c];
+        struct sl_column *dc = &d->cols[c];
+        bool isn = s->valid && sl_col_is_null(s, r);
+        if (dc->valid)
+            sl_col_set_null(dc, j, isn);
+        sl_rk_copy((char *)dc->data + (size_t)j * k->width[c],
+                   (const char *)s->data + (size_t)r * k->width[c], k->width[c]);
+        if (k->type[c] == SL_TYPE_VARCHAR && !isn) {
+            sl_str v = sl_col_str((struct sl_column *)s)[r];
+            if (v.len > SL_STR_INLINE_MAX) {
+                v = sl_batch_str(d, v.ptr, v.len);
+                if (!sl_str_ok(v))
+                    return SL_ENOMEM;
+            }
+            sl_col_str(dc)[j] = v;
+        }
+    }
+    d->rows = j + 1;
+    return 0;
+}
+
+static int sl_rk_send(struct sl_op_rank *k, struct sl_worker_ctx *ctx, int o, struct sl_error *err)
+{
+    struct sl_rank_msg *m = k->outbox[o];
+    if (!m)
+        return 0;
+    struct sl_msg msg = {.kind = SL_MSG_DATA, .aux = k->op.tag, .ptr = m};
+    int rc = sl_op_send(ctx, &k->op, o, msg, err);
+    if (rc)
+        return rc; /* not sent: still ours, freed with the operator */
+    k->outbox[o] = NULL;
+    return 0;
+}
+
+static int sl_rk_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                      struct sl_error *err)
+{
+    struct sl_op_rank *k = (struct sl_op_rank *)op;
+    uint32_t n = sl_batch_active(b);
+    int rc = 0;
+    if (n == 0 || k->nworkers == 1) {
+        rc = sl_rk_process(k, ctx, b, err);
+        sl_batch_pool_put(b);
+        return rc;
+    }
+    if (b->kind) /* the owner checks kinds; messages carry none: check here */
+        for (uint32_t i = 0; i < n && !rc; i++)
+            if (b->kind[b->sel ? b->sel[i] : i] != SL_ROW_INSERT)
+                rc = sl_rk_err(ctx, op->plan->pos, err, SL_ENOTSUP,
+                               "Top-N: a %s row in its input; sluice ranks insert-only input "
+                               "only",
+                               sl_row_kind_str(b->kind[b->sel ? b->sel[i] : i]));
+    if (rc) {
+        sl_batch_pool_put(b);
+        return rc;
+    }
+    sl_rk_route_hash(k, b, n);
+    const uint32_t N = (uint32_t)k->nworkers;
+    uint32_t nmine = 0;
+    sl_sel_t *bsel = b->sel;
+    uint32_t bnsel = b->nsel;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        uint32_t r = bsel ? bsel[i] : i;
+        uint32_t o = (uint32_t)(k->hashes[i] % N);
+        if (o == (uint32_t)ctx->worker) {
+            k->sorted[nmine++] = (sl_sel_t)r;
+            continue;
+        }
+        if (k->outbox[o] && k->outbox[o]->b->rows == SL_BATCH_CAP)
+            rc = sl_rk_send(k, ctx, (int)o, err);
+        if (!rc && sl_rk_outbox_row(k, (int)o, b, r))
+            rc = sl_rk_oom(k, ctx, err);
+    }
+    if (!rc && nmine) {
+        b->sel = k->sorted;
+        b->nsel = nmine;
+        rc = sl_rk_process(k, ctx, b, err);
+        b->sel = bsel;
+        b->nsel = bnsel;
+    }
+    for (int o = 0; o < k->nworkers && !rc; o++)
+        rc = sl_rk_send(k, ctx, o, err);
+    sl_batch_pool_put(b);
+    return rc;
+}
+
+static int sl_rk_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                           struct sl_error *err)
+{
+    struct sl_op_rank *k = (struct sl_op_rank *)op;
+    if (wm > k->wm1)
+        k->wm1 = wm;
+    if (k->wm1 <= k->wm1_sent)
+        return 0;
+    k->wm1_sent = k->wm1;
+    for (int o = 0; o < k->nworkers; o++) {
+        struct sl_msg m = {.kind = SL_MSG_WATERMARK, .aux = op->tag, .num = k->wm1};
+        int rc = sl_op_send(ctx, op, o, m, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int sl_rk_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
+                         struct sl_error *err)
+{
+    struct sl_op_rank *k = (struct sl_op_rank *)op;
+    switch ((sl_msg_kind)msg.kind) {
+    case SL_MSG_DATA: {
+        struct sl_rank_msg *m = msg.ptr;
+        int rc = sl_rk_process(k, ctx, m->b, err);
+        if (k->nspare < (uint32_t)k->nworkers) {
+            sl_batch_reset(m->b);
+            k->spare[k->nspare++] = m;
+        } else {
+            sl_rk_msg_free(m);
+        }
+        return rc;
+    }
+    case SL_MSG_WATERMARK: {
+        if (from < 0 || from >= k->nworkers)
+            return sl_rk_err(ctx, op->plan->pos, err, SL_EINVAL,
+                             "Top-N: watermark from worker %d of %d", from, k->nworkers);
+        if (msg.num > k->sender_wm[from])
+            k->sender_wm[from] = msg.num;
+        int64_t m = INT64_MAX;
+        for (int i = 0; i < k->nworkers; i++)
+            if (k->sender_wm[i] < m)
+                m = k->sender_wm[i];
+        if (m <= k->wm2)
+            return 0;
+        k->wm2 = m;
+        int rc = sl_op_watermark_next(op, ctx, m, err);
+        if (!rc && m == INT64_MAX && k->input_done && !k->finished) {
+            k->finished = true;
+            rc = sl_op_finish_next(op, ctx, err);
+        }
+        return rc;
+    }
+    default:
+        return 0;
+    }
+}
+
+static int sl_rk_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    struct sl_op_rank *k = (struct sl_op_rank *)op;
+    k->input_done = true;
+    if (k->wm2 != INT64_MAX || k->finished)
+        return 0;
+    k->finished = true;
+    return sl_op_finish_next(op, ctx, err);
+}
+
+/* ---- checkpoints --------------------------------------------------------------------------- */
+
+static int sl_rk_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
+                      struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_rank *k = (struct sl_op_rank *)op;
+    sl_sbuf_put_u32(out, SL_RK_MAGIC);
+    sl_sbuf_put_u32(out, (uint32_t)k->nworkers);
+    sl_sbuf_put_u32(out, k->ncols);
+    sl_sbuf_put_i64(out, k->wm1);
+    sl_sbuf_put_i64(out, k->wm1_sent);
+    sl_sbuf_put_i64(out, k->wm2);
+    sl_sbuf_put_u8(out, k->input_done);
+    sl_sbuf_put_u8(out, k->finished);
+    for (int i = 0; i < k->nworkers; i++)
+        sl_sbuf_put_i64(out, k->sender_wm[i]);
+    sl_sbuf_put_u64(out, k->next_seq);
+    uint32_t ng = sl_hashagg_groups(k->keys);
+    sl_sbuf_put_u8(out, 1);
+    int rc = sl_hashagg_save(k->keys, out, err);
+    if (rc)
+        return rc;
+    sl_sbuf_put_u32(out, ng);
+    for (uint32_t g = 0; g < ng; g++) {
+        struct sl_rk_grp *gr = &k->grp[g];
+        const uint32_t *ids = sl_rk_ids(gr);
+        sl_sbuf_put_u32(out, gr->n);
+        for (uint32_t j = 0; j < gr->n; j++) {
+            uint32_t id = ids[j];
+            sl_sbuf_put_u64(out, k->seq[id]);
+            for (uint32_t c = 0; c < k->ncols; c++) {
+                bool isn;
+                const void *v = sl_rk_sval(k, c, id, &isn);
+                sl_sbuf_put_u8(out, isn);
+                if (isn)
+                    continue;
+                if (k->type[c] == SL_TYPE_VARCHAR) {
+                    const sl_str *s = v;
+                    sl_sbuf_put_bytes(out, sl_str_data(s), s->len);
+                } else {
+                    sl_sbuf_put(out, v, k->width[c]);
+                }
+            }
+        }
+    }
+    return sl_sbuf_check(out, err);
+}
+
+static int sl_rk_get_flag(struct sl_sread *in, bool *v, struct sl_error *err)
+{
+    uint8_t b;
+    int rc = sl_sread_u8(in, &b, err);
+    if (rc)
+        return rc;
+    if (b > 1)
+        return sl_sread_fail(in, err, "Top-N: a flag that is neither 0 nor 1");
+    *v = b == 1;
+    return 0;
+}
+
+/* One saved row into the store (through a one-row scratch batch): *id. */
+static int sl_rk_load_row(struct sl_op_rank *k, struct sl_batch *s, struct sl_sread *in,
+                          uint32_t *id, struct sl_error *err)
+{
+    uint64_t seq;
+    int rc = sl_sread_u64(in, &seq, err);
+    if (rc)
+        return rc;
+    sl_batch_reset(s);
+    for (uint32_t c = 0; c < k->ncols; c++) {
+        bool isn = false;
+        struct sl_column *col = &s->cols[c];
+        if ((rc = sl_rk_get_flag(in, &isn, err)) != 0)
+            return rc;
+        if (isn && !col->valid)
+            return sl_sread_fail(in, err, "Top-N: NULL in a NOT NULL column");
+        if (col->valid)
+            sl_col_set_null(col, 0, isn);
+        if (isn) {
+            memset(col->data, 0, k->width[c]);
+            continue;
+        }
+        if (k->type[c] == SL_TYPE_VARCHAR) {
+            const void *data;
+            uint32_t len;
+            if ((rc = sl_sread_bytes(in, &data, &len, err)) != 0)
+                return rc;
+            sl_str v =
+                len > SL_STR_INLINE_MAX ? sl_batch_str(s, data, len) : sl_str_make(data, len);
+            if (!sl_str_ok(v))
+                return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring a row");
+            sl_col_str(col)[0] = v;
+        } else if ((rc = sl_sread_get(in, col->data, k->width[c], err)) != 0) {
+            return rc;
+        }
+    }
+    s->rows = 1;
+    if (sl_rk_store(k, s, 0, seq, id))
+        return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring a row");
+    return 0;
+}
+
+static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                         struct sl_error *err)
+{
+    struct sl_op_rank *k = (struct sl_op_rank *)op;
+    if (sl_hashagg_groups(k->keys) || k->wm1 != INT64_MIN || k->input_done)
+        return sl_rk_err(ctx, op->plan->pos, err, SL_ESTATE,
+                         "Top-N: restore into an operator that has run");
+    uint32_t magic, nw, nc;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_RK_MAGIC)
+        return sl_sread_fail(in, err, "Top-N: not a Top-N's state");
+    if ((rc = sl_sread_u32(in, &nw, err)) != 0 || (rc = sl_sread_u32(in, &nc, err)) != 0)
+        return rc;
+    if (nw != (uint32_t)k->nworkers)
+        return sl_error_set(err, SL_ECORRUPT, "%s: Top-N state of %u workers, this job runs %d",
+                            in->what, nw, k->nworkers);
+    if (nc != k->ncols)
+        return sl_error_set(err, SL_ECORRUPT, "%s: Top-N state of rows of %u columns, not %u",
+                            in->what, nc, k->ncols);
+    if ((rc = sl_sread_i64(in, &k->wm1, err)) != 0 ||
+        (rc = sl_sread_i64(in, &k->wm1_sent, err)) != 0 ||
+        (rc = sl_sread_i64(in, &k->wm2, err)) != 0 ||
+        (rc = sl_rk_get_flag(in, &k->input_done, err)) != 0 ||
+        (rc = sl_rk_get_flag(in, &k->finished, err)) != 0)
+        return rc;
+    for (int i = 0; i < k->nworkers; i++)
+        if ((rc = sl_sread_i64(in, &k->sender_wm[i], err)) != 0)
+            return rc;
+    bool present = false;
+    if ((rc = sl_sread_u64(in, &k->next_seq, err)) != 0 ||
+        (rc = sl_rk_get_flag(in, &present, err)) != 0)
+        return rc;
+    if (!present)
+        return 0;
+    if ((rc = sl_hashagg_load(k->keys, in, err)) != 0)
+        return rc;
+    uint32_t ng;
+    if ((rc = sl_sread_u32(in, &ng, err)) != 0)
+        return rc;
+    if (ng != sl_hashagg_groups(k->keys))
+        return sl_sread_fail(in, err, "Top-N: a group count that is not the key table's");
+    if (sl_rk_grp_reserve(k, ng))
+        return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    struct sl_batch_pool *pool = sl_batch_pool_new(k->heap, k->in_schema, 1);
+    struct sl_batch *s = pool ? sl_batch_pool_get(pool) : NULL;
+    if (!s)
+        rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    for (uint32_t g = 0; !rc && g < ng; g++) {
+        struct sl_rk_grp *gr = &k->grp[g];
+        uint32_t n;
+        if ((rc = sl_sread_u32(in, &n, err)) != 0)
+            break;
+        if (n > k->end) {
+            rc = sl_sread_fail(in, err, "Top-N: a group with more rows than the range's end");
+            break;
+        }
+        for (uint32_t j = 0; !rc && j < n; j++) {
+            uint32_t id;
+            if ((rc = sl_rk_load_row(k, s, in, &id, err)) != 0)
+                break;
+            if (sl_rk_grp_room(k, gr)) {
+                rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+                break;
+            }
+            sl_rk_ids(gr)[gr->n++] = id;
+        }
+    }
+    if (s)
+        sl_batch_pool_put(s);
+    if (pool)
+        sl_batch_pool_free(pool);
+    return rc;
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+static void sl_rk_free(struct sl_op *op)
+{
+    struct sl_op_rank *k = (struct sl_op_rank *)op;
+    if (!k)
+        return;
+    if (k->out)
+        sl_batch_pool_put(k->out);
+    if (k->outbox)
+        for (int o = 0; o < k->nworkers; o++)
+            sl_rk_msg_free(k->outbox[o]);
+    for (uint32_t i = 0; i < k->nspare; i++)
+        sl_rk_msg_free(k->spare[i]);
+    sl_mem_free(k->outbox);
+    sl_mem_free(k->spare);
+    if (k->grp)
+        for (uint32_t g = 0; g < k->capgrp; g++)
+            sl_mem_free(k->grp[g].ids);
+    sl_mem_free(k->grp);
+    for (uint32_t i = 0; i < k->hirows && k->blob; i++)
+        if (k->blob[i] && k->blob_class[i] == 255)
+            sl_mem_free(k->blob[i]);
+    while (k->chunks) {
+        struct sl_rk_chunk *n = k->chunks->next;
+        sl_mem_free(k->chunks);
+        k->chunks = n;
+    }
+    if (k->vals)
+        for (uint32_t c = 0; c < k->ncols; c++)
+            sl_mem_free(k->vals[c]);
+    if (k->nulls)
+        for (uint32_t c = 0; c < k->ncols; c++)
+            sl_mem_free(k->nulls[c]);
+    sl_mem_free(k->vals);
+    sl_mem_free(k->nulls);
+    sl_mem_free(k->seq);
+    sl_mem_free(k->blob);
+    sl_mem_free(k->blob_class);
+    sl_mem_free(k->free_ids);
+    sl_hashagg_free(k->keys);
+    if (k->out_pool)
+        sl_batch_pool_free(k->out_pool);
+    sl_schema_free(k->out_schema);
+    sl_schema_free(k->in_schema);
+    sl_mem_free(k->width);
+    sl_mem_free(k->type);
+    sl_mem_free(k->nullable);
+    sl_mem_free(k->order);
+    sl_mem_free(k->desc);
+    sl_mem_free(k->nulls_first);
+    sl_mem_free(k->part);
+    sl_mem_free(k->part_types);
+    sl_mem_free(k->gids);
+    sl_mem_free(k->hashes);
+    sl_mem_free(k->sorted);
+    sl_mem_free(k->sender_wm);
+    sl_mem_free(k);
+}
+
+static const struct sl_op_ops sl_rk_ops = {
+    .name = "rank",
+    .push = sl_rk_push,
+    .watermark = sl_rk_watermark,
+    .receive = sl_rk_receive,
+    .finish = sl_rk_finish,
+    .free = sl_rk_free,
+    .save = sl_rk_save,
+    .restore = sl_rk_restore,
+};
+
+static int sl_rk_setup(struct sl_op_rank *k, const struct sl_plan *node, struct sl_worker_ctx *ctx,
+                       struct sl_error *err)
+{
+    const struct sl_rel *in = &node->input->out;
+    struct sl_heap *h = k->heap;
+    k->ncols = in->ncols;
+    k->outcols = node->out.ncols;
+    k->row_number = node->rank.row_number;
+    k->start = node->rank.start;
+    k->end = node->rank.end;
+    k->dedup = node->rank.strategy != SL_RANK_TOPN;
+    k->keep_last = node->rank.strategy == SL_RANK_DEDUP_LAST;
+    k->proctime = k->dedup && node->rank.proctime;
+    k->npart = node->rank.npart;
+    k->norder = node->rank.norder;
+    uint32_t nc = k->ncols ? k->ncols : 1;
+    k->width = sl_mem_alloc(h, nc);
+    k->type = sl_mem_alloc(h, nc);
+    k->nullable = sl_mem_alloc(h, nc * sizeof(bool));
+    k->vals = sl_mem_zalloc(h, nc * sizeof(*k->vals));
+    k->nulls = sl_mem_zalloc(h, nc * sizeof(*k->nulls));
+    k->order = sl_mem_alloc(h, (k->norder + 1) * sizeof(*k->order));
+    k->desc = sl_mem_alloc(h, k->norder + 1);
+    k->nulls_first = sl_mem_alloc(h, k->norder + 1);
+    k->part = sl_mem_alloc(h, (k->npart + 1) * sizeof(*k->part));
+    k->part_types = sl_mem_alloc(h, (k->npart + 1) * sizeof(*k->part_types));
+    if (!k->width || !k->type || !k->nullable || !k->vals || !k->nulls || !k->order || !k->desc ||
+        !k->nulls_first || !k->part || !k->part_types)
+        return sl_rk_oom(k, ctx, err);
+    for (uint32_t c = 0; c < k->ncols; c++) {
+        k->type[c] = in->cols[c].type.id;
+        k->width[c] = (uint8_t)sl_type_width((sl_type_id)in->cols[c].type.id);
+        k->nullable[c] = in->cols[c].type.nullable;
+    }
+    for (uint32_t o = 0; o < k->norder; o++) {
+        int c = node->rank.order[o];
+        if (c < 0 || (uint32_t)c >= k->ncols)
+            return sl_rk_err(ctx, node->pos, err, SL_EINVAL, "Top-N: ORDER BY column %d", c);
+        k->order[o] = (uint32_t)c;
+        k->desc[o] = node->rank.desc[o];
+        k->nulls_first[o] = node->rank.nulls_first[o];
+    }
+    for (uint32_t p = 0; p < k->npart; p++) {
+        int c = node->rank.part[p];
+        if (c < 0 || (uint32_t)c >= k->ncols)
+            return sl_rk_err(ctx, node->pos, err, SL_EINVAL, "Top-N: PARTITION BY column %d", c);
+        k->part[p] = (uint32_t)c;
+        k->part_types[p] = in->cols[c].type;
+    }
+    /* no PARTITION BY: one partition, keyed by a constant (column 0 hashed with a mask is not
+     * possible; the hashagg needs a key): refused for now */
+    if (k->npart == 0)
+        return sl_rk_err(ctx, node->pos, err, SL_ENOTSUP,
+                         "ROW_NUMBER() OVER without PARTITION BY (a global Top-N) is not "
+                         "supported yet");
+    k->spec = (struct sl_hashagg_spec){k->npart, k->part, k->part_types, 0, NULL};
+    int rc = sl_hashagg_new(h, &k->spec, &k->keys, err);
+    if (rc)
+        return sl_rk_err(ctx, node->pos, err, rc, "PARTITION BY of ROW_NUMBER() OVER: %s",
+                         err ? err->msg : sl_strerror(rc));
+    k->in_schema = sl_plan_rel_schema(in);
+    k->out_schema = sl_plan_rel_schema(&node->out);
+    k->out_pool = k->out_schema ? sl_batch_pool_new(h, k->out_schema, 2) : NULL;
+    if (!k->in_schema || !k->out_pool)
+        return sl_rk_oom(k, ctx, err);
+    return 0;
+}
+
+int sl_op_rank_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
+                   struct sl_error *err)
+{
+    *out = NULL;
+    if (!node || node->kind != SL_PLAN_RANK || !node->input || node->rank.end < 1 ||
+        node->rank.start < 1 || node->rank.start > node->rank.end || node->rank.end > UINT32_MAX ||
+        node->rank.norder < 1 ||
+        node->out.ncols != node->input->out.ncols + (node->rank.row_number ? 1 : 0) ||
+        ctx->nworkers < 1)
+        return sl_error_set(err, SL_EINVAL, "Top-N: not a ranged Rank plan node");
+    struct sl_op_rank *k = sl_mem_zalloc(ctx->heap, sizeof(*k));
+    if (!k)
+        return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory");
+    k->op.ops = &sl_rk_ops;
+    k->op.plan = node;
+    k->heap = ctx->heap;
+    k->nworkers = ctx->nworkers;
+    k->wm1 = k->wm1_sent = k->wm2 = INT64_MIN;
+    int rc = sl_rk_setup(k, node, ctx, err);
+    if (rc)
+        goto out_free;
+    k->gids = sl_mem_alloc(k->heap, SL_BATCH_CAP * sizeof(*k->gids));
+    k->hashes = sl_mem_alloc(k->heap, SL_BATCH_CAP * sizeof(*k->hashes));
+    k->sorted = sl_mem_alloc(k->heap, SL_BATCH_CAP * sizeof(*k->sorted));
+    k->sender_wm = sl_mem_alloc(k->heap, (size_t)k->nworkers * sizeof(*k->sender_wm));
+    k->outbox = sl_mem_zalloc(k->heap, (size_t)k->nworkers * sizeof(*k->outbox));
+    k->spare = sl_mem_zalloc(k->heap, (size_t)k->nworkers * sizeof(*k->spare));
+    if (!k->gids || !k->hashes || !k->sorted || !k->sender_wm || !k->outbox || !k->spare) {
+        rc = sl_rk_oom(k, ctx, err);
+        goto out_free;
+    }
+    for (int i = 0; i < k->nworkers; i++)
+        k->sender_wm[i] = INT64_MIN;
+    *out = &k->op;
+    return 0;
+out_free:
+    sl_rk_free(&k->op);
+    return rc;
+}
