@@ -137,6 +137,9 @@ static const char *const ka_keys[] = {"topic",
                                       "json.ignore-parse-errors",
                                       "avro.encoding",
                                       "avro.timestamp_mapping.legacy",
+                                      "debezium-json.schema-include",
+                                      "debezium-json.ignore-parse-errors",
+                                      "debezium-json.timestamp-format.standard",
                                       "sluice.bad-records",
                                       "sluice.dead-letter.path",
                                       "scan.startup.mode",
@@ -154,6 +157,27 @@ static const char *const ka_keys[] = {"topic",
                                       NULL};
 static const char *const ka_prefixes[] = {"properties.", NULL};
 
+/* The 'upsert-kafka' connector's options (Flink's UpsertKafkaDynamicTableFactory): the key
+ * is the PRIMARY KEY, so no 'key.fields'; no scan.* (sluice cannot read it yet) and no
+ * partitioner (records go by their key's hash). */
+static const char *const upk_keys[] = {"topic",
+                                       "key.format",
+                                       "key.fields-prefix",
+                                       "value.format",
+                                       "value.fields-include",
+                                       "csv.field-delimiter",
+                                       "csv.null-literal",
+                                       "json.ignore-parse-errors",
+                                       "avro.encoding",
+                                       "avro.timestamp_mapping.legacy",
+                                       "sink.delivery-guarantee",
+                                       "sink.transactional-id-prefix",
+                                       NULL};
+
+static bool ka_is_upsert(const struct sl_table *t)
+{
+    return t->connector && strcmp(t->connector, "upsert-kafka") == 0;
+}
 #define KA_MAX_PROPS 64
 
 /* The librdkafka properties of a table: "key=value" strings (owned by *props). */
@@ -370,7 +394,16 @@ static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_
     const struct sl_option *kfmt = sl_conn_opt(t, "key.format");
     const struct sl_option *inc = sl_conn_opt(t, "value.fields-include");
     const struct sl_option *pre = sl_conn_opt(t, "key.fields-prefix");
-    if (!kf) {
+    bool upsert = ka_is_upsert(t);
+    if (upsert && !sl_conn_opt(t, "value.format"))
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
+                              "connector 'upsert-kafka' needs the option 'value.format' (the "
+                              "format of the message value)");
+    if (upsert && !kfmt)
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
+                              "connector 'upsert-kafka' needs the option 'key.format' (the "
+                              "format of the PRIMARY KEY columns in the message key)");
+    if (!kf && !upsert) {
         const struct sl_option *o = kfmt ? kfmt : inc ? inc : pre;
         if (o)
             return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL, "option '%s' needs 'key.fields'",
@@ -381,6 +414,10 @@ static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_
         return sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL,
                               "option 'key.fields' needs 'key.format'");
     int f = sl_conn_format_from_name(kfmt->value);
+    if (f == SL_CONN_DEBEZIUM_JSON) /* Flink: a key format must be insert-only */
+        return sl_conn_err_at(env, t, kfmt->pos, err, SL_EINVAL,
+                              "option 'key.format': 'debezium-json' is a changelog format; a "
+                              "key format must be insert-only ('json', 'csv', 'raw', 'avro')");
     if (f < 0)
         return sl_conn_err_at(env, t, kfmt->pos, err, SL_ENOTSUP,
                               "option 'key.format': format '%s' is not supported ('json', "
@@ -403,9 +440,19 @@ static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_
     uint32_t nc = schema->ncols;
     if (!(ks->idx = calloc(nc ? nc : 1, sizeof(int))))
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    const char *p = kf->value;
+    const char *p = kf ? kf->value : "";
     int rc = 0;
-    while (!rc) {
+    for (uint32_t k = 0; upsert && !rc && k < t->npk; k++) { /* the PRIMARY KEY */
+        const char *name = t->physical.cols[t->pk[k]].name;
+        if (strncmp(name, ks->prefix, strlen(ks->prefix)) != 0)
+            rc = sl_conn_err_at(env, t, pre ? pre->pos : SIZE_MAX, err, SL_EINVAL,
+                                "PRIMARY KEY column '%s' does not start with the "
+                                "'key.fields-prefix' '%s'",
+                                name, ks->prefix);
+        else if (ks->n < nc)
+            ks->idx[ks->n++] = (int)t->pk[k];
+    }
+    while (!rc && !upsert) {
         const char *q = strchr(p, ';');
         size_t len = q ? (size_t)(q - p) : strlen(p);
         char name[256];
@@ -745,16 +792,19 @@ static int ka_decode_split(struct ka_source *src, struct ka_worker *w, size_t en
     kv.ncols = src->nkey;
     kv.schema = src->kschema;
     *consumed = 0;
-    bool one = src->nkey || w->bad.policy != SL_BADREC_FAIL;
+    /* a changelog format's record may make two rows (debezium-json's "u"): one at a time */
+    bool one = src->nkey || w->bad.policy != SL_BADREC_FAIL ||
+               src->spec.format == SL_CONN_DEBEZIUM_JSON;
     int rc = 0;
     while (!rc && w->pos + *consumed < end && v.rows < SL_BATCH_CAP) {
         size_t first = w->pos + *consumed, got = 0;
         uint32_t rows0 = v.rows;
         rc = sl_conn_codec_decode(&w->codec, w->recs + first, one ? 1 : end - first, &v, &w->bad,
                                   &got, err);
-        if (!rc && src->nkey && v.rows > rows0) {
+        b->kind = v.kind; /* a changelog format (debezium-json) sets the rows' kinds */
+        for (uint32_t r = rows0; !rc && src->nkey && r < v.rows; r++) { /* each row of it */
             kv.strheap = v.strheap;
-            int k = ka_decode_key(w, &kv, rows0, &w->recs[first], err);
+            int k = ka_decode_key(w, &kv, r, &w->recs[first], err);
             v.strheap = kv.strheap;
             if (k < 0)
                 rc = k; /* an error code (negative) */
@@ -764,8 +814,8 @@ static int ka_decode_split(struct ka_source *src, struct ka_worker *w, size_t en
         b->rows = v.rows;
         b->strheap = v.strheap;
         if (one) {
-            if (!rc && v.rows > rows0)
-                rc = ka_meta_fill(src, b, rows0, &w->recs[first], err);
+            for (uint32_t r = rows0; !rc && r < v.rows; r++)
+                rc = ka_meta_fill(src, b, r, &w->recs[first], err);
         } else {
             for (uint32_t r = rows0; !rc && r < v.rows; r++)
                 rc = ka_meta_fill(src, b, r, &w->recs[first + (r - rows0)], err);
@@ -1494,6 +1544,7 @@ struct ka_part {
     struct sl_fmt_out vout, kout;
     struct sl_record *recs;
     struct sl_column *kcols, *vcols; /* shallow column views (key; value with EXCEPT_KEY) */
+    sl_sel_t *usel;                  /* upsert: the rows written (all but -U) */
 };
 
 /* The job's one transaction per epoch, shared by its exactly-once sink tables
@@ -1520,6 +1571,7 @@ struct ka_sink {
     int *key_idx, *val_idx;
     int ts_col;  /* the 'timestamp' metadata column: each record's timestamp, else -1 */
     int hdr_col; /* the 'headers' metadata column: each record's headers, else -1 */
+    bool upsert; /* 'upsert-kafka': -U rows dropped, -D rows written as tombstones */
     struct ka_part *p;
 };
 
@@ -1541,6 +1593,19 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
     struct ka_sink *s = (struct ka_sink *)sk;
     struct ka_part *p = &s->p[ctx->worker];
     uint32_t n = sl_batch_active(b);
+    struct sl_batch ub;
+    if (s->upsert && b->kind) { /* upsert: an update is its +U alone, -U rows are dropped */
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t row = b->sel ? b->sel[i] : i;
+            p->usel[m] = (sl_sel_t)row;
+            m += b->kind[row] != SL_ROW_UPDATE_BEFORE;
+        }
+        ub = *b;
+        ub.sel = p->usel;
+        ub.nsel = n = m;
+        b = &ub;
+    }
     if (!n)
         return 0;
     sl_fmt_out_clear(&p->vout);
@@ -1585,6 +1650,10 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
         if (s->kschema) {
             p->recs[i].key = sl_fmt_out_rec(&p->kout, i);
             p->recs[i].key_len = sl_fmt_out_rec_len(&p->kout, i);
+        }
+        if (s->upsert && sl_batch_kind(b, b->sel ? b->sel[i] : i) == SL_ROW_DELETE) {
+            p->recs[i].value = NULL; /* a tombstone: the key's row is gone */
+            p->recs[i].value_len = 0;
         }
         if (s->hdr_col >= 0) { /* a NULL map: no headers */
             uint32_t row = b->sel ? b->sel[i] : i;
@@ -1664,6 +1733,7 @@ static void ka_sink_free(struct sl_sink *sk)
         free(p->recs);
         free(p->kcols);
         free(p->vcols);
+        free(p->usel);
     }
     free(s->p);
     if (s->txs && --s->txs->refs == 0) { /* the job's last exactly-once table */
@@ -1940,10 +2010,31 @@ static int ka_sink_meta(struct ka_sink *s, const struct sl_table *t,
     return rc;
 }
 
-int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
-                       struct sl_sink **out, struct sl_error *err)
+/* The 'upsert-kafka' table's checks (Flink's UpsertKafkaDynamicTableFactory, its words). */
+static int ka_upsert_check(const struct sl_table *t, const struct sl_connector_env *env,
+                           const struct sl_conn_fmtspec *spec, struct sl_error *err)
 {
-    int rc = sl_conn_check_options(t, env, ka_keys, ka_prefixes, err);
+    if (!t->npk)
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
+                              "'upsert-kafka' tables require to define a PRIMARY KEY constraint. "
+                              "The PRIMARY KEY specifies which columns should be read from or "
+                              "write to the Kafka message key. The PRIMARY KEY also defines "
+                              "records in the 'upsert-kafka' table should update or delete on "
+                              "which keys.");
+    if (spec->format == SL_CONN_DEBEZIUM_JSON) {
+        const struct sl_option *o = sl_conn_opt(t, "value.format");
+        return sl_conn_err_at(env, t, o ? o->pos : SIZE_MAX, err, SL_EINVAL,
+                              "'upsert-kafka' connector doesn't support '%s' as value format, "
+                              "because '%s' is not in insert-only mode.",
+                              o->value, o->value);
+    }
+    return 0;
+}
+
+static int ka_sink_open(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                        bool upsert, struct sl_sink **out, struct sl_error *err)
+{
+    int rc = sl_conn_check_options(t, env, upsert ? upk_keys : ka_keys, ka_prefixes, err);
     if (rc)
         return rc;
     const char *topic;
@@ -1971,6 +2062,7 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     struct ka_sink *s = calloc(1, sizeof(*s));
     if (!s)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
+    s->upsert = upsert;
     s->base.ops = guarantee == 1 ? &ka_txn_sink_ops : &ka_sink_ops;
     s->part_mode = part;
     s->at_prepare_flush = guarantee == 0;
@@ -1978,7 +2070,8 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     s->nworkers = nworkers;
     struct sl_conn_fmtspec spec, kspec;
     struct ka_props pr = {0};
-    if ((rc = sl_conn_fmtspec_parse(t, env, &spec, err)))
+    if ((rc = sl_conn_fmtspec_parse(t, env, &spec, err)) ||
+        (upsert && (rc = ka_upsert_check(t, env, &spec, err))))
         goto out_free;
     /* a bad-record policy is about decoding: harmless on a sink, as in Flink */
     if (!(s->schema = sl_plan_rel_schema(&t->physical))) {
@@ -2020,7 +2113,8 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
         p->recs = malloc(SL_BATCH_CAP * sizeof(*p->recs));
         p->kcols = calloc(s->schema->ncols ? s->schema->ncols : 1, sizeof(*p->kcols));
         p->vcols = calloc(s->schema->ncols ? s->schema->ncols : 1, sizeof(*p->vcols));
-        if (!p->recs || !p->kcols || !p->vcols) {
+        p->usel = malloc(SL_BATCH_CAP * sizeof(*p->usel));
+        if (!p->recs || !p->kcols || !p->vcols || !p->usel) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out_props;
         }
@@ -2059,6 +2153,33 @@ out_free:
     return rc;
 }
 
+int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                       struct sl_sink **out, struct sl_error *err)
+{
+    return ka_sink_open(t, env, nworkers, false, out, err);
+}
+
+static int ka_upsert_sink(const struct sl_table *t, const struct sl_connector_env *env,
+                          int nworkers, struct sl_sink **out, struct sl_error *err)
+{
+    return ka_sink_open(t, env, nworkers, true, out, err);
+}
+
+/* Reading an upsert topic needs Flink's ChangelogNormalize (the last value of every key as
+ * keyed state, to turn upserts into -U/+U and tombstones into -D): not in sluice yet. */
+static int ka_upsert_source(const struct sl_table *t, const struct sl_connector_env *env,
+                            int nworkers, struct sl_source **out, struct sl_error *err)
+{
+    (void)nworkers;
+    *out = NULL;
+    return sl_conn_err_at(env, t, SIZE_MAX, err, SL_ENOTSUP,
+                          "reading an 'upsert-kafka' table is not supported yet: it needs "
+                          "Flink's ChangelogNormalize (the last value of every key kept as "
+                          "state); write it with 'upsert-kafka', read the topic as a "
+                          "'debezium-json' changelog written by 'kafka', or as an append-only "
+                          "stream with 'connector' = 'kafka' and 'key.fields'");
+}
+
 /* ---- the connector ------------------------------------------------------------------------ */
 
 /* Bounded when 'scan.bounded.mode' says where to stop (Flink's option). */
@@ -2066,6 +2187,12 @@ static bool ka_bounded(const struct sl_table *t)
 {
     const char *bm = sl_table_option(t, "scan.bounded.mode");
     return bm && strcmp(bm, "unbounded") != 0;
+}
+
+static bool ka_upsert_changelog(const struct sl_table *t)
+{
+    (void)t;
+    return true;
 }
 
 const struct sl_connector sl_connector_kafka = {
@@ -2077,4 +2204,16 @@ const struct sl_connector sl_connector_kafka = {
     .options = ka_keys,
     .prefixes = ka_prefixes,
     .metadata = ka_meta_keys,
+    .changelog = sl_conn_format_changelog,
+};
+
+const struct sl_connector sl_connector_upsert_kafka = {
+    .name = "upsert-kafka",
+    .summary = "a Kafka topic as an upsert log: the PRIMARY KEY as the message key, "
+               "tombstones for deletes (sink only)",
+    .source = ka_upsert_source,
+    .sink = ka_upsert_sink,
+    .options = upk_keys,
+    .prefixes = ka_prefixes,
+    .changelog = ka_upsert_changelog,
 };
