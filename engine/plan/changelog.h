@@ -5,7 +5,9 @@
  * HOW IT WORKS
  * Every plan node says what it produces from what it consumes:
  *   node                              consumes           produces
- *   Scan                              -                  insert-only
+ *   Scan                              -                  insert-only; a changelog table's
+ *                                                        (sl_table.changelog: 'debezium-json',
+ *                                                        'upsert-kafka') retract: +I, -U, +U, -D
  *   Filter, Project, Sink             anything           what it consumes (row kinds pass)
  *   Watermark, Window, windowed Agg,  insert-only        insert-only
  *   LookupJoin
