@@ -395,10 +395,6 @@ static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_
     const struct sl_option *inc = sl_conn_opt(t, "value.fields-include");
     const struct sl_option *pre = sl_conn_opt(t, "key.fields-prefix");
     bool upsert = ka_is_upsert(t);
-    if (upsert && !sl_conn_opt(t, "value.format"))
-        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
-                              "connector 'upsert-kafka' needs the option 'value.format' (the "
-                              "format of the message value)");
     if (upsert && !kfmt)
         return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
                               "connector 'upsert-kafka' needs the option 'key.format' (the "
@@ -2037,6 +2033,10 @@ static int ka_sink_open(const struct sl_table *t, const struct sl_connector_env 
     int rc = sl_conn_check_options(t, env, upsert ? upk_keys : ka_keys, ka_prefixes, err);
     if (rc)
         return rc;
+    if (upsert && !sl_conn_opt(t, "value.format")) /* Flink's required options */
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
+                              "connector 'upsert-kafka' needs the option 'value.format' (the "
+                              "format of the message value)");
     const char *topic;
     const struct sl_option *pat = sl_conn_opt(t, "topic-pattern");
     if (pat)

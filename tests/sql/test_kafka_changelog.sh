@@ -10,6 +10,8 @@
 #      in different partitions: folded as a multiset, order does not matter);
 #   2. a changelog file with every op (c, r, u, d) goes through a filesystem debezium-json
 #      source into a debezium-json topic and an upsert-kafka topic (-D as tombstones);
+#      the same query again exactly once ('sink.delivery-guarantee' = 'exactly-once',
+#      checkpoints every 20 ms: the Kafka transaction per epoch), read read_committed;
 #   3. kcat reads every topic; changelog_fold.py folds each into its final state, which
 #      must equal the print run's (1) or the file's own (2), folded by the same script;
 #      every upsert record has the key's JSON as its key, the -D rows are tombstones;
@@ -48,7 +50,7 @@ if ! "$kafka" start --kraft --partitions 2 --dir "$kdir" --owner $$ \
   cat "$tmp/kafka.log"; echo "FAIL: tools/kafka.sh start"; exit 1
 fi
 bs=$(sed -n 's/^BOOTSTRAP=//p' "$tmp/kafka.env")
-for topic in cl_agg up_agg cl_raw up_raw; do # auto-created by a metadata request naming them
+for topic in cl_agg up_agg cl_raw up_raw cl_eos up_eos; do # auto-created by a metadata request naming them
   for _ in $(seq 1 50); do
     kcat -b "$bs" -L -t $topic 2>/dev/null | grep -q "topic \"$topic\" with 2 partitions" && break
     sleep 0.2
@@ -110,6 +112,21 @@ raw_cols='k STRING, n BIGINT'
 if ! "$bin" run --workers 2 "$tmp/write.sql" > "$tmp/print.out" 2> "$tmp/log"; then
   cat "$tmp/log"; echo "FAIL: sluice could not write the changelog topics"; exit 1
 fi
+# the same query exactly once, with checkpoints every 20 ms (one Kafka transaction per epoch)
+{
+  echo "SET 'table.exec.mini-batch.size' = '500';"
+  head -4 "$tmp/write.sql" | tail -3 | head -2
+  kafka_dbz cl_eos cl_eos "$agg_cols" |
+    sed "s/'format' = 'debezium-json'/&, 'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = 'kcl'/"
+  upsert up_eos up_eos "$agg_cols" k |
+    sed "s/'value.format' = 'json'/&, 'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = 'kcl'/"
+  echo "INSERT INTO cl_eos SELECT k, COUNT(*), SUM(v) FROM src GROUP BY k;"
+  echo "INSERT INTO up_eos SELECT k, COUNT(*), SUM(v) FROM src GROUP BY k;"
+} > "$tmp/eos.sql"
+if ! "$bin" run --workers 2 --state-dir "$tmp/state" --checkpoint-interval 20 "$tmp/eos.sql" \
+  > "$tmp/eos.out" 2> "$tmp/log"; then
+  cat "$tmp/log"; bad "sluice could not write the changelog topics exactly once"
+fi
 $fold print "$tmp/print.out" > "$tmp/agg.ref" || bad "the print run's changelog does not add up"
 $fold debezium k,n "$tmp/raw" > "$tmp/raw.ref" || bad "the changelog file does not add up"
 if [ "$(wc -l < "$tmp/agg.ref")" -ne 7 ] || [ "$(wc -l < "$tmp/raw.ref")" -ne 3 ]; then
@@ -118,8 +135,9 @@ fi
 grep -q '^[0-9]*> -U\[' "$tmp/print.out" || bad "the print run has no -U rows: no updates tested"
 
 # ---- 3: kcat reads them back ----------------------------------------------------------------
-for t in cl_agg up_agg cl_raw up_raw; do
-  kcat -b "$bs" -C -t $t -o beginning -e -q -J > "$tmp/$t.kcat" 2>/dev/null
+for t in cl_agg up_agg cl_raw up_raw cl_eos up_eos; do
+  kcat -b "$bs" -X isolation.level=read_committed -C -t $t -o beginning -e -q -J \
+    > "$tmp/$t.kcat" 2>/dev/null
 done
 same() { # label, got, reference
   if cmp -s "$2" "$3"; then
@@ -133,6 +151,10 @@ $fold kcat-debezium k,n,s "$tmp/cl_agg.kcat" > "$tmp/got" || bad "cl_agg does no
 same "debezium-json topic of the GROUP BY, folded, == the print run" "$tmp/got" "$tmp/agg.ref"
 $fold kcat-upsert k,n,s "$tmp/up_agg.kcat" > "$tmp/got" || bad "up_agg: bad records"
 same "upsert-kafka topic of the GROUP BY, last value per key, == the print run" "$tmp/got" "$tmp/agg.ref"
+$fold kcat-debezium k,n,s "$tmp/cl_eos.kcat" > "$tmp/got" || bad "cl_eos does not add up"
+same "exactly-once debezium-json topic (read_committed) == the print run" "$tmp/got" "$tmp/agg.ref"
+$fold kcat-upsert k,n,s "$tmp/up_eos.kcat" > "$tmp/got" || bad "up_eos: bad records"
+same "exactly-once upsert-kafka topic (read_committed) == the print run" "$tmp/got" "$tmp/agg.ref"
 $fold kcat-debezium k,n "$tmp/cl_raw.kcat" > "$tmp/got" || bad "cl_raw does not add up"
 same "debezium-json topic of the changelog file == the file's state" "$tmp/got" "$tmp/raw.ref"
 $fold kcat-upsert k,n "$tmp/up_raw.kcat" > "$tmp/got" || bad "up_raw: bad records"
