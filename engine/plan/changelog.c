@@ -32,7 +32,7 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
             prod = p;
         }
         if (p->kind == SL_PLAN_SCAN && p->scan.table->changelog) { /* debezium-json, upsert */
-            out = SL_CHANGELOG_RETRACT;
+            out = SL_CHANGELOG_ALL;
             prod = p;
         }
     }
@@ -45,7 +45,9 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
 
 const char *sl_changelog_mode_str(sl_changelog_mode m)
 {
-    return m == SL_CHANGELOG_RETRACT ? "changelogMode=[I,UB,UA]" : "changelogMode=[I]";
+    return m == SL_CHANGELOG_ALL       ? "changelogMode=[I,UB,UA,D]"
+           : m == SL_CHANGELOG_RETRACT ? "changelogMode=[I,UB,UA]"
+                                       : "changelogMode=[I]";
 }
 
 static const char *const sl_cl_agg_names[] = {"COUNT", "COUNT", "SUM", "MIN", "MAX", "AVG"};

@@ -7,7 +7,7 @@
  *   node                              consumes           produces
  *   Scan                              -                  insert-only; a changelog table's
  *                                                        (sl_table.changelog: 'debezium-json',
- *                                                        'upsert-kafka') retract: +I, -U, +U, -D
+ *                                                        'upsert-kafka') all: +I, -U, +U, -D
  *   Filter, Project, Sink             anything           what it consumes (row kinds pass)
  *   Watermark, Window, windowed Agg,  insert-only        insert-only
  *   LookupJoin
@@ -29,6 +29,7 @@
 typedef enum sl_changelog_mode {
     SL_CHANGELOG_INSERT_ONLY, /* [I] */
     SL_CHANGELOG_RETRACT,     /* [I, UB, UA] */
+    SL_CHANGELOG_ALL,         /* [I, UB, UA, D]: a changelog table's scan (debezium-json) */
 } sl_changelog_mode;
 
 /*
