@@ -148,8 +148,8 @@ static void sl_dbz_text(const struct sl_record *rec, char *buf, size_t cap)
  * Picks the rows of scratch row r (its record rec): appends to the picks at *np, or returns
  * a negative code with `what` set (a bad record).
  */
-static int sl_dbz_pick(struct sl_debezium *d, uint32_t r, const struct sl_record *rec,
-                       uint32_t *np, char *what, size_t cap)
+static int sl_dbz_pick(struct sl_debezium *d, uint32_t r, const struct sl_record *rec, uint32_t *np,
+                       char *what, size_t cap)
 {
     uint32_t n = d->schema->ncols;
     struct sl_column *opc = &d->sb->cols[2 * n];
@@ -285,8 +285,9 @@ int sl_debezium_decode(struct sl_debezium *d, const struct sl_record *recs, size
     if (b->sel)
         return sl_error_set(err, SL_EINVAL, "decoding into a batch with a selection");
     if (b->ncols != d->schema->ncols)
-        return sl_error_set(err, SL_EINVAL, "debezium-json decoder: batch has %u columns, schema %u",
-                            b->ncols, d->schema->ncols);
+        return sl_error_set(err, SL_EINVAL,
+                            "debezium-json decoder: batch has %u columns, schema %u", b->ncols,
+                            d->schema->ncols);
     bool one = bad && bad->policy != SL_BADREC_FAIL;
     size_t i = 0;
     int rc = 0;
@@ -360,8 +361,9 @@ int sl_debezium_encode(struct sl_debezium *d, struct sl_batch *b, struct sl_fmt_
                             "Debezium JSON serialization doesn't support "
                             "'debezium-json.schema-include' option been set to true.");
     if (b->ncols != d->schema->ncols)
-        return sl_error_set(err, SL_EINVAL, "debezium-json encoder: batch has %u columns, schema %u",
-                            b->ncols, d->schema->ncols);
+        return sl_error_set(err, SL_EINVAL,
+                            "debezium-json encoder: batch has %u columns, schema %u", b->ncols,
+                            d->schema->ncols);
     static const char ins[] = "{\"before\":null,\"after\":", ins_end[] = ",\"op\":\"c\"}";
     static const char del[] = "{\"before\":", del_end[] = ",\"after\":null,\"op\":\"d\"}";
     uint32_t n = sl_batch_active(b);
@@ -369,7 +371,8 @@ int sl_debezium_encode(struct sl_debezium *d, struct sl_batch *b, struct sl_fmt_
         uint32_t row = b->sel ? b->sel[k] : k;
         uint8_t kind = sl_batch_kind(b, row);
         bool create = kind == SL_ROW_INSERT || kind == SL_ROW_UPDATE_AFTER;
-        int rc = create ? sl_dbz_put(out, ins, sizeof(ins) - 1) : sl_dbz_put(out, del, sizeof(del) - 1);
+        int rc =
+            create ? sl_dbz_put(out, ins, sizeof(ins) - 1) : sl_dbz_put(out, del, sizeof(del) - 1);
         if (!rc)
             rc = sl_json_put_row(d->row, b, row, out);
         if (!rc)

@@ -789,8 +789,8 @@ static int ka_decode_split(struct ka_source *src, struct ka_worker *w, size_t en
     kv.schema = src->kschema;
     *consumed = 0;
     /* a changelog format's record may make two rows (debezium-json's "u"): one at a time */
-    bool one = src->nkey || w->bad.policy != SL_BADREC_FAIL ||
-               src->spec.format == SL_CONN_DEBEZIUM_JSON;
+    bool one =
+        src->nkey || w->bad.policy != SL_BADREC_FAIL || src->spec.format == SL_CONN_DEBEZIUM_JSON;
     int rc = 0;
     while (!rc && w->pos + *consumed < end && v.rows < SL_BATCH_CAP) {
         size_t first = w->pos + *consumed, got = 0;

@@ -28,9 +28,9 @@
 /* ---- the table ---------------------------------------------------------------------------- */
 
 static const struct sl_connector *const sl_connectors[] = {
-    &sl_connector_kafka,     &sl_connector_nexmark, &sl_connector_filesystem, &sl_connector_print,
-    &sl_connector_blackhole, &sl_connector_datagen, &sl_connector_tableau,
-    &sl_connector_upsert_kafka,
+    &sl_connector_kafka,   &sl_connector_nexmark,      &sl_connector_filesystem,
+    &sl_connector_print,   &sl_connector_blackhole,    &sl_connector_datagen,
+    &sl_connector_tableau, &sl_connector_upsert_kafka,
 };
 #define SL_NCONNECTORS (sizeof(sl_connectors) / sizeof(sl_connectors[0]))
 
@@ -315,9 +315,9 @@ bool sl_conn_format_changelog(const struct sl_table *t)
 const char *sl_conn_format_ext(enum sl_conn_format f)
 {
     return f == SL_CONN_JSON || f == SL_CONN_DEBEZIUM_JSON ? "json"
-           : f == SL_CONN_CSV                           ? "csv"
-           : f == SL_CONN_RAW                           ? "raw"
-                                                        : "avro";
+           : f == SL_CONN_CSV                              ? "csv"
+           : f == SL_CONN_RAW                              ? "raw"
+                                                           : "avro";
 }
 
 int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_env *env,
@@ -403,8 +403,7 @@ int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_en
                               dts->value);
     bool dinc = false, dignore = false;
     if ((rc = sl_conn_opt_bool(t, env, "debezium-json.schema-include", false, &dinc, err)) ||
-        (rc = sl_conn_opt_bool(t, env, "debezium-json.ignore-parse-errors", false, &dignore,
-                               err)))
+        (rc = sl_conn_opt_bool(t, env, "debezium-json.ignore-parse-errors", false, &dignore, err)))
         return rc;
     spec->opts.debezium_schema_include = dinc;
     spec->policy = ignore || dignore ? SL_BADREC_SKIP : SL_BADREC_FAIL;

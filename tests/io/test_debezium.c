@@ -117,7 +117,8 @@ static void test_decode_ops(void **state)
         sl_iot_rec("{\"before\":null,\"after\":{\"k\":\"a\",\"n\":1},\"op\":\"c\","
                    "\"source\":{\"db\":\"x\",\"table\":[1,2]},\"ts_ms\":17}",
                    0),
-        sl_iot_rec("{\"op\":\"u\",\"after\":{\"n\":2,\"k\":\"a\"},\"before\":{\"k\":\"a\",\"n\":1}}", 1),
+        sl_iot_rec(
+            "{\"op\":\"u\",\"after\":{\"n\":2,\"k\":\"a\"},\"before\":{\"k\":\"a\",\"n\":1}}", 1),
         sl_iot_rec("", 2), /* a tombstone below */
         sl_iot_rec("{\"after\":{\"k\":\"a very long key value\",\"n\":3},\"op\":\"r\"}", 3),
         sl_iot_rec("{\"before\":{\"k\":null,\"n\":4},\"after\":null,\"op\":\"d\"}", 4),
@@ -147,10 +148,10 @@ static void test_decode_ops(void **state)
     struct sl_fmt_opts o = {.debezium_schema_include = true};
     d = sl_debezium_new(t.schema, &o, &err);
     assert_non_null(d);
-    struct sl_record p =
-        sl_iot_rec("{\"schema\":{\"type\":\"struct\"},\"payload\":{\"before\":{\"k\":\"b\",\"n\":5},"
-                   "\"after\":{\"k\":\"b\",\"n\":6},\"op\":\"u\"}}",
-                   0);
+    struct sl_record p = sl_iot_rec(
+        "{\"schema\":{\"type\":\"struct\"},\"payload\":{\"before\":{\"k\":\"b\",\"n\":5},"
+        "\"after\":{\"k\":\"b\",\"n\":6},\"op\":\"u\"}}",
+        0);
     sl_batch_reset(t.b);
     assert_int_equal(sl_debezium_decode(d, &p, 1, t.b, NULL, &consumed, &err), 0);
     assert_int_equal(t.b->rows, 2);
@@ -172,7 +173,8 @@ static const struct bad_case bad_cases[] = {
     {"{\"before\":null,\"after\":{\"k\":\"a\",\"n\":1},\"op\":\"u\"}",
      "The \"before\" field of UPDATE message is null, if you are using Debezium Postgres "
      "Connector, please check the Postgres table has been set REPLICA IDENTITY to FULL level."},
-    {"{\"after\":{\"k\":\"a\",\"n\":1},\"op\":\"d\"}", "The \"before\" field of DELETE message is null"},
+    {"{\"after\":{\"k\":\"a\",\"n\":1},\"op\":\"d\"}",
+     "The \"before\" field of DELETE message is null"},
     {"{\"before\":null,\"after\":null,\"op\":\"c\"}", "without \"after\""},
     {"{\"before\":null,\"after\":{\"k\":\"a\"},\"op\":\"c\"}", "field 'n'"},
     {"{\"before\":null,\"after\":{\"k\":\"a\",\"n\":\"x\"},\"op\":\"c\"}", "after.n"},
@@ -241,7 +243,7 @@ static void test_capacity(void **state)
     assert_non_null(d);
     enum { N = 3 * SL_BATCH_CAP + 1 };
     struct sl_record *recs = calloc(N, sizeof(*recs));
-    char (*text)[96] = calloc(N, sizeof(*text));
+    char(*text)[96] = calloc(N, sizeof(*text));
     assert_non_null(recs);
     assert_non_null(text);
     for (size_t i = 0; i < N; i++) {
@@ -372,9 +374,9 @@ static void test_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode),   cmocka_unit_test(test_decode_ops),
+        cmocka_unit_test(test_encode),      cmocka_unit_test(test_decode_ops),
         cmocka_unit_test(test_bad_records), cmocka_unit_test(test_capacity),
-        cmocka_unit_test(test_prune),    cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_prune),       cmocka_unit_test(test_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
