@@ -8,6 +8,8 @@
 #      once into a print sink and once into a debezium-json topic and an upsert-kafka topic
 #      (2 workers, the debezium topic without a key, so the two rows of an update may land
 #      in different partitions: folded as a multiset, order does not matter);
+#      Nexmark q17 (the repository's file, the paced generator) the same way, its blackhole
+#      sink swapped for print, debezium-json and upsert-kafka (PRIMARY KEY (auction, day));
 #   2. a changelog file with every op (c, r, u, d) goes through a filesystem debezium-json
 #      source into a debezium-json topic and an upsert-kafka topic (-D as tombstones);
 #      the same query again exactly once ('sink.delivery-guarantee' = 'exactly-once',
@@ -16,7 +18,7 @@
 #      must equal the print run's (1) or the file's own (2), folded by the same script;
 #      every upsert record has the key's JSON as its key, the -D rows are tombstones;
 #   4. sluice reads its debezium topic back (a changelog source) into print: same state;
-#   5. Flink reads the debezium topics ('debezium-json') and the upsert topic ('upsert-kafka',
+#   5. Flink reads the debezium topics (q17 too) ('debezium-json') and the upsert topic ('upsert-kafka',
 #      its ChangelogNormalize) into debezium-json files: same states;
 #   6. refusals: a GROUP BY over a changelog source, an upsert-kafka table without a
 #      PRIMARY KEY, reading an upsert-kafka table; a bad envelope names its record.
@@ -50,7 +52,8 @@ if ! "$kafka" start --kraft --partitions 2 --dir "$kdir" --owner $$ \
   cat "$tmp/kafka.log"; echo "FAIL: tools/kafka.sh start"; exit 1
 fi
 bs=$(sed -n 's/^BOOTSTRAP=//p' "$tmp/kafka.env")
-for topic in cl_agg up_agg cl_raw up_raw cl_eos up_eos; do # auto-created by a metadata request naming them
+# topics are auto-created by a metadata request naming them
+for topic in cl_agg up_agg cl_raw up_raw cl_eos up_eos cl_q17 up_q17; do
   for _ in $(seq 1 50); do
     kcat -b "$bs" -L -t $topic 2>/dev/null | grep -q "topic \"$topic\" with 2 partitions" && break
     sleep 0.2
@@ -127,6 +130,39 @@ if ! "$bin" run --workers 2 --state-dir "$tmp/state" --checkpoint-interval 20 "$
   > "$tmp/eos.out" 2> "$tmp/log"; then
   cat "$tmp/log"; bad "sluice could not write the changelog topics exactly once"
 fi
+# Nexmark q17 (the repository's file: a group per auction and day, COUNT FILTER, AVG, ...)
+# from the paced generator, its blackhole sink swapped for print, debezium-json, upsert-kafka
+ex=$src/docs/examples/nexmark
+q17_ddl='auction BIGINT, `day` VARCHAR, total_bids BIGINT, rank1_bids BIGINT, rank2_bids BIGINT,
+  rank3_bids BIGINT, min_price BIGINT, max_price BIGINT, avg_price BIGINT, sum_price BIGINT'
+q17cols=auction,day,total_bids,rank1_bids,rank2_bids,rank3_bids,min_price,max_price,avg_price,sum_price
+python3 - "$ex/q17.sql" "$tmp" "$bs" <<'PYEOF'
+import re, sys
+q, tmp, bs = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
+assert "'connector' = 'blackhole'" in q
+kafka = "'properties.bootstrap.servers' = '%s', " % bs
+sinks = {
+    "print": "'connector' = 'print', 'print-identifier' = 'q17'",
+    "cl": "'connector' = 'kafka', 'topic' = 'cl_q17', " + kafka + "'format' = 'debezium-json'",
+    "up": "'connector' = 'upsert-kafka', 'topic' = 'up_q17', " + kafka
+          + "'key.format' = 'json', 'value.format' = 'json'",
+}
+for name, w in sinks.items():
+    s = q.replace("'connector' = 'blackhole'", w).replace("nexmark_q17", "q17_" + name)
+    if name == "up":
+        s = s.replace("sum_price BIGINT\n)", "sum_price BIGINT,\n  PRIMARY KEY (auction, `day`) NOT ENFORCED\n)")
+        assert "PRIMARY KEY" in s
+    open("%s/q17_%s.sql" % (tmp, name), "w").write(s)
+PYEOF
+printf "SET 'table.exec.mini-batch.size' = '300';\n" > "$tmp/mb.sql"
+if ! "$bin" run "$tmp/mb.sql" "$here/nexmark_paced.sql" "$ex/ddl_views.sql" "$tmp/q17_print.sql" \
+  "$tmp/q17_cl.sql" "$tmp/q17_up.sql" --set TPS=20000 --set EVENTS_NUM=20000 \
+  --set BASE_TIME=1700000008000 --set NEXMARK_TABLE=datagen --workers 2 \
+  > "$tmp/q17.out" 2> "$tmp/log"; then
+  cat "$tmp/log"; bad "sluice could not run q17 into the changelog topics"
+fi
+grep -q '^q17:[0-9]*> -U\[' "$tmp/q17.out" || bad "q17's print run has no -U rows: no updates tested"
+$fold print "$tmp/q17.out" > "$tmp/q17.ref" || bad "q17's print changelog does not add up"
 $fold print "$tmp/print.out" > "$tmp/agg.ref" || bad "the print run's changelog does not add up"
 $fold debezium k,n "$tmp/raw" > "$tmp/raw.ref" || bad "the changelog file does not add up"
 if [ "$(wc -l < "$tmp/agg.ref")" -ne 7 ] || [ "$(wc -l < "$tmp/raw.ref")" -ne 3 ]; then
@@ -135,7 +171,7 @@ fi
 grep -q '^[0-9]*> -U\[' "$tmp/print.out" || bad "the print run has no -U rows: no updates tested"
 
 # ---- 3: kcat reads them back ----------------------------------------------------------------
-for t in cl_agg up_agg cl_raw up_raw cl_eos up_eos; do
+for t in cl_agg up_agg cl_raw up_raw cl_eos up_eos cl_q17 up_q17; do
   kcat -b "$bs" -X isolation.level=read_committed -C -t $t -o beginning -e -q -J \
     > "$tmp/$t.kcat" 2>/dev/null
 done
@@ -155,6 +191,10 @@ $fold kcat-debezium k,n,s "$tmp/cl_eos.kcat" > "$tmp/got" || bad "cl_eos does no
 same "exactly-once debezium-json topic (read_committed) == the print run" "$tmp/got" "$tmp/agg.ref"
 $fold kcat-upsert k,n,s "$tmp/up_eos.kcat" > "$tmp/got" || bad "up_eos: bad records"
 same "exactly-once upsert-kafka topic (read_committed) == the print run" "$tmp/got" "$tmp/agg.ref"
+$fold kcat-debezium $q17cols "$tmp/cl_q17.kcat" > "$tmp/got" || bad "cl_q17 does not add up"
+same "Nexmark q17 into debezium-json, folded, == its print run" "$tmp/got" "$tmp/q17.ref"
+$fold kcat-upsert $q17cols "$tmp/up_q17.kcat" > "$tmp/got" || bad "up_q17: bad records"
+same "Nexmark q17 into upsert-kafka, last value per key, == its print run" "$tmp/got" "$tmp/q17.ref"
 $fold kcat-debezium k,n "$tmp/cl_raw.kcat" > "$tmp/got" || bad "cl_raw does not add up"
 same "debezium-json topic of the changelog file == the file's state" "$tmp/got" "$tmp/raw.ref"
 $fold kcat-upsert k,n "$tmp/up_raw.kcat" > "$tmp/got" || bad "up_raw: bad records"
@@ -198,18 +238,20 @@ fi
 {
   kafka_dbz f_cl_agg cl_agg "$agg_cols"
   kafka_dbz f_cl_raw cl_raw "$raw_cols"
+  kafka_dbz f_cl_q17 cl_q17 "$q17_ddl"
   echo "CREATE TABLE f_up_agg ($agg_cols, PRIMARY KEY (k) NOT ENFORCED) WITH ("
   echo "  'connector' = 'upsert-kafka', 'topic' = 'up_agg', 'properties.bootstrap.servers' = '$bs',"
   echo "  'properties.group.id' = 'f-up', 'scan.bounded.mode' = 'latest-offset',"
   echo "  'key.format' = 'json', 'value.format' = 'json');"
-  for o in o_cl_agg:agg o_up_agg:agg o_cl_raw:raw; do
-    cols=$agg_cols; [ "${o#*:}" = raw ] && cols=$raw_cols
+  for o in o_cl_agg:agg o_up_agg:agg o_cl_raw:raw o_cl_q17:q17; do
+    cols=$agg_cols; [ "${o#*:}" = raw ] && cols=$raw_cols; [ "${o#*:}" = q17 ] && cols=$q17_ddl
     echo "CREATE TABLE ${o%:*} ($cols) WITH ('connector' = 'filesystem',"
     echo "  'path' = '$tmp/flink/${o%:*}', 'format' = 'debezium-json');"
   done
   echo "INSERT INTO o_cl_agg SELECT * FROM f_cl_agg;"
   echo "INSERT INTO o_up_agg SELECT * FROM f_up_agg;"
   echo "INSERT INTO o_cl_raw SELECT * FROM f_cl_raw;"
+  echo "INSERT INTO o_cl_q17 SELECT * FROM f_cl_q17;"
 } > "$tmp/flink.sql"
 if ! "$flink" run --parallelism 2 "$tmp/flink.sql" > "$tmp/flink.log" 2>&1; then
   cat "$tmp/flink.log"; bad "Flink could not read sluice's topics"
@@ -220,6 +262,8 @@ else
   same "Flink reads sluice's upsert-kafka topic: same state" "$tmp/got" "$tmp/agg.ref"
   $fold debezium k,n "$tmp/flink/o_cl_raw" > "$tmp/got" || bad "Flink's copy does not add up"
   same "Flink reads sluice's debezium-json topic of every op: same state" "$tmp/got" "$tmp/raw.ref"
+  $fold debezium $q17cols "$tmp/flink/o_cl_q17" > "$tmp/got" || bad "Flink's copy does not add up"
+  same "Flink reads sluice's debezium-json topic of Nexmark q17: same state" "$tmp/got" "$tmp/q17.ref"
 fi
 
 # ---- 6: refusals and bad records -----------------------------------------------------------
