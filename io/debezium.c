@@ -296,9 +296,12 @@ int sl_debezium_decode(struct sl_debezium *d, const struct sl_record *recs, size
             i++;
             continue;
         }
-        uint32_t room = (SL_BATCH_CAP - b->rows) / 2; /* records that surely fit */
-        if (!room)
+        uint32_t free_rows = SL_BATCH_CAP - b->rows;
+        uint32_t room = free_rows / 2; /* records that surely fit */
+        if (!free_rows)
             break;
+        if (!room) /* one row left: one record, taken back below if it is a "u" */
+            room = 1;
         size_t run = 0;
         while (i + run < n && run < room && (one ? run < 1 : true) && recs[i + run].value &&
                recs[i + run].value_len)
@@ -328,6 +331,10 @@ int sl_debezium_decode(struct sl_debezium *d, const struct sl_record *recs, size
                 *err = e;
                 return h;
             }
+        }
+        if (np > free_rows) { /* the "u" that does not fit: next time, in a fresh batch */
+            *consumed = i;
+            return 0;
         }
         int g = sl_dbz_gather(d, np, b, err);
         if (g) {

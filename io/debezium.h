@@ -33,7 +33,8 @@
  * "before.<col>" and "after.<col>" (all nullable), then "op" - decoding into a scratch batch
  * of that schema; then one pass over its rows picks each row's kinds, and one gather per
  * column moves the picked halves into the caller's batch (strings copied into its heap). A
- * "u" makes two rows, so a call decodes at most (room left) / 2 records at a time. With the
+ * "u" makes two rows, so a call decodes at most (room left) / 2 records at a time (with one
+ * row left, one record, which stays for the next call if it is a "u"). With the
  * 'fail' policy, records go to the JSON decoder in runs (between tombstones), so scratch
  * row i is record i of the run; with 'skip' or 'dead-letter' one at a time.
  * The encoder writes the envelope around the JSON encoder's object (sl_json_put_row).

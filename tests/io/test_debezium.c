@@ -91,6 +91,52 @@ static void test_encode(void **state)
     sl_iot_close(&t);
 }
 
+/* Rows decoded over as many fresh batches as it takes (SL_BATCH_CAP may be 2). */
+struct got {
+    uint32_t n;
+    uint8_t kind[16];
+    bool knull[16];
+    char k[16][32];
+    int64_t v[16];
+};
+
+static int decode_all(struct sl_debezium *d, struct sl_iot *t, const struct sl_record *recs,
+                      size_t n, struct sl_badrec *bad, struct got *g, size_t *consumed,
+                      struct sl_error *err)
+{
+    size_t done = 0;
+    int rc = 0;
+    g->n = 0;
+    while (done < n) {
+        sl_batch_reset(t->b);
+        size_t c = 0;
+        rc = sl_debezium_decode(d, recs + done, n - done, t->b, bad, &c, err);
+        for (uint32_t r = 0; r < t->b->rows && g->n < 16; r++, g->n++) {
+            g->kind[g->n] = sl_batch_kind(t->b, r);
+            g->knull[g->n] = sl_col_is_null(&t->b->cols[0], r);
+            const sl_str *s = &sl_col_str(&t->b->cols[0])[r];
+            snprintf(g->k[g->n], sizeof(g->k[0]), "%.*s", g->knull[g->n] ? 0 : (int)s->len,
+                     g->knull[g->n] ? "" : sl_str_data(s));
+            g->v[g->n] = sl_col_i64(&t->b->cols[1])[r];
+        }
+        done += c;
+        if (rc || !c)
+            break;
+    }
+    *consumed = done;
+    return rc;
+}
+
+static void expect_got(const struct got *g, uint32_t r, uint8_t kind, const char *k, int64_t n)
+{
+    assert_true(r < g->n);
+    assert_int_equal(g->kind[r], kind);
+    assert_int_equal(g->knull[r], k == NULL);
+    if (k)
+        assert_string_equal(g->k[r], k);
+    assert_int_equal(g->v[r], n);
+}
+
 static void expect_row(struct sl_batch *b, uint32_t r, uint8_t kind, const char *k, int64_t n)
 {
     assert_int_equal(sl_batch_kind(b, r), kind);
@@ -126,14 +172,15 @@ static void test_decode_ops(void **state)
     recs[2].value = NULL;
     recs[2].value_len = 0;
     size_t consumed;
-    assert_int_equal(sl_debezium_decode(d, recs, 5, t.b, NULL, &consumed, &err), 0);
+    struct got g;
+    assert_int_equal(decode_all(d, &t, recs, 5, NULL, &g, &consumed, &err), 0);
     assert_int_equal(consumed, 5);
-    assert_int_equal(t.b->rows, 5);
-    expect_row(t.b, 0, SL_ROW_INSERT, "a", 1);
-    expect_row(t.b, 1, SL_ROW_UPDATE_BEFORE, "a", 1);
-    expect_row(t.b, 2, SL_ROW_UPDATE_AFTER, "a", 2);
-    expect_row(t.b, 3, SL_ROW_INSERT, "a very long key value", 3);
-    expect_row(t.b, 4, SL_ROW_DELETE, NULL, 4);
+    assert_int_equal(g.n, 5);
+    expect_got(&g, 0, SL_ROW_INSERT, "a", 1);
+    expect_got(&g, 1, SL_ROW_UPDATE_BEFORE, "a", 1);
+    expect_got(&g, 2, SL_ROW_UPDATE_AFTER, "a", 2);
+    expect_got(&g, 3, SL_ROW_INSERT, "a very long key value", 3);
+    expect_got(&g, 4, SL_ROW_DELETE, NULL, 4);
     /* rows already in the batch without kinds stay +I */
     sl_batch_reset(t.b);
     put_row(t.b, "pre", 9);
@@ -196,31 +243,29 @@ static void test_bad_records(void **state)
         struct sl_record recs[3] = {sl_iot_rec(good, 10), sl_iot_rec(bad_cases[i].json, 11),
                                     sl_iot_rec(good, 12)};
         size_t consumed;
-        /* fail: the good record before it is in the batch, the error names the record */
-        sl_batch_reset(t.b);
+        struct got g;
+        /* fail: the good record before it is decoded, the error names the record */
         sl_error_clear(&err);
-        int rc = sl_debezium_decode(d, recs, 3, t.b, NULL, &consumed, &err);
+        int rc = decode_all(d, &t, recs, 3, NULL, &g, &consumed, &err);
         if (rc == 0 || !strstr(err.msg, "topic 't' partition 0 offset 11") ||
             !strstr(err.msg, bad_cases[i].msg))
             fail_msg("case %zu: rc %d, '%s'", i, rc, err.msg);
         assert_int_equal(consumed, 1);
-        assert_int_equal(t.b->rows, 1);
-        expect_row(t.b, 0, SL_ROW_INSERT, "g", 7);
+        assert_int_equal(g.n, 1);
+        expect_got(&g, 0, SL_ROW_INSERT, "g", 7);
         /* skip: counted, the records around it decoded */
         struct sl_badrec bad;
         sl_badrec_init(&bad, SL_BADREC_SKIP, NULL, NULL);
-        sl_batch_reset(t.b);
-        assert_int_equal(sl_debezium_decode(d, recs, 3, t.b, &bad, &consumed, &err), 0);
+        assert_int_equal(decode_all(d, &t, recs, 3, &bad, &g, &consumed, &err), 0);
         assert_int_equal(consumed, 3);
         assert_int_equal(bad.skipped, 1);
-        assert_int_equal(t.b->rows, 2);
-        expect_row(t.b, 1, SL_ROW_INSERT, "g", 7);
+        assert_int_equal(g.n, 2);
+        expect_got(&g, 1, SL_ROW_INSERT, "g", 7);
         /* dead-letter: the record and the message handed on */
         struct sl_iot_dlq q = {.f = tmpfile()};
         assert_non_null(q.f);
         sl_badrec_init(&bad, SL_BADREC_DEAD_LETTER, sl_iot_dlq_cb, &q);
-        sl_batch_reset(t.b);
-        assert_int_equal(sl_debezium_decode(d, recs, 3, t.b, &bad, &consumed, &err), 0);
+        assert_int_equal(decode_all(d, &t, recs, 3, &bad, &g, &consumed, &err), 0);
         assert_int_equal(q.count, 1);
         char *text = sl_iot_slurp(q.f);
         assert_non_null(strstr(text, bad_cases[i].msg));
@@ -288,6 +333,37 @@ static void test_capacity(void **state)
     assert_true(calls >= (rows + SL_BATCH_CAP - 1) / SL_BATCH_CAP);
     free(recs);
     free(text);
+    sl_debezium_free(d);
+    sl_iot_close(&t);
+}
+
+/* One row left in the batch: a "u" waits for the next batch, a "c" fills it. */
+static void test_one_row_left(void **state)
+{
+    (void)state;
+    struct sl_iot t;
+    sl_iot_open(&t, kn_schema());
+    struct sl_error err;
+    struct sl_debezium *d = sl_debezium_new(t.schema, NULL, &err);
+    assert_non_null(d);
+    struct sl_record u = sl_iot_rec("{\"before\":{\"k\":\"a\",\"n\":1},\"after\":{\"k\":\"a\","
+                                    "\"n\":2},\"op\":\"u\"}",
+                                    0);
+    struct sl_record c = sl_iot_rec("{\"after\":{\"k\":\"b\",\"n\":3},\"op\":\"c\"}", 1);
+    struct sl_record uc[] = {u, c}, cu[] = {c, u};
+    for (uint32_t r = 0; r + 1 < SL_BATCH_CAP; r++)
+        put_row(t.b, "x", r);
+    size_t consumed;
+    assert_int_equal(sl_debezium_decode(d, uc, 2, t.b, NULL, &consumed, &err), 0);
+    assert_int_equal(consumed, 0);
+    assert_int_equal(t.b->rows, SL_BATCH_CAP - 1);
+    assert_int_equal(sl_debezium_decode(d, cu, 2, t.b, NULL, &consumed, &err), 0);
+    assert_int_equal(consumed, 1);
+    assert_int_equal(t.b->rows, SL_BATCH_CAP);
+    expect_row(t.b, SL_BATCH_CAP - 1, SL_ROW_INSERT, "b", 3);
+    assert_int_equal(sl_batch_kind(t.b, 0), SL_ROW_INSERT);
+    assert_int_equal(sl_debezium_decode(d, &u, 1, t.b, NULL, &consumed, &err), 0);
+    assert_int_equal(consumed, 0);
     sl_debezium_free(d);
     sl_iot_close(&t);
 }
@@ -374,9 +450,10 @@ static void test_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode),      cmocka_unit_test(test_decode_ops),
-        cmocka_unit_test(test_bad_records), cmocka_unit_test(test_capacity),
-        cmocka_unit_test(test_prune),       cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_encode),       cmocka_unit_test(test_decode_ops),
+        cmocka_unit_test(test_bad_records),  cmocka_unit_test(test_capacity),
+        cmocka_unit_test(test_one_row_left), cmocka_unit_test(test_prune),
+        cmocka_unit_test(test_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
