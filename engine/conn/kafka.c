@@ -64,6 +64,15 @@
  * bounded partition's last record before its end offset has been decoded; a partition
  * that is empty from the start never reports it, worker_done covers it.
  *
+ * CHANGELOGS
+ * 'format' = 'debezium-json' (io/debezium.h) makes the table a changelog: the sink writes
+ * every row kind, the source's rows carry kinds (a "u" record gives two rows, so with
+ * metadata or key columns records go one at a time and each of its rows gets the record's
+ * metadata and key). The 'upsert-kafka' connector (sl_connector_upsert_kafka, options
+ * upk_keys) is this file's sink with the PRIMARY KEY as 'key.fields': -U rows are dropped
+ * before encoding (a selection over the batch), -D rows go out as tombstones (value NULL).
+ * Reading it needs Flink's ChangelogNormalize and is refused (ka_upsert_source).
+ *
  * SINK
  * One idempotent producer per worker; flush waits for every delivery and returns the
  * first delivery error. Records carry no timestamp (the broker's time). Delivery reports
