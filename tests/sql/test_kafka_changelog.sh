@@ -18,7 +18,9 @@
 #      must equal the print run's (1) or the file's own (2), folded by the same script;
 #      every upsert record has the key's JSON as its key, the -D rows are tombstones;
 #   4. sluice reads its debezium topic back (a changelog source) into print: same state;
-#   5. Flink reads the debezium topics (q17 too) ('debezium-json') and the upsert topic ('upsert-kafka',
+#   5. Flink writes the GROUP BY into a debezium-json topic, which sluice reads back (its
+#      updates arrive as "d" + "c": -D and +I rows);
+#      Flink reads the debezium topics (q17 too) ('debezium-json') and the upsert topic ('upsert-kafka',
 #      its ChangelogNormalize) into debezium-json files: same states;
 #   6. refusals: a GROUP BY over a changelog source, an upsert-kafka table without a
 #      PRIMARY KEY, reading an upsert-kafka table; a bad envelope names its record.
@@ -53,7 +55,7 @@ if ! "$kafka" start --kraft --partitions 2 --dir "$kdir" --owner $$ \
 fi
 bs=$(sed -n 's/^BOOTSTRAP=//p' "$tmp/kafka.env")
 # topics are auto-created by a metadata request naming them
-for topic in cl_agg up_agg cl_raw up_raw cl_eos up_eos cl_q17 up_q17; do
+for topic in cl_agg up_agg cl_raw up_raw cl_eos up_eos cl_q17 up_q17 fl_agg; do
   for _ in $(seq 1 50); do
     kcat -b "$bs" -L -t $topic 2>/dev/null | grep -q "topic \"$topic\" with 2 partitions" && break
     sleep 0.2
@@ -252,6 +254,11 @@ fi
   echo "INSERT INTO o_up_agg SELECT * FROM f_up_agg;"
   echo "INSERT INTO o_cl_raw SELECT * FROM f_cl_raw;"
   echo "INSERT INTO o_cl_q17 SELECT * FROM f_cl_q17;"
+  # and Flink's own changelog of the GROUP BY, for sluice to read
+  echo "CREATE TABLE f_src (k STRING, v BIGINT) WITH ('connector' = 'filesystem',"
+  echo "  'path' = '$tmp/in.json', 'format' = 'json');"
+  kafka_dbz fl_agg fl_agg "$agg_cols"
+  echo "INSERT INTO fl_agg SELECT k, COUNT(*), SUM(v) FROM f_src GROUP BY k;"
 } > "$tmp/flink.sql"
 if ! "$flink" run --parallelism 2 "$tmp/flink.sql" > "$tmp/flink.log" 2>&1; then
   cat "$tmp/flink.log"; bad "Flink could not read sluice's topics"
@@ -264,6 +271,14 @@ else
   same "Flink reads sluice's debezium-json topic of every op: same state" "$tmp/got" "$tmp/raw.ref"
   $fold debezium $q17cols "$tmp/flink/o_cl_q17" > "$tmp/got" || bad "Flink's copy does not add up"
   same "Flink reads sluice's debezium-json topic of Nexmark q17: same state" "$tmp/got" "$tmp/q17.ref"
+  sed 's/cl_agg/fl_agg/g' "$tmp/back.sql" > "$tmp/fl.sql"
+  if ! "$bin" run --workers 2 "$tmp/fl.sql" > "$tmp/fl.out" 2> "$tmp/log"; then
+    cat "$tmp/log"; bad "sluice could not read Flink's debezium-json topic"
+  else
+    grep -q -- '-D\[' "$tmp/fl.out" || bad "Flink's changelog has no -D rows (its updates)"
+    $fold print "$tmp/fl.out" > "$tmp/got" || bad "Flink's changelog read by sluice does not add up"
+    same "sluice reads Flink's debezium-json topic of the GROUP BY: same state" "$tmp/got" "$tmp/agg.ref"
+  fi
 fi
 
 # ---- 6: refusals and bad records -----------------------------------------------------------
