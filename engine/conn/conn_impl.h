@@ -92,6 +92,11 @@ extern const char *const sl_conn_format_keys[];
 int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_env *env,
                           struct sl_conn_fmtspec *spec, struct sl_error *err);
 
+/* What a sink's format refuses that a source's takes ('debezium-json.schema-include' =
+ * 'true': Flink's serializer refuses it with these words), at the option. */
+int sl_conn_fmtspec_sink_check(const struct sl_table *t, const struct sl_connector_env *env,
+                               const struct sl_conn_fmtspec *spec, struct sl_error *err);
+
 /* A parsed format name ("json" | "csv" | "raw" | "avro" | "debezium-json"); -1 when
  * unknown. */
 int sl_conn_format_from_name(const char *name);

@@ -1526,6 +1526,7 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
                                        "value.format",
                                        "csv.field-delimiter",
                                        "csv.null-literal",
+                                       "debezium-json.schema-include",
                                        "debezium-json.timestamp-format.standard",
                                        NULL};
     const char *pkeys[32];
@@ -1551,6 +1552,7 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
     const char *path;
     if ((rc = sl_fs_path(t, env, &path, err)) ||
         (rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)) ||
+        (rc = sl_conn_fmtspec_sink_check(t, env, &s->spec, err)) ||
         (rc = fs_no_avro(t, env, &s->spec, err)) || (rc = sl_fsw_init(&s->fw, t, env, err)) ||
         (rc = sl_fs_sink_dir(t, env, &s->fw.dir, err)))
         goto out_free;

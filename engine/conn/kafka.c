@@ -2080,6 +2080,7 @@ static int ka_sink_open(const struct sl_table *t, const struct sl_connector_env 
     struct sl_conn_fmtspec spec, kspec;
     struct ka_props pr = {0};
     if ((rc = sl_conn_fmtspec_parse(t, env, &spec, err)) ||
+        (rc = sl_conn_fmtspec_sink_check(t, env, &spec, err)) ||
         (upsert && (rc = ka_upsert_check(t, env, &spec, err))))
         goto out_free;
     /* a bad-record policy is about decoding: harmless on a sink, as in Flink */

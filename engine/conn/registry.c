@@ -426,6 +426,17 @@ int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_en
     return 0;
 }
 
+int sl_conn_fmtspec_sink_check(const struct sl_table *t, const struct sl_connector_env *env,
+                               const struct sl_conn_fmtspec *spec, struct sl_error *err)
+{
+    if (!spec->opts.debezium_schema_include)
+        return 0;
+    return sl_conn_err_at(env, t, sl_conn_opt(t, "debezium-json.schema-include")->pos, err,
+                          SL_ENOTSUP,
+                          "Debezium JSON serialization doesn't support "
+                          "'debezium-json.schema-include' option been set to true.");
+}
+
 int sl_conn_codec_init(struct sl_conn_codec *c, const struct sl_conn_fmtspec *spec,
                        const struct sl_schema *schema, struct sl_error *err)
 {
