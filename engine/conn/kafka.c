@@ -71,7 +71,8 @@
  * metadata and key). The 'upsert-kafka' connector (sl_connector_upsert_kafka, options
  * upk_keys) is this file's sink with the PRIMARY KEY as 'key.fields': -U rows are dropped
  * before encoding (a selection over the batch), -D rows go out as tombstones (value NULL).
- * Reading it needs Flink's ChangelogNormalize and is refused (ka_upsert_source).
+ * Reading it: the kafka source with each worker's last value per key (struct ka_upk, in
+ * place of Flink's ChangelogNormalize; not in checkpoints yet, so refused with them).
  *
  * SINK
  * One idempotent producer per worker; flush waits for every delivery and returns the
@@ -136,6 +137,8 @@
 #include "io/kafka_source.h"
 #include "io/kafka_txn.h"
 
+#include <xxhash.h>
+
 static const char *const ka_keys[] = {"topic",
                                       "topic-pattern",
                                       "scan.topic-partition-discovery.interval",
@@ -167,8 +170,8 @@ static const char *const ka_keys[] = {"topic",
 static const char *const ka_prefixes[] = {"properties.", NULL};
 
 /* The 'upsert-kafka' connector's options (Flink's UpsertKafkaDynamicTableFactory): the key
- * is the PRIMARY KEY, so no 'key.fields'; no scan.* (sluice cannot read it yet) and no
- * partitioner (records go by their key's hash). */
+ * is the PRIMARY KEY, so no 'key.fields'; a source reads from the earliest offset (no
+ * 'scan.startup.*'), a sink has no partitioner (records go by their key's hash). */
 static const char *const upk_keys[] = {"topic",
                                        "key.format",
                                        "key.fields-prefix",
@@ -181,6 +184,8 @@ static const char *const upk_keys[] = {"topic",
                                        "avro.timestamp_mapping.legacy",
                                        "sink.delivery-guarantee",
                                        "sink.transactional-id-prefix",
+                                       "scan.bounded.mode",
+                                       "scan.bounded.specific-offsets",
                                        NULL};
 
 static bool ka_is_upsert(const struct sl_table *t)
@@ -533,7 +538,159 @@ struct ka_worker {
     struct sl_column *vcols; /* metadata columns: the value columns' view of a batch */
     struct sl_column *kcols; /* key columns: their view of a batch */
     struct sl_conn_codec kcodec;
+    struct ka_upk *upk; /* upsert-kafka: the last value of every key (NULL: not upsert) */
 };
+
+/* ---- upsert-kafka source: the last value per key ------------------------------------------
+ * Flink turns an upsert topic into a changelog with ChangelogNormalize, keyed state of the
+ * last row per primary key. Here each source worker keeps the last value (its bytes) of
+ * every key (its bytes) of the partitions it reads: an upsert topic is partitioned by key
+ * (what Kafka's default partitioner, Flink's and sluice's upsert sinks do), so all of a
+ * key's records reach one worker, in order. A value for a key not seen is +I, for a known
+ * key -U of the old value (decoded again from its bytes) and +U of the new one; a tombstone
+ * is -D of the old value, or nothing. Keys are compared as bytes (Flink compares decoded
+ * keys: two encodings of one key, e.g. JSON with other spacing, are two keys here). The
+ * state is not saved in checkpoints yet, so a job with checkpoints refuses the table.
+ * Linear probing over a power-of-two table; a freed slot becomes a grave (key KA_UPK_GRAVE)
+ * until the next growth. Values replaced or deleted during one poll stay alive (garbage)
+ * until its rows are decoded. */
+struct ka_upk_slot {
+    uint64_t h;
+    char *key; /* NULL: empty; KA_UPK_GRAVE: deleted */
+    char *val;
+    uint32_t klen, vlen;
+};
+
+struct ka_upk {
+    struct ka_upk_slot *slot;
+    size_t cap, used; /* used: live and graves */
+    char **garbage;
+    size_t ngarbage, capgarbage;
+};
+
+static char ka_upk_grave_byte;
+#define KA_UPK_GRAVE (&ka_upk_grave_byte)
+
+static long ka_upk_find(const struct ka_upk *m, const void *key, uint32_t klen, uint64_t h)
+{
+    for (size_t i = h & (m->cap - 1), k = 0; m->cap && k < m->cap;
+         i = (i + 1) & (m->cap - 1), k++) {
+        const struct ka_upk_slot *e = &m->slot[i];
+        if (!e->key)
+            return -1;
+        if (e->key != KA_UPK_GRAVE && e->h == h && e->klen == klen && !memcmp(e->key, key, klen))
+            return (long)i;
+    }
+    return -1;
+}
+
+static int ka_upk_trash(struct ka_upk *m, char *p)
+{
+    if (m->ngarbage == m->capgarbage) {
+        size_t nc = m->capgarbage ? 2 * m->capgarbage : 64;
+        char **g = realloc(m->garbage, nc * sizeof(*g));
+        if (!g)
+            return SL_ENOMEM;
+        m->garbage = g;
+        m->capgarbage = nc;
+    }
+    m->garbage[m->ngarbage++] = p;
+    return 0;
+}
+
+static void ka_upk_empty_trash(struct ka_upk *m)
+{
+    for (size_t i = 0; i < m->ngarbage; i++)
+        free(m->garbage[i]);
+    m->ngarbage = 0;
+}
+
+static int ka_upk_grow(struct ka_upk *m)
+{
+    size_t nc = m->cap ? 2 * m->cap : 64;
+    struct ka_upk_slot *ns = calloc(nc, sizeof(*ns));
+    if (!ns)
+        return SL_ENOMEM;
+    for (size_t i = 0; i < m->cap; i++) {
+        struct ka_upk_slot *e = &m->slot[i];
+        if (!e->key || e->key == KA_UPK_GRAVE)
+            continue;
+        size_t j = e->h & (nc - 1);
+        while (ns[j].key)
+            j = (j + 1) & (nc - 1);
+        ns[j] = *e;
+    }
+    size_t live = 0;
+    for (size_t i = 0; i < nc; i++)
+        live += ns[i].key != NULL;
+    free(m->slot);
+    m->slot = ns;
+    m->cap = nc;
+    m->used = live;
+    return 0;
+}
+
+/* Sets key's value to a copy of val (the old one, if any, to the garbage). */
+static int ka_upk_put(struct ka_upk *m, long at, const void *key, uint32_t klen, uint64_t h,
+                      const void *val, uint32_t vlen)
+{
+    char *v = malloc(vlen ? vlen : 1);
+    if (!v)
+        return SL_ENOMEM;
+    memcpy(v, val, vlen);
+    if (at >= 0) {
+        struct ka_upk_slot *e = &m->slot[at];
+        if (ka_upk_trash(m, e->val)) {
+            free(v);
+            return SL_ENOMEM;
+        }
+        e->val = v;
+        e->vlen = vlen;
+        return 0;
+    }
+    if ((m->used + 1) * 4 > m->cap * 3 && ka_upk_grow(m)) {
+        free(v);
+        return SL_ENOMEM;
+    }
+    char *k = malloc(klen ? klen : 1);
+    if (!k) {
+        free(v);
+        return SL_ENOMEM;
+    }
+    memcpy(k, key, klen);
+    size_t i = h & (m->cap - 1);
+    while (m->slot[i].key && m->slot[i].key != KA_UPK_GRAVE)
+        i = (i + 1) & (m->cap - 1);
+    m->used += !m->slot[i].key;
+    m->slot[i] = (struct ka_upk_slot){.h = h, .key = k, .val = v, .klen = klen, .vlen = vlen};
+    return 0;
+}
+
+static int ka_upk_del(struct ka_upk *m, long at)
+{
+    struct ka_upk_slot *e = &m->slot[at];
+    if (ka_upk_trash(m, e->val))
+        return SL_ENOMEM;
+    free(e->key);
+    e->key = KA_UPK_GRAVE;
+    e->val = NULL;
+    return 0;
+}
+
+static void ka_upk_free(struct ka_upk *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slot[i].key && m->slot[i].key != KA_UPK_GRAVE) {
+            free(m->slot[i].key);
+            free(m->slot[i].val);
+        }
+    ka_upk_empty_trash(m);
+    free(m->garbage);
+    free(m->slot);
+    free(m);
+}
 
 /* A source table's 'topic' list ('a;b'), split: the names are owned here. */
 struct ka_topics {
@@ -833,6 +990,89 @@ static int ka_decode_split(struct ka_source *src, struct ka_worker *w, size_t en
     return rc;
 }
 
+/* One record into b (its key and metadata too): 0 with a row appended, or none when the
+ * record was bad and the policy skipped it; else an error. */
+static int ka_upsert_one(struct ka_source *src, struct ka_worker *w, const struct sl_record *rec,
+                         struct sl_batch *b, struct sl_error *err)
+{
+    size_t got = 0;
+    if (!src->nmeta && !src->nkey)
+        return sl_conn_codec_decode(&w->codec, rec, 1, b, &w->bad, &got, err);
+    struct sl_record *recs = w->recs;
+    size_t pos = w->pos;
+    w->recs = (struct sl_record *)rec; /* ka_decode_split reads w->recs[w->pos ..] */
+    w->pos = 0;
+    int rc = ka_decode_split(src, w, 1, b, &got, err);
+    w->recs = recs;
+    w->pos = pos;
+    return rc;
+}
+
+static void ka_upsert_kind(struct sl_batch *b, uint32_t row, uint8_t kind)
+{
+    if (!b->kind)
+        memset(sl_batch_kinds(b), SL_ROW_INSERT, row);
+    b->kind[row] = kind;
+}
+
+/* upsert-kafka: records pos.. end of the worker through its last-value state (struct
+ * ka_upk) into rows with kinds; a record takes at most two rows, so it stops with fewer
+ * than two free. */
+static int ka_upsert_decode(struct ka_source *src, struct ka_worker *w, size_t end,
+                            struct sl_batch *b, size_t *consumed, struct sl_error *err)
+{
+    struct ka_upk *m = w->upk;
+    int rc = 0;
+    *consumed = 0;
+    while (w->pos + *consumed < end && SL_BATCH_CAP - b->rows >= 2) {
+        const struct sl_record *r = &w->recs[w->pos + *consumed];
+        if (!r->key) {
+            if ((rc = sl_badrec_handle(&w->bad, r, SL_EINVAL,
+                                       "an 'upsert-kafka' record without a key", err)))
+                break;
+            (*consumed)++;
+            continue;
+        }
+        uint64_t h = XXH3_64bits(r->key, r->key_len);
+        long at = ka_upk_find(m, r->key, (uint32_t)r->key_len, h);
+        uint32_t rows0 = b->rows;
+        if (at >= 0) { /* the key's last row goes: -U before a new value, -D at a tombstone */
+            struct sl_record old = *r;
+            old.value = m->slot[at].val;
+            old.value_len = m->slot[at].vlen;
+            if ((rc = ka_upsert_one(src, w, &old, b, err)))
+                break;
+            if (b->rows > rows0)
+                ka_upsert_kind(b, rows0, r->value ? SL_ROW_UPDATE_BEFORE : SL_ROW_DELETE);
+        }
+        if (r->value) {
+            uint32_t rows1 = b->rows;
+            if ((rc = ka_upsert_one(src, w, r, b, err))) {
+                b->rows = rows0; /* the record is not consumed: none of its rows */
+                break;
+            }
+            if (b->rows == rows1) {
+                b->rows = rows0; /* a bad value (skipped): the key keeps its last row */
+            } else {
+                ka_upsert_kind(b, rows1, at >= 0 ? SL_ROW_UPDATE_AFTER : SL_ROW_INSERT);
+                if ((rc = ka_upk_put(m, at, r->key, (uint32_t)r->key_len, h, r->value,
+                                     (uint32_t)r->value_len))) {
+                    b->rows = rows0;
+                    rc = sl_error_set(err, rc, "out of memory");
+                    break;
+                }
+            }
+        } else if (at >= 0 && (rc = ka_upk_del(m, at))) {
+            b->rows = rows0;
+            rc = sl_error_set(err, rc, "out of memory");
+            break;
+        }
+        (*consumed)++;
+    }
+    ka_upk_empty_trash(m); /* the rows hold copies of every value they read */
+    return rc;
+}
+
 static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
                    int timeout_ms, struct sl_source_info *info, struct sl_error *err)
 {
@@ -872,7 +1112,9 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
     uint32_t rows0 = b->rows;
     size_t consumed = 0;
-    if (src->nmeta || src->nkey)
+    if (w->upk)
+        rc = ka_upsert_decode(src, w, end, b, &consumed, err);
+    else if (src->nmeta || src->nkey)
         rc = ka_decode_split(src, w, end, b, &consumed, err);
     else
         rc = sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed,
@@ -927,6 +1169,7 @@ static void ka_free(struct sl_source *s)
             free(src->w[i].vcols);
             free(src->w[i].kcols);
             sl_conn_codec_destroy(&src->w[i].kcodec);
+            ka_upk_free(src->w[i].upk);
         }
     free(src->w);
     for (size_t i = 0; i < src->topics.n; i++)
@@ -2175,19 +2418,33 @@ static int ka_upsert_sink(const struct sl_table *t, const struct sl_connector_en
     return ka_sink_open(t, env, nworkers, true, out, err);
 }
 
-/* Reading an upsert topic needs Flink's ChangelogNormalize (the last value of every key as
- * keyed state, to turn upserts into -U/+U and tombstones into -D): not in sluice yet. */
+/* An upsert topic as a changelog: the kafka source with each worker's last value per key
+ * (struct ka_upk, in place of Flink's ChangelogNormalize). */
 static int ka_upsert_source(const struct sl_table *t, const struct sl_connector_env *env,
                             int nworkers, struct sl_source **out, struct sl_error *err)
 {
-    (void)nworkers;
     *out = NULL;
-    return sl_conn_err_at(env, t, SIZE_MAX, err, SL_ENOTSUP,
-                          "reading an 'upsert-kafka' table is not supported yet: it needs "
-                          "Flink's ChangelogNormalize (the last value of every key kept as "
-                          "state); write it with 'upsert-kafka', read the topic as a "
-                          "'debezium-json' changelog written by 'kafka', or as an append-only "
-                          "stream with 'connector' = 'kafka' and 'key.fields'");
+    int rc = sl_conn_check_options(t, env, upk_keys, ka_prefixes, err);
+    if (rc)
+        return rc;
+    if (env && env->checkpoints)
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_ENOTSUP,
+                              "reading an 'upsert-kafka' table in a job with checkpoints is "
+                              "not supported yet: the last value of every key (Flink's "
+                              "ChangelogNormalize state) is not saved in checkpoints");
+    struct sl_conn_fmtspec spec;
+    if ((rc = sl_conn_fmtspec_parse(t, env, &spec, err)) ||
+        (rc = ka_upsert_check(t, env, &spec, err)) ||
+        (rc = sl_conn_kafka_source(t, env, nworkers, out, err)))
+        return rc;
+    struct ka_source *src = (struct ka_source *)*out;
+    for (int i = 0; i < nworkers; i++)
+        if (!(src->w[i].upk = calloc(1, sizeof(*src->w[i].upk)))) {
+            ka_free(*out);
+            *out = NULL;
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+    return 0;
 }
 
 /* ---- the connector ------------------------------------------------------------------------ */

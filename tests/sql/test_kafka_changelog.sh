@@ -18,12 +18,13 @@
 #      must equal the print run's (1) or the file's own (2), folded by the same script;
 #      every upsert record has the key's JSON as its key, the -D rows are tombstones;
 #   4. sluice reads its debezium topic back (a changelog source) into print: same state;
+#      and its upsert topics (each worker's last value per key: -U/+U, tombstones -D);
 #   5. Flink writes the GROUP BY into a debezium-json topic, which sluice reads back (its
 #      updates arrive as "d" + "c": -D and +I rows);
 #      Flink reads the debezium topics (q17 too) ('debezium-json') and the upsert topic ('upsert-kafka',
 #      its ChangelogNormalize) into debezium-json files: same states;
 #   6. refusals: a GROUP BY over a changelog source, an upsert-kafka table without a
-#      PRIMARY KEY, reading an upsert-kafka table; a bad envelope names its record.
+#      PRIMARY KEY; a bad envelope names its record.
 #
 # Skips (77) when the Flink runner cannot be built or tools/kafka.sh cannot fetch the
 # broker; SLUICE_FLINK_REQUIRED=1 makes those failures.
@@ -236,6 +237,29 @@ else
   same "sluice reads its debezium-json topic back as a changelog" "$tmp/got" "$tmp/agg.ref"
 fi
 
+# ---- 4b: sluice reads its upsert-kafka topics back (the last value per key as state) ------
+upsert_src() { # name, topic, columns
+  upsert "$1" "$2" "$3" k | sed "s/'value.format' = 'json'/&, 'scan.bounded.mode' = 'latest-offset'/"
+}
+{
+  upsert_src ua up_agg "$agg_cols"
+  upsert_src ur up_raw "$raw_cols"
+  echo "CREATE TABLE pa ($agg_cols) WITH ('connector' = 'print', 'print-identifier' = 'a');"
+  echo "CREATE TABLE pr ($raw_cols) WITH ('connector' = 'print', 'print-identifier' = 'r');"
+  echo "INSERT INTO pa SELECT * FROM ua;"
+  echo "INSERT INTO pr SELECT * FROM ur;"
+} > "$tmp/upback.sql"
+if ! "$bin" run --workers 2 "$tmp/upback.sql" > "$tmp/upback.out" 2> "$tmp/log"; then
+  cat "$tmp/log"; bad "sluice could not read its upsert-kafka topics back"
+else
+  grep '^a' "$tmp/upback.out" | $fold print /dev/stdin > "$tmp/got" || bad "upsert read back: does not add up"
+  same "sluice reads its upsert-kafka topic of the GROUP BY back" "$tmp/got" "$tmp/agg.ref"
+  grep '^r' "$tmp/upback.out" | $fold print /dev/stdin > "$tmp/got" || bad "upsert read back: does not add up"
+  same "sluice reads its upsert-kafka topic of every op back" "$tmp/got" "$tmp/raw.ref"
+  grep -q '^r:[0-9]*> -D\[' "$tmp/upback.out" && grep -q '^a:[0-9]*> -U\[' "$tmp/upback.out" ||
+    bad "the upsert topics read back have no -D or no -U rows"
+fi
+
 # ---- 5: Flink reads sluice's topics ---------------------------------------------------------
 {
   kafka_dbz f_cl_agg cl_agg "$agg_cols"
@@ -301,10 +325,6 @@ refused "upsert-kafka without a PRIMARY KEY" "'upsert-kafka' tables require to d
   "CREATE TABLE src (k STRING, v BIGINT) WITH ('connector' = 'filesystem', 'path' = '$tmp/in.json', 'format' = 'json');
 CREATE TABLE u ($raw_cols) WITH ('connector' = 'upsert-kafka', 'topic' = 'x', 'properties.bootstrap.servers' = '$bs', 'key.format' = 'json', 'value.format' = 'json');
 INSERT INTO u SELECT k, COUNT(*) FROM src GROUP BY k;"
-refused "reading upsert-kafka" "reading an 'upsert-kafka' table is not supported yet" \
-  "$(upsert u up_raw "$raw_cols" k)
-CREATE TABLE p ($raw_cols) WITH ('connector' = 'print');
-INSERT INTO p SELECT * FROM u;"
 refused "an append-only sink of a changelog source" \
   "doesn't support consuming update changes" \
   "$(kafka_dbz back cl_agg "$agg_cols")
