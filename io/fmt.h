@@ -60,6 +60,8 @@ struct sl_fmt_opts {
     bool avro_local_timestamp;    /* Avro: TIMESTAMP(3) as "local-timestamp-millis", not
                                      "timestamp-millis" ('avro.timestamp_mapping.legacy' =
                                      'false'); the same bytes */
+    bool debezium_schema_include; /* debezium-json: the envelope is under "payload"
+                                     ('debezium-json.schema-include'; decode only) */
 };
 
 /* ---- text -> values ------------------------------------------------------------------------- */

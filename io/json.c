@@ -528,6 +528,11 @@ static int sl_json_put_object(struct sl_json *json, const struct sl_json_node *n
     return 0;
 }
 
+int sl_json_put_row(struct sl_json *json, struct sl_batch *b, uint32_t row, struct sl_fmt_out *out)
+{
+    return sl_json_put_object(json, &json->plan.nodes[0], b, row, out);
+}
+
 int sl_json_encode(struct sl_json *json, struct sl_batch *b, struct sl_fmt_out *out,
                    struct sl_error *err)
 {

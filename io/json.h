@@ -96,4 +96,8 @@ void sl_json_stats(const struct sl_json *json, struct sl_json_stats *stats);
 int sl_json_encode(struct sl_json *json, struct sl_batch *b, struct sl_fmt_out *out,
                    struct sl_error *err);
 
+/* Appends the JSON object of row `row` of `b` to `out`, without ending a record (an
+ * envelope format writes it inside its own object: io/debezium.h). 0 or SL_ENOMEM. */
+int sl_json_put_row(struct sl_json *json, struct sl_batch *b, uint32_t row, struct sl_fmt_out *out);
+
 #endif

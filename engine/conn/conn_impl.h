@@ -9,11 +9,13 @@
  * point at the option too ("q.sql:4:7: option 'events.num': not an integer: 'x'").
  *
  * FORMATS
- * Kafka and filesystem tables carry a record format ('format' = json | csv | raw | avro) with
- * its options ('csv.field-delimiter', 'csv.null-literal', 'avro.encoding',
- * 'avro.timestamp_mapping.legacy') and a bad-record policy (avro: Kafka tables only, see
- * sl_conn_fs_source):
- *   'json.ignore-parse-errors' = 'true'      Flink's option: skip bad records
+ * Kafka and filesystem tables carry a record format ('format' = json | csv | raw | avro |
+ * debezium-json) with its options ('csv.field-delimiter', 'csv.null-literal',
+ * 'avro.encoding', 'avro.timestamp_mapping.legacy', 'debezium-json.schema-include',
+ * 'debezium-json.timestamp-format.standard') and a bad-record policy (avro: Kafka tables
+ * only, see sl_conn_fs_source):
+ *   'json.ignore-parse-errors' = 'true'      Flink's option: skip bad records (and
+ *   'debezium-json.ignore-parse-errors'      the same for 'debezium-json')
  *   'sluice.bad-records' = fail | skip | dead-letter   (wins over the one above)
  *   'sluice.dead-letter.path' = FILE          where dead-lettered records go (required with
  *                                             dead-letter); each bad record is appended as
@@ -73,7 +75,7 @@ int sl_conn_opt_choice(const struct sl_table *t, const struct sl_connector_env *
 
 /* ---- formats ------------------------------------------------------------------------------- */
 
-enum sl_conn_format { SL_CONN_JSON, SL_CONN_CSV, SL_CONN_RAW, SL_CONN_AVRO };
+enum sl_conn_format { SL_CONN_JSON, SL_CONN_CSV, SL_CONN_RAW, SL_CONN_AVRO, SL_CONN_DEBEZIUM_JSON };
 
 /* The format part of a table's options. */
 struct sl_conn_fmtspec {
@@ -90,14 +92,25 @@ extern const char *const sl_conn_format_keys[];
 int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_env *env,
                           struct sl_conn_fmtspec *spec, struct sl_error *err);
 
-/* A parsed format name ("json" | "csv" | "raw" | "avro"); -1 when unknown. */
+/* What a sink's format refuses that a source's takes ('debezium-json.schema-include' =
+ * 'true': Flink's serializer refuses it with these words), at the option. */
+int sl_conn_fmtspec_sink_check(const struct sl_table *t, const struct sl_connector_env *env,
+                               const struct sl_conn_fmtspec *spec, struct sl_error *err);
+
+/* A parsed format name ("json" | "csv" | "raw" | "avro" | "debezium-json"); -1 when
+ * unknown. */
 int sl_conn_format_from_name(const char *name);
 const char *sl_conn_format_ext(enum sl_conn_format f);
 
 struct sl_conn_codec {
     enum sl_conn_format format;
-    void *codec; /* struct sl_json / sl_csv / sl_raw / sl_avro */
+    void *codec; /* struct sl_json / sl_csv / sl_raw / sl_avro / sl_debezium */
 };
+
+/* Whether a table's format is a changelog (rows of every kind, 'debezium-json'): its sink
+ * takes updating input and its scan produces a changelog (engine/plan/changelog.h). Reads
+ * the options only ('format', else 'value.format'). */
+bool sl_conn_format_changelog(const struct sl_table *t);
 
 /* A codec of `spec` for `schema` (not owned). */
 int sl_conn_codec_init(struct sl_conn_codec *c, const struct sl_conn_fmtspec *spec,

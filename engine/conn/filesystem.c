@@ -645,6 +645,7 @@ static int fs_begin(struct fs_source *src, struct fs_worker *w, uint32_t j, stru
         uint64_t q = 0;
         switch (src->spec.format) {
         case SL_CONN_JSON:
+        case SL_CONN_DEBEZIUM_JSON:
             rc = fs_align_line(src, w, s, false, 0, &s, path, err);
             break;
         case SL_CONN_CSV:
@@ -782,7 +783,7 @@ static int fs_read_framed(struct fs_source *src, struct fs_worker *w, const char
             rc = sl_conn_codec_decode(&w->codec, w->recs, n, b, &w->bad, &consumed, err);
             if (consumed)
                 w->pos = w->ends[consumed - 1];
-            if (rc)
+            if (rc || !consumed) /* none: no room (a debezium-json "u" makes two rows) */
                 break;
         } else if (need) {
             uint64_t bend = w->boff + w->blen; /* more than the buffer holds from pos */
@@ -1520,8 +1521,14 @@ static const struct sl_sink_ops fs_sink_ops = {.write = fs_sink_write,
 int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                     struct sl_sink **out, struct sl_error *err)
 {
-    static const char *const keys[] = {
-        "path", "format", "value.format", "csv.field-delimiter", "csv.null-literal", NULL};
+    static const char *const keys[] = {"path",
+                                       "format",
+                                       "value.format",
+                                       "csv.field-delimiter",
+                                       "csv.null-literal",
+                                       "debezium-json.schema-include",
+                                       "debezium-json.timestamp-format.standard",
+                                       NULL};
     const char *pkeys[32];
     size_t nk = 0;
     for (const char *const *k = keys; *k; k++)
@@ -1545,6 +1552,7 @@ int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env
     const char *path;
     if ((rc = sl_fs_path(t, env, &path, err)) ||
         (rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)) ||
+        (rc = sl_conn_fmtspec_sink_check(t, env, &s->spec, err)) ||
         (rc = fs_no_avro(t, env, &s->spec, err)) || (rc = sl_fsw_init(&s->fw, t, env, err)) ||
         (rc = sl_fs_sink_dir(t, env, &s->fw.dir, err)))
         goto out_free;
@@ -1612,6 +1620,9 @@ static const char *const fs_keys[] = {"path",
                                       "csv.field-delimiter",
                                       "csv.null-literal",
                                       "json.ignore-parse-errors",
+                                      "debezium-json.schema-include",
+                                      "debezium-json.ignore-parse-errors",
+                                      "debezium-json.timestamp-format.standard",
                                       "sluice.bad-records",
                                       "sluice.dead-letter.path",
                                       "sluice.split-size",
@@ -1629,4 +1640,5 @@ const struct sl_connector sl_connector_filesystem = {
     .sink = sl_conn_fs_sink,
     .bounded = fs_bounded,
     .options = fs_keys,
+    .changelog = sl_conn_format_changelog, /* 'debezium-json' files, as Flink's */
 };

@@ -1072,6 +1072,7 @@ int sl_conn_fs_psink(const struct sl_table *t, const struct sl_connector_env *en
     s->t = t;
     s->nworkers = nworkers;
     if ((rc = sl_conn_fmtspec_parse(t, env, &s->spec, err)) ||
+        (rc = sl_conn_fmtspec_sink_check(t, env, &s->spec, err)) ||
         (rc = sl_fs_no_avro(t, env, &s->spec, err)))
         goto out_free;
     s->spec.opts.csv_line_end = s->spec.opts.json_line_end = true;

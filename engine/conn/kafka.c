@@ -64,6 +64,16 @@
  * bounded partition's last record before its end offset has been decoded; a partition
  * that is empty from the start never reports it, worker_done covers it.
  *
+ * CHANGELOGS
+ * 'format' = 'debezium-json' (io/debezium.h) makes the table a changelog: the sink writes
+ * every row kind, the source's rows carry kinds (a "u" record gives two rows, so with
+ * metadata or key columns records go one at a time and each of its rows gets the record's
+ * metadata and key). The 'upsert-kafka' connector (sl_connector_upsert_kafka, options
+ * upk_keys) is this file's sink with the PRIMARY KEY as 'key.fields': -U rows are dropped
+ * before encoding (a selection over the batch), -D rows go out as tombstones (value NULL).
+ * Reading it: the kafka source with each worker's last value per key (struct ka_upk, in
+ * place of Flink's ChangelogNormalize; not in checkpoints yet, so refused with them).
+ *
  * SINK
  * One idempotent producer per worker; flush waits for every delivery and returns the
  * first delivery error. Records carry no timestamp (the broker's time). Delivery reports
@@ -127,6 +137,8 @@
 #include "io/kafka_source.h"
 #include "io/kafka_txn.h"
 
+#include <xxhash.h>
+
 static const char *const ka_keys[] = {"topic",
                                       "topic-pattern",
                                       "scan.topic-partition-discovery.interval",
@@ -137,6 +149,9 @@ static const char *const ka_keys[] = {"topic",
                                       "json.ignore-parse-errors",
                                       "avro.encoding",
                                       "avro.timestamp_mapping.legacy",
+                                      "debezium-json.schema-include",
+                                      "debezium-json.ignore-parse-errors",
+                                      "debezium-json.timestamp-format.standard",
                                       "sluice.bad-records",
                                       "sluice.dead-letter.path",
                                       "scan.startup.mode",
@@ -154,6 +169,29 @@ static const char *const ka_keys[] = {"topic",
                                       NULL};
 static const char *const ka_prefixes[] = {"properties.", NULL};
 
+/* The 'upsert-kafka' connector's options (Flink's UpsertKafkaDynamicTableFactory): the key
+ * is the PRIMARY KEY, so no 'key.fields'; a source reads from the earliest offset (no
+ * 'scan.startup.*'), a sink has no partitioner (records go by their key's hash). */
+static const char *const upk_keys[] = {"topic",
+                                       "key.format",
+                                       "key.fields-prefix",
+                                       "value.format",
+                                       "value.fields-include",
+                                       "csv.field-delimiter",
+                                       "csv.null-literal",
+                                       "json.ignore-parse-errors",
+                                       "avro.encoding",
+                                       "avro.timestamp_mapping.legacy",
+                                       "sink.delivery-guarantee",
+                                       "sink.transactional-id-prefix",
+                                       "scan.bounded.mode",
+                                       "scan.bounded.specific-offsets",
+                                       NULL};
+
+static bool ka_is_upsert(const struct sl_table *t)
+{
+    return t->connector && strcmp(t->connector, "upsert-kafka") == 0;
+}
 #define KA_MAX_PROPS 64
 
 /* The librdkafka properties of a table: "key=value" strings (owned by *props). */
@@ -370,7 +408,12 @@ static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_
     const struct sl_option *kfmt = sl_conn_opt(t, "key.format");
     const struct sl_option *inc = sl_conn_opt(t, "value.fields-include");
     const struct sl_option *pre = sl_conn_opt(t, "key.fields-prefix");
-    if (!kf) {
+    bool upsert = ka_is_upsert(t);
+    if (upsert && !kfmt)
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
+                              "connector 'upsert-kafka' needs the option 'key.format' (the "
+                              "format of the PRIMARY KEY columns in the message key)");
+    if (!kf && !upsert) {
         const struct sl_option *o = kfmt ? kfmt : inc ? inc : pre;
         if (o)
             return sl_conn_err_at(env, t, o->pos, err, SL_EINVAL, "option '%s' needs 'key.fields'",
@@ -381,6 +424,10 @@ static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_
         return sl_conn_err_at(env, t, kf->pos, err, SL_EINVAL,
                               "option 'key.fields' needs 'key.format'");
     int f = sl_conn_format_from_name(kfmt->value);
+    if (f == SL_CONN_DEBEZIUM_JSON) /* Flink: a key format must be insert-only */
+        return sl_conn_err_at(env, t, kfmt->pos, err, SL_EINVAL,
+                              "option 'key.format': 'debezium-json' is a changelog format; a "
+                              "key format must be insert-only ('json', 'csv', 'raw', 'avro')");
     if (f < 0)
         return sl_conn_err_at(env, t, kfmt->pos, err, SL_ENOTSUP,
                               "option 'key.format': format '%s' is not supported ('json', "
@@ -403,9 +450,19 @@ static int ka_keyspec_parse(const struct sl_table *t, const struct sl_connector_
     uint32_t nc = schema->ncols;
     if (!(ks->idx = calloc(nc ? nc : 1, sizeof(int))))
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    const char *p = kf->value;
+    const char *p = kf ? kf->value : "";
     int rc = 0;
-    while (!rc) {
+    for (uint32_t k = 0; upsert && !rc && k < t->npk; k++) { /* the PRIMARY KEY */
+        const char *name = t->physical.cols[t->pk[k]].name;
+        if (strncmp(name, ks->prefix, strlen(ks->prefix)) != 0)
+            rc = sl_conn_err_at(env, t, pre ? pre->pos : SIZE_MAX, err, SL_EINVAL,
+                                "PRIMARY KEY column '%s' does not start with the "
+                                "'key.fields-prefix' '%s'",
+                                name, ks->prefix);
+        else if (ks->n < nc)
+            ks->idx[ks->n++] = (int)t->pk[k];
+    }
+    while (!rc && !upsert) {
         const char *q = strchr(p, ';');
         size_t len = q ? (size_t)(q - p) : strlen(p);
         char name[256];
@@ -481,7 +538,159 @@ struct ka_worker {
     struct sl_column *vcols; /* metadata columns: the value columns' view of a batch */
     struct sl_column *kcols; /* key columns: their view of a batch */
     struct sl_conn_codec kcodec;
+    struct ka_upk *upk; /* upsert-kafka: the last value of every key (NULL: not upsert) */
 };
+
+/* ---- upsert-kafka source: the last value per key ------------------------------------------
+ * Flink turns an upsert topic into a changelog with ChangelogNormalize, keyed state of the
+ * last row per primary key. Here each source worker keeps the last value (its bytes) of
+ * every key (its bytes) of the partitions it reads: an upsert topic is partitioned by key
+ * (what Kafka's default partitioner, Flink's and sluice's upsert sinks do), so all of a
+ * key's records reach one worker, in order. A value for a key not seen is +I, for a known
+ * key -U of the old value (decoded again from its bytes) and +U of the new one; a tombstone
+ * is -D of the old value, or nothing. Keys are compared as bytes (Flink compares decoded
+ * keys: two encodings of one key, e.g. JSON with other spacing, are two keys here). The
+ * state is not saved in checkpoints yet, so a job with checkpoints refuses the table.
+ * Linear probing over a power-of-two table; a freed slot becomes a grave (key KA_UPK_GRAVE)
+ * until the next growth. Values replaced or deleted during one poll stay alive (garbage)
+ * until its rows are decoded. */
+struct ka_upk_slot {
+    uint64_t h;
+    char *key; /* NULL: empty; KA_UPK_GRAVE: deleted */
+    char *val;
+    uint32_t klen, vlen;
+};
+
+struct ka_upk {
+    struct ka_upk_slot *slot;
+    size_t cap, used; /* used: live and graves */
+    char **garbage;
+    size_t ngarbage, capgarbage;
+};
+
+static char ka_upk_grave_byte;
+#define KA_UPK_GRAVE (&ka_upk_grave_byte)
+
+static long ka_upk_find(const struct ka_upk *m, const void *key, uint32_t klen, uint64_t h)
+{
+    for (size_t i = h & (m->cap - 1), k = 0; m->cap && k < m->cap;
+         i = (i + 1) & (m->cap - 1), k++) {
+        const struct ka_upk_slot *e = &m->slot[i];
+        if (!e->key)
+            return -1;
+        if (e->key != KA_UPK_GRAVE && e->h == h && e->klen == klen && !memcmp(e->key, key, klen))
+            return (long)i;
+    }
+    return -1;
+}
+
+static int ka_upk_trash(struct ka_upk *m, char *p)
+{
+    if (m->ngarbage == m->capgarbage) {
+        size_t nc = m->capgarbage ? 2 * m->capgarbage : 64;
+        char **g = realloc(m->garbage, nc * sizeof(*g));
+        if (!g)
+            return SL_ENOMEM;
+        m->garbage = g;
+        m->capgarbage = nc;
+    }
+    m->garbage[m->ngarbage++] = p;
+    return 0;
+}
+
+static void ka_upk_empty_trash(struct ka_upk *m)
+{
+    for (size_t i = 0; i < m->ngarbage; i++)
+        free(m->garbage[i]);
+    m->ngarbage = 0;
+}
+
+static int ka_upk_grow(struct ka_upk *m)
+{
+    size_t nc = m->cap ? 2 * m->cap : 64;
+    struct ka_upk_slot *ns = calloc(nc, sizeof(*ns));
+    if (!ns)
+        return SL_ENOMEM;
+    for (size_t i = 0; i < m->cap; i++) {
+        struct ka_upk_slot *e = &m->slot[i];
+        if (!e->key || e->key == KA_UPK_GRAVE)
+            continue;
+        size_t j = e->h & (nc - 1);
+        while (ns[j].key)
+            j = (j + 1) & (nc - 1);
+        ns[j] = *e;
+    }
+    size_t live = 0;
+    for (size_t i = 0; i < nc; i++)
+        live += ns[i].key != NULL;
+    free(m->slot);
+    m->slot = ns;
+    m->cap = nc;
+    m->used = live;
+    return 0;
+}
+
+/* Sets key's value to a copy of val (the old one, if any, to the garbage). */
+static int ka_upk_put(struct ka_upk *m, long at, const void *key, uint32_t klen, uint64_t h,
+                      const void *val, uint32_t vlen)
+{
+    char *v = malloc(vlen ? vlen : 1);
+    if (!v)
+        return SL_ENOMEM;
+    memcpy(v, val, vlen);
+    if (at >= 0) {
+        struct ka_upk_slot *e = &m->slot[at];
+        if (ka_upk_trash(m, e->val)) {
+            free(v);
+            return SL_ENOMEM;
+        }
+        e->val = v;
+        e->vlen = vlen;
+        return 0;
+    }
+    if ((m->used + 1) * 4 > m->cap * 3 && ka_upk_grow(m)) {
+        free(v);
+        return SL_ENOMEM;
+    }
+    char *k = malloc(klen ? klen : 1);
+    if (!k) {
+        free(v);
+        return SL_ENOMEM;
+    }
+    memcpy(k, key, klen);
+    size_t i = h & (m->cap - 1);
+    while (m->slot[i].key && m->slot[i].key != KA_UPK_GRAVE)
+        i = (i + 1) & (m->cap - 1);
+    m->used += !m->slot[i].key;
+    m->slot[i] = (struct ka_upk_slot){.h = h, .key = k, .val = v, .klen = klen, .vlen = vlen};
+    return 0;
+}
+
+static int ka_upk_del(struct ka_upk *m, long at)
+{
+    struct ka_upk_slot *e = &m->slot[at];
+    if (ka_upk_trash(m, e->val))
+        return SL_ENOMEM;
+    free(e->key);
+    e->key = KA_UPK_GRAVE;
+    e->val = NULL;
+    return 0;
+}
+
+static void ka_upk_free(struct ka_upk *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slot[i].key && m->slot[i].key != KA_UPK_GRAVE) {
+            free(m->slot[i].key);
+            free(m->slot[i].val);
+        }
+    ka_upk_empty_trash(m);
+    free(m->garbage);
+    free(m->slot);
+    free(m);
+}
 
 /* A source table's 'topic' list ('a;b'), split: the names are owned here. */
 struct ka_topics {
@@ -745,16 +954,19 @@ static int ka_decode_split(struct ka_source *src, struct ka_worker *w, size_t en
     kv.ncols = src->nkey;
     kv.schema = src->kschema;
     *consumed = 0;
-    bool one = src->nkey || w->bad.policy != SL_BADREC_FAIL;
+    /* a changelog format's record may make two rows (debezium-json's "u"): one at a time */
+    bool one =
+        src->nkey || w->bad.policy != SL_BADREC_FAIL || src->spec.format == SL_CONN_DEBEZIUM_JSON;
     int rc = 0;
     while (!rc && w->pos + *consumed < end && v.rows < SL_BATCH_CAP) {
         size_t first = w->pos + *consumed, got = 0;
         uint32_t rows0 = v.rows;
         rc = sl_conn_codec_decode(&w->codec, w->recs + first, one ? 1 : end - first, &v, &w->bad,
                                   &got, err);
-        if (!rc && src->nkey && v.rows > rows0) {
+        b->kind = v.kind; /* a changelog format (debezium-json) sets the rows' kinds */
+        for (uint32_t r = rows0; !rc && src->nkey && r < v.rows; r++) { /* each row of it */
             kv.strheap = v.strheap;
-            int k = ka_decode_key(w, &kv, rows0, &w->recs[first], err);
+            int k = ka_decode_key(w, &kv, r, &w->recs[first], err);
             v.strheap = kv.strheap;
             if (k < 0)
                 rc = k; /* an error code (negative) */
@@ -764,8 +976,8 @@ static int ka_decode_split(struct ka_source *src, struct ka_worker *w, size_t en
         b->rows = v.rows;
         b->strheap = v.strheap;
         if (one) {
-            if (!rc && v.rows > rows0)
-                rc = ka_meta_fill(src, b, rows0, &w->recs[first], err);
+            for (uint32_t r = rows0; !rc && r < v.rows; r++)
+                rc = ka_meta_fill(src, b, r, &w->recs[first], err);
         } else {
             for (uint32_t r = rows0; !rc && r < v.rows; r++)
                 rc = ka_meta_fill(src, b, r, &w->recs[first + (r - rows0)], err);
@@ -775,6 +987,89 @@ static int ka_decode_split(struct ka_source *src, struct ka_worker *w, size_t en
             break;
         v.strheap = b->strheap; /* the metadata strings may have grown the heap */
     }
+    return rc;
+}
+
+/* One record into b (its key and metadata too): 0 with a row appended, or none when the
+ * record was bad and the policy skipped it; else an error. */
+static int ka_upsert_one(struct ka_source *src, struct ka_worker *w, const struct sl_record *rec,
+                         struct sl_batch *b, struct sl_error *err)
+{
+    size_t got = 0;
+    if (!src->nmeta && !src->nkey)
+        return sl_conn_codec_decode(&w->codec, rec, 1, b, &w->bad, &got, err);
+    struct sl_record *recs = w->recs;
+    size_t pos = w->pos;
+    w->recs = (struct sl_record *)rec; /* ka_decode_split reads w->recs[w->pos ..] */
+    w->pos = 0;
+    int rc = ka_decode_split(src, w, 1, b, &got, err);
+    w->recs = recs;
+    w->pos = pos;
+    return rc;
+}
+
+static void ka_upsert_kind(struct sl_batch *b, uint32_t row, uint8_t kind)
+{
+    if (!b->kind)
+        memset(sl_batch_kinds(b), SL_ROW_INSERT, row);
+    b->kind[row] = kind;
+}
+
+/* upsert-kafka: records pos.. end of the worker through its last-value state (struct
+ * ka_upk) into rows with kinds; a record takes at most two rows, so it stops with fewer
+ * than two free. */
+static int ka_upsert_decode(struct ka_source *src, struct ka_worker *w, size_t end,
+                            struct sl_batch *b, size_t *consumed, struct sl_error *err)
+{
+    struct ka_upk *m = w->upk;
+    int rc = 0;
+    *consumed = 0;
+    while (w->pos + *consumed < end && SL_BATCH_CAP - b->rows >= 2) {
+        const struct sl_record *r = &w->recs[w->pos + *consumed];
+        if (!r->key) {
+            if ((rc = sl_badrec_handle(&w->bad, r, SL_EINVAL,
+                                       "an 'upsert-kafka' record without a key", err)))
+                break;
+            (*consumed)++;
+            continue;
+        }
+        uint64_t h = XXH3_64bits(r->key, r->key_len);
+        long at = ka_upk_find(m, r->key, (uint32_t)r->key_len, h);
+        uint32_t rows0 = b->rows;
+        if (at >= 0) { /* the key's last row goes: -U before a new value, -D at a tombstone */
+            struct sl_record old = *r;
+            old.value = m->slot[at].val;
+            old.value_len = m->slot[at].vlen;
+            if ((rc = ka_upsert_one(src, w, &old, b, err)))
+                break;
+            if (b->rows > rows0)
+                ka_upsert_kind(b, rows0, r->value ? SL_ROW_UPDATE_BEFORE : SL_ROW_DELETE);
+        }
+        if (r->value) {
+            uint32_t rows1 = b->rows;
+            if ((rc = ka_upsert_one(src, w, r, b, err))) {
+                b->rows = rows0; /* the record is not consumed: none of its rows */
+                break;
+            }
+            if (b->rows == rows1) {
+                b->rows = rows0; /* a bad value (skipped): the key keeps its last row */
+            } else {
+                ka_upsert_kind(b, rows1, at >= 0 ? SL_ROW_UPDATE_AFTER : SL_ROW_INSERT);
+                if ((rc = ka_upk_put(m, at, r->key, (uint32_t)r->key_len, h, r->value,
+                                     (uint32_t)r->value_len))) {
+                    b->rows = rows0;
+                    rc = sl_error_set(err, rc, "out of memory");
+                    break;
+                }
+            }
+        } else if (at >= 0 && (rc = ka_upk_del(m, at))) {
+            b->rows = rows0;
+            rc = sl_error_set(err, rc, "out of memory");
+            break;
+        }
+        (*consumed)++;
+    }
+    ka_upk_empty_trash(m); /* the rows hold copies of every value they read */
     return rc;
 }
 
@@ -817,7 +1112,9 @@ static int ka_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     uint64_t bad0 = w->bad.skipped + w->bad.dead_lettered;
     uint32_t rows0 = b->rows;
     size_t consumed = 0;
-    if (src->nmeta || src->nkey)
+    if (w->upk)
+        rc = ka_upsert_decode(src, w, end, b, &consumed, err);
+    else if (src->nmeta || src->nkey)
         rc = ka_decode_split(src, w, end, b, &consumed, err);
     else
         rc = sl_conn_codec_decode(&w->codec, w->recs + w->pos, end - w->pos, b, &w->bad, &consumed,
@@ -872,6 +1169,7 @@ static void ka_free(struct sl_source *s)
             free(src->w[i].vcols);
             free(src->w[i].kcols);
             sl_conn_codec_destroy(&src->w[i].kcodec);
+            ka_upk_free(src->w[i].upk);
         }
     free(src->w);
     for (size_t i = 0; i < src->topics.n; i++)
@@ -1494,6 +1792,7 @@ struct ka_part {
     struct sl_fmt_out vout, kout;
     struct sl_record *recs;
     struct sl_column *kcols, *vcols; /* shallow column views (key; value with EXCEPT_KEY) */
+    sl_sel_t *usel;                  /* upsert: the rows written (all but -U) */
 };
 
 /* The job's one transaction per epoch, shared by its exactly-once sink tables
@@ -1520,6 +1819,7 @@ struct ka_sink {
     int *key_idx, *val_idx;
     int ts_col;  /* the 'timestamp' metadata column: each record's timestamp, else -1 */
     int hdr_col; /* the 'headers' metadata column: each record's headers, else -1 */
+    bool upsert; /* 'upsert-kafka': -U rows dropped, -D rows written as tombstones */
     struct ka_part *p;
 };
 
@@ -1541,6 +1841,19 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
     struct ka_sink *s = (struct ka_sink *)sk;
     struct ka_part *p = &s->p[ctx->worker];
     uint32_t n = sl_batch_active(b);
+    struct sl_batch ub;
+    if (s->upsert && b->kind) { /* upsert: an update is its +U alone, -U rows are dropped */
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t row = b->sel ? b->sel[i] : i;
+            p->usel[m] = (sl_sel_t)row;
+            m += b->kind[row] != SL_ROW_UPDATE_BEFORE;
+        }
+        ub = *b;
+        ub.sel = p->usel;
+        ub.nsel = n = m;
+        b = &ub;
+    }
     if (!n)
         return 0;
     sl_fmt_out_clear(&p->vout);
@@ -1585,6 +1898,10 @@ static int ka_sink_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct s
         if (s->kschema) {
             p->recs[i].key = sl_fmt_out_rec(&p->kout, i);
             p->recs[i].key_len = sl_fmt_out_rec_len(&p->kout, i);
+        }
+        if (s->upsert && sl_batch_kind(b, b->sel ? b->sel[i] : i) == SL_ROW_DELETE) {
+            p->recs[i].value = NULL; /* a tombstone: the key's row is gone */
+            p->recs[i].value_len = 0;
         }
         if (s->hdr_col >= 0) { /* a NULL map: no headers */
             uint32_t row = b->sel ? b->sel[i] : i;
@@ -1664,6 +1981,7 @@ static void ka_sink_free(struct sl_sink *sk)
         free(p->recs);
         free(p->kcols);
         free(p->vcols);
+        free(p->usel);
     }
     free(s->p);
     if (s->txs && --s->txs->refs == 0) { /* the job's last exactly-once table */
@@ -1940,12 +2258,37 @@ static int ka_sink_meta(struct ka_sink *s, const struct sl_table *t,
     return rc;
 }
 
-int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
-                       struct sl_sink **out, struct sl_error *err)
+/* The 'upsert-kafka' table's checks (Flink's UpsertKafkaDynamicTableFactory, its words). */
+static int ka_upsert_check(const struct sl_table *t, const struct sl_connector_env *env,
+                           const struct sl_conn_fmtspec *spec, struct sl_error *err)
 {
-    int rc = sl_conn_check_options(t, env, ka_keys, ka_prefixes, err);
+    if (!t->npk)
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
+                              "'upsert-kafka' tables require to define a PRIMARY KEY constraint. "
+                              "The PRIMARY KEY specifies which columns should be read from or "
+                              "write to the Kafka message key. The PRIMARY KEY also defines "
+                              "records in the 'upsert-kafka' table should update or delete on "
+                              "which keys.");
+    if (spec->format == SL_CONN_DEBEZIUM_JSON) {
+        const struct sl_option *o = sl_conn_opt(t, "value.format");
+        return sl_conn_err_at(env, t, o ? o->pos : SIZE_MAX, err, SL_EINVAL,
+                              "'upsert-kafka' connector doesn't support '%s' as value format, "
+                              "because '%s' is not in insert-only mode.",
+                              o->value, o->value);
+    }
+    return 0;
+}
+
+static int ka_sink_open(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                        bool upsert, struct sl_sink **out, struct sl_error *err)
+{
+    int rc = sl_conn_check_options(t, env, upsert ? upk_keys : ka_keys, ka_prefixes, err);
     if (rc)
         return rc;
+    if (upsert && !sl_conn_opt(t, "value.format")) /* Flink's required options */
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
+                              "connector 'upsert-kafka' needs the option 'value.format' (the "
+                              "format of the message value)");
     const char *topic;
     const struct sl_option *pat = sl_conn_opt(t, "topic-pattern");
     if (pat)
@@ -1971,6 +2314,7 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     struct ka_sink *s = calloc(1, sizeof(*s));
     if (!s)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
+    s->upsert = upsert;
     s->base.ops = guarantee == 1 ? &ka_txn_sink_ops : &ka_sink_ops;
     s->part_mode = part;
     s->at_prepare_flush = guarantee == 0;
@@ -1978,7 +2322,9 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
     s->nworkers = nworkers;
     struct sl_conn_fmtspec spec, kspec;
     struct ka_props pr = {0};
-    if ((rc = sl_conn_fmtspec_parse(t, env, &spec, err)))
+    if ((rc = sl_conn_fmtspec_parse(t, env, &spec, err)) ||
+        (rc = sl_conn_fmtspec_sink_check(t, env, &spec, err)) ||
+        (upsert && (rc = ka_upsert_check(t, env, &spec, err))))
         goto out_free;
     /* a bad-record policy is about decoding: harmless on a sink, as in Flink */
     if (!(s->schema = sl_plan_rel_schema(&t->physical))) {
@@ -2020,7 +2366,8 @@ int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *
         p->recs = malloc(SL_BATCH_CAP * sizeof(*p->recs));
         p->kcols = calloc(s->schema->ncols ? s->schema->ncols : 1, sizeof(*p->kcols));
         p->vcols = calloc(s->schema->ncols ? s->schema->ncols : 1, sizeof(*p->vcols));
-        if (!p->recs || !p->kcols || !p->vcols) {
+        p->usel = malloc(SL_BATCH_CAP * sizeof(*p->usel));
+        if (!p->recs || !p->kcols || !p->vcols || !p->usel) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out_props;
         }
@@ -2059,6 +2406,47 @@ out_free:
     return rc;
 }
 
+int sl_conn_kafka_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
+                       struct sl_sink **out, struct sl_error *err)
+{
+    return ka_sink_open(t, env, nworkers, false, out, err);
+}
+
+static int ka_upsert_sink(const struct sl_table *t, const struct sl_connector_env *env,
+                          int nworkers, struct sl_sink **out, struct sl_error *err)
+{
+    return ka_sink_open(t, env, nworkers, true, out, err);
+}
+
+/* An upsert topic as a changelog: the kafka source with each worker's last value per key
+ * (struct ka_upk, in place of Flink's ChangelogNormalize). */
+static int ka_upsert_source(const struct sl_table *t, const struct sl_connector_env *env,
+                            int nworkers, struct sl_source **out, struct sl_error *err)
+{
+    *out = NULL;
+    int rc = sl_conn_check_options(t, env, upk_keys, ka_prefixes, err);
+    if (rc)
+        return rc;
+    if (env && env->checkpoints)
+        return sl_conn_err_at(env, t, SIZE_MAX, err, SL_ENOTSUP,
+                              "reading an 'upsert-kafka' table in a job with checkpoints is "
+                              "not supported yet: the last value of every key (Flink's "
+                              "ChangelogNormalize state) is not saved in checkpoints");
+    struct sl_conn_fmtspec spec;
+    if ((rc = sl_conn_fmtspec_parse(t, env, &spec, err)) ||
+        (rc = ka_upsert_check(t, env, &spec, err)) ||
+        (rc = sl_conn_kafka_source(t, env, nworkers, out, err)))
+        return rc;
+    struct ka_source *src = (struct ka_source *)*out;
+    for (int i = 0; i < nworkers; i++)
+        if (!(src->w[i].upk = calloc(1, sizeof(*src->w[i].upk)))) {
+            ka_free(*out);
+            *out = NULL;
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+    return 0;
+}
+
 /* ---- the connector ------------------------------------------------------------------------ */
 
 /* Bounded when 'scan.bounded.mode' says where to stop (Flink's option). */
@@ -2066,6 +2454,12 @@ static bool ka_bounded(const struct sl_table *t)
 {
     const char *bm = sl_table_option(t, "scan.bounded.mode");
     return bm && strcmp(bm, "unbounded") != 0;
+}
+
+static bool ka_upsert_changelog(const struct sl_table *t)
+{
+    (void)t;
+    return true;
 }
 
 const struct sl_connector sl_connector_kafka = {
@@ -2077,4 +2471,16 @@ const struct sl_connector sl_connector_kafka = {
     .options = ka_keys,
     .prefixes = ka_prefixes,
     .metadata = ka_meta_keys,
+    .changelog = sl_conn_format_changelog,
+};
+
+const struct sl_connector sl_connector_upsert_kafka = {
+    .name = "upsert-kafka",
+    .summary = "a Kafka topic as an upsert log: the PRIMARY KEY as the message key, "
+               "tombstones for deletes (sink only)",
+    .source = ka_upsert_source,
+    .sink = ka_upsert_sink,
+    .options = upk_keys,
+    .prefixes = ka_prefixes,
+    .changelog = ka_upsert_changelog,
 };

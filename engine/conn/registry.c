@@ -21,14 +21,16 @@
 #include "engine/plan/sql_source.h"
 #include "io/avro.h"
 #include "io/csv.h"
+#include "io/debezium.h"
 #include "io/json.h"
 #include "io/raw.h"
 
 /* ---- the table ---------------------------------------------------------------------------- */
 
 static const struct sl_connector *const sl_connectors[] = {
-    &sl_connector_kafka,     &sl_connector_nexmark, &sl_connector_filesystem, &sl_connector_print,
-    &sl_connector_blackhole, &sl_connector_datagen, &sl_connector_tableau,
+    &sl_connector_kafka,   &sl_connector_nexmark,      &sl_connector_filesystem,
+    &sl_connector_print,   &sl_connector_blackhole,    &sl_connector_datagen,
+    &sl_connector_tableau, &sl_connector_upsert_kafka,
 };
 #define SL_NCONNECTORS (sizeof(sl_connectors) / sizeof(sl_connectors[0]))
 
@@ -280,6 +282,9 @@ const char *const sl_conn_format_keys[] = {"format",
                                            "json.ignore-parse-errors",
                                            "avro.encoding",
                                            "avro.timestamp_mapping.legacy",
+                                           "debezium-json.schema-include",
+                                           "debezium-json.ignore-parse-errors",
+                                           "debezium-json.timestamp-format.standard",
                                            "sluice.bad-records",
                                            "sluice.dead-letter.path",
                                            NULL};
@@ -294,15 +299,25 @@ int sl_conn_format_from_name(const char *name)
         return SL_CONN_RAW;
     if (strcmp(name, "avro") == 0)
         return SL_CONN_AVRO;
+    if (strcmp(name, "debezium-json") == 0)
+        return SL_CONN_DEBEZIUM_JSON;
     return -1;
+}
+
+bool sl_conn_format_changelog(const struct sl_table *t)
+{
+    const char *f = sl_table_option(t, "format");
+    if (!f)
+        f = sl_table_option(t, "value.format");
+    return f && sl_conn_format_from_name(f) == SL_CONN_DEBEZIUM_JSON;
 }
 
 const char *sl_conn_format_ext(enum sl_conn_format f)
 {
-    return f == SL_CONN_JSON  ? "json"
-           : f == SL_CONN_CSV ? "csv"
-           : f == SL_CONN_RAW ? "raw"
-                              : "avro";
+    return f == SL_CONN_JSON || f == SL_CONN_DEBEZIUM_JSON ? "json"
+           : f == SL_CONN_CSV                              ? "csv"
+           : f == SL_CONN_RAW                              ? "raw"
+                                                           : "avro";
 }
 
 int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_env *env,
@@ -315,13 +330,13 @@ int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_en
     if (!o)
         return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
                               "connector '%s' needs the option 'format' ('json', 'csv', "
-                              "'raw' or 'avro')",
+                              "'raw', 'avro' or 'debezium-json')",
                               t->connector);
     int f = sl_conn_format_from_name(o->value);
     if (f < 0)
         return sl_conn_err_at(env, t, o->pos, err, SL_ENOTSUP,
                               "option '%s': format '%s' is not supported ('json', 'csv', "
-                              "'raw' or 'avro')",
+                              "'raw', 'avro' or 'debezium-json')",
                               o->key, o->value);
     spec->format = (enum sl_conn_format)f;
     const struct sl_option *d = sl_conn_opt(t, "csv.field-delimiter");
@@ -369,7 +384,29 @@ int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_en
     if (ij && spec->format != SL_CONN_JSON)
         return sl_conn_err_at(env, t, ij->pos, err, SL_EINVAL,
                               "option 'json.ignore-parse-errors' needs 'format' = 'json'");
-    spec->policy = ignore ? SL_BADREC_SKIP : SL_BADREC_FAIL;
+    /* Flink's debezium-json options (DebeziumJsonFormatOptions); its timestamps are read in
+     * both standards always and written as 'SQL' */
+    const struct sl_option *dsi = sl_conn_opt(t, "debezium-json.schema-include");
+    const struct sl_option *dip = sl_conn_opt(t, "debezium-json.ignore-parse-errors");
+    const struct sl_option *dts = sl_conn_opt(t, "debezium-json.timestamp-format.standard");
+    const struct sl_option *dany = dsi ? dsi : dip ? dip : dts;
+    if (dany && spec->format != SL_CONN_DEBEZIUM_JSON)
+        return sl_conn_err_at(env, t, dany->pos, err, SL_EINVAL,
+                              "option '%s' needs 'format' = 'debezium-json'", dany->key);
+    if (dts && strcmp(dts->value, "SQL") != 0)
+        return sl_conn_err_at(env, t, dts->pos, err, SL_ENOTSUP,
+                              strcmp(dts->value, "ISO-8601") == 0
+                                  ? "option 'debezium-json.timestamp-format.standard': '%s' is "
+                                    "not supported by sluice, only 'SQL' (both are read)"
+                                  : "option 'debezium-json.timestamp-format.standard': '%s' is "
+                                    "not one of 'SQL', 'ISO-8601'",
+                              dts->value);
+    bool dinc = false, dignore = false;
+    if ((rc = sl_conn_opt_bool(t, env, "debezium-json.schema-include", false, &dinc, err)) ||
+        (rc = sl_conn_opt_bool(t, env, "debezium-json.ignore-parse-errors", false, &dignore, err)))
+        return rc;
+    spec->opts.debezium_schema_include = dinc;
+    spec->policy = ignore || dignore ? SL_BADREC_SKIP : SL_BADREC_FAIL;
     const struct sl_option *br = sl_conn_opt(t, "sluice.bad-records");
     if (br && sl_badrec_parse(br->value, &spec->policy) != 0)
         return sl_conn_err_at(env, t, br->pos, err, SL_EINVAL,
@@ -389,6 +426,17 @@ int sl_conn_fmtspec_parse(const struct sl_table *t, const struct sl_connector_en
     return 0;
 }
 
+int sl_conn_fmtspec_sink_check(const struct sl_table *t, const struct sl_connector_env *env,
+                               const struct sl_conn_fmtspec *spec, struct sl_error *err)
+{
+    if (!spec->opts.debezium_schema_include)
+        return 0;
+    return sl_conn_err_at(env, t, sl_conn_opt(t, "debezium-json.schema-include")->pos, err,
+                          SL_ENOTSUP,
+                          "Debezium JSON serialization doesn't support "
+                          "'debezium-json.schema-include' option been set to true.");
+}
+
 int sl_conn_codec_init(struct sl_conn_codec *c, const struct sl_conn_fmtspec *spec,
                        const struct sl_schema *schema, struct sl_error *err)
 {
@@ -405,6 +453,9 @@ int sl_conn_codec_init(struct sl_conn_codec *c, const struct sl_conn_fmtspec *sp
         break;
     case SL_CONN_AVRO:
         c->codec = sl_avro_new(schema, &spec->opts, err);
+        break;
+    case SL_CONN_DEBEZIUM_JSON:
+        c->codec = sl_debezium_new(schema, &spec->opts, err);
         break;
     }
     return c->codec ? 0 : (err && err->code ? err->code : SL_ENOMEM);
@@ -427,6 +478,9 @@ void sl_conn_codec_destroy(struct sl_conn_codec *c)
     case SL_CONN_AVRO:
         sl_avro_free(c->codec);
         break;
+    case SL_CONN_DEBEZIUM_JSON:
+        sl_debezium_free(c->codec);
+        break;
     }
     c->codec = NULL;
 }
@@ -444,6 +498,8 @@ int sl_conn_codec_decode(struct sl_conn_codec *c, const struct sl_record *recs, 
         return sl_raw_decode(c->codec, recs, n, b, bad, consumed, err);
     case SL_CONN_AVRO:
         return sl_avro_decode(c->codec, recs, n, b, bad, consumed, err);
+    case SL_CONN_DEBEZIUM_JSON:
+        return sl_debezium_decode(c->codec, recs, n, b, bad, consumed, err);
     }
     return SL_EINVAL;
 }
@@ -463,6 +519,9 @@ void sl_conn_codec_prune(struct sl_conn_codec *c, const bool *needed, uint32_t n
     case SL_CONN_AVRO:
         sl_avro_prune(c->codec, needed, ncols);
         break;
+    case SL_CONN_DEBEZIUM_JSON:
+        sl_debezium_prune(c->codec, needed, ncols);
+        break;
     }
 }
 
@@ -478,6 +537,8 @@ int sl_conn_codec_encode(struct sl_conn_codec *c, struct sl_batch *b, struct sl_
         return sl_raw_encode(c->codec, b, out, err);
     case SL_CONN_AVRO:
         return sl_avro_encode(c->codec, b, out, err);
+    case SL_CONN_DEBEZIUM_JSON:
+        return sl_debezium_encode(c->codec, b, out, err);
     }
     return SL_EINVAL;
 }

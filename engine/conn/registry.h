@@ -36,6 +36,11 @@ struct sl_connector {
      * blackhole, the tableau); false: append-only, refused at plan time for a changelog
      * (engine/plan/changelog.h). */
     bool updates;
+    /* Optional: whether a table of it is a changelog by its options (a Kafka or filesystem
+     * table with 'format' = 'debezium-json', every 'upsert-kafka' table): its sink takes
+     * updating input, and a scan of it produces updates (engine/plan/changelog.h). The
+     * binder sets struct sl_table.changelog from it. Reads only the table's options. */
+    bool (*changelog)(const struct sl_table *t);
 };
 
 /* The connector named `name` (Flink's names: 'kafka', 'filesystem', ...), or NULL. */
@@ -61,6 +66,7 @@ int sl_sink_open(const struct sl_table *table, const struct sl_connector_env *en
 
 /* The connectors' own descriptors (one per file in engine/conn/). */
 extern const struct sl_connector sl_connector_kafka;
+extern const struct sl_connector sl_connector_upsert_kafka;
 extern const struct sl_connector sl_connector_nexmark;
 extern const struct sl_connector sl_connector_filesystem;
 extern const struct sl_connector sl_connector_print;

@@ -5,6 +5,8 @@
  *
  *   connector    source                                   sink
  *   kafka        io/kafka_source + a format decoder       io/kafka_sink + a format encoder
+ *   upsert-kafka the kafka source + the last value per key   the kafka sink: PRIMARY KEY as the
+ *                (+I, -U/+U, tombstones -D)               key, -U dropped, -D a tombstone
  *   nexmark      io/nexmark (the generator)               -
  *   filesystem   files of records (bounded)               part files in a directory
  *   print        -                                        Flink's +I[...] rows on stdout

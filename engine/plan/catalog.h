@@ -35,6 +35,10 @@ struct sl_table {
     uint32_t npart; /* PARTITIONED BY (..): physical column indexes, in that order */
     const uint32_t *part;
     size_t part_pos;
+    uint32_t npk; /* PRIMARY KEY (..) NOT ENFORCED: physical column indexes, in order */
+    const uint32_t *pk;
+    bool changelog; /* its rows are a changelog (a 'debezium-json' or 'upsert-kafka' table):
+                       its sink takes updates, its scan produces them (changelog.h) */
 };
 
 /* A metadata column: physical column `col` is not in the records' format but comes from

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/plan/catalog.h"
+
 static bool sl_cl_passes(const struct sl_plan *p)
 {
     return p->kind == SL_PLAN_FILTER || p->kind == SL_PLAN_PROJECT || p->kind == SL_PLAN_SINK;
@@ -36,8 +38,9 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
             out = SL_CHANGELOG_RETRACT;
             prod = p;
         }
-        if (p->kind == SL_PLAN_RANK &&
-            !(p->rank.strategy == SL_RANK_DEDUP_FIRST && p->rank.proctime)) {
+        if ((p->kind == SL_PLAN_RANK &&
+             !(p->rank.strategy == SL_RANK_DEDUP_FIRST && p->rank.proctime)) ||
+            (p->kind == SL_PLAN_SCAN && p->scan.table->changelog)) { /* debezium-json, upsert */
             out = SL_CHANGELOG_ALL;
             prod = p;
         }
@@ -71,6 +74,13 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
     switch (p->kind) {
     case SL_PLAN_SCAN:
         SL_CL_PUT("TableSourceScan");
+        if (p->scan.table->changelog) /* Flink's name of a changelog source */
+            SL_CL_PUT("(table=[[default_catalog, default_database, %s]], fields=[",
+                      p->scan.table->name);
+        for (uint32_t c = 0; p->scan.table->changelog && c < p->out.ncols; c++)
+            SL_CL_PUT("%s%s", c ? ", " : "", p->out.cols[c].name);
+        if (p->scan.table->changelog)
+            SL_CL_PUT("])");
         break;
     case SL_PLAN_FILTER:
     case SL_PLAN_PROJECT:

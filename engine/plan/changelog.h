@@ -5,7 +5,9 @@
  * HOW IT WORKS
  * Every plan node says what it produces from what it consumes:
  *   node                              consumes           produces
- *   Scan                              -                  insert-only
+ *   Scan                              -                  insert-only; a changelog table's
+ *                                                        (sl_table.changelog: 'debezium-json',
+ *                                                        'upsert-kafka') all: +I, -U, +U, -D
  *   Filter, Project, Sink             anything           what it consumes (row kinds pass)
  *   Watermark, Window, windowed Agg,  insert-only        insert-only
  *   LookupJoin
@@ -33,7 +35,8 @@ typedef enum sl_changelog_mode {
     SL_CHANGELOG_INSERT_ONLY, /* [I] */
     SL_CHANGELOG_RETRACT,     /* [I, UB, UA] */
     SL_CHANGELOG_ALL,         /* [I, UB, UA, D]: Rank (Top-N), Deduplicate but keep-first on
-                                 processing time (Flink's ModifyKindSetTrait.ALL_CHANGES) */
+                                 processing time (Flink's ModifyKindSetTrait.ALL_CHANGES), a
+                                 changelog table's scan (debezium-json, upsert-kafka) */
 } sl_changelog_mode;
 
 /*

@@ -3663,6 +3663,30 @@ static int sl_b_create_table(struct sl_binder *b, const struct sl_ast *a)
                         "tables do)",
                         conn->name);
     t->bounded = conn->bounded && conn->bounded(t);
+    /* PRIMARY KEY (..) NOT ENFORCED: physical columns (the upsert-kafka connector's key) */
+    if (ct->npk) {
+        uint32_t *pk = sl_b_alloc(b, ct->npk * sizeof(*pk));
+        TRYP(pk);
+        for (uint32_t k = 0; k < ct->npk; k++) {
+            int col = -1;
+            for (uint32_t c = 0; c < t->physical.ncols && col < 0; c++)
+                if (strcmp(t->physical.cols[c].name, ct->pk[k]) == 0)
+                    col = (int)c;
+            for (uint32_t m = 0; col >= 0 && m < t->nmeta; m++)
+                if (t->meta[m].col == (uint32_t)col)
+                    col = -1;
+            if (col < 0)
+                return sl_b_err(b, a->pos,
+                                "PRIMARY KEY: '%s' is not a physical column of table '%s' (a "
+                                "key is made of declared columns, not computed or metadata "
+                                "ones)",
+                                ct->pk[k], t->name);
+            pk[k] = (uint32_t)col;
+        }
+        t->pk = pk;
+        t->npk = ct->npk;
+    }
+    t->changelog = conn->changelog && conn->changelog(t);
     uint32_t n = b->job->ntables + 1;
     struct sl_table **tables = sl_b_alloc(b, n * sizeof(*tables));
     TRYP(tables);
@@ -3978,7 +4002,7 @@ static int sl_b_changelog_check(struct sl_binder *b, const struct sl_plan *sink)
         return 0;
     const struct sl_table *t = sink->sink.table;
     const struct sl_connector *c = sl_connector_find(t->connector);
-    if (c && c->updates)
+    if (c && (c->updates || t->changelog))
         return 0;
     sl_plan_node_name(prod, name, sizeof(name));
     return sl_b_err(b, sink->pos,
