@@ -85,6 +85,10 @@ struct sl_worker_ctx {
      * time (ns) at which the first worker's watermark passed the window's end. */
     void (*on_window)(void *arg, int worker, uint64_t fired_ns, uint64_t rows);
     void *on_window_arg;
+    /* During a source's poll: the most rows it should return (a rate limit's tokens,
+     * engine/exec/livecfg.h), 0 for no bound. A source that cannot bound a poll may ignore
+     * it: the rows beyond are owed to the limit. */
+    uint32_t poll_max;
 };
 
 struct sl_op;
