@@ -488,6 +488,10 @@ static int teardown(void **state)
 {
     (void)state;
     sl_zkserver_free(g_zk);
+    if (getenv("SLUICE_TEST_KEEP")) { /* the logs stay for a look */
+        fprintf(stderr, "kept %s\n", g_tmp);
+        return 0;
+    }
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", g_tmp);
     if (system(cmd) != 0)
