@@ -383,6 +383,10 @@ static void test_live_run(void **state)
              "version %d,",
              set_version());
     assert_true(wait_log(log, needle));
+    static char body[1 << 17];
+    assert_int_equal(http_get(url, body, sizeof(body)), 0);
+    assert_non_null(strstr(body, "sluice_source_rate_limit_records_per_second{job=\"live\","
+                                 "table=\"gen\"} 1000\n"));
     for (int k = 0; k < 3; k++) {
         sleep_ms(300);
         long long r = rows_in(url);
