@@ -300,10 +300,10 @@ int sl_member_join(struct sl_zk *zk, const char *job, struct sl_member *m, struc
     char host[64];
     size_t k = 0;
     for (const char *h = m->host; *h && k < sizeof(host) - 1; h++)
-        host[k++] = strchr("._-", *h) || (*h >= '0' && *h <= '9') ||
-                            ((*h | 32) >= 'a' && (*h | 32) <= 'z')
-                        ? *h
-                        : '_';
+        host[k++] =
+            strchr("._-", *h) || (*h >= '0' && *h <= '9') || ((*h | 32) >= 'a' && (*h | 32) <= 'z')
+                ? *h
+                : '_';
     host[k] = '\0';
     snprintf(m->name, sizeof(m->name), "m-%s-%" PRId64, host, m->pid);
     m->session = sl_zk_session_id(zk);
@@ -334,7 +334,8 @@ int sl_member_update(struct sl_zk *zk, const char *job, const struct sl_member *
     char path[SL_ZK_PATH_MAX], buf[1024];
     sl_member_path(job, m, path, sizeof(path));
     size_t len = sl_member_encode(m, buf, sizeof(buf));
-    struct sl_zk_op op = {.type = SL_ZK_OP_SET, .path = path, .data = buf, .len = len, .version = -1};
+    struct sl_zk_op op = {
+        .type = SL_ZK_OP_SET, .path = path, .data = buf, .len = len, .version = -1};
     int failed;
     return sl_zk_multi(zk, &op, 1, &failed, err);
 }

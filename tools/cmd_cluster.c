@@ -141,19 +141,23 @@ int sl_cmd_config(int argc, char **argv)
     if (rc)
         return rc == 1 ? 0 : 2;
     const char *verb = a.npos ? a.pos[0] : NULL;
-    int want = !verb                   ? -1
-               : !strcmp(verb, "keys") ? 1
-               : !strcmp(verb, "list") ? 1
-               : !strcmp(verb, "get")  ? 2
+    int want = !verb                    ? -1
+               : !strcmp(verb, "keys")  ? 1
+               : !strcmp(verb, "list")  ? 1
+               : !strcmp(verb, "get")   ? 2
                : !strcmp(verb, "unset") ? 2
                : !strcmp(verb, "set")   ? 3
                                         : -1;
     if (want < 0 || a.npos != want) {
         if (want < 0)
-            fprintf(stderr, "sluice config: %s%s%s\n%s", verb ? "unknown action '" : "which action? (get, set, unset, list, keys)", verb ? verb : "", verb ? "'" : "", sl_config_usage);
+            fprintf(stderr, "sluice config: %s%s%s\n%s",
+                    verb ? "unknown action '" : "which action? (get, set, unset, list, keys)",
+                    verb ? verb : "", verb ? "'" : "", sl_config_usage);
         else
             fprintf(stderr, "sluice config %s: %s\n%s", verb,
-                    want == 3 ? "needs KEY VALUE" : want == 2 ? "needs KEY" : "takes no KEY",
+                    want == 3   ? "needs KEY VALUE"
+                    : want == 2 ? "needs KEY"
+                                : "takes no KEY",
                     sl_config_usage);
         return 2;
     }
@@ -165,6 +169,9 @@ int sl_cmd_config(int argc, char **argv)
     sl_error_clear(&err);
     if (!strcmp(verb, "set")) { /* refused before connecting: nothing is written */
         rc = sl_setting_check(a.pos[1], a.pos[2], NULL, &err);
+        if (!rc && strlen(a.pos[2]) >= SL_JOBCONF_VALUE_MAX)
+            rc = sl_error_set(&err, SL_EINVAL, "'%s': a value of %zu bytes: at most %d", a.pos[1],
+                              strlen(a.pos[2]), SL_JOBCONF_VALUE_MAX - 1);
         if (rc) {
             fprintf(stderr, "sluice config set: %s\n", err.msg);
             return 2;
@@ -229,24 +236,48 @@ int sl_cmd_config(int argc, char **argv)
 
 /* ---- status ---------------------------------------------------------------------------- */
 
-/* s as a JSON string (quotes included). */
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF). */
+static int sl_cl_utf8_len(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    int n = p[0] >= 0xC2 && p[0] <= 0xDF   ? 2
+            : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+            : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4
+                                           : 0;
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
+        (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+/* s as a JSON string (quotes included); a byte that is not valid UTF-8 becomes U+FFFD, so
+ * the output is always valid JSON. */
 static void sl_cl_json_str(FILE *out, const char *s)
 {
     fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = sl_cl_utf8_len(p);
         if (*p == '"' || *p == '\\')
             fprintf(out, "\\%c", *p);
         else if (*p < 0x20)
             fprintf(out, "\\u%04x", *p);
+        else if (n == 0)
+            fputs("\\ufffd", out);
         else
-            fputc(*p, out);
+            fwrite(p, 1, (size_t)n, out);
+        p += n ? n : 1;
     }
     fputc('"', out);
 }
 
 /* The epoch record and the newest committed epoch of the history (0: none). */
-static int sl_cl_epochs(struct sl_zk *zk, const char *job, struct sl_epoch_rec *cur,
-                        int64_t *last, struct sl_error *err)
+static int sl_cl_epochs(struct sl_zk *zk, const char *job, struct sl_epoch_rec *cur, int64_t *last,
+                        struct sl_error *err)
 {
     memset(cur, 0, sizeof(*cur));
     *last = 0;
@@ -314,8 +345,7 @@ int sl_cmd_status(int argc, char **argv)
     struct sl_epoch_rec cur;
     int64_t last = 0;
     int status = 0;
-    if (sl_member_list(zk, a.job, &ms, &nm, &err) ||
-        sl_jobconf_read(zk, a.job, false, &c, &err) ||
+    if (sl_member_list(zk, a.job, &ms, &nm, &err) || sl_jobconf_read(zk, a.job, false, &c, &err) ||
         sl_cl_epochs(zk, a.job, &cur, &last, &err)) {
         fprintf(stderr, "sluice status: %s\n", err.msg);
         status = 1;
@@ -330,8 +360,7 @@ int sl_cmd_status(int argc, char **argv)
             sl_cl_json_str(stdout, ms[i].name);
             printf(",\"host\":");
             sl_cl_json_str(stdout, ms[i].host);
-            printf(",\"pid\":%" PRId64 ",\"cores\":%" PRId64 ",\"workers\":%" PRId64
-                   ",\"role\":",
+            printf(",\"pid\":%" PRId64 ",\"cores\":%" PRId64 ",\"workers\":%" PRId64 ",\"role\":",
                    ms[i].pid, ms[i].cores, ms[i].workers);
             sl_cl_json_str(stdout, ms[i].role);
             printf(",\"started_ms\":%" PRId64 ",\"metrics\":", ms[i].started_ms);
@@ -379,7 +408,7 @@ int sl_cmd_status(int argc, char **argv)
             sl_error_clear(&e);
             int v = sl_setting_check(c.keys[i], c.values[i], &live, &e);
             printf("  %s = %s  (%s)\n", c.keys[i], c.values[i],
-                   v    ? "invalid: ignored"
+                   v      ? "invalid: ignored"
                    : live ? "live"
                           : "at start");
         }

@@ -443,12 +443,12 @@ int sl_cmd_run(int argc, char **argv)
              * anything below reads them (engine/exec/livecfg.h) */
             v = sl_job_setting(job, "high-availability.zookeeper.client.session-timeout");
             int64_t sms = v ? sl_setting_duration_ms(v) : 0;
-            struct sl_livecfg_config lcc = {
-                .zk = ck.zk,
-                .job = ck.job,
-                .session_ms = sms >= 400 && sms <= 40000 ? (int)sms : 0,
-                .workers = a.workers > 0 ? a.workers : sl_exec_default_workers(),
-                .log = stderr};
+            struct sl_livecfg_config lcc = {.zk = ck.zk,
+                                            .job = ck.job,
+                                            .session_ms = sms >= 400 && sms <= 40000 ? (int)sms : 0,
+                                            .workers = a.workers > 0 ? a.workers
+                                                                     : sl_exec_default_workers(),
+                                            .log = stderr};
             if (sl_livecfg_open(&lcc, job, &live, &err)) {
                 fprintf(stderr, "sluice run: ZooKeeper (the job's member and settings nodes): %s\n",
                         err.msg);

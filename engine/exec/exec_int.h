@@ -33,8 +33,8 @@ struct sl_pipe {
     struct sl_source *source;
     struct sl_sink *sink;
     struct sl_schema *scan_schema;
-    uint32_t tag_base; /* node i's operator has tag tag_base + i */
-    bool **need;       /* need[i][c]: column c of node i's output is read downstream */
+    uint32_t tag_base;   /* node i's operator has tag tag_base + i */
+    bool **need;         /* need[i][c]: column c of node i's output is read downstream */
     struct sl_rate rate; /* the source's rate limit (engine/exec/livecfg.h), once rate_init */
     bool rate_init;
 };

@@ -23,9 +23,9 @@
 
 #include "coord/jobconf.h"
 #include "engine/exec/exec_int.h"
+#include "engine/plan/settings.h"
 #include "engine/plan/sql_source.h"
 #include "engine/sql/ast.h"
-#include "engine/plan/settings.h"
 
 /* ---- the rate limit ---------------------------------------------------------------------- */
 
@@ -196,10 +196,14 @@ static int64_t sl_lc_unix_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int sl_lc_join(struct sl_livecfg *lc, struct sl_error *err)
+/* Joins as a member; with `reopen`, in a new session first (the old one expired). Under
+ * mu: role and metrics updates from other threads never meet a handle being reopened. */
+static int sl_lc_join(struct sl_livecfg *lc, bool reopen, struct sl_error *err)
 {
     pthread_mutex_lock(&lc->mu);
-    int rc = sl_member_join(lc->zk, lc->job, &lc->me, err);
+    int rc = reopen ? sl_zk_reopen(lc->zk, 2000, err) : 0;
+    if (!rc)
+        rc = sl_member_join(lc->zk, lc->job, &lc->me, err);
     lc->joined = rc == 0;
     pthread_mutex_unlock(&lc->mu);
     return rc;
@@ -230,7 +234,7 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
     snprintf(lc->me.metrics, sizeof(lc->me.metrics), "%s", cfg->metrics ? cfg->metrics : "");
     lc->me.started_ms = sl_lc_unix_ms();
     snprintf(lc->me.role, sizeof(lc->me.role), "standby");
-    if ((rc = sl_lc_join(lc, err)) != 0)
+    if ((rc = sl_lc_join(lc, false, err)) != 0)
         goto fail;
     if ((rc = sl_jobconf_read(lc->zk, lc->job, false, &lc->seen, err)) != 0)
         goto fail;
@@ -248,8 +252,8 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto fail;
         }
-        sl_lc_log(lc, "from ZooKeeper at start: %s = '%s' (settings version %d, mzxid 0x%" PRIx64
-                      ")",
+        sl_lc_log(lc,
+                  "from ZooKeeper at start: %s = '%s' (settings version %d, mzxid 0x%" PRIx64 ")",
                   k, v, (int)lc->seen.version, (uint64_t)lc->seen.mzxid);
     }
     *out = lc;
@@ -336,15 +340,17 @@ static void sl_lc_apply(struct sl_livecfg *lc, const struct sl_jobconf *c, const
         return;
     }
     if (!live) {
-        sl_lc_log(lc, "%s = '%s' needs a restart: not applied to the running job (settings "
-                      "version %d, mzxid 0x%" PRIx64 ")",
+        sl_lc_log(lc,
+                  "%s = '%s' needs a restart: not applied to the running job (settings "
+                  "version %d, mzxid 0x%" PRIx64 ")",
                   key, shown, (int)c->version, (uint64_t)c->mzxid);
         return;
     }
     if (!strcmp(key, "execution.checkpointing.interval")) {
         if (!x->ck) {
-            sl_lc_log(lc, "%s = '%s': the job runs without checkpoints: nothing to apply "
-                          "(settings version %d)",
+            sl_lc_log(lc,
+                      "%s = '%s': the job runs without checkpoints: nothing to apply "
+                      "(settings version %d)",
                       key, shown, (int)c->version);
             return;
         }
@@ -356,8 +362,8 @@ static void sl_lc_apply(struct sl_livecfg *lc, const struct sl_jobconf *c, const
             ms = sql ? sl_setting_duration_ms(sql) : 1000;
         }
         atomic_store(&lc->interval_ms, ms);
-        sl_lc_log(lc, "applied %s = '%s' (%" PRId64 " ms; settings version %d, mzxid 0x%" PRIx64
-                      ")",
+        sl_lc_log(lc,
+                  "applied %s = '%s' (%" PRId64 " ms; settings version %d, mzxid 0x%" PRIx64 ")",
                   key, shown, ms, (int)c->version, (uint64_t)c->mzxid);
         return;
     }
@@ -384,15 +390,16 @@ static void sl_lc_apply(struct sl_livecfg *lc, const struct sl_jobconf *c, const
         sl_rate_set(&x->pipes[i].rate, rate);
         sl_exec_wake_all(x); /* a worker parked for tokens looks again */
         if (!found)
-            sl_lc_log(lc, "applied %s = '%s' (%" PRId64 " records/s%s; settings version %d, "
-                          "mzxid 0x%" PRIx64 ")",
+            sl_lc_log(lc,
+                      "applied %s = '%s' (%" PRId64 " records/s%s; settings version %d, "
+                      "mzxid 0x%" PRIx64 ")",
                       key, shown, rate, rate ? "" : ": no limit", (int)c->version,
                       (uint64_t)c->mzxid);
         found = true;
     }
     if (!found)
-        sl_lc_log(lc, "ignored %s = '%s': this job reads no table '%s' (settings version %d)",
-                  key, shown, table, (int)c->version);
+        sl_lc_log(lc, "ignored %s = '%s': this job reads no table '%s' (settings version %d)", key,
+                  shown, table, (int)c->version);
 }
 
 /* The changes from lc->seen to c, applied in key order; c becomes lc->seen. */
@@ -427,16 +434,19 @@ static void *sl_lc_main(void *arg)
     while (!atomic_load(&lc->stop)) {
         struct sl_error e;
         sl_error_clear(&e);
-        if (sl_zk_expired(lc->zk)) {
+        bool expired = sl_zk_expired(lc->zk);
+        if (expired || !lc->joined) {
             /* the session (and with it the member node) is gone: a new one, joined again */
-            sl_lc_log(lc, "ZooKeeper session expired: reconnecting and joining again");
-            if (sl_zk_reopen(lc->zk, 2000, &e) || sl_lc_join(lc, &e)) {
+            if (sl_lc_join(lc, expired, &e)) {
                 if (!warned)
-                    sl_lc_log(lc, "cannot rejoin yet: %s", e.msg);
+                    sl_lc_log(lc, "the ZooKeeper session %s; joining again failed: %s",
+                              expired ? "expired" : "lost the member node", e.msg);
                 warned = true;
                 sl_zk_wait_event(lc->zk, sl_zk_events(lc->zk), 200);
                 continue;
             }
+            sl_lc_log(lc, "joined the job again as %s after %s", lc->me.name,
+                      expired ? "the ZooKeeper session expired" : "an error");
         }
         uint64_t seen = sl_zk_events(lc->zk);
         struct sl_jobconf c;

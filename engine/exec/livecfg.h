@@ -77,13 +77,13 @@ void sl_rate_settle(struct sl_rate *r, uint32_t taken, uint32_t rows);
 /* ---- live configuration ----------------------------------------------------------------- */
 
 struct sl_livecfg_config {
-    const char *zk;  /* "host:port[,...][/chroot]" */
-    const char *job; /* the job id */
-    int session_ms;  /* 0: 10000 */
-    int connect_ms;  /* 0: 15000 */
-    int workers;     /* for the member node */
+    const char *zk;      /* "host:port[,...][/chroot]" */
+    const char *job;     /* the job id */
+    int session_ms;      /* 0: 10000 */
+    int connect_ms;      /* 0: 15000 */
+    int workers;         /* for the member node */
     const char *metrics; /* "http://ADDR:PORT/metrics", or NULL */
-    FILE *log;       /* where changes are logged (NULL: stderr) */
+    FILE *log;           /* where changes are logged (NULL: stderr) */
 };
 
 struct sl_livecfg;

@@ -116,8 +116,8 @@ bool sl_setting_rate_table(const char *key, char *table, size_t cap)
     return true;
 }
 
-static int sl_setting_check_def(const struct sl_setting_def *d, const char *key,
-                                const char *value, struct sl_error *err)
+static int sl_setting_check_def(const struct sl_setting_def *d, const char *key, const char *value,
+                                struct sl_error *err)
 {
     int64_t v = 0;
     bool ok;
@@ -167,8 +167,9 @@ int sl_setting_check(const char *key, const char *value, bool *live, struct sl_e
 
 const char *sl_setting_key(size_t i, bool *live)
 {
-    const struct sl_setting_def *d =
-        i < SL_NSETTINGS ? &sl_settings[i] : i == SL_NSETTINGS ? &sl_rate_def : NULL;
+    const struct sl_setting_def *d = i < SL_NSETTINGS    ? &sl_settings[i]
+                                     : i == SL_NSETTINGS ? &sl_rate_def
+                                                         : NULL;
     if (d && live)
         *live = d->live;
     return d ? d->key : NULL;

@@ -99,8 +99,8 @@ static int sluice(char *out, char *errb, size_t cap, const char *const *args)
 
 static char g_out[16384], g_err[16384];
 
-#define CFG(...)                                                                               \
-    sluice(g_out, g_err, sizeof(g_out),                                                        \
+#define CFG(...)                        \
+    sluice(g_out, g_err, sizeof(g_out), \
            (const char *const[]){"config", "--zk", g_addr, "--job", __VA_ARGS__, NULL})
 
 static void test_config_cli(void **state)
@@ -160,9 +160,25 @@ static void test_config_cli(void **state)
     assert_string_equal(sl_jobconf_get(&c, "execution.checkpointing.interval"), "2 s");
     sl_jobconf_free(&c);
     sl_zk_close(zk);
+    /* a value that is no valid UTF-8 is kept as bytes; status --json stays valid JSON */
+    assert_int_equal(CFG("utf", "set", "sluice.udf.path", "\xff\xfe/x\xc3\xa9"), 0);
+    assert_int_equal(
+        sluice(g_out, g_err, sizeof(g_out),
+               (const char *const[]){"status", "--zk", g_addr, "--job", "utf", "--json", NULL}),
+        0);
+    struct sl_json_doc *doc = malloc(sizeof(*doc));
+    assert_non_null(doc);
+    assert_int_equal(sl_json_parse(g_out, strlen(g_out), doc), 0);
+    assert_non_null(strstr(g_out, "\"sluice.udf.path\":\"\\ufffd\\ufffd/x\xc3\xa9\""));
+    free(doc);
+    char big[4000];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(CFG("utf", "set", "sluice.udf.path", big), 2);
+    assert_non_null(strstr(g_err, "at most 1023"));
     /* keys lists the live ones */
-    assert_int_equal(sluice(g_out, g_err, sizeof(g_out), (const char *const[]){"config", "keys", NULL}),
-                     0);
+    assert_int_equal(
+        sluice(g_out, g_err, sizeof(g_out), (const char *const[]){"config", "keys", NULL}), 0);
     assert_non_null(strstr(g_out, "execution.checkpointing.interval"));
     assert_non_null(strstr(g_out, "sluice.source.<table>.scan.rate-limit"));
 }
@@ -318,9 +334,9 @@ static void test_live_run(void **state)
           "INSERT INTO sink SELECT id FROM gen;\n",
           f);
     fclose(f);
-    const char *argv[] = {g_bin,    "run",        sql,   "--zk",          g_addr, "--job", "live",
-                          "--state-dir", sdir, "--workers", "2", "--no-pin", "--metrics-port",
-                          "0",      NULL};
+    const char *argv[] = {
+        g_bin, "run",       sql, "--zk",     g_addr,           "--job", "live", "--state-dir",
+        sdir,  "--workers", "2", "--no-pin", "--metrics-port", "0",     NULL};
     double t0 = now_s();
     pid_t pid = fork();
     if (pid == 0) {
@@ -441,9 +457,10 @@ static void test_sql_refusals(void **state)
     char sql[300];
     snprintf(sql, sizeof(sql), "%s/bad.sql", g_tmp);
     const char *cases[][2] = {
-        {"SET 'execution.checkpointing.interval' = 'often';\n", "bad.sql:1:1: SET "
-                                                               "'execution.checkpointing.interval' = "
-                                                               "'often': not a positive duration"},
+        {"SET 'execution.checkpointing.interval' = 'often';\n",
+         "bad.sql:1:1: SET "
+         "'execution.checkpointing.interval' = "
+         "'often': not a positive duration"},
         {"SET 'x' = 'y';\nCREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen', "
          "'number-of-rows' = '5', 'scan.rate-limit' = 'fast');\n",
          "option 'scan.rate-limit' = 'fast': not records per second"},
