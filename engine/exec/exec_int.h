@@ -33,9 +33,11 @@ struct sl_pipe {
     struct sl_source *source;
     struct sl_sink *sink;
     struct sl_schema *scan_schema;
-    uint32_t tag_base;   /* node i's operator has tag tag_base + i */
-    bool **need;         /* need[i][c]: column c of node i's output is read downstream */
-    struct sl_rate rate; /* the source's rate limit (engine/exec/livecfg.h), once rate_init */
+    uint32_t tag_base; /* node i's operator has tag tag_base + i */
+    bool **need;       /* need[i][c]: column c of node i's output is read downstream */
+
+    /* the source's rate limit (engine/exec/livecfg.h), once rate_init */
+    struct sl_rate rate;
     bool rate_init;
 };
 
