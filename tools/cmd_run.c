@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/exec/exec.h"
+#include "engine/exec/livecfg.h"
 #include "engine/exec/metrics.h"
 #include "engine/sql/binder.h"
 #include "io/kafka_mock.h"
@@ -63,7 +64,10 @@ static const char sl_run_usage[] =
     "                       printed at start)\n"
     "  --zk HOSTS[/chroot]  commit epochs in ZooKeeper (e.g. 127.0.0.1:2181/sluice); a\n"
     "                       second process with the same job waits as a standby; without\n"
-    "                       it, a commit file in the state directory (one process)\n"
+    "                       it, a commit file in the state directory (one process). With\n"
+    "                       it, the process is a member of the job (`sluice status`) and\n"
+    "                       takes the job's settings node (`sluice config`): at start,\n"
+    "                       and live where a setting allows (docs/cluster.md)\n"
     "  --checkpoint-interval MS  between epochs (default: the SQL's SET, else 1000)\n"
     "  --restart            start the job anew: restore nothing from its checkpoints (the\n"
     "                       epoch numbers go on, so earlier output files stay apart)\n"
@@ -339,6 +343,7 @@ int sl_cmd_run(int argc, char **argv)
     struct sl_kafka_mock *mock = NULL;
     struct sl_metrics *metrics = NULL;
     struct sl_metrics_http *http = NULL;
+    struct sl_livecfg *live = NULL;
     struct sl_job *job = sl_run_load(&a);
     if (!job) {
         status = 2;
@@ -433,6 +438,24 @@ int sl_cmd_run(int argc, char **argv)
         ck.standby_timeout_ms = -1;
         ck.log = stderr;
         const char *v;
+        if (ck.zk) {
+            /* a member of the job; the settings node's keys join the job's settings before
+             * anything below reads them (engine/exec/livecfg.h) */
+            v = sl_job_setting(job, "high-availability.zookeeper.client.session-timeout");
+            int64_t sms = v ? sl_setting_duration_ms(v) : 0;
+            struct sl_livecfg_config lcc = {.zk = ck.zk,
+                                            .job = ck.job,
+                                            .session_ms = sms >= 400 && sms <= 40000 ? (int)sms : 0,
+                                            .workers = a.workers > 0 ? a.workers
+                                                                     : sl_exec_default_workers(),
+                                            .log = stderr};
+            if (sl_livecfg_open(&lcc, job, &live, &err)) {
+                fprintf(stderr, "sluice run: ZooKeeper (the job's member and settings nodes): %s\n",
+                        err.msg);
+                goto out;
+            }
+            opts.live = live;
+        }
         if ((v = sl_job_setting(job, "state.checkpoints.num-retained")))
             ck.keep = atoi(v);
         if ((v = sl_job_setting(job, "execution.checkpointing.tolerable-failed-checkpoints")))
@@ -510,6 +533,9 @@ int sl_cmd_run(int argc, char **argv)
         }
         fprintf(stderr, "metrics: http://%s:%d/metrics\n", host, bound);
         opts.metrics = metrics;
+        char url[128];
+        snprintf(url, sizeof(url), "http://%s:%d/metrics", host, bound);
+        sl_livecfg_metrics(live, url); /* the member node says where */
     }
     struct sl_exec_summary sum;
     rc = sl_exec_run(job, &opts, &sum, &err);
@@ -558,6 +584,7 @@ int sl_cmd_run(int argc, char **argv)
     }
     status = 0;
 out:
+    sl_livecfg_close(live); /* the member node goes */
     sl_metrics_http_stop(http);
     sl_metrics_free(metrics);
     sl_job_free(job);

@@ -7,6 +7,8 @@
  *   sluice gen ...        the Nexmark and YSB generators (tools/cmd_gen.c)
  *   sluice run | explain  run or explain a Flink SQL file (tools/cmd_run.c)
  *   sluice checkpoints    a job's committed checkpoint epochs (tools/cmd_run.c)
+ *   sluice config | status  a job's live settings, members and epoch in ZooKeeper
+ *                         (tools/cmd_cluster.c)
  *   sluice bench ...      end-to-end benchmarks and the regression gate (tools/cmd_bench.c)
  */
 #include <stdio.h>
@@ -15,6 +17,7 @@
 
 #include "kernels/simd.h"
 #include "tools/cmd_bench.h"
+#include "tools/cmd_cluster.h"
 #include "tools/cmd_gen.h"
 #include "tools/cmd_kafka_mock.h"
 #include "tools/cmd_run.h"
@@ -42,6 +45,8 @@ static const char sl_usage[] =
     "  explain     print the plans of a Flink SQL file\n"
     "  sql         a Flink SQL shell (SELECT prints results; INSERT runs as a job), or -f FILE\n"
     "  checkpoints list a job's committed checkpoint epochs\n"
+    "  config      get or change a running job's settings in ZooKeeper (applied live)\n"
+    "  status      a job's processes, roles, last epoch and settings (ZooKeeper)\n"
     "  bench       end-to-end benchmarks (Nexmark, YSB, your SQL), compare, plot\n"
     "  gen         write Nexmark or YSB benchmark events (JSON, CSV, raw) to a file or Kafka\n"
     "  kafka-mock  run an in-memory Kafka-protocol broker for local use and tests\n"
@@ -111,6 +116,10 @@ int main(int argc, char **argv)
         return sl_cmd_bench(argc - 1, argv + 1);
     if (strcmp(argv[1], "checkpoints") == 0)
         return sl_cmd_checkpoints(argc - 1, argv + 1);
+    if (strcmp(argv[1], "config") == 0)
+        return sl_cmd_config(argc - 1, argv + 1);
+    if (strcmp(argv[1], "status") == 0)
+        return sl_cmd_status(argc - 1, argv + 1);
     if (strcmp(argv[1], "explain") == 0)
         return sl_cmd_explain(argc - 1, argv + 1);
     if (strcmp(argv[1], "sql") == 0)

@@ -265,6 +265,8 @@ static int dg_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
         n = w->total - w->emitted;
     if (n > (int64_t)(SL_BATCH_CAP - b->rows))
         n = SL_BATCH_CAP - b->rows;
+    if (ctx->poll_max && n > (int64_t)ctx->poll_max) /* a rate limit's tokens */
+        n = ctx->poll_max;
     int64_t now_ms = dg_now_ns(CLOCK_REALTIME) / 1000000;
     char *scratch = src->scratch + (size_t)worker * src->scratch_cap;
     uint32_t r0 = b->rows;

@@ -141,6 +141,8 @@ static int nx_poll(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_bat
     int64_t room = w->total - w->emitted;
     if (room > (int64_t)(SL_BATCH_CAP - b->rows))
         room = SL_BATCH_CAP - b->rows;
+    if (ctx->poll_max && room > (int64_t)ctx->poll_max) /* a rate limit's tokens */
+        room = ctx->poll_max;
     if (src->pace && (due <= w->emitted || due - w->emitted < room)) {
         /* Paced, and not a full batch due: wait - the worker sleeps meanwhile - until the
          * first event not yet emitted has been due for 'execution.buffer-timeout', or a

@@ -171,9 +171,10 @@ int sl_conn_check_options(const struct sl_table *t, const struct sl_connector_en
 {
     for (uint32_t i = 0; i < t->nopts; i++) {
         const char *k = t->opts[i].key;
-        /* 'sluice.late-data.*' are the planner's, on any source (engine/plan/late.h) */
+        /* 'sluice.late-data.*' are the planner's, on any source (engine/plan/late.h);
+         * 'scan.rate-limit' the executor's (engine/exec/livecfg.h) */
         if (strcmp(k, "connector") == 0 || sl_conn_key_listed(k, valid) ||
-            strncmp(k, "sluice.late-data.", 17) == 0)
+            strncmp(k, "sluice.late-data.", 17) == 0 || strcmp(k, "scan.rate-limit") == 0)
             continue;
         bool ok = false;
         for (const char *const *p = prefixes; p && *p; p++)

@@ -295,6 +295,11 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, uint32_t 
         if (!(p->sink = sl_late_tee_new(p->sink, late)))
             return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
+    int64_t rate = 0; /* 'scan.rate-limit' (engine/exec/livecfg.h) */
+    if ((rc = sl_livecfg_table_rate(x->job, p->nodes[0]->scan.table, &rate, err)) != 0)
+        return rc;
+    sl_rate_init(&p->rate, rate);
+    p->rate_init = true;
     p->scan_schema = sl_plan_rel_schema(&p->nodes[0]->out);
     if (!p->scan_schema)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
@@ -331,6 +336,8 @@ static void sl_pipe_free(struct sl_pipe *p)
     if (p->sink)
         p->sink->ops->free(p->sink);
     sl_schema_free(p->scan_schema);
+    if (p->rate_init)
+        sl_rate_destroy(&p->rate);
     if (p->need)
         for (uint32_t i = 0; i < p->nnodes; i++)
             free(p->need[i]);
@@ -486,7 +493,22 @@ static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
     if (!b)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     struct sl_source_info info = {0};
+    /* a rate limit: as many rows as there are tokens, else sleep until there are */
+    bool limited = atomic_load_explicit(&p->rate.rate, memory_order_relaxed) > 0;
+    uint32_t taken = 0;
+    if (limited) {
+        int64_t wake = 0;
+        if (!(taken = sl_rate_take(&p->rate, SL_BATCH_CAP, sl_wake_now_ns(), &wake))) {
+            sl_batch_pool_put(b);
+            wp->wake_ns = wake;
+            return 0;
+        }
+        w->ctx.poll_max = taken;
+    }
     int rc = p->source->ops->poll(p->source, &w->ctx, b, timeout_ms, &info, err);
+    w->ctx.poll_max = 0;
+    if (limited)
+        sl_rate_settle(&p->rate, taken, b->rows);
     if (rc) {
         sl_batch_pool_put(b);
         return rc;
@@ -1004,6 +1026,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         free(layout);
         if (rc)
             goto out;
+        sl_livecfg_role(opts->live, "leader"); /* the member node says so (livecfg.h) */
         cc.epoch = sl_ckpt_base_epoch(x->ck);
         cc.committed = cc.epoch;
         atomic_store(&x->gate, 1); /* the sinks recover once the workers have restored */
@@ -1090,6 +1113,10 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             atomic_store(&x->failed, 1);
         atomic_store(&x->gate, 0);
     }
+    /* live configuration: the settings node is watched from here on (livecfg.h) */
+    if (opts->live && !rc && !atomic_load(&x->failed) &&
+        (rc = sl_livecfg_attach(opts->live, x, opts->ckpt ? opts->ckpt->interval_ms : 0, err)))
+        atomic_store(&x->failed, 1);
     /* the monitor: progress on stderr (every 500 ms) and the checkpoint coordinator, until
      * every worker is done */
     double next_progress = t0 + 0.5;
@@ -1106,6 +1133,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             next_progress += 0.5;
         }
         if (x->ck && !rc && !atomic_load(&x->failed)) {
+            sl_livecfg_turn(opts->live, &cc);
             rc = sl_coordinator_turn(x, &cc, err);
             if (rc) {
                 atomic_store(&x->failed, 1);
@@ -1168,6 +1196,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         }
     }
 out:
+    sl_livecfg_detach(opts->live); /* before what it applies to goes */
     if (opts->metrics)
         sl_metrics_detach(opts->metrics); /* before what it reads goes */
     if (x->workers) {

@@ -27,6 +27,8 @@
 #include "engine/exec/metrics.h"
 #include "engine/plan/catalog.h"
 
+struct sl_livecfg;
+
 struct sl_exec_opts {
     int workers;                    /* 0: one per core hwloc reports */
     bool pin;                       /* pin worker w to core w % cores */
@@ -71,6 +73,10 @@ struct sl_exec_opts {
     /* Metrics (engine/exec/metrics.h), or NULL: the run's figures, readable through
      * sl_metrics_render from any thread while it runs. The caller owns it. */
     struct sl_metrics *metrics;
+    /* Live configuration through ZooKeeper (engine/exec/livecfg.h), or NULL: the run
+     * watches the job's settings node and applies what changes while it runs. The caller
+     * owns it (sl_livecfg_open before, sl_livecfg_close after the run). */
+    struct sl_livecfg *live;
 };
 
 struct sl_exec_summary {

@@ -19,6 +19,7 @@
 #include "engine/core/wake.h"
 #include "engine/exec/checkpoint.h"
 #include "engine/exec/exec.h"
+#include "engine/exec/livecfg.h"
 #include "engine/exec/metrics.h"
 #include "engine/ops/operator.h"
 
@@ -39,6 +40,10 @@ struct sl_pipe {
     struct sl_schema *scan_schema;
     uint32_t tag_base; /* node i's operator has tag tag_base + i */
     bool **need;       /* need[i][c]: column c of node i's output is read downstream */
+
+    /* the source's rate limit (engine/exec/livecfg.h), once rate_init */
+    struct sl_rate rate;
+    bool rate_init;
 };
 
 /* A pipeline's instance on one worker. */

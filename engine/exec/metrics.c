@@ -399,6 +399,21 @@ static void sl_metrics_workers(FILE *f, const struct sl_metrics *m, const struct
     }
 }
 
+/* The rate limit in force per source table (engine/exec/livecfg.h), changed live through
+ * ZooKeeper (docs/cluster.md). */
+static void sl_metrics_rates(FILE *f, const struct sl_metrics *m, const struct sl_exec *x)
+{
+    const char *name = "sluice_source_rate_limit_records_per_second";
+    sl_prom_family(f, name, "gauge",
+                   "A source table's rate limit in force, records per second (0: none)");
+    for (uint32_t i = 0; i < x->npipes; i++) {
+        if (!sl_metrics_first(x, i, sl_metrics_src_table))
+            continue;
+        const char *lab[] = {"job", m->job, "table", sl_metrics_src_table(x, i)};
+        sl_prom_sample_u64(f, name, lab, 2, (uint64_t)atomic_load(&x->pipes[i].rate.rate));
+    }
+}
+
 char *sl_metrics_render(struct sl_metrics *m, size_t *len)
 {
     char *text = NULL;
@@ -428,6 +443,8 @@ char *sl_metrics_render(struct sl_metrics *m, size_t *len)
                          "Bytes a sink table wrote (encoded records; 0 for print and "
                          "blackhole)",
                          sl_metrics_sink_table, SL_MF_BYTES_OUT);
+    if (x)
+        sl_metrics_rates(f, m, x);
     bool ok = sl_metrics_lags(f, m, x);
     sl_metrics_workers(f, m, x);
     if (x && x->ck)

@@ -91,6 +91,10 @@ struct sl_worker_ctx {
      * second exchange: a join fed by a join) keeps such messages, saves them with its state
      * and sends them once this is false again (engine/ops/op_join.c). */
     bool aligning;
+    /* During a source's poll: the most rows it should return (a rate limit's tokens,
+     * engine/exec/livecfg.h), 0 for no bound. A source that cannot bound a poll may ignore
+     * it: the rows beyond are owed to the limit. */
+    uint32_t poll_max;
 };
 
 struct sl_op;

@@ -3,6 +3,9 @@
  */
 #include "engine/plan/catalog.h"
 
+#include "engine/core/error.h"
+
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +16,22 @@ const char *sl_job_setting(const struct sl_job *job, const char *key)
         if (strcmp(job->sets[i].key, key) == 0)
             v = job->sets[i].value;
     return v;
+}
+
+int sl_job_add_setting(struct sl_job *job, const char *key, const char *value)
+{
+    uint32_t n = job->nsets + 1;
+    struct sl_option *s = sl_arena_alloc(&job->arena, n * sizeof(*s));
+    char *k = sl_arena_strndup(&job->arena, key, strlen(key));
+    char *v = sl_arena_strndup(&job->arena, value, strlen(value));
+    if (!s || !k || !v)
+        return SL_ENOMEM;
+    if (job->nsets)
+        memcpy(s, job->sets, job->nsets * sizeof(*s));
+    s[n - 1] = (struct sl_option){.key = k, .value = v, .pos = SIZE_MAX};
+    job->sets = s;
+    job->nsets = n;
+    return 0;
 }
 
 const char *sl_table_option(const struct sl_table *t, const char *key)

@@ -81,6 +81,11 @@ void sl_job_free(struct sl_job *job);
 /* The value of SET key (the last one wins), or NULL. */
 const char *sl_job_setting(const struct sl_job *job, const char *key);
 
+/* Adds SET key = value after the job's own (so that it wins), e.g. a setting from the job's
+ * ZooKeeper settings node (engine/exec/livecfg.h); copies both into the job's arena; its
+ * position is SIZE_MAX (not from the SQL). 0, or SL_ENOMEM. */
+int sl_job_add_setting(struct sl_job *job, const char *key, const char *value);
+
 /* A duration as settings write it, in ms: "5 s", "500 ms", "1 min", "2 h", "2000" (ms);
  * -1 when unreadable or negative. */
 int64_t sl_setting_duration_ms(const char *s);

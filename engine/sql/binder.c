@@ -35,6 +35,7 @@
 #include "engine/core/dtpattern.h"
 #include "engine/plan/changelog.h"
 #include "engine/plan/late.h"
+#include "engine/plan/settings.h"
 #include "engine/plan/udf.h"
 
 #include <ctype.h>
@@ -4229,19 +4230,13 @@ static int sl_b_statement(struct sl_binder *b, const struct sl_ast *a)
     case SL_AST_DROP_FUNCTION:
         return sl_b_drop_function(b, a);
     case SL_AST_SET: {
-        /* Flink's split-distinct options: checked, then nothing to do (docs/sql.md) */
-        if (strcmp(a->set_key, "table.optimizer.distinct-agg.split.enabled") == 0 &&
-            strcasecmp(a->set_value, "true") != 0 && strcasecmp(a->set_value, "false") != 0)
-            return sl_b_err(b, a->pos, "'%s' must be 'true' or 'false', not '%s'", a->set_key,
-                            a->set_value);
-        if (strcmp(a->set_key, "table.optimizer.distinct-agg.split.bucket-num") == 0) {
-            char *end;
-            errno = 0;
-            long v = strtol(a->set_value, &end, 10);
-            if (end == a->set_value || *end || errno || v < 1 || v > INT32_MAX)
-                return sl_b_err(b, a->pos, "'%s' must be a positive integer, not '%s'", a->set_key,
-                                a->set_value);
-        }
+        /* a known key's value is checked here (engine/plan/settings.h: the same check as
+         * `sluice config set`); a key sluice does not know is kept and ignored, as Flink's SET
+         * does. The split-distinct options are checked, then nothing to do (docs/sql.md). */
+        struct sl_error serr;
+        sl_error_clear(&serr);
+        if (sl_setting_check(a->set_key, a->set_value, NULL, &serr) == SL_EINVAL)
+            return sl_b_err(b, a->pos, "%s", serr.msg);
         uint32_t n = b->job->nsets + 1;
         struct sl_option *s = sl_b_alloc(b, n * sizeof(*s));
         TRYP(s);

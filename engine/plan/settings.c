@@ -1,0 +1,176 @@
+/*
+ * engine/plan/settings.c - the table of known job settings (see settings.h).
+ *
+ * Each entry names its key, the kind of value and its bounds, and whether a running job
+ * applies a change (live). The messages say what a valid value is; they are the same for a
+ * SET in a SQL file (the binder prefixes file:line:col) and for `sluice config set`.
+ */
+#include "engine/plan/settings.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/plan/catalog.h"
+
+enum sl_setting_kind {
+    SL_SK_DURATION, /* sl_setting_duration_ms, within [lo, hi] ms */
+    SL_SK_INT,      /* an integer within [lo, hi] */
+    SL_SK_BOOL,     /* 'true' or 'false', any case */
+    SL_SK_BUFFER,   /* a duration, or '-1' (execution.buffer-timeout) */
+    SL_SK_TEXT,     /* anything without a newline (a path, an address) */
+};
+
+struct sl_setting_def {
+    const char *key;
+    enum sl_setting_kind kind;
+    int64_t lo, hi;
+    bool live;
+    const char *what; /* what a valid value is, for the message */
+};
+
+#define SL_DAY_MS (24LL * 3600 * 1000)
+
+static const struct sl_setting_def sl_settings[] = {
+    {"execution.checkpointing.interval", SL_SK_DURATION, 1, 365 * SL_DAY_MS, true,
+     "a positive duration (e.g. '1 s', '500 ms')"},
+    {"table.exec.source.idle-timeout", SL_SK_DURATION, 0, 365 * SL_DAY_MS, false,
+     "a duration (e.g. '5 s', '500 ms'; '0': never idle)"},
+    {"execution.checkpointing.tolerable-failed-checkpoints", SL_SK_INT, 0, INT32_MAX, false,
+     "an integer >= 0"},
+    {"state.checkpoints.num-retained", SL_SK_INT, 1, INT32_MAX, false, "an integer >= 1"},
+    {"sluice.checkpoint.full-every", SL_SK_INT, 1, INT32_MAX, false, "an integer >= 1"},
+    {"high-availability.zookeeper.client.session-timeout", SL_SK_DURATION, 400, 40000, false,
+     "a duration from 400 ms to 40 s"},
+    {"high-availability.zookeeper.client.connection-timeout", SL_SK_DURATION, 100, 600000, false,
+     "a duration from 100 ms to 10 min"},
+    {"table.optimizer.distinct-agg.split.enabled", SL_SK_BOOL, 0, 0, false, "'true' or 'false'"},
+    {"table.optimizer.distinct-agg.split.bucket-num", SL_SK_INT, 1, INT32_MAX, false,
+     "a positive integer"},
+    {"table.exec.mini-batch.enabled", SL_SK_BOOL, 0, 0, false, "'true' or 'false'"},
+    {"table.exec.mini-batch.allow-latency", SL_SK_DURATION, 0, 365 * SL_DAY_MS, false,
+     "a duration (e.g. '2 s', '500 ms')"},
+    {"table.exec.mini-batch.size", SL_SK_INT, 1, INT64_MAX, false, "a positive number of rows"},
+    {"execution.buffer-timeout", SL_SK_BUFFER, 0, 365 * SL_DAY_MS, false,
+     "a duration ('1 ms', '0': no waiting, '-1': full batches only)"},
+    {"sluice.metrics.port", SL_SK_INT, 0, 65535, false, "a port from 0 to 65535"},
+    {"sluice.metrics.host", SL_SK_TEXT, 0, 0, false, "an IPv4 address"},
+    {"execution.checkpointing.dir", SL_SK_TEXT, 0, 0, false, "a directory"},
+    {"state.checkpoints.dir", SL_SK_TEXT, 0, 0, false, "a directory"},
+    {"sluice.udf.path", SL_SK_TEXT, 0, 0, false, "UDF libraries or directories"},
+};
+#define SL_NSETTINGS (sizeof(sl_settings) / sizeof(sl_settings[0]))
+
+static const struct sl_setting_def sl_rate_def = {"sluice.source.<table>.scan.rate-limit",
+                                                  SL_SK_INT,
+                                                  0,
+                                                  SL_RATE_LIMIT_MAX,
+                                                  true,
+                                                  "records per second: an integer from 0 (no "
+                                                  "limit) to 1000000000"};
+
+/* An integer with optional surrounding spaces, into *out; false when it is none. */
+static bool sl_setting_int(const char *s, int64_t *out)
+{
+    while (*s == ' ')
+        s++;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || errno)
+        return false;
+    while (*end == ' ')
+        end++;
+    if (*end)
+        return false;
+    *out = v;
+    return true;
+}
+
+int sl_setting_rate_parse(const char *value, int64_t *out)
+{
+    int64_t v;
+    if (!value || !sl_setting_int(value, &v) || v < 0 || v > SL_RATE_LIMIT_MAX)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+bool sl_setting_rate_table(const char *key, char *table, size_t cap)
+{
+    static const char pre[] = "sluice.source.", post[] = ".scan.rate-limit";
+    size_t n = key ? strlen(key) : 0, lp = sizeof(pre) - 1, lq = sizeof(post) - 1;
+    if (n <= lp + lq || strncmp(key, pre, lp) != 0 || strcmp(key + n - lq, post) != 0)
+        return false;
+    size_t tl = n - lp - lq;
+    if (tl + 1 > cap)
+        return false;
+    for (size_t i = 0; i < tl; i++) {
+        char c = key[lp + i];
+        if (!(c == '_' || (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z')))
+            return false;
+    }
+    memcpy(table, key + lp, tl);
+    table[tl] = '\0';
+    return true;
+}
+
+static int sl_setting_check_def(const struct sl_setting_def *d, const char *key, const char *value,
+                                struct sl_error *err)
+{
+    int64_t v = 0;
+    bool ok;
+    switch (d->kind) {
+    case SL_SK_DURATION:
+        v = sl_setting_duration_ms(value);
+        ok = v >= d->lo && v <= d->hi;
+        break;
+    case SL_SK_BUFFER:
+        v = sl_setting_duration_ms(value);
+        ok = (v >= d->lo && v <= d->hi) || strcmp(value, "-1") == 0;
+        break;
+    case SL_SK_INT:
+        ok = sl_setting_int(value, &v) && v >= d->lo && v <= d->hi;
+        break;
+    case SL_SK_BOOL:
+        ok = strcasecmp(value, "true") == 0 || strcasecmp(value, "false") == 0;
+        break;
+    default:
+        ok = !strchr(value, '\n');
+    }
+    if (!ok)
+        return sl_error_set(err, SL_EINVAL, "SET '%s' = '%.200s': not %s", key, value, d->what);
+    return 0;
+}
+
+int sl_setting_check(const char *key, const char *value, bool *live, struct sl_error *err)
+{
+    if (!key || !value)
+        return sl_error_set(err, SL_EINVAL, "a setting needs a key and a value");
+    char table[128];
+    const struct sl_setting_def *d = NULL;
+    for (size_t i = 0; i < SL_NSETTINGS && !d; i++)
+        if (strcmp(sl_settings[i].key, key) == 0)
+            d = &sl_settings[i];
+    if (!d && sl_setting_rate_table(key, table, sizeof(table)))
+        d = &sl_rate_def;
+    if (!d)
+        return sl_error_set(err, SL_ENOTFOUND,
+                            "'%.200s' is not a setting sluice knows ('sluice config keys' "
+                            "lists them)",
+                            key);
+    if (live)
+        *live = d->live;
+    return sl_setting_check_def(d, key, value, err);
+}
+
+const char *sl_setting_key(size_t i, bool *live)
+{
+    const struct sl_setting_def *d = i < SL_NSETTINGS    ? &sl_settings[i]
+                                     : i == SL_NSETTINGS ? &sl_rate_def
+                                                         : NULL;
+    if (d && live)
+        *live = d->live;
+    return d ? d->key : NULL;
+}

@@ -1,0 +1,532 @@
+/*
+ * tests/coord/test_livecfg.c - live configuration through a real ZooKeeper server
+ * (tests/util/zkserver.h): `sluice config`, `sluice status`, the member nodes, and a running
+ * `sluice run --zk` (a child process) whose checkpoint interval and rate limit change while
+ * it runs (engine/exec/livecfg.h, docs/cluster.md).
+ *
+ *   - config set / get / list / unset round trip; refusals (unknown key, bad values) exit 2
+ *     and write nothing;
+ *   - a member node is ephemeral: gone when its session is ended from the server side;
+ *   - a job reading a datagen table at 'scan.rate-limit' = '200' with a checkpoint
+ *     interval of 1 h: no epoch is committed while the interval stands; the rows read by
+ *     any time t never exceed the token bucket's exact bound 200 * (t - t0) (t0 taken
+ *     before the process starts, so before its bucket); `config set` of the interval to
+ *     100 ms shows in the log with the settings version `config set` reported, and epochs
+ *     start to be committed (read from ZooKeeper); the rate raised to 1000 records/s the
+ *     same way, and the bound then is 200 * (tS - t0) + 10 + 1000 * (t - tS) (tS: before
+ *     the set; 10 the new bucket's capacity); `status --json` parsed (one member, leader,
+ *     its pid, the settings in force, the last epoch); SIGTERM: the process exits 0 and
+ *     its member node is gone.
+ * No timing thresholds: every wait is for an event, with a generous limit.
+ * Skipped (with a message) when Java or the zookeeper package is missing.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/util/testutil.h"
+
+#include "coord/jobconf.h"
+#include "coord/zk.h"
+#include "tests/util/jsoncheck.h"
+#include "tests/util/zkserver.h"
+
+static struct sl_zkserver *g_zk;
+static char g_tmp[256], g_addr[300];
+static const char *g_bin;
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Runs sluice with argv (NULL-terminated, without the program), stdout into out[cap],
+ * stderr into errb[cap]; the exit status. */
+static int sluice(char *out, char *errb, size_t cap, const char *const *args)
+{
+    const char *argv[24];
+    int n = 0;
+    argv[n++] = g_bin;
+    for (; *args && n < 23; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    char po[300], pe[300];
+    snprintf(po, sizeof(po), "%s/cli.out", g_tmp);
+    snprintf(pe, sizeof(pe), "%s/cli.err", g_tmp);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fo = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open(pe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        execv(g_bin, (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    const char *paths[2] = {po, pe};
+    char *bufs[2] = {out, errb};
+    for (int i = 0; i < 2; i++) {
+        bufs[i][0] = '\0';
+        FILE *f = fopen(paths[i], "r");
+        if (f) {
+            size_t k = fread(bufs[i], 1, cap - 1, f);
+            bufs[i][k] = '\0';
+            fclose(f);
+        }
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char g_out[16384], g_err[16384];
+
+#define CFG(...)                        \
+    sluice(g_out, g_err, sizeof(g_out), \
+           (const char *const[]){"config", "--zk", g_addr, "--job", __VA_ARGS__, NULL})
+
+static void test_config_cli(void **state)
+{
+    (void)state;
+    assert_int_equal(CFG("cli", "list"), 0);
+    assert_string_equal(g_out, "");
+    assert_int_equal(CFG("cli", "set", "execution.checkpointing.interval", "2 s"), 0);
+    assert_non_null(strstr(g_err, "settings version 0"));
+    assert_non_null(strstr(g_err, "running processes apply it now"));
+    assert_int_equal(CFG("cli", "get", "execution.checkpointing.interval"), 0);
+    assert_string_equal(g_out, "2 s\n");
+    assert_int_equal(CFG("cli", "set", "sluice.source.bids.scan.rate-limit", "5000"), 0);
+    assert_non_null(strstr(g_err, "settings version 1"));
+    assert_int_equal(CFG("cli", "set", "table.exec.source.idle-timeout", "5 s"), 0);
+    assert_non_null(strstr(g_err, "need a restart"));
+    assert_int_equal(CFG("cli", "list"), 0);
+    assert_string_equal(g_out, "execution.checkpointing.interval=2 s\n"
+                               "sluice.source.bids.scan.rate-limit=5000\n"
+                               "table.exec.source.idle-timeout=5 s\n");
+    /* refusals: nothing written */
+    assert_int_equal(CFG("cli", "set", "execution.checkpointing.intreval", "1 s"), 2);
+    assert_non_null(strstr(g_err, "'execution.checkpointing.intreval' is not a setting"));
+    assert_int_equal(CFG("cli", "set", "execution.checkpointing.interval", "soon"), 2);
+    assert_non_null(strstr(g_err, "not a positive duration"));
+    assert_int_equal(CFG("cli", "set", "execution.checkpointing.interval", "0"), 2);
+    assert_int_equal(CFG("cli", "set", "sluice.source.bids.scan.rate-limit", "-5"), 2);
+    assert_non_null(strstr(g_err, "records per second"));
+    assert_int_equal(CFG("cli", "set", "sluice.source.bids.scan.rate-limit", "2000000000"), 2);
+    assert_int_equal(CFG("cli", "set", "sluice.source.b/x.scan.rate-limit", "5"), 2);
+    assert_int_equal(CFG("cli", "set", "state.checkpoints.num-retained", "0"), 2);
+    assert_int_equal(CFG("cli", "set", "table.optimizer.distinct-agg.split.enabled", "yes"), 2);
+    assert_int_equal(CFG("cli", "set", "sluice.udf.path", "a\nb"), 2);
+    assert_int_equal(CFG("cli", "set", "sluice.source.bids.scan.rate-limit"), 2);
+    assert_int_equal(CFG("cli", "frobnicate"), 2);
+    assert_int_equal(CFG("bad/job", "list"), 2);
+    assert_int_equal(CFG("cli", "list"), 0);
+    assert_non_null(strstr(g_out, "rate-limit=5000\n"));
+    assert_null(strstr(g_out, "intreval"));
+    /* the same value again writes nothing; unset; get of a missing key exits 3 */
+    assert_int_equal(CFG("cli", "set", "sluice.source.bids.scan.rate-limit", "5000"), 0);
+    assert_non_null(strstr(g_err, "already so (settings version 2)"));
+    assert_int_equal(CFG("cli", "unset", "table.exec.source.idle-timeout"), 0);
+    assert_non_null(strstr(g_err, "settings version 3"));
+    assert_int_equal(CFG("cli", "get", "table.exec.source.idle-timeout"), 3);
+    assert_int_equal(CFG("cli", "unset", "nonsense.key"), 2);
+    /* the node as ZooKeeper holds it */
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_zk *zk;
+    assert_int_equal(sl_zk_open(g_addr, 4000, 10000, &zk, &err), 0);
+    struct sl_jobconf c;
+    assert_int_equal(sl_jobconf_read(zk, "cli", false, &c, &err), 0);
+    assert_true(c.exists);
+    assert_int_equal(c.version, 3);
+    assert_int_equal((int)c.n, 2);
+    assert_string_equal(sl_jobconf_get(&c, "execution.checkpointing.interval"), "2 s");
+    sl_jobconf_free(&c);
+    sl_zk_close(zk);
+    /* a value that is no valid UTF-8 is kept as bytes; status --json stays valid JSON */
+    assert_int_equal(CFG("utf", "set", "sluice.udf.path", "\xff\xfe/x\xc3\xa9"), 0);
+    assert_int_equal(
+        sluice(g_out, g_err, sizeof(g_out),
+               (const char *const[]){"status", "--zk", g_addr, "--job", "utf", "--json", NULL}),
+        0);
+    struct sl_json_doc *doc = malloc(sizeof(*doc));
+    assert_non_null(doc);
+    assert_int_equal(sl_json_parse(g_out, strlen(g_out), doc), 0);
+    assert_non_null(strstr(g_out, "\"sluice.udf.path\":\"\\ufffd\\ufffd/x\xc3\xa9\""));
+    free(doc);
+    char big[4000];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(CFG("utf", "set", "sluice.udf.path", big), 2);
+    assert_non_null(strstr(g_err, "at most 1023"));
+    /* keys lists the live ones */
+    assert_int_equal(
+        sluice(g_out, g_err, sizeof(g_out), (const char *const[]){"config", "keys", NULL}), 0);
+    assert_non_null(strstr(g_out, "execution.checkpointing.interval"));
+    assert_non_null(strstr(g_out, "sluice.source.<table>.scan.rate-limit"));
+}
+
+/* A member node goes with its session: ended from the server side, as a crashed process's
+ * expires. */
+static void test_member_expiry(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_zk *a, *b;
+    assert_int_equal(sl_zk_open(g_addr, 2000, 10000, &a, &err), 0);
+    assert_int_equal(sl_zk_open(g_addr, 4000, 10000, &b, &err), 0);
+    struct sl_member m = {.pid = 4242, .cores = 2, .workers = 2, .started_ms = 1};
+    snprintf(m.host, sizeof(m.host), "host.one");
+    snprintf(m.role, sizeof(m.role), "standby");
+    assert_int_equal(sl_member_join(a, "mem", &m, &err), 0);
+    assert_string_equal(m.name, "m-host.one-4242");
+    struct sl_member *ms;
+    size_t n;
+    assert_int_equal(sl_member_list(b, "mem", &ms, &n, &err), 0);
+    assert_int_equal((int)n, 1);
+    assert_string_equal(ms[0].role, "standby");
+    assert_int_equal((int)ms[0].pid, 4242);
+    assert_true(ms[0].session == sl_zk_session_id(a));
+    free(ms);
+    snprintf(m.role, sizeof(m.role), "leader");
+    assert_int_equal(sl_member_update(a, "mem", &m, &err), 0);
+    assert_int_equal(sl_member_list(b, "mem", &ms, &n, &err), 0);
+    assert_string_equal(ms[0].role, "leader");
+    free(ms);
+    assert_int_equal(sl_zk_kill_session(g_addr, a, 10000, &err), 0);
+    bool gone = false;
+    for (int i = 0; i < 300 && !gone; i++) {
+        assert_int_equal(sl_member_list(b, "mem", &ms, &n, &err), 0);
+        free(ms);
+        gone = n == 0;
+        if (!gone)
+            sleep_ms(100);
+    }
+    assert_true(gone);
+    sl_zk_close(a);
+    sl_zk_close(b);
+}
+
+/* ---- the running job --------------------------------------------------------------------- */
+
+/* GET url ("http://A:P/path"): the body into buf[cap]; 0 or -1. */
+static int http_get(const char *url, char *buf, size_t cap)
+{
+    char host[64];
+    int port;
+    char path[128];
+    if (sscanf(url, "http://%63[^:]:%d%127s", host, &port, path) != 3)
+        return -1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, host, &sa.sin_addr);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        close(fd);
+        return -1;
+    }
+    char req[256];
+    int k = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, host);
+    if (write(fd, req, (size_t)k) != k) {
+        close(fd);
+        return -1;
+    }
+    size_t n = 0;
+    ssize_t r;
+    while (n < cap - 1 && (r = read(fd, buf + n, cap - 1 - n)) > 0)
+        n += (size_t)r;
+    buf[n] = '\0';
+    close(fd);
+    return 0;
+}
+
+/* The sum of sluice_source_records_total{table="gen"} over the workers, or -1. */
+static long long rows_in(const char *url)
+{
+    static char body[1 << 17];
+    if (http_get(url, body, sizeof(body)))
+        return -1;
+    long long sum = 0;
+    for (char *p = body; (p = strstr(p, "\nsluice_source_records_total{")) != NULL; p++) {
+        char *nl = strchr(p + 1, '\n');
+        char *tb = strstr(p, "table=\"gen\"");
+        if (!tb || (nl && tb > nl))
+            continue;
+        char *sp = strchr(p + 1, '}');
+        if (sp)
+            sum += strtoll(sp + 1, NULL, 10);
+    }
+    return sum;
+}
+
+static int status_json(const char *job, struct sl_json_doc *doc)
+{
+    int rc = sluice(g_out, g_err, sizeof(g_out),
+                    (const char *const[]){"status", "--zk", g_addr, "--job", job, "--json", NULL});
+    if (rc)
+        return rc;
+    return sl_json_parse(g_out, strlen(g_out), doc);
+}
+
+static char *read_all(const char *path)
+{
+    static char buf[1 << 16];
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[k] = '\0';
+        fclose(f);
+    }
+    return buf;
+}
+
+/* Waits up to 60 s for `needle` in the job's log. */
+static bool wait_log(const char *log, const char *needle)
+{
+    for (int i = 0; i < 600; i++) {
+        if (strstr(read_all(log), needle))
+            return true;
+        sleep_ms(100);
+    }
+    fprintf(stderr, "not in the log: %s\n--- log ---\n%s\n", needle, read_all(log));
+    return false;
+}
+
+/* The version `config set` reported. */
+static int set_version(void)
+{
+    const char *v = strstr(g_err, "settings version ");
+    return v ? atoi(v + 17) : -1;
+}
+
+static void test_live_run(void **state)
+{
+    (void)state;
+    char sql[300], log[300], sdir[300];
+    snprintf(sql, sizeof(sql), "%s/live.sql", g_tmp);
+    snprintf(log, sizeof(log), "%s/live.log", g_tmp);
+    snprintf(sdir, sizeof(sdir), "%s/state", g_tmp);
+    FILE *f = fopen(sql, "w");
+    assert_non_null(f);
+    fputs("SET 'execution.checkpointing.interval' = '1 h';\n"
+          "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen',\n"
+          "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+          "  'fields.id.end' = '100000000', 'scan.rate-limit' = '200');\n"
+          "CREATE TABLE sink (id BIGINT) WITH ('connector' = 'blackhole');\n"
+          "INSERT INTO sink SELECT id FROM gen;\n",
+          f);
+    fclose(f);
+    const char *argv[] = {
+        g_bin, "run",       sql, "--zk",     g_addr,           "--job", "live", "--state-dir",
+        sdir,  "--workers", "2", "--no-pin", "--metrics-port", "0",     NULL};
+    double t0 = now_s();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(g_bin, (char *const *)argv);
+        _exit(127);
+    }
+    /* the member, as leader, with its metrics address */
+    struct sl_json_doc *doc = malloc(sizeof(*doc));
+    assert_non_null(doc);
+    bool leader = false;
+    for (int i = 0; i < 600 && !leader; i++) {
+        const struct sl_json_entry *r;
+        leader = status_json("live", doc) == 0 && (r = sl_json_get(doc, "members[0].role")) &&
+                 !strcmp(r->value, "leader") && sl_json_get(doc, "members[0].metrics")->len;
+        if (!leader)
+            sleep_ms(100);
+    }
+    if (!leader)
+        fprintf(stderr, "--- log ---\n%s\n", read_all(log));
+    assert_true(leader);
+    assert_null(sl_json_get(doc, "members[1]"));
+    char pidtext[32];
+    snprintf(pidtext, sizeof(pidtext), "%d", (int)pid);
+    assert_string_equal(sl_json_get(doc, "members[0].pid")->value, pidtext);
+    assert_string_equal(sl_json_get(doc, "members[0].workers")->value, "2");
+    assert_string_equal(sl_json_get(doc, "last_committed_epoch")->value, "0");
+    char url[128];
+    snprintf(url, sizeof(url), "%.120s", sl_json_get(doc, "members[0].metrics")->value);
+
+    /* rate 200/s from a bucket made after t0: at most 200 * (t - t0) rows by t */
+    long long r1 = rows_in(url);
+    double t1 = now_s();
+    assert_true(r1 >= 0);
+    assert_true((double)r1 <= 200.0 * (t1 - t0));
+
+    /* the checkpoint interval: 1 h, then 100 ms while it runs */
+    assert_int_equal(CFG("live", "set", "execution.checkpointing.interval", "100 ms"), 0);
+    char needle[256];
+    snprintf(needle, sizeof(needle),
+             "applied execution.checkpointing.interval = '100 ms' (100 ms; settings version %d,",
+             set_version());
+    assert_true(wait_log(log, needle));
+    bool epochs = false;
+    for (int i = 0; i < 600 && !epochs; i++) {
+        epochs = status_json("live", doc) == 0 &&
+                 atoi(sl_json_get(doc, "last_committed_epoch")->value) >= 3;
+        if (!epochs)
+            sleep_ms(100);
+    }
+    assert_true(epochs);
+
+    /* the rate: 1000/s from some moment after tS */
+    double ts = now_s();
+    assert_int_equal(CFG("live", "set", "sluice.source.gen.scan.rate-limit", "1000"), 0);
+    snprintf(needle, sizeof(needle),
+             "applied sluice.source.gen.scan.rate-limit = '1000' (1000 records/s; settings "
+             "version %d,",
+             set_version());
+    assert_true(wait_log(log, needle));
+    static char body[1 << 17];
+    assert_int_equal(http_get(url, body, sizeof(body)), 0);
+    assert_non_null(strstr(body, "sluice_source_rate_limit_records_per_second{job=\"live\","
+                                 "table=\"gen\"} 1000\n"));
+    for (int k = 0; k < 3; k++) {
+        sleep_ms(300);
+        long long r = rows_in(url);
+        double t = now_s();
+        assert_true(r >= r1);
+        assert_true((double)r <= 200.0 * (ts - t0) + 10 + 1000.0 * (t - ts));
+    }
+    /* a key that needs a restart is said so, and not applied */
+    assert_int_equal(CFG("live", "set", "table.exec.source.idle-timeout", "3 s"), 0);
+    snprintf(needle, sizeof(needle),
+             "table.exec.source.idle-timeout = '3 s' needs a restart: not applied to the running "
+             "job (settings version %d,",
+             set_version());
+    assert_true(wait_log(log, needle));
+
+    assert_int_equal(status_json("live", doc), 0);
+    assert_non_null(strstr(g_out, "\"execution.checkpointing.interval\":\"100 ms\""));
+    assert_string_equal(sl_json_get(doc, "settings_version")->value, "2");
+    assert_string_equal(sl_json_get(doc, "members[0].role")->value, "leader");
+    assert_true(atoi(sl_json_get(doc, "last_committed_epoch")->value) >= 3);
+    assert_true(strstr(g_out, "\"sluice.source.gen.scan.rate-limit\":\"1000\"") != NULL);
+
+    /* SIGTERM: a final epoch, exit 0, the member node gone */
+    kill(pid, SIGTERM);
+    int st = 0;
+    for (int i = 0; i < 600; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            break;
+        sleep_ms(100);
+        if (i == 599) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+        }
+    }
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fprintf(stderr, "--- log ---\n%s\n", read_all(log));
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_int_equal(status_json("live", doc), 0);
+    assert_null(sl_json_get(doc, "members[0]"));
+    assert_int_equal(sluice(g_out, g_err, sizeof(g_out),
+                            (const char *const[]){"status", "--zk", g_addr, "--job", "live", NULL}),
+                     0);
+    assert_non_null(strstr(g_out, "job live: 0 members"));
+    assert_non_null(strstr(g_out, "sluice.source.gen.scan.rate-limit = 1000  (live)"));
+    free(doc);
+}
+
+/* SQL refusals of the same checks: a bad SET, a bad 'scan.rate-limit'. */
+static void test_sql_refusals(void **state)
+{
+    (void)state;
+    char sql[300];
+    snprintf(sql, sizeof(sql), "%s/bad.sql", g_tmp);
+    const char *cases[][2] = {
+        {"SET 'execution.checkpointing.interval' = 'often';\n",
+         "bad.sql:1:1: SET "
+         "'execution.checkpointing.interval' = "
+         "'often': not a positive duration"},
+        {"SET 'x' = 'y';\nCREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen', "
+         "'number-of-rows' = '5', 'scan.rate-limit' = 'fast');\n",
+         "option 'scan.rate-limit' = 'fast': not records per second"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        FILE *f = fopen(sql, "w");
+        assert_non_null(f);
+        fprintf(f, "%sCREATE TABLE IF NOT EXISTS s (id BIGINT) WITH ('connector' = 'blackhole');\n",
+                cases[i][0]);
+        if (i == 0)
+            fputs("CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = "
+                  "'5');\n",
+                  f);
+        fputs("INSERT INTO s SELECT id FROM gen;\n", f);
+        fclose(f);
+        int rc = sluice(g_out, g_err, sizeof(g_out), (const char *const[]){"run", sql, NULL});
+        if (!strstr(g_err, cases[i][1]))
+            fprintf(stderr, "case %zu: %s\n", i, g_err);
+        assert_int_not_equal(rc, 0);
+        assert_non_null(strstr(g_err, cases[i][1]));
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    g_bin = getenv("SLUICE_BIN");
+    if (!g_bin) {
+        fprintf(stderr, "SLUICE_BIN must be set (ctest sets it)\n");
+        return -1;
+    }
+    snprintf(g_tmp, sizeof(g_tmp), "/tmp/sl-livecfg-XXXXXX");
+    if (!mkdtemp(g_tmp))
+        return -1;
+    struct sl_error err;
+    sl_error_clear(&err);
+    if (sl_zkserver_start(&g_zk, &err) != 0) {
+        fprintf(stderr, "skipped: %s\n", err.msg);
+        return -1;
+    }
+    snprintf(g_addr, sizeof(g_addr), "%s/lc", sl_zkserver_address(g_zk));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sl_zkserver_free(g_zk);
+    if (getenv("SLUICE_TEST_KEEP")) { /* the logs stay for a look */
+        fprintf(stderr, "kept %s\n", g_tmp);
+        return 0;
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", g_tmp);
+    if (system(cmd) != 0)
+        return -1;
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sql_refusals),
+        cmocka_unit_test(test_config_cli),
+        cmocka_unit_test(test_member_expiry),
+        cmocka_unit_test(test_live_run),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
