@@ -196,6 +196,8 @@ int sl_hashagg_groups_of(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gi
  * with DISTINCT or MIN / MAX of VARCHAR aggregates. Returns 0 or SL_EINVAL.
  */
 int sl_hashagg_reset_group(struct sl_hashagg *ha, uint32_t g);
+
+/*
  * sl_hashagg_update, and gids[i] (sl_batch_active(b) entries) receives the group of the i-th
  * active row of `b` (Top-N, engine/ops/op_rank.c, keeps its rows by group).
  */
