@@ -126,7 +126,7 @@ done
 if [ "$want_fuzz" = 1 ]; then
   tw=$SECONDS
   wait_build fuzz # a failed build fails again, with its errors, in tools/fuzz.sh below
-  echo "=== fuzz (${fuzz_secs}s per target, two at a time on two cores) ==="
+  echo "=== fuzz (${fuzz_secs}s per target, one per core at a time) ==="
   tb=$SECONDS
   flog=$(mktemp)
   tools/fuzz.sh "$fuzz_secs" >"$flog" 2>&1
