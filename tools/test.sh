@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tools/test.sh - the test command: installs what is missing, builds the four builds
-# (release, ASan+UBSan, batch capacity 2, ThreadSanitizer) with warnings as errors, runs the
+# (release, ASan+UBSan, batch capacity 2, ThreadSanitizer; release first, the others in the
+# background while the tests of the builds before them run) with warnings as errors, runs the
 # whole suite in the first three (the tests labelled "broker", of a real Kafka broker and of
 # Flink, in the ASan build only; the checks of the source text in the release build only;
 # the crash and protocol tests and those no batch passes through, labels protocol and nocap2,
@@ -126,7 +127,7 @@ done
 if [ "$want_fuzz" = 1 ]; then
   tw=$SECONDS
   wait_build fuzz # a failed build fails again, with its errors, in tools/fuzz.sh below
-  echo "=== fuzz (${fuzz_secs}s per target, two at a time on two cores) ==="
+  echo "=== fuzz (${fuzz_secs}s per target, one per core at a time) ==="
   tb=$SECONDS
   flog=$(mktemp)
   tools/fuzz.sh "$fuzz_secs" >"$flog" 2>&1

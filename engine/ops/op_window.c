@@ -49,24 +49,6 @@ static int sl_opw_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_err
     return sl_error_set(err, code, "%s", msg);
 }
 
-/* A schema with the names and types of `rel`; NULL when out of memory. */
-static struct sl_schema *sl_opw_schema(struct sl_heap *heap, const struct sl_rel *rel)
-{
-    const char **names = sl_mem_alloc(heap, (rel->ncols + 1) * sizeof(*names));
-    struct sl_type *types = sl_mem_alloc(heap, (rel->ncols + 1) * sizeof(*types));
-    struct sl_schema *s = NULL;
-    if (names && types) {
-        for (uint32_t i = 0; i < rel->ncols; i++) {
-            names[i] = rel->cols[i].name;
-            types[i] = rel->cols[i].type;
-        }
-        s = sl_schema_new(rel->ncols, names, types);
-    }
-    sl_mem_free(names);
-    sl_mem_free(types);
-    return s;
-}
-
 /* Checks that batch `b` has the input rel's column types. */
 static int sl_opw_check(const struct sl_op_window *w, const struct sl_batch *b,
                         const struct sl_batch *out, struct sl_error *err)
@@ -301,7 +283,7 @@ int sl_op_window_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
     w->wa = sl_winassign_make(node->window.kind, size, slide, node->window.offset_ms);
     w->nin = node->input->out.ncols;
     w->cap_pairs = w->wa.per_row > SL_BATCH_CAP ? w->wa.per_row : SL_BATCH_CAP;
-    w->schema = sl_opw_schema(ctx->heap, &node->out);
+    w->schema = sl_plan_rel_schema(&node->out);
     w->pool = w->schema ? sl_batch_pool_new(ctx->heap, w->schema, 4) : NULL;
     w->rows = sl_mem_alloc(ctx->heap, (size_t)w->cap_pairs * sizeof(*w->rows));
     w->starts = sl_mem_alloc(ctx->heap, (size_t)w->cap_pairs * sizeof(*w->starts));
