@@ -31,10 +31,19 @@
 
 #define SL_NS 1000000000LL
 
-static int64_t sl_rate_cap(int64_t rate)
+/* What a parked worker waits for: about 10 ms of tokens, at least 1, at most a batch. */
+static int64_t sl_rate_chunk(int64_t rate)
 {
     int64_t c = rate / 100;
     return c < 1 ? 1 : c > SL_BATCH_CAP ? SL_BATCH_CAP : c;
+}
+
+/* The capacity: two chunks, so that a worker woken a little late (the bucket holds a chunk
+ * when it is due) finds the tokens that accrued meanwhile still there: while the source
+ * can keep up, nothing is lost to the cap and the long-run rate is exact. */
+static int64_t sl_rate_cap(int64_t rate)
+{
+    return 2 * sl_rate_chunk(rate);
 }
 
 void sl_rate_init(struct sl_rate *r, int64_t rate)
@@ -99,8 +108,8 @@ uint32_t sl_rate_take(struct sl_rate *r, uint32_t want, int64_t now_ns, int64_t 
         got = have < (int64_t)want ? (uint32_t)have : want;
         r->tokens -= (int64_t)got * SL_NS;
     } else {
-        /* the time the bucket is full again: no wake-up per token */
-        int64_t need = r->cap * SL_NS - r->tokens;
+        /* the time a chunk is there: no wake-up per token */
+        int64_t need = sl_rate_chunk(rate) * SL_NS - r->tokens;
         *wake_ns = now_ns + need / rate + 1;
     }
     pthread_mutex_unlock(&r->mu);

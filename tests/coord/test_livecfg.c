@@ -13,8 +13,8 @@
  *     before the process starts, so before its bucket); `config set` of the interval to
  *     100 ms shows in the log with the settings version `config set` reported, and epochs
  *     start to be committed (read from ZooKeeper); the rate raised to 1000 records/s the
- *     same way, and the bound then is 200 * (tS - t0) + 10 + 1000 * (t - tS) (tS: before
- *     the set; 10 the new bucket's capacity); `status --json` parsed (one member, leader,
+ *     same way, and the bound then is 200 * (tS - t0) + 20 + 1000 * (t - tS) (tS: before
+ *     the set; 20 the new bucket's capacity); `status --json` parsed (one member, leader,
  *     its pid, the settings in force, the last epoch); SIGTERM: the process exits 0 and
  *     its member node is gone.
  * No timing thresholds: every wait is for an event, with a generous limit.
@@ -38,6 +38,7 @@
 
 #include "coord/jobconf.h"
 #include "coord/zk.h"
+#include "engine/exec/livecfg.h"
 #include "tests/util/jsoncheck.h"
 #include "tests/util/zkserver.h"
 
@@ -408,7 +409,7 @@ static void test_live_run(void **state)
         long long r = rows_in(url);
         double t = now_s();
         assert_true(r >= r1);
-        assert_true((double)r <= 200.0 * (ts - t0) + 10 + 1000.0 * (t - ts));
+        assert_true((double)r <= 200.0 * (ts - t0) + 20 + 1000.0 * (t - ts));
     }
     /* a key that needs a restart is said so, and not applied */
     assert_int_equal(CFG("live", "set", "table.exec.source.idle-timeout", "3 s"), 0);
@@ -448,6 +449,45 @@ static void test_live_run(void **state)
     assert_non_null(strstr(g_out, "job live: 0 members"));
     assert_non_null(strstr(g_out, "sluice.source.gen.scan.rate-limit = 1000  (live)"));
     free(doc);
+}
+
+/* The token bucket in isolation, at chosen times: exact accrual (no rounding lost), the
+ * capacity, debt, and a rate change. */
+static void test_rate_bucket(void **state)
+{
+    (void)state;
+    struct sl_rate r;
+    sl_rate_init(&r, 3); /* 3 records/s: capacity 1 */
+    int64_t t0 = r.last_ns, wake = 0;
+    assert_int_equal(sl_rate_take(&r, 100, t0, &wake), 0); /* starts empty */
+    assert_true(wake > t0);
+    /* one record per 1/3 s, exactly: 3 * 333333333 ns is one nanosecond short */
+    assert_int_equal(sl_rate_take(&r, 100, t0 + 333333333, &wake), 0);
+    assert_int_equal(sl_rate_take(&r, 100, t0 + 333333334, &wake), 1);
+    /* 3 s idle fill the bucket only to its capacity (2 chunks of 1) */
+    assert_int_equal(sl_rate_take(&r, 100, t0 + 3333333334LL, &wake), 2);
+    assert_int_equal(sl_rate_take(&r, 100, t0 + 3333333334LL, &wake), 0);
+    /* over 100 s of takes every 10 ms: exactly 300 records, not one more */
+    uint64_t got = 0;
+    int64_t t = t0 + 3333333334LL;
+    for (int i = 1; i <= 10000; i++)
+        got += sl_rate_take(&r, 100, t + (int64_t)i * 10000000, &wake);
+    assert_int_equal((int)got, 300);
+    /* a source that returned more rows than it was given tokens for owes them */
+    sl_rate_set(&r, 200); /* chunks of 2, capacity 4 (also at a batch capacity of 2) */
+    t += 10000LL * 10000000 + 1000000000;
+    assert_int_equal(sl_rate_take(&r, 100, t, &wake), 4);
+    sl_rate_settle(&r, 4, 24);                                        /* 20 owed */
+    assert_int_equal(sl_rate_take(&r, 100, t + 100000000, &wake), 0); /* 100 ms: paid off */
+    assert_int_equal(sl_rate_take(&r, 100, t + 115000000, &wake), 3);
+    /* fewer rows than tokens: the rest goes back */
+    assert_int_equal(sl_rate_take(&r, 100, t + 135000000, &wake), 4);
+    sl_rate_settle(&r, 4, 1);
+    assert_int_equal(sl_rate_take(&r, 100, t + 135000000, &wake), 3);
+    /* no limit: everything asked for */
+    sl_rate_set(&r, 0);
+    assert_int_equal(sl_rate_take(&r, 100, t + 135000000, &wake), 100);
+    sl_rate_destroy(&r);
 }
 
 /* SQL refusals of the same checks: a bad SET, a bad 'scan.rate-limit'. */
@@ -523,9 +563,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sql_refusals),
-        cmocka_unit_test(test_config_cli),
-        cmocka_unit_test(test_member_expiry),
+        cmocka_unit_test(test_rate_bucket), cmocka_unit_test(test_sql_refusals),
+        cmocka_unit_test(test_config_cli),  cmocka_unit_test(test_member_expiry),
         cmocka_unit_test(test_live_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
