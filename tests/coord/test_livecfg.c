@@ -15,8 +15,10 @@
  *     start to be committed (read from ZooKeeper); the rate raised to 1000 records/s the
  *     same way, and the bound then is 200 * (tS - t0) + 20 + 1000 * (t - tS) (tS: before
  *     the set; 20 the new bucket's capacity); `status --json` parsed (one member, leader,
- *     its pid, the settings in force, the last epoch); SIGTERM: the process exits 0 and
- *     its member node is gone.
+ *     its pid, the settings in force, the last epoch); a second process of the job shows as
+ *     a standby member; SIGTERM to the leader: it exits 0, the standby becomes the leader
+ *     (its member node says so) with the node's settings applied at its start; SIGTERM
+ *     to it: exit 0, no member left.
  * No timing thresholds: every wait is for an event, with a generous limit.
  * Skipped (with a message) when Java or the zookeeper package is missing.
  */
@@ -311,6 +313,39 @@ static bool wait_log(const char *log, const char *needle)
     return false;
 }
 
+static pid_t spawn(const char *const *argv, const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(g_bin, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* SIGTERM: a final epoch, then exit 0 (waits up to 60 s); false (log shown) otherwise. */
+static bool stop(pid_t pid, const char *log)
+{
+    kill(pid, SIGTERM);
+    int st = 0;
+    for (int i = 0; i < 600; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            break;
+        sleep_ms(100);
+        if (i == 599) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+        }
+    }
+    bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    if (!ok)
+        fprintf(stderr, "--- log ---\n%s\n", read_all(log));
+    return ok;
+}
+
 /* The version `config set` reported. */
 static int set_version(void)
 {
@@ -339,14 +374,7 @@ static void test_live_run(void **state)
         g_bin, "run",       sql, "--zk",     g_addr,           "--job", "live", "--state-dir",
         sdir,  "--workers", "2", "--no-pin", "--metrics-port", "0",     NULL};
     double t0 = now_s();
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(g_bin, (char *const *)argv);
-        _exit(127);
-    }
+    pid_t pid = spawn(argv, log);
     /* the member, as leader, with its metrics address */
     struct sl_json_doc *doc = malloc(sizeof(*doc));
     assert_non_null(doc);
@@ -426,21 +454,43 @@ static void test_live_run(void **state)
     assert_true(atoi(sl_json_get(doc, "last_committed_epoch")->value) >= 3);
     assert_true(strstr(g_out, "\"sluice.source.gen.scan.rate-limit\":\"1000\"") != NULL);
 
-    /* SIGTERM: a final epoch, exit 0, the member node gone */
-    kill(pid, SIGTERM);
-    int st = 0;
-    for (int i = 0; i < 600; i++) {
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            break;
-        sleep_ms(100);
-        if (i == 599) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-        }
+    /* a second process of the job: a standby member; SIGTERM to the leader: the standby
+     * takes over (its member node says leader), with the node's settings from its start */
+    char log2[300];
+    snprintf(log2, sizeof(log2), "%s/live2.log", g_tmp);
+    pid_t pid2 = spawn(argv, log2);
+    bool two = false;
+    for (int i = 0; i < 600 && !two; i++) {
+        two = status_json("live", doc) == 0 && sl_json_get(doc, "members[1].role") &&
+              (!strcmp(sl_json_get(doc, "members[0].role")->value, "standby") ||
+               !strcmp(sl_json_get(doc, "members[1].role")->value, "standby"));
+        if (!two)
+            sleep_ms(100);
     }
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        fprintf(stderr, "--- log ---\n%s\n", read_all(log));
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_true(two);
+    char pid2text[32];
+    snprintf(pid2text, sizeof(pid2text), "%d", (int)pid2);
+    for (int k = 0; k < 2; k++) {
+        char path[32];
+        snprintf(path, sizeof(path), "members[%d].pid", k);
+        bool is2 = !strcmp(sl_json_get(doc, path)->value, pid2text);
+        snprintf(path, sizeof(path), "members[%d].role", k);
+        assert_string_equal(sl_json_get(doc, path)->value, is2 ? "standby" : "leader");
+    }
+    assert_true(stop(pid, log));
+    bool took = false;
+    for (int i = 0; i < 600 && !took; i++) {
+        const struct sl_json_entry *r;
+        took = status_json("live", doc) == 0 && !sl_json_get(doc, "members[1]") &&
+               (r = sl_json_get(doc, "members[0].role")) && !strcmp(r->value, "leader") &&
+               !strcmp(sl_json_get(doc, "members[0].pid")->value, pid2text);
+        if (!took)
+            sleep_ms(100);
+    }
+    assert_true(took);
+    assert_true(wait_log(log2, "from ZooKeeper at start: sluice.source.gen.scan.rate-limit = "
+                               "'1000'"));
+    assert_true(stop(pid2, log2));
     assert_int_equal(status_json("live", doc), 0);
     assert_null(sl_json_get(doc, "members[0]"));
     assert_int_equal(sluice(g_out, g_err, sizeof(g_out),
