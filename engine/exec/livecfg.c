@@ -168,7 +168,7 @@ int sl_livecfg_table_rate(const struct sl_job *job, const struct sl_table *t, in
 
 struct sl_livecfg {
     struct sl_livecfg_config cfg;
-    char zk_addr[512], job[64], metrics[SL_MEMBER_TEXT];
+    char job[64];
     struct sl_zk *zk;
     FILE *log;
     struct sl_member me;
@@ -227,7 +227,6 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
     pthread_mutex_init(&lc->mu, NULL);
     lc->cfg = *cfg;
     lc->log = cfg->log ? cfg->log : stderr;
-    snprintf(lc->zk_addr, sizeof(lc->zk_addr), "%s", cfg->zk);
     snprintf(lc->job, sizeof(lc->job), "%s", cfg->job);
     lc->seen.version = -1;
     int rc = sl_zk_open(cfg->zk, cfg->session_ms > 0 ? cfg->session_ms : 10000,
@@ -238,7 +237,7 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
     gethostname(host, sizeof(host) - 1);
     snprintf(lc->me.host, sizeof(lc->me.host), "%s", host);
     lc->me.pid = getpid();
-    lc->me.cores = sysconf(_SC_NPROCESSORS_ONLN);
+    lc->me.cores = sl_exec_default_workers(); /* the cores hwloc reports */
     lc->me.workers = cfg->workers;
     snprintf(lc->me.metrics, sizeof(lc->me.metrics), "%s", cfg->metrics ? cfg->metrics : "");
     lc->me.started_ms = sl_lc_unix_ms();
