@@ -87,7 +87,11 @@ static const char sl_run_usage[] =
     "committed epochs.\n"
     "\n"
     "Event time: SET 'table.exec.source.idle-timeout' = '5 s' lets an idle split stop\n"
-    "holding the watermark back (default: never, as in Flink).\n";
+    "holding the watermark back (default: never, as in Flink).\n"
+    "\n"
+    "Rate limit: a table's 'scan.rate-limit' = 'N' (or SET 'sluice.source.TABLE.scan.\n"
+    "rate-limit') reads at most N records/s from it; with --zk, `sluice config` changes it\n"
+    "and the checkpoint interval while the job runs (docs/cluster.md).\n";
 
 static const char sl_explain_usage[] =
     "usage: sluice explain FILE.sql... [--set NAME=VALUE]... [--udf-path DIR_OR_FILE]...\n"

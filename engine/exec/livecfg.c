@@ -31,10 +31,19 @@
 
 #define SL_NS 1000000000LL
 
-static int64_t sl_rate_cap(int64_t rate)
+/* What a parked worker waits for: about 10 ms of tokens, at least 1, at most a batch. */
+static int64_t sl_rate_chunk(int64_t rate)
 {
     int64_t c = rate / 100;
     return c < 1 ? 1 : c > SL_BATCH_CAP ? SL_BATCH_CAP : c;
+}
+
+/* The capacity: two chunks, so that a worker woken a little late (the bucket holds a chunk
+ * when it is due) finds the tokens that accrued meanwhile still there: while the source
+ * can keep up, nothing is lost to the cap and the long-run rate is exact. */
+static int64_t sl_rate_cap(int64_t rate)
+{
+    return 2 * sl_rate_chunk(rate);
 }
 
 void sl_rate_init(struct sl_rate *r, int64_t rate)
@@ -99,8 +108,8 @@ uint32_t sl_rate_take(struct sl_rate *r, uint32_t want, int64_t now_ns, int64_t 
         got = have < (int64_t)want ? (uint32_t)have : want;
         r->tokens -= (int64_t)got * SL_NS;
     } else {
-        /* the time the bucket is full again: no wake-up per token */
-        int64_t need = r->cap * SL_NS - r->tokens;
+        /* the time a chunk is there: no wake-up per token */
+        int64_t need = sl_rate_chunk(rate) * SL_NS - r->tokens;
         *wake_ns = now_ns + need / rate + 1;
     }
     pthread_mutex_unlock(&r->mu);
@@ -159,7 +168,7 @@ int sl_livecfg_table_rate(const struct sl_job *job, const struct sl_table *t, in
 
 struct sl_livecfg {
     struct sl_livecfg_config cfg;
-    char zk_addr[512], job[64], metrics[SL_MEMBER_TEXT];
+    char job[64];
     struct sl_zk *zk;
     FILE *log;
     struct sl_member me;
@@ -218,7 +227,6 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
     pthread_mutex_init(&lc->mu, NULL);
     lc->cfg = *cfg;
     lc->log = cfg->log ? cfg->log : stderr;
-    snprintf(lc->zk_addr, sizeof(lc->zk_addr), "%s", cfg->zk);
     snprintf(lc->job, sizeof(lc->job), "%s", cfg->job);
     lc->seen.version = -1;
     int rc = sl_zk_open(cfg->zk, cfg->session_ms > 0 ? cfg->session_ms : 10000,
@@ -229,7 +237,7 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
     gethostname(host, sizeof(host) - 1);
     snprintf(lc->me.host, sizeof(lc->me.host), "%s", host);
     lc->me.pid = getpid();
-    lc->me.cores = sysconf(_SC_NPROCESSORS_ONLN);
+    lc->me.cores = sl_exec_default_workers(); /* the cores hwloc reports */
     lc->me.workers = cfg->workers;
     snprintf(lc->me.metrics, sizeof(lc->me.metrics), "%s", cfg->metrics ? cfg->metrics : "");
     lc->me.started_ms = sl_lc_unix_ms();

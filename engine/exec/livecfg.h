@@ -30,11 +30,13 @@
  *
  * THE RATE LIMIT is a token bucket per source (struct sl_rate), shared by the workers that
  * read it: tokens accrue at `rate` per second, exactly (kept in record-nanoseconds, so no
- * rounding is lost), up to a capacity of rate / 100 (at least 1, at most one batch). A
- * worker takes tokens before it polls and asks the source for at most that many rows
- * (struct sl_worker_ctx.poll_max); rows a source returns beyond it (a source that cannot
- * bound a poll) are taken as debt. With no token, the worker parks until the bucket is
- * full again (sl_worker_park's wake time: no spinning). The bucket starts empty, so from
+ * rounding is lost), up to a capacity of two chunks, a chunk being rate / 100 records (at
+ * least 1, at most one batch). A worker takes tokens before it polls and asks the source
+ * for at most that many rows (struct sl_worker_ctx.poll_max); rows a source returns beyond
+ * it (a source that cannot bound a poll) are taken as debt. With no token, the worker parks
+ * until a chunk is there (sl_worker_park's wake time: no spinning, about 100 wake-ups a
+ * second); the second chunk of room keeps the tokens that accrue while it wakes up, so a
+ * source that keeps up gets exactly `rate` over time. The bucket starts empty, so from
  * its start at t0 a source with a bounded poll hands out at most rate * (t - t0) rows by
  * time t (docs/cluster.md). Nothing of it is checkpointed: a restored job starts a fresh
  * bucket, which only delays rows.
@@ -68,8 +70,8 @@ void sl_rate_destroy(struct sl_rate *r);
 /* A new rate from now on (tokens accrued so far at the old rate are kept, up to the new
  * capacity). */
 void sl_rate_set(struct sl_rate *r, int64_t rate);
-/* Takes up to `want` tokens at time now_ns: the number taken; 0 with *wake_ns the time the
- * bucket is full again when there is none. */
+/* Takes up to `want` tokens at time now_ns: the number taken; 0 with *wake_ns the time a
+ * chunk is there when there is none. */
 uint32_t sl_rate_take(struct sl_rate *r, uint32_t want, int64_t now_ns, int64_t *wake_ns);
 /* After the poll: `taken` were taken, `rows` came; the difference goes back (or is owed). */
 void sl_rate_settle(struct sl_rate *r, uint32_t taken, uint32_t rows);

@@ -13,10 +13,12 @@
  *     before the process starts, so before its bucket); `config set` of the interval to
  *     100 ms shows in the log with the settings version `config set` reported, and epochs
  *     start to be committed (read from ZooKeeper); the rate raised to 1000 records/s the
- *     same way, and the bound then is 200 * (tS - t0) + 10 + 1000 * (t - tS) (tS: before
- *     the set; 10 the new bucket's capacity); `status --json` parsed (one member, leader,
- *     its pid, the settings in force, the last epoch); SIGTERM: the process exits 0 and
- *     its member node is gone.
+ *     same way, and the bound then is 200 * (tS - t0) + 20 + 1000 * (t - tS) (tS: before
+ *     the set; 20 the new bucket's capacity); `status --json` parsed (one member, leader,
+ *     its pid, the settings in force, the last epoch); a second process of the job shows as
+ *     a standby member; SIGTERM to the leader: it exits 0, the standby becomes the leader
+ *     (its member node says so) with the node's settings applied at its start; SIGTERM
+ *     to it: exit 0, no member left.
  * No timing thresholds: every wait is for an event, with a generous limit.
  * Skipped (with a message) when Java or the zookeeper package is missing.
  */
@@ -38,6 +40,7 @@
 
 #include "coord/jobconf.h"
 #include "coord/zk.h"
+#include "engine/exec/livecfg.h"
 #include "tests/util/jsoncheck.h"
 #include "tests/util/zkserver.h"
 
@@ -310,6 +313,39 @@ static bool wait_log(const char *log, const char *needle)
     return false;
 }
 
+static pid_t spawn(const char *const *argv, const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(g_bin, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* SIGTERM: a final epoch, then exit 0 (waits up to 60 s); false (log shown) otherwise. */
+static bool stop(pid_t pid, const char *log)
+{
+    kill(pid, SIGTERM);
+    int st = 0;
+    for (int i = 0; i < 600; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            break;
+        sleep_ms(100);
+        if (i == 599) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+        }
+    }
+    bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    if (!ok)
+        fprintf(stderr, "--- log ---\n%s\n", read_all(log));
+    return ok;
+}
+
 /* The version `config set` reported. */
 static int set_version(void)
 {
@@ -338,14 +374,7 @@ static void test_live_run(void **state)
         g_bin, "run",       sql, "--zk",     g_addr,           "--job", "live", "--state-dir",
         sdir,  "--workers", "2", "--no-pin", "--metrics-port", "0",     NULL};
     double t0 = now_s();
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(g_bin, (char *const *)argv);
-        _exit(127);
-    }
+    pid_t pid = spawn(argv, log);
     /* the member, as leader, with its metrics address */
     struct sl_json_doc *doc = malloc(sizeof(*doc));
     assert_non_null(doc);
@@ -408,7 +437,7 @@ static void test_live_run(void **state)
         long long r = rows_in(url);
         double t = now_s();
         assert_true(r >= r1);
-        assert_true((double)r <= 200.0 * (ts - t0) + 10 + 1000.0 * (t - ts));
+        assert_true((double)r <= 200.0 * (ts - t0) + 20 + 1000.0 * (t - ts));
     }
     /* a key that needs a restart is said so, and not applied */
     assert_int_equal(CFG("live", "set", "table.exec.source.idle-timeout", "3 s"), 0);
@@ -425,21 +454,43 @@ static void test_live_run(void **state)
     assert_true(atoi(sl_json_get(doc, "last_committed_epoch")->value) >= 3);
     assert_true(strstr(g_out, "\"sluice.source.gen.scan.rate-limit\":\"1000\"") != NULL);
 
-    /* SIGTERM: a final epoch, exit 0, the member node gone */
-    kill(pid, SIGTERM);
-    int st = 0;
-    for (int i = 0; i < 600; i++) {
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            break;
-        sleep_ms(100);
-        if (i == 599) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-        }
+    /* a second process of the job: a standby member; SIGTERM to the leader: the standby
+     * takes over (its member node says leader), with the node's settings from its start */
+    char log2[300];
+    snprintf(log2, sizeof(log2), "%s/live2.log", g_tmp);
+    pid_t pid2 = spawn(argv, log2);
+    bool two = false;
+    for (int i = 0; i < 600 && !two; i++) {
+        two = status_json("live", doc) == 0 && sl_json_get(doc, "members[1].role") &&
+              (!strcmp(sl_json_get(doc, "members[0].role")->value, "standby") ||
+               !strcmp(sl_json_get(doc, "members[1].role")->value, "standby"));
+        if (!two)
+            sleep_ms(100);
     }
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        fprintf(stderr, "--- log ---\n%s\n", read_all(log));
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_true(two);
+    char pid2text[32];
+    snprintf(pid2text, sizeof(pid2text), "%d", (int)pid2);
+    for (int k = 0; k < 2; k++) {
+        char path[32];
+        snprintf(path, sizeof(path), "members[%d].pid", k);
+        bool is2 = !strcmp(sl_json_get(doc, path)->value, pid2text);
+        snprintf(path, sizeof(path), "members[%d].role", k);
+        assert_string_equal(sl_json_get(doc, path)->value, is2 ? "standby" : "leader");
+    }
+    assert_true(stop(pid, log));
+    bool took = false;
+    for (int i = 0; i < 600 && !took; i++) {
+        const struct sl_json_entry *r;
+        took = status_json("live", doc) == 0 && !sl_json_get(doc, "members[1]") &&
+               (r = sl_json_get(doc, "members[0].role")) && !strcmp(r->value, "leader") &&
+               !strcmp(sl_json_get(doc, "members[0].pid")->value, pid2text);
+        if (!took)
+            sleep_ms(100);
+    }
+    assert_true(took);
+    assert_true(wait_log(log2, "from ZooKeeper at start: sluice.source.gen.scan.rate-limit = "
+                               "'1000'"));
+    assert_true(stop(pid2, log2));
     assert_int_equal(status_json("live", doc), 0);
     assert_null(sl_json_get(doc, "members[0]"));
     assert_int_equal(sluice(g_out, g_err, sizeof(g_out),
@@ -448,6 +499,45 @@ static void test_live_run(void **state)
     assert_non_null(strstr(g_out, "job live: 0 members"));
     assert_non_null(strstr(g_out, "sluice.source.gen.scan.rate-limit = 1000  (live)"));
     free(doc);
+}
+
+/* The token bucket in isolation, at chosen times: exact accrual (no rounding lost), the
+ * capacity, debt, and a rate change. */
+static void test_rate_bucket(void **state)
+{
+    (void)state;
+    struct sl_rate r;
+    sl_rate_init(&r, 3); /* 3 records/s: capacity 1 */
+    int64_t t0 = r.last_ns, wake = 0;
+    assert_int_equal(sl_rate_take(&r, 100, t0, &wake), 0); /* starts empty */
+    assert_true(wake > t0);
+    /* one record per 1/3 s, exactly: 3 * 333333333 ns is one nanosecond short */
+    assert_int_equal(sl_rate_take(&r, 100, t0 + 333333333, &wake), 0);
+    assert_int_equal(sl_rate_take(&r, 100, t0 + 333333334, &wake), 1);
+    /* 3 s idle fill the bucket only to its capacity (2 chunks of 1) */
+    assert_int_equal(sl_rate_take(&r, 100, t0 + 3333333334LL, &wake), 2);
+    assert_int_equal(sl_rate_take(&r, 100, t0 + 3333333334LL, &wake), 0);
+    /* over 100 s of takes every 10 ms: exactly 300 records, not one more */
+    uint64_t got = 0;
+    int64_t t = t0 + 3333333334LL;
+    for (int i = 1; i <= 10000; i++)
+        got += sl_rate_take(&r, 100, t + (int64_t)i * 10000000, &wake);
+    assert_int_equal((int)got, 300);
+    /* a source that returned more rows than it was given tokens for owes them */
+    sl_rate_set(&r, 200); /* chunks of 2, capacity 4 (also at a batch capacity of 2) */
+    t += 10000LL * 10000000 + 1000000000;
+    assert_int_equal(sl_rate_take(&r, 100, t, &wake), 4);
+    sl_rate_settle(&r, 4, 24);                                        /* 20 owed */
+    assert_int_equal(sl_rate_take(&r, 100, t + 100000000, &wake), 0); /* 100 ms: paid off */
+    assert_int_equal(sl_rate_take(&r, 100, t + 115000000, &wake), 3);
+    /* fewer rows than tokens: the rest goes back */
+    assert_int_equal(sl_rate_take(&r, 100, t + 135000000, &wake), 4);
+    sl_rate_settle(&r, 4, 1);
+    assert_int_equal(sl_rate_take(&r, 100, t + 135000000, &wake), 3);
+    /* no limit: everything asked for */
+    sl_rate_set(&r, 0);
+    assert_int_equal(sl_rate_take(&r, 100, t + 135000000, &wake), 100);
+    sl_rate_destroy(&r);
 }
 
 /* SQL refusals of the same checks: a bad SET, a bad 'scan.rate-limit'. */
@@ -523,9 +613,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sql_refusals),
-        cmocka_unit_test(test_config_cli),
-        cmocka_unit_test(test_member_expiry),
+        cmocka_unit_test(test_rate_bucket), cmocka_unit_test(test_sql_refusals),
+        cmocka_unit_test(test_config_cli),  cmocka_unit_test(test_member_expiry),
         cmocka_unit_test(test_live_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
