@@ -2482,5 +2482,6 @@ const struct sl_connector sl_connector_upsert_kafka = {
     .sink = ka_upsert_sink,
     .options = upk_keys,
     .prefixes = ka_prefixes,
+    .metadata = ka_meta_keys,
     .changelog = ka_upsert_changelog,
 };

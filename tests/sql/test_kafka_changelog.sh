@@ -19,8 +19,8 @@
 #      every upsert record has the key's JSON as its key, the -D rows are tombstones;
 #   4. sluice reads its debezium topic back (a changelog source) into print: same state;
 #      and its upsert topics (each worker's last value per key: -U/+U, tombstones -D);
-#   5. Flink writes the GROUP BY into a debezium-json topic, which sluice reads back (its
-#      updates arrive as "d" + "c": -D and +I rows);
+#   5. Flink writes the GROUP BY into a debezium-json topic and an upsert-kafka topic, which
+#      sluice reads back (its debezium updates arrive as "d" + "c": -D and +I rows);
 #      Flink reads the debezium topics (q17 too) ('debezium-json') and the upsert topic ('upsert-kafka',
 #      its ChangelogNormalize) into debezium-json files: same states;
 #   6. refusals: a GROUP BY over a changelog source, an upsert-kafka table without a
@@ -56,7 +56,7 @@ if ! "$kafka" start --kraft --partitions 2 --dir "$kdir" --owner $$ \
 fi
 bs=$(sed -n 's/^BOOTSTRAP=//p' "$tmp/kafka.env")
 # topics are auto-created by a metadata request naming them
-for topic in cl_agg up_agg cl_raw up_raw cl_eos up_eos cl_q17 up_q17 fl_agg; do
+for topic in cl_agg up_agg cl_raw up_raw cl_eos up_eos cl_q17 up_q17 fl_agg fl_up; do
   for _ in $(seq 1 50); do
     kcat -b "$bs" -L -t $topic 2>/dev/null | grep -q "topic \"$topic\" with 2 partitions" && break
     sleep 0.2
@@ -283,6 +283,8 @@ fi
   echo "  'path' = '$tmp/in.json', 'format' = 'json');"
   kafka_dbz fl_agg fl_agg "$agg_cols"
   echo "INSERT INTO fl_agg SELECT k, COUNT(*), SUM(v) FROM f_src GROUP BY k;"
+  upsert fl_up fl_up "$agg_cols" k
+  echo "INSERT INTO fl_up SELECT k, COUNT(*), SUM(v) FROM f_src GROUP BY k;"
 } > "$tmp/flink.sql"
 if ! "$flink" run --parallelism 2 "$tmp/flink.sql" > "$tmp/flink.log" 2>&1; then
   cat "$tmp/flink.log"; bad "Flink could not read sluice's topics"
@@ -302,6 +304,15 @@ else
     grep -q -- '-D\[' "$tmp/fl.out" || bad "Flink's changelog has no -D rows (its updates)"
     $fold print "$tmp/fl.out" > "$tmp/got" || bad "Flink's changelog read by sluice does not add up"
     same "sluice reads Flink's debezium-json topic of the GROUP BY: same state" "$tmp/got" "$tmp/agg.ref"
+  fi
+  { upsert_src flu fl_up "$agg_cols"
+    echo "CREATE TABLE pu ($agg_cols) WITH ('connector' = 'print');"
+    echo "INSERT INTO pu SELECT * FROM flu;"; } > "$tmp/flu.sql"
+  if ! "$bin" run --workers 2 "$tmp/flu.sql" > "$tmp/flu.out" 2> "$tmp/log"; then
+    cat "$tmp/log"; bad "sluice could not read Flink's upsert-kafka topic"
+  else
+    $fold print "$tmp/flu.out" > "$tmp/got" || bad "Flink's upsert topic read by sluice does not add up"
+    same "sluice reads Flink's upsert-kafka topic of the GROUP BY: same state" "$tmp/got" "$tmp/agg.ref"
   fi
 fi
 
