@@ -505,11 +505,12 @@ static int sl_rk_grp_reserve(struct sl_op_rank *k, uint32_t ng)
     uint32_t cap = k->capgrp ? k->capgrp : 1024;
     while (cap < ng)
         cap = cap > UINT32_MAX / 2 ? ng : cap * 2;
-    struct sl_rk_grp *g = sl_mem_zalloc(k->heap, (size_t)cap * sizeof(*g));
+    struct sl_rk_grp *g = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*g));
     if (!g)
         return SL_ENOMEM;
     if (k->capgrp)
         memcpy(g, k->grp, (size_t)k->capgrp * sizeof(*g));
+    memset(g + k->capgrp, 0, (size_t)(cap - k->capgrp) * sizeof(*g));
     sl_mem_free(k->grp);
     k->grp = g;
     k->capgrp = cap;

@@ -4008,8 +4008,8 @@ static int sl_b_changelog_check(struct sl_binder *b, const struct sl_plan *sink)
     sl_plan_node_name(prod, name, sizeof(name));
     return sl_b_err(b, sink->pos,
                     "Table sink 'default_catalog.default_database.%s' doesn't support consuming "
-                    "update changes which is produced by node %s",
-                    t->name, name);
+                    "update %schanges which is produced by node %s",
+                    t->name, m == SL_CHANGELOG_ALL ? "and delete " : "", name);
 }
 
 /* A bare `SELECT ...`: its result goes to the tableau sink (engine/conn/tableau.c) through a

@@ -449,11 +449,12 @@ static void test_refused(void **state)
         {"INSERT INTO f SELECT k, v, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER "
          "BY ts DESC) AS rn FROM src) WHERE rn = 1;",
          "Table sink 'default_catalog.default_database.f' doesn't support consuming update "
-         "changes which is produced by node Deduplicate(keep=[LastRow], key=[k], order=[ROWTIME])"},
+         "and delete changes which is produced by node Deduplicate(keep=[LastRow], key=[k], "
+         "order=[ROWTIME])"},
         {"INSERT INTO f SELECT k, v, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER "
          "BY v DESC) AS rn FROM src) WHERE rn <= 2;",
          "Table sink 'default_catalog.default_database.f' doesn't support consuming update "
-         "changes which is produced by node Rank(strategy=[AppendFastStrategy], "
+         "and delete changes which is produced by node Rank(strategy=[AppendFastStrategy], "
          "rankType=[ROW_NUMBER], rankRange=[rankStart=1, rankEnd=2], partitionBy=[k], "
          "orderBy=[v DESC]"},
         {"INSERT INTO o SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) "

@@ -13,7 +13,9 @@
 # resumed run re-emits what its replayed input changes) must equal the final state of a run
 # without a crash: a restored partition that lost rows, or a replayed row counted twice,
 # would leave another row at some rank. A crash point that never fired, or a restart that
-# did not resume from a checkpoint, fails the test.
+# did not resume from a checkpoint, fails the test. The crash points are early epochs (2, 3):
+# on a loaded machine, with ASan, an epoch of this job took 0.8-2 s, so that a run of 3 s
+# saw only 3 or 4 of them.
 set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
@@ -23,7 +25,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 rate=5000
-events=10000
+events=15000
 base=1700000008000
 sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = 'q18'/" \
   "$ex/q18.sql" > "$tmp/q18.sql"
@@ -50,7 +52,7 @@ for q in q18 q19; do
   python3 "$here/changelog.py" --ident $q --last-by 2 "$tmp/ref/log" |
     cmp -s - "$tmp/want-$q" || { echo "FAIL: $q: last rows by key differ from the changelog's state"; fail=1; }
 done
-for cp in ckpt.after_committed@3 snapshot.after_write@5 ckpt.before_snapshot@6; do
+for cp in ckpt.after_committed@2 snapshot.after_write@3 ckpt.before_snapshot@3; do
   d="$tmp/$cp"
   mkdir -p "$d"
   SLUICE_CRASH_AT=$cp run --checkpoint-interval 50 --state-dir "$d/state" --job j > "$d/log" 2>&1
