@@ -19,7 +19,8 @@
  * (the batch's physical width) and a validity bitmap where the column can be NULL, strings
  * longer than 12 bytes copied into append-only 256 KiB chunks, and per row its key hash and
  * the next row of the same hash slot (a chained hash table: heads per slot, a power of two,
- * doubled when the rows pass it). A batch of new rows of one side is appended, then probed
+ * doubled when half of them head a chain - so about two per distinct key, however many rows
+ * a key has). A batch of new rows of one side is appended, then probed
  * row by row against the other side's chain; matching pairs (left row, right row) are
  * collected up to a batch and gathered column by column into the output batch, whose strings
  * point into the stores (they live as long as the operator). Every pair is emitted once:
@@ -27,7 +28,11 @@
  *
  * STATE PER ROW: the row's values (8 bytes for BIGINT, DOUBLE, DECIMAL, TIMESTAMP; 4 INT;
  * 1 BOOLEAN; 16 VARCHAR plus its bytes beyond 12), one bit per nullable column, 8 bytes of
- * hash, 4 of chain, and 4 of hash head per row at the table's fullest (docs/sql.md).
+ * hash, 4 of chain; 4 bytes per hash slot, at most two per distinct key (docs/sql.md).
+ *
+ * A JOIN FED BY A JOIN sends the first join's output again, while serving received messages;
+ * during a checkpoint's alignment such rows (and ENDs) would cross the receiver's barrier, so
+ * they wait in an outbox that the snapshot saves and the next call sends, in order.
  *
  * END OF INPUT: watermarks do not pass a regular join (its output has no time attribute,
  * as in Flink), except the end (INT64_MAX). When both inputs of a worker ended it sends an
@@ -44,9 +49,14 @@
  *   then the left store, then the right store, each:
  *   4       ncols (must be the plan's), 4 rows
  *   8 x rows  the key hashes
- *   per column read downstream (sl_op_join_prune; the plan decides which): rows x width bytes of
- * values (VARCHAR: per row 4 bytes length + the bytes), then, where the column is nullable,
- * ceil(rows / 64) x 8 bytes of validity The hash chains are rebuilt at restore.
+ *   per column read downstream (sl_op_join_prune; the plan decides which):
+ *           rows x width bytes of values (VARCHAR: per row 4 bytes length + the bytes),
+ *           then, where the column is nullable, ceil(rows / 64) x 8 bytes of validity
+ *   then the rows kept for other workers while the checkpoint aligned (the channels'
+ *   contents, sent after the snapshot; see sl_worker_ctx.aligning):
+ *   4       count, then each: 4 worker, 1 kind (0 END, 1 rows); rows: 4 side, 4 rows,
+ *           8 x rows hashes, the side's columns as above (the same widths and skips)
+ * The hash chains are rebuilt at restore.
  */
 #ifndef SL_OPS_OP_JOIN_H
 #define SL_OPS_OP_JOIN_H

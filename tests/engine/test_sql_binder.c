@@ -327,7 +327,14 @@ static void test_errors(void **state)
              "aggregate functions are not allowed in WHERE", NULL);
     bind_err("INSERT INTO out2 SELECT auction, price FROM bid b JOIN bid c ON b.auction = "
              "c.auction;",
-             "this join is not supported yet", NULL);
+             "q.sql:19:25: column 'auction' is ambiguous", NULL);
+    bind_err("INSERT INTO out2 SELECT b.auction, b.price FROM bid b LEFT JOIN bid c ON "
+             "b.auction = c.auction;",
+             "q.sql:19:49: LEFT OUTER JOIN of two streams is not supported yet", NULL);
+    bind_err("INSERT INTO out2 SELECT b.auction, b.price FROM bid b, bid c WHERE b.price < "
+             "c.price;",
+             "q.sql:19:54: a join of two streams needs an equality between a column of each side",
+             NULL);
     bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(HOP(TABLE bid, "
              "DESCRIPTOR(`dateTime`), INTERVAL '3' SECOND, INTERVAL '10' SECOND));",
              "HOP size (10000 ms) must be a whole multiple of its slide (3000 ms)", NULL);

@@ -10,7 +10,7 @@
 # unchanged only: at these 20,000 events no bidder is a person yet, its result is empty),
 # regular joins of three streams (join3: JOIN ... ON on two keys; join_comma: a comma join
 # whose second join's left input is already partitioned by its key; join_keys: DOUBLE keys
-# with -0.0, NaN and NULL, STRING keys empty, NULL and long), the string functions over a table of tricky inputs
+# with -0.0 and NaN, STRING keys short and long), the string functions over a table of tricky inputs
 # (fn_string_fs.sql), the window queries tumble_stats (TUMBLE), hop_count (HOP),
 # cumulate (CUMULATE with COUNT, SUM, MIN, MAX, AVG), session (a SESSION window table function
 # PARTITION BY bidder) and gw_tumble / gw_hop (the group window syntax with TUMBLE_START,
