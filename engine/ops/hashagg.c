@@ -991,8 +991,9 @@ static int sl_ha_build_words(struct sl_hashagg *ha, struct sl_batch *b, const ui
     return 0;
 }
 
-static int sl_ha_check_batch(const struct sl_hashagg *ha, const struct sl_batch *b,
-                             struct sl_error *err)
+/* The batch's key columns have the spec's types. */
+static int sl_ha_check_keys(const struct sl_hashagg *ha, const struct sl_batch *b,
+                            struct sl_error *err)
 {
     for (uint32_t k = 0; k < ha->nkeys; k++) {
         const struct sl_ha_key *key = &ha->keys[k];
@@ -1003,6 +1004,15 @@ static int sl_ha_check_batch(const struct sl_hashagg *ha, const struct sl_batch 
                                 key->col, key->type.nullable ? "" : "NOT NULL ",
                                 sl_type_name((sl_type_id)key->type.id));
     }
+    return 0;
+}
+
+static int sl_ha_check_batch(const struct sl_hashagg *ha, const struct sl_batch *b,
+                             struct sl_error *err)
+{
+    int rc = sl_ha_check_keys(ha, b, err);
+    if (rc)
+        return rc;
     for (uint32_t i = 0; i < ha->naggs; i++) {
         const struct sl_ha_agg *a = &ha->aggs[i];
         if (a->func == SL_AGG_COUNT_STAR)
@@ -1157,21 +1167,12 @@ int sl_hashagg_update(struct sl_hashagg *ha, struct sl_batch *b, struct sl_error
 int sl_hashagg_groups_of(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gids,
                          struct sl_error *err)
 {
-    for (uint32_t k = 0; k < ha->nkeys; k++) {
-        const struct sl_ha_key *key = &ha->keys[k];
-        if (key->col >= b->ncols || b->cols[key->col].type.id != key->type.id ||
-            (b->cols[key->col].valid && !key->type.nullable))
-            return sl_error_set(err, SL_EINVAL,
-                                "hashagg: key %u: batch column %u is not a %s%s column", k,
-                                key->col, key->type.nullable ? "" : "NOT NULL ",
-                                sl_type_name((sl_type_id)key->type.id));
-    }
+    int rc = sl_ha_check_keys(ha, b, err);
     uint32_t n = sl_batch_active(b);
-    if (n == 0)
-        return 0;
+    if (rc || n == 0)
+        return rc;
     const uint64_t *words[SL_HASHAGG_MAX_K];
-    int rc = sl_ha_build_words(ha, b, words, err);
-    if (rc)
+    if ((rc = sl_ha_build_words(ha, b, words, err)) != 0)
         return rc;
     sl_ha_hash_words(ha, words, b->sel, n);
     if ((rc = sl_ha_probe_all(ha, words, b->sel, n)) != 0)
