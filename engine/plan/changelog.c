@@ -35,7 +35,9 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
             ref = rref ? rref : rm != SL_CHANGELOG_INSERT_ONLY ? p : NULL;
         }
         if (p->kind == SL_PLAN_AGG && p->agg.window_start < 0) {
-            out = SL_CHANGELOG_RETRACT;
+            /* over an updating input a group can lose all its rows: -D (Flink's
+             * GroupAggregate is then changelogMode=[I,UB,UA,D]) */
+            out = in == SL_CHANGELOG_INSERT_ONLY ? SL_CHANGELOG_RETRACT : SL_CHANGELOG_ALL;
             prod = p;
         }
         if ((p->kind == SL_PLAN_RANK &&

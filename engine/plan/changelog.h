@@ -11,7 +11,8 @@
  *   Filter, Project, Sink             anything           what it consumes (row kinds pass)
  *   Watermark, Window, windowed Agg,  insert-only        insert-only
  *   LookupJoin
- *   Agg without a window (GroupAgg)   anything           retract: +I, -U, +U, -D
+ *   Agg without a window (GroupAgg)   insert-only        retract: +I, -U, +U
+ *                                     updating           all: +I, -U, +U, -D
  *   Rank (Top-N), Deduplicate         insert-only        all: +I, -U, +U, -D (a Deduplicate
  *                                                        keeping the first row by processing
  *                                                        time: insert-only)

@@ -286,7 +286,7 @@ static void test_errors(void **state)
     bind_err("INSERT INTO campaigns SELECT CAST(c AS VARCHAR), CAST(COUNT(*) AS VARCHAR) FROM "
              "(SELECT auction, COUNT(*) AS c FROM bid GROUP BY auction) GROUP BY c;",
              "q.sql:19:1: Table sink 'default_catalog.default_database.campaigns' doesn't "
-             "support consuming update changes which is produced by node "
+             "support consuming update and delete changes which is produced by node "
              "GroupAggregate(groupBy=[c], select=[c, COUNT(*)])",
              NULL);
     bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(SESSION(TABLE bid, "
