@@ -118,7 +118,7 @@ static SL_ALWAYS_INLINE uint32_t sl_ha_probe_kn_body(struct sl_hashagg_table *re
         if (pf && i + SL_HASHAGG_PREFETCH < n) {
             uint64_t *p = slots + (hashes[i + SL_HASHAGG_PREFETCH] & mask) * stride;
             SL_PF_W(p);
-            SL_PF_W(p + k); /* a slot of up to 40 bytes may straddle two lines */
+            SL_PF_W(p + k); /* a slot of up to 48 bytes may straddle two lines */
         }
         const uint64_t h = hashes[i];
         const uint64_t tag = h & 0xffffffff00000000ull;

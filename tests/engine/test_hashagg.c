@@ -456,6 +456,9 @@ static void test_four_keys(void **state)
     run_keys(kc, 4, 3000, 5, 100, 8);
     const uint32_t kc3[] = {C_K2, C_K1, C_KS}; /* 3 keys + the null-mask word = 4 words */
     run_keys(kc3, 3, 3000, 5, 80, 9);
+    /* 4 keys with a nullable BIGINT + the null-mask word = 5 words (Nexmark q8's shape) */
+    const uint32_t kc5[] = {C_K1, C_KS, C_K2, C_KD};
+    run_keys(kc5, 4, 3000, 5, 90, 10);
 }
 
 /* 300 K distinct BIGINT keys from an empty table: many doublings; each key appears twice. */
@@ -612,12 +615,18 @@ static void test_spec_errors(void **state)
 {
     (void)state;
     struct sl_type nb = sl_type_make(SL_TYPE_BIGINT, true);
-    struct sl_type kt[4] = {nb, nb, nb, nb};
-    uint32_t kc[4] = {0, 1, 2, 3};
+    struct sl_type kt[5] = {nb, nb, nb, nb, nb};
+    uint32_t kc[5] = {0, 1, 2, 3, 4};
     struct sl_hashagg_spec spec = {4, kc, kt, 0, NULL};
     struct sl_hashagg *ha = (struct sl_hashagg *)1;
     struct sl_error err;
-    /* four nullable BIGINT keys need a fifth word */
+    /* four nullable BIGINT keys take five words (the fifth: their NULL flags), the most */
+    assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, &err), 0);
+    assert_int_equal(sl_hashagg_nwords(ha), 5);
+    sl_hashagg_free(ha);
+    /* five need a sixth word */
+    spec.nkeys = 5;
+    ha = (struct sl_hashagg *)1;
     assert_int_equal(sl_hashagg_new(NULL, &spec, &ha, &err), SL_ENOTSUP);
     assert_null(ha);
     spec.nkeys = 0;
