@@ -8,10 +8,8 @@
 
 int sl_xchg_init(struct sl_xchg *x, struct sl_heap *heap, int nworkers)
 {
-    *x = (struct sl_xchg){.nworkers = nworkers,
-                          .wm1 = INT64_MIN,
-                          .wm1_sent = INT64_MIN,
-                          .wm2 = INT64_MIN};
+    *x = (struct sl_xchg){
+        .nworkers = nworkers, .wm1 = INT64_MIN, .wm1_sent = INT64_MIN, .wm2 = INT64_MIN};
     x->sender_wm = sl_mem_alloc(heap, (size_t)nworkers * sizeof(*x->sender_wm));
     if (!x->sender_wm)
         return -1;
