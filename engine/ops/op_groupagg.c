@@ -34,15 +34,14 @@
  */
 #include "engine/ops/op_groupagg.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "engine/ops/aggout.h"
+#include "engine/ops/exchange.h"
 #include "engine/plan/changelog.h"
-#include "engine/plan/sql_source.h"
 
 #define SL_GA_MAGIC 0x31414753u  /* "SGA1" little-endian: format version 1 */
 #define SL_GA_MAGIC2 0x32414753u /* "SGA2": format 2, view mode */
@@ -101,7 +100,7 @@ struct sl_op_groupagg {
     uint64_t rows_since; /* rows folded into `part` since the last send */
     uint64_t last_send_ns;
     /* phase 1 */
-    int64_t wm1, wm1_sent;
+    struct sl_xchg x; /* the exchange's watermarks (phase 1: wm1, wm1_sent; phase 2: the rest) */
     struct sl_groupagg_partial **part; /* nworkers */
     /* merged partials kept for the next mini-batches, cleared (their tables keep their size:
      * no allocation, page faults and regrowth per mini-batch); at most nworkers */
@@ -119,9 +118,6 @@ struct sl_op_groupagg {
     uint64_t *prev;     /* nprev * naggs words */
     uint8_t *prev_null; /* nprev * naggs flags */
     uint32_t nprev, capprev;
-    int64_t *sender_wm;
-    bool input_done, finished;
-    int64_t wm2;
     struct sl_schema *out_schema, *ha_schema;
     struct sl_batch_pool *out_pool, *ha_pool; /* ha_pool: with AVG of DECIMAL or a view */
     uint8_t *live; /* capprev flags: the group's last emitted row stands (not deleted) */
@@ -145,26 +141,10 @@ struct sl_op_groupagg {
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
-static int sl_ga_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int sl_ga_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
-                     const char *fmt, ...)
-{
-    char msg[SL_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (ctx && ctx->sql)
-        return sl_sql_error_at(ctx->sql, pos, err, code, "%s", msg);
-    return sl_error_set(err, code, "%s", msg);
-}
-
 static int sl_ga_oom(const struct sl_op_groupagg *a, const struct sl_worker_ctx *ctx,
                      struct sl_error *err)
 {
-    return sl_ga_err(ctx, a->op.plan->pos, err, SL_ENOMEM, "group aggregation: out of memory");
+    return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM, "group aggregation: out of memory");
 }
 
 static uint64_t sl_ga_now_ns(void)
@@ -221,8 +201,8 @@ static int sl_ga_partial(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, in
         }
         if (rc) {
             sl_ga_partial_free(p);
-            return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
-                             err ? err->msg : sl_strerror(rc));
+            return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
+                               err ? err->msg : sl_strerror(rc));
         }
         *pp = p;
     }
@@ -287,10 +267,10 @@ static int sl_ga_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
     if (b->kind && !a->retract) {
         for (uint32_t i = 0; i < n; i++)
             if (b->kind[bsel ? bsel[i] : i] != SL_ROW_INSERT) {
-                rc = sl_ga_err(ctx, op->plan->pos, err, SL_ENOTSUP,
-                               "group aggregation: a %s row in its input, which the plan says "
-                               "is insert-only",
-                               sl_row_kind_str(b->kind[bsel ? bsel[i] : i]));
+                rc = sl_op_error(ctx, op->plan->pos, err, SL_ENOTSUP,
+                                 "group aggregation: a %s row in its input, which the plan says "
+                                 "is insert-only",
+                                 sl_row_kind_str(b->kind[bsel ? bsel[i] : i]));
                 goto out_put;
             }
     }
@@ -346,20 +326,11 @@ static int sl_ga_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
                            struct sl_error *err)
 {
     struct sl_op_groupagg *a = (struct sl_op_groupagg *)op;
-    if (wm > a->wm1)
-        a->wm1 = wm;
+    sl_xchg_wm_in(&a->x, wm);
     int rc = 0;
-    if (a->wm1 == INT64_MAX || sl_ga_due(a))
+    if (a->x.wm1 == INT64_MAX || sl_ga_due(a))
         rc = sl_ga_send(a, ctx, err);
-    if (rc || a->wm1 <= a->wm1_sent)
-        return rc;
-    a->wm1_sent = a->wm1;
-    for (int o = 0; o < a->nworkers; o++) {
-        struct sl_msg m = {.kind = SL_MSG_WATERMARK, .aux = op->tag, .num = a->wm1};
-        if ((rc = sl_op_send(ctx, op, o, m, err)) != 0)
-            return rc;
-    }
-    return 0;
+    return rc ? rc : sl_xchg_send_wm(&a->x, op, ctx, err);
 }
 
 /* ---- view mode ----------------------------------------------------------------------------- */
@@ -611,8 +582,8 @@ static int sl_ga_mm_touch(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, s
     }
     sl_batch_pool_put(mb);
     if (rc)
-        return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: MIN / MAX: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: MIN / MAX: %s",
+                           err ? err->msg : sl_strerror(rc));
     return 0;
 }
 
@@ -635,8 +606,8 @@ static int sl_ga_mm_rescan(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, 
             int got = sl_hashagg_emit_groups(m->state, ids, n, mb, err);
             if (got < 0) {
                 sl_batch_pool_put(mb);
-                return sl_ga_err(ctx, a->op.plan->pos, err, got, "group aggregation: %s",
-                                 err ? err->msg : sl_strerror(got));
+                return sl_op_error(ctx, a->op.plan->pos, err, got, "group aggregation: %s",
+                                   err ? err->msg : sl_strerror(got));
             }
             struct sl_column *val = &mb->cols[a->hank], *cnt = &mb->cols[a->hank + 1];
             for (uint32_t i = 0; i < n; i++) {
@@ -680,8 +651,8 @@ static int sl_ga_rconvert(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, s
     for (uint32_t k = 0; k < a->nkeys; k++) {
         int rc = sl_aggout_copy_col(o, &o->cols[k], &s->cols[k], n);
         if (rc)
-            return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: key %u: %s", k,
-                             rc == SL_ENOMEM ? "out of memory" : "NULL into NOT NULL");
+            return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: key %u: %s", k,
+                               rc == SL_ENOMEM ? "out of memory" : "NULL into NOT NULL");
     }
     struct sl_column *rows = &s->cols[a->hank];
     for (uint32_t i = 0; i < n; i++)
@@ -752,11 +723,11 @@ static int sl_ga_rconvert(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, s
             default: /* DECIMAL */
                 if (!sl_aggout_avg_dec(sl_col_i64(sa)[i], (uint64_t)cnt,
                                        rc->out.scale - rc->in.scale, &sl_col_i64(d)[i]))
-                    return sl_ga_err(ctx, a->op.plan->pos, err, SL_EOVERFLOW,
-                                     "AVG: the average of a DECIMAL group (sum %lld at scale "
-                                     "%u, %lld rows) does not fit in DECIMAL(18, %u)",
-                                     (long long)sl_col_i64(sa)[i], rc->in.scale, (long long)cnt,
-                                     rc->out.scale);
+                    return sl_op_error(ctx, a->op.plan->pos, err, SL_EOVERFLOW,
+                                       "AVG: the average of a DECIMAL group (sum %lld at scale "
+                                       "%u, %lld rows) does not fit in DECIMAL(18, %u)",
+                                       (long long)sl_col_i64(sa)[i], rc->in.scale, (long long)cnt,
+                                       rc->out.scale);
                 break;
             }
         }
@@ -789,7 +760,7 @@ static int sl_ga_convert(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, st
 {
     struct sl_error e;
     int rc = sl_aggout_convert(a->outcols, a->nkeys, a->naggs, s, o, n, "group aggregation", &e);
-    return rc ? sl_ga_err(ctx, a->op.plan->pos, err, rc, "%s", e.msg) : 0;
+    return rc ? sl_op_error(ctx, a->op.plan->pos, err, rc, "%s", e.msg) : 0;
 }
 
 /* The groups gids[0 .. n-1] of the state, as output rows (node's columns) into `nb`. */
@@ -802,8 +773,8 @@ static int sl_ga_rows(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
     int got = sl_hashagg_emit_groups(a->state, gids, n, s ? s : nb, err);
     int rc = got < 0 ? got : 0;
     if (got < 0)
-        rc = sl_ga_err(ctx, a->op.plan->pos, err, got, "group aggregation: %s",
-                       err ? err->msg : sl_strerror(got));
+        rc = sl_op_error(ctx, a->op.plan->pos, err, got, "group aggregation: %s",
+                         err ? err->msg : sl_strerror(got));
     else if (s && a->retract)
         rc = sl_ga_rconvert(a, ctx, s, nb, gids, n, err);
     else if (s)
@@ -947,8 +918,8 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
                 }
                 a->live[g] = 0;
                 if (!quiet && !rc && sl_ga_kill(a, g))
-                    rc = sl_ga_err(ctx, a->op.plan->pos, err, SL_ESTATE,
-                                   "group aggregation: group %u cannot be reset", g);
+                    rc = sl_op_error(ctx, a->op.plan->pos, err, SL_ESTATE,
+                                     "group aggregation: group %u cannot be reset", g);
                 continue;
             }
             bool same = seen;
@@ -1000,9 +971,9 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
             if (o)
                 sl_batch_pool_put(o);
             return rc == SL_ENOMEM || rc == SL_EINVAL
-                       ? sl_ga_err(ctx, a->op.plan->pos, err, rc,
-                                   "group aggregation: output row: %s",
-                                   rc == SL_ENOMEM ? "out of memory" : "NULL into NOT NULL")
+                       ? sl_op_error(ctx, a->op.plan->pos, err, rc,
+                                     "group aggregation: output row: %s",
+                                     rc == SL_ENOMEM ? "out of memory" : "NULL into NOT NULL")
                        : rc;
         }
         if (!o)
@@ -1032,8 +1003,8 @@ static int sl_ga_new_state(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
     if (!rc)
         rc = sl_hashagg_new(NULL, &a->spec, &a->state, err);
     if (rc)
-        return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
     return 0;
 }
 
@@ -1064,8 +1035,8 @@ static int sl_ga_mm_merge(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
         if (rc)
             return rc;
         if (pm && (rc = sl_hashagg_merge_map(m->state, pm[i], a->gmap, err)) != 0)
-            return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
-                             err ? err->msg : sl_strerror(rc));
+            return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
+                               err ? err->msg : sl_strerror(rc));
         for (uint32_t e = 0; !pm && e < np; e++)
             a->gmap[e] = e;
         for (uint32_t base = 0; base < np; base += SL_BATCH_CAP) {
@@ -1087,17 +1058,17 @@ static int sl_ga_merge(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
     if (rc)
         return rc;
     if (p->nmm != a->nmm)
-        return sl_ga_err(ctx, a->op.plan->pos, err, SL_EINVAL,
-                         "group aggregation: a partial of %u MIN / MAX sets, not %u", p->nmm,
-                         a->nmm);
+        return sl_op_error(ctx, a->op.plan->pos, err, SL_EINVAL,
+                           "group aggregation: a partial of %u MIN / MAX sets, not %u", p->nmm,
+                           a->nmm);
     if (a->nmm && (rc = sl_ga_mm_merge(a, ctx, p->mm, err)) != 0)
         return rc; /* before the main merge: main groups of new entries come from the lookup */
     uint32_t np = sl_hashagg_groups(p->ha);
     if ((rc = sl_ga_gmap(a, ctx, np, err)) != 0)
         return rc;
     if ((rc = sl_hashagg_merge_map(a->state, p->ha, a->gmap, err)) != 0)
-        return sl_ga_err(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
     return sl_ga_emit(a, ctx, a->gmap, np, false, err);
 }
 
@@ -1118,25 +1089,9 @@ static int sl_ga_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
         return rc;
     }
     case SL_MSG_WATERMARK: {
-        if (from < 0 || from >= a->nworkers)
-            return sl_ga_err(ctx, op->plan->pos, err, SL_EINVAL,
-                             "group aggregation: watermark from worker %d of %d", from,
-                             a->nworkers);
-        if (msg.num > a->sender_wm[from])
-            a->sender_wm[from] = msg.num;
-        int64_t m = INT64_MAX;
-        for (int i = 0; i < a->nworkers; i++)
-            if (a->sender_wm[i] < m)
-                m = a->sender_wm[i];
-        if (m <= a->wm2)
-            return 0;
-        a->wm2 = m;
-        int rc = sl_op_watermark_next(op, ctx, m, err);
-        if (!rc && m == INT64_MAX && a->input_done && !a->finished) {
-            a->finished = true;
-            rc = sl_op_finish_next(op, ctx, err);
-        }
-        return rc;
+        int64_t before = 0;
+        int rc = sl_xchg_recv_wm(&a->x, op, ctx, from, msg.num, &before, "group aggregation", err);
+        return rc == 1 ? sl_xchg_pass(&a->x, op, ctx, err) : rc;
     }
     default:
         return 0;
@@ -1148,14 +1103,10 @@ static int sl_ga_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_e
     struct sl_op_groupagg *a = (struct sl_op_groupagg *)op;
     for (int o = 0; o < a->nworkers; o++)
         if (a->part[o])
-            return sl_ga_err(ctx, op->plan->pos, err, SL_ESTATE,
-                             "group aggregation: finish with rows not sent to their owners "
-                             "(the input's INT64_MAX watermark must come first)");
-    a->input_done = true;
-    if (a->wm2 != INT64_MAX || a->finished)
-        return 0;
-    a->finished = true;
-    return sl_op_finish_next(op, ctx, err);
+            return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                               "group aggregation: finish with rows not sent to their owners "
+                               "(the input's INT64_MAX watermark must come first)");
+    return sl_xchg_input_end(&a->x) ? sl_op_finish_next(op, ctx, err) : 0;
 }
 
 /* ---- checkpoints --------------------------------------------------------------------------- */
@@ -1167,8 +1118,7 @@ static int sl_ga_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     struct sl_op_groupagg *a = (struct sl_op_groupagg *)op;
     sl_sbuf_put_u32(out, a->view ? SL_GA_MAGIC2 : SL_GA_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
-    sl_sbuf_put_i64(out, a->wm1);
-    sl_sbuf_put_i64(out, a->wm1_sent);
+    sl_xchg_save_sent(&a->x, out);
     for (int o = 0; o < a->nworkers; o++) {
         sl_sbuf_put_u8(out, a->part[o] != NULL);
         int rc = a->part[o] ? sl_hashagg_save(a->part[o]->ha, out, err) : 0;
@@ -1177,11 +1127,7 @@ static int sl_ga_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
         if (rc)
             return rc;
     }
-    sl_sbuf_put_i64(out, a->wm2);
-    sl_sbuf_put_u8(out, a->input_done);
-    sl_sbuf_put_u8(out, a->finished);
-    for (int i = 0; i < a->nworkers; i++)
-        sl_sbuf_put_i64(out, a->sender_wm[i]);
+    sl_xchg_save_recv(&a->x, out);
     sl_sbuf_put_u8(out, a->state != NULL);
     int rc = a->state ? sl_hashagg_save(a->state, out, err) : 0;
     for (uint32_t i = 0; !rc && a->state && i < a->nmm; i++)
@@ -1207,12 +1153,12 @@ static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
                          struct sl_error *err)
 {
     struct sl_op_groupagg *a = (struct sl_op_groupagg *)op;
-    bool ran = a->state || a->wm1 != INT64_MIN || a->wm2 != INT64_MIN || a->input_done;
+    bool ran = a->state || a->x.wm1 != INT64_MIN || a->x.wm2 != INT64_MIN || a->x.input_done;
     for (int o = 0; o < a->nworkers; o++)
         ran |= a->part[o] != NULL;
     if (ran)
-        return sl_ga_err(ctx, op->plan->pos, err, SL_ESTATE,
-                         "group aggregation: restore into an operator that has run");
+        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                           "group aggregation: restore into an operator that has run");
     uint32_t magic, nw;
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
@@ -1237,8 +1183,7 @@ static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: group aggregation state of %u workers, this job runs %d", in->what,
                             nw, a->nworkers);
-    if ((rc = sl_sread_i64(in, &a->wm1, err)) != 0 ||
-        (rc = sl_sread_i64(in, &a->wm1_sent, err)) != 0)
+    if ((rc = sl_xchg_load_sent(&a->x, in, err)) != 0)
         return rc;
     for (int o = 0; o < a->nworkers; o++) {
         bool present = false;
@@ -1252,13 +1197,8 @@ static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
             if ((rc = sl_hashagg_load(a->part[o]->mm[i], in, err)) != 0)
                 return rc;
     }
-    if ((rc = sl_sread_i64(in, &a->wm2, err)) != 0 ||
-        (rc = sl_ga_get_flag(in, &a->input_done, err)) != 0 ||
-        (rc = sl_ga_get_flag(in, &a->finished, err)) != 0)
+    if ((rc = sl_xchg_load_recv(&a->x, in, "group aggregation", err)) != 0)
         return rc;
-    for (int i = 0; i < a->nworkers; i++)
-        if ((rc = sl_sread_i64(in, &a->sender_wm[i], err)) != 0)
-            return rc;
     bool present = false;
     if ((rc = sl_ga_get_flag(in, &present, err)) != 0)
         return rc;
@@ -1324,7 +1264,7 @@ static void sl_ga_free(struct sl_op *op)
     sl_mem_free(a->gmap);
     sl_mem_free(a->prev);
     sl_mem_free(a->prev_null);
-    sl_mem_free(a->sender_wm);
+    sl_xchg_free(&a->x);
     sl_mem_free(a->live);
     for (uint32_t i = 0; a->mm && i < a->nmm; i++) {
         struct sl_ga_mm *m = &a->mm[i];
@@ -1373,16 +1313,16 @@ static int sl_ga_settings(struct sl_op_groupagg *a, const struct sl_job *job,
     if (en && strcasecmp(en, "false") == 0)
         a->per_batch = true;
     else if (en && strcasecmp(en, "true") != 0)
-        return sl_ga_err(ctx, a->op.plan->pos, err, SL_EINVAL,
-                         "SET 'table.exec.mini-batch.enabled' = '%s': not 'true' or 'false'", en);
+        return sl_op_error(ctx, a->op.plan->pos, err, SL_EINVAL,
+                           "SET 'table.exec.mini-batch.enabled' = '%s': not 'true' or 'false'", en);
     const char *lat = sl_job_setting(job, "table.exec.mini-batch.allow-latency");
     if (lat) {
         int64_t ms = sl_setting_duration_ms(lat);
         if (ms < 0)
-            return sl_ga_err(ctx, a->op.plan->pos, err, SL_EINVAL,
-                             "SET 'table.exec.mini-batch.allow-latency' = '%s': not a duration "
-                             "(e.g. '2 s', '500 ms')",
-                             lat);
+            return sl_op_error(ctx, a->op.plan->pos, err, SL_EINVAL,
+                               "SET 'table.exec.mini-batch.allow-latency' = '%s': not a duration "
+                               "(e.g. '2 s', '500 ms')",
+                               lat);
         a->mb_ns = ms * 1000000;
     }
     const char *size = sl_job_setting(job, "table.exec.mini-batch.size");
@@ -1390,10 +1330,10 @@ static int sl_ga_settings(struct sl_op_groupagg *a, const struct sl_job *job,
         char *end = NULL;
         long long v = strtoll(size, &end, 10);
         if (!*size || *end || v <= 0)
-            return sl_ga_err(ctx, a->op.plan->pos, err, SL_EINVAL,
-                             "SET 'table.exec.mini-batch.size' = '%s': not a positive number "
-                             "of rows",
-                             size);
+            return sl_op_error(ctx, a->op.plan->pos, err, SL_EINVAL,
+                               "SET 'table.exec.mini-batch.size' = '%s': not a positive number "
+                               "of rows",
+                               size);
         a->mb_rows = (uint64_t)v;
     }
     return 0;
@@ -1412,11 +1352,11 @@ static int sl_ga_rsetup(struct sl_op_groupagg *a, const struct sl_plan *node,
     for (uint32_t j = 0; j < a->naggs; j++) {
         const struct sl_agg *g = &node->agg.aggs[j];
         if (g->distinct && g->fn != SL_AGG_MIN && g->fn != SL_AGG_MAX)
-            return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
-                             "%s(DISTINCT ...) over an updating input is not supported yet "
-                             "(its input is a changelog: sluice keeps no per-group value "
-                             "counts for DISTINCT)",
-                             g->fn == SL_AGG_COUNT ? "COUNT" : sl_agg_fn_name(g->fn));
+            return sl_op_error(ctx, node->pos, err, SL_ENOTSUP,
+                               "%s(DISTINCT ...) over an updating input is not supported yet "
+                               "(its input is a changelog: sluice keeps no per-group value "
+                               "counts for DISTINCT)",
+                               g->fn == SL_AGG_COUNT ? "COUNT" : sl_agg_fn_name(g->fn));
         nv += g->fn == SL_AGG_COUNT ? 1 : g->fn == SL_AGG_SUM || g->fn == SL_AGG_AVG ? 2 : 0;
         nmm += g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX;
     }
@@ -1452,17 +1392,17 @@ static int sl_ga_rsetup(struct sl_op_groupagg *a, const struct sl_plan *node,
             rc->in.id != SL_TYPE_BIGINT && rc->in.id != SL_TYPE_DOUBLE &&
             rc->in.id != SL_TYPE_DECIMAL && rc->in.id != SL_TYPE_TIMESTAMP &&
             rc->in.id != SL_TYPE_VARCHAR)
-            return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP, "%s of %s is not supported",
-                             sl_agg_fn_name(g->fn), sl_type_name((sl_type_id)rc->in.id));
+            return sl_op_error(ctx, node->pos, err, SL_ENOTSUP, "%s of %s is not supported",
+                               sl_agg_fn_name(g->fn), sl_type_name((sl_type_id)rc->in.id));
         if (g->fn == SL_AGG_MIN || g->fn == SL_AGG_MAX) {
             struct sl_ga_mm *m = &a->mm[a->nmm];
             rc->mm = (int32_t)a->nmm++;
             m->min = g->fn == SL_AGG_MIN;
             m->type = rc->in;
             if (a->hank + 1 > SL_HASHAGG_MAX_K)
-                return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
-                                 "%s over an updating input with %u GROUP BY keys: at most %u",
-                                 sl_agg_fn_name(g->fn), a->hank, SL_HASHAGG_MAX_K - 1);
+                return sl_op_error(ctx, node->pos, err, SL_ENOTSUP,
+                                   "%s over an updating input with %u GROUP BY keys: at most %u",
+                                   sl_agg_fn_name(g->fn), a->hank, SL_HASHAGG_MAX_K - 1);
             for (uint32_t q = 0; q < a->hank; q++) {
                 m->key_cols[q] = a->key_cols[q];
                 m->key_types[q] = a->key_types[q];
@@ -1475,8 +1415,8 @@ static int sl_ga_rsetup(struct sl_op_groupagg *a, const struct sl_plan *node,
             struct sl_hashagg *t;
             int rc2 = sl_hashagg_new(h, &m->spec, &t, err);
             if (rc2)
-                return sl_ga_err(ctx, node->pos, err, rc2, "%s over an updating input: %s",
-                                 sl_agg_fn_name(g->fn), err ? err->msg : sl_strerror(rc2));
+                return sl_op_error(ctx, node->pos, err, rc2, "%s over an updating input: %s",
+                                   sl_agg_fn_name(g->fn), err ? err->msg : sl_strerror(rc2));
             struct sl_type types[SL_HASHAGG_MAX_K + 2];
             sl_hashagg_out_types(t, types);
             sl_hashagg_free(t);
@@ -1488,8 +1428,8 @@ static int sl_ga_rsetup(struct sl_op_groupagg *a, const struct sl_plan *node,
         }
         if (rc->in.id != SL_TYPE_INT && rc->in.id != SL_TYPE_BIGINT &&
             rc->in.id != SL_TYPE_DOUBLE && rc->in.id != SL_TYPE_DECIMAL && g->fn != SL_AGG_COUNT)
-            return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP, "%s of %s is not supported",
-                             sl_agg_fn_name(g->fn), sl_type_name((sl_type_id)rc->in.id));
+            return sl_op_error(ctx, node->pos, err, SL_ENOTSUP, "%s of %s is not supported",
+                               sl_agg_fn_name(g->fn), sl_type_name((sl_type_id)rc->in.id));
         rc->ncol = vc++;
         a->vcols[rc->ncol] = (struct sl_column){.type = i64, .data = vd + (size_t)rc->ncol - sc};
         if (g->fn != SL_AGG_COUNT) {
@@ -1533,7 +1473,7 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
     struct sl_error e;
     int rc = sl_aggout_check(node, &a->nhidden, &e);
     if (rc)
-        return sl_ga_err(ctx, node->pos, err, rc, "%s", e.msg);
+        return sl_op_error(ctx, node->pos, err, rc, "%s", e.msg);
     uint32_t nha = a->naggs + a->nhidden;
     a->key_cols = sl_mem_alloc(h, (a->hank + 1) * sizeof(*a->key_cols));
     a->key_types = sl_mem_alloc(h, (a->hank + 1) * sizeof(*a->key_types));
@@ -1543,8 +1483,8 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
     for (uint32_t k = 0; k < a->nkeys; k++) {
         int c = node->agg.keys[k];
         if (c < 0 || (uint32_t)c >= in->ncols)
-            return sl_ga_err(ctx, node->pos, err, SL_EINVAL, "key %u: input column %d out of range",
-                             k, c);
+            return sl_op_error(ctx, node->pos, err, SL_EINVAL,
+                               "key %u: input column %d out of range", k, c);
         a->key_cols[k] = (uint32_t)c;
         a->key_types[k] = in->cols[c].type;
     }
@@ -1575,23 +1515,23 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
         if (!a->ha_aggs)
             return sl_ga_oom(a, ctx, err);
         if ((rc = sl_aggout_map(node, a->hank, a->ha_aggs, a->outcols, &e)) != 0)
-            return sl_ga_err(ctx, node->pos, err, rc, "%s", e.msg);
+            return sl_op_error(ctx, node->pos, err, rc, "%s", e.msg);
     }
     a->spec = (struct sl_hashagg_spec){a->hank, a->key_cols, a->key_types, nha, a->ha_aggs};
     /* validates the spec */
     struct sl_hashagg *ha;
     rc = sl_hashagg_new(h, &a->spec, &ha, err);
     if (rc)
-        return sl_ga_err(ctx, node->pos, err, rc, "group aggregation: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, node->pos, err, rc, "group aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
     struct sl_type types[SL_HASHAGG_MAX_K + 130];
     uint32_t nout = sl_hashagg_out_ncols(ha);
     if (nout <= sizeof(types) / sizeof(types[0]))
         sl_hashagg_out_types(ha, types);
     sl_hashagg_free(ha);
     if (nout > sizeof(types) / sizeof(types[0]))
-        return sl_ga_err(ctx, node->pos, err, SL_ENOTSUP,
-                         "group aggregation: too many aggregates (%u)", nout);
+        return sl_op_error(ctx, node->pos, err, SL_ENOTSUP,
+                           "group aggregation: too many aggregates (%u)", nout);
     a->out_schema = sl_aggout_schema(h, node->out.ncols, &node->out, NULL);
     a->out_pool = a->out_schema ? sl_batch_pool_new(h, a->out_schema, 4) : NULL;
     if (!a->out_pool)
@@ -1620,7 +1560,6 @@ int sl_op_groupagg_new(const struct sl_plan *node, const struct sl_job *job,
     a->op.plan = node;
     a->heap = ctx->heap;
     a->nworkers = ctx->nworkers;
-    a->wm1 = a->wm1_sent = a->wm2 = INT64_MIN;
     a->last_send_ns = sl_ga_now_ns();
     int rc = sl_ga_settings(a, job, ctx, err);
     if (!rc)
@@ -1632,16 +1571,13 @@ int sl_op_groupagg_new(const struct sl_plan *node, const struct sl_job *job,
     a->bucket = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->bucket));
     a->sorted = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->sorted));
     a->counts = sl_mem_alloc(a->heap, ((size_t)a->nworkers + 1) * sizeof(*a->counts));
-    a->sender_wm = sl_mem_alloc(a->heap, (size_t)a->nworkers * sizeof(*a->sender_wm));
+    int xrc = sl_xchg_init(&a->x, a->heap, a->nworkers);
     a->part = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*a->part));
     a->spare = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*a->spare));
-    if (!a->hashes || !a->i64buf || !a->bucket || !a->sorted || !a->counts || !a->sender_wm ||
-        !a->part) {
+    if (!a->hashes || !a->i64buf || !a->bucket || !a->sorted || !a->counts || xrc || !a->part) {
         rc = sl_ga_oom(a, ctx, err);
         goto out_free;
     }
-    for (int i = 0; i < a->nworkers; i++)
-        a->sender_wm[i] = INT64_MIN;
     *out = &a->op;
     return 0;
 out_free:

@@ -4,12 +4,10 @@
  */
 #include "engine/ops/op_join.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/plan/sql_source.h"
 #include "kernels/hash.h"
 
 #define SL_JN_MAGIC 0x314e4a53u /* "SJN1" little-endian: format version 1 */
@@ -87,27 +85,10 @@ struct sl_op_join {
     struct sl_batch_pool *out_pool;
 };
 
-static int sl_jn_err(const struct sl_op_join *j, const struct sl_worker_ctx *ctx,
-                     struct sl_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int sl_jn_err(const struct sl_op_join *j, const struct sl_worker_ctx *ctx,
-                     struct sl_error *err, int code, const char *fmt, ...)
-{
-    char msg[SL_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (ctx && ctx->sql)
-        return sl_sql_error_at(ctx->sql, j->op.plan->pos, err, code, "join: %s", msg);
-    return sl_error_set(err, code, "join: %s", msg);
-}
-
 static int sl_jn_oom(const struct sl_op_join *j, const struct sl_worker_ctx *ctx,
                      struct sl_error *err)
 {
-    return sl_jn_err(j, ctx, err, SL_ENOMEM, "out of memory");
+    return sl_op_error(ctx, j->op.plan->pos, err, SL_ENOMEM, "join: out of memory");
 }
 
 static size_t sl_jn_words(uint32_t bits)
@@ -593,17 +574,18 @@ static int sl_jn_push_side(struct sl_op_join *j, struct sl_worker_ctx *ctx, int 
     if (b->kind)
         for (uint32_t i = 0; i < n; i++)
             if (b->kind[b->sel ? b->sel[i] : i] != SL_ROW_INSERT) {
-                rc = sl_jn_err(j, ctx, err, SL_ENOTSUP,
-                               "a %s row in its %s input; sluice joins insert-only streams",
-                               sl_row_kind_str(b->kind[b->sel ? b->sel[i] : i]),
-                               sd ? "right" : "left");
+                rc = sl_op_error(ctx, j->op.plan->pos, err, SL_ENOTSUP,
+                                 "join: a %s row in its %s input; sluice joins insert-only streams",
+                                 sl_row_kind_str(b->kind[b->sel ? b->sel[i] : i]),
+                                 sd ? "right" : "left");
                 goto out;
             }
     if (n == 0)
         goto out;
     if (b->ncols != s->ncols) {
-        rc = sl_jn_err(j, ctx, err, SL_ESTATE, "a batch of %u columns into its %s input of %u",
-                       b->ncols, sd ? "right" : "left", s->ncols);
+        rc = sl_op_error(ctx, j->op.plan->pos, err, SL_ESTATE,
+                         "join: a batch of %u columns into its %s input of %u", b->ncols,
+                         sd ? "right" : "left", s->ncols);
         goto out;
     }
     uint32_t m = sl_jn_hash(j, s, b, n);
@@ -731,10 +713,10 @@ static int sl_jn_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     switch ((sl_msg_kind)msg.kind) {
     case SL_MSG_DATA: {
         struct sl_jn_msg *m = msg.ptr;
-        int rc =
-            m->side > 1
-                ? sl_jn_err(j, ctx, err, SL_EINVAL, "rows of side %u from worker %d", m->side, from)
-                : sl_jn_take(j, ctx, (int)m->side, m->col, m->valid, NULL, m->rows, m->hash, err);
+        int rc = m->side > 1 ? sl_op_error(ctx, j->op.plan->pos, err, SL_EINVAL,
+                                           "join: rows of side %u from worker %d", m->side, from)
+                             : sl_jn_take(j, ctx, (int)m->side, m->col, m->valid, NULL, m->rows,
+                                          m->hash, err);
         sl_mem_free(m);
         return rc;
     }
@@ -948,7 +930,8 @@ static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
 {
     struct sl_op_join *j = (struct sl_op_join *)op;
     if (j->side[0].rows || j->side[1].rows || j->done[0] || j->done[1] || j->ends)
-        return sl_jn_err(j, ctx, err, SL_ESTATE, "restore into an operator that has run");
+        return sl_op_error(ctx, j->op.plan->pos, err, SL_ESTATE,
+                           "join: restore into an operator that has run");
     uint32_t magic, nw;
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)

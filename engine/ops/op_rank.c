@@ -17,8 +17,8 @@
  *   4          magic 0x314b5253 ("SRK1", format 1)
  *   4          nworkers (restore refuses another count: SL_ECORRUPT naming both)
  *   4          ncols of a kept row (restore checks it)
- *   8, 8, 8    wm1, wm1_sent, wm2
- *   1, 1       input_done, finished (0/1)
+ *   8, 8, 8    wm1, wm1_sent, wm2                  (engine/ops/exchange.h: sl_xchg_save_sent,
+ *   1, 1       input_done, finished (0/1)           then sl_xchg_save_recv)
  *   8 x nw     sender_wm[]
  *   8          next arrival number
  *   1          keys present (0/1), then if 1 the hashagg state (sl_hashagg_save) and
@@ -28,13 +28,12 @@
  */
 #include "engine/ops/op_rank.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ops/exchange.h"
 #include "engine/ops/hashagg.h"
-#include "engine/plan/sql_source.h"
 #include "kernels/hash.h"
 
 #define SL_RK_MAGIC 0x314b5253u /* "SRK1" little-endian: format version 1 */
@@ -70,9 +69,7 @@ struct sl_op_rank {
     int64_t start, end;
     bool row_number, dedup, keep_last, proctime;
     /* exchange */
-    int64_t wm1, wm1_sent, wm2;
-    int64_t *sender_wm;
-    bool input_done, finished;
+    struct sl_xchg x;
     struct sl_rank_msg **outbox; /* per owner: rows not sent yet (within one push) */
     struct sl_rank_msg **spare;
     uint32_t nspare;
@@ -108,26 +105,10 @@ struct sl_op_rank {
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
-static int sl_rk_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int sl_rk_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
-                     const char *fmt, ...)
-{
-    char msg[SL_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (ctx && ctx->sql)
-        return sl_sql_error_at(ctx->sql, pos, err, code, "%s", msg);
-    return sl_error_set(err, code, "%s", msg);
-}
-
 static int sl_rk_oom(const struct sl_op_rank *k, const struct sl_worker_ctx *ctx,
                      struct sl_error *err)
 {
-    return sl_rk_err(ctx, k->op.plan->pos, err, SL_ENOMEM, "Top-N: out of memory");
+    return sl_op_error(ctx, k->op.plan->pos, err, SL_ENOMEM, "Top-N: out of memory");
 }
 
 static void sl_rk_msg_free(struct sl_rank_msg *m)
@@ -469,8 +450,8 @@ static int sl_rk_emit(struct sl_op_rank *k, struct sl_worker_ctx *ctx, uint32_t 
         struct sl_column *d = &o->cols[c];
         if (isn) {
             if (!d->valid)
-                return sl_rk_err(ctx, k->op.plan->pos, err, SL_EINVAL,
-                                 "Top-N: NULL into the NOT NULL column %u", c);
+                return sl_op_error(ctx, k->op.plan->pos, err, SL_EINVAL,
+                                   "Top-N: NULL into the NOT NULL column %u", c);
             sl_col_set_null(d, j, true);
             memset((char *)d->data + (size_t)j * k->width[c], 0, k->width[c]);
             continue;
@@ -626,16 +607,16 @@ static int sl_rk_process(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct
         for (uint32_t i = 0; i < n; i++) {
             uint8_t kind = b->kind[b->sel ? b->sel[i] : i];
             if (kind != SL_ROW_INSERT)
-                return sl_rk_err(ctx, k->op.plan->pos, err, SL_ENOTSUP,
-                                 "Top-N: a %s row in its input; sluice ranks insert-only input "
-                                 "only",
-                                 sl_row_kind_str(kind));
+                return sl_op_error(ctx, k->op.plan->pos, err, SL_ENOTSUP,
+                                   "Top-N: a %s row in its input; sluice ranks insert-only input "
+                                   "only",
+                                   sl_row_kind_str(kind));
         }
     }
     int rc = sl_hashagg_update_gids(k->keys, b, k->gids, err);
     if (rc)
-        return sl_rk_err(ctx, k->op.plan->pos, err, rc, "Top-N: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, k->op.plan->pos, err, rc, "Top-N: %s",
+                           err ? err->msg : sl_strerror(rc));
     if (sl_rk_grp_reserve(k, sl_hashagg_groups(k->keys)))
         return sl_rk_oom(k, ctx, err);
     for (uint32_t i = 0; i < n; i++) {
@@ -751,10 +732,10 @@ static int sl_rk_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
     if (b->kind) /* the owner checks kinds; messages carry none: check here */
         for (uint32_t i = 0; i < n && !rc; i++)
             if (b->kind[b->sel ? b->sel[i] : i] != SL_ROW_INSERT)
-                rc = sl_rk_err(ctx, op->plan->pos, err, SL_ENOTSUP,
-                               "Top-N: a %s row in its input; sluice ranks insert-only input "
-                               "only",
-                               sl_row_kind_str(b->kind[b->sel ? b->sel[i] : i]));
+                rc = sl_op_error(ctx, op->plan->pos, err, SL_ENOTSUP,
+                                 "Top-N: a %s row in its input; sluice ranks insert-only input "
+                                 "only",
+                                 sl_row_kind_str(b->kind[b->sel ? b->sel[i] : i]));
     if (rc) {
         sl_batch_pool_put(b);
         return rc;
@@ -793,18 +774,8 @@ static int sl_rk_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
                            struct sl_error *err)
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
-    if (wm > k->wm1)
-        k->wm1 = wm;
-    if (k->wm1 <= k->wm1_sent)
-        return 0;
-    k->wm1_sent = k->wm1;
-    for (int o = 0; o < k->nworkers; o++) {
-        struct sl_msg m = {.kind = SL_MSG_WATERMARK, .aux = op->tag, .num = k->wm1};
-        int rc = sl_op_send(ctx, op, o, m, err);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    sl_xchg_wm_in(&k->x, wm);
+    return sl_xchg_send_wm(&k->x, op, ctx, err);
 }
 
 static int sl_rk_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
@@ -824,24 +795,9 @@ static int sl_rk_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
         return rc;
     }
     case SL_MSG_WATERMARK: {
-        if (from < 0 || from >= k->nworkers)
-            return sl_rk_err(ctx, op->plan->pos, err, SL_EINVAL,
-                             "Top-N: watermark from worker %d of %d", from, k->nworkers);
-        if (msg.num > k->sender_wm[from])
-            k->sender_wm[from] = msg.num;
-        int64_t m = INT64_MAX;
-        for (int i = 0; i < k->nworkers; i++)
-            if (k->sender_wm[i] < m)
-                m = k->sender_wm[i];
-        if (m <= k->wm2)
-            return 0;
-        k->wm2 = m;
-        int rc = sl_op_watermark_next(op, ctx, m, err);
-        if (!rc && m == INT64_MAX && k->input_done && !k->finished) {
-            k->finished = true;
-            rc = sl_op_finish_next(op, ctx, err);
-        }
-        return rc;
+        int64_t before;
+        int rc = sl_xchg_recv_wm(&k->x, op, ctx, from, msg.num, &before, "Top-N", err);
+        return rc == 1 ? sl_xchg_pass(&k->x, op, ctx, err) : rc;
     }
     default:
         return 0;
@@ -851,11 +807,7 @@ static int sl_rk_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
 static int sl_rk_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
-    k->input_done = true;
-    if (k->wm2 != INT64_MAX || k->finished)
-        return 0;
-    k->finished = true;
-    return sl_op_finish_next(op, ctx, err);
+    return sl_xchg_input_end(&k->x) ? sl_op_finish_next(op, ctx, err) : 0;
 }
 
 /* ---- checkpoints --------------------------------------------------------------------------- */
@@ -868,13 +820,8 @@ static int sl_rk_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     sl_sbuf_put_u32(out, SL_RK_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)k->nworkers);
     sl_sbuf_put_u32(out, k->ncols);
-    sl_sbuf_put_i64(out, k->wm1);
-    sl_sbuf_put_i64(out, k->wm1_sent);
-    sl_sbuf_put_i64(out, k->wm2);
-    sl_sbuf_put_u8(out, k->input_done);
-    sl_sbuf_put_u8(out, k->finished);
-    for (int i = 0; i < k->nworkers; i++)
-        sl_sbuf_put_i64(out, k->sender_wm[i]);
+    sl_xchg_save_sent(&k->x, out);
+    sl_xchg_save_recv(&k->x, out);
     sl_sbuf_put_u64(out, k->next_seq);
     uint32_t ng = sl_hashagg_groups(k->keys);
     sl_sbuf_put_u8(out, 1);
@@ -965,9 +912,9 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
                          struct sl_error *err)
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
-    if (sl_hashagg_groups(k->keys) || k->wm1 != INT64_MIN || k->input_done)
-        return sl_rk_err(ctx, op->plan->pos, err, SL_ESTATE,
-                         "Top-N: restore into an operator that has run");
+    if (sl_hashagg_groups(k->keys) || k->x.wm1 != INT64_MIN || k->x.input_done)
+        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                           "Top-N: restore into an operator that has run");
     uint32_t magic, nw, nc;
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
@@ -982,15 +929,9 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     if (nc != k->ncols)
         return sl_error_set(err, SL_ECORRUPT, "%s: Top-N state of rows of %u columns, not %u",
                             in->what, nc, k->ncols);
-    if ((rc = sl_sread_i64(in, &k->wm1, err)) != 0 ||
-        (rc = sl_sread_i64(in, &k->wm1_sent, err)) != 0 ||
-        (rc = sl_sread_i64(in, &k->wm2, err)) != 0 ||
-        (rc = sl_rk_get_flag(in, &k->input_done, err)) != 0 ||
-        (rc = sl_rk_get_flag(in, &k->finished, err)) != 0)
+    if ((rc = sl_xchg_load_sent(&k->x, in, err)) != 0 ||
+        (rc = sl_xchg_load_recv(&k->x, in, "Top-N", err)) != 0)
         return rc;
-    for (int i = 0; i < k->nworkers; i++)
-        if ((rc = sl_sread_i64(in, &k->sender_wm[i], err)) != 0)
-            return rc;
     bool present = false;
     if ((rc = sl_sread_u64(in, &k->next_seq, err)) != 0 ||
         (rc = sl_rk_get_flag(in, &present, err)) != 0)
@@ -1093,7 +1034,7 @@ static void sl_rk_free(struct sl_op *op)
     sl_mem_free(k->gids);
     sl_mem_free(k->hashes);
     sl_mem_free(k->sorted);
-    sl_mem_free(k->sender_wm);
+    sl_xchg_free(&k->x);
     sl_mem_free(k);
 }
 
@@ -1145,7 +1086,7 @@ static int sl_rk_setup(struct sl_op_rank *k, const struct sl_plan *node, struct 
     for (uint32_t o = 0; o < k->norder; o++) {
         int c = node->rank.order[o];
         if (c < 0 || (uint32_t)c >= k->ncols)
-            return sl_rk_err(ctx, node->pos, err, SL_EINVAL, "Top-N: ORDER BY column %d", c);
+            return sl_op_error(ctx, node->pos, err, SL_EINVAL, "Top-N: ORDER BY column %d", c);
         k->order[o] = (uint32_t)c;
         k->desc[o] = node->rank.desc[o];
         k->nulls_first[o] = node->rank.nulls_first[o];
@@ -1153,21 +1094,21 @@ static int sl_rk_setup(struct sl_op_rank *k, const struct sl_plan *node, struct 
     for (uint32_t p = 0; p < k->npart; p++) {
         int c = node->rank.part[p];
         if (c < 0 || (uint32_t)c >= k->ncols)
-            return sl_rk_err(ctx, node->pos, err, SL_EINVAL, "Top-N: PARTITION BY column %d", c);
+            return sl_op_error(ctx, node->pos, err, SL_EINVAL, "Top-N: PARTITION BY column %d", c);
         k->part[p] = (uint32_t)c;
         k->part_types[p] = in->cols[c].type;
     }
     /* no PARTITION BY: one partition, keyed by a constant (column 0 hashed with a mask is not
      * possible; the hashagg needs a key): refused for now */
     if (k->npart == 0)
-        return sl_rk_err(ctx, node->pos, err, SL_ENOTSUP,
-                         "ROW_NUMBER() OVER without PARTITION BY (a global Top-N) is not "
-                         "supported yet");
+        return sl_op_error(ctx, node->pos, err, SL_ENOTSUP,
+                           "ROW_NUMBER() OVER without PARTITION BY (a global Top-N) is not "
+                           "supported yet");
     k->spec = (struct sl_hashagg_spec){k->npart, k->part, k->part_types, 0, NULL};
     int rc = sl_hashagg_new(h, &k->spec, &k->keys, err);
     if (rc)
-        return sl_rk_err(ctx, node->pos, err, rc, "PARTITION BY of ROW_NUMBER() OVER: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, node->pos, err, rc, "PARTITION BY of ROW_NUMBER() OVER: %s",
+                           err ? err->msg : sl_strerror(rc));
     k->in_schema = sl_plan_rel_schema(in);
     k->out_schema = sl_plan_rel_schema(&node->out);
     k->out_pool = k->out_schema ? sl_batch_pool_new(h, k->out_schema, 2) : NULL;
@@ -1193,22 +1134,19 @@ int sl_op_rank_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
     k->op.plan = node;
     k->heap = ctx->heap;
     k->nworkers = ctx->nworkers;
-    k->wm1 = k->wm1_sent = k->wm2 = INT64_MIN;
     int rc = sl_rk_setup(k, node, ctx, err);
     if (rc)
         goto out_free;
     k->gids = sl_mem_alloc(k->heap, SL_BATCH_CAP * sizeof(*k->gids));
     k->hashes = sl_mem_alloc(k->heap, SL_BATCH_CAP * sizeof(*k->hashes));
     k->sorted = sl_mem_alloc(k->heap, SL_BATCH_CAP * sizeof(*k->sorted));
-    k->sender_wm = sl_mem_alloc(k->heap, (size_t)k->nworkers * sizeof(*k->sender_wm));
+    int xrc = sl_xchg_init(&k->x, k->heap, k->nworkers);
     k->outbox = sl_mem_zalloc(k->heap, (size_t)k->nworkers * sizeof(*k->outbox));
     k->spare = sl_mem_zalloc(k->heap, (size_t)k->nworkers * sizeof(*k->spare));
-    if (!k->gids || !k->hashes || !k->sorted || !k->sender_wm || !k->outbox || !k->spare) {
+    if (!k->gids || !k->hashes || !k->sorted || xrc || !k->outbox || !k->spare) {
         rc = sl_rk_oom(k, ctx, err);
         goto out_free;
     }
-    for (int i = 0; i < k->nworkers; i++)
-        k->sender_wm[i] = INT64_MIN;
     *out = &k->op;
     return 0;
 out_free:

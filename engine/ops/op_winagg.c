@@ -52,14 +52,13 @@
  */
 #include "engine/ops/op_winagg.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "engine/ops/aggout.h"
+#include "engine/ops/exchange.h"
 #include "engine/ops/winassign.h"
-#include "engine/plan/sql_source.h"
 
 #define SL_WA_SPARES 2
 
@@ -88,8 +87,7 @@ struct sl_op_winagg {
     struct sl_hashagg_agg *ha_aggs;
     struct sl_aggout_col *outcols;
     /* phase 1 */
-    int64_t wm1;      /* the last watermark() */
-    int64_t wm1_sent; /* the last watermark sent to the owners */
+    struct sl_xchg x; /* the exchange's watermarks (phase 1: wm1, wm1_sent; phase 2: the rest) */
     struct sl_wa_open *open;
     uint32_t nopen, capopen;
     /* phase-1 scratch, SL_BATCH_CAP entries each */
@@ -101,10 +99,6 @@ struct sl_op_winagg {
     uint32_t *counts;
     uint32_t capcounts;
     /* phase 2 */
-    int64_t *sender_wm;
-    bool input_done; /* finish() came from upstream: this worker's input has ended */
-    bool finished;   /* finish() went downstream */
-    int64_t wm2;     /* the watermark passed downstream */
     struct sl_wa_fin *fin;
     uint32_t nfin, capfin;
     struct sl_hashagg *spare[SL_WA_SPARES];
@@ -131,22 +125,6 @@ struct sl_op_winagg {
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
-static int sl_wa_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int sl_wa_err(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
-                     const char *fmt, ...)
-{
-    char msg[SL_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (ctx && ctx->sql)
-        return sl_sql_error_at(ctx->sql, pos, err, code, "%s", msg);
-    return sl_error_set(err, code, "%s", msg);
-}
-
 static inline int sl_wa_cmp(int64_t s1, int64_t e1, int64_t s2, int64_t e2)
 {
     if (e1 != e2)
@@ -166,8 +144,8 @@ static int sl_wa_new_table(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
      * from one worker's heap, which only its own thread may allocate from */
     int rc = sl_hashagg_new(NULL, &a->spec, out, err);
     if (rc)
-        return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
     return 0;
 }
 
@@ -212,8 +190,8 @@ static bool sl_wa_slice_late(const struct sl_op_winagg *a, int64_t start, int64_
     uint64_t slide = (uint64_t)a->sa.slide;
     uint64_t nw = ((uint64_t)sl_winassign_slice_last(&a->sa, start) - (uint64_t)end) / slide + 1;
     uint64_t fired = nw;
-    if (a->wm1 != INT64_MAX) {
-        fired = ((uint64_t)a->wm1 + 1 - (uint64_t)end) / slide + 1; /* end - 1 <= wm1 */
+    if (a->x.wm1 != INT64_MAX) {
+        fired = ((uint64_t)a->x.wm1 + 1 - (uint64_t)end) / slide + 1; /* end - 1 <= wm1 */
         if (fired > nw)
             fired = nw;
     }
@@ -271,19 +249,20 @@ static int sl_wa_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int6
 {
     int64_t w = sl_wa_open_find(a, start, end);
     if (w < 0)
-        return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                           "window aggregation: out of memory");
     struct sl_winagg_partial **pp = &a->open[w].parts[owner];
     if (!*pp) {
         struct sl_winagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p)); /* travels */
         if (!p)
-            return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
-                             "window aggregation: out of memory");
+            return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                               "window aggregation: out of memory");
         p->hdr.free_fn = sl_wa_partial_free_payload;
         int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err); /* see sl_wa_new_table */
         if (rc) {
             sl_mem_free(p);
-            return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                             err ? err->msg : sl_strerror(rc));
+            return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                               err ? err->msg : sl_strerror(rc));
         }
         p->start = start;
         p->end = end;
@@ -306,11 +285,11 @@ static int sl_wa_check(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, const 
     if (b->ncols < need || b->cols[a->kws].type.id != SL_TYPE_TIMESTAMP ||
         b->cols[a->kwe].type.id != SL_TYPE_TIMESTAMP ||
         (!a->sliced && (b->cols[a->kws].valid || b->cols[a->kwe].valid)))
-        return sl_wa_err(ctx, a->op.plan->pos, err, SL_EINVAL,
-                         "window aggregation: input batch does not have the keys and inputs "
-                         "of the plan (%u columns, window_start / window_end NOT NULL "
-                         "TIMESTAMP)",
-                         need);
+        return sl_op_error(ctx, a->op.plan->pos, err, SL_EINVAL,
+                           "window aggregation: input batch does not have the keys and inputs "
+                           "of the plan (%u columns, window_start / window_end NOT NULL "
+                           "TIMESTAMP)",
+                           need);
     return 0;
 }
 
@@ -347,7 +326,7 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
             s = sl_winassign_slice(&a->sa, ws[r]);
             e = (int64_t)((uint64_t)s + (uint64_t)a->sa.slide);
             uint64_t nl = 0;
-            if (sl_winassign_fired(e, a->wm1)) {
+            if (sl_winassign_fired(e, a->x.wm1)) {
                 bool all = sl_wa_slice_late(a, s, e, &nl);
                 late += nl;
                 if (all) {
@@ -361,7 +340,7 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
         } else {
             s = ws[r];
             e = we[r];
-            if (sl_winassign_fired(e, a->wm1)) {
+            if (sl_winassign_fired(e, a->x.wm1)) {
                 a->bucket[i] = UINT32_MAX;
                 drop++;
                 late++;
@@ -395,7 +374,7 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
     uint32_t nb = nlw * N;
     if ((rc = sl_mem_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, nb + 1,
                           sizeof(*a->counts))) != 0) {
-        rc = sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        rc = sl_op_error(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
         goto out_put;
     }
     memset(a->counts, 0, (nb + 1) * sizeof(*a->counts));
@@ -436,10 +415,9 @@ static int sl_wa_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
                            struct sl_error *err)
 {
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
-    if (wm > a->wm1)
-        a->wm1 = wm;
+    sl_xchg_wm_in(&a->x, wm);
     uint32_t nf = 0;
-    while (nf < a->nopen && sl_winassign_fired(a->open[nf].end, a->wm1))
+    while (nf < a->nopen && sl_winassign_fired(a->open[nf].end, a->x.wm1))
         nf++;
     int rc = 0;
     uint32_t done = 0;
@@ -457,14 +435,7 @@ static int sl_wa_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
         }
         sl_mem_free(w->parts);
     }
-    if (a->wm1 > a->wm1_sent) {
-        a->wm1_sent = a->wm1;
-        for (int o = 0; o < a->nworkers; o++) {
-            struct sl_msg m = {.kind = SL_MSG_WATERMARK, .aux = op->tag, .num = a->wm1};
-            if ((rc = sl_op_send(ctx, op, o, m, err)) != 0)
-                goto out;
-        }
-    }
+    rc = sl_xchg_send_wm(&a->x, op, ctx, err);
 out:
     /* windows fully sent leave `open` (a window whose send failed stays, its partials
      * still owned here and freed with the operator) */
@@ -482,7 +453,7 @@ static int sl_wa_convert(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, stru
 {
     struct sl_error e;
     int rc = sl_aggout_convert(a->outcols, a->nkeys, a->naggs, s, o, n, "window aggregation", &e);
-    return rc ? sl_wa_err(ctx, a->op.plan->pos, err, rc, "%s", e.msg) : 0;
+    return rc ? sl_op_error(ctx, a->op.plan->pos, err, rc, "%s", e.msg) : 0;
 }
 
 /* Emits the groups of `ha` downstream. */
@@ -498,14 +469,14 @@ static int sl_wa_emit(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct 
                 sl_batch_pool_put(o);
             if (s)
                 sl_batch_pool_put(s);
-            return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
-                             "window aggregation: out of memory");
+            return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                               "window aggregation: out of memory");
         }
         int n = sl_hashagg_emit(ha, &cursor, s ? s : o, err);
         int rc = n < 0 ? n : 0;
         if (n < 0)
-            rc = sl_wa_err(ctx, a->op.plan->pos, err, n, "window aggregation: %s",
-                           err ? err->msg : sl_strerror(n));
+            rc = sl_op_error(ctx, a->op.plan->pos, err, n, "window aggregation: %s",
+                             err ? err->msg : sl_strerror(n));
         else if (n > 0 && s)
             rc = sl_wa_convert(a, ctx, s, o, (uint32_t)n, err);
         if (s)
@@ -556,12 +527,12 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
     /* sliced: a slice may come after its end (the late rows of its later windows), never
      * after its last window */
     if (sl_winassign_fired(a->sliced ? sl_winassign_slice_last(&a->sa, p->start) : p->end,
-                           a->wm2)) {
-        rc = sl_wa_err(ctx, a->op.plan->pos, err, SL_ESTATE,
-                       "window aggregation: a partial of %s [%lld, %lld) came after the "
-                       "watermark %lld that fired it",
-                       a->sliced ? "slice" : "window", (long long)p->start, (long long)p->end,
-                       (long long)a->wm2);
+                           a->x.wm2)) {
+        rc = sl_op_error(ctx, a->op.plan->pos, err, SL_ESTATE,
+                         "window aggregation: a partial of %s [%lld, %lld) came after the "
+                         "watermark %lld that fired it",
+                         a->sliced ? "slice" : "window", (long long)p->start, (long long)p->end,
+                         (long long)a->x.wm2);
         goto out;
     }
     uint32_t lo = 0, hi = a->nfin;
@@ -576,7 +547,7 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
         struct sl_hashagg *ha;
         if ((rc = sl_mem_grow(a->heap, (void **)&a->fin, &a->capfin, a->nfin, a->nfin + 1,
                               sizeof(*a->fin))) != 0) {
-            rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: out of memory");
+            rc = sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: out of memory");
             goto out;
         }
         if ((rc = sl_wa_new_table(a, ctx, &ha, err)) != 0)
@@ -589,8 +560,8 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
         a->fin[lo].fired_ns = p->fired_ns;
     rc = sl_hashagg_merge(a->fin[lo].ha, p->ha, err);
     if (rc)
-        rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                       err ? err->msg : sl_strerror(rc));
+        rc = sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                         err ? err->msg : sl_strerror(rc));
 out:
     sl_wa_partial_free(p);
     return rc;
@@ -637,8 +608,8 @@ static int sl_wa_slice_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
                 for (uint32_t j = first; j < k && !rc; j++)
                     if (sl_winassign_slice_last(&a->sa, a->fin[j].start) >= e &&
                         (rc = sl_hashagg_merge(tmp, a->fin[j].ha, err)) != 0)
-                        rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                                       err ? err->msg : sl_strerror(rc));
+                        rc = sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                                         err ? err->msg : sl_strerror(rc));
                 ha = tmp;
             }
             uint64_t rows = sl_hashagg_groups(ha);
@@ -675,31 +646,16 @@ static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     case SL_MSG_DATA:
         return sl_wa_merge(a, ctx, msg.ptr, err);
     case SL_MSG_WATERMARK: {
-        if (from < 0 || from >= a->nworkers)
-            return sl_wa_err(ctx, op->plan->pos, err, SL_EINVAL,
-                             "window aggregation: watermark from worker %d of %d", from,
-                             a->nworkers);
-        if (msg.num > a->sender_wm[from])
-            a->sender_wm[from] = msg.num;
-        int64_t m = INT64_MAX;
-        for (int i = 0; i < a->nworkers; i++)
-            if (a->sender_wm[i] < m)
-                m = a->sender_wm[i];
-        if (m <= a->wm2)
-            return 0;
-        int64_t before = a->wm2;
-        a->wm2 = m;
-        int rc =
+        int64_t before = 0;
+        int rc = sl_xchg_recv_wm(&a->x, op, ctx, from, msg.num, &before, "window aggregation", err);
+        if (rc != 1)
+            return rc;
+        int64_t m = a->x.wm2;
+        rc =
             a->sliced ? sl_wa_slice_fire(a, ctx, before, m, err) : sl_wa_emit_fired(a, ctx, m, err);
-        if (!rc)
-            rc = sl_op_watermark_next(op, ctx, m, err);
-        if (!rc && m == INT64_MAX && a->input_done && !a->finished) {
-            /* every sender has ended and so has this worker's input: the last windows went
-             * out above; the end goes downstream */
-            a->finished = true;
-            rc = sl_op_finish_next(op, ctx, err);
-        }
-        return rc;
+        /* then wm2 goes downstream, and the end when every sender and this worker's input have
+         * ended (the last windows went out above) */
+        return rc ? rc : sl_xchg_pass(&a->x, op, ctx, err);
     }
     default:
         return 0; /* barriers are aligned by the executor; END carries nothing here */
@@ -710,16 +666,14 @@ static int sl_wa_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_e
 {
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
     if (a->nopen)
-        return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
-                         "window aggregation: finish with %u windows not sent to their owners "
-                         "(the input's INT64_MAX watermark must come first)",
-                         a->nopen);
+        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                           "window aggregation: finish with %u windows not sent to their owners "
+                           "(the input's INT64_MAX watermark must come first)",
+                           a->nopen);
     /* The output ends only when every sender has sent its INT64_MAX watermark (receive()
      * then emits the rest and finishes downstream); until then partials may still come. */
-    a->input_done = true;
-    if (a->wm2 != INT64_MAX || a->finished)
+    if (!sl_xchg_input_end(&a->x))
         return 0;
-    a->finished = true;
     /* sliced: receive() has fired every window with INT64_MAX already */
     int rc = a->sliced ? 0 : sl_wa_emit_fired(a, ctx, INT64_MAX, err);
     if (rc)
@@ -746,8 +700,7 @@ static int sl_wa_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
         sl_sbuf_put_i64(out, a->sa.offset);
     }
     /* phase 1 */
-    sl_sbuf_put_i64(out, a->wm1);
-    sl_sbuf_put_i64(out, a->wm1_sent);
+    sl_xchg_save_sent(&a->x, out);
     sl_sbuf_put_u32(out, a->nopen);
     for (uint32_t w = 0; w < a->nopen; w++) {
         sl_sbuf_put_i64(out, a->open[w].start);
@@ -763,11 +716,7 @@ static int sl_wa_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
         }
     }
     /* phase 2 */
-    sl_sbuf_put_i64(out, a->wm2);
-    sl_sbuf_put_u8(out, a->input_done);
-    sl_sbuf_put_u8(out, a->finished);
-    for (int i = 0; i < a->nworkers; i++)
-        sl_sbuf_put_i64(out, a->sender_wm[i]);
+    sl_xchg_save_recv(&a->x, out);
     sl_sbuf_put_u32(out, a->nfin);
     for (uint32_t w = 0; w < a->nfin; w++) {
         sl_sbuf_put_i64(out, a->fin[w].start);
@@ -818,9 +767,9 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
                          struct sl_error *err)
 {
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
-    if (a->nopen || a->nfin || a->wm1 != INT64_MIN || a->wm2 != INT64_MIN || a->input_done)
-        return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
-                         "window aggregation: restore into an operator that has run");
+    if (a->nopen || a->nfin || a->x.wm1 != INT64_MIN || a->x.wm2 != INT64_MIN || a->x.input_done)
+        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                           "window aggregation: restore into an operator that has run");
     uint32_t magic, nw;
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
@@ -851,15 +800,14 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
             offset != a->sa.offset)
             return sl_sread_fail(in, err, "window aggregation: the slices of another window");
     }
-    if ((rc = sl_sread_i64(in, &a->wm1, err)) != 0 ||
-        (rc = sl_sread_i64(in, &a->wm1_sent, err)) != 0)
+    if ((rc = sl_xchg_load_sent(&a->x, in, err)) != 0)
         return rc;
     uint32_t nopen;
     /* a window takes 16 bytes and a flag per worker at least */
     if ((rc = sl_sread_count(in, &nopen, 16 + (size_t)a->nworkers, err)) != 0)
         return rc;
     if (nopen && sl_mem_grow(a->heap, (void **)&a->open, &a->capopen, 0, nopen, sizeof(*a->open)))
-        return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        return sl_op_error(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     int64_t ps = 0, pe = 0;
     for (uint32_t w = 0; w < nopen; w++) {
         if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) != 0)
@@ -867,8 +815,8 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         struct sl_winagg_partial **parts =
             sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*parts));
         if (!parts)
-            return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM,
-                             "window aggregation: out of memory");
+            return sl_op_error(ctx, op->plan->pos, err, SL_ENOMEM,
+                               "window aggregation: out of memory");
         /* in `open` from here on: freed with the operator whatever follows */
         a->open[a->nopen++] = (struct sl_wa_open){ps, pe, parts};
         for (int o = 0; o < a->nworkers; o++) {
@@ -884,18 +832,13 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
                 return rc;
         }
     }
-    if ((rc = sl_sread_i64(in, &a->wm2, err)) != 0 ||
-        (rc = sl_wa_get_flag(in, &a->input_done, err)) != 0 ||
-        (rc = sl_wa_get_flag(in, &a->finished, err)) != 0)
+    if ((rc = sl_xchg_load_recv(&a->x, in, "window aggregation", err)) != 0)
         return rc;
-    for (int i = 0; i < a->nworkers; i++)
-        if ((rc = sl_sread_i64(in, &a->sender_wm[i], err)) != 0)
-            return rc;
     uint32_t nfin;
     if ((rc = sl_sread_count(in, &nfin, 16, err)) != 0)
         return rc;
     if (nfin && sl_mem_grow(a->heap, (void **)&a->fin, &a->capfin, 0, nfin, sizeof(*a->fin)))
-        return sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        return sl_op_error(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     for (uint32_t w = 0; w < nfin; w++) {
         if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) != 0)
             return rc;
@@ -964,14 +907,14 @@ static int sl_wa_sess_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
     if (!*pp) {
         struct sl_winagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p)); /* travels */
         if (!p)
-            return sl_wa_err(ctx, a->op.plan->pos, err, SL_ENOMEM,
-                             "window aggregation: out of memory");
+            return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                               "window aggregation: out of memory");
         p->hdr.free_fn = sl_wa_partial_free_payload;
         int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err); /* see sl_wa_new_table */
         if (rc) {
             sl_mem_free(p);
-            return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                             err ? err->msg : sl_strerror(rc));
+            return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                               err ? err->msg : sl_strerror(rc));
         }
         *pp = p;
     }
@@ -998,7 +941,7 @@ static int sl_wa_sess_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
     uint32_t late = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = bsel ? bsel[i] : i;
-        if (sl_winassign_fired(we[r], a->wm1)) {
+        if (sl_winassign_fired(we[r], a->x.wm1)) {
             a->bucket[i] = UINT32_MAX;
             late++;
             continue;
@@ -1016,7 +959,7 @@ static int sl_wa_sess_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
     }
     if ((rc = sl_mem_grow(a->heap, (void **)&a->counts, &a->capcounts, 0, N + 1,
                           sizeof(*a->counts))) != 0) {
-        rc = sl_wa_err(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        rc = sl_op_error(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
         goto out_put;
     }
     memset(a->counts, 0, (N + 1) * sizeof(*a->counts));
@@ -1055,9 +998,8 @@ static int sl_wa_sess_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int
                                 struct sl_error *err)
 {
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
-    if (wm > a->wm1)
-        a->wm1 = wm;
-    if (a->wm1 <= a->wm1_sent)
+    sl_xchg_wm_in(&a->x, wm);
+    if (a->x.wm1 <= a->x.wm1_sent)
         return 0;
     for (int o = 0; o < a->nworkers; o++) {
         if (!a->sess_part[o])
@@ -1068,14 +1010,7 @@ static int sl_wa_sess_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int
             return rc; /* unsent partials stay here, freed with the operator */
         a->sess_part[o] = NULL;
     }
-    a->wm1_sent = a->wm1;
-    for (int o = 0; o < a->nworkers; o++) {
-        struct sl_msg m = {.kind = SL_MSG_WATERMARK, .aux = op->tag, .num = a->wm1};
-        int rc = sl_op_send(ctx, op, o, m, err);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return sl_xchg_send_wm(&a->x, op, ctx, err);
 }
 
 /* Copies the live groups of sess_raw into a new table with a new session set (none live:
@@ -1100,8 +1035,8 @@ static int sl_wa_sess_compact(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
     if (rc) {
         sl_winsess_free(set);
         sl_hashagg_free(keep);
-        return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
     }
     if (set) {
         sl_winsess_free(a->sess_set);
@@ -1126,15 +1061,15 @@ static int sl_wa_sess_fire(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, in
     const int64_t *s, *e;
     int rc = sl_winsess_fire(a->sess_set, wm, &nfire, &gids, &s, &e, err);
     if (rc)
-        return sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
     if (nfire == 0)
         return 0;
     struct sl_hashagg *out = NULL;
     rc = sl_wa_new_table(a, ctx, &out, err);
     if (!rc && (rc = sl_hashagg_merge_groups(out, ha, gids, nfire, a->iws, s, a->iwe, e, err)) != 0)
-        rc = sl_wa_err(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                       err ? err->msg : sl_strerror(rc));
+        rc = sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                         err ? err->msg : sl_strerror(rc));
     if (!rc) {
         uint32_t live = sl_winsess_live(a->sess_set);
         uint32_t dead = sl_winsess_groups(a->sess_set) - live;
@@ -1158,33 +1093,18 @@ static int sl_wa_sess_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int f
         int rc = a->sess_raw ? 0 : sl_wa_new_table(a, ctx, &a->sess_raw, err);
         if (!rc && ((rc = sl_hashagg_merge(a->sess_raw, p->ha, err)) != 0 ||
                     (rc = sl_winsess_add(a->sess_set, a->sess_raw, err)) != 0))
-            rc = sl_wa_err(ctx, op->plan->pos, err, rc, "window aggregation: %s",
-                           err ? err->msg : sl_strerror(rc));
+            rc = sl_op_error(ctx, op->plan->pos, err, rc, "window aggregation: %s",
+                             err ? err->msg : sl_strerror(rc));
         sl_wa_partial_free(p);
         return rc;
     }
     case SL_MSG_WATERMARK: {
-        if (from < 0 || from >= a->nworkers)
-            return sl_wa_err(ctx, op->plan->pos, err, SL_EINVAL,
-                             "window aggregation: watermark from worker %d of %d", from,
-                             a->nworkers);
-        if (msg.num > a->sender_wm[from])
-            a->sender_wm[from] = msg.num;
-        int64_t m = INT64_MAX;
-        for (int i = 0; i < a->nworkers; i++)
-            if (a->sender_wm[i] < m)
-                m = a->sender_wm[i];
-        if (m <= a->wm2)
-            return 0;
-        a->wm2 = m;
-        int rc = sl_wa_sess_fire(a, ctx, m, err);
-        if (!rc)
-            rc = sl_op_watermark_next(op, ctx, m, err);
-        if (!rc && m == INT64_MAX && a->input_done && !a->finished) {
-            a->finished = true;
-            rc = sl_op_finish_next(op, ctx, err);
-        }
-        return rc;
+        int64_t before = 0;
+        int rc = sl_xchg_recv_wm(&a->x, op, ctx, from, msg.num, &before, "window aggregation", err);
+        if (rc != 1)
+            return rc;
+        rc = sl_wa_sess_fire(a, ctx, a->x.wm2, err);
+        return rc ? rc : sl_xchg_pass(&a->x, op, ctx, err);
     }
     default:
         return 0;
@@ -1196,13 +1116,11 @@ static int sl_wa_sess_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
     for (int o = 0; o < a->nworkers; o++)
         if (a->sess_part[o])
-            return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
-                             "window aggregation: finish with rows not sent to their owners "
-                             "(the input's INT64_MAX watermark must come first)");
-    a->input_done = true;
-    if (a->wm2 != INT64_MAX || a->finished)
+            return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                               "window aggregation: finish with rows not sent to their owners "
+                               "(the input's INT64_MAX watermark must come first)");
+    if (!sl_xchg_input_end(&a->x))
         return 0;
-    a->finished = true;
     int rc = sl_wa_sess_fire(a, ctx, INT64_MAX, err);
     if (rc)
         return rc;
@@ -1223,19 +1141,14 @@ static int sl_wa_sess_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
     }
     sl_sbuf_put_u32(out, SL_WA_SESS_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
-    sl_sbuf_put_i64(out, a->wm1);
-    sl_sbuf_put_i64(out, a->wm1_sent);
+    sl_xchg_save_sent(&a->x, out);
     for (int o = 0; o < a->nworkers; o++) {
         sl_sbuf_put_u8(out, a->sess_part[o] != NULL);
         int rc = a->sess_part[o] ? sl_hashagg_save(a->sess_part[o]->ha, out, err) : 0;
         if (rc)
             return rc;
     }
-    sl_sbuf_put_i64(out, a->wm2);
-    sl_sbuf_put_u8(out, a->input_done);
-    sl_sbuf_put_u8(out, a->finished);
-    for (int i = 0; i < a->nworkers; i++)
-        sl_sbuf_put_i64(out, a->sender_wm[i]);
+    sl_xchg_save_recv(&a->x, out);
     sl_sbuf_put_u8(out, a->sess_raw != NULL);
     int rc = a->sess_raw ? sl_hashagg_save(a->sess_raw, out, err) : 0;
     if (rc)
@@ -1247,13 +1160,13 @@ static int sl_wa_sess_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struc
                               struct sl_error *err)
 {
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
-    if (a->sess_raw || a->wm1 != INT64_MIN || a->wm2 != INT64_MIN || a->input_done)
-        return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
-                         "window aggregation: restore into an operator that has run");
+    if (a->sess_raw || a->x.wm1 != INT64_MIN || a->x.wm2 != INT64_MIN || a->x.input_done)
+        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                           "window aggregation: restore into an operator that has run");
     for (int o = 0; o < a->nworkers; o++)
         if (a->sess_part[o])
-            return sl_wa_err(ctx, op->plan->pos, err, SL_ESTATE,
-                             "window aggregation: restore into an operator that has run");
+            return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                               "window aggregation: restore into an operator that has run");
     uint32_t magic, nw;
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
@@ -1268,8 +1181,7 @@ static int sl_wa_sess_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struc
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: window aggregation state of %u workers, this job runs %d",
                             in->what, nw, a->nworkers);
-    if ((rc = sl_sread_i64(in, &a->wm1, err)) != 0 ||
-        (rc = sl_sread_i64(in, &a->wm1_sent, err)) != 0)
+    if ((rc = sl_xchg_load_sent(&a->x, in, err)) != 0)
         return rc;
     for (int o = 0; o < a->nworkers; o++) {
         bool present = false;
@@ -1280,13 +1192,8 @@ static int sl_wa_sess_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struc
                         (rc = sl_hashagg_load(ha, in, err)) != 0))
             return rc;
     }
-    if ((rc = sl_sread_i64(in, &a->wm2, err)) != 0 ||
-        (rc = sl_wa_get_flag(in, &a->input_done, err)) != 0 ||
-        (rc = sl_wa_get_flag(in, &a->finished, err)) != 0)
+    if ((rc = sl_xchg_load_recv(&a->x, in, "window aggregation", err)) != 0)
         return rc;
-    for (int i = 0; i < a->nworkers; i++)
-        if ((rc = sl_sread_i64(in, &a->sender_wm[i], err)) != 0)
-            return rc;
     bool present = false;
     if ((rc = sl_wa_get_flag(in, &present, err)) != 0)
         return rc;
@@ -1334,7 +1241,7 @@ static void sl_wa_free(struct sl_op *op)
     sl_mem_free(a->lw_start);
     sl_mem_free(a->lw_end);
     sl_mem_free(a->counts);
-    sl_mem_free(a->sender_wm);
+    sl_xchg_free(&a->x);
     sl_mem_free(a->zcol.data);
     if (a->sess_part)
         for (int o = 0; o < a->nworkers; o++)
@@ -1381,14 +1288,14 @@ static int sl_wa_slice_setup(struct sl_op_winagg *a, const struct sl_plan *node,
     a->slice_to0 = a->nroute == 1 && a->route[0] == a->kws;
     if ((kind != SL_WINDOW_HOP && kind != SL_WINDOW_CUMULATE) || node->agg.session || size <= 0 ||
         slide <= 0 || size % slide != 0)
-        return sl_wa_err(ctx, node->pos, err, SL_EINVAL,
-                         "window aggregation: slicing needs a HOP or CUMULATE window whose size "
-                         "is a positive multiple of a positive slide");
+        return sl_op_error(ctx, node->pos, err, SL_EINVAL,
+                           "window aggregation: slicing needs a HOP or CUMULATE window whose size "
+                           "is a positive multiple of a positive slide");
     a->sa = sl_winassign_make(kind, size, slide, node->agg.slice.offset_ms);
     a->zcol.type = a->key_types[a->kiws];
     a->zcol.data = sl_mem_zalloc(a->heap, SL_BATCH_CAP * sizeof(int64_t));
     if (!a->zcol.data)
-        return sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        return sl_op_error(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     return 0;
 }
 
@@ -1403,7 +1310,7 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
     struct sl_error e;
     int rc = sl_aggout_check(node, &a->nhidden, &e);
     if (rc)
-        return sl_wa_err(ctx, node->pos, err, rc, "%s", e.msg);
+        return sl_op_error(ctx, node->pos, err, rc, "%s", e.msg);
     uint32_t nha = a->naggs + a->nhidden;
     a->key_cols = sl_mem_alloc(h, (a->nkeys + 1) * sizeof(*a->key_cols));
     a->key_types = sl_mem_alloc(h, (a->nkeys + 1) * sizeof(*a->key_types));
@@ -1411,12 +1318,12 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
     a->ha_aggs = sl_mem_zalloc(h, (nha + 1) * sizeof(*a->ha_aggs));
     a->outcols = sl_mem_zalloc(h, (a->naggs + 1) * sizeof(*a->outcols));
     if (!a->key_cols || !a->key_types || !a->route || !a->ha_aggs || !a->outcols)
-        return sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        return sl_op_error(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     for (uint32_t k = 0; k < a->nkeys; k++) {
         int c = node->agg.keys[k];
         if (c < 0 || (uint32_t)c >= in->ncols)
-            return sl_wa_err(ctx, node->pos, err, SL_EINVAL, "key %u: input column %d out of range",
-                             k, c);
+            return sl_op_error(ctx, node->pos, err, SL_EINVAL,
+                               "key %u: input column %d out of range", k, c);
         a->key_cols[k] = (uint32_t)c;
         a->key_types[k] = in->cols[c].type;
         if ((int)k != node->agg.window_start && (int)k != node->agg.window_end)
@@ -1431,31 +1338,31 @@ static int sl_wa_setup(struct sl_op_winagg *a, const struct sl_plan *node,
     if (a->nroute == 0)
         a->route[a->nroute++] = a->kws;
     if ((rc = sl_aggout_map(node, a->nkeys, a->ha_aggs, a->outcols, &e)) != 0)
-        return sl_wa_err(ctx, node->pos, err, rc, "%s", e.msg);
+        return sl_op_error(ctx, node->pos, err, rc, "%s", e.msg);
     a->spec = (struct sl_hashagg_spec){a->nkeys, a->key_cols, a->key_types, nha, a->ha_aggs};
     /* validates the spec, and is the first spare table */
     struct sl_hashagg *ha;
     rc = sl_hashagg_new(h, &a->spec, &ha, err);
     if (rc)
-        return sl_wa_err(ctx, node->pos, err, rc, "window aggregation: %s",
-                         err ? err->msg : sl_strerror(rc));
+        return sl_op_error(ctx, node->pos, err, rc, "window aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
     a->spare[a->nspare++] = ha;
     /* output batches */
     a->out_schema = sl_aggout_schema(h, node->out.ncols, &node->out, NULL);
     a->out_pool = a->out_schema ? sl_batch_pool_new(h, a->out_schema, 4) : NULL;
     if (!a->out_pool)
-        return sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        return sl_op_error(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     if (a->nhidden) {
         struct sl_type types[SL_HASHAGG_MAX_K + 64];
         uint32_t nout = sl_hashagg_out_ncols(ha);
         if (nout > sizeof(types) / sizeof(types[0]))
-            return sl_wa_err(ctx, node->pos, err, SL_ENOTSUP,
-                             "window aggregation: too many aggregates (%u)", nout);
+            return sl_op_error(ctx, node->pos, err, SL_ENOTSUP,
+                               "window aggregation: too many aggregates (%u)", nout);
         sl_hashagg_out_types(ha, types);
         a->ha_schema = sl_aggout_schema(h, nout, NULL, types);
         a->ha_pool = a->ha_schema ? sl_batch_pool_new(h, a->ha_schema, 1) : NULL;
         if (!a->ha_pool)
-            return sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+            return sl_op_error(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
     }
     return 0;
 }
@@ -1478,7 +1385,6 @@ int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
     a->op.plan = node;
     a->heap = ctx->heap;
     a->nworkers = ctx->nworkers;
-    a->wm1 = a->wm1_sent = a->wm2 = INT64_MIN;
     int rc = sl_wa_setup(a, node, ctx, err);
     if (rc)
         goto out_free;
@@ -1488,14 +1394,11 @@ int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
     a->sorted = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->sorted));
     a->lw_start = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->lw_start));
     a->lw_end = sl_mem_alloc(a->heap, SL_BATCH_CAP * sizeof(*a->lw_end));
-    a->sender_wm = sl_mem_alloc(a->heap, (size_t)a->nworkers * sizeof(*a->sender_wm));
-    if (!a->hashes || !a->i64buf || !a->bucket || !a->sorted || !a->lw_start || !a->lw_end ||
-        !a->sender_wm) {
-        rc = sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+    int xrc = sl_xchg_init(&a->x, a->heap, a->nworkers);
+    if (!a->hashes || !a->i64buf || !a->bucket || !a->sorted || !a->lw_start || !a->lw_end || xrc) {
+        rc = sl_op_error(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
         goto out_free;
     }
-    for (int i = 0; i < a->nworkers; i++)
-        a->sender_wm[i] = INT64_MIN;
     if ((rc = sl_wa_slice_setup(a, node, ctx, err)) != 0)
         goto out_free;
     if (node->agg.session) {
@@ -1506,7 +1409,7 @@ int sl_op_winagg_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, stru
         a->sess_route = a->nroute > 1 || a->route[0] != a->kws;
         a->sess_part = sl_mem_zalloc(a->heap, (size_t)a->nworkers * sizeof(*a->sess_part));
         if (!a->sess_part || sl_winsess_new(a->heap, a->iws, a->iwe, &a->sess_set, NULL) != 0) {
-            rc = sl_wa_err(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+            rc = sl_op_error(ctx, node->pos, err, SL_ENOMEM, "window aggregation: out of memory");
             goto out_free;
         }
     }

@@ -177,4 +177,12 @@ static inline int sl_op_send(struct sl_worker_ctx *ctx, const struct sl_op *op, 
     return op->ops->receive((struct sl_op *)op, ctx, to, msg, err);
 }
 
+/*
+ * Sets `err` to code and the message, positioned in the SQL file at `pos` (the operator's
+ * plan node: op->plan->pos) when the worker has the SQL (ctx->sql), else without a position.
+ * Returns code.
+ */
+int sl_op_error(const struct sl_worker_ctx *ctx, size_t pos, struct sl_error *err, int code,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 #endif
