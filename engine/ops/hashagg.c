@@ -1197,15 +1197,6 @@ int sl_hashagg_reset_group(struct sl_hashagg *ha, uint32_t g)
     return 0;
 }
 
-int sl_hashagg_update_gids(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gids,
-                           struct sl_error *err)
-{
-    int rc = sl_hashagg_update(ha, b, err);
-    if (!rc)
-        memcpy(gids, ha->gids, (size_t)sl_batch_active(b) * sizeof(*gids));
-    return rc;
-}
-
 static bool sl_ha_same_spec(const struct sl_hashagg *a, const struct sl_hashagg *b)
 {
     if (a->nkeys != b->nkeys || a->naggs != b->naggs)

@@ -184,7 +184,8 @@ const sl_str *sl_hashagg_str(const struct sl_hashagg *ha, uint64_t id);
 /*
  * The group of each active row of `b` (its key columns at the spec's key_cols; other columns
  * are not read) into gids[0 .. active - 1], a new group (with initial states) for a key not
- * seen yet. The unbounded GROUP BY (engine/ops/op_groupagg.c) finds the group of a key so.
+ * seen yet. The unbounded GROUP BY (engine/ops/op_groupagg.c) finds the group of a key so,
+ * and Top-N (engine/ops/op_rank.c, a hashagg without aggregates) keeps its rows by group.
  * Returns 0, SL_EINVAL (a key column does not match) or SL_ENOMEM.
  */
 int sl_hashagg_groups_of(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gids,
@@ -196,13 +197,6 @@ int sl_hashagg_groups_of(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gi
  * with DISTINCT or MIN / MAX of VARCHAR aggregates. Returns 0 or SL_EINVAL.
  */
 int sl_hashagg_reset_group(struct sl_hashagg *ha, uint32_t g);
-
-/*
- * sl_hashagg_update, and gids[i] (sl_batch_active(b) entries) receives the group of the i-th
- * active row of `b` (Top-N, engine/ops/op_rank.c, keeps its rows by group).
- */
-int sl_hashagg_update_gids(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gids,
-                           struct sl_error *err);
 
 /* Number of groups so far. */
 uint32_t sl_hashagg_groups(const struct sl_hashagg *ha);

@@ -613,7 +613,7 @@ static int sl_rk_process(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct
                                    sl_row_kind_str(kind));
         }
     }
-    int rc = sl_hashagg_update_gids(k->keys, b, k->gids, err);
+    int rc = sl_hashagg_groups_of(k->keys, b, k->gids, err);
     if (rc)
         return sl_op_error(ctx, k->op.plan->pos, err, rc, "Top-N: %s",
                            err ? err->msg : sl_strerror(rc));
