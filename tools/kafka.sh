@@ -35,7 +35,9 @@
 #
 # The settings are for a fast single-node test broker: replication factor 1 for the
 # internal topics, no initial rebalance delay, retention and compaction checked every
-# second, deleted segments removed at once. SLUICE_KAFKA_HEAP (default "-Xms64m -Xmx512m")
+# second, deleted segments removed at once, and no retention by time unless a topic sets
+# retention.ms (tests write records stamped years ago - Kafka's default of 7 days, checked
+# every second, would delete them within a second of their write). SLUICE_KAFKA_HEAP (default "-Xms64m -Xmx512m")
 # and SLUICE_KAFKA_JVM_OPTS (default "-XX:+UseSerialGC -XX:TieredStopAtLevel=1", which
 # starts fastest; benchmarks may want "-XX:+UseG1GC") tune the JVM; SLUICE_KAFKA_CLUSTER_ID
 # sets the KRaft cluster id (default: 16 random bytes).
@@ -184,6 +186,7 @@ transaction.state.log.num.partitions=4
 group.initial.rebalance.delay.ms=0
 log.initial.task.delay.ms=0
 log.retention.check.interval.ms=1000
+log.retention.ms=-1
 log.segment.delete.delay.ms=0
 log.cleaner.backoff.ms=500
 log.flush.offset.checkpoint.interval.ms=1000
