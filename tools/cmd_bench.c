@@ -74,6 +74,7 @@
 #include "io/kafka_conf.h"
 #include "io/kafka_mock.h"
 #include "kernels/simd.h"
+#include "tools/cli.h"
 #include "tools/cmd_bench_floor.h"
 #include "tools/cmd_bench_hist.h"
 #include "tools/cmd_bench_peer.h"
@@ -1694,26 +1695,14 @@ static int sl_bench_parse(int argc, char **argv, struct sl_bench_args *a)
             }
         if (done)
             continue;
-        const char *eq = strchr(arg, '=');
-        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
         static const char *const valued[] = {
             "--events", "--rate", "--workers", "--checkpoint-interval", "--warmup", "--reps",
             "--json",   "--set",  "--brokers", "--broker-pid",          "--peer"};
-        int which = -1;
-        for (int k = 0; k < 11; k++)
-            if (strlen(valued[k]) == nlen && !strncmp(arg, valued[k], nlen))
-                which = k;
-        if (which < 0) {
-            fprintf(stderr, "sluice bench: unknown option '%s'\n%s", arg, sl_bench_usage);
+        const char *val;
+        int which = sl_cli_value(argc, argv, &i, "bench", sl_bench_usage, valued,
+                                 sizeof(valued) / sizeof(valued[0]), &val);
+        if (which < 0)
             return 2;
-        }
-        if (!val) {
-            fprintf(stderr, "sluice bench: %s needs a value\n", valued[which]);
-            return 2;
-        }
-        if (!eq)
-            i++;
         int64_t n = 0;
         switch (which) {
         case 0:

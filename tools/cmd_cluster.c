@@ -25,6 +25,7 @@
 #include "coord/zk.h"
 #include "engine/exec/checkpoint.h"
 #include "engine/plan/settings.h"
+#include "tools/cli.h"
 
 static const char sl_config_usage[] =
     "usage: sluice config --zk HOSTS[/chroot] --job ID get KEY\n"
@@ -83,23 +84,13 @@ static int sl_cl_parse(int argc, char **argv, const char *usage, bool status, st
             a->pos[a->npos++] = arg;
             continue;
         }
-        const char *eq = strchr(arg, '=');
-        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-        const char **slot = nlen == 4 && !strncmp(arg, "--zk", 4)    ? &a->zk
-                            : nlen == 5 && !strncmp(arg, "--job", 5) ? &a->job
-                                                                     : NULL;
-        if (!slot) {
-            fprintf(stderr, "sluice %s: unknown option '%s'\n%s", argv[0], arg, usage);
+        static const char *const valued[] = {"--zk", "--job"};
+        const char **slots[] = {&a->zk, &a->job};
+        const char *val;
+        int which = sl_cli_value(argc, argv, &i, argv[0], usage, valued, 2, &val);
+        if (which < 0)
             return 2;
-        }
-        if (!val) {
-            fprintf(stderr, "sluice %s: %.*s needs a value\n", argv[0], (int)nlen, arg);
-            return 2;
-        }
-        if (!eq)
-            i++;
-        *slot = val;
+        *slots[which] = val;
     }
     return 0;
 }

@@ -29,6 +29,7 @@
 #include "io/nexmark.h"
 #include "io/raw.h"
 #include "io/ysb.h"
+#include "tools/cli.h"
 
 static const char sl_gen_usage[] =
     "usage: sluice gen nexmark|ysb --events N [--rate R] [--seed S]\n"
@@ -162,35 +163,16 @@ static int sl_gen_parse(int argc, char **argv, struct sl_gen_args *a)
             continue;
         }
         /* the flags below take a value: "--flag value" or "--flag=value" */
-        char name[32];
-        const char *val = NULL;
-        const char *eq = strchr(arg, '=');
-        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-        if (nlen >= sizeof(name)) {
-            fprintf(stderr, "sluice gen: unknown option '%s'\n", arg);
-            return 2;
-        }
-        memcpy(name, arg, nlen);
-        name[nlen] = '\0';
         static const char *const valued[] = {
             "--events",  "--rate",      "--seed", "--format",        "--out",
             "--start",   "--base-time", "--set",  "--campaigns-out", "--topic",
             "--brokers", "--property",  "--rng",  "--splits"};
-        bool known = false;
-        for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
-            known |= strcmp(name, valued[k]) == 0;
-        if (!known) {
-            fprintf(stderr, "sluice gen: unknown option '%s'\n", arg);
+        const char *val;
+        int which = sl_cli_value(argc, argv, &i, "gen", NULL, valued,
+                                 sizeof(valued) / sizeof(valued[0]), &val);
+        if (which < 0)
             return 2;
-        }
-        if (eq) {
-            val = eq + 1;
-        } else if (i + 1 < argc) {
-            val = argv[++i];
-        } else {
-            fprintf(stderr, "sluice gen: %s needs a value\n", name);
-            return 2;
-        }
+        const char *name = valued[which];
         int rc = 0;
         if (strcmp(name, "--events") == 0) {
             rc = sl_gen_parse_i64(name, val, 0, &a->events);

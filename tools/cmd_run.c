@@ -20,6 +20,7 @@
 #include "engine/exec/metrics.h"
 #include "engine/sql/binder.h"
 #include "io/kafka_mock.h"
+#include "tools/cli.h"
 #include "tools/cmd_metrics_http.h"
 
 static const char sl_run_usage[] =
@@ -203,31 +204,19 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
             a->restart = true;
             continue;
         }
-        const char *eq = strchr(arg, '=');
-        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-        bool known = (nlen == 5 && !strncmp(arg, "--set", 5)) ||
-                     (nlen == 10 && !strncmp(arg, "--udf-path", 10)) ||
-                     (run && nlen == 9 && !strncmp(arg, "--workers", 9)) ||
-                     (run && nlen == 9 && !strncmp(arg, "--brokers", 9)) ||
-                     (run && nlen == 10 && !strncmp(arg, "--property", 10)) ||
-                     (run && nlen == 5 && !strncmp(arg, "--job", 5)) ||
-                     (run && nlen == 11 && !strncmp(arg, "--state-dir", 11)) ||
-                     (run && nlen == 4 && !strncmp(arg, "--zk", 4)) ||
-                     (run && nlen == 21 && !strncmp(arg, "--checkpoint-interval", 21)) ||
-                     (run && nlen == 14 && !strncmp(arg, "--metrics-port", 14)) ||
-                     (run && nlen == 14 && !strncmp(arg, "--metrics-host", 14));
-        if (!known) {
-            fprintf(stderr, "sluice %s: unknown option '%s'\n%s", argv[0], arg, usage);
+        /* the first two for both commands, the rest for run only */
+        static const char *const valued[] = {
+            "--set",          "--udf-path",    "--workers",
+            "--brokers",      "--property",    "--job",
+            "--state-dir",    "--zk",          "--checkpoint-interval",
+            "--metrics-port", "--metrics-host"};
+        const char *val;
+        int which = sl_cli_value(argc, argv, &i, argv[0], usage, valued,
+                                 run ? sizeof(valued) / sizeof(valued[0]) : 2, &val);
+        switch (which) {
+        case -1:
             return 2;
-        }
-        if (!val) {
-            fprintf(stderr, "sluice %s: %.*s needs a value\n", argv[0], (int)nlen, arg);
-            return 2;
-        }
-        if (!eq)
-            i++;
-        if (!strncmp(arg, "--set", 5)) {
+        case 0: { /* --set */
             const char *e = strchr(val, '=');
             if (!e || e == val || a->nparams == sizeof(a->params) / sizeof(a->params[0])) {
                 fprintf(stderr, "sluice %s: --set needs NAME=VALUE, not '%s'\n", argv[0], val);
@@ -238,13 +227,16 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
                 return 2;
             a->params[a->nparams].name = name;
             a->params[a->nparams++].value = e + 1;
-        } else if (nlen == 10 && !strncmp(arg, "--udf-path", 10)) {
+            break;
+        }
+        case 1: /* --udf-path */
             if (a->nudf_paths == sizeof(a->udf_paths) / sizeof(a->udf_paths[0])) {
                 fprintf(stderr, "sluice %s: at most 32 --udf-path\n", argv[0]);
                 return 2;
             }
             a->udf_paths[a->nudf_paths++] = val;
-        } else if (!strncmp(arg, "--workers", 9)) {
+            break;
+        case 2: { /* --workers */
             char *end;
             long n = strtol(val, &end, 10);
             if (*end || n < 1 || n > 1024) {
@@ -255,15 +247,28 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
                 return 2;
             }
             a->workers = (int)n;
-        } else if (!strncmp(arg, "--brokers", 9)) {
+            break;
+        }
+        case 3:
             a->brokers = val;
-        } else if (nlen == 5 && !strncmp(arg, "--job", 5)) {
+            break;
+        case 4: /* --property */
+            if (!strchr(val, '=') || a->nprops == sizeof(a->props) / sizeof(a->props[0])) {
+                fprintf(stderr, "sluice run: --property needs KEY=VALUE, not '%s'\n", val);
+                return 2;
+            }
+            a->props[a->nprops++] = val;
+            break;
+        case 5:
             a->job = val;
-        } else if (!strncmp(arg, "--state-dir", 11)) {
+            break;
+        case 6:
             a->state_dir = val;
-        } else if (nlen == 4 && !strncmp(arg, "--zk", 4)) {
+            break;
+        case 7:
             a->zk = val;
-        } else if (!strncmp(arg, "--checkpoint-interval", 21)) {
+            break;
+        case 8: { /* --checkpoint-interval */
             char *end;
             long long ms = strtoll(val, &end, 10);
             if (*end || ms < 1 || ms > 86400000) {
@@ -274,7 +279,9 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
                 return 2;
             }
             a->interval_ms = ms;
-        } else if (!strncmp(arg, "--metrics-port", 14)) {
+            break;
+        }
+        case 9:
             if ((a->metrics_port = sl_run_port(val)) < 0) {
                 fprintf(stderr,
                         "sluice run: --metrics-port needs a port from 0 to 65535, not "
@@ -282,14 +289,10 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
                         val);
                 return 2;
             }
-        } else if (!strncmp(arg, "--metrics-host", 14)) {
+            break;
+        default:
             a->metrics_host = val;
-        } else {
-            if (!strchr(val, '=') || a->nprops == sizeof(a->props) / sizeof(a->props[0])) {
-                fprintf(stderr, "sluice run: --property needs KEY=VALUE, not '%s'\n", val);
-                return 2;
-            }
-            a->props[a->nprops++] = val;
+            break;
         }
     }
     if (!a->nfiles) {
@@ -634,25 +637,14 @@ int sl_cmd_checkpoints(int argc, char **argv)
             fputs(sl_checkpoints_usage, stdout);
             return 0;
         }
-        const char *eq = strchr(arg, '=');
-        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-        const char **slot = nlen == 5 && !strncmp(arg, "--job", 5)           ? &o.job
-                            : nlen == 11 && !strncmp(arg, "--state-dir", 11) ? &o.state_dir
-                            : nlen == 4 && !strncmp(arg, "--zk", 4)          ? &o.zk
-                                                                             : NULL;
-        if (!slot) {
-            fprintf(stderr, "sluice checkpoints: unknown option '%s'\n%s", arg,
-                    sl_checkpoints_usage);
+        static const char *const valued[] = {"--job", "--state-dir", "--zk"};
+        const char **slots[] = {&o.job, &o.state_dir, &o.zk};
+        const char *val;
+        int which =
+            sl_cli_value(argc, argv, &i, "checkpoints", sl_checkpoints_usage, valued, 3, &val);
+        if (which < 0)
             return 2;
-        }
-        if (!val) {
-            fprintf(stderr, "sluice checkpoints: %.*s needs a value\n", (int)nlen, arg);
-            return 2;
-        }
-        if (!eq)
-            i++;
-        *slot = val;
+        *slots[which] = val;
     }
     if (!o.job || !o.state_dir) {
         fprintf(stderr, "sluice checkpoints: which %s? (%s)\n%s", o.job ? "state directory" : "job",

@@ -42,6 +42,24 @@ check "run: a missing file is named" grep -q "cannot open $tmp/missing.sql" <<<"
 check "run: no file exits 2" test $rc -eq 2
 "$bin" run "$tmp/bad.sql" --workers 0 >/dev/null 2>&1; rc=$?
 check "run: --workers 0 exits 2" test $rc -eq 2
+# options with a value (tools/cli.c): the same words in every command, both spellings
+for c in "run x.sql --workers" "explain x.sql --set" "checkpoints --zk" "config --zk" \
+  "status --job" "gen nexmark --events" "bench run --events"; do
+  err=$("$bin" $c 2>&1 >/dev/null); rc=$?
+  check "$c: exits 2" test $rc -eq 2
+  check "$c: '${c##* } needs a value'" grep -qx "sluice ${c%% *}: ${c##* } needs a value" <<<"$err"
+done
+for c in "run x.sql --bogus=1" "explain x.sql --workers 2" "checkpoints --bogus 1" \
+  "config --bogus 1" "gen nexmark --bogus=1" "bench run --bogus 1"; do
+  err=$("$bin" $c 2>&1 >/dev/null); rc=$?
+  o=${c#* * }; o=${o%% *}; o=${o%%=*}
+  [ "${c%% *}" = checkpoints ] || [ "${c%% *}" = config ] && { o=${c#* }; o=${o%% *}; }
+  check "$c: exits 2" test $rc -eq 2
+  check "$c: names the option" grep -q "^sluice ${c%% *}: unknown option '$o" <<<"$err"
+done
+"$bin" gen nexmark --events=5 --out="$tmp/five.json" >/dev/null 2>&1; rc=$?
+check "gen --events=5 --out=F: the '=' spelling" test $rc -eq 0
+check "gen --events=5: five events" test "$(wc -l < "$tmp/five.json")" -eq 5
 out=$("$bin" run --help); check "run --help" grep -q 'usage: sluice run' <<<"$out"
 out=$("$bin" explain --help); check "explain --help" grep -q 'usage: sluice explain' <<<"$out"
 cat > "$tmp/ok.sql" <<'SQL'
