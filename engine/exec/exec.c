@@ -625,6 +625,21 @@ static void sl_worker_park(struct sl_worker *w, bool stop, int64_t tick_ns)
     sl_wake_wait(&w->wake, deadline);
 }
 
+/* After a checkpoint's alignment, and once at the start of a job with checkpoints (a restored
+ * operator may hold what the alignment kept back): every operator's ops->resumed. */
+static int sl_worker_resumed(struct sl_worker *w, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    for (uint32_t i = 0; i < x->npipes; i++)
+        for (uint32_t k = 1; k < x->pipes[i].nnodes; k++) {
+            struct sl_op *op = w->wp[i].ops[k];
+            int rc = op && op->ops->resumed ? op->ops->resumed(op, &w->ctx, err) : 0;
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
 static int sl_worker_loop(struct sl_worker *w)
 {
     struct sl_exec *x = w->exec;
@@ -654,6 +669,11 @@ static int sl_worker_loop(struct sl_worker *w)
     if (any_pt && (tick_ns == 0 || tick_ns > SL_PROCTIME_TICK_NS))
         tick_ns = SL_PROCTIME_TICK_NS;
     w->last_tick_ns = sl_wake_now_ns();
+    if (x->ck && !w->ck_epoch) {
+        int rc = sl_worker_resumed(w, err);
+        if (rc)
+            return rc;
+    }
     for (;;) {
         if (atomic_load_explicit(&x->failed, memory_order_relaxed))
             return 0;
@@ -677,6 +697,8 @@ static int sl_worker_loop(struct sl_worker *w)
                 return rc;
             sl_coordinator_snapshot(w);
             busy = true;
+            if ((rc = sl_worker_resumed(w, err)) != 0)
+                return rc;
         }
         bool all_finished = true;
         for (uint32_t i = 0; i < x->npipes; i++) {

@@ -411,11 +411,17 @@ out_put:
     return rc;
 }
 
-static int sl_wa_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
-                           struct sl_error *err)
+/* Phase 1: sends the partials of every open window that wm1 has fired to their owners, then
+ * wm1 to every owner. Not while a checkpoint aligns (ctx->aligning: a cascaded window
+ * aggregation gets its watermark from the window aggregation below while that one serves
+ * received messages): a send then would cross the owner's barrier, so the windows stay open
+ * (saved with the state as they are) and go at the next call after the alignment
+ * (ops->resumed, or any watermark). */
+static int sl_wa_send_fired(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
-    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
-    sl_xchg_wm_in(&a->x, wm);
+    struct sl_op *op = &a->op;
+    if (ctx->aligning)
+        return 0;
     uint32_t nf = 0;
     while (nf < a->nopen && sl_winassign_fired(a->open[nf].end, a->x.wm1))
         nf++;
@@ -443,6 +449,20 @@ out:
         memmove(a->open, a->open + done, (a->nopen - done) * sizeof(*a->open));
     a->nopen -= done;
     return rc;
+}
+
+static int sl_wa_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
+                           struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    sl_xchg_wm_in(&a->x, wm);
+    return sl_wa_send_fired(a, ctx, err);
+}
+
+/* A checkpoint's alignment ended (or the job was restored): what it held back goes now. */
+static int sl_wa_resumed(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    return sl_wa_send_fired((struct sl_op_winagg *)op, ctx, err);
 }
 
 /* ---- phase 2 ------------------------------------------------------------------------------- */
@@ -665,7 +685,10 @@ static int sl_wa_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
 static int sl_wa_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct sl_op_winagg *a = (struct sl_op_winagg *)op;
-    if (a->nopen)
+    /* while a checkpoint aligns, the windows the INT64_MAX watermark fired wait for
+     * sl_wa_resumed; this worker's own INT64_MAX watermark goes with them, so the output does
+     * not end before */
+    if (a->nopen && !ctx->aligning)
         return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
                            "window aggregation: finish with %u windows not sent to their owners "
                            "(the input's INT64_MAX watermark must come first)",
@@ -1258,6 +1281,7 @@ static const struct sl_op_ops sl_wa_ops = {
     .watermark = sl_wa_watermark,
     .receive = sl_wa_receive,
     .finish = sl_wa_finish,
+    .resumed = sl_wa_resumed,
     .free = sl_wa_free,
     .save = sl_wa_save,
     .restore = sl_wa_restore,

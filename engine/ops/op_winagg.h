@@ -1,7 +1,17 @@
 /*
  * engine/ops/op_winagg.h - the window aggregation operator (plan node SL_PLAN_AGG with
  * agg.window_start / agg.window_end >= 0): GROUP BY key, window_start, window_end over the
- * rows of a window table function, aggregated in two phases across the workers.
+ * rows of a window table function or of a window aggregation (cascaded), aggregated in two
+ * phases across the workers.
+ *
+ * The window of a row is its window_start / window_end columns, however they were made: by the
+ * Window operator (a window table function), or - a cascaded window aggregation, agg.attached
+ * (Flink's WindowAttachedWindowingStrategy) - by a window aggregation below, whose keys
+ * window_start / window_end (under any names: the binder's sl_b_attached_window) this one
+ * groups by. Its windows may overlap (HOP, CUMULATE); each row counts in its own window only.
+ * No assigner runs for them (engine/ops/winassign.h: their firing rule is the same). Because
+ * phase 2 passes no watermark downstream beyond the windows it has emitted, an attached
+ * aggregation never finds its input's rows late.
  *
  * HOW IT WORKS
  * Input rows have the node's input rel: the group keys (columns 0 .. nkeys-1, window_start and

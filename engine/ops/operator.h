@@ -114,6 +114,11 @@ struct sl_op_ops {
     /* The input ended and every message has been received: emit what is left, then call
      * finish downstream. */
     int (*finish)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
+    /* A checkpoint's alignment has ended on this worker (ctx->aligning is false again), or the
+     * worker starts (after a restore): sends what the operator kept back while it aligned.
+     * NULL: it keeps nothing back (engine/ops/op_winagg.c does; op_join.c sends its rows at
+     * its next call instead). */
+    int (*resumed)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
     /* Frees the operator and everything it owns (not `next`). */
     void (*free)(struct sl_op *op);
     /* Checkpoints: an operator either keeps no state across batches (stateless = true) or

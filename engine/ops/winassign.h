@@ -20,6 +20,9 @@
  *              At most size / step of them: the count bounds the series where a long wraps.
  *   SESSION    the row's own window [ts, ts + gap), gap = size, which the window
  *              aggregation merges (Flink's SessionWindowAssigner)
+ *   attached   (a cascaded window aggregation, plan agg.attached) no assigner: a row's one
+ *              window is its window_start / window_end columns, which the window aggregation
+ *              below it wrote; only the firing rule below applies to it
  * The Window operator takes the same rule in bulk for TUMBLE and HOP through the SIMD hop
  * kernel (kernels/window.h), whose scalar reference is the closed form above; CUMULATE and
  * SESSION go through sl_winassign_of. Window slicing (HOP and CUMULATE fused into the

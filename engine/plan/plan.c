@@ -398,6 +398,10 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
                 fprintf(out, " FILTER (WHERE %s)", in->cols[g->filter - 1].name);
         }
         fputc(']', out);
+        if (p->agg.attached) /* a cascaded window aggregation (binder.c) */
+            fprintf(out, " window attached [%s, %s]",
+                    in->cols[p->agg.keys[p->agg.window_start]].name,
+                    in->cols[p->agg.keys[p->agg.window_end]].name);
         if (p->agg.slice.kind != SL_WINDOW_TUMBLE) /* window slicing (binder.c) */
             fprintf(out, " slicing %s(size %lld ms, slide %lld ms, offset %lld ms)",
                     p->agg.slice.kind == SL_WINDOW_HOP ? "HOP" : "CUMULATE",

@@ -263,6 +263,10 @@ struct sl_plan {
             int window_start; /* index in keys of window_start, or -1: a windowed agg */
             int window_end;
             bool session; /* over SESSION windows: merges them per non-window key */
+            /* a cascaded window aggregation (Flink's WindowAttachedWindowingStrategy): the
+             * keys window_start and window_end are the window columns of a window
+             * aggregation below (under any names); each row's window is those columns */
+            bool attached;
             /* window slicing (engine/ops/op_winagg.c): a HOP / CUMULATE window fused into
              * this aggregation by the binder. The input has no window columns: the keys
              * window_start and window_end both hold the rowtime, and the operator assigns

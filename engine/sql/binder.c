@@ -67,6 +67,8 @@ struct sl_scope;
 static int sl_b_gwin_aux(struct sl_binder *b, const struct sl_scope *sc, const struct sl_ast *a,
                          struct sl_expr **out);
 static int sl_b_slice_fuse(struct sl_binder *b, struct sl_plan *ag);
+static bool sl_b_attached_window(const struct sl_plan *in, struct sl_expr **keys, uint32_t nkeys,
+                                 int *wstart, int *wend);
 static int sl_b_session_check(struct sl_binder *b, const struct sl_ast_select *s,
                               const struct sl_plan *in, struct sl_expr **keys, uint32_t nkeys,
                               int wstart, int wend, bool *session);
@@ -2643,6 +2645,9 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         return sl_b_err(b, s->group_by.n ? s->group_by.items[0]->pos : q->pos,
                         "a window aggregation must GROUP BY both window_start and "
                         "window_end");
+    /* a cascaded window aggregation: the keys hold the window columns of a window
+     * aggregation below under other names (or window_start / window_end by name over one) */
+    bool attached = sl_b_attached_window(in, keys, nkeys, &wstart, &wend);
     /* no window: an unbounded GROUP BY, whose result is a changelog (engine/ops/op_groupagg.h;
      * the sink's check is sl_b_changelog_check) */
     if (wstart < 0 || wend < 0)
@@ -2663,6 +2668,7 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
     ag->agg.aggs = aggs;
     ag->agg.window_start = wstart;
     ag->agg.window_end = wend;
+    ag->agg.attached = attached && wstart >= 0;
     TRY(sl_rel_alloc(b, &ag->out, nkeys + naggs));
     for (uint32_t i = 0; i < nkeys; i++) {
         ag->out.cols[i] = pre->out.cols[i];
@@ -2767,6 +2773,85 @@ static int sl_b_slice_fuse(struct sl_binder *b, struct sl_plan *ag)
     ag->agg.slice.slide_ms = slide;
     ag->agg.slice.offset_ms = wn->window.offset_ms;
     return 0;
+}
+
+/* ---- cascaded window aggregation ----------------------------------------------------------- */
+
+/* The node whose window column input column `col` of `p` is, through projections of columns and
+ * filters: a window aggregation (its key window_start or window_end) or a window table function
+ * (its window_start or window_end); *which is 0 for the start, 1 for the end. NULL: none. */
+static const struct sl_plan *sl_b_window_col(const struct sl_plan *p, int col, int *which)
+{
+    for (int depth = 0; p && depth < 256; depth++) {
+        if (col < 0 || (uint32_t)col >= p->out.ncols)
+            return NULL;
+        switch (p->kind) {
+        case SL_PLAN_PROJECT: {
+            const struct sl_expr *e = p->project.exprs[col];
+            if (e->kind != SL_EXPR_COL)
+                return NULL;
+            col = e->col;
+            p = p->input;
+            break;
+        }
+        case SL_PLAN_FILTER:
+            p = p->input;
+            break;
+        case SL_PLAN_AGG:
+            if (p->agg.window_start < 0 || p->agg.session)
+                return NULL;
+            if (col == p->agg.window_start || col == p->agg.window_end) {
+                *which = col == p->agg.window_end;
+                return p;
+            }
+            return NULL;
+        case SL_PLAN_WINDOW: {
+            int nin = (int)p->input->out.ncols;
+            if (p->window.kind == SL_WINDOW_SESSION || (col != nin && col != nin + 1))
+                return NULL;
+            *which = col == nin + 1;
+            return p;
+        }
+        default:
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Cascaded window aggregation (Flink's WindowAttachedWindowingStrategy): a GROUP BY over the
+ * output of a window aggregation (insert-only: one final row per group and window) whose keys
+ * include that aggregation's window_start and window_end, under any names, keeps its windows.
+ * It is a window aggregation whose window comes from those two input columns (op_winagg.c takes
+ * a row's window from its window_start / window_end columns), fired when the watermark passes
+ * the window's end. Renamed window columns of a window table function make an ordinary window
+ * aggregation the same way. Sets *wstart / *wend (key indexes) when they are not set by name
+ * yet; returns whether the window comes from a window aggregation below (EXPLAIN: attached).
+ */
+static bool sl_b_attached_window(const struct sl_plan *in, struct sl_expr **keys, uint32_t nkeys,
+                                 int *wstart, int *wend)
+{
+    const struct sl_plan *node[2] = {NULL, NULL};
+    int at[2] = {-1, -1};
+    for (uint32_t i = 0; i < nkeys; i++) {
+        int which = 0;
+        const struct sl_plan *w =
+            keys[i]->kind == SL_EXPR_COL ? sl_b_window_col(in, keys[i]->col, &which) : NULL;
+        if (!w || at[which] >= 0)
+            continue;
+        node[which] = w;
+        at[which] = (int)i;
+    }
+    if (at[0] < 0 || at[1] < 0 || node[0] != node[1])
+        return false;
+    if (*wstart >= 0 && *wend >= 0) /* by name: the same columns, or not a cascade */
+        return *wstart == at[0] && *wend == at[1] && node[0]->kind == SL_PLAN_AGG;
+    if (*wstart >= 0 || *wend >= 0)
+        return false;
+    *wstart = at[0];
+    *wend = at[1];
+    return node[0]->kind == SL_PLAN_AGG;
 }
 
 /* ---- group windows and SESSION windows ------------------------------------------------------ */

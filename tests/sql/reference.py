@@ -4,7 +4,8 @@ generated events with plain Python, independently of sluice.
 
     reference.py QUERY EVENTS.json [CAMPAIGNS.csv]   -> sorted CSV rows on stdout
 
-QUERY: q0 q1 q2 q11 session cumulate tumble_stats hop_count q15_window q16_window q12 q13 ysb. Rows are printed as sluice's CSV encoder writes
+QUERY: q0 q1 q2 q5 q11 session cumulate tumble_stats hop_count cascade_tumble cascade_hop
+q15_window q16_window q12 q13 ysb. Rows are printed as sluice's CSV encoder writes
 them (docs/formats.md): BIGINT as digits, DECIMAL with its scale's digits, TIMESTAMP(3) as
 'yyyy-MM-dd HH:mm:ss.SSS' (UTC), strings as RFC 4180 fields.
 """
@@ -97,6 +98,32 @@ def main():
                 start -= slide
         for (auction, w), n in acc.items():
             rows.append([auction, n, ts_text(w), ts_text(w + size)])
+    elif query in ("q5", "cascade_hop", "cascade_tumble"):
+        # cascaded window aggregations over bid counts per auction and window: q5 (HOP 10 s
+        # by 2 s; the auctions whose count is the window's highest), cascade_hop_fs.sql (the
+        # same windows: auctions with more than one bid and the highest count) and
+        # cascade_tumble_fs.sql (TUMBLE 10 s: the highest count, their sum, the auctions)
+        size, slide = (10000, 10000) if query == "cascade_tumble" else (10000, 2000)
+        acc = defaultdict(int)
+        for b in bids(events):
+            ts = ts_ms(b["dateTime"])
+            start = ts - (ts % slide)
+            while start > ts - size:
+                acc[(b["auction"], start)] += 1
+                start -= slide
+        per = defaultdict(list)
+        for (auction, w), n in acc.items():
+            per[w].append((auction, n))
+        for w, an in per.items():
+            top = max(n for _, n in an)
+            if query == "q5":
+                rows += [[a, n] for a, n in an if n >= top]
+            elif query == "cascade_tumble":
+                rows.append([ts_text(w), ts_text(w + size), top, sum(n for _, n in an), len(an)])
+            else:
+                many = [n for _, n in an if n > 1]
+                if many:
+                    rows.append([ts_text(w), ts_text(w + size), len(many), max(many)])
     elif query in ("q15_window", "q16_window"):
         # tests/sql/q15_window_fs.sql and q16_window_fs.sql: per 10 s window (and channel for
         # q16) counts by price range, DISTINCT bidders / auctions with and without FILTER
