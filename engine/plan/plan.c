@@ -424,6 +424,21 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
     case SL_PLAN_JOIN: {
         /* the strategy and both input edges' changelog modes, as Flink's EXPLAIN shows them */
         const struct sl_rel *rin = &p->join.right->out;
+        if (p->join.interval) { /* engine/ops/op_ijoin.h */
+            fputs("IntervalJoin INNER ON ", out);
+            for (uint32_t k = 0; k < p->join.nkeys; k++)
+                fprintf(out, "%s = %s AND ", in->cols[p->join.lkeys[k]].name,
+                        rin->cols[p->join.rkeys[k]].name);
+            fprintf(out,
+                    "%s - %s BETWEEN %lld AND %lld ms (rows dropped as the watermark passes "
+                    "their bound, watermark held back %lld ms; left %s, right %s)",
+                    rin->cols[p->join.rtime].name, in->cols[p->join.ltime].name,
+                    (long long)p->join.lo, (long long)p->join.hi,
+                    (long long)(p->join.hi > -p->join.lo ? p->join.hi : -p->join.lo),
+                    sl_changelog_mode_str(sl_plan_changelog(p->input, NULL, NULL)),
+                    sl_changelog_mode_str(sl_plan_changelog(p->join.right, NULL, NULL)));
+            break;
+        }
         fputs("Join INNER hash ON ", out);
         for (uint32_t k = 0; k < p->join.nkeys; k++)
             fprintf(out, "%s%s = %s", k ? " AND " : "", in->cols[p->join.lkeys[k]].name,
