@@ -42,8 +42,11 @@ struct sl_op_ijoin {
     bool done[2];              /* this worker's input of the side ended */
     int64_t wm_in[2];          /* this worker's inputs' watermarks */
     struct sl_xchg x;          /* wm1_sent: sent to the owners; wm2: W, the operator time */
+    /* when to compact a side (sl_ij_due) */
+    int64_t tmin[2], tmax[2];  /* the stored rows' least and greatest time (NULL: INT64_MIN) */
     uint32_t since[2];         /* rows stored since the side's last compaction */
     uint32_t kept[2];          /* rows the last compaction kept */
+    int64_t wlast[2], span[2]; /* W and tmax - tmin at the last compaction */
     /* messages for other workers kept while a checkpoint aligned, in order */
     struct sl_ij_out *out;
     uint32_t nout, capout;
@@ -145,6 +148,34 @@ static int sl_ij_probe(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int sd,
     return sl_ij_emit(j, ctx, np, err);
 }
 
+/* Folds the times of side sd's rows from `from` on into tmin / tmax. */
+static void sl_ij_times(struct sl_op_ijoin *j, int sd, uint32_t from)
+{
+    for (uint32_t r = from; r < j->side[sd].rows; r++) {
+        int64_t t;
+        if (!sl_ij_time(j, sd, r, &t))
+            t = INT64_MIN; /* never live: compacted at the next chance */
+        if (t < j->tmin[sd])
+            j->tmin[sd] = t;
+        if (t > j->tmax[sd])
+            j->tmax[sd] = t;
+    }
+}
+
+/* Whether side sd is worth a compaction at W: its oldest row is past its bound, and either
+ * half as many rows came in as the last one kept or W moved on by half the time the kept
+ * rows spanned (so a scan of the store is paid for by new rows or by rows that expired -
+ * and the state also shrinks when the input stops but the watermark moves on). */
+static bool sl_ij_due(const struct sl_op_ijoin *j, int sd)
+{
+    if (!j->side[sd].rows || sl_ij_live(j, sd, j->tmin[sd]))
+        return false;
+    if (j->x.wm2 == INT64_MAX || j->wlast[sd] == INT64_MIN ||
+        2 * (uint64_t)j->since[sd] >= j->kept[sd])
+        return true;
+    return (uint64_t)j->x.wm2 - (uint64_t)j->wlast[sd] >= (uint64_t)j->span[sd] / 2;
+}
+
 /* Drops side sd's rows that can no longer meet anything (all of them at the end). */
 static int sl_ij_compact(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int sd,
                          struct sl_error *err)
@@ -171,6 +202,11 @@ static int sl_ij_compact(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int s
         return sl_ij_oom(j, ctx, err);
     j->since[sd] = 0;
     j->kept[sd] = s->rows;
+    j->tmin[sd] = INT64_MAX;
+    j->tmax[sd] = INT64_MIN;
+    sl_ij_times(j, sd, 0);
+    j->wlast[sd] = j->x.wm2;
+    j->span[sd] = s->rows ? (int64_t)((uint64_t)j->tmax[sd] - (uint64_t)j->tmin[sd]) : 0;
     return 0;
 }
 
@@ -186,16 +222,15 @@ static int sl_ij_take(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int sd, 
     if (!sl_jn_append(j->heap, s, col, valid, idx, n, h))
         return sl_ij_oom(j, ctx, err);
     j->since[sd] += n;
+    int64_t before = j->tmin[sd];
+    sl_ij_times(j, sd, base);
     int rc = sl_ij_probe(j, ctx, sd, base, n, err);
     if (rc)
         return rc;
-    /* the rows that are not live (late) were only stored to probe: drop them again */
-    bool late = false;
-    for (uint32_t r = base; r < s->rows && !late; r++) {
-        int64_t t;
-        late = !sl_ij_time(j, sd, r, &t) || !sl_ij_live(j, sd, t);
-    }
-    return late ? sl_ij_compact(j, ctx, sd, err) : 0;
+    /* rows that are not live (late, or of a NULL time) were only stored to probe: they go
+     * again at once (a scan of the side: late rows are rare) */
+    return j->tmin[sd] < before && !sl_ij_live(j, sd, j->tmin[sd]) ? sl_ij_compact(j, ctx, sd, err)
+                                                                   : 0;
 }
 
 /* ---- messages ---------------------------------------------------------------------------- */
@@ -278,12 +313,9 @@ static int sl_ij_send_wm(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, struc
 static int sl_ij_advance(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     for (int sd = 0; sd < 2; sd++) {
-        /* amortized: a scan once at least half as many rows came in as the last one kept */
-        if (j->x.wm2 == INT64_MAX || 2 * (uint64_t)j->since[sd] >= j->kept[sd]) {
-            int rc = sl_ij_compact(j, ctx, sd, err);
-            if (rc)
-                return rc;
-        }
+        int rc = sl_ij_due(j, sd) ? sl_ij_compact(j, ctx, sd, err) : 0;
+        if (rc)
+            return rc;
     }
     int64_t w = j->x.wm2;
     if (w != INT64_MAX)
@@ -528,8 +560,12 @@ static int sl_ij_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         (rc = sl_jn_restore_side(j->heap, &j->side[1], in, err)) != 0 ||
         (rc = sl_sread_count(in, &nout, 5, err)) != 0)
         return rc;
-    for (int sd = 0; sd < 2; sd++)
+    for (int sd = 0; sd < 2; sd++) {
         j->kept[sd] = j->side[sd].rows;
+        sl_ij_times(j, sd, 0);
+        j->span[sd] =
+            j->side[sd].rows ? (int64_t)((uint64_t)j->tmax[sd] - (uint64_t)j->tmin[sd]) : 0;
+    }
     for (uint32_t k = 0; k < nout; k++) {
         uint32_t to;
         uint8_t kind;
@@ -623,6 +659,10 @@ int sl_op_ijoin_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struc
     j->size[1] = j->lo == INT64_MIN ? INT64_MAX : -j->lo;
     j->delay = j->size[0] > j->size[1] ? j->size[0] : j->size[1];
     j->wm_in[0] = j->wm_in[1] = INT64_MIN;
+    for (int sd = 0; sd < 2; sd++) {
+        j->tmin[sd] = INT64_MAX;
+        j->tmax[sd] = j->wlast[sd] = INT64_MIN;
+    }
     size_t cap = SL_BATCH_CAP;
     j->hashes = sl_mem_alloc(j->heap, cap * sizeof(*j->hashes));
     j->i64buf = sl_mem_alloc(j->heap, cap * sizeof(*j->i64buf));

@@ -18,8 +18,9 @@
  * -lo (right):
  *   - a left row of time t can still meet a right row while W < t + hi, a right row while
  *     W < t - lo; after that it is dropped from the state (compaction: when W passed the
- *     oldest row and at least half as many rows came in as the last compaction kept; rows
- *     past it that are still held never match);
+ *     oldest row and either half as many rows came in as the last compaction kept or W moved
+ *     on by half the time span of the rows it kept; rows past their bound that are still
+ *     held never match);
  *   - a new row always probes the other side's live rows; it is stored only while it is live
  *     itself (a late row - behind W by more than its side's bound - joins what is still
  *     there and is not kept, as Flink does; Flink's own cleanup timers can drop rows a little

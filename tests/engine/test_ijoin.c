@@ -213,11 +213,22 @@ static void push(struct sl_batch_pool *pool, int w, int sd, uint32_t from, uint3
 static void watermarks(int nw, int sd, uint32_t at)
 {
     struct sl_error err;
-    int64_t wm = suffix_min[sd][at] == INT64_MAX ? INT64_MAX - 1 : suffix_min[sd][at] - 1;
+    int64_t wm = suffix_min[sd][at] - 1;
     for (int w = 0; w < nw; w++) {
         struct sl_op *t = input(w, sd);
         assert_int_equal(t->ops->watermark(t, &ctxs[w], wm, &err), 0);
     }
+}
+
+/* Both inputs of every worker: watermark wm (no row is behind it any more). */
+static void wm_all(int nw, int64_t wm)
+{
+    struct sl_error err;
+    for (int w = 0; w < nw; w++)
+        for (int sd = 0; sd < 2; sd++) {
+            struct sl_op *t = input(w, sd);
+            assert_int_equal(t->ops->watermark(t, &ctxs[w], wm, &err), 0);
+        }
 }
 
 static uint64_t held(int nw)
@@ -298,7 +309,7 @@ static void run(int nw, unsigned seed)
     }
     new_ops(jn, nw, &col);
     qhead = qlen = 0;
-    /* random rows in rough time order (10 ms apart, up to 800 ms out of order): few keys */
+    /* random rows in rough time order (30 ms apart, up to 800 ms out of order): few keys */
     for (int sd = 0; sd < 2; sd++) {
         nrows[sd] = 200 + (uint32_t)(rand() % (MAXROWS - 200));
         for (uint32_t i = 0; i < nrows[sd]; i++) {
@@ -306,15 +317,21 @@ static void run(int nw, unsigned seed)
             r->knull = rand() % 10 == 0;
             r->k = rand() % 7 - 2;
             r->tnull = rand() % 15 == 0;
-            r->ts = 100000 + (int64_t)i * 10 + rand() % 800;
+            r->ts = 100000 + (int64_t)i * 30 + rand() % 800;
             r->s = strs[rand() % 4];
         }
-        suffix_min[sd][nrows[sd]] = INT64_MAX;
+        suffix_min[sd][nrows[sd]] = INT64_MAX; /* capped below */
         for (uint32_t i = nrows[sd]; i-- > 0;) {
             int64_t t = rows[sd][i].tnull ? INT64_MAX : rows[sd][i].ts;
             suffix_min[sd][i] = t < suffix_min[sd][i + 1] ? t : suffix_min[sd][i + 1];
         }
     }
+    /* past the rows' last time: the watermark of a side that has sent all its rows */
+    int64_t last = 100000 + (int64_t)(nrows[0] > nrows[1] ? nrows[0] : nrows[1]) * 30 + 800;
+    for (int sd = 0; sd < 2; sd++)
+        for (uint32_t i = 0; i <= nrows[sd]; i++)
+            if (suffix_min[sd][i] > last)
+                suffix_min[sd][i] = last + 1;
     /* in random pieces, to random workers, each followed by its side's watermark; a save /
      * restore of all in the middle */
     uint32_t at[2] = {0, 0};
@@ -362,15 +379,23 @@ static void run(int nw, unsigned seed)
                 ctxs[w].aligning = false;
         }
     }
-    /* the state shrank: the rows more than the bounds behind the watermarks went */
-    watermarks(nw, 0, nrows[0]);
-    watermarks(nw, 1, nrows[1]);
+    /* the state shrinks as the watermarks pass: 30 s after the rows' last time (no row can
+     * come behind that any more) nothing is left, though the inputs have not ended */
     deliver(UINT32_MAX);
-    uint64_t pushed = 0;
+    wm_all(nw, last);
+    deliver(UINT32_MAX);
+    uint64_t live = 0; /* rows that can still meet a row of the other side: they stay */
     for (int sd = 0; sd < 2; sd++)
         for (uint32_t i = 0; i < nrows[sd]; i++)
-            pushed += !rows[sd][i].knull;
-    assert_true(held(nw) < pushed / 2);
+            live +=
+                !rows[sd][i].knull && !rows[sd][i].tnull && last < rows[sd][i].ts + (sd ? -LO : HI);
+    assert_true(live > 0);
+    assert_true(held(nw) >= live);
+    wm_all(nw, last + 30000);
+    deliver(UINT32_MAX);
+    assert_int_equal(held(nw), 0);
+    for (int w = 0; w < nw; w++)
+        assert_int_equal(col.wm[w], last + 30000 - HI);
     /* the end: both inputs of every worker, in random order */
     for (int w = 0; w < nw; w++) {
         for (int k = 0; k < 2; k++) {
