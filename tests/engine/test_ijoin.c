@@ -578,7 +578,7 @@ static void test_bounds(void **state)
             FILE *f = open_memstream(&buf, &len);
             sl_plan_explain(job->inserts[0], f);
             fclose(f);
-            assert_non_null(strstr(buf, "IntervalJoin INNER ON k = k AND ts - ts BETWEEN"));
+            assert_non_null(strstr(buf, "IntervalJoin INNER ON l.k = r.k AND r.ts - l.ts BETWEEN"));
             free(buf);
         } else {
             assert_false(jn->out.cols[1].rowtime);
