@@ -26,6 +26,7 @@
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
 #include "engine/ops/op_groupagg.h"
+#include "engine/ops/op_ijoin.h"
 #include "engine/ops/op_join.h"
 #include "engine/ops/op_late.h"
 #include "engine/ops/op_lookup.h"
@@ -234,6 +235,8 @@ static int sl_pipe_needed(struct sl_pipe *p, const bool *top_need)
             memcpy(in, need, nin * sizeof(*in));
             for (uint32_t k = 0; k < node->join.nkeys; k++)
                 in[node->join.lkeys[k]] = true;
+            if (node->join.interval) /* and an interval join's time */
+                in[node->join.ltime] = true;
             break;
         default: /* anything else: keep every column */
             for (uint32_t c = 0; c < nin; c++)
@@ -319,6 +322,8 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, uint32_t 
             rneed[c] = !p->need || p->need[k][nl + c];
         for (uint32_t kk = 0; kk < j->join.nkeys; kk++)
             rneed[j->join.rkeys[kk]] = true;
+        if (j->join.interval)
+            rneed[j->join.rtime] = true;
         uint32_t seg = x->nsegs++;
         rc = sl_pipe_init(x, j->join.right, seg, (int)idx, k, rneed, err);
         free(rneed);
@@ -406,6 +411,12 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             rc = sl_op_late_new(node, ctx, sl_late_tee_side(p->sink), &op, err);
             break;
         case SL_PLAN_JOIN:
+            if (node->join.interval) { /* engine/ops/op_ijoin.h */
+                rc = sl_op_ijoin_new(node, ctx, &op, err);
+                if (!rc && p->need)
+                    sl_op_ijoin_prune(op, p->need[i]);
+                break;
+            }
             rc = sl_op_join_new(node, ctx, &op, err);
             if (!rc && p->need)
                 sl_op_join_prune(op, p->need[i]);
@@ -432,7 +443,9 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
     }
     wp->first = p->nnodes > 1 ? wp->ops[1] : NULL;
     if (p->into_pipe >= 0) { /* a segment ends in its join's right input (built before it) */
-        struct sl_op *port = sl_op_join_right(w->wp[p->into_pipe].ops[p->into_node]);
+        struct sl_op *jop = w->wp[p->into_pipe].ops[p->into_node];
+        struct sl_op *port =
+            jop->plan->join.interval ? sl_op_ijoin_right(jop) : sl_op_join_right(jop);
         if (p->nnodes > 1)
             wp->ops[p->nnodes - 1]->next = port;
         else

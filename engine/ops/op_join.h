@@ -15,7 +15,8 @@
  * (join.left_local: it is the output of a join on the same key column, q23) left rows stay
  * where they are.
  *
- * The owner keeps each side's rows in a columnar store: per column one array of values
+ * The owner keeps each side's rows in a columnar store (engine/ops/join_store.h, shared with
+ * the interval join, engine/ops/op_ijoin.h): per column one array of values
  * (the batch's physical width) and a validity bitmap where the column can be NULL, strings
  * longer than 12 bytes copied into append-only 256 KiB chunks, and per row its key hash and
  * the next row of the same hash slot (a chained hash table: heads per slot, a power of two,

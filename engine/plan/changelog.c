@@ -104,6 +104,12 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
         SL_CL_PUT("LateSplit");
         break;
     case SL_PLAN_JOIN:
+        if (p->join.interval) {
+            SL_CL_PUT("IntervalJoin(joinType=[InnerJoin], windowBounds=[isRowTime=true, "
+                      "leftLowerBound=%lld, leftUpperBound=%lld])",
+                      (long long)-p->join.hi, (long long)-p->join.lo);
+            break;
+        }
         SL_CL_PUT("Join(joinType=[InnerJoin])");
         break;
     case SL_PLAN_RANK: /* Flink's Rank(strategy=..., rankType=ROW_NUMBER, ...) / Deduplicate */

@@ -428,6 +428,24 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
     case SL_PLAN_JOIN: {
         /* the strategy and both input edges' changelog modes, as Flink's EXPLAIN shows them */
         const struct sl_rel *rin = &p->join.right->out;
+        if (p->join.interval) { /* engine/ops/op_ijoin.h: columns with their table or alias */
+            const struct sl_rel_col *oc = p->out.cols, *rc = p->out.cols + in->ncols;
+#define SL_QCOL(c) (c).qual ? (c).qual : "", (c).qual ? "." : "", (c).name
+            fputs("IntervalJoin INNER ON ", out);
+            for (uint32_t k = 0; k < p->join.nkeys; k++)
+                fprintf(out, "%s%s%s = %s%s%s AND ", SL_QCOL(oc[p->join.lkeys[k]]),
+                        SL_QCOL(rc[p->join.rkeys[k]]));
+            fprintf(out,
+                    "%s%s%s - %s%s%s BETWEEN %lld AND %lld ms (rows dropped as the watermark "
+                    "passes their bound, watermark held back %lld ms; left %s, right %s)",
+                    SL_QCOL(rc[p->join.rtime]), SL_QCOL(oc[p->join.ltime]), (long long)p->join.lo,
+                    (long long)p->join.hi,
+                    (long long)(p->join.hi > -p->join.lo ? p->join.hi : -p->join.lo),
+                    sl_changelog_mode_str(sl_plan_changelog(p->input, NULL, NULL)),
+                    sl_changelog_mode_str(sl_plan_changelog(p->join.right, NULL, NULL)));
+#undef SL_QCOL
+            break;
+        }
         fputs("Join INNER hash ON ", out);
         for (uint32_t k = 0; k < p->join.nkeys; k++)
             fprintf(out, "%s%s = %s", k ? " AND " : "", in->cols[p->join.lkeys[k]].name,

@@ -295,6 +295,11 @@ struct sl_plan {
             /* the left input is already partitioned by this join's key (it is the output of
              * a join whose owner worker is hash(lkeys) % N): no exchange for left rows */
             bool left_local;
+            /* an interval join (engine/ops/op_ijoin.h): the right's rowtime rtime minus the
+             * left's ltime lies in [lo, hi] ms; both stay time attributes in the output */
+            bool interval;
+            int ltime, rtime; /* left input column, right input column */
+            int64_t lo, hi;
         } join;
         struct {
             uint32_t npart;

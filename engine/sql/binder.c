@@ -2171,6 +2171,86 @@ static int sl_b_window(struct sl_binder *b, const struct sl_ast *a, struct sl_pl
 
 static int sl_b_from(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out);
 
+/* ---- interval joins (engine/ops/op_ijoin.h) --------------------------------------------------
+ * Flink's IntervalJoinUtil: among a join's conjuncts (columns of the join's output: the left's,
+ * then the right's), a comparison (<, <=, >, >=) of a left and a right rowtime attribute, each
+ * plus or minus a constant INTERVAL, bounds r.rt - l.rt from one side (a strict one 1 ms
+ * inside); exactly one lower and one upper bound on one pair of time attributes make the join
+ * an interval join (BETWEEN is such a pair). */
+
+static uint32_t sl_b_conjuncts(struct sl_expr *e, struct sl_expr **out, uint32_t cap);
+
+/* A time term: a column, or a column +- an INTERVAL constant (*off ms). */
+static bool sl_b_time_term(const struct sl_expr *e, int *col, int64_t *off)
+{
+    *off = 0;
+    if (e->kind == SL_EXPR_CALL && (e->fn == SL_FN_ADD || e->fn == SL_FN_SUB) && e->nargs == 2 &&
+        e->args[1]->kind == SL_EXPR_LIT && e->args[1]->interval && !e->args[1]->lit_null) {
+        *off = e->fn == SL_FN_ADD ? e->args[1]->lit.i : -e->args[1]->lit.i;
+        e = e->args[0];
+    }
+    if (e->kind != SL_EXPR_COL)
+        return false;
+    *col = e->col;
+    return true;
+}
+
+struct sl_b_ival {
+    int ltime, rtime;  /* left input column, right input column */
+    int64_t lo, hi;    /* r.rt - l.rt in [lo, hi] */
+    uint32_t plo, phi; /* the conjuncts that gave them */
+};
+
+/* Whether parts[0..n) of join j (j->out's columns, nl of them the left's) hold an interval
+ * condition (*iv). */
+static bool sl_b_interval_find(const struct sl_plan *j, struct sl_expr *const *parts, uint32_t n,
+                               struct sl_b_ival *iv)
+{
+    int nl = (int)j->input->out.ncols, nlo = 0, nhi = 0;
+    *iv = (struct sl_b_ival){.ltime = -1, .rtime = -1};
+    for (uint32_t i = 0; i < n; i++) {
+        const struct sl_expr *e = parts[i];
+        if (e->kind != SL_EXPR_CALL || e->nargs != 2 ||
+            (e->fn != SL_FN_LT && e->fn != SL_FN_LE && e->fn != SL_FN_GT && e->fn != SL_FN_GE))
+            continue;
+        int ca, cb;
+        int64_t oa, ob;
+        if (!sl_b_time_term(e->args[0], &ca, &oa) || !sl_b_time_term(e->args[1], &cb, &ob))
+            continue;
+        /* a OP b with a on the left: l + oa OP r + ob  <=>  d = r - l  OP' oa - ob */
+        bool left_first = ca < nl;
+        int lc = left_first ? ca : cb, rc = (left_first ? cb : ca) - nl;
+        if (lc >= nl || rc < 0 || !j->input->out.cols[lc].rowtime ||
+            !j->join.right->out.cols[rc].rowtime)
+            continue;
+        if ((iv->ltime >= 0 && iv->ltime != lc) || (iv->rtime >= 0 && iv->rtime != rc))
+            return false; /* bounds on more than one pair of time attributes */
+        iv->ltime = lc;
+        iv->rtime = rc;
+        int64_t c = left_first ? oa - ob : ob - oa;
+        sl_fn fn = e->fn;
+        if (!left_first) /* r + oa OP l + ob  <=>  d OP ob - oa */
+            fn = fn == SL_FN_LT   ? SL_FN_GT
+                 : fn == SL_FN_LE ? SL_FN_GE
+                 : fn == SL_FN_GT ? SL_FN_LT
+                                  : SL_FN_LE;
+        switch (fn) {
+        case SL_FN_LE: /* d >= c */
+            iv->lo = c, iv->plo = i, nlo++;
+            break;
+        case SL_FN_LT:
+            iv->lo = c + 1, iv->plo = i, nlo++;
+            break;
+        case SL_FN_GE:
+            iv->hi = c, iv->phi = i, nhi++;
+            break;
+        default: /* GT */
+            iv->hi = c - 1, iv->phi = i, nhi++;
+        }
+    }
+    return nlo == 1 && nhi == 1;
+}
+
 /* ---- regular joins of two streams (engine/ops/op_join.h) ------------------------------------
  * `a JOIN b ON ...`, `FROM a, b WHERE ...` and CROSS JOIN ... WHERE between two streams
  * (anything but a bounded table on the right, which stays a lookup join). The join node is
@@ -2206,6 +2286,20 @@ static int sl_b_stream_join(struct sl_binder *b, const struct sl_ast *a, struct 
         struct sl_scope sc = {&j->out, NULL, "a join condition"};
         TRY(sl_b_expr(b, &sc, a->cond, &j->join.cond));
         TRY(sl_b_need_bool(b, j->join.cond, "a join condition"));
+        /* an interval join keeps both time attributes (Flink's RelTimeIndicatorConverter
+         * materializes them for regular joins only); a comma join's WHERE comes later
+         * (sl_b_join_keys), when what reads the join's output is bound already */
+        struct sl_expr *parts[64];
+        struct sl_b_ival iv;
+        if (sl_b_interval_find(j, parts, sl_b_conjuncts(j->join.cond, parts, 64), &iv)) {
+            if (a->join != SL_JOIN_INNER)
+                return sl_b_err(b, a->pos,
+                                "outer interval joins are not supported yet: sluice runs "
+                                "interval joins (a time attribute of each side bounded by the "
+                                "other's) as INNER JOIN only");
+            j->out.cols[iv.ltime].rowtime = true;
+            j->out.cols[nl + iv.rtime].rowtime = true;
+        }
     }
     *out = j;
     return 0;
@@ -3980,6 +4074,21 @@ static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_
                         "a join of two streams needs an equality between a column of each side "
                         "(ON a.k = b.k, or WHERE a.k = b.k in a comma join): sluice does not "
                         "run cross joins or joins on conditions without such a key");
+    struct sl_b_ival iv;
+    if (sl_b_interval_find(j, rest, nrest, &iv)) { /* an interval join (engine/ops/op_ijoin.h) */
+        j->join.interval = true;
+        j->join.ltime = iv.ltime;
+        j->join.rtime = iv.rtime;
+        j->join.lo = iv.lo;
+        j->join.hi = iv.hi;
+        j->out.cols[iv.ltime].rowtime = true;
+        j->out.cols[nl + iv.rtime].rowtime = true;
+        uint32_t m = 0; /* the bounds are the operator's, not a filter's */
+        for (uint32_t i = 0; i < nrest; i++)
+            if (i != iv.plo && i != iv.phi)
+                rest[m++] = rest[i];
+        nrest = m;
+    }
     j->join.cond = NULL;
     j->join.nkeys = nk;
     j->join.lkeys = lk;

@@ -1,0 +1,619 @@
+/*
+ * engine/ops/join_store.c - the row store, key hashing and messages of the stream joins (see
+ * engine/ops/join_store.h).
+ */
+#include "engine/ops/join_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/hash.h"
+
+static int sl_jn_enomem(struct sl_error *err)
+{
+    return sl_error_set(err, SL_ENOMEM, "join: out of memory");
+}
+
+/* Grows the store to hold `need` rows; false when out of memory. */
+bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need)
+{
+    if (need <= s->cap)
+        return true;
+    uint64_t ncap = s->cap ? s->cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    if (ncap > UINT32_MAX - 1)
+        return false;
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->skip[c])
+            continue;
+        uint8_t *v = sl_mem_alloc(heap, ncap * s->width[c]);
+        if (!v)
+            return false;
+        if (s->rows)
+            memcpy(v, s->col[c], (size_t)s->rows * s->width[c]);
+        sl_mem_free(s->col[c]);
+        s->col[c] = v;
+        if (s->types[c].nullable) {
+            uint64_t *b = sl_mem_zalloc(heap, sl_jn_words((uint32_t)ncap) * 8);
+            if (!b)
+                return false;
+            if (s->valid[c])
+                memcpy(b, s->valid[c], sl_jn_words(s->cap) * 8);
+            sl_mem_free(s->valid[c]);
+            s->valid[c] = b;
+        }
+    }
+    uint64_t *h = sl_mem_alloc(heap, ncap * sizeof(*h));
+    uint32_t *nx = sl_mem_alloc(heap, ncap * sizeof(*nx));
+    if (!h || !nx) {
+        sl_mem_free(h);
+        sl_mem_free(nx);
+        return false;
+    }
+    if (s->rows) {
+        memcpy(h, s->hash, (size_t)s->rows * sizeof(*h));
+        memcpy(nx, s->next, (size_t)s->rows * sizeof(*nx));
+    }
+    sl_mem_free(s->hash);
+    sl_mem_free(s->next);
+    s->hash = h;
+    s->next = nx;
+    s->cap = (uint32_t)ncap;
+    return true;
+}
+
+/* Rebuilds the chains with at least 2 x `slots` slots; false when out of memory. The
+ * table grows with the slots in use - about the distinct keys - not with the rows: many rows
+ * of one key (the bids of an auction) share a chain, and the heads stay small enough for the
+ * cache. */
+bool sl_jn_rehash(struct sl_heap *heap, struct sl_jn_side *s, uint32_t slots)
+{
+    uint32_t n = s->nslots ? s->nslots : 1024;
+    while (n < 2 * (uint64_t)slots && n < (1u << 31))
+        n *= 2;
+    if (n != s->nslots) {
+        uint32_t *h = sl_mem_alloc(heap, (size_t)n * sizeof(*h));
+        if (!h)
+            return false;
+        sl_mem_free(s->head);
+        s->head = h;
+        s->nslots = n;
+    }
+    memset(s->head, 0xff, (size_t)n * sizeof(*s->head));
+    s->used = 0;
+    for (uint32_t r = 0; r < s->rows; r++) {
+        uint32_t slot = (uint32_t)(s->hash[r] & (n - 1));
+        s->used += s->head[slot] == SL_JN_NONE;
+        s->next[r] = s->head[slot];
+        s->head[slot] = r;
+    }
+    return true;
+}
+
+/* Copies `len` bytes into the side's string chunks; NULL when out of memory. */
+static const char *sl_jn_str(struct sl_heap *heap, struct sl_jn_side *s, const char *p, uint32_t len)
+{
+    struct sl_jn_chunk *c = s->chunks;
+    if (!c || c->size - c->used < len) {
+        size_t size = len > SL_JN_CHUNK ? len : SL_JN_CHUNK;
+        struct sl_jn_chunk *n = sl_mem_alloc(heap, sizeof(*n) + size);
+        if (!n)
+            return NULL;
+        n->next = c;
+        n->size = size;
+        n->used = 0;
+        s->chunks = n;
+        c = n;
+    }
+    char *d = c->data + c->used;
+    memcpy(d, p, len);
+    c->used += len;
+    s->str_bytes += len;
+    return d;
+}
+
+/* Appends n rows: row idx[i] (i when idx is NULL) of the columns `col` / `valid` (a batch's
+ * or a message's), with their hashes h[i]. Strings are copied into the store. */
+bool sl_jn_append(struct sl_heap *heap, struct sl_jn_side *s, uint8_t *const *col,
+                  uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h)
+{
+    if (!sl_jn_grow(heap, s, s->rows + n))
+        return false;
+    uint32_t base = s->rows;
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->skip[c])
+            continue;
+        uint32_t w = s->width[c];
+        uint8_t *dst = s->col[c] + (size_t)base * w;
+        const uint8_t *src = col[c];
+        if (w == 8) {
+            for (uint32_t i = 0; i < n; i++)
+                memcpy(dst + (size_t)i * 8, src + (size_t)(idx ? idx[i] : i) * 8, 8);
+        } else {
+            for (uint32_t i = 0; i < n; i++)
+                memcpy(dst + (size_t)i * w, src + (size_t)(idx ? idx[i] : i) * w, w);
+        }
+        if (s->valid[c]) {
+            for (uint32_t i = 0; i < n; i++)
+                sl_valid_set(s->valid[c], base + i,
+                             !valid[c] || sl_valid_get(valid[c], idx ? idx[i] : i));
+        }
+        if (s->types[c].id == SL_TYPE_VARCHAR) {
+            sl_str *v = (sl_str *)(void *)dst;
+            for (uint32_t i = 0; i < n; i++) {
+                if (s->valid[c] && !sl_valid_get(s->valid[c], base + i)) {
+                    v[i] = sl_str_make("", 0); /* a NULL's view is whatever was there */
+                    continue;
+                }
+                if (v[i].len <= SL_STR_INLINE_MAX)
+                    continue;
+                const char *p = sl_jn_str(heap, s, v[i].ptr, v[i].len);
+                if (!p)
+                    return false;
+                v[i].ptr = p;
+            }
+        }
+    }
+    memcpy(s->hash + base, h, (size_t)n * sizeof(*h));
+    s->rows += n;
+    uint32_t mask = s->nslots - 1, used = s->used;
+    for (uint32_t r = base; r < s->rows; r++) {
+        uint32_t slot = (uint32_t)(s->hash[r] & mask);
+        used += s->head[slot] == SL_JN_NONE;
+        s->next[r] = s->head[slot];
+        s->head[slot] = r;
+    }
+    s->used = used;
+    /* at half the slots in use, twice as many (at most one chain per two slots) */
+    return 2 * (uint64_t)used <= s->nslots || sl_jn_rehash(heap, s, used);
+}
+
+/* Whether row a of side sa and row b of side sb have equal keys (neither is NULL: rows with a
+ * NULL key are never stored). */
+bool sl_jn_keys_eq(const struct sl_jn_side *sa, uint32_t a, const struct sl_jn_side *sb, uint32_t b)
+{
+    for (uint32_t k = 0; k < sa->nkeys; k++) {
+        int ca = sa->keys[k], cb = sb->keys[k];
+        uint32_t w = sa->width[ca];
+        const uint8_t *x = sa->col[ca] + (size_t)a * w, *y = sb->col[cb] + (size_t)b * w;
+        switch (sa->types[ca].id) {
+        case SL_TYPE_VARCHAR:
+            if (!sl_str_eq((const sl_str *)x, (const sl_str *)y))
+                return false;
+            break;
+        default: /* the bits, DOUBLE too: Flink compares join keys as binary rows (so -0.0
+                    does not match 0.0, and a NaN matches the same NaN) */
+            if (memcmp(x, y, w) != 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+/* Gathers side s's rows rows[0..n) into out's columns from `c0` on. */
+void sl_jn_gather(const struct sl_jn_side *s, const uint32_t *rows, uint32_t n,
+                  struct sl_batch *out, uint32_t c0)
+{
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        struct sl_column *oc = &out->cols[c0 + c];
+        uint32_t w = s->width[c];
+        uint8_t *dst = oc->data;
+        const uint8_t *src = s->col[c];
+        if (s->skip[c]) {
+            memset(dst, 0, (size_t)n * w);
+            continue;
+        }
+        switch (w) {
+        case 8:
+            for (uint32_t i = 0; i < n; i++)
+                ((uint64_t *)(void *)dst)[i] = ((const uint64_t *)(const void *)src)[rows[i]];
+            break;
+        case 4:
+            for (uint32_t i = 0; i < n; i++)
+                ((uint32_t *)(void *)dst)[i] = ((const uint32_t *)(const void *)src)[rows[i]];
+            break;
+        case 16:
+            for (uint32_t i = 0; i < n; i++)
+                ((sl_str *)(void *)dst)[i] = ((const sl_str *)(const void *)src)[rows[i]];
+            break;
+        default:
+            for (uint32_t i = 0; i < n; i++)
+                memcpy(dst + (size_t)i * w, src + (size_t)rows[i] * w, w);
+        }
+        if (s->valid[c] && oc->valid)
+            for (uint32_t i = 0; i < n; i++)
+                sl_valid_set(oc->valid, i, sl_valid_get(s->valid[c], rows[i]));
+    }
+}
+
+/* ---- input --------------------------------------------------------------------------------- */
+
+/* j->hashes[i] = the key hash of position i of b; returns the positions without a NULL key
+ * compacted into j->sorted (as rows) and their hashes into j->i64buf's bits. */
+uint32_t sl_jn_hash(const struct sl_jn_side *s, struct sl_batch *b, uint32_t n, uint64_t *hashes,
+                    int64_t *i64buf, sl_sel_t *sorted)
+{
+    const struct sl_hash_kernels *hk = sl_hash;
+    bool nulls = false;
+    for (uint32_t k = 0; k < s->nkeys; k++) {
+        struct sl_column *c = &b->cols[s->keys[k]];
+        nulls |= c->valid != NULL;
+        switch (c->type.id) {
+        case SL_TYPE_INT:
+            (k ? hk->combine_i32 : hk->i32)(c->data, c->valid, b->sel, n, hashes);
+            break;
+        case SL_TYPE_DOUBLE:
+            (k ? hk->combine_f64 : hk->f64)(c->data, c->valid, b->sel, n, hashes);
+            break;
+        case SL_TYPE_VARCHAR:
+            (k ? hk->combine_str : hk->str)(c->data, c->valid, b->sel, n, hashes);
+            break;
+        case SL_TYPE_BOOLEAN: {
+            const uint8_t *v = c->data;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = b->sel ? b->sel[i] : i;
+                i64buf[r] = v[r];
+            }
+            (k ? hk->combine_i64 : hk->i64)(i64buf, c->valid, b->sel, n, hashes);
+            break;
+        }
+        default:
+            (k ? hk->combine_i64 : hk->i64)(c->data, c->valid, b->sel, n, hashes);
+            break;
+        }
+    }
+    /* positions with a NULL key never match: leave them out (hashes compacted alike) */
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = b->sel ? b->sel[i] : i;
+        bool ok = true;
+        if (nulls)
+            for (uint32_t k = 0; k < s->nkeys; k++) {
+                const struct sl_column *c = &b->cols[s->keys[k]];
+                if (c->valid && !sl_valid_get(c->valid, r))
+                    ok = false;
+            }
+        sorted[m] = (sl_sel_t)r;
+        hashes[m] = hashes[i];
+        m += ok;
+    }
+    return m;
+}
+
+void sl_jn_msg_free(void *p)
+{
+    sl_mem_free(p);
+}
+
+/* A message with rows idx[0..n) (0..n-1 when idx is NULL) of the columns col / valid (a
+ * batch's, or a saved message's) with hashes h, for side sd; NULL when out of memory. */
+struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, uint8_t *const *col,
+                                uint64_t *const *valid, const sl_sel_t *idx, uint32_t n,
+                                const uint64_t *h)
+{
+    size_t size = sizeof(struct sl_jn_msg) + 2 * (size_t)s->ncols * sizeof(void *) + 8 * (size_t)n;
+    size_t strb = 0;
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->skip[c])
+            continue;
+        size += ((size_t)n * s->width[c] + 7) / 8 * 8;
+        if (s->types[c].nullable)
+            size += sl_jn_words(n) * 8;
+        if (s->types[c].id == SL_TYPE_VARCHAR) {
+            const sl_str *v = (const sl_str *)(const void *)col[c];
+            const uint64_t *bv = valid[c];
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t r = idx ? idx[i] : i;
+                if ((!bv || sl_valid_get(bv, r)) && v[r].len > SL_STR_INLINE_MAX)
+                    strb += v[r].len;
+            }
+        }
+    }
+    struct sl_jn_msg *m = sl_mem_alloc(NULL, size + strb);
+    if (!m)
+        return NULL;
+    m->pl.free_fn = sl_jn_msg_free;
+    m->side = (uint32_t)sd;
+    m->rows = n;
+    char *p = (char *)(m + 1);
+    m->col = (uint8_t **)(void *)p;
+    p += s->ncols * sizeof(void *);
+    m->valid = (uint64_t **)(void *)p;
+    p += s->ncols * sizeof(void *);
+    m->hash = (uint64_t *)(void *)p;
+    memcpy(m->hash, h, (size_t)n * 8);
+    p += 8 * (size_t)n;
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        uint32_t w = s->width[c];
+        m->col[c] = NULL;
+        m->valid[c] = NULL;
+        if (s->skip[c])
+            continue;
+        m->col[c] = (uint8_t *)p;
+        const uint8_t *src = col[c];
+        for (uint32_t i = 0; i < n; i++)
+            memcpy(p + (size_t)i * w, src + (size_t)(idx ? idx[i] : i) * w, w);
+        p += ((size_t)n * w + 7) / 8 * 8;
+        m->valid[c] = NULL;
+        if (s->types[c].nullable) {
+            m->valid[c] = (uint64_t *)(void *)p;
+            memset(p, 0, sl_jn_words(n) * 8);
+            for (uint32_t i = 0; i < n; i++)
+                sl_valid_set(m->valid[c], i, !valid[c] || sl_valid_get(valid[c], idx ? idx[i] : i));
+            p += sl_jn_words(n) * 8;
+        }
+    }
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->types[c].id != SL_TYPE_VARCHAR || s->skip[c])
+            continue;
+        sl_str *v = (sl_str *)(void *)m->col[c];
+        for (uint32_t i = 0; i < n; i++) {
+            if (m->valid[c] && !sl_valid_get(m->valid[c], i))
+                v[i] = sl_str_make("", 0);
+            if (v[i].len <= SL_STR_INLINE_MAX)
+                continue;
+            memcpy(p, v[i].ptr, v[i].len);
+            v[i].ptr = p;
+            p += v[i].len;
+        }
+    }
+    return m;
+}
+
+/* ---- checkpoints --------------------------------------------------------------------------- */
+
+void sl_jn_save_side(const struct sl_jn_side *s, struct sl_sbuf *out)
+{
+    sl_sbuf_put_u32(out, s->ncols);
+    sl_sbuf_put_u32(out, s->rows);
+    for (uint32_t r = 0; r < s->rows; r++)
+        sl_sbuf_put_u64(out, s->hash[r]);
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->skip[c])
+            continue;
+        if (s->types[c].id == SL_TYPE_VARCHAR) {
+            const sl_str *v = (const sl_str *)(const void *)s->col[c];
+            for (uint32_t r = 0; r < s->rows; r++)
+                sl_sbuf_put_bytes(out, sl_str_data(&v[r]), v[r].len);
+        } else {
+            sl_sbuf_put(out, s->col[c], (size_t)s->rows * s->width[c]);
+        }
+        if (s->valid[c])
+            for (size_t w = 0; w < sl_jn_words(s->rows); w++)
+                sl_sbuf_put_u64(out, s->valid[c][w]);
+    }
+}
+
+int sl_jn_restore_side(struct sl_heap *heap, struct sl_jn_side *s, struct sl_sread *in,
+                       struct sl_error *err)
+{
+    uint32_t ncols, rows;
+    int rc;
+    if ((rc = sl_sread_u32(in, &ncols, err)) != 0)
+        return rc;
+    if (ncols != s->ncols)
+        return sl_sread_fail(in, err, "join: a side's state with another number of columns");
+    if ((rc = sl_sread_count(in, &rows, 8, err)) != 0)
+        return rc;
+    if (!sl_jn_grow(heap, s, rows))
+        return sl_jn_enomem(err);
+    for (uint32_t r = 0; r < rows; r++)
+        if ((rc = sl_sread_u64(in, &s->hash[r], err)) != 0)
+            return rc;
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->skip[c])
+            continue;
+        if (s->types[c].id == SL_TYPE_VARCHAR) {
+            sl_str *v = (sl_str *)(void *)s->col[c];
+            for (uint32_t r = 0; r < rows; r++) {
+                const void *p;
+                uint32_t len;
+                if ((rc = sl_sread_bytes(in, &p, &len, err)) != 0)
+                    return rc;
+                if (len > SL_STR_INLINE_MAX && !(p = sl_jn_str(heap, s, p, len)))
+                    return sl_jn_enomem(err);
+                v[r] = sl_str_make(p, len);
+            }
+        } else if ((rc = sl_sread_get(in, s->col[c], (size_t)rows * s->width[c], err)) != 0) {
+            return rc;
+        }
+        if (s->valid[c])
+            for (size_t w = 0; w < sl_jn_words(rows); w++)
+                if ((rc = sl_sread_u64(in, &s->valid[c][w], err)) != 0)
+                    return rc;
+    }
+    s->rows = rows;
+    if (!sl_jn_rehash(heap, s, 0)) /* the chains, then grown to the slots they use */
+        return sl_jn_enomem(err);
+    return 2 * (uint64_t)s->used <= s->nslots || sl_jn_rehash(heap, s, s->used) ? 0
+                                                                                : sl_jn_enomem(err);
+}
+
+void sl_jn_side_free(struct sl_jn_side *s)
+{
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->col)
+            sl_mem_free(s->col[c]);
+        if (s->valid)
+            sl_mem_free(s->valid[c]);
+    }
+    sl_mem_free(s->col);
+    sl_mem_free(s->valid);
+    sl_mem_free(s->bcol);
+    sl_mem_free(s->bvalid);
+    sl_mem_free(s->types);
+    sl_mem_free(s->width);
+    sl_mem_free(s->skip);
+    sl_mem_free(s->hash);
+    sl_mem_free(s->next);
+    sl_mem_free(s->head);
+    for (struct sl_jn_chunk *c = s->chunks, *n; c; c = n) {
+        n = c->next;
+        sl_mem_free(c);
+    }
+}
+
+bool sl_jn_side_init(struct sl_heap *heap, struct sl_jn_side *s, const struct sl_rel *rel,
+                     const int *keys, uint32_t nkeys)
+{
+    s->ncols = rel->ncols;
+    s->keys = keys;
+    s->nkeys = nkeys;
+    uint32_t nc = rel->ncols ? rel->ncols : 1;
+    s->types = sl_mem_zalloc(heap, nc * sizeof(*s->types));
+    s->width = sl_mem_zalloc(heap, nc);
+    s->skip = sl_mem_zalloc(heap, nc * sizeof(*s->skip));
+    s->col = sl_mem_zalloc(heap, nc * sizeof(*s->col));
+    s->valid = sl_mem_zalloc(heap, nc * sizeof(*s->valid));
+    s->bcol = sl_mem_zalloc(heap, nc * sizeof(*s->bcol));
+    s->bvalid = sl_mem_zalloc(heap, nc * sizeof(*s->bvalid));
+    if (!s->types || !s->width || !s->skip || !s->col || !s->valid || !s->bcol || !s->bvalid)
+        return false;
+    for (uint32_t c = 0; c < rel->ncols; c++) {
+        s->types[c] = rel->cols[c].type;
+        s->width[c] = (uint8_t)sl_type_width(rel->cols[c].type.id);
+    }
+    return sl_jn_rehash(heap, s, 0);
+}
+bool sl_jn_compact(struct sl_heap *heap, struct sl_jn_side *s, const bool *keep)
+{
+    uint32_t n = 0;
+    for (uint32_t r = 0; r < s->rows; r++) {
+        if (!keep[r])
+            continue;
+        if (n != r) {
+            for (uint32_t c = 0; c < s->ncols; c++) {
+                if (s->skip[c])
+                    continue;
+                uint32_t w = s->width[c];
+                memcpy(s->col[c] + (size_t)n * w, s->col[c] + (size_t)r * w, w);
+                if (s->valid[c])
+                    sl_valid_set(s->valid[c], n, sl_valid_get(s->valid[c], r));
+            }
+            s->hash[n] = s->hash[r];
+        }
+        n++;
+    }
+    s->rows = n;
+    /* the long strings of the kept rows into fresh chunks; the old ones go */
+    struct sl_jn_chunk *old = s->chunks;
+    s->chunks = NULL;
+    s->str_bytes = 0;
+    bool ok = true;
+    for (uint32_t c = 0; c < s->ncols && ok; c++) {
+        if (s->skip[c] || s->types[c].id != SL_TYPE_VARCHAR)
+            continue;
+        sl_str *v = (sl_str *)(void *)s->col[c];
+        for (uint32_t r = 0; r < n && ok; r++) {
+            if (v[r].len <= SL_STR_INLINE_MAX)
+                continue;
+            const char *p = sl_jn_str(heap, s, v[r].ptr, v[r].len);
+            if (!p)
+                ok = false;
+            else
+                v[r].ptr = p;
+        }
+    }
+    for (struct sl_jn_chunk *c = old, *nx; c; c = nx) {
+        nx = c->next;
+        if (ok)
+            sl_mem_free(c);
+        else { /* keep them: some rows still point into them */
+            c->next = s->chunks;
+            s->chunks = c;
+        }
+    }
+    return ok && sl_jn_rehash(heap, s, 0) &&
+           (2 * (uint64_t)s->used <= s->nslots || sl_jn_rehash(heap, s, s->used));
+}
+
+void sl_jn_save_msg(const struct sl_jn_side *sides, const struct sl_jn_msg *m, struct sl_sbuf *out)
+{
+    const struct sl_jn_side *s = &sides[m->side];
+    sl_sbuf_put_u32(out, m->side);
+    sl_sbuf_put_u32(out, m->rows);
+    for (uint32_t r = 0; r < m->rows; r++)
+        sl_sbuf_put_u64(out, m->hash[r]);
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->skip[c])
+            continue;
+        if (s->types[c].id == SL_TYPE_VARCHAR) {
+            const sl_str *v = (const sl_str *)(const void *)m->col[c];
+            for (uint32_t r = 0; r < m->rows; r++)
+                sl_sbuf_put_bytes(out, sl_str_data(&v[r]), v[r].len);
+        } else {
+            sl_sbuf_put(out, m->col[c], (size_t)m->rows * s->width[c]);
+        }
+        if (m->valid[c])
+            for (size_t w = 0; w < sl_jn_words(m->rows); w++)
+                sl_sbuf_put_u64(out, m->valid[c][w]);
+    }
+}
+
+int sl_jn_read_msg(struct sl_heap *heap, const struct sl_jn_side *sides, struct sl_sread *in,
+                   struct sl_jn_msg **out, struct sl_error *err)
+{
+    uint32_t sd, rows;
+    int rc;
+    if ((rc = sl_sread_u32(in, &sd, err)) != 0)
+        return rc;
+    if (sd > 1)
+        return sl_sread_fail(in, err, "join: a kept message of neither side");
+    if ((rc = sl_sread_count(in, &rows, 8, err)) != 0)
+        return rc;
+    if (rows > SL_BATCH_CAP)
+        return sl_sread_fail(in, err, "join: a kept message of more rows than a batch");
+    const struct sl_jn_side *s = &sides[sd];
+    uint64_t *hash = sl_mem_alloc(heap, ((size_t)rows + 1) * sizeof(*hash));
+    uint8_t **col = sl_mem_zalloc(heap, (s->ncols + 1) * sizeof(*col));
+    uint64_t **valid = sl_mem_zalloc(heap, (s->ncols + 1) * sizeof(*valid));
+    if (!hash || !col || !valid) {
+        rc = sl_jn_enomem(err);
+        goto out;
+    }
+    for (uint32_t r = 0; r < rows && !rc; r++)
+        rc = sl_sread_u64(in, &hash[r], err);
+    for (uint32_t c = 0; c < s->ncols && !rc; c++) {
+        if (s->skip[c])
+            continue;
+        col[c] = sl_mem_zalloc(heap, ((size_t)rows + 1) * s->width[c]);
+        if (s->types[c].nullable)
+            valid[c] = sl_mem_zalloc(heap, (sl_jn_words(rows) + 1) * 8);
+        if (!col[c] || (s->types[c].nullable && !valid[c])) {
+            rc = sl_jn_enomem(err);
+            break;
+        }
+        if (s->types[c].id == SL_TYPE_VARCHAR) {
+            sl_str *v = (sl_str *)(void *)col[c];
+            for (uint32_t r = 0; r < rows && !rc; r++) {
+                const void *p;
+                uint32_t len;
+                if ((rc = sl_sread_bytes(in, &p, &len, err)) == 0)
+                    v[r] = sl_str_make(p, len); /* points into `in`: copied by msg_new */
+            }
+        } else {
+            rc = sl_sread_get(in, col[c], (size_t)rows * s->width[c], err);
+        }
+        for (size_t w = 0; valid[c] && w < sl_jn_words(rows) && !rc; w++)
+            rc = sl_sread_u64(in, &valid[c][w], err);
+    }
+    if (!rc) {
+        *out = sl_jn_msg_new(s, (int)sd, col, valid, NULL, rows, hash);
+        if (!*out)
+            rc = sl_jn_enomem(err);
+    }
+out:
+    for (uint32_t c = 0; col && c < s->ncols; c++) {
+        sl_mem_free(col[c]);
+        if (valid)
+            sl_mem_free(valid[c]);
+    }
+    sl_mem_free(col);
+    sl_mem_free(valid);
+    sl_mem_free(hash);
+    return rc;
+}

@@ -1,0 +1,128 @@
+/*
+ * engine/ops/join_store.h - the pieces the two stream joins share (the regular join,
+ * engine/ops/op_join.h, and the interval join, engine/ops/op_ijoin.h): a side's columnar row
+ * store with its chained hash table on the key, the key hashing of an input batch, the
+ * messages that carry rows to their owner worker, and the store's checkpoint layout.
+ *
+ * HOW IT WORKS (op_join.h has the whole story and the byte budget per row)
+ * A side keeps per column one array of values (the batch's physical width) and a validity
+ * bitmap where the column can be NULL; strings longer than 12 bytes are copied into
+ * append-only 256 KiB chunks. Per row it keeps its key hash and the next row of the same hash
+ * slot: heads per slot (a power of two, doubled when half of them head a chain). Rows are
+ * appended; the interval join drops rows with sl_jn_compact, which moves the kept rows down,
+ * copies their long strings into fresh chunks and rebuilds the chains.
+ *
+ * A side's state (sl_jn_save_side / sl_jn_restore_side), little-endian:
+ *   4       ncols (must be the plan's), 4 rows
+ *   8 x rows  the key hashes
+ *   per column not skipped: rows x width bytes of values (VARCHAR: per row 4 bytes length +
+ *           the bytes), then, where the column is nullable, ceil(rows / 64) x 8 bytes of
+ *           validity
+ * A message (sl_jn_save_msg / sl_jn_read_msg): 4 side, 4 rows, 8 x rows hashes, then the
+ * side's columns as above.
+ *
+ * OWNERSHIP: a side owns its arrays and chunks (sl_jn_side_free); a message is one
+ * allocation (sl_jn_msg_free, its pl.free_fn) that owns its strings. Functions that allocate
+ * take the operator's heap and return false (or NULL, or SL_ENOMEM) when out of memory.
+ * THREADS: a side is its worker's; a message moves to its receiver.
+ */
+#ifndef SL_OPS_JOIN_STORE_H
+#define SL_OPS_JOIN_STORE_H
+
+#include "engine/core/state.h"
+#include "engine/ops/operator.h"
+
+#define SL_JN_NONE UINT32_MAX
+#define SL_JN_CHUNK (256u * 1024u)
+
+/* ---- a side's row store ---------------------------------------------------------------- */
+
+struct sl_jn_chunk {
+    struct sl_jn_chunk *next;
+    size_t size, used;
+    char data[];
+};
+
+struct sl_jn_side {
+    uint32_t ncols, nkeys;
+    const int *keys;       /* the key columns of this side */
+    struct sl_type *types; /* ncols */
+    uint8_t *width;        /* ncols */
+    bool *skip;            /* ncols: nothing downstream reads it (not stored, zero out) */
+    uint8_t **col;         /* per column: cap x width bytes (NULL when skipped) */
+    uint64_t **valid;      /* per column: cap bits, NULL when the column is NOT NULL */
+    uint8_t **bcol;        /* scratch: an input batch's columns */
+    uint64_t **bvalid;
+    uint64_t *hash;        /* per row */
+    uint32_t *next;        /* per row: the next row of its slot */
+    uint32_t *head;        /* nslots */
+    uint32_t nslots, used; /* slots, and those that head a chain */
+    uint32_t rows, cap;
+    struct sl_jn_chunk *chunks;
+    uint64_t str_bytes;
+};
+
+/* Rows sent to their owner: dense columns (widths as the store's), strings in the tail. */
+struct sl_jn_msg {
+    struct sl_msg_payload pl;
+    uint32_t side, rows;
+    uint64_t *hash;
+    uint8_t **col;
+    uint64_t **valid;
+};
+
+static inline size_t sl_jn_words(uint32_t bits)
+{
+    return ((size_t)bits + 63) / 64;
+}
+
+/* Sets up side s for the relation rel with key columns keys[0..nkeys) (kept by pointer). */
+bool sl_jn_side_init(struct sl_heap *heap, struct sl_jn_side *s, const struct sl_rel *rel,
+                     const int *keys, uint32_t nkeys);
+void sl_jn_side_free(struct sl_jn_side *s);
+
+/* Grows the store to hold `need` rows. */
+bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need);
+
+/* Rebuilds the chains with at least 2 x `slots` slots. */
+bool sl_jn_rehash(struct sl_heap *heap, struct sl_jn_side *s, uint32_t slots);
+
+/* Appends n rows: row idx[i] (i when idx is NULL) of the columns `col` / `valid` (a batch's
+ * or a message's), with their hashes h[i]. Strings are copied into the store. */
+bool sl_jn_append(struct sl_heap *heap, struct sl_jn_side *s, uint8_t *const *col,
+                  uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h);
+
+/* Keeps the rows r with keep[r] (in order) and drops the others. */
+bool sl_jn_compact(struct sl_heap *heap, struct sl_jn_side *s, const bool *keep);
+
+/* Whether row a of side sa and row b of side sb have equal keys (neither NULL). */
+bool sl_jn_keys_eq(const struct sl_jn_side *sa, uint32_t a, const struct sl_jn_side *sb,
+                   uint32_t b);
+
+/* Gathers side s's rows rows[0..n) into out's columns from `c0` on. */
+void sl_jn_gather(const struct sl_jn_side *s, const uint32_t *rows, uint32_t n,
+                  struct sl_batch *out, uint32_t c0);
+
+/* hashes[i] = the key hash of active position i of b (n of them); returns how many have no
+ * NULL key, their rows compacted into sorted[] and their hashes into hashes[] (i64buf:
+ * scratch, SL_BATCH_CAP each). */
+uint32_t sl_jn_hash(const struct sl_jn_side *s, struct sl_batch *b, uint32_t n, uint64_t *hashes,
+                    int64_t *i64buf, sl_sel_t *sorted);
+
+/* A message with rows idx[0..n) (0..n-1 when idx is NULL) of the columns col / valid with
+ * hashes h, for side sd; NULL when out of memory. The caller owns it. */
+struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, uint8_t *const *col,
+                                uint64_t *const *valid, const sl_sel_t *idx, uint32_t n,
+                                const uint64_t *h);
+void sl_jn_msg_free(void *p);
+
+/* Checkpoints (the layouts above). */
+void sl_jn_save_side(const struct sl_jn_side *s, struct sl_sbuf *out);
+int sl_jn_restore_side(struct sl_heap *heap, struct sl_jn_side *s, struct sl_sread *in,
+                       struct sl_error *err);
+void sl_jn_save_msg(const struct sl_jn_side *sides, const struct sl_jn_msg *m, struct sl_sbuf *out);
+/* Reads a message of sides[0] or sides[1] into *out (the caller's). */
+int sl_jn_read_msg(struct sl_heap *heap, const struct sl_jn_side *sides, struct sl_sread *in,
+                   struct sl_jn_msg **out, struct sl_error *err);
+
+#endif
