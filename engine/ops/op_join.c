@@ -296,6 +296,13 @@ static int sl_jn_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, in
     return sl_jn_flush(((struct sl_jn_right *)op)->j, ctx, err);
 }
 
+/* After a checkpoint's alignment (ops->resumed): the rows it kept back go, even when no further
+ * input would call the join (the end of a stream). */
+static int sl_jn_resumed(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    return sl_jn_flush((struct sl_op_join *)op, ctx, err);
+}
+
 static int sl_jn_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     return sl_jn_side_done((struct sl_op_join *)op, ctx, 0, err);
@@ -460,6 +467,7 @@ static const struct sl_op_ops sl_jn_ops = {
     .watermark = sl_jn_watermark,
     .receive = sl_jn_receive,
     .finish = sl_jn_finish,
+    .resumed = sl_jn_resumed,
     .free = sl_jn_free,
     .save = sl_jn_save,
     .restore = sl_jn_restore,

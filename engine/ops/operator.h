@@ -116,8 +116,8 @@ struct sl_op_ops {
     int (*finish)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
     /* A checkpoint's alignment has ended on this worker (ctx->aligning is false again), or the
      * worker starts (after a restore): sends what the operator kept back while it aligned.
-     * NULL: it keeps nothing back (engine/ops/op_winagg.c does; op_join.c sends its rows at
-     * its next call instead). */
+     * NULL: it keeps nothing back (engine/ops/op_winagg.c and op_join.c do; the join also
+     * sends them at its next call). */
     int (*resumed)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
     /* Frees the operator and everything it owns (not `next`). */
     void (*free)(struct sl_op *op);

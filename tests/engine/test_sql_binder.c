@@ -181,6 +181,62 @@ static void test_hop_window_agg(void **state)
     }
 }
 
+/* Cascaded window aggregation: a GROUP BY of a window aggregation's window_start and
+ * window_end (any names, through projections and filters) is a window aggregation with its
+ * window attached, insert-only; one of the two, or a computed one, leaves an unbounded
+ * GROUP BY (a changelog). */
+static void test_cascaded_window_agg(void **state)
+{
+    (void)state;
+#define SL_INNER(ws, we)                                                         \
+    "(SELECT auction, COUNT(*) AS num, " ws " AS st, " we " AS en\n"             \
+    "  FROM TABLE(HOP(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '2' SECOND,\n" \
+    "                 INTERVAL '10' SECOND))\n"                                  \
+    "  GROUP BY auction, window_start, window_end) AS c\n"
+    static const struct {
+        const char *sql;
+        const char *want; /* in EXPLAIN */
+        bool attached;
+    } cases[] = {
+        {"INSERT INTO out2 SELECT COUNT(*), MAX(num) FROM " SL_INNER(
+             "window_start", "window_end") "WHERE num > 1 GROUP BY c.en, c.st;",
+         "WindowAggregate keys [en, st] aggs [COUNT(*), MAX(AGGIN$1)] window attached [st, en]",
+         true},
+        {"INSERT INTO out2 SELECT COUNT(*), MAX(num) FROM (SELECT auction, COUNT(*) AS num,\n"
+         "  window_start, window_end FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`),\n"
+         "  INTERVAL '10' SECOND)) GROUP BY auction, window_start, window_end)\n"
+         "  GROUP BY window_start, window_end;",
+         "WindowAggregate keys [window_start, window_end] aggs [COUNT(*), MAX(AGGIN$1)] window "
+         "attached [window_start, window_end]",
+         true},
+        {"INSERT INTO out2 SELECT COUNT(*), MAX(price) FROM (SELECT price, window_start AS a,\n"
+         "  window_end AS b FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`),\n"
+         "  INTERVAL '10' SECOND))) GROUP BY a, b;",
+         "WindowAggregate keys [a, b] aggs [COUNT(*), MAX(AGGIN$1)] -> ", false},
+        {"INSERT INTO out2 SELECT COUNT(*), MAX(num) FROM " SL_INNER("window_start",
+                                                                     "window_end") "GROUP BY c.st;",
+         "GroupAggregate keys [st]", false},
+        {"INSERT INTO out2 SELECT COUNT(*), MAX(num) FROM " SL_INNER(
+             "window_start", "window_end - INTERVAL '1' SECOND") "GROUP BY c.st, c.en;",
+         "GroupAggregate keys [st, en]", false},
+    };
+#undef SL_INNER
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sl_job *job = bind_ok(cases[i].sql);
+        char *text = explain(job->inserts[0]);
+        bool window = cases[i].want[0] == 'W';
+        if (!strstr(text, cases[i].want) ||
+            (strstr(text, "changelogMode=[I,UB,UA]") != NULL) == window ||
+            (strstr(text, "window attached") != NULL) != cases[i].attached)
+            fprintf(stderr, "case %zu:\n%s", i, text);
+        assert_non_null(strstr(text, cases[i].want));
+        assert_int_equal(strstr(text, "changelogMode=[I,UB,UA]") != NULL, !window);
+        assert_int_equal(strstr(text, "window attached") != NULL, cases[i].attached);
+        free(text);
+        sl_job_free(job);
+    }
+}
+
 static void test_lookup_join_tumble(void **state)
 {
     (void)state;
@@ -709,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_q1_types),
         cmocka_unit_test(test_q2_mod),
         cmocka_unit_test(test_hop_window_agg),
+        cmocka_unit_test(test_cascaded_window_agg),
         cmocka_unit_test(test_lookup_join_tumble),
         cmocka_unit_test(test_filter_pushdown),
         cmocka_unit_test(test_group_agg_changelog),
