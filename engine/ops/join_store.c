@@ -93,7 +93,8 @@ bool sl_jn_rehash(struct sl_heap *heap, struct sl_jn_side *s, uint32_t slots)
 }
 
 /* Copies `len` bytes into the side's string chunks; NULL when out of memory. */
-static const char *sl_jn_str(struct sl_heap *heap, struct sl_jn_side *s, const char *p, uint32_t len)
+static const char *sl_jn_str(struct sl_heap *heap, struct sl_jn_side *s, const char *p,
+                             uint32_t len)
 {
     struct sl_jn_chunk *c = s->chunks;
     if (!c || c->size - c->used < len) {

@@ -3594,7 +3594,8 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         TRYP(c->name);
         c->type = e->type;
         if (e->kind == SL_EXPR_COL) {
-            c->rowtime = p->out.cols[e->col].rowtime;
+            /* a CAST (of a column to its own type: no call) materializes, as in Flink */
+            c->rowtime = p->out.cols[e->col].rowtime && it->kind != SL_AST_CAST;
             c->proctime = p->out.cols[e->col].proctime;
             c->qual = p->out.cols[e->col].qual;
         }
@@ -4317,6 +4318,21 @@ static int sl_b_insert(struct sl_binder *b, const struct sl_ast *a)
         return sl_b_err(b, a->query->pos, "the query has %u columns, table '%s' has %u%s",
                         q->out.ncols, t->name, nwrite,
                         nvirt ? " (its VIRTUAL metadata columns are read only, not written)" : "");
+    /* Flink refuses to write two rowtime attributes (an interval join's output keeps both):
+     * the sink's event time would be ambiguous */
+    for (uint32_t i = 0, first = UINT32_MAX; i < q->out.ncols; i++) {
+        if (!q->out.cols[i].rowtime)
+            continue;
+        if (first == UINT32_MAX) {
+            first = i;
+            continue;
+        }
+        return sl_b_err(b, a->query->pos,
+                        "the query has more than one rowtime attribute column (%s, %s) for "
+                        "writing into table '%s': CAST all but one of them to TIMESTAMP(3), as "
+                        "Flink requires",
+                        q->out.cols[first].name, q->out.cols[i].name, t->name);
+    }
     /* implicit casts to the sink's types where Flink allows them */
     bool need = nvirt > 0;
     for (uint32_t i = 0, j = 0; i < t->physical.ncols; i++) {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# tests/sql/test_join_ckpt.sh - the regular join of two streams (engine/ops/op_join.c) across
-# crashes: both sides' rows (the join's state), the messages between workers and the two
+# tests/sql/test_join_ckpt.sh - the joins of two streams (engine/ops/op_join.c, op_ijoin.c)
+# across crashes: both sides' rows (the join's state), the messages between workers and the two
 # sources' positions are checkpointed and restored, exactly once.
 #
 # The paced Nexmark source (nexmark_paced.sql: 5000 events per second of wall time) feeds
 # Nexmark q20 (bids joined with their auctions of category 10: two sources, one join) and
 # join3 (bid JOIN auction JOIN person: three sources, two joins) with filesystem sinks, at 2
-# workers with a checkpoint every 50 ms. The job dies at a named step of a later epoch
+# workers with a checkpoint every 50 ms, and ijoin (an interval join of the bids with their
+# auctions: engine/ops/op_ijoin.c, whose state also holds the watermarks on their way to the
+# owners and shrinks as they pass). The job dies at a named step of a later epoch
 # (SLUICE_CRASH_AT: _exit(137)), or by SIGKILL at random moments four times in a row, and the
 # same command resumes it to the end. The committed rows (sorted) must equal a crash-free
 # run's: a restored side that lost rows would miss joined rows, one that kept rows twice, or
@@ -31,7 +33,7 @@ run() { # query, dir, extra arguments...
     --set OUT="$d/out" --workers 2 --quiet "$@"
 }
 rows() { cat "$1"/part-* 2>/dev/null | LC_ALL=C sort; }
-for q in q20 join3; do
+for q in q20 join3 ijoin; do
   mkdir -p "$tmp/ref-$q"
   run $q "$tmp/ref-$q" > "$tmp/ref-$q/log" 2>&1 ||
     { echo "FAIL: $q without a crash"; tail -3 "$tmp/ref-$q/log"; exit 1; }
@@ -49,7 +51,7 @@ check() { # label, query, dir
   fi
 }
 for qcp in q20:ckpt.before_snapshot@3 q20:ckpt.after_committed@3 join3:snapshot.after_write@4 \
-  join3:ckpt.after_committed@3; do
+  join3:ckpt.after_committed@3 ijoin:ckpt.before_snapshot@3 ijoin:ckpt.after_committed@4; do
   q=${qcp%%:*} cp=${qcp#*:}
     d="$tmp/$q-$cp"
     mkdir -p "$d"
