@@ -10,7 +10,8 @@
 
 #include "kernels/hash.h"
 
-#define SL_JN_MAGIC 0x314e4a53u /* "SJN1" little-endian: format version 1 */
+#define SL_JN_MAGIC 0x324e4a53u    /* "SJN2" little-endian: format version 2 */
+#define SL_JN_MAGIC_V1 0x314e4a53u /* "SJN1": version 1, the same for an INNER join */
 #define SL_JN_NONE UINT32_MAX
 #define SL_JN_CHUNK (256u * 1024u)
 
@@ -25,6 +26,10 @@ struct sl_jn_chunk {
 struct sl_jn_side {
     uint32_t ncols, nkeys;
     const int *keys;       /* the key columns of this side */
+    bool outer;            /* its rows without a match are emitted null-padded */
+    uint32_t *match;       /* outer: per row its matches (Flink's associated records, at
+                              most UINT32_MAX - 1), SL_JN_NONE for a NULL key (never in a
+                              chain); NULL for an inner side */
     struct sl_type *types; /* ncols */
     uint8_t *width;        /* ncols */
     bool *skip;            /* ncols: nothing downstream reads it (not stored, zero out) */
@@ -80,7 +85,9 @@ struct sl_op_join {
     int64_t *i64buf;
     uint32_t *bucket, *counts;
     sl_sel_t *sorted;
-    uint32_t *pl, *pr; /* matching pairs: left row, right row */
+    uint32_t *pl, *pr; /* matching pairs: left row, right row (SL_JN_NONE: NULLs) */
+    uint8_t *pk;       /* their row kinds (an outer join's) */
+    bool outer;        /* LEFT, RIGHT or FULL: the output carries row kinds */
     struct sl_schema *out_schema;
     struct sl_batch_pool *out_pool;
 };
@@ -137,6 +144,18 @@ static bool sl_jn_grow(struct sl_op_join *j, struct sl_jn_side *s, uint32_t need
         memcpy(h, s->hash, (size_t)s->rows * sizeof(*h));
         memcpy(nx, s->next, (size_t)s->rows * sizeof(*nx));
     }
+    if (s->outer) {
+        uint32_t *mt = sl_mem_alloc(j->heap, ncap * sizeof(*mt));
+        if (!mt) {
+            sl_mem_free(h);
+            sl_mem_free(nx);
+            return false;
+        }
+        if (s->rows)
+            memcpy(mt, s->match, (size_t)s->rows * sizeof(*mt));
+        sl_mem_free(s->match);
+        s->match = mt;
+    }
     sl_mem_free(s->hash);
     sl_mem_free(s->next);
     s->hash = h;
@@ -165,6 +184,8 @@ static bool sl_jn_rehash(struct sl_op_join *j, struct sl_jn_side *s, uint32_t sl
     memset(s->head, 0xff, (size_t)n * sizeof(*s->head));
     s->used = 0;
     for (uint32_t r = 0; r < s->rows; r++) {
+        if (s->match && s->match[r] == SL_JN_NONE)
+            continue; /* a NULL key: matches nothing */
         uint32_t slot = (uint32_t)(s->hash[r] & (n - 1));
         s->used += s->head[slot] == SL_JN_NONE;
         s->next[r] = s->head[slot];
@@ -240,8 +261,17 @@ static bool sl_jn_append(struct sl_op_join *j, struct sl_jn_side *s, uint8_t *co
     }
     memcpy(s->hash + base, h, (size_t)n * sizeof(*h));
     s->rows += n;
+    if (s->match)
+        for (uint32_t r = base; r < s->rows; r++) {
+            s->match[r] = 0; /* an outer side keeps its rows with a NULL key: out of the chains */
+            for (uint32_t k = 0; k < s->nkeys; k++)
+                if (s->valid[s->keys[k]] && !sl_valid_get(s->valid[s->keys[k]], r))
+                    s->match[r] = SL_JN_NONE;
+        }
     uint32_t mask = s->nslots - 1, used = s->used;
     for (uint32_t r = base; r < s->rows; r++) {
+        if (s->match && s->match[r] == SL_JN_NONE)
+            continue;
         uint32_t slot = (uint32_t)(s->hash[r] & mask);
         used += s->head[slot] == SL_JN_NONE;
         s->next[r] = s->head[slot];
@@ -253,7 +283,7 @@ static bool sl_jn_append(struct sl_op_join *j, struct sl_jn_side *s, uint8_t *co
 }
 
 /* Whether row a of side sa and row b of side sb have equal keys (neither is NULL: rows with a
- * NULL key are never stored). */
+ * NULL key are never stored, or on an outer side never in a chain). */
 static bool sl_jn_keys_eq(const struct sl_jn_side *sa, uint32_t a, const struct sl_jn_side *sb,
                           uint32_t b)
 {
@@ -277,10 +307,30 @@ static bool sl_jn_keys_eq(const struct sl_jn_side *sa, uint32_t a, const struct 
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-/* Gathers side s's rows rows[0..n) into out's columns from `c0` on. */
+/* Gathers side s's rows rows[0..n) into out's columns from `c0` on; SL_JN_NONE: NULLs (an
+ * outer join's padding, whose columns are nullable in the output). */
 static void sl_jn_gather(const struct sl_jn_side *s, const uint32_t *rows, uint32_t n,
-                         struct sl_batch *out, uint32_t c0)
+                         struct sl_batch *out, uint32_t c0, bool pad)
 {
+    if (pad) {
+        for (uint32_t c = 0; c < s->ncols; c++) {
+            struct sl_column *oc = &out->cols[c0 + c];
+            uint32_t w = s->width[c];
+            uint8_t *dst = oc->data;
+            for (uint32_t i = 0; i < n; i++) {
+                bool null = rows[i] == SL_JN_NONE;
+                if (null || s->skip[c])
+                    memset(dst + (size_t)i * w, 0, w);
+                else
+                    memcpy(dst + (size_t)i * w, s->col[c] + (size_t)rows[i] * w, w);
+                if (oc->valid)
+                    sl_valid_set(oc->valid, i,
+                                 !null && (!s->valid[c] || s->skip[c] ||
+                                           sl_valid_get(s->valid[c], rows[i])));
+            }
+        }
+        return;
+    }
     for (uint32_t c = 0; c < s->ncols; c++) {
         struct sl_column *oc = &out->cols[c0 + c];
         uint32_t w = s->width[c];
@@ -322,37 +372,67 @@ static int sl_jn_emit(struct sl_op_join *j, struct sl_worker_ctx *ctx, uint32_t 
     struct sl_batch *out = sl_batch_pool_get(j->out_pool);
     if (!out)
         return sl_jn_oom(j, ctx, err);
-    sl_jn_gather(&j->side[0], j->pl, n, out, 0);
-    sl_jn_gather(&j->side[1], j->pr, n, out, j->side[0].ncols);
+    sl_jn_gather(&j->side[0], j->pl, n, out, 0, j->outer);
+    sl_jn_gather(&j->side[1], j->pr, n, out, j->side[0].ncols, j->outer);
+    if (j->outer)
+        memcpy(sl_batch_kinds(out), j->pk, n);
     out->rows = n;
     return sl_op_push_next(&j->op, ctx, out, err);
 }
 
-/* The rows [base, base + n) just stored on side `sd` meet the other side's rows. */
+/* Adds the pair (mine, theirs) of kind `kind` to the output, emitted at a full batch. */
+static int sl_jn_pair(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t *np,
+                      uint32_t mine, uint32_t theirs, uint8_t kind, struct sl_error *err)
+{
+    (sd == 0 ? j->pl : j->pr)[*np] = mine;
+    (sd == 0 ? j->pr : j->pl)[*np] = theirs;
+    j->pk[(*np)++] = kind;
+    if (*np < SL_BATCH_CAP)
+        return 0;
+    *np = 0;
+    return sl_jn_emit(j, ctx, SL_BATCH_CAP, err);
+}
+
+/* The rows [base, base + n) just stored on side `sd` meet the other side's rows. As Flink's
+ * StreamingJoinOperator: for each new row, first -D of the other side's null-padded rows it
+ * is the first match of (an outer other side), then +I of every pair; a new row of an outer
+ * side without a match (or with a NULL key) is +I null-padded, its match count kept. */
 static int sl_jn_probe(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t base,
                        uint32_t n, struct sl_error *err)
 {
-    const struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
-    if (!o->rows)
+    struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
+    if (!o->rows && !s->outer)
         return 0;
-    uint32_t *mine = sd == 0 ? j->pl : j->pr, *theirs = sd == 0 ? j->pr : j->pl;
     uint32_t np = 0, mask = o->nslots - 1;
-    for (uint32_t r = base; r < base + n; r++) {
+    int rc = 0;
+    for (uint32_t r = base; r < base + n && !rc; r++) {
+        if (s->match && s->match[r] == SL_JN_NONE) {
+            rc = sl_jn_pair(j, ctx, sd, &np, r, SL_JN_NONE, SL_ROW_INSERT, err);
+            continue;
+        }
         uint64_t h = s->hash[r];
-        for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE; q = o->next[q]) {
+        uint32_t cnt = 0;
+        if (o->match) /* the other side's rows matched for the first time lose their padding */
+            for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE && !rc; q = o->next[q]) {
+                if (o->hash[q] != h || !sl_jn_keys_eq(s, r, o, q))
+                    continue;
+                if (o->match[q] == 0)
+                    rc = sl_jn_pair(j, ctx, sd, &np, SL_JN_NONE, q, SL_ROW_DELETE, err);
+                o->match[q] += o->match[q] < SL_JN_NONE - 1;
+            }
+        for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE && !rc; q = o->next[q]) {
             if (o->hash[q] != h || !sl_jn_keys_eq(s, r, o, q))
                 continue;
-            mine[np] = r;
-            theirs[np++] = q;
-            if (np == SL_BATCH_CAP) {
-                int rc = sl_jn_emit(j, ctx, np, err);
-                if (rc)
-                    return rc;
-                np = 0;
-            }
+            cnt += cnt < SL_JN_NONE - 1;
+            rc = sl_jn_pair(j, ctx, sd, &np, r, q, SL_ROW_INSERT, err);
+        }
+        if (s->match && !rc) {
+            s->match[r] = cnt;
+            if (!cnt)
+                rc = sl_jn_pair(j, ctx, sd, &np, r, SL_JN_NONE, SL_ROW_INSERT, err);
         }
     }
-    return sl_jn_emit(j, ctx, np, err);
+    return rc ? rc : sl_jn_emit(j, ctx, np, err);
 }
 
 /* Stores and probes rows of side sd (see sl_jn_append for the arguments). */
@@ -405,7 +485,9 @@ static uint32_t sl_jn_hash(struct sl_op_join *j, const struct sl_jn_side *s, str
             break;
         }
     }
-    /* positions with a NULL key never match: leave them out (hashes compacted alike) */
+    /* positions with a NULL key never match: leave them out (hashes compacted alike), but
+     * on an outer side, whose rows are emitted null-padded all the same */
+    nulls &= !s->outer;
     uint32_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = b->sel ? b->sel[i] : i;
@@ -736,6 +818,8 @@ static void sl_jn_save_side(const struct sl_jn_side *s, struct sl_sbuf *out)
     sl_sbuf_put_u32(out, s->rows);
     for (uint32_t r = 0; r < s->rows; r++)
         sl_sbuf_put_u64(out, s->hash[r]);
+    for (uint32_t r = 0; s->match && r < s->rows; r++)
+        sl_sbuf_put_u32(out, s->match[r]);
     for (uint32_t c = 0; c < s->ncols; c++) {
         if (s->skip[c])
             continue;
@@ -823,6 +907,9 @@ static int sl_jn_restore_side(struct sl_op_join *j, struct sl_worker_ctx *ctx, s
         return sl_jn_oom(j, ctx, err);
     for (uint32_t r = 0; r < rows; r++)
         if ((rc = sl_sread_u64(in, &s->hash[r], err)) != 0)
+            return rc;
+    for (uint32_t r = 0; s->match && r < rows; r++)
+        if ((rc = sl_sread_u32(in, &s->match[r], err)) != 0)
             return rc;
     for (uint32_t c = 0; c < s->ncols; c++) {
         if (s->skip[c])
@@ -936,7 +1023,9 @@ static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
-    if (magic != SL_JN_MAGIC)
+    if (magic == SL_JN_MAGIC_V1 && j->outer)
+        return sl_sread_fail(in, err, "join: an outer join's state of format 1 (no match counts)");
+    if (magic != SL_JN_MAGIC && magic != SL_JN_MAGIC_V1)
         return sl_sread_fail(in, err, "join: not a join's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
         return rc;
@@ -982,6 +1071,7 @@ static void sl_jn_side_free(struct sl_jn_side *s)
     sl_mem_free(s->skip);
     sl_mem_free(s->hash);
     sl_mem_free(s->next);
+    sl_mem_free(s->match);
     sl_mem_free(s->head);
     for (struct sl_jn_chunk *c = s->chunks, *n; c; c = n) {
         n = c->next;
@@ -1006,6 +1096,7 @@ static void sl_jn_free(struct sl_op *op)
     sl_mem_free(j->sorted);
     sl_mem_free(j->pl);
     sl_mem_free(j->pr);
+    sl_mem_free(j->pk);
     if (j->out_pool)
         sl_batch_pool_free(j->out_pool);
     sl_schema_free(j->out_schema);
@@ -1038,8 +1129,9 @@ static const struct sl_op_ops sl_jn_right_ops = {
 };
 
 static bool sl_jn_side_init(struct sl_op_join *j, struct sl_jn_side *s, const struct sl_rel *rel,
-                            const int *keys, uint32_t nkeys)
+                            const int *keys, uint32_t nkeys, bool outer)
 {
+    s->outer = outer;
     s->ncols = rel->ncols;
     s->keys = keys;
     s->nkeys = nkeys;
@@ -1082,12 +1174,16 @@ int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
     j->sorted = sl_mem_alloc(j->heap, cap * sizeof(*j->sorted));
     j->pl = sl_mem_alloc(j->heap, cap * sizeof(*j->pl));
     j->pr = sl_mem_alloc(j->heap, cap * sizeof(*j->pr));
+    j->pk = sl_mem_alloc(j->heap, cap);
+    sl_plan_join_type jt = node->join.type;
+    j->outer = jt != SL_PLAN_JOIN_INNER;
     j->out_schema = sl_plan_rel_schema(&node->out);
     if (!j->hashes || !j->i64buf || !j->bucket || !j->counts || !j->sorted || !j->pl || !j->pr ||
-        !j->out_schema ||
-        !sl_jn_side_init(j, &j->side[0], &node->input->out, node->join.lkeys, node->join.nkeys) ||
-        !sl_jn_side_init(j, &j->side[1], &node->join.right->out, node->join.rkeys,
-                         node->join.nkeys) ||
+        !j->pk || !j->out_schema ||
+        !sl_jn_side_init(j, &j->side[0], &node->input->out, node->join.lkeys, node->join.nkeys,
+                         jt == SL_PLAN_JOIN_LEFT || jt == SL_PLAN_JOIN_FULL) ||
+        !sl_jn_side_init(j, &j->side[1], &node->join.right->out, node->join.rkeys, node->join.nkeys,
+                         jt == SL_PLAN_JOIN_RIGHT || jt == SL_PLAN_JOIN_FULL) ||
         !(j->out_pool = sl_batch_pool_new(ctx->heap, j->out_schema, 4))) {
         sl_jn_free(&j->op);
         return sl_error_set(err, SL_ENOMEM, "out of memory");

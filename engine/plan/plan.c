@@ -424,7 +424,8 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
     case SL_PLAN_JOIN: {
         /* the strategy and both input edges' changelog modes, as Flink's EXPLAIN shows them */
         const struct sl_rel *rin = &p->join.right->out;
-        fputs("Join INNER hash ON ", out);
+        static const char *const types[] = {"INNER", "LEFT OUTER", "RIGHT OUTER", "FULL OUTER"};
+        fprintf(out, "Join %s hash ON ", types[p->join.type]);
         for (uint32_t k = 0; k < p->join.nkeys; k++)
             fprintf(out, "%s%s = %s", k ? " AND " : "", in->cols[p->join.lkeys[k]].name,
                     rin->cols[p->join.rkeys[k]].name);
