@@ -933,6 +933,13 @@ static int sl_jn_restore_side(struct sl_op_join *j, struct sl_worker_ctx *ctx, s
                 if ((rc = sl_sread_u64(in, &s->valid[c][w], err)) != 0)
                     return rc;
     }
+    for (uint32_t r = 0; s->match && r < rows; r++) { /* NONE exactly where a key is NULL */
+        bool null = false;
+        for (uint32_t k = 0; k < s->nkeys; k++)
+            null |= s->valid[s->keys[k]] && !sl_valid_get(s->valid[s->keys[k]], r);
+        if (null != (s->match[r] == SL_JN_NONE))
+            return sl_sread_fail(in, err, "join: a match count that does not fit its row's key");
+    }
     s->rows = rows;
     if (!sl_jn_rehash(j, s, 0)) /* the chains, then grown to the slots they use */
         return sl_jn_oom(j, ctx, err);
