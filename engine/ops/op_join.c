@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ops/eval.h"
 #include "kernels/hash.h"
 
 #define SL_JN_MAGIC 0x324e4a53u    /* "SJN2" little-endian: format version 2 */
@@ -88,6 +89,11 @@ struct sl_op_join {
     uint32_t *pl, *pr; /* matching pairs: left row, right row (SL_JN_NONE: NULLs) */
     uint8_t *pk;       /* their row kinds (an outer join's) */
     bool outer;        /* LEFT, RIGHT or FULL: the output carries row kinds */
+    /* an outer join's residual condition (plan join.residual): evaluated over candidate
+     * pairs (key-equal: cl, cr, new row and stored row) gathered into a batch of out_schema */
+    struct sl_eval *res_ev;
+    struct sl_batch_pool *cand_pool;
+    uint32_t *cl, *cr;
     struct sl_schema *out_schema;
     struct sl_batch_pool *out_pool;
 };
@@ -435,6 +441,72 @@ static int sl_jn_probe(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, 
     return rc ? rc : sl_jn_emit(j, ctx, np, err);
 }
 
+/* The candidate pairs cl / cr [0, nc) (rows of side sd, rows of the other side) through the
+ * residual condition: the passing ones are matches, in order (see sl_jn_probe_res). */
+static int sl_jn_res_flush(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t nc,
+                           uint32_t *np, struct sl_error *err)
+{
+    if (!nc)
+        return 0;
+    struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
+    struct sl_batch *b = sl_batch_pool_get(j->cand_pool);
+    if (!b)
+        return sl_jn_oom(j, ctx, err);
+    sl_jn_gather(&j->side[0], sd == 0 ? j->cl : j->cr, nc, b, 0, true);
+    sl_jn_gather(&j->side[1], sd == 0 ? j->cr : j->cl, nc, b, j->side[0].ncols, true);
+    b->rows = nc;
+    int rc = sl_eval_filter(j->res_ev, b, err);
+    uint32_t na = rc ? 0 : sl_batch_active(b);
+    for (uint32_t i = 0; i < na && !rc; i++) {
+        uint32_t k = b->sel ? b->sel[i] : i, r = j->cl[k], q = j->cr[k];
+        if (o->match) {
+            if (o->match[q] == 0)
+                rc = sl_jn_pair(j, ctx, sd, np, SL_JN_NONE, q, SL_ROW_DELETE, err);
+            o->match[q] += o->match[q] < SL_JN_NONE - 1;
+        }
+        if (s->match)
+            s->match[r] += s->match[r] < SL_JN_NONE - 1;
+        if (!rc)
+            rc = sl_jn_pair(j, ctx, sd, np, r, q, SL_ROW_INSERT, err);
+    }
+    sl_batch_pool_put(b);
+    return rc;
+}
+
+/* sl_jn_probe with a residual condition: the key-equal pairs are candidates, evaluated a
+ * batch at a time; the new rows of a preserved side left without a match are emitted padded
+ * at the end (no row of this call can retract them: they are the other side's to). */
+static int sl_jn_probe_res(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t base,
+                           uint32_t n, struct sl_error *err)
+{
+    struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
+    uint32_t np = 0, nc = 0, mask = o->nslots - 1;
+    int rc = 0;
+    for (uint32_t r = base; r < base + n && !rc; r++) {
+        if (s->match && s->match[r] == SL_JN_NONE)
+            continue;
+        if (s->match)
+            s->match[r] = 0;
+        uint64_t h = s->hash[r];
+        for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE && !rc; q = o->next[q]) {
+            if (o->hash[q] != h || !sl_jn_keys_eq(s, r, o, q))
+                continue;
+            j->cl[nc] = r;
+            j->cr[nc++] = q;
+            if (nc == SL_BATCH_CAP) {
+                rc = sl_jn_res_flush(j, ctx, sd, nc, &np, err);
+                nc = 0;
+            }
+        }
+    }
+    if (!rc)
+        rc = sl_jn_res_flush(j, ctx, sd, nc, &np, err);
+    for (uint32_t r = base; r < base + n && !rc && s->match; r++)
+        if (s->match[r] == 0 || s->match[r] == SL_JN_NONE)
+            rc = sl_jn_pair(j, ctx, sd, &np, r, SL_JN_NONE, SL_ROW_INSERT, err);
+    return rc ? rc : sl_jn_emit(j, ctx, np, err);
+}
+
 /* Stores and probes rows of side sd (see sl_jn_append for the arguments). */
 static int sl_jn_take(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
                       uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h,
@@ -446,7 +518,8 @@ static int sl_jn_take(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, u
     uint32_t base = s->rows;
     if (!sl_jn_append(j, s, col, valid, idx, n, h))
         return sl_jn_oom(j, ctx, err);
-    return sl_jn_probe(j, ctx, sd, base, n, err);
+    return j->res_ev ? sl_jn_probe_res(j, ctx, sd, base, n, err)
+                     : sl_jn_probe(j, ctx, sd, base, n, err);
 }
 
 /* ---- input --------------------------------------------------------------------------------- */
@@ -1104,6 +1177,11 @@ static void sl_jn_free(struct sl_op *op)
     sl_mem_free(j->pl);
     sl_mem_free(j->pr);
     sl_mem_free(j->pk);
+    sl_mem_free(j->cl);
+    sl_mem_free(j->cr);
+    sl_eval_free(j->res_ev);
+    if (j->cand_pool)
+        sl_batch_pool_free(j->cand_pool);
     if (j->out_pool)
         sl_batch_pool_free(j->out_pool);
     sl_schema_free(j->out_schema);
@@ -1194,6 +1272,21 @@ int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
         !(j->out_pool = sl_batch_pool_new(ctx->heap, j->out_schema, 4))) {
         sl_jn_free(&j->op);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    if (node->join.residual) {
+        struct sl_expr *res = node->join.residual;
+        j->cl = sl_mem_alloc(j->heap, cap * sizeof(*j->cl));
+        j->cr = sl_mem_alloc(j->heap, cap * sizeof(*j->cr));
+        j->cand_pool = sl_batch_pool_new(ctx->heap, j->out_schema, 1);
+        if (!j->cl || !j->cr || !j->cand_pool) {
+            sl_jn_free(&j->op);
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+        j->res_ev = sl_eval_new(ctx->heap, &node->out, 1, &res, ctx->sql, err);
+        if (!j->res_ev) {
+            sl_jn_free(&j->op);
+            return err && err->code ? err->code : SL_ENOMEM;
+        }
     }
     *out = &j->op;
     return 0;

@@ -303,6 +303,9 @@ struct sl_plan {
             bool left_local;
             /* INNER, or LEFT / RIGHT / FULL OUTER */
             sl_plan_join_type type;
+            /* an outer join's other conditions of ON, over out's columns (NULL: none): they
+             * decide which pairs match (an inner join's are a filter above it) */
+            struct sl_expr *residual;
         } join;
         struct {
             uint32_t npart;

@@ -3827,8 +3827,8 @@ static bool sl_b_join_left_local(const struct sl_plan *j)
 static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_plan *above)
 {
     struct sl_plan *j = *slot;
-    struct sl_expr *parts[64], *lp[64], *rp[64], *rest[64];
-    uint32_t n = 0, nlp = 0, nrp = 0, nrest = 0, nk = 0;
+    struct sl_expr *parts[64], *lp[64], *rp[64], *rest[64], *res[64];
+    uint32_t n = 0, nlp = 0, nrp = 0, nrest = 0, nk = 0, nres = 0;
     if (j->join.cond)
         n = sl_b_conjuncts(j->join.cond, parts, 32);
     if (above)
@@ -3847,20 +3847,12 @@ static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_
         bool eqk = e->kind == SL_EXPR_CALL && e->fn == SL_FN_EQ &&
                    e->args[0]->kind == SL_EXPR_COL && e->args[1]->kind == SL_EXPR_COL;
         if (jt != SL_PLAN_JOIN_INNER &&
-            ((hi < nl && lkeep) || (lo >= nl && rkeep) || (hi >= nl && lo < nl && !eqk)))
-            /* it would decide which rows match, not which are kept: not a filter below or
-             * above the join, and op_join matches on the keys only */
-            return sl_b_err(b, e->pos,
-                            "this condition in ON of a %s OUTER JOIN of two streams is not "
-                            "supported yet: an outer join's ON takes equalities of a column of "
-                            "each side and conditions on the %s side alone (put conditions on "
-                            "the result in WHERE)",
-                            jt == SL_PLAN_JOIN_LEFT    ? "LEFT"
-                            : jt == SL_PLAN_JOIN_RIGHT ? "RIGHT"
-                                                       : "FULL",
-                            jt == SL_PLAN_JOIN_LEFT    ? "right (null-generating)"
-                            : jt == SL_PLAN_JOIN_RIGHT ? "left (null-generating)"
-                                                       : "null-generating (none in a FULL join)");
+            ((hi < nl && lkeep) || (lo >= nl && rkeep) || (hi >= nl && lo < nl && !eqk))) {
+            /* it decides which rows match, not which are kept: neither a filter below nor
+             * above the join, but the join's residual condition (over its output) */
+            res[nres++] = e;
+            continue;
+        }
         if (hi < nl) { /* the left's columns only (or none) */
             lp[nlp++] = e;
             continue;
@@ -3918,6 +3910,8 @@ static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_
                         "(ON a.k = b.k, or WHERE a.k = b.k in a comma join): sluice does not "
                         "run cross joins or joins on conditions without such a key");
     j->join.cond = NULL;
+    if (nres)
+        TRYP(j->join.residual = sl_b_and(b, res, nres));
     j->join.nkeys = nk;
     j->join.lkeys = lk;
     j->join.rkeys = rk;

@@ -34,7 +34,8 @@
 # over a join) and q9 (the winning bid per auction: a Top-1 over a join) the same way (print sinks, final states by changelog.py),
 # the outer joins of two streams outer_left (auctions LEFT JOIN persons, a condition on the
 # persons in ON), outer_right and outer_full (RIGHT and FULL JOIN with NULL keys on both
-# sides; tests/sql/outer_*_print.sql: their changelogs retract null-padded rows, -D) the same
+# sides), outer_resid (LEFT JOIN with residual conditions in ON: on both sides and on the
+# preserved side; tests/sql/outer_*_print.sql: their changelogs retract null-padded rows, -D) the same
 # way at 1, 2 and 4 workers, q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
 # partitioned sink over a CSV file with characters Flink escapes in the partition values) -
 # these two compared by tests/sql/partitions.py: folder names, the rows in each folder,
@@ -96,7 +97,7 @@ upd_queries="q15 q16 q17" # updating: print sinks, final states compared by chan
 # aggregates (no keys) over the bids and over a GROUP BY
 upd_own="nested_agg global_agg global_upd"
 rank_queries="q18 q19 q4 q9" # the same, without mini-batch variants (a Rank emits row by row)
-outer_queries="outer_left outer_right outer_full" # outer joins (tests/sql/<q>_print.sql): the same
+outer_queries="outer_left outer_right outer_full outer_resid" # outer joins (tests/sql/<q>_print.sql): the same
 for q in $upd_queries $rank_queries; do
   sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = '$q'/" \
     "$ex/$q.sql" > "$tmp/${q}_print.sql"
