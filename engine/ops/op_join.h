@@ -34,7 +34,11 @@
  * null-padded (+I). So every padded row is retracted at most once, when its count leaves 0.
  * Rows of a preserved side with a NULL key are kept (as Flink keeps them) but out of the hash
  * chains, their count SL_JN_NONE: they are emitted padded and never match; the NULL-key rows
- * of a non-preserved side are dropped as in an inner join.
+ * of a non-preserved side are dropped as in an inner join. An outer join's residual
+ * condition (plan join.residual: ON's conditions other than keys and the null-generating
+ * side's filters) decides which key-equal pairs match: the candidates are gathered into a
+ * batch of the output's columns, evaluated (engine/ops/eval.h), and the passing ones counted
+ * and emitted in order; a new row of a preserved side left with no match is emitted padded.
  *
  * STATE PER ROW: the row's values (8 bytes for BIGINT, DOUBLE, DECIMAL, TIMESTAMP; 4 INT;
  * 1 BOOLEAN; 16 VARCHAR plus its bytes beyond 12), one bit per nullable column, 8 bytes of

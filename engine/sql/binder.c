@@ -2178,8 +2178,9 @@ static int sl_b_from(struct sl_binder *b, const struct sl_ast *a, struct sl_plan
  * right column the keys, and refuses a join that has none. Output: the left's columns, then
  * the right's; time attributes become plain TIMESTAMPs (Flink materializes them in a regular
  * join, whose output has no watermark order). LEFT / RIGHT / FULL OUTER: the padded side's
- * columns become nullable; a WHERE stays above the join, and of ON only the keys and the
- * conditions on the null-generating side alone (which go below it) are taken. */
+ * columns become nullable; a WHERE stays above the join; of ON, the conditions on the
+ * null-generating side alone go below it, the others besides the keys are its residual
+ * condition (join.residual: they decide matching). */
 static int sl_b_stream_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out)
 {
     struct sl_plan *left, *right;
