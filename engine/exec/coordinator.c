@@ -291,7 +291,10 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
         break;
     case SL_PLAN_JOIN: { /* both sides' rows: their column types (op_join.h) */
         const struct sl_rel *l = &n->input->out, *r = &n->join.right->out;
-        fprintf(f, "join keys %u left (", n->join.nkeys);
+        /* an outer join's state has match counts (op_join.h): it names its kind; an inner
+         * join's text is as before outer joins were (its checkpoints restore) */
+        static const char *const outer[] = {"", " left outer", " right outer", " full outer"};
+        fprintf(f, "join%s keys %u left (", outer[n->join.type], n->join.nkeys);
         for (uint32_t c = 0; c < l->ncols; c++) {
             fputs(c ? ", " : "", f);
             sl_coordinator_type(l->cols[c].type, f);

@@ -231,7 +231,9 @@ static int sl_pipe_needed(struct sl_pipe *p, const bool *top_need)
             else
                 in[node->lookup.probe_col] = true;
             break;
-        case SL_PLAN_JOIN: /* the left's columns come first; the keys are always read */
+        case SL_PLAN_JOIN:           /* the left's columns come first; the keys are always read */
+            if (node->join.residual) /* an outer join's ON reads them: stored (both sides) */
+                sl_expr_cols(node->join.residual, p->need[i], nout);
             memcpy(in, need, nin * sizeof(*in));
             for (uint32_t k = 0; k < node->join.nkeys; k++)
                 in[node->join.lkeys[k]] = true;

@@ -56,6 +56,18 @@ bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need)
         memcpy(h, s->hash, (size_t)s->rows * sizeof(*h));
         memcpy(nx, s->next, (size_t)s->rows * sizeof(*nx));
     }
+    if (s->outer) {
+        uint32_t *mt = sl_mem_alloc(heap, ncap * sizeof(*mt));
+        if (!mt) {
+            sl_mem_free(h);
+            sl_mem_free(nx);
+            return false;
+        }
+        if (s->rows)
+            memcpy(mt, s->match, (size_t)s->rows * sizeof(*mt));
+        sl_mem_free(s->match);
+        s->match = mt;
+    }
     sl_mem_free(s->hash);
     sl_mem_free(s->next);
     s->hash = h;
@@ -84,6 +96,8 @@ bool sl_jn_rehash(struct sl_heap *heap, struct sl_jn_side *s, uint32_t slots)
     memset(s->head, 0xff, (size_t)n * sizeof(*s->head));
     s->used = 0;
     for (uint32_t r = 0; r < s->rows; r++) {
+        if (s->match && s->match[r] == SL_JN_NONE)
+            continue; /* a NULL key: matches nothing */
         uint32_t slot = (uint32_t)(s->hash[r] & (n - 1));
         s->used += s->head[slot] == SL_JN_NONE;
         s->next[r] = s->head[slot];
@@ -159,8 +173,17 @@ bool sl_jn_append(struct sl_heap *heap, struct sl_jn_side *s, uint8_t *const *co
     }
     memcpy(s->hash + base, h, (size_t)n * sizeof(*h));
     s->rows += n;
+    if (s->match)
+        for (uint32_t r = base; r < s->rows; r++) {
+            s->match[r] = 0; /* an outer side keeps its rows with a NULL key: out of the chains */
+            for (uint32_t k = 0; k < s->nkeys; k++)
+                if (s->valid[s->keys[k]] && !sl_valid_get(s->valid[s->keys[k]], r))
+                    s->match[r] = SL_JN_NONE;
+        }
     uint32_t mask = s->nslots - 1, used = s->used;
     for (uint32_t r = base; r < s->rows; r++) {
+        if (s->match && s->match[r] == SL_JN_NONE)
+            continue;
         uint32_t slot = (uint32_t)(s->hash[r] & mask);
         used += s->head[slot] == SL_JN_NONE;
         s->next[r] = s->head[slot];
@@ -172,7 +195,7 @@ bool sl_jn_append(struct sl_heap *heap, struct sl_jn_side *s, uint8_t *const *co
 }
 
 /* Whether row a of side sa and row b of side sb have equal keys (neither is NULL: rows with a
- * NULL key are never stored). */
+ * NULL key are never stored, or on an outer side never in a chain). */
 bool sl_jn_keys_eq(const struct sl_jn_side *sa, uint32_t a, const struct sl_jn_side *sb, uint32_t b)
 {
     for (uint32_t k = 0; k < sa->nkeys; k++) {
@@ -195,10 +218,30 @@ bool sl_jn_keys_eq(const struct sl_jn_side *sa, uint32_t a, const struct sl_jn_s
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-/* Gathers side s's rows rows[0..n) into out's columns from `c0` on. */
+/* Gathers side s's rows rows[0..n) into out's columns from `c0` on; with `pad`, SL_JN_NONE:
+ * NULLs (an outer join's padding, whose columns are nullable in the output). */
 void sl_jn_gather(const struct sl_jn_side *s, const uint32_t *rows, uint32_t n,
-                  struct sl_batch *out, uint32_t c0)
+                  struct sl_batch *out, uint32_t c0, bool pad)
 {
+    if (pad) {
+        for (uint32_t c = 0; c < s->ncols; c++) {
+            struct sl_column *oc = &out->cols[c0 + c];
+            uint32_t w = s->width[c];
+            uint8_t *dst = oc->data;
+            for (uint32_t i = 0; i < n; i++) {
+                bool null = rows[i] == SL_JN_NONE;
+                if (null || s->skip[c])
+                    memset(dst + (size_t)i * w, 0, w);
+                else
+                    memcpy(dst + (size_t)i * w, s->col[c] + (size_t)rows[i] * w, w);
+                if (oc->valid)
+                    sl_valid_set(oc->valid, i,
+                                 !null && (!s->valid[c] || s->skip[c] ||
+                                           sl_valid_get(s->valid[c], rows[i])));
+            }
+        }
+        return;
+    }
     for (uint32_t c = 0; c < s->ncols; c++) {
         struct sl_column *oc = &out->cols[c0 + c];
         uint32_t w = s->width[c];
@@ -267,7 +310,9 @@ uint32_t sl_jn_hash(const struct sl_jn_side *s, struct sl_batch *b, uint32_t n, 
             break;
         }
     }
-    /* positions with a NULL key never match: leave them out (hashes compacted alike) */
+    /* positions with a NULL key never match: leave them out (hashes compacted alike), but
+     * on an outer side, whose rows are emitted null-padded all the same */
+    nulls &= !s->outer;
     uint32_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = b->sel ? b->sel[i] : i;
@@ -373,6 +418,8 @@ void sl_jn_save_side(const struct sl_jn_side *s, struct sl_sbuf *out)
     sl_sbuf_put_u32(out, s->rows);
     for (uint32_t r = 0; r < s->rows; r++)
         sl_sbuf_put_u64(out, s->hash[r]);
+    for (uint32_t r = 0; s->match && r < s->rows; r++)
+        sl_sbuf_put_u32(out, s->match[r]);
     for (uint32_t c = 0; c < s->ncols; c++) {
         if (s->skip[c])
             continue;
@@ -405,6 +452,9 @@ int sl_jn_restore_side(struct sl_heap *heap, struct sl_jn_side *s, struct sl_sre
     for (uint32_t r = 0; r < rows; r++)
         if ((rc = sl_sread_u64(in, &s->hash[r], err)) != 0)
             return rc;
+    for (uint32_t r = 0; s->match && r < rows; r++)
+        if ((rc = sl_sread_u32(in, &s->match[r], err)) != 0)
+            return rc;
     for (uint32_t c = 0; c < s->ncols; c++) {
         if (s->skip[c])
             continue;
@@ -426,6 +476,13 @@ int sl_jn_restore_side(struct sl_heap *heap, struct sl_jn_side *s, struct sl_sre
             for (size_t w = 0; w < sl_jn_words(rows); w++)
                 if ((rc = sl_sread_u64(in, &s->valid[c][w], err)) != 0)
                     return rc;
+    }
+    for (uint32_t r = 0; s->match && r < rows; r++) { /* NONE exactly where a key is NULL */
+        bool null = false;
+        for (uint32_t k = 0; k < s->nkeys; k++)
+            null |= s->valid[s->keys[k]] && !sl_valid_get(s->valid[s->keys[k]], r);
+        if (null != (s->match[r] == SL_JN_NONE))
+            return sl_sread_fail(in, err, "join: a match count that does not fit its row's key");
     }
     s->rows = rows;
     if (!sl_jn_rehash(heap, s, 0)) /* the chains, then grown to the slots they use */
@@ -451,6 +508,7 @@ void sl_jn_side_free(struct sl_jn_side *s)
     sl_mem_free(s->skip);
     sl_mem_free(s->hash);
     sl_mem_free(s->next);
+    sl_mem_free(s->match);
     sl_mem_free(s->head);
     for (struct sl_jn_chunk *c = s->chunks, *n; c; c = n) {
         n = c->next;
@@ -459,8 +517,9 @@ void sl_jn_side_free(struct sl_jn_side *s)
 }
 
 bool sl_jn_side_init(struct sl_heap *heap, struct sl_jn_side *s, const struct sl_rel *rel,
-                     const int *keys, uint32_t nkeys)
+                     const int *keys, uint32_t nkeys, bool outer)
 {
+    s->outer = outer;
     s->ncols = rel->ncols;
     s->keys = keys;
     s->nkeys = nkeys;
@@ -496,6 +555,8 @@ bool sl_jn_compact(struct sl_heap *heap, struct sl_jn_side *s, const bool *keep)
                     sl_valid_set(s->valid[c], n, sl_valid_get(s->valid[c], r));
             }
             s->hash[n] = s->hash[r];
+            if (s->match)
+                s->match[n] = s->match[r];
         }
         n++;
     }

@@ -15,6 +15,8 @@
  * A side's state (sl_jn_save_side / sl_jn_restore_side), little-endian:
  *   4       ncols (must be the plan's), 4 rows
  *   8 x rows  the key hashes
+ *   4 x rows  an outer join's preserved side only: the match counts (SL_JN_NONE exactly for
+ *           a row with a NULL key)
  *   per column not skipped: rows x width bytes of values (VARCHAR: per row 4 bytes length +
  *           the bytes), then, where the column is nullable, ceil(rows / 64) x 8 bytes of
  *           validity
@@ -46,6 +48,10 @@ struct sl_jn_chunk {
 struct sl_jn_side {
     uint32_t ncols, nkeys;
     const int *keys;       /* the key columns of this side */
+    bool outer;            /* its rows without a match are emitted null-padded */
+    uint32_t *match;       /* outer: per row its matches (Flink's associated records, at
+                              most UINT32_MAX - 1), SL_JN_NONE for a NULL key (never in a
+                              chain); NULL for an inner side */
     struct sl_type *types; /* ncols */
     uint8_t *width;        /* ncols */
     bool *skip;            /* ncols: nothing downstream reads it (not stored, zero out) */
@@ -76,9 +82,11 @@ static inline size_t sl_jn_words(uint32_t bits)
     return ((size_t)bits + 63) / 64;
 }
 
-/* Sets up side s for the relation rel with key columns keys[0..nkeys) (kept by pointer). */
+/* Sets up side s for the relation rel with key columns keys[0..nkeys) (kept by pointer);
+ * `outer`: a preserved side of an outer join (keeps its rows with a NULL key, out of the
+ * chains, and a match count per row). */
 bool sl_jn_side_init(struct sl_heap *heap, struct sl_jn_side *s, const struct sl_rel *rel,
-                     const int *keys, uint32_t nkeys);
+                     const int *keys, uint32_t nkeys, bool outer);
 void sl_jn_side_free(struct sl_jn_side *s);
 
 /* Grows the store to hold `need` rows. */
@@ -99,13 +107,14 @@ bool sl_jn_compact(struct sl_heap *heap, struct sl_jn_side *s, const bool *keep)
 bool sl_jn_keys_eq(const struct sl_jn_side *sa, uint32_t a, const struct sl_jn_side *sb,
                    uint32_t b);
 
-/* Gathers side s's rows rows[0..n) into out's columns from `c0` on. */
+/* Gathers side s's rows rows[0..n) into out's columns from `c0` on; with `pad`, a row
+ * SL_JN_NONE gives NULLs (an outer join's padding, whose columns are nullable in out). */
 void sl_jn_gather(const struct sl_jn_side *s, const uint32_t *rows, uint32_t n,
-                  struct sl_batch *out, uint32_t c0);
+                  struct sl_batch *out, uint32_t c0, bool pad);
 
 /* hashes[i] = the key hash of active position i of b (n of them); returns how many have no
- * NULL key, their rows compacted into sorted[] and their hashes into hashes[] (i64buf:
- * scratch, SL_BATCH_CAP each). */
+ * NULL key (on an outer side: all of them), their rows compacted into sorted[] and their
+ * hashes into hashes[] (i64buf: scratch, SL_BATCH_CAP each). */
 uint32_t sl_jn_hash(const struct sl_jn_side *s, struct sl_batch *b, uint32_t n, uint64_t *hashes,
                     int64_t *i64buf, sl_sel_t *sorted);
 

@@ -101,8 +101,8 @@ static int sl_ij_emit(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, uint32_t
     struct sl_batch *out = sl_batch_pool_get(j->out_pool);
     if (!out)
         return sl_ij_oom(j, ctx, err);
-    sl_jn_gather(&j->side[0], j->pl, n, out, 0);
-    sl_jn_gather(&j->side[1], j->pr, n, out, j->side[0].ncols);
+    sl_jn_gather(&j->side[0], j->pl, n, out, 0, false);
+    sl_jn_gather(&j->side[1], j->pr, n, out, j->side[0].ncols, false);
     out->rows = n;
     return sl_op_push_next(&j->op, ctx, out, err);
 }
@@ -613,10 +613,18 @@ static void sl_ij_free(struct sl_op *op)
     sl_mem_free(j);
 }
 
+/* After a checkpoint's alignment (ops->resumed): what it kept back goes, even when no further
+ * input would call the join (the end of a stream). */
+static int sl_ij_resumed(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    return sl_ij_flush((struct sl_op_ijoin *)op, ctx, err);
+}
+
 static const struct sl_op_ops sl_ij_ops = {
     .name = "interval join",
     .push = sl_ij_push,
     .watermark = sl_ij_watermark,
+    .resumed = sl_ij_resumed,
     .receive = sl_ij_receive,
     .finish = sl_ij_finish,
     .free = sl_ij_free,
@@ -675,9 +683,9 @@ int sl_op_ijoin_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struc
     if (sl_xchg_init(&j->x, ctx->heap, j->nworkers) != 0 || !j->hashes || !j->i64buf ||
         !j->bucket || !j->counts || !j->sorted || !j->pl || !j->pr || !j->out_schema ||
         !sl_jn_side_init(j->heap, &j->side[0], &node->input->out, node->join.lkeys,
-                         node->join.nkeys) ||
+                         node->join.nkeys, false) ||
         !sl_jn_side_init(j->heap, &j->side[1], &node->join.right->out, node->join.rkeys,
-                         node->join.nkeys) ||
+                         node->join.nkeys, false) ||
         !(j->out_pool = sl_batch_pool_new(ctx->heap, j->out_schema, 4))) {
         sl_ij_free(&j->op);
         return sl_error_set(err, SL_ENOMEM, "out of memory");

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ops/eval.h"
 #include "engine/ops/join_store.h"
 
-#define SL_JN_MAGIC 0x314e4a53u /* "SJN1" little-endian: format version 1 */
+#define SL_JN_MAGIC 0x324e4a53u    /* "SJN2" little-endian: format version 2 */
+#define SL_JN_MAGIC_V1 0x314e4a53u /* "SJN1": version 1, the same for an INNER join */
 
 struct sl_jn_out {
     int to;
@@ -42,7 +44,14 @@ struct sl_op_join {
     int64_t *i64buf;
     uint32_t *bucket, *counts;
     sl_sel_t *sorted;
-    uint32_t *pl, *pr; /* matching pairs: left row, right row */
+    uint32_t *pl, *pr; /* matching pairs: left row, right row (SL_JN_NONE: NULLs) */
+    uint8_t *pk;       /* their row kinds (an outer join's) */
+    bool outer;        /* LEFT, RIGHT or FULL: the output carries row kinds */
+    /* an outer join's residual condition (plan join.residual): evaluated over candidate
+     * pairs (key-equal: cl, cr, new row and stored row) gathered into a batch of out_schema */
+    struct sl_eval *res_ev;
+    struct sl_batch_pool *cand_pool;
+    uint32_t *cl, *cr;
     struct sl_schema *out_schema;
     struct sl_batch_pool *out_pool;
 };
@@ -62,37 +71,133 @@ static int sl_jn_emit(struct sl_op_join *j, struct sl_worker_ctx *ctx, uint32_t 
     struct sl_batch *out = sl_batch_pool_get(j->out_pool);
     if (!out)
         return sl_jn_oom(j, ctx, err);
-    sl_jn_gather(&j->side[0], j->pl, n, out, 0);
-    sl_jn_gather(&j->side[1], j->pr, n, out, j->side[0].ncols);
+    sl_jn_gather(&j->side[0], j->pl, n, out, 0, j->outer);
+    sl_jn_gather(&j->side[1], j->pr, n, out, j->side[0].ncols, j->outer);
+    if (j->outer)
+        memcpy(sl_batch_kinds(out), j->pk, n);
     out->rows = n;
     return sl_op_push_next(&j->op, ctx, out, err);
 }
 
-/* The rows [base, base + n) just stored on side `sd` meet the other side's rows. */
+/* Adds the pair (mine, theirs) of kind `kind` to the output, emitted at a full batch. */
+static int sl_jn_pair(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t *np,
+                      uint32_t mine, uint32_t theirs, uint8_t kind, struct sl_error *err)
+{
+    (sd == 0 ? j->pl : j->pr)[*np] = mine;
+    (sd == 0 ? j->pr : j->pl)[*np] = theirs;
+    j->pk[(*np)++] = kind;
+    if (*np < SL_BATCH_CAP)
+        return 0;
+    *np = 0;
+    return sl_jn_emit(j, ctx, SL_BATCH_CAP, err);
+}
+
+/* The rows [base, base + n) just stored on side `sd` meet the other side's rows. As Flink's
+ * StreamingJoinOperator: for each new row, first -D of the other side's null-padded rows it
+ * is the first match of (an outer other side), then +I of every pair; a new row of an outer
+ * side without a match (or with a NULL key) is +I null-padded, its match count kept. */
 static int sl_jn_probe(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t base,
                        uint32_t n, struct sl_error *err)
 {
-    const struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
-    if (!o->rows)
+    struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
+    if (!o->rows && !s->outer)
         return 0;
-    uint32_t *mine = sd == 0 ? j->pl : j->pr, *theirs = sd == 0 ? j->pr : j->pl;
     uint32_t np = 0, mask = o->nslots - 1;
-    for (uint32_t r = base; r < base + n; r++) {
+    int rc = 0;
+    for (uint32_t r = base; r < base + n && !rc; r++) {
+        if (s->match && s->match[r] == SL_JN_NONE) {
+            rc = sl_jn_pair(j, ctx, sd, &np, r, SL_JN_NONE, SL_ROW_INSERT, err);
+            continue;
+        }
         uint64_t h = s->hash[r];
-        for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE; q = o->next[q]) {
+        uint32_t cnt = 0;
+        if (o->match) /* the other side's rows matched for the first time lose their padding */
+            for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE && !rc; q = o->next[q]) {
+                if (o->hash[q] != h || !sl_jn_keys_eq(s, r, o, q))
+                    continue;
+                if (o->match[q] == 0)
+                    rc = sl_jn_pair(j, ctx, sd, &np, SL_JN_NONE, q, SL_ROW_DELETE, err);
+                o->match[q] += o->match[q] < SL_JN_NONE - 1;
+            }
+        for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE && !rc; q = o->next[q]) {
             if (o->hash[q] != h || !sl_jn_keys_eq(s, r, o, q))
                 continue;
-            mine[np] = r;
-            theirs[np++] = q;
-            if (np == SL_BATCH_CAP) {
-                int rc = sl_jn_emit(j, ctx, np, err);
-                if (rc)
-                    return rc;
-                np = 0;
+            cnt += cnt < SL_JN_NONE - 1;
+            rc = sl_jn_pair(j, ctx, sd, &np, r, q, SL_ROW_INSERT, err);
+        }
+        if (s->match && !rc) {
+            s->match[r] = cnt;
+            if (!cnt)
+                rc = sl_jn_pair(j, ctx, sd, &np, r, SL_JN_NONE, SL_ROW_INSERT, err);
+        }
+    }
+    return rc ? rc : sl_jn_emit(j, ctx, np, err);
+}
+
+/* The candidate pairs cl / cr [0, nc) (rows of side sd, rows of the other side) through the
+ * residual condition: the passing ones are matches, in order (see sl_jn_probe_res). */
+static int sl_jn_res_flush(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t nc,
+                           uint32_t *np, struct sl_error *err)
+{
+    if (!nc)
+        return 0;
+    struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
+    struct sl_batch *b = sl_batch_pool_get(j->cand_pool);
+    if (!b)
+        return sl_jn_oom(j, ctx, err);
+    sl_jn_gather(&j->side[0], sd == 0 ? j->cl : j->cr, nc, b, 0, true);
+    sl_jn_gather(&j->side[1], sd == 0 ? j->cr : j->cl, nc, b, j->side[0].ncols, true);
+    b->rows = nc;
+    int rc = sl_eval_filter(j->res_ev, b, err);
+    uint32_t na = rc ? 0 : sl_batch_active(b);
+    for (uint32_t i = 0; i < na && !rc; i++) {
+        uint32_t k = b->sel ? b->sel[i] : i, r = j->cl[k], q = j->cr[k];
+        if (o->match) {
+            if (o->match[q] == 0)
+                rc = sl_jn_pair(j, ctx, sd, np, SL_JN_NONE, q, SL_ROW_DELETE, err);
+            o->match[q] += o->match[q] < SL_JN_NONE - 1;
+        }
+        if (s->match)
+            s->match[r] += s->match[r] < SL_JN_NONE - 1;
+        if (!rc)
+            rc = sl_jn_pair(j, ctx, sd, np, r, q, SL_ROW_INSERT, err);
+    }
+    sl_batch_pool_put(b);
+    return rc;
+}
+
+/* sl_jn_probe with a residual condition: the key-equal pairs are candidates, evaluated a
+ * batch at a time; the new rows of a preserved side left without a match are emitted padded
+ * at the end (no row of this call can retract them: they are the other side's to). */
+static int sl_jn_probe_res(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t base,
+                           uint32_t n, struct sl_error *err)
+{
+    struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
+    uint32_t np = 0, nc = 0, mask = o->nslots - 1;
+    int rc = 0;
+    for (uint32_t r = base; r < base + n && !rc; r++) {
+        if (s->match && s->match[r] == SL_JN_NONE)
+            continue;
+        if (s->match)
+            s->match[r] = 0;
+        uint64_t h = s->hash[r];
+        for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE && !rc; q = o->next[q]) {
+            if (o->hash[q] != h || !sl_jn_keys_eq(s, r, o, q))
+                continue;
+            j->cl[nc] = r;
+            j->cr[nc++] = q;
+            if (nc == SL_BATCH_CAP) {
+                rc = sl_jn_res_flush(j, ctx, sd, nc, &np, err);
+                nc = 0;
             }
         }
     }
-    return sl_jn_emit(j, ctx, np, err);
+    if (!rc)
+        rc = sl_jn_res_flush(j, ctx, sd, nc, &np, err);
+    for (uint32_t r = base; r < base + n && !rc && s->match; r++)
+        if (s->match[r] == 0 || s->match[r] == SL_JN_NONE)
+            rc = sl_jn_pair(j, ctx, sd, &np, r, SL_JN_NONE, SL_ROW_INSERT, err);
+    return rc ? rc : sl_jn_emit(j, ctx, np, err);
 }
 
 /* Stores and probes rows of side sd (see sl_jn_append for the arguments). */
@@ -106,7 +211,8 @@ static int sl_jn_take(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, u
     uint32_t base = s->rows;
     if (!sl_jn_append(j->heap, s, col, valid, idx, n, h))
         return sl_jn_oom(j, ctx, err);
-    return sl_jn_probe(j, ctx, sd, base, n, err);
+    return j->res_ev ? sl_jn_probe_res(j, ctx, sd, base, n, err)
+                     : sl_jn_probe(j, ctx, sd, base, n, err);
 }
 
 /* Sends the rows kept while a checkpoint aligned, in order (not while one aligns). */
@@ -409,7 +515,9 @@ static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
-    if (magic != SL_JN_MAGIC)
+    if (magic == SL_JN_MAGIC_V1 && j->outer)
+        return sl_sread_fail(in, err, "join: an outer join's state of format 1 (no match counts)");
+    if (magic != SL_JN_MAGIC && magic != SL_JN_MAGIC_V1)
         return sl_sread_fail(in, err, "join: not a join's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
         return rc;
@@ -455,6 +563,12 @@ static void sl_jn_free(struct sl_op *op)
     sl_mem_free(j->sorted);
     sl_mem_free(j->pl);
     sl_mem_free(j->pr);
+    sl_mem_free(j->pk);
+    sl_mem_free(j->cl);
+    sl_mem_free(j->cr);
+    sl_eval_free(j->res_ev);
+    if (j->cand_pool)
+        sl_batch_pool_free(j->cand_pool);
     if (j->out_pool)
         sl_batch_pool_free(j->out_pool);
     sl_schema_free(j->out_schema);
@@ -509,16 +623,34 @@ int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
     j->sorted = sl_mem_alloc(j->heap, cap * sizeof(*j->sorted));
     j->pl = sl_mem_alloc(j->heap, cap * sizeof(*j->pl));
     j->pr = sl_mem_alloc(j->heap, cap * sizeof(*j->pr));
+    j->pk = sl_mem_alloc(j->heap, cap);
+    sl_plan_join_type jt = node->join.type;
+    j->outer = jt != SL_PLAN_JOIN_INNER;
     j->out_schema = sl_plan_rel_schema(&node->out);
     if (!j->hashes || !j->i64buf || !j->bucket || !j->counts || !j->sorted || !j->pl || !j->pr ||
-        !j->out_schema ||
+        !j->pk || !j->out_schema ||
         !sl_jn_side_init(j->heap, &j->side[0], &node->input->out, node->join.lkeys,
-                         node->join.nkeys) ||
+                         node->join.nkeys, jt == SL_PLAN_JOIN_LEFT || jt == SL_PLAN_JOIN_FULL) ||
         !sl_jn_side_init(j->heap, &j->side[1], &node->join.right->out, node->join.rkeys,
-                         node->join.nkeys) ||
+                         node->join.nkeys, jt == SL_PLAN_JOIN_RIGHT || jt == SL_PLAN_JOIN_FULL) ||
         !(j->out_pool = sl_batch_pool_new(ctx->heap, j->out_schema, 4))) {
         sl_jn_free(&j->op);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    if (node->join.residual) {
+        struct sl_expr *res = node->join.residual;
+        j->cl = sl_mem_alloc(j->heap, cap * sizeof(*j->cl));
+        j->cr = sl_mem_alloc(j->heap, cap * sizeof(*j->cr));
+        j->cand_pool = sl_batch_pool_new(ctx->heap, j->out_schema, 1);
+        if (!j->cl || !j->cr || !j->cand_pool) {
+            sl_jn_free(&j->op);
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        }
+        j->res_ev = sl_eval_new(ctx->heap, &node->out, 1, &res, ctx->sql, err);
+        if (!j->res_ev) {
+            sl_jn_free(&j->op);
+            return err && err->code ? err->code : SL_ENOMEM;
+        }
     }
     *out = &j->op;
     return 0;

@@ -1,7 +1,8 @@
 /*
- * engine/ops/op_join.h - the regular join of two streams (plan node SL_PLAN_JOIN): INNER, on
- * one or more equality keys, insert-only inputs, insert-only output (Flink's StreamingJoin
- * with both sides' state kept forever, as Flink's without 'table.exec.state.ttl').
+ * engine/ops/op_join.h - the regular join of two streams (plan node SL_PLAN_JOIN): INNER, LEFT,
+ * RIGHT or FULL OUTER, on one or more equality keys, insert-only inputs; an inner join's
+ * output is insert-only, an outer join's a changelog of +I and -D (Flink's StreamingJoin with
+ * both sides' state kept forever, as Flink's without 'table.exec.state.ttl').
  *
  * HOW IT WORKS
  * The operator has two entry points: the left input is its own push / watermark / finish,
@@ -27,9 +28,23 @@
  * point into the stores (they live as long as the operator). Every pair is emitted once:
  * by whichever of its two rows arrived later.
  *
+ * OUTER JOINS, as Flink's StreamingJoinOperator: a preserved side (LEFT's left, RIGHT's right,
+ * both of FULL) keeps per row its number of matches (Flink's associated records). A new row
+ * first retracts (-D) the other side's null-padded rows it is the first match of (count 0 ->
+ * 1), then emits its pairs (+I); a new row of a preserved side without a match is emitted
+ * null-padded (+I). So every padded row is retracted at most once, when its count leaves 0.
+ * Rows of a preserved side with a NULL key are kept (as Flink keeps them) but out of the hash
+ * chains, their count SL_JN_NONE: they are emitted padded and never match; the NULL-key rows
+ * of a non-preserved side are dropped as in an inner join. An outer join's residual
+ * condition (plan join.residual: ON's conditions other than keys and the null-generating
+ * side's filters) decides which key-equal pairs match: the candidates are gathered into a
+ * batch of the output's columns, evaluated (engine/ops/eval.h), and the passing ones counted
+ * and emitted in order; a new row of a preserved side left with no match is emitted padded.
+ *
  * STATE PER ROW: the row's values (8 bytes for BIGINT, DOUBLE, DECIMAL, TIMESTAMP; 4 INT;
  * 1 BOOLEAN; 16 VARCHAR plus its bytes beyond 12), one bit per nullable column, 8 bytes of
- * hash, 4 of chain; 4 bytes per hash slot, at most two per distinct key (docs/sql.md).
+ * hash, 4 of chain, on a preserved side of an outer join 4 of match count; 4 bytes per hash slot,
+ * at most two per distinct key (docs/sql.md).
  *
  * A JOIN FED BY A JOIN sends the first join's output again, while serving received messages;
  * during a checkpoint's alignment such rows (and ENDs) would cross the receiver's barrier, so
@@ -43,13 +58,15 @@
  * CHECKPOINT STATE (ops->save / restore, little-endian, engine/core/state.h), at a cut
  * where nothing is in flight to the operator:
  *   bytes   field
- *   4       magic 0x314e4a53 ("SJN1", format 1)
+ *   4       magic 0x324e4a53 ("SJN2", format 2; format 1, "SJN1", has no match counts and
+ *           is read for an INNER join only, whose state is the same in both)
  *   4       nworkers (restore refuses another count)
  *   1, 1    left_done, right_done; 1 end_sent
  *   4       ends heard; 1 finished
  *   then the left store, then the right store, each:
  *   4       ncols (must be the plan's), 4 rows
  *   8 x rows  the key hashes
+ *   4 x rows  a preserved side's match counts (0xffffffff: a NULL key); none on another side
  *   per column read downstream (sl_op_join_prune; the plan decides which):
  *           rows x width bytes of values (VARCHAR: per row 4 bytes length + the bytes),
  *           then, where the column is nullable, ceil(rows / 64) x 8 bytes of validity

@@ -34,6 +34,12 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
             sl_changelog_mode rm = sl_plan_changelog(p->join.right, &rprod, &rref);
             ref = rref ? rref : rm != SL_CHANGELOG_INSERT_ONLY ? p : NULL;
         }
+        if (p->kind == SL_PLAN_JOIN && p->join.type != SL_PLAN_JOIN_INNER) {
+            /* an outer join retracts a null-padded row at its first match (-D): Flink's
+             * Join(joinType=[LeftOuterJoin]) is changelogMode=[I,UB,UA,D] */
+            out = SL_CHANGELOG_ALL;
+            prod = p;
+        }
         if (p->kind == SL_PLAN_AGG && p->agg.window_start < 0) {
             /* over an updating input a group can lose all its rows: -D (Flink's
              * GroupAggregate is then changelogMode=[I,UB,UA,D]) */
@@ -110,7 +116,10 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
                       (long long)-p->join.hi, (long long)-p->join.lo);
             break;
         }
-        SL_CL_PUT("Join(joinType=[InnerJoin])");
+        SL_CL_PUT("Join(joinType=[%s])", p->join.type == SL_PLAN_JOIN_LEFT    ? "LeftOuterJoin"
+                                         : p->join.type == SL_PLAN_JOIN_RIGHT ? "RightOuterJoin"
+                                         : p->join.type == SL_PLAN_JOIN_FULL  ? "FullOuterJoin"
+                                                                              : "InnerJoin");
         break;
     case SL_PLAN_RANK: /* Flink's Rank(strategy=..., rankType=ROW_NUMBER, ...) / Deduplicate */
         if (p->rank.strategy != SL_RANK_TOPN) {

@@ -446,7 +446,8 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
 #undef SL_QCOL
             break;
         }
-        fputs("Join INNER hash ON ", out);
+        static const char *const types[] = {"INNER", "LEFT OUTER", "RIGHT OUTER", "FULL OUTER"};
+        fprintf(out, "Join %s hash ON ", types[p->join.type]);
         for (uint32_t k = 0; k < p->join.nkeys; k++)
             fprintf(out, "%s%s = %s", k ? " AND " : "", in->cols[p->join.lkeys[k]].name,
                     rin->cols[p->join.rkeys[k]].name);

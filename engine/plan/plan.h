@@ -173,12 +173,22 @@ typedef enum sl_plan_kind {
     SL_PLAN_SINK,        /* writes the input into .table */
     SL_PLAN_LATE,        /* late-data side output (engine/plan/late.h): rows unchanged, minus
                             those the window above would drop, which go to .late.table */
-    SL_PLAN_JOIN,        /* regular INNER join of two streams (engine/ops/op_join.h): .input
+    SL_PLAN_JOIN,        /* regular join of two streams (engine/ops/op_join.h): .input
                             (left) with .join.right on equal keys; out = the left's columns,
-                            then the right's. Other conditions: a filter above it */
+                            then the right's. INNER: other conditions are a filter above it;
+                            LEFT / RIGHT / FULL OUTER (.join.type): null-padded rows, their
+                            retraction (-D) at the first match: an updating output */
     SL_PLAN_RANK,        /* ROW_NUMBER() OVER ... WHERE rn <= N: Top-N or deduplication (.rank);
                             input columns, then the row number when .rank.row_number */
 } sl_plan_kind;
+
+/* The kind of a regular join (SL_PLAN_JOIN's .join.type). */
+typedef enum sl_plan_join_type {
+    SL_PLAN_JOIN_INNER = 0,
+    SL_PLAN_JOIN_LEFT,  /* LEFT OUTER: left rows without a match null-padded */
+    SL_PLAN_JOIN_RIGHT, /* RIGHT OUTER */
+    SL_PLAN_JOIN_FULL,  /* FULL OUTER: either side's */
+} sl_plan_join_type;
 
 /* How a Rank node runs (Flink's StreamPhysicalRank / StreamPhysicalDeduplicate, chosen as
  * Flink's RankUtil.canConvertToDeduplicate does; engine/ops/op_rank.h has the semantics). */
@@ -300,6 +310,11 @@ struct sl_plan {
             bool interval;
             int ltime, rtime; /* left input column, right input column */
             int64_t lo, hi;
+            /* INNER, or LEFT / RIGHT / FULL OUTER */
+            sl_plan_join_type type;
+            /* an outer join's other conditions of ON, over out's columns (NULL: none): they
+             * decide which pairs match (an inner join's are a filter above it) */
+            struct sl_expr *residual;
         } join;
         struct {
             uint32_t npart;

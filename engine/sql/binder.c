@@ -2259,17 +2259,12 @@ static bool sl_b_interval_find(const struct sl_plan *j, struct sl_expr *const *p
  * side below the join (as Flink's FlinkFilterJoinRule), makes the equalities of a left and a
  * right column the keys, and refuses a join that has none. Output: the left's columns, then
  * the right's; time attributes become plain TIMESTAMPs (Flink materializes them in a regular
- * join, whose output has no watermark order). */
+ * join, whose output has no watermark order). LEFT / RIGHT / FULL OUTER: the padded side's
+ * columns become nullable; a WHERE stays above the join; of ON, the conditions on the
+ * null-generating side alone go below it, the others besides the keys are its residual
+ * condition (join.residual: they decide matching). */
 static int sl_b_stream_join(struct sl_binder *b, const struct sl_ast *a, struct sl_plan **out)
 {
-    if (a->join == SL_JOIN_LEFT || a->join == SL_JOIN_RIGHT || a->join == SL_JOIN_FULL)
-        return sl_b_err(b, a->pos,
-                        "%s OUTER JOIN of two streams is not supported yet: sluice joins two "
-                        "streams with INNER JOIN (or FROM a, b WHERE a.k = b.k); an outer join "
-                        "of a stream with a bounded table is a lookup join",
-                        a->join == SL_JOIN_LEFT    ? "LEFT"
-                        : a->join == SL_JOIN_RIGHT ? "RIGHT"
-                                                   : "FULL");
     struct sl_plan *left, *right;
     TRY(sl_b_from(b, a->jleft, &left));
     TRY(sl_b_from(b, a->jright, &right));
@@ -2282,6 +2277,14 @@ static int sl_b_stream_join(struct sl_binder *b, const struct sl_ast *a, struct 
     memcpy(j->out.cols + nl, right->out.cols, right->out.ncols * sizeof(*j->out.cols));
     for (uint32_t i = 0; i < n; i++)
         j->out.cols[i].rowtime = j->out.cols[i].proctime = false;
+    j->join.type = a->join == SL_JOIN_LEFT    ? SL_PLAN_JOIN_LEFT
+                   : a->join == SL_JOIN_RIGHT ? SL_PLAN_JOIN_RIGHT
+                   : a->join == SL_JOIN_FULL  ? SL_PLAN_JOIN_FULL
+                                              : SL_PLAN_JOIN_INNER;
+    for (uint32_t i = 0; i < n; i++)
+        if ((i < nl && j->join.type >= SL_PLAN_JOIN_RIGHT) ||
+            (i >= nl && (j->join.type == SL_PLAN_JOIN_LEFT || j->join.type == SL_PLAN_JOIN_FULL)))
+            j->out.cols[i].type.nullable = true;
     if (a->cond) {
         struct sl_scope sc = {&j->out, NULL, "a join condition"};
         TRY(sl_b_expr(b, &sc, a->cond, &j->join.cond));
@@ -4005,8 +4008,8 @@ static bool sl_b_join_left_local(const struct sl_plan *j)
 static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_plan *above)
 {
     struct sl_plan *j = *slot;
-    struct sl_expr *parts[64], *lp[64], *rp[64], *rest[64];
-    uint32_t n = 0, nlp = 0, nrp = 0, nrest = 0, nk = 0;
+    struct sl_expr *parts[64], *lp[64], *rp[64], *rest[64], *res[64];
+    uint32_t n = 0, nlp = 0, nrp = 0, nrest = 0, nk = 0, nres = 0;
     if (j->join.cond)
         n = sl_b_conjuncts(j->join.cond, parts, 32);
     if (above)
@@ -4016,9 +4019,21 @@ static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_
         *rk = sl_b_alloc(b, (n ? n : 1) * sizeof(*rk));
     TRYP(lk);
     TRYP(rk);
+    sl_plan_join_type jt = j->join.type;
+    bool lkeep = jt == SL_PLAN_JOIN_LEFT || jt == SL_PLAN_JOIN_FULL, /* preserved sides */
+        rkeep = jt == SL_PLAN_JOIN_RIGHT || jt == SL_PLAN_JOIN_FULL;
     for (uint32_t i = 0; i < n; i++) {
         struct sl_expr *e = parts[i];
         int lo = sl_b_min_col(e), hi = sl_b_max_col(e);
+        bool eqk = e->kind == SL_EXPR_CALL && e->fn == SL_FN_EQ &&
+                   e->args[0]->kind == SL_EXPR_COL && e->args[1]->kind == SL_EXPR_COL;
+        if (jt != SL_PLAN_JOIN_INNER &&
+            ((hi < nl && lkeep) || (lo >= nl && rkeep) || (hi >= nl && lo < nl && !eqk))) {
+            /* it decides which rows match, not which are kept: neither a filter below nor
+             * above the join, but the join's residual condition (over its output) */
+            res[nres++] = e;
+            continue;
+        }
         if (hi < nl) { /* the left's columns only (or none) */
             lp[nlp++] = e;
             continue;
@@ -4091,6 +4106,8 @@ static int sl_b_join_keys(struct sl_binder *b, struct sl_plan **slot, struct sl_
         nrest = m;
     }
     j->join.cond = NULL;
+    if (nres)
+        TRYP(j->join.residual = sl_b_and(b, res, nres));
     j->join.nkeys = nk;
     j->join.lkeys = lk;
     j->join.rkeys = rk;
@@ -4109,8 +4126,9 @@ static int sl_b_joins_at(struct sl_binder *b, struct sl_plan **slot)
     if (!p)
         return 0;
     if (p->kind == SL_PLAN_FILTER && p->input && p->input->kind == SL_PLAN_JOIN &&
-        !p->input->join.nkeys) {
-        /* an inner join's WHERE: one condition with its ON (the filter goes away) */
+        !p->input->join.nkeys && p->input->join.type == SL_PLAN_JOIN_INNER) {
+        /* an inner join's WHERE: one condition with its ON (the filter goes away); an outer
+         * join's stays above it (it filters the padded rows too) */
         j = p->input;
         *slot = j;
         TRY(sl_b_join_keys(b, slot, p));

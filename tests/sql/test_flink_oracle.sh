@@ -37,7 +37,12 @@
 # last bid per bidder and auction: a Deduplicate keeping the last row by rowtime) and q19 (the
 # 10 highest bids per auction with their rank number: a Rank whose changes move every row
 # below a new one), q4 (the average winning price per category: a GROUP BY over a GROUP BY
-# over a join) and q9 (the winning bid per auction: a Top-1 over a join) the same way (print sinks, final states by changelog.py), q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
+# over a join) and q9 (the winning bid per auction: a Top-1 over a join) the same way (print sinks, final states by changelog.py),
+# the outer joins of two streams outer_left (auctions LEFT JOIN persons, a condition on the
+# persons in ON), outer_right and outer_full (RIGHT and FULL JOIN with NULL keys on both
+# sides), outer_resid (LEFT JOIN with residual conditions in ON: on both sides and on the
+# preserved side; tests/sql/outer_*_print.sql: their changelogs retract null-padded rows, -D) the same
+# way at 1, 2 and 4 workers, q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
 # partitioned sink over a CSV file with characters Flink escapes in the partition values) -
 # these two compared by tests/sql/partitions.py: folder names, the rows in each folder,
 # _SUCCESS files; part_fs also with checkpoints -,
@@ -98,13 +103,14 @@ upd_queries="q15 q16 q17" # updating: print sinks, final states compared by chan
 # aggregates (no keys) over the bids and over a GROUP BY
 upd_own="nested_agg global_agg global_upd"
 rank_queries="q18 q19 q4 q9" # the same, without mini-batch variants (a Rank emits row by row)
+outer_queries="outer_left outer_right outer_full outer_resid" # outer joins (tests/sql/<q>_print.sql): the same
 for q in $upd_queries $rank_queries; do
   sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = '$q'/" \
     "$ex/$q.sql" > "$tmp/${q}_print.sql"
   grep -q "'print-identifier' = '$q'" "$tmp/${q}_print.sql" ||
     { echo "FAIL: $ex/$q.sql has no blackhole sink to swap"; exit 1; }
 done
-for q in $upd_own; do cp "$here/${q}_print.sql" "$tmp/${q}_print.sql" || exit 1; done
+for q in $upd_own $outer_queries; do cp "$here/${q}_print.sql" "$tmp/${q}_print.sql" || exit 1; done
 printf "SET 'table.exec.mini-batch.size' = '700';\n" > "$tmp/minibatch.sql"
 python3 "$here/partitions.py" --gen "$tmp/part_in.csv" || exit 1
 # q13's side input: the file of Nexmark's SideInputGenerator ("i,i" for i in 0..9999), where
@@ -186,7 +192,7 @@ fi
 names=""
 for q in $nexmark_queries $part_queries; do names="$names $q"; done
 names="$names ysb"
-for q in $upd_queries $upd_own $rank_queries; do names="$names $q-print"; done
+for q in $upd_queries $upd_own $rank_queries $outer_queries; do names="$names $q-print"; done
 if [ ${#kafka_job[@]} -gt 0 ]; then for q in $kafka_queries; do names="$names kafka-$q"; done; fi
 key=$({
   cat "$("$flink" dir)/stamp"
@@ -214,7 +220,7 @@ if have_rows "$cache/$key" && cp -r "$cache/$key" "$mine" 2>/dev/null && have_ro
   echo "flink: rows from $cache/$key (the same runner, SQL and events as then)"
 else
   upd_files=()
-  for q in $upd_queries $upd_own $rank_queries; do upd_files+=("$tmp/${q}_print.sql"); done
+  for q in $upd_queries $upd_own $rank_queries $outer_queries; do upd_files+=("$tmp/${q}_print.sql"); done
   flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries $part_queries" "$here/nexmark_fs.sql" \
     "$ex/ddl_views.sql" "${upd_files[@]}"
   tf=$(date +%s)
@@ -227,7 +233,7 @@ else
   echo "flink: $(($(date +%s) - tf)) s in all"
   mkdir -p "$mine"
   for n in $names; do
-    case " $upd_queries $upd_own $rank_queries " in *" ${n%-print} "*)
+    case " $upd_queries $upd_own $rank_queries $outer_queries " in *" ${n%-print} "*)
       # Flink's print sink wrote the changelog into the runner's output
       python3 "$here/changelog.py" --ident "${n%-print}" "$tmp/flink.log" > "$mine/$n.rows" ||
         { echo "FAIL: Flink's changelog of ${n%-print}"; exit 1; }
@@ -346,6 +352,12 @@ for w in 1 2; do
     else
       echo "ok   $q workers=$w: the unchanged file runs ($(grep -o '[0-9]* rows out' "$tmp/log"))"
     fi
+  done
+done
+for w in 1 2 4; do
+  for q in $outer_queries; do
+    check_changelog "$q-print" "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
+      "$tmp/${q}_print.sql" "${fsets[@]}"
   done
 done
 for w in 1 2; do
