@@ -606,10 +606,10 @@ static void test_refused(void **state)
          "  BETWEEN l.ts AND l.ts + INTERVAL '1' SECOND",
          "q.sql:7:15: the query has more than one rowtime attribute column (ts, ts) for "
          "writing into table 'o'"},
-        /* outer interval joins: not yet (outer joins of two streams are refused first) */
+        /* outer interval joins: not yet (outer regular joins are) */
         {"INSERT INTO o SELECT l.k, l.ts, s, r.k, CAST(r.ts AS TIMESTAMP(3)), t FROM l LEFT\n"
          "  JOIN r ON l.k = r.k AND r.ts BETWEEN l.ts AND l.ts + INTERVAL '1' SECOND",
-         "q.sql:7:"},
+         "outer interval joins are not supported yet"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char text[2048];
@@ -621,7 +621,7 @@ static void test_refused(void **state)
             fprintf(stderr, "case %zu: %s\n", i, job ? "accepted" : err.msg);
         assert_null(job);
         assert_non_null(strstr(err.msg, cases[i].msg));
-        assert_true(strstr(err.msg, "OUTER") || i == 0);
+        assert_non_null(strstr(err.msg, "q.sql:7:"));
     }
 }
 
