@@ -140,11 +140,12 @@ static int sl_list_push(struct sl_parser *p, struct sl_ast_list *l, struct sl_as
 static bool sl_p_is_reserved(const struct sl_parser *p)
 {
     static const char *const words[] = {
-        "FROM",    "WHERE", "GROUP",   "HAVING", "ORDER",  "LIMIT",  "UNION",  "JOIN",
-        "INNER",   "LEFT",  "RIGHT",   "FULL",   "CROSS",  "ON",     "AND",    "OR",
-        "NOT",     "AS",    "SELECT",  "BY",     "WHEN",   "THEN",   "ELSE",   "END",
-        "IS",      "IN",    "BETWEEN", "LIKE",   "WINDOW", "INSERT", "CREATE", "SET",
-        "LATERAL", "OUTER", "NATURAL", "USING",  "EMIT",   "OVER",   "FOR",
+        "FROM",   "WHERE",  "GROUP",  "HAVING", "ORDER",     "LIMIT",   "UNION",
+        "JOIN",   "INNER",  "LEFT",   "RIGHT",  "FULL",      "CROSS",   "ON",
+        "AND",    "OR",     "NOT",    "AS",     "SELECT",    "BY",      "WHEN",
+        "THEN",   "ELSE",   "END",    "IS",     "IN",        "BETWEEN", "LIKE",
+        "WINDOW", "INSERT", "CREATE", "SET",    "LATERAL",   "OUTER",   "NATURAL",
+        "USING",  "EMIT",   "OVER",   "FOR",    "INTERSECT", "EXCEPT",  "MINUS",
     };
     if (p->cur.kind != SL_TOK_IDENT)
         return false;
@@ -1463,7 +1464,8 @@ static int sl_p_select(struct sl_parser *p, struct sl_ast **out)
     if (found)
         TRY(sl_p_expr(p, &n->select.having));
     if (sl_p_is_kw(p, "ORDER") || sl_p_is_kw(p, "LIMIT") || sl_p_is_kw(p, "UNION") ||
-        sl_p_is_kw(p, "INTERSECT") || sl_p_is_kw(p, "EXCEPT") || sl_p_is_kw(p, "WINDOW"))
+        sl_p_is_kw(p, "INTERSECT") || sl_p_is_kw(p, "EXCEPT") || sl_p_is_kw(p, "MINUS") ||
+        sl_p_is_kw(p, "WINDOW"))
         return sl_p_error(p, p->cur.pos, "%.*s is not supported yet", (int)p->cur.len,
                           sl_p_text(p));
     *out = n;
