@@ -13,7 +13,7 @@ CREATE TABLE o3 (id BIGINT, b BYTES, m MAP<STRING, BYTES>, ts TIMESTAMP_LTZ(3))
 CREATE VIEW v AS SELECT id, b, s, ts,
   MAP['s', CAST(s AS BYTES), 'b', b, 's', CAST('last' AS BYTES)] AS m FROM t;
 INSERT INTO o1 SELECT id, CAST(b AS STRING), CAST(s AS BYTES), m, m['s'], m['nope'],
-  CARDINALITY(m), ts, ts FROM v WHERE id = 4 OR b <> CAST('' AS BYTES);
+  CARDINALITY(m), ts, CAST(ts AS TIMESTAMP_LTZ(3)) FROM v WHERE id = 4 OR b <> CAST('' AS BYTES);
 INSERT INTO o2 SELECT b, COUNT(*), window_start, window_time
   FROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
   GROUP BY b, window_start, window_end, window_time;

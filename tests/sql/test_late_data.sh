@@ -96,7 +96,7 @@ err type "column 'k' of late table 'late_t' is INT, the source's is BIGINT" "s/C
 err extra "column 'x' of late table 'late_t' is not a physical column" "s/CREATE TABLE late_t (id BIGINT,/CREATE TABLE late_t (x INT, id BIGINT,/"
 err reason "is BIGINT, not STRING" "s/why STRING, wm TIMESTAMP(3)) *\$/why BIGINT, wm TIMESTAMP(3))/"
 err nowindow "which has no event-time window aggregation" "/^INSERT INTO out_t/,/^GROUP BY k, window_start, window_end;/c\\
-INSERT INTO out_t SELECT k, id, ts, ts FROM bids_t;"
+INSERT INTO out_t SELECT k, id, ts, CAST(ts AS TIMESTAMP(3)) FROM bids_t;"
 err target "late table 'out_h' is also the target of an INSERT" "s/'sluice.late-data.sink' = 'late_t'/'sluice.late-data.sink' = 'out_h'/"
 err shared "late table 'late_t' already takes the late rows of another INSERT" "s/'sluice.late-data.sink' = 'late_h'/'sluice.late-data.sink' = 'late_t'/"
 err self "late rows cannot go into the table itself" "s/'sluice.late-data.sink' = 'late_t'/'sluice.late-data.sink' = 'bids_t'/"
