@@ -198,12 +198,12 @@ static void test_errors_name_the_place(void **state)
     /* a bare query parses (its result is printed); its errors point into it */
     expect_error("SELECT a FROM s ORDER BY a", "q.sql:1:17:", "ORDER is not supported yet");
     /* set operations are refused by name, not taken for a table alias */
-    expect_error("SELECT a FROM s INTERSECT SELECT a FROM s", "q.sql:1:17:",
-                 "INTERSECT is not supported yet");
-    expect_error("SELECT a FROM s EXCEPT SELECT a FROM s", "q.sql:1:17:",
-                 "EXCEPT is not supported yet");
-    expect_error("SELECT a FROM s x MINUS SELECT a FROM s", "q.sql:1:19:",
-                 "MINUS is not supported yet");
+    expect_error("SELECT a FROM s INTERSECT SELECT a FROM s",
+                 "q.sql:1:17:", "INTERSECT is not supported yet");
+    expect_error("SELECT a FROM s EXCEPT SELECT a FROM s",
+                 "q.sql:1:17:", "EXCEPT is not supported yet");
+    expect_error("SELECT a FROM s x MINUS SELECT a FROM s",
+                 "q.sql:1:19:", "MINUS is not supported yet");
     expect_error("INSERT INTO t SELECT a FROM s ORDER BY a",
                  "q.sql:1:31:", "ORDER is not supported yet");
     expect_error("CREATE TABLE t (a DECIMAL(39, 2)) WITH ('x' = 'y')",
