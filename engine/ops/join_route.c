@@ -175,6 +175,29 @@ out:
     return rc;
 }
 
+int sl_jn_route_receive(struct sl_jn_route *r, struct sl_worker_ctx *ctx, int from,
+                        struct sl_msg msg, sl_jn_take_fn take, bool *other, struct sl_error *err)
+{
+    *other = false;
+    int rc = sl_jn_flush(r, ctx, err);
+    if (rc) {
+        if (msg.kind == SL_MSG_DATA)
+            sl_mem_free(msg.ptr);
+        return rc;
+    }
+    if (msg.kind != SL_MSG_DATA) {
+        *other = true;
+        return 0;
+    }
+    struct sl_jn_msg *m = msg.ptr;
+    rc = m->side > 1
+             ? sl_op_error(ctx, r->op->plan->pos, err, SL_EINVAL,
+                           "%s: rows of side %u from worker %d", r->op->ops->name, m->side, from)
+             : take(r->op, ctx, (int)m->side, m->col, m->valid, NULL, m->rows, m->hash, err);
+    sl_mem_free(m);
+    return rc;
+}
+
 void sl_jn_save_out(const struct sl_jn_route *r, const struct sl_jn_side *sides,
                     struct sl_sbuf *out)
 {

@@ -74,6 +74,11 @@ int sl_jn_route_batch(struct sl_jn_route *r, struct sl_worker_ctx *ctx, struct s
                       int sd, struct sl_batch *b, bool local, sl_jn_take_fn take,
                       struct sl_error *err);
 
+/* A message from worker `from` (msg.ptr the callee's): the outbox flushed first, then rows go
+ * to `take`; *other is set when it is another kind, the caller's to handle. */
+int sl_jn_route_receive(struct sl_jn_route *r, struct sl_worker_ctx *ctx, int from,
+                        struct sl_msg msg, sl_jn_take_fn take, bool *other, struct sl_error *err);
+
 /* Checkpoints of the outbox (the layout above; sides: the join's two, for the messages). */
 void sl_jn_save_out(const struct sl_jn_route *r, const struct sl_jn_side *sides,
                     struct sl_sbuf *out);

@@ -322,26 +322,14 @@ static int sl_ij_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
                          struct sl_error *err)
 {
     struct sl_op_ijoin *j = (struct sl_op_ijoin *)op;
-    int frc = sl_jn_flush(&j->r, ctx, err);
-    if (frc) {
-        if (msg.kind == SL_MSG_DATA)
-            sl_mem_free(msg.ptr);
-        return frc;
-    }
-    switch ((sl_msg_kind)msg.kind) {
-    case SL_MSG_DATA: {
-        struct sl_jn_msg *m = msg.ptr;
-        int rc =
-            m->side > 1
-                ? sl_op_error(ctx, j->op.plan->pos, err, SL_EINVAL,
-                              "interval join: rows of side %u from worker %d", m->side, from)
-                : sl_ij_take(op, ctx, (int)m->side, m->col, m->valid, NULL, m->rows, m->hash, err);
-        sl_mem_free(m);
+    bool other;
+    int rc = sl_jn_route_receive(&j->r, ctx, from, msg, sl_ij_take, &other, err);
+    if (rc || !other)
         return rc;
-    }
+    switch ((sl_msg_kind)msg.kind) {
     case SL_MSG_WATERMARK: {
         int64_t before = 0;
-        int rc = sl_xchg_recv_wm(&j->x, op, ctx, from, msg.num, &before, "interval join", err);
+        rc = sl_xchg_recv_wm(&j->x, op, ctx, from, msg.num, &before, "interval join", err);
         return rc == 1 ? sl_ij_advance(j, ctx, err) : rc;
     }
     default:
@@ -512,16 +500,7 @@ struct sl_op *sl_op_ijoin_right(struct sl_op *join)
 void sl_op_ijoin_prune(struct sl_op *join, const bool *need)
 {
     struct sl_op_ijoin *j = (struct sl_op_ijoin *)join;
-    for (int sd = 0; sd < 2; sd++) {
-        struct sl_jn_side *s = &j->side[sd];
-        if (s->rows)
-            return; /* before any row only */
-        for (uint32_t c = 0; c < s->ncols; c++)
-            s->skip[c] = !need[(sd ? j->side[0].ncols : 0) + c];
-        for (uint32_t k = 0; k < s->nkeys; k++)
-            s->skip[s->keys[k]] = false;
-        s->skip[j->tcol[sd]] = false;
-    }
+    sl_jn_prune(j->side, need, j->tcol);
 }
 
 void sl_op_ijoin_rows(const struct sl_op *join, uint64_t *left, uint64_t *right)
