@@ -18,6 +18,21 @@ static int sl_jn_route_oom(const struct sl_jn_route *r, const struct sl_worker_c
                        r->op->ops->name);
 }
 
+void sl_jn_ops_init(struct sl_op *op, struct sl_jn_right *right, const struct sl_op_ops *ops,
+                    const struct sl_op_ops *right_ops, const struct sl_plan *node)
+{
+    op->ops = ops;
+    op->plan = node;
+    right->op.ops = right_ops;
+    right->op.plan = node;
+    right->j = op;
+}
+
+void sl_jn_right_free(struct sl_op *op)
+{
+    (void)op;
+}
+
 bool sl_jn_route_init(struct sl_jn_route *r, struct sl_op *op, struct sl_heap *heap, int nworkers)
 {
     size_t cap = SL_BATCH_CAP;

@@ -49,6 +49,20 @@ struct sl_jn_route {
     sl_sel_t *sorted;
 };
 
+/* A join's right input: an operator of its own (its upstream pushes into it) whose calls go to
+ * the join j (the struct whose first member is the join's sl_op); its state is the join's. */
+struct sl_jn_right {
+    struct sl_op op;
+    void *j;
+};
+
+/* Sets up a join's operator op (its first member; ops) and its right input (right_ops) for
+ * the plan node `node`. */
+void sl_jn_ops_init(struct sl_op *op, struct sl_jn_right *right, const struct sl_op_ops *ops,
+                    const struct sl_op_ops *right_ops, const struct sl_plan *node);
+/* ops->free of a right input: nothing (it is part of the join). */
+void sl_jn_right_free(struct sl_op *op);
+
 /* Stores rows of side sd that reached their owner (see sl_jn_append for the arguments). */
 typedef int (*sl_jn_take_fn)(struct sl_op *op, struct sl_worker_ctx *ctx, int sd,
                              uint8_t *const *col, uint64_t *const *valid, const sl_sel_t *idx,

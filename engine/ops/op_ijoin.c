@@ -13,16 +13,9 @@
 
 #define SL_IJ_MAGIC 0x314a4953u /* "SIJ1" little-endian: format version 1 */
 
-struct sl_op_ijoin;
-
-struct sl_ij_right {
-    struct sl_op op;
-    struct sl_op_ijoin *j;
-};
-
 struct sl_op_ijoin {
     struct sl_op op;
-    struct sl_ij_right right;
+    struct sl_jn_right right;
     struct sl_heap *heap;
     struct sl_jn_route r;      /* input routing and the outbox */
     struct sl_jn_side side[2]; /* 0 left, 1 right */
@@ -293,7 +286,7 @@ static int sl_ij_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
 static int sl_ij_right_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
                             struct sl_error *err)
 {
-    return sl_ij_push_side(((struct sl_ij_right *)op)->j, ctx, 1, b, err);
+    return sl_ij_push_side(((struct sl_jn_right *)op)->j, ctx, 1, b, err);
 }
 
 static int sl_ij_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
@@ -305,7 +298,7 @@ static int sl_ij_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
 static int sl_ij_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
                                  struct sl_error *err)
 {
-    return sl_ij_wm_side(((struct sl_ij_right *)op)->j, ctx, 1, wm, err);
+    return sl_ij_wm_side(((struct sl_jn_right *)op)->j, ctx, 1, wm, err);
 }
 
 static int sl_ij_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
@@ -315,7 +308,7 @@ static int sl_ij_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_e
 
 static int sl_ij_right_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
-    return sl_ij_side_done(((struct sl_ij_right *)op)->j, ctx, 1, err);
+    return sl_ij_side_done(((struct sl_jn_right *)op)->j, ctx, 1, err);
 }
 
 static int sl_ij_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
@@ -435,17 +428,12 @@ static const struct sl_op_ops sl_ij_ops = {
     .restore = sl_ij_restore,
 };
 
-static void sl_ij_right_free(struct sl_op *op)
-{
-    (void)op; /* part of the join */
-}
-
 static const struct sl_op_ops sl_ij_right_ops = {
     .name = "interval join (right input)",
     .push = sl_ij_right_push,
     .watermark = sl_ij_right_watermark,
     .finish = sl_ij_right_finish,
-    .free = sl_ij_right_free,
+    .free = sl_jn_right_free,
     .stateless = true, /* its state is the join's */
 };
 
@@ -455,11 +443,7 @@ int sl_op_ijoin_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struc
     struct sl_op_ijoin *j = sl_mem_zalloc(ctx->heap, sizeof(*j));
     if (!j)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    j->op.ops = &sl_ij_ops;
-    j->op.plan = node;
-    j->right.op.ops = &sl_ij_right_ops;
-    j->right.op.plan = node;
-    j->right.j = j;
+    sl_jn_ops_init(&j->op, &j->right, &sl_ij_ops, &sl_ij_right_ops, node);
     j->heap = ctx->heap;
     bool route = sl_jn_route_init(&j->r, &j->op, j->heap, ctx->nworkers > 0 ? ctx->nworkers : 1);
     j->tcol[0] = node->join.ltime;

@@ -14,13 +14,6 @@
 #define SL_JN_MAGIC 0x324e4a53u    /* "SJN2" little-endian: format version 2 */
 #define SL_JN_MAGIC_V1 0x314e4a53u /* "SJN1": version 1, the same for an INNER join */
 
-struct sl_op_join;
-
-struct sl_jn_right {
-    struct sl_op op;
-    struct sl_op_join *j;
-};
-
 struct sl_op_join {
     struct sl_op op;
     struct sl_jn_right right;
@@ -263,7 +256,8 @@ static int sl_jn_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, in
                                  struct sl_error *err)
 {
     (void)wm;
-    return sl_jn_flush(&((struct sl_jn_right *)op)->j->r, ctx, err);
+    struct sl_op_join *j = ((struct sl_jn_right *)op)->j;
+    return sl_jn_flush(&j->r, ctx, err);
 }
 
 /* After a checkpoint's alignment (ops->resumed): the rows it kept back go, even when no further
@@ -383,11 +377,6 @@ static const struct sl_op_ops sl_jn_ops = {
     .restore = sl_jn_restore,
 };
 
-static void sl_jn_right_free(struct sl_op *op)
-{
-    (void)op; /* part of the join */
-}
-
 static const struct sl_op_ops sl_jn_right_ops = {
     .name = "join (right input)",
     .push = sl_jn_right_push,
@@ -403,11 +392,7 @@ int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
     struct sl_op_join *j = sl_mem_zalloc(ctx->heap, sizeof(*j));
     if (!j)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    j->op.ops = &sl_jn_ops;
-    j->op.plan = node;
-    j->right.op.ops = &sl_jn_right_ops;
-    j->right.op.plan = node;
-    j->right.j = j;
+    sl_jn_ops_init(&j->op, &j->right, &sl_jn_ops, &sl_jn_right_ops, node);
     j->heap = ctx->heap;
     j->left_local = node->join.left_local;
     bool route = sl_jn_route_init(&j->r, &j->op, j->heap, ctx->nworkers > 0 ? ctx->nworkers : 1);
