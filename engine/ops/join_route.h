@@ -2,7 +2,8 @@
  * engine/ops/join_route.h - what the two stream joins (engine/ops/op_join.h, the regular join,
  * and engine/ops/op_ijoin.h, the interval join) share around their row stores
  * (engine/ops/join_store.h): the routing of an input batch to the workers that own its keys,
- * and the outbox that keeps messages for other workers while a checkpoint aligns.
+ * the outbox that keeps messages for other workers while a checkpoint aligns, and the right
+ * input's operator (sl_jn_right).
  *
  * HOW IT WORKS
  * sl_jn_route_batch hashes a batch's keys (sl_jn_hash), sorts its rows by owner (hash %
