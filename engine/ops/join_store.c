@@ -679,3 +679,18 @@ out:
     sl_mem_free(hash);
     return rc;
 }
+
+void sl_jn_prune(struct sl_jn_side *sides, const bool *need, const int *keep)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        struct sl_jn_side *s = &sides[sd];
+        if (s->rows)
+            return; /* before any row only */
+        for (uint32_t c = 0; c < s->ncols; c++)
+            s->skip[c] = !need[(sd ? sides[0].ncols : 0) + c];
+        for (uint32_t k = 0; k < s->nkeys; k++)
+            s->skip[s->keys[k]] = false;
+        if (keep)
+            s->skip[keep[sd]] = false;
+    }
+}

@@ -125,6 +125,11 @@ struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, uint8_t *con
                                 const uint64_t *h);
 void sl_jn_msg_free(void *p);
 
+/* Projection pushdown into a join's sides (left, right) before any row: need[c] says whether
+ * column c of the join's output (left's columns, then right's) is read downstream; the others
+ * are not stored. Keys, and where `keep` is not NULL column keep[sd] of each side, are kept. */
+void sl_jn_prune(struct sl_jn_side *sides, const bool *need, const int *keep);
+
 /* Checkpoints (the layouts above). */
 void sl_jn_save_side(const struct sl_jn_side *s, struct sl_sbuf *out);
 int sl_jn_restore_side(struct sl_heap *heap, struct sl_jn_side *s, struct sl_sread *in,

@@ -9,31 +9,15 @@
 #include <string.h>
 
 #include "engine/ops/exchange.h"
-#include "engine/ops/join_store.h"
+#include "engine/ops/join_route.h"
 
 #define SL_IJ_MAGIC 0x314a4953u /* "SIJ1" little-endian: format version 1 */
 
-enum { SL_IJ_ROWS = 1, SL_IJ_WM = 2 };
-
-struct sl_ij_out {
-    int to;
-    uint8_t kind; /* SL_IJ_ROWS, SL_IJ_WM */
-    int64_t wm;
-    struct sl_jn_msg *msg;
-};
-
-struct sl_op_ijoin;
-
-struct sl_ij_right {
-    struct sl_op op;
-    struct sl_op_ijoin *j;
-};
-
 struct sl_op_ijoin {
     struct sl_op op;
-    struct sl_ij_right right;
+    struct sl_jn_right right;
     struct sl_heap *heap;
-    int nworkers;
+    struct sl_jn_route r;      /* input routing and the outbox */
     struct sl_jn_side side[2]; /* 0 left, 1 right */
     int tcol[2];               /* the time column of each side */
     int64_t lo, hi;            /* right time - left time in [lo, hi] */
@@ -47,14 +31,7 @@ struct sl_op_ijoin {
     uint32_t since[2];         /* rows stored since the side's last compaction */
     uint32_t kept[2];          /* rows the last compaction kept */
     int64_t wlast[2], span[2]; /* W and tmax - tmin at the last compaction */
-    /* messages for other workers kept while a checkpoint aligned, in order */
-    struct sl_ij_out *out;
-    uint32_t nout, capout;
     /* scratch, SL_BATCH_CAP each */
-    uint64_t *hashes;
-    int64_t *i64buf;
-    uint32_t *bucket, *counts;
-    sl_sel_t *sorted;
     uint32_t *pl, *pr;
     bool *keep; /* per stored row, for compaction (grown with the larger side) */
     uint32_t capkeep;
@@ -211,10 +188,11 @@ static int sl_ij_compact(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int s
 }
 
 /* Stores rows of side sd that are still live and probes all of them (see sl_jn_append). */
-static int sl_ij_take(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
+static int sl_ij_take(struct sl_op *op, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
                       uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h,
                       struct sl_error *err)
 {
+    struct sl_op_ijoin *j = (struct sl_op_ijoin *)op;
     if (!n)
         return 0;
     struct sl_jn_side *s = &j->side[sd];
@@ -235,65 +213,6 @@ static int sl_ij_take(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int sd, 
 
 /* ---- messages ---------------------------------------------------------------------------- */
 
-static int sl_ij_msg_send(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, struct sl_ij_out o,
-                          struct sl_error *err)
-{
-    struct sl_msg mm = {.kind = SL_MSG_DATA, .aux = j->op.tag, .ptr = o.msg};
-    if (o.kind == SL_IJ_WM)
-        mm = (struct sl_msg){.kind = SL_MSG_WATERMARK, .aux = j->op.tag, .num = o.wm};
-    return sl_op_send(ctx, &j->op, o.to, mm, err);
-}
-
-/* Sends what a checkpoint held back, in order (not while one aligns). */
-static int sl_ij_flush(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, struct sl_error *err)
-{
-    if (ctx->aligning || !j->nout)
-        return 0;
-    uint32_t k = 0;
-    int rc = 0;
-    while (k < j->nout && !(rc = sl_ij_msg_send(j, ctx, j->out[k], err)))
-        k++;
-    memmove(j->out, j->out + k, (j->nout - k) * sizeof(*j->out));
-    j->nout -= k;
-    return rc;
-}
-
-static int sl_ij_keep(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, struct sl_ij_out o,
-                      struct sl_error *err)
-{
-    if (j->nout == j->capout) {
-        uint32_t ncap = j->capout ? 2 * j->capout : 16;
-        struct sl_ij_out *n = sl_mem_alloc(j->heap, ncap * sizeof(*n));
-        if (!n) {
-            sl_mem_free(o.msg);
-            return sl_ij_oom(j, ctx, err);
-        }
-        if (j->nout)
-            memcpy(n, j->out, j->nout * sizeof(*n));
-        sl_mem_free(j->out);
-        j->out = n;
-        j->capout = ncap;
-    }
-    j->out[j->nout++] = o;
-    return 0;
-}
-
-/* Sends o to its worker, or keeps it while a checkpoint aligns (it belongs to the epoch being
- * taken, but the receiver has its barrier already) and while earlier ones wait. o.msg is the
- * callee's either way. */
-static int sl_ij_send(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, struct sl_ij_out o,
-                      struct sl_error *err)
-{
-    if ((ctx->aligning && o.to != ctx->worker) || j->nout) {
-        int rc = sl_ij_keep(j, ctx, o, err);
-        return rc || ctx->aligning ? rc : sl_ij_flush(j, ctx, err);
-    }
-    int rc = sl_ij_msg_send(j, ctx, o, err);
-    if (rc)
-        sl_mem_free(o.msg);
-    return rc;
-}
-
 /* This worker's inputs' watermark, min(left, right), to every owner once it advanced. */
 static int sl_ij_send_wm(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
@@ -301,8 +220,9 @@ static int sl_ij_send_wm(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, struc
     if (wm <= j->x.wm1_sent)
         return 0;
     j->x.wm1_sent = wm;
-    for (int o = 0; o < j->nworkers; o++) {
-        int rc = sl_ij_send(j, ctx, (struct sl_ij_out){.to = o, .kind = SL_IJ_WM, .wm = wm}, err);
+    for (int o = 0; o < j->r.nworkers; o++) {
+        int rc = sl_jn_send(&j->r, ctx,
+                            (struct sl_jn_out){.to = o, .kind = SL_MSG_WATERMARK, .wm = wm}, err);
         if (rc)
             return rc;
     }
@@ -333,81 +253,13 @@ static int sl_ij_advance(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, struc
 static int sl_ij_push_side(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int sd,
                            struct sl_batch *b, struct sl_error *err)
 {
-    struct sl_jn_side *s = &j->side[sd];
-    uint32_t n = sl_batch_active(b);
-    int rc = sl_ij_flush(j, ctx, err);
-    if (rc)
-        goto out;
-    if (b->kind)
-        for (uint32_t i = 0; i < n; i++)
-            if (b->kind[b->sel ? b->sel[i] : i] != SL_ROW_INSERT) {
-                rc = sl_op_error(ctx, j->op.plan->pos, err, SL_ENOTSUP,
-                                 "interval join: a %s row in its %s input; interval joins take "
-                                 "insert-only streams",
-                                 sl_row_kind_str(b->kind[b->sel ? b->sel[i] : i]),
-                                 sd ? "right" : "left");
-                goto out;
-            }
-    if (n == 0)
-        goto out;
-    if (b->ncols != s->ncols) {
-        rc = sl_op_error(ctx, j->op.plan->pos, err, SL_ESTATE,
-                         "interval join: a batch of %u columns into its %s input of %u", b->ncols,
-                         sd ? "right" : "left", s->ncols);
-        goto out;
-    }
-    uint32_t m = sl_jn_hash(s, b, n, j->hashes, j->i64buf, j->sorted);
-    uint8_t **cols = s->bcol;
-    uint64_t **valid = s->bvalid;
-    for (uint32_t c = 0; c < s->ncols; c++) {
-        cols[c] = b->cols[c].data;
-        valid[c] = b->cols[c].valid;
-    }
-    const uint32_t N = (uint32_t)j->nworkers;
-    if (N == 1) {
-        rc = sl_ij_take(j, ctx, sd, cols, valid, j->sorted, m, j->hashes, err);
-        goto out;
-    }
-    memset(j->counts, 0, (N + 1) * sizeof(*j->counts));
-    for (uint32_t i = 0; i < m; i++)
-        j->counts[(j->hashes[i] % N) + 1]++;
-    for (uint32_t k = 0; k < N; k++)
-        j->counts[k + 1] += j->counts[k];
-    uint64_t *hs = (uint64_t *)j->i64buf; /* hashes in owner order */
-    for (uint32_t i = 0; i < m; i++) {
-        uint32_t at = j->counts[j->hashes[i] % N]++;
-        j->bucket[at] = j->sorted[i];
-        hs[at] = j->hashes[i];
-    }
-    uint32_t begin = 0;
-    for (uint32_t o = 0; o < N && !rc; o++) {
-        uint32_t end = j->counts[o];
-        if (end == begin)
-            continue;
-        sl_sel_t *rows = (sl_sel_t *)j->bucket + begin;
-        if ((int)o == ctx->worker) {
-            rc = sl_ij_take(j, ctx, sd, cols, valid, rows, end - begin, hs + begin, err);
-        } else {
-            struct sl_jn_msg *msg =
-                sl_jn_msg_new(s, sd, cols, valid, rows, end - begin, hs + begin);
-            if (!msg) {
-                rc = sl_ij_oom(j, ctx, err);
-                break;
-            }
-            rc = sl_ij_send(j, ctx,
-                            (struct sl_ij_out){.to = (int)o, .kind = SL_IJ_ROWS, .msg = msg}, err);
-        }
-        begin = end;
-    }
-out:
-    sl_batch_pool_put(b);
-    return rc;
+    return sl_jn_route_batch(&j->r, ctx, &j->side[sd], sd, b, false, sl_ij_take, err);
 }
 
 static int sl_ij_wm_side(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int sd, int64_t wm,
                          struct sl_error *err)
 {
-    int rc = sl_ij_flush(j, ctx, err);
+    int rc = sl_jn_flush(&j->r, ctx, err);
     if (rc)
         return rc;
     if (wm > j->wm_in[sd])
@@ -434,7 +286,7 @@ static int sl_ij_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
 static int sl_ij_right_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
                             struct sl_error *err)
 {
-    return sl_ij_push_side(((struct sl_ij_right *)op)->j, ctx, 1, b, err);
+    return sl_ij_push_side(((struct sl_jn_right *)op)->j, ctx, 1, b, err);
 }
 
 static int sl_ij_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
@@ -446,7 +298,7 @@ static int sl_ij_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
 static int sl_ij_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
                                  struct sl_error *err)
 {
-    return sl_ij_wm_side(((struct sl_ij_right *)op)->j, ctx, 1, wm, err);
+    return sl_ij_wm_side(((struct sl_jn_right *)op)->j, ctx, 1, wm, err);
 }
 
 static int sl_ij_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
@@ -456,33 +308,21 @@ static int sl_ij_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_e
 
 static int sl_ij_right_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
-    return sl_ij_side_done(((struct sl_ij_right *)op)->j, ctx, 1, err);
+    return sl_ij_side_done(((struct sl_jn_right *)op)->j, ctx, 1, err);
 }
 
 static int sl_ij_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
                          struct sl_error *err)
 {
     struct sl_op_ijoin *j = (struct sl_op_ijoin *)op;
-    int frc = sl_ij_flush(j, ctx, err);
-    if (frc) {
-        if (msg.kind == SL_MSG_DATA)
-            sl_mem_free(msg.ptr);
-        return frc;
-    }
-    switch ((sl_msg_kind)msg.kind) {
-    case SL_MSG_DATA: {
-        struct sl_jn_msg *m = msg.ptr;
-        int rc =
-            m->side > 1
-                ? sl_op_error(ctx, j->op.plan->pos, err, SL_EINVAL,
-                              "interval join: rows of side %u from worker %d", m->side, from)
-                : sl_ij_take(j, ctx, (int)m->side, m->col, m->valid, NULL, m->rows, m->hash, err);
-        sl_mem_free(m);
+    bool other;
+    int rc = sl_jn_route_receive(&j->r, ctx, from, msg, sl_ij_take, &other, err);
+    if (rc || !other)
         return rc;
-    }
+    switch ((sl_msg_kind)msg.kind) {
     case SL_MSG_WATERMARK: {
         int64_t before = 0;
-        int rc = sl_xchg_recv_wm(&j->x, op, ctx, from, msg.num, &before, "interval join", err);
+        rc = sl_xchg_recv_wm(&j->x, op, ctx, from, msg.num, &before, "interval join", err);
         return rc == 1 ? sl_ij_advance(j, ctx, err) : rc;
     }
     default:
@@ -498,7 +338,7 @@ static int sl_ij_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     (void)ctx;
     struct sl_op_ijoin *j = (struct sl_op_ijoin *)op;
     sl_sbuf_put_u32(out, SL_IJ_MAGIC);
-    sl_sbuf_put_u32(out, (uint32_t)j->nworkers);
+    sl_sbuf_put_u32(out, (uint32_t)j->r.nworkers);
     sl_sbuf_put_u8(out, j->done[0]);
     sl_sbuf_put_u8(out, j->done[1]);
     sl_sbuf_put_i64(out, j->wm_in[0]);
@@ -507,38 +347,18 @@ static int sl_ij_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     sl_xchg_save_recv(&j->x, out);
     sl_jn_save_side(&j->side[0], out);
     sl_jn_save_side(&j->side[1], out);
-    sl_sbuf_put_u32(out, j->nout);
-    for (uint32_t k = 0; k < j->nout; k++) {
-        sl_sbuf_put_u32(out, (uint32_t)j->out[k].to);
-        sl_sbuf_put_u8(out, j->out[k].kind);
-        if (j->out[k].kind == SL_IJ_WM)
-            sl_sbuf_put_i64(out, j->out[k].wm);
-        else
-            sl_jn_save_msg(j->side, j->out[k].msg, out);
-    }
+    sl_jn_save_out(&j->r, j->side, out);
     return sl_sbuf_check(out, err);
-}
-
-static int sl_ij_flag(struct sl_sread *in, bool *v, struct sl_error *err)
-{
-    uint8_t b;
-    int rc = sl_sread_u8(in, &b, err);
-    if (rc)
-        return rc;
-    if (b > 1)
-        return sl_sread_fail(in, err, "interval join: a flag that is neither 0 nor 1");
-    *v = b == 1;
-    return 0;
 }
 
 static int sl_ij_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
                          struct sl_error *err)
 {
     struct sl_op_ijoin *j = (struct sl_op_ijoin *)op;
-    if (j->side[0].rows || j->side[1].rows || j->done[0] || j->done[1] || j->nout)
+    if (j->side[0].rows || j->side[1].rows || j->done[0] || j->done[1] || j->r.nout)
         return sl_op_error(ctx, j->op.plan->pos, err, SL_ESTATE,
                            "interval join: restore into an operator that has run");
-    uint32_t magic, nw, nout;
+    uint32_t magic, nw;
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
@@ -546,42 +366,25 @@ static int sl_ij_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return sl_sread_fail(in, err, "interval join: not an interval join's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
         return rc;
-    if (nw != (uint32_t)j->nworkers)
+    if (nw != (uint32_t)j->r.nworkers)
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: interval join state of %u workers, this job runs %d", in->what, nw,
-                            j->nworkers);
-    if ((rc = sl_ij_flag(in, &j->done[0], err)) != 0 ||
-        (rc = sl_ij_flag(in, &j->done[1], err)) != 0 ||
+                            j->r.nworkers);
+    if ((rc = sl_jn_flag(in, &j->done[0], "interval join", err)) != 0 ||
+        (rc = sl_jn_flag(in, &j->done[1], "interval join", err)) != 0 ||
         (rc = sl_sread_i64(in, &j->wm_in[0], err)) != 0 ||
         (rc = sl_sread_i64(in, &j->wm_in[1], err)) != 0 ||
         (rc = sl_sread_i64(in, &j->x.wm1_sent, err)) != 0 ||
         (rc = sl_xchg_load_recv(&j->x, in, "interval join", err)) != 0 ||
         (rc = sl_jn_restore_side(j->heap, &j->side[0], in, err)) != 0 ||
         (rc = sl_jn_restore_side(j->heap, &j->side[1], in, err)) != 0 ||
-        (rc = sl_sread_count(in, &nout, 5, err)) != 0)
+        (rc = sl_jn_restore_out(&j->r, ctx, j->side, true, in, err)) != 0)
         return rc;
     for (int sd = 0; sd < 2; sd++) {
         j->kept[sd] = j->side[sd].rows;
         sl_ij_times(j, sd, 0);
         j->span[sd] =
             j->side[sd].rows ? (int64_t)((uint64_t)j->tmax[sd] - (uint64_t)j->tmin[sd]) : 0;
-    }
-    for (uint32_t k = 0; k < nout; k++) {
-        uint32_t to;
-        uint8_t kind;
-        struct sl_ij_out o = {0};
-        if ((rc = sl_sread_u32(in, &to, err)) != 0 || (rc = sl_sread_u8(in, &kind, err)) != 0)
-            return rc;
-        if (to >= (uint32_t)j->nworkers || (kind != SL_IJ_ROWS && kind != SL_IJ_WM))
-            return sl_sread_fail(in, err, "interval join: a kept message that does not fit");
-        o.to = (int)to;
-        o.kind = kind;
-        if (kind == SL_IJ_WM)
-            rc = sl_sread_i64(in, &o.wm, err);
-        else
-            rc = sl_jn_read_msg(j->heap, j->side, in, &o.msg, err);
-        if (rc || (rc = sl_ij_keep(j, ctx, o, err)) != 0)
-            return rc;
     }
     return 0;
 }
@@ -595,15 +398,8 @@ static void sl_ij_free(struct sl_op *op)
         return;
     sl_jn_side_free(&j->side[0]);
     sl_jn_side_free(&j->side[1]);
-    for (uint32_t k = 0; k < j->nout; k++)
-        sl_mem_free(j->out[k].msg);
-    sl_mem_free(j->out);
+    sl_jn_route_free(&j->r);
     sl_xchg_free(&j->x);
-    sl_mem_free(j->hashes);
-    sl_mem_free(j->i64buf);
-    sl_mem_free(j->bucket);
-    sl_mem_free(j->counts);
-    sl_mem_free(j->sorted);
     sl_mem_free(j->pl);
     sl_mem_free(j->pr);
     sl_mem_free(j->keep);
@@ -617,7 +413,7 @@ static void sl_ij_free(struct sl_op *op)
  * input would call the join (the end of a stream). */
 static int sl_ij_resumed(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
-    return sl_ij_flush((struct sl_op_ijoin *)op, ctx, err);
+    return sl_jn_flush(&((struct sl_op_ijoin *)op)->r, ctx, err);
 }
 
 static const struct sl_op_ops sl_ij_ops = {
@@ -632,17 +428,12 @@ static const struct sl_op_ops sl_ij_ops = {
     .restore = sl_ij_restore,
 };
 
-static void sl_ij_right_free(struct sl_op *op)
-{
-    (void)op; /* part of the join */
-}
-
 static const struct sl_op_ops sl_ij_right_ops = {
     .name = "interval join (right input)",
     .push = sl_ij_right_push,
     .watermark = sl_ij_right_watermark,
     .finish = sl_ij_right_finish,
-    .free = sl_ij_right_free,
+    .free = sl_jn_right_free,
     .stateless = true, /* its state is the join's */
 };
 
@@ -652,13 +443,9 @@ int sl_op_ijoin_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struc
     struct sl_op_ijoin *j = sl_mem_zalloc(ctx->heap, sizeof(*j));
     if (!j)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    j->op.ops = &sl_ij_ops;
-    j->op.plan = node;
-    j->right.op.ops = &sl_ij_right_ops;
-    j->right.op.plan = node;
-    j->right.j = j;
+    sl_jn_ops_init(&j->op, &j->right, &sl_ij_ops, &sl_ij_right_ops, node);
     j->heap = ctx->heap;
-    j->nworkers = ctx->nworkers > 0 ? ctx->nworkers : 1;
+    bool route = sl_jn_route_init(&j->r, &j->op, j->heap, ctx->nworkers > 0 ? ctx->nworkers : 1);
     j->tcol[0] = node->join.ltime;
     j->tcol[1] = node->join.rtime;
     j->lo = node->join.lo;
@@ -672,16 +459,11 @@ int sl_op_ijoin_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struc
         j->tmax[sd] = j->wlast[sd] = INT64_MIN;
     }
     size_t cap = SL_BATCH_CAP;
-    j->hashes = sl_mem_alloc(j->heap, cap * sizeof(*j->hashes));
-    j->i64buf = sl_mem_alloc(j->heap, cap * sizeof(*j->i64buf));
-    j->bucket = sl_mem_alloc(j->heap, cap * sizeof(*j->bucket));
-    j->counts = sl_mem_alloc(j->heap, ((size_t)j->nworkers + 1) * sizeof(*j->counts));
-    j->sorted = sl_mem_alloc(j->heap, cap * sizeof(*j->sorted));
     j->pl = sl_mem_alloc(j->heap, cap * sizeof(*j->pl));
     j->pr = sl_mem_alloc(j->heap, cap * sizeof(*j->pr));
     j->out_schema = sl_plan_rel_schema(&node->out);
-    if (sl_xchg_init(&j->x, ctx->heap, j->nworkers) != 0 || !j->hashes || !j->i64buf ||
-        !j->bucket || !j->counts || !j->sorted || !j->pl || !j->pr || !j->out_schema ||
+    if (!route || sl_xchg_init(&j->x, ctx->heap, j->r.nworkers) != 0 || !j->pl || !j->pr ||
+        !j->out_schema ||
         !sl_jn_side_init(j->heap, &j->side[0], &node->input->out, node->join.lkeys,
                          node->join.nkeys, false) ||
         !sl_jn_side_init(j->heap, &j->side[1], &node->join.right->out, node->join.rkeys,
@@ -702,16 +484,7 @@ struct sl_op *sl_op_ijoin_right(struct sl_op *join)
 void sl_op_ijoin_prune(struct sl_op *join, const bool *need)
 {
     struct sl_op_ijoin *j = (struct sl_op_ijoin *)join;
-    for (int sd = 0; sd < 2; sd++) {
-        struct sl_jn_side *s = &j->side[sd];
-        if (s->rows)
-            return; /* before any row only */
-        for (uint32_t c = 0; c < s->ncols; c++)
-            s->skip[c] = !need[(sd ? j->side[0].ncols : 0) + c];
-        for (uint32_t k = 0; k < s->nkeys; k++)
-            s->skip[s->keys[k]] = false;
-        s->skip[j->tcol[sd]] = false;
-    }
+    sl_jn_prune(j->side, need, j->tcol);
 }
 
 void sl_op_ijoin_rows(const struct sl_op *join, uint64_t *left, uint64_t *right)

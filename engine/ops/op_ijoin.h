@@ -6,10 +6,11 @@
  *
  * HOW IT WORKS
  * As the regular join (engine/ops/op_join.h; the row store, the key hashing and the messages
- * are engine/ops/join_store.h): a row's owner is hash(keys) % workers, each side's rows are
- * kept in a columnar store chained by key hash, a new row is stored and probed against the
- * other side's rows of its key, and a pair is emitted by whichever of its rows came later -
- * here only when the right row's time minus the left row's lies in [lo, hi].
+ * are engine/ops/join_store.h, the routing to owners and the outbox engine/ops/join_route.h):
+ * a row's owner is hash(keys) % workers, each side's rows are kept in a columnar store
+ * chained by key hash, a new row is stored and probed against the other side's rows of its
+ * key, and a pair is emitted by whichever of its rows came later - here only when the right
+ * row's time minus the left row's lies in [lo, hi].
  *
  * EVENT TIME: each worker sends min(left watermark, right watermark) of its inputs to every
  * owner through the same ordered outbox as its rows (a watermark never overtakes the rows

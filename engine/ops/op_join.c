@@ -9,41 +9,22 @@
 #include <string.h>
 
 #include "engine/ops/eval.h"
-#include "engine/ops/join_store.h"
+#include "engine/ops/join_route.h"
 
 #define SL_JN_MAGIC 0x324e4a53u    /* "SJN2" little-endian: format version 2 */
 #define SL_JN_MAGIC_V1 0x314e4a53u /* "SJN1": version 1, the same for an INNER join */
-
-struct sl_jn_out {
-    int to;
-    struct sl_jn_msg *msg;
-};
-
-struct sl_op_join;
-
-struct sl_jn_right {
-    struct sl_op op;
-    struct sl_op_join *j;
-};
 
 struct sl_op_join {
     struct sl_op op;
     struct sl_jn_right right;
     struct sl_heap *heap;
-    int nworkers;
+    struct sl_jn_route r; /* input routing and the outbox */
     bool left_local;
     struct sl_jn_side side[2]; /* 0 left, 1 right */
     bool done[2];              /* this worker's input of the side ended */
     bool end_sent, finished;
     uint32_t ends; /* END messages heard */
-    /* rows for other workers kept while a checkpoint aligned (sl_jn_send) */
-    struct sl_jn_out *out;
-    uint32_t nout, capout;
     /* scratch, SL_BATCH_CAP each */
-    uint64_t *hashes;
-    int64_t *i64buf;
-    uint32_t *bucket, *counts;
-    sl_sel_t *sorted;
     uint32_t *pl, *pr; /* matching pairs: left row, right row (SL_JN_NONE: NULLs) */
     uint8_t *pk;       /* their row kinds (an outer join's) */
     bool outer;        /* LEFT, RIGHT or FULL: the output carries row kinds */
@@ -201,10 +182,11 @@ static int sl_jn_probe_res(struct sl_op_join *j, struct sl_worker_ctx *ctx, int 
 }
 
 /* Stores and probes rows of side sd (see sl_jn_append for the arguments). */
-static int sl_jn_take(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
+static int sl_jn_take(struct sl_op *op, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
                       uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h,
                       struct sl_error *err)
 {
+    struct sl_op_join *j = (struct sl_op_join *)op;
     if (!n)
         return 0;
     struct sl_jn_side *s = &j->side[sd];
@@ -215,143 +197,17 @@ static int sl_jn_take(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, u
                      : sl_jn_probe(j, ctx, sd, base, n, err);
 }
 
-/* Sends the rows kept while a checkpoint aligned, in order (not while one aligns). */
-static int sl_jn_flush(struct sl_op_join *j, struct sl_worker_ctx *ctx, struct sl_error *err)
-{
-    if (ctx->aligning || !j->nout)
-        return 0;
-    uint32_t k = 0;
-    int rc = 0;
-    while (k < j->nout && !rc) {
-        struct sl_msg mm = {.kind = j->out[k].msg ? SL_MSG_DATA : SL_MSG_END,
-                            .aux = j->op.tag,
-                            .ptr = j->out[k].msg};
-        rc = sl_op_send(ctx, &j->op, j->out[k].to, mm, err);
-        if (rc)
-            break; /* not sent: still ours */
-        k++;
-    }
-    memmove(j->out, j->out + k, (j->nout - k) * sizeof(*j->out));
-    j->nout -= k;
-    return rc;
-}
-
-/* Puts a message for worker `to` at the end of the outbox (the callee's either way). */
-static int sl_jn_keep(struct sl_op_join *j, struct sl_worker_ctx *ctx, int to,
-                      struct sl_jn_msg *msg, struct sl_error *err)
-{
-    if (j->nout == j->capout) {
-        uint32_t ncap = j->capout ? 2 * j->capout : 16;
-        struct sl_jn_out *o = sl_mem_alloc(j->heap, ncap * sizeof(*o));
-        if (!o) {
-            sl_mem_free(msg);
-            return sl_jn_oom(j, ctx, err);
-        }
-        if (j->nout)
-            memcpy(o, j->out, j->nout * sizeof(*o));
-        sl_mem_free(j->out);
-        j->out = o;
-        j->capout = ncap;
-    }
-    j->out[j->nout++] = (struct sl_jn_out){to, msg};
-    return 0;
-}
-
-/* Sends rows (msg; NULL: the END) to worker `to`, or keeps them while a checkpoint aligns
- * (ctx->aligning: they belong to the epoch being taken, but `to` has its barrier already;
- * they are saved with the state, as the channel's contents) and while earlier ones wait.
- * The message is the callee's either way. */
-static int sl_jn_send(struct sl_op_join *j, struct sl_worker_ctx *ctx, int to,
-                      struct sl_jn_msg *msg, struct sl_error *err)
-{
-    if ((ctx->aligning && to != ctx->worker) || j->nout) {
-        int rc = sl_jn_keep(j, ctx, to, msg, err);
-        return rc || ctx->aligning ? rc : sl_jn_flush(j, ctx, err);
-    }
-    struct sl_msg mm = {.kind = msg ? SL_MSG_DATA : SL_MSG_END, .aux = j->op.tag, .ptr = msg};
-    int rc = sl_op_send(ctx, &j->op, to, mm, err);
-    if (rc)
-        sl_mem_free(msg);
-    return rc;
-}
-
 static int sl_jn_push_side(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd,
                            struct sl_batch *b, struct sl_error *err)
 {
-    struct sl_jn_side *s = &j->side[sd];
-    uint32_t n = sl_batch_active(b);
-    int rc = sl_jn_flush(j, ctx, err);
-    if (rc)
-        goto out;
-    if (b->kind)
-        for (uint32_t i = 0; i < n; i++)
-            if (b->kind[b->sel ? b->sel[i] : i] != SL_ROW_INSERT) {
-                rc = sl_op_error(ctx, j->op.plan->pos, err, SL_ENOTSUP,
-                                 "join: a %s row in its %s input; sluice joins insert-only streams",
-                                 sl_row_kind_str(b->kind[b->sel ? b->sel[i] : i]),
-                                 sd ? "right" : "left");
-                goto out;
-            }
-    if (n == 0)
-        goto out;
-    if (b->ncols != s->ncols) {
-        rc = sl_op_error(ctx, j->op.plan->pos, err, SL_ESTATE,
-                         "join: a batch of %u columns into its %s input of %u", b->ncols,
-                         sd ? "right" : "left", s->ncols);
-        goto out;
-    }
-    uint32_t m = sl_jn_hash(s, b, n, j->hashes, j->i64buf, j->sorted);
-    uint8_t **cols = s->bcol;
-    uint64_t **valid = s->bvalid;
-    for (uint32_t c = 0; c < s->ncols; c++) {
-        cols[c] = b->cols[c].data;
-        valid[c] = b->cols[c].valid;
-    }
-    const uint32_t N = (uint32_t)j->nworkers;
-    if (N == 1 || (sd == 0 && j->left_local)) {
-        rc = sl_jn_take(j, ctx, sd, cols, valid, j->sorted, m, j->hashes, err);
-        goto out;
-    }
-    /* by owner: counting sort of the positions (rows in j->sorted) into j->bucket order */
-    memset(j->counts, 0, (N + 1) * sizeof(*j->counts));
-    for (uint32_t i = 0; i < m; i++)
-        j->counts[(j->hashes[i] % N) + 1]++;
-    for (uint32_t k = 0; k < N; k++)
-        j->counts[k + 1] += j->counts[k];
-    uint64_t *hs = (uint64_t *)j->i64buf; /* hashes in owner order */
-    for (uint32_t i = 0; i < m; i++) {
-        uint32_t at = j->counts[j->hashes[i] % N]++;
-        j->bucket[at] = j->sorted[i];
-        hs[at] = j->hashes[i];
-    }
-    uint32_t begin = 0;
-    for (uint32_t o = 0; o < N && !rc; o++) {
-        uint32_t end = j->counts[o];
-        if (end == begin)
-            continue;
-        sl_sel_t *rows = (sl_sel_t *)j->bucket + begin;
-        if ((int)o == ctx->worker) {
-            rc = sl_jn_take(j, ctx, sd, cols, valid, rows, end - begin, hs + begin, err);
-        } else {
-            struct sl_jn_msg *msg =
-                sl_jn_msg_new(s, sd, cols, valid, rows, end - begin, hs + begin);
-            if (!msg) {
-                rc = sl_jn_oom(j, ctx, err);
-                break;
-            }
-            rc = sl_jn_send(j, ctx, (int)o, msg, err);
-        }
-        begin = end;
-    }
-out:
-    sl_batch_pool_put(b);
-    return rc;
+    return sl_jn_route_batch(&j->r, ctx, &j->side[sd], sd, b, sd == 0 && j->left_local, sl_jn_take,
+                             err);
 }
 
 /* Every worker's END heard and both own inputs ended: the end goes downstream. */
 static int sl_jn_maybe_finish(struct sl_op_join *j, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
-    if (j->finished || !j->done[0] || !j->done[1] || j->ends < (uint32_t)j->nworkers)
+    if (j->finished || !j->done[0] || !j->done[1] || j->ends < (uint32_t)j->r.nworkers)
         return 0;
     j->finished = true;
     int rc = sl_op_watermark_next(&j->op, ctx, INT64_MAX, err);
@@ -361,15 +217,16 @@ static int sl_jn_maybe_finish(struct sl_op_join *j, struct sl_worker_ctx *ctx, s
 static int sl_jn_side_done(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd,
                            struct sl_error *err)
 {
-    int rc = sl_jn_flush(j, ctx, err); /* the rows go before the END */
+    int rc = sl_jn_flush(&j->r, ctx, err); /* the rows go before the END */
     if (rc)
         return rc;
     j->done[sd] = true;
     if (!j->done[0] || !j->done[1] || j->end_sent)
         return 0;
     j->end_sent = true;
-    for (int o = 0; o < j->nworkers; o++)
-        if ((rc = sl_jn_send(j, ctx, o, NULL, err)) != 0)
+    for (int o = 0; o < j->r.nworkers; o++)
+        if ((rc = sl_jn_send(&j->r, ctx, (struct sl_jn_out){.to = o, .kind = SL_MSG_END}, err)) !=
+            0)
             return rc;
     return sl_jn_maybe_finish(j, ctx, err);
 }
@@ -392,21 +249,22 @@ static int sl_jn_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
                            struct sl_error *err)
 {
     (void)wm;
-    return sl_jn_flush((struct sl_op_join *)op, ctx, err);
+    return sl_jn_flush(&((struct sl_op_join *)op)->r, ctx, err);
 }
 
 static int sl_jn_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
                                  struct sl_error *err)
 {
     (void)wm;
-    return sl_jn_flush(((struct sl_jn_right *)op)->j, ctx, err);
+    struct sl_op_join *j = ((struct sl_jn_right *)op)->j;
+    return sl_jn_flush(&j->r, ctx, err);
 }
 
 /* After a checkpoint's alignment (ops->resumed): the rows it kept back go, even when no further
  * input would call the join (the end of a stream). */
 static int sl_jn_resumed(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
-    return sl_jn_flush((struct sl_op_join *)op, ctx, err);
+    return sl_jn_flush(&((struct sl_op_join *)op)->r, ctx, err);
 }
 
 static int sl_jn_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
@@ -423,28 +281,12 @@ static int sl_jn_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
                          struct sl_error *err)
 {
     struct sl_op_join *j = (struct sl_op_join *)op;
-    int frc = sl_jn_flush(j, ctx, err);
-    if (frc) {
-        if (msg.kind == SL_MSG_DATA)
-            sl_mem_free(msg.ptr);
-        return frc;
-    }
-    switch ((sl_msg_kind)msg.kind) {
-    case SL_MSG_DATA: {
-        struct sl_jn_msg *m = msg.ptr;
-        int rc = m->side > 1 ? sl_op_error(ctx, j->op.plan->pos, err, SL_EINVAL,
-                                           "join: rows of side %u from worker %d", m->side, from)
-                             : sl_jn_take(j, ctx, (int)m->side, m->col, m->valid, NULL, m->rows,
-                                          m->hash, err);
-        sl_mem_free(m);
+    bool other;
+    int rc = sl_jn_route_receive(&j->r, ctx, from, msg, sl_jn_take, &other, err);
+    if (rc || !other || msg.kind != SL_MSG_END)
         return rc;
-    }
-    case SL_MSG_END:
-        j->ends++;
-        return sl_jn_maybe_finish(j, ctx, err);
-    default:
-        return 0;
-    }
+    j->ends++;
+    return sl_jn_maybe_finish(j, ctx, err);
 }
 
 static int sl_jn_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
@@ -453,7 +295,7 @@ static int sl_jn_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     (void)ctx;
     struct sl_op_join *j = (struct sl_op_join *)op;
     sl_sbuf_put_u32(out, SL_JN_MAGIC);
-    sl_sbuf_put_u32(out, (uint32_t)j->nworkers);
+    sl_sbuf_put_u32(out, (uint32_t)j->r.nworkers);
     sl_sbuf_put_u8(out, j->done[0]);
     sl_sbuf_put_u8(out, j->done[1]);
     sl_sbuf_put_u8(out, j->end_sent);
@@ -461,47 +303,8 @@ static int sl_jn_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     sl_sbuf_put_u8(out, j->finished);
     sl_jn_save_side(&j->side[0], out);
     sl_jn_save_side(&j->side[1], out);
-    sl_sbuf_put_u32(out, j->nout);
-    for (uint32_t k = 0; k < j->nout; k++) {
-        const struct sl_jn_msg *m = j->out[k].msg;
-        sl_sbuf_put_u32(out, (uint32_t)j->out[k].to);
-        sl_sbuf_put_u8(out, m ? 1 : 0);
-        if (!m)
-            continue;
-        sl_jn_save_msg(j->side, m, out);
-    }
+    sl_jn_save_out(&j->r, j->side, out);
     return sl_sbuf_check(out, err);
-}
-
-static int sl_jn_flag(struct sl_sread *in, bool *v, struct sl_error *err)
-{
-    uint8_t b;
-    int rc = sl_sread_u8(in, &b, err);
-    if (rc)
-        return rc;
-    if (b > 1)
-        return sl_sread_fail(in, err, "join: a flag that is neither 0 nor 1");
-    *v = b == 1;
-    return 0;
-}
-
-/* One saved message for another worker (see sl_jn_save) back into the outbox. */
-static int sl_jn_restore_out(struct sl_op_join *j, struct sl_worker_ctx *ctx, struct sl_sread *in,
-                             struct sl_error *err)
-{
-    uint32_t to;
-    uint8_t data;
-    int rc;
-    if ((rc = sl_sread_u32(in, &to, err)) != 0 || (rc = sl_sread_u8(in, &data, err)) != 0)
-        return rc;
-    if (to >= (uint32_t)j->nworkers || data > 1)
-        return sl_sread_fail(in, err, "join: a kept message that does not fit");
-    if (!data) /* kept: sent at the first call after the restore */
-        return sl_jn_keep(j, ctx, (int)to, NULL, err);
-    struct sl_jn_msg *m = NULL;
-    if ((rc = sl_jn_read_msg(j->heap, j->side, in, &m, err)) != 0)
-        return rc;
-    return sl_jn_keep(j, ctx, (int)to, m, err);
 }
 
 static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
@@ -521,27 +324,21 @@ static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return sl_sread_fail(in, err, "join: not a join's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
         return rc;
-    if (nw != (uint32_t)j->nworkers)
+    if (nw != (uint32_t)j->r.nworkers)
         return sl_error_set(err, SL_ECORRUPT, "%s: join state of %u workers, this job runs %d",
-                            in->what, nw, j->nworkers);
-    if ((rc = sl_jn_flag(in, &j->done[0], err)) != 0 ||
-        (rc = sl_jn_flag(in, &j->done[1], err)) != 0 ||
-        (rc = sl_jn_flag(in, &j->end_sent, err)) != 0 ||
+                            in->what, nw, j->r.nworkers);
+    if ((rc = sl_jn_flag(in, &j->done[0], "join", err)) != 0 ||
+        (rc = sl_jn_flag(in, &j->done[1], "join", err)) != 0 ||
+        (rc = sl_jn_flag(in, &j->end_sent, "join", err)) != 0 ||
         (rc = sl_sread_u32(in, &j->ends, err)) != 0 ||
-        (rc = sl_jn_flag(in, &j->finished, err)) != 0)
+        (rc = sl_jn_flag(in, &j->finished, "join", err)) != 0)
         return rc;
-    if (j->ends > (uint32_t)j->nworkers)
+    if (j->ends > (uint32_t)j->r.nworkers)
         return sl_sread_fail(in, err, "join: more ENDs than workers");
     if ((rc = sl_jn_restore_side(j->heap, &j->side[0], in, err)) != 0 ||
         (rc = sl_jn_restore_side(j->heap, &j->side[1], in, err)) != 0)
         return rc;
-    uint32_t nout;
-    if ((rc = sl_sread_count(in, &nout, 5, err)) != 0)
-        return rc;
-    for (uint32_t k = 0; k < nout; k++)
-        if ((rc = sl_jn_restore_out(j, ctx, in, err)) != 0)
-            return rc;
-    return 0;
+    return sl_jn_restore_out(&j->r, ctx, j->side, false, in, err);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
@@ -553,14 +350,7 @@ static void sl_jn_free(struct sl_op *op)
         return;
     sl_jn_side_free(&j->side[0]);
     sl_jn_side_free(&j->side[1]);
-    for (uint32_t k = 0; k < j->nout; k++)
-        sl_mem_free(j->out[k].msg);
-    sl_mem_free(j->out);
-    sl_mem_free(j->hashes);
-    sl_mem_free(j->i64buf);
-    sl_mem_free(j->bucket);
-    sl_mem_free(j->counts);
-    sl_mem_free(j->sorted);
+    sl_jn_route_free(&j->r);
     sl_mem_free(j->pl);
     sl_mem_free(j->pr);
     sl_mem_free(j->pk);
@@ -587,11 +377,6 @@ static const struct sl_op_ops sl_jn_ops = {
     .restore = sl_jn_restore,
 };
 
-static void sl_jn_right_free(struct sl_op *op)
-{
-    (void)op; /* part of the join */
-}
-
 static const struct sl_op_ops sl_jn_right_ops = {
     .name = "join (right input)",
     .push = sl_jn_right_push,
@@ -607,28 +392,18 @@ int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
     struct sl_op_join *j = sl_mem_zalloc(ctx->heap, sizeof(*j));
     if (!j)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    j->op.ops = &sl_jn_ops;
-    j->op.plan = node;
-    j->right.op.ops = &sl_jn_right_ops;
-    j->right.op.plan = node;
-    j->right.j = j;
+    sl_jn_ops_init(&j->op, &j->right, &sl_jn_ops, &sl_jn_right_ops, node);
     j->heap = ctx->heap;
-    j->nworkers = ctx->nworkers > 0 ? ctx->nworkers : 1;
     j->left_local = node->join.left_local;
+    bool route = sl_jn_route_init(&j->r, &j->op, j->heap, ctx->nworkers > 0 ? ctx->nworkers : 1);
     size_t cap = SL_BATCH_CAP;
-    j->hashes = sl_mem_alloc(j->heap, cap * sizeof(*j->hashes));
-    j->i64buf = sl_mem_alloc(j->heap, cap * sizeof(*j->i64buf));
-    j->bucket = sl_mem_alloc(j->heap, cap * sizeof(*j->bucket));
-    j->counts = sl_mem_alloc(j->heap, ((size_t)j->nworkers + 1) * sizeof(*j->counts));
-    j->sorted = sl_mem_alloc(j->heap, cap * sizeof(*j->sorted));
     j->pl = sl_mem_alloc(j->heap, cap * sizeof(*j->pl));
     j->pr = sl_mem_alloc(j->heap, cap * sizeof(*j->pr));
     j->pk = sl_mem_alloc(j->heap, cap);
     sl_plan_join_type jt = node->join.type;
     j->outer = jt != SL_PLAN_JOIN_INNER;
     j->out_schema = sl_plan_rel_schema(&node->out);
-    if (!j->hashes || !j->i64buf || !j->bucket || !j->counts || !j->sorted || !j->pl || !j->pr ||
-        !j->pk || !j->out_schema ||
+    if (!route || !j->pl || !j->pr || !j->pk || !j->out_schema ||
         !sl_jn_side_init(j->heap, &j->side[0], &node->input->out, node->join.lkeys,
                          node->join.nkeys, jt == SL_PLAN_JOIN_LEFT || jt == SL_PLAN_JOIN_FULL) ||
         !sl_jn_side_init(j->heap, &j->side[1], &node->join.right->out, node->join.rkeys,
@@ -663,16 +438,7 @@ struct sl_op *sl_op_join_right(struct sl_op *join)
 
 void sl_op_join_prune(struct sl_op *join, const bool *need)
 {
-    struct sl_op_join *j = (struct sl_op_join *)join;
-    for (int sd = 0; sd < 2; sd++) {
-        struct sl_jn_side *s = &j->side[sd];
-        if (s->rows)
-            return; /* before any row only */
-        for (uint32_t c = 0; c < s->ncols; c++)
-            s->skip[c] = !need[(sd ? j->side[0].ncols : 0) + c];
-        for (uint32_t k = 0; k < s->nkeys; k++)
-            s->skip[s->keys[k]] = false;
-    }
+    sl_jn_prune(((struct sl_op_join *)join)->side, need, NULL);
 }
 
 void sl_op_join_rows(const struct sl_op *join, uint64_t *left, uint64_t *right)

@@ -71,7 +71,7 @@
  *           rows x width bytes of values (VARCHAR: per row 4 bytes length + the bytes),
  *           then, where the column is nullable, ceil(rows / 64) x 8 bytes of validity
  *   then the rows kept for other workers while the checkpoint aligned (the channels'
- *   contents, sent after the snapshot; see sl_worker_ctx.aligning):
+ *   contents, sent after the snapshot; see sl_worker_ctx.aligning; engine/ops/join_route.h):
  *   4       count, then each: 4 worker, 1 kind (0 END, 1 rows); rows: 4 side, 4 rows,
  *           8 x rows hashes, the side's columns as above (the same widths and skips)
  * The hash chains are rebuilt at restore.
