@@ -1539,6 +1539,13 @@ int32_t sl_kafka_source_split(const struct sl_kafka_source *src, const char *top
     return p ? p->split : -1;
 }
 
+int sl_kafka_source_worker_of(const struct sl_kafka_source *src, const char *topic,
+                              int32_t partition)
+{
+    const struct sl_kafka_part *p = sl_source_find_name(src, topic, partition);
+    return p ? p->worker : -1;
+}
+
 int sl_kafka_source_splits(const struct sl_kafka_source *src, int worker, int32_t *ids, size_t cap,
                            size_t *n)
 {

@@ -301,6 +301,10 @@ int64_t sl_kafka_source_end_offset_of(const struct sl_kafka_source *src, const c
  * them (SL_EFULL when `cap` is too small; *n says how many). Any thread. */
 int32_t sl_kafka_source_split(const struct sl_kafka_source *src, const char *topic,
                               int32_t partition);
+/* The worker that reads partition `partition` of `topic` (NULL: the source's only topic), -1
+ * for a partition the source does not read. Any thread. */
+int sl_kafka_source_worker_of(const struct sl_kafka_source *src, const char *topic,
+                              int32_t partition);
 int sl_kafka_source_splits(const struct sl_kafka_source *src, int worker, int32_t *ids, size_t cap,
                            size_t *n);
 

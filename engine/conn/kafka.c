@@ -1466,6 +1466,63 @@ static int ka_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
     return rc;
 }
 
+/* Restore at another worker count: every old worker's partitions, of which this worker takes
+ * those it reads now (Flink's split owner at the new parallelism). A partition the source
+ * does not read any more goes to worker 0, whose resume refuses it, naming it. */
+static int ka_rescale(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                      uint32_t nold, struct sl_error *err)
+{
+    struct ka_source *src = (struct ka_source *)s;
+    struct ka_worker *w = &src->w[ctx->worker];
+    struct sl_kafka_part_state *mine = NULL;
+    size_t nmine = 0, cap = 0;
+    bool new_format = true;
+    int rc = 0;
+    for (uint32_t j = 0; j < nold && !rc; j++) {
+        struct sl_kafka_part_state *st = NULL;
+        uint32_t n = 0;
+        bool nf = false;
+        if ((rc = ka_read_state(src, &in[j], &st, &n, &nf, err)))
+            break;
+        new_format = new_format && nf;
+        for (uint32_t k = 0; k < n && !rc; k++) {
+            int owner = sl_kafka_source_worker_of(src->ks, st[k].topic, st[k].partition);
+            if (owner != ctx->worker && !(owner < 0 && ctx->worker == 0))
+                continue;
+            if (nmine == cap) {
+                size_t nc = cap ? 2 * cap : 16;
+                struct sl_kafka_part_state *g = realloc(mine, nc * sizeof(*g));
+                if (!g) {
+                    rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+                    break;
+                }
+                mine = g;
+                cap = nc;
+            }
+            mine[nmine++] = st[k];
+        }
+        free(st);
+    }
+    int32_t *report = rc ? NULL : calloc(nmine ? nmine : 1, sizeof(*report));
+    if (!rc && !report)
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+    if (!rc)
+        rc = sl_kafka_source_resume(src->ks, ctx->worker, mine, nmine, new_format, err);
+    if (!rc) {
+        uint32_t nr = 0;
+        for (size_t k = nmine; k-- > 0;)
+            if (mine[k].done)
+                report[nr++] = sl_kafka_source_split(src->ks, mine[k].topic, mine[k].partition);
+        free(w->report);
+        w->report = report;
+        w->nreport = nr;
+        report = NULL;
+    }
+    free(report);
+    free(mine);
+    return rc;
+}
+
 /* Projection pushdown: each worker's decoder skips the columns nobody reads. Called once,
  * before any poll, on the thread that builds the job (no worker runs yet). */
 static void ka_prune(struct sl_source *s, const bool *needed, uint32_t ncols)
@@ -1529,6 +1586,7 @@ static const struct sl_source_ops ka_source_ops = {.poll = ka_poll,
                                                    .prune = ka_prune,
                                                    .save = ka_save,
                                                    .restore = ka_restore,
+                                                   .rescale = ka_rescale,
                                                    .set_waker = ka_set_waker};
 
 #define KA_MAX_OFFSETS 1024

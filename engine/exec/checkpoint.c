@@ -16,6 +16,8 @@
  *     fingerprint HEX16           XXH64 of the layout lines (what the state depends on)
  *     layout TEXT                 one per plan node: "pipeline P node K: ..." (coordinator.c)
  *     state-bytes B               the state the epoch describes
+ *     max-parallelism M           the job's key groups (absent: written before key groups,
+ *                                 whose state only restores at W workers)
  *     worker K FILE BYTES DEPS    DEPS: the epochs it references, ',' separated, or '-'
  *     offsets TEXT
  *     finished 1                  only in the epoch a bounded job ended with
@@ -42,6 +44,7 @@
 #include "engine/core/datetime.h"
 #include "engine/core/durable.h"
 #include "engine/core/fault.h"
+#include "engine/core/keygroup.h"
 #include "io/snapshot.h"
 
 #define SL_CKPT_PATH 1024
@@ -67,7 +70,9 @@ struct sl_ckpt {
     struct sl_commit_store *store;
     uint64_t restored;
     uint64_t last_full;              /* the last epoch written whole */
-    struct sl_ckpt_wstate *rstate;   /* nworkers entries when restored */
+    struct sl_ckpt_wstate *rstate;   /* rworkers entries when restored */
+    int rworkers;                    /* the restored epoch's worker count (0: none) */
+    uint32_t kg_max;                 /* sl_ckpt_kg_max */
     struct sl_ckpt_prev *prev;       /* nworkers entries */
     uint64_t kept[SL_CKPT_KEEP_MAX]; /* committed epochs to keep, newest first */
     uint32_t nkept;
@@ -137,6 +142,7 @@ struct sl_manifest_worker {
 struct sl_manifest {
     uint64_t epoch, time_ms, state_bytes, fingerprint;
     int workers;
+    uint32_t kg_max; /* "max-parallelism" (0: written before key groups) */
     bool finished;
     char job[64];
     struct sl_manifest_worker *w; /* workers entries */
@@ -191,6 +197,11 @@ static int sl_manifest_parse(const char *path, char *text, struct sl_manifest *m
             m->w = calloc((size_t)m->workers, sizeof(*m->w));
             if (!m->w)
                 return sl_error_set(err, SL_ENOMEM, "out of memory");
+        } else if (!strcmp(key, "max-parallelism")) {
+            long v2 = atol(v);
+            if (v2 < 1 || v2 > (long)SL_KG_MAX)
+                return sl_manifest_bad(path, line, "a bad max-parallelism", err);
+            m->kg_max = (uint32_t)v2;
         } else if (!strcmp(key, "worker")) {
             int k;
             char file[256], deps[1024];
@@ -308,7 +319,9 @@ static int sl_ckpt_load_worker(struct sl_ckpt *c, const struct sl_manifest *m, i
         goto out;
     }
     struct sl_ckpt_wstate *ws = &c->rstate[w];
-    struct sl_ckpt_prev *pv = &c->prev[w];
+    /* the incremental references of the next epoch's files: this run's workers only */
+    struct sl_ckpt_prev spare = {0};
+    struct sl_ckpt_prev *pv = w < c->nworkers ? &c->prev[w] : &spare;
     uint32_t nb = sl_snapshot_reader_count(r);
     pv->types = calloc(nb ? nb : 1, sizeof(*pv->types));
     pv->origins = calloc(nb ? nb : 1, sizeof(*pv->origins));
@@ -338,6 +351,8 @@ static int sl_ckpt_load_worker(struct sl_ckpt *c, const struct sl_manifest *m, i
         pv->origins[pv->n++] = blk.origin;
     }
 out:
+    free(spare.types);
+    free(spare.origins);
     sl_snapshot_reader_free(r);
     return rc;
 }
@@ -423,11 +438,28 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
                           c->o.job, c->dir, m.epoch, when);
         goto out;
     }
-    if (m.workers != c->nworkers) {
+    if (m.kg_max && c->o.kg_max && m.kg_max != c->o.kg_max) {
+        rc = sl_error_set(err, SL_EINVAL,
+                          "job '%s': epoch %" PRIu64 " was taken with 'pipeline.max-parallelism' "
+                          "= %u and this job sets %u; the number of key groups is fixed at the "
+                          "job's first start (remove the SET, or use --restart to start over)",
+                          c->o.job, m.epoch, m.kg_max, c->o.kg_max);
+        goto out;
+    }
+    if (m.workers != c->nworkers && !m.kg_max) {
         rc = sl_error_set(err, SL_EINVAL,
                           "job '%s': epoch %" PRIu64 " was taken with %d workers and this run "
-                          "has %d; run with --workers %d to resume it",
+                          "has %d, by a sluice before key groups, whose state cannot be "
+                          "rescaled; run with --workers %d to resume it",
                           c->o.job, m.epoch, m.workers, c->nworkers, m.workers);
+        goto out;
+    }
+    if (m.kg_max && (uint32_t)c->nworkers > m.kg_max) {
+        rc = sl_error_set(err, SL_EINVAL,
+                          "job '%s': epoch %" PRIu64 " has %u key groups "
+                          "('pipeline.max-parallelism'), fewer than this run's %d workers; run "
+                          "with --workers %u or fewer",
+                          c->o.job, m.epoch, m.kg_max, c->nworkers, m.kg_max);
         goto out;
     }
     if (m.fingerprint != c->fingerprint) {
@@ -440,12 +472,14 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
                           c->o.job, m.epoch, what);
         goto out;
     }
-    c->rstate = calloc((size_t)c->nworkers, sizeof(*c->rstate));
+    c->rstate = calloc((size_t)m.workers, sizeof(*c->rstate));
     if (!c->rstate) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out;
     }
-    for (int w = 0; w < c->nworkers && !rc; w++)
+    c->rworkers = m.workers;
+    c->kg_max = m.kg_max;
+    for (int w = 0; w < m.workers && !rc; w++)
         rc = sl_ckpt_load_worker(c, &m, w, err);
     if (rc) {
         struct sl_error e2;
@@ -583,6 +617,8 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layo
         fprintf(c->o.log, "sluice: job '%s': resuming from epoch %" PRIu64 " (%s)\n", opts->job,
                 c->restored, last.offsets);
 done:
+    if (!c->restored) /* a fresh start: the job's key groups, fixed from now on */
+        c->kg_max = c->o.kg_max ? c->o.kg_max : SL_KG_DEFAULT;
     *out = c;
     return 0;
 fail:
@@ -610,23 +646,33 @@ void sl_ckpt_mark_finished(struct sl_ckpt *c)
     c->finishing = true;
 }
 
+int sl_ckpt_restored_workers(const struct sl_ckpt *c)
+{
+    return c->restored ? c->rworkers : 0;
+}
+
+uint32_t sl_ckpt_kg_max(const struct sl_ckpt *c)
+{
+    return c->kg_max;
+}
+
 const struct sl_ckpt_wstate *sl_ckpt_restored_state(const struct sl_ckpt *c, int worker)
 {
-    if (!c->rstate || worker < 0 || worker >= c->nworkers || !c->rstate[worker].blocks)
+    if (!c->rstate || worker < 0 || worker >= c->rworkers || !c->rstate[worker].blocks)
         return NULL;
     return &c->rstate[worker];
 }
 
 void sl_ckpt_drop_restored(struct sl_ckpt *c, int worker)
 {
-    if (c->rstate && worker >= 0 && worker < c->nworkers)
+    if (c->rstate && worker >= 0 && worker < c->rworkers)
         sl_ckpt_wstate_free(&c->rstate[worker]);
 }
 
 static void sl_ckpt_drop_all(struct sl_ckpt *c)
 {
     if (c->rstate) {
-        for (int w = 0; w < c->nworkers; w++)
+        for (int w = 0; w < c->rworkers; w++)
             sl_ckpt_wstate_free(&c->rstate[w]);
         free(c->rstate);
         c->rstate = NULL;
@@ -899,6 +945,10 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
                      "\nworkers %d\nfingerprint %016" PRIx64 "\nstate-bytes %" PRIu64 "\n",
                      c->o.job, epoch, time_ms, c->nworkers, c->fingerprint, st->state_bytes);
     sl_sbuf_put(&man, buf, (size_t)k);
+    if (c->kg_max) { /* not for a job that routes as before key groups (its old epoch) */
+        k = snprintf(buf, sizeof(buf), "max-parallelism %u\n", c->kg_max);
+        sl_sbuf_put(&man, buf, (size_t)k);
+    }
     for (const char *l = c->layout; *l;) {
         const char *e = strchr(l, '\n');
         size_t n = e ? (size_t)(e - l) : strlen(l);

@@ -71,8 +71,12 @@ struct sl_ckpt_opts {
     int full_every;         /* a full snapshot every this many epochs (1: always full) */
     int tolerable_failures; /* consecutive failed epochs before the job fails (Flink: 0) */
     int standby_timeout_ms; /* how long to wait as a standby (< 0: forever) */
-    bool restart;           /* start the job anew: restore nothing (epoch numbers go on) */
-    FILE *log;              /* progress messages (recovery, failures), or NULL */
+    /* The job's key groups ('pipeline.max-parallelism', engine/core/keygroup.h) as this run
+     * would use them; 0: not set by the job - a restored epoch's own value is taken, else
+     * SL_KG_DEFAULT. A restored epoch with another value is refused, naming both. */
+    uint32_t kg_max;
+    bool restart; /* start the job anew: restore nothing (epoch numbers go on) */
+    FILE *log;    /* progress messages (recovery, failures), or NULL */
     /* Transactional sinks (the executor sets these; NULL: none). precommit runs before an
      * epoch's PREPARED (a failure fails the epoch), commit_txn between PREPARED and
      * COMMITTED (a failure fails the run: the next start resolves the epoch), resolve at a
@@ -130,12 +134,27 @@ struct sl_ckpt;
  * depends on, one line per plan node (engine/exec/coordinator.c): a restored epoch must
  * have the same, else the refusal names the first line that changed. On success *out is
  * the caller's (sl_ckpt_free) and sl_ckpt_restored_epoch says what was restored (0: none).
+ *
+ * RESCALING: an epoch taken with another worker count restores when its manifest names its
+ * key groups ("max-parallelism M", written since key groups exist) and M is at least this
+ * run's worker count: every old worker's file is read, and sl_ckpt_restored_workers says
+ * how many; each new worker then takes its key groups and splits out of all of them
+ * (engine/exec/coordinator.c). An older manifest restores at its own worker count only.
  */
 int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layout,
                  struct sl_ckpt **out, struct sl_error *err);
 
 /* The epoch restored by sl_ckpt_open (0: a fresh start or --restart). */
 uint64_t sl_ckpt_restored_epoch(const struct sl_ckpt *c);
+
+/* The worker count of the restored epoch (0: nothing restored); another than this run's
+ * means the state is rescaled. */
+int sl_ckpt_restored_workers(const struct sl_ckpt *c);
+
+/* The key groups of this run (engine/core/keygroup.h): the restored epoch's, or the job's
+ * setting (opts.kg_max), or SL_KG_DEFAULT; 0 when the restored epoch was written before key
+ * groups existed (routing by hash modulo the worker count, as it was then). */
+uint32_t sl_ckpt_kg_max(const struct sl_ckpt *c);
 
 /* The last epoch the store committed before this run (0: none): the next epoch this run
  * takes is one more (epoch numbers are never reused, so sink files never collide), and the
@@ -160,9 +179,9 @@ void sl_ckpt_mark_finished(struct sl_ckpt *c);
  * the marker resumes as usual, so the restart completes what the sinks had left. */
 int sl_ckpt_finish(struct sl_ckpt *c, uint64_t epoch, struct sl_error *err);
 
-/* Worker w's restored state (NULL on a fresh start, or once dropped); valid until
- * sl_ckpt_drop_restored(c, w) - which worker w's thread may call for its own entry - or
- * sl_ckpt_free. */
+/* Old worker w's restored state (0 <= w < sl_ckpt_restored_workers; NULL on a fresh start,
+ * or once dropped); valid until sl_ckpt_drop_restored(c, w) - which worker w's thread may
+ * call for its own entry when the state is not rescaled - or sl_ckpt_free. */
 const struct sl_ckpt_wstate *sl_ckpt_restored_state(const struct sl_ckpt *c, int worker);
 void sl_ckpt_drop_restored(struct sl_ckpt *c, int worker);
 

@@ -4,6 +4,7 @@
  * monitor thread (trigger, complete, commit through engine/exec/checkpoint.h, the sinks'
  * commit, cleanup). docs/checkpoint-protocol.md is the protocol.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,110 @@ int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
         }
     }
     return 0;
+}
+
+/* Fills in[j] with old worker j's block (type, pipe, node); SL_ECORRUPT naming `what` when
+ * one has none. */
+static int sl_rescale_blocks(struct sl_exec *x, uint32_t type, uint32_t pipe, uint32_t node,
+                             struct sl_sread *in, char (*names)[128], const char *what,
+                             struct sl_error *err)
+{
+    int nold = sl_ckpt_restored_workers(x->ck);
+    for (int j = 0; j < nold; j++) {
+        const struct sl_ckpt_wstate *ws = sl_ckpt_restored_state(x->ck, j);
+        const struct sl_ckpt_block *b = ws ? sl_ckpt_wstate_find(ws, type, pipe, node) : NULL;
+        if (!b)
+            return sl_error_set(err, SL_ECORRUPT, "old worker %d: %s: no state in the snapshot", j,
+                                what);
+        snprintf(names[j], sizeof(names[j]), "old worker %d: %.80s", j, what);
+        sl_sread_init(&in[j], ws->data.p + b->off, b->len, names[j]);
+    }
+    return 0;
+}
+
+/* Every in[j] read to its end. */
+static int sl_rescale_ends(struct sl_sread *in, int nold, struct sl_error *err)
+{
+    int rc = 0;
+    for (int j = 0; j < nold && !rc; j++)
+        rc = sl_sread_end(&in[j], err);
+    return rc;
+}
+
+int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    int nold = sl_ckpt_restored_workers(x->ck);
+    struct sl_sread *in = calloc((size_t)nold, sizeof(*in));
+    char(*names)[128] = calloc((size_t)nold, sizeof(*names));
+    char what[256];
+    int rc = 0;
+    if (!in || !names) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < x->npipes && !rc; i++) {
+        struct sl_pipe *p = &x->pipes[i];
+        struct sl_wpipe *wp = &w->wp[i];
+        const char *table = p->nodes[0]->scan.table->name;
+        const struct sl_pipe *root = p;
+        while (root->into_pipe >= 0)
+            root = &x->pipes[root->into_pipe];
+        /* the executor's flags: whether the old worker's source and pipeline had ended. The
+         * new worker's source says again when its splits end (a split saved done reports
+         * it), and the end travels downstream as in any run */
+        snprintf(what, sizeof(what), "pipeline %u (INSERT INTO %s)", i, root->sink->table->name);
+        if ((rc = sl_rescale_blocks(x, SL_CKPT_PIPE, i, 0, in, names, what, err)))
+            break;
+        for (int j = 0; j < nold && !rc; j++) {
+            uint8_t sd, fin;
+            if (!(rc = sl_sread_u8(&in[j], &sd, err)))
+                rc = sl_sread_u8(&in[j], &fin, err);
+        }
+        if (rc || (rc = sl_rescale_ends(in, nold, err)))
+            break;
+        wp->source_done = false;
+        wp->finished = false;
+        snprintf(what, sizeof(what), "source table '%s'", table);
+        if (!p->source->ops->rescale) {
+            rc = sl_error_set(err, SL_ENOTSUP,
+                              "job '%s': epoch %" PRIu64 " was taken with %d workers and this "
+                              "run has %d, but the position of table '%s' (connector '%s') "
+                              "depends on the worker count and cannot be rescaled; run with "
+                              "--workers %d to resume it",
+                              x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->n, table,
+                              p->source->table->connector, nold);
+            break;
+        }
+        if ((rc = sl_rescale_blocks(x, SL_CKPT_SOURCE, i, 0, in, names, what, err)) ||
+            (rc = p->source->ops->rescale(p->source, &w->ctx, in, (uint32_t)nold, err)) ||
+            (rc = sl_rescale_ends(in, nold, err)))
+            break;
+        for (uint32_t k = 1; k < p->nnodes && !rc; k++) {
+            struct sl_op *op = wp->ops[k];
+            if (!op->ops->restore)
+                continue;
+            if (!op->ops->rescale) {
+                rc = sl_error_set(err, SL_ENOTSUP,
+                                  "job '%s': epoch %" PRIu64 " was taken with %d workers and "
+                                  "this run has %d, but the state of pipeline %u operator %u "
+                                  "(%s) cannot be rescaled yet; run with --workers %d to "
+                                  "resume it",
+                                  x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->n, i,
+                                  k, op->ops->name, nold);
+                break;
+            }
+            snprintf(what, sizeof(what), "pipeline %u operator %u (%s)", i, k, op->ops->name);
+            if ((rc = sl_rescale_blocks(x, SL_CKPT_OP, i, k, in, names, what, err)) ||
+                (rc = op->ops->rescale(op, &w->ctx, in, (uint32_t)nold, err)) ||
+                (rc = sl_rescale_ends(in, nold, err)))
+                break;
+        }
+    }
+out:
+    free(in);
+    free(names);
+    return rc;
 }
 
 /* ---- the checkpoint coordinator ------------------------------------------------------------ */

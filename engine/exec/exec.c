@@ -14,6 +14,7 @@
  */
 #include "engine/exec/exec.h"
 
+#include <inttypes.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -805,9 +806,11 @@ static void *sl_worker_main(void *arg)
     }
     for (uint32_t i = 0; i < x->npipes && !w->rc; i++)
         w->rc = sl_wpipe_build(w, &x->pipes[i], &w->wp[i], &w->err);
-    if (!w->rc && x->ck && sl_ckpt_restored_state(x->ck, w->id))
+    if (!w->rc && x->rescaled)
+        w->rc = sl_coordinator_rescale(w, &w->err); /* every old worker's state stays */
+    else if (!w->rc && x->ck && sl_ckpt_restored_state(x->ck, w->id))
         w->rc = sl_coordinator_restore(w, sl_ckpt_restored_state(x->ck, w->id), &w->err);
-    if (x->ck)
+    if (x->ck && !x->rescaled)
         sl_ckpt_drop_restored(x->ck, w->id);
     w->restored_at = sl_exec_wall();
     if (w->rc)
@@ -977,6 +980,28 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             goto out;
         }
     }
+    /* key groups (engine/core/keygroup.h): the job's, or a restored epoch's (below) */
+    uint32_t kg_set = 0;
+    const char *kgs = sl_job_setting(job, "pipeline.max-parallelism");
+    if (kgs) {
+        char *end = NULL;
+        long v = strtol(kgs, &end, 10);
+        if (!end || *end || v < 1 || v > (long)SL_KG_MAX) {
+            rc = sl_error_set(err, SL_EINVAL,
+                              "SET 'pipeline.max-parallelism' = '%s': an integer from 1 to %u", kgs,
+                              SL_KG_MAX);
+            goto out;
+        }
+        kg_set = (uint32_t)v;
+    }
+    x->kg_max = kg_set ? kg_set : SL_KG_DEFAULT;
+    if ((uint32_t)x->n > x->kg_max) {
+        rc = sl_error_set(err, SL_EINVAL,
+                          "%d workers but %u key groups ('pipeline.max-parallelism'): a job "
+                          "runs on at most as many workers as it has key groups",
+                          x->n, x->kg_max);
+        goto out;
+    }
     if (opts->pin && hwloc_topology_init(&x->topo) == 0) {
         if (hwloc_topology_load(x->topo) == 0)
             x->ncores = hwloc_get_nbobjs_by_type(x->topo, HWLOC_OBJ_CORE);
@@ -995,6 +1020,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     struct sl_ckpt_opts co = {0};
     if (opts->ckpt) {
         co = *opts->ckpt;
+        co.kg_max = kg_set;
         if (co.interval_ms <= 0) {
             const char *iv = sl_job_setting(job, "execution.checkpointing.interval");
             co.interval_ms = iv ? sl_setting_duration_ms(iv) : 1000;
@@ -1063,6 +1089,14 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         free(layout);
         if (rc)
             goto out;
+        x->kg_max = sl_ckpt_kg_max(x->ck);
+        x->rescaled = sl_ckpt_restored_workers(x->ck) && sl_ckpt_restored_workers(x->ck) != x->n;
+        if (x->rescaled && co.log)
+            fprintf(co.log,
+                    "sluice: job '%s': rescaling the state of epoch %" PRIu64
+                    " from %d workers to %d (%u key groups)\n",
+                    co.job, sl_ckpt_restored_epoch(x->ck), sl_ckpt_restored_workers(x->ck), x->n,
+                    x->kg_max);
         sl_livecfg_role(opts->live, "leader"); /* the member node says so (livecfg.h) */
         cc.epoch = sl_ckpt_base_epoch(x->ck);
         cc.committed = cc.epoch;
@@ -1087,6 +1121,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         w->id = i;
         w->ctx.worker = i;
         w->ctx.nworkers = x->n;
+        w->ctx.kg_max = x->kg_max;
         w->ctx.sql = job->file->src;
         w->ctx.runner = w;
         w->ctx.send = sl_exec_send;
@@ -1136,6 +1171,9 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             struct timespec ts = {0, 200 * 1000};
             nanosleep(&ts, NULL);
         }
+        if (x->rescaled && atomic_load(&x->nrestored) == started) /* every worker took its part */
+            for (int i = 0; i < sl_ckpt_restored_workers(x->ck); i++)
+                sl_ckpt_drop_restored(x->ck, i);
         uint64_t settled = sl_ckpt_settled_epoch(x->ck);
         for (uint32_t i = 0; i < x->npipes && !rc && !atomic_load(&x->failed); i++) {
             struct sl_sink *sk = x->pipes[i].sink;

@@ -124,6 +124,8 @@ struct sl_exec {
     const struct sl_job *job;
     const struct sl_exec_opts *opts;
     int n;
+    uint32_t kg_max; /* the job's key groups (engine/core/keygroup.h; 0: hash % n) */
+    bool rescaled;   /* the restored epoch had another worker count (sl_coordinator_rescale) */
     struct sl_pipe *pipes;
     uint32_t npipes; /* the INSERTs' pipelines first, then the segments (struct sl_pipe) */
     uint32_t nsegs;  /* while setting up: pipes set up so far */
@@ -206,6 +208,10 @@ void sl_coordinator_snapshot(struct sl_worker *w);
 /* Restores the worker's pipelines from the restored epoch's state, before its first poll. */
 int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
                            struct sl_error *err);
+/* The same from an epoch taken with another worker count (x->rescaled): every source and
+ * stateful operator takes its part of every old worker's state through its `rescale`
+ * (its splits, its key groups); one without is refused, naming it. */
+int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err);
 
 /* ---- checkpoints: the coordinator's side (coordinator.c, on the monitor thread) ---------- */
 

@@ -111,6 +111,13 @@ struct sl_source_ops {
                 struct sl_error *err);
     int (*restore)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
                    struct sl_error *err);
+    /* Optional: restore from a checkpoint taken at another worker count: in[0 .. nold - 1]
+     * are what save wrote on each old worker (the callee reads each to its end); worker
+     * ctx->worker takes the splits it reads at ctx->nworkers. NULL: the source's position
+     * cannot be rescaled (its splits depend on the worker count), and the run is refused
+     * naming the table. */
+    int (*rescale)(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                   uint32_t nold, struct sl_error *err);
     /* Optional: epoch `epoch` is committed; the positions of the workers' last save() are
      * the epoch's. On the coordinator's thread, before any save of the next epoch. The
      * Kafka source commits them to the table's consumer group, as Flink's does on a

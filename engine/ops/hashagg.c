@@ -776,6 +776,8 @@ static int sl_ha_distinct_merge(struct sl_hashagg *dst, const struct sl_hashagg 
                 if (rc)
                     return rc;
             }
+            if (gmap[x->gid] == UINT32_MAX) /* a group the merge left out */
+                continue;
             int rc = sl_ha_distinct_add(dst, s, gmap[x->gid], w, x->mask);
             if (rc)
                 return rc;
@@ -1218,8 +1220,10 @@ int sl_hashagg_merge(struct sl_hashagg *dst, const struct sl_hashagg *src, struc
     return sl_hashagg_merge_map(dst, src, NULL, err);
 }
 
-int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, uint32_t *map,
-                         struct sl_error *err)
+/* merge_map of src's groups sel[0 .. nsel - 1] (sel NULL: all of them, in order); map (NULL,
+ * or sl_hashagg_groups(src) entries) gets the dst group of each merged one. */
+static int sl_ha_merge_sel(struct sl_hashagg *dst, const struct sl_hashagg *src,
+                           const uint32_t *sel, uint32_t nsel, uint32_t *map, struct sl_error *err)
 {
     if (dst == src || !sl_ha_same_spec(dst, src))
         return sl_error_set(err, SL_EINVAL, "hashagg: merge of a hashagg with another spec");
@@ -1228,21 +1232,31 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
     if (!map && src->ndsets && src->t.ngroups &&
         !(gmap = sl_mem_alloc(dst->mem.heap, (size_t)src->t.ngroups * sizeof(*gmap))))
         return sl_error_set(err, SL_ENOMEM, "hashagg: out of memory in merge");
-    for (uint32_t base = 0; base < src->t.ngroups; base += SL_BATCH_CAP) {
-        uint32_t n = src->t.ngroups - base < SL_BATCH_CAP ? src->t.ngroups - base : SL_BATCH_CAP;
+    if (sel && gmap) /* groups not merged: no distinct pairs of theirs either */
+        for (uint32_t g = 0; g < src->t.ngroups; g++)
+            gmap[g] = UINT32_MAX;
+    const uint32_t total = sel ? nsel : src->t.ngroups;
+    for (uint32_t base = 0; base < total; base += SL_BATCH_CAP) {
+        uint32_t n = total - base < SL_BATCH_CAP ? total - base : SL_BATCH_CAP;
+        const uint32_t *gs = sel ? sel + base : NULL; /* src groups (NULL: base, base + 1, ...) */
         const uint64_t *words[SL_HASHAGG_MAX_K];
         for (uint32_t w = 0; w < dst->nwords; w++) {
-            const uint64_t *sw = src->t.keys[w] + base;
+            const uint64_t *sw = src->t.keys[w] + (gs ? 0 : base);
             words[w] = sw;
-            if (w < dst->nkeys && dst->keys[w].type.id == SL_TYPE_VARCHAR) {
+            if (gs && !(w < dst->nkeys && dst->keys[w].type.id == SL_TYPE_VARCHAR)) {
+                for (uint32_t i = 0; i < n; i++)
+                    dst->words[w][i] = sw[gs[i]];
+                words[w] = dst->words[w];
+            } else if (w < dst->nkeys && dst->keys[w].type.id == SL_TYPE_VARCHAR) {
                 /* translate src's string ids into dst's */
                 for (uint32_t i = 0; i < n; i++) {
-                    if (sw[i] == SL_HA_NULL_STR) {
+                    uint64_t x = sw[gs ? gs[i] : i];
+                    if (x == SL_HA_NULL_STR) {
                         dst->words[w][i] = SL_HA_NULL_STR;
                         continue;
                     }
-                    int rc = sl_ha_dict_intern(&dst->mem, &dst->dict, &src->dict.strs[sw[i]],
-                                               src->dict.hashes[sw[i]], &dst->words[w][i]);
+                    int rc = sl_ha_dict_intern(&dst->mem, &dst->dict, &src->dict.strs[x],
+                                               src->dict.hashes[x], &dst->words[w][i]);
                     if (rc) {
                         sl_mem_free(gmap != map ? gmap : NULL);
                         return sl_error_set(err, rc, "hashagg: out of memory in merge");
@@ -1257,7 +1271,10 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
             sl_mem_free(gmap != map ? gmap : NULL);
             return sl_error_set(err, rc, "hashagg: out of memory in merge");
         }
-        if (gmap)
+        if (gmap && gs)
+            for (uint32_t i = 0; i < n; i++)
+                gmap[gs[i]] = dst->gids[i];
+        else if (gmap)
             memcpy(gmap + base, dst->gids, (size_t)n * sizeof(*gmap));
         const size_t sstride = src->stride;
         for (uint32_t i = 0; i < dst->naggs; i++) {
@@ -1267,9 +1284,9 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
                 continue; /* folded in from src's distinct set below */
             /* src's state and count columns are copied out of its rows, dense, into mbuf */
             if (a->state) {
-                const uint64_t *sw = src->rows + base * sstride + s->state_off;
+                const uint64_t *sw = src->rows + (gs ? 0 : base * sstride) + s->state_off;
                 for (uint32_t g = 0; a->str && g < n; g++) {
-                    uint64_t x = sw[g * sstride];
+                    uint64_t x = sw[(gs ? gs[g] : g) * sstride];
                     if (x == SL_HA_NULL_STR)
                         continue;
                     uint64_t *st = (uint64_t *)a->state + (size_t)dst->gids[g] * dst->stride;
@@ -1285,7 +1302,7 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
                 } else if (a->f64) {
                     double *col = dst->mbuf;
                     for (uint32_t g = 0; g < n; g++)
-                        memcpy(&col[g], &sw[g * sstride], 8);
+                        memcpy(&col[g], &sw[(size_t)(gs ? gs[g] : g) * sstride], 8);
                     sl_hashagg_upd_f64_fn f = a->func == SL_AGG_MIN   ? k->min_f64
                                               : a->func == SL_AGG_MAX ? k->max_f64
                                                                       : k->sum_f64;
@@ -1293,7 +1310,7 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
                 } else {
                     int64_t *col = dst->mbuf;
                     for (uint32_t g = 0; g < n; g++)
-                        col[g] = (int64_t)sw[g * sstride];
+                        col[g] = (int64_t)sw[(size_t)(gs ? gs[g] : g) * sstride];
                     sl_hashagg_upd_i64_fn f = a->func == SL_AGG_MIN   ? k->min_i64
                                               : a->func == SL_AGG_MAX ? k->max_i64
                                                                       : k->sum_i64;
@@ -1301,10 +1318,10 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
                 }
             }
             if (a->cnt) {
-                const uint64_t *sw = src->rows + base * sstride + s->cnt_off;
+                const uint64_t *sw = src->rows + (gs ? 0 : base * sstride) + s->cnt_off;
                 uint64_t *col = dst->mbuf;
                 for (uint32_t g = 0; g < n; g++)
-                    col[g] = sw[g * sstride];
+                    col[g] = sw[(size_t)(gs ? gs[g] : g) * sstride];
                 k->add_u64(a->cnt, dst->stride, dst->gids, col, n);
             }
         }
@@ -1314,6 +1331,18 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
     if (rc)
         return sl_error_set(err, rc, "hashagg: out of memory merging DISTINCT sets");
     return 0;
+}
+
+int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, uint32_t *map,
+                         struct sl_error *err)
+{
+    return sl_ha_merge_sel(dst, src, NULL, 0, map, err);
+}
+
+int sl_hashagg_merge_sel(struct sl_hashagg *dst, const struct sl_hashagg *src, const uint32_t *gids,
+                         uint32_t n, struct sl_error *err)
+{
+    return sl_ha_merge_sel(dst, src, gids, n, NULL, err);
 }
 
 /* ---- session windows: groups by id ---------------------------------------------------------- */

@@ -148,6 +148,14 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
                          struct sl_error *err);
 
 /*
+ * sl_hashagg_merge of src's groups gids[0 .. n - 1] only (each < sl_hashagg_groups(src),
+ * each once): the part of a table that moves to another worker when state is rescaled
+ * (engine/core/keygroup.h). Returns as sl_hashagg_merge.
+ */
+int sl_hashagg_merge_sel(struct sl_hashagg *dst, const struct sl_hashagg *src, const uint32_t *gids,
+                         uint32_t n, struct sl_error *err);
+
+/*
  * sl_hashagg_emit of the groups gids[0 .. n-1] (n <= SL_BATCH_CAP, each < sl_hashagg_groups),
  * in that order, into the empty batch `out`. Returns n or SL_EINVAL / SL_ENOMEM.
  */

@@ -156,12 +156,12 @@ int sl_jn_route_batch(struct sl_jn_route *r, struct sl_worker_ctx *ctx, struct s
     /* by owner: counting sort of the positions (rows in r->sorted) into r->bucket order */
     memset(r->counts, 0, (N + 1) * sizeof(*r->counts));
     for (uint32_t i = 0; i < m; i++)
-        r->counts[(r->hashes[i] % N) + 1]++;
+        r->counts[sl_kg_route(r->hashes[i], ctx->kg_max, N) + 1]++;
     for (uint32_t k = 0; k < N; k++)
         r->counts[k + 1] += r->counts[k];
     uint64_t *hs = (uint64_t *)r->i64buf; /* hashes in owner order */
     for (uint32_t i = 0; i < m; i++) {
-        uint32_t at = r->counts[r->hashes[i] % N]++;
+        uint32_t at = r->counts[sl_kg_route(r->hashes[i], ctx->kg_max, N)]++;
         r->bucket[at] = r->sorted[i];
         hs[at] = r->hashes[i];
     }

@@ -302,28 +302,20 @@ static int sl_op_wm_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     return sl_sbuf_check(out, err);
 }
 
-static int sl_op_wm_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
-                            struct sl_error *err)
+/* Reads one saved state into tmp[] / seen[] (the operator's splits, by index) and *emitted.
+ * A split this worker does not read is SL_ECORRUPT - or, rescaling (`others`), another
+ * worker's now: skipped. */
+static int sl_op_wm_load(struct sl_op_wm *w, struct sl_sread *in, struct sl_wm_split *tmp,
+                         bool *seen, bool others, int64_t *emitted, struct sl_error *err)
 {
-    struct sl_op_wm *w = (struct sl_op_wm *)op;
     uint32_t magic = 0, n = 0;
-    int64_t emitted = 0;
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
     if (magic != SL_WM_MAGIC)
         return sl_sread_fail(in, err, "watermark: not a watermark operator's state");
-    if ((rc = sl_sread_i64(in, &emitted, err)) != 0 || (rc = sl_sread_count(in, &n, 13, err)) != 0)
+    if ((rc = sl_sread_i64(in, emitted, err)) != 0 || (rc = sl_sread_count(in, &n, 13, err)) != 0)
         return rc;
-    /* read everything before changing anything: a refused state leaves the operator new */
-    bool *seen = calloc(w->nsplits ? w->nsplits : 1, sizeof(*seen));
-    struct sl_wm_split *tmp = calloc(w->nsplits ? w->nsplits : 1, sizeof(*tmp));
-    if (!seen || !tmp) {
-        free(seen);
-        free(tmp);
-        return sl_error_set(err, SL_ENOMEM, "out of memory");
-    }
-    memcpy(tmp, w->splits, w->nsplits * sizeof(*tmp));
     for (uint32_t i = 0; i < n && !rc; i++) {
         uint32_t id = 0;
         uint8_t done = 0;
@@ -334,20 +326,48 @@ static int sl_op_wm_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct 
         uint32_t j = 0;
         while (j < w->nsplits && w->splits[j].id != (int32_t)id)
             j++;
-        if (j == w->nsplits)
+        if (done > 1)
+            rc = sl_sread_fail(in, err, "watermark: a flag byte that is neither 0 nor 1");
+        else if (j == w->nsplits && others)
+            continue;
+        else if (j == w->nsplits)
             rc = sl_error_set(err, SL_ECORRUPT,
                               "%s: watermark state of split %d, which this worker does not "
                               "read (at byte %zu)",
                               in->what, (int32_t)id, in->off);
         else if (seen[j])
             rc = sl_sread_fail(in, err, "watermark: a split twice");
-        else if (done > 1)
-            rc = sl_sread_fail(in, err, "watermark: a flag byte that is neither 0 nor 1");
         if (rc)
             break;
         seen[j] = true;
         tmp[j].done = done != 0;
         tmp[j].max_ts = max_ts;
+    }
+    return rc;
+}
+
+/* Restores from in[0 .. nin - 1]: one state, or (rescaling) every old worker's; the
+ * watermark sent downstream is the lowest of theirs (what every operator below restarts at). */
+static int sl_op_wm_restore_from(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                                 uint32_t nin, bool rescale, struct sl_error *err)
+{
+    struct sl_op_wm *w = (struct sl_op_wm *)op;
+    /* read everything before changing anything: a refused state leaves the operator new */
+    bool *seen = calloc(w->nsplits ? w->nsplits : 1, sizeof(*seen));
+    struct sl_wm_split *tmp = calloc(w->nsplits ? w->nsplits : 1, sizeof(*tmp));
+    if (!seen || !tmp) {
+        free(seen);
+        free(tmp);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    memcpy(tmp, w->splits, w->nsplits * sizeof(*tmp));
+    int64_t emitted = INT64_MAX;
+    int rc = 0;
+    for (uint32_t k = 0; k < nin && !rc; k++) {
+        int64_t e = INT64_MIN;
+        rc = sl_op_wm_load(w, &in[k], tmp, seen, rescale, &e, err);
+        if (e < emitted)
+            emitted = e;
     }
     free(seen);
     if (rc) {
@@ -367,6 +387,19 @@ static int sl_op_wm_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct 
     return 0;
 }
 
+static int sl_op_wm_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                            struct sl_error *err)
+{
+    return sl_op_wm_restore_from(op, ctx, in, 1, false, err);
+}
+
+/* Rescaling: the splits this worker reads now, out of every old worker's state. */
+static int sl_op_wm_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                            uint32_t nold, struct sl_error *err)
+{
+    return sl_op_wm_restore_from(op, ctx, in, nold, true, err);
+}
+
 static const struct sl_op_ops sl_op_wm_ops = {
     .name = "watermark",
     .push = sl_op_wm_push,
@@ -375,6 +408,7 @@ static const struct sl_op_ops sl_op_wm_ops = {
     .free = sl_op_wm_free,
     .save = sl_op_wm_save,
     .restore = sl_op_wm_restore,
+    .rescale = sl_op_wm_rescale,
 };
 
 int sl_op_watermark_new(const struct sl_plan *node, struct sl_worker_ctx *ctx,

@@ -286,7 +286,7 @@ static int sl_ga_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
     const uint32_t N = (uint32_t)a->nworkers;
     memset(a->counts, 0, (N + 1) * sizeof(*a->counts));
     for (uint32_t i = 0; i < n; i++) {
-        a->bucket[i] = (uint32_t)(a->hashes[i] % N);
+        a->bucket[i] = sl_kg_route(a->hashes[i], ctx->kg_max, N);
         a->counts[a->bucket[i] + 1]++;
     }
     for (uint32_t k = 0; k < N; k++)

@@ -209,21 +209,45 @@ static int sl_late_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_s
     return sl_sbuf_check(out, err);
 }
 
-static int sl_late_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
-                           struct sl_error *err)
+static int sl_late_load(struct sl_sread *in, int64_t *wm, struct sl_error *err)
 {
-    (void)ctx;
-    struct sl_op_late *l = (struct sl_op_late *)op;
     uint32_t magic = 0;
-    int64_t wm = 0;
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
     if (magic != SL_LATE_MAGIC)
         return sl_sread_fail(in, err, "late data: not a late splitter's state");
-    if ((rc = sl_sread_i64(in, &wm, err)) != 0)
-        return rc;
-    l->wm = wm;
+    return sl_sread_i64(in, wm, err);
+}
+
+static int sl_late_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                           struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_late *l = (struct sl_op_late *)op;
+    int64_t wm = 0;
+    int rc = sl_late_load(in, &wm, err);
+    if (!rc)
+        l->wm = wm;
+    return rc;
+}
+
+/* Rescaling: the lowest watermark of the old workers (as the watermark operator above). */
+static int sl_late_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                           uint32_t nold, struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_late *l = (struct sl_op_late *)op;
+    int64_t low = INT64_MAX;
+    for (uint32_t j = 0; j < nold; j++) {
+        int64_t wm = 0;
+        int rc = sl_late_load(&in[j], &wm, err);
+        if (rc)
+            return rc;
+        if (wm < low)
+            low = wm;
+    }
+    l->wm = nold ? low : INT64_MIN;
     return 0;
 }
 
@@ -235,6 +259,7 @@ static const struct sl_op_ops sl_late_ops = {
     .free = sl_late_free,
     .save = sl_late_save,
     .restore = sl_late_restore,
+    .rescale = sl_late_rescale,
 };
 
 int sl_op_late_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_sink *late,

@@ -747,7 +747,7 @@ static int sl_rk_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
     uint32_t bnsel = b->nsel;
     for (uint32_t i = 0; i < n && !rc; i++) {
         uint32_t r = bsel ? bsel[i] : i;
-        uint32_t o = (uint32_t)(k->hashes[i] % N);
+        uint32_t o = sl_kg_route(k->hashes[i], ctx->kg_max, N);
         if (o == (uint32_t)ctx->worker) {
             k->sorted[nmine++] = (sl_sel_t)r;
             continue;

@@ -358,7 +358,8 @@ static int sl_wa_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
             }
             last = j;
         }
-        a->bucket[i] = last * N + (N > 1 && !a->slice_to0 ? (uint32_t)(a->hashes[i] % N) : 0);
+        a->bucket[i] =
+            last * N + (N > 1 && !a->slice_to0 ? sl_kg_route(a->hashes[i], ctx->kg_max, N) : 0);
     }
     sl_stats_add(&ctx->stats->late_rows, late);
     if (nlw == 0)
@@ -540,6 +541,35 @@ static int sl_wa_emit_fired(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, i
     return rc;
 }
 
+/* The phase-2 table of window [start, end): *at is its index in `fin`, made (empty, with
+ * fired_ns) when there was none. */
+static int sl_wa_fin_at(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int64_t start,
+                        int64_t end, uint64_t fired_ns, uint32_t *at, struct sl_error *err)
+{
+    uint32_t lo = 0, hi = a->nfin;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (sl_wa_cmp(a->fin[mid].start, a->fin[mid].end, start, end) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == a->nfin || a->fin[lo].start != start || a->fin[lo].end != end) {
+        struct sl_hashagg *ha;
+        int rc = sl_mem_grow(a->heap, (void **)&a->fin, &a->capfin, a->nfin, a->nfin + 1,
+                             sizeof(*a->fin));
+        if (rc)
+            return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: out of memory");
+        if ((rc = sl_wa_new_table(a, ctx, &ha, err)) != 0)
+            return rc;
+        memmove(a->fin + lo + 1, a->fin + lo, (a->nfin - lo) * sizeof(*a->fin));
+        a->fin[lo] = (struct sl_wa_fin){start, end, ha, fired_ns};
+        a->nfin++;
+    }
+    *at = lo;
+    return 0;
+}
+
 static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
                        struct sl_winagg_partial *p, struct sl_error *err)
 {
@@ -555,27 +585,9 @@ static int sl_wa_merge(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
                          (long long)a->x.wm2);
         goto out;
     }
-    uint32_t lo = 0, hi = a->nfin;
-    while (lo < hi) {
-        uint32_t mid = (lo + hi) / 2;
-        if (sl_wa_cmp(a->fin[mid].start, a->fin[mid].end, p->start, p->end) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == a->nfin || a->fin[lo].start != p->start || a->fin[lo].end != p->end) {
-        struct sl_hashagg *ha;
-        if ((rc = sl_mem_grow(a->heap, (void **)&a->fin, &a->capfin, a->nfin, a->nfin + 1,
-                              sizeof(*a->fin))) != 0) {
-            rc = sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: out of memory");
-            goto out;
-        }
-        if ((rc = sl_wa_new_table(a, ctx, &ha, err)) != 0)
-            goto out;
-        memmove(a->fin + lo + 1, a->fin + lo, (a->nfin - lo) * sizeof(*a->fin));
-        a->fin[lo] = (struct sl_wa_fin){p->start, p->end, ha, p->fired_ns};
-        a->nfin++;
-    }
+    uint32_t lo = 0;
+    if ((rc = sl_wa_fin_at(a, ctx, p->start, p->end, p->fired_ns, &lo, err)) != 0)
+        goto out;
     if (p->fired_ns && (!a->fin[lo].fired_ns || p->fired_ns < a->fin[lo].fired_ns))
         a->fin[lo].fired_ns = p->fired_ns;
     rc = sl_hashagg_merge(a->fin[lo].ha, p->ha, err);
@@ -786,14 +798,12 @@ static int sl_wa_get_window(const struct sl_op_winagg *a, struct sl_sread *in, b
     return 0;
 }
 
-static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
-                         struct sl_error *err)
+/* The head of a saved state: the format (it must be this operator's), the worker count
+ * into *nw, and a sliced operator's window. */
+static int sl_wa_head(struct sl_op_winagg *a, struct sl_sread *in, uint32_t *nw,
+                      struct sl_error *err)
 {
-    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
-    if (a->nopen || a->nfin || a->x.wm1 != INT64_MIN || a->x.wm2 != INT64_MIN || a->x.input_done)
-        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
-                           "window aggregation: restore into an operator that has run");
-    uint32_t magic, nw;
+    uint32_t magic;
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
@@ -807,12 +817,8 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
             a->sliced ? "slices its windows (format 2)" : "keeps a table per window (format 1)");
     if (magic != (a->sliced ? SL_WA_MAGIC2 : SL_WA_MAGIC))
         return sl_sread_fail(in, err, "window aggregation: not a window aggregation's state");
-    if ((rc = sl_sread_u32(in, &nw, err)) != 0)
+    if ((rc = sl_sread_u32(in, nw, err)) != 0)
         return rc;
-    if (nw != (uint32_t)a->nworkers)
-        return sl_error_set(err, SL_ECORRUPT,
-                            "%s: window aggregation state of %u workers, this job runs %d",
-                            in->what, nw, a->nworkers);
     if (a->sliced) {
         uint8_t kind = 0;
         int64_t size = 0, slide = 0, offset = 0;
@@ -823,6 +829,24 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
             offset != a->sa.offset)
             return sl_sread_fail(in, err, "window aggregation: the slices of another window");
     }
+    return 0;
+}
+
+static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                         struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    if (a->nopen || a->nfin || a->x.wm1 != INT64_MIN || a->x.wm2 != INT64_MIN || a->x.input_done)
+        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                           "window aggregation: restore into an operator that has run");
+    uint32_t nw;
+    int rc = sl_wa_head(a, in, &nw, err);
+    if (rc)
+        return rc;
+    if (nw != (uint32_t)a->nworkers)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: window aggregation state of %u workers, this job runs %d",
+                            in->what, nw, a->nworkers);
     if ((rc = sl_xchg_load_sent(&a->x, in, err)) != 0)
         return rc;
     uint32_t nopen;
@@ -874,6 +898,198 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
             return rc;
     }
     return 0;
+}
+
+/* ---- rescaling (engine/core/keygroup.h) ---------------------------------------------------- */
+
+/* What sl_wa_rescale needs to tell the groups of a table this worker owns now from the
+ * others: batches of the table's output (keys first) and where the routing keys are in them. */
+struct sl_wa_rs {
+    struct sl_schema *schema;
+    struct sl_batch_pool *pool;
+    uint32_t rk[SL_HASHAGG_MAX_K]; /* the routing columns' key indexes */
+    uint32_t *gids;                /* the groups found (capacity cap) */
+    uint32_t cap;
+};
+
+/* The groups of `src` that worker ctx->worker owns at ctx->nworkers into rs->gids (*n of
+ * them): the groups whose routing hash falls into its key groups - the hash phase 1 routes
+ * their rows by, taken from the keys the table emits. */
+static int sl_wa_mine(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_wa_rs *rs,
+                      const struct sl_hashagg *src, uint32_t *n, struct sl_error *err)
+{
+    uint32_t ng = sl_hashagg_groups(src);
+    *n = 0;
+    if (ng > rs->cap &&
+        sl_mem_grow(a->heap, (void **)&rs->gids, &rs->cap, 0, ng, sizeof(*rs->gids)))
+        return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                           "window aggregation: out of memory");
+    const uint32_t N = (uint32_t)ctx->nworkers;
+    if (N == 1 || a->slice_to0) { /* every group at worker 0 */
+        for (uint32_t g = 0; ctx->worker == 0 && g < ng; g++)
+            rs->gids[(*n)++] = g;
+        return 0;
+    }
+    uint32_t cursor = 0;
+    for (;;) {
+        struct sl_batch *b = sl_batch_pool_get(rs->pool);
+        if (!b)
+            return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                               "window aggregation: out of memory");
+        uint32_t g0 = cursor;
+        int got = sl_hashagg_emit(src, &cursor, b, err);
+        if (got > 0) {
+            sl_aggout_route_hash(rs->rk, a->nroute, b, (uint32_t)got, a->hashes, a->i64buf);
+            for (uint32_t i = 0; i < (uint32_t)got; i++)
+                if (sl_kg_route(a->hashes[i], ctx->kg_max, N) == (uint32_t)ctx->worker)
+                    rs->gids[(*n)++] = g0 + i;
+        }
+        sl_batch_pool_put(b);
+        if (got < 0)
+            return sl_op_error(ctx, a->op.plan->pos, err, got, "window aggregation: %s",
+                               err ? err->msg : sl_strerror(got));
+        if (got == 0)
+            return 0;
+    }
+}
+
+/* Reads one saved table into `tmp` (cleared first) and merges the groups this worker owns
+ * into *dst, got from `at` (called only when there is such a group). */
+static int sl_wa_take(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_wa_rs *rs,
+                      struct sl_sread *in, struct sl_hashagg *tmp, bool phase1, int64_t s,
+                      int64_t e, struct sl_error *err)
+{
+    sl_hashagg_clear(tmp);
+    uint32_t n = 0;
+    int rc = sl_hashagg_load(tmp, in, err);
+    if (!rc)
+        rc = sl_wa_mine(a, ctx, rs, tmp, &n, err);
+    if (rc || n == 0)
+        return rc;
+    struct sl_hashagg *dst;
+    if (phase1) {
+        rc = sl_wa_partial(a, ctx, s, e, ctx->worker, &dst, err);
+    } else {
+        uint32_t at = 0;
+        rc = sl_wa_fin_at(a, ctx, s, e, 0, &at, err);
+        dst = rc ? NULL : a->fin[at].ha;
+    }
+    if (!rc && (rc = sl_hashagg_merge_sel(dst, tmp, rs->gids, n, err)) != 0)
+        rc = sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                         err ? err->msg : sl_strerror(rc));
+    return rc;
+}
+
+/* One old worker's state (nold workers): its windows' groups of this worker's key groups
+ * into this operator, its watermarks into *wm1 / *wm2 (the lowest so far). */
+static int sl_wa_rescale_one(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_wa_rs *rs,
+                             struct sl_hashagg *tmp, struct sl_sread *in, uint32_t nold,
+                             int64_t *wm1, int64_t *wm2, struct sl_error *err)
+{
+    uint32_t nw;
+    int rc = sl_wa_head(a, in, &nw, err);
+    if (rc)
+        return rc;
+    if (nw != nold)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: window aggregation state of %u workers, the checkpoint's %u",
+                            in->what, nw, nold);
+    struct sl_xchg x;
+    if (sl_xchg_init(&x, a->heap, (int)nold))
+        return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                           "window aggregation: out of memory");
+    uint32_t nopen = 0, nfin = 0;
+    int64_t ps = 0, pe = 0;
+    if ((rc = sl_xchg_load_sent(&x, in, err)) != 0 ||
+        (rc = sl_sread_count(in, &nopen, 16 + (size_t)nold, err)) != 0)
+        goto out;
+    for (uint32_t w = 0; w < nopen && !rc; w++) {
+        if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) != 0)
+            break;
+        for (uint32_t o = 0; o < nold && !rc; o++) {
+            bool present = false;
+            if ((rc = sl_wa_get_flag(in, &present, err)) == 0 && present)
+                rc = sl_wa_take(a, ctx, rs, in, tmp, true, ps, pe, err);
+        }
+    }
+    if (rc || (rc = sl_xchg_load_recv(&x, in, "window aggregation", err)) != 0 ||
+        (rc = sl_sread_count(in, &nfin, 16, err)) != 0)
+        goto out;
+    for (uint32_t w = 0; w < nfin && !rc; w++)
+        if ((rc = sl_wa_get_window(a, in, w == 0, &ps, &pe, err)) == 0)
+            rc = sl_wa_take(a, ctx, rs, in, tmp, false, ps, pe, err);
+    if (x.wm1 < *wm1)
+        *wm1 = x.wm1;
+    if (x.wm2 < *wm2)
+        *wm2 = x.wm2;
+out:
+    sl_xchg_free(&x);
+    return rc;
+}
+
+/*
+ * Restore at another worker count: from every old worker's state, the groups of the key
+ * groups this worker owns now - of its open windows (phase 1: rows any old worker had
+ * pre-aggregated, merged into this worker's own partial, which it sends to itself when the
+ * window fires) and of its final tables (phase 2). Every watermark restarts at the lowest of
+ * the old workers' (Flink restarts event time from nothing after a rescale; the lowest is
+ * what every old worker had passed): phase 1 at the lowest wm1, phase 2 and what it assumes
+ * of every sender at the lowest wm2. The flags of an ended input start anew: the sources
+ * say again where their splits end.
+ */
+static int sl_wa_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                         uint32_t nold, struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    if (a->nopen || a->nfin || a->x.wm1 != INT64_MIN || a->x.wm2 != INT64_MIN || a->x.input_done)
+        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                           "window aggregation: restore into an operator that has run");
+    struct sl_wa_rs rs = {0};
+    struct sl_hashagg *tmp = NULL;
+    int rc = sl_hashagg_new(a->heap, &a->spec, &tmp, err);
+    if (rc)
+        return sl_op_error(ctx, op->plan->pos, err, rc, "window aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
+    struct sl_type types[SL_HASHAGG_MAX_K + 64];
+    uint32_t nout = sl_hashagg_out_ncols(tmp);
+    if (nout > sizeof(types) / sizeof(types[0])) {
+        rc = sl_op_error(ctx, op->plan->pos, err, SL_ENOTSUP,
+                         "window aggregation: too many aggregates (%u)", nout);
+        goto out;
+    }
+    sl_hashagg_out_types(tmp, types);
+    rs.schema = sl_aggout_schema(a->heap, nout, NULL, types);
+    rs.pool = rs.schema ? sl_batch_pool_new(a->heap, rs.schema, 1) : NULL;
+    if (!rs.pool) {
+        rc = sl_op_error(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
+        goto out;
+    }
+    for (uint32_t r = 0; r < a->nroute; r++) { /* a routing column is a key's input column */
+        uint32_t k = 0;
+        while (k < a->nkeys && a->key_cols[k] != a->route[r])
+            k++;
+        rs.rk[r] = k;
+    }
+    int64_t wm1 = INT64_MAX, wm2 = INT64_MAX;
+    for (uint32_t j = 0; j < nold && !rc; j++)
+        rc = sl_wa_rescale_one(a, ctx, &rs, tmp, &in[j], nold, &wm1, &wm2, err);
+    if (rc)
+        goto out;
+    if (nold == 0)
+        wm1 = wm2 = INT64_MIN;
+    a->x.wm1 = wm1;
+    a->x.wm1_sent = wm2; /* what phase 2 now assumes every sender sent */
+    a->x.wm2 = wm2;
+    for (int s = 0; s < a->x.nworkers; s++)
+        a->x.sender_wm[s] = wm2;
+    a->x.input_done = a->x.finished = false;
+out:
+    if (rs.pool)
+        sl_batch_pool_free(rs.pool);
+    sl_schema_free(rs.schema);
+    sl_mem_free(rs.gids);
+    sl_hashagg_free(tmp);
+    return rc;
 }
 
 /* ---- SESSION windows ----------------------------------------------------------------------- */
@@ -969,7 +1185,7 @@ static int sl_wa_sess_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct s
             late++;
             continue;
         }
-        a->bucket[i] = N > 1 ? (uint32_t)(a->hashes[i] % N) : 0;
+        a->bucket[i] = N > 1 ? sl_kg_route(a->hashes[i], ctx->kg_max, N) : 0;
     }
     sl_stats_add(&ctx->stats->late_rows, late);
     if (late == n)
@@ -1285,6 +1501,7 @@ static const struct sl_op_ops sl_wa_ops = {
     .free = sl_wa_free,
     .save = sl_wa_save,
     .restore = sl_wa_restore,
+    .rescale = sl_wa_rescale,
 };
 
 static const struct sl_op_ops sl_wa_sess_ops = {

@@ -25,6 +25,7 @@
 
 #include "engine/core/batch.h"
 #include "engine/core/error.h"
+#include "engine/core/keygroup.h"
 #include "engine/core/mem.h"
 #include "engine/core/ring.h"
 #include "engine/core/state.h"
@@ -64,6 +65,10 @@ static inline void sl_stats_set_watermark(struct sl_worker_stats *stats, int64_t
 struct sl_worker_ctx {
     int worker; /* 0 .. nworkers-1 */
     int nworkers;
+    /* The job's key groups (engine/core/keygroup.h): keyed operators route a row of hash h
+     * to worker sl_kg_route(h, kg_max, nworkers). 0: h % nworkers (checkpoints written
+     * before key groups, and tests that do not care). */
+    uint32_t kg_max;
     struct sl_heap *heap;            /* this worker's heap */
     const struct sl_sql_source *sql; /* for errors that point into the SQL file */
     void *runner;                    /* whoever runs the operators (the executor's worker) */
@@ -131,6 +136,14 @@ struct sl_op_ops {
     int (*save)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
                 struct sl_error *err);
     int (*restore)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                   struct sl_error *err);
+    /* Optional: restore from a checkpoint taken at another worker count. in[0 .. nold - 1]
+     * are what save wrote on each old worker (the callee reads each to its end); the
+     * operator keeps its part: the key groups worker ctx->worker owns at ctx->nworkers
+     * (sl_kg_range with ctx->kg_max), the splits it reads. Event time starts at the lowest
+     * watermark of the old workers. NULL: the operator's state cannot be rescaled (the run
+     * is refused, naming it). */
+    int (*rescale)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in, uint32_t nold,
                    struct sl_error *err);
     bool stateless;
 };

@@ -59,6 +59,7 @@ static const struct sl_setting_def sl_settings[] = {
     {"execution.checkpointing.dir", SL_SK_TEXT, 0, 0, false, "a directory"},
     {"state.checkpoints.dir", SL_SK_TEXT, 0, 0, false, "a directory"},
     {"sluice.udf.path", SL_SK_TEXT, 0, 0, false, "UDF libraries or directories"},
+    {"pipeline.max-parallelism", SL_SK_INT, 1, 32768, false, "an integer from 1 to 32768"},
 };
 #define SL_NSETTINGS (sizeof(sl_settings) / sizeof(sl_settings[0]))
 

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# tests/sql/test_rescale.sh - a job's state restored at another worker count (key groups,
+# engine/core/keygroup.h), end to end over the Kafka protocol.
+#
+# `sluice kafka-mock` (12 partitions) holds 60000 Nexmark events; the job reads them through
+# ckpt_kafka_bounded.sql with 'scan.rate-limit' = 30000 (so that a run lasts about 2 s and is
+# killed while it runs, not after), checkpoints every 20 ms:
+#   1. tumble_stats (window aggregation: per-auction COUNT / SUM / MAX in 10 s windows) runs
+#      at 2 workers and is killed with SIGKILL once 2 epochs are committed; resumed at 3
+#      workers (the state of 2 workers split into 3 workers' key groups, the 12 partitions
+#      dealt anew) and killed again 2 epochs later; resumed at 1 worker to the end. The
+#      visible part files must hold exactly reference.py's rows, and each resume must say it
+#      rescaled ("rescaling the state of epoch E from 2 workers to 3").
+#   2. 'pipeline.max-parallelism' = 2 and a resume at 3 workers: refused, naming both numbers.
+#   3. a generator source (its splits depend on the worker count): a resume at another worker
+#      count is refused, naming the table; the output and the state are left as they were.
+# Every run is wrapped in `timeout -k 5 120`: a hang shows as a failure with its log.
+set -u
+bin=${SLUICE_BIN:?}
+src=${SLUICE_SOURCE_DIR:?}
+here=$src/tests/sql
+. "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
+ex=$src/docs/examples/nexmark
+tmp=$(mktemp -d)
+mock=
+bg=
+cleanup() {
+  [ -n "$bg" ] && pkill -KILL -P "$bg" 2>/dev/null
+  [ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail=0
+bad() { echo "FAIL $*"; fail=1; }
+events=${RESCALE_EVENTS:-60000}
+base=1700000000000
+
+"$bin" kafka-mock --topic big --partitions 12 > "$tmp/mock.out" 2> "$tmp/mock.err" &
+mock=$!
+for _ in $(seq 1 100); do [ -s "$tmp/mock.out" ] && break; sleep 0.1; done
+bs=$(head -1 "$tmp/mock.out")
+[ -n "$bs" ] || { echo "FAIL: kafka-mock printed no address"; cat "$tmp/mock.err"; exit 1; }
+"$bin" gen nexmark --events $events --base-time $base --rate 1000 --topic big --brokers "$bs" ||
+    { echo "FAIL: sluice gen to Kafka"; exit 1; }
+"$bin" gen nexmark --events $events --base-time $base --rate 1000 --out "$tmp/events.json" || exit 1
+sl_reference tumble_stats "$tmp/events.json" > "$tmp/want"
+
+# the bounded Kafka table, at most 30000 records/s over all workers
+sed "s/'scan.bounded.mode' = 'latest-offset'/&, 'scan.rate-limit' = '30000'/" \
+    "$here/ckpt_kafka_bounded.sql" > "$tmp/kafka.sql"
+grep -q "scan.rate-limit" "$tmp/kafka.sql" || { echo "FAIL: no rate limit in $tmp/kafka.sql"; exit 1; }
+
+krun() { # dir, workers, extra files/args...
+  local d=$1 n=$2
+  shift 2
+  timeout -k 5 120 "$bin" run "$tmp/kafka.sql" "$ex/ddl_views.sql" "$@" \
+      "$here/tumble_stats_fs.sql" --set BOOTSTRAP_SERVERS="$bs" --set TOPIC=big \
+      --set NEXMARK_TABLE=kafka --set OUT="$d/out" --quiet --workers "$n" \
+      --checkpoint-interval 20 --state-dir "$d/state" --job j
+}
+
+committed() { # dir -> the newest committed epoch, or 0
+  local e
+  e=$("$bin" checkpoints --job j --state-dir "$1/state" 2>/dev/null |
+      sed -n 's/.*current record: epoch \([0-9]*\) COMMITTED.*/\1/p')
+  echo "${e:-0}"
+}
+
+kill_run() { # pid of a background `krun`: SIGKILL its sluice (bash may have exec'ed timeout)
+  local t
+  pkill -KILL -P "$1" -x sluice 2>/dev/null
+  for t in $(pgrep -P "$1" -x timeout); do pkill -KILL -P "$t" -x sluice 2>/dev/null; done
+}
+
+# Runs at `n` workers in the background until the committed epoch is `more` past where it
+# was, then SIGKILLs it. 0 when it was killed while running.
+run_and_kill() { # dir, workers, more
+  local d=$1 n=$2 more=$3
+  local from
+  from=$(committed "$d")
+  krun "$d" "$n" >> "$d/log" 2>&1 &
+  bg=$!
+  local t0=$SECONDS
+  until [ "$(committed "$d")" -ge $((from + more)) ] || ! kill -0 $bg 2>/dev/null ||
+        [ $((SECONDS - t0)) -ge 60 ]; do
+    sleep 0.02
+  done
+  kill_run $bg
+  wait $bg
+  local rc=$?
+  bg=
+  echo "  (run at $n workers exited $rc at epoch $(committed "$d"))" >> "$d/log"
+  [ $rc -eq 137 ]
+}
+
+compare() { # label, outdir
+  cat "$2"/part-* 2>/dev/null | LC_ALL=C sort > "$tmp/got"
+  if cmp -s "$tmp/got" "$tmp/want" && [ -s "$tmp/want" ]; then
+    echo "ok   $1 ($(wc -l < "$tmp/got") rows)"
+  else
+    bad "$1: $(wc -l < "$tmp/got") rows, want $(wc -l < "$tmp/want")"
+    diff "$tmp/got" "$tmp/want" | head -6
+  fi
+}
+
+# ---- 1. 2 -> 3 -> 1 workers -----------------------------------------------------------------
+d=$tmp/scale
+mkdir -p "$d"
+if ! run_and_kill "$d" 2 2; then
+  bad "the run at 2 workers was not killed while running"; tail -5 "$d/log"
+elif ! run_and_kill "$d" 3 2; then
+  bad "the run at 3 workers was not killed while running"; tail -5 "$d/log"
+elif ! krun "$d" 1 >> "$d/log" 2>&1; then
+  bad "the run at 1 worker did not complete"; tail -5 "$d/log"
+else
+  grep -q "rescaling the state of epoch [0-9]* from 2 workers to 3 (128 key groups)" "$d/log" ||
+      { bad "no rescale from 2 to 3 workers in the log"; tail -5 "$d/log"; }
+  grep -q "rescaling the state of epoch [0-9]* from 3 workers to 1 (128 key groups)" "$d/log" ||
+      { bad "no rescale from 3 to 1 worker in the log"; tail -5 "$d/log"; }
+  compare "tumble_stats at 2, then 3, then 1 workers (epoch $(committed "$d") last)" "$d/out"
+fi
+
+# ---- 2. more workers than key groups --------------------------------------------------------
+d=$tmp/kg
+mkdir -p "$d"
+echo "SET 'pipeline.max-parallelism' = '2';" > "$tmp/kg.sql"
+if ! run_and_kill "$d" 2 1; then
+  bad "max-parallelism 2: the run at 2 workers was not killed while running"; tail -5 "$d/log"
+else
+  krun "$d" 3 "$tmp/kg.sql" > "$d/refused" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] || ! grep -q "3 workers but 2 key groups ('pipeline.max-parallelism')" "$d/refused"; then
+    bad "3 workers over 2 key groups: exit $rc"; cat "$d/refused"
+  else
+    echo "ok   3 workers over 2 key groups refused: $(tail -1 "$d/refused" | cut -c1-100)"
+  fi
+  # another number of key groups than the checkpoint's
+  echo "SET 'pipeline.max-parallelism' = '64';" > "$tmp/kg64.sql"
+  krun "$d" 2 "$tmp/kg64.sql" > "$d/refused" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] || ! grep -q "'pipeline.max-parallelism' = 128 and this job sets 64" "$d/refused"; then
+    bad "max-parallelism 128 -> 64: exit $rc"; cat "$d/refused"
+  else
+    echo "ok   another max-parallelism refused"
+  fi
+fi
+
+# ---- 3. a source whose splits depend on the worker count ------------------------------------
+d=$tmp/gen
+mkdir -p "$d"
+gen() { # workers
+  timeout -k 5 120 "$bin" run "$ex/ddl_gen.sql" "$ex/ddl_views.sql" "$here/tumble_stats_fs.sql" \
+      --set TPS=20000 --set EVENTS_NUM=1000000 --set PERSON_PROPORTION=1 \
+      --set AUCTION_PROPORTION=3 --set BID_PROPORTION=46 --set NEXMARK_TABLE=datagen \
+      --set OUT="$d/out" --quiet --workers "$1" --checkpoint-interval 20 \
+      --state-dir "$d/state" --job j
+}
+gen 2 > "$d/log" 2>&1 &
+bg=$!
+t0=$SECONDS
+until [ "$(committed "$d")" -ge 2 ] || ! kill -0 $bg 2>/dev/null || [ $((SECONDS - t0)) -ge 60 ]; do
+  sleep 0.02
+done
+kill_run $bg
+wait $bg
+bg=
+before=$(ls -A "$d/out" 2>/dev/null | LC_ALL=C sort | md5sum)
+at=$(committed "$d")
+gen 3 > "$d/refused" 2>&1
+rc=$?
+if [ $rc -eq 0 ] || ! grep -q "position of table 'datagen' (connector 'nexmark') depends on the worker count" "$d/refused"; then
+  bad "a generator resumed at 3 workers: exit $rc"; cat "$d/refused"
+else
+  echo "ok   a generator resumed at another worker count refused"
+fi
+[ "$(ls -A "$d/out" 2>/dev/null | LC_ALL=C sort | md5sum)" = "$before" ] ||
+    bad "the refused run changed the output folder"
+[ "$(committed "$d")" = "$at" ] || bad "the refused run committed an epoch"
+
+[ $fail -eq 0 ] && echo "all rescale checks passed"
+exit $fail
