@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "engine/core/keygroup.h"
 #include "kernels/hash.h"
 
 struct sl_schema *sl_aggout_schema(struct sl_heap *heap, uint32_t ncols, const struct sl_rel *rel,
@@ -190,4 +191,69 @@ int sl_aggout_convert(const struct sl_aggout_col *cols, uint32_t nkeys, uint32_t
     }
     o->rows = n;
     return 0;
+}
+
+/* ---- rescaling ----------------------------------------------------------------------------- */
+
+int sl_aggout_rs_init(struct sl_aggout_rs *rs, struct sl_heap *heap, const struct sl_hashagg *proto,
+                      const uint32_t *rk, uint32_t nrk, struct sl_error *err)
+{
+    *rs = (struct sl_aggout_rs){.heap = heap, .nrk = nrk};
+    struct sl_type types[SL_HASHAGG_MAX_K + 64];
+    uint32_t nout = sl_hashagg_out_ncols(proto);
+    if (nout > sizeof(types) / sizeof(types[0]) || nrk > SL_HASHAGG_MAX_K)
+        return sl_error_set(err, SL_ENOTSUP, "rescaling: %u columns, %u routing keys", nout, nrk);
+    sl_hashagg_out_types(proto, types);
+    memcpy(rs->rk, rk, nrk * sizeof(*rk));
+    rs->schema = sl_aggout_schema(heap, nout, NULL, types);
+    rs->pool = rs->schema ? sl_batch_pool_new(heap, rs->schema, 1) : NULL;
+    if (!rs->pool) {
+        sl_aggout_rs_free(rs);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+int sl_aggout_rs_mine(struct sl_aggout_rs *rs, const struct sl_hashagg *src, int worker,
+                      int nworkers, uint32_t kg_max, bool all_to0, uint64_t *hashes,
+                      int64_t *i64buf, struct sl_error *err)
+{
+    uint32_t ng = sl_hashagg_groups(src);
+    rs->n = 0;
+    if (ng > rs->cap &&
+        sl_mem_grow(rs->heap, (void **)&rs->gids, &rs->cap, 0, ng, sizeof(*rs->gids)))
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    const uint32_t N = (uint32_t)nworkers;
+    if (N == 1 || all_to0) {
+        for (uint32_t g = 0; worker == 0 && g < ng; g++)
+            rs->gids[rs->n++] = g;
+        return 0;
+    }
+    for (uint32_t cursor = 0;;) {
+        struct sl_batch *b = sl_batch_pool_get(rs->pool);
+        if (!b)
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        uint32_t g0 = cursor;
+        int got = sl_hashagg_emit(src, &cursor, b, err);
+        if (got > 0) {
+            sl_aggout_route_hash(rs->rk, rs->nrk, b, (uint32_t)got, hashes, i64buf);
+            for (uint32_t i = 0; i < (uint32_t)got; i++)
+                if (sl_kg_route(hashes[i], kg_max, N) == (uint32_t)worker)
+                    rs->gids[rs->n++] = g0 + i;
+        }
+        sl_batch_pool_put(b);
+        if (got <= 0)
+            return got;
+    }
+}
+
+void sl_aggout_rs_free(struct sl_aggout_rs *rs)
+{
+    if (rs->pool)
+        sl_batch_pool_free(rs->pool);
+    sl_schema_free(rs->schema);
+    sl_mem_free(rs->gids);
+    rs->pool = NULL;
+    rs->schema = NULL;
+    rs->gids = NULL;
 }

@@ -14,7 +14,8 @@
  * sl_aggout_route_hash gives the routing hash of the exchange (which worker owns a group):
  * the hash kernels (kernels/hash.h) over the routing columns, one pass per column.
  *
- * Everything here is pure over its arguments: no state, no allocation but sl_aggout_schema's.
+ * Everything here is pure over its arguments: no state, no allocation but sl_aggout_schema's
+ * and the rescaling helper's (struct sl_aggout_rs).
  */
 #ifndef SL_ENGINE_OPS_AGGOUT_H
 #define SL_ENGINE_OPS_AGGOUT_H
@@ -64,6 +65,32 @@ int sl_aggout_map(const struct sl_plan *node, uint32_t nkeys, struct sl_hashagg_
  */
 void sl_aggout_route_hash(const uint32_t *cols, uint32_t ncols, const struct sl_batch *b,
                           uint32_t n, uint64_t *hashes, int64_t *i64buf);
+
+/*
+ * Rescaling (engine/core/keygroup.h): which groups of a hashagg a worker owns at another
+ * worker count. sl_aggout_rs_init makes the batches the hashagg's groups are emitted into
+ * (`proto`: a hashagg of the spec) and takes the routing columns' key indexes rk[0 .. nrk -
+ * 1]; sl_aggout_rs_mine puts into rs->gids the groups of `src` whose routing hash (over
+ * those keys as the table emits them: the hash the exchange routes their rows by) falls into
+ * worker `worker`'s key groups at `nworkers` (kg_max: the job's key groups); all_to0: every
+ * group belongs to worker 0 (no routing keys). hashes / i64buf: SL_BATCH_CAP scratch.
+ * Returns 0, SL_ENOMEM or the emit's error; sl_aggout_rs_free frees what init made.
+ */
+struct sl_aggout_rs {
+    struct sl_heap *heap;
+    struct sl_schema *schema;
+    struct sl_batch_pool *pool;
+    uint32_t rk[SL_HASHAGG_MAX_K];
+    uint32_t nrk;
+    uint32_t *gids; /* sl_aggout_rs_mine's groups */
+    uint32_t n, cap;
+};
+int sl_aggout_rs_init(struct sl_aggout_rs *rs, struct sl_heap *heap, const struct sl_hashagg *proto,
+                      const uint32_t *rk, uint32_t nrk, struct sl_error *err);
+int sl_aggout_rs_mine(struct sl_aggout_rs *rs, const struct sl_hashagg *src, int worker,
+                      int nworkers, uint32_t kg_max, bool all_to0, uint64_t *hashes,
+                      int64_t *i64buf, struct sl_error *err);
+void sl_aggout_rs_free(struct sl_aggout_rs *rs);
 
 /* round_half_up(sum * 10^up / cnt) into *out (cnt > 0); false when it does not fit. */
 bool sl_aggout_avg_dec(int64_t sum, uint64_t cnt, unsigned up, int64_t *out);

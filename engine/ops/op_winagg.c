@@ -902,68 +902,19 @@ static int sl_wa_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
 
 /* ---- rescaling (engine/core/keygroup.h) ---------------------------------------------------- */
 
-/* What sl_wa_rescale needs to tell the groups of a table this worker owns now from the
- * others: batches of the table's output (keys first) and where the routing keys are in them. */
-struct sl_wa_rs {
-    struct sl_schema *schema;
-    struct sl_batch_pool *pool;
-    uint32_t rk[SL_HASHAGG_MAX_K]; /* the routing columns' key indexes */
-    uint32_t *gids;                /* the groups found (capacity cap) */
-    uint32_t cap;
-};
-
-/* The groups of `src` that worker ctx->worker owns at ctx->nworkers into rs->gids (*n of
- * them): the groups whose routing hash falls into its key groups - the hash phase 1 routes
- * their rows by, taken from the keys the table emits. */
-static int sl_wa_mine(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_wa_rs *rs,
-                      const struct sl_hashagg *src, uint32_t *n, struct sl_error *err)
-{
-    uint32_t ng = sl_hashagg_groups(src);
-    *n = 0;
-    if (ng > rs->cap &&
-        sl_mem_grow(a->heap, (void **)&rs->gids, &rs->cap, 0, ng, sizeof(*rs->gids)))
-        return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
-                           "window aggregation: out of memory");
-    const uint32_t N = (uint32_t)ctx->nworkers;
-    if (N == 1 || a->slice_to0) { /* every group at worker 0 */
-        for (uint32_t g = 0; ctx->worker == 0 && g < ng; g++)
-            rs->gids[(*n)++] = g;
-        return 0;
-    }
-    uint32_t cursor = 0;
-    for (;;) {
-        struct sl_batch *b = sl_batch_pool_get(rs->pool);
-        if (!b)
-            return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
-                               "window aggregation: out of memory");
-        uint32_t g0 = cursor;
-        int got = sl_hashagg_emit(src, &cursor, b, err);
-        if (got > 0) {
-            sl_aggout_route_hash(rs->rk, a->nroute, b, (uint32_t)got, a->hashes, a->i64buf);
-            for (uint32_t i = 0; i < (uint32_t)got; i++)
-                if (sl_kg_route(a->hashes[i], ctx->kg_max, N) == (uint32_t)ctx->worker)
-                    rs->gids[(*n)++] = g0 + i;
-        }
-        sl_batch_pool_put(b);
-        if (got < 0)
-            return sl_op_error(ctx, a->op.plan->pos, err, got, "window aggregation: %s",
-                               err ? err->msg : sl_strerror(got));
-        if (got == 0)
-            return 0;
-    }
-}
-
 /* Reads one saved table into `tmp` (cleared first) and merges the groups this worker owns
  * into *dst, got from `at` (called only when there is such a group). */
-static int sl_wa_take(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_wa_rs *rs,
+static int sl_wa_take(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_aggout_rs *rs,
                       struct sl_sread *in, struct sl_hashagg *tmp, bool phase1, int64_t s,
                       int64_t e, struct sl_error *err)
 {
     sl_hashagg_clear(tmp);
-    uint32_t n = 0;
     int rc = sl_hashagg_load(tmp, in, err);
-    if (!rc)
-        rc = sl_wa_mine(a, ctx, rs, tmp, &n, err);
+    if (!rc && (rc = sl_aggout_rs_mine(rs, tmp, ctx->worker, ctx->nworkers, ctx->kg_max,
+                                       a->slice_to0, a->hashes, a->i64buf, err)) != 0)
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
+    uint32_t n = rs->n;
     if (rc || n == 0)
         return rc;
     struct sl_hashagg *dst;
@@ -982,9 +933,9 @@ static int sl_wa_take(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct 
 
 /* One old worker's state (nold workers): its windows' groups of this worker's key groups
  * into this operator, its watermarks into *wm1 / *wm2 (the lowest so far). */
-static int sl_wa_rescale_one(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, struct sl_wa_rs *rs,
-                             struct sl_hashagg *tmp, struct sl_sread *in, uint32_t nold,
-                             int64_t *wm1, int64_t *wm2, struct sl_error *err)
+static int sl_wa_rescale_one(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
+                             struct sl_aggout_rs *rs, struct sl_hashagg *tmp, struct sl_sread *in,
+                             uint32_t nold, int64_t *wm1, int64_t *wm2, struct sl_error *err)
 {
     uint32_t nw;
     int rc = sl_wa_head(a, in, &nw, err);
@@ -1044,31 +995,23 @@ static int sl_wa_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     if (a->nopen || a->nfin || a->x.wm1 != INT64_MIN || a->x.wm2 != INT64_MIN || a->x.input_done)
         return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
                            "window aggregation: restore into an operator that has run");
-    struct sl_wa_rs rs = {0};
+    struct sl_aggout_rs rs = {0};
     struct sl_hashagg *tmp = NULL;
     int rc = sl_hashagg_new(a->heap, &a->spec, &tmp, err);
     if (rc)
         return sl_op_error(ctx, op->plan->pos, err, rc, "window aggregation: %s",
                            err ? err->msg : sl_strerror(rc));
-    struct sl_type types[SL_HASHAGG_MAX_K + 64];
-    uint32_t nout = sl_hashagg_out_ncols(tmp);
-    if (nout > sizeof(types) / sizeof(types[0])) {
-        rc = sl_op_error(ctx, op->plan->pos, err, SL_ENOTSUP,
-                         "window aggregation: too many aggregates (%u)", nout);
-        goto out;
-    }
-    sl_hashagg_out_types(tmp, types);
-    rs.schema = sl_aggout_schema(a->heap, nout, NULL, types);
-    rs.pool = rs.schema ? sl_batch_pool_new(a->heap, rs.schema, 1) : NULL;
-    if (!rs.pool) {
-        rc = sl_op_error(ctx, op->plan->pos, err, SL_ENOMEM, "window aggregation: out of memory");
-        goto out;
-    }
+    uint32_t rk[SL_HASHAGG_MAX_K];
     for (uint32_t r = 0; r < a->nroute; r++) { /* a routing column is a key's input column */
         uint32_t k = 0;
         while (k < a->nkeys && a->key_cols[k] != a->route[r])
             k++;
-        rs.rk[r] = k;
+        rk[r] = k;
+    }
+    if ((rc = sl_aggout_rs_init(&rs, a->heap, tmp, rk, a->nroute, err)) != 0) {
+        rc = sl_op_error(ctx, op->plan->pos, err, rc, "window aggregation: %s",
+                         err ? err->msg : sl_strerror(rc));
+        goto out;
     }
     int64_t wm1 = INT64_MAX, wm2 = INT64_MAX;
     for (uint32_t j = 0; j < nold && !rc; j++)
@@ -1084,10 +1027,7 @@ static int sl_wa_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         a->x.sender_wm[s] = wm2;
     a->x.input_done = a->x.finished = false;
 out:
-    if (rs.pool)
-        sl_batch_pool_free(rs.pool);
-    sl_schema_free(rs.schema);
-    sl_mem_free(rs.gids);
+    sl_aggout_rs_free(&rs);
     sl_hashagg_free(tmp);
     return rc;
 }

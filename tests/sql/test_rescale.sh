@@ -14,6 +14,9 @@
 #   2. 'pipeline.max-parallelism' = 2 and a resume at 3 workers: refused, naming both numbers.
 #   3. a generator source (its splits depend on the worker count): a resume at another worker
 #      count is refused, naming the table; the output and the state are left as they were.
+#   4. the unbounded GROUP BY (Nexmark q17 into print) at 2 workers, killed, resumed at 3: the
+#      final state (per key the last +I / +U row, changelog.py --last-by) equals a run's
+#      without a crash.
 # Every run is wrapped in `timeout -k 5 120`: a hang shows as a failure with its log.
 set -u
 bin=${SLUICE_BIN:?}
@@ -72,13 +75,14 @@ kill_run() { # pid of a background `krun`: SIGKILL its sluice (bash may have exe
   for t in $(pgrep -P "$1" -x timeout); do pkill -KILL -P "$t" -x sluice 2>/dev/null; done
 }
 
-# Runs at `n` workers in the background until the committed epoch is `more` past where it
+# Runs `cmd dir args...` in the background until the committed epoch is `more` past where it
 # was, then SIGKILLs it. 0 when it was killed while running.
-run_and_kill() { # dir, workers, more
-  local d=$1 n=$2 more=$3
+run_and_kill() { # more, cmd, dir, args...
+  local more=$1 cmd=$2 d=$3
+  shift 2
   local from
   from=$(committed "$d")
-  krun "$d" "$n" >> "$d/log" 2>&1 &
+  "$cmd" "$@" >> "$d/log" 2>&1 &
   bg=$!
   local t0=$SECONDS
   until [ "$(committed "$d")" -ge $((from + more)) ] || ! kill -0 $bg 2>/dev/null ||
@@ -89,7 +93,7 @@ run_and_kill() { # dir, workers, more
   wait $bg
   local rc=$?
   bg=
-  echo "  (run at $n workers exited $rc at epoch $(committed "$d"))" >> "$d/log"
+  echo "  ($cmd $* exited $rc at epoch $(committed "$d"))" >> "$d/log"
   [ $rc -eq 137 ]
 }
 
@@ -106,9 +110,9 @@ compare() { # label, outdir
 # ---- 1. 2 -> 3 -> 1 workers -----------------------------------------------------------------
 d=$tmp/scale
 mkdir -p "$d"
-if ! run_and_kill "$d" 2 2; then
+if ! run_and_kill 2 krun "$d" 2; then
   bad "the run at 2 workers was not killed while running"; tail -5 "$d/log"
-elif ! run_and_kill "$d" 3 2; then
+elif ! run_and_kill 2 krun "$d" 3; then
   bad "the run at 3 workers was not killed while running"; tail -5 "$d/log"
 elif ! krun "$d" 1 >> "$d/log" 2>&1; then
   bad "the run at 1 worker did not complete"; tail -5 "$d/log"
@@ -124,7 +128,7 @@ fi
 d=$tmp/kg
 mkdir -p "$d"
 echo "SET 'pipeline.max-parallelism' = '2';" > "$tmp/kg.sql"
-if ! run_and_kill "$d" 2 1; then
+if ! run_and_kill 1 krun "$d" 2; then
   bad "max-parallelism 2: the run at 2 workers was not killed while running"; tail -5 "$d/log"
 else
   krun "$d" 3 "$tmp/kg.sql" > "$d/refused" 2>&1
@@ -176,6 +180,44 @@ fi
 [ "$(ls -A "$d/out" 2>/dev/null | LC_ALL=C sort | md5sum)" = "$before" ] ||
     bad "the refused run changed the output folder"
 [ "$(committed "$d")" = "$at" ] || bad "the refused run committed an epoch"
+
+# ---- 4. the unbounded GROUP BY: Nexmark q17 into print, 2 -> 3 workers ---------------------
+sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = 'q17'/" \
+    "$ex/q17.sql" > "$tmp/q17.sql"
+grep -q "'print-identifier'" "$tmp/q17.sql" || { echo "FAIL: q17.sql has no blackhole sink"; exit 1; }
+grun() { # dir, workers
+  timeout -k 5 120 "$bin" run "$tmp/kafka.sql" "$ex/ddl_views.sql" "$tmp/q17.sql" \
+      --set BOOTSTRAP_SERVERS="$bs" --set TOPIC=big --set NEXMARK_TABLE=kafka --quiet \
+      --workers "$2" --checkpoint-interval 20 --state-dir "$1/state" --job g
+}
+# its final state from a run without a crash, at 1 worker
+mkdir -p "$tmp/gref"
+grun "$tmp/gref" 1 > "$tmp/gref/log" 2>&1 || { bad "q17 without a crash"; tail -3 "$tmp/gref/log"; }
+python3 "$here/changelog.py" --ident q17 "$tmp/gref/log" > "$tmp/want17" ||
+    bad "q17: the reference changelog does not apply"
+d=$tmp/group
+mkdir -p "$d"
+committed() { # dir -> the newest committed epoch of job g, or 0 (redefined: another job id)
+  local e
+  e=$("$bin" checkpoints --job g --state-dir "$1/state" 2>/dev/null |
+      sed -n 's/.*current record: epoch \([0-9]*\) COMMITTED.*/\1/p')
+  echo "${e:-0}"
+}
+if ! run_and_kill 2 grun "$d" 2; then
+  bad "q17: the run at 2 workers was not killed while running"; tail -5 "$d/log"
+elif ! grun "$d" 3 >> "$d/log" 2>&1; then
+  bad "q17: the run at 3 workers did not complete"; tail -5 "$d/log"
+else
+  grep -q "rescaling the state of epoch [0-9]* from 2 workers to 3" "$d/log" ||
+      bad "q17: no rescale from 2 to 3 workers in the log"
+  python3 "$here/changelog.py" --ident q17 --last-by 2 "$d/log" > "$d/got"
+  if cmp -s "$d/got" "$tmp/want17" && [ -s "$tmp/want17" ]; then
+    echo "ok   q17 (GROUP BY auction, day) at 2, then 3 workers ($(wc -l < "$d/got") groups)"
+  else
+    bad "q17 at 2, then 3 workers: $(wc -l < "$d/got") groups, want $(wc -l < "$tmp/want17")"
+    diff "$d/got" "$tmp/want17" | head -6
+  fi
+fi
 
 [ $fail -eq 0 ] && echo "all rescale checks passed"
 exit $fail
