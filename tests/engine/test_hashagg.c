@@ -389,6 +389,21 @@ static void run_keys(const uint32_t *kc, uint32_t nk, uint32_t n, uint32_t card,
     }
     uint32_t ng = ref_aggregate(rows, active, m, kc, nk, g);
     check_output(one, rows, kc, nk, g, ng, true);
+    /* the groups of p2 merged in two selections (its first third, then the rest: what
+     * rescaling does with the key groups of two workers) equal the whole merge - in the
+     * order of first appearance, which check_output expects */
+    struct sl_hashagg *p3 = make_ha(s, kc, nk);
+    assert_int_equal(sl_hashagg_merge(p3, p1, NULL), 0);
+    uint32_t n2 = sl_hashagg_groups(p2), cut = n2 / 3;
+    uint32_t *sel = malloc((n2 + 1) * sizeof(*sel));
+    for (uint32_t k = 0; k < n2; k++)
+        sel[k] = k;
+    assert_int_equal(sl_hashagg_merge_sel(p3, p2, sel, cut, NULL), 0);
+    assert_int_equal(sl_hashagg_merge_sel(p3, p2, sel + cut, n2 - cut, NULL), 0);
+    check_output(p3, rows, kc, nk, g, ng, false);
+    assert_int_equal(sl_hashagg_merge_sel(p3, p3, sel, n2, NULL), SL_EINVAL);
+    free(sel);
+    sl_hashagg_free(p3);
     assert_int_equal(sl_hashagg_merge(p1, p2, NULL), 0);
     check_output(p1, rows, kc, nk, g, ng, false);
     assert_int_equal(sl_hashagg_merge(p1, p1, NULL), SL_EINVAL);
