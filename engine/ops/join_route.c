@@ -265,6 +265,55 @@ int sl_jn_restore_out(struct sl_jn_route *r, struct sl_worker_ctx *ctx,
     return rc;
 }
 
+int sl_jn_rescale_out(struct sl_jn_route *r, struct sl_worker_ctx *ctx,
+                      const struct sl_jn_side *sides, bool wm, uint32_t nold, struct sl_sread *in,
+                      struct sl_error *err)
+{
+    uint32_t nout;
+    int rc = sl_sread_count(in, &nout, 5, err);
+    for (uint32_t k = 0; k < nout && !rc; k++) {
+        uint32_t to;
+        uint8_t kind;
+        if ((rc = sl_sread_u32(in, &to, err)) != 0 || (rc = sl_sread_u8(in, &kind, err)) != 0)
+            return rc;
+        if (to >= nold || (kind != SL_JN_OUT_ROWS && kind != (wm ? SL_JN_OUT_WM : SL_JN_OUT_END))) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "%s: a kept message that does not fit", r->op->ops->name);
+            return sl_sread_fail(in, err, msg);
+        }
+        if (kind == SL_JN_OUT_WM) {
+            int64_t wmv;
+            rc = sl_sread_i64(in, &wmv, err);
+            continue;
+        }
+        if (kind == SL_JN_OUT_END)
+            continue;
+        struct sl_jn_msg *m = NULL;
+        if ((rc = sl_jn_read_msg(r->heap, sides, in, &m, err)) != 0)
+            return rc;
+        if (m->rows > SL_BATCH_CAP) {
+            sl_jn_msg_free(m);
+            return sl_sread_fail(in, err, "join: a kept message of more rows than a batch");
+        }
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < m->rows; i++)
+            if (sl_kg_route(m->hash[i], ctx->kg_max, (uint32_t)ctx->nworkers) ==
+                (uint32_t)ctx->worker) {
+                r->sorted[n] = i;
+                r->hashes[n++] = m->hash[i];
+            }
+        struct sl_jn_out o = {.to = ctx->worker, .kind = SL_MSG_DATA};
+        if (n && !(o.msg = sl_jn_msg_new(&sides[m->side], (int)m->side, m->col, m->valid, r->sorted,
+                                         n, r->hashes)))
+            rc = sl_op_error(ctx, r->op->plan->pos, err, SL_ENOMEM, "%s: out of memory",
+                             r->op->ops->name);
+        sl_jn_msg_free(m);
+        if (!rc && n)
+            rc = sl_jn_keep(r, ctx, o, err);
+    }
+    return rc;
+}
+
 int sl_jn_flag(struct sl_sread *in, bool *v, const char *what, struct sl_error *err)
 {
     uint8_t b;

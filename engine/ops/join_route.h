@@ -102,6 +102,14 @@ int sl_jn_restore_out(struct sl_jn_route *r, struct sl_worker_ctx *ctx,
                       const struct sl_jn_side *sides, bool wm, struct sl_sread *in,
                       struct sl_error *err);
 
+/* Rescaling: reads an old worker's kept messages (saved at nold workers) and keeps, addressed
+ * to this worker, the rows of them whose keys it owns now (ctx's key groups), for its first
+ * call to take as if received; ENDs and watermarks are dropped (every input says again where
+ * it ends, and event time restarts). */
+int sl_jn_rescale_out(struct sl_jn_route *r, struct sl_worker_ctx *ctx,
+                      const struct sl_jn_side *sides, bool wm, uint32_t nold, struct sl_sread *in,
+                      struct sl_error *err);
+
 /* Reads a byte that must be 0 or 1 into *v (`what`: the operator, for the error). */
 int sl_jn_flag(struct sl_sread *in, bool *v, const char *what, struct sl_error *err);
 

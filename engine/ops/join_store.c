@@ -4,6 +4,8 @@
  */
 #include "engine/ops/join_store.h"
 
+#include "engine/core/keygroup.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +133,30 @@ static const char *sl_jn_str(struct sl_heap *heap, struct sl_jn_side *s, const c
 
 /* Appends n rows: row idx[i] (i when idx is NULL) of the columns `col` / `valid` (a batch's
  * or a message's), with their hashes h[i]. Strings are copied into the store. */
+bool sl_jn_take_owned(struct sl_heap *heap, struct sl_jn_side *dst, const struct sl_jn_side *src,
+                      int worker, int nworkers, uint32_t kg_max)
+{
+    sl_sel_t *idx = sl_mem_alloc(heap, SL_BATCH_CAP * sizeof(*idx));
+    uint64_t *h = sl_mem_alloc(heap, SL_BATCH_CAP * sizeof(*h));
+    bool ok = idx && h;
+    for (uint32_t r = 0; ok && r < src->rows;) {
+        uint32_t n = 0;
+        for (; r < src->rows && n < SL_BATCH_CAP; r++)
+            if (sl_kg_route(src->hash[r], kg_max, (uint32_t)nworkers) == (uint32_t)worker) {
+                idx[n] = r;
+                h[n++] = src->hash[r];
+            }
+        uint32_t base = dst->rows;
+        ok = n == 0 || sl_jn_append(heap, dst, src->col, src->valid, idx, n, h);
+        for (uint32_t i = 0; ok && dst->match && i < n; i++) /* NONE (a NULL key) is as was */
+            if (dst->match[base + i] != SL_JN_NONE)
+                dst->match[base + i] = src->match[idx[i]];
+    }
+    sl_mem_free(idx);
+    sl_mem_free(h);
+    return ok;
+}
+
 bool sl_jn_append(struct sl_heap *heap, struct sl_jn_side *s, uint8_t *const *col,
                   uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h)
 {

@@ -100,6 +100,12 @@ bool sl_jn_rehash(struct sl_heap *heap, struct sl_jn_side *s, uint32_t slots);
 bool sl_jn_append(struct sl_heap *heap, struct sl_jn_side *s, uint8_t *const *col,
                   uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h);
 
+/* Rescaling (engine/core/keygroup.h): appends the rows of `src` (a side of the same layout,
+ * restored from an old worker's state) whose key hash worker `worker` owns at `nworkers`
+ * (kg_max: the job's key groups), in order, with their match counts. */
+bool sl_jn_take_owned(struct sl_heap *heap, struct sl_jn_side *dst, const struct sl_jn_side *src,
+                      int worker, int nworkers, uint32_t kg_max);
+
 /* Keeps the rows r with keep[r] (in order) and drops the others. */
 bool sl_jn_compact(struct sl_heap *heap, struct sl_jn_side *s, const bool *keep);
 

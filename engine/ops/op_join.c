@@ -341,6 +341,79 @@ static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     return sl_jn_restore_out(&j->r, ctx, j->side, false, in, err);
 }
 
+/*
+ * Restore at another worker count (engine/core/keygroup.h): out of every old worker's state,
+ * the stored rows of both sides whose keys this worker owns now (with an outer side's match
+ * counts), and the rows the old workers had kept back for their owners while a checkpoint
+ * aligned, kept now for this worker itself (taken at its first call, as if received). Where
+ * every input ended starts anew: the ENDs are sent again as the inputs end.
+ */
+static int sl_jn_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                         uint32_t nold, struct sl_error *err)
+{
+    struct sl_op_join *j = (struct sl_op_join *)op;
+    if (j->side[0].rows || j->side[1].rows || j->done[0] || j->done[1] || j->ends)
+        return sl_op_error(ctx, j->op.plan->pos, err, SL_ESTATE,
+                           "join: restore into an operator that has run");
+    if (j->left_local)
+        return sl_op_error(ctx, j->op.plan->pos, err, SL_ENOTSUP,
+                           "join: a join whose left input stays on its worker (the output of a "
+                           "join on the same key) cannot be restored at another worker count "
+                           "yet (the checkpoint has %u workers, this run %d); run with "
+                           "--workers %u to resume it",
+                           nold, ctx->nworkers, nold);
+    const struct sl_plan *node = op->plan;
+    sl_plan_join_type jt = node->join.type;
+    int rc = 0;
+    for (uint32_t w = 0; w < nold && !rc; w++) {
+        struct sl_sread *r = &in[w];
+        uint32_t magic = 0, nw = 0, ends = 0;
+        bool f;
+        if ((rc = sl_sread_u32(r, &magic, err)) != 0)
+            break;
+        if (magic == SL_JN_MAGIC_V1 && j->outer) {
+            rc = sl_sread_fail(r, err, "join: an outer join's state of format 1 (no match counts)");
+            break;
+        }
+        if (magic != SL_JN_MAGIC && magic != SL_JN_MAGIC_V1) {
+            rc = sl_sread_fail(r, err, "join: not a join's state");
+            break;
+        }
+        if ((rc = sl_sread_u32(r, &nw, err)) != 0)
+            break;
+        if (nw != nold) {
+            rc = sl_error_set(err, SL_ECORRUPT, "%s: join state of %u workers, the checkpoint's %u",
+                              r->what, nw, nold);
+            break;
+        }
+        if ((rc = sl_jn_flag(r, &f, "join", err)) != 0 ||
+            (rc = sl_jn_flag(r, &f, "join", err)) != 0 ||
+            (rc = sl_jn_flag(r, &f, "join", err)) != 0 || (rc = sl_sread_u32(r, &ends, err)) != 0 ||
+            (rc = sl_jn_flag(r, &f, "join", err)) != 0)
+            break;
+        for (int sd = 0; sd < 2 && !rc; sd++) {
+            struct sl_jn_side tmp = {0};
+            const struct sl_rel *rel = sd ? &node->join.right->out : &node->input->out;
+            bool outer = sd ? jt == SL_PLAN_JOIN_RIGHT || jt == SL_PLAN_JOIN_FULL
+                            : jt == SL_PLAN_JOIN_LEFT || jt == SL_PLAN_JOIN_FULL;
+            if (!sl_jn_side_init(j->heap, &tmp, rel, sd ? node->join.rkeys : node->join.lkeys,
+                                 node->join.nkeys, outer)) {
+                rc = sl_jn_oom(j, ctx, err);
+                break;
+            }
+            memcpy(tmp.skip, j->side[sd].skip, tmp.ncols * sizeof(*tmp.skip));
+            rc = sl_jn_restore_side(j->heap, &tmp, r, err);
+            if (!rc && !sl_jn_take_owned(j->heap, &j->side[sd], &tmp, ctx->worker, ctx->nworkers,
+                                         ctx->kg_max))
+                rc = sl_jn_oom(j, ctx, err);
+            sl_jn_side_free(&tmp);
+        }
+        if (!rc)
+            rc = sl_jn_rescale_out(&j->r, ctx, j->side, false, nold, r, err);
+    }
+    return rc;
+}
+
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 static void sl_jn_free(struct sl_op *op)
@@ -375,6 +448,7 @@ static const struct sl_op_ops sl_jn_ops = {
     .free = sl_jn_free,
     .save = sl_jn_save,
     .restore = sl_jn_restore,
+    .rescale = sl_jn_rescale,
 };
 
 static const struct sl_op_ops sl_jn_right_ops = {
