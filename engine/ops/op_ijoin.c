@@ -389,6 +389,96 @@ static int sl_ij_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     return 0;
 }
 
+/*
+ * Restore at another worker count (engine/core/keygroup.h): out of every old worker's state,
+ * the stored rows of both sides whose keys this worker owns now, and the rows kept back for
+ * their owners while a checkpoint aligned, kept now for this worker itself. Event time
+ * restarts at the lowest watermark of the old workers (every input's, and the operator
+ * time W); rows already dropped by a higher W stay dropped (they could only have matched
+ * late rows). Where every input ended starts anew.
+ */
+static int sl_ij_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                         uint32_t nold, struct sl_error *err)
+{
+    struct sl_op_ijoin *j = (struct sl_op_ijoin *)op;
+    if (j->side[0].rows || j->side[1].rows || j->done[0] || j->done[1] || j->r.nout)
+        return sl_op_error(ctx, j->op.plan->pos, err, SL_ESTATE,
+                           "interval join: restore into an operator that has run");
+    const struct sl_plan *node = op->plan;
+    int64_t wm_in[2] = {INT64_MAX, INT64_MAX}, wm2 = INT64_MAX;
+    int rc = 0;
+    for (uint32_t w = 0; w < nold && !rc; w++) {
+        struct sl_sread *r = &in[w];
+        uint32_t magic = 0, nw = 0;
+        bool f;
+        int64_t a = 0, b = 0, sent = 0;
+        if ((rc = sl_sread_u32(r, &magic, err)) != 0)
+            break;
+        if (magic != SL_IJ_MAGIC) {
+            rc = sl_sread_fail(r, err, "interval join: not an interval join's state");
+            break;
+        }
+        if ((rc = sl_sread_u32(r, &nw, err)) != 0)
+            break;
+        if (nw != nold) {
+            rc = sl_error_set(err, SL_ECORRUPT,
+                              "%s: interval join state of %u workers, the checkpoint's %u", r->what,
+                              nw, nold);
+            break;
+        }
+        struct sl_xchg x;
+        if (sl_xchg_init(&x, j->heap, (int)nold)) {
+            rc = sl_ij_oom(j, ctx, err);
+            break;
+        }
+        if ((rc = sl_jn_flag(r, &f, "interval join", err)) == 0 &&
+            (rc = sl_jn_flag(r, &f, "interval join", err)) == 0 &&
+            (rc = sl_sread_i64(r, &a, err)) == 0 && (rc = sl_sread_i64(r, &b, err)) == 0 &&
+            (rc = sl_sread_i64(r, &sent, err)) == 0 &&
+            (rc = sl_xchg_load_recv(&x, r, "interval join", err)) == 0) {
+            wm_in[0] = a < wm_in[0] ? a : wm_in[0];
+            wm_in[1] = b < wm_in[1] ? b : wm_in[1];
+            wm2 = x.wm2 < wm2 ? x.wm2 : wm2;
+        }
+        sl_xchg_free(&x);
+        for (int sd = 0; sd < 2 && !rc; sd++) {
+            struct sl_jn_side tmp = {0};
+            const struct sl_rel *rel = sd ? &node->join.right->out : &node->input->out;
+            if (!sl_jn_side_init(j->heap, &tmp, rel, sd ? node->join.rkeys : node->join.lkeys,
+                                 node->join.nkeys, false)) {
+                rc = sl_ij_oom(j, ctx, err);
+                break;
+            }
+            memcpy(tmp.skip, j->side[sd].skip, tmp.ncols * sizeof(*tmp.skip));
+            rc = sl_jn_restore_side(j->heap, &tmp, r, err);
+            if (!rc && !sl_jn_take_owned(j->heap, &j->side[sd], &tmp, ctx->worker, ctx->nworkers,
+                                         ctx->kg_max))
+                rc = sl_ij_oom(j, ctx, err);
+            sl_jn_side_free(&tmp);
+        }
+        if (!rc)
+            rc = sl_jn_rescale_out(&j->r, ctx, j->side, true, nold, r, err);
+    }
+    if (rc)
+        return rc;
+    if (nold == 0)
+        wm_in[0] = wm_in[1] = wm2 = INT64_MIN;
+    j->wm_in[0] = wm_in[0];
+    j->wm_in[1] = wm_in[1];
+    j->x.wm1_sent = wm2; /* what W now assumes every sender sent */
+    j->x.wm2 = wm2;
+    for (int s = 0; s < j->x.nworkers; s++)
+        j->x.sender_wm[s] = wm2;
+    j->x.input_done = j->x.finished = false;
+    for (int sd = 0; sd < 2; sd++) {
+        j->kept[sd] = j->side[sd].rows;
+        sl_ij_times(j, sd, 0);
+        j->span[sd] =
+            j->side[sd].rows ? (int64_t)((uint64_t)j->tmax[sd] - (uint64_t)j->tmin[sd]) : 0;
+    }
+    return 0;
+}
+
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 static void sl_ij_free(struct sl_op *op)
@@ -426,6 +516,7 @@ static const struct sl_op_ops sl_ij_ops = {
     .free = sl_ij_free,
     .save = sl_ij_save,
     .restore = sl_ij_restore,
+    .rescale = sl_ij_rescale,
 };
 
 static const struct sl_op_ops sl_ij_right_ops = {

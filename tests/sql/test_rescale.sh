@@ -17,8 +17,9 @@
 #   4. the unbounded GROUP BY (Nexmark q17 into print) at 2 workers, killed, resumed at 3: the
 #      final state (per key the last +I / +U row, changelog.py --last-by) equals a run's
 #      without a crash.
-#   5. a regular join of two streams (bids with their auctions) into files at 3 workers,
-#      killed, resumed at 2: the rows equal a run's without a crash, row for row.
+#   5, 6. a regular join and an interval join of two streams (bids with their auctions) into
+#      files at 3 workers, killed, resumed at 2: the rows equal a run's without a crash, row
+#      for row.
 # Every run is wrapped in `timeout -k 5 120`: a hang shows as a failure with its log.
 set -u
 bin=${SLUICE_BIN:?}
@@ -228,7 +229,7 @@ else
   fi
 fi
 
-# ---- 5. a join of two streams: bids with their auctions into files, 3 -> 2 workers ----------
+# ---- 5, 6. joins of two streams: bids with their auctions into files, 3 -> 2 workers -------
 cat > "$tmp/join.sql" <<'SQL'
 CREATE TABLE bid_auction (auction BIGINT, price BIGINT, bidder BIGINT, seller BIGINT,
   category BIGINT) WITH ('connector' = 'filesystem', 'path' = '${OUT}', 'format' = 'csv');
@@ -236,31 +237,38 @@ INSERT INTO bid_auction
 SELECT B.auction, B.price, B.bidder, A.seller, A.category
 FROM bid AS B JOIN auction AS A ON B.auction = A.id;
 SQL
-jrun() { # dir, workers
-  timeout -k 5 120 "$bin" run "$tmp/kafka.sql" "$ex/ddl_views.sql" "$tmp/join.sql" \
+# the interval join: its state is dropped as the watermark passes
+sed 's/ON B.auction = A.id;/ON B.auction = A.id AND B.`dateTime` BETWEEN A.`dateTime` - INTERVAL '"'1'"' SECOND AND A.`dateTime` + INTERVAL '"'10'"' SECOND;/' \
+    "$tmp/join.sql" > "$tmp/ijoin.sql"
+grep -q "BETWEEN" "$tmp/ijoin.sql" || { echo "FAIL: no interval in $tmp/ijoin.sql"; exit 1; }
+jrun() { # dir, workers, SQL file
+  timeout -k 5 120 "$bin" run "$tmp/kafka.sql" "$ex/ddl_views.sql" "$3" \
       --set BOOTSTRAP_SERVERS="$bs" --set TOPIC=big --set NEXMARK_TABLE=kafka --quiet \
       --workers "$2" --checkpoint-interval 20 --set OUT="$1/out" --state-dir "$1/state" --job g
 }
-mkdir -p "$tmp/jref"
-jrun "$tmp/jref" 1 > "$tmp/jref/log" 2>&1 || { bad "the join without a crash"; tail -3 "$tmp/jref/log"; }
-cat "$tmp/jref/out"/part-* 2>/dev/null | LC_ALL=C sort > "$tmp/wantj"
-d=$tmp/join
-mkdir -p "$d"
-if ! run_and_kill 2 jrun "$d" 3; then
-  bad "join: the run at 3 workers was not killed while running"; tail -5 "$d/log"
-elif ! jrun "$d" 2 >> "$d/log" 2>&1; then
-  bad "join: the run at 2 workers did not complete"; tail -5 "$d/log"
-else
-  grep -q "rescaling the state of epoch [0-9]* from 3 workers to 2" "$d/log" ||
-      bad "join: no rescale from 3 to 2 workers in the log"
-  cat "$d/out"/part-* 2>/dev/null | LC_ALL=C sort > "$d/got"
-  if cmp -s "$d/got" "$tmp/wantj" && [ -s "$tmp/wantj" ]; then
-    echo "ok   bid JOIN auction at 3, then 2 workers ($(wc -l < "$d/got") rows)"
+for q in join ijoin; do
+  mkdir -p "$tmp/ref-$q"
+  jrun "$tmp/ref-$q" 1 "$tmp/$q.sql" > "$tmp/ref-$q/log" 2>&1 ||
+      { bad "$q without a crash"; tail -3 "$tmp/ref-$q/log"; }
+  cat "$tmp/ref-$q/out"/part-* 2>/dev/null | LC_ALL=C sort > "$tmp/want-$q"
+  d=$tmp/$q
+  mkdir -p "$d"
+  if ! run_and_kill 2 jrun "$d" 3 "$tmp/$q.sql"; then
+    bad "$q: the run at 3 workers was not killed while running"; tail -5 "$d/log"
+  elif ! jrun "$d" 2 "$tmp/$q.sql" >> "$d/log" 2>&1; then
+    bad "$q: the run at 2 workers did not complete"; tail -5 "$d/log"
   else
-    bad "bid JOIN auction at 3, then 2 workers: $(wc -l < "$d/got") rows, want $(wc -l < "$tmp/wantj")"
-    diff "$d/got" "$tmp/wantj" | head -6
+    grep -q "rescaling the state of epoch [0-9]* from 3 workers to 2" "$d/log" ||
+        bad "$q: no rescale from 3 to 2 workers in the log"
+    cat "$d/out"/part-* 2>/dev/null | LC_ALL=C sort > "$d/got"
+    if cmp -s "$d/got" "$tmp/want-$q" && [ -s "$tmp/want-$q" ]; then
+      echo "ok   $q (bids with their auctions) at 3, then 2 workers ($(wc -l < "$d/got") rows)"
+    else
+      bad "$q at 3, then 2 workers: $(wc -l < "$d/got") rows, want $(wc -l < "$tmp/want-$q")"
+      diff "$d/got" "$tmp/want-$q" | head -6
+    fi
   fi
-fi
+done
 
 [ $fail -eq 0 ] && echo "all rescale checks passed"
 exit $fail
