@@ -627,7 +627,7 @@ int sl_status_scrape(const struct sl_member *ms, size_t n, int gap_ms,
         }
     }
     for (size_t i = 0; i < n && !rc; i++)
-        if (ms[i].metrics[0])
+        if (ms[i].metrics[0] && s->m[i].a.ok) /* one that did not answer is not waited for again */
             rc = sl_sh_scrape(ms[i].metrics, &s->m[i].b);
     if (rc) {
         sl_status_scrapes_free(s);

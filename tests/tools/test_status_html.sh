@@ -85,9 +85,10 @@ kcat -P -b "$bs" -t bids -p 0 -l "$tmp/recs" || { echo "FAIL: kcat"; exit 1; }
 head -25 "$tmp/recs" | kcat -P -b "$bs" -t bids -p 1 || { echo "FAIL: kcat"; exit 1; }
 
 job=dash
+echo "SET 'high-availability.zookeeper.client.session-timeout' = '30 s';" > "$tmp/session.sql"
 "$bin" run "$src/tests/sql/nexmark_paced.sql" "$src/tests/tools/metrics_job.sql" --workers 2 \
   --set TPS=1000 --set EVENTS_NUM=0 --set BASE_TIME=1700000000000 --set BOOTSTRAP_SERVERS="$bs" \
-  --set OUT="$tmp/out" --metrics-port 0 --quiet --zk "$zk" --job $job \
+  "$tmp/session.sql" --set OUT="$tmp/out" --metrics-port 0 --quiet --zk "$zk" --job $job \
   --state-dir "$tmp/state" --checkpoint-interval 200 2> "$tmp/err" &
 run=$!
 port=
@@ -147,6 +148,17 @@ timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --hide-scrollbars --n
 [ -s "$tmp/page.png" ] || { bad "chromium wrote no screenshot"; tail -5 "$tmp/chrome.log"; }
 [ -s "$tmp/page.png" ] && { $check png "$tmp/page.png" || bad "the screenshot"; }
 [ -n "${SLUICE_STATUS_PNG:-}" ] && [ -s "$tmp/page.png" ] && cp "$tmp/page.png" "$SLUICE_STATUS_PNG"
+
+# ---- a member whose endpoint does not answer (stopped: its member node stays, its
+# session is 30 s) is named with the reason; the page is written all the same ----
+kill -STOP "$run"
+"$bin" status --zk "$zk" --job $job --html "$tmp/stopped.html" 2> "$tmp/html.err" ||
+  bad "status --html of a stopped member: exit $?: $(cat "$tmp/html.err")"
+kill -CONT "$run"
+grep -q "<td class=\"member\">$member</td>" "$tmp/stopped.html" || bad "stopped: no member $member"
+grep -q '<span class="bad">(no complete answer in 2000 ms)</span>' "$tmp/stopped.html" ||
+  bad "stopped: the page does not say the endpoint did not answer"
+grep -q 'no member serves metrics' "$tmp/stopped.html" || bad "stopped: charts not empty"
 
 # ---- after the job: no member, the history still there, the page still written ----
 kill -INT "$run"
