@@ -4,7 +4,6 @@
 #include "tools/status_html.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <netdb.h>
