@@ -4,18 +4,21 @@
 # (tests/coord/zkserver_run.c), `sluice kafka-mock` with 2 partitions fed by kcat, and the
 # job of tests/tools/test_metrics.sh (a Kafka table through a filter, a paced Nexmark
 # generator into a TUMBLE window; 2 workers, --zk, --job, --metrics-port 0, an epoch each
-# 200 ms). While it runs:
+# 200 ms), and a second process of the job (a standby member, serving metrics too). While
+# they run:
 #   - every metric name the dashboard's queries use is one the job serves, every label they
 #     group by or print one of those metrics carries (tests/tools/status_page_check.py
 #     dashboard, over two scrapes);
-#   - `sluice status --html` writes the page; it names the job, the member (its node's
-#     name, from `status --json`), a last committed epoch between the one `status --json`
-#     said before and the one it says after, has its SVG charts and no script;
+#   - `sluice status --html` writes the page; it names the job, both members (their nodes'
+#     names, from `status --json`), a last committed epoch between the one `status --json`
+#     said before and the one it says after, the leader's Kafka partitions, the standby as
+#     taking no work, has its SVG charts and no script;
 #   - Debian's chromium renders it headless into a PNG, which is not blank: enough pixels
 #     off the background, enough colours, and the bars' colours there (the PNG read with
 #     zlib in python3, no imaging library).
-# A member whose metrics address does not answer shows as such: the page is written after
-# the job ended too (no member, the history still there).
+# A member whose metrics address does not answer (the leader stopped with SIGSTOP) shows
+# as such, with the reason; the page is written after the job ended too (no member, the
+# history still there).
 # Chromium is installed here, as tools/setup.sh installs packages, when it is missing: the
 # test skips (77) when that cannot be done (no root, no network). Like the tests of a real
 # Kafka broker or Flink it starts a large outside program (and a JVM): it carries the label
@@ -53,8 +56,11 @@ tmp=$(mktemp -d)
 zk_pid=
 mock=
 run=
+standby_pid=
 cleanup() {
-  [ -n "$run" ] && kill "$run" 2> /dev/null && wait "$run" 2> /dev/null
+  # SIGKILL: a standby waiting for the latch does not stop on SIGTERM
+  [ -n "$standby_pid" ] && kill -KILL "$standby_pid" 2> /dev/null && wait "$standby_pid" 2> /dev/null
+  [ -n "$run" ] && kill -KILL "$run" 2> /dev/null && wait "$run" 2> /dev/null
   [ -n "$mock" ] && kill "$mock" 2> /dev/null && wait "$mock" 2> /dev/null
   [ -n "$zk_pid" ] && kill "$zk_pid" 2> /dev/null && wait "$zk_pid" 2> /dev/null
   rm -rf "$tmp"
@@ -86,19 +92,23 @@ head -25 "$tmp/recs" | kcat -P -b "$bs" -t bids -p 1 || { echo "FAIL: kcat"; exi
 
 job=dash
 echo "SET 'high-availability.zookeeper.client.session-timeout' = '30 s';" > "$tmp/session.sql"
-"$bin" run "$src/tests/sql/nexmark_paced.sql" "$src/tests/tools/metrics_job.sql" --workers 2 \
-  --set TPS=1000 --set EVENTS_NUM=0 --set BASE_TIME=1700000000000 --set BOOTSTRAP_SERVERS="$bs" \
-  "$tmp/session.sql" --set OUT="$tmp/out" --metrics-port 0 --quiet --zk "$zk" --job $job \
-  --state-dir "$tmp/state" --checkpoint-interval 200 2> "$tmp/err" &
-run=$!
-port=
-for _ in $(seq 1 300); do
-  port=$(sed -n 's|^metrics: http://127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$tmp/err")
-  [ -n "$port" ] && break
-  kill -0 "$run" 2> /dev/null || break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "FAIL: no 'metrics:' line"; cat "$tmp/err"; exit 1; }
+start() { # $1: a name for its files; sets pid and port
+  "$bin" run "$src/tests/sql/nexmark_paced.sql" "$src/tests/tools/metrics_job.sql" --workers 2 \
+    --set TPS=1000 --set EVENTS_NUM=0 --set BASE_TIME=1700000000000 --set BOOTSTRAP_SERVERS="$bs" \
+    "$tmp/session.sql" --set OUT="$tmp/out" --metrics-port 0 --quiet --zk "$zk" --job $job \
+    --state-dir "$tmp/state" --checkpoint-interval 200 2> "$tmp/$1.err" &
+  pid=$!
+  port=
+  for _ in $(seq 1 300); do
+    port=$(sed -n 's|^metrics: http://127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$tmp/$1.err")
+    [ -n "$port" ] && break
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "FAIL: no 'metrics:' line"; cat "$tmp/$1.err"; exit 1; }
+}
+start leader
+run=$pid
 
 # the leader's member node, 3 committed epochs, the Kafka records all read, window state
 json() { "$bin" status --zk "$zk" --job $job --json; }
@@ -117,10 +127,24 @@ for _ in $(seq 1 300); do
   kill -0 "$run" 2> /dev/null || break
   sleep 0.1
 done
-[ $ready = 1 ] || { echo "FAIL: the job never got to 3 epochs with its metrics"; cat "$tmp/err"; exit 1; }
+[ $ready = 1 ] || { echo "FAIL: the job never got to 3 epochs with its metrics"; cat "$tmp/leader.err"; exit 1; }
 member=$(field 'd["members"][0]["name"]' < "$tmp/st.json")
+echo "ok   job running: member $member, metrics on port $port"
+
+# a second process of the job: a standby member (it serves metrics too)
+lport=$port
+start standby
+standby_pid=$pid
+port=$lport
+for _ in $(seq 1 300); do
+  json > "$tmp/st.json" 2> /dev/null &&
+    [ "$(field 'len(d["members"])' < "$tmp/st.json")" = 2 ] && break
+  sleep 0.1
+done
+[ "$(field 'len(d["members"])' < "$tmp/st.json")" = 2 ] || bad "the standby never became a member"
+standby=$(field '[m["name"] for m in d["members"] if m["role"] == "standby"][0]' < "$tmp/st.json")
 e0=$(field 'd["last_committed_epoch"]' < "$tmp/st.json")
-echo "ok   job running: member $member, epoch $e0, metrics on port $port"
+echo "ok   standby member $standby, epoch $e0"
 
 # ---- the dashboard against what the run serves ----
 sleep 0.5
@@ -132,10 +156,13 @@ $check dashboard "$src/docs/dashboards/sluice.json" "$tmp/s1" "$tmp/s2" || bad "
   bad "status --html: exit $?: $(cat "$tmp/html.err")"
 json > "$tmp/st2.json" || bad "status --json after"
 e1=$(field 'd["last_committed_epoch"]' < "$tmp/st2.json")
-$check html "$tmp/page.html" $job "$e0" "$e1" "$member" || bad "the page"
+$check html "$tmp/page.html" $job "$e0" "$e1" "$member" "$standby" || bad "the page"
+grep -q '<b id="members">2</b>' "$tmp/page.html" || bad "the page does not count 2 members"
+grep -q 'nothing: a standby takes no work' "$tmp/page.html" || bad "the standby's work"
 grep -q 'bids: bids/0<br>bids: bids/1<br>' "$tmp/page.html" ||
   bad "the page does not say the member reads bids' partitions 0 and 1"
-grep -q '<text[^>]*>in bids</text>' "$tmp/page.html" || bad "no records-in bar of bids"
+# with two members a bar names its member by host/pid
+grep -q "<text[^>]*>[^<]*/$run in bids</text>" "$tmp/page.html" || bad "no records-in bar of bids"
 "$bin" status --zk "$zk" --job $job --html - --json > /dev/null 2>&1
 [ $? = 2 ] || bad "--html with --json: not refused with 2"
 
@@ -161,9 +188,19 @@ grep -q '<span class="bad">(no complete answer in 2000 ms)</span>' "$tmp/stopped
 grep -q 'no member serves metrics' "$tmp/stopped.html" || bad "stopped: charts not empty"
 
 # ---- after the job: no member, the history still there, the page still written ----
+# (the leader first: a standby waiting for the latch does not stop on SIGINT; it takes
+# over, and then stops on SIGINT)
 kill -INT "$run"
 wait "$run" || bad "the job exited $?"
 run=
+for _ in $(seq 1 300); do
+  json > "$tmp/st.json" 2> /dev/null &&
+    [ "$(field '",".join(m["role"] for m in d["members"])' < "$tmp/st.json")" = leader ] && break
+  sleep 0.1
+done
+kill -INT "$standby_pid"
+wait "$standby_pid" || bad "the standby exited $?"
+standby_pid=
 "$bin" status --zk "$zk" --job $job --html "$tmp/after.html" 2> "$tmp/html.err" ||
   bad "status --html after the job: exit $?: $(cat "$tmp/html.err")"
 grep -q '<b id="members">0</b>' "$tmp/after.html" || bad "after the job: members not 0"
