@@ -92,29 +92,37 @@ static bool sl_sh_get(const char *url, char **body, char *why, size_t whycap)
         return false;
     }
     double deadline = sl_sh_now() + SL_SH_TIMEOUT_MS / 1000.0;
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int fd = -1;
     bool ok = false;
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    if (fd < 0) {
-        snprintf(why, whycap, "socket: %s", strerror(errno));
-        goto out;
+    /* each address of the name in turn (localhost: ::1, then 127.0.0.1), in one deadline */
+    for (struct addrinfo *it = ai; it && fd < 0; it = it->ai_next) {
+        fd = socket(it->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) {
+            snprintf(why, whycap, "socket: %s", strerror(errno));
+            continue;
+        }
+        int soerr = 0;
+        if (connect(fd, it->ai_addr, it->ai_addrlen) != 0 && errno != EINPROGRESS) {
+            soerr = errno;
+        } else if (sl_sh_poll(fd, POLLOUT, deadline) <= 0) {
+            soerr = ETIMEDOUT;
+        } else {
+            socklen_t sl = sizeof(soerr);
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+        }
+        if (soerr) {
+            if (soerr == ETIMEDOUT)
+                snprintf(why, whycap, "connect: no answer in %d ms", SL_SH_TIMEOUT_MS);
+            else
+                snprintf(why, whycap, "connect: %s", strerror(soerr));
+            close(fd);
+            fd = -1;
+        }
     }
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
-        snprintf(why, whycap, "connect: %s", strerror(errno));
+    if (fd < 0)
         goto out;
-    }
-    if (sl_sh_poll(fd, POLLOUT, deadline) <= 0) {
-        snprintf(why, whycap, "connect: no answer in %d ms", SL_SH_TIMEOUT_MS);
-        goto out;
-    }
-    int soerr = 0;
-    socklen_t sl = sizeof(soerr);
-    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-    if (soerr) {
-        snprintf(why, whycap, "connect: %s", strerror(soerr));
-        goto out;
-    }
     char req[512];
     int rl = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s:%s\r\n\r\n", path, host, port);
     if (rl < 0 || (size_t)rl >= sizeof(req)) {
