@@ -6,7 +6,8 @@
  * (engine/plan/settings.h) before it writes, so that a running job never reads a value it
  * would refuse; the write is coord/jobconf.h's read-modify-write at the node's version.
  * `status` reads the member nodes, the epoch record and history (coord/store_zk.h's
- * layout) and the settings node, without taking part in the job.
+ * layout) and the settings node, without taking part in the job; `status --html` also
+ * scrapes the members' metrics and writes one page (tools/status_html.h).
  *
  * Exit status: 0 done, 1 ZooKeeper failed (the message says how), 2 a usage error or a
  * refused setting, 3 `config get` of a key that is not set.
