@@ -535,29 +535,70 @@ static void sl_sh_time(int64_t ms, char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-/* The committed epochs as columns: the time from the previous commit to each. */
-static void sl_sh_epochs(FILE *o, const struct sl_status_page *p)
+/* The records read between two offsets summaries ("key=N,key=N,...", the epoch record's
+ * `offsets`: next offsets of Kafka partitions, next event indexes of generators): the sum of
+ * cur - prev over the keys in both. False when no key is in both (a summary cut at its
+ * size limit ends in "...": its last, cut item matches nothing). */
+static bool sl_sh_offsets_delta(const char *prev, const char *cur, double *out)
 {
-    fputs("<section class=\"chart wide\" id=\"epochs\"><h3>Committed epochs: time since the "
-          "previous commit (ZooKeeper history)</h3>\n",
-          o);
-    if (p->nhistory < 2) {
-        fprintf(o, "<p class=\"none\">%s</p></section>\n",
-                p->nhistory ? "one committed epoch in the history: no interval yet"
-                            : "no committed epoch in the history");
-        return;
+    bool any = false;
+    double sum = 0;
+    for (const char *c = cur; *c;) {
+        const char *ce = strchr(c, ','), *eq = strchr(c, '=');
+        size_t clen = ce ? (size_t)(ce - c) : strlen(c);
+        if (eq && eq < c + clen) {
+            size_t klen = (size_t)(eq - c) + 1; /* the key and its '=' */
+            char *vend;
+            long long v = strtoll(eq + 1, &vend, 10);
+            for (const char *q = prev; vend == c + clen && *q;) {
+                const char *qe = strchr(q, ',');
+                size_t qlen = qe ? (size_t)(qe - q) : strlen(q);
+                if (qlen > klen && !strncmp(q, c, klen)) {
+                    char *qend;
+                    long long pv = strtoll(q + klen, &qend, 10);
+                    if (qend == q + qlen && v >= pv) {
+                        sum += (double)(v - pv);
+                        any = true;
+                    }
+                    break;
+                }
+                q += qlen + (qe ? 1 : 0);
+            }
+        }
+        c += clen + (ce ? 1 : 0);
     }
-    size_t n = p->nhistory - 1;
+    *out = sum;
+    return any;
+}
+
+/* Columns, one per committed epoch of the history after the first: v[i] for history[i]
+ * (ok[i] false: no column). */
+static void sl_sh_columns(FILE *o, const struct sl_status_page *p, const char *id,
+                          const char *title, const char *unit, const double *v, const bool *ok,
+                          const char *color)
+{
+    fprintf(o, "<section class=\"chart\" id=\"%s\"><h3>", id);
+    sl_sh_esc(o, title);
+    fputs("</h3>\n", o);
+    size_t n = p->nhistory ? p->nhistory - 1 : 0, have = 0;
     double max = 0;
-    for (size_t i = 1; i < p->nhistory; i++) {
-        double d = (double)(p->history[i].committed_ms - p->history[i - 1].committed_ms);
-        if (d > max)
-            max = d;
+    for (size_t i = 1; i < p->nhistory; i++)
+        if (ok[i]) {
+            have++;
+            if (v[i] > max)
+                max = v[i];
+        }
+    if (!have) {
+        fprintf(o, "<p class=\"none\">%s</p></section>\n",
+                p->nhistory > 1 ? "nothing to show in the history"
+                : p->nhistory   ? "one committed epoch in the history: nothing to compare yet"
+                                : "no committed epoch in the history");
+        return;
     }
     if (max <= 0)
         max = 1;
-    int H = 170, top = 20, bottom = 30, left = 60, W = SL_SH_W * 2 + 24;
-    int plot = H - top - bottom, colw = (W - left - 10) / (int)n;
+    int H = 170, top = 20, bottom = 30, left = 64, W = SL_SH_W;
+    int plot = H - top - bottom, colw = (W - left - 6) / (int)n;
     fprintf(o,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
             "viewBox=\"0 0 %d %d\" role=\"img\">\n",
@@ -567,25 +608,60 @@ static void sl_sh_epochs(FILE *o, const struct sl_status_page *p)
     fprintf(o,
             "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
             "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
-            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"l\">%s ms</text>"
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"l\">%s%s</text>"
             "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"l\">0</text>\n",
-            left, top + plot, W - 10, top + plot, left, top, W - 10, top, left - 6, top + 4, t,
+            left, top + plot, W - 6, top + plot, left, top, W - 6, top, left - 6, top + 4, t, unit,
             left - 6, top + plot + 4);
     for (size_t i = 1; i < p->nhistory; i++) {
-        double d = (double)(p->history[i].committed_ms - p->history[i - 1].committed_ms);
-        int bh = (int)(d / max * plot + 0.5), x = left + 4 + (int)(i - 1) * colw;
-        if (d > 0 && bh < 2)
-            bh = 2;
-        sl_sh_num(t, sizeof(t), d);
+        int x = left + 3 + (int)(i - 1) * colw, cw = colw - 6 > 2 ? colw - 6 : 2;
         fprintf(o,
-                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#5b8def\"/>"
-                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"v\">%s</text>"
-                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"l\">epoch %" PRId64
-                "</text>\n",
-                x, top + plot - bh, colw - 8, bh, x + (colw - 8) / 2, top + plot - bh - 4, t,
-                x + (colw - 8) / 2, top + plot + 16, p->history[i].epoch);
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"l\">%" PRId64 "</text>\n",
+                x + cw / 2, top + plot + 14, p->history[i].epoch);
+        if (!ok[i])
+            continue;
+        int bh = (int)(v[i] / max * plot + 0.5);
+        if (v[i] > 0 && bh < 2)
+            bh = 2;
+        sl_sh_num(t, sizeof(t), v[i]);
+        fprintf(o,
+                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>"
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"v\">%s</text>\n",
+                x, top + plot - bh, cw, bh, color, x + cw / 2, top + plot - bh - 4, t);
     }
+    fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"l\">epoch</text>\n",
+            left + (W - left) / 2, H - 2);
     fputs("</svg></section>\n", o);
+}
+
+/* The committed epochs of the history: the time from the previous commit to each, and the
+ * records read in it (from the offsets summaries). */
+static int sl_sh_epochs(FILE *o, const struct sl_status_page *p, struct sl_error *err)
+{
+    size_t n = p->nhistory ? p->nhistory : 1;
+    double *t = calloc(n, sizeof(*t)), *r = calloc(n, sizeof(*r));
+    bool *tok = calloc(n, sizeof(*tok)), *rok = calloc(n, sizeof(*rok));
+    int rc = 0;
+    if (!t || !r || !tok || !rok) {
+        rc = sl_error_set(err, SL_ENOMEM, "status --html: out of memory");
+        goto out;
+    }
+    for (size_t i = 1; i < p->nhistory; i++) {
+        t[i] = (double)(p->history[i].committed_ms - p->history[i - 1].committed_ms);
+        tok[i] = true;
+        rok[i] = sl_sh_offsets_delta(p->history[i - 1].offsets, p->history[i].offsets, &r[i]);
+    }
+    fputs("<div class=\"charts\">\n", o);
+    sl_sh_columns(o, p, "epochs", "Committed epochs: time since the previous commit", " ms", t, tok,
+                  "#5b8def");
+    sl_sh_columns(o, p, "epoch-records", "Committed epochs: records read (source offsets)", "", r,
+                  rok, "#3fa37a");
+    fputs("</div>\n", o);
+out:
+    free(t);
+    free(r);
+    free(tok);
+    free(rok);
+    return rc;
 }
 
 static const char sl_sh_css[] =
@@ -931,7 +1007,8 @@ int sl_status_html(FILE *o, const struct sl_status_page *p, const struct sl_stat
 
     /* ---- checkpoints ---- */
     fputs("<h2>Checkpoints</h2>\n", o);
-    sl_sh_epochs(o, p);
+    if ((rc = sl_sh_epochs(o, p, err)) != 0)
+        return rc;
     if (lead) {
         static const struct {
             const char *name, *what;
@@ -977,7 +1054,7 @@ int sl_status_html(FILE *o, const struct sl_status_page *p, const struct sl_stat
     }
     if (p->nhistory) {
         fputs("<table id=\"history\"><tr><th>epoch</th><th>committed (UTC, ZooKeeper)</th>"
-              "<th>since the previous</th><th>source offsets</th></tr>\n",
+              "<th>since the previous</th><th>records read</th><th>source offsets</th></tr>\n",
               o);
         for (size_t i = p->nhistory; i-- > 0;) {
             const struct sl_status_epoch *e = &p->history[i];
@@ -985,8 +1062,12 @@ int sl_status_html(FILE *o, const struct sl_status_page *p, const struct sl_stat
             sl_sh_time(e->committed_ms, c, sizeof(c));
             fprintf(o, "<tr><td class=\"n\">%" PRId64 "</td><td>%s.%03d</td><td class=\"n\">",
                     e->epoch, c, (int)(e->committed_ms % 1000));
+            double rd = 0;
             if (i)
                 fprintf(o, "%" PRId64 " ms", e->committed_ms - p->history[i - 1].committed_ms);
+            fputs("</td><td class=\"n\">", o);
+            if (i && sl_sh_offsets_delta(p->history[i - 1].offsets, e->offsets, &rd))
+                fprintf(o, "%.0f", rd);
             fputs("</td><td><code>", o);
             sl_sh_esc(o, e->offsets[0] ? e->offsets : "-");
             fputs("</code></td></tr>\n", o);

@@ -13,8 +13,9 @@
  * its metrics name them) and whether its endpoint answered; bar charts of records per second
  * in and out per table (the difference of the two scrapes), records since the start, consumer
  * lag per partition, watermark lag and busy share per worker, operator state; the committed
- * epochs (time between commits as columns, from ZooKeeper) and the checkpoint figures of the
- * metrics (mean duration and alignment, last size); the settings in force. A member whose
+ * epochs (as columns, from ZooKeeper: the time since the previous commit, the records read
+ * by the offsets summaries) and the checkpoint figures of the metrics (mean duration and
+ * alignment, last size); the settings in force. A member whose
  * endpoint does not answer is named as such, with the reason; the page is written anyway.
  *
  * ERRORS: SL_EIO when the page cannot be written (out is not checked for each fprintf:

@@ -135,13 +135,33 @@ def check_html(path, job, emin, emax, members):
         bad("last committed epoch %s on the page, want %s..%s" % (mo.group(1), emin, emax))
     elif '<td class="n">%s</td>' % mo.group(1) not in h:
         bad("epoch %s is not in the history table" % mo.group(1))
+    # the history table: each epoch's records read is the sum of the offsets' increases
+    # since the row below (the previous epoch), computed here again from the offsets shown
+    hist = re.findall(r'<tr><td class="n">(\d+)</td><td>[^<]*</td><td class="n">[^<]*</td>'
+                      r'<td class="n">(\d*)</td><td><code>([^<]*)</code></td></tr>', h)
+    if len(hist) < 3:
+        bad("%d rows in the epoch history table, want 3 or more" % len(hist))
+
+    def offs(text):
+        out = {}
+        for item in text.split(","):
+            k, _, v = item.rpartition("=")
+            if k and v.isdigit():
+                out[k] = int(v)
+        return out
+
+    for (e, rd, o), (_, _, po) in zip(hist, hist[1:]):
+        cur, prev = offs(o), offs(po)
+        want = sum(cur[k] - prev[k] for k in cur if k in prev and cur[k] >= prev[k])
+        if rd != str(want):
+            bad("epoch %s: %r records read on the page, the offsets say %d" % (e, rd, want))
     if re.search(r"<script", h, re.I):
         bad("the page has a script")
     nsvg = h.count("<svg ")
     nrect = h.count("<rect ")
     if nsvg < 5 or nrect < 10:
         bad("%d SVG charts with %d rectangles: too few" % (nsvg, nrect))
-    for sec in ("rates", "totals", "lag", "busy", "state", "epochs"):
+    for sec in ("rates", "totals", "lag", "busy", "state", "epochs", "epoch-records"):
         mo2 = re.search(r'<section class="chart[^"]*" id="%s">(.*?)</section>' % sec, h, re.S)
         if not mo2 or "<svg " not in mo2.group(1):
             bad("chart %r has no SVG (%s)" % (sec, "missing" if not mo2 else "no data"))

@@ -24,7 +24,8 @@
 # Kafka broker or Flink it starts a large outside program (and a JVM): it carries the label
 # broker and runs in one build, the ASan one (docs/testing.md), where the page's HTTP client
 # and Prometheus text parser (tools/status_html.c) are checked for memory errors as well.
-# SLUICE_STATUS_PNG=FILE keeps the screenshot (docs/img/status.png is one).
+# SLUICE_STATUS_PNG=FILE keeps the screenshot (docs/img/status.png is one),
+# SLUICE_STATUS_HTML=FILE the page.
 set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
@@ -175,6 +176,7 @@ timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --hide-scrollbars --n
 [ -s "$tmp/page.png" ] || { bad "chromium wrote no screenshot"; tail -5 "$tmp/chrome.log"; }
 [ -s "$tmp/page.png" ] && { $check png "$tmp/page.png" || bad "the screenshot"; }
 [ -n "${SLUICE_STATUS_PNG:-}" ] && [ -s "$tmp/page.png" ] && cp "$tmp/page.png" "$SLUICE_STATUS_PNG"
+[ -n "${SLUICE_STATUS_HTML:-}" ] && cp "$tmp/page.html" "$SLUICE_STATUS_HTML"
 
 # ---- a member whose endpoint does not answer (stopped: its member node stays, its
 # session is 30 s) is named with the reason; the page is written all the same ----
