@@ -388,8 +388,11 @@ int sl_zk_get(struct sl_zk *zk, const char *path, void *buf, size_t cap, size_t 
     if (len)
         *len = (size_t)n;
     if (stat)
-        *stat = (struct sl_zk_stat){
-            .version = st.version, .ephemeral_owner = st.ephemeralOwner, .mzxid = st.mzxid};
+        *stat = (struct sl_zk_stat){.version = st.version,
+                                    .ephemeral_owner = st.ephemeralOwner,
+                                    .mzxid = st.mzxid,
+                                    .ctime_ms = st.ctime,
+                                    .mtime_ms = st.mtime};
     return 0;
 }
 

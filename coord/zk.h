@@ -67,6 +67,7 @@ struct sl_zk_stat {
     int32_t version;         /* data version */
     int64_t ephemeral_owner; /* session id of an ephemeral node's owner, else 0 */
     int64_t mzxid;
+    int64_t ctime_ms, mtime_ms; /* when the node was created, last changed (server's Unix ms) */
 };
 
 /* Create flags. */

@@ -6,13 +6,15 @@
  * (engine/plan/settings.h) before it writes, so that a running job never reads a value it
  * would refuse; the write is coord/jobconf.h's read-modify-write at the node's version.
  * `status` reads the member nodes, the epoch record and history (coord/store_zk.h's
- * layout) and the settings node, without taking part in the job.
+ * layout) and the settings node, without taking part in the job; `status --html` also
+ * scrapes the members' metrics and writes one page (tools/status_html.h).
  *
  * Exit status: 0 done, 1 ZooKeeper failed (the message says how), 2 a usage error or a
  * refused setting, 3 `config get` of a key that is not set.
  */
 #include "tools/cmd_cluster.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include "engine/exec/checkpoint.h"
 #include "engine/plan/settings.h"
 #include "tools/cli.h"
+#include "tools/status_html.h"
 
 static const char sl_config_usage[] =
     "usage: sluice config --zk HOSTS[/chroot] --job ID get KEY\n"
@@ -48,15 +51,23 @@ static const char sl_config_usage[] =
     "known keys; 'get' of a key that is not set exits 3.\n";
 
 static const char sl_status_usage[] =
-    "usage: sluice status --zk HOSTS[/chroot] --job ID [--json]\n"
+    "usage: sluice status --zk HOSTS[/chroot] --job ID [--json | --html FILE]\n"
     "\n"
     "Shows a job's processes (their ZooKeeper member nodes: host, pid, cores, workers, role\n"
     "leader or standby, start time, metrics address), the last committed checkpoint epoch\n"
     "and the current epoch record, and the settings in its settings node, as a table or as\n"
-    "one JSON object (--json). Reads ZooKeeper only; works while the job runs.\n";
+    "one JSON object (--json). Reads ZooKeeper only; works while the job runs.\n"
+    "\n"
+    "--html FILE writes one self-contained HTML page instead (FILE '-': stdout; inline SVG\n"
+    "charts, no script): the above, the committed epochs of the history (the time between\n"
+    "their commits, the records read in each), and what the members' metrics say - each is\n"
+    "scraped twice, 1 s apart: records per second in and out per table, records since the\n"
+    "start, Kafka partitions read and their lag, watermark lag and busy share per worker,\n"
+    "checkpoint duration, alignment and size, operator state. A member whose endpoint does\n"
+    "not answer is shown with the reason.\n";
 
 struct sl_cl_args {
-    const char *zk, *job;
+    const char *zk, *job, *html;
     bool json;
     const char *pos[4];
     int npos;
@@ -84,10 +95,10 @@ static int sl_cl_parse(int argc, char **argv, const char *usage, bool status, st
             a->pos[a->npos++] = arg;
             continue;
         }
-        static const char *const valued[] = {"--zk", "--job"};
-        const char **slots[] = {&a->zk, &a->job};
+        static const char *const valued[] = {"--zk", "--job", "--html"};
+        const char **slots[] = {&a->zk, &a->job, &a->html};
         const char *val;
-        int which = sl_cli_value(argc, argv, &i, argv[0], usage, valued, 2, &val);
+        int which = sl_cli_value(argc, argv, &i, argv[0], usage, valued, status ? 3 : 2, &val);
         if (which < 0)
             return 2;
         *slots[which] = val;
@@ -307,6 +318,61 @@ static int sl_cl_epochs(struct sl_zk *zk, const char *job, struct sl_epoch_rec *
     return 0;
 }
 
+/* The committed records of the history, oldest first, each with its node's creation time
+ * (when the leader committed it); *out is the caller's (free). A node that went (trimmed)
+ * between the listing and its read is skipped. */
+static int sl_cl_history(struct sl_zk *zk, const char *job, struct sl_status_epoch **out, size_t *n,
+                         struct sl_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    char path[SL_ZK_PATH_MAX], buf[SL_EPOCH_ENCODED_MAX];
+    char **names = NULL;
+    size_t nn = 0;
+    snprintf(path, sizeof(path), "/%s/history", job);
+    int rc = sl_zk_children(zk, path, &names, &nn, err);
+    if (rc == SL_ENOTFOUND) {
+        sl_error_clear(err);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    struct sl_status_epoch *h = calloc(nn ? nn : 1, sizeof(*h));
+    if (!h) {
+        sl_zk_names_free(names, nn);
+        return sl_error_set(err, SL_ENOMEM, "status: out of memory");
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nn && !rc; i++) { /* sorted by name: e-<20 digits>, oldest first */
+        if (strncmp(names[i], "e-", 2) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/%s/history/%s", job, names[i]);
+        size_t len = 0;
+        struct sl_zk_stat st;
+        rc = sl_zk_get(zk, path, buf, sizeof(buf), &len, &st, err);
+        if (rc == SL_ENOTFOUND) {
+            sl_error_clear(err);
+            rc = 0;
+            continue;
+        }
+        struct sl_epoch_rec rec;
+        if (!rc && (rc = sl_epoch_decode(buf, len, &rec, NULL, err)) == 0) {
+            h[k].epoch = rec.epoch;
+            h[k].committed_ms = st.ctime_ms;
+            memcpy(h[k].offsets, rec.offsets, sizeof(h[k].offsets));
+            k++;
+        }
+    }
+    sl_zk_names_free(names, nn);
+    if (rc) {
+        free(h);
+        return rc;
+    }
+    *out = h;
+    *n = k;
+    return 0;
+}
+
 static void sl_cl_time(int64_t ms, char *buf, size_t cap)
 {
     time_t t = (time_t)(ms / 1000);
@@ -325,6 +391,10 @@ int sl_cmd_status(int argc, char **argv)
         fprintf(stderr, "sluice status: unknown argument '%s'\n%s", a.pos[0], sl_status_usage);
         return 2;
     }
+    if (a.json && a.html) {
+        fprintf(stderr, "sluice status: --json or --html, not both\n%s", sl_status_usage);
+        return 2;
+    }
     struct sl_zk *zk = NULL;
     if ((rc = sl_cl_connect("status", &a, sl_status_usage, &zk)) != 0)
         return rc;
@@ -336,10 +406,48 @@ int sl_cmd_status(int argc, char **argv)
     struct sl_epoch_rec cur;
     int64_t last = 0;
     int status = 0;
-    if (sl_member_list(zk, a.job, &ms, &nm, &err) || sl_jobconf_read(zk, a.job, false, &c, &err) ||
-        sl_cl_epochs(zk, a.job, &cur, &last, &err)) {
+    struct sl_status_epoch *hist = NULL;
+    size_t nh = 0;
+    struct sl_status_scrapes *scr = NULL;
+    /* --html: the members' metrics first, then the epochs, so that the epochs on the page
+     * are not older than the metrics */
+    if (sl_member_list(zk, a.job, &ms, &nm, &err) ||
+        (a.html && sl_status_scrape(ms, nm, 1000, &scr, &err)) ||
+        sl_jobconf_read(zk, a.job, false, &c, &err) || sl_cl_epochs(zk, a.job, &cur, &last, &err)) {
         fprintf(stderr, "sluice status: %s\n", err.msg);
         status = 1;
+        goto out;
+    }
+    if (a.html) {
+        if (sl_cl_history(zk, a.job, &hist, &nh, &err)) {
+            fprintf(stderr, "sluice status: %s\n", err.msg);
+            status = 1;
+            goto out;
+        }
+        bool to_stdout = !strcmp(a.html, "-");
+        FILE *f = to_stdout ? stdout : fopen(a.html, "w");
+        if (!f) {
+            fprintf(stderr, "sluice status: --html %s: %s\n", a.html, strerror(errno));
+            status = 1;
+            goto out;
+        }
+        struct sl_status_page page = {.job = a.job,
+                                      .zk = a.zk,
+                                      .members = ms,
+                                      .nmembers = nm,
+                                      .cur = &cur,
+                                      .last_committed = last,
+                                      .history = hist,
+                                      .nhistory = nh,
+                                      .settings = &c};
+        if (sl_status_html(f, &page, scr, &err))
+            status = 1;
+        if (!to_stdout && fclose(f) != 0 && !status) {
+            sl_error_set(&err, SL_EIO, "status --html: closing %s: %s", a.html, strerror(errno));
+            status = 1;
+        }
+        if (status)
+            fprintf(stderr, "sluice status: %s\n", err.msg);
         goto out;
     }
     if (a.json) {
@@ -405,6 +513,8 @@ int sl_cmd_status(int argc, char **argv)
         }
     }
 out:
+    sl_status_scrapes_free(scr);
+    free(hist);
     free(ms);
     sl_jobconf_free(&c);
     sl_zk_close(zk);
