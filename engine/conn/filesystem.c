@@ -1510,13 +1510,21 @@ static void fs_sink_free(struct sl_sink *sk)
     free(s);
 }
 
+/* A live rolling-policy change (engine/conn/fs_writer.h). */
+static int fs_sink_set_option(struct sl_sink *sk, const char *option, const char *value,
+                              struct sl_error *err)
+{
+    return sl_fsw_set_option(&((struct fs_sink *)sk)->fw, option, value, err);
+}
+
 static const struct sl_sink_ops fs_sink_ops = {.write = fs_sink_write,
                                                .flush = fs_sink_flush,
                                                .close = fs_sink_close,
                                                .free = fs_sink_free,
                                                .prepare = fs_sink_prepare,
                                                .commit = fs_sink_commit,
-                                               .recover = fs_sink_recover};
+                                               .recover = fs_sink_recover,
+                                               .set_option = fs_sink_set_option};
 
 int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                     struct sl_sink **out, struct sl_error *err)

@@ -19,6 +19,8 @@
 #include "engine/conn/fs_partition.h"
 #include "engine/core/durable.h"
 #include "engine/core/fault.h"
+#include "engine/plan/catalog.h"
+#include "engine/plan/settings.h"
 
 #define FSW_DRAIN (1u << 20) /* encoded bytes buffered before they are written out */
 
@@ -93,15 +95,51 @@ int sl_fsw_init(struct sl_fsw *fw, const struct sl_table *t, const struct sl_con
     }
     fw->locks = true;
     int rc;
-    if ((rc = sl_fs_opt_size(t, env, "sink.rolling-policy.file-size", 128ull << 20, &fw->roll_size,
-                             err)) ||
+    if ((rc = sl_fs_opt_size(t, env, "sink.rolling-policy.file-size", 128ull << 20,
+                             &fw->table_roll_size, err)) ||
         (rc = sl_fsw_opt_duration(t, env, "sink.rolling-policy.rollover-interval", 30 * 60000,
-                                  &fw->roll_interval_ms, err)) ||
+                                  &fw->table_roll_interval_ms, err)) ||
         (rc = sl_fsw_opt_duration(t, env, "sink.rolling-policy.check-interval", 60000,
                                   &fw->check_ms, err)) ||
         (rc = sl_fsw_opt_duration(t, env, "sink.rolling-policy.inactivity-interval", 30 * 60000,
-                                  &fw->inactivity_ms, err)))
+                                  &fw->table_inactivity_ms, err)))
         return rc;
+    fw->roll_size = fw->table_roll_size;
+    fw->roll_interval_ms = fw->table_roll_interval_ms;
+    fw->inactivity_ms = fw->table_inactivity_ms;
+    /* the job's settings "sluice.sink.<table>.sink.rolling-policy.*" (SET, or the job's
+     * settings node in ZooKeeper) win over the table's options */
+    for (const char *const *k = sl_fsw_option_keys; *k; k++) {
+        const char *v = sl_setting_table_value(env->job, "sink", t->name, *k);
+        if (v && (rc = sl_fsw_set_option(fw, *k, v, err)) != 0 && rc != SL_ENOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+int sl_fsw_set_option(struct sl_fsw *fw, const char *option, const char *value,
+                      struct sl_error *err)
+{
+    if (strcmp(option, "sink.rolling-policy.file-size") == 0) {
+        int64_t v = value ? sl_setting_size_bytes(value) : (int64_t)fw->table_roll_size;
+        if (v <= 0)
+            return sl_error_set(err, SL_EINVAL, "'%s' = '%s': not a size", option, value);
+        fw->roll_size = (uint64_t)v;
+        return 0;
+    }
+    bool interval = strcmp(option, "sink.rolling-policy.rollover-interval") == 0;
+    if (!interval && strcmp(option, "sink.rolling-policy.inactivity-interval") != 0)
+        return sl_error_set(err, SL_ENOTFOUND, "'%s' is not a live option of a filesystem sink",
+                            option);
+    int64_t ms = value      ? sl_setting_duration_ms(value)
+                 : interval ? fw->table_roll_interval_ms
+                            : fw->table_inactivity_ms;
+    if (ms < 0 || (interval && ms == 0))
+        return sl_error_set(err, SL_EINVAL, "'%s' = '%s': not a duration", option, value);
+    if (interval)
+        fw->roll_interval_ms = ms;
+    else
+        fw->inactivity_ms = ms;
     return 0;
 }
 
