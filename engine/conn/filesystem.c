@@ -1456,6 +1456,10 @@ static int fs_sink_recover(struct sl_sink *sk, uint64_t committed, struct sl_err
     struct fs_sink *s = (struct fs_sink *)sk;
     if (!s->fw.ckpt)
         return 0;
+    /* one job at a time writes a folder: the lock first (with --zk), then the folder */
+    int lrc = sl_fsw_lock(&s->fw, err);
+    if (lrc)
+        return lrc;
     for (int i = 0; i < s->nworkers; i++)
         if (s->p[i].f.fd >= 0 || s->p[i].f.k)
             return sl_error_set(err, SL_ESTATE,
@@ -1639,6 +1643,7 @@ static const char *const fs_keys[] = {"path",
                                       "sink.rolling-policy.rollover-interval",
                                       "sink.rolling-policy.check-interval",
                                       "sink.rolling-policy.inactivity-interval",
+                                      "sluice.lock-timeout",
                                       NULL};
 
 const struct sl_connector sl_connector_filesystem = {

@@ -938,6 +938,10 @@ static int fsp_recover(struct sl_sink *sk, uint64_t committed, struct sl_error *
     struct fsp_sink *s = (struct fsp_sink *)sk;
     if (!s->fw.ckpt)
         return 0;
+    /* one job at a time writes a folder: the lock first (with --zk), then the folder */
+    int lrc = sl_fsw_lock(&s->fw, err);
+    if (lrc)
+        return lrc;
     for (int i = 0; i < s->nworkers; i++)
         if (s->w[i].nopen)
             return sl_error_set(err, SL_ESTATE,

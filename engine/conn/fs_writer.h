@@ -48,6 +48,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "coord/lock.h"
 #include "engine/conn/conn_impl.h"
 
 enum sl_fsw_kind { SL_FSW_INPROGRESS, SL_FSW_PENDING, SL_FSW_VISIBLE };
@@ -79,6 +80,14 @@ struct sl_fsw {
      * setting goes back to */
     uint64_t table_roll_size;
     int64_t table_roll_interval_ms, table_inactivity_ms;
+    /* the folder's ZooKeeper lock (with --zk; coord/lock.h): taken by sl_fsw_lock before
+     * recover, held for the sink's life; NULL without */
+    char *lock_connect;   /* "hosts/sluice-locks": the lock's own session, owned */
+    char *lock_owner;     /* "job J host H pid P", owned */
+    int lock_session_ms;  /* the job's ZooKeeper session timeout (0: 10 s) */
+    int64_t lock_wait_ms; /* 'sluice.lock-timeout' */
+    struct sl_zk *lock_zk;
+    struct sl_lock *folder_lock;
     pthread_mutex_t lock;        /* pend */
     pthread_mutex_t commit_lock; /* taken by the sink around commit and recover */
     struct sl_fsw_pending *pend;
@@ -96,6 +105,11 @@ struct sl_fsw_file {
 
 /* The rolling-policy option keys (NULL-terminated), which every filesystem table takes. */
 extern const char *const sl_fsw_option_keys[];
+
+/* Takes the folder's lock (nothing without --zk): waits up to 'sluice.lock-timeout' for a
+ * job that writes the same folder; SL_ETIMEOUT naming the folder, the lock and its holder.
+ * Called by the sinks' recover, before anything in the folder is touched. */
+int sl_fsw_lock(struct sl_fsw *fw, struct sl_error *err);
 
 /* A live change of the rolling policy: `option` is "sink.rolling-policy.file-size",
  * ".rollover-interval" or ".inactivity-interval", `value` as the job setting takes it

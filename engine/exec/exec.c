@@ -1027,6 +1027,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         }
         x->env.job_id = co.job;
         x->env.checkpoint_interval_ms = co.interval_ms;
+        x->env.zk = co.zk;
+        x->env.zk_session_ms = co.zk_session_ms;
     }
     for (uint32_t i = 0; i < job->ninserts && !rc; i++)
         rc = sl_pipe_init(x, job->inserts[i], i, -1, 0, NULL, err);

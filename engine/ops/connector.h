@@ -53,6 +53,10 @@ struct sl_connector_env {
      * their epochs with the one and size their transactions by the other). */
     const char *job_id;
     int64_t checkpoint_interval_ms;
+    /* With --zk: the ZooKeeper ensemble ("host:port[,...][/chroot]") and session timeout of
+     * the job; a filesystem sink locks its folder there (coord/lock.h). NULL: none. */
+    const char *zk;
+    int zk_session_ms;
     /* The run's stop flag (sl_exec_opts.stop; NULL: none): non-zero once the run was asked
      * to stop (SIGINT). The tableau sink ends with Flink's "Query terminated" then. */
     const _Atomic int *stop;
