@@ -41,6 +41,7 @@
 #include "coord/jobconf.h"
 #include "coord/zk.h"
 #include "engine/exec/livecfg.h"
+#include "io/kafka_mock.h"
 #include "tests/util/jsoncheck.h"
 #include "tests/util/zkserver.h"
 
@@ -671,6 +672,72 @@ static void test_live_log_and_sink(void **state)
     free(doc);
 }
 
+/* The source idle timeout, live: a Kafka table of two partitions (a broker of the test's
+ * own, librdkafka's mock cluster) whose rows all go to partition 0 ('fixed' partitioner,
+ * one worker); its watermark is held back by the empty partition 1, so no tumbling window
+ * fires - until 'table.exec.source.idle-timeout' is set while the job runs: partition 1
+ * turns idle and the windows' rows are printed. */
+static void test_live_idle_timeout(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_kafka_mock *mock;
+    assert_int_equal(sl_kafka_mock_new(NULL, &mock, &err), 0);
+    assert_int_equal(sl_kafka_mock_topic_create(mock, "idle", 2, &err), 0);
+    char sql[300], log[300], sdir[300];
+    snprintf(sql, sizeof(sql), "%s/idle.sql", g_tmp);
+    snprintf(log, sizeof(log), "%s/idle.log", g_tmp);
+    snprintf(sdir, sizeof(sdir), "%s/state-idle", g_tmp);
+    FILE *f = fopen(sql, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "SET 'execution.checkpointing.interval' = '1 h';\n"
+            "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen',\n"
+            "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+            "  'fields.id.end' = '100000000', 'scan.rate-limit' = '100');\n"
+            "CREATE TABLE k (id BIGINT, ts AS TO_TIMESTAMP_LTZ(id * 100, 3),\n"
+            "  WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka', 'topic' = 'idle',\n"
+            "  'properties.bootstrap.servers' = '%s', 'format' = 'json',\n"
+            "  'sink.partitioner' = 'fixed', 'scan.startup.mode' = 'earliest-offset',\n"
+            "  'properties.log_level' = '0');\n"
+            "CREATE TABLE p (ws TIMESTAMP_LTZ(3), n BIGINT) WITH ('connector' = 'print');\n"
+            "INSERT INTO k SELECT id FROM gen;\n"
+            "INSERT INTO p SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE k,\n"
+            "  DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end;\n",
+            sl_kafka_mock_bootstrap(mock));
+    fclose(f);
+    const char *argv[] = {g_bin,         "run", sql,         "--zk", g_addr,     "--job", "idle",
+                          "--state-dir", sdir,  "--workers", "1",    "--no-pin", NULL};
+    pid_t pid = spawn(argv, log);
+    struct sl_json_doc *doc = malloc(sizeof(*doc));
+    assert_non_null(doc);
+    bool leader = false;
+    for (int i = 0; i < 600 && !leader; i++) {
+        const struct sl_json_entry *r;
+        leader = status_json("idle", doc) == 0 && (r = sl_json_get(doc, "members[0].role")) &&
+                 !strcmp(r->value, "leader");
+        if (!leader)
+            sleep_ms(100);
+    }
+    assert_true(leader);
+    /* 2 s at 100 rows/s: some 20 windows' worth of rows, none fired */
+    sleep_ms(2000);
+    assert_null(strstr(read_all(log), "+I["));
+    assert_int_equal(CFG("idle", "set", "table.exec.source.idle-timeout", "300 ms"), 0);
+    char needle[300];
+    snprintf(needle, sizeof(needle),
+             "applied table.exec.source.idle-timeout = '300 ms' (300 ms; settings version %d,",
+             set_version());
+    assert_true(wait_log(log, needle));
+    /* the windows fire: [0 s, 1 s) holds ids 1..9, [1 s, 2 s) ids 10..19 */
+    assert_true(wait_log(log, "+I[1970-01-01T00:00:01Z, 10]"));
+    assert_non_null(strstr(read_all(log), "+I[1970-01-01T00:00:00Z, 9]"));
+    assert_true(stop(pid, log));
+    free(doc);
+    sl_kafka_mock_free(mock);
+}
+
 /* The token bucket in isolation, at chosen times: exact accrual (no rounding lost), the
  * capacity, debt, and a rate change. */
 static void test_rate_bucket(void **state)
@@ -783,9 +850,10 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rate_bucket), cmocka_unit_test(test_sql_refusals),
-        cmocka_unit_test(test_config_cli),  cmocka_unit_test(test_member_expiry),
-        cmocka_unit_test(test_live_run),    cmocka_unit_test(test_live_log_and_sink),
+        cmocka_unit_test(test_rate_bucket),       cmocka_unit_test(test_sql_refusals),
+        cmocka_unit_test(test_config_cli),        cmocka_unit_test(test_member_expiry),
+        cmocka_unit_test(test_live_run),          cmocka_unit_test(test_live_log_and_sink),
+        cmocka_unit_test(test_live_idle_timeout),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
