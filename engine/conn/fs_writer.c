@@ -143,18 +143,16 @@ int sl_fsw_lock(struct sl_fsw *fw, struct sl_error *err)
     if (!fw->lock_connect || fw->folder_lock)
         return 0;
     char path[SL_ZK_PATH_MAX / 2 - 8];
-    int rc = sl_lock_fs_path(fw->dir, path, sizeof(path), err);
-    if (!rc)
-        rc = sl_zk_open(fw->lock_connect, fw->lock_session_ms > 0 ? fw->lock_session_ms : 10000,
-                        15000, &fw->lock_zk, err);
-    if (!rc)
-        rc = sl_lock_new(fw->lock_zk, path, fw->lock_owner, &fw->folder_lock, err);
-    if (rc)
-        return sl_error_set(err, rc, "filesystem sink '%s': the folder's lock: %s", fw->dir,
-                            err ? err->msg : "");
     struct sl_error e;
     sl_error_clear(&e);
-    rc = sl_lock_acquire(fw->folder_lock, (int)fw->lock_wait_ms, &e);
+    int rc = sl_lock_fs_path(fw->dir, path, sizeof(path), &e);
+    if (!rc)
+        rc = sl_zk_open(fw->lock_connect, fw->lock_session_ms > 0 ? fw->lock_session_ms : 10000,
+                        15000, &fw->lock_zk, &e);
+    if (!rc)
+        rc = sl_lock_new(fw->lock_zk, path, fw->lock_owner, &fw->folder_lock, &e);
+    if (!rc)
+        rc = sl_lock_acquire(fw->folder_lock, (int)fw->lock_wait_ms, &e);
     if (rc == SL_ETIMEOUT)
         return sl_error_set(err, SL_ETIMEOUT,
                             "filesystem sink: the folder '%s' is written by another job: %s; "
