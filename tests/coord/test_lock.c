@@ -14,7 +14,10 @@
  *     nothing committed); job b with 'sluice.lock-timeout' = '1 s' fails, the message
  *     naming the folder and job a; job b again (60 s): it waits and writes nothing; SIGKILL
  *     to job a: after a's session timeout (2 s) job b takes the lock (deleting a's
- *     in-progress file) and its epochs become visible part files; SIGTERM: exit 0, and
+ *     in-progress file) and its epochs become visible part files; a frozen holder: job c
+ *     waits behind b, b's interval goes to 1 h (live: no commit in flight), b is stopped
+ *     (SIGSTOP) past its session timeout, c takes the lock (and refuses the folder: b's
+ *     committed parts are not its own); b, resumed, fails: it lost the folder's lock;
  *     the lock's line is empty.
  * No timing thresholds: every wait is for an event, with a generous limit.
  */
@@ -339,12 +342,16 @@ static void test_two_jobs_one_folder(void **state)
     if (!took)
         fprintf(stderr, "--- b2 ---\n%s\n", read_all(logb2));
     assert_true(took);
-    kill(pb2, SIGTERM);
-    assert_int_equal(waitpid(pb2, &st, 0), pb2);
-    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-        fprintf(stderr, "--- b2 ---\n%s\n", read_all(logb2));
-    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    /* the lock's line is empty */
+    /* a frozen holder: c (job c) waits behind b; b is stopped past its session timeout,
+     * c takes the lock (and then refuses the folder: b's committed parts are not its
+     * own); b, resumed, finds its session expired and stops: the lock is lost */
+    char sqlc[300], logc[300];
+    snprintf(sqlc, sizeof(sqlc), "%s/c.sql", g_tmp);
+    snprintf(logc, sizeof(logc), "%s/c.log", g_tmp);
+    write_sql(sqlc, out, "200 ms", "60 s");
+    pid_t pc = spawn((const char *const[]){g_bin, "run", sqlc, "--zk", g_addr, "--job", "c",
+                                           "--state-dir", sdir, "--workers", "1", "--no-pin", NULL},
+                     logc);
     struct sl_error err;
     sl_error_clear(&err);
     struct sl_zk *zk;
@@ -353,6 +360,42 @@ static void test_two_jobs_one_folder(void **state)
     assert_int_equal(sl_zk_open(locks, 4000, 10000, &zk, &err), 0);
     char lp[256];
     assert_int_equal(sl_lock_fs_path(out, lp, sizeof(lp), &err), 0);
+    for (int i = 0; i < 600 && nchildren(zk, lp) < 2; i++)
+        sleep_ms(100);
+    assert_int_equal((int)nchildren(zk, lp), 2);
+    /* no commit in flight when b resumes (its commit store would stop it first): its
+     * interval to 1 h, live */
+    char logcfg[300];
+    snprintf(logcfg, sizeof(logcfg), "%s/cfg.log", g_tmp);
+    pid_t pcfg = spawn((const char *const[]){g_bin, "config", "--zk", g_addr, "--job", "b", "set",
+                                             "execution.checkpointing.interval", "1 h", NULL},
+                       logcfg);
+    assert_int_equal(waitpid(pcfg, &st, 0), pcfg);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    bool applied = false;
+    for (int i = 0; i < 600 && !applied; i++) {
+        applied = strstr(read_all(logb2), "applied execution.checkpointing.interval = '1 h'");
+        if (!applied)
+            sleep_ms(100);
+    }
+    assert_true(applied);
+    sleep_ms(1000); /* an epoch under way when the interval changed has ended */
+    kill(pb2, SIGSTOP);
+    assert_int_equal(waitpid(pc, &st, 0), pc);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    if (!strstr(read_all(logc), "the directory holds output this job's checkpoints do not know"))
+        fprintf(stderr, "--- c ---\n%s\n", read_all(logc));
+    assert_non_null(strstr(read_all(logc), "this job's checkpoints do not know"));
+    kill(pb2, SIGCONT);
+    assert_int_equal(waitpid(pb2, &st, 0), pb2);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    /* the worker's next write (or the commit's question to the server) found it lost */
+    bool lost = strstr(read_all(logb2), "lost the folder's lock (") ||
+                strstr(read_all(logb2), "not made visible: lock ");
+    if (!lost)
+        fprintf(stderr, "--- b2 ---\n%s\n", read_all(logb2));
+    assert_true(lost);
+    /* the lock's line is empty */
     assert_int_equal((int)nchildren(zk, lp), 0);
     sl_zk_close(zk);
 }
