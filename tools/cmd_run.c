@@ -92,8 +92,13 @@ static const char sl_run_usage[] =
     "holding the watermark back (default: never, as in Flink).\n"
     "\n"
     "Rate limit: a table's 'scan.rate-limit' = 'N' (or SET 'sluice.source.TABLE.scan.\n"
-    "rate-limit') reads at most N records/s from it; with --zk, `sluice config` changes it\n"
-    "and the checkpoint interval while the job runs (docs/cluster.md).\n";
+    "rate-limit') reads at most N records/s from it; with --zk, `sluice config` changes it,\n"
+    "the checkpoint interval, the idle timeout, the log level and a filesystem sink's\n"
+    "rolling policy while the job runs (docs/cluster.md).\n"
+    "\n"
+    "Log level: SET 'sluice.log.level' = 'ERROR' | 'WARN' | 'INFO' (default) | 'DEBUG'.\n"
+    "With --zk, a filesystem sink locks its folder in ZooKeeper: one job at a time writes\n"
+    "it (docs/connectors.md).\n";
 
 static const char sl_explain_usage[] =
     "usage: sluice explain FILE.sql... [--set NAME=VALUE]... [--udf-path DIR_OR_FILE]...\n"
