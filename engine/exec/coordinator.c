@@ -452,7 +452,8 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
         sl_crash_point("ckpt.after_sink_commit");
         for (uint32_t i = 0; i < x->npipes; i++) /* e.g. Kafka offsets to the group */
             if (x->pipes[i].source->ops->committed)
-                x->pipes[i].source->ops->committed(x->pipes[i].source, e, o->log);
+                x->pipes[i].source->ops->committed(x->pipes[i].source, e,
+                                                   sl_log_enabled(SL_LOG_WARN) ? o->log : NULL);
         struct sl_error cerr;
         if (sl_ckpt_cleanup(x->ck, &cerr) != 0 && o->log && sl_log_enabled(SL_LOG_WARN))
             fprintf(o->log, "\nsluice: checkpoint cleanup: %s\n", cerr.msg);
