@@ -258,11 +258,11 @@ int sl_setting_check(const char *key, const char *value, bool *live, struct sl_e
             d = &sl_settings[i];
     if (!d && sl_setting_rate_table(key, table, sizeof(table)))
         d = &sl_rate_def;
-    const char *opt;
-    for (size_t i = 0;
-         !d && sl_setting_sink_key(key, table, sizeof(table), &opt) && i < SL_NSINKDEFS; i++)
-        if (sl_sink_defs[i].key == opt)
-            d = &sl_sink_defs[i];
+    const char *opt = NULL;
+    if (!d && sl_setting_sink_key(key, table, sizeof(table), &opt))
+        for (size_t i = 0; i < SL_NSINKDEFS && !d; i++)
+            if (sl_sink_defs[i].key == opt)
+                d = &sl_sink_defs[i];
     if (!d)
         return sl_error_set(err, SL_ENOTFOUND,
                             "'%.200s' is not a setting sluice knows ('sluice config keys' "
