@@ -693,6 +693,7 @@ static void test_live_idle_timeout(void **state)
     assert_non_null(f);
     fprintf(f,
             "SET 'execution.checkpointing.interval' = '1 h';\n"
+            "SET 'sluice.sink.k.properties.linger.ms' = '5';\n"
             "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen',\n"
             "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
             "  'fields.id.end' = '100000000', 'scan.rate-limit' = '100');\n"
