@@ -31,6 +31,7 @@ struct sl_latch {
     char dir[SL_ZK_PATH_MAX / 2];
     char node[SL_ZK_PATH_MAX]; /* "" before joining */
     char ident[128];           /* the node's data: "host pid session", for operators */
+    char data[128];            /* sl_latch_set_data's, instead of ident ("": none) */
     char token[24];            /* "n-<16 hex>-": the name prefix in this session; "" before */
     bool lost;                 /* a create with `token` lost its answer: a node may exist */
     int64_t session;           /* the session that created node / token */
@@ -150,8 +151,11 @@ static int sl_latch_join(struct sl_latch *l, double deadline, struct sl_error *e
     }
     char host[64] = "?";
     gethostname(host, sizeof(host) - 1);
-    snprintf(l->ident, sizeof(l->ident), "%s %ld %016" PRIx64, host, (long)getpid(),
-             (uint64_t)session);
+    if (l->data[0])
+        snprintf(l->ident, sizeof(l->ident), "%s", l->data);
+    else
+        snprintf(l->ident, sizeof(l->ident), "%s %ld %016" PRIx64, host, (long)getpid(),
+                 (uint64_t)session);
     int rc = sl_zk_ensure(l->zk, l->dir, err);
     if (rc)
         return rc;
@@ -264,6 +268,11 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
          * round */
         sl_zk_wait_event(l->zk, seen, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
     }
+}
+
+void sl_latch_set_data(struct sl_latch *l, const char *data)
+{
+    snprintf(l->data, sizeof(l->data), "%s", data ? data : "");
 }
 
 bool sl_latch_is_leader(const struct sl_latch *l)

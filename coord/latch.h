@@ -31,6 +31,10 @@ struct sl_latch;
  * the latch. *out is the caller's (sl_latch_free). Nothing is created in ZooKeeper yet. */
 int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out, struct sl_error *err);
 
+/* The data of this process's node from its next join on (at most 127 bytes; default "host pid
+ * session"): who is in the line, for operators and for a lock's "held by" (coord/lock.h). */
+void sl_latch_set_data(struct sl_latch *latch, const char *data);
+
 /*
  * Joins (creating this process's node if it has none) and waits up to timeout_ms (< 0:
  * forever) until it is the leader. 0 when leader; SL_ETIMEOUT while still a standby (the

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/core/log.h"
 #include "engine/exec/exec.h"
 #include "engine/exec/livecfg.h"
 #include "engine/exec/metrics.h"
@@ -91,8 +92,13 @@ static const char sl_run_usage[] =
     "holding the watermark back (default: never, as in Flink).\n"
     "\n"
     "Rate limit: a table's 'scan.rate-limit' = 'N' (or SET 'sluice.source.TABLE.scan.\n"
-    "rate-limit') reads at most N records/s from it; with --zk, `sluice config` changes it\n"
-    "and the checkpoint interval while the job runs (docs/cluster.md).\n";
+    "rate-limit') reads at most N records/s from it; with --zk, `sluice config` changes it,\n"
+    "the checkpoint interval, the idle timeout, the log level and a filesystem sink's\n"
+    "rolling policy while the job runs (docs/cluster.md).\n"
+    "\n"
+    "Log level: SET 'sluice.log.level' = 'ERROR' | 'WARN' | 'INFO' (default) | 'DEBUG'.\n"
+    "With --zk, a filesystem sink locks its folder in ZooKeeper: one job at a time writes\n"
+    "it (docs/connectors.md).\n";
 
 static const char sl_explain_usage[] =
     "usage: sluice explain FILE.sql... [--set NAME=VALUE]... [--udf-path DIR_OR_FILE]...\n"
@@ -340,6 +346,15 @@ static bool sl_job_uses_kafka(const struct sl_job *job)
     return false;
 }
 
+/* The log level from SET 'sluice.log.level' (the settings node's wins, being added after
+ * the SQL's); the binder checked the value. */
+static void sl_run_log_level(const struct sl_job *job)
+{
+    int level = sl_log_level_parse(sl_job_setting(job, "sluice.log.level"));
+    if (level >= 0)
+        sl_log_set_level((enum sl_log_level)level);
+}
+
 int sl_cmd_run(int argc, char **argv)
 {
     struct sl_run_args a;
@@ -358,13 +373,14 @@ int sl_cmd_run(int argc, char **argv)
     }
     struct sl_error err;
     sl_error_clear(&err);
+    sl_run_log_level(job);
     if (!a.brokers && sl_job_uses_kafka(job)) {
         if (sl_kafka_mock_new(NULL, &mock, &err)) {
             fprintf(stderr, "sluice run: cannot start the embedded broker: %s\n", err.msg);
             goto out;
         }
         a.brokers = sl_kafka_mock_bootstrap(mock);
-        if (!a.quiet)
+        if (!a.quiet && sl_log_enabled(SL_LOG_INFO))
             fprintf(stderr,
                     "sluice run: no --brokers: Kafka tables use an embedded broker at "
                     "%s (in memory, gone at exit)\n",
@@ -411,7 +427,8 @@ int sl_cmd_run(int argc, char **argv)
         status = 2;
         goto out;
     }
-    if (!sdir && sl_job_setting(job, "execution.checkpointing.interval") && !a.quiet)
+    if (!sdir && sl_job_setting(job, "execution.checkpointing.interval") && !a.quiet &&
+        sl_log_enabled(SL_LOG_WARN))
         fprintf(stderr, "sluice run: note: the SQL sets 'execution.checkpointing.interval' but "
                         "no checkpoint directory: running without checkpoints (nothing "
                         "survives a crash); --state-dir DIR makes them durable\n");
@@ -462,6 +479,7 @@ int sl_cmd_run(int argc, char **argv)
                 goto out;
             }
             opts.live = live;
+            sl_run_log_level(job); /* the settings node's, if it has one */
         }
         if ((v = sl_job_setting(job, "state.checkpoints.num-retained")))
             ck.keep = atoi(v);
@@ -500,7 +518,7 @@ int sl_cmd_run(int argc, char **argv)
             goto out;
         }
         opts.ckpt = &ck;
-        if (!a.quiet)
+        if (!a.quiet && sl_log_enabled(SL_LOG_INFO))
             fprintf(stderr,
                     "sluice run: checkpoints: job '%s'%s, state in %s/%s (from %s), commits "
                     "in %s\n",
@@ -563,7 +581,7 @@ int sl_cmd_run(int argc, char **argv)
                     ck.job, ck.state_dir, ck.job);
         goto out;
     }
-    if (!a.quiet) {
+    if (!a.quiet && sl_log_enabled(SL_LOG_INFO)) {
         double cores = sum.seconds > 0 ? sum.cpu_seconds / sum.seconds : 0;
         fprintf(stderr,
                 "sluice run: %s in %.3f s on %d workers: %llu rows in (%.2f M/s, %.2f M/s per "

@@ -1456,6 +1456,10 @@ static int fs_sink_recover(struct sl_sink *sk, uint64_t committed, struct sl_err
     struct fs_sink *s = (struct fs_sink *)sk;
     if (!s->fw.ckpt)
         return 0;
+    /* one job at a time writes a folder: the lock first (with --zk), then the folder */
+    int lrc = sl_fsw_lock(&s->fw, err);
+    if (lrc)
+        return lrc;
     for (int i = 0; i < s->nworkers; i++)
         if (s->p[i].f.fd >= 0 || s->p[i].f.k)
             return sl_error_set(err, SL_ESTATE,
@@ -1510,13 +1514,21 @@ static void fs_sink_free(struct sl_sink *sk)
     free(s);
 }
 
+/* A live rolling-policy change (engine/conn/fs_writer.h). */
+static int fs_sink_set_option(struct sl_sink *sk, const char *option, const char *value,
+                              struct sl_error *err)
+{
+    return sl_fsw_set_option(&((struct fs_sink *)sk)->fw, option, value, err);
+}
+
 static const struct sl_sink_ops fs_sink_ops = {.write = fs_sink_write,
                                                .flush = fs_sink_flush,
                                                .close = fs_sink_close,
                                                .free = fs_sink_free,
                                                .prepare = fs_sink_prepare,
                                                .commit = fs_sink_commit,
-                                               .recover = fs_sink_recover};
+                                               .recover = fs_sink_recover,
+                                               .set_option = fs_sink_set_option};
 
 int sl_conn_fs_sink(const struct sl_table *t, const struct sl_connector_env *env, int nworkers,
                     struct sl_sink **out, struct sl_error *err)
@@ -1631,6 +1643,7 @@ static const char *const fs_keys[] = {"path",
                                       "sink.rolling-policy.rollover-interval",
                                       "sink.rolling-policy.check-interval",
                                       "sink.rolling-policy.inactivity-interval",
+                                      "sluice.lock-timeout",
                                       NULL};
 
 const struct sl_connector sl_connector_filesystem = {

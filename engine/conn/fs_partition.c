@@ -938,6 +938,10 @@ static int fsp_recover(struct sl_sink *sk, uint64_t committed, struct sl_error *
     struct fsp_sink *s = (struct fsp_sink *)sk;
     if (!s->fw.ckpt)
         return 0;
+    /* one job at a time writes a folder: the lock first (with --zk), then the folder */
+    int lrc = sl_fsw_lock(&s->fw, err);
+    if (lrc)
+        return lrc;
     for (int i = 0; i < s->nworkers; i++)
         if (s->w[i].nopen)
             return sl_error_set(err, SL_ESTATE,
@@ -1035,6 +1039,13 @@ static void fsp_free(struct sl_sink *sk)
     free(s);
 }
 
+/* A live rolling-policy change (engine/conn/fs_writer.h). */
+static int fsp_set_option(struct sl_sink *sk, const char *option, const char *value,
+                          struct sl_error *err)
+{
+    return sl_fsw_set_option(&((struct fsp_sink *)sk)->fw, option, value, err);
+}
+
 static const struct sl_sink_ops fsp_ops = {.write = fsp_write,
                                            .flush = fsp_flush,
                                            .close = fsp_close,
@@ -1042,7 +1053,8 @@ static const struct sl_sink_ops fsp_ops = {.write = fsp_write,
                                            .prepare = fsp_prepare,
                                            .commit = fsp_commit,
                                            .recover = fsp_recover,
-                                           .watermark = fsp_watermark};
+                                           .watermark = fsp_watermark,
+                                           .set_option = fsp_set_option};
 
 /* ---- the sink: options --------------------------------------------------------------------- */
 

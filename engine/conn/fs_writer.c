@@ -19,12 +19,17 @@
 #include "engine/conn/fs_partition.h"
 #include "engine/core/durable.h"
 #include "engine/core/fault.h"
+#include "engine/plan/catalog.h"
+#include "engine/plan/settings.h"
 
 #define FSW_DRAIN (1u << 20) /* encoded bytes buffered before they are written out */
 
-const char *const sl_fsw_option_keys[] = {
-    "sink.rolling-policy.file-size", "sink.rolling-policy.rollover-interval",
-    "sink.rolling-policy.check-interval", "sink.rolling-policy.inactivity-interval", NULL};
+const char *const sl_fsw_option_keys[] = {"sink.rolling-policy.file-size",
+                                          "sink.rolling-policy.rollover-interval",
+                                          "sink.rolling-policy.check-interval",
+                                          "sink.rolling-policy.inactivity-interval",
+                                          "sluice.lock-timeout",
+                                          NULL};
 
 /* ---- options ------------------------------------------------------------------------------- */
 
@@ -93,20 +98,118 @@ int sl_fsw_init(struct sl_fsw *fw, const struct sl_table *t, const struct sl_con
     }
     fw->locks = true;
     int rc;
-    if ((rc = sl_fs_opt_size(t, env, "sink.rolling-policy.file-size", 128ull << 20, &fw->roll_size,
-                             err)) ||
+    if ((rc = sl_fs_opt_size(t, env, "sink.rolling-policy.file-size", 128ull << 20,
+                             &fw->table_roll_size, err)) ||
         (rc = sl_fsw_opt_duration(t, env, "sink.rolling-policy.rollover-interval", 30 * 60000,
-                                  &fw->roll_interval_ms, err)) ||
+                                  &fw->table_roll_interval_ms, err)) ||
         (rc = sl_fsw_opt_duration(t, env, "sink.rolling-policy.check-interval", 60000,
                                   &fw->check_ms, err)) ||
         (rc = sl_fsw_opt_duration(t, env, "sink.rolling-policy.inactivity-interval", 30 * 60000,
-                                  &fw->inactivity_ms, err)))
+                                  &fw->table_inactivity_ms, err)))
         return rc;
+    if ((rc = sl_fsw_opt_duration(t, env, "sluice.lock-timeout", 60000, &fw->lock_wait_ms, err)))
+        return rc;
+    if (env->zk && env->checkpoints) {
+        /* the lock's session: the job's ensemble, under /sluice-locks whatever the job's
+         * chroot, so that jobs of every chroot see one another's locks */
+        const char *slash = strchr(env->zk, '/');
+        size_t hl = slash ? (size_t)(slash - env->zk) : strlen(env->zk);
+        char host[64] = "?";
+        gethostname(host, sizeof(host) - 1);
+        fw->lock_connect = malloc(hl + 16);
+        fw->lock_owner = malloc(200);
+        if (!fw->lock_connect || !fw->lock_owner)
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        snprintf(fw->lock_connect, hl + 16, "%.*s/sluice-locks", (int)hl, env->zk);
+        snprintf(fw->lock_owner, 200, "job %.32s host %.64s pid %ld",
+                 env->job_id ? env->job_id : "?", host, (long)getpid());
+        fw->lock_session_ms = env->zk_session_ms;
+    }
+    fw->roll_size = fw->table_roll_size;
+    fw->roll_interval_ms = fw->table_roll_interval_ms;
+    fw->inactivity_ms = fw->table_inactivity_ms;
+    /* the job's settings "sluice.sink.<table>.sink.rolling-policy.*" (SET, or the job's
+     * settings node in ZooKeeper) win over the table's options */
+    for (const char *const *k = sl_fsw_option_keys; *k; k++) {
+        const char *v = sl_setting_table_value(env->job, "sink", t->name, *k);
+        if (v && (rc = sl_fsw_set_option(fw, *k, v, err)) != 0 && rc != SL_ENOTFOUND)
+            return rc;
+    }
+    return 0;
+}
+
+int sl_fsw_lock(struct sl_fsw *fw, struct sl_error *err)
+{
+    if (!fw->lock_connect || fw->folder_lock)
+        return 0;
+    char path[SL_ZK_PATH_MAX / 2 - 8];
+    struct sl_error e;
+    sl_error_clear(&e);
+    int rc = sl_lock_fs_path(fw->dir, path, sizeof(path), &e);
+    if (!rc)
+        rc = sl_zk_open(fw->lock_connect, fw->lock_session_ms > 0 ? fw->lock_session_ms : 10000,
+                        15000, &fw->lock_zk, &e);
+    if (!rc)
+        rc = sl_lock_new(fw->lock_zk, path, fw->lock_owner, &fw->folder_lock, &e);
+    if (!rc)
+        rc = sl_lock_acquire(fw->folder_lock, (int)fw->lock_wait_ms, &e);
+    if (rc == SL_ETIMEOUT)
+        return sl_error_set(err, SL_ETIMEOUT,
+                            "filesystem sink: the folder '%s' is written by another job: %s; "
+                            "one job at a time writes a folder ('sluice.lock-timeout' is how long "
+                            "a job waits)",
+                            fw->dir, e.msg);
+    if (rc)
+        return sl_error_set(err, rc, "filesystem sink '%s': the folder's lock: %s", fw->dir, e.msg);
+    return 0;
+}
+
+/* The folder's lock, if it has one, is still held (as far as the client knows). */
+static int fsw_lock_held(const struct sl_fsw *fw, struct sl_error *err)
+{
+    if (!fw->folder_lock || sl_lock_held(fw->folder_lock))
+        return 0;
+    return sl_error_set(err, SL_EFENCED,
+                        "filesystem sink '%s': lost the folder's lock (%s: the ZooKeeper session "
+                        "expired): another job may write the folder now; this one stops",
+                        fw->dir, sl_lock_node(fw->folder_lock));
+}
+
+int sl_fsw_set_option(struct sl_fsw *fw, const char *option, const char *value,
+                      struct sl_error *err)
+{
+    if (strcmp(option, "sink.rolling-policy.file-size") == 0) {
+        int64_t v = value ? sl_setting_size_bytes(value) : (int64_t)fw->table_roll_size;
+        if (v <= 0)
+            return sl_error_set(err, SL_EINVAL, "'%s' = '%s': not a size", option, value);
+        fw->roll_size = (uint64_t)v;
+        return 0;
+    }
+    bool interval = strcmp(option, "sink.rolling-policy.rollover-interval") == 0;
+    if (!interval && strcmp(option, "sink.rolling-policy.inactivity-interval") != 0)
+        return sl_error_set(err, SL_ENOTFOUND, "'%s' is not a live option of a filesystem sink",
+                            option);
+    int64_t ms = value      ? sl_setting_duration_ms(value)
+                 : interval ? fw->table_roll_interval_ms
+                            : fw->table_inactivity_ms;
+    if (ms < 0 || (interval && ms == 0))
+        return sl_error_set(err, SL_EINVAL, "'%s' = '%s': not a duration", option, value);
+    if (interval)
+        fw->roll_interval_ms = ms;
+    else
+        fw->inactivity_ms = ms;
     return 0;
 }
 
 void sl_fsw_destroy(struct sl_fsw *fw)
 {
+    sl_lock_free(fw->folder_lock); /* the successor is woken */
+    fw->folder_lock = NULL;
+    sl_zk_close(fw->lock_zk);
+    fw->lock_zk = NULL;
+    free(fw->lock_connect);
+    free(fw->lock_owner);
+    fw->lock_connect = fw->lock_owner = NULL;
     while (fw->pend) { /* their files stay: recover commits or deletes them */
         struct sl_fsw_pending *n = fw->pend;
         fw->pend = n->next;
@@ -333,6 +436,8 @@ int sl_fsw_write(struct sl_fsw *fw, struct sl_fsw_file *f, int worker, uint64_t 
 {
     int rc;
     *added = 0;
+    if ((rc = fsw_lock_held(fw, err)) != 0)
+        return rc;
     if (f->fd < 0 && (rc = fsw_open(fw, f, worker, epoch, now, err)))
         return rc;
     size_t len0 = f->out.len;
@@ -455,6 +560,14 @@ int sl_fsw_commit(struct sl_fsw *fw, uint64_t epoch,
 {
     if (!fw->ckpt)
         return 0;
+    if (fw->folder_lock) { /* asked of the server: what becomes visible is this job's */
+        struct sl_error e;
+        sl_error_clear(&e);
+        int rc = sl_lock_check(fw->folder_lock, &e);
+        if (rc)
+            return sl_error_set(err, rc, "filesystem sink '%s': epoch %llu not made visible: %s",
+                                fw->dir, (unsigned long long)epoch, e.msg);
+    }
     /* the pending files of epochs <= epoch, out of the list (a worker's prepare of a later
      * epoch goes on meanwhile) */
     size_t n = 0;

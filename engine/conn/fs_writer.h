@@ -44,9 +44,11 @@
 #define SL_ENGINE_CONN_FS_WRITER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "coord/lock.h"
 #include "engine/conn/conn_impl.h"
 
 enum sl_fsw_kind { SL_FSW_INPROGRESS, SL_FSW_PENDING, SL_FSW_VISIBLE };
@@ -63,15 +65,29 @@ struct sl_fsw_pending {
 };
 
 /* What every part file of one sink shares: set when the sink opens, then read-only but for
- * `pend` (under `lock`). */
+ * `pend` (under `lock`) and the rolling policy, which a live job setting may change
+ * (sl_fsw_set_option, on the live configuration's thread; atomics the workers read). */
 struct sl_fsw {
     char *dir;       /* the table's path, owned */
     const char *ext; /* the format's file extension (static) */
     bool ckpt;       /* env->checkpoints */
     bool raw;        /* raw format: a 4-byte little-endian length before each record */
     bool locks;      /* the mutexes are initialised */
-    uint64_t roll_size;
-    int64_t roll_interval_ms, inactivity_ms, check_ms;
+    _Atomic uint64_t roll_size;
+    _Atomic int64_t roll_interval_ms, inactivity_ms;
+    int64_t check_ms;
+    /* the table's own values (its WITH options, else Flink's defaults): what a removed job
+     * setting goes back to */
+    uint64_t table_roll_size;
+    int64_t table_roll_interval_ms, table_inactivity_ms;
+    /* the folder's ZooKeeper lock (with --zk; coord/lock.h): taken by sl_fsw_lock before
+     * recover, held for the sink's life; NULL without */
+    char *lock_connect;   /* "hosts/sluice-locks": the lock's own session, owned */
+    char *lock_owner;     /* "job J host H pid P", owned */
+    int lock_session_ms;  /* the job's ZooKeeper session timeout (0: 10 s) */
+    int64_t lock_wait_ms; /* 'sluice.lock-timeout' */
+    struct sl_zk *lock_zk;
+    struct sl_lock *folder_lock;
     pthread_mutex_t lock;        /* pend */
     pthread_mutex_t commit_lock; /* taken by the sink around commit and recover */
     struct sl_fsw_pending *pend;
@@ -89,6 +105,19 @@ struct sl_fsw_file {
 
 /* The rolling-policy option keys (NULL-terminated), which every filesystem table takes. */
 extern const char *const sl_fsw_option_keys[];
+
+/* Takes the folder's lock (nothing without --zk): waits up to 'sluice.lock-timeout' for a
+ * job that writes the same folder; SL_ETIMEOUT naming the folder, the lock and its holder.
+ * Called by the sinks' recover, before anything in the folder is touched. */
+int sl_fsw_lock(struct sl_fsw *fw, struct sl_error *err);
+
+/* A live change of the rolling policy: `option` is "sink.rolling-policy.file-size",
+ * ".rollover-interval" or ".inactivity-interval", `value` as the job setting takes it
+ * (engine/plan/settings.h), NULL: back to the table's own. The next write of each worker
+ * rolls by the new policy (a file already over the new size or age is closed then).
+ * SL_ENOTFOUND for another option, SL_EINVAL for a bad value. */
+int sl_fsw_set_option(struct sl_fsw *fw, const char *option, const char *value,
+                      struct sl_error *err);
 
 /* Initialises fw (mutexes, the rolling policy from t's options; dir and ext are the
  * caller's to set) - errors name the option. sl_fsw_destroy frees what it holds (the pending

@@ -132,6 +132,7 @@
 #include "engine/conn/conn_impl.h"
 #include "engine/conn/registry.h"
 #include "engine/core/fault.h"
+#include "engine/plan/settings.h"
 #include "io/kafka_conf.h"
 #include "io/kafka_sink.h"
 #include "io/kafka_source.h"
@@ -269,6 +270,28 @@ static int ka_props_build(const struct sl_table *t, const struct sl_connector_en
         return sl_conn_err_at(env, t, SIZE_MAX, err, SL_EINVAL,
                               "connector 'kafka' needs 'properties.bootstrap.servers' (or "
                               "--brokers)");
+    return 0;
+}
+
+/* The job settings "sluice.sink.<table>.properties.<k>" a sink takes (the producer's
+ * batching: engine/plan/settings.h), after the table's own properties so that they win (the
+ * last value of a librdkafka property is the one it keeps). Read when the producer is made:
+ * a change of them takes effect at the next start. */
+static int ka_sink_job_props(const struct sl_table *t, const struct sl_connector_env *env,
+                             struct ka_props *pr, struct sl_error *err)
+{
+    static const char *const keys[] = {"properties.linger.ms", "properties.batch.size",
+                                       "properties.batch.num.messages"};
+    for (size_t i = 0; env && i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *v = sl_setting_table_value(env->job, "sink", t->name, keys[i]);
+        if (!v)
+            continue;
+        char kv[1024];
+        snprintf(kv, sizeof(kv), "%s=%s", keys[i] + 11, v);
+        int rc = ka_props_add(pr, kv, t, env, SIZE_MAX, err);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
@@ -2392,7 +2415,7 @@ static int ka_sink_open(const struct sl_table *t, const struct sl_connector_env 
     kspec = spec;
     if ((rc = ka_key_fields(s, t, env, &kspec.format, err)) || (rc = ka_sink_meta(s, t, env, err)))
         goto out_free;
-    if ((rc = ka_props_build(t, env, &pr, err)))
+    if ((rc = ka_props_build(t, env, &pr, err)) || (rc = ka_sink_job_props(t, env, &pr, err)))
         goto out_props;
     struct sl_kafka_sink_config cfg = {.bootstrap = pr.bootstrap,
                                        .topic = topic,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/core/fault.h"
+#include "engine/core/log.h"
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
 
@@ -556,9 +557,10 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
         sl_crash_point("ckpt.after_sink_commit");
         for (uint32_t i = 0; i < x->npipes; i++) /* e.g. Kafka offsets to the group */
             if (x->pipes[i].source->ops->committed)
-                x->pipes[i].source->ops->committed(x->pipes[i].source, e, o->log);
+                x->pipes[i].source->ops->committed(x->pipes[i].source, e,
+                                                   sl_log_enabled(SL_LOG_WARN) ? o->log : NULL);
         struct sl_error cerr;
-        if (sl_ckpt_cleanup(x->ck, &cerr) != 0 && o->log)
+        if (sl_ckpt_cleanup(x->ck, &cerr) != 0 && o->log && sl_log_enabled(SL_LOG_WARN))
             fprintf(o->log, "\nsluice: checkpoint cleanup: %s\n", cerr.msg);
         sl_crash_point("ckpt.after_cleanup");
         double t_end = sl_exec_wall();
@@ -583,6 +585,10 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
         cc->state_bytes = st.state_bytes;
         cc->failed_in_row = 0;
         sl_coordinator_live(x, cc, e, t_aligned, t_end);
+        if (o->log && sl_log_enabled(SL_LOG_DEBUG))
+            sl_log(o->log, SL_LOG_DEBUG, "epoch %llu committed in %.1f ms (aligned in %.1f ms)",
+                   (unsigned long long)e, (t_end - cc->t_trigger) * 1e3,
+                   (t_aligned - cc->t_trigger) * 1e3);
     } else {
         cc->nfailed++;
         sl_stats_add(&x->ck_live.failed, 1);
@@ -598,7 +604,7 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
         if (++cc->failed_in_row > o->tolerable_failures)
             return rc;
         /* tolerated; a failed final epoch is simply taken again */
-        if (o->log)
+        if (o->log && sl_log_enabled(SL_LOG_WARN))
             fprintf(o->log, "\nsluice: %s (tolerated: %d of %d in a row)\n", err->msg,
                     cc->failed_in_row, o->tolerable_failures);
         rc = 0;

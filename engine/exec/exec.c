@@ -24,6 +24,7 @@
 
 #include "engine/core/datetime.h"
 #include "engine/core/fault.h"
+#include "engine/core/log.h"
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
 #include "engine/ops/op_groupagg.h"
@@ -389,7 +390,8 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
                              p->nodes[0]->scan.table->name, SL_MAX_SPLITS);
                 break;
             }
-            rc = sl_op_watermark_new(node, ctx, ids, nsplits, w->exec->idle_ms, &op, err);
+            rc = sl_op_watermark_new(node, ctx, ids, nsplits, atomic_load(&w->exec->idle_ms), &op,
+                                     err);
             wp->wm = op;
             break;
         }
@@ -656,6 +658,25 @@ static int sl_worker_resumed(struct sl_worker *w, struct sl_error *err)
     return 0;
 }
 
+/* The tick period: idle-timeout ticks a tenth of the timeout, between 1 ms and 100 ms;
+ * processing-time windows (the wall clock is their watermark) tick also without rows. */
+static int64_t sl_worker_tick_ns(struct sl_worker *w, bool any_wm, int64_t idle_ms)
+{
+    int64_t tick_ns = 0;
+    if (any_wm && idle_ms > 0) {
+        tick_ns = idle_ms * 100000LL;
+        tick_ns = tick_ns < 1000000LL        ? 1000000LL
+                  : tick_ns > SL_PARK_MAX_NS ? SL_PARK_MAX_NS
+                                             : tick_ns;
+    }
+    bool any_pt = false;
+    for (uint32_t i = 0; i < w->exec->npipes; i++)
+        any_pt |= w->wp[i].ptwm != NULL;
+    if (any_pt && (tick_ns == 0 || tick_ns > SL_PROCTIME_TICK_NS))
+        tick_ns = SL_PROCTIME_TICK_NS;
+    return tick_ns;
+}
+
 static int sl_worker_loop(struct sl_worker *w)
 {
     struct sl_exec *x = w->exec;
@@ -670,20 +691,8 @@ static int sl_worker_loop(struct sl_worker *w)
         if (x->pipes[i].sink && x->pipes[i].sink->ops->set_waker)
             x->pipes[i].sink->ops->set_waker(x->pipes[i].sink, w->id, sl_worker_wake_cb, &w->wake);
     }
-    /* idle-timeout ticks: a tenth of the timeout, between 1 ms and 100 ms */
-    int64_t tick_ns = 0;
-    if (any_wm && x->idle_ms > 0) {
-        tick_ns = x->idle_ms * 100000LL;
-        tick_ns = tick_ns < 1000000LL        ? 1000000LL
-                  : tick_ns > SL_PARK_MAX_NS ? SL_PARK_MAX_NS
-                                             : tick_ns;
-    }
-    /* processing-time windows: the wall clock is their watermark, ticked also without rows */
-    bool any_pt = false;
-    for (uint32_t i = 0; i < x->npipes; i++)
-        any_pt |= w->wp[i].ptwm != NULL;
-    if (any_pt && (tick_ns == 0 || tick_ns > SL_PROCTIME_TICK_NS))
-        tick_ns = SL_PROCTIME_TICK_NS;
+    int64_t idle_ms = atomic_load(&x->idle_ms);
+    int64_t tick_ns = sl_worker_tick_ns(w, any_wm, idle_ms);
     w->last_tick_ns = sl_wake_now_ns();
     if (x->ck && !w->ck_epoch) {
         int rc = sl_worker_resumed(w, err);
@@ -702,6 +711,14 @@ static int sl_worker_loop(struct sl_worker *w)
             uint64_t req = atomic_load_explicit(&x->ck_req, memory_order_acquire);
             if (req > w->ck_done && (rc = sl_coordinator_begin(w, req, err)) != 0)
                 return rc;
+        }
+        int64_t idle_now = atomic_load_explicit(&x->idle_ms, memory_order_relaxed);
+        if (idle_now != idle_ms) { /* a live change of the idle timeout (livecfg.c) */
+            idle_ms = idle_now;
+            for (uint32_t i = 0; i < x->npipes; i++)
+                if (w->wp[i].wm)
+                    sl_op_watermark_set_idle(w->wp[i].wm, idle_ms);
+            tick_ns = sl_worker_tick_ns(w, any_wm, idle_ms);
         }
         sl_flush_pending(w, &left);
         rc = sl_serve_inbound(w, &busy, err);
@@ -899,6 +916,8 @@ static void sl_progress(struct sl_exec *x, double t0, bool last)
         size_t k = sl_dt_format(wmbuf, wm, SL_DT_SQL) - 4; /* to the second */
         snprintf(wmbuf + k, sizeof(wmbuf) - k, " (lag %.1f s)", lag);
     }
+    if (!sl_log_enabled(SL_LOG_INFO)) /* 'sluice.log.level' */
+        return;
     fprintf(stderr,
             "\r\033[Ksluice: %.1fs  in %llu (%.2f M/s)  out %llu  late %llu  watermark %s%s", dt,
             (unsigned long long)in, dt > 0 ? in / dt / 1e6 : 0.0, (unsigned long long)out,
@@ -971,8 +990,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     double restore_ms = 0, restore_t0 = 0;
     const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");
     if (idle) {
-        x->idle_ms = sl_setting_duration_ms(idle);
-        if (x->idle_ms < 0) {
+        atomic_store(&x->idle_ms, sl_setting_duration_ms(idle));
+        if (atomic_load(&x->idle_ms) < 0) {
             rc = sl_error_set(err, SL_EINVAL,
                               "SET 'table.exec.source.idle-timeout' = '%s': "
                               "not a duration (e.g. '5 s', '500 ms')",
@@ -1034,6 +1053,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         }
         x->env.job_id = co.job;
         x->env.checkpoint_interval_ms = co.interval_ms;
+        x->env.zk = co.zk;
+        x->env.zk_session_ms = co.zk_session_ms;
     }
     for (uint32_t i = 0; i < job->ninserts && !rc; i++)
         rc = sl_pipe_init(x, job->inserts[i], i, -1, 0, NULL, err);

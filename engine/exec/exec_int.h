@@ -140,7 +140,9 @@ struct sl_exec {
     _Atomic int nrestored, gate;
     struct sl_connector_env env;
     struct sl_conn_shared shared; /* env.shared */
-    int64_t idle_ms;
+    /* 'table.exec.source.idle-timeout' (0: never idle); a live change (livecfg.c) is taken
+     * by each worker at its next turn */
+    _Atomic int64_t idle_ms;
     hwloc_topology_t topo;
     int ncores;
     /* checkpoints: NULL ck when off */

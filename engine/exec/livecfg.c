@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "coord/jobconf.h"
+#include "engine/core/log.h"
 #include "engine/exec/exec_int.h"
 #include "engine/plan/settings.h"
 #include "engine/plan/sql_source.h"
@@ -185,10 +186,14 @@ struct sl_livecfg {
     pthread_mutex_t mu; /* the member node's writes (role changes vs. the watcher's rejoin) */
 };
 
-static void sl_lc_log(struct sl_livecfg *lc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void sl_lc_log(struct sl_livecfg *lc, const char *fmt, ...)
+/* A line of the live configuration at `level` ('sluice.log.level'; -1: whatever the level,
+ * for a change of the level itself). */
+static void sl_lc_logl(struct sl_livecfg *lc, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void sl_lc_logl(struct sl_livecfg *lc, int level, const char *fmt, ...)
 {
+    if (level >= 0 && !sl_log_enabled((enum sl_log_level)level))
+        return;
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -252,17 +257,17 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
         struct sl_error e;
         sl_error_clear(&e);
         if (sl_setting_check(k, v, NULL, &e)) {
-            sl_lc_log(lc, "ignored at start: %s (settings version %d)", e.msg,
-                      (int)lc->seen.version);
+            sl_lc_logl(lc, SL_LOG_WARN, "ignored at start: %s (settings version %d)", e.msg,
+                       (int)lc->seen.version);
             continue;
         }
         if (sl_job_add_setting(job, k, v)) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto fail;
         }
-        sl_lc_log(lc,
-                  "from ZooKeeper at start: %s = '%s' (settings version %d, mzxid 0x%" PRIx64 ")",
-                  k, v, (int)lc->seen.version, (uint64_t)lc->seen.mzxid);
+        sl_lc_logl(lc, SL_LOG_INFO,
+                   "from ZooKeeper at start: %s = '%s' (settings version %d, mzxid 0x%" PRIx64 ")",
+                   k, v, (int)lc->seen.version, (uint64_t)lc->seen.mzxid);
     }
     *out = lc;
     return 0;
@@ -324,6 +329,49 @@ static const char *sl_lc_sql_value(struct sl_livecfg *lc, const char *key)
     return v;
 }
 
+/* A sink table's live option: every sink of the run writing `table` takes it (a removed
+ * key goes back to the SQL's SET of it, else the table's own option). */
+static void sl_lc_sink(struct sl_livecfg *lc, const struct sl_jobconf *c, const char *key,
+                       const char *value, const char *table, const char *option)
+{
+    struct sl_exec *x = lc->x;
+    const char *shown = value ? value : "(removed)";
+    const char *v = value ? value : sl_lc_sql_value(lc, key);
+    const struct sl_sink *done = NULL;
+    int found = 0, restart = 0;
+    for (uint32_t i = 0; i < x->npipes; i++) {
+        struct sl_sink *sk = x->pipes[i].sink;
+        if (!sk || sk == done || strcasecmp(sk->table->name, table) != 0)
+            continue;
+        done = sk;
+        found++;
+        struct sl_error e;
+        sl_error_clear(&e);
+        int rc = sk->ops->set_option ? sk->ops->set_option(sk, option, v, &e) : SL_ENOTFOUND;
+        if (rc == SL_ENOTFOUND) {
+            restart++;
+        } else if (rc) {
+            sl_lc_logl(lc, SL_LOG_WARN, "ignored %s = '%s': %s (settings version %d)", key, shown,
+                       e.msg, (int)c->version);
+            return;
+        }
+    }
+    if (!found)
+        sl_lc_logl(lc, SL_LOG_WARN,
+                   "ignored %s = '%s': this job writes no table '%s' (settings version %d)", key,
+                   shown, table, (int)c->version);
+    else if (restart)
+        sl_lc_logl(lc, SL_LOG_WARN,
+                   "%s = '%s' needs a restart: the sink of table '%s' takes it only at start "
+                   "(settings version %d, mzxid 0x%" PRIx64 ")",
+                   key, shown, table, (int)c->version, (uint64_t)c->mzxid);
+    else
+        sl_lc_logl(lc, SL_LOG_INFO,
+                   "applied %s = '%s' (the sink of table '%s'; settings version %d, mzxid "
+                   "0x%" PRIx64 ")",
+                   key, shown, table, (int)c->version, (uint64_t)c->mzxid);
+}
+
 /* Applies key = value (NULL: removed) of settings `c`. */
 static void sl_lc_apply(struct sl_livecfg *lc, const struct sl_jobconf *c, const char *key,
                         const char *value)
@@ -334,32 +382,29 @@ static void sl_lc_apply(struct sl_livecfg *lc, const struct sl_jobconf *c, const
     bool live = false;
     const char *shown = value ? value : "(removed)";
     int rc = value ? sl_setting_check(key, value, &live, &e) : 0;
-    if (!value) {
-        char tb[128];
-        live = !strcmp(key, "execution.checkpointing.interval") ||
-               sl_setting_rate_table(key, tb, sizeof(tb));
-        if (sl_setting_check(key, "0", NULL, &e) == SL_ENOTFOUND)
+    if (!value) { /* a removed key: known and live whatever its old value was */
+        if (sl_setting_check(key, "", &live, &e) == SL_ENOTFOUND)
             rc = SL_ENOTFOUND;
         sl_error_clear(&e);
     }
     if (rc) {
-        sl_lc_log(lc, "ignored %s = '%s': %s (settings version %d)", key, shown,
-                  rc == SL_ENOTFOUND ? "not a setting sluice knows" : e.msg, (int)c->version);
+        sl_lc_logl(lc, SL_LOG_WARN, "ignored %s = '%s': %s (settings version %d)", key, shown,
+                   rc == SL_ENOTFOUND ? "not a setting sluice knows" : e.msg, (int)c->version);
         return;
     }
     if (!live) {
-        sl_lc_log(lc,
-                  "%s = '%s' needs a restart: not applied to the running job (settings "
-                  "version %d, mzxid 0x%" PRIx64 ")",
-                  key, shown, (int)c->version, (uint64_t)c->mzxid);
+        sl_lc_logl(lc, SL_LOG_WARN,
+                   "%s = '%s' needs a restart: not applied to the running job (settings "
+                   "version %d, mzxid 0x%" PRIx64 ")",
+                   key, shown, (int)c->version, (uint64_t)c->mzxid);
         return;
     }
     if (!strcmp(key, "execution.checkpointing.interval")) {
         if (!x->ck) {
-            sl_lc_log(lc,
-                      "%s = '%s': the job runs without checkpoints: nothing to apply "
-                      "(settings version %d)",
-                      key, shown, (int)c->version);
+            sl_lc_logl(lc, SL_LOG_WARN,
+                       "%s = '%s': the job runs without checkpoints: nothing to apply "
+                       "(settings version %d)",
+                       key, shown, (int)c->version);
             return;
         }
         int64_t ms = lc->interval_base_ms;
@@ -370,12 +415,39 @@ static void sl_lc_apply(struct sl_livecfg *lc, const struct sl_jobconf *c, const
             ms = sql ? sl_setting_duration_ms(sql) : 1000;
         }
         atomic_store(&lc->interval_ms, ms);
-        sl_lc_log(lc,
-                  "applied %s = '%s' (%" PRId64 " ms; settings version %d, mzxid 0x%" PRIx64 ")",
-                  key, shown, ms, (int)c->version, (uint64_t)c->mzxid);
+        sl_lc_logl(lc, SL_LOG_INFO,
+                   "applied %s = '%s' (%" PRId64 " ms; settings version %d, mzxid 0x%" PRIx64 ")",
+                   key, shown, ms, (int)c->version, (uint64_t)c->mzxid);
+        return;
+    }
+    if (!strcmp(key, "sluice.log.level")) {
+        const char *v = value ? value : sl_lc_sql_value(lc, key);
+        int level = v ? sl_log_level_parse(v) : -1;
+        if (level < 0)
+            level = SL_LOG_INFO;
+        sl_log_set_level((enum sl_log_level)level);
+        /* written whatever the level: the last line before a quieter log says why */
+        sl_lc_logl(lc, -1, "applied %s = '%s' (%s; settings version %d, mzxid 0x%" PRIx64 ")", key,
+                   shown, sl_log_level_name(level), (int)c->version, (uint64_t)c->mzxid);
+        return;
+    }
+    if (!strcmp(key, "table.exec.source.idle-timeout")) {
+        const char *v = value ? value : sl_lc_sql_value(lc, key);
+        int64_t ms = v ? sl_setting_duration_ms(v) : 0;
+        atomic_store(&x->idle_ms, ms < 0 ? 0 : ms);
+        sl_exec_wake_all(x); /* each worker takes it at its next turn */
+        sl_lc_logl(lc, SL_LOG_INFO,
+                   "applied %s = '%s' (%" PRId64 " ms%s; settings version %d, mzxid 0x%" PRIx64 ")",
+                   key, shown, ms < 0 ? 0 : ms, ms > 0 ? "" : ": never idle", (int)c->version,
+                   (uint64_t)c->mzxid);
         return;
     }
     char table[128];
+    const char *option;
+    if (sl_setting_sink_key(key, table, sizeof(table), &option)) {
+        sl_lc_sink(lc, c, key, value, table, option);
+        return;
+    }
     if (!sl_setting_rate_table(key, table, sizeof(table)))
         return;
     bool found = false;
@@ -398,16 +470,17 @@ static void sl_lc_apply(struct sl_livecfg *lc, const struct sl_jobconf *c, const
         sl_rate_set(&x->pipes[i].rate, rate);
         sl_exec_wake_all(x); /* a worker parked for tokens looks again */
         if (!found)
-            sl_lc_log(lc,
-                      "applied %s = '%s' (%" PRId64 " records/s%s; settings version %d, "
-                      "mzxid 0x%" PRIx64 ")",
-                      key, shown, rate, rate ? "" : ": no limit", (int)c->version,
-                      (uint64_t)c->mzxid);
+            sl_lc_logl(lc, SL_LOG_INFO,
+                       "applied %s = '%s' (%" PRId64 " records/s%s; settings version %d, "
+                       "mzxid 0x%" PRIx64 ")",
+                       key, shown, rate, rate ? "" : ": no limit", (int)c->version,
+                       (uint64_t)c->mzxid);
         found = true;
     }
     if (!found)
-        sl_lc_log(lc, "ignored %s = '%s': this job reads no table '%s' (settings version %d)", key,
-                  shown, table, (int)c->version);
+        sl_lc_logl(lc, SL_LOG_WARN,
+                   "ignored %s = '%s': this job reads no table '%s' (settings version %d)", key,
+                   shown, table, (int)c->version);
 }
 
 /* The changes from lc->seen to c, applied in key order; c becomes lc->seen. */
@@ -447,21 +520,22 @@ static void *sl_lc_main(void *arg)
             /* the session (and with it the member node) is gone: a new one, joined again */
             if (sl_lc_join(lc, expired, &e)) {
                 if (!warned)
-                    sl_lc_log(lc, "the ZooKeeper session %s; joining again failed: %s",
-                              expired ? "expired" : "lost the member node", e.msg);
+                    sl_lc_logl(lc, SL_LOG_WARN,
+                               "the ZooKeeper session %s; joining again failed: %s",
+                               expired ? "expired" : "lost the member node", e.msg);
                 warned = true;
                 sl_zk_wait_event(lc->zk, sl_zk_events(lc->zk), 200);
                 continue;
             }
-            sl_lc_log(lc, "joined the job again as %s after %s", lc->me.name,
-                      expired ? "the ZooKeeper session expired" : "an error");
+            sl_lc_logl(lc, SL_LOG_INFO, "joined the job again as %s after %s", lc->me.name,
+                       expired ? "the ZooKeeper session expired" : "an error");
         }
         uint64_t seen = sl_zk_events(lc->zk);
         struct sl_jobconf c;
         int rc = sl_jobconf_read(lc->zk, lc->job, true, &c, &e);
         if (rc) {
             if (!warned && rc != SL_EZK_RETRY && rc != SL_EFENCED)
-                sl_lc_log(lc, "cannot read the settings: %s", e.msg);
+                sl_lc_logl(lc, SL_LOG_WARN, "cannot read the settings: %s", e.msg);
             warned = true;
             sl_zk_wait_event(lc->zk, seen, 200);
             continue;

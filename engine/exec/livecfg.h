@@ -15,6 +15,11 @@
  *     turn (the next epoch is due the new interval after the end of the last one);
  *   - sluice.source.<table>.scan.rate-limit: the table's token bucket takes the new rate at
  *     once (removing the key goes back to the table's 'scan.rate-limit' option);
+ *   - sluice.log.level: the process's log level (engine/core/log.h) at once;
+ *   - table.exec.source.idle-timeout: each worker takes it at its next turn (its watermark
+ *     operators and tick period);
+ *   - sluice.sink.<table>.<option>: the sink's set_option (a filesystem sink's rolling
+ *     policy); a sink without it answers "needs a restart";
  *   - any other known key: logged "needs a restart", not applied; it takes effect at the
  *     next start;
  *   - an unknown key or a bad value (written behind `sluice config`'s back): logged and

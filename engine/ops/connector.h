@@ -53,6 +53,10 @@ struct sl_connector_env {
      * their epochs with the one and size their transactions by the other). */
     const char *job_id;
     int64_t checkpoint_interval_ms;
+    /* With --zk: the ZooKeeper ensemble ("host:port[,...][/chroot]") and session timeout of
+     * the job; a filesystem sink locks its folder there (coord/lock.h). NULL: none. */
+    const char *zk;
+    int zk_session_ms;
     /* The run's stop flag (sl_exec_opts.stop; NULL: none): non-zero once the run was asked
      * to stop (SIGINT). The tableau sink ends with Flink's "Query terminated" then. */
     const _Atomic int *stop;
@@ -208,8 +212,16 @@ struct sl_sink_ops {
     int (*poll)(struct sl_sink *s, struct sl_worker_ctx *ctx, struct sl_error *err);
     /* Optional: the worker's watermark moved to `wm` (the partitioned filesystem sink's
      * partition-time commit trigger reads it). On the worker's thread. */
-    int (*watermark)(struct sl_sink *s, struct sl_worker_ctx *ctx, int64_t wm,
-                     struct sl_error *err);
+    int (*watermark)(
+        struct sl_sink *s, struct sl_worker_ctx *ctx, int64_t wm,
+        struct sl_error
+            *err); /* Optional: a live job setting "sluice.sink.<table>.<option>" changed to `value`
+                    * (NULL: removed, back to the table's own option). On the live configuration's
+                    * thread (engine/exec/livecfg.c), while workers write: what it changes, workers
+                    * read atomically. SL_ENOTFOUND: this sink cannot take `option` without a
+                    * restart. */
+    int (*set_option)(struct sl_sink *s, const char *option, const char *value,
+                      struct sl_error *err);
 };
 
 struct sl_sink {

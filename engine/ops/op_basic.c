@@ -450,6 +450,17 @@ int sl_op_watermark_split_done(struct sl_op *op, struct sl_worker_ctx *ctx, int3
     return sl_wm_update(w, ctx, err);
 }
 
+void sl_op_watermark_set_idle(struct sl_op *op, int64_t idle_timeout_ms)
+{
+    struct sl_op_wm *w = (struct sl_op_wm *)op;
+    if (w->idle_ms <= 0 && idle_timeout_ms > 0) {
+        int64_t now = sl_now_ms();
+        for (uint32_t i = 0; i < w->nsplits; i++)
+            w->splits[i].last_active = now;
+    }
+    w->idle_ms = idle_timeout_ms;
+}
+
 int sl_op_watermark_tick(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct sl_op_wm *w = (struct sl_op_wm *)op;

@@ -32,6 +32,9 @@ int sl_op_watermark_split_done(struct sl_op *op, struct sl_worker_ctx *ctx, int3
                                struct sl_error *err);
 /* Re-evaluates idleness against the clock (called by the worker loop now and then). */
 int sl_op_watermark_tick(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
+/* A live change of the idle timeout (0: never idle), on the worker's thread. A split counts
+ * as active from now on when the timeout was off (so none is idle at once). */
+void sl_op_watermark_set_idle(struct sl_op *op, int64_t idle_timeout_ms);
 
 /* SL_PLAN_SINK: writes into `sink` (shared; not owned); finish() flushes this worker's part
  * and sets *finished. */

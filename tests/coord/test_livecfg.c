@@ -41,6 +41,7 @@
 #include "coord/jobconf.h"
 #include "coord/zk.h"
 #include "engine/exec/livecfg.h"
+#include "io/kafka_mock.h"
 #include "tests/util/jsoncheck.h"
 #include "tests/util/zkserver.h"
 
@@ -119,7 +120,7 @@ static void test_config_cli(void **state)
     assert_int_equal(CFG("cli", "set", "sluice.source.bids.scan.rate-limit", "5000"), 0);
     assert_non_null(strstr(g_err, "settings version 1"));
     assert_int_equal(CFG("cli", "set", "table.exec.source.idle-timeout", "5 s"), 0);
-    assert_non_null(strstr(g_err, "need a restart"));
+    assert_non_null(strstr(g_err, "running processes apply it now"));
     assert_int_equal(CFG("cli", "list"), 0);
     assert_string_equal(g_out, "execution.checkpointing.interval=2 s\n"
                                "sluice.source.bids.scan.rate-limit=5000\n"
@@ -179,11 +180,28 @@ static void test_config_cli(void **state)
     big[sizeof(big) - 1] = '\0';
     assert_int_equal(CFG("utf", "set", "sluice.udf.path", big), 2);
     assert_non_null(strstr(g_err, "at most 1023"));
+    /* the sinks' keys: the rolling policy live, the Kafka producer's batching at start; the
+     * log level */
+    assert_int_equal(CFG("sk", "set", "sluice.sink.out.properties.linger.ms", "5"), 0);
+    assert_non_null(strstr(g_err, "need a restart"));
+    assert_int_equal(CFG("sk", "set", "sluice.sink.out.sink.rolling-policy.file-size", "64 kb"), 0);
+    assert_non_null(strstr(g_err, "apply it now"));
+    assert_int_equal(CFG("sk", "set", "sluice.sink.out.sink.rolling-policy.file-size", "huge"), 2);
+    assert_non_null(strstr(g_err, "not a size"));
+    assert_int_equal(CFG("sk", "set", "sluice.sink.out.sink.rolling-policy.check-interval", "1 s"),
+                     2);
+    assert_int_equal(CFG("sk", "set", "sluice.sink.o-t.sink.rolling-policy.file-size", "1"), 2);
+    assert_int_equal(CFG("sk", "set", "sluice.log.level", "debug"), 0);
+    assert_non_null(strstr(g_err, "apply it now"));
+    assert_int_equal(CFG("sk", "set", "sluice.log.level", "chatty"), 2);
+    assert_non_null(strstr(g_err, "'ERROR', 'WARN', 'INFO' or 'DEBUG'"));
     /* keys lists the live ones */
     assert_int_equal(
         sluice(g_out, g_err, sizeof(g_out), (const char *const[]){"config", "keys", NULL}), 0);
     assert_non_null(strstr(g_out, "execution.checkpointing.interval"));
     assert_non_null(strstr(g_out, "sluice.source.<table>.scan.rate-limit"));
+    assert_non_null(strstr(g_out, "sluice.sink.<table>.sink.rolling-policy.rollover-interval"));
+    assert_non_null(strstr(g_out, "sluice.log.level"));
 }
 
 /* A member node goes with its session: ended from the server side, as a crashed process's
@@ -440,9 +458,9 @@ static void test_live_run(void **state)
         assert_true((double)r <= 200.0 * (ts - t0) + 20 + 1000.0 * (t - ts));
     }
     /* a key that needs a restart is said so, and not applied */
-    assert_int_equal(CFG("live", "set", "table.exec.source.idle-timeout", "3 s"), 0);
+    assert_int_equal(CFG("live", "set", "state.checkpoints.num-retained", "5"), 0);
     snprintf(needle, sizeof(needle),
-             "table.exec.source.idle-timeout = '3 s' needs a restart: not applied to the running "
+             "state.checkpoints.num-retained = '5' needs a restart: not applied to the running "
              "job (settings version %d,",
              set_version());
     assert_true(wait_log(log, needle));
@@ -499,6 +517,226 @@ static void test_live_run(void **state)
     assert_non_null(strstr(g_out, "job live: 0 members"));
     assert_non_null(strstr(g_out, "sluice.source.gen.scan.rate-limit = 1000  (live)"));
     free(doc);
+}
+
+/* Files of `dir` whose name starts with `prefix` and contains `part`. */
+static int count_files(const char *dir, const char *prefix, const char *part)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "ls -a %s 2>/dev/null", dir);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof(line), p))
+        n += strncmp(line, prefix, strlen(prefix)) == 0 && strstr(line, part) != NULL;
+    pclose(p);
+    return n;
+}
+
+/* Occurrences of `needle` in the job's log from byte `from` on. */
+static int count_log(const char *log, const char *needle, size_t from)
+{
+    const char *all = read_all(log);
+    if (strlen(all) < from)
+        return 0;
+    int n = 0;
+    for (const char *p = all + from; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+static int last_epoch(struct sl_json_doc *doc, const char *job)
+{
+    int rc = status_json(job, doc);
+    if (rc)
+        fprintf(stderr, "status: %d: %s%s\n", rc, g_out, g_err);
+    return rc == 0 ? atoi(sl_json_get(doc, "last_committed_epoch")->value) : -1;
+}
+
+/* The log level, a filesystem sink's rolling policy and a key that needs a restart, live:
+ * observable in the log (DEBUG lines come and go) and in the sink's folder (part files
+ * rolled by the new interval), without a restart. */
+static void test_live_log_and_sink(void **state)
+{
+    (void)state;
+    char sql[300], log[300], sdir[300], out[300];
+    snprintf(sql, sizeof(sql), "%s/more.sql", g_tmp);
+    snprintf(log, sizeof(log), "%s/more.log", g_tmp);
+    snprintf(sdir, sizeof(sdir), "%s/state-more", g_tmp);
+    snprintf(out, sizeof(out), "%s/out-more", g_tmp);
+    FILE *f = fopen(sql, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "SET 'execution.checkpointing.interval' = '1 h';\n"
+            "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen',\n"
+            "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+            "  'fields.id.end' = '100000000', 'scan.rate-limit' = '200');\n"
+            "CREATE TABLE out_t (id BIGINT) WITH ('connector' = 'filesystem', 'path' = '%s',\n"
+            "  'format' = 'csv');\n"
+            "INSERT INTO out_t SELECT id FROM gen;\n",
+            out);
+    fclose(f);
+    const char *argv[] = {g_bin,         "run", sql,         "--zk", g_addr,     "--job", "more",
+                          "--state-dir", sdir,  "--workers", "1",    "--no-pin", NULL};
+    pid_t pid = spawn(argv, log);
+    struct sl_json_doc *doc = malloc(sizeof(*doc));
+    assert_non_null(doc);
+    bool leader = false;
+    for (int i = 0; i < 600 && !leader; i++) {
+        const struct sl_json_entry *r;
+        leader = status_json("more", doc) == 0 && (r = sl_json_get(doc, "members[0].role")) &&
+                 !strcmp(r->value, "leader");
+        if (!leader)
+            sleep_ms(100);
+    }
+    assert_true(leader);
+    /* rows are being written: one in-progress file, nothing rolled (30 min) nor committed */
+    bool writing = false;
+    for (int i = 0; i < 600 && !writing; i++) {
+        writing = count_files(out, ".part-", ".inprogress") == 1;
+        if (!writing)
+            sleep_ms(100);
+    }
+    assert_true(writing);
+    sleep_ms(300);
+    assert_int_equal(count_files(out, ".part-", ".pending"), 0);
+    assert_int_equal(count_files(out, "part-", ".csv"), 0);
+
+    /* the rolling policy: a part file at most 100 ms old - rolled files pile up (pending:
+     * no epoch commits them while the interval is 1 h) */
+    assert_int_equal(
+        CFG("more", "set", "sluice.sink.out_t.sink.rolling-policy.rollover-interval", "100 ms"), 0);
+    char needle[300];
+    snprintf(needle, sizeof(needle),
+             "applied sluice.sink.out_t.sink.rolling-policy.rollover-interval = '100 ms' (the "
+             "sink of table 'out_t'; settings version %d,",
+             set_version());
+    assert_true(wait_log(log, needle));
+    bool rolled = false;
+    for (int i = 0; i < 600 && !rolled; i++) {
+        rolled = count_files(out, ".part-", ".pending") >= 3;
+        if (!rolled)
+            sleep_ms(100);
+    }
+    assert_true(rolled);
+    assert_int_equal(last_epoch(doc, "more"), 0);
+    /* back to the table's 30 min: the rolls stop */
+    assert_int_equal(
+        CFG("more", "unset", "sluice.sink.out_t.sink.rolling-policy.rollover-interval"), 0);
+    assert_true(wait_log(log, "applied sluice.sink.out_t.sink.rolling-policy.rollover-interval = "
+                              "'(removed)'"));
+    sleep_ms(200);
+    int pend = count_files(out, ".part-", ".pending");
+    sleep_ms(600);
+    assert_int_equal(count_files(out, ".part-", ".pending"), pend);
+
+    /* the log level: DEBUG shows each committed epoch */
+    assert_int_equal(CFG("more", "set", "sluice.log.level", "DEBUG"), 0);
+    assert_true(wait_log(log, "applied sluice.log.level = 'DEBUG' (DEBUG; settings version"));
+    assert_int_equal(CFG("more", "set", "execution.checkpointing.interval", "100 ms"), 0);
+    assert_true(wait_log(log, "sluice: epoch 3 committed in "));
+    /* the pending files of the rolls are visible once their epoch commits */
+    assert_true(count_files(out, "part-", ".csv") >= 3);
+    /* WARN: no more epoch lines, while epochs go on; an applied change (INFO) is not
+     * written either */
+    assert_int_equal(CFG("more", "set", "sluice.log.level", "warn"), 0);
+    assert_true(wait_log(log, "applied sluice.log.level = 'warn' (WARN; settings version"));
+    size_t mark = strlen(read_all(log));
+    int e0 = last_epoch(doc, "more");
+    assert_true(e0 >= 3);
+    assert_int_equal(CFG("more", "set", "execution.checkpointing.interval", "50 ms"), 0);
+    bool later = false;
+    for (int i = 0; i < 600 && !later; i++) {
+        later = last_epoch(doc, "more") >= e0 + 5;
+        if (!later)
+            sleep_ms(100);
+    }
+    assert_true(later);
+    /* a key that needs a restart still warns */
+    assert_int_equal(CFG("more", "set", "sluice.sink.out_t.properties.linger.ms", "5"), 0);
+    snprintf(needle, sizeof(needle),
+             "sluice.sink.out_t.properties.linger.ms = '5' needs a restart: not applied to the "
+             "running job (settings version %d,",
+             set_version());
+    assert_true(wait_log(log, needle));
+    assert_int_equal(count_log(log, " committed in ", mark), 0);
+    assert_int_equal(count_log(log, "applied execution.checkpointing.interval", mark), 0);
+    /* back to INFO (the SQL sets none): applied changes are written again */
+    assert_int_equal(CFG("more", "unset", "sluice.log.level"), 0);
+    assert_true(wait_log(log, "applied sluice.log.level = '(removed)' (INFO;"));
+    assert_int_equal(CFG("more", "set", "execution.checkpointing.interval", "200 ms"), 0);
+    assert_true(wait_log(log, "applied execution.checkpointing.interval = '200 ms'"));
+    assert_true(stop(pid, log));
+    free(doc);
+}
+
+/* The source idle timeout, live: a Kafka table of two partitions (a broker of the test's
+ * own, librdkafka's mock cluster) whose rows all go to partition 0 ('fixed' partitioner,
+ * one worker); its watermark is held back by the empty partition 1, so no tumbling window
+ * fires - until 'table.exec.source.idle-timeout' is set while the job runs: partition 1
+ * turns idle and the windows' rows are printed. */
+static void test_live_idle_timeout(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_kafka_mock *mock;
+    assert_int_equal(sl_kafka_mock_new(NULL, &mock, &err), 0);
+    assert_int_equal(sl_kafka_mock_topic_create(mock, "idle", 2, &err), 0);
+    char sql[300], log[300], sdir[300];
+    snprintf(sql, sizeof(sql), "%s/idle.sql", g_tmp);
+    snprintf(log, sizeof(log), "%s/idle.log", g_tmp);
+    snprintf(sdir, sizeof(sdir), "%s/state-idle", g_tmp);
+    FILE *f = fopen(sql, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "SET 'execution.checkpointing.interval' = '1 h';\n"
+            "SET 'sluice.sink.k.properties.linger.ms' = '5';\n"
+            "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen',\n"
+            "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+            "  'fields.id.end' = '100000000', 'scan.rate-limit' = '100');\n"
+            "CREATE TABLE k (id BIGINT, ts AS TO_TIMESTAMP_LTZ(id * 100, 3),\n"
+            "  WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka', 'topic' = 'idle',\n"
+            "  'properties.bootstrap.servers' = '%s', 'format' = 'json',\n"
+            "  'sink.partitioner' = 'fixed', 'scan.startup.mode' = 'earliest-offset',\n"
+            "  'properties.log_level' = '0');\n"
+            "CREATE TABLE p (ws TIMESTAMP_LTZ(3), n BIGINT) WITH ('connector' = 'print');\n"
+            "INSERT INTO k SELECT id FROM gen;\n"
+            "INSERT INTO p SELECT window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE k,\n"
+            "  DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end;\n",
+            sl_kafka_mock_bootstrap(mock));
+    fclose(f);
+    const char *argv[] = {g_bin,         "run", sql,         "--zk", g_addr,     "--job", "idle",
+                          "--state-dir", sdir,  "--workers", "1",    "--no-pin", NULL};
+    pid_t pid = spawn(argv, log);
+    struct sl_json_doc *doc = malloc(sizeof(*doc));
+    assert_non_null(doc);
+    bool leader = false;
+    for (int i = 0; i < 600 && !leader; i++) {
+        const struct sl_json_entry *r;
+        leader = status_json("idle", doc) == 0 && (r = sl_json_get(doc, "members[0].role")) &&
+                 !strcmp(r->value, "leader");
+        if (!leader)
+            sleep_ms(100);
+    }
+    assert_true(leader);
+    /* 2 s at 100 rows/s: some 20 windows' worth of rows, none fired */
+    sleep_ms(2000);
+    assert_null(strstr(read_all(log), "+I["));
+    assert_int_equal(CFG("idle", "set", "table.exec.source.idle-timeout", "300 ms"), 0);
+    char needle[300];
+    snprintf(needle, sizeof(needle),
+             "applied table.exec.source.idle-timeout = '300 ms' (300 ms; settings version %d,",
+             set_version());
+    assert_true(wait_log(log, needle));
+    /* the windows fire: [0 s, 1 s) holds ids 1..9, [1 s, 2 s) ids 10..19 */
+    assert_true(wait_log(log, "+I[1970-01-01T00:00:01Z, 10]"));
+    assert_non_null(strstr(read_all(log), "+I[1970-01-01T00:00:00Z, 9]"));
+    assert_true(stop(pid, log));
+    free(doc);
+    sl_kafka_mock_free(mock);
 }
 
 /* The token bucket in isolation, at chosen times: exact accrual (no rounding lost), the
@@ -613,9 +851,10 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rate_bucket), cmocka_unit_test(test_sql_refusals),
-        cmocka_unit_test(test_config_cli),  cmocka_unit_test(test_member_expiry),
-        cmocka_unit_test(test_live_run),
+        cmocka_unit_test(test_rate_bucket),       cmocka_unit_test(test_sql_refusals),
+        cmocka_unit_test(test_config_cli),        cmocka_unit_test(test_member_expiry),
+        cmocka_unit_test(test_live_run),          cmocka_unit_test(test_live_log_and_sink),
+        cmocka_unit_test(test_live_idle_timeout),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

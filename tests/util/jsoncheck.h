@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #define SL_JSON_MAX_ENTRIES 64
-#define SL_JSON_MAX_PATH 64
+#define SL_JSON_MAX_PATH 128
 #define SL_JSON_MAX_VALUE 4096
 
 struct sl_json_entry {

@@ -1,0 +1,446 @@
+/*
+ * tests/coord/test_lock.c - the ZooKeeper lock (coord/lock.h) against a real ZooKeeper
+ * server (tests/util/zkserver.h), and the filesystem sink's folder lock with two `sluice
+ * run --zk` processes of different jobs.
+ *
+ *   - mutual exclusion and no herd: A holds; B and C wait (each on its own session, in a
+ *     thread); A releases: B holds, C is still waiting and its handle saw no event (it
+ *     watches B's node, not A's); B releases: C holds;
+ *   - a look (timeout 0) while another holds: SL_ETIMEOUT naming the holder's data;
+ *   - session expiry: A holds; its session is ended from the server side: sl_lock_check
+ *     says SL_EFENCED, sl_lock_held false, acquire refuses for good; the waiter takes it;
+ *   - the fs path of a folder: real path, escaped;
+ *   - two jobs, one folder: job a writes it (checkpoint interval 1 h: an in-progress file,
+ *     nothing committed); job b with 'sluice.lock-timeout' = '1 s' fails, the message
+ *     naming the folder and job a; job b again (60 s): it waits and writes nothing; SIGKILL
+ *     to job a: after a's session timeout (2 s) job b takes the lock (deleting a's
+ *     in-progress file) and its epochs become visible part files; a frozen holder: job c
+ *     waits behind b, b's interval goes to 1 h (live: no commit in flight), b is stopped
+ *     (SIGSTOP) past its session timeout, c takes the lock (and refuses the folder: b's
+ *     committed parts are not its own); b, resumed, fails: it lost the folder's lock;
+ *     the lock's line is empty.
+ * No timing thresholds: every wait is for an event, with a generous limit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/util/testutil.h"
+
+#include "coord/lock.h"
+#include "coord/zk.h"
+#include "tests/util/zkserver.h"
+
+static struct sl_zkserver *g_zk;
+static char g_tmp[256], g_addr[300];
+static const char *g_bin;
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static struct sl_zk *open_zk(int session_ms)
+{
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_zk *zk = NULL;
+    assert_int_equal(sl_zk_open(g_addr, session_ms, 10000, &zk, &err), 0);
+    return zk;
+}
+
+struct waiter {
+    struct sl_lock *lock;
+    pthread_t thread;
+    _Atomic int rc; /* 1: waiting */
+};
+
+static void *waiter_main(void *arg)
+{
+    struct waiter *w = arg;
+    struct sl_error err;
+    sl_error_clear(&err);
+    atomic_store(&w->rc, sl_lock_acquire(w->lock, 60000, &err));
+    return NULL;
+}
+
+static void waiter_start(struct waiter *w, struct sl_lock *lock)
+{
+    w->lock = lock;
+    atomic_store(&w->rc, 1);
+    assert_int_equal(pthread_create(&w->thread, NULL, waiter_main, w), 0);
+}
+
+/* Waits up to 30 s for the waiter's result. */
+static int waiter_join(struct waiter *w)
+{
+    for (int i = 0; i < 300 && atomic_load(&w->rc) == 1; i++)
+        sleep_ms(100);
+    if (atomic_load(&w->rc) == 1)
+        return 1;
+    pthread_join(w->thread, NULL);
+    return atomic_load(&w->rc);
+}
+
+static size_t nchildren(struct sl_zk *zk, const char *path)
+{
+    char **names;
+    size_t n = 0;
+    struct sl_error err;
+    sl_error_clear(&err);
+    if (sl_zk_children(zk, path, &names, &n, &err) == 0)
+        sl_zk_names_free(names, n);
+    return n;
+}
+
+static void test_exclusion_no_herd(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_zk *za = open_zk(4000), *zb = open_zk(4000), *zc = open_zk(4000);
+    struct sl_lock *a, *b, *c;
+    assert_int_equal(sl_lock_new(za, "/t/excl", "owner a", &a, &err), 0);
+    assert_int_equal(sl_lock_new(zb, "/t/excl", "owner b", &b, &err), 0);
+    assert_int_equal(sl_lock_new(zc, "/t/excl", "owner c", &c, &err), 0);
+    assert_false(sl_lock_held(a));
+    assert_int_equal(sl_lock_acquire(a, 5000, &err), 0);
+    assert_true(sl_lock_held(a));
+    assert_int_equal(sl_lock_check(a, &err), 0);
+    /* a look while a holds: refused, naming a */
+    assert_int_equal(sl_lock_acquire(b, 0, &err), SL_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "held by 'owner a'"));
+    assert_non_null(strstr(err.msg, "/t/excl"));
+    char holder[128];
+    assert_int_equal(sl_lock_holder(c, holder, sizeof(holder), &err), 0);
+    assert_string_equal(holder, "owner a");
+    /* b is in the line already (its node stays); c joins behind it */
+    struct waiter wb, wc;
+    waiter_start(&wb, b);
+    waiter_start(&wc, c);
+    for (int i = 0; i < 300 && nchildren(za, "/t/excl") < 3; i++)
+        sleep_ms(50);
+    assert_int_equal((int)nchildren(za, "/t/excl"), 3);
+    sleep_ms(500); /* both watch their predecessor by now */
+    assert_int_equal(atomic_load(&wb.rc), 1);
+    assert_int_equal(atomic_load(&wc.rc), 1);
+    uint64_t ec = sl_zk_events(zc);
+    assert_int_equal(sl_lock_release(a, &err), 0);
+    assert_false(sl_lock_held(a));
+    assert_int_equal(waiter_join(&wb), 0); /* b, the successor, holds */
+    assert_true(sl_lock_held(b));
+    sleep_ms(300);
+    /* no herd: c still waits and nothing woke it (it watches b's node) */
+    assert_int_equal(atomic_load(&wc.rc), 1);
+    assert_true(sl_zk_events(zc) == ec);
+    assert_int_equal(sl_lock_holder(a, holder, sizeof(holder), &err), 0);
+    assert_string_equal(holder, "owner b");
+    assert_int_equal(sl_lock_release(b, &err), 0);
+    assert_int_equal(waiter_join(&wc), 0);
+    assert_true(sl_lock_held(c));
+    assert_true(sl_zk_events(zc) > ec);
+    sl_lock_free(c);
+    assert_int_equal((int)nchildren(za, "/t/excl"), 0);
+    sl_lock_free(a);
+    sl_lock_free(b);
+    sl_zk_close(za);
+    sl_zk_close(zb);
+    sl_zk_close(zc);
+}
+
+static void test_session_expiry(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_zk *za = open_zk(2000), *zb = open_zk(4000);
+    struct sl_lock *a, *b;
+    assert_int_equal(sl_lock_new(za, "/t/exp", "owner a", &a, &err), 0);
+    assert_int_equal(sl_lock_new(zb, "/t/exp", "owner b", &b, &err), 0);
+    assert_int_equal(sl_lock_acquire(a, 5000, &err), 0);
+    struct waiter wb;
+    waiter_start(&wb, b);
+    assert_int_equal(sl_zk_kill_session(g_addr, za, 10000, &err), 0);
+    /* the waiter takes the lock once the server dropped a's node */
+    assert_int_equal(waiter_join(&wb), 0);
+    assert_true(sl_lock_held(b));
+    /* a learns it lost the lock: from the server, and then without asking */
+    int rc = 1;
+    for (int i = 0; i < 300 && rc != SL_EFENCED; i++) {
+        sl_error_clear(&err);
+        rc = sl_lock_check(a, &err);
+        if (rc != SL_EFENCED)
+            sleep_ms(100);
+    }
+    assert_int_equal(rc, SL_EFENCED);
+    assert_non_null(strstr(err.msg, "/t/exp"));
+    assert_false(sl_lock_held(a));
+    assert_int_equal(sl_lock_acquire(a, 0, &err), SL_EFENCED);
+    assert_int_equal(sl_lock_check(b, &err), 0);
+    sl_lock_free(a);
+    sl_lock_free(b);
+    sl_zk_close(za);
+    sl_zk_close(zb);
+}
+
+static void test_fs_path(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    sl_error_clear(&err);
+    char dir[400], link[400], p1[256], p2[256];
+    snprintf(dir, sizeof(dir), "%s/a b%%c", g_tmp);
+    snprintf(link, sizeof(link), "%s/ln", g_tmp);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(symlink(dir, link), 0);
+    assert_int_equal(sl_lock_fs_path(dir, p1, sizeof(p1), &err), 0);
+    assert_int_equal(sl_lock_fs_path(link, p2, sizeof(p2), &err), 0);
+    assert_string_equal(p1, p2); /* one folder, one lock, however it is named */
+    assert_int_equal(strncmp(p1, "/fs/%2F", 7), 0);
+    assert_non_null(strstr(p1, "%2Fa%20b%25c"));
+    assert_null(strchr(p1 + 4, '/'));
+    assert_int_equal(sl_lock_fs_path("/no/such/folder", p1, sizeof(p1), &err), SL_EIO);
+    assert_int_equal(sl_lock_fs_path(dir, p1, 12, &err), SL_ERANGE);
+}
+
+/* ---- two jobs, one folder ---------------------------------------------------------------- */
+
+static char *read_all(const char *path)
+{
+    static char buf[1 << 16];
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[k] = '\0';
+        fclose(f);
+    }
+    return buf;
+}
+
+static pid_t spawn(const char *const *argv, const char *log)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(g_bin, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int count_files(const char *dir, const char *prefix, const char *part)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "ls -a %s 2>/dev/null", dir);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof(line), p))
+        n += strncmp(line, prefix, strlen(prefix)) == 0 && strstr(line, part) != NULL;
+    pclose(p);
+    return n;
+}
+
+static void write_sql(const char *path, const char *out, const char *interval,
+                      const char *lock_timeout)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "SET 'execution.checkpointing.interval' = '%s';\n"
+            "SET 'high-availability.zookeeper.client.session-timeout' = '2 s';\n"
+            "CREATE TABLE gen (id BIGINT) WITH ('connector' = 'datagen',\n"
+            "  'fields.id.kind' = 'sequence', 'fields.id.start' = '1',\n"
+            "  'fields.id.end' = '100000000', 'scan.rate-limit' = '100');\n"
+            "CREATE TABLE out_t (id BIGINT) WITH ('connector' = 'filesystem', 'path' = '%s',\n"
+            "  'format' = 'csv', 'sluice.lock-timeout' = '%s');\n"
+            "INSERT INTO out_t SELECT id FROM gen;\n",
+            interval, out, lock_timeout);
+    fclose(f);
+}
+
+static void test_two_jobs_one_folder(void **state)
+{
+    (void)state;
+    char out[300], sqla[300], sqlb[300], sqlb2[300], loga[300], logb[300], logb2[300], sdir[300];
+    snprintf(out, sizeof(out), "%s/shared", g_tmp);
+    snprintf(sqla, sizeof(sqla), "%s/a.sql", g_tmp);
+    snprintf(sqlb, sizeof(sqlb), "%s/b.sql", g_tmp);
+    snprintf(sqlb2, sizeof(sqlb2), "%s/b2.sql", g_tmp);
+    snprintf(loga, sizeof(loga), "%s/a.log", g_tmp);
+    snprintf(logb, sizeof(logb), "%s/b.log", g_tmp);
+    snprintf(logb2, sizeof(logb2), "%s/b2.log", g_tmp);
+    snprintf(sdir, sizeof(sdir), "%s/state", g_tmp);
+    /* a commits nothing (a folder with another job's committed parts is refused anyway:
+     * their epochs are not b's); b's recover deletes a's in-progress file */
+    write_sql(sqla, out, "1 h", "60 s");
+    write_sql(sqlb, out, "200 ms", "1 s");
+    write_sql(sqlb2, out, "200 ms", "60 s");
+    const char *arga[] = {g_bin,         "run", sqla,        "--zk", g_addr,     "--job", "a",
+                          "--state-dir", sdir,  "--workers", "1",    "--no-pin", NULL};
+    pid_t pa = spawn(arga, loga);
+    /* a writes (its in-progress part file) */
+    bool writing = false;
+    for (int i = 0; i < 600 && !writing; i++) {
+        writing = count_files(out, ".part-0-", ".inprogress") == 1;
+        if (!writing)
+            sleep_ms(100);
+    }
+    if (!writing)
+        fprintf(stderr, "--- a ---\n%s\n", read_all(loga));
+    assert_true(writing);
+    /* b (another job) gives up after 1 s, naming the folder and the holder */
+    const char *argb[] = {g_bin,         "run", sqlb,        "--zk", g_addr,     "--job", "b",
+                          "--state-dir", sdir,  "--workers", "1",    "--no-pin", NULL};
+    pid_t pb = spawn(argb, logb);
+    int st = 0;
+    assert_int_equal(waitpid(pb, &st, 0), pb);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    char real[300];
+    assert_non_null(realpath(out, real));
+    char needle[400];
+    snprintf(needle, sizeof(needle), "the folder '%s' is written by another job", out);
+    if (!strstr(read_all(logb), needle))
+        fprintf(stderr, "--- b ---\n%s\n", read_all(logb));
+    assert_non_null(strstr(read_all(logb), needle));
+    assert_non_null(strstr(read_all(logb), "held by 'job a host "));
+    assert_non_null(strstr(read_all(logb), "/fs/%2F"));
+    /* b again, patient: it waits and writes nothing (one in-progress file: a's) */
+    pid_t pb2 =
+        spawn((const char *const[]){g_bin, "run", sqlb2, "--zk", g_addr, "--job", "b",
+                                    "--state-dir", sdir, "--workers", "1", "--no-pin", NULL},
+              logb2);
+    sleep_ms(1500);
+    assert_int_equal(waitpid(pb2, &st, WNOHANG), 0);
+    assert_int_equal(count_files(out, ".part-0-", ".inprogress"), 1);
+    assert_int_equal(count_files(out, "part-0-", ".csv"), 0);
+    /* a dies: after its session timeout, b takes the folder, its epochs become visible */
+    kill(pa, SIGKILL);
+    assert_int_equal(waitpid(pa, &st, 0), pa);
+    bool took = false;
+    for (int i = 0; i < 600 && !took; i++) {
+        took = count_files(out, "part-0-", ".csv") >= 3;
+        if (!took)
+            sleep_ms(100);
+    }
+    if (!took)
+        fprintf(stderr, "--- b2 ---\n%s\n", read_all(logb2));
+    assert_true(took);
+    /* a frozen holder: c (job c) waits behind b; b is stopped past its session timeout,
+     * c takes the lock (and then refuses the folder: b's committed parts are not its
+     * own); b, resumed, finds its session expired and stops: the lock is lost */
+    char sqlc[300], logc[300];
+    snprintf(sqlc, sizeof(sqlc), "%s/c.sql", g_tmp);
+    snprintf(logc, sizeof(logc), "%s/c.log", g_tmp);
+    write_sql(sqlc, out, "200 ms", "60 s");
+    pid_t pc = spawn((const char *const[]){g_bin, "run", sqlc, "--zk", g_addr, "--job", "c",
+                                           "--state-dir", sdir, "--workers", "1", "--no-pin", NULL},
+                     logc);
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_zk *zk;
+    char locks[320];
+    snprintf(locks, sizeof(locks), "%.*s/sluice-locks", (int)strcspn(g_addr, "/"), g_addr);
+    assert_int_equal(sl_zk_open(locks, 4000, 10000, &zk, &err), 0);
+    char lp[256];
+    assert_int_equal(sl_lock_fs_path(out, lp, sizeof(lp), &err), 0);
+    for (int i = 0; i < 600 && nchildren(zk, lp) < 2; i++)
+        sleep_ms(100);
+    assert_int_equal((int)nchildren(zk, lp), 2);
+    /* no commit in flight when b resumes (its commit store would stop it first): its
+     * interval to 1 h, live */
+    char logcfg[300];
+    snprintf(logcfg, sizeof(logcfg), "%s/cfg.log", g_tmp);
+    pid_t pcfg = spawn((const char *const[]){g_bin, "config", "--zk", g_addr, "--job", "b", "set",
+                                             "execution.checkpointing.interval", "1 h", NULL},
+                       logcfg);
+    assert_int_equal(waitpid(pcfg, &st, 0), pcfg);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    bool applied = false;
+    for (int i = 0; i < 600 && !applied; i++) {
+        applied = strstr(read_all(logb2), "applied execution.checkpointing.interval = '1 h'");
+        if (!applied)
+            sleep_ms(100);
+    }
+    assert_true(applied);
+    sleep_ms(1000); /* an epoch under way when the interval changed has ended */
+    kill(pb2, SIGSTOP);
+    assert_int_equal(waitpid(pc, &st, 0), pc);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    if (!strstr(read_all(logc), "the directory holds output this job's checkpoints do not know"))
+        fprintf(stderr, "--- c ---\n%s\n", read_all(logc));
+    assert_non_null(strstr(read_all(logc), "this job's checkpoints do not know"));
+    kill(pb2, SIGCONT);
+    assert_int_equal(waitpid(pb2, &st, 0), pb2);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    /* the worker's next write (or the commit's question to the server) found it lost */
+    bool lost = strstr(read_all(logb2), "lost the folder's lock (") ||
+                strstr(read_all(logb2), "not made visible: lock ");
+    if (!lost)
+        fprintf(stderr, "--- b2 ---\n%s\n", read_all(logb2));
+    assert_true(lost);
+    /* the lock's line is empty */
+    assert_int_equal((int)nchildren(zk, lp), 0);
+    sl_zk_close(zk);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    g_bin = getenv("SLUICE_BIN");
+    if (!g_bin) {
+        fprintf(stderr, "SLUICE_BIN must be set (ctest sets it)\n");
+        return -1;
+    }
+    snprintf(g_tmp, sizeof(g_tmp), "/tmp/sl-lock-XXXXXX");
+    if (!mkdtemp(g_tmp))
+        return -1;
+    struct sl_error err;
+    sl_error_clear(&err);
+    if (sl_zkserver_start(&g_zk, &err) != 0) {
+        fprintf(stderr, "skipped: %s\n", err.msg);
+        return -1;
+    }
+    snprintf(g_addr, sizeof(g_addr), "%s/lk", sl_zkserver_address(g_zk));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sl_zkserver_free(g_zk);
+    if (getenv("SLUICE_TEST_KEEP")) {
+        fprintf(stderr, "kept %s\n", g_tmp);
+        return 0;
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", g_tmp);
+    return system(cmd) != 0 ? -1 : 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fs_path),
+        cmocka_unit_test(test_exclusion_no_herd),
+        cmocka_unit_test(test_session_expiry),
+        cmocka_unit_test(test_two_jobs_one_folder),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
