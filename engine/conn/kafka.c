@@ -1454,37 +1454,44 @@ out:
     return rc;
 }
 
+/* Starts worker ctx->worker's partitions st[0 .. n - 1] at their saved positions; those
+ * saved done report split_done once, in partition order, on its next polls. KAS2
+ * (new_format): partitions the checkpoint does not list appeared after it was taken and start
+ * from their first record (Flink's restored enumerator treats them as discovered); KAS1
+ * (written before discovery existed): per the start-up mode, as then. */
+static int ka_resume(struct ka_source *src, struct sl_worker_ctx *ctx,
+                     const struct sl_kafka_part_state *st, size_t n, bool new_format,
+                     struct sl_error *err)
+{
+    struct ka_worker *w = &src->w[ctx->worker];
+    int32_t *report = calloc(n ? n : 1, sizeof(*report));
+    if (!report)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    int rc = sl_kafka_source_resume(src->ks, ctx->worker, st, n, new_format, err);
+    if (rc) {
+        free(report);
+        return rc;
+    }
+    uint32_t nr = 0;
+    for (size_t k = n; k-- > 0;) /* reported in partition order */
+        if (st[k].done)
+            report[nr++] = sl_kafka_source_split(src->ks, st[k].topic, st[k].partition);
+    free(w->report);
+    w->report = report;
+    w->nreport = nr;
+    return 0;
+}
+
 static int ka_restore(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_sread *in,
                       struct sl_error *err)
 {
     struct ka_source *src = (struct ka_source *)s;
-    struct ka_worker *w = &src->w[ctx->worker];
     struct sl_kafka_part_state *st = NULL;
     uint32_t n;
     bool new_format = false;
     int rc = ka_read_state(src, in, &st, &n, &new_format, err);
-    if (rc)
-        return rc;
-    int32_t *report = calloc(n ? n : 1, sizeof(*report));
-    if (!report) {
-        free(st);
-        return sl_error_set(err, SL_ENOMEM, "out of memory");
-    }
-    /* KAS2: partitions the checkpoint does not list appeared after it was taken and start
-     * from their first record (Flink's restored enumerator treats them as discovered);
-     * KAS1 (written before discovery existed): per the start-up mode, as then */
-    rc = sl_kafka_source_resume(src->ks, ctx->worker, st, n, new_format, err);
-    if (!rc) {
-        uint32_t nr = 0;
-        for (uint32_t k = n; k-- > 0;) /* reported in partition order */
-            if (st[k].done)
-                report[nr++] = sl_kafka_source_split(src->ks, st[k].topic, st[k].partition);
-        free(w->report);
-        w->report = report;
-        w->nreport = nr;
-        report = NULL;
-    }
-    free(report);
+    if (!rc)
+        rc = ka_resume(src, ctx, st, n, new_format, err);
     free(st);
     return rc;
 }
@@ -1496,7 +1503,6 @@ static int ka_rescale(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
                       uint32_t nold, struct sl_error *err)
 {
     struct ka_source *src = (struct ka_source *)s;
-    struct ka_worker *w = &src->w[ctx->worker];
     struct sl_kafka_part_state *mine = NULL;
     size_t nmine = 0, cap = 0;
     bool new_format = true;
@@ -1526,22 +1532,8 @@ static int ka_rescale(struct sl_source *s, struct sl_worker_ctx *ctx, struct sl_
         }
         free(st);
     }
-    int32_t *report = rc ? NULL : calloc(nmine ? nmine : 1, sizeof(*report));
-    if (!rc && !report)
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
     if (!rc)
-        rc = sl_kafka_source_resume(src->ks, ctx->worker, mine, nmine, new_format, err);
-    if (!rc) {
-        uint32_t nr = 0;
-        for (size_t k = nmine; k-- > 0;)
-            if (mine[k].done)
-                report[nr++] = sl_kafka_source_split(src->ks, mine[k].topic, mine[k].partition);
-        free(w->report);
-        w->report = report;
-        w->nreport = nr;
-        report = NULL;
-    }
-    free(report);
+        rc = ka_resume(src, ctx, mine, nmine, new_format, err);
     free(mine);
     return rc;
 }

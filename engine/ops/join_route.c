@@ -232,6 +232,21 @@ void sl_jn_save_out(const struct sl_jn_route *r, const struct sl_jn_side *sides,
     }
 }
 
+/* A kept message's head: its worker (of nw) and kind (rows, and END or with `wm` WM). */
+static int sl_jn_out_head(const struct sl_jn_route *r, struct sl_sread *in, uint32_t nw, bool wm,
+                          uint32_t *to, uint8_t *kind, struct sl_error *err)
+{
+    int rc;
+    if ((rc = sl_sread_u32(in, to, err)) != 0 || (rc = sl_sread_u8(in, kind, err)) != 0)
+        return rc;
+    if (*to >= nw || (*kind != SL_JN_OUT_ROWS && *kind != (wm ? SL_JN_OUT_WM : SL_JN_OUT_END))) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "%s: a kept message that does not fit", r->op->ops->name);
+        return sl_sread_fail(in, err, msg);
+    }
+    return 0;
+}
+
 int sl_jn_restore_out(struct sl_jn_route *r, struct sl_worker_ctx *ctx,
                       const struct sl_jn_side *sides, bool wm, struct sl_sread *in,
                       struct sl_error *err)
@@ -241,14 +256,8 @@ int sl_jn_restore_out(struct sl_jn_route *r, struct sl_worker_ctx *ctx,
     for (uint32_t k = 0; k < nout && !rc; k++) {
         uint32_t to;
         uint8_t kind;
-        if ((rc = sl_sread_u32(in, &to, err)) != 0 || (rc = sl_sread_u8(in, &kind, err)) != 0)
+        if ((rc = sl_jn_out_head(r, in, (uint32_t)r->nworkers, wm, &to, &kind, err)) != 0)
             return rc;
-        if (to >= (uint32_t)r->nworkers ||
-            (kind != SL_JN_OUT_ROWS && kind != (wm ? SL_JN_OUT_WM : SL_JN_OUT_END))) {
-            char msg[96];
-            snprintf(msg, sizeof(msg), "%s: a kept message that does not fit", r->op->ops->name);
-            return sl_sread_fail(in, err, msg);
-        }
         struct sl_jn_out o = {.to = (int)to};
         if (kind == SL_JN_OUT_WM) {
             o.kind = SL_MSG_WATERMARK;
@@ -274,13 +283,8 @@ int sl_jn_rescale_out(struct sl_jn_route *r, struct sl_worker_ctx *ctx,
     for (uint32_t k = 0; k < nout && !rc; k++) {
         uint32_t to;
         uint8_t kind;
-        if ((rc = sl_sread_u32(in, &to, err)) != 0 || (rc = sl_sread_u8(in, &kind, err)) != 0)
+        if ((rc = sl_jn_out_head(r, in, nold, wm, &to, &kind, err)) != 0)
             return rc;
-        if (to >= nold || (kind != SL_JN_OUT_ROWS && kind != (wm ? SL_JN_OUT_WM : SL_JN_OUT_END))) {
-            char msg[96];
-            snprintf(msg, sizeof(msg), "%s: a kept message that does not fit", r->op->ops->name);
-            return sl_sread_fail(in, err, msg);
-        }
         if (kind == SL_JN_OUT_WM) {
             int64_t wmv;
             rc = sl_sread_i64(in, &wmv, err);

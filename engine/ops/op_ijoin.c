@@ -351,6 +351,17 @@ static int sl_ij_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     return sl_sbuf_check(out, err);
 }
 
+/* After a restore: the compaction bookkeeping of the rows loaded (sl_ij_due). */
+static void sl_ij_loaded(struct sl_op_ijoin *j)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        j->kept[sd] = j->side[sd].rows;
+        sl_ij_times(j, sd, 0);
+        j->span[sd] =
+            j->side[sd].rows ? (int64_t)((uint64_t)j->tmax[sd] - (uint64_t)j->tmin[sd]) : 0;
+    }
+}
+
 static int sl_ij_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
                          struct sl_error *err)
 {
@@ -380,12 +391,7 @@ static int sl_ij_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         (rc = sl_jn_restore_side(j->heap, &j->side[1], in, err)) != 0 ||
         (rc = sl_jn_restore_out(&j->r, ctx, j->side, true, in, err)) != 0)
         return rc;
-    for (int sd = 0; sd < 2; sd++) {
-        j->kept[sd] = j->side[sd].rows;
-        sl_ij_times(j, sd, 0);
-        j->span[sd] =
-            j->side[sd].rows ? (int64_t)((uint64_t)j->tmax[sd] - (uint64_t)j->tmin[sd]) : 0;
-    }
+    sl_ij_loaded(j);
     return 0;
 }
 
@@ -470,12 +476,7 @@ static int sl_ij_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     for (int s = 0; s < j->x.nworkers; s++)
         j->x.sender_wm[s] = wm2;
     j->x.input_done = j->x.finished = false;
-    for (int sd = 0; sd < 2; sd++) {
-        j->kept[sd] = j->side[sd].rows;
-        sl_ij_times(j, sd, 0);
-        j->span[sd] =
-            j->side[sd].rows ? (int64_t)((uint64_t)j->tmax[sd] - (uint64_t)j->tmin[sd]) : 0;
-    }
+    sl_ij_loaded(j);
     return 0;
 }
 
