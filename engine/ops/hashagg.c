@@ -1339,6 +1339,12 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
     return sl_ha_merge_sel(dst, src, NULL, 0, map, err);
 }
 
+int sl_hashagg_merge_sel_map(struct sl_hashagg *dst, const struct sl_hashagg *src,
+                             const uint32_t *gids, uint32_t n, uint32_t *map, struct sl_error *err)
+{
+    return sl_ha_merge_sel(dst, src, gids, n, map, err);
+}
+
 int sl_hashagg_merge_sel(struct sl_hashagg *dst, const struct sl_hashagg *src, const uint32_t *gids,
                          uint32_t n, struct sl_error *err)
 {

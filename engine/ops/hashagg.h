@@ -154,6 +154,10 @@ int sl_hashagg_merge_map(struct sl_hashagg *dst, const struct sl_hashagg *src, u
  */
 int sl_hashagg_merge_sel(struct sl_hashagg *dst, const struct sl_hashagg *src, const uint32_t *gids,
                          uint32_t n, struct sl_error *err);
+/* The same, and map[g] (sl_hashagg_groups(src) entries) the group of `dst` that each merged
+ * group g went into (UINT32_MAX for the others). */
+int sl_hashagg_merge_sel_map(struct sl_hashagg *dst, const struct sl_hashagg *src,
+                             const uint32_t *gids, uint32_t n, uint32_t *map, struct sl_error *err);
 
 /*
  * sl_hashagg_emit of the groups gids[0 .. n-1] (n <= SL_BATCH_CAP, each < sl_hashagg_groups),

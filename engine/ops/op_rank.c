@@ -629,11 +629,15 @@ static int sl_rk_process(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct
 
 /* ---- phase 1: routing ---------------------------------------------------------------------- */
 
-static void sl_rk_route_hash(struct sl_op_rank *k, struct sl_batch *b, uint32_t n)
+/* k->hashes[i]: the routing hash of active position i of b over its columns cols[0 .. npart
+ * - 1] (the PARTITION BY columns: k->part in an input batch, 0 .. npart - 1 in the key
+ * table's output). */
+static void sl_rk_hash_cols(struct sl_op_rank *k, struct sl_batch *b, uint32_t n,
+                            const uint32_t *cols)
 {
     const struct sl_hash_kernels *h = sl_hash;
     for (uint32_t p = 0; p < k->npart; p++) {
-        struct sl_column *c = &b->cols[k->part[p]];
+        struct sl_column *c = &b->cols[cols[p]];
         const uint64_t *valid = c->valid;
         switch (c->type.id) {
         case SL_TYPE_INT:
@@ -660,6 +664,11 @@ static void sl_rk_route_hash(struct sl_op_rank *k, struct sl_batch *b, uint32_t 
             break;
         }
     }
+}
+
+static void sl_rk_route_hash(struct sl_op_rank *k, struct sl_batch *b, uint32_t n)
+{
+    sl_rk_hash_cols(k, b, n, k->part);
 }
 
 /* Row r of b appended to the batch of owner o's message (made or taken from the spares). */
@@ -978,6 +987,179 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     return rc;
 }
 
+/* Rescaling: which groups of `keys` (a key table of this operator's spec) worker ctx->worker
+ * owns now: sel[0 .. *n - 1], by the routing hash of their PARTITION BY values. */
+static int sl_rk_mine(struct sl_op_rank *k, struct sl_worker_ctx *ctx,
+                      const struct sl_hashagg *keys, struct sl_batch_pool *kpool, uint32_t *sel,
+                      uint32_t *n, struct sl_error *err)
+{
+    uint32_t cols[SL_HASHAGG_MAX_K];
+    for (uint32_t p = 0; p < k->npart && p < SL_HASHAGG_MAX_K; p++)
+        cols[p] = p;
+    *n = 0;
+    for (uint32_t cursor = 0;;) {
+        struct sl_batch *b = sl_batch_pool_get(kpool);
+        if (!b)
+            return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+        uint32_t g0 = cursor;
+        int got = sl_hashagg_emit(keys, &cursor, b, err);
+        if (got > 0) {
+            sl_rk_hash_cols(k, b, (uint32_t)got, cols);
+            for (uint32_t i = 0; i < (uint32_t)got; i++)
+                if (sl_kg_route(k->hashes[i], ctx->kg_max, (uint32_t)ctx->nworkers) ==
+                    (uint32_t)ctx->worker)
+                    sel[(*n)++] = g0 + i;
+        }
+        sl_batch_pool_put(b);
+        if (got <= 0)
+            return got;
+    }
+}
+
+/* One old worker's state (nold workers): the partitions this worker owns now, with their kept
+ * rows in rank order; the others' rows are read and let go. */
+static int sl_rk_rescale_one(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                             uint32_t nold, struct sl_hashagg *tmp, struct sl_batch_pool *kpool,
+                             struct sl_batch *s, int64_t *wm1, int64_t *wm2, uint64_t *next,
+                             struct sl_error *err)
+{
+    uint32_t magic, nw, nc;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (!rc && magic != SL_RK_MAGIC)
+        rc = sl_sread_fail(in, err, "Top-N: not a Top-N's state");
+    if (!rc && ((rc = sl_sread_u32(in, &nw, err)) != 0 || (rc = sl_sread_u32(in, &nc, err)) != 0))
+        return rc;
+    if (rc)
+        return rc;
+    if (nw != nold || nc != k->ncols)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: Top-N state of %u workers and rows of %u columns, not %u and %u",
+                            in->what, nw, nc, nold, k->ncols);
+    struct sl_xchg x;
+    if (sl_xchg_init(&x, k->heap, (int)nold))
+        return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    uint64_t seq = 0;
+    bool present = false;
+    if ((rc = sl_xchg_load_sent(&x, in, err)) != 0 ||
+        (rc = sl_xchg_load_recv(&x, in, "Top-N", err)) != 0 ||
+        (rc = sl_sread_u64(in, &seq, err)) != 0 || (rc = sl_rk_get_flag(in, &present, err)) != 0)
+        goto out;
+    *wm1 = x.wm1 < *wm1 ? x.wm1 : *wm1;
+    *wm2 = x.wm2 < *wm2 ? x.wm2 : *wm2;
+    *next = seq > *next ? seq : *next;
+    if (!present)
+        goto out;
+    sl_hashagg_clear(tmp);
+    uint32_t ng = 0, nsel = 0;
+    if ((rc = sl_hashagg_load(tmp, in, err)) != 0 || (rc = sl_sread_u32(in, &ng, err)) != 0)
+        goto out;
+    if (ng != sl_hashagg_groups(tmp)) {
+        rc = sl_sread_fail(in, err, "Top-N: a group count that is not the key table's");
+        goto out;
+    }
+    uint32_t *sel = sl_mem_alloc(k->heap, ((size_t)ng + 1) * sizeof(*sel));
+    uint32_t *map = sl_mem_alloc(k->heap, ((size_t)ng + 1) * sizeof(*map));
+    if (!sel || !map)
+        rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    if (!rc)
+        rc = sl_rk_mine(k, ctx, tmp, kpool, sel, &nsel, err);
+    for (uint32_t g = 0; !rc && g < ng; g++)
+        map[g] = UINT32_MAX;
+    if (!rc && nsel)
+        rc = sl_hashagg_merge_sel_map(k->keys, tmp, sel, nsel, map, err);
+    if (!rc && sl_rk_grp_reserve(k, sl_hashagg_groups(k->keys)))
+        rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    for (uint32_t g = 0; !rc && g < ng; g++) {
+        uint32_t n;
+        if ((rc = sl_sread_u32(in, &n, err)) != 0)
+            break;
+        struct sl_rk_grp *gr = map[g] == UINT32_MAX ? NULL : &k->grp[map[g]];
+        if (n > k->end || (gr && gr->n + n > k->end)) {
+            rc = sl_sread_fail(in, err, "Top-N: a group with more rows than the range's end");
+            break;
+        }
+        for (uint32_t j = 0; !rc && j < n; j++) {
+            uint32_t id;
+            if ((rc = sl_rk_load_row(k, s, in, &id, err)) != 0)
+                break;
+            if (!gr) { /* another worker's partition now */
+                sl_rk_row_free(k, id);
+                continue;
+            }
+            if (sl_rk_grp_room(k, gr)) {
+                rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+                break;
+            }
+            sl_rk_ids(gr)[gr->n++] = id;
+        }
+    }
+    sl_mem_free(sel);
+    sl_mem_free(map);
+out:
+    sl_xchg_free(&x);
+    return rc;
+}
+
+/*
+ * Restore at another worker count (engine/core/keygroup.h): out of every old worker's state,
+ * the partitions whose PARTITION BY values this worker owns now, with their kept rows in rank
+ * order and their arrival numbers (new rows arrive after the latest of them). Watermarks
+ * restart at the lowest of the old workers', as the aggregations' do.
+ */
+static int sl_rk_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                         uint32_t nold, struct sl_error *err)
+{
+    struct sl_op_rank *k = (struct sl_op_rank *)op;
+    if (sl_hashagg_groups(k->keys) || k->x.wm1 != INT64_MIN || k->x.input_done)
+        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                           "Top-N: restore into an operator that has run");
+    struct sl_hashagg *tmp = NULL;
+    int rc = sl_hashagg_new(k->heap, &k->spec, &tmp, err);
+    if (rc)
+        return rc;
+    struct sl_type types[SL_HASHAGG_MAX_K];
+    uint32_t nk = sl_hashagg_out_ncols(tmp);
+    struct sl_schema *ks = NULL;
+    struct sl_batch_pool *kpool = NULL, *pool = NULL;
+    struct sl_batch *s = NULL;
+    if (nk <= SL_HASHAGG_MAX_K) {
+        const char *names[SL_HASHAGG_MAX_K];
+        sl_hashagg_out_types(tmp, types);
+        for (uint32_t c = 0; c < nk; c++)
+            names[c] = "key";
+        ks = sl_schema_new(nk, names, types);
+    }
+    kpool = ks ? sl_batch_pool_new(k->heap, ks, 1) : NULL;
+    pool = sl_batch_pool_new(k->heap, k->in_schema, 1);
+    s = pool ? sl_batch_pool_get(pool) : NULL;
+    if (!kpool || !s)
+        rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    int64_t wm1 = INT64_MAX, wm2 = INT64_MAX;
+    uint64_t next = 0;
+    for (uint32_t j = 0; j < nold && !rc; j++)
+        rc = sl_rk_rescale_one(k, ctx, &in[j], nold, tmp, kpool, s, &wm1, &wm2, &next, err);
+    if (!rc) {
+        if (nold == 0)
+            wm1 = wm2 = INT64_MIN;
+        k->x.wm1 = wm1;
+        k->x.wm1_sent = wm2;
+        k->x.wm2 = wm2;
+        for (int w = 0; w < k->x.nworkers; w++)
+            k->x.sender_wm[w] = wm2;
+        k->x.input_done = k->x.finished = false;
+        k->next_seq = next;
+    }
+    if (s)
+        sl_batch_pool_put(s);
+    if (pool)
+        sl_batch_pool_free(pool);
+    if (kpool)
+        sl_batch_pool_free(kpool);
+    sl_schema_free(ks);
+    sl_hashagg_free(tmp);
+    return rc;
+}
+
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 static void sl_rk_free(struct sl_op *op)
@@ -1047,6 +1229,7 @@ static const struct sl_op_ops sl_rk_ops = {
     .free = sl_rk_free,
     .save = sl_rk_save,
     .restore = sl_rk_restore,
+    .rescale = sl_rk_rescale,
 };
 
 static int sl_rk_setup(struct sl_op_rank *k, const struct sl_plan *node, struct sl_worker_ctx *ctx,

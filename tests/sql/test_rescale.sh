@@ -20,6 +20,8 @@
 #   5, 6. a regular join and an interval join of two streams (bids with their auctions) into
 #      files at 3 workers, killed, resumed at 2: the rows equal a run's without a crash, row
 #      for row.
+#   7. Top-N (the ten highest bids per auction) into print at 2 workers, killed, resumed at 3:
+#      the final state (per auction and rank the last row) equals a run's without a crash.
 # Every run is wrapped in `timeout -k 5 120`: a hang shows as a failure with its log.
 set -u
 bin=${SLUICE_BIN:?}
@@ -269,6 +271,40 @@ for q in join ijoin; do
     fi
   fi
 done
+
+# ---- 7. Top-N: the ten highest bids per auction into print, 2 -> 3 workers ------------------
+# (ties broken by bidder and time: a tie of equal rows ranks by arrival, which depends on how
+# the partitions interleave, so that even two runs without a crash could differ)
+cat > "$tmp/top.sql" <<'SQL'
+CREATE TABLE top10 (auction BIGINT, rank_number BIGINT, bidder BIGINT, price BIGINT)
+WITH ('connector' = 'print', 'print-identifier' = 'top');
+INSERT INTO top10
+SELECT auction, rank_number, bidder, price FROM
+(SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC, bidder, `dateTime`)
+   AS rank_number FROM bid)
+WHERE rank_number <= 10;
+SQL
+mkdir -p "$tmp/tref"
+jrun "$tmp/tref" 1 "$tmp/top.sql" > "$tmp/tref/log" 2>&1 || { bad "Top-N without a crash"; tail -3 "$tmp/tref/log"; }
+python3 "$here/changelog.py" --ident top "$tmp/tref/log" > "$tmp/want-top" ||
+    bad "Top-N: the reference changelog does not apply"
+d=$tmp/top
+mkdir -p "$d"
+if ! run_and_kill 2 jrun "$d" 2 "$tmp/top.sql"; then
+  bad "Top-N: the run at 2 workers was not killed while running"; tail -5 "$d/log"
+elif ! jrun "$d" 3 "$tmp/top.sql" >> "$d/log" 2>&1; then
+  bad "Top-N: the run at 3 workers did not complete"; tail -5 "$d/log"
+else
+  grep -q "rescaling the state of epoch [0-9]* from 2 workers to 3" "$d/log" ||
+      bad "Top-N: no rescale from 2 to 3 workers in the log"
+  python3 "$here/changelog.py" --ident top --last-by 2 "$d/log" > "$d/got"
+  if cmp -s "$d/got" "$tmp/want-top" && [ -s "$tmp/want-top" ]; then
+    echo "ok   Top-10 bids per auction at 2, then 3 workers ($(wc -l < "$d/got") rows)"
+  else
+    bad "Top-10 at 2, then 3 workers: $(wc -l < "$d/got") rows, want $(wc -l < "$tmp/want-top")"
+    diff "$d/got" "$tmp/want-top" | head -6
+  fi
+fi
 
 [ $fail -eq 0 ] && echo "all rescale checks passed"
 exit $fail
