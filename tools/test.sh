@@ -3,11 +3,15 @@
 # (release, ASan+UBSan, batch capacity 2, ThreadSanitizer; release first, the others in the
 # background while the tests of the builds before them run) with warnings as errors, runs the
 # whole suite in the first three (the tests labelled "broker", of a real Kafka broker and of
-# Flink, in the ASan build only; the checks of the source text in the release build only;
-# the crash and protocol tests and those no batch passes through, labels protocol and nocap2,
-# not in the capacity-2 build) and the tests labelled
-# "threads" (CMakeLists.txt says which) in the TSan build, then runs the libFuzzer targets
-# briefly (SLUICE_FUZZ_SECONDS each, default 15; 0 skips them).
+# Flink, in the ASan build only; the Flink oracle, label oracle, in the release and ASan
+# builds; the checks of the source text in the release build only; the crash and protocol
+# tests and those no batch passes through, labels protocol and nocap2, not in the capacity-2
+# build) and the tests labelled "threads" (CMakeLists.txt says which) in the TSan build, then
+# runs the libFuzzer targets briefly (SLUICE_FUZZ_SECONDS each, default 15; 0 skips them).
+# Under ASan each path once, the repetitions in the release build: three tests are cut per
+# build by a variable set here - test_checkpoint.sh's random kills (CKPT_PHASES) in release
+# only, the oracle (ORACLE_WORKERS) and test_pipelines.sh (PIPELINES_WORKERS) at 2 workers
+# under ASan, test_pipelines.sh at 2 and 4 under TSan (docs/testing.md, "Time budget").
 # Exits non-zero if anything fails. The last line is "tests: N passed, N failed"; the line
 # before it gives the wall time of each step (docs/testing.md, "Time budget": the whole
 # command is to stay within 15 minutes on a 2-core machine from a clean clone).
@@ -113,7 +117,7 @@ for b in release asan cap2 tsan; do
     esac
     # release and ASan: three at a time on two cores - their long tests (Flink, the broker,
     # the crash tests, ZooKeeper sessions) wait on JVMs, timers and restarts more than they
-    # compute (the release step's tests took 924 s one after the other for 290 CPU s)
+    # compute (the release step's tests took 969 s one after the other for 320 CPU s)
     jobs=2
     case $b in release | asan) jobs=3 ;; esac
     (cd "build/$b" && ctest --output-on-failure -j "$jobs" "${leave_out[@]}" "$@") 2>&1 | tee "$log"
