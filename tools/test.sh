@@ -3,11 +3,15 @@
 # (release, ASan+UBSan, batch capacity 2, ThreadSanitizer; release first, the others in the
 # background while the tests of the builds before them run) with warnings as errors, runs the
 # whole suite in the first three (the tests labelled "broker", of a real Kafka broker and of
-# Flink, in the ASan build only; the checks of the source text in the release build only;
-# the crash and protocol tests and those no batch passes through, labels protocol and nocap2,
-# not in the capacity-2 build) and the tests labelled
-# "threads" (CMakeLists.txt says which) in the TSan build, then runs the libFuzzer targets
-# briefly (SLUICE_FUZZ_SECONDS each, default 15; 0 skips them).
+# Flink, in the ASan build only; the Flink oracle, label oracle, in the release and ASan
+# builds; the checks of the source text in the release build only; the crash and protocol
+# tests and those no batch passes through, labels protocol and nocap2, not in the capacity-2
+# build) and the tests labelled "threads" (CMakeLists.txt says which) in the TSan build, then
+# runs the libFuzzer targets briefly (SLUICE_FUZZ_SECONDS each, default 15; 0 skips them).
+# Under ASan each path once, the repetitions in the release build: three tests are cut per
+# build by a variable set here - test_checkpoint.sh's random kills (CKPT_PHASES) in release
+# only, the oracle (ORACLE_WORKERS) and test_pipelines.sh (PIPELINES_WORKERS) at 2 workers
+# under ASan, test_pipelines.sh at 2 and 4 under TSan (docs/testing.md, "Time budget").
 # Exits non-zero if anything fails. The last line is "tests: N passed, N failed"; the line
 # before it gives the wall time of each step (docs/testing.md, "Time budget": the whole
 # command is to stay within 15 minutes on a 2-core machine from a clean clone).
@@ -64,7 +68,17 @@ export SLUICE_FLINK_REQUIRED=${SLUICE_FLINK_REQUIRED:-1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 tsan_logs=$(mktemp -d)
-trap 'kill -- -"$bg_builds" 2>/dev/null; rm -rf "$tsan_logs" "$blogs"' EXIT
+# The tests start Python hundreds of times in each build (rows.py, changelog.py,
+# partitions.py, reference.py...; the oracle alone about 170 times in the release build). Where python3 is a version manager's shim (pyenv's: a bash script that
+# runs pyenv, which finds the version and execs it - about 0.5 CPU s a start on this machine,
+# against 0.1 for the interpreter itself), the tests get the interpreter it runs, by its
+# path: the same program, prefix and packages (docs/testing.md, "Time budget").
+pybin=$(mktemp -d)
+if sl_py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) && [ -x "$sl_py" ]; then
+  ln -s "$sl_py" "$pybin/python3"
+  export PATH="$pybin:$PATH"
+fi
+trap 'kill -- -"$bg_builds" 2>/dev/null; rm -rf "$tsan_logs" "$blogs" "$pybin"' EXIT
 tsan_options="suppressions=$PWD/tests/tsan.supp:second_deadlock_stack=1:log_path=$tsan_logs/tsan"
 
 times+=("build(release) $((SECONDS - t0))s")
@@ -73,6 +87,7 @@ failed=0
 status=0
 for b in release asan cap2 tsan; do
   tw=$SECONDS
+  unset CKPT_PHASES ORACLE_WORKERS PIPELINES_WORKERS # set per build below
   if [ "$b" != release ] && ! wait_build "$b"; then
     failed=$((failed + 1))
     status=1
@@ -83,21 +98,28 @@ for b in release asan cap2 tsan; do
   tb=$SECONDS
   log=$(mktemp)
   if [ "$b" = tsan ]; then
-    (cd "build/$b" && TSAN_OPTIONS=${TSAN_OPTIONS:-$tsan_options} \
+    # test_pipelines.sh at 2 and 4 workers, where threads meet (PIPELINES_WORKERS)
+    (cd "build/$b" && TSAN_OPTIONS=${TSAN_OPTIONS:-$tsan_options} PIPELINES_WORKERS="2 4" \
        ctest --output-on-failure -j 2 -L threads "$@") 2>&1 | tee "$log"
   else
     # the real Kafka broker's and Flink's tests (label broker) run in the ASan build only,
     # the checks of the source text (label source) in the release build only
+    # (test_checkpoint.sh: its random kills in the release build only, CKPT_PHASES); the
+    # Flink oracle (label oracle) at 1, 2 and 4 workers in the release build, at 2 in the
+    # ASan build (ORACLE_WORKERS)
     case $b in
       release) leave_out=(-LE broker) ;;
-      asan) leave_out=(-LE source) ;;
-      cap2) leave_out=(-LE 'broker|source|protocol|nocap2') ;;
-      *) leave_out=(-LE 'broker|source') ;;
+      asan)
+        leave_out=(-LE source)
+        export CKPT_PHASES=points ORACLE_WORKERS=2 PIPELINES_WORKERS=2 ;;
+      cap2) leave_out=(-LE 'broker|source|protocol|nocap2|oracle') ;;
+      *) leave_out=(-LE 'broker|source|oracle') ;;
     esac
-    # ASan: three at a time on two cores - its long tests (Flink, the broker, the crash
-    # tests) wait on JVMs and restarts more than they compute
+    # release and ASan: three at a time on two cores - their long tests (Flink, the broker,
+    # the crash tests, ZooKeeper sessions) wait on JVMs, timers and restarts more than they
+    # compute (the release step's tests took 969 s one after the other for 320 CPU s)
     jobs=2
-    [ "$b" = asan ] && jobs=3
+    case $b in release | asan) jobs=3 ;; esac
     (cd "build/$b" && ctest --output-on-failure -j "$jobs" "${leave_out[@]}" "$@") 2>&1 | tee "$log"
   fi
   rc=${PIPESTATUS[0]}
