@@ -119,3 +119,15 @@ int sl_xchg_load_recv(struct sl_xchg *x, struct sl_sread *in, const char *what,
             return rc;
     return 0;
 }
+
+void sl_xchg_rescaled(struct sl_xchg *x, int64_t wm1, int64_t wm2)
+{
+    if (wm1 == INT64_MAX && wm2 == INT64_MAX) /* no old worker said anything */
+        wm1 = wm2 = INT64_MIN;
+    x->wm1 = wm1;
+    x->wm1_sent = wm2;
+    x->wm2 = wm2;
+    for (int s = 0; s < x->nworkers; s++)
+        x->sender_wm[s] = wm2;
+    x->input_done = x->finished = false;
+}

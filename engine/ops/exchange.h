@@ -78,6 +78,12 @@ static inline bool sl_xchg_input_end(struct sl_xchg *x)
     return true;
 }
 
+/* Rescaling (engine/core/keygroup.h): the exchange restarts from the lowest watermarks of the
+ * old workers - wm1 (this worker's input) and wm2 (passed downstream, and what it now
+ * assumes every sender sent: wm1_sent too, so that wm1 goes out again); nothing has ended.
+ * Both INT64_MIN when there was no old worker (wm1 / wm2 INT64_MAX). */
+void sl_xchg_rescaled(struct sl_xchg *x, int64_t wm1, int64_t wm2);
+
 /* Checkpoints (see CHECKPOINT STATE above). The loads fail with SL_ECORRUPT on a flag byte
  * other than 0 or 1 (`what` names the operator). */
 void sl_xchg_save_sent(const struct sl_xchg *x, struct sl_sbuf *out);

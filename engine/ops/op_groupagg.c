@@ -1348,14 +1348,7 @@ static int sl_ga_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
                              err ? err->msg : sl_strerror(rc));
         goto out;
     }
-    if (nold == 0)
-        wm1 = wm2 = INT64_MIN;
-    a->x.wm1 = wm1;
-    a->x.wm1_sent = wm2;
-    a->x.wm2 = wm2;
-    for (int s = 0; s < a->x.nworkers; s++)
-        a->x.sender_wm[s] = wm2;
-    a->x.input_done = a->x.finished = false;
+    sl_xchg_rescaled(&a->x, wm1, wm2);
     if (a->state)
         rc = sl_ga_rebuild_prev(a, ctx, err);
 out:

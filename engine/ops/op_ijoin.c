@@ -471,11 +471,7 @@ static int sl_ij_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         wm_in[0] = wm_in[1] = wm2 = INT64_MIN;
     j->wm_in[0] = wm_in[0];
     j->wm_in[1] = wm_in[1];
-    j->x.wm1_sent = wm2; /* what W now assumes every sender sent */
-    j->x.wm2 = wm2;
-    for (int s = 0; s < j->x.nworkers; s++)
-        j->x.sender_wm[s] = wm2;
-    j->x.input_done = j->x.finished = false;
+    sl_xchg_rescaled(&j->x, INT64_MIN, wm2); /* wm1 unused here; W: the operator time */
     sl_ij_loaded(j);
     return 0;
 }

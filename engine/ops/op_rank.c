@@ -1139,14 +1139,7 @@ static int sl_rk_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     for (uint32_t j = 0; j < nold && !rc; j++)
         rc = sl_rk_rescale_one(k, ctx, &in[j], nold, tmp, kpool, s, &wm1, &wm2, &next, err);
     if (!rc) {
-        if (nold == 0)
-            wm1 = wm2 = INT64_MIN;
-        k->x.wm1 = wm1;
-        k->x.wm1_sent = wm2;
-        k->x.wm2 = wm2;
-        for (int w = 0; w < k->x.nworkers; w++)
-            k->x.sender_wm[w] = wm2;
-        k->x.input_done = k->x.finished = false;
+        sl_xchg_rescaled(&k->x, wm1, wm2);
         k->next_seq = next;
     }
     if (s)

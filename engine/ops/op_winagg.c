@@ -1018,14 +1018,7 @@ static int sl_wa_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         rc = sl_wa_rescale_one(a, ctx, &rs, tmp, &in[j], nold, &wm1, &wm2, err);
     if (rc)
         goto out;
-    if (nold == 0)
-        wm1 = wm2 = INT64_MIN;
-    a->x.wm1 = wm1;
-    a->x.wm1_sent = wm2; /* what phase 2 now assumes every sender sent */
-    a->x.wm2 = wm2;
-    for (int s = 0; s < a->x.nworkers; s++)
-        a->x.sender_wm[s] = wm2;
-    a->x.input_done = a->x.finished = false;
+    sl_xchg_rescaled(&a->x, wm1, wm2);
 out:
     sl_aggout_rs_free(&rs);
     sl_hashagg_free(tmp);
