@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "coord/latch.h"
+
+/* How long sl_lock_check asks again while ZooKeeper cannot be reached. */
+#define SL_LOCK_CHECK_PATIENCE_MS 60000
 
 struct sl_lock {
     struct sl_zk *zk;
@@ -128,7 +132,28 @@ int sl_lock_check(struct sl_lock *l, struct sl_error *err)
     struct sl_zk_stat st = {0};
     char buf[256]; /* the owner's text: at most 120 bytes */
     size_t len;
-    int rc = sl_zk_get(l->zk, sl_latch_node(l->latch), buf, sizeof(buf), &len, &st, err);
+    /* ZooKeeper unreachable for a while (restarted, a network blip) says nothing about the
+     * lock: the session, and with it the node, lives on until it expires. Ask again once
+     * connected, as the commit store does, for at most SL_LOCK_CHECK_PATIENCE_MS. */
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc;
+    for (;;) {
+        rc = sl_zk_get(l->zk, sl_latch_node(l->latch), buf, sizeof(buf), &len, &st, err);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t ms =
+            (int64_t)(now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        if (rc != SL_EZK_RETRY || sl_zk_expired(l->zk) || ms >= SL_LOCK_CHECK_PATIENCE_MS)
+            break;
+        struct sl_error e2;
+        sl_zk_wait_connected(l->zk, 500, &e2);
+    }
+    if (sl_zk_expired(l->zk) || sl_zk_session_id(l->zk) != l->session) {
+        l->lost = true;
+        atomic_store(&l->held, false);
+        return sl_error_set(err, SL_EFENCED,
+                            "lock %s: lost (the ZooKeeper session that held it expired)", l->path);
+    }
     if (rc == SL_ENOTFOUND || (rc == 0 && st.ephemeral_owner != l->session)) {
         l->lost = true;
         atomic_store(&l->held, false);

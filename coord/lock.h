@@ -53,8 +53,9 @@ int sl_lock_acquire(struct sl_lock *lock, int timeout_ms, struct sl_error *err);
 bool sl_lock_held(struct sl_lock *lock);
 
 /* Asks ZooKeeper whether the lock is still held (the node exists and belongs to this
- * session): 0 if so; SL_EFENCED (with the reason) when it is lost; SL_EZK_RETRY when the
- * server cannot be asked now (not known to be held: do not act on it). */
+ * session): 0 if so; SL_EFENCED (with the reason) when it is lost. While the server cannot
+ * be reached (a restart, a blip) it asks again once connected, for up to 60 s; SL_EZK_RETRY
+ * when it still cannot be asked then (not known to be held: do not act on it). */
 int sl_lock_check(struct sl_lock *lock, struct sl_error *err);
 
 /* The data of the node that holds the lock now into buf[cap] ("" when none): 0, or an error

@@ -400,6 +400,49 @@ static void test_two_jobs_one_folder(void **state)
     sl_zk_close(zk);
 }
 
+/* ZooKeeper down and back (a restart keeping its data: the session lives on): a check made
+ * while it cannot be reached asks again once it is back and finds the lock held - it is not
+ * an error that would stop the holder (it failed a job's commit before). The check runs on
+ * a thread; the server is restarted from this one (it dies with the thread that starts it). */
+struct checker {
+    pthread_t t;
+    struct sl_lock *lock;
+    int rc;
+    struct sl_error err;
+};
+
+static void *check_main(void *arg)
+{
+    struct checker *c = arg;
+    sl_error_clear(&c->err);
+    c->rc = sl_lock_check(c->lock, &c->err);
+    return NULL;
+}
+
+static void test_check_across_restart(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_zk *za = open_zk(15000);
+    struct sl_lock *a;
+    assert_int_equal(sl_lock_new(za, "/t/restart", "owner a", &a, &err), 0);
+    assert_int_equal(sl_lock_acquire(a, 5000, &err), 0);
+    assert_int_equal(sl_lock_check(a, &err), 0);
+    sl_zkserver_stop(g_zk);
+    struct checker c = {.lock = a, .rc = 1};
+    assert_int_equal(pthread_create(&c.t, NULL, check_main, &c), 0);
+    sleep_ms(1500); /* the check is made while the server is down */
+    assert_int_equal(sl_zkserver_restart(g_zk, 0, &err), 0);
+    pthread_join(c.t, NULL);
+    if (c.rc)
+        fprintf(stderr, "check: %s\n", c.err.msg);
+    assert_int_equal(c.rc, 0);
+    assert_true(sl_lock_held(a));
+    sl_lock_free(a);
+    sl_zk_close(za);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -438,6 +481,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fs_path),
+        cmocka_unit_test(test_check_across_restart),
         cmocka_unit_test(test_exclusion_no_herd),
         cmocka_unit_test(test_session_expiry),
         cmocka_unit_test(test_two_jobs_one_folder),
