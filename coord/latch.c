@@ -36,7 +36,12 @@ struct sl_latch {
     bool lost;                 /* a create with `token` lost its answer: a node may exist */
     int64_t session;           /* the session that created node / token */
     bool leader;
+    const _Atomic int *stop; /* sl_latch_set_stop's flag, or NULL */
 };
+
+/* How often a wait looks at the stop flag (sl_latch_set_stop): as often as the executor's
+ * workers look at theirs, so a standby stops as promptly as a running job. */
+#define SL_LATCH_STOP_POLL_MS 100
 
 static double sl_latch_now(void)
 {
@@ -141,6 +146,46 @@ static int sl_latch_find_own(struct sl_latch *l, struct sl_error *err)
     return rc;
 }
 
+void sl_latch_set_stop(struct sl_latch *l, const _Atomic int *stop)
+{
+    l->stop = stop;
+}
+
+static bool sl_latch_stopped(const struct sl_latch *l)
+{
+    return l->stop && atomic_load_explicit(l->stop, memory_order_relaxed) != 0;
+}
+
+static int sl_latch_stop_error(const struct sl_latch *l, struct sl_error *err)
+{
+    return sl_error_set(err, SL_ESTOPPED, "latch %s: stopped while waiting (%s)", l->dir,
+                        l->node[0] ? l->node : "not in the line yet");
+}
+
+/* The next sleep of a wait until `deadline`, in ms (-1: no limit): the time left, cut to
+ * SL_LATCH_STOP_POLL_MS when a stop flag is set. */
+static int sl_latch_slice_ms(const struct sl_latch *l, double deadline)
+{
+    double left = deadline - sl_latch_now();
+    int ms = left <= 0 ? 0 : left > 1e6 ? -1 : (int)(left * 1000) + 1;
+    if (l->stop && (ms < 0 || ms > SL_LATCH_STOP_POLL_MS))
+        ms = SL_LATCH_STOP_POLL_MS;
+    return ms;
+}
+
+/* Waits until the session is connected, up to `deadline`, looking at the stop flag between
+ * slices: 0, SL_EFENCED, SL_EZK_RETRY (the deadline passed unconnected), SL_ESTOPPED. */
+static int sl_latch_wait_connected(struct sl_latch *l, double deadline, struct sl_error *err)
+{
+    for (;;) {
+        if (sl_latch_stopped(l))
+            return sl_latch_stop_error(l, err);
+        int rc = sl_zk_wait_connected(l->zk, sl_latch_slice_ms(l, deadline), err);
+        if (rc != SL_EZK_RETRY || deadline - sl_latch_now() <= 0)
+            return rc;
+    }
+}
+
 static int sl_latch_join(struct sl_latch *l, double deadline, struct sl_error *err)
 {
     int64_t session = sl_zk_session_id(l->zk);
@@ -174,8 +219,7 @@ static int sl_latch_join(struct sl_latch *l, double deadline, struct sl_error *e
             return rc;
         l->node[0] = '\0';
         l->lost = true;
-        double left = deadline - sl_latch_now();
-        rc = sl_zk_wait_connected(l->zk, left < 0 ? 0 : left > 1e6 ? -1 : (int)(left * 1000), err);
+        rc = sl_latch_wait_connected(l, deadline, err);
         if (rc)
             return rc;
     }
@@ -191,11 +235,15 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
     }
     if (l->node[0] && l->session != sl_zk_session_id(l->zk))
         l->node[0] = '\0'; /* made by an earlier session (sl_zk_reopen): gone with it */
+    if (sl_latch_stopped(l))
+        return sl_latch_stop_error(l, err);
     int rc = 0;
     if (!l->node[0] && (rc = sl_latch_join(l, deadline, err)) != 0)
         return rc;
     const char *own = strrchr(l->node, '/') + 1;
     for (;;) {
+        if (sl_latch_stopped(l)) /* the node stays: the caller releases it */
+            return sl_latch_stop_error(l, err);
         uint64_t seen = sl_zk_events(l->zk);
         char **names;
         size_t n;
@@ -204,7 +252,7 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
             double left = deadline - sl_latch_now();
             if (left <= 0)
                 return sl_error_set(err, SL_ETIMEOUT, "latch %s: ZooKeeper unreachable", l->dir);
-            rc = sl_zk_wait_connected(l->zk, left > 1e6 ? -1 : (int)(left * 1000), err);
+            rc = sl_latch_wait_connected(l, deadline, err);
             if (rc == SL_EZK_RETRY)
                 continue;
         }
@@ -230,7 +278,7 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
                     if (left <= 0)
                         return sl_error_set(err, SL_ETIMEOUT, "latch %s: ZooKeeper unreachable",
                                             l->dir);
-                    rc = sl_zk_wait_connected(l->zk, left > 1e6 ? -1 : (int)(left * 1000), err);
+                    rc = sl_latch_wait_connected(l, deadline, err);
                 }
                 if (rc && rc != SL_EZK_RETRY)
                     return rc;
@@ -265,8 +313,13 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
             return sl_error_set(err, SL_ETIMEOUT, "latch %s: still a standby behind %s", l->dir,
                                 pred);
         /* also wake now and then: a watch lost with a connection is set again on the next
-         * round */
-        sl_zk_wait_event(l->zk, seen, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
+         * round; and a stop flag is looked at every SL_LATCH_STOP_POLL_MS (the top of the
+         * loop), without asking ZooKeeper anything until the watch fires or a second passed */
+        double until = sl_latch_now() + (left > 1.0 ? 1.0 : left);
+        do {
+            int ms = sl_latch_slice_ms(l, until);
+            sl_zk_wait_event(l->zk, seen, ms < 0 ? 1000 : ms);
+        } while (sl_zk_events(l->zk) == seen && !sl_latch_stopped(l) && sl_latch_now() < until);
     }
 }
 

@@ -35,12 +35,19 @@ int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out, struc
  * session"): who is in the line, for operators and for a lock's "held by" (coord/lock.h). */
 void sl_latch_set_data(struct sl_latch *latch, const char *data);
 
+/* A flag (borrowed; NULL: none) that ends sl_latch_acquire's waits once non-zero - set by
+ * a SIGINT / SIGTERM handler (tools/cmd_run.c) or any thread: a wait looks at it at least
+ * every 100 ms. */
+void sl_latch_set_stop(struct sl_latch *latch, const _Atomic int *stop);
+
 /*
  * Joins (creating this process's node if it has none) and waits up to timeout_ms (< 0:
  * forever) until it is the leader. 0 when leader; SL_ETIMEOUT while still a standby (the
  * node stays: call again to keep waiting); SL_EFENCED when the session expired (the node
  * is gone; after sl_zk_reopen a new call joins afresh, at the back of the line). A node
  * deleted by someone else while the session lives is replaced by a new one, at the back.
+ * SL_ESTOPPED once the stop flag (sl_latch_set_stop) is set: the node, if made, stays
+ * until sl_latch_release / sl_latch_free, as after SL_ETIMEOUT.
  */
 int sl_latch_acquire(struct sl_latch *latch, int timeout_ms, struct sl_error *err);
 

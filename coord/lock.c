@@ -105,7 +105,14 @@ int sl_lock_acquire(struct sl_lock *l, int timeout_ms, struct sl_error *err)
         return sl_error_set(err, SL_ETIMEOUT, "lock %s: held by '%s' (waited %d ms)", l->path,
                             holder[0] ? holder : "?", timeout_ms);
     }
+    if (rc == SL_ESTOPPED)
+        return sl_error_set(err, SL_ESTOPPED, "lock %s: stopped while waiting for it", l->path);
     return rc;
+}
+
+void sl_lock_set_stop(struct sl_lock *l, const _Atomic int *stop)
+{
+    sl_latch_set_stop(l->latch, stop);
 }
 
 bool sl_lock_held(struct sl_lock *l)

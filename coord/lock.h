@@ -48,6 +48,12 @@ int sl_lock_new(struct sl_zk *zk, const char *path, const char *owner, struct sl
  */
 int sl_lock_acquire(struct sl_lock *lock, int timeout_ms, struct sl_error *err);
 
+/* A flag (borrowed; NULL: none) that ends sl_lock_acquire's wait once non-zero (a SIGINT /
+ * SIGTERM handler sets it): looked at least every 100 ms; the acquire then returns
+ * SL_ESTOPPED and this contender's node stays in the line until sl_lock_release or
+ * sl_lock_free, as after SL_ETIMEOUT. */
+void sl_lock_set_stop(struct sl_lock *lock, const _Atomic int *stop);
+
 /* Whether the lock is held as far as the client knows: acquired, not released, the
  * session not expired. No I/O. */
 bool sl_lock_held(struct sl_lock *lock);

@@ -522,6 +522,8 @@ int sl_zk_store_new(const struct sl_zk_store_config *cfg, struct sl_commit_store
     int rc = sl_zk_open(cfg->connect, session_ms, connect_ms, &zs->zk, err);
     if (rc == 0)
         rc = sl_latch_new(zs->zk, latch_dir, &zs->latch, err);
+    if (rc == 0)
+        sl_latch_set_stop(zs->latch, cfg->stop);
     if (rc) {
         sl_zs_free(&zs->base);
         return rc;

@@ -58,6 +58,9 @@ struct sl_zk_store_config {
                           * high-availability.zookeeper.client.connection-timeout) */
     int op_timeout_ms;   /* patience for a lost connection during a put or read; 0 means
                           * session_ms */
+    /* Ends a wait as a standby once non-zero (borrowed; NULL: none): sl_commit_acquire then
+     * fails with SL_ESTOPPED and the latch node goes when the store is freed (latch.h). */
+    const _Atomic int *stop;
 };
 
 /* Connects (waiting up to connect_ms for the first session) and makes the store; *out

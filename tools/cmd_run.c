@@ -76,9 +76,11 @@ static const char sl_run_usage[] =
     "--job, --zk, --checkpoint-interval and --restart need a state directory.\n"
     "Running the same command again (same job and state directory) resumes from the last\n"
     "committed epoch; filesystem sinks make each epoch's part files visible only once it\n"
-    "is committed. SIGINT / SIGTERM take a final epoch, then stop; the same command\n"
-    "resumes. A job whose bounded input ended is finished: running it again is refused\n"
-    "(exit 3) instead of resuming into nothing; --restart or a new --job runs it again.\n"
+    "is committed. SIGINT / SIGTERM take a final epoch, then stop (exit 0); the same\n"
+    "command resumes. A standby, or a job waiting for a filesystem folder's lock, stops at\n"
+    "once on SIGINT / SIGTERM (exit 0, its ZooKeeper node removed). A job whose bounded\n"
+    "input ended is finished: running it again is refused (exit 3) instead of resuming\n"
+    "into nothing; --restart or a new --job runs it again.\n"
     "SQL settings:\n"
     "'state.checkpoints.num-retained' (epochs kept, default 3),\n"
     "'execution.checkpointing.tolerable-failed-checkpoints' (default 0: a failed epoch\n"
@@ -571,6 +573,10 @@ int sl_cmd_run(int argc, char **argv)
         fprintf(stderr, "sluice run: %s\n", err.msg);
         if (rc == SL_EFINISHED) {
             status = 3;
+            goto out;
+        }
+        if (rc == SL_ESTOPPED) { /* SIGINT / SIGTERM while waiting: a stop, as a running job's */
+            status = 0;
             goto out;
         }
         if (opts.ckpt)

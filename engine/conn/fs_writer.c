@@ -124,6 +124,7 @@ int sl_fsw_init(struct sl_fsw *fw, const struct sl_table *t, const struct sl_con
         snprintf(fw->lock_owner, 200, "job %.32s host %.64s pid %ld",
                  env->job_id ? env->job_id : "?", host, (long)getpid());
         fw->lock_session_ms = env->zk_session_ms;
+        fw->lock_stop = env->stop;
     }
     fw->roll_size = fw->table_roll_size;
     fw->roll_interval_ms = fw->table_roll_interval_ms;
@@ -151,8 +152,14 @@ int sl_fsw_lock(struct sl_fsw *fw, struct sl_error *err)
                         15000, &fw->lock_zk, &e);
     if (!rc)
         rc = sl_lock_new(fw->lock_zk, path, fw->lock_owner, &fw->folder_lock, &e);
-    if (!rc)
+    if (!rc) {
+        sl_lock_set_stop(fw->folder_lock, fw->lock_stop); /* SIGINT / SIGTERM end the wait */
         rc = sl_lock_acquire(fw->folder_lock, (int)fw->lock_wait_ms, &e);
+    }
+    if (rc == SL_ESTOPPED) /* this process's node goes when the sink is freed */
+        return sl_error_set(err, SL_ESTOPPED,
+                            "filesystem sink: stopped while waiting for the lock of folder '%s'",
+                            fw->dir);
     if (rc == SL_ETIMEOUT)
         return sl_error_set(err, SL_ETIMEOUT,
                             "filesystem sink: the folder '%s' is written by another job: %s; "

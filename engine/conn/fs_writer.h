@@ -82,10 +82,11 @@ struct sl_fsw {
     int64_t table_roll_interval_ms, table_inactivity_ms;
     /* the folder's ZooKeeper lock (with --zk; coord/lock.h): taken by sl_fsw_lock before
      * recover, held for the sink's life; NULL without */
-    char *lock_connect;   /* "hosts/sluice-locks": the lock's own session, owned */
-    char *lock_owner;     /* "job J host H pid P", owned */
-    int lock_session_ms;  /* the job's ZooKeeper session timeout (0: 10 s) */
-    int64_t lock_wait_ms; /* 'sluice.lock-timeout' */
+    char *lock_connect;           /* "hosts/sluice-locks": the lock's own session, owned */
+    char *lock_owner;             /* "job J host H pid P", owned */
+    int lock_session_ms;          /* the job's ZooKeeper session timeout (0: 10 s) */
+    int64_t lock_wait_ms;         /* 'sluice.lock-timeout' */
+    const _Atomic int *lock_stop; /* the run's stop flag (env->stop): ends the wait */
     struct sl_zk *lock_zk;
     struct sl_lock *folder_lock;
     pthread_mutex_t lock;        /* pend */
@@ -107,8 +108,9 @@ struct sl_fsw_file {
 extern const char *const sl_fsw_option_keys[];
 
 /* Takes the folder's lock (nothing without --zk): waits up to 'sluice.lock-timeout' for a
- * job that writes the same folder; SL_ETIMEOUT naming the folder, the lock and its holder.
- * Called by the sinks' recover, before anything in the folder is touched. */
+ * job that writes the same folder; SL_ETIMEOUT naming the folder, the lock and its holder;
+ * SL_ESTOPPED when the run's stop flag was set meanwhile (SIGINT / SIGTERM). Called by the
+ * sinks' recover, before anything in the folder is touched. */
 int sl_fsw_lock(struct sl_fsw *fw, struct sl_error *err);
 
 /* A live change of the rolling policy: `option` is "sink.rolling-policy.file-size",

@@ -39,7 +39,8 @@
     X(SL_EDIVZERO, -17, false, "division by zero")                 \
     X(SL_EOVERFLOW, -18, false, "arithmetic overflow")             \
     X(SL_ESTATE, -19, false, "operation not valid in this state")  \
-    X(SL_EFINISHED, -20, false, "the job already finished")
+    X(SL_EFINISHED, -20, false, "the job already finished")        \
+    X(SL_ESTOPPED, -21, false, "stopped (SIGINT / SIGTERM)")
 
 enum sl_err {
 #define SL_ERR_ENUM(name, value, retriable, msg) name = value,

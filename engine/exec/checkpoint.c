@@ -293,7 +293,8 @@ static int sl_ckpt_store_open(const struct sl_ckpt_opts *o, const char *dir,
         struct sl_zk_store_config cfg = {.connect = o->zk,
                                          .job = o->job,
                                          .session_ms = o->zk_session_ms,
-                                         .connect_ms = o->zk_connect_ms};
+                                         .connect_ms = o->zk_connect_ms,
+                                         .stop = o->stop};
         return sl_zk_store_new(&cfg, out, err);
     }
     return sl_file_store_new(dir, out, err);
@@ -537,6 +538,9 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layo
         rc = sl_commit_acquire(c->store, opts->standby_timeout_ms, err);
         if (!rc && c->o.log)
             fprintf(c->o.log, "sluice: job '%s': this process is the leader now\n", opts->job);
+        if (rc == SL_ESTOPPED) /* SIGINT / SIGTERM: the latch node goes with the store */
+            rc = sl_error_set(err, SL_ESTOPPED, "stopped while waiting as a standby for job '%s'",
+                              opts->job);
     }
     if (rc)
         goto fail;

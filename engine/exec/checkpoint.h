@@ -71,6 +71,9 @@ struct sl_ckpt_opts {
     int full_every;         /* a full snapshot every this many epochs (1: always full) */
     int tolerable_failures; /* consecutive failed epochs before the job fails (Flink: 0) */
     int standby_timeout_ms; /* how long to wait as a standby (< 0: forever) */
+    /* The run's stop flag (sl_exec_opts.stop; NULL: none): ends a wait as a standby with
+     * SL_ESTOPPED (its latch node removed), "stopped while waiting as a standby". */
+    const _Atomic int *stop;
     /* The job's key groups ('pipeline.max-parallelism', engine/core/keygroup.h) as this run
      * would use them; 0: not set by the job - a restored epoch's own value is taken, else
      * SL_KG_DEFAULT. A restored epoch with another value is refused, naming both. */

@@ -1039,6 +1039,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     struct sl_ckpt_opts co = {0};
     if (opts->ckpt) {
         co = *opts->ckpt;
+        co.stop = opts->stop; /* a standby's wait ends on SIGINT / SIGTERM */
         co.kg_max = kg_set;
         if (co.interval_ms <= 0) {
             const char *iv = sl_job_setting(job, "execution.checkpointing.interval");

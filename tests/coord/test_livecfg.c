@@ -43,69 +43,15 @@
 #include "engine/exec/livecfg.h"
 #include "io/kafka_mock.h"
 #include "tests/util/jsoncheck.h"
-#include "tests/util/zkserver.h"
+#include "tests/util/proctest.h"
 
-static struct sl_zkserver *g_zk;
-static char g_tmp[256], g_addr[300];
-static const char *g_bin;
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Runs sluice with argv (NULL-terminated, without the program), stdout into out[cap],
- * stderr into errb[cap]; the exit status. */
-static int sluice(char *out, char *errb, size_t cap, const char *const *args)
-{
-    const char *argv[24];
-    int n = 0;
-    argv[n++] = g_bin;
-    for (; *args && n < 23; args++)
-        argv[n++] = *args;
-    argv[n] = NULL;
-    char po[300], pe[300];
-    snprintf(po, sizeof(po), "%s/cli.out", g_tmp);
-    snprintf(pe, sizeof(pe), "%s/cli.err", g_tmp);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fo = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(pe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(g_bin, (char *const *)argv);
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    const char *paths[2] = {po, pe};
-    char *bufs[2] = {out, errb};
-    for (int i = 0; i < 2; i++) {
-        bufs[i][0] = '\0';
-        FILE *f = fopen(paths[i], "r");
-        if (f) {
-            size_t k = fread(bufs[i], 1, cap - 1, f);
-            bufs[i][k] = '\0';
-            fclose(f);
-        }
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+static struct sl_pt g_pt;
 
 static char g_out[16384], g_err[16384];
 
-#define CFG(...)                        \
-    sluice(g_out, g_err, sizeof(g_out), \
-           (const char *const[]){"config", "--zk", g_addr, "--job", __VA_ARGS__, NULL})
+#define CFG(...)                                  \
+    sl_pt_run(&g_pt, g_out, g_err, sizeof(g_out), \
+              (const char *const[]){"config", "--zk", g_pt.addr, "--job", __VA_ARGS__, NULL})
 
 static void test_config_cli(void **state)
 {
@@ -155,7 +101,7 @@ static void test_config_cli(void **state)
     struct sl_error err;
     sl_error_clear(&err);
     struct sl_zk *zk;
-    assert_int_equal(sl_zk_open(g_addr, 4000, 10000, &zk, &err), 0);
+    assert_int_equal(sl_zk_open(g_pt.addr, 4000, 10000, &zk, &err), 0);
     struct sl_jobconf c;
     assert_int_equal(sl_jobconf_read(zk, "cli", false, &c, &err), 0);
     assert_true(c.exists);
@@ -166,10 +112,10 @@ static void test_config_cli(void **state)
     sl_zk_close(zk);
     /* a value that is no valid UTF-8 is kept as bytes; status --json stays valid JSON */
     assert_int_equal(CFG("utf", "set", "sluice.udf.path", "\xff\xfe/x\xc3\xa9"), 0);
-    assert_int_equal(
-        sluice(g_out, g_err, sizeof(g_out),
-               (const char *const[]){"status", "--zk", g_addr, "--job", "utf", "--json", NULL}),
-        0);
+    assert_int_equal(sl_pt_run(&g_pt, g_out, g_err, sizeof(g_out),
+                               (const char *const[]){"status", "--zk", g_pt.addr, "--job", "utf",
+                                                     "--json", NULL}),
+                     0);
     struct sl_json_doc *doc = malloc(sizeof(*doc));
     assert_non_null(doc);
     assert_int_equal(sl_json_parse(g_out, strlen(g_out), doc), 0);
@@ -196,8 +142,9 @@ static void test_config_cli(void **state)
     assert_int_equal(CFG("sk", "set", "sluice.log.level", "chatty"), 2);
     assert_non_null(strstr(g_err, "'ERROR', 'WARN', 'INFO' or 'DEBUG'"));
     /* keys lists the live ones */
-    assert_int_equal(
-        sluice(g_out, g_err, sizeof(g_out), (const char *const[]){"config", "keys", NULL}), 0);
+    assert_int_equal(sl_pt_run(&g_pt, g_out, g_err, sizeof(g_out),
+                               (const char *const[]){"config", "keys", NULL}),
+                     0);
     assert_non_null(strstr(g_out, "execution.checkpointing.interval"));
     assert_non_null(strstr(g_out, "sluice.source.<table>.scan.rate-limit"));
     assert_non_null(strstr(g_out, "sluice.sink.<table>.sink.rolling-policy.rollover-interval"));
@@ -212,8 +159,8 @@ static void test_member_expiry(void **state)
     struct sl_error err;
     sl_error_clear(&err);
     struct sl_zk *a, *b;
-    assert_int_equal(sl_zk_open(g_addr, 2000, 10000, &a, &err), 0);
-    assert_int_equal(sl_zk_open(g_addr, 4000, 10000, &b, &err), 0);
+    assert_int_equal(sl_zk_open(g_pt.addr, 2000, 10000, &a, &err), 0);
+    assert_int_equal(sl_zk_open(g_pt.addr, 4000, 10000, &b, &err), 0);
     struct sl_member m = {.pid = 4242, .cores = 2, .workers = 2, .started_ms = 1};
     snprintf(m.host, sizeof(m.host), "host.one");
     snprintf(m.role, sizeof(m.role), "standby");
@@ -232,14 +179,14 @@ static void test_member_expiry(void **state)
     assert_int_equal(sl_member_list(b, "mem", &ms, &n, &err), 0);
     assert_string_equal(ms[0].role, "leader");
     free(ms);
-    assert_int_equal(sl_zk_kill_session(g_addr, a, 10000, &err), 0);
+    assert_int_equal(sl_zk_kill_session(g_pt.addr, a, 10000, &err), 0);
     bool gone = false;
     for (int i = 0; i < 300 && !gone; i++) {
         assert_int_equal(sl_member_list(b, "mem", &ms, &n, &err), 0);
         free(ms);
         gone = n == 0;
         if (!gone)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     assert_true(gone);
     sl_zk_close(a);
@@ -299,69 +246,12 @@ static long long rows_in(const char *url)
 
 static int status_json(const char *job, struct sl_json_doc *doc)
 {
-    int rc = sluice(g_out, g_err, sizeof(g_out),
-                    (const char *const[]){"status", "--zk", g_addr, "--job", job, "--json", NULL});
+    int rc =
+        sl_pt_run(&g_pt, g_out, g_err, sizeof(g_out),
+                  (const char *const[]){"status", "--zk", g_pt.addr, "--job", job, "--json", NULL});
     if (rc)
         return rc;
     return sl_json_parse(g_out, strlen(g_out), doc);
-}
-
-static char *read_all(const char *path)
-{
-    static char buf[1 << 16];
-    buf[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (f) {
-        size_t k = fread(buf, 1, sizeof(buf) - 1, f);
-        buf[k] = '\0';
-        fclose(f);
-    }
-    return buf;
-}
-
-/* Waits up to 60 s for `needle` in the job's log. */
-static bool wait_log(const char *log, const char *needle)
-{
-    for (int i = 0; i < 600; i++) {
-        if (strstr(read_all(log), needle))
-            return true;
-        sleep_ms(100);
-    }
-    fprintf(stderr, "not in the log: %s\n--- log ---\n%s\n", needle, read_all(log));
-    return false;
-}
-
-static pid_t spawn(const char *const *argv, const char *log)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(g_bin, (char *const *)argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* SIGTERM: a final epoch, then exit 0 (waits up to 60 s); false (log shown) otherwise. */
-static bool stop(pid_t pid, const char *log)
-{
-    kill(pid, SIGTERM);
-    int st = 0;
-    for (int i = 0; i < 600; i++) {
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            break;
-        sleep_ms(100);
-        if (i == 599) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-        }
-    }
-    bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-    if (!ok)
-        fprintf(stderr, "--- log ---\n%s\n", read_all(log));
-    return ok;
 }
 
 /* The version `config set` reported. */
@@ -375,9 +265,9 @@ static void test_live_run(void **state)
 {
     (void)state;
     char sql[300], log[300], sdir[300];
-    snprintf(sql, sizeof(sql), "%s/live.sql", g_tmp);
-    snprintf(log, sizeof(log), "%s/live.log", g_tmp);
-    snprintf(sdir, sizeof(sdir), "%s/state", g_tmp);
+    snprintf(sql, sizeof(sql), "%s/live.sql", g_pt.tmp);
+    snprintf(log, sizeof(log), "%s/live.log", g_pt.tmp);
+    snprintf(sdir, sizeof(sdir), "%s/state", g_pt.tmp);
     FILE *f = fopen(sql, "w");
     assert_non_null(f);
     fputs("SET 'execution.checkpointing.interval' = '1 h';\n"
@@ -388,11 +278,11 @@ static void test_live_run(void **state)
           "INSERT INTO sink SELECT id FROM gen;\n",
           f);
     fclose(f);
-    const char *argv[] = {
-        g_bin, "run",       sql, "--zk",     g_addr,           "--job", "live", "--state-dir",
-        sdir,  "--workers", "2", "--no-pin", "--metrics-port", "0",     NULL};
-    double t0 = now_s();
-    pid_t pid = spawn(argv, log);
+    const char *argv[] = {g_pt.bin,         "run",         sql,  "--zk",      g_pt.addr, "--job",
+                          "live",           "--state-dir", sdir, "--workers", "2",       "--no-pin",
+                          "--metrics-port", "0",           NULL};
+    double t0 = sl_pt_now();
+    pid_t pid = sl_pt_spawn(argv, log);
     /* the member, as leader, with its metrics address */
     struct sl_json_doc *doc = malloc(sizeof(*doc));
     assert_non_null(doc);
@@ -402,10 +292,10 @@ static void test_live_run(void **state)
         leader = status_json("live", doc) == 0 && (r = sl_json_get(doc, "members[0].role")) &&
                  !strcmp(r->value, "leader") && sl_json_get(doc, "members[0].metrics")->len;
         if (!leader)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     if (!leader)
-        fprintf(stderr, "--- log ---\n%s\n", read_all(log));
+        fprintf(stderr, "--- log ---\n%s\n", sl_pt_read_all(log));
     assert_true(leader);
     assert_null(sl_json_get(doc, "members[1]"));
     char pidtext[32];
@@ -418,7 +308,7 @@ static void test_live_run(void **state)
 
     /* rate 200/s from a bucket made after t0: at most 200 * (t - t0) rows by t */
     long long r1 = rows_in(url);
-    double t1 = now_s();
+    double t1 = sl_pt_now();
     assert_true(r1 >= 0);
     assert_true((double)r1 <= 200.0 * (t1 - t0));
 
@@ -428,32 +318,32 @@ static void test_live_run(void **state)
     snprintf(needle, sizeof(needle),
              "applied execution.checkpointing.interval = '100 ms' (100 ms; settings version %d,",
              set_version());
-    assert_true(wait_log(log, needle));
+    assert_true(sl_pt_wait_log(log, needle, 60000));
     bool epochs = false;
     for (int i = 0; i < 600 && !epochs; i++) {
         epochs = status_json("live", doc) == 0 &&
                  atoi(sl_json_get(doc, "last_committed_epoch")->value) >= 3;
         if (!epochs)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     assert_true(epochs);
 
     /* the rate: 1000/s from some moment after tS */
-    double ts = now_s();
+    double ts = sl_pt_now();
     assert_int_equal(CFG("live", "set", "sluice.source.gen.scan.rate-limit", "1000"), 0);
     snprintf(needle, sizeof(needle),
              "applied sluice.source.gen.scan.rate-limit = '1000' (1000 records/s; settings "
              "version %d,",
              set_version());
-    assert_true(wait_log(log, needle));
+    assert_true(sl_pt_wait_log(log, needle, 60000));
     static char body[1 << 17];
     assert_int_equal(http_get(url, body, sizeof(body)), 0);
     assert_non_null(strstr(body, "sluice_source_rate_limit_records_per_second{job=\"live\","
                                  "table=\"gen\"} 1000\n"));
     for (int k = 0; k < 3; k++) {
-        sleep_ms(300);
+        sl_pt_sleep_ms(300);
         long long r = rows_in(url);
-        double t = now_s();
+        double t = sl_pt_now();
         assert_true(r >= r1);
         assert_true((double)r <= 200.0 * (ts - t0) + 20 + 1000.0 * (t - ts));
     }
@@ -463,7 +353,7 @@ static void test_live_run(void **state)
              "state.checkpoints.num-retained = '5' needs a restart: not applied to the running "
              "job (settings version %d,",
              set_version());
-    assert_true(wait_log(log, needle));
+    assert_true(sl_pt_wait_log(log, needle, 60000));
 
     assert_int_equal(status_json("live", doc), 0);
     assert_non_null(strstr(g_out, "\"execution.checkpointing.interval\":\"100 ms\""));
@@ -475,15 +365,15 @@ static void test_live_run(void **state)
     /* a second process of the job: a standby member; SIGTERM to the leader: the standby
      * takes over (its member node says leader), with the node's settings from its start */
     char log2[300];
-    snprintf(log2, sizeof(log2), "%s/live2.log", g_tmp);
-    pid_t pid2 = spawn(argv, log2);
+    snprintf(log2, sizeof(log2), "%s/live2.log", g_pt.tmp);
+    pid_t pid2 = sl_pt_spawn(argv, log2);
     bool two = false;
     for (int i = 0; i < 600 && !two; i++) {
         two = status_json("live", doc) == 0 && sl_json_get(doc, "members[1].role") &&
               (!strcmp(sl_json_get(doc, "members[0].role")->value, "standby") ||
                !strcmp(sl_json_get(doc, "members[1].role")->value, "standby"));
         if (!two)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     assert_true(two);
     char pid2text[32];
@@ -495,7 +385,7 @@ static void test_live_run(void **state)
         snprintf(path, sizeof(path), "members[%d].role", k);
         assert_string_equal(sl_json_get(doc, path)->value, is2 ? "standby" : "leader");
     }
-    assert_true(stop(pid, log));
+    assert_int_equal(sl_pt_signal_wait(pid, SIGTERM, 60000, log), 0);
     bool took = false;
     for (int i = 0; i < 600 && !took; i++) {
         const struct sl_json_entry *r;
@@ -503,17 +393,20 @@ static void test_live_run(void **state)
                (r = sl_json_get(doc, "members[0].role")) && !strcmp(r->value, "leader") &&
                !strcmp(sl_json_get(doc, "members[0].pid")->value, pid2text);
         if (!took)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     assert_true(took);
-    assert_true(wait_log(log2, "from ZooKeeper at start: sluice.source.gen.scan.rate-limit = "
-                               "'1000'"));
-    assert_true(stop(pid2, log2));
+    assert_true(sl_pt_wait_log(log2,
+                               "from ZooKeeper at start: sluice.source.gen.scan.rate-limit = "
+                               "'1000'",
+                               60000));
+    assert_int_equal(sl_pt_signal_wait(pid2, SIGTERM, 60000, log2), 0);
     assert_int_equal(status_json("live", doc), 0);
     assert_null(sl_json_get(doc, "members[0]"));
-    assert_int_equal(sluice(g_out, g_err, sizeof(g_out),
-                            (const char *const[]){"status", "--zk", g_addr, "--job", "live", NULL}),
-                     0);
+    assert_int_equal(
+        sl_pt_run(&g_pt, g_out, g_err, sizeof(g_out),
+                  (const char *const[]){"status", "--zk", g_pt.addr, "--job", "live", NULL}),
+        0);
     assert_non_null(strstr(g_out, "job live: 0 members"));
     assert_non_null(strstr(g_out, "sluice.source.gen.scan.rate-limit = 1000  (live)"));
     free(doc);
@@ -538,7 +431,7 @@ static int count_files(const char *dir, const char *prefix, const char *part)
 /* Occurrences of `needle` in the job's log from byte `from` on. */
 static int count_log(const char *log, const char *needle, size_t from)
 {
-    const char *all = read_all(log);
+    const char *all = sl_pt_read_all(log);
     if (strlen(all) < from)
         return 0;
     int n = 0;
@@ -562,10 +455,10 @@ static void test_live_log_and_sink(void **state)
 {
     (void)state;
     char sql[300], log[300], sdir[300], out[300];
-    snprintf(sql, sizeof(sql), "%s/more.sql", g_tmp);
-    snprintf(log, sizeof(log), "%s/more.log", g_tmp);
-    snprintf(sdir, sizeof(sdir), "%s/state-more", g_tmp);
-    snprintf(out, sizeof(out), "%s/out-more", g_tmp);
+    snprintf(sql, sizeof(sql), "%s/more.sql", g_pt.tmp);
+    snprintf(log, sizeof(log), "%s/more.log", g_pt.tmp);
+    snprintf(sdir, sizeof(sdir), "%s/state-more", g_pt.tmp);
+    snprintf(out, sizeof(out), "%s/out-more", g_pt.tmp);
     FILE *f = fopen(sql, "w");
     assert_non_null(f);
     fprintf(f,
@@ -578,9 +471,9 @@ static void test_live_log_and_sink(void **state)
             "INSERT INTO out_t SELECT id FROM gen;\n",
             out);
     fclose(f);
-    const char *argv[] = {g_bin,         "run", sql,         "--zk", g_addr,     "--job", "more",
+    const char *argv[] = {g_pt.bin,      "run", sql,         "--zk", g_pt.addr,  "--job", "more",
                           "--state-dir", sdir,  "--workers", "1",    "--no-pin", NULL};
-    pid_t pid = spawn(argv, log);
+    pid_t pid = sl_pt_spawn(argv, log);
     struct sl_json_doc *doc = malloc(sizeof(*doc));
     assert_non_null(doc);
     bool leader = false;
@@ -589,7 +482,7 @@ static void test_live_log_and_sink(void **state)
         leader = status_json("more", doc) == 0 && (r = sl_json_get(doc, "members[0].role")) &&
                  !strcmp(r->value, "leader");
         if (!leader)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     assert_true(leader);
     /* rows are being written: one in-progress file, nothing rolled (30 min) nor committed */
@@ -597,10 +490,10 @@ static void test_live_log_and_sink(void **state)
     for (int i = 0; i < 600 && !writing; i++) {
         writing = count_files(out, ".part-", ".inprogress") == 1;
         if (!writing)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     assert_true(writing);
-    sleep_ms(300);
+    sl_pt_sleep_ms(300);
     assert_int_equal(count_files(out, ".part-", ".pending"), 0);
     assert_int_equal(count_files(out, "part-", ".csv"), 0);
 
@@ -613,37 +506,41 @@ static void test_live_log_and_sink(void **state)
              "applied sluice.sink.out_t.sink.rolling-policy.rollover-interval = '100 ms' (the "
              "sink of table 'out_t'; settings version %d,",
              set_version());
-    assert_true(wait_log(log, needle));
+    assert_true(sl_pt_wait_log(log, needle, 60000));
     bool rolled = false;
     for (int i = 0; i < 600 && !rolled; i++) {
         rolled = count_files(out, ".part-", ".pending") >= 3;
         if (!rolled)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     assert_true(rolled);
     assert_int_equal(last_epoch(doc, "more"), 0);
     /* back to the table's 30 min: the rolls stop */
     assert_int_equal(
         CFG("more", "unset", "sluice.sink.out_t.sink.rolling-policy.rollover-interval"), 0);
-    assert_true(wait_log(log, "applied sluice.sink.out_t.sink.rolling-policy.rollover-interval = "
-                              "'(removed)'"));
-    sleep_ms(200);
+    assert_true(sl_pt_wait_log(log,
+                               "applied sluice.sink.out_t.sink.rolling-policy.rollover-interval = "
+                               "'(removed)'",
+                               60000));
+    sl_pt_sleep_ms(200);
     int pend = count_files(out, ".part-", ".pending");
-    sleep_ms(600);
+    sl_pt_sleep_ms(600);
     assert_int_equal(count_files(out, ".part-", ".pending"), pend);
 
     /* the log level: DEBUG shows each committed epoch */
     assert_int_equal(CFG("more", "set", "sluice.log.level", "DEBUG"), 0);
-    assert_true(wait_log(log, "applied sluice.log.level = 'DEBUG' (DEBUG; settings version"));
+    assert_true(
+        sl_pt_wait_log(log, "applied sluice.log.level = 'DEBUG' (DEBUG; settings version", 60000));
     assert_int_equal(CFG("more", "set", "execution.checkpointing.interval", "100 ms"), 0);
-    assert_true(wait_log(log, "sluice: epoch 3 committed in "));
+    assert_true(sl_pt_wait_log(log, "sluice: epoch 3 committed in ", 60000));
     /* the pending files of the rolls are visible once their epoch commits */
     assert_true(count_files(out, "part-", ".csv") >= 3);
     /* WARN: no more epoch lines, while epochs go on; an applied change (INFO) is not
      * written either */
     assert_int_equal(CFG("more", "set", "sluice.log.level", "warn"), 0);
-    assert_true(wait_log(log, "applied sluice.log.level = 'warn' (WARN; settings version"));
-    size_t mark = strlen(read_all(log));
+    assert_true(
+        sl_pt_wait_log(log, "applied sluice.log.level = 'warn' (WARN; settings version", 60000));
+    size_t mark = strlen(sl_pt_read_all(log));
     int e0 = last_epoch(doc, "more");
     assert_true(e0 >= 3);
     assert_int_equal(CFG("more", "set", "execution.checkpointing.interval", "50 ms"), 0);
@@ -651,7 +548,7 @@ static void test_live_log_and_sink(void **state)
     for (int i = 0; i < 600 && !later; i++) {
         later = last_epoch(doc, "more") >= e0 + 5;
         if (!later)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     assert_true(later);
     /* a key that needs a restart still warns */
@@ -660,15 +557,15 @@ static void test_live_log_and_sink(void **state)
              "sluice.sink.out_t.properties.linger.ms = '5' needs a restart: not applied to the "
              "running job (settings version %d,",
              set_version());
-    assert_true(wait_log(log, needle));
+    assert_true(sl_pt_wait_log(log, needle, 60000));
     assert_int_equal(count_log(log, " committed in ", mark), 0);
     assert_int_equal(count_log(log, "applied execution.checkpointing.interval", mark), 0);
     /* back to INFO (the SQL sets none): applied changes are written again */
     assert_int_equal(CFG("more", "unset", "sluice.log.level"), 0);
-    assert_true(wait_log(log, "applied sluice.log.level = '(removed)' (INFO;"));
+    assert_true(sl_pt_wait_log(log, "applied sluice.log.level = '(removed)' (INFO;", 60000));
     assert_int_equal(CFG("more", "set", "execution.checkpointing.interval", "200 ms"), 0);
-    assert_true(wait_log(log, "applied execution.checkpointing.interval = '200 ms'"));
-    assert_true(stop(pid, log));
+    assert_true(sl_pt_wait_log(log, "applied execution.checkpointing.interval = '200 ms'", 60000));
+    assert_int_equal(sl_pt_signal_wait(pid, SIGTERM, 60000, log), 0);
     free(doc);
 }
 
@@ -686,9 +583,9 @@ static void test_live_idle_timeout(void **state)
     assert_int_equal(sl_kafka_mock_new(NULL, &mock, &err), 0);
     assert_int_equal(sl_kafka_mock_topic_create(mock, "idle", 2, &err), 0);
     char sql[300], log[300], sdir[300];
-    snprintf(sql, sizeof(sql), "%s/idle.sql", g_tmp);
-    snprintf(log, sizeof(log), "%s/idle.log", g_tmp);
-    snprintf(sdir, sizeof(sdir), "%s/state-idle", g_tmp);
+    snprintf(sql, sizeof(sql), "%s/idle.sql", g_pt.tmp);
+    snprintf(log, sizeof(log), "%s/idle.log", g_pt.tmp);
+    snprintf(sdir, sizeof(sdir), "%s/state-idle", g_pt.tmp);
     FILE *f = fopen(sql, "w");
     assert_non_null(f);
     fprintf(f,
@@ -708,9 +605,9 @@ static void test_live_idle_timeout(void **state)
             "  DESCRIPTOR(ts), INTERVAL '1' SECOND)) GROUP BY window_start, window_end;\n",
             sl_kafka_mock_bootstrap(mock));
     fclose(f);
-    const char *argv[] = {g_bin,         "run", sql,         "--zk", g_addr,     "--job", "idle",
+    const char *argv[] = {g_pt.bin,      "run", sql,         "--zk", g_pt.addr,  "--job", "idle",
                           "--state-dir", sdir,  "--workers", "1",    "--no-pin", NULL};
-    pid_t pid = spawn(argv, log);
+    pid_t pid = sl_pt_spawn(argv, log);
     struct sl_json_doc *doc = malloc(sizeof(*doc));
     assert_non_null(doc);
     bool leader = false;
@@ -719,22 +616,22 @@ static void test_live_idle_timeout(void **state)
         leader = status_json("idle", doc) == 0 && (r = sl_json_get(doc, "members[0].role")) &&
                  !strcmp(r->value, "leader");
         if (!leader)
-            sleep_ms(100);
+            sl_pt_sleep_ms(100);
     }
     assert_true(leader);
     /* 2 s at 100 rows/s: some 20 windows' worth of rows, none fired */
-    sleep_ms(2000);
-    assert_null(strstr(read_all(log), "+I["));
+    sl_pt_sleep_ms(2000);
+    assert_null(strstr(sl_pt_read_all(log), "+I["));
     assert_int_equal(CFG("idle", "set", "table.exec.source.idle-timeout", "300 ms"), 0);
     char needle[300];
     snprintf(needle, sizeof(needle),
              "applied table.exec.source.idle-timeout = '300 ms' (300 ms; settings version %d,",
              set_version());
-    assert_true(wait_log(log, needle));
+    assert_true(sl_pt_wait_log(log, needle, 60000));
     /* the windows fire: [0 s, 1 s) holds ids 1..9, [1 s, 2 s) ids 10..19 */
-    assert_true(wait_log(log, "+I[1970-01-01T00:00:01Z, 10]"));
-    assert_non_null(strstr(read_all(log), "+I[1970-01-01T00:00:00Z, 9]"));
-    assert_true(stop(pid, log));
+    assert_true(sl_pt_wait_log(log, "+I[1970-01-01T00:00:01Z, 10]", 60000));
+    assert_non_null(strstr(sl_pt_read_all(log), "+I[1970-01-01T00:00:00Z, 9]"));
+    assert_int_equal(sl_pt_signal_wait(pid, SIGTERM, 60000, log), 0);
     free(doc);
     sl_kafka_mock_free(mock);
 }
@@ -783,7 +680,7 @@ static void test_sql_refusals(void **state)
 {
     (void)state;
     char sql[300];
-    snprintf(sql, sizeof(sql), "%s/bad.sql", g_tmp);
+    snprintf(sql, sizeof(sql), "%s/bad.sql", g_pt.tmp);
     const char *cases[][2] = {
         {"SET 'execution.checkpointing.interval' = 'often';\n",
          "bad.sql:1:1: SET "
@@ -804,7 +701,8 @@ static void test_sql_refusals(void **state)
                   f);
         fputs("INSERT INTO s SELECT id FROM gen;\n", f);
         fclose(f);
-        int rc = sluice(g_out, g_err, sizeof(g_out), (const char *const[]){"run", sql, NULL});
+        int rc =
+            sl_pt_run(&g_pt, g_out, g_err, sizeof(g_out), (const char *const[]){"run", sql, NULL});
         if (!strstr(g_err, cases[i][1]))
             fprintf(stderr, "case %zu: %s\n", i, g_err);
         assert_int_not_equal(rc, 0);
@@ -815,37 +713,13 @@ static void test_sql_refusals(void **state)
 static int setup(void **state)
 {
     (void)state;
-    g_bin = getenv("SLUICE_BIN");
-    if (!g_bin) {
-        fprintf(stderr, "SLUICE_BIN must be set (ctest sets it)\n");
-        return -1;
-    }
-    snprintf(g_tmp, sizeof(g_tmp), "/tmp/sl-livecfg-XXXXXX");
-    if (!mkdtemp(g_tmp))
-        return -1;
-    struct sl_error err;
-    sl_error_clear(&err);
-    if (sl_zkserver_start(&g_zk, &err) != 0) {
-        fprintf(stderr, "skipped: %s\n", err.msg);
-        return -1;
-    }
-    snprintf(g_addr, sizeof(g_addr), "%s/lc", sl_zkserver_address(g_zk));
-    return 0;
+    return sl_pt_setup(&g_pt, "livecfg", "lc");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    sl_zkserver_free(g_zk);
-    if (getenv("SLUICE_TEST_KEEP")) { /* the logs stay for a look */
-        fprintf(stderr, "kept %s\n", g_tmp);
-        return 0;
-    }
-    char cmd[300];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", g_tmp);
-    if (system(cmd) != 0)
-        return -1;
-    return 0;
+    return sl_pt_teardown(&g_pt);
 }
 
 int main(void)
