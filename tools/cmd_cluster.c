@@ -64,7 +64,7 @@ static const char sl_status_usage[] =
     "scraped twice, 1 s apart: records per second in and out per table, records since the\n"
     "start, Kafka partitions read and their lag, watermark lag and busy share per worker,\n"
     "checkpoint duration, alignment and size, operator state. A member whose endpoint does\n"
-    "not answer is shown with the reason.\n";
+    "not answer within 2 s (libcurl's timeout; a frozen process) is shown with the reason.\n";
 
 struct sl_cl_args {
     const char *zk, *job, *html;

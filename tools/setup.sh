@@ -24,6 +24,7 @@ PACKAGES=(
   libavro-dev # io/avro.c: the 'avro' format's schemas (Avro C)
   libmicrohttpd-dev # `sluice run --metrics-port`: the Prometheus endpoint (tools/cmd_metrics_http.c)
   libreadline-dev # `sluice sql`: line editing and history (tools/cmd_sql.c)
+  libcurl4-openssl-dev # `sluice status --html`: scraping the members' metrics (tools/status_html.c)
   curl python3-prometheus-client # tests/tools/test_metrics.sh scrapes and parses it
   kcat zookeeper default-jre-headless maven python3 clang-format
   valgrind # `sluice bench run --instructions` (callgrind; perf does not work in this VM)

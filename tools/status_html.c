@@ -3,15 +3,13 @@
  */
 #include "tools/status_html.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,22 +44,41 @@ static double sl_sh_now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static int sl_sh_poll(int fd, short ev, double deadline)
+/* The body as it comes (libcurl's write callback). */
+struct sl_sh_body {
+    char *p;
+    size_t len, cap;
+    bool too_long;
+};
+
+static size_t sl_sh_write(char *data, size_t size, size_t nmemb, void *arg)
 {
-    for (;;) {
-        int ms = (int)((deadline - sl_sh_now()) * 1000);
-        if (ms <= 0)
-            return 0;
-        struct pollfd p = {.fd = fd, .events = ev};
-        int r = poll(&p, 1, ms);
-        if (r < 0 && errno == EINTR)
-            continue;
-        return r;
+    struct sl_sh_body *b = arg;
+    size_t n = size * nmemb;
+    if (b->len + n + 1 > SL_SH_BODY_MAX) {
+        b->too_long = true;
+        return 0; /* libcurl ends the transfer (CURLE_WRITE_ERROR) */
     }
+    if (b->len + n + 1 > b->cap) {
+        size_t nc = b->cap ? b->cap : 65536;
+        while (nc < b->len + n + 1)
+            nc *= 2;
+        char *np = realloc(b->p, nc);
+        if (!np)
+            return 0;
+        b->p = np;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return n;
 }
 
-/* GET of url ("http://HOST:PORT/PATH"): the body into *body (malloc'd, NUL-terminated), or
- * false with the reason in why. */
+/* GET of url ("http://HOST:PORT/PATH") through libcurl, all of it within SL_SH_TIMEOUT_MS:
+ * the body into *body (malloc'd, NUL-terminated), or false with the reason in why (an
+ * endpoint that accepts the connection but does not answer - a frozen process - says "no
+ * complete answer in 2000 ms"). */
 static bool sl_sh_get(const char *url, char **body, char *why, size_t whycap)
 {
     *body = NULL;
@@ -69,131 +86,63 @@ static bool sl_sh_get(const char *url, char **body, char *why, size_t whycap)
         snprintf(why, whycap, "not an http:// address");
         return false;
     }
-    const char *h = url + 7, *slash = strchr(h, '/'), *colon = strchr(h, ':');
-    const char *path = slash ? slash : "/";
-    if (!colon || (slash && colon > slash)) {
-        snprintf(why, whycap, "no port in the address");
+    CURL *c = curl_easy_init();
+    if (!c) {
+        snprintf(why, whycap, "libcurl: cannot make a handle");
         return false;
     }
-    char host[128], port[16];
-    size_t hl = (size_t)(colon - h), pl = slash ? (size_t)(slash - colon - 1) : strlen(colon + 1);
-    if (hl == 0 || hl >= sizeof(host) || pl == 0 || pl >= sizeof(port)) {
-        snprintf(why, whycap, "a malformed address");
-        return false;
-    }
-    memcpy(host, h, hl);
-    host[hl] = 0;
-    memcpy(port, colon + 1, pl);
-    port[pl] = 0;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-    int g = getaddrinfo(host, port, &hints, &ai);
-    if (g != 0) {
-        snprintf(why, whycap, "%s: %s", host, gai_strerror(g));
-        return false;
-    }
-    double deadline = sl_sh_now() + SL_SH_TIMEOUT_MS / 1000.0;
-    int fd = -1;
+    struct sl_sh_body b = {0};
+    char ebuf[CURL_ERROR_SIZE] = "";
     bool ok = false;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    /* each address of the name in turn (localhost: ::1, then 127.0.0.1), in one deadline */
-    for (struct addrinfo *it = ai; it && fd < 0; it = it->ai_next) {
-        fd = socket(it->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0) {
-            snprintf(why, whycap, "socket: %s", strerror(errno));
-            continue;
-        }
-        int soerr = 0;
-        if (connect(fd, it->ai_addr, it->ai_addrlen) != 0 && errno != EINPROGRESS) {
-            soerr = errno;
-        } else if (sl_sh_poll(fd, POLLOUT, deadline) <= 0) {
-            soerr = ETIMEDOUT;
-        } else {
-            socklen_t sl = sizeof(soerr);
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-        }
-        if (soerr) {
-            if (soerr == ETIMEDOUT)
-                snprintf(why, whycap, "connect: no answer in %d ms", SL_SH_TIMEOUT_MS);
-            else
-                snprintf(why, whycap, "connect: %s", strerror(soerr));
-            close(fd);
-            fd = -1;
-        }
-    }
-    if (fd < 0)
-        goto out;
-    char req[512];
-    int rl = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s:%s\r\n\r\n", path, host, port);
-    if (rl < 0 || (size_t)rl >= sizeof(req)) {
-        snprintf(why, whycap, "the path is too long");
+    /* plain HTTP to the address the member published: no proxy from the environment, no
+     * redirect, no signals (the timeouts are libcurl's own, not SIGALRM) */
+    if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http") != CURLE_OK) {
+        snprintf(why, whycap, "a malformed address");
         goto out;
     }
-    for (int sent = 0; sent < rl;) {
-        if (sl_sh_poll(fd, POLLOUT, deadline) <= 0) {
-            snprintf(why, whycap, "send: timed out");
-            goto out;
-        }
-        ssize_t w = send(fd, req + sent, (size_t)(rl - sent), MSG_NOSIGNAL);
-        if (w < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (w < 0) {
-            snprintf(why, whycap, "send: %s", strerror(errno));
-            goto out;
-        }
-        sent += (int)w;
-    }
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            if (cap >= SL_SH_BODY_MAX) {
-                snprintf(why, whycap, "an answer of more than %u bytes", SL_SH_BODY_MAX);
-                goto out;
-            }
-            size_t nc = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, nc);
-            if (!nb) {
-                snprintf(why, whycap, "out of memory");
-                goto out;
-            }
-            buf = nb;
-            cap = nc;
-        }
-        if (sl_sh_poll(fd, POLLIN, deadline) <= 0) {
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)SL_SH_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)SL_SH_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sl_sh_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+        curl_off_t connected = 0;
+        curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
+        if (connected > 0)
             snprintf(why, whycap, "no complete answer in %d ms", SL_SH_TIMEOUT_MS);
-            goto out;
-        }
-        ssize_t r = recv(fd, buf + len, cap - len - 1, 0);
-        if (r < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (r < 0) {
-            snprintf(why, whycap, "recv: %s", strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    buf[len] = 0;
-    int code = 0;
-    if (sscanf(buf, "HTTP/%*d.%*d %d", &code) != 1 || code != 200) {
-        snprintf(why, whycap, "HTTP status %d", code);
+        else
+            snprintf(why, whycap, "connect: no answer in %d ms", SL_SH_TIMEOUT_MS);
         goto out;
     }
-    char *b = strstr(buf, "\r\n\r\n");
-    if (!b) {
-        snprintf(why, whycap, "an answer without a body");
+    if (b.too_long) {
+        snprintf(why, whycap, "an answer of more than %u bytes", SL_SH_BODY_MAX);
         goto out;
     }
-    b += 4;
-    memmove(buf, b, strlen(b) + 1);
-    *body = buf;
-    buf = NULL;
+    if (rc != CURLE_OK) {
+        snprintf(why, whycap, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+        goto out;
+    }
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    if (code != 200) {
+        snprintf(why, whycap, "HTTP status %ld", code);
+        goto out;
+    }
+    if (!b.p && !(b.p = calloc(1, 1))) { /* an empty body */
+        snprintf(why, whycap, "out of memory");
+        goto out;
+    }
+    *body = b.p;
+    b.p = NULL;
     ok = true;
 out:
-    free(buf);
-    if (fd >= 0)
-        close(fd);
-    freeaddrinfo(ai);
+    free(b.p);
+    curl_easy_cleanup(c);
     return ok;
 }
 
@@ -697,6 +646,11 @@ int sl_status_scrape(const struct sl_member *ms, size_t n, int gap_ms,
     if (!s)
         return sl_error_set(err, SL_ENOMEM, "status --html: out of memory");
     s->n = n;
+    /* once per scrape, before any handle (the program has one thread here) */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        free(s);
+        return sl_error_set(err, SL_EIO, "status --html: libcurl cannot start");
+    }
     int rc = 0;
     bool any = false;
     for (size_t i = 0; i < n && !rc; i++)
@@ -712,6 +666,7 @@ int sl_status_scrape(const struct sl_member *ms, size_t n, int gap_ms,
     for (size_t i = 0; i < n && !rc; i++)
         if (ms[i].metrics[0] && s->m[i].a.ok) /* one that did not answer is not waited for again */
             rc = sl_sh_scrape(ms[i].metrics, &s->m[i].b);
+    curl_global_cleanup();
     if (rc) {
         sl_status_scrapes_free(s);
         return sl_error_set(err, rc, "status --html: out of memory reading the metrics");
