@@ -538,10 +538,10 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layo
         rc = sl_commit_acquire(c->store, opts->standby_timeout_ms, err);
         if (!rc && c->o.log)
             fprintf(c->o.log, "sluice: job '%s': this process is the leader now\n", opts->job);
-        if (rc == SL_ESTOPPED) /* SIGINT / SIGTERM: the latch node goes with the store */
-            rc = sl_error_set(err, SL_ESTOPPED, "stopped while waiting as a standby for job '%s'",
-                              opts->job);
     }
+    if (rc == SL_ESTOPPED) /* SIGINT / SIGTERM: the latch node goes with the store */
+        rc = sl_error_set(err, SL_ESTOPPED, "stopped while waiting as a standby for job '%s'",
+                          opts->job);
     if (rc)
         goto fail;
     struct sl_epoch_rec last;

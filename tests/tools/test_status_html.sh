@@ -22,8 +22,9 @@
 # Chromium is installed here, as tools/setup.sh installs packages, when it is missing: the
 # test skips (77) when that cannot be done (no root, no network). Like the tests of a real
 # Kafka broker or Flink it starts a large outside program (and a JVM): it carries the label
-# broker and runs in one build, the ASan one (docs/testing.md), where the page's HTTP client
-# and Prometheus text parser (tools/status_html.c) are checked for memory errors as well.
+# broker and runs in one build, the ASan one (docs/testing.md), where the page's HTTP fetch
+# (libcurl) and Prometheus text parser (tools/status_html.c) are checked for memory errors
+# as well.
 # SLUICE_STATUS_PNG=FILE keeps the screenshot (docs/img/status.png is one),
 # SLUICE_STATUS_HTML=FILE the page.
 set -u
