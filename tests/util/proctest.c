@@ -13,6 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Every child sl_pt_spawn started, for sl_pt_teardown to end those a failed test left
+ * running (a failed assertion leaves the test function at once). */
+static pid_t sl_pt_children[256];
+static size_t sl_pt_nchildren_started;
+
 int sl_pt_setup(struct sl_pt *pt, const char *name, const char *chroot)
 {
     memset(pt, 0, sizeof(*pt));
@@ -38,6 +43,17 @@ int sl_pt_setup(struct sl_pt *pt, const char *name, const char *chroot)
 
 int sl_pt_teardown(struct sl_pt *pt)
 {
+    /* waitpid answers 0 only for a child of this process still running: a pid reaped
+     * already (ECHILD), even one reused by someone else since, is left alone */
+    for (size_t i = 0; i < sl_pt_nchildren_started; i++) {
+        int st;
+        if (waitpid(sl_pt_children[i], &st, WNOHANG) == 0) {
+            fprintf(stderr, "teardown: child %ld still runs: killed\n", (long)sl_pt_children[i]);
+            kill(sl_pt_children[i], SIGKILL);
+            waitpid(sl_pt_children[i], &st, 0);
+        }
+    }
+    sl_pt_nchildren_started = 0;
     sl_zkserver_free(pt->zk);
     pt->zk = NULL;
     if (!pt->tmp[0])
@@ -91,6 +107,8 @@ pid_t sl_pt_spawn(const char *const *argv, const char *log)
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
+    if (pid > 0 && sl_pt_nchildren_started < sizeof(sl_pt_children) / sizeof(sl_pt_children[0]))
+        sl_pt_children[sl_pt_nchildren_started++] = pid;
     return pid;
 }
 

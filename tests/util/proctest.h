@@ -32,7 +32,8 @@ struct sl_pt {
  * gets the chroot "/<chroot>". 0, or -1 with the reason on stderr ("skipped: ..." when Java
  * or the zookeeper package is missing). */
 int sl_pt_setup(struct sl_pt *pt, const char *name, const char *chroot);
-/* Stops the server and removes the directory (unless SLUICE_TEST_KEEP is set): 0 or -1. */
+/* Kills (SIGKILL) every child of sl_pt_spawn still running (a failed test's), stops the
+ * server and removes the directory (unless SLUICE_TEST_KEEP is set): 0 or -1. */
 int sl_pt_teardown(struct sl_pt *pt);
 
 /* Sleeps ms milliseconds (through EINTR). */
