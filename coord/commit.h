@@ -74,7 +74,8 @@ struct sl_commit_store;
 struct sl_commit_ops {
     const char *name; /* "zookeeper", "file" */
     /* Becomes the leader, waiting as a standby up to timeout_ms (< 0: forever). 0, or
-     * SL_ETIMEOUT, SL_EFENCED, SL_EZK*, SL_EIO. */
+     * SL_ETIMEOUT, SL_EFENCED, SL_EZK*, SL_EIO; SL_ESTOPPED when the store's stop flag
+     * ended the wait (the ZooKeeper store: sl_zk_store_config.stop). */
     int (*acquire)(struct sl_commit_store *s, int timeout_ms, struct sl_error *err);
     /* The current record (phase NONE when nothing was put), read fresh from the store. */
     int (*read)(struct sl_commit_store *s, struct sl_epoch_rec *out, struct sl_error *err);
