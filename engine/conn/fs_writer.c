@@ -19,6 +19,7 @@
 #include "engine/conn/fs_partition.h"
 #include "engine/core/durable.h"
 #include "engine/core/fault.h"
+#include "engine/core/log.h"
 #include "engine/plan/catalog.h"
 #include "engine/plan/settings.h"
 
@@ -154,7 +155,18 @@ int sl_fsw_lock(struct sl_fsw *fw, struct sl_error *err)
         rc = sl_lock_new(fw->lock_zk, path, fw->lock_owner, &fw->folder_lock, &e);
     if (!rc) {
         sl_lock_set_stop(fw->folder_lock, fw->lock_stop); /* SIGINT / SIGTERM end the wait */
-        rc = sl_lock_acquire(fw->folder_lock, (int)fw->lock_wait_ms, &e);
+        rc = sl_lock_acquire(fw->folder_lock, 0, &e);     /* one look: free, or held by whom */
+        if (rc == SL_ETIMEOUT && fw->lock_wait_ms > 0) {
+            /* a wait that may be long says so, as a standby does (checkpoint.c) */
+            char holder[128] = "";
+            sl_lock_holder(fw->folder_lock, holder, sizeof(holder), NULL);
+            sl_log(NULL, SL_LOG_INFO,
+                   "filesystem sink: the folder '%s' is written by '%s'; waiting up to %lld ms "
+                   "for its lock ('sluice.lock-timeout')",
+                   fw->dir, holder[0] ? holder : "?", (long long)fw->lock_wait_ms);
+            sl_error_clear(&e);
+            rc = sl_lock_acquire(fw->folder_lock, (int)fw->lock_wait_ms, &e);
+        }
     }
     if (rc == SL_ESTOPPED) /* this process's node goes when the sink is freed */
         return sl_error_set(err, SL_ESTOPPED,

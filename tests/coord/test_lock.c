@@ -524,6 +524,9 @@ static void test_signal_ends_waits(void **state)
                          logw);
         assert_true(wait_children(zl, lp, 2));
         char said[400];
+        snprintf(said, sizeof(said), "the folder '%s' is written by 'job sh host ", outw);
+        assert_true(sl_pt_wait_log(logw, said, 60000));
+        assert_true(sl_pt_wait_log(logw, "waiting up to 60000 ms for its lock", 60000));
         snprintf(said, sizeof(said), "stopped while waiting for the lock of folder '%s'", outw);
         stop_waiter(pw, sigs[k], logw, said);
         assert_int_equal((int)sl_pt_nchildren(zl, lp), 1);
