@@ -81,10 +81,12 @@
 
 #include "engine/ops/operator.h"
 
-/* A join operator for `node` (SL_PLAN_JOIN) on ctx's worker; *out is owned by the caller (its
- * ops->free frees the right entry too). */
-int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
-                   struct sl_error *err);
+struct sl_job;
+
+/* A join operator for `node` (SL_PLAN_JOIN) on ctx's worker, with the state TTL of `job`
+ * (NULL: none); *out is owned by the caller (its ops->free frees the right entry too). */
+int sl_op_join_new(const struct sl_plan *node, const struct sl_job *job, struct sl_worker_ctx *ctx,
+                   struct sl_op **out, struct sl_error *err);
 
 /* The operator the right input's chain pushes into (owned by the join). */
 struct sl_op *sl_op_join_right(struct sl_op *join);
