@@ -17,7 +17,8 @@
  *   bytes      field
  *   4          magic 0x31414753 ("SGA1", format 1: insert-only input with keys) or 0x32414753
  *              ("SGA2", format 2: view mode - an updating input or no keys; each format is
- *              refused by an operator of the other kind, SL_ECORRUPT naming both)
+ *              refused by an operator of the other kind, SL_ECORRUPT naming both); 3 and 4
+ *              below
  *   4          nworkers (restore refuses another count: SL_ECORRUPT naming both)
  *   8, 8       wm1, wm1_sent
  *   per owner 0 .. nworkers-1: 1 byte present (0/1), then if 1 a hashagg state (format 2:
@@ -27,6 +28,11 @@
  *   8 x nw     sender_wm[]
  *   1          state present (0/1), then if 1 the owner's hashagg state (format 2: then
  *              each multiset's)
+ *   formats 3 ("SGA3" = 0x33414753) and 4 ("SGA4"), written with a state TTL: formats 1 and
+ *   2, and after a present state 4 groups, then 8 x groups their last writes (ms since the
+ *   epoch). Every format restores with or without a TTL (groups without a time start their
+ *   TTL at the restore; without a TTL the times are read and dropped); rescaling reads 1 and
+ *   3, carrying each moved group's time.
  * A hashagg state is sl_hashagg_save's (engine/ops/hashagg.c). `prev` is not saved: at a cut
  * every group has been emitted with its current results, so restore recomputes it from the
  * state. The mini-batch clock starts again at restore. Format 2: the multisets' lists and
@@ -976,9 +982,10 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
                     nn[c] = isn;
                 }
             }
-            if (same && !a->ttl_ms)
-                continue; /* Flink: "new row is same with prev row, no need to output"; with a
-                             state TTL Flink emits it (downstream state must not expire early) */
+            if (same && !(a->ttl_ms && a->per_batch))
+                continue; /* Flink: "new row is same with prev row, no need to output"; but
+                             GroupAggFunction (no mini-batch) with a state TTL emits it, so
+                             that downstream state does not expire early */
             if (o && seen) {
                 rc = sl_ga_put_row(a, o, j, nb, i, true, g);
                 kind[j++] = SL_ROW_UPDATE_BEFORE;

@@ -24,6 +24,9 @@
  *   1          keys present (0/1), then if 1 the hashagg state (sl_hashagg_save) and
  *   4          groups, then per group: 4 rows, then per row 8 arrival number and per column
  *              1 NULL flag, then the value: VARCHAR as 4 length + bytes, others their width
+ *   format 2 ("SRK2" = 0x324b5253, written with a state TTL): format 1, then 8 x groups the
+ *              groups' last writes (ms since the epoch). Both restore with or without a TTL
+ *              (groups without a time start their TTL at the restore), rescaled too.
  * Row ids are not saved: restore gives the rows new ones.
  */
 #include "engine/ops/op_rank.h"
