@@ -1179,9 +1179,12 @@ static int sl_ga_compact(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, in
             m->dirty = NULL;
             m->capg = m->cape = m->nent = m->ndirty = 0;
         }
-        memcpy(a->ts, nts, (size_t)nk * sizeof(*nts));
-        memset(a->ts + nk, 0, (size_t)(a->capts - nk) * sizeof(*nts));
-        memset(a->live, 0, a->capprev);
+        if (a->capts) { /* nk <= the groups before, which all had a time */
+            memcpy(a->ts, nts, (size_t)nk * sizeof(*nts));
+            memset(a->ts + nk, 0, (size_t)(a->capts - nk) * sizeof(*nts));
+        }
+        if (a->capprev)
+            memset(a->live, 0, a->capprev);
         a->nprev = 0;
         a->oldest = oldest;
     }
