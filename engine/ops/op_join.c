@@ -244,6 +244,25 @@ static int sl_jn_ttl_sweep(struct sl_op_join *j, struct sl_worker_ctx *ctx, int 
     return 0;
 }
 
+/* The time of a call: the sides' `now` (new rows' times) and the expiry limit. */
+static int64_t sl_jn_ttl_now(struct sl_op_join *j)
+{
+    int64_t now = sl_setting_now_ms();
+    j->side[0].now = j->side[1].now = now;
+    j->lim = now - j->ttl_ms;
+    return now;
+}
+
+/* A watermark: a moment for the cleanup of both sides when no rows come. */
+static int sl_jn_ttl_tick(struct sl_op_join *j, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    if (!j->ttl_ms)
+        return 0;
+    sl_jn_ttl_now(j);
+    int rc = sl_jn_ttl_sweep(j, ctx, 0, err);
+    return rc ? rc : sl_jn_ttl_sweep(j, ctx, 1, err);
+}
+
 /* Stores and probes rows of side sd (see sl_jn_append for the arguments). */
 static int sl_jn_take(struct sl_op *op, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
                       uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h,
@@ -255,9 +274,7 @@ static int sl_jn_take(struct sl_op *op, struct sl_worker_ctx *ctx, int sd, uint8
     struct sl_jn_side *s = &j->side[sd];
     uint32_t base = s->rows;
     if (j->ttl_ms) {
-        int64_t now = sl_setting_now_ms();
-        j->side[0].now = j->side[1].now = now;
-        j->lim = now - j->ttl_ms;
+        int64_t now = sl_jn_ttl_now(j);
         if (now < j->oldest[sd])
             j->oldest[sd] = now;
     }
@@ -322,7 +339,9 @@ static int sl_jn_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
                            struct sl_error *err)
 {
     (void)wm;
-    return sl_jn_flush(&((struct sl_op_join *)op)->r, ctx, err);
+    struct sl_op_join *j = (struct sl_op_join *)op;
+    int rc = sl_jn_ttl_tick(j, ctx, err);
+    return rc ? rc : sl_jn_flush(&j->r, ctx, err);
 }
 
 static int sl_jn_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
@@ -330,7 +349,8 @@ static int sl_jn_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, in
 {
     (void)wm;
     struct sl_op_join *j = ((struct sl_jn_right *)op)->j;
-    return sl_jn_flush(&j->r, ctx, err);
+    int rc = sl_jn_ttl_tick(j, ctx, err);
+    return rc ? rc : sl_jn_flush(&j->r, ctx, err);
 }
 
 /* After a checkpoint's alignment (ops->resumed): the rows it kept back go, even when no further

@@ -50,8 +50,9 @@
  * STATE TTL ('table.exec.state.ttl', docs/sql.md): with it each stored row keeps its last
  * write (8 bytes, join_store.h's ts: its arrival; for a preserved side's row also a change of
  * its match count, as Flink's OuterJoinRecordStateView writes it). A row whose TTL ran out
- * neither matches nor has its padding retracted; after rows are taken, at most every ttl / 2,
- * a side whose expired rows are half of its rows or more is compacted (sl_jn_compact).
+ * neither matches nor has its padding retracted; after rows are taken or at a watermark, at
+ * most every ttl / 2, a side whose expired rows are half of its rows or more is compacted
+ * (sl_jn_compact).
  *
  * A JOIN FED BY A JOIN sends the first join's output again, while serving received messages;
  * during a checkpoint's alignment such rows (and ENDs) would cross the receiver's barrier, so
