@@ -422,12 +422,12 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
                     sl_op_ijoin_prune(op, p->need[i]);
                 break;
             }
-            rc = sl_op_join_new(node, ctx, &op, err);
+            rc = sl_op_join_new(node, w->exec->env.job, ctx, &op, err);
             if (!rc && p->need)
                 sl_op_join_prune(op, p->need[i]);
             break;
         case SL_PLAN_RANK: /* Top-N, deduplication: updates (op_rank.h) */
-            rc = sl_op_rank_new(node, ctx, &op, err);
+            rc = sl_op_rank_new(node, w->exec->env.job, ctx, &op, err);
             break;
         default:
             rc = sl_error_set(err, SL_ENOTSUP, "plan node %d cannot run here", node->kind);

@@ -1186,10 +1186,7 @@ int sl_hashagg_groups_of(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gi
 int sl_hashagg_reset_group(struct sl_hashagg *ha, uint32_t g)
 {
     if (g >= ha->t.ngroups || ha->ndsets)
-        return SL_EINVAL;
-    for (uint32_t i = 0; i < ha->naggs; i++)
-        if (ha->aggs[i].str)
-            return SL_EINVAL;
+        return SL_EINVAL; /* a string extreme goes back to "none": its string stays interned */
     if (ha->stride)
         memset(ha->rows + (size_t)g * ha->stride, 0, ha->stride * sizeof(*ha->rows));
     uint32_t last = ha->t.ngroups;

@@ -205,8 +205,9 @@ int sl_hashagg_groups_of(struct sl_hashagg *ha, struct sl_batch *b, uint32_t *gi
 
 /*
  * Puts group g's aggregate states back to their initial values (as a new group's), keeping
- * its key: a group whose rows were all retracted starts again from nothing. Not for a hashagg
- * with DISTINCT or MIN / MAX of VARCHAR aggregates. Returns 0 or SL_EINVAL.
+ * its key: a group whose rows were all retracted, or whose state TTL ran out, starts again
+ * from nothing (a MIN / MAX of VARCHAR's superseded string stays in the dictionary, as any
+ * superseded extreme). Not for a hashagg with DISTINCT aggregates. Returns 0 or SL_EINVAL.
  */
 int sl_hashagg_reset_group(struct sl_hashagg *ha, uint32_t g);
 

@@ -58,6 +58,18 @@ bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need)
         memcpy(h, s->hash, (size_t)s->rows * sizeof(*h));
         memcpy(nx, s->next, (size_t)s->rows * sizeof(*nx));
     }
+    if (s->ttl) {
+        int64_t *ts = sl_mem_zalloc(heap, ncap * sizeof(*ts));
+        if (!ts) {
+            sl_mem_free(h);
+            sl_mem_free(nx);
+            return false;
+        }
+        if (s->rows)
+            memcpy(ts, s->ts, (size_t)s->rows * sizeof(*ts));
+        sl_mem_free(s->ts);
+        s->ts = ts;
+    }
     if (s->outer) {
         uint32_t *mt = sl_mem_alloc(heap, ncap * sizeof(*mt));
         if (!mt) {
@@ -151,6 +163,8 @@ bool sl_jn_take_owned(struct sl_heap *heap, struct sl_jn_side *dst, const struct
         for (uint32_t i = 0; ok && dst->match && i < n; i++) /* NONE (a NULL key) is as was */
             if (dst->match[base + i] != SL_JN_NONE)
                 dst->match[base + i] = src->match[idx[i]];
+        for (uint32_t i = 0; ok && dst->ts && src->ts && i < n; i++)
+            dst->ts[base + i] = src->ts[idx[i]];
     }
     sl_mem_free(idx);
     sl_mem_free(h);
@@ -198,6 +212,8 @@ bool sl_jn_append(struct sl_heap *heap, struct sl_jn_side *s, uint8_t *const *co
         }
     }
     memcpy(s->hash + base, h, (size_t)n * sizeof(*h));
+    for (uint32_t i = 0; s->ts && i < n; i++)
+        s->ts[base + i] = s->now;
     s->rows += n;
     if (s->match)
         for (uint32_t r = base; r < s->rows; r++) {
@@ -535,6 +551,7 @@ void sl_jn_side_free(struct sl_jn_side *s)
     sl_mem_free(s->hash);
     sl_mem_free(s->next);
     sl_mem_free(s->match);
+    sl_mem_free(s->ts);
     sl_mem_free(s->head);
     for (struct sl_jn_chunk *c = s->chunks, *n; c; c = n) {
         n = c->next;
@@ -583,6 +600,8 @@ bool sl_jn_compact(struct sl_heap *heap, struct sl_jn_side *s, const bool *keep)
             s->hash[n] = s->hash[r];
             if (s->match)
                 s->match[n] = s->match[r];
+            if (s->ts)
+                s->ts[n] = s->ts[r];
         }
         n++;
     }

@@ -66,6 +66,11 @@ struct sl_jn_side {
     uint32_t rows, cap;
     struct sl_jn_chunk *chunks;
     uint64_t str_bytes;
+    /* the regular join's state TTL (engine/ops/op_join.h): with `ttl` set, per row its last
+     * write (ms since the epoch; 0: unknown), moved with the row; new rows get `now` */
+    bool ttl;
+    int64_t *ts;
+    int64_t now;
 };
 
 /* Rows sent to their owner: dense columns (widths as the store's), strings in the tail. */
@@ -96,13 +101,14 @@ bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need);
 bool sl_jn_rehash(struct sl_heap *heap, struct sl_jn_side *s, uint32_t slots);
 
 /* Appends n rows: row idx[i] (i when idx is NULL) of the columns `col` / `valid` (a batch's
- * or a message's), with their hashes h[i]. Strings are copied into the store. */
+ * or a message's), with their hashes h[i] (and, with a TTL, the time s->now). Strings are
+ * copied into the store. */
 bool sl_jn_append(struct sl_heap *heap, struct sl_jn_side *s, uint8_t *const *col,
                   uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h);
 
 /* Rescaling (engine/core/keygroup.h): appends the rows of `src` (a side of the same layout,
  * restored from an old worker's state) whose key hash worker `worker` owns at `nworkers`
- * (kg_max: the job's key groups), in order, with their match counts. */
+ * (kg_max: the job's key groups), in order, with their match counts (and TTL times). */
 bool sl_jn_take_owned(struct sl_heap *heap, struct sl_jn_side *dst, const struct sl_jn_side *src,
                       int worker, int nworkers, uint32_t kg_max);
 

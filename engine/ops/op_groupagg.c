@@ -17,7 +17,8 @@
  *   bytes      field
  *   4          magic 0x31414753 ("SGA1", format 1: insert-only input with keys) or 0x32414753
  *              ("SGA2", format 2: view mode - an updating input or no keys; each format is
- *              refused by an operator of the other kind, SL_ECORRUPT naming both)
+ *              refused by an operator of the other kind, SL_ECORRUPT naming both); 3 and 4
+ *              below
  *   4          nworkers (restore refuses another count: SL_ECORRUPT naming both)
  *   8, 8       wm1, wm1_sent
  *   per owner 0 .. nworkers-1: 1 byte present (0/1), then if 1 a hashagg state (format 2:
@@ -27,6 +28,11 @@
  *   8 x nw     sender_wm[]
  *   1          state present (0/1), then if 1 the owner's hashagg state (format 2: then
  *              each multiset's)
+ *   formats 3 ("SGA3" = 0x33414753) and 4 ("SGA4"), written with a state TTL: formats 1 and
+ *   2, and after a present state 4 groups, then 8 x groups their last writes (ms since the
+ *   epoch). Every format restores with or without a TTL (groups without a time start their
+ *   TTL at the restore; without a TTL the times are read and dropped); rescaling reads 1 and
+ *   3, carrying each moved group's time.
  * A hashagg state is sl_hashagg_save's (engine/ops/hashagg.c). `prev` is not saved: at a cut
  * every group has been emitted with its current results, so restore recomputes it from the
  * state. The mini-batch clock starts again at restore. Format 2: the multisets' lists and
@@ -42,9 +48,12 @@
 #include "engine/ops/aggout.h"
 #include "engine/ops/exchange.h"
 #include "engine/plan/changelog.h"
+#include "engine/plan/settings.h"
 
 #define SL_GA_MAGIC 0x31414753u  /* "SGA1" little-endian: format version 1 */
 #define SL_GA_MAGIC2 0x32414753u /* "SGA2": format 2, view mode */
+#define SL_GA_MAGIC3 0x33414753u /* "SGA3": format 1 with the groups' TTL times */
+#define SL_GA_MAGIC4 0x34414753u /* "SGA4": format 2 with the groups' TTL times */
 #define SL_GA_DEFAULT_SIZE 50000
 #define SL_GA_DEFAULT_LATENCY_MS 1000
 
@@ -137,6 +146,12 @@ struct sl_op_groupagg {
     uint8_t *alive;  /* SL_BATCH_CAP: sl_ga_rows' groups with rows (retract) */
     void *hzero;     /* the hidden key's zeros */
     uint32_t *lgids; /* SL_BATCH_CAP scratch */
+    /* STATE TTL ('table.exec.state.ttl', the block "state TTL" below) */
+    int64_t ttl_ms; /* 0: groups are kept forever */
+    int64_t *ts;    /* capts: per group its last write, ms since the epoch (0: unknown) */
+    uint32_t capts;
+    int64_t oldest;     /* at most the least ts[] of a standing group (INT64_MAX: none) */
+    int64_t next_sweep; /* when the cleanup looks for expired groups next */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -874,6 +889,25 @@ static int sl_ga_prev_grow(struct sl_op_groupagg *a, uint32_t ng)
     return 0;
 }
 
+/* Grows ts to hold `ng` groups (new entries 0: unknown). */
+static int sl_ga_ts_grow(struct sl_op_groupagg *a, uint32_t ng)
+{
+    if (ng <= a->capts)
+        return 0;
+    uint32_t cap = a->capts ? a->capts : 64;
+    while (cap < ng)
+        cap = cap > UINT32_MAX / 2 ? ng : cap * 2;
+    int64_t *t = sl_mem_zalloc(a->heap, (size_t)cap * sizeof(*t));
+    if (!t)
+        return SL_ENOMEM;
+    if (a->capts)
+        memcpy(t, a->ts, (size_t)a->capts * sizeof(*t));
+    sl_mem_free(a->ts);
+    a->ts = t;
+    a->capts = cap;
+    return 0;
+}
+
 /*
  * Emits the changes of the groups gids[0 .. n-1] of the state (each once): +I for a group
  * never emitted, -U old / +U new for one whose results changed, nothing for the others; and
@@ -888,8 +922,15 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
     for (uint32_t i = 0; i < n; i++)
         if (gids[i] + 1 > maxg)
             maxg = gids[i] + 1;
-    if (sl_ga_prev_grow(a, maxg))
+    if (sl_ga_prev_grow(a, maxg) || (a->ttl_ms && sl_ga_ts_grow(a, maxg)))
         return sl_ga_oom(a, ctx, err);
+    if (a->ttl_ms && !quiet) { /* a write: the TTL of each group starts again */
+        int64_t now = sl_setting_now_ms();
+        for (uint32_t i = 0; i < n; i++)
+            a->ts[gids[i]] = now;
+        if (now < a->oldest)
+            a->oldest = now;
+    }
     /* groups below nprev0 were emitted before this call; each of gids[] comes once, in any
      * order, so nprev moves only when the call is done */
     const uint32_t nprev0 = a->nprev;
@@ -941,8 +982,10 @@ static int sl_ga_emit(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, const
                     nn[c] = isn;
                 }
             }
-            if (same)
-                continue; /* Flink: "new row is same with prev row, no need to output" */
+            if (same && !(a->ttl_ms && a->per_batch))
+                continue; /* Flink: "new row is same with prev row, no need to output"; but
+                             GroupAggFunction (no mini-batch) with a state TTL emits it, so
+                             that downstream state does not expire early */
             if (o && seen) {
                 rc = sl_ga_put_row(a, o, j, nb, i, true, g);
                 kind[j++] = SL_ROW_UPDATE_BEFORE;
@@ -1050,6 +1093,190 @@ static int sl_ga_mm_merge(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
     return 0;
 }
 
+/* ---- state TTL ------------------------------------------------------------------------------ */
+/*
+ * 'table.exec.state.ttl' (Flink's StateTtlConfig: OnCreateAndWrite, NeverReturnExpired, in
+ * processing time): ts[g] is the wall-clock time of group g's last write (every merge that
+ * touches it). A group whose ts is ttl_ms or more behind is expired: the next mini-batch that
+ * touches it finds it (sl_ga_ttl_access, a lookup of the partial's keys while something may
+ * have expired) and resets it before the merge, so that it emits +I of its new rows only, as
+ * Flink's GroupAggFunction with an expired accumulator; nothing is retracted. The cleanup
+ * (sl_ga_ttl_sweep, at most every ttl / 2, after a mini-batch or at a watermark) counts the expired
+ * and the deleted groups and, when they are half of the state or more, rebuilds the state of
+ * the others (sl_ga_compact), which frees them: the state stays within about twice its live
+ * groups. A hashagg that cannot reset a group in place (DISTINCT) is compacted at access.
+ */
+
+static int sl_ga_rebuild_prev(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
+                              struct sl_error *err);
+
+/* Rebuilds the state (and the MIN / MAX multisets) of the groups that stand and have not
+ * expired at `now` (other groups are dropped, with their strings), then prev as restore does. */
+static int sl_ga_compact(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, int64_t now,
+                         struct sl_error *err)
+{
+    const uint32_t ng = sl_hashagg_groups(a->state);
+    const int64_t lim = now - a->ttl_ms;
+    uint32_t *keep = sl_mem_alloc(a->heap, ((size_t)ng + 1) * sizeof(*keep));
+    uint32_t *map = sl_mem_alloc(a->heap, ((size_t)ng + 1) * sizeof(*map));
+    int64_t *nts = sl_mem_alloc(a->heap, ((size_t)ng + 1) * sizeof(*nts));
+    struct sl_hashagg **nmm = sl_mem_zalloc(a->heap, ((size_t)a->nmm + 1) * sizeof(*nmm));
+    uint32_t *esel = NULL;
+    struct sl_hashagg *nh = NULL;
+    int rc = keep && map && nts && nmm ? 0 : SL_ENOMEM;
+    if (rc)
+        sl_error_set(err, rc, "out of memory");
+    uint32_t nk = 0;
+    int64_t oldest = INT64_MAX;
+    for (uint32_t g = 0; !rc && g < ng; g++)
+        if (g < a->nprev && a->live[g] && g < a->capts && a->ts[g] > lim)
+            keep[nk++] = g;
+    if (!rc)
+        rc = sl_hashagg_new(NULL, &a->spec, &nh, err);
+    if (!rc) {
+        memset(map, 0xff, ((size_t)ng + 1) * sizeof(*map));
+        rc = sl_hashagg_merge_sel_map(nh, a->state, keep, nk, map, err);
+    }
+    for (uint32_t i = 0; !rc && i < nk; i++) {
+        nts[map[keep[i]]] = a->ts[keep[i]];
+        if (a->ts[keep[i]] < oldest)
+            oldest = a->ts[keep[i]];
+    }
+    for (uint32_t i = 0; !rc && i < a->nmm; i++) {
+        struct sl_ga_mm *m = &a->mm[i];
+        uint32_t ne = sl_hashagg_groups(m->state), nes = 0;
+        sl_mem_free(esel);
+        esel = sl_mem_alloc(a->heap, ((size_t)ne + 1) * sizeof(*esel));
+        if (!esel) {
+            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+            break;
+        }
+        for (uint32_t e = 0; e < ne && e < m->nent; e++)
+            if (m->mg[e] < ng && map[m->mg[e]] != UINT32_MAX)
+                esel[nes++] = e;
+        rc = sl_hashagg_new(NULL, &m->spec, &nmm[i], err);
+        if (!rc)
+            rc = sl_hashagg_merge_sel(nmm[i], m->state, esel, nes, err);
+    }
+    if (rc) {
+        sl_hashagg_free(nh);
+        for (uint32_t i = 0; nmm && i < a->nmm; i++)
+            sl_hashagg_free(nmm[i]);
+    } else { /* the new tables replace the old ones */
+        sl_hashagg_free(a->state);
+        a->state = nh;
+        for (uint32_t i = 0; i < a->nmm; i++) {
+            struct sl_ga_mm *m = &a->mm[i];
+            sl_hashagg_free(m->state);
+            m->state = nmm[i];
+            sl_mem_free(m->ext);
+            sl_mem_free(m->head);
+            sl_mem_free(m->dirty);
+            sl_mem_free(m->dlist);
+            sl_mem_free(m->next);
+            sl_mem_free(m->mg);
+            m->ext = m->head = m->dlist = m->next = m->mg = NULL;
+            m->dirty = NULL;
+            m->capg = m->cape = m->nent = m->ndirty = 0;
+        }
+        if (a->capts) { /* nk <= the groups before, which all had a time */
+            memcpy(a->ts, nts, (size_t)nk * sizeof(*nts));
+            memset(a->ts + nk, 0, (size_t)(a->capts - nk) * sizeof(*nts));
+        }
+        if (a->capprev)
+            memset(a->live, 0, a->capprev);
+        a->nprev = 0;
+        a->oldest = oldest;
+    }
+    sl_mem_free(keep);
+    sl_mem_free(map);
+    sl_mem_free(nts);
+    sl_mem_free(nmm);
+    sl_mem_free(esel);
+    if (rc)
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: state TTL: %s",
+                           err ? err->msg : sl_strerror(rc));
+    if (a->nmm && (rc = sl_ga_mm_merge(a, ctx, NULL, err)) != 0)
+        return rc;
+    return sl_ga_rebuild_prev(a, ctx, err);
+}
+
+/* The cleanup: at most every ttl / 2, frees the expired and deleted groups when they are at
+ * least half of the state. */
+static int sl_ga_ttl_sweep(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, int64_t now,
+                           struct sl_error *err)
+{
+    if (!a->ttl_ms || !a->state || now < a->next_sweep)
+        return 0;
+    a->next_sweep = now + (a->ttl_ms / 2 ? a->ttl_ms / 2 : 1);
+    const int64_t lim = now - a->ttl_ms;
+    const uint32_t ng = sl_hashagg_groups(a->state);
+    uint32_t nexp = 0, ndead = 0;
+    int64_t oldest = INT64_MAX;
+    for (uint32_t g = 0; g < ng; g++) {
+        if (g >= a->nprev || !a->live[g])
+            ndead++;
+        else if (a->ts[g] <= lim)
+            nexp++;
+        else if (a->ts[g] < oldest)
+            oldest = a->ts[g];
+    }
+    if (nexp == 0)
+        a->oldest = oldest; /* nothing expired: no lookups until the oldest group expires */
+    if (nexp + ndead == 0 || (uint64_t)(nexp + ndead) * 2 < ng)
+        return 0;
+    return sl_ga_compact(a, ctx, now, err);
+}
+
+/* Before partial p is merged: the groups of the state it touches whose TTL ran out start
+ * again from nothing (reset in place, or dropped by a compaction). */
+static int sl_ga_ttl_access(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
+                            const struct sl_groupagg_partial *p, int64_t now, struct sl_error *err)
+{
+    if (!a->ttl_ms || !a->state || now - a->oldest < a->ttl_ms)
+        return 0;
+    const uint32_t nprev = a->nprev;
+    const int64_t lim = now - a->ttl_ms;
+    struct sl_batch_pool *pool = a->ha_pool ? a->ha_pool : a->out_pool;
+    uint32_t cursor = 0;
+    bool compact = false;
+    while (!compact) {
+        struct sl_batch *kb = sl_batch_pool_get(pool);
+        if (!kb)
+            return sl_ga_oom(a, ctx, err);
+        int got = sl_hashagg_emit(p->ha, &cursor, kb, err);
+        int rc = got < 0 ? got : 0;
+        if (got > 0) { /* the partial's keys, looked up in the state */
+            struct sl_batch lb;
+            memset(&lb, 0, sizeof(lb));
+            lb.rows = (uint32_t)got;
+            lb.ncols = a->view ? a->vncols : a->in_ncols;
+            lb.cols = a->lcols;
+            for (uint32_t k = 0; k < a->hank; k++)
+                a->lcols[a->key_cols[k]] = kb->cols[k];
+            rc = sl_hashagg_groups_of(a->state, &lb, a->lgids, err);
+        }
+        for (int i = 0; !rc && i < got && !compact; i++) {
+            uint32_t g = a->lgids[i];
+            if (g >= nprev || !a->live[g] || a->ts[g] > lim)
+                continue;
+            int krc = sl_ga_kill(a, g);
+            if (krc == SL_EINVAL && g < sl_hashagg_groups(a->state))
+                compact = true; /* DISTINCT: no reset in place */
+            else if (krc)
+                rc = sl_error_set(err, SL_ESTATE, "group %u cannot be reset", g);
+            a->live[g] = 0; /* emitted as a new group (+I) */
+        }
+        sl_batch_pool_put(kb);
+        if (rc)
+            return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: state TTL: %s",
+                               err ? err->msg : sl_strerror(rc));
+        if (got == 0)
+            break;
+    }
+    return compact ? sl_ga_compact(a, ctx, now, err) : 0;
+}
+
 /* Merges a sender's mini-batch into the state and emits the groups it touched. */
 static int sl_ga_merge(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
                        const struct sl_groupagg_partial *p, struct sl_error *err)
@@ -1061,6 +1288,9 @@ static int sl_ga_merge(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
         return sl_op_error(ctx, a->op.plan->pos, err, SL_EINVAL,
                            "group aggregation: a partial of %u MIN / MAX sets, not %u", p->nmm,
                            a->nmm);
+    const int64_t now = a->ttl_ms ? sl_setting_now_ms() : 0;
+    if ((rc = sl_ga_ttl_access(a, ctx, p, now, err)) != 0)
+        return rc;
     if (a->nmm && (rc = sl_ga_mm_merge(a, ctx, p->mm, err)) != 0)
         return rc; /* before the main merge: main groups of new entries come from the lookup */
     uint32_t np = sl_hashagg_groups(p->ha);
@@ -1069,7 +1299,9 @@ static int sl_ga_merge(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
     if ((rc = sl_hashagg_merge_map(a->state, p->ha, a->gmap, err)) != 0)
         return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
                            err ? err->msg : sl_strerror(rc));
-    return sl_ga_emit(a, ctx, a->gmap, np, false, err);
+    if ((rc = sl_ga_emit(a, ctx, a->gmap, np, false, err)) != 0)
+        return rc;
+    return sl_ga_ttl_sweep(a, ctx, now, err);
 }
 
 static int sl_ga_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
@@ -1090,7 +1322,9 @@ static int sl_ga_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     }
     case SL_MSG_WATERMARK: {
         int64_t before = 0;
-        int rc = sl_xchg_recv_wm(&a->x, op, ctx, from, msg.num, &before, "group aggregation", err);
+        int rc = sl_ga_ttl_sweep(a, ctx, a->ttl_ms ? sl_setting_now_ms() : 0, err);
+        if (!rc)
+            rc = sl_xchg_recv_wm(&a->x, op, ctx, from, msg.num, &before, "group aggregation", err);
         return rc == 1 ? sl_xchg_pass(&a->x, op, ctx, err) : rc;
     }
     default:
@@ -1116,7 +1350,8 @@ static int sl_ga_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
 {
     (void)ctx;
     struct sl_op_groupagg *a = (struct sl_op_groupagg *)op;
-    sl_sbuf_put_u32(out, a->view ? SL_GA_MAGIC2 : SL_GA_MAGIC);
+    sl_sbuf_put_u32(out, a->ttl_ms ? (a->view ? SL_GA_MAGIC4 : SL_GA_MAGIC3)
+                                   : (a->view ? SL_GA_MAGIC2 : SL_GA_MAGIC));
     sl_sbuf_put_u32(out, (uint32_t)a->nworkers);
     sl_xchg_save_sent(&a->x, out);
     for (int o = 0; o < a->nworkers; o++) {
@@ -1134,6 +1369,13 @@ static int sl_ga_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
         rc = sl_hashagg_save(a->mm[i].state, out, err);
     if (rc)
         return rc;
+    if (a->ttl_ms && a->state) { /* formats 3 and 4: the groups' last writes */
+        uint32_t ng = sl_hashagg_groups(a->state);
+        int64_t now = sl_setting_now_ms();
+        sl_sbuf_put_u32(out, ng);
+        for (uint32_t g = 0; g < ng; g++)
+            sl_sbuf_put_u64(out, (uint64_t)(g < a->capts && a->ts[g] ? a->ts[g] : now));
+    }
     return sl_sbuf_check(out, err);
 }
 
@@ -1152,6 +1394,51 @@ static int sl_ga_get_flag(struct sl_sread *in, bool *v, struct sl_error *err)
 static int sl_ga_rebuild_prev(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
                               struct sl_error *err);
 
+/* Formats 3 and 4: the TTL times of the ng groups of a saved state (map: where each went,
+ * UINT32_MAX for a group not taken; NULL: the same group). Ignored without a TTL. */
+static int sl_ga_ttl_load(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                          uint32_t ng, const uint32_t *map, struct sl_error *err)
+{
+    uint32_t cnt;
+    int rc = sl_sread_u32(in, &cnt, err);
+    if (rc)
+        return rc;
+    if (cnt != ng)
+        return sl_sread_fail(in, err, "group aggregation: TTL times of another number of groups");
+    if (a->ttl_ms && a->state && sl_ga_ts_grow(a, sl_hashagg_groups(a->state)))
+        return sl_ga_oom(a, ctx, err);
+    for (uint32_t g = 0; g < ng; g++) {
+        uint64_t v;
+        if ((rc = sl_sread_u64(in, &v, err)) != 0)
+            return rc;
+        uint32_t to = map ? map[g] : g;
+        if (a->ttl_ms && to != UINT32_MAX && to < a->capts)
+            a->ts[to] = (int64_t)v;
+    }
+    return 0;
+}
+
+/* After a restore: groups without a known last write (a checkpoint written without a TTL)
+ * start their TTL now; the oldest time. */
+static int sl_ga_ttl_settle(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
+                            struct sl_error *err)
+{
+    if (!a->ttl_ms || !a->state)
+        return 0;
+    uint32_t ng = sl_hashagg_groups(a->state);
+    if (sl_ga_ts_grow(a, ng))
+        return sl_ga_oom(a, ctx, err);
+    int64_t now = sl_setting_now_ms(), oldest = INT64_MAX;
+    for (uint32_t g = 0; g < ng; g++) {
+        if (!a->ts[g])
+            a->ts[g] = now;
+        if (a->ts[g] < oldest)
+            oldest = a->ts[g];
+    }
+    a->oldest = oldest;
+    return 0;
+}
+
 static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
                          struct sl_error *err)
 {
@@ -1166,19 +1453,21 @@ static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
-    if (magic == SL_GA_MAGIC && a->view)
+    const bool fview = magic == SL_GA_MAGIC2 || magic == SL_GA_MAGIC4;
+    const bool fts = magic == SL_GA_MAGIC3 || magic == SL_GA_MAGIC4;
+    if ((magic == SL_GA_MAGIC || magic == SL_GA_MAGIC3) && a->view)
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: group aggregation state of format 1 (insert-only input with "
                             "GROUP BY keys); this aggregation (%s) keeps format 2: start the "
                             "job without this checkpoint",
                             in->what, a->retract ? "updating input" : "no GROUP BY keys");
-    if (magic == SL_GA_MAGIC2 && !a->view)
+    if (fview && !a->view)
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: group aggregation state of format 2 (updating input or no "
                             "GROUP BY keys); this aggregation keeps format 1: start the job "
                             "without this checkpoint",
                             in->what);
-    if (magic != SL_GA_MAGIC && magic != SL_GA_MAGIC2)
+    if (magic != SL_GA_MAGIC && magic != SL_GA_MAGIC2 && !fts)
         return sl_sread_fail(in, err, "group aggregation: not a group aggregation's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
         return rc;
@@ -1214,7 +1503,11 @@ static int sl_ga_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
             return rc;
     if (a->nmm && (rc = sl_ga_mm_merge(a, ctx, NULL, err)) != 0)
         return rc; /* the lists and extremes */
-    return sl_ga_rebuild_prev(a, ctx, err);
+    if ((rc = sl_ga_rebuild_prev(a, ctx, err)) != 0)
+        return rc;
+    if (fts && (rc = sl_ga_ttl_load(a, ctx, in, sl_hashagg_groups(a->state), NULL, err)) != 0)
+        return rc;
+    return sl_ga_ttl_settle(a, ctx, err);
 }
 
 /* Every group was emitted with its current results before the cut: rebuilds prev. */
@@ -1249,6 +1542,8 @@ static int sl_ga_take(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, struc
 {
     sl_hashagg_clear(tmp);
     int rc = sl_hashagg_load(tmp, in, err);
+    if (!rc && !phase1 && (rc = sl_ga_gmap(a, ctx, sl_hashagg_groups(tmp) + 1, err)) == 0)
+        memset(a->gmap, 0xff, ((size_t)sl_hashagg_groups(tmp) + 1) * sizeof(*a->gmap));
     if (!rc)
         rc = sl_aggout_rs_mine(rs, tmp, ctx->worker, ctx->nworkers, ctx->kg_max, false, a->hashes,
                                a->i64buf, err);
@@ -1261,7 +1556,10 @@ static int sl_ga_take(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, struc
         rc = sl_ga_new_state(a, ctx, err);
     if (!rc && !phase1)
         dst = a->state;
-    return rc ? rc : sl_hashagg_merge_sel(dst, tmp, rs->gids, rs->n, err);
+    if (rc)
+        return rc;
+    return phase1 ? sl_hashagg_merge_sel(dst, tmp, rs->gids, rs->n, err)
+                  : sl_hashagg_merge_sel_map(dst, tmp, rs->gids, rs->n, a->gmap, err);
 }
 
 /* One old worker's state (format 1) into this operator; its watermarks into *wm1 / *wm2. */
@@ -1271,8 +1569,9 @@ static int sl_ga_rescale_one(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx
 {
     uint32_t magic, nw;
     int rc = sl_sread_u32(in, &magic, err);
-    if (!rc && magic != SL_GA_MAGIC)
-        rc = sl_sread_fail(in, err, "group aggregation: not a format-1 group aggregation state");
+    if (!rc && magic != SL_GA_MAGIC && magic != SL_GA_MAGIC3)
+        rc = sl_sread_fail(in, err,
+                           "group aggregation: not a format-1 or -3 group aggregation state");
     if (!rc)
         rc = sl_sread_u32(in, &nw, err);
     if (!rc && nw != nold)
@@ -1297,6 +1596,8 @@ static int sl_ga_rescale_one(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx
         goto out;
     if (present)
         rc = sl_ga_take(a, ctx, rs, in, tmp, false, err);
+    if (!rc && present && magic == SL_GA_MAGIC3)
+        rc = sl_ga_ttl_load(a, ctx, in, sl_hashagg_groups(tmp), a->gmap, err);
     if (x.wm1 < *wm1)
         *wm1 = x.wm1;
     if (x.wm2 < *wm2)
@@ -1351,6 +1652,8 @@ static int sl_ga_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     sl_xchg_rescaled(&a->x, wm1, wm2);
     if (a->state)
         rc = sl_ga_rebuild_prev(a, ctx, err);
+    if (!rc)
+        rc = sl_ga_ttl_settle(a, ctx, err);
 out:
     sl_aggout_rs_free(&rs);
     sl_hashagg_free(tmp);
@@ -1413,6 +1716,7 @@ static void sl_ga_free(struct sl_op *op)
     sl_mem_free(a->alive);
     sl_mem_free(a->lgids);
     sl_mem_free(a->hzero);
+    sl_mem_free(a->ts);
     sl_mem_free(a);
 }
 
@@ -1434,8 +1738,14 @@ static int sl_ga_settings(struct sl_op_groupagg *a, const struct sl_job *job,
 {
     a->mb_rows = SL_GA_DEFAULT_SIZE;
     a->mb_ns = (int64_t)SL_GA_DEFAULT_LATENCY_MS * 1000000;
+    a->oldest = INT64_MAX;
     if (!job)
         return 0;
+    a->ttl_ms = sl_setting_state_ttl_ms(job);
+    if (a->ttl_ms < 0)
+        return sl_op_error(ctx, a->op.plan->pos, err, SL_EINVAL,
+                           "SET 'table.exec.state.ttl' = '%s': not a duration (e.g. '1 h')",
+                           sl_job_setting(job, "table.exec.state.ttl"));
     const char *en = sl_job_setting(job, "table.exec.mini-batch.enabled");
     if (en && strcasecmp(en, "false") == 0)
         a->per_batch = true;
@@ -1622,6 +1932,12 @@ static int sl_ga_setup(struct sl_op_groupagg *a, const struct sl_plan *node,
         a->alive = sl_mem_zalloc(h, SL_BATCH_CAP);
         a->lgids = sl_mem_alloc(h, SL_BATCH_CAP * sizeof(*a->lgids));
         if (!a->vcols || !a->lcols || !a->alive || !a->lgids)
+            return sl_ga_oom(a, ctx, err);
+    }
+    if (!a->view && a->ttl_ms) { /* the state TTL's lookups */
+        a->lcols = sl_mem_zalloc(h, (a->in_ncols + 1) * sizeof(*a->lcols));
+        a->lgids = sl_mem_alloc(h, SL_BATCH_CAP * sizeof(*a->lgids));
+        if (!a->lcols || !a->lgids)
             return sl_ga_oom(a, ctx, err);
     }
     if (a->hkey) { /* the hidden key: a BOOLEAN NOT NULL column of zeros */

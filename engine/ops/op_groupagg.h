@@ -17,11 +17,17 @@
  * The owner merges a partial into its state (sl_hashagg_merge_map, which says which groups it
  * touched), then clears it and keeps it (at most one per worker) as the next mini-batch's
  * partial, so partials keep their size instead of growing from empty each mini-batch; and it
- * emits, per touched group, as MiniBatchGroupAggFunction does without state TTL:
+ * emits, per touched group, as MiniBatchGroupAggFunction does:
  *   - a new group: +I[keys, results];
  *   - a group whose results changed: -U[keys, old results] then +U[keys, new results];
  *   - a group whose results did not change: nothing (Flink: "new row is same with prev row,
- *     no need to output"; with a state TTL Flink would emit it, sluice has no TTL yet).
+ *     no need to output"; with a state TTL and mini-batch off, -U / +U of the equal rows,
+ *     as Flink's GroupAggFunction).
+ *
+ * STATE TTL ('table.exec.state.ttl', docs/sql.md): per group its last write (8 bytes); a
+ * mini-batch that touches an expired group resets it first (it emits +I, nothing is
+ * retracted), and a cleanup rebuilds the state without the expired groups when they are half
+ * of it (op_groupagg.c, "state TTL").
  * The old results are the ones emitted last: the owner keeps them per group (8 bytes per
  * aggregate and a NULL flag), so it needs no second copy of the accumulators.
  *

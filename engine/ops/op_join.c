@@ -10,9 +10,12 @@
 
 #include "engine/ops/eval.h"
 #include "engine/ops/join_route.h"
+#include "engine/plan/catalog.h"
+#include "engine/plan/settings.h"
 
 #define SL_JN_MAGIC 0x324e4a53u    /* "SJN2" little-endian: format version 2 */
 #define SL_JN_MAGIC_V1 0x314e4a53u /* "SJN1": version 1, the same for an INNER join */
+#define SL_JN_MAGIC_V3 0x334e4a53u /* "SJN3": version 2 with the rows' TTL times */
 
 struct sl_op_join {
     struct sl_op op;
@@ -35,7 +38,26 @@ struct sl_op_join {
     uint32_t *cl, *cr;
     struct sl_schema *out_schema;
     struct sl_batch_pool *out_pool;
+    /* state TTL ('table.exec.state.ttl'): the rows' times are the sides' ts */
+    int64_t ttl_ms;        /* 0: rows are kept forever */
+    int64_t lim;           /* during a probe: a row written at or before it has expired */
+    int64_t oldest[2];     /* at most the least time of a side's rows (INT64_MAX: none) */
+    int64_t next_sweep[2]; /* when the cleanup looks at the side next */
 };
+
+/* Whether row q of side o has expired (its TTL ran out: it neither matches nor is matched). */
+static inline bool sl_jn_expired(const struct sl_op_join *j, const struct sl_jn_side *o, uint32_t q)
+{
+    return o->ts && o->ts[q] <= j->lim;
+}
+
+/* A preserved row's match count changed: a write, its TTL starts again (Flink's
+ * OuterJoinRecordStateView puts the record with its new count). */
+static inline void sl_jn_touch(struct sl_jn_side *o, uint32_t q)
+{
+    if (o->ts)
+        o->ts[q] = o->now;
+}
 
 static int sl_jn_oom(const struct sl_op_join *j, const struct sl_worker_ctx *ctx,
                      struct sl_error *err)
@@ -94,14 +116,15 @@ static int sl_jn_probe(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, 
         uint32_t cnt = 0;
         if (o->match) /* the other side's rows matched for the first time lose their padding */
             for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE && !rc; q = o->next[q]) {
-                if (o->hash[q] != h || !sl_jn_keys_eq(s, r, o, q))
+                if (o->hash[q] != h || sl_jn_expired(j, o, q) || !sl_jn_keys_eq(s, r, o, q))
                     continue;
                 if (o->match[q] == 0)
                     rc = sl_jn_pair(j, ctx, sd, &np, SL_JN_NONE, q, SL_ROW_DELETE, err);
                 o->match[q] += o->match[q] < SL_JN_NONE - 1;
+                sl_jn_touch(o, q);
             }
         for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE && !rc; q = o->next[q]) {
-            if (o->hash[q] != h || !sl_jn_keys_eq(s, r, o, q))
+            if (o->hash[q] != h || sl_jn_expired(j, o, q) || !sl_jn_keys_eq(s, r, o, q))
                 continue;
             cnt += cnt < SL_JN_NONE - 1;
             rc = sl_jn_pair(j, ctx, sd, &np, r, q, SL_ROW_INSERT, err);
@@ -137,6 +160,7 @@ static int sl_jn_res_flush(struct sl_op_join *j, struct sl_worker_ctx *ctx, int 
             if (o->match[q] == 0)
                 rc = sl_jn_pair(j, ctx, sd, np, SL_JN_NONE, q, SL_ROW_DELETE, err);
             o->match[q] += o->match[q] < SL_JN_NONE - 1;
+            sl_jn_touch(o, q);
         }
         if (s->match)
             s->match[r] += s->match[r] < SL_JN_NONE - 1;
@@ -163,7 +187,7 @@ static int sl_jn_probe_res(struct sl_op_join *j, struct sl_worker_ctx *ctx, int 
             s->match[r] = 0;
         uint64_t h = s->hash[r];
         for (uint32_t q = o->head[h & mask]; q != SL_JN_NONE && !rc; q = o->next[q]) {
-            if (o->hash[q] != h || !sl_jn_keys_eq(s, r, o, q))
+            if (o->hash[q] != h || sl_jn_expired(j, o, q) || !sl_jn_keys_eq(s, r, o, q))
                 continue;
             j->cl[nc] = r;
             j->cr[nc++] = q;
@@ -181,6 +205,64 @@ static int sl_jn_probe_res(struct sl_op_join *j, struct sl_worker_ctx *ctx, int 
     return rc ? rc : sl_jn_emit(j, ctx, np, err);
 }
 
+/*
+ * STATE TTL: the cleanup of side sd, at most every ttl / 2 (after rows of the other side were
+ * probed against it): when its expired rows are half of its rows or more they are dropped
+ * (sl_jn_compact: the kept rows move down, their long strings into fresh chunks, the chains
+ * are rebuilt), so that a side holds at most about twice its live rows.
+ */
+static int sl_jn_ttl_sweep(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd,
+                           struct sl_error *err)
+{
+    struct sl_jn_side *s = &j->side[sd];
+    int64_t now = s->now;
+    if (!j->ttl_ms || now < j->next_sweep[sd] || now - j->oldest[sd] < j->ttl_ms)
+        return 0;
+    j->next_sweep[sd] = now + (j->ttl_ms / 2 ? j->ttl_ms / 2 : 1);
+    uint32_t nexp = 0;
+    int64_t oldest = INT64_MAX;
+    for (uint32_t r = 0; r < s->rows; r++) {
+        if (s->ts[r] <= j->lim)
+            nexp++;
+        else if (s->ts[r] < oldest)
+            oldest = s->ts[r];
+    }
+    if (nexp == 0)
+        j->oldest[sd] = oldest;
+    if (nexp == 0 || (uint64_t)nexp * 2 < s->rows)
+        return 0;
+    bool *keep = sl_mem_alloc(j->heap, (size_t)s->rows + 1);
+    if (!keep)
+        return sl_jn_oom(j, ctx, err);
+    for (uint32_t r = 0; r < s->rows; r++)
+        keep[r] = s->ts[r] > j->lim;
+    bool ok = sl_jn_compact(j->heap, s, keep);
+    sl_mem_free(keep);
+    if (!ok)
+        return sl_jn_oom(j, ctx, err);
+    j->oldest[sd] = oldest;
+    return 0;
+}
+
+/* The time of a call: the sides' `now` (new rows' times) and the expiry limit. */
+static int64_t sl_jn_ttl_now(struct sl_op_join *j)
+{
+    int64_t now = sl_setting_now_ms();
+    j->side[0].now = j->side[1].now = now;
+    j->lim = now - j->ttl_ms;
+    return now;
+}
+
+/* A watermark: a moment for the cleanup of both sides when no rows come. */
+static int sl_jn_ttl_tick(struct sl_op_join *j, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    if (!j->ttl_ms)
+        return 0;
+    sl_jn_ttl_now(j);
+    int rc = sl_jn_ttl_sweep(j, ctx, 0, err);
+    return rc ? rc : sl_jn_ttl_sweep(j, ctx, 1, err);
+}
+
 /* Stores and probes rows of side sd (see sl_jn_append for the arguments). */
 static int sl_jn_take(struct sl_op *op, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
                       uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h,
@@ -191,10 +273,18 @@ static int sl_jn_take(struct sl_op *op, struct sl_worker_ctx *ctx, int sd, uint8
         return 0;
     struct sl_jn_side *s = &j->side[sd];
     uint32_t base = s->rows;
+    if (j->ttl_ms) {
+        int64_t now = sl_jn_ttl_now(j);
+        if (now < j->oldest[sd])
+            j->oldest[sd] = now;
+    }
     if (!sl_jn_append(j->heap, s, col, valid, idx, n, h))
         return sl_jn_oom(j, ctx, err);
-    return j->res_ev ? sl_jn_probe_res(j, ctx, sd, base, n, err)
-                     : sl_jn_probe(j, ctx, sd, base, n, err);
+    int rc = j->res_ev ? sl_jn_probe_res(j, ctx, sd, base, n, err)
+                       : sl_jn_probe(j, ctx, sd, base, n, err);
+    if (!rc)
+        rc = sl_jn_ttl_sweep(j, ctx, 1 - sd, err);
+    return rc ? rc : sl_jn_ttl_sweep(j, ctx, sd, err);
 }
 
 static int sl_jn_push_side(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd,
@@ -249,7 +339,9 @@ static int sl_jn_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
                            struct sl_error *err)
 {
     (void)wm;
-    return sl_jn_flush(&((struct sl_op_join *)op)->r, ctx, err);
+    struct sl_op_join *j = (struct sl_op_join *)op;
+    int rc = sl_jn_ttl_tick(j, ctx, err);
+    return rc ? rc : sl_jn_flush(&j->r, ctx, err);
 }
 
 static int sl_jn_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
@@ -257,7 +349,8 @@ static int sl_jn_right_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, in
 {
     (void)wm;
     struct sl_op_join *j = ((struct sl_jn_right *)op)->j;
-    return sl_jn_flush(&j->r, ctx, err);
+    int rc = sl_jn_ttl_tick(j, ctx, err);
+    return rc ? rc : sl_jn_flush(&j->r, ctx, err);
 }
 
 /* After a checkpoint's alignment (ops->resumed): the rows it kept back go, even when no further
@@ -294,17 +387,62 @@ static int sl_jn_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
 {
     (void)ctx;
     struct sl_op_join *j = (struct sl_op_join *)op;
-    sl_sbuf_put_u32(out, SL_JN_MAGIC);
+    sl_sbuf_put_u32(out, j->ttl_ms ? SL_JN_MAGIC_V3 : SL_JN_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)j->r.nworkers);
     sl_sbuf_put_u8(out, j->done[0]);
     sl_sbuf_put_u8(out, j->done[1]);
     sl_sbuf_put_u8(out, j->end_sent);
     sl_sbuf_put_u32(out, j->ends);
     sl_sbuf_put_u8(out, j->finished);
-    sl_jn_save_side(&j->side[0], out);
-    sl_jn_save_side(&j->side[1], out);
+    for (int sd = 0; sd < 2; sd++) {
+        const struct sl_jn_side *s = &j->side[sd];
+        sl_jn_save_side(s, out);
+        if (!j->ttl_ms)
+            continue;
+        sl_sbuf_put_u32(out, s->rows); /* format 3: the rows' TTL times */
+        for (uint32_t r = 0; r < s->rows; r++)
+            sl_sbuf_put_u64(out, (uint64_t)s->ts[r]);
+    }
     sl_jn_save_out(&j->r, j->side, out);
     return sl_sbuf_check(out, err);
+}
+
+/* Format 3: the TTL times of side s's rows just restored (kept when s keeps times). */
+static int sl_jn_ttl_load(struct sl_jn_side *s, struct sl_sread *in, struct sl_error *err)
+{
+    uint32_t n;
+    int rc = sl_sread_u32(in, &n, err);
+    if (rc)
+        return rc;
+    if (n != s->rows)
+        return sl_sread_fail(in, err, "join: TTL times of another number of rows");
+    for (uint32_t r = 0; r < n; r++) {
+        uint64_t v;
+        if ((rc = sl_sread_u64(in, &v, err)) != 0)
+            return rc;
+        if (s->ts)
+            s->ts[r] = (int64_t)v;
+    }
+    return 0;
+}
+
+/* After a restore: rows without a known time (a state saved without a TTL) start their TTL
+ * now; the sides' oldest times. */
+static void sl_jn_ttl_settle(struct sl_op_join *j)
+{
+    if (!j->ttl_ms)
+        return;
+    int64_t now = sl_setting_now_ms();
+    for (int sd = 0; sd < 2; sd++) {
+        struct sl_jn_side *s = &j->side[sd];
+        j->oldest[sd] = INT64_MAX;
+        for (uint32_t r = 0; r < s->rows; r++) {
+            if (!s->ts[r])
+                s->ts[r] = now;
+            if (s->ts[r] < j->oldest[sd])
+                j->oldest[sd] = s->ts[r];
+        }
+    }
 }
 
 static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
@@ -320,7 +458,7 @@ static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return rc;
     if (magic == SL_JN_MAGIC_V1 && j->outer)
         return sl_sread_fail(in, err, "join: an outer join's state of format 1 (no match counts)");
-    if (magic != SL_JN_MAGIC && magic != SL_JN_MAGIC_V1)
+    if (magic != SL_JN_MAGIC && magic != SL_JN_MAGIC_V1 && magic != SL_JN_MAGIC_V3)
         return sl_sread_fail(in, err, "join: not a join's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0)
         return rc;
@@ -335,9 +473,11 @@ static int sl_jn_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return rc;
     if (j->ends > (uint32_t)j->r.nworkers)
         return sl_sread_fail(in, err, "join: more ENDs than workers");
-    if ((rc = sl_jn_restore_side(j->heap, &j->side[0], in, err)) != 0 ||
-        (rc = sl_jn_restore_side(j->heap, &j->side[1], in, err)) != 0)
-        return rc;
+    for (int sd = 0; sd < 2; sd++)
+        if ((rc = sl_jn_restore_side(j->heap, &j->side[sd], in, err)) != 0 ||
+            (magic == SL_JN_MAGIC_V3 && (rc = sl_jn_ttl_load(&j->side[sd], in, err)) != 0))
+            return rc;
+    sl_jn_ttl_settle(j);
     return sl_jn_restore_out(&j->r, ctx, j->side, false, in, err);
 }
 
@@ -375,7 +515,7 @@ static int sl_jn_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
             rc = sl_sread_fail(r, err, "join: an outer join's state of format 1 (no match counts)");
             break;
         }
-        if (magic != SL_JN_MAGIC && magic != SL_JN_MAGIC_V1) {
+        if (magic != SL_JN_MAGIC && magic != SL_JN_MAGIC_V1 && magic != SL_JN_MAGIC_V3) {
             rc = sl_sread_fail(r, err, "join: not a join's state");
             break;
         }
@@ -402,7 +542,10 @@ static int sl_jn_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
                 break;
             }
             memcpy(tmp.skip, j->side[sd].skip, tmp.ncols * sizeof(*tmp.skip));
+            tmp.ttl = j->side[sd].ttl;
             rc = sl_jn_restore_side(j->heap, &tmp, r, err);
+            if (!rc && magic == SL_JN_MAGIC_V3)
+                rc = sl_jn_ttl_load(&tmp, r, err);
             if (!rc && !sl_jn_take_owned(j->heap, &j->side[sd], &tmp, ctx->worker, ctx->nworkers,
                                          ctx->kg_max))
                 rc = sl_jn_oom(j, ctx, err);
@@ -411,6 +554,8 @@ static int sl_jn_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         if (!rc)
             rc = sl_jn_rescale_out(&j->r, ctx, j->side, false, nold, r, err);
     }
+    if (!rc)
+        sl_jn_ttl_settle(j);
     return rc;
 }
 
@@ -460,12 +605,19 @@ static const struct sl_op_ops sl_jn_right_ops = {
     .stateless = true, /* its state is the join's */
 };
 
-int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
-                   struct sl_error *err)
+int sl_op_join_new(const struct sl_plan *node, const struct sl_job *job, struct sl_worker_ctx *ctx,
+                   struct sl_op **out, struct sl_error *err)
 {
+    int64_t ttl = sl_setting_state_ttl_ms(job);
+    if (ttl < 0)
+        return sl_op_error(ctx, node->pos, err, SL_EINVAL,
+                           "SET 'table.exec.state.ttl' = '%s': not a duration (e.g. '1 h')",
+                           sl_job_setting(job, "table.exec.state.ttl"));
     struct sl_op_join *j = sl_mem_zalloc(ctx->heap, sizeof(*j));
     if (!j)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
+    j->ttl_ms = ttl;
+    j->oldest[0] = j->oldest[1] = INT64_MAX;
     sl_jn_ops_init(&j->op, &j->right, &sl_jn_ops, &sl_jn_right_ops, node);
     j->heap = ctx->heap;
     j->left_local = node->join.left_local;
@@ -486,6 +638,7 @@ int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
         sl_jn_free(&j->op);
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
+    j->side[0].ttl = j->side[1].ttl = ttl > 0;
     if (node->join.residual) {
         struct sl_expr *res = node->join.residual;
         j->cl = sl_mem_alloc(j->heap, cap * sizeof(*j->cl));

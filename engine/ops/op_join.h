@@ -2,7 +2,8 @@
  * engine/ops/op_join.h - the regular join of two streams (plan node SL_PLAN_JOIN): INNER, LEFT,
  * RIGHT or FULL OUTER, on one or more equality keys, insert-only inputs; an inner join's
  * output is insert-only, an outer join's a changelog of +I and -D (Flink's StreamingJoin with
- * both sides' state kept forever, as Flink's without 'table.exec.state.ttl').
+ * both sides' state kept forever, as Flink's without 'table.exec.state.ttl'; with it, each
+ * stored row expires on its own, below).
  *
  * HOW IT WORKS
  * The operator has two entry points: the left input is its own push / watermark / finish,
@@ -46,6 +47,13 @@
  * hash, 4 of chain, on a preserved side of an outer join 4 of match count; 4 bytes per hash slot,
  * at most two per distinct key (docs/sql.md).
  *
+ * STATE TTL ('table.exec.state.ttl', docs/sql.md): with it each stored row keeps its last
+ * write (8 bytes, join_store.h's ts: its arrival; for a preserved side's row also a change of
+ * its match count, as Flink's OuterJoinRecordStateView writes it). A row whose TTL ran out
+ * neither matches nor has its padding retracted; after rows are taken or at a watermark, at
+ * most every ttl / 2, a side whose expired rows are half of its rows or more is compacted
+ * (sl_jn_compact).
+ *
  * A JOIN FED BY A JOIN sends the first join's output again, while serving received messages;
  * during a checkpoint's alignment such rows (and ENDs) would cross the receiver's barrier, so
  * they wait in an outbox that the snapshot saves and the next call sends, in order.
@@ -59,7 +67,10 @@
  * where nothing is in flight to the operator:
  *   bytes   field
  *   4       magic 0x324e4a53 ("SJN2", format 2; format 1, "SJN1", has no match counts and
- *           is read for an INNER join only, whose state is the same in both)
+ *           is read for an INNER join only, whose state is the same in both; format 3,
+ *           "SJN3", written with a state TTL, is format 2 with each store followed by
+ *           4 rows and 8 x rows last-write times, ms since the epoch - any of them restores
+ *           into a join with or without a TTL: rows without a time start theirs then)
  *   4       nworkers (restore refuses another count)
  *   1, 1    left_done, right_done; 1 end_sent
  *   4       ends heard; 1 finished
@@ -81,10 +92,12 @@
 
 #include "engine/ops/operator.h"
 
-/* A join operator for `node` (SL_PLAN_JOIN) on ctx's worker; *out is owned by the caller (its
- * ops->free frees the right entry too). */
-int sl_op_join_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
-                   struct sl_error *err);
+struct sl_job;
+
+/* A join operator for `node` (SL_PLAN_JOIN) on ctx's worker, with the state TTL of `job`
+ * (NULL: none); *out is owned by the caller (its ops->free frees the right entry too). */
+int sl_op_join_new(const struct sl_plan *node, const struct sl_job *job, struct sl_worker_ctx *ctx,
+                   struct sl_op **out, struct sl_error *err);
 
 /* The operator the right input's chain pushes into (owned by the join). */
 struct sl_op *sl_op_join_right(struct sl_op *join);

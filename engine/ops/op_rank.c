@@ -24,6 +24,9 @@
  *   1          keys present (0/1), then if 1 the hashagg state (sl_hashagg_save) and
  *   4          groups, then per group: 4 rows, then per row 8 arrival number and per column
  *              1 NULL flag, then the value: VARCHAR as 4 length + bytes, others their width
+ *   format 2 ("SRK2" = 0x324b5253, written with a state TTL): format 1, then 8 x groups the
+ *              groups' last writes (ms since the epoch). Both restore with or without a TTL
+ *              (groups without a time start their TTL at the restore), rescaled too.
  * Row ids are not saved: restore gives the rows new ones.
  */
 #include "engine/ops/op_rank.h"
@@ -34,11 +37,14 @@
 
 #include "engine/ops/exchange.h"
 #include "engine/ops/hashagg.h"
+#include "engine/plan/catalog.h"
+#include "engine/plan/settings.h"
 #include "kernels/hash.h"
 
-#define SL_RK_MAGIC 0x314b5253u /* "SRK1" little-endian: format version 1 */
-#define SL_RK_CLASSES 31        /* block size classes: 32, 48, 64, 96, ... (x 1.5, x 4/3) */
-#define SL_RK_CHUNK (1u << 20)  /* blocks up to this size come from chunks of it */
+#define SL_RK_MAGIC 0x314b5253u  /* "SRK1" little-endian: format version 1 */
+#define SL_RK_MAGIC2 0x324b5253u /* "SRK2": format 1 with the partitions' TTL times */
+#define SL_RK_CLASSES 31         /* block size classes: 32, 48, 64, 96, ... (x 1.5, x 4/3) */
+#define SL_RK_CHUNK (1u << 20)   /* blocks up to this size come from chunks of it */
 
 struct sl_rk_grp {
     uint32_t n, cap; /* rows kept; capacity of ids */
@@ -101,6 +107,12 @@ struct sl_op_rank {
     struct sl_schema *out_schema;
     struct sl_batch_pool *out_pool;
     struct sl_batch *out;
+    /* state TTL ('table.exec.state.ttl', the block "state TTL" below) */
+    int64_t ttl_ms;     /* 0: partitions are kept forever */
+    int64_t *ts;        /* capgrp: per group its last write, ms since the epoch (0: unknown) */
+    int64_t oldest;     /* at most the least ts[] of a group that keeps rows */
+    int64_t next_sweep; /* when the cleanup looks for expired groups next */
+    bool wrote;         /* sl_rk_row kept its row */
 };
 
 /* ---- helpers ------------------------------------------------------------------------------- */
@@ -487,8 +499,18 @@ static int sl_rk_grp_reserve(struct sl_op_rank *k, uint32_t ng)
     while (cap < ng)
         cap = cap > UINT32_MAX / 2 ? ng : cap * 2;
     struct sl_rk_grp *g = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*g));
-    if (!g)
+    int64_t *ts = k->ttl_ms ? sl_mem_zalloc(k->heap, (size_t)cap * sizeof(*ts)) : NULL;
+    if (!g || (k->ttl_ms && !ts)) {
+        sl_mem_free(g);
+        sl_mem_free(ts);
         return SL_ENOMEM;
+    }
+    if (ts && k->capgrp)
+        memcpy(ts, k->ts, (size_t)k->capgrp * sizeof(*ts));
+    if (ts) {
+        sl_mem_free(k->ts);
+        k->ts = ts;
+    }
     if (k->capgrp)
         memcpy(g, k->grp, (size_t)k->capgrp * sizeof(*g));
     memset(g + k->capgrp, 0, (size_t)(cap - k->capgrp) * sizeof(*g));
@@ -551,6 +573,7 @@ static int sl_rk_row(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_
     if (rc)
         return sl_rk_oom(k, ctx, err);
     ids = sl_rk_ids(g);
+    k->wrote = true;
     uint32_t out = UINT32_MAX; /* the row pushed out of the top */
     if (n == end) {
         out = ids[n - 1];
@@ -596,6 +619,99 @@ static int sl_rk_row(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_
     return rc;
 }
 
+/* ---- state TTL ------------------------------------------------------------------------------ */
+/*
+ * 'table.exec.state.ttl' (Flink's StateTtlConfig: OnCreateAndWrite, NeverReturnExpired, in
+ * processing time): ts[g] is the wall-clock time of partition g's last write - a row that
+ * entered its top N (a deduplication's kept row replaced; keep-first writes once). A row of a
+ * partition whose ts is ttl_ms or more behind finds it expired: its kept rows are let go
+ * (nothing is retracted, as in Flink) and it starts over (+I). The cleanup (sl_rk_ttl_sweep, at
+ * most every ttl / 2, after a batch or at a watermark) lets the expired partitions' rows go
+ * and, when the partitions without rows are half of the key table or more, rebuilds the key
+ * table of the others (sl_rk_compact).
+ */
+
+/* Lets group g's kept rows go. */
+static void sl_rk_grp_clear(struct sl_op_rank *k, struct sl_rk_grp *g)
+{
+    const uint32_t *ids = sl_rk_ids(g);
+    for (uint32_t j = 0; j < g->n; j++)
+        sl_rk_row_free(k, ids[j]);
+    g->n = 0;
+}
+
+/* The key table and the groups of the partitions that keep rows only. */
+static int sl_rk_compact(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    uint32_t ng = sl_hashagg_groups(k->keys), nk = 0;
+    uint32_t *keep = sl_mem_alloc(k->heap, ((size_t)ng + 1) * sizeof(*keep));
+    uint32_t *map = sl_mem_alloc(k->heap, ((size_t)ng + 1) * sizeof(*map));
+    struct sl_rk_grp *ngrp = sl_mem_zalloc(k->heap, (size_t)k->capgrp * sizeof(*ngrp));
+    int64_t *nts = sl_mem_zalloc(k->heap, (size_t)k->capgrp * sizeof(*nts));
+    struct sl_hashagg *nh = NULL;
+    int rc = keep && map && ngrp && nts ? 0 : sl_error_set(err, SL_ENOMEM, "out of memory");
+    for (uint32_t g = 0; !rc && g < ng; g++)
+        if (k->grp[g].n)
+            keep[nk++] = g;
+    if (!rc)
+        rc = sl_hashagg_new(k->heap, &k->spec, &nh, err);
+    if (!rc) {
+        memset(map, 0xff, ((size_t)ng + 1) * sizeof(*map));
+        rc = sl_hashagg_merge_sel_map(nh, k->keys, keep, nk, map, err);
+    }
+    if (!rc) {
+        for (uint32_t g = 0; g < ng; g++) {
+            if (map[g] == UINT32_MAX) {
+                sl_mem_free(k->grp[g].ids);
+                continue;
+            }
+            ngrp[map[g]] = k->grp[g];
+            nts[map[g]] = k->ts[g];
+        }
+        sl_hashagg_free(k->keys);
+        k->keys = nh;
+        nh = NULL;
+        sl_mem_free(k->grp);
+        sl_mem_free(k->ts);
+        k->grp = ngrp;
+        k->ts = nts;
+        ngrp = NULL;
+        nts = NULL;
+    }
+    sl_hashagg_free(nh);
+    sl_mem_free(keep);
+    sl_mem_free(map);
+    sl_mem_free(ngrp);
+    sl_mem_free(nts);
+    return rc ? sl_op_error(ctx, k->op.plan->pos, err, rc, "Top-N: state TTL: %s",
+                            err ? err->msg : sl_strerror(rc))
+              : 0;
+}
+
+static int sl_rk_ttl_sweep(struct sl_op_rank *k, struct sl_worker_ctx *ctx, int64_t now,
+                           struct sl_error *err)
+{
+    if (!k->ttl_ms || now < k->next_sweep || now - k->oldest < k->ttl_ms)
+        return 0;
+    k->next_sweep = now + (k->ttl_ms / 2 ? k->ttl_ms / 2 : 1);
+    const int64_t lim = now - k->ttl_ms;
+    uint32_t ng = sl_hashagg_groups(k->keys), nempty = 0;
+    int64_t oldest = INT64_MAX;
+    for (uint32_t g = 0; g < ng; g++) {
+        struct sl_rk_grp *gr = &k->grp[g];
+        if (gr->n && k->ts[g] <= lim)
+            sl_rk_grp_clear(k, gr);
+        if (!gr->n)
+            nempty++;
+        else if (k->ts[g] < oldest)
+            oldest = k->ts[g];
+    }
+    k->oldest = oldest;
+    if (nempty == 0 || (uint64_t)nempty * 2 < ng)
+        return 0;
+    return sl_rk_compact(k, ctx, err);
+}
+
 /* The owner's work: the active rows of b (insert-only) into their groups, in order. */
 static int sl_rk_process(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_batch *b,
                          struct sl_error *err)
@@ -619,12 +735,23 @@ static int sl_rk_process(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct
                            err ? err->msg : sl_strerror(rc));
     if (sl_rk_grp_reserve(k, sl_hashagg_groups(k->keys)))
         return sl_rk_oom(k, ctx, err);
+    const int64_t now = k->ttl_ms ? sl_setting_now_ms() : 0, lim = now - k->ttl_ms;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t r = b->sel ? b->sel[i] : i;
-        if ((rc = sl_rk_row(k, ctx, &k->grp[k->gids[i]], b, r, err)) != 0)
+        uint32_t r = b->sel ? b->sel[i] : i, gid = k->gids[i];
+        struct sl_rk_grp *g = &k->grp[gid];
+        if (k->ttl_ms && g->n && k->ts[gid] <= lim)
+            sl_rk_grp_clear(k, g); /* expired: the partition starts over */
+        k->wrote = false;
+        if ((rc = sl_rk_row(k, ctx, g, b, r, err)) != 0)
             return rc;
+        if (k->ttl_ms && k->wrote) {
+            k->ts[gid] = now;
+            if (now < k->oldest)
+                k->oldest = now;
+        }
     }
-    return sl_rk_flush(k, ctx, err);
+    rc = sl_rk_flush(k, ctx, err);
+    return rc ? rc : sl_rk_ttl_sweep(k, ctx, now, err);
 }
 
 /* ---- phase 1: routing ---------------------------------------------------------------------- */
@@ -805,7 +932,9 @@ static int sl_rk_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     }
     case SL_MSG_WATERMARK: {
         int64_t before;
-        int rc = sl_xchg_recv_wm(&k->x, op, ctx, from, msg.num, &before, "Top-N", err);
+        int rc = k->ttl_ms ? sl_rk_ttl_sweep(k, ctx, sl_setting_now_ms(), err) : 0;
+        if (!rc)
+            rc = sl_xchg_recv_wm(&k->x, op, ctx, from, msg.num, &before, "Top-N", err);
         return rc == 1 ? sl_xchg_pass(&k->x, op, ctx, err) : rc;
     }
     default:
@@ -826,7 +955,7 @@ static int sl_rk_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
 {
     (void)ctx;
     struct sl_op_rank *k = (struct sl_op_rank *)op;
-    sl_sbuf_put_u32(out, SL_RK_MAGIC);
+    sl_sbuf_put_u32(out, k->ttl_ms ? SL_RK_MAGIC2 : SL_RK_MAGIC);
     sl_sbuf_put_u32(out, (uint32_t)k->nworkers);
     sl_sbuf_put_u32(out, k->ncols);
     sl_xchg_save_sent(&k->x, out);
@@ -860,6 +989,8 @@ static int sl_rk_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
             }
         }
     }
+    for (uint32_t g = 0; k->ttl_ms && g < ng; g++) /* format 2: the groups' last writes */
+        sl_sbuf_put_u64(out, (uint64_t)k->ts[g]);
     return sl_sbuf_check(out, err);
 }
 
@@ -917,6 +1048,40 @@ static int sl_rk_load_row(struct sl_op_rank *k, struct sl_batch *s, struct sl_sr
     return 0;
 }
 
+/* Format 2: the TTL times of the ng groups of a saved key table (map: where each went,
+ * UINT32_MAX for one not taken; NULL: the same group). Ignored without a TTL. */
+static int sl_rk_ttl_load(struct sl_op_rank *k, struct sl_sread *in, uint32_t ng,
+                          const uint32_t *map, struct sl_error *err)
+{
+    for (uint32_t g = 0; g < ng; g++) {
+        uint64_t v;
+        int rc = sl_sread_u64(in, &v, err);
+        if (rc)
+            return rc;
+        uint32_t to = map ? map[g] : g;
+        if (k->ttl_ms && to != UINT32_MAX && to < k->capgrp)
+            k->ts[to] = (int64_t)v;
+    }
+    return 0;
+}
+
+/* After a restore: partitions without a known time (a state saved without a TTL) start their
+ * TTL now; the oldest time. */
+static void sl_rk_ttl_settle(struct sl_op_rank *k)
+{
+    if (!k->ttl_ms)
+        return;
+    int64_t now = sl_setting_now_ms();
+    uint32_t ng = sl_hashagg_groups(k->keys);
+    k->oldest = INT64_MAX;
+    for (uint32_t g = 0; g < ng && g < k->capgrp; g++) {
+        if (!k->ts[g])
+            k->ts[g] = now;
+        if (k->grp[g].n && k->ts[g] < k->oldest)
+            k->oldest = k->ts[g];
+    }
+}
+
 static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
                          struct sl_error *err)
 {
@@ -928,7 +1093,7 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     int rc = sl_sread_u32(in, &magic, err);
     if (rc)
         return rc;
-    if (magic != SL_RK_MAGIC)
+    if (magic != SL_RK_MAGIC && magic != SL_RK_MAGIC2)
         return sl_sread_fail(in, err, "Top-N: not a Top-N's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0 || (rc = sl_sread_u32(in, &nc, err)) != 0)
         return rc;
@@ -984,6 +1149,10 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         sl_batch_pool_put(s);
     if (pool)
         sl_batch_pool_free(pool);
+    if (!rc && magic == SL_RK_MAGIC2)
+        rc = sl_rk_ttl_load(k, in, ng, NULL, err);
+    if (!rc)
+        sl_rk_ttl_settle(k);
     return rc;
 }
 
@@ -1025,7 +1194,7 @@ static int sl_rk_rescale_one(struct sl_op_rank *k, struct sl_worker_ctx *ctx, st
 {
     uint32_t magic, nw, nc;
     int rc = sl_sread_u32(in, &magic, err);
-    if (!rc && magic != SL_RK_MAGIC)
+    if (!rc && magic != SL_RK_MAGIC && magic != SL_RK_MAGIC2)
         rc = sl_sread_fail(in, err, "Top-N: not a Top-N's state");
     if (!rc && ((rc = sl_sread_u32(in, &nw, err)) != 0 || (rc = sl_sread_u32(in, &nc, err)) != 0))
         return rc;
@@ -1093,6 +1262,8 @@ static int sl_rk_rescale_one(struct sl_op_rank *k, struct sl_worker_ctx *ctx, st
             sl_rk_ids(gr)[gr->n++] = id;
         }
     }
+    if (!rc && magic == SL_RK_MAGIC2)
+        rc = sl_rk_ttl_load(k, in, ng, map, err);
     sl_mem_free(sel);
     sl_mem_free(map);
 out:
@@ -1141,6 +1312,7 @@ static int sl_rk_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     if (!rc) {
         sl_xchg_rescaled(&k->x, wm1, wm2);
         k->next_seq = next;
+        sl_rk_ttl_settle(k);
     }
     if (s)
         sl_batch_pool_put(s);
@@ -1173,6 +1345,7 @@ static void sl_rk_free(struct sl_op *op)
         for (uint32_t g = 0; g < k->capgrp; g++)
             sl_mem_free(k->grp[g].ids);
     sl_mem_free(k->grp);
+    sl_mem_free(k->ts);
     for (uint32_t i = 0; i < k->hirows && k->blob; i++)
         if (k->blob[i] && k->blob_class[i] == 255)
             sl_mem_free(k->blob[i]);
@@ -1293,8 +1466,8 @@ static int sl_rk_setup(struct sl_op_rank *k, const struct sl_plan *node, struct 
     return 0;
 }
 
-int sl_op_rank_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
-                   struct sl_error *err)
+int sl_op_rank_new(const struct sl_plan *node, const struct sl_job *job, struct sl_worker_ctx *ctx,
+                   struct sl_op **out, struct sl_error *err)
 {
     *out = NULL;
     if (!node || node->kind != SL_PLAN_RANK || !node->input || node->rank.end < 1 ||
@@ -1310,7 +1483,15 @@ int sl_op_rank_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
     k->op.plan = node;
     k->heap = ctx->heap;
     k->nworkers = ctx->nworkers;
-    int rc = sl_rk_setup(k, node, ctx, err);
+    k->oldest = INT64_MAX;
+    k->ttl_ms = sl_setting_state_ttl_ms(job);
+    int rc = k->ttl_ms < 0 ? sl_op_error(ctx, node->pos, err, SL_EINVAL,
+                                         "SET 'table.exec.state.ttl' = '%s': not a duration "
+                                         "(e.g. '1 h')",
+                                         sl_job_setting(job, "table.exec.state.ttl"))
+                           : 0;
+    if (!rc)
+        rc = sl_rk_setup(k, node, ctx, err);
     if (rc)
         goto out_free;
     k->gids = sl_mem_alloc(k->heap, SL_BATCH_CAP * sizeof(*k->gids));

@@ -55,6 +55,8 @@
 
 #include "engine/ops/operator.h"
 
+struct sl_job;
+
 /* The payload of an SL_MSG_DATA message between instances: rows for the receiving owner in
  * `b` (from `pool`, both on the process heap). The receiver owns it (sl_rank_msg_free). */
 struct sl_rank_msg {
@@ -66,11 +68,12 @@ struct sl_rank_msg {
 /*
  * A Top-N / deduplication operator for `node` (SL_PLAN_RANK with its range set; not owned, it
  * must outlive the operator) on worker ctx->worker of ctx->nworkers (memory from ctx->heap).
- * On success *out is the caller's, freed through out->ops->free; its `next` is NULL for the
- * caller to set. Returns 0, SL_EINVAL (not such a node), SL_ENOTSUP (a key or ORDER BY type
+ * With the state TTL of `job` (NULL: none; 'table.exec.state.ttl', op_rank.c). On success
+ * *out is the caller's, freed through out->ops->free; its `next` is NULL for the caller to
+ * set. Returns 0, SL_EINVAL (not such a node), SL_ENOTSUP (a key or ORDER BY type
  * it cannot hold, named) or SL_ENOMEM.
  */
-int sl_op_rank_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
-                   struct sl_error *err);
+int sl_op_rank_new(const struct sl_plan *node, const struct sl_job *job, struct sl_worker_ctx *ctx,
+                   struct sl_op **out, struct sl_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <stdio.h>
 
@@ -57,6 +58,8 @@ static const struct sl_setting_def sl_settings[] = {
     {"table.exec.mini-batch.allow-latency", SL_SK_DURATION, 0, 365 * SL_DAY_MS, false,
      "a duration (e.g. '2 s', '500 ms')"},
     {"table.exec.mini-batch.size", SL_SK_INT, 1, INT64_MAX, false, "a positive number of rows"},
+    {"table.exec.state.ttl", SL_SK_DURATION, 0, 100 * 365 * SL_DAY_MS, false,
+     "a duration (e.g. '1 h', '60 s', '100 ms'; '0': state kept forever)"},
     {"execution.buffer-timeout", SL_SK_BUFFER, 0, 365 * SL_DAY_MS, false,
      "a duration ('1 ms', '0': no waiting, '-1': full batches only)"},
     {"sluice.metrics.port", SL_SK_INT, 0, 65535, false, "a port from 0 to 65535"},
@@ -119,6 +122,19 @@ static bool sl_setting_int(const char *s, int64_t *out)
         return false;
     *out = v;
     return true;
+}
+
+int64_t sl_setting_state_ttl_ms(const struct sl_job *job)
+{
+    const char *v = job ? sl_job_setting(job, "table.exec.state.ttl") : NULL;
+    return v ? sl_setting_duration_ms(v) : 0;
+}
+
+int64_t sl_setting_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int sl_setting_rate_parse(const char *value, int64_t *out)

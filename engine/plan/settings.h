@@ -63,6 +63,16 @@ struct sl_job;
 const char *sl_setting_table_value(const struct sl_job *job, const char *kind, const char *table,
                                    const char *option);
 
+/* 'table.exec.state.ttl' of `job` (Flink's idle state retention, docs/sql.md): the
+ * milliseconds a key's state of a regular join, an unbounded GROUP BY or a Top-N /
+ * deduplication is kept after its last write; 0 (the default, also for a NULL job): forever;
+ * -1 when the value is not a duration (the binder refuses such a SET before). */
+int64_t sl_setting_state_ttl_ms(const struct sl_job *job);
+
+/* The wall clock in milliseconds since the epoch (CLOCK_REALTIME): the state TTL's time,
+ * absolute so that checkpoints carry it to another process, as Flink's TTL timestamps. */
+int64_t sl_setting_now_ms(void);
+
 /* A rate limit ('scan.rate-limit', records per second): an integer from 0 (none) to
  * SL_RATE_LIMIT_MAX, surrounding spaces allowed. 0 and *out, else -1. */
 int sl_setting_rate_parse(const char *value, int64_t *out);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/core/batch.h"
 #include "engine/core/state.h"
@@ -684,6 +685,19 @@ static void test_retract_random(void **state)
         }
 }
 
+/* The same with a state TTL far longer than the test (nothing expires): groups whose results
+ * did not change emit -U / +U of equal rows (mini-batch off), the applied changelog still
+ * equals the model, and the snapshot halfway is format 4 (view mode with the groups' times). */
+static void test_ttl_retract(void **state)
+{
+    (void)state;
+    char q[2048];
+    snprintf(q, sizeof(q), "SET 'table.exec.state.ttl' = '1 h';\n%s", rw_keyed);
+    rw_run(q, 2, 17u);
+    snprintf(q, sizeof(q), "SET 'table.exec.state.ttl' = '1 h';\n%s", rw_global);
+    rw_run(q, 3, 31u);
+}
+
 /* What an updating input cannot have yet: COUNT(DISTINCT) refuses clearly. */
 static void test_retract_distinct(void **state)
 {
@@ -710,13 +724,226 @@ static void test_retract_distinct(void **state)
     sl_job_free(job);
 }
 
+/* ---- state TTL ('table.exec.state.ttl') ---------------------------------------------------- */
+
+/* An aggregation of `q` (the collector's columns) on one worker, freed with ttl_done. */
+struct ttl_env {
+    struct sl_job *job;
+    const struct sl_plan *agg;
+    struct sl_schema *sch;
+    struct sl_batch_pool *pool;
+    struct sl_worker_stats stats;
+    struct sl_worker_ctx ctx;
+    struct collector col;
+};
+
+static void ttl_setup(struct ttl_env *e, const char *ttl, const char *aggs)
+{
+    char q[1024];
+    snprintf(q, sizeof(q),
+             "%s%s%s"
+             "SET 'table.exec.mini-batch.enabled' = 'false';\n"
+             "CREATE TABLE src (k BIGINT, s VARCHAR, v BIGINT) WITH ('connector' = 'kafka');\n"
+             "CREATE TABLE out1 (k BIGINT, s VARCHAR, mx BIGINT, cd BIGINT, c BIGINT)\n"
+             "  WITH ('connector' = 'print');\n"
+             "INSERT INTO out1 SELECT k, s, %s FROM src GROUP BY k, s;",
+             ttl ? "SET 'table.exec.state.ttl' = '" : "", ttl ? ttl : "", ttl ? "';\n" : "", aggs);
+    struct sl_error err;
+    sl_error_clear(&err);
+    memset(e, 0, sizeof(*e));
+    e->job = sl_job_from_sql("q.sql", q, strlen(q), NULL, 0, &err);
+    if (!e->job)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_non_null(e->job);
+    e->agg = e->job->inserts[0];
+    while (e->agg && e->agg->kind != SL_PLAN_AGG)
+        e->agg = e->agg->input;
+    assert_non_null(e->agg);
+    const struct sl_rel *in = &e->agg->input->out;
+    assert_true(in->ncols <= 8);
+    const char *names[8];
+    struct sl_type types[8];
+    for (uint32_t i = 0; i < in->ncols; i++) {
+        names[i] = in->cols[i].name;
+        types[i] = in->cols[i].type;
+    }
+    e->sch = sl_schema_new(in->ncols, names, types);
+    assert_non_null(e->sch);
+    e->ctx = (struct sl_worker_ctx){.worker = 0,
+                                    .nworkers = 1,
+                                    .heap = sl_heap_new(),
+                                    .sql = e->job->file->src,
+                                    .stats = &e->stats};
+    e->pool = sl_batch_pool_new(e->ctx.heap, e->sch, 2);
+    e->col.op = (struct sl_op){&col_ops, NULL, NULL, 0};
+}
+
+static struct sl_op *ttl_op(struct ttl_env *e)
+{
+    struct sl_error err;
+    struct sl_op *op;
+    int rc = sl_op_groupagg_new(e->agg, e->job, &e->ctx, &op, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    op->next = &e->col.op;
+    return op;
+}
+
+/* The operator's checkpoint state into *sb (initialized here); its length: the operator's
+ * state bytes as the metrics report them. */
+static size_t ttl_save(struct ttl_env *e, struct sl_op *op, struct sl_sbuf *sb)
+{
+    struct sl_error err;
+    sl_sbuf_init(sb);
+    assert_int_equal(op->ops->save(op, &e->ctx, sb, &err), 0);
+    return sb->len;
+}
+
+static struct sl_op *ttl_restore(struct ttl_env *e, const struct sl_sbuf *sb)
+{
+    struct sl_error err;
+    struct sl_op *op = ttl_op(e);
+    struct sl_sread rd;
+    sl_sread_init(&rd, sb->p, sb->len, "test state");
+    int rc = op->ops->restore(op, &e->ctx, &rd, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sl_sread_left(&rd), 0);
+    return op;
+}
+
+static void ttl_done(struct ttl_env *e)
+{
+    assert_int_equal(sl_batch_pool_outstanding(e->pool), 0);
+    sl_batch_pool_free(e->pool);
+    sl_schema_free(e->sch);
+    sl_heap_free(e->ctx.heap);
+    sl_job_free(e->job);
+}
+
+static void ttl_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static const char ttl_distinct[] = "MAX(v), COUNT(DISTINCT v), COUNT(*) FILTER (WHERE v > 100)";
+static const char ttl_plain[] = "MAX(v), COUNT(v), COUNT(*) FILTER (WHERE v > 100)";
+
+/* A TTL far longer than the test: nothing expires. With a TTL Flink emits a group whose
+ * results did not change (-U / +U of equal rows). The snapshot is format 3 (with the groups'
+ * times), which an operator without a TTL reads too; a format-1 snapshot restores into an
+ * operator with a TTL (its groups' TTL starts at the restore). */
+static void test_ttl_long(void **state)
+{
+    (void)state;
+    struct ttl_env e, f;
+    ttl_setup(&e, "1 h", ttl_distinct);
+    ttl_setup(&f, NULL, ttl_distinct);
+    struct sl_op *op = ttl_op(&e);
+    struct row r1[] = {{1, "a", false, 10}};
+    push_rows(op, &e.ctx, e.pool, r1, 1);
+    const char *w1[] = {"+I[1, a, 10, 1, 0]"};
+    expect(&e.col, w1, 1);
+    push_rows(op, &e.ctx, e.pool, r1, 1); /* the same results: emitted again */
+    const char *w2[] = {"-U[1, a, 10, 1, 0]", "+U[1, a, 10, 1, 0]"};
+    expect(&e.col, w2, 2);
+    struct sl_sbuf sb, sb1;
+    ttl_save(&e, op, &sb);
+    assert_int_equal(le32(sb.p), 0x33414753u); /* "SGA3" */
+    op->ops->free(op);
+    op = ttl_restore(&e, &sb);
+    expect(&e.col, NULL, 0);
+    struct row r3[] = {{1, "a", false, 3}};
+    push_rows(op, &e.ctx, e.pool, r3, 1);
+    const char *w3[] = {"-U[1, a, 10, 1, 0]", "+U[1, a, 10, 2, 0]"};
+    expect(&e.col, w3, 2);
+    op->ops->free(op);
+
+    /* without a TTL: reads format 3, goes on as before, writes format 1 */
+    op = ttl_restore(&f, &sb);
+    push_rows(op, &f.ctx, f.pool, r3, 1);
+    const char *w4[] = {"-U[1, a, 10, 1, 0]", "+U[1, a, 10, 2, 0]"};
+    expect(&f.col, w4, 2);
+    push_rows(op, &f.ctx, f.pool, r3, 1); /* no TTL: unchanged results are not emitted */
+    expect(&f.col, NULL, 0);
+    ttl_save(&f, op, &sb1);
+    assert_int_equal(le32(sb1.p), 0x31414753u); /* "SGA1" */
+    op->ops->free(op);
+
+    /* a TTL operator reads format 1 */
+    op = ttl_restore(&e, &sb1);
+    struct row r5[] = {{1, "a", false, 200}};
+    push_rows(op, &e.ctx, e.pool, r5, 1);
+    const char *w5[] = {"-U[1, a, 10, 2, 0]", "+U[1, a, 200, 3, 1]"};
+    expect(&e.col, w5, 2);
+    op->ops->free(op);
+    sl_sbuf_free(&sb);
+    sl_sbuf_free(&sb1);
+    ttl_done(&e);
+    ttl_done(&f);
+}
+
+/* A TTL of 200 ms, waited past: a group written again starts over (+I of the new rows only,
+ * nothing retracted), an expired group that is not written again is freed (the state bytes
+ * go down), and a snapshot keeps the groups' times: restored after the TTL, its groups have
+ * expired. `aggs` with DISTINCT: an expired group is dropped by a compaction at access; else
+ * it is reset in place and the cleanup frees the other one. */
+static void ttl_short(const char *aggs)
+{
+    struct ttl_env e;
+    ttl_setup(&e, "200 ms", aggs);
+    struct sl_op *op = ttl_op(&e);
+    struct row r1[] = {{1, "a", false, 10}, {2, "b", false, 5}};
+    push_rows(op, &e.ctx, e.pool, r1, 2);
+    const char *w1[] = {"+I[1, a, 10, 1, 0]", "+I[2, b, 5, 1, 0]"};
+    expect(&e.col, w1, 2);
+    struct sl_sbuf before, after;
+    size_t n1 = ttl_save(&e, op, &before);
+    ttl_sleep_ms(450);
+    struct row r2[] = {{1, "a", false, 7}};
+    push_rows(op, &e.ctx, e.pool, r2, 1);
+    const char *w2[] = {"+I[1, a, 7, 1, 0]"}; /* not -U[1, a, 10, 1, 0] +U[1, a, 10, 2, 0] */
+    expect(&e.col, w2, 1);
+    size_t n2 = ttl_save(&e, op, &after);
+    assert_true(n2 < n1); /* group 2 is gone */
+    op->ops->free(op);
+    sl_sbuf_free(&after);
+
+    /* the snapshot taken before the wait, restored now: both groups have expired */
+    op = ttl_restore(&e, &before);
+    expect(&e.col, NULL, 0);
+    struct row r3[] = {{2, "b", false, 6}, {1, "a", false, 8}};
+    push_rows(op, &e.ctx, e.pool, r3, 2);
+    const char *w3[] = {"+I[2, b, 6, 1, 0]", "+I[1, a, 8, 1, 0]"};
+    expect(&e.col, w3, 2);
+    op->ops->free(op);
+    sl_sbuf_free(&before);
+    ttl_done(&e);
+}
+
+static void test_ttl_expire(void **state)
+{
+    (void)state;
+    ttl_short(ttl_plain);
+    ttl_short(ttl_distinct);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_changelog),
-        cmocka_unit_test(test_max_varchar),
-        cmocka_unit_test(test_retract_random),
-        cmocka_unit_test(test_retract_distinct),
+        cmocka_unit_test(test_changelog),      cmocka_unit_test(test_max_varchar),
+        cmocka_unit_test(test_retract_random), cmocka_unit_test(test_retract_distinct),
+        cmocka_unit_test(test_ttl_long),       cmocka_unit_test(test_ttl_expire),
+        cmocka_unit_test(test_ttl_retract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/core/batch.h"
 #include "engine/core/state.h"
@@ -308,7 +309,7 @@ static void run(int nw, unsigned seed, const char *type)
                                          .sql = job->file->src,
                                          .stats = &stats,
                                          .send = test_send};
-        assert_int_equal(sl_op_join_new(jn, &ctxs[w], &ops[w], &err), 0);
+        assert_int_equal(sl_op_join_new(jn, NULL, &ctxs[w], &ops[w], &err), 0);
         ops[w]->next = &col.op;
         ops[w]->tag = 7;
     }
@@ -354,7 +355,7 @@ static void run(int nw, unsigned seed, const char *type)
                 sl_sbuf_init(&sb);
                 assert_int_equal(ops[w]->ops->save(ops[w], &ctxs[w], &sb, &err), 0);
                 ops[w]->ops->free(ops[w]);
-                assert_int_equal(sl_op_join_new(jn, &ctxs[w], &ops[w], &err), 0);
+                assert_int_equal(sl_op_join_new(jn, NULL, &ctxs[w], &ops[w], &err), 0);
                 ops[w]->next = &col.op;
                 ops[w]->tag = 7;
                 struct sl_sread rd;
@@ -547,13 +548,245 @@ static void test_refused(void **state)
     }
 }
 
+/* ---- state TTL ('table.exec.state.ttl') ---------------------------------------------------- */
+
+/* LEFT JOIN on k, one worker: its output as "kind[lk, s, rk, t]" lines. */
+struct tj {
+    struct sl_op op;
+    char lines[16][200];
+    int n;
+};
+
+static int tj_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                   struct sl_error *err)
+{
+    (void)ctx;
+    (void)err;
+    struct tj *c = (struct tj *)op;
+    for (uint32_t i = 0; i < sl_batch_active(b); i++) {
+        uint32_t r = b->sel ? b->sel[i] : i;
+        char f[4][40];
+        const uint32_t cols[4] = {0, 1, 3, 4};
+        for (int q = 0; q < 4; q++) {
+            struct sl_column *col = &b->cols[cols[q]];
+            if (col->valid && sl_col_is_null(col, r))
+                snprintf(f[q], sizeof(f[q]), "null");
+            else if (col->type.id == SL_TYPE_VARCHAR)
+                snprintf(f[q], sizeof(f[q]), "%.*s", (int)sl_col_str(col)[r].len,
+                         sl_str_data(&sl_col_str(col)[r]));
+            else
+                snprintf(f[q], sizeof(f[q]), "%lld", (long long)sl_col_i64(col)[r]);
+        }
+        assert_true(c->n < 16);
+        snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%s[%s, %s, %s, %s]",
+                 sl_row_kind_str(sl_batch_kind(b, r)), f[0], f[1], f[2], f[3]);
+    }
+    sl_batch_pool_put(b);
+    return 0;
+}
+
+static const struct sl_op_ops tj_ops = {.name = "collect",
+                                        .push = tj_push,
+                                        .watermark = col_watermark,
+                                        .finish = col_finish,
+                                        .free = col_free,
+                                        .stateless = true};
+
+struct tj_env {
+    struct sl_job *job;
+    const struct sl_plan *jn;
+    struct sl_schema *sch[2];
+    struct sl_batch_pool *pool[2];
+    struct sl_worker_ctx ctx;
+    struct tj col;
+};
+
+static void tj_setup(struct tj_env *e, const char *ttl)
+{
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "SET 'table.exec.state.ttl' = '%s';\n%sINSERT INTO o SELECT l.k, s, v, r.k, t, d "
+             "FROM l LEFT JOIN r ON l.k = r.k;",
+             ttl, ddl);
+    struct sl_error err;
+    sl_error_clear(&err);
+    memset(e, 0, sizeof(*e));
+    e->job = sl_job_from_sql("q.sql", text, strlen(text), NULL, 0, &err);
+    if (!e->job)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_non_null(e->job);
+    e->jn = e->job->inserts[0];
+    while (e->jn && e->jn->kind != SL_PLAN_JOIN)
+        e->jn = e->jn->input;
+    assert_non_null(e->jn);
+    e->ctx = (struct sl_worker_ctx){.worker = 0, .nworkers = 1, .heap = sl_heap_new()};
+    for (int sd = 0; sd < 2; sd++) {
+        const struct sl_rel *rel = sd ? &e->jn->join.right->out : &e->jn->input->out;
+        e->sch[sd] = sl_plan_rel_schema(rel);
+        assert_non_null(e->sch[sd]);
+        e->pool[sd] = sl_batch_pool_new(e->ctx.heap, e->sch[sd], 2);
+    }
+    e->col.op = (struct sl_op){&tj_ops, NULL, NULL, 0};
+}
+
+static struct sl_op *tj_op(struct tj_env *e)
+{
+    struct sl_error err;
+    struct sl_op *op;
+    assert_int_equal(sl_op_join_new(e->jn, e->job, &e->ctx, &op, &err), 0);
+    op->next = &e->col.op;
+    return op;
+}
+
+/* One row (k, str, 1) into side sd. */
+static void tj_push_row(struct tj_env *e, struct sl_op *op, int sd, int64_t k, const char *str)
+{
+    struct sl_error err;
+    struct sl_batch *b = sl_batch_pool_get(e->pool[sd]);
+    assert_non_null(b);
+    for (uint32_t c = 0; c < b->ncols; c++) {
+        struct sl_column *col = &b->cols[c];
+        if (col->type.id == SL_TYPE_VARCHAR)
+            sl_col_str(col)[0] = sl_batch_str(b, str, (uint32_t)strlen(str));
+        else if (col->type.id == SL_TYPE_BIGINT)
+            sl_col_i64(col)[0] = k;
+        else if (col->type.id == SL_TYPE_INT)
+            ((int32_t *)col->data)[0] = 1;
+        else
+            ((double *)col->data)[0] = 1.0;
+        if (col->valid)
+            sl_col_set_null(col, 0, false);
+    }
+    b->rows = 1;
+    struct sl_op *in = sd ? sl_op_join_right(op) : op;
+    int rc = in->ops->push(in, &e->ctx, b, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+}
+
+static void tj_expect(struct tj *c, const char *const *want, int n)
+{
+    if (c->n != n)
+        for (int i = 0; i < c->n; i++)
+            fprintf(stderr, "got %s\n", c->lines[i]);
+    assert_int_equal(c->n, n);
+    for (int i = 0; i < n; i++)
+        assert_string_equal(c->lines[i], want[i]);
+    c->n = 0;
+}
+
+static struct sl_op *tj_restore(struct tj_env *e, const struct sl_sbuf *sb)
+{
+    struct sl_error err;
+    struct sl_op *op = tj_op(e);
+    struct sl_sread rd;
+    sl_sread_init(&rd, sb->p, sb->len, "test state");
+    int rc = op->ops->restore(op, &e->ctx, &rd, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sl_sread_left(&rd), 0);
+    return op;
+}
+
+static void tj_done(struct tj_env *e)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        assert_int_equal(sl_batch_pool_outstanding(e->pool[sd]), 0);
+        sl_batch_pool_free(e->pool[sd]);
+        sl_schema_free(e->sch[sd]);
+    }
+    sl_heap_free(e->ctx.heap);
+    sl_job_free(e->job);
+}
+
+static void tj_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* A TTL far longer than the test: the rows match as without one; the state (format 3, with
+ * the rows' times) restores and goes on. */
+static void test_ttl_long(void **state)
+{
+    (void)state;
+    struct tj_env e;
+    tj_setup(&e, "1 h");
+    struct sl_op *op = tj_op(&e);
+    tj_push_row(&e, op, 0, 1, "a");
+    const char *w1[] = {"+I[1, a, null, null]"};
+    tj_expect(&e.col, w1, 1);
+    tj_push_row(&e, op, 1, 1, "x");
+    const char *w2[] = {"-D[1, a, null, null]", "+I[1, a, 1, x]"};
+    tj_expect(&e.col, w2, 2);
+    struct sl_sbuf sb;
+    sl_sbuf_init(&sb);
+    struct sl_error err;
+    assert_int_equal(op->ops->save(op, &e.ctx, &sb, &err), 0);
+    assert_int_equal(sb.p[0] | sb.p[1] << 8 | sb.p[2] << 16 | (uint32_t)sb.p[3] << 24,
+                     0x334e4a53u); /* "SJN3" */
+    op->ops->free(op);
+    op = tj_restore(&e, &sb);
+    tj_push_row(&e, op, 0, 1, "b");
+    const char *w3[] = {"+I[1, b, 1, x]"};
+    tj_expect(&e.col, w3, 1);
+    op->ops->free(op);
+    sl_sbuf_free(&sb);
+    tj_done(&e);
+}
+
+/* A TTL of 200 ms, waited past: a stored row no longer matches (nor is its padding
+ * retracted), the expired rows are dropped, and a snapshot keeps the rows' times. */
+static void test_ttl_expire(void **state)
+{
+    (void)state;
+    struct tj_env e;
+    tj_setup(&e, "200 ms");
+    struct sl_op *op = tj_op(&e);
+    tj_push_row(&e, op, 0, 1, "a");
+    tj_push_row(&e, op, 1, 2, "y");
+    const char *w1[] = {"+I[1, a, null, null]"};
+    tj_expect(&e.col, w1, 1);
+    struct sl_sbuf before, after;
+    sl_sbuf_init(&before);
+    sl_sbuf_init(&after);
+    struct sl_error err;
+    assert_int_equal(op->ops->save(op, &e.ctx, &before, &err), 0);
+    tj_sleep_ms(450);
+    tj_push_row(&e, op, 1, 1, "x"); /* without a TTL: -D[1, a, null, null], +I[1, a, 1, x] */
+    tj_expect(&e.col, NULL, 0);
+    uint64_t nl, nr;
+    sl_op_join_rows(op, &nl, &nr);
+    assert_int_equal(nl, 0); /* the left row was freed */
+    assert_true(nr <= 1);    /* the expired right row too */
+    assert_int_equal(op->ops->save(op, &e.ctx, &after, &err), 0);
+    assert_true(after.len < before.len);
+    tj_push_row(&e, op, 0, 2, "b"); /* the right row 2 has expired: padded */
+    const char *w2[] = {"+I[2, b, null, null]"};
+    tj_expect(&e.col, w2, 1);
+    op->ops->free(op);
+
+    /* the snapshot from before the wait: its rows have expired */
+    op = tj_restore(&e, &before);
+    tj_push_row(&e, op, 1, 1, "x");
+    tj_expect(&e.col, NULL, 0);
+    tj_push_row(&e, op, 0, 2, "b");
+    tj_expect(&e.col, w2, 1);
+    op->ops->free(op);
+    sl_sbuf_free(&before);
+    sl_sbuf_free(&after);
+    tj_done(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_model),
-        cmocka_unit_test(test_outer_model),
-        cmocka_unit_test(test_outer_plan),
-        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_model),      cmocka_unit_test(test_outer_model),
+        cmocka_unit_test(test_outer_plan), cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_ttl_long),   cmocka_unit_test(test_ttl_expire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/core/batch.h"
 #include "engine/core/state.h"
@@ -319,7 +320,7 @@ static void run(const struct sl_job *job, int q, int nworkers, unsigned seed)
                                          .sql = job->file->src,
                                          .stats = &stats,
                                          .send = send_direct};
-        assert_int_equal(sl_op_rank_new(rank, &ctxs[w], &ops[w], &err), 0);
+        assert_int_equal(sl_op_rank_new(rank, NULL, &ctxs[w], &ops[w], &err), 0);
         ops[w]->next = &col.op;
         pools[w] = sl_batch_pool_new(heap, sch, 2);
     }
@@ -349,7 +350,7 @@ static void run(const struct sl_job *job, int q, int nworkers, unsigned seed)
                 ops[x]->ops->free(ops[x]);
             }
             for (int x = 0; x < nworkers; x++) {
-                assert_int_equal(sl_op_rank_new(rank, &ctxs[x], &ops[x], &err), 0);
+                assert_int_equal(sl_op_rank_new(rank, NULL, &ctxs[x], &ops[x], &err), 0);
                 ops[x]->next = &col.op;
                 struct sl_sread rd;
                 sl_sread_init(&rd, sb[x].p, sb[x].len, "test state");
@@ -547,12 +548,227 @@ static void test_strategies(void **state)
     }
 }
 
+/* ---- state TTL ('table.exec.state.ttl') ---------------------------------------------------- */
+
+/* The raw changelog: "kind k|s|v|ts[|rank]" per row. */
+struct tlog {
+    struct sl_op op;
+    bool rn;
+    char lines[16][120];
+    int n;
+};
+
+static int tlog_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                     struct sl_error *err)
+{
+    (void)ctx;
+    (void)err;
+    struct tlog *c = (struct tlog *)op;
+    for (uint32_t i = 0; i < sl_batch_active(b); i++) {
+        uint32_t r = b->sel ? b->sel[i] : i;
+        struct row x = {0};
+        char sbuf[64] = "";
+        x.k = sl_col_i64(&b->cols[0])[r];
+        sl_str s = sl_col_str(&b->cols[1])[r];
+        snprintf(sbuf, sizeof(sbuf), "%.*s", (int)s.len, sl_str_data(&s));
+        x.s = sbuf;
+        x.v = sl_col_i64(&b->cols[2])[r];
+        x.ts = sl_col_i64(&b->cols[3])[r];
+        char line[96];
+        render(line, sizeof(line), &x, c->rn ? sl_col_i64(&b->cols[4])[r] : 0);
+        assert_true(c->n < 16);
+        snprintf(c->lines[c->n++], sizeof(c->lines[0]), "%s %s",
+                 sl_row_kind_str(sl_batch_kind(b, r)), line);
+    }
+    sl_batch_pool_put(b);
+    return 0;
+}
+
+static const struct sl_op_ops tlog_ops = {.name = "log",
+                                          .push = tlog_push,
+                                          .watermark = col_watermark,
+                                          .finish = col_finish,
+                                          .free = col_free,
+                                          .stateless = true};
+
+struct tenv {
+    struct sl_job *job;
+    const struct sl_plan *rank;
+    struct sl_schema *sch;
+    struct sl_batch_pool *pool;
+    struct sl_worker_stats stats;
+    struct tlog log;
+};
+
+/* Query q of `sql` with the TTL `ttl`, on worker 0 of 1 (ops[0], ctxs[0]). */
+static void tenv_setup(struct tenv *e, const char *ttl, int q)
+{
+    char text[4096];
+    snprintf(text, sizeof(text), "SET 'table.exec.state.ttl' = '%s';\n%s", ttl, sql);
+    struct sl_error err;
+    sl_error_clear(&err);
+    memset(e, 0, sizeof(*e));
+    e->job = sl_job_from_sql("q.sql", text, strlen(text), NULL, 0, &err);
+    if (!e->job)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_non_null(e->job);
+    e->rank = e->job->inserts[q];
+    while (e->rank && e->rank->kind != SL_PLAN_RANK)
+        e->rank = e->rank->input;
+    assert_non_null(e->rank);
+    e->sch = sl_plan_rel_schema(&e->rank->input->out);
+    assert_non_null(e->sch);
+    ctxs[0] = (struct sl_worker_ctx){.worker = 0,
+                                     .nworkers = 1,
+                                     .heap = sl_heap_new(),
+                                     .sql = e->job->file->src,
+                                     .stats = &e->stats,
+                                     .send = send_direct};
+    e->pool = sl_batch_pool_new(ctxs[0].heap, e->sch, 2);
+    e->log.op.ops = &tlog_ops;
+    e->log.rn = e->rank->rank.row_number;
+}
+
+static void tenv_op(struct tenv *e)
+{
+    struct sl_error err;
+    assert_int_equal(sl_op_rank_new(e->rank, e->job, &ctxs[0], &ops[0], &err), 0);
+    ops[0]->next = &e->log.op;
+}
+
+static void tenv_expect(struct tenv *e, const char *const *want, int n)
+{
+    if (e->log.n != n)
+        for (int i = 0; i < e->log.n; i++)
+            fprintf(stderr, "got %s\n", e->log.lines[i]);
+    assert_int_equal(e->log.n, n);
+    for (int i = 0; i < n; i++)
+        assert_string_equal(e->log.lines[i], want[i]);
+    e->log.n = 0;
+}
+
+static size_t tenv_save(struct tenv *e, struct sl_sbuf *sb)
+{
+    (void)e;
+    struct sl_error err;
+    sl_sbuf_init(sb);
+    assert_int_equal(ops[0]->ops->save(ops[0], &ctxs[0], sb, &err), 0);
+    return sb->len;
+}
+
+static void tenv_restore(struct tenv *e, const struct sl_sbuf *sb)
+{
+    struct sl_error err;
+    tenv_op(e);
+    struct sl_sread rd;
+    sl_sread_init(&rd, sb->p, sb->len, "test state");
+    int rc = ops[0]->ops->restore(ops[0], &ctxs[0], &rd, &err);
+    if (rc)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sl_sread_left(&rd), 0);
+}
+
+static void tenv_done(struct tenv *e)
+{
+    ops[0]->ops->free(ops[0]);
+    assert_int_equal(sl_batch_pool_outstanding(e->pool), 0);
+    sl_batch_pool_free(e->pool);
+    sl_schema_free(e->sch);
+    sl_heap_free(ctxs[0].heap);
+    sl_job_free(e->job);
+}
+
+static void tenv_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* A TTL far longer than the test: deduplication keeping the last row goes on as without one,
+ * through a snapshot of format 2 (with the partitions' times). */
+static void test_ttl_long(void **state)
+{
+    (void)state;
+    struct tenv e;
+    tenv_setup(&e, "1 h", 3);
+    tenv_op(&e);
+    struct row r1[] = {{.k = 1, .s = "a", .v = 1, .ts = 10}};
+    push_rows(0, e.pool, r1, 1);
+    const char *w1[] = {"+I 1|a|1|10"};
+    tenv_expect(&e, w1, 1);
+    struct row r2[] = {{.k = 1, .s = "a", .v = 2, .ts = 20}};
+    push_rows(0, e.pool, r2, 1);
+    const char *w2[] = {"-U 1|a|1|10", "+U 1|a|2|20"};
+    tenv_expect(&e, w2, 2);
+    struct sl_sbuf sb;
+    tenv_save(&e, &sb);
+    assert_int_equal(sb.p[0] | sb.p[1] << 8 | sb.p[2] << 16 | (uint32_t)sb.p[3] << 24,
+                     0x324b5253u); /* "SRK2" */
+    ops[0]->ops->free(ops[0]);
+    tenv_restore(&e, &sb);
+    struct row r3[] = {{.k = 1, .s = "a", .v = 3, .ts = 30}};
+    push_rows(0, e.pool, r3, 1);
+    const char *w3[] = {"-U 1|a|2|20", "+U 1|a|3|30"};
+    tenv_expect(&e, w3, 2);
+    sl_sbuf_free(&sb);
+    tenv_done(&e);
+}
+
+/* A TTL of 200 ms, waited past: a deduplication keeping the first row takes a later row as
+ * a new first one (+I, nothing retracted), a Top-3 starts its ranks over, the expired
+ * partitions are freed (the state bytes go down), and a snapshot keeps the times. */
+static void test_ttl_expire(void **state)
+{
+    (void)state;
+    struct tenv e;
+    tenv_setup(&e, "200 ms", 4);
+    tenv_op(&e);
+    struct row r1[] = {{.k = 1, .s = "a", .v = 1, .ts = 10}, {.k = 2, .s = "b", .v = 1, .ts = 10}};
+    push_rows(0, e.pool, r1, 2);
+    const char *w1[] = {"+I 1|a|1|10", "+I 2|b|1|10"};
+    tenv_expect(&e, w1, 2);
+    struct sl_sbuf before, after;
+    size_t n1 = tenv_save(&e, &before);
+    tenv_sleep_ms(450);
+    struct row r2[] = {{.k = 1, .s = "a", .v = 2, .ts = 20}};
+    push_rows(0, e.pool, r2, 1);
+    const char *w2[] = {"+I 1|a|2|20"}; /* without a TTL: nothing (the first row stays) */
+    tenv_expect(&e, w2, 1);
+    size_t n2 = tenv_save(&e, &after);
+    assert_true(n2 < n1); /* partition (2, b) is gone */
+    ops[0]->ops->free(ops[0]);
+    tenv_restore(&e, &before); /* the snapshot from before the wait: expired */
+    struct row r3[] = {{.k = 2, .s = "b", .v = 3, .ts = 30}};
+    push_rows(0, e.pool, r3, 1);
+    const char *w3[] = {"+I 2|b|3|30"};
+    tenv_expect(&e, w3, 1);
+    sl_sbuf_free(&before);
+    sl_sbuf_free(&after);
+    tenv_done(&e);
+
+    /* Top-3 with the rank number */
+    tenv_setup(&e, "200 ms", 0);
+    tenv_op(&e);
+    struct row r4[] = {{.k = 1, .s = "a", .v = 5, .ts = 10}};
+    push_rows(0, e.pool, r4, 1);
+    const char *w4[] = {"+I 1|a|5|10|1"};
+    tenv_expect(&e, w4, 1);
+    tenv_sleep_ms(450);
+    struct row r5[] = {{.k = 1, .s = "b", .v = 3, .ts = 20}};
+    push_rows(0, e.pool, r5, 1);
+    const char *w5[] = {"+I 1|b|3|20|1"}; /* without a TTL: +I 1|b|3|20|2 */
+    tenv_expect(&e, w5, 1);
+    tenv_done(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_model),
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_strategies),
+        cmocka_unit_test(test_model),      cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_strategies), cmocka_unit_test(test_ttl_long),
+        cmocka_unit_test(test_ttl_expire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
