@@ -22,6 +22,8 @@
 #      for row.
 #   7. Top-N (the ten highest bids per auction) into print at 2 workers, killed, resumed at 3:
 #      the final state (per auction and rank the last row) equals a run's without a crash.
+#   8. 4, 5 and 7 in one job with 'table.exec.state.ttl' = '1 h' (their snapshot formats
+#      with each key's last write), 2 -> 3 workers: the results of 4, 5 and 7's runs.
 # Every run is wrapped in `timeout -k 5 120`: a hang shows as a failure with its log.
 set -u
 bin=${SLUICE_BIN:?}
@@ -308,6 +310,33 @@ else
     bad "Top-10 at 2, then 3 workers: $(wc -l < "$d/got") rows, want $(wc -l < "$tmp/want-top")"
     diff "$d/got" "$tmp/want-top" | head -6
   fi
+fi
+
+# ---- 8. the same three kinds with 'table.exec.state.ttl' = '1 h' (nothing expires), in one
+# job of three INSERTs, 2 -> 3 workers: their snapshots carry each key's last write (the
+# GROUP BY's, the join's and the Top-N's formats with times), which the rescale must read
+# and split as the formats without; the results are the runs' above without a crash
+{ echo "SET 'table.exec.state.ttl' = '1 h';"; cat "$tmp/q17.sql" "$tmp/join.sql" "$tmp/top.sql"; } > "$tmp/ttl.sql"
+d=$tmp/ttl
+mkdir -p "$d"
+if ! run_and_kill 2 jrun "$d" 2 "$tmp/ttl.sql"; then
+  bad "TTL: the run at 2 workers was not killed while running"; tail -5 "$d/log"
+elif ! FAST=1 jrun "$d" 3 "$tmp/ttl.sql" >> "$d/log" 2>&1; then
+  bad "TTL: the run at 3 workers did not complete"; tail -5 "$d/log"
+else
+  grep -q "rescaling the state of epoch [0-9]* from 2 workers to 3" "$d/log" ||
+      bad "TTL: no rescale from 2 to 3 workers in the log"
+  python3 "$here/changelog.py" --ident q17 --last-by 2 "$d/log" > "$d/got17"
+  python3 "$here/changelog.py" --ident top --last-by 2 "$d/log" > "$d/gottop"
+  cat "$d/out"/part-* 2>/dev/null | LC_ALL=C sort > "$d/gotjoin"
+  for k in 17:want17 top:want-top join:want-join; do
+    if cmp -s "$d/got${k%%:*}" "$tmp/${k#*:}" && [ -s "$tmp/${k#*:}" ]; then
+      echo "ok   with a state TTL: ${k%%:*} at 2, then 3 workers ($(wc -l < "$d/got${k%%:*}") rows)"
+    else
+      bad "with a state TTL: ${k%%:*} at 2, then 3 workers: $(wc -l < "$d/got${k%%:*}") rows, want $(wc -l < "$tmp/${k#*:}")"
+      diff "$d/got${k%%:*}" "$tmp/${k#*:}" | head -6
+    fi
+  done
 fi
 
 [ $fail -eq 0 ] && echo "all rescale checks passed"
