@@ -6,9 +6,9 @@
 # ckpt_kafka_bounded.sql with 'scan.rate-limit' = 12000 (so that a run lasts about 5 s and is
 # killed while it runs, not after), checkpoints every 20 ms:
 #   1. tumble_stats (window aggregation: per-auction COUNT / SUM / MAX in 10 s windows) runs
-#      at 2 workers and is killed with SIGKILL once 2 epochs are committed; resumed at 3
+#      at 2 workers and dies at a crash point (as kill -9) once 8 epochs are committed; resumed at 3
 #      workers (the state of 2 workers split into 3 workers' key groups, the 12 partitions
-#      dealt anew) and killed again an epoch later; resumed at 1 worker to the end. The
+#      dealt anew) and dies again 4 epochs later; resumed at 1 worker to the end. The
 #      visible part files must hold exactly reference.py's rows, and each resume must say it
 #      rescaled ("rescaling the state of epoch E from 2 workers to 3").
 #   2. 'pipeline.max-parallelism' = 2 and a resume at 3 workers: refused, naming both numbers.
@@ -33,9 +33,7 @@ here=$src/tests/sql
 ex=$src/docs/examples/nexmark
 tmp=$(mktemp -d)
 mock=
-bg=
 cleanup() {
-  [ -n "$bg" ] && pkill -KILL -P "$bg" 2>/dev/null
   [ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
   rm -rf "$tmp"
 }
@@ -81,30 +79,15 @@ committed() { # dir -> the newest committed epoch, or 0
   echo "${e:-0}"
 }
 
-kill_run() { # pid of a background `krun`: SIGKILL its sluice (bash may have exec'ed timeout)
-  local t
-  pkill -KILL -P "$1" -x sluice 2>/dev/null
-  for t in $(pgrep -P "$1" -x timeout); do pkill -KILL -P "$t" -x sluice 2>/dev/null; done
-}
-
-# Runs `cmd dir args...` in the background until the committed epoch is `more` past where it
-# was, then SIGKILLs it. 0 when it was killed while running.
+# Runs `cmd dir args...` until it dies at a crash point (exit 137, as kill -9 would leave
+# it) right after the `more`-th epoch it commits, its output made visible and the old state
+# cleaned up. 0 when it died there, while running. (A SIGKILL from a loop polling `sluice
+# checkpoints` can come after a paced run under load has finished: a crash point cannot.)
 run_and_kill() { # more, cmd, dir, args...
   local more=$1 cmd=$2 d=$3
   shift 2
-  local from
-  from=$(committed "$d")
-  "$cmd" "$@" >> "$d/log" 2>&1 &
-  bg=$!
-  local t0=$SECONDS
-  until [ "$(committed "$d")" -ge $((from + more)) ] || ! kill -0 $bg 2>/dev/null ||
-        [ $((SECONDS - t0)) -ge 60 ]; do
-    sleep 0.02
-  done
-  kill_run $bg
-  wait $bg
+  SLUICE_CRASH_AT=ckpt.after_cleanup@$more "$cmd" "$@" >> "$d/log" 2>&1
   local rc=$?
-  bg=
   echo "  ($cmd $* exited $rc at epoch $(committed "$d"))" >> "$d/log"
   [ $rc -eq 137 ]
 }
@@ -122,9 +105,9 @@ compare() { # label, outdir
 # ---- 1. 2 -> 3 -> 1 workers -----------------------------------------------------------------
 d=$tmp/scale
 mkdir -p "$d"
-if ! run_and_kill 2 krun "$d" 2; then
+if ! run_and_kill 8 krun "$d" 2; then
   bad "the run at 2 workers was not killed while running"; tail -5 "$d/log"
-elif ! run_and_kill 1 krun "$d" 3; then
+elif ! run_and_kill 4 krun "$d" 3; then
   bad "the run at 3 workers was not killed while running"; tail -5 "$d/log"
 elif ! FAST=1 krun "$d" 1 >> "$d/log" 2>&1; then
   bad "the run at 1 worker did not complete"; tail -5 "$d/log"
@@ -171,15 +154,7 @@ gen() { # workers
       --set OUT="$d/out" --quiet --workers "$1" --checkpoint-interval 20 \
       --state-dir "$d/state" --job j
 }
-gen 2 > "$d/log" 2>&1 &
-bg=$!
-t0=$SECONDS
-until [ "$(committed "$d")" -ge 2 ] || ! kill -0 $bg 2>/dev/null || [ $((SECONDS - t0)) -ge 60 ]; do
-  sleep 0.02
-done
-kill_run $bg
-wait $bg
-bg=
+SLUICE_CRASH_AT=ckpt.after_cleanup@2 gen 2 > "$d/log" 2>&1 # dies after its 2nd epoch
 before=$(ls -A "$d/out" 2>/dev/null | LC_ALL=C sort | md5sum)
 # the newest epoch in the store, whatever its phase (a run killed between PREPARED and
 # COMMITTED leaves PREPARED, which any start rolls forward to COMMITTED: not a new epoch)
@@ -221,7 +196,7 @@ committed() { # dir -> the newest committed epoch of job g, or 0 (redefined: ano
       sed -n 's/.*current record: epoch \([0-9]*\) COMMITTED.*/\1/p')
   echo "${e:-0}"
 }
-if ! run_and_kill 2 grun "$d" 2; then
+if ! run_and_kill 8 grun "$d" 2; then
   bad "q17: the run at 2 workers was not killed while running"; tail -5 "$d/log"
 elif ! FAST=1 grun "$d" 3 >> "$d/log" 2>&1; then
   bad "q17: the run at 3 workers did not complete"; tail -5 "$d/log"
@@ -261,7 +236,7 @@ for q in join ijoin; do
   cat "$tmp/ref-$q/out"/part-* 2>/dev/null | LC_ALL=C sort > "$tmp/want-$q"
   d=$tmp/$q
   mkdir -p "$d"
-  if ! run_and_kill 2 jrun "$d" 3 "$tmp/$q.sql"; then
+  if ! run_and_kill 8 jrun "$d" 3 "$tmp/$q.sql"; then
     bad "$q: the run at 3 workers was not killed while running"; tail -5 "$d/log"
   elif ! FAST=1 jrun "$d" 2 "$tmp/$q.sql" >> "$d/log" 2>&1; then
     bad "$q: the run at 2 workers did not complete"; tail -5 "$d/log"
@@ -296,7 +271,7 @@ python3 "$here/changelog.py" --ident top "$tmp/tref/log" > "$tmp/want-top" ||
     bad "Top-N: the reference changelog does not apply"
 d=$tmp/top
 mkdir -p "$d"
-if ! run_and_kill 2 jrun "$d" 2 "$tmp/top.sql"; then
+if ! run_and_kill 8 jrun "$d" 2 "$tmp/top.sql"; then
   bad "Top-N: the run at 2 workers was not killed while running"; tail -5 "$d/log"
 elif ! FAST=1 jrun "$d" 3 "$tmp/top.sql" >> "$d/log" 2>&1; then
   bad "Top-N: the run at 3 workers did not complete"; tail -5 "$d/log"
@@ -319,7 +294,7 @@ fi
 { echo "SET 'table.exec.state.ttl' = '1 h';"; cat "$tmp/q17.sql" "$tmp/join.sql" "$tmp/top.sql"; } > "$tmp/ttl.sql"
 d=$tmp/ttl
 mkdir -p "$d"
-if ! run_and_kill 2 jrun "$d" 2 "$tmp/ttl.sql"; then
+if ! run_and_kill 8 jrun "$d" 2 "$tmp/ttl.sql"; then
   bad "TTL: the run at 2 workers was not killed while running"; tail -5 "$d/log"
 elif ! FAST=1 jrun "$d" 3 "$tmp/ttl.sql" >> "$d/log" 2>&1; then
   bad "TTL: the run at 3 workers did not complete"; tail -5 "$d/log"
