@@ -32,6 +32,7 @@
 #include "engine/ops/op_join.h"
 #include "engine/ops/op_late.h"
 #include "engine/ops/op_lookup.h"
+#include "engine/ops/op_over.h"
 #include "engine/ops/op_proctime.h"
 #include "engine/ops/op_rank.h"
 #include "engine/ops/op_winagg.h"
@@ -428,6 +429,9 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             break;
         case SL_PLAN_RANK: /* Top-N, deduplication: updates (op_rank.h) */
             rc = sl_op_rank_new(node, ctx, &op, err);
+            break;
+        case SL_PLAN_OVER: /* OVER aggregates: append-only (op_over.h) */
+            rc = sl_op_over_new(node, ctx, &op, err);
             break;
         default:
             rc = sl_error_set(err, SL_ENOTSUP, "plan node %d cannot run here", node->kind);
