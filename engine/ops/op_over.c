@@ -521,19 +521,83 @@ static int sl_ov_pend_room(struct sl_op_over *k, uint32_t more)
     return 0;
 }
 
-static int sl_ov_check_kinds(struct sl_op_over *k, struct sl_worker_ctx *ctx,
-                             const struct sl_batch *b, uint32_t n, struct sl_error *err)
+/* Removes one frame row of g equal to the decoded row (k->colp) at timestamp ts: its
+ * timestamp and every aggregate input alike (equal rows are alike to the aggregates). */
+static bool sl_ov_ring_remove(struct sl_op_over *k, struct sl_ov_grp *g, struct sl_ov_acc *acc,
+                              int64_t ts)
 {
-    if (!b->kind)
-        return 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t kind = b->kind[b->sel ? b->sel[i] : i];
-        if (kind != SL_ROW_INSERT)
-            return sl_op_error(ctx, k->op.plan->pos, err, SL_ENOTSUP,
-                               "OVER aggregate: a %s row in its input; sluice aggregates OVER "
-                               "an insert-only input only",
-                               sl_row_kind_str(kind));
+    size_t na = k->naggs ? k->naggs : 1;
+    for (uint32_t j = g->n; j-- > 0;) { /* the newest first */
+        uint32_t s = (g->head + j) % g->cap;
+        if (g->ts[s] != ts)
+            continue;
+        bool same = true;
+        for (uint32_t a = 0; a < k->naggs && same; a++) {
+            const uint8_t *p = k->arg[a] >= 0 ? k->colp[k->arg[a]] : (const uint8_t *)"";
+            bool isn = !p;
+            same = isn == (g->nul[(size_t)s * na + a] != 0);
+            if (same && !isn && k->fn[a] != SL_AGG_COUNT && k->fn[a] != SL_AGG_COUNT_STAR) {
+                union sl_ov_v v = sl_ov_load(k->argtype[a], p);
+                same = memcmp(&v, &g->v[(size_t)s * na + a], 8) == 0;
+            }
+        }
+        if (!same)
+            continue;
+        for (uint32_t a = 0; a < k->naggs; a++)
+            if (!g->nul[(size_t)s * na + a])
+                sl_ov_retract(k, acc, a, g->v[(size_t)s * na + a]);
+        for (uint32_t m = j; m + 1 < g->n; m++) { /* the newer rows move down one slot */
+            uint32_t d = (g->head + m) % g->cap, e = (g->head + m + 1) % g->cap;
+            g->ts[d] = g->ts[e];
+            memcpy(g->v + (size_t)d * na, g->v + (size_t)e * na, na * sizeof(*g->v));
+            memcpy(g->nul + (size_t)d * na, g->nul + (size_t)e * na, na);
+        }
+        g->n--;
+        return true;
     }
+    return false;
+}
+
+/* A retraction (-U / -D) of row r of b in group gid: the equal row that waits is dropped (the
+ * earliest to arrive), else an equal frame row leaves the frame; else nothing (the row was
+ * late, or left the frame already). Outputs already emitted stand. */
+static int sl_ov_retract_row(struct sl_op_over *k, const struct sl_batch *b, uint32_t r,
+                             uint32_t gid, int64_t ts)
+{
+    size_t off = k->arena.len;
+    sl_ov_encode(k, b, r); /* scratch: the row's bytes, to compare */
+    if (k->arena.failed)
+        return SL_ENOMEM;
+    uint32_t len = (uint32_t)(k->arena.len - off);
+    const uint8_t *enc = k->arena.p + off;
+    uint32_t best = UINT32_MAX;
+    for (uint32_t i = 0; i < k->npend; i++) {
+        const struct sl_ov_pend *p = &k->pend[i];
+        if (p->gid == gid && p->ts == ts && p->len == len &&
+            memcmp(k->arena.p + p->off, enc, len) == 0 &&
+            (best == UINT32_MAX || p->seq < k->pend[best].seq))
+            best = i;
+    }
+    if (best != UINT32_MAX) {
+        k->dead += k->pend[best].len;
+        k->pend[best] = k->pend[--k->npend];
+    } else if (k->preceding >= 0) {
+        sl_ov_decode(k, enc);
+        sl_ov_ring_remove(k, &k->grp[gid], &k->acc[(size_t)gid * k->naggs], ts);
+    } else { /* no frame rows kept: the row leaves the accumulators */
+        sl_ov_decode(k, enc);
+        struct sl_ov_acc *acc = &k->acc[(size_t)gid * k->naggs];
+        for (uint32_t a = 0; a < k->naggs; a++) {
+            const uint8_t *p = k->arg[a] >= 0 ? k->colp[k->arg[a]] : (const uint8_t *)"";
+            if (!p || acc[a].cnt == 0)
+                continue;
+            union sl_ov_v v = {.i = 0};
+            if (k->fn[a] != SL_AGG_COUNT && k->fn[a] != SL_AGG_COUNT_STAR)
+                v = sl_ov_load(k->argtype[a], p);
+            sl_ov_retract(k, acc, a, v);
+        }
+    }
+    k->arena.len = off; /* the scratch bytes go */
     return 0;
 }
 
@@ -545,10 +609,7 @@ static int sl_ov_process(struct sl_op_over *k, struct sl_worker_ctx *ctx, struct
     uint32_t n = sl_batch_active(b);
     if (n == 0)
         return 0;
-    int rc = sl_ov_check_kinds(k, ctx, b, n, err);
-    if (rc)
-        return rc;
-    rc = sl_hashagg_groups_of(k->keys, b, k->gids, err);
+    int rc = sl_hashagg_groups_of(k->keys, b, k->gids, err);
     if (rc)
         return sl_op_error(ctx, k->op.plan->pos, err, rc, "OVER aggregate: %s",
                            err ? err->msg : sl_strerror(rc));
@@ -560,6 +621,12 @@ static int sl_ov_process(struct sl_op_over *k, struct sl_worker_ctx *ctx, struct
     for (uint32_t i = 0; i < n; i++) {
         uint32_t r = b->sel ? b->sel[i] : i;
         int64_t ts = tv[r];
+        uint8_t kind = sl_batch_kind(b, r);
+        if (kind == SL_ROW_UPDATE_BEFORE || kind == SL_ROW_DELETE) {
+            if (sl_ov_retract_row(k, b, r, k->gids[i], ts))
+                return sl_ov_oom(k, ctx, err);
+            continue;
+        }
         if ((tc->valid && sl_col_is_null(tc, r)) || ts <= k->x.wm2 ||
             ts <= k->grp[k->gids[i]].last_ts) {
             late++;
@@ -734,6 +801,13 @@ static int sl_ov_outbox_row(struct sl_op_over *k, int o, const struct sl_batch *
     k->outbox[o] = m;
     struct sl_batch *d = m->b;
     uint32_t j = d->rows;
+    if (b->kind || d->kind) { /* the row kinds travel with the rows */
+        if (!d->kind) {
+            sl_batch_kinds(d);
+            memset(d->kind, SL_ROW_INSERT, j);
+        }
+        d->kind[j] = sl_batch_kind(b, r);
+    }
     for (uint32_t c = 0; c < k->ncols; c++) {
         const struct sl_column *s = &b->cols[c];
         struct sl_column *dc = &d->cols[c];
@@ -777,11 +851,6 @@ static int sl_ov_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
     int rc = 0;
     if (n == 0 || k->nworkers == 1) {
         rc = sl_ov_process(k, ctx, b, err);
-        sl_batch_pool_put(b);
-        return rc;
-    }
-    rc = sl_ov_check_kinds(k, ctx, b, n, err); /* messages carry no kinds: check here */
-    if (rc) {
         sl_batch_pool_put(b);
         return rc;
     }

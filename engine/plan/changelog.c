@@ -25,6 +25,9 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
     } else {
         /* an unbounded GROUP BY consumes updates (it retracts, engine/ops/op_groupagg.c) */
         bool takes = p->kind == SL_PLAN_AGG && p->agg.window_start < 0;
+        /* sluice's OVER aggregate retracts a row from its frame (engine/ops/op_over.h; Flink's
+         * refuses updates, FLINK-19059) */
+        takes |= p->kind == SL_PLAN_OVER;
         if (in != SL_CHANGELOG_INSERT_ONLY && !ref && !takes)
             ref = p;
         out = SL_CHANGELOG_INSERT_ONLY;

@@ -23,6 +23,9 @@ struct sl_rel_col {
     struct sl_type type;
     bool rowtime;  /* an event-time attribute */
     bool proctime; /* a processing-time attribute (PROCTIME(), or a column of one unchanged) */
+    /* a rowtime attribute a regular join made a plain TIMESTAMP (Flink materializes it):
+     * an OVER aggregate over an updating input may still order by it (engine/ops/op_over.h) */
+    bool mtime;
 };
 
 struct sl_rel {

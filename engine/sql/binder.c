@@ -2275,8 +2275,10 @@ static int sl_b_stream_join(struct sl_binder *b, const struct sl_ast *a, struct 
     TRY(sl_rel_alloc(b, &j->out, n));
     memcpy(j->out.cols, left->out.cols, nl * sizeof(*j->out.cols));
     memcpy(j->out.cols + nl, right->out.cols, right->out.ncols * sizeof(*j->out.cols));
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
+        j->out.cols[i].mtime |= j->out.cols[i].rowtime;
         j->out.cols[i].rowtime = j->out.cols[i].proctime = false;
+    }
     j->join.type = a->join == SL_JOIN_LEFT    ? SL_PLAN_JOIN_LEFT
                    : a->join == SL_JOIN_RIGHT ? SL_PLAN_JOIN_RIGHT
                    : a->join == SL_JOIN_FULL  ? SL_PLAN_JOIN_FULL
@@ -2771,6 +2773,7 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         ag->out.cols[i] = pre->out.cols[i];
         ag->out.cols[i].rowtime = false;
         ag->out.cols[i].proctime = false;
+        ag->out.cols[i].mtime = false;
     }
     for (uint32_t i = 0; i < naggs; i++) {
         char buf[32];
@@ -3592,7 +3595,11 @@ static int sl_b_over_node(struct sl_binder *b, const struct sl_ast *q, bool aggr
         return sl_b_err(b, oa->pos,
                         "an OVER aggregate ordered by a processing-time attribute is not "
                         "supported yet (ORDER BY an event-time attribute)");
-    if (oe->kind != SL_EXPR_COL || !in->cols[oe->col].rowtime)
+    /* over an updating input (sluice's own, FLINK-19059) a rowtime a regular join
+     * materialized still orders it: the watermark that passed the join is its event time */
+    bool updating = sl_plan_changelog(*p, NULL, NULL) != SL_CHANGELOG_INSERT_ONLY;
+    if (oe->kind != SL_EXPR_COL ||
+        !(in->cols[oe->col].rowtime || (updating && in->cols[oe->col].mtime)))
         return sl_b_err(b, oa->pos,
                         "OVER windows' ordering in stream mode must be defined on a time "
                         "attribute (Flink); ORDER BY a rowtime attribute (a column with a "
@@ -3667,6 +3674,11 @@ static int sl_b_over_node(struct sl_binder *b, const struct sl_ast *q, bool aggr
                 g->type = sl_type_make(SL_TYPE_BIGINT, false);
             } else if (strcasecmp(fn, "MIN") == 0 || strcasecmp(fn, "MAX") == 0) {
                 g->fn = strcasecmp(fn, "MIN") == 0 ? SL_AGG_MIN : SL_AGG_MAX;
+                if (updating && preceding < 0)
+                    return sl_b_err(b, c->pos,
+                                    "%s(...) OVER an unbounded frame over an updating input is "
+                                    "not supported yet (a retraction needs the frame's rows)",
+                                    fn);
                 if (t.id != SL_TYPE_INT && t.id != SL_TYPE_BIGINT && t.id != SL_TYPE_DOUBLE &&
                     t.id != SL_TYPE_TIMESTAMP)
                     return sl_b_err(b, c->pos, "%s(...) OVER of %s is not supported yet", fn, tt);
@@ -3822,6 +3834,7 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         if (e->kind == SL_EXPR_COL) {
             /* a CAST (of a column to its own type: no call) materializes, as in Flink */
             c->rowtime = p->out.cols[e->col].rowtime && it->kind != SL_AST_CAST;
+            c->mtime = p->out.cols[e->col].mtime && it->kind != SL_AST_CAST;
             c->proctime = p->out.cols[e->col].proctime;
             c->qual = p->out.cols[e->col].qual;
         }
