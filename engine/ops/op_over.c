@@ -456,6 +456,64 @@ static int sl_ov_emit(struct sl_op_over *k, struct sl_worker_ctx *ctx, struct sl
     return 0;
 }
 
+/* ---- the waiting rows: a binary heap by (timestamp, group, arrival) ----------------------- */
+
+static inline bool sl_ov_before(const struct sl_ov_pend *a, const struct sl_ov_pend *b)
+{
+    if (a->ts != b->ts)
+        return a->ts < b->ts;
+    if (a->gid != b->gid)
+        return a->gid < b->gid;
+    return a->seq < b->seq;
+}
+
+static void sl_ov_sift_up(struct sl_ov_pend *h, uint32_t i)
+{
+    struct sl_ov_pend e = h[i];
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (!sl_ov_before(&e, &h[p]))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = e;
+}
+
+static void sl_ov_sift_down(struct sl_ov_pend *h, uint32_t n, uint32_t i)
+{
+    struct sl_ov_pend e = h[i];
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && sl_ov_before(&h[c + 1], &h[c]))
+            c++;
+        if (!sl_ov_before(&h[c], &e))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = e;
+}
+
+/* Adds e (room made by sl_ov_pend_room). */
+static void sl_ov_heap_push(struct sl_op_over *k, struct sl_ov_pend e)
+{
+    k->pend[k->npend] = e;
+    sl_ov_sift_up(k->pend, k->npend++);
+}
+
+/* Removes entry i. */
+static void sl_ov_heap_remove(struct sl_op_over *k, uint32_t i)
+{
+    k->pend[i] = k->pend[--k->npend];
+    if (i < k->npend) {
+        sl_ov_sift_up(k->pend, i);
+        sl_ov_sift_down(k->pend, k->npend, i);
+    }
+}
+
 /* ---- the owner: rows wait for the watermark ------------------------------------------------ */
 
 /* Points k->colp at the values of the encoded row `p`. */
@@ -580,7 +638,7 @@ static int sl_ov_retract_row(struct sl_op_over *k, const struct sl_batch *b, uin
     }
     if (best != UINT32_MAX) {
         k->dead += k->pend[best].len;
-        k->pend[best] = k->pend[--k->npend];
+        sl_ov_heap_remove(k, best);
     } else if (k->preceding >= 0) {
         sl_ov_decode(k, enc);
         sl_ov_ring_remove(k, &k->grp[gid], &k->acc[(size_t)gid * k->naggs], ts);
@@ -636,25 +694,15 @@ static int sl_ov_process(struct sl_op_over *k, struct sl_worker_ctx *ctx, struct
         sl_ov_encode(k, b, r);
         if (k->arena.failed)
             return sl_ov_oom(k, ctx, err);
-        k->pend[k->npend++] = (struct sl_ov_pend){.ts = ts,
-                                                  .seq = k->next_seq++,
-                                                  .gid = k->gids[i],
-                                                  .len = (uint32_t)(k->arena.len - off),
-                                                  .off = off};
+        sl_ov_heap_push(k, (struct sl_ov_pend){.ts = ts,
+                                               .seq = k->next_seq++,
+                                               .gid = k->gids[i],
+                                               .len = (uint32_t)(k->arena.len - off),
+                                               .off = off});
     }
     if (late)
         sl_stats_add(&ctx->stats->late_rows, late);
     return 0;
-}
-
-static int sl_ov_cmp_pend(const void *x, const void *y)
-{
-    const struct sl_ov_pend *a = x, *b = y;
-    if (a->ts != b->ts)
-        return a->ts < b->ts ? -1 : 1;
-    if (a->gid != b->gid)
-        return a->gid < b->gid ? -1 : 1;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 /* Drops the arena's dead bytes once they outweigh the live ones. */
@@ -681,17 +729,13 @@ static int sl_ov_compact(struct sl_op_over *k)
 static int sl_ov_fire(struct sl_op_over *k, struct sl_worker_ctx *ctx, int64_t wm,
                       struct sl_error *err)
 {
-    uint32_t nr = 0, nk = 0;
-    for (uint32_t i = 0; i < k->npend; i++) {
-        if (k->pend[i].ts <= wm)
-            k->ready[nr++] = k->pend[i];
-        else
-            k->pend[nk++] = k->pend[i];
+    uint32_t nr = 0;
+    while (k->npend && k->pend[0].ts <= wm) { /* in (timestamp, group, arrival) order */
+        k->ready[nr++] = k->pend[0];
+        sl_ov_heap_remove(k, 0);
     }
     if (nr == 0)
         return 0;
-    k->npend = nk;
-    qsort(k->ready, nr, sizeof(*k->ready), sl_ov_cmp_pend);
     int rc = 0;
     for (uint32_t i = 0; i < nr && !rc;) {
         uint32_t gid = k->ready[i].gid;
@@ -1092,7 +1136,7 @@ static int sl_ov_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     if (sl_ov_pend_room(k, np))
         return sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
     for (uint32_t i = 0; i < np; i++) {
-        struct sl_ov_pend *p = &k->pend[k->npend];
+        struct sl_ov_pend pe, *p = &pe;
         const void *data;
         if ((rc = sl_sread_i64(in, &p->ts, err)) != 0 ||
             (rc = sl_sread_u64(in, &p->seq, err)) != 0 ||
@@ -1105,7 +1149,7 @@ static int sl_ov_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         sl_sbuf_put(&k->arena, data, p->len);
         if (k->arena.failed)
             return sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
-        k->npend++;
+        sl_ov_heap_push(k, pe);
     }
     return 0;
 }

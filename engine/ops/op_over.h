@@ -15,8 +15,9 @@
  * timestamp is at or below the owner's watermark is late: dropped and counted (late_rows;
  * Flink's numLateRecordsDropped). The others wait, encoded in one byte arena (per column a
  * NULL flag, then the value: VARCHAR as 4 length + bytes, others their width), until the
- * watermark passes their timestamp. Then the ready rows are sorted by (timestamp, group,
- * arrival) and each group's rows of one timestamp are processed together:
+ * watermark passes their timestamp, in a binary heap by (timestamp, group, arrival). Then the
+ * ready rows leave it in that order and each group's rows of one timestamp are processed
+ * together:
  *   ROWS: each row in arrival order: the oldest frame row retracted when the frame holds
  *         n + 1 rows already, the row accumulated, then emitted with the aggregates;
  *   RANGE: the frame rows older than timestamp - interval retracted, every row of the
@@ -25,6 +26,11 @@
  * Per group: accumulators per aggregate (sum, count of non-NULL values, the extreme for MIN /
  * MAX, recomputed over the frame when the retracted value was it) and, for a bounded frame,
  * a ring of the frame's timestamps and aggregate inputs (8 bytes and a NULL flag each).
+ *
+ * UPDATING INPUT (docs/sql.md, "OVER aggregates over an updating input"): a -U / -D row
+ * drops the earliest equal waiting row of its group (a scan of the waiting rows), else the
+ * newest equal frame row (timestamp and aggregate inputs) leaves the ring and the
+ * accumulators; +U rows are inserts.
  *
  * OUTPUT: append-only (+I): the input row's columns, then one column per aggregate. COUNT:
  * BIGINT; SUM, MIN, MAX, AVG: the argument's type (AVG of an integer truncates, as Java's
