@@ -33,6 +33,9 @@
 #include "kernels/hash.h"
 
 #define SL_OV_MAGIC 0x31564f53u /* "SOV1" little-endian: format version 1 */
+/* k->colp of a pruned column: no value (nothing downstream reads it) */
+static const uint8_t sl_ov_pruned_byte;
+#define SL_OV_PRUNED (&sl_ov_pruned_byte)
 
 union sl_ov_v {
     int64_t i;
@@ -71,6 +74,7 @@ struct sl_op_over {
     uint32_t ncols; /* columns of an input row */
     uint8_t *width; /* per column: value bytes */
     uint8_t *type;  /* per column: sl_type_id */
+    bool *skip;     /* per column: read by nothing downstream (sl_op_over_prune), or NULL */
     uint32_t npart;
     uint32_t *part; /* PARTITION BY columns */
     struct sl_type *part_types;
@@ -416,6 +420,12 @@ static int sl_ov_emit(struct sl_op_over *k, struct sl_worker_ctx *ctx, struct sl
     for (uint32_t c = 0; c < k->ncols; c++) {
         const uint8_t *p = k->colp[c];
         struct sl_column *d = &o->cols[c];
+        if (p == SL_OV_PRUNED) { /* nothing reads it: zeros */
+            if (d->valid)
+                sl_col_set_null(d, j, false);
+            memset((char *)d->data + (size_t)j * k->width[c], 0, k->width[c]);
+            continue;
+        }
         if (!p) {
             if (!d->valid)
                 return sl_op_error(ctx, k->op.plan->pos, err, SL_EINVAL,
@@ -521,8 +531,8 @@ static void sl_ov_decode(struct sl_op_over *k, const uint8_t *p)
 {
     for (uint32_t c = 0; c < k->ncols; c++) {
         uint8_t isn = *p++;
-        if (isn) {
-            k->colp[c] = NULL;
+        if (isn) { /* NULL, or a pruned column (2) */
+            k->colp[c] = isn == 2 ? SL_OV_PRUNED : NULL;
             continue;
         }
         k->colp[c] = p;
@@ -542,6 +552,10 @@ static void sl_ov_encode(struct sl_op_over *k, const struct sl_batch *b, uint32_
     struct sl_sbuf *a = &k->arena;
     for (uint32_t c = 0; c < k->ncols; c++) {
         const struct sl_column *col = &b->cols[c];
+        if (k->skip && k->skip[c]) { /* not computed upstream: not read */
+            sl_sbuf_put_u8(a, 2);
+            continue;
+        }
         bool isn = col->valid && sl_col_is_null(col, r);
         sl_sbuf_put_u8(a, isn);
         if (isn)
@@ -855,6 +869,8 @@ static int sl_ov_outbox_row(struct sl_op_over *k, int o, const struct sl_batch *
     for (uint32_t c = 0; c < k->ncols; c++) {
         const struct sl_column *s = &b->cols[c];
         struct sl_column *dc = &d->cols[c];
+        if (k->skip && k->skip[c]) /* not computed upstream: not read, not sent */
+            continue;
         bool isn = s->valid && sl_col_is_null(s, r);
         if (dc->valid)
             sl_col_set_null(dc, j, isn);
@@ -1039,7 +1055,8 @@ static bool sl_ov_row_ok(const struct sl_op_over *k, const uint8_t *p, uint32_t 
 {
     size_t off = 0;
     for (uint32_t c = 0; c < k->ncols; c++) {
-        if (off >= len || p[off] > 1)
+        bool pruned = k->skip && k->skip[c];
+        if (off >= len || (pruned ? p[off] != 2 : p[off] > 1))
             return false;
         if (p[off++])
             continue;
@@ -1184,6 +1201,7 @@ static void sl_ov_free(struct sl_op *op)
     sl_schema_free(k->in_schema);
     sl_mem_free(k->width);
     sl_mem_free(k->type);
+    sl_mem_free(k->skip);
     sl_mem_free(k->part);
     sl_mem_free(k->part_types);
     sl_mem_free(k->fn);
@@ -1324,4 +1342,22 @@ int sl_op_over_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct
 out_free:
     sl_ov_free(&k->op);
     return rc;
+}
+
+void sl_op_over_prune(struct sl_op *op, const bool *need)
+{
+    struct sl_op_over *k = (struct sl_op_over *)op;
+    const struct sl_plan *node = op->plan;
+    sl_mem_free(k->skip);
+    k->skip = sl_mem_zalloc(k->heap, k->ncols ? k->ncols : 1);
+    if (!k->skip)
+        return; /* no pruning: every column is kept, which is always right */
+    for (uint32_t c = 0; c < k->ncols; c++)
+        k->skip[c] = !need[c];
+    for (uint32_t p = 0; p < k->npart; p++)
+        k->skip[k->part[p]] = false;
+    k->skip[k->time_col] = false;
+    for (uint32_t a = 0; a < k->naggs; a++)
+        if (node->over.aggs[a].col >= 0)
+            k->skip[node->over.aggs[a].col] = false;
 }

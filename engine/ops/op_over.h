@@ -67,4 +67,10 @@ struct sl_over_msg {
 int sl_op_over_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
                    struct sl_error *err);
 
+/* Projection pushdown: columns of the input that nothing downstream reads (need[c] false
+ * for the node's output column c < the input's columns) are neither sent, kept nor read;
+ * the output carries zeros there. The PARTITION BY, ORDER BY and aggregate columns are
+ * always kept. Called before any row (the executor, with the plan's pruning). */
+void sl_op_over_prune(struct sl_op *op, const bool *need);
+
 #endif
