@@ -428,6 +428,28 @@ static void sl_coordinator_node(const struct sl_plan *n, FILE *f)
         }
         fputc(')', f);
         break;
+    case SL_PLAN_OVER: { /* op_over.c's state: the frame and accumulators, waiting rows */
+        const struct sl_rel *in = &n->input->out;
+        fprintf(f, "over %s %lld time %d partition (", n->over.rows ? "rows" : "range",
+                (long long)n->over.preceding, n->over.time_col);
+        for (uint32_t k = 0; k < n->over.npart; k++) {
+            fputs(k ? ", " : "", f);
+            sl_coordinator_type(in->cols[n->over.part[k]].type, f);
+        }
+        fputs(") aggregates (", f);
+        for (uint32_t k = 0; k < n->over.naggs; k++) {
+            const struct sl_agg *a = &n->over.aggs[k];
+            fprintf(f, "%s%s(%d) ", k ? ", " : "", sl_agg_fn_name(a->fn), a->col);
+            sl_coordinator_type(a->type, f);
+        }
+        fputs(") row (", f);
+        for (uint32_t k = 0; k < in->ncols; k++) {
+            fputs(k ? ", " : "", f);
+            sl_coordinator_type(in->cols[k].type, f);
+        }
+        fputc(')', f);
+        break;
+    }
     default: /* filter, projection, lookup join: no state across batches */
         fputs("stateless", f);
         break;

@@ -32,6 +32,7 @@
 #include "engine/ops/op_join.h"
 #include "engine/ops/op_late.h"
 #include "engine/ops/op_lookup.h"
+#include "engine/ops/op_over.h"
 #include "engine/ops/op_proctime.h"
 #include "engine/ops/op_rank.h"
 #include "engine/ops/op_winagg.h"
@@ -233,6 +234,15 @@ static int sl_pipe_needed(struct sl_pipe *p, const bool *top_need)
             else
                 in[node->lookup.probe_col] = true;
             break;
+        case SL_PLAN_OVER: /* the input's columns, then the aggregates' */
+            memcpy(in, need, nin * sizeof(*in));
+            for (uint32_t k = 0; k < node->over.npart; k++)
+                in[node->over.part[k]] = true;
+            in[node->over.time_col] = true;
+            for (uint32_t k = 0; k < node->over.naggs; k++)
+                if (node->over.aggs[k].col >= 0)
+                    in[node->over.aggs[k].col] = true;
+            break;
         case SL_PLAN_JOIN:           /* the left's columns come first; the keys are always read */
             if (node->join.residual) /* an outer join's ON reads them: stored (both sides) */
                 sl_expr_cols(node->join.residual, p->need[i], nout);
@@ -428,6 +438,11 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             break;
         case SL_PLAN_RANK: /* Top-N, deduplication: updates (op_rank.h) */
             rc = sl_op_rank_new(node, w->exec->env.job, ctx, &op, err);
+            break;
+        case SL_PLAN_OVER: /* OVER aggregates: append-only (op_over.h) */
+            rc = sl_op_over_new(node, ctx, &op, err);
+            if (!rc && p->need)
+                sl_op_over_prune(op, p->need[i]);
             break;
         default:
             rc = sl_error_set(err, SL_ENOTSUP, "plan node %d cannot run here", node->kind);

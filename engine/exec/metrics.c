@@ -303,6 +303,8 @@ static const char *sl_metrics_op_name(const struct sl_plan *n)
         return "join";
     case SL_PLAN_RANK:
         return "rank";
+    case SL_PLAN_OVER:
+        return "over";
     default:
         return "operator";
     }

@@ -25,6 +25,9 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
     } else {
         /* an unbounded GROUP BY consumes updates (it retracts, engine/ops/op_groupagg.c) */
         bool takes = p->kind == SL_PLAN_AGG && p->agg.window_start < 0;
+        /* sluice's OVER aggregate retracts a row from its frame (engine/ops/op_over.h; Flink's
+         * refuses updates, FLINK-19059) */
+        takes |= p->kind == SL_PLAN_OVER;
         if (in != SL_CHANGELOG_INSERT_ONLY && !ref && !takes)
             ref = p;
         out = SL_CHANGELOG_INSERT_ONLY;
@@ -143,6 +146,18 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
         for (uint32_t k = 0; k < in->ncols; k++)
             SL_CL_PUT("%s%s", k ? ", " : "", in->cols[k].name);
         SL_CL_PUT("%s])", p->rank.row_number ? ", w0$o0" : "");
+        break;
+    case SL_PLAN_OVER: /* Flink's OverAggregate(partitionBy=[..], orderBy=[.. ASC], window=..) */
+        SL_CL_PUT("OverAggregate(partitionBy=[");
+        for (uint32_t k = 0; k < p->over.npart; k++)
+            SL_CL_PUT("%s%s", k ? ", " : "", in->cols[p->over.part[k]].name);
+        SL_CL_PUT("], orderBy=[%s ASC], window=[%s BETWEEN ", in->cols[p->over.time_col].name,
+                  p->over.rows ? "ROWS" : "RANG");
+        if (p->over.preceding < 0)
+            SL_CL_PUT("UNBOUNDED PRECEDING");
+        else
+            SL_CL_PUT("%lld PRECEDING", (long long)p->over.preceding);
+        SL_CL_PUT(" AND CURRENT ROW])");
         break;
     case SL_PLAN_AGG:
         if (p->agg.window_start >= 0) {

@@ -459,6 +459,30 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
                 sl_changelog_mode_str(sl_plan_changelog(p->join.right, NULL, NULL)));
         break;
     }
+    case SL_PLAN_OVER: {
+        fputs("Over PARTITION BY [", out);
+        for (uint32_t i = 0; i < p->over.npart; i++)
+            fprintf(out, "%s%s", i ? ", " : "", in->cols[p->over.part[i]].name);
+        fprintf(out, "] ORDER BY %s %s BETWEEN ", in->cols[p->over.time_col].name,
+                p->over.rows ? "ROWS" : "RANGE");
+        if (p->over.preceding < 0)
+            fputs("UNBOUNDED", out);
+        else if (p->over.rows)
+            fprintf(out, "%lld", (long long)p->over.preceding);
+        else
+            fprintf(out, "INTERVAL %lld ms", (long long)p->over.preceding);
+        fputs(" PRECEDING AND CURRENT ROW [", out);
+        for (uint32_t i = 0; i < p->over.naggs; i++) {
+            const struct sl_agg *g = &p->over.aggs[i];
+            if (g->fn == SL_AGG_COUNT_STAR)
+                fprintf(out, "%sCOUNT(*)", i ? ", " : "");
+            else
+                fprintf(out, "%s%s(%s)", i ? ", " : "", sl_agg_fn_name(g->fn),
+                        in->cols[g->col].name);
+        }
+        fputs("] (rows wait for the watermark, late rows dropped; append-only)", out);
+        break;
+    }
     case SL_PLAN_RANK: {
         static const char *const strategies[] = {"TopN", "Deduplicate keep last",
                                                  "Deduplicate keep first"};

@@ -23,6 +23,9 @@ struct sl_rel_col {
     struct sl_type type;
     bool rowtime;  /* an event-time attribute */
     bool proctime; /* a processing-time attribute (PROCTIME(), or a column of one unchanged) */
+    /* a rowtime attribute a regular join made a plain TIMESTAMP (Flink materializes it):
+     * an OVER aggregate over an updating input may still order by it (engine/ops/op_over.h) */
+    bool mtime;
 };
 
 struct sl_rel {
@@ -180,6 +183,9 @@ typedef enum sl_plan_kind {
                             retraction (-D) at the first match: an updating output */
     SL_PLAN_RANK,        /* ROW_NUMBER() OVER ... WHERE rn <= N: Top-N or deduplication (.rank);
                             input columns, then the row number when .rank.row_number */
+    SL_PLAN_OVER,        /* agg(x) OVER (PARTITION BY ... ORDER BY rowtime ROWS | RANGE BETWEEN
+                            ... PRECEDING AND CURRENT ROW) (.over, engine/ops/op_over.h): input
+                            columns, then one per aggregate; append-only */
 } sl_plan_kind;
 
 /* The kind of a regular join (SL_PLAN_JOIN's .join.type). */
@@ -331,6 +337,15 @@ struct sl_plan {
             bool proctime;             /* deduplication on a processing-time attribute:
                                           arrival order, the attribute's values unused */
         } rank;
+        struct {
+            uint32_t npart;
+            const int *part;   /* PARTITION BY: input columns */
+            int time_col;      /* ORDER BY: the input's rowtime attribute, ascending */
+            bool rows;         /* a ROWS frame, else RANGE */
+            int64_t preceding; /* ROWS: rows before the current one; RANGE: ms; -1 UNBOUNDED */
+            uint32_t naggs;
+            const struct sl_agg *aggs; /* .fn, .col (input column, -1 for COUNT(*)), .type */
+        } over;
         struct {                          /* engine/plan/late.h has the rule */
             const struct sl_table *table; /* the late table ('sluice.late-data.sink') */
             sl_window_kind kind;          /* of the window aggregation it mirrors */

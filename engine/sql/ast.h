@@ -171,7 +171,8 @@ struct sl_ast {
             struct sl_ast_type *type;
         };
         struct sl_ast_select select;
-        /* OVER: the ranking call .over.call (ROW_NUMBER(); the parser refuses the others),
+        /* OVER: the ranking call .over.call (ROW_NUMBER(), or an aggregate COUNT / SUM / MIN /
+         * MAX / AVG; the parser refuses the others),
          * PARTITION BY .over.part, ORDER BY .over.order with per item .over.desc and
          * .over.nulls (0: the default, NULLS FIRST for ASC and LAST for DESC as in Flink;
          * 1: NULLS FIRST; 2: NULLS LAST) */
@@ -181,6 +182,12 @@ struct sl_ast {
             struct sl_ast_list order;
             bool *desc;
             uint8_t *nulls;
+            /* an aggregate's frame: 0 none (Flink's default: RANGE UNBOUNDED PRECEDING),
+             * 1 ROWS, 2 RANGE; BETWEEN .preceding PRECEDING AND CURRENT ROW (.preceding
+             * NULL: UNBOUNDED), written at .frame_pos */
+            uint8_t frame;
+            struct sl_ast *preceding;
+            size_t frame_pos;
         } over;
         /* TABLE_REF: table; WINDOW: func(TABLE wtable, DESCRIPTOR(descriptor), wargs...) */
         struct {

@@ -2275,8 +2275,10 @@ static int sl_b_stream_join(struct sl_binder *b, const struct sl_ast *a, struct 
     TRY(sl_rel_alloc(b, &j->out, n));
     memcpy(j->out.cols, left->out.cols, nl * sizeof(*j->out.cols));
     memcpy(j->out.cols + nl, right->out.cols, right->out.ncols * sizeof(*j->out.cols));
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
+        j->out.cols[i].mtime |= j->out.cols[i].rowtime;
         j->out.cols[i].rowtime = j->out.cols[i].proctime = false;
+    }
     j->join.type = a->join == SL_JOIN_LEFT    ? SL_PLAN_JOIN_LEFT
                    : a->join == SL_JOIN_RIGHT ? SL_PLAN_JOIN_RIGHT
                    : a->join == SL_JOIN_FULL  ? SL_PLAN_JOIN_FULL
@@ -2771,6 +2773,7 @@ static int sl_b_aggregate(struct sl_binder *b, const struct sl_ast *q, struct sl
         ag->out.cols[i] = pre->out.cols[i];
         ag->out.cols[i].rowtime = false;
         ag->out.cols[i].proctime = false;
+        ag->out.cols[i].mtime = false;
     }
     for (uint32_t i = 0; i < naggs; i++) {
         char buf[32];
@@ -3185,7 +3188,8 @@ static int sl_b_over_item(struct sl_binder *b, const struct sl_ast_select *s,
 {
     *out = NULL;
     for (uint32_t i = 0; i < s->items.n; i++) {
-        if (s->items.items[i]->kind != SL_AST_OVER)
+        if (s->items.items[i]->kind != SL_AST_OVER ||
+            strcasecmp(s->items.items[i]->over.call->name, "ROW_NUMBER") != 0)
             continue;
         if (*out)
             return sl_b_err(b, s->items.items[i]->pos,
@@ -3485,6 +3489,232 @@ static void sl_b_rank_finish(struct sl_plan *r, struct sl_plan *pr)
     }
 }
 
+/* ---- OVER aggregates (engine/plan/plan.h, SL_PLAN_OVER; engine/ops/op_over.h) --------------
+ * As Flink's planner: the select list holds COUNT / SUM / MIN / MAX / AVG(x) OVER (PARTITION
+ * BY ... ORDER BY rowtime [frame]) as whole items; they become one Over node over the block's
+ * FROM / WHERE (its columns, then one per aggregate), which the select list reads as columns.
+ * Every OVER aggregate of a block shares one window (Flink: "All aggregates must be computed
+ * on the same window."); the ORDER BY is one rowtime attribute, ascending; no frame is RANGE
+ * UNBOUNDED PRECEDING (the SQL standard's default with an ORDER BY). */
+
+static bool sl_b_is_over_agg(const struct sl_ast *it)
+{
+    return it->kind == SL_AST_OVER && strcasecmp(it->over.call->name, "ROW_NUMBER") != 0;
+}
+
+/* Whether two OVER items have the same window (as written: the same columns, frame). */
+static bool sl_b_same_window(struct sl_binder *b, const struct sl_rel *in, const struct sl_ast *x,
+                             const struct sl_ast *y, const int *part, uint32_t np, int tcol,
+                             bool rows, int64_t preceding)
+{
+    if (x->over.part.n != np || x->over.order.n != 1 || x->over.desc[0])
+        return false;
+    struct sl_scope sc = {in, NULL, "PARTITION BY"};
+    for (uint32_t i = 0; i < np; i++) {
+        struct sl_expr *e;
+        if (sl_b_expr(b, &sc, x->over.part.items[i], &e) || e->kind != SL_EXPR_COL ||
+            e->col != part[i])
+            return false;
+    }
+    struct sl_expr *e;
+    if (sl_b_expr(b, &sc, x->over.order.items[0], &e) || e->kind != SL_EXPR_COL || e->col != tcol)
+        return false;
+    (void)y;
+    bool xrows = x->over.frame == 1;
+    if (xrows != rows)
+        return false;
+    if (!x->over.preceding)
+        return preceding == -1;
+    struct sl_scope ps = {in, NULL, "the frame"};
+    if (sl_b_expr(b, &ps, x->over.preceding, &e) || e->kind != SL_EXPR_LIT)
+        return false;
+    return e->lit.i == preceding;
+}
+
+/* The block's OVER aggregates over *p: an Over node; over_col[i] the output column of select
+ * item i (-1 for the others). *nover 0 when the block has none. */
+static int sl_b_over_node(struct sl_binder *b, const struct sl_ast *q, bool aggregating,
+                          struct sl_plan **p, int *over_col, uint32_t *nover)
+{
+    const struct sl_ast_select *s = &q->select;
+    *nover = 0;
+    const struct sl_ast *first = NULL;
+    uint32_t na = 0;
+    for (uint32_t i = 0; i < s->items.n; i++) {
+        over_col[i] = -1;
+        const struct sl_ast *it = s->items.items[i];
+        if (sl_b_is_over_agg(it)) {
+            first = first ? first : it;
+            na++;
+        } else if (it->kind == SL_AST_OVER && first) {
+            return sl_b_err(b, it->pos,
+                            "ROW_NUMBER() OVER and OVER aggregates in one select list are not "
+                            "supported yet");
+        }
+    }
+    if (!first)
+        return 0;
+    for (uint32_t i = 0; i < s->items.n; i++)
+        if (s->items.items[i]->kind == SL_AST_OVER && !sl_b_is_over_agg(s->items.items[i]))
+            return sl_b_err(b, s->items.items[i]->pos,
+                            "ROW_NUMBER() OVER and OVER aggregates in one select list are not "
+                            "supported yet");
+    if (aggregating)
+        return sl_b_err(b, first->pos,
+                        "OVER aggregates in a block with GROUP BY or aggregates are not "
+                        "supported yet: compute the OVER aggregates in an outer query");
+    const struct sl_rel *in = &(*p)->out;
+    if (first->over.part.n == 0)
+        return sl_b_err(b, first->pos,
+                        "an OVER aggregate without PARTITION BY is not supported yet");
+    if (first->over.order.n != 1)
+        return sl_b_err(b, first->over.order.n ? first->over.order.items[1]->pos : first->pos,
+                        "OVER windows' ordering in stream mode must be defined on a single "
+                        "time attribute (Flink); ORDER BY one rowtime attribute");
+    uint32_t np = first->over.part.n;
+    int *part = sl_b_alloc(b, np * sizeof(*part));
+    TRYP(part);
+    for (uint32_t i = 0; i < np; i++) {
+        struct sl_scope sc = {in, NULL, "PARTITION BY"};
+        struct sl_expr *e;
+        const struct sl_ast *a = first->over.part.items[i];
+        TRY(sl_b_expr(b, &sc, a, &e));
+        if (e->kind != SL_EXPR_COL)
+            return sl_b_err(b, a->pos,
+                            "the PARTITION BY of an OVER aggregate takes columns only yet "
+                            "(compute the expression in a subquery)");
+        if (sl_type_is_map(e->type) || e->type.id >= SL_TYPE_COUNT)
+            return sl_b_err(b, a->pos, "the PARTITION BY of an OVER aggregate: a MAP column");
+        part[i] = e->col;
+    }
+    const struct sl_ast *oa = first->over.order.items[0];
+    struct sl_scope osc = {in, NULL, "ORDER BY"};
+    struct sl_expr *oe;
+    TRY(sl_b_expr(b, &osc, oa, &oe));
+    if (oe->kind == SL_EXPR_COL && in->cols[oe->col].proctime)
+        return sl_b_err(b, oa->pos,
+                        "an OVER aggregate ordered by a processing-time attribute is not "
+                        "supported yet (ORDER BY an event-time attribute)");
+    /* over an updating input (sluice's own, FLINK-19059) a rowtime a regular join
+     * materialized still orders it: the watermark that passed the join is its event time */
+    bool updating = sl_plan_changelog(*p, NULL, NULL) != SL_CHANGELOG_INSERT_ONLY;
+    if (oe->kind != SL_EXPR_COL ||
+        !(in->cols[oe->col].rowtime || (updating && in->cols[oe->col].mtime)))
+        return sl_b_err(b, oa->pos,
+                        "OVER windows' ordering in stream mode must be defined on a time "
+                        "attribute (Flink); ORDER BY a rowtime attribute (a column with a "
+                        "WATERMARK)");
+    if (first->over.desc[0])
+        return sl_b_err(b, oa->pos,
+                        "OVER windows' ordering in stream mode must be ascending on the time "
+                        "attribute (Flink: DESC is not supported)");
+    int tcol = oe->col;
+    bool rows = first->over.frame == 1;
+    int64_t preceding = -1;
+    if (first->over.preceding) {
+        const struct sl_ast *pa = first->over.preceding;
+        struct sl_scope ps = {in, NULL, "the frame"};
+        struct sl_expr *pe;
+        TRY(sl_b_expr(b, &ps, pa, &pe));
+        if (pe->kind != SL_EXPR_LIT || pe->lit_null)
+            return sl_b_err(b, pa->pos, "an OVER frame's PRECEDING bound must be a constant");
+        if (rows && (pe->interval || (pe->type.id != SL_TYPE_INT && pe->type.id != SL_TYPE_BIGINT)))
+            return sl_b_err(b, pa->pos,
+                            "a ROWS frame's PRECEDING bound is a number of rows (an integer "
+                            "constant)");
+        if (!rows && !pe->interval)
+            return sl_b_err(b, pa->pos,
+                            "a RANGE frame over a time attribute needs an INTERVAL bound "
+                            "(RANGE BETWEEN INTERVAL '1' MINUTE PRECEDING AND CURRENT ROW)");
+        if (pe->lit.i < 0 || (rows && pe->lit.i > 1000000))
+            return sl_b_err(b, pa->pos,
+                            "an OVER frame's PRECEDING bound of %lld: sluice takes 0 .. %s",
+                            (long long)pe->lit.i, rows ? "1000000 rows" : "any interval >= 0");
+        preceding = pe->lit.i;
+    }
+    struct sl_plan *o = sl_plan_new(b, SL_PLAN_OVER, *p, first->pos);
+    TRYP(o);
+    struct sl_agg *aggs = sl_b_alloc(b, na * sizeof(*aggs));
+    TRYP(aggs);
+    TRY(sl_rel_alloc(b, &o->out, in->ncols + na));
+    memcpy(o->out.cols, in->cols, in->ncols * sizeof(*in->cols));
+    struct sl_scope argscope = {in, NULL, "an OVER aggregate's argument"};
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < s->items.n; i++) {
+        const struct sl_ast *it = s->items.items[i];
+        if (!sl_b_is_over_agg(it))
+            continue;
+        if (it != first && !sl_b_same_window(b, in, it, first, part, np, tcol, rows, preceding))
+            return sl_b_err(b, it->pos, "All aggregates must be computed on the same window.");
+        const struct sl_ast *c = it->over.call;
+        const char *fn = c->name;
+        struct sl_agg *g = &aggs[k];
+        memset(g, 0, sizeof(*g));
+        if (c->star) {
+            if (strcasecmp(fn, "COUNT") != 0)
+                return sl_b_err(b, c->pos, "%s(*) is not valid; only COUNT(*)", fn);
+            g->fn = SL_AGG_COUNT_STAR;
+            g->col = -1;
+            g->type = sl_type_make(SL_TYPE_BIGINT, false);
+        } else {
+            if (c->args.n != 1)
+                return sl_b_err(b, c->pos, "%s takes one argument, found %u", fn, c->args.n);
+            struct sl_expr *e;
+            TRY(sl_b_expr(b, &argscope, c->args.items[0], &e));
+            if (e->kind != SL_EXPR_COL)
+                return sl_b_err(b, c->args.items[0]->pos,
+                                "an OVER aggregate's argument is a column only yet (compute "
+                                "the expression in a subquery)");
+            struct sl_type t = e->type;
+            g->col = e->col;
+            char tt[64];
+            sl_type_str(t, tt, sizeof(tt));
+            if (strcasecmp(fn, "COUNT") == 0) {
+                g->fn = SL_AGG_COUNT;
+                g->type = sl_type_make(SL_TYPE_BIGINT, false);
+            } else if (strcasecmp(fn, "MIN") == 0 || strcasecmp(fn, "MAX") == 0) {
+                g->fn = strcasecmp(fn, "MIN") == 0 ? SL_AGG_MIN : SL_AGG_MAX;
+                if (updating && preceding < 0)
+                    return sl_b_err(b, c->pos,
+                                    "%s(...) OVER an unbounded frame over an updating input is "
+                                    "not supported yet (a retraction needs the frame's rows)",
+                                    fn);
+                if (t.id != SL_TYPE_INT && t.id != SL_TYPE_BIGINT && t.id != SL_TYPE_DOUBLE &&
+                    t.id != SL_TYPE_TIMESTAMP)
+                    return sl_b_err(b, c->pos, "%s(...) OVER of %s is not supported yet", fn, tt);
+                g->type = t;
+            } else {
+                g->fn = strcasecmp(fn, "SUM") == 0 ? SL_AGG_SUM : SL_AGG_AVG;
+                if (t.id != SL_TYPE_INT && t.id != SL_TYPE_BIGINT && t.id != SL_TYPE_DOUBLE)
+                    return sl_b_err(b, c->args.items[0]->pos,
+                                    "%s(...) OVER of %s is not supported yet (INT, BIGINT, "
+                                    "DOUBLE are)",
+                                    fn, tt);
+                g->type = t;
+            }
+            if (g->fn != SL_AGG_COUNT)
+                g->type.nullable = true;
+        }
+        struct sl_rel_col *oc = &o->out.cols[in->ncols + k];
+        memset(oc, 0, sizeof(*oc));
+        oc->name = sl_b_item_name(b, it, i);
+        TRYP(oc->name);
+        oc->type = g->type;
+        over_col[i] = (int)(in->ncols + k);
+        k++;
+    }
+    o->over.npart = np;
+    o->over.part = part;
+    o->over.time_col = tcol;
+    o->over.rows = rows;
+    o->over.preceding = preceding;
+    o->over.naggs = na;
+    o->over.aggs = aggs;
+    *nover = na;
+    *p = o;
+    return 0;
+}
+
 static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_plan **out)
 {
     const struct sl_ast_select *s = &q->select;
@@ -3543,9 +3773,14 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
                             "SESSION windows are supported under a window aggregation only "
                             "(GROUP BY window_start, window_end and the PARTITION BY columns)");
     }
+    int *over_col = sl_b_alloc(b, (s->items.n ? s->items.n : 1) * sizeof(*over_col));
+    TRYP(over_col);
+    uint32_t nover = 0; /* OVER aggregates in this select list: their Over node's columns */
+    TRY(sl_b_over_node(b, q, aggregating, &p, over_col, &nover));
     int rn_col = -1; /* ROW_NUMBER() OVER in this select list: its Rank's row number column */
     TRY(sl_b_rank_node(b, q, aggregating, &p, &rn_col));
-    const uint32_t nstar = p->out.ncols - (rn_col >= 0); /* '*' leaves the row number out */
+    /* '*' leaves the row number and the OVER aggregates out */
+    const uint32_t nstar = p->out.ncols - (rn_col >= 0) - nover;
     /* the select list; '*' expands */
     uint32_t n = 0;
     for (uint32_t i = 0; i < s->items.n; i++) {
@@ -3588,7 +3823,7 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         }
         struct sl_expr *e;
         if (it->kind == SL_AST_OVER)
-            TRYP(e = sl_expr_col(b, &p->out, rn_col, it->pos));
+            TRYP(e = sl_expr_col(b, &p->out, over_col[i] >= 0 ? over_col[i] : rn_col, it->pos));
         else
             TRY(sl_b_expr(b, &sc, it, &e));
         pr->project.exprs[k] = e;
@@ -3599,6 +3834,7 @@ static int sl_b_query(struct sl_binder *b, const struct sl_ast *q, struct sl_pla
         if (e->kind == SL_EXPR_COL) {
             /* a CAST (of a column to its own type: no call) materializes, as in Flink */
             c->rowtime = p->out.cols[e->col].rowtime && it->kind != SL_AST_CAST;
+            c->mtime = p->out.cols[e->col].mtime && it->kind != SL_AST_CAST;
             c->proctime = p->out.cols[e->col].proctime;
             c->qual = p->out.cols[e->col].qual;
         }

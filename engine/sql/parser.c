@@ -717,27 +717,37 @@ static int sl_p_case(struct sl_parser *p, struct sl_ast **out, size_t pos)
 }
 
 /*
- * call OVER (PARTITION BY e, ... ORDER BY e [ASC | DESC] [NULLS FIRST | LAST], ...): ROW_NUMBER
- * only, which the binder turns into Top-N or deduplication (engine/plan/rank.h). RANK(),
- * DENSE_RANK(), aggregates OVER a frame and named windows are refused here, at their position.
+ * call OVER (PARTITION BY e, ... ORDER BY e [ASC | DESC] [NULLS FIRST | LAST], ... [frame]):
+ * ROW_NUMBER, which the binder turns into Top-N or deduplication (engine/plan/plan.h,
+ * SL_PLAN_RANK), or an aggregate COUNT / SUM / MIN / MAX / AVG with an optional frame
+ *   ROWS | RANGE [BETWEEN] {UNBOUNDED | n | INTERVAL '..' unit} PRECEDING [AND CURRENT ROW]
+ * (SL_PLAN_OVER). RANK(), DENSE_RANK(), other functions, other frames and named windows are
+ * refused here, at their position.
  */
 static int sl_p_over(struct sl_parser *p, struct sl_ast *call, struct sl_ast **out)
 {
     size_t over_pos = p->cur.pos;
     const char *fn = call->name;
+    bool agg = strcasecmp(fn, "COUNT") == 0 || strcasecmp(fn, "SUM") == 0 ||
+               strcasecmp(fn, "MIN") == 0 || strcasecmp(fn, "MAX") == 0 ||
+               strcasecmp(fn, "AVG") == 0;
     if (strcasecmp(fn, "RANK") == 0 || strcasecmp(fn, "DENSE_RANK") == 0)
         return sl_p_error(p, call->pos,
                           "%s() OVER is not supported yet; ROW_NUMBER() OVER (PARTITION BY ... "
                           "ORDER BY ...) is (Top-N and deduplication)",
                           fn);
-    if (strcasecmp(fn, "ROW_NUMBER") != 0)
+    if (!agg && strcasecmp(fn, "ROW_NUMBER") != 0)
         return sl_p_error(p, call->pos,
-                          "OVER aggregates (%s(...) OVER ...) are not supported yet; "
-                          "ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...) is (Top-N and "
-                          "deduplication)",
+                          "%s(...) OVER is not supported yet; ROW_NUMBER() OVER (...) (Top-N "
+                          "and deduplication) and COUNT, SUM, MIN, MAX, AVG OVER (...) are",
                           fn);
-    if (call->star || call->distinct || call->args.n || call->right)
+    if (!agg && (call->star || call->distinct || call->args.n || call->right))
         return sl_p_error(p, call->pos, "ROW_NUMBER takes no arguments: ROW_NUMBER() OVER (...)");
+    if (agg && call->distinct)
+        return sl_p_error(p, call->pos, "%s(DISTINCT ...) OVER is not supported yet", fn);
+    if (agg && call->right)
+        return sl_p_error(p, call->right->pos, "%s(...) FILTER (...) OVER is not supported yet",
+                          fn);
     TRY(sl_p_advance(p));
     if (p->cur.kind != SL_TOK_LPAREN)
         return sl_p_error(p, p->cur.pos,
@@ -762,7 +772,10 @@ static int sl_p_over(struct sl_parser *p, struct sl_ast *call, struct sl_ast **o
     }
     if (!sl_p_is_kw(p, "ORDER"))
         return sl_p_error(p, p->cur.pos,
-                          "ROW_NUMBER() OVER needs an ORDER BY (Flink: the ranking order)");
+                          agg ? "%s(...) OVER needs an ORDER BY on a time attribute (Flink's "
+                                "OVER aggregates in stream mode)"
+                              : "ROW_NUMBER() OVER needs an ORDER BY (Flink: the ranking order)",
+                          fn);
     TRY(sl_p_advance(p));
     TRY(sl_p_expect_kw(p, "BY"));
     bool desc[64];
@@ -795,11 +808,42 @@ static int sl_p_over(struct sl_parser *p, struct sl_ast *call, struct sl_ast **o
             break;
         TRY(sl_p_advance(p));
     }
-    if (sl_p_is_kw(p, "ROWS") || sl_p_is_kw(p, "RANGE"))
+    if ((sl_p_is_kw(p, "ROWS") || sl_p_is_kw(p, "RANGE")) && !agg)
         return sl_p_error(p, p->cur.pos,
                           "a window frame (%.*s ...) is not supported yet: ROW_NUMBER() OVER "
                           "(PARTITION BY ... ORDER BY ...) takes none",
                           (int)p->cur.len, sl_p_text(p));
+    if (sl_p_is_kw(p, "ROWS") || sl_p_is_kw(p, "RANGE")) {
+        n->over.frame = sl_p_is_kw(p, "ROWS") ? 1 : 2;
+        n->over.frame_pos = p->cur.pos;
+        TRY(sl_p_advance(p));
+        bool between;
+        TRY(sl_p_accept_kw(p, "BETWEEN", &between));
+        if (sl_p_is_kw(p, "UNBOUNDED")) {
+            TRY(sl_p_advance(p));
+        } else if (sl_p_is_kw(p, "CURRENT")) {
+            return sl_p_error(p, p->cur.pos,
+                              "a frame starting at CURRENT ROW is not supported yet: write "
+                              "BETWEEN ... PRECEDING AND CURRENT ROW");
+        } else {
+            TRY(sl_p_expr(p, &n->over.preceding));
+        }
+        if (sl_p_is_kw(p, "FOLLOWING"))
+            return sl_p_error(p, p->cur.pos,
+                              "FOLLOWING in an OVER frame is not supported (Flink: OVER "
+                              "windows in stream mode end at the CURRENT ROW)");
+        TRY(sl_p_expect_kw(p, "PRECEDING"));
+        if (between) {
+            TRY(sl_p_expect_kw(p, "AND"));
+            if (!sl_p_is_kw(p, "CURRENT"))
+                return sl_p_error(p, p->cur.pos,
+                                  "an OVER frame must end at the CURRENT ROW (Flink: OVER "
+                                  "windows in stream mode); %.*s is not supported",
+                                  (int)p->cur.len, sl_p_text(p));
+            TRY(sl_p_advance(p));
+            TRY(sl_p_expect_kw(p, "ROW"));
+        }
+    }
     TRY(sl_p_expect(p, SL_TOK_RPAREN));
     n->over.desc = sl_p_alloc(p, n->over.order.n * sizeof(*n->over.desc));
     n->over.nulls = sl_p_alloc(p, n->over.order.n);

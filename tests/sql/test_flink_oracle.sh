@@ -18,7 +18,11 @@
 # regular joins of three streams (join3: JOIN ... ON on two keys; join_comma: a comma join
 # whose second join's left input is already partitioned by its key; join_keys: DOUBLE keys
 # with -0.0 and NaN, STRING keys short and long), an interval join (ijoin: the bids within
-# 10 s of their auction's start, state dropped as the watermark passes), the string functions over a table of tricky inputs
+# 10 s of their auction's start, state dropped as the watermark passes), OVER aggregates
+# (over_rows: AVG, MIN, MAX, SUM, COUNT(*) OVER the bid and the 10 before it per auction;
+# over_range: the same and COUNT(price) over the bids of the 2 s before per bidder, peers of
+# one millisecond included; over_unbounded: ROWS UNBOUNDED PRECEDING, then Flink's default
+# RANGE UNBOUNDED PRECEDING over that Over's output), the string functions over a table of tricky inputs
 # (fn_string_fs.sql), the window queries tumble_stats (TUMBLE), hop_count (HOP),
 # cumulate (CUMULATE with COUNT, SUM, MIN, MAX, AVG), session (a SESSION window table function
 # PARTITION BY bidder) and gw_tumble / gw_hop (the group window syntax with TUMBLE_START,
@@ -109,7 +113,7 @@ rate=1000 # events per second of event time: 20 s of events, several windows
 "$bin" gen ysb --events $events --base-time $base --rate $rate --out "$tmp/ysb.json" \
   --campaigns-out "$tmp/campaigns.csv" || exit 1
 
-nexmark_queries="q0 q1 q2 tumble_stats hop_count hop_distinct q11 session cumulate gw_tumble gw_hop q15_window q16_window q13 q21 q22 fn_string fntime q14 udf strmax_tumble strmax_session q3 q20 join3 join_comma join_keys ijoin q7 q8 q5 cascade_tumble cascade_hop"
+nexmark_queries="q0 q1 q2 tumble_stats hop_count hop_distinct q11 session cumulate gw_tumble gw_hop q15_window q16_window q13 q21 q22 fn_string fntime q14 udf strmax_tumble strmax_session q3 q20 join3 join_comma join_keys ijoin q7 q8 q5 cascade_tumble cascade_hop over_rows over_range over_unbounded"
 join_files="q3 q20 q23 q5" # the unchanged files (blackhole sinks) must run too
 kafka_queries="q0 q1 q2 tumble_stats"
 part_queries="part q10" # partitioned sinks: compared by partitions.py
