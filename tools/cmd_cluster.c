@@ -63,8 +63,9 @@ static const char sl_status_usage[] =
     "their commits, the records read in each), and what the members' metrics say - each is\n"
     "scraped twice, 1 s apart: records per second in and out per table, records since the\n"
     "start, Kafka partitions read and their lag, watermark lag and busy share per worker,\n"
-    "checkpoint duration, alignment and size, operator state. A member whose endpoint does\n"
-    "not answer within 2 s (libcurl's timeout; a frozen process) is shown with the reason.\n";
+    "checkpoint duration, alignment and size, operator state. All members are scraped at\n"
+    "once: a member whose endpoint does not answer within 2 s (libcurl's timeout; a frozen\n"
+    "process) is shown with the reason, and frozen members cost 2 s together, not each.\n";
 
 struct sl_cl_args {
     const char *zk, *job, *html;

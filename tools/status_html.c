@@ -75,75 +75,84 @@ static size_t sl_sh_write(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-/* GET of url ("http://HOST:PORT/PATH") through libcurl, all of it within SL_SH_TIMEOUT_MS:
- * the body into *body (malloc'd, NUL-terminated), or false with the reason in why (an
- * endpoint that accepts the connection but does not answer - a frozen process - says "no
- * complete answer in 2000 ms"). */
-static bool sl_sh_get(const char *url, char **body, char *why, size_t whycap)
+/* One member's GET (sl_sh_get_all): its handle, the body as it comes, libcurl's message. */
+struct sl_sh_get {
+    CURL *c;
+    bool added; /* to the multi handle */
+    bool done;  /* libcurl said it ended, with rc */
+    CURLcode rc;
+    double t; /* monotonic seconds when it ended */
+    struct sl_sh_body b;
+    char ebuf[CURL_ERROR_SIZE];
+};
+
+/* Makes g's handle for url ("http://HOST:PORT/PATH"), to end within SL_SH_TIMEOUT_MS of its
+ * start; false with the reason in why when there can be none. */
+static bool sl_sh_get_init(struct sl_sh_get *g, const char *url, char *why, size_t whycap)
 {
-    *body = NULL;
     if (strncmp(url, "http://", 7) != 0) {
         snprintf(why, whycap, "not an http:// address");
         return false;
     }
-    CURL *c = curl_easy_init();
-    if (!c) {
+    g->c = curl_easy_init();
+    if (!g->c) {
         snprintf(why, whycap, "libcurl: cannot make a handle");
         return false;
     }
-    struct sl_sh_body b = {0};
-    char ebuf[CURL_ERROR_SIZE] = "";
-    bool ok = false;
     /* plain HTTP to the address the member published: no proxy from the environment, no
      * redirect, no signals (the timeouts are libcurl's own, not SIGALRM) */
-    if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http") != CURLE_OK) {
+    if (curl_easy_setopt(g->c, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(g->c, CURLOPT_PROTOCOLS_STR, "http") != CURLE_OK) {
         snprintf(why, whycap, "a malformed address");
-        goto out;
+        return false;
     }
-    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)SL_SH_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)SL_SH_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sl_sh_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-    CURLcode rc = curl_easy_perform(c);
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
+    curl_easy_setopt(g->c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(g->c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(g->c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(g->c, CURLOPT_TIMEOUT_MS, (long)SL_SH_TIMEOUT_MS);
+    curl_easy_setopt(g->c, CURLOPT_CONNECTTIMEOUT_MS, (long)SL_SH_TIMEOUT_MS);
+    curl_easy_setopt(g->c, CURLOPT_WRITEFUNCTION, sl_sh_write);
+    curl_easy_setopt(g->c, CURLOPT_WRITEDATA, &g->b);
+    curl_easy_setopt(g->c, CURLOPT_ERRORBUFFER, g->ebuf);
+    return true;
+}
+
+/* The outcome of g, which libcurl ended with g->rc: the body into *body (malloc'd,
+ * NUL-terminated), or false with the reason in why (an endpoint that accepts the connection
+ * but does not answer - a frozen process - says "no complete answer in 2000 ms"). */
+static bool sl_sh_get_result(struct sl_sh_get *g, char **body, char *why, size_t whycap)
+{
+    *body = NULL;
+    if (g->rc == CURLE_OPERATION_TIMEDOUT) {
         curl_off_t connected = 0;
-        curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
+        curl_easy_getinfo(g->c, CURLINFO_CONNECT_TIME_T, &connected);
         if (connected > 0)
             snprintf(why, whycap, "no complete answer in %d ms", SL_SH_TIMEOUT_MS);
         else
             snprintf(why, whycap, "connect: no answer in %d ms", SL_SH_TIMEOUT_MS);
-        goto out;
+        return false;
     }
-    if (b.too_long) {
+    if (g->b.too_long) {
         snprintf(why, whycap, "an answer of more than %u bytes", SL_SH_BODY_MAX);
-        goto out;
+        return false;
     }
-    if (rc != CURLE_OK) {
-        snprintf(why, whycap, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-        goto out;
+    if (g->rc != CURLE_OK) {
+        snprintf(why, whycap, "%s", g->ebuf[0] ? g->ebuf : curl_easy_strerror(g->rc));
+        return false;
     }
     long code = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(g->c, CURLINFO_RESPONSE_CODE, &code);
     if (code != 200) {
         snprintf(why, whycap, "HTTP status %ld", code);
-        goto out;
+        return false;
     }
-    if (!b.p && !(b.p = calloc(1, 1))) { /* an empty body */
+    if (!g->b.p && !(g->b.p = calloc(1, 1))) { /* an empty body */
         snprintf(why, whycap, "out of memory");
-        goto out;
+        return false;
     }
-    *body = b.p;
-    b.p = NULL;
-    ok = true;
-out:
-    free(b.p);
-    curl_easy_cleanup(c);
-    return ok;
+    *body = g->b.p;
+    g->b.p = NULL;
+    return true;
 }
 
 /* Parses one label value in place at *p (just after the opening quote): unescapes \\ \" \n,
@@ -241,17 +250,74 @@ static int sl_sh_parse(struct sl_sh_scrape *sc)
     return 0;
 }
 
-static int sl_sh_scrape(const char *url, struct sl_sh_scrape *sc)
+/* Scrapes urls[i] into *sc[i] for each i < n whose urls[i] is not NULL, all at once through
+ * libcurl's multi interface: every GET starts now and ends within SL_SH_TIMEOUT_MS, so that
+ * members that do not answer cost one timeout together, not one each. One that does not
+ * answer is kept with the reason (sc[i]->ok false); only SL_ENOMEM fails. */
+static int sl_sh_scrape_all(const char *const *urls, struct sl_sh_scrape *const *sc, size_t n)
 {
-    memset(sc, 0, sizeof(*sc));
-    if (!sl_sh_get(url, &sc->text, sc->why, sizeof(sc->why)))
-        return 0;
-    sc->t = sl_sh_now();
-    int rc = sl_sh_parse(sc);
-    if (rc)
-        return rc;
-    sc->ok = true;
-    return 0;
+    struct sl_sh_get *g = calloc(n ? n : 1, sizeof(*g));
+    if (!g)
+        return SL_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (urls[i])
+            memset(sc[i], 0, sizeof(*sc[i]));
+    CURLM *m = curl_multi_init();
+    CURLMcode mc = m ? CURLM_OK : CURLM_OUT_OF_MEMORY;
+    for (size_t i = 0; i < n && m; i++) {
+        if (!urls[i] || !sl_sh_get_init(&g[i], urls[i], sc[i]->why, sizeof(sc[i]->why)))
+            continue;
+        curl_easy_setopt(g[i].c, CURLOPT_PRIVATE, (void *)&g[i]);
+        CURLMcode ac = curl_multi_add_handle(m, g[i].c);
+        if (ac != CURLM_OK)
+            snprintf(sc[i]->why, sizeof(sc[i]->why), "libcurl: %s", curl_multi_strerror(ac));
+        else
+            g[i].added = true;
+    }
+    int running = 1;
+    while (m && running) {
+        if ((mc = curl_multi_perform(m, &running)) != CURLM_OK)
+            break;
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left)))
+            if (msg->msg == CURLMSG_DONE) {
+                char *pv = NULL;
+                curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &pv);
+                struct sl_sh_get *d = (struct sl_sh_get *)(void *)pv;
+                if (d) {
+                    d->rc = msg->data.result;
+                    d->done = true;
+                    d->t = sl_sh_now();
+                }
+            }
+        /* waits for a socket or libcurl's next timeout, whichever is first */
+        if (running && (mc = curl_multi_poll(m, NULL, 0, SL_SH_TIMEOUT_MS, NULL)) != CURLM_OK)
+            break;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct sl_sh_scrape *s = sc[i];
+        if (g[i].added && !g[i].done)
+            snprintf(s->why, sizeof(s->why), "libcurl: %s",
+                     curl_multi_strerror(mc != CURLM_OK ? mc : CURLM_INTERNAL_ERROR));
+        else if (g[i].done && sl_sh_get_result(&g[i], &s->text, s->why, sizeof(s->why))) {
+            s->t = g[i].t;
+            if (!rc && !(rc = sl_sh_parse(s)))
+                s->ok = true;
+        }
+        if (!m && urls[i])
+            snprintf(s->why, sizeof(s->why), "libcurl: cannot make a multi handle");
+        if (g[i].added)
+            curl_multi_remove_handle(m, g[i].c);
+        if (g[i].c)
+            curl_easy_cleanup(g[i].c);
+        free(g[i].b.p);
+    }
+    if (m)
+        curl_multi_cleanup(m);
+    free(g);
+    return rc;
 }
 
 static void sl_sh_scrape_free(struct sl_sh_scrape *sc)
@@ -652,20 +718,35 @@ int sl_status_scrape(const struct sl_member *ms, size_t n, int gap_ms,
         return sl_error_set(err, SL_EIO, "status --html: libcurl cannot start");
     }
     int rc = 0;
+    const char **urls = calloc(n ? n : 1, sizeof(*urls));
+    struct sl_sh_scrape **to = calloc(n ? n : 1, sizeof(*to));
     bool any = false;
-    for (size_t i = 0; i < n && !rc; i++)
-        if (ms[i].metrics[0]) {
-            rc = sl_sh_scrape(ms[i].metrics, &s->m[i].a);
-            any = true;
-        }
+    if (!urls || !to)
+        rc = SL_ENOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+        urls[i] = ms[i].metrics[0] ? ms[i].metrics : NULL;
+        to[i] = &s->m[i].a;
+        any |= urls[i] != NULL;
+    }
+    if (!rc && any)
+        rc = sl_sh_scrape_all(urls, to, n);
+    /* the second scrape: of those that answered the first (one that did not is not waited
+     * for again), gap_ms later */
+    any = false;
+    for (size_t i = 0; i < n && !rc; i++) {
+        urls[i] = ms[i].metrics[0] && s->m[i].a.ok ? ms[i].metrics : NULL;
+        to[i] = &s->m[i].b;
+        any |= urls[i] != NULL;
+    }
     if (!rc && any && gap_ms > 0) {
         struct timespec ts = {gap_ms / 1000, (long)(gap_ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
         }
     }
-    for (size_t i = 0; i < n && !rc; i++)
-        if (ms[i].metrics[0] && s->m[i].a.ok) /* one that did not answer is not waited for again */
-            rc = sl_sh_scrape(ms[i].metrics, &s->m[i].b);
+    if (!rc && any)
+        rc = sl_sh_scrape_all(urls, to, n);
+    free(urls);
+    free(to);
     curl_global_cleanup();
     if (rc) {
         sl_status_scrapes_free(s);

@@ -5,8 +5,9 @@
  *
  * HOW IT WORKS
  * The caller (tools/cmd_cluster.c) reads the member nodes; sl_status_scrape scrapes every
- * member that has a metrics address twice, `gap_ms` apart (an HTTP GET through libcurl,
- * at most 2 s each: a member that does not answer in time is named so) and parses the
+ * member that has a metrics address twice, `gap_ms` apart (HTTP GETs through libcurl's multi
+ * interface, all members at once, each within 2 s: a member that does not answer in time
+ * is named so, and is not scraped again; frozen members cost 2 s together) and parses the
  * Prometheus text; then the caller reads the epoch record, the
  * committed history (with each history node's creation time: when its epoch was
  * committed) and the settings node, and sl_status_html writes:
