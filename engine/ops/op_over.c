@@ -21,6 +21,12 @@
  *   4          waiting rows, then per row 8 timestamp, 8 arrival number, 4 group, and its
  *              encoded bytes (4 length + bytes)
  * The encoded bytes are in the machine's order (as the Top-N's row values).
+ *
+ * RESCALING (ops->rescale, another worker count): every old worker's state is read as above;
+ * a partition goes to the worker that owns its key group now (the routing hash of its
+ * PARTITION BY values), with its frame rows, accumulators and waiting rows (renumbered into
+ * the new key table); the arrival numbers continue after the highest, the watermark restarts
+ * at the lowest of the old workers' (sl_xchg_rescaled).
  */
 #include "engine/ops/op_over.h"
 
@@ -1133,9 +1139,8 @@ static int sl_ov_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return rc;
     if (nw != (uint32_t)k->nworkers)
         return sl_error_set(err, SL_ECORRUPT,
-                            "%s: OVER aggregate state of %u workers, this job runs %d (it "
-                            "cannot be rescaled)",
-                            in->what, nw, k->nworkers);
+                            "%s: OVER aggregate state of %u workers, this job runs %d", in->what,
+                            nw, k->nworkers);
     if (nc != k->ncols || nag != k->naggs)
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: OVER aggregate state of %u columns and %u aggregates, not %u "
