@@ -21,6 +21,12 @@
  *   4          waiting rows, then per row 8 timestamp, 8 arrival number, 4 group, and its
  *              encoded bytes (4 length + bytes)
  * The encoded bytes are in the machine's order (as the Top-N's row values).
+ *
+ * RESCALING (ops->rescale, another worker count): every old worker's state is read as above;
+ * a partition goes to the worker that owns its key group now (the routing hash of its
+ * PARTITION BY values), with its frame rows, accumulators and waiting rows (renumbered into
+ * the new key table); the arrival numbers continue after the highest, the watermark restarts
+ * at the lowest of the old workers' (sl_xchg_rescaled).
  */
 #include "engine/ops/op_over.h"
 
@@ -1075,11 +1081,50 @@ static bool sl_ov_row_ok(const struct sl_op_over *k, const uint8_t *p, uint32_t 
     return off == len;
 }
 
+/* One group's saved state (its last timestamp, accumulators and frame rows) into gr / acc
+ * (naggs of them); gr is empty. */
+static int sl_ov_load_grp(struct sl_op_over *k, struct sl_sread *in, struct sl_ov_grp *gr,
+                          struct sl_ov_acc *acc, struct sl_error *err)
+{
+    size_t na = k->naggs ? k->naggs : 1;
+    int rc;
+    if ((rc = sl_sread_i64(in, &gr->last_ts, err)) != 0)
+        return rc;
+    for (uint32_t a = 0; a < k->naggs; a++) {
+        struct sl_ov_acc *c = &acc[a];
+        if ((rc = sl_sread_get(in, &c->sum, 8, err)) != 0 ||
+            (rc = sl_sread_get(in, &c->ext, 8, err)) != 0 ||
+            (rc = sl_sread_u64(in, &c->cnt, err)) != 0 ||
+            (rc = sl_ov_get_flag(in, &c->stale, err)) != 0)
+            return rc;
+    }
+    uint32_t n;
+    if ((rc = sl_sread_count(in, &n, 8 + 9 * na, err)) != 0)
+        return rc;
+    if (n && k->preceding < 0)
+        return sl_sread_fail(in, err, "OVER aggregate: frame rows for an unbounded frame");
+    for (uint32_t j = 0; j < n; j++) {
+        if (sl_ov_ring_room(k, gr))
+            return sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
+        uint32_t s = (gr->head + gr->n) % gr->cap;
+        if ((rc = sl_sread_i64(in, &gr->ts[s], err)) != 0)
+            return rc;
+        for (uint32_t a = 0; a < k->naggs; a++) {
+            bool isn = false;
+            if ((rc = sl_ov_get_flag(in, &isn, err)) != 0 ||
+                (rc = sl_sread_get(in, &gr->v[(size_t)s * na + a], 8, err)) != 0)
+                return rc;
+            gr->nul[(size_t)s * na + a] = isn;
+        }
+        gr->n++;
+    }
+    return 0;
+}
+
 static int sl_ov_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
                          struct sl_error *err)
 {
     struct sl_op_over *k = (struct sl_op_over *)op;
-    size_t na = k->naggs ? k->naggs : 1;
     if (sl_hashagg_groups(k->keys) || k->x.wm1 != INT64_MIN || k->x.input_done)
         return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
                            "OVER aggregate: restore into an operator that has run");
@@ -1094,9 +1139,8 @@ static int sl_ov_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return rc;
     if (nw != (uint32_t)k->nworkers)
         return sl_error_set(err, SL_ECORRUPT,
-                            "%s: OVER aggregate state of %u workers, this job runs %d (it "
-                            "cannot be rescaled)",
-                            in->what, nw, k->nworkers);
+                            "%s: OVER aggregate state of %u workers, this job runs %d", in->what,
+                            nw, k->nworkers);
     if (nc != k->ncols || nag != k->naggs)
         return sl_error_set(err, SL_ECORRUPT,
                             "%s: OVER aggregate state of %u columns and %u aggregates, not %u "
@@ -1114,39 +1158,9 @@ static int sl_ov_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return sl_sread_fail(in, err, "OVER aggregate: a group count that is not the key table's");
     if (sl_ov_grp_reserve(k, ng ? ng : 1))
         return sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
-    for (uint32_t g = 0; g < ng; g++) {
-        struct sl_ov_grp *gr = &k->grp[g];
-        if ((rc = sl_sread_i64(in, &gr->last_ts, err)) != 0)
+    for (uint32_t g = 0; g < ng; g++)
+        if ((rc = sl_ov_load_grp(k, in, &k->grp[g], &k->acc[(size_t)g * k->naggs], err)) != 0)
             return rc;
-        for (uint32_t a = 0; a < k->naggs; a++) {
-            struct sl_ov_acc *c = &k->acc[(size_t)g * k->naggs + a];
-            if ((rc = sl_sread_get(in, &c->sum, 8, err)) != 0 ||
-                (rc = sl_sread_get(in, &c->ext, 8, err)) != 0 ||
-                (rc = sl_sread_u64(in, &c->cnt, err)) != 0 ||
-                (rc = sl_ov_get_flag(in, &c->stale, err)) != 0)
-                return rc;
-        }
-        uint32_t n;
-        if ((rc = sl_sread_count(in, &n, 8 + 9 * na, err)) != 0)
-            return rc;
-        if (n && k->preceding < 0)
-            return sl_sread_fail(in, err, "OVER aggregate: frame rows for an unbounded frame");
-        for (uint32_t j = 0; j < n; j++) {
-            if (sl_ov_ring_room(k, gr))
-                return sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
-            uint32_t s = (gr->head + gr->n) % gr->cap;
-            if ((rc = sl_sread_i64(in, &gr->ts[s], err)) != 0)
-                return rc;
-            for (uint32_t a = 0; a < k->naggs; a++) {
-                bool isn;
-                if ((rc = sl_ov_get_flag(in, &isn, err)) != 0 ||
-                    (rc = sl_sread_get(in, &gr->v[(size_t)s * na + a], 8, err)) != 0)
-                    return rc;
-                gr->nul[(size_t)s * na + a] = isn;
-            }
-            gr->n++;
-        }
-    }
     uint32_t np;
     if ((rc = sl_sread_count(in, &np, 24, err)) != 0)
         return rc;
@@ -1169,6 +1183,193 @@ static int sl_ov_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         sl_ov_heap_push(k, pe);
     }
     return 0;
+}
+
+/* Rescaling: which groups of `keys` (a key table of this operator's spec) worker ctx->worker
+ * owns now: sel[0 .. *n - 1], by the routing hash of their PARTITION BY values (the key
+ * table's columns 0 .. npart - 1, hashed as an input batch's PARTITION BY columns). */
+static int sl_ov_mine(struct sl_op_over *k, struct sl_worker_ctx *ctx,
+                      const struct sl_hashagg *keys, struct sl_batch_pool *kpool, uint32_t *sel,
+                      uint32_t *n, struct sl_error *err)
+{
+    uint32_t cols[SL_HASHAGG_MAX_K];
+    for (uint32_t p = 0; p < k->npart && p < SL_HASHAGG_MAX_K; p++)
+        cols[p] = p;
+    *n = 0;
+    for (uint32_t cursor = 0;;) {
+        struct sl_batch *b = sl_batch_pool_get(kpool);
+        if (!b)
+            return sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
+        uint32_t g0 = cursor;
+        int got = sl_hashagg_emit(keys, &cursor, b, err);
+        if (got > 0) {
+            sl_ov_hash_cols(k, b, (uint32_t)got, cols);
+            for (uint32_t i = 0; i < (uint32_t)got; i++)
+                if (sl_kg_route(k->hashes[i], ctx->kg_max, (uint32_t)ctx->nworkers) ==
+                    (uint32_t)ctx->worker)
+                    sel[(*n)++] = g0 + i;
+        }
+        sl_batch_pool_put(b);
+        if (got <= 0)
+            return got;
+    }
+}
+
+/* One old worker's state (nold workers): the partitions this worker owns now, with their
+ * accumulators, frame rows and waiting rows; the others' are read and let go (into the
+ * scratch group `skip` and accumulators `sacc`). */
+static int sl_ov_rescale_one(struct sl_op_over *k, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                             uint32_t nold, struct sl_hashagg *tmp, struct sl_batch_pool *kpool,
+                             struct sl_ov_grp *skip, struct sl_ov_acc *sacc, int64_t *wm1,
+                             int64_t *wm2, uint64_t *next, struct sl_error *err)
+{
+    uint32_t magic, nw, nc, nag;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_OV_MAGIC)
+        return sl_sread_fail(in, err, "OVER aggregate: not an OVER aggregate's state");
+    if ((rc = sl_sread_u32(in, &nw, err)) != 0 || (rc = sl_sread_u32(in, &nc, err)) != 0 ||
+        (rc = sl_sread_u32(in, &nag, err)) != 0)
+        return rc;
+    if (nw != nold || nc != k->ncols || nag != k->naggs)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "%s: OVER aggregate state of %u workers, %u columns and %u "
+                            "aggregates, not %u, %u and %u",
+                            in->what, nw, nc, nag, nold, k->ncols, k->naggs);
+    struct sl_xchg x;
+    if (sl_xchg_init(&x, k->heap, (int)nold))
+        return sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
+    uint64_t seq = 0;
+    uint32_t *sel = NULL, *map = NULL;
+    if ((rc = sl_xchg_load_sent(&x, in, err)) != 0 ||
+        (rc = sl_xchg_load_recv(&x, in, "OVER aggregate", err)) != 0 ||
+        (rc = sl_sread_u64(in, &seq, err)) != 0)
+        goto out;
+    *wm1 = x.wm1 < *wm1 ? x.wm1 : *wm1;
+    *wm2 = x.wm2 < *wm2 ? x.wm2 : *wm2;
+    *next = seq > *next ? seq : *next; /* new rows arrive after every kept one */
+    sl_hashagg_clear(tmp);
+    uint32_t ng = 0, nsel = 0, had = sl_hashagg_groups(k->keys);
+    if ((rc = sl_hashagg_load(tmp, in, err)) != 0 || (rc = sl_sread_u32(in, &ng, err)) != 0)
+        goto out;
+    if (ng != sl_hashagg_groups(tmp)) {
+        rc = sl_sread_fail(in, err, "OVER aggregate: a group count that is not the key table's");
+        goto out;
+    }
+    sel = sl_mem_alloc(k->heap, ((size_t)ng + 1) * sizeof(*sel));
+    map = sl_mem_alloc(k->heap, ((size_t)ng + 1) * sizeof(*map));
+    if (!sel || !map) {
+        rc = sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
+        goto out;
+    }
+    if ((rc = sl_ov_mine(k, ctx, tmp, kpool, sel, &nsel, err)) != 0)
+        goto out;
+    for (uint32_t g = 0; g < ng; g++)
+        map[g] = UINT32_MAX;
+    if (nsel && (rc = sl_hashagg_merge_sel_map(k->keys, tmp, sel, nsel, map, err)) != 0)
+        goto out;
+    uint32_t nk = sl_hashagg_groups(k->keys);
+    if (sl_ov_grp_reserve(k, nk ? nk : 1)) {
+        rc = sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
+        goto out;
+    }
+    for (uint32_t g = 0; g < ng && !rc; g++) {
+        uint32_t t = map[g];
+        if (t != UINT32_MAX && t < had) { /* a partition is one old worker's only */
+            rc = sl_sread_fail(in, err, "OVER aggregate: a partition in two workers' states");
+            break;
+        }
+        if (t != UINT32_MAX) {
+            rc = sl_ov_load_grp(k, in, &k->grp[t], &k->acc[(size_t)t * k->naggs], err);
+            continue;
+        }
+        skip->head = skip->n = 0; /* another worker's partition now */
+        rc = sl_ov_load_grp(k, in, skip, sacc, err);
+    }
+    uint32_t np = 0;
+    if (!rc && (rc = sl_sread_count(in, &np, 24, err)) == 0 && sl_ov_pend_room(k, np))
+        rc = sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
+    for (uint32_t i = 0; i < np && !rc; i++) {
+        struct sl_ov_pend pe;
+        const void *data;
+        if ((rc = sl_sread_i64(in, &pe.ts, err)) != 0 ||
+            (rc = sl_sread_u64(in, &pe.seq, err)) != 0 ||
+            (rc = sl_sread_u32(in, &pe.gid, err)) != 0 ||
+            (rc = sl_sread_bytes(in, &data, &pe.len, err)) != 0)
+            break;
+        if (pe.gid >= ng || !sl_ov_row_ok(k, data, pe.len)) {
+            rc = sl_sread_fail(in, err, "OVER aggregate: a waiting row that does not fit");
+            break;
+        }
+        if (map[pe.gid] == UINT32_MAX) /* another worker's partition now */
+            continue;
+        pe.gid = map[pe.gid];
+        pe.off = k->arena.len;
+        sl_sbuf_put(&k->arena, data, pe.len);
+        if (k->arena.failed) {
+            rc = sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
+            break;
+        }
+        sl_ov_heap_push(k, pe);
+    }
+out:
+    sl_mem_free(sel);
+    sl_mem_free(map);
+    sl_xchg_free(&x);
+    return rc;
+}
+
+/*
+ * Restore at another worker count (engine/core/keygroup.h): out of every old worker's state,
+ * the partitions whose PARTITION BY values this worker owns now, with their accumulators,
+ * frame rows and last timestamps, and their rows waiting for the watermark (in arrival order:
+ * new rows arrive after the latest of them). Watermarks restart at the lowest of the old
+ * workers', as the other operators' do.
+ */
+static int sl_ov_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                         uint32_t nold, struct sl_error *err)
+{
+    struct sl_op_over *k = (struct sl_op_over *)op;
+    if (sl_hashagg_groups(k->keys) || k->x.wm1 != INT64_MIN || k->x.input_done)
+        return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
+                           "OVER aggregate: restore into an operator that has run");
+    struct sl_hashagg *tmp = NULL;
+    int rc = sl_hashagg_new(k->heap, &k->spec, &tmp, err);
+    if (rc)
+        return rc;
+    struct sl_type types[SL_HASHAGG_MAX_K];
+    uint32_t nk = sl_hashagg_out_ncols(tmp);
+    struct sl_schema *ks = NULL;
+    struct sl_batch_pool *kpool = NULL;
+    if (nk <= SL_HASHAGG_MAX_K) {
+        const char *names[SL_HASHAGG_MAX_K];
+        sl_hashagg_out_types(tmp, types);
+        for (uint32_t c = 0; c < nk; c++)
+            names[c] = "key";
+        ks = sl_schema_new(nk, names, types);
+    }
+    kpool = ks ? sl_batch_pool_new(k->heap, ks, 1) : NULL;
+    struct sl_ov_grp skip = {.last_ts = INT64_MIN};
+    struct sl_ov_acc *sacc = sl_mem_zalloc(k->heap, (k->naggs ? k->naggs : 1) * sizeof(*sacc));
+    if (!kpool || !sacc)
+        rc = sl_error_set(err, SL_ENOMEM, "OVER aggregate: out of memory restoring");
+    int64_t wm1 = INT64_MAX, wm2 = INT64_MAX;
+    uint64_t next = 0;
+    for (uint32_t j = 0; j < nold && !rc; j++)
+        rc = sl_ov_rescale_one(k, ctx, &in[j], nold, tmp, kpool, &skip, sacc, &wm1, &wm2, &next,
+                               err);
+    if (!rc) {
+        sl_xchg_rescaled(&k->x, wm1, wm2);
+        k->next_seq = next;
+    }
+    sl_ov_grp_free(&skip);
+    sl_mem_free(sacc);
+    if (kpool)
+        sl_batch_pool_free(kpool);
+    sl_schema_free(ks);
+    sl_hashagg_free(tmp);
+    return rc;
 }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
@@ -1226,7 +1427,7 @@ static const struct sl_op_ops sl_ov_ops = {
     .free = sl_ov_free,
     .save = sl_ov_save,
     .restore = sl_ov_restore,
-    .rescale = NULL, /* refused: the state restores at the same worker count only */
+    .rescale = sl_ov_rescale,
 };
 
 static int sl_ov_setup(struct sl_op_over *k, const struct sl_plan *node, struct sl_worker_ctx *ctx,

@@ -62,7 +62,8 @@ struct sl_over_msg {
  * operator) on worker ctx->worker of ctx->nworkers (memory from ctx->heap). On success *out
  * is the caller's, freed through out->ops->free; its `next` is NULL for the caller to set.
  * Returns 0, SL_EINVAL (not such a node), SL_ENOTSUP (a type it cannot aggregate, named) or
- * SL_ENOMEM. No rescale hook: a checkpoint of it restores at the same worker count only.
+ * SL_ENOMEM. Its checkpoint rescales: a new worker takes the partitions of its key groups
+ * (engine/core/keygroup.h) with their frame rows, accumulators and waiting rows.
  */
 int sl_op_over_new(const struct sl_plan *node, struct sl_worker_ctx *ctx, struct sl_op **out,
                    struct sl_error *err);

@@ -24,6 +24,10 @@
 #      the final state (per auction and rank the last row) equals a run's without a crash.
 #   8. 4, 5 and 7 in one job with 'table.exec.state.ttl' = '1 h' (their snapshot formats
 #      with each key's last write), 2 -> 3 workers: the results of 4, 5 and 7's runs.
+#   9. OVER aggregates (a ROWS frame per auction, a RANGE frame per bidder) into files at 2
+#      workers, killed, resumed at 3: the rows equal a run's without a crash at 1 worker, row
+#      for row (the frames' rows, accumulators and the rows waiting for the watermark split by
+#      key group; the events are 1 ms apart, so no ROWS frame orders ties by arrival).
 # Every run is wrapped in `timeout -k 5 120`: a hang shows as a failure with its log.
 set -u
 bin=${SLUICE_BIN:?}
@@ -310,6 +314,58 @@ else
     else
       bad "with a state TTL: ${k%%:*} at 2, then 3 workers: $(wc -l < "$d/got${k%%:*}") rows, want $(wc -l < "$tmp/${k#*:}")"
       diff "$d/got${k%%:*}" "$tmp/${k#*:}" | head -6
+    fi
+  done
+fi
+
+# ---- 9. OVER aggregates into files, 2 -> 3 workers ------------------------------------------
+# (a partition's rows all have distinct timestamps - one event per millisecond - so that the
+# result does not depend on how the Kafka partitions interleave)
+cat > "$tmp/over.sql" <<'SQL'
+CREATE TABLE over_rows (auction BIGINT, price BIGINT, dateTime TIMESTAMP(3), total BIGINT,
+  bids BIGINT, highest BIGINT)
+WITH ('connector' = 'filesystem', 'path' = '${OUT}/rows', 'format' = 'csv');
+CREATE TABLE over_range (bidder BIGINT, price BIGINT, dateTime TIMESTAMP(3), bids BIGINT,
+  total BIGINT, lowest BIGINT)
+WITH ('connector' = 'filesystem', 'path' = '${OUT}/range', 'format' = 'csv');
+INSERT INTO over_rows
+SELECT auction, price, dateTime,
+  SUM(price) OVER (PARTITION BY auction ORDER BY dateTime ROWS BETWEEN 3 PRECEDING AND CURRENT ROW),
+  COUNT(*) OVER (PARTITION BY auction ORDER BY dateTime ROWS BETWEEN 3 PRECEDING AND CURRENT ROW),
+  MAX(price) OVER (PARTITION BY auction ORDER BY dateTime ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)
+FROM bid;
+INSERT INTO over_range
+SELECT bidder, price, dateTime,
+  COUNT(*) OVER (PARTITION BY bidder ORDER BY dateTime
+    RANGE BETWEEN INTERVAL '2' SECOND PRECEDING AND CURRENT ROW),
+  SUM(price) OVER (PARTITION BY bidder ORDER BY dateTime
+    RANGE BETWEEN INTERVAL '2' SECOND PRECEDING AND CURRENT ROW),
+  MIN(price) OVER (PARTITION BY bidder ORDER BY dateTime
+    RANGE BETWEEN INTERVAL '2' SECOND PRECEDING AND CURRENT ROW)
+FROM bid;
+SQL
+mkdir -p "$tmp/oref"
+FAST=1 jrun "$tmp/oref" 1 "$tmp/over.sql" > "$tmp/oref/log" 2>&1 ||
+    { bad "OVER without a crash"; tail -3 "$tmp/oref/log"; }
+for t in rows range; do
+  cat "$tmp/oref/out/$t"/part-* 2>/dev/null | LC_ALL=C sort > "$tmp/want-over-$t"
+done
+d=$tmp/over
+mkdir -p "$d"
+if ! run_and_kill 8 jrun "$d" 2 "$tmp/over.sql"; then
+  bad "OVER: the run at 2 workers was not killed while running"; tail -5 "$d/log"
+elif ! FAST=1 jrun "$d" 3 "$tmp/over.sql" >> "$d/log" 2>&1; then
+  bad "OVER: the run at 3 workers did not complete"; tail -5 "$d/log"
+else
+  grep -q "rescaling the state of epoch [0-9]* from 2 workers to 3" "$d/log" ||
+      bad "OVER: no rescale from 2 to 3 workers in the log"
+  for t in rows range; do
+    cat "$d/out/$t"/part-* 2>/dev/null | LC_ALL=C sort > "$d/got-$t"
+    if cmp -s "$d/got-$t" "$tmp/want-over-$t" && [ -s "$tmp/want-over-$t" ]; then
+      echo "ok   OVER ($t frame) at 2, then 3 workers ($(wc -l < "$d/got-$t") rows)"
+    else
+      bad "OVER ($t frame) at 2, then 3 workers: $(wc -l < "$d/got-$t") rows, want $(wc -l < "$tmp/want-over-$t")"
+      diff "$d/got-$t" "$tmp/want-over-$t" | head -6
     fi
   done
 fi
