@@ -27,8 +27,9 @@
 #      exactly-once comparison above can fail.
 #   4. a zombie: the job commits its epochs in ZooKeeper (--zk, the broker's ZooKeeper,
 #      session timeout 2 s) over the first half of a topic whose end offsets are beyond it
-#      (it waits for the rest); after its 2nd committed epoch it is paused (SIGSTOP) while a
-#      second process with the same job, a standby, takes over once the session expires
+#      (it waits for the rest); after its 2nd committed epoch a second process with the same
+#      job starts and waits as a standby; then the first is paused (SIGSTOP), and the standby
+#      takes over once the session expires
 #      (its transactional producers fence the paused one's and abort its open transaction)
 #      and reads the rest to the end. Then the paused one is resumed: it must fail
 #      (session expired, or its producers fenced) without writing anything visible.
@@ -266,16 +267,25 @@ apid=$(pgrep -P $za -x sluice)
 if [ -z "$apid" ] || ! kill -0 $za 2> /dev/null; then
   bad "zombie: the first process did not run until its 2nd epoch"; tail -5 "$tmp/log-za"
 else
-  kill -STOP "$apid"
-  paused_at=$(zepoch)
+  # the second process starts while the first leads, so it must wait as a standby (started
+  # after the pause, it could come up after the paused leader's session had expired - a
+  # start of more than 2 s under load - and lead at once)
   zrun > "$tmp/log-zb" 2>&1 &
   zb=$!
   bgs+=("$zb")
   t0=$SECONDS
-  until grep -q "is the leader now" "$tmp/log-zb" || ! kill -0 $zb 2> /dev/null ||
+  until grep -q "waiting as a standby" "$tmp/log-zb" || ! kill -0 $zb 2> /dev/null ||
     [ $((SECONDS - t0)) -ge 60 ]; do sleep 0.05; done
   grep -q "waiting as a standby" "$tmp/log-zb" ||
-    bad "zombie: the second process did not wait as a standby"
+    { bad "zombie: the second process did not wait as a standby"; tail -5 "$tmp/log-zb"; }
+  kill -STOP "$apid"
+  paused_at=$("$bin" checkpoints --job zombie --state-dir "$tmp/state-zombie" --zk "$zk" 2> /dev/null |
+    sed -n 's/.*current record: epoch \([0-9]*\) \([A-Z]*\).*/\1 \2/p')
+  t0=$SECONDS
+  until grep -q "is the leader now" "$tmp/log-zb" || ! kill -0 $zb 2> /dev/null ||
+    [ $((SECONDS - t0)) -ge 60 ]; do sleep 0.05; done
+  grep -q "is the leader now" "$tmp/log-zb" ||
+    { bad "zombie: the standby did not take over from the paused leader"; tail -5 "$tmp/log-zb"; }
   "$bin" gen nexmark --events $half --start $half --base-time $base --rate 1000 --topic zin \
     --brokers "$bs" --property log_level=3 || bad "zombie: sluice gen (second half)"
   wait $zb
