@@ -26,7 +26,8 @@ int sl_pt_setup(struct sl_pt *pt, const char *name, const char *chroot)
         fprintf(stderr, "SLUICE_BIN must be set (ctest sets it)\n");
         return -1;
     }
-    snprintf(pt->tmp, sizeof(pt->tmp), "/tmp/sl-%s-XXXXXX", name);
+    const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(pt->tmp, sizeof(pt->tmp), "%s/sl-%s-XXXXXX", tmpdir, name);
     if (!mkdtemp(pt->tmp)) {
         fprintf(stderr, "mkdtemp %s: %s\n", pt->tmp, strerror(errno));
         return -1;

@@ -3,9 +3,9 @@
  * beside a real ZooKeeper server (tests/coord/test_lock.c, tests/coord/test_livecfg.c).
  *
  * A test's group setup (sl_pt_setup) finds the program (SLUICE_BIN, which ctest sets), makes
- * a fresh directory /tmp/sl-<name>-XXXXXX for its files and logs, and starts a ZooKeeper
- * server (tests/util/zkserver.h); the group teardown (sl_pt_teardown) stops the server and
- * removes the directory (kept, and named on stderr, with SLUICE_TEST_KEEP set). Children
+ * a fresh directory $TMPDIR/sl-<name>-XXXXXX (/tmp without TMPDIR) for its files and logs, and
+ * starts a ZooKeeper server (tests/util/zkserver.h); the group teardown (sl_pt_teardown) stops the
+ * server and removes the directory (kept, and named on stderr, with SLUICE_TEST_KEEP set). Children
  * write stdout and stderr into one log file that the test reads (sl_pt_read_all), waits on
  * (sl_pt_wait_log) and shows when an assertion is about to fail.
  *
@@ -28,7 +28,7 @@ struct sl_pt {
     char addr[300];  /* "127.0.0.1:PORT/<chroot>": the server with the test's chroot */
 };
 
-/* SLUICE_BIN, a fresh directory "/tmp/sl-<name>-XXXXXX" and a ZooKeeper server; pt->addr
+/* SLUICE_BIN, a fresh directory "$TMPDIR/sl-<name>-XXXXXX" and a ZooKeeper server; pt->addr
  * gets the chroot "/<chroot>". 0, or -1 with the reason on stderr ("skipped: ..." when Java
  * or the zookeeper package is missing). */
 int sl_pt_setup(struct sl_pt *pt, const char *name, const char *chroot);
