@@ -106,8 +106,8 @@ void sl_kchan_header_put(void *dst, uint32_t sender, uint32_t kind, uint32_t aux
 /* ---- configuration ------------------------------------------------------------------------ */
 
 static int sl_kchan_conf(rd_kafka_conf_t *conf, const struct sl_kchan_config *cfg,
-                         const sl_kafka_kv *base, size_t nbase, const sl_kafka_kv *own,
-                         size_t nown, struct sl_error *err)
+                         const sl_kafka_kv *base, size_t nbase, const sl_kafka_kv *own, size_t nown,
+                         struct sl_error *err)
 {
     int rc = sl_kafka_conf_set(conf, "bootstrap.servers", cfg->bootstrap, err);
     for (size_t i = 0; !rc && i < nbase; i++)
@@ -203,10 +203,10 @@ int sl_kchan_send(struct sl_kchan *ch, int dest, int sender, uint32_t kind, uint
     sl_kchan_header_put(buf, (uint32_t)sender, kind, aux, *seq);
     if (len)
         memcpy(buf + SL_KCHAN_HDR_SIZE, bytes, len);
-    rd_kafka_resp_err_t kerr = rd_kafka_producev(
-        ch->prod, RD_KAFKA_V_RKT(ch->rkt), RD_KAFKA_V_PARTITION(dest),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_VALUE(buf, SL_KCHAN_HDR_SIZE + len),
-        RD_KAFKA_V_END);
+    rd_kafka_resp_err_t kerr =
+        rd_kafka_producev(ch->prod, RD_KAFKA_V_RKT(ch->rkt), RD_KAFKA_V_PARTITION(dest),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+                          RD_KAFKA_V_VALUE(buf, SL_KCHAN_HDR_SIZE + len), RD_KAFKA_V_END);
     if (kerr) {
         free(buf); /* librdkafka frees it only when it took it */
         rd_kafka_poll(ch->prod, 0);
@@ -318,8 +318,8 @@ static int sl_kchan_take(struct sl_kchan *ch, int dest, struct sl_kchan_dest *d,
     if (peer->state == SL_KCHAN_PEER_ENDED)
         return sl_error_set(&d->err, SL_ECORRUPT,
                             "Kafka channel topic '%s' partition %d offset %" PRId64
-                            ": sender %" PRIu32 " sent seq %" PRIu64
-                            " after its end (seq %" PRIu64 ")",
+                            ": sender %" PRIu32 " sent seq %" PRIu64 " after its end (seq %" PRIu64
+                            ")",
                             ch->topic, dest, m->offset, sender, seq, peer->next - 1);
     if (peer->state == SL_KCHAN_PEER_NEW && d->given_start)
         peer->next = seq; /* started at a given offset: the first record sets the start */
@@ -367,8 +367,8 @@ int sl_kchan_poll(struct sl_kchan *ch, int dest, struct sl_kchan_msg *out, int m
     ssize_t n = max ? rd_kafka_consume_batch_queue(d->queue, 0, d->held, (size_t)max) : 0;
     if (n < 0)
         return sl_error_set(&d->err, sl_kafka_err_code(rd_kafka_last_error()),
-                            "Kafka channel topic '%s' partition %d: consume: %s", ch->topic,
-                            dest, rd_kafka_err2str(rd_kafka_last_error()));
+                            "Kafka channel topic '%s' partition %d: consume: %s", ch->topic, dest,
+                            rd_kafka_err2str(rd_kafka_last_error()));
     d->nheld = (int)n;
     int k = 0;
     for (int i = 0; i < (int)n; i++) {
@@ -452,8 +452,8 @@ int sl_kchan_purge(struct sl_kchan *ch, int dest, int64_t offset, int timeout_ms
             rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev));
         if (!res || res->cnt != 1)
             rc = sl_error_set(err, SL_EKAFKA,
-                              "Kafka channel topic '%s' partition %d: purge: no result",
-                              ch->topic, dest);
+                              "Kafka channel topic '%s' partition %d: purge: no result", ch->topic,
+                              dest);
         else if (res->elems[0].err)
             rc = sl_error_set(err, sl_kafka_err_code(res->elems[0].err),
                               "Kafka channel topic '%s' partition %d: purge below offset %" PRId64
@@ -499,8 +499,9 @@ static int sl_kchan_topic(struct sl_kchan *ch, rd_kafka_t *rk, const struct sl_k
         struct sl_error cerr;
         int crc = sl_kafka_topic_create_with(
             cfg->bootstrap, ch->topic, ch->workers, cfg->replication ? cfg->replication : 1,
-            sl_kchan_topic_configs, sizeof(sl_kchan_topic_configs) / sizeof(sl_kchan_topic_configs[0]),
-            cfg->props, cfg->nprops, ch->timeout_ms, &cerr);
+            sl_kchan_topic_configs,
+            sizeof(sl_kchan_topic_configs) / sizeof(sl_kchan_topic_configs[0]), cfg->props,
+            cfg->nprops, ch->timeout_ms, &cerr);
         if (!crc)
             return 0;
         /* another process may have created it first: then it exists (soon) */

@@ -394,8 +394,9 @@ static void kc_measure(const char *label, const char *bs, const char *topic,
             rt[j] = rt[j - 1];
             rt[j - 1] = x;
         }
-    fprintf(stderr, "MEASURE %s: round trip of a small message over %d rounds: median %.2f ms, "
-                    "p90 %.2f ms, max %.2f ms\n",
+    fprintf(stderr,
+            "MEASURE %s: round trip of a small message over %d rounds: median %.2f ms, "
+            "p90 %.2f ms, max %.2f ms\n",
             label, rounds, rt[rounds / 2] * 1e3, rt[rounds * 9 / 10] * 1e3, rt[rounds - 1] * 1e3);
     free(rt);
     sl_kchan_set_waker(a, 0, NULL, NULL);

@@ -13,7 +13,9 @@
  *                     no channel record: each an error naming the offset, sender and seqs
  *   partition count   an existing topic with another partition count is refused
  *   wake-up           a record arriving wakes a sleeping worker (engine/core/wake.h)
- *   bad arguments     ranges, senders and destinations out of range
+ *   bad arguments     ranges, senders and destinations out of range, a message too large
+ *   delivery error    a produce the broker refuses for good: the error names the topic,
+ *                     partition, sender and seq, and sticks
  *   measure           64 KB messages one sender to one receiver, and a small message's round
  *                     trip (figures on stderr, "MEASURE")
  */
@@ -26,11 +28,13 @@
 #include <time.h>
 
 #include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 
 #include "engine/core/error.h"
 #include "engine/core/ring.h"
 #include "engine/core/wake.h"
 #include "io/kafka_chan.h"
+#include "io/kafka_conf.h"
 #include "io/kafka_mock.h"
 #include "tests/io/kchan_check.h"
 
@@ -343,6 +347,46 @@ static void test_bad_arguments(void **state)
     sl_kchan_close(ch, 1000);
 }
 
+static void test_delivery_error(void **state)
+{
+    (void)state;
+    const char *topic = fresh_topic(2);
+    struct sl_kchan_config c = {.bootstrap = g_bs,
+                                .topic = topic,
+                                .props = g_props,
+                                .nprops = 1,
+                                .workers = 2,
+                                .sender_lo = 0,
+                                .sender_hi = 2};
+    struct sl_kchan *ch;
+    struct sl_error err;
+    assert_int_equal(sl_kchan_open(&c, &ch, &err), 0);
+    /* warm up: the producer has its id and its connection */
+    assert_int_equal(sl_kchan_send(ch, 1, 0, SL_MSG_DATA, 0, "x", 1, &err), 0);
+    assert_int_equal(sl_kchan_flush(ch, 10000, &err), 0);
+    /* the broker rejects the next produce for good */
+    rd_kafka_mock_push_request_errors(sl_kafka_mock_cluster(g_mock), 0 /* ApiKey Produce */, 1,
+                                      RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    assert_int_equal(sl_kchan_send(ch, 1, 1, SL_MSG_DATA, 0, "y", 1, &err), 0);
+    assert_int_equal(sl_kchan_flush(ch, 10000, &err), SL_EKAFKA);
+    fprintf(stderr, "expected error: %s\n", err.msg);
+    char want[160];
+    snprintf(want, sizeof(want),
+             "topic '%s' partition 1: delivery of sender 1's message seq 0 failed", topic);
+    assert_non_null(strstr(err.msg, want));
+    /* sticky: every later send and flush says the same */
+    struct sl_error again;
+    assert_int_equal(sl_kchan_send(ch, 0, 0, SL_MSG_DATA, 0, "z", 1, &again), SL_EKAFKA);
+    assert_string_equal(again.msg, err.msg);
+    assert_int_equal(sl_kchan_poll_sends(ch, &again), SL_EKAFKA);
+    assert_int_equal(sl_kchan_flush(ch, 1000, &again), SL_EKAFKA);
+    struct sl_kchan_stats st = sl_kchan_stats(ch);
+    assert_int_equal(st.sent, 2);
+    assert_int_equal(st.delivered, 1);
+    assert_int_equal(st.failed, 1);
+    sl_kchan_close(ch, 0);
+}
+
 static void test_measure(void **state)
 {
     (void)state;
@@ -353,9 +397,13 @@ static void test_measure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exchange),        cmocka_unit_test(test_purge),
-        cmocka_unit_test(test_sequence_errors), cmocka_unit_test(test_partition_count),
-        cmocka_unit_test(test_wake),            cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_exchange),
+        cmocka_unit_test(test_purge),
+        cmocka_unit_test(test_sequence_errors),
+        cmocka_unit_test(test_partition_count),
+        cmocka_unit_test(test_wake),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_delivery_error),
         cmocka_unit_test(test_measure),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
