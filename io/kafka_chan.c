@@ -74,9 +74,10 @@ struct sl_kchan {
 /* The channel's settings over the sink's and source's defaults. */
 static const sl_kafka_kv sl_kchan_prod_defaults[] = {
     {"client.id", "sluice-chan"},
-    /* a barrier waits for no one: a short linger keeps a hop's latency low, and under load
-     * batches fill before it expires anyway (docs/kafka.md, "The channel") */
-    {"linger.ms", "1"},
+    /* a barrier waits for no one: at 0 a message goes out at once when no request is in
+     * flight, and while the idempotent producer's 5 are, later ones batch up by themselves
+     * (docs/kafka.md, "The channel": a round trip 1.7 ms at 0 against 5.4 ms at 1) */
+    {"linger.ms", "0"},
     /* only sl_kchan_open creates the topic (with W partitions), never a metadata request;
      * and a dropped generation's topic is not brought back by a late producer */
     {"allow.auto.create.topics", "false"},

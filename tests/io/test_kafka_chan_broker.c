@@ -211,10 +211,10 @@ static void test_measure(void **state)
     kc_measure("broker", g_bs, topic, props, 1, 1000, 64 * 1024, 256, 100);
     struct sl_error err;
     assert_int_equal(sl_kchan_delete_topic(g_bs, topic, props, 1, 10000, &err), 0);
-    /* the channel's linger.ms (1) against none */
-    static const char *const nolinger[] = {"log_level=0", "linger.ms=0"};
+    /* the channel's linger.ms (0) against the sink's (5) */
+    static const char *const linger[] = {"log_level=0", "linger.ms=5"};
     snprintf(topic, sizeof(topic), "%s", sl_kbroker_topic_name("chan-measure"));
-    kc_measure("broker linger.ms=0", g_bs, topic, nolinger, 2, 300, 64 * 1024, 256, 100);
+    kc_measure("broker linger.ms=5", g_bs, topic, linger, 2, 1000, 64 * 1024, 256, 100);
     assert_int_equal(sl_kchan_delete_topic(g_bs, topic, props, 1, 10000, &err), 0);
 }
 
