@@ -5,10 +5,9 @@
  *   exchange          3 senders x 4 workers over two handles ("processes"), thousands of
  *                     messages of 0 B .. 300 KB, order, kinds, bytes, END last, full queues
  *                     retried (tests/io/kchan_check.h)
- *   purge             the same with purges as the destinations read (DeleteRecords), if the
- *                     mock can do it (librdkafka 2.0.2's cannot: then the refusal is checked
- *                     to be an error naming topic and partition, and the real-broker test
- *                     covers purge)
+ *   (purge: librdkafka 2.0.2's mock has no DeleteRecords - and after the refused request
+ *   librdkafka leaks 176 bytes it allocated in rd_kafka_new, which fails the ASan build -
+ *   so tests/io/test_kafka_chan_broker.c purges, on a real broker, as its exchange reads)
  *   sequence errors   forged records with a gap, a repeat, a record after END, and one that is
  *                     no channel record: each an error naming the offset, sender and seqs
  *   partition count   an existing topic with another partition count is refused
@@ -77,46 +76,6 @@ static void test_exchange(void **state)
 {
     (void)state;
     kc_exchange(g_bs, fresh_topic(KC_W), g_props, 2, 250, 0);
-}
-
-/* Whether this mock answers DeleteRecords (librdkafka 2.0.2's does not). */
-static bool mock_purges(void)
-{
-    char topic[64];
-    snprintf(topic, sizeof(topic), "%s", fresh_topic(1));
-    struct sl_kchan_config c = {.bootstrap = g_bs,
-                                .topic = topic,
-                                .props = g_props,
-                                .nprops = 1,
-                                .workers = 1,
-                                .dest_lo = 0,
-                                .dest_hi = 1,
-                                .sender_lo = 0,
-                                .sender_hi = 1,
-                                .end_kind = SL_MSG_END,
-                                .timeout_ms = 3000};
-    struct sl_kchan *ch;
-    struct sl_error err;
-    assert_int_equal(sl_kchan_open(&c, &ch, &err), 0);
-    assert_int_equal(sl_kchan_send(ch, 0, 0, SL_MSG_DATA, 0, "x", 1, &err), 0);
-    assert_int_equal(sl_kchan_flush(ch, 10000, &err), 0);
-    int rc = sl_kchan_purge(ch, 0, 1, 2000, &err);
-    if (rc) {
-        fprintf(stderr, "the mock does not purge: %s\n", err.msg);
-        char want[128];
-        snprintf(want, sizeof(want), "topic '%s' partition 0: purge below offset 1", topic);
-        assert_non_null(strstr(err.msg, want));
-    }
-    sl_kchan_close(ch, 1000);
-    return rc == 0;
-}
-
-static void test_purge(void **state)
-{
-    (void)state;
-    if (!mock_purges())
-        return; /* tests/io/test_kafka_chan_broker.c purges on a real broker */
-    kc_exchange(g_bs, fresh_topic(KC_W), g_props, 2, 120, 50);
 }
 
 /* A raw producer's record on `part` with the channel's prefix. */
@@ -354,11 +313,13 @@ static void test_queue_full(void **state)
 {
     (void)state;
     const char *topic = fresh_topic(1);
-    static const char *const one[] = {"log_level=0", "queue.buffering.max.messages=1"};
+    /* a long linger keeps the message in the queue (a flush sends it at once) */
+    static const char *const one[] = {"log_level=0", "queue.buffering.max.messages=1",
+                                      "linger.ms=1000"};
     struct sl_kchan_config c = {.bootstrap = g_bs,
                                 .topic = topic,
                                 .props = one,
-                                .nprops = 2,
+                                .nprops = 3,
                                 .workers = 1,
                                 .dest_lo = 0,
                                 .dest_hi = 1,
@@ -368,8 +329,8 @@ static void test_queue_full(void **state)
     struct sl_kchan *ch;
     struct sl_error err;
     assert_int_equal(sl_kchan_open(&c, &ch, &err), 0);
-    /* one message in flight fills the queue: the next send is SL_EFULL at once, and sent
-     * again after a flush it arrives, nothing lost and no seq spent on the refusal */
+    /* one message waiting fills the queue: the next send is SL_EFULL, and sent again after
+     * a flush it arrives, nothing lost and no seq spent on the refusal */
     int full = 0;
     for (int i = 0; i < 20; i++) {
         int rc;
@@ -381,7 +342,7 @@ static void test_queue_full(void **state)
         }
         assert_int_equal(rc, 0);
     }
-    assert_true(full > 0);
+    assert_true(full >= 10); /* every other send at least */
     assert_int_equal(sl_kchan_flush(ch, 10000, &err), 0);
     struct sl_kchan_msg m[8];
     int got = 0;
@@ -454,15 +415,10 @@ static void test_measure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exchange),
-        cmocka_unit_test(test_purge),
-        cmocka_unit_test(test_sequence_errors),
-        cmocka_unit_test(test_partition_count),
-        cmocka_unit_test(test_wake),
-        cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_delivery_error),
-        cmocka_unit_test(test_queue_full),
-        cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_exchange),        cmocka_unit_test(test_sequence_errors),
+        cmocka_unit_test(test_partition_count), cmocka_unit_test(test_wake),
+        cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_delivery_error),
+        cmocka_unit_test(test_queue_full),      cmocka_unit_test(test_measure),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
