@@ -12,8 +12,8 @@
  * last. Each receiver checks, per sender, the order (i counts up, carried in aux), the kind,
  * the length and every byte, and that END comes last. The producers' queues are small, so
  * sends meet SL_EFULL and are tried again, the message kept (how often depends on the
- * machine's speed; test_kafka_chan.c's test_queue_full makes it certain); the bytes a destination has not
- * read yet stay under 2 MiB (the mock keeps 5 MiB per partition); every `purge_every`
+ * machine's speed; test_kafka_chan.c's test_queue_full makes it certain); the bytes a destination
+ * has not read yet stay under 2 MiB (the mock keeps 5 MiB per partition); every `purge_every`
  * messages a destination purges what it read.
  */
 #ifndef SL_TESTS_IO_KCHAN_CHECK_H
