@@ -171,7 +171,8 @@ int sl_kchan_poll(struct sl_kchan *ch, int dest, struct sl_kchan_msg *out, int m
                   struct sl_error *err);
 
 /* The offset after the last message polled for `dest` (its start offset before the first
- * one, SL_KCHAN_OFFSET_BEGINNING for a start at the beginning). */
+ * one, SL_KCHAN_OFFSET_BEGINNING for a start at the beginning; -1 for a destination that is
+ * not local). */
 int64_t sl_kchan_position(const struct sl_kchan *ch, int dest);
 
 /* Deletes the records of local destination `dest`'s partition below `offset`
