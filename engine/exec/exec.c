@@ -57,7 +57,7 @@ static void sl_exec_enc_free(void *p)
     free(p);
 }
 
-/* The bytes of DATA message *msg of operator op into a new encoded payload (*enc). The
+/* The bytes of DATA message msg of operator op into a new encoded payload (*enc). The
  * original is left as it is (the caller frees it once the encoded one is sent). */
 static int sl_exec_encode(struct sl_worker *w, const struct sl_op *op, struct sl_msg msg,
                           struct sl_exec_enc **enc, struct sl_error *err)
