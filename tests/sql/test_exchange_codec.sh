@@ -71,7 +71,7 @@ rows() { # dir, query
   esac
 }
 mkdir -p "$tmp/plain" "$tmp/codec"
-run "$tmp/plain" || { echo "FAIL: the run without the codec"; tail -3 "$tmp/plain/log"; exit 1; }
+SLUICE_EXCHANGE_CODEC=0 run "$tmp/plain" || { echo "FAIL: the run without the codec"; tail -3 "$tmp/plain/log"; exit 1; }
 SLUICE_EXCHANGE_CODEC=1 run "$tmp/codec" ||
   { echo "FAIL: the run with the codec"; tail -3 "$tmp/codec/log"; exit 1; }
 for q in $fsq $printq; do
