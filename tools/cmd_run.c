@@ -100,7 +100,12 @@ static const char sl_run_usage[] =
     "\n"
     "Log level: SET 'sluice.log.level' = 'ERROR' | 'WARN' | 'INFO' (default) | 'DEBUG'.\n"
     "With --zk, a filesystem sink locks its folder in ZooKeeper: one job at a time writes\n"
-    "it (docs/connectors.md).\n";
+    "it (docs/connectors.md).\n"
+    "\n"
+    "Test mode: SLUICE_EXCHANGE_CODEC=1 in the environment encodes every message between\n"
+    "two workers into bytes and decodes it on the receiver (the path to a worker of another\n"
+    "process, minus the channel); the summary then counts the messages and bytes\n"
+    "(docs/testing.md).\n";
 
 static const char sl_explain_usage[] =
     "usage: sluice explain FILE.sql... [--set NAME=VALUE]... [--udf-path DIR_OR_FILE]...\n"
@@ -401,6 +406,8 @@ int sl_cmd_run(int argc, char **argv)
                                 .print_out = stdout,
                                 .progress = !a.quiet && isatty(STDERR_FILENO),
                                 .stop = &sl_run_stop};
+    const char *xcodec = getenv("SLUICE_EXCHANGE_CODEC");
+    opts.exchange_codec = xcodec && strcmp(xcodec, "1") == 0;
     struct sl_ckpt_opts ck = {0};
     char jobbuf[64];
     /* Checkpoint storage, as Flink: an explicit directory (flag or SQL setting), never a
@@ -599,6 +606,13 @@ int sl_cmd_run(int argc, char **argv)
                 (unsigned long long)sum.rows_out, (unsigned long long)sum.late_rows,
                 (unsigned long long)sum.bad_records);
         (void)cores;
+        if (opts.exchange_codec)
+            fprintf(stderr,
+                    "sluice run: exchange codec: %llu messages encoded, %llu B (%.1f B per "
+                    "message, %.2f B per row in)\n",
+                    (unsigned long long)sum.codec_msgs, (unsigned long long)sum.codec_bytes,
+                    sum.codec_msgs ? (double)sum.codec_bytes / (double)sum.codec_msgs : 0.0,
+                    sum.rows_in ? (double)sum.codec_bytes / (double)sum.rows_in : 0.0);
         char from[48] = "a fresh start";
         if (sum.restored_epoch)
             snprintf(from, sizeof(from), "resumed from epoch %llu",

@@ -41,14 +41,87 @@
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
+/*
+ * The exchange codec's loopback (sl_exec_opts.exchange_codec): a DATA message for another
+ * worker travels as its bytes, one allocation of the process heap with its own free_fn (so
+ * that rings and queues free it like any payload); the receiver knows it by that free_fn.
+ */
+struct sl_exec_enc {
+    struct sl_msg_payload hdr;
+    size_t len;
+    uint8_t bytes[];
+};
+
+static void sl_exec_enc_free(void *p)
+{
+    free(p);
+}
+
+/* The bytes of DATA message msg of operator op into a new encoded payload (*enc). The
+ * original is left as it is (the caller frees it once the encoded one is sent). */
+static int sl_exec_encode(struct sl_worker *w, const struct sl_op *op, struct sl_msg msg,
+                          struct sl_exec_enc **enc, struct sl_error *err)
+{
+    if (!op->ops->msg_encode || !op->ops->msg_decode)
+        return sl_error_set(err, SL_ENOTSUP, "operator '%s' has no message codec", op->ops->name);
+    sl_sbuf_reset(&w->codec_buf);
+    int rc = op->ops->msg_encode(op, msg, &w->codec_buf, err);
+    if (rc)
+        return rc;
+    struct sl_exec_enc *e = malloc(sizeof(*e) + w->codec_buf.len);
+    if (!e)
+        return sl_error_set(err, SL_ENOMEM, "out of memory encoding a message");
+    e->hdr.free_fn = sl_exec_enc_free;
+    e->len = w->codec_buf.len;
+    if (e->len)
+        memcpy(e->bytes, w->codec_buf.p, e->len);
+    w->codec_msgs++;
+    w->codec_bytes += e->len;
+    *enc = e;
+    return 0;
+}
+
+/* An encoded message from worker `from` for operator op, decoded into *m (m->ptr is the
+ * encoded payload; freed here either way). */
+static int sl_exec_decode(struct sl_worker *w, int from, struct sl_op *op, struct sl_msg *m,
+                          struct sl_error *err)
+{
+    struct sl_exec_enc *e = m->ptr;
+    char what[160];
+    snprintf(what, sizeof(what), "worker %d: a message from worker %d for operator '%s'", w->id,
+             from, op->ops->name);
+    struct sl_sread in;
+    sl_sread_init(&in, e->bytes, e->len, what);
+    struct sl_msg out = {0};
+    int rc = op->ops->msg_decode
+                 ? op->ops->msg_decode(op, &w->ctx, m->aux, &in, &out, err)
+                 : sl_error_set(err, SL_ENOTSUP, "%s, which has no message codec", what);
+    if (!rc && (rc = sl_sread_end(&in, err)) != 0) {
+        struct sl_msg_payload *pl = out.ptr;
+        pl->free_fn(pl);
+    }
+    sl_exec_enc_free(e);
+    m->ptr = rc ? NULL : out.ptr;
+    return rc;
+}
+
 int sl_exec_dispatch(struct sl_worker *w, int from, struct sl_msg m, struct sl_error *err)
 {
-    if (m.aux >= w->exec->ntags || !w->by_tag[m.aux] || !w->by_tag[m.aux]->ops->receive)
+    if (m.aux >= w->exec->ntags || !w->by_tag[m.aux] || !w->by_tag[m.aux]->ops->receive) {
+        if (m.kind == SL_MSG_DATA && m.ptr)
+            ((struct sl_msg_payload *)m.ptr)->free_fn(m.ptr);
         return sl_error_set(err, SL_ESTATE,
                             "worker %d: a message for operator %u, which "
                             "takes none",
                             w->id, m.aux);
+    }
     struct sl_op *op = w->by_tag[m.aux];
+    if (m.kind == SL_MSG_DATA && m.ptr &&
+        ((struct sl_msg_payload *)m.ptr)->free_fn == sl_exec_enc_free) {
+        int drc = sl_exec_decode(w, from, op, &m, err);
+        if (drc)
+            return drc;
+    }
     int rc = op->ops->receive(op, &w->ctx, from, m, err);
     sl_exec_account(w, w->exec->tag_pipe[m.aux]);
     return rc;
@@ -169,7 +242,21 @@ static int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int t
                             "exchange of more than one hop): such pipelines cannot take "
                             "checkpoints yet",
                             op->ops->name);
-    return sl_exec_send_raw(w, to, msg, err);
+    if (!x->opts->exchange_codec || to == w->id || msg.kind != SL_MSG_DATA)
+        return sl_exec_send_raw(w, to, msg, err);
+    /* the loopback: the bytes go; the original stays the caller's until they are sent */
+    struct sl_exec_enc *e = NULL;
+    int rc = sl_exec_encode(w, op, msg, &e, err);
+    if (rc)
+        return rc;
+    void *orig = msg.ptr;
+    msg.ptr = e;
+    if ((rc = sl_exec_send_raw(w, to, msg, err)) != 0) {
+        sl_exec_enc_free(e);
+        return rc;
+    }
+    ((struct sl_msg_payload *)orig)->free_fn(orig);
+    return 0;
 }
 
 /* ---- pipelines ----------------------------------------------------------------------------- */
@@ -452,6 +539,13 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             op->ops->free(op);
             rc = sl_error_set(err, SL_ENOTSUP, "operator '%s' cannot take part in checkpoints",
                               name);
+        }
+        if (!rc && w->exec->opts->exchange_codec && op->ops->receive &&
+            (!op->ops->msg_encode || !op->ops->msg_decode)) {
+            const char *name = op->ops->name;
+            op->ops->free(op);
+            rc = sl_error_set(err, SL_ENOTSUP,
+                              "operator '%s' exchanges messages but has no message codec", name);
         }
         if (rc)
             return rc;
@@ -1305,6 +1399,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             sum->bad_records += x->workers[i].stats.bad_records;
             if (x->workers[i].stats.watermark < sum->watermark)
                 sum->watermark = x->workers[i].stats.watermark;
+            sum->codec_msgs += x->workers[i].codec_msgs;
+            sum->codec_bytes += x->workers[i].codec_bytes;
         }
     }
 out:
@@ -1328,6 +1424,7 @@ out:
                     free(p->msgs);
                 }
             free(w->pending);
+            sl_sbuf_free(&w->codec_buf);
             free(w->ck_blocked);
             sl_wake_free(&w->wake);
         }

@@ -77,6 +77,13 @@ struct sl_exec_opts {
      * watches the job's settings node and applies what changes while it runs. The caller
      * owns it (sl_livecfg_open before, sl_livecfg_close after the run). */
     struct sl_livecfg *live;
+    /* A test mode (`sluice run` with SLUICE_EXCHANGE_CODEC=1; docs/testing.md): every DATA
+     * message between two different workers is encoded into bytes by its operator's
+     * msg_encode on the sender and decoded by msg_decode on the receiver just before
+     * receive() - the path a message to a worker of another process takes, minus the
+     * channel. An operator without a codec is refused. Messages a worker sends itself stay
+     * as they are. */
+    bool exchange_codec;
 };
 
 struct sl_exec_summary {
@@ -99,6 +106,8 @@ struct sl_exec_summary {
     uint64_t ckpt_state_bytes;                    /* state bytes of the last epoch */
     double restore_ms; /* resuming: from opening the commit store to the last worker's
                           sources and operators restored (0: a fresh start) */
+    /* sl_exec_opts.exchange_codec: the DATA messages encoded, and their bytes */
+    uint64_t codec_msgs, codec_bytes;
 };
 
 /*

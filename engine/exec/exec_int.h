@@ -118,6 +118,10 @@ struct sl_worker {
     struct sl_pipe_stats *pstats;
     uint64_t busy_ns;
     int64_t last_tick_ns; /* the last idle-timeout watermark tick */
+    /* the exchange codec's loopback (sl_exec_opts.exchange_codec): the encoding buffer, and
+     * the DATA messages this worker encoded for other workers and their bytes */
+    struct sl_sbuf codec_buf;
+    uint64_t codec_msgs, codec_bytes;
 };
 
 struct sl_exec {

@@ -332,3 +332,32 @@ int sl_jn_flag(struct sl_sread *in, bool *v, const char *what, struct sl_error *
     *v = b == 1;
     return 0;
 }
+
+#define SL_JN_MSG_V1 1
+
+int sl_jn_msg_encode(const struct sl_jn_side *sides, struct sl_msg msg, struct sl_sbuf *out,
+                     struct sl_error *err)
+{
+    sl_sbuf_put_u8(out, SL_JN_MSG_V1);
+    sl_jn_save_msg(sides, msg.ptr, out);
+    return sl_sbuf_check(out, err);
+}
+
+int sl_jn_msg_decode(struct sl_jn_route *r, const struct sl_jn_side *sides, uint32_t aux,
+                     struct sl_sread *in, struct sl_msg *out, struct sl_error *err)
+{
+    uint8_t v;
+    int rc = sl_sread_u8(in, &v, err);
+    if (rc)
+        return rc;
+    if (v != SL_JN_MSG_V1) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "%s: a message of an unknown format", r->op->ops->name);
+        return sl_sread_fail(in, err, msg);
+    }
+    struct sl_jn_msg *m = NULL;
+    if ((rc = sl_jn_read_msg(r->heap, sides, in, &m, err)) != 0)
+        return rc;
+    *out = (struct sl_msg){.kind = SL_MSG_DATA, .aux = aux, .ptr = m};
+    return 0;
+}

@@ -110,6 +110,15 @@ int sl_jn_rescale_out(struct sl_jn_route *r, struct sl_worker_ctx *ctx,
                       const struct sl_jn_side *sides, bool wm, uint32_t nold, struct sl_sread *in,
                       struct sl_error *err);
 
+/* The joins' message codec (operator.h: msg_encode / msg_decode). A message of rows, format 1:
+ * 1 version (1), then sl_jn_save_msg (join_store.h) - the layout the outbox keeps its rows in.
+ * Decoding reads it into a message for r's join on the receiving worker (SL_ECORRUPT for
+ * bytes that do not fit `sides`, naming the operator). */
+int sl_jn_msg_encode(const struct sl_jn_side *sides, struct sl_msg msg, struct sl_sbuf *out,
+                     struct sl_error *err);
+int sl_jn_msg_decode(struct sl_jn_route *r, const struct sl_jn_side *sides, uint32_t aux,
+                     struct sl_sread *in, struct sl_msg *out, struct sl_error *err);
+
 /* Reads a byte that must be 0 or 1 into *v (`what`: the operator, for the error). */
 int sl_jn_flag(struct sl_sread *in, bool *v, const char *what, struct sl_error *err);
 

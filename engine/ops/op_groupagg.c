@@ -194,8 +194,32 @@ static void sl_ga_partial_free_payload(void *p)
 
 /* ---- phase 1 ------------------------------------------------------------------------------- */
 
-/* The partial of owner `o`, made when absent. Partials travel between workers: their memory
+/* A new, empty partial (as every owner's). Partials travel between workers: their memory
  * comes from whichever thread grows them (NULL heap), as the window aggregation's. */
+static int sl_ga_partial_new(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx,
+                             struct sl_groupagg_partial **out, struct sl_error *err)
+{
+    struct sl_groupagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p));
+    if (!p)
+        return sl_ga_oom(a, ctx, err);
+    p->hdr.free_fn = sl_ga_partial_free_payload;
+    int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err);
+    if (!rc && a->nmm) {
+        p->mm = sl_mem_zalloc(NULL, a->nmm * sizeof(*p->mm));
+        rc = p->mm ? 0 : sl_error_set(err, SL_ENOMEM, "out of memory");
+        for (uint32_t i = 0; !rc && i < a->nmm; i++, p->nmm++)
+            rc = sl_hashagg_new(NULL, &a->mm[i].spec, &p->mm[i], err);
+    }
+    if (rc) {
+        sl_ga_partial_free(p);
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
+    }
+    *out = p;
+    return 0;
+}
+
+/* The partial of owner `o`, made (or taken from the spares) when absent. */
 static int sl_ga_partial(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, int o,
                          struct sl_hashagg **out, struct sl_error *err)
 {
@@ -203,23 +227,9 @@ static int sl_ga_partial(struct sl_op_groupagg *a, struct sl_worker_ctx *ctx, in
     if (!*pp && a->nspare)
         *pp = a->spare[--a->nspare];
     if (!*pp) {
-        struct sl_groupagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p));
-        if (!p)
-            return sl_ga_oom(a, ctx, err);
-        p->hdr.free_fn = sl_ga_partial_free_payload;
-        int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err);
-        if (!rc && a->nmm) {
-            p->mm = sl_mem_zalloc(NULL, a->nmm * sizeof(*p->mm));
-            rc = p->mm ? 0 : sl_error_set(err, SL_ENOMEM, "out of memory");
-            for (uint32_t i = 0; !rc && i < a->nmm; i++, p->nmm++)
-                rc = sl_hashagg_new(NULL, &a->mm[i].spec, &p->mm[i], err);
-        }
-        if (rc) {
-            sl_ga_partial_free(p);
-            return sl_op_error(ctx, a->op.plan->pos, err, rc, "group aggregation: %s",
-                               err ? err->msg : sl_strerror(rc));
-        }
-        *pp = p;
+        int rc = sl_ga_partial_new(a, ctx, pp, err);
+        if (rc)
+            return rc;
     }
     *out = (*pp)->ha;
     return 0;
@@ -1332,6 +1342,53 @@ static int sl_ga_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     }
 }
 
+/* ---- the message codec (operator.h: msg_encode / msg_decode) ----------------------------------
+ * A partial, format 1: 1 version (1), 4 multisets (the operator's nmm), the hashagg state
+ * (sl_hashagg_save), then each multiset's. */
+#define SL_GA_MSG_V1 1
+
+static int sl_ga_msg_encode(const struct sl_op *op, struct sl_msg msg, struct sl_sbuf *out,
+                            struct sl_error *err)
+{
+    (void)op;
+    const struct sl_groupagg_partial *p = msg.ptr;
+    sl_sbuf_put_u8(out, SL_GA_MSG_V1);
+    sl_sbuf_put_u32(out, p->nmm);
+    int rc = sl_hashagg_save(p->ha, out, err);
+    for (uint32_t i = 0; !rc && i < p->nmm; i++)
+        rc = sl_hashagg_save(p->mm[i], out, err);
+    return rc ? rc : sl_sbuf_check(out, err);
+}
+
+static int sl_ga_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_t aux,
+                            struct sl_sread *in, struct sl_msg *out, struct sl_error *err)
+{
+    struct sl_op_groupagg *a = (struct sl_op_groupagg *)op;
+    uint8_t v;
+    uint32_t nmm;
+    int rc;
+    if ((rc = sl_sread_u8(in, &v, err)) != 0 || (rc = sl_sread_u32(in, &nmm, err)) != 0)
+        return rc;
+    if (v != SL_GA_MSG_V1)
+        return sl_sread_fail(in, err, "group aggregation: a message of an unknown format");
+    if (nmm != a->nmm)
+        return sl_sread_fail(in, err, "group aggregation: a partial of another plan (multisets)");
+    struct sl_groupagg_partial *p;
+    if (a->spare && a->nspare)
+        p = a->spare[--a->nspare]; /* cleared by receive() */
+    else if ((rc = sl_ga_partial_new(a, ctx, &p, err)) != 0)
+        return rc;
+    rc = sl_hashagg_load(p->ha, in, err);
+    for (uint32_t i = 0; !rc && i < nmm; i++)
+        rc = sl_hashagg_load(p->mm[i], in, err);
+    if (rc) {
+        sl_ga_partial_free(p);
+        return rc;
+    }
+    *out = (struct sl_msg){.kind = SL_MSG_DATA, .aux = aux, .ptr = p};
+    return 0;
+}
+
 static int sl_ga_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct sl_op_groupagg *a = (struct sl_op_groupagg *)op;
@@ -1725,6 +1782,8 @@ static const struct sl_op_ops sl_ga_ops = {
     .push = sl_ga_push,
     .watermark = sl_ga_watermark,
     .receive = sl_ga_receive,
+    .msg_encode = sl_ga_msg_encode,
+    .msg_decode = sl_ga_msg_decode,
     .finish = sl_ga_finish,
     .free = sl_ga_free,
     .save = sl_ga_save,

@@ -503,12 +503,29 @@ static int sl_ij_resumed(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     return sl_jn_flush(&((struct sl_op_ijoin *)op)->r, ctx, err);
 }
 
+/* The message codec (operator.h): join_route.h's. */
+static int sl_ij_msg_encode(const struct sl_op *op, struct sl_msg msg, struct sl_sbuf *out,
+                            struct sl_error *err)
+{
+    return sl_jn_msg_encode(((const struct sl_op_ijoin *)op)->side, msg, out, err);
+}
+
+static int sl_ij_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_t aux,
+                            struct sl_sread *in, struct sl_msg *out, struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_ijoin *j = (struct sl_op_ijoin *)op;
+    return sl_jn_msg_decode(&j->r, j->side, aux, in, out, err);
+}
+
 static const struct sl_op_ops sl_ij_ops = {
     .name = "interval join",
     .push = sl_ij_push,
     .watermark = sl_ij_watermark,
     .resumed = sl_ij_resumed,
     .receive = sl_ij_receive,
+    .msg_encode = sl_ij_msg_encode,
+    .msg_decode = sl_ij_msg_decode,
     .finish = sl_ij_finish,
     .free = sl_ij_free,
     .save = sl_ij_save,

@@ -583,11 +583,28 @@ static void sl_jn_free(struct sl_op *op)
     sl_mem_free(j);
 }
 
+/* The message codec (operator.h): join_route.h's. */
+static int sl_jn_op_msg_encode(const struct sl_op *op, struct sl_msg msg, struct sl_sbuf *out,
+                               struct sl_error *err)
+{
+    return sl_jn_msg_encode(((const struct sl_op_join *)op)->side, msg, out, err);
+}
+
+static int sl_jn_op_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_t aux,
+                               struct sl_sread *in, struct sl_msg *out, struct sl_error *err)
+{
+    (void)ctx;
+    struct sl_op_join *j = (struct sl_op_join *)op;
+    return sl_jn_msg_decode(&j->r, j->side, aux, in, out, err);
+}
+
 static const struct sl_op_ops sl_jn_ops = {
     .name = "join",
     .push = sl_jn_push,
     .watermark = sl_jn_watermark,
     .receive = sl_jn_receive,
+    .msg_encode = sl_jn_op_msg_encode,
+    .msg_decode = sl_jn_op_msg_decode,
     .finish = sl_jn_finish,
     .resumed = sl_jn_resumed,
     .free = sl_jn_free,

@@ -36,6 +36,7 @@
 
 #include "engine/ops/exchange.h"
 #include "engine/ops/hashagg.h"
+#include "engine/ops/rowcodec.h"
 #include "kernels/hash.h"
 
 #define SL_OV_MAGIC 0x31564f53u /* "SOV1" little-endian: format version 1 */
@@ -552,27 +553,11 @@ static void sl_ov_decode(struct sl_op_over *k, const uint8_t *p)
     }
 }
 
-/* Row r of b encoded at the end of the arena. */
+/* Row r of b encoded at the end of the arena (engine/ops/rowcodec.h: a pruned column is not
+ * stored, flag 2). */
 static void sl_ov_encode(struct sl_op_over *k, const struct sl_batch *b, uint32_t r)
 {
-    struct sl_sbuf *a = &k->arena;
-    for (uint32_t c = 0; c < k->ncols; c++) {
-        const struct sl_column *col = &b->cols[c];
-        if (k->skip && k->skip[c]) { /* not computed upstream: not read */
-            sl_sbuf_put_u8(a, 2);
-            continue;
-        }
-        bool isn = col->valid && sl_col_is_null(col, r);
-        sl_sbuf_put_u8(a, isn);
-        if (isn)
-            continue;
-        if (k->type[c] == SL_TYPE_VARCHAR) {
-            const sl_str *s = &sl_col_str((struct sl_column *)col)[r];
-            sl_sbuf_put_bytes(a, sl_str_data(s), s->len);
-        } else {
-            sl_sbuf_put(a, (const char *)col->data + (size_t)r * k->width[c], k->width[c]);
-        }
-    }
+    sl_rowc_put(&k->arena, b, r, k->ncols, k->skip);
 }
 
 static int sl_ov_pend_room(struct sl_op_over *k, uint32_t more)
@@ -985,6 +970,51 @@ static int sl_ov_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     default:
         return 0;
     }
+}
+
+/* ---- the message codec (operator.h: msg_encode / msg_decode) ----------------------------------
+ * A message, format 1: 1 version (1), then its batch as sl_rowc_put_batch (engine/ops/rowcodec.h:
+ * the row kinds, and the pruned columns not stored). */
+#define SL_OV_MSG_V1 1
+
+static int sl_ov_msg_encode(const struct sl_op *op, struct sl_msg msg, struct sl_sbuf *out,
+                            struct sl_error *err)
+{
+    const struct sl_op_over *k = (const struct sl_op_over *)op;
+    const struct sl_over_msg *m = msg.ptr;
+    sl_sbuf_put_u8(out, SL_OV_MSG_V1);
+    sl_rowc_put_batch(out, m->b, k->skip);
+    return sl_sbuf_check(out, err);
+}
+
+static int sl_ov_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_t aux,
+                            struct sl_sread *in, struct sl_msg *out, struct sl_error *err)
+{
+    struct sl_op_over *k = (struct sl_op_over *)op;
+    uint8_t v;
+    int rc = sl_sread_u8(in, &v, err);
+    if (rc)
+        return rc;
+    if (v != SL_OV_MSG_V1)
+        return sl_sread_fail(in, err, "OVER aggregate: a message of an unknown format");
+    struct sl_over_msg *m = k->nspare ? k->spare[--k->nspare] : sl_mem_zalloc(NULL, sizeof(*m));
+    if (!m)
+        return sl_ov_oom(k, ctx, err);
+    if (!m->b) { /* new: as sl_ov_outbox_row makes them */
+        m->hdr.free_fn = sl_ov_msg_free_payload;
+        m->pool = sl_batch_pool_new(NULL, k->in_schema, 1);
+        m->b = m->pool ? sl_batch_pool_get(m->pool) : NULL;
+        if (!m->b) {
+            sl_ov_msg_free(m);
+            return sl_ov_oom(k, ctx, err);
+        }
+    }
+    if ((rc = sl_rowc_get_batch(in, m->b, k->skip, "OVER aggregate", err)) != 0) {
+        sl_ov_msg_free(m);
+        return rc;
+    }
+    *out = (struct sl_msg){.kind = SL_MSG_DATA, .aux = aux, .ptr = m};
+    return 0;
 }
 
 static int sl_ov_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
@@ -1423,6 +1453,8 @@ static const struct sl_op_ops sl_ov_ops = {
     .push = sl_ov_push,
     .watermark = sl_ov_watermark,
     .receive = sl_ov_receive,
+    .msg_encode = sl_ov_msg_encode,
+    .msg_decode = sl_ov_msg_decode,
     .finish = sl_ov_finish,
     .free = sl_ov_free,
     .save = sl_ov_save,

@@ -37,6 +37,7 @@
 
 #include "engine/ops/exchange.h"
 #include "engine/ops/hashagg.h"
+#include "engine/ops/rowcodec.h"
 #include "engine/plan/catalog.h"
 #include "engine/plan/settings.h"
 #include "kernels/hash.h"
@@ -942,6 +943,53 @@ static int sl_rk_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
     }
 }
 
+/* ---- the message codec (operator.h: msg_encode / msg_decode) ----------------------------------
+ * A message, format 1: 1 version (1), then its batch as sl_rowc_put_batch (engine/ops/rowcodec.h;
+ * every column stored, no kinds: the sender checked the rows are inserts). */
+#define SL_RK_MSG_V1 1
+
+static int sl_rk_msg_encode(const struct sl_op *op, struct sl_msg msg, struct sl_sbuf *out,
+                            struct sl_error *err)
+{
+    (void)op;
+    const struct sl_rank_msg *m = msg.ptr;
+    sl_sbuf_put_u8(out, SL_RK_MSG_V1);
+    sl_rowc_put_batch(out, m->b, NULL);
+    return sl_sbuf_check(out, err);
+}
+
+static int sl_rk_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_t aux,
+                            struct sl_sread *in, struct sl_msg *out, struct sl_error *err)
+{
+    struct sl_op_rank *k = (struct sl_op_rank *)op;
+    uint8_t v;
+    int rc = sl_sread_u8(in, &v, err);
+    if (rc)
+        return rc;
+    if (v != SL_RK_MSG_V1)
+        return sl_sread_fail(in, err, "Top-N: a message of an unknown format");
+    struct sl_rank_msg *m = k->nspare ? k->spare[--k->nspare] : sl_mem_zalloc(NULL, sizeof(*m));
+    if (!m)
+        return sl_rk_oom(k, ctx, err);
+    if (!m->b) { /* new: as sl_rk_outbox_row makes them */
+        m->hdr.free_fn = sl_rk_msg_free_payload;
+        m->pool = sl_batch_pool_new(NULL, k->in_schema, 1);
+        m->b = m->pool ? sl_batch_pool_get(m->pool) : NULL;
+        if (!m->b) {
+            sl_rk_msg_free(m);
+            return sl_rk_oom(k, ctx, err);
+        }
+    }
+    if ((rc = sl_rowc_get_batch(in, m->b, NULL, "Top-N", err)) == 0 && m->b->kind)
+        rc = sl_sread_fail(in, err, "Top-N: a message with row kinds (insert-only rows)");
+    if (rc) {
+        sl_rk_msg_free(m);
+        return rc;
+    }
+    *out = (struct sl_msg){.kind = SL_MSG_DATA, .aux = aux, .ptr = m};
+    return 0;
+}
+
 static int sl_rk_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
@@ -1015,33 +1063,8 @@ static int sl_rk_load_row(struct sl_op_rank *k, struct sl_batch *s, struct sl_sr
     if (rc)
         return rc;
     sl_batch_reset(s);
-    for (uint32_t c = 0; c < k->ncols; c++) {
-        bool isn = false;
-        struct sl_column *col = &s->cols[c];
-        if ((rc = sl_rk_get_flag(in, &isn, err)) != 0)
-            return rc;
-        if (isn && !col->valid)
-            return sl_sread_fail(in, err, "Top-N: NULL in a NOT NULL column");
-        if (col->valid)
-            sl_col_set_null(col, 0, isn);
-        if (isn) {
-            memset(col->data, 0, k->width[c]);
-            continue;
-        }
-        if (k->type[c] == SL_TYPE_VARCHAR) {
-            const void *data;
-            uint32_t len;
-            if ((rc = sl_sread_bytes(in, &data, &len, err)) != 0)
-                return rc;
-            sl_str v =
-                len > SL_STR_INLINE_MAX ? sl_batch_str(s, data, len) : sl_str_make(data, len);
-            if (!sl_str_ok(v))
-                return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring a row");
-            sl_col_str(col)[0] = v;
-        } else if ((rc = sl_sread_get(in, col->data, k->width[c], err)) != 0) {
-            return rc;
-        }
-    }
+    if ((rc = sl_rowc_get(in, s, 0, NULL, "Top-N", err)) != 0)
+        return rc;
     s->rows = 1;
     if (sl_rk_store(k, s, 0, seq, id))
         return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring a row");
@@ -1391,6 +1414,8 @@ static const struct sl_op_ops sl_rk_ops = {
     .push = sl_rk_push,
     .watermark = sl_rk_watermark,
     .receive = sl_rk_receive,
+    .msg_encode = sl_rk_msg_encode,
+    .msg_decode = sl_rk_msg_decode,
     .finish = sl_rk_finish,
     .free = sl_rk_free,
     .save = sl_rk_save,

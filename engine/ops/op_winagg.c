@@ -243,6 +243,28 @@ static int64_t sl_wa_open_find(struct sl_op_winagg *a, int64_t start, int64_t en
     return lo;
 }
 
+/* A new, empty partial of (start, end); it travels to another worker, so it and its table
+ * come from the process heap (see sl_wa_new_table). */
+static int sl_wa_partial_new(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int64_t start,
+                             int64_t end, struct sl_winagg_partial **out, struct sl_error *err)
+{
+    struct sl_winagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p));
+    if (!p)
+        return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
+                           "window aggregation: out of memory");
+    p->hdr.free_fn = sl_wa_partial_free_payload;
+    int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err);
+    if (rc) {
+        sl_mem_free(p);
+        return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
+                           err ? err->msg : sl_strerror(rc));
+    }
+    p->start = start;
+    p->end = end;
+    *out = p;
+    return 0;
+}
+
 /* The partial of (start, end) for `owner`, created if absent. */
 static int sl_wa_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int64_t start,
                          int64_t end, int owner, struct sl_hashagg **out, struct sl_error *err)
@@ -253,20 +275,9 @@ static int sl_wa_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx, int6
                            "window aggregation: out of memory");
     struct sl_winagg_partial **pp = &a->open[w].parts[owner];
     if (!*pp) {
-        struct sl_winagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p)); /* travels */
-        if (!p)
-            return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
-                               "window aggregation: out of memory");
-        p->hdr.free_fn = sl_wa_partial_free_payload;
-        int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err); /* see sl_wa_new_table */
-        if (rc) {
-            sl_mem_free(p);
-            return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                               err ? err->msg : sl_strerror(rc));
-        }
-        p->start = start;
-        p->end = end;
-        *pp = p;
+        int rc = sl_wa_partial_new(a, ctx, start, end, pp, err);
+        if (rc)
+            return rc;
     }
     *out = (*pp)->ha;
     return 0;
@@ -1077,18 +1088,9 @@ static int sl_wa_sess_partial(struct sl_op_winagg *a, struct sl_worker_ctx *ctx,
 {
     struct sl_winagg_partial **pp = &a->sess_part[owner];
     if (!*pp) {
-        struct sl_winagg_partial *p = sl_mem_zalloc(NULL, sizeof(*p)); /* travels */
-        if (!p)
-            return sl_op_error(ctx, a->op.plan->pos, err, SL_ENOMEM,
-                               "window aggregation: out of memory");
-        p->hdr.free_fn = sl_wa_partial_free_payload;
-        int rc = sl_hashagg_new(NULL, &a->spec, &p->ha, err); /* see sl_wa_new_table */
-        if (rc) {
-            sl_mem_free(p);
-            return sl_op_error(ctx, a->op.plan->pos, err, rc, "window aggregation: %s",
-                               err ? err->msg : sl_strerror(rc));
-        }
-        *pp = p;
+        int rc = sl_wa_partial_new(a, ctx, 0, 0, pp, err);
+        if (rc)
+            return rc;
     }
     *out = (*pp)->ha;
     return 0;
@@ -1424,11 +1426,59 @@ static void sl_wa_free(struct sl_op *op)
     sl_mem_free(a);
 }
 
+/* ---- the message codec (operator.h: msg_encode / msg_decode) ----------------------------------
+ * A partial (windows, slices and sessions alike), format 1: 1 version (1), 8, 8 start, end,
+ * 8 fired_ns (the sender's CLOCK_MONOTONIC: a latency measurement, meaningful within one
+ * process only), then the table (sl_hashagg_save). */
+#define SL_WA_MSG_V1 1
+
+static int sl_wa_msg_encode(const struct sl_op *op, struct sl_msg msg, struct sl_sbuf *out,
+                            struct sl_error *err)
+{
+    (void)op;
+    const struct sl_winagg_partial *p = msg.ptr;
+    sl_sbuf_put_u8(out, SL_WA_MSG_V1);
+    sl_sbuf_put_i64(out, p->start);
+    sl_sbuf_put_i64(out, p->end);
+    sl_sbuf_put_u64(out, p->fired_ns);
+    int rc = sl_hashagg_save(p->ha, out, err);
+    return rc ? rc : sl_sbuf_check(out, err);
+}
+
+static int sl_wa_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_t aux,
+                            struct sl_sread *in, struct sl_msg *out, struct sl_error *err)
+{
+    struct sl_op_winagg *a = (struct sl_op_winagg *)op;
+    uint8_t v;
+    int64_t start, end;
+    uint64_t fired_ns;
+    int rc;
+    if ((rc = sl_sread_u8(in, &v, err)) != 0 || (rc = sl_sread_i64(in, &start, err)) != 0 ||
+        (rc = sl_sread_i64(in, &end, err)) != 0 || (rc = sl_sread_u64(in, &fired_ns, err)) != 0)
+        return rc;
+    if (v != SL_WA_MSG_V1)
+        return sl_sread_fail(in, err, "window aggregation: a message of an unknown format");
+    if (!a->session && start >= end)
+        return sl_sread_fail(in, err, "window aggregation: a partial of an empty window");
+    struct sl_winagg_partial *p;
+    if ((rc = sl_wa_partial_new(a, ctx, start, end, &p, err)) != 0)
+        return rc;
+    p->fired_ns = fired_ns;
+    if ((rc = sl_hashagg_load(p->ha, in, err)) != 0) {
+        sl_wa_partial_free(p);
+        return rc;
+    }
+    *out = (struct sl_msg){.kind = SL_MSG_DATA, .aux = aux, .ptr = p};
+    return 0;
+}
+
 static const struct sl_op_ops sl_wa_ops = {
     .name = "window-aggregate",
     .push = sl_wa_push,
     .watermark = sl_wa_watermark,
     .receive = sl_wa_receive,
+    .msg_encode = sl_wa_msg_encode,
+    .msg_decode = sl_wa_msg_decode,
     .finish = sl_wa_finish,
     .resumed = sl_wa_resumed,
     .free = sl_wa_free,
@@ -1442,6 +1492,8 @@ static const struct sl_op_ops sl_wa_sess_ops = {
     .push = sl_wa_sess_push,
     .watermark = sl_wa_sess_watermark,
     .receive = sl_wa_sess_receive,
+    .msg_encode = sl_wa_msg_encode,
+    .msg_decode = sl_wa_msg_decode,
     .finish = sl_wa_sess_finish,
     .free = sl_wa_free,
     .save = sl_wa_sess_save,

@@ -116,6 +116,25 @@ struct sl_op_ops {
      * operators that never exchange. */
     int (*receive)(struct sl_op *op, struct sl_worker_ctx *ctx, int from_worker, struct sl_msg msg,
                    struct sl_error *err);
+    /* The byte codec of this operator's DATA messages (engine/exec/exec.c's exchange codec;
+     * docs/architecture.md, "Message codecs"): every operator with a receive() has both, so
+     * that its messages can cross a process boundary (a job over several processes, where
+     * the channel between two workers is a Kafka partition).
+     * msg_encode: appends the payload of DATA message `msg` (msg.ptr; msg.aux is the
+     * operator's tag - an operator with several payload kinds writes the kind into the
+     * bytes) to `out` as bytes: little-endian (engine/core/state.h), a 1-byte format version
+     * first. It does not free nor change the payload (the caller frees it). Runs on the
+     * sending worker. 0, or SL_ENOMEM (out failed).
+     * msg_decode: on the RECEIVING worker (ctx: its heap, worker index), rebuilds from `in`
+     * (what msg_encode wrote, read to its end) the DATA message *out that receive() takes
+     * exactly as if the original payload had arrived (aux: the tag the message was
+     * addressed with). Bytes that do not fit (truncated, garbage, another format) are
+     * SL_ECORRUPT naming the operator, never a crash: every length is bounds-checked, and
+     * nothing is left allocated on an error. */
+    int (*msg_encode)(const struct sl_op *op, struct sl_msg msg, struct sl_sbuf *out,
+                      struct sl_error *err);
+    int (*msg_decode)(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_t aux,
+                      struct sl_sread *in, struct sl_msg *out, struct sl_error *err);
     /* The input ended and every message has been received: emit what is left, then call
      * finish downstream. */
     int (*finish)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err);
