@@ -18,7 +18,8 @@
 #include "io/kafka_mock.h"
 
 static const char sl_kafka_mock_usage[] =
-    "usage: sluice kafka-mock [--port P] [--partitions N] [--topic NAME]... [--brokers K]\n"
+    "usage: sluice kafka-mock [--port P] [--partitions N] [--topic NAME[:PARTITIONS]]...\n"
+    "                         [--brokers K]\n"
     "\n"
     "Starts an in-memory Kafka-protocol broker (librdkafka's mock cluster) on 127.0.0.1,\n"
     "prints its bootstrap address as one line on stdout, and serves until SIGINT or SIGTERM.\n"
@@ -26,7 +27,10 @@ static const char sl_kafka_mock_usage[] =
     "options:\n"
     "  --port P         bootstrap on 127.0.0.1:P (default: the ports the kernel picks)\n"
     "  --partitions N   partitions of each --topic (default 1)\n"
-    "  --topic NAME     create this topic at start (repeatable)\n"
+    "  --topic NAME[:PARTITIONS]\n"
+    "                   create this topic at start (repeatable), with PARTITIONS partitions\n"
+    "                   (default: --partitions); e.g. the channel topic of a job over\n"
+    "                   several processes, which needs exactly W partitions (docs/cluster.md)\n"
     "  --brokers K      brokers in the cluster (default 1)\n"
     "\n"
     "limits of the mock (librdkafka 2.0.2):\n"
@@ -63,9 +67,11 @@ int sl_cmd_kafka_mock(int argc, char **argv)
     struct sl_kafka_mock_config cfg = {.brokers = 1, .port = 0};
     int partitions = 1;
     const char **topics = calloc((size_t)argc, sizeof(*topics));
+    char **names = calloc((size_t)argc, sizeof(*names));
+    int *nparts = calloc((size_t)argc, sizeof(*nparts)); /* 0: --partitions */
     int ntopics = 0;
     int status = 2;
-    if (!topics) {
+    if (!topics || !names || !nparts) {
         fprintf(stderr, "sluice kafka-mock: out of memory\n");
         return 1;
     }
@@ -96,6 +102,17 @@ int sl_cmd_kafka_mock(int argc, char **argv)
                 fprintf(stderr, "sluice kafka-mock: --topic needs a name\n");
                 goto out;
             }
+            const char *colon = strrchr(v, ':');
+            if (colon) { /* NAME:PARTITIONS */
+                if (colon == v ||
+                    sl_parse_int("--topic NAME:PARTITIONS", colon + 1, 1, 100000, &nparts[ntopics]))
+                    goto out;
+                if (!(names[ntopics] = strndup(v, (size_t)(colon - v)))) {
+                    fprintf(stderr, "sluice kafka-mock: out of memory\n");
+                    goto out;
+                }
+                v = names[ntopics];
+            }
             topics[ntopics++] = v;
         } else {
             fprintf(stderr, "sluice kafka-mock: unknown option '%s'\n%s", a, sl_kafka_mock_usage);
@@ -118,7 +135,8 @@ int sl_cmd_kafka_mock(int argc, char **argv)
         goto out;
     }
     for (int t = 0; t < ntopics; t++) {
-        if (sl_kafka_mock_topic_create(mock, topics[t], partitions, &err) != 0) {
+        if (sl_kafka_mock_topic_create(mock, topics[t], nparts[t] ? nparts[t] : partitions, &err) !=
+            0) {
             fprintf(stderr, "sluice kafka-mock: %s\n", err.msg);
             sl_kafka_mock_free(mock);
             status = 1;
@@ -134,6 +152,10 @@ int sl_cmd_kafka_mock(int argc, char **argv)
     sl_kafka_mock_free(mock);
     status = 0;
 out:
+    for (int t = 0; names && t < ntopics; t++)
+        free(names[t]);
+    free(names);
+    free(nparts);
     free(topics);
     return status;
 }

@@ -31,6 +31,7 @@ static const char sl_run_usage[] =
     "                  [--checkpoint-interval MS]\n"
     "                  [--metrics-port PORT] [--metrics-host ADDR]\n"
     "                  [--udf-path DIR_OR_FILE]...\n"
+    "                  [--cluster W:LO --cluster-brokers HOST:PORT [--cluster-topic T]]\n"
     "\n"
     "Runs every INSERT INTO of the Flink SQL files, read one after the other as one script\n"
     "(e.g. ddl_gen.sql ddl_views.sql q5.sql), until the sources end (bounded tables) or\n"
@@ -55,6 +56,18 @@ static const char sl_run_usage[] =
     "                       or a directory of them (repeatable; searched after SET\n"
     "                       'sluice.udf.path' and before the directory udf/ next to the\n"
     "                       sluice program, which holds the Nexmark UDFs; docs/udf.md)\n"
+    "\n"
+    "One job over several processes, static mode (docs/cluster.md): every process runs\n"
+    "the same SQL with its own part of the job's W workers, given on the command line.\n"
+    "This is a step before the ZooKeeper-assigned cluster: nothing checks that the\n"
+    "processes agree, and checkpoints are not built yet (--state-dir, --zk, an interval\n"
+    "and 'execution.checkpointing.dir' are refused with --cluster).\n"
+    "  --cluster W:LO       the job has W workers; this one runs the global workers\n"
+    "                       [LO, LO + --workers); key groups and source splits follow W\n"
+    "  --cluster-brokers B  the Kafka brokers of the channel between the processes\n"
+    "  --cluster-topic T    its topic, which must exist with exactly W partitions\n"
+    "                       (default: sluice-JOB-static, JOB from --job or the last file's\n"
+    "                       name; `sluice kafka-mock --topic T:W` creates one)\n"
     "\n"
     "Checkpoints (exactly-once; docs/checkpoint-protocol.md) need a place to keep them, as\n"
     "in Flink: --state-dir DIR, or SET 'execution.checkpointing.dir' (Flink 2) or\n"
@@ -175,6 +188,8 @@ struct sl_run_args {
     const char *metrics_host;
     const char *udf_paths[32]; /* --udf-path, in order */
     uint32_t nudf_paths;
+    int cluster_workers, cluster_lo; /* --cluster W:LO (0: not given) */
+    const char *cluster_brokers, *cluster_topic;
 };
 
 /* A TCP port from 0 to 65535, or -1. */
@@ -218,11 +233,20 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
             continue;
         }
         /* the first two for both commands, the rest for run only */
-        static const char *const valued[] = {
-            "--set",          "--udf-path",    "--workers",
-            "--brokers",      "--property",    "--job",
-            "--state-dir",    "--zk",          "--checkpoint-interval",
-            "--metrics-port", "--metrics-host"};
+        static const char *const valued[] = {"--set",
+                                             "--udf-path",
+                                             "--workers",
+                                             "--brokers",
+                                             "--property",
+                                             "--job",
+                                             "--state-dir",
+                                             "--zk",
+                                             "--checkpoint-interval",
+                                             "--metrics-port",
+                                             "--metrics-host",
+                                             "--cluster",
+                                             "--cluster-brokers",
+                                             "--cluster-topic"};
         const char *val;
         int which = sl_cli_value(argc, argv, &i, argv[0], usage, valued,
                                  run ? sizeof(valued) / sizeof(valued[0]) : 2, &val);
@@ -303,8 +327,30 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
                 return 2;
             }
             break;
-        default:
+        case 10:
             a->metrics_host = val;
+            break;
+        case 11: { /* --cluster W:LO */
+            char *end;
+            long w = strtol(val, &end, 10), lo = -1;
+            if (*end == ':' && end[1])
+                lo = strtol(end + 1, &end, 10);
+            if (*end || w < 1 || w > 32768 || lo < 0 || lo >= w) {
+                fprintf(stderr,
+                        "sluice run: --cluster needs W:LO (the job's workers, from 1 to 32768, "
+                        "and this process's first global worker, from 0 to W - 1), not '%s'\n",
+                        val);
+                return 2;
+            }
+            a->cluster_workers = (int)w;
+            a->cluster_lo = (int)lo;
+            break;
+        }
+        case 12:
+            a->cluster_brokers = val;
+            break;
+        default:
+            a->cluster_topic = val;
             break;
         }
     }
@@ -409,7 +455,7 @@ int sl_cmd_run(int argc, char **argv)
     const char *xcodec = getenv("SLUICE_EXCHANGE_CODEC");
     opts.exchange_codec = xcodec && strcmp(xcodec, "1") == 0;
     struct sl_ckpt_opts ck = {0};
-    char jobbuf[64];
+    char jobbuf[64], topicbuf[256];
     /* Checkpoint storage, as Flink: an explicit directory (flag or SQL setting), never a
      * folder chosen behind the user's back. */
     const char *sdir = a.state_dir;
@@ -425,7 +471,67 @@ int sl_cmd_run(int argc, char **argv)
         status = 2;
         goto out;
     }
-    if (!sdir && (a.job || a.zk || a.interval_ms || a.restart)) {
+    if (a.cluster_workers) { /* a job over several processes (docs/cluster.md) */
+        const char *ckw = sdir            ? sdir_from
+                          : a.zk          ? "--zk"
+                          : a.interval_ms ? "--checkpoint-interval"
+                          : a.restart     ? "--restart"
+                                          : NULL;
+        if (ckw) {
+            fprintf(stderr,
+                    "sluice run: --cluster with %s: checkpoints of a job over several processes "
+                    "are not built yet\n",
+                    ckw);
+            status = 2;
+            goto out;
+        }
+        int n = a.workers > 0 ? a.workers : sl_exec_default_workers();
+        if (a.cluster_lo + n > a.cluster_workers) {
+            fprintf(stderr,
+                    "sluice run: --cluster %d:%d with --workers %d: workers [%d, %d) are not "
+                    "within the job's %d\n",
+                    a.cluster_workers, a.cluster_lo, n, a.cluster_lo, a.cluster_lo + n,
+                    a.cluster_workers);
+            status = 2;
+            goto out;
+        }
+        if (!a.cluster_brokers) {
+            fprintf(stderr, "sluice run: --cluster needs --cluster-brokers HOST:PORT (the "
+                            "Kafka brokers of the channel between the processes)\n");
+            status = 2;
+            goto out;
+        }
+        if (!a.cluster_topic) {
+            const char *base = a.job;
+            size_t k = base ? strlen(base) : 0;
+            if (!base) { /* the last file's name without .sql */
+                base = strrchr(a.files[a.nfiles - 1], '/');
+                base = base ? base + 1 : a.files[a.nfiles - 1];
+                k = strlen(base);
+                if (k > 4 && !strcmp(base + k - 4, ".sql"))
+                    k -= 4;
+            }
+            snprintf(topicbuf, sizeof(topicbuf), "sluice-%.*s-static", (int)(k > 200 ? 200 : k),
+                     base);
+            a.cluster_topic = topicbuf;
+        }
+        opts.cluster_workers = a.cluster_workers;
+        opts.cluster_lo = a.cluster_lo;
+        opts.cluster_brokers = a.cluster_brokers;
+        opts.cluster_topic = a.cluster_topic;
+        if (!a.quiet && sl_log_enabled(SL_LOG_INFO))
+            fprintf(stderr,
+                    "sluice run: workers [%d, %d) of the job's %d; the channel is topic '%s' at "
+                    "%s\n",
+                    a.cluster_lo, a.cluster_lo + n, a.cluster_workers, a.cluster_topic,
+                    a.cluster_brokers);
+    } else if (a.cluster_brokers || a.cluster_topic) {
+        fprintf(stderr, "sluice run: %s needs --cluster W:LO\n",
+                a.cluster_brokers ? "--cluster-brokers" : "--cluster-topic");
+        status = 2;
+        goto out;
+    }
+    if (!sdir && ((a.job && !a.cluster_workers) || a.zk || a.interval_ms || a.restart)) {
         fprintf(stderr,
                 "sluice run: %s needs a place for the checkpoints: give --state-dir DIR (or "
                 "SET 'execution.checkpointing.dir' in the SQL)\n",
@@ -626,6 +732,13 @@ int sl_cmd_run(int argc, char **argv)
                     sum.checkpoints_failed, sum.ckpt_p50_ms, sum.ckpt_p99_ms, sum.ckpt_max_ms,
                     (unsigned long long)sum.ckpt_state_bytes, (unsigned long long)sum.ckpt_bytes,
                     sum.restore_ms);
+        if (opts.cluster_workers)
+            fprintf(stderr,
+                    "sluice run: channel: %llu messages sent (%llu B), %llu received (%llu B), "
+                    "%u sends waited for room\n",
+                    (unsigned long long)sum.chan_sent, (unsigned long long)sum.chan_sent_bytes,
+                    (unsigned long long)sum.chan_recv, (unsigned long long)sum.chan_recv_bytes,
+                    sum.chan_full);
     }
     status = 0;
 out:

@@ -2459,6 +2459,9 @@ static int ka_sink_open(const struct sl_table *t, const struct sl_connector_env 
             }
             continue;
         }
+        if (env && env->worker_hi > env->worker_lo && env->worker_hi <= nworkers &&
+            (i < env->worker_lo || i >= env->worker_hi))
+            continue; /* another process's worker (a job over several processes) */
         if (part == 2)
             cfg.partition = i % count;
         cfg.on_delivered = env && env->on_delivered ? ka_sink_delivered : NULL;

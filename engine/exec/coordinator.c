@@ -35,9 +35,9 @@ int sl_coordinator_begin(struct sl_worker *w, uint64_t epoch, struct sl_error *e
     w->ck_epoch = epoch;
     w->ctx.aligning = true;
     w->ck_nbar = 0;
-    for (int to = 0; to < x->n; to++) {
+    for (int to = 0; to < x->nall; to++) { /* global workers: rings and the channel */
         w->ck_blocked[to] = false;
-        if (to == w->id)
+        if (to == w->gid)
             continue;
         struct sl_msg m = {.kind = SL_MSG_BARRIER, .num = (int64_t)epoch};
         int rc = sl_exec_send_raw(w, to, m, err);
@@ -57,7 +57,7 @@ int sl_coordinator_barrier(struct sl_worker *w, int from, uint64_t epoch, struct
         return sl_error_set(err, SL_ESTATE,
                             "worker %d: a barrier of epoch %llu from worker %d while aligning "
                             "epoch %llu",
-                            w->id, (unsigned long long)epoch, from,
+                            w->gid, (unsigned long long)epoch, from,
                             (unsigned long long)w->ck_epoch);
     }
     w->ck_blocked[from] = true;
@@ -71,7 +71,7 @@ int sl_coordinator_drain_self(struct sl_worker *w, struct sl_error *err)
 {
     struct sl_exec *x = w->exec;
     struct sl_ring *r = x->rings[w->id * x->n + w->id];
-    struct sl_pending *p = &w->pending[w->id];
+    struct sl_pending *p = &w->pending[w->gid];
     for (;;) {
         while (p->len && sl_ring_push(r, p->msgs[p->head])) {
             p->head = (p->head + 1) % p->cap;
@@ -83,7 +83,7 @@ int sl_coordinator_drain_self(struct sl_worker *w, struct sl_error *err)
                 return 0;
             continue;
         }
-        int rc = sl_exec_dispatch(w, w->id, m, err);
+        int rc = sl_exec_dispatch(w, w->gid, m, err);
         if (rc)
             return rc;
     }
@@ -120,7 +120,7 @@ void sl_coordinator_snapshot(struct sl_worker *w)
                     strlen(p->nodes[0]->scan.table->name));
         sl_sbuf_put(&ws->summary, ":", 1);
         size_t before = ws->summary.len;
-        rc = p->source->ops->save(p->source, w->id, &ws->data, &ws->summary, err);
+        rc = p->source->ops->save(p->source, w->gid, &ws->data, &ws->summary, err);
         if (rc || (rc = sl_ckpt_wstate_add(ws, SL_CKPT_SOURCE, i, 0, off, err)))
             break;
         if (ws->summary.len == before)
@@ -146,7 +146,7 @@ void sl_coordinator_snapshot(struct sl_worker *w)
     w->ck_epoch = 0;
     w->ctx.aligning = false;
     w->ck_nbar = 0;
-    for (int i = 0; i < x->n; i++)
+    for (int i = 0; i < x->nall; i++)
         w->ck_blocked[i] = false;
     atomic_store_explicit(&w->ck_ready, e, memory_order_release);
 }

@@ -24,6 +24,7 @@
 
 #include "engine/core/datetime.h"
 #include "engine/core/fault.h"
+#include "engine/core/le.h"
 #include "engine/core/log.h"
 #include "engine/exec/exec_int.h"
 #include "engine/ops/op_basic.h"
@@ -113,7 +114,7 @@ int sl_exec_dispatch(struct sl_worker *w, int from, struct sl_msg m, struct sl_e
         return sl_error_set(err, SL_ESTATE,
                             "worker %d: a message for operator %u, which "
                             "takes none",
-                            w->id, m.aux);
+                            w->gid, m.aux);
     }
     struct sl_op *op = w->by_tag[m.aux];
     if (m.kind == SL_MSG_DATA && m.ptr &&
@@ -152,62 +153,63 @@ void sl_exec_account(struct sl_worker *w, uint32_t pipe)
     }
 }
 
-/* Serves the messages waiting for this worker; *got says whether there were any. A sender
- * whose checkpoint barrier arrived is not read again until this worker's snapshot. */
-static int sl_serve_inbound(struct sl_worker *w, bool *got, struct sl_error *err)
+/* ---- the channel to other processes (a job over several processes; docs/scaling.md) ----- */
+
+static bool sl_exec_is_local(const struct sl_exec *x, int g)
+{
+    return g >= x->base && g < x->base + x->n;
+}
+
+/* Puts msg into the channel to remote global worker `to`: DATA as its operator's
+ * msg_encode writes it (the operator of tag msg.aux, which decodes it on the receiver), any
+ * other kind as its 8-byte number. 0 (a DATA payload is freed), SL_EFULL (nothing was sent:
+ * msg stays the caller's, err untouched), or an error. */
+static int sl_chan_put(struct sl_worker *w, int to, struct sl_msg msg, struct sl_error *err)
 {
     struct sl_exec *x = w->exec;
-    for (int from = 0; from < x->n; from++) {
-        if (w->ck_blocked && w->ck_blocked[from])
-            continue;
-        struct sl_ring *r = x->rings[from * x->n + w->id];
-        struct sl_msg m;
-        for (int k = 0; k < 256 && sl_ring_pop(r, &m); k++) {
-            *got = true;
-            int rc;
-            if (m.kind == SL_MSG_BARRIER) {
-                rc = sl_coordinator_barrier(w, from, (uint64_t)m.num, err);
-                if (rc)
-                    return rc;
-                break;
-            }
-            rc = sl_exec_dispatch(w, from, m, err);
-            if (rc)
-                return rc;
-        }
+    const void *bytes;
+    size_t len;
+    uint8_t num[8];
+    int rc;
+    if (msg.kind == SL_MSG_DATA) {
+        struct sl_op *op = msg.aux < x->ntags ? w->by_tag[msg.aux] : NULL;
+        if (!op || !op->ops->msg_encode || !op->ops->msg_decode)
+            return sl_error_set(err, SL_ENOTSUP,
+                                "worker %d: a message for operator '%s' to worker %d of another "
+                                "process: the operator has no message codec",
+                                w->gid, op ? op->ops->name : "?", to);
+        sl_sbuf_reset(&w->chan_buf);
+        if ((rc = op->ops->msg_encode(op, msg, &w->chan_buf, err)) != 0)
+            return rc;
+        if (w->chan_buf.failed)
+            return sl_error_set(err, SL_ENOMEM, "out of memory encoding a message");
+        bytes = w->chan_buf.p;
+        len = w->chan_buf.len;
+    } else {
+        sl_le_put64(num, (uint64_t)msg.num);
+        bytes = num;
+        len = sizeof(num);
     }
+    struct sl_error e = {0};
+    rc = sl_kchan_send(x->chan, to, w->gid, msg.kind, msg.aux, bytes, len, &e);
+    if (rc == SL_EFULL) {
+        w->chan_full++;
+        return SL_EFULL;
+    }
+    if (rc) {
+        *err = e;
+        return rc;
+    }
+    w->chan_sent++;
+    w->chan_sent_bytes += len;
+    if (msg.kind == SL_MSG_DATA && msg.ptr)
+        ((struct sl_msg_payload *)msg.ptr)->free_fn(msg.ptr);
     return 0;
 }
 
-/* Moves queued messages into their rings while there is room. */
-static void sl_flush_pending(struct sl_worker *w, bool *left)
+/* Appends msg to queue p (a pending or held FIFO). 0 or SL_ENOMEM. */
+static int sl_queue_push(struct sl_pending *p, struct sl_msg msg, struct sl_error *err)
 {
-    struct sl_exec *x = w->exec;
-    for (int to = 0; to < x->n; to++) {
-        struct sl_pending *p = &w->pending[to];
-        struct sl_ring *r = x->rings[w->id * x->n + to];
-        uint32_t before = p->len;
-        while (p->len && sl_ring_push(r, p->msgs[p->head])) {
-            p->head = (p->head + 1) % p->cap;
-            p->len--;
-        }
-        if (p->len != before && to != w->id)
-            sl_wake_notify(&x->workers[to].wake);
-        if (p->len)
-            *left = true;
-    }
-}
-
-/* Sends msg to worker `to` through the ring, or this worker's queue for it when full. */
-int sl_exec_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_error *err)
-{
-    struct sl_exec *x = w->exec;
-    struct sl_pending *p = &w->pending[to];
-    if (p->len == 0 && sl_ring_push(x->rings[w->id * x->n + to], msg)) {
-        if (to != w->id)
-            sl_wake_notify(&x->workers[to].wake);
-        return 0;
-    }
     if (p->len == p->cap) {
         uint32_t ncap = p->cap ? p->cap * 2 : 64;
         struct sl_msg *nm = malloc(ncap * sizeof(*nm));
@@ -225,6 +227,214 @@ int sl_exec_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_e
     return 0;
 }
 
+static struct sl_msg sl_queue_pop(struct sl_pending *p)
+{
+    struct sl_msg m = p->msgs[p->head];
+    p->head = (p->head + 1) % p->cap;
+    p->len--;
+    return m;
+}
+
+/* A message from remote sender `from` as the channel gave it, decoded into *m: DATA through
+ * the target operator's msg_decode on this worker (its heap), others from their number. */
+static int sl_chan_decode(struct sl_worker *w, const struct sl_kchan_msg *km, struct sl_msg *m,
+                          struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    *m = (struct sl_msg){.kind = km->kind, .aux = km->aux};
+    if (km->kind != SL_MSG_DATA) {
+        if (km->len != 8)
+            return sl_error_set(err, SL_ECORRUPT,
+                                "Kafka channel topic '%s' partition %d offset %lld: a message "
+                                "of kind %u from worker %d of %zu bytes (8 expected)",
+                                x->opts->cluster_topic, w->gid, (long long)km->offset, km->kind,
+                                km->sender, km->len);
+        m->num = (int64_t)sl_le_get64(km->bytes);
+        return 0;
+    }
+    struct sl_op *op = km->aux < x->ntags ? w->by_tag[km->aux] : NULL;
+    if (!op || !op->ops->msg_decode || !op->ops->receive)
+        return sl_error_set(err, SL_ECORRUPT,
+                            "Kafka channel topic '%s' partition %d offset %lld: a message from "
+                            "worker %d for operator %u, which takes none",
+                            x->opts->cluster_topic, w->gid, (long long)km->offset, km->sender,
+                            km->aux);
+    char what[192];
+    snprintf(what, sizeof(what),
+             "Kafka channel topic '%s' partition %d offset %lld: a message from worker %d for "
+             "operator '%s'",
+             x->opts->cluster_topic, w->gid, (long long)km->offset, km->sender, op->ops->name);
+    struct sl_sread in;
+    sl_sread_init(&in, km->bytes, km->len, what);
+    int rc = op->ops->msg_decode(op, &w->ctx, km->aux, &in, m, err);
+    if (!rc && (rc = sl_sread_end(&in, err)) != 0) {
+        struct sl_msg_payload *pl = m->ptr;
+        pl->free_fn(pl);
+        m->ptr = NULL;
+    }
+    return rc;
+}
+
+/* One message from global worker `from` (a ring's or the channel's): a barrier goes to the
+ * coordinator, anything else to its operator. */
+static int sl_serve_one(struct sl_worker *w, int from, struct sl_msg m, struct sl_error *err)
+{
+    if (m.kind == SL_MSG_BARRIER)
+        return sl_coordinator_barrier(w, from, (uint64_t)m.num, err);
+    return sl_exec_dispatch(w, from, m, err);
+}
+
+/* Serves what the channel holds for this worker: first the held messages of senders no
+ * longer blocked (in their order, until a barrier blocks one again), then up to a few
+ * hundred new ones; a message of a blocked sender, or of one with held messages, is held. */
+static int sl_serve_channel(struct sl_worker *w, bool *got, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    int rc;
+    for (int from = 0; w->nheld && from < x->nall; from++) {
+        struct sl_pending *h = &w->held[from];
+        while (h->len && !(w->ck_blocked && w->ck_blocked[from])) {
+            *got = true;
+            struct sl_msg m = sl_queue_pop(h);
+            if (!h->len)
+                w->nheld--;
+            if ((rc = sl_serve_one(w, from, m, err)) != 0)
+                return rc;
+        }
+    }
+    struct sl_kchan_msg km[64];
+    for (int round = 0; round < 4; round++) {
+        int n = sl_kchan_poll(x->chan, w->gid, km, 64, err);
+        if (n < 0)
+            return n;
+        for (int i = 0; i < n; i++) {
+            *got = true;
+            int from = km[i].sender;
+            if (from < 0 || from >= x->nall || sl_exec_is_local(x, from))
+                return sl_error_set(err, SL_ECORRUPT,
+                                    "Kafka channel topic '%s' partition %d offset %lld: a "
+                                    "message from worker %d, which is not another process's",
+                                    x->opts->cluster_topic, w->gid, (long long)km[i].offset, from);
+            struct sl_msg m;
+            if ((rc = sl_chan_decode(w, &km[i], &m, err)) != 0)
+                return rc;
+            w->chan_recv++;
+            w->chan_recv_bytes += km[i].len;
+            struct sl_pending *h = &w->held[from];
+            if (h->len || (w->ck_blocked && w->ck_blocked[from])) {
+                if (!h->len)
+                    w->nheld++;
+                if ((rc = sl_queue_push(h, m, err)) != 0) {
+                    if (m.kind == SL_MSG_DATA && m.ptr)
+                        ((struct sl_msg_payload *)m.ptr)->free_fn(m.ptr);
+                    return rc;
+                }
+                continue;
+            }
+            if ((rc = sl_serve_one(w, from, m, err)) != 0)
+                return rc;
+        }
+        if (n < 64)
+            break;
+    }
+    return 0;
+}
+
+/* Serves the messages waiting for this worker; *got says whether there were any. A sender
+ * whose checkpoint barrier arrived is not read again until this worker's snapshot. */
+static int sl_serve_inbound(struct sl_worker *w, bool *got, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    for (int lfrom = 0; lfrom < x->n; lfrom++) {
+        int from = x->base + lfrom;
+        if (w->ck_blocked && w->ck_blocked[from])
+            continue;
+        struct sl_ring *r = x->rings[lfrom * x->n + w->id];
+        struct sl_msg m;
+        for (int k = 0; k < 256 && sl_ring_pop(r, &m); k++) {
+            *got = true;
+            int rc;
+            if (m.kind == SL_MSG_BARRIER) {
+                rc = sl_coordinator_barrier(w, from, (uint64_t)m.num, err);
+                if (rc)
+                    return rc;
+                break;
+            }
+            rc = sl_exec_dispatch(w, from, m, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return x->chan ? sl_serve_channel(w, got, err) : 0;
+}
+
+/* Moves queued messages into their rings (or the channel) while there is room. */
+static int sl_flush_pending(struct sl_worker *w, bool *left, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    for (int to = 0; to < x->nall; to++) {
+        struct sl_pending *p = &w->pending[to];
+        if (!p->len)
+            continue;
+        if (!sl_exec_is_local(x, to)) {
+            while (p->len) {
+                int rc = sl_chan_put(w, to, p->msgs[p->head], err);
+                if (rc == SL_EFULL)
+                    break;
+                if (rc)
+                    return rc;
+                p->head = (p->head + 1) % p->cap;
+                p->len--;
+            }
+            if (p->len) {
+                *left = true;
+                struct sl_error e = {0};
+                int rc = sl_kchan_poll_sends(x->chan, &e); /* room comes with the reports */
+                if (rc) {
+                    *err = e;
+                    return rc;
+                }
+            }
+            continue;
+        }
+        int lto = to - x->base;
+        struct sl_ring *r = x->rings[w->id * x->n + lto];
+        uint32_t before = p->len;
+        while (p->len && sl_ring_push(r, p->msgs[p->head])) {
+            p->head = (p->head + 1) % p->cap;
+            p->len--;
+        }
+        if (p->len != before && lto != w->id)
+            sl_wake_notify(&x->workers[lto].wake);
+        if (p->len)
+            *left = true;
+    }
+    return 0;
+}
+
+/* Sends msg to global worker `to`: through the ring to a local one, the channel to another
+ * process's, or this worker's queue for it when full. */
+int sl_exec_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_error *err)
+{
+    struct sl_exec *x = w->exec;
+    struct sl_pending *p = &w->pending[to];
+    if (!sl_exec_is_local(x, to)) {
+        if (p->len == 0) {
+            int rc = sl_chan_put(w, to, msg, err);
+            if (rc != SL_EFULL)
+                return rc;
+        }
+        return sl_queue_push(p, msg, err);
+    }
+    int lto = to - x->base;
+    if (p->len == 0 && sl_ring_push(x->rings[w->id * x->n + lto], msg)) {
+        if (lto != w->id)
+            sl_wake_notify(&x->workers[lto].wake);
+        return 0;
+    }
+    return sl_queue_push(p, msg, err);
+}
+
 /* The workers' sl_worker_ctx.send: through the ring to worker `to` (msg.aux is the
  * operator's tag). */
 static int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int to,
@@ -232,9 +442,9 @@ static int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int t
 {
     struct sl_worker *w = ctx->runner;
     struct sl_exec *x = w->exec;
-    if (to < 0 || to >= x->n)
-        return sl_error_set(err, SL_EINVAL, "message to worker %d of %d", to, x->n);
-    if (w->ck_epoch && to != w->id)
+    if (to < 0 || to >= x->nall)
+        return sl_error_set(err, SL_EINVAL, "message to worker %d of %d", to, x->nall);
+    if (w->ck_epoch && to != w->gid)
         /* while aligning, only received messages run operators: a send now would carry
          * pre-checkpoint input behind this worker's barrier, i.e. into the next epoch */
         return sl_error_set(err, SL_ENOTSUP,
@@ -242,7 +452,8 @@ static int sl_exec_send(struct sl_worker_ctx *ctx, const struct sl_op *op, int t
                             "exchange of more than one hop): such pipelines cannot take "
                             "checkpoints yet",
                             op->ops->name);
-    if (!x->opts->exchange_codec || to == w->id || msg.kind != SL_MSG_DATA)
+    if (!x->opts->exchange_codec || to == w->gid || msg.kind != SL_MSG_DATA ||
+        !sl_exec_is_local(x, to)) /* to another process: the channel encodes it */
         return sl_exec_send_raw(w, to, msg, err);
     /* the loopback: the bytes go; the original stays the caller's until they are sent */
     struct sl_exec_enc *e = NULL;
@@ -380,10 +591,11 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, uint32_t 
         return sl_error_set(err, SL_ESTATE, "a pipeline without a scan");
     p->tag_base = x->ntags;
     x->ntags += n;
-    int rc = sl_source_open(p->nodes[0]->scan.table, &x->env, x->n, &p->source, err);
+    int rc = sl_source_open(p->nodes[0]->scan.table, &x->env, x->nall, &p->source, err);
     if (rc)
         return rc;
-    if (into_pipe < 0 && (rc = sl_sink_open(sink->sink.table, &x->env, x->n, &p->sink, err)) != 0)
+    if (into_pipe < 0 &&
+        (rc = sl_sink_open(sink->sink.table, &x->env, x->nall, &p->sink, err)) != 0)
         return rc;
     for (uint32_t k = 1; k < n; k++) { /* a late-data side output: its sink joins the pipeline's */
         if (p->nodes[k]->kind != SL_PLAN_LATE)
@@ -394,7 +606,7 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, uint32_t 
                                 "on the right input of a join is not supported",
                                 p->nodes[0]->scan.table->name);
         struct sl_sink *late = NULL;
-        if ((rc = sl_sink_open(p->nodes[k]->late.table, &x->env, x->n, &late, err)) != 0)
+        if ((rc = sl_sink_open(p->nodes[k]->late.table, &x->env, x->nall, &late, err)) != 0)
             return rc;
         if (!(p->sink = sl_late_tee_new(p->sink, late)))
             return sl_error_set(err, SL_ENOMEM, "out of memory");
@@ -481,7 +693,7 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             }
             int32_t ids[SL_MAX_SPLITS];
             uint32_t nsplits = 0;
-            rc = p->source->ops->splits(p->source, w->id, ids, SL_MAX_SPLITS, &nsplits);
+            rc = p->source->ops->splits(p->source, w->gid, ids, SL_MAX_SPLITS, &nsplits);
             if (rc) {
                 sl_error_set(err, rc, "table '%s': more than %d splits per worker",
                              p->nodes[0]->scan.table->name, SL_MAX_SPLITS);
@@ -540,7 +752,7 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
             rc = sl_error_set(err, SL_ENOTSUP, "operator '%s' cannot take part in checkpoints",
                               name);
         }
-        if (!rc && w->exec->opts->exchange_codec && op->ops->receive &&
+        if (!rc && (w->exec->opts->exchange_codec || w->exec->chan) && op->ops->receive &&
             (!op->ops->msg_encode || !op->ops->msg_decode)) {
             const char *name = op->ops->name;
             op->ops->free(op);
@@ -709,8 +921,13 @@ static bool sl_worker_has_work(struct sl_worker *w, bool stop)
     if (stop || atomic_load_explicit(&x->failed, memory_order_relaxed))
         return true;
     for (int from = 0; from < x->n; from++)
-        if ((!w->ck_blocked || !w->ck_blocked[from]) &&
+        if ((!w->ck_blocked || !w->ck_blocked[x->base + from]) &&
             sl_ring_count(x->rings[from * x->n + w->id]) > 0)
+            return true;
+    /* the channel's input wakes the worker through its waker (sl_kchan_set_waker); held
+     * messages of a sender no longer blocked are work */
+    for (int from = 0; w->nheld && from < x->nall; from++)
+        if (w->held[from].len && (!w->ck_blocked || !w->ck_blocked[from]))
             return true;
     if (x->ck && !w->ck_epoch) {
         if (atomic_load(&x->ck_shutdown))
@@ -795,11 +1012,13 @@ static int sl_worker_loop(struct sl_worker *w)
     for (uint32_t i = 0; i < x->npipes; i++) {
         any_wm |= w->wp[i].wm != NULL;
         if (x->pipes[i].source->ops->set_waker)
-            x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->id, sl_worker_wake_cb,
+            x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->gid, sl_worker_wake_cb,
                                                &w->wake);
         if (x->pipes[i].sink && x->pipes[i].sink->ops->set_waker)
-            x->pipes[i].sink->ops->set_waker(x->pipes[i].sink, w->id, sl_worker_wake_cb, &w->wake);
+            x->pipes[i].sink->ops->set_waker(x->pipes[i].sink, w->gid, sl_worker_wake_cb, &w->wake);
     }
+    if (x->chan)
+        sl_kchan_set_waker(x->chan, w->gid, sl_worker_wake_cb, &w->wake);
     int64_t idle_ms = atomic_load(&x->idle_ms);
     int64_t tick_ns = sl_worker_tick_ns(w, any_wm, idle_ms);
     w->last_tick_ns = sl_wake_now_ns();
@@ -829,11 +1048,12 @@ static int sl_worker_loop(struct sl_worker *w)
                     sl_op_watermark_set_idle(w->wp[i].wm, idle_ms);
             tick_ns = sl_worker_tick_ns(w, any_wm, idle_ms);
         }
-        sl_flush_pending(w, &left);
+        if ((rc = sl_flush_pending(w, &left, err)) != 0)
+            return rc;
         rc = sl_serve_inbound(w, &busy, err);
         if (rc)
             return rc;
-        if (w->ck_epoch && w->ck_nbar == x->n - 1) {
+        if (w->ck_epoch && w->ck_nbar == x->nall - 1) {
             /* messages to itself sent before the cut are still in its own ring or queue */
             if ((rc = sl_coordinator_drain_self(w, err)) != 0)
                 return rc;
@@ -951,10 +1171,12 @@ static void *sl_worker_main(void *arg)
     /* no more wake-ups from the sources' threads: the wake goes away with the run */
     for (uint32_t i = 0; i < x->npipes; i++)
         if (x->pipes[i].source->ops->set_waker)
-            x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->id, NULL, NULL);
+            x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->gid, NULL, NULL);
     for (uint32_t i = 0; i < x->npipes; i++)
         if (x->pipes[i].sink && x->pipes[i].sink->ops->set_waker)
-            x->pipes[i].sink->ops->set_waker(x->pipes[i].sink, w->id, NULL, NULL);
+            x->pipes[i].sink->ops->set_waker(x->pipes[i].sink, w->gid, NULL, NULL);
+    if (x->chan)
+        sl_kchan_set_waker(x->chan, w->gid, NULL, NULL);
 out:
     if (w->rc) {
         atomic_store(&x->failed, 1);
@@ -1083,6 +1305,30 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->job = job;
     x->opts = opts;
     x->n = opts->workers > 0 ? opts->workers : sl_exec_default_workers();
+    x->nall = x->n;
+    if (opts->cluster_workers > 0) { /* a job over several processes (docs/cluster.md) */
+        int n = x->n;
+        if (opts->cluster_lo < 0 || n > opts->cluster_workers - opts->cluster_lo) {
+            free(x);
+            return sl_error_set(err, SL_EINVAL,
+                                "--cluster %d:%d with %d workers: this process's workers [%d, "
+                                "%d) are not within the job's %d",
+                                opts->cluster_workers, opts->cluster_lo, n, opts->cluster_lo,
+                                opts->cluster_lo + n, opts->cluster_workers);
+        }
+        if (opts->ckpt) {
+            free(x);
+            return sl_error_set(err, SL_ENOTSUP,
+                                "--cluster: checkpoints of a job over several processes are not "
+                                "built yet (no --state-dir, --zk nor checkpoint interval)");
+        }
+        if (!opts->cluster_brokers || !opts->cluster_topic) {
+            free(x);
+            return sl_error_set(err, SL_EINVAL, "--cluster needs the channel's brokers and topic");
+        }
+        x->nall = opts->cluster_workers;
+        x->base = opts->cluster_lo;
+    }
     x->env.sql = job->file->src;
     x->env.brokers = opts->brokers;
     x->env.kafka_props = opts->kafka_props;
@@ -1095,6 +1341,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->env.on_delivered = opts->on_delivered;
     x->env.on_delivered_arg = opts->on_delivered_arg;
     x->env.shared = &x->shared;
+    x->env.worker_lo = x->base;
+    x->env.worker_hi = x->base + x->n;
     struct sl_coordinator cc = {0};
     double restore_ms = 0, restore_t0 = 0;
     const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");
@@ -1123,11 +1371,11 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         kg_set = (uint32_t)v;
     }
     x->kg_max = kg_set ? kg_set : SL_KG_DEFAULT;
-    if ((uint32_t)x->n > x->kg_max) {
+    if ((uint32_t)x->nall > x->kg_max) {
         rc = sl_error_set(err, SL_EINVAL,
                           "%d workers but %u key groups ('pipeline.max-parallelism'): a job "
                           "runs on at most as many workers as it has key groups",
-                          x->n, x->kg_max);
+                          x->nall, x->kg_max);
         goto out;
     }
     if (opts->pin && hwloc_topology_init(&x->topo) == 0) {
@@ -1239,6 +1487,23 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             goto out;
         }
     }
+    if (opts->cluster_workers > 0) {
+        /* the channel: partition d is global worker d's inbox; this process sends from and
+         * reads for its own workers. END is per operator (a sender sends several to one
+         * worker), so no kind ends a sender's stream. */
+        struct sl_kchan_config kc = {.bootstrap = opts->cluster_brokers,
+                                     .topic = opts->cluster_topic,
+                                     .props = opts->kafka_props,
+                                     .nprops = opts->nkafka_props,
+                                     .workers = x->nall,
+                                     .dest_lo = x->base,
+                                     .dest_hi = x->base + x->n,
+                                     .sender_lo = x->base,
+                                     .sender_hi = x->base + x->n,
+                                     .end_kind = UINT32_MAX};
+        if ((rc = sl_kchan_open(&kc, &x->chan, err)) != 0)
+            goto out;
+    }
     for (int i = 0; i < x->n * x->n; i++) {
         x->rings[i] = sl_ring_new(NULL, SL_RING_CAP);
         if (!x->rings[i]) {
@@ -1250,8 +1515,9 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         struct sl_worker *w = &x->workers[i];
         w->exec = x;
         w->id = i;
-        w->ctx.worker = i;
-        w->ctx.nworkers = x->n;
+        w->gid = x->base + i;
+        w->ctx.worker = w->gid;
+        w->ctx.nworkers = x->nall;
         w->ctx.kg_max = x->kg_max;
         w->ctx.sql = job->file->src;
         w->ctx.runner = w;
@@ -1265,8 +1531,9 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         w->stats.watermark = INT64_MIN;
         w->wp = calloc(x->npipes, sizeof(*w->wp));
         w->by_tag = calloc(x->ntags ? x->ntags : 1, sizeof(*w->by_tag));
-        w->pending = calloc((size_t)x->n, sizeof(*w->pending));
-        w->ck_blocked = calloc((size_t)x->n, sizeof(*w->ck_blocked));
+        w->pending = calloc((size_t)x->nall, sizeof(*w->pending));
+        w->held = x->chan ? calloc((size_t)x->nall, sizeof(*w->held)) : NULL;
+        w->ck_blocked = calloc((size_t)x->nall, sizeof(*w->ck_blocked));
         if ((rc = sl_wake_init(&w->wake, err)) != 0)
             goto out;
         if (x->ck_states) {
@@ -1274,7 +1541,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             w->ck_done = cc.epoch;
             atomic_store(&w->ck_ready, cc.epoch);
         }
-        if (!w->wp || !w->by_tag || !w->pending || !w->ck_blocked) {
+        if (!w->wp || !w->by_tag || !w->pending || !w->ck_blocked || (x->chan && !w->held)) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out;
         }
@@ -1346,6 +1613,13 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 sl_exec_wake_all(x);
             }
         }
+        if (x->chan && !rc && !atomic_load(&x->failed)) {
+            /* delivery reports: a failed delivery fails the run */
+            if ((rc = sl_kchan_poll_sends(x->chan, err)) != 0) {
+                atomic_store(&x->failed, 1);
+                sl_exec_wake_all(x);
+            }
+        }
         if (opts->stop && atomic_load_explicit(opts->stop, memory_order_relaxed) && !stop_seen) {
             stop_seen = true; /* SIGINT / SIGTERM: wake the sleepers to see it */
             sl_exec_wake_all(x);
@@ -1364,6 +1638,14 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             *err = x->workers[i].err;
             rc = x->workers[i].rc;
         }
+    }
+    /* the last messages to the other processes (their ENDs) leave before this one does */
+    for (int k = 0; x->chan && !rc && k < 6; k++) {
+        rc = sl_kchan_flush(x->chan, 10000, err);
+        if (rc == SL_ETIMEOUT && k < 5)
+            rc = 0;
+        else
+            break;
     }
     /* The run's wall time: to the last worker's end, plus the sinks' close (their final
      * flush), but not the monitor's wake-up delay of up to 100 ms. */
@@ -1401,6 +1683,11 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 sum->watermark = x->workers[i].stats.watermark;
             sum->codec_msgs += x->workers[i].codec_msgs;
             sum->codec_bytes += x->workers[i].codec_bytes;
+            sum->chan_sent += x->workers[i].chan_sent;
+            sum->chan_sent_bytes += x->workers[i].chan_sent_bytes;
+            sum->chan_recv += x->workers[i].chan_recv;
+            sum->chan_recv_bytes += x->workers[i].chan_recv_bytes;
+            sum->chan_full += x->workers[i].chan_full;
         }
     }
 out:
@@ -1412,9 +1699,10 @@ out:
             struct sl_worker *w = &x->workers[i];
             free(w->wp); /* its operators went with the worker thread */
             free(w->by_tag);
-            if (w->pending)
-                for (int d = 0; d < x->n; d++) {
-                    struct sl_pending *p = &w->pending[d];
+            for (int q = 0; q < 2; q++) {
+                struct sl_pending *qs = q ? w->held : w->pending;
+                for (int d = 0; qs && d < x->nall; d++) {
+                    struct sl_pending *p = &qs[d];
                     for (uint32_t k = 0; k < p->len; k++) { /* never sent: a failed run */
                         struct sl_msg m = p->msgs[(p->head + k) % p->cap];
                         struct sl_msg_payload *pl = m.ptr;
@@ -1423,8 +1711,11 @@ out:
                     }
                     free(p->msgs);
                 }
+            }
             free(w->pending);
             sl_sbuf_free(&w->codec_buf);
+            free(w->held);
+            sl_sbuf_free(&w->chan_buf);
             free(w->ck_blocked);
             sl_wake_free(&w->wake);
         }
@@ -1438,6 +1729,7 @@ out:
     if (x->rings)
         for (int i = 0; i < x->n * x->n; i++)
             sl_ring_free(x->rings[i]);
+    sl_kchan_close(x->chan, 0);
     if (x->pipes)
         for (uint32_t i = 0; i < x->npipes; i++)
             sl_pipe_free(&x->pipes[i]);

@@ -84,6 +84,14 @@ struct sl_exec_opts {
      * channel. An operator without a codec is refused. Messages a worker sends itself stay
      * as they are. */
     bool exchange_codec;
+    /* One job over several processes, static mode (docs/cluster.md), or all zero: a job of
+     * cluster_workers (W) global workers of which this process runs [cluster_lo,
+     * cluster_lo + workers): its workers have the global indexes base + local index, key
+     * groups and source splits follow them at W, and messages to workers of other processes
+     * go through the Kafka channel (io/kafka_chan.h) of topic cluster_topic at
+     * cluster_brokers (its W partitions must exist). Checkpoints are refused with it. */
+    int cluster_workers, cluster_lo;
+    const char *cluster_brokers, *cluster_topic;
 };
 
 struct sl_exec_summary {
@@ -108,6 +116,10 @@ struct sl_exec_summary {
                           sources and operators restored (0: a fresh start) */
     /* sl_exec_opts.exchange_codec: the DATA messages encoded, and their bytes */
     uint64_t codec_msgs, codec_bytes;
+    /* a job over several processes: the messages and bytes (payloads, without the channel's
+     * 24-byte prefix) this process sent to and received from the others */
+    uint64_t chan_sent, chan_sent_bytes, chan_recv, chan_recv_bytes;
+    uint32_t chan_full; /* sends the channel refused as full (sent again later) */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "engine/exec/livecfg.h"
 #include "engine/exec/metrics.h"
 #include "engine/ops/operator.h"
+#include "io/kafka_chan.h"
 
 #define SL_RING_CAP 1024
 #define SL_MAX_SPLITS 4096
@@ -87,14 +88,25 @@ struct sl_pending {
 
 struct sl_worker {
     struct sl_exec *exec;
-    int id;
+    int id;  /* local: the index into x->workers, rings, ck_states, pstats */
+    int gid; /* global: x->base + id, the worker index operators and connectors see */
     pthread_t thread;
     bool started;
     struct sl_worker_ctx ctx;
     struct sl_worker_stats stats;
     struct sl_wpipe *wp;
     struct sl_op **by_tag;
-    struct sl_pending *pending; /* per destination worker */
+    struct sl_pending *pending; /* per destination worker (global index: x->nall) */
+    /* a job over several processes (x->chan): per sender (global index), the messages that
+     * came through the channel after that sender's checkpoint barrier, decoded, kept in
+     * order until this worker's snapshot (one channel partition interleaves every remote
+     * sender, so a sender cannot simply be left unread as a ring is); the channel's
+     * encoding buffer and figures */
+    struct sl_pending *held;
+    uint32_t nheld; /* senders with held messages */
+    struct sl_sbuf chan_buf;
+    uint64_t chan_sent, chan_sent_bytes, chan_recv, chan_recv_bytes;
+    uint32_t chan_full;
     int rc;
     struct sl_error err;
     double end; /* wall time its loop ended (the summary's clock) */
@@ -102,7 +114,7 @@ struct sl_worker {
     /* checkpoints (see "checkpoints" below) */
     uint64_t ck_epoch;               /* the epoch being aligned; 0 when none */
     uint64_t ck_done;                /* the last epoch this worker took its snapshot of */
-    bool *ck_blocked;                /* per sender: its barrier of ck_epoch arrived */
+    bool *ck_blocked;                /* per sender (global): its barrier of ck_epoch arrived */
     int ck_nbar;                     /* how many have */
     struct sl_ckpt_wstate *ck_state; /* x->ck_states[id]: read by the coordinator */
     int ck_rc;                       /* the snapshot's outcome, with ck_err */
@@ -127,9 +139,12 @@ struct sl_worker {
 struct sl_exec {
     const struct sl_job *job;
     const struct sl_exec_opts *opts;
-    int n;
-    uint32_t kg_max; /* the job's key groups (engine/core/keygroup.h; 0: hash % n) */
-    bool rescaled;   /* the restored epoch had another worker count (sl_coordinator_rescale) */
+    int n;    /* local workers (threads; rings n x n) */
+    int nall; /* the job's workers over every process (W; n in a single process) */
+    int base; /* this process's first global worker: its workers are [base, base + n) */
+    struct sl_kchan *chan; /* the channel to the other processes' workers (NULL: none) */
+    uint32_t kg_max;       /* the job's key groups (engine/core/keygroup.h; 0: hash % n) */
+    bool rescaled; /* the restored epoch had another worker count (sl_coordinator_rescale) */
     struct sl_pipe *pipes;
     uint32_t npipes; /* the INSERTs' pipelines first, then the segments (struct sl_pipe) */
     uint32_t nsegs;  /* while setting up: pipes set up so far */

@@ -63,6 +63,11 @@ struct sl_connector_env {
     /* State the connectors share between the tables of one job (owned by the job's
      * executor, zeroed; each connector frees what it put there when its last table goes). */
     struct sl_conn_shared *shared;
+    /* The global workers this process runs, [worker_lo, worker_hi) (a job over several
+     * processes, docs/cluster.md; else [0, nworkers)): a source or sink is opened with the
+     * job's worker count and called with global worker indexes, but only these call it; it
+     * must not touch (assign, open, flush) another worker's part. Both 0: every worker. */
+    int worker_lo, worker_hi;
 };
 
 /* What the connectors of one job share. */
