@@ -207,34 +207,6 @@ static int sl_chan_put(struct sl_worker *w, int to, struct sl_msg msg, struct sl
     return 0;
 }
 
-/* Appends msg to queue p (a pending or held FIFO). 0 or SL_ENOMEM. */
-static int sl_queue_push(struct sl_pending *p, struct sl_msg msg, struct sl_error *err)
-{
-    if (p->len == p->cap) {
-        uint32_t ncap = p->cap ? p->cap * 2 : 64;
-        struct sl_msg *nm = malloc(ncap * sizeof(*nm));
-        if (!nm)
-            return sl_error_set(err, SL_ENOMEM, "out of memory queueing a message");
-        for (uint32_t i = 0; i < p->len; i++)
-            nm[i] = p->msgs[(p->head + i) % (p->cap ? p->cap : 1)];
-        free(p->msgs);
-        p->msgs = nm;
-        p->head = 0;
-        p->cap = ncap;
-    }
-    p->msgs[(p->head + p->len) % p->cap] = msg;
-    p->len++;
-    return 0;
-}
-
-static struct sl_msg sl_queue_pop(struct sl_pending *p)
-{
-    struct sl_msg m = p->msgs[p->head];
-    p->head = (p->head + 1) % p->cap;
-    p->len--;
-    return m;
-}
-
 /* A message from remote sender `from` as the channel gave it, decoded into *m: DATA through
  * the target operator's msg_decode on this worker (its heap), others from their number. */
 static int sl_chan_decode(struct sl_worker *w, const struct sl_kchan_msg *km, struct sl_msg *m,
@@ -291,17 +263,13 @@ static int sl_serve_channel(struct sl_worker *w, bool *got, struct sl_error *err
 {
     struct sl_exec *x = w->exec;
     int rc;
-    for (int from = 0; w->nheld && from < x->nall; from++) {
-        struct sl_pending *h = &w->held[from];
-        while (h->len && !(w->ck_blocked && w->ck_blocked[from])) {
+    struct sl_msg m;
+    for (int from = 0; w->held.nheld && from < x->nall; from++)
+        while (!(w->ck_blocked && w->ck_blocked[from]) && sl_holdback_take(&w->held, from, &m)) {
             *got = true;
-            struct sl_msg m = sl_queue_pop(h);
-            if (!h->len)
-                w->nheld--;
             if ((rc = sl_serve_one(w, from, m, err)) != 0)
                 return rc;
         }
-    }
     struct sl_kchan_msg km[64];
     for (int round = 0; round < 4; round++) {
         int n = sl_kchan_poll(x->chan, w->gid, km, 64, err);
@@ -315,23 +283,19 @@ static int sl_serve_channel(struct sl_worker *w, bool *got, struct sl_error *err
                                     "Kafka channel topic '%s' partition %d offset %lld: a "
                                     "message from worker %d, which is not another process's",
                                     x->opts->cluster_topic, w->gid, (long long)km[i].offset, from);
-            struct sl_msg m;
             if ((rc = sl_chan_decode(w, &km[i], &m, err)) != 0)
                 return rc;
             w->chan_recv++;
             w->chan_recv_bytes += km[i].len;
-            struct sl_pending *h = &w->held[from];
-            if (h->len || (w->ck_blocked && w->ck_blocked[from])) {
-                if (!h->len)
-                    w->nheld++;
-                if ((rc = sl_queue_push(h, m, err)) != 0) {
-                    if (m.kind == SL_MSG_DATA && m.ptr)
-                        ((struct sl_msg_payload *)m.ptr)->free_fn(m.ptr);
-                    return rc;
-                }
-                continue;
+            bool held = false;
+            rc = sl_holdback_offer(&w->held, from, w->ck_blocked && w->ck_blocked[from], m, &held,
+                                   err);
+            if (rc) {
+                if (m.kind == SL_MSG_DATA && m.ptr)
+                    ((struct sl_msg_payload *)m.ptr)->free_fn(m.ptr);
+                return rc;
             }
-            if ((rc = sl_serve_one(w, from, m, err)) != 0)
+            if (!held && (rc = sl_serve_one(w, from, m, err)) != 0)
                 return rc;
         }
         if (n < 64)
@@ -424,7 +388,7 @@ int sl_exec_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_e
             if (rc != SL_EFULL)
                 return rc;
         }
-        return sl_queue_push(p, msg, err);
+        return sl_msgq_push(p, msg, err);
     }
     int lto = to - x->base;
     if (p->len == 0 && sl_ring_push(x->rings[w->id * x->n + lto], msg)) {
@@ -432,7 +396,7 @@ int sl_exec_send_raw(struct sl_worker *w, int to, struct sl_msg msg, struct sl_e
             sl_wake_notify(&x->workers[lto].wake);
         return 0;
     }
-    return sl_queue_push(p, msg, err);
+    return sl_msgq_push(p, msg, err);
 }
 
 /* The workers' sl_worker_ctx.send: through the ring to worker `to` (msg.aux is the
@@ -926,8 +890,8 @@ static bool sl_worker_has_work(struct sl_worker *w, bool stop)
             return true;
     /* the channel's input wakes the worker through its waker (sl_kchan_set_waker); held
      * messages of a sender no longer blocked are work */
-    for (int from = 0; w->nheld && from < x->nall; from++)
-        if (w->held[from].len && (!w->ck_blocked || !w->ck_blocked[from]))
+    for (int from = 0; w->held.nheld && from < x->nall; from++)
+        if (sl_holdback_has(&w->held, from) && (!w->ck_blocked || !w->ck_blocked[from]))
             return true;
     if (x->ck && !w->ck_epoch) {
         if (atomic_load(&x->ck_shutdown))
@@ -1532,7 +1496,6 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         w->wp = calloc(x->npipes, sizeof(*w->wp));
         w->by_tag = calloc(x->ntags ? x->ntags : 1, sizeof(*w->by_tag));
         w->pending = calloc((size_t)x->nall, sizeof(*w->pending));
-        w->held = x->chan ? calloc((size_t)x->nall, sizeof(*w->held)) : NULL;
         w->ck_blocked = calloc((size_t)x->nall, sizeof(*w->ck_blocked));
         if ((rc = sl_wake_init(&w->wake, err)) != 0)
             goto out;
@@ -1541,7 +1504,9 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             w->ck_done = cc.epoch;
             atomic_store(&w->ck_ready, cc.epoch);
         }
-        if (!w->wp || !w->by_tag || !w->pending || !w->ck_blocked || (x->chan && !w->held)) {
+        if (x->chan && (rc = sl_holdback_init(&w->held, x->nall, err)) != 0)
+            goto out;
+        if (!w->wp || !w->by_tag || !w->pending || !w->ck_blocked) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out;
         }
@@ -1699,22 +1664,11 @@ out:
             struct sl_worker *w = &x->workers[i];
             free(w->wp); /* its operators went with the worker thread */
             free(w->by_tag);
-            for (int q = 0; q < 2; q++) {
-                struct sl_pending *qs = q ? w->held : w->pending;
-                for (int d = 0; qs && d < x->nall; d++) {
-                    struct sl_pending *p = &qs[d];
-                    for (uint32_t k = 0; k < p->len; k++) { /* never sent: a failed run */
-                        struct sl_msg m = p->msgs[(p->head + k) % p->cap];
-                        struct sl_msg_payload *pl = m.ptr;
-                        if (m.kind == SL_MSG_DATA && pl && pl->free_fn)
-                            pl->free_fn(pl);
-                    }
-                    free(p->msgs);
-                }
-            }
+            for (int d = 0; w->pending && d < x->nall; d++)
+                sl_msgq_free(&w->pending[d]); /* never sent: a failed run */
             free(w->pending);
             sl_sbuf_free(&w->codec_buf);
-            free(w->held);
+            sl_holdback_free(&w->held);
             sl_sbuf_free(&w->chan_buf);
             free(w->ck_blocked);
             sl_wake_free(&w->wake);

@@ -21,6 +21,7 @@
 #include "engine/exec/exec.h"
 #include "engine/exec/livecfg.h"
 #include "engine/exec/metrics.h"
+#include "engine/exec/msgq.h"
 #include "engine/ops/operator.h"
 #include "io/kafka_chan.h"
 
@@ -80,12 +81,6 @@ struct sl_ckpt_live {
     uint64_t state_bytes; /* the last epoch's state bytes */
 };
 
-/* Messages waiting for room in the ring to one worker. */
-struct sl_pending {
-    struct sl_msg *msgs;
-    uint32_t head, len, cap;
-};
-
 struct sl_worker {
     struct sl_exec *exec;
     int id;  /* local: the index into x->workers, rings, ck_states, pstats */
@@ -102,8 +97,7 @@ struct sl_worker {
      * order until this worker's snapshot (one channel partition interleaves every remote
      * sender, so a sender cannot simply be left unread as a ring is); the channel's
      * encoding buffer and figures */
-    struct sl_pending *held;
-    uint32_t nheld; /* senders with held messages */
+    struct sl_holdback held;
     struct sl_sbuf chan_buf;
     uint64_t chan_sent, chan_sent_bytes, chan_recv, chan_recv_bytes;
     uint32_t chan_full;
