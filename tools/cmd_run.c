@@ -519,6 +519,9 @@ int sl_cmd_run(int argc, char **argv)
         opts.cluster_lo = a.cluster_lo;
         opts.cluster_brokers = a.cluster_brokers;
         opts.cluster_topic = a.cluster_topic;
+        const char *frag = getenv("SLUICE_CHANNEL_FRAGMENT"); /* a test mode (docs/testing.md) */
+        if (frag && atoi(frag) > 0)
+            opts.cluster_fragment = (uint32_t)atoi(frag);
         if (!a.quiet && sl_log_enabled(SL_LOG_INFO))
             fprintf(stderr,
                     "sluice run: workers [%d, %d) of the job's %d; the channel is topic '%s' at "
@@ -735,10 +738,10 @@ int sl_cmd_run(int argc, char **argv)
         if (opts.cluster_workers)
             fprintf(stderr,
                     "sluice run: channel: %llu messages sent (%llu B), %llu received (%llu B), "
-                    "%u sends waited for room\n",
+                    "%u sends waited for room, %llu messages in fragments\n",
                     (unsigned long long)sum.chan_sent, (unsigned long long)sum.chan_sent_bytes,
                     (unsigned long long)sum.chan_recv, (unsigned long long)sum.chan_recv_bytes,
-                    sum.chan_full);
+                    sum.chan_full, (unsigned long long)sum.chan_frags);
     }
     status = 0;
 out:

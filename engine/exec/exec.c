@@ -160,49 +160,86 @@ static bool sl_exec_is_local(const struct sl_exec *x, int g)
     return g >= x->base && g < x->base + x->n;
 }
 
+/*
+ * A DATA message larger than SL_CHAN_FRAG bytes encoded (a window's partials can take
+ * megabytes) crosses in fragments of at most that size, each a channel record of its own
+ * with SL_CHAN_MORE in aux on every one but the last: Kafka caps a record
+ * (message.max.bytes, about 1 MB by default, on the producer and the broker). One sender's
+ * records to one destination stay in order, so the receiver appends a sender's fragments
+ * until the last one and decodes the whole.
+ */
+#define SL_CHAN_FRAG (512u * 1024u) /* sl_exec_opts.cluster_fragment's default */
+#define SL_CHAN_MORE 0x80000000u
+
 /* Puts msg into the channel to remote global worker `to`: DATA as its operator's
  * msg_encode writes it (the operator of tag msg.aux, which decodes it on the receiver), any
- * other kind as its 8-byte number. 0 (a DATA payload is freed), SL_EFULL (nothing was sent:
- * msg stays the caller's, err untouched), or an error. */
+ * other kind as its 8-byte number. 0 (a DATA payload is freed), SL_EFULL (not all of it was
+ * sent: msg stays the caller's, err untouched; a fragmented message's remaining fragments
+ * wait in chan_out[to] and the next call with the same msg goes on from there), or an
+ * error. */
 static int sl_chan_put(struct sl_worker *w, int to, struct sl_msg msg, struct sl_error *err)
 {
     struct sl_exec *x = w->exec;
-    const void *bytes;
-    size_t len;
-    uint8_t num[8];
+    struct sl_chan_out *o = &w->chan_out[to];
     int rc;
-    if (msg.kind == SL_MSG_DATA) {
+    struct sl_error e = {0};
+    if (msg.kind != SL_MSG_DATA) {
+        uint8_t num[8];
+        sl_le_put64(num, (uint64_t)msg.num);
+        rc = sl_kchan_send(x->chan, to, w->gid, msg.kind, msg.aux, num, sizeof(num), &e);
+        if (rc == SL_EFULL) {
+            w->chan_full++;
+            return SL_EFULL;
+        }
+        if (rc) {
+            *err = e;
+            return rc;
+        }
+        w->chan_sent++;
+        w->chan_sent_bytes += sizeof(num);
+        return 0;
+    }
+    if (!o->active) { /* encode it (a message that met a full queue is encoded already) */
         struct sl_op *op = msg.aux < x->ntags ? w->by_tag[msg.aux] : NULL;
         if (!op || !op->ops->msg_encode || !op->ops->msg_decode)
             return sl_error_set(err, SL_ENOTSUP,
                                 "worker %d: a message for operator '%s' to worker %d of another "
                                 "process: the operator has no message codec",
                                 w->gid, op ? op->ops->name : "?", to);
-        sl_sbuf_reset(&w->chan_buf);
-        if ((rc = op->ops->msg_encode(op, msg, &w->chan_buf, err)) != 0)
+        sl_sbuf_reset(&o->buf);
+        if ((rc = op->ops->msg_encode(op, msg, &o->buf, err)) != 0)
             return rc;
-        if (w->chan_buf.failed)
+        if (o->buf.failed)
             return sl_error_set(err, SL_ENOMEM, "out of memory encoding a message");
-        bytes = w->chan_buf.p;
-        len = w->chan_buf.len;
-    } else {
-        sl_le_put64(num, (uint64_t)msg.num);
-        bytes = num;
-        len = sizeof(num);
+        o->off = 0;
+        o->active = true;
     }
-    struct sl_error e = {0};
-    rc = sl_kchan_send(x->chan, to, w->gid, msg.kind, msg.aux, bytes, len, &e);
-    if (rc == SL_EFULL) {
-        w->chan_full++;
-        return SL_EFULL;
-    }
-    if (rc) {
-        *err = e;
-        return rc;
-    }
+    do {
+        size_t n = o->buf.len - o->off;
+        uint32_t aux = msg.aux;
+        size_t frag = x->opts->cluster_fragment ? x->opts->cluster_fragment : SL_CHAN_FRAG;
+        if (n > frag) {
+            n = frag;
+            aux |= SL_CHAN_MORE;
+        }
+        rc = sl_kchan_send(x->chan, to, w->gid, SL_MSG_DATA, aux, o->buf.p + o->off, n, &e);
+        if (rc == SL_EFULL) {
+            w->chan_full++;
+            return SL_EFULL;
+        }
+        if (rc) {
+            o->active = false;
+            *err = e;
+            return rc;
+        }
+        o->off += n;
+        w->chan_sent_bytes += n;
+    } while (o->off < o->buf.len);
+    o->active = false;
     w->chan_sent++;
-    w->chan_sent_bytes += len;
-    if (msg.kind == SL_MSG_DATA && msg.ptr)
+    w->chan_frags +=
+        o->buf.len > (x->opts->cluster_fragment ? x->opts->cluster_fragment : SL_CHAN_FRAG);
+    if (msg.ptr)
         ((struct sl_msg_payload *)msg.ptr)->free_fn(msg.ptr);
     return 0;
 }
@@ -283,10 +320,34 @@ static int sl_serve_channel(struct sl_worker *w, bool *got, struct sl_error *err
                                     "Kafka channel topic '%s' partition %d offset %lld: a "
                                     "message from worker %d, which is not another process's",
                                     x->opts->cluster_topic, w->gid, (long long)km[i].offset, from);
-            if ((rc = sl_chan_decode(w, &km[i], &m, err)) != 0)
+            w->chan_recv_bytes += km[i].len;
+            struct sl_sbuf *in = &w->chan_in[from];
+            if (km[i].kind == SL_MSG_DATA && (km[i].aux & SL_CHAN_MORE)) {
+                sl_sbuf_put(in, km[i].bytes, km[i].len); /* a fragment: the rest follows */
+                if (in->failed)
+                    return sl_error_set(err, SL_ENOMEM, "out of memory receiving a message");
+                continue;
+            }
+            struct sl_kchan_msg whole = km[i];
+            if (in->len) { /* the last fragment */
+                if (whole.kind != SL_MSG_DATA)
+                    return sl_error_set(err, SL_ECORRUPT,
+                                        "Kafka channel topic '%s' partition %d offset %lld: a "
+                                        "message of kind %u from worker %d after an unfinished "
+                                        "fragmented one",
+                                        x->opts->cluster_topic, w->gid, (long long)whole.offset,
+                                        whole.kind, from);
+                sl_sbuf_put(in, whole.bytes, whole.len);
+                if (in->failed)
+                    return sl_error_set(err, SL_ENOMEM, "out of memory receiving a message");
+                whole.bytes = in->p;
+                whole.len = in->len;
+            }
+            rc = sl_chan_decode(w, &whole, &m, err);
+            sl_sbuf_reset(in);
+            if (rc)
                 return rc;
             w->chan_recv++;
-            w->chan_recv_bytes += km[i].len;
             bool held = false;
             rc = sl_holdback_offer(&w->held, from, w->ck_blocked && w->ck_blocked[from], m, &held,
                                    err);
@@ -1504,8 +1565,16 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             w->ck_done = cc.epoch;
             atomic_store(&w->ck_ready, cc.epoch);
         }
-        if (x->chan && (rc = sl_holdback_init(&w->held, x->nall, err)) != 0)
-            goto out;
+        if (x->chan) {
+            if ((rc = sl_holdback_init(&w->held, x->nall, err)) != 0)
+                goto out;
+            w->chan_out = calloc((size_t)x->nall, sizeof(*w->chan_out));
+            w->chan_in = calloc((size_t)x->nall, sizeof(*w->chan_in));
+            if (!w->chan_out || !w->chan_in) {
+                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+                goto out;
+            }
+        }
         if (!w->wp || !w->by_tag || !w->pending || !w->ck_blocked) {
             rc = sl_error_set(err, SL_ENOMEM, "out of memory");
             goto out;
@@ -1653,6 +1722,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             sum->chan_recv += x->workers[i].chan_recv;
             sum->chan_recv_bytes += x->workers[i].chan_recv_bytes;
             sum->chan_full += x->workers[i].chan_full;
+            sum->chan_frags += x->workers[i].chan_frags;
         }
     }
 out:
@@ -1669,7 +1739,14 @@ out:
             free(w->pending);
             sl_sbuf_free(&w->codec_buf);
             sl_holdback_free(&w->held);
-            sl_sbuf_free(&w->chan_buf);
+            for (int d = 0; d < x->nall; d++) {
+                if (w->chan_out)
+                    sl_sbuf_free(&w->chan_out[d].buf);
+                if (w->chan_in)
+                    sl_sbuf_free(&w->chan_in[d]);
+            }
+            free(w->chan_out);
+            free(w->chan_in);
             free(w->ck_blocked);
             sl_wake_free(&w->wake);
         }

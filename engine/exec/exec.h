@@ -92,6 +92,10 @@ struct sl_exec_opts {
      * cluster_brokers (its W partitions must exist). Checkpoints are refused with it. */
     int cluster_workers, cluster_lo;
     const char *cluster_brokers, *cluster_topic;
+    /* The largest channel record's payload: a DATA message encoded larger crosses in
+     * fragments of this size (0: 512 KiB, well under Kafka's 1 MB message.max.bytes; a
+     * test sets a small one: SLUICE_CHANNEL_FRAGMENT, docs/testing.md). */
+    uint32_t cluster_fragment;
 };
 
 struct sl_exec_summary {
@@ -119,7 +123,8 @@ struct sl_exec_summary {
     /* a job over several processes: the messages and bytes (payloads, without the channel's
      * 24-byte prefix) this process sent to and received from the others */
     uint64_t chan_sent, chan_sent_bytes, chan_recv, chan_recv_bytes;
-    uint32_t chan_full; /* sends the channel refused as full (sent again later) */
+    uint32_t chan_full;  /* sends the channel refused as full (sent again later) */
+    uint64_t chan_frags; /* messages sent in fragments (sl_exec_opts.cluster_fragment) */
 };
 
 /*

@@ -81,6 +81,14 @@ struct sl_ckpt_live {
     uint64_t state_bytes; /* the last epoch's state bytes */
 };
 
+/* A DATA message encoded for a worker of another process, sent fragment by fragment
+ * (exec.c, SL_CHAN_FRAG): active while fragments remain after a full channel queue. */
+struct sl_chan_out {
+    struct sl_sbuf buf;
+    size_t off;
+    bool active;
+};
+
 struct sl_worker {
     struct sl_exec *exec;
     int id;  /* local: the index into x->workers, rings, ck_states, pstats */
@@ -98,9 +106,11 @@ struct sl_worker {
      * sender, so a sender cannot simply be left unread as a ring is); the channel's
      * encoding buffer and figures */
     struct sl_holdback held;
-    struct sl_sbuf chan_buf;
+    struct sl_chan_out *chan_out; /* per destination (global): a DATA message being sent */
+    struct sl_sbuf *chan_in;      /* per sender (global): a fragmented message's bytes so far */
     uint64_t chan_sent, chan_sent_bytes, chan_recv, chan_recv_bytes;
     uint32_t chan_full;
+    uint64_t chan_frags;
     int rc;
     struct sl_error err;
     double end; /* wall time its loop ended (the summary's clock) */

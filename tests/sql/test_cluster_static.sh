@@ -13,6 +13,7 @@
 #   - a bounded Kafka source of 4 partitions (q1, no exchange: each process reads only its
 #     workers' partitions, so the union has every row once; and the TUMBLE aggregation);
 #   - an uneven split: W = 3 as 2 + 1;
+#   - DATA messages in fragments (SLUICE_CHANNEL_FRAGMENT=200, the join case);
 #   - the refusals: --cluster with a checkpoint directory, and workers beyond W.
 # Each exchanging case also checks that messages crossed the channel (the run's summary).
 set -u
@@ -100,13 +101,18 @@ case_run() {
     fail=1
   elif [ "${NO_EXCHANGE:-0}" = 0 ] && [ "$sent" -eq 0 ]; then
     echo "FAIL $name: equal rows, but nothing crossed the channel"; cat "$d"/p*.err; fail=1
+  elif [ -n "${SLUICE_CHANNEL_FRAGMENT:-}" ] &&
+       ! grep -q "[1-9][0-9]* messages in fragments" "$d"/p*.err; then
+    echo "FAIL $name: equal rows, but no message crossed in fragments"; cat "$d"/p*.err; fail=1
   else
     echo "ok   $name: W=$W as $split: $(wc -l < "$d/got") rows equal, $sent channel messages"
   fi
 }
 
 case_run tumble fs c-tumble 4 "2 2" "${gen[@]}" "$here/cluster_tumble_fs.sql" "${genset[@]}"
-case_run join fs c-join 4 "2 2" "${gen[@]}" "$here/q3_fs.sql" "${genset[@]}"
+# the join's messages cut into channel records of 200 bytes: fragments put together again
+SLUICE_CHANNEL_FRAGMENT=200 case_run join fs c-join 4 "2 2" "${gen[@]}" "$here/q3_fs.sql" \
+    "${genset[@]}"
 case_run group print:cluster_group c-group 4 "2 2" "${gen[@]}" "$here/cluster_group_print.sql" \
     "${genset[@]}"
 NO_EXCHANGE=1 case_run kafka-q1 fs c-kq1 4 "2 2" "${kafka[@]}" "$here/q1_fs.sql" "${kafkaset[@]}"
