@@ -193,7 +193,7 @@ static void sl_metrics_per_table(FILE *f, const struct sl_metrics *m, const stru
                 if (!strcmp(table(x, k), table(x, i)))
                     v += sl_metrics_field(&x->pstats[(size_t)w * x->npipes + k], field);
             char wbuf[16];
-            snprintf(wbuf, sizeof(wbuf), "%d", w);
+            snprintf(wbuf, sizeof(wbuf), "%d", x->base + w); /* global */
             const char *l[] = {"job", m->job, "table", table(x, i), "worker", wbuf};
             sl_prom_sample_u64(f, name, l, 3, v);
         }
@@ -353,7 +353,7 @@ static void sl_metrics_ckpt(FILE *f, const struct sl_metrics *m, const struct sl
                              sl_metrics_op_name(x->pipes[i].nodes[k]));
                 else
                     snprintf(op, sizeof(op), "%u:%s", k, sl_metrics_op_name(x->pipes[i].nodes[k]));
-                snprintf(wbuf, sizeof(wbuf), "%d", w);
+                snprintf(wbuf, sizeof(wbuf), "%d", x->base + w); /* global */
                 const char *lab[] = {"job",      m->job, "table",  sl_metrics_sink_table(x, i),
                                      "operator", op,     "worker", wbuf};
                 sl_prom_sample_u64(f, "sluice_operator_state_bytes", lab, 4, v - 1);
@@ -371,7 +371,7 @@ static void sl_metrics_workers(FILE *f, const struct sl_metrics *m, const struct
                    "steps); the rest it waited or slept");
     for (int w = 0; x && w < x->n; w++) {
         char wbuf[16];
-        snprintf(wbuf, sizeof(wbuf), "%d", w);
+        snprintf(wbuf, sizeof(wbuf), "%d", x->base + w); /* global */
         const char *lab[] = {"job", m->job, "worker", wbuf};
         sl_prom_sample(f, "sluice_worker_busy_seconds_total", lab, 2,
                        SL_LD(&x->workers[w].busy_ns) / 1e9);
@@ -388,7 +388,7 @@ static void sl_metrics_workers(FILE *f, const struct sl_metrics *m, const struct
                              "input ended); absent before its first watermark");
         for (int w = 0; x && w < x->n; w++) {
             char wbuf[16];
-            snprintf(wbuf, sizeof(wbuf), "%d", w);
+            snprintf(wbuf, sizeof(wbuf), "%d", x->base + w); /* global */
             const char *lab[] = {"job", m->job, "worker", wbuf};
             int64_t wm = SL_LD(&x->workers[w].stats.watermark);
             if (wm == INT64_MIN || (fam && wm == INT64_MAX))
