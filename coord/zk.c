@@ -422,11 +422,17 @@ static int sl_zk_cmp_name(const void *a, const void *b)
 int sl_zk_children(struct sl_zk *zk, const char *path, char ***names, size_t *n,
                    struct sl_error *err)
 {
+    return sl_zk_children_watch(zk, path, false, names, n, err);
+}
+
+int sl_zk_children_watch(struct sl_zk *zk, const char *path, bool watch, char ***names, size_t *n,
+                         struct sl_error *err)
+{
     SL_ZK_FULL(zk, path, full, err);
     struct String_vector sv = {0, NULL};
     *names = NULL;
     *n = 0;
-    int zrc = zoo_get_children(zk->zh, full, 0, &sv);
+    int zrc = zoo_get_children(zk->zh, full, watch ? 1 : 0, &sv);
     if (zrc != ZOK)
         return sl_zk_fail(zk, zrc, "children", full, err);
     char **out = calloc(sv.count > 0 ? (size_t)sv.count : 1, sizeof(*out));

@@ -120,6 +120,10 @@ int sl_zk_exists(struct sl_zk *zk, const char *path, bool watch, bool *exists,
 /* The children's names of `path`, sorted; *names is the caller's (sl_zk_names_free). */
 int sl_zk_children(struct sl_zk *zk, const char *path, char ***names, size_t *n,
                    struct sl_error *err);
+/* As sl_zk_children; with watch, the next change of the set of children (one created or
+ * deleted), or the deletion of `path`, counts as an event (sl_zk_wait_event). */
+int sl_zk_children_watch(struct sl_zk *zk, const char *path, bool watch, char ***names, size_t *n,
+                         struct sl_error *err);
 void sl_zk_names_free(char **names, size_t n);
 /* Brings the server this client talks to up to date with the leader for `path` (ZooKeeper's
  * sync), so that a read afterwards sees every write committed before. */
