@@ -429,6 +429,21 @@ static void sl_cl_path(char *out, const char *job, const char *tail)
     snprintf(out, SL_ZK_PATH_MAX, "/%s/cluster/%s", job, tail);
 }
 
+/* "e-<20 digits>" -> the epoch. */
+static bool sl_cl_epoch_name(const char *name, int64_t *epoch)
+{
+    if (strlen(name) != 22 || strncmp(name, "e-", 2) != 0)
+        return false;
+    int64_t x = 0;
+    for (int i = 2; i < 22; i++) {
+        if (name[i] < '0' || name[i] > '9' || x > (INT64_MAX - 9) / 10)
+            return false;
+        x = x * 10 + (name[i] - '0');
+    }
+    *epoch = x;
+    return true;
+}
+
 static void sl_cl_epoch_dir(char *out, const char *job, int64_t epoch)
 {
     snprintf(out, SL_ZK_PATH_MAX, "/%s/cluster/acks/e-%020" PRId64, job, epoch);
@@ -744,6 +759,7 @@ int sl_cluster_await_stable(struct sl_zk *zk, const char *job, int stabilization
                 sl_error_clear(err);
                 rc = 0;
                 have = false;
+                changed_at = sl_cl_now(); /* what happened meanwhile is unknown */
                 continue;
             }
             if (rc)
@@ -761,6 +777,7 @@ int sl_cluster_await_stable(struct sl_zk *zk, const char *job, int stabilization
                     sl_error_clear(err);
                     rc = 0;
                     have = false;
+                    changed_at = sl_cl_now();
                     continue;
                 }
                 if (rc)
@@ -960,6 +977,18 @@ static void sl_cl_missing(const struct sl_assignment *a, const bool *got, char *
     }
 }
 
+static int sl_cl_timed_out(const char *job, int64_t epoch, const struct sl_assignment *a,
+                           const bool *got, size_t missing, size_t need, int timeout_ms,
+                           struct sl_error *err)
+{
+    char names[256];
+    sl_cl_missing(a, got, names, sizeof(names));
+    return sl_error_set(err, SL_ETIMEOUT,
+                        "cluster %s: epoch %" PRId64 " of generation %" PRId64
+                        ": %zu of %zu members did not ack in %d ms: %s",
+                        job, epoch, a->generation, missing, need, timeout_ms, names);
+}
+
 int sl_cluster_collect(struct sl_zk *zk, const char *job, int64_t epoch,
                        const struct sl_assignment *a, int timeout_ms, const _Atomic int *stop,
                        struct sl_cluster_ack **out, size_t *n, struct sl_error *err)
@@ -984,8 +1013,8 @@ int sl_cluster_collect(struct sl_zk *zk, const char *job, int64_t epoch,
         need += a->members[i].hi > a->members[i].lo;
     size_t have = 0;
     int rc = 0;
-    bool made = false;
-    char missing[256];
+    bool made = false, look = true;
+    uint64_t seen = 0;
     while (!rc) {
         if (sl_cl_stopped(stop)) {
             rc = sl_error_set(err, SL_ESTOPPED,
@@ -993,7 +1022,17 @@ int sl_cluster_collect(struct sl_zk *zk, const char *job, int64_t epoch,
                               job, epoch);
             break;
         }
-        uint64_t seen = sl_zk_events(zk);
+        if (!look && sl_zk_events(zk) == seen) { /* no watch fired: nothing to look at */
+            if (sl_cl_now() >= deadline) {
+                rc = sl_cl_timed_out(job, epoch, a, got, need - have, need, timeout_ms, err);
+                break;
+            }
+            int left = sl_cl_left_ms(deadline);
+            sl_zk_wait_event(zk, seen, left < SL_CL_POLL_MS ? left : SL_CL_POLL_MS);
+            continue;
+        }
+        look = false;
+        seen = sl_zk_events(zk);
         char **mnames = NULL, **anames = NULL;
         size_t mn = 0, an = 0;
         if (!made && (rc = sl_zk_ensure(zk, dir, err)) == 0)
@@ -1065,16 +1104,13 @@ int sl_cluster_collect(struct sl_zk *zk, const char *job, int64_t epoch,
             if (rc == SL_EZK_RETRY)
                 rc = 0;
             sl_error_clear(err);
+            look = true;
             continue;
         }
         if (rc || have == need)
             break;
         if (sl_cl_now() >= deadline) {
-            sl_cl_missing(a, got, missing, sizeof(missing));
-            rc = sl_error_set(err, SL_ETIMEOUT,
-                              "cluster %s: epoch %" PRId64 " of generation %" PRId64
-                              ": %zu of %zu members did not ack in %d ms: %s",
-                              job, epoch, a->generation, need - have, need, timeout_ms, missing);
+            rc = sl_cl_timed_out(job, epoch, a, got, need - have, need, timeout_ms, err);
             break;
         }
         int left = sl_cl_left_ms(deadline);
@@ -1112,7 +1148,7 @@ int sl_cluster_acks_cleanup(struct sl_zk *zk, const char *job, int64_t below_epo
     }
     for (size_t i = 0; rc == 0 && i < nn; i++) { /* sorted: oldest first */
         int64_t e;
-        if (strncmp(names[i], "e-", 2) != 0 || !sl_cl_dec(names[i] + 2, strlen(names[i] + 2), &e))
+        if (!sl_cl_epoch_name(names[i], &e))
             continue;
         if (e >= below_epoch)
             break;

@@ -56,10 +56,10 @@
  * SIZES. The assignment node is bounded by SL_CLUSTER_ASSIGN_MAX (56 KiB), under the
  * 64 KiB that sluice allows a multi (SL_ZK_REQUEST_MAX), itself far below ZooKeeper's 1 MiB
  * (jute.maxbuffer). A member line is "member <name> <lo> <hi> <host> <session hex>": at
- * most 292 bytes (name and host of 127 bytes), about 60 with a 16-character host name. So
- * at least 190 members always fit, and about 900 with such host names; 100 members of 2..64
- * workers take about 6 KiB (tests/coord/test_cluster.c prints it). An ack holds at most
- * SL_CLUSTER_ACK_MAX bytes of the executor's.
+ * most 292 bytes (name and host of 127 bytes), about 80 with a 16-character host name. So
+ * at least 190 members always fit, and about 700 with such host names; 100 members of 2..64
+ * workers with 27-character host names take 10 KiB (tests/coord/test_cluster.c prints it). An ack
+ * holds at most SL_CLUSTER_ACK_MAX bytes of the executor's.
  *
  * OWNERSHIP: struct sl_assignment's member array and sl_cluster_collect's acks are the
  * caller's (sl_assignment_free, sl_cluster_acks_free); zk is borrowed.

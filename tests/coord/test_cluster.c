@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tests/util/testutil.h"
 
@@ -365,7 +366,7 @@ static struct sl_zk *join(const char *job, int64_t pid, const char *role, struct
     m->pid = pid;
     m->cores = 2;
     m->workers = 2;
-    m->started_ms = 1;
+    m->started_ms = (int64_t)time(NULL) * 1000;
     snprintf(m->role, sizeof(m->role), "%s", role);
     check_ok(sl_member_join(zk, job, m, &err), &err);
     return zk;
