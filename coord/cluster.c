@@ -60,17 +60,22 @@ static int sl_cl_reconnect(struct sl_zk *zk, int rc, double deadline, struct sl_
     return w == 0 ? 0 : w;
 }
 
-/* A name or host as the assignment text holds it: 1..SL_MEMBER_TEXT-1 printable bytes, no
- * blank. */
-static bool sl_cl_word_ok(const char *s)
+/* A word of the assignment text: 1..cap-1 bytes, no blank, no control byte. */
+static bool sl_cl_word_fits(const char *s, size_t cap)
 {
     size_t n = strlen(s);
-    if (n == 0 || n >= SL_MEMBER_TEXT)
+    if (n == 0 || n >= cap)
         return false;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] == 0x7f)
             return false;
     return true;
+}
+
+/* A member's name or host: at most SL_MEMBER_TEXT - 1 bytes. */
+static bool sl_cl_word_ok(const char *s)
+{
+    return sl_cl_word_fits(s, SL_MEMBER_TEXT);
 }
 
 void sl_assignment_free(struct sl_assignment *a)
@@ -134,7 +139,7 @@ int sl_cluster_assign(const struct sl_cluster_member *members, size_t n,
                             max_parallelism, SL_KG_MAX);
     if (!job || !sl_cl_word_ok(job))
         return sl_error_set(err, SL_EINVAL, "cluster assignment: bad job name");
-    if (leader && leader[0] && (strlen(leader) >= SL_ZK_PATH_MAX || !sl_cl_word_ok(leader)))
+    if (leader && leader[0] && !sl_cl_word_fits(leader, SL_ZK_PATH_MAX))
         return sl_error_set(err, SL_EINVAL, "cluster assignment: bad leader node '%s'", leader);
     int64_t w = 0;
     size_t working = 0;
@@ -172,11 +177,11 @@ int sl_cluster_assign(const struct sl_cluster_member *members, size_t n,
     char topic[SL_CLUSTER_TOPIC_MAX];
     int tl = snprintf(topic, sizeof(topic), "%s-%s-g%" PRId64,
                       topic_prefix ? topic_prefix : "sluice", job, gen);
-    if (tl < 0 || (size_t)tl >= sizeof(topic) || !sl_cl_word_ok(topic))
+    if (tl < 0 || (size_t)tl >= sizeof(topic) || !sl_cl_word_fits(topic, sizeof(topic)))
         return sl_error_set(err, SL_EINVAL,
                             "cluster assignment: the channel topic of prefix '%s' and job '%s' "
                             "is not a word of at most %d bytes",
-                            topic_prefix ? topic_prefix : "sluice", job, SL_MEMBER_TEXT - 1);
+                            topic_prefix ? topic_prefix : "sluice", job, SL_CLUSTER_TOPIC_MAX - 1);
 
     size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
     bool *used = calloc(n ? n : 1, sizeof(*used));
@@ -240,7 +245,8 @@ int sl_assignment_encode(const struct sl_assignment *a, char *buf, size_t cap, s
 {
     if (cap > SL_CLUSTER_ASSIGN_MAX)
         cap = SL_CLUSTER_ASSIGN_MAX;
-    if (!sl_cl_word_ok(a->topic) || (a->leader[0] && !sl_cl_word_ok(a->leader)))
+    if (!sl_cl_word_fits(a->topic, sizeof(a->topic)) ||
+        (a->leader[0] && !sl_cl_word_fits(a->leader, sizeof(a->leader))))
         return sl_error_set(err, SL_EINVAL, "cluster assignment: bad topic or leader");
     size_t pos = 0;
     int w = snprintf(buf, cap,
@@ -325,7 +331,7 @@ int sl_assignment_decode(const char *buf, size_t len, const char *what, struct s
     size_t pos = 0, line = 0, nmem = 0;
     int64_t declared = -1, next_lo = 0;
     int rc = 0;
-    const char *why = NULL;
+    const char *why = NULL, *pre = "expected "; /* pre: "" for the checks across lines */
     while (pos < len && !rc) {
         line++;
         const char *l = buf + pos;
@@ -388,16 +394,19 @@ int sl_assignment_decode(const char *buf, size_t len, const char *what, struct s
         }
         if ((int64_t)nmem >= declared) {
             why = "more member lines than 'members' says";
+            pre = "";
             rc = SL_ECORRUPT;
             break;
         }
         if (m.lo != next_lo || m.hi < m.lo || m.hi > out->workers) {
             why = "ranges must be contiguous from 0, within the workers";
+            pre = "";
             rc = SL_ECORRUPT;
             break;
         }
         if (sl_cluster_find(&(struct sl_assignment){.n = nmem, .members = out->members}, m.name)) {
             why = "a member named twice";
+            pre = "";
             rc = SL_ECORRUPT;
             break;
         }
@@ -412,12 +421,13 @@ int sl_assignment_decode(const char *buf, size_t len, const char *what, struct s
     if (!rc && ((int64_t)nmem != declared || next_lo != out->workers)) {
         why = (int64_t)nmem != declared ? "fewer member lines than 'members' says"
                                         : "the ranges do not end at the workers";
+        pre = "";
         rc = SL_ECORRUPT;
     }
     out->n = nmem;
     if (rc) {
         sl_assignment_free(out);
-        return sl_error_set(err, rc, "%s: line %zu: expected %s", what, line, why);
+        return sl_error_set(err, rc, "%s: line %zu: %s%s", what, line, pre, why);
     }
     return 0;
 }
