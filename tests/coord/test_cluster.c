@@ -320,12 +320,21 @@ static void test_publish_fenced(void **state)
     check_ok(sl_cluster_publish(zb, "pub", lb_node, &g2, 0, &v, &err), &err);
     assert_int_equal(v, 1);
 
+    /* a member's watch on the node: the next publication wakes it */
+    check_ok(sl_cluster_read(za, "pub", true, &back, &v, &err), &err);
+    assert_int_equal(back.generation, 2);
+    sl_assignment_free(&back);
+    uint64_t seen = sl_zk_events(za);
+
     /* a lost answer: the write landed; the read-back says so, and no second write */
     check_ok(sl_cluster_assign(ms, 2, &g2, 128, "pub", NULL, lb_node, &g3, &err), &err);
     check_ok(sl_fault_set("zk.multi_reply:ECONNRESET", &err), &err);
     check_ok(sl_cluster_publish(zb, "pub", lb_node, &g3, 1, &v, &err), &err);
     assert_int_equal(sl_fault_hits("zk.multi_reply"), 1); /* sent once */
     assert_int_equal(v, 2);
+    for (int i = 0; i < 300 && sl_zk_events(za) == seen; i++)
+        sl_zk_wait_event(za, seen, 100);
+    assert_true(sl_zk_events(za) > seen);
     check_ok(sl_cluster_read(za, "pub", false, &back, &v, &err), &err);
     assert_int_equal(v, 2);
     assert_int_equal(back.generation, 3);
