@@ -44,6 +44,7 @@
 #include "coord/latch.h"
 #include "coord/zk.h"
 #include "engine/core/fault.h"
+#include "tests/util/jsoncheck.h"
 #include "tests/util/proctest.h"
 
 static struct sl_pt g_pt;
@@ -656,6 +657,22 @@ static void test_acks(void **state)
     assert_non_null(strstr(out, want));
     assert_non_null(strstr(out, "\"assignment\":{\"generation\":2,"));
     assert_non_null(strstr(out, "\"workers_range\":null")); /* the standby */
+    struct sl_json_doc *doc = malloc(sizeof(*doc));
+    assert_non_null(doc);
+    assert_int_equal(sl_json_parse(out, strlen(out), doc), 0);
+    const struct sl_json_entry *e = sl_json_get(doc, "assignment.generation");
+    assert_non_null(e);
+    assert_string_equal(e->value, "2");
+    assert_non_null(e = sl_json_get(doc, "assignment.topic"));
+    assert_string_equal(e->value, "sluice-ak-g2");
+    assert_non_null(e = sl_json_get(doc, "members[1].name")); /* sorted by name */
+    assert_string_equal(e->value, m[1].name);
+    const struct sl_assign_member *r1 = sl_cluster_find(&a2, m[1].name);
+    assert_non_null(e = sl_json_get(doc, "members[1].workers_range[1]"));
+    assert_int_equal(atoll(e->value), r1->hi);
+    assert_non_null(e = sl_json_get(doc, "members[2].workers_range"));
+    assert_int_equal(e->kind, 'z');
+    free(doc);
 
     sl_latch_free(latch);
     sl_assignment_free(&a);
