@@ -461,31 +461,22 @@ static void sl_cl_epoch_dir(char *out, const char *job, int64_t epoch)
 
 /* ---- publish and read ------------------------------------------------------------------------ */
 
-/* Syncs and reads the assignment node: *exists, its bytes into buf[cap] (*len), *version. */
+/* Syncs and reads the assignment node (sl_zk_get_synced, as coord/store_zk.c reads the
+ * epoch record back): *exists, its bytes into buf[cap] (*len), *version. */
 static int sl_cl_get_assignment(struct sl_zk *zk, const char *path, char *buf, size_t cap,
                                 size_t *len, bool *exists, int32_t *version, double deadline,
                                 struct sl_error *err)
 {
-    for (;;) {
-        struct sl_zk_stat st;
-        int rc = sl_zk_sync(zk, path, err);
-        if (rc == 0 || rc == SL_ENOTFOUND)
-            rc = sl_zk_get(zk, path, buf, cap, len, &st, err);
-        if (rc == SL_ENOTFOUND) {
-            sl_error_clear(err);
-            *exists = false;
-            *version = -1;
-            *len = 0;
-            return 0;
-        }
-        if (rc == 0) {
-            *exists = true;
-            *version = st.version;
-            return 0;
-        }
-        if ((rc = sl_cl_reconnect(zk, rc, deadline, err)) != 0)
-            return rc;
+    struct sl_zk_stat st;
+    int rc = sl_zk_get_synced(zk, path, buf, cap, len, &st, sl_cl_left_ms(deadline), err);
+    *exists = rc == 0;
+    *version = rc == 0 ? st.version : -1;
+    if (rc == SL_ENOTFOUND) {
+        sl_error_clear(err);
+        *len = 0;
+        return 0;
     }
+    return rc;
 }
 
 int sl_cluster_publish(struct sl_zk *zk, const char *job, const char *latch_node,
