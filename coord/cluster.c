@@ -459,6 +459,23 @@ static void sl_cl_epoch_dir(char *out, const char *job, int64_t epoch)
     snprintf(out, SL_ZK_PATH_MAX, "/%s/cluster/acks/e-%020" PRId64, job, epoch);
 }
 
+/* Makes an epoch's ack folder with one create when its parent exists (sl_zk_ensure would
+ * send a create for every level of the path: each one a write request); an existing folder
+ * is fine. */
+static int sl_cl_mkdir(struct sl_zk *zk, const char *dir, struct sl_error *err)
+{
+    int rc = sl_zk_create(zk, dir, NULL, 0, 0, NULL, 0, err);
+    if (rc == SL_ENOTFOUND) {
+        sl_error_clear(err);
+        rc = sl_zk_ensure(zk, dir, err);
+    }
+    if (rc == SL_ESTATE) { /* NodeExists */
+        sl_error_clear(err);
+        rc = 0;
+    }
+    return rc;
+}
+
 /* ---- publish and read ------------------------------------------------------------------------ */
 
 /* Syncs and reads the assignment node (sl_zk_get_synced, as coord/store_zk.c reads the
@@ -884,9 +901,16 @@ int sl_cluster_ack(struct sl_zk *zk, const char *job, int64_t epoch, int64_t gen
                               job, epoch, member, SL_CL_ROUNDS_MAX);
             break;
         }
-        rc = sl_zk_ensure(zk, dir, err);
-        if (rc == 0)
-            rc = sl_zk_create(zk, path, data, dl, 0, NULL, 0, err);
+        /* the folder is there (the leader made it when it started collecting) but for a member
+         * that acks first: one create, and a second only then - every create, refused or
+         * not, is a write request through ZooKeeper's leader */
+        rc = sl_zk_create(zk, path, data, dl, 0, NULL, 0, err);
+        if (rc == SL_ENOTFOUND) {
+            sl_error_clear(err);
+            rc = sl_cl_mkdir(zk, dir, err);
+            if (rc == 0)
+                rc = sl_zk_create(zk, path, data, dl, 0, NULL, 0, err);
+        }
         if (rc == 0)
             break;
         if (rc == SL_EZK_RETRY) { /* outcome unknown: the next create meets it, or makes it */
@@ -1036,7 +1060,7 @@ int sl_cluster_collect(struct sl_zk *zk, const char *job, int64_t epoch,
         seen = sl_zk_events(zk);
         char **mnames = NULL, **anames = NULL;
         size_t mn = 0, an = 0;
-        if (!made && (rc = sl_zk_ensure(zk, dir, err)) == 0)
+        if (!made && (rc = sl_cl_mkdir(zk, dir, err)) == 0)
             made = true;
         /* the members first: one that acks and then dies is seen as acked */
         if (rc == 0)

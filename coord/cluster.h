@@ -48,10 +48,12 @@
  * the ack folders of older epochs (sl_cluster_acks_cleanup).
  *
  * ZOOKEEPER WRITES PER EPOCH with P working members: P ack creates + 1 create of the
- * epoch's ack folder + the leader's 2 commit multis (PREPARED, COMMITTED) + P + 1 deletes
- * of the cleanup = 2P + 4 writes: 24 at 10 machines, 204 at 100 (at one epoch a second,
- * 204 writes/s - ZooKeeper serializes every write through its leader). Reads: the leader
- * lists the ack folder and reads each ack once (P + a few listings, one per wake-up).
+ * epoch's ack folder (by the leader as it starts collecting) + the leader's 2 commit multis
+ * (PREPARED, COMMITTED) + P + 1 deletes of the cleanup = 2P + 4 write requests: 24 at 10
+ * machines, 204 at 100 (at one epoch a second, 204 writes/s - ZooKeeper serializes every
+ * write, refused ones too, through its leader). A member that acks before the folder
+ * exists adds 2 (its refused create, the folder's). Reads: the leader lists the members and
+ * the ack folder once per wake-up (a watch fired) and reads each ack once.
  *
  * SIZES. The assignment node is bounded by SL_CLUSTER_ASSIGN_MAX (56 KiB), under the
  * 64 KiB that sluice allows a multi (SL_ZK_REQUEST_MAX), itself far below ZooKeeper's 1 MiB

@@ -584,15 +584,16 @@ static void test_acks(void **state)
     ack(zm[0], 5, a.generation, m[0].name, bytes[0]);
     assert_int_equal(sl_cluster_ack(zm[0], "ak", 5, a.generation, m[0].name, "other", 5, &err),
                      SL_ESTATE);
-    /* a lost answer to the create: the retry meets its own node */
+    /* a lost answer to the create (the folder of epoch 6 made by m-h-301's ack): the retry
+     * meets its own node */
+    ack(zm[1], 6, a.generation, m[1].name, bytes[1]);
     check_ok(sl_fault_set("zk.create_reply:ECONNRESET", &err), &err);
     ack(zm[0], 6, a.generation, m[0].name, bytes[0]);
     assert_int_equal(sl_fault_hits("zk.create_reply"), 2); /* lost, then NodeExists */
     check_ok(sl_fault_set("", &err), &err);
 
-    /* epoch 6: m-h-301 acks, m-h-302's session is killed from the server side before it
-     * acks: collect fails naming it */
-    ack(zm[1], 6, a.generation, m[1].name, bytes[1]);
+    /* epoch 6: m-h-300 and m-h-301 acked, m-h-302's session is killed from the server side
+     * before it acks: collect fails naming it */
     check_ok(sl_zk_kill_session(g_pt.addr, zm[2], 10000, &err), &err);
     struct sl_cluster_ack *acks = NULL;
     size_t n = 0;
