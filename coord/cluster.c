@@ -1157,6 +1157,70 @@ int sl_cluster_collect(struct sl_zk *zk, const char *job, int64_t epoch,
     return 0;
 }
 
+/* Deletes the ack folder `dir` and its acks: one multi - one ZooKeeper transaction - when
+ * it fits a request, else ack by ack. A late ack (a member not yet told that the epoch
+ * failed) or a lost answer makes it look again: three rounds at most. *gone: the folder
+ * is gone now (by this call or before). */
+static int sl_cl_rmdir(struct sl_zk *zk, const char *dir, bool *gone, struct sl_error *err)
+{
+    *gone = false;
+    int rc = 0;
+    for (int round = 0; round < 3; round++) {
+        char **acks = NULL;
+        size_t na = 0;
+        rc = sl_zk_children(zk, dir, &acks, &na, err);
+        if (rc == SL_ENOTFOUND) {
+            sl_error_clear(err);
+            *gone = true;
+            return 0;
+        }
+        if (rc)
+            return rc;
+        struct sl_zk_op *ops = calloc(na + 1, sizeof(*ops));
+        char(*paths)[2 * SL_ZK_PATH_MAX] = calloc(na ? na : 1, sizeof(*paths));
+        if (!ops || !paths) {
+            free(ops);
+            free(paths);
+            sl_zk_names_free(acks, na);
+            return sl_error_set(err, SL_ENOMEM, "cluster: out of memory");
+        }
+        for (size_t j = 0; j < na; j++) {
+            snprintf(paths[j], sizeof(paths[j]), "%s/%s", dir, acks[j]);
+            ops[j] = (struct sl_zk_op){.type = SL_ZK_OP_DELETE, .path = paths[j], .version = -1};
+        }
+        ops[na] = (struct sl_zk_op){.type = SL_ZK_OP_DELETE, .path = dir, .version = -1};
+        sl_zk_names_free(acks, na);
+        int failed = -1;
+        if (na + 1 <= INT32_MAX && sl_zk_multi_size(zk, ops, (int)(na + 1)) < SL_ZK_REQUEST_MAX) {
+            rc = sl_zk_multi(zk, ops, (int)(na + 1), &failed, err);
+        } else { /* too many acks for one request: one by one */
+            rc = 0;
+            for (size_t j = 0; j <= na && rc == 0; j++) {
+                rc = sl_zk_delete(zk, ops[j].path, -1, err);
+                if (rc == SL_ENOTFOUND && j < na) {
+                    sl_error_clear(err);
+                    rc = 0;
+                }
+            }
+        }
+        free(ops);
+        free(paths);
+        if (rc == 0) {
+            *gone = true;
+            return 0;
+        }
+        /* NoNode (deleted meanwhile), NotEmpty (a late ack), outcome unknown: look again */
+        if (rc != SL_ENOTFOUND && rc != SL_ESTATE && rc != SL_EZK_RETRY)
+            return rc;
+        if (rc == SL_EZK_RETRY && (rc = sl_zk_wait_connected(zk, SL_CLUSTER_OP_TIMEOUT_MS, err)))
+            return rc;
+        sl_error_clear(err);
+        rc = 0;
+    }
+    return sl_error_set(err, SL_ESTATE,
+                        "cluster: %s: acks kept arriving while it was being deleted", dir);
+}
+
 int sl_cluster_acks_cleanup(struct sl_zk *zk, const char *job, int64_t below_epoch, size_t *deleted,
                             struct sl_error *err)
 {
@@ -1179,39 +1243,10 @@ int sl_cluster_acks_cleanup(struct sl_zk *zk, const char *job, int64_t below_epo
             break;
         char dir[SL_ZK_PATH_MAX];
         sl_cl_epoch_dir(dir, job, e);
-        /* twice at most: an ack that arrives late (a member not yet told the epoch failed)
-         * makes the folder's delete meet NotEmpty once */
-        for (int attempt = 0; attempt < 2; attempt++) {
-            char **acks = NULL;
-            size_t na = 0;
-            rc = sl_zk_children(zk, dir, &acks, &na, err);
-            for (size_t j = 0; rc == 0 && j < na; j++) {
-                char path[2 * SL_ZK_PATH_MAX];
-                snprintf(path, sizeof(path), "%s/%s", dir, acks[j]);
-                rc = sl_zk_delete(zk, path, -1, err);
-                if (rc == SL_ENOTFOUND) {
-                    sl_error_clear(err);
-                    rc = 0;
-                }
-            }
-            sl_zk_names_free(acks, na);
-            if (rc == 0)
-                rc = sl_zk_delete(zk, dir, -1, err);
-            if (rc == SL_ENOTFOUND) {
-                sl_error_clear(err);
-                rc = 0;
-                break;
-            }
-            if (rc == 0) {
-                if (deleted)
-                    (*deleted)++;
-                break;
-            }
-            if (rc != SL_ESTATE || attempt == 1)
-                break;
-            sl_error_clear(err);
-            rc = 0;
-        }
+        bool gone = false;
+        rc = sl_cl_rmdir(zk, dir, &gone, err);
+        if (rc == 0 && gone && deleted)
+            (*deleted)++;
     }
     sl_zk_names_free(names, nn);
     return rc;

@@ -49,11 +49,12 @@
  *
  * ZOOKEEPER WRITES PER EPOCH with P working members: P ack creates + 1 create of the
  * epoch's ack folder (by the leader as it starts collecting) + the leader's 2 commit multis
- * (PREPARED, COMMITTED) + P + 1 deletes of the cleanup = 2P + 4 write requests: 24 at 10
- * machines, 204 at 100 (at one epoch a second, 204 writes/s - ZooKeeper serializes every
- * write, refused ones too, through its leader). A member that acks before the folder
- * exists adds 2 (its refused create, the folder's). Reads: the leader lists the members and
- * the ack folder once per wake-up (a watch fired) and reads each ack once.
+ * (PREPARED, COMMITTED) + 1 cleanup multi (P + 1 deletes in one transaction; ack by ack only
+ * past SL_ZK_REQUEST_MAX, about 400 members) = P + 4 write transactions: 14 at 10 machines,
+ * 104 at 100 (at one epoch a second, about 100 writes/s; ZooKeeper serializes every write,
+ * refused ones too, through its leader). A member that acks before the folder exists adds
+ * 2 (its refused create, the folder's). Reads: the leader lists the members and the ack
+ * folder once per wake-up (a watch fired) and reads each ack once.
  *
  * SIZES. The assignment node is bounded by SL_CLUSTER_ASSIGN_MAX (56 KiB), under the
  * 64 KiB that sluice allows a multi (SL_ZK_REQUEST_MAX), itself far below ZooKeeper's 1 MiB
@@ -236,8 +237,9 @@ int sl_cluster_collect(struct sl_zk *zk, const char *job, int64_t epoch,
                        const struct sl_assignment *a, int timeout_ms, const _Atomic int *stop,
                        struct sl_cluster_ack **out, size_t *n, struct sl_error *err);
 
-/* Deletes the ack folders of epochs below below_epoch (after that epoch committed);
- * *deleted (may be NULL) gets the number of folders removed. Nodes already gone are fine. */
+/* Deletes the ack folders of epochs below below_epoch (after that epoch committed), each
+ * with its acks in one multi; *deleted (may be NULL) gets the number of folders removed.
+ * Nodes already gone are fine. */
 int sl_cluster_acks_cleanup(struct sl_zk *zk, const char *job, int64_t below_epoch, size_t *deleted,
                             struct sl_error *err);
 
