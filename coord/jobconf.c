@@ -259,7 +259,7 @@ static void sl_member_text(char *dst, size_t cap, const char *src, size_t len)
     dst[len] = '\0';
 }
 
-static void sl_member_decode(const char *buf, size_t len, struct sl_member *m)
+void sl_member_decode(const char *buf, size_t len, struct sl_member *m)
 {
     size_t pos = 0;
     while (pos < len) {

@@ -102,5 +102,8 @@ int sl_member_leave(struct sl_zk *zk, const char *job, const struct sl_member *m
  * between the listing and its read is skipped. */
 int sl_member_list(struct sl_zk *zk, const char *job, struct sl_member **out, size_t *n,
                    struct sl_error *err);
+/* A member node's data into m's fields (not its name); unknown keys are skipped, missing
+ * ones left as they are (coord/cluster.c reads the nodes with their stat). */
+void sl_member_decode(const char *buf, size_t len, struct sl_member *m);
 
 #endif

@@ -91,8 +91,8 @@ static int sl_zs_left_ms(double deadline)
 
 /* ---- reading --------------------------------------------------------------------------- */
 
-/* Reads the epoch node (after a sync) into *rec and *version, retrying a lost connection
- * until `deadline`. */
+/* Reads the epoch node (after a sync: sl_zk_get_synced, shared with coord/cluster.c) into
+ * *rec and *version, retrying a lost connection until `deadline`. */
 static int sl_zs_read_epoch(struct sl_zk_store *zs, struct sl_epoch_rec *rec, int32_t *version,
                             double deadline, struct sl_error *err)
 {
@@ -102,31 +102,24 @@ static int sl_zs_read_epoch(struct sl_zk_store *zs, struct sl_epoch_rec *rec, in
                             "zookeeper store %s: read of %s: ZooKeeper unreachable for %d ms "
                             "(fault point zk.readback)",
                             zs->job_dir, zs->epoch_path, zs->op_timeout_ms);
-    for (;;) {
-        size_t len = 0;
-        struct sl_zk_stat st;
-        int rc = sl_zk_sync(zs->zk, zs->epoch_path, err);
-        if (rc == 0)
-            rc = sl_zk_get(zs->zk, zs->epoch_path, buf, sizeof(buf), &len, &st, err);
-        if (rc == SL_EZK_RETRY && sl_zs_now() < deadline) {
-            rc = sl_zk_wait_connected(zs->zk, sl_zs_left_ms(deadline), err);
-            if (rc == 0 || rc == SL_EZK_RETRY)
-                continue;
-        }
-        if (rc == SL_ENOTFOUND) { /* before the first acquire made it */
-            memset(rec, 0, sizeof(*rec));
-            *version = -1;
-            return 0;
-        }
-        if (rc)
-            return rc;
-        *version = st.version;
-        if (len == 0) {
-            memset(rec, 0, sizeof(*rec));
-            return 0;
-        }
-        return sl_epoch_decode(buf, len, rec, NULL, err);
+    size_t len = 0;
+    struct sl_zk_stat st;
+    int rc = sl_zk_get_synced(zs->zk, zs->epoch_path, buf, sizeof(buf), &len, &st,
+                              sl_zs_left_ms(deadline), err);
+    if (rc == SL_ENOTFOUND) { /* before the first acquire made it */
+        sl_error_clear(err);
+        memset(rec, 0, sizeof(*rec));
+        *version = -1;
+        return 0;
     }
+    if (rc)
+        return rc;
+    *version = st.version;
+    if (len == 0) {
+        memset(rec, 0, sizeof(*rec));
+        return 0;
+    }
+    return sl_epoch_decode(buf, len, rec, NULL, err);
 }
 
 static int sl_zs_load_history(struct sl_zk_store *zs, struct sl_error *err)

@@ -422,11 +422,17 @@ static int sl_zk_cmp_name(const void *a, const void *b)
 int sl_zk_children(struct sl_zk *zk, const char *path, char ***names, size_t *n,
                    struct sl_error *err)
 {
+    return sl_zk_children_watch(zk, path, false, names, n, err);
+}
+
+int sl_zk_children_watch(struct sl_zk *zk, const char *path, bool watch, char ***names, size_t *n,
+                         struct sl_error *err)
+{
     SL_ZK_FULL(zk, path, full, err);
     struct String_vector sv = {0, NULL};
     *names = NULL;
     *n = 0;
-    int zrc = zoo_get_children(zk->zh, full, 0, &sv);
+    int zrc = zoo_get_children(zk->zh, full, watch ? 1 : 0, &sv);
     if (zrc != ZOK)
         return sl_zk_fail(zk, zrc, "children", full, err);
     char **out = calloc(sv.count > 0 ? (size_t)sv.count : 1, sizeof(*out));
@@ -489,6 +495,26 @@ int sl_zk_sync(struct sl_zk *zk, const char *path, struct sl_error *err)
     pthread_cond_destroy(&c.cv);
     pthread_mutex_destroy(&c.mu);
     return zrc == ZOK ? 0 : sl_zk_fail(zk, zrc, "sync", full, err);
+}
+
+int sl_zk_get_synced(struct sl_zk *zk, const char *path, void *buf, size_t cap, size_t *len,
+                     struct sl_zk_stat *stat, int timeout_ms, struct sl_error *err)
+{
+    struct timespec dl, now;
+    sl_zk_deadline(&dl, timeout_ms < 0 ? 0 : timeout_ms);
+    for (;;) {
+        int rc = sl_zk_sync(zk, path, err);
+        if (rc == 0)
+            rc = sl_zk_get(zk, path, buf, cap, len, stat, err);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t left_ms =
+            (int64_t)(dl.tv_sec - now.tv_sec) * 1000 + (dl.tv_nsec - now.tv_nsec) / 1000000L;
+        if (rc != SL_EZK_RETRY || left_ms <= 0)
+            return rc;
+        rc = sl_zk_wait_connected(zk, (int)left_ms + 1, err);
+        if (rc != 0 && rc != SL_EZK_RETRY)
+            return rc; /* SL_EFENCED: the session expired meanwhile */
+    }
 }
 
 size_t sl_zk_multi_size(const struct sl_zk *zk, const struct sl_zk_op *ops, int n)

@@ -120,10 +120,23 @@ int sl_zk_exists(struct sl_zk *zk, const char *path, bool watch, bool *exists,
 /* The children's names of `path`, sorted; *names is the caller's (sl_zk_names_free). */
 int sl_zk_children(struct sl_zk *zk, const char *path, char ***names, size_t *n,
                    struct sl_error *err);
+/* As sl_zk_children; with watch, the next change of the set of children (one created or
+ * deleted), or the deletion of `path`, counts as an event (sl_zk_wait_event). */
+int sl_zk_children_watch(struct sl_zk *zk, const char *path, bool watch, char ***names, size_t *n,
+                         struct sl_error *err);
 void sl_zk_names_free(char **names, size_t n);
 /* Brings the server this client talks to up to date with the leader for `path` (ZooKeeper's
  * sync), so that a read afterwards sees every write committed before. */
 int sl_zk_sync(struct sl_zk *zk, const char *path, struct sl_error *err);
+
+/* The read-back of a write whose outcome is unknown (SL_EZK_RETRY): a sync, then a get (as
+ * sl_zk_get), so that the read sees every write the server's leader committed - a lost
+ * answer's request included, once it landed. A lost connection is waited for and the read
+ * made again until timeout_ms passes (then SL_EZK_RETRY); SL_ENOTFOUND when the node is
+ * absent. Shared by coord/store_zk.c (the epoch record) and coord/cluster.c (the
+ * assignment). */
+int sl_zk_get_synced(struct sl_zk *zk, const char *path, void *buf, size_t cap, size_t *len,
+                     struct sl_zk_stat *stat, int timeout_ms, struct sl_error *err);
 
 enum sl_zk_op_type { SL_ZK_OP_CREATE, SL_ZK_OP_SET, SL_ZK_OP_DELETE, SL_ZK_OP_CHECK };
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "coord/cluster.h"
 #include "coord/commit.h"
 #include "coord/jobconf.h"
 #include "coord/zk.h"
@@ -56,7 +57,9 @@ static const char sl_status_usage[] =
     "Shows a job's processes (their ZooKeeper member nodes: host, pid, cores, workers, role\n"
     "leader or standby, start time, metrics address), the last committed checkpoint epoch\n"
     "and the current epoch record, and the settings in its settings node, as a table or as\n"
-    "one JSON object (--json). Reads ZooKeeper only; works while the job runs.\n"
+    "one JSON object (--json). Once a leader published a work assignment (a generation:\n"
+    "docs/cluster.md), each member's range of global workers [lo, hi) and the generation\n"
+    "are shown too. Reads ZooKeeper only; works while the job runs.\n"
     "\n"
     "--html FILE writes one self-contained HTML page instead (FILE '-': stdout; inline SVG\n"
     "charts, no script): the above, the committed epochs of the history (the time between\n"
@@ -410,6 +413,8 @@ int sl_cmd_status(int argc, char **argv)
     struct sl_status_epoch *hist = NULL;
     size_t nh = 0;
     struct sl_status_scrapes *scr = NULL;
+    struct sl_assignment asg = {0};
+    bool have_asg = false;
     /* --html: the members' metrics first, then the epochs, so that the epochs on the page
      * are not older than the metrics */
     if (sl_member_list(zk, a.job, &ms, &nm, &err) ||
@@ -418,6 +423,16 @@ int sl_cmd_status(int argc, char **argv)
         fprintf(stderr, "sluice status: %s\n", err.msg);
         status = 1;
         goto out;
+    }
+    if (!a.html) { /* the work assignment, when a leader published one */
+        int arc = sl_cluster_read(zk, a.job, false, &asg, NULL, &err);
+        if (arc && arc != SL_ENOTFOUND) {
+            fprintf(stderr, "sluice status: %s\n", err.msg);
+            status = 1;
+            goto out;
+        }
+        have_asg = arc == 0;
+        sl_error_clear(&err);
     }
     if (a.html) {
         if (sl_cl_history(zk, a.job, &hist, &nh, &err)) {
@@ -465,9 +480,25 @@ int sl_cmd_status(int argc, char **argv)
             sl_cl_json_str(stdout, ms[i].role);
             printf(",\"started_ms\":%" PRId64 ",\"metrics\":", ms[i].started_ms);
             sl_cl_json_str(stdout, ms[i].metrics);
-            printf("}");
+            const struct sl_assign_member *r = have_asg ? sl_cluster_find(&asg, ms[i].name) : NULL;
+            if (r && r->hi > r->lo)
+                printf(",\"workers_range\":[%" PRId64 ",%" PRId64 "]}", r->lo, r->hi);
+            else
+                printf(",\"workers_range\":null}");
         }
-        printf("],\"last_committed_epoch\":%" PRId64 ",\"epoch\":{\"number\":%" PRId64
+        printf("],\"assignment\":");
+        if (have_asg) {
+            printf("{\"generation\":%" PRId64 ",\"max_parallelism\":%" PRId64
+                   ",\"workers\":%" PRId64 ",\"topic\":",
+                   asg.generation, asg.max_parallelism, asg.workers);
+            sl_cl_json_str(stdout, asg.topic);
+            printf(",\"leader\":");
+            sl_cl_json_str(stdout, asg.leader);
+            printf("}");
+        } else {
+            printf("null");
+        }
+        printf(",\"last_committed_epoch\":%" PRId64 ",\"epoch\":{\"number\":%" PRId64
                ",\"phase\":\"%s\"},\"settings_version\":%d,\"settings\":{",
                last, cur.epoch, sl_epoch_phase_name(cur.phase), (int)c.version);
         for (size_t i = 0; i < c.n; i++) {
@@ -480,14 +511,27 @@ int sl_cmd_status(int argc, char **argv)
         goto out;
     }
     printf("job %s: %zu member%s\n", a.job, nm, nm == 1 ? "" : "s");
+    if (have_asg)
+        printf("assignment: generation %" PRId64 ", %" PRId64 " workers, max parallelism %" PRId64
+               ", channel topic %s\n",
+               asg.generation, asg.workers, asg.max_parallelism, asg.topic);
     if (nm)
-        printf("  %-8s %-24s %8s %5s %7s %-19s %s\n", "ROLE", "HOST", "PID", "CORES", "WORKERS",
-               "STARTED (UTC)", "METRICS");
+        printf("  %-8s %-24s %8s %5s %7s %-19s%s %s\n", "ROLE", "HOST", "PID", "CORES", "WORKERS",
+               "STARTED (UTC)", have_asg ? " RANGE        " : "", "METRICS");
     for (size_t i = 0; i < nm; i++) {
-        char when[32];
+        char when[32], range[48] = "";
         sl_cl_time(ms[i].started_ms, when, sizeof(when));
-        printf("  %-8s %-24s %8" PRId64 " %5" PRId64 " %7" PRId64 " %-19s %s\n", ms[i].role,
-               ms[i].host, ms[i].pid, ms[i].cores, ms[i].workers, when,
+        if (have_asg) {
+            const struct sl_assign_member *r = sl_cluster_find(&asg, ms[i].name);
+            char rr[40];
+            snprintf(rr, sizeof(rr), "[%" PRId64 ", %" PRId64 ")", r ? r->lo : 0, r ? r->hi : 0);
+            snprintf(range, sizeof(range), " %-13s",
+                     !r              ? "unassigned"
+                     : r->hi > r->lo ? rr
+                                     : "none");
+        }
+        printf("  %-8s %-24s %8" PRId64 " %5" PRId64 " %7" PRId64 " %-19s%s %s\n", ms[i].role,
+               ms[i].host, ms[i].pid, ms[i].cores, ms[i].workers, when, range,
                ms[i].metrics[0] ? ms[i].metrics : "-");
     }
     if (last)
@@ -514,6 +558,7 @@ int sl_cmd_status(int argc, char **argv)
         }
     }
 out:
+    sl_assignment_free(&asg);
     sl_status_scrapes_free(scr);
     free(hist);
     free(ms);

@@ -19,6 +19,7 @@
 #include "io/nexmark.h"
 #include "tests/util/conntest.h"
 #include "tests/util/iotest.h"
+#include "tests/util/kmock.h"
 
 #define NX_COLS                                                                            \
     "event_type int,\n"                                                                    \
@@ -872,36 +873,6 @@ static void test_fs_bad_records(void **state)
 
 /* ---- kafka --------------------------------------------------------------------------------- */
 
-static struct sl_kafka_mock *g_mock;
-
-static int kafka_setup(void **state)
-{
-    (void)state;
-    struct sl_error err;
-    if (sl_kafka_mock_new(NULL, &g_mock, &err) != 0) {
-        fprintf(stderr, "mock: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int kafka_teardown(void **state)
-{
-    (void)state;
-    sl_kafka_mock_free(g_mock);
-    return 0;
-}
-
-static const char *fresh_topic(int partitions)
-{
-    static char name[64];
-    static int seq;
-    snprintf(name, sizeof(name), "ct%d", ++seq);
-    struct sl_error err;
-    assert_int_equal(sl_kafka_mock_topic_create(g_mock, name, partitions, &err), 0);
-    return name;
-}
-
 #define KA_ROWS 40
 
 /* Writes rows k = 0..KA_ROWS-1 (s = 's<k>') through a kafka sink table with 2 workers and
@@ -909,14 +880,14 @@ static const char *fresh_topic(int partitions)
  * `prune`, the source is told that the pipeline reads k and d only: s comes out NULL. */
 static void kafka_round_trip(const char *format, bool prune)
 {
-    const char *topic = fresh_topic(3);
+    const char *topic = sl_kmock_topic("ct", 3);
     char sql[2048];
     snprintf(sql, sizeof(sql),
              "CREATE TABLE k (k BIGINT NOT NULL, s VARCHAR, d DOUBLE) WITH ('connector' = "
              "'kafka', 'topic' = '%s', 'format' = '%s', 'properties.bootstrap.servers' = '%s',"
              " 'properties.group.id' = 'ignored', 'properties.log_level' = '0',"
              " 'sink.partitioner' = 'fixed', 'scan.bounded.mode' = 'latest-offset');",
-             topic, format, sl_kafka_mock_bootstrap(g_mock));
+             topic, format, sl_kmock_bootstrap());
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "k");
     struct sl_connector_env env = sl_ct_env(job, stdout);
@@ -1034,7 +1005,7 @@ static int kafka_read_cols(const char *topic, const char *cols, const bool *need
              "CREATE TABLE k (%s) WITH ('connector' = 'kafka', 'topic' = '%s',"
              " 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
              " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset'%s);",
-             cols ? cols : "k BIGINT NOT NULL", topic, sl_kafka_mock_bootstrap(g_mock), extra);
+             cols ? cols : "k BIGINT NOT NULL", topic, sl_kmock_bootstrap(), extra);
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "k");
     struct sl_connector_env env = sl_ct_env(job, stdout);
@@ -1145,7 +1116,7 @@ static void test_kafka_metadata(void **state)
 {
     (void)state;
     char topic[64];
-    snprintf(topic, sizeof(topic), "%s", fresh_topic(1));
+    snprintf(topic, sizeof(topic), "%s", sl_kmock_topic("ct", 1));
     const int64_t base = 1700000000000;
     char sql[2048];
     snprintf(sql, sizeof(sql),
@@ -1153,7 +1124,7 @@ static void test_kafka_metadata(void **state)
              " h MAP<STRING, BYTES> METADATA FROM 'headers')"
              " WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"
              " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0');",
-             topic, sl_kafka_mock_bootstrap(g_mock));
+             topic, sl_kmock_bootstrap());
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "w");
     struct sl_connector_env env = sl_ct_env(job, stdout);
@@ -1205,7 +1176,7 @@ static void test_kafka_metadata(void **state)
     sl_schema_free(schema);
     sl_job_free(job);
     /* then a bad record (offset 100) and a good one (101), with their own timestamps */
-    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kmock_bootstrap(),
                                        .topic = topic,
                                        .partitioner = SL_KAFKA_PART_FIXED,
                                        .partition = 0};
@@ -1229,7 +1200,7 @@ static void test_kafka_metadata(void **state)
             " 'topic' = '%s', 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
             " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset',"
             " 'json.ignore-parse-errors' = 'true');",
-            pass ? "TIMESTAMP(3)" : "TIMESTAMP_LTZ(3)", topic, sl_kafka_mock_bootstrap(g_mock));
+            pass ? "TIMESTAMP(3)" : "TIMESTAMP_LTZ(3)", topic, sl_kmock_bootstrap());
         struct ka_meta_row got[200];
         size_t n = kafka_meta_read(sql, pass ? need_some : need_all, got, 200);
         assert_int_equal(n, 101); /* the bad record skipped */
@@ -1260,8 +1231,8 @@ static void test_kafka_header_name_utf8(void **state)
 {
     (void)state;
     char topic[64];
-    snprintf(topic, sizeof(topic), "%s", fresh_topic(1));
-    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+    snprintf(topic, sizeof(topic), "%s", sl_kmock_topic("ct", 1));
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kmock_bootstrap(),
                                        .topic = topic,
                                        .partitioner = SL_KAFKA_PART_FIXED,
                                        .partition = 0};
@@ -1286,7 +1257,7 @@ static void test_kafka_header_name_utf8(void **state)
              " WITH ('connector' = 'kafka', 'topic' = '%s', 'format' = 'json',"
              " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0',"
              " 'scan.bounded.mode' = 'latest-offset');",
-             topic, sl_kafka_mock_bootstrap(g_mock));
+             topic, sl_kmock_bootstrap());
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "r");
     struct sl_connector_env env = sl_ct_env(job, stdout);
@@ -1322,8 +1293,8 @@ static void test_kafka_header_name_utf8(void **state)
 static void test_kafka_bad_records(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(1);
-    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+    const char *topic = sl_kmock_topic("ct", 1);
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kmock_bootstrap(),
                                        .topic = topic,
                                        .partitioner = SL_KAFKA_PART_FIXED,
                                        .partition = 0};
@@ -1375,8 +1346,8 @@ static void test_kafka_bad_records(void **state)
 static void test_kafka_prune_bad_records(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(1);
-    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+    const char *topic = sl_kmock_topic("ct", 1);
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kmock_bootstrap(),
                                        .topic = topic,
                                        .partitioner = SL_KAFKA_PART_FIXED,
                                        .partition = 0};
@@ -1415,8 +1386,8 @@ static void test_kafka_prune_bad_records(void **state)
 static void test_kafka_bad_key_dead_letter(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(1);
-    struct sl_kafka_sink_config kc = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+    const char *topic = sl_kmock_topic("ct", 1);
+    struct sl_kafka_sink_config kc = {.bootstrap = sl_kmock_bootstrap(),
                                       .topic = topic,
                                       .partitioner = SL_KAFKA_PART_FIXED,
                                       .partition = 0};
@@ -1457,7 +1428,7 @@ static void test_kafka_bad_key_dead_letter(void **state)
     sl_ct_rmdir(dir);
     free(dir);
     /* no key at all under a NOT NULL raw key: a bad record, not an empty string */
-    topic = fresh_topic(1);
+    topic = sl_kmock_topic("ct", 1);
     kc.topic = topic;
     assert_int_equal(sl_kafka_sink_new(&kc, &ks, &err), 0);
     struct sl_record nokey = {.value = "{\"v\":4}", .value_len = 7, .timestamp = -1};
@@ -1485,7 +1456,7 @@ static void test_kafka_keys_both_ways(void **state)
 {
     (void)state;
     char topic[64];
-    snprintf(topic, sizeof(topic), "%s", fresh_topic(1));
+    snprintf(topic, sizeof(topic), "%s", sl_kmock_topic("ct", 1));
     char sql[2048];
     snprintf(sql, sizeof(sql),
              "CREATE TABLE w (k_id BIGINT NOT NULL, v BIGINT, k_region STRING) WITH ("
@@ -1494,7 +1465,7 @@ static void test_kafka_keys_both_ways(void **state)
              " 'key.fields' = 'k_id;k_region', 'key.format' = 'json',"
              " 'key.fields-prefix' = 'k_', 'value.fields-include' = 'EXCEPT_KEY',"
              " 'scan.bounded.mode' = 'latest-offset', 'sluice.bad-records' = 'skip');",
-             topic, sl_kafka_mock_bootstrap(g_mock));
+             topic, sl_kmock_bootstrap());
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "w");
     struct sl_connector_env env = sl_ct_env(job, stdout);
@@ -1522,7 +1493,7 @@ static void test_kafka_keys_both_ways(void **state)
     assert_int_equal(sink->ops->flush(sink, &c.ctx, &err), 0);
     sink->ops->free(sink);
     /* a record without a key: skipped by the table above (k_id is NOT NULL) */
-    struct sl_kafka_sink_config kc = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+    struct sl_kafka_sink_config kc = {.bootstrap = sl_kmock_bootstrap(),
                                       .topic = topic,
                                       .partitioner = SL_KAFKA_PART_FIXED,
                                       .partition = 0};
@@ -1533,7 +1504,7 @@ static void test_kafka_keys_both_ways(void **state)
     assert_int_equal(sl_kafka_sink_flush(ks, 10000, &err), 0);
     sl_kafka_sink_free(ks, 1000);
     /* the bytes: keys without the prefix, values without the key */
-    struct sl_kafka_source_config rc = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+    struct sl_kafka_source_config rc = {.bootstrap = sl_kmock_bootstrap(),
                                         .topic = topic,
                                         .startup = SL_KAFKA_START_EARLIEST,
                                         .bounded = true,
@@ -1596,7 +1567,7 @@ static void test_kafka_keys_both_ways(void **state)
 static void test_kafka_key_fields(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(2);
+    const char *topic = sl_kmock_topic("ct", 2);
     char sql[2048];
     snprintf(sql, sizeof(sql),
              "CREATE TABLE k (k BIGINT NOT NULL, s VARCHAR) WITH ('connector' = 'kafka',"
@@ -1606,7 +1577,7 @@ static void test_kafka_key_fields(void **state)
              "CREATE TABLE v (s VARCHAR) WITH ('connector' = 'kafka', 'topic' = '%s',"
              " 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
              " 'scan.bounded.mode' = 'latest-offset');",
-             topic, sl_kafka_mock_bootstrap(g_mock), topic, sl_kafka_mock_bootstrap(g_mock));
+             topic, sl_kmock_bootstrap(), topic, sl_kmock_bootstrap());
     struct sl_job *job = sl_ct_job(sql);
     struct sl_connector_env env = sl_ct_env(job, stdout);
     const struct sl_table *t = sl_ct_table(job, "k");
@@ -1678,6 +1649,7 @@ int main(void)
         cmocka_unit_test(test_kafka_key_fields),
     };
     int rc = cmocka_run_group_tests_name("connectors", tests, NULL, NULL);
-    rc += cmocka_run_group_tests_name("kafka connectors", ktests, kafka_setup, kafka_teardown);
+    rc +=
+        cmocka_run_group_tests_name("kafka connectors", ktests, sl_kmock_setup, sl_kmock_teardown);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include "io/nexmark.h"
 #include "tests/util/conntest.h"
 #include "tests/util/iotest.h"
+#include "tests/util/kmock.h"
 
 #define NX_COLS                                                                            \
     "event_type int,\n"                                                                    \
@@ -455,36 +456,6 @@ static void test_nexmark_pacing(void **state)
 
 /* ---- kafka --------------------------------------------------------------------------------- */
 
-static struct sl_kafka_mock *g_mock;
-
-static int kafka_setup(void **state)
-{
-    (void)state;
-    struct sl_error err;
-    if (sl_kafka_mock_new(NULL, &g_mock, &err) != 0) {
-        fprintf(stderr, "mock: %s\n", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int kafka_teardown(void **state)
-{
-    (void)state;
-    sl_kafka_mock_free(g_mock);
-    return 0;
-}
-
-static const char *fresh_topic(int partitions)
-{
-    static char name[64];
-    static int seq;
-    snprintf(name, sizeof(name), "ss%d", ++seq);
-    struct sl_error err;
-    assert_int_equal(sl_kafka_mock_topic_create(g_mock, name, partitions, &err), 0);
-    return name;
-}
-
 #define KA_PARTS 3
 #define KA_N 50     /* records per partition before the checkpoint */
 #define KA_EXTRA 10 /* records per partition written after it */
@@ -493,7 +464,7 @@ static const char *fresh_topic(int partitions)
 /* Writes {"k": partition * 1000 + i} for i in [from, from + n) to `partition`. */
 static void produce(const char *topic, int partition, int from, int n)
 {
-    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kafka_mock_bootstrap(g_mock),
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kmock_bootstrap(),
                                        .topic = topic,
                                        .partitioner = SL_KAFKA_PART_FIXED,
                                        .partition = partition};
@@ -521,8 +492,7 @@ static struct sl_job *ka_job(const char *topic, bool bounded)
              "CREATE TABLE k (k BIGINT NOT NULL) WITH ('connector' = 'kafka', 'topic' = '%s',"
              " 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
              " 'properties.log_level' = '0'%s);",
-             topic, sl_kafka_mock_bootstrap(g_mock),
-             bounded ? ", 'scan.bounded.mode' = 'latest-offset'" : "");
+             topic, sl_kmock_bootstrap(), bounded ? ", 'scan.bounded.mode' = 'latest-offset'" : "");
     return sl_ct_job(sql);
 }
 
@@ -557,7 +527,7 @@ static bool ka_poll_once(struct sl_source *src, struct sl_ct_ctx *c, struct sl_b
  * after), unbounded: those too. */
 static void kafka_resume(bool bounded, int nw, int cut)
 {
-    const char *topic = fresh_topic(KA_PARTS);
+    const char *topic = sl_kmock_topic("ss", KA_PARTS);
     for (int p = 0; p < KA_PARTS; p++)
         produce(topic, p, 0, KA_N);
     struct sl_job *job = ka_job(topic, bounded);
@@ -725,8 +695,8 @@ static void test_kafka_topics_resume(void **state)
 {
     (void)state;
     char ta[64], tb[64];
-    snprintf(ta, sizeof(ta), "%s", fresh_topic(KA_PARTS));
-    snprintf(tb, sizeof(tb), "%s", fresh_topic(2));
+    snprintf(ta, sizeof(ta), "%s", sl_kmock_topic("ss", KA_PARTS));
+    snprintf(tb, sizeof(tb), "%s", sl_kmock_topic("ss", 2));
     for (int p = 0; p < KA_PARTS; p++)
         produce(ta, p, 0, KA_N);
     for (int p = 0; p < 2; p++)
@@ -738,9 +708,9 @@ static void test_kafka_topics_resume(void **state)
     " 'properties.bootstrap.servers' = '%s', 'properties.log_level' = '0');"
     char list[140];
     snprintf(list, sizeof(list), "%s;%s", ta, tb);
-    snprintf(sql, sizeof(sql), TS_FMT, list, sl_kafka_mock_bootstrap(g_mock));
+    snprintf(sql, sizeof(sql), TS_FMT, list, sl_kmock_bootstrap());
     struct sl_job *job = sl_ct_job(sql);
-    snprintf(sql, sizeof(sql), TS_FMT, ta, sl_kafka_mock_bootstrap(g_mock));
+    snprintf(sql, sizeof(sql), TS_FMT, ta, sl_kmock_bootstrap());
     struct sl_job *job1 = sl_ct_job(sql);
 #undef TS_FMT
     const struct sl_table *t = sl_ct_table(job, "k");
@@ -870,7 +840,7 @@ static void test_kafka_topics_resume(void **state)
 static void test_kafka_restore_cases(void **state)
 {
     (void)state;
-    const char *t1 = fresh_topic(KA_PARTS);
+    const char *t1 = sl_kmock_topic("ss", KA_PARTS);
     char topic[64];
     snprintf(topic, sizeof(topic), "%s", t1);
     for (int p = 0; p < KA_PARTS; p++)
@@ -996,13 +966,13 @@ static void test_kafka_restore_cases(void **state)
 static void test_kafka_sink_prepare(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(1);
+    const char *topic = sl_kmock_topic("ss", 1);
     char sql[2048];
     snprintf(sql, sizeof(sql),
              "CREATE TABLE k (k BIGINT NOT NULL) WITH ('connector' = 'kafka', 'topic' = '%s',"
              " 'format' = 'json', 'properties.bootstrap.servers' = '%s',"
              " 'properties.log_level' = '0', 'scan.bounded.mode' = 'latest-offset');",
-             topic, sl_kafka_mock_bootstrap(g_mock));
+             topic, sl_kmock_bootstrap());
     struct sl_job *job = sl_ct_job(sql);
     const struct sl_table *t = sl_ct_table(job, "k");
     struct sl_connector_env env = sl_ct_env(job, stdout);
@@ -1073,6 +1043,6 @@ int main(void)
         cmocka_unit_test(test_kafka_sink_prepare),
     };
     int rc = cmocka_run_group_tests_name("source state", tests, NULL, NULL);
-    rc += cmocka_run_group_tests_name("kafka state", ktests, kafka_setup, kafka_teardown);
+    rc += cmocka_run_group_tests_name("kafka state", ktests, sl_kmock_setup, sl_kmock_teardown);
     return rc;
 }

@@ -20,39 +20,9 @@
 #include "io/kafka_mock.h"
 #include "io/kafka_sink.h"
 #include "io/kafka_source.h"
+#include "tests/util/kmock.h"
 
-static struct sl_kafka_mock *g_mock;
-static const char *g_bs;
 static const char *const g_quiet[] = {"log_level=0"};
-
-static int group_setup(void **state)
-{
-    (void)state;
-    struct sl_error err;
-    if (sl_kafka_mock_new(NULL, &g_mock, &err) != 0) {
-        fprintf(stderr, "mock: %s\n", err.msg);
-        return -1;
-    }
-    g_bs = sl_kafka_mock_bootstrap(g_mock);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sl_kafka_mock_free(g_mock);
-    return 0;
-}
-
-static const char *fresh_topic(int partitions)
-{
-    static char name[64];
-    static int seq;
-    snprintf(name, sizeof(name), "t%d", ++seq);
-    struct sl_error err;
-    assert_int_equal(sl_kafka_mock_topic_create(g_mock, name, partitions, &err), 0);
-    return name;
-}
 
 static double now_s(void)
 {
@@ -69,7 +39,7 @@ static void produce_with(const char *topic, enum sl_kafka_partitioner part, int3
                          int first, int n, size_t value_pad, const char *const *props,
                          size_t nprops, int64_t ts_base)
 {
-    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs,
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kmock_bootstrap(),
                                        .topic = topic,
                                        .partitioner = part,
                                        .partition = partition,
@@ -176,7 +146,7 @@ static struct sl_kafka_source *open_source(struct sl_kafka_source_config *cfg)
 {
     struct sl_error err;
     struct sl_kafka_source *src;
-    cfg->bootstrap = g_bs;
+    cfg->bootstrap = sl_kmock_bootstrap();
     if (cfg->nworkers == 0)
         cfg->nworkers = 1;
     int rc = sl_kafka_source_new(cfg, &src, &err);
@@ -264,13 +234,16 @@ static void test_properties(void **state)
     rd_kafka_conf_destroy(conf);
 
     /* a bad property reaches the user through the source and the sink */
-    struct sl_kafka_source_config cfg = {
-        .bootstrap = g_bs, .topic = "x", .nworkers = 1, .props = unknown, .nprops = 1};
+    struct sl_kafka_source_config cfg = {.bootstrap = sl_kmock_bootstrap(),
+                                         .topic = "x",
+                                         .nworkers = 1,
+                                         .props = unknown,
+                                         .nprops = 1};
     struct sl_kafka_source *src;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "no.such.property"));
     struct sl_kafka_sink_config scfg = {
-        .bootstrap = g_bs, .topic = "x", .props = unknown, .nprops = 1};
+        .bootstrap = sl_kmock_bootstrap(), .topic = "x", .props = unknown, .nprops = 1};
     struct sl_kafka_sink *sink;
     assert_int_equal(sl_kafka_sink_new(&scfg, &sink, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "no.such.property"));
@@ -281,22 +254,24 @@ static void test_properties(void **state)
 static void test_metadata(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(5);
+    const char *topic = sl_kmock_topic("t", 5);
     int32_t n = 0;
     struct sl_error err;
-    assert_int_equal(sl_kafka_topic_partitions(g_bs, topic, g_quiet, 1, 5000, false, &n, &err), 0);
-    assert_int_equal(n, 5);
     assert_int_equal(
-        sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, false, &n, &err),
-        SL_ENOTFOUND);
+        sl_kafka_topic_partitions(sl_kmock_bootstrap(), topic, g_quiet, 1, 5000, false, &n, &err),
+        0);
+    assert_int_equal(n, 5);
+    assert_int_equal(sl_kafka_topic_partitions(sl_kmock_bootstrap(), "no-such-topic", g_quiet, 1,
+                                               5000, false, &n, &err),
+                     SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "'no-such-topic'"));
     /* asking did not create it */
-    assert_int_equal(
-        sl_kafka_topic_partitions(g_bs, "no-such-topic", g_quiet, 1, 5000, false, &n, &err),
-        SL_ENOTFOUND);
+    assert_int_equal(sl_kafka_topic_partitions(sl_kmock_bootstrap(), "no-such-topic", g_quiet, 1,
+                                               5000, false, &n, &err),
+                     SL_ENOTFOUND);
 
     struct sl_kafka_source_config cfg = {
-        .bootstrap = g_bs, .topic = "no-such-topic", .nworkers = 1};
+        .bootstrap = sl_kmock_bootstrap(), .topic = "no-such-topic", .nworkers = 1};
     struct sl_kafka_source *src;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "'no-such-topic'"));
@@ -311,8 +286,10 @@ static void test_metadata(void **state)
     cfg.npartitions = 2;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "no partition 5"));
-    struct sl_kafka_sink_config scfg = {
-        .bootstrap = g_bs, .topic = topic, .partitioner = SL_KAFKA_PART_FIXED, .partition = 5};
+    struct sl_kafka_sink_config scfg = {.bootstrap = sl_kmock_bootstrap(),
+                                        .topic = topic,
+                                        .partitioner = SL_KAFKA_PART_FIXED,
+                                        .partition = 5};
     struct sl_kafka_sink *sink;
     assert_int_equal(sl_kafka_sink_new(&scfg, &sink, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "no partition 5"));
@@ -350,7 +327,7 @@ static void check_all(const struct got *g, size_t n, int first, int count, int32
 static void test_earliest_bounded(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(3);
+    const char *topic = sl_kmock_topic("t", 3);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 3000, 0);
     struct sl_kafka_source_config cfg = {
         .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
@@ -392,7 +369,7 @@ static void test_earliest_bounded(void **state)
 static void test_bounded_given_ends(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(3);
+    const char *topic = sl_kmock_topic("t", 3);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 300, 0); /* 100 per partition */
     struct sl_kafka_offset ends[] = {{2, 0, NULL}, {0, 60, NULL}, {1, 150, NULL}};
     struct sl_kafka_source_config cfg = {.topic = topic,
@@ -402,7 +379,7 @@ static void test_bounded_given_ends(void **state)
                                          .nend_offsets = 2};
     struct sl_kafka_source *src;
     struct sl_error err;
-    cfg.bootstrap = g_bs;
+    cfg.bootstrap = sl_kmock_bootstrap();
     cfg.nworkers = 1;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "no offset for partition 1"));
@@ -438,7 +415,7 @@ static void test_bounded_given_ends(void **state)
 static void test_bounded_empty(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(2);
+    const char *topic = sl_kmock_topic("t", 2);
     struct sl_kafka_source_config cfg = {
         .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
     struct sl_kafka_source *src = open_source(&cfg);
@@ -455,7 +432,7 @@ static void test_bounded_empty(void **state)
 static void test_latest(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(2);
+    const char *topic = sl_kmock_topic("t", 2);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 100, 0);
     struct sl_kafka_source_config cfg = {.topic = topic, .startup = SL_KAFKA_START_LATEST};
     struct sl_kafka_source *src = open_source(&cfg);
@@ -480,7 +457,7 @@ static void test_latest(void **state)
 static void test_specific(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(3);
+    const char *topic = sl_kmock_topic("t", 3);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 300, 0); /* 100 per partition */
     struct sl_kafka_offset offs[] = {{0, 40, NULL}, {2, SL_KAFKA_OFFSET_LATEST, NULL}};
     struct sl_kafka_source_config cfg = {.topic = topic,
@@ -539,7 +516,7 @@ static void test_specific(void **state)
 static void test_two_workers(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(4);
+    const char *topic = sl_kmock_topic("t", 4);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 2000, 0);
     int32_t parts[] = {0, 1, 2, 3};
     int owner[] = {1, 0, 0, 1};
@@ -591,7 +568,7 @@ static void *worker_main(void *p)
 static void test_two_workers_threads(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(6);
+    const char *topic = sl_kmock_topic("t", 6);
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 6000, 0);
     struct sl_kafka_source_config cfg = {
         .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true, .nworkers = 2};
@@ -668,7 +645,7 @@ static void test_key_partitioning(void **state)
         assert_int_equal(murmur2(vec[i].key, strlen(vec[i].key)), vec[i].hash);
 
     const int32_t nparts = 7;
-    const char *topic = fresh_topic(nparts);
+    const char *topic = sl_kmock_topic("t", nparts);
     produce(topic, SL_KAFKA_PART_KEY_HASH, 0, 0, 700, 0);
     struct sl_kafka_source_config cfg = {
         .topic = topic, .startup = SL_KAFKA_START_EARLIEST, .bounded = true};
@@ -693,12 +670,12 @@ static void test_key_partitioning(void **state)
 static void test_offset_out_of_range(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(1);
+    const char *topic = sl_kmock_topic("t", 1);
     /* 8 MiB into one partition: the mock keeps about 5 MiB and drops the oldest */
     produce(topic, SL_KAFKA_PART_FIXED, 0, 0, 8192, 1000);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     struct sl_error err;
-    assert_int_equal(sl_kafka_conf_set(conf, "bootstrap.servers", g_bs, &err), 0);
+    assert_int_equal(sl_kafka_conf_set(conf, "bootstrap.servers", sl_kmock_bootstrap(), &err), 0);
     char why[256];
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
     assert_non_null(rk);
@@ -709,7 +686,7 @@ static void test_offset_out_of_range(void **state)
     assert_true(lo > 0); /* it did drop */
 
     struct sl_kafka_offset offs[] = {{0, 0, NULL}};
-    struct sl_kafka_source_config cfg = {.bootstrap = g_bs,
+    struct sl_kafka_source_config cfg = {.bootstrap = sl_kmock_bootstrap(),
                                          .topic = topic,
                                          .startup = SL_KAFKA_START_SPECIFIC,
                                          .offsets = offs,
@@ -754,7 +731,7 @@ static void test_offset_out_of_range(void **state)
 static void test_timestamp(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(2);
+    const char *topic = sl_kmock_topic("t", 2);
     struct sl_kafka_source_config cfg = {
         .topic = topic, .startup = SL_KAFKA_START_TIMESTAMP, .timestamp_ms = 1000};
     /* empty partitions: nothing that recent, so start at the (empty) end */
@@ -767,7 +744,7 @@ static void test_timestamp(void **state)
     /* with records, the mock's non-answer is an error that says so */
     produce(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 10, 0);
     struct sl_error err;
-    cfg.bootstrap = g_bs;
+    cfg.bootstrap = sl_kmock_bootstrap();
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTSUP);
     fprintf(stderr, "expected error: %s\n", err.msg);
     assert_non_null(strstr(err.msg, "cannot look up offsets by timestamp"));
@@ -786,8 +763,8 @@ static void test_batch_queue_full(void **state)
 {
     (void)state;
     char topic[64], one[64];
-    snprintf(topic, sizeof(topic), "%s", fresh_topic(3));
-    snprintf(one, sizeof(one), "%s", fresh_topic(1));
+    snprintf(topic, sizeof(topic), "%s", sl_kmock_topic("t", 3));
+    snprintf(one, sizeof(one), "%s", sl_kmock_topic("t", 1));
     static const char *const small[] = {"queue.buffering.max.messages=50", "linger.ms=1"};
     produce_with(topic, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 3000, 0, small, 2, -1);
     produce_with(one, SL_KAFKA_PART_FIXED, 0, 0, 500, 0, small, 2, 1000000);
@@ -821,8 +798,8 @@ static void test_batch_queue_full(void **state)
 static void test_delivery_error(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(2);
-    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs,
+    const char *topic = sl_kmock_topic("t", 2);
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kmock_bootstrap(),
                                        .topic = topic,
                                        .partitioner = SL_KAFKA_PART_FIXED,
                                        .partition = 1,
@@ -836,7 +813,7 @@ static void test_delivery_error(void **state)
     assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
     assert_int_equal(sl_kafka_sink_flush(sink, 10000, &err), 0);
     /* the broker rejects the next produce for good */
-    rd_kafka_mock_push_request_errors(sl_kafka_mock_cluster(g_mock), 0 /* ApiKey Produce */, 1,
+    rd_kafka_mock_push_request_errors(sl_kafka_mock_cluster(sl_kmock()), 0 /* ApiKey Produce */, 1,
                                       RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
     assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
     int rc = sl_kafka_sink_flush(sink, 10000, &err);
@@ -862,8 +839,8 @@ static void test_delivery_error(void **state)
 static void test_flush_timeout(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(1);
-    struct sl_kafka_sink_config cfg = {.bootstrap = g_bs,
+    const char *topic = sl_kmock_topic("t", 1);
+    struct sl_kafka_sink_config cfg = {.bootstrap = sl_kmock_bootstrap(),
                                        .topic = topic,
                                        .partitioner = SL_KAFKA_PART_KEY_HASH,
                                        .props = g_quiet,
@@ -875,12 +852,12 @@ static void test_flush_timeout(void **state)
     assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
     assert_int_equal(sl_kafka_sink_flush(sink, 10000, &err), 0);
     /* a broker that answers slowly: the flush gives up at its deadline, then succeeds */
-    rd_kafka_mock_broker_set_rtt(sl_kafka_mock_cluster(g_mock), 1, 1500);
+    rd_kafka_mock_broker_set_rtt(sl_kafka_mock_cluster(sl_kmock()), 1, 1500);
     assert_int_equal(sl_kafka_sink_write(sink, &r, 1, &err), 0);
     assert_int_equal(sl_kafka_sink_flush(sink, 50, &err), SL_ETIMEOUT);
     assert_non_null(strstr(err.msg, "unacknowledged"));
     assert_int_equal(sl_kafka_sink_flush(sink, 20000, &err), 0);
-    rd_kafka_mock_broker_set_rtt(sl_kafka_mock_cluster(g_mock), 1, 0);
+    rd_kafka_mock_broker_set_rtt(sl_kafka_mock_cluster(sl_kmock()), 1, 0);
     struct sl_kafka_sink_stats st = sl_kafka_sink_stats(sink);
     assert_int_equal(st.delivered, 2);
     sl_kafka_sink_free(sink, 1000);
@@ -980,8 +957,8 @@ static void test_topic_list(void **state)
 {
     (void)state;
     char a[64], b[64];
-    snprintf(a, sizeof(a), "%s", fresh_topic(3));
-    snprintf(b, sizeof(b), "%s", fresh_topic(2));
+    snprintf(a, sizeof(a), "%s", sl_kmock_topic("t", 3));
+    snprintf(b, sizeof(b), "%s", sl_kmock_topic("t", 2));
     produce(a, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 30, 0); /* 10 per partition */
     produce(b, SL_KAFKA_PART_ROUND_ROBIN, 0, 0, 20, 0);
     const char *names[] = {a, b};
@@ -1054,7 +1031,7 @@ static void test_topic_list(void **state)
     /* a topic listed twice, one that does not exist */
     const char *twice[] = {a, a};
     cfg.topics = twice;
-    cfg.bootstrap = g_bs;
+    cfg.bootstrap = sl_kmock_bootstrap();
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_EINVAL);
     assert_non_null(strstr(err.msg, "is listed twice"));
     const char *missing[] = {a, "no-such-topic"};
@@ -1073,7 +1050,7 @@ static void test_topic_pattern(void **state)
                                     "class at character 7"));
     assert_int_equal(sl_kafka_pattern_check("pat-.*", &err), 0);
 
-    struct sl_kafka_mock *m = g_mock;
+    struct sl_kafka_mock *m = sl_kmock();
     assert_int_equal(sl_kafka_mock_topic_create(m, "pat-a", 2, &err), 0);
     assert_int_equal(sl_kafka_mock_topic_create(m, "xpat-a", 1, &err), 0); /* whole names */
     assert_int_equal(sl_kafka_mock_topic_create(m, "pat-a-x", 1, &err), 0);
@@ -1083,7 +1060,7 @@ static void test_topic_pattern(void **state)
 
     /* without discovery, a pattern that matches nothing is an error */
     struct sl_kafka_source_config cfg = {
-        .topic_pattern = "nothing-[0-9]+", .bootstrap = g_bs, .nworkers = 1};
+        .topic_pattern = "nothing-[0-9]+", .bootstrap = sl_kmock_bootstrap(), .nworkers = 1};
     struct sl_kafka_source *src = NULL;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, "topic-pattern 'nothing-[0-9]+' matches no topic"));
@@ -1149,5 +1126,5 @@ int main(void)
         cmocka_unit_test(test_topic_list),
         cmocka_unit_test(test_topic_pattern),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, sl_kmock_setup, sl_kmock_teardown);
 }

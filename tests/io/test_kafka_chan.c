@@ -37,45 +37,15 @@
 #include "io/kafka_conf.h"
 #include "io/kafka_mock.h"
 #include "tests/io/kchan_check.h"
+#include "tests/util/kmock.h"
 
-static struct sl_kafka_mock *g_mock;
-static const char *g_bs;
 /* small producer queues: sends meet SL_EFULL */
 static const char *const g_props[] = {"log_level=0", "queue.buffering.max.messages=32"};
-
-static int group_setup(void **state)
-{
-    (void)state;
-    struct sl_error err;
-    if (sl_kafka_mock_new(NULL, &g_mock, &err) != 0) {
-        fprintf(stderr, "mock: %s\n", err.msg);
-        return -1;
-    }
-    g_bs = sl_kafka_mock_bootstrap(g_mock);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sl_kafka_mock_free(g_mock);
-    return 0;
-}
-
-static const char *fresh_topic(int partitions)
-{
-    static char name[64];
-    static int seq;
-    snprintf(name, sizeof(name), "chan%d", ++seq);
-    struct sl_error err;
-    assert_int_equal(sl_kafka_mock_topic_create(g_mock, name, partitions, &err), 0);
-    return name;
-}
 
 static void test_exchange(void **state)
 {
     (void)state;
-    kc_exchange(g_bs, fresh_topic(KC_W), g_props, 2, 250, 0);
+    kc_exchange(sl_kmock_bootstrap(), sl_kmock_topic("chan", KC_W), g_props, 2, 250, 0);
 }
 
 /* A raw producer's record on `part` with the channel's prefix. */
@@ -124,9 +94,10 @@ static void test_sequence_errors(void **state)
 {
     (void)state;
     char topic[64];
-    snprintf(topic, sizeof(topic), "%s", fresh_topic(4));
+    snprintf(topic, sizeof(topic), "%s", sl_kmock_topic("chan", 4));
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", g_bs, NULL, 0), 0);
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", sl_kmock_bootstrap(), NULL, 0),
+                     0);
     rd_kafka_conf_set_log_cb(conf, sl_kafka_log_quiet);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, NULL, 0);
     assert_non_null(rk);
@@ -151,7 +122,7 @@ static void test_sequence_errors(void **state)
     assert_int_equal(rd_kafka_flush(rk, 10000), 0);
     rd_kafka_destroy(rk);
 
-    struct sl_kchan_config c = {.bootstrap = g_bs,
+    struct sl_kchan_config c = {.bootstrap = sl_kmock_bootstrap(),
                                 .topic = topic,
                                 .props = g_props,
                                 .nprops = 1,
@@ -198,8 +169,8 @@ static void test_sequence_errors(void **state)
 static void test_partition_count(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(3);
-    struct sl_kchan_config c = {.bootstrap = g_bs,
+    const char *topic = sl_kmock_topic("chan", 3);
+    struct sl_kchan_config c = {.bootstrap = sl_kmock_bootstrap(),
                                 .topic = topic,
                                 .props = g_props,
                                 .nprops = 1,
@@ -222,8 +193,8 @@ static void test_partition_count(void **state)
 static void test_wake(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(2);
-    struct sl_kchan_config c = {.bootstrap = g_bs,
+    const char *topic = sl_kmock_topic("chan", 2);
+    struct sl_kchan_config c = {.bootstrap = sl_kmock_bootstrap(),
                                 .topic = topic,
                                 .props = g_props,
                                 .nprops = 1,
@@ -267,8 +238,8 @@ static void test_wake(void **state)
 static void test_bad_arguments(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(2);
-    struct sl_kchan_config c = {.bootstrap = g_bs,
+    const char *topic = sl_kmock_topic("chan", 2);
+    struct sl_kchan_config c = {.bootstrap = sl_kmock_bootstrap(),
                                 .topic = topic,
                                 .props = g_props,
                                 .nprops = 1,
@@ -312,11 +283,11 @@ static void test_bad_arguments(void **state)
 static void test_queue_full(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(1);
+    const char *topic = sl_kmock_topic("chan", 1);
     /* a long linger keeps the message in the queue (a flush sends it at once) */
     static const char *const one[] = {"log_level=0", "queue.buffering.max.messages=1",
                                       "linger.ms=1000"};
-    struct sl_kchan_config c = {.bootstrap = g_bs,
+    struct sl_kchan_config c = {.bootstrap = sl_kmock_bootstrap(),
                                 .topic = topic,
                                 .props = one,
                                 .nprops = 3,
@@ -365,8 +336,8 @@ static void test_queue_full(void **state)
 static void test_delivery_error(void **state)
 {
     (void)state;
-    const char *topic = fresh_topic(2);
-    struct sl_kchan_config c = {.bootstrap = g_bs,
+    const char *topic = sl_kmock_topic("chan", 2);
+    struct sl_kchan_config c = {.bootstrap = sl_kmock_bootstrap(),
                                 .topic = topic,
                                 .props = g_props,
                                 .nprops = 1,
@@ -380,7 +351,7 @@ static void test_delivery_error(void **state)
     assert_int_equal(sl_kchan_send(ch, 1, 0, SL_MSG_DATA, 0, "x", 1, &err), 0);
     assert_int_equal(sl_kchan_flush(ch, 10000, &err), 0);
     /* the broker rejects the next produce for good */
-    rd_kafka_mock_push_request_errors(sl_kafka_mock_cluster(g_mock), 0 /* ApiKey Produce */, 1,
+    rd_kafka_mock_push_request_errors(sl_kafka_mock_cluster(sl_kmock()), 0 /* ApiKey Produce */, 1,
                                       RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
     /* accepted; its failed report comes back from this send (when the mock answered
      * before the send's own poll of reports) or from the flush */
@@ -409,7 +380,8 @@ static void test_measure(void **state)
 {
     (void)state;
     static const char *const props[] = {"log_level=0"};
-    kc_measure("mock", g_bs, fresh_topic(2), props, 1, 400, 64 * 1024, 32, 50);
+    kc_measure("mock", sl_kmock_bootstrap(), sl_kmock_topic("chan", 2), props, 1, 400, 64 * 1024,
+               32, 50);
 }
 
 int main(void)
@@ -420,5 +392,5 @@ int main(void)
         cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_delivery_error),
         cmocka_unit_test(test_queue_full),      cmocka_unit_test(test_measure),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, sl_kmock_setup, sl_kmock_teardown);
 }
