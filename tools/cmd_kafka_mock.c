@@ -73,6 +73,9 @@ int sl_cmd_kafka_mock(int argc, char **argv)
     int status = 2;
     if (!topics || !names || !nparts) {
         fprintf(stderr, "sluice kafka-mock: out of memory\n");
+        free(topics);
+        free(names);
+        free(nparts);
         return 1;
     }
     for (int i = 1; i < argc; i++) {
