@@ -21,23 +21,13 @@ bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
 ex=$src/docs/examples/nexmark
-tmp=$(mktemp -d)
-mock=
-cleanup() {
-  [ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$src/tests/sql/mock.sh" # $tmp, sl_mock_start
 events=${CLUSTER_EVENTS:-20000}
 base=1700000000000
 fail=0
 
-"$bin" kafka-mock --topic nexmark:4 --topic c-tumble:4 --topic c-join:4 --topic c-group:4 \
-    --topic c-kq1:4 --topic c-ktumble:4 --topic c-uneven:3 > "$tmp/mock.out" 2>&1 &
-mock=$!
-for _ in $(seq 1 100); do [ -s "$tmp/mock.out" ] && break; sleep 0.1; done
-bs=$(head -1 "$tmp/mock.out")
-[ -n "$bs" ] || { echo "FAIL: kafka-mock printed no address"; cat "$tmp/mock.out"; exit 1; }
+sl_mock_start --topic nexmark:4 --topic c-tumble:4 --topic c-join:4 --topic c-group:4 \
+    --topic c-kq1:4 --topic c-ktumble:4 --topic c-uneven:3
 "$bin" gen nexmark --events $events --base-time $base --rate 1000 --topic nexmark \
     --brokers "$bs" || { echo "FAIL: sluice gen to Kafka"; exit 1; }
 

@@ -9,20 +9,10 @@ set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
-tmp=$(mktemp -d)
-mock=
-cleanup() {
-  [ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$src/tests/sql/mock.sh" # $tmp, sl_mock_start
 fail() { echo "FAIL: $*"; exit 1; }
 
-"$bin" kafka-mock --topic meta --partitions 2 > "$tmp/mock.out" 2>&1 &
-mock=$!
-for _ in $(seq 1 100); do [ -s "$tmp/mock.out" ] && break; sleep 0.1; done
-bs=$(head -1 "$tmp/mock.out")
-[ -n "$bs" ] || fail "kafka-mock printed no address"
+sl_mock_start --topic meta --partitions 2
 
 printf '%s\n' '1,one,2024-01-01 00:00:01.000' '2,two,2024-01-01 00:00:02.500' \
   '3,three,' '4,four,1999-12-31 23:59:59.999' > "$tmp/in.csv"

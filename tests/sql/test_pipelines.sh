@@ -30,13 +30,7 @@ src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
 . "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
-tmp=$(mktemp -d)
-mock=
-cleanup() {
-  [ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$src/tests/sql/mock.sh" # $tmp, sl_mock_start
 fail=0
 events=20000
 base=1700000000000
@@ -81,12 +75,7 @@ check() { # name, reference query, workers, events file, sluice run arguments...
 }
 
 # YSB from Kafka: ysb_fs.sql with the events table reading topic ysb-FORMAT instead
-"$bin" kafka-mock --partitions 3 --topic ysb-json --topic ysb-csv --topic ysb-raw \
-    > "$tmp/mock.out" 2>&1 &
-mock=$!
-for _ in $(seq 1 100); do [ -s "$tmp/mock.out" ] && break; sleep 0.1; done
-bs=$(head -1 "$tmp/mock.out")
-[ -n "$bs" ] || { echo "FAIL: kafka-mock printed no address"; exit 1; }
+sl_mock_start --partitions 3 --topic ysb-json --topic ysb-csv --topic ysb-raw
 cols="user_id VARCHAR, page_id VARCHAR, ad_id VARCHAR, ad_type VARCHAR, event_type VARCHAR,
   event_time BIGINT, ip_address VARCHAR"
 for f in json csv raw; do

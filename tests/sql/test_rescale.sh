@@ -35,23 +35,13 @@ src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
 . "$here/reference.sh" # sl_reference: reference.py's rows, computed once per input
 ex=$src/docs/examples/nexmark
-tmp=$(mktemp -d)
-mock=
-cleanup() {
-  [ -n "$mock" ] && kill "$mock" 2>/dev/null && wait "$mock" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$src/tests/sql/mock.sh" # $tmp, sl_mock_start
 fail=0
 bad() { echo "FAIL $*"; fail=1; }
 events=${RESCALE_EVENTS:-60000}
 base=1700000000000
 
-"$bin" kafka-mock --topic big --partitions 12 > "$tmp/mock.out" 2> "$tmp/mock.err" &
-mock=$!
-for _ in $(seq 1 100); do [ -s "$tmp/mock.out" ] && break; sleep 0.1; done
-bs=$(head -1 "$tmp/mock.out")
-[ -n "$bs" ] || { echo "FAIL: kafka-mock printed no address"; cat "$tmp/mock.err"; exit 1; }
+sl_mock_start --topic big --partitions 12
 "$bin" gen nexmark --events $events --base-time $base --rate 1000 --topic big --brokers "$bs" ||
     { echo "FAIL: sluice gen to Kafka"; exit 1; }
 "$bin" gen nexmark --events $events --base-time $base --rate 1000 --out "$tmp/events.json" || exit 1
