@@ -47,7 +47,8 @@
 # sides), outer_resid (LEFT JOIN with residual conditions in ON: on both sides and on the
 # preserved side; tests/sql/outer_*_print.sql: their changelogs retract null-padded rows, -D) the same
 # way at 1, 2 and 4 workers, regular joins over updating inputs the same way (ujoin_agg: a
-# GROUP BY count per auction JOIN a GROUP BY max price per auction; ujoin_dedup and ujoin_left:
+# GROUP BY count per auction JOIN a GROUP BY max price per auction, also with sluice's small
+# mini-batches, whose -U / +U rows the join retracts; ujoin_dedup and ujoin_left:
 # the auctions INNER / LEFT JOIN their latest bid, a Deduplicate keeping the last row;
 # tests/sql/ujoin_*_print.sql), q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
 # partitioned sink over a CSV file with characters Flink escapes in the partition values) -
@@ -383,6 +384,9 @@ for w in $(wk 1 2 4); do
     check_changelog "$q-print" "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
       "$tmp/${q}_print.sql" "${fsets[@]}"
   done
+  # with small mini-batches ujoin_agg's GROUP BYs emit -U / +U rows: the join retracts pairs
+  check_changelog "ujoin_agg-print-minibatch" ujoin_agg "$w" "$tmp/minibatch.sql" \
+    "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$tmp/ujoin_agg_print.sql" "${fsets[@]}"
 done
 for w in $(wk 1 2); do
   check_parts part "$w" "$here/part_fs.sql" --set PART_IN="$tmp/part_in.csv"
