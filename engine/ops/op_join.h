@@ -94,7 +94,9 @@
  *   then the rows kept for other workers while the checkpoint aligned (the channels'
  *   contents, sent after the snapshot; see sl_worker_ctx.aligning; engine/ops/join_route.h):
  *   4       count, then each: 4 worker, 1 kind (0 END, 1 rows); rows: 4 side, 4 rows,
- *           8 x rows hashes, the side's columns as above (the same widths and skips)
+ *           8 x rows hashes, the side's columns as above (the same widths and skips); rows
+ *           of an updating input: side + 0x100 and a kind byte per row after the hashes
+ *           (join_store.h; the layout of insert-only rows is unchanged)
  * The hash chains are rebuilt at restore.
  */
 #ifndef SL_OPS_OP_JOIN_H
