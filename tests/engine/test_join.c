@@ -893,6 +893,12 @@ static void test_update_inner(void **state)
     tj_push_row(&e, op, 0, 5, "e");
     assert_int_equal(e.col.n, 5);
     e.col.n = 0;
+    tj_push_kind(&e, op, 0, 5, "e", SL_ROW_DELETE); /* 5 retracted pairs: past a cap2 batch */
+    const char *w5[] = {"-D[5, e, 5, v]", "-D[5, e, 5, v]", "-D[5, e, 5, v]", "-D[5, e, 5, v]",
+                        "-D[5, e, 5, v]"};
+    tj_expect(&e.col, w5, 5);
+    sl_op_join_rows(op, &nl, &nr);
+    assert_int_equal(nl, 2); /* a and d */
     op->ops->free(op);
     tj_done(&e);
 }
