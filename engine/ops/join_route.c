@@ -124,7 +124,7 @@ int sl_jn_route_batch(struct sl_jn_route *r, struct sl_worker_ctx *ctx, struct s
     int rc = sl_jn_flush(r, ctx, err);
     if (rc)
         goto out;
-    if (b->kind)
+    if (b->kind && !r->kinds)
         for (uint32_t i = 0; i < n; i++)
             if (b->kind[b->sel ? b->sel[i] : i] != SL_ROW_INSERT) {
                 rc = sl_op_error(ctx, r->op->plan->pos, err, SL_ENOTSUP,
@@ -150,7 +150,8 @@ int sl_jn_route_batch(struct sl_jn_route *r, struct sl_worker_ctx *ctx, struct s
     }
     const uint32_t N = (uint32_t)r->nworkers;
     if (N == 1 || local) {
-        rc = take(r->op, ctx, sd, cols, valid, r->sorted, m, r->hashes, err);
+        rc = take(r->op, ctx, sd, cols, valid, r->kinds ? b->kind : NULL, r->sorted, m, r->hashes,
+                  err);
         goto out;
     }
     /* by owner: counting sort of the positions (rows in r->sorted) into r->bucket order */
@@ -172,10 +173,11 @@ int sl_jn_route_batch(struct sl_jn_route *r, struct sl_worker_ctx *ctx, struct s
             continue;
         sl_sel_t *rows = (sl_sel_t *)r->bucket + begin;
         if ((int)o == ctx->worker) {
-            rc = take(r->op, ctx, sd, cols, valid, rows, end - begin, hs + begin, err);
+            rc = take(r->op, ctx, sd, cols, valid, r->kinds ? b->kind : NULL, rows, end - begin,
+                      hs + begin, err);
         } else {
-            struct sl_jn_msg *msg =
-                sl_jn_msg_new(s, sd, cols, valid, rows, end - begin, hs + begin);
+            struct sl_jn_msg *msg = sl_jn_msg_new(s, sd, cols, valid, r->kinds ? b->kind : NULL,
+                                                  rows, end - begin, hs + begin);
             if (!msg) {
                 rc = sl_jn_route_oom(r, ctx, err);
                 break;
@@ -208,7 +210,8 @@ int sl_jn_route_receive(struct sl_jn_route *r, struct sl_worker_ctx *ctx, int fr
     rc = m->side > 1
              ? sl_op_error(ctx, r->op->plan->pos, err, SL_EINVAL,
                            "%s: rows of side %u from worker %d", r->op->ops->name, m->side, from)
-             : take(r->op, ctx, (int)m->side, m->col, m->valid, NULL, m->rows, m->hash, err);
+             : take(r->op, ctx, (int)m->side, m->col, m->valid, m->kind, NULL, m->rows, m->hash,
+                    err);
     sl_mem_free(m);
     return rc;
 }
@@ -307,8 +310,8 @@ int sl_jn_rescale_out(struct sl_jn_route *r, struct sl_worker_ctx *ctx,
                 r->hashes[n++] = m->hash[i];
             }
         struct sl_jn_out o = {.to = ctx->worker, .kind = SL_MSG_DATA};
-        if (n && !(o.msg = sl_jn_msg_new(&sides[m->side], (int)m->side, m->col, m->valid, r->sorted,
-                                         n, r->hashes)))
+        if (n && !(o.msg = sl_jn_msg_new(&sides[m->side], (int)m->side, m->col, m->valid, m->kind,
+                                         r->sorted, n, r->hashes)))
             rc = sl_op_error(ctx, r->op->plan->pos, err, SL_ENOMEM, "%s: out of memory",
                              r->op->ops->name);
         sl_jn_msg_free(m);
@@ -333,7 +336,7 @@ int sl_jn_flag(struct sl_sread *in, bool *v, const char *what, struct sl_error *
     return 0;
 }
 
-#define SL_JN_MSG_V1 1
+#define SL_JN_MSG_V1 1 /* the rows' kinds ride in sl_jn_save_msg's layout (side + 0x100) */
 
 int sl_jn_msg_encode(const struct sl_jn_side *sides, struct sl_msg msg, struct sl_sbuf *out,
                      struct sl_error *err)

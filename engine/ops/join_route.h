@@ -40,6 +40,7 @@ struct sl_jn_route {
     struct sl_op *op; /* the join: its tag, position and name */
     struct sl_heap *heap;
     int nworkers;
+    bool kinds; /* the join takes rows of every kind (the regular join), else +I only */
     /* messages for other workers kept while a checkpoint aligned, in order */
     struct sl_jn_out *out;
     uint32_t nout, capout;
@@ -64,10 +65,12 @@ void sl_jn_ops_init(struct sl_op *op, struct sl_jn_right *right, const struct sl
 /* ops->free of a right input: nothing (it is part of the join). */
 void sl_jn_right_free(struct sl_op *op);
 
-/* Stores rows of side sd that reached their owner (see sl_jn_append for the arguments). */
+/* Stores rows of side sd that reached their owner (see sl_jn_append for the arguments; kind:
+ * the rows' kinds indexed as the columns, NULL: all +I). */
 typedef int (*sl_jn_take_fn)(struct sl_op *op, struct sl_worker_ctx *ctx, int sd,
-                             uint8_t *const *col, uint64_t *const *valid, const sl_sel_t *idx,
-                             uint32_t n, const uint64_t *h, struct sl_error *err);
+                             uint8_t *const *col, uint64_t *const *valid, const uint8_t *kind,
+                             const sl_sel_t *idx, uint32_t n, const uint64_t *h,
+                             struct sl_error *err);
 
 /* Sets up r for the join op of nworkers (at least 1) workers; false when out of memory. */
 bool sl_jn_route_init(struct sl_jn_route *r, struct sl_op *op, struct sl_heap *heap, int nworkers);
@@ -83,8 +86,8 @@ int sl_jn_send(struct sl_jn_route *r, struct sl_worker_ctx *ctx, struct sl_jn_ou
                struct sl_error *err);
 
 /* Side sd's input batch b (the callee's): the outbox flushed first, then its rows (insert
- * only, as many columns as side s) to their owners; all of them to `take` when `local` or on
- * one worker. */
+ * only unless r->kinds, as many columns as side s) to their owners; all of them to `take` when
+ * `local` or on one worker. */
 int sl_jn_route_batch(struct sl_jn_route *r, struct sl_worker_ctx *ctx, struct sl_jn_side *s,
                       int sd, struct sl_batch *b, bool local, sl_jn_take_fn take,
                       struct sl_error *err);

@@ -258,6 +258,88 @@ bool sl_jn_keys_eq(const struct sl_jn_side *sa, uint32_t a, const struct sl_jn_s
     return true;
 }
 
+bool sl_jn_rows_eq(const struct sl_jn_side *s, uint32_t a, uint32_t b)
+{
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->skip[c])
+            continue; /* not read downstream: rows equal but there give the same output */
+        if (s->valid[c]) {
+            bool va = sl_valid_get(s->valid[c], a), vb = sl_valid_get(s->valid[c], b);
+            if (va != vb)
+                return false;
+            if (!va)
+                continue; /* NULLs are equal */
+        }
+        uint32_t w = s->width[c];
+        const uint8_t *x = s->col[c] + (size_t)a * w, *y = s->col[c] + (size_t)b * w;
+        if (s->types[c].id == SL_TYPE_VARCHAR
+                ? !sl_str_eq((const sl_str *)(const void *)x, (const sl_str *)(const void *)y)
+                : memcmp(x, y, w) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Row r out of its slot's chain (when it is in one), or row `to` in its place. */
+static void sl_jn_relink(struct sl_jn_side *s, uint32_t r, uint32_t to)
+{
+    if (s->match && s->match[r] == SL_JN_NONE)
+        return; /* a NULL key: in no chain */
+    uint32_t slot = (uint32_t)(s->hash[r] & (s->nslots - 1));
+    uint32_t repl = to == SL_JN_NONE ? s->next[r] : to;
+    if (s->head[slot] == r) {
+        s->head[slot] = repl;
+        s->used -= repl == SL_JN_NONE;
+    } else {
+        for (uint32_t q = s->head[slot]; q != SL_JN_NONE; q = s->next[q])
+            if (s->next[q] == r) {
+                s->next[q] = repl;
+                break;
+            }
+    }
+    if (to != SL_JN_NONE)
+        s->next[to] = s->next[r];
+}
+
+bool sl_jn_remove(struct sl_heap *heap, struct sl_jn_side *s, uint32_t r)
+{
+    for (uint32_t c = 0; c < s->ncols; c++) {
+        if (s->skip[c] || s->types[c].id != SL_TYPE_VARCHAR)
+            continue;
+        const sl_str *v = (const sl_str *)(const void *)s->col[c] + r;
+        if ((!s->valid[c] || sl_valid_get(s->valid[c], r)) && v->len > SL_STR_INLINE_MAX)
+            s->dead_bytes += v->len;
+    }
+    sl_jn_relink(s, r, SL_JN_NONE);
+    uint32_t last = s->rows - 1;
+    if (r != last) {
+        sl_jn_relink(s, last, r);
+        for (uint32_t c = 0; c < s->ncols; c++) {
+            if (s->skip[c])
+                continue;
+            uint32_t w = s->width[c];
+            memcpy(s->col[c] + (size_t)r * w, s->col[c] + (size_t)last * w, w);
+            if (s->valid[c])
+                sl_valid_set(s->valid[c], r, sl_valid_get(s->valid[c], last));
+        }
+        s->hash[r] = s->hash[last];
+        if (s->match)
+            s->match[r] = s->match[last];
+        if (s->ts)
+            s->ts[r] = s->ts[last];
+    }
+    s->rows--;
+    if (s->dead_bytes < SL_JN_CHUNK || 2 * s->dead_bytes < s->str_bytes)
+        return true;
+    bool *keep = sl_mem_alloc(heap, (size_t)s->rows + 1);
+    if (!keep)
+        return false;
+    memset(keep, 1, (size_t)s->rows + 1);
+    bool ok = sl_jn_compact(heap, s, keep);
+    sl_mem_free(keep);
+    return ok;
+}
+
 /* ---- output ------------------------------------------------------------------------------ */
 
 /* Gathers side s's rows rows[0..n) into out's columns from `c0` on; with `pad`, SL_JN_NONE:
@@ -380,10 +462,12 @@ void sl_jn_msg_free(void *p)
 /* A message with rows idx[0..n) (0..n-1 when idx is NULL) of the columns col / valid (a
  * batch's, or a saved message's) with hashes h, for side sd; NULL when out of memory. */
 struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, uint8_t *const *col,
-                                uint64_t *const *valid, const sl_sel_t *idx, uint32_t n,
-                                const uint64_t *h)
+                                uint64_t *const *valid, const uint8_t *kind, const sl_sel_t *idx,
+                                uint32_t n, const uint64_t *h)
 {
     size_t size = sizeof(struct sl_jn_msg) + 2 * (size_t)s->ncols * sizeof(void *) + 8 * (size_t)n;
+    if (kind)
+        size += ((size_t)n + 7) / 8 * 8;
     size_t strb = 0;
     for (uint32_t c = 0; c < s->ncols; c++) {
         if (s->skip[c])
@@ -415,6 +499,13 @@ struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, uint8_t *con
     m->hash = (uint64_t *)(void *)p;
     memcpy(m->hash, h, (size_t)n * 8);
     p += 8 * (size_t)n;
+    m->kind = NULL;
+    if (kind) {
+        m->kind = (uint8_t *)p;
+        for (uint32_t i = 0; i < n; i++)
+            m->kind[i] = kind[idx ? idx[i] : i];
+        p += ((size_t)n + 7) / 8 * 8;
+    }
     for (uint32_t c = 0; c < s->ncols; c++) {
         uint32_t w = s->width[c];
         m->col[c] = NULL;
@@ -610,6 +701,7 @@ bool sl_jn_compact(struct sl_heap *heap, struct sl_jn_side *s, const bool *keep)
     struct sl_jn_chunk *old = s->chunks;
     s->chunks = NULL;
     s->str_bytes = 0;
+    s->dead_bytes = 0;
     bool ok = true;
     for (uint32_t c = 0; c < s->ncols && ok; c++) {
         if (s->skip[c] || s->types[c].id != SL_TYPE_VARCHAR)
@@ -641,10 +733,12 @@ bool sl_jn_compact(struct sl_heap *heap, struct sl_jn_side *s, const bool *keep)
 void sl_jn_save_msg(const struct sl_jn_side *sides, const struct sl_jn_msg *m, struct sl_sbuf *out)
 {
     const struct sl_jn_side *s = &sides[m->side];
-    sl_sbuf_put_u32(out, m->side);
+    sl_sbuf_put_u32(out, m->side | (m->kind ? 0x100u : 0));
     sl_sbuf_put_u32(out, m->rows);
     for (uint32_t r = 0; r < m->rows; r++)
         sl_sbuf_put_u64(out, m->hash[r]);
+    if (m->kind)
+        sl_sbuf_put(out, m->kind, m->rows);
     for (uint32_t c = 0; c < s->ncols; c++) {
         if (s->skip[c])
             continue;
@@ -668,6 +762,8 @@ int sl_jn_read_msg(struct sl_heap *heap, const struct sl_jn_side *sides, struct 
     int rc;
     if ((rc = sl_sread_u32(in, &sd, err)) != 0)
         return rc;
+    bool kinds = (sd & 0x100u) != 0;
+    sd &= ~0x100u;
     if (sd > 1)
         return sl_sread_fail(in, err, "join: a kept message of neither side");
     if ((rc = sl_sread_count(in, &rows, 8, err)) != 0)
@@ -678,12 +774,19 @@ int sl_jn_read_msg(struct sl_heap *heap, const struct sl_jn_side *sides, struct 
     uint64_t *hash = sl_mem_alloc(heap, ((size_t)rows + 1) * sizeof(*hash));
     uint8_t **col = sl_mem_zalloc(heap, (s->ncols + 1) * sizeof(*col));
     uint64_t **valid = sl_mem_zalloc(heap, (s->ncols + 1) * sizeof(*valid));
-    if (!hash || !col || !valid) {
+    uint8_t *kind = kinds ? sl_mem_alloc(heap, (size_t)rows + 1) : NULL;
+    if (!hash || !col || !valid || (kinds && !kind)) {
         rc = sl_jn_enomem(err);
         goto out;
     }
     for (uint32_t r = 0; r < rows && !rc; r++)
         rc = sl_sread_u64(in, &hash[r], err);
+    if (kinds && !rc && (rc = sl_sread_get(in, kind, rows, err)) == 0)
+        for (uint32_t r = 0; r < rows; r++)
+            if (kind[r] > SL_ROW_DELETE) {
+                rc = sl_sread_fail(in, err, "join: a kept message with a row of no kind");
+                break;
+            }
     for (uint32_t c = 0; c < s->ncols && !rc; c++) {
         if (s->skip[c])
             continue;
@@ -709,7 +812,7 @@ int sl_jn_read_msg(struct sl_heap *heap, const struct sl_jn_side *sides, struct 
             rc = sl_sread_u64(in, &valid[c][w], err);
     }
     if (!rc) {
-        *out = sl_jn_msg_new(s, (int)sd, col, valid, NULL, rows, hash);
+        *out = sl_jn_msg_new(s, (int)sd, col, valid, kind, NULL, rows, hash);
         if (!*out)
             rc = sl_jn_enomem(err);
     }
@@ -722,6 +825,7 @@ out:
     sl_mem_free(col);
     sl_mem_free(valid);
     sl_mem_free(hash);
+    sl_mem_free(kind);
     return rc;
 }
 

@@ -21,7 +21,9 @@
  *           the bytes), then, where the column is nullable, ceil(rows / 64) x 8 bytes of
  *           validity
  * A message (sl_jn_save_msg / sl_jn_read_msg): 4 side, 4 rows, 8 x rows hashes, then the
- * side's columns as above.
+ * side's columns as above. A message with row kinds (a regular join over updating inputs) has
+ * 0x100 added to its side and 1 x rows kinds (engine/core/batch.h's SL_ROW_*) after the
+ * hashes; one without is all +I (the layout before updating inputs, still read).
  *
  * OWNERSHIP: a side owns its arrays and chunks (sl_jn_side_free); a message is one
  * allocation (sl_jn_msg_free, its pl.free_fn) that owns its strings. Functions that allocate
@@ -66,6 +68,7 @@ struct sl_jn_side {
     uint32_t rows, cap;
     struct sl_jn_chunk *chunks;
     uint64_t str_bytes;
+    uint64_t dead_bytes; /* of removed rows' long strings, still in the chunks */
     /* the regular join's state TTL (engine/ops/op_join.h): with `ttl` set, per row its last
      * write (ms since the epoch; 0: unknown), moved with the row; new rows get `now` */
     bool ttl;
@@ -78,6 +81,7 @@ struct sl_jn_msg {
     struct sl_msg_payload pl;
     uint32_t side, rows;
     uint64_t *hash;
+    uint8_t *kind; /* per row its kind (a regular join over updating inputs); NULL: all +I */
     uint8_t **col;
     uint64_t **valid;
 };
@@ -131,10 +135,19 @@ uint32_t sl_jn_hash(const struct sl_jn_side *s, struct sl_batch *b, uint32_t n, 
                     int64_t *i64buf, sl_sel_t *sorted);
 
 /* A message with rows idx[0..n) (0..n-1 when idx is NULL) of the columns col / valid with
- * hashes h, for side sd; NULL when out of memory. The caller owns it. */
+ * hashes h and row kinds kind (indexed as the columns; NULL: all +I), for side sd; NULL when
+ * out of memory. The caller owns it. */
 struct sl_jn_msg *sl_jn_msg_new(const struct sl_jn_side *s, int sd, uint8_t *const *col,
-                                uint64_t *const *valid, const sl_sel_t *idx, uint32_t n,
-                                const uint64_t *h);
+                                uint64_t *const *valid, const uint8_t *kind, const sl_sel_t *idx,
+                                uint32_t n, const uint64_t *h);
+
+/* Removes row r of side s: the last row moves into its place (its chain relinked); the long
+ * strings of r stay in the chunks until a compaction (sl_jn_compact, done here when such dead
+ * bytes are half of the side's string bytes or more). False when out of memory. */
+bool sl_jn_remove(struct sl_heap *heap, struct sl_jn_side *s, uint32_t r);
+
+/* Whether row a of side s equals row b of s in every stored column (NULLs equal). */
+bool sl_jn_rows_eq(const struct sl_jn_side *s, uint32_t a, uint32_t b);
 void sl_jn_msg_free(void *p);
 
 /* Projection pushdown into a join's sides (left, right) before any row: need[c] says whether

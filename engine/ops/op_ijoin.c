@@ -189,9 +189,10 @@ static int sl_ij_compact(struct sl_op_ijoin *j, struct sl_worker_ctx *ctx, int s
 
 /* Stores rows of side sd that are still live and probes all of them (see sl_jn_append). */
 static int sl_ij_take(struct sl_op *op, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
-                      uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h,
-                      struct sl_error *err)
+                      uint64_t *const *valid, const uint8_t *kind, const sl_sel_t *idx, uint32_t n,
+                      const uint64_t *h, struct sl_error *err)
 {
+    (void)kind; /* insert-only: sl_jn_route_batch refuses other kinds (its route's kinds unset) */
     struct sl_op_ijoin *j = (struct sl_op_ijoin *)op;
     if (!n)
         return 0;

@@ -31,6 +31,9 @@ struct sl_op_join {
     uint32_t *pl, *pr; /* matching pairs: left row, right row (SL_JN_NONE: NULLs) */
     uint8_t *pk;       /* their row kinds (an outer join's) */
     bool outer;        /* LEFT, RIGHT or FULL: the output carries row kinds */
+    uint8_t akind;     /* the kind of the pairs of the accumulating rows being probed */
+    sl_sel_t *sub;     /* SL_BATCH_CAP: the input rows of one run of a kind */
+    uint32_t *mq, nmq; /* a retracted row's matches (rows of the other side), capacity nmq */
     /* an outer join's residual condition (plan join.residual): evaluated over candidate
      * pairs (key-equal: cl, cr, new row and stored row) gathered into a batch of out_schema */
     struct sl_eval *res_ev;
@@ -76,7 +79,10 @@ static int sl_jn_emit(struct sl_op_join *j, struct sl_worker_ctx *ctx, uint32_t 
         return sl_jn_oom(j, ctx, err);
     sl_jn_gather(&j->side[0], j->pl, n, out, 0, j->outer);
     sl_jn_gather(&j->side[1], j->pr, n, out, j->side[0].ncols, j->outer);
-    if (j->outer)
+    bool kinds = j->outer; /* an inner join's output is all +I until an input updates */
+    for (uint32_t i = 0; i < n && !kinds; i++)
+        kinds = j->pk[i] != SL_ROW_INSERT;
+    if (kinds)
         memcpy(sl_batch_kinds(out), j->pk, n);
     out->rows = n;
     return sl_op_push_next(&j->op, ctx, out, err);
@@ -127,7 +133,7 @@ static int sl_jn_probe(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, 
             if (o->hash[q] != h || sl_jn_expired(j, o, q) || !sl_jn_keys_eq(s, r, o, q))
                 continue;
             cnt += cnt < SL_JN_NONE - 1;
-            rc = sl_jn_pair(j, ctx, sd, &np, r, q, SL_ROW_INSERT, err);
+            rc = sl_jn_pair(j, ctx, sd, &np, r, q, j->akind, err);
         }
         if (s->match && !rc) {
             s->match[r] = cnt;
@@ -165,7 +171,7 @@ static int sl_jn_res_flush(struct sl_op_join *j, struct sl_worker_ctx *ctx, int 
         if (s->match)
             s->match[r] += s->match[r] < SL_JN_NONE - 1;
         if (!rc)
-            rc = sl_jn_pair(j, ctx, sd, np, r, q, SL_ROW_INSERT, err);
+            rc = sl_jn_pair(j, ctx, sd, np, r, q, j->akind, err);
     }
     sl_batch_pool_put(b);
     return rc;
@@ -263,25 +269,159 @@ static int sl_jn_ttl_tick(struct sl_op_join *j, struct sl_worker_ctx *ctx, struc
     return rc ? rc : sl_jn_ttl_sweep(j, ctx, 1, err);
 }
 
-/* Stores and probes rows of side sd (see sl_jn_append for the arguments). */
+/* Adds row q of the other side to the matches j->mq[*nm]. */
+static int sl_jn_match_add(struct sl_op_join *j, struct sl_worker_ctx *ctx, uint32_t *nm,
+                           uint32_t q, struct sl_error *err)
+{
+    if (*nm == j->nmq) {
+        uint32_t ncap = j->nmq ? 2 * j->nmq : 64;
+        uint32_t *n = sl_mem_alloc(j->heap, (size_t)ncap * sizeof(*n));
+        if (!n)
+            return sl_jn_oom(j, ctx, err);
+        if (*nm)
+            memcpy(n, j->mq, (size_t)*nm * sizeof(*n));
+        sl_mem_free(j->mq);
+        j->mq = n;
+        j->nmq = ncap;
+    }
+    j->mq[(*nm)++] = q;
+    return 0;
+}
+
+/* The candidates cl / cr [0, nc) through the residual condition: the passing rows of the other
+ * side are added to the matches. */
+static int sl_jn_match_res(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t nc,
+                           uint32_t *nm, struct sl_error *err)
+{
+    if (!nc)
+        return 0;
+    struct sl_batch *b = sl_batch_pool_get(j->cand_pool);
+    if (!b)
+        return sl_jn_oom(j, ctx, err);
+    sl_jn_gather(&j->side[0], sd == 0 ? j->cl : j->cr, nc, b, 0, true);
+    sl_jn_gather(&j->side[1], sd == 0 ? j->cr : j->cl, nc, b, j->side[0].ncols, true);
+    b->rows = nc;
+    int rc = sl_eval_filter(j->res_ev, b, err);
+    uint32_t na = rc ? 0 : sl_batch_active(b);
+    for (uint32_t i = 0; i < na && !rc; i++)
+        rc = sl_jn_match_add(j, ctx, nm, j->cr[b->sel ? b->sel[i] : i], err);
+    sl_batch_pool_put(b);
+    return rc;
+}
+
+/* The rows of the other side that row t of side sd matches (key-equal, live, through the
+ * residual condition): j->mq[0..*nm). */
+static int sl_jn_matches(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t t,
+                         uint32_t *nm, struct sl_error *err)
+{
+    struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
+    *nm = 0;
+    if ((s->match && s->match[t] == SL_JN_NONE) || !o->rows)
+        return 0;
+    uint64_t h = s->hash[t];
+    uint32_t nc = 0;
+    int rc = 0;
+    for (uint32_t q = o->head[h & (o->nslots - 1)]; q != SL_JN_NONE && !rc; q = o->next[q]) {
+        if (o->hash[q] != h || sl_jn_expired(j, o, q) || !sl_jn_keys_eq(s, t, o, q))
+            continue;
+        if (!j->res_ev) {
+            rc = sl_jn_match_add(j, ctx, nm, q, err);
+            continue;
+        }
+        j->cl[nc] = t;
+        j->cr[nc++] = q;
+        if (nc == SL_BATCH_CAP) {
+            rc = sl_jn_match_res(j, ctx, sd, nc, nm, err);
+            nc = 0;
+        }
+    }
+    return rc ? rc : j->res_ev ? sl_jn_match_res(j, ctx, sd, nc, nm, err) : 0;
+}
+
+/*
+ * A retract message (-U or -D) of side sd, stored for the moment as its last row t. As Flink's
+ * StreamingJoinOperator: without a match, an outer side's row retracts its padding (-D[t,
+ * null]); else the retraction of every pair (-D on an outer side, else the input's kind), then
+ * on an outer other side each row matched for the last time gets its padding back (+I[null,
+ * q]). Then one stored row equal to t (every stored column, NULLs equal) goes, if there is
+ * one (a row never stored is retracted all the same, as Flink's), and t with it.
+ */
+static int sl_jn_retract(struct sl_op_join *j, struct sl_worker_ctx *ctx, int sd, uint32_t t,
+                         uint8_t kind, struct sl_error *err)
+{
+    struct sl_jn_side *s = &j->side[sd], *o = &j->side[1 - sd];
+    uint32_t nm = 0, np = 0;
+    int rc = sl_jn_matches(j, ctx, sd, t, &nm, err);
+    if (!rc && !nm && s->outer)
+        rc = sl_jn_pair(j, ctx, sd, &np, t, SL_JN_NONE, SL_ROW_DELETE, err);
+    uint8_t pk = s->outer ? SL_ROW_DELETE : kind;
+    for (uint32_t i = 0; i < nm && !rc; i++)
+        rc = sl_jn_pair(j, ctx, sd, &np, t, j->mq[i], pk, err);
+    for (uint32_t i = 0; i < nm && !rc && o->match; i++) {
+        uint32_t q = j->mq[i];
+        if (o->match[q] == 1)
+            rc = sl_jn_pair(j, ctx, sd, &np, SL_JN_NONE, q, SL_ROW_INSERT, err);
+        o->match[q] -= o->match[q] > 0 && o->match[q] < SL_JN_NONE - 1;
+        sl_jn_touch(o, q);
+    }
+    if (!rc)
+        rc = sl_jn_emit(j, ctx, np, err); /* before t leaves: the pairs are gathered from it */
+    if (rc)
+        return rc;
+    uint32_t e = SL_JN_NONE;
+    if (s->match && s->match[t] == SL_JN_NONE) { /* a NULL key: in no chain */
+        for (uint32_t q = t; q-- > 0 && e == SL_JN_NONE;)
+            if (s->match[q] == SL_JN_NONE && sl_jn_rows_eq(s, q, t))
+                e = q;
+    } else {
+        for (uint32_t q = s->head[s->hash[t] & (s->nslots - 1)]; q != SL_JN_NONE; q = s->next[q])
+            if (q != t && s->hash[q] == s->hash[t] && sl_jn_rows_eq(s, q, t)) {
+                e = q;
+                break;
+            }
+    }
+    if (!sl_jn_remove(j->heap, s, t) || (e != SL_JN_NONE && !sl_jn_remove(j->heap, s, e)))
+        return sl_jn_oom(j, ctx, err);
+    return 0;
+}
+
+/* Stores and probes rows of side sd (see sl_jn_append for the arguments; kind: their row
+ * kinds, NULL: all +I), in runs of one kind: accumulating rows (+I, +U) are stored and probed
+ * together, retracting ones (-U, -D) one by one (sl_jn_retract). */
 static int sl_jn_take(struct sl_op *op, struct sl_worker_ctx *ctx, int sd, uint8_t *const *col,
-                      uint64_t *const *valid, const sl_sel_t *idx, uint32_t n, const uint64_t *h,
-                      struct sl_error *err)
+                      uint64_t *const *valid, const uint8_t *kind, const sl_sel_t *idx, uint32_t n,
+                      const uint64_t *h, struct sl_error *err)
 {
     struct sl_op_join *j = (struct sl_op_join *)op;
     if (!n)
         return 0;
     struct sl_jn_side *s = &j->side[sd];
-    uint32_t base = s->rows;
     if (j->ttl_ms) {
         int64_t now = sl_jn_ttl_now(j);
         if (now < j->oldest[sd])
             j->oldest[sd] = now;
     }
-    if (!sl_jn_append(j->heap, s, col, valid, idx, n, h))
-        return sl_jn_oom(j, ctx, err);
-    int rc = j->res_ev ? sl_jn_probe_res(j, ctx, sd, base, n, err)
-                       : sl_jn_probe(j, ctx, sd, base, n, err);
+    int rc = 0;
+    for (uint32_t i = 0, e; i < n && !rc; i = e) {
+        uint8_t k = kind ? kind[idx ? idx[i] : i] : SL_ROW_INSERT;
+        for (e = i + 1; e < n && (kind ? kind[idx ? idx[e] : e] : SL_ROW_INSERT) == k;)
+            e++;
+        for (uint32_t x = i; x < e; x++)
+            j->sub[x - i] = idx ? idx[x] : (sl_sel_t)x;
+        bool acc = k == SL_ROW_INSERT || k == SL_ROW_UPDATE_AFTER;
+        for (uint32_t x = i; x < e && !rc; x += acc ? e - i : 1) {
+            uint32_t base = s->rows, m = acc ? e - i : 1;
+            if (!sl_jn_append(j->heap, s, col, valid, j->sub + (x - i), m, h + x))
+                return sl_jn_oom(j, ctx, err);
+            if (!acc) {
+                rc = sl_jn_retract(j, ctx, sd, base, k, err);
+                continue;
+            }
+            j->akind = s->outer || j->side[1 - sd].outer ? SL_ROW_INSERT : k;
+            rc = j->res_ev ? sl_jn_probe_res(j, ctx, sd, base, m, err)
+                           : sl_jn_probe(j, ctx, sd, base, m, err);
+        }
+    }
     if (!rc)
         rc = sl_jn_ttl_sweep(j, ctx, 1 - sd, err);
     return rc ? rc : sl_jn_ttl_sweep(j, ctx, sd, err);
@@ -572,6 +712,8 @@ static void sl_jn_free(struct sl_op *op)
     sl_mem_free(j->pl);
     sl_mem_free(j->pr);
     sl_mem_free(j->pk);
+    sl_mem_free(j->sub);
+    sl_mem_free(j->mq);
     sl_mem_free(j->cl);
     sl_mem_free(j->cr);
     sl_eval_free(j->res_ev);
@@ -643,10 +785,12 @@ int sl_op_join_new(const struct sl_plan *node, const struct sl_job *job, struct 
     j->pl = sl_mem_alloc(j->heap, cap * sizeof(*j->pl));
     j->pr = sl_mem_alloc(j->heap, cap * sizeof(*j->pr));
     j->pk = sl_mem_alloc(j->heap, cap);
+    j->sub = sl_mem_alloc(j->heap, cap * sizeof(*j->sub));
+    j->r.kinds = true; /* inputs may update (engine/plan/changelog.c) */
     sl_plan_join_type jt = node->join.type;
     j->outer = jt != SL_PLAN_JOIN_INNER;
     j->out_schema = sl_plan_rel_schema(&node->out);
-    if (!route || !j->pl || !j->pr || !j->pk || !j->out_schema ||
+    if (!route || !j->pl || !j->pr || !j->pk || !j->sub || !j->out_schema ||
         !sl_jn_side_init(j->heap, &j->side[0], &node->input->out, node->join.lkeys,
                          node->join.nkeys, jt == SL_PLAN_JOIN_LEFT || jt == SL_PLAN_JOIN_FULL) ||
         !sl_jn_side_init(j->heap, &j->side[1], &node->join.right->out, node->join.rkeys,

@@ -1,10 +1,20 @@
 /*
  * engine/ops/op_join.h - the regular join of two streams (plan node SL_PLAN_JOIN): INNER, LEFT,
- * RIGHT or FULL OUTER, on one or more equality keys, insert-only inputs; an inner join's
- * output is insert-only, an outer join's a changelog of +I and -D (Flink's StreamingJoin with
- * both sides' state kept forever, as Flink's without 'table.exec.state.ttl'; with it, each
- * stored row expires on its own, below).
+ * RIGHT or FULL OUTER, on one or more equality keys, over insert-only or updating inputs; an
+ * inner join's output is insert-only over insert-only inputs, an outer join's a changelog of
+ * +I and -D (Flink's StreamingJoin with both sides' state kept forever, as Flink's without
+ * 'table.exec.state.ttl'; with it, each stored row expires on its own, below).
  *
+ * UPDATING INPUTS (Flink's StreamingJoinOperator, docs/sql.md): an input batch's rows are taken
+ * in runs of one kind. Accumulating rows (+I, +U) are stored and probed as below; their pairs
+ * carry the input's kind in an inner join, +I where either side is preserved. A retracting row
+ * (-U, -D) is appended for the moment, its matches found (sl_jn_matches, with the residual
+ * condition), the pairs' retraction emitted (-D where its side is preserved, else its kind),
+ * a preserved other side's rows left without a match padded again (+I); then it leaves with
+ * one stored row equal to it (every stored column, NULLs equal: join_store.h's
+ * sl_jn_rows_eq / sl_jn_remove, the last row moving into its place). Equal rows are separate
+ * rows (Flink's count per distinct row). The messages between workers carry the kinds.
+
  * HOW IT WORKS
  * The operator has two entry points: the left input is its own push / watermark / finish,
  * the right input's chain of operators ends in sl_op_join_right(), a small operator that
@@ -84,7 +94,9 @@
  *   then the rows kept for other workers while the checkpoint aligned (the channels'
  *   contents, sent after the snapshot; see sl_worker_ctx.aligning; engine/ops/join_route.h):
  *   4       count, then each: 4 worker, 1 kind (0 END, 1 rows); rows: 4 side, 4 rows,
- *           8 x rows hashes, the side's columns as above (the same widths and skips)
+ *           8 x rows hashes, the side's columns as above (the same widths and skips); rows
+ *           of an updating input: side + 0x100 and a kind byte per row after the hashes
+ *           (join_store.h; the layout of insert-only rows is unchanged)
  * The hash chains are rebuilt at restore.
  */
 #ifndef SL_OPS_OP_JOIN_H

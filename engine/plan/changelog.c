@@ -28,14 +28,25 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
         /* sluice's OVER aggregate retracts a row from its frame (engine/ops/op_over.h; Flink's
          * refuses updates, FLINK-19059) */
         takes |= p->kind == SL_PLAN_OVER;
+        takes |= p->kind == SL_PLAN_JOIN && !p->join.interval; /* engine/ops/op_join.h */
         if (in != SL_CHANGELOG_INSERT_ONLY && !ref && !takes)
             ref = p;
         out = SL_CHANGELOG_INSERT_ONLY;
         prod = NULL;
-        if (p->kind == SL_PLAN_JOIN && !ref) { /* both inputs must be insert-only */
+        /* a regular join takes updating inputs on both sides (engine/ops/op_join.h); the
+         * interval join insert-only ones */
+        if (p->kind == SL_PLAN_JOIN && !ref) {
             const struct sl_plan *rprod = NULL, *rref = NULL;
             sl_changelog_mode rm = sl_plan_changelog(p->join.right, &rprod, &rref);
-            ref = rref ? rref : rm != SL_CHANGELOG_INSERT_ONLY ? p : NULL;
+            ref = rref ? rref : rm != SL_CHANGELOG_INSERT_ONLY && p->join.interval ? p : NULL;
+            if (!p->join.interval && p->join.type == SL_PLAN_JOIN_INNER &&
+                (in != SL_CHANGELOG_INSERT_ONLY || rm != SL_CHANGELOG_INSERT_ONLY)) {
+                /* Flink's inner Join forwards its inputs' kinds of change (the union):
+                 * [I,UB,UA] over two GROUP BYs, [I,UB,UA,D] when one deletes */
+                out = in == SL_CHANGELOG_ALL || rm == SL_CHANGELOG_ALL ? SL_CHANGELOG_ALL
+                                                                       : SL_CHANGELOG_RETRACT;
+                prod = p;
+            }
         }
         if (p->kind == SL_PLAN_JOIN && p->join.type != SL_PLAN_JOIN_INNER) {
             /* an outer join retracts a null-padded row at its first match (-D): Flink's

@@ -4443,10 +4443,11 @@ static int sl_b_changelog_check(struct sl_binder *b, const struct sl_plan *sink)
         char *paren = strchr(who, '(');
         if (paren)
             *paren = '\0';
-        return sl_b_err(b, ref->pos,
-                        "%s doesn't support consuming update changes which is produced by node "
-                        "%s (sluice aggregates, joins and windows take insert-only input yet)",
-                        who, name);
+        return sl_b_err(
+            b, ref->pos,
+            "%s doesn't support consuming update changes which is produced by node "
+            "%s (sluice's windows, interval joins and lookup joins take insert-only input yet)",
+            who, name);
     }
     if (m == SL_CHANGELOG_INSERT_ONLY)
         return 0;

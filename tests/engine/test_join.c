@@ -601,13 +601,14 @@ struct tj_env {
     struct tj col;
 };
 
-static void tj_setup(struct tj_env *e, const char *ttl)
+/* The join `type` ("LEFT", "INNER") on k with the state TTL `ttl`. */
+static void tj_setup_join(struct tj_env *e, const char *ttl, const char *type)
 {
     char text[2048];
     snprintf(text, sizeof(text),
              "SET 'table.exec.state.ttl' = '%s';\n%sINSERT INTO o SELECT l.k, s, v, r.k, t, d "
-             "FROM l LEFT JOIN r ON l.k = r.k;",
-             ttl, ddl);
+             "FROM l %s JOIN r ON l.k = r.k;",
+             ttl, ddl, type);
     struct sl_error err;
     sl_error_clear(&err);
     memset(e, 0, sizeof(*e));
@@ -629,6 +630,11 @@ static void tj_setup(struct tj_env *e, const char *ttl)
     e->col.op = (struct sl_op){&tj_ops, NULL, NULL, 0};
 }
 
+static void tj_setup(struct tj_env *e, const char *ttl)
+{
+    tj_setup_join(e, ttl, "LEFT");
+}
+
 static struct sl_op *tj_op(struct tj_env *e)
 {
     struct sl_error err;
@@ -638,8 +644,9 @@ static struct sl_op *tj_op(struct tj_env *e)
     return op;
 }
 
-/* One row (k, str, 1) into side sd. */
-static void tj_push_row(struct tj_env *e, struct sl_op *op, int sd, int64_t k, const char *str)
+/* One row (k, str, 1) of kind `kind` into side sd. */
+static void tj_push_kind(struct tj_env *e, struct sl_op *op, int sd, int64_t k, const char *str,
+                         uint8_t kind)
 {
     struct sl_error err;
     struct sl_batch *b = sl_batch_pool_get(e->pool[sd]);
@@ -658,11 +665,18 @@ static void tj_push_row(struct tj_env *e, struct sl_op *op, int sd, int64_t k, c
             sl_col_set_null(col, 0, false);
     }
     b->rows = 1;
+    if (kind != SL_ROW_INSERT)
+        sl_batch_kinds(b)[0] = kind;
     struct sl_op *in = sd ? sl_op_join_right(op) : op;
     int rc = in->ops->push(in, &e->ctx, b, &err);
     if (rc)
         fprintf(stderr, "%s\n", err.msg);
     assert_int_equal(rc, 0);
+}
+
+static void tj_push_row(struct tj_env *e, struct sl_op *op, int sd, int64_t k, const char *str)
+{
+    tj_push_kind(e, op, sd, k, str, SL_ROW_INSERT);
 }
 
 static void tj_expect(struct tj *c, const char *const *want, int n)
@@ -781,12 +795,121 @@ static void test_ttl_expire(void **state)
     tj_done(&e);
 }
 
+/* ---- updating inputs ------------------------------------------------------------------------ */
+
+/* LEFT JOIN over updating inputs, as Flink's StreamingJoinOperator (checked with tools/flink.sh):
+ * a row stored twice is retracted once per retraction, a retraction removes one equal row and
+ * retracts its pairs, the last match's retraction brings the padding back (+I), a retraction
+ * of a preserved row never stored is still emitted (-D padded, as Flink's); the state with the
+ * duplicate restores. */
+static void test_update_left(void **state)
+{
+    (void)state;
+    struct tj_env e;
+    tj_setup(&e, "0 ms");
+    struct sl_op *op = tj_op(&e);
+    const char *lng = "a string longer than twelve bytes";
+    tj_push_row(&e, op, 0, 1, lng);
+    tj_push_row(&e, op, 0, 1, lng);
+    const char *w1[] = {"+I[1, a string longer than twelve bytes, null, null]",
+                        "+I[1, a string longer than twelve bytes, null, null]"};
+    tj_expect(&e.col, w1, 2);
+    tj_push_row(&e, op, 1, 1, "x");
+    const char *w2[] = {"-D[1, a string longer than twelve bytes, null, null]",
+                        "-D[1, a string longer than twelve bytes, null, null]",
+                        "+I[1, a string longer than twelve bytes, 1, x]",
+                        "+I[1, a string longer than twelve bytes, 1, x]"};
+    tj_expect(&e.col, w2, 4);
+    struct sl_sbuf sb;
+    sl_sbuf_init(&sb);
+    struct sl_error err;
+    assert_int_equal(op->ops->save(op, &e.ctx, &sb, &err), 0);
+    op->ops->free(op);
+    op = tj_restore(&e, &sb);
+    uint64_t nl, nr;
+    tj_push_kind(&e, op, 0, 1, lng, SL_ROW_DELETE); /* one of the two goes */
+    const char *w3[] = {"-D[1, a string longer than twelve bytes, 1, x]"};
+    tj_expect(&e.col, w3, 1);
+    sl_op_join_rows(op, &nl, &nr);
+    assert_int_equal(nl, 1);
+    assert_int_equal(nr, 1);
+    tj_push_kind(&e, op, 1, 1, "x", SL_ROW_UPDATE_BEFORE); /* the last match: padded again */
+    const char *w4[] = {"-U[1, a string longer than twelve bytes, 1, x]",
+                        "+I[1, a string longer than twelve bytes, null, null]"};
+    tj_expect(&e.col, w4, 2);
+    tj_push_kind(&e, op, 1, 1, "y", SL_ROW_UPDATE_AFTER);
+    const char *w5[] = {"-D[1, a string longer than twelve bytes, null, null]",
+                        "+I[1, a string longer than twelve bytes, 1, y]"};
+    tj_expect(&e.col, w5, 2);
+    tj_push_kind(&e, op, 0, 1, lng, SL_ROW_DELETE);
+    const char *w7[] = {"-D[1, a string longer than twelve bytes, 1, y]"};
+    tj_expect(&e.col, w7, 1);
+    tj_push_kind(&e, op, 0, 2, "b", SL_ROW_DELETE); /* a preserved row never stored, no match */
+    const char *w8[] = {"-D[2, b, null, null]"};
+    tj_expect(&e.col, w8, 1);
+    sl_op_join_rows(op, &nl, &nr);
+    assert_int_equal(nl, 0);
+    assert_int_equal(nr, 1);
+    op->ops->free(op);
+    sl_sbuf_free(&sb);
+    tj_done(&e);
+}
+
+/* INNER JOIN over updating inputs: the pairs carry the input's kind (+U, -U, -D); a row never
+ * stored retracted without a match emits nothing; many equal rows (past a batch) retract one
+ * at a time. */
+static void test_update_inner(void **state)
+{
+    (void)state;
+    struct tj_env e;
+    tj_setup_join(&e, "0 ms", "INNER");
+    struct sl_op *op = tj_op(&e);
+    tj_push_row(&e, op, 0, 1, "a");
+    tj_expect(&e.col, NULL, 0);
+    tj_push_kind(&e, op, 1, 1, "x", SL_ROW_UPDATE_AFTER);
+    const char *w1[] = {"+U[1, a, 1, x]"};
+    tj_expect(&e.col, w1, 1);
+    tj_push_kind(&e, op, 1, 1, "x", SL_ROW_UPDATE_BEFORE);
+    const char *w2[] = {"-U[1, a, 1, x]"};
+    tj_expect(&e.col, w2, 1);
+    tj_push_kind(&e, op, 1, 1, "x", SL_ROW_DELETE); /* no longer stored: still its pair */
+    const char *w3[] = {"-D[1, a, 1, x]"};
+    tj_expect(&e.col, w3, 1);
+    tj_push_kind(&e, op, 0, 3, "c", SL_ROW_DELETE); /* no match: nothing */
+    tj_expect(&e.col, NULL, 0);
+    for (int i = 0; i < 5; i++)
+        tj_push_row(&e, op, 1, 4, "w");
+    for (int i = 0; i < 5; i++)
+        tj_push_row(&e, op, 1, 5, "v");
+    uint64_t nl, nr;
+    for (int i = 0; i < 4; i++)
+        tj_push_kind(&e, op, 1, 4, "w", SL_ROW_DELETE);
+    sl_op_join_rows(op, &nl, &nr);
+    assert_int_equal(nl, 1);
+    assert_int_equal(nr, 6);
+    tj_push_row(&e, op, 0, 4, "d"); /* one w left, the v untouched */
+    const char *w4[] = {"+I[4, d, 4, w]"};
+    tj_expect(&e.col, w4, 1);
+    tj_push_row(&e, op, 0, 5, "e");
+    assert_int_equal(e.col.n, 5);
+    e.col.n = 0;
+    tj_push_kind(&e, op, 0, 5, "e", SL_ROW_DELETE); /* 5 retracted pairs: past a cap2 batch */
+    const char *w5[] = {"-D[5, e, 5, v]", "-D[5, e, 5, v]", "-D[5, e, 5, v]", "-D[5, e, 5, v]",
+                        "-D[5, e, 5, v]"};
+    tj_expect(&e.col, w5, 5);
+    sl_op_join_rows(op, &nl, &nr);
+    assert_int_equal(nl, 2); /* a and d */
+    op->ops->free(op);
+    tj_done(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_model),      cmocka_unit_test(test_outer_model),
-        cmocka_unit_test(test_outer_plan), cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_ttl_long),   cmocka_unit_test(test_ttl_expire),
+        cmocka_unit_test(test_model),       cmocka_unit_test(test_outer_model),
+        cmocka_unit_test(test_outer_plan),  cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_ttl_long),    cmocka_unit_test(test_ttl_expire),
+        cmocka_unit_test(test_update_left), cmocka_unit_test(test_update_inner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

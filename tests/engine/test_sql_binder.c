@@ -345,6 +345,18 @@ static void test_errors(void **state)
              "support consuming update and delete changes which is produced by node "
              "GroupAggregate(groupBy=[c], select=[c, COUNT(*)])",
              NULL);
+    /* a regular join takes updating inputs (engine/ops/op_join.h): an inner join of two
+     * GROUP BYs is [I,UB,UA], which an append-only sink refuses */
+    sl_job_free(bind_ok("INSERT INTO out2 SELECT a.auction, m.p FROM (SELECT auction, COUNT(*) "
+                        "AS c FROM bid GROUP BY auction) AS a JOIN (SELECT auction, MAX(price) "
+                        "AS p FROM bid GROUP BY auction) AS m ON a.auction = m.auction;"));
+    bind_err("INSERT INTO campaigns SELECT CAST(a.c AS VARCHAR), CAST(m.p AS VARCHAR) FROM "
+             "(SELECT auction, COUNT(*) AS c FROM bid GROUP BY auction) AS a JOIN (SELECT "
+             "auction, MAX(price) AS p FROM bid GROUP BY auction) AS m ON a.auction = m.auction;",
+             "q.sql:19:1: Table sink 'default_catalog.default_database.campaigns' doesn't "
+             "support consuming update changes which is produced by node "
+             "Join(joinType=[InnerJoin])",
+             NULL);
     bind_err("INSERT INTO out2 SELECT auction, price FROM TABLE(SESSION(TABLE bid, "
              "DESCRIPTOR(`dateTime`), INTERVAL '1' SECOND));",
              "q.sql:19:51: SESSION windows are supported under a window aggregation only", NULL);

@@ -319,6 +319,9 @@ static void same_jn(const struct sl_plan *jn, const struct sl_jn_msg *a, const s
     assert_int_equal(a->side, b->side);
     assert_int_equal(a->rows, b->rows);
     assert_memory_equal(a->hash, b->hash, a->rows * sizeof(uint64_t));
+    assert_int_equal(a->kind != NULL, b->kind != NULL); /* a regular join's row kinds */
+    if (a->kind && a->rows)
+        assert_memory_equal(a->kind, b->kind, a->rows);
     const struct sl_rel *rel = a->side ? &jn->join.right->out : &jn->input->out;
     for (uint32_t c = 0; c < rel->ncols; c++) {
         assert_int_equal(a->col[c] != NULL, b->col[c] != NULL);
@@ -511,6 +514,11 @@ static void run_query(size_t q)
             uint32_t n = k == 5 ? SL_BATCH_CAP : 1 + (uint32_t)(sl_test_rand(&rnd) % 6);
             n = n > SL_BATCH_CAP ? SL_BATCH_CAP : n;
             fill(b, n, 1000000 + (int64_t)k * 1000, &rnd);
+            if (node->kind == SL_PLAN_JOIN && !node->join.interval && k % 2) {
+                uint8_t *kinds = sl_batch_kinds(b); /* updating input: every kind */
+                for (uint32_t i = 0; i < n; i++)
+                    kinds[i] = (uint8_t)((i + (uint32_t)k) % 4);
+            }
             int rc = first[0][in]->ops->push(first[0][in], &ctxs[0], b, &err);
             if (rc)
                 fprintf(stderr, "query %zu: %s\n", q, err.msg);

@@ -46,7 +46,11 @@
 # persons in ON), outer_right and outer_full (RIGHT and FULL JOIN with NULL keys on both
 # sides), outer_resid (LEFT JOIN with residual conditions in ON: on both sides and on the
 # preserved side; tests/sql/outer_*_print.sql: their changelogs retract null-padded rows, -D) the same
-# way at 1, 2 and 4 workers, q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
+# way at 1, 2 and 4 workers, regular joins over updating inputs the same way (ujoin_agg: a
+# GROUP BY count per auction JOIN a GROUP BY max price per auction, also with sluice's small
+# mini-batches, whose -U / +U rows the join retracts; ujoin_dedup and ujoin_left:
+# the auctions INNER / LEFT JOIN their latest bid, a Deduplicate keeping the last row;
+# tests/sql/ujoin_*_print.sql), q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
 # partitioned sink over a CSV file with characters Flink escapes in the partition values) -
 # these two compared by tests/sql/partitions.py: folder names, the rows in each folder,
 # _SUCCESS files; part_fs also with checkpoints -,
@@ -123,13 +127,15 @@ upd_queries="q15 q16 q17" # updating: print sinks, final states compared by chan
 upd_own="nested_agg global_agg global_upd"
 rank_queries="q18 q19 q4 q9" # the same, without mini-batch variants (a Rank emits row by row)
 outer_queries="outer_left outer_right outer_full outer_resid" # outer joins (tests/sql/<q>_print.sql): the same
+# regular joins over updating inputs (tests/sql/<q>_print.sql): the same, at 1, 2 and 4 workers
+ujoin_queries="ujoin_agg ujoin_dedup ujoin_left"
 for q in $upd_queries $rank_queries; do
   sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = '$q'/" \
     "$ex/$q.sql" > "$tmp/${q}_print.sql"
   grep -q "'print-identifier' = '$q'" "$tmp/${q}_print.sql" ||
     { echo "FAIL: $ex/$q.sql has no blackhole sink to swap"; exit 1; }
 done
-for q in $upd_own $outer_queries; do cp "$here/${q}_print.sql" "$tmp/${q}_print.sql" || exit 1; done
+for q in $upd_own $outer_queries $ujoin_queries; do cp "$here/${q}_print.sql" "$tmp/${q}_print.sql" || exit 1; done
 printf "SET 'table.exec.mini-batch.size' = '700';\n" > "$tmp/minibatch.sql"
 python3 "$here/partitions.py" --gen "$tmp/part_in.csv" || exit 1
 # q13's side input: the file of Nexmark's SideInputGenerator ("i,i" for i in 0..9999), where
@@ -211,7 +217,7 @@ fi
 names=""
 for q in $nexmark_queries $part_queries; do names="$names $q"; done
 names="$names ysb"
-for q in $upd_queries $upd_own $rank_queries $outer_queries; do names="$names $q-print"; done
+for q in $upd_queries $upd_own $rank_queries $outer_queries $ujoin_queries; do names="$names $q-print"; done
 if [ ${#kafka_job[@]} -gt 0 ]; then for q in $kafka_queries; do names="$names kafka-$q"; done; fi
 key=$({
   cat "$("$flink" dir)/stamp"
@@ -239,7 +245,7 @@ if have_rows "$cache/$key" && cp -r "$cache/$key" "$mine" 2>/dev/null && have_ro
   echo "flink: rows from $cache/$key (the same runner, SQL and events as then)"
 else
   upd_files=()
-  for q in $upd_queries $upd_own $rank_queries $outer_queries; do upd_files+=("$tmp/${q}_print.sql"); done
+  for q in $upd_queries $upd_own $rank_queries $outer_queries $ujoin_queries; do upd_files+=("$tmp/${q}_print.sql"); done
   flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries $part_queries" "$here/nexmark_fs.sql" \
     "$ex/ddl_views.sql" "${upd_files[@]}"
   tf=$(date +%s)
@@ -252,7 +258,7 @@ else
   echo "flink: $(($(date +%s) - tf)) s in all"
   mkdir -p "$mine"
   for n in $names; do
-    case " $upd_queries $upd_own $rank_queries $outer_queries " in *" ${n%-print} "*)
+    case " $upd_queries $upd_own $rank_queries $outer_queries $ujoin_queries " in *" ${n%-print} "*)
       # Flink's print sink wrote the changelog into the runner's output
       python3 "$here/changelog.py" --ident "${n%-print}" "$tmp/flink.log" > "$mine/$n.rows" ||
         { echo "FAIL: Flink's changelog of ${n%-print}"; exit 1; }
@@ -374,10 +380,13 @@ for w in $(wk 1 2); do
   done
 done
 for w in $(wk 1 2 4); do
-  for q in $outer_queries; do
+  for q in $outer_queries $ujoin_queries; do
     check_changelog "$q-print" "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
       "$tmp/${q}_print.sql" "${fsets[@]}"
   done
+  # with small mini-batches ujoin_agg's GROUP BYs emit -U / +U rows: the join retracts pairs
+  check_changelog "ujoin_agg-print-minibatch" ujoin_agg "$w" "$tmp/minibatch.sql" \
+    "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$tmp/ujoin_agg_print.sql" "${fsets[@]}"
 done
 for w in $(wk 1 2); do
   check_parts part "$w" "$here/part_fs.sql" --set PART_IN="$tmp/part_in.csv"

@@ -8,7 +8,9 @@
 # join3 (bid JOIN auction JOIN person: three sources, two joins) with filesystem sinks,
 # outer_ckpt (auction FULL JOIN person: its state has match counts, its output retracts
 # null-padded rows; a debezium-json file folded by changelog_fold.py, which also fails on a
-# retraction of a row that is not there) and ijoin (an interval join of the bids with their
+# retraction of a row that is not there), ujoin_ckpt (auction LEFT JOIN a GROUP BY of the
+# bids: a join over an updating input, whose state takes rows away again; folded the same
+# way) and ijoin (an interval join of the bids with their
 # auctions: engine/ops/op_ijoin.c, whose state also holds the watermarks on their way to the
 # owners and shrinks as they pass), at 2 workers with a checkpoint every 50 ms. The job dies
 # at a named step of a later epoch
@@ -38,11 +40,13 @@ run() { # query, dir, extra arguments...
 rows() { # dir, query
   if [ "$2" = outer_ckpt ]; then
     python3 "$here/changelog_fold.py" debezium id,seller,pid,name "$1"
+  elif [ "$2" = ujoin_ckpt ]; then
+    python3 "$here/changelog_fold.py" debezium id,cnt,top "$1"
   else
     cat "$1"/part-* 2>/dev/null | LC_ALL=C sort
   fi
 }
-for q in q20 join3 outer_ckpt ijoin; do
+for q in q20 join3 outer_ckpt ujoin_ckpt ijoin; do
   mkdir -p "$tmp/ref-$q"
   run $q "$tmp/ref-$q" > "$tmp/ref-$q/log" 2>&1 ||
     { echo "FAIL: $q without a crash"; tail -3 "$tmp/ref-$q/log"; exit 1; }
@@ -61,7 +65,8 @@ check() { # label, query, dir
 }
 for qcp in q20:ckpt.before_snapshot@3 q20:ckpt.after_committed@3 join3:snapshot.after_write@4 \
   join3:ckpt.after_committed@3 outer_ckpt:snapshot.after_write@4 \
-  outer_ckpt:ckpt.after_committed@3 ijoin:ckpt.before_snapshot@3 ijoin:ckpt.after_committed@4; do
+  outer_ckpt:ckpt.after_committed@3 ujoin_ckpt:snapshot.after_write@4 \
+  ujoin_ckpt:ckpt.after_committed@3 ijoin:ckpt.before_snapshot@3 ijoin:ckpt.after_committed@4; do
   q=${qcp%%:*} cp=${qcp#*:}
     d="$tmp/$q-$cp"
     mkdir -p "$d"
