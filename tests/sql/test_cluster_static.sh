@@ -13,7 +13,8 @@
 #   - a bounded Kafka source of 4 partitions (q1, no exchange: each process reads only its
 #     workers' partitions, so the union has every row once; and the TUMBLE aggregation);
 #   - an uneven split: W = 3 as 2 + 1;
-#   - DATA messages in fragments (SLUICE_CHANNEL_FRAGMENT=200, the join case);
+#   - DATA messages in fragments (SLUICE_CHANNEL_FRAGMENT=32, the join case: small enough
+#     that a message of one row is cut too, as in the batch-capacity-2 build);
 #   - the refusals: --cluster with a checkpoint directory, and workers beyond W.
 # Each exchanging case also checks that messages crossed the channel (the run's summary).
 set -u
@@ -100,8 +101,9 @@ case_run() {
 }
 
 case_run tumble fs c-tumble 4 "2 2" "${gen[@]}" "$here/cluster_tumble_fs.sql" "${genset[@]}"
-# the join's messages cut into channel records of 200 bytes: fragments put together again
-SLUICE_CHANNEL_FRAGMENT=200 case_run join fs c-join 4 "2 2" "${gen[@]}" "$here/q3_fs.sql" \
+# the join's messages cut into channel records of 32 bytes (at batch capacity 2 a message
+# holds one or two rows: 200 bytes cut none of them): fragments put together again
+SLUICE_CHANNEL_FRAGMENT=32 case_run join fs c-join 4 "2 2" "${gen[@]}" "$here/q3_fs.sql" \
     "${genset[@]}"
 case_run group print:cluster_group c-group 4 "2 2" "${gen[@]}" "$here/cluster_group_print.sql" \
     "${genset[@]}"
