@@ -394,6 +394,19 @@ int64_t sl_kchan_position(const struct sl_kchan *ch, int dest)
     return ch->dests[dest - ch->dest_lo].pos;
 }
 
+int64_t sl_kchan_assigned_offset(const struct sl_kchan *ch, int dest)
+{
+    if (dest < ch->dest_lo || dest >= ch->dest_hi)
+        return -1;
+    rd_kafka_topic_partition_list_t *list = NULL;
+    if (rd_kafka_assignment(ch->cons, &list) || !list)
+        return -1;
+    const rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(list, ch->topic, dest);
+    int64_t off = p ? p->offset : -1;
+    rd_kafka_topic_partition_list_destroy(list);
+    return off;
+}
+
 static void sl_kchan_queue_event(rd_kafka_t *rk, void *opaque)
 {
     (void)rk;
@@ -580,8 +593,54 @@ static int sl_kchan_consumer(struct sl_kchan *ch, const struct sl_kchan_config *
     return 0;
 }
 
+/*
+ * The absolute offsets of the partitions in `list` whose offset is RD_KAFKA_OFFSET_BEGINNING
+ * (their first retained record, the low watermark), written into the list.
+ *
+ * Why not assign at the logical offset: librdkafka (2.0.2, and still in 2.x) resolves a
+ * logical start offset with a ListOffsets request to the partition's leader, and when the
+ * leader is not known yet at the assignment - a new consumer has not had the topic's
+ * metadata, and the channel's topic check runs on the producer - it does not wait for the
+ * metadata: it starts the offset query timer with a fixed 500 ms
+ * (rd_kafka_toppar_offset_request, "no current leader for partition"), which no property
+ * changes (fetch.error.backoff.ms, fetch.wait.max.ms, retry.backoff.ms are not it). A new
+ * process's channel thus handed out its first record ~0.5 s after it was opened. An absolute
+ * offset needs no lookup: the partition fetches as soon as it joins its leader's broker
+ * thread. The lookup here (rd_kafka_offsets_for_times with the timestamp -2, "earliest",
+ * which is what ListOffsets takes for BEGINNING) waits for the leaders itself and asks each
+ * leader once for all its partitions.
+ */
+static int sl_kchan_resolve_beginning(struct sl_kchan *ch, rd_kafka_topic_partition_list_t *list,
+                                      struct sl_error *err)
+{
+    rd_kafka_topic_partition_list_t *q = rd_kafka_topic_partition_list_new(list->cnt);
+    for (int i = 0; i < list->cnt; i++)
+        if (list->elems[i].offset == RD_KAFKA_OFFSET_BEGINNING)
+            rd_kafka_topic_partition_list_add(q, ch->topic, list->elems[i].partition)->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+    int rc = 0;
+    rd_kafka_resp_err_t kerr = q->cnt ? rd_kafka_offsets_for_times(ch->cons, q, ch->timeout_ms) : 0;
+    if (kerr)
+        rc = sl_error_set(err, sl_kafka_err_code(kerr),
+                          "Kafka channel topic '%s': the first offsets of partitions %d..%d: %s",
+                          ch->topic, ch->dest_lo, ch->dest_hi - 1, rd_kafka_err2str(kerr));
+    for (int i = 0; !rc && i < q->cnt; i++) {
+        const rd_kafka_topic_partition_t *r = &q->elems[i];
+        if (r->err || r->offset < 0) {
+            rc = sl_error_set(err, r->err ? sl_kafka_err_code(r->err) : SL_EKAFKA,
+                              "Kafka channel topic '%s' partition %d: the first offset: %s",
+                              ch->topic, (int)r->partition,
+                              r->err ? rd_kafka_err2str(r->err) : "none returned");
+            break;
+        }
+        rd_kafka_topic_partition_list_find(list, ch->topic, r->partition)->offset = r->offset;
+    }
+    rd_kafka_topic_partition_list_destroy(q);
+    return rc;
+}
+
 /* Each local destination's queue, its partition's queue forwarded to it, and the assignment
- * at the start offsets. */
+ * at the start offsets (absolute ones: sl_kchan_resolve_beginning). */
 static int sl_kchan_assign(struct sl_kchan *ch, const struct sl_kchan_config *cfg,
                            struct sl_error *err)
 {
@@ -607,6 +666,8 @@ static int sl_kchan_assign(struct sl_kchan *ch, const struct sl_kchan_config *cf
         rd_kafka_queue_destroy(pq);
         rd_kafka_topic_partition_list_add(list, ch->topic, part)->offset = d->pos;
     }
+    if (!rc)
+        rc = sl_kchan_resolve_beginning(ch, list, err);
     if (!rc) {
         rd_kafka_resp_err_t kerr = rd_kafka_assign(ch->cons, list);
         if (kerr)

@@ -53,6 +53,14 @@
  * count is SL_EINVAL naming both counts. librdkafka's mock cluster (2.0.2) cannot create
  * topics: there the caller creates it first (sl_kafka_mock_topic_create).
  *
+ * START
+ * A destination that starts at the beginning (SL_KCHAN_OFFSET_BEGINNING) is assigned at its
+ * partition's first retained offset, looked up at open (one ListOffsets per leader), never
+ * at the logical offset: librdkafka resolves a logical offset only once it knows the
+ * partition's leader, and a new consumer that does not know it yet at the assignment waits
+ * a fixed 500 ms before it asks again - every new process's first record came 0.5 s late
+ * (docs/kafka.md, "The channel").
+ *
  * PURGE
  * After an epoch commits, what a destination read before the epoch's barriers is of no use:
  * sl_kchan_purge(dest, offset) deletes the partition's records below `offset`
@@ -174,6 +182,12 @@ int sl_kchan_poll(struct sl_kchan *ch, int dest, struct sl_kchan_msg *out, int m
  * one, SL_KCHAN_OFFSET_BEGINNING for a start at the beginning; -1 for a destination that is
  * not local). */
 int64_t sl_kchan_position(const struct sl_kchan *ch, int dest);
+
+/* The offset librdkafka's consumer was assigned for local destination `dest`
+ * (rd_kafka_assignment): the given start offset, or for a start at the beginning the
+ * partition's first retained offset looked up at open (absolute, never a logical offset:
+ * see START below); -1 for a destination that is not local. */
+int64_t sl_kchan_assigned_offset(const struct sl_kchan *ch, int dest);
 
 /* Deletes the records of local destination `dest`'s partition below `offset`
  * (DeleteRecords), waiting up to timeout_ms for the broker. 0, or an error naming the topic,

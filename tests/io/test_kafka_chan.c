@@ -11,6 +11,10 @@
  *   sequence errors   forged records with a gap, a repeat, a record after END, and one that is
  *                     no channel record: each an error naming the offset, sender and seqs
  *   partition count   an existing topic with another partition count is refused
+ *   start offsets     what librdkafka's consumer is assigned: absolute offsets, the first
+ *                     retained one for a start at the beginning, never the logical offset
+ *                     (which a new consumer resolved only after a fixed 500 ms: START in
+ *                     io/kafka_chan.h); a given start as given
  *   wake-up           a record arriving wakes a sleeping worker (engine/core/wake.h)
  *   bad arguments     ranges, senders and destinations out of range, a message too large
  *   queue full        a queue of one message: the next send is SL_EFULL, sent again it arrives
@@ -161,8 +165,69 @@ static void test_sequence_errors(void **state)
     c.dest_hi = 1;
     c.start_offsets = start;
     assert_int_equal(sl_kchan_open(&c, &ch, &err), 0);
+    assert_int_equal(sl_kchan_assigned_offset(ch, 0), 2);
     poll_to_error(ch, 0, 1, &err);
     assert_non_null(strstr(err.msg, "offset 3: sender 1 expected seq 2, found seq 3"));
+    sl_kchan_close(ch, 0);
+}
+
+/* A process of a job: local senders and destinations, so the topic check runs on the
+ * producer and the consumer has seen no metadata of the topic when it is assigned. */
+static void test_start_offsets(void **state)
+{
+    (void)state;
+    const char *topic = sl_kmock_topic("chan", 3);
+    struct sl_kchan_config c = {.bootstrap = sl_kmock_bootstrap(),
+                                .topic = topic,
+                                .props = g_props,
+                                .nprops = 1,
+                                .workers = 3,
+                                .dest_lo = 1,
+                                .dest_hi = 3,
+                                .sender_lo = 1,
+                                .sender_hi = 3,
+                                .end_kind = SL_MSG_END};
+    struct sl_kchan *ch;
+    struct sl_error err;
+    assert_int_equal(sl_kchan_open(&c, &ch, &err), 0);
+    /* the position still says "from the beginning"; the consumer holds the absolute offset */
+    assert_int_equal(sl_kchan_position(ch, 1), SL_KCHAN_OFFSET_BEGINNING);
+    assert_int_equal(sl_kchan_assigned_offset(ch, 1), 0);
+    assert_int_equal(sl_kchan_assigned_offset(ch, 2), 0);
+    assert_int_equal(sl_kchan_assigned_offset(ch, 0), -1); /* not local */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sl_kchan_send(ch, 2, 1, SL_MSG_DATA, (uint32_t)i, &i, sizeof(i), &err), 0);
+    assert_int_equal(sl_kchan_flush(ch, 10000, &err), 0);
+    /* read from the start: seq 0 first */
+    struct sl_kchan_msg m[4];
+    int got = 0;
+    double t0 = kc_now();
+    while (got < 3) {
+        int n = sl_kchan_poll(ch, 2, m, 4, &err);
+        assert_true(n >= 0);
+        for (int k = 0; k < n; k++, got++) {
+            assert_int_equal(m[k].seq, (uint64_t)got);
+            assert_int_equal(m[k].offset, got);
+        }
+        assert_true(kc_now() - t0 < 10);
+    }
+    sl_kchan_close(ch, 1000);
+    /* another process's handle, destinations only, one of them from a given offset */
+    int64_t start[2] = {SL_KCHAN_OFFSET_BEGINNING, 1};
+    c.sender_hi = c.sender_lo;
+    c.start_offsets = start;
+    assert_int_equal(sl_kchan_open(&c, &ch, &err), 0);
+    assert_int_equal(sl_kchan_assigned_offset(ch, 1), 0);
+    assert_int_equal(sl_kchan_assigned_offset(ch, 2), 1);
+    got = 0;
+    t0 = kc_now();
+    while (got < 2) {
+        int n = sl_kchan_poll(ch, 2, m, 4, &err);
+        assert_true(n >= 0);
+        for (int k = 0; k < n; k++, got++)
+            assert_int_equal(m[k].offset, got + 1);
+        assert_true(kc_now() - t0 < 10);
+    }
     sl_kchan_close(ch, 0);
 }
 
@@ -387,10 +452,11 @@ static void test_measure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exchange),        cmocka_unit_test(test_sequence_errors),
-        cmocka_unit_test(test_partition_count), cmocka_unit_test(test_wake),
-        cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_delivery_error),
-        cmocka_unit_test(test_queue_full),      cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_exchange),       cmocka_unit_test(test_sequence_errors),
+        cmocka_unit_test(test_start_offsets),  cmocka_unit_test(test_partition_count),
+        cmocka_unit_test(test_wake),           cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_delivery_error), cmocka_unit_test(test_queue_full),
+        cmocka_unit_test(test_measure),
     };
     return cmocka_run_group_tests(tests, sl_kmock_setup, sl_kmock_teardown);
 }

@@ -7,7 +7,9 @@
  *                   topic the first open creates (CreateTopics), purging as it reads
  *   topic           created with W partitions, also by two processes racing; another
  *                   partition count refused; an old generation's topic deleted
- *   purge           the partition's low watermark moves to the purge offset
+ *   purge           the partition's low watermark moves to the purge offset; a channel
+ *                   opened afterwards from the beginning is assigned there (kafka_chan.h,
+ *                   START)
  *   measure         64 KB messages one sender to one receiver, and a small message's round
  *                   trip (figures on stderr, "MEASURE")
  * Without a broker the program FAILS (it does not skip).
@@ -159,6 +161,7 @@ static void test_purge(void **state)
     struct sl_error err;
     assert_int_equal(sl_kchan_open(&c, &ch, &err), 0);
     assert_int_equal(sl_kchan_position(ch, 1), SL_KCHAN_OFFSET_BEGINNING);
+    assert_int_equal(sl_kchan_assigned_offset(ch, 1), 0);
     for (int i = 0; i < 100; i++) {
         int rc;
         while ((rc = sl_kchan_send(ch, 1, 0, i == 99 ? SL_MSG_END : SL_MSG_DATA, (uint32_t)i, &i,
@@ -199,6 +202,11 @@ static void test_purge(void **state)
     snprintf(want, sizeof(want), "topic '%s' partition 1: purge below offset 500", topic);
     assert_non_null(strstr(err.msg, want));
     sl_kchan_close(ch, 1000);
+    /* opened again from the beginning: assigned at the first retained offset, 100 */
+    c.sender_hi = c.sender_lo;
+    assert_int_equal(sl_kchan_open(&c, &ch, &err), 0);
+    assert_int_equal(sl_kchan_assigned_offset(ch, 1), 100);
+    sl_kchan_close(ch, 0);
     assert_int_equal(sl_kchan_delete_topic(g_bs, topic, g_props, 1, 10000, &err), 0);
 }
 
