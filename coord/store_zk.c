@@ -512,7 +512,7 @@ int sl_zk_store_new(const struct sl_zk_store_config *cfg, struct sl_commit_store
     char latch_dir[SL_ZK_PATH_MAX / 4 + 16];
     snprintf(latch_dir, sizeof(latch_dir), "%s/latch", zs->job_dir);
     int connect_ms = cfg->connect_ms > 0 ? cfg->connect_ms : 15000;
-    int rc = sl_zk_open(cfg->connect, session_ms, connect_ms, &zs->zk, err);
+    int rc = sl_zk_open_stop(cfg->connect, session_ms, connect_ms, cfg->stop, &zs->zk, err);
     if (rc == 0)
         rc = sl_latch_new(zs->zk, latch_dir, &zs->latch, err);
     if (rc == 0)

@@ -59,7 +59,8 @@ struct sl_zk_store_config {
     int op_timeout_ms;   /* patience for a lost connection during a put or read; 0 means
                           * session_ms */
     /* Ends a wait as a standby once non-zero (borrowed; NULL: none): sl_commit_acquire then
-     * fails with SL_ESTOPPED and the latch node goes when the store is freed (latch.h). */
+     * fails with SL_ESTOPPED and the latch node goes when the store is freed (latch.h). The
+     * wait for the first connection looks at it too (sl_zk_open_stop): SL_ESTOPPED. */
     const _Atomic int *stop;
 };
 

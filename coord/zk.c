@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +92,51 @@ int sl_zk_wait_connected(struct sl_zk *zk, int timeout_ms, struct sl_error *err)
     return rc;
 }
 
+/* How often the first connection's wait looks at the stop flag (sl_zk_open_stop): as often
+ * as coord/latch.c's waits and the executor's workers look at theirs. */
+#define SL_ZK_STOP_POLL_MS 100
+
+static bool sl_zk_stopped(const _Atomic int *stop)
+{
+    return stop && atomic_load_explicit(stop, memory_order_relaxed) != 0;
+}
+
+static int64_t sl_zk_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* sl_zk_wait_connected up to connect_ms in slices of SL_ZK_STOP_POLL_MS, looking at `stop`
+ * (NULL: none) before each: SL_ESTOPPED once it is set. */
+static int sl_zk_wait_first(struct sl_zk *zk, int connect_ms, const _Atomic int *stop,
+                            struct sl_error *err)
+{
+    if (!stop)
+        return sl_zk_wait_connected(zk, connect_ms, err);
+    int64_t until = sl_zk_now_ms() + (connect_ms < 0 ? 0 : connect_ms);
+    for (;;) {
+        if (sl_zk_stopped(stop))
+            return sl_error_set(err, SL_ESTOPPED,
+                                "zookeeper %s: stopped while waiting for the first connection",
+                                zk->hosts);
+        int64_t left = until - sl_zk_now_ms();
+        int rc = sl_zk_wait_connected(zk,
+                                      left <= 0                   ? 0
+                                      : left > SL_ZK_STOP_POLL_MS ? SL_ZK_STOP_POLL_MS
+                                                                  : (int)left,
+                                      err);
+        if (rc != SL_EZK_RETRY)
+            return rc;
+        if (left <= SL_ZK_STOP_POLL_MS)
+            return sl_error_set(err, SL_EZK_RETRY, "zookeeper %s: not connected after %d ms",
+                                zk->hosts, connect_ms);
+    }
+}
+
 static int sl_zk_start(struct sl_zk *zk, const clientid_t *cid, int connect_ms,
-                       struct sl_error *err)
+                       const _Atomic int *stop, struct sl_error *err)
 {
     pthread_mutex_lock(&zk->mu);
     zk->connected = false;
@@ -102,7 +146,7 @@ static int sl_zk_start(struct sl_zk *zk, const clientid_t *cid, int connect_ms,
     if (!zk->zh)
         return sl_error_set(err, SL_EZK, "zookeeper %s: cannot create a client (%s)", zk->hosts,
                             strerror(errno));
-    return sl_zk_wait_connected(zk, connect_ms, err);
+    return sl_zk_wait_first(zk, connect_ms, stop, err);
 }
 
 static void sl_zk_stop(struct sl_zk *zk)
@@ -161,11 +205,17 @@ static int sl_zk_new(const char *connect, int session_ms, struct sl_zk **out, st
 int sl_zk_open(const char *connect, int session_ms, int connect_ms, struct sl_zk **out,
                struct sl_error *err)
 {
+    return sl_zk_open_stop(connect, session_ms, connect_ms, NULL, out, err);
+}
+
+int sl_zk_open_stop(const char *connect, int session_ms, int connect_ms, const _Atomic int *stop,
+                    struct sl_zk **out, struct sl_error *err)
+{
     struct sl_zk *zk;
     int rc = sl_zk_new(connect, session_ms, &zk, err);
     if (rc)
         return rc;
-    rc = sl_zk_start(zk, NULL, connect_ms, err);
+    rc = sl_zk_start(zk, NULL, connect_ms, stop, err);
     if (rc) {
         sl_zk_close(zk);
         return rc;
@@ -177,7 +227,7 @@ int sl_zk_open(const char *connect, int session_ms, int connect_ms, struct sl_zk
 int sl_zk_reopen(struct sl_zk *zk, int connect_ms, struct sl_error *err)
 {
     sl_zk_stop(zk);
-    return sl_zk_start(zk, NULL, connect_ms, err);
+    return sl_zk_start(zk, NULL, connect_ms, NULL, err);
 }
 
 void sl_zk_close(struct sl_zk *zk)
@@ -645,7 +695,7 @@ int sl_zk_kill_session(const char *connect, struct sl_zk *victim, int timeout_ms
      * and its close never reached the server. So: connect with the session until the
      * server says it expired. */
     for (int attempt = 0; attempt < 50; attempt++) {
-        rc = sl_zk_start(zk, &cid, timeout_ms, err);
+        rc = sl_zk_start(zk, &cid, timeout_ms, NULL, err);
         sl_zk_stop(zk);
         if (rc == SL_EFENCED) {
             rc = 0;

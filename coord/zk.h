@@ -50,6 +50,7 @@
 #ifndef SL_COORD_ZK_H
 #define SL_COORD_ZK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -81,6 +82,13 @@ struct sl_zk_stat {
  */
 int sl_zk_open(const char *connect, int session_ms, int connect_ms, struct sl_zk **out,
                struct sl_error *err);
+/* As sl_zk_open, and the wait for the first session looks at *stop (NULL: none) every
+ * 100 ms: SL_ESTOPPED once it is set (SIGINT / SIGTERM of `sluice run` while no server
+ * answers), so a stopped process does not wait out connect_ms. Only the first connection:
+ * later waits (sl_zk_wait_connected, sl_zk_reopen) take their own timeouts, and their callers
+ * look at their stop flags between them (coord/latch.c). */
+int sl_zk_open_stop(const char *connect, int session_ms, int connect_ms, const _Atomic int *stop,
+                    struct sl_zk **out, struct sl_error *err);
 /* Closes the session (its ephemeral nodes go at once) and frees zk; NULL is fine. */
 void sl_zk_close(struct sl_zk *zk);
 /* Closes the current session and opens a new one, waiting up to connect_ms. */

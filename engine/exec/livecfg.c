@@ -234,8 +234,9 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
     lc->log = cfg->log ? cfg->log : stderr;
     snprintf(lc->job, sizeof(lc->job), "%s", cfg->job);
     lc->seen.version = -1;
-    int rc = sl_zk_open(cfg->zk, cfg->session_ms > 0 ? cfg->session_ms : 10000,
-                        cfg->connect_ms > 0 ? cfg->connect_ms : 15000, &lc->zk, err);
+    int rc =
+        sl_zk_open_stop(cfg->zk, cfg->session_ms > 0 ? cfg->session_ms : 10000,
+                        cfg->connect_ms > 0 ? cfg->connect_ms : 15000, cfg->stop, &lc->zk, err);
     if (rc)
         goto fail;
     char host[SL_MEMBER_TEXT] = "localhost";

@@ -91,6 +91,8 @@ struct sl_livecfg_config {
     int workers;         /* for the member node */
     const char *metrics; /* "http://ADDR:PORT/metrics", or NULL */
     FILE *log;           /* where changes are logged (NULL: stderr) */
+    /* the first connection's wait ends once non-zero (NULL: none) */
+    const _Atomic int *stop;
 };
 
 struct sl_livecfg;

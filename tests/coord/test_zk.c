@@ -12,12 +12,15 @@
  * epoch node's version moves by one per put); a server restart in the middle of a commit;
  * session expiry forced from the server side (the put is fenced, a new acquire leads
  * again); the crash points zk.before_multi and zk.after_multi; bad arguments and an
- * unreachable server.
+ * unreachable server; the first connection's wait to an unreachable server ended by a stop
+ * flag (sl_zk_open_stop, and the store's `stop`) long before its connect timeout.
  */
 #include "tests/util/testutil.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,6 +541,55 @@ static void test_multi_after_expiry(void **state)
     sl_zk_close(zk);
 }
 
+/* ---- stopping the first connection ----------------------------------------------------- */
+
+/* Sets the flag after 200 ms, as SIGINT would during the wait. */
+static void *stop_later(void *arg)
+{
+    struct timespec pause = {.tv_nsec = 200 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    atomic_store((_Atomic int *)arg, 1);
+    return NULL;
+}
+
+/* An open to a port nobody listens on, with a connect timeout of 60 s, stopped after 200 ms:
+ * SL_ESTOPPED, and well before the timeout (the bound says only that it did not wait it
+ * out). The same through the store's config, as engine/exec/checkpoint.c passes the run's
+ * flag; and a flag set beforehand stops it before any wait. */
+static void test_connect_stopped(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    struct sl_zk *zk = NULL;
+    static _Atomic int stop;
+    for (int via_store = 0; via_store < 2; via_store++) {
+        atomic_store(&stop, 0);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, stop_later, &stop), 0);
+        double t0 = now_s();
+        int rc;
+        if (via_store) {
+            struct sl_zk_store_config cfg = {
+                .connect = "127.0.0.1:1", .job = "stopped", .connect_ms = 60000, .stop = &stop};
+            struct sl_commit_store *s = NULL;
+            rc = sl_zk_store_new(&cfg, &s, &err);
+            assert_null(s);
+        } else {
+            rc = sl_zk_open_stop("127.0.0.1:1", 5000, 60000, &stop, &zk, &err);
+        }
+        double took = now_s() - t0;
+        pthread_join(t, NULL);
+        assert_int_equal(rc, SL_ESTOPPED);
+        fprintf(stderr, "expected error (after %.2f s): %s\n", took, err.msg);
+        assert_non_null(strstr(err.msg, "127.0.0.1:1"));
+        assert_true(took < 30.0);
+    }
+    /* already set: no wait at all, whatever the timeout */
+    assert_int_equal(sl_zk_open_stop("127.0.0.1:1", 5000, 60000, &stop, &zk, &err), SL_ESTOPPED);
+    /* NULL: the timeout as before */
+    assert_int_equal(sl_zk_open_stop("127.0.0.1:1", 5000, 300, NULL, &zk, &err), SL_EZK_RETRY);
+}
+
 /* ---- arguments and limits ------------------------------------------------------------------- */
 
 static void test_bad_arguments(void **state)
@@ -653,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_crash_after_multi),
         cmocka_unit_test(test_multi_after_expiry),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_connect_stopped),
         cmocka_unit_test(test_latch_order),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
