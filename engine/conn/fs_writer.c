@@ -149,8 +149,9 @@ int sl_fsw_lock(struct sl_fsw *fw, struct sl_error *err)
     sl_error_clear(&e);
     int rc = sl_lock_fs_path(fw->dir, path, sizeof(path), &e);
     if (!rc)
-        rc = sl_zk_open(fw->lock_connect, fw->lock_session_ms > 0 ? fw->lock_session_ms : 10000,
-                        15000, &fw->lock_zk, &e);
+        rc =
+            sl_zk_open_stop(fw->lock_connect, fw->lock_session_ms > 0 ? fw->lock_session_ms : 10000,
+                            15000, fw->lock_stop, &fw->lock_zk, &e);
     if (!rc)
         rc = sl_lock_new(fw->lock_zk, path, fw->lock_owner, &fw->folder_lock, &e);
     if (!rc) {
