@@ -591,10 +591,14 @@ int sl_cmd_run(int argc, char **argv)
                                             .session_ms = sms >= 400 && sms <= 40000 ? (int)sms : 0,
                                             .workers = a.workers > 0 ? a.workers
                                                                      : sl_exec_default_workers(),
-                                            .log = stderr};
-            if (sl_livecfg_open(&lcc, job, &live, &err)) {
+                                            .log = stderr,
+                                            .stop = &sl_run_stop};
+            int lrc = sl_livecfg_open(&lcc, job, &live, &err);
+            if (lrc) {
                 fprintf(stderr, "sluice run: ZooKeeper (the job's member and settings nodes): %s\n",
                         err.msg);
+                if (lrc == SL_ESTOPPED) /* SIGINT / SIGTERM while connecting: a stop */
+                    status = 0;
                 goto out;
             }
             opts.live = live;
