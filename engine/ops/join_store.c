@@ -126,7 +126,12 @@ static const char *sl_jn_str(struct sl_heap *heap, struct sl_jn_side *s, const c
 {
     struct sl_jn_chunk *c = s->chunks;
     if (!c || c->size - c->used < len) {
-        size_t size = len > SL_JN_CHUNK ? len : SL_JN_CHUNK;
+        /* a quarter of the side's string bytes, so that large stores take few large chunks
+         * (huge pages, sl_mem_alloc: a page fault per 4 KiB of strings cost a third of q20's
+         * time) while a small one stays at SL_JN_CHUNK */
+        size_t size = s->str_bytes / 4;
+        size = size < SL_JN_CHUNK ? SL_JN_CHUNK : size > SL_JN_CHUNK_MAX ? SL_JN_CHUNK_MAX : size;
+        size = len > size ? len : size;
         struct sl_jn_chunk *n = sl_mem_alloc(heap, sizeof(*n) + size);
         if (!n)
             return NULL;

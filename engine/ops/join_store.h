@@ -7,10 +7,11 @@
  * HOW IT WORKS (op_join.h has the whole story and the byte budget per row)
  * A side keeps per column one array of values (the batch's physical width) and a validity
  * bitmap where the column can be NULL; strings longer than 12 bytes are copied into
- * append-only 256 KiB chunks. Per row it keeps its key hash and the next row of the same hash
- * slot: heads per slot (a power of two, doubled when half of them head a chain). Rows are
- * appended; the interval join drops rows with sl_jn_compact, which moves the kept rows down,
- * copies their long strings into fresh chunks and rebuilds the chains.
+ * append-only chunks (256 KiB, or a quarter of the side's string bytes up to 32 MiB). Per row it
+ * keeps its key hash and the next row of the same hash slot: heads per slot (a power of two,
+ * doubled when half of them head a chain). Rows are appended; the interval join drops rows with
+ * sl_jn_compact, which moves the kept rows down, copies their long strings into fresh chunks and
+ * rebuilds the chains.
  *
  * A side's state (sl_jn_save_side / sl_jn_restore_side), little-endian:
  *   4       ncols (must be the plan's), 4 rows
@@ -38,6 +39,7 @@
 
 #define SL_JN_NONE UINT32_MAX
 #define SL_JN_CHUNK (256u * 1024u)
+#define SL_JN_CHUNK_MAX (32u * 1024u * 1024u) /* chunks grow with the strings up to it */
 
 /* ---- a side's row store ---------------------------------------------------------------- */
 

@@ -30,7 +30,8 @@
  * The owner keeps each side's rows in a columnar store (engine/ops/join_store.h, shared with
  * the interval join, engine/ops/op_ijoin.h): per column one array of values
  * (the batch's physical width) and a validity bitmap where the column can be NULL, strings
- * longer than 12 bytes copied into append-only 256 KiB chunks, and per row its key hash and
+ * longer than 12 bytes copied into append-only chunks (256 KiB, growing with the side to 32 MiB),
+ and per row its key hash and
  * the next row of the same hash slot (a chained hash table: heads per slot, a power of two,
  * doubled when half of them head a chain - so about two per distinct key, however many rows
  * a key has). A batch of new rows of one side is appended, then probed
