@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "kernels/hash.h"
 
@@ -17,7 +18,82 @@ static int sl_jn_enomem(struct sl_error *err)
     return sl_error_set(err, SL_ENOMEM, "join: out of memory");
 }
 
-/* Grows the store to hold `need` rows; false when out of memory. */
+/*
+ * The per-row arrays (columns, validity, hashes, chains, match counts, times) double as the
+ * side grows. From SL_JN_MAP_MIN bytes on they are mappings of their own, grown with mremap:
+ * the pages already written move without a copy and without being faulted in again (copying
+ * into a fresh block cost q20 a sixth of its time, most of it the kernel zeroing the new
+ * pages). Smaller ones, and every array of a sanitizer build (SL_MEM_SYSTEM: AddressSanitizer
+ * sees each allocation), come from the heap. An array's size is its side's cap times its
+ * width (sl_jn_arr_bytes), rounded as sl_mem_round does.
+ */
+#if !defined(SL_MEM_SYSTEM)
+#define SL_JN_MAP_MIN ((size_t)2 << 20)
+#endif
+
+static size_t sl_jn_arr_bytes(uint64_t cap, size_t width)
+{
+    return sl_mem_round(cap ? (size_t)cap * width : 1);
+}
+
+static size_t sl_jn_valid_bytes(uint64_t cap)
+{
+    return sl_mem_round(cap ? sl_jn_words((uint32_t)cap) * 8 : 1);
+}
+
+/* Frees an array of `bytes` (sl_jn_arr_bytes of its cap) from sl_jn_arr_resize. */
+static void sl_jn_arr_free(void *p, size_t bytes)
+{
+#ifdef SL_JN_MAP_MIN
+    if (p && bytes >= SL_JN_MAP_MIN) {
+        (void)munmap(p, bytes);
+        return;
+    }
+#endif
+    (void)bytes;
+    sl_mem_free(p);
+}
+
+/* The array p of `old` bytes (NULL: none) resized to `bytes` (both as sl_jn_arr_bytes gives
+ * them), its first `used` bytes kept and the rest zero; NULL when out of memory (p is then
+ * unchanged). */
+static void *sl_jn_arr_resize(struct sl_heap *heap, void *p, size_t old, size_t used, size_t bytes)
+{
+#ifdef SL_JN_MAP_MIN
+    if (bytes >= SL_JN_MAP_MIN) {
+        void *n;
+        if (p && old >= SL_JN_MAP_MIN) {
+            n = mremap(p, old, bytes, MREMAP_MAYMOVE);
+            if (n == MAP_FAILED)
+                return NULL;
+            memset((char *)n + used, 0, old - used); /* the grown part is zero already */
+        } else {
+            n = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (n == MAP_FAILED)
+                return NULL;
+#ifdef MADV_HUGEPAGE
+            (void)madvise(n, bytes, MADV_HUGEPAGE); /* read at random, as sl_mem_alloc's */
+#endif
+            if (used)
+                memcpy(n, p, used);
+            sl_jn_arr_free(p, old);
+        }
+        return n;
+    }
+#endif
+    uint8_t *n = sl_mem_alloc(heap, bytes);
+    if (!n)
+        return NULL;
+    if (used)
+        memcpy(n, p, used);
+    memset(n + used, 0, bytes - used);
+    sl_jn_arr_free(p, old);
+    return n;
+}
+
+/* Grows the store to hold `need` rows; false when out of memory. s->cap changes only when every
+ * array has grown: after a failure some may be larger than it says, which loses their tails
+ * (sl_jn_side_free frees them by s->cap) but never frees memory that is not theirs. */
 bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need)
 {
     if (need <= s->cap)
@@ -27,65 +103,45 @@ bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need)
         ncap *= 2;
     if (ncap > UINT32_MAX - 1)
         return false;
+    uint64_t oc = s->cap;
+    size_t r = s->rows;
+    void *p;
     for (uint32_t c = 0; c < s->ncols; c++) {
         if (s->skip[c])
             continue;
-        uint8_t *v = sl_mem_alloc(heap, ncap * s->width[c]);
-        if (!v)
+        size_t w = s->width[c];
+        if (!(p = sl_jn_arr_resize(heap, s->col[c], sl_jn_arr_bytes(oc, w), r * w,
+                                   sl_jn_arr_bytes(ncap, w))))
             return false;
-        if (s->rows)
-            memcpy(v, s->col[c], (size_t)s->rows * s->width[c]);
-        sl_mem_free(s->col[c]);
-        s->col[c] = v;
+        s->col[c] = p;
         if (s->types[c].nullable) {
-            uint64_t *b = sl_mem_zalloc(heap, sl_jn_words((uint32_t)ncap) * 8);
-            if (!b)
+            if (!(p = sl_jn_arr_resize(heap, s->valid[c], sl_jn_valid_bytes(oc),
+                                       oc ? sl_jn_words((uint32_t)oc) * 8 : 0,
+                                       sl_jn_valid_bytes(ncap))))
                 return false;
-            if (s->valid[c])
-                memcpy(b, s->valid[c], sl_jn_words(s->cap) * 8);
-            sl_mem_free(s->valid[c]);
-            s->valid[c] = b;
+            s->valid[c] = p;
         }
     }
-    uint64_t *h = sl_mem_alloc(heap, ncap * sizeof(*h));
-    uint32_t *nx = sl_mem_alloc(heap, ncap * sizeof(*nx));
-    if (!h || !nx) {
-        sl_mem_free(h);
-        sl_mem_free(nx);
+    if (!(p = sl_jn_arr_resize(heap, s->hash, sl_jn_arr_bytes(oc, 8), r * 8,
+                               sl_jn_arr_bytes(ncap, 8))))
         return false;
-    }
-    if (s->rows) {
-        memcpy(h, s->hash, (size_t)s->rows * sizeof(*h));
-        memcpy(nx, s->next, (size_t)s->rows * sizeof(*nx));
-    }
+    s->hash = p;
+    if (!(p = sl_jn_arr_resize(heap, s->next, sl_jn_arr_bytes(oc, 4), r * 4,
+                               sl_jn_arr_bytes(ncap, 4))))
+        return false;
+    s->next = p;
     if (s->ttl) {
-        int64_t *ts = sl_mem_zalloc(heap, ncap * sizeof(*ts));
-        if (!ts) {
-            sl_mem_free(h);
-            sl_mem_free(nx);
+        if (!(p = sl_jn_arr_resize(heap, s->ts, sl_jn_arr_bytes(oc, 8), r * 8,
+                                   sl_jn_arr_bytes(ncap, 8))))
             return false;
-        }
-        if (s->rows)
-            memcpy(ts, s->ts, (size_t)s->rows * sizeof(*ts));
-        sl_mem_free(s->ts);
-        s->ts = ts;
+        s->ts = p;
     }
     if (s->outer) {
-        uint32_t *mt = sl_mem_alloc(heap, ncap * sizeof(*mt));
-        if (!mt) {
-            sl_mem_free(h);
-            sl_mem_free(nx);
+        if (!(p = sl_jn_arr_resize(heap, s->match, sl_jn_arr_bytes(oc, 4), r * 4,
+                                   sl_jn_arr_bytes(ncap, 4))))
             return false;
-        }
-        if (s->rows)
-            memcpy(mt, s->match, (size_t)s->rows * sizeof(*mt));
-        sl_mem_free(s->match);
-        s->match = mt;
+        s->match = p;
     }
-    sl_mem_free(s->hash);
-    sl_mem_free(s->next);
-    s->hash = h;
-    s->next = nx;
     s->cap = (uint32_t)ncap;
     return true;
 }
@@ -633,9 +689,9 @@ void sl_jn_side_free(struct sl_jn_side *s)
 {
     for (uint32_t c = 0; c < s->ncols; c++) {
         if (s->col)
-            sl_mem_free(s->col[c]);
+            sl_jn_arr_free(s->col[c], sl_jn_arr_bytes(s->cap, s->width ? s->width[c] : 1));
         if (s->valid)
-            sl_mem_free(s->valid[c]);
+            sl_jn_arr_free(s->valid[c], sl_jn_valid_bytes(s->cap));
     }
     sl_mem_free(s->col);
     sl_mem_free(s->valid);
@@ -644,10 +700,10 @@ void sl_jn_side_free(struct sl_jn_side *s)
     sl_mem_free(s->types);
     sl_mem_free(s->width);
     sl_mem_free(s->skip);
-    sl_mem_free(s->hash);
-    sl_mem_free(s->next);
-    sl_mem_free(s->match);
-    sl_mem_free(s->ts);
+    sl_jn_arr_free(s->hash, sl_jn_arr_bytes(s->cap, 8));
+    sl_jn_arr_free(s->next, sl_jn_arr_bytes(s->cap, 4));
+    sl_jn_arr_free(s->match, sl_jn_arr_bytes(s->cap, 4));
+    sl_jn_arr_free(s->ts, sl_jn_arr_bytes(s->cap, 8));
     sl_mem_free(s->head);
     for (struct sl_jn_chunk *c = s->chunks, *n; c; c = n) {
         n = c->next;
