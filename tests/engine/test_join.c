@@ -24,6 +24,7 @@
 
 #include "engine/core/batch.h"
 #include "engine/core/state.h"
+#include "engine/ops/join_store.h"
 #include "engine/ops/op_join.h"
 #include "engine/ops/operator.h"
 #include "engine/plan/catalog.h"
@@ -903,6 +904,87 @@ static void test_update_inner(void **state)
     tj_done(&e);
 }
 
+/* The row store (engine/ops/join_store.h) past the size from which its per-row arrays are
+ * mappings grown with mremap: 300 000 rows of (BIGINT key, nullable VARCHAR, nullable BIGINT)
+ * on a preserved side with TTL times, appended a batch at a time; every value, NULL, hash,
+ * match count, time and chain is as appended after the moves, and removals still relink. */
+static void test_store_large(void **state)
+{
+    (void)state;
+    enum { N = 300000 };
+    struct sl_rel_col rc[3] = {
+        {.name = "k", .type = sl_type_make(SL_TYPE_BIGINT, false)},
+        {.name = "v", .type = sl_type_make(SL_TYPE_VARCHAR, true)},
+        {.name = "t", .type = sl_type_make(SL_TYPE_BIGINT, true)},
+    };
+    struct sl_rel rel = {.ncols = 3, .cols = rc};
+    static const int keys[1] = {0};
+    struct sl_heap *heap = sl_heap_new();
+    struct sl_jn_side s = {0};
+    assert_true(sl_jn_side_init(heap, &s, &rel, keys, 1, true));
+    s.ttl = true;
+    s.now = 42;
+    static int64_t bk[SL_BATCH_CAP], bt[SL_BATCH_CAP];
+    static sl_str bv[SL_BATCH_CAP];
+    static uint64_t vv[(SL_BATCH_CAP + 63) / 64], vt[(SL_BATCH_CAP + 63) / 64];
+    static uint64_t bh[SL_BATCH_CAP];
+    static char text[SL_BATCH_CAP][40];
+    uint8_t *col[3] = {(uint8_t *)bk, (uint8_t *)bv, (uint8_t *)bt};
+    uint64_t *valid[3] = {NULL, vv, vt};
+    for (uint32_t i = 0; i < N;) {
+        uint32_t n = N - i < SL_BATCH_CAP ? N - i : SL_BATCH_CAP;
+        memset(vv, 0, sizeof(vv));
+        memset(vt, 0, sizeof(vt));
+        for (uint32_t j = 0; j < n; j++) {
+            uint32_t r = i + j;
+            bk[j] = r % 1000;
+            bh[j] = (uint64_t)(r % 1000) * 0x9e3779b97f4a7c15ull;
+            int len = snprintf(text[j], sizeof(text[j]), "row %u, longer than inline", r);
+            bv[j] = sl_str_make(text[j], (uint32_t)len);
+            if (r % 7)
+                sl_valid_set(vv, j, true);
+            bt[j] = r;
+            if (r % 5)
+                sl_valid_set(vt, j, true);
+        }
+        assert_true(sl_jn_append(heap, &s, col, valid, NULL, n, bh));
+        i += n;
+    }
+    assert_int_equal(s.rows, N);
+    for (uint32_t r = 0; r < N; r++) {
+        char want[40];
+        int len = snprintf(want, sizeof(want), "row %u, longer than inline", r);
+        assert_int_equal(((const int64_t *)(const void *)s.col[0])[r], r % 1000);
+        assert_int_equal(s.hash[r], (uint64_t)(r % 1000) * 0x9e3779b97f4a7c15ull);
+        assert_int_equal(s.match[r], 0);
+        assert_int_equal(s.ts[r], 42);
+        assert_int_equal(sl_valid_get(s.valid[1], r), r % 7 != 0);
+        assert_int_equal(sl_valid_get(s.valid[2], r), r % 5 != 0);
+        if (r % 7) {
+            const sl_str *v = (const sl_str *)(const void *)s.col[1] + r;
+            assert_int_equal(v->len, len);
+            assert_memory_equal(v->ptr, want, (size_t)len);
+        }
+        if (r % 5)
+            assert_int_equal(((const int64_t *)(const void *)s.col[2])[r], r);
+    }
+    /* key 7's chain holds its 300 rows, and 299 after one of them goes */
+    uint64_t h7 = 7 * 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 2; round++) {
+        uint32_t cnt = 0;
+        for (uint32_t q = s.head[h7 & (s.nslots - 1)]; q != SL_JN_NONE; q = s.next[q])
+            cnt += s.hash[q] == h7;
+        assert_int_equal(cnt, N / 1000 - round);
+        if (!round)
+            assert_true(sl_jn_remove(heap, &s, 7)); /* the last row (key 999) moves to 7 */
+    }
+    assert_int_equal(s.rows, N - 1);
+    assert_int_equal(((const int64_t *)(const void *)s.col[0])[7], 999);
+    assert_int_equal(((const int64_t *)(const void *)s.col[2])[7], N - 1);
+    sl_jn_side_free(&s);
+    sl_heap_free(heap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -910,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_outer_plan),  cmocka_unit_test(test_refused),
         cmocka_unit_test(test_ttl_long),    cmocka_unit_test(test_ttl_expire),
         cmocka_unit_test(test_update_left), cmocka_unit_test(test_update_inner),
+        cmocka_unit_test(test_store_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
