@@ -55,9 +55,10 @@ static void sl_jn_arr_free(void *p, size_t bytes)
 }
 
 /* The array p of `old` bytes (NULL: none) resized to `bytes` (both as sl_jn_arr_bytes gives
- * them), its first `used` bytes kept and the rest zero; NULL when out of memory (p is then
- * unchanged). */
-static void *sl_jn_arr_resize(struct sl_heap *heap, void *p, size_t old, size_t used, size_t bytes)
+ * them), its first `used` bytes kept, with `zero` the rest zero; NULL when out of memory (p is
+ * then unchanged). */
+static void *sl_jn_arr_resize(struct sl_heap *heap, void *p, size_t old, size_t used, size_t bytes,
+                              bool zero)
 {
 #ifdef SL_JN_MAP_MIN
     if (bytes >= SL_JN_MAP_MIN) {
@@ -66,7 +67,8 @@ static void *sl_jn_arr_resize(struct sl_heap *heap, void *p, size_t old, size_t 
             n = mremap(p, old, bytes, MREMAP_MAYMOVE);
             if (n == MAP_FAILED)
                 return NULL;
-            memset((char *)n + used, 0, old - used); /* the grown part is zero already */
+            if (zero) /* the grown part is zero already */
+                memset((char *)n + used, 0, old - used);
         } else {
             n = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (n == MAP_FAILED)
@@ -86,7 +88,8 @@ static void *sl_jn_arr_resize(struct sl_heap *heap, void *p, size_t old, size_t 
         return NULL;
     if (used)
         memcpy(n, p, used);
-    memset(n + used, 0, bytes - used);
+    if (zero)
+        memset(n + used, 0, bytes - used);
     sl_jn_arr_free(p, old);
     return n;
 }
@@ -111,34 +114,34 @@ bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need)
             continue;
         size_t w = s->width[c];
         if (!(p = sl_jn_arr_resize(heap, s->col[c], sl_jn_arr_bytes(oc, w), r * w,
-                                   sl_jn_arr_bytes(ncap, w))))
+                                   sl_jn_arr_bytes(ncap, w), false)))
             return false;
         s->col[c] = p;
         if (s->types[c].nullable) {
             if (!(p = sl_jn_arr_resize(heap, s->valid[c], sl_jn_valid_bytes(oc),
                                        oc ? sl_jn_words((uint32_t)oc) * 8 : 0,
-                                       sl_jn_valid_bytes(ncap))))
+                                       sl_jn_valid_bytes(ncap), true)))
                 return false;
             s->valid[c] = p;
         }
     }
     if (!(p = sl_jn_arr_resize(heap, s->hash, sl_jn_arr_bytes(oc, 8), r * 8,
-                               sl_jn_arr_bytes(ncap, 8))))
+                               sl_jn_arr_bytes(ncap, 8), false)))
         return false;
     s->hash = p;
     if (!(p = sl_jn_arr_resize(heap, s->next, sl_jn_arr_bytes(oc, 4), r * 4,
-                               sl_jn_arr_bytes(ncap, 4))))
+                               sl_jn_arr_bytes(ncap, 4), false)))
         return false;
     s->next = p;
     if (s->ttl) {
         if (!(p = sl_jn_arr_resize(heap, s->ts, sl_jn_arr_bytes(oc, 8), r * 8,
-                                   sl_jn_arr_bytes(ncap, 8))))
+                                   sl_jn_arr_bytes(ncap, 8), true)))
             return false;
         s->ts = p;
     }
     if (s->outer) {
         if (!(p = sl_jn_arr_resize(heap, s->match, sl_jn_arr_bytes(oc, 4), r * 4,
-                                   sl_jn_arr_bytes(ncap, 4))))
+                                   sl_jn_arr_bytes(ncap, 4), false)))
             return false;
         s->match = p;
     }
@@ -176,6 +179,32 @@ bool sl_jn_rehash(struct sl_heap *heap, struct sl_jn_side *s, uint32_t slots)
     return true;
 }
 
+/* A string chunk of at least *size bytes (*size: what it has); from SL_JN_MAP_MIN on a mapping
+ * of whole huge pages, as the large arrays. Freed with sl_jn_chunk_free. */
+static struct sl_jn_chunk *sl_jn_chunk_new(struct sl_heap *heap, size_t *size)
+{
+#ifdef SL_JN_MAP_MIN
+    size_t total = sizeof(struct sl_jn_chunk) + *size;
+    if (total >= SL_JN_MAP_MIN) {
+        total = (total + SL_JN_MAP_MIN - 1) & ~(SL_JN_MAP_MIN - 1);
+        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        (void)madvise(p, total, MADV_HUGEPAGE);
+#endif
+        *size = total - sizeof(struct sl_jn_chunk);
+        return p;
+    }
+#endif
+    return sl_mem_alloc(heap, sizeof(struct sl_jn_chunk) + *size);
+}
+
+static void sl_jn_chunk_free(struct sl_jn_chunk *c)
+{
+    sl_jn_arr_free(c, c ? sizeof(*c) + c->size : 0);
+}
+
 /* Copies `len` bytes into the side's string chunks; NULL when out of memory. */
 static const char *sl_jn_str(struct sl_heap *heap, struct sl_jn_side *s, const char *p,
                              uint32_t len)
@@ -188,7 +217,7 @@ static const char *sl_jn_str(struct sl_heap *heap, struct sl_jn_side *s, const c
         size_t size = s->str_bytes / 4;
         size = size < SL_JN_CHUNK ? SL_JN_CHUNK : size > SL_JN_CHUNK_MAX ? SL_JN_CHUNK_MAX : size;
         size = len > size ? len : size;
-        struct sl_jn_chunk *n = sl_mem_alloc(heap, sizeof(*n) + size);
+        struct sl_jn_chunk *n = sl_jn_chunk_new(heap, &size);
         if (!n)
             return NULL;
         n->next = c;
@@ -707,7 +736,7 @@ void sl_jn_side_free(struct sl_jn_side *s)
     sl_mem_free(s->head);
     for (struct sl_jn_chunk *c = s->chunks, *n; c; c = n) {
         n = c->next;
-        sl_mem_free(c);
+        sl_jn_chunk_free(c);
     }
 }
 
@@ -781,7 +810,7 @@ bool sl_jn_compact(struct sl_heap *heap, struct sl_jn_side *s, const bool *keep)
     for (struct sl_jn_chunk *c = old, *nx; c; c = nx) {
         nx = c->next;
         if (ok)
-            sl_mem_free(c);
+            sl_jn_chunk_free(c);
         else { /* keep them: some rows still point into them */
             c->next = s->chunks;
             s->chunks = c;
