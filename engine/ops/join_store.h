@@ -11,7 +11,9 @@
  * keeps its key hash and the next row of the same hash slot: heads per slot (a power of two,
  * doubled when half of them head a chain). Rows are appended; the interval join drops rows with
  * sl_jn_compact, which moves the kept rows down, copies their long strings into fresh chunks and
- * rebuilds the chains.
+ * rebuilds the chains. The per-row arrays double as the side grows; from 2 MiB on they, and
+ * string chunks of that size, are mappings of their own (huge pages; the arrays grown with
+ * mremap, without a copy), not heap blocks - except in sanitizer builds (SL_MEM_SYSTEM).
  *
  * A side's state (sl_jn_save_side / sl_jn_restore_side), little-endian:
  *   4       ncols (must be the plan's), 4 rows
