@@ -93,6 +93,7 @@ int sl_fsw_init(struct sl_fsw *fw, const struct sl_table *t, const struct sl_con
     fw->ckpt = env->checkpoints;
     fw->wlo = env->cluster ? env->worker_lo : -1;
     fw->whi = env->cluster ? env->worker_hi : -1;
+    fw->wall = env->cluster;
     if (pthread_mutex_init(&fw->lock, NULL) != 0)
         return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
     if (pthread_mutex_init(&fw->commit_lock, NULL) != 0) {
@@ -707,7 +708,7 @@ int sl_fsw_recover_folder(struct sl_fsw *fw, const char *rel, uint64_t committed
         struct fsw_found f;
         if (!sl_fsw_parse_name(nm, fw->ext, &f.kind, &f.worker, &f.epoch, &f.k))
             continue;
-        if (fw->wlo >= 0 && (f.worker < fw->wlo || f.worker >= fw->whi))
+        if (fw->wlo >= 0 && (f.worker < fw->wlo || (f.worker >= fw->whi && fw->whi < fw->wall)))
             continue; /* another process's worker: its own recovery settles it */
         /* A visible part of an epoch after the last committed one cannot come from this
          * job: commit(e) runs only once the commit store holds e durably, and the commit

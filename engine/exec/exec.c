@@ -1371,7 +1371,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->env.shared = &x->shared;
     x->env.worker_lo = x->base;
     x->env.worker_hi = x->base + x->n;
-    x->env.cluster = opts->cluster_workers > 0;
+    x->env.cluster = opts->cluster_workers > 0 ? opts->cluster_workers : 0;
     struct sl_coordinator cc = {0};
     double restore_ms = 0, restore_t0 = 0;
     const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");
