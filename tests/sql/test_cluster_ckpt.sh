@@ -48,7 +48,7 @@ for j in ca cb cc cd ce; do
   for g in 1 2 3; do topics+=(--topic "sluice-$j-g$g:3"); done
 done
 topics=("${topics[@]/sluice-cd-g2:3/sluice-cd-g2:2}") # (d) restarts at W = 2
-sl_mock_start "${topics[@]}"
+sl_mock_start "${topics[@]}" --topic nexmark:4
 fail=0
 events=${CLUSTER_EVENTS:-12000}
 base=1700000000000
@@ -63,8 +63,9 @@ paced=("$tmp/paced.sql")
 # the reference: one process, 3 workers, no checkpoints
 "$bin" run "${sql[@]}" --workers 3 --set OUT="$tmp/one" > /dev/null \
     2> "$tmp/one.err" || { echo "FAIL: the single process"; cat "$tmp/one.err"; exit 1; }
-python3 "$here/rows.py" "$tmp/one" > "$tmp/want"
-[ -s "$tmp/want" ] || { echo "FAIL: no reference rows"; exit 1; }
+want=$tmp/want
+python3 "$here/rows.py" "$tmp/one" > "$want"
+[ -s "$want" ] || { echo "FAIL: no reference rows"; exit 1; }
 
 now() { date +%s.%N; }
 # start JOB NAME W LO N [more run arguments]: one process in the background; its pid in $pid
@@ -84,11 +85,11 @@ committed() {
 # same JOB CASE: the folder's rows equal the reference's
 same() {
   python3 "$here/rows.py" "$tmp/$1.out" > "$tmp/$1.got"
-  if cmp -s "$tmp/want" "$tmp/$1.got"; then
+  if cmp -s "$want" "$tmp/$1.got"; then
     return 0
   fi
-  echo "FAIL $2: $(wc -l < "$tmp/$1.got") rows, want $(wc -l < "$tmp/want")"
-  diff "$tmp/want" "$tmp/$1.got" | head -5
+  echo "FAIL $2: $(wc -l < "$tmp/$1.got") rows, want $(wc -l < "$want")"
+  diff "$want" "$tmp/$1.got" | head -5
   cat "$tmp/$1"-*.err
   fail=1
   return 1
@@ -125,7 +126,7 @@ kill_case() {
     echo "FAIL $name: fewer than 2 epochs committed in 15 s"; cat "$tmp/$job"-p*.err; fail=1
     kill "$p0" "$p1" 2> /dev/null; wait "$p0" "$p1"; return
   fi
-  local dead=$p1 other=$p0 oname=p0 want="member"
+  local dead=$p1 other=$p0 oname=p0
   [ "$victim" = 0 ] && { dead=$p0; other=$p1; oname=p1; }
   local at
   at=$(now)
@@ -155,7 +156,7 @@ kill_case() {
     return
   fi
   same "$job" "$name" &&
-    echo "ok   $name: restarted ($restart), resumed from epoch $before: $(wc -l < "$tmp/want") rows equal"
+    echo "ok   $name: restarted ($restart), resumed from epoch $before: $(wc -l < "$want") rows equal"
 }
 
 # (a) crash-free
@@ -177,7 +178,7 @@ if [ $ok = 1 ] && same ca crash-free; then
        ! grep -q "a member of the cluster" "$tmp/ca-p1.err"; then
     echo "FAIL crash-free: roles"; cat "$tmp"/ca-p*.err; fail=1
   else
-    echo "ok   crash-free: $(wc -l < "$tmp/want") rows equal, $last epochs, manifest-$last names 3 workers"
+    echo "ok   crash-free: $(wc -l < "$want") rows equal, $last epochs, manifest-$last names 3 workers"
     for p in 0 1; do
       sed -n "s/.*duration p50 \([0-9.]*\) ms.*/  p$p epoch p50 \1 ms (leader: trigger to commit; member: ack to commit seen)/p" \
           "$tmp/ca-p$p.err"
@@ -189,8 +190,20 @@ fi
 
 kill_case cb member-killed 1 "3:0:2 3:2:1"
 kill_case cc leader-killed 0 "3:0:2 3:2:1"
+# (d) rescaling: a bounded Kafka source (the generator's position depends on the worker
+# count; Kafka partitions are reassigned by key group), 4 partitions
+"$bin" gen nexmark --events "$events" --base-time $base --rate 10000 --topic nexmark \
+    --brokers "$bs" > /dev/null 2> "$tmp/gen.err" || { echo "FAIL: sluice gen"; cat "$tmp/gen.err"; exit 1; }
+echo "SET 'sluice.source.kafka.scan.rate-limit' = '1500';" > "$tmp/paced.sql"
+sql=("$here/ckpt_kafka_bounded.sql" "$ex/ddl_views.sql" "$tmp/zset.sql"
+     "$here/cluster_tumble_fs.sql" --set TOPIC=nexmark --set BOOTSTRAP_SERVERS="$bs"
+     --set NEXMARK_TABLE=kafka)
+"$bin" run "${sql[@]}" --workers 3 --set OUT="$tmp/onek" > /dev/null 2> "$tmp/onek.err" ||
+  { echo "FAIL: the single process (Kafka)"; cat "$tmp/onek.err"; exit 1; }
+want=$tmp/wantk
+python3 "$here/rows.py" "$tmp/onek" > "$want"
 kill_case cd rescaled 1 "2:0:1 2:1:1"
-if grep -q "rescaling the state of epoch" "$tmp"/cd-rescaled-restart*.err 2> /dev/null; then
+if grep -q "rescaling the state of epoch [0-9]* from 3 workers to 2" "$tmp"/cd-rescaled-restart0.err; then
   echo "ok   rescaled: the restart at W = 2 rescaled the state of W = 3"
 else
   echo "FAIL rescaled: no rescale at the restart"; cat "$tmp"/cd-rescaled-restart*.err; fail=1
