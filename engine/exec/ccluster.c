@@ -96,8 +96,8 @@ static int sl_cc_check(struct sl_exec *x, const struct sl_member *ms, size_t n, 
                               " workers (--cluster %" PRId64 ":%" PRId64
                               ") and member %s (this process) with W = %d (--cluster %d:%d): "
                               "every process of the job must give the same W",
-                              job, m->name, m->cluster_w, m->cluster_w, m->cluster_lo,
-                              x->cl_member, x->nall, x->nall, x->base);
+                              job, m->name, m->cluster_w, m->cluster_w, m->cluster_lo, x->cl_member,
+                              x->nall, x->nall, x->base);
         else if (strcmp(m->fingerprint, fp) != 0)
             rc = sl_error_set(err, SL_EINVAL,
                               "job '%s': member %s runs a plan of fingerprint %s and member "
@@ -288,8 +288,8 @@ int sl_ccluster_setup(struct sl_exec *x, struct sl_error *err)
         if (sl_ckpt_is_leader(x->ck)) {
             if (o->log)
                 fprintf(o->log, "sluice: job '%s': this process leads the cluster now\n", o->job);
-            if ((rc = sl_livecfg_cluster(x->opts->live, "leader", x->nall, x->base,
-                                         x->base + x->n, fp, err)))
+            if ((rc = sl_livecfg_cluster(x->opts->live, "leader", x->nall, x->base, x->base + x->n,
+                                         fp, err)))
                 return rc;
             x->cl_leader = true;
             return sl_cc_lead(x, err);
@@ -327,8 +327,8 @@ static int sl_cc_write_and_ack(struct sl_exec *x, uint64_t e, struct sl_ckpt_sta
         for (int i = 0; i < x->n; i++)
             ended &= x->workers[i].ck_ended;
         char head[96];
-        int k = snprintf(head, sizeof(head), "ended %d\nstate-bytes %" PRIu64 "\noffsets ",
-                         ended, st->state_bytes);
+        int k = snprintf(head, sizeof(head), "ended %d\nstate-bytes %" PRIu64 "\noffsets ", ended,
+                         st->state_bytes);
         sl_sbuf_put(&ack, head, (size_t)k);
         sl_sbuf_put(&ack, offs.len ? (const char *)offs.p : "-", offs.len ? offs.len : 1);
         sl_sbuf_put(&ack, "\n", 1);
@@ -379,8 +379,8 @@ int sl_ccluster_leader_complete(struct sl_exec *x, struct sl_coordinator *cc, ui
         const char *l2 = memchr(p, '\n', (size_t)(end - p));
         const char *l3 = l2 ? memchr(l2 + 1, '\n', (size_t)(end - l2 - 1)) : NULL;
         const char *l4 = l3 ? memchr(l3 + 1, '\n', (size_t)(end - l3 - 1)) : NULL;
-        if (!l4 || sscanf(p, "ended %d", &en) != 1 || sscanf(l2 + 1, "state-bytes %llu", &sb) != 1 ||
-            strncmp(l3 + 1, "offsets ", 8) != 0) {
+        if (!l4 || sscanf(p, "ended %d", &en) != 1 ||
+            sscanf(l2 + 1, "state-bytes %llu", &sb) != 1 || strncmp(l3 + 1, "offsets ", 8) != 0) {
             rc = sl_error_set(err, SL_ECORRUPT,
                               "job '%s': the ack of epoch %" PRIu64 " by member %s is not "
                               "sluice's (ended / state-bytes / offsets / worker lines)",
@@ -533,15 +533,15 @@ int sl_ccluster_watch(struct sl_exec *x, struct sl_coordinator *cc, struct sl_er
         for (size_t k = 0; k < n && !here; k++)
             here = !strcmp(ms[k].name, am->name);
         if (!here)
-            rc = sl_error_set(err, SL_ESTATE,
-                              "job '%s': member %s (workers [%" PRId64 ", %" PRId64
-                              ") of generation %" PRId64 ") is gone from ZooKeeper - its "
-                              "process died or left, or its session expired: the epoch in "
-                              "flight fails, and so does this process's run (restart every "
-                              "process: they resume from the last committed epoch, %" PRIu64
-                              ", on the next generation's channel)",
-                              o->job, am->name, am->lo, am->hi, x->assign.generation,
-                              cc->committed);
+            rc =
+                sl_error_set(err, SL_ESTATE,
+                             "job '%s': member %s (workers [%" PRId64 ", %" PRId64
+                             ") of generation %" PRId64 ") is gone from ZooKeeper - its "
+                             "process died or left, or its session expired: the epoch in "
+                             "flight fails, and so does this process's run (restart every "
+                             "process: they resume from the last committed epoch, %" PRIu64
+                             ", on the next generation's channel)",
+                             o->job, am->name, am->lo, am->hi, x->assign.generation, cc->committed);
     }
     free(ms);
     if (rc || x->cl_leader)

@@ -535,8 +535,8 @@ static int sl_ckpt_do_recover(struct sl_ckpt *c, struct sl_error *err)
             c->prev[w].n = 0;
         c->restored = c->o.restart ? 0 : c->base;
         if (c->restored && c->o.log)
-            fprintf(c->o.log, "sluice: job '%s': resuming from epoch %" PRIu64 " (%s)\n",
-                    c->o.job, c->restored, hist[0].offsets);
+            fprintf(c->o.log, "sluice: job '%s': resuming from epoch %" PRIu64 " (%s)\n", c->o.job,
+                    c->restored, hist[0].offsets);
         goto done;
     }
     struct sl_epoch_rec last;
@@ -1134,8 +1134,9 @@ static void sl_ckpt_keep(struct sl_ckpt *c, uint64_t epoch)
         c->nkept++;
 }
 
-int sl_ckpt_commit_lines(struct sl_ckpt *c, uint64_t epoch, int workers, const struct sl_sbuf *lines,
-                         const struct sl_sbuf *offs, struct sl_ckpt_stats *st, struct sl_error *err)
+int sl_ckpt_commit_lines(struct sl_ckpt *c, uint64_t epoch, int workers,
+                         const struct sl_sbuf *lines, const struct sl_sbuf *offs,
+                         struct sl_ckpt_stats *st, struct sl_error *err)
 {
     struct sl_sbuf man;
     bool putting = false;

@@ -85,7 +85,7 @@ struct sl_ckpt_opts {
      * does not wait as a standby (the latch holder leads, the others are members) and does
      * not recover: sl_ckpt_recover, once the roles are settled. Needs zk. */
     int cluster_workers, cluster_lo;
-    FILE *log;    /* progress messages (recovery, failures), or NULL */
+    FILE *log; /* progress messages (recovery, failures), or NULL */
     /* Transactional sinks (the executor sets these; NULL: none). precommit runs before an
      * epoch's PREPARED (a failure fails the epoch), commit_txn between PREPARED and
      * COMMITTED (a failure fails the run: the next start resolves the epoch), resolve at a
@@ -213,8 +213,9 @@ int sl_ckpt_write_files(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt_
                         struct sl_ckpt_stats *st, struct sl_sbuf *lines, struct sl_sbuf *offs,
                         struct sl_error *err);
 void sl_ckpt_files_taken(struct sl_ckpt *c);
-int sl_ckpt_commit_lines(struct sl_ckpt *c, uint64_t epoch, int workers, const struct sl_sbuf *lines,
-                         const struct sl_sbuf *offs, struct sl_ckpt_stats *st, struct sl_error *err);
+int sl_ckpt_commit_lines(struct sl_ckpt *c, uint64_t epoch, int workers,
+                         const struct sl_sbuf *lines, const struct sl_sbuf *offs,
+                         struct sl_ckpt_stats *st, struct sl_error *err);
 
 /* ---- a job over several processes (cluster_workers > 0) ----
  * is_leader: this process holds the latch (true without a cluster). try_lead: a member

@@ -279,8 +279,8 @@ int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
                               "run has %d, but the position of table '%s' (connector '%s') "
                               "depends on the worker count and cannot be rescaled; run with "
                               "--workers %d to resume it",
-                              x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->nall, table,
-                              p->source->table->connector, nold);
+                              x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->nall,
+                              table, p->source->table->connector, nold);
             break;
         }
         if ((rc = sl_rescale_blocks(x, SL_CKPT_SOURCE, i, 0, in, names, what, err)) ||
@@ -297,8 +297,8 @@ int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
                                   "this run has %d, but the state of pipeline %u operator %u "
                                   "(%s) cannot be rescaled yet; run with --workers %d to "
                                   "resume it",
-                                  x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->nall, i,
-                                  k, op->ops->name, nold);
+                                  x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->nall,
+                                  i, k, op->ops->name, nold);
                 break;
             }
             snprintf(what, sizeof(what), "pipeline %u operator %u (%s)", i, k, op->ops->name);

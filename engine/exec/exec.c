@@ -266,8 +266,7 @@ static int sl_chan_decode(struct sl_worker *w, const struct sl_kchan_msg *km, st
         return sl_error_set(err, SL_ECORRUPT,
                             "Kafka channel topic '%s' partition %d offset %lld: a message from "
                             "worker %d for operator %u, which takes none",
-                            x->assign.topic, w->gid, (long long)km->offset, km->sender,
-                            km->aux);
+                            x->assign.topic, w->gid, (long long)km->offset, km->sender, km->aux);
     char what[192];
     snprintf(what, sizeof(what),
              "Kafka channel topic '%.80s' partition %d offset %lld: a message from worker %d for "
@@ -1516,7 +1515,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             sl_livecfg_role(opts->live, "leader"); /* the member node says so (livecfg.h) */
         cc.epoch = sl_ckpt_base_epoch(x->ck);
         cc.committed = cc.epoch;
-        cc.acked = cc.epoch; /* a cluster's member: the workers' ck_ready start there */
+        cc.acked = cc.epoch;       /* a cluster's member: the workers' ck_ready start there */
         atomic_store(&x->gate, 1); /* the sinks recover once the workers have restored */
         restore_t0 = tr;
         x->ck_states = calloc((size_t)x->n, sizeof(*x->ck_states));

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "coord/cluster.h"
 #include "engine/conn/registry.h"
 #include "engine/core/ring.h"
 #include "engine/core/wake.h"
@@ -23,7 +24,6 @@
 #include "engine/exec/metrics.h"
 #include "engine/exec/msgq.h"
 #include "engine/ops/operator.h"
-#include "coord/cluster.h"
 #include "io/kafka_chan.h"
 
 #define SL_RING_CAP 1024

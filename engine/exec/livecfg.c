@@ -315,8 +315,9 @@ int sl_livecfg_cluster(struct sl_livecfg *lc, const char *role, int64_t w, int64
     lc->me.cluster_hi = hi;
     snprintf(lc->me.fingerprint, sizeof(lc->me.fingerprint), "%016" PRIx64, fingerprint);
     int rc = lc->joined ? sl_member_update(lc->zk, lc->job, &lc->me, err)
-                        : sl_error_set(err, SL_ESTATE, "job '%s': this process's member node "
-                                                       "is not in ZooKeeper",
+                        : sl_error_set(err, SL_ESTATE,
+                                       "job '%s': this process's member node "
+                                       "is not in ZooKeeper",
                                        lc->job);
     pthread_mutex_unlock(&lc->mu);
     return rc;
