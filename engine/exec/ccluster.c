@@ -37,6 +37,10 @@
  * committed): at COMMITTED E it commits its sinks up to E, calls the sources' committed(),
  * cleans up, and leaves after an epoch whose manifest says "final 1".
  *
+ * STOP. SIGINT / SIGTERM on the leader: a final epoch over the cluster ("final 1" in its
+ * manifest), after which every process leaves (exit 0). On a member: it leaves at once
+ * (SL_ESTOPPED), without a final epoch - the others then stop naming it.
+ *
  * FAILURES. Every 100 ms each process checks that every member of the assignment still has
  * its member node (and a member, that no newer generation was published): a dead process
  * fails the run of every other one with a message naming it; restarting every process
@@ -470,6 +474,13 @@ int sl_ccluster_member_turn(struct sl_exec *x, struct sl_coordinator *cc, struct
 {
     if (atomic_load(&x->ck_shutdown))
         return 0;
+    if (sl_cc_stopped(x)) /* only the leader's stop takes a final epoch over the cluster */
+        return sl_error_set(err, SL_ESTOPPED,
+                            "job '%s': this member (%s) was stopped (SIGINT / SIGTERM): it "
+                            "leaves without a final epoch, and the other processes stop naming "
+                            "it; stop the leader instead for a final epoch over the cluster "
+                            "(the last committed epoch is %" PRIu64 ")",
+                            x->opts->ckpt->job, x->cl_member, cc->committed);
     uint64_t e = atomic_load_explicit(&x->workers[0].ck_ready, memory_order_acquire);
     bool ready = e > cc->acked;
     for (int i = 1; i < x->n && ready; i++)

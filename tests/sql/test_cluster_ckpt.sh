@@ -15,7 +15,10 @@
 #       twice, nothing lost across the crash), on the next generation's topic;
 #   (c) the same with the leader killed: the member stops naming the leader;
 #   (d) a crash at W = 3 (2 + 1), the restart at W = 2 (1 + 1): restores by rescaling;
-#   (e) refusals: processes of different W (both stop, naming both members and values).
+#   (e) refusals: processes of different W (the one that meets the other's node stops,
+#       naming both members and values);
+#   (f) SIGINT on the leader: a final epoch over the cluster ("final 1", not finished),
+#       both exit 0; both restarted run to the end: equal rows.
 # It prints the time from each kill to the other process's error (the session timeout
 # bounds it) and the epochs' p50 durations.
 set -u
@@ -44,7 +47,7 @@ if [ -z "$zkaddr" ]; then
 fi
 zk=$zkaddr/sluice-cc
 topics=()
-for j in ca cb cc cd ce; do
+for j in ca cb cc cd ce cf; do
   for g in 1 2 3; do topics+=(--topic "sluice-$j-g$g:3"); done
 done
 topics=("${topics[@]/sluice-cd-g2:3/sluice-cd-g2:2}") # (d) restarts at W = 2
@@ -190,6 +193,29 @@ fi
 
 kill_case cb member-killed 1 "3:0:2 3:2:1"
 kill_case cc leader-killed 0 "3:0:2 3:2:1"
+# (f) SIGINT on the leader: a final epoch over the cluster, then both leave
+start cf p0 3 0 2 "${paced[@]}"
+f0=$pid
+sleep 0.3
+start cf p1 3 2 1 "${paced[@]}"
+f1=$pid
+t=0
+while [ "$(committed cf)" -lt 2 ] && [ $t -lt 150 ]; do sleep 0.1; t=$((t + 1)); done
+kill -INT "$(pgrep -P "$f0")"
+rc0=0 rc1=0
+wait "$f0" || rc0=$?
+wait "$f1" || rc1=$?
+last=$(committed cf)
+if [ $rc0 != 0 ] || [ $rc1 != 0 ] || ! grep -q '^final 1' "$tmp/state/cf/manifest-$last" ||
+   grep -q '^finished 1' "$tmp/state/cf/manifest-$last"; then
+  echo "FAIL stopped: exits $rc0 $rc1, last epoch $last"; cat "$tmp"/cf-p*.err
+  cat "$tmp/state/cf/manifest-$last"; fail=1
+else
+  echo "ok   stopped: SIGINT on the leader: a final epoch $last over the cluster, both exit 0"
+  run_to_end cf stopped-restart "3:0:2 3:2:1" &&
+    same cf stopped && echo "ok   stopped: restarted, resumed from epoch $last: $(wc -l < "$want") rows equal"
+fi
+
 # (d) rescaling: a bounded Kafka source (the generator's position depends on the worker
 # count; Kafka partitions are reassigned by key group), 4 partitions
 "$bin" gen nexmark --events "$events" --base-time $base --rate 10000 --topic nexmark \
