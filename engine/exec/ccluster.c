@@ -367,7 +367,13 @@ int sl_ccluster_leader_complete(struct sl_exec *x, struct sl_coordinator *cc, ui
     size_t na = 0;
     rc = sl_cluster_collect(zk, o->job, (int64_t)e, &x->assign, 1, NULL, &acks, &na, err);
     if (rc == SL_ETIMEOUT)
-        return 0; /* not every member has acked yet: the next turn looks again */
+        return 0;          /* not every member has acked yet: the next turn looks again */
+    if (rc == SL_ESTATE) { /* a member left before acking: said as the watch says it */
+        struct sl_error e2;
+        cc->next_watch = 0;
+        if (sl_ccluster_watch(x, cc, &e2) == SL_ESTATE)
+            *err = e2;
+    }
     if (rc)
         return rc;
     struct sl_sbuf lines, offs;
