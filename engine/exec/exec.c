@@ -1464,6 +1464,16 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         bool txn = false;
         for (uint32_t i = 0; i < x->npipes; i++)
             txn |= x->pipes[i].sink && x->pipes[i].sink->ops->resolve != NULL;
+        if (txn && opts->cluster_workers) {
+            /* each member would commit its own transactions at its own pace, and none is
+             * resolved at a start across processes: not built (docs/cluster.md) */
+            rc = sl_error_set(err, SL_ENOTSUP,
+                              "an exactly-once Kafka sink ('sink.delivery-guarantee' = "
+                              "'exactly-once') in a job over several processes (--cluster) is "
+                              "not built yet: use 'at-least-once', or run the job in one "
+                              "process");
+            goto out;
+        }
         if (txn && co.tolerable_failures > 0) {
             rc = sl_error_set(err, SL_EINVAL,
                               "SET 'execution.checkpointing.tolerable-failed-checkpoints' = "

@@ -18,7 +18,8 @@
 #   (e) refusals: processes of different W (the one that meets the other's node stops,
 #       naming both members and values);
 #   (f) SIGINT on the leader: a final epoch over the cluster ("final 1", not finished),
-#       both exit 0; both restarted run to the end: equal rows.
+#       both exit 0; both restarted run to the end: equal rows;
+#   (g) an exactly-once Kafka sink is refused (not built across processes), naming it.
 # It prints the time from each kill to the other process's error (the session timeout
 # bounds it) and the epochs' p50 durations.
 set -u
@@ -256,5 +257,23 @@ if [ $rc1 != 0 ] && [ $rc1 != 124 ] && grep -q "$named" "$tmp/ce-p1.err" &&
   echo "ok   refused: processes of different W ($(grep -o 'member [^ ]* runs the job with W = [0-9]*' "$tmp/ce-p1.err" | head -1))"
 else
   echo "FAIL refusal of different W: exits $rc0 $rc1"; cat "$tmp"/ce-p*.err; fail=1
+fi
+# (g) an exactly-once Kafka sink over several processes: refused before anything runs
+cat > "$tmp/eos.sql" <<SQL
+CREATE TABLE eos_out (auction BIGINT, price BIGINT) WITH ('connector' = 'kafka',
+  'topic' = 'eos', 'properties.bootstrap.servers' = '$bs', 'format' = 'csv',
+  'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = 'cg');
+INSERT INTO eos_out SELECT auction, price FROM bid;
+SQL
+rc=0
+timeout 60 "$bin" run "$here/nexmark_gen.sql" "$ex/ddl_views.sql" "$tmp/eos.sql" \
+    --set EVENTS_NUM=10 --set BASE_TIME=$base --set NEXMARK_TABLE=datagen --set TPS=10000 \
+    --workers 1 --cluster 2:0 --cluster-brokers "$bs" --zk "$zk" --job cg \
+    --state-dir "$tmp/state" > /dev/null 2> "$tmp/cg.err" || rc=$?
+if [ $rc != 0 ] && [ $rc != 124 ] &&
+   grep -q "an exactly-once Kafka sink ('sink.delivery-guarantee' = 'exactly-once') in a job over several processes (--cluster) is not built yet" "$tmp/cg.err"; then
+  echo "ok   refused: an exactly-once Kafka sink over several processes"
+else
+  echo "FAIL: an exactly-once Kafka sink with --cluster: exit $rc"; cat "$tmp/cg.err"; fail=1
 fi
 exit $fail
