@@ -112,7 +112,8 @@ static void test_cleanup_in_flight(void **state)
     sl_error_clear(&err);
     if (sl_ckpt_write_files(c, 4, &ws, &st, &lines, &offs, &err))
         fail_msg("write_files 4: %s", err.msg);
-    assert_non_null(strstr((const char *)lines.p, "worker 0 lead-w0-e4.snap "));
+    static const char want[] = "worker 0 lead-w0-e4.snap ";
+    assert_non_null(memmem(lines.p, lines.len, want, sizeof(want) - 1)); /* lines: no NUL */
     char other[1200];
     snprintf(other, sizeof(other), "%s/lead/lead-w7-e5.snap", a);
     FILE *f = fopen(other, "wb");
