@@ -1103,11 +1103,14 @@ int sl_cluster_collect(struct sl_zk *zk, const char *job, int64_t epoch,
                 continue; /* not restored under this generation yet: it acks again */
             snprintf(acks[i].member, sizeof(acks[i].member), "%s", m->name);
             acks[i].len = len - body;
-            if (!(acks[i].bytes = malloc(acks[i].len ? acks[i].len : 1))) {
+            /* one byte more, a NUL: the executor's bytes are text, and its parsers
+             * (sscanf) look for the end of a string */
+            if (!(acks[i].bytes = malloc(acks[i].len + 1))) {
                 rc = sl_error_set(err, SL_ENOMEM, "cluster %s: out of memory", job);
                 break;
             }
             memcpy(acks[i].bytes, buf + body, acks[i].len);
+            ((char *)acks[i].bytes)[acks[i].len] = '\0';
             got[i] = true;
             have++;
         }

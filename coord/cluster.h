@@ -214,7 +214,7 @@ int sl_cluster_ack(struct sl_zk *zk, const char *job, int64_t epoch, int64_t gen
 
 struct sl_cluster_ack {
     char member[SL_MEMBER_TEXT];
-    void *bytes; /* the executor's, without the generation line; owned */
+    void *bytes; /* the executor's, without the generation line, NUL after len; owned */
     size_t len;
 };
 

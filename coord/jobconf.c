@@ -247,6 +247,10 @@ static size_t sl_member_encode(const struct sl_member *m, char *buf, size_t cap)
                      "\nmetrics %s\nstarted %" PRId64 "\nrole %s\nsession %" PRIx64 "\n",
                      m->host, m->pid, m->cores, m->workers, m->metrics, m->started_ms, m->role,
                      (uint64_t)m->session);
+    if (n >= 0 && (size_t)n < cap && m->cluster_w > 0)
+        n += snprintf(buf + n, cap - (size_t)n, "cluster %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
+                      m->cluster_w, m->cluster_lo, m->cluster_hi,
+                      m->fingerprint[0] ? m->fingerprint : "-");
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
@@ -289,6 +293,17 @@ void sl_member_decode(const char *buf, size_t len, struct sl_member *m)
                 m->started_ms = strtoll(num, NULL, 10);
             else if (SL_MKEY("session"))
                 m->session = (int64_t)strtoull(num, NULL, 16);
+            else if (SL_MKEY("cluster")) {
+                char line[96], fp[20] = "";
+                long long cw = 0, clo = 0, chi = 0;
+                sl_member_text(line, sizeof(line), v, vl);
+                if (sscanf(line, "%lld %lld %lld %19s", &cw, &clo, &chi, fp) >= 3) {
+                    m->cluster_w = cw;
+                    m->cluster_lo = clo;
+                    m->cluster_hi = chi;
+                    snprintf(m->fingerprint, sizeof(m->fingerprint), "%s", fp);
+                }
+            }
 #undef SL_MKEY
         }
         pos = end + 1;

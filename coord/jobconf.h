@@ -84,8 +84,14 @@ struct sl_member {
     int64_t cores, workers;
     char metrics[SL_MEMBER_TEXT]; /* "http://ADDR:PORT/metrics" or "" */
     int64_t started_ms;           /* Unix time */
-    char role[16];                /* "leader", "standby" */
+    char role[16];                /* "leader", "standby", "member" (a cluster's, below) */
     int64_t session;
+    /* A process of a job over several processes (`sluice run --cluster W:LO` with --zk,
+     * docs/cluster.md): the job's W and this process's global workers [lo, hi), and its plan
+     * fingerprint (16 hex digits), which the leader checks for agreement before it publishes
+     * the assignment; cluster_w 0: not a cluster process (no "cluster" line). */
+    int64_t cluster_w, cluster_lo, cluster_hi;
+    char fingerprint[20];
 };
 
 /* Creates this process's ephemeral node /job/members/m-<host>-<pid> with m's fields (name

@@ -59,9 +59,15 @@ static const char sl_run_usage[] =
     "\n"
     "One job over several processes, static mode (docs/cluster.md): every process runs\n"
     "the same SQL with its own part of the job's W workers, given on the command line.\n"
-    "This is a step before the ZooKeeper-assigned cluster: nothing checks that the\n"
-    "processes agree, and checkpoints are not built yet (--state-dir, --zk, an interval\n"
-    "and 'execution.checkpointing.dir' are refused with --cluster).\n"
+    "Without --zk nothing checks that the processes agree and there are no checkpoints.\n"
+    "With --zk Z --job J --state-dir D (D one folder all the processes reach, e.g. on\n"
+    "NFS) the job takes checkpoints over the cluster: the process holding the job's\n"
+    "leader latch leads (it triggers epochs, collects the members' acks, commits), the\n"
+    "others are members; the leader waits until the processes' ranges cover [0, W) with\n"
+    "one W and one plan, then publishes a new generation with its own channel topic\n"
+    "('sluice-J-g<generation>', W partitions; --cluster-topic is not used). A process\n"
+    "that dies fails the others' runs; restarting every process resumes from the last\n"
+    "committed epoch (another split of W, or another W, restores too).\n"
     "  --cluster W:LO       the job has W workers; this one runs the global workers\n"
     "                       [LO, LO + --workers); key groups and source splits follow W\n"
     "  --cluster-brokers B  the Kafka brokers of the channel between the processes\n"
@@ -478,10 +484,11 @@ int sl_cmd_run(int argc, char **argv)
                           : a.interval_ms ? "--checkpoint-interval"
                           : a.restart     ? "--restart"
                                           : NULL;
-        if (ckw) {
+        if (ckw && (!a.zk || !sdir)) {
             fprintf(stderr,
                     "sluice run: --cluster with %s: checkpoints of a job over several processes "
-                    "are not built yet\n",
+                    "need --zk (where the leader and the members meet) and --state-dir (one "
+                    "folder every process reaches, e.g. on NFS)\n",
                     ckw);
             status = 2;
             goto out;
@@ -502,7 +509,7 @@ int sl_cmd_run(int argc, char **argv)
             status = 2;
             goto out;
         }
-        if (!a.cluster_topic) {
+        if (!a.cluster_topic && !ckw) {
             const char *base = a.job;
             size_t k = base ? strlen(base) : 0;
             if (!base) { /* the last file's name without .sql */
@@ -527,7 +534,8 @@ int sl_cmd_run(int argc, char **argv)
             fprintf(stderr,
                     "sluice run: workers [%d, %d) of the job's %d; the channel is topic '%s' at "
                     "%s\n",
-                    a.cluster_lo, a.cluster_lo + n, a.cluster_workers, a.cluster_topic,
+                    a.cluster_lo, a.cluster_lo + n, a.cluster_workers,
+                    a.cluster_topic ? a.cluster_topic : "(the leader's assignment names it)",
                     a.cluster_brokers);
     } else if (a.cluster_brokers || a.cluster_topic) {
         fprintf(stderr, "sluice run: %s needs --cluster W:LO\n",

@@ -10,10 +10,12 @@
 # fuzz targets' regression inputs and seed corpus run in every build as ctest fuzz/replay_*
 # (deterministic); random fuzzing with libFuzzer (a clang build of its own) is a step only
 # when SLUICE_FUZZ_SECONDS (seconds per target, default 0: none) asks for it.
-# Under ASan each path once, the repetitions in the release build: three tests are cut per
-# build by a variable set here - test_checkpoint.sh's random kills (CKPT_PHASES) in release
+# Under ASan each path once, the repetitions in the release build: tests are cut per build
+# by a variable set here - test_checkpoint.sh's random kills (CKPT_PHASES) in release
 # only, the oracle (ORACLE_WORKERS) and test_pipelines.sh (PIPELINES_WORKERS) at 2 workers
-# under ASan, test_pipelines.sh at 2 and 4 under TSan (docs/testing.md, "Time budget").
+# under ASan, test_pipelines.sh at 2 and 4 under TSan, and SLUICE_TEST_SMALL=1 under ASan
+# for the tests that repeat a path over sizes or worker counts (test_fs_split's restores)
+# (docs/testing.md, "Time budget").
 # Exits non-zero if anything fails. The last line is "tests: N passed, N failed"; the line
 # before it gives the wall time of each step (docs/testing.md, "Time budget": the whole
 # command is to stay within 15 minutes on a 2-core machine from a clean clone).
@@ -89,7 +91,7 @@ failed=0
 status=0
 for b in release asan cap2 tsan; do
   tw=$SECONDS
-  unset CKPT_PHASES ORACLE_WORKERS PIPELINES_WORKERS # set per build below
+  unset CKPT_PHASES ORACLE_WORKERS PIPELINES_WORKERS SLUICE_TEST_SMALL # set per build below
   if [ "$b" != release ] && ! wait_build "$b"; then
     failed=$((failed + 1))
     status=1
@@ -113,7 +115,7 @@ for b in release asan cap2 tsan; do
       release) leave_out=(-LE broker) ;;
       asan)
         leave_out=(-LE source)
-        export CKPT_PHASES=points ORACLE_WORKERS=2 PIPELINES_WORKERS=2 ;;
+        export CKPT_PHASES=points ORACLE_WORKERS=2 PIPELINES_WORKERS=2 SLUICE_TEST_SMALL=1 ;;
       cap2) leave_out=(-LE 'broker|source|protocol|nocap2|oracle') ;;
       *) leave_out=(-LE 'broker|source|oracle') ;;
     esac

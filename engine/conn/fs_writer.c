@@ -91,6 +91,9 @@ int sl_fsw_init(struct sl_fsw *fw, const struct sl_table *t, const struct sl_con
                 struct sl_error *err)
 {
     fw->ckpt = env->checkpoints;
+    fw->wlo = env->cluster ? env->worker_lo : -1;
+    fw->whi = env->cluster ? env->worker_hi : -1;
+    fw->wall = env->cluster;
     if (pthread_mutex_init(&fw->lock, NULL) != 0)
         return sl_error_set(err, SL_ENOMEM, "out of memory (mutex)");
     if (pthread_mutex_init(&fw->commit_lock, NULL) != 0) {
@@ -110,7 +113,9 @@ int sl_fsw_init(struct sl_fsw *fw, const struct sl_table *t, const struct sl_con
         return rc;
     if ((rc = sl_fsw_opt_duration(t, env, "sluice.lock-timeout", 60000, &fw->lock_wait_ms, err)))
         return rc;
-    if (env->zk && env->checkpoints) {
+    if (env->zk && env->checkpoints && !env->cluster) {
+        /* (a job over several processes writes one folder from each: the lock per job,
+         * not per process, is not built yet - docs/cluster.md) */
         /* the lock's session: the job's ensemble, under /sluice-locks whatever the job's
          * chroot, so that jobs of every chroot see one another's locks */
         const char *slash = strchr(env->zk, '/');
@@ -704,6 +709,8 @@ int sl_fsw_recover_folder(struct sl_fsw *fw, const char *rel, uint64_t committed
         struct fsw_found f;
         if (!sl_fsw_parse_name(nm, fw->ext, &f.kind, &f.worker, &f.epoch, &f.k))
             continue;
+        if (fw->wlo >= 0 && (f.worker < fw->wlo || (f.worker >= fw->whi && fw->whi < fw->wall)))
+            continue; /* another process's worker: its own recovery settles it */
         /* A visible part of an epoch after the last committed one cannot come from this
          * job: commit(e) runs only once the commit store holds e durably, and the commit
          * store never goes back, so every visible part is of an epoch <= committed. One

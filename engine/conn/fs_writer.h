@@ -73,6 +73,10 @@ struct sl_fsw {
     bool ckpt;       /* env->checkpoints */
     bool raw;        /* raw format: a 4-byte little-endian length before each record */
     bool locks;      /* the mutexes are initialised */
+    /* a job over several processes (env->cluster): recovery touches only the part files of
+     * this process's global workers [wlo, whi), and those >= the job's W (wall) when whi is
+     * W; -1: every file */
+    int wlo, whi, wall;
     _Atomic uint64_t roll_size;
     _Atomic int64_t roll_interval_ms, inactivity_ms;
     int64_t check_ms;

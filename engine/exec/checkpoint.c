@@ -79,6 +79,13 @@ struct sl_ckpt {
     uint64_t base;    /* the last epoch committed before this run (the next is base + 1) */
     uint64_t settled; /* the last epoch whose output counts (base, but for a rollback) */
     bool finishing;   /* the next epoch is the job's last (sources ended) */
+    bool final;       /* the next epoch ends the run (a cluster's members stop after it) */
+    /* a job over several processes (sl_ckpt_opts.cluster_workers): the job's W, this
+     * process's first global worker, whether it leads (holds the latch) */
+    int wall, lo;
+    bool cluster, leader, recovered, rescaled;
+    struct sl_ckpt_prev *pend; /* nworkers: the references of files written, not committed */
+    uint64_t pend_epoch;
 };
 
 /* ---- worker states ------------------------------------------------------------------------- */
@@ -143,7 +150,7 @@ struct sl_manifest {
     uint64_t epoch, time_ms, state_bytes, fingerprint;
     int workers;
     uint32_t kg_max; /* "max-parallelism" (0: written before key groups) */
-    bool finished;
+    bool finished, final;
     char job[64];
     struct sl_manifest_worker *w; /* workers entries */
     char *layout;                 /* the "layout" lines joined, or NULL (older manifests) */
@@ -231,6 +238,8 @@ static int sl_manifest_parse(const char *path, char *text, struct sl_manifest *m
             m->layout_len += n + 1;
         } else if (!strcmp(key, "finished")) {
             m->finished = !strcmp(v, "1");
+        } else if (!strcmp(key, "final")) {
+            m->final = !strcmp(v, "1");
         } else if (!strcmp(key, "end")) {
             seen_end = 1;
             break;
@@ -300,9 +309,10 @@ static int sl_ckpt_store_open(const struct sl_ckpt_opts *o, const char *dir,
     return sl_file_store_new(dir, out, err);
 }
 
-/* Reads worker w's snapshot of the manifest into c->rstate[w]. */
-static int sl_ckpt_load_worker(struct sl_ckpt *c, const struct sl_manifest *m, int w,
-                               struct sl_error *err)
+/* Reads (global) worker w's snapshot of the manifest into c->rstate[slot]; own: a worker
+ * of this run (slot = its local index), whose references the next epoch's file takes. */
+static int sl_ckpt_load_worker(struct sl_ckpt *c, const struct sl_manifest *m, int w, int slot,
+                               bool own, struct sl_error *err)
 {
     char path[SL_CKPT_PATH + 300];
     snprintf(path, sizeof(path), "%s/%s", c->dir, m->w[w].file);
@@ -319,10 +329,10 @@ static int sl_ckpt_load_worker(struct sl_ckpt *c, const struct sl_manifest *m, i
                           path, meta->job, meta->epoch, meta->worker, c->o.job, m->epoch, w);
         goto out;
     }
-    struct sl_ckpt_wstate *ws = &c->rstate[w];
+    struct sl_ckpt_wstate *ws = &c->rstate[slot];
     /* the incremental references of the next epoch's files: this run's workers only */
     struct sl_ckpt_prev spare = {0};
-    struct sl_ckpt_prev *pv = w < c->nworkers ? &c->prev[w] : &spare;
+    struct sl_ckpt_prev *pv = own ? &c->prev[slot] : &spare;
     uint32_t nb = sl_snapshot_reader_count(r);
     pv->types = calloc(nb ? nb : 1, sizeof(*pv->types));
     pv->origins = calloc(nb ? nb : 1, sizeof(*pv->origins));
@@ -447,20 +457,20 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
                           c->o.job, m.epoch, m.kg_max, c->o.kg_max);
         goto out;
     }
-    if (m.workers != c->nworkers && !m.kg_max) {
+    if (m.workers != c->wall && !m.kg_max) {
         rc = sl_error_set(err, SL_EINVAL,
                           "job '%s': epoch %" PRIu64 " was taken with %d workers and this run "
                           "has %d, by a sluice before key groups, whose state cannot be "
                           "rescaled; run with --workers %d to resume it",
-                          c->o.job, m.epoch, m.workers, c->nworkers, m.workers);
+                          c->o.job, m.epoch, m.workers, c->wall, m.workers);
         goto out;
     }
-    if (m.kg_max && (uint32_t)c->nworkers > m.kg_max) {
+    if (m.kg_max && (uint32_t)c->wall > m.kg_max) {
         rc = sl_error_set(err, SL_EINVAL,
                           "job '%s': epoch %" PRIu64 " has %u key groups "
                           "('pipeline.max-parallelism'), fewer than this run's %d workers; run "
                           "with --workers %u or fewer",
-                          c->o.job, m.epoch, m.kg_max, c->nworkers, m.kg_max);
+                          c->o.job, m.epoch, m.kg_max, c->wall, m.kg_max);
         goto out;
     }
     if (m.fingerprint != c->fingerprint) {
@@ -473,15 +483,22 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
                           c->o.job, m.epoch, what);
         goto out;
     }
-    c->rstate = calloc((size_t)m.workers, sizeof(*c->rstate));
+    /* the same worker count: this process's workers' files only, by global index (all of
+     * them in one process); another: every old worker's file, and each new worker takes
+     * its key groups and splits out of all of them (the rescale path; in a cluster every
+     * process reads every file - slow with many workers, but correct) */
+    c->rescaled = m.workers != c->wall;
+    int nload = c->rescaled ? m.workers : c->nworkers;
+    c->rstate = calloc((size_t)nload, sizeof(*c->rstate));
     if (!c->rstate) {
         rc = sl_error_set(err, SL_ENOMEM, "out of memory");
         goto out;
     }
-    c->rworkers = m.workers;
+    c->rworkers = c->rescaled ? m.workers : c->nworkers;
     c->kg_max = m.kg_max;
-    for (int w = 0; w < m.workers && !rc; w++)
-        rc = sl_ckpt_load_worker(c, &m, w, err);
+    for (int j = 0; j < nload && !rc; j++)
+        rc = c->rescaled ? sl_ckpt_load_worker(c, &m, j, j, false, err)
+                         : sl_ckpt_load_worker(c, &m, c->lo + j, j, true, err);
     if (rc) {
         struct sl_error e2;
         sl_error_set(&e2, rc, "job '%s': epoch %" PRIu64 " cannot be restored: %s", c->o.job,
@@ -491,6 +508,125 @@ static int sl_ckpt_restore(struct sl_ckpt *c, const struct sl_epoch_rec *rec, st
 out:
     sl_manifest_free(&m);
     return rc;
+}
+
+/* Recovery (see checkpoint.h): the leader (or the only process) reads the record, rolls a
+ * PREPARED epoch forward and restores; a cluster's member restores the last COMMITTED epoch
+ * (the leader rolled a PREPARED one forward before it published the assignment the member
+ * waited for). */
+static int sl_ckpt_do_recover(struct sl_ckpt *c, struct sl_error *err)
+{
+    int rc = 0;
+    if (c->cluster && !c->leader) {
+        struct sl_epoch_rec hist[SL_COMMIT_HISTORY];
+        size_t nh = 0;
+        if ((rc = sl_commit_history(c->store, hist, SL_COMMIT_HISTORY, &nh, err)))
+            return rc;
+        for (size_t i = 0; i < nh && c->nkept < (uint32_t)c->o.keep; i++)
+            c->kept[c->nkept++] = (uint64_t)hist[i].epoch;
+        if (!nh)
+            goto done;
+        if (!c->o.restart && (rc = sl_ckpt_restore(c, &hist[0], err)))
+            return rc;
+        c->base = (uint64_t)hist[0].epoch;
+        c->settled = c->base;
+        c->last_full = 0;
+        for (int w = 0; w < c->nworkers; w++)
+            c->prev[w].n = 0;
+        c->restored = c->o.restart ? 0 : c->base;
+        if (c->restored && c->o.log)
+            fprintf(c->o.log, "sluice: job '%s': resuming from epoch %" PRIu64 " (%s)\n", c->o.job,
+                    c->restored, hist[0].offsets);
+        goto done;
+    }
+    struct sl_epoch_rec last;
+    if ((rc = sl_commit_last(c->store, &last, err)))
+        return rc;
+    struct sl_epoch_rec hist[SL_COMMIT_HISTORY];
+    size_t nh = 0;
+    if ((rc = sl_commit_history(c->store, hist, SL_COMMIT_HISTORY, &nh, err)))
+        return rc;
+    for (size_t i = 0; i < nh && c->nkept < (uint32_t)c->o.keep; i++)
+        c->kept[c->nkept++] = (uint64_t)hist[i].epoch;
+    if (last.phase == SL_EPOCH_NONE)
+        goto done;
+    bool forward = true;
+    if (last.phase == SL_EPOCH_PREPARED && c->o.resolve &&
+        (rc = c->o.resolve(c->o.txn_arg, (uint64_t)last.epoch, &forward, err)))
+        return rc;
+    if (!forward) {
+        /* PREPARED E whose transaction did not commit (the crash came before its Kafka
+         * commit, which the start aborted): E's output never became visible, so E is rolled
+         * back - the committed epoch before it is restored and E is taken again (the store
+         * takes PREPARED E after PREPARED E) */
+        struct sl_epoch_rec prev = {0};
+        for (size_t i = 0; i < nh && !prev.epoch; i++)
+            if (hist[i].epoch < last.epoch)
+                prev = hist[i];
+        if (prev.epoch && !c->o.restart && (rc = sl_ckpt_restore(c, &prev, err)))
+            return rc;
+        c->base = (uint64_t)last.epoch - 1;
+        c->settled = (uint64_t)prev.epoch;
+        c->restored = c->o.restart ? 0 : c->settled;
+        c->last_full = 0;
+        for (int w = 0; w < c->nworkers; w++)
+            c->prev[w].n = 0;
+        if (c->o.log)
+            fprintf(c->o.log,
+                    "sluice: job '%s': epoch %" PRId64 " was prepared but its Kafka "
+                    "transaction did not commit; rolled back to %s%" PRId64 " (epoch %" PRId64
+                    "'s rows are written again)\n",
+                    c->o.job, last.epoch, prev.epoch ? "epoch " : "the start, epoch ", prev.epoch,
+                    last.epoch);
+        goto done;
+    }
+    if (!c->o.restart && (rc = sl_ckpt_restore(c, &last, err)))
+        return rc;
+    if (last.phase == SL_EPOCH_PREPARED) {
+        /* durable but not committed (a crash between the two puts): roll forward */
+        struct sl_epoch_rec com = last;
+        com.phase = SL_EPOCH_COMMITTED;
+        if ((rc = sl_commit_put(c->store, &com, err)))
+            return rc;
+        memmove(c->kept + 1, c->kept, (SL_CKPT_KEEP_MAX - 1) * sizeof(c->kept[0]));
+        c->kept[0] = (uint64_t)last.epoch;
+        if (c->nkept < (uint32_t)c->o.keep)
+            c->nkept++;
+        if (c->o.log)
+            fprintf(c->o.log,
+                    "sluice: job '%s': epoch %" PRId64 " was prepared but not "
+                    "committed; committed it now\n",
+                    c->o.job, last.epoch);
+    }
+    c->base = (uint64_t)last.epoch;
+    c->settled = c->base;
+    c->last_full = 0; /* the restored files may be dropped: the next epoch is written whole */
+    for (int w = 0; w < c->nworkers; w++)
+        c->prev[w].n = 0;
+    if (c->o.restart) {
+        if (c->o.log)
+            fprintf(c->o.log,
+                    "sluice: job '%s': --restart: starting anew (epoch %" PRIu64
+                    " and before are not restored; the next epoch is %" PRIu64 ")\n",
+                    c->o.job, c->base, c->base + 1);
+        goto done;
+    }
+    c->restored = c->base;
+    if (c->o.log)
+        fprintf(c->o.log, "sluice: job '%s': resuming from epoch %" PRIu64 " (%s)\n", c->o.job,
+                c->restored, last.offsets);
+done:
+    if (!c->restored) /* a fresh start: the job's key groups, fixed from now on */
+        c->kg_max = c->o.kg_max ? c->o.kg_max : SL_KG_DEFAULT;
+    c->recovered = true;
+    return 0;
+}
+
+int sl_ckpt_recover(struct sl_ckpt *c, struct sl_error *err)
+{
+    if (c->recovered)
+        return 0;
+    return sl_ckpt_do_recover(c, err);
 }
 
 int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layout,
@@ -528,7 +664,23 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layo
         goto fail;
     if ((rc = sl_ckpt_store_open(opts, c->dir, &c->store, err)))
         goto fail;
+    c->wall = opts->cluster_workers > 0 ? opts->cluster_workers : nworkers;
+    c->lo = opts->cluster_workers > 0 ? opts->cluster_lo : 0;
+    c->cluster = opts->cluster_workers > 0;
     rc = sl_commit_acquire(c->store, 0, err);
+    if (c->cluster) {
+        /* a job over several processes: the latch holder leads, the others are members -
+         * they run their workers and do not wait as standbys; recovery comes once the
+         * roles are settled (sl_ckpt_recover) */
+        if (rc == SL_ETIMEOUT)
+            rc = 0;
+        else if (!rc)
+            c->leader = true;
+        if (rc)
+            goto fail;
+        *out = c;
+        return 0;
+    }
     if (rc == SL_ETIMEOUT) {
         if (c->o.log)
             fprintf(c->o.log,
@@ -544,85 +696,8 @@ int sl_ckpt_open(const struct sl_ckpt_opts *opts, int nworkers, const char *layo
                           opts->job);
     if (rc)
         goto fail;
-    struct sl_epoch_rec last;
-    if ((rc = sl_commit_last(c->store, &last, err)))
+    if ((rc = sl_ckpt_do_recover(c, err)))
         goto fail;
-    struct sl_epoch_rec hist[SL_COMMIT_HISTORY];
-    size_t nh = 0;
-    if ((rc = sl_commit_history(c->store, hist, SL_COMMIT_HISTORY, &nh, err)))
-        goto fail;
-    for (size_t i = 0; i < nh && c->nkept < (uint32_t)c->o.keep; i++)
-        c->kept[c->nkept++] = (uint64_t)hist[i].epoch;
-    if (last.phase == SL_EPOCH_NONE)
-        goto done;
-    bool forward = true;
-    if (last.phase == SL_EPOCH_PREPARED && c->o.resolve &&
-        (rc = c->o.resolve(c->o.txn_arg, (uint64_t)last.epoch, &forward, err)))
-        goto fail;
-    if (!forward) {
-        /* PREPARED E whose transaction did not commit (the crash came before its Kafka
-         * commit, which the start aborted): E's output never became visible, so E is rolled
-         * back - the committed epoch before it is restored and E is taken again (the store
-         * takes PREPARED E after PREPARED E) */
-        struct sl_epoch_rec prev = {0};
-        for (size_t i = 0; i < nh && !prev.epoch; i++)
-            if (hist[i].epoch < last.epoch)
-                prev = hist[i];
-        if (prev.epoch && !c->o.restart && (rc = sl_ckpt_restore(c, &prev, err)))
-            goto fail;
-        c->base = (uint64_t)last.epoch - 1;
-        c->settled = (uint64_t)prev.epoch;
-        c->restored = c->o.restart ? 0 : c->settled;
-        c->last_full = 0;
-        for (int w = 0; w < nworkers; w++)
-            c->prev[w].n = 0;
-        if (c->o.log)
-            fprintf(c->o.log,
-                    "sluice: job '%s': epoch %" PRId64 " was prepared but its Kafka "
-                    "transaction did not commit; rolled back to %s%" PRId64 " (epoch %" PRId64
-                    "'s rows are written again)\n",
-                    opts->job, last.epoch, prev.epoch ? "epoch " : "the start, epoch ", prev.epoch,
-                    last.epoch);
-        goto done;
-    }
-    if (!c->o.restart && (rc = sl_ckpt_restore(c, &last, err)))
-        goto fail;
-    if (last.phase == SL_EPOCH_PREPARED) {
-        /* durable but not committed (a crash between the two puts): roll forward */
-        struct sl_epoch_rec com = last;
-        com.phase = SL_EPOCH_COMMITTED;
-        if ((rc = sl_commit_put(c->store, &com, err)))
-            goto fail;
-        memmove(c->kept + 1, c->kept, (SL_CKPT_KEEP_MAX - 1) * sizeof(c->kept[0]));
-        c->kept[0] = (uint64_t)last.epoch;
-        if (c->nkept < (uint32_t)c->o.keep)
-            c->nkept++;
-        if (c->o.log)
-            fprintf(c->o.log,
-                    "sluice: job '%s': epoch %" PRId64 " was prepared but not "
-                    "committed; committed it now\n",
-                    opts->job, last.epoch);
-    }
-    c->base = (uint64_t)last.epoch;
-    c->settled = c->base;
-    c->last_full = 0; /* the restored files may be dropped: the next epoch is written whole */
-    for (int w = 0; w < nworkers; w++)
-        c->prev[w].n = 0;
-    if (c->o.restart) {
-        if (c->o.log)
-            fprintf(c->o.log,
-                    "sluice: job '%s': --restart: starting anew (epoch %" PRIu64
-                    " and before are not restored; the next epoch is %" PRIu64 ")\n",
-                    opts->job, c->base, c->base + 1);
-        goto done;
-    }
-    c->restored = c->base;
-    if (c->o.log)
-        fprintf(c->o.log, "sluice: job '%s': resuming from epoch %" PRIu64 " (%s)\n", opts->job,
-                c->restored, last.offsets);
-done:
-    if (!c->restored) /* a fresh start: the job's key groups, fixed from now on */
-        c->kg_max = c->o.kg_max ? c->o.kg_max : SL_KG_DEFAULT;
     *out = c;
     return 0;
 fail:
@@ -643,6 +718,75 @@ uint64_t sl_ckpt_base_epoch(const struct sl_ckpt *c)
 uint64_t sl_ckpt_settled_epoch(const struct sl_ckpt *c)
 {
     return c->settled;
+}
+
+bool sl_ckpt_is_leader(const struct sl_ckpt *c)
+{
+    return !c->cluster || c->leader;
+}
+
+int sl_ckpt_try_lead(struct sl_ckpt *c, struct sl_error *err)
+{
+    if (c->leader || !c->cluster)
+        return 0;
+    int rc = sl_commit_acquire(c->store, 0, err);
+    if (rc == SL_ETIMEOUT)
+        return 0;
+    if (!rc)
+        c->leader = true;
+    return rc;
+}
+
+uint64_t sl_ckpt_fingerprint(const struct sl_ckpt *c)
+{
+    return c->fingerprint;
+}
+
+struct sl_zk *sl_ckpt_zk(struct sl_ckpt *c)
+{
+    return c->o.zk ? sl_zk_store_handle(c->store) : NULL;
+}
+
+const char *sl_ckpt_latch_node(struct sl_ckpt *c)
+{
+    return c->o.zk ? sl_zk_store_latch_node(c->store) : "";
+}
+
+bool sl_ckpt_rescaled(const struct sl_ckpt *c)
+{
+    return c->restored && c->rescaled;
+}
+
+void sl_ckpt_mark_final(struct sl_ckpt *c)
+{
+    c->final = true;
+}
+
+int sl_ckpt_read_record(struct sl_ckpt *c, struct sl_epoch_rec *rec, struct sl_error *err)
+{
+    return c->store->ops->read(c->store, rec, err);
+}
+
+int sl_ckpt_member_committed(struct sl_ckpt *c, const struct sl_epoch_rec *rec, bool *final,
+                             bool *finished, struct sl_error *err)
+{
+    *final = *finished = false;
+    struct sl_manifest m;
+    int rc = sl_manifest_load(c, rec->manifest, rec->manifest_crc, true, &m, err);
+    if (rc)
+        return rc;
+    *final = m.final;
+    *finished = m.finished;
+    sl_manifest_free(&m);
+    /* the epochs to keep: the store's history (the leader's view), read fresh */
+    struct sl_epoch_rec hist[SL_COMMIT_HISTORY];
+    size_t nh = 0;
+    if ((rc = sl_commit_history(c->store, hist, SL_COMMIT_HISTORY, &nh, err)))
+        return rc;
+    c->nkept = 0;
+    for (size_t i = 0; i < nh && c->nkept < (uint32_t)c->o.keep; i++)
+        c->kept[c->nkept++] = (uint64_t)hist[i].epoch;
+    return 0;
 }
 
 void sl_ckpt_mark_finished(struct sl_ckpt *c)
@@ -718,6 +862,13 @@ void sl_ckpt_free(struct sl_ckpt *c)
         }
         free(c->prev);
     }
+    if (c->pend) {
+        for (int w = 0; w < c->nworkers; w++) {
+            free(c->pend[w].types);
+            free(c->pend[w].origins);
+        }
+        free(c->pend);
+    }
     sl_commit_free(c->store);
     free(c->layout);
     free(c);
@@ -745,11 +896,12 @@ static int sl_ckpt_write_worker(struct sl_ckpt *c, uint64_t epoch, int w,
                                 struct sl_error *err)
 {
     char path[SL_CKPT_PATH + 128];
-    int rc = sl_snapshot_path(path, sizeof(path), c->dir, c->o.job, (uint32_t)w, epoch);
+    int gw = c->lo + w; /* files are named by the global worker */
+    int rc = sl_snapshot_path(path, sizeof(path), c->dir, c->o.job, (uint32_t)gw, epoch);
     if (rc)
         return sl_error_set(err, rc, "state directory path too long");
     struct sl_snapshot_meta meta = {
-        .epoch = epoch, .worker = (uint32_t)w, .flags = full ? 0 : SL_SNAPSHOT_F_INCREMENTAL};
+        .epoch = epoch, .worker = (uint32_t)gw, .flags = full ? 0 : SL_SNAPSHOT_F_INCREMENTAL};
     snprintf(meta.job, sizeof(meta.job), "%s", c->o.job);
     struct sl_snapshot_writer *wr = NULL;
     if ((rc = sl_snapshot_writer_open(path, &meta, NULL, &wr, err)))
@@ -802,7 +954,7 @@ out:
     qsort(deps, ndeps, sizeof(deps[0]), sl_u64_cmp);
     char buf[SL_CKPT_PATH + 64];
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    int k = snprintf(buf, sizeof(buf), "worker %d %s %" PRIu64 " ", w, base, *bytes);
+    int k = snprintf(buf, sizeof(buf), "worker %d %s %" PRIu64 " ", gw, base, *bytes);
     sl_sbuf_put(line, buf, (size_t)k);
     if (!ndeps)
         sl_sbuf_put(line, "-", 1);
@@ -879,31 +1031,31 @@ static int sl_ckpt_put(struct sl_ckpt *c, const struct sl_epoch_rec *rec, struct
     }
 }
 
-int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt_wstate *ws,
-                         struct sl_ckpt_stats *st, struct sl_error *err)
+int sl_ckpt_write_files(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt_wstate *ws,
+                        struct sl_ckpt_stats *st, struct sl_sbuf *lines, struct sl_sbuf *offs,
+                        struct sl_error *err)
 {
     memset(st, 0, sizeof(*st));
     st->epoch = epoch;
     double t0 = sl_ckpt_now();
     bool full = c->last_full == 0 || epoch - c->last_full >= (uint64_t)c->o.full_every;
-    struct sl_sbuf man, offs;
-    bool putting = false;
-    sl_sbuf_init(&man);
-    sl_sbuf_init(&offs);
+    if (c->pend) { /* an earlier attempt's references: not taken */
+        for (int w = 0; w < c->nworkers; w++)
+            sl_ckpt_prev_free(&c->pend[w]);
+        free(c->pend);
+        c->pend = NULL;
+    }
     struct sl_ckpt_prev *next = calloc((size_t)c->nworkers, sizeof(*next));
     if (!next)
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     int rc = 0;
-    char buf[512];
     sl_crash_point("ckpt.before_snapshot");
-    struct sl_sbuf lines;
-    sl_sbuf_init(&lines);
     /* the workers' files are written at the same time (one thread each): their writes and
      * fsyncs overlap instead of queueing one file behind the other */
     struct sl_ckpt_job *jobs = calloc((size_t)c->nworkers, sizeof(*jobs));
     if (!jobs) {
-        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-        goto out;
+        free(next);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
     }
     for (int w = 0; w < c->nworkers; w++) {
         jobs[w] = (struct sl_ckpt_job){
@@ -927,19 +1079,70 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
         }
         st->bytes += jobs[w].bytes;
         st->state_bytes += ws[w].data.len;
-        sl_sbuf_put(&lines, jobs[w].line.p, jobs[w].line.len);
+        sl_sbuf_put(lines, jobs[w].line.p, jobs[w].line.len);
         sl_sbuf_free(&jobs[w].line);
         if (ws[w].summary.len) {
-            if (offs.len)
-                sl_sbuf_put(&offs, ",", 1);
-            sl_sbuf_put(&offs, ws[w].summary.p, ws[w].summary.len);
+            if (offs->len)
+                sl_sbuf_put(offs, ",", 1);
+            sl_sbuf_put(offs, ws[w].summary.p, ws[w].summary.len);
         }
     }
     free(jobs);
-    if (rc)
-        goto out;
+    if (!rc)
+        rc = sl_sbuf_check(lines, err);
+    if (!rc)
+        rc = sl_sbuf_check(offs, err);
+    if (rc) {
+        for (int w = 0; w < c->nworkers; w++)
+            sl_ckpt_prev_free(&next[w]);
+        free(next);
+        struct sl_error e2;
+        sl_error_set(&e2, rc, "checkpoint %" PRIu64 " failed (nothing of it was committed): %s",
+                     epoch, err->msg);
+        *err = e2;
+        return rc;
+    }
     sl_crash_point("ckpt.after_snapshot");
     st->write_s = sl_ckpt_now() - t0;
+    c->pend = next;
+    c->pend_epoch = full ? epoch : 0;
+    return 0;
+}
+
+void sl_ckpt_files_taken(struct sl_ckpt *c)
+{
+    if (!c->pend)
+        return;
+    if (c->pend_epoch)
+        c->last_full = c->pend_epoch;
+    for (int w = 0; w < c->nworkers; w++) {
+        sl_ckpt_prev_free(&c->prev[w]);
+        c->prev[w] = c->pend[w];
+    }
+    free(c->pend);
+    c->pend = NULL;
+}
+
+/* The newest committed epoch first in c->kept. */
+static void sl_ckpt_keep(struct sl_ckpt *c, uint64_t epoch)
+{
+    if (c->nkept && c->kept[0] >= epoch)
+        return;
+    memmove(c->kept + 1, c->kept, (SL_CKPT_KEEP_MAX - 1) * sizeof(c->kept[0]));
+    c->kept[0] = epoch;
+    if (c->nkept < (uint32_t)c->o.keep)
+        c->nkept++;
+}
+
+int sl_ckpt_commit_lines(struct sl_ckpt *c, uint64_t epoch, int workers,
+                         const struct sl_sbuf *lines, const struct sl_sbuf *offs,
+                         struct sl_ckpt_stats *st, struct sl_error *err)
+{
+    struct sl_sbuf man;
+    bool putting = false;
+    sl_sbuf_init(&man);
+    int rc = 0;
+    char buf[512];
     double t1 = sl_ckpt_now();
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -947,7 +1150,7 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
     int k = snprintf(buf, sizeof(buf),
                      "sluice-manifest 1\njob %s\nepoch %" PRIu64 "\ntime-ms %" PRIu64
                      "\nworkers %d\nfingerprint %016" PRIx64 "\nstate-bytes %" PRIu64 "\n",
-                     c->o.job, epoch, time_ms, c->nworkers, c->fingerprint, st->state_bytes);
+                     c->o.job, epoch, time_ms, workers, c->fingerprint, st->state_bytes);
     sl_sbuf_put(&man, buf, (size_t)k);
     if (c->kg_max) { /* not for a job that routes as before key groups (its old epoch) */
         k = snprintf(buf, sizeof(buf), "max-parallelism %u\n", c->kg_max);
@@ -961,11 +1164,13 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
         sl_sbuf_put(&man, "\n", 1);
         l += n + (e != NULL);
     }
-    sl_sbuf_put(&man, lines.p, lines.len);
+    sl_sbuf_put(&man, lines->p, lines->len);
     sl_sbuf_put(&man, "offsets ", 8);
-    sl_sbuf_put(&man, offs.len ? (const char *)offs.p : "-", offs.len ? offs.len : 1);
+    sl_sbuf_put(&man, offs->len ? (const char *)offs->p : "-", offs->len ? offs->len : 1);
     if (c->finishing)
         sl_sbuf_put(&man, "\nfinished 1", 11);
+    if (c->final || c->finishing) /* a cluster's members stop after it */
+        sl_sbuf_put(&man, "\nfinal 1", 8);
     sl_sbuf_put(&man, "\nend\n", 5);
     if ((rc = sl_sbuf_check(&man, err)))
         goto out;
@@ -980,9 +1185,9 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
                                .nonce = sl_ckpt_nonce(),
                                .manifest_crc = sl_crc32c(0, man.p, man.len)};
     snprintf(rec.manifest, sizeof(rec.manifest), "%s", name);
-    size_t ol = offs.len < SL_EPOCH_OFFSETS_MAX - 1 ? offs.len : SL_EPOCH_OFFSETS_MAX - 1;
-    memcpy(rec.offsets, offs.len ? (const char *)offs.p : "-", offs.len ? ol : 1);
-    if (offs.len > ol) /* the manifest has them all */
+    size_t ol = offs->len < SL_EPOCH_OFFSETS_MAX - 1 ? offs->len : SL_EPOCH_OFFSETS_MAX - 1;
+    memcpy(rec.offsets, offs->len ? (const char *)offs->p : "-", offs->len ? ol : 1);
+    if (offs->len > ol) /* the manifest has them all */
         memcpy(rec.offsets + ol - 3, "...", 3);
     if (c->o.precommit && (rc = c->o.precommit(c->o.txn_arg, epoch, err)))
         goto out;
@@ -998,24 +1203,10 @@ int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt
         goto out;
     sl_crash_point("ckpt.after_committed");
     st->commit_s = sl_ckpt_now() - t1;
-    if (full)
-        c->last_full = epoch;
-    for (int w = 0; w < c->nworkers; w++) {
-        sl_ckpt_prev_free(&c->prev[w]);
-        c->prev[w] = next[w];
-        memset(&next[w], 0, sizeof(next[w]));
-    }
-    memmove(c->kept + 1, c->kept, (SL_CKPT_KEEP_MAX - 1) * sizeof(c->kept[0]));
-    c->kept[0] = epoch;
-    if (c->nkept < (uint32_t)c->o.keep)
-        c->nkept++;
+    sl_ckpt_files_taken(c);
+    sl_ckpt_keep(c, epoch);
 out:
-    for (int w = 0; w < c->nworkers; w++)
-        sl_ckpt_prev_free(&next[w]);
-    free(next);
     sl_sbuf_free(&man);
-    sl_sbuf_free(&offs);
-    sl_sbuf_free(&lines);
     if (rc && rc != SL_EFENCED) {
         struct sl_error e2;
         if (putting) /* e.g. a file store whose directory fsync failed after the rename */
@@ -1029,6 +1220,20 @@ out:
                          epoch, err->msg);
         *err = e2;
     }
+    return rc;
+}
+
+int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt_wstate *ws,
+                         struct sl_ckpt_stats *st, struct sl_error *err)
+{
+    struct sl_sbuf lines, offs;
+    sl_sbuf_init(&lines);
+    sl_sbuf_init(&offs);
+    int rc = sl_ckpt_write_files(c, epoch, ws, st, &lines, &offs, err);
+    if (!rc)
+        rc = sl_ckpt_commit_lines(c, epoch, c->nworkers, &lines, &offs, st, err);
+    sl_sbuf_free(&lines);
+    sl_sbuf_free(&offs);
     return rc;
 }
 
@@ -1086,8 +1291,9 @@ int sl_ckpt_cleanup(struct sl_ckpt *c, struct sl_error *err)
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
         uint64_t e = sl_ckpt_file_epoch(c, de->d_name);
-        if (!e)
-            continue;
+        if (!e || e > c->kept[0])
+            continue; /* above the last committed epoch: one in flight (a cluster member's
+                       * files of the next epoch, written before the leader commits it) */
         bool keep = false;
         for (size_t i = 0; i < nneed && !keep; i++)
             keep = need[i] == e;

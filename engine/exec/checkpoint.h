@@ -79,7 +79,13 @@ struct sl_ckpt_opts {
      * SL_KG_DEFAULT. A restored epoch with another value is refused, naming both. */
     uint32_t kg_max;
     bool restart; /* start the job anew: restore nothing (epoch numbers go on) */
-    FILE *log;    /* progress messages (recovery, failures), or NULL */
+    /* A job over several processes (docs/cluster.md, engine/exec/ccluster.c), or 0: the
+     * job's W global workers, of which this process runs [cluster_lo, cluster_lo +
+     * nworkers). Files and manifest lines are named by the global worker; sl_ckpt_open
+     * does not wait as a standby (the latch holder leads, the others are members) and does
+     * not recover: sl_ckpt_recover, once the roles are settled. Needs zk. */
+    int cluster_workers, cluster_lo;
+    FILE *log; /* progress messages (recovery, failures), or NULL */
     /* Transactional sinks (the executor sets these; NULL: none). precommit runs before an
      * epoch's PREPARED (a failure fails the epoch), commit_txn between PREPARED and
      * COMMITTED (a failure fails the run: the next start resolves the epoch), resolve at a
@@ -194,13 +200,58 @@ void sl_ckpt_drop_restored(struct sl_ckpt *c, int worker);
 int sl_ckpt_commit_epoch(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt_wstate *ws,
                          struct sl_ckpt_stats *st, struct sl_error *err);
 
+/* The two halves of sl_ckpt_commit_epoch, for a job over several processes. write_files:
+ * this process's workers' snapshot files of `epoch`; their manifest lines ("worker <global>
+ * FILE BYTES DEPS\n" each) are appended to `lines`, their offsets summaries to `offs`
+ * (',' separated); st gets bytes, state bytes and write_s. The incremental references of
+ * the files are taken for the next epoch by sl_ckpt_files_taken (a member, once it acked)
+ * or by commit_lines (the leader, at the commit). commit_lines: the manifest of `workers`
+ * workers over `lines` and `offs` (every process's), then PREPARED and COMMITTED, as
+ * sl_ckpt_commit_epoch. */
+struct sl_sbuf;
+int sl_ckpt_write_files(struct sl_ckpt *c, uint64_t epoch, const struct sl_ckpt_wstate *ws,
+                        struct sl_ckpt_stats *st, struct sl_sbuf *lines, struct sl_sbuf *offs,
+                        struct sl_error *err);
+void sl_ckpt_files_taken(struct sl_ckpt *c);
+int sl_ckpt_commit_lines(struct sl_ckpt *c, uint64_t epoch, int workers,
+                         const struct sl_sbuf *lines, const struct sl_sbuf *offs,
+                         struct sl_ckpt_stats *st, struct sl_error *err);
+
+/* ---- a job over several processes (cluster_workers > 0) ----
+ * is_leader: this process holds the latch (true without a cluster). try_lead: a member
+ * tries the latch again without waiting (the leader of a dead run may have left it since).
+ * recover: the recovery sl_ckpt_open does for one process (a no-op once done). */
+bool sl_ckpt_is_leader(const struct sl_ckpt *c);
+int sl_ckpt_try_lead(struct sl_ckpt *c, struct sl_error *err);
+int sl_ckpt_recover(struct sl_ckpt *c, struct sl_error *err);
+/* The plan fingerprint (XXH64 of the layout), as manifests write it. */
+uint64_t sl_ckpt_fingerprint(const struct sl_ckpt *c);
+/* The commit store's ZooKeeper handle and latch node (NULL / "" without zk). */
+struct sl_zk;
+struct sl_zk *sl_ckpt_zk(struct sl_ckpt *c);
+const char *sl_ckpt_latch_node(struct sl_ckpt *c);
+/* Whether the restored state is rescaled (its epoch had another worker count than the job's
+ * W now): every old worker's state is in sl_ckpt_restored_state(0 .. restored_workers). */
+bool sl_ckpt_rescaled(const struct sl_ckpt *c);
+/* The next epoch committed ends the run ("final 1" in its manifest): members stop after it. */
+void sl_ckpt_mark_final(struct sl_ckpt *c);
+/* The store's current record, read fresh (a member follows the leader's commits). */
+struct sl_epoch_rec;
+int sl_ckpt_read_record(struct sl_ckpt *c, struct sl_epoch_rec *rec, struct sl_error *err);
+/* A member saw `rec` COMMITTED: whether its manifest says final / finished; the epochs to
+ * keep are read from the store's history (for sl_ckpt_cleanup). */
+int sl_ckpt_member_committed(struct sl_ckpt *c, const struct sl_epoch_rec *rec, bool *final,
+                             bool *finished, struct sl_error *err);
+
 /* After a failed epoch: whether this process still leads the job. SL_EFENCED with err
  * naming why when its ZooKeeper session expired or another process has written the commit
  * store since this one last did (a standby took over while this one was paused: its
  * failure is a consequence, and the job must stop, not retry); else 0. Reads the store. */
 int sl_ckpt_check_leader(struct sl_ckpt *c, struct sl_error *err);
 
-/* Deletes snapshot files and manifests that the last `keep` committed epochs do not need.
+/* Deletes snapshot files and manifests that the last `keep` committed epochs do not need;
+ * files of epochs above the last committed one are never deleted (in a cluster a member's
+ * files of the epoch in flight are written before the leader commits it).
  * Failures are reported (err) but harmless: they are retried after the next epoch. */
 int sl_ckpt_cleanup(struct sl_ckpt *c, struct sl_error *err);
 

@@ -142,6 +142,9 @@ void sl_coordinator_snapshot(struct sl_worker *w)
     if (rc && err->code == 0)
         sl_error_set(err, rc, "worker %d: snapshot failed", w->id);
     w->ck_rc = rc;
+    w->ck_ended = true; /* at the cut: a cluster's final epoch needs every worker ended */
+    for (uint32_t i = 0; i < x->npipes; i++)
+        w->ck_ended &= w->wp[i].finished;
     w->ck_done = e;
     w->ck_epoch = 0;
     w->ctx.aligning = false;
@@ -276,8 +279,8 @@ int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
                               "run has %d, but the position of table '%s' (connector '%s') "
                               "depends on the worker count and cannot be rescaled; run with "
                               "--workers %d to resume it",
-                              x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->n, table,
-                              p->source->table->connector, nold);
+                              x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->nall,
+                              table, p->source->table->connector, nold);
             break;
         }
         if ((rc = sl_rescale_blocks(x, SL_CKPT_SOURCE, i, 0, in, names, what, err)) ||
@@ -294,8 +297,8 @@ int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
                                   "this run has %d, but the state of pipeline %u operator %u "
                                   "(%s) cannot be rescaled yet; run with --workers %d to "
                                   "resume it",
-                                  x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->n, i,
-                                  k, op->ops->name, nold);
+                                  x->opts->ckpt->job, sl_ckpt_restored_epoch(x->ck), nold, x->nall,
+                                  i, k, op->ops->name, nold);
                 break;
             }
             snprintf(what, sizeof(what), "pipeline %u operator %u (%s)", i, k, op->ops->name);
@@ -526,6 +529,23 @@ static void sl_coordinator_live(struct sl_exec *x, struct sl_coordinator *cc, ui
     }
 }
 
+int sl_coordinator_sinks_commit(struct sl_exec *x, uint64_t e, struct sl_error *err)
+{
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    int rc = 0;
+    for (uint32_t i = 0; i < x->npipes && !rc; i++)
+        if (x->pipes[i].sink && x->pipes[i].sink->ops->commit)
+            rc = x->pipes[i].sink->ops->commit(x->pipes[i].sink, e, err);
+    if (rc) /* committed, but not visible yet: the restart's recover() finishes it */
+        return rc;
+    sl_crash_point("ckpt.after_sink_commit");
+    for (uint32_t i = 0; i < x->npipes; i++) /* e.g. Kafka offsets to the group */
+        if (x->pipes[i].source->ops->committed)
+            x->pipes[i].source->ops->committed(x->pipes[i].source, e,
+                                               sl_log_enabled(SL_LOG_WARN) ? o->log : NULL);
+    return 0;
+}
+
 /* One turn of the coordinator (the monitor thread): triggers epochs, and completes the one
  * in flight once every worker took its snapshot: commit, sinks' commit, cleanup. 0, or an
  * error that fails the run. */
@@ -535,6 +555,13 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
     double now = sl_exec_wall();
     if (atomic_load(&x->ck_shutdown))
         return 0; /* the final epoch committed: no other may start */
+    int rc = 0;
+    if (x->cl_ckpt) { /* a job over several processes (ccluster.c) */
+        if (!x->cl_leader)
+            return sl_ccluster_member_turn(x, cc, err);
+        if ((rc = sl_ccluster_watch(x, cc, err)))
+            return rc;
+    }
     if (!cc->inflight) {
         bool stopping = x->opts->stop && atomic_load_explicit(x->opts->stop, memory_order_relaxed);
         bool all_idle = true, all_ended = true;
@@ -542,6 +569,8 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
             all_idle &= atomic_load(&x->workers[i].idle_done) != 0;
             all_ended &= atomic_load(&x->workers[i].input_ended) != 0;
         }
+        if (x->cl_ckpt) /* the members' ends are known from their acks (ccluster.c) */
+            all_idle = all_ended = false;
         if (!all_idle && !stopping && now < cc->next_at)
             return 0;
         cc->inflight = ++cc->epoch;
@@ -549,12 +578,13 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
         cc->ended = all_ended;
         if (all_ended) /* every source ended: the job is finished, not merely stopped */
             sl_ckpt_mark_finished(x->ck);
+        if (cc->final && x->cl_ckpt)
+            sl_ckpt_mark_final(x->ck);
         cc->t_trigger = now;
         atomic_store_explicit(&x->ck_req, cc->inflight, memory_order_release);
         sl_exec_wake_all(x);
         return 0;
     }
-    int rc = 0;
     for (int i = 0; i < x->n; i++)
         if (atomic_load_explicit(&x->workers[i].ck_ready, memory_order_acquire) != cc->inflight)
             return 0;
@@ -567,20 +597,19 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
                          (unsigned long long)e, x->workers[i].ck_err.msg);
         }
     struct sl_ckpt_stats st;
-    if (!rc)
+    if (!rc && x->cl_ckpt) {
+        /* the leader: its own files and ack, then every member's ack (ccluster.c) */
+        int got = sl_ccluster_leader_complete(x, cc, e, &st, err);
+        if (got == 0)
+            return 0; /* acks missing: the next turn looks again */
+        rc = got < 0 ? got : 0;
+    } else if (!rc) {
         rc = sl_ckpt_commit_epoch(x->ck, e, x->ck_states, &st, err);
+    }
     if (!rc) {
         /* committed: the sinks make the epoch's output visible */
-        for (uint32_t i = 0; i < x->npipes && !rc; i++)
-            if (x->pipes[i].sink && x->pipes[i].sink->ops->commit)
-                rc = x->pipes[i].sink->ops->commit(x->pipes[i].sink, e, err);
-        if (rc) /* committed, but not visible yet: the restart's recover() finishes it */
+        if ((rc = sl_coordinator_sinks_commit(x, e, err)))
             return rc;
-        sl_crash_point("ckpt.after_sink_commit");
-        for (uint32_t i = 0; i < x->npipes; i++) /* e.g. Kafka offsets to the group */
-            if (x->pipes[i].source->ops->committed)
-                x->pipes[i].source->ops->committed(x->pipes[i].source, e,
-                                                   sl_log_enabled(SL_LOG_WARN) ? o->log : NULL);
         struct sl_error cerr;
         if (sl_ckpt_cleanup(x->ck, &cerr) != 0 && o->log && sl_log_enabled(SL_LOG_WARN))
             fprintf(o->log, "\nsluice: checkpoint cleanup: %s\n", cerr.msg);
@@ -621,8 +650,9 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
             snprintf(cause, sizeof(cause), "%s", err->msg);
             rc = sl_error_set(err, SL_EFENCED, "%s (and so: %s)", lerr.msg, cause);
         }
-        if (rc == SL_EFENCED)
-            return rc; /* another process leads the job now: stop at once */
+        if (rc == SL_EFENCED || x->cl_ckpt)
+            return rc; /* another process leads the job now, or a cluster's epoch failed
+                        * (its members' files and acks are not retried): stop at once */
         if (++cc->failed_in_row > o->tolerable_failures)
             return rc;
         /* tolerated; a failed final epoch is simply taken again */

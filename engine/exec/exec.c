@@ -256,7 +256,7 @@ static int sl_chan_decode(struct sl_worker *w, const struct sl_kchan_msg *km, st
             return sl_error_set(err, SL_ECORRUPT,
                                 "Kafka channel topic '%s' partition %d offset %lld: a message "
                                 "of kind %u from worker %d of %zu bytes (8 expected)",
-                                x->opts->cluster_topic, w->gid, (long long)km->offset, km->kind,
+                                x->assign.topic, w->gid, (long long)km->offset, km->kind,
                                 km->sender, km->len);
         m->num = (int64_t)sl_le_get64(km->bytes);
         return 0;
@@ -266,13 +266,12 @@ static int sl_chan_decode(struct sl_worker *w, const struct sl_kchan_msg *km, st
         return sl_error_set(err, SL_ECORRUPT,
                             "Kafka channel topic '%s' partition %d offset %lld: a message from "
                             "worker %d for operator %u, which takes none",
-                            x->opts->cluster_topic, w->gid, (long long)km->offset, km->sender,
-                            km->aux);
+                            x->assign.topic, w->gid, (long long)km->offset, km->sender, km->aux);
     char what[192];
     snprintf(what, sizeof(what),
-             "Kafka channel topic '%s' partition %d offset %lld: a message from worker %d for "
+             "Kafka channel topic '%.80s' partition %d offset %lld: a message from worker %d for "
              "operator '%s'",
-             x->opts->cluster_topic, w->gid, (long long)km->offset, km->sender, op->ops->name);
+             x->assign.topic, w->gid, (long long)km->offset, km->sender, op->ops->name);
     struct sl_sread in;
     sl_sread_init(&in, km->bytes, km->len, what);
     int rc = op->ops->msg_decode(op, &w->ctx, km->aux, &in, m, err);
@@ -319,7 +318,7 @@ static int sl_serve_channel(struct sl_worker *w, bool *got, struct sl_error *err
                 return sl_error_set(err, SL_ECORRUPT,
                                     "Kafka channel topic '%s' partition %d offset %lld: a "
                                     "message from worker %d, which is not another process's",
-                                    x->opts->cluster_topic, w->gid, (long long)km[i].offset, from);
+                                    x->assign.topic, w->gid, (long long)km[i].offset, from);
             w->chan_recv_bytes += km[i].len;
             struct sl_sbuf *in = &w->chan_in[from];
             if (km[i].kind == SL_MSG_DATA && (km[i].aux & SL_CHAN_MORE)) {
@@ -335,7 +334,7 @@ static int sl_serve_channel(struct sl_worker *w, bool *got, struct sl_error *err
                                         "Kafka channel topic '%s' partition %d offset %lld: a "
                                         "message of kind %u from worker %d after an unfinished "
                                         "fragmented one",
-                                        x->opts->cluster_topic, w->gid, (long long)whole.offset,
+                                        x->assign.topic, w->gid, (long long)whole.offset,
                                         whole.kind, from);
                 sl_sbuf_put(in, whole.bytes, whole.len);
                 if (in->failed)
@@ -1341,16 +1340,19 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                                 opts->cluster_workers, opts->cluster_lo, n, opts->cluster_lo,
                                 opts->cluster_lo + n, opts->cluster_workers);
         }
-        if (opts->ckpt) {
+        if (opts->ckpt && (!opts->ckpt->zk || !opts->live)) {
             free(x);
             return sl_error_set(err, SL_ENOTSUP,
-                                "--cluster: checkpoints of a job over several processes are not "
-                                "built yet (no --state-dir, --zk nor checkpoint interval)");
+                                "--cluster: checkpoints of a job over several processes need "
+                                "ZooKeeper (--zk), where the leader and the members meet");
         }
-        if (!opts->cluster_brokers || !opts->cluster_topic) {
+        x->cl_ckpt = opts->ckpt != NULL;
+        if (!opts->cluster_brokers || (!opts->cluster_topic && !x->cl_ckpt)) {
             free(x);
             return sl_error_set(err, SL_EINVAL, "--cluster needs the channel's brokers and topic");
         }
+        if (opts->cluster_topic) /* with checkpoints, the assignment names the topic */
+            snprintf(x->assign.topic, sizeof(x->assign.topic), "%s", opts->cluster_topic);
         x->nall = opts->cluster_workers;
         x->base = opts->cluster_lo;
     }
@@ -1368,6 +1370,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->env.shared = &x->shared;
     x->env.worker_lo = x->base;
     x->env.worker_hi = x->base + x->n;
+    x->env.cluster = opts->cluster_workers > 0 ? opts->cluster_workers : 0;
     struct sl_coordinator cc = {0};
     double restore_ms = 0, restore_t0 = 0;
     const char *idle = sl_job_setting(job, "table.exec.source.idle-timeout");
@@ -1423,6 +1426,10 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         co = *opts->ckpt;
         co.stop = opts->stop; /* a standby's wait ends on SIGINT / SIGTERM */
         co.kg_max = kg_set;
+        if (x->cl_ckpt) {
+            co.cluster_workers = x->nall;
+            co.cluster_lo = x->base;
+        }
         if (co.interval_ms <= 0) {
             const char *iv = sl_job_setting(job, "execution.checkpointing.interval");
             co.interval_ms = iv ? sl_setting_duration_ms(iv) : 1000;
@@ -1457,6 +1464,16 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         bool txn = false;
         for (uint32_t i = 0; i < x->npipes; i++)
             txn |= x->pipes[i].sink && x->pipes[i].sink->ops->resolve != NULL;
+        if (txn && opts->cluster_workers) {
+            /* each member would commit its own transactions at its own pace, and none is
+             * resolved at a start across processes: not built (docs/cluster.md) */
+            rc = sl_error_set(err, SL_ENOTSUP,
+                              "an exactly-once Kafka sink ('sink.delivery-guarantee' = "
+                              "'exactly-once') in a job over several processes (--cluster) is "
+                              "not built yet: use 'at-least-once', or run the job in one "
+                              "process");
+            goto out;
+        }
         if (txn && co.tolerable_failures > 0) {
             rc = sl_error_set(err, SL_EINVAL,
                               "SET 'execution.checkpointing.tolerable-failed-checkpoints' = "
@@ -1493,17 +1510,22 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         free(layout);
         if (rc)
             goto out;
+        /* a cluster: roles, the assignment, then recovery (ccluster.c) */
+        if (x->cl_ckpt && (rc = sl_ccluster_setup(x, err)))
+            goto out;
         x->kg_max = sl_ckpt_kg_max(x->ck);
-        x->rescaled = sl_ckpt_restored_workers(x->ck) && sl_ckpt_restored_workers(x->ck) != x->n;
+        x->rescaled = sl_ckpt_rescaled(x->ck);
         if (x->rescaled && co.log)
             fprintf(co.log,
                     "sluice: job '%s': rescaling the state of epoch %" PRIu64
                     " from %d workers to %d (%u key groups)\n",
-                    co.job, sl_ckpt_restored_epoch(x->ck), sl_ckpt_restored_workers(x->ck), x->n,
+                    co.job, sl_ckpt_restored_epoch(x->ck), sl_ckpt_restored_workers(x->ck), x->nall,
                     x->kg_max);
-        sl_livecfg_role(opts->live, "leader"); /* the member node says so (livecfg.h) */
+        if (!x->cl_ckpt) /* a cluster's member node says it (ccluster.c) */
+            sl_livecfg_role(opts->live, "leader"); /* the member node says so (livecfg.h) */
         cc.epoch = sl_ckpt_base_epoch(x->ck);
         cc.committed = cc.epoch;
+        cc.acked = cc.epoch;       /* a cluster's member: the workers' ck_ready start there */
         atomic_store(&x->gate, 1); /* the sinks recover once the workers have restored */
         restore_t0 = tr;
         x->ck_states = calloc((size_t)x->n, sizeof(*x->ck_states));
@@ -1517,7 +1539,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
          * reads for its own workers. END is per operator (a sender sends several to one
          * worker), so no kind ends a sender's stream. */
         struct sl_kchan_config kc = {.bootstrap = opts->cluster_brokers,
-                                     .topic = opts->cluster_topic,
+                                     .topic = x->assign.topic,
                                      .props = opts->kafka_props,
                                      .nprops = opts->nkafka_props,
                                      .workers = x->nall,
@@ -1756,6 +1778,7 @@ out:
             sl_ckpt_wstate_free(&x->ck_states[i]);
     free(x->ck_states);
     sl_ckpt_free(x->ck);
+    sl_assignment_free(&x->assign);
     sl_coordinator_free(&cc);
     if (x->rings)
         for (int i = 0; i < x->n * x->n; i++)

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "coord/cluster.h"
 #include "engine/conn/registry.h"
 #include "engine/core/ring.h"
 #include "engine/core/wake.h"
@@ -122,6 +123,7 @@ struct sl_worker {
     int ck_nbar;                     /* how many have */
     struct sl_ckpt_wstate *ck_state; /* x->ck_states[id]: read by the coordinator */
     int ck_rc;                       /* the snapshot's outcome, with ck_err */
+    bool ck_ended; /* at its last snapshot, every pipeline of this worker had finished */
     struct sl_error ck_err;
     _Atomic uint64_t ck_ready; /* ck_state holds this epoch's snapshot */
     _Atomic int idle_done;     /* every pipeline finished: only barriers are left to serve */
@@ -179,6 +181,11 @@ struct sl_exec {
     struct sl_ckpt_live ck_live;
     uint64_t *op_state; /* [worker * ntags + tag]: state bytes + 1 of the operator in the
                            last committed epoch (0: it saved none) */
+    /* checkpoints of a job over several processes (ccluster.c): the generation's
+     * assignment, this process's member name, whether it leads */
+    bool cl_ckpt, cl_leader;
+    struct sl_assignment assign;
+    const char *cl_member;
 };
 
 /* The checkpoint coordinator's state (the monitor thread's). */
@@ -194,6 +201,11 @@ struct sl_coordinator {
     double *dur, *align; /* ms per committed epoch */
     uint32_t ndur, capdur;
     uint64_t bytes, state_bytes;
+    /* a job over several processes (ccluster.c) */
+    bool files_done;                /* the leader: its own files of `inflight` are written */
+    uint64_t acked;                 /* a member: the last epoch it acked */
+    double next_watch, next_follow; /* membership / generation checks; a member's reads */
+    struct sl_ckpt_stats cst;       /* the leader's own files of `inflight` */
 };
 
 /* ---- the executor, for the coordinator (exec.c) -------------------------------------------- */
@@ -211,6 +223,22 @@ double sl_exec_wall(void);
  * onto pipeline `pipe` (its row of x->pstats). On the worker's thread, after each piece of
  * work that belongs to one pipeline. */
 void sl_exec_account(struct sl_worker *w, uint32_t pipe);
+
+/* ---- checkpoints of a job over several processes (ccluster.c) ----
+ * setup: after sl_ckpt_open, before the channel opens: roles, the member node's range, the
+ * assignment (the leader waits for the members and publishes it, a member waits for it),
+ * recovery; x->assign.topic is then the channel's topic. leader_complete: the leader's
+ * epoch once its own workers are ready (own files, ack, collect, manifest over W, commit):
+ * 1 committed, 0 not yet (acks missing), < 0 an error that fails the run. member_turn: a
+ * member's coordinator turn (snapshot files and ack; follow the leader's commits). watch:
+ * every 100 ms, a member of the assignment gone or a newer generation fails the run. */
+int sl_ccluster_setup(struct sl_exec *x, struct sl_error *err);
+int sl_ccluster_leader_complete(struct sl_exec *x, struct sl_coordinator *cc, uint64_t e,
+                                struct sl_ckpt_stats *st, struct sl_error *err);
+int sl_ccluster_member_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_error *err);
+int sl_ccluster_watch(struct sl_exec *x, struct sl_coordinator *cc, struct sl_error *err);
+/* The sinks' commit of `e` and the sources' committed() hook (coordinator.c). */
+int sl_coordinator_sinks_commit(struct sl_exec *x, uint64_t e, struct sl_error *err);
 
 /* ---- metrics (metrics.c) ---------------------------------------------------------------- */
 

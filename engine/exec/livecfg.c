@@ -306,6 +306,29 @@ void sl_livecfg_role(struct sl_livecfg *lc, const char *role)
     pthread_mutex_unlock(&lc->mu);
 }
 
+int sl_livecfg_cluster(struct sl_livecfg *lc, const char *role, int64_t w, int64_t lo, int64_t hi,
+                       uint64_t fingerprint, struct sl_error *err)
+{
+    pthread_mutex_lock(&lc->mu);
+    snprintf(lc->me.role, sizeof(lc->me.role), "%s", role);
+    lc->me.cluster_w = w;
+    lc->me.cluster_lo = lo;
+    lc->me.cluster_hi = hi;
+    snprintf(lc->me.fingerprint, sizeof(lc->me.fingerprint), "%016" PRIx64, fingerprint);
+    int rc = lc->joined ? sl_member_update(lc->zk, lc->job, &lc->me, err)
+                        : sl_error_set(err, SL_ESTATE,
+                                       "job '%s': this process's member node "
+                                       "is not in ZooKeeper",
+                                       lc->job);
+    pthread_mutex_unlock(&lc->mu);
+    return rc;
+}
+
+const char *sl_livecfg_member_name(const struct sl_livecfg *lc)
+{
+    return lc ? lc->me.name : "";
+}
+
 void sl_livecfg_metrics(struct sl_livecfg *lc, const char *url)
 {
     if (!lc)

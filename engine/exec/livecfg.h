@@ -114,6 +114,13 @@ void sl_livecfg_close(struct sl_livecfg *lc);
 int sl_livecfg_attach(struct sl_livecfg *lc, struct sl_exec *x, int64_t interval_flag_ms,
                       struct sl_error *err);
 void sl_livecfg_role(struct sl_livecfg *lc, const char *role);
+/* A process of a job over several processes (docs/cluster.md): its role ("leader" or
+ * "member"), the job's W, its global workers [lo, hi) and its plan fingerprint go into its
+ * member node, where the leader reads them (engine/exec/ccluster.c). */
+int sl_livecfg_cluster(struct sl_livecfg *lc, const char *role, int64_t w, int64_t lo, int64_t hi,
+                       uint64_t fingerprint, struct sl_error *err);
+/* The member node's name ("m-<host>-<pid>"), as the assignment lists it. */
+const char *sl_livecfg_member_name(const struct sl_livecfg *lc);
 /* The metrics address for the member node ("http://ADDR:PORT/metrics"); NULL lc is fine. */
 void sl_livecfg_metrics(struct sl_livecfg *lc, const char *url);
 void sl_livecfg_detach(struct sl_livecfg *lc);

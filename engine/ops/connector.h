@@ -68,6 +68,11 @@ struct sl_connector_env {
      * job's worker count and called with global worker indexes, but only these call it; it
      * must not touch (assign, open, flush) another worker's part. Both 0: every worker. */
     int worker_lo, worker_hi;
+    /* A job over several processes: its W (0: one process). One folder is written by every
+     * process of the job: a filesystem sink takes no folder lock, and its recovery touches
+     * only the part files of [worker_lo, worker_hi) - and of workers >= W for the process
+     * whose range ends at W (a restart at a smaller W settles the files of the old ones). */
+    int cluster;
 };
 
 /* What the connectors of one job share. */

@@ -49,15 +49,6 @@
 
 static struct sl_pt g_pt;
 
-static struct sl_zk *open_zk(int session_ms)
-{
-    struct sl_error err;
-    sl_error_clear(&err);
-    struct sl_zk *zk = NULL;
-    assert_int_equal(sl_zk_open(g_pt.addr, session_ms, 10000, &zk, &err), 0);
-    return zk;
-}
-
 static void check_ok(int rc, const struct sl_error *err)
 {
     if (rc)
@@ -280,7 +271,7 @@ static void test_publish_fenced(void **state)
     (void)state;
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_zk *za = open_zk(4000), *zb = open_zk(4000);
+    struct sl_zk *za = sl_pt_open_zk(&g_pt, 4000), *zb = sl_pt_open_zk(&g_pt, 4000);
     struct sl_latch *la, *lb;
     check_ok(sl_latch_new(za, "/pub/latch", &la, &err), &err);
     check_ok(sl_latch_new(zb, "/pub/latch", &lb, &err), &err);
@@ -370,7 +361,7 @@ static struct sl_zk *join(const char *job, int64_t pid, const char *role, struct
 {
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_zk *zk = open_zk(4000);
+    struct sl_zk *zk = sl_pt_open_zk(&g_pt, 4000);
     memset(m, 0, sizeof(*m));
     snprintf(m->host, sizeof(m->host), "h");
     m->pid = pid;
@@ -432,7 +423,7 @@ static void test_await_stable(void **state)
     (void)state;
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_zk *zl = open_zk(4000);
+    struct sl_zk *zl = sl_pt_open_zk(&g_pt, 4000);
     struct stable_waiter w = {.zk = zl, .job = "st", .stab_ms = 1000, .min = 3};
     stable_start(&w);
     struct sl_member m[4];
@@ -537,7 +528,7 @@ static void test_acks(void **state)
     (void)state;
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_zk *zl = open_zk(4000);
+    struct sl_zk *zl = sl_pt_open_zk(&g_pt, 4000);
     struct sl_member m[4];
     struct sl_zk *zm[4];
     for (int i = 0; i < 3; i++)

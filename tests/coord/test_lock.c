@@ -50,15 +50,6 @@
 
 static struct sl_pt g_pt;
 
-static struct sl_zk *open_zk(int session_ms)
-{
-    struct sl_error err;
-    sl_error_clear(&err);
-    struct sl_zk *zk = NULL;
-    assert_int_equal(sl_zk_open(g_pt.addr, session_ms, 10000, &zk, &err), 0);
-    return zk;
-}
-
 struct waiter {
     struct sl_lock *lock;
     pthread_t thread;
@@ -97,7 +88,8 @@ static void test_exclusion_no_herd(void **state)
     (void)state;
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_zk *za = open_zk(4000), *zb = open_zk(4000), *zc = open_zk(4000);
+    struct sl_zk *za = sl_pt_open_zk(&g_pt, 4000), *zb = sl_pt_open_zk(&g_pt, 4000),
+                 *zc = sl_pt_open_zk(&g_pt, 4000);
     struct sl_lock *a, *b, *c;
     assert_int_equal(sl_lock_new(za, "/t/excl", "owner a", &a, &err), 0);
     assert_int_equal(sl_lock_new(zb, "/t/excl", "owner b", &b, &err), 0);
@@ -152,7 +144,7 @@ static void test_session_expiry(void **state)
     (void)state;
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_zk *za = open_zk(2000), *zb = open_zk(4000);
+    struct sl_zk *za = sl_pt_open_zk(&g_pt, 2000), *zb = sl_pt_open_zk(&g_pt, 4000);
     struct sl_lock *a, *b;
     assert_int_equal(sl_lock_new(za, "/t/exp", "owner a", &a, &err), 0);
     assert_int_equal(sl_lock_new(zb, "/t/exp", "owner b", &b, &err), 0);
@@ -374,7 +366,7 @@ static void test_stop_flag(void **state)
     (void)state;
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_zk *za = open_zk(4000), *zb = open_zk(4000);
+    struct sl_zk *za = sl_pt_open_zk(&g_pt, 4000), *zb = sl_pt_open_zk(&g_pt, 4000);
     struct sl_lock *a, *b;
     assert_int_equal(sl_lock_new(za, "/t/stop", "owner a", &a, &err), 0);
     assert_int_equal(sl_lock_new(zb, "/t/stop", "owner b", &b, &err), 0);
@@ -568,7 +560,7 @@ static void test_check_across_restart(void **state)
     (void)state;
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_zk *za = open_zk(15000);
+    struct sl_zk *za = sl_pt_open_zk(&g_pt, 15000);
     struct sl_lock *a;
     assert_int_equal(sl_lock_new(za, "/t/restart", "owner a", &a, &err), 0);
     assert_int_equal(sl_lock_acquire(a, 5000, &err), 0);

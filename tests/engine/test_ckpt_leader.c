@@ -8,6 +8,10 @@
  * Another process's write is made deterministic here: a second job directory with the same
  * job id commits two epochs, and its commit file is copied over the first one's while the
  * first checkpoint handle is open (what a standby's commits do to the store).
+ *
+ * Also sl_ckpt_cleanup's rule for a job over several processes: files of an epoch above the
+ * last committed one (a member's files of the epoch in flight, written before the leader
+ * commits it) are never deleted; older ones no kept manifest needs are.
  */
 #include "tests/util/testutil.h"
 
@@ -78,8 +82,71 @@ static void test_replaced(void **state)
     free(b);
 }
 
+static bool exists(const char *dir, const char *name)
+{
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/lead/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+static void test_cleanup_in_flight(void **state)
+{
+    (void)state;
+    char *a = sl_ct_tmpdir();
+    struct sl_ckpt *c = open_ckpt(a); /* keep 2, every epoch full: no references */
+    commit(c, 1);
+    commit(c, 2);
+    commit(c, 3);
+    /* epoch 4's files written, not committed (this process's), and another process's file
+     * of epoch 5 */
+    struct sl_ckpt_wstate ws;
+    memset(&ws, 0, sizeof(ws));
+    struct sl_ckpt_stats st;
+    struct sl_sbuf lines, offs;
+    sl_sbuf_init(&lines);
+    sl_sbuf_init(&offs);
+    struct sl_error err;
+    sl_error_clear(&err);
+    if (sl_ckpt_write_files(c, 4, &ws, &st, &lines, &offs, &err))
+        fail_msg("write_files 4: %s", err.msg);
+    static const char want[] = "worker 0 lead-w0-e4.snap ";
+    assert_non_null(memmem(lines.p, lines.len, want, sizeof(want) - 1)); /* lines: no NUL */
+    char other[1200];
+    snprintf(other, sizeof(other), "%s/lead/lead-w7-e5.snap", a);
+    FILE *f = fopen(other, "wb");
+    assert_non_null(f);
+    fputs("x", f);
+    fclose(f);
+    assert_int_equal(sl_ckpt_cleanup(c, &err), 0);
+    assert_false(exists(a, "lead-w0-e1.snap")); /* not needed by 3 nor 2 */
+    assert_false(exists(a, "manifest-1"));
+    assert_true(exists(a, "lead-w0-e2.snap"));
+    assert_true(exists(a, "lead-w0-e3.snap"));
+    assert_true(exists(a, "manifest-3"));
+    assert_true(exists(a, "lead-w0-e4.snap")); /* in flight: above the last committed */
+    assert_true(exists(a, "lead-w7-e5.snap"));
+    /* committed now (over its lines): cleanup drops epoch 2, keeps 3, 4 and 5's file */
+    if (sl_ckpt_commit_lines(c, 4, 1, &lines, &offs, &st, &err))
+        fail_msg("commit_lines 4: %s", err.msg);
+    assert_int_equal(sl_ckpt_cleanup(c, &err), 0);
+    assert_false(exists(a, "lead-w0-e2.snap"));
+    assert_true(exists(a, "lead-w0-e3.snap"));
+    assert_true(exists(a, "lead-w0-e4.snap"));
+    assert_true(exists(a, "lead-w7-e5.snap"));
+    sl_sbuf_free(&lines);
+    sl_sbuf_free(&offs);
+    sl_ckpt_wstate_free(&ws);
+    sl_ckpt_free(c);
+    sl_ct_rmdir(a);
+    free(a);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_replaced)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_replaced),
+                                       cmocka_unit_test(test_cleanup_in_flight)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,28 +32,7 @@
 #include "tests/util/kafkabroker.h"
 #include "tools/cmd_gen.h"
 
-static struct sl_kbroker *g_kb;
-static const char *g_bs;
 static const char *const g_quiet[] = {"log_level=0"};
-
-static int group_setup(void **state)
-{
-    (void)state;
-    struct sl_error err;
-    if (sl_kbroker_start(NULL, &g_kb, &err) != 0) {
-        fprintf(stderr, "FAIL: no Kafka broker: %s\n", err.msg);
-        return -1;
-    }
-    g_bs = sl_kbroker_bootstrap(g_kb);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sl_kbroker_free(g_kb);
-    return 0;
-}
 
 static double now_s(void)
 {
@@ -76,7 +55,7 @@ static const char *new_topic(const char *prefix, int partitions, const char *con
                              size_t nconfigs)
 {
     const char *t = sl_kbroker_topic_name(prefix);
-    CHECK(sl_kbroker_create_topic(g_kb, t, partitions, configs, nconfigs, ERR));
+    CHECK(sl_kbroker_create_topic(sl_kbroker_group(), t, partitions, configs, nconfigs, ERR));
     return t;
 }
 
@@ -98,7 +77,7 @@ static void produce(const char *topic, int first, int n, int nparts, int nkeys, 
                                           .value = vals[j],
                                           .timestamp = ts0 > 0 ? ts0 + (int64_t)i * 10 : 0};
     }
-    CHECK(sl_kbroker_produce(g_kb, topic, recs, (size_t)n, ERR));
+    CHECK(sl_kbroker_produce(sl_kbroker_group(), topic, recs, (size_t)n, ERR));
     free(recs);
     free(keys);
     free(vals);
@@ -158,7 +137,7 @@ static struct sl_kafka_source *open_source(struct sl_kafka_source_config *cfg)
 {
     struct sl_error err;
     struct sl_kafka_source *src;
-    cfg->bootstrap = g_bs;
+    cfg->bootstrap = sl_kbroker_group_bootstrap();
     if (cfg->nworkers == 0)
         cfg->nworkers = 1;
     int rc = sl_kafka_source_new(cfg, &src, &err);
@@ -205,7 +184,7 @@ static void test_roundtrip(void **state)
     /* the independent reader sees the same */
     struct sl_kbroker_msg *m;
     size_t nm;
-    CHECK(sl_kbroker_consume(g_kb, topic, &m, &nm, ERR));
+    CHECK(sl_kbroker_consume(sl_kbroker_group(), topic, &m, &nm, ERR));
     assert_int_equal(nm, 1000);
     sl_kbroker_msgs_free(m, nm);
 }
@@ -217,9 +196,9 @@ static void test_deleted_offset(void **state)
     (void)state;
     const char *topic = new_topic("del", 1, NULL, 0);
     produce(topic, 0, 100, 1, 0, 0);
-    CHECK(sl_kbroker_delete_records(g_kb, topic, 0, 40, ERR));
+    CHECK(sl_kbroker_delete_records(sl_kbroker_group(), topic, 0, 40, ERR));
     int64_t lo, hi;
-    CHECK(sl_kbroker_watermarks(g_kb, topic, 0, &lo, &hi, ERR));
+    CHECK(sl_kbroker_watermarks(sl_kbroker_group(), topic, 0, &lo, &hi, ERR));
     assert_int_equal(lo, 40);
     assert_int_equal(hi, 100);
 
@@ -289,7 +268,7 @@ static void test_retention(void **state)
     while (lo == 0) { /* the broker checks retention every second (tools/kafka.sh) */
         assert_true(now_s() < deadline);
         usleep(200 * 1000);
-        CHECK(sl_kbroker_watermarks(g_kb, topic, 0, &lo, &hi, ERR));
+        CHECK(sl_kbroker_watermarks(sl_kbroker_group(), topic, 0, &lo, &hi, ERR));
     }
     assert_int_equal(hi, 400);
     fprintf(stderr, "retention kept offsets %" PRId64 "..%" PRId64 "\n", lo, hi - 1);
@@ -364,7 +343,8 @@ static void test_missing_topic(void **state)
     const char *t = sl_kbroker_topic_name("missing");
     char topic[128];
     snprintf(topic, sizeof(topic), "%s", t);
-    struct sl_kafka_source_config cfg = {.bootstrap = g_bs, .topic = topic, .nworkers = 1};
+    struct sl_kafka_source_config cfg = {
+        .bootstrap = sl_kbroker_group_bootstrap(), .topic = topic, .nworkers = 1};
     struct sl_kafka_source *src;
     struct sl_error err;
     assert_int_equal(sl_kafka_source_new(&cfg, &src, &err), SL_ENOTFOUND);
@@ -372,7 +352,7 @@ static void test_missing_topic(void **state)
     assert_non_null(strstr(err.msg, "does not exist"));
     /* and the source did not create it */
     bool exists = true;
-    CHECK(sl_kbroker_topic_exists(g_kb, topic, &exists, NULL, ERR));
+    CHECK(sl_kbroker_topic_exists(sl_kbroker_group(), topic, &exists, NULL, ERR));
     assert_false(exists);
 
     /* a sink's topic is created by the broker (auto.create.topics.enable, num.partitions 4),
@@ -381,7 +361,7 @@ static void test_missing_topic(void **state)
         SL_KAFKA_PART_KEY_HASH, SL_KAFKA_PART_ROUND_ROBIN, SL_KAFKA_PART_FIXED};
     for (size_t k = 0; k < 3; k++) {
         snprintf(topic, sizeof(topic), "%s", sl_kbroker_topic_name("created"));
-        struct sl_kafka_sink_config sc = {.bootstrap = g_bs,
+        struct sl_kafka_sink_config sc = {.bootstrap = sl_kbroker_group_bootstrap(),
                                           .topic = topic,
                                           .partitioner = parts[k],
                                           .partition = 1,
@@ -406,12 +386,12 @@ static void test_missing_topic(void **state)
         assert_int_equal(rc, 0);
         sl_kafka_sink_free(sink, 1000);
         int32_t np = 0;
-        CHECK(sl_kbroker_topic_exists(g_kb, topic, &exists, &np, ERR));
+        CHECK(sl_kbroker_topic_exists(sl_kbroker_group(), topic, &exists, &np, ERR));
         assert_true(exists);
         assert_int_equal(np, 4);
         struct sl_kbroker_msg *m;
         size_t nm;
-        CHECK(sl_kbroker_consume(g_kb, topic, &m, &nm, ERR));
+        CHECK(sl_kbroker_consume(sl_kbroker_group(), topic, &m, &nm, ERR));
         assert_int_equal(nm, 40);
         for (size_t i = 0; parts[k] == SL_KAFKA_PART_FIXED && i < nm; i++)
             assert_int_equal(m[i].partition, 1);
@@ -428,18 +408,19 @@ static void test_gen_topic(void **state)
     char topic[128];
     snprintf(topic, sizeof(topic), "%s", sl_kbroker_topic_name("gen"));
     bool exists = true;
-    CHECK(sl_kbroker_topic_exists(g_kb, topic, &exists, NULL, ERR));
+    CHECK(sl_kbroker_topic_exists(sl_kbroker_group(), topic, &exists, NULL, ERR));
     assert_false(exists);
-    const char *argv[] = {"gen", "nexmark",   "--events", "1000",       "--topic",
-                          topic, "--brokers", g_bs,       "--property", "log_level=0"};
+    const char *argv[] = {"gen",        "nexmark",    "--events",  "1000",
+                          "--topic",    topic,        "--brokers", sl_kbroker_group_bootstrap(),
+                          "--property", "log_level=0"};
     assert_int_equal(sl_cmd_gen((int)(sizeof(argv) / sizeof(argv[0])), (char **)argv), 0);
     int32_t np = 0;
-    CHECK(sl_kbroker_topic_exists(g_kb, topic, &exists, &np, ERR));
+    CHECK(sl_kbroker_topic_exists(sl_kbroker_group(), topic, &exists, &np, ERR));
     assert_true(exists);
     assert_int_equal(np, 4);
     struct sl_kbroker_msg *m;
     size_t nm;
-    CHECK(sl_kbroker_consume(g_kb, topic, &m, &nm, ERR));
+    CHECK(sl_kbroker_consume(sl_kbroker_group(), topic, &m, &nm, ERR));
     assert_int_equal(nm, 1000);
     size_t per[4] = {0};
     for (size_t i = 0; i < nm; i++)
@@ -458,10 +439,10 @@ static void test_group_offsets(void **state)
     produce(topic, 0, 300, 3, 0, 0); /* 100 per partition */
     char group[64];
     snprintf(group, sizeof(group), "g-%s", topic);
-    CHECK(sl_kbroker_commit_offset(g_kb, group, topic, 0, 10, ERR));
-    CHECK(sl_kbroker_commit_offset(g_kb, group, topic, 1, 95, ERR));
+    CHECK(sl_kbroker_commit_offset(sl_kbroker_group(), group, topic, 0, 10, ERR));
+    CHECK(sl_kbroker_commit_offset(sl_kbroker_group(), group, topic, 1, 95, ERR));
     /* partition 2: no committed offset -> an error naming it, unless auto.offset.reset */
-    struct sl_kafka_source_config cfg = {.bootstrap = g_bs,
+    struct sl_kafka_source_config cfg = {.bootstrap = sl_kbroker_group_bootstrap(),
                                          .topic = topic,
                                          .startup = SL_KAFKA_START_GROUP,
                                          .group_id = group,
@@ -498,7 +479,7 @@ static void test_group_offsets(void **state)
     sl_kafka_source_free(src);
     /* the source only reads the group's offsets: it commits nothing */
     int64_t off;
-    CHECK(sl_kbroker_committed_offset(g_kb, group, topic, 0, &off, ERR));
+    CHECK(sl_kbroker_committed_offset(sl_kbroker_group(), group, topic, 0, &off, ERR));
     assert_int_equal(off, 10);
 }
 
@@ -520,7 +501,8 @@ static void test_read_committed(void **state)
             snprintf(vals[i], sizeof(vals[i]), "v%d", idx);
             recs[i] = (struct sl_kbroker_rec){.partition = i % 2, .value = vals[i]};
         }
-        CHECK(sl_kbroker_produce_txn(g_kb, topic, tid, recs, 20, round % 2 == 0, ERR));
+        CHECK(
+            sl_kbroker_produce_txn(sl_kbroker_group(), topic, tid, recs, 20, round % 2 == 0, ERR));
     }
     /* the source as a table has it (librdkafka's default isolation, read_committed, which is
      * Flink's default too): only the 40 committed records, and a bounded read ends although
@@ -540,7 +522,7 @@ static void test_read_committed(void **state)
     assert_int_equal(sl_kafka_source_state(src, 0, st, 2, &ns), 0);
     assert_int_equal(ns, 1);
     int64_t lo, hi;
-    CHECK(sl_kbroker_watermarks(g_kb, topic, st[0].partition, &lo, &hi, ERR));
+    CHECK(sl_kbroker_watermarks(sl_kbroker_group(), topic, st[0].partition, &lo, &hi, ERR));
     assert_int_equal(st[0].next, hi);
     sl_kafka_source_free(src);
     /* read_uncommitted, asked for explicitly, sees the aborted ones too */
@@ -573,7 +555,7 @@ static void test_compaction(void **state)
         assert_true(now_s() < deadline);
         sl_kbroker_msgs_free(m, nm == 400 ? 0 : nm);
         usleep(300 * 1000);
-        CHECK(sl_kbroker_consume(g_kb, topic, &m, &nm, ERR));
+        CHECK(sl_kbroker_consume(sl_kbroker_group(), topic, &m, &nm, ERR));
         if (nm >= 400) {
             sl_kbroker_msgs_free(m, nm);
             m = NULL;
@@ -651,7 +633,7 @@ static void test_broker_restart(void **state)
 {
     (void)state;
     const char *topic = new_topic("restart", 2, NULL, 0);
-    struct sl_kafka_sink_config sc = {.bootstrap = g_bs,
+    struct sl_kafka_sink_config sc = {.bootstrap = sl_kbroker_group_bootstrap(),
                                       .topic = topic,
                                       .partitioner = SL_KAFKA_PART_ROUND_ROBIN,
                                       .props = g_quiet,
@@ -669,7 +651,7 @@ static void test_broker_restart(void **state)
     drain(src, 0, 200, got, 400, &n);
     check_exact(got, n, 0, 200, 2);
 
-    CHECK(sl_kbroker_down(g_kb, ERR));
+    CHECK(sl_kbroker_down(sl_kbroker_group(), ERR));
     write_sink(sink, 200, 200); /* buffered by the producer */
     double until = now_s() + 3;
     while (now_s() < until) { /* the broker is away: no records, no error */
@@ -682,7 +664,7 @@ static void test_broker_restart(void **state)
         assert_int_equal(k, 0);
         assert_int_equal(sl_kafka_sink_poll(sink, &err), 0);
     }
-    CHECK(sl_kbroker_up(g_kb, ERR));
+    CHECK(sl_kbroker_up(sl_kbroker_group(), ERR));
     int rc = sl_kafka_sink_flush(sink, 60000, &err);
     if (rc)
         fprintf(stderr, "flush after the restart: %s\n", err.msg);
@@ -702,7 +684,7 @@ static void test_broker_restart(void **state)
     sl_kafka_source_free(src);
     struct sl_kbroker_msg *m;
     size_t nm;
-    CHECK(sl_kbroker_consume(g_kb, topic, &m, &nm, ERR));
+    CHECK(sl_kbroker_consume(sl_kbroker_group(), topic, &m, &nm, ERR));
     assert_int_equal(nm, 400); /* the idempotent producer wrote nothing twice */
     sl_kbroker_msgs_free(m, nm);
 }
@@ -730,9 +712,10 @@ static void test_many_partitions(void **state)
     /* a round-robin sink spreads over all 64 */
     char out[128];
     snprintf(out, sizeof(out), "%s", sl_kbroker_topic_name("many-out"));
-    CHECK(sl_kbroker_create_topic(g_kb, out, 64, NULL, 0, ERR));
-    struct sl_kafka_sink_config sc = {
-        .bootstrap = g_bs, .topic = out, .partitioner = SL_KAFKA_PART_ROUND_ROBIN};
+    CHECK(sl_kbroker_create_topic(sl_kbroker_group(), out, 64, NULL, 0, ERR));
+    struct sl_kafka_sink_config sc = {.bootstrap = sl_kbroker_group_bootstrap(),
+                                      .topic = out,
+                                      .partitioner = SL_KAFKA_PART_ROUND_ROBIN};
     struct sl_kafka_sink *sink;
     struct sl_error err;
     assert_int_equal(sl_kafka_sink_new(&sc, &sink, &err), 0);
@@ -741,7 +724,7 @@ static void test_many_partitions(void **state)
     sl_kafka_sink_free(sink, 1000);
     for (int32_t p = 0; p < 64; p++) {
         int64_t lo, hi;
-        CHECK(sl_kbroker_watermarks(g_kb, out, p, &lo, &hi, ERR));
+        CHECK(sl_kbroker_watermarks(sl_kbroker_group(), out, p, &lo, &hi, ERR));
         assert_int_equal(hi, 10);
     }
     free(got);
@@ -757,5 +740,5 @@ int main(void)
         cmocka_unit_test(test_compaction),      cmocka_unit_test(test_broker_restart),
         cmocka_unit_test(test_many_partitions),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, sl_kbroker_group_setup, sl_kbroker_group_teardown);
 }

@@ -29,35 +29,14 @@
 #include "tests/io/kchan_check.h"
 #include "tests/util/kafkabroker.h"
 
-static struct sl_kbroker *g_kb;
-static const char *g_bs;
 static const char *const g_props[] = {"log_level=0", "queue.buffering.max.messages=32"};
-
-static int group_setup(void **state)
-{
-    (void)state;
-    struct sl_error err;
-    if (sl_kbroker_start(NULL, &g_kb, &err) != 0) {
-        fprintf(stderr, "FAIL: no Kafka broker: %s\n", err.msg);
-        return -1;
-    }
-    g_bs = sl_kbroker_bootstrap(g_kb);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sl_kbroker_free(g_kb);
-    return 0;
-}
 
 static void assert_topic(const char *topic, bool exists, int32_t partitions)
 {
     bool e = false;
     int32_t n = 0;
     struct sl_error err;
-    assert_int_equal(sl_kbroker_topic_exists(g_kb, topic, &e, &n, &err), 0);
+    assert_int_equal(sl_kbroker_topic_exists(sl_kbroker_group(), topic, &e, &n, &err), 0);
     assert_int_equal(e, exists);
     if (exists)
         assert_int_equal(n, partitions);
@@ -69,12 +48,13 @@ static void test_exchange(void **state)
     char topic[64];
     snprintf(topic, sizeof(topic), "%s", sl_kbroker_topic_name("chan"));
     assert_topic(topic, false, 0);
-    kc_exchange(g_bs, topic, g_props, 2, 100, 40); /* the first open creates it */
+    kc_exchange(sl_kbroker_group_bootstrap(), topic, g_props, 2, 100,
+                40); /* the first open creates it */
     assert_topic(topic, true, KC_W);
     for (int d = 0; d < KC_W; d++) { /* purged as the destinations read */
         int64_t lo, hi;
         struct sl_error err;
-        assert_int_equal(sl_kbroker_watermarks(g_kb, topic, d, &lo, &hi, &err), 0);
+        assert_int_equal(sl_kbroker_watermarks(sl_kbroker_group(), topic, d, &lo, &hi, &err), 0);
         fprintf(stderr, "partition %d keeps %" PRId64 "..%" PRId64 "\n", d, lo, hi);
         assert_true(lo > 0 && lo <= hi);
     }
@@ -90,7 +70,7 @@ struct opener {
 static void *open_main(void *p)
 {
     struct opener *o = p;
-    struct sl_kchan_config c = {.bootstrap = g_bs,
+    struct sl_kchan_config c = {.bootstrap = sl_kbroker_group_bootstrap(),
                                 .topic = o->topic,
                                 .props = g_props,
                                 .nprops = 1,
@@ -123,7 +103,7 @@ static void test_topic(void **state)
     }
     assert_topic(topic, true, 3);
     /* a job with another worker count on it: refused, naming both */
-    struct sl_kchan_config c = {.bootstrap = g_bs,
+    struct sl_kchan_config c = {.bootstrap = sl_kbroker_group_bootstrap(),
                                 .topic = topic,
                                 .props = g_props,
                                 .nprops = 1,
@@ -136,9 +116,12 @@ static void test_topic(void **state)
     fprintf(stderr, "expected error: %s\n", err.msg);
     assert_non_null(strstr(err.msg, "exists with 3 partitions, but the job has 5 workers"));
     /* the old generation dropped */
-    assert_int_equal(sl_kchan_delete_topic(g_bs, topic, g_props, 1, 10000, &err), 0);
+    assert_int_equal(
+        sl_kchan_delete_topic(sl_kbroker_group_bootstrap(), topic, g_props, 1, 10000, &err), 0);
     assert_topic(topic, false, 0);
-    assert_int_equal(sl_kchan_delete_topic(g_bs, topic, g_props, 1, 10000, &err), SL_ENOTFOUND);
+    assert_int_equal(
+        sl_kchan_delete_topic(sl_kbroker_group_bootstrap(), topic, g_props, 1, 10000, &err),
+        SL_ENOTFOUND);
     assert_non_null(strstr(err.msg, topic));
 }
 
@@ -147,7 +130,7 @@ static void test_purge(void **state)
     (void)state;
     char topic[64];
     snprintf(topic, sizeof(topic), "%s", sl_kbroker_topic_name("chan-purge"));
-    struct sl_kchan_config c = {.bootstrap = g_bs,
+    struct sl_kchan_config c = {.bootstrap = sl_kbroker_group_bootstrap(),
                                 .topic = topic,
                                 .props = g_props,
                                 .nprops = 1,
@@ -185,14 +168,14 @@ static void test_purge(void **state)
     }
     assert_int_equal(sl_kchan_position(ch, 1), 100);
     int64_t lo, hi;
-    assert_int_equal(sl_kbroker_watermarks(g_kb, topic, 1, &lo, &hi, &err), 0);
+    assert_int_equal(sl_kbroker_watermarks(sl_kbroker_group(), topic, 1, &lo, &hi, &err), 0);
     assert_int_equal(lo, 0);
     assert_int_equal(hi, 100);
     assert_int_equal(sl_kchan_purge(ch, 1, 60, 10000, &err), 0);
-    assert_int_equal(sl_kbroker_watermarks(g_kb, topic, 1, &lo, &hi, &err), 0);
+    assert_int_equal(sl_kbroker_watermarks(sl_kbroker_group(), topic, 1, &lo, &hi, &err), 0);
     assert_int_equal(lo, 60);
     assert_int_equal(sl_kchan_purge(ch, 1, sl_kchan_position(ch, 1), 10000, &err), 0);
-    assert_int_equal(sl_kbroker_watermarks(g_kb, topic, 1, &lo, &hi, &err), 0);
+    assert_int_equal(sl_kbroker_watermarks(sl_kbroker_group(), topic, 1, &lo, &hi, &err), 0);
     assert_int_equal(lo, 100);
     assert_int_equal(hi, 100);
     /* beyond the end: the broker's error, naming topic, partition and offset */
@@ -207,7 +190,8 @@ static void test_purge(void **state)
     assert_int_equal(sl_kchan_open(&c, &ch, &err), 0);
     assert_int_equal(sl_kchan_assigned_offset(ch, 1), 100);
     sl_kchan_close(ch, 0);
-    assert_int_equal(sl_kchan_delete_topic(g_bs, topic, g_props, 1, 10000, &err), 0);
+    assert_int_equal(
+        sl_kchan_delete_topic(sl_kbroker_group_bootstrap(), topic, g_props, 1, 10000, &err), 0);
 }
 
 static void test_measure(void **state)
@@ -216,14 +200,17 @@ static void test_measure(void **state)
     static const char *const props[] = {"log_level=0"};
     char topic[64];
     snprintf(topic, sizeof(topic), "%s", sl_kbroker_topic_name("chan-measure"));
-    kc_measure("broker", g_bs, topic, props, 1, 1000, 64 * 1024, 256, 100);
+    kc_measure("broker", sl_kbroker_group_bootstrap(), topic, props, 1, 1000, 64 * 1024, 256, 100);
     struct sl_error err;
-    assert_int_equal(sl_kchan_delete_topic(g_bs, topic, props, 1, 10000, &err), 0);
+    assert_int_equal(
+        sl_kchan_delete_topic(sl_kbroker_group_bootstrap(), topic, props, 1, 10000, &err), 0);
     /* the channel's linger.ms (0) against the sink's (5) */
     static const char *const linger[] = {"log_level=0", "linger.ms=5"};
     snprintf(topic, sizeof(topic), "%s", sl_kbroker_topic_name("chan-measure"));
-    kc_measure("broker linger.ms=5", g_bs, topic, linger, 2, 1000, 64 * 1024, 256, 100);
-    assert_int_equal(sl_kchan_delete_topic(g_bs, topic, props, 1, 10000, &err), 0);
+    kc_measure("broker linger.ms=5", sl_kbroker_group_bootstrap(), topic, linger, 2, 1000,
+               64 * 1024, 256, 100);
+    assert_int_equal(
+        sl_kchan_delete_topic(sl_kbroker_group_bootstrap(), topic, props, 1, 10000, &err), 0);
 }
 
 int main(void)
@@ -234,5 +221,5 @@ int main(void)
         cmocka_unit_test(test_purge),
         cmocka_unit_test(test_measure),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, sl_kbroker_group_setup, sl_kbroker_group_teardown);
 }

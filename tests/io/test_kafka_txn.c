@@ -44,28 +44,7 @@
 #define JOB "job-7"
 #define MAXPART 4
 
-static struct sl_kbroker *g_kb;
-static const char *g_bs;
 static const char *const g_quiet[] = {"log_level=0"};
-
-static int group_setup(void **state)
-{
-    (void)state;
-    struct sl_error err;
-    if (sl_kbroker_start(NULL, &g_kb, &err) != 0) {
-        fprintf(stderr, "FAIL: no Kafka broker: %s\n", err.msg);
-        return -1;
-    }
-    g_bs = sl_kbroker_bootstrap(g_kb);
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sl_kbroker_free(g_kb);
-    return 0;
-}
 
 /* Asserts rc == 0, printing the error first. */
 static void ok(int rc, const struct sl_error *err, const char *what)
@@ -80,7 +59,8 @@ static void fresh(const char *name, int nparts, char topic[128], char prefix[128
 {
     struct sl_error err;
     snprintf(topic, 128, "%s", sl_kbroker_topic_name(name));
-    ok(sl_kbroker_create_topic(g_kb, topic, nparts, NULL, 0, &err), &err, "create topic");
+    ok(sl_kbroker_create_topic(sl_kbroker_group(), topic, nparts, NULL, 0, &err), &err,
+       "create topic");
     snprintf(prefix, 128, "%s-txn", topic);
 }
 
@@ -96,7 +76,7 @@ static struct sl_kafka_txn *open_txn(const char *prefix, const char *topic, int 
 {
     struct sl_kafka_txn *t = NULL;
     struct sl_error err;
-    ok(txn_new(g_bs, prefix, &t, &err), &err, "sl_kafka_txn_new");
+    ok(txn_new(sl_kbroker_group_bootstrap(), prefix, &t, &err), &err, "sl_kafka_txn_new");
     int32_t np = 0;
     ok(sl_kafka_txn_topic(t, topic, id, &np, &err), &err, "sl_kafka_txn_topic");
     assert_int_equal(np, nparts);
@@ -174,7 +154,7 @@ static void read_visible(const char *topic, int nparts, struct sl_kbroker_msg **
                            "enable.partition.eof=true",  "isolation.level=read_committed",
                            "auto.offset.reset=earliest", "log_level=0"};
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    ok(sl_kafka_conf_set(conf, "bootstrap.servers", g_bs, &err) ||
+    ok(sl_kafka_conf_set(conf, "bootstrap.servers", sl_kbroker_group_bootstrap(), &err) ||
            sl_kafka_conf_set_strings(conf, props, sizeof(props) / sizeof(props[0]), &err),
        &err, "reader conf");
     char why[256];
@@ -307,8 +287,8 @@ static void run_child(const char *prefix, const char *topic, uint64_t epoch, int
     assert_true(pid >= 0);
     if (pid == 0) {
         /* a fresh image: the parent's librdkafka threads do not exist in a forked child */
-        execl("/proc/self/exe", "test_kafka_txn", "--child", g_bs, prefix, topic, e, nn,
-              commit ? "1" : "0", (char *)NULL);
+        execl("/proc/self/exe", "test_kafka_txn", "--child", sl_kbroker_group_bootstrap(), prefix,
+              topic, e, nn, commit ? "1" : "0", (char *)NULL);
         _exit(127);
     }
     int status;
@@ -634,7 +614,7 @@ static void test_resolve_held(void **state)
 
     const char *props[] = {foreign, "log_level=0"};
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    ok(sl_kafka_conf_set(conf, "bootstrap.servers", g_bs, &err) ||
+    ok(sl_kafka_conf_set(conf, "bootstrap.servers", sl_kbroker_group_bootstrap(), &err) ||
            sl_kafka_conf_set_strings(conf, props, 2, &err),
        &err, "foreign conf");
     char why[256];
@@ -650,7 +630,7 @@ static void test_resolve_held(void **state)
 
     ok(sl_kafka_txn_commit(t, 2, &err), &err, "commit 2");
     sl_kafka_txn_free(t);
-    struct sl_kafka_txn_config cfg = {.bootstrap = g_bs,
+    struct sl_kafka_txn_config cfg = {.bootstrap = sl_kbroker_group_bootstrap(),
                                       .prefix = prefix,
                                       .job = JOB,
                                       .props = g_quiet,
@@ -693,8 +673,11 @@ static void test_errors(void **state)
 
     /* above the broker's transaction.max.timeout.ms (900 000 by default) */
     const char *props[] = {"log_level=0", "transaction.timeout.ms=3600000"};
-    cfg = (struct sl_kafka_txn_config){
-        .bootstrap = g_bs, .prefix = "too-long", .job = JOB, .props = props, .nprops = 2};
+    cfg = (struct sl_kafka_txn_config){.bootstrap = sl_kbroker_group_bootstrap(),
+                                       .prefix = "too-long",
+                                       .job = JOB,
+                                       .props = props,
+                                       .nprops = 2};
     rc = sl_kafka_txn_new(&cfg, &t, &err);
     fprintf(stderr, "transaction timeout: %s\n", err.msg);
     assert_int_not_equal(rc, 0);
@@ -703,8 +686,11 @@ static void test_errors(void **state)
     assert_non_null(strstr(err.msg, "ransaction timeout"));
 
     const char *own[] = {"transactional.id=mine"};
-    cfg = (struct sl_kafka_txn_config){
-        .bootstrap = g_bs, .prefix = "own", .job = JOB, .props = own, .nprops = 1};
+    cfg = (struct sl_kafka_txn_config){.bootstrap = sl_kbroker_group_bootstrap(),
+                                       .prefix = "own",
+                                       .job = JOB,
+                                       .props = own,
+                                       .nprops = 1};
     assert_int_equal(sl_kafka_txn_new(&cfg, &t, &err), SL_EINVAL);
     assert_null(t);
 }
@@ -719,5 +705,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_two_epochs),      cmocka_unit_test(test_resolve_held),
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_timestamps),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, sl_kbroker_group_setup, sl_kbroker_group_teardown);
 }

@@ -15,7 +15,8 @@
 #   - an uneven split: W = 3 as 2 + 1;
 #   - DATA messages in fragments (SLUICE_CHANNEL_FRAGMENT=32, the join case: small enough
 #     that a message of one row is cut too, as in the batch-capacity-2 build);
-#   - the refusals: --cluster with a checkpoint directory, and workers beyond W.
+#   - the refusals: --cluster with a checkpoint directory but no ZooKeeper (checkpoints over
+#     several processes: test_cluster_ckpt.sh), and workers beyond W.
 # Each exchanging case also checks that messages crossed the channel (the run's summary).
 set -u
 bin=${SLUICE_BIN:?}
@@ -124,8 +125,8 @@ refuse() { # name, expected text, sluice run arguments...
     echo "FAIL refusal $name: exit $rc"; cat "$tmp/r.err"; fail=1
   fi
 }
-refuse "--cluster with --state-dir" \
-    "checkpoints of a job over several processes are not built yet" \
+refuse "--cluster with --state-dir but no --zk" \
+    "checkpoints of a job over several processes need --zk" \
     "${gen[@]}" "$here/cluster_tumble_fs.sql" "${genset[@]}" --set OUT="$tmp/r" --workers 2 \
     --cluster 4:0 --cluster-brokers "$bs" --state-dir "$tmp/state"
 refuse "LO + n > W" "are not within the job's 4" \

@@ -111,6 +111,38 @@ int sl_kbroker_start(const char *args, struct sl_kbroker **out, struct sl_error 
     return 0;
 }
 
+/* the broker of sl_kbroker_group_setup */
+static struct sl_kbroker *kb_group;
+
+int sl_kbroker_group_setup(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    if (sl_kbroker_start(NULL, &kb_group, &err) != 0) {
+        fprintf(stderr, "FAIL: no Kafka broker: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int sl_kbroker_group_teardown(void **state)
+{
+    (void)state;
+    sl_kbroker_free(kb_group);
+    kb_group = NULL;
+    return 0;
+}
+
+struct sl_kbroker *sl_kbroker_group(void)
+{
+    return kb_group;
+}
+
+const char *sl_kbroker_group_bootstrap(void)
+{
+    return kb_group ? kb_group->bootstrap : NULL;
+}
+
 const char *sl_kbroker_bootstrap(const struct sl_kbroker *kb)
 {
     return kb->bootstrap;

@@ -34,6 +34,16 @@ struct sl_kbroker;
 /* Starts a broker; `args` are more kafka.sh start arguments ("--kraft", "--partitions 8";
  * NULL for none). *out is the caller's (sl_kbroker_free). */
 int sl_kbroker_start(const char *args, struct sl_kbroker **out, struct sl_error *err);
+/* The one broker of a test program whose tests share it: cmocka_run_group_tests(tests,
+ * sl_kbroker_group_setup, sl_kbroker_group_teardown). The set-up starts it (kafka.sh's
+ * defaults: ZooKeeper mode) or prints "FAIL: no Kafka broker: <why>" and fails the group;
+ * the tear-down stops it. In between sl_kbroker_group() is that broker and
+ * sl_kbroker_group_bootstrap() its address (NULL before the set-up). */
+int sl_kbroker_group_setup(void **state);
+int sl_kbroker_group_teardown(void **state);
+struct sl_kbroker *sl_kbroker_group(void);
+const char *sl_kbroker_group_bootstrap(void);
+
 /* "127.0.0.1:PORT" and the broker's directory (logs: broker.log); owned by kb. */
 const char *sl_kbroker_bootstrap(const struct sl_kbroker *kb);
 const char *sl_kbroker_dir(const struct sl_kbroker *kb);

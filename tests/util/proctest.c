@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/util/testutil.h"
+
 /* Every child sl_pt_spawn started, for sl_pt_teardown to end those a failed test left
  * running (a failed assertion leaves the test function at once). */
 static pid_t sl_pt_children[256];
@@ -207,4 +209,16 @@ size_t sl_pt_nchildren(struct sl_zk *zk, const char *path)
     if (sl_zk_children(zk, path, &names, &n, &err) == 0)
         sl_zk_names_free(names, n);
     return n;
+}
+
+struct sl_zk *sl_pt_open_zk(const struct sl_pt *pt, int session_ms)
+{
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_zk *zk = NULL;
+    int rc = sl_zk_open(pt->addr, session_ms, 10000, &zk, &err);
+    if (rc)
+        fprintf(stderr, "ZooKeeper %s: %s (%d)\n", pt->addr, err.msg, rc);
+    assert_int_equal(rc, 0);
+    return zk;
 }

@@ -1,6 +1,7 @@
 /*
  * tests/util/proctest.h - helpers of the tests that run the sluice program as child processes
- * beside a real ZooKeeper server (tests/coord/test_lock.c, tests/coord/test_livecfg.c).
+ * beside a real ZooKeeper server (tests/coord/test_lock.c, tests/coord/test_livecfg.c,
+ * tests/coord/test_cluster.c).
  *
  * A test's group setup (sl_pt_setup) finds the program (SLUICE_BIN, which ctest sets), makes
  * a fresh directory $TMPDIR/sl-<name>-XXXXXX (/tmp without TMPDIR) for its files and logs, and
@@ -64,6 +65,10 @@ bool sl_pt_wait_log(const char *log, const char *needle, int timeout_ms);
  * waits for it: stdout into out[cap], stderr into errb[cap] (through files in pt->tmp); the
  * exit status (128 + signal when killed). */
 int sl_pt_run(const struct sl_pt *pt, char *out, char *errb, size_t cap, const char *const *args);
+
+/* A session with the test's server (pt->addr, chroot included) of session_ms; fails the
+ * running test (cmocka) when it cannot be opened. */
+struct sl_zk *sl_pt_open_zk(const struct sl_pt *pt, int session_ms);
 
 /* The number of children of a node (0 when it does not exist or cannot be listed). */
 size_t sl_pt_nchildren(struct sl_zk *zk, const char *path);

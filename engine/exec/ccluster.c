@@ -1,0 +1,576 @@
+/*
+ * engine/exec/ccluster.c - checkpoint epochs of a job over several processes (issue #15;
+ * docs/scaling.md "Cluster-wide epochs", docs/cluster.md): roles, the assignment, the
+ * members' acks, the leader's commit over W workers, the members following the commits.
+ *
+ * `sluice run --workers n --cluster W:LO --zk Z --job J --state-dir D` (D shared by every
+ * process). Every process opens the commit store (engine/exec/checkpoint.h) without waiting:
+ * the latch holder is the LEADER, the others are MEMBERS. Each writes into its member node
+ * (engine/exec/livecfg.h) its role, W, its range [LO, LO + n) and its plan fingerprint.
+ *
+ * SETUP (sl_ccluster_setup, before the channel opens)
+ *   the leader: recovers (a PREPARED epoch is rolled forward), waits until the member nodes'
+ *     ranges cover [0, W) exactly once (a node of another W or plan fingerprint is an error
+ *     naming both; a dead process's node stays until its session expires, so an overlap
+ *     is waited out), and publishes the assignment of generation previous + 1 with the
+ *     channel topic "sluice-<job>-g<generation>" (coord/cluster.h; fenced by its latch
+ *     node). The topic of W partitions must exist or be creatable (io/kafka_chan.h).
+ *   a member: waits for an assignment of a generation newer than the one it saw at its
+ *     start that lists it with its range, then restores the last COMMITTED epoch (the
+ *     leader published after its recovery). While it waits it tries the latch again: the
+ *     leader of a dead run leaves it when its session expires, and then one of the
+ *     waiting processes leads.
+ * Restore: the same W - each process reads its own global workers' files; another W - every
+ * old file (the rescale path of checkpoint.h).
+ *
+ * EPOCHS. The leader triggers (on the interval, or a stop); barriers reach the members
+ * through the channel. Each process, once its workers have all snapshotted epoch E, writes
+ * their files (J-w<global>-e<E>.snap) and acks E (sl_cluster_ack; the leader too) with
+ *     ended 0|1              every pipeline of its workers had finished at their cuts
+ *     state-bytes N
+ *     offsets TEXT           its workers' offsets summary
+ *     worker ...             its workers' manifest lines
+ * The leader collects the acks of every member of the generation (a short poll per turn:
+ * the monitor thread is not held), writes manifest-E over the W workers and commits
+ * PREPARED / COMMITTED; all acks "ended 1" make E the job's final, finished epoch. A member
+ * follows the epoch record (a read every 5 ms while it has an acked epoch not yet seen
+ * committed): at COMMITTED E it commits its sinks up to E, calls the sources' committed(),
+ * cleans up, and leaves after an epoch whose manifest says "final 1".
+ *
+ * STOP. SIGINT / SIGTERM on the leader: a final epoch over the cluster ("final 1" in its
+ * manifest), after which every process leaves (exit 0). On a member: it leaves at once
+ * (SL_ESTOPPED), without a final epoch - the others then stop naming it.
+ *
+ * FAILURES. Every 100 ms each process checks that every member of the assignment still has
+ * its member node (and a member, that no newer generation was published): a dead process
+ * fails the run of every other one with a message naming it; restarting every process
+ * resumes from the last committed epoch on the next generation's topic.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "coord/commit.h"
+#include "coord/jobconf.h"
+#include "engine/core/log.h"
+#include "engine/exec/exec_int.h"
+#include "engine/exec/livecfg.h"
+
+/* How long a leader waits for the members' ranges, and a member for the assignment. */
+#define SL_CCLUSTER_WAIT_MS 120000
+
+static void sl_cc_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static bool sl_cc_stopped(const struct sl_exec *x)
+{
+    return x->opts->stop && atomic_load_explicit(x->opts->stop, memory_order_relaxed);
+}
+
+/* The members' declared ranges against this process's W and fingerprint (a mismatch is an
+ * error naming both); *covered: every global worker declared exactly once; `missing` says
+ * what is not yet. */
+static int sl_cc_check(struct sl_exec *x, const struct sl_member *ms, size_t n, bool *covered,
+                       char *missing, size_t cap, struct sl_error *err)
+{
+    const char *job = x->opts->ckpt->job;
+    char fp[20];
+    snprintf(fp, sizeof(fp), "%016" PRIx64, sl_ckpt_fingerprint(x->ck));
+    *covered = false;
+    int *count = calloc((size_t)x->nall, sizeof(*count));
+    const char **by = calloc((size_t)x->nall, sizeof(*by));
+    if (!count || !by) {
+        free(count);
+        free(by);
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct sl_member *m = &ms[i];
+        if (m->cluster_w <= 0)
+            continue; /* not a process of this cluster (a standby, a tool) */
+        if (m->cluster_w != x->nall)
+            rc = sl_error_set(err, SL_EINVAL,
+                              "job '%s': member %s runs the job with W = %" PRId64
+                              " workers (--cluster %" PRId64 ":%" PRId64
+                              ") and member %s (this process) with W = %d (--cluster %d:%d): "
+                              "every process of the job must give the same W",
+                              job, m->name, m->cluster_w, m->cluster_w, m->cluster_lo, x->cl_member,
+                              x->nall, x->nall, x->base);
+        else if (strcmp(m->fingerprint, fp) != 0)
+            rc = sl_error_set(err, SL_EINVAL,
+                              "job '%s': member %s runs a plan of fingerprint %s and member "
+                              "%s (this process) one of %s: every process of the job must run "
+                              "the same SQL",
+                              job, m->name, m->fingerprint, x->cl_member, fp);
+        for (int64_t g = m->cluster_lo; !rc && g < m->cluster_hi && g < x->nall; g++) {
+            if (g < 0)
+                continue;
+            count[g]++;
+            if (!by[g])
+                by[g] = m->name;
+        }
+    }
+    if (!rc) {
+        *covered = true;
+        for (int g = 0; g < x->nall && *covered; g++) {
+            if (count[g] == 1)
+                continue;
+            *covered = false;
+            if (count[g] == 0)
+                snprintf(missing, cap, "no process runs global worker %d of %d", g, x->nall);
+            else
+                snprintf(missing, cap,
+                         "global worker %d is declared by %d processes (%s, ...; a dead "
+                         "process's member node stays until its ZooKeeper session expires)",
+                         g, count[g], by[g]);
+        }
+    }
+    free(count);
+    free(by);
+    return rc;
+}
+
+static int sl_cc_members(struct sl_exec *x, struct sl_member **ms, size_t *n, struct sl_error *err)
+{
+    return sl_member_list(sl_ckpt_zk(x->ck), x->opts->ckpt->job, ms, n, err);
+}
+
+static int sl_cc_by_lo(const void *a, const void *b)
+{
+    const struct sl_assign_member *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* The leader: waits for the ranges, publishes the next generation. */
+static int sl_cc_lead(struct sl_exec *x, struct sl_error *err)
+{
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    struct sl_zk *zk = sl_ckpt_zk(x->ck);
+    int rc = sl_ckpt_recover(x->ck, err); /* a PREPARED epoch is rolled forward first */
+    if (rc)
+        return rc;
+    struct sl_member *ms = NULL;
+    size_t n = 0;
+    char missing[512] = "";
+    double deadline = sl_exec_wall() + SL_CCLUSTER_WAIT_MS / 1e3;
+    for (;;) {
+        bool covered = false;
+        free(ms);
+        ms = NULL;
+        if ((rc = sl_cc_members(x, &ms, &n, err)) ||
+            (rc = sl_cc_check(x, ms, n, &covered, missing, sizeof(missing), err)))
+            goto out;
+        if (covered)
+            break;
+        if (sl_cc_stopped(x)) {
+            rc = sl_error_set(err, SL_ESTOPPED,
+                              "job '%s': stopped while waiting for the cluster's members", o->job);
+            goto out;
+        }
+        if (sl_exec_wall() > deadline) {
+            rc = sl_error_set(err, SL_ETIMEOUT,
+                              "job '%s': the leader waited %d s for the processes of the "
+                              "cluster (W = %d): %s",
+                              o->job, SL_CCLUSTER_WAIT_MS / 1000, x->nall, missing);
+            goto out;
+        }
+        sl_cc_sleep_ms(100);
+    }
+    struct sl_assignment prev = {0};
+    int32_t ver = -1;
+    rc = sl_cluster_read(zk, o->job, false, &prev, &ver, err);
+    if (rc == SL_ENOTFOUND) {
+        rc = 0;
+        ver = -1;
+    }
+    if (rc)
+        goto out;
+    struct sl_assignment *a = &x->assign;
+    a->generation = prev.generation + 1;
+    sl_assignment_free(&prev);
+    a->max_parallelism = sl_ckpt_kg_max(x->ck);
+    a->workers = x->nall;
+    snprintf(a->topic, sizeof(a->topic), "sluice-%s-g%" PRId64, o->job, a->generation);
+    snprintf(a->leader, sizeof(a->leader), "%s", sl_ckpt_latch_node(x->ck));
+    a->members = calloc(n ? n : 1, sizeof(*a->members));
+    if (!a->members) {
+        rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ms[i].cluster_w <= 0)
+            continue;
+        struct sl_assign_member *am = &a->members[a->n++];
+        snprintf(am->name, sizeof(am->name), "%s", ms[i].name);
+        snprintf(am->host, sizeof(am->host), "%s", ms[i].host);
+        am->lo = ms[i].cluster_lo;
+        am->hi = ms[i].cluster_hi;
+        am->session = ms[i].session;
+    }
+    qsort(a->members, a->n, sizeof(*a->members), sl_cc_by_lo);
+    if ((rc = sl_cluster_publish(zk, o->job, sl_ckpt_latch_node(x->ck), a, ver, NULL, err)))
+        goto out;
+    if (o->log)
+        fprintf(o->log,
+                "sluice: job '%s': leader of the cluster: generation %" PRId64
+                ", %d workers over %zu processes, channel topic '%s'\n",
+                o->job, a->generation, x->nall, a->n, a->topic);
+out:
+    free(ms);
+    return rc;
+}
+
+int sl_ccluster_setup(struct sl_exec *x, struct sl_error *err)
+{
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    struct sl_zk *zk = sl_ckpt_zk(x->ck);
+    x->cl_member = sl_livecfg_member_name(x->opts->live);
+    struct sl_assignment prev = {0};
+    int64_t gen0 = 0;
+    int rc = sl_cluster_read(zk, o->job, false, &prev, NULL, err);
+    if (rc == SL_ENOTFOUND)
+        rc = 0;
+    else if (!rc)
+        gen0 = prev.generation;
+    sl_assignment_free(&prev);
+    if (rc)
+        return rc;
+    bool leader = sl_ckpt_is_leader(x->ck);
+    uint64_t fp = sl_ckpt_fingerprint(x->ck);
+    if ((rc = sl_livecfg_cluster(x->opts->live, leader ? "leader" : "member", x->nall, x->base,
+                                 x->base + x->n, fp, err)))
+        return rc;
+    if (leader) {
+        x->cl_leader = true;
+        return sl_cc_lead(x, err);
+    }
+    if (o->log)
+        fprintf(o->log,
+                "sluice: job '%s': a member of the cluster (workers [%d, %d) of %d); waiting "
+                "for the leader's assignment\n",
+                o->job, x->base, x->base + x->n, x->nall);
+    double deadline = sl_exec_wall() + SL_CCLUSTER_WAIT_MS / 1e3;
+    for (;;) {
+        struct sl_assignment a = {0};
+        rc = sl_cluster_read(zk, o->job, false, &a, NULL, err);
+        if (!rc && a.generation > gen0) {
+            const struct sl_assign_member *me = sl_cluster_find(&a, x->cl_member);
+            if (!me || me->lo != x->base || me->hi != x->base + x->n || a.workers != x->nall) {
+                rc = sl_error_set(err, SL_ESTATE,
+                                  "job '%s': generation %" PRId64 " of the assignment (by %s) "
+                                  "does not give this process (%s) its workers [%d, %d) of %d",
+                                  o->job, a.generation, a.leader, x->cl_member, x->base,
+                                  x->base + x->n, x->nall);
+                sl_assignment_free(&a);
+                return rc;
+            }
+            x->assign = a;
+            break;
+        }
+        sl_assignment_free(&a);
+        if (rc && rc != SL_ENOTFOUND)
+            return rc;
+        struct sl_member *ms = NULL;
+        size_t n = 0;
+        bool covered;
+        char missing[512];
+        rc = sl_cc_members(x, &ms, &n, err);
+        if (!rc)
+            rc = sl_cc_check(x, ms, n, &covered, missing, sizeof(missing), err);
+        free(ms);
+        if (rc)
+            return rc;
+        /* the leader of a dead run leaves the latch when its session expires */
+        if ((rc = sl_ckpt_try_lead(x->ck, err)))
+            return rc;
+        if (sl_ckpt_is_leader(x->ck)) {
+            if (o->log)
+                fprintf(o->log, "sluice: job '%s': this process leads the cluster now\n", o->job);
+            if ((rc = sl_livecfg_cluster(x->opts->live, "leader", x->nall, x->base, x->base + x->n,
+                                         fp, err)))
+                return rc;
+            x->cl_leader = true;
+            return sl_cc_lead(x, err);
+        }
+        if (sl_cc_stopped(x))
+            return sl_error_set(err, SL_ESTOPPED,
+                                "job '%s': stopped while waiting for the cluster's assignment",
+                                o->job);
+        if (sl_exec_wall() > deadline)
+            return sl_error_set(err, SL_ETIMEOUT,
+                                "job '%s': no assignment newer than generation %" PRId64
+                                " was published within %d s (the leader publishes one once "
+                                "the processes' --cluster ranges cover the job's %d workers)",
+                                o->job, gen0, SL_CCLUSTER_WAIT_MS / 1000, x->nall);
+        sl_cc_sleep_ms(100);
+    }
+    if (o->log)
+        fprintf(o->log,
+                "sluice: job '%s': generation %" PRId64 " (leader %s), channel topic '%s'\n",
+                o->job, x->assign.generation, x->assign.leader, x->assign.topic);
+    return sl_ckpt_recover(x->ck, err);
+}
+
+/* This process's files of epoch e and its ack. */
+static int sl_cc_write_and_ack(struct sl_exec *x, uint64_t e, struct sl_ckpt_stats *st,
+                               struct sl_error *err)
+{
+    struct sl_sbuf lines, offs, ack;
+    sl_sbuf_init(&lines);
+    sl_sbuf_init(&offs);
+    sl_sbuf_init(&ack);
+    int rc = sl_ckpt_write_files(x->ck, e, x->ck_states, st, &lines, &offs, err);
+    if (!rc) {
+        bool ended = true;
+        for (int i = 0; i < x->n; i++)
+            ended &= x->workers[i].ck_ended;
+        char head[96];
+        int k = snprintf(head, sizeof(head), "ended %d\nstate-bytes %" PRIu64 "\noffsets ", ended,
+                         st->state_bytes);
+        sl_sbuf_put(&ack, head, (size_t)k);
+        sl_sbuf_put(&ack, offs.len ? (const char *)offs.p : "-", offs.len ? offs.len : 1);
+        sl_sbuf_put(&ack, "\n", 1);
+        sl_sbuf_put(&ack, lines.p, lines.len);
+        if (!(rc = sl_sbuf_check(&ack, err)))
+            rc = sl_cluster_ack(sl_ckpt_zk(x->ck), x->opts->ckpt->job, (int64_t)e,
+                                x->assign.generation, x->cl_member, ack.p, ack.len, err);
+    }
+    sl_sbuf_free(&lines);
+    sl_sbuf_free(&offs);
+    sl_sbuf_free(&ack);
+    return rc;
+}
+
+int sl_ccluster_leader_complete(struct sl_exec *x, struct sl_coordinator *cc, uint64_t e,
+                                struct sl_ckpt_stats *st, struct sl_error *err)
+{
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    struct sl_zk *zk = sl_ckpt_zk(x->ck);
+    int rc;
+    if (!cc->files_done) {
+        if ((rc = sl_cc_write_and_ack(x, e, &cc->cst, err)))
+            return rc;
+        cc->files_done = true;
+        cc->next_follow = 0;
+    }
+    double now = sl_exec_wall();
+    if (now < cc->next_follow)
+        return 0;
+    cc->next_follow = now + 0.002;
+    struct sl_cluster_ack *acks = NULL;
+    size_t na = 0;
+    rc = sl_cluster_collect(zk, o->job, (int64_t)e, &x->assign, 1, NULL, &acks, &na, err);
+    if (rc == SL_ETIMEOUT)
+        return 0;          /* not every member has acked yet: the next turn looks again */
+    if (rc == SL_ESTATE) { /* a member left before acking: said as the watch says it */
+        struct sl_error e2;
+        cc->next_watch = 0;
+        if (sl_ccluster_watch(x, cc, &e2) == SL_ESTATE)
+            *err = e2;
+    }
+    if (rc)
+        return rc;
+    struct sl_sbuf lines, offs;
+    sl_sbuf_init(&lines);
+    sl_sbuf_init(&offs);
+    bool ended = true;
+    *st = cc->cst;
+    st->state_bytes = 0;
+    for (size_t i = 0; i < na && !rc; i++) {
+        const char *p = acks[i].bytes, *end = p + acks[i].len;
+        int en = 0;
+        unsigned long long sb = 0;
+        const char *l2 = memchr(p, '\n', (size_t)(end - p));
+        const char *l3 = l2 ? memchr(l2 + 1, '\n', (size_t)(end - l2 - 1)) : NULL;
+        const char *l4 = l3 ? memchr(l3 + 1, '\n', (size_t)(end - l3 - 1)) : NULL;
+        if (!l4 || sscanf(p, "ended %d", &en) != 1 ||
+            sscanf(l2 + 1, "state-bytes %llu", &sb) != 1 || strncmp(l3 + 1, "offsets ", 8) != 0) {
+            rc = sl_error_set(err, SL_ECORRUPT,
+                              "job '%s': the ack of epoch %" PRIu64 " by member %s is not "
+                              "sluice's (ended / state-bytes / offsets / worker lines)",
+                              o->job, e, acks[i].member);
+            break;
+        }
+        ended &= en != 0;
+        st->state_bytes += sb;
+        const char *ov = l3 + 9;
+        if (l4 - ov != 1 || *ov != '-') {
+            if (offs.len)
+                sl_sbuf_put(&offs, ",", 1);
+            sl_sbuf_put(&offs, ov, (size_t)(l4 - ov));
+        }
+        sl_sbuf_put(&lines, l4 + 1, (size_t)(end - l4 - 1));
+    }
+    sl_cluster_acks_free(acks, na);
+    if (!rc && !(rc = sl_sbuf_check(&lines, err)) && !(rc = sl_sbuf_check(&offs, err))) {
+        if (ended) { /* every worker of the job had ended at its cut: the job is finished */
+            sl_ckpt_mark_finished(x->ck);
+            cc->final = cc->ended = true;
+        }
+        if (cc->final)
+            sl_ckpt_mark_final(x->ck);
+        rc = sl_ckpt_commit_lines(x->ck, e, x->nall, &lines, &offs, st, err);
+    }
+    sl_sbuf_free(&lines);
+    sl_sbuf_free(&offs);
+    cc->files_done = false;
+    if (rc)
+        return rc;
+    struct sl_error e2;
+    if (sl_cluster_acks_cleanup(zk, o->job, (int64_t)e + 1, NULL, &e2) && o->log &&
+        sl_log_enabled(SL_LOG_WARN))
+        fprintf(o->log, "sluice: job '%s': the acks' cleanup: %s\n", o->job, e2.msg);
+    return 1;
+}
+
+/* A member: the leader's commits, up to what it acked. force: read now. */
+static int sl_cc_follow(struct sl_exec *x, struct sl_coordinator *cc, bool force,
+                        struct sl_error *err)
+{
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    double now = sl_exec_wall();
+    if (cc->acked <= cc->committed || (!force && now < cc->next_follow))
+        return 0;
+    cc->next_follow = now + 0.005;
+    struct sl_epoch_rec rec;
+    int rc = sl_ckpt_read_record(x->ck, &rec, err);
+    if (rc)
+        return rc;
+    if (rec.phase != SL_EPOCH_COMMITTED || rec.epoch <= (int64_t)cc->committed)
+        return 0;
+    if (rec.epoch > (int64_t)cc->acked)
+        return sl_error_set(err, SL_ESTATE,
+                            "job '%s': epoch %" PRId64 " was committed but this member (%s) "
+                            "acked only up to %" PRIu64 ": another run leads the job",
+                            o->job, rec.epoch, x->cl_member, cc->acked);
+    uint64_t e = (uint64_t)rec.epoch;
+    bool final = false, finished = false;
+    if ((rc = sl_ckpt_member_committed(x->ck, &rec, &final, &finished, err)))
+        return rc;
+    if ((rc = sl_coordinator_sinks_commit(x, e, err)))
+        return rc;
+    struct sl_error cerr;
+    if (sl_ckpt_cleanup(x->ck, &cerr) != 0 && o->log && sl_log_enabled(SL_LOG_WARN))
+        fprintf(o->log, "\nsluice: checkpoint cleanup: %s\n", cerr.msg);
+    double t_end = sl_exec_wall();
+    if (cc->ndur < cc->capdur) {
+        cc->dur[cc->ndur] = (t_end - cc->t_trigger) * 1e3;
+        cc->align[cc->ndur++] = 0;
+    }
+    cc->committed = e;
+    cc->ncommitted++;
+    cc->bytes = cc->cst.bytes;
+    cc->state_bytes = cc->cst.state_bytes;
+    if (final) {
+        cc->final = true;
+        cc->ended = finished;
+        atomic_store(&x->ck_shutdown, 1);
+        sl_exec_wake_all(x);
+    }
+    return 0;
+}
+
+int sl_ccluster_member_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_error *err)
+{
+    if (atomic_load(&x->ck_shutdown))
+        return 0;
+    if (sl_cc_stopped(x)) /* only the leader's stop takes a final epoch over the cluster */
+        return sl_error_set(err, SL_ESTOPPED,
+                            "job '%s': this member (%s) was stopped (SIGINT / SIGTERM): it "
+                            "leaves without a final epoch, and the other processes stop naming "
+                            "it; stop the leader instead for a final epoch over the cluster "
+                            "(the last committed epoch is %" PRIu64 ")",
+                            x->opts->ckpt->job, x->cl_member, cc->committed);
+    uint64_t e = atomic_load_explicit(&x->workers[0].ck_ready, memory_order_acquire);
+    bool ready = e > cc->acked;
+    for (int i = 1; i < x->n && ready; i++)
+        ready = atomic_load_explicit(&x->workers[i].ck_ready, memory_order_acquire) == e;
+    int rc = 0;
+    if (ready) {
+        for (int i = 0; i < x->n && !rc; i++)
+            if (x->workers[i].ck_rc) {
+                rc = x->workers[i].ck_rc;
+                sl_error_set(err, rc, "checkpoint %" PRIu64 " failed: %s", e,
+                             x->workers[i].ck_err.msg);
+            }
+        if (!rc)
+            rc = sl_cc_write_and_ack(x, e, &cc->cst, err);
+        if (rc)
+            return rc;
+        sl_ckpt_files_taken(x->ck); /* the next epoch's files reference these */
+        cc->acked = e;
+        cc->t_trigger = sl_exec_wall();
+        if (cc->ndur == cc->capdur) {
+            uint32_t ncap = cc->capdur ? cc->capdur * 2 : 64;
+            double *nd = realloc(cc->dur, ncap * sizeof(*nd));
+            double *na = nd ? realloc(cc->align, ncap * sizeof(*na)) : NULL;
+            if (nd)
+                cc->dur = nd;
+            if (na)
+                cc->align = na;
+            if (nd && na)
+                cc->capdur = ncap;
+        }
+    }
+    if ((rc = sl_cc_follow(x, cc, false, err)))
+        return rc;
+    if (atomic_load(&x->ck_shutdown))
+        return 0;
+    if ((rc = sl_ccluster_watch(x, cc, err))) {
+        /* the leader leaves after the final epoch committed: read the record once more */
+        struct sl_error e2;
+        if (sl_cc_follow(x, cc, true, &e2) == 0 && atomic_load(&x->ck_shutdown))
+            return 0;
+        return rc;
+    }
+    return 0;
+}
+
+int sl_ccluster_watch(struct sl_exec *x, struct sl_coordinator *cc, struct sl_error *err)
+{
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    double now = sl_exec_wall();
+    if (now < cc->next_watch)
+        return 0;
+    cc->next_watch = now + 0.1;
+    struct sl_member *ms = NULL;
+    size_t n = 0;
+    int rc = sl_cc_members(x, &ms, &n, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < x->assign.n && !rc; i++) {
+        const struct sl_assign_member *am = &x->assign.members[i];
+        bool here = false;
+        for (size_t k = 0; k < n && !here; k++)
+            here = !strcmp(ms[k].name, am->name);
+        if (!here)
+            rc =
+                sl_error_set(err, SL_ESTATE,
+                             "job '%s': member %s (workers [%" PRId64 ", %" PRId64
+                             ") of generation %" PRId64 ") is gone from ZooKeeper - its "
+                             "process died or left, or its session expired: the epoch in "
+                             "flight fails, and so does this process's run (restart every "
+                             "process: they resume from the last committed epoch, %" PRIu64
+                             ", on the next generation's channel)",
+                             o->job, am->name, am->lo, am->hi, x->assign.generation, cc->committed);
+    }
+    free(ms);
+    if (rc || x->cl_leader)
+        return rc;
+    struct sl_assignment a = {0};
+    rc = sl_cluster_read(sl_ckpt_zk(x->ck), o->job, false, &a, NULL, err);
+    if (!rc && a.generation != x->assign.generation)
+        rc = sl_error_set(err, SL_ESTATE,
+                          "job '%s': generation %" PRId64 " of the assignment was published "
+                          "(by %s) while this process (%s) runs generation %" PRId64
+                          ": it stops (restart it to join the new generation)",
+                          o->job, a.generation, a.leader, x->cl_member, x->assign.generation);
+    sl_assignment_free(&a);
+    return rc;
+}
