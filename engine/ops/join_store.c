@@ -95,12 +95,15 @@ static void *sl_jn_arr_resize(struct sl_heap *heap, void *p, size_t old, size_t 
 }
 
 /* Grows the store to hold `need` rows; false when out of memory. s->cap changes only when every
- * array has grown: after a failure some may be larger than it says, which loses their tails
- * (sl_jn_side_free frees them by s->cap) but never frees memory that is not theirs. */
+ * array has grown; after a failure the side records how many had (grow_done, in this
+ * function's order, at grow_cap rows) so that sl_jn_side_free frees each by its own size and
+ * kind (heap or mapping), and it grows no more (the join fails with SL_ENOMEM). */
 bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need)
 {
     if (need <= s->cap)
         return true;
+    if (s->grow_done) /* a grow failed: the arrays differ in size; the side is only freed */
+        return false;
     uint64_t ncap = s->cap ? s->cap : 1024;
     while (ncap < need)
         ncap *= 2;
@@ -109,44 +112,54 @@ bool sl_jn_grow(struct sl_heap *heap, struct sl_jn_side *s, uint32_t need)
     uint64_t oc = s->cap;
     size_t r = s->rows;
     void *p;
+    uint32_t k = 0; /* arrays grown so far, in this order (sl_jn_side_free counts the same) */
     for (uint32_t c = 0; c < s->ncols; c++) {
         if (s->skip[c])
             continue;
         size_t w = s->width[c];
         if (!(p = sl_jn_arr_resize(heap, s->col[c], sl_jn_arr_bytes(oc, w), r * w,
                                    sl_jn_arr_bytes(ncap, w), false)))
-            return false;
+            goto fail;
         s->col[c] = p;
+        k++;
         if (s->types[c].nullable) {
             if (!(p = sl_jn_arr_resize(heap, s->valid[c], sl_jn_valid_bytes(oc),
                                        oc ? sl_jn_words((uint32_t)oc) * 8 : 0,
                                        sl_jn_valid_bytes(ncap), true)))
-                return false;
+                goto fail;
             s->valid[c] = p;
+            k++;
         }
     }
     if (!(p = sl_jn_arr_resize(heap, s->hash, sl_jn_arr_bytes(oc, 8), r * 8,
                                sl_jn_arr_bytes(ncap, 8), false)))
-        return false;
+        goto fail;
     s->hash = p;
+    k++;
     if (!(p = sl_jn_arr_resize(heap, s->next, sl_jn_arr_bytes(oc, 4), r * 4,
                                sl_jn_arr_bytes(ncap, 4), false)))
-        return false;
+        goto fail;
     s->next = p;
+    k++;
     if (s->ttl) {
         if (!(p = sl_jn_arr_resize(heap, s->ts, sl_jn_arr_bytes(oc, 8), r * 8,
                                    sl_jn_arr_bytes(ncap, 8), true)))
-            return false;
+            goto fail;
         s->ts = p;
+        k++;
     }
     if (s->outer) {
         if (!(p = sl_jn_arr_resize(heap, s->match, sl_jn_arr_bytes(oc, 4), r * 4,
                                    sl_jn_arr_bytes(ncap, 4), false)))
-            return false;
+            goto fail;
         s->match = p;
     }
     s->cap = (uint32_t)ncap;
     return true;
+fail: /* out of memory: the first k arrays have ncap rows (heap or mapping by that size) */
+    s->grow_cap = (uint32_t)ncap;
+    s->grow_done = k;
+    return false;
 }
 
 /* Rebuilds the chains with at least 2 x `slots` slots; false when out of memory. The
@@ -716,12 +729,22 @@ int sl_jn_restore_side(struct sl_heap *heap, struct sl_jn_side *s, struct sl_sre
 
 void sl_jn_side_free(struct sl_jn_side *s)
 {
+    /* each array's rows: grow_cap for the first grow_done of a failed grow (counted in
+     * sl_jn_grow's order: columns with their validity, hash, next, ts, match), else cap */
+    uint32_t k = 0;
+#define SL_JN_CAP_AT() (k++ < s->grow_done ? (uint64_t)s->grow_cap : (uint64_t)s->cap)
     for (uint32_t c = 0; c < s->ncols; c++) {
+        bool grown = s->col && s->col[c]; /* a skipped column has no arrays */
+        uint64_t ccap = grown ? SL_JN_CAP_AT() : s->cap;
+        uint64_t vcap = grown && s->valid && s->valid[c] ? SL_JN_CAP_AT() : s->cap;
         if (s->col)
-            sl_jn_arr_free(s->col[c], sl_jn_arr_bytes(s->cap, s->width ? s->width[c] : 1));
+            sl_jn_arr_free(s->col[c], sl_jn_arr_bytes(ccap, s->width ? s->width[c] : 1));
         if (s->valid)
-            sl_jn_arr_free(s->valid[c], sl_jn_valid_bytes(s->cap));
+            sl_jn_arr_free(s->valid[c], sl_jn_valid_bytes(vcap));
     }
+    uint64_t hcap = SL_JN_CAP_AT(), ncap = SL_JN_CAP_AT();
+    uint64_t tcap = s->ts ? SL_JN_CAP_AT() : s->cap, mcap = s->match ? SL_JN_CAP_AT() : s->cap;
+#undef SL_JN_CAP_AT
     sl_mem_free(s->col);
     sl_mem_free(s->valid);
     sl_mem_free(s->bcol);
@@ -729,10 +752,10 @@ void sl_jn_side_free(struct sl_jn_side *s)
     sl_mem_free(s->types);
     sl_mem_free(s->width);
     sl_mem_free(s->skip);
-    sl_jn_arr_free(s->hash, sl_jn_arr_bytes(s->cap, 8));
-    sl_jn_arr_free(s->next, sl_jn_arr_bytes(s->cap, 4));
-    sl_jn_arr_free(s->match, sl_jn_arr_bytes(s->cap, 4));
-    sl_jn_arr_free(s->ts, sl_jn_arr_bytes(s->cap, 8));
+    sl_jn_arr_free(s->hash, sl_jn_arr_bytes(hcap, 8));
+    sl_jn_arr_free(s->next, sl_jn_arr_bytes(ncap, 4));
+    sl_jn_arr_free(s->match, sl_jn_arr_bytes(mcap, 4));
+    sl_jn_arr_free(s->ts, sl_jn_arr_bytes(tcap, 8));
     sl_mem_free(s->head);
     for (struct sl_jn_chunk *c = s->chunks, *n; c; c = n) {
         n = c->next;

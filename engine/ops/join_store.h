@@ -70,6 +70,8 @@ struct sl_jn_side {
     uint32_t *head;        /* nslots */
     uint32_t nslots, used; /* slots, and those that head a chain */
     uint32_t rows, cap;
+    /* a failed sl_jn_grow: its first grow_done arrays have grow_cap rows (0: none) */
+    uint32_t grow_cap, grow_done;
     struct sl_jn_chunk *chunks;
     uint64_t str_bytes;
     uint64_t dead_bytes; /* of removed rows' long strings, still in the chunks */
