@@ -41,7 +41,8 @@
  * manifest), after which every process leaves (exit 0). On a member: it leaves at once
  * (SL_ESTOPPED), without a final epoch - the others then stop naming it.
  *
- * FAILURES. Every 100 ms each process checks that every member of the assignment still has
+ * FAILURES. Every 100 ms, when a ZooKeeper watch fired since its last look (else it reads
+ * nothing), each process checks that every member of the assignment still has
  * its member node (and a member, that no newer generation was published): a dead process
  * fails the run of every other one with a message naming it; restarting every process
  * resumes from the last committed epoch on the next generation's topic.
@@ -538,13 +539,26 @@ int sl_ccluster_watch(struct sl_exec *x, struct sl_coordinator *cc, struct sl_er
     double now = sl_exec_wall();
     if (now < cc->next_watch)
         return 0;
+    bool force = cc->next_watch == 0; /* the first look, or a caller that saw a change */
     cc->next_watch = now + 0.1;
-    struct sl_member *ms = NULL;
-    size_t n = 0;
-    int rc = sl_cc_members(x, &ms, &n, err);
+    /* ZooKeeper is read only when a watch fired since the last look (a member node went or
+     * came, the assignment changed, the session moved): the watches on /J/members and, for
+     * a member, /J/cluster/assignment are set again by the reads below. ev is taken before
+     * them, so a change during the reads fires a watch counted after ev */
+    struct sl_zk *zk = sl_ckpt_zk(x->ck);
+    uint64_t ev = sl_zk_events(zk);
+    if (!force && cc->watch_seen == ev + 1)
+        return 0;
+    uint64_t seen = 0;
+    bool changed = false;
+    int rc = sl_cluster_members_changed(zk, o->job, &x->assign, &seen, &changed, err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < x->assign.n && !rc; i++) {
+    struct sl_member *ms = NULL;
+    size_t n = 0;
+    if (changed && (rc = sl_cc_members(x, &ms, &n, err)))
+        return rc;
+    for (size_t i = 0; changed && i < x->assign.n && !rc; i++) {
         const struct sl_assign_member *am = &x->assign.members[i];
         bool here = false;
         for (size_t k = 0; k < n && !here; k++)
@@ -561,10 +575,14 @@ int sl_ccluster_watch(struct sl_exec *x, struct sl_coordinator *cc, struct sl_er
                              o->job, am->name, am->lo, am->hi, x->assign.generation, cc->committed);
     }
     free(ms);
-    if (rc || x->cl_leader)
+    if (rc)
         return rc;
+    if (x->cl_leader) {
+        cc->watch_seen = ev + 1;
+        return 0;
+    }
     struct sl_assignment a = {0};
-    rc = sl_cluster_read(sl_ckpt_zk(x->ck), o->job, false, &a, NULL, err);
+    rc = sl_cluster_read(zk, o->job, true, &a, NULL, err);
     if (!rc && a.generation != x->assign.generation)
         rc = sl_error_set(err, SL_ESTATE,
                           "job '%s': generation %" PRId64 " of the assignment was published "
@@ -572,5 +590,7 @@ int sl_ccluster_watch(struct sl_exec *x, struct sl_coordinator *cc, struct sl_er
                           ": it stops (restart it to join the new generation)",
                           o->job, a.generation, a.leader, x->cl_member, x->assign.generation);
     sl_assignment_free(&a);
+    if (!rc)
+        cc->watch_seen = ev + 1;
     return rc;
 }

@@ -205,6 +205,7 @@ struct sl_coordinator {
     bool files_done;                /* the leader: its own files of `inflight` are written */
     uint64_t acked;                 /* a member: the last epoch it acked */
     double next_watch, next_follow; /* membership / generation checks; a member's reads */
+    uint64_t watch_seen;            /* sl_zk_events + 1 at the last membership look (0: none) */
     struct sl_ckpt_stats cst;       /* the leader's own files of `inflight` */
 };
 
