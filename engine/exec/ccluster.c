@@ -507,17 +507,7 @@ int sl_ccluster_member_turn(struct sl_exec *x, struct sl_coordinator *cc, struct
         sl_ckpt_files_taken(x->ck); /* the next epoch's files reference these */
         cc->acked = e;
         cc->t_trigger = sl_exec_wall();
-        if (cc->ndur == cc->capdur) {
-            uint32_t ncap = cc->capdur ? cc->capdur * 2 : 64;
-            double *nd = realloc(cc->dur, ncap * sizeof(*nd));
-            double *na = nd ? realloc(cc->align, ncap * sizeof(*na)) : NULL;
-            if (nd)
-                cc->dur = nd;
-            if (na)
-                cc->align = na;
-            if (nd && na)
-                cc->capdur = ncap;
-        }
+        sl_coordinator_dur_room(cc);
     }
     if ((rc = sl_cc_follow(x, cc, false, err)))
         return rc;

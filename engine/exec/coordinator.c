@@ -546,6 +546,21 @@ int sl_coordinator_sinks_commit(struct sl_exec *x, uint64_t e, struct sl_error *
     return 0;
 }
 
+void sl_coordinator_dur_room(struct sl_coordinator *cc)
+{
+    if (cc->ndur < cc->capdur)
+        return;
+    uint32_t ncap = cc->capdur ? cc->capdur * 2 : 64;
+    double *nd = realloc(cc->dur, ncap * sizeof(*nd));
+    double *na = nd ? realloc(cc->align, ncap * sizeof(*na)) : NULL;
+    if (nd)
+        cc->dur = nd;
+    if (na)
+        cc->align = na;
+    if (nd && na)
+        cc->capdur = ncap;
+}
+
 /* One turn of the coordinator (the monitor thread): triggers epochs, and completes the one
  * in flight once every worker took its snapshot: commit, sinks' commit, cleanup. 0, or an
  * error that fails the run. */
@@ -615,17 +630,7 @@ int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_
             fprintf(o->log, "\nsluice: checkpoint cleanup: %s\n", cerr.msg);
         sl_crash_point("ckpt.after_cleanup");
         double t_end = sl_exec_wall();
-        if (cc->ndur == cc->capdur) {
-            uint32_t ncap = cc->capdur ? cc->capdur * 2 : 64;
-            double *nd = realloc(cc->dur, ncap * sizeof(*nd));
-            double *na = nd ? realloc(cc->align, ncap * sizeof(*na)) : NULL;
-            if (nd)
-                cc->dur = nd;
-            if (na)
-                cc->align = na;
-            if (nd && na)
-                cc->capdur = ncap;
-        }
+        sl_coordinator_dur_room(cc);
         if (cc->ndur < cc->capdur) {
             cc->dur[cc->ndur] = (t_end - cc->t_trigger) * 1e3;
             cc->align[cc->ndur++] = (t_aligned - cc->t_trigger) * 1e3;

@@ -278,6 +278,9 @@ char *sl_coordinator_layout(const struct sl_job *job);
 /* One turn: triggers epochs, and completes the one in flight once every worker took its
  * snapshot (commit, the sinks' commit, cleanup). 0, or an error that fails the run. */
 int sl_coordinator_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_error *err);
+/* Room for one more epoch duration in cc->dur / cc->align (none when out of memory: the
+ * figure is then not kept). */
+void sl_coordinator_dur_room(struct sl_coordinator *cc);
 /* The checkpoint figures of the run into `sum`. */
 void sl_coordinator_summary(struct sl_coordinator *cc, struct sl_exec_summary *sum);
 /* Frees what the coordinator allocated (not cc itself). */
