@@ -16,6 +16,15 @@ start=$(date +%s)
 "$bin" run "$tmp/q.sql" --zk "127.0.0.1:$port" --job zkstop --state-dir "$tmp/state" \
     > "$tmp/out" 2> "$tmp/err" &
 pid=$!
+# SIGINT only once the process catches it: bash starts a background command with SIGINT
+# ignored, so a signal sent before sluice installs its handler (a slow start under ASan) is
+# lost and the run waits the whole connect timeout. SigCgt in /proc says it is installed
+# (SIGINT is signal 2: bit 1); the connect begins after that, or sees the stop at once.
+for _ in $(seq 1 600); do
+  cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2> /dev/null)
+  [ -n "$cgt" ] && [ $(( 0x$cgt & 2 )) != 0 ] && break
+  sleep 0.05
+done
 sleep 0.2
 kill -INT "$pid"
 wait "$pid"
