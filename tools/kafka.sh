@@ -3,7 +3,7 @@
 # machine, for tests, benchmarks and trying things out.
 #
 #   tools/kafka.sh start [--kraft | --zookeeper HOST:PORT] [--port P] [--partitions N]
-#                        [--dir D] [--owner PID]
+#                        [--dir D] [--owner PID] [--host ADDR]
 #   tools/kafka.sh stop  [--dir D]          stop the broker (and the ZooKeeper it started),
 #                                           remove the directory
 #   tools/kafka.sh down  --dir D            stop the broker only (data and ZooKeeper stay)
@@ -21,17 +21,25 @@
 # tools/kafka/pom.xml into ${SLUICE_CACHE:-$HOME/.cache/sluice}/kafka-VERSION/lib (once: a
 # stamp file with the pom's checksum marks a complete fetch; a lock serializes concurrent
 # fetches). The broker runs as `java -cp 'lib/*' kafka.Kafka server.properties` on
-# 127.0.0.1, with its data, configuration, pid files and logs (broker.log, zookeeper.log) in
-# the directory (--dir, else a new one from mktemp). ZooKeeper mode is the default: without
-# --zookeeper, Debian's zookeeper package is started on a free loopback port as
-# tests/util/zkserver.c does. --kraft runs a combined broker+controller instead (storage
-# formatted with kafka.tools.StorageTool first). `start` returns once the broker answers a
-# metadata request (kcat -L), printing on stdout
+# 127.0.0.1 (--host: another address, below), with its data, configuration, pid files and
+# logs (broker.log, zookeeper.log) in the directory (--dir, else a new one from mktemp).
+# ZooKeeper mode is the default: without --zookeeper, Debian's zookeeper package is started
+# on a free loopback port as tests/util/zkserver.c does. --kraft runs a combined
+# broker+controller instead (storage formatted with kafka.tools.StorageTool first). `start`
+# returns once the broker answers a metadata request (kcat -L), printing on stdout
 #   KAFKA_DIR=/tmp/sluice-kafka-XXXXXX
 #   BOOTSTRAP=127.0.0.1:PORT
-# so `eval "$(tools/kafka.sh start)"` sets both. Everything else goes to stderr.
+#   ZOOKEEPER=127.0.0.1:PORT     (only when it started a ZooKeeper)
+# so `eval "$(tools/kafka.sh start)"` sets them. Everything else goes to stderr.
 # --owner PID: the broker (and its ZooKeeper) is stopped when process PID exits, so a test
 # program that crashes leaves no Java process behind.
+# --host ADDR: the broker listens on ADDR instead of 127.0.0.1, and its advertised listener
+# (the address clients are sent to after the bootstrap) is ADDR too - a local address, e.g.
+# the bridge of tests/util/netns.sh, so that processes in other network namespaces reach
+# the broker (librdkafka's mock cluster listens on 127.0.0.1 only). The ZooKeeper it starts
+# (without --zookeeper) and the KRaft controller listen on ADDR as well. When it started a
+# ZooKeeper, `start` also prints ZOOKEEPER=ADDR:PORT: other programs may use that server
+# too (tests/sql/test_cluster_netns.sh runs its sluice jobs' coordination there).
 #
 # The settings are for a fast single-node test broker: replication factor 1 for the
 # internal topics, no initial rebalance delay, retention and compaction checked every
@@ -88,7 +96,7 @@ sl_fetch() {
 # ---- helpers -------------------------------------------------------------------------------
 
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$HOST"
 }
 
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
@@ -111,12 +119,12 @@ log_tail() { [ -f "$1" ] && tail -n "${2:-25}" "$1" >&2 || true; }
 
 zk_ready() {
   local out
-  out=$( (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf srvr >&3 && timeout 2 cat <&3) 2>/dev/null) || true
+  out=$( (exec 3<>"/dev/tcp/$HOST/$1" && printf srvr >&3 && timeout 2 cat <&3) 2>/dev/null) || true
   [[ $out == *"Mode: "* ]]
 }
 
 broker_ready() {
-  kcat -L -b "127.0.0.1:$1" -m 2 2>/dev/null | grep -q "broker 0 at"
+  kcat -L -b "$HOST:$1" -m 2 2>/dev/null | grep -q "broker 0 at"
 }
 
 # ---- ZooKeeper (Debian's package) ----------------------------------------------------------
@@ -134,7 +142,7 @@ zk_start() {
 tickTime=200
 dataDir=$dir/zk/data
 clientPort=$ZK_PORT
-clientPortAddress=127.0.0.1
+clientPortAddress=$HOST
 minSessionTimeout=400
 maxSessionTimeout=40000
 admin.enableServer=false
@@ -163,18 +171,18 @@ write_config() {
     if [ "$MODE" = kraft ]; then
       echo "process.roles=broker,controller"
       echo "node.id=0"
-      echo "controller.quorum.voters=0@127.0.0.1:$CONTROLLER_PORT"
-      echo "listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT"
+      echo "controller.quorum.voters=0@$HOST:$CONTROLLER_PORT"
+      echo "listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT"
       echo "controller.listener.names=CONTROLLER"
       echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
     else
       echo "broker.id=0"
       echo "zookeeper.connect=$ZK"
       echo "zookeeper.session.timeout.ms=6000"
-      echo "listeners=PLAINTEXT://127.0.0.1:$PORT"
+      echo "listeners=PLAINTEXT://$HOST:$PORT"
     fi
     cat <<EOF
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$dir/data
 num.partitions=$PARTITIONS
@@ -290,7 +298,7 @@ watch_owner() {
 }
 
 cmd_start() {
-  MODE=zk ZK="" PORT="" PARTITIONS=4 DIR="" OWNER=""
+  MODE=zk ZK="" PORT="" PARTITIONS=4 DIR="" OWNER="" HOST=127.0.0.1
   while [ $# -gt 0 ]; do
     case "$1" in
       --kraft) MODE=kraft ;;
@@ -299,6 +307,7 @@ cmd_start() {
       --partitions) PARTITIONS=${2:?--partitions needs a number}; shift ;;
       --dir) DIR=${2:?--dir needs a directory}; shift ;;
       --owner) OWNER=${2:?--owner needs a pid}; shift ;;
+      --host) HOST=${2:?--host needs an address}; shift ;;
       -h | --help) usage; exit 0 ;;
       *) die "start: unknown argument '$1' (--help)" ;;
     esac
@@ -324,12 +333,13 @@ cmd_start() {
     CONTROLLER_PORT=$(free_port)
   elif [ -z "$ZK" ]; then
     zk_start "$DIR"
-    ZK=127.0.0.1:$ZK_PORT
+    ZK=$HOST:$ZK_PORT
     zk_own=1
   fi
   cat >"$DIR/kafka.env" <<EOF
 MODE=$MODE
 PORT=$PORT
+HOST=$HOST
 CONTROLLER_PORT=$CONTROLLER_PORT
 ZK=$ZK
 ZK_OWN=$zk_own
@@ -351,13 +361,16 @@ EOF
   fi
   [ -n "$OWNER" ] && watch_owner "$DIR" "$OWNER"
   broker_spawn "$DIR"
-  log "Kafka $KAFKA_VERSION ($MODE) up in $((SECONDS - t0)) s at 127.0.0.1:$PORT${ZK:+, ZooKeeper $ZK}"
+  log "Kafka $KAFKA_VERSION ($MODE) up in $((SECONDS - t0)) s at $HOST:$PORT${ZK:+, ZooKeeper $ZK}"
   echo "KAFKA_DIR=$DIR"
-  echo "BOOTSTRAP=127.0.0.1:$PORT"
+  echo "BOOTSTRAP=$HOST:$PORT"
+  [ "$zk_own" = 1 ] && echo "ZOOKEEPER=$ZK"
+  return 0
 }
 
 load_env() {
   DIR=${1:-${KAFKA_DIR:-}}
+  HOST=127.0.0.1 # a kafka.env written before --host existed names none
   [ -n "$DIR" ] || die "--dir D is needed (or KAFKA_DIR in the environment)"
   [ -f "$DIR/kafka.env" ] || die "$DIR holds no broker started by tools/kafka.sh"
   # shellcheck disable=SC1091
@@ -406,7 +419,7 @@ cmd_up() {
   load_env "$DIR_ARG"
   alive "$(cat "$DIR/broker.pid" 2>/dev/null)" && die "up: the broker in $DIR runs already"
   broker_spawn "$DIR"
-  echo "BOOTSTRAP=127.0.0.1:$PORT"
+  echo "BOOTSTRAP=$HOST:$PORT"
 }
 
 case "${1:-}" in

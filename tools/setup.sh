@@ -27,6 +27,7 @@ PACKAGES=(
   libcurl4-openssl-dev # `sluice status --html`: scraping the members' metrics (tools/status_html.c)
   curl python3-prometheus-client # tests/tools/test_metrics.sh scrapes and parses it
   kcat zookeeper default-jre-headless maven python3 clang-format
+  iproute2 # tests/util/netns.sh: network namespaces, a bridge and veths (test_cluster_netns.sh)
   valgrind # `sluice bench run --instructions` (callgrind; perf does not work in this VM)
   maven openjdk-17-jdk-headless # tools/flink.sh builds the Flink oracle (tests/flink/pom.xml)
 )

@@ -4,12 +4,13 @@
 # background while the tests of the builds before them run) with warnings as errors, runs the
 # whole suite in the first three (the tests labelled "broker", of a real Kafka broker and of
 # Flink, in the ASan build only; the Flink oracle, label oracle, in the release and ASan
-# builds; the checks of the source text in the release build only; the crash and protocol
-# tests and those no batch passes through, labels protocol and nocap2, not in the capacity-2
-# build) and the tests labelled "threads" (CMakeLists.txt says which) in the TSan build. The
-# fuzz targets' regression inputs and seed corpus run in every build as ctest fuzz/replay_*
-# (deterministic); random fuzzing with libFuzzer (a clang build of its own) is a step only
-# when SLUICE_FUZZ_SECONDS (seconds per target, default 0: none) asks for it.
+# builds; the checks of the source text, and the network namespace test, label netns, in
+# the release build only; the crash and protocol tests and those no batch passes through,
+# labels protocol and nocap2, not in the capacity-2 build) and the tests labelled "threads"
+# (CMakeLists.txt says which) in the TSan build. The fuzz targets' regression inputs and
+# seed corpus run in every build as ctest fuzz/replay_* (deterministic); random fuzzing with
+# libFuzzer (a clang build of its own) is a step only when SLUICE_FUZZ_SECONDS (seconds per
+# target, default 0: none) asks for it.
 # Under ASan each path once, the repetitions in the release build: tests are cut per build
 # by a variable set here - test_checkpoint.sh's random kills (CKPT_PHASES) in release
 # only, the oracle (ORACLE_WORKERS) and test_pipelines.sh (PIPELINES_WORKERS) at 2 workers
@@ -107,17 +108,18 @@ for b in release asan cap2 tsan; do
        ctest --output-on-failure -j 2 -L threads "$@") 2>&1 | tee "$log"
   else
     # the real Kafka broker's and Flink's tests (label broker) run in the ASan build only,
-    # the checks of the source text (label source) in the release build only
+    # the checks of the source text (label source) and the network namespace test (label
+    # netns: a real broker too, but no path of its own for ASan) in the release build only
     # (test_checkpoint.sh: its random kills in the release build only, CKPT_PHASES); the
     # Flink oracle (label oracle) at 1, 2 and 4 workers in the release build, at 2 in the
     # ASan build (ORACLE_WORKERS)
     case $b in
       release) leave_out=(-LE broker) ;;
       asan)
-        leave_out=(-LE source)
+        leave_out=(-LE 'source|netns')
         export CKPT_PHASES=points ORACLE_WORKERS=2 PIPELINES_WORKERS=2 SLUICE_TEST_SMALL=1 ;;
-      cap2) leave_out=(-LE 'broker|source|protocol|nocap2|oracle') ;;
-      *) leave_out=(-LE 'broker|source|oracle') ;;
+      cap2) leave_out=(-LE 'broker|source|protocol|nocap2|oracle|netns') ;;
+      *) leave_out=(-LE 'broker|source|oracle|netns') ;;
     esac
     # release and ASan: four at a time on two cores, cap2 three - their long tests (Flink,
     # the broker, the crash tests, ZooKeeper sessions) wait on JVMs, timers and restarts

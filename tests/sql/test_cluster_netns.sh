@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# tests/sql/test_cluster_netns.sh - one job over several processes on several "hosts" of
+# one machine (issue #15, "Tests"; docs/cluster.md, "Several hosts: the network namespace
+# test"): each sluice process runs in a network namespace of its own (tests/util/netns.sh:
+# a bridge, a veth per namespace, a private /24), and reaches ZooKeeper and the Kafka broker
+# only through the bridge's address, where they listen in the root namespace. The broker is
+# the real Apache Kafka of tools/kafka.sh (`--host`: listener and advertised listener on the
+# bridge address), and the ZooKeeper is the one that script starts beside it (Debian's
+# package, on the bridge address too); the jobs use it under the chroot /sluice-nn.
+# librdkafka's mock cluster (`sluice kafka-mock`, test_cluster_ckpt.sh's broker) listens on
+# 127.0.0.1 only, which a process in another namespace cannot reach: hence the real broker.
+# The state directory is one folder of the root file system that every process writes and
+# reads: it stands in for NFS or HDFS (the namespaces share the file system, not the network).
+#
+# The job: a bounded Kafka source (the topic "nexmark", 4 partitions, filled by `sluice gen`
+# before the runs) through a TUMBLE window aggregation into one filesystem folder
+# (ckpt_kafka_bounded.sql, cluster_tumble_fs.sql), the static mode `--cluster W:LO` with one
+# worker per process, checkpoints every 200 ms in ZooKeeper (--zk, --job, --state-dir),
+# 2 s ZooKeeper sessions, each process paced to 1500 records/s. Every case compares the
+# folder's rows with one process at --workers 3 (no checkpoints), row for row:
+#   (a) crash-free on 3 hosts (W = 3): equal rows, the last manifest names 3 workers;
+#   (b) a member's process SIGKILLed after 2 committed epochs: the other two stop with an
+#       error naming it; the 3 processes restarted (today's recovery: every process starts
+#       again) resume from the last committed epoch: equal rows;
+#   (c) the leader killed at W = 3, the job restarted on 2 hosts (W = 2: the rescale path),
+#       a member killed there after a new epoch, then restarted on 4 hosts (W = 4): equal
+#       rows, and both restarts rescaled.
+# At the end: the namespaces, veths and bridge are gone (checked here, after the teardown).
+# Needs root (or CAP_NET_ADMIN): without, it skips (exit 77) saying why.
+# Label netns: it runs in the release build only (docs/testing.md, "Which test runs where").
+set -u
+bin=${SLUICE_BIN:?}
+src=${SLUICE_SOURCE_DIR:?}
+here=$src/tests/sql
+ex=$src/docs/examples/nexmark
+. "$src/tests/util/netns.sh"
+sl_netns_up 4
+tmp=$(mktemp -d)
+kdir=
+sl_at_exit 'rm -rf "$tmp"'
+sl_at_exit '[ -n "$kdir" ] && "$src/tools/kafka.sh" stop --dir "$kdir" > /dev/null 2>&1'
+
+out=$("$src/tools/kafka.sh" start --host "$SL_NETNS_ADDR" --partitions 4 --owner $$) ||
+  { echo "FAIL: no Kafka broker (tools/kafka.sh start --host $SL_NETNS_ADDR failed: see above)"; exit 1; }
+eval "$out"
+kdir=$KAFKA_DIR
+bs=$BOOTSTRAP
+zk=${ZOOKEEPER:?tools/kafka.sh printed no ZOOKEEPER=}/sluice-nn
+echo "hosts ${SL_HOST_ADDR[*]}; broker $bs and ZooKeeper $ZOOKEEPER on the bridge"
+
+fail=0
+events=${CLUSTER_EVENTS:-12000}
+base=1700000000000
+"$bin" gen nexmark --events "$events" --base-time $base --rate 10000 --topic nexmark \
+    --brokers "$bs" --property log_level=3 > /dev/null 2> "$tmp/gen.err" ||
+  { echo "FAIL: sluice gen"; cat "$tmp/gen.err"; exit 1; }
+echo "SET 'high-availability.zookeeper.client.session-timeout' = '2 s';" > "$tmp/zset.sql"
+echo "SET 'sluice.source.kafka.scan.rate-limit' = '1500';" > "$tmp/paced.sql"
+sql=("$here/ckpt_kafka_bounded.sql" "$ex/ddl_views.sql" "$tmp/zset.sql"
+     "$here/cluster_tumble_fs.sql" --set TOPIC=nexmark --set BOOTSTRAP_SERVERS="$bs"
+     --set NEXMARK_TABLE=kafka)
+
+# the reference: one process, 3 workers, no checkpoints (in the root namespace)
+"$bin" run "${sql[@]}" --workers 3 --set OUT="$tmp/one" > /dev/null 2> "$tmp/one.err" ||
+  { echo "FAIL: the single process"; cat "$tmp/one.err"; exit 1; }
+want=$tmp/want
+python3 "$here/rows.py" "$tmp/one" > "$want"
+[ -s "$want" ] || { echo "FAIL: no reference rows"; exit 1; }
+
+now() { date +%s.%N; }
+log=() # the log of each host's current process
+run=0
+# start JOB I W LO: the job's process on host I, the global worker LO of W
+start() {
+  local job=$1 i=$2 W=$3 lo=$4
+  run=$((run + 1))
+  log[i]=$tmp/$job-h$i-$run.err
+  sl_host_start "$i" "${log[i]}" "$bin" run "${sql[@]}" "$tmp/paced.sql" --workers 1 \
+      --cluster "$W:$lo" --cluster-brokers "$bs" --zk "$zk" --job "$job" \
+      --state-dir "$tmp/state" --checkpoint-interval 200 --set OUT="$tmp/$job.out"
+}
+# start_all JOB W: W processes on hosts 1..W, host i the global worker i - 1 (what a
+# failed case left running is killed first)
+start_all() {
+  local i
+  for ((i = 1; i <= SL_NETNS_N; i++)); do sl_host_kill "$i"; done
+  for ((i = 1; i <= $2; i++)); do start "$1" "$i" "$2" $((i - 1)); done
+}
+# committed JOB: the last committed epoch (0: none)
+committed() {
+  "$bin" checkpoints --job "$1" --state-dir "$tmp/state" --zk "$zk" 2> /dev/null |
+    awk '$1 ~ /^[0-9]+$/ {print $1; exit}' | grep . || echo 0
+}
+# wait_epoch JOB CASE N HOSTS: waits (up to 30 s) until epoch N is committed
+wait_epoch() {
+  local t=0 i
+  while [ "$(committed "$1")" -lt "$3" ] && [ $t -lt 300 ]; do sleep 0.1; t=$((t + 1)); done
+  [ "$(committed "$1")" -ge "$3" ] && return 0
+  echo "FAIL $2: epoch $3 not committed in 30 s"
+  for i in $4; do cat "${log[i]}"; done
+  fail=1
+  return 1
+}
+# role HOST: leader or member, from its process's log
+role() {
+  if grep -q "leader of the cluster: generation" "${log[$1]}"; then echo leader; else echo member; fi
+}
+# pick ROLE HOSTS: the first of HOSTS whose process has ROLE
+pick() {
+  local i
+  for i in $2; do [ "$(role "$i")" = "$1" ] && { echo "$i"; return; }; done
+}
+# crash CASE VICTIM HOSTS: SIGKILL to the process of host VICTIM; the processes of the other
+# HOSTS must stop with an error (not 0, not the timeout) naming the dead member
+crash() {
+  local name=$1 victim=$2 i rc at took bad=0 logs=() vrole
+  vrole=$(role "$victim")
+  at=$(now)
+  sl_host_kill "$victim"
+  for i in $3; do
+    [ "$i" = "$victim" ] && continue
+    logs+=("${log[i]}")
+    rc=0
+    sl_host_wait "$i" || rc=$?
+    if [ $rc = 0 ] || [ $rc = 124 ] || ! grep -q "is gone from ZooKeeper" "${log[i]}"; then
+      echo "FAIL $name: host $i's process exited $rc (want an error naming the dead member)"
+      cat "${log[i]}"
+      bad=1
+    fi
+  done
+  took=$(echo "$(now) - $at" | bc)
+  [ $bad = 0 ] || { fail=1; return 1; }
+  printf 'ok   %s: host %s (%s) killed; the others stopped %.1f s later: %s\n' "$name" "$victim" \
+      "$vrole" "$took" \
+      "$(grep -ho 'member m-[^ ]* (workers \[[0-9]*, [0-9]*) of generation [0-9]*)' "${logs[@]}" |
+         head -1)"
+}
+# to_end CASE HOSTS: every process of HOSTS must exit 0
+to_end() {
+  local i rc bad=0
+  for i in $2; do
+    rc=0
+    sl_host_wait "$i" || rc=$?
+    [ $rc = 0 ] || { echo "FAIL $1: host $i's process exited $rc"; cat "${log[i]}"; bad=1; }
+  done
+  [ $bad = 0 ] || fail=1
+  return $bad
+}
+# same JOB CASE: the folder's rows equal the reference's
+same() {
+  python3 "$here/rows.py" "$tmp/$1.out" > "$tmp/$1.got"
+  cmp -s "$want" "$tmp/$1.got" && return 0
+  echo "FAIL $2: $(wc -l < "$tmp/$1.got") rows, want $(wc -l < "$want")"
+  diff "$want" "$tmp/$1.got" | head -5
+  fail=1
+  return 1
+}
+# resumed CASE HOSTS: one process of HOSTS resumed from a committed epoch; with FROM TO, the
+# state was rescaled from FROM workers to TO
+resumed() {
+  local i logs=()
+  for i in $2; do logs+=("${log[i]}"); done
+  if ! grep -q "resuming from epoch" "${logs[@]}"; then
+    echo "FAIL $1: the restart did not resume"; cat "${logs[@]}"; fail=1; return 1
+  fi
+  if [ $# -gt 2 ] && ! grep -q "rescaling the state of epoch [0-9]* from $3 workers to $4" "${logs[@]}"; then
+    echo "FAIL $1: no rescale from $3 to $4 workers"; cat "${logs[@]}"; fail=1; return 1
+  fi
+}
+
+# (a) crash-free on 3 hosts
+start_all na 3
+if to_end crash-free "1 2 3" && same na crash-free; then
+  last=$(committed na)
+  man=$tmp/state/na/manifest-$last
+  nw=$(grep -c '^worker [0-2] na-w[0-2]-e' "$man" 2> /dev/null || echo 0)
+  leaders=$(grep -l "leader of the cluster: generation 1" "${log[1]}" "${log[2]}" "${log[3]}" | wc -l)
+  if [ "$last" -lt 2 ] || [ "$nw" != 3 ] || ! grep -q '^finished 1' "$man" || [ "$leaders" != 1 ]; then
+    echo "FAIL crash-free: last epoch $last, $nw worker lines in $man, $leaders leaders"
+    cat "$man"; fail=1
+  else
+    echo "ok   crash-free: 3 hosts, $(wc -l < "$want") rows equal, $last epochs, manifest-$last names 3 workers"
+  fi
+fi
+
+# (b) a member killed after 2 epochs, the 3 processes restarted
+start_all nb 3
+if wait_epoch nb killed 2 "1 2 3"; then
+  victim=$(pick member "1 2 3")
+  before=$(committed nb)
+  if crash member-killed "$victim" "1 2 3"; then
+    start_all nb 3
+    to_end member-killed-restart "1 2 3" && resumed member-killed "1 2 3" &&
+      same nb member-killed &&
+      echo "ok   member-killed: restarted on 3 hosts, resumed after epoch $before: $(wc -l < "$want") rows equal"
+  fi
+fi
+
+# (c) the leader killed at W = 3; W = 2, a member killed; W = 4 to the end
+start_all nc 3
+if wait_epoch nc rescaled 2 "1 2 3"; then
+  victim=$(pick leader "1 2 3")
+  e3=$(committed nc)
+  if [ -n "$victim" ] && crash rescaled-w3 "$victim" "1 2 3"; then
+    start_all nc 2
+    if wait_epoch nc rescaled $((e3 + 1)) "1 2" && resumed rescaled-w2 "1 2" 3 2; then
+      victim=$(pick member "1 2")
+      e2=$(committed nc)
+      if crash rescaled-w2 "$victim" "1 2"; then
+        start_all nc 4
+        to_end rescaled-w4 "1 2 3 4" && resumed rescaled-w4 "1 2 3 4" 2 4 && same nc rescaled &&
+          echo "ok   rescaled: W = 3 killed after epoch $e3, W = 2 (rescaled) killed after epoch $e2, W = 4 (rescaled): $(wc -l < "$want") rows equal"
+      fi
+    fi
+  else
+    [ -n "$victim" ] || { echo "FAIL rescaled: no process says it leads"; cat "${log[@]}"; fail=1; }
+  fi
+fi
+
+# no leftovers: the teardown (also the EXIT trap's) removes every namespace, veth and bridge
+sl_netns_down
+left=$(sl_netns_leftovers)
+if [ -n "$left" ]; then
+  echo "FAIL: left after the teardown: $left"
+  fail=1
+else
+  echo "ok   teardown: no namespace, veth or bridge of this run is left (ip netns list, ip link)"
+fi
+exit $fail
