@@ -58,7 +58,9 @@ sl_at_exit() {
 
 sl_netns_exit_trap() {
   local rc=$? c
-  sl_netns_down
+  # stderr: bash's "Killed" notices of the processes the teardown kills; what the teardown
+  # itself has to say goes to stdout
+  sl_netns_down 2> /dev/null
   for c in "${SL_AT_EXIT[@]}"; do eval "$c"; done
   exit $rc
 }
@@ -92,11 +94,11 @@ sl_netns_kill_in() {
     kill -9 $pids 2> /dev/null
     sleep 0.1
   done
-  echo "netns.sh: processes still in namespace $1 after SIGKILL: $pids" >&2
+  echo "netns.sh: processes still in namespace $1 after SIGKILL: $pids"
 }
 
 sl_netns_skip() {
-  echo "SKIP: $* (tests/util/netns.sh needs root or CAP_NET_ADMIN, and iproute2)"
+  echo "SKIP: $* (tests/util/netns.sh needs root, or CAP_NET_ADMIN and CAP_SYS_ADMIN, and iproute2)"
   exit 77
 }
 
