@@ -114,6 +114,12 @@ pick() {
 # HOSTS must stop with an error (not 0, not the timeout) naming the dead member
 crash() {
   local name=$1 victim=$2 i rc at took bad=0 logs=() vrole
+  if [ -z "$victim" ]; then
+    echo "FAIL $name: no process of hosts $3 has the role to kill"
+    for i in $3; do cat "${log[i]}"; done
+    fail=1
+    return 1
+  fi
   vrole=$(role "$victim")
   at=$(now)
   sl_host_kill "$victim"
@@ -155,16 +161,22 @@ same() {
   fail=1
   return 1
 }
-# resumed CASE HOSTS: one process of HOSTS resumed from a committed epoch; with FROM TO, the
-# state was rescaled from FROM workers to TO
+# resumed CASE HOSTS E [FROM TO]: the processes of HOSTS resumed from epoch E, the last one
+# committed before the crash, or E + 1 (a leader killed between its PREPARED and COMMITTED
+# records: the restart rolls E + 1 forward); sets $res to that epoch. With FROM TO, its
+# state was rescaled from FROM workers to TO.
 resumed() {
   local i logs=()
   for i in $2; do logs+=("${log[i]}"); done
-  if ! grep -q "resuming from epoch" "${logs[@]}"; then
-    echo "FAIL $1: the restart did not resume"; cat "${logs[@]}"; fail=1; return 1
+  res=$(grep -ho "resuming from epoch [0-9]*" "${logs[@]}" | head -1 | awk '{print $4}')
+  if [ -z "$res" ] || [ "$res" -lt "$3" ] || [ "$res" -gt $(($3 + 1)) ]; then
+    echo "FAIL $1: the restart did not resume from epoch $3 (or $(($3 + 1)))"
+    cat "${logs[@]}"; fail=1; return 1
   fi
-  if [ $# -gt 2 ] && ! grep -q "rescaling the state of epoch [0-9]* from $3 workers to $4" "${logs[@]}"; then
-    echo "FAIL $1: no rescale from $3 to $4 workers"; cat "${logs[@]}"; fail=1; return 1
+  if [ $# -gt 3 ] &&
+     ! grep -q "rescaling the state of epoch $res from $4 workers to $5" "${logs[@]}"; then
+    echo "FAIL $1: no rescale of epoch $res from $4 to $5 workers"; cat "${logs[@]}"; fail=1
+    return 1
   fi
 }
 
@@ -186,34 +198,38 @@ fi
 # (b) a member killed after 2 epochs, the 3 processes restarted
 start_all nb 3
 if wait_epoch nb killed 2 "1 2 3"; then
-  victim=$(pick member "1 2 3")
-  before=$(committed nb)
-  if crash member-killed "$victim" "1 2 3"; then
+  # each process runs in its host's namespace (while all three run)
+  for i in 1 2 3; do
+    ns=$(ip netns identify "$(sl_host_pid $i)" 2> /dev/null)
+    [ "$ns" = "${SL_NETNS_NAME[i]}" ] ||
+      { echo "FAIL: host $i's process is in network namespace '$ns', not ${SL_NETNS_NAME[i]}"; fail=1; }
+  done
+  if crash member-killed "$(pick member "1 2 3")" "1 2 3"; then
+    before=$(committed nb) # nothing commits once the others have stopped
     start_all nb 3
-    to_end member-killed-restart "1 2 3" && resumed member-killed "1 2 3" &&
+    to_end member-killed-restart "1 2 3" && resumed member-killed "1 2 3" "$before" &&
       same nb member-killed &&
-      echo "ok   member-killed: restarted on 3 hosts, resumed after epoch $before: $(wc -l < "$want") rows equal"
+      echo "ok   member-killed: restarted on 3 hosts, resumed from epoch $res: $(wc -l < "$want") rows equal"
   fi
 fi
 
 # (c) the leader killed at W = 3; W = 2, a member killed; W = 4 to the end
 start_all nc 3
 if wait_epoch nc rescaled 2 "1 2 3"; then
-  victim=$(pick leader "1 2 3")
-  e3=$(committed nc)
-  if [ -n "$victim" ] && crash rescaled-w3 "$victim" "1 2 3"; then
+  if crash rescaled-w3 "$(pick leader "1 2 3")" "1 2 3"; then
+    e3=$(committed nc)
     start_all nc 2
-    if wait_epoch nc rescaled $((e3 + 1)) "1 2" && resumed rescaled-w2 "1 2" 3 2; then
-      victim=$(pick member "1 2")
-      e2=$(committed nc)
-      if crash rescaled-w2 "$victim" "1 2"; then
+    # the W = 2 run commits an epoch of its own before its kill: e3 + 2 is above the one it
+    # resumed from (e3, or e3 + 1 rolled forward)
+    if wait_epoch nc rescaled $((e3 + 2)) "1 2" && resumed rescaled-w2 "1 2" "$e3" 3 2; then
+      if crash rescaled-w2 "$(pick member "1 2")" "1 2"; then
+        e2=$(committed nc)
         start_all nc 4
-        to_end rescaled-w4 "1 2 3 4" && resumed rescaled-w4 "1 2 3 4" 2 4 && same nc rescaled &&
-          echo "ok   rescaled: W = 3 killed after epoch $e3, W = 2 (rescaled) killed after epoch $e2, W = 4 (rescaled): $(wc -l < "$want") rows equal"
+        to_end rescaled-w4 "1 2 3 4" && resumed rescaled-w4 "1 2 3 4" "$e2" 2 4 &&
+          same nc rescaled &&
+          echo "ok   rescaled: W = 3 killed after epoch $e3, W = 2 (rescaled) killed after epoch $e2, W = 4 (rescaled from $res): $(wc -l < "$want") rows equal"
       fi
     fi
-  else
-    [ -n "$victim" ] || { echo "FAIL rescaled: no process says it leads"; cat "${log[@]}"; fail=1; }
   fi
 fi
 
