@@ -19,12 +19,13 @@
 # 2 s ZooKeeper sessions, each process paced to 1500 records/s. Every case compares the
 # folder's rows with one process at --workers 3 (no checkpoints), row for row:
 #   (a) crash-free on 3 hosts (W = 3): equal rows, the last manifest names 3 workers;
-#   (b) a member's process SIGKILLed after 2 committed epochs: the other two stop with an
-#       error naming it; the 3 processes restarted (today's recovery: every process starts
-#       again) resume from the last committed epoch: equal rows;
+#   (b) a member's process SIGKILLed after 2 committed epochs (each of the three checked to
+#       run in its host's namespace): the other two stop with an error naming it; the 3
+#       processes restarted (today's recovery: every process starts again) resume from the
+#       last committed epoch: equal rows;
 #   (c) the leader killed at W = 3, the job restarted on 2 hosts (W = 2: the rescale path),
-#       a member killed there after a new epoch, then restarted on 4 hosts (W = 4): equal
-#       rows, and both restarts rescaled.
+#       a member killed there after an epoch of its own, then restarted on 4 hosts (W = 4):
+#       equal rows, and both restarts rescaled the epoch they resumed from.
 # At the end: the namespaces, veths and bridge are gone (checked here, after the teardown).
 # Needs root (or CAP_NET_ADMIN): without, it skips (exit 77) saying why.
 # Label netns: it runs in the release build only (docs/testing.md, "Which test runs where").
