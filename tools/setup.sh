@@ -8,11 +8,14 @@
 # is missing. Build directories:
 #   build/release   -O3, batch capacity 2048, mimalloc, benchmarks
 #   build/asan      AddressSanitizer + UndefinedBehaviorSanitizer, libc memory
-#   build/cap2      batch capacity 2, to shake out batch-boundary bugs
+#   build/cap2      batch capacity 2, to shake out batch-boundary bugs (-O1: it hunts bugs,
+#                   not speed, and compiles in two thirds of -O3's CPU)
 #   build/tsan      ThreadSanitizer (-O1), libc memory; tools/test.sh runs its threaded tests
 #                   with TSAN_OPTIONS naming tests/tsan.supp, so only what they run is built
 #                   (the target threads_tests; `ninja -C build/tsan` builds the rest)
-# Warnings are errors in every build (-DSLUICE_WERROR=ON).
+# Warnings are errors in every build (-DSLUICE_WERROR=ON). The asan, cap2 and tsan builds
+# carry line tables only (-g1: enough for their reports' stack traces, at about two thirds
+# of -g's compile CPU); release keeps -g for profilers. Test programs are -O1 everywhere.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -66,10 +69,12 @@ configs=("$@")
 for c in "${configs[@]}"; do
   case "$c" in
     release) sl_build release -DCMAKE_BUILD_TYPE=Release ;;
-    asan)    sl_build asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_BENCH=OFF ;;
-    cap2)    sl_build cap2 -DCMAKE_BUILD_TYPE=Release -DSLUICE_BATCH_CAP=2 -DSLUICE_BENCH=OFF ;;
+    asan)    sl_build asan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_BENCH=OFF \
+               -DSLUICE_DEBUG=-g1 ;;
+    cap2)    sl_build cap2 -DCMAKE_BUILD_TYPE=Release -DSLUICE_BATCH_CAP=2 -DSLUICE_BENCH=OFF \
+               -DSLUICE_OPT=-O1 -DSLUICE_DEBUG=-g1 ;;
     tsan)    SL_TARGETS=threads_tests sl_build tsan -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=thread \
-               -DSLUICE_BENCH=OFF ;;
+               -DSLUICE_BENCH=OFF -DSLUICE_DEBUG=-g1 ;;
     all)     "$0" release asan cap2 tsan ;;
     *) echo "setup: unknown build '$c' (release, asan, cap2, tsan, all)" >&2; exit 2 ;;
   esac
