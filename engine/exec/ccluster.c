@@ -490,6 +490,7 @@ void sl_ccluster_first_commit(struct sl_exec *x, uint64_t epoch)
     if (!ca || ca->measured)
         return;
     ca->measured = true;
+    ca->committed = true;
     if (!ca->published) /* a member: the leader measures it */
         return;
     double ms = (sl_exec_wall() - ca->published) * 1e3;
@@ -675,6 +676,12 @@ int sl_ccluster_member_turn(struct sl_exec *x, struct sl_coordinator *cc, struct
 {
     if (atomic_load(&x->ck_shutdown))
         return 0;
+    if (sl_cc_stopped(x) && x->cl_auto) /* its node goes: the others rebalance without it */
+        return sl_error_set(err, SL_ESTOPPED,
+                            "job '%s': this member (%s) was stopped (SIGINT / SIGTERM): it "
+                            "leaves without a final epoch; the other processes go on under a "
+                            "new generation from the last committed epoch (%" PRIu64 ")",
+                            x->opts->ckpt->job, x->cl_member, cc->committed);
     if (sl_cc_stopped(x)) /* only the leader's stop takes a final epoch over the cluster */
         return sl_error_set(err, SL_ESTOPPED,
                             "job '%s': this member (%s) was stopped (SIGINT / SIGTERM): it "

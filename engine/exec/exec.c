@@ -1837,14 +1837,20 @@ out:
 int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 struct sl_exec_summary *sum, struct sl_error *err)
 {
-    if (!opts->cluster_auto)
-        return sl_exec_run_gen(job, opts, NULL, sum, err);
+    if (!opts->cluster_auto || !opts->ckpt)
+        return sl_exec_run_gen(job, opts, opts->cluster_auto ? &(struct sl_cauto){0} : NULL, sum,
+                               err);
     /* --cluster auto: one executor per generation, each torn down whole (its workers,
      * pipelines, channel and commit store) before the next is built at the new W */
     struct sl_cauto ca = {0};
+    struct sl_exec_opts o = *opts;
+    struct sl_ckpt_opts co = *opts->ckpt;
+    o.ckpt = &co;
     int rc;
     for (;;) {
-        rc = sl_exec_run_gen(job, opts, &ca, sum, err);
+        if (ca.committed)
+            co.restart = false; /* this run's epochs are the ones to restore from now on */
+        rc = sl_exec_run_gen(job, &o, &ca, sum, err);
         if (rc != SL_EREBALANCE)
             break;
         if (opts->ckpt->log && sl_log_enabled(SL_LOG_INFO))

@@ -195,6 +195,9 @@ struct sl_cauto {
     int64_t generation; /* the last generation this process ran (0: none yet) */
     double published;   /* sl_exec_wall() when the leader published it (0: not the leader) */
     bool measured;      /* its first committed epoch was seen (the rebalance time logged) */
+    bool committed;     /* an epoch was committed since this process started (--restart
+                         * applies until then: a later generation restores what this run
+                         * committed, not what a run before it did) */
     uint32_t generations, rebalances;
     double rebalance_last_ms, rebalance_max_ms;
 };
