@@ -1319,6 +1319,17 @@ static int sl_exec_txn_resolve(void *arg, uint64_t epoch, bool *committed, struc
     return 0;
 }
 
+/* The commit store of the run, for the job's state layout (x->ck). */
+static int sl_exec_ckpt_open(struct sl_exec *x, const struct sl_ckpt_opts *co, struct sl_error *err)
+{
+    char *layout = sl_coordinator_layout(x->job);
+    if (!layout)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    int rc = sl_ckpt_open(co, x->n, layout, &x->ck, err);
+    free(layout);
+    return rc;
+}
+
 /* One run of the executor: the whole job, or (--cluster auto, ca) one generation of it. */
 static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *opts,
                            struct sl_cauto *ca, struct sl_exec_summary *sum, struct sl_error *err)
@@ -1464,14 +1475,7 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
          * range is a placeholder until then */
         co.cluster_workers = x->n;
         co.cluster_lo = 0;
-        char *layout = sl_coordinator_layout(job);
-        if (!layout) {
-            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-            goto out;
-        }
-        rc = sl_ckpt_open(&co, x->n, layout, &x->ck, err);
-        free(layout);
-        if (rc || (rc = sl_ccluster_auto_setup(x, err)))
+        if ((rc = sl_exec_ckpt_open(x, &co, err)) || (rc = sl_ccluster_auto_setup(x, err)))
             goto out;
         x->env.worker_lo = x->base;
         x->env.worker_hi = x->base + x->n;
@@ -1533,14 +1537,7 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
         }
         double tr = sl_exec_wall();
         if (!x->ck) { /* --cluster auto opened it before the pipelines */
-            char *layout = sl_coordinator_layout(job);
-            if (!layout) {
-                rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-                goto out;
-            }
-            rc = sl_ckpt_open(&co, x->n, layout, &x->ck, err);
-            free(layout);
-            if (rc)
+            if ((rc = sl_exec_ckpt_open(x, &co, err)))
                 goto out;
             /* a cluster: roles, the assignment, then recovery (ccluster.c) */
             if (x->cl_ckpt && (rc = sl_ccluster_setup(x, err)))
