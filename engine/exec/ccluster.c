@@ -46,6 +46,22 @@
  * its member node (and a member, that no newer generation was published): a dead process
  * fails the run of every other one with a message naming it; restarting every process
  * resumes from the last committed epoch on the next generation's topic.
+ *
+ * --cluster auto (sl_ccluster_auto_setup; docs/cluster.md). No ranges on the command line:
+ * each process says how many workers it runs (its member node, role "member" from the
+ * start), and the executor is built once per GENERATION (exec.c's loop, struct sl_cauto
+ * kept across them). The commit store is opened first with a placeholder range; then the
+ * latch holder settles the record (sl_ckpt_cluster_settle), waits for a stable member set
+ * (sl_cluster_await_stable), computes the sticky assignment (sl_cluster_assign) and
+ * publishes it, with the channel topic "sluice-<job>-g<G>-w<W>"; a member waits for a
+ * generation newer than the last it ran that lists it, trying the latch meanwhile. Both
+ * set the store's range and restore the last committed epoch (at another W by the rescale
+ * path). The same watch as above then ends the generation with SL_EREBALANCE on ANY change
+ * of the member names (a join, a departure, a death) or a newer generation, instead of
+ * failing the run; the leader's collect does the same for a member gone before its ack.
+ * The generation's executor and commit store are torn down, and the loop sets the next one
+ * up - whoever holds the latch then leads it. The leader measures the rebalance time: from
+ * its publication to the generation's first committed epoch (sl_ccluster_first_commit).
  */
 #include <inttypes.h>
 #include <stdio.h>

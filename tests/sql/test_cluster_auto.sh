@@ -18,7 +18,9 @@
 #       twice);
 #   (c) a process joining mid-run: generation 2 at W = 3, both exit 0, equal rows;
 #   (d) the leader killed: the member takes the latch once the leader's session expired,
-#       leads generation 2 alone, equal rows.
+#       leads generation 2 alone, equal rows;
+#   (e) SIGTERM on the member: it leaves at once (exit 0), the leader goes on alone under
+#       generation 2, equal rows.
 # It prints each rebalance time (publication to the first committed epoch, the leader's
 # log) and, for the kills, the time from the SIGKILL to that first committed epoch.
 set -u
@@ -32,7 +34,7 @@ zk=$zkaddr/sluice-ca
 # the channel topics of the generations each case makes (the first process to start leads:
 # the others start once it says so); the mock takes about 0.25 s per topic here
 topics=()
-for t in aa-g1-w3 ab-g1-w3 ab-g2-w2 ac-g1-w2 ac-g2-w3 ad-g1-w3 ad-g2-w1; do
+for t in aa-g1-w3 ab-g1-w3 ab-g2-w2 ac-g1-w2 ac-g2-w3 ad-g1-w3 ad-g2-w1 ae-g1-w3 ae-g2-w2; do
   topics+=(--topic "sluice-$t:${t##*-w}")
 done
 sl_mock_start "${topics[@]}" --topic nexmark:4
@@ -190,4 +192,24 @@ else
 fi
 
 kill_case ad leader-killed leader
+
+# (e) SIGTERM on the member: it leaves at once (exit 0, no final epoch), the leader goes on
+start ae p0 2 --cluster-min-members 2
+pids[p0]=$pid
+leads ae p0
+start ae p1 1 --cluster-min-members 2
+pids[p1]=$pid
+if await_epochs ae 2; then
+  kill -TERM "$(pgrep -P "${pids[p1]}")"
+  if waitall left ae p1 p0 && same ae left; then
+    if grep -q "generation 2 published, 2 workers over 1 processes" "$tmp/ae-p0.err"; then
+      echo "ok   left: SIGTERM on the member: it left (exit 0), the leader went on at W = 2 (generation 2), $(wc -l < "$want") rows equal"
+    else
+      echo "FAIL left: no generation 2 at W = 2"; cat "$tmp"/ae-p*.err; fail=1
+    fi
+  fi
+else
+  echo "FAIL left: fewer than 2 epochs committed in 30 s"; cat "$tmp"/ae-p*.err; fail=1
+  kill "${pids[p0]}" "${pids[p1]}"; wait
+fi
 exit $fail
