@@ -32,6 +32,7 @@ static const char sl_run_usage[] =
     "                  [--metrics-port PORT] [--metrics-host ADDR]\n"
     "                  [--udf-path DIR_OR_FILE]...\n"
     "                  [--cluster W:LO --cluster-brokers HOST:PORT [--cluster-topic T]]\n"
+    "                  [--cluster auto --cluster-brokers HOST:PORT [--cluster-min-members N]]\n"
     "\n"
     "Runs every INSERT INTO of the Flink SQL files, read one after the other as one script\n"
     "(e.g. ddl_gen.sql ddl_views.sql q5.sql), until the sources end (bounded tables) or\n"
@@ -75,6 +76,20 @@ static const char sl_run_usage[] =
     "                       sluice-JOB-static, JOB from --job or the last file's name);\n"
     "                       created when absent, except on `sluice kafka-mock`, which\n"
     "                       cannot: there `sluice kafka-mock --topic T:W` creates it\n"
+    "\n"
+    "One job over several processes, the assignment from ZooKeeper (docs/cluster.md):\n"
+    "  --cluster auto       with --zk Z --job J --state-dir D --cluster-brokers B: the\n"
+    "                       processes of job J form its group, each with its --workers;\n"
+    "                       the latch holder leads: once the member set has been stable\n"
+    "                       for SET 'jobmanager.adaptive-scheduler.resource-stabilization-\n"
+    "                       timeout' (default 2 s) it publishes a generation: W = the sum\n"
+    "                       of the members' workers, each a range of them (sticky), the\n"
+    "                       channel topic 'sluice-J-g<generation>-w<W>'. A member joining,\n"
+    "                       leaving (SIGTERM) or dying (its ZooKeeper session expired)\n"
+    "                       makes a new generation: every process stops its executor and\n"
+    "                       restores the last committed epoch at the new W, without a\n"
+    "                       restart; a dead leader's latch falls to a member, which leads\n"
+    "  --cluster-min-members N  the first generation waits for N working members\n"
     "\n"
     "Checkpoints (exactly-once; docs/checkpoint-protocol.md) need a place to keep them, as\n"
     "in Flink: --state-dir DIR, or SET 'execution.checkpointing.dir' (Flink 2) or\n"
@@ -196,6 +211,8 @@ struct sl_run_args {
     const char *udf_paths[32]; /* --udf-path, in order */
     uint32_t nudf_paths;
     int cluster_workers, cluster_lo; /* --cluster W:LO (0: not given) */
+    bool cluster_auto;               /* --cluster auto */
+    int cluster_min_members;         /* --cluster-min-members (0: not given) */
     const char *cluster_brokers, *cluster_topic;
 };
 
@@ -253,7 +270,8 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
                                              "--metrics-host",
                                              "--cluster",
                                              "--cluster-brokers",
-                                             "--cluster-topic"};
+                                             "--cluster-topic",
+                                             "--cluster-min-members"};
         const char *val;
         int which = sl_cli_value(argc, argv, &i, argv[0], usage, valued,
                                  run ? sizeof(valued) / sizeof(valued[0]) : 2, &val);
@@ -337,7 +355,11 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
         case 10:
             a->metrics_host = val;
             break;
-        case 11: { /* --cluster W:LO */
+        case 11: { /* --cluster W:LO | auto */
+            if (!strcmp(val, "auto")) {
+                a->cluster_auto = true;
+                break;
+            }
             char *end;
             long w = strtol(val, &end, 10), lo = -1;
             if (*end == ':' && end[1])
@@ -356,9 +378,22 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
         case 12:
             a->cluster_brokers = val;
             break;
-        default:
+        case 13:
             a->cluster_topic = val;
             break;
+        default: { /* --cluster-min-members */
+            char *end;
+            long n = strtol(val, &end, 10);
+            if (*end || n < 1 || n > 32768) {
+                fprintf(stderr,
+                        "sluice run: --cluster-min-members needs a number from 1 to 32768, "
+                        "not '%s'\n",
+                        val);
+                return 2;
+            }
+            a->cluster_min_members = (int)n;
+            break;
+        }
         }
     }
     if (!a->nfiles) {
@@ -478,6 +513,40 @@ int sl_cmd_run(int argc, char **argv)
         status = 2;
         goto out;
     }
+    if (a.cluster_auto) { /* the assignment from ZooKeeper (docs/cluster.md) */
+        const char *miss = !a.zk                ? "--zk"
+                           : !sdir              ? "--state-dir"
+                           : !a.cluster_brokers ? "--cluster-brokers"
+                                                : NULL;
+        if (miss || a.cluster_topic) {
+            fprintf(stderr,
+                    "sluice run: --cluster auto %s: the leader assigns the work through "
+                    "ZooKeeper (--zk), the processes share one state directory (--state-dir, "
+                    "e.g. on NFS) and exchange through the channel (--cluster-brokers); each "
+                    "generation has its own channel topic\n",
+                    miss ? (!strcmp(miss, "--zk")          ? "needs --zk"
+                            : !strcmp(miss, "--state-dir") ? "needs --state-dir"
+                                                           : "needs --cluster-brokers")
+                         : "takes no --cluster-topic");
+            status = 2;
+            goto out;
+        }
+        opts.cluster_auto = true;
+        opts.cluster_brokers = a.cluster_brokers;
+        opts.cluster_min_members = a.cluster_min_members;
+        opts.cluster_stabilization_ms = -1;
+        const char *v =
+            sl_job_setting(job, "jobmanager.adaptive-scheduler.resource-stabilization-timeout");
+        if (v)
+            opts.cluster_stabilization_ms = (int)sl_setting_duration_ms(v);
+        const char *frag = getenv("SLUICE_CHANNEL_FRAGMENT"); /* a test mode (docs/testing.md) */
+        if (frag && atoi(frag) > 0)
+            opts.cluster_fragment = (uint32_t)atoi(frag);
+    } else if (a.cluster_min_members) {
+        fprintf(stderr, "sluice run: --cluster-min-members needs --cluster auto\n");
+        status = 2;
+        goto out;
+    }
     if (a.cluster_workers) { /* a job over several processes (docs/cluster.md) */
         const char *ckw = sdir            ? sdir_from
                           : a.zk          ? "--zk"
@@ -537,7 +606,7 @@ int sl_cmd_run(int argc, char **argv)
                     a.cluster_lo, a.cluster_lo + n, a.cluster_workers,
                     a.cluster_topic ? a.cluster_topic : "(the leader's assignment names it)",
                     a.cluster_brokers);
-    } else if (a.cluster_brokers || a.cluster_topic) {
+    } else if (!a.cluster_auto && (a.cluster_brokers || a.cluster_topic)) {
         fprintf(stderr, "sluice run: %s needs --cluster W:LO\n",
                 a.cluster_brokers ? "--cluster-brokers" : "--cluster-topic");
         status = 2;
@@ -600,6 +669,7 @@ int sl_cmd_run(int argc, char **argv)
                                             .workers = a.workers > 0 ? a.workers
                                                                      : sl_exec_default_workers(),
                                             .log = stderr,
+                                            .role = a.cluster_auto ? "member" : NULL,
                                             .stop = &sl_run_stop};
             int lrc = sl_livecfg_open(&lcc, job, &live, &err);
             if (lrc) {
@@ -748,7 +818,16 @@ int sl_cmd_run(int argc, char **argv)
                     sum.checkpoints_failed, sum.ckpt_p50_ms, sum.ckpt_p99_ms, sum.ckpt_max_ms,
                     (unsigned long long)sum.ckpt_state_bytes, (unsigned long long)sum.ckpt_bytes,
                     sum.restore_ms);
-        if (opts.cluster_workers)
+        if (opts.cluster_auto && sum.rebalances)
+            fprintf(stderr,
+                    "sluice run: cluster: %u generations run, %u led by this process; "
+                    "rebalance time (publication to the first committed epoch) last %.1f ms, "
+                    "max %.1f ms\n",
+                    sum.generations, sum.rebalances, sum.rebalance_last_ms, sum.rebalance_max_ms);
+        else if (opts.cluster_auto)
+            fprintf(stderr, "sluice run: cluster: %u generations run, none led by this process\n",
+                    sum.generations);
+        if (opts.cluster_workers || opts.cluster_auto)
             fprintf(stderr,
                     "sluice run: channel: %llu messages sent (%llu B), %llu received (%llu B), "
                     "%u sends waited for room, %llu messages in fragments\n",

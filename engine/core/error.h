@@ -40,7 +40,8 @@
     X(SL_EOVERFLOW, -18, false, "arithmetic overflow")             \
     X(SL_ESTATE, -19, false, "operation not valid in this state")  \
     X(SL_EFINISHED, -20, false, "the job already finished")        \
-    X(SL_ESTOPPED, -21, false, "stopped (SIGINT / SIGTERM)")
+    X(SL_ESTOPPED, -21, false, "stopped (SIGINT / SIGTERM)")       \
+    X(SL_EREBALANCE, -22, true, "a new generation of the job's processes")
 
 enum sl_err {
 #define SL_ERR_ENUM(name, value, retriable, msg) name = value,

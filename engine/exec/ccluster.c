@@ -46,6 +46,22 @@
  * its member node (and a member, that no newer generation was published): a dead process
  * fails the run of every other one with a message naming it; restarting every process
  * resumes from the last committed epoch on the next generation's topic.
+ *
+ * --cluster auto (sl_ccluster_auto_setup; docs/cluster.md). No ranges on the command line:
+ * each process says how many workers it runs (its member node, role "member" from the
+ * start), and the executor is built once per GENERATION (exec.c's loop, struct sl_cauto
+ * kept across them). The commit store is opened first with a placeholder range; then the
+ * latch holder settles the record (sl_ckpt_cluster_settle), waits for a stable member set
+ * (sl_cluster_await_stable), computes the sticky assignment (sl_cluster_assign) and
+ * publishes it, with the channel topic "sluice-<job>-g<G>-w<W>"; a member waits for a
+ * generation newer than the last it ran that lists it, trying the latch meanwhile. Both
+ * set the store's range and restore the last committed epoch (at another W by the rescale
+ * path). The same watch as above then ends the generation with SL_EREBALANCE on ANY change
+ * of the member names (a join, a departure, a death) or a newer generation, instead of
+ * failing the run; the leader's collect does the same for a member gone before its ack.
+ * The generation's executor and commit store are torn down, and the loop sets the next one
+ * up - whoever holds the latch then leads it. The leader measures the rebalance time: from
+ * its publication to the generation's first committed epoch (sl_ccluster_first_commit).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -318,6 +334,198 @@ int sl_ccluster_setup(struct sl_exec *x, struct sl_error *err)
     return sl_ckpt_recover(x->ck, err);
 }
 
+/* ---- --cluster auto: the assignment from ZooKeeper, a new generation on a change ---- */
+
+/* The member set differs from the generation's (ms[0..n) against x->assign): which
+ * members joined and which are gone, as a SL_EREBALANCE that ends the generation. */
+static int sl_cc_auto_change(struct sl_exec *x, const struct sl_coordinator *cc,
+                             const struct sl_member *ms, size_t n, struct sl_error *err)
+{
+    char what[384] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < x->assign.n && k < sizeof(what); i++) {
+        const struct sl_assign_member *am = &x->assign.members[i];
+        bool here = false;
+        for (size_t j = 0; j < n && !here; j++)
+            here = !strcmp(ms[j].name, am->name);
+        if (!here)
+            k += (size_t)snprintf(what + k, sizeof(what) - k,
+                                  "%smember %s (workers [%" PRId64 ", %" PRId64 ")) is gone",
+                                  k ? ", " : "", am->name, am->lo, am->hi);
+    }
+    for (size_t j = 0; j < n && k < sizeof(what); j++)
+        if (!sl_cluster_find(&x->assign, ms[j].name) && strcmp(ms[j].role, "standby") != 0)
+            k += (size_t)snprintf(what + k, sizeof(what) - k,
+                                  "%smember %s (%" PRId64 " workers) joined", k ? ", " : "",
+                                  ms[j].name, ms[j].workers);
+    if (!k) /* the same names (one left and came back): nothing to do */
+        return 0;
+    return sl_error_set(err, SL_EREBALANCE,
+                        "job '%s': %s: generation %" PRId64 " ends (the epoch in flight "
+                        "fails; the last committed epoch, %" PRIu64 ", is restored under "
+                        "the next generation)",
+                        x->opts->ckpt->job, what, x->assign.generation, cc->committed);
+}
+
+/* The leader of --cluster auto: settles the record, waits for a stable member set and
+ * publishes the next generation (sticky on the previous one). */
+static int sl_cc_auto_lead(struct sl_exec *x, struct sl_error *err)
+{
+    const struct sl_exec_opts *opts = x->opts;
+    const struct sl_ckpt_opts *o = opts->ckpt;
+    struct sl_zk *zk = sl_ckpt_zk(x->ck);
+    uint32_t kg = 0;
+    int rc = sl_ckpt_cluster_settle(x->ck, &kg, err);
+    if (rc)
+        return rc;
+    sl_livecfg_role(opts->live, "leader");
+    int stab = opts->cluster_stabilization_ms >= 0 ? opts->cluster_stabilization_ms : 2000;
+    /* --cluster-min-members is for the first generation this process runs (a job started
+     * on several processes at once); after a member's loss the survivors go on without it */
+    size_t min = opts->cluster_min_members > 0 && !x->cl_auto->generation
+                     ? (size_t)opts->cluster_min_members
+                     : 1;
+    if (o->log && sl_log_enabled(SL_LOG_INFO))
+        fprintf(o->log,
+                "sluice: job '%s': this process leads; waiting until the members have been "
+                "stable for %d ms (at least %zu working)\n",
+                o->job, stab, min);
+    struct sl_cluster_member *ms = NULL;
+    size_t n = 0;
+    if ((rc = sl_cluster_await_stable(zk, o->job, stab, min, opts->stop, &ms, &n, err)))
+        return rc;
+    struct sl_assignment prev = {0};
+    int32_t ver = -1;
+    rc = sl_cluster_read(zk, o->job, false, &prev, &ver, err);
+    bool have_prev = rc == 0;
+    if (rc == SL_ENOTFOUND) {
+        rc = 0;
+        ver = -1;
+    }
+    struct sl_assignment *a = &x->assign;
+    if (!rc)
+        rc = sl_cluster_assign(ms, n, have_prev ? &prev : NULL, (int64_t)kg, o->job, NULL,
+                               sl_ckpt_latch_node(x->ck), a, err);
+    sl_assignment_free(&prev);
+    free(ms);
+    if (rc)
+        return rc;
+    /* the channel's topic carries W: a broker without CreateTopics (`sluice kafka-mock`)
+     * can have each generation's made beforehand at the W it will have */
+    snprintf(a->topic, sizeof(a->topic), "sluice-%s-g%" PRId64 "-w%" PRId64, o->job, a->generation,
+             a->workers);
+    if ((rc = sl_cluster_publish(zk, o->job, sl_ckpt_latch_node(x->ck), a, ver, NULL, err)))
+        return rc;
+    x->cl_auto->published = sl_exec_wall();
+    x->cl_leader = true;
+    if (o->log && sl_log_enabled(SL_LOG_INFO)) {
+        char who[512] = "";
+        size_t k = 0;
+        for (size_t i = 0; i < a->n && k < sizeof(who); i++)
+            k += (size_t)snprintf(who + k, sizeof(who) - k, "%s%s [%" PRId64 ", %" PRId64 ")",
+                                  i ? ", " : "", a->members[i].name, a->members[i].lo,
+                                  a->members[i].hi);
+        fprintf(o->log,
+                "sluice: job '%s': leader of the cluster: generation %" PRId64
+                " published, %" PRId64 " workers over %zu processes (%s), channel topic "
+                "'%s'\n",
+                o->job, a->generation, a->workers, a->n, who, a->topic);
+    }
+    return 0;
+}
+
+int sl_ccluster_auto_setup(struct sl_exec *x, struct sl_error *err)
+{
+    const struct sl_exec_opts *opts = x->opts;
+    const struct sl_ckpt_opts *o = opts->ckpt;
+    struct sl_zk *zk = sl_ckpt_zk(x->ck);
+    struct sl_cauto *ca = x->cl_auto;
+    x->cl_member = sl_livecfg_member_name(opts->live);
+    ca->published = 0;
+    ca->measured = false;
+    int rc = 0;
+    bool said = false;
+    for (;;) {
+        if (sl_cc_stopped(x))
+            return sl_error_set(err, SL_ESTOPPED,
+                                "job '%s': stopped while waiting for the cluster's assignment",
+                                o->job);
+        if ((rc = sl_ckpt_try_lead(x->ck, err)))
+            return rc;
+        if (sl_ckpt_is_leader(x->ck)) {
+            if ((rc = sl_cc_auto_lead(x, err)))
+                return rc;
+            break;
+        }
+        struct sl_assignment a = {0};
+        rc = sl_cluster_read(zk, o->job, false, &a, NULL, err);
+        if (rc && rc != SL_ENOTFOUND)
+            return rc;
+        const struct sl_assign_member *me = rc ? NULL : sl_cluster_find(&a, x->cl_member);
+        if (me && a.generation > ca->generation && me->hi > me->lo) {
+            x->assign = a;
+            break;
+        }
+        sl_assignment_free(&a);
+        if (!said && o->log && sl_log_enabled(SL_LOG_INFO))
+            fprintf(o->log,
+                    "sluice: job '%s': a member of the cluster (%d workers); waiting for the "
+                    "leader's assignment of a generation after %" PRId64 "\n",
+                    o->job, x->n, ca->generation);
+        said = true;
+        sl_cc_sleep_ms(100);
+    }
+    const struct sl_assign_member *me = sl_cluster_find(&x->assign, x->cl_member);
+    if (!me || me->hi - me->lo != x->n)
+        return sl_error_set(err, SL_ESTATE,
+                            "job '%s': generation %" PRId64 " of the assignment (by %s) gives "
+                            "this process (%s) %" PRId64 " workers, but it runs %d (its member "
+                            "node says how many it runs: is it the leader's own node?)",
+                            o->job, x->assign.generation, x->assign.leader, x->cl_member,
+                            me ? me->hi - me->lo : 0, x->n);
+    x->nall = (int)x->assign.workers;
+    x->base = (int)me->lo;
+    ca->generation = x->assign.generation;
+    ca->generations++;
+    sl_ckpt_cluster_range(x->ck, x->nall, x->base);
+    if ((rc = sl_livecfg_cluster(opts->live, x->cl_leader ? "leader" : "member", x->nall, x->base,
+                                 x->base + x->n, sl_ckpt_fingerprint(x->ck), err)))
+        return rc;
+    if (!x->cl_leader && o->log && sl_log_enabled(SL_LOG_INFO))
+        fprintf(o->log,
+                "sluice: job '%s': generation %" PRId64 " (leader %s): workers [%d, %d) of %d, "
+                "channel topic '%s'\n",
+                o->job, x->assign.generation, x->assign.leader, x->base, x->base + x->n, x->nall,
+                x->assign.topic);
+    return sl_ckpt_recover(x->ck, err);
+}
+
+void sl_ccluster_first_commit(struct sl_exec *x, uint64_t epoch)
+{
+    struct sl_cauto *ca = x->cl_auto;
+    if (!ca || ca->measured)
+        return;
+    ca->measured = true;
+    ca->committed = true;
+    if (!ca->published) /* a member: the leader measures it */
+        return;
+    double ms = (sl_exec_wall() - ca->published) * 1e3;
+    ca->rebalances++;
+    ca->rebalance_last_ms = ms;
+    if (ms > ca->rebalance_max_ms)
+        ca->rebalance_max_ms = ms;
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (o->log && sl_log_enabled(SL_LOG_INFO))
+        fprintf(o->log,
+                "sluice: job '%s': generation %" PRId64 " (%d workers): its first epoch %" PRIu64
+                " committed %.1f ms after its publication (the rebalance time; at Unix "
+                "%.3f s)\n",
+                o->job, x->assign.generation, x->nall, epoch, ms,
+                (double)ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
 /* This process's files of epoch e and its ack. */
 static int sl_cc_write_and_ack(struct sl_exec *x, uint64_t e, struct sl_ckpt_stats *st,
                                struct sl_error *err)
@@ -372,8 +580,11 @@ int sl_ccluster_leader_complete(struct sl_exec *x, struct sl_coordinator *cc, ui
     if (rc == SL_ESTATE) { /* a member left before acking: said as the watch says it */
         struct sl_error e2;
         cc->next_watch = 0;
-        if (sl_ccluster_watch(x, cc, &e2) == SL_ESTATE)
+        int wrc = sl_ccluster_watch(x, cc, &e2);
+        if (wrc == SL_ESTATE || wrc == SL_EREBALANCE) {
             *err = e2;
+            rc = wrc; /* --cluster auto: a new generation, not a failed run */
+        }
     }
     if (rc)
         return rc;
@@ -481,6 +692,12 @@ int sl_ccluster_member_turn(struct sl_exec *x, struct sl_coordinator *cc, struct
 {
     if (atomic_load(&x->ck_shutdown))
         return 0;
+    if (sl_cc_stopped(x) && x->cl_auto) /* its node goes: the others rebalance without it */
+        return sl_error_set(err, SL_ESTOPPED,
+                            "job '%s': this member (%s) was stopped (SIGINT / SIGTERM): it "
+                            "leaves without a final epoch; the other processes go on under a "
+                            "new generation from the last committed epoch (%" PRIu64 ")",
+                            x->opts->ckpt->job, x->cl_member, cc->committed);
     if (sl_cc_stopped(x)) /* only the leader's stop takes a final epoch over the cluster */
         return sl_error_set(err, SL_ESTOPPED,
                             "job '%s': this member (%s) was stopped (SIGINT / SIGTERM): it "
@@ -548,6 +765,13 @@ int sl_ccluster_watch(struct sl_exec *x, struct sl_coordinator *cc, struct sl_er
     size_t n = 0;
     if (changed && (rc = sl_cc_members(x, &ms, &n, err)))
         return rc;
+    if (changed && x->cl_auto) { /* --cluster auto: any change makes a new generation */
+        if ((rc = sl_cc_auto_change(x, cc, ms, n, err))) {
+            free(ms);
+            return rc;
+        }
+        changed = false; /* only a standby came or went */
+    }
     for (size_t i = 0; changed && i < x->assign.n && !rc; i++) {
         const struct sl_assign_member *am = &x->assign.members[i];
         bool here = false;
@@ -573,7 +797,14 @@ int sl_ccluster_watch(struct sl_exec *x, struct sl_coordinator *cc, struct sl_er
     }
     struct sl_assignment a = {0};
     rc = sl_cluster_read(zk, o->job, true, &a, NULL, err);
-    if (!rc && a.generation != x->assign.generation)
+    if (!rc && a.generation != x->assign.generation && x->cl_auto)
+        rc = sl_error_set(err, SL_EREBALANCE,
+                          "job '%s': generation %" PRId64 " of the assignment was published "
+                          "(by %s) while this process (%s) runs generation %" PRId64
+                          ": it restores the last committed epoch (%" PRIu64 ") under it",
+                          o->job, a.generation, a.leader, x->cl_member, x->assign.generation,
+                          cc->committed);
+    else if (!rc && a.generation != x->assign.generation)
         rc = sl_error_set(err, SL_ESTATE,
                           "job '%s': generation %" PRId64 " of the assignment was published "
                           "(by %s) while this process (%s) runs generation %" PRId64

@@ -84,6 +84,9 @@ struct sl_ckpt {
      * process's first global worker, whether it leads (holds the latch) */
     int wall, lo;
     bool cluster, leader, recovered, rescaled;
+    /* --cluster auto: the leader settled the record (sl_ckpt_cluster_settle) before it
+     * published the generation; every process then restores as a member does */
+    bool settled_first;
     struct sl_ckpt_prev *pend; /* nworkers: the references of files written, not committed */
     uint64_t pend_epoch;
 };
@@ -517,7 +520,7 @@ out:
 static int sl_ckpt_do_recover(struct sl_ckpt *c, struct sl_error *err)
 {
     int rc = 0;
-    if (c->cluster && !c->leader) {
+    if (c->cluster && (!c->leader || c->settled_first)) {
         struct sl_epoch_rec hist[SL_COMMIT_HISTORY];
         size_t nh = 0;
         if ((rc = sl_commit_history(c->store, hist, SL_COMMIT_HISTORY, &nh, err)))
@@ -735,6 +738,44 @@ int sl_ckpt_try_lead(struct sl_ckpt *c, struct sl_error *err)
     if (!rc)
         c->leader = true;
     return rc;
+}
+
+int sl_ckpt_cluster_settle(struct sl_ckpt *c, uint32_t *kg_max, struct sl_error *err)
+{
+    struct sl_epoch_rec last;
+    int rc = sl_commit_last(c->store, &last, err);
+    if (rc)
+        return rc;
+    if (last.phase == SL_EPOCH_PREPARED) {
+        /* durable but not committed (the leader died between its two puts): roll forward,
+         * as the leader's recovery does; a job over several processes has no transactional
+         * sink to resolve (refused at its start) */
+        last.phase = SL_EPOCH_COMMITTED;
+        if ((rc = sl_commit_put(c->store, &last, err)))
+            return rc;
+        if (c->o.log)
+            fprintf(c->o.log,
+                    "sluice: job '%s': epoch %" PRId64 " was prepared but not committed; "
+                    "committed it now\n",
+                    c->o.job, last.epoch);
+    }
+    c->settled_first = true;
+    *kg_max = c->o.kg_max ? c->o.kg_max : SL_KG_DEFAULT;
+    if (last.phase != SL_EPOCH_COMMITTED || c->o.restart)
+        return 0;
+    struct sl_manifest m;
+    if ((rc = sl_manifest_load(c, last.manifest, last.manifest_crc, true, &m, err)))
+        return rc;
+    if (m.kg_max)
+        *kg_max = m.kg_max;
+    sl_manifest_free(&m);
+    return 0;
+}
+
+void sl_ckpt_cluster_range(struct sl_ckpt *c, int workers, int lo)
+{
+    c->wall = workers;
+    c->lo = lo;
 }
 
 uint64_t sl_ckpt_fingerprint(const struct sl_ckpt *c)

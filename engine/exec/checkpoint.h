@@ -224,6 +224,14 @@ int sl_ckpt_commit_lines(struct sl_ckpt *c, uint64_t epoch, int workers,
 bool sl_ckpt_is_leader(const struct sl_ckpt *c);
 int sl_ckpt_try_lead(struct sl_ckpt *c, struct sl_error *err);
 int sl_ckpt_recover(struct sl_ckpt *c, struct sl_error *err);
+/* --cluster auto (engine/exec/ccluster.c): settle, by the leader before it publishes a
+ * generation: a PREPARED record is rolled forward (committed), and *kg_max gets the job's
+ * key groups (the last committed manifest's, else the job's setting or the default); from
+ * then on this store recovers as a member's does (the last committed epoch of the history).
+ * range: the job's W and this process's first global worker for the generation, set before
+ * sl_ckpt_recover (the store is opened before the assignment is known). */
+int sl_ckpt_cluster_settle(struct sl_ckpt *c, uint32_t *kg_max, struct sl_error *err);
+void sl_ckpt_cluster_range(struct sl_ckpt *c, int workers, int lo);
 /* The plan fingerprint (XXH64 of the layout), as manifests write it. */
 uint64_t sl_ckpt_fingerprint(const struct sl_ckpt *c);
 /* The commit store's ZooKeeper handle and latch node (NULL / "" without zk). */

@@ -1319,8 +1319,20 @@ static int sl_exec_txn_resolve(void *arg, uint64_t epoch, bool *committed, struc
     return 0;
 }
 
-int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
-                struct sl_exec_summary *sum, struct sl_error *err)
+/* The commit store of the run, for the job's state layout (x->ck). */
+static int sl_exec_ckpt_open(struct sl_exec *x, const struct sl_ckpt_opts *co, struct sl_error *err)
+{
+    char *layout = sl_coordinator_layout(x->job);
+    if (!layout)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    int rc = sl_ckpt_open(co, x->n, layout, &x->ck, err);
+    free(layout);
+    return rc;
+}
+
+/* One run of the executor: the whole job, or (--cluster auto, ca) one generation of it. */
+static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *opts,
+                           struct sl_cauto *ca, struct sl_exec_summary *sum, struct sl_error *err)
 {
     struct sl_exec *x = calloc(1, sizeof(*x));
     if (!x)
@@ -1330,6 +1342,17 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     x->opts = opts;
     x->n = opts->workers > 0 ? opts->workers : sl_exec_default_workers();
     x->nall = x->n;
+    if (ca) { /* --cluster auto: W and the range come with the assignment (ccluster.c) */
+        if (!opts->ckpt || !opts->ckpt->zk || !opts->live || !opts->cluster_brokers ||
+            opts->cluster_workers) {
+            free(x);
+            return sl_error_set(err, SL_EINVAL,
+                                "--cluster auto needs --zk, --state-dir and --cluster-brokers "
+                                "(and no --cluster W:LO)");
+        }
+        x->cl_ckpt = true;
+        x->cl_auto = ca;
+    }
     if (opts->cluster_workers > 0) { /* a job over several processes (docs/cluster.md) */
         int n = x->n;
         if (opts->cluster_lo < 0 || n > opts->cluster_workers - opts->cluster_lo) {
@@ -1446,6 +1469,18 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         x->env.zk = co.zk;
         x->env.zk_session_ms = co.zk_session_ms;
     }
+    if (ca) {
+        /* the store first (its latch says who leads), then the assignment, which fixes W
+         * and this process's range before the pipelines are built for them; the store's
+         * range is a placeholder until then */
+        co.cluster_workers = x->n;
+        co.cluster_lo = 0;
+        if ((rc = sl_exec_ckpt_open(x, &co, err)) || (rc = sl_ccluster_auto_setup(x, err)))
+            goto out;
+        x->env.worker_lo = x->base;
+        x->env.worker_hi = x->base + x->n;
+        x->env.cluster = x->nall;
+    }
     for (uint32_t i = 0; i < job->ninserts && !rc; i++)
         rc = sl_pipe_init(x, job->inserts[i], i, -1, 0, NULL, err);
     if (rc)
@@ -1464,7 +1499,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         bool txn = false;
         for (uint32_t i = 0; i < x->npipes; i++)
             txn |= x->pipes[i].sink && x->pipes[i].sink->ops->resolve != NULL;
-        if (txn && opts->cluster_workers) {
+        if (txn && (opts->cluster_workers || ca)) {
             /* each member would commit its own transactions at its own pace, and none is
              * resolved at a start across processes: not built (docs/cluster.md) */
             rc = sl_error_set(err, SL_ENOTSUP,
@@ -1501,18 +1536,13 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             }
         }
         double tr = sl_exec_wall();
-        char *layout = sl_coordinator_layout(job);
-        if (!layout) {
-            rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-            goto out;
+        if (!x->ck) { /* --cluster auto opened it before the pipelines */
+            if ((rc = sl_exec_ckpt_open(x, &co, err)))
+                goto out;
+            /* a cluster: roles, the assignment, then recovery (ccluster.c) */
+            if (x->cl_ckpt && (rc = sl_ccluster_setup(x, err)))
+                goto out;
         }
-        rc = sl_ckpt_open(&co, x->n, layout, &x->ck, err);
-        free(layout);
-        if (rc)
-            goto out;
-        /* a cluster: roles, the assignment, then recovery (ccluster.c) */
-        if (x->cl_ckpt && (rc = sl_ccluster_setup(x, err)))
-            goto out;
         x->kg_max = sl_ckpt_kg_max(x->ck);
         x->rescaled = sl_ckpt_rescaled(x->ck);
         if (x->rescaled && co.log)
@@ -1534,7 +1564,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
             goto out;
         }
     }
-    if (opts->cluster_workers > 0) {
+    if (opts->cluster_workers > 0 || ca) {
         /* the channel: partition d is global worker d's inbox; this process sends from and
          * reads for its own workers. END is per operator (a sender sends several to one
          * worker), so no kind ends a sender's stream. */
@@ -1664,6 +1694,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         if (x->ck && !rc && !atomic_load(&x->failed)) {
             sl_livecfg_turn(opts->live, &cc);
             rc = sl_coordinator_turn(x, &cc, err);
+            if (!rc && ca && cc.ncommitted)
+                sl_ccluster_first_commit(x, cc.committed);
             if (rc) {
                 atomic_store(&x->failed, 1);
                 sl_exec_wake_all(x);
@@ -1796,5 +1828,36 @@ out:
     free(x->pstats);
     free(x->op_state);
     free(x);
+    return rc;
+}
+
+int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
+                struct sl_exec_summary *sum, struct sl_error *err)
+{
+    if (!opts->cluster_auto || !opts->ckpt)
+        return sl_exec_run_gen(job, opts, opts->cluster_auto ? &(struct sl_cauto){0} : NULL, sum,
+                               err);
+    /* --cluster auto: one executor per generation, each torn down whole (its workers,
+     * pipelines, channel and commit store) before the next is built at the new W */
+    struct sl_cauto ca = {0};
+    struct sl_exec_opts o = *opts;
+    struct sl_ckpt_opts co = *opts->ckpt;
+    o.ckpt = &co;
+    int rc;
+    for (;;) {
+        if (ca.committed)
+            co.restart = false; /* this run's epochs are the ones to restore from now on */
+        rc = sl_exec_run_gen(job, &o, &ca, sum, err);
+        if (rc != SL_EREBALANCE)
+            break;
+        if (opts->ckpt->log && sl_log_enabled(SL_LOG_INFO))
+            fprintf(opts->ckpt->log, "sluice: %s\n", err->msg);
+    }
+    if (sum) {
+        sum->generations = ca.generations;
+        sum->rebalances = ca.rebalances;
+        sum->rebalance_last_ms = ca.rebalance_last_ms;
+        sum->rebalance_max_ms = ca.rebalance_max_ms;
+    }
     return rc;
 }

@@ -92,6 +92,17 @@ struct sl_exec_opts {
      * cluster_brokers (its W partitions must exist). Checkpoints are refused with it. */
     int cluster_workers, cluster_lo;
     const char *cluster_brokers, *cluster_topic;
+    /* One job over several processes with the assignment from ZooKeeper (`--cluster auto`,
+     * docs/cluster.md; needs ckpt with zk, live and cluster_brokers; cluster_workers 0):
+     * processes of the same job form the group, the leader assigns each its range of the
+     * job's W global workers (coord/cluster.h: sticky, after the member set has been stable
+     * for cluster_stabilization_ms with at least cluster_min_members working members), and
+     * a membership change makes a new generation that every process runs WITHOUT a restart:
+     * sl_exec_run tears the executor down and builds it again at the new W, restoring the
+     * last committed epoch. */
+    bool cluster_auto;
+    int cluster_stabilization_ms; /* < 0: 2000 */
+    int cluster_min_members;      /* 0: 1 */
     /* The largest channel record's payload: a DATA message encoded larger crosses in
      * fragments of this size (0: 512 KiB, well under Kafka's 1 MB message.max.bytes; a
      * test sets a small one: SLUICE_CHANNEL_FRAGMENT, docs/testing.md). */
@@ -125,6 +136,11 @@ struct sl_exec_summary {
     uint64_t chan_sent, chan_sent_bytes, chan_recv, chan_recv_bytes;
     uint32_t chan_full;  /* sends the channel refused as full (sent again later) */
     uint64_t chan_frags; /* messages sent in fragments (sl_exec_opts.cluster_fragment) */
+    /* --cluster auto: the generations this process ran (the figures above are the last
+     * one's), and the rebalance times it measured as the leader of a generation (from its
+     * publication to the first epoch it committed) */
+    uint32_t generations, rebalances;
+    double rebalance_last_ms, rebalance_max_ms;
 };
 
 /*

@@ -186,6 +186,20 @@ struct sl_exec {
     bool cl_ckpt, cl_leader;
     struct sl_assignment assign;
     const char *cl_member;
+    struct sl_cauto *cl_auto; /* --cluster auto: the state kept across generations */
+};
+
+/* --cluster auto (ccluster.c): what one process keeps from one generation to the next (the
+ * executor itself is built anew for each). */
+struct sl_cauto {
+    int64_t generation; /* the last generation this process ran (0: none yet) */
+    double published;   /* sl_exec_wall() when the leader published it (0: not the leader) */
+    bool measured;      /* its first committed epoch was seen (the rebalance time logged) */
+    bool committed;     /* an epoch was committed since this process started (--restart
+                         * applies until then: a later generation restores what this run
+                         * committed, not what a run before it did) */
+    uint32_t generations, rebalances;
+    double rebalance_last_ms, rebalance_max_ms;
 };
 
 /* The checkpoint coordinator's state (the monitor thread's). */
@@ -234,6 +248,14 @@ void sl_exec_account(struct sl_worker *w, uint32_t pipe);
  * member's coordinator turn (snapshot files and ack; follow the leader's commits). watch:
  * every 100 ms, a member of the assignment gone or a newer generation fails the run. */
 int sl_ccluster_setup(struct sl_exec *x, struct sl_error *err);
+/* --cluster auto: the same before the pipelines are built (sl_ckpt_open done with a
+ * placeholder range): the leader settles the record, waits for a stable member set,
+ * publishes the next generation (sticky); a member waits for a generation newer than
+ * x->cl_auto->generation that lists it. Sets x->nall, x->base and the store's range, then
+ * recovers. first_commit: the monitor saw the generation's first committed epoch (logs
+ * the rebalance time once). */
+int sl_ccluster_auto_setup(struct sl_exec *x, struct sl_error *err);
+void sl_ccluster_first_commit(struct sl_exec *x, uint64_t epoch);
 int sl_ccluster_leader_complete(struct sl_exec *x, struct sl_coordinator *cc, uint64_t e,
                                 struct sl_ckpt_stats *st, struct sl_error *err);
 int sl_ccluster_member_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_error *err);

@@ -247,7 +247,7 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
     lc->me.workers = cfg->workers;
     snprintf(lc->me.metrics, sizeof(lc->me.metrics), "%s", cfg->metrics ? cfg->metrics : "");
     lc->me.started_ms = sl_lc_unix_ms();
-    snprintf(lc->me.role, sizeof(lc->me.role), "standby");
+    snprintf(lc->me.role, sizeof(lc->me.role), "%s", cfg->role ? cfg->role : "standby");
     if ((rc = sl_lc_join(lc, false, err)) != 0)
         goto fail;
     if ((rc = sl_jobconf_read(lc->zk, lc->job, false, &lc->seen, err)) != 0)

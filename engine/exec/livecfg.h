@@ -90,7 +90,10 @@ struct sl_livecfg_config {
     int connect_ms;      /* 0: 15000 */
     int workers;         /* for the member node */
     const char *metrics; /* "http://ADDR:PORT/metrics", or NULL */
-    FILE *log;           /* where changes are logged (NULL: stderr) */
+    /* the member node's role at its creation (NULL: "standby"); `--cluster auto` joins as
+     * "member", so that the leader's first look counts it as working (ccluster.c) */
+    const char *role;
+    FILE *log; /* where changes are logged (NULL: stderr) */
     /* the first connection's wait ends once non-zero (NULL: none) */
     const _Atomic int *stop;
 };

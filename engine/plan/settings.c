@@ -68,6 +68,8 @@ static const struct sl_setting_def sl_settings[] = {
     {"state.checkpoints.dir", SL_SK_TEXT, 0, 0, false, "a directory"},
     {"sluice.udf.path", SL_SK_TEXT, 0, 0, false, "UDF libraries or directories"},
     {"pipeline.max-parallelism", SL_SK_INT, 1, 32768, false, "an integer from 1 to 32768"},
+    {"jobmanager.adaptive-scheduler.resource-stabilization-timeout", SL_SK_DURATION, 0, 3600 * 1000,
+     false, "a duration from 0 to 1 h (e.g. '1 s', '500 ms')"},
     {"sluice.log.level", SL_SK_LEVEL, 0, 0, true, "'ERROR', 'WARN', 'INFO' or 'DEBUG'"},
 };
 #define SL_NSETTINGS (sizeof(sl_settings) / sizeof(sl_settings[0]))

@@ -28,24 +28,7 @@ src=${SLUICE_SOURCE_DIR:?}
 build=${SLUICE_BUILD_DIR:?}
 here=$src/tests/sql
 ex=$src/docs/examples/nexmark
-zkrun=$build/zkserver_run
-[ -x "$zkrun" ] || { echo "FAIL: no $zkrun (ninja builds it)"; exit 1; }
-. "$src/tests/sql/mock.sh" # $tmp, sl_mock_start
-zk_pid=
-zk_cleanup() {
-  [ -n "$zk_pid" ] && kill "$zk_pid" 2> /dev/null && wait "$zk_pid" 2> /dev/null
-  sl_mock_cleanup
-}
-trap zk_cleanup EXIT
-"$zkrun" > "$tmp/zk.out" 2> "$tmp/zk.err" &
-zk_pid=$!
-for _ in $(seq 1 300); do [ -s "$tmp/zk.out" ] && break; sleep 0.1; done
-zkaddr=$(head -1 "$tmp/zk.out")
-if [ -z "$zkaddr" ]; then
-  wait "$zk_pid"; rc=$?; zk_pid=
-  [ $rc = 77 ] && { echo "SKIP: $(cat "$tmp/zk.err")"; exit 77; }
-  echo "FAIL: no ZooKeeper"; cat "$tmp/zk.err"; exit 1
-fi
+. "$src/tests/sql/zkmock.sh" # $tmp, sl_mock_start, $zkaddr
 zk=$zkaddr/sluice-cc
 topics=()
 for j in ca cb cc cd ce cf; do
@@ -71,7 +54,6 @@ want=$tmp/want
 python3 "$here/rows.py" "$tmp/one" > "$want"
 [ -s "$want" ] || { echo "FAIL: no reference rows"; exit 1; }
 
-now() { date +%s.%N; }
 # start JOB NAME W LO N [more run arguments]: one process in the background; its pid in $pid
 start() {
   local job=$1 name=$2 W=$3 lo=$4 n=$5
@@ -80,11 +62,6 @@ start() {
       --cluster-brokers "$bs" --zk "$zk" --job "$job" --state-dir "$tmp/state" \
       --checkpoint-interval 200 --set OUT="$tmp/$job.out" > /dev/null 2> "$tmp/$job-$name.err" &
   pid=$!
-}
-# committed JOB: the last committed epoch (0: none)
-committed() {
-  "$bin" checkpoints --job "$1" --state-dir "$tmp/state" --zk "$zk" 2> /dev/null |
-    awk '$1 ~ /^[0-9]+$/ {print $1; exit}' | grep . || echo 0
 }
 # same JOB CASE: the folder's rows equal the reference's
 same() {

@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# tests/sql/test_cluster_auto.sh - one job over several processes with the assignment from
+# ZooKeeper, rebalanced without a restart (issue #15; docs/cluster.md "The assignment from
+# ZooKeeper"): `sluice run --workers n --cluster auto --cluster-brokers B --zk Z --job J
+# --state-dir D`. The processes meet in a real ZooKeeper (tests/coord/zkserver_run.c) and
+# exchange through `sluice kafka-mock`, which cannot create topics: every channel topic a
+# generation may use, "sluice-J-g<G>-w<W>", is made at its start. The job: a bounded Kafka
+# topic of Nexmark events (4 partitions; a Kafka source restores at another W, the
+# generator does not) through a TUMBLE window aggregation into one filesystem folder the
+# processes share; an epoch every 200 ms, ZooKeeper sessions of 2 s, stabilization 0.5 s,
+# each process paced at 1500 records/s (a few seconds of input). Every case compares the
+# folder's rows with one process at --workers 3 (no checkpoints), row for row:
+#   (a) crash-free: 2 processes of 1 + 2 workers (--cluster-min-members 2): generation 1
+#       at W = 3, both exit 0, equal rows;
+#   (b) the member that does not lead killed (SIGKILL) after 2 committed epochs: the leader
+#       keeps running (no restart), publishes generation 2 at the survivor's W, restores
+#       the last committed epoch and runs to the end: equal rows (nothing lost, nothing
+#       twice);
+#   (c) a process joining mid-run: generation 2 at W = 3, both exit 0, equal rows;
+#   (d) the leader killed: the member takes the latch once the leader's session expired,
+#       leads generation 2 alone, equal rows;
+#   (e) SIGTERM on the member: it leaves at once (exit 0), the leader goes on alone under
+#       generation 2, equal rows.
+# It prints each rebalance time (publication to the first committed epoch, the leader's
+# log) and, for the kills, the time from the SIGKILL to that first committed epoch.
+set -u
+bin=${SLUICE_BIN:?}
+src=${SLUICE_SOURCE_DIR:?}
+build=${SLUICE_BUILD_DIR:?}
+here=$src/tests/sql
+ex=$src/docs/examples/nexmark
+. "$src/tests/sql/zkmock.sh" # $tmp, sl_mock_start, $zkaddr
+zk=$zkaddr/sluice-ca
+# the channel topics of the generations each case makes (the first process to start leads:
+# the others start once it says so); the mock takes about 0.25 s per topic here
+topics=()
+for t in aa-g1-w3 ab-g1-w3 ab-g2-w2 ac-g1-w2 ac-g2-w3 ad-g1-w3 ad-g2-w1 ae-g1-w3 ae-g2-w2; do
+  topics+=(--topic "sluice-$t:${t##*-w}")
+done
+sl_mock_start "${topics[@]}" --topic nexmark:4
+fail=0
+events=${CLUSTER_EVENTS:-12000}
+base=1700000000000
+"$bin" gen nexmark --events "$events" --base-time $base --rate 10000 --topic nexmark \
+    --brokers "$bs" > /dev/null 2> "$tmp/gen.err" || { echo "FAIL: sluice gen"; cat "$tmp/gen.err"; exit 1; }
+cat > "$tmp/set.sql" <<'SQL'
+SET 'high-availability.zookeeper.client.session-timeout' = '2 s';
+SET 'jobmanager.adaptive-scheduler.resource-stabilization-timeout' = '500 ms';
+SQL
+echo "SET 'sluice.source.kafka.scan.rate-limit' = '1500';" > "$tmp/paced.sql"
+sql=("$here/ckpt_kafka_bounded.sql" "$ex/ddl_views.sql" "$tmp/set.sql"
+     "$here/cluster_tumble_fs.sql" --set TOPIC=nexmark --set BOOTSTRAP_SERVERS="$bs"
+     --set NEXMARK_TABLE=kafka)
+
+# the reference: one process, 3 workers, no checkpoints
+"$bin" run "${sql[@]}" --workers 3 --set OUT="$tmp/one" > /dev/null 2> "$tmp/one.err" ||
+  { echo "FAIL: the single process"; cat "$tmp/one.err"; exit 1; }
+want=$tmp/want
+python3 "$here/rows.py" "$tmp/one" > "$want"
+[ -s "$want" ] || { echo "FAIL: no reference rows"; exit 1; }
+
+# start JOB NAME N [more run arguments]: one process in the background; its pid in $pid
+start() {
+  local job=$1 name=$2 n=$3
+  shift 3
+  timeout 120 "$bin" run "$tmp/paced.sql" "${sql[@]}" "$@" --workers "$n" --cluster auto \
+      --cluster-brokers "$bs" --zk "$zk" --job "$job" --state-dir "$tmp/state" \
+      --checkpoint-interval 200 --set OUT="$tmp/$job.out" > /dev/null 2> "$tmp/$job-$name.err" &
+  pid=$!
+}
+# leads JOB NAME: waits (up to 30 s) until NAME's log says it leads
+leads() {
+  local t=0
+  while ! grep -q "this process leads" "$tmp/$1-$2.err" 2> /dev/null && [ $t -lt 300 ]; do
+    sleep 0.1; t=$((t + 1))
+  done
+}
+# await_epochs JOB K: waits (up to 30 s) until K epochs are committed
+await_epochs() {
+  local t=0
+  while [ "$(committed "$1")" -lt "$2" ] && [ $t -lt 300 ]; do sleep 0.1; t=$((t + 1)); done
+  [ "$(committed "$1")" -ge "$2" ]
+}
+# same JOB CASE: the folder's rows equal the reference's
+same() {
+  python3 "$here/rows.py" "$tmp/$1.out" > "$tmp/$1.got"
+  if cmp -s "$want" "$tmp/$1.got"; then
+    return 0
+  fi
+  echo "FAIL $2: $(wc -l < "$tmp/$1.got") rows, want $(wc -l < "$want")"
+  diff "$want" "$tmp/$1.got" | head -5
+  tail -n 30 "$tmp/$1"-*.err
+  fail=1
+  return 1
+}
+# waitall CASE JOB NAME...: every named process (pid in pids[NAME]) exits 0
+declare -A pids
+waitall() {
+  local name=$1 job=$2 bad=0
+  shift 2
+  for p in "$@"; do
+    wait "${pids[$p]}" ||
+      { echo "FAIL $name: process $p exited $?"; tail -n 30 "$tmp/$job-$p.err"; bad=1; }
+  done
+  [ $bad = 0 ] || fail=1
+  return $bad
+}
+# rebalance JOB NAME G: the rebalance time of generation G in NAME's log ("" if none)
+rebalance() {
+  sed -n "s/.*generation $3 ([0-9]* workers): its first epoch [0-9]* committed \([0-9.]*\) ms after its publication.*/\1/p" \
+      "$tmp/$1-$2.err" | head -1
+}
+# committed_at JOB NAME G: the Unix time of generation G's first commit in NAME's log
+committed_at() {
+  sed -n "s/.*generation $3 ([0-9]* workers): its first epoch .* at Unix \([0-9.]*\) s).*/\1/p" \
+      "$tmp/$1-$2.err" | head -1
+}
+
+# (a) crash-free: 1 + 2 workers
+start aa p0 1 --cluster-min-members 2
+pids[p0]=$pid
+leads aa p0
+start aa p1 2 --cluster-min-members 2
+pids[p1]=$pid
+if waitall crash-free aa p0 p1 && same aa crash-free; then
+  lead=p0
+  grep -q "leader of the cluster: generation 1 published" "$tmp/aa-p1.err" && lead=p1
+  if ! grep -q "generation 1 published, 3 workers over 2 processes" "$tmp/aa-$lead.err"; then
+    echo "FAIL crash-free: no generation 1 of 3 workers over 2 processes"; cat "$tmp"/aa-p*.err
+    fail=1
+  else
+    echo "ok   crash-free: 1 + 2 workers, generation 1 at W = 3: $(wc -l < "$want") rows equal" \
+         "(rebalance time of generation 1: $(rebalance aa $lead 1) ms)"
+  fi
+fi
+
+# kill_case JOB CASE WHO (leader | member): 2 + 1 workers, WHO killed after 2 epochs
+kill_case() {
+  local job=$1 name=$2 who=$3
+  start "$job" p0 2 --cluster-min-members 2
+  pids[p0]=$pid
+  leads "$job" p0
+  start "$job" p1 1 --cluster-min-members 2
+  pids[p1]=$pid
+  if ! await_epochs "$job" 2; then
+    echo "FAIL $name: fewer than 2 epochs committed in 30 s"; tail -n 30 "$tmp/$job"-p*.err
+    fail=1; kill "${pids[p0]}" "${pids[p1]}" 2> /dev/null; wait; return
+  fi
+  local lead=p0 other=p1
+  grep -q "leader of the cluster: generation 1 published" "$tmp/$job-p1.err" && { lead=p1; other=p0; }
+  local dead=$other alive=$lead
+  [ "$who" = leader ] && { dead=$lead; alive=$other; }
+  local before at
+  before=$(committed "$job")
+  at=$(now)
+  kill -9 "$(pgrep -P "${pids[$dead]}")" # sluice itself, not its `timeout`
+  wait "${pids[$dead]}" 2> /dev/null
+  waitall "$name" "$job" "$alive" || return
+  same "$job" "$name" || return
+  local e="$tmp/$job-$alive.err"
+  if ! grep -q "generation 2 published" "$e" || ! grep -q "resuming from epoch" "$e"; then
+    echo "FAIL $name: $alive did not lead generation 2 and resume"; cat "$e"; fail=1; return
+  fi
+  if [ "$who" = leader ] && ! grep -q "member m-[^ ]* (workers \[[0-9]*, [0-9]*)) is gone" "$e"; then
+    echo "FAIL $name: no line naming the dead leader"; cat "$e"; fail=1; return
+  fi
+  local t1
+  t1=$(committed_at "$job" "$alive" 2)
+  printf 'ok   %s: %s (%s) killed after epoch %s; %s went on without a restart: generation 2, %s rows equal; rebalance time %s ms, SIGKILL to the next committed epoch %.2f s\n' \
+      "$name" "$who" "$dead" "$before" "$alive" "$(wc -l < "$want")" "$(rebalance "$job" "$alive" 2)" \
+      "$(echo "$t1 - $at" | bc)"
+}
+kill_case ab member-killed member
+
+# (c) a process joining mid-run: 2 workers alone, then 1 more
+start ac p0 2
+pids[p0]=$pid
+if await_epochs ac 2; then
+  start ac p1 1
+  pids[p1]=$pid
+  if waitall joined ac p0 p1 && same ac joined; then
+    if grep -q "generation 2 published, 3 workers over 2 processes" "$tmp"/ac-p*.err &&
+       grep -q "rescaling the state of epoch [0-9]* from 2 workers to 3" "$tmp/ac-p0.err"; then
+      echo "ok   joined: 2 workers, then a process of 1 joined: generation 2 at W = 3 (rescaled), $(wc -l < "$want") rows equal (rebalance time $(rebalance ac p0 2)$(rebalance ac p1 2) ms)"
+    else
+      echo "FAIL joined: no generation 2 at W = 3 restored by rescaling"; cat "$tmp"/ac-p*.err; fail=1
+    fi
+  fi
+else
+  echo "FAIL joined: fewer than 2 epochs committed in 30 s"; cat "$tmp/ac-p0.err"; fail=1
+  kill "${pids[p0]}"; wait
+fi
+
+kill_case ad leader-killed leader
+
+# (e) SIGTERM on the member: it leaves at once (exit 0, no final epoch), the leader goes on
+start ae p0 2 --cluster-min-members 2
+pids[p0]=$pid
+leads ae p0
+start ae p1 1 --cluster-min-members 2
+pids[p1]=$pid
+if await_epochs ae 2; then
+  kill -TERM "$(pgrep -P "${pids[p1]}")"
+  if waitall left ae p1 p0 && same ae left; then
+    if grep -q "generation 2 published, 2 workers over 1 processes" "$tmp/ae-p0.err"; then
+      echo "ok   left: SIGTERM on the member: it left (exit 0), the leader went on at W = 2 (generation 2), $(wc -l < "$want") rows equal"
+    else
+      echo "FAIL left: no generation 2 at W = 2"; cat "$tmp"/ae-p*.err; fail=1
+    fi
+  fi
+else
+  echo "FAIL left: fewer than 2 epochs committed in 30 s"; cat "$tmp"/ae-p*.err; fail=1
+  kill "${pids[p0]}" "${pids[p1]}"; wait
+fi
+exit $fail
