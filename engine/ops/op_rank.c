@@ -27,6 +27,15 @@
  *   format 2 ("SRK2" = 0x324b5253, written with a state TTL): format 1, then 8 x groups the
  *              groups' last writes (ms since the epoch). Both restore with or without a TTL
  *              (groups without a time start their TTL at the restore), rescaled too.
+ *   format 3 ("SRK3" = 0x334b5253, written when messages were kept back while the checkpoint
+ *              aligned: a Top-N fed by another exchange, e.g. over a GROUP BY): the magic, 1
+ *              byte 1 when the TTL times follow the groups (else 0), format 1's fields after
+ *              the magic, the times, then 4 messages and per message 4 its worker and its
+ *              batch as sl_rowc_put_batch (with the row kinds in retract mode). Restored they
+ *              are sent at the start (ops->resumed); rescaled, the rows this worker owns now
+ *              are taken by it at the start, as if received.
+ *   The keys-present byte is 2 for a global Top-N (no PARTITION BY): no key table, one group.
+ *   In retract mode a group's rows are all its rows, the top and those below it.
  * Row ids are not saved: restore gives the rows new ones.
  */
 #include "engine/ops/op_rank.h"
@@ -44,6 +53,7 @@
 
 #define SL_RK_MAGIC 0x314b5253u  /* "SRK1" little-endian: format version 1 */
 #define SL_RK_MAGIC2 0x324b5253u /* "SRK2": format 1 with the partitions' TTL times */
+#define SL_RK_MAGIC3 0x334b5253u /* "SRK3": with messages kept back (sl_rk_held) */
 #define SL_RK_CLASSES 31         /* block size classes: 32, 48, 64, 96, ... (x 1.5, x 4/3) */
 #define SL_RK_CHUNK (1u << 20)   /* blocks up to this size come from chunks of it */
 
@@ -55,6 +65,12 @@ struct sl_rk_grp {
 
 struct sl_rk_chunk {
     struct sl_rk_chunk *next;
+};
+
+/* A message kept back while a checkpoint aligned (for worker `to`). */
+struct sl_rk_held {
+    int to;
+    struct sl_rank_msg *m;
 };
 
 struct sl_op_rank {
@@ -83,6 +99,10 @@ struct sl_op_rank {
     struct sl_rank_msg **outbox; /* per owner: rows not sent yet (within one push) */
     struct sl_rank_msg **spare;
     uint32_t nspare;
+    /* messages kept back while a checkpoint aligned (a second exchange: a Top-N over a GROUP
+     * BY gets rows while the GROUP BY serves received messages), in order; saved */
+    struct sl_rk_held *held;
+    uint32_t nheld, capheld;
     struct sl_schema *in_schema;
     uint64_t *hashes;
     uint32_t *bucket, *counts;
@@ -920,24 +940,32 @@ static void sl_rk_route_hash(struct sl_op_rank *k, struct sl_batch *b, uint32_t 
         sl_rk_hash_cols(k, b, n, k->part);
 }
 
+/* An empty message (a spare one, or a new one on the process heap); NULL when out of memory. */
+static struct sl_rank_msg *sl_rk_msg_new(struct sl_op_rank *k)
+{
+    if (k->nspare)
+        return k->spare[--k->nspare];
+    struct sl_rank_msg *m = sl_mem_zalloc(NULL, sizeof(*m));
+    if (!m)
+        return NULL;
+    m->hdr.free_fn = sl_rk_msg_free_payload;
+    m->pool = sl_batch_pool_new(NULL, k->in_schema, 1);
+    m->b = m->pool ? sl_batch_pool_get(m->pool) : NULL;
+    if (!m->b) {
+        sl_rk_msg_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 /* Row r of b appended to the batch of owner o's message (made or taken from the spares). */
 static int sl_rk_outbox_row(struct sl_op_rank *k, int o, const struct sl_batch *b, uint32_t r)
 {
     struct sl_rank_msg *m = k->outbox[o];
-    if (!m && k->nspare)
-        m = k->spare[--k->nspare];
-    if (!m) {
-        m = sl_mem_zalloc(NULL, sizeof(*m));
-        if (!m)
-            return SL_ENOMEM;
-        m->hdr.free_fn = sl_rk_msg_free_payload;
-        m->pool = sl_batch_pool_new(NULL, k->in_schema, 1);
-        m->b = m->pool ? sl_batch_pool_get(m->pool) : NULL;
-        if (!m->b) {
-            sl_rk_msg_free(m);
-            return SL_ENOMEM;
-        }
-    }
+    if (!m)
+        m = sl_rk_msg_new(k);
+    if (!m)
+        return SL_ENOMEM;
     k->outbox[o] = m;
     struct sl_batch *d = m->b;
     uint32_t j = d->rows;
@@ -965,11 +993,67 @@ static int sl_rk_outbox_row(struct sl_op_rank *k, int o, const struct sl_batch *
     return 0;
 }
 
+/* Appends message m for worker `to` to the held ones (the callee's either way). */
+static int sl_rk_hold(struct sl_op_rank *k, int to, struct sl_rank_msg *m)
+{
+    if (k->nheld == k->capheld) {
+        uint32_t cap = k->capheld ? k->capheld * 2 : 16;
+        struct sl_rk_held *h = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*h));
+        if (!h) {
+            sl_rk_msg_free(m);
+            return SL_ENOMEM;
+        }
+        if (k->nheld)
+            memcpy(h, k->held, (size_t)k->nheld * sizeof(*h));
+        sl_mem_free(k->held);
+        k->held = h;
+        k->capheld = cap;
+    }
+    k->held[k->nheld++] = (struct sl_rk_held){.to = to, .m = m};
+    return 0;
+}
+
+/* Sends the held messages in order, then this worker's watermark if it is new (not while a
+ * checkpoint aligns: a send then would cross the receiver's barrier into the next epoch). */
+static int sl_rk_release(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    if (ctx->aligning)
+        return 0;
+    uint32_t i = 0;
+    int rc = 0;
+    for (; i < k->nheld && !rc; i++) {
+        struct sl_rank_msg *m = k->held[i].m;
+        if (k->held[i].to == ctx->worker) { /* rescaled: this worker's own rows */
+            k->held[i].m = NULL;
+            rc = sl_rk_process(k, ctx, m->b, err);
+            sl_rk_msg_free(m);
+            if (rc) {
+                i++;
+                break;
+            }
+            continue;
+        }
+        struct sl_msg msg = {.kind = SL_MSG_DATA, .aux = k->op.tag, .ptr = m};
+        rc = sl_op_send(ctx, &k->op, k->held[i].to, msg, err);
+        if (rc)
+            break; /* not sent: still ours */
+    }
+    memmove(k->held, k->held + i, (size_t)(k->nheld - i) * sizeof(*k->held));
+    k->nheld -= i;
+    return rc ? rc : sl_xchg_send_wm(&k->x, &k->op, ctx, err);
+}
+
 static int sl_rk_send(struct sl_op_rank *k, struct sl_worker_ctx *ctx, int o, struct sl_error *err)
 {
     struct sl_rank_msg *m = k->outbox[o];
     if (!m)
         return 0;
+    if (ctx->aligning || k->nheld) { /* after the ones kept back */
+        k->outbox[o] = NULL;
+        if (sl_rk_hold(k, o, m))
+            return sl_rk_oom(k, ctx, err);
+        return sl_rk_release(k, ctx, err);
+    }
     struct sl_msg msg = {.kind = SL_MSG_DATA, .aux = k->op.tag, .ptr = m};
     int rc = sl_op_send(ctx, &k->op, o, msg, err);
     if (rc)
@@ -1035,7 +1119,13 @@ static int sl_rk_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
     sl_xchg_wm_in(&k->x, wm);
-    return sl_xchg_send_wm(&k->x, op, ctx, err);
+    return sl_rk_release(k, ctx, err); /* with the held messages, after them */
+}
+
+/* After a checkpoint's alignment, or at the start after a restore: what was kept back goes. */
+static int sl_rk_resumed(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    return sl_rk_release((struct sl_op_rank *)op, ctx, err);
 }
 
 static int sl_rk_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
@@ -1092,18 +1182,9 @@ static int sl_rk_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_
         return rc;
     if (v != SL_RK_MSG_V1)
         return sl_sread_fail(in, err, "Top-N: a message of an unknown format");
-    struct sl_rank_msg *m = k->nspare ? k->spare[--k->nspare] : sl_mem_zalloc(NULL, sizeof(*m));
+    struct sl_rank_msg *m = sl_rk_msg_new(k);
     if (!m)
         return sl_rk_oom(k, ctx, err);
-    if (!m->b) { /* new: as sl_rk_outbox_row makes them */
-        m->hdr.free_fn = sl_rk_msg_free_payload;
-        m->pool = sl_batch_pool_new(NULL, k->in_schema, 1);
-        m->b = m->pool ? sl_batch_pool_get(m->pool) : NULL;
-        if (!m->b) {
-            sl_rk_msg_free(m);
-            return sl_rk_oom(k, ctx, err);
-        }
-    }
     if ((rc = sl_rowc_get_batch(in, m->b, NULL, "Top-N", err)) == 0 && m->b->kind && !k->retract)
         rc = sl_sread_fail(in, err, "Top-N: a message with row kinds (insert-only rows)");
     if (rc) {
@@ -1117,6 +1198,9 @@ static int sl_rk_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_
 static int sl_rk_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
+    int rc = sl_rk_release(k, ctx, err);
+    if (rc)
+        return rc;
     return sl_xchg_input_end(&k->x) ? sl_op_finish_next(op, ctx, err) : 0;
 }
 
@@ -1152,7 +1236,9 @@ static int sl_rk_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
 {
     (void)ctx;
     struct sl_op_rank *k = (struct sl_op_rank *)op;
-    sl_sbuf_put_u32(out, k->ttl_ms ? SL_RK_MAGIC2 : SL_RK_MAGIC);
+    sl_sbuf_put_u32(out, k->nheld ? SL_RK_MAGIC3 : k->ttl_ms ? SL_RK_MAGIC2 : SL_RK_MAGIC);
+    if (k->nheld)
+        sl_sbuf_put_u8(out, k->ttl_ms ? 1 : 0);
     sl_sbuf_put_u32(out, (uint32_t)k->nworkers);
     sl_sbuf_put_u32(out, k->ncols);
     sl_xchg_save_sent(&k->x, out);
@@ -1188,6 +1274,13 @@ static int sl_rk_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     }
     for (uint32_t g = 0; k->ttl_ms && g < ng; g++) /* format 2: the groups' last writes */
         sl_sbuf_put_u64(out, (uint64_t)k->ts[g]);
+    if (k->nheld) { /* format 3: the messages kept back */
+        sl_sbuf_put_u32(out, k->nheld);
+        for (uint32_t i = 0; i < k->nheld; i++) {
+            sl_sbuf_put_u32(out, (uint32_t)k->held[i].to);
+            sl_rowc_put_batch(out, k->held[i].m->b, NULL);
+        }
+    }
     return sl_sbuf_check(out, err);
 }
 
@@ -1242,6 +1335,80 @@ static void sl_rk_ttl_settle(struct sl_op_rank *k)
     }
 }
 
+/* A saved state's magic: whether TTL times and held messages follow (formats 2 and 3). */
+static int sl_rk_get_magic(struct sl_sread *in, bool *times, bool *held, struct sl_error *err)
+{
+    uint32_t magic;
+    uint8_t f = 0;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_RK_MAGIC && magic != SL_RK_MAGIC2 && magic != SL_RK_MAGIC3)
+        return sl_sread_fail(in, err, "Top-N: not a Top-N's state");
+    if (magic == SL_RK_MAGIC3 && (rc = sl_sread_u8(in, &f, err)) != 0)
+        return rc;
+    if (f > 1)
+        return sl_sread_fail(in, err, "Top-N: a TTL flag that is neither 0 nor 1");
+    *times = magic == SL_RK_MAGIC2 || f == 1;
+    *held = magic == SL_RK_MAGIC3;
+    return 0;
+}
+
+/* Format 3's messages. Restored at the same worker count they are held again for their
+ * workers; rescaled, the rows this worker owns now are held for itself (taken at the start,
+ * sl_rk_release), the others' let go. */
+static int sl_rk_held_load(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                           bool rescaled, struct sl_error *err)
+{
+    uint32_t n;
+    int rc = sl_sread_u32(in, &n, err);
+    const uint32_t me = (uint32_t)ctx->worker;
+    for (uint32_t i = 0; !rc && i < n; i++) {
+        uint32_t to;
+        if ((rc = sl_sread_u32(in, &to, err)) != 0)
+            break;
+        if (!rescaled && to >= (uint32_t)k->nworkers) {
+            rc = sl_sread_fail(in, err, "Top-N: a kept message for a worker that does not exist");
+            break;
+        }
+        struct sl_rank_msg *m = sl_rk_msg_new(k);
+        if (!m)
+            return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+        if ((rc = sl_rowc_get_batch(in, m->b, NULL, "Top-N", err)) == 0 && m->b->kind &&
+            !k->retract)
+            rc = sl_sread_fail(in, err, "Top-N: a kept message with row kinds");
+        if (rc || !rescaled) {
+            if (rc)
+                sl_rk_msg_free(m);
+            else if (sl_rk_hold(k, (int)to, m))
+                rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+            continue;
+        }
+        struct sl_batch *b = m->b;
+        sl_rk_route_hash(k, b, b->rows);
+        for (uint32_t r = 0; !rc && r < b->rows; r++) {
+            if (sl_kg_route(k->hashes[r], ctx->kg_max, (uint32_t)ctx->nworkers) != me)
+                continue;
+            struct sl_rank_msg *o = k->outbox[me];
+            if (o && o->b->rows == SL_BATCH_CAP) {
+                k->outbox[me] = NULL;
+                if (sl_rk_hold(k, (int)me, o))
+                    rc = SL_ENOMEM;
+            }
+            if (!rc && sl_rk_outbox_row(k, (int)me, b, r))
+                rc = SL_ENOMEM;
+        }
+        sl_rk_msg_free(m);
+        if (rc)
+            rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    }
+    struct sl_rank_msg *o = k->outbox[me];
+    k->outbox[me] = NULL;
+    if (o && sl_rk_hold(k, (int)me, o) && !rc)
+        rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    return rc;
+}
+
 static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
                          struct sl_error *err)
 {
@@ -1249,12 +1416,11 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     if (!sl_rk_fresh(k))
         return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
                            "Top-N: restore into an operator that has run");
-    uint32_t magic, nw, nc;
-    int rc = sl_sread_u32(in, &magic, err);
+    uint32_t nw, nc;
+    bool times = false, held = false;
+    int rc = sl_rk_get_magic(in, &times, &held, err);
     if (rc)
         return rc;
-    if (magic != SL_RK_MAGIC && magic != SL_RK_MAGIC2)
-        return sl_sread_fail(in, err, "Top-N: not a Top-N's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0 || (rc = sl_sread_u32(in, &nc, err)) != 0)
         return rc;
     if (nw != (uint32_t)k->nworkers)
@@ -1309,8 +1475,10 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         sl_batch_pool_put(s);
     if (pool)
         sl_batch_pool_free(pool);
-    if (!rc && magic == SL_RK_MAGIC2)
+    if (!rc && times)
         rc = sl_rk_ttl_load(k, in, ng, NULL, err);
+    if (!rc && held)
+        rc = sl_rk_held_load(k, ctx, in, false, err);
     if (!rc)
         sl_rk_ttl_settle(k);
     return rc;
@@ -1352,10 +1520,9 @@ static int sl_rk_rescale_one(struct sl_op_rank *k, struct sl_worker_ctx *ctx, st
                              struct sl_batch *s, int64_t *wm1, int64_t *wm2, uint64_t *next,
                              struct sl_error *err)
 {
-    uint32_t magic, nw, nc;
-    int rc = sl_sread_u32(in, &magic, err);
-    if (!rc && magic != SL_RK_MAGIC && magic != SL_RK_MAGIC2)
-        rc = sl_sread_fail(in, err, "Top-N: not a Top-N's state");
+    uint32_t nw, nc;
+    bool times = false, held = false;
+    int rc = sl_rk_get_magic(in, &times, &held, err);
     if (!rc && ((rc = sl_sread_u32(in, &nw, err)) != 0 || (rc = sl_sread_u32(in, &nc, err)) != 0))
         return rc;
     if (rc)
@@ -1428,8 +1595,10 @@ static int sl_rk_rescale_one(struct sl_op_rank *k, struct sl_worker_ctx *ctx, st
             sl_rk_ids(gr)[gr->n++] = id;
         }
     }
-    if (!rc && magic == SL_RK_MAGIC2)
+    if (!rc && times)
         rc = sl_rk_ttl_load(k, in, ng, map, err);
+    if (!rc && held)
+        rc = sl_rk_held_load(k, ctx, in, true, err);
     sl_mem_free(sel);
     sl_mem_free(map);
 out:
@@ -1505,6 +1674,9 @@ static void sl_rk_free(struct sl_op *op)
             sl_rk_msg_free(k->outbox[o]);
     for (uint32_t i = 0; i < k->nspare; i++)
         sl_rk_msg_free(k->spare[i]);
+    for (uint32_t i = 0; i < k->nheld; i++)
+        sl_rk_msg_free(k->held[i].m);
+    sl_mem_free(k->held);
     sl_mem_free(k->outbox);
     sl_mem_free(k->spare);
     if (k->grp)
@@ -1564,6 +1736,7 @@ static const struct sl_op_ops sl_rk_ops = {
     .save = sl_rk_save,
     .restore = sl_rk_restore,
     .rescale = sl_rk_rescale,
+    .resumed = sl_rk_resumed,
 };
 
 static int sl_rk_setup(struct sl_op_rank *k, const struct sl_plan *node, struct sl_worker_ctx *ctx,
