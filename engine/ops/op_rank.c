@@ -1312,7 +1312,8 @@ static int sl_rk_ttl_load(struct sl_op_rank *k, struct sl_sread *in, uint32_t ng
         if (rc)
             return rc;
         uint32_t to = map ? map[g] : g;
-        if (k->ttl_ms && to != UINT32_MAX && to < k->capgrp)
+        /* the latest: a global Top-N's group 0 comes from every old worker, rows or not */
+        if (k->ttl_ms && to != UINT32_MAX && to < k->capgrp && (int64_t)v > k->ts[to])
             k->ts[to] = (int64_t)v;
     }
     return 0;
