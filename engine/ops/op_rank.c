@@ -1038,7 +1038,8 @@ static int sl_rk_release(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct
         if (rc)
             break; /* not sent: still ours */
     }
-    memmove(k->held, k->held + i, (size_t)(k->nheld - i) * sizeof(*k->held));
+    if (i && i < k->nheld)
+        memmove(k->held, k->held + i, (size_t)(k->nheld - i) * sizeof(*k->held));
     k->nheld -= i;
     return rc ? rc : sl_xchg_send_wm(&k->x, &k->op, ctx, err);
 }
