@@ -461,56 +461,49 @@ static void run(const struct sl_job *job, int jq, int q, int nworkers, unsigned 
     sl_schema_free(sch);
 }
 
-static void test_model(void **state)
+/* Every statement of `text` (n of them; statement j is the model's query qmap[j]) with the
+ * strategy strat[j], at 1 .. MAXW workers and three seeds; upd: over a changelog. */
+static void run_all(const char *text, int n, const int *qmap, const sl_rank_strategy *strat,
+                    bool upd)
 {
-    (void)state;
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_job *job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    struct sl_job *job = sl_job_from_sql("q.sql", text, strlen(text), NULL, 0, &err);
     if (!job)
         fprintf(stderr, "%s\n", err.msg);
     assert_non_null(job);
-    assert_int_equal(job->ninserts, NQ);
-    static const sl_rank_strategy strat[NQ] = {
-        SL_RANK_TOPN,        SL_RANK_TOPN, SL_RANK_TOPN, SL_RANK_DEDUP_LAST,
-        SL_RANK_DEDUP_FIRST, SL_RANK_TOPN, SL_RANK_TOPN};
-    for (int q = 0; q < NQ; q++) {
-        const struct sl_plan *r = job->inserts[q];
+    assert_int_equal(job->ninserts, n);
+    for (int j = 0; j < n; j++) {
+        const struct sl_plan *r = job->inserts[j];
         while (r && r->kind != SL_PLAN_RANK)
             r = r->input;
         assert_non_null(r);
-        assert_int_equal(r->rank.strategy, strat[q]);
-        assert_false(r->rank.retract);
+        assert_int_equal(r->rank.strategy, strat[j]);
+        assert_int_equal(r->rank.retract, upd);
         for (int w = 1; w <= MAXW; w++)
             for (unsigned seed = 1; seed <= 3; seed++)
-                run(job, q, q, w, seed * 7919u + (unsigned)q, false);
+                run(job, j, qmap[j], w, seed * (upd ? 104729u : 7919u) + (unsigned)j, upd);
     }
     sl_job_free(job);
+}
+
+static void test_model(void **state)
+{
+    (void)state;
+    static const int qmap[NQ] = {0, 1, 2, 3, 4, 5, 6};
+    static const sl_rank_strategy strat[NQ] = {
+        SL_RANK_TOPN,        SL_RANK_TOPN, SL_RANK_TOPN, SL_RANK_DEDUP_LAST,
+        SL_RANK_DEDUP_FIRST, SL_RANK_TOPN, SL_RANK_TOPN};
+    run_all(sql, NQ, qmap, strat, false);
 }
 
 /* The Top-N queries over a changelog (retract mode), against the model of the live rows. */
 static void test_model_retract(void **state)
 {
     (void)state;
-    struct sl_error err;
-    sl_error_clear(&err);
-    struct sl_job *job = sl_job_from_sql("q.sql", sql_upd, strlen(sql_upd), NULL, 0, &err);
-    if (!job)
-        fprintf(stderr, "%s\n", err.msg);
-    assert_non_null(job);
-    assert_int_equal(job->ninserts, NU);
-    for (int j = 0; j < NU; j++) {
-        const struct sl_plan *r = job->inserts[j];
-        while (r && r->kind != SL_PLAN_RANK)
-            r = r->input;
-        assert_non_null(r);
-        assert_int_equal(r->rank.strategy, SL_RANK_TOPN);
-        assert_true(r->rank.retract);
-        for (int w = 1; w <= MAXW; w++)
-            for (unsigned seed = 1; seed <= 3; seed++)
-                run(job, j, upd_q[j], w, seed * 104729u + (unsigned)j, true);
-    }
-    sl_job_free(job);
+    static const sl_rank_strategy strat[NU] = {SL_RANK_TOPN, SL_RANK_TOPN, SL_RANK_TOPN,
+                                               SL_RANK_TOPN, SL_RANK_TOPN};
+    run_all(sql_upd, NU, upd_q, strat, true);
 }
 
 /* The refusals: each names the problem at its position. */

@@ -42,26 +42,10 @@ SELECT auction, rank_number, bidder, price, channel, url, `dateTime`, extra FROM
 (SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM bid)
 WHERE rank_number <= 10;
 SQL
-cat > "$tmp/topagg.sql" <<'SQL'
-CREATE TABLE topagg (bidder BIGINT, rn BIGINT, auction BIGINT, cnt BIGINT)
-WITH ('connector' = 'print', 'print-identifier' = 'topagg');
-INSERT INTO topagg
-SELECT bidder, rn, auction, cnt FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY bidder ORDER BY cnt DESC, auction) AS rn
-  FROM (SELECT bidder, auction, COUNT(*) AS cnt FROM bid GROUP BY bidder, auction))
-WHERE rn <= 3;
-CREATE TABLE topglob (rn BIGINT, auction BIGINT, cnt BIGINT)
-WITH ('connector' = 'print', 'print-identifier' = 'topglob');
-INSERT INTO topglob
-SELECT rn, auction, cnt FROM (
-  SELECT *, ROW_NUMBER() OVER (ORDER BY cnt DESC, auction) AS rn
-  FROM (SELECT auction, COUNT(*) AS cnt FROM bid GROUP BY auction))
-WHERE rn <= 5;
-SQL
 queries="q18:2 q19:2 topagg:2 topglob:1" # query:the values of its key
 run() { # extra arguments...
   timeout -k 5 120 "$bin" run "$here/nexmark_paced.sql" "$ex/ddl_views.sql" \
-    "$tmp/q18.sql" "$tmp/q19.sql" "$tmp/topagg.sql" --set TPS=$rate --set EVENTS_NUM=$events \
+    "$tmp/q18.sql" "$tmp/q19.sql" "$here/topn_upd.sql" --set TPS=$rate --set EVENTS_NUM=$events \
     --set BASE_TIME=$base --set NEXMARK_TABLE=datagen --workers 2 "$@"
 }
 mkdir -p "$tmp/ref"

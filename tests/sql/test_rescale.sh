@@ -286,24 +286,8 @@ fi
 # (topagg: the 3 auctions each bidder bid on most, over a GROUP BY: retract mode, every row
 # of a bidder in the state, and rows kept back while a checkpoint aligns; topglob: the 5
 # auctions with the most bids, one partition that moves to the new owner of its key group)
-cat > "$tmp/topagg.sql" <<'SQL'
-CREATE TABLE topagg (bidder BIGINT, rn BIGINT, auction BIGINT, cnt BIGINT)
-WITH ('connector' = 'print', 'print-identifier' = 'topagg');
-INSERT INTO topagg
-SELECT bidder, rn, auction, cnt FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY bidder ORDER BY cnt DESC, auction) AS rn
-  FROM (SELECT bidder, auction, COUNT(*) AS cnt FROM bid GROUP BY bidder, auction))
-WHERE rn <= 3;
-CREATE TABLE topglob (rn BIGINT, auction BIGINT, cnt BIGINT)
-WITH ('connector' = 'print', 'print-identifier' = 'topglob');
-INSERT INTO topglob
-SELECT rn, auction, cnt FROM (
-  SELECT *, ROW_NUMBER() OVER (ORDER BY cnt DESC, auction) AS rn
-  FROM (SELECT auction, COUNT(*) AS cnt FROM bid GROUP BY auction))
-WHERE rn <= 5;
-SQL
 mkdir -p "$tmp/aref"
-FAST=1 jrun "$tmp/aref" 1 "$tmp/topagg.sql" > "$tmp/aref/log" 2>&1 ||
+FAST=1 jrun "$tmp/aref" 1 "$here/topn_upd.sql" > "$tmp/aref/log" 2>&1 ||
     { bad "Top-N over GROUP BY without a crash"; tail -3 "$tmp/aref/log"; }
 for q in topagg topglob; do
   python3 "$here/changelog.py" --ident $q "$tmp/aref/log" > "$tmp/want-$q" ||
@@ -311,9 +295,9 @@ for q in topagg topglob; do
 done
 d=$tmp/topagg
 mkdir -p "$d"
-if ! run_and_kill 8 jrun "$d" 2 "$tmp/topagg.sql"; then
+if ! run_and_kill 8 jrun "$d" 2 "$here/topn_upd.sql"; then
   bad "Top-N over GROUP BY: the run at 2 workers was not killed while running"; tail -5 "$d/log"
-elif ! FAST=1 jrun "$d" 3 "$tmp/topagg.sql" >> "$d/log" 2>&1; then
+elif ! FAST=1 jrun "$d" 3 "$here/topn_upd.sql" >> "$d/log" 2>&1; then
   bad "Top-N over GROUP BY: the run at 3 workers did not complete"; tail -5 "$d/log"
 else
   grep -q "rescaling the state of epoch [0-9]* from 2 workers to 3" "$d/log" ||
