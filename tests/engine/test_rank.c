@@ -926,6 +926,21 @@ static void test_retract_changelog(void **state)
     const char *w7[] = {"-D 1|a|2|10", "+I 1|a|7|10"};
     tenv_expect(&e, w7, 2);
     tenv_done(&e);
+
+    /* with a TTL of 200 ms, waited past: the partition's rows (the top and below it) are let
+     * go, nothing retracted; a retraction of one of them finds nothing, a new row ranks 1 */
+    tenv_setup_sql(&e, "200 ms", sql_upd, 0);
+    tenv_op(&e);
+    for (int64_t v = 5; v >= 2; v--)
+        push_one(&e, v, SL_ROW_INSERT);
+    e.log.n = 0;
+    tenv_sleep_ms(450);
+    push_one(&e, 5, SL_ROW_UPDATE_BEFORE);
+    tenv_expect(&e, NULL, 0);
+    push_one(&e, 1, SL_ROW_UPDATE_AFTER);
+    const char *w8[] = {"+I 1|a|1|10|1"}; /* without a TTL: +I 1|a|1|10|... nothing (rank 5) */
+    tenv_expect(&e, w8, 1);
+    tenv_done(&e);
 }
 
 int main(void)
