@@ -27,6 +27,15 @@
  *   format 2 ("SRK2" = 0x324b5253, written with a state TTL): format 1, then 8 x groups the
  *              groups' last writes (ms since the epoch). Both restore with or without a TTL
  *              (groups without a time start their TTL at the restore), rescaled too.
+ *   format 3 ("SRK3" = 0x334b5253, written when messages were kept back while the checkpoint
+ *              aligned: a Top-N fed by another exchange, e.g. over a GROUP BY): the magic, 1
+ *              byte 1 when the TTL times follow the groups (else 0), format 1's fields after
+ *              the magic, the times, then 4 messages and per message 4 its worker and its
+ *              batch as sl_rowc_put_batch (with the row kinds in retract mode). Restored they
+ *              are sent at the start (ops->resumed); rescaled, the rows this worker owns now
+ *              are taken by it at the start, as if received.
+ *   The keys-present byte is 2 for a global Top-N (no PARTITION BY): no key table, one group.
+ *   In retract mode a group's rows are all its rows, the top and those below it.
  * Row ids are not saved: restore gives the rows new ones.
  */
 #include "engine/ops/op_rank.h"
@@ -44,6 +53,7 @@
 
 #define SL_RK_MAGIC 0x314b5253u  /* "SRK1" little-endian: format version 1 */
 #define SL_RK_MAGIC2 0x324b5253u /* "SRK2": format 1 with the partitions' TTL times */
+#define SL_RK_MAGIC3 0x334b5253u /* "SRK3": with messages kept back (sl_rk_held) */
 #define SL_RK_CLASSES 31         /* block size classes: 32, 48, 64, 96, ... (x 1.5, x 4/3) */
 #define SL_RK_CHUNK (1u << 20)   /* blocks up to this size come from chunks of it */
 
@@ -55,6 +65,12 @@ struct sl_rk_grp {
 
 struct sl_rk_chunk {
     struct sl_rk_chunk *next;
+};
+
+/* A message kept back while a checkpoint aligned (for worker `to`). */
+struct sl_rk_held {
+    int to;
+    struct sl_rank_msg *m;
 };
 
 struct sl_op_rank {
@@ -75,11 +91,18 @@ struct sl_op_rank {
     struct sl_type *part_types;
     int64_t start, end;
     bool row_number, dedup, keep_last, proctime;
+    bool retract;  /* over an updating input: every row of a partition kept, -U / -D retract */
+    bool global;   /* no PARTITION BY: one partition (group 0), no key table */
+    uint32_t keep; /* rows a group keeps at most: end, or UINT32_MAX when retract */
     /* exchange */
     struct sl_xchg x;
     struct sl_rank_msg **outbox; /* per owner: rows not sent yet (within one push) */
     struct sl_rank_msg **spare;
     uint32_t nspare;
+    /* messages kept back while a checkpoint aligned (a second exchange: a Top-N over a GROUP
+     * BY gets rows while the GROUP BY serves received messages), in order; saved */
+    struct sl_rk_held *held;
+    uint32_t nheld, capheld;
     struct sl_schema *in_schema;
     uint64_t *hashes;
     uint32_t *bucket, *counts;
@@ -379,50 +402,82 @@ static inline int sl_rk_cmp_str(const sl_str *a, const sl_str *b)
     return a->len < b->len ? -1 : a->len > b->len;
 }
 
+/* < 0 when row r of b ranks before stored row id by the ORDER BY, 0 when they tie. */
+static int sl_rk_cmp_key(const struct sl_op_rank *k, const struct sl_batch *b, uint32_t r,
+                         uint32_t id)
+{
+    for (uint32_t o = 0; o < k->norder; o++) {
+        uint32_t c = k->order[o];
+        bool na, nb;
+        const void *va = sl_rk_bval(k, b, c, r, &na);
+        const void *vb = sl_rk_sval(k, c, id, &nb);
+        int d;
+        if (na || nb) {
+            if (na && nb)
+                continue;
+            d = na == k->nulls_first[o] ? -1 : 1; /* placement, whatever the direction */
+            return d;
+        }
+        switch (k->type[c]) {
+        case SL_TYPE_BOOLEAN:
+            d = (*(const uint8_t *)va != 0) - (*(const uint8_t *)vb != 0);
+            break;
+        case SL_TYPE_INT: {
+            int32_t x = *(const int32_t *)va, y = *(const int32_t *)vb;
+            d = (x > y) - (x < y);
+            break;
+        }
+        case SL_TYPE_DOUBLE:
+            d = sl_rk_cmp_f64(*(const double *)va, *(const double *)vb);
+            break;
+        case SL_TYPE_VARCHAR:
+            d = sl_rk_cmp_str(va, vb);
+            break;
+        default: {
+            int64_t x = *(const int64_t *)va, y = *(const int64_t *)vb;
+            d = (x > y) - (x < y);
+            break;
+        }
+        }
+        if (d)
+            return k->desc[o] ? -d : d;
+    }
+    return 0;
+}
+
 /* < 0 when row r of b ranks before stored row id (the later arrival: ties as Flink's). */
 static int sl_rk_cmp(const struct sl_op_rank *k, const struct sl_batch *b, uint32_t r, uint32_t id)
 {
-    if (!k->proctime) {
-        for (uint32_t o = 0; o < k->norder; o++) {
-            uint32_t c = k->order[o];
-            bool na, nb;
-            const void *va = sl_rk_bval(k, b, c, r, &na);
-            const void *vb = sl_rk_sval(k, c, id, &nb);
-            int d;
-            if (na || nb) {
-                if (na && nb)
-                    continue;
-                d = na == k->nulls_first[o] ? -1 : 1; /* placement, whatever the direction */
-                return d;
-            }
-            switch (k->type[c]) {
-            case SL_TYPE_BOOLEAN:
-                d = (*(const uint8_t *)va != 0) - (*(const uint8_t *)vb != 0);
-                break;
-            case SL_TYPE_INT: {
-                int32_t x = *(const int32_t *)va, y = *(const int32_t *)vb;
-                d = (x > y) - (x < y);
-                break;
-            }
-            case SL_TYPE_DOUBLE:
-                d = sl_rk_cmp_f64(*(const double *)va, *(const double *)vb);
-                break;
-            case SL_TYPE_VARCHAR:
-                d = sl_rk_cmp_str(va, vb);
-                break;
-            default: {
-                int64_t x = *(const int64_t *)va, y = *(const int64_t *)vb;
-                d = (x > y) - (x < y);
-                break;
-            }
-            }
-            if (d)
-                return k->desc[o] ? -d : d;
-        }
-        return k->keep_last ? -1 : 1;
-    }
     /* deduplication by processing time: arrival order (the later row is "less" for keep last) */
-    return k->keep_last ? -1 : 1;
+    int d = k->proctime ? 0 : sl_rk_cmp_key(k, b, r, id);
+    return d ? d : k->keep_last ? -1 : 1;
+}
+
+/* Whether row r of b equals stored row id in every column (Flink's record equaliser: NULL
+ * flags and values, strings by their bytes, others by their bits). */
+static bool sl_rk_same(const struct sl_op_rank *k, const struct sl_batch *b, uint32_t r,
+                       uint32_t id)
+{
+    for (uint32_t c = 0; c < k->ncols; c++) {
+        bool na, nb;
+        const void *va = sl_rk_bval(k, b, c, r, &na);
+        const void *vb = sl_rk_sval(k, c, id, &nb);
+        if (na || nb) {
+            if (na != nb)
+                return false;
+            continue;
+        }
+        if (k->type[c] == SL_TYPE_VARCHAR) {
+            if (sl_rk_cmp_str(va, vb))
+                return false;
+        } else if (k->type[c] == SL_TYPE_BOOLEAN) {
+            if ((*(const uint8_t *)va != 0) != (*(const uint8_t *)vb != 0))
+                return false;
+        } else if (memcmp(va, vb, k->width[c])) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* ---- output -------------------------------------------------------------------------------- */
@@ -526,14 +581,22 @@ static inline uint32_t *sl_rk_ids(struct sl_rk_grp *g)
     return g->ids ? g->ids : &g->one;
 }
 
-/* Makes room for one more id in group g (end > 1). */
+/* The groups: the key table's, or the one of a global Top-N. */
+static inline uint32_t sl_rk_ngroups(const struct sl_op_rank *k)
+{
+    return k->global ? 1 : sl_hashagg_groups(k->keys);
+}
+
+/* Makes room for one more id in group g (keep > 1). */
 static int sl_rk_grp_room(struct sl_op_rank *k, struct sl_rk_grp *g)
 {
-    if (k->end == 1 || g->n < g->cap)
+    if (k->keep == 1 || g->n < g->cap)
         return 0;
     uint64_t cap = g->cap ? (uint64_t)g->cap * 2 : 4;
-    if (cap > (uint64_t)k->end)
-        cap = (uint64_t)k->end;
+    if (cap > (uint64_t)k->keep)
+        cap = (uint64_t)k->keep;
+    if (cap <= g->n)
+        return SL_ENOMEM;
     uint32_t *ids = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*ids));
     if (!ids)
         return SL_ENOMEM;
@@ -545,17 +608,58 @@ static int sl_rk_grp_room(struct sl_op_rank *k, struct sl_rk_grp *g)
     return 0;
 }
 
-/* Row r of b into group g: its rank, what it pushes out, and the changes downstream. */
+/* Emits what the top's rows at ranks pos + 1 .. of group g became, after a row came in at
+ * index pos (old_top: how many of the end first ranks were filled before; pushed: the row that
+ * left rank `end` or UINT32_MAX). With the row number (or a range above 1) every rank from
+ * the new row's down whose row changed: -U[old, rank] +U[new, rank], +I where it was empty. */
+static int sl_rk_emit_in(struct sl_op_rank *k, struct sl_worker_ctx *ctx, const struct sl_rk_grp *g,
+                         uint32_t pos, uint32_t old_top, uint32_t pushed, struct sl_error *err)
+{
+    const uint32_t *ids = g->ids ? g->ids : &g->one;
+    uint32_t end = (uint32_t)k->end, top = g->n < end ? g->n : end;
+    int rc = 0;
+    if (k->dedup) {
+        if (pushed != UINT32_MAX) {
+            rc = sl_rk_emit(k, ctx, pushed, 0, SL_ROW_UPDATE_BEFORE, err);
+            if (!rc)
+                rc = sl_rk_emit(k, ctx, ids[pos], 0, SL_ROW_UPDATE_AFTER, err);
+            return rc;
+        }
+        return sl_rk_emit(k, ctx, ids[pos], 0, SL_ROW_INSERT, err);
+    }
+    if (!k->row_number && k->start == 1) {
+        if (pushed != UINT32_MAX)
+            rc = sl_rk_emit(k, ctx, pushed, 0, SL_ROW_DELETE, err);
+        return rc ? rc : sl_rk_emit(k, ctx, ids[pos], 0, SL_ROW_INSERT, err);
+    }
+    /* the row at rank j + 1 before is the one now below it (or the one pushed out) */
+    for (uint32_t j = pos; !rc && j < top; j++) {
+        int64_t rank = (int64_t)j + 1;
+        if (rank < k->start)
+            continue;
+        if (j < old_top) {
+            uint32_t before = j + 1 < top ? ids[j + 1] : pushed;
+            rc = sl_rk_emit(k, ctx, before, rank, SL_ROW_UPDATE_BEFORE, err);
+            if (!rc)
+                rc = sl_rk_emit(k, ctx, ids[j], rank, SL_ROW_UPDATE_AFTER, err);
+        } else {
+            rc = sl_rk_emit(k, ctx, ids[j], rank, SL_ROW_INSERT, err);
+        }
+    }
+    return rc;
+}
+
+/* Row r of b (an insert, or an update's new row) into group g: its rank, what it pushes out,
+ * and the changes downstream. Retract mode keeps every row, also those below the top. */
 static int sl_rk_row(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_rk_grp *g,
                      const struct sl_batch *b, uint32_t r, struct sl_error *err)
 {
     uint32_t *ids = sl_rk_ids(g);
     uint32_t n = g->n, end = (uint32_t)k->end;
     uint64_t seq = k->next_seq++;
-    /* the position: after every row that ranks before it or ties (binary search) */
-    uint32_t pos;
-    if (n == end && sl_rk_cmp(k, b, r, ids[n - 1]) >= 0)
+    if (!k->retract && n == end && sl_rk_cmp(k, b, r, ids[n - 1]) >= 0)
         return 0; /* below the top N: not kept (the common case once a group is full) */
+    /* the position: after every row that ranks before it or ties (binary search) */
     uint32_t lo = 0, hi = n;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -564,59 +668,83 @@ static int sl_rk_row(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_
         else
             lo = mid + 1;
     }
-    pos = lo;
-    if (pos >= end)
+    uint32_t pos = lo;
+    if (!k->retract && pos >= end)
         return 0;
     uint32_t id;
-    int rc = sl_rk_store(k, b, r, seq, &id);
-    if (rc == 0 && n < end)
-        rc = sl_rk_grp_room(k, g);
-    if (rc)
+    if (sl_rk_store(k, b, r, seq, &id))
         return sl_rk_oom(k, ctx, err);
+    if (n < k->keep && sl_rk_grp_room(k, g)) {
+        sl_rk_row_free(k, id);
+        return sl_rk_oom(k, ctx, err);
+    }
     ids = sl_rk_ids(g);
     k->wrote = true;
-    uint32_t out = UINT32_MAX; /* the row pushed out of the top */
-    if (n == end) {
+    uint32_t out = UINT32_MAX; /* the row pushed out of the kept rows (append mode) */
+    uint32_t old_top = n < end ? n : end;
+    if (n == k->keep) {
         out = ids[n - 1];
         n--;
     }
     memmove(ids + pos + 1, ids + pos, (size_t)(n - pos) * sizeof(*ids));
     ids[pos] = id;
     g->n = n + 1;
-    /* downstream */
-    if (k->dedup) {
-        if (out != UINT32_MAX) {
-            rc = sl_rk_emit(k, ctx, out, 0, SL_ROW_UPDATE_BEFORE, err);
-            if (!rc)
-                rc = sl_rk_emit(k, ctx, id, 0, SL_ROW_UPDATE_AFTER, err);
-        } else {
-            rc = sl_rk_emit(k, ctx, id, 0, SL_ROW_INSERT, err);
-        }
-    } else if (!k->row_number && k->start == 1) {
-        if (out != UINT32_MAX)
-            rc = sl_rk_emit(k, ctx, out, 0, SL_ROW_DELETE, err);
-        if (!rc)
-            rc = sl_rk_emit(k, ctx, id, 0, SL_ROW_INSERT, err);
-    } else {
-        /* ranks pos+1 .. g->n changed: the row there before is the one now below it (or the
-         * one pushed out, for the last rank of a full top) */
-        uint32_t old_n = out != UINT32_MAX ? g->n : g->n - 1;
-        for (uint32_t j = pos; !rc && j < g->n; j++) {
-            int64_t rank = (int64_t)j + 1;
-            if (rank < k->start)
-                continue;
-            if (j < old_n) {
-                uint32_t before = j + 1 < g->n ? ids[j + 1] : out;
-                rc = sl_rk_emit(k, ctx, before, rank, SL_ROW_UPDATE_BEFORE, err);
-                if (!rc)
-                    rc = sl_rk_emit(k, ctx, ids[j], rank, SL_ROW_UPDATE_AFTER, err);
-            } else {
-                rc = sl_rk_emit(k, ctx, ids[j], rank, SL_ROW_INSERT, err);
-            }
-        }
+    int rc = 0;
+    if (pos < end) {
+        /* the row that left the top: the one let go, or (retract) the one now below rank end */
+        uint32_t pushed = out != UINT32_MAX ? out : g->n > end ? ids[end] : UINT32_MAX;
+        rc = sl_rk_emit_in(k, ctx, g, pos, old_top, pushed, err);
     }
     if (out != UINT32_MAX)
         sl_rk_row_free(k, out);
+    return rc;
+}
+
+/* Retract mode: row r of b (-U or -D) out of group g - the first kept row equal to it in every
+ * column among those that tie with it, as Flink's RetractableTopNFunction - and the changes
+ * downstream: the ranks from its own down move up one, the row below the top refills rank
+ * `end`. A row that is not there (its partition expired) changes nothing, as in Flink. */
+static int sl_rk_unrow(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_rk_grp *g,
+                       const struct sl_batch *b, uint32_t r, struct sl_error *err)
+{
+    uint32_t *ids = sl_rk_ids(g);
+    uint32_t n = g->n, end = (uint32_t)k->end, lo = 0, hi = n;
+    while (lo < hi) { /* the first row that does not rank before it */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sl_rk_cmp_key(k, b, r, ids[mid]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t p = lo;
+    while (p < n && sl_rk_cmp_key(k, b, r, ids[p]) == 0 && !sl_rk_same(k, b, r, ids[p]))
+        p++;
+    if (p == n || sl_rk_cmp_key(k, b, r, ids[p]) != 0)
+        return 0;
+    uint32_t id = ids[p];
+    k->wrote = true;
+    uint32_t old_top = n < end ? n : end;
+    memmove(ids + p, ids + p + 1, (size_t)(n - p - 1) * sizeof(*ids));
+    g->n = n - 1;
+    uint32_t top = g->n < end ? g->n : end;
+    int rc = 0;
+    if (p < end && !k->row_number && k->start == 1) {
+        rc = sl_rk_emit(k, ctx, id, 0, SL_ROW_DELETE, err);
+        if (!rc && n > end) /* the row from below the top that refills it */
+            rc = sl_rk_emit(k, ctx, ids[end - 1], 0, SL_ROW_INSERT, err);
+    } else {
+        for (uint32_t j = p; !rc && j < old_top; j++) {
+            int64_t rank = (int64_t)j + 1;
+            if (rank < k->start)
+                continue;
+            uint32_t before = j == p ? id : ids[j - 1];
+            rc = sl_rk_emit(k, ctx, before, rank, j < top ? SL_ROW_UPDATE_BEFORE : SL_ROW_DELETE,
+                            err);
+            if (!rc && j < top)
+                rc = sl_rk_emit(k, ctx, ids[j], rank, SL_ROW_UPDATE_AFTER, err);
+        }
+    }
+    sl_rk_row_free(k, id);
     return rc;
 }
 
@@ -696,7 +824,7 @@ static int sl_rk_ttl_sweep(struct sl_op_rank *k, struct sl_worker_ctx *ctx, int6
         return 0;
     k->next_sweep = now + (k->ttl_ms / 2 ? k->ttl_ms / 2 : 1);
     const int64_t lim = now - k->ttl_ms;
-    uint32_t ng = sl_hashagg_groups(k->keys), nempty = 0;
+    uint32_t ng = sl_rk_ngroups(k), nempty = 0;
     int64_t oldest = INT64_MAX;
     for (uint32_t g = 0; g < ng; g++) {
         struct sl_rk_grp *gr = &k->grp[g];
@@ -708,19 +836,20 @@ static int sl_rk_ttl_sweep(struct sl_op_rank *k, struct sl_worker_ctx *ctx, int6
             oldest = k->ts[g];
     }
     k->oldest = oldest;
-    if (nempty == 0 || (uint64_t)nempty * 2 < ng)
-        return 0;
+    if (k->global || nempty == 0 || (uint64_t)nempty * 2 < ng)
+        return 0; /* a global Top-N's one group stays */
     return sl_rk_compact(k, ctx, err);
 }
 
-/* The owner's work: the active rows of b (insert-only) into their groups, in order. */
+/* The owner's work: the active rows of b (insert-only; retract mode any kind) into their
+ * groups, in order. */
 static int sl_rk_process(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_batch *b,
                          struct sl_error *err)
 {
     uint32_t n = sl_batch_active(b);
     if (n == 0)
         return 0;
-    if (b->kind) {
+    if (b->kind && !k->retract) {
         for (uint32_t i = 0; i < n; i++) {
             uint8_t kind = b->kind[b->sel ? b->sel[i] : i];
             if (kind != SL_ROW_INSERT)
@@ -730,11 +859,15 @@ static int sl_rk_process(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct
                                    sl_row_kind_str(kind));
         }
     }
-    int rc = sl_hashagg_groups_of(k->keys, b, k->gids, err);
+    int rc = 0;
+    if (k->global)
+        memset(k->gids, 0, (size_t)n * sizeof(*k->gids));
+    else
+        rc = sl_hashagg_groups_of(k->keys, b, k->gids, err);
     if (rc)
         return sl_op_error(ctx, k->op.plan->pos, err, rc, "Top-N: %s",
                            err ? err->msg : sl_strerror(rc));
-    if (sl_rk_grp_reserve(k, sl_hashagg_groups(k->keys)))
+    if (sl_rk_grp_reserve(k, sl_rk_ngroups(k)))
         return sl_rk_oom(k, ctx, err);
     const int64_t now = k->ttl_ms ? sl_setting_now_ms() : 0, lim = now - k->ttl_ms;
     for (uint32_t i = 0; i < n; i++) {
@@ -743,7 +876,11 @@ static int sl_rk_process(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct
         if (k->ttl_ms && g->n && k->ts[gid] <= lim)
             sl_rk_grp_clear(k, g); /* expired: the partition starts over */
         k->wrote = false;
-        if ((rc = sl_rk_row(k, ctx, g, b, r, err)) != 0)
+        uint8_t kind = sl_batch_kind(b, r);
+        rc = kind == SL_ROW_UPDATE_BEFORE || kind == SL_ROW_DELETE
+                 ? sl_rk_unrow(k, ctx, g, b, r, err)
+                 : sl_rk_row(k, ctx, g, b, r, err);
+        if (rc)
             return rc;
         if (k->ttl_ms && k->wrote) {
             k->ts[gid] = now;
@@ -794,32 +931,46 @@ static void sl_rk_hash_cols(struct sl_op_rank *k, struct sl_batch *b, uint32_t n
     }
 }
 
+/* A global Top-N's rows all hash to 0: its one partition's owner. */
 static void sl_rk_route_hash(struct sl_op_rank *k, struct sl_batch *b, uint32_t n)
 {
-    sl_rk_hash_cols(k, b, n, k->part);
+    if (k->global)
+        memset(k->hashes, 0, (size_t)n * sizeof(*k->hashes));
+    else
+        sl_rk_hash_cols(k, b, n, k->part);
+}
+
+/* An empty message (a spare one, or a new one on the process heap); NULL when out of memory. */
+static struct sl_rank_msg *sl_rk_msg_new(struct sl_op_rank *k)
+{
+    if (k->nspare)
+        return k->spare[--k->nspare];
+    struct sl_rank_msg *m = sl_mem_zalloc(NULL, sizeof(*m));
+    if (!m)
+        return NULL;
+    m->hdr.free_fn = sl_rk_msg_free_payload;
+    m->pool = sl_batch_pool_new(NULL, k->in_schema, 1);
+    m->b = m->pool ? sl_batch_pool_get(m->pool) : NULL;
+    if (!m->b) {
+        sl_rk_msg_free(m);
+        return NULL;
+    }
+    return m;
 }
 
 /* Row r of b appended to the batch of owner o's message (made or taken from the spares). */
 static int sl_rk_outbox_row(struct sl_op_rank *k, int o, const struct sl_batch *b, uint32_t r)
 {
     struct sl_rank_msg *m = k->outbox[o];
-    if (!m && k->nspare)
-        m = k->spare[--k->nspare];
-    if (!m) {
-        m = sl_mem_zalloc(NULL, sizeof(*m));
-        if (!m)
-            return SL_ENOMEM;
-        m->hdr.free_fn = sl_rk_msg_free_payload;
-        m->pool = sl_batch_pool_new(NULL, k->in_schema, 1);
-        m->b = m->pool ? sl_batch_pool_get(m->pool) : NULL;
-        if (!m->b) {
-            sl_rk_msg_free(m);
-            return SL_ENOMEM;
-        }
-    }
+    if (!m)
+        m = sl_rk_msg_new(k);
+    if (!m)
+        return SL_ENOMEM;
     k->outbox[o] = m;
     struct sl_batch *d = m->b;
     uint32_t j = d->rows;
+    if (k->retract) /* its rows' kinds go with them (rowcodec encodes them) */
+        (d->kind ? d->kind : sl_batch_kinds(d))[j] = sl_batch_kind(b, r);
     for (uint32_t c = 0; c < k->ncols; c++) {
         const struct sl_column *s = &b->cols[c];
         struct sl_column *dc = &d->cols[c];
@@ -842,11 +993,68 @@ static int sl_rk_outbox_row(struct sl_op_rank *k, int o, const struct sl_batch *
     return 0;
 }
 
+/* Appends message m for worker `to` to the held ones (the callee's either way). */
+static int sl_rk_hold(struct sl_op_rank *k, int to, struct sl_rank_msg *m)
+{
+    if (k->nheld == k->capheld) {
+        uint32_t cap = k->capheld ? k->capheld * 2 : 16;
+        struct sl_rk_held *h = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*h));
+        if (!h) {
+            sl_rk_msg_free(m);
+            return SL_ENOMEM;
+        }
+        if (k->nheld)
+            memcpy(h, k->held, (size_t)k->nheld * sizeof(*h));
+        sl_mem_free(k->held);
+        k->held = h;
+        k->capheld = cap;
+    }
+    k->held[k->nheld++] = (struct sl_rk_held){.to = to, .m = m};
+    return 0;
+}
+
+/* Sends the held messages in order, then this worker's watermark if it is new (not while a
+ * checkpoint aligns: a send then would cross the receiver's barrier into the next epoch). */
+static int sl_rk_release(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    if (ctx->aligning)
+        return 0;
+    uint32_t i = 0;
+    int rc = 0;
+    for (; i < k->nheld && !rc; i++) {
+        struct sl_rank_msg *m = k->held[i].m;
+        if (k->held[i].to == ctx->worker) { /* rescaled: this worker's own rows */
+            k->held[i].m = NULL;
+            rc = sl_rk_process(k, ctx, m->b, err);
+            sl_rk_msg_free(m);
+            if (rc) {
+                i++;
+                break;
+            }
+            continue;
+        }
+        struct sl_msg msg = {.kind = SL_MSG_DATA, .aux = k->op.tag, .ptr = m};
+        rc = sl_op_send(ctx, &k->op, k->held[i].to, msg, err);
+        if (rc)
+            break; /* not sent: still ours */
+    }
+    if (i && i < k->nheld)
+        memmove(k->held, k->held + i, (size_t)(k->nheld - i) * sizeof(*k->held));
+    k->nheld -= i;
+    return rc ? rc : sl_xchg_send_wm(&k->x, &k->op, ctx, err);
+}
+
 static int sl_rk_send(struct sl_op_rank *k, struct sl_worker_ctx *ctx, int o, struct sl_error *err)
 {
     struct sl_rank_msg *m = k->outbox[o];
     if (!m)
         return 0;
+    if (ctx->aligning || k->nheld) { /* after the ones kept back */
+        k->outbox[o] = NULL;
+        if (sl_rk_hold(k, o, m))
+            return sl_rk_oom(k, ctx, err);
+        return sl_rk_release(k, ctx, err);
+    }
     struct sl_msg msg = {.kind = SL_MSG_DATA, .aux = k->op.tag, .ptr = m};
     int rc = sl_op_send(ctx, &k->op, o, msg, err);
     if (rc)
@@ -866,7 +1074,7 @@ static int sl_rk_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_bat
         sl_batch_pool_put(b);
         return rc;
     }
-    if (b->kind) /* the owner checks kinds; messages carry none: check here */
+    if (b->kind && !k->retract) /* the owner checks kinds; messages carry none: check here */
         for (uint32_t i = 0; i < n && !rc; i++)
             if (b->kind[b->sel ? b->sel[i] : i] != SL_ROW_INSERT)
                 rc = sl_op_error(ctx, op->plan->pos, err, SL_ENOTSUP,
@@ -912,7 +1120,13 @@ static int sl_rk_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t 
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
     sl_xchg_wm_in(&k->x, wm);
-    return sl_xchg_send_wm(&k->x, op, ctx, err);
+    return sl_rk_release(k, ctx, err); /* with the held messages, after them */
+}
+
+/* After a checkpoint's alignment, or at the start after a restore: what was kept back goes. */
+static int sl_rk_resumed(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
+{
+    return sl_rk_release((struct sl_op_rank *)op, ctx, err);
 }
 
 static int sl_rk_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, struct sl_msg msg,
@@ -945,7 +1159,8 @@ static int sl_rk_receive(struct sl_op *op, struct sl_worker_ctx *ctx, int from, 
 
 /* ---- the message codec (operator.h: msg_encode / msg_decode) ----------------------------------
  * A message, format 1: 1 version (1), then its batch as sl_rowc_put_batch (engine/ops/rowcodec.h;
- * every column stored, no kinds: the sender checked the rows are inserts). */
+ * every column stored, no kinds: the sender checked the rows are inserts; in retract mode with
+ * the rows' kinds). */
 #define SL_RK_MSG_V1 1
 
 static int sl_rk_msg_encode(const struct sl_op *op, struct sl_msg msg, struct sl_sbuf *out,
@@ -968,19 +1183,10 @@ static int sl_rk_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_
         return rc;
     if (v != SL_RK_MSG_V1)
         return sl_sread_fail(in, err, "Top-N: a message of an unknown format");
-    struct sl_rank_msg *m = k->nspare ? k->spare[--k->nspare] : sl_mem_zalloc(NULL, sizeof(*m));
+    struct sl_rank_msg *m = sl_rk_msg_new(k);
     if (!m)
         return sl_rk_oom(k, ctx, err);
-    if (!m->b) { /* new: as sl_rk_outbox_row makes them */
-        m->hdr.free_fn = sl_rk_msg_free_payload;
-        m->pool = sl_batch_pool_new(NULL, k->in_schema, 1);
-        m->b = m->pool ? sl_batch_pool_get(m->pool) : NULL;
-        if (!m->b) {
-            sl_rk_msg_free(m);
-            return sl_rk_oom(k, ctx, err);
-        }
-    }
-    if ((rc = sl_rowc_get_batch(in, m->b, NULL, "Top-N", err)) == 0 && m->b->kind)
+    if ((rc = sl_rowc_get_batch(in, m->b, NULL, "Top-N", err)) == 0 && m->b->kind && !k->retract)
         rc = sl_sread_fail(in, err, "Top-N: a message with row kinds (insert-only rows)");
     if (rc) {
         sl_rk_msg_free(m);
@@ -993,25 +1199,55 @@ static int sl_rk_msg_decode(struct sl_op *op, struct sl_worker_ctx *ctx, uint32_
 static int sl_rk_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
+    int rc = sl_rk_release(k, ctx, err);
+    if (rc)
+        return rc;
     return sl_xchg_input_end(&k->x) ? sl_op_finish_next(op, ctx, err) : 0;
 }
 
 /* ---- checkpoints --------------------------------------------------------------------------- */
+
+/* Whether the operator has taken no rows and no watermark yet (restore goes into such). */
+static bool sl_rk_fresh(const struct sl_op_rank *k)
+{
+    bool rows = k->global ? k->next_seq != 0 : sl_hashagg_groups(k->keys) != 0;
+    return !rows && k->x.wm1 == INT64_MIN && !k->x.input_done;
+}
+
+/* The keys-present byte of a saved state: 0 (none), 1 (a key table follows) or 2 (a global
+ * Top-N's one group, no key table); the one this operator writes, else SL_ECORRUPT. */
+static int sl_rk_get_present(const struct sl_op_rank *k, struct sl_sread *in, bool *present,
+                             struct sl_error *err)
+{
+    uint8_t b;
+    int rc = sl_sread_u8(in, &b, err);
+    if (rc)
+        return rc;
+    if (b != 0 && b != (k->global ? 2 : 1))
+        return sl_sread_fail(in, err,
+                             b == 2   ? "Top-N: the state of a Top-N without PARTITION BY"
+                             : b == 1 ? "Top-N: the state of a Top-N with PARTITION BY"
+                                      : "Top-N: a keys flag that is neither 0, 1 nor 2");
+    *present = b != 0;
+    return 0;
+}
 
 static int sl_rk_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbuf *out,
                       struct sl_error *err)
 {
     (void)ctx;
     struct sl_op_rank *k = (struct sl_op_rank *)op;
-    sl_sbuf_put_u32(out, k->ttl_ms ? SL_RK_MAGIC2 : SL_RK_MAGIC);
+    sl_sbuf_put_u32(out, k->nheld ? SL_RK_MAGIC3 : k->ttl_ms ? SL_RK_MAGIC2 : SL_RK_MAGIC);
+    if (k->nheld)
+        sl_sbuf_put_u8(out, k->ttl_ms ? 1 : 0);
     sl_sbuf_put_u32(out, (uint32_t)k->nworkers);
     sl_sbuf_put_u32(out, k->ncols);
     sl_xchg_save_sent(&k->x, out);
     sl_xchg_save_recv(&k->x, out);
     sl_sbuf_put_u64(out, k->next_seq);
-    uint32_t ng = sl_hashagg_groups(k->keys);
-    sl_sbuf_put_u8(out, 1);
-    int rc = sl_hashagg_save(k->keys, out, err);
+    uint32_t ng = sl_rk_ngroups(k);
+    sl_sbuf_put_u8(out, k->global ? 2 : 1);
+    int rc = k->global ? 0 : sl_hashagg_save(k->keys, out, err);
     if (rc)
         return rc;
     sl_sbuf_put_u32(out, ng);
@@ -1039,19 +1275,14 @@ static int sl_rk_save(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sbu
     }
     for (uint32_t g = 0; k->ttl_ms && g < ng; g++) /* format 2: the groups' last writes */
         sl_sbuf_put_u64(out, (uint64_t)k->ts[g]);
+    if (k->nheld) { /* format 3: the messages kept back */
+        sl_sbuf_put_u32(out, k->nheld);
+        for (uint32_t i = 0; i < k->nheld; i++) {
+            sl_sbuf_put_u32(out, (uint32_t)k->held[i].to);
+            sl_rowc_put_batch(out, k->held[i].m->b, NULL);
+        }
+    }
     return sl_sbuf_check(out, err);
-}
-
-static int sl_rk_get_flag(struct sl_sread *in, bool *v, struct sl_error *err)
-{
-    uint8_t b;
-    int rc = sl_sread_u8(in, &b, err);
-    if (rc)
-        return rc;
-    if (b > 1)
-        return sl_sread_fail(in, err, "Top-N: a flag that is neither 0 nor 1");
-    *v = b == 1;
-    return 0;
 }
 
 /* One saved row into the store (through a one-row scratch batch): *id. */
@@ -1082,7 +1313,8 @@ static int sl_rk_ttl_load(struct sl_op_rank *k, struct sl_sread *in, uint32_t ng
         if (rc)
             return rc;
         uint32_t to = map ? map[g] : g;
-        if (k->ttl_ms && to != UINT32_MAX && to < k->capgrp)
+        /* the latest: a global Top-N's group 0 comes from every old worker, rows or not */
+        if (k->ttl_ms && to != UINT32_MAX && to < k->capgrp && (int64_t)v > k->ts[to])
             k->ts[to] = (int64_t)v;
     }
     return 0;
@@ -1095,7 +1327,7 @@ static void sl_rk_ttl_settle(struct sl_op_rank *k)
     if (!k->ttl_ms)
         return;
     int64_t now = sl_setting_now_ms();
-    uint32_t ng = sl_hashagg_groups(k->keys);
+    uint32_t ng = sl_rk_ngroups(k);
     k->oldest = INT64_MAX;
     for (uint32_t g = 0; g < ng && g < k->capgrp; g++) {
         if (!k->ts[g])
@@ -1105,19 +1337,92 @@ static void sl_rk_ttl_settle(struct sl_op_rank *k)
     }
 }
 
+/* A saved state's magic: whether TTL times and held messages follow (formats 2 and 3). */
+static int sl_rk_get_magic(struct sl_sread *in, bool *times, bool *held, struct sl_error *err)
+{
+    uint32_t magic;
+    uint8_t f = 0;
+    int rc = sl_sread_u32(in, &magic, err);
+    if (rc)
+        return rc;
+    if (magic != SL_RK_MAGIC && magic != SL_RK_MAGIC2 && magic != SL_RK_MAGIC3)
+        return sl_sread_fail(in, err, "Top-N: not a Top-N's state");
+    if (magic == SL_RK_MAGIC3 && (rc = sl_sread_u8(in, &f, err)) != 0)
+        return rc;
+    if (f > 1)
+        return sl_sread_fail(in, err, "Top-N: a TTL flag that is neither 0 nor 1");
+    *times = magic == SL_RK_MAGIC2 || f == 1;
+    *held = magic == SL_RK_MAGIC3;
+    return 0;
+}
+
+/* Format 3's messages. Restored at the same worker count they are held again for their
+ * workers; rescaled, the rows this worker owns now are held for itself (taken at the start,
+ * sl_rk_release), the others' let go. */
+static int sl_rk_held_load(struct sl_op_rank *k, struct sl_worker_ctx *ctx, struct sl_sread *in,
+                           bool rescaled, struct sl_error *err)
+{
+    uint32_t n;
+    int rc = sl_sread_u32(in, &n, err);
+    const uint32_t me = (uint32_t)ctx->worker;
+    for (uint32_t i = 0; !rc && i < n; i++) {
+        uint32_t to;
+        if ((rc = sl_sread_u32(in, &to, err)) != 0)
+            break;
+        if (!rescaled && to >= (uint32_t)k->nworkers) {
+            rc = sl_sread_fail(in, err, "Top-N: a kept message for a worker that does not exist");
+            break;
+        }
+        struct sl_rank_msg *m = sl_rk_msg_new(k);
+        if (!m)
+            return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+        if ((rc = sl_rowc_get_batch(in, m->b, NULL, "Top-N", err)) == 0 && m->b->kind &&
+            !k->retract)
+            rc = sl_sread_fail(in, err, "Top-N: a kept message with row kinds");
+        if (rc || !rescaled) {
+            if (rc)
+                sl_rk_msg_free(m);
+            else if (sl_rk_hold(k, (int)to, m))
+                rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+            continue;
+        }
+        struct sl_batch *b = m->b;
+        sl_rk_route_hash(k, b, b->rows);
+        for (uint32_t r = 0; !rc && r < b->rows; r++) {
+            if (sl_kg_route(k->hashes[r], ctx->kg_max, (uint32_t)ctx->nworkers) != me)
+                continue;
+            struct sl_rank_msg *o = k->outbox[me];
+            if (o && o->b->rows == SL_BATCH_CAP) {
+                k->outbox[me] = NULL;
+                if (sl_rk_hold(k, (int)me, o))
+                    rc = SL_ENOMEM;
+            }
+            if (!rc && sl_rk_outbox_row(k, (int)me, b, r))
+                rc = SL_ENOMEM;
+        }
+        sl_rk_msg_free(m);
+        if (rc)
+            rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    }
+    struct sl_rank_msg *o = k->outbox[me];
+    k->outbox[me] = NULL;
+    if (o && sl_rk_hold(k, (int)me, o) && !rc)
+        rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
+    return rc;
+}
+
 static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in,
                          struct sl_error *err)
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
-    if (sl_hashagg_groups(k->keys) || k->x.wm1 != INT64_MIN || k->x.input_done)
+    if (!sl_rk_fresh(k))
         return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
                            "Top-N: restore into an operator that has run");
-    uint32_t magic, nw, nc;
-    int rc = sl_sread_u32(in, &magic, err);
+    uint32_t nw, nc;
+    bool times = false, held = false;
+    int rc = sl_rk_get_magic(in, &times, &held, err);
     if (rc)
         return rc;
-    if (magic != SL_RK_MAGIC && magic != SL_RK_MAGIC2)
-        return sl_sread_fail(in, err, "Top-N: not a Top-N's state");
     if ((rc = sl_sread_u32(in, &nw, err)) != 0 || (rc = sl_sread_u32(in, &nc, err)) != 0)
         return rc;
     if (nw != (uint32_t)k->nworkers)
@@ -1131,16 +1436,16 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         return rc;
     bool present = false;
     if ((rc = sl_sread_u64(in, &k->next_seq, err)) != 0 ||
-        (rc = sl_rk_get_flag(in, &present, err)) != 0)
+        (rc = sl_rk_get_present(k, in, &present, err)) != 0)
         return rc;
     if (!present)
         return 0;
-    if ((rc = sl_hashagg_load(k->keys, in, err)) != 0)
+    if (!k->global && (rc = sl_hashagg_load(k->keys, in, err)) != 0)
         return rc;
     uint32_t ng;
     if ((rc = sl_sread_u32(in, &ng, err)) != 0)
         return rc;
-    if (ng != sl_hashagg_groups(k->keys))
+    if (ng != sl_rk_ngroups(k))
         return sl_sread_fail(in, err, "Top-N: a group count that is not the key table's");
     if (sl_rk_grp_reserve(k, ng))
         return sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
@@ -1153,7 +1458,7 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         uint32_t n;
         if ((rc = sl_sread_u32(in, &n, err)) != 0)
             break;
-        if (n > k->end) {
+        if (n > k->keep) {
             rc = sl_sread_fail(in, err, "Top-N: a group with more rows than the range's end");
             break;
         }
@@ -1172,8 +1477,10 @@ static int sl_rk_restore(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
         sl_batch_pool_put(s);
     if (pool)
         sl_batch_pool_free(pool);
-    if (!rc && magic == SL_RK_MAGIC2)
+    if (!rc && times)
         rc = sl_rk_ttl_load(k, in, ng, NULL, err);
+    if (!rc && held)
+        rc = sl_rk_held_load(k, ctx, in, false, err);
     if (!rc)
         sl_rk_ttl_settle(k);
     return rc;
@@ -1215,10 +1522,9 @@ static int sl_rk_rescale_one(struct sl_op_rank *k, struct sl_worker_ctx *ctx, st
                              struct sl_batch *s, int64_t *wm1, int64_t *wm2, uint64_t *next,
                              struct sl_error *err)
 {
-    uint32_t magic, nw, nc;
-    int rc = sl_sread_u32(in, &magic, err);
-    if (!rc && magic != SL_RK_MAGIC && magic != SL_RK_MAGIC2)
-        rc = sl_sread_fail(in, err, "Top-N: not a Top-N's state");
+    uint32_t nw, nc;
+    bool times = false, held = false;
+    int rc = sl_rk_get_magic(in, &times, &held, err);
     if (!rc && ((rc = sl_sread_u32(in, &nw, err)) != 0 || (rc = sl_sread_u32(in, &nc, err)) != 0))
         return rc;
     if (rc)
@@ -1234,18 +1540,21 @@ static int sl_rk_rescale_one(struct sl_op_rank *k, struct sl_worker_ctx *ctx, st
     bool present = false;
     if ((rc = sl_xchg_load_sent(&x, in, err)) != 0 ||
         (rc = sl_xchg_load_recv(&x, in, "Top-N", err)) != 0 ||
-        (rc = sl_sread_u64(in, &seq, err)) != 0 || (rc = sl_rk_get_flag(in, &present, err)) != 0)
+        (rc = sl_sread_u64(in, &seq, err)) != 0 ||
+        (rc = sl_rk_get_present(k, in, &present, err)) != 0)
         goto out;
     *wm1 = x.wm1 < *wm1 ? x.wm1 : *wm1;
     *wm2 = x.wm2 < *wm2 ? x.wm2 : *wm2;
     *next = seq > *next ? seq : *next;
     if (!present)
         goto out;
-    sl_hashagg_clear(tmp);
+    if (tmp)
+        sl_hashagg_clear(tmp);
     uint32_t ng = 0, nsel = 0;
-    if ((rc = sl_hashagg_load(tmp, in, err)) != 0 || (rc = sl_sread_u32(in, &ng, err)) != 0)
+    if ((tmp && (rc = sl_hashagg_load(tmp, in, err)) != 0) ||
+        (rc = sl_sread_u32(in, &ng, err)) != 0)
         goto out;
-    if (ng != sl_hashagg_groups(tmp)) {
+    if (ng != (tmp ? sl_hashagg_groups(tmp) : 1)) {
         rc = sl_sread_fail(in, err, "Top-N: a group count that is not the key table's");
         goto out;
     }
@@ -1253,20 +1562,23 @@ static int sl_rk_rescale_one(struct sl_op_rank *k, struct sl_worker_ctx *ctx, st
     uint32_t *map = sl_mem_alloc(k->heap, ((size_t)ng + 1) * sizeof(*map));
     if (!sel || !map)
         rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
-    if (!rc)
+    if (!rc && tmp)
         rc = sl_rk_mine(k, ctx, tmp, kpool, sel, &nsel, err);
     for (uint32_t g = 0; !rc && g < ng; g++)
         map[g] = UINT32_MAX;
     if (!rc && nsel)
         rc = sl_hashagg_merge_sel_map(k->keys, tmp, sel, nsel, map, err);
-    if (!rc && sl_rk_grp_reserve(k, sl_hashagg_groups(k->keys)))
+    if (!rc && !tmp &&
+        sl_kg_route(0, ctx->kg_max, (uint32_t)ctx->nworkers) == (uint32_t)ctx->worker)
+        map[0] = 0; /* a global Top-N's partition: its owner takes it */
+    if (!rc && sl_rk_grp_reserve(k, sl_rk_ngroups(k)))
         rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
     for (uint32_t g = 0; !rc && g < ng; g++) {
         uint32_t n;
         if ((rc = sl_sread_u32(in, &n, err)) != 0)
             break;
         struct sl_rk_grp *gr = map[g] == UINT32_MAX ? NULL : &k->grp[map[g]];
-        if (n > k->end || (gr && gr->n + n > k->end)) {
+        if (n > k->keep || (gr && gr->n + n > k->keep)) {
             rc = sl_sread_fail(in, err, "Top-N: a group with more rows than the range's end");
             break;
         }
@@ -1285,8 +1597,10 @@ static int sl_rk_rescale_one(struct sl_op_rank *k, struct sl_worker_ctx *ctx, st
             sl_rk_ids(gr)[gr->n++] = id;
         }
     }
-    if (!rc && magic == SL_RK_MAGIC2)
+    if (!rc && times)
         rc = sl_rk_ttl_load(k, in, ng, map, err);
+    if (!rc && held)
+        rc = sl_rk_held_load(k, ctx, in, true, err);
     sl_mem_free(sel);
     sl_mem_free(map);
 out:
@@ -1304,19 +1618,19 @@ static int sl_rk_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
                          uint32_t nold, struct sl_error *err)
 {
     struct sl_op_rank *k = (struct sl_op_rank *)op;
-    if (sl_hashagg_groups(k->keys) || k->x.wm1 != INT64_MIN || k->x.input_done)
+    if (!sl_rk_fresh(k))
         return sl_op_error(ctx, op->plan->pos, err, SL_ESTATE,
                            "Top-N: restore into an operator that has run");
-    struct sl_hashagg *tmp = NULL;
-    int rc = sl_hashagg_new(k->heap, &k->spec, &tmp, err);
+    struct sl_hashagg *tmp = NULL; /* none for a global Top-N */
+    int rc = k->global ? 0 : sl_hashagg_new(k->heap, &k->spec, &tmp, err);
     if (rc)
         return rc;
     struct sl_type types[SL_HASHAGG_MAX_K];
-    uint32_t nk = sl_hashagg_out_ncols(tmp);
+    uint32_t nk = tmp ? sl_hashagg_out_ncols(tmp) : 0;
     struct sl_schema *ks = NULL;
     struct sl_batch_pool *kpool = NULL, *pool = NULL;
     struct sl_batch *s = NULL;
-    if (nk <= SL_HASHAGG_MAX_K) {
+    if (tmp && nk <= SL_HASHAGG_MAX_K) {
         const char *names[SL_HASHAGG_MAX_K];
         sl_hashagg_out_types(tmp, types);
         for (uint32_t c = 0; c < nk; c++)
@@ -1326,7 +1640,7 @@ static int sl_rk_rescale(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
     kpool = ks ? sl_batch_pool_new(k->heap, ks, 1) : NULL;
     pool = sl_batch_pool_new(k->heap, k->in_schema, 1);
     s = pool ? sl_batch_pool_get(pool) : NULL;
-    if (!kpool || !s)
+    if ((tmp && !kpool) || !s)
         rc = sl_error_set(err, SL_ENOMEM, "Top-N: out of memory restoring");
     int64_t wm1 = INT64_MAX, wm2 = INT64_MAX;
     uint64_t next = 0;
@@ -1362,6 +1676,9 @@ static void sl_rk_free(struct sl_op *op)
             sl_rk_msg_free(k->outbox[o]);
     for (uint32_t i = 0; i < k->nspare; i++)
         sl_rk_msg_free(k->spare[i]);
+    for (uint32_t i = 0; i < k->nheld; i++)
+        sl_rk_msg_free(k->held[i].m);
+    sl_mem_free(k->held);
     sl_mem_free(k->outbox);
     sl_mem_free(k->spare);
     if (k->grp)
@@ -1421,6 +1738,7 @@ static const struct sl_op_ops sl_rk_ops = {
     .save = sl_rk_save,
     .restore = sl_rk_restore,
     .rescale = sl_rk_rescale,
+    .resumed = sl_rk_resumed,
 };
 
 static int sl_rk_setup(struct sl_op_rank *k, const struct sl_plan *node, struct sl_worker_ctx *ctx,
@@ -1436,6 +1754,8 @@ static int sl_rk_setup(struct sl_op_rank *k, const struct sl_plan *node, struct 
     k->dedup = node->rank.strategy != SL_RANK_TOPN;
     k->keep_last = node->rank.strategy == SL_RANK_DEDUP_LAST;
     k->proctime = k->dedup && node->rank.proctime;
+    k->retract = node->rank.retract && !k->dedup;
+    k->keep = k->retract ? UINT32_MAX : (uint32_t)k->end;
     k->npart = node->rank.npart;
     k->norder = node->rank.norder;
     uint32_t nc = k->ncols ? k->ncols : 1;
@@ -1472,14 +1792,13 @@ static int sl_rk_setup(struct sl_op_rank *k, const struct sl_plan *node, struct 
         k->part[p] = (uint32_t)c;
         k->part_types[p] = in->cols[c].type;
     }
-    /* no PARTITION BY: one partition, keyed by a constant (column 0 hashed with a mask is not
-     * possible; the hashagg needs a key): refused for now */
-    if (k->npart == 0)
-        return sl_op_error(ctx, node->pos, err, SL_ENOTSUP,
-                           "ROW_NUMBER() OVER without PARTITION BY (a global Top-N) is not "
-                           "supported yet");
+    /* no PARTITION BY: one partition, group 0 without a key table, on the worker that owns
+     * the routing hash 0 (Flink runs a global Top-N at parallelism 1) */
+    k->global = k->npart == 0;
     k->spec = (struct sl_hashagg_spec){k->npart, k->part, k->part_types, 0, NULL};
-    int rc = sl_hashagg_new(h, &k->spec, &k->keys, err);
+    int rc = k->global ? sl_rk_grp_reserve(k, 1) : sl_hashagg_new(h, &k->spec, &k->keys, err);
+    if (rc == SL_ENOMEM && k->global)
+        return sl_rk_oom(k, ctx, err);
     if (rc)
         return sl_op_error(ctx, node->pos, err, rc, "PARTITION BY of ROW_NUMBER() OVER: %s",
                            err ? err->msg : sl_strerror(rc));

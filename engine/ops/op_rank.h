@@ -2,7 +2,8 @@
  * engine/ops/op_rank.h - Top-N and deduplication: ROW_NUMBER() OVER (PARTITION BY ... ORDER BY
  * ...) with a WHERE on the row number (the plan's SL_PLAN_RANK), as Flink's
  * AppendOnlyTopNFunction, RowTimeDeduplicateFunction and the processing-time deduplications
- * over an insert-only input.
+ * over an insert-only input, and RetractableTopNFunction over an updating one (retract mode,
+ * the plan's rank.retract).
  *
  * HOW IT WORKS
  * Keyed by the PARTITION BY columns: each worker routes every input row to the owner of its
@@ -16,8 +17,14 @@
  *
  * The owner maps a key to a dense group id (a hashagg without aggregates: one vectorized
  * hash probe per row for a whole batch), and keeps per group the ids of its top rows in rank
- * order (N = the range's end; one id inline when N = 1). Rows live in a columnar row store:
- * per column an array indexed by row id (values of the column's width, a NULL flag byte), a
+ * order (N = the range's end; one id inline when N = 1). In retract mode a group keeps ALL
+ * its rows in rank order (the top N first): a -U / -D removes one, and the row below the top
+ * then refills rank N. Without PARTITION BY (a global Top-N) there is no key table: one
+ * group, whose rows all route to the owner of the hash 0 (Flink: parallelism 1).
+ * A Top-N fed by another exchange (a GROUP BY below it) gets rows while that one serves
+ * received messages during a checkpoint's alignment: the rows for other owners are then
+ * kept back (in order), saved with the state, and sent at ops->resumed. Rows live in a columnar row
+ * store: per column an array indexed by row id (values of the column's width, a NULL flag byte), a
  * row's strings longer than 12 bytes in one block of the row's own from size classes with
  * free lists (no allocation per row in the steady state; a freed row's id and block are
  * reused). Per row: its arrival number (ties) and its block.
@@ -35,6 +42,10 @@
  *   Top-N with the row number, or a range starting above 1: every rank from the new row's
  *       down to N whose row changed: -U[old row, rank] +U[new row, rank], or +I[row, rank]
  *       where the rank was empty (AppendOnlyTopNFunction.processElementWithRowNumber).
+ *   Retract mode, a -U / -D of a kept row (the first kept row equal to it in every column
+ *       among those it ties with; none: nothing): without the row number -D[it] then +I[the
+ *       row that refills rank N]; with it -U / +U for every rank from its down, -D[the last
+ *       rank's row] when nothing refills it. Rows that enter below the top: nothing.
  *   Deduplication: the first row of a key +I; a row that replaces the kept one -U[old] +U[new]
  *       (keep last: rowtime >= the kept one's, or any later row by processing time; keep first:
  *       rowtime < the kept one's; by processing time nothing after the first row).
@@ -45,7 +56,8 @@
  * plus 24 bytes of group state (+ 4 per kept row when N > 1); per kept row 17 bytes (arrival
  * number, block pointer and class) plus per column its width (8; 16 for a VARCHAR) and a
  * NULL byte where nullable, plus its long strings in a block of the next size class (32, 48, 64,
- * 96, ...: at most a third of it unused).
+ * 96, ...: at most a third of it unused). Retract mode keeps every row of a partition, and 4
+ * bytes per row (up to 8 by doubling) in its group's id array.
  *
  * THREADS: every call runs on the operator's worker thread; only rows cross threads, in the
  * messages.

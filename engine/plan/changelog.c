@@ -29,6 +29,8 @@ sl_changelog_mode sl_plan_changelog(const struct sl_plan *p, const struct sl_pla
          * refuses updates, FLINK-19059) */
         takes |= p->kind == SL_PLAN_OVER;
         takes |= p->kind == SL_PLAN_JOIN && !p->join.interval; /* engine/ops/op_join.h */
+        /* a Top-N retracts (Flink's RetractableTopNFunction); a deduplication does not */
+        takes |= p->kind == SL_PLAN_RANK && p->rank.strategy == SL_RANK_TOPN;
         if (in != SL_CHANGELOG_INSERT_ONLY && !ref && !takes)
             ref = p;
         out = SL_CHANGELOG_INSERT_ONLY;
@@ -144,8 +146,9 @@ void sl_plan_node_name(const struct sl_plan *p, char *buf, size_t cap)
             SL_CL_PUT("], order=[%s])", p->rank.proctime ? "PROCTIME" : "ROWTIME");
             break;
         }
-        SL_CL_PUT("Rank(strategy=[AppendFastStrategy], rankType=[ROW_NUMBER], "
+        SL_CL_PUT("Rank(strategy=[%s], rankType=[ROW_NUMBER], "
                   "rankRange=[rankStart=%lld, rankEnd=%lld], partitionBy=[",
+                  p->rank.retract ? "RetractStrategy" : "AppendFastStrategy",
                   (long long)p->rank.start, (long long)p->rank.end);
         for (uint32_t k = 0; k < p->rank.npart; k++)
             SL_CL_PUT("%s%s", k ? ", " : "", in->cols[p->rank.part[k]].name);

@@ -16,6 +16,7 @@
  *   Rank (Top-N), Deduplicate         insert-only        all: +I, -U, +U, -D (a Deduplicate
  *                                                        keeping the first row by processing
  *                                                        time: insert-only)
+ *   Rank (Top-N, RetractStrategy)     updating           all: +I, -U, +U, -D
  * (upsert modes come with upsert sinks.) A GroupAgg over an updating input retracts (a -U /
  * -D row subtracts) and deletes a group whose rows are all retracted (-D), as Flink's
  * GroupAggregate; without GROUP BY keys it is Flink's global aggregate.

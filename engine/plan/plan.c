@@ -494,8 +494,12 @@ static void sl_plan_print(const struct sl_plan *p, int depth, FILE *out)
         for (uint32_t i = 0; i < p->rank.norder; i++)
             fprintf(out, "%s%s %s NULLS %s", i ? ", " : "", in->cols[p->rank.order[i]].name,
                     p->rank.desc[i] ? "DESC" : "ASC", p->rank.nulls_first[i] ? "FIRST" : "LAST");
-        fprintf(out, "]%s%s", p->rank.proctime ? " (processing time: arrival order)" : "",
-                p->rank.row_number ? " with the row number" : "");
+        fprintf(out, "]%s%s%s%s", p->rank.proctime ? " (processing time: arrival order)" : "",
+                p->rank.row_number ? " with the row number" : "",
+                p->rank.retract ? " (RetractStrategy: over an updating input, -U / -D retract a "
+                                  "row; every row of a partition kept)"
+                                : "",
+                p->rank.npart ? "" : " (global: one partition, on one worker)");
         break;
     }
     }

@@ -182,7 +182,8 @@ typedef enum sl_plan_kind {
                             LEFT / RIGHT / FULL OUTER (.join.type): null-padded rows, their
                             retraction (-D) at the first match: an updating output */
     SL_PLAN_RANK,        /* ROW_NUMBER() OVER ... WHERE rn <= N: Top-N or deduplication (.rank);
-                            input columns, then the row number when .rank.row_number */
+                            input columns, then the row number when .rank.row_number; no
+                            PARTITION BY (npart 0): one partition, a global Top-N */
     SL_PLAN_OVER,        /* agg(x) OVER (PARTITION BY ... ORDER BY rowtime ROWS | RANGE BETWEEN
                             ... PRECEDING AND CURRENT ROW) (.over, engine/ops/op_over.h): input
                             columns, then one per aggregate; append-only */
@@ -199,7 +200,8 @@ typedef enum sl_plan_join_type {
 /* How a Rank node runs (Flink's StreamPhysicalRank / StreamPhysicalDeduplicate, chosen as
  * Flink's RankUtil.canConvertToDeduplicate does; engine/ops/op_rank.h has the semantics). */
 typedef enum sl_rank_strategy {
-    SL_RANK_TOPN,       /* the top rows per partition (AppendOnlyTopNFunction) */
+    SL_RANK_TOPN,       /* the top rows per partition (AppendOnlyTopNFunction; over an
+                           updating input RetractableTopNFunction: .rank.retract) */
     SL_RANK_DEDUP_LAST, /* rn = 1, ORDER BY a time attribute DESC, no row number: keep last */
     SL_RANK_DEDUP_FIRST /* ... ASC: keep first */
 } sl_rank_strategy;
@@ -336,6 +338,9 @@ struct sl_plan {
             sl_rank_strategy strategy; /* set with the range */
             bool proctime;             /* deduplication on a processing-time attribute:
                                           arrival order, the attribute's values unused */
+            bool retract; /* Top-N over an updating input: its -U / -D retract a row, every
+                             row of a partition is kept (Flink's RetractStrategy,
+                             RetractableTopNFunction); set with the strategy */
         } rank;
         struct {
             uint32_t npart;

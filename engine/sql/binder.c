@@ -3235,11 +3235,7 @@ static int sl_b_rank_node(struct sl_binder *b, const struct sl_ast *q, bool aggr
         return sl_b_err(b, it->pos,
                         "ROW_NUMBER() OVER in a block with GROUP BY or aggregates is not "
                         "supported yet: rank the aggregation's result in an outer query "
-                        "(Top-N over an updating input is not supported yet either)");
-    if (it->over.part.n == 0)
-        return sl_b_err(b, it->pos,
-                        "ROW_NUMBER() OVER without PARTITION BY (a global Top-N) is not "
-                        "supported yet");
+                        "(a Top-N over a GROUP BY)");
     const struct sl_rel *in = &(*p)->out;
     struct sl_plan *r = sl_plan_new(b, SL_PLAN_RANK, *p, it->pos);
     TRYP(r);
@@ -3487,6 +3483,10 @@ static void sl_b_rank_finish(struct sl_plan *r, struct sl_plan *pr)
         r->rank.strategy = r->rank.desc[0] ? SL_RANK_DEDUP_LAST : SL_RANK_DEDUP_FIRST;
         r->rank.proctime = in->cols[r->rank.order[0]].proctime;
     }
+    /* over an updating input a Top-N retracts (Flink's RetractStrategy); a deduplication
+     * takes insert-only input, as Flink's (the changelog check refuses it) */
+    r->rank.retract = r->rank.strategy == SL_RANK_TOPN &&
+                      sl_plan_changelog(r->input, NULL, NULL) != SL_CHANGELOG_INSERT_ONLY;
 }
 
 /* ---- OVER aggregates (engine/plan/plan.h, SL_PLAN_OVER; engine/ops/op_over.h) --------------

@@ -721,8 +721,8 @@ static int sl_p_case(struct sl_parser *p, struct sl_ast **out, size_t pos)
  * ROW_NUMBER, which the binder turns into Top-N or deduplication (engine/plan/plan.h,
  * SL_PLAN_RANK), or an aggregate COUNT / SUM / MIN / MAX / AVG with an optional frame
  *   ROWS | RANGE [BETWEEN] {UNBOUNDED | n | INTERVAL '..' unit} PRECEDING [AND CURRENT ROW]
- * (SL_PLAN_OVER). RANK(), DENSE_RANK(), other functions, other frames and named windows are
- * refused here, at their position.
+ * (SL_PLAN_OVER). RANK(), DENSE_RANK() (with Flink's words), other functions, other frames and
+ * named windows are refused here, at their position.
  */
 static int sl_p_over(struct sl_parser *p, struct sl_ast *call, struct sl_ast **out)
 {
@@ -731,11 +731,14 @@ static int sl_p_over(struct sl_parser *p, struct sl_ast *call, struct sl_ast **o
     bool agg = strcasecmp(fn, "COUNT") == 0 || strcasecmp(fn, "SUM") == 0 ||
                strcasecmp(fn, "MIN") == 0 || strcasecmp(fn, "MAX") == 0 ||
                strcasecmp(fn, "AVG") == 0;
+    /* Flink 1.20's StreamExecRank refuses both in streaming mode, over insert-only and
+     * updating inputs alike (checked against it): its words */
     if (strcasecmp(fn, "RANK") == 0 || strcasecmp(fn, "DENSE_RANK") == 0)
         return sl_p_error(p, call->pos,
-                          "%s() OVER is not supported yet; ROW_NUMBER() OVER (PARTITION BY ... "
-                          "ORDER BY ...) is (Top-N and deduplication)",
-                          fn);
+                          "%s() on streaming table is not supported currently (Flink's "
+                          "words; ROW_NUMBER() OVER (... ORDER BY ...) runs: Top-N and "
+                          "deduplication)",
+                          strcasecmp(fn, "RANK") == 0 ? "RANK" : "DENSE_RANK");
     if (!agg && strcasecmp(fn, "ROW_NUMBER") != 0)
         return sl_p_error(p, call->pos,
                           "%s(...) OVER is not supported yet; ROW_NUMBER() OVER (...) (Top-N "

@@ -27,7 +27,7 @@
 #include "engine/plan/changelog.h"
 #include "engine/sql/binder.h"
 
-#define NQ 6
+#define NQ 7
 static const char sql[] =
     "CREATE TABLE src (k BIGINT, s VARCHAR, v BIGINT, ts TIMESTAMP(3),\n"
     "  WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka');\n"
@@ -52,7 +52,32 @@ static const char sql[] =
     "  ORDER BY ts) AS rn FROM src) WHERE rn <= 1;\n"
     /* 5: Top-1 with the number (no deduplication: the rank number is selected) */
     "INSERT INTO o0 SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY s\n"
-    "  ORDER BY ts DESC) AS rn FROM src) WHERE rn < 2;\n";
+    "  ORDER BY ts DESC) AS rn FROM src) WHERE rn < 2;\n"
+    /* 6: a global Top-3 (no PARTITION BY), as 0 */
+    "INSERT INTO o0 SELECT * FROM (SELECT *, ROW_NUMBER() OVER (\n"
+    "  ORDER BY v DESC, s) AS rn FROM src) WHERE rn <= 3;\n";
+
+/* The same Top-N queries over an updating input (a changelog source: Flink's
+ * RetractableTopNFunction); statement i runs as query upd_q[i] of `sql` (the model's). */
+#define NU 5
+static const int upd_q[NU] = {0, 1, 2, 5, 6};
+static const char sql_upd[] =
+    "CREATE TABLE src (k BIGINT, s VARCHAR, v BIGINT, ts TIMESTAMP(3))\n"
+    "  WITH ('connector' = 'kafka', 'format' = 'debezium-json');\n"
+    "CREATE TABLE o0 (k BIGINT, s VARCHAR, v BIGINT, ts TIMESTAMP(3), rn BIGINT)\n"
+    "  WITH ('connector' = 'print');\n"
+    "CREATE TABLE o1 (k BIGINT, s VARCHAR, v BIGINT, ts TIMESTAMP(3))\n"
+    "  WITH ('connector' = 'print');\n"
+    "INSERT INTO o0 SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k\n"
+    "  ORDER BY v DESC, s) AS rn FROM src) WHERE rn <= 3;\n"
+    "INSERT INTO o1 SELECT k, s, v, ts FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k\n"
+    "  ORDER BY v DESC, s) AS rn FROM src) WHERE rn <= 3;\n"
+    "INSERT INTO o0 SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k\n"
+    "  ORDER BY v ASC NULLS LAST) AS rn FROM src) WHERE rn >= 2 AND 4 >= rn;\n"
+    "INSERT INTO o0 SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY s\n"
+    "  ORDER BY ts DESC) AS rn FROM src) WHERE rn < 2;\n"
+    "INSERT INTO o0 SELECT * FROM (SELECT *, ROW_NUMBER() OVER (\n"
+    "  ORDER BY v DESC, s) AS rn FROM src) WHERE rn <= 3;\n";
 
 /* ---- the input and the model ---------------------------------------------------------------- */
 
@@ -84,7 +109,7 @@ static void render(char *buf, size_t cap, const struct row *r, int64_t rank)
 /* < 0 when a ranks before b by the query's ORDER BY (ties: 0) */
 static int ord(int q, const struct row *a, const struct row *b)
 {
-    if (q == 0 || q == 1) { /* v DESC NULLS LAST, s ASC NULLS FIRST */
+    if (q == 0 || q == 1 || q == 6) { /* v DESC NULLS LAST, s ASC NULLS FIRST */
         if (a->vnull != b->vnull)
             return a->vnull ? 1 : -1;
         if (!a->vnull && a->v != b->v)
@@ -104,6 +129,8 @@ static int ord(int q, const struct row *a, const struct row *b)
 
 static bool same_part(int q, const struct row *a, const struct row *b)
 {
+    if (q == 6)
+        return true;
     if (q == 5)
         return (!a->s && !b->s) || (a->s && b->s && strcmp(a->s, b->s) == 0);
     if (q == 3 || q == 4)
@@ -115,8 +142,8 @@ static bool same_part(int q, const struct row *a, const struct row *b)
 static int model(int q, const struct row *rows, int n, char (*out)[96])
 {
     int nout = 0;
-    static const int64_t lo[NQ] = {1, 1, 2, 1, 1, 1}, hi[NQ] = {3, 3, 4, 1, 1, 1};
-    static const bool rn[NQ] = {true, false, true, false, false, true};
+    static const int64_t lo[NQ] = {1, 1, 2, 1, 1, 1, 1}, hi[NQ] = {3, 3, 4, 1, 1, 1, 3};
+    static const bool rn[NQ] = {true, false, true, false, false, true, true};
     bool *done = calloc((size_t)n + 1, 1);
     for (int i = 0; i < n; i++) {
         if (done[i])
@@ -247,7 +274,9 @@ static int send_direct(struct sl_worker_ctx *ctx, const struct sl_op *op, int to
     return ops[to]->ops->receive(ops[to], &ctxs[to], ctx->worker, msg, err);
 }
 
-static void push_rows(int w, struct sl_batch_pool *pool, const struct row *rows, int n)
+/* Rows into worker w's operator, with their kinds (NULL: inserts, no kind column). */
+static void push_kinds(int w, struct sl_batch_pool *pool, const struct row *rows,
+                       const uint8_t *kinds, int n)
 {
     struct sl_error err;
     for (int base = 0; base < n; base += SL_BATCH_CAP) {
@@ -263,6 +292,8 @@ static void push_rows(int w, struct sl_batch_pool *pool, const struct row *rows,
             sl_col_set_null(&b->cols[2], (uint32_t)i, r->vnull);
             sl_col_i64(&b->cols[2])[i] = r->v;
             sl_col_i64(&b->cols[3])[i] = r->ts;
+            if (kinds)
+                (b->kind ? b->kind : sl_batch_kinds(b))[i] = kinds[base + i];
         }
         b->rows = (uint32_t)m;
         int rc = ops[w]->ops->push(ops[w], &ctxs[w], b, &err);
@@ -270,6 +301,38 @@ static void push_rows(int w, struct sl_batch_pool *pool, const struct row *rows,
             fprintf(stderr, "%s\n", err.msg);
         assert_int_equal(rc, 0);
     }
+}
+
+static void push_rows(int w, struct sl_batch_pool *pool, const struct row *rows, int n)
+{
+    push_kinds(w, pool, rows, NULL, n);
+}
+
+static bool same_row(const struct row *a, const struct row *b)
+{
+    return a->k == b->k && a->vnull == b->vnull && (a->vnull || a->v == b->v) && a->ts == b->ts &&
+           ((!a->s && !b->s) || (a->s && b->s && strcmp(a->s, b->s) == 0));
+}
+
+/* The rows of a changelog evs[0 .. n-1] that are live at its end, in arrival order: a -U / -D
+ * takes out the first live row equal to it (as Flink's RetractableTopNFunction: the first in
+ * its sort key's list). */
+static int live_rows(const struct row *evs, const uint8_t *kinds, int n, struct row *live)
+{
+    int nl = 0;
+    for (int i = 0; i < n; i++) {
+        if (kinds[i] == SL_ROW_INSERT || kinds[i] == SL_ROW_UPDATE_AFTER) {
+            live[nl++] = evs[i];
+            continue;
+        }
+        for (int j = 0; j < nl; j++)
+            if (same_row(&live[j], &evs[i])) {
+                memmove(live + j, live + j + 1, (size_t)(nl - j - 1) * sizeof(*live));
+                nl--;
+                break;
+            }
+    }
+    return nl;
 }
 
 static void check(struct collector *c, int q, const struct row *rows, int n)
@@ -290,10 +353,12 @@ static void check(struct collector *c, int q, const struct row *rows, int n)
     assert_true(ok);
 }
 
-static void run(const struct sl_job *job, int q, int nworkers, unsigned seed)
+/* Statement jq of `job` as the model's query q at nworkers workers; upd: over a changelog (a
+ * third of the rows retract a live one, as -U or -D). */
+static void run(const struct sl_job *job, int jq, int q, int nworkers, unsigned seed, bool upd)
 {
     struct sl_error err;
-    const struct sl_plan *rank = job->inserts[q];
+    const struct sl_plan *rank = job->inserts[jq];
     while (rank && rank->kind != SL_PLAN_RANK)
         rank = rank->input;
     assert_non_null(rank);
@@ -325,24 +390,39 @@ static void run(const struct sl_job *job, int q, int nworkers, unsigned seed)
         pools[w] = sl_batch_pool_new(heap, sch, 2);
     }
     enum { N = 240 };
-    static struct row rows[N];
+    static struct row rows[N], live[N];
+    static uint8_t kinds[N];
     srand(seed);
     for (int i = 0; i < N; i++) {
+        int nl = upd ? live_rows(rows, kinds, i, live) : 0;
+        if (nl && rand() % 3 == 0) {
+            rows[i] = live[rand() % nl];
+            kinds[i] = rand() % 2 ? SL_ROW_UPDATE_BEFORE : SL_ROW_DELETE;
+            continue;
+        }
         rows[i] = (struct row){.k = rand() % 4,
                                .s = strs[rand() % 6],
                                .vnull = rand() % 7 == 0,
                                .v = rand() % 9,
                                .ts = 1000 + rand() % 20,
                                .seq = i};
+        kinds[i] = upd && rand() % 2 ? SL_ROW_UPDATE_AFTER : SL_ROW_INSERT;
     }
     for (int i = 0; i < N;) {
         int w = rand() % nworkers, m = 1 + rand() % 5;
         if (m > N - i)
             m = N - i;
-        push_rows(w, pools[w], rows + i, m);
+        /* the push that crosses the middle runs while a checkpoint aligns: the rows for other
+         * workers are kept back, saved with the state and sent after the restore */
+        bool mid = i + m >= N / 2 && i < N / 2;
+        ctxs[w].aligning = mid;
+        push_kinds(w, pools[w], rows + i, upd ? kinds + i : NULL, m);
+        ctxs[w].aligning = false;
         i += m;
-        check(&col, q, rows, i);
-        if (i >= N / 2 && i - m < N / 2) { /* save and restore every worker */
+        int nl = upd ? live_rows(rows, kinds, i, live) : i;
+        if (!mid)
+            check(&col, q, upd ? live : rows, nl);
+        if (mid) { /* save and restore every worker */
             struct sl_sbuf sb[MAXW];
             for (int x = 0; x < nworkers; x++) {
                 sl_sbuf_init(&sb[x]);
@@ -361,7 +441,9 @@ static void run(const struct sl_job *job, int q, int nworkers, unsigned seed)
                 assert_int_equal(sl_sread_left(&rd), 0);
                 sl_sbuf_free(&sb[x]);
             }
-            check(&col, q, rows, i); /* restore emits nothing */
+            for (int x = 0; x < nworkers; x++) /* the start: what was kept back goes */
+                assert_int_equal(ops[x]->ops->resumed(ops[x], &ctxs[x], &err), 0);
+            check(&col, q, upd ? live : rows, nl);
         }
     }
     /* the end: every worker's INT64_MAX watermark, then finish: one finish per worker */
@@ -379,30 +461,49 @@ static void run(const struct sl_job *job, int q, int nworkers, unsigned seed)
     sl_schema_free(sch);
 }
 
-static void test_model(void **state)
+/* Every statement of `text` (n of them; statement j is the model's query qmap[j]) with the
+ * strategy strat[j], at 1 .. MAXW workers and three seeds; upd: over a changelog. */
+static void run_all(const char *text, int n, const int *qmap, const sl_rank_strategy *strat,
+                    bool upd)
 {
-    (void)state;
     struct sl_error err;
     sl_error_clear(&err);
-    struct sl_job *job = sl_job_from_sql("q.sql", sql, strlen(sql), NULL, 0, &err);
+    struct sl_job *job = sl_job_from_sql("q.sql", text, strlen(text), NULL, 0, &err);
     if (!job)
         fprintf(stderr, "%s\n", err.msg);
     assert_non_null(job);
-    assert_int_equal(job->ninserts, NQ);
-    static const sl_rank_strategy strat[NQ] = {SL_RANK_TOPN,        SL_RANK_TOPN,
-                                               SL_RANK_TOPN,        SL_RANK_DEDUP_LAST,
-                                               SL_RANK_DEDUP_FIRST, SL_RANK_TOPN};
-    for (int q = 0; q < NQ; q++) {
-        const struct sl_plan *r = job->inserts[q];
+    assert_int_equal(job->ninserts, n);
+    for (int j = 0; j < n; j++) {
+        const struct sl_plan *r = job->inserts[j];
         while (r && r->kind != SL_PLAN_RANK)
             r = r->input;
         assert_non_null(r);
-        assert_int_equal(r->rank.strategy, strat[q]);
+        assert_int_equal(r->rank.strategy, strat[j]);
+        assert_int_equal(r->rank.retract, upd);
         for (int w = 1; w <= MAXW; w++)
             for (unsigned seed = 1; seed <= 3; seed++)
-                run(job, q, w, seed * 7919u + (unsigned)q);
+                run(job, j, qmap[j], w, seed * (upd ? 104729u : 7919u) + (unsigned)j, upd);
     }
     sl_job_free(job);
+}
+
+static void test_model(void **state)
+{
+    (void)state;
+    static const int qmap[NQ] = {0, 1, 2, 3, 4, 5, 6};
+    static const sl_rank_strategy strat[NQ] = {
+        SL_RANK_TOPN,        SL_RANK_TOPN, SL_RANK_TOPN, SL_RANK_DEDUP_LAST,
+        SL_RANK_DEDUP_FIRST, SL_RANK_TOPN, SL_RANK_TOPN};
+    run_all(sql, NQ, qmap, strat, false);
+}
+
+/* The Top-N queries over a changelog (retract mode), against the model of the live rows. */
+static void test_model_retract(void **state)
+{
+    (void)state;
+    static const sl_rank_strategy strat[NU] = {SL_RANK_TOPN, SL_RANK_TOPN, SL_RANK_TOPN,
+                                               SL_RANK_TOPN, SL_RANK_TOPN};
+    run_all(sql_upd, NU, upd_q, strat, true);
 }
 
 /* The refusals: each names the problem at its position. */
@@ -421,7 +522,10 @@ static void test_refused(void **state)
     } cases[] = {
         {"INSERT INTO o SELECT * FROM (SELECT *, RANK() OVER (PARTITION BY k ORDER BY v) AS rn "
          "FROM src) WHERE rn <= 3;",
-         "RANK() OVER is not supported yet"},
+         "RANK() on streaming table is not supported currently"},
+        {"INSERT INTO o SELECT * FROM (SELECT *, DENSE_RANK() OVER (PARTITION BY k ORDER BY v) "
+         "AS rn FROM src) WHERE rn <= 3;",
+         "DENSE_RANK() on streaming table is not supported currently"},
         {"INSERT INTO o SELECT k, v, ts, LAG(v) OVER (PARTITION BY k ORDER BY ts) FROM src;",
          "LAG(...) OVER is not supported yet"},
         {"INSERT INTO o SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) "
@@ -461,9 +565,6 @@ static void test_refused(void **state)
         {"INSERT INTO o SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) "
          "AS rn FROM src) WHERE rn <= 3 AND rn > 5;",
          "selects no row number"},
-        {"INSERT INTO o SELECT * FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY v) AS rn FROM src) "
-         "WHERE rn <= 3;",
-         "without PARTITION BY (a global Top-N) is not supported yet"},
         {"INSERT INTO o SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY k ORDER BY v) "
          "AS rn FROM src) WHERE rn <= 200000;",
          "a Top-N of 200000 rows per partition"},
@@ -600,11 +701,11 @@ struct tenv {
     struct tlog log;
 };
 
-/* Query q of `sql` with the TTL `ttl`, on worker 0 of 1 (ops[0], ctxs[0]). */
-static void tenv_setup(struct tenv *e, const char *ttl, int q)
+/* Statement q of `script` with the TTL `ttl`, on worker 0 of 1 (ops[0], ctxs[0]). */
+static void tenv_setup_sql(struct tenv *e, const char *ttl, const char *script, int q)
 {
     char text[4096];
-    snprintf(text, sizeof(text), "SET 'table.exec.state.ttl' = '%s';\n%s", ttl, sql);
+    snprintf(text, sizeof(text), "SET 'table.exec.state.ttl' = '%s';\n%s", ttl, script);
     struct sl_error err;
     sl_error_clear(&err);
     memset(e, 0, sizeof(*e));
@@ -627,6 +728,11 @@ static void tenv_setup(struct tenv *e, const char *ttl, int q)
     e->pool = sl_batch_pool_new(ctxs[0].heap, e->sch, 2);
     e->log.op.ops = &tlog_ops;
     e->log.rn = e->rank->rank.row_number;
+}
+
+static void tenv_setup(struct tenv *e, const char *ttl, int q)
+{
+    tenv_setup_sql(e, ttl, sql, q);
 }
 
 static void tenv_op(struct tenv *e)
@@ -763,11 +869,89 @@ static void test_ttl_expire(void **state)
     tenv_done(&e);
 }
 
+/* ---- retract mode: a hand-made changelog -------------------------------------------------- */
+
+static void push_one(struct tenv *e, int64_t v, uint8_t kind)
+{
+    struct row r = {.k = 1, .s = "a", .v = v, .ts = 10};
+    push_kinds(0, e->pool, &r, &kind, 1);
+}
+
+/* A Top-3 over an updating input: inserts, a retraction of a kept row (the ranks below move
+ * up, the row below the top refills rank 3), a new first row, a checkpoint (the rows below
+ * the top are in it), a retraction after the restore, a retraction of a row that is not
+ * there; then the same without the row number (-D, and +I of the refill). */
+static void test_retract_changelog(void **state)
+{
+    (void)state;
+    struct tenv e;
+    tenv_setup_sql(&e, "0", sql_upd, 0);
+    assert_true(e.rank->rank.retract);
+    tenv_op(&e);
+    for (int64_t v = 5; v >= 2; v--)
+        push_one(&e, v, SL_ROW_INSERT);
+    const char *w1[] = {"+I 1|a|5|10|1", "+I 1|a|4|10|2", "+I 1|a|3|10|3"};
+    tenv_expect(&e, w1, 3); /* v = 2 is kept below the top, silently */
+    push_one(&e, 4, SL_ROW_UPDATE_BEFORE);
+    const char *w2[] = {"-U 1|a|4|10|2", "+U 1|a|3|10|2", "-U 1|a|3|10|3", "+U 1|a|2|10|3"};
+    tenv_expect(&e, w2, 4);
+    push_one(&e, 6, SL_ROW_UPDATE_AFTER);
+    const char *w3[] = {"-U 1|a|5|10|1", "+U 1|a|6|10|1", "-U 1|a|3|10|2",
+                        "+U 1|a|5|10|2", "-U 1|a|2|10|3", "+U 1|a|3|10|3"};
+    tenv_expect(&e, w3, 6);
+    struct sl_sbuf sb;
+    tenv_save(&e, &sb);
+    ops[0]->ops->free(ops[0]);
+    tenv_restore(&e, &sb);
+    sl_sbuf_free(&sb);
+    push_one(&e, 6, SL_ROW_DELETE);
+    const char *w4[] = {"-U 1|a|6|10|1", "+U 1|a|5|10|1", "-U 1|a|5|10|2",
+                        "+U 1|a|3|10|2", "-U 1|a|3|10|3", "+U 1|a|2|10|3"};
+    tenv_expect(&e, w4, 6);
+    push_one(&e, 9, SL_ROW_DELETE); /* not there: nothing */
+    push_one(&e, 2, SL_ROW_DELETE); /* rank 3, nothing below it: the rank is deleted */
+    const char *w5[] = {"-D 1|a|2|10|3"};
+    tenv_expect(&e, w5, 1);
+    tenv_done(&e);
+
+    tenv_setup_sql(&e, "0", sql_upd, 1);
+    tenv_op(&e);
+    for (int64_t v = 5; v >= 2; v--)
+        push_one(&e, v, SL_ROW_INSERT);
+    e.log.n = 0;
+    push_one(&e, 4, SL_ROW_DELETE);
+    const char *w6[] = {"-D 1|a|4|10", "+I 1|a|2|10"};
+    tenv_expect(&e, w6, 2);
+    push_one(&e, 7, SL_ROW_INSERT);
+    const char *w7[] = {"-D 1|a|2|10", "+I 1|a|7|10"};
+    tenv_expect(&e, w7, 2);
+    tenv_done(&e);
+
+    /* with a TTL of 200 ms, waited past: the partition's rows (the top and below it) are let
+     * go, nothing retracted; a retraction of one of them finds nothing, a new row ranks 1 */
+    tenv_setup_sql(&e, "200 ms", sql_upd, 0);
+    tenv_op(&e);
+    for (int64_t v = 5; v >= 2; v--)
+        push_one(&e, v, SL_ROW_INSERT);
+    e.log.n = 0;
+    tenv_sleep_ms(450);
+    push_one(&e, 5, SL_ROW_UPDATE_BEFORE);
+    tenv_expect(&e, NULL, 0);
+    push_one(&e, 1, SL_ROW_UPDATE_AFTER);
+    const char *w8[] = {"+I 1|a|1|10|1"}; /* without a TTL: +I 1|a|1|10|... nothing (rank 5) */
+    tenv_expect(&e, w8, 1);
+    tenv_done(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_model),      cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_strategies), cmocka_unit_test(test_ttl_long),
+        cmocka_unit_test(test_model),
+        cmocka_unit_test(test_model_retract),
+        cmocka_unit_test(test_retract_changelog),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_strategies),
+        cmocka_unit_test(test_ttl_long),
         cmocka_unit_test(test_ttl_expire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,7 +50,13 @@
 # GROUP BY count per auction JOIN a GROUP BY max price per auction, also with sluice's small
 # mini-batches, whose -U / +U rows the join retracts; ujoin_dedup and ujoin_left:
 # the auctions INNER / LEFT JOIN their latest bid, a Deduplicate keeping the last row;
-# tests/sql/ujoin_*_print.sql), q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
+# tests/sql/ujoin_*_print.sql), Top-N over updating inputs and global Top-N the same way
+# (topn_agg / topn_agg_norn: the 3 auctions each bidder bid on most, over a GROUP BY, with
+# and without the row number: Flink's RetractableTopNFunction; topn_global / topn_global_norn:
+# the 5 auctions with the most bids / the highest total, no PARTITION BY; topn_global_bids:
+# the 3 highest bids, a global Top-N over the insert-only bids; tests/sql/topn_*_print.sql,
+# ties broken by a key so that the final state does not depend on arrival order; also with
+# small mini-batches), q10 (q10_fs.sql: its partitioned sink with ${OUT} for its path) and part_fs.sql (a
 # partitioned sink over a CSV file with characters Flink escapes in the partition values) -
 # these two compared by tests/sql/partitions.py: folder names, the rows in each folder,
 # _SUCCESS files; part_fs also with checkpoints -,
@@ -129,13 +135,16 @@ rank_queries="q18 q19 q4 q9" # the same, without mini-batch variants (a Rank emi
 outer_queries="outer_left outer_right outer_full outer_resid" # outer joins (tests/sql/<q>_print.sql): the same
 # regular joins over updating inputs (tests/sql/<q>_print.sql): the same, at 1, 2 and 4 workers
 ujoin_queries="ujoin_agg ujoin_dedup ujoin_left"
+# Top-N over updating inputs and global Top-N (tests/sql/<q>_print.sql): the same, at 1, 2 and
+# 4 workers, also with small mini-batches (more -U / +U rows for the Top-N to retract)
+topn_queries="topn_agg topn_agg_norn topn_global topn_global_norn topn_global_bids"
 for q in $upd_queries $rank_queries; do
   sed "s/'connector' = 'blackhole'/'connector' = 'print', 'print-identifier' = '$q'/" \
     "$ex/$q.sql" > "$tmp/${q}_print.sql"
   grep -q "'print-identifier' = '$q'" "$tmp/${q}_print.sql" ||
     { echo "FAIL: $ex/$q.sql has no blackhole sink to swap"; exit 1; }
 done
-for q in $upd_own $outer_queries $ujoin_queries; do cp "$here/${q}_print.sql" "$tmp/${q}_print.sql" || exit 1; done
+for q in $upd_own $outer_queries $ujoin_queries $topn_queries; do cp "$here/${q}_print.sql" "$tmp/${q}_print.sql" || exit 1; done
 printf "SET 'table.exec.mini-batch.size' = '700';\n" > "$tmp/minibatch.sql"
 python3 "$here/partitions.py" --gen "$tmp/part_in.csv" || exit 1
 # q13's side input: the file of Nexmark's SideInputGenerator ("i,i" for i in 0..9999), where
@@ -217,7 +226,9 @@ fi
 names=""
 for q in $nexmark_queries $part_queries; do names="$names $q"; done
 names="$names ysb"
-for q in $upd_queries $upd_own $rank_queries $outer_queries $ujoin_queries; do names="$names $q-print"; done
+for q in $upd_queries $upd_own $rank_queries $outer_queries $ujoin_queries $topn_queries; do
+  names="$names $q-print"
+done
 if [ ${#kafka_job[@]} -gt 0 ]; then for q in $kafka_queries; do names="$names kafka-$q"; done; fi
 key=$({
   cat "$("$flink" dir)/stamp"
@@ -245,7 +256,9 @@ if have_rows "$cache/$key" && cp -r "$cache/$key" "$mine" 2>/dev/null && have_ro
   echo "flink: rows from $cache/$key (the same runner, SQL and events as then)"
 else
   upd_files=()
-  for q in $upd_queries $upd_own $rank_queries $outer_queries $ujoin_queries; do upd_files+=("$tmp/${q}_print.sql"); done
+  for q in $upd_queries $upd_own $rank_queries $outer_queries $ujoin_queries $topn_queries; do
+    upd_files+=("$tmp/${q}_print.sql")
+  done
   flink_script "$tmp/flink-fs.sql" "" "$nexmark_queries $part_queries" "$here/nexmark_fs.sql" \
     "$ex/ddl_views.sql" "${upd_files[@]}"
   tf=$(date +%s)
@@ -258,7 +271,7 @@ else
   echo "flink: $(($(date +%s) - tf)) s in all"
   mkdir -p "$mine"
   for n in $names; do
-    case " $upd_queries $upd_own $rank_queries $outer_queries $ujoin_queries " in *" ${n%-print} "*)
+    case " $upd_queries $upd_own $rank_queries $outer_queries $ujoin_queries $topn_queries " in *" ${n%-print} "*)
       # Flink's print sink wrote the changelog into the runner's output
       python3 "$here/changelog.py" --ident "${n%-print}" "$tmp/flink.log" > "$mine/$n.rows" ||
         { echo "FAIL: Flink's changelog of ${n%-print}"; exit 1; }
@@ -387,6 +400,12 @@ for w in $(wk 1 2 4); do
   # with small mini-batches ujoin_agg's GROUP BYs emit -U / +U rows: the join retracts pairs
   check_changelog "ujoin_agg-print-minibatch" ujoin_agg "$w" "$tmp/minibatch.sql" \
     "$here/nexmark_fs.sql" "$ex/ddl_views.sql" "$tmp/ujoin_agg_print.sql" "${fsets[@]}"
+  for q in $topn_queries; do
+    check_changelog "$q-print" "$q" "$w" "$here/nexmark_fs.sql" "$ex/ddl_views.sql" \
+      "$tmp/${q}_print.sql" "${fsets[@]}"
+    check_changelog "$q-print-minibatch" "$q" "$w" "$tmp/minibatch.sql" "$here/nexmark_fs.sql" \
+      "$ex/ddl_views.sql" "$tmp/${q}_print.sql" "${fsets[@]}"
+  done
 done
 for w in $(wk 1 2); do
   check_parts part "$w" "$here/part_fs.sql" --set PART_IN="$tmp/part_in.csv"

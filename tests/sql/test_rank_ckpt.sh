@@ -7,7 +7,10 @@
 # Nexmark repository's q18 (the last bid per bidder and auction: a deduplication keeping the
 # last row by rowtime) with its sink swapped for print, and q19's Top-10 bids per auction
 # with the rank number written second (so that a row's first two values, auction and rank,
-# are its key), at 2 workers with a checkpoint every 50 ms. The job dies (SLUICE_CRASH_AT:
+# are its key), a Top-N over an updating input (topagg: the 3 auctions each bidder bid on most,
+# over a GROUP BY: its -U / +U retract and re-rank rows, every row of a bidder is state; key
+# bidder and rank) and a global Top-N over a GROUP BY (topglob: the 5 auctions with the most
+# bids, one partition; key the rank), at 2 workers with a checkpoint every 50 ms. The job dies (SLUICE_CRASH_AT:
 # _exit(137)) at a step of a later epoch, the same command resumes it, and the final state
 # (per key the last +I / +U row printed by the two runs: tests/sql/changelog.py --last-by; the
 # resumed run re-emits what its replayed input changes) must equal the final state of a run
@@ -39,17 +42,19 @@ SELECT auction, rank_number, bidder, price, channel, url, `dateTime`, extra FROM
 (SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM bid)
 WHERE rank_number <= 10;
 SQL
+queries="q18:2 q19:2 topagg:2 topglob:1" # query:the values of its key
 run() { # extra arguments...
   timeout -k 5 120 "$bin" run "$here/nexmark_paced.sql" "$ex/ddl_views.sql" \
-    "$tmp/q18.sql" "$tmp/q19.sql" --set TPS=$rate --set EVENTS_NUM=$events \
+    "$tmp/q18.sql" "$tmp/q19.sql" "$here/topn_upd.sql" --set TPS=$rate --set EVENTS_NUM=$events \
     --set BASE_TIME=$base --set NEXMARK_TABLE=datagen --workers 2 "$@"
 }
 mkdir -p "$tmp/ref"
 run > "$tmp/ref/log" 2>&1 || { echo "FAIL: the run without a crash"; tail -3 "$tmp/ref/log"; exit 1; }
-for q in q18 q19; do
+for qk in $queries; do
+  q=${qk%:*}
   python3 "$here/changelog.py" --ident $q "$tmp/ref/log" > "$tmp/want-$q" ||
     { echo "FAIL: the reference changelog of $q does not apply"; exit 1; }
-  python3 "$here/changelog.py" --ident $q --last-by 2 "$tmp/ref/log" |
+  python3 "$here/changelog.py" --ident $q --last-by ${qk#*:} "$tmp/ref/log" |
     cmp -s - "$tmp/want-$q" || { echo "FAIL: $q: last rows by key differ from the changelog's state"; fail=1; }
 done
 for cp in ckpt.after_committed@2 snapshot.after_write@3 ckpt.before_snapshot@3; do
@@ -69,8 +74,9 @@ for cp in ckpt.after_committed@2 snapshot.after_write@3 ckpt.before_snapshot@3; 
     echo "FAIL crash at $cp: the restarted job did not resume from a checkpoint"
     tail -3 "$d/log"; fail=1
   fi
-  for q in q18 q19; do
-    python3 "$here/changelog.py" --ident $q --last-by 2 "$d/log" > "$d/got-$q"
+  for qk in $queries; do
+    q=${qk%:*}
+    python3 "$here/changelog.py" --ident $q --last-by ${qk#*:} "$d/log" > "$d/got-$q"
     if cmp -s "$d/got-$q" "$tmp/want-$q" && [ -s "$tmp/want-$q" ]; then
       echo "ok   crash at $cp: $q ($(wc -l < "$tmp/want-$q") rows)"
     else

@@ -21,7 +21,8 @@
 #      files at 3 workers, killed, resumed at 2: the rows equal a run's without a crash, row
 #      for row.
 #   7. Top-N (the ten highest bids per auction) into print at 2 workers, killed, resumed at 3:
-#      the final state (per auction and rank the last row) equals a run's without a crash.
+#      the final state (per auction and rank the last row) equals a run's without a crash;
+#      7b the same for a Top-3 per bidder over a GROUP BY and a global Top-5 over a GROUP BY.
 #   8. 4, 5 and 7 in one job with 'table.exec.state.ttl' = '1 h' (their snapshot formats
 #      with each key's last write), 2 -> 3 workers: the results of 4, 5 and 7's runs.
 #   9. OVER aggregates (a ROWS frame per auction, a RANGE frame per bidder) into files at 2
@@ -279,6 +280,38 @@ else
     bad "Top-10 at 2, then 3 workers: $(wc -l < "$d/got") rows, want $(wc -l < "$tmp/want-top")"
     diff "$d/got" "$tmp/want-top" | head -6
   fi
+fi
+
+# ---- 7b. Top-N over an updating input and a global Top-N, 2 -> 3 workers -------------------
+# (topagg: the 3 auctions each bidder bid on most, over a GROUP BY: retract mode, every row
+# of a bidder in the state, and rows kept back while a checkpoint aligns; topglob: the 5
+# auctions with the most bids, one partition that moves to the new owner of its key group)
+mkdir -p "$tmp/aref"
+FAST=1 jrun "$tmp/aref" 1 "$here/topn_upd.sql" > "$tmp/aref/log" 2>&1 ||
+    { bad "Top-N over GROUP BY without a crash"; tail -3 "$tmp/aref/log"; }
+for q in topagg topglob; do
+  python3 "$here/changelog.py" --ident $q "$tmp/aref/log" > "$tmp/want-$q" ||
+      bad "$q: the reference changelog does not apply"
+done
+d=$tmp/topagg
+mkdir -p "$d"
+if ! run_and_kill 8 jrun "$d" 2 "$here/topn_upd.sql"; then
+  bad "Top-N over GROUP BY: the run at 2 workers was not killed while running"; tail -5 "$d/log"
+elif ! FAST=1 jrun "$d" 3 "$here/topn_upd.sql" >> "$d/log" 2>&1; then
+  bad "Top-N over GROUP BY: the run at 3 workers did not complete"; tail -5 "$d/log"
+else
+  grep -q "rescaling the state of epoch [0-9]* from 2 workers to 3" "$d/log" ||
+      bad "Top-N over GROUP BY: no rescale from 2 to 3 workers in the log"
+  for qk in topagg:2 topglob:1; do # query:the values of its key
+    q=${qk%:*}
+    python3 "$here/changelog.py" --ident $q --last-by ${qk#*:} "$d/log" > "$d/got-$q"
+    if cmp -s "$d/got-$q" "$tmp/want-$q" && [ -s "$tmp/want-$q" ]; then
+      echo "ok   $q at 2, then 3 workers ($(wc -l < "$d/got-$q") rows)"
+    else
+      bad "$q at 2, then 3 workers: $(wc -l < "$d/got-$q") rows, want $(wc -l < "$tmp/want-$q")"
+      diff "$d/got-$q" "$tmp/want-$q" | head -6
+    fi
+  done
 fi
 
 # ---- 8. the same three kinds with 'table.exec.state.ttl' = '1 h' (nothing expires), in one
