@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/test.sh - the test command: installs what is missing, builds the four builds
 # (release, ASan+UBSan, batch capacity 2, ThreadSanitizer; release first, the others in the
-# background while the tests of the builds before them run) with warnings as errors, runs the
+# background while the tests of the builds before them run; the capacity-2 tests beside the
+# TSan tests, neither of which fills the machine alone) with warnings as errors, runs the
 # whole suite in the first three (the tests labelled "broker", of a real Kafka broker and of
 # Flink, in the ASan build only; the Flink oracle, label oracle, in the release and ASan
 # builds; the checks of the source text, and the network namespace test, label netns, in
@@ -90,47 +91,46 @@ times+=("build(release) $((SECONDS - t0))s")
 passed=0
 failed=0
 status=0
-for b in release asan cap2 tsan; do
-  tw=$SECONDS
+
+# run_tests B: build/B's tests with their selection and settings; ctest's output on stdout,
+# its exit status returned
+run_tests() (
+  local b=$1
+  shift
   unset CKPT_PHASES ORACLE_WORKERS PIPELINES_WORKERS SLUICE_TEST_SMALL # set per build below
-  if [ "$b" != release ] && ! wait_build "$b"; then
-    failed=$((failed + 1))
-    status=1
-    times+=("$b (build failed) $((SECONDS - tw))s")
-    continue
-  fi
-  echo "=== build/$b ==="
-  tb=$SECONDS
-  log=$(mktemp)
   if [ "$b" = tsan ]; then
     # test_pipelines.sh at 2 and 4 workers, where threads meet (PIPELINES_WORKERS)
-    (cd "build/$b" && TSAN_OPTIONS=${TSAN_OPTIONS:-$tsan_options} PIPELINES_WORKERS="2 4" \
-       ctest --output-on-failure -j 2 -L threads "$@") 2>&1 | tee "$log"
-  else
-    # the real Kafka broker's and Flink's tests (label broker) run in the ASan build only,
-    # the checks of the source text (label source) and the network namespace test (label
-    # netns: a real broker too, but no path of its own for ASan) in the release build only
-    # (test_checkpoint.sh: its random kills in the release build only, CKPT_PHASES); the
-    # Flink oracle (label oracle) at 1, 2 and 4 workers in the release build, at 2 in the
-    # ASan build (ORACLE_WORKERS)
-    case $b in
-      release) leave_out=(-LE broker) ;;
-      asan)
-        leave_out=(-LE 'source|netns')
-        export CKPT_PHASES=points ORACLE_WORKERS=2 PIPELINES_WORKERS=2 SLUICE_TEST_SMALL=1 ;;
-      cap2) leave_out=(-LE 'broker|source|protocol|nocap2|oracle|netns') ;;
-      *) leave_out=(-LE 'broker|source|oracle|netns') ;;
-    esac
-    # release and ASan: four at a time on two cores, cap2 three - their long tests (Flink,
-    # the broker, the crash tests, ZooKeeper sessions) wait on JVMs, timers and restarts
-    # more than they compute (the release step's tests took 969 s one after the other for
-    # 320 CPU s; the ASan step's 2142 s for 890 CPU s: docs/testing.md, "Time budget")
-    jobs=3
-    case $b in release | asan) jobs=4 ;; tsan) jobs=2 ;; esac
-    (cd "build/$b" && ctest --output-on-failure -j "$jobs" "${leave_out[@]}" "$@") 2>&1 | tee "$log"
+    cd "build/$b" && TSAN_OPTIONS=${TSAN_OPTIONS:-$tsan_options} PIPELINES_WORKERS="2 4" \
+      ctest --output-on-failure -j 2 -L threads "$@"
+    return
   fi
-  rc=${PIPESTATUS[0]}
-  times+=("$b $((SECONDS - tb))s (build wait $((tb - tw))s)")
+  # the real Kafka broker's and Flink's tests (label broker) run in the ASan build only,
+  # the checks of the source text (label source) and the network namespace test (label
+  # netns: a real broker too, but no path of its own for ASan) in the release build only
+  # (test_checkpoint.sh: its random kills in the release build only, CKPT_PHASES); the
+  # Flink oracle (label oracle) at 1, 2 and 4 workers in the release build, at 2 in the
+  # ASan build (ORACLE_WORKERS)
+  local leave_out
+  case $b in
+    release) leave_out=(-LE broker) ;;
+    asan)
+      leave_out=(-LE 'source|netns')
+      export CKPT_PHASES=points ORACLE_WORKERS=2 PIPELINES_WORKERS=2 SLUICE_TEST_SMALL=1 ;;
+    cap2) leave_out=(-LE 'broker|source|protocol|nocap2|oracle|netns') ;;
+    *) leave_out=(-LE 'broker|source|oracle|netns') ;;
+  esac
+  # release and ASan: four at a time on two cores, cap2 three - their long tests (Flink,
+  # the broker, the crash tests, ZooKeeper sessions) wait on JVMs, timers and restarts
+  # more than they compute (the release step's tests took 969 s one after the other for
+  # 320 CPU s; the ASan step's 2142 s for 890 CPU s: docs/testing.md, "Time budget")
+  local jobs=3
+  case $b in release | asan) jobs=4 ;; esac
+  cd "build/$b" && ctest --output-on-failure -j "$jobs" "${leave_out[@]}" "$@"
+)
+
+# account B LOG RC: counts build/B's results from its ctest output LOG
+account() {
+  local b=$1 log=$2 rc=$3 total nfail
   total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' "$log" | tail -1)
   nfail=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
   if [ "$b" = tsan ]; then
@@ -142,21 +142,81 @@ for b in release asan cap2 tsan; do
       failed=$((failed + 1))
       status=1
     done
+    if [ -z "$total" ] && grep -q 'No tests were found' "$log"; then
+      return # e.g. tools/test.sh -R kernels: no threaded test among them
+    fi
   fi
-  if [ -z "$total" ] && [ "$b" = tsan ] && grep -q 'No tests were found' "$log"; then
-    rm -f "$log"
-    continue # e.g. tools/test.sh -R kernels: no threaded test among them
-  fi
-  rm -f "$log"
   if [ -z "$total" ]; then
     failed=$((failed + 1))
     status=1
-    continue
+    return
   fi
   passed=$((passed + total - nfail))
   failed=$((failed + nfail))
   [ "$rc" -eq 0 ] || status=1
+}
+
+build_failed() {
+  failed=$((failed + 1))
+  status=1
+  times+=("$1 (build failed) $2s")
+}
+
+# release, then ASan, one after the other, their output as it comes
+for b in release asan; do
+  tw=$SECONDS
+  if [ "$b" != release ] && ! wait_build "$b"; then
+    build_failed "$b" $((SECONDS - tw))
+    continue
+  fi
+  echo "=== build/$b ==="
+  tb=$SECONDS
+  log=$(mktemp)
+  run_tests "$b" "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  times+=("$b $((SECONDS - tb))s (build wait $((tb - tw))s)")
+  account "$b" "$log" "$rc"
+  rm -f "$log"
 done
+# capacity 2 and TSan at the same time: neither fills the two cores alone (the cap2 step's
+# 95 CPU s took 110 s at three tests at a time; TSan's two threaded tests at a time wait on
+# each other's threads), so one after the other they left about half the machine idle for
+# some 200 s (docs/testing.md, "Time budget"). cap2 runs in the background into a log,
+# printed once TSan's step, which prints as it comes, is done.
+tw=$SECONDS
+cap2_ok=0
+if wait_build cap2; then
+  cap2_ok=1
+  tb_cap2=$SECONDS
+  cap2_log=$(mktemp)
+  (run_tests cap2 "$@" > "$cap2_log" 2>&1; echo "$? $(date +%s)" > "$cap2_log.rc") &
+  t0_cap2=$(date +%s)
+  cap2_pid=$!
+else
+  build_failed cap2 $((SECONDS - tw))
+fi
+tw_tsan=$SECONDS
+if wait_build tsan; then
+  echo "=== build/tsan ==="
+  tb=$SECONDS
+  log=$(mktemp)
+  run_tests tsan "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  times+=("tsan $((SECONDS - tb))s (build wait $((tb - tw_tsan))s)")
+  account tsan "$log" "$rc"
+  rm -f "$log"
+else
+  build_failed tsan $((SECONDS - tw_tsan))
+fi
+if [ "$cap2_ok" = 1 ]; then
+  wait "$cap2_pid"
+  echo "=== build/cap2 (run beside build/tsan) ==="
+  cat "$cap2_log"
+  read -r cap2_rc cap2_end < "$cap2_log.rc" || cap2_rc=1 cap2_end=$(date +%s)
+  times+=("cap2 $((cap2_end - t0_cap2))s (build wait $((tb_cap2 - tw))s)")
+  account cap2 "$cap2_log" "$cap2_rc"
+  rm -f "$cap2_log" "$cap2_log.rc"
+fi
 if [ "$want_fuzz" = 1 ]; then
   tw=$SECONDS
   wait_build fuzz # a failed build fails again, with its errors, in tools/fuzz.sh below
