@@ -410,6 +410,19 @@ static int sl_cc_auto_lead(struct sl_exec *x, struct sl_error *err)
     free(ms);
     if (rc)
         return rc;
+    /* the leader runs workers too: an assignment without its own range (its member node was
+     * gone while the members were listed - a session that expired between two generations)
+     * is not published, as the members would take it and wait for epochs nobody triggers */
+    const struct sl_assign_member *self = sl_cluster_find(a, x->cl_member);
+    if (!self || self->hi - self->lo != x->n) {
+        rc = sl_error_set(err, SL_EREBALANCE,
+                          "job '%s': the leader's own member node (%s) was not among the "
+                          "members it would assign: generation %" PRId64 " is not published; "
+                          "the group is formed again",
+                          o->job, x->cl_member, a->generation);
+        sl_assignment_free(a);
+        return rc;
+    }
     /* the channel's topic carries W: a broker without CreateTopics (`sluice kafka-mock`)
      * can have each generation's made beforehand at the W it will have */
     snprintf(a->topic, sizeof(a->topic), "sluice-%s-g%" PRId64 "-w%" PRId64, o->job, a->generation,
@@ -450,7 +463,16 @@ int sl_ccluster_auto_setup(struct sl_exec *x, struct sl_error *err)
             return sl_error_set(err, SL_ESTOPPED,
                                 "job '%s': stopped while waiting for the cluster's assignment",
                                 o->job);
-        if ((rc = sl_ckpt_try_lead(x->ck, err)))
+        /* this process's member node, which the live thread keeps while a generation
+         * runs: between two it may have gone with an expired session */
+        rc = sl_livecfg_ensure_member(opts->live, err);
+        if (!rc)
+            rc = sl_ckpt_try_lead(x->ck, err);
+        if (rc == SL_EZK_RETRY) { /* ZooKeeper away for a moment: look again */
+            sl_cc_sleep_ms(100);
+            continue;
+        }
+        if (rc)
             return rc;
         if (sl_ckpt_is_leader(x->ck)) {
             if ((rc = sl_cc_auto_lead(x, err)))
@@ -584,6 +606,13 @@ int sl_ccluster_leader_complete(struct sl_exec *x, struct sl_coordinator *cc, ui
         if (wrc == SL_ESTATE || wrc == SL_EREBALANCE) {
             *err = e2;
             rc = wrc; /* --cluster auto: a new generation, not a failed run */
+        } else if (x->cl_auto) {
+            /* an ack of a newer generation (another leader published since this one's
+             * latch was lost) or a member gone that the watch has not seen yet: either way
+             * the group is formed again */
+            char msg[sizeof(err->msg)];
+            snprintf(msg, sizeof(msg), "%s", err->msg);
+            rc = sl_error_set(err, SL_EREBALANCE, "%s", msg);
         }
     }
     if (rc)

@@ -1848,6 +1848,14 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         if (ca.committed)
             co.restart = false; /* this run's epochs are the ones to restore from now on */
         rc = sl_exec_run_gen(job, &o, &ca, sum, err);
+        if (rc == SL_EFENCED && !(opts->stop && atomic_load(opts->stop))) {
+            /* a leader deposed while it was frozen (its latch node went with its session):
+             * it joins the next generation like any other process */
+            char msg[sizeof(err->msg)];
+            snprintf(msg, sizeof(msg), "%s", err->msg);
+            rc =
+                sl_error_set(err, SL_EREBALANCE, "%s: this process joins the next generation", msg);
+        }
         if (rc != SL_EREBALANCE)
             break;
         if (opts->ckpt->log && sl_log_enabled(SL_LOG_INFO))

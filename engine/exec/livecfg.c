@@ -324,6 +324,20 @@ int sl_livecfg_cluster(struct sl_livecfg *lc, const char *role, int64_t w, int64
     return rc;
 }
 
+int sl_livecfg_ensure_member(struct sl_livecfg *lc, struct sl_error *err)
+{
+    if (!lc || lc->running)
+        return 0; /* the live thread rejoins by itself while it runs */
+    bool expired = sl_zk_expired(lc->zk);
+    if (!expired && lc->joined)
+        return 0;
+    int rc = sl_lc_join(lc, expired, err);
+    if (!rc)
+        sl_lc_logl(lc, SL_LOG_INFO, "joined the job's group again as %s (%s)", lc->me.name,
+                   expired ? "the ZooKeeper session had expired" : "the member node was lost");
+    return rc;
+}
+
 const char *sl_livecfg_member_name(const struct sl_livecfg *lc)
 {
     return lc ? lc->me.name : "";

@@ -109,6 +109,12 @@ int sl_livecfg_open(const struct sl_livecfg_config *cfg, struct sl_job *job,
 /* Leaves (deletes the member node), closes the session and frees; NULL is fine. */
 void sl_livecfg_close(struct sl_livecfg *lc);
 
+/* --cluster auto, between two generations (the live thread detached): joins the job's
+ * group again when this process's member node may be gone - its session expired, or the
+ * node was lost - in a new session where the old one expired. 0 when the node is there as
+ * far as the client knows. */
+int sl_livecfg_ensure_member(struct sl_livecfg *lc, struct sl_error *err);
+
 /* The executor's side (engine/exec/exec.c). attach: starts the watcher applying changes to
  * the run x (its rate buckets and checkpoint interval); `interval_flag_ms` is the
  * --checkpoint-interval given (0: none), what removing the key goes back to before the
