@@ -34,7 +34,8 @@ zk=$zkaddr/sluice-ca
 # the channel topics of the generations each case makes (the first process to start leads:
 # the others start once it says so); the mock takes about 0.25 s per topic here
 topics=()
-for t in aa-g1-w3 ab-g1-w3 ab-g2-w2 ac-g1-w2 ac-g2-w3 ad-g1-w3 ad-g2-w1 ae-g1-w3 ae-g2-w2; do
+for t in aa-g1-w3 ab-g1-w3 ab-g2-w2 ac-g1-w2 ac-g2-w3 ad-g1-w3 ad-g2-w1 ae-g1-w3 ae-g2-w2 \
+         af-g1-w3 af-g2-w1 af-g2-w2 af-g3-w3 af-g3-w1 af-g4-w3 af-g4-w1; do
   topics+=(--topic "sluice-$t:${t##*-w}")
 done
 sl_mock_start "${topics[@]}" --topic nexmark:4
@@ -210,6 +211,36 @@ if await_epochs ae 2; then
   fi
 else
   echo "FAIL left: fewer than 2 epochs committed in 30 s"; cat "$tmp"/ae-p*.err; fail=1
+  kill "${pids[p0]}" "${pids[p1]}"; wait
+fi
+# (f) the leader frozen (SIGSTOP) for longer than its session: the member leads generation 2
+# alone; the old leader, woken, finds its latch gone (its commit is fenced, or its watch sees
+# the new generation) and joins the next generation as a member instead of exiting 1
+start af p0 2 --cluster-min-members 2
+pids[p0]=$pid
+leads af p0
+start af p1 1 --cluster-min-members 2
+pids[p1]=$pid
+if await_epochs af 2; then
+  froze=$(pgrep -P "${pids[p0]}")
+  kill -STOP "$froze"
+  t=0
+  while ! grep -q "generation 2 published" "$tmp/af-p1.err" && [ $t -lt 300 ]; do
+    sleep 0.1; t=$((t + 1))
+  done
+  kill -CONT "$froze"
+  if waitall frozen af p0 p1 && same af frozen; then
+    if grep -q "generation 2 published, 1 workers over 1 processes" "$tmp/af-p1.err" &&
+       grep -Eq "generation [3-9] published, 3 workers over 2 processes|generation [3-9] \(leader" \
+         "$tmp"/af-p*.err; then
+      echo "ok   frozen: the leader stopped past its session: the member led generation 2 alone, the old leader joined a later one at W = 3 (exit 0 both), $(wc -l < "$want") rows equal"
+    else
+      echo "FAIL frozen: no generation 2 at W = 1 and a later one at W = 3"; cat "$tmp"/af-p*.err
+      fail=1
+    fi
+  fi
+else
+  echo "FAIL frozen: fewer than 2 epochs committed in 30 s"; cat "$tmp"/af-p*.err; fail=1
   kill "${pids[p0]}" "${pids[p1]}"; wait
 fi
 exit $fail
