@@ -32,6 +32,8 @@ struct sl_latch {
     char node[SL_ZK_PATH_MAX]; /* "" before joining */
     char ident[128];           /* the node's data: "host pid session", for operators */
     char data[128];            /* sl_latch_set_data's, instead of ident ("": none) */
+    char group[128];           /* sl_latch_set_group's: nodes whose data start with it are
+                                * peers, which do not stand in the line ("": none) */
     char token[24];            /* "n-<16 hex>-": the name prefix in this session; "" before */
     bool lost;                 /* a create with `token` lost its answer: a node may exist */
     int64_t session;           /* the session that created node / token */
@@ -286,8 +288,41 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
             }
         }
         char pred[SL_ZK_PATH_MAX] = "";
-        if (me < n && me > 0)
+        if (me < n && me > 0 && l->group[0]) {
+            /* a group: the nearest node before this one that is not a peer is what it
+             * waits for; peers before it do not count (their data start with the group) */
+            size_t gl = strlen(l->group);
+            for (size_t i = me; i-- > 0 && !pred[0] && !rc;) {
+                char p[SL_ZK_PATH_MAX], buf[160];
+                size_t len = 0;
+                snprintf(p, sizeof(p), "%s/%s", l->dir, names[i]);
+                rc = sl_zk_get(l->zk, p, buf, sizeof(buf) - 1, &len, NULL, err);
+                if (rc == SL_ENOTFOUND || rc == SL_EFULL) { /* gone meanwhile; long: not a peer */
+                    if (rc == SL_EFULL)
+                        snprintf(pred, sizeof(pred), "%s", p);
+                    rc = 0;
+                    continue;
+                }
+                if (!rc && (len < gl || memcmp(buf, l->group, gl) != 0))
+                    snprintf(pred, sizeof(pred), "%s", p);
+            }
+            if (rc) {
+                sl_zk_names_free(names, n);
+                if (rc != SL_EZK_RETRY)
+                    return rc;
+                double left = deadline - sl_latch_now();
+                if (left <= 0)
+                    return sl_error_set(err, SL_ETIMEOUT, "latch %s: ZooKeeper unreachable",
+                                        l->dir);
+                if ((rc = sl_latch_wait_connected(l, deadline, err)) != 0 && rc != SL_EZK_RETRY)
+                    return rc;
+                continue;
+            }
+            if (!pred[0])
+                me = 0; /* only peers before it: it holds, with them */
+        } else if (me < n && me > 0) {
             snprintf(pred, sizeof(pred), "%s/%s", l->dir, names[me - 1]);
+        }
         sl_zk_names_free(names, n);
         if (me == n) {
             /* deleted by someone else while the session lives on (an operator fencing this
@@ -326,6 +361,11 @@ int sl_latch_acquire(struct sl_latch *l, int timeout_ms, struct sl_error *err)
 void sl_latch_set_data(struct sl_latch *l, const char *data)
 {
     snprintf(l->data, sizeof(l->data), "%s", data ? data : "");
+}
+
+void sl_latch_set_group(struct sl_latch *l, const char *group)
+{
+    snprintf(l->group, sizeof(l->group), "%s", group ? group : "");
 }
 
 bool sl_latch_is_leader(const struct sl_latch *l)

@@ -35,6 +35,14 @@ int sl_latch_new(struct sl_zk *zk, const char *dir, struct sl_latch **out, struc
  * session"): who is in the line, for operators and for a lock's "held by" (coord/lock.h). */
 void sl_latch_set_data(struct sl_latch *latch, const char *data);
 
+/* A group (at most 127 bytes; NULL or "": none, the default): the nodes before this one
+ * whose data start with `group` are its PEERS and do not stand in its way - it leads once
+ * every node before it is a peer, and waits (watching the nearest one) for the others. So
+ * several processes of one group hold it at once, and another group's waits for all of
+ * them: a lock shared by the processes of one job (coord/lock.h, sl_lock_set_group). Its
+ * own data (sl_latch_set_data) should start with the group. */
+void sl_latch_set_group(struct sl_latch *latch, const char *group);
+
 /* A flag (borrowed; NULL: none) that ends sl_latch_acquire's waits once non-zero - set by
  * a SIGINT / SIGTERM handler (tools/cmd_run.c) or any thread: a wait looks at it at least
  * every 100 ms. */

@@ -110,6 +110,11 @@ int sl_lock_acquire(struct sl_lock *l, int timeout_ms, struct sl_error *err)
     return rc;
 }
 
+void sl_lock_set_group(struct sl_lock *l, const char *group)
+{
+    sl_latch_set_group(l->latch, group);
+}
+
 void sl_lock_set_stop(struct sl_lock *l, const _Atomic int *stop)
 {
     sl_latch_set_stop(l->latch, stop);

@@ -54,6 +54,14 @@ int sl_lock_acquire(struct sl_lock *lock, int timeout_ms, struct sl_error *err);
  * sl_lock_free, as after SL_ETIMEOUT. */
 void sl_lock_set_stop(struct sl_lock *lock, const _Atomic int *stop);
 
+/* A group that holds the lock together (NULL: none, the default; before the first
+ * acquire): contenders whose owner text starts with `group` (e.g. "job J host ") do not
+ * wait for one another - each holds it once every node before its own is of the group -
+ * and any other contender waits until none of them is before it (coord/latch.h,
+ * sl_latch_set_group). The processes of one job over several machines share a folder's lock
+ * so; another job still waits for all of them. Fencing stays per process (its session). */
+void sl_lock_set_group(struct sl_lock *lock, const char *group);
+
 /* Whether the lock is held as far as the client knows: acquired, not released, the
  * session not expired. No I/O. */
 bool sl_lock_held(struct sl_lock *lock);

@@ -113,9 +113,11 @@ int sl_fsw_init(struct sl_fsw *fw, const struct sl_table *t, const struct sl_con
         return rc;
     if ((rc = sl_fsw_opt_duration(t, env, "sluice.lock-timeout", 60000, &fw->lock_wait_ms, err)))
         return rc;
-    if (env->zk && env->checkpoints && !env->cluster) {
-        /* (a job over several processes writes one folder from each: the lock per job,
-         * not per process, is not built yet - docs/cluster.md) */
+    if (env->zk && env->checkpoints) {
+        /* a job over several processes writes one folder from each of them (part files
+         * named by global worker): they share the lock as one group, the job, and another
+         * job waits for all of them (sl_lock_set_group) */
+        fw->lock_shared = env->cluster > 0;
         /* the lock's session: the job's ensemble, under /sluice-locks whatever the job's
          * chroot, so that jobs of every chroot see one another's locks */
         const char *slash = strchr(env->zk, '/');
@@ -159,6 +161,14 @@ int sl_fsw_lock(struct sl_fsw *fw, struct sl_error *err)
                             15000, fw->lock_stop, &fw->lock_zk, &e);
     if (!rc)
         rc = sl_lock_new(fw->lock_zk, path, fw->lock_owner, &fw->folder_lock, &e);
+    if (!rc && fw->lock_shared) {
+        /* the owner text up to its host: "job J host " (the same cut of J as the owner's) */
+        const char *h = strstr(fw->lock_owner, " host ");
+        char group[160];
+        snprintf(group, sizeof(group), "%.*s", h ? (int)(h - fw->lock_owner) + 6 : 0,
+                 fw->lock_owner);
+        sl_lock_set_group(fw->folder_lock, group);
+    }
     if (!rc) {
         sl_lock_set_stop(fw->folder_lock, fw->lock_stop); /* SIGINT / SIGTERM end the wait */
         rc = sl_lock_acquire(fw->folder_lock, 0, &e);     /* one look: free, or held by whom */

@@ -88,6 +88,8 @@ struct sl_fsw {
      * recover, held for the sink's life; NULL without */
     char *lock_connect;           /* "hosts/sluice-locks": the lock's own session, owned */
     char *lock_owner;             /* "job J host H pid P", owned */
+    bool lock_shared;             /* a job over several processes: its processes share the
+                                   * lock (its group, "job J host "; coord/latch.h) */
     int lock_session_ms;          /* the job's ZooKeeper session timeout (0: 10 s) */
     int64_t lock_wait_ms;         /* 'sluice.lock-timeout' */
     const _Atomic int *lock_stop; /* the run's stop flag (env->stop): ends the wait */

@@ -139,6 +139,57 @@ static void test_exclusion_no_herd(void **state)
     sl_zk_close(zc);
 }
 
+/* A group (sl_lock_set_group): the processes of one job hold the lock together; another
+ * job waits for all of them, and a peer that joins behind another job's waiter waits too. */
+static void test_group(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_zk *z1 = sl_pt_open_zk(&g_pt, 4000), *z2 = sl_pt_open_zk(&g_pt, 4000),
+                 *zb = sl_pt_open_zk(&g_pt, 4000), *z3 = sl_pt_open_zk(&g_pt, 4000);
+    struct sl_lock *a1, *a2, *b, *a3;
+    assert_int_equal(sl_lock_new(z1, "/t/group", "job a host h1 pid 1", &a1, &err), 0);
+    assert_int_equal(sl_lock_new(z2, "/t/group", "job a host h2 pid 2", &a2, &err), 0);
+    assert_int_equal(sl_lock_new(zb, "/t/group", "job ab host h3 pid 3", &b, &err), 0);
+    assert_int_equal(sl_lock_new(z3, "/t/group", "job a host h4 pid 4", &a3, &err), 0);
+    sl_lock_set_group(a1, "job a host ");
+    sl_lock_set_group(a2, "job a host ");
+    sl_lock_set_group(b, "job ab host "); /* "job a" is a prefix of its job's name, not a peer */
+    sl_lock_set_group(a3, "job a host ");
+    /* both processes of job a hold it */
+    assert_int_equal(sl_lock_acquire(a1, 5000, &err), 0);
+    assert_int_equal(sl_lock_acquire(a2, 5000, &err), 0);
+    assert_true(sl_lock_held(a1) && sl_lock_held(a2));
+    assert_int_equal(sl_lock_check(a2, &err), 0);
+    /* job ab waits, naming the first holder */
+    assert_int_equal(sl_lock_acquire(b, 0, &err), SL_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "held by 'job a host h1 pid 1'"));
+    /* a third process of job a joins behind ab's node: it waits (the line is fair) */
+    assert_int_equal(sl_lock_acquire(a3, 0, &err), SL_ETIMEOUT);
+    /* a1 leaves: ab still waits for a2 */
+    assert_int_equal(sl_lock_release(a1, &err), 0);
+    assert_int_equal(sl_lock_acquire(b, 300, &err), SL_ETIMEOUT);
+    /* a2 leaves: ab holds, a3 waits for it */
+    struct waiter wb;
+    waiter_start(&wb, b);
+    assert_int_equal(sl_lock_release(a2, &err), 0);
+    assert_int_equal(waiter_join(&wb), 0);
+    assert_true(sl_lock_held(b));
+    assert_int_equal(sl_lock_acquire(a3, 300, &err), SL_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "held by 'job ab host h3 pid 3'"));
+    assert_int_equal(sl_lock_release(b, &err), 0);
+    assert_int_equal(sl_lock_acquire(a3, 5000, &err), 0);
+    sl_lock_free(a1);
+    sl_lock_free(a2);
+    sl_lock_free(b);
+    sl_lock_free(a3);
+    sl_zk_close(z1);
+    sl_zk_close(z2);
+    sl_zk_close(zb);
+    sl_zk_close(z3);
+}
+
 static void test_session_expiry(void **state)
 {
     (void)state;
@@ -598,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_check_across_restart),
         cmocka_unit_test(test_exclusion_no_herd),
         cmocka_unit_test(test_session_expiry),
+        cmocka_unit_test(test_group),
         cmocka_unit_test(test_two_jobs_one_folder),
         cmocka_unit_test(test_stop_flag),
         cmocka_unit_test(test_signal_ends_waits),
