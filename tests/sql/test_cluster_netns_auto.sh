@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# tests/sql/test_cluster_netns_auto.sh - issue #15's acceptance test of a job over several
+# hosts ("Tests": a bounded Kafka -> windowed aggregation -> file job on 3 processes, one
+# killed with SIGKILL mid-run, scaled from 3 to 2 and back to 4, the output equal to a
+# crash-free single process's row for row) with the assignment from ZooKeeper: `--cluster
+# auto` (docs/cluster.md, "The assignment from ZooKeeper" and "Several hosts: the network
+# namespace test"). Every sluice process runs in a network namespace of its own
+# (tests/util/netns.sh) and reaches the real Kafka broker and ZooKeeper of tools/kafka.sh
+# only over the bridge (chroot /sluice-na); the channel topic of each generation,
+# "sluice-na-g<G>-w<W>", is created by the processes on that broker. The state directory
+# is one folder every process shares, standing in for NFS or HDFS.
+#
+# The job: the topic "nexmark" (4 partitions, filled by `sluice gen`) through a TUMBLE window
+# aggregation into one filesystem folder (ckpt_kafka_bounded.sql, cluster_tumble_fs.sql),
+# one worker per process, an epoch every 200 ms, ZooKeeper sessions of 2 s, stabilization
+# 0.5 s, each process paced at $PACE records/s, so that every change lands mid-run. No
+# process is ever restarted: the processes that run rebalance by themselves.
+#   1. hosts 1-3 start (--cluster-min-members 3): generation 1 at W = 3; wait for its
+#      first committed epoch, and one more;
+#   2. the leader's process is SIGKILLed: once its session expired, the two survivors - one
+#      of them now holding the latch - publish generation 2 at W = 2 and go on; wait for its
+#      first committed epoch;
+#   3. a process starts on host 4: generation 3 at W = 3; wait for its first committed epoch;
+#   4. a process starts on host 5: generation 4 at W = 4;
+#   5. the bounded input ends: every running process exits 0, the last manifest is generation
+#      4's over 4 workers and says "finished 1" (so each change happened before the end),
+#      and the folder's rows equal one process at --workers 3 (no checkpoints), row for row.
+# Each generation's first committed epoch is read from the processes' logs (the leader's
+# line "generation G (W workers): its first epoch E committed T ms after its publication
+# (the rebalance time; at Unix S s)"). The test prints each rebalance time and the time
+# from the SIGKILL to generation 2's first committed epoch (time to output resuming), with
+# the session timeout and stabilization they depend on.
+# At the end: the namespaces, veths and bridge are gone (checked after the teardown).
+# Needs root (or CAP_NET_ADMIN): without, it skips (exit 77) saying why.
+# Label netns: it runs in the release build only (docs/testing.md, "Which test runs where").
+set -u
+bin=${SLUICE_BIN:?}
+src=${SLUICE_SOURCE_DIR:?}
+here=$src/tests/sql
+ex=$src/docs/examples/nexmark
+. "$src/tests/util/netns.sh"
+sl_netns_up 5
+tmp=$(mktemp -d)
+kdir=
+sl_at_exit 'rm -rf "$tmp"'
+sl_at_exit '[ -n "$kdir" ] && "$src/tools/kafka.sh" stop --dir "$kdir" > /dev/null 2>&1'
+
+out=$("$src/tools/kafka.sh" start --host "$SL_NETNS_ADDR" --partitions 4 --owner $$) ||
+  { echo "FAIL: no Kafka broker (tools/kafka.sh start --host $SL_NETNS_ADDR failed: see above)"; exit 1; }
+eval "$out"
+kdir=$KAFKA_DIR
+bs=$BOOTSTRAP
+zk=${ZOOKEEPER:?tools/kafka.sh printed no ZOOKEEPER=}/sluice-na
+session=2       # s, the ZooKeeper session timeout
+stab=500        # ms, the stabilization before a generation is published
+PACE=${PACE:-600} # records/s per process
+echo "hosts ${SL_HOST_ADDR[*]}; broker $bs and ZooKeeper $ZOOKEEPER on the bridge"
+
+fail=0
+events=${CLUSTER_EVENTS:-16000}
+base=1700000000000
+"$bin" gen nexmark --events "$events" --base-time $base --rate 10000 --topic nexmark \
+    --brokers "$bs" --property log_level=3 > /dev/null 2> "$tmp/gen.err" ||
+  { echo "FAIL: sluice gen"; cat "$tmp/gen.err"; exit 1; }
+cat > "$tmp/set.sql" << SQL
+SET 'high-availability.zookeeper.client.session-timeout' = '$session s';
+SET 'jobmanager.adaptive-scheduler.resource-stabilization-timeout' = '$stab ms';
+SQL
+echo "SET 'sluice.source.kafka.scan.rate-limit' = '$PACE';" > "$tmp/paced.sql"
+sql=("$here/ckpt_kafka_bounded.sql" "$ex/ddl_views.sql" "$tmp/set.sql"
+     "$here/cluster_tumble_fs.sql" --set TOPIC=nexmark --set BOOTSTRAP_SERVERS="$bs"
+     --set NEXMARK_TABLE=kafka)
+
+# the reference: one process, 3 workers, no checkpoints (in the root namespace)
+"$bin" run "${sql[@]}" --workers 3 --set OUT="$tmp/one" > /dev/null 2> "$tmp/one.err" ||
+  { echo "FAIL: the single process"; cat "$tmp/one.err"; exit 1; }
+want=$tmp/want
+python3 "$here/rows.py" "$tmp/one" > "$want"
+[ -s "$want" ] || { echo "FAIL: no reference rows"; exit 1; }
+
+now() { date +%s.%N; }
+log=() # the log of each host's process
+# start I [more run arguments]: the job's process on host I, one worker
+start() {
+  local i=$1
+  shift
+  log[i]=$tmp/h$i.err
+  sl_host_start "$i" "${log[i]}" "$bin" run "${sql[@]}" "$tmp/paced.sql" "$@" --workers 1 \
+      --cluster auto --cluster-brokers "$bs" --zk "$zk" --job na --state-dir "$tmp/state" \
+      --checkpoint-interval 200 --set OUT="$tmp/na.out"
+}
+logs() { local i; for i in "$@"; do cat "${log[i]}"; done; }
+# first G FIELD HOSTS: of generation G's first committed epoch, from its leader's log among
+# HOSTS: FIELD 1 the rebalance time (ms), 2 the Unix time of the commit, 3 the epoch, 4 W
+first() {
+  local i l
+  for i in $3; do
+    l=$(sed -n "s/.*generation $1 (\([0-9]*\) workers): its first epoch \([0-9]*\) committed \([0-9.]*\) ms after its publication (the rebalance time; at Unix \([0-9.]*\) s).*/\3 \4 \2 \1/p" \
+          "${log[i]}" | head -1)
+    [ -n "$l" ] && { echo "$l" | awk -v f="$2" '{print $f}'; return; }
+  done
+}
+# await G W HOSTS: waits (up to 30 s) for generation G's first committed epoch, which must
+# be at W workers; fails naming the step otherwise
+await() {
+  local t=0
+  while [ -z "$(first "$1" 3 "$3")" ] && [ $t -lt 300 ]; do sleep 0.1; t=$((t + 1)); done
+  if [ -z "$(first "$1" 3 "$3")" ]; then
+    echo "FAIL: generation $1 committed no epoch in 30 s (hosts $3)"
+    logs $3
+    fail=1
+    return 1
+  fi
+  if [ "$(first "$1" 4 "$3")" != "$2" ]; then
+    echo "FAIL: generation $1 runs $(first "$1" 4 "$3") workers, want $2"
+    logs $3
+    fail=1
+    return 1
+  fi
+}
+# leader HOSTS: the host whose process published the newest generation
+leader() {
+  local i g best=0 who=
+  for i in $1; do
+    g=$(sed -n 's/.*leader of the cluster: generation \([0-9]*\) published.*/\1/p' "${log[i]}" |
+          tail -1)
+    [ -n "$g" ] && [ "$g" -gt $best ] && { best=$g; who=$i; }
+  done
+  echo "$who"
+}
+# committed: the last committed epoch (0: none)
+committed() {
+  "$bin" checkpoints --job na --state-dir "$tmp/state" --zk "$zk" 2> /dev/null |
+    awk '$1 ~ /^[0-9]+$/ {print $1; exit}' | grep . || echo 0
+}
+
+run() {
+  local i t=0 victim e1 at rest
+  start 1 --cluster-min-members 3
+  while ! grep -q "this process leads" "${log[1]}" 2> /dev/null && [ $t -lt 300 ]; do
+    sleep 0.1; t=$((t + 1))
+  done
+  start 2 --cluster-min-members 3
+  start 3 --cluster-min-members 3
+  await 1 3 "1 2 3" || return 1
+  e1=$(first 1 3 "1 2 3")
+  t=0
+  while [ "$(committed)" -le "$e1" ] && [ $t -lt 300 ]; do sleep 0.1; t=$((t + 1)); done
+  # each process runs in its host's namespace
+  for i in 1 2 3; do
+    ns=$(ip netns identify "$(sl_host_pid $i)" 2> /dev/null)
+    [ "$ns" = "${SL_NETNS_NAME[i]}" ] ||
+      { echo "FAIL: host $i's process is in network namespace '$ns', not ${SL_NETNS_NAME[i]}"; fail=1; }
+  done
+  victim=$(leader "1 2 3")
+  [ -n "$victim" ] || { echo "FAIL: no host published generation 1"; logs 1 2 3; fail=1; return 1; }
+  rest=$(echo 1 2 3 | tr ' ' '\n' | grep -vx "$victim" | tr '\n' ' ')
+  echo "generation 1: W = 3 on hosts 1-3, epoch $(committed) committed; SIGKILL to host $victim (the leader)"
+  at=$(now)
+  sl_host_kill "$victim"
+  await 2 2 "$rest" || return 1
+  printf 'generation 2: W = 2 on hosts %s(no restart): rebalance time %s ms; SIGKILL to its first committed epoch (time to output resuming) %.2f s\n' \
+      "$rest" "$(first 2 1 "$rest")" "$(echo "$(first 2 2 "$rest") - $at" | bc)"
+  start 4
+  await 3 3 "$rest 4" || return 1
+  echo "generation 3: W = 3, host 4 joined: rebalance time $(first 3 1 "$rest 4") ms"
+  start 5
+  await 4 4 "$rest 4 5" || return 1
+  echo "generation 4: W = 4, host 5 joined: rebalance time $(first 4 1 "$rest 4 5") ms"
+  local bad=0 rc
+  for i in $rest 4 5; do
+    rc=0
+    sl_host_wait "$i" || rc=$?
+    [ $rc = 0 ] || { echo "FAIL: host $i's process exited $rc"; cat "${log[i]}"; bad=1; }
+  done
+  [ $bad = 0 ] || { fail=1; return 1; }
+  local last man nw
+  last=$(committed)
+  man=$tmp/state/na/manifest-$last
+  nw=$(grep -c '^worker [0-3] na-w[0-3]-e' "$man" 2> /dev/null || echo 0)
+  if [ "$nw" != 4 ] || ! grep -q '^finished 1' "$man"; then
+    echo "FAIL: the last epoch ($last) is not generation 4's finished one over 4 workers:"
+    cat "$man"; fail=1; return 1
+  fi
+  python3 "$here/rows.py" "$tmp/na.out" > "$tmp/got"
+  if ! cmp -s "$want" "$tmp/got"; then
+    echo "FAIL: $(wc -l < "$tmp/got") rows, want $(wc -l < "$want")"
+    diff "$want" "$tmp/got" | head -5
+    fail=1
+    return 1
+  fi
+  echo "ok   3 -> 2 (SIGKILL) -> 3 -> 4 hosts without a restart: $(wc -l < "$want") rows equal," \
+       "the last epoch ($last, finished) over 4 workers; session timeout $session s," \
+       "stabilization $stab ms, $PACE records/s per process, $events events"
+}
+run
+
+# no leftovers: the teardown (also the EXIT trap's) removes every namespace, veth and bridge
+sl_netns_down
+left=$(sl_netns_leftovers)
+if [ -n "$left" ]; then
+  echo "FAIL: left after the teardown: $left"
+  fail=1
+else
+  echo "ok   teardown: no namespace, veth or bridge of this run is left (ip netns list, ip link)"
+fi
+exit $fail
