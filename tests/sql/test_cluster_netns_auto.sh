@@ -10,21 +10,31 @@
 # "sluice-na-g<G>-w<W>", is created by the processes on that broker. The state directory
 # is one folder every process shares, standing in for NFS or HDFS.
 #
-# The job: the topic "nexmark" (4 partitions, filled by `sluice gen`) through a TUMBLE window
-# aggregation into one filesystem folder (ckpt_kafka_bounded.sql, cluster_tumble_fs.sql),
-# one worker per process, an epoch every 200 ms, ZooKeeper sessions of 2 s, stabilization
-# 0.5 s, each process paced at $PACE records/s, so that every change lands mid-run. No
-# process is ever restarted: the processes that run rebalance by themselves.
+# The job: the topic "nexmark" (filled by `sluice gen`) through a TUMBLE window aggregation
+# into one filesystem folder (ckpt_kafka_bounded.sql, cluster_tumble_fs.sql), one worker
+# per process, an epoch every 200 ms, ZooKeeper sessions of 2 s, stabilization 0.5 s, each
+# process paced at $PACE records/s, so that every change lands mid-run. Three choices make
+# windows close - and output commit - under every generation, not only at the end:
+#   - 12 partitions: W = 2, 3 and 4 all divide 12, so every worker reads as many;
+#   - the events 4 ms of event time apart (`gen --rate 250`: 64 s for 16000 events, 32
+#     windows of 2 s; a window closes 4 s of watermark after its end);
+#   - record batches of 50 (the producer's batch.num.messages) and fetch answers of about
+#     one batch per partition (the source's 'properties.max.partition.fetch.bytes' =
+#     '16384', added to a copy of the DDL): a worker's partitions alternate in its queue, so
+#     they advance together, where a whole partition fetched at once would be read before
+#     the next and hold the watermark (the minimum over the partitions) back to the end.
+# No process is ever restarted: the processes that run rebalance by themselves.
 #   1. hosts 1-3 start (--cluster-min-members 3): generation 1 at W = 3; wait for its
-#      first committed epoch, and one more;
+#      first committed epoch, and for output committed under it;
 #   2. the leader's process is SIGKILLed: once its session expired, the two survivors - one
 #      of them now holding the latch - publish generation 2 at W = 2 and go on; wait for its
-#      first committed epoch;
-#   3. a process starts on host 4: generation 3 at W = 3; wait for its first committed epoch;
+#      first committed epoch, and for output committed under it;
+#   3. a process starts on host 4: generation 3 at W = 3; the same waits;
 #   4. a process starts on host 5: generation 4 at W = 4;
 #   5. the bounded input ends: every running process exits 0, the last manifest is generation
-#      4's over 4 workers and says "finished 1" (so each change happened before the end),
-#      and the folder's rows equal one process at --workers 3 (no checkpoints), row for row.
+#      4's over 4 workers and says "finished 1", every generation committed output rows
+#      (the part files' epochs), and the folder's rows equal one process at --workers 3
+#      (no checkpoints), row for row.
 # Each generation's first committed epoch is read from the processes' logs (the leader's
 # line "generation G (W workers): its first epoch E committed T ms after its publication
 # (the rebalance time; at Unix S s)"). The test prints each rebalance time and the time
@@ -45,7 +55,7 @@ kdir=
 sl_at_exit 'rm -rf "$tmp"'
 sl_at_exit '[ -n "$kdir" ] && "$src/tools/kafka.sh" stop --dir "$kdir" > /dev/null 2>&1'
 
-out=$("$src/tools/kafka.sh" start --host "$SL_NETNS_ADDR" --partitions 4 --owner $$) ||
+out=$("$src/tools/kafka.sh" start --host "$SL_NETNS_ADDR" --partitions 12 --owner $$) ||
   { echo "FAIL: no Kafka broker (tools/kafka.sh start --host $SL_NETNS_ADDR failed: see above)"; exit 1; }
 eval "$out"
 kdir=$KAFKA_DIR
@@ -59,15 +69,19 @@ echo "hosts ${SL_HOST_ADDR[*]}; broker $bs and ZooKeeper $ZOOKEEPER on the bridg
 fail=0
 events=${CLUSTER_EVENTS:-16000}
 base=1700000000000
-"$bin" gen nexmark --events "$events" --base-time $base --rate 10000 --topic nexmark \
-    --brokers "$bs" --property log_level=3 > /dev/null 2> "$tmp/gen.err" ||
+"$bin" gen nexmark --events "$events" --base-time $base --rate 250 --topic nexmark \
+    --brokers "$bs" --property log_level=3 --property batch.num.messages=50 > /dev/null 2> "$tmp/gen.err" ||
   { echo "FAIL: sluice gen"; cat "$tmp/gen.err"; exit 1; }
 cat > "$tmp/set.sql" << SQL
 SET 'high-availability.zookeeper.client.session-timeout' = '$session s';
 SET 'jobmanager.adaptive-scheduler.resource-stabilization-timeout' = '$stab ms';
 SQL
 echo "SET 'sluice.source.kafka.scan.rate-limit' = '$PACE';" > "$tmp/paced.sql"
-sql=("$here/ckpt_kafka_bounded.sql" "$ex/ddl_views.sql" "$tmp/set.sql"
+sed "s/'scan.bounded.mode' = 'latest-offset'/&, 'properties.max.partition.fetch.bytes' = '16384'/" \
+    "$here/ckpt_kafka_bounded.sql" > "$tmp/source.sql"
+grep -q "max.partition.fetch.bytes" "$tmp/source.sql" ||
+  { echo "FAIL: no 'scan.bounded.mode' = 'latest-offset' in ckpt_kafka_bounded.sql to add to"; exit 1; }
+sql=("$tmp/source.sql" "$ex/ddl_views.sql" "$tmp/set.sql"
      "$here/cluster_tumble_fs.sql" --set TOPIC=nexmark --set BOOTSTRAP_SERVERS="$bs"
      --set NEXMARK_TABLE=kafka)
 
@@ -128,6 +142,23 @@ leader() {
   done
   echo "$who"
 }
+# output: the newest epoch of a committed part file in the folder (0: none)
+output() {
+  ls "$tmp/na.out" 2> /dev/null | sed -n 's/^part-[0-9]*-0*\([0-9][0-9]*\)\.csv$/\1/p' |
+    sort -n | tail -1 | grep . || echo 0
+}
+# outputs G: waits (up to 30 s) for output committed under generation G (a part file of an
+# epoch from its first committed one on), else fails
+outputs() {
+  local t=0 e
+  e=$(first "$1" 3 "$2")
+  while [ "$(output)" -lt "$e" ] && [ $t -lt 300 ]; do sleep 0.1; t=$((t + 1)); done
+  [ "$(output)" -ge "$e" ] && return 0
+  echo "FAIL: no output committed under generation $1 (from epoch $e) in 30 s"
+  logs $2
+  fail=1
+  return 1
+}
 # committed: the last committed epoch (0: none)
 committed() {
   "$bin" checkpoints --job na --state-dir "$tmp/state" --zk "$zk" 2> /dev/null |
@@ -135,17 +166,14 @@ committed() {
 }
 
 run() {
-  local i t=0 victim e1 at rest
+  local i t=0 victim at rest ns
   start 1 --cluster-min-members 3
   while ! grep -q "this process leads" "${log[1]}" 2> /dev/null && [ $t -lt 300 ]; do
     sleep 0.1; t=$((t + 1))
   done
   start 2 --cluster-min-members 3
   start 3 --cluster-min-members 3
-  await 1 3 "1 2 3" || return 1
-  e1=$(first 1 3 "1 2 3")
-  t=0
-  while [ "$(committed)" -le "$e1" ] && [ $t -lt 300 ]; do sleep 0.1; t=$((t + 1)); done
+  await 1 3 "1 2 3" && outputs 1 "1 2 3" || return 1
   # each process runs in its host's namespace
   for i in 1 2 3; do
     ns=$(ip netns identify "$(sl_host_pid $i)" 2> /dev/null)
@@ -155,19 +183,19 @@ run() {
   victim=$(leader "1 2 3")
   [ -n "$victim" ] || { echo "FAIL: no host published generation 1"; logs 1 2 3; fail=1; return 1; }
   rest=$(echo 1 2 3 | tr ' ' '\n' | grep -vx "$victim" | tr '\n' ' ')
-  echo "generation 1: W = 3 on hosts 1-3, epoch $(committed) committed; SIGKILL to host $victim (the leader)"
+  echo "generation 1: W = 3 on hosts 1-3, epoch $(committed) committed, output up to epoch $(output); SIGKILL to host $victim (the leader)"
   at=$(now)
   sl_host_kill "$victim"
-  await 2 2 "$rest" || return 1
+  await 2 2 "$rest" && outputs 2 "$rest" || return 1
   printf 'generation 2: W = 2 on hosts %s(no restart): rebalance time %s ms; SIGKILL to its first committed epoch (time to output resuming) %.2f s\n' \
       "$rest" "$(first 2 1 "$rest")" "$(echo "$(first 2 2 "$rest") - $at" | bc)"
   start 4
-  await 3 3 "$rest 4" || return 1
+  await 3 3 "$rest 4" && outputs 3 "$rest 4" || return 1
   echo "generation 3: W = 3, host 4 joined: rebalance time $(first 3 1 "$rest 4") ms"
   start 5
   await 4 4 "$rest 4 5" || return 1
   echo "generation 4: W = 4, host 5 joined: rebalance time $(first 4 1 "$rest 4 5") ms"
-  local bad=0 rc
+  local bad=0 rc g
   for i in $rest 4 5; do
     rc=0
     sl_host_wait "$i" || rc=$?
@@ -182,6 +210,17 @@ run() {
     echo "FAIL: the last epoch ($last) is not generation 4's finished one over 4 workers:"
     cat "$man"; fail=1; return 1
   fi
+  # the rows each generation committed: part files of epochs [its first, the next's first)
+  local per=() from to
+  for g in 1 2 3 4; do
+    from=$(first $g 3 "1 2 3 4 5")
+    to=$([ $g -lt 4 ] && first $((g + 1)) 3 "1 2 3 4 5" || echo $((last + 1)))
+    per[g]=$(for f in "$tmp"/na.out/part-*.csv; do
+               e=${f##*-}; e=$((10#${e%.csv}))
+               [ "$e" -ge "$from" ] && [ "$e" -lt "$to" ] && cat "$f"
+             done | wc -l)
+    [ "${per[g]}" -gt 0 ] || { echo "FAIL: generation $g committed no rows (epochs $from to $to)"; fail=1; }
+  done
   python3 "$here/rows.py" "$tmp/na.out" > "$tmp/got"
   if ! cmp -s "$want" "$tmp/got"; then
     echo "FAIL: $(wc -l < "$tmp/got") rows, want $(wc -l < "$want")"
@@ -190,7 +229,8 @@ run() {
     return 1
   fi
   echo "ok   3 -> 2 (SIGKILL) -> 3 -> 4 hosts without a restart: $(wc -l < "$want") rows equal," \
-       "the last epoch ($last, finished) over 4 workers; session timeout $session s," \
+       "the last epoch ($last, finished) over 4 workers; rows committed by generation 1-4:" \
+       "${per[1]} / ${per[2]} / ${per[3]} / ${per[4]}; session timeout $session s," \
        "stabilization $stab ms, $PACE records/s per process, $events events"
 }
 run
