@@ -48,23 +48,12 @@ bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
 here=$src/tests/sql
 ex=$src/docs/examples/nexmark
-. "$src/tests/util/netns.sh"
-sl_netns_up 5
-tmp=$(mktemp -d)
-kdir=
-sl_at_exit 'rm -rf "$tmp"'
-sl_at_exit '[ -n "$kdir" ] && "$src/tools/kafka.sh" stop --dir "$kdir" > /dev/null 2>&1'
-
-out=$("$src/tools/kafka.sh" start --host "$SL_NETNS_ADDR" --partitions 12 --owner $$) ||
-  { echo "FAIL: no Kafka broker (tools/kafka.sh start --host $SL_NETNS_ADDR failed: see above)"; exit 1; }
-eval "$out"
-kdir=$KAFKA_DIR
-bs=$BOOTSTRAP
-zk=${ZOOKEEPER:?tools/kafka.sh printed no ZOOKEEPER=}/sluice-na
+. "$here/netns_broker.sh" # sl_netns_broker, sl_reference, sl_teardown_check
+sl_netns_broker 5 12
+zk=$ZOOKEEPER/sluice-na
 session=2       # s, the ZooKeeper session timeout
 stab=500        # ms, the stabilization before a generation is published
 PACE=${PACE:-600} # records/s per process
-echo "hosts ${SL_HOST_ADDR[*]}; broker $bs and ZooKeeper $ZOOKEEPER on the bridge"
 
 fail=0
 events=${CLUSTER_EVENTS:-16000}
@@ -86,11 +75,7 @@ sql=("$tmp/source.sql" "$ex/ddl_views.sql" "$tmp/set.sql"
      --set NEXMARK_TABLE=kafka)
 
 # the reference: one process, 3 workers, no checkpoints (in the root namespace)
-"$bin" run "${sql[@]}" --workers 3 --set OUT="$tmp/one" > /dev/null 2> "$tmp/one.err" ||
-  { echo "FAIL: the single process"; cat "$tmp/one.err"; exit 1; }
-want=$tmp/want
-python3 "$here/rows.py" "$tmp/one" > "$want"
-[ -s "$want" ] || { echo "FAIL: no reference rows"; exit 1; }
+sl_reference
 
 now() { date +%s.%N; }
 log=() # the log of each host's process
@@ -236,12 +221,5 @@ run() {
 run
 
 # no leftovers: the teardown (also the EXIT trap's) removes every namespace, veth and bridge
-sl_netns_down
-left=$(sl_netns_leftovers)
-if [ -n "$left" ]; then
-  echo "FAIL: left after the teardown: $left"
-  fail=1
-else
-  echo "ok   teardown: no namespace, veth or bridge of this run is left (ip netns list, ip link)"
-fi
+sl_teardown_check
 exit $fail
