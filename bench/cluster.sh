@@ -132,6 +132,20 @@ run_one() {
   local sql lo=0 i pids=() n
   sql=$(sql_of "$q")
   local b0 t0 t1 b1
+  # a real broker's channel topic is made (and its leaders elected) before the run: the
+  # processes would otherwise race to create it, and one that asks for the first offsets
+  # before the new partitions have a leader fails ("Not leader for partition")
+  if [ "$kind" = kafka ] && [ "$P" -gt 1 ]; then
+    "$root/tools/kafka.sh" topics --bootstrap-server "$bs" --create --topic "$topic" \
+        --partitions "$W" --replication-factor 1 > "$d/topic.out" 2>&1 ||
+      { echo "bench/cluster.sh: creating topic $topic failed:" >&2; cat "$d/topic.out" >&2; exit 1; }
+    local tries=0
+    while [ "$(kcat -b "$bs" -L -t "$topic" 2>/dev/null | grep -c 'partition .*leader [0-9]')" -lt "$W" ]; do
+      tries=$((tries + 1))
+      [ $tries -lt 100 ] || { echo "bench/cluster.sh: topic $topic has no leaders" >&2; exit 1; }
+      sleep 0.1
+    done
+  fi
   b0=$(cpu_of "$bpid")
   t0=$(now)
   for ((i = 0; i < P; i++)); do
@@ -139,14 +153,21 @@ run_one() {
     local cmd=("$bin" run "${gen[@]}" "$sql" "${genset[@]}" --workers "$n")
     [ "$P" -gt 1 ] && cmd+=(--cluster "$W:$lo" --cluster-brokers "$bs" --cluster-topic "$topic")
     [ "$pin" = 1 ] && cmd=(taskset -c "$(cores_of "$P" "$i")" "${cmd[@]}")
-    /usr/bin/time -f '%e %U %S' -o "$d/p$i.time" "${cmd[@]}" > /dev/null 2> "$d/p$i.err" &
+    /usr/bin/time -f '%e %U %S' -o "$d/p$i.time" timeout 300 "${cmd[@]}" > /dev/null \
+        2> "$d/p$i.err" &
     pids+=($!)
     lo=$((lo + n))
   done
-  local bad=0
+  # a process that fails leaves the others waiting for its END: they get SIGTERM (through
+  # the `timeout` under each /usr/bin/time, which passes it on)
+  local bad=0 j
   for ((i = 0; i < P; i++)); do
-    wait "${pids[$i]}" || { echo "bench/cluster.sh: $kind $q P=$P run $rep: process $i failed:" >&2
-                            cat "$d/p$i.err" >&2; bad=1; }
+    if ! wait "${pids[$i]}"; then
+      echo "bench/cluster.sh: $kind $q P=$P run $rep: process $i failed:" >&2
+      cat "$d/p$i.err" >&2
+      bad=1
+      for ((j = 0; j < P; j++)); do pkill -TERM -P "${pids[$j]}" 2>/dev/null || true; done
+    fi
   done
   t1=$(now)
   b1=$(cpu_of "$bpid")
