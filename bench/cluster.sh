@@ -41,8 +41,10 @@
 # user + system CPU (/usr/bin/time); the broker's CPU over the run (/proc/PID/stat, all of
 # its threads; the JVM's for Kafka, the `sluice kafka-mock` process's for the mock); the
 # rows in and the channel's messages and bytes sent, summed from the processes' summary
-# lines. Each configuration's line gives the median (and min) over the reps of: wall s,
-# events/s, sluice CPU s, broker CPU s, events per sluice CPU second, the same with the
+# lines; the CPU of the run itself (each process's rows in over its summary's "M/s per
+# core": every thread from the executor's start to its end, without the process's start -
+# SQL, plan, channel open - and exit). Each configuration's line gives the median (and min) over the reps of: wall s,
+# events/s, sluice CPU s, the run's CPU s, broker CPU s, events per sluice CPU second, the same with the
 # broker's CPU added, the channel's messages and MB, and against the P = 1 run of the same
 # query and broker: the ratio of events per CPU second (per-core throughput with the hop /
 # without), and the hop's cost in CPU ns per event and per record that crossed
@@ -172,12 +174,17 @@ run_one() {
   t1=$(now)
   b1=$(cpu_of "$bpid")
   [ $bad = 0 ] || exit 1
-  local cpu rows msgs bytes
+  local cpu rows msgs bytes wcpu
   cpu=$(cat "$d"/p*.time | awk '{s += $2 + $3} END {printf "%.3f", s}')
   rows=$(sed -n 's/^sluice run: done in .*: \([0-9]*\) rows in .*/\1/p' "$d"/p*.err |
          awk '{s += $1} END {print s + 0}')
   msgs=$(sed -n 's/^sluice run: channel: \([0-9]*\) messages sent (\([0-9]*\) B).*/\1/p' \
          "$d"/p*.err | awk '{s += $1} END {print s + 0}')
+  # the CPU of the run itself: each process's rows in over its "M/s per core" (getrusage
+  # over the executor's run, every thread - librdkafka's too - but not the process's start
+  # (SQL, plan, channel open) nor its exit)
+  wcpu=$(sed -n 's/^sluice run: done in .*: \([0-9]*\) rows in ([0-9.]* M\/s, \([0-9.]*\) M\/s per core).*/\1 \2/p' \
+         "$d"/p*.err | awk '$2 > 0 {s += $1 / ($2 * 1e6)} END {printf "%.3f", s}')
   bytes=$(sed -n 's/^sluice run: channel: \([0-9]*\) messages sent (\([0-9]*\) B).*/\2/p' \
           "$d"/p*.err | awk '{s += $1} END {print s + 0}')
   # every scan of the generator reads all events once over the processes (q20 scans it
@@ -189,11 +196,11 @@ run_one() {
   if [ "$P" -gt 1 ] && [ "$msgs" -eq 0 ]; then
     echo "bench/cluster.sh: $kind $q P=$P run $rep: nothing crossed the channel" >&2; exit 1
   fi
-  # kind query P rep wall cpu broker_cpu rows msgs bytes
+  # kind query P rep wall cpu broker_cpu rows msgs bytes workers_cpu
   awk -v k="$kind" -v q="$q" -v P="$P" -v r="$rep" -v t0="$t0" -v t1="$t1" -v c="$cpu" \
-      -v b0="$b0" -v b1="$b1" -v rows="$rows" -v m="$msgs" -v by="$bytes" \
-      'BEGIN {printf "%s\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\n",
-              k, q, P, r, t1 - t0, c, (P > 1 ? b1 - b0 : 0), rows, m, by}'
+      -v b0="$b0" -v b1="$b1" -v rows="$rows" -v m="$msgs" -v by="$bytes" -v wc="$wcpu" \
+      'BEGIN {printf "%s\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%d\t%d\t%d\t%s\n",
+              k, q, P, r, t1 - t0, c, (P > 1 ? b1 - b0 : 0), rows, m, by, wc}'
 }
 
 runs=$tmp/runs.tsv
@@ -247,9 +254,9 @@ function med(a, n,   i, j, t) {
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 function mn(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
-function flush(   wl, c, b, m, by, key, epc, epcb, r, hop, hopb, per) {
+function flush(   wl, c, b, m, by, wk, key, epc, epcb, r, hop, hopb, per) {
   if (!n) return
-  wl = med(wall, n); c = med(cpu, n); b = med(bcpu, n); m = med(msg, n); by = med(byt, n)
+  wl = med(wall, n); c = med(cpu, n); b = med(bcpu, n); m = med(msg, n); by = med(byt, n); wk = med(wcp, n)
   epc = ev / c; epcb = ev / (c + b)
   key = kind " " q
   if (P == 1) { base[key] = c }
@@ -257,21 +264,21 @@ function flush(   wl, c, b, m, by, key, epc, epcb, r, hop, hopb, per) {
   hop = (key in base && P > 1) ? sprintf("%.0f", (c - base[key]) / ev * 1e9) : "-"
   hopb = (key in base && P > 1) ? sprintf("%.0f", (c + b - base[key]) / ev * 1e9) : "-"
   per = (key in base && P > 1 && m > 0) ? sprintf("%.0f", (c + b - base[key]) / m * 1e9) : "-"
-  printf "%-6s %-7s %dx%-4s %6.3f %6.3f %7.2fM %7.3f %7.3f %8.2fM %8.2fM %6.2f %8s %8s %9d %7.1f %9s\n",
+  printf "%-6s %-7s %dx%-4s %6.3f %6.3f %7.2fM %7.3f %7.3f %7.3f %8.2fM %8.2fM %6.2f %8s %8s %9d %7.1f %9s\n",
          kind, q, P, (W / P == int(W / P) ? W / P : "~" int(W / P + 0.5)), wl, mn(wall, n),
-         ev / wl / 1e6, c, b, epc / 1e6, epcb / 1e6, (r == "-" ? 0 : r), hop, hopb, m, by / 1e6, per
+         ev / wl / 1e6, c, wk, b, epc / 1e6, epcb / 1e6, (r == "-" ? 0 : r), hop, hopb, m, by / 1e6, per
   n = 0
 }
 BEGIN {
-  printf "%-6s %-7s %-6s %6s %6s %8s %7s %7s %9s %9s %6s %8s %8s %9s %7s %9s\n", "broker", "query",
-         "PxW/P", "wall", "min", "ev/s", "CPU s", "brk s", "ev/CPU-s", "+broker", "ratio",
+  printf "%-6s %-7s %-6s %6s %6s %8s %7s %7s %7s %9s %9s %6s %8s %8s %9s %7s %9s\n", "broker", "query",
+         "PxW/P", "wall", "min", "ev/s", "CPU s", "run s", "brk s", "ev/CPU-s", "+broker", "ratio",
          "ns/ev", "+broker", "chan msg", "chan MB", "ns/msg+b"
 }
 { if ($1 != kind || $2 != q || $3 != P) flush()
   kind = $1; q = $2; P = $3; n++
-  wall[n] = $5; cpu[n] = $6; bcpu[n] = $7; msg[n] = $9; byt[n] = $10 }
+  wall[n] = $5; cpu[n] = $6; bcpu[n] = $7; msg[n] = $9; byt[n] = $10; wcp[n] = $11 }
 END { flush() }'
-echo "(medians of $reps runs, wall min beside; ratio = events per sluice CPU second with the hop" \
+echo "(medians of $reps runs, wall min beside; run s = the CPU of the executor's run (no start, no exit); ratio = events per sluice CPU second with the hop" \
      "/ without; ns/ev = (sluice CPU with the hop - without) / events, +broker with the" \
      "broker's CPU added; ns/msg+b = the same with the broker, per channel message)"
 [ "$keep" = 1 ] && echo "raw runs: $runs" >&2
