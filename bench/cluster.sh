@@ -39,18 +39,19 @@
 # WHAT IS MEASURED per run: wall time from launching the processes to the last one's exit
 # (process start, channel open and the end's handshake included); each sluice process's
 # user + system CPU (/usr/bin/time); the broker's CPU over the run (/proc/PID/stat, all of
-# its threads; the JVM's for Kafka, the `sluice kafka-mock` process's for the mock); the
-# rows in and the channel's messages and bytes sent, summed from the processes' summary
-# lines; the CPU of the run itself (each process's rows in over its summary's "M/s per
-# core": every thread from the executor's start to its end, without the process's start -
-# SQL, plan, channel open - and exit). Each configuration's line gives the median (and min) over the reps of: wall s,
-# events/s, sluice CPU s, the run's CPU s, broker CPU s, events per sluice CPU second, the same with the
-# broker's CPU added, the channel's messages and MB, and against the P = 1 run of the same
-# query and broker: the ratio of events per CPU second (per-core throughput with the hop /
-# without), and the hop's cost in CPU ns per event and per record that crossed
-# ((CPU with the hop - CPU without) / events, / channel messages for q20 rows; with and
-# without the broker). Raw per-run figures go to DIR/runs.tsv (--out, else a temporary
-# folder that is removed).
+# its threads; the JVM's for Kafka, the `sluice kafka-mock` process's for the mock; what
+# it burns idle is printed once per broker); the rows in and the channel's messages and
+# bytes sent, summed from the processes' summary lines; the CPU of the run itself (each
+# process's rows in over its summary's "M/s per core": every thread from the executor's
+# start to its end, without the process's start - SQL, plan, channel open - and exit).
+# Each configuration's line gives the median (and the min of the wall time) over the reps
+# of: wall s, events/s, sluice CPU s, the run's CPU s, broker CPU s, events per sluice CPU
+# second and the same with the broker's CPU added, the channel's messages and MB; and
+# against the P = 1 run of the same query and broker: the ratio of events per CPU second
+# (per-core throughput with the hop / without), the hop's cost in CPU ns per event
+# ((sluice CPU with the hop - without) / events; "+broker" adds the broker's CPU) and per
+# KB that crossed the channel. Raw per-run figures go to DIR/runs.tsv (--out, else a
+# temporary folder that is removed).
 #
 # Run it when `uptime` shows a low load: the machine is shared. The first Kafka runs warm
 # the broker's JIT, so one unmeasured warm-up run per query and broker precedes the reps.
@@ -227,7 +228,10 @@ for kind in $blist; do
     [ -n "$bs" ] || { echo "bench/cluster.sh: kafka-mock printed no address" >&2; exit 1; }
     bpid=$mock_pid
   fi
-  echo "bench/cluster.sh: $kind broker at $bs (pid $bpid)" >&2
+  # what the broker burns with no client: its CPU over 2 s before the first run
+  i0=$(cpu_of "$bpid"); sleep 2; i1=$(cpu_of "$bpid")
+  echo "bench/cluster.sh: $kind broker at $bs (pid $bpid); idle, it used" \
+       "$(awk -v a="$i0" -v b="$i1" 'BEGIN {printf "%.3f", (b - a) / 2}') CPU s per s" >&2
   for q in $queries; do
     for P in $procs; do
       for ((r = 0; r <= reps; r++)); do # run 0: the warm-up, not reported
@@ -254,7 +258,7 @@ function med(a, n,   i, j, t) {
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 function mn(a, n,   i, m) { m = a[1]; for (i = 2; i <= n; i++) if (a[i] < m) m = a[i]; return m }
-function flush(   wl, c, b, m, by, wk, key, epc, epcb, r, hop, hopb, per) {
+function flush(   wl, c, b, m, by, wk, key, epc, epcb, r, hop, hopb, kb, kbb) {
   if (!n) return
   wl = med(wall, n); c = med(cpu, n); b = med(bcpu, n); m = med(msg, n); by = med(byt, n); wk = med(wcp, n)
   epc = ev / c; epcb = ev / (c + b)
@@ -263,16 +267,17 @@ function flush(   wl, c, b, m, by, wk, key, epc, epcb, r, hop, hopb, per) {
   r = (key in base) ? sprintf("%.2f", base[key] / c) : "-"
   hop = (key in base && P > 1) ? sprintf("%.0f", (c - base[key]) / ev * 1e9) : "-"
   hopb = (key in base && P > 1) ? sprintf("%.0f", (c + b - base[key]) / ev * 1e9) : "-"
-  per = (key in base && P > 1 && m > 0) ? sprintf("%.0f", (c + b - base[key]) / m * 1e9) : "-"
-  printf "%-6s %-7s %dx%-4s %6.3f %6.3f %7.2fM %7.3f %7.3f %7.3f %8.2fM %8.2fM %6.2f %8s %8s %9d %7.1f %9s\n",
+  kb = (key in base && P > 1 && by > 0) ? sprintf("%.0f", (c - base[key]) / by * 1e12) : "-"
+  kbb = (key in base && P > 1 && by > 0) ? sprintf("%.0f", (c + b - base[key]) / by * 1e12) : "-"
+  printf "%-6s %-7s %dx%-4s %6.3f %6.3f %7.2fM %7.3f %7.3f %7.3f %8.2fM %8.2fM %6.2f %8s %8s %9d %7.1f %7s %7s\n",
          kind, q, P, (W / P == int(W / P) ? W / P : "~" int(W / P + 0.5)), wl, mn(wall, n),
-         ev / wl / 1e6, c, wk, b, epc / 1e6, epcb / 1e6, (r == "-" ? 0 : r), hop, hopb, m, by / 1e6, per
+         ev / wl / 1e6, c, wk, b, epc / 1e6, epcb / 1e6, (r == "-" ? 0 : r), hop, hopb, m, by / 1e6, kb, kbb
   n = 0
 }
 BEGIN {
-  printf "%-6s %-7s %-6s %6s %6s %8s %7s %7s %7s %9s %9s %6s %8s %8s %9s %7s %9s\n", "broker", "query",
+  printf "%-6s %-7s %-6s %6s %6s %8s %7s %7s %7s %9s %9s %6s %8s %8s %9s %7s %7s %7s\n", "broker", "query",
          "PxW/P", "wall", "min", "ev/s", "CPU s", "run s", "brk s", "ev/CPU-s", "+broker", "ratio",
-         "ns/ev", "+broker", "chan msg", "chan MB", "ns/msg+b"
+         "ns/ev", "+broker", "chan msg", "chan MB", "ns/KB", "+broker"
 }
 { if ($1 != kind || $2 != q || $3 != P) flush()
   kind = $1; q = $2; P = $3; n++
@@ -280,6 +285,6 @@ BEGIN {
 END { flush() }'
 echo "(medians of $reps runs, wall min beside; run s = the CPU of the executor's run (no start, no exit); ratio = events per sluice CPU second with the hop" \
      "/ without; ns/ev = (sluice CPU with the hop - without) / events, +broker with the" \
-     "broker's CPU added; ns/msg+b = the same with the broker, per channel message)"
+     "broker's CPU added; ns/KB = the same per KB that crossed the channel)"
 [ "$keep" = 1 ] && echo "raw runs: $runs" >&2
 exit 0
