@@ -23,7 +23,9 @@
 #   q20     docs/examples/nexmark/q20.sql: bids joined with auctions of category 10 (a
 #           regular join keyed by auction). Every bid row crosses to its key's owner, so
 #           about (P-1)/P of the bids cross the channel: the worst case, which gives the
-#           hop's cost per record.
+#           hop's cost per record. Not on the mock, which keeps about 5 MiB per
+#           partition (`sluice kafka-mock --help`): a receiver that falls that far behind
+#           fails with "offset out of range".
 # Why the generator rather than a Kafka topic as the source: it splits by global worker
 # across the processes (each generates its workers' splits of W), so nothing but the
 # channel touches the broker - the broker's CPU in the table is the hop's alone - and the
@@ -163,14 +165,17 @@ run_one() {
   done
   # a process that fails leaves the others waiting for its END: they get SIGTERM (through
   # the `timeout` under each /usr/bin/time, which passes it on)
-  local bad=0 j
-  for ((i = 0; i < P; i++)); do
-    if ! wait "${pids[$i]}"; then
-      echo "bench/cluster.sh: $kind $q P=$P run $rep: process $i failed:" >&2
-      cat "$d/p$i.err" >&2
-      bad=1
-      for ((j = 0; j < P; j++)); do pkill -TERM -P "${pids[$j]}" 2>/dev/null || true; done
-    fi
+  local bad=0 j left=$P done_pid st
+  while [ "$left" -gt 0 ]; do
+    st=0
+    wait -n -p done_pid "${pids[@]}" || st=$?
+    left=$((left - 1))
+    [ "$st" = 0 ] && continue
+    for ((i = 0; i < P; i++)); do [ "${pids[$i]}" = "$done_pid" ] && break; done
+    echo "bench/cluster.sh: $kind $q P=$P run $rep: process $i failed (exit $st):" >&2
+    cat "$d/p$i.err" >&2
+    bad=1
+    for ((j = 0; j < P; j++)); do pkill -TERM -P "${pids[$j]}" 2>/dev/null || true; done
   done
   t1=$(now)
   b1=$(cpu_of "$bpid")
@@ -233,6 +238,12 @@ for kind in $blist; do
   echo "bench/cluster.sh: $kind broker at $bs (pid $bpid); idle, it used" \
        "$(awk -v a="$i0" -v b="$i1" 'BEGIN {printf "%.3f", (b - a) / 2}') CPU s per s" >&2
   for q in $queries; do
+    if [ "$kind" = mock ] && [ "$q" = q20 ]; then
+      echo "bench/cluster.sh: q20 not on the mock: it keeps about 5 MiB per partition and a" \
+           "receiver that falls behind fails (offset out of range); q20 moves ~90 MB per" \
+           "million events through the channel" >&2
+      continue
+    fi
     for P in $procs; do
       for ((r = 0; r <= reps; r++)); do # run 0: the warm-up, not reported
         seq_no=$((seq_no + 1))
