@@ -165,11 +165,13 @@ run_one() {
   done
   # a process that fails leaves the others waiting for its END: they get SIGTERM (through
   # the `timeout` under each /usr/bin/time, which passes it on)
-  local bad=0 j left=$P done_pid st
-  while [ "$left" -gt 0 ]; do
+  local bad=0 j done_pid st live=("${pids[@]}")
+  while [ ${#live[@]} -gt 0 ]; do
     st=0
-    wait -n -p done_pid "${pids[@]}" || st=$?
-    left=$((left - 1))
+    wait -n -p done_pid "${live[@]}" || st=$?
+    for ((j = 0; j < ${#live[@]}; j++)); do
+      [ "${live[$j]}" = "$done_pid" ] && { unset 'live[j]'; live=("${live[@]}"); break; }
+    done
     [ "$st" = 0 ] && continue
     for ((i = 0; i < P; i++)); do [ "${pids[$i]}" = "$done_pid" ] && break; done
     echo "bench/cluster.sh: $kind $q P=$P run $rep: process $i failed (exit $st):" >&2
