@@ -137,9 +137,9 @@ run_one() {
   local sql lo=0 i pids=() n
   sql=$(sql_of "$q")
   local b0 t0 t1 b1
-  # a real broker's channel topic is made (and its leaders elected) before the run: the
-  # processes would otherwise race to create it, and one that asks for the first offsets
-  # before the new partitions have a leader fails ("Not leader for partition")
+  # a real broker's channel topic is made (and its leaders elected) before the run, so that
+  # neither its creation nor the wait for its leaders (io/kafka_chan.c waits out "Not
+  # leader for partition" at open) is in the measured span
   if [ "$kind" = kafka ] && [ "$P" -gt 1 ]; then
     "$root/tools/kafka.sh" topics --bootstrap-server "$bs" --create --topic "$topic" \
         --partitions "$W" --replication-factor 1 > "$d/topic.out" 2>&1 ||
