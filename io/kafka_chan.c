@@ -609,7 +609,24 @@ static int sl_kchan_consumer(struct sl_kchan *ch, const struct sl_kchan_config *
  * thread. The lookup here (rd_kafka_offsets_for_times with the timestamp -2, "earliest",
  * which is what ListOffsets takes for BEGINNING) waits for the leaders itself and asks each
  * leader once for all its partitions.
+ *
+ * A topic created a moment ago (by this process or, racing, by another) may not have its
+ * leaders yet: the metadata names a leader before that broker has taken the partition over,
+ * and the answer is "Not leader for partition" (or "Leader not available", "Unknown topic or
+ * partition"). Kafka calls these retriable; the lookup is repeated every 20 ms until the
+ * channel's timeout, then the error stands. Seen with two sluice processes opening a new
+ * topic on a Kafka 3.9 KRaft broker (bench/cluster.sh with its topic left to the processes):
+ * one of the first 2-3 runs failed so, each of three times; with the wait, 33 runs of 33
+ * passed. (Two handles in one process racing, as tests/io/test_kafka_chan_broker.c does,
+ * did not hit it in 16 tries.)
  */
+static bool sl_kchan_leader_pending(rd_kafka_resp_err_t e)
+{
+    return e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+           e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+           e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+}
+
 static int sl_kchan_resolve_beginning(struct sl_kchan *ch, rd_kafka_topic_partition_list_t *list,
                                       struct sl_error *err)
 {
@@ -619,7 +636,22 @@ static int sl_kchan_resolve_beginning(struct sl_kchan *ch, rd_kafka_topic_partit
             rd_kafka_topic_partition_list_add(q, ch->topic, list->elems[i].partition)->offset =
                 RD_KAFKA_OFFSET_BEGINNING;
     int rc = 0;
-    rd_kafka_resp_err_t kerr = q->cnt ? rd_kafka_offsets_for_times(ch->cons, q, ch->timeout_ms) : 0;
+    rd_kafka_resp_err_t kerr = 0;
+    int64_t until = sl_kchan_ms() + ch->timeout_ms;
+    for (;;) {
+        kerr = q->cnt ? rd_kafka_offsets_for_times(ch->cons, q, ch->timeout_ms) : 0;
+        bool pending = sl_kchan_leader_pending(kerr);
+        for (int i = 0; !kerr && i < q->cnt; i++)
+            pending = pending || sl_kchan_leader_pending(q->elems[i].err);
+        if (!pending || sl_kchan_ms() >= until)
+            break;
+        for (int i = 0; i < q->cnt; i++) { /* ask again from the start */
+            q->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+            q->elems[i].err = 0;
+        }
+        struct timespec pause = {.tv_nsec = 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
     if (kerr)
         rc = sl_error_set(err, sl_kafka_err_code(kerr),
                           "Kafka channel topic '%s': the first offsets of partitions %d..%d: %s",

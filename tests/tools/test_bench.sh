@@ -4,7 +4,8 @@
 # raw, YSB file) and reads all its events; a user SQL script runs with --set; the JSON is
 # compared with itself (passes) and with a copy whose times are doubled (a regression,
 # exit 1); plot writes an SVG; the instruction-count mode runs where valgrind or perf can;
-# --checkpoint-interval takes checkpoints and reports them (fields only, no timing).
+# --checkpoint-interval takes checkpoints and reports them (fields only, no timing);
+# bench/cluster.sh's help and a tiny run of it on the mock.
 set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
@@ -116,5 +117,14 @@ elif command -v valgrind > /dev/null || command -v perf > /dev/null; then
       --json "$tmp/instr.json" > "$tmp/itable" 2>&1 || { echo "FAIL: --instructions"; cat "$tmp/itable"; fail=1; }
   check grep -q '"instructions_per_event":' "$tmp/instr.json"
 fi
+
+# bench/cluster.sh (one job over several processes, docs/benchmarks.md): its help, and one
+# tiny run on `sluice kafka-mock` (1 x 2 against 2 x 1 workers); the script fails by itself
+# when a process fails, the rows in are not the events or nothing crossed the channel
+"$src/bench/cluster.sh" --help > "$tmp/chelp" || { echo "FAIL: bench/cluster.sh --help"; fail=1; }
+check grep -q "^bench/cluster.sh - one keyed job" "$tmp/chelp"
+"$src/bench/cluster.sh" --bin "$bin" --broker mock --events 5000 --reps 1 --query tumble \
+    > "$tmp/cluster" 2>&1 || { echo "FAIL: bench/cluster.sh"; cat "$tmp/cluster"; fail=1; }
+check grep -q "^mock   tumble  2x1 " "$tmp/cluster"
 [ $fail -eq 0 ] && echo "ok: sluice bench"
 exit $fail
