@@ -1676,6 +1676,17 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
     if (opts->live && !rc && !atomic_load(&x->failed) &&
         (rc = sl_livecfg_attach(opts->live, x, opts->ckpt ? opts->ckpt->interval_ms : 0, err)))
         atomic_store(&x->failed, 1);
+    /* A job over several processes: the leader's first epoch of a generation skips one
+     * number (L + 2 after a restore from L). A process of an earlier generation that was
+     * frozen or deposed - its session expired, the others went on without it - may still
+     * write the snapshot files (and, a leader, the manifest) of its epoch in flight before it
+     * notices, and that epoch is at most L + 1: one epoch is in flight at a time, and no
+     * process has seen a commit newer than L, the last one when this generation began. Were
+     * L + 1 this generation's, those late renames could replace its committed files of the
+     * same names (docs/cluster.md); skipped, they are an uncommitted epoch's leftovers, which
+     * the cleanup deletes once a later epoch commits. */
+    if (x->ck && x->cl_ckpt && x->cl_leader && !rc && !atomic_load(&x->failed))
+        cc.epoch++;
     /* the monitor: progress on stderr (every 500 ms) and the checkpoint coordinator, until
      * every worker is done */
     double next_progress = t0 + 0.5;
