@@ -226,6 +226,7 @@ int sl_cluster_assign(const struct sl_cluster_member *members, size_t n,
     out->max_parallelism = max_parallelism;
     out->workers = w;
     memcpy(out->topic, topic, (size_t)tl + 1);
+    snprintf(out->prev_topic, sizeof(out->prev_topic), "%s", prev ? prev->topic : "");
     snprintf(out->leader, sizeof(out->leader), "%s", leader && leader[0] ? leader : "");
     return 0;
 }
@@ -268,6 +269,17 @@ int sl_assignment_encode(const struct sl_assignment *a, char *buf, size_t cap, s
             return sl_error_set(err, SL_EINVAL, "cluster assignment: bad member '%s'", m->name);
         w = snprintf(buf + pos, cap - pos, "member %s %" PRId64 " %" PRId64 " %s %" PRIx64 "\n",
                      m->name, m->lo, m->hi, m->host, (uint64_t)m->session);
+    }
+    if (a->prev_topic[0]) { /* the last line, when there was a previous generation */
+        if (!sl_cl_word_fits(a->prev_topic, sizeof(a->prev_topic)))
+            return sl_error_set(err, SL_EINVAL, "cluster assignment: bad previous topic");
+        w = snprintf(buf + pos, cap - pos, "prev-topic %s\n", a->prev_topic);
+        if (w < 0 || (size_t)w >= cap - pos)
+            return sl_error_set(err, SL_ERANGE,
+                                "cluster assignment of generation %" PRId64 ": %zu members do "
+                                "not fit in %zu bytes (at its previous topic)",
+                                a->generation, a->n, cap);
+        pos += (size_t)w;
     }
     *len = pos;
     return 0;
@@ -378,6 +390,20 @@ int sl_assignment_decode(const char *buf, size_t len, const char *what, struct s
             if (!ok) {
                 why = head[line - 1];
                 rc = SL_ECORRUPT;
+            }
+            continue;
+        }
+        if (out->prev_topic[0]) { /* nothing may follow the previous topic's line */
+            why = "nothing after 'prev-topic'";
+            pre = "";
+            rc = SL_ECORRUPT;
+            break;
+        }
+        if (nt == 2 && tlen[0] == 10 && memcmp(tok[0], "prev-topic", 10) == 0) {
+            if (!sl_cl_word(tok[1], tlen[1], out->prev_topic, sizeof(out->prev_topic))) {
+                why = "prev-topic TOPIC";
+                rc = SL_ECORRUPT;
+                break;
             }
             continue;
         }

@@ -119,7 +119,10 @@ struct sl_assignment {
     int64_t max_parallelism;          /* M: the number of key groups */
     int64_t workers;                  /* W = the sum of hi - lo */
     char topic[SL_CLUSTER_TOPIC_MAX]; /* the generation's channel: "<prefix>-<job>-g<gen>" */
-    char leader[SL_ZK_PATH_MAX];      /* the publishing leader's latch node */
+    /* the previous generation's channel topic ("": none), so that a later leader knows which
+     * topic nobody reads any more (its trailing line "prev-topic T") */
+    char prev_topic[SL_CLUSTER_TOPIC_MAX];
+    char leader[SL_ZK_PATH_MAX]; /* the publishing leader's latch node */
     size_t n;
     struct sl_assign_member *members; /* n, in range order; owned (sl_assignment_free) */
 };

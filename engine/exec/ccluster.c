@@ -367,6 +367,25 @@ static int sl_cc_auto_change(struct sl_exec *x, const struct sl_coordinator *cc,
                         x->opts->ckpt->job, what, x->assign.generation, cc->committed);
 }
 
+/* After publishing generation G + 1: the channel topic of generation G - 1 (the previous
+ * assignment's "prev-topic"). Every process of G - 1 has left it - each went through G's
+ * set-up, or died - so nothing reads it again (a process frozen since then fails on it and
+ * the others went on without it anyway). Deleted at most 2 s into the leader's set-up; a
+ * broker without DeleteTopics (the mock) or any refusal leaves it, as a log line says. */
+static void sl_cc_drop_topic(struct sl_exec *x, const char *topic)
+{
+    if (!topic[0] || !strcmp(topic, x->assign.topic))
+        return;
+    const struct sl_ckpt_opts *o = x->opts->ckpt;
+    struct sl_error e;
+    sl_error_clear(&e);
+    int rc = sl_kchan_delete_topic(x->opts->cluster_brokers, topic, x->opts->kafka_props,
+                                   x->opts->nkafka_props, 2000, &e);
+    if (o->log && (rc == 0 ? sl_log_enabled(SL_LOG_INFO) : sl_log_enabled(SL_LOG_WARN)))
+        fprintf(o->log, "sluice: job '%s': the channel topic '%s' of an earlier generation %s%s\n",
+                o->job, topic, rc == 0 ? "is deleted" : "stays: ", rc == 0 ? "" : e.msg);
+}
+
 /* The leader of --cluster auto: settles the record, waits for a stable member set and
  * publishes the next generation (sticky on the previous one). */
 static int sl_cc_auto_lead(struct sl_exec *x, struct sl_error *err)
@@ -406,6 +425,9 @@ static int sl_cc_auto_lead(struct sl_exec *x, struct sl_error *err)
     if (!rc)
         rc = sl_cluster_assign(ms, n, have_prev ? &prev : NULL, (int64_t)kg, o->job, NULL,
                                sl_ckpt_latch_node(x->ck), a, err);
+    /* the topic of the generation before the previous one: nobody reads it any more */
+    char drop[SL_CLUSTER_TOPIC_MAX];
+    snprintf(drop, sizeof(drop), "%s", have_prev ? prev.prev_topic : "");
     sl_assignment_free(&prev);
     free(ms);
     if (rc)
@@ -431,6 +453,7 @@ static int sl_cc_auto_lead(struct sl_exec *x, struct sl_error *err)
         return rc;
     x->cl_auto->published = sl_exec_wall();
     x->cl_leader = true;
+    sl_cc_drop_topic(x, drop);
     if (o->log && sl_log_enabled(SL_LOG_INFO)) {
         char who[512] = "";
         size_t k = 0;

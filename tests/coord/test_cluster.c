@@ -156,6 +156,9 @@ static void test_assign_sticky(void **state)
     }
     printf("generation 4 assignment (%zu bytes):\n%.*s", rl, (int)rl, ref);
 
+    /* it names the previous generation's topic, in its last line */
+    assert_string_equal(g4.prev_topic, g3.topic);
+    assert_non_null(strstr(ref, "\nprev-topic sluice-q-g3\n"));
     /* the text round-trips */
     struct sl_assignment dec;
     check_ok(sl_assignment_decode(ref, rl, "/q/cluster/assignment", &dec, &err), &err);

@@ -213,6 +213,21 @@ run() {
     fail=1
     return 1
   fi
+  # the channel topics: the leader that publishes generation G + 1 deletes G - 1's (the
+  # previous assignment names it) - generation 1's by 3's leader, 2's by 4's; the broker
+  # drops a deleted topic from its metadata a moment later
+  local t2=0 topics
+  while kcat -L -b "$bs" -m 5 2> /dev/null | grep -q 'topic "sluice-na-g[12]-w' && [ $t2 -lt 100 ]; do
+    sleep 0.1; t2=$((t2 + 1))
+  done
+  topics=$(kcat -L -b "$bs" -m 5 2> /dev/null |
+             sed -n 's/.*topic "\(sluice-na-g[0-9]*-w[0-9]*\)".*/\1/p' | sort | tr '\n' ' ')
+  if [ "$topics" != "sluice-na-g3-w3 sluice-na-g4-w4 " ]; then
+    echo "FAIL: the channel topics on the broker are '$topics', want generation 3's and 4's only"
+    grep -H "channel topic" "${log[@]}"; fail=1; return 1
+  fi
+  echo "ok   the channel topics of generations 1 and 2 deleted by the leaders of 3 and 4" \
+       "($topics left)"
   echo "ok   3 -> 2 (SIGKILL) -> 3 -> 4 hosts without a restart: $(wc -l < "$want") rows equal," \
        "the last epoch ($last, finished) over 4 workers; rows committed by generation 1-4:" \
        "${per[1]} / ${per[2]} / ${per[3]} / ${per[4]}; session timeout $session s," \
