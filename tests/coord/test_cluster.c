@@ -211,7 +211,20 @@ static void test_assign_text(void **state)
     assert_int_equal(a.n, 2);
     assert_int_equal(a.members[1].session, 0x2e);
     assert_string_equal(a.leader, "");
+    assert_string_equal(a.prev_topic, ""); /* a record without the line: no previous topic */
     sl_assignment_free(&a);
+    /* the previous generation's topic: the last line, and nothing after it */
+    snprintf(text, sizeof(text),
+             "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nprev-topic sluice-q-g2\n", head);
+    check_ok(sl_assignment_decode(text, strlen(text), "x", &a, &err), &err);
+    assert_string_equal(a.prev_topic, "sluice-q-g2");
+    sl_assignment_free(&a);
+    snprintf(text, sizeof(text),
+             "%smember m-a-1 0 1 h1 1f\nprev-topic sluice-q-g2\nmember m-b-2 1 4 h2 2e\n", head);
+    expect_corrupt(text, "line 9: nothing after 'prev-topic'");
+    snprintf(text, sizeof(text), "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nprev-topic \n",
+             head);
+    expect_corrupt(text, "line 9: expected prev-topic TOPIC");
     snprintf(text, sizeof(text), "%smember m-a-1 0 1 h1 1f\nmember m-b-2 2 4 h2 2e\n", head);
     expect_corrupt(text, "line 8"); /* a gap */
     snprintf(text, sizeof(text), "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 3 h2 2e\n", head);
