@@ -517,6 +517,24 @@ out:
  * PREPARED epoch forward and restores; a cluster's member restores the last COMMITTED epoch
  * (the leader rolled a PREPARED one forward before it published the assignment the member
  * waited for). */
+/* A PREPARED record, durable but not committed (a crash between the two puts), is
+ * committed: *last's phase becomes COMMITTED. */
+static int sl_ckpt_roll_forward(struct sl_ckpt *c, struct sl_epoch_rec *last, struct sl_error *err)
+{
+    struct sl_epoch_rec com = *last;
+    com.phase = SL_EPOCH_COMMITTED;
+    int rc = sl_commit_put(c->store, &com, err);
+    if (rc)
+        return rc;
+    last->phase = SL_EPOCH_COMMITTED;
+    if (c->o.log)
+        fprintf(c->o.log,
+                "sluice: job '%s': epoch %" PRId64 " was prepared but not committed; committed "
+                "it now\n",
+                c->o.job, last->epoch);
+    return 0;
+}
+
 static int sl_ckpt_do_recover(struct sl_ckpt *c, struct sl_error *err)
 {
     int rc = 0;
@@ -586,20 +604,12 @@ static int sl_ckpt_do_recover(struct sl_ckpt *c, struct sl_error *err)
     if (!c->o.restart && (rc = sl_ckpt_restore(c, &last, err)))
         return rc;
     if (last.phase == SL_EPOCH_PREPARED) {
-        /* durable but not committed (a crash between the two puts): roll forward */
-        struct sl_epoch_rec com = last;
-        com.phase = SL_EPOCH_COMMITTED;
-        if ((rc = sl_commit_put(c->store, &com, err)))
+        if ((rc = sl_ckpt_roll_forward(c, &last, err)))
             return rc;
         memmove(c->kept + 1, c->kept, (SL_CKPT_KEEP_MAX - 1) * sizeof(c->kept[0]));
         c->kept[0] = (uint64_t)last.epoch;
         if (c->nkept < (uint32_t)c->o.keep)
             c->nkept++;
-        if (c->o.log)
-            fprintf(c->o.log,
-                    "sluice: job '%s': epoch %" PRId64 " was prepared but not "
-                    "committed; committed it now\n",
-                    c->o.job, last.epoch);
     }
     c->base = (uint64_t)last.epoch;
     c->settled = c->base;
@@ -746,19 +756,10 @@ int sl_ckpt_cluster_settle(struct sl_ckpt *c, uint32_t *kg_max, struct sl_error 
     int rc = sl_commit_last(c->store, &last, err);
     if (rc)
         return rc;
-    if (last.phase == SL_EPOCH_PREPARED) {
-        /* durable but not committed (the leader died between its two puts): roll forward,
-         * as the leader's recovery does; a job over several processes has no transactional
-         * sink to resolve (refused at its start) */
-        last.phase = SL_EPOCH_COMMITTED;
-        if ((rc = sl_commit_put(c->store, &last, err)))
-            return rc;
-        if (c->o.log)
-            fprintf(c->o.log,
-                    "sluice: job '%s': epoch %" PRId64 " was prepared but not committed; "
-                    "committed it now\n",
-                    c->o.job, last.epoch);
-    }
+    /* a job over several processes has no transactional sink to resolve (refused at its
+     * start): a PREPARED epoch is rolled forward, as the leader's recovery does */
+    if (last.phase == SL_EPOCH_PREPARED && (rc = sl_ckpt_roll_forward(c, &last, err)))
+        return rc;
     c->settled_first = true;
     *kg_max = c->o.kg_max ? c->o.kg_max : SL_KG_DEFAULT;
     if (last.phase != SL_EPOCH_COMMITTED || c->o.restart)
