@@ -513,6 +513,10 @@ int sl_cmd_run(int argc, char **argv)
         status = 2;
         goto out;
     }
+    /* the channel's fragment size, a test mode of both cluster modes (docs/testing.md) */
+    const char *frag = getenv("SLUICE_CHANNEL_FRAGMENT");
+    if (frag && atoi(frag) > 0)
+        opts.cluster_fragment = (uint32_t)atoi(frag);
     if (a.cluster_auto) { /* the assignment from ZooKeeper (docs/cluster.md) */
         const char *miss = !a.zk                ? "--zk"
                            : !sdir              ? "--state-dir"
@@ -520,14 +524,11 @@ int sl_cmd_run(int argc, char **argv)
                                                 : NULL;
         if (miss || a.cluster_topic) {
             fprintf(stderr,
-                    "sluice run: --cluster auto %s: the leader assigns the work through "
+                    "sluice run: --cluster auto %s %s: the leader assigns the work through "
                     "ZooKeeper (--zk), the processes share one state directory (--state-dir, "
                     "e.g. on NFS) and exchange through the channel (--cluster-brokers); each "
                     "generation has its own channel topic\n",
-                    miss ? (!strcmp(miss, "--zk")          ? "needs --zk"
-                            : !strcmp(miss, "--state-dir") ? "needs --state-dir"
-                                                           : "needs --cluster-brokers")
-                         : "takes no --cluster-topic");
+                    miss ? "needs" : "takes no", miss ? miss : "--cluster-topic");
             status = 2;
             goto out;
         }
@@ -539,9 +540,6 @@ int sl_cmd_run(int argc, char **argv)
             sl_job_setting(job, "jobmanager.adaptive-scheduler.resource-stabilization-timeout");
         if (v)
             opts.cluster_stabilization_ms = (int)sl_setting_duration_ms(v);
-        const char *frag = getenv("SLUICE_CHANNEL_FRAGMENT"); /* a test mode (docs/testing.md) */
-        if (frag && atoi(frag) > 0)
-            opts.cluster_fragment = (uint32_t)atoi(frag);
     } else if (a.cluster_min_members) {
         fprintf(stderr, "sluice run: --cluster-min-members needs --cluster auto\n");
         status = 2;
@@ -596,9 +594,6 @@ int sl_cmd_run(int argc, char **argv)
         opts.cluster_lo = a.cluster_lo;
         opts.cluster_brokers = a.cluster_brokers;
         opts.cluster_topic = a.cluster_topic;
-        const char *frag = getenv("SLUICE_CHANNEL_FRAGMENT"); /* a test mode (docs/testing.md) */
-        if (frag && atoi(frag) > 0)
-            opts.cluster_fragment = (uint32_t)atoi(frag);
         if (!a.quiet && sl_log_enabled(SL_LOG_INFO))
             fprintf(stderr,
                     "sluice run: workers [%d, %d) of the job's %d; the channel is topic '%s' at "
