@@ -1851,6 +1851,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     /* --cluster auto: one executor per generation, each torn down whole (its workers,
      * pipelines, channel and commit store) before the next is built at the new W */
     struct sl_cauto ca = {0};
+    int zk_lost = 0; /* generations in a row ended by ZooKeeper's connection lost */
     struct sl_exec_opts o = *opts;
     struct sl_ckpt_opts co = *opts->ckpt;
     o.ckpt = &co;
@@ -1859,6 +1860,12 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         if (ca.committed)
             co.restart = false; /* this run's epochs are the ones to restore from now on */
         rc = sl_exec_run_gen(job, &o, &ca, sum, err);
+        if (ca.measured) /* the generation committed an epoch: ZooKeeper answered */
+            zk_lost = 0;
+        /* ZooKeeper's connection lost (a process that woke after its session expired sees
+         * that first): the group is formed again too, up to 3 times in a row */
+        if (rc == SL_EZK_RETRY && ++zk_lost <= 3 && !(opts->stop && atomic_load(opts->stop)))
+            rc = SL_EFENCED;
         if (rc == SL_EFENCED && !(opts->stop && atomic_load(opts->stop))) {
             /* a leader deposed while it was frozen (its latch node went with its session):
              * it joins the next generation like any other process */
