@@ -228,6 +228,7 @@ int sl_cluster_assign(const struct sl_cluster_member *members, size_t n,
     memcpy(out->topic, topic, (size_t)tl + 1);
     snprintf(out->prev_topic, sizeof(out->prev_topic), "%s", prev ? prev->topic : "");
     snprintf(out->leader, sizeof(out->leader), "%s", leader && leader[0] ? leader : "");
+    out->leader_lo = -1; /* the caller, who knows which member it is, may say */
     return 0;
 }
 
@@ -269,6 +270,15 @@ int sl_assignment_encode(const struct sl_assignment *a, char *buf, size_t cap, s
             return sl_error_set(err, SL_EINVAL, "cluster assignment: bad member '%s'", m->name);
         w = snprintf(buf + pos, cap - pos, "member %s %" PRId64 " %" PRId64 " %s %" PRIx64 "\n",
                      m->name, m->lo, m->hi, m->host, (uint64_t)m->session);
+    }
+    if (a->leader_lo >= 0) {
+        w = snprintf(buf + pos, cap - pos, "leader-lo %" PRId64 "\n", a->leader_lo);
+        if (w < 0 || (size_t)w >= cap - pos)
+            return sl_error_set(err, SL_ERANGE,
+                                "cluster assignment of generation %" PRId64 ": %zu members do "
+                                "not fit in %zu bytes (at the leader's range)",
+                                a->generation, a->n, cap);
+        pos += (size_t)w;
     }
     if (a->prev_topic[0]) { /* the last line, when there was a previous generation */
         if (!sl_cl_word_fits(a->prev_topic, sizeof(a->prev_topic)))
@@ -335,6 +345,7 @@ int sl_assignment_decode(const char *buf, size_t len, const char *what, struct s
     static const char *const head[] = {"generation", "max-parallelism", "workers",
                                        "topic",      "leader",          "members"};
     memset(out, 0, sizeof(*out));
+    out->leader_lo = -1;
     if (!what)
         what = "assignment";
     if (len == 0 || buf[len - 1] != '\n')
@@ -399,6 +410,14 @@ int sl_assignment_decode(const char *buf, size_t len, const char *what, struct s
             rc = SL_ECORRUPT;
             break;
         }
+        if (nt == 2 && tlen[0] == 9 && memcmp(tok[0], "leader-lo", 9) == 0) {
+            if (out->leader_lo >= 0 || !sl_cl_dec(tok[1], tlen[1], &out->leader_lo)) {
+                why = out->leader_lo >= 0 ? "one 'leader-lo' line" : "leader-lo N";
+                rc = SL_ECORRUPT;
+                break;
+            }
+            continue;
+        }
         if (nt == 2 && tlen[0] == 10 && memcmp(tok[0], "prev-topic", 10) == 0) {
             if (!sl_cl_word(tok[1], tlen[1], out->prev_topic, sizeof(out->prev_topic))) {
                 why = "prev-topic TOPIC";
@@ -447,6 +466,11 @@ int sl_assignment_decode(const char *buf, size_t len, const char *what, struct s
     if (!rc && ((int64_t)nmem != declared || next_lo != out->workers)) {
         why = (int64_t)nmem != declared ? "fewer member lines than 'members' says"
                                         : "the ranges do not end at the workers";
+        pre = "";
+        rc = SL_ECORRUPT;
+    }
+    if (!rc && out->leader_lo >= out->workers) {
+        why = "'leader-lo' is not a worker of the job";
         pre = "";
         rc = SL_ECORRUPT;
     }

@@ -123,6 +123,10 @@ struct sl_assignment {
      * topic nobody reads any more (its trailing line "prev-topic T") */
     char prev_topic[SL_CLUSTER_TOPIC_MAX];
     char leader[SL_ZK_PATH_MAX]; /* the publishing leader's latch node */
+    /* the first global worker of the publishing leader's range, -1 when not said (its line
+     * "leader-lo N", after the members): where a job's exactly-once Kafka output is written
+     * (docs/cluster.md, "Exactly-once into Kafka over several processes") */
+    int64_t leader_lo;
     size_t n;
     struct sl_assign_member *members; /* n, in range order; owned (sl_assignment_free) */
 };

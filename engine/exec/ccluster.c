@@ -231,6 +231,7 @@ static int sl_cc_lead(struct sl_exec *x, struct sl_error *err)
         am->session = ms[i].session;
     }
     qsort(a->members, a->n, sizeof(*a->members), sl_cc_by_lo);
+    a->leader_lo = x->base; /* the exactly-once Kafka output's writer (sl_exec_txn_writer) */
     if ((rc = sl_cluster_publish(zk, o->job, sl_ckpt_latch_node(x->ck), a, ver, NULL, err)))
         goto out;
     if (o->log)
@@ -445,6 +446,7 @@ static int sl_cc_auto_lead(struct sl_exec *x, struct sl_error *err)
         sl_assignment_free(a);
         return rc;
     }
+    a->leader_lo = self->lo; /* the exactly-once Kafka output's writer (sl_exec_txn_writer) */
     /* the channel's topic carries W: a broker without CreateTopics (`sluice kafka-mock`)
      * can have each generation's made beforehand at the W it will have */
     snprintf(a->topic, sizeof(a->topic), "sluice-%s-g%" PRId64 "-w%" PRId64, o->job, a->generation,

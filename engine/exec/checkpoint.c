@@ -756,10 +756,30 @@ int sl_ckpt_cluster_settle(struct sl_ckpt *c, uint32_t *kg_max, struct sl_error 
     int rc = sl_commit_last(c->store, &last, err);
     if (rc)
         return rc;
-    /* a job over several processes has no transactional sink to resolve (refused at its
-     * start): a PREPARED epoch is rolled forward, as the leader's recovery does */
-    if (last.phase == SL_EPOCH_PREPARED && (rc = sl_ckpt_roll_forward(c, &last, err)))
+    /* a PREPARED epoch is rolled forward, as the leader's recovery does - unless the job's
+     * Kafka transaction of it did not commit (the writer died before its commit, which the
+     * resolve's init_transactions aborted): then the record stays PREPARED, every process
+     * restores the last committed epoch of the history, and the epoch's rows are written
+     * again (docs/cluster.md, "Exactly-once into Kafka over several processes") */
+    bool forward = true;
+    if (last.phase == SL_EPOCH_PREPARED && c->o.resolve &&
+        (rc = c->o.resolve(c->o.txn_arg, (uint64_t)last.epoch, &forward, err)))
         return rc;
+    if (last.phase == SL_EPOCH_PREPARED && forward && (rc = sl_ckpt_roll_forward(c, &last, err)))
+        return rc;
+    if (!forward && c->o.log)
+        fprintf(c->o.log,
+                "sluice: job '%s': epoch %" PRId64 " was prepared but its Kafka transaction "
+                "did not commit; the cluster resumes from the last committed epoch before it "
+                "(epoch %" PRId64 "'s rows are written again)\n",
+                c->o.job, last.epoch, last.epoch);
+    if (!forward) { /* the key groups are the restored epoch's */
+        struct sl_epoch_rec hist[SL_COMMIT_HISTORY];
+        size_t nh = 0;
+        if ((rc = sl_commit_history(c->store, hist, SL_COMMIT_HISTORY, &nh, err)))
+            return rc;
+        last = nh ? hist[0] : (struct sl_epoch_rec){.phase = SL_EPOCH_NONE};
+    }
     c->settled_first = true;
     *kg_max = c->o.kg_max ? c->o.kg_max : SL_KG_DEFAULT;
     if (last.phase != SL_EPOCH_COMMITTED || c->o.restart)

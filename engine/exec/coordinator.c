@@ -200,6 +200,11 @@ int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
                                         what);
                 continue;
             }
+            if (!b && op->ops->state_optional) {
+                if ((rc = op->ops->restore(op, &w->ctx, NULL, err)))
+                    return rc;
+                continue;
+            }
             if (!b)
                 return sl_error_set(err, SL_ECORRUPT, "%s: no state in the snapshot", what);
             sl_sread_init(&r, ws->data.p + b->off, b->len, what);
@@ -211,15 +216,19 @@ int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
 }
 
 /* Fills in[j] with old worker j's block (type, pipe, node); SL_ECORRUPT naming `what` when
- * one has none. */
+ * one has none, unless `optional` (then in[j] is all zeros: p = NULL). */
 static int sl_rescale_blocks(struct sl_exec *x, uint32_t type, uint32_t pipe, uint32_t node,
-                             struct sl_sread *in, char (*names)[128], const char *what,
-                             struct sl_error *err)
+                             bool optional, struct sl_sread *in, char (*names)[128],
+                             const char *what, struct sl_error *err)
 {
     int nold = sl_ckpt_restored_workers(x->ck);
     for (int j = 0; j < nold; j++) {
         const struct sl_ckpt_wstate *ws = sl_ckpt_restored_state(x->ck, j);
         const struct sl_ckpt_block *b = ws ? sl_ckpt_wstate_find(ws, type, pipe, node) : NULL;
+        if (!b && optional) {
+            memset(&in[j], 0, sizeof(in[j]));
+            continue;
+        }
         if (!b)
             return sl_error_set(err, SL_ECORRUPT, "old worker %d: %s: no state in the snapshot", j,
                                 what);
@@ -261,7 +270,7 @@ int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
          * new worker's source says again when its splits end (a split saved done reports
          * it), and the end travels downstream as in any run */
         snprintf(what, sizeof(what), "pipeline %u (INSERT INTO %s)", i, root->sink->table->name);
-        if ((rc = sl_rescale_blocks(x, SL_CKPT_PIPE, i, 0, in, names, what, err)))
+        if ((rc = sl_rescale_blocks(x, SL_CKPT_PIPE, i, 0, false, in, names, what, err)))
             break;
         for (int j = 0; j < nold && !rc; j++) {
             uint8_t sd, fin;
@@ -283,7 +292,7 @@ int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
                               table, p->source->table->connector, nold);
             break;
         }
-        if ((rc = sl_rescale_blocks(x, SL_CKPT_SOURCE, i, 0, in, names, what, err)) ||
+        if ((rc = sl_rescale_blocks(x, SL_CKPT_SOURCE, i, 0, false, in, names, what, err)) ||
             (rc = p->source->ops->rescale(p->source, &w->ctx, in, (uint32_t)nold, err)) ||
             (rc = sl_rescale_ends(in, nold, err)))
             break;
@@ -302,7 +311,7 @@ int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
                 break;
             }
             snprintf(what, sizeof(what), "pipeline %u operator %u (%s)", i, k, op->ops->name);
-            if ((rc = sl_rescale_blocks(x, SL_CKPT_OP, i, k, in, names, what, err)) ||
+            if ((rc = sl_rescale_blocks(x, SL_CKPT_OP, i, k, op->ops->state_optional, in, names, what, err)) ||
                 (rc = op->ops->rescale(op, &w->ctx, in, (uint32_t)nold, err)) ||
                 (rc = sl_rescale_ends(in, nold, err)))
                 break;

@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@
 #include "engine/ops/op_over.h"
 #include "engine/ops/op_proctime.h"
 #include "engine/ops/op_rank.h"
+#include "engine/ops/op_txsink.h"
 #include "engine/ops/op_winagg.h"
 #include "engine/ops/op_window.h"
 #include "engine/sql/parser.h"
@@ -742,8 +744,12 @@ static int sl_wpipe_build(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
         case SL_PLAN_LOOKUP_JOIN:
             rc = sl_op_lookup_new(node, &w->exec->env, ctx->heap, &op, err);
             break;
-        case SL_PLAN_SINK:
-            rc = sl_op_sink_new(node, p->sink, &wp->finished, &op, err);
+        case SL_PLAN_SINK: /* a transactional one keeps rows while aligning, may gather */
+            if (w->exec->ck && p->sink->ops->resolve)
+                rc = sl_op_txsink_new(node, p->sink, &wp->finished, w->exec->txn_writer, ctx, &op,
+                                      err);
+            else
+                rc = sl_op_sink_new(node, p->sink, &wp->finished, &op, err);
             break;
         case SL_PLAN_LATE:
             rc = sl_op_late_new(node, ctx, sl_late_tee_side(p->sink), &op, err);
@@ -1301,11 +1307,64 @@ static int sl_exec_txn_commit(void *arg, uint64_t epoch, struct sl_error *err)
     return rc;
 }
 
+/* An exactly-once Kafka table ('sink.delivery-guarantee' = 'exactly-once'). */
+static bool sl_exec_table_txn(const struct sl_table *t)
+{
+    const char *g = sl_table_option(t, "sink.delivery-guarantee");
+    return t->connector && g && !strcasecmp(g, "exactly-once") &&
+           (!strcmp(t->connector, "kafka") || !strcmp(t->connector, "upsert-kafka"));
+}
+
+/* Whether the job writes an exactly-once Kafka table: as a sink or a late-data side output
+ * (*late). */
+static bool sl_exec_job_txn(const struct sl_job *job, bool *late)
+{
+    bool any = false;
+    *late = false;
+    for (uint32_t i = 0; i < job->ninserts; i++)
+        for (const struct sl_plan *q = job->inserts[i]; q; q = q->input) {
+            if (q->kind == SL_PLAN_SINK && sl_exec_table_txn(q->sink.table))
+                any = true;
+            if (q->kind == SL_PLAN_LATE && sl_exec_table_txn(q->late.table))
+                any = *late = true;
+        }
+    return any;
+}
+
+/* Before the pipelines exist (--cluster auto settles the epoch record first): each
+ * exactly-once table's sink opened for the resolve alone (init_transactions fences every
+ * older producer of the job's ids), then closed. */
+static int sl_exec_txn_resolve_tables(struct sl_exec *x, uint64_t epoch, bool *committed,
+                                      struct sl_error *err)
+{
+    for (uint32_t i = 0; i < x->job->ninserts; i++) {
+        const struct sl_plan *q = x->job->inserts[i];
+        if (q->kind != SL_PLAN_SINK || !sl_exec_table_txn(q->sink.table))
+            continue;
+        struct sl_sink *sk = NULL;
+        int rc = sl_sink_open(q->sink.table, &x->env, 1, &sk, err);
+        bool c = true;
+        if (!rc && sk->ops->resolve)
+            rc = sk->ops->resolve(sk, epoch, &c, err);
+        if (sk)
+            sk->ops->free(sk);
+        if (rc)
+            return rc;
+        *committed &= c;
+    }
+    return 0;
+}
+
 /* Committed only if every transactional sink says so (they share one transaction). */
 static int sl_exec_txn_resolve(void *arg, uint64_t epoch, bool *committed, struct sl_error *err)
 {
     struct sl_exec *x = arg;
     *committed = true;
+    bool built = false;
+    for (uint32_t i = 0; i < x->npipes; i++)
+        built |= x->pipes[i].sink != NULL;
+    if (!built)
+        return sl_exec_txn_resolve_tables(x, epoch, committed, err);
     for (uint32_t i = 0; i < x->npipes; i++) {
         struct sl_sink *sk = x->pipes[i].sink;
         bool c = true;
@@ -1469,6 +1528,35 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
         x->env.zk = co.zk;
         x->env.zk_session_ms = co.zk_session_ms;
     }
+    x->txn_writer = -1;
+    if (opts->ckpt) {
+        bool late_txn = false;
+        x->txn = sl_exec_job_txn(job, &late_txn);
+        if (x->txn && late_txn && (opts->cluster_workers || ca)) {
+            /* the late rows are written where they are found, not gathered to the writer */
+            rc = sl_error_set(err, SL_ENOTSUP,
+                              "an exactly-once Kafka table as a late-data side output "
+                              "('sluice.late-data.sink') in a job over several processes "
+                              "(--cluster) is not built yet: use 'at-least-once' for it, or "
+                              "run the job in one process");
+            goto out;
+        }
+        if (x->txn && co.tolerable_failures > 0) {
+            rc = sl_error_set(err, SL_EINVAL,
+                              "SET 'execution.checkpointing.tolerable-failed-checkpoints' = "
+                              "'%d': an exactly-once Kafka sink needs 0 (a failed epoch "
+                              "fails the job, which resumes from the last committed epoch: "
+                              "its open transaction cannot be carried into the next one)",
+                              co.tolerable_failures);
+            goto out;
+        }
+        if (x->txn) { /* --cluster auto's leader resolves before the pipelines exist */
+            co.precommit = sl_exec_txn_precommit;
+            co.commit_txn = sl_exec_txn_commit;
+            co.resolve = sl_exec_txn_resolve;
+            co.txn_arg = x;
+        }
+    }
     if (ca) {
         /* the store first (its latch says who leads), then the assignment, which fixes W
          * and this process's range before the pipelines are built for them; the store's
@@ -1496,34 +1584,6 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
         for (uint32_t k = 0; k < x->pipes[i].nnodes; k++)
             x->tag_pipe[x->pipes[i].tag_base + k] = i;
     if (opts->ckpt) {
-        bool txn = false;
-        for (uint32_t i = 0; i < x->npipes; i++)
-            txn |= x->pipes[i].sink && x->pipes[i].sink->ops->resolve != NULL;
-        if (txn && (opts->cluster_workers || ca)) {
-            /* each member would commit its own transactions at its own pace, and none is
-             * resolved at a start across processes: not built (docs/cluster.md) */
-            rc = sl_error_set(err, SL_ENOTSUP,
-                              "an exactly-once Kafka sink ('sink.delivery-guarantee' = "
-                              "'exactly-once') in a job over several processes (--cluster) is "
-                              "not built yet: use 'at-least-once', or run the job in one "
-                              "process");
-            goto out;
-        }
-        if (txn && co.tolerable_failures > 0) {
-            rc = sl_error_set(err, SL_EINVAL,
-                              "SET 'execution.checkpointing.tolerable-failed-checkpoints' = "
-                              "'%d': an exactly-once Kafka sink needs 0 (a failed epoch "
-                              "fails the job, which resumes from the last committed epoch: "
-                              "its open transaction cannot be carried into the next one)",
-                              co.tolerable_failures);
-            goto out;
-        }
-        if (txn) {
-            co.precommit = sl_exec_txn_precommit;
-            co.commit_txn = sl_exec_txn_commit;
-            co.resolve = sl_exec_txn_resolve;
-            co.txn_arg = x;
-        }
         cc.interval_s = (double)co.interval_ms / 1e3;
         for (uint32_t i = 0; i < x->npipes; i++) {
             const struct sl_source *src = x->pipes[i].source;
@@ -1542,6 +1602,17 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
             /* a cluster: roles, the assignment, then recovery (ccluster.c) */
             if (x->cl_ckpt && (rc = sl_ccluster_setup(x, err)))
                 goto out;
+        }
+        if (x->txn && x->cl_ckpt) { /* the writer of the exactly-once Kafka tables */
+            if (x->assign.leader_lo < 0) {
+                rc = sl_error_set(err, SL_ENOTSUP,
+                                  "job '%s': generation %" PRId64 "'s assignment does not say "
+                                  "the leader's range (published by an older sluice?): an "
+                                  "exactly-once Kafka sink over several processes needs it",
+                                  co.job, x->assign.generation);
+                goto out;
+            }
+            x->txn_writer = (int)x->assign.leader_lo;
         }
         x->kg_max = sl_ckpt_kg_max(x->ck);
         x->rescaled = sl_ckpt_rescaled(x->ck);
@@ -1659,14 +1730,17 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
             for (int i = 0; i < sl_ckpt_restored_workers(x->ck); i++)
                 sl_ckpt_drop_restored(x->ck, i);
         uint64_t settled = sl_ckpt_settled_epoch(x->ck);
+        /* the first epoch: a cluster's leader skips one number (below) */
+        uint64_t first = cc.epoch + 1 + (x->cl_ckpt && x->cl_leader);
         for (uint32_t i = 0; i < x->npipes && !rc && !atomic_load(&x->failed); i++) {
             struct sl_sink *sk = x->pipes[i].sink;
             if (!sk)
                 continue;
             if (sk->ops->recover)
                 rc = sk->ops->recover(sk, settled, err);
-            if (!rc && sk->ops->begin)
-                rc = sk->ops->begin(sk, cc.epoch + 1, err);
+            /* a member opens no transactional producer: that would fence the leader's */
+            if (!rc && sk->ops->begin && !(sk->ops->resolve && x->cl_ckpt && !x->cl_leader))
+                rc = sk->ops->begin(sk, first, err);
         }
         if (rc)
             atomic_store(&x->failed, 1);

@@ -187,6 +187,11 @@ struct sl_exec {
     struct sl_assignment assign;
     const char *cl_member;
     struct sl_cauto *cl_auto; /* --cluster auto: the state kept across generations */
+    /* the job has exactly-once Kafka tables (io/kafka_txn.h); over several processes the
+     * global worker that writes them all (the leader's first, engine/ops/op_txsink.h),
+     * else -1 */
+    bool txn;
+    int txn_writer;
 };
 
 /* --cluster auto (ccluster.c): what one process keeps from one generation to the next (the

@@ -165,6 +165,9 @@ struct sl_op_ops {
     int (*rescale)(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_sread *in, uint32_t nold,
                    struct sl_error *err);
     bool stateless;
+    /* A snapshot may lack this operator's block (one taken before it kept state): restore
+     * gets in = NULL then, and rescale an in[j] with p = NULL for such an old worker. */
+    bool state_optional;
 };
 
 struct sl_op {

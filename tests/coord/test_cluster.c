@@ -212,7 +212,31 @@ static void test_assign_text(void **state)
     assert_int_equal(a.members[1].session, 0x2e);
     assert_string_equal(a.leader, "");
     assert_string_equal(a.prev_topic, ""); /* a record without the line: no previous topic */
+    assert_int_equal(a.leader_lo, -1);     /* nor the leader's range */
     sl_assignment_free(&a);
+    /* the leader's range: after the members, before the previous topic; encoded back alike */
+    snprintf(text, sizeof(text),
+             "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nleader-lo 1\n"
+             "prev-topic sluice-q-g2\n",
+             head);
+    check_ok(sl_assignment_decode(text, strlen(text), "x", &a, &err), &err);
+    assert_int_equal(a.leader_lo, 1);
+    char back[1024];
+    size_t blen = 0;
+    check_ok(sl_assignment_encode(&a, back, sizeof(back), &blen, &err), &err);
+    assert_int_equal(blen, strlen(text));
+    assert_memory_equal(back, text, blen);
+    sl_assignment_free(&a);
+    snprintf(text, sizeof(text),
+             "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nleader-lo 4\n", head);
+    expect_corrupt(text, "'leader-lo' is not a worker of the job");
+    snprintf(text, sizeof(text),
+             "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nleader-lo 1\nleader-lo 1\n",
+             head);
+    expect_corrupt(text, "line 10: expected one 'leader-lo' line");
+    snprintf(text, sizeof(text), "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nleader-lo x\n",
+             head);
+    expect_corrupt(text, "line 9: expected leader-lo N");
     /* the previous generation's topic: the last line, and nothing after it */
     snprintf(text, sizeof(text),
              "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nprev-topic sluice-q-g2\n", head);
