@@ -87,6 +87,9 @@ struct sl_ckpt {
     /* --cluster auto: the leader settled the record (sl_ckpt_cluster_settle) before it
      * published the generation; every process then restores as a member does */
     bool settled_first;
+    /* the cluster's settle rolled PREPARED `redo` back (its Kafka transaction had not
+     * committed): the next epoch is `redo` again, as the store takes it (0: none) */
+    uint64_t redo;
     struct sl_ckpt_prev *pend; /* nworkers: the references of files written, not committed */
     uint64_t pend_epoch;
 };
@@ -549,12 +552,12 @@ static int sl_ckpt_do_recover(struct sl_ckpt *c, struct sl_error *err)
             goto done;
         if (!c->o.restart && (rc = sl_ckpt_restore(c, &hist[0], err)))
             return rc;
-        c->base = (uint64_t)hist[0].epoch;
-        c->settled = c->base;
+        c->base = c->redo ? c->redo - 1 : (uint64_t)hist[0].epoch;
+        c->settled = (uint64_t)hist[0].epoch;
         c->last_full = 0;
         for (int w = 0; w < c->nworkers; w++)
             c->prev[w].n = 0;
-        c->restored = c->o.restart ? 0 : c->base;
+        c->restored = c->o.restart ? 0 : c->settled;
         if (c->restored && c->o.log)
             fprintf(c->o.log, "sluice: job '%s': resuming from epoch %" PRIu64 " (%s)\n", c->o.job,
                     c->restored, hist[0].offsets);
@@ -728,6 +731,11 @@ uint64_t sl_ckpt_base_epoch(const struct sl_ckpt *c)
     return c->base;
 }
 
+uint64_t sl_ckpt_redo_epoch(const struct sl_ckpt *c)
+{
+    return c->redo;
+}
+
 uint64_t sl_ckpt_settled_epoch(const struct sl_ckpt *c)
 {
     return c->settled;
@@ -773,7 +781,8 @@ int sl_ckpt_cluster_settle(struct sl_ckpt *c, uint32_t *kg_max, struct sl_error 
                 "did not commit; the cluster resumes from the last committed epoch before it "
                 "(epoch %" PRId64 "'s rows are written again)\n",
                 c->o.job, last.epoch, last.epoch);
-    if (!forward) { /* the key groups are the restored epoch's */
+    if (!forward) { /* the next epoch is this one again; the key groups the restored one's */
+        c->redo = (uint64_t)last.epoch;
         struct sl_epoch_rec hist[SL_COMMIT_HISTORY];
         size_t nh = 0;
         if ((rc = sl_commit_history(c->store, hist, SL_COMMIT_HISTORY, &nh, err)))

@@ -171,6 +171,11 @@ uint32_t sl_ckpt_kg_max(const struct sl_ckpt *c);
  * run restarts the job (opts.restart). */
 uint64_t sl_ckpt_base_epoch(const struct sl_ckpt *c);
 
+/* A job over several processes whose settle rolled a PREPARED epoch back (its Kafka
+ * transaction had not committed): that epoch, which the next one is again (base + 1: the
+ * store takes PREPARED E after PREPARED E only); else 0. */
+uint64_t sl_ckpt_redo_epoch(const struct sl_ckpt *c);
+
 /* The last epoch whose output counts (the sinks' recover() settles their files up to it):
  * the base epoch, except after a rollback of a PREPARED epoch whose transaction did not
  * commit, where it is the committed epoch before it (0: none). */

@@ -311,7 +311,8 @@ int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
                 break;
             }
             snprintf(what, sizeof(what), "pipeline %u operator %u (%s)", i, k, op->ops->name);
-            if ((rc = sl_rescale_blocks(x, SL_CKPT_OP, i, k, op->ops->state_optional, in, names, what, err)) ||
+            if ((rc = sl_rescale_blocks(x, SL_CKPT_OP, i, k, op->ops->state_optional, in, names,
+                                        what, err)) ||
                 (rc = op->ops->rescale(op, &w->ctx, in, (uint32_t)nold, err)) ||
                 (rc = sl_rescale_ends(in, nold, err)))
                 break;

@@ -1731,7 +1731,7 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
                 sl_ckpt_drop_restored(x->ck, i);
         uint64_t settled = sl_ckpt_settled_epoch(x->ck);
         /* the first epoch: a cluster's leader skips one number (below) */
-        uint64_t first = cc.epoch + 1 + (x->cl_ckpt && x->cl_leader);
+        uint64_t first = cc.epoch + 1 + (x->cl_ckpt && x->cl_leader && !sl_ckpt_redo_epoch(x->ck));
         for (uint32_t i = 0; i < x->npipes && !rc && !atomic_load(&x->failed); i++) {
             struct sl_sink *sk = x->pipes[i].sink;
             if (!sk)
@@ -1758,8 +1758,12 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
      * process has seen a commit newer than L, the last one when this generation began. Were
      * L + 1 this generation's, those late renames could replace its committed files of the
      * same names (docs/cluster.md); skipped, they are an uncommitted epoch's leftovers, which
-     * the cleanup deletes once a later epoch commits. */
-    if (x->ck && x->cl_ckpt && x->cl_leader && !rc && !atomic_load(&x->failed))
+     * the cleanup deletes once a later epoch commits. Not after a PREPARED epoch was rolled
+     * back (its Kafka transaction aborted): the next epoch is that one again, the only one
+     * the store takes, and nobody writes its files any more - every process had written
+     * them before it was prepared, and no later epoch was begun. */
+    if (x->ck && x->cl_ckpt && x->cl_leader && !sl_ckpt_redo_epoch(x->ck) && !rc &&
+        !atomic_load(&x->failed))
         cc.epoch++;
     /* the monitor: progress on stderr (every 500 ms) and the checkpoint coordinator, until
      * every worker is done */

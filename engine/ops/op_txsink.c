@@ -42,8 +42,7 @@ static void sl_txs_msg_free(void *p)
     free(m);
 }
 
-static int sl_txs_oom(struct sl_op_txsink *s, const struct sl_worker_ctx *ctx,
-                      struct sl_error *err)
+static int sl_txs_oom(struct sl_op_txsink *s, const struct sl_worker_ctx *ctx, struct sl_error *err)
 {
     return sl_op_error(ctx, s->op.plan->pos, err, SL_ENOMEM, "sink '%s': out of memory",
                        s->sink->table->name);
@@ -109,8 +108,7 @@ static int sl_txs_send_bytes(struct sl_op_txsink *s, struct sl_worker_ctx *ctx,
     }
     m->hdr.free_fn = sl_txs_msg_free;
     m->bytes = *bytes;
-    return sl_op_send(ctx, &s->op, s->writer,
-                      (struct sl_msg){.kind = SL_MSG_DATA, .ptr = m}, err);
+    return sl_op_send(ctx, &s->op, s->writer, (struct sl_msg){.kind = SL_MSG_DATA, .ptr = m}, err);
 }
 
 /* The writer: its output ends once every worker's input ended. */

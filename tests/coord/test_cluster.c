@@ -227,12 +227,11 @@ static void test_assign_text(void **state)
     assert_int_equal(blen, strlen(text));
     assert_memory_equal(back, text, blen);
     sl_assignment_free(&a);
-    snprintf(text, sizeof(text),
-             "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nleader-lo 4\n", head);
+    snprintf(text, sizeof(text), "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nleader-lo 4\n",
+             head);
     expect_corrupt(text, "'leader-lo' is not a worker of the job");
     snprintf(text, sizeof(text),
-             "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nleader-lo 1\nleader-lo 1\n",
-             head);
+             "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nleader-lo 1\nleader-lo 1\n", head);
     expect_corrupt(text, "line 10: expected one 'leader-lo' line");
     snprintf(text, sizeof(text), "%smember m-a-1 0 1 h1 1f\nmember m-b-2 1 4 h2 2e\nleader-lo x\n",
              head);
