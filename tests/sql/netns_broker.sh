@@ -33,8 +33,8 @@ sl_netns_broker() {
   echo "hosts ${SL_HOST_ADDR[*]}; broker $bs and ZooKeeper $ZOOKEEPER on the bridge"
 }
 
-sl_reference() {
-  "$bin" run "${sql[@]}" --workers 3 --set OUT="$tmp/one" > /dev/null 2> "$tmp/one.err" ||
+sl_reference() { # [more run arguments]
+  "$bin" run "${sql[@]}" "$@" --workers 3 --set OUT="$tmp/one" > /dev/null 2> "$tmp/one.err" ||
     { echo "FAIL: the single process"; cat "$tmp/one.err"; exit 1; }
   want=$tmp/want
   python3 "$here/rows.py" "$tmp/one" > "$want"
