@@ -230,16 +230,19 @@ static int sl_txs_resumed(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl
     struct sl_op_txsink *s = (struct sl_op_txsink *)op;
     if (!s->started) { /* the start: an ended input says so again (the writer may be new) */
         s->started = true;
-        if (s->local_done && sl_txs_gathers(s, ctx))
+        if (s->local_done && sl_txs_gathers(s, ctx)) {
             s->end_pending = true;
-        int rc = sl_txs_release(s, ctx, err);
-        if (rc)
-            return rc;
-        if (s->local_done && s->writer == ctx->worker) {
-            s->ended[ctx->worker] = 1;
-            return sl_txs_maybe_finish(s, ctx, err);
+            *s->finished = true; /* it may have been the writer, waiting for the others */
         }
-        return 0;
+        int rc = sl_txs_release(s, ctx, err);
+        if (rc || s->writer != ctx->worker)
+            return rc;
+        /* the writer (perhaps another worker before): its output ends with everyone's ENDs,
+         * which every ended worker sends again now, whatever the restored flag says */
+        *s->finished = false;
+        if (s->local_done)
+            s->ended[ctx->worker] = 1;
+        return sl_txs_maybe_finish(s, ctx, err);
     }
     return sl_txs_release(s, ctx, err);
 }
