@@ -20,7 +20,14 @@
 #   (d) the leader killed: the member takes the latch once the leader's session expired,
 #       leads generation 2 alone, equal rows;
 #   (e) SIGTERM on the member: it leaves at once (exit 0), the leader goes on alone under
-#       generation 2, equal rows.
+#       generation 2, equal rows;
+#   (f) the leader frozen past its session: the member leads, the old leader joins later;
+#   (g) a spare (--standby, 1 worker) beside 2 + 1 workers: it takes no work (generation 1
+#       lists it empty, its log has no generation it ran, its metrics say generation 0);
+#       the member of 1 worker SIGKILLed: generation 2 gives the spare that member's
+#       range [2, 3) - W stays 3, nothing is rescaled, the leader keeps [0, 2) - equal
+#       rows; the leader's metrics then count 2 rebalances, generation 2 and its
+#       rebalance duration.
 # It prints each rebalance time (publication to the first committed epoch, the leader's
 # log) and, for the kills, the time from the SIGKILL to that first committed epoch.
 set -u
@@ -35,7 +42,7 @@ zk=$zkaddr/sluice-ca
 # the others start once it says so); the mock takes about 0.25 s per topic here
 topics=()
 for t in aa-g1-w3 ab-g1-w3 ab-g2-w2 ac-g1-w2 ac-g2-w3 ad-g1-w3 ad-g2-w1 ae-g1-w3 ae-g2-w2 \
-         af-g1-w3 af-g2-w1 af-g2-w2 af-g3-w3 af-g3-w1 af-g4-w3 af-g4-w1; do
+         af-g1-w3 af-g2-w1 af-g2-w2 af-g3-w3 af-g3-w1 af-g4-w3 af-g4-w1 ag-g1-w3 ag-g2-w3; do
   topics+=(--topic "sluice-$t:${t##*-w}")
 done
 sl_mock_start "${topics[@]}" --topic nexmark:4
@@ -250,5 +257,67 @@ if await_epochs af 2; then
 else
   echo "FAIL frozen: fewer than 2 epochs committed in 30 s"; cat "$tmp"/af-p*.err; fail=1
   kill "${pids[p0]}" "${pids[p1]}"; wait
+fi
+
+# (g) a spare: --standby takes no work until a member dies, then takes its range (W stays)
+command -v curl > /dev/null || { echo "SKIP standby: no curl"; exit $fail; }
+# metric JOB NAME M: the value of M in a scrape of NAME's endpoint ("" if none)
+metric() {
+  local url
+  url=$(sed -n 's/^metrics: //p' "$tmp/$1-$2.err" | head -1)
+  [ -n "$url" ] && curl -sf "$url" | sed -n "s/^$3{job=\"$1\"} //p"
+}
+start ag p0 2 --cluster-min-members 2 --metrics-port 0
+pids[p0]=$pid
+leads ag p0
+start ag p1 1 --cluster-min-members 2
+pids[p1]=$pid
+t=0
+while ! grep -q "generation 1 published" "$tmp/ag-p0.err" && [ $t -lt 300 ]; do
+  sleep 0.1; t=$((t + 1))
+done
+start ag s 1 --standby --metrics-port 0
+pids[s]=$pid
+t=0
+while ! grep -q "a spare of the cluster" "$tmp/ag-s.err" && [ $t -lt 300 ]; do
+  sleep 0.1; t=$((t + 1))
+done
+if await_epochs ag 2 && [ "$(metric ag s sluice_cluster_generation)" = 0 ] &&
+   [ "$(metric ag s sluice_cluster_rebalances_total)" = 0 ]; then
+  # before the kill: the spare ran nothing and tried no latch
+  if grep -Eq "generation [0-9]+ \(leader|this process leads|is promoted" "$tmp/ag-s.err"; then
+    echo "FAIL standby: the spare took work before the kill"; cat "$tmp/ag-s.err"; fail=1
+  fi
+  kill -9 "$(pgrep -P "${pids[p1]}")"
+  wait "${pids[p1]}" 2> /dev/null
+  t=0
+  while ! grep -q "generation 2 ([0-9]* workers): its first epoch" "$tmp/ag-p0.err" &&
+        [ $t -lt 300 ]; do
+    sleep 0.1; t=$((t + 1))
+  done
+  gen=$(metric ag p0 sluice_cluster_generation)
+  reb=$(metric ag p0 sluice_cluster_rebalances_total)
+  dur=$(metric ag p0 sluice_cluster_rebalance_duration_seconds)
+  if waitall standby ag p0 s && same ag standby; then
+    if ! grep -q "generation 2 published, 3 workers over 2 processes (m-[^ ]* \[0, 2), m-[^ ]* \[2, 3)" \
+         "$tmp/ag-p0.err" ||
+       ! grep -q "this spare (m-[^ ]*) is promoted: generation 2 (by [^ ]*) gives it workers \[2, 3) of 3" \
+         "$tmp/ag-s.err" ||
+       grep -q "rescaling the state" "$tmp"/ag-*.err ||
+       ! grep -q "cluster: a spare (--standby) until generation 2 gave it work" "$tmp/ag-s.err" ||
+       ! grep -q "cluster: 1 generations run" "$tmp/ag-s.err"; then
+      echo "FAIL standby: not generation 2 at W = 3 with the spare in the dead member's place, unrescaled"
+      cat "$tmp"/ag-*.err; fail=1
+    elif [ "$gen" != 2 ] || [ "$reb" != 2 ] || [ -z "$dur" ]; then
+      echo "FAIL standby: the leader's metrics during generation 2 said generation '$gen', rebalances '$reb', rebalance duration '$dur' s (want 2, 2, a number)"
+      fail=1
+    else
+      echo "ok   standby: a spare of 1 worker took the SIGKILLed member's range [2, 3) in generation 2 (W = 3, no rescale), $(wc -l < "$want") rows equal; the leader's metrics: generation 2, 2 rebalances, the last $dur s"
+    fi
+  fi
+else
+  echo "FAIL standby: fewer than 2 epochs, or the spare's metrics not generation 0 / 0 rebalances"
+  cat "$tmp"/ag-*.err; fail=1
+  kill "${pids[p0]}" "${pids[p1]}" "${pids[s]}"; wait
 fi
 exit $fail
