@@ -467,16 +467,21 @@ static int sl_cc_auto_lead(struct sl_exec *x, struct sl_error *err)
     sl_cc_drop_topic(x, drop);
     if (o->log && sl_log_enabled(SL_LOG_INFO)) {
         char who[512] = "";
-        size_t k = 0;
-        for (size_t i = 0; i < a->n && k < sizeof(who); i++)
-            k += (size_t)snprintf(who + k, sizeof(who) - k, "%s%s [%" PRId64 ", %" PRId64 ")",
-                                  i ? ", " : "", a->members[i].name, a->members[i].lo,
-                                  a->members[i].hi);
+        size_t k = 0, working = 0;
+        for (size_t i = 0; i < a->n; i++)
+            working += a->members[i].hi > a->members[i].lo; /* the spares are not counted */
+        for (size_t i = 0; i < a->n && k < sizeof(who); i++) {
+            const struct sl_assign_member *am = &a->members[i];
+            char r[64] = "spare";
+            if (am->hi > am->lo)
+                snprintf(r, sizeof(r), "[%" PRId64 ", %" PRId64 ")", am->lo, am->hi);
+            k += (size_t)snprintf(who + k, sizeof(who) - k, "%s%s %s", i ? ", " : "", am->name, r);
+        }
         fprintf(o->log,
                 "sluice: job '%s': leader of the cluster: generation %" PRId64
                 " published, %" PRId64 " workers over %zu processes (%s), channel topic "
                 "'%s'\n",
-                o->job, a->generation, a->workers, a->n, who, a->topic);
+                o->job, a->generation, a->workers, working, who, a->topic);
     }
     return 0;
 }

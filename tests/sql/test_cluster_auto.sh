@@ -27,7 +27,14 @@
 #       the member of 1 worker SIGKILLed: generation 2 gives the spare that member's
 #       range [2, 3) - W stays 3, nothing is rescaled, the leader keeps [0, 2) - equal
 #       rows; the leader's metrics then count 2 rebalances, generation 2 and its
-#       rebalance duration.
+#       rebalance duration;
+#   (h) balancing by cores: 2 processes without --workers, one of them under `taskset -c 0`:
+#       each runs as many workers as cores in its cpuset (1 and the machine's C), so
+#       generation 1 has W = 1 + C with ranges [0, 1) and [1, 1 + C); equal rows (skipped
+#       on a machine of one core, where it could not tell);
+#   (i) the only working process (the leader, 1 worker) SIGKILLed beside a spare: no
+#       working process is left, so once the leader's session expired the spare joins as a
+#       member, takes the latch and runs generation 2 alone; equal rows.
 # It prints each rebalance time (publication to the first committed epoch, the leader's
 # log) and, for the kills, the time from the SIGKILL to that first committed epoch.
 set -u
@@ -42,9 +49,13 @@ zk=$zkaddr/sluice-ca
 # the others start once it says so); the mock takes about 0.25 s per topic here
 topics=()
 for t in aa-g1-w3 ab-g1-w3 ab-g2-w2 ac-g1-w2 ac-g2-w3 ad-g1-w3 ad-g2-w1 ae-g1-w3 ae-g2-w2 \
-         af-g1-w3 af-g2-w1 af-g2-w2 af-g3-w3 af-g3-w1 af-g4-w3 af-g4-w1 ag-g1-w3 ag-g2-w3; do
+         af-g1-w3 af-g2-w1 af-g2-w2 af-g3-w3 af-g3-w1 af-g4-w3 af-g4-w1 ag-g1-w3 ag-g2-w3 \
+         ai-g1-w1 ai-g2-w1 ai-g3-w1; do
   topics+=(--topic "sluice-$t:${t##*-w}")
 done
+# (h): the machine's cores as hwloc counts them (lscpu's core ids)
+cores=$(lscpu -p=core 2> /dev/null | grep -v '^#' | sort -u | wc -l)
+[ "$cores" -ge 2 ] && topics+=(--topic "sluice-ah-g1-w$((cores + 1)):$((cores + 1))")
 sl_mock_start "${topics[@]}" --topic nexmark:4
 fail=0
 events=${CLUSTER_EVENTS:-12000}
@@ -67,11 +78,13 @@ want=$tmp/want
 python3 "$here/rows.py" "$tmp/one" > "$want"
 [ -s "$want" ] || { echo "FAIL: no reference rows"; exit 1; }
 
-# start JOB NAME N [more run arguments]: one process in the background; its pid in $pid
+# start JOB NAME N [more run arguments]: one process in the background (N "-": without
+# --workers; $pre, if set, before the command, e.g. taskset); its pid in $pid
 start() {
-  local job=$1 name=$2 n=$3
+  local job=$1 name=$2 n=$3 w=()
   shift 3
-  timeout 120 "$bin" run "$tmp/paced.sql" "${sql[@]}" "$@" --workers "$n" --cluster auto \
+  [ "$n" = - ] || w=(--workers "$n")
+  timeout 120 ${pre:-} "$bin" run "$tmp/paced.sql" "${sql[@]}" "$@" "${w[@]}" --cluster auto \
       --cluster-brokers "$bs" --zk "$zk" --job "$job" --state-dir "$tmp/state" \
       --checkpoint-interval 200 --set OUT="$tmp/$job.out" > /dev/null 2> "$tmp/$job-$name.err" &
   pid=$!
@@ -259,6 +272,25 @@ else
   kill "${pids[p0]}" "${pids[p1]}"; wait
 fi
 
+# (h) balancing by cores: without --workers, each process runs the cores of its cpuset
+if [ "$cores" -ge 2 ] && command -v taskset > /dev/null; then
+  pre="taskset -c 0" start ah p0 - --cluster-min-members 2
+  pids[p0]=$pid
+  leads ah p0
+  start ah p1 - --cluster-min-members 2
+  pids[p1]=$pid
+  if waitall cores ah p0 p1 && same ah cores; then
+    if grep -q "generation 1 published, $((cores + 1)) workers over 2 processes (m-[^ ]* \[0, 1), m-[^ ]* \[1, $((cores + 1))))" \
+         "$tmp/ah-p0.err"; then
+      echo "ok   cores: without --workers, a process under taskset -c 0 ran 1 worker and one on the whole machine $cores: generation 1 at W = $((cores + 1)), $(wc -l < "$want") rows equal"
+    else
+      echo "FAIL cores: no generation 1 of 1 + $cores workers"; cat "$tmp"/ah-p*.err; fail=1
+    fi
+  fi
+else
+  echo "skip cores: a machine of one core (or no taskset) cannot tell"
+fi
+
 # (g) a spare: --standby takes no work until a member dies, then takes its range (W stays)
 command -v curl > /dev/null || { echo "SKIP standby: no curl"; exit $fail; }
 # metric JOB NAME M: the value of M in a scrape of NAME's endpoint ("" if none)
@@ -319,5 +351,31 @@ else
   echo "FAIL standby: fewer than 2 epochs, or the spare's metrics not generation 0 / 0 rebalances"
   cat "$tmp"/ag-*.err; fail=1
   kill "${pids[p0]}" "${pids[p1]}" "${pids[s]}"; wait
+fi
+
+# (i) no working process left: the spare runs the job itself
+start ai p0 1
+pids[p0]=$pid
+leads ai p0
+t=0
+while ! grep -q "generation 1 published" "$tmp/ai-p0.err" && [ $t -lt 300 ]; do
+  sleep 0.1; t=$((t + 1))
+done
+start ai s 1 --standby
+pids[s]=$pid
+if await_epochs ai 2; then
+  kill -9 "$(pgrep -P "${pids[p0]}")"
+  wait "${pids[p0]}" 2> /dev/null
+  if waitall last-spare ai s && same ai last-spare; then
+    if grep -q "no working process of the job has been there for 500 ms (the last assignment is generation 1): this spare (m-[^ ]*) joins as a member" "$tmp/ai-s.err" &&
+       grep -q "generation 2 published, 1 workers over 1 processes" "$tmp/ai-s.err"; then
+      echo "ok   last-spare: the only working process SIGKILLed: the spare joined as a member and led generation 2 alone, $(wc -l < "$want") rows equal"
+    else
+      echo "FAIL last-spare: the spare did not take the job over"; cat "$tmp"/ai-*.err; fail=1
+    fi
+  fi
+else
+  echo "FAIL last-spare: fewer than 2 epochs committed in 30 s"; cat "$tmp"/ai-*.err; fail=1
+  kill "${pids[p0]}" "${pids[s]}"; wait
 fi
 exit $fail
