@@ -34,7 +34,8 @@
 #       on a machine of one core, where it could not tell);
 #   (i) the only working process (the leader, 1 worker) SIGKILLed beside a spare: no
 #       working process is left, so once the leader's session expired the spare joins as a
-#       member, takes the latch and runs generation 2 alone; equal rows.
+#       member, takes the latch and runs generation 2 alone; equal rows;
+#   --standby refused with --cluster W:LO and without a state directory (exit 2, named).
 # It prints each rebalance time (publication to the first committed epoch, the leader's
 # log) and, for the kills, the time from the SIGKILL to that first committed epoch.
 set -u
@@ -320,6 +321,7 @@ if await_epochs ag 2 && [ "$(metric ag s sluice_cluster_generation)" = 0 ] &&
   if grep -Eq "generation [0-9]+ \(leader|this process leads|is promoted" "$tmp/ag-s.err"; then
     echo "FAIL standby: the spare took work before the kill"; cat "$tmp/ag-s.err"; fail=1
   fi
+  at=$(now)
   kill -9 "$(pgrep -P "${pids[p1]}")"
   wait "${pids[p1]}" 2> /dev/null
   t=0
@@ -344,7 +346,8 @@ if await_epochs ag 2 && [ "$(metric ag s sluice_cluster_generation)" = 0 ] &&
       echo "FAIL standby: the leader's metrics during generation 2 said generation '$gen', rebalances '$reb', rebalance duration '$dur' s (want 2, 2, a number)"
       fail=1
     else
-      echo "ok   standby: a spare of 1 worker took the SIGKILLed member's range [2, 3) in generation 2 (W = 3, no rescale), $(wc -l < "$want") rows equal; the leader's metrics: generation 2, 2 rebalances, the last $dur s"
+      printf 'ok   standby: a spare of 1 worker took the SIGKILLed member'"'"'s range [2, 3) in generation 2 (W = 3, no rescale), %s rows equal; the leader'"'"'s metrics: generation 2, 2 rebalances, the last %s s; SIGKILL to the next committed epoch %.2f s\n' \
+          "$(wc -l < "$want")" "$dur" "$(echo "$(committed_at ag p0 2) - $at" | bc)"
     fi
   fi
 else
@@ -377,5 +380,19 @@ if await_epochs ai 2; then
 else
   echo "FAIL last-spare: fewer than 2 epochs committed in 30 s"; cat "$tmp"/ai-*.err; fail=1
   kill "${pids[p0]}" "${pids[s]}"; wait
+fi
+
+# --standby where it makes no sense: refused, naming why
+"$bin" run "${sql[@]}" --workers 1 --cluster 2:0 --cluster-brokers "$bs" --standby \
+    --set OUT="$tmp/x" > /dev/null 2> "$tmp/refused1"
+r1=$?
+"$bin" run "${sql[@]}" --workers 1 --standby --set OUT="$tmp/x" > /dev/null 2> "$tmp/refused2"
+r2=$?
+if [ $r1 = 2 ] && grep -q -- "--standby with --cluster W:LO" "$tmp/refused1" &&
+   [ $r2 = 2 ] && grep -q -- "--standby waits for the job's leadership.*--state-dir" "$tmp/refused2"; then
+  echo "ok   refused: --standby with --cluster W:LO, and without a state directory"
+else
+  echo "FAIL refused: --standby with --cluster W:LO exited $r1, without a state directory $r2"
+  cat "$tmp/refused1" "$tmp/refused2"; fail=1
 fi
 exit $fail
