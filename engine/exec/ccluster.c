@@ -62,6 +62,15 @@
  * The generation's executor and commit store are torn down, and the loop sets the next one
  * up - whoever holds the latch then leads it. The leader measures the rebalance time: from
  * its publication to the generation's first committed epoch (sl_ccluster_first_commit).
+ *
+ * --cluster auto --standby (sl_ccluster_standby): a SPARE builds no executor and opens no
+ * commit store (so it never holds the latch: a leader must run a range). It waits on its
+ * member node's session until an assignment gives it a range - the leader's
+ * sl_cluster_assign puts a spare into the place of a working member that is gone - and
+ * then runs the generation like any member; or, when the job has had an assignment and no
+ * working process for the stabilization timeout, it joins as a member itself. The figures
+ * of the metrics endpoint (generation, generations started, the last rebalance time) are
+ * pushed by sl_cc_metrics, as the endpoint outlives each generation's executor.
  */
 #include <inttypes.h>
 #include <stdio.h>
