@@ -583,6 +583,8 @@ int sl_ccluster_standby(const struct sl_exec_opts *opts, struct sl_cauto *ca, st
         return sl_error_set(err, SL_EINVAL, "--standby needs --cluster auto with --zk");
     int stab = opts->cluster_stabilization_ms >= 0 ? opts->cluster_stabilization_ms : 2000;
     double alone_since = 0; /* since when no working process is there (0: one is) */
+    double next_read = 0;   /* ZooKeeper is read when a watch fired, and at least every 1 s */
+    uint64_t seen = 0;
     bool said = false;
     sl_cc_metrics(opts, ca);
     for (;;) {
@@ -591,8 +593,17 @@ int sl_ccluster_standby(const struct sl_exec_opts *opts, struct sl_cauto *ca, st
                                 "job '%s': this spare (%s) was stopped (SIGINT / SIGTERM) while "
                                 "it waited; it took no work",
                                 o->job, me);
-        uint64_t seen = sl_zk_events(zk);
         int rc = sl_livecfg_ensure_member(opts->live, err);
+        double now = sl_exec_wall();
+        if (!rc && next_read && sl_zk_events(zk) == seen && now < next_read) {
+            if (alone_since && (now - alone_since) * 1e3 >= stab)
+                next_read = 0; /* the timeout is up: look once more before leaving the wait */
+            else
+                sl_zk_wait_event(zk, seen, 100);
+            continue;
+        }
+        seen = sl_zk_events(zk);
+        next_read = now + 1.0;
         struct sl_assignment a = {0};
         bool have = false;
         if (!rc) {
@@ -633,7 +644,6 @@ int sl_ccluster_standby(const struct sl_exec_opts *opts, struct sl_cauto *ca, st
         free(ms);
         int64_t gen = a.generation;
         sl_assignment_free(&a);
-        double now = sl_exec_wall();
         if (working || !have) {
             alone_since = 0;
         } else if (!alone_since) {
