@@ -141,73 +141,134 @@ int sl_cluster_assign(const struct sl_cluster_member *members, size_t n,
         return sl_error_set(err, SL_EINVAL, "cluster assignment: bad job name");
     if (leader && leader[0] && !sl_cl_word_fits(leader, SL_ZK_PATH_MAX))
         return sl_error_set(err, SL_EINVAL, "cluster assignment: bad leader node '%s'", leader);
+    /* a spare: its node says standby and the previous generation gave it no range (one that
+     * has a range there was promoted; its node may not say so yet) */
+    bool *spare = calloc(n ? n : 1, sizeof(*spare));
+    if (!spare)
+        return sl_error_set(err, SL_ENOMEM, "cluster assignment: out of memory");
     int64_t w = 0;
     size_t working = 0;
     for (size_t i = 0; i < n; i++) {
         const struct sl_cluster_member *m = &members[i];
-        if (!sl_cl_word_ok(m->name) || !sl_cl_word_ok(m->host))
+        const struct sl_assign_member *was = sl_cluster_find(prev, m->name);
+        spare[i] = m->standby && !(was && was->hi > was->lo);
+        if (!sl_cl_word_ok(m->name) || !sl_cl_word_ok(m->host)) {
+            free(spare);
             return sl_error_set(err, SL_EINVAL,
                                 "cluster assignment: member '%s' (host '%s'): a name and a host "
                                 "are 1..%d bytes without blanks",
                                 m->name, m->host, SL_MEMBER_TEXT - 1);
+        }
         for (size_t j = 0; j < i; j++)
-            if (!strcmp(members[j].name, m->name))
+            if (!strcmp(members[j].name, m->name)) {
+                free(spare);
                 return sl_error_set(err, SL_EINVAL, "cluster assignment: member '%s' twice",
                                     m->name);
-        if (m->standby)
-            continue;
-        if (m->workers < 1 || m->workers > (int64_t)SL_KG_MAX)
+            }
+        if (m->workers < 1 || m->workers > (int64_t)SL_KG_MAX) {
+            if (spare[i])
+                continue; /* a spare's count matters once it is promoted */
+            free(spare);
             return sl_error_set(err, SL_EINVAL,
                                 "cluster assignment: member '%s' has %" PRId64 " workers", m->name,
                                 m->workers);
-        w += m->workers;
-        working++;
+        }
     }
+    size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+    size_t *spares = malloc((n ? n : 1) * sizeof(*spares));
+    bool *used = calloc(n ? n : 1, sizeof(*used));
+    bool *work = calloc(n ? n : 1, sizeof(*work));
+    if (!idx || !spares || !used || !work) {
+        free(idx);
+        free(spares);
+        free(used);
+        free(work);
+        free(spare);
+        return sl_error_set(err, SL_ENOMEM, "cluster assignment: out of memory");
+    }
+    /* the spares in join order: the first of the previous generation's working members
+     * that is gone takes a spare of its width if there is one, else the earliest spare */
+    size_t nsp = 0;
+    for (size_t i = 0; i < n; i++)
+        if (spare[i])
+            spares[nsp++] = i;
+    sl_cl_sort_new(members, spares, nsp);
+    /* the previous generation's working members that are still there, in their order; one
+     * that is gone leaves its place to a spare (promoted: it runs its own workers there) */
+    size_t k = 0;
+    for (size_t p = 0; prev && p < prev->n; p++) {
+        const struct sl_assign_member *pm = &prev->members[p];
+        if (pm->hi <= pm->lo)
+            continue; /* a spare of the previous generation: placed below */
+        size_t i = 0;
+        while (i < n && strcmp(members[i].name, pm->name) != 0)
+            i++;
+        if (i < n) {
+            if (!used[i]) {
+                used[i] = work[i] = true;
+                idx[k++] = i;
+            }
+            continue;
+        }
+        size_t pick = n;
+        for (size_t s = 0; s < nsp && pick == n; s++)
+            if (!used[spares[s]] && members[spares[s]].workers == pm->hi - pm->lo)
+                pick = spares[s];
+        for (size_t s = 0; s < nsp && pick == n; s++)
+            if (!used[spares[s]] && members[spares[s]].workers >= 1 &&
+                members[spares[s]].workers <= (int64_t)SL_KG_MAX)
+                pick = spares[s];
+        if (pick < n) {
+            used[pick] = work[pick] = true;
+            idx[k++] = pick;
+        }
+    }
+    /* then the new working ones in join order, then the spares left (empty ranges) */
+    size_t first_new = k;
+    for (size_t i = 0; i < n; i++)
+        if (!used[i] && !spare[i]) {
+            used[i] = work[i] = true;
+            idx[k++] = i;
+        }
+    sl_cl_sort_new(members, idx + first_new, k - first_new);
+    for (size_t s = 0; s < nsp; s++)
+        if (!used[spares[s]])
+            idx[k++] = spares[s];
+    for (size_t j = 0; j < k; j++)
+        if (work[idx[j]]) {
+            w += members[idx[j]].workers;
+            working++;
+        }
+    free(spares);
+    free(used);
+    free(spare);
+    int rc = 0;
     if (working == 0)
-        return sl_error_set(err, SL_ESTATE,
-                            "cluster assignment: no working member (%zu member%s, all standby)", n,
-                            n == 1 ? "" : "s");
-    if (w > max_parallelism)
-        return sl_error_set(err, SL_ERANGE,
-                            "cluster assignment: %" PRId64 " workers over %zu members exceed "
-                            "the max parallelism %" PRId64
-                            " ('pipeline.max-parallelism': each worker needs a key group)",
-                            w, working, max_parallelism);
+        rc = sl_error_set(err, SL_ESTATE,
+                          "cluster assignment: no working member (%zu member%s, all standby)", n,
+                          n == 1 ? "" : "s");
+    else if (w > max_parallelism)
+        rc = sl_error_set(err, SL_ERANGE,
+                          "cluster assignment: %" PRId64 " workers over %zu members exceed "
+                          "the max parallelism %" PRId64
+                          " ('pipeline.max-parallelism': each worker needs a key group)",
+                          w, working, max_parallelism);
     int64_t gen = prev ? prev->generation + 1 : 1;
     char topic[SL_CLUSTER_TOPIC_MAX];
     int tl = snprintf(topic, sizeof(topic), "%s-%s-g%" PRId64,
                       topic_prefix ? topic_prefix : "sluice", job, gen);
-    if (tl < 0 || (size_t)tl >= sizeof(topic) || !sl_cl_word_fits(topic, sizeof(topic)))
-        return sl_error_set(err, SL_EINVAL,
-                            "cluster assignment: the channel topic of prefix '%s' and job '%s' "
-                            "is not a word of at most %d bytes",
-                            topic_prefix ? topic_prefix : "sluice", job, SL_CLUSTER_TOPIC_MAX - 1);
-
-    size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-    bool *used = calloc(n ? n : 1, sizeof(*used));
-    out->members = calloc(n ? n : 1, sizeof(*out->members));
-    if (!idx || !used || !out->members) {
+    if (!rc && (tl < 0 || (size_t)tl >= sizeof(topic) || !sl_cl_word_fits(topic, sizeof(topic))))
+        rc = sl_error_set(err, SL_EINVAL,
+                          "cluster assignment: the channel topic of prefix '%s' and job '%s' "
+                          "is not a word of at most %d bytes",
+                          topic_prefix ? topic_prefix : "sluice", job, SL_CLUSTER_TOPIC_MAX - 1);
+    if (!rc && !(out->members = calloc(n ? n : 1, sizeof(*out->members))))
+        rc = sl_error_set(err, SL_ENOMEM, "cluster assignment: out of memory");
+    if (rc) {
         free(idx);
-        free(used);
-        sl_assignment_free(out);
-        return sl_error_set(err, SL_ENOMEM, "cluster assignment: out of memory");
+        free(work);
+        return rc;
     }
-    /* the previous generation's members that are still there, in their order */
-    size_t k = 0;
-    for (size_t p = 0; prev && p < prev->n; p++)
-        for (size_t i = 0; i < n; i++)
-            if (!used[i] && !strcmp(members[i].name, prev->members[p].name)) {
-                used[i] = true;
-                idx[k++] = i;
-                break;
-            }
-    /* then the new ones in join order */
-    size_t first_new = k;
-    for (size_t i = 0; i < n; i++)
-        if (!used[i])
-            idx[k++] = i;
-    sl_cl_sort_new(members, idx + first_new, n - first_new);
-
     int64_t lo = 0;
     for (size_t j = 0; j < n; j++) {
         const struct sl_cluster_member *m = &members[idx[j]];
@@ -216,11 +277,11 @@ int sl_cluster_assign(const struct sl_cluster_member *members, size_t n,
         snprintf(am->host, sizeof(am->host), "%s", m->host);
         am->session = m->session;
         am->lo = lo;
-        am->hi = lo + (m->standby ? 0 : m->workers);
+        am->hi = lo + (work[idx[j]] ? m->workers : 0);
         lo = am->hi;
     }
+    free(work);
     free(idx);
-    free(used);
     out->n = n;
     out->generation = gen;
     out->max_parallelism = max_parallelism;

@@ -28,8 +28,13 @@
  * (range(w) = [ceil(w M / W), ceil((w + 1) M / W))), so when W changes each member's key
  * groups shift by up to about M / W times its position's share; members before the first
  * change keep their ranges [lo, hi) exactly. A member started with `--standby` (its
- * member node's role is "standby") takes no work: it is listed with an empty range
- * (lo == hi) and does not ack epochs. Members are identified by their node's name
+ * member node's role is "standby") is a SPARE: it takes no work - listed after the others
+ * with an empty range (lo == hi), in join order - and does not ack epochs, until a working
+ * member of the previous generation is gone: then a spare takes that member's place in
+ * the order, with its own workers (a spare of the gone member's width first, else the
+ * earliest), so when the widths match W and every other range stay (no rescale). A member
+ * that had a range in the previous generation works whatever its role says (a promoted
+ * spare's node says "member" only once it runs). Members are identified by their node's name
  * ("m-<host>-<pid>"): a process that rejoins after its session expired keeps its place.
  * The output is deterministic: the same inputs, in any order, give byte-identical text.
  *
@@ -142,7 +147,8 @@ void sl_cluster_member_of(const struct sl_member *m, int64_t ctime_ms,
  * The assignment of generation prev->generation + 1 (1 without prev) over members[0..n)
  * (any order) for a job of max parallelism M, with channel topic
  * "<topic_prefix>-<job>-g<generation>" (topic_prefix NULL: "sluice"); leader (may be NULL)
- * is the publishing leader's latch node. Sticky as the top of this file says. SL_EINVAL: a
+ * is the publishing leader's latch node. Sticky as the top of this file says, spares
+ * promoted into the places of working members that are gone. SL_EINVAL: a
  * duplicate name, a working member without workers, a name or host with blanks; SL_ERANGE:
  * W > M (naming both); SL_ESTATE: no working member. *out is the caller's.
  */

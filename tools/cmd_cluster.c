@@ -526,7 +526,7 @@ int sl_cmd_status(int argc, char **argv)
             char rr[40];
             snprintf(rr, sizeof(rr), "[%" PRId64 ", %" PRId64 ")", r ? r->lo : 0, r ? r->hi : 0);
             snprintf(range, sizeof(range), " %-13s",
-                     !r              ? "unassigned"
+                     !r              ? (strcmp(ms[i].role, "standby") ? "unassigned" : "none")
                      : r->hi > r->lo ? rr
                                      : "none");
         }

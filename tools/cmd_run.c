@@ -32,7 +32,8 @@ static const char sl_run_usage[] =
     "                  [--metrics-port PORT] [--metrics-host ADDR]\n"
     "                  [--udf-path DIR_OR_FILE]...\n"
     "                  [--cluster W:LO --cluster-brokers HOST:PORT [--cluster-topic T]]\n"
-    "                  [--cluster auto --cluster-brokers HOST:PORT [--cluster-min-members N]]\n"
+    "                  [--cluster auto --cluster-brokers HOST:PORT [--cluster-min-members N]\n"
+    "                   [--standby]]\n"
     "\n"
     "Runs every INSERT INTO of the Flink SQL files, read one after the other as one script\n"
     "(e.g. ddl_gen.sql ddl_views.sql q5.sql), until the sources end (bounded tables) or\n"
@@ -90,6 +91,16 @@ static const char sl_run_usage[] =
     "                       restores the last committed epoch at the new W, without a\n"
     "                       restart; a dead leader's latch falls to a member, which leads\n"
     "  --cluster-min-members N  the first generation waits for N working members\n"
+    "  --standby            a spare: it joins with role standby, takes no work and does\n"
+    "                       not try the latch; when a working member leaves or dies, the\n"
+    "                       next generation gives its place to a spare (one of the same\n"
+    "                       --workers first: then W and every other range stay, no\n"
+    "                       rescale), which restores the last committed epoch and runs\n"
+    "                       as a member from then on. A spare whose job has no working\n"
+    "                       process left (for the stabilization timeout) runs it itself.\n"
+    "                       Without --cluster, a second process of a job with --zk or a\n"
+    "                       state directory waits as a standby anyway: --standby says so\n"
+    "                       and changes nothing; with --cluster W:LO it is refused\n"
     "\n"
     "Checkpoints (exactly-once; docs/checkpoint-protocol.md) need a place to keep them, as\n"
     "in Flink: --state-dir DIR, or SET 'execution.checkpointing.dir' (Flink 2) or\n"
@@ -203,7 +214,7 @@ struct sl_run_args {
     uint32_t nprops;
     int workers;
     const char *brokers;
-    bool pin, quiet, restart;
+    bool pin, quiet, restart, standby;
     const char *job, *state_dir, *zk;
     int64_t interval_ms; /* 0: not given */
     int metrics_port;    /* -1: not given */
@@ -254,6 +265,10 @@ static int sl_run_parse(int argc, char **argv, struct sl_run_args *a, const char
         }
         if (run && !strcmp(arg, "--restart")) {
             a->restart = true;
+            continue;
+        }
+        if (run && !strcmp(arg, "--standby")) {
+            a->standby = true;
             continue;
         }
         /* the first two for both commands, the rest for run only */
@@ -540,8 +555,17 @@ int sl_cmd_run(int argc, char **argv)
             sl_job_setting(job, "jobmanager.adaptive-scheduler.resource-stabilization-timeout");
         if (v)
             opts.cluster_stabilization_ms = (int)sl_setting_duration_ms(v);
+        opts.standby = a.standby;
     } else if (a.cluster_min_members) {
         fprintf(stderr, "sluice run: --cluster-min-members needs --cluster auto\n");
+        status = 2;
+        goto out;
+    }
+    if (a.standby && a.cluster_workers) {
+        fprintf(stderr, "sluice run: --standby with --cluster W:LO: a process of the static mode "
+                        "runs the range its command line gives, and its processes are restarted "
+                        "together; a spare that takes a lost member's range is --cluster auto "
+                        "--standby\n");
         status = 2;
         goto out;
     }
@@ -607,6 +631,17 @@ int sl_cmd_run(int argc, char **argv)
         status = 2;
         goto out;
     }
+    if (a.standby && !sdir) {
+        fprintf(stderr, "sluice run: --standby waits for the job's leadership, which its "
+                        "checkpoints hold: give --state-dir DIR (and --zk for processes on "
+                        "several machines)\n");
+        status = 2;
+        goto out;
+    }
+    if (a.standby && !a.cluster_auto && !a.quiet && sl_log_enabled(SL_LOG_INFO))
+        fprintf(stderr, "sluice run: --standby without --cluster: every process of a job but "
+                        "the leader waits as a standby anyway, and this one leads once the "
+                        "leadership falls to it (the flag changes nothing)\n");
     if (!sdir && ((a.job && !a.cluster_workers) || a.zk || a.interval_ms || a.restart)) {
         fprintf(stderr,
                 "sluice run: %s needs a place for the checkpoints: give --state-dir DIR (or "
@@ -664,7 +699,7 @@ int sl_cmd_run(int argc, char **argv)
                                             .workers = a.workers > 0 ? a.workers
                                                                      : sl_exec_default_workers(),
                                             .log = stderr,
-                                            .role = a.cluster_auto ? "member" : NULL,
+                                            .role = a.cluster_auto && !a.standby ? "member" : NULL,
                                             .stop = &sl_run_stop};
             int lrc = sl_livecfg_open(&lcc, job, &live, &err);
             if (lrc) {
@@ -813,6 +848,11 @@ int sl_cmd_run(int argc, char **argv)
                     sum.checkpoints_failed, sum.ckpt_p50_ms, sum.ckpt_p99_ms, sum.ckpt_max_ms,
                     (unsigned long long)sum.ckpt_state_bytes, (unsigned long long)sum.ckpt_bytes,
                     sum.restore_ms);
+        if (opts.cluster_auto && sum.promoted)
+            fprintf(stderr,
+                    "sluice run: cluster: a spare (--standby) until generation %lld gave it "
+                    "work\n",
+                    (long long)sum.promoted);
         if (opts.cluster_auto && sum.rebalances)
             fprintf(stderr,
                     "sluice run: cluster: %u generations run, %u led by this process; "

@@ -62,6 +62,15 @@
  * The generation's executor and commit store are torn down, and the loop sets the next one
  * up - whoever holds the latch then leads it. The leader measures the rebalance time: from
  * its publication to the generation's first committed epoch (sl_ccluster_first_commit).
+ *
+ * --cluster auto --standby (sl_ccluster_standby): a SPARE builds no executor and opens no
+ * commit store (so it never holds the latch: a leader must run a range). It waits on its
+ * member node's session until an assignment gives it a range - the leader's
+ * sl_cluster_assign puts a spare into the place of a working member that is gone - and
+ * then runs the generation like any member; or, when the job has had an assignment and no
+ * working process for the stabilization timeout, it joins as a member itself. The figures
+ * of the metrics endpoint (generation, generations started, the last rebalance time) are
+ * pushed by sl_cc_metrics, as the endpoint outlives each generation's executor.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -74,6 +83,7 @@
 #include "engine/core/log.h"
 #include "engine/exec/exec_int.h"
 #include "engine/exec/livecfg.h"
+#include "engine/exec/metrics.h"
 
 /* How long a leader waits for the members' ranges, and a member for the assignment. */
 #define SL_CCLUSTER_WAIT_MS 120000
@@ -87,6 +97,13 @@ static void sl_cc_sleep_ms(int ms)
 static bool sl_cc_stopped(const struct sl_exec *x)
 {
     return x->opts->stop && atomic_load_explicit(x->opts->stop, memory_order_relaxed);
+}
+
+/* --cluster auto's figures for the metrics endpoint (engine/exec/metrics.h). */
+static void sl_cc_metrics(const struct sl_exec_opts *opts, const struct sl_cauto *ca)
+{
+    sl_metrics_cluster(opts->metrics, ca->standby ? 0 : ca->generation, ca->generations,
+                       ca->rebalances ? ca->rebalance_last_ms : -1);
 }
 
 /* The members' declared ranges against this process's W and fingerprint (a mismatch is an
@@ -346,7 +363,7 @@ static int sl_cc_auto_change(struct sl_exec *x, const struct sl_coordinator *cc,
     size_t k = 0;
     for (size_t i = 0; i < x->assign.n && k < sizeof(what); i++) {
         const struct sl_assign_member *am = &x->assign.members[i];
-        bool here = false;
+        bool here = am->hi == am->lo; /* a spare that left: nothing of it runs */
         for (size_t j = 0; j < n && !here; j++)
             here = !strcmp(ms[j].name, am->name);
         if (!here)
@@ -402,9 +419,10 @@ static int sl_cc_auto_lead(struct sl_exec *x, struct sl_error *err)
     int stab = opts->cluster_stabilization_ms >= 0 ? opts->cluster_stabilization_ms : 2000;
     /* --cluster-min-members is for the first generation this process runs (a job started
      * on several processes at once); after a member's loss the survivors go on without it */
-    size_t min = opts->cluster_min_members > 0 && !x->cl_auto->generation
-                     ? (size_t)opts->cluster_min_members
-                     : 1;
+    size_t min =
+        opts->cluster_min_members > 0 && !x->cl_auto->generation && !x->cl_auto->was_standby
+            ? (size_t)opts->cluster_min_members
+            : 1;
     if (o->log && sl_log_enabled(SL_LOG_INFO))
         fprintf(o->log,
                 "sluice: job '%s': this process leads; waiting until the members have been "
@@ -458,16 +476,21 @@ static int sl_cc_auto_lead(struct sl_exec *x, struct sl_error *err)
     sl_cc_drop_topic(x, drop);
     if (o->log && sl_log_enabled(SL_LOG_INFO)) {
         char who[512] = "";
-        size_t k = 0;
-        for (size_t i = 0; i < a->n && k < sizeof(who); i++)
-            k += (size_t)snprintf(who + k, sizeof(who) - k, "%s%s [%" PRId64 ", %" PRId64 ")",
-                                  i ? ", " : "", a->members[i].name, a->members[i].lo,
-                                  a->members[i].hi);
+        size_t k = 0, working = 0;
+        for (size_t i = 0; i < a->n; i++)
+            working += a->members[i].hi > a->members[i].lo; /* the spares are not counted */
+        for (size_t i = 0; i < a->n && k < sizeof(who); i++) {
+            const struct sl_assign_member *am = &a->members[i];
+            char r[64] = "spare";
+            if (am->hi > am->lo)
+                snprintf(r, sizeof(r), "[%" PRId64 ", %" PRId64 ")", am->lo, am->hi);
+            k += (size_t)snprintf(who + k, sizeof(who) - k, "%s%s %s", i ? ", " : "", am->name, r);
+        }
         fprintf(o->log,
                 "sluice: job '%s': leader of the cluster: generation %" PRId64
                 " published, %" PRId64 " workers over %zu processes (%s), channel topic "
                 "'%s'\n",
-                o->job, a->generation, a->workers, a->n, who, a->topic);
+                o->job, a->generation, a->workers, working, who, a->topic);
     }
     return 0;
 }
@@ -534,6 +557,7 @@ int sl_ccluster_auto_setup(struct sl_exec *x, struct sl_error *err)
     x->base = (int)me->lo;
     ca->generation = x->assign.generation;
     ca->generations++;
+    sl_cc_metrics(opts, ca);
     sl_ckpt_cluster_range(x->ck, x->nall, x->base);
     if ((rc = sl_livecfg_cluster(opts->live, x->cl_leader ? "leader" : "member", x->nall, x->base,
                                  x->base + x->n, sl_ckpt_fingerprint(x->ck), err)))
@@ -545,6 +569,107 @@ int sl_ccluster_auto_setup(struct sl_exec *x, struct sl_error *err)
                 o->job, x->assign.generation, x->assign.leader, x->base, x->base + x->n, x->nall,
                 x->assign.topic);
     return sl_ckpt_recover(x->ck, err);
+}
+
+/* --cluster auto --standby: the spare's wait, before any executor (docs/cluster.md, "A
+ * spare"). It reads the assignment and the members on its member node's session, with
+ * watches, waking at least every 100 ms to look at the stop flag. */
+int sl_ccluster_standby(const struct sl_exec_opts *opts, struct sl_cauto *ca, struct sl_error *err)
+{
+    const struct sl_ckpt_opts *o = opts->ckpt;
+    struct sl_zk *zk = sl_livecfg_zk(opts->live);
+    const char *me = sl_livecfg_member_name(opts->live);
+    if (!zk)
+        return sl_error_set(err, SL_EINVAL, "--standby needs --cluster auto with --zk");
+    int stab = opts->cluster_stabilization_ms >= 0 ? opts->cluster_stabilization_ms : 2000;
+    double alone_since = 0; /* since when no working process is there (0: one is) */
+    double next_read = 0;   /* ZooKeeper is read when a watch fired, and at least every 1 s */
+    uint64_t seen = 0;
+    bool said = false;
+    sl_cc_metrics(opts, ca);
+    for (;;) {
+        if (opts->stop && atomic_load_explicit(opts->stop, memory_order_relaxed))
+            return sl_error_set(err, SL_ESTOPPED,
+                                "job '%s': this spare (%s) was stopped (SIGINT / SIGTERM) while "
+                                "it waited; it took no work",
+                                o->job, me);
+        int rc = sl_livecfg_ensure_member(opts->live, err);
+        double now = sl_exec_wall();
+        if (!rc && next_read && sl_zk_events(zk) == seen && now < next_read) {
+            if (alone_since && (now - alone_since) * 1e3 >= stab)
+                next_read = 0; /* the timeout is up: look once more before leaving the wait */
+            else
+                sl_zk_wait_event(zk, seen, 100);
+            continue;
+        }
+        seen = sl_zk_events(zk);
+        next_read = now + 1.0;
+        struct sl_assignment a = {0};
+        bool have = false;
+        if (!rc) {
+            rc = sl_cluster_read(zk, o->job, true, &a, NULL, err);
+            have = rc == 0;
+            if (rc == SL_ENOTFOUND)
+                rc = 0;
+        }
+        struct sl_cluster_member *ms = NULL;
+        size_t n = 0;
+        if (!rc)
+            rc = sl_cluster_members(zk, o->job, true, &ms, &n, err);
+        if (rc == SL_EZK_RETRY) { /* ZooKeeper away for a moment: look again */
+            sl_assignment_free(&a);
+            sl_cc_sleep_ms(100);
+            continue;
+        }
+        if (rc) {
+            sl_assignment_free(&a);
+            return rc;
+        }
+        const struct sl_assign_member *mine = have ? sl_cluster_find(&a, me) : NULL;
+        if (mine && mine->hi > mine->lo && a.generation > ca->generation) {
+            if (o->log && sl_log_enabled(SL_LOG_INFO))
+                fprintf(o->log,
+                        "sluice: job '%s': this spare (%s) is promoted: generation %" PRId64
+                        " (by %s) gives it workers [%" PRId64 ", %" PRId64 ") of %" PRId64 "\n",
+                        o->job, me, a.generation, a.leader, mine->lo, mine->hi, a.workers);
+            ca->promoted = a.generation;
+            ca->standby = false;
+            sl_assignment_free(&a);
+            free(ms);
+            return 0;
+        }
+        bool working = false;
+        for (size_t i = 0; i < n && !working; i++)
+            working = !ms[i].standby;
+        free(ms);
+        int64_t gen = a.generation;
+        sl_assignment_free(&a);
+        if (working || !have) {
+            alone_since = 0;
+        } else if (!alone_since) {
+            alone_since = now;
+        } else if ((now - alone_since) * 1e3 >= stab) {
+            /* the job has run (an assignment exists) and none of its working processes has
+             * been there for the stabilization timeout: the spare runs it */
+            if (o->log && sl_log_enabled(SL_LOG_INFO))
+                fprintf(o->log,
+                        "sluice: job '%s': no working process of the job has been there for "
+                        "%d ms (the last assignment is generation %" PRId64
+                        "): this spare (%s) joins as a member and may lead\n",
+                        o->job, stab, gen, me);
+            sl_livecfg_role(opts->live, "member");
+            ca->standby = false;
+            return 0;
+        }
+        if (!said && o->log && sl_log_enabled(SL_LOG_INFO))
+            fprintf(o->log,
+                    "sluice: job '%s': a spare of the cluster (%s, %d workers): it takes no work "
+                    "and does not try the latch until a generation gives it the range of a "
+                    "working member that left\n",
+                    o->job, me, opts->workers > 0 ? opts->workers : sl_exec_default_workers());
+        said = true;
+        sl_zk_wait_event(zk, seen, 100);
+    }
 }
 
 void sl_ccluster_first_commit(struct sl_exec *x, uint64_t epoch)
@@ -561,6 +686,7 @@ void sl_ccluster_first_commit(struct sl_exec *x, uint64_t epoch)
     ca->rebalance_last_ms = ms;
     if (ms > ca->rebalance_max_ms)
         ca->rebalance_max_ms = ms;
+    sl_cc_metrics(x->opts, ca);
     const struct sl_ckpt_opts *o = x->opts->ckpt;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

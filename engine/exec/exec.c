@@ -1225,13 +1225,24 @@ out:
 
 /* ---- the run ------------------------------------------------------------------------------- */
 
+/* The machine as this process may use it: hwloc's topology restricted to the cpuset the
+ * process is bound to (taskset, a cgroup's cpuset), so that the core count and the workers'
+ * pinning stay within it. */
+static int sl_exec_topo_load(hwloc_topology_t t)
+{
+    if (hwloc_topology_set_flags(t, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM |
+                                        HWLOC_TOPOLOGY_FLAG_RESTRICT_TO_CPUBINDING) != 0)
+        return -1;
+    return hwloc_topology_load(t);
+}
+
 int sl_exec_default_workers(void)
 {
     hwloc_topology_t t;
     if (hwloc_topology_init(&t) != 0)
         return 1;
     int n = 1;
-    if (hwloc_topology_load(t) == 0) {
+    if (sl_exec_topo_load(t) == 0) {
         int c = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE);
         if (c > 0)
             n = c;
@@ -1489,7 +1500,7 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
         goto out;
     }
     if (opts->pin && hwloc_topology_init(&x->topo) == 0) {
-        if (hwloc_topology_load(x->topo) == 0)
+        if (sl_exec_topo_load(x->topo) == 0)
             x->ncores = hwloc_get_nbobjs_by_type(x->topo, HWLOC_OBJ_CORE);
     }
     x->npipes = job->ninserts;
@@ -1928,7 +1939,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                                err);
     /* --cluster auto: one executor per generation, each torn down whole (its workers,
      * pipelines, channel and commit store) before the next is built at the new W */
-    struct sl_cauto ca = {0};
+    struct sl_cauto ca = {.standby = opts->standby, .was_standby = opts->standby};
     int zk_lost = 0; /* generations in a row ended by ZooKeeper's connection lost */
     struct sl_exec_opts o = *opts;
     struct sl_ckpt_opts co = *opts->ckpt;
@@ -1937,6 +1948,8 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
     for (;;) {
         if (ca.committed)
             co.restart = false; /* this run's epochs are the ones to restore from now on */
+        if (ca.standby && (rc = sl_ccluster_standby(&o, &ca, err))) /* --standby: no work yet */
+            break;
         rc = sl_exec_run_gen(job, &o, &ca, sum, err);
         if (ca.measured) /* the generation committed an epoch: ZooKeeper answered */
             zk_lost = 0;
@@ -1962,6 +1975,7 @@ int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
         sum->rebalances = ca.rebalances;
         sum->rebalance_last_ms = ca.rebalance_last_ms;
         sum->rebalance_max_ms = ca.rebalance_max_ms;
+        sum->promoted = ca.promoted;
     }
     return rc;
 }

@@ -103,6 +103,11 @@ struct sl_exec_opts {
     bool cluster_auto;
     int cluster_stabilization_ms; /* < 0: 2000 */
     int cluster_min_members;      /* 0: 1 */
+    /* --cluster auto --standby: a spare (docs/cluster.md). It joins the group with role
+     * "standby", takes no range and does not try the latch; sl_exec_run waits
+     * (sl_ccluster_standby) until a generation gives it the range of a working member that
+     * left, or until no working process of the job is left, then runs as a member. */
+    bool standby;
     /* The largest channel record's payload: a DATA message encoded larger crosses in
      * fragments of this size (0: 512 KiB, well under Kafka's 1 MB message.max.bytes; a
      * test sets a small one: SLUICE_CHANNEL_FRAGMENT, docs/testing.md). */
@@ -141,6 +146,7 @@ struct sl_exec_summary {
      * publication to the first epoch it committed) */
     uint32_t generations, rebalances;
     double rebalance_last_ms, rebalance_max_ms;
+    int64_t promoted; /* started with --standby: the generation that gave it work (0: none) */
 };
 
 /*
@@ -151,7 +157,10 @@ struct sl_exec_summary {
 int sl_exec_run(const struct sl_job *job, const struct sl_exec_opts *opts,
                 struct sl_exec_summary *sum, struct sl_error *err);
 
-/* The number of cores hwloc reports (at least 1). */
+/* The number of cores hwloc reports within the cpuset this process is bound to (taskset,
+ * a cgroup's cpuset; at least 1): the default worker count, and the `cores` of a member
+ * node - so --cluster auto's assignment, as many global workers per member as it runs, is
+ * proportional to the members' cores when --workers is not given. */
 int sl_exec_default_workers(void);
 
 #endif

@@ -205,6 +205,11 @@ struct sl_cauto {
                          * committed, not what a run before it did) */
     uint32_t generations, rebalances;
     double rebalance_last_ms, rebalance_max_ms;
+    /* --standby: still a spare (sl_ccluster_standby waits before a generation is built);
+     * started as one (--cluster-min-members is not waited for then); the generation that
+     * gave it work (0: none yet) */
+    bool standby, was_standby;
+    int64_t promoted;
 };
 
 /* The checkpoint coordinator's state (the monitor thread's). */
@@ -261,6 +266,13 @@ int sl_ccluster_setup(struct sl_exec *x, struct sl_error *err);
  * the rebalance time once). */
 int sl_ccluster_auto_setup(struct sl_exec *x, struct sl_error *err);
 void sl_ccluster_first_commit(struct sl_exec *x, uint64_t epoch);
+/* --cluster auto --standby, before a generation's executor is built (no store, no
+ * workers): waits, on the member node's ZooKeeper session, until an assignment of a
+ * generation after ca->generation gives this process a range (promoted: ca->promoted), or
+ * until no working process of the job has been there for the stabilization timeout while
+ * the job has an assignment (it then runs as a member, and leads if the latch falls to
+ * it). Clears ca->standby. SL_ESTOPPED on SIGINT / SIGTERM. */
+int sl_ccluster_standby(const struct sl_exec_opts *opts, struct sl_cauto *ca, struct sl_error *err);
 int sl_ccluster_leader_complete(struct sl_exec *x, struct sl_coordinator *cc, uint64_t e,
                                 struct sl_ckpt_stats *st, struct sl_error *err);
 int sl_ccluster_member_turn(struct sl_exec *x, struct sl_coordinator *cc, struct sl_error *err);

@@ -338,6 +338,11 @@ int sl_livecfg_ensure_member(struct sl_livecfg *lc, struct sl_error *err)
     return rc;
 }
 
+struct sl_zk *sl_livecfg_zk(struct sl_livecfg *lc)
+{
+    return lc ? lc->zk : NULL;
+}
+
 const char *sl_livecfg_member_name(const struct sl_livecfg *lc)
 {
     return lc ? lc->me.name : "";

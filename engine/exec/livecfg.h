@@ -128,6 +128,9 @@ void sl_livecfg_role(struct sl_livecfg *lc, const char *role);
  * member node, where the leader reads them (engine/exec/ccluster.c). */
 int sl_livecfg_cluster(struct sl_livecfg *lc, const char *role, int64_t w, int64_t lo, int64_t hi,
                        uint64_t fingerprint, struct sl_error *err);
+/* The member node's ZooKeeper session (borrowed; lives until sl_livecfg_close): a spare of
+ * --cluster auto watches the assignment with it before it has a commit store. */
+struct sl_zk *sl_livecfg_zk(struct sl_livecfg *lc);
 /* The member node's name ("m-<host>-<pid>"), as the assignment lists it. */
 const char *sl_livecfg_member_name(const struct sl_livecfg *lc);
 /* The metrics address for the member node ("http://ADDR:PORT/metrics"); NULL lc is fine. */

@@ -23,6 +23,10 @@ struct sl_metrics {
     pthread_mutex_t mu; /* held by renders and by attach / detach only */
     char *job;
     struct sl_exec *x; /* the run, while it is attached */
+    /* --cluster auto (sl_metrics_cluster): set once the first call came */
+    _Atomic int cluster;
+    _Atomic int64_t generation, rebalance_us; /* rebalance_us < 0: none measured */
+    _Atomic uint64_t started;
 };
 
 int sl_metrics_new(const char *job, struct sl_metrics **out, struct sl_error *err)
@@ -44,6 +48,17 @@ void sl_metrics_free(struct sl_metrics *m)
     pthread_mutex_destroy(&m->mu);
     free(m->job);
     free(m);
+}
+
+void sl_metrics_cluster(struct sl_metrics *m, int64_t generation, uint64_t started,
+                        double rebalance_ms)
+{
+    if (!m)
+        return;
+    atomic_store(&m->generation, generation);
+    atomic_store(&m->started, started);
+    atomic_store(&m->rebalance_us, rebalance_ms < 0 ? -1 : (int64_t)(rebalance_ms * 1e3));
+    atomic_store(&m->cluster, 1);
 }
 
 void sl_metrics_attach(struct sl_metrics *m, struct sl_exec *x)
@@ -310,6 +325,26 @@ static const char *sl_metrics_op_name(const struct sl_plan *n)
     }
 }
 
+/* --cluster auto's figures (sl_metrics_cluster), whether or not a generation runs now. */
+static void sl_metrics_cluster_fams(FILE *f, struct sl_metrics *m)
+{
+    const char *j[] = {"job", m->job};
+    sl_prom_family(f, "sluice_cluster_generation", "gauge",
+                   "The generation of the job's assignment this process runs (0: none yet, or "
+                   "a spare waiting)");
+    sl_prom_sample(f, "sluice_cluster_generation", j, 1, (double)atomic_load(&m->generation));
+    sl_prom_family(f, "sluice_cluster_rebalances_total", "counter",
+                   "Generations this process started (each a rebalance: a member joined, left "
+                   "or died, or the process joined)");
+    sl_prom_sample_u64(f, "sluice_cluster_rebalances_total", j, 1, atomic_load(&m->started));
+    int64_t us = atomic_load(&m->rebalance_us);
+    sl_prom_family(f, "sluice_cluster_rebalance_duration_seconds", "gauge",
+                   "The last rebalance this process led: from the generation's publication to "
+                   "its first committed epoch");
+    if (us >= 0)
+        sl_prom_sample(f, "sluice_cluster_rebalance_duration_seconds", j, 1, (double)us / 1e6);
+}
+
 static void sl_metrics_ckpt(FILE *f, const struct sl_metrics *m, const struct sl_exec *x)
 {
     const struct sl_ckpt_live *l = &x->ck_live;
@@ -451,6 +486,8 @@ char *sl_metrics_render(struct sl_metrics *m, size_t *len)
     sl_metrics_workers(f, m, x);
     if (x && x->ck)
         sl_metrics_ckpt(f, m, x);
+    if (atomic_load(&m->cluster))
+        sl_metrics_cluster_fams(f, m);
     pthread_mutex_unlock(&m->mu);
     if (fclose(f) != 0 || !ok) {
         free(text);

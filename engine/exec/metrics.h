@@ -51,6 +51,17 @@ void sl_metrics_free(struct sl_metrics *m);
  */
 char *sl_metrics_render(struct sl_metrics *m, size_t *len);
 
+/*
+ * --cluster auto (engine/exec/ccluster.c): the generation this process runs (0: none yet,
+ * or a spare's wait), the generations it started (each a rebalance) and the last rebalance
+ * time it measured as a generation's leader, publication to first committed epoch (< 0:
+ * none). Kept by the handle across generations, as the run attaches anew for each; from
+ * the first call on, renders carry the sluice_cluster_* families. Any thread; NULL m is
+ * fine.
+ */
+void sl_metrics_cluster(struct sl_metrics *m, int64_t generation, uint64_t started,
+                        double rebalance_ms);
+
 /* ---- the exposition format (used by the render; tests check them alone) --------------------
  *
  * A label set is `n` pairs: labels[2 * i] the name, labels[2 * i + 1] the value. */

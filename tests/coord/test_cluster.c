@@ -5,7 +5,10 @@
  *
  *   - assignment: sticky when a member leaves, joins, or both (the members that stay keep
  *     their order; new ones are appended in join order); deterministic (any input order
- *     gives byte-identical text); a standby member takes nothing; W > M refused naming
+ *     gives byte-identical text); a standby member takes nothing until a working member
+ *     leaves, and then takes its place (one of the same width first: W and every other
+ *     range stay), a promoted one whose node still says standby keeps working, a spare
+ *     that leaves changes nothing; W > M refused naming
  *     both; 100 members of 2..64 workers fit in the node (its size printed); the text
  *     round-trips and a damaged one is refused naming its line;
  *   - publish fenced: two latch contenders; the leader publishes generation 1; its latch
@@ -89,6 +92,75 @@ static size_t encode(const struct sl_assignment *a, char *buf, size_t cap)
     return len;
 }
 
+/* --standby: spares take nothing until a working member leaves, then its place. */
+static void test_assign_standby(void **state)
+{
+    (void)state;
+    struct sl_error err;
+    sl_error_clear(&err);
+    struct sl_cluster_member a = mem("m-a-1", 2, 100, false), b = mem("m-b-2", 3, 200, false);
+    struct sl_cluster_member s1 = mem("m-s-3", 3, 150, true), s2 = mem("m-t-4", 2, 250, true);
+    struct sl_assignment g1, g2, g3, g4, x;
+    /* the spares are listed last, empty, in join order, whatever the input order */
+    struct sl_cluster_member m1[4] = {s2, b, s1, a};
+    check_ok(sl_cluster_assign(m1, 4, NULL, 128, "q", NULL, NULL, &g1, &err), &err);
+    assert_int_equal(g1.workers, 5);
+    expect_range(&g1, "m-a-1", 0, 2);
+    expect_range(&g1, "m-b-2", 2, 5);
+    expect_range(&g1, "m-s-3", 5, 5);
+    expect_range(&g1, "m-t-4", 5, 5);
+    assert_string_equal(g1.members[2].name, "m-s-3");
+    /* a spare leaves: nothing moves */
+    struct sl_cluster_member m1b[3] = {a, b, s2};
+    check_ok(sl_cluster_assign(m1b, 3, &g1, 128, "q", NULL, NULL, &x, &err), &err);
+    assert_int_equal(x.workers, 5);
+    expect_range(&x, "m-a-1", 0, 2);
+    expect_range(&x, "m-b-2", 2, 5);
+    expect_range(&x, "m-t-4", 5, 5);
+    sl_assignment_free(&x);
+    /* a (2 workers) leaves: the spare of its width (t, though it joined after s) takes its
+     * place: W and b's range stay */
+    struct sl_cluster_member m2[3] = {b, s1, s2};
+    check_ok(sl_cluster_assign(m2, 3, &g1, 128, "q", NULL, NULL, &g2, &err), &err);
+    assert_int_equal(g2.workers, 5);
+    expect_range(&g2, "m-t-4", 0, 2);
+    expect_range(&g2, "m-b-2", 2, 5);
+    expect_range(&g2, "m-s-3", 5, 5);
+    /* b leaves while t's node still says standby: t keeps working, s takes b's place */
+    struct sl_cluster_member m3[2] = {s1, s2};
+    check_ok(sl_cluster_assign(m3, 2, &g2, 128, "q", NULL, NULL, &g3, &err), &err);
+    assert_int_equal(g3.workers, 5);
+    expect_range(&g3, "m-t-4", 0, 2);
+    expect_range(&g3, "m-s-3", 2, 5);
+    /* s leaves and no spare is left: t goes on alone (W = 2, a rescale) */
+    struct sl_cluster_member m4[1] = {s2};
+    check_ok(sl_cluster_assign(m4, 1, &g3, 128, "q", NULL, NULL, &g4, &err), &err);
+    assert_int_equal(g4.workers, 2);
+    expect_range(&g4, "m-t-4", 0, 2);
+    /* a spare of another width: it takes the place with its own workers (W 5 -> 4, the
+     * members after it move) */
+    struct sl_cluster_member m5[2] = {a, s2};
+    check_ok(sl_cluster_assign(m5, 2, &g1, 128, "q", NULL, NULL, &x, &err), &err);
+    assert_int_equal(x.workers, 4);
+    expect_range(&x, "m-a-1", 0, 2);
+    expect_range(&x, "m-t-4", 2, 4);
+    sl_assignment_free(&x);
+    /* a new working member and a loss at once: the spare fills the loss, the new one is
+     * appended */
+    struct sl_cluster_member m6[4] = {mem("m-n-5", 1, 300, false), b, s1, s2};
+    check_ok(sl_cluster_assign(m6, 4, &g1, 128, "q", NULL, NULL, &x, &err), &err);
+    assert_int_equal(x.workers, 6);
+    expect_range(&x, "m-t-4", 0, 2);
+    expect_range(&x, "m-b-2", 2, 5);
+    expect_range(&x, "m-n-5", 5, 6);
+    expect_range(&x, "m-s-3", 6, 6);
+    sl_assignment_free(&x);
+    sl_assignment_free(&g1);
+    sl_assignment_free(&g2);
+    sl_assignment_free(&g3);
+    sl_assignment_free(&g4);
+}
+
 static void test_assign_sticky(void **state)
 {
     (void)state;
@@ -129,26 +201,24 @@ static void test_assign_sticky(void **state)
     expect_range(&g3, "m-d-4", 11, 12);
     assert_string_equal(g3.members[2].name, "m-e-5");
 
-    /* both: a leaves, f joins (and a standby s, which takes nothing) */
-    struct sl_cluster_member both[5] = {mem("m-f-6", 2, 600, false), joined[0], joined[2],
-                                        mem("m-s-7", 8, 50, true), ms[2]};
-    check_ok(sl_cluster_assign(both, 5, &g3, 128, "q", NULL, NULL, &g4, &err), &err);
+    /* both: a leaves, f joins (no spare: the others move down) */
+    struct sl_cluster_member both[4] = {mem("m-f-6", 2, 600, false), joined[0], joined[2], ms[2]};
+    check_ok(sl_cluster_assign(both, 4, &g3, 128, "q", NULL, NULL, &g4, &err), &err);
     assert_int_equal(g4.workers, 12);
     expect_range(&g4, "m-c-3", 0, 4);
     expect_range(&g4, "m-e-5", 4, 9);
     expect_range(&g4, "m-d-4", 9, 10);
-    expect_range(&g4, "m-s-7", 10, 10); /* standby: listed, empty; joined first of the new */
     expect_range(&g4, "m-f-6", 10, 12);
 
     /* deterministic: every rotation and the reverse of the input give the same bytes */
     char ref[4096], other[4096];
     size_t rl = encode(&g4, ref, sizeof(ref));
-    for (int rot = 0; rot < 10; rot++) {
-        struct sl_cluster_member perm[5];
-        for (int i = 0; i < 5; i++)
-            perm[i] = both[rot < 5 ? (i + rot) % 5 : 4 - (i + rot) % 5];
+    for (int rot = 0; rot < 8; rot++) {
+        struct sl_cluster_member perm[4];
+        for (int i = 0; i < 4; i++)
+            perm[i] = both[rot < 4 ? (i + rot) % 4 : 3 - (i + rot) % 4];
         struct sl_assignment again;
-        check_ok(sl_cluster_assign(perm, 5, &g3, 128, "q", NULL, NULL, &again, &err), &err);
+        check_ok(sl_cluster_assign(perm, 4, &g3, 128, "q", NULL, NULL, &again, &err), &err);
         size_t ol = encode(&again, other, sizeof(other));
         assert_int_equal(ol, rl);
         assert_memory_equal(ref, other, rl);
@@ -635,7 +705,13 @@ static void test_acks(void **state)
      * (not counted: the timeout names it, and only it), then again under the new one */
     check_ok(sl_cluster_members(zl, "ak", false, &cm, &ncm, &err), &err);
     assert_int_equal(ncm, 3);
-    check_ok(sl_cluster_assign(cm, ncm, &a, 128, "ak", NULL, NULL, &a2, &err), &err);
+    /* the spare left out: with it, it would take m-h-302's place (test_assign_standby) */
+    size_t nw = 0;
+    for (size_t i = 0; i < ncm; i++)
+        if (!cm[i].standby)
+            cm[nw++] = cm[i];
+    assert_int_equal(nw, 2);
+    check_ok(sl_cluster_assign(cm, nw, &a, 128, "ak", NULL, NULL, &a2, &err), &err);
     free(cm);
     assert_int_equal(a2.generation, 2);
     ack(zm[0], 7, 1, m[0].name, bytes[0]);
@@ -729,6 +805,7 @@ int main(void)
 {
     const struct CMUnitTest unit[] = {
         cmocka_unit_test(test_assign_sticky),
+        cmocka_unit_test(test_assign_standby),
         cmocka_unit_test(test_assign_text),
         cmocka_unit_test(test_assign_size),
     };

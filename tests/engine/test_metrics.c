@@ -4,7 +4,9 @@
  * \n), HELP text escaped (\\, \n), numbers, +Inf / -Inf / NaN - and a render read from
  * another thread while the workers of a real run count (the thread the HTTP server is).
  * tests/tools/test_metrics.sh parses what `sluice run` serves with the Prometheus client
- * library's parser.
+ * library's parser. --cluster auto's figures (sl_metrics_cluster): absent until set, then
+ * kept with no run attached; tests/sql/test_cluster_auto.sh (g) scrapes them from a real
+ * cluster.
  */
 #include "tests/util/testutil.h"
 
@@ -137,6 +139,39 @@ static void test_render_without_run(void **state)
     assert_int_equal(check_text(t), 0); /* families, no samples */
     assert_non_null(strstr(t, "# TYPE sluice_source_records_total counter\n"));
     assert_non_null(strstr(t, "# TYPE sluice_kafka_consumer_lag_records gauge\n"));
+    free(t);
+    sl_metrics_free(m);
+}
+
+/* --cluster auto's figures: none before the first call; then the generation, the count and
+ * the last rebalance time (in seconds), the duration's sample absent while none was
+ * measured. */
+static void test_render_cluster(void **state)
+{
+    (void)state;
+    struct sl_metrics *m;
+    struct sl_error err;
+    assert_int_equal(sl_metrics_new("j", &m, &err), 0);
+    char *t = sl_metrics_render(m, NULL);
+    assert_non_null(t);
+    assert_null(strstr(t, "sluice_cluster_"));
+    free(t);
+    sl_metrics_cluster(m, 0, 0, -1); /* a spare waiting */
+    t = sl_metrics_render(m, NULL);
+    assert_int_equal(check_text(t), 2); /* generation, rebalances */
+    assert_non_null(strstr(t, "# TYPE sluice_cluster_generation gauge\n"));
+    assert_non_null(strstr(t, "\nsluice_cluster_generation{job=\"j\"} 0\n"));
+    assert_non_null(strstr(t, "# TYPE sluice_cluster_rebalances_total counter\n"));
+    assert_non_null(strstr(t, "\nsluice_cluster_rebalances_total{job=\"j\"} 0\n"));
+    assert_non_null(strstr(t, "# TYPE sluice_cluster_rebalance_duration_seconds gauge\n"));
+    assert_null(strstr(t, "\nsluice_cluster_rebalance_duration_seconds{"));
+    free(t);
+    sl_metrics_cluster(m, 3, 4, 250.5);
+    t = sl_metrics_render(m, NULL);
+    assert_int_equal(check_text(t), 3); /* and the duration */
+    assert_non_null(strstr(t, "\nsluice_cluster_generation{job=\"j\"} 3\n"));
+    assert_non_null(strstr(t, "\nsluice_cluster_rebalances_total{job=\"j\"} 4\n"));
+    assert_non_null(strstr(t, "\nsluice_cluster_rebalance_duration_seconds{job=\"j\"} 0.2505\n"));
     free(t);
     sl_metrics_free(m);
 }
@@ -317,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_samples),
         cmocka_unit_test(test_render_without_run),
+        cmocka_unit_test(test_render_cluster),
         cmocka_unit_test(test_render_while_running),
         cmocka_unit_test(test_render_series),
     };

@@ -20,7 +20,22 @@
 #   (d) the leader killed: the member takes the latch once the leader's session expired,
 #       leads generation 2 alone, equal rows;
 #   (e) SIGTERM on the member: it leaves at once (exit 0), the leader goes on alone under
-#       generation 2, equal rows.
+#       generation 2, equal rows;
+#   (f) the leader frozen past its session: the member leads, the old leader joins later;
+#   (g) a spare (--standby, 1 worker) beside 2 + 1 workers: it takes no work (generation 1
+#       lists it empty, its log has no generation it ran, its metrics say generation 0);
+#       the member of 1 worker SIGKILLed: generation 2 gives the spare that member's
+#       range [2, 3) - W stays 3, nothing is rescaled, the leader keeps [0, 2) - equal
+#       rows; the leader's metrics then count 2 rebalances, generation 2 and its
+#       rebalance duration;
+#   (h) balancing by cores: 2 processes without --workers, one of them under `taskset -c 0`:
+#       each runs as many workers as cores in its cpuset (1 and the machine's C), so
+#       generation 1 has W = 1 + C with ranges [0, 1) and [1, 1 + C); equal rows (skipped
+#       on a machine of one core, where it could not tell);
+#   (i) the only working process (the leader, 1 worker) SIGKILLed beside a spare: no
+#       working process is left, so once the leader's session expired the spare joins as a
+#       member, takes the latch and runs generation 2 alone; equal rows;
+#   --standby refused with --cluster W:LO and without a state directory (exit 2, named).
 # It prints each rebalance time (publication to the first committed epoch, the leader's
 # log) and, for the kills, the time from the SIGKILL to that first committed epoch.
 set -u
@@ -35,9 +50,13 @@ zk=$zkaddr/sluice-ca
 # the others start once it says so); the mock takes about 0.25 s per topic here
 topics=()
 for t in aa-g1-w3 ab-g1-w3 ab-g2-w2 ac-g1-w2 ac-g2-w3 ad-g1-w3 ad-g2-w1 ae-g1-w3 ae-g2-w2 \
-         af-g1-w3 af-g2-w1 af-g2-w2 af-g3-w3 af-g3-w1 af-g4-w3 af-g4-w1; do
+         af-g1-w3 af-g2-w1 af-g2-w2 af-g3-w3 af-g3-w1 af-g4-w3 af-g4-w1 ag-g1-w3 ag-g2-w3 \
+         ai-g1-w1 ai-g2-w1 ai-g3-w1; do
   topics+=(--topic "sluice-$t:${t##*-w}")
 done
+# (h): the machine's cores as hwloc counts them (lscpu's core ids)
+cores=$(lscpu -p=core 2> /dev/null | grep -v '^#' | sort -u | wc -l)
+[ "$cores" -ge 2 ] && topics+=(--topic "sluice-ah-g1-w$((cores + 1)):$((cores + 1))")
 sl_mock_start "${topics[@]}" --topic nexmark:4
 fail=0
 events=${CLUSTER_EVENTS:-12000}
@@ -60,11 +79,13 @@ want=$tmp/want
 python3 "$here/rows.py" "$tmp/one" > "$want"
 [ -s "$want" ] || { echo "FAIL: no reference rows"; exit 1; }
 
-# start JOB NAME N [more run arguments]: one process in the background; its pid in $pid
+# start JOB NAME N [more run arguments]: one process in the background (N "-": without
+# --workers; $pre, if set, before the command, e.g. taskset); its pid in $pid
 start() {
-  local job=$1 name=$2 n=$3
+  local job=$1 name=$2 n=$3 w=()
   shift 3
-  timeout 120 "$bin" run "$tmp/paced.sql" "${sql[@]}" "$@" --workers "$n" --cluster auto \
+  [ "$n" = - ] || w=(--workers "$n")
+  timeout 120 ${pre:-} "$bin" run "$tmp/paced.sql" "${sql[@]}" "$@" "${w[@]}" --cluster auto \
       --cluster-brokers "$bs" --zk "$zk" --job "$job" --state-dir "$tmp/state" \
       --checkpoint-interval 200 --set OUT="$tmp/$job.out" > /dev/null 2> "$tmp/$job-$name.err" &
   pid=$!
@@ -250,5 +271,128 @@ if await_epochs af 2; then
 else
   echo "FAIL frozen: fewer than 2 epochs committed in 30 s"; cat "$tmp"/af-p*.err; fail=1
   kill "${pids[p0]}" "${pids[p1]}"; wait
+fi
+
+# (h) balancing by cores: without --workers, each process runs the cores of its cpuset
+if [ "$cores" -ge 2 ] && command -v taskset > /dev/null; then
+  pre="taskset -c 0" start ah p0 - --cluster-min-members 2
+  pids[p0]=$pid
+  leads ah p0
+  start ah p1 - --cluster-min-members 2
+  pids[p1]=$pid
+  if waitall cores ah p0 p1 && same ah cores; then
+    if grep -q "generation 1 published, $((cores + 1)) workers over 2 processes (m-[^ ]* \[0, 1), m-[^ ]* \[1, $((cores + 1))))" \
+         "$tmp/ah-p0.err"; then
+      echo "ok   cores: without --workers, a process under taskset -c 0 ran 1 worker and one on the whole machine $cores: generation 1 at W = $((cores + 1)), $(wc -l < "$want") rows equal"
+    else
+      echo "FAIL cores: no generation 1 of 1 + $cores workers"; cat "$tmp"/ah-p*.err; fail=1
+    fi
+  fi
+else
+  echo "skip cores: a machine of one core (or no taskset) cannot tell"
+fi
+
+# (g) a spare: --standby takes no work until a member dies, then takes its range (W stays)
+command -v curl > /dev/null || { echo "SKIP standby: no curl"; exit $fail; }
+# metric JOB NAME M: the value of M in a scrape of NAME's endpoint ("" if none)
+metric() {
+  local url
+  url=$(sed -n 's/^metrics: //p' "$tmp/$1-$2.err" | head -1)
+  [ -n "$url" ] && curl -sf "$url" | sed -n "s/^$3{job=\"$1\"} //p"
+}
+start ag p0 2 --cluster-min-members 2 --metrics-port 0
+pids[p0]=$pid
+leads ag p0
+start ag p1 1 --cluster-min-members 2
+pids[p1]=$pid
+t=0
+while ! grep -q "generation 1 published" "$tmp/ag-p0.err" && [ $t -lt 300 ]; do
+  sleep 0.1; t=$((t + 1))
+done
+start ag s 1 --standby --metrics-port 0
+pids[s]=$pid
+t=0
+while ! grep -q "a spare of the cluster" "$tmp/ag-s.err" && [ $t -lt 300 ]; do
+  sleep 0.1; t=$((t + 1))
+done
+if await_epochs ag 2 && [ "$(metric ag s sluice_cluster_generation)" = 0 ] &&
+   [ "$(metric ag s sluice_cluster_rebalances_total)" = 0 ]; then
+  # before the kill: the spare ran nothing and tried no latch
+  if grep -Eq "generation [0-9]+ \(leader|this process leads|is promoted" "$tmp/ag-s.err"; then
+    echo "FAIL standby: the spare took work before the kill"; cat "$tmp/ag-s.err"; fail=1
+  fi
+  at=$(now)
+  kill -9 "$(pgrep -P "${pids[p1]}")"
+  wait "${pids[p1]}" 2> /dev/null
+  t=0
+  while ! grep -q "generation 2 ([0-9]* workers): its first epoch" "$tmp/ag-p0.err" &&
+        [ $t -lt 300 ]; do
+    sleep 0.1; t=$((t + 1))
+  done
+  gen=$(metric ag p0 sluice_cluster_generation)
+  reb=$(metric ag p0 sluice_cluster_rebalances_total)
+  dur=$(metric ag p0 sluice_cluster_rebalance_duration_seconds)
+  if waitall standby ag p0 s && same ag standby; then
+    if ! grep -q "generation 2 published, 3 workers over 2 processes (m-[^ ]* \[0, 2), m-[^ ]* \[2, 3)" \
+         "$tmp/ag-p0.err" ||
+       ! grep -q "this spare (m-[^ ]*) is promoted: generation 2 (by [^ ]*) gives it workers \[2, 3) of 3" \
+         "$tmp/ag-s.err" ||
+       grep -q "rescaling the state" "$tmp"/ag-*.err ||
+       ! grep -q "cluster: a spare (--standby) until generation 2 gave it work" "$tmp/ag-s.err" ||
+       ! grep -q "cluster: 1 generations run" "$tmp/ag-s.err"; then
+      echo "FAIL standby: not generation 2 at W = 3 with the spare in the dead member's place, unrescaled"
+      cat "$tmp"/ag-*.err; fail=1
+    elif [ "$gen" != 2 ] || [ "$reb" != 2 ] || [ -z "$dur" ]; then
+      echo "FAIL standby: the leader's metrics during generation 2 said generation '$gen', rebalances '$reb', rebalance duration '$dur' s (want 2, 2, a number)"
+      fail=1
+    else
+      printf 'ok   standby: a spare of 1 worker took the SIGKILLed member'"'"'s range [2, 3) in generation 2 (W = 3, no rescale), %s rows equal; the leader'"'"'s metrics: generation 2, 2 rebalances, the last %s s; SIGKILL to the next committed epoch %.2f s\n' \
+          "$(wc -l < "$want")" "$dur" "$(echo "$(committed_at ag p0 2) - $at" | bc)"
+    fi
+  fi
+else
+  echo "FAIL standby: fewer than 2 epochs, or the spare's metrics not generation 0 / 0 rebalances"
+  cat "$tmp"/ag-*.err; fail=1
+  kill "${pids[p0]}" "${pids[p1]}" "${pids[s]}"; wait
+fi
+
+# (i) no working process left: the spare runs the job itself
+start ai p0 1
+pids[p0]=$pid
+leads ai p0
+t=0
+while ! grep -q "generation 1 published" "$tmp/ai-p0.err" && [ $t -lt 300 ]; do
+  sleep 0.1; t=$((t + 1))
+done
+start ai s 1 --standby
+pids[s]=$pid
+if await_epochs ai 2; then
+  kill -9 "$(pgrep -P "${pids[p0]}")"
+  wait "${pids[p0]}" 2> /dev/null
+  if waitall last-spare ai s && same ai last-spare; then
+    if grep -q "no working process of the job has been there for 500 ms (the last assignment is generation 1): this spare (m-[^ ]*) joins as a member" "$tmp/ai-s.err" &&
+       grep -q "generation 2 published, 1 workers over 1 processes" "$tmp/ai-s.err"; then
+      echo "ok   last-spare: the only working process SIGKILLed: the spare joined as a member and led generation 2 alone, $(wc -l < "$want") rows equal"
+    else
+      echo "FAIL last-spare: the spare did not take the job over"; cat "$tmp"/ai-*.err; fail=1
+    fi
+  fi
+else
+  echo "FAIL last-spare: fewer than 2 epochs committed in 30 s"; cat "$tmp"/ai-*.err; fail=1
+  kill "${pids[p0]}" "${pids[s]}"; wait
+fi
+
+# --standby where it makes no sense: refused, naming why
+"$bin" run "${sql[@]}" --workers 1 --cluster 2:0 --cluster-brokers "$bs" --standby \
+    --set OUT="$tmp/x" > /dev/null 2> "$tmp/refused1"
+r1=$?
+"$bin" run "${sql[@]}" --workers 1 --standby --set OUT="$tmp/x" > /dev/null 2> "$tmp/refused2"
+r2=$?
+if [ $r1 = 2 ] && grep -q -- "--standby with --cluster W:LO" "$tmp/refused1" &&
+   [ $r2 = 2 ] && grep -q -- "--standby waits for the job's leadership.*--state-dir" "$tmp/refused2"; then
+  echo "ok   refused: --standby with --cluster W:LO, and without a state directory"
+else
+  echo "FAIL refused: --standby with --cluster W:LO exited $r1, without a state directory $r2"
+  cat "$tmp/refused1" "$tmp/refused2"; fail=1
 fi
 exit $fail
