@@ -154,6 +154,27 @@ void sl_coordinator_snapshot(struct sl_worker *w)
     atomic_store_explicit(&w->ck_ready, e, memory_order_release);
 }
 
+/* Source reuse (struct sl_pipe's share): pipeline `i` reads the source of pipeline
+ * x->pipes[i].share, so the snapshot `ws` must hold the same position for both - as every
+ * snapshot taken with reuse does. A snapshot of separate scans (taken without reuse, or
+ * before sluice had it) whose positions differ is refused: resuming both from one position
+ * would repeat or skip rows of one of them. */
+static int sl_coordinator_same_source(struct sl_exec *x, const struct sl_ckpt_wstate *ws,
+                                      uint32_t i, const struct sl_ckpt_block *b, const char *what,
+                                      struct sl_error *err)
+{
+    uint32_t j = (uint32_t)x->pipes[i].share;
+    const struct sl_ckpt_block *a = sl_ckpt_wstate_find(ws, SL_CKPT_SOURCE, j, 0);
+    if (a && a->len == b->len && !memcmp(ws->data.p + a->off, ws->data.p + b->off, b->len))
+        return 0;
+    return sl_error_set(err, SL_ENOTSUP,
+                        "%s: the checkpoint holds another position for it than for pipeline %u, "
+                        "which reads the same table: it was taken with separate scans of the "
+                        "table; resume it with SET 'table.optimizer.reuse-source-enabled' = "
+                        "'false'",
+                        what, j);
+}
+
 /* Restores this worker's pipelines from the state of the restored epoch. */
 int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
                            struct sl_error *err)
@@ -186,9 +207,13 @@ int sl_coordinator_restore(struct sl_worker *w, const struct sl_ckpt_wstate *ws,
         if (!b)
             return sl_error_set(err, SL_ECORRUPT, "%s: no position in the snapshot", what);
         sl_sread_init(&r, ws->data.p + b->off, b->len, what);
-        if ((rc = p->source->ops->restore(p->source, &w->ctx, &r, err)) ||
-            (rc = sl_sread_end(&r, err)))
+        if (p->share >= 0) { /* source reuse: the shared source's own pipeline restores it */
+            if ((rc = sl_coordinator_same_source(x, ws, i, b, what, err)))
+                return rc;
+        } else if ((rc = p->source->ops->restore(p->source, &w->ctx, &r, err)) ||
+                   (rc = sl_sread_end(&r, err))) {
             return rc;
+        }
         for (uint32_t k = 1; k < p->nnodes; k++) {
             struct sl_op *op = wp->ops[k];
             b = sl_ckpt_wstate_find(ws, SL_CKPT_OP, i, k);
@@ -292,10 +317,22 @@ int sl_coordinator_rescale(struct sl_worker *w, struct sl_error *err)
                               table, p->source->table->connector, nold);
             break;
         }
-        if ((rc = sl_rescale_blocks(x, SL_CKPT_SOURCE, i, 0, false, in, names, what, err)) ||
-            (rc = p->source->ops->rescale(p->source, &w->ctx, in, (uint32_t)nold, err)) ||
-            (rc = sl_rescale_ends(in, nold, err)))
+        if (p->share >= 0) { /* source reuse: the shared source's own pipeline rescales it */
+            for (int j = 0; j < nold && !rc; j++) {
+                const struct sl_ckpt_wstate *ws = sl_ckpt_restored_state(x->ck, j);
+                const struct sl_ckpt_block *b =
+                    ws ? sl_ckpt_wstate_find(ws, SL_CKPT_SOURCE, i, 0) : NULL;
+                snprintf(what, sizeof(what), "old worker %d: source table '%s'", j, table);
+                rc = b ? sl_coordinator_same_source(x, ws, i, b, what, err)
+                       : sl_error_set(err, SL_ECORRUPT, "%s: no position in the snapshot", what);
+            }
+            if (rc)
+                break;
+        } else if ((rc = sl_rescale_blocks(x, SL_CKPT_SOURCE, i, 0, false, in, names, what, err)) ||
+                   (rc = p->source->ops->rescale(p->source, &w->ctx, in, (uint32_t)nold, err)) ||
+                   (rc = sl_rescale_ends(in, nold, err))) {
             break;
+        }
         for (uint32_t k = 1; k < p->nnodes && !rc; k++) {
             struct sl_op *op = wp->ops[k];
             if (!op->ops->restore)
@@ -550,7 +587,7 @@ int sl_coordinator_sinks_commit(struct sl_exec *x, uint64_t e, struct sl_error *
         return rc;
     sl_crash_point("ckpt.after_sink_commit");
     for (uint32_t i = 0; i < x->npipes; i++) /* e.g. Kafka offsets to the group */
-        if (x->pipes[i].source->ops->committed)
+        if (x->pipes[i].share < 0 && x->pipes[i].source->ops->committed)
             x->pipes[i].source->ops->committed(x->pipes[i].source, e,
                                                sl_log_enabled(SL_LOG_WARN) ? o->log : NULL);
     return 0;

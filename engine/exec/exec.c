@@ -603,6 +603,7 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, uint32_t 
     struct sl_pipe *p = &x->pipes[idx];
     p->into_pipe = into_pipe;
     p->into_node = into_node;
+    p->share = -1;
     uint32_t n = 0;
     for (const struct sl_plan *q = sink; q; q = q->input)
         n++;
@@ -617,8 +618,20 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, uint32_t 
         return sl_error_set(err, SL_ESTATE, "a pipeline without a scan");
     p->tag_base = x->ntags;
     x->ntags += n;
-    int rc = sl_source_open(p->nodes[0]->scan.table, &x->env, x->nall, &p->source, err);
-    if (rc)
+    int rc = 0;
+    for (uint32_t j = 0; x->reuse_source && j < x->npipes && p->share < 0; j++)
+        if (j != idx && x->pipes[j].source && x->pipes[j].share < 0 &&
+            x->pipes[j].nodes[0]->scan.table == p->nodes[0]->scan.table) {
+            uint32_t *f = realloc(x->pipes[j].follow, (x->pipes[j].nfollow + 1) * sizeof(*f));
+            if (!f)
+                return sl_error_set(err, SL_ENOMEM, "out of memory");
+            f[x->pipes[j].nfollow++] = idx;
+            x->pipes[j].follow = f;
+            p->share = (int)j;
+            p->source = x->pipes[j].source;
+        }
+    if (p->share < 0 &&
+        (rc = sl_source_open(p->nodes[0]->scan.table, &x->env, x->nall, &p->source, err)))
         return rc;
     if (into_pipe < 0 &&
         (rc = sl_sink_open(sink->sink.table, &x->env, x->nall, &p->sink, err)) != 0)
@@ -647,8 +660,6 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, uint32_t 
         return sl_error_set(err, SL_ENOMEM, "out of memory");
     if ((n > 1 || top_need) && sl_pipe_needed(p, top_need))
         return sl_error_set(err, SL_ENOMEM, "out of memory");
-    if (p->source->ops->prune && p->need)
-        p->source->ops->prune(p->source, p->need[0], p->nodes[0]->out.ncols);
     for (uint32_t k = 1; k < n; k++) {
         const struct sl_plan *j = p->nodes[k];
         if (j->kind != SL_PLAN_JOIN)
@@ -673,9 +684,37 @@ static int sl_pipe_init(struct sl_exec *x, const struct sl_plan *sink, uint32_t 
     return 0;
 }
 
+/* Projection pushdown, once every pipeline is set up: each source produces the columns any
+ * pipeline reading it needs. */
+static int sl_exec_prune_sources(struct sl_exec *x, struct sl_error *err)
+{
+    for (uint32_t i = 0; i < x->npipes; i++) {
+        struct sl_pipe *p = &x->pipes[i];
+        if (p->share >= 0 || !p->source->ops->prune || !p->need)
+            continue;
+        uint32_t nc = p->nodes[0]->out.ncols;
+        bool *need = malloc(nc ? nc : 1);
+        if (!need)
+            return sl_error_set(err, SL_ENOMEM, "out of memory");
+        memcpy(need, p->need[0], nc);
+        bool all = false;
+        for (uint32_t k = 0; k < p->nfollow; k++) {
+            const struct sl_pipe *f = &x->pipes[p->follow[k]];
+            all |= !f->need;
+            for (uint32_t c = 0; f->need && c < nc; c++)
+                need[c] |= f->need[0][c];
+        }
+        if (!all)
+            p->source->ops->prune(p->source, need, nc);
+        free(need);
+    }
+    return 0;
+}
+
 static void sl_pipe_free(struct sl_pipe *p)
 {
-    if (p->source)
+    free(p->follow);
+    if (p->source && p->share < 0)
         p->source->ops->free(p->source);
     if (p->sink)
         p->sink->ops->free(p->sink);
@@ -855,6 +894,85 @@ static void sl_bench_slowdown(uint64_t rows)
 #endif
 
 /* One poll of pipeline p's source on worker w; *busy when rows came or the state changed. */
+/* A source's split or worker end, as the pipeline reading it sees it. */
+static int sl_worker_source_events(struct sl_worker *w, struct sl_pipe *p, struct sl_wpipe *wp,
+                                   const struct sl_source_info *info, bool *busy,
+                                   struct sl_error *err)
+{
+    int rc = 0;
+    if (wp->source_done || wp->finished)
+        return 0;
+    if (info->split_done && wp->wm) {
+        *busy = true;
+        rc = sl_op_watermark_split_done(wp->wm, &w->ctx, info->split, err);
+        if (rc)
+            return rc;
+    }
+    if (info->worker_done) {
+        *busy = true;
+        wp->source_done = true;
+        rc = wp->first->ops->watermark(wp->first, &w->ctx, INT64_MAX, err);
+        if (!rc)
+            rc = wp->first->ops->finish(wp->first, &w->ctx, err);
+        if (p->into_pipe >= 0) /* a segment is done when its join has its input's end */
+            wp->finished = true;
+    }
+    return rc;
+}
+
+/* Source reuse: a copy of the polled batch `b` - the columns pipeline `f` reads, with the
+ * row kinds and the selection - into f's chain. */
+static int sl_worker_feed(struct sl_worker *w, uint32_t f, const struct sl_batch *b,
+                          struct sl_error *err)
+{
+    struct sl_pipe *p = &w->exec->pipes[f];
+    struct sl_wpipe *wp = &w->wp[f];
+    if (wp->source_done || wp->finished)
+        return 0;
+    struct sl_batch *c = sl_batch_pool_get(wp->pool);
+    if (!c)
+        return sl_error_set(err, SL_ENOMEM, "out of memory");
+    uint32_t n = b->rows;
+    for (uint32_t k = 0; k < c->ncols && k < b->ncols; k++) {
+        if (p->need && !p->need[0][k])
+            continue;
+        const struct sl_column *from = &b->cols[k];
+        struct sl_column *to = &c->cols[k];
+        if (from->valid && to->valid)
+            memcpy(to->valid, from->valid, SL_VALID_WORDS(SL_BATCH_CAP) * sizeof(uint64_t));
+        if (to->type.id != SL_TYPE_VARCHAR) {
+            memcpy(to->data, from->data, (size_t)n * sl_type_width(to->type.id));
+            continue;
+        }
+        const sl_str *fs = (const sl_str *)from->data;
+        sl_str *ts = sl_col_str(to);
+        for (uint32_t r = 0; r < n; r++) {
+            /* a NULL's slot may hold anything (a pooled batch's old value): not read */
+            if (from->valid && !sl_valid_get(from->valid, r))
+                ts[r] = sl_str_make("", 0);
+            else if (fs[r].len > SL_STR_INLINE_MAX)
+                ts[r] = sl_batch_str(c, sl_str_data(&fs[r]), fs[r].len);
+            else
+                ts[r] = fs[r];
+            if (!sl_str_ok(ts[r])) {
+                sl_batch_pool_put(c);
+                return sl_error_set(err, SL_ENOMEM, "out of memory");
+            }
+        }
+    }
+    if (b->kind)
+        memcpy(sl_batch_kinds(c), b->kind, n);
+    if (b->sel) {
+        sl_sel_t *sel = sl_batch_sel_next(c);
+        memcpy(sel, b->sel, (size_t)b->nsel * sizeof(*sel));
+        sl_batch_sel_commit(c, sel, b->nsel);
+    }
+    c->rows = n;
+    int rc = wp->first->ops->push(wp->first, &w->ctx, c, err);
+    sl_exec_account(w, f);
+    return rc;
+}
+
 static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpipe *wp,
                           int timeout_ms, bool *busy, struct sl_error *err)
 {
@@ -891,27 +1009,25 @@ static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpip
 #if defined(SL_BENCH_SLOWDOWN) && SL_BENCH_SLOWDOWN > 0
         sl_bench_slowdown(b->rows);
 #endif
-        rc = wp->first->ops->push(wp->first, &w->ctx, b, err);
+        /* the pipelines that reuse this source first, each with a copy (the chain below
+         * takes b) */
+        if (p->nfollow) /* the source's rows are this pipeline's (metrics) */
+            sl_exec_account(w, (uint32_t)(p - w->exec->pipes));
+        for (uint32_t k = 0; k < p->nfollow && !rc; k++)
+            rc = sl_worker_feed(w, p->follow[k], b, err);
+        if (!rc)
+            rc = wp->first->ops->push(wp->first, &w->ctx, b, err);
+        else
+            sl_batch_pool_put(b);
         w->ctx.ingest_ns = 0;
         if (rc)
             return rc;
     } else {
         sl_batch_pool_put(b);
     }
-    if (info.split_done && wp->wm) {
-        *busy = true;
-        rc = sl_op_watermark_split_done(wp->wm, &w->ctx, info.split, err);
-        if (rc)
-            return rc;
-    }
-    if (info.worker_done) {
-        *busy = true;
-        wp->source_done = true;
-        rc = wp->first->ops->watermark(wp->first, &w->ctx, INT64_MAX, err);
-        if (!rc)
-            rc = wp->first->ops->finish(wp->first, &w->ctx, err);
-        if (p->into_pipe >= 0) /* a segment is done when its join has its input's end */
-            wp->finished = true;
+    for (uint32_t k = 0; k <= p->nfollow && !rc; k++) {
+        uint32_t i = k ? p->follow[k - 1] : (uint32_t)(p - w->exec->pipes);
+        rc = sl_worker_source_events(w, &w->exec->pipes[i], &w->wp[i], &info, busy, err);
     }
     return rc;
 }
@@ -978,7 +1094,7 @@ static void sl_worker_park(struct sl_worker *w, bool stop, int64_t tick_ns)
     if (!stop && !w->ck_epoch) {
         for (uint32_t i = 0; i < x->npipes; i++) {
             struct sl_wpipe *wp = &w->wp[i];
-            if (wp->finished || wp->source_done)
+            if (wp->finished || wp->source_done || x->pipes[i].share >= 0)
                 continue;
             int64_t due = wp->wake_ns;
             if (due <= 0 && !x->pipes[i].source->ops->set_waker)
@@ -1041,7 +1157,7 @@ static int sl_worker_loop(struct sl_worker *w)
     bool any_wm = false;
     for (uint32_t i = 0; i < x->npipes; i++) {
         any_wm |= w->wp[i].wm != NULL;
-        if (x->pipes[i].source->ops->set_waker)
+        if (x->pipes[i].share < 0 && x->pipes[i].source->ops->set_waker)
             x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->gid, sl_worker_wake_cb,
                                                &w->wake);
         if (x->pipes[i].sink && x->pipes[i].sink->ops->set_waker)
@@ -1100,7 +1216,7 @@ static int sl_worker_loop(struct sl_worker *w)
             all_finished = false;
             if (stop || w->ck_epoch) /* stopped, or aligning a checkpoint: no input */
                 continue;
-            if (!wp->source_done) {
+            if (!wp->source_done && x->pipes[i].share < 0) { /* a reuser is fed */
                 rc = sl_worker_poll(w, &x->pipes[i], wp, 0, &busy, err);
                 sl_exec_account(w, i);
                 if (rc)
@@ -1200,7 +1316,7 @@ static void *sl_worker_main(void *arg)
         w->rc = sl_worker_loop(w);
     /* no more wake-ups from the sources' threads: the wake goes away with the run */
     for (uint32_t i = 0; i < x->npipes; i++)
-        if (x->pipes[i].source->ops->set_waker)
+        if (x->pipes[i].share < 0 && x->pipes[i].source->ops->set_waker)
             x->pipes[i].source->ops->set_waker(x->pipes[i].source, w->gid, NULL, NULL);
     for (uint32_t i = 0; i < x->npipes; i++)
         if (x->pipes[i].sink && x->pipes[i].sink->ops->set_waker)
@@ -1580,8 +1696,12 @@ static int sl_exec_run_gen(const struct sl_job *job, const struct sl_exec_opts *
         x->env.worker_hi = x->base + x->n;
         x->env.cluster = x->nall;
     }
+    const char *reuse = sl_job_setting(job, "table.optimizer.reuse-source-enabled");
+    x->reuse_source = !reuse || strcasecmp(reuse, "false") != 0;
     for (uint32_t i = 0; i < job->ninserts && !rc; i++)
         rc = sl_pipe_init(x, job->inserts[i], i, -1, 0, NULL, err);
+    if (!rc)
+        rc = sl_exec_prune_sources(x, err);
     if (rc)
         goto out;
     x->tag_pipe = calloc(x->ntags ? x->ntags : 1, sizeof(*x->tag_pipe));

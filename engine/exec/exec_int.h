@@ -36,7 +36,15 @@
 struct sl_pipe {
     const struct sl_plan **nodes; /* scan first, sink (or the join's right input) last */
     uint32_t nnodes;
-    struct sl_source *source;
+    struct sl_source *source; /* owned unless share >= 0 */
+    /* source reuse ('table.optimizer.reuse-source-enabled', Flink's, on by default): a
+     * pipeline scanning the same table as an earlier one reads that one's source (share:
+     * its index) - polled once, each batch copied into this pipeline's chain (its needed
+     * columns) - else share is -1; follow[0 .. nfollow) are the pipelines that read this
+     * one's */
+    int share;
+    uint32_t nfollow;
+    uint32_t *follow;
     struct sl_sink *sink; /* NULL for a segment */
     int into_pipe;        /* a segment: the pipeline of the join it feeds; -1 otherwise */
     uint32_t into_node;   /* ... and the join's node index there */
@@ -192,6 +200,7 @@ struct sl_exec {
      * else -1 */
     bool txn;
     int txn_writer;
+    bool reuse_source; /* 'table.optimizer.reuse-source-enabled' (struct sl_pipe's share) */
 };
 
 /* --cluster auto (ccluster.c): what one process keeps from one generation to the next (the

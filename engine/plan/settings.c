@@ -54,6 +54,7 @@ static const struct sl_setting_def sl_settings[] = {
     {"table.optimizer.distinct-agg.split.enabled", SL_SK_BOOL, 0, 0, false, "'true' or 'false'"},
     {"table.optimizer.distinct-agg.split.bucket-num", SL_SK_INT, 1, INT32_MAX, false,
      "a positive integer"},
+    {"table.optimizer.reuse-source-enabled", SL_SK_BOOL, 0, 0, false, "'true' or 'false'"},
     {"table.exec.mini-batch.enabled", SL_SK_BOOL, 0, 0, false, "'true' or 'false'"},
     {"table.exec.mini-batch.allow-latency", SL_SK_DURATION, 0, 365 * SL_DAY_MS, false,
      "a duration (e.g. '2 s', '500 ms')"},
