@@ -180,6 +180,20 @@ static int sl_txn_check(void *arg, struct sl_error *err)
 
 /* A transactional call's error object as a sluice error naming the broker, the
  * transactional id and what was done; destroys e. */
+/* init_transactions of one producer on a thread of its own (sl_kafka_txn_new). */
+struct sl_txn_init {
+    rd_kafka_t *rk;
+    int timeout_ms;
+    rd_kafka_error_t *e;
+};
+
+static void *sl_txn_init_main(void *arg)
+{
+    struct sl_txn_init *in = arg;
+    in->e = rd_kafka_init_transactions(in->rk, in->timeout_ms);
+    return NULL;
+}
+
 static int sl_txn_kerror(struct sl_txn_slot *s, rd_kafka_error_t *e, const char *what,
                          struct sl_error *err)
 {
@@ -348,11 +362,24 @@ int sl_kafka_txn_new(const struct sl_kafka_txn_config *cfg, struct sl_kafka_txn 
     }
     for (int i = 0; i < 2 && !rc; i++)
         rc = sl_txn_producer(t, &t->slot[i], cfg->props, cfg->nprops, err);
-    /* fences older producers with these ids and aborts what they left open */
-    for (int i = 0; i < 2 && !rc; i++) {
-        rd_kafka_error_t *e = rd_kafka_init_transactions(t->slot[i].rk, t->timeout_ms);
-        if (e)
-            rc = sl_txn_kerror(&t->slot[i], e, "init_transactions", err);
+    /* fences older producers with these ids and aborts what they left open: both at once
+     * (each waits for its coordinator, and for the abort of what the id left open - part of
+     * a new generation's start in a job over several processes) */
+    if (!rc) {
+        struct sl_txn_init in1 = {.rk = t->slot[1].rk, .timeout_ms = t->timeout_ms};
+        pthread_t th;
+        bool threaded = pthread_create(&th, NULL, sl_txn_init_main, &in1) == 0;
+        rd_kafka_error_t *e0 = rd_kafka_init_transactions(t->slot[0].rk, t->timeout_ms);
+        if (threaded)
+            pthread_join(th, NULL);
+        else
+            sl_txn_init_main(&in1);
+        if (e0)
+            rc = sl_txn_kerror(&t->slot[0], e0, "init_transactions", err);
+        if (in1.e && !rc)
+            rc = sl_txn_kerror(&t->slot[1], in1.e, "init_transactions", err);
+        else if (in1.e)
+            rd_kafka_error_destroy(in1.e);
     }
     if (!rc)
         rc = sl_txn_marker_topic(t, err);
