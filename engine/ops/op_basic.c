@@ -475,23 +475,28 @@ struct sl_op_sink {
     bool *finished;
 };
 
-static int sl_op_sink_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
-                           struct sl_error *err)
+int sl_sink_write_batch(struct sl_sink *sink, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                        struct sl_error *err)
 {
-    struct sl_op_sink *s = (struct sl_op_sink *)op;
     uint64_t before = ctx->stats ? ctx->stats->rows_out : 0;
-    int rc = s->sink->ops->write(s->sink, ctx, b, err); /* counts rows_out */
+    int rc = sink->ops->write(sink, ctx, b, err); /* counts rows_out */
     sl_batch_pool_put(b);
     if (!rc && ctx->on_emit && ctx->stats)
         ctx->on_emit(ctx->on_emit_arg, ctx->worker, ctx->ingest_ns, ctx->stats->rows_out - before);
     return rc;
 }
 
+static int sl_op_sink_push(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                           struct sl_error *err)
+{
+    return sl_sink_write_batch(((struct sl_op_sink *)op)->sink, ctx, b, err);
+}
+
 static int sl_op_sink_watermark(struct sl_op *op, struct sl_worker_ctx *ctx, int64_t wm,
                                 struct sl_error *err)
 {
-    struct sl_op_sink *s = (struct sl_op_sink *)op;
-    return s->sink->ops->watermark ? s->sink->ops->watermark(s->sink, ctx, wm, err) : 0;
+    struct sl_sink *sk = ((struct sl_op_sink *)op)->sink;
+    return sk->ops->watermark ? sk->ops->watermark(sk, ctx, wm, err) : 0;
 }
 
 static int sl_op_sink_finish(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_error *err)

@@ -36,6 +36,11 @@ int sl_op_watermark_tick(struct sl_op *op, struct sl_worker_ctx *ctx, struct sl_
  * as active from now on when the timeout was off (so none is idle at once). */
 void sl_op_watermark_set_idle(struct sl_op *op, int64_t idle_timeout_ms);
 
+/* Writes `b` into `sink` (b goes back to its pool) and reports the rows to the latency hook
+ * (ctx->on_emit): what every sink operator does with a batch (op_txsink.c too). */
+int sl_sink_write_batch(struct sl_sink *sink, struct sl_worker_ctx *ctx, struct sl_batch *b,
+                        struct sl_error *err);
+
 /* SL_PLAN_SINK: writes into `sink` (shared; not owned); finish() flushes this worker's part
  * and sets *finished. */
 int sl_op_sink_new(const struct sl_plan *node, struct sl_sink *sink, bool *finished,

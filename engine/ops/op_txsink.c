@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/ops/op_basic.h"
 #include "engine/ops/rowcodec.h"
 
 #define SL_TXS_STATE_V1 1
@@ -57,12 +58,7 @@ static bool sl_txs_gathers(const struct sl_op_txsink *s, const struct sl_worker_
 static int sl_txs_write(struct sl_op_txsink *s, struct sl_worker_ctx *ctx, struct sl_batch *b,
                         struct sl_error *err)
 {
-    uint64_t before = ctx->stats ? ctx->stats->rows_out : 0;
-    int rc = s->sink->ops->write(s->sink, ctx, b, err); /* counts rows_out */
-    sl_batch_pool_put(b);
-    if (!rc && ctx->on_emit && ctx->stats)
-        ctx->on_emit(ctx->on_emit_arg, ctx->worker, ctx->ingest_ns, ctx->stats->rows_out - before);
-    return rc;
+    return sl_sink_write_batch(s->sink, ctx, b, err);
 }
 
 /* Decodes encoded rows (what sl_rowc_put_batch wrote) and writes them. */
