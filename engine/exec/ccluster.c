@@ -181,6 +181,8 @@ static int sl_cc_by_lo(const void *a, const void *b)
     return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
+static void sl_cc_drop_topic(struct sl_exec *x, const char *topic);
+
 /* The leader: waits for the ranges, publishes the next generation. */
 static int sl_cc_lead(struct sl_exec *x, struct sl_error *err)
 {
@@ -227,6 +229,11 @@ static int sl_cc_lead(struct sl_exec *x, struct sl_error *err)
         goto out;
     struct sl_assignment *a = &x->assign;
     a->generation = prev.generation + 1;
+    /* the previous generation's topic, and the one before it, which nobody reads any more
+     * (sl_cc_drop_topic; as --cluster auto does) */
+    char drop[SL_CLUSTER_TOPIC_MAX];
+    snprintf(a->prev_topic, sizeof(a->prev_topic), "%s", prev.topic);
+    snprintf(drop, sizeof(drop), "%s", prev.prev_topic);
     sl_assignment_free(&prev);
     a->max_parallelism = sl_ckpt_kg_max(x->ck);
     a->workers = x->nall;
@@ -256,6 +263,7 @@ static int sl_cc_lead(struct sl_exec *x, struct sl_error *err)
                 "sluice: job '%s': leader of the cluster: generation %" PRId64
                 ", %d workers over %zu processes, channel topic '%s'\n",
                 o->job, a->generation, x->nall, a->n, a->topic);
+    sl_cc_drop_topic(x, drop);
 out:
     free(ms);
     return rc;
@@ -385,11 +393,11 @@ static int sl_cc_auto_change(struct sl_exec *x, const struct sl_coordinator *cc,
                         x->opts->ckpt->job, what, x->assign.generation, cc->committed);
 }
 
-/* After publishing generation G + 1: the channel topic of generation G - 1 (the previous
- * assignment's "prev-topic"). Every process of G - 1 has left it - each went through G's
- * set-up, or died - so nothing reads it again (a process frozen since then fails on it and
- * the others went on without it anyway). Deleted at most 2 s into the leader's set-up; a
- * broker without DeleteTopics (the mock) or any refusal leaves it, as a log line says. */
+/* After publishing generation G + 1 (either mode): the channel topic of generation G - 1
+ * (the previous assignment's "prev-topic"). Every process of G - 1 has left it - each went
+ * through G's set-up, or died - so nothing reads it again (a process frozen since then fails on it
+ * and the others went on without it anyway). Deleted at most 2 s into the leader's set-up; a broker
+ * without DeleteTopics (the mock) or any refusal leaves it, as a log line says. */
 static void sl_cc_drop_topic(struct sl_exec *x, const char *topic)
 {
     if (!topic[0] || !strcmp(topic, x->assign.topic))

@@ -25,7 +25,8 @@
 #       last committed epoch: equal rows;
 #   (c) the leader killed at W = 3, the job restarted on 2 hosts (W = 2: the rescale path),
 #       a member killed there after an epoch of its own, then restarted on 4 hosts (W = 4):
-#       equal rows, and both restarts rescaled the epoch they resumed from.
+#       equal rows, and both restarts rescaled the epoch they resumed from; generation 3's
+#       leader deleted generation 1's channel topic.
 # At the end: the namespaces, veths and bridge are gone (checked here, after the teardown).
 # Needs root (or CAP_NET_ADMIN): without, it skips (exit 77) saying why.
 # Label netns: it runs in the release build only (docs/testing.md, "Which test runs where").
@@ -214,6 +215,21 @@ if wait_epoch nc rescaled 2 "1 2 3"; then
         to_end rescaled-w4 "1 2 3 4" && resumed rescaled-w4 "1 2 3 4" "$e2" 2 4 &&
           same nc rescaled &&
           echo "ok   rescaled: W = 3 killed after epoch $e3, W = 2 (rescaled) killed after epoch $e2, W = 4 (rescaled from $res): $(wc -l < "$want") rows equal"
+        # generation 3's leader deleted generation 1's channel topic (nobody reads it any
+        # more), as --cluster auto's do; the broker drops it from its metadata a moment later
+        t=0
+        while kcat -L -b "$bs" -m 5 2> /dev/null | grep -q 'topic "sluice-nc-g1"' && [ $t -lt 100 ]; do
+          sleep 0.1
+          t=$((t + 1))
+        done
+        topics=$(kcat -L -b "$bs" -m 5 2> /dev/null |
+                   sed -n 's/.*topic "\(sluice-nc-g[0-9]*\)".*/\1/p' | sort | tr '\n' ' ')
+        if [ "$topics" = "sluice-nc-g2 sluice-nc-g3 " ]; then
+          echo "ok   the channel topic of generation 1 deleted by generation 3's leader ($topics left)"
+        else
+          echo "FAIL: the channel topics of job nc are '$topics', want generation 2's and 3's"
+          fail=1
+        fi
       fi
     fi
   fi
