@@ -95,6 +95,7 @@ extern char **environ;
 static const char sl_bench_usage[] =
     "usage: sluice bench run [WORKLOAD...] [FILE.sql...] [options]\n"
     "       sluice bench list\n"
+    "       sluice bench show WORKLOAD  (the SQL of a built-in Nexmark workload)\n"
     "       sluice bench latency --brokers B [--rate R | --load F] [--seconds S] ...\n"
     "       sluice bench compare BASE.json NEW.json [--threshold PCT]\n"
     "       sluice bench plot RESULTS.json... -o chart.svg\n"
@@ -173,7 +174,7 @@ struct sl_bw {
 #define SL_Q1                                                                              \
     "CREATE TABLE nexmark_q1 (auction BIGINT, bidder BIGINT, price DECIMAL(23, 3),\n"      \
     "  `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n"        \
-    "INSERT INTO nexmark_q1 SELECT auction, bidder, 0.908 * price AS price, `dateTime`,\n" \
+    "INSERT INTO nexmark_q1 SELECT auction, bidder, 0.908 * price as price, `dateTime`,\n" \
     "  extra FROM bid;\n"
 #define SL_Q2                                                  \
     "CREATE TABLE nexmark_q2 (auction BIGINT, price BIGINT)\n" \
@@ -203,7 +204,7 @@ struct sl_bw {
     "  CASE WHEN lower(channel) = 'apple' THEN '0' WHEN lower(channel) = 'google' THEN '1'\n"   \
     "    WHEN lower(channel) = 'facebook' THEN '2' WHEN lower(channel) = 'baidu' THEN '3'\n"    \
     "    ELSE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) END AS channel_id FROM bid\n"   \
-    "WHERE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) is not null or\n"                  \
+    "where REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) is not null or\n"                  \
     "  lower(channel) in ('apple', 'google', 'facebook', 'baidu');\n"
 #define SL_Q22                                                                                  \
     "CREATE TABLE nexmark_q22 (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,\n" \
@@ -2394,6 +2395,29 @@ static int sl_bench_list(void)
     return 0;
 }
 
+/* `sluice bench show WORKLOAD`: the query of a built-in Nexmark workload as it runs after
+ * the input's CREATE TABLE nexmark and the `bid` view (views it reads besides `bid`, the
+ * sink table, the INSERT), so that it can be read, or run with the repository's DDL files. */
+static int sl_bench_show(int argc, char **argv)
+{
+    if (argc != 2) {
+        fputs("usage: sluice bench show WORKLOAD (a name from 'sluice bench list')\n", stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < SL_BW_COUNT; i++)
+        if (!strcmp(sl_bw_all[i].name, argv[1])) {
+            if (!sl_bw_all[i].query) {
+                fprintf(stderr, "sluice bench show: %s has no SQL query of its own\n", argv[1]);
+                return 2;
+            }
+            fputs(SL_NX_BID_VIEW, stdout);
+            fputs(sl_bw_all[i].query, stdout);
+            return 0;
+        }
+    fprintf(stderr, "sluice bench show: no workload '%s' (see 'sluice bench list')\n", argv[1]);
+    return 2;
+}
+
 static int sl_bench_run(int argc, char **argv)
 {
     struct sl_bench_args a;
@@ -2497,6 +2521,8 @@ int sl_cmd_bench(int argc, char **argv)
         return sl_bench_run(argc - 1, argv + 1);
     if (!strcmp(argv[1], "list"))
         return sl_bench_list();
+    if (!strcmp(argv[1], "show"))
+        return sl_bench_show(argc - 1, argv + 1);
     if (!strcmp(argv[1], "latency"))
         return sl_bench_latency(argc - 1, argv + 1);
     if (!strcmp(argv[1], "ab"))
