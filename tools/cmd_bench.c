@@ -3,8 +3,9 @@
  *
  * WHAT A RUN IS
  * A workload is a SQL job built here in memory (the Nexmark queries q0, q1, q2, q21, q22,
- * hop_count and tumble_stats over the bid view, the joins q3 and q20 over the auction and
- * person views too, and the Yahoo streaming benchmark's windowed join),
+ * hop_count and tumble_stats over the bid view; issue #12's q3-q9, q17-q20 and q23 - joins,
+ * window joins, unbounded aggregation, Top-N, deduplication, an OVER aggregate - over the
+ * auction and person views too; and the Yahoo streaming benchmark's windowed join),
  * over one of three inputs: the built-in generator (engine cost alone: 'nexmark' connector,
  * blackhole sink), a Kafka topic in an in-process mock cluster (ingest included), or a file
  * (YSB). Kafka topics are filled first, untimed, by a job that writes the generator's events
