@@ -43,6 +43,13 @@ done
 "$bin" bench show nexmark/nosuch/gen > /dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL: bench show of an unknown workload is not exit 2"; fail=1; }
 
+# --peer flink skips q6, which Flink refuses (FLINK-19059), and says so: no JVM starts
+"$bin" bench run nexmark/q6/file --peer flink --events 1000 --reps 1 --warmup 0 --no-membw \
+    --json "$tmp/p6.json" > /dev/null 2> "$tmp/p6.err" || { echo "FAIL: q6 --peer flink"; fail=1; }
+check grep -q "nexmark/q6/file: not run in Flink: Flink refuses q6" "$tmp/p6.err"
+check grep -q '"name": "nexmark/q6/file",' "$tmp/p6.json"
+if grep -q '"name": "flink/' "$tmp/p6.json"; then echo "FAIL: q6 ran in Flink"; fail=1; fi
+
 # a user script: the Nexmark repository's files, with a blackhole sink (q0)
 ex=$src/docs/examples/nexmark
 check "$bin" bench run "$ex/ddl_gen.sql" "$ex/ddl_views.sql" "$ex/q0.sql" --events 1000 \
