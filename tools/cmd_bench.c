@@ -3,8 +3,9 @@
  *
  * WHAT A RUN IS
  * A workload is a SQL job built here in memory (the Nexmark queries q0, q1, q2, q21, q22,
- * hop_count and tumble_stats over the bid view, the joins q3 and q20 over the auction and
- * person views too, and the Yahoo streaming benchmark's windowed join),
+ * hop_count and tumble_stats over the bid view; issue #12's q3-q9, q17-q20 and q23 - joins,
+ * window joins, unbounded aggregation, Top-N, deduplication, an OVER aggregate - over the
+ * auction and person views too; and the Yahoo streaming benchmark's windowed join),
  * over one of three inputs: the built-in generator (engine cost alone: 'nexmark' connector,
  * blackhole sink), a Kafka topic in an in-process mock cluster (ingest included), or a file
  * (YSB). Kafka topics are filled first, untimed, by a job that writes the generator's events
@@ -95,6 +96,7 @@ extern char **environ;
 static const char sl_bench_usage[] =
     "usage: sluice bench run [WORKLOAD...] [FILE.sql...] [options]\n"
     "       sluice bench list\n"
+    "       sluice bench show WORKLOAD  (the SQL of a built-in Nexmark workload)\n"
     "       sluice bench latency --brokers B [--rate R | --load F] [--seconds S] ...\n"
     "       sluice bench compare BASE.json NEW.json [--threshold PCT]\n"
     "       sluice bench plot RESULTS.json... -o chart.svg\n"
@@ -129,6 +131,7 @@ static const char sl_bench_usage[] =
     "                        child JVM) at parallelism = --workers, with the same warm-up\n"
     "                        and repetitions in one JVM; results as benchmarks named\n"
     "                        'flink/<workload>', and a side-by-side table with the ratios\n"
+    "                        (not q6, which Flink refuses: said on stderr)\n"
     "  --json FILE           results in google-benchmark's JSON format ('-': stdout)\n"
     "  --instructions        also count instructions of one run per workload (perf stat\n"
     "                        where it works, else valgrind --tool=callgrind)\n"
@@ -162,8 +165,9 @@ struct sl_bw {
     const char *name;
     bool ysb;
     enum sl_bw_src src;
-    const char *format; /* kafka: json | raw */
-    const char *query;  /* nexmark: the sink table and INSERT over the view `bid` */
+    const char *format;  /* kafka: json | raw */
+    const char *query;   /* nexmark: the sink table and INSERT over the view `bid` */
+    const char *no_peer; /* why Apache Flink cannot run the query (--peer flink skips it) */
 };
 
 #define SL_Q0                                                                       \
@@ -173,7 +177,7 @@ struct sl_bw {
 #define SL_Q1                                                                              \
     "CREATE TABLE nexmark_q1 (auction BIGINT, bidder BIGINT, price DECIMAL(23, 3),\n"      \
     "  `dateTime` TIMESTAMP(3), extra VARCHAR) WITH ('connector' = 'blackhole');\n"        \
-    "INSERT INTO nexmark_q1 SELECT auction, bidder, 0.908 * price AS price, `dateTime`,\n" \
+    "INSERT INTO nexmark_q1 SELECT auction, bidder, 0.908 * price as price, `dateTime`,\n" \
     "  extra FROM bid;\n"
 #define SL_Q2                                                  \
     "CREATE TABLE nexmark_q2 (auction BIGINT, price BIGINT)\n" \
@@ -203,7 +207,7 @@ struct sl_bw {
     "  CASE WHEN lower(channel) = 'apple' THEN '0' WHEN lower(channel) = 'google' THEN '1'\n"   \
     "    WHEN lower(channel) = 'facebook' THEN '2' WHEN lower(channel) = 'baidu' THEN '3'\n"    \
     "    ELSE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) END AS channel_id FROM bid\n"   \
-    "WHERE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) is not null or\n"                  \
+    "where REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) is not null or\n"                  \
     "  lower(channel) in ('apple', 'google', 'facebook', 'baidu');\n"
 #define SL_Q22                                                                                  \
     "CREATE TABLE nexmark_q22 (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,\n" \
@@ -241,13 +245,308 @@ struct sl_bw {
     "  description, initialBid, reserve, A.`dateTime`, expires, seller, category, A.extra\n"     \
     "FROM bid AS B INNER JOIN auction AS A on B.auction = A.id WHERE A.category = 10;\n"
 
-#define SL_NX3(q, Q)                                                 \
-    {"nexmark/" q "/gen", false, SL_BW_GEN, NULL, Q},                \
-        {"nexmark/" q "/file", false, SL_BW_FILE, "json", Q},        \
-        {"nexmark/" q "/kafka-json", false, SL_BW_KAFKA, "json", Q}, \
-    {                                                                \
-        "nexmark/" q "/kafka-raw", false, SL_BW_KAFKA, "raw", Q      \
+/* The rest of issue #12's queries: the Nexmark repository's files as they are in
+ * docs/examples/nexmark/ (q6.sql is the corrected one that file's header describes), their
+ * comments left out; the views they read besides `bid` come first, as ddl_views.sql defines
+ * them. None uses a ${...} placeholder. tests/tools/test_bench.sh checks that each text
+ * equals its file's (`sluice bench show`). */
+#define SL_Q4                                                                          \
+    SL_NX_AUCTION_VIEW                                                                 \
+    "CREATE TABLE nexmark_q4 (\n"                                                      \
+    "  id BIGINT,\n"                                                                   \
+    "  final BIGINT\n"                                                                 \
+    ") WITH (\n"                                                                       \
+    "  'connector' = 'blackhole'\n"                                                    \
+    ");\n"                                                                             \
+    "INSERT INTO nexmark_q4\n"                                                         \
+    "SELECT\n"                                                                         \
+    "    Q.category,\n"                                                                \
+    "    AVG(Q.final)\n"                                                               \
+    "FROM (\n"                                                                         \
+    "    SELECT MAX(B.price) AS final, A.category\n"                                   \
+    "    FROM auction A, bid B\n"                                                      \
+    "    WHERE A.id = B.auction AND B.`dateTime` BETWEEN A.`dateTime` AND A.expires\n" \
+    "    GROUP BY A.id, A.category\n"                                                  \
+    ") Q\n"                                                                            \
+    "GROUP BY Q.category;\n"
+#define SL_Q5                                                                                  \
+    "CREATE TABLE nexmark_q5 (\n"                                                              \
+    "  auction  BIGINT,\n"                                                                     \
+    "  num  BIGINT\n"                                                                          \
+    ") WITH (\n"                                                                               \
+    "  'connector' = 'blackhole'\n"                                                            \
+    ");\n"                                                                                     \
+    "INSERT INTO nexmark_q5\n"                                                                 \
+    "SELECT AuctionBids.auction, AuctionBids.num\n"                                            \
+    " FROM (\n"                                                                                \
+    "   SELECT\n"                                                                              \
+    "     auction,\n"                                                                          \
+    "     count(*) AS num,\n"                                                                  \
+    "     window_start AS starttime,\n"                                                        \
+    "     window_end AS endtime\n"                                                             \
+    "     FROM TABLE(\n"                                                                       \
+    "             HOP(TABLE bid, DESCRIPTOR(dateTime), INTERVAL '2' SECOND, INTERVAL '10' "    \
+    "SECOND))\n"                                                                               \
+    "     GROUP BY auction, window_start, window_end\n"                                        \
+    " ) AS AuctionBids\n"                                                                      \
+    " JOIN (\n"                                                                                \
+    "   SELECT\n"                                                                              \
+    "     max(CountBids.num) AS maxn,\n"                                                       \
+    "     CountBids.starttime,\n"                                                              \
+    "     CountBids.endtime\n"                                                                 \
+    "   FROM (\n"                                                                              \
+    "     SELECT\n"                                                                            \
+    "       count(*) AS num,\n"                                                                \
+    "       window_start AS starttime,\n"                                                      \
+    "       window_end AS endtime\n"                                                           \
+    "     FROM TABLE(\n"                                                                       \
+    "                HOP(TABLE bid, DESCRIPTOR(dateTime), INTERVAL '2' SECOND, INTERVAL '10' " \
+    "SECOND))\n"                                                                               \
+    "     GROUP BY auction, window_start, window_end\n"                                        \
+    "     ) AS CountBids\n"                                                                    \
+    "   GROUP BY CountBids.starttime, CountBids.endtime\n"                                     \
+    " ) AS MaxBids\n"                                                                          \
+    " ON AuctionBids.starttime = MaxBids.starttime AND\n"                                      \
+    "    AuctionBids.endtime = MaxBids.endtime AND\n"                                          \
+    "    AuctionBids.num >= MaxBids.maxn;\n"
+#define SL_Q6                                                                                     \
+    SL_NX_AUCTION_VIEW                                                                            \
+    "CREATE TABLE nexmark_q6 (\n"                                                                 \
+    "  seller BIGINT,\n"                                                                          \
+    "  avg_price  BIGINT\n"                                                                       \
+    ") WITH (\n"                                                                                  \
+    "  'connector' = 'blackhole'\n"                                                               \
+    ");\n"                                                                                        \
+    "INSERT INTO nexmark_q6\n"                                                                    \
+    "SELECT\n"                                                                                    \
+    "    Q.seller,\n"                                                                             \
+    "    AVG(Q.price) OVER\n"                                                                     \
+    "        (PARTITION BY Q.seller ORDER BY Q.`dateTime` ROWS BETWEEN 10 PRECEDING AND CURRENT " \
+    "ROW)\n"                                                                                      \
+    "FROM (\n"                                                                                    \
+    "    SELECT * FROM (\n"                                                                       \
+    "        SELECT *, ROW_NUMBER() OVER (PARTITION BY id, seller ORDER BY price DESC) AS "       \
+    "rownum\n"                                                                                    \
+    "        FROM (SELECT A.id, A.seller, B.price, B.`dateTime`\n"                                \
+    "            FROM auction AS A,\n"                                                            \
+    "                bid AS B\n"                                                                  \
+    "            WHERE A.id = B.auction\n"                                                        \
+    "                and B.`dateTime` between A.`dateTime` and A.expires))\n"                     \
+    "    WHERE rownum <= 1\n"                                                                     \
+    ") AS Q;\n"
+#define SL_Q7                                                                      \
+    "CREATE TABLE nexmark_q7 (\n"                                                  \
+    "  auction  BIGINT,\n"                                                         \
+    "  bidder  BIGINT,\n"                                                          \
+    "  price  BIGINT,\n"                                                           \
+    "  `dateTime`  TIMESTAMP(3),\n"                                                \
+    "  extra  VARCHAR\n"                                                           \
+    ") WITH (\n"                                                                   \
+    "  'connector' = 'blackhole'\n"                                                \
+    ");\n"                                                                         \
+    "INSERT INTO nexmark_q7\n"                                                     \
+    "SELECT B.auction, B.price, B.bidder, B.`dateTime`, B.extra\n"                 \
+    "from bid B\n"                                                                 \
+    "JOIN (\n"                                                                     \
+    "  SELECT MAX(price) AS maxprice, window_end as `dateTime`\n"                  \
+    "  FROM TABLE(\n"                                                              \
+    "          TUMBLE(TABLE bid, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))\n" \
+    "  GROUP BY window_start, window_end\n"                                        \
+    ") B1\n"                                                                       \
+    "ON B.price = B1.maxprice\n"                                                   \
+    "WHERE B.`dateTime` BETWEEN B1.`dateTime`  - INTERVAL '10' SECOND AND B1.`dateTime`;\n"
+#define SL_Q8                                                                               \
+    SL_NX_AUCTION_VIEW SL_NX_PERSON_VIEW                                                    \
+        "CREATE TABLE nexmark_q8 (\n"                                                       \
+        "  id  BIGINT,\n"                                                                   \
+        "  name  VARCHAR,\n"                                                                \
+        "  stime  TIMESTAMP(3)\n"                                                           \
+        ") WITH (\n"                                                                        \
+        "  'connector' = 'blackhole'\n"                                                     \
+        ");\n"                                                                              \
+        "INSERT INTO nexmark_q8\n"                                                          \
+        "SELECT P.id, P.name, P.starttime\n"                                                \
+        "FROM (\n"                                                                          \
+        "  SELECT id, name,\n"                                                              \
+        "        window_start AS starttime,\n"                                              \
+        "        window_end AS endtime\n"                                                   \
+        "  FROM TABLE(\n"                                                                   \
+        "            TUMBLE(TABLE person, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))\n" \
+        "  GROUP BY id, name, window_start, window_end\n"                                   \
+        ") P\n"                                                                             \
+        "JOIN (\n"                                                                          \
+        "  SELECT seller,\n"                                                                \
+        "        window_start AS starttime,\n"                                              \
+        "        window_end AS endtime\n"                                                   \
+        "  FROM TABLE(\n"                                                                   \
+        "        TUMBLE(TABLE auction, DESCRIPTOR(`dateTime`), INTERVAL '10' SECOND))\n"    \
+        "  GROUP BY seller, window_start, window_end\n"                                     \
+        ") A\n"                                                                             \
+        "ON P.id = A.seller AND P.starttime = A.starttime AND P.endtime = A.endtime;\n"
+#define SL_Q9                                                                                     \
+    SL_NX_AUCTION_VIEW                                                                            \
+    "CREATE TABLE nexmark_q9 (\n"                                                                 \
+    "  id  BIGINT,\n"                                                                             \
+    "  itemName  VARCHAR,\n"                                                                      \
+    "  description  VARCHAR,\n"                                                                   \
+    "  initialBid  BIGINT,\n"                                                                     \
+    "  reserve  BIGINT,\n"                                                                        \
+    "  `dateTime`  TIMESTAMP(3),\n"                                                               \
+    "  expires  TIMESTAMP(3),\n"                                                                  \
+    "  seller  BIGINT,\n"                                                                         \
+    "  category  BIGINT,\n"                                                                       \
+    "  extra  VARCHAR,\n"                                                                         \
+    "  auction  BIGINT,\n"                                                                        \
+    "  bidder  BIGINT,\n"                                                                         \
+    "  price  BIGINT,\n"                                                                          \
+    "  bid_dateTime  TIMESTAMP(3),\n"                                                             \
+    "  bid_extra  VARCHAR\n"                                                                      \
+    ") WITH (\n"                                                                                  \
+    "  'connector' = 'blackhole'\n"                                                               \
+    ");\n"                                                                                        \
+    "INSERT INTO nexmark_q9\n"                                                                    \
+    "SELECT\n"                                                                                    \
+    "    id, itemName, description, initialBid, reserve, `dateTime`, expires, seller, category, " \
+    "extra,\n"                                                                                    \
+    "    auction, bidder, price, bid_dateTime, bid_extra\n"                                       \
+    "FROM (\n"                                                                                    \
+    "   SELECT A.*, B.auction, B.bidder, B.price, B.`dateTime` AS bid_dateTime, B.extra AS "      \
+    "bid_extra,\n"                                                                                \
+    "     ROW_NUMBER() OVER (PARTITION BY A.id ORDER BY B.price DESC, B.`dateTime` ASC) AS "      \
+    "rownum\n"                                                                                    \
+    "   FROM auction A, bid B\n"                                                                  \
+    "   WHERE A.id = B.auction AND B.`dateTime` BETWEEN A.`dateTime` AND A.expires\n"             \
+    ")\n"                                                                                         \
+    "WHERE rownum <= 1;\n"
+#define SL_Q17                                                                         \
+    "CREATE TABLE nexmark_q17 (\n"                                                     \
+    "  auction BIGINT,\n"                                                              \
+    "  `day` VARCHAR,\n"                                                               \
+    "  total_bids BIGINT,\n"                                                           \
+    "  rank1_bids BIGINT,\n"                                                           \
+    "  rank2_bids BIGINT,\n"                                                           \
+    "  rank3_bids BIGINT,\n"                                                           \
+    "  min_price BIGINT,\n"                                                            \
+    "  max_price BIGINT,\n"                                                            \
+    "  avg_price BIGINT,\n"                                                            \
+    "  sum_price BIGINT\n"                                                             \
+    ") WITH (\n"                                                                       \
+    "  'connector' = 'blackhole'\n"                                                    \
+    ");\n"                                                                             \
+    "INSERT INTO nexmark_q17\n"                                                        \
+    "SELECT\n"                                                                         \
+    "     auction,\n"                                                                  \
+    "     DATE_FORMAT(`dateTime`, 'yyyy-MM-dd') as `day`,\n"                           \
+    "     count(*) AS total_bids,\n"                                                   \
+    "     count(*) filter (where price < 10000) AS rank1_bids,\n"                      \
+    "     count(*) filter (where price >= 10000 and price < 1000000) AS rank2_bids,\n" \
+    "     count(*) filter (where price >= 1000000) AS rank3_bids,\n"                   \
+    "     min(price) AS min_price,\n"                                                  \
+    "     max(price) AS max_price,\n"                                                  \
+    "     avg(price) AS avg_price,\n"                                                  \
+    "     sum(price) AS sum_price\n"                                                   \
+    "FROM bid\n"                                                                       \
+    "GROUP BY auction, DATE_FORMAT(`dateTime`, 'yyyy-MM-dd');\n"
+#define SL_Q18                                                                                    \
+    "CREATE TABLE nexmark_q18 (\n"                                                                \
+    "    auction  BIGINT,\n"                                                                      \
+    "    bidder  BIGINT,\n"                                                                       \
+    "    price  BIGINT,\n"                                                                        \
+    "    channel  VARCHAR,\n"                                                                     \
+    "    url  VARCHAR,\n"                                                                         \
+    "    `dateTime`  TIMESTAMP(3),\n"                                                             \
+    "    extra  VARCHAR\n"                                                                        \
+    ") WITH (\n"                                                                                  \
+    "  'connector' = 'blackhole'\n"                                                               \
+    ");\n"                                                                                        \
+    "INSERT INTO nexmark_q18\n"                                                                   \
+    "SELECT auction, bidder, price, channel, url, `dateTime`, extra\n"                            \
+    " FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY bidder, auction ORDER BY `dateTime` DESC) " \
+    "AS rank_number\n"                                                                            \
+    "       FROM bid)\n"                                                                          \
+    " WHERE rank_number <= 1;\n"
+#define SL_Q19                                                                                     \
+    "CREATE TABLE nexmark_q19 (\n"                                                                 \
+    "    auction  BIGINT,\n"                                                                       \
+    "    bidder  BIGINT,\n"                                                                        \
+    "    price  BIGINT,\n"                                                                         \
+    "    channel  VARCHAR,\n"                                                                      \
+    "    url  VARCHAR,\n"                                                                          \
+    "    `dateTime`  TIMESTAMP(3),\n"                                                              \
+    "    extra  VARCHAR,\n"                                                                        \
+    "    rank_number  BIGINT\n"                                                                    \
+    ") WITH (\n"                                                                                   \
+    "  'connector' = 'blackhole'\n"                                                                \
+    ");\n"                                                                                         \
+    "INSERT INTO nexmark_q19\n"                                                                    \
+    "SELECT * FROM\n"                                                                              \
+    "(SELECT *, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY price DESC) AS rank_number FROM " \
+    "bid)\n"                                                                                       \
+    "WHERE rank_number <= 10;\n"
+#define SL_Q23                                                                      \
+    SL_NX_AUCTION_VIEW SL_NX_PERSON_VIEW "CREATE TABLE nexmark_q23\n"               \
+                                         "(\n"                                      \
+                                         "    bidder           BIGINT,\n"           \
+                                         "    price            BIGINT,\n"           \
+                                         "    channel          VARCHAR,\n"          \
+                                         "    url              VARCHAR,\n"          \
+                                         "    bid_extra        VARCHAR,\n"          \
+                                         "    person_id       BIGINT,\n"            \
+                                         "    name             VARCHAR,\n"          \
+                                         "    emailAddress     VARCHAR,\n"          \
+                                         "    creditCard       VARCHAR,\n"          \
+                                         "    city             VARCHAR,\n"          \
+                                         "    state            VARCHAR,\n"          \
+                                         "    person_extra     VARCHAR,\n"          \
+                                         "    itemName         VARCHAR,\n"          \
+                                         "    description      VARCHAR,\n"          \
+                                         "    initialBid       BIGINT,\n"           \
+                                         "    reserve          BIGINT,\n"           \
+                                         "    auction_dateTime TIMESTAMP(3),\n"     \
+                                         "    expires          TIMESTAMP(3),\n"     \
+                                         "    seller           BIGINT,\n"           \
+                                         "    category         BIGINT,\n"           \
+                                         "    auction_extra    VARCHAR\n"           \
+                                         ") WITH (\n"                               \
+                                         "      'connector' = 'blackhole'\n"        \
+                                         "      );\n"                               \
+                                         "INSERT INTO nexmark_q23\n"                \
+                                         "SELECT bidder,\n"                         \
+                                         "       price,\n"                          \
+                                         "       channel,\n"                        \
+                                         "       url,\n"                            \
+                                         "       B.extra    AS bid_extra,\n"        \
+                                         "       P.id       AS person_id,\n"        \
+                                         "       name,\n"                           \
+                                         "       emailAddress,\n"                   \
+                                         "       creditCard,\n"                     \
+                                         "       city,\n"                           \
+                                         "       state,\n"                          \
+                                         "       P.extra    AS person_extra,\n"     \
+                                         "       itemName,\n"                       \
+                                         "       description,\n"                    \
+                                         "       initialBid,\n"                     \
+                                         "       reserve,\n"                        \
+                                         "       A.dateTime AS auction_dateTime,\n" \
+                                         "       expires,\n"                        \
+                                         "       seller,\n"                         \
+                                         "       category,\n"                       \
+                                         "       A.extra    AS auction_extra\n"     \
+                                         "FROM bid B\n"                             \
+                                         "         JOIN\n"                          \
+                                         "     person P ON P.id = B.bidder\n"       \
+                                         "         JOIN\n"                          \
+                                         "     auction A ON A.seller = B.bidder;\n"
+
+/* why: NULL, or why Apache Flink cannot run the query (--peer flink skips it) */
+#define SL_NX3_WHY(q, Q, why)                                             \
+    {"nexmark/" q "/gen", false, SL_BW_GEN, NULL, Q, why},                \
+        {"nexmark/" q "/file", false, SL_BW_FILE, "json", Q, why},        \
+        {"nexmark/" q "/kafka-json", false, SL_BW_KAFKA, "json", Q, why}, \
+    {                                                                     \
+        "nexmark/" q "/kafka-raw", false, SL_BW_KAFKA, "raw", Q, why      \
     }
+#define SL_NX3(q, Q) SL_NX3_WHY(q, Q, NULL)
 
 static const struct sl_bw sl_bw_all[] = {
     SL_NX3("q0", SL_Q0),
@@ -259,23 +558,68 @@ static const struct sl_bw sl_bw_all[] = {
     SL_NX3("q22", SL_Q22),
     SL_NX3("q3", SL_Q3),
     SL_NX3("q20", SL_Q20),
-    {"ysb/file", true, SL_BW_FILE, "json", NULL},
-    {"ysb/kafka-json", true, SL_BW_KAFKA, "json", NULL},
-    {"ysb/kafka-raw", true, SL_BW_KAFKA, "raw", NULL},
-    {"nexmark/produce/kafka-json", false, SL_BW_PRODUCE, "json", NULL},
-    {"nexmark/produce/kafka-raw", false, SL_BW_PRODUCE, "raw", NULL},
-    {"librdkafka/consume-json", false, SL_BW_FLOOR_CONSUME, "json", NULL},
-    {"librdkafka/consume-raw", false, SL_BW_FLOOR_CONSUME, "raw", NULL},
-    {"librdkafka/produce-json", false, SL_BW_FLOOR_PRODUCE, "json", NULL},
-    {"librdkafka/produce-raw", false, SL_BW_FLOOR_PRODUCE, "raw", NULL},
+    SL_NX3("q4", SL_Q4),
+    SL_NX3("q5", SL_Q5),
+    SL_NX3_WHY("q6", SL_Q6, "Flink refuses q6 (FLINK-19059: an OVER aggregate over updates)"),
+    SL_NX3("q7", SL_Q7),
+    SL_NX3("q8", SL_Q8),
+    SL_NX3("q9", SL_Q9),
+    SL_NX3("q17", SL_Q17),
+    SL_NX3("q18", SL_Q18),
+    SL_NX3("q19", SL_Q19),
+    SL_NX3("q23", SL_Q23),
+    {"ysb/file", true, SL_BW_FILE, "json", NULL, NULL},
+    {"ysb/kafka-json", true, SL_BW_KAFKA, "json", NULL, NULL},
+    {"ysb/kafka-raw", true, SL_BW_KAFKA, "raw", NULL, NULL},
+    {"nexmark/produce/kafka-json", false, SL_BW_PRODUCE, "json", NULL, NULL},
+    {"nexmark/produce/kafka-raw", false, SL_BW_PRODUCE, "raw", NULL, NULL},
+    {"librdkafka/consume-json", false, SL_BW_FLOOR_CONSUME, "json", NULL, NULL},
+    {"librdkafka/consume-raw", false, SL_BW_FLOOR_CONSUME, "raw", NULL, NULL},
+    {"librdkafka/produce-json", false, SL_BW_FLOOR_PRODUCE, "json", NULL, NULL},
+    {"librdkafka/produce-raw", false, SL_BW_FLOOR_PRODUCE, "raw", NULL, NULL},
 };
 #define SL_BW_COUNT (sizeof(sl_bw_all) / sizeof(sl_bw_all[0]))
 
-/* How many times a workload's query reads its input: the joins' two views each scan it
- * (rows in = events x scans; the rates count each event once, as Nexmark's). */
-static uint64_t sl_bw_scans(const struct sl_bw *w)
+/*
+ * How many times a job reads its input, from its own bound plans (rows in = events x scans;
+ * the rates count each event once, as Nexmark's): `nodes` is the number of scan nodes of
+ * all its INSERTs - every use of a view binds its own, so q5, whose two HOP aggregations read
+ * `bid`, has 2 and q23 (bid, person, auction) 3 - and `tables` the number of distinct tables
+ * they scan (a lookup join's bounded table is no scan node). The executor reads each scan
+ * node once unless it shares one scan between the nodes of a table (source reuse); then the
+ * rows in are events x `tables`. sl_bench_one accepts either count, and nothing else.
+ */
+struct sl_bw_scans {
+    uint32_t nodes, tables;
+};
+
+static void sl_bw_scans_walk(const struct sl_plan *p, struct sl_bw_scans *sc,
+                             const struct sl_table **seen, uint32_t cap)
 {
-    return w->query && (strcmp(w->query, SL_Q3) == 0 || strcmp(w->query, SL_Q20) == 0) ? 2 : 1;
+    for (; p; p = p->input) {
+        if (p->kind == SL_PLAN_JOIN)
+            sl_bw_scans_walk(p->join.right, sc, seen, cap);
+        if (p->kind != SL_PLAN_SCAN)
+            continue;
+        sc->nodes++;
+        uint32_t i = 0;
+        while (i < sc->tables && i < cap && seen[i] != p->scan.table)
+            i++;
+        if (i == sc->tables) {
+            if (i < cap)
+                seen[i] = p->scan.table;
+            sc->tables++;
+        }
+    }
+}
+
+static struct sl_bw_scans sl_bw_scans_of(const struct sl_job *job)
+{
+    struct sl_bw_scans sc = {0, 0};
+    const struct sl_table *seen[64]; /* beyond 64 distinct tables one may count twice */
+    for (uint32_t i = 0; i < job->ninserts; i++)
+        sl_bw_scans_walk(job->inserts[i], &sc, seen, sizeof(seen) / sizeof(seen[0]));
+    return sc;
 }
 
 #define SL_NX_COLS                                                                           \
@@ -345,6 +689,7 @@ struct sl_bench_rep {
     double wall, cpu;
     double broker_cpu; /* --broker-pid: the broker's CPU seconds during the run, else -1 */
     uint64_t rows_in, rows_out, late;
+    uint32_t scan_nodes, scan_tables; /* of the job's plans (sl_bw_scans_of) */
     uint64_t lat_rows, lat_unattributed;
     double p50_us, p99_us, p999_us;
     uint64_t windows;                  /* windows emitted (window delay samples) */
@@ -592,6 +937,7 @@ static int sl_bench_exec(struct sl_bench_env *e, const struct sl_sql_input *in, 
         opts.ckpt = &ck;
     }
     struct sl_exec_summary sum;
+    struct sl_bw_scans scans = sl_bw_scans_of(job);
     double broker0 = rep ? sl_bench_proc_cpu(e->a->broker_pid) : -1;
     if (rep)
         CALLGRIND_START_INSTRUMENTATION;
@@ -613,6 +959,8 @@ static int sl_bench_exec(struct sl_bench_env *e, const struct sl_sql_input *in, 
         rep->cpu = sum.cpu_seconds;
         rep->broker_cpu = broker0 >= 0 && broker1 >= 0 ? broker1 - broker0 : -1;
         rep->rows_in = sum.rows_in;
+        rep->scan_nodes = scans.nodes;
+        rep->scan_tables = scans.tables;
         rep->rows_out = sum.rows_out;
         rep->late = sum.late_rows;
         for (int i = 1; i < n; i++)
@@ -1843,7 +2191,7 @@ static int sl_bench_floor_one(struct sl_bench_env *e, const struct sl_bw *w,
                               struct sl_bench_result *r)
 {
     const struct sl_bench_args *a = e->a;
-    struct sl_bw in = {w->name, w->ysb, SL_BW_KAFKA, w->format, NULL};
+    struct sl_bw in = {w->name, w->ysb, SL_BW_KAFKA, w->format, NULL, NULL};
     char topic[160];
     sl_bench_topic_name(a, &in, topic, sizeof(topic));
     if (sl_bench_load_topic(e, &in, topic))
@@ -1930,11 +2278,17 @@ static int sl_bench_one(struct sl_bench_env *e, const struct sl_bw *w, struct sl
         struct sl_bench_rep rep;
         if (sl_bench_exec(e, in, nin, w ? NULL : a->params, w ? 0 : a->nparams, &rep, a->workers))
             goto out;
-        if (w && rep.rows_in == (uint64_t)a->events * sl_bw_scans(w))
-            rep.rows_in = (uint64_t)a->events; /* events, each counted once */
-        if (w && rep.rows_in != (uint64_t)a->events) {
-            fprintf(stderr, "sluice bench: %s read %llu of %lld events%s\n", w->name,
-                    (unsigned long long)rep.rows_in, (long long)a->events,
+        uint64_t ev = (uint64_t)a->events;
+        bool all = w && ((rep.scan_nodes > 0 && rep.rows_in == ev * rep.scan_nodes) ||
+                         (rep.scan_tables > 0 && rep.rows_in == ev * rep.scan_tables));
+        if (all)
+            rep.rows_in = ev; /* events, each counted once */
+        if (w && !all) {
+            fprintf(stderr,
+                    "sluice bench: %s read %llu rows, not %lld events x %u scans (or x %u "
+                    "tables, with a shared scan)%s\n",
+                    w->name, (unsigned long long)rep.rows_in, (long long)a->events, rep.scan_nodes,
+                    rep.scan_tables,
                     w->src == SL_BW_KAFKA && !a->brokers
                         ? " (the mock broker keeps about 5 MiB per partition and drops the "
                           "oldest beyond)"
@@ -2046,6 +2400,29 @@ static int sl_bench_list(void)
     return 0;
 }
 
+/* `sluice bench show WORKLOAD`: the query of a built-in Nexmark workload as it runs after
+ * the input's CREATE TABLE nexmark and the `bid` view (views it reads besides `bid`, the
+ * sink table, the INSERT), so that it can be read, or run with the repository's DDL files. */
+static int sl_bench_show(int argc, char **argv)
+{
+    if (argc != 2) {
+        fputs("usage: sluice bench show WORKLOAD (a name from 'sluice bench list')\n", stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < SL_BW_COUNT; i++)
+        if (!strcmp(sl_bw_all[i].name, argv[1])) {
+            if (!sl_bw_all[i].query) {
+                fprintf(stderr, "sluice bench show: %s has no SQL query of its own\n", argv[1]);
+                return 2;
+            }
+            fputs(SL_NX_BID_VIEW, stdout);
+            fputs(sl_bw_all[i].query, stdout);
+            return 0;
+        }
+    fprintf(stderr, "sluice bench show: no workload '%s' (see 'sluice bench list')\n", argv[1]);
+    return 2;
+}
+
 static int sl_bench_run(int argc, char **argv)
 {
     struct sl_bench_args a;
@@ -2090,7 +2467,10 @@ static int sl_bench_run(int argc, char **argv)
         if (sl_bench_one(&e, w, &res[nres]))
             goto out;
         nres++;
-        if (a.peer_flink && w->src == SL_BW_FILE) {
+        if (a.peer_flink && w->src == SL_BW_FILE && w->no_peer) {
+            if (!a.quiet)
+                fprintf(stderr, "sluice bench: %s: not run in Flink: %s\n", w->name, w->no_peer);
+        } else if (a.peer_flink && w->src == SL_BW_FILE) {
             if (sl_bench_flink(&e, w, &res[nres]))
                 goto out;
             nres++;
@@ -2149,6 +2529,8 @@ int sl_cmd_bench(int argc, char **argv)
         return sl_bench_run(argc - 1, argv + 1);
     if (!strcmp(argv[1], "list"))
         return sl_bench_list();
+    if (!strcmp(argv[1], "show"))
+        return sl_bench_show(argc - 1, argv + 1);
     if (!strcmp(argv[1], "latency"))
         return sl_bench_latency(argc - 1, argv + 1);
     if (!strcmp(argv[1], "ab"))

@@ -4,6 +4,7 @@
  *
  *   sluice bench run [WORKLOAD...] [FILE.sql...] [options]   (tools/cmd_bench.c)
  *   sluice bench list
+ *   sluice bench show WORKLOAD
  *   sluice bench compare BASE.json NEW.json [--threshold PCT] (tools/cmd_bench_report.c)
  *   sluice bench plot RESULTS.json... -o chart.svg             (tools/cmd_bench_report.c)
  *   sluice bench ab BASE_BINARY NEW_BINARY [WORKLOAD...]     (tools/cmd_bench_ab.c)
