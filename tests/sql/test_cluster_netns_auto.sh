@@ -15,10 +15,13 @@
 # Kafka topic exactly once (cluster_tumble_kafka.sql: the issue's "-> Kafka exactly-once"
 # variant, checked with a read_committed reader against a reference run's topic), one worker
 # per process, an epoch every 200 ms, ZooKeeper sessions of 2 s, stabilization 0.5 s, each
-# process paced at $PACE records/s, so that every change lands mid-run. Three choices make
+# process paced at $PACE records/s, so that every change lands mid-run (400 and 20000 events:
+# the input lasts about 17 s at W = 3, 12 at W = 4; at 600 and 16000 a loaded clean-clone
+# run, its rebalances 1.7 s each with the exactly-once table, had read it all before the
+# fourth step's process joined). Three choices make
 # windows close - and output commit - under every generation, not only at the end:
 #   - 12 partitions: W = 2, 3 and 4 all divide 12, so every worker reads as many;
-#   - the events 4 ms of event time apart (`gen --rate 250`: 64 s for 16000 events, 32
+#   - the events 4 ms of event time apart (`gen --rate 250`: 80 s for 20000 events, 40
 #     windows of 2 s; a window closes 4 s of watermark after its end);
 #   - record batches of 50 (the producer's batch.num.messages) and fetch answers of about
 #     one batch per partition (the source's 'properties.max.partition.fetch.bytes' =
@@ -55,10 +58,10 @@ sl_netns_broker 5 12
 zk=$ZOOKEEPER/sluice-na
 session=2       # s, the ZooKeeper session timeout
 stab=500        # ms, the stabilization before a generation is published
-PACE=${PACE:-600} # records/s per process
+PACE=${PACE:-400} # records/s per process
 
 fail=0
-events=${CLUSTER_EVENTS:-16000}
+events=${CLUSTER_EVENTS:-20000}
 base=1700000000000
 "$bin" gen nexmark --events "$events" --base-time $base --rate 250 --topic nexmark \
     --brokers "$bs" --property log_level=3 --property batch.num.messages=50 > /dev/null 2> "$tmp/gen.err" ||
@@ -189,7 +192,15 @@ run() {
   await 3 3 "$rest 4" && outputs 3 "$rest 4" || return 1
   echo "generation 3: W = 3, host 4 joined: rebalance time $(first 3 1 "$rest 4") ms"
   start 5
-  await 4 4 "$rest 4 5" || return 1
+  if ! await 4 4 "$rest 4 5"; then
+    # the input must outlast the four steps: at $PACE records/s per process it lasts about
+    # events / (W x PACE) s of processing; a machine so slow that the steps took longer
+    # shows here, said plainly
+    grep -q "already finished" "${log[5]}" &&
+      echo "(the bounded input had ended before host 5 joined: the steps took longer than" \
+           "the input lasts at $PACE records/s per process - committed offsets: $(committed))"
+    return 1
+  fi
   echo "generation 4: W = 4, host 5 joined: rebalance time $(first 4 1 "$rest 4 5") ms"
   local bad=0 rc g
   for i in $rest 4 5; do
