@@ -148,17 +148,21 @@ sleep 0.3
 start ca p1 3 2 1 "${paced[@]}"
 a1=$pid
 ok=1
-wait "$a0" || { echo "FAIL crash-free: the leader exited $?"; cat "$tmp/ca-p0.err"; ok=0; }
-wait "$a1" || { echo "FAIL crash-free: the member exited $?"; cat "$tmp/ca-p1.err"; ok=0; }
+wait "$a0" || { echo "FAIL crash-free: p0 exited $?"; cat "$tmp/ca-p0.err"; ok=0; }
+wait "$a1" || { echo "FAIL crash-free: p1 exited $?"; cat "$tmp/ca-p1.err"; ok=0; }
 if [ $ok = 1 ] && same ca crash-free; then
   last=$(committed ca)
   man=$tmp/state/ca/manifest-$last
   nw=$(grep -c '^worker [0-2] ca-w[0-2]-e' "$man" 2> /dev/null || echo 0)
   if [ "$last" -lt 3 ] || [ "$nw" != 3 ] || ! grep -q '^finished 1' "$man"; then
     echo "FAIL crash-free: last epoch $last, $nw worker lines in $man"; cat "$man"; fail=1
-  elif ! grep -q "leader of the cluster: generation 1" "$tmp/ca-p0.err" ||
-       ! grep -q "a member of the cluster" "$tmp/ca-p1.err"; then
-    echo "FAIL crash-free: roles"; cat "$tmp"/ca-p*.err; fail=1
+  elif ! { grep -q "leader of the cluster: generation 1" "$tmp/ca-p0.err" &&
+            grep -q "a member of the cluster" "$tmp/ca-p1.err"; } &&
+       ! { grep -q "leader of the cluster: generation 1" "$tmp/ca-p1.err" &&
+            grep -q "a member of the cluster" "$tmp/ca-p0.err"; }; then
+    # one leads, the other is a member: usually p0 (started first), but on a loaded machine
+    # p1's ZooKeeper session can take the latch first
+    echo "FAIL crash-free: roles (not one leader and one member)"; cat "$tmp"/ca-p*.err; fail=1
   else
     echo "ok   crash-free: $(wc -l < "$want") rows equal, $last epochs, manifest-$last names 3 workers"
     for p in 0 1; do
