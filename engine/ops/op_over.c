@@ -8,6 +8,10 @@
  *   acc      per group and aggregate: sum, count of non-NULL values, extreme (+ stale flag)
  *   pend     the rows waiting for the watermark: timestamp, arrival number, group, and the
  *            offset and length of their encoded bytes in `arena`
+ *   index    the waiting rows by the hash of (group, timestamp, bytes): a chained table of
+ *            one slot per waiting row that knows the row's place in the heap, so that a
+ *            retraction (-U / -D) finds the row it retracts in a chain instead of a search of
+ *            every waiting row (q6 over 2 M events: the search was 55 % of the time)
  *
  * CHECKPOINT STATE (ops->save / ops->restore, little-endian, engine/core/state.h):
  *   4          magic 0x3156_4f53 ("SOV1", format 1)
@@ -33,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "engine/ops/exchange.h"
 #include "engine/ops/hashagg.h"
@@ -70,7 +75,8 @@ struct sl_ov_pend {
     uint64_t seq;
     uint32_t gid;
     uint32_t len;
-    size_t off; /* in arena */
+    size_t off;    /* in arena */
+    uint32_t slot; /* its entry in the index (sl_ov_index_*) */
 };
 
 struct sl_op_over {
@@ -110,6 +116,13 @@ struct sl_op_over {
     uint64_t next_seq;
     struct sl_ov_pend *pend, *ready;
     uint32_t npend, cappend;
+    /* the waiting rows' index, so that a retraction finds its row without a search of every
+     * waiting row: per slot (one per waiting row, cappend of them) its position in pend, the
+     * hash of its group, timestamp and bytes, and the next slot of its bucket's chain (or of
+     * the free slots); cappend buckets */
+    uint32_t *spos, *snext, *bhead;
+    uint64_t *shash;
+    uint32_t sfree;
     struct sl_sbuf arena;
     size_t dead;          /* bytes of the arena no waiting row uses */
     const uint8_t **colp; /* per column: the decoded row's value (NULL: NULL) */
@@ -473,7 +486,14 @@ static int sl_ov_emit(struct sl_op_over *k, struct sl_worker_ctx *ctx, struct sl
     return 0;
 }
 
-/* ---- the waiting rows: a binary heap by (timestamp, group, arrival) ----------------------- */
+/* ---- the waiting rows: a binary heap by (timestamp, group, arrival), and its index -------- */
+
+/* The index's hash of a waiting row: its group, its timestamp and its encoded bytes. */
+static uint64_t sl_ov_row_hash(uint32_t gid, int64_t ts, const uint8_t *p, uint32_t len)
+{
+    uint64_t seed = ((uint64_t)ts * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)gid << 32 | gid);
+    return XXH3_64bits_withSeed(p, len, seed);
+}
 
 static inline bool sl_ov_before(const struct sl_ov_pend *a, const struct sl_ov_pend *b)
 {
@@ -484,22 +504,30 @@ static inline bool sl_ov_before(const struct sl_ov_pend *a, const struct sl_ov_p
     return a->seq < b->seq;
 }
 
-static void sl_ov_sift_up(struct sl_ov_pend *h, uint32_t i)
+/* Puts e at heap position i (and says so in the index). */
+static inline void sl_ov_heap_set(struct sl_op_over *k, uint32_t i, struct sl_ov_pend e)
 {
-    struct sl_ov_pend e = h[i];
+    k->pend[i] = e;
+    k->spos[e.slot] = i;
+}
+
+static void sl_ov_sift_up(struct sl_op_over *k, uint32_t i)
+{
+    struct sl_ov_pend *h = k->pend, e = h[i];
     while (i > 0) {
         uint32_t p = (i - 1) / 2;
         if (!sl_ov_before(&e, &h[p]))
             break;
-        h[i] = h[p];
+        sl_ov_heap_set(k, i, h[p]);
         i = p;
     }
-    h[i] = e;
+    sl_ov_heap_set(k, i, e);
 }
 
-static void sl_ov_sift_down(struct sl_ov_pend *h, uint32_t n, uint32_t i)
+static void sl_ov_sift_down(struct sl_op_over *k, uint32_t i)
 {
-    struct sl_ov_pend e = h[i];
+    struct sl_ov_pend *h = k->pend, e = h[i];
+    uint32_t n = k->npend;
     for (;;) {
         uint32_t c = 2 * i + 1;
         if (c >= n)
@@ -508,26 +536,43 @@ static void sl_ov_sift_down(struct sl_ov_pend *h, uint32_t n, uint32_t i)
             c++;
         if (!sl_ov_before(&h[c], &e))
             break;
-        h[i] = h[c];
+        sl_ov_heap_set(k, i, h[c]);
         i = c;
     }
-    h[i] = e;
+    sl_ov_heap_set(k, i, e);
 }
 
-/* Adds e (room made by sl_ov_pend_room). */
+/* Adds e, its bytes already in the arena (room made by sl_ov_pend_room): a free slot of the
+ * index, chained in its bucket, and a place in the heap. */
 static void sl_ov_heap_push(struct sl_op_over *k, struct sl_ov_pend e)
 {
-    k->pend[k->npend] = e;
-    sl_ov_sift_up(k->pend, k->npend++);
+    uint32_t s = k->sfree;
+    k->sfree = k->snext[s];
+    uint64_t h = sl_ov_row_hash(e.gid, e.ts, k->arena.p + e.off, e.len);
+    uint32_t b = (uint32_t)h & (k->cappend - 1);
+    k->shash[s] = h;
+    k->snext[s] = k->bhead[b];
+    k->bhead[b] = s;
+    e.slot = s;
+    sl_ov_heap_set(k, k->npend, e);
+    sl_ov_sift_up(k, k->npend++);
 }
 
-/* Removes entry i. */
+/* Removes heap entry i, and its slot from the index. */
 static void sl_ov_heap_remove(struct sl_op_over *k, uint32_t i)
 {
-    k->pend[i] = k->pend[--k->npend];
+    uint32_t s = k->pend[i].slot;
+    uint32_t *link = &k->bhead[(uint32_t)k->shash[s] & (k->cappend - 1)];
+    while (*link != s)
+        link = &k->snext[*link];
+    *link = k->snext[s];
+    k->snext[s] = k->sfree;
+    k->sfree = s;
+    struct sl_ov_pend last = k->pend[--k->npend];
     if (i < k->npend) {
-        sl_ov_sift_up(k->pend, i);
-        sl_ov_sift_down(k->pend, k->npend, i);
+        sl_ov_heap_set(k, i, last);
+        sl_ov_sift_up(k, i);
+        sl_ov_sift_down(k, k->spos[last.slot]);
     }
 }
 
@@ -560,27 +605,59 @@ static void sl_ov_encode(struct sl_op_over *k, const struct sl_batch *b, uint32_
     sl_rowc_put(&k->arena, b, r, k->ncols, k->skip);
 }
 
+/* Room for `more` waiting rows: the heap, the fire's scratch and the index grow to a power of
+ * two; the index is rebuilt (slot i for heap entry i). */
 static int sl_ov_pend_room(struct sl_op_over *k, uint32_t more)
 {
     if (k->npend + more <= k->cappend)
         return 0;
-    uint32_t cap = k->cappend ? k->cappend : 1024;
-    while (cap < k->npend + more)
+    uint64_t cap = k->cappend ? k->cappend : 1024;
+    while (cap < (uint64_t)k->npend + more)
         cap *= 2;
-    struct sl_ov_pend *p = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*p));
-    struct sl_ov_pend *r = sl_mem_alloc(k->heap, (size_t)cap * sizeof(*r));
-    if (!p || !r) {
+    if (cap > UINT32_MAX / 2 + 1)
+        return SL_ENOMEM;
+    struct sl_ov_pend *p = sl_mem_alloc(k->heap, cap * sizeof(*p));
+    struct sl_ov_pend *r = sl_mem_alloc(k->heap, cap * sizeof(*r));
+    uint32_t *spos = sl_mem_alloc(k->heap, cap * sizeof(*spos));
+    uint32_t *snext = sl_mem_alloc(k->heap, cap * sizeof(*snext));
+    uint32_t *bhead = sl_mem_alloc(k->heap, cap * sizeof(*bhead));
+    uint64_t *shash = sl_mem_alloc(k->heap, cap * sizeof(*shash));
+    if (!p || !r || !spos || !snext || !bhead || !shash) {
         sl_mem_free(p);
         sl_mem_free(r);
+        sl_mem_free(spos);
+        sl_mem_free(snext);
+        sl_mem_free(bhead);
+        sl_mem_free(shash);
         return SL_ENOMEM;
     }
-    if (k->npend)
-        memcpy(p, k->pend, (size_t)k->npend * sizeof(*p));
+    uint32_t mask = (uint32_t)cap - 1;
+    memset(bhead, 0xff, cap * sizeof(*bhead));
+    for (uint32_t i = 0; i < k->npend; i++) {
+        p[i] = k->pend[i];
+        uint64_t h = k->shash[p[i].slot];
+        p[i].slot = i;
+        spos[i] = i;
+        shash[i] = h;
+        snext[i] = bhead[h & mask];
+        bhead[h & mask] = i;
+    }
+    for (uint32_t i = k->npend; i < cap; i++) /* the free slots */
+        snext[i] = i + 1 < cap ? i + 1 : UINT32_MAX;
     sl_mem_free(k->pend);
     sl_mem_free(k->ready);
+    sl_mem_free(k->spos);
+    sl_mem_free(k->snext);
+    sl_mem_free(k->bhead);
+    sl_mem_free(k->shash);
     k->pend = p;
     k->ready = r;
-    k->cappend = cap;
+    k->spos = spos;
+    k->snext = snext;
+    k->bhead = bhead;
+    k->shash = shash;
+    k->sfree = k->npend < cap ? k->npend : UINT32_MAX;
+    k->cappend = (uint32_t)cap;
     return 0;
 }
 
@@ -634,12 +711,19 @@ static int sl_ov_retract_row(struct sl_op_over *k, const struct sl_batch *b, uin
     uint32_t len = (uint32_t)(k->arena.len - off);
     const uint8_t *enc = k->arena.p + off;
     uint32_t best = UINT32_MAX;
-    for (uint32_t i = 0; i < k->npend; i++) {
-        const struct sl_ov_pend *p = &k->pend[i];
-        if (p->gid == gid && p->ts == ts && p->len == len &&
-            memcmp(k->arena.p + p->off, enc, len) == 0 &&
-            (best == UINT32_MAX || p->seq < k->pend[best].seq))
-            best = i;
+    if (k->npend) { /* the equal waiting rows are in one chain of the index */
+        uint64_t h = sl_ov_row_hash(gid, ts, enc, len);
+        for (uint32_t sl = k->bhead[(uint32_t)h & (k->cappend - 1)]; sl != UINT32_MAX;
+             sl = k->snext[sl]) {
+            if (k->shash[sl] != h)
+                continue;
+            uint32_t i = k->spos[sl];
+            const struct sl_ov_pend *p = &k->pend[i];
+            if (p->gid == gid && p->ts == ts && p->len == len &&
+                memcmp(k->arena.p + p->off, enc, len) == 0 &&
+                (best == UINT32_MAX || p->seq < k->pend[best].seq))
+                best = i;
+        }
     }
     if (best != UINT32_MAX) {
         k->dead += k->pend[best].len;
@@ -1424,6 +1508,10 @@ static void sl_ov_free(struct sl_op *op)
     sl_mem_free(k->acc);
     sl_mem_free(k->pend);
     sl_mem_free(k->ready);
+    sl_mem_free(k->spos);
+    sl_mem_free(k->snext);
+    sl_mem_free(k->bhead);
+    sl_mem_free(k->shash);
     sl_sbuf_free(&k->arena);
     sl_hashagg_free(k->keys);
     if (k->out_pool)
