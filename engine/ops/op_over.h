@@ -28,7 +28,8 @@
  * a ring of the frame's timestamps and aggregate inputs (8 bytes and a NULL flag each).
  *
  * UPDATING INPUT (docs/sql.md, "OVER aggregates over an updating input"): a -U / -D row
- * drops the earliest equal waiting row of its group (a scan of the waiting rows), else the
+ * drops the earliest equal waiting row of its group (found through an index of the waiting
+ * rows: a chained hash table of their group, timestamp and bytes), else the
  * newest equal frame row (timestamp and aggregate inputs) leaves the ring and the
  * accumulators; +U rows are inserts.
  *
@@ -39,7 +40,8 @@
  *
  * STATE BYTES (64-bit): per partition key its bytes in the hashagg plus 24 bytes of group
  * state, 25 per aggregate, and for a bounded frame 8 + 9 per aggregate per frame row (ROWS:
- * n + 1 rows; RANGE: the rows of the interval); per waiting row its encoded bytes plus 32.
+ * n + 1 rows; RANGE: the rows of the interval); per waiting row its encoded bytes plus 60 (its
+ * heap entry 40, its index slot and bucket 20) and 40 of the fire's scratch.
  *
  * THREADS: every call runs on the operator's worker thread; only rows cross threads, in the
  * messages.
