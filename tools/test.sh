@@ -17,7 +17,7 @@
 # only, the oracle (ORACLE_WORKERS) and test_pipelines.sh (PIPELINES_WORKERS) at 2 workers
 # under ASan, test_pipelines.sh at 2 and 4 under TSan, and SLUICE_TEST_SMALL=1 under ASan
 # for the tests that repeat a path over sizes, queries, kills or worker counts (test_fs_split,
-# test_bench.sh, the crash tests test_checkpoint*.sh, test_join_ckpt.sh,
+# test_bench.sh, the crash tests test_checkpoint*.sh, test_join_ckpt.sh, test_rescale.sh,
 # test_kafka_exactly_once.sh: each says what it cuts in its header) (docs/testing.md,
 # "Which test runs where").
 # Exits non-zero if anything fails. The last line is "tests: N passed, N failed"; the line
