@@ -16,8 +16,10 @@
 # by a variable set here - test_checkpoint.sh's random kills (CKPT_PHASES) in release
 # only, the oracle (ORACLE_WORKERS) and test_pipelines.sh (PIPELINES_WORKERS) at 2 workers
 # under ASan, test_pipelines.sh at 2 and 4 under TSan, and SLUICE_TEST_SMALL=1 under ASan
-# for the tests that repeat a path over sizes or worker counts (test_fs_split's restores)
-# (docs/testing.md, "Time budget").
+# for the tests that repeat a path over sizes, queries, kills or worker counts (test_fs_split,
+# test_bench.sh, the crash tests test_checkpoint*.sh, test_join_ckpt.sh, test_rescale.sh,
+# test_kafka_exactly_once.sh: each says what it cuts in its header) (docs/testing.md,
+# "Which test runs where").
 # Exits non-zero if anything fails. The last line is "tests: N passed, N failed"; the line
 # before it gives the wall time of each step (docs/testing.md, "Time budget": the whole
 # command is to stay within 15 minutes on a 2-core machine from a clean clone).

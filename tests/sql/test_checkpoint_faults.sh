@@ -21,6 +21,10 @@
 #      with a message saying what differs, and leaves the visible output alone.
 # Every run is wrapped in `timeout -k 5 120`: a hang shows as a failure (exit 124 or 137)
 # with its log (-k: a hung run may not end on SIGTERM, which only asks for a final epoch).
+# SLUICE_TEST_SMALL (tools/test.sh sets it in the ASan step): the disk errors that repeat a
+# step and an error already failed at an early epoch (snapshot.write:ENOSPC@7,
+# snapshot.rename:EIO@8: the same failure and rerun, later in the run) are left out; they
+# run in the release build. Every other case runs in both.
 set -u
 bin=${SLUICE_BIN:?}
 src=${SLUICE_SOURCE_DIR:?}
@@ -146,7 +150,8 @@ damage manifest-trunc "truncate -s -5 manifest-$last" "manifest-$last"
 damage manifest-missing "rm manifest-$last" "manifest-$last"
 damage commit-flip "flip commit 30" commit
 
-# the undamaged state resumes to the end
+# the undamaged state resumes to the end (a copy first: the base of section 3)
+cp -a "$b0" "$tmp/base2"
 if prun "$b0" > "$b0/log2" 2>&1; then
   for q in q1 hop_count; do
     compare "$q: undamaged state after the refusals, resumed" "$tmp/want-paced-$q" "$b0/out/$q"
@@ -173,22 +178,17 @@ refuse() { # name, pattern the message must contain, run args...
   cmp -s "$d/vis" "$tmp/vis-base2" || bad "resume with $name: the refused restart changed the visible output"
   rm -rf "$d"
 }
-# a fresh killed run (the one above has completed by now)
+# the killed run of section 1, as it was before it resumed (copied there)
 b2=$tmp/base2
-kill_after "$b2" 2
-if [ -z "$last" ]; then
-  bad "resume checks: no killed run with 2 committed epochs"; cat "$b2/log" "$b2/list"
-else
-  visible "$b2/out/q1" > "$tmp/vis-base2"
-  o=$tmp/chg-out # the same name in every case: refuse() copies base2 there
-  refuse "--workers 1" 'worker' "${paced_sql[@]}" "${paced[@]}" --workers 1 --set OUT="$o/out"
-  refuse "--workers 3" 'worker' "${paced_sql[@]}" "${paced[@]}" --workers 3 --set OUT="$o/out"
-  refuse "q1 alone" 'fingerprint|plan|SQL|query' "$here/nexmark_paced.sql" \
-      "$ex/ddl_views.sql" "$here/q1_fs.sql" "${paced[@]}" --workers 2 --set OUT="$o/out/q1"
-  refuse "another rate" 'rate' "${paced_sql[@]}" --set TPS=4000 --set EVENTS_NUM=$pevents \
-      --set BASE_TIME=$base --set NEXMARK_TABLE=datagen --quiet --checkpoint-interval 50 \
-      --workers 2 --set OUT="$o/out"
-fi
+visible "$b2/out/q1" > "$tmp/vis-base2"
+o=$tmp/chg-out # the same name in every case: refuse() copies base2 there
+refuse "--workers 1" 'worker' "${paced_sql[@]}" "${paced[@]}" --workers 1 --set OUT="$o/out"
+refuse "--workers 3" 'worker' "${paced_sql[@]}" "${paced[@]}" --workers 3 --set OUT="$o/out"
+refuse "q1 alone" 'fingerprint|plan|SQL|query' "$here/nexmark_paced.sql" \
+    "$ex/ddl_views.sql" "$here/q1_fs.sql" "${paced[@]}" --workers 2 --set OUT="$o/out/q1"
+refuse "another rate" 'rate' "${paced_sql[@]}" --set TPS=4000 --set EVENTS_NUM=$pevents \
+    --set BASE_TIME=$base --set NEXMARK_TABLE=datagen --quiet --checkpoint-interval 50 \
+    --workers 2 --set OUT="$o/out"
 # the same, every time, at the moment the random kill above only sometimes hit: the epoch's
 # commit record written, its part files not yet visible. A restart that the source refuses
 # (another rate: found at restore) must refuse before the sinks settle that epoch (they did
@@ -242,6 +242,12 @@ faults=(
 )
 for entry in "${faults[@]}"; do
   spec=${entry%% # *}
+  if [ -n "${SLUICE_TEST_SMALL:-}" ]; then
+    case $spec in
+      snapshot.write:ENOSPC@7 | snapshot.rename:EIO@8)
+        echo "fault $spec: not run (SLUICE_TEST_SMALL: its step and error ran at epoch 2)"; continue ;;
+    esac
+  fi
   rest=${entry#* # }
   step=${rest%% # *}
   file=${rest#* # }
