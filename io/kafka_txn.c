@@ -178,8 +178,6 @@ static int sl_txn_check(void *arg, struct sl_error *err)
     return sl_txn_state(arg, err);
 }
 
-/* A transactional call's error object as a sluice error naming the broker, the
- * transactional id and what was done; destroys e. */
 /* init_transactions of one producer on a thread of its own (sl_kafka_txn_new). */
 struct sl_txn_init {
     rd_kafka_t *rk;
@@ -194,6 +192,8 @@ static void *sl_txn_init_main(void *arg)
     return NULL;
 }
 
+/* A transactional call's error object as a sluice error naming the broker, the
+ * transactional id and what was done; destroys e. */
 static int sl_txn_kerror(struct sl_txn_slot *s, rd_kafka_error_t *e, const char *what,
                          struct sl_error *err)
 {

@@ -893,7 +893,6 @@ static void sl_bench_slowdown(uint64_t rows)
 }
 #endif
 
-/* One poll of pipeline p's source on worker w; *busy when rows came or the state changed. */
 /* A source's split or worker end, as the pipeline reading it sees it. */
 static int sl_worker_source_events(struct sl_worker *w, struct sl_pipe *p, struct sl_wpipe *wp,
                                    const struct sl_source_info *info, bool *busy,
@@ -973,6 +972,8 @@ static int sl_worker_feed(struct sl_worker *w, uint32_t f, const struct sl_batch
     return rc;
 }
 
+/* One poll of pipeline p's source on worker w (and, with source reuse, a copy of the batch
+ * into each pipeline that reads it); *busy when rows came or the state changed. */
 static int sl_worker_poll(struct sl_worker *w, struct sl_pipe *p, struct sl_wpipe *wp,
                           int timeout_ms, bool *busy, struct sl_error *err)
 {
