@@ -28,14 +28,18 @@
  *   kind     the row's kind as Flink's RowKind.shortString(): +I, or for an updating
  *            query's changelog -U / +U (engine/core/batch.h); nested ROWs print +I.
  * 'standard-error' = 'true' prints to stderr instead of env->print_out.
- * Each worker formats a batch into its own buffer and writes it with one locked fwrite
- * + fflush, so lines of different workers never interleave mid-line.
+ * Each worker formats a batch into its own buffer and writes it, under the stream's lock,
+ * with one write(2) where the stream has a descriptor (pr_out), so lines of different
+ * workers, sinks or other writers of the same file never interleave mid-line.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/conn/conn_impl.h"
 #include "engine/conn/registry.h"
@@ -342,6 +346,34 @@ static int pr_row(struct pr_sink *s, struct pr_buf *o, struct sl_batch *b, uint3
     return 0;
 }
 
+/* Writes n bytes to f; false when that failed. What the stream holds goes first; then, where
+ * f has a descriptor, the bytes in one write(2) (more only after a short write): stdio would
+ * split a large fwrite into several writes at its buffer's block boundaries, between which
+ * another writer of the same file - stderr sent into the same log, a crash point's message -
+ * could land in the middle of a row. */
+static bool pr_out(FILE *f, const char *p, size_t n)
+{
+    flockfile(f);
+    bool ok = fflush(f) == 0;
+    int fd = fileno(f);
+    if (ok && fd < 0) { /* a memory stream (tests, an embedder's FILE) */
+        ok = fwrite(p, 1, n, f) == n && fflush(f) == 0;
+        n = 0;
+    }
+    while (ok && n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        ok = w > 0;
+        if (ok) {
+            p += w;
+            n -= (size_t)w;
+        }
+    }
+    funlockfile(f);
+    return ok;
+}
+
 static int pr_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_batch *b,
                     struct sl_error *err)
 {
@@ -364,7 +396,7 @@ static int pr_write(struct sl_sink *sk, struct sl_worker_ctx *ctx, struct sl_bat
     }
     if (o->len) {
         pthread_mutex_lock(&s->lock);
-        bool bad = fwrite(o->data, 1, o->len, s->out) != o->len || fflush(s->out) != 0;
+        bool bad = !pr_out(s->out, o->data, o->len);
         pthread_mutex_unlock(&s->lock);
         if (bad)
             return sl_error_set(err, SL_EIO, "print: write failed");

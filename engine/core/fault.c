@@ -262,10 +262,17 @@ void sl_crash_point(const char *point)
     pthread_mutex_unlock(&sl_fault_mu);
     if (e) {
         static const char msg[] = "sluice: crash point reached: ";
-        /* write(2), not stdio: nothing may be flushed or run on the way out */
-        ssize_t w = write(2, msg, sizeof(msg) - 1);
-        w += write(2, point, strlen(point));
-        w += write(2, "\n", 1);
+        /* write(2), not stdio: nothing may be flushed or run on the way out; one write, so
+         * that the line lands whole in a log that other threads write into too (a print
+         * sink's stdout into the same file: three writes once split one of its rows) */
+        char line[sizeof(msg) + 128];
+        size_t pl = strlen(point), n = sizeof(msg) - 1;
+        if (pl > sizeof(line) - n - 1)
+            pl = sizeof(line) - n - 1;
+        memcpy(line, msg, n);
+        memcpy(line + n, point, pl);
+        line[n + pl] = '\n';
+        ssize_t w = write(2, line, n + pl + 1);
         (void)w;
         /* the exit_group system call itself, not _exit(): a sanitizer's _exit() runs its
          * end-of-process checks (ThreadSanitizer reports the threads a crash leaves
